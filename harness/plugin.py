@@ -1,0 +1,198 @@
+"""pytest plugin shared by `uv run pytest` and `conform run`.
+
+Adds the options that choose the system under test, hands scenarios an
+adapter, and collects every scenario/property outcome into a `RunResult`
+(status, steps, field mismatches, evidence) for the reports.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from . import evidence
+from .adapters import NotApplicable, SutError, make_adapter
+from .results import CheckResult, Mismatch, RunResult, StepResult
+
+NOT_APPLICABLE_PREFIX = "not applicable:"
+
+
+class MismatchError(AssertionError):
+    """A Then-step's expectation not met: carries the field-by-field differences."""
+
+    def __init__(self, mismatches: list[Mismatch], trace: list[dict] | None = None):
+        self.mismatches = mismatches
+        self.trace = trace or []
+        lines = [f"{m.item + ' ' if m.item else ''}{m.label or m.field} ({m.field}): expected {m.expected}, got {m.actual}"
+                 for m in mismatches]
+        super().__init__("; ".join(lines))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("conform", "conformance harness")
+    g.addoption("--adapter", default=None, help="system under test: reference (default), http(s)://URL, python:module:Class")
+    g.addoption("--adapter-config", default=None, help="TOML file configuring the adapter")
+
+
+class Collector:
+    """Turns pytest reports into CheckResults."""
+
+    def __init__(self) -> None:
+        self.run = RunResult()
+        self._current: dict[str, CheckResult] = {}
+        self._started: dict[str, float] = {}
+
+    # -- helpers
+    def _check_for(self, item: pytest.Item) -> CheckResult:
+        ch = self._current.get(item.nodeid)
+        if ch is None:
+            marks = [m.name for m in item.iter_markers()]
+            kind = "unit"
+            name = item.name
+            feature = feature_file = ""
+            line = None
+            scenario = _scenario_of(item)
+            if scenario is not None:
+                kind = "scenario"
+                name = scenario.name
+                callspec = getattr(item, "callspec", None)
+                if callspec is not None:
+                    example = callspec.params.get("_pytest_bdd_example")
+                    if example:
+                        name += " [" + ", ".join(f"{k}={v}" for k, v in example.items()) + "]"
+                feature = scenario.feature.name
+                feature_file = scenario.feature.rel_filename
+                line = scenario.line_number
+            elif item.get_closest_marker("conform_property") is not None:
+                kind = "property"
+            from reference.policy import POLICY_IDS
+
+            policy = next((m for m in marks if m in POLICY_IDS), None)
+            articles = sorted({m for m in marks if policy and m.startswith(policy + "-")})
+            ch = CheckResult(nodeid=item.nodeid, kind=kind, name=name, policy=policy, articles=articles,
+                             tags=sorted(set(marks) - {"usefixtures", "parametrize"}), feature=feature,
+                             feature_file=feature_file, line=line)
+            self._current[item.nodeid] = ch
+        return ch
+
+    # -- hooks
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        evidence.begin()
+        self._started[item.nodeid] = time.perf_counter()
+        self._check_for(item)
+
+    def pytest_bdd_before_step(self, request: Any, feature: Any, scenario: Any, step: Any, step_func: Any) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None:
+            ch.steps.append(StepResult(step.keyword, step.name, "not_run"))
+
+    def pytest_bdd_after_step(self, request: Any, feature: Any, scenario: Any, step: Any, step_func: Any,
+                              step_func_args: Any) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None and ch.steps:
+            ch.steps[-1].status = "passed"
+
+    def pytest_bdd_step_error(self, request: Any, feature: Any, scenario: Any, step: Any, step_func: Any,
+                              step_func_args: Any, exception: BaseException) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None and ch.steps:
+            ch.steps[-1].status = "failed" if isinstance(exception, AssertionError) else "error"
+
+    def pytest_bdd_step_func_lookup_error(self, request: Any, feature: Any, scenario: Any, step: Any,
+                                          exception: BaseException) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None:
+            ch.steps.append(StepResult(step.keyword, step.name, "error"))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        ch = self._current.get(item.nodeid)
+        if ch is None or call.excinfo is None:
+            return
+        exc = call.excinfo.value
+        if isinstance(exc, MismatchError):
+            ch.mismatches.extend(exc.mismatches)
+            ch.trace = exc.trace
+        if isinstance(exc, SutError):
+            report.conform_status = "error"
+            ch.message = f"system under test error ({exc.kind}): {exc.message}"
+        elif isinstance(exc, NotApplicable):
+            report.conform_status = "not_applicable"
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ch = self._current.get(report.nodeid)
+        if ch is None:
+            return
+        status = getattr(report, "conform_status", None)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            if status is None:
+                if report.passed:
+                    status = "passed"
+                elif report.skipped:
+                    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+                    status = "not_applicable" if NOT_APPLICABLE_PREFIX in reason else "skipped"
+                    ch.message = reason.removeprefix("Skipped: ")
+                elif report.failed:
+                    status = "failed" if report.when == "call" else "error"
+            ch.status = status
+            if status in ("failed", "error") and not ch.message:
+                ch.message = _short(report)
+            if status == "not_applicable" and not ch.message and report.longrepr:
+                ch.message = str(report.longrepr)[-300:]
+        if report.when == "teardown":
+            ch.evidence.extend(evidence.take())
+            ch.duration = time.perf_counter() - self._started.get(report.nodeid, time.perf_counter())
+            if ch.kind in ("scenario", "property"):
+                self.run.checks.append(ch)
+            self._current.pop(report.nodeid, None)
+
+
+def _scenario_of(item: pytest.Item) -> Any:
+    """The pytest-bdd scenario template behind a test item, if it is one."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    fn = getattr(item, "function", None)
+    if fn is None:
+        return None
+    try:
+        return scenario_wrapper_template_registry.get(fn)
+    except TypeError:
+        return None
+
+
+def _short(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    return str(report.longrepr)[-500:]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conform_property(clauses): a Hypothesis property checking the named clauses")
+    from reference.policy import all_policies
+
+    for p in all_policies():
+        config.addinivalue_line("markers", f"{p.id}: scenarios of {p.title}")
+        for art in p.articles.values():
+            config.addinivalue_line("markers", f"{p.id}-{art.id}: {p.short} {art.label} {art.heading}")
+    if not hasattr(config, "conform_collector"):
+        config.conform_collector = Collector()  # type: ignore[attr-defined]
+        config.pluginmanager.register(config.conform_collector, "conform-collector")
+
+
+@pytest.fixture(scope="session")
+def adapter(pytestconfig: pytest.Config):
+    """The system under test for this session (the reference unless --adapter says otherwise)."""
+    from .config import load_adapter_config
+
+    cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"))
+    spec = pytestconfig.getoption("--adapter") or cfg.get("adapter")
+    a = make_adapter(spec, cfg)
+    a.start()
+    pytestconfig.conform_collector.run.adapter = a.describe()  # type: ignore[attr-defined]
+    yield a
+    a.stop()

@@ -1,0 +1,134 @@
+"""Personal accounts (个人账户): what is credited each month and what it may pay for."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .case import PURPOSES, RELATIONS, CreditRequest, Person
+from .money import ZERO, round_fen, round_yuan
+from .policy import MissingParameter, PolicyError, Rules
+from .trace import Pct, Trace
+
+
+@dataclass(slots=True)
+class Credit:
+    month: str
+    amount: Decimal
+    trace: Trace
+
+
+@dataclass(slots=True)
+class UseDecision:
+    decision: str  # allowed | refused | undetermined
+    clause: str
+    reason: str
+    quote: str = ""
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _month_end(first: dt.date) -> dt.date:
+    nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
+    """The monthly credit for one person type under one document (A-ACCOUNT-MONTH)."""
+    policy = rules.policy
+    if "account_credit" not in policy.covers:
+        raise PolicyError(f"{policy.short} ({policy.number}) does not fix personal-account crediting")
+    t = Trace()
+    day = req.first_day
+    if rules.valid_from is not None and _month_end(day) < rules.valid_from:
+        t.add("施行日期", "{}早于施行日期{}，本文件的计入办法尚未施行", (req.month, rules.valid_from),
+              f"{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
+        return Credit(req.month, ZERO, t)
+    role = person.role_on(day)
+    pid = policy.id
+
+    def need(value: Decimal | None, name: str) -> Decimal:
+        if value is None:
+            raise PolicyError(f"account credit {req.month}: field {name} is needed for psn_type {person.psn_type} under {policy.short}")
+        return value
+
+    if role == "in_service":
+        if person.is_flexible and pid == "panzhihua":
+            if person.flex_tier is None:
+                raise PolicyError(f"account credit {req.month}: person field flex_tier is needed for a flexible worker under {policy.short} 第四条")
+            if person.flex_tier == 2:
+                t.add("二档灵活就业", "以二档标准参保的灵活就业人员不计入个人账户", (), f"{policy.cite('4')}；A-PZH-FLEX-TIER2", ZERO)
+                return Credit(req.month, ZERO, t)
+            p = rules.get("account.flexible_tier1.rate_of_base")
+            base = need(req.base, "base")
+            amt = round_fen(base * p.value)
+            t.add("一档灵活就业", "缴费基数{} × {} = {}元", (base, Pct(p.value), amt), p.cite, amt)
+            return Credit(req.month, amt, t)
+        share = rules.find("account.in_service.share_of_contribution")
+        if share is not None:
+            contrib = need(req.contribution, "contribution")
+            amt = round_fen(contrib * share.value)
+            t.add("在职职工", "个人缴费{}元全部计入个人账户", (contrib,), share.cite, amt)
+            return Credit(req.month, amt, t)
+        p = rules.get("account.in_service.rate_of_base")
+        base = need(req.base, "base")
+        amt = round_fen(base * p.value)
+        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), f"{p.cite}；A-ACCOUNT-MONTH", amt)
+        return Credit(req.month, amt, t)
+    # retirees
+    if pid == "panzhihua" and person.is_flexible and person.flex_tier == 2:
+        t.add("二档灵活就业", "以二档标准参保的灵活就业退休人员不计入个人账户", (), f"{policy.cite('4')}；A-PZH-FLEX-TIER2", ZERO)
+        return Credit(req.month, ZERO, t)
+    monthly_under = rules.find("account.retiree.monthly_under_70")
+    if monthly_under is not None:
+        if person.birth_date is None:
+            raise PolicyError(f"account credit {req.month}: person field birth_date is needed for a retiree under {policy.short} (三)")
+        threshold = int(rules.get("account.retiree.age_threshold").value)
+        age = age_on(person.birth_date, _month_end(day))
+        p = rules.get("account.retiree.monthly_from_70") if age >= threshold else monthly_under
+        t.add("退休人员定额", "{}月末年满{}周岁，按{}元/月划入", (req.month, age, p.value), f"{p.cite}；A-BJ-AGE70", p.value)
+        return Credit(req.month, p.value, t)
+    monthly = rules.find("account.retiree.monthly")
+    if monthly is not None or policy.requirement_for("account.retiree.monthly"):
+        p = rules.get("account.retiree.monthly")
+        t.add("退休人员定额", "按城市标准{}元/月划入", (p.value,), p.cite, p.value)
+        return Credit(req.month, p.value, t)
+    rate = rules.get("account.retiree.rate_of_average_pension")
+    avg = rules.get("account.retiree.average_pension")
+    exact = avg.value * rate.value
+    rounding = rules.find("account.retiree.rounding")
+    if rounding is not None and rounding.value == "yuan":
+        amt = round_yuan(exact)
+        t.add("退休人员定额", "平均养老金{} × {} = {}，以元为单位四舍五入 = {}元", (avg.value, Pct(rate.value), exact, amt),
+              f"{rate.cite}；{avg.cite}", amt)
+    else:
+        amt = round_fen(exact)
+        t.add("退休人员定额", "平均养老金{} × {} = {}元（四舍五入到分）", (avg.value, Pct(rate.value), amt),
+              f"{rate.cite}；{avg.cite}；A-ACCOUNT-MONTH", amt)
+    return Credit(req.month, amt, t)
+
+
+def check_use(rules: Rules, relation: str, purpose: str) -> UseDecision:
+    """Whether the account may pay for `purpose` on behalf of `relation`, with the clause."""
+    policy = rules.policy
+    if relation not in RELATIONS:
+        raise PolicyError(f"unknown relation {relation!r}; expected one of {', '.join(RELATIONS)}")
+    if purpose not in PURPOSES:
+        raise PolicyError(f"unknown purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
+    rule = policy.account_uses.get(purpose)
+    if rule is None:
+        return UseDecision("undetermined", policy.short, f"{policy.short} does not address personal-account uses")
+    if rule.decision == "allowed":
+        if relation in rule.relations:
+            cond = f"（限{rule.condition}）" if rule.condition else ""
+            return UseDecision("allowed", rule.cite, f"{RELATIONS[relation]}：{PURPOSES[purpose]}可以使用个人账户{cond}", rule.quote)
+        names = "、".join(RELATIONS[r] for r in rule.relations)
+        return UseDecision("refused", rule.cite, f"该用途仅限{names}，不包括{RELATIONS[relation]}", rule.quote)
+    if rule.decision == "refused":
+        return UseDecision("refused", rule.cite, f"个人账户不得用于{PURPOSES[purpose]}", rule.quote)
+    return UseDecision("undetermined", rule.cite, rule.why or "文件未作规定", rule.quote)
+
+
+__all__ = ["Credit", "UseDecision", "credit_month", "check_use", "MissingParameter", "age_on"]

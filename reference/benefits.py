@@ -1,0 +1,330 @@
+"""How one settlement's fund payment is computed, benefit by benefit.
+
+Order (攀枝花 第九–十一条, 吉林 二（三）–（六）、六（三））:
+validity → exclusions and eligibility → hospital stay → route by med_type:
+chronic/special diseases first under their own policy (overflowing to ordinary
+pooling where the text says so), emergency/day surgery/special diseases along
+inpatient rules where the text says so, everything else ordinary pooling.
+Each function adds its steps to the trace with the clause it applies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .case import FACILITIES, MED_TYPES, Person, Settlement
+from .ledger import Contribution, YearState
+from .money import ZERO, round_fen
+from .policy import MissingParameter, Parameter, PolicyError, Rules
+from .trace import Pct, Trace
+
+ONE = Decimal("1")
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The fund's side of one settlement, before the personal account is applied."""
+
+    inscp: Decimal
+    dedc: Decimal = ZERO
+    ratio: Decimal = ZERO
+    ordinary_pay: Decimal = ZERO
+    chronic_pay: Decimal = ZERO
+    inpatient_pay: Decimal = ZERO
+    benefit: str = "ordinary"
+
+    @property
+    def hifp_pay(self) -> Decimal:
+        return self.ordinary_pay + self.chronic_pay + self.inpatient_pay
+
+
+class NotCovered(PolicyError):
+    """The document does not say how to settle this (e.g. chronic diseases in 北京)."""
+
+
+def _level(facility: str) -> str:
+    """Inpatient parameters exist per level; an unrated facility counts as 一级 (A-JL-INPATIENT-LEVEL)."""
+    return "primary" if facility == "unrated" else facility
+
+
+# --------------------------------------------------------------------------- ordinary pooling
+
+
+def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str] | None:
+    """The ratio for a person type at a facility, with its citation; None if the facility is not covered."""
+    key = ("ratio", role, facility)
+    cached = rules._cache.get(key)  # type: ignore[arg-type]
+    if cached is not None or key in rules._cache:
+        return cached  # type: ignore[return-value]
+    own = rules.find(f"ordinary.ratio.{role}.{facility}")
+    result: tuple[Decimal, str] | None
+    if own is not None:
+        result = (own.value, own.cite)
+    else:
+        base = rules.find(f"ordinary.ratio.in_service.{facility}") or rules.find(f"ordinary.ratio.{facility}")
+        if base is None:
+            req = rules.policy.requirement_for(f"ordinary.ratio.{facility}") or rules.policy.requirement_for(
+                f"ordinary.ratio.{role}.{facility}")
+            if facility == "pharmacy" and req is not None and req.optional:
+                result = None
+            else:
+                raise MissingParameter(f"ordinary.ratio.{role}.{facility}" if req is None or req.pattern.count(".") > 2
+                                       else f"ordinary.ratio.{facility}", req, rules.policy)
+        elif role == "retiree":
+            bonus = rules.get("ordinary.retiree_ratio_bonus")
+            result = (min(ONE, base.value + bonus.value), f"{base.cite}；{bonus.cite}")
+        else:
+            result = (base.value, base.cite)
+    rules._cache[key] = result  # type: ignore[index]
+    return result
+
+
+def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
+                     trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None) -> None:
+    """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap."""
+    if ratio_override is not None:
+        ratio, ratio_cite = ratio_override.value, ratio_override.cite
+    else:
+        r = ordinary_ratio(rules, role, facility)
+        if r is None:
+            req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
+            trace.add("定点零售药店", "本统筹区未将定点零售药店纳入普通门诊统筹（地区配置未提供药店比例），统筹基金不予支付",
+                      (), req.cite if req else rules.policy.short)
+            return
+        ratio, ratio_cite = r
+    dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
+    cp = rules.first(f"ordinary.cap.{role}", "ordinary.cap")
+    deductible, cap = dp.value, cp.value
+    left = deductible - ys.ordinary_dedc
+    if left < 0:
+        left = ZERO
+    dedc = base if base < left else left
+    trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
+              (deductible, ys.ordinary_dedc, left, base, left, dedc), dp.cite, dedc)
+    raw = round_fen((base - dedc) * ratio)
+    trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
+              (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
+              ratio_cite, raw)
+    cap_left = cap - ys.ordinary_pay
+    if cap_left < 0:
+        cap_left = ZERO
+    pay = raw if raw < cap_left else cap_left
+    trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
+              (cap, ys.ordinary_pay, cap_left, raw, cap_left, pay), cp.cite, pay)
+    c.ordinary_dedc += dedc
+    c.ordinary_pay += pay
+    out.dedc += dedc
+    out.ordinary_pay += pay
+    if out.benefit == "ordinary" or out.ratio == 0:
+        out.ratio = ratio
+    # Keep the year's state current for any later benefit in the same settlement.
+    ys.ordinary_dedc += dedc
+    ys.ordinary_pay += pay
+
+
+# --------------------------------------------------------------------------- chronic diseases
+
+
+def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: Settlement, base: Decimal,
+                    trace: Trace, c: Contribution, out: Outcome) -> Decimal:
+    """门诊慢特病 first under its own parameters; returns the part of the base left for ordinary pooling."""
+    code = s.dise_codg or ""
+    out.benefit = "chronic"
+    shares = rules.flag("chronic.shares_ordinary_deductible")
+    per_disease_cap = rules.find(f"chronic.{code}.cap")
+    cp = per_disease_cap or rules.first(f"chronic.{code}.cap", "chronic.cap")
+    bucket = code if per_disease_cap is not None or not shares else "*"
+    rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
+    ratio = rp.value
+    if shares:
+        dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
+        used = ys.ordinary_dedc
+    else:
+        dp = rules.first(f"chronic.{code}.deductible", "chronic.deductible")
+        used = ys.chronic_dedc.get(code, ZERO)
+    left = dp.value - used
+    if left < 0:
+        left = ZERO
+    dedc = base if base < left else left
+    trace.add("慢特病起付线", "病种{}：起付线{}元，此前已累计{}元，本次计入{}元" + ("（与普通门诊起付线合并计算）" if shares else ""),
+              (code, dp.value, used, dedc), dp.cite, dedc)
+    after = base - dedc
+    raw = round_fen(after * ratio)
+    paid_before = ys.chronic_pay.get(bucket, ZERO)
+    cap_left = cp.value - paid_before
+    if cap_left < 0:
+        cap_left = ZERO
+    pay = raw if raw < cap_left else cap_left
+    trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元，本次支付{}元",
+              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), f"{rp.cite}；{cp.cite}", pay)
+    c.disease = bucket
+    if shares:
+        c.ordinary_dedc += dedc
+        ys.ordinary_dedc += dedc
+    else:
+        c.chronic_dedc += dedc
+        ys.chronic_dedc[code] = used + dedc
+    c.chronic_pay += pay
+    ys.chronic_pay[bucket] = paid_before + pay
+    out.dedc += dedc
+    out.chronic_pay += pay
+    out.ratio = ratio
+    if pay == raw or not rules.flag("chronic.overflow_to_ordinary"):
+        if pay < raw:
+            trace.add("超出慢特病限额", "超出慢特病年度限额的部分不转入普通门诊统筹", (),
+                      rules.get("chronic.overflow_to_ordinary").cite if rules.find("chronic.overflow_to_ordinary") else rules.policy.short)
+        return ZERO
+    covered = round_fen(pay / ratio) if ratio > 0 else ZERO
+    if covered > after:
+        covered = after
+    rest = after - covered
+    ov = rules.get("chronic.overflow_to_ordinary")
+    trace.add("转入普通门诊统筹", "慢特病限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
+              (pay, Pct(ratio), covered, after, covered, rest), ov.cite, rest)
+    return rest
+
+
+# --------------------------------------------------------------------------- inpatient-like routes
+
+
+def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind: str, base: Decimal,
+                    trace: Trace, c: Contribution, out: Outcome) -> None:
+    """Special diseases, emergency and day surgery along inpatient rules, against the inpatient cap (吉林 二（四）–（六））."""
+    if s.facility == "pharmacy":
+        raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy are not provided for")
+    out.benefit = "inpatient"
+    level = _level(s.facility)
+    route = rules.policy.routes.get({"special": "special", "emergency": "emergency", "day_surgery": "day_surgery"}[kind], {})
+    cite = rules.policy.cite(str(route.get("article", ""))) if route.get("article") else rules.policy.short
+    dp = rules.get(f"inpatient.deductible.{level}")
+    if kind == "special":
+        # Once per natural year, topped up when treated at a higher level.
+        left = dp.value - ys.special_dedc
+        if left < 0:
+            left = ZERO
+        dedc = base if base < left else left
+        trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
+                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), cite, dedc)
+        c.special_dedc += dedc
+        ys.special_dedc += dedc
+    elif kind == "day_surgery" and rules.flag("day_surgery.waive_deductible"):
+        dedc = ZERO
+        trace.add("日间手术起付线", "统筹区对日间手术不设起付线", (), rules.get("day_surgery.waive_deductible").cite, dedc)
+    else:
+        dedc = base if base < dp.value else dp.value
+        trace.add("起付线（参照住院）", "{}住院起付标准{}元，按一次住院计算，本次计入{}元",
+                  (FACILITIES[s.facility], dp.value, dedc), f"{cite}；A-JL-EMERGENCY-DEDUCTIBLE", dedc)
+    rp = rules.get(f"inpatient.ratio.{level}")
+    ratio = rp.value
+    if role == "retiree":
+        bonus = rules.get("inpatient.retiree_ratio_bonus").value
+        ratio = min(ONE, ratio + bonus)
+    raw = round_fen((base - dedc) * ratio)
+    cap = rules.get("inpatient.cap")
+    cap_left = cap.value - ys.inpatient_pay
+    if cap_left < 0:
+        cap_left = ZERO
+    pay = raw if raw < cap_left else cap_left
+    trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
+              (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay), f"{rp.cite}；{cap.cite}", pay)
+    c.inpatient_pay += pay
+    ys.inpatient_pay += pay
+    out.dedc += dedc
+    out.inpatient_pay += pay
+    out.ratio = ratio
+
+
+# --------------------------------------------------------------------------- one settlement
+
+
+def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: Trace) -> tuple[Outcome, Contribution]:
+    """The fund payment of one settlement given the year's state; updates `ys` in place."""
+    policy = rules.policy
+    inscp = s.inscp_scp_amt
+    out = Outcome(inscp=inscp)
+    c = Contribution(year=s.date.year)
+    trace.add("政策范围内费用", "{} − 全自费{} − 超限价{} − 先行自付{} = {}元",
+              (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
+              "国家医保平台结算口径", inscp)
+    if rules.valid_from is not None and s.date < rules.valid_from:
+        out.benefit = "none"
+        trace.add("施行日期", "结算日期{}早于施行日期{}，本文件不提供普通门诊统筹待遇，统筹基金支付0元",
+                  (s.date, rules.valid_from), f"{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
+        return out, c
+    if rules.valid_to is not None and s.date > rules.valid_to:
+        raise PolicyError(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
+                          f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
+                          "the successor rules are not known (A-BEFORE-VALIDITY)")
+    role = person.role_on(s.date)
+    if s.exclusion is not None:
+        ex = policy.exclusions.get(s.exclusion)
+        if ex is None:
+            raise NotCovered(f"settlement {s.id}: {policy.short} lists no exclusion {s.exclusion!r}; "
+                             f"exclusions are defined only where a document lists them")
+        out.benefit = "none"
+        trace.add("不予支付", "{}：统筹基金不予支付", (ex["quote"],), policy.cite(str(ex["article"])), ZERO)
+        return out, c
+    if "requires_account" in policy.eligibility:
+        el = policy.eligibility["requires_account"]
+        has_account = person.has_account
+        if has_account is None:
+            if person.is_flexible and person.flex_tier is None:
+                raise MissingParameter("person.flex_tier", None, policy) from None
+            has_account = not (person.is_flexible and person.flex_tier == 2)
+        if not has_account:
+            out.benefit = "none"
+            trace.add("享受条件", "参保人未建立个人账户（二档灵活就业人员不建账户），不享受普通门诊统筹", (),
+                      f"{policy.cite(str(el['article']))}；A-PZH-FLEX-TIER2", ZERO)
+            return out, c
+        if person.benefit_period is not None and s.date not in person.benefit_period:
+            out.benefit = "none"
+            bp = person.benefit_period
+            trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受普通门诊统筹", (s.date, bp.begin, bp.end),
+                      policy.cite(str(el["article"])), ZERO)
+            return out, c
+    if rules.flag("hospital_stay.no_outpatient_benefit") and s.med_type in ("11", "14", "41"):
+        for stay in person.hospital_stays:
+            if s.date in stay:
+                out.benefit = "none"
+                trace.add("住院期间", "结算日期{}在住院期间（{}至{}），不再享受普通门诊和门诊慢特病待遇",
+                          (s.date, stay.begin, stay.end),
+                          f"{rules.get('hospital_stay.no_outpatient_benefit').cite}；A-JL-HOSPITAL-STAY", ZERO)
+                return out, c
+    ratio_override = None
+    if s.remote:
+        if "remote_filing" in policy.eligibility:
+            rf = policy.eligibility["remote_filing"]
+            if person.remote_filing:
+                trace.add("异地备案", "异地备案人员在备案地或返回参保地就医，按市内居住参保人员待遇标准执行", (),
+                          policy.cite(str(rf["article"])))
+            else:
+                ratio_override = rules.get("ordinary.ratio.remote_unfiled")
+        else:
+            trace.add("异地就医", "本文件未对异地就医单独规定，按参保地标准结算", (), "A-REMOTE-SAME")
+    kind = "ordinary"
+    if s.med_type == "14":
+        d = person.disease(s.dise_codg or "")
+        kind = "special" if (d is not None and d.kind == "special" and "special" in policy.covers) else "chronic"
+    elif s.med_type == "13":
+        kind = "emergency" if policy.routes.get("emergency", {}).get("route") == "inpatient" else "ordinary"
+    elif s.med_type == "28":
+        kind = "day_surgery" if policy.routes.get("day_surgery", {}).get("route") == "inpatient" else "ordinary"
+    if kind in ("emergency", "day_surgery", "special"):
+        trace.add("待遇路径", "{}参照住院待遇政策，计入住院年度最高支付限额，不占普通门诊统筹限额", (MED_TYPES[s.med_type],),
+                  policy.cite(str(policy.routes.get(kind, {}).get("article", ""))))
+        inpatient_route(rules, ys, role, s, kind, inscp, trace, c, out)
+        return out, c
+    if kind == "chronic":
+        if "chronic" not in policy.covers:
+            raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
+                             "med_type 14 cannot be settled under it")
+        rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
+        if rest > 0:
+            ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out, ratio_override)
+        return out, c
+    if s.med_type == "13":
+        trace.add("急诊", "本文件未对急诊单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
+    elif s.med_type == "28":
+        trace.add("日间手术", "本文件未对日间手术单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
+    ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, ratio_override)
+    return out, c

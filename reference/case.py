@@ -1,0 +1,480 @@
+"""Cases: one insured person, their settlements, account credits and account uses.
+
+Field names follow the national medical insurance platform where it has them
+(`psn_no`, `psn_type`, `med_type`, `medfee_sumamt`, `fulamt_ownpay_amt`,
+`overlmt_selfpay`, `preselfpay_amt`, `dise_codg`, `setl_id`). Parsing checks
+everything a settlement needs up front, so the engine itself never meets bad
+input; every refusal names the case, the item and the field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from .money import ZERO, AmountError, parse_amount
+
+PSN_TYPES = {
+    "1101": ("in_service", False, "职工在职"),
+    "1103": ("in_service", True, "灵活就业在职"),
+    "1201": ("retiree", False, "职工退休"),
+    "1203": ("retiree", True, "灵活就业退休"),
+}
+MED_TYPES = {
+    "11": "普通门诊",
+    "13": "急诊",
+    "14": "门诊慢特病",
+    "28": "日间手术",
+    "41": "定点药店购药",
+}
+FACILITIES = {
+    "tertiary": "三级定点医疗机构",
+    "secondary": "二级定点医疗机构",
+    "primary": "一级定点医疗机构",
+    "unrated": "未定级定点医疗机构",
+    "pharmacy": "定点零售药店",
+}
+DISEASE_KINDS = {"chronic": "门诊慢特病", "special": "门诊特殊疾病", "two_disease": "“两病”门诊用药"}
+EXCLUSIONS = {
+    "other_fund": "由其他资金（基金）保障的费用",
+    "account_paid": "用个人账户支付的费用",
+    "third_party": "应由第三人负担的费用",
+    "other_state_rule": "国家、省规定的其他不予支付的费用",
+}
+RELATIONS = {"self": "本人", "spouse": "配偶", "parent": "父母", "child": "子女", "other": "其他人"}
+PURPOSES = {
+    "medical_selfpay": "在定点医疗机构就医发生的由个人负担的医疗费",
+    "pharmacy_selfpay": "在定点零售药店购买药品、医疗器械、医用耗材的个人负担费用",
+    "resident_insurance_contribution": "城乡居民基本医疗保险个人缴费",
+    "government_insurance_contribution": "由政府开展的补充医疗、重特大疾病、长期护理保险个人缴费",
+    "commercial_insurance": "商业补充（健康）医疗保险",
+    "public_health": "公共卫生费用",
+    "fitness": "体育健身消费",
+    "wellness": "养生保健消费",
+}
+
+
+class CaseError(ValueError):
+    """Bad input, located: which case, which item, which field."""
+
+    def __init__(self, message: str, *, case: str | None = None, item: str | None = None, field: str | None = None):
+        self.case, self.item, self.field, self.detail = case, item, field, message
+        where = []
+        if case is not None:
+            where.append(f"case {case}")
+        if item is not None:
+            where.append(item)
+        if field is not None:
+            where.append(f"field {field}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+@dataclass(frozen=True, slots=True)
+class Disease:
+    dise_codg: str
+    kind: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    begin: dt.date
+    end: dt.date
+
+    def __contains__(self, d: dt.date) -> bool:
+        return self.begin <= d <= self.end
+
+
+@dataclass(slots=True)
+class YearToDate:
+    """Totals already counted this year before the harness's first settlement."""
+
+    year: int
+    ordinary_dedc: Decimal = ZERO
+    ordinary_pay: Decimal = ZERO
+    inpatient_pay: Decimal = ZERO
+    special_dedc: Decimal = ZERO
+    chronic_dedc: dict[str, Decimal] = field(default_factory=dict)
+    chronic_pay: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    psn_no: str
+    psn_type: str
+    birth_date: dt.date | None = None
+    flex_tier: int | None = None
+    has_account: bool | None = None
+    retire_date: dt.date | None = None
+    benefit_period: Period | None = None
+    remote_filing: bool = False
+    acct_balance: Decimal | None = None
+    diseases: tuple[Disease, ...] = ()
+    hospital_stays: tuple[Period, ...] = ()
+    ytd: YearToDate | None = None
+
+    @property
+    def is_flexible(self) -> bool:
+        return PSN_TYPES[self.psn_type][1]
+
+    def role_on(self, d: dt.date) -> str:
+        """in_service or retiree on a date (A-MIDYEAR-RETIREMENT: the type in force that day)."""
+        if self.retire_date is not None and d >= self.retire_date:
+            return "retiree"
+        return PSN_TYPES[self.psn_type][0]
+
+    def disease(self, code: str) -> Disease | None:
+        for d in self.diseases:
+            if d.dise_codg == code:
+                return d
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    id: str
+    date: dt.date
+    med_type: str
+    facility: str
+    medfee_sumamt: Decimal
+    fulamt_ownpay_amt: Decimal = ZERO
+    overlmt_selfpay: Decimal = ZERO
+    preselfpay_amt: Decimal = ZERO
+    dise_codg: str | None = None
+    remote: bool = False
+    exclusion: str | None = None
+    acct_used_flag: bool = True
+
+    @property
+    def inscp_scp_amt(self) -> Decimal:
+        """政策范围内费用: the total less 全自费, 超限价 and 先行自付."""
+        return self.medfee_sumamt - self.fulamt_ownpay_amt - self.overlmt_selfpay - self.preselfpay_amt
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """结算撤销 (2208) of an earlier settlement of the same person."""
+
+    id: str
+    date: dt.date
+    reverses: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRequest:
+    month: str  # YYYY-MM
+    base: Decimal | None = None
+    contribution: Decimal | None = None
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(int(self.month[:4]), int(self.month[5:7]), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class UseRequest:
+    id: str
+    relation: str
+    purpose: str
+    amount: Decimal | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    policy: str
+    person: Person
+    items: tuple[Settlement | Reversal, ...] = ()
+    credits: tuple[CreditRequest, ...] = ()
+    uses: tuple[UseRequest, ...] = ()
+    region: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML loader that reads 500.10 as Decimal("500.10"), never as a float."""
+
+
+def _decimal_float(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    return Decimal(loader.construct_scalar(node))
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_float)
+
+
+def load_text(text: str, source: str = "<input>") -> Any:
+    """Parse JSON or YAML case text, keeping decimals exact; malformed text is a CaseError."""
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            raise CaseError(f"malformed JSON at line {e.lineno} column {e.colno}: {e.msg}", case=source) from None
+    try:
+        return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        raise CaseError(f"malformed YAML: {e}", case=source) from None
+
+
+class _Reader:
+    """Reads fields from one mapping, raising CaseError that names where it is."""
+
+    def __init__(self, data: Any, case: str, item: str | None, allowed: set[str]):
+        self.case, self.item = case, item
+        if not isinstance(data, dict):
+            raise CaseError(f"expected a mapping, got {type(data).__name__}", case=case, item=item)
+        unknown = sorted(set(map(str, data)) - allowed)
+        if unknown:
+            raise CaseError(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
+                            case=case, item=item)
+        self.data = data
+
+    def fail(self, name: str, message: str) -> CaseError:
+        return CaseError(message, case=self.case, item=self.item, field=name)
+
+    def has(self, name: str) -> bool:
+        return self.data.get(name) is not None
+
+    def raw(self, name: str, required: bool = False) -> Any:
+        v = self.data.get(name)
+        if v is None and required:
+            raise self.fail(name, "missing")
+        return v
+
+    def text(self, name: str, required: bool = False, choices: dict | None = None) -> str | None:
+        v = self.raw(name, required)
+        if v is None:
+            return None
+        if isinstance(v, (dict, list)):
+            raise self.fail(name, f"expected text, got {type(v).__name__}")
+        s = str(v)
+        if choices is not None and s not in choices:
+            raise self.fail(name, f"unknown code {s!r}; expected one of " +
+                            ", ".join(f"{k} ({n})" for k, n in choices.items()))
+        return s
+
+    def amount(self, name: str, required: bool = False, default: Decimal | None = None) -> Decimal | None:
+        v = self.raw(name, required)
+        if v is None:
+            return default
+        try:
+            return parse_amount(v)
+        except AmountError as e:
+            raise self.fail(name, str(e)) from None
+
+    def date(self, name: str, required: bool = False) -> dt.date | None:
+        v = self.raw(name, required)
+        if v is None:
+            return None
+        if isinstance(v, dt.date):
+            return v
+        try:
+            return dt.date.fromisoformat(str(v))
+        except ValueError:
+            raise self.fail(name, f"not a date (YYYY-MM-DD): {v!r}") from None
+
+    def flag(self, name: str, default: bool) -> bool:
+        v = self.raw(name)
+        if v is None:
+            return default
+        if isinstance(v, bool):
+            return v
+        if str(v) in ("1", "true", "True"):
+            return True
+        if str(v) in ("0", "false", "False"):
+            return False
+        raise self.fail(name, f"expected true/false (or 1/0), got {v!r}")
+
+    def items(self, name: str) -> list:
+        v = self.raw(name)
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            raise self.fail(name, f"expected a list, got {type(v).__name__}")
+        return v
+
+
+PERSON_FIELDS = {"psn_no", "psn_type", "birth_date", "flex_tier", "has_account", "retire_date",
+                 "benefit_period", "remote_filing", "acct_balance", "chronic_diseases", "hospital_stays", "ytd"}
+SETTLEMENT_FIELDS = {"id", "setl_id", "date", "med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt",
+                     "overlmt_selfpay", "preselfpay_amt", "dise_codg", "remote", "exclusion", "acct_used_flag"}
+REVERSAL_FIELDS = {"id", "date", "reverses"}
+CREDIT_FIELDS = {"month", "base", "contribution"}
+USE_FIELDS = {"id", "relation", "purpose", "amount", "date"}
+CASE_FIELDS = {"policy", "region", "params", "person", "settlements", "account_credits", "account_uses", "name"}
+
+
+def _period(r: _Reader, name: str, raw: Any) -> Period:
+    p = _Reader(raw, r.case, f"{r.item or 'person'} {name}", {"begin", "end"})
+    begin, end = p.date("begin", True), p.date("end", True)
+    if end < begin:
+        raise p.fail("end", f"{end} is before begin {begin}")
+    return Period(begin, end)
+
+
+def parse_person(data: Any, case: str) -> Person:
+    r = _Reader(data, case, "person", PERSON_FIELDS)
+    psn_no = r.text("psn_no", True)
+    psn_type = r.text("psn_type", True, PSN_TYPES)
+    tier = r.raw("flex_tier")
+    if tier is not None:
+        if str(tier) not in ("1", "2"):
+            raise r.fail("flex_tier", f"must be 1 (一档) or 2 (二档), got {tier!r}")
+        if not PSN_TYPES[psn_type][1]:
+            raise r.fail("flex_tier", f"only flexible workers (1103, 1203) have a tier; psn_type is {psn_type}")
+        tier = int(tier)
+    diseases = []
+    for i, d in enumerate(r.items("chronic_diseases")):
+        dr = _Reader(d, case, f"person chronic_diseases[{i}]", {"dise_codg", "kind", "name"})
+        diseases.append(Disease(dr.text("dise_codg", True), dr.text("kind", True, DISEASE_KINDS),
+                                dr.text("name") or ""))
+    stays = tuple(_period(r, f"hospital_stays[{i}]", s) for i, s in enumerate(r.items("hospital_stays")))
+    bp = r.raw("benefit_period")
+    ytd = None
+    if r.has("ytd"):
+        y = _Reader(r.raw("ytd"), case, "person ytd",
+                    {"year", "ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc", "chronic_dedc", "chronic_pay"})
+        year = y.raw("year", True)
+        if not str(year).isdigit():
+            raise y.fail("year", f"not a year: {year!r}")
+
+        def per_disease(name: str) -> dict[str, Decimal]:
+            v = y.raw(name) or {}
+            if not isinstance(v, dict):
+                raise y.fail(name, "expected a mapping of dise_codg to amount")
+            out = {}
+            for k, a in v.items():
+                try:
+                    out[str(k)] = parse_amount(a)
+                except AmountError as e:
+                    raise y.fail(f"{name}.{k}", str(e)) from None
+            return out
+
+        ytd = YearToDate(int(year), y.amount("ordinary_dedc", default=ZERO), y.amount("ordinary_pay", default=ZERO),
+                         y.amount("inpatient_pay", default=ZERO), y.amount("special_dedc", default=ZERO),
+                         per_disease("chronic_dedc"), per_disease("chronic_pay"))
+    has_account = r.raw("has_account")
+    return Person(
+        psn_no=psn_no,
+        psn_type=psn_type,
+        birth_date=r.date("birth_date"),
+        flex_tier=tier,
+        has_account=None if has_account is None else r.flag("has_account", True),
+        retire_date=r.date("retire_date"),
+        benefit_period=_period(r, "benefit_period", bp) if bp is not None else None,
+        remote_filing=r.flag("remote_filing", False),
+        acct_balance=r.amount("acct_balance"),
+        diseases=tuple(diseases),
+        hospital_stays=stays,
+        ytd=ytd,
+    )
+
+
+def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settlement | Reversal:
+    label = data.get("id", index) if isinstance(data, dict) else index
+    item = f"settlement {label}"
+    if isinstance(data, dict) and "reverses" in data:
+        r = _Reader(data, case, item, REVERSAL_FIELDS)
+        return Reversal(r.text("id", True), r.date("date", True), r.text("reverses", True))
+    r = _Reader(data, case, item, SETTLEMENT_FIELDS)
+    sid = r.text("id") or r.text("setl_id")
+    if sid is None:
+        raise r.fail("id", "missing")
+    med_type = r.text("med_type", True, MED_TYPES)
+    facility = r.text("facility", True, FACILITIES)
+    if med_type == "41" and facility != "pharmacy":
+        raise r.fail("facility", f"med_type 41 (定点药店购药) needs facility pharmacy, not {facility}")
+    if facility == "pharmacy" and med_type not in ("41", "14"):
+        raise r.fail("med_type", f"a pharmacy settles med_type 41 (or 14 for chronic drugs), not {med_type}")
+    total = r.amount("medfee_sumamt", True)
+    parts = {n: r.amount(n, default=ZERO) for n in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")}
+    if sum(parts.values()) > total:
+        shown = " + ".join(f"{n} {v}" for n, v in parts.items())
+        raise r.fail("medfee_sumamt", f"parts exceed the total: {shown} > medfee_sumamt {total}")
+    dise = r.text("dise_codg")
+    if med_type == "14":
+        if dise is None:
+            raise r.fail("dise_codg", "med_type 14 (门诊慢特病) needs the registered disease code")
+        if person.disease(dise) is None:
+            known = ", ".join(d.dise_codg for d in person.diseases) or "none"
+            raise r.fail("dise_codg", f"{dise!r} is not among the person's registered diseases ({known})")
+    return Settlement(
+        id=sid,
+        date=r.date("date", True),
+        med_type=med_type,
+        facility=facility,
+        medfee_sumamt=total,
+        dise_codg=dise,
+        remote=r.flag("remote", False),
+        exclusion=r.text("exclusion", choices=EXCLUSIONS),
+        acct_used_flag=r.flag("acct_used_flag", True),
+        **parts,
+    )
+
+
+def parse_case(data: Any, name: str = "0") -> Case:
+    """Build a Case from a parsed mapping; dates must be in order, ids unique."""
+    case_label = name
+    if isinstance(data, dict) and isinstance(data.get("person"), dict) and data["person"].get("psn_no"):
+        case_label = f"{name} ({data['person']['psn_no']})"
+    r = _Reader(data, case_label, None, CASE_FIELDS)
+    policy = r.text("policy", True)
+    from .policy import POLICY_IDS  # local: policy data is not needed to parse shapes
+
+    if policy not in POLICY_IDS:
+        raise r.fail("policy", f"unknown policy {policy!r}; known: {', '.join(POLICY_IDS)}")
+    params = r.raw("params") or {}
+    if not isinstance(params, dict):
+        raise r.fail("params", "expected a mapping of parameter to value")
+    person = parse_person(r.raw("person", True), case_label)
+    items: list[Settlement | Reversal] = []
+    seen: set[str] = set()
+    last: dt.date | None = None
+    for i, s in enumerate(r.items("settlements")):
+        it = parse_settlement(s, case_label, i, person)
+        if it.id in seen:
+            raise CaseError(f"duplicate id {it.id!r}", case=case_label, item=f"settlement {it.id}", field="id")
+        if isinstance(it, Reversal) and it.reverses not in seen:
+            raise CaseError(f"reverses {it.reverses!r}, which is not an earlier settlement of this case",
+                            case=case_label, item=f"settlement {it.id}", field="reverses")
+        if last is not None and it.date < last:
+            raise CaseError(f"date {it.date} is before the previous item's date {last}; settlements must be in date order",
+                            case=case_label, item=f"settlement {it.id}", field="date")
+        seen.add(it.id)
+        last = it.date
+        items.append(it)
+    credits = []
+    for i, c in enumerate(r.items("account_credits")):
+        cr = _Reader(c, case_label, f"account_credits[{i}]", CREDIT_FIELDS)
+        month = cr.text("month", True)
+        try:
+            dt.date.fromisoformat(f"{month}-01")
+            if len(month) != 7:
+                raise ValueError
+        except ValueError:
+            raise cr.fail("month", f"not a month (YYYY-MM): {month!r}") from None
+        credits.append(CreditRequest(month, cr.amount("base"), cr.amount("contribution")))
+    uses = []
+    for i, u in enumerate(r.items("account_uses")):
+        ur = _Reader(u, case_label, f"account_uses[{i}]", USE_FIELDS)
+        uses.append(UseRequest(ur.text("id") or str(i), ur.text("relation", True, RELATIONS),
+                               ur.text("purpose", True, PURPOSES), ur.amount("amount"), ur.date("date")))
+    return Case(policy=policy, person=person, items=tuple(items), credits=tuple(credits), uses=tuple(uses),
+                region=r.text("region"), params=dict(params), name=str(r.raw("name") or case_label))
+
+
+def parse_cases(data: Any, source: str = "<input>") -> tuple[list[Case], bool]:
+    """One case or a list of cases; returns the cases and whether the input was a list."""
+    if isinstance(data, list):
+        return [parse_case(c, str(i)) for i, c in enumerate(data)], True
+    if data is None:
+        raise CaseError("empty input", case=source)
+    return [parse_case(data, "0")], False

@@ -1,0 +1,221 @@
+"""The reference engine's public API: what a correct settlement system returns.
+
+`PersonLedger` holds one insured person under one set of rules and offers the
+operations a settlement system has: pre-settle (2206), settle (2207), reverse
+(2208), year-to-date totals, monthly account credit, account use. `compute_case`
+runs a whole case and returns the JSON-ready output of `conform settle`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .account import Credit, UseDecision, check_use, credit_month
+from .benefits import Outcome, compute
+from .case import Case, CreditRequest, Person, Reversal, Settlement, UseRequest
+from .ledger import Contribution, YearState
+from .money import ZERO, fmt, fmt_ratio
+from .policy import PolicyError, Rules, bind_cached
+from .trace import Trace
+
+__all__ = ["PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
+
+
+@dataclass(slots=True)
+class SettlementResult:
+    """One settlement's figures (the platform's setlinfo), with the trace that explains them."""
+
+    id: str
+    date: dt.date
+    medfee_sumamt: Decimal
+    inscp_scp_amt: Decimal
+    act_pay_dedc: Decimal
+    hifp_pay: Decimal
+    pool_prop_selfpay: Decimal
+    fund_pay_sumamt: Decimal
+    psn_part_amt: Decimal
+    acct_pay: Decimal
+    psn_cash_pay: Decimal
+    ordinary_pay: Decimal = ZERO
+    chronic_pay: Decimal = ZERO
+    inpatient_pay: Decimal = ZERO
+    benefit: str = "ordinary"
+    trace: Trace = field(default_factory=Trace)
+    reverses: str | None = None
+
+    AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
+               "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay")
+
+    def to_output(self, with_trace: bool = True) -> dict:
+        out: dict = {"id": self.id, "setl_id": self.id}
+        if self.reverses is not None:
+            out["reverses"] = self.reverses
+        out["date"] = self.date.isoformat()
+        for name in self.AMOUNTS[:4]:
+            out[name] = fmt(getattr(self, name))
+        out["pool_prop_selfpay"] = fmt_ratio(self.pool_prop_selfpay)
+        for name in self.AMOUNTS[4:]:
+            out[name] = fmt(getattr(self, name))
+        out["benefit"] = self.benefit
+        if with_trace:
+            out["trace"] = self.trace.render()
+        return out
+
+    def negated(self, rid: str, date: dt.date) -> "SettlementResult":
+        neg = {n: -getattr(self, n) for n in self.AMOUNTS}
+        t = Trace()
+        t.add("结算撤销", "撤销结算{}：冲销其起付线{}元、统筹支付{}元、个人账户支付{}元，年度累计恢复",
+              (self.id, self.act_pay_dedc, self.hifp_pay, self.acct_pay), "A-REVERSAL")
+        return SettlementResult(id=rid, date=date, pool_prop_selfpay=self.pool_prop_selfpay, benefit=self.benefit,
+                                trace=t, reverses=self.id, **neg)
+
+
+@dataclass(slots=True)
+class UseResult:
+    id: str
+    relation: str
+    purpose: str
+    decision: UseDecision
+    amount: Decimal | None
+    balance: Decimal | None
+
+    def to_output(self) -> dict:
+        out = {"id": self.id, "relation": self.relation, "purpose": self.purpose,
+               "decision": self.decision.decision, "clause": self.decision.clause, "reason": self.decision.reason}
+        if self.amount is not None:
+            out["amount"] = fmt(self.amount)
+        if self.balance is not None:
+            out["acct_balance"] = fmt(self.balance)
+        return out
+
+
+def rules_for(policy: str, region: str | None = None, params: dict | None = None) -> Rules:
+    """Bound rules for a policy and optional region file/name and inline parameters."""
+    return bind_cached(policy, region, params)
+
+
+class PersonLedger:
+    """One insured person's settlements and year-to-date state under one set of rules."""
+
+    def __init__(self, rules: Rules, person: Person):
+        self.rules = rules
+        self.person = person
+        self.years: dict[int, YearState] = {}
+        self.settled: dict[str, tuple[SettlementResult, Contribution]] = {}
+        self.reversed: set[str] = set()
+        self.balance: Decimal | None = person.acct_balance
+        self.last_date: dt.date | None = None
+        if person.ytd is not None:
+            y = person.ytd
+            self.years[y.year] = YearState(y.year, y.ordinary_dedc, y.ordinary_pay, y.inpatient_pay, y.special_dedc,
+                                           dict(y.chronic_dedc), dict(y.chronic_pay))
+
+    def year(self, year: int) -> YearState:
+        ys = self.years.get(year)
+        if ys is None:
+            ys = self.years[year] = YearState(year)
+        return ys
+
+    def ytd(self, year: int) -> YearState:
+        """A copy of the year's totals (zero for a year with nothing settled)."""
+        ys = self.years.get(year)
+        return ys.clone() if ys is not None else YearState(year)
+
+    def _check_order(self, d: dt.date, sid: str) -> None:
+        if self.last_date is not None and d < self.last_date:
+            raise PolicyError(f"settlement {sid}: date {d} is before the previous settlement's date {self.last_date}")
+
+    def settle(self, s: Settlement, commit: bool = True) -> SettlementResult:
+        """2207 结算 (commit) or 2206 预结算 (commit=False: nothing is recorded)."""
+        if s.id in self.settled:
+            raise PolicyError(f"settlement {s.id}: id already settled for person {self.person.psn_no}")
+        self._check_order(s.date, s.id)
+        # Work on a clone: a refused settlement or a pre-settlement leaves the year untouched.
+        ys = self.year(s.date.year).clone()
+        trace = Trace()
+        out: Outcome
+        out, c = compute(self.rules, self.person, s, ys, trace)
+        fund = out.hifp_pay
+        psn_part = s.medfee_sumamt - fund
+        acct = ZERO
+        if s.acct_used_flag and self.balance is not None and self.balance > 0 and psn_part > 0:
+            acct = psn_part if psn_part < self.balance else self.balance
+            trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, self.balance, acct),
+                      "个人账户使用范围", acct)
+        c.acct_pay = acct
+        result = SettlementResult(
+            id=s.id, date=s.date, medfee_sumamt=s.medfee_sumamt, inscp_scp_amt=out.inscp, act_pay_dedc=out.dedc,
+            hifp_pay=fund, pool_prop_selfpay=out.ratio, fund_pay_sumamt=fund, psn_part_amt=psn_part,
+            acct_pay=acct, psn_cash_pay=psn_part - acct, ordinary_pay=out.ordinary_pay, chronic_pay=out.chronic_pay,
+            inpatient_pay=out.inpatient_pay, benefit=out.benefit, trace=trace,
+        )
+        if commit:
+            self.years[s.date.year] = ys
+            if acct:
+                self.balance -= acct  # type: ignore[operator]
+            self.settled[s.id] = (result, c)
+            self.last_date = s.date
+        return result
+
+    def presettle(self, s: Settlement) -> SettlementResult:
+        return self.settle(s, commit=False)
+
+    def reverse(self, setl_id: str, rid: str | None = None, date: dt.date | None = None) -> SettlementResult:
+        """2208 撤销: subtract exactly what the settlement added (A-REVERSAL)."""
+        if setl_id in self.reversed:
+            raise PolicyError(f"settlement {setl_id} is already reversed")
+        if setl_id not in self.settled:
+            raise PolicyError(f"no settlement {setl_id} to reverse for person {self.person.psn_no}")
+        result, c = self.settled.pop(setl_id)
+        self.years[c.year].apply(c, -1)
+        if c.acct_pay and self.balance is not None:
+            self.balance += c.acct_pay
+        self.reversed.add(setl_id)
+        return result.negated(rid or f"{setl_id}-R", date or result.date)
+
+    def credit(self, req: CreditRequest) -> Credit:
+        """Monthly account credit; adds to the tracked balance."""
+        cr = credit_month(self.rules, self.person, req)
+        self.balance = (self.balance or ZERO) + cr.amount
+        return cr
+
+    def use_account(self, req: UseRequest) -> UseResult:
+        """Check one account use; an allowed use with an amount debits the balance, a refused one never does."""
+        d = check_use(self.rules, req.relation, req.purpose)
+        if d.decision == "allowed" and req.amount is not None and self.balance is not None:
+            if req.amount > self.balance:
+                d = UseDecision("refused", d.clause, f"账户余额{fmt(self.balance)}元不足支付{fmt(req.amount)}元", d.quote)
+            else:
+                self.balance -= req.amount
+        return UseResult(req.id, req.relation, req.purpose, d, req.amount, self.balance)
+
+
+def compute_case(case: Case, with_trace: bool = True) -> dict:
+    """Run one case end to end: settlements and reversals in order, then credits and uses."""
+    rules = rules_for(case.policy, case.region, case.params)
+    ledger = PersonLedger(rules, case.person)
+    settlements = []
+    for it in case.items:
+        if isinstance(it, Reversal):
+            settlements.append(ledger.reverse(it.reverses, it.id, it.date).to_output(with_trace))
+        else:
+            settlements.append(ledger.settle(it).to_output(with_trace))
+    credits = []
+    for cr in case.credits:
+        c = ledger.credit(cr)
+        credits.append({"month": c.month, "amount": fmt(c.amount), **({"trace": c.trace.render()} if with_trace else {})})
+    uses = [ledger.use_account(u).to_output() for u in case.uses]
+    out: dict = {"policy": case.policy}
+    if rules.region_name:
+        out["region"] = rules.region_name
+    out["psn_no"] = case.person.psn_no
+    out["settlements"] = settlements
+    if credits:
+        out["account_credits"] = credits
+    if uses:
+        out["account_uses"] = uses
+    if ledger.balance is not None:
+        out["acct_balance"] = fmt(ledger.balance)
+    out["ytd"] = {str(y): ys.as_dict() for y, ys in sorted(ledger.years.items())}
+    return out

@@ -1,0 +1,65 @@
+"""Year-to-date totals of one person, and what each settlement added to them.
+
+Totals are kept per natural year (A-YEAR-BY-SETTLEMENT-DATE), so 1 January
+starts afresh. A reversal (2208) subtracts exactly what its settlement added
+(A-REVERSAL), which restores the totals to what they were before it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .money import ZERO
+
+
+@dataclass(slots=True)
+class YearState:
+    year: int
+    ordinary_dedc: Decimal = ZERO
+    ordinary_pay: Decimal = ZERO
+    inpatient_pay: Decimal = ZERO
+    special_dedc: Decimal = ZERO
+    chronic_dedc: dict[str, Decimal] = field(default_factory=dict)
+    chronic_pay: dict[str, Decimal] = field(default_factory=dict)
+
+    def clone(self) -> "YearState":
+        return YearState(self.year, self.ordinary_dedc, self.ordinary_pay, self.inpatient_pay, self.special_dedc,
+                         dict(self.chronic_dedc), dict(self.chronic_pay))
+
+    def apply(self, c: "Contribution", sign: int = 1) -> None:
+        self.ordinary_dedc += sign * c.ordinary_dedc
+        self.ordinary_pay += sign * c.ordinary_pay
+        self.inpatient_pay += sign * c.inpatient_pay
+        self.special_dedc += sign * c.special_dedc
+        if c.disease is not None:
+            d = c.disease
+            self.chronic_dedc[d] = self.chronic_dedc.get(d, ZERO) + sign * c.chronic_dedc
+            self.chronic_pay[d] = self.chronic_pay.get(d, ZERO) + sign * c.chronic_pay
+
+    def as_dict(self) -> dict:
+        from .money import fmt
+
+        return {
+            "year": self.year,
+            "ordinary_dedc": fmt(self.ordinary_dedc),
+            "ordinary_pay": fmt(self.ordinary_pay),
+            "inpatient_pay": fmt(self.inpatient_pay),
+            "special_dedc": fmt(self.special_dedc),
+            "chronic_dedc": {k: fmt(v) for k, v in sorted(self.chronic_dedc.items())},
+            "chronic_pay": {k: fmt(v) for k, v in sorted(self.chronic_pay.items())},
+        }
+
+
+@dataclass(slots=True)
+class Contribution:
+    """What one settlement adds to its year's totals."""
+
+    year: int
+    ordinary_dedc: Decimal = ZERO
+    ordinary_pay: Decimal = ZERO
+    inpatient_pay: Decimal = ZERO
+    special_dedc: Decimal = ZERO
+    disease: str | None = None
+    chronic_dedc: Decimal = ZERO
+    chronic_pay: Decimal = ZERO
+    acct_pay: Decimal = ZERO

@@ -1,0 +1,431 @@
+"""The five documents as cited data, and region configurations bound to them.
+
+A `Policy` is one document: its parameters (each with article, quoted phrase,
+unit and validity), the values it leaves to someone else (`Requirement`), and
+the assumptions the engine makes where it is silent. `Rules` binds a policy to
+a region configuration and is what the engine asks for values: a value the text
+leaves open and nobody supplied raises `MissingParameter`, naming the article.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .money import AmountError, parse_amount, parse_ratio, pct
+
+POLICY_DIR = Path(__file__).parent / "policies"
+POLICY_IDS = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
+
+
+class PolicyError(ValueError):
+    """A problem with a policy, a region configuration or a value they should supply."""
+
+
+class MissingParameter(PolicyError):
+    """A value the text leaves to another authority, needed now and not supplied."""
+
+    def __init__(self, key: str, requirement: "Requirement | None", policy: "Policy"):
+        self.key = key
+        where = requirement.cite if requirement else policy.short
+        quote = f"“{requirement.quote}”" if requirement else ""
+        super().__init__(
+            f"parameter {key} must be supplied by a region configuration ({where}{quote}); "
+            f"add it under `values:` in the region file or the case's `params`"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    label: str
+    heading: str
+    text: str
+    chapter: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    id: str
+    text: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One figure with its provenance; `source` says who fixed it (document, region, derived)."""
+
+    key: str
+    value: Any
+    unit: str
+    article: str
+    quote: str
+    cite: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    source: str = "document"
+    assumption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """A value the document leaves to a region; `constraint` is the ceiling or rule it must meet."""
+
+    pattern: str
+    unit: str
+    article: str
+    quote: str
+    why: str
+    cite: str
+    constraint: dict = field(default_factory=dict)
+    optional: bool = False
+
+    def matches(self, key: str) -> bool:
+        return _pattern_re(self.pattern).fullmatch(key) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUseRule:
+    purpose: str
+    decision: str  # allowed | refused | undetermined
+    relations: tuple[str, ...]
+    article: str
+    quote: str
+    cite: str
+    why: str = ""
+    condition: str = ""
+    assumption: str | None = None
+
+
+@lru_cache(maxsize=None)
+def _pattern_re(pattern: str) -> re.Pattern:
+    return re.compile(re.sub(r"<[a-z_]+>", r"[^.]+", re.escape(pattern).replace(r"\<", "<").replace(r"\>", ">")))
+
+
+def _date(v: Any) -> dt.date | None:
+    if v is None or isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v))
+
+
+def _value(raw: Any, unit: str) -> Any:
+    """Turn a YAML string into the typed value its unit calls for; never via float."""
+    text = str(raw)
+    if unit == "flag":
+        if text not in ("true", "false", "True", "False"):
+            raise PolicyError(f"flag must be true or false, got {raw!r}")
+        return text.lower() == "true"
+    if unit == "date":
+        return _date(raw)
+    if unit == "rounding":
+        return text
+    if unit.startswith("ratio"):
+        return parse_ratio(text)
+    if isinstance(raw, float):
+        raise PolicyError(f"amount {raw!r} must be written as a string")
+    return parse_amount(text)
+
+
+class Policy:
+    """One document: parameters, requirements, assumptions, account uses, articles."""
+
+    def __init__(self, data: dict, common: dict, texts: dict | None):
+        doc = data["document"]
+        self.id: str = doc["id"]
+        self.doc = doc
+        self.title: str = doc["title"]
+        self.short: str = doc["short"]
+        self.issuer: str = doc["issuer"]
+        self.number: str = doc.get("number") or ""
+        self.kind: str = doc["kind"]
+        self.valid_from: dt.date | None = _date(doc.get("valid_from"))
+        self.valid_to: dt.date | None = _date(doc.get("valid_to"))
+        self.covers: frozenset[str] = frozenset(doc.get("covers", ()))
+        self.articles: dict[str, Article] = {}
+        if texts:
+            for a in texts.get("articles", []):
+                art = Article(str(a["id"]), a["label"], a.get("heading", ""), a.get("text", ""), a.get("chapter", ""))
+                self.articles[art.id] = art
+        v = doc.get("validity") or {}
+        self.validity_cite = self.cite(str(v.get("article", "")))
+        self.validity_quote = v.get("quote", "")
+        self.params: dict[str, Parameter] = {}
+        for key, p in (data.get("parameters") or {}).items():
+            self.params[key] = Parameter(
+                key=key,
+                value=_value(p["value"], p["unit"]),
+                unit=p["unit"],
+                article=str(p["article"]),
+                quote=p["quote"],
+                cite=self.cite(str(p["article"])),
+                valid_from=_date(p.get("valid_from", self.valid_from)),
+                valid_to=_date(p.get("valid_to", self.valid_to)),
+                assumption=p.get("assumption"),
+            )
+        self.requirements: list[Requirement] = [
+            Requirement(
+                pattern=key,
+                unit=r["unit"],
+                article=str(r["article"]),
+                quote=r["quote"],
+                why=r.get("why", ""),
+                cite=self.cite(str(r["article"])),
+                constraint=r.get("constraint") or {},
+                optional=bool(r.get("optional", False)),
+            )
+            for key, r in (data.get("required") or {}).items()
+        ]
+        self.derived: dict[str, dict] = dict(data.get("derived") or {})
+        self.exclusions: dict[str, dict] = dict(data.get("exclusions") or {})
+        self.eligibility: dict[str, dict] = dict(data.get("eligibility") or {})
+        self.routes: dict[str, dict] = {k: data[k] for k in ("emergency", "day_surgery", "special") if k in data}
+        self.account_uses: dict[str, AccountUseRule] = {
+            purpose: AccountUseRule(
+                purpose=purpose,
+                decision=u["decision"],
+                relations=tuple(u.get("relations", ())),
+                article=str(u["article"]),
+                quote=u["quote"],
+                cite=self.cite(str(u["article"])),
+                why=u.get("why", ""),
+                condition=u.get("condition", ""),
+                assumption=u.get("assumption"),
+            )
+            for purpose, u in (data.get("account_uses") or {}).items()
+        }
+        self.assumptions: dict[str, Assumption] = {}
+        for a in list(common.get("assumptions", [])) + list(data.get("assumptions") or []):
+            self.assumptions[a["id"]] = Assumption(a["id"], a["text"], a["why"])
+
+    def article_label(self, article_id: str) -> str:
+        art = self.articles.get(article_id)
+        return art.label if art else article_id
+
+    def cite(self, article_id: str) -> str:
+        """Short citation such as “攀枝花 第七条”, the form traces and reports use."""
+        return f"{self.short} {self.article_label(article_id)}"
+
+    def requirement_for(self, key: str) -> Requirement | None:
+        for r in self.requirements:
+            if r.matches(key):
+                return r
+        return None
+
+    def __repr__(self) -> str:
+        return f"Policy({self.id})"
+
+
+def _load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@lru_cache(maxsize=None)
+def load_policy(policy_id: str) -> Policy:
+    """Load one document's data; unknown ids are refused with the list of known ones."""
+    if policy_id not in POLICY_IDS:
+        raise PolicyError(f"unknown policy {policy_id!r}; known policies: {', '.join(POLICY_IDS)}")
+    common = _load_yaml(POLICY_DIR / "common.yaml")
+    texts_path = POLICY_DIR / "texts" / f"{policy_id}.yaml"
+    texts = _load_yaml(texts_path) if texts_path.exists() else None
+    return Policy(_load_yaml(POLICY_DIR / f"{policy_id}.yaml"), common, texts)
+
+
+def all_policies() -> list[Policy]:
+    return [load_policy(p) for p in POLICY_IDS]
+
+
+# --------------------------------------------------------------------------- rules
+
+
+class Rules:
+    """A policy bound to the values a region supplies: what the engine asks for figures."""
+
+    def __init__(self, policy: Policy, supplied: dict[str, Parameter], region_name: str | None = None):
+        self.policy = policy
+        self.supplied = supplied
+        self.region_name = region_name
+        self._cache: dict[str, Parameter | None] = {}
+        vf = supplied.get("valid_from")
+        self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
+        self.valid_to: dt.date | None = policy.valid_to
+
+    @property
+    def id(self) -> str:
+        return self.policy.id
+
+    def find(self, key: str) -> Parameter | None:
+        """The parameter for `key`, from the document, the region, or a derivation; None if absent."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        p = self.policy.params.get(key) or self.supplied.get(key)
+        if p is None and key in self.policy.derived:
+            d = self.policy.derived[key]
+            src = self.find(d["same_as"])
+            if src is not None:
+                p = Parameter(key, src.value, src.unit, str(d["article"]), d["quote"],
+                              self.policy.cite(str(d["article"])), src.valid_from, src.valid_to,
+                              source="derived")
+        self._cache[key] = p
+        return p
+
+    def get(self, key: str) -> Parameter:
+        """The parameter for `key`, or MissingParameter naming its article."""
+        p = self.find(key)
+        if p is None:
+            raise MissingParameter(key, self.policy.requirement_for(key), self.policy)
+        return p
+
+    def first(self, *keys: str) -> Parameter:
+        """The first of several keys that is defined (role-specific before generic)."""
+        for k in keys:
+            p = self.find(k)
+            if p is not None:
+                return p
+        # Name the most specific key that a requirement describes, else the first.
+        for k in keys:
+            if self.policy.requirement_for(k):
+                raise MissingParameter(k, self.policy.requirement_for(k), self.policy)
+        raise MissingParameter(keys[0], None, self.policy)
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        p = self.find(key)
+        return bool(p.value) if p is not None else default
+
+
+def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
+    req = policy.requirement_for(key)
+    if req is None:
+        known = ", ".join(r.pattern for r in policy.requirements) or "none"
+        if key in policy.params:
+            raise PolicyError(
+                f"{source}: {key} is fixed by {policy.params[key].cite} "
+                f"(“{policy.params[key].quote}”) and cannot be set by a region"
+            )
+        raise PolicyError(f"{source}: {key} is not a value {policy.short} leaves to a region (known: {known})")
+    try:
+        value = _value(raw, req.unit)
+    except (AmountError, PolicyError, ValueError) as e:
+        raise PolicyError(f"{source}: {key}: {e}") from None
+    return Parameter(key, value, req.unit, req.article, req.quote, req.cite,
+                     policy.valid_from, policy.valid_to, source="region")
+
+
+def _fmt_value(v: Any, unit: str) -> str:
+    return pct(v) if unit.startswith("ratio") and isinstance(v, Decimal) else str(v)
+
+
+def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source: str) -> None:
+    """Refuse a region value that breaks the framework's rule, citing the clause."""
+    for key, p in supplied.items():
+        req = policy.requirement_for(key)
+        c = req.constraint if req else {}
+        if not c:
+            continue
+        v = p.value
+        shown = _fmt_value(v, p.unit)
+        why = f"{req.cite}: “{req.quote}”"
+        if "max" in c and v > _value(c["max"], p.unit):
+            raise PolicyError(f"{source}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
+        if "min" in c and v < _value(c["min"], p.unit):
+            raise PolicyError(f"{source}: {key} = {shown} is below the floor {_fmt_value(_value(c['min'], p.unit), p.unit)} ({why})")
+        if "one_of" in c and v not in [_value(x, p.unit) for x in c["one_of"]]:
+            allowed = " or ".join(_fmt_value(_value(x, p.unit), p.unit) for x in c["one_of"])
+            raise PolicyError(f"{source}: {key} = {shown} must be {allowed} ({why})")
+        if "half_of" in c:
+            other = supplied.get(c["half_of"]) or policy.params.get(c["half_of"])
+            if other is not None and v * 2 != other.value:
+                raise PolicyError(
+                    f"{source}: {key} = {shown} is not half of {c['half_of']} = {other.value} ({why})"
+                )
+    # Every facility's ratio for retirees stays within 100% once the tilt is added.
+    for key, p in supplied.items():
+        if key.startswith("ordinary.ratio.") and p.unit.startswith("ratio"):
+            bonus = policy.params.get("ordinary.retiree_ratio_bonus") or supplied.get("inpatient.retiree_ratio_bonus")
+            if bonus is not None and ".retiree." not in key and p.value + bonus.value > 1:
+                raise PolicyError(f"{source}: {key} = {pct(p.value)} plus the retiree tilt {pct(bonus.value)} exceeds 100%")
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    """A region configuration file: which framework it implements and the values it supplies."""
+
+    name: str
+    label: str
+    policy: str
+    values: dict
+    path: str | None = None
+    example: bool = False
+
+
+REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"
+
+
+def load_region_file(ref: str) -> RegionConfig:
+    """Read a region file given by path or by name in fixtures/regions/."""
+    path = Path(ref)
+    if not path.exists():
+        candidate = REGION_DIR / f"{ref}.yaml"
+        if candidate.exists():
+            path = candidate
+        else:
+            known = ", ".join(sorted(p.stem for p in REGION_DIR.glob("*.yaml"))) if REGION_DIR.exists() else ""
+            raise PolicyError(f"region {ref!r}: no such file, nor a region of that name (known: {known})")
+    try:
+        data = _load_yaml(path)
+    except yaml.YAMLError as e:
+        raise PolicyError(f"region file {path}: malformed YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"region file {path}: expected a mapping with policy, name and values")
+    for req in ("policy", "name", "values"):
+        if req not in data:
+            raise PolicyError(f"region file {path}: missing `{req}`")
+    if not isinstance(data["values"], dict):
+        raise PolicyError(f"region file {path}: `values` must be a mapping of parameter to value")
+    return RegionConfig(
+        name=str(data["name"]),
+        label=str(data.get("label", data["name"])),
+        policy=str(data["policy"]),
+        values=dict(data["values"]),
+        path=str(path),
+        example=bool(data.get("example", False)),
+    )
+
+
+def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict | None = None) -> Rules:
+    """Bind a policy to a region file and/or inline parameters, validating both."""
+    policy = load_policy(policy_id)
+    values: dict[str, Any] = {}
+    name = None
+    if isinstance(region, str):
+        region = load_region_file(region)
+    if region is not None:
+        if region.policy != policy_id:
+            raise PolicyError(f"region {region.name!r} implements {region.policy!r}, not {policy_id!r}")
+        values.update(region.values)
+        name = region.name
+    if params:
+        values.update(params)
+    source = f"region {name}" if name else "params"
+    supplied = {key: _region_param(policy, str(key), raw, source) for key, raw in values.items()}
+    _check_constraints(policy, supplied, source)
+    return Rules(policy, supplied, name)
+
+
+@lru_cache(maxsize=256)
+def _bind_cached(policy_id: str, region: str | None, params_key: tuple) -> Rules:
+    return bind(policy_id, region, dict(params_key) if params_key else None)
+
+
+def bind_cached(policy_id: str, region: str | None = None, params: dict | None = None) -> Rules:
+    """`bind` with memoisation, for callers that bind the same rules many times."""
+    key = tuple(sorted((str(k), str(v)) for k, v in (params or {}).items()))
+    return _bind_cached(policy_id, region, key)

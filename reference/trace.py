@@ -1,0 +1,58 @@
+"""Explanations for every computed figure, in Chinese, with the clause used.
+
+Steps are stored as (label, template, args, clause) and only formatted when
+read, so the engine pays for explanation text only when someone asks for it.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .money import fmt, pct
+
+
+class Pct:
+    """Marks a ratio argument so the trace shows it as the texts do (50%)."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d: Decimal):
+        self.d = d
+
+
+def _show(v: object) -> str:
+    if isinstance(v, Pct):
+        return pct(v.d)
+    if isinstance(v, Decimal):
+        return fmt(v)
+    return str(v)
+
+
+class Trace:
+    __slots__ = ("_steps",)
+
+    def __init__(self) -> None:
+        self._steps: list[tuple] = []
+
+    def add(self, label: str, template: str, args: tuple, clause: str, value: object = None) -> None:
+        self._steps.append((label, template, args, clause, value))
+
+    def extend(self, other: "Trace") -> None:
+        self._steps.extend(other._steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def render(self) -> list[dict]:
+        """The steps as dicts: 步骤 label, detail with the figures, clause, value."""
+        out = []
+        for label, template, args, clause, value in self._steps:
+            out.append({
+                "step": label,
+                "detail": template.format(*(_show(a) for a in args)),
+                "clause": clause,
+                **({"value": _show(value)} if value is not None else {}),
+            })
+        return out
+
+    def text(self) -> str:
+        return "\n".join(f"{s['step']}：{s['detail']}（{s['clause']}）" for s in self.render())

@@ -46,6 +46,10 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         t.add("施行日期", "{}早于施行日期{}，本文件的计入办法尚未施行", (req.month, rules.valid_from),
               f"{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
         return Credit(req.month, ZERO, t)
+    if rules.valid_to is not None and day > rules.valid_to:
+        raise PolicyError(f"account credit {req.month}: the month begins after {policy.short}'s validity ends on "
+                          f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
+                          "the successor rules are not known (A-BEFORE-VALIDITY)")
     role = person.role_on(day)
     pid = policy.id
 
@@ -78,6 +82,9 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), f"{p.cite}；A-ACCOUNT-MONTH", amt)
         return Credit(req.month, amt, t)
     # retirees
+    if pid == "panzhihua" and person.is_flexible and person.flex_tier is None:
+        raise PolicyError(f"account credit {req.month}: person field flex_tier is needed for a flexible worker under "
+                          f"{policy.short} 第四条（二） (only 一档 retirees are credited)")
     if pid == "panzhihua" and person.is_flexible and person.flex_tier == 2:
         t.add("二档灵活就业", "以二档标准参保的灵活就业退休人员不计入个人账户", (), f"{policy.cite('4')}；A-PZH-FLEX-TIER2", ZERO)
         return Credit(req.month, ZERO, t)

@@ -269,7 +269,10 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         has_account = person.has_account
         if has_account is None:
             if person.is_flexible and person.flex_tier is None:
-                raise MissingParameter("person.flex_tier", None, policy) from None
+                raise PolicyError(
+                    f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
+                    f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling "
+                    f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)")
             has_account = not (person.is_flexible and person.flex_tier == 2)
         if not has_account:
             out.benefit = "none"

@@ -16,7 +16,7 @@ from .benefits import Outcome, compute
 from .case import Case, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
-from .policy import PolicyError, Rules, bind_cached
+from .policy import MissingParameter, PolicyError, Rules, bind_cached
 from .trace import Trace
 
 __all__ = ["PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
@@ -135,7 +135,12 @@ class PersonLedger:
         ys = self.year(s.date.year).clone()
         trace = Trace()
         out: Outcome
-        out, c = compute(self.rules, self.person, s, ys, trace)
+        try:
+            out, c = compute(self.rules, self.person, s, ys, trace)
+        except MissingParameter as e:
+            # Name the settlement that needed the value, as every other refusal does.
+            e.args = (f"settlement {s.id}: {e.args[0]}",)
+            raise
         fund = out.hifp_pay
         psn_part = s.medfee_sumamt - fund
         acct = ZERO

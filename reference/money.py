@@ -35,7 +35,11 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
         raise AmountError(f"not an amount: {value!r}")
     if not d.is_finite():
         raise AmountError(f"not a finite number: {value!r}")
-    if d != d.quantize(FEN):
+    try:
+        exact = d == d.quantize(FEN)
+    except InvalidOperation:  # too many digits to hold to the fen (e.g. "1e30")
+        raise AmountError(f"too large to be an amount in yuan and fen: {value!r}") from None
+    if not exact:
         raise AmountError(f"more than two decimals (fen): {value!r}")
     if d < 0 and not allow_negative:
         raise AmountError(f"negative amount: {value!r}")

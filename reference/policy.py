@@ -310,6 +310,12 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
                 f"{source}: {key} is fixed by {policy.params[key].cite} "
                 f"(“{policy.params[key].quote}”) and cannot be set by a region"
             )
+        if key in policy.derived:
+            d = policy.derived[key]
+            raise PolicyError(
+                f"{source}: {key} is the same as {d['same_as']} by {policy.cite(str(d['article']))} "
+                f"(“{d['quote']}”) and cannot be set separately; set {d['same_as']}"
+            )
         raise PolicyError(f"{source}: {key} is not a value {policy.short} leaves to a region (known: {known})")
     try:
         value = _value(raw, req.unit)

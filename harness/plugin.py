@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from . import evidence
-from .adapters import NotApplicable, SutError, make_adapter
+from .adapters import NotApplicable, SutError, SystemUnreachable, make_adapter
 from .results import CheckResult, Mismatch, RunResult, StepResult
 
 NOT_APPLICABLE_PREFIX = "not applicable:"
+# Hypothesis profiles, seed and counterexample printout for the properties (harness/properties/).
+pytest_plugins = ["harness.properties.settings"]
 
 
 class MismatchError(AssertionError):
@@ -117,11 +119,22 @@ class Collector:
         if isinstance(exc, MismatchError):
             ch.mismatches.extend(exc.mismatches)
             ch.trace = exc.trace
+        if getattr(exc, "counterexample", ""):  # a shrunk property failure rendered as Gherkin
+            ch.counterexample = exc.counterexample
         if isinstance(exc, SutError):
             report.conform_status = "error"
             ch.message = f"system under test error ({exc.kind}): {exc.message}"
+            if isinstance(exc, SystemUnreachable) and not self.run.unreachable:
+                # Stop after this check; everything gathered so far stays in the run.
+                self.run.unreachable = True
+                self.run.notes.append(exc.message)
+                item.session.shouldstop = exc.message
         elif isinstance(exc, NotApplicable):
             report.conform_status = "not_applicable"
+            # A skip to pytest too, so an adapter lacking an operation never fails the gate.
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {exc}")
+            ch.message = str(exc)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         ch = self._current.get(report.nodeid)
@@ -187,11 +200,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def adapter(pytestconfig: pytest.Config):
     """The system under test for this session (the reference unless --adapter says otherwise)."""
-    from .config import load_adapter_config
+    from .adapters import AdapterSpecError
+    from .config import ConfigError, load_adapter_config
 
-    cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"))
-    spec = pytestconfig.getoption("--adapter") or cfg.get("adapter")
-    a = make_adapter(spec, cfg)
+    try:
+        cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"))
+        a = make_adapter(pytestconfig.getoption("--adapter"), cfg)
+    except (ConfigError, AdapterSpecError) as e:
+        pytest.exit(f"conform: error: {e}", returncode=pytest.ExitCode.USAGE_ERROR)
     a.start()
     pytestconfig.conform_collector.run.adapter = a.describe()  # type: ignore[attr-defined]
     yield a

@@ -71,6 +71,8 @@ class RunResult:
     incomplete: bool = False
     unreachable: bool = False
     notes: list[str] = field(default_factory=list)
+    planned: int = 0              # checks collected; fewer finished means the run is incomplete
+    baseline: dict = field(default_factory=dict)  # --baseline comparison: known failures, regressions, fixed
     schema_version: str = SCHEMA_VERSION
 
     def counts(self) -> dict[str, int]:

@@ -1,8 +1,16 @@
-"""`conform run`: the conformance run against one system under test.
+"""`conform run`: the conformance run against one system under test — the CI gate.
 
-It runs the features (and the properties, once present) through pytest with
-the harness plugin, gathers every outcome into a RunResult, writes the reports
-and maps the outcome to the gate's exit code.
+It runs the features (and the properties) through pytest with the harness
+plugin, showing a progress bar over the checks, gathers every outcome into a
+RunResult, writes the reports (reports/<run-id>/ and reports/latest, or
+--out DIR) and maps the outcome to the gate's exit code:
+
+    0  every required check passed (with --baseline: no regression)
+    1  non-conformance found (a scenario or property failed), or the run was
+       interrupted after some checks ran (its report is marked incomplete)
+    2  usage or configuration error (bad option, adapter, config, baseline,
+       feature file, output folder); no check ran
+    3  the system under test could not be reached or errored
 """
 from __future__ import annotations
 
@@ -10,9 +18,13 @@ import contextlib
 import datetime as dt
 import io
 import os
+import re
+import signal
 import sys
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -22,20 +34,86 @@ from .results import RunResult
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+DEFAULT_REPORTS = Path("reports")
+SUMMARY_FAILURES = 40  # failures listed on the terminal; the reports have them all
+
+
+@dataclass
+class Execution:
+    """What `execute_detailed` found: the run, pytest's exit code and why it stopped early, if it did."""
+
+    run: RunResult
+    pytest_code: int
+    usage_error: str | None = None          # pytest.exit(...) from the harness, or a collection error
+    interrupted: bool = False               # Ctrl-C (KeyboardInterrupt) or another early stop
+    collect_errors: list[str] = field(default_factory=list)
 
 
 class _Hook:
-    """Hands the run's collector to the harness plugin before pytest configures it."""
+    """Hands the run's collector to the harness plugin and follows the run for the progress bar."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: bool = False) -> None:
         from .plugin import Collector
 
         self.collector = Collector()
+        self.show_progress = progress
+        self._progress: Any = None
+        self._task: Any = None
+        self.collect_errors: list[str] = []
+        self.exit_message: str | None = None
+        self.interrupted = False
+        self.stopped: str | None = None
+        self.stderr: Any = sys.stderr
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         config.conform_collector = self.collector  # type: ignore[attr-defined]
         config.pluginmanager.register(self.collector, "conform-collector")
+
+    def pytest_exception_interact(self, node: Any, call: pytest.CallInfo, report: Any) -> None:
+        if isinstance(report, pytest.CollectReport) and call.excinfo is not None:
+            # e.g. a feature file that is not valid Gherkin: say which file and line, without a traceback
+            exc = call.excinfo.value
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            where = f"{node.nodeid}: " if getattr(node, "nodeid", "") else ""
+            self.collect_errors.append(f"{where}{type(exc).__name__}: {text}")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collector.run.planned = len(session.items)
+        if self.show_progress and session.items:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            console = Console(file=self.stderr)
+            self._progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                                      MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                                      auto_refresh=False, transient=False, disable=not console.is_terminal)
+            self._progress.start()
+            self._task = self._progress.add_task("场景与属性 checks", total=len(session.items))
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple) -> None:
+        if self._progress is not None:
+            bad = sum(1 for c in self.collector.run.checks if c.status in ("failed", "error"))
+            label = "场景与属性 checks" + (f" [red]✗ {bad}[/red]" if bad else "")
+            self._progress.update(self._task, advance=1, description=label)
+            self._progress.refresh()
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        exc = excinfo.value
+        if isinstance(exc, pytest.exit.Exception) and exc.returncode == pytest.ExitCode.USAGE_ERROR:
+            self.exit_message = str(exc.msg)
+        elif isinstance(exc, pytest.Session.Interrupted):
+            self.stopped = str(exc)  # session.shouldstop, e.g. the system declared unreachable
+        else:
+            self.interrupted = True
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.stop_progress()
+
+    def stop_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
 
 
 def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: str | None) -> str | None:
@@ -49,13 +127,18 @@ def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: 
     return " and ".join(parts) or None
 
 
-def execute(adapter: str | None = None, config: str | None = None, policies: tuple[str, ...] = (),
-            articles: tuple[str, ...] = (), tag: str | None = None, extra_args: tuple[str, ...] = (),
-            quiet: bool = True) -> tuple[RunResult, int]:
-    """Run the suite and return what it found with pytest's own exit code."""
-    hook = _Hook()
-    args = [str(CONFORMANCE), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "-p", "no:cacheprovider",
-            "--strict-markers", "-o", "testpaths="]
+def execute_detailed(adapter: str | None = None, config: str | None = None, policies: tuple[str, ...] = (),
+                     articles: tuple[str, ...] = (), tag: str | None = None, extra_args: tuple[str, ...] = (),
+                     quiet: bool = True, paths: tuple[str | os.PathLike, ...] | None = None,
+                     plugins: tuple[object, ...] = (), progress: bool = False) -> Execution:
+    """Run the suite (or the test modules in `paths`) and return everything it found."""
+    hook = _Hook(progress)
+    if config:  # the run changes into the repository; a relative config path means the caller's folder
+        config = os.path.abspath(config)
+    targets = [str(p) for p in (paths or (CONFORMANCE,))]
+    # -p makes the plugin and step library load even for paths outside the repository's conftest
+    args = [*targets, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "-p", "no:cacheprovider",
+            "-p", "harness.plugin", "-p", "harness.steps.library", "--strict-markers", "-o", "testpaths="]
     if quiet:
         args += ["-q", "--no-header", "--tb=no"]
     if adapter:
@@ -66,13 +149,18 @@ def execute(adapter: str | None = None, config: str | None = None, policies: tup
     if expr:
         args += ["-m", expr]
     args += list(extra_args)
-    sink = io.StringIO()
+    sink, err_sink = io.StringIO(), io.StringIO()
+    hook.stderr = sys.stderr  # the progress bar draws on the real terminal, not into the sink
     cwd = os.getcwd()
     try:
         os.chdir(ROOT)
-        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
-            code = pytest.main(args, plugins=[hook])
+        with contextlib.ExitStack() as stack:
+            if quiet:
+                stack.enter_context(contextlib.redirect_stdout(sink))
+                stack.enter_context(contextlib.redirect_stderr(err_sink))
+            code = pytest.main(args, plugins=[hook, *plugins])
     finally:
+        hook.stop_progress()
         os.chdir(cwd)
     run = hook.collector.run
     run.finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -82,54 +170,170 @@ def execute(adapter: str | None = None, config: str | None = None, policies: tup
     run.policies = sorted({c.policy for c in run.checks if c.policy})
     if not run.adapter:
         run.adapter = {"adapter": adapter or "reference"}
-    return run, int(code)
+    usage = hook.exit_message
+    if code == pytest.ExitCode.USAGE_ERROR and not usage:  # pytest's own UsageError, e.g. an unknown tag
+        errors = [ln.removeprefix("ERROR: ").strip() for ln in err_sink.getvalue().splitlines()
+                  if ln.startswith("ERROR: ")]
+        usage = "; ".join(errors).replace(
+            "Use 'pytest --markers' to see available markers.",
+            "(--article and --tag take tags such as panzhihua or panzhihua-7)") or None
+    if not quiet or (code != pytest.ExitCode.OK and not usage and err_sink.getvalue().strip()):
+        sys.stderr.write(err_sink.getvalue())
+    if hook.collect_errors and not usage:
+        usage = "cannot load the checks: " + "; ".join(hook.collect_errors)
+    interrupted = hook.interrupted or (code == pytest.ExitCode.INTERRUPTED and not usage and not hook.stopped)
+    if interrupted or run.unreachable or (run.planned and len(run.checks) < run.planned and not usage):
+        run.incomplete = True
+        why = ("interrupted" if interrupted else "stopped early: system unreachable" if run.unreachable
+               else f"stopped early: {hook.stopped}" if hook.stopped else "stopped early")
+        run.notes.append(f"未完成 incomplete run ({why}): {len(run.checks)} of {run.planned} checks finished")
+    return Execution(run, int(code), usage, interrupted, hook.collect_errors)
+
+
+def execute(adapter: str | None = None, config: str | None = None, policies: tuple[str, ...] = (),
+            articles: tuple[str, ...] = (), tag: str | None = None, extra_args: tuple[str, ...] = (),
+            quiet: bool = True, **kw: Any) -> tuple[RunResult, int]:
+    """Run the suite and return what it found with pytest's own exit code."""
+    ex = execute_detailed(adapter, config, policies, articles, tag, extra_args, quiet, **kw)
+    return ex.run, ex.pytest_code
+
+
+def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
+    """The exit code and why: 0 conformant, 1 non-conformance, 2 usage/configuration, 3 unreachable/erroring.
+
+    With a baseline in `run.baseline`, only regressions count; known failures do not fail the gate."""
+    from .report.baseline import regressions
+
+    bad = regressions(run)
+    failed = [c for c in bad if c.status == "failed"]
+    errored = [c for c in bad if c.status == "error"]
+    new = "新增 new " if run.baseline else ""
+    if run.unreachable:
+        return EXIT_UNREACHABLE, "被测系统不可达 system under test unreachable"
+    if failed:
+        return EXIT_FAIL, f"发现不符合 non-conformance: {len(failed)} {new}failing check(s)"
+    if errored:
+        return EXIT_UNREACHABLE, f"被测系统出错 system under test errored in {len(errored)} {new}check(s)"
+    if pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR,
+                       pytest.ExitCode.NO_TESTS_COLLECTED):
+        return EXIT_USAGE, "用法或配置错误 usage or configuration error"
+    if run.incomplete or pytest_code == pytest.ExitCode.INTERRUPTED:
+        if run.checks:
+            return EXIT_FAIL, "运行未完成 run incomplete: no verdict on the checks that did not run"
+        return EXIT_USAGE, "运行未开始 run interrupted before any check"
+    if pytest_code == pytest.ExitCode.TESTS_FAILED and not run.baseline:
+        return EXIT_FAIL, "pytest reported a failure outside the scenarios and properties"
+    known = len(run.baseline.get("known", ())) if run.baseline else 0
+    return EXIT_OK, "所有必需检查通过 every required check passed" + (f" ({known} known failure(s))" if known else "")
 
 
 def exit_code(run: RunResult, pytest_code: int) -> int:
     """0 conformant, 1 non-conformance, 2 usage/configuration, 3 system unreachable or erroring."""
-    counts = run.counts()
-    if run.unreachable:
-        return EXIT_UNREACHABLE
-    if counts["failed"]:
-        return EXIT_FAIL
-    if counts["error"]:
-        return EXIT_UNREACHABLE
-    if pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
-        return EXIT_USAGE
-    if pytest_code == pytest.ExitCode.INTERRUPTED:
-        return EXIT_USAGE if not run.checks else EXIT_FAIL
-    if pytest_code == pytest.ExitCode.TESTS_FAILED:
-        return EXIT_FAIL
-    return EXIT_OK
+    return gate(run, pytest_code)[0]
 
 
-def print_summary(run: RunResult) -> None:
+def print_summary(run: RunResult, written: dict | None = None, gate_result: tuple[int, str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .evidence import mask
+
     console = Console(stderr=False)
     table = Table(title=f"一致性测试结果 Conformance results — {run.adapter.get('adapter', '')}")
-    for col in ("文件 Document", "通过 passed", "失败 failed", "错误 error", "不适用 n/a", "跳过 skipped"):
-        table.add_column(col, justify="right" if col[0] != "文" else "left")
+    for col in ("文件\nDocument", "通过\npassed", "失败\nfailed", "错误\nerror", "不适用\nn/a", "跳过\nskipped",
+                "属性\nproperties"):
+        table.add_column(col, justify="right" if col[0] != "文" else "left", no_wrap=True)
     by_policy: dict[str, dict[str, int]] = {}
     for c in run.checks:
         row = by_policy.setdefault(c.policy or "-", {})
         row[c.status] = row.get(c.status, 0) + 1
+        if c.kind == "property":
+            row["property"] = row.get("property", 0) + 1
     for policy, row in sorted(by_policy.items()):
-        table.add_row(policy, *(str(row.get(s, 0)) for s in ("passed", "failed", "error", "not_applicable", "skipped")))
+        table.add_row(policy, *(str(row.get(s, 0))
+                                for s in ("passed", "failed", "error", "not_applicable", "skipped", "property")))
     console.print(table)
-    for c in run.checks:
-        if c.status in ("failed", "error"):
-            console.print(f"[red]{c.status.upper()}[/red] {c.feature_file}:{c.line or ''} {c.name}", markup=True,
-                          highlight=False)
-            for m in c.mismatches:
-                console.print(f"    {m.item} {m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}",
-                              markup=False, highlight=False)
-            if not c.mismatches and c.message:
-                console.print(f"    {c.message}", markup=False, highlight=False)
+    base = run.baseline or {}
+    known = set(base.get("known", ()))
+    bad = [c for c in run.checks if c.status in ("failed", "error")]
+    for c in bad[:SUMMARY_FAILURES]:
+        mark = " [yellow](已知 known)[/yellow]" if c.nodeid in known else ""
+        console.print(f"[red]{c.status.upper()}[/red]{mark} ", end="", markup=True, highlight=False)
+        console.print(mask(f"{c.feature_file}:{c.line or ''} {c.name} {' '.join(c.articles)}"), markup=False,
+                      highlight=False)
+        for m in c.mismatches:
+            console.print(mask(f"    {m.item} {m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}"),
+                          markup=False, highlight=False)
+        if not c.mismatches and c.message:
+            console.print(mask(f"    {c.message}"), markup=False, highlight=False)
+    if len(bad) > SUMMARY_FAILURES:
+        console.print(f"… 另有 {len(bad) - SUMMARY_FAILURES} 项失败或错误，见报告 ({len(bad) - SUMMARY_FAILURES} more in the "
+                      f"report)", markup=False, highlight=False)
+    if run.unreachable:
+        console.print(f"[red]系统不可达 System unreachable[/red] — 提前停止，已收集的 {len(run.checks)} 项结果均已保留", markup=True,
+                      highlight=False)
+    for note in run.notes:
+        console.print(mask(f"    {note}"), markup=False, highlight=False)
+    if base:
+        console.print(f"基线 Baseline {base.get('file', '')}: 新增失败 regressions {len(base.get('regressions', []))}, "
+                      f"已知失败 known {len(base.get('known', []))}, 已修复 fixed {len(base.get('fixed', []))}",
+                      markup=False, highlight=False)
+    for fmt, path in (written or {}).items():
+        console.print(f"报告 Report ({fmt}): {path}", markup=False, highlight=False)
     verdict = run.verdict
     colour = "green" if verdict == "合格" else "red"
     console.print(f"结论 Verdict: [{colour}]{verdict}[/{colour}]  {run.counts()}")
+    if gate_result is not None:
+        console.print(f"退出码 Exit code {gate_result[0]}: {gate_result[1]}", markup=False, highlight=False)
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    from .report import FORMATS
+
+    if not value:
+        return tuple(FORMATS)
+    chosen: list[str] = []
+    for v in value:
+        for f in (x.strip().lower() for x in v.split(",")):
+            if f == "all":
+                chosen += list(FORMATS)
+            elif f not in FORMATS:
+                raise click.BadParameter(f"{f!r} is not a report format; choose from {', '.join(FORMATS)} or all")
+            elif f:
+                chosen.append(f)
+    return tuple(dict.fromkeys(chosen))
+
+
+def _run_id(run: RunResult, base: Path) -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(run.adapter.get("adapter", "run"))).strip("-") or "run"
+    rid, n = f"{stamp}-{name}", 1
+    while (base / rid).exists():
+        n += 1
+        rid = f"{stamp}-{name}-{n}"
+    return rid
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Any:
+    """Treat SIGTERM like Ctrl-C while the checks run, so pytest stops cleanly and the reports get written."""
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread, or no SIGTERM here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"conform: error: {message}", err=True)
+    sys.exit(code)
 
 
 @click.command()
@@ -138,21 +342,77 @@ def print_summary(run: RunResult) -> None:
 @click.option("--policy", "policies", multiple=True, help="only this document (repeatable): panzhihua, nanchang, …")
 @click.option("--article", "articles", multiple=True, help="only this article tag (repeatable), e.g. panzhihua-7")
 @click.option("--tag", default=None, help="a pytest mark expression over the scenario tags")
+@click.option("--format", "formats", multiple=True, callback=_formats, metavar="FORMAT",
+              help="reports to write: html, xlsx, junit, json or all (repeatable or comma-separated; default all)")
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False),
+              help="write the reports into this folder (replacing the previous ones atomically) instead of "
+                   "reports/<run-id>/ with reports/latest")
+@click.option("--baseline", default=None, type=click.Path(),
+              help="results.json of an earlier run: fail only on regressions; its failures are listed as known")
+@click.option("--no-progress", is_flag=True, help="no progress bar")
+@click.option("--thorough", is_flag=True, help="certification run: thousands of examples per property")
+@click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
-                tag: str | None) -> None:
-    """Run the conformance suite against a system under test and write the reports."""
+                tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,
+                no_progress: bool, thorough: bool = False, seed: int | None = None) -> None:
+    """Run the conformance suite against a system under test and write the reports.
+
+    Exit codes: 0 conformant; 1 non-conformance found; 2 usage or configuration error;
+    3 the system under test could not be reached or errored."""
     from reference.policy import POLICY_IDS
+
+    from .report import write_reports
+    from .report.atomic import point_latest
+    from .report.baseline import BaselineError, compare, load_baseline
 
     bad = [p for p in policies if p not in POLICY_IDS]
     if bad:
-        click.echo(f"conform: error: unknown policy {', '.join(bad)}; known: {', '.join(POLICY_IDS)}", err=True)
-        sys.exit(EXIT_USAGE)
-    run, code = execute(adapter, config, policies, articles, tag)
+        _fail(f"unknown policy {', '.join(bad)}; known: {', '.join(POLICY_IDS)}")
+    from .adapters import AdapterSpecError, make_adapter
+    from .config import ConfigError, load_adapter_config
+
+    try:  # a bad config or adapter is a usage error, named before anything runs
+        make_adapter(adapter, load_adapter_config(config))
+    except (ConfigError, AdapterSpecError) as e:
+        _fail(str(e))
+    loaded_baseline = None
+    if baseline:
+        try:
+            loaded_baseline = load_baseline(baseline)
+        except BaselineError as e:
+            _fail(str(e))
+    base = Path(out) if out else DEFAULT_REPORTS
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        _fail(f"cannot create the report folder {base}: {e}")
+    if not os.access(base, os.W_OK):
+        _fail(f"cannot write reports into {base}: permission denied")
+
+    prop_args = (("--thorough",) if thorough else ()) + (("--conform-seed", str(seed)) if seed is not None else ())
+    with _sigterm_interrupts():  # a cancelled CI job still gets a report of what ran, marked incomplete
+        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress)
+    run, code = ex.run, ex.pytest_code
+    if ex.usage_error:
+        _fail(ex.usage_error.removeprefix("conform: error: "))
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        click.echo("conform: error: no scenario matches the selection", err=True)
-        sys.exit(EXIT_USAGE)
+        _fail("no scenario matches the selection")
     if code == pytest.ExitCode.USAGE_ERROR and not run.checks:
-        click.echo("conform: error: the run could not start (check --adapter, --config and the selection)", err=True)
-        sys.exit(EXIT_USAGE)
-    print_summary(run)
-    sys.exit(exit_code(run, code))
+        _fail("the run could not start (check --adapter, --config and the selection)")
+    if loaded_baseline is not None:
+        run.baseline = compare(run, loaded_baseline)
+    result = gate(run, code)
+    run.run_id = _run_id(run, base)
+    target = base if out else base / run.run_id
+    try:
+        written = write_reports(run, target, formats, gate={"exit_code": result[0], "reason": result[1]})
+    except OSError as e:
+        print_summary(run, None, result)
+        _fail(f"cannot write the reports into {target}: {e}")
+    if not out:
+        try:
+            point_latest(base, target)
+        except OSError as e:  # the reports are written; only the shortcut to them is missing
+            click.echo(f"conform: warning: {base / 'latest'} not updated: {e}", err=True)
+    print_summary(run, written, result)
+    sys.exit(result[0])

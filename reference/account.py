@@ -43,9 +43,10 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     t = Trace()
     day = req.first_day
     if rules.valid_from is not None and _month_end(day) < rules.valid_from:
-        t.add("施行日期", "{}早于施行日期{}，本文件的计入办法尚未施行", (req.month, rules.valid_from),
-              f"{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
-        return Credit(req.month, ZERO, t)
+        # Accounts were credited before the reform too (南昌 一: 2.9% / 3.5%), under rules not in the text.
+        raise PolicyError(f"account credit {req.month}: the month ends before {policy.short}'s crediting takes "
+                          f"effect on {rules.valid_from} ({rules.validity_cite}); earlier months follow earlier "
+                          "rules the harness does not hold (A-BEFORE-VALIDITY)")
     if rules.valid_to is not None and day > rules.valid_to:
         raise PolicyError(f"account credit {req.month}: the month begins after {policy.short}'s validity ends on "
                           f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "

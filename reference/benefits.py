@@ -247,9 +247,21 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
               (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
               "国家医保平台结算口径", inscp)
     if rules.valid_from is not None and s.date < rules.valid_from:
+        before = policy.doc.get("before_validity") or {}
+        inpatient_like = (s.med_type == "14"
+                          or policy.routes.get({"13": "emergency", "28": "day_surgery"}.get(s.med_type, ""), {})
+                          .get("route") == "inpatient")
+        if inpatient_like or before.get("ordinary") != "none":
+            # Only a text that says what applied before (南昌 一) lets the engine answer; otherwise the
+            # earlier rules are not in the harness and guessing 0 would certify a guess.
+            raise PolicyError(f"settlement {s.id}: date {s.date} is before {policy.short} takes effect on "
+                              f"{rules.valid_from} ({rules.validity_cite}); med_type {s.med_type} "
+                              f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold "
+                              "(A-BEFORE-VALIDITY)")
         out.benefit = "none"
-        trace.add("施行日期", "结算日期{}早于施行日期{}，本文件不提供普通门诊统筹待遇，统筹基金支付0元",
-                  (s.date, rules.valid_from), f"{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
+        trace.add("施行日期", "结算日期{}早于施行日期{}，此前普通门诊费用由个人账户支付，统筹基金支付0元",
+                  (s.date, rules.valid_from),
+                  f"{policy.cite(str(before.get('article', '')))}；{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
         return out, c
     if rules.valid_to is not None and s.date > rules.valid_to:
         raise PolicyError(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "

@@ -205,7 +205,7 @@ class Policy:
 
     def article_label(self, article_id: str) -> str:
         art = self.articles.get(article_id)
-        return art.label if art else article_id
+        return art.label.rstrip("、. ") if art else article_id
 
     def cite(self, article_id: str) -> str:
         """Short citation such as “攀枝花 第七条”, the form traces and reports use."""
@@ -254,6 +254,8 @@ class Rules:
         self._cache: dict[str, Parameter | None] = {}
         vf = supplied.get("valid_from")
         self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
+        # A region that sets its own start cites the clause letting it do so, not the document's start.
+        self.validity_cite: str = vf.cite if vf else policy.validity_cite
         self.valid_to: dt.date | None = policy.valid_to
 
     @property

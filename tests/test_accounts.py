@@ -94,9 +94,12 @@ def test_panzhihua_missing_contribution_is_named():
         credit("panzhihua", "2023-03", {"psn_type": "1101"})
 
 
-def test_panzhihua_before_validity_nothing_is_credited():
-    """攀枝花 第十九条 自2023年1月1日起实施 (A-BEFORE-VALIDITY)."""
-    assert credit("panzhihua", "2022-12", {"psn_type": "1201"}).amount == D("0.00")
+def test_panzhihua_before_validity_the_credit_is_refused():
+    """攀枝花 第十九条 自2023年1月1日起实施: earlier months follow earlier rules (A-BEFORE-VALIDITY)."""
+    with pytest.raises(PolicyError, match="2022-12.*2023-01-01.*攀枝花 第十九条"):
+        credit("panzhihua", "2022-12", {"psn_type": "1201"})
+    # The first month of the new rules is credited: 2825 × 2% = 56.50 → 57 (第四条（二）).
+    assert credit("panzhihua", "2023-01", {"psn_type": "1201"}).amount == D("57.00")
 
 
 def test_panzhihua_credit_follows_retirement_month():
@@ -166,9 +169,12 @@ def test_beijing_retiree_needs_a_birth_date():
         credit("beijing", "2023-03", {"psn_type": "1201"})
 
 
-def test_beijing_before_the_measures_nothing_is_credited():
-    """A-BJ-EFFECTIVE: the measures run from 2022-03-06; February 2022 ends before it."""
-    assert credit("beijing", "2022-02", {"psn_type": "1201", "birth_date": "1950-01-01"}).amount == D("0.00")
+def test_beijing_before_the_measures_the_credit_is_refused():
+    """A-BJ-EFFECTIVE: the measures run from 2022-03-06; February 2022 ends before it (A-BEFORE-VALIDITY)."""
+    with pytest.raises(PolicyError, match="2022-02.*2022-03-06"):
+        credit("beijing", "2022-02", {"psn_type": "1201", "birth_date": "1950-01-01"})
+    # March 2022 ends after the start: born 1950-01-01, 72 at the end of March → 110元/月 (（三）).
+    assert credit("beijing", "2022-03", {"psn_type": "1201", "birth_date": "1950-01-01"}).amount == D("110.00")
 
 
 # --------------------------------------------------------------------------- 浙江 二（三）, 吉林
@@ -179,12 +185,17 @@ def test_beijing_before_the_measures_nothing_is_credited():
     [
         ("1101", "7000", "2023-03", "140.00"),   # city config: 7000 × 2% = 140.00
         ("1201", None, "2023-03", "150.00"),     # city config: 150元/月
-        ("1201", None, "2022-12", "0.00"),       # A-ZJ-VALID-FROM: reform from 2023
     ],
 )
 def test_zhejiang_credits_come_from_the_city(psn_type, base, month, amount):
     """浙江 二（三）合理确定个人账户计入办法和计入水平."""
     assert credit("zhejiang", month, {"psn_type": psn_type}, base=base).amount == D(amount)
+
+
+def test_zhejiang_before_2023_the_credit_is_refused():
+    """浙江 二（三）2023年起开始实施改革 (A-ZJ-VALID-FROM, A-BEFORE-VALIDITY)."""
+    with pytest.raises(PolicyError, match="2022-12.*2023-01-01"):
+        credit("zhejiang", "2022-12", {"psn_type": "1201"})
 
 
 def test_zhejiang_without_city_figures_the_parameter_is_named():

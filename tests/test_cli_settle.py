@@ -183,6 +183,8 @@ BAD = [
      ["case 0 (P1)", "ordinary.deductible = 350.00 exceeds the ceiling 300.00", "吉林 二（二）"]),
     ("after validity", case(s(date="2028-01-01")),
      ["case 0 (P1)", "settlement S1", "攀枝花 第十九条"]),
+    ("before validity", case(s(date="2022-12-31")),  # 第十九条 原有规定 are not in the harness
+     ["case 0 (P1)", "settlement S1", "2023-01-01", "攀枝花 第十九条", "A-BEFORE-VALIDITY"]),
     ("flexible worker without tier", case(s(), person={"psn_type": "1103"}),
      ["settlement S1", "flex_tier", "攀枝花 第七条"]),
     ("chronic where not fixed", case(s(med_type="14", dise_codg="M00500"), policy="beijing", region="beijing-example",
@@ -194,6 +196,15 @@ BAD = [
 @pytest.mark.parametrize("what, data, fragments", BAD, ids=[b[0] for b in BAD])
 def test_bad_input_exits_2_with_one_located_message(what, data, fragments):
     refused(settle_text(json.dumps(data)), *fragments)
+
+
+def test_nanchang_before_the_start_settles_with_no_fund_payment():
+    """南昌 一: before 2023 ordinary outpatient costs were the account's, so the case settles (A-BEFORE-VALIDITY)."""
+    out = ok(settle_text(json.dumps(case(s(date="2022-12-31", amount="700", facility="primary"), policy="nanchang"))))
+    (st,) = out["settlements"]
+    # fund 0, no deductible counted; the person bears all 700.00
+    assert (st["act_pay_dedc"], st["hifp_pay"], st["psn_part_amt"]) == ("0.00", "0.00", "700.00")
+    assert any("南昌 一" in step["clause"] and "A-BEFORE-VALIDITY" in step["clause"] for step in st["trace"])
 
 
 def test_bad_case_in_a_list_names_its_index():

@@ -480,3 +480,40 @@ def test_jilin_nothing_during_a_hospital_stay(settlement, pay):
         assert r.benefit == "none" and "吉林 六（三）" in clauses(r)
         ys = ledger.ytd(2023)
         assert (ys.ordinary_dedc, ys.special_dedc) == (0, 0)
+
+
+# =========================================================================== before the start (A-BEFORE-VALIDITY)
+
+
+@pytest.mark.parametrize(
+    "policy, med_type, settlement, pay",
+    [
+        # 攀枝花 第十九条 原有规定; 2023: (1000 − 300) × 80% = 560.00 (example M00500)
+        ("panzhihua", "14", lambda d: chronic("S", d, "1000", "M00500"), "560.00"),
+        # 南昌 一 统筹基金用于…门诊特殊慢性 under earlier rules; 2023: 零起付线, 1000 × 85% = 850.00 (example M03900)
+        ("nanchang", "14", lambda d: chronic("S", d, "1000", "M03900"), "850.00"),
+        # 吉林 六（三）原有门诊保障待遇执行至2022年年底; 2023: chronic shares the 200 deductible, (1000 − 200) × 70%
+        ("jilin", "14", lambda d: chronic("S", d, "1000", "M00500"), "560.00"),
+        # special disease along inpatient rules; 2023: (1000 − 500) × 85% = 425.00
+        ("jilin", "14", lambda d: chronic("S", d, "1000", "M00600"), "425.00"),
+        # 二（五）emergency along inpatient rules; 2023: (1000 − 800) × 80% = 160.00
+        ("jilin", "13", lambda d: visit("S", d, "1000", "tertiary", "13"), "160.00"),
+        # 二（六）day surgery, example waives the deductible; 2023: 5000 × 80% = 4000.00
+        ("jilin", "28", lambda d: visit("S", d, "5000", "tertiary", "28"), "4000.00"),
+    ],
+)
+def test_chronic_and_inpatient_routes_before_the_start_are_refused_everywhere(policy, med_type, settlement, pay):
+    """A-BEFORE-VALIDITY: 南昌 一 says only that ordinary outpatient costs were the account's; chronic and
+    inpatient-route benefits before the start followed earlier rules the harness does not hold."""
+    before, after = settlement("2022-12-31"), settlement("2023-01-01")
+    before["id"], after["id"] = "S1", "S2"
+    case = parse_case({"policy": policy, "person": {"psn_no": "P1", "psn_type": "1101", "chronic_diseases": DISEASES},
+                       "settlements": [before, after]})
+    ledger = PersonLedger(bind(policy, REGION[policy]), case.person)
+    early, late = case.items
+    with pytest.raises(PolicyError, match=f"S1: date 2022-12-31 is before .*med_type {med_type}.*A-BEFORE-VALIDITY"):
+        ledger.settle(early)
+    ys = ledger.ytd(2022)
+    assert (ys.ordinary_dedc, ys.ordinary_pay, ys.inpatient_pay, ys.special_dedc) == (0, 0, 0, 0)
+    assert not any(ys.chronic_pay.values()) and not any(ys.chronic_dedc.values())
+    assert ledger.settle(late).hifp_pay == D(pay)  # from the first day the document's own figures apply

@@ -13,6 +13,7 @@ Example regions (fixtures/regions/*-example.yaml, fictitious):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -272,7 +273,7 @@ def test_jilin_pharmacy_without_a_region_pharmacy_ratio_pays_nothing():
     ledger, (r,) = run("jilin", [visit("S1", "2023-03-01", "1200", "pharmacy")], params=params, region=None)
     assert r.hifp_pay == D("0.00")
     assert ledger.ytd(2023).ordinary_dedc == D("0.00")  # nothing counted towards the deductible either
-    assert any(step["clause"] == "吉林 一、" for step in r.trace.render())
+    assert any(step["clause"] == "吉林 一" for step in r.trace.render())
 
 
 # --------------------------------------------------------------------------- amounts outside the policy scope
@@ -341,26 +342,64 @@ def test_midyear_retirement_raises_the_cap():
 @pytest.mark.parametrize(
     "policy, date, amount, facility, pay",
     [
-        ("panzhihua", "2022-12-31", "430", "tertiary", "0.00"),     # 第十九条 自2023年1月1日起实施 (A-BEFORE-VALIDITY)
-        ("panzhihua", "2023-01-01", "430", "tertiary", "115.00"),   # (430 − 200) × 50%
+        ("panzhihua", "2023-01-01", "430", "tertiary", "115.00"),   # 第十九条 自2023年1月1日起实施: (430 − 200) × 50%
         ("panzhihua", "2027-12-31", "430", "tertiary", "115.00"),   # 有效期5年: last day 2027-12-31
-        ("nanchang", "2022-12-31", "700", "primary", "0.00"),       # 四（六）自2023年1月1日起施行
-        ("nanchang", "2023-01-01", "700", "primary", "60.00"),      # (700 − 600) × 60%
-        ("jilin", "2022-12-31", "430", "tertiary", "0.00"),         # 六（三）原有待遇执行至2022年年底
-        ("jilin", "2023-01-01", "430", "tertiary", "115.00"),       # (430 − 200) × 50%
-        ("zhejiang", "2022-12-31", "1600", "tertiary", "0.00"),     # A-ZJ-VALID-FROM
-        ("zhejiang", "2023-01-01", "1600", "tertiary", "500.00"),   # (1600 − 600) × 50%
-        ("beijing", "2022-03-05", "2800", "tertiary", "0.00"),      # A-BJ-EFFECTIVE 2022-03-06
-        ("beijing", "2022-03-06", "2800", "tertiary", "700.00"),    # (2800 − 1800) × 70%
+        ("nanchang", "2023-01-01", "700", "primary", "60.00"),      # 四（六）: (700 − 600) × 60%
+        ("jilin", "2023-01-01", "430", "tertiary", "115.00"),       # 六（三）: (430 − 200) × 50%
+        ("zhejiang", "2023-01-01", "1600", "tertiary", "500.00"),   # A-ZJ-VALID-FROM: (1600 − 600) × 50%
+        ("beijing", "2022-03-06", "2800", "tertiary", "700.00"),    # A-BJ-EFFECTIVE: (2800 − 1800) × 70%
     ],
 )
-def test_validity_before_and_after(policy, date, amount, facility, pay):
-    ledger, (r,) = run(policy, [visit("S1", date, amount, facility)])
+def test_validity_from_the_first_day(policy, date, amount, facility, pay):
+    _, (r,) = run(policy, [visit("S1", date, amount, facility)])
     assert r.hifp_pay == D(pay)
-    if D(pay) == 0:
-        assert r.benefit == "none"
-        assert ledger.ytd(int(date[:4])).ordinary_dedc == 0  # nothing counted before the rules apply
-        assert any("A-BEFORE-VALIDITY" in s["clause"] for s in r.trace.render())
+
+
+@pytest.mark.parametrize(
+    "policy, before, after, amount, dedc, pay, cite",
+    [
+        # 攀枝花 第十九条 原有规定; then (430 − 200) × 50% = 115.00 with the full 200 deductible
+        ("panzhihua", "2022-12-31", "2023-01-01", "430", "200.00", "115.00", "攀枝花 第十九条"),
+        # 吉林 六（三）原有门诊保障待遇执行至2022年年底; then (430 − 200) × 50% = 115.00
+        ("jilin", "2022-12-31", "2023-01-01", "430", "200.00", "115.00", "吉林 六（三）"),
+        # 浙江 二（三）2023年起开始实施改革; then (1600 − 600) × 50% = 500.00
+        ("zhejiang", "2022-12-31", "2023-01-01", "1600", "600.00", "500.00", "浙江 二（三）"),
+        # A-BJ-EFFECTIVE 2022-03-06; then (2800 − 1800) × 70% = 700.00
+        ("beijing", "2022-03-05", "2022-03-06", "2800", "1800.00", "700.00", "2022-03-06"),
+    ],
+)
+def test_before_the_start_the_earlier_rules_are_unknown_so_the_settlement_is_refused(
+        policy, before, after, amount, dedc, pay, cite):
+    """A-BEFORE-VALIDITY: only 南昌 一 says what applied before; elsewhere a 0 would be a guess."""
+    case = parse_case({"policy": policy, "person": {"psn_no": "P1", "psn_type": "1101"},
+                       "settlements": [visit("S1", before, amount), visit("S2", after, amount)]})
+    ledger = PersonLedger(bind(policy, REGION.get(policy)), case.person)
+    early, late = case.items
+    with pytest.raises(PolicyError, match=f"S1: date {before} is before .*{re.escape(cite)}") as e:
+        ledger.settle(early)
+    assert "A-BEFORE-VALIDITY" in str(e.value)
+    assert ledger.ytd(int(before[:4])).ordinary_dedc == 0  # the refusal recorded nothing
+    r = ledger.settle(late)  # the first day of the new rules: the deductible is counted in full
+    assert (r.act_pay_dedc, r.hifp_pay) == (D(dedc), D(pay))
+
+
+@pytest.mark.parametrize(
+    "med_type, facility",
+    [("11", "primary"), ("13", "tertiary"), ("28", "tertiary"), ("41", "pharmacy")],
+)
+def test_nanchang_before_the_start_ordinary_costs_were_the_accounts(med_type, facility):
+    """南昌 一 个人账户用于参保人员普通门诊及定点零售药店就医购药医疗费用支出 (A-BEFORE-VALIDITY).
+
+    Emergency and day surgery are ordinary outpatient costs in 南昌 (A-EMERGENCY-ORDINARY)."""
+    ledger, (r, r2) = run("nanchang", [visit("S1", "2022-12-31", "700", facility, med_type),
+                                       visit("S2", "2023-01-01", "700", "primary")])
+    assert (r.hifp_pay, r.act_pay_dedc, r.benefit) == (D("0.00"), D("0.00"), "none")
+    assert r.psn_part_amt == D("700.00")
+    assert ledger.ytd(2022).ordinary_dedc == 0  # nothing counted before the rules apply
+    clauses = " ".join(s["clause"] for s in r.trace.render())
+    assert "南昌 一" in clauses and "A-BEFORE-VALIDITY" in clauses
+    # 2023-01-01 一级 700: the full 600 deductible, (700 − 600) × 60% = 60.00
+    assert (r2.act_pay_dedc, r2.hifp_pay) == (D("600.00"), D("60.00"))
 
 
 def test_after_panzhihua_expires_the_engine_refuses():

@@ -293,7 +293,9 @@ def test_jilin_missing_retiree_tilt_names_the_inpatient_tilt():
 def test_region_valid_from_moves_the_start():
     """吉林 六（一）: a region may start later than 2023-01-01 (A-JL-VALID-FROM)."""
     rules = bind("jilin", "jilin-example", {"valid_from": "2023-07-01"})
-    before = _settle(rules, date=dt.date(2023, 6, 30))
-    assert before.hifp_pay == 0 and before.benefit == "none"
+    # Before the region's own start the earlier rules apply, which the harness does not hold (A-BEFORE-VALIDITY);
+    # the refusal cites the clause that lets the region choose its start, 六（一）.
+    with pytest.raises(PolicyError, match="2023-06-30.*2023-07-01.*吉林 六（一）"):
+        _settle(rules, date=dt.date(2023, 6, 30))
     # 二（二）: (430 − 200) × 50% = 115.00 at a 三级 facility
     assert _settle(rules, date=dt.date(2023, 7, 1)).hifp_pay == D("115.00")

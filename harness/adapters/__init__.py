@@ -1,20 +1,50 @@
 """Adapters to systems under test, chosen by name or URL (`conform run --adapter`)."""
 from __future__ import annotations
 
-from .base import Adapter, NotApplicable, SettlementRefused, SutError, Subject
+from .base import Adapter, NotApplicable, SettlementRefused, Subject, SutError, SystemUnreachable, for_each_person
 
-__all__ = ["Adapter", "NotApplicable", "SettlementRefused", "SutError", "Subject", "make_adapter"]
+__all__ = ["Adapter", "AdapterSpecError", "NotApplicable", "SettlementRefused", "SutError", "Subject",
+           "SystemUnreachable", "for_each_person", "make_adapter"]
 
 
 class AdapterSpecError(ValueError):
     """An --adapter value or adapter config that cannot be used."""
 
 
-def make_adapter(spec: str | None = None, config: dict | None = None) -> Adapter:
-    """`reference` (default), an http(s):// URL, or `python:package.module:Class`."""
-    spec = spec or "reference"
+def make_adapter(spec: str | None = None, config=None) -> Adapter:
+    """`reference` (default), an http(s):// URL, `python:package.module:Class`, or an entry-point name.
+
+    `config` is an `AdapterConfig` (harness.config) or None; its url/name is used when spec is None.
+    Nothing is contacted here: the adapter connects in `start()`."""
+    from ..config import AdapterConfig
+    from .python_plugin import PluginError, load_entry_point, load_python, registered
+
+    cfg = config if isinstance(config, AdapterConfig) else AdapterConfig()
+    spec = (spec or cfg.spec or "reference").strip()
     if spec == "reference":
         from .reference import ReferenceAdapter
 
-        return ReferenceAdapter()
-    raise AdapterSpecError(f"unknown adapter {spec!r}; use 'reference', an http:// URL or python:module:Class")
+        adapter: Adapter = ReferenceAdapter()
+        adapter.concurrency = cfg.concurrency
+        return adapter
+    if spec.startswith(("http://", "https://")):
+        import httpx
+
+        from .http import HttpAdapter
+
+        try:
+            httpx.URL(spec)
+        except (httpx.InvalidURL, ValueError) as e:
+            raise AdapterSpecError(f"adapter URL {spec!r} is not a valid URL: {e}") from None
+        return HttpAdapter(spec, cfg)
+    try:
+        if spec.startswith("python:"):
+            return load_python(spec, cfg)
+        found = load_entry_point(spec, cfg)
+    except PluginError as e:
+        raise AdapterSpecError(str(e)) from None
+    if found is not None:
+        return found
+    names = ", ".join(sorted(registered())) or "none installed"
+    raise AdapterSpecError(f"unknown adapter {spec!r}; use 'reference', an http(s):// URL, python:module:Class "
+                           f"or a registered plugin name (conform.adapters: {names})")

@@ -9,8 +9,9 @@ distinct from a failed expectation).
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable, TypeVar
 
 from reference.case import CreditRequest, Person, Settlement
 
@@ -54,6 +55,14 @@ class SettlementRefused(SutError):
         super().__init__("infcode", message, evidence)
 
 
+class SystemUnreachable(SutError):
+    """N consecutive connection failures: the run stops early with a 'system unreachable' verdict,
+    keeping every result already gathered."""
+
+    def __init__(self, message: str, evidence: dict | None = None):
+        super().__init__("connection", message, evidence)
+
+
 @dataclass(frozen=True)
 class Subject:
     """Whom and under which rules: a test person prepared in the system under test."""
@@ -70,6 +79,9 @@ class Adapter:
     name = "abstract"
     supports: frozenset[str] = frozenset()
     description = ""
+    # How many independent test persons may be worked on at once (config `concurrency`);
+    # an adapter with concurrency > 1 must be thread-safe across persons.
+    concurrency: int = 1
 
     def require(self, operation: str) -> None:
         if operation not in self.supports:
@@ -106,3 +118,24 @@ class Adapter:
 
     def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
         raise NotApplicable(self.name, "check_account_use")
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def for_each_person(adapter: Adapter, work: Callable[[T], R], jobs: Iterable[T]) -> list[R]:
+    """Run `work` over jobs that each touch their own test person, `adapter.concurrency` at a time.
+
+    Results come back in the order of `jobs`; the first exception is re-raised after all finish."""
+    jobs = list(jobs)
+    workers = max(1, int(getattr(adapter, "concurrency", 1) or 1))
+    if workers == 1 or len(jobs) < 2:
+        return [work(j) for j in jobs]
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="conform-person") as pool:
+        futures = [pool.submit(work, j) for j in jobs]
+        errors = [f.exception() for f in futures]
+    first = next((e for e in errors if e is not None), None)
+    if first is not None:
+        raise first
+    return [f.result() for f in futures]

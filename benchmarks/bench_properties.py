@@ -1,0 +1,111 @@
+"""Throughput of the properties against the reference in thorough mode: generated person-years per second.
+
+Each example of a per-year property is one generated person-year (a person, a setting and a
+natural year of 0–40 settlements) settled through the `reference` adapter — the same path as
+`conform run --thorough` — and checked. The figure counts person-years over wall time,
+generation, settlement, year-to-date queries and checks included; for context it also reports
+generation alone and the mean number of settlements per person-year.
+
+    uv run python benchmarks/bench_properties.py                    # thorough: 2000 examples per property and policy
+    uv run python benchmarks/bench_properties.py --examples 500     # quicker
+    uv run python benchmarks/bench_properties.py --profile          # plus a cProfile of one property
+
+Not collected by `uv run pytest` (testpaths are tests/ and harness/conformance/).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hypothesis import given, seed, settings  # noqa: E402
+
+from harness.adapters.reference import ReferenceAdapter  # noqa: E402
+from harness.generators import person_years  # noqa: E402
+from harness.properties import load  # noqa: E402
+from harness.properties.base import Context  # noqa: E402
+from harness.properties.settings import PROFILES  # noqa: E402,F401 - registers the profiles
+
+TARGET = 1_000  # person-years per second
+# Properties whose every example is exactly one person-year through the adapter.
+PER_YEAR = ("annual_cap", "settlement_ratio_bound", "non_negative", "deductible", "money_identities")
+
+
+def run_property(prop_id: str, policy: str, examples: int, seed_value: int) -> tuple[int, float]:
+    """(examples run, seconds) for one property and policy with the thorough profile."""
+    prop = load()[prop_id]
+    ctx = Context(ReferenceAdapter(), policy, prop)
+    count = [0]
+
+    def example(ex: object) -> None:
+        count[0] += 1
+        ctx.begin_example()
+        prop.check(ctx, ex)  # type: ignore[misc]
+
+    test = settings(settings.get_profile("thorough"), max_examples=examples)(given(prop.strategy(policy))(example))
+    test = seed(seed_value)(test)
+    t0 = time.perf_counter()
+    test()
+    return count[0], time.perf_counter() - t0
+
+
+def generation_only(policy: str, examples: int, seed_value: int) -> tuple[int, int, float]:
+    """(person-years, settlements, seconds) for drawing person-years with nothing else done."""
+    n = [0, 0]
+
+    def example(py) -> None:  # type: ignore[no-untyped-def]
+        n[0] += 1
+        n[1] += len(py.settlements)
+
+    test = seed(seed_value)(settings(settings.get_profile("thorough"), max_examples=examples)(
+        given(person_years(policy))(example)))
+    t0 = time.perf_counter()
+    test()
+    return n[0], n[1], time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--examples", type=int, default=settings.get_profile("thorough").max_examples,
+                    help="examples per property and policy (default: the thorough profile's)")
+    ap.add_argument("--seed", type=int, default=20230101)
+    ap.add_argument("--profile", action="store_true", help="print a cProfile of annual_cap under 南昌")
+    args = ap.parse_args(argv)
+    props = load()
+
+    total_n, total_s = 0, 0.0
+    print(f"{'property':<24} {'policy':<10} {'person-years':>12} {'seconds':>8} {'per second':>11}")
+    for pid in PER_YEAR:
+        for policy in props[pid].policies:
+            n, s = run_property(pid, policy, args.examples, args.seed)
+            total_n += n
+            total_s += s
+            print(f"{pid:<24} {policy:<10} {n:>12} {s:>8.2f} {n / s:>11,.0f}")
+    rate = total_n / total_s
+    gy = gs = 0
+    gt = 0.0
+    for policy in props["annual_cap"].policies:
+        y, st_, t = generation_only(policy, args.examples, args.seed)
+        gy, gs, gt = gy + y, gs + st_, gt + t
+    print(f"\ngeneration alone: {gy / gt:,.0f} person-years/s, {gs / gy:.1f} settlements per person-year on average")
+    print(f"properties against the reference, thorough mode: {total_n} person-years in {total_s:.1f} s "
+          f"→ {rate:,.0f} person-years/s (target {TARGET:,}/s: {'met' if rate >= TARGET else 'NOT met'})")
+    if args.profile:
+        pr = cProfile.Profile()
+        pr.enable()
+        run_property("annual_cap", "nanchang", min(args.examples, 1000), args.seed)
+        pr.disable()
+        buf = io.StringIO()
+        pstats.Stats(pr, stream=buf).strip_dirs().sort_stats("tottime").print_stats(25)
+        print(buf.getvalue())
+    return 0 if rate >= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

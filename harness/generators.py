@@ -1,0 +1,625 @@
+"""Hypothesis strategies for insured persons and their years of settlements.
+
+Shared by the properties (harness/properties/), feature tooling and the
+benchmarks, so every one of them draws from the same population. Only inputs
+the rules *determine* are generated: a settlement the documents (or the
+example region configuration they are bound to) leave open — chronic benefits
+in 北京/浙江, an unfiled out-of-town visit in 攀枝花 without
+`ordinary.ratio.remote_unfiled`, a special disease at a pharmacy in 吉林 — is
+never drawn, so a refusal by the system under test is always a finding.
+
+Amounts are drawn as whole fen and become `Decimal` yuan: never a float.
+Everything drawn can also be written with the zh-CN step library, so a shrunk
+example becomes a Gherkin scenario (harness/counterexample.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
+
+from reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
+from reference.policy import POLICY_IDS, REGION_DIR, Rules, bind_cached, load_policy
+
+FEN = Decimal("0.01")
+PSN_TYPES = ("1101", "1201", "1103", "1203")
+HOSPITAL_LEVELS = ("tertiary", "secondary", "primary", "unrated")
+# First year drawn: every document is in force from 2023-01-01 (北京 from 2022-03-06), and
+# 攀枝花 第十九条 ends on 2027-12-31, so 2023–2027 is settled under every policy.
+FIRST_YEAR, LAST_YEAR = 2023, 2027
+MAX_SETTLEMENTS = 40
+MAX_AMOUNT_FEN = 100_000_00
+
+# Kinds of registered disease each document provides for (reference.case.DISEASE_KINDS):
+#   攀枝花 第九条 “两病”门诊用药、第十条 门诊慢特病；南昌 四（二）2 门诊特殊慢性病；
+#   吉林 二（三）门诊慢性病、二（四）门诊特殊疾病 (the latter along inpatient rules).
+DISEASE_KINDS = {"panzhihua": ("chronic", "two_disease"), "nanchang": ("chronic",), "jilin": ("chronic", "special")}
+# A code for policies whose chronic parameters are not per disease (吉林 二（三）: one ratio and cap
+# chosen by the region), so any registered code is settleable. Fictitious, like the regions' codes.
+GENERIC_DISEASE = "M03900"
+# 攀枝花 第七条 leaves the unfiled out-of-town ratio to the region (A-PZH-REMOTE-UNFILED); a
+# fictitious value for settings that supply it.
+REMOTE_UNFILED_RATIO = "0.30"
+
+
+# --------------------------------------------------------------------------- settings (policy + region)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The rules a person is settled under: a policy, an example region file, inline parameters."""
+
+    policy: str
+    region: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def rules(self) -> Rules:
+        return bind_cached(self.policy, self.region, self.param_dict)
+
+    @property
+    def param_dict(self) -> dict[str, str]:
+        return dict(self.params)
+
+    def label(self) -> str:
+        extra = "".join(f" {k}={v}" for k, v in self.params)
+        return f"{self.policy}/{self.region or '-'}{extra}"
+
+
+@lru_cache(maxsize=None)
+def example_regions() -> dict[str, tuple[str, ...]]:
+    """Example region configurations in fixtures/regions/ (`example: true`), by policy."""
+    found: dict[str, list[str]] = {p: [] for p in POLICY_IDS}
+    if REGION_DIR.is_dir():
+        for path in sorted(Path(REGION_DIR).glob("*.yaml")):
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError):
+                continue
+            if isinstance(data, dict) and data.get("example") and data.get("policy") in found:
+                found[data["policy"]].append(str(data.get("name") or path.stem))
+    return {p: tuple(names) for p, names in found.items()}
+
+
+@lru_cache(maxsize=None)
+def settings_for(policy: str) -> tuple[Setting, ...]:
+    """Every setting drawn for a policy: each example region, plus 攀枝花 with the unfiled-remote ratio."""
+    regions = example_regions().get(policy) or (None,)
+    out = [Setting(policy, r) for r in regions]
+    if policy == "panzhihua":
+        out += [Setting(policy, r, (("ordinary.ratio.remote_unfiled", REMOTE_UNFILED_RATIO),)) for r in regions]
+    return tuple(out)
+
+
+def settings_strategy(policy: str | None = None) -> st.SearchStrategy[Setting]:
+    return _settings_strategy(policy)
+
+
+@lru_cache(maxsize=None)
+def settleable_diseases(setting: Setting) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(dise_codg, kinds) the bound rules can settle under med_type 14; empty where chronic benefits are not fixed."""
+    rules = setting.rules
+    policy = rules.policy
+    kinds = DISEASE_KINDS.get(policy.id, ())
+    if "chronic" not in policy.covers or not kinds:
+        return ()
+    codes = sorted({k.split(".")[1] for k in rules.supplied if k.startswith("chronic.") and k.count(".") >= 2})
+    generic = rules.find("chronic.ratio") is not None and rules.find("chronic.cap") is not None
+    if generic and GENERIC_DISEASE not in codes:
+        codes.append(GENERIC_DISEASE)
+    shares = rules.flag("chronic.shares_ordinary_deductible")
+    out = []
+    for code in codes:
+        ratio = rules.find(f"chronic.{code}.ratio") or rules.find("chronic.ratio")
+        cap = rules.find(f"chronic.{code}.cap") or rules.find("chronic.cap")
+        dedc = shares or rules.find(f"chronic.{code}.deductible") or rules.find("chronic.deductible")
+        if ratio is not None and cap is not None and dedc:
+            out.append((code, kinds))
+    return tuple(out)
+
+
+def _uses_person_fact(setting: Setting, fact: str) -> bool:
+    """Whether the rules read an optional person attribute (others are left unset)."""
+    policy = setting.rules.policy
+    if fact in ("has_account", "benefit_period"):
+        return "requires_account" in policy.eligibility          # 攀枝花 第七条
+    if fact == "remote_filing":
+        return "remote_filing" in policy.eligibility             # 攀枝花 第七条
+    if fact == "hospital_stays":
+        return setting.rules.flag("hospital_stay.no_outpatient_benefit")  # 吉林 六（三）
+    return True
+
+
+def remote_allowed(setting: Setting, person: Person) -> bool:
+    """An out-of-town visit is determined unless the text needs a filing the person lacks (攀枝花 第七条)."""
+    if "remote_filing" not in setting.rules.policy.eligibility:
+        return True  # A-REMOTE-SAME
+    return person.remote_filing or setting.rules.find("ordinary.ratio.remote_unfiled") is not None
+
+
+# --------------------------------------------------------------------------- small pieces
+#
+# Speed matters (thorough runs check thousands of person-years per property), and every
+# Hypothesis draw costs tens of microseconds. So a person is a few draws and each settlement
+# ONE 12-byte seed (a year's seeds come in one block), read as an integer and decoded digit by
+# digit. Digits are read from the least significant end: the first fields read (amounts,
+# facility) vary most, the last ones (an exclusion, an out-of-town visit, an unused account, a
+# gap of days) are the rarest. Hypothesis shrinks bytes towards 0 from the most significant end:
+# the rare features go first, then facility and med_type fall back to the first option, then the
+# amount falls to 0.01 yuan — a shrunk settlement is the plainest visit that still fails.
+
+
+class Digits:
+    """Reads mixed-radix digits off a non-negative integer, least significant first."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def take(self, base: int) -> int:
+        self.n, d = divmod(self.n, base)
+        return d
+
+    def rare(self, one_in: int) -> bool:
+        """True for one value in `one_in` (never for digit 0, so shrinking turns it off)."""
+        return self.take(one_in) == one_in - 1
+
+    def pick(self, options: tuple | list) -> Any:
+        return options[self.take(len(options))] if len(options) > 1 else options[0]
+
+
+SEED_BYTES = 12
+# Uniform random bytes read as one big-endian integer: every digit is drawn evenly (Hypothesis's
+# own integers favour small values, which would make nearly every visit the plainest one), and
+# Hypothesis shrinks bytes left to right, i.e. the integer's most significant digits — the rare
+# features — first.
+_SEEDS = st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES).map(lambda b: int.from_bytes(b, "big"))
+
+
+def fen(n: int) -> Decimal:
+    return (Decimal(n) * FEN).quantize(FEN)
+
+
+def _amount_fen(d: Digits, max_fen: int) -> int:
+    """An amount in fen: mostly up to 3,000 yuan (around deductibles and caps), sometimes up to max."""
+    value = d.take(10_000_000)
+    bucket = d.take(4)
+    span = (3_000_00, 200_00, max_fen, 20_000_00)[bucket]
+    return 1 + value % min(span, max_fen)
+
+
+@lru_cache(maxsize=None)
+def amounts(max_fen: int = MAX_AMOUNT_FEN, min_fen: int = 1) -> st.SearchStrategy[Decimal]:
+    """Amounts in yuan from min to max fen; small ones (the ones near deductibles and caps) are likelier."""
+    small = min(max_fen, 3_000_00)
+    return st.one_of(st.integers(min_fen, small), st.integers(min_fen, max_fen)).map(fen)
+
+
+def _date(year: int, day_of_year: int) -> dt.date:
+    return dt.date(year, 1, 1) + dt.timedelta(days=day_of_year)
+
+
+def _days(year: int) -> int:
+    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+
+
+def _day_in(d: Digits, year: int) -> dt.date:
+    return _date(year, d.take(366) % _days(year))
+
+
+# --------------------------------------------------------------------------- persons
+
+
+@lru_cache(maxsize=None)
+def _psn_types(types: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from(types)
+
+
+_BALANCES = st.one_of(st.none(), st.integers(0, 5_000_00))
+# The raw draws, for stateful machines that decode persons and visits step by step.
+SEEDS, BALANCES = _SEEDS, _BALANCES
+
+
+def decode_person(setting: Setting, year: int, psn_type: str, traits: int, balance_fen: int | None,
+                  psn_no: str = "P0001") -> Person:
+    """A person from a traits integer; 0 is the plainest person of that type (see `Digits`)."""
+    d = Digits(traits)
+    flexible = psn_type in ("1103", "1203")
+    retiree = psn_type in ("1201", "1203")
+    age = (55 + d.take(41)) if retiree else (18 + d.take(47))
+    birth = _date(year - age, d.take(365))
+    tier = None
+    if flexible:
+        # 攀枝花 第四条/第七条 depend on the tier (A-PZH-FLEX-TIER2): always stated there.
+        tier = (1, 2)[d.take(2)] if setting.policy == "panzhihua" else (None, 1, 2)[d.take(3)]
+    diseases: list[Disease] = []
+    options = settleable_diseases(setting)
+    if options:
+        count = d.take(3)
+        pool = list(options)
+        for _ in range(min(count, len(pool))):
+            code, kinds = pool.pop(d.take(len(pool)))
+            diseases.append(Disease(code, d.pick(kinds)))
+    remote_filing = _uses_person_fact(setting, "remote_filing") and d.take(2) == 1
+    retire_date = None
+    if d.rare(5) and not retiree:
+        retire_date = _day_in(d, year)  # A-MIDYEAR-RETIREMENT: retiring during the year settled
+    has_account = None
+    benefit_period = None
+    if _uses_person_fact(setting, "has_account"):
+        if d.rare(8):
+            has_account = False
+        if d.rare(6):
+            begin = _day_in(d, year)
+            benefit_period = Period(begin, begin + dt.timedelta(days=d.take(400)))
+    stays: list[Period] = []
+    if _uses_person_fact(setting, "hospital_stays"):
+        for _ in range((0, 0, 0, 0, 0, 0, 1, 2)[d.take(8)]):
+            begin = _day_in(d, year)
+            stays.append(Period(begin, begin + dt.timedelta(days=d.take(21))))
+    return Person(psn_no=psn_no, psn_type=psn_type, birth_date=birth, flex_tier=tier, has_account=has_account,
+                  retire_date=retire_date, benefit_period=benefit_period, remote_filing=remote_filing,
+                  acct_balance=fen(balance_fen) if balance_fen is not None else None, diseases=tuple(diseases),
+                  hospital_stays=tuple(stays))
+
+
+@st.composite
+def persons(draw: Any, setting: Setting, year: int, psn_no: str = "P0001",
+            psn_types: tuple[str, ...] = PSN_TYPES) -> Person:
+    """An insured person with the optional attributes the bound rules use, as of `year`."""
+    return decode_person(setting, year, draw(_psn_types(psn_types)), draw(_SEEDS), draw(_BALANCES), psn_no)
+
+
+# --------------------------------------------------------------------------- settlements
+
+
+# How often each med_type is drawn, out of 10: ordinary visits and pharmacy purchases dominate.
+MED_TYPE_WEIGHTS = {"11": 4, "41": 2, "14": 2, "13": 1, "28": 1}
+
+
+@lru_cache(maxsize=None)
+def _weighted(options: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(m for m in options for _ in range(MED_TYPE_WEIGHTS.get(m, 1)))
+
+
+def med_type_options(person: Person, med_types: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The med_types a person's visit may have, each repeated by its weight: 14 only with a registered disease."""
+    options = tuple(m for m in (med_types or ("11", "41", "14", "13", "28")) if m != "14" or person.diseases)
+    return _weighted(options or ("11",))
+
+
+def decode_settlement(setting: Setting, person: Person, seed: int, *, med_types: tuple[str, ...] | None = None,
+                      max_fen: int = MAX_AMOUNT_FEN) -> tuple[dict, int]:
+    """One visit's fields (all but id and date) and the gap in days since the previous visit."""
+    d = Digits(seed)
+    total = _amount_fen(d, max_fen)
+    med_type = d.pick(med_type_options(person, med_types))
+    level, which = d.take(5), d.take(4)   # always read, so the digits after them keep their place
+    dise = None
+    if med_type == "41":
+        facility = "pharmacy"
+    elif med_type == "14":
+        disease = person.diseases[which % len(person.diseases)]
+        dise = disease.dise_codg
+        special = disease.kind == "special" and "special" in setting.rules.policy.covers
+        # A special disease follows inpatient rules, which no document gives for pharmacies.
+        levels = HOSPITAL_LEVELS if special else HOSPITAL_LEVELS + ("pharmacy",)
+        facility = levels[level % len(levels)]
+    else:
+        facility = HOSPITAL_LEVELS[level % len(HOSPITAL_LEVELS)]
+    shares = [d.take(1001) for _ in range(3)]
+    parts = []
+    left = total
+    for share in shares:  # 全自费, 超限价, 先行自付: each present one time in four, any part of what is left
+        p = left * share // 1000 if d.rare(4) else 0
+        parts.append(p)
+        left -= p
+    gap = max(0, d.take(64) - 24)          # 0 (the same day) most often, up to 39 days
+    acct_used = not d.rare(5)
+    remote = d.rare(6) and remote_allowed(setting, person)
+    exclusion = None
+    exclusions = _exclusions(setting.policy)
+    kind = d.take(max(1, len(exclusions)))
+    if exclusions and d.rare(10):
+        exclusion = exclusions[kind]
+    return ({"med_type": med_type, "facility": facility, "medfee_sumamt": fen(total),
+             "fulamt_ownpay_amt": fen(parts[0]), "overlmt_selfpay": fen(parts[1]), "preselfpay_amt": fen(parts[2]),
+             "dise_codg": dise, "remote": remote, "exclusion": exclusion, "acct_used_flag": acct_used}, gap)
+
+
+@lru_cache(maxsize=None)
+def _exclusions(policy: str) -> tuple[str, ...]:
+    return tuple(sorted(load_policy(policy).exclusions))
+
+
+# A year's visits are drawn as ONE block of random bytes, 12 per visit, after their count. An
+# all-zero 12 bytes means "no visit", so the shrinker, which lowers bytes one by one, deletes a
+# visit from anywhere in the year by zeroing it (lowering the count itself would only reset the
+# block to zeros, which it then keeps only if the year still fails without any of its visits).
+@lru_cache(maxsize=None)
+def _visit_block(n: int) -> st.SearchStrategy[bytes]:
+    return st.binary(min_size=SEED_BYTES * n, max_size=SEED_BYTES * n)
+
+
+_COUNTS = st.binary(min_size=2, max_size=2)
+
+
+def visit_count(raw: bytes, min_size: int = 0, max_size: int = MAX_SETTLEMENTS) -> int:
+    """How many visits a year has: a long tail from 1 to 40 — half the years have four or fewer,
+    a few have more than 30 — and one year in thirty-three none. Fewer as `raw` shrinks."""
+    u = int.from_bytes(raw, "big") / 65536
+    n = 0 if u >= 0.97 else 1 + int((MAX_SETTLEMENTS - 1) * (u / 0.97) ** 3)
+    return max(min_size, min(max_size, n))
+
+
+def visit_seeds(block: bytes, n: int) -> list[int]:
+    """The first n visits' seeds of a block (all-zero ones left out)."""
+    out = []
+    for i in range(n):
+        seed = int.from_bytes(block[i * SEED_BYTES:(i + 1) * SEED_BYTES], "big")
+        if seed:
+            out.append(seed)
+    return out
+
+
+@st.composite
+def _seed_lists(draw: Any, min_size: int, max_size: int) -> list[int]:
+    n = visit_count(draw(_COUNTS), min_size, max_size)
+    seeds = visit_seeds(draw(_visit_block(n)), n)
+    while len(seeds) < min_size:  # only when the shrinker zeroed visits a minimum needs
+        seeds.append(1)
+    return seeds
+
+
+def decode_settlements(setting: Setting, person: Person, year: int, frame: int, seeds: list[int], *,
+                       first_id: int = 1, cross_year: bool | None = None, med_types: tuple[str, ...] | None = None,
+                       max_fen: int = MAX_AMOUNT_FEN) -> tuple[Settlement, ...]:
+    """Settlements in date order from a frame integer (start day, December crossing) and one seed per visit."""
+    if not seeds:
+        return ()
+    f = Digits(frame)
+    start_day = f.take(366)
+    crossing = f.rare(6) if cross_year is None else cross_year
+    crossing = crossing and year < LAST_YEAR
+    if crossing:  # from December across 1 January into the next natural year
+        date = dt.date(year, 12, 1) + dt.timedelta(days=start_day % 31)
+        last = dt.date(year + 1, 12, 31)
+    else:
+        date = _date(year, start_day % _days(year))
+        last = dt.date(year, 12, 31)
+    out = []
+    for i, seed in enumerate(seeds):
+        fields, gap = decode_settlement(setting, person, seed, med_types=med_types, max_fen=max_fen)
+        if i:
+            date = min(date + dt.timedelta(days=gap // 8 if crossing else gap), last)
+        out.append(Settlement(id=f"V{first_id + i}", date=date, **fields))
+    return tuple(out)
+
+
+@st.composite
+def visits(draw: Any, setting: Setting, person: Person, date: dt.date, sid: str, *,
+           med_types: tuple[str, ...] | None = None, max_fen: int = MAX_AMOUNT_FEN) -> Settlement:
+    """One visit of a person on a given date."""
+    fields, _gap = decode_settlement(setting, person, draw(_SEEDS), med_types=med_types, max_fen=max_fen)
+    return Settlement(id=sid, date=date, **fields)
+
+
+@st.composite
+def settlements(draw: Any, setting: Setting, person: Person, year: int, *, min_size: int = 0,
+                max_size: int = MAX_SETTLEMENTS, first_id: int = 1, cross_year: bool | None = None,
+                med_types: tuple[str, ...] | None = None, max_fen: int = MAX_AMOUNT_FEN) -> tuple[Settlement, ...]:
+    """A natural year's settlements of one person, in date order, ids V<first_id>…
+
+    Several fall on the same day; one year in six runs from December across 1 January."""
+    frame = draw(_SEEDS)
+    seeds = draw(_seed_lists(min_size, max_size))
+    return decode_settlements(setting, person, year, frame, seeds, first_id=first_id, cross_year=cross_year,
+                              med_types=med_types, max_fen=max_fen)
+
+
+# --------------------------------------------------------------------------- person-years
+
+
+@dataclass(frozen=True)
+class PersonYear:
+    """One insured person under one setting and the settlements of (about) one natural year."""
+
+    setting: Setting
+    person: Person
+    settlements: tuple[Settlement, ...] = ()
+
+    @property
+    def policy(self) -> str:
+        return self.setting.policy
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({s.date.year for s in self.settlements})
+
+    def with_person(self, **changes: Any) -> "PersonYear":
+        return replace(self, person=replace(self.person, **changes))
+
+    def case(self) -> dict:
+        """The case-file form (`conform settle`), for reproducing an example by hand."""
+        return case_dict(self.setting, self.person, self.settlements)
+
+
+def case_dict(setting: Setting, person: Person, items: tuple = (), credits: tuple[CreditRequest, ...] = (),
+              uses: tuple[UseRequest, ...] = ()) -> dict:
+    from reference.money import fmt
+
+    p: dict[str, Any] = {"psn_no": person.psn_no, "psn_type": person.psn_type}
+    if person.birth_date:
+        p["birth_date"] = person.birth_date.isoformat()
+    if person.flex_tier is not None:
+        p["flex_tier"] = person.flex_tier
+    if person.has_account is not None:
+        p["has_account"] = person.has_account
+    if person.retire_date:
+        p["retire_date"] = person.retire_date.isoformat()
+    if person.benefit_period:
+        p["benefit_period"] = {"begin": person.benefit_period.begin.isoformat(),
+                               "end": person.benefit_period.end.isoformat()}
+    if person.remote_filing:
+        p["remote_filing"] = True
+    if person.acct_balance is not None:
+        p["acct_balance"] = fmt(person.acct_balance)
+    if person.diseases:
+        p["chronic_diseases"] = [{"dise_codg": d.dise_codg, "kind": d.kind} for d in person.diseases]
+    if person.hospital_stays:
+        p["hospital_stays"] = [{"begin": s.begin.isoformat(), "end": s.end.isoformat()} for s in person.hospital_stays]
+    rows = []
+    for s in items:
+        if isinstance(s, Settlement):
+            row: dict[str, Any] = {"id": s.id, "date": s.date.isoformat(), "med_type": s.med_type,
+                                   "facility": s.facility, "medfee_sumamt": fmt(s.medfee_sumamt)}
+            for name in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"):
+                if getattr(s, name):
+                    row[name] = fmt(getattr(s, name))
+            if s.dise_codg:
+                row["dise_codg"] = s.dise_codg
+            if s.remote:
+                row["remote"] = True
+            if s.exclusion:
+                row["exclusion"] = s.exclusion
+            if not s.acct_used_flag:
+                row["acct_used_flag"] = False
+            rows.append(row)
+        else:
+            rows.append({"id": s.id, "date": s.date.isoformat(), "reverses": s.reverses})
+    out: dict[str, Any] = {"policy": setting.policy}
+    if setting.region:
+        out["region"] = setting.region
+    if setting.params:
+        out["params"] = dict(setting.params)
+    out["person"] = p
+    out["settlements"] = rows
+    if credits:
+        out["account_credits"] = [{"month": c.month, **({"base": fmt(c.base)} if c.base is not None else {}),
+                                   **({"contribution": fmt(c.contribution)} if c.contribution is not None else {})}
+                                  for c in credits]
+    if uses:
+        out["account_uses"] = [{"id": u.id, "relation": u.relation, "purpose": u.purpose,
+                                **({"amount": fmt(u.amount)} if u.amount is not None else {})} for u in uses]
+    return out
+
+
+@lru_cache(maxsize=None)
+def _settings_strategy(policy: str | None) -> st.SearchStrategy[Setting]:
+    policies = (policy,) if policy else POLICY_IDS
+    return st.sampled_from([s for p in policies for s in settings_for(p)])
+
+
+_YEARS = st.integers(FIRST_YEAR, LAST_YEAR - 1)
+_LATER_YEARS = st.integers(FIRST_YEAR + 1, LAST_YEAR)
+
+
+@st.composite
+def person_years(draw: Any, policy: str | None = None, *, min_settlements: int = 0,
+                 max_settlements: int = MAX_SETTLEMENTS, year: int | None = None, cross_year: bool | None = None,
+                 psn_types: tuple[str, ...] = PSN_TYPES, med_types: tuple[str, ...] | None = None,
+                 setting: Setting | None = None) -> PersonYear:
+    """A person and a natural year of 0–40 settlements under one policy's example settings."""
+    setting = setting or draw(_settings_strategy(policy))
+    y = year if year is not None else draw(_YEARS)
+    person = decode_person(setting, y, draw(_psn_types(psn_types)), draw(_SEEDS), draw(_BALANCES))
+    frame = draw(_SEEDS)
+    n = visit_count(draw(_COUNTS), min_settlements, max_settlements)
+    seeds = visit_seeds(draw(_visit_block(n)), n)
+    seeds += [1] * (min_settlements - len(seeds))  # only when the shrinker zeroed visits a minimum needs
+    items = decode_settlements(setting, person, y, frame, seeds, cross_year=cross_year, med_types=med_types)
+    return PersonYear(setting, person, items)
+
+
+@dataclass(frozen=True)
+class TwoYears:
+    """The same person's settlements in two consecutive natural years."""
+
+    setting: Setting
+    person: Person
+    previous: tuple[Settlement, ...]
+    current: tuple[Settlement, ...]
+
+    @property
+    def year(self) -> int:
+        return self.current[0].date.year if self.current else 0
+
+
+@st.composite
+def two_years(draw: Any, policy: str | None = None, max_settlements: int = 20) -> TwoYears:
+    """Year Y−1 then year Y for one person (dates never cross the boundary within a part)."""
+    setting = draw(settings_strategy(policy))
+    y = draw(_LATER_YEARS)
+    person = draw(persons(setting, y - 1))
+    prev = draw(settlements(setting, person, y - 1, max_size=max_settlements, cross_year=False))
+    cur = draw(settlements(setting, person, y, min_size=1, max_size=max_settlements, cross_year=False,
+                           first_id=len(prev) + 1))
+    return TwoYears(setting, person, prev, cur)
+
+
+# --------------------------------------------------------------------------- personal accounts
+
+
+def credit_input(rules: Rules, person: Person, month: str) -> str | None:
+    """Which figure a month's credit is computed from: 'base', 'contribution' or None (a fixed amount).
+
+    攀枝花 第四条: in-service from the whole personal contribution, tier-1 flexible workers from 2% of
+    the base; 南昌 四（三）1, 北京 (三), 浙江 二（三）: in-service from the base; retirees a fixed sum."""
+    day = dt.date(int(month[:4]), int(month[5:7]), 1)
+    if person.role_on(day) == "retiree":
+        return None
+    if person.is_flexible and rules.policy.id == "panzhihua":
+        return "base" if person.flex_tier == 1 else None
+    if rules.find("account.in_service.share_of_contribution") is not None:
+        return "contribution"
+    return "base"
+
+
+@lru_cache(maxsize=None)
+def months(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> st.SearchStrategy[str]:
+    return st.tuples(st.integers(first, last), st.integers(1, 12)).map(lambda ym: f"{ym[0]:04d}-{ym[1]:02d}")
+
+
+@st.composite
+def credit_requests(draw: Any, rules: Rules, person: Person, month: str | None = None) -> CreditRequest:
+    """A month's credit request carrying exactly the figure the document computes it from."""
+    month = month or draw(months())
+    kind = credit_input(rules, person, month)
+    if kind == "base":
+        # 缴费基数: a monthly wage base (fictitious range), in fen.
+        return CreditRequest(month, base=draw(amounts(40_000_00, 1_000_00)))
+    if kind == "contribution":
+        return CreditRequest(month, contribution=draw(amounts(2_000_00, 1)))
+    return CreditRequest(month)
+
+
+@st.composite
+def account_uses(draw: Any, rules: Rules, n_max: int = 6) -> tuple[UseRequest, ...]:
+    """Account-use requests: every relation and purpose, with or without an amount."""
+    from reference.case import PURPOSES, RELATIONS
+
+    out = []
+    for i in range(draw(st.integers(1, n_max))):
+        amount = draw(st.one_of(st.none(), amounts(3_000_00)))
+        out.append(UseRequest(f"U{i + 1}", draw(st.sampled_from(sorted(RELATIONS))),
+                              draw(st.sampled_from(sorted(PURPOSES))), amount))
+    return tuple(out)
+
+
+def policies_with(cover: str) -> tuple[str, ...]:
+    """Policies whose document covers an area (account_credit, account_use, chronic…)."""
+    return tuple(p for p in POLICY_IDS if cover in load_policy(p).covers)
+
+
+__all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_uses", "amounts", "case_dict",
+           "credit_input", "credit_requests", "decode_person", "decode_settlement", "decode_settlements",
+           "example_regions", "med_type_options", "months", "person_years", "persons", "policies_with",
+           "remote_allowed", "settings_for", "settings_strategy", "settleable_diseases", "settlements", "two_years",
+           "visits"]

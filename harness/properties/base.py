@@ -1,0 +1,319 @@
+"""What a property is, how it runs against an adapter, and how it fails.
+
+A property is a check over generated examples that runs through the adapter
+interface only, so it holds against the reference, an `http` system or a
+`python:` plugin alike. It names the clauses it checks per policy (they become
+pytest marks, and so rows of the report's article matrix). It drives the system
+with `Story`s — one test person and the operations done for them — which is
+also what a shrunk failure is rendered from (harness/counterexample.py).
+"""
+from __future__ import annotations
+
+import inspect
+import itertools
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterator, NoReturn
+
+from hypothesis import strategies as st
+
+from reference.case import CreditRequest, Person, Settlement, UseRequest
+
+from .. import evidence
+from ..adapters import Adapter, SettlementRefused, Subject
+from ..generators import PersonYear, Setting, person_years
+from ..plugin import MismatchError
+from ..results import Mismatch
+
+# Fund-side output fields (the account side depends on the balance, which the year carries).
+FUND_FIELDS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt")
+SPLIT_FIELDS = ("ordinary_pay", "chronic_pay", "inpatient_pay")
+LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "本次起付线",
+          "hifp_pay": "统筹基金支付", "pool_prop_selfpay": "支付比例", "fund_pay_sumamt": "基金支付总额",
+          "psn_part_amt": "个人负担", "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付",
+          "ordinary_pay": "普通门诊统筹支付", "chronic_pay": "慢特病统筹支付", "inpatient_pay": "住院统筹支付",
+          "ordinary_dedc": "年度累计起付线", "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额",
+          "balc": "个人账户余额", "infcode": "结算结果", "amount": "个人账户计入", "decision": "使用决定"}
+
+
+def D(value: Any) -> Decimal:
+    """An amount from a system's answer as Decimal (answers are strings; never via float)."""
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal("NaN")
+
+
+# --------------------------------------------------------------------------- stories
+
+
+@dataclass(frozen=True)
+class Settle:
+    settlement: Settlement
+
+
+@dataclass(frozen=True)
+class Reverse:
+    setl_id: str
+
+
+@dataclass(frozen=True)
+class Credit:
+    request: CreditRequest
+
+
+@dataclass(frozen=True)
+class Use:
+    request: UseRequest
+
+
+Op = Settle | Reverse | Credit | Use
+
+
+@dataclass
+class Story:
+    """One test person under one setting and what is done for them, in order."""
+
+    setting: Setting
+    person: Person
+    ops: list[Op] = field(default_factory=list)
+    title: str = ""
+
+    @classmethod
+    def of(cls, setting: Setting, person: Person, settlements: tuple[Settlement, ...] | list[Settlement],
+           title: str = "") -> "Story":
+        return cls(setting, person, [Settle(s) for s in settlements], title)
+
+    @classmethod
+    def of_year(cls, py: PersonYear, title: str = "") -> "Story":
+        return cls.of(py.setting, py.person, py.settlements, title)
+
+    @property
+    def settlements(self) -> list[Settlement]:
+        return [op.settlement for op in self.ops if isinstance(op, Settle)]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({s.date.year for s in self.settlements})
+
+
+@dataclass
+class Observed:
+    """What a system answered to one story, keyed by the story's own ids."""
+
+    psn_no: str
+    settled: dict[str, dict] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    reversals: dict[str, dict] = field(default_factory=dict)
+    credits: list[tuple[CreditRequest, dict | str]] = field(default_factory=list)
+    uses: list[tuple[UseRequest, dict | str]] = field(default_factory=list)
+    ytd: dict[int, dict] = field(default_factory=dict)
+
+    def total_fund(self, year: int, story: Story) -> Decimal:
+        """The year's fund payments over the story's settlements still standing."""
+        gone = set(self.reversals)
+        return sum((D(self.settled[s.id]["hifp_pay"]) for s in story.settlements
+                    if s.date.year == year and s.id in self.settled and s.id not in gone), Decimal("0"))
+
+
+_PSN = itertools.count(1)
+
+
+def new_psn_no() -> str:
+    """A test person id unique within this process (each example is a fresh person)."""
+    return f"HP{next(_PSN):08d}"
+
+
+def execute(adapter: Adapter, story: Story, *, psn_no: str | None = None, years: list[int] | None = None) -> Observed:
+    """Run a story against an adapter: prepare the person, do each operation, query the years' totals.
+
+    A refusal is recorded (the properties decide what it means); any other fault of the system
+    (SutError) propagates and makes the check an error."""
+    psn = psn_no or new_psn_no()
+    s = story.setting
+    adapter.prepare_person(Subject(s.policy, replace(story.person, psn_no=psn), s.region, s.param_dict))
+    obs = Observed(psn)
+    for op in story.ops:
+        if isinstance(op, Settle):
+            try:
+                obs.settled[op.settlement.id] = adapter.settle(psn, op.settlement)
+            except SettlementRefused as e:
+                obs.refused[op.settlement.id] = e.message
+        elif isinstance(op, Reverse):
+            try:
+                obs.reversals[op.setl_id] = adapter.reverse(psn, op.setl_id)
+            except SettlementRefused as e:
+                obs.refused[f"{op.setl_id}-撤销"] = e.message
+        elif isinstance(op, Credit):
+            try:
+                obs.credits.append((op.request, adapter.credit_month(psn, op.request)))
+            except SettlementRefused as e:
+                obs.credits.append((op.request, e.message))
+        elif isinstance(op, Use):
+            u = op.request
+            amount = str(u.amount) if u.amount is not None else None
+            try:
+                obs.uses.append((u, adapter.check_account_use(psn, u.relation, u.purpose, amount)))
+            except SettlementRefused as e:
+                obs.uses.append((u, e.message))
+    wanted = story.years if years is None else years
+    if wanted and "query_ytd" in adapter.supports:
+        for y in wanted:
+            obs.ytd[y] = adapter.query_ytd(psn, y)
+    return obs
+
+
+# --------------------------------------------------------------------------- failing
+
+
+class PropertyViolation(MismatchError):
+    """A property that does not hold: what was expected, what the system did, and the stories that show it.
+
+    Once Hypothesis has shrunk the example, `counterexample` holds it as a ready-to-paste
+    zh-CN Gherkin feature (the collector attaches it to the check's result)."""
+
+    def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story]):
+        self.headline = headline
+        self.stories = stories
+        self.counterexample = ""
+        super().__init__(mismatches)
+        self.args = (self._text(),)
+
+    def _text(self) -> str:
+        lines = [self.headline]
+        lines += [f"  {m.item + ' ' if m.item else ''}{m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}"
+                  for m in self.mismatches[:12]]
+        if len(self.mismatches) > 12:
+            lines.append(f"  … {len(self.mismatches) - 12} more")
+        if self.counterexample:
+            lines += ["", "反例（可直接加入 features/ 作为回归场景）Counterexample, ready to paste:", "",
+                      self.counterexample]
+        return "\n".join(lines)
+
+    def attach(self, gherkin: str) -> None:
+        self.counterexample = gherkin
+        self.args = (self._text(),)
+
+
+def mismatch(field_name: str, expected: Any, actual: Any, item: str = "", label: str | None = None) -> Mismatch:
+    return Mismatch(field_name, str(expected), str(actual), item, label or LABELS.get(field_name, field_name))
+
+
+class Context:
+    """What a property's check gets: the system under test and ways to run stories and fail."""
+
+    def __init__(self, adapter: Adapter, policy: str, prop: "Property", budget: Any = None):
+        self.adapter = adapter
+        self.policy = policy
+        self.prop = prop
+        self.budget = budget
+
+    def begin_example(self) -> None:
+        """Called at the start of every example (the runner's shrinking budget may end the search here)."""
+        if self.budget is not None:
+            self.budget.begin_example()
+        clear_evidence()
+
+    def search_over(self) -> bool:
+        """Whether the runner has ended the search (a stateful machine then runs its steps idle)."""
+        return self.budget is not None and self.budget.over()
+
+    def run(self, story: Story, *, require_settled: bool = True, years: list[int] | None = None) -> Observed:
+        obs = execute(self.adapter, story, years=years)
+        if require_settled and obs.refused:
+            sid, why = next(iter(obs.refused.items()))
+            self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",
+                      [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story)
+        return obs
+
+    def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story) -> NoReturn:
+        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories))
+        try:
+            raise e
+        except PropertyViolation:
+            if self.budget is not None:
+                self.budget.failed(e)  # with its traceback, to re-raise it unchanged later
+            raise
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@dataclass(frozen=True)
+class Property:
+    """A named rule over generated examples and the clauses (per policy) it checks."""
+
+    id: str
+    title: str
+    clauses: dict[str, tuple[str, ...]]
+    check: Callable[[Context, Any], None] | None
+    strategy: Callable[[str], st.SearchStrategy] | None
+    needs: tuple[str, ...]
+    doc: str = ""
+    kind: str = "example"          # example | stateful
+    differential: bool = False     # only meaningful against a system other than the reference
+    machine: Callable[[Context], type] | None = None
+    source: str = ""
+    line: int = 0
+
+    @property
+    def policies(self) -> tuple[str, ...]:
+        return tuple(self.clauses)
+
+
+PROPERTIES: dict[str, Property] = {}
+SETTLE_NEEDS = ("prepare_person", "settle", "query_ytd")
+
+
+def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *,
+                     strategy: Callable[[str], st.SearchStrategy] | None = None,
+                     needs: tuple[str, ...] = SETTLE_NEEDS, differential: bool = False) -> Callable:
+    """Register a property: `check(ctx, example)` raises PropertyViolation via `ctx.fail` when it does not hold."""
+    def register(check: Callable[[Context, Any], None]) -> Callable[[Context, Any], None]:
+        if id in PROPERTIES:
+            raise ValueError(f"property {id!r} registered twice")
+        src = inspect.getsourcefile(check) or ""
+        PROPERTIES[id] = Property(id, title, dict(clauses), check, strategy or (lambda p: person_years(p)),
+                                  tuple(needs), inspect.getdoc(check) or "", differential=differential,
+                                  source=src, line=inspect.getsourcelines(check)[1])
+        return check
+    return register
+
+
+def register_machine(id: str, title: str, clauses: dict[str, tuple[str, ...]], needs: tuple[str, ...],
+                     factory: Callable[[Context], type], doc: str = "") -> None:
+    """Register a stateful property: `factory(ctx)` returns a RuleBasedStateMachine class."""
+    src = inspect.getsourcefile(factory) or ""
+    PROPERTIES[id] = Property(id, title, dict(clauses), None, None, tuple(needs), doc, kind="stateful",
+                              machine=factory, source=src, line=inspect.getsourcelines(factory)[1])
+
+
+def clear_evidence() -> None:
+    """Keep only the current example's exchanges: after a failure, the minimal example's."""
+    evidence.begin()
+
+
+def snapshot_evidence() -> list[dict]:
+    """The current example's exchanges, left in place."""
+    entries = evidence.take()
+    restore_evidence(entries, clear=False)
+    return entries
+
+
+def restore_evidence(entries: list[dict], clear: bool = True) -> None:
+    if clear:
+        evidence.begin()
+    for e in entries:
+        rest = {k: v for k, v in e.items() if k not in ("operation", "request", "response")}
+        evidence.record(e.get("operation", ""), e.get("request"), e.get("response"), **rest)
+
+
+@contextmanager
+def no_evidence() -> Iterator[None]:
+    """Calls to the reference as oracle are not the system's exchanges: keep them out of the evidence."""
+    kept = evidence.take()
+    try:
+        yield
+    finally:
+        restore_evidence(kept)

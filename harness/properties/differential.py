@@ -1,0 +1,60 @@
+"""Differential: every generated year is computed by the system under test and by the reference.
+
+Any difference in any output field — a settlement figure, a refusal, a year-to-date total, the
+account balance — is a failure. Only meaningful against a system other than the reference.
+"""
+from __future__ import annotations
+
+from ..adapters.base import SETLINFO_FIELDS
+from ..adapters.reference import ReferenceAdapter
+from ..generators import PersonYear
+from .base import SPLIT_FIELDS, Context, D, Story, conform_property, execute, mismatch, no_evidence
+from .clauses import ACCOUNT_USE, ALL_BENEFITS, merge
+
+COMPARED = (*SETLINFO_FIELDS, *SPLIT_FIELDS)
+YTD_FIELDS = ("ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc", "acct_balance")
+
+
+@conform_property("differential", "与参考实现逐字段一致（差分测试）", merge(ALL_BENEFITS, ACCOUNT_USE), differential=True)
+def differential(ctx: Context, py: PersonYear) -> None:
+    """The system under test and the reference settle the same year; every field must agree to the
+    fen (optional fields only where the system gives them)."""
+    story = Story.of_year(py, "差分")
+    got = ctx.run(story, require_settled=False)
+    with no_evidence():
+        want = execute(_oracle(ctx), story)
+    bad = []
+    for s in py.settlements:
+        if (s.id in want.refused) != (s.id in got.refused):
+            bad.append(mismatch("infcode", f"拒绝：{want.refused[s.id]}" if s.id in want.refused else "0（结算成功）",
+                                f"拒绝：{got.refused[s.id]}" if s.id in got.refused else "0（结算成功）", s.id))
+            continue
+        if s.id in want.refused:
+            continue
+        w, g = want.settled[s.id], got.settled[s.id]
+        for f in COMPARED:
+            if w.get(f) is None or (f in SPLIT_FIELDS and g.get(f) is None):
+                continue
+            if g.get(f) is None or D(g[f]) != D(w[f]):
+                bad.append(mismatch(f, w[f], g.get(f, "(missing)"), s.id))
+    for year, w in want.ytd.items():
+        g = got.ytd.get(year) or {}
+        for f in YTD_FIELDS:
+            if w.get(f) is None or (f == "acct_balance" and g.get(f) is None):
+                continue
+            if g.get(f) is None or D(g[f]) != D(w[f]):
+                bad.append(mismatch(f, w[f], g.get(f, "(missing)"), f"{year}年度累计"))
+        for name in ("chronic_dedc", "chronic_pay"):
+            wd = {k: D(v) for k, v in (w.get(name) or {}).items() if D(v) != 0}
+            gd = {k: D(v) for k, v in (g.get(name) or {}).items() if D(v) != 0}
+            if name in g and wd != gd:
+                bad.append(mismatch(name, wd, gd, f"{year}年度累计"))
+    if bad:
+        ctx.fail("被测系统与参考实现的结算结果不一致", bad, story)
+
+
+def _oracle(ctx: Context) -> ReferenceAdapter:
+    oracle = getattr(ctx, "_oracle", None)
+    if oracle is None:
+        oracle = ctx._oracle = ReferenceAdapter()  # type: ignore[attr-defined]
+    return oracle

@@ -1,0 +1,200 @@
+"""Runs one property for one policy against the session's adapter, inside a pytest test.
+
+Hypothesis generates and shrinks; the check talks to the adapter only. When a
+property fails, the shrunk example's stories are rendered as a zh-CN Gherkin
+feature (expected figures from the reference) and attached to the exception,
+which the plugin's collector copies into the check's result. The number of
+examples and the seed are recorded on the result and the run.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, seed
+from hypothesis.errors import FlakyFailure
+
+from ..adapters import Adapter, SettlementRefused, SutError
+from ..adapters.reference import ReferenceAdapter
+from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence
+from .settings import property_settings
+
+
+class Budget:
+    """Bounds the search once a property has failed, so shrinking against a slow system stays short.
+
+    After the first failure Hypothesis shrinks; every later example costs a full round of calls to
+    the system under test. Once `seconds` have passed since the first failure (or as soon as the
+    system itself faulted), every further example ends at once with the smallest failure seen so far
+    — a real one, with its exchanges — and Hypothesis finishes. Against the in-process reference a
+    shrink takes milliseconds and the budget is rarely reached."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.first: float | None = None
+        self.best: PropertyViolation | None = None
+        self.best_size = float("inf")
+        self.best_evidence: list[dict] = []
+        self.best_tb: Any = None
+        self.fault: SutError | None = None
+        self.fault_tb: Any = None
+
+    def over(self) -> bool:
+        """True once the search should end: the system faulted, or the shrinking time is spent."""
+        return self.fault is not None or (self.best is not None and self.first is not None
+                                          and time.monotonic() - self.first > self.seconds)
+
+    def begin_example(self) -> None:
+        # Re-raised with the traceback they first had: each raise would otherwise lengthen it.
+        if self.fault is not None:
+            raise self.fault.with_traceback(self.fault_tb)
+        if self.over():
+            assert self.best is not None
+            restore_evidence(self.best_evidence)
+            raise self.best.with_traceback(self.best_tb)
+
+    def failed(self, e: PropertyViolation) -> None:
+        if self.first is None:
+            self.first = time.monotonic()
+        size = sum(len(s.ops) for s in e.stories)
+        if size <= self.best_size:
+            self.best, self.best_size, self.best_evidence = e, size, snapshot_evidence()
+            self.best_tb = e.__traceback__
+
+    def faulted(self, e: SutError) -> None:
+        if self.fault is None:
+            self.fault, self.fault_tb = e, e.__traceback__
+
+
+class GuardedAdapter:
+    """The session's adapter, noting a fault of the system (not a refusal) so the search stops there."""
+
+    OPERATIONS = ("prepare_person", "presettle", "settle", "reverse", "query_ytd", "credit_month", "check_account_use")
+
+    def __init__(self, adapter: Adapter, budget: Budget):
+        self._adapter, self._budget = adapter, budget
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._adapter, name)
+        if name not in self.OPERATIONS:
+            return attr
+
+        def call(*args: Any, **kw: Any) -> Any:
+            try:
+                return attr(*args, **kw)
+            except SettlementRefused:
+                raise
+            except SutError as e:
+                self._budget.faulted(e)
+                raise
+        return call
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path
+
+
+def is_reference(adapter: Adapter) -> bool:
+    return isinstance(adapter, ReferenceAdapter)
+
+
+def marks_for(prop: Property, policy: str) -> list:
+    """pytest marks: conform_property, the policy, and one per article the property checks there."""
+    return [pytest.mark.conform_property(prop.id), getattr(pytest.mark, policy),
+            *(getattr(pytest.mark, f"{policy}-{a}") for a in prop.clauses[policy])]
+
+
+def _check_result(config: pytest.Config, nodeid: str) -> Any:
+    collector = getattr(config, "conform_collector", None)
+    return collector._current.get(nodeid) if collector is not None else None  # noqa: SLF001 - same package
+
+
+def _sut_error(exc: BaseException) -> SutError | None:
+    """A fault of the system under test hidden in Hypothesis's flaky-failure group, if any."""
+    for e in getattr(exc, "exceptions", ()):
+        if isinstance(e, SutError):
+            return e
+        inner = _sut_error(e)
+        if inner is not None:
+            return inner
+    return None
+
+
+def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.FixtureRequest) -> None:
+    """The body of the pytest test bound to (property, policy)."""
+    config = request.config
+    ps = property_settings(config)
+    ch = _check_result(config, request.node.nodeid)
+    if ch is not None:
+        ch.name = f"{prop.title}〔{policy}〕"
+        ch.feature = "属性 properties"
+        ch.feature_file = _relative(prop.source)
+        ch.line = prop.line
+        ch.extra.update({"property": prop.id, "seed": ps.seed_label, "profile": ps.profile})
+    for op in prop.needs:
+        adapter.require(op)  # NotApplicable → 'not applicable', before any example
+    if prop.differential and is_reference(adapter):
+        pytest.skip("差分属性只对参考实现以外的被测系统有意义 differential: the system under test is the reference itself")
+    budget = Budget(ps.shrink_seconds)
+    ctx = Context(GuardedAdapter(adapter, budget), policy, prop, budget)  # type: ignore[arg-type]
+    count = [0]
+    try:
+        if prop.kind == "stateful":
+            _run_machine(prop, ctx, ps, count)
+        else:
+            _run_examples(prop, ctx, ps, count)
+    except PropertyViolation as e:
+        from ..counterexample import render_violation
+
+        if budget.first is not None and time.monotonic() - budget.first > budget.seconds:
+            e.__notes__ = [f"(shrinking stopped after {budget.seconds:g} s; this is the smallest failure found)"]
+        e.attach(render_violation(e, prop, policy))
+        raise
+    except FlakyFailure as e:
+        inner = _sut_error(e)
+        if inner is not None:
+            raise inner from None  # a system fault, not a flaky property
+        raise
+    finally:
+        if budget.first is not None:
+            ps.shrink_spent += min(time.monotonic() - budget.first, budget.seconds)
+        ps.examples[request.node.nodeid] = count[0]
+        if ch is not None:
+            ch.extra["examples"] = count[0]
+        collector = getattr(config, "conform_collector", None)
+        if collector is not None and isinstance(collector.run.examples, dict):
+            collector.run.examples["total"] = sum(ps.examples.values())
+
+
+def _run_examples(prop: Property, ctx: Context, ps: Any, count: list[int]) -> None:
+    assert prop.check is not None and prop.strategy is not None
+
+    def example(ex: Any) -> None:
+        count[0] += 1
+        ctx.begin_example()
+        prop.check(ctx, ex)
+
+    test = ps.hypothesis(given(prop.strategy(ctx.policy))(example))
+    if ps.seed is not None:
+        test = seed(ps.seed)(test)
+    test()
+
+
+def _run_machine(prop: Property, ctx: Context, ps: Any, count: list[int]) -> None:
+    from hypothesis.stateful import get_state_machine_test
+
+    assert prop.machine is not None
+    machine = prop.machine(ctx)
+    machine.counter = count  # the machine counts its runs
+    test = get_state_machine_test(machine, settings=ps.hypothesis)
+    if ps.seed is not None:
+        test = seed(ps.seed)(test)
+    test()

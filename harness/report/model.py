@@ -1,0 +1,236 @@
+"""The report's view of a run: one masked, JSON-ready dict that every writer renders.
+
+Built once from a `RunResult` (harness/results.py, the single data model) plus
+the policy texts (every article of every document), the coverage list
+(harness/coverage.py: tested / untestable with a reason / pending) and the
+assumptions in the policy files. Every string is passed through
+`evidence.mask` so no registered secret reaches a report.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .. import evidence
+from ..results import SCHEMA_VERSION, STATUSES, RunResult
+from .baseline import SCHEMA_NAME
+
+STATUS_LABELS = {
+    "passed": ("通过", "passed"),
+    "failed": ("失败", "failed"),
+    "error": ("错误", "error"),
+    "not_applicable": ("不适用", "not applicable"),
+    "skipped": ("跳过", "skipped"),
+    "untestable": ("不可测试", "untestable"),
+    "not_run": ("未运行", "not run"),
+    "pending": ("待定", "pending"),
+    "missing": ("未列入", "not listed"),
+}
+COVERAGE_LABELS = {
+    "tested": ("已测试", "tested"),
+    "untestable": ("不可测试", "untestable"),
+    "pending": ("待定", "pending"),
+    "missing": ("未列入", "not listed"),
+    "unknown": ("未知", "unknown"),
+}
+VERDICT_EN = {"合格": "conformant", "不合格": "non-conformant", "未测试": "not tested"}
+BASELINE_LABELS = {"regression": ("新增失败", "regression"), "known": ("已知失败", "known failure"),
+                   "fixed": ("已修复", "fixed")}
+RATIO_FIELD = re.compile(r"prop|ratio|rate|比例")
+NUMBER = re.compile(r"^-?\d+\.\d+$")  # a figure as the platform writes it: always with decimals
+
+
+def status_label(status: str) -> str:
+    zh, en = STATUS_LABELS.get(status, (status, status))
+    return f"{zh} {en}"
+
+
+def as_number(text: Any) -> Decimal | None:
+    """A figure written as a plain decimal (an amount or a ratio), else None."""
+    if isinstance(text, Decimal):
+        return text
+    if not isinstance(text, str) or not NUMBER.match(text.strip()):
+        return None
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        return None
+
+
+def is_ratio(field_name: str, label: str = "") -> bool:
+    return bool(RATIO_FIELD.search(field_name) or RATIO_FIELD.search(label))
+
+
+def _documents_for(run: RunResult) -> list[str]:
+    from reference.policy import POLICY_IDS
+
+    sel = run.selection or {}
+    wanted: list[str] = list(sel.get("policies") or [])
+    if not wanted and sel.get("articles"):
+        wanted = [a.partition("-")[0] for a in sel["articles"]]
+    if not wanted and sel.get("tag"):  # a tag expression: the documents it reached
+        wanted = [c.policy for c in run.checks if c.policy]
+    if not wanted:
+        wanted = list(POLICY_IDS)
+    wanted += [p for p in run.policies if p]
+    wanted += [c.policy for c in run.checks if c.policy]
+    seen: list[str] = []
+    for p in wanted:
+        if p in POLICY_IDS and p not in seen:
+            seen.append(p)
+    return seen
+
+
+def _coverage() -> dict[str, dict[str, Any]]:
+    """The coverage list per policy and article (harness.coverage), or {} while it cannot be read."""
+    try:
+        from ..coverage import article_index
+    except ImportError:
+        return {}
+    try:
+        return article_index()
+    except Exception:  # noqa: BLE001 - a broken coverage list must not cost the report; the matrix falls back
+        return {}
+
+
+def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
+    if counts["failed"] or props["failed"]:
+        return "failed"
+    if counts["error"] or props["error"]:
+        return "error"
+    if counts["passed"] or props["passed"]:
+        return "passed"
+    if counts["not_applicable"] or props["not_applicable"]:
+        return "not_applicable"
+    if counts["skipped"] or props["skipped"]:
+        return "skipped"
+    if coverage == "untestable":
+        return "untestable"
+    if coverage in ("pending", "missing"):
+        return "pending"
+    return "not_run"
+
+
+def _check_dict(run: RunResult, index: int, marks: dict[str, str]) -> dict:
+    c = run.checks[index]
+    d = asdict(c)
+    d["id"] = f"c{index + 1:04d}"
+    d["status_label"] = status_label(c.status)
+    d["message"] = re.sub(r"^[\w.]*MismatchError: ", "", c.message)  # the field list says it already
+    d["where"] = f"{c.feature_file}:{c.line}" if c.feature_file and c.line else c.feature_file or c.nodeid
+    for m in d["mismatches"]:
+        exp, act = as_number(m["expected"]), as_number(m["actual"])
+        m["ratio"] = is_ratio(m["field"], m.get("label", ""))
+        m["difference"] = str(act - exp) if exp is not None and act is not None else ""
+    d["baseline"] = marks.get(c.nodeid, "")
+    return d
+
+
+def build(run: RunResult, gate: dict | None = None) -> dict:
+    """The whole report as plain data (str, int, float, bool, list, dict), secrets masked."""
+    from reference.policy import load_policy
+
+    base = run.baseline or {}
+    marks = {n: key for key, field_name in (("fixed", "fixed"), ("known", "known"), ("regression", "regressions"))
+             for n in base.get(field_name, ())}
+    checks = [_check_dict(run, i, marks) for i in range(len(run.checks))]
+    coverage = _coverage()
+    documents, matrix, assumptions = [], [], {}
+    for pid in _documents_for(run):
+        policy = load_policy(pid)
+        cov = coverage.get(pid, {})
+        doc_checks = [c for c in checks if c["policy"] == pid]
+        by_tag: dict[str, list[dict]] = {}
+        for c in doc_checks:
+            for tag in c["articles"] or [f"{pid}-?"]:
+                by_tag.setdefault(tag, []).append(c)
+        rows = []
+        articles = list(policy.articles.values())
+        known_tags = {f"{pid}-{a.id}" for a in articles}
+        for art in articles:
+            tag = f"{pid}-{art.id}"
+            entry = cov.get(art.id)
+            cov_status = getattr(entry, "status", None) or ("unknown" if not cov else "missing")
+            rows.append(_row(pid, policy.short, tag, art.id, art.label, art.heading, cov_status,
+                             getattr(entry, "reason", "") or "", by_tag.get(tag, [])))
+        for tag in sorted(set(by_tag) - known_tags):  # checks whose tag names no article: never lost
+            rows.append(_row(pid, policy.short, tag, tag.partition("-")[2], "（未标注条款）" if tag.endswith("-?") else tag,
+                             "untagged / unknown article", "unknown", "", by_tag[tag]))
+        matrix += rows
+        counts = Counter(c["status"] for c in doc_checks)
+        bad = counts["failed"] + counts["error"]
+        verdict = "不合格" if bad else ("合格" if doc_checks else "未测试")
+        cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
+        documents.append({
+            "id": pid, "title": policy.title, "short": policy.short, "issuer": policy.issuer,
+            "number": policy.number, "verdict": verdict, "verdict_en": VERDICT_EN[verdict],
+            "counts": {s: counts[s] for s in STATUSES}, "checks": len(doc_checks),
+            "scenarios": sum(1 for c in doc_checks if c["kind"] == "scenario"),
+            "properties": sum(1 for c in doc_checks if c["kind"] == "property"),
+            "articles": len(articles), "articles_tested": cov_counts["tested"],
+            "articles_untestable": cov_counts["untestable"],
+            "articles_pending": cov_counts["pending"] + cov_counts["missing"],
+            "articles_failing": sum(1 for r in rows if r["result"] in ("failed", "error")),
+        })
+        for a in policy.assumptions.values():
+            entry = assumptions.setdefault(a.id, {"id": a.id, "text": a.text, "why": a.why, "policies": []})
+            entry["policies"].append(policy.short)
+    other = [c for c in checks if not c["policy"]]
+    if other:
+        counts = Counter(c["status"] for c in other)
+        bad = counts["failed"] + counts["error"]
+        documents.append({"id": "", "title": "跨文件检查 Checks not tied to one document", "short": "通用",
+                          "issuer": "", "number": "", "verdict": "不合格" if bad else "合格",
+                          "verdict_en": VERDICT_EN["不合格" if bad else "合格"],
+                          "counts": {s: counts[s] for s in STATUSES}, "checks": len(other),
+                          "scenarios": sum(1 for c in other if c["kind"] == "scenario"),
+                          "properties": sum(1 for c in other if c["kind"] == "property"),
+                          "articles": 0, "articles_tested": 0, "articles_untestable": 0, "articles_pending": 0,
+                          "articles_failing": 0})
+    counts = run.counts()
+    verdict = run.verdict
+    props = [c for c in checks if c["kind"] == "property"]
+    data = {
+        "schema": SCHEMA_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "run": {
+            "run_id": run.run_id, "started": run.started, "finished": run.finished,
+            "adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
+            "policies": run.policies, "documents": [d["id"] for d in documents if d["id"]],
+            "selection": run.selection, "harness_version": run.harness_version,
+            "reference_version": run.reference_version, "seed": run.seed, "examples": run.examples,
+            "planned": run.planned, "completed": len(run.checks), "incomplete": run.incomplete,
+            "unreachable": run.unreachable, "notes": run.notes,
+        },
+        "verdict": verdict,
+        "verdict_en": VERDICT_EN[verdict],
+        "gate": gate or {},
+        "counts": counts,
+        "totals": {"checks": len(checks), "scenarios": sum(1 for c in checks if c["kind"] == "scenario"),
+                   "properties": len(props),
+                   "properties_failed": sum(1 for c in props if c["status"] in ("failed", "error"))},
+        "documents": documents,
+        "matrix": matrix,
+        "checks": checks,
+        "baseline": run.baseline or {},
+        "assumptions": sorted(assumptions.values(), key=lambda a: a["id"]),
+    }
+    return evidence.mask(data)
+
+
+def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, coverage: str, reason: str,
+         row_checks: list[dict]) -> dict:
+    scen = Counter(c["status"] for c in row_checks if c["kind"] != "property")
+    props = Counter(c["status"] for c in row_checks if c["kind"] == "property")
+    result = _row_result(scen, props, coverage)
+    return {
+        "policy": pid, "document": short, "tag": tag, "article": art_id, "label": label, "heading": heading,
+        "coverage": coverage, "coverage_label": " ".join(COVERAGE_LABELS.get(coverage, (coverage, coverage))),
+        "reason": reason, "result": result, "result_label": status_label(result),
+        "counts": {s: scen[s] for s in STATUSES},
+        "properties": {s: props[s] for s in STATUSES},
+        "checks": [c["id"] for c in sorted(row_checks, key=lambda c: c["status"] not in ("failed", "error"))],
+    }

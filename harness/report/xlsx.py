@@ -1,0 +1,245 @@
+"""report.xlsx for the regulator: 概要, 条款矩阵, 场景明细, 失败详情, 属性测试, 假设.
+
+Every sheet has a frozen, bold header row, an auto-filter and widths fitted to
+the content; results are coloured. Amounts are stored as numbers formatted
+0.00 (ratios 0.00%). Text is never a formula: every string cell is written
+with data type 's', and one that begins with = + - @ also gets Excel's quote
+prefix, so '=HYPERLINK(…)' from a system under test stays inert text.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import atomic
+from .model import BASELINE_LABELS, as_number, status_label
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses inside a cell
+MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
+
+FILLS = {
+    "passed": "C6EFCE", "failed": "FFC7CE", "error": "FFD8A8", "not_applicable": "E7E6E6", "skipped": "E7E6E6",
+    "untestable": "DDEBF7", "not_run": "F2F2F2", "pending": "FFF2CC",
+    "合格": "C6EFCE", "不合格": "FFC7CE", "未测试": "F2F2F2",
+}
+_LABEL_KEYS = {**{status_label(k): k for k in FILLS}, "合格": "合格", "不合格": "不合格", "未测试": "未测试"}
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class Amount:
+    """A figure to store as a number: 0.00, or 0.00% for a ratio."""
+
+    def __init__(self, value: Any, ratio: bool = False):
+        self.value, self.ratio = value, ratio
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, Amount):
+        number = as_number(value.value)
+        if number is not None:
+            cell.value = number
+            cell.number_format = "0.00%" if value.ratio else "0.00"
+            return
+        value = value.value  # not a figure (e.g. “拒绝结算”): text, guarded below
+    if value is None:
+        return
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.value = value
+        return
+    text = _ILLEGAL.sub("\ufffd", str(value))[:MAX_CELL]
+    cell.value = text
+    cell.data_type = "s"  # never 'f': openpyxl would otherwise store '=…' as a formula
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]], widths: dict[int, int] | None = None,
+           status_col: int | None = None, wrap_cols: tuple[int, ...] = (), first: bool = False) -> Worksheet:
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    for j, h in enumerate(headers, 1):
+        _put(ws, 1, j, h)
+        c = ws.cell(row=1, column=j)
+        c.fill, c.font = HEADER_FILL, HEADER_FONT
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+    lengths = [_width(h) for h in headers]
+    n = 1
+    for i, row in enumerate(rows, 2):
+        n = i
+        for j, v in enumerate(row, 1):
+            _put(ws, i, j, v)
+            shown = v.value if isinstance(v, Amount) else v
+            lengths[j - 1] = max(lengths[j - 1], _width(shown))
+            if j in wrap_cols:
+                ws.cell(row=i, column=j).alignment = WRAP
+        if status_col:
+            colour = FILLS.get(_status_key(row[status_col - 1]))
+            if colour:
+                ws.cell(row=i, column=status_col).fill = PatternFill("solid", fgColor=colour)
+    for j, length in enumerate(lengths, 1):
+        width = (widths or {}).get(j) or min(max(length + 2, 8), 60)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(n, 2)}"
+    _print_setup(ws, "1:1")
+    return ws
+
+
+def _print_setup(ws: Worksheet, title_rows: str) -> None:
+    """Printed, a sheet is landscape, one page wide, with its header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = title_rows
+
+
+def _status_key(label: Any) -> str:
+    return _LABEL_KEYS.get(str(label or ""), "")
+
+
+def _width(value: Any) -> int:
+    """Display width of the longest line: CJK characters count double."""
+    if value is None:
+        return 0
+    text = str(value)
+    best = 0
+    for line in text.splitlines() or [""]:
+        best = max(best, sum(2 if ord(ch) > 0x2E7F else 1 for ch in line[:200]))
+    return best
+
+
+def render(data: dict) -> Workbook:
+    run = data["run"]
+    wb = Workbook()
+    labels = {r["tag"]: f"{r['document']} {r['label']}" for r in data["matrix"]}
+
+    # 概要 — the header facts, then one row per document
+    info = [
+        ["结论 Verdict", f"{data['verdict']} {data['verdict_en']}"],
+        ["被测系统 System under test", run["system"]],
+        ["适配器 Adapter", run["adapter"].get("adapter", "")],
+        ["政策文件 Documents", "、".join(d["short"] for d in data["documents"])],
+        ["运行编号 Run id", run["run_id"]],
+        ["开始 Started", run["started"]],
+        ["结束 Finished", run["finished"]],
+        ["测试框架版本 Harness version", run["harness_version"]],
+        ["参考实现版本 Reference version", run["reference_version"]],
+        ["随机种子 Seed", run["seed"] if run["seed"] is not None else "—"],
+        ["样例数 Examples", ", ".join(f"{k}={v}" for k, v in (run["examples"] or {}).items()) or "—"],
+        ["检查项 Checks", f"{run['completed']} / {run['planned'] or run['completed']}"],
+        ["完整性 Completeness", "未完成 incomplete" if run["incomplete"] else "完整 complete"],
+        ["系统可达 Reachable", "否 unreachable" if run["unreachable"] else "是 yes"],
+    ]
+    if data["baseline"]:
+        b = data["baseline"]
+        info += [["基线 Baseline", f"{b.get('file', '')} ({b.get('run_id', '')})"],
+                 ["新增失败 Regressions", len(b.get("regressions", []))],
+                 ["已知失败 Known failures", len(b.get("known", []))],
+                 ["已修复 Fixed", len(b.get("fixed", []))]]
+    if data.get("gate"):
+        info.append(["退出码 Exit code", f"{data['gate'].get('exit_code')} {data['gate'].get('reason', '')}"])
+    for note in run["notes"]:
+        info.append(["说明 Note", note])
+    doc_rows = [[d["short"], d["title"], d["number"], d["verdict"], d["checks"], d["counts"]["passed"],
+                 d["counts"]["failed"], d["counts"]["error"], d["counts"]["not_applicable"], d["properties"],
+                 d["articles"], d["articles_tested"], d["articles_untestable"], d["articles_pending"],
+                 d["articles_failing"]] for d in data["documents"]]
+    ws = _sheet(wb, "概要", ["文件 Document", "标题 Title", "文号 Number", "结论 Verdict", "检查 Checks", "通过 Passed",
+                             "失败 Failed", "错误 Errors", "不适用 N/A", "属性 Properties", "条款 Articles",
+                             "已测试 Tested", "不可测试 Untestable", "待定 Pending", "不合格条款 Failing articles"],
+                doc_rows, status_col=4, widths={2: 50, 3: 30}, wrap_cols=(2, 3), first=True)
+    ws.insert_rows(1, amount=len(info) + 1)
+    for i, (k, v) in enumerate(info, 1):
+        _put(ws, i, 1, k)
+        _put(ws, i, 2, v)
+        ws.cell(row=i, column=1).font = Font(bold=True)
+    verdict_cell = ws.cell(row=1, column=2)
+    verdict_cell.font = Font(bold=True, size=14)
+    verdict_cell.fill = PatternFill("solid", fgColor=FILLS[data["verdict"]])
+    header_row = len(info) + 2
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.auto_filter.ref = f"A{header_row}:O{header_row + max(len(doc_rows), 1)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.column_dimensions["A"].width = 30
+
+    # 条款矩阵
+    _sheet(wb, "条款矩阵", ["文件 Document", "条款编号 Id", "条款 Article", "标题 Heading", "覆盖 Coverage", "结果 Result",
+                            "通过 Passed", "失败 Failed", "错误 Errors", "不适用 N/A", "跳过 Skipped", "属性通过 Props passed",
+                            "属性失败 Props failed", "说明 Reason", "场景 Scenarios"],
+           ([r["document"], r["article"], r["label"], r["heading"], r["coverage_label"], r["result_label"],
+             r["counts"]["passed"], r["counts"]["failed"], r["counts"]["error"], r["counts"]["not_applicable"],
+             r["counts"]["skipped"], r["properties"]["passed"], r["properties"]["failed"] + r["properties"]["error"],
+             r["reason"], len(r["checks"])] for r in data["matrix"]),
+           status_col=6, widths={4: 30, 14: 60}, wrap_cols=(14,))
+
+    # 场景明细
+    def baseline_label(c: dict) -> str:
+        return " ".join(BASELINE_LABELS[c["baseline"]]) if c["baseline"] else ""
+
+    _sheet(wb, "场景明细", ["编号 Id", "文件 Document", "条款 Articles", "类型 Kind", "场景 Scenario", "结果 Result",
+                            "基线 Baseline", "位置 Location", "耗时 Seconds", "信息 Message"],
+           ([c["id"], c["policy"] or "", "、".join(labels.get(t, t) for t in c["articles"]), c["kind"], c["name"],
+             c["status_label"], baseline_label(c), c["where"], round(c["duration"], 3), c["message"]]
+            for c in data["checks"]),
+           status_col=6, widths={5: 60, 10: 60}, wrap_cols=(5, 10))
+
+    # 失败详情 — field by field
+    def failure_rows() -> Iterable[list[Any]]:
+        for c in data["checks"]:
+            if c["status"] not in ("failed", "error"):
+                continue
+            arts = "、".join(labels.get(t, t) for t in c["articles"])
+            if not c["mismatches"]:
+                yield [c["id"], c["policy"] or "", arts, c["name"], c["status_label"], "", "", "", "", "", "",
+                       c["message"]]
+            for m in c["mismatches"]:
+                ratio = m.get("ratio", False)
+                yield [c["id"], c["policy"] or "", arts, c["name"], c["status_label"], m.get("item", ""), m["field"],
+                       m.get("label", ""), Amount(m["expected"], ratio), Amount(m["actual"], ratio),
+                       Amount(m["difference"], ratio) if m.get("difference") else "", c["message"]]
+
+    _sheet(wb, "失败详情", ["编号 Id", "文件 Document", "条款 Articles", "场景 Scenario", "结果 Result", "项目 Item",
+                            "字段 Field", "字段名 Label", "应为 Expected", "实际 Actual", "差额 Difference",
+                            "信息 Message"],
+           failure_rows(), status_col=5, widths={4: 50, 12: 60}, wrap_cols=(4, 12))
+
+    # 属性测试
+    _sheet(wb, "属性测试", ["编号 Id", "文件 Document", "条款 Articles", "属性 Property", "结果 Result", "种子 Seed",
+                            "样例数 Examples", "反例 Counterexample (Gherkin)", "信息 Message"],
+           ([c["id"], c["policy"] or "", "、".join(labels.get(t, t) for t in c["articles"]), c["name"],
+             c["status_label"], _extra(c, "seed", run["seed"]), _extra(c, "examples", None),
+             c["counterexample"], c["message"]] for c in data["checks"] if c["kind"] == "property"),
+           status_col=5, widths={4: 50, 8: 80, 9: 60}, wrap_cols=(8, 9))
+
+    # 假设
+    _sheet(wb, "假设", ["编号 Id", "适用文件 Documents", "假设 Assumption", "理由 Why"],
+           ([a["id"], "、".join(a["policies"]), a["text"], a["why"]] for a in data["assumptions"]),
+           widths={3: 70, 4: 70}, wrap_cols=(3, 4))
+    return wb
+
+
+def _extra(c: dict, key: str, default: Any) -> Any:
+    value = (c.get("extra") or {}).get(key, default)
+    return "" if value is None else value if isinstance(value, (int, float)) else str(value)
+
+
+def write(data: dict, path: str | Path) -> Path:
+    wb = render(data)
+    with atomic.atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)

@@ -1,0 +1,102 @@
+"""Start and stop the sample settlement system (fixtures/sample_system) as its own process.
+
+Imported by the adapter tests (not a conftest, so it never clashes with others'):
+
+    with SampleServer(defect="rounding_half_even") as server:
+        execute(adapter=server.url, ...)
+
+Each server listens on a free loopback port (it binds port 0 and writes the
+port it got to a file); `start_all` starts several at once so their start-up
+overlaps.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 20.0
+
+
+class SampleServer:
+    def __init__(self, defect: str | None = None, fault: str | None = None, fault_infno: str | None = None,
+                 fault_match: str | None = None, fault_sleep: float | None = None, latency_ms: float = 0,
+                 exit_after: int | None = None, api_key_env: str | None = None, env: dict | None = None):
+        self.args = ["--port", "0"]
+        self.env = env
+        for flag, value in (("--defect", defect), ("--fault", fault), ("--fault-infno", fault_infno),
+                            ("--fault-match", fault_match), ("--fault-sleep", fault_sleep),
+                            ("--exit-after", exit_after), ("--api-key-env", api_key_env)):
+            if value is not None:
+                self.args += [flag, str(value)]
+        if latency_ms:
+            self.args += ["--latency-ms", str(latency_ms)]
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self._dir: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.port is not None, "server not started"
+        return f"http://127.0.0.1:{self.port}/"
+
+    def launch(self) -> "SampleServer":
+        self._dir = tempfile.TemporaryDirectory(prefix="conform-sample-")
+        self._port_file = Path(self._dir.name) / "port"
+        self._log = open(Path(self._dir.name) / "log", "w+b")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([sys.executable, "-m", "fixtures.sample_system", *self.args,
+                                      "--port-file", str(self._port_file)],
+                                     cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
+        return self
+
+    def wait(self) -> "SampleServer":
+        assert self.proc is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._port_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self._log.seek(0)
+                out = self._log.read().decode("utf-8", "replace")
+                self.stop()
+                raise RuntimeError(f"sample system {' '.join(self.args)} did not start: {out}")
+            time.sleep(0.02)
+        self.port = int(self._port_file.read_text())
+        return self
+
+    def start(self) -> "SampleServer":
+        return self.launch().wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self._dir is not None:
+            self._log.close()
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self) -> "SampleServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_all(servers: list[SampleServer]) -> list[SampleServer]:
+    """Start several servers with their start-ups overlapping; on failure stop those already up."""
+    for s in servers:
+        s.launch()
+    try:
+        for s in servers:
+            s.wait()
+    except BaseException:
+        for s in servers:
+            s.stop()
+        raise
+    return servers

@@ -1,0 +1,104 @@
+"""Each defective twin of the sample system is caught by named scenarios of the feature suite.
+
+All defective servers start at once (own processes, free loopback ports); each
+is run through the `http` adapter on the articles that hold its scenarios
+(南昌 四（二）1 and 攀枝花 第七条) to keep the test quick. The correct server
+passing the whole suite is tested in test_http_adapter.py; here the named
+scenarios must pass against the reference too, so a failure can only come
+from the defect.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sample_server import SampleServer, start_all
+
+from fixtures.sample_system.defects import DEFECTS
+from harness.results import CheckResult, RunResult
+from harness.run import execute
+
+ARTICLES = ("nanchang-4.2.1", "panzhihua-7")
+NC = "四（二）1_普通门诊待遇"
+PZH = "第07条_普通门诊统筹"
+
+# defect → scenarios that must not pass: (feature file stem, scenario name, example values the row must show).
+# Why each one catches it is worked out in the scenario's comments; the one-line reason is given here.
+CAUGHT_BY: dict[str, list[tuple[str, str, dict[str, str]]]] = {
+    # V2 pays the whole deductible 600 again instead of 0
+    "deductible_per_visit": [(NC, "在职职工多次三级就诊，达到1800元限额后不再支付", {}),
+                             (PZH, "在职职工在不同级别机构多次就诊，合并计算年度限额", {})],
+    # V3 on 2024-01-01 finds the 2023 cap already used: pays 0 instead of (1000 − 600) × 50% = 200
+    "cap_not_reset_on_new_year": [(NC, "1月1日起起付线和限额重新计算", {})],
+    # pharmacy paid at 55% (二级) instead of 50%
+    "pharmacy_at_secondary_rate": [(NC, "每种人员类别在每个机构等级一次就诊跨过起付线",
+                                    {"人员类别": "在职职工", "机构": "定点零售药店"}),
+                                   (NC, "在职职工在不同等级机构就诊，限额合并计算", {})],
+    # in-service paid at the retiree's 55% instead of 50%
+    "retiree_ratio_for_in_service": [(PZH, "三级医院一次就诊跨过起付线，分项自付不计入政策范围", {}),
+                                     (NC, "每种人员类别在每个机构等级一次就诊跨过起付线",
+                                      {"人员类别": "在职职工", "机构": "三级医疗机构"})],
+    # 0.01 × 50% = 0.005 → 0.01 half-up, 0.00 half-even
+    "rounding_half_even": [(NC, "起付线600元的边界（低于、等于、刚超过），在职与退休相同",
+                            {"人员类别": "在职职工", "费用": "600.01"})],
+    # 0.01 × 55% = 0.0055 → 0.01 half-up, 0.00 truncated
+    "rounding_truncate": [(NC, "起付线600元的边界（低于、等于、刚超过），在职与退休相同",
+                           {"人员类别": "退休人员", "费用": "600.01"})],
+    # 700 total with 150 全自费: deductible counted 600 instead of the 550 policy-scope amount
+    "deductible_on_total": [(NC, "医疗费用总额超过起付线但政策范围内费用未超过，分项自付也不计入起付线", {})],
+    # V3 (cap used up) refused instead of paid 0
+    "refuse_over_cap": [(NC, "在职职工多次三级就诊，达到1800元限额后不再支付", {}),
+                        (PZH, "在职职工在不同级别机构多次就诊，合并计算年度限额", {})],
+    # after the reversal the year still shows deductible 600
+    "reversal_keeps_ytd": [(NC, "撤销结算后起付线和统筹支付恢复（A-REVERSAL）", {})],
+    # 500 − 50 − 0 = 450 instead of 500 − 50 − 0 − 20 = 430
+    "policy_scope_ignores_preselfpay": [(PZH, "三级医院一次就诊跨过起付线，分项自付不计入政策范围", {}),
+                                        (NC, "全自费、超限价、先行自付不计入政策范围内费用", {"先行自付": "200.00"})],
+}
+
+
+def test_every_defect_has_named_scenarios_and_there_are_at_least_eight():
+    assert set(CAUGHT_BY) == set(DEFECTS)
+    assert len(DEFECTS) >= 8
+
+
+def matching(run: RunResult, stem: str, scenario: str, example: dict[str, str]) -> list[CheckResult]:
+    found = [c for c in run.checks if Path(c.feature_file).stem == stem
+             and (c.name == scenario or c.name.startswith(scenario + " ["))
+             and all(f"{k}={v}" in c.name for k, v in example.items())]
+    assert found, f"no scenario {scenario!r} {example or ''} in {stem}.feature — renamed? update CAUGHT_BY"
+    return found
+
+
+@pytest.fixture(scope="module")
+def reference_run() -> RunResult:
+    run, _ = execute(articles=ARTICLES)
+    return run
+
+
+@pytest.fixture(scope="module")
+def defect_servers():
+    servers = {name: SampleServer(defect=name) for name in DEFECTS}
+    start_all(list(servers.values()))
+    yield servers
+    for s in servers.values():
+        s.stop()
+
+
+@pytest.mark.parametrize("defect", sorted(CAUGHT_BY))
+def test_defective_variant_is_caught_by_named_scenarios(defect, defect_servers, reference_run):
+    run, _ = execute(adapter=defect_servers[defect].url, articles=ARTICLES)
+    assert run.checks and not run.unreachable
+    for stem, scenario, example in CAUGHT_BY[defect]:
+        for ref in matching(reference_run, stem, scenario, example):
+            assert ref.status == "passed", f"{ref.name} does not pass against the reference: {ref.message}"
+        for c in matching(run, stem, scenario, example):
+            if defect == "refuse_over_cap":
+                # A refusal where the rules pay is the system's answer, not a figure: an error with its evidence.
+                assert c.status == "error" and "infcode -1" in c.message, (c.status, c.message)
+                assert any(e.get("response", {}).get("infcode") == -1 for e in c.evidence)
+            else:
+                assert c.status == "failed", f"{defect}: {c.name} was {c.status} {c.message}"
+                assert c.mismatches, c.name
+    # Whatever a defect breaks, it never makes the run itself break down.
+    assert run.counts()["passed"] > len(run.checks) // 2

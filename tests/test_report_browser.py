@@ -1,0 +1,124 @@
+"""report.html in a real headless browser: Debian's chromium driven by playwright (never `playwright install`).
+
+Opened straight from disk (file://): it must load without console errors, show
+the verdict, let a reader filter and expand failing articles, never run the
+markup a system under test sent, and produce a screenshot. In CI a missing
+chromium is a failure, not a skip (.ci/run installs it).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from report_samples import sample_run
+
+from harness.report import write_reports
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        why = f"Debian's chromium is missing at {CHROMIUM} (apt-get install -y chromium; .ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records console errors, uncaught exceptions, dialogs and any network request."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("html[data-ready='1']", state="attached", timeout=10_000)
+
+
+@pytest.fixture
+def failing_report(tmp_path):
+    return write_reports(sample_run(hostile=True), tmp_path, ("html",))["html"]
+
+
+def visible_articles(page) -> list[str]:
+    return page.eval_on_selector_all("tr.art", "rows => rows.filter(r => !r.hidden).map(r => r.id)")
+
+
+def test_failing_report_loads_cleanly_and_filters(browser, failing_report, tmp_path):
+    w = Watched(browser, failing_report)
+    page = w.page
+    assert w.errors == [] and w.dialogs == []           # no console error; alert(1) from the system never ran
+    assert w.requests == [failing_report.as_uri()]       # nothing fetched but the file itself
+    verdict = page.locator("#verdict-word")
+    assert verdict.is_visible() and verdict.inner_text() == "不合格"
+
+    total = len(visible_articles(page))
+    assert total == page.locator("tr.art").count() > 10
+    page.click("#filter-failing")
+    assert visible_articles(page) == ["a-panzhihua-7", "a-panzhihua-8"]
+    assert page.locator("#matrix-count").inner_text() == f"2 / {total}"
+
+    detail = page.locator("#" + page.get_attribute("#a-panzhihua-7", "data-detail"))
+    assert detail.is_hidden()
+    page.click("#a-panzhihua-7 button.toggle")
+    assert detail.is_visible()
+    assert page.get_attribute("#a-panzhihua-7 button.toggle", "aria-expanded") == "true"
+    assert "hifp_pay" in detail.inner_text()
+    detail.locator("a[href='#c0002']").click()           # the cell leads to the failing scenario
+    assert page.locator("#c0002").is_visible()
+    assert "<script>alert(1)</script>" in page.locator("#c0002 h3").inner_text()  # shown as text
+
+    page.click("button[data-filter='all']")
+    page.fill("#matrix-search", "第八条")
+    assert visible_articles(page) == ["a-panzhihua-8"]
+    page.fill("#matrix-search", "三级医院比例错误")      # a scenario's name finds its article
+    assert visible_articles(page) == ["a-panzhihua-7"]
+    page.fill("#matrix-search", "")
+    page.click("#collapse-all")
+    assert detail.is_hidden()
+    page.click("#expand-failing")
+    assert detail.is_visible()
+
+    shot = tmp_path / "report.png"
+    page.click("#filter-failing")
+    page.locator("#matrix").scroll_into_view_if_needed()
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    keep = os.environ.get("CONFORM_SCREENSHOT_DIR")  # to look at it: CONFORM_SCREENSHOT_DIR=reports uv run pytest …
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "report-failing.png")
+    assert w.errors == [] and w.dialogs == []
+
+
+def test_a_real_reference_run_report_opens_from_disk(browser, tmp_path):
+    from harness.run import execute, gate
+
+    run, code = execute(policies=("beijing",))
+    written = write_reports(run, tmp_path, ("html",), gate=dict(zip(("exit_code", "reason"), gate(run, code))))
+    w = Watched(browser, written["html"])
+    assert w.errors == []
+    assert w.page.locator("#verdict-word").inner_text() == "合格"
+    w.page.click("#filter-failing")
+    assert visible_articles(w.page) == []
+    w.page.click("button[data-filter='all']")
+    assert len(visible_articles(w.page)) == w.page.locator("tr.art").count()
+    w.page.screenshot(path=str(tmp_path / "conformant.png"))
+    assert (tmp_path / "conformant.png").stat().st_size > 10_000

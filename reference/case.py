@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .ledger import YearState
 from .money import ZERO, AmountError, parse_amount
 
 PSN_TYPES = {
@@ -89,17 +90,8 @@ class Period:
         return self.begin <= d <= self.end
 
 
-@dataclass(slots=True)
-class YearToDate:
-    """Totals already counted this year before the harness's first settlement."""
-
-    year: int
-    ordinary_dedc: Decimal = ZERO
-    ordinary_pay: Decimal = ZERO
-    inpatient_pay: Decimal = ZERO
-    special_dedc: Decimal = ZERO
-    chronic_dedc: dict[str, Decimal] = field(default_factory=dict)
-    chronic_pay: dict[str, Decimal] = field(default_factory=dict)
+# Totals already counted this year before the harness's first settlement: the ledger's own state type.
+YearToDate = YearState
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,9 +107,7 @@ class PersonLedger:
         self.balance: Decimal | None = person.acct_balance
         self.last_date: dt.date | None = None
         if person.ytd is not None:
-            y = person.ytd
-            self.years[y.year] = YearState(y.year, y.ordinary_dedc, y.ordinary_pay, y.inpatient_pay, y.special_dedc,
-                                           dict(y.chronic_dedc), dict(y.chronic_pay))
+            self.years[person.ytd.year] = person.ytd.clone()
 
     def year(self, year: int) -> YearState:
         ys = self.years.get(year)

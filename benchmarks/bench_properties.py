@@ -38,7 +38,7 @@ PER_YEAR = ("annual_cap", "settlement_ratio_bound", "non_negative", "deductible"
 
 
 def run_property(prop_id: str, policy: str, examples: int, seed_value: int) -> tuple[int, float]:
-    """(examples run, seconds) for one property and policy with the thorough profile."""
+    """(person-years checked, seconds) for one property and policy with the thorough profile."""
     prop = load()[prop_id]
     ctx = Context(ReferenceAdapter(), policy, prop)
     count = [0]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ class Setting:
     region: str | None = None
     params: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @cached_property
     def rules(self) -> Rules:
         return bind_cached(self.policy, self.region, self.param_dict)
 
@@ -184,7 +184,8 @@ _SEEDS = st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES).map(lambda b: int.f
 
 
 def fen(n: int) -> Decimal:
-    return (Decimal(n) * FEN).quantize(FEN)
+    """n fen as yuan, exactly (Decimal('0.01') for 1)."""
+    return Decimal(n).scaleb(-2)
 
 
 def _amount_fen(d: Digits, max_fen: int) -> int:
@@ -339,15 +340,16 @@ def _exclusions(policy: str) -> tuple[str, ...]:
     return tuple(sorted(load_policy(policy).exclusions))
 
 
-# A year's visits are drawn as ONE block of random bytes, 12 per visit, after their count. An
-# all-zero 12 bytes means "no visit", so the shrinker, which lowers bytes one by one, deletes a
-# visit from anywhere in the year by zeroing it (lowering the count itself would only reset the
-# block to zeros, which it then keeps only if the year still fails without any of its visits).
+# A year's visits are drawn as ONE block of random bytes after their count: 12 bytes per visit,
+# at least as many as the count needs (up to 40 visits' worth). Lowering the count keeps the block
+# valid, so the shrinker drops the last visits cheaply; an all-zero 12 bytes means "no visit", so
+# zeroing a visit's bytes (which the shrinker tries, byte by byte) deletes it from anywhere.
 @lru_cache(maxsize=None)
 def _visit_block(n: int) -> st.SearchStrategy[bytes]:
-    return st.binary(min_size=SEED_BYTES * n, max_size=SEED_BYTES * n)
+    return st.binary(min_size=SEED_BYTES * n, max_size=SEED_BYTES * MAX_SETTLEMENTS)
 
 
+# Uniform bytes again (Hypothesis's integers would favour 0, i.e. empty years), shrinking towards 0.
 _COUNTS = st.binary(min_size=2, max_size=2)
 
 
@@ -417,7 +419,7 @@ def settlements(draw: Any, setting: Setting, person: Person, year: int, *, min_s
                 med_types: tuple[str, ...] | None = None, max_fen: int = MAX_AMOUNT_FEN) -> tuple[Settlement, ...]:
     """A natural year's settlements of one person, in date order, ids V<first_id>…
 
-    Several fall on the same day; one year in six runs from December across 1 January."""
+    Several fall on the same day; some years (a few in a hundred) run from December across 1 January."""
     frame = draw(_SEEDS)
     seeds = draw(_seed_lists(min_size, max_size))
     return decode_settlements(setting, person, year, frame, seeds, first_id=first_id, cross_year=cross_year,
@@ -517,8 +519,23 @@ def _settings_strategy(policy: str | None) -> st.SearchStrategy[Setting]:
     return st.sampled_from([s for p in policies for s in settings_for(p)])
 
 
-_YEARS = st.integers(FIRST_YEAR, LAST_YEAR - 1)
 _LATER_YEARS = st.integers(FIRST_YEAR + 1, LAST_YEAR)
+
+
+# One header per person-year, read left to right as the shrinker simplifies it: the setting, the
+# year, the person type, the number of visits, the person's traits, the visits' frame, the balance.
+_HEADER = st.binary(min_size=5 + 2 * SEED_BYTES + 3, max_size=5 + 2 * SEED_BYTES + 3)
+
+
+def _balance(raw: bytes) -> int | None:
+    """No account balance for the lower half of the values (so shrinking removes it), else 0–5,000 yuan in fen."""
+    v = int.from_bytes(raw, "big")
+    return None if v < 1 << 23 else (v - (1 << 23)) % 5_000_01
+
+
+@lru_cache(maxsize=None)
+def _settings_list(policy: str | None) -> tuple[Setting, ...]:
+    return tuple(s for p in ((policy,) if policy else POLICY_IDS) for s in settings_for(p))
 
 
 @st.composite
@@ -526,12 +543,18 @@ def person_years(draw: Any, policy: str | None = None, *, min_settlements: int =
                  max_settlements: int = MAX_SETTLEMENTS, year: int | None = None, cross_year: bool | None = None,
                  psn_types: tuple[str, ...] = PSN_TYPES, med_types: tuple[str, ...] | None = None,
                  setting: Setting | None = None) -> PersonYear:
-    """A person and a natural year of 0–40 settlements under one policy's example settings."""
-    setting = setting or draw(_settings_strategy(policy))
-    y = year if year is not None else draw(_YEARS)
-    person = decode_person(setting, y, draw(_psn_types(psn_types)), draw(_SEEDS), draw(_BALANCES))
-    frame = draw(_SEEDS)
-    n = visit_count(draw(_COUNTS), min_settlements, max_settlements)
+    """A person and a natural year of 0–40 settlements under one policy's example settings.
+
+    Two draws (a header and the visits' block), for speed; see `_HEADER` and `_visit_block`."""
+    h = draw(_HEADER)
+    choices = _settings_list(policy)
+    setting = setting or choices[h[0] % len(choices)]
+    y = year if year is not None else FIRST_YEAR + h[1] % (LAST_YEAR - FIRST_YEAR)
+    psn_type = psn_types[h[2] % len(psn_types)]
+    n = visit_count(h[3:5], min_settlements, max_settlements)
+    traits = int.from_bytes(h[5:5 + SEED_BYTES], "big")
+    frame = int.from_bytes(h[5 + SEED_BYTES:5 + 2 * SEED_BYTES], "big")
+    person = decode_person(setting, y, psn_type, traits, _balance(h[5 + 2 * SEED_BYTES:]))
     seeds = visit_seeds(draw(_visit_block(n)), n)
     seeds += [1] * (min_settlements - len(seeds))  # only when the shrinker zeroed visits a minimum needs
     items = decode_settlements(setting, person, y, frame, seeds, cross_year=cross_year, med_types=med_types)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from reference.case import RELATIONS, CreditRequest, Person, UseRequest
 from reference.policy import Rules
 
-from ..generators import (Setting, account_uses, amounts, credit_requests, months, persons, policies_with,
+from ..generators import (Setting, account_uses, amounts, credit_requests, months, persons,
                           settings_strategy)
 from .base import Context, Credit, D, Story, Use, conform_property, mismatch
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE
@@ -164,5 +164,3 @@ def account_use(ctx: Context, ex: AccountYear) -> None:
         if balance < 0:
             ctx.fail("个人账户余额为负", [mismatch("acct_balance", "≥ 0", balance, item)], story)
 
-
-__all__ = ["document_credit", "document_decision", "policies_with"]

@@ -208,19 +208,27 @@ class Context:
         self.policy = policy
         self.prop = prop
         self.budget = budget
+        self._persons = 0
 
     def begin_example(self) -> None:
         """Called at the start of every example (the runner's shrinking budget may end the search here)."""
         if self.budget is not None:
             self.budget.begin_example()
         clear_evidence()
+        self._persons = 0
+
+    def psn_no(self) -> str:
+        """The next test person of this example. Every example re-uses the same few ids, which
+        prepare_person resets (as features do), so a long run does not pile up persons in the system."""
+        self._persons += 1
+        return f"HP-{self.prop.id}-{self.policy}-{self._persons}"
 
     def search_over(self) -> bool:
         """Whether the runner has ended the search (a stateful machine then runs its steps idle)."""
         return self.budget is not None and self.budget.over()
 
     def run(self, story: Story, *, require_settled: bool = True, years: list[int] | None = None) -> Observed:
-        obs = execute(self.adapter, story, years=years)
+        obs = execute(self.adapter, story, psn_no=self.psn_no(), years=years)
         if require_settled and obs.refused:
             sid, why = next(iter(obs.refused.items()))
             self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",

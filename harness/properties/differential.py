@@ -22,7 +22,7 @@ def differential(ctx: Context, py: PersonYear) -> None:
     story = Story.of_year(py, "差分")
     got = ctx.run(story, require_settled=False)
     with no_evidence():
-        want = execute(_oracle(ctx), story)
+        want = execute(ReferenceAdapter(), story)  # a fresh oracle: nothing kept between examples
     bad = []
     for s in py.settlements:
         if (s.id in want.refused) != (s.id in got.refused):
@@ -51,10 +51,3 @@ def differential(ctx: Context, py: PersonYear) -> None:
                 bad.append(mismatch(name, wd, gd, f"{year}年度累计"))
     if bad:
         ctx.fail("被测系统与参考实现的结算结果不一致", bad, story)
-
-
-def _oracle(ctx: Context) -> ReferenceAdapter:
-    oracle = getattr(ctx, "_oracle", None)
-    if oracle is None:
-        oracle = ctx._oracle = ReferenceAdapter()  # type: ignore[attr-defined]
-    return oracle

@@ -18,7 +18,7 @@ from reference.case import Settlement
 
 from ..generators import PersonYear, TwoYears, amounts, person_years, two_years, visits
 from .base import Context, D, Story, conform_property, mismatch
-from .clauses import ALL_BENEFITS, LEVEL_TILT, ORDINARY, RETIREE_TILT
+from .clauses import ALL_BENEFITS, LEVEL_TILT, RETIREE_TILT
 from .settlement import fund_differences
 
 LEVEL_NAMES = {"tertiary": "三级", "secondary": "二级", "primary": "一级", "unrated": "未定级"}
@@ -142,5 +142,3 @@ def year_independent(ctx: Context, ex: TwoYears) -> None:
     if bad:
         ctx.fail(f"{year}年的结算结果因上一年度的结算而不同（应于1月1日重新计算）", bad, both, alone)
 
-
-__all__ = ["LOWER_LEVELS", "ORDINARY"]

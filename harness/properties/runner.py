@@ -178,8 +178,8 @@ def _run_examples(prop: Property, ctx: Context, ps: Any, count: list[int]) -> No
     assert prop.check is not None and prop.strategy is not None
 
     def example(ex: Any) -> None:
+        ctx.begin_example()  # ends the search once the budget is spent: such runs are not counted
         count[0] += 1
-        ctx.begin_example()
         prop.check(ctx, ex)
 
     test = ps.hypothesis(given(prop.strategy(ctx.policy))(example))

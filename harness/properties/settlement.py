@@ -16,7 +16,7 @@ from reference.case import Period
 
 from ..generators import PersonYear, person_years
 from . import figures as fig
-from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Observed, Story, conform_property, mismatch
+from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Story, conform_property, mismatch
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, EXCLUSIONS, ORDINARY, merge
 
 ZERO = Decimal("0")
@@ -312,5 +312,3 @@ def fund_differences(expected: dict, actual: dict, item: str, fields: tuple[str,
             out.append(mismatch(f, expected[f], actual.get(f, "(missing)"), item))
     return out
 
-
-__all__ = ["fund_differences", "ineligible_years", "Observed"]

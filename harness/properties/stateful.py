@@ -25,7 +25,7 @@ from ..generators import (BALANCES, FIRST_YEAR, LAST_YEAR, SEEDS, amounts, credi
                           decode_settlement, settings_strategy)
 from . import figures as fig
 from .base import (FUND_FIELDS, Context, Credit, D, Reverse, Settle, Story, Use, execute,
-                   mismatch, new_psn_no, register_machine)
+                   mismatch, register_machine)
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE, ORDINARY, merge
 from .settlement import fund_differences
 
@@ -62,18 +62,18 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
         @initialize(setting=settings_strategy(policy), psn_type=st.sampled_from(sorted(PSN_TYPES)), traits=SEEDS,
                     balance=BALANCES, year=st.integers(FIRST_YEAR, LAST_YEAR - 1), day=st.integers(0, 360))
         def start(self, setting, psn_type, traits, balance, year, day) -> None:
-            self.counter[0] += 1
             # Once the runner ends the search, steps still draw their data (Hypothesis requires the
             # same draws) but touch nothing; teardown then ends the example with the best failure.
             self.idle = ctx.search_over()
             if not self.idle:
                 ctx.begin_example()
+                self.counter[0] += 1
             self.setting = setting
             self.rules = setting.rules
             person = decode_person(setting, year, psn_type, traits, balance)
             self.person = replace(person, diseases=())
             self.med_types = ordinary_med_types(self.rules.policy.routes)
-            self.psn = new_psn_no()
+            self.psn = ctx.psn_no()
             if not self.idle:
                 adapter.prepare_person(Subject(setting.policy, replace(self.person, psn_no=self.psn), setting.region,
                                                setting.param_dict))
@@ -204,7 +204,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             # Every reversal took back its year's latest settlement: replaying only what stands must agree.
             kept = [s for s, _ in self.standing.values()]
             twin = Story.of(self.setting, self.person, kept, "只结算仍然有效的各笔")
-            replay = execute(adapter, twin)
+            replay = execute(adapter, twin, psn_no=ctx.psn_no())
             bad = []
             for s, out in self.standing.values():
                 if s.id in replay.refused:

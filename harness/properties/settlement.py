@@ -98,13 +98,14 @@ def annual_cap(ctx: Context, py: PersonYear) -> None:
 # --------------------------------------------------------------------------- per settlement
 
 
-@conform_property("settlement_ratio_bound", "每笔统筹支付不超过（政策范围内费用 − 本次起付线）× 支付比例", ALL_BENEFITS)
+@conform_property("settlement_ratio_bound", "每笔统筹支付不超过（政策范围内费用 − 本次起付线）× 支付比例", ALL_BENEFITS,
+                  needs=("prepare_person", "settle"))
 def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
     """One settlement never gets more than the document's ratio times what is above the deductible,
     rounded half-up to the fen (A-ROUND-FEN); where a chronic visit overflows into ordinary pooling
     (攀枝花 第十一条) the larger of the two ratios bounds it, with one more fen of rounding."""
     story = Story.of_year(py, "支付比例上限")
-    obs = ctx.run(story)
+    obs = ctx.run(story, years=[])  # settlement figures only
     rules = py.setting.rules
     for s in py.settlements:
         out = obs.settled[s.id]
@@ -158,13 +159,13 @@ def _applies(how: str, rules) -> bool:
 
 
 @conform_property("excluded_pay_nothing", "文件规定不予支付或不享受待遇的就诊，统筹基金支付为0", EXCLUSIONS,
-                  strategy=ineligible_years)
+                  strategy=ineligible_years, needs=("prepare_person", "settle"))
 def excluded_pay_nothing(ctx: Context, py: PersonYear) -> None:
     """Visits the document keeps out of the fund get nothing from it: 攀枝花 第八条 exclusions,
     第七条 (only account holders within their benefit period), 吉林 六（三）(no outpatient or chronic
     benefit during a hospital stay, both ends included — A-JL-HOSPITAL-STAY)."""
     story = Story.of_year(py, "不予支付")
-    obs = ctx.run(story)
+    obs = ctx.run(story, years=[])
     rules = py.setting.rules
     for s in py.settlements:
         r = fig.route(rules, py.person, s)

@@ -6,14 +6,9 @@ reached or errored.
 """
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import click
-
-from reference.case import CaseError, load_text, parse_cases
-from reference.policy import PolicyError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -31,33 +26,27 @@ def main() -> None:
 
 @main.command()
 @click.argument("case", type=str)
-@click.option("--no-trace", is_flag=True, help="Leave the explanation of each figure out of the output.")
-def settle(case: str, no_trace: bool) -> None:
-    """Compute CASE (a JSON or YAML file, or - for stdin) with the reference engine and print JSON."""
-    from reference.engine import compute_case
+@click.option("--trace/--no-trace", default=None,
+              help="Print each figure's steps and clause. Default: yes for a single case, no for a list or "
+                   "JSON lines.")
+@click.option("--jsonl", is_flag=True, help="Write JSON lines, one case per line (input JSON lines are recognised "
+                                            "by themselves).")
+@click.option("--max-case-mb", type=click.IntRange(1, 4096), default=16, show_default=True,
+              help="Largest single case, and largest YAML input (YAML is read whole; JSON streams case by case).")
+def settle(case: str, trace: bool | None, jsonl: bool, max_case_mb: int) -> None:
+    """Compute CASE (a JSON, JSON lines or YAML file, or - for stdin) with the reference engine and print JSON.
 
-    if case == "-":
-        text, source = sys.stdin.read(), "<stdin>"
-    else:
-        path = Path(case)
-        if not path.is_file():
-            _die(f"{case}: no such file")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            _die(f"{case}: cannot read: {e}")
-        source = case
+    A JSON array or JSON lines is read and written case by case, so memory stays flat however many cases there
+    are; progress goes to stderr on long runs. Amounts are text: -?[0-9]+(.[0-9]{1,2})? (a JSON number is read
+    exactly by the same rule).
+    """
+    from harness.settle_cli import SettleError, run
+
+    sys.stdout.flush()
     try:
-        cases, is_list = parse_cases(load_text(text, source), source)
-        results = []
-        for c in cases:
-            try:
-                results.append(compute_case(c, with_trace=not no_trace))
-            except PolicyError as e:
-                raise CaseError(str(e), case=c.name) from None
-    except (CaseError, PolicyError) as e:
+        run(case, trace, jsonl, max_case_mb, sys.stdout.buffer, sys.stderr)
+    except SettleError as e:
         _die(str(e))
-    click.echo(json.dumps(results if is_list else results[0], ensure_ascii=False, indent=2))
 
 
 def _register_run() -> None:

@@ -9,14 +9,14 @@ input; every refusal names the case, the item and the field.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
+import reprlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import yaml
-
 from .ledger import YearState
+from .loading import InputError, check_depth, check_text, decode_json, has_surrogate_escape, load_yaml
 from .money import ZERO, AmountError, parse_amount
 
 PSN_TYPES = {
@@ -190,41 +190,97 @@ class Case:
 
 # --------------------------------------------------------------------------- loading
 
-
-class _DecimalLoader(yaml.SafeLoader):
-    """YAML loader that reads 500.10 as Decimal("500.10"), never as a float."""
-
-
-def _decimal_float(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    return Decimal(loader.construct_scalar(node))
+MAX_TEXT = 200  # ids, codes and names: far beyond any real one
+YEAR_RANGE = (1900, 2100)  # dates and months outside are refused before any date arithmetic
+_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
+_DATES: dict[str, dt.date] = {}
 
 
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_float)
+def _show(v: Any) -> str:
+    """A value for an error message: short, whatever its size or depth."""
+    return _REPR.repr(v)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlevel = 2
+
+
+def parse_date(v: Any) -> dt.date:
+    """YYYY-MM-DD (ASCII digits, a real day, years 1900–2100); ValueError with the reason otherwise."""
+    if type(v) is str:
+        d = _DATES.get(v)
+        if d is not None:
+            return d
+        m = _DATE_RE.fullmatch(v)
+        if m is None:
+            raise ValueError(f"not a date (YYYY-MM-DD): {_show(v)}")
+        try:
+            d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError as e:
+            raise ValueError(f"not a date (YYYY-MM-DD): {_show(v)}: {e}") from None
+        if not YEAR_RANGE[0] <= d.year <= YEAR_RANGE[1]:
+            raise ValueError(f"date {v} is outside the years {YEAR_RANGE[0]}–{YEAR_RANGE[1]} this tool settles")
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        _DATES[v] = d
+        return d
+    if isinstance(v, dt.datetime):
+        raise ValueError(f"a date-time where a date (YYYY-MM-DD) is expected: {v.isoformat()}")
+    if isinstance(v, dt.date):
+        if not YEAR_RANGE[0] <= v.year <= YEAR_RANGE[1]:
+            raise ValueError(f"date {v} is outside the years {YEAR_RANGE[0]}–{YEAR_RANGE[1]} this tool settles")
+        return v
+    raise ValueError(f"not a date (YYYY-MM-DD): {_show(v)}")
+
+
+def parse_month(v: Any) -> str:
+    """YYYY-MM with a real month and a year in YEAR_RANGE."""
+    m = _MONTH_RE.fullmatch(v) if type(v) is str else None
+    if m is None or not 1 <= int(m[2]) <= 12:
+        raise ValueError(f"not a month (YYYY-MM): {_show(v)}")
+    if not YEAR_RANGE[0] <= int(m[1]) <= YEAR_RANGE[1]:
+        raise ValueError(f"month {v} is outside the years {YEAR_RANGE[0]}–{YEAR_RANGE[1]} this tool settles")
+    return v
 
 
 def load_text(text: str, source: str = "<input>") -> Any:
-    """Parse JSON or YAML case text, keeping decimals exact; malformed text is a CaseError."""
+    """Parse JSON or YAML case text (see reference.loading): decimals exact, YAML scalars kept as text."""
     stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            return json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as e:
-            raise CaseError(f"malformed JSON at line {e.lineno} column {e.colno}: {e.msg}", case=source) from None
     try:
-        return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as e:
-        raise CaseError(f"malformed YAML: {e}", case=source) from None
+        if stripped.startswith(("{", "[")):
+            value, end = decode_json(text, 0)
+            if text[end:].strip():
+                raise InputError(f"malformed JSON: extra data after the value ({_where_json(text, end)}); "
+                                 "for several cases give a JSON array or JSON lines (--jsonl)")
+            check_depth(value)
+            if has_surrogate_escape(text):
+                check_text(value)
+            return value
+        value = load_yaml(text)
+        check_depth(value)
+        return value
+    except InputError as e:
+        raise CaseError(str(e), case=source) from None
+
+
+def _where_json(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    return f"line {line} column {pos - (text.rfind(chr(10), 0, pos) + 1) + 1}"
 
 
 class _Reader:
     """Reads fields from one mapping, raising CaseError that names where it is."""
 
-    def __init__(self, data: Any, case: str, item: str | None, allowed: set[str]):
+    __slots__ = ("case", "item", "data")
+
+    def __init__(self, data: Any, case: str, item: str | None, allowed: frozenset[str]):
         self.case, self.item = case, item
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             raise CaseError(f"expected a mapping, got {type(data).__name__}", case=case, item=item)
-        unknown = sorted(set(map(str, data)) - allowed)
-        if unknown:
+        if not data.keys() <= allowed:
+            unknown = sorted(_show(k) if not isinstance(k, str) else _show(k)[1:-1] for k in data if k not in allowed)
             raise CaseError(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
                             case=case, item=item)
         self.data = data
@@ -242,20 +298,30 @@ class _Reader:
         return v
 
     def text(self, name: str, required: bool = False, choices: dict | None = None) -> str | None:
-        v = self.raw(name, required)
+        v = self.data.get(name)
         if v is None:
+            if required:
+                raise self.fail(name, "missing")
             return None
-        if isinstance(v, (dict, list)):
-            raise self.fail(name, f"expected text, got {type(v).__name__}")
-        s = str(v)
-        if choices is not None and s not in choices:
-            raise self.fail(name, f"unknown code {s!r}; expected one of " +
-                            ", ".join(f"{k} ({n})" for k, n in choices.items()))
+        if type(v) is str:
+            s = v
+        elif type(v) is int:
+            s = str(v)
+        else:
+            raise self.fail(name, f"expected text, got {type(v).__name__} {_show(v)}")
+        if choices is not None:
+            if s not in choices:
+                raise self.fail(name, f"unknown code {_show(s)}; expected one of " +
+                                ", ".join(f"{k} ({n})" for k, n in choices.items()))
+        elif len(s) > MAX_TEXT:
+            raise self.fail(name, f"longer than {MAX_TEXT} characters ({len(s)})")
         return s
 
     def amount(self, name: str, required: bool = False, default: Decimal | None = None) -> Decimal | None:
-        v = self.raw(name, required)
+        v = self.data.get(name)
         if v is None:
+            if required:
+                raise self.fail(name, "missing")
             return default
         try:
             return parse_amount(v)
@@ -263,49 +329,58 @@ class _Reader:
             raise self.fail(name, str(e)) from None
 
     def date(self, name: str, required: bool = False) -> dt.date | None:
-        v = self.raw(name, required)
+        v = self.data.get(name)
         if v is None:
+            if required:
+                raise self.fail(name, "missing")
             return None
-        if isinstance(v, dt.date):
-            return v
         try:
-            return dt.date.fromisoformat(str(v))
-        except ValueError:
-            raise self.fail(name, f"not a date (YYYY-MM-DD): {v!r}") from None
+            return parse_date(v)
+        except ValueError as e:
+            raise self.fail(name, str(e)) from None
 
     def flag(self, name: str, default: bool) -> bool:
-        v = self.raw(name)
+        v = self.data.get(name)
         if v is None:
             return default
-        if isinstance(v, bool):
+        if v is True or v is False:
             return v
-        if str(v) in ("1", "true", "True"):
-            return True
-        if str(v) in ("0", "false", "False"):
-            return False
-        raise self.fail(name, f"expected true/false (or 1/0), got {v!r}")
+        if type(v) in (str, int):
+            s = str(v)
+            if s in ("1", "true", "True"):
+                return True
+            if s in ("0", "false", "False"):
+                return False
+        raise self.fail(name, f"expected true/false (or 1/0), got {_show(v)}")
 
     def items(self, name: str) -> list:
-        v = self.raw(name)
+        v = self.data.get(name)
         if v is None:
             return []
-        if not isinstance(v, list):
+        if type(v) is not list:
             raise self.fail(name, f"expected a list, got {type(v).__name__}")
         return v
 
 
-PERSON_FIELDS = {"psn_no", "psn_type", "birth_date", "flex_tier", "has_account", "retire_date",
-                 "benefit_period", "remote_filing", "acct_balance", "chronic_diseases", "hospital_stays", "ytd"}
-SETTLEMENT_FIELDS = {"id", "setl_id", "date", "med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt",
-                     "overlmt_selfpay", "preselfpay_amt", "dise_codg", "remote", "exclusion", "acct_used_flag"}
-REVERSAL_FIELDS = {"id", "date", "reverses"}
-CREDIT_FIELDS = {"month", "base", "contribution"}
-USE_FIELDS = {"id", "relation", "purpose", "amount", "date"}
-CASE_FIELDS = {"policy", "region", "params", "person", "settlements", "account_credits", "account_uses", "name"}
+PERSON_FIELDS = frozenset({"psn_no", "psn_type", "birth_date", "flex_tier", "has_account", "retire_date",
+                 "benefit_period", "remote_filing", "acct_balance", "chronic_diseases", "hospital_stays", "ytd"})
+SETTLEMENT_FIELDS = frozenset({"id", "setl_id", "date", "med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt",
+                     "overlmt_selfpay", "preselfpay_amt", "dise_codg", "remote", "exclusion", "acct_used_flag"})
+PERIOD_FIELDS = frozenset({"begin", "end"})
+DISEASE_FIELDS = frozenset({"dise_codg", "kind", "name"})
+YTD_FIELDS = frozenset({"year", "ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc", "chronic_dedc",
+                        "chronic_pay"})
+_PARTS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+MAX_REGION_REF = 1024
+_YEAR_RE = re.compile(r"[0-9]{4}")
+REVERSAL_FIELDS = frozenset({"id", "date", "reverses"})
+CREDIT_FIELDS = frozenset({"month", "base", "contribution"})
+USE_FIELDS = frozenset({"id", "relation", "purpose", "amount", "date"})
+CASE_FIELDS = frozenset({"policy", "region", "params", "person", "settlements", "account_credits", "account_uses", "name"})
 
 
 def _period(r: _Reader, name: str, raw: Any) -> Period:
-    p = _Reader(raw, r.case, f"{r.item or 'person'} {name}", {"begin", "end"})
+    p = _Reader(raw, r.case, f"{r.item or 'person'} {name}", PERIOD_FIELDS)
     begin, end = p.date("begin", True), p.date("end", True)
     if end < begin:
         raise p.fail("end", f"{end} is before begin {begin}")
@@ -318,25 +393,26 @@ def parse_person(data: Any, case: str) -> Person:
     psn_type = r.text("psn_type", True, PSN_TYPES)
     tier = r.raw("flex_tier")
     if tier is not None:
-        if str(tier) not in ("1", "2"):
-            raise r.fail("flex_tier", f"must be 1 (一档) or 2 (二档), got {tier!r}")
+        if type(tier) not in (str, int) or str(tier) not in ("1", "2"):
+            raise r.fail("flex_tier", f"must be 1 (一档) or 2 (二档), got {_show(tier)}")
         if not PSN_TYPES[psn_type][1]:
             raise r.fail("flex_tier", f"only flexible workers (1103, 1203) have a tier; psn_type is {psn_type}")
         tier = int(tier)
     diseases = []
     for i, d in enumerate(r.items("chronic_diseases")):
-        dr = _Reader(d, case, f"person chronic_diseases[{i}]", {"dise_codg", "kind", "name"})
+        dr = _Reader(d, case, f"person chronic_diseases[{i}]", DISEASE_FIELDS)
         diseases.append(Disease(dr.text("dise_codg", True), dr.text("kind", True, DISEASE_KINDS),
                                 dr.text("name") or ""))
     stays = tuple(_period(r, f"hospital_stays[{i}]", s) for i, s in enumerate(r.items("hospital_stays")))
     bp = r.raw("benefit_period")
     ytd = None
     if r.has("ytd"):
-        y = _Reader(r.raw("ytd"), case, "person ytd",
-                    {"year", "ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc", "chronic_dedc", "chronic_pay"})
+        y = _Reader(r.raw("ytd"), case, "person ytd", YTD_FIELDS)
         year = y.raw("year", True)
-        if not str(year).isdigit():
-            raise y.fail("year", f"not a year: {year!r}")
+        if type(year) not in (str, int) or not _YEAR_RE.fullmatch(str(year)):
+            raise y.fail("year", f"not a year (YYYY): {_show(year)}")
+        if not YEAR_RANGE[0] <= int(year) <= YEAR_RANGE[1]:
+            raise y.fail("year", f"year {year} is outside {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
 
         def per_disease(name: str) -> dict[str, Decimal]:
             v = y.raw(name) or {}
@@ -344,6 +420,8 @@ def parse_person(data: Any, case: str) -> Person:
                 raise y.fail(name, "expected a mapping of dise_codg to amount")
             out = {}
             for k, a in v.items():
+                if type(k) not in (str, int) or len(str(k)) > MAX_TEXT:
+                    raise y.fail(name, f"not a disease code: {_show(k)}")
                 try:
                     out[str(k)] = parse_amount(a)
                 except AmountError as e:
@@ -370,10 +448,65 @@ def parse_person(data: Any, case: str) -> Person:
     )
 
 
+_FAST_KEYS = SETTLEMENT_FIELDS - {"setl_id", "exclusion", "dise_codg"}
+_FLAGS = {True: True, False: False, "true": True, "false": False, "True": True, "False": False,
+          "1": True, "0": False, 1: True, 0: False}
+
+
+def _fast_settlement(data: dict) -> Settlement | None:
+    """The common settlement (string fields, known codes, no disease, no exclusion) without per-field calls.
+
+    Returns None for anything else, and the general path below then decides and names the problem;
+    for what it accepts it builds exactly what that path would.
+    """
+    if not data.keys() <= _FAST_KEYS:
+        return None
+    get = data.get
+    sid, med_type, facility, day = get("id"), get("med_type"), get("facility"), get("date")
+    if (type(sid) is not str or not 0 < len(sid) <= MAX_TEXT or type(day) is not str
+            or type(med_type) is not str or type(facility) is not str or med_type not in _FAST_MED or FACILITY_OF.get(med_type, facility) != facility
+            or facility not in FACILITIES or (facility == "pharmacy" and med_type != "41")):
+        return None
+    d = _DATES.get(day)
+    if d is None:
+        return None
+    total = get("medfee_sumamt")
+    own, over, pre = get("fulamt_ownpay_amt"), get("overlmt_selfpay"), get("preselfpay_amt")
+    remote, acct = get("remote", False), get("acct_used_flag", True)
+    if type(remote) not in _FLAG_TYPES or type(acct) not in _FLAG_TYPES:
+        return None
+    remote, acct = _FLAGS.get(remote), _FLAGS.get(acct)
+    if remote is None or acct is None:
+        return None
+    try:
+        total = parse_amount(total)
+        own = ZERO if own is None else parse_amount(own)
+        over = ZERO if over is None else parse_amount(over)
+        pre = ZERO if pre is None else parse_amount(pre)
+    except AmountError:
+        return None
+    if own + over + pre > total:
+        return None
+    return Settlement(sid, d, med_type, facility, total, own, over, pre, None, remote, None, acct)
+
+
+_FLAG_TYPES = (bool, str, int)
+_FAST_MED = {"11", "13", "28", "41"}  # 14 needs the person's diseases: the general path
+FACILITY_OF = {"41": "pharmacy"}  # med_type 41 is settled only at a pharmacy
+
+
 def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settlement | Reversal:
-    label = data.get("id", index) if isinstance(data, dict) else index
+    if type(data) is dict and "reverses" not in data:
+        fast = _fast_settlement(data)
+        if fast is not None:
+            return fast
+    label: Any = index
+    if type(data) is dict:
+        sid0 = data.get("id")
+        if sid0 is not None:
+            label = sid0 if type(sid0) is str and len(sid0) <= MAX_TEXT else _show(sid0)
     item = f"settlement {label}"
-    if isinstance(data, dict) and "reverses" in data:
+    if type(data) is dict and "reverses" in data:
         r = _Reader(data, case, item, REVERSAL_FIELDS)
         return Reversal(r.text("id", True), r.date("date", True), r.text("reverses", True))
     r = _Reader(data, case, item, SETTLEMENT_FIELDS)
@@ -387,7 +520,7 @@ def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settle
     if facility == "pharmacy" and med_type not in ("41", "14"):
         raise r.fail("med_type", f"a pharmacy settles med_type 41 (or 14 for chronic drugs), not {med_type}")
     total = r.amount("medfee_sumamt", True)
-    parts = {n: r.amount(n, default=ZERO) for n in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")}
+    parts = {n: r.amount(n, default=ZERO) for n in _PARTS}
     if sum(parts.values()) > total:
         shown = " + ".join(f"{n} {v}" for n, v in parts.items())
         raise r.fail("medfee_sumamt", f"parts exceed the total: {shown} > medfee_sumamt {total}")
@@ -397,7 +530,7 @@ def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settle
             raise r.fail("dise_codg", "med_type 14 (门诊慢特病) needs the registered disease code")
         if person.disease(dise) is None:
             known = ", ".join(d.dise_codg for d in person.diseases) or "none"
-            raise r.fail("dise_codg", f"{dise!r} is not among the person's registered diseases ({known})")
+            raise r.fail("dise_codg", f"{_show(dise)} is not among the person's registered diseases ({known})")
     return Settlement(
         id=sid,
         date=r.date("date", True),
@@ -415,17 +548,28 @@ def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settle
 def parse_case(data: Any, name: str = "0") -> Case:
     """Build a Case from a parsed mapping; dates must be in order, ids unique."""
     case_label = name
-    if isinstance(data, dict) and isinstance(data.get("person"), dict) and data["person"].get("psn_no"):
-        case_label = f"{name} ({data['person']['psn_no']})"
+    if type(data) is dict and type(data.get("person")) is dict:
+        psn_no = data["person"].get("psn_no")
+        if psn_no:
+            case_label = f"{name} ({psn_no if type(psn_no) is str and len(psn_no) <= MAX_TEXT else _show(psn_no)})"
     r = _Reader(data, case_label, None, CASE_FIELDS)
     policy = r.text("policy", True)
     from .policy import POLICY_IDS  # local: policy data is not needed to parse shapes
 
     if policy not in POLICY_IDS:
-        raise r.fail("policy", f"unknown policy {policy!r}; known: {', '.join(POLICY_IDS)}")
+        raise r.fail("policy", f"unknown policy {_show(policy)}; known: {', '.join(POLICY_IDS)}")
     params = r.raw("params") or {}
-    if not isinstance(params, dict):
+    if type(params) is not dict:
         raise r.fail("params", "expected a mapping of parameter to value")
+    for k, v in params.items():
+        if type(k) is not str or len(k) > MAX_TEXT:
+            raise r.fail("params", f"not a parameter name: {_show(k)}")
+        if type(v) not in (str, int, bool, Decimal):
+            raise r.fail(f"params.{k}", f"expected a value (text or number), got {type(v).__name__}")
+    region = r.raw("region")
+    if region is not None and (type(region) is not str or not 0 < len(region) <= MAX_REGION_REF):
+        raise r.fail("region", f"expected a region name or a file path of at most {MAX_REGION_REF} characters, "
+                               f"got {type(region).__name__} {_show(region)}")
     person = parse_person(r.raw("person", True), case_label)
     items: list[Settlement | Reversal] = []
     seen: set[str] = set()
@@ -433,9 +577,9 @@ def parse_case(data: Any, name: str = "0") -> Case:
     for i, s in enumerate(r.items("settlements")):
         it = parse_settlement(s, case_label, i, person)
         if it.id in seen:
-            raise CaseError(f"duplicate id {it.id!r}", case=case_label, item=f"settlement {it.id}", field="id")
+            raise CaseError(f"duplicate id {_show(it.id)}", case=case_label, item=f"settlement {it.id}", field="id")
         if isinstance(it, Reversal) and it.reverses not in seen:
-            raise CaseError(f"reverses {it.reverses!r}, which is not an earlier settlement of this case",
+            raise CaseError(f"reverses {_show(it.reverses)}, which is not an earlier settlement of this case",
                             case=case_label, item=f"settlement {it.id}", field="reverses")
         if last is not None and it.date < last:
             raise CaseError(f"date {it.date} is before the previous item's date {last}; settlements must be in date order",
@@ -446,13 +590,10 @@ def parse_case(data: Any, name: str = "0") -> Case:
     credits = []
     for i, c in enumerate(r.items("account_credits")):
         cr = _Reader(c, case_label, f"account_credits[{i}]", CREDIT_FIELDS)
-        month = cr.text("month", True)
         try:
-            dt.date.fromisoformat(f"{month}-01")
-            if len(month) != 7:
-                raise ValueError
-        except ValueError:
-            raise cr.fail("month", f"not a month (YYYY-MM): {month!r}") from None
+            month = parse_month(cr.raw("month", True))
+        except ValueError as e:
+            raise cr.fail("month", str(e)) from None
         credits.append(CreditRequest(month, cr.amount("base"), cr.amount("contribution")))
     uses = []
     for i, u in enumerate(r.items("account_uses")):
@@ -460,7 +601,7 @@ def parse_case(data: Any, name: str = "0") -> Case:
         uses.append(UseRequest(ur.text("id") or str(i), ur.text("relation", True, RELATIONS),
                                ur.text("purpose", True, PURPOSES), ur.amount("amount"), ur.date("date")))
     return Case(policy=policy, person=person, items=tuple(items), credits=tuple(credits), uses=tuple(uses),
-                region=r.text("region"), params=dict(params), name=str(r.raw("name") or case_label))
+                region=region, params=dict(params), name=r.text("name") or case_label)
 
 
 def parse_cases(data: Any, source: str = "<input>") -> tuple[list[Case], bool]:

@@ -19,7 +19,7 @@ from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
 from .trace import Trace
 
-__all__ = ["PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
+__all__ = ["LazyTraceOutput", "PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
 
 
 @dataclass(slots=True)
@@ -48,19 +48,31 @@ class SettlementResult:
                "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay")
 
     def to_output(self, with_trace: bool = True) -> dict:
+        """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise)."""
         out: dict = {"id": self.id, "setl_id": self.id}
         if self.reverses is not None:
             out["reverses"] = self.reverses
         out["date"] = self.date.isoformat()
-        for name in self.AMOUNTS[:4]:
-            out[name] = fmt(getattr(self, name))
+        out["medfee_sumamt"] = fmt(self.medfee_sumamt)
+        out["inscp_scp_amt"] = fmt(self.inscp_scp_amt)
+        out["act_pay_dedc"] = fmt(self.act_pay_dedc)
+        out["hifp_pay"] = fmt(self.hifp_pay)
         out["pool_prop_selfpay"] = fmt_ratio(self.pool_prop_selfpay)
-        for name in self.AMOUNTS[4:]:
-            out[name] = fmt(getattr(self, name))
+        out["fund_pay_sumamt"] = fmt(self.fund_pay_sumamt)
+        out["psn_part_amt"] = fmt(self.psn_part_amt)
+        out["acct_pay"] = fmt(self.acct_pay)
+        out["psn_cash_pay"] = fmt(self.psn_cash_pay)
+        out["ordinary_pay"] = fmt(self.ordinary_pay)
+        out["chronic_pay"] = fmt(self.chronic_pay)
+        out["inpatient_pay"] = fmt(self.inpatient_pay)
         out["benefit"] = self.benefit
         if with_trace:
             out["trace"] = self.trace.render()
         return out
+
+    def to_output_lazy(self) -> "LazyTraceOutput":
+        """to_output without the trace, which is rendered the first time someone reads out["trace"]."""
+        return LazyTraceOutput(self.to_output(with_trace=False), self.trace)
 
     def negated(self, rid: str, date: dt.date) -> "SettlementResult":
         neg = {n: -getattr(self, n) for n in self.AMOUNTS}
@@ -69,6 +81,36 @@ class SettlementResult:
               (self.id, self.act_pay_dedc, self.hifp_pay, self.acct_pay), "A-REVERSAL")
         return SettlementResult(id=rid, date=date, pool_prop_selfpay=self.pool_prop_selfpay, benefit=self.benefit,
                                 trace=t, reverses=self.id, **neg)
+
+
+class LazyTraceOutput(dict):
+    """A settlement's output whose "trace" is rendered on first read (`out["trace"]`, `out.get("trace")`).
+
+    Scenarios and properties read the trace only to explain a failure; rendering it for every
+    settlement was about half of the reference adapter's time. Iteration, `keys()` and equality
+    see the trace only once it has been read, so evidence and comparisons use the figures.
+    """
+
+    __slots__ = ("pending",)
+
+    def __init__(self, data: dict, pending: Trace | None = None):
+        super().__init__(data)
+        self.pending = pending
+
+    def __missing__(self, key: str) -> object:
+        if key == "trace" and self.pending is not None:
+            value = self["trace"] = self.pending.render()
+            self.pending = None
+            return value
+        raise KeyError(key)
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        if key == "trace" and self.pending is not None:
+            return self["trace"]
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or (key == "trace" and self.pending is not None)
 
 
 @dataclass(slots=True)

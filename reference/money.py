@@ -6,6 +6,8 @@ so a trace can say which one was used.
 """
 from __future__ import annotations
 
+import re
+import reprlib
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
@@ -18,44 +20,100 @@ class AmountError(ValueError):
     """An amount that is not a non-negative number of yuan with at most two decimals."""
 
 
-def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
-    """Read an amount from case input; refuse floats so no binary rounding sneaks in."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise AmountError(f"must be a string or integer amount, not {type(value).__name__} {value!r}")
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, int):
-        d = Decimal(value)
-    elif isinstance(value, str):
+# The one accepted form of an amount, everywhere (case files, region values, SUT answers, ledgers):
+# ASCII digits, an optional minus, at most two decimals; no spaces, no exponent, no thousands separator.
+# A JSON or YAML number is read by the same rule from its exact text (never via float).
+AMOUNT_FORM = "-?[0-9]+(.[0-9]{1,2})?"
+_AMOUNT_RE = re.compile(r"(-?)([0-9]+)(?:\.([0-9]{1,2}))?")
+MAX_YUAN_DIGITS = 12  # up to 999,999,999,999.99 yuan: far beyond any settlement, far inside Decimal's precision
+_MAX_INT = 10 ** MAX_YUAN_DIGITS
+_RATIO_RE = re.compile(r"([0-9]{1,3})(?:\.([0-9]{1,8}))?(%?)")
+
+
+def _short(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else f"{value[:30]!r}…({len(value)} characters)"
+    return _REPR.repr(value)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
+_REPR.maxlevel = 2
+
+
+def _diagnose(text: str, value: object) -> AmountError:
+    """Why `text` is not an amount, in the user's terms."""
+    shown = _short(value)
+    if text != text.strip():
+        return AmountError(f"spaces are not part of an amount: {shown}")
+    if text.lstrip("+-").lower() in ("nan", "snan", "inf", "infinity"):
+        return AmountError(f"not a finite number: {shown}")
+    if any(not c.isascii() for c in text) and any(c.isdigit() or c.isnumeric() for c in text):
+        return AmountError(f"only ASCII digits 0-9 are accepted: {shown}")
+    if re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", text):
+        return AmountError(f"more than two decimals (fen): {shown}")
+    if re.fullmatch(r"[-+]?[0-9]*\.?[0-9]*[eE][-+]?[0-9]+", text):
         try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            raise AmountError(f"not a number: {value!r}") from None
+            big = abs(Decimal(text)) >= _MAX_INT
+        except (InvalidOperation, ArithmeticError):
+            big = True
+        if big:
+            return AmountError(f"too large to be an amount in yuan and fen: {shown}")
+        return AmountError(f"exponent notation is not accepted; write the amount out (e.g. 100.00): {shown}")
+    return AmountError(f"not a number: {shown} (an amount is written like 430 or 430.10)")
+
+
+def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
+    """Read an amount (form AMOUNT_FORM); refuse floats so no binary rounding sneaks in.
+
+    Range is checked on the text, before any arithmetic: at most MAX_YUAN_DIGITS digits of yuan.
+    "-0" is zero and prints as 0.00.
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool) or isinstance(value, float):
+        raise AmountError(f"must be a string or integer amount, not {type(value).__name__} {value!r}")
+    elif isinstance(value, int):
+        if not -_MAX_INT < value < _MAX_INT:
+            raise AmountError(f"too large to be an amount in yuan and fen: {_short(value)}")
+        text = str(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise AmountError(f"not a finite number: {value!r}")
+        if value.adjusted() >= MAX_YUAN_DIGITS:
+            raise AmountError(f"too large to be an amount in yuan and fen: {_short(value)}")
+        text = str(value)
     else:
-        raise AmountError(f"not an amount: {value!r}")
-    if not d.is_finite():
-        raise AmountError(f"not a finite number: {value!r}")
-    try:
-        exact = d == d.quantize(FEN)
-    except InvalidOperation:  # too many digits to hold to the fen (e.g. "1e30")
-        raise AmountError(f"too large to be an amount in yuan and fen: {value!r}") from None
-    if not exact:
-        raise AmountError(f"more than two decimals (fen): {value!r}")
-    if d < 0 and not allow_negative:
-        raise AmountError(f"negative amount: {value!r}")
+        raise AmountError(f"not an amount: {_short(value)}")
+    if len(text) > MAX_YUAN_DIGITS + 8:
+        if _AMOUNT_RE.fullmatch(text[:MAX_YUAN_DIGITS + 8]) or text[:1].isdigit():
+            raise AmountError(f"too large to be an amount in yuan and fen: {_short(value)}")
+        raise _diagnose(text[:60], value)
+    m = _AMOUNT_RE.fullmatch(text)
+    if m is None:
+        raise _diagnose(text, value)
+    if len(m.group(2).lstrip("0")) > MAX_YUAN_DIGITS:
+        raise AmountError(f"too large to be an amount in yuan and fen: {_short(value)}")
+    d = Decimal(text)
+    if not d:
+        return ZERO
+    if m.group(1) and not allow_negative:
+        raise AmountError(f"negative amount: {_short(value)}")
     return d.quantize(FEN)
 
 
 def parse_ratio(value: object) -> Decimal:
-    """Read a ratio given as a fraction ("0.5") or a percentage ("50%")."""
+    """Read a ratio given as a fraction ("0.5") or a percentage ("50%"), ASCII digits only."""
     if isinstance(value, (bool, float)):
         raise AmountError(f"ratio must be a string such as \"0.50\" or \"50%\", not {value!r}")
-    text = str(value).strip()
-    try:
-        d = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
-    except InvalidOperation:
-        raise AmountError(f"not a ratio: {value!r}") from None
-    if not d.is_finite() or d < 0 or d > 1:
+    text = str(value) if isinstance(value, (str, int, Decimal)) else None
+    m = _RATIO_RE.fullmatch(text) if text is not None and len(text) <= 16 else None
+    if m is None:
+        raise AmountError(f"not a ratio: {_short(value)} (write 0.50 or 50%)")
+    d = Decimal(text[:-1]) / 100 if m.group(3) else Decimal(text)
+    if d < 0 or d > 1:
         raise AmountError(f"ratio must lie between 0 and 1: {value!r}")
     return d
 
@@ -70,9 +128,23 @@ def round_yuan(d: Decimal) -> Decimal:
     return d.quantize(YUAN, rounding=ROUND_HALF_UP).quantize(FEN)
 
 
+_FMT: dict[Decimal, str] = {}
+
+
 def fmt(d: Decimal) -> str:
-    """Two-decimal string, the output form of every amount."""
-    return str(d.quantize(FEN))
+    """Two-decimal string, the output form of every amount; a negative zero prints as 0.00.
+
+    Memoised: equal Decimals quantize to the same text, and output formats the same few
+    thousand amounts over and over.
+    """
+    s = _FMT.get(d)
+    if s is None:
+        q = d.quantize(FEN)
+        s = str(q) if q else "0.00"
+        if len(_FMT) > 200_000:
+            _FMT.clear()
+        _FMT[d] = s
+    return s
 
 
 def fmt_ratio(d: Decimal) -> str:

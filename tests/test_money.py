@@ -35,12 +35,11 @@ D = Decimal
         ("430", D("430.00")),
         ("430.1", D("430.10")),
         ("430.10", D("430.10")),
-        (" 7.5 ", D("7.50")),          # surrounding blanks are not part of the number
         (5, D("5.00")),                # integers are exact
         (D("12.30"), D("12.30")),
         ("0", D("0.00")),
-        ("1.230", D("1.23")),          # trailing zero beyond the fen is still exactly 1.23
-        ("1e2", D("100.00")),
+        ("-0", D("0.00")),             # a negative zero is zero
+        ("999999999999.99", D("999999999999.99")),   # the largest amount: 12 digits of yuan
     ],
 )
 def test_parse_amount_reads_exact_yuan_and_fen(raw, expected):
@@ -59,7 +58,22 @@ def test_parse_amount_reads_exact_yuan_and_fen(raw, expected):
         ("1.234", "more than two decimals"),
         ("NaN", "not a finite number"),
         ("Infinity", "not a finite number"),
-        ("1e30", "too large"),                    # 32 digits at the fen: beyond Decimal's 28-digit context
+        ("1e30", "too large"),                    # refused by range on the text, before any arithmetic
+        ("1e999999", "too large"),
+        (D("1E+999999"), "too large"),
+        ("1" * 5000, "too large"),
+        (10**4000, "too large"),
+        ("1000000000000", "too large"),           # 13 digits of yuan
+        (" 7.5 ", "spaces"),                      # one form everywhere: no blanks
+        ("1 000", "not a number"),
+        ("1,000", "not a number"),
+        ("1.230", "more than two decimals"),      # the form allows at most two decimals, even zeros
+        ("1e2", "exponent notation"),
+        ("+5", "not a number"),
+        (".5", "not a number"),
+        ("²⁰²³", "only ASCII digits"),            # superscripts, Arabic-Indic and full-width digits are not numbers
+        ("٥٠٠", "only ASCII digits"),
+        ("１００", "only ASCII digits"),
         (10**40, "too large"),
         (None, "not an amount"),
         ([1], "not an amount"),
@@ -170,7 +184,14 @@ def test_json_decimals_stay_exact():
     assert all(isinstance(v, Decimal) for v in data.values())
 
 
-def test_yaml_decimals_stay_exact():
-    data = load_text("a: 0.1\nb: 430.10\nc: 2.675\n")
-    assert data == {"a": D("0.1"), "b": D("430.10"), "c": D("2.675")}
-    assert all(isinstance(v, Decimal) for v in data.values())
+def test_yaml_scalars_stay_text():
+    # YAML's implicit types never reach the model: numbers, dates, booleans stay the text that was written
+    data = load_text("a: 0.1\nb: 430.10\nc: 2.675\nd: 2023-02-30\ne: .nan\nf: yes\ng: 1:30\nh: ~\n")
+    assert data == {"a": "0.1", "b": "430.10", "c": "2.675", "d": "2023-02-30", "e": ".nan", "f": "yes",
+                    "g": "1:30", "h": None}
+    assert parse_amount(data["b"]) == D("430.10")
+
+
+def test_negative_zero_prints_as_zero():
+    assert fmt(-D("0.00")) == "0.00" and fmt(D("-0.004")) == "0.00"
+    assert fmt(D("-0.01")) == "-0.01"

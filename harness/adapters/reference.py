@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from reference.case import CreditRequest, Settlement, UseRequest
-from reference.engine import PersonLedger, rules_for
+from reference.engine import LazyTraceOutput, PersonLedger, rules_for
 from reference.money import fmt
 from reference.policy import PolicyError
 
@@ -36,11 +36,11 @@ class ReferenceAdapter(Adapter):
     def _settle(self, op: str, psn_no: str, s: Settlement, commit: bool) -> dict:
         ledger = self._ledger(psn_no)
         try:
-            out = ledger.settle(s, commit=commit).to_output()
+            out = ledger.settle(s, commit=commit).to_output_lazy()  # the trace renders only if read
         except PolicyError as e:
             evidence.record(op, {"psn_no": psn_no, "id": s.id}, {"refused": str(e)})
             raise SettlementRefused(str(e)) from None
-        evidence.record(op, {"psn_no": psn_no, "id": s.id}, {k: v for k, v in out.items() if k != "trace"})
+        evidence.record(op, {"psn_no": psn_no, "id": s.id}, dict(out))  # the figures: the trace is not rendered
         return out
 
     def presettle(self, psn_no: str, settlement: Settlement) -> dict:
@@ -51,7 +51,7 @@ class ReferenceAdapter(Adapter):
 
     def reverse(self, psn_no: str, setl_id: str) -> dict:
         try:
-            return self._ledger(psn_no).reverse(setl_id).to_output()
+            return self._ledger(psn_no).reverse(setl_id).to_output_lazy()
         except PolicyError as e:
             raise SettlementRefused(str(e)) from None
 
@@ -67,7 +67,7 @@ class ReferenceAdapter(Adapter):
             c = self._ledger(psn_no).credit(request)
         except PolicyError as e:
             raise SettlementRefused(str(e)) from None
-        return {"month": c.month, "amount": fmt(c.amount), "trace": c.trace.render()}
+        return LazyTraceOutput({"month": c.month, "amount": fmt(c.amount)}, c.trace)
 
     def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
         ledger = self._ledger(psn_no)

@@ -1,0 +1,153 @@
+"""Reading untrusted input files (cases, regions, params) without surprises.
+
+YAML is read with a loader that keeps every scalar as text (only `null`/`~`/empty
+becomes None), so YAML's implicit types never reach the model: `2023-02-30`,
+`12:30` (sexagesimal), `.nan`, `yes` stay strings and the model parses them and
+refuses them with its own located message. Aliases (`*name`) are refused, which
+closes "billion laughs" expansion, and nesting deeper than `MAX_DEPTH` is refused
+before the parser's recursion can overflow. Explicit tags (`!!python/object`,
+`!!float`) have no constructor and are refused.
+
+JSON is read with the standard library's C decoder with `parse_float=Decimal`, so
+numbers stay exact; `NaN`/`Infinity`, integers too long to convert and nesting
+beyond the recursion limit become `InputError`s with a line and column.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+MAX_DEPTH = 32  # a case nests 4 levels deep; a region file 3
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+class InputError(ValueError):
+    """A file that cannot be read as data; the message says where (line, column or byte)."""
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class StrictLoader(yaml.BaseLoader):
+    """BaseLoader (all scalars text) plus null, no aliases, bounded depth."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            ev = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"alias *{ev.anchor} is not accepted (anchors and aliases are refused in input files)",
+                ev.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"),
+                                   ["~", "n", "N", ""])
+StrictLoader.add_constructor("tag:yaml.org,2002:null", lambda loader, node: None)
+
+
+def _mark(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    if mark is not None:
+        return f"line {mark.line + 1} column {mark.column + 1}: {problem}"
+    return problem
+
+
+def load_yaml(text: str) -> Any:
+    """YAML text to dicts, lists, strings and None; InputError names the line and column."""
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - BaseLoader subclass: no object construction
+    except yaml.YAMLError as e:
+        raise InputError(f"malformed YAML at {_mark(e)}") from None
+    except RecursionError:  # pragma: no cover - MAX_DEPTH comes first
+        raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number this tool accepts")
+
+
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+def _where(text: str, pos: int, line0: int = 0) -> str:
+    line = text.count("\n", 0, pos) + 1 + line0
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line} column {col}"
+
+
+def decode_json(text: str, pos: int = 0, line0: int = 0) -> tuple[Any, int]:
+    """One JSON value starting at `pos`: (value, end). Errors are InputError with line and column."""
+    try:
+        return DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON at {_where(text, e.pos, line0)}: {e.msg}") from None
+    except RecursionError:
+        raise InputError(f"malformed JSON at {_where(text, pos, line0)}: nested too deeply") from None
+    except ValueError as e:  # NaN/Infinity (parse_constant) or an integer beyond Python's conversion limit
+        msg = str(e).split(";")[0]
+        raise InputError(f"malformed JSON after {_where(text, pos, line0)}: {msg}") from None
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Refuse nesting deeper than `limit` (JSON decodes up to the recursion limit)."""
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            raise InputError(f"nested deeper than {limit} levels")
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values() if isinstance(x, (dict, list)))
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
+
+
+def has_surrogate_escape(text: str) -> bool:
+    """Cheap pre-check: a lone surrogate can only arrive as a \\uD8xx–\\uDFxx escape."""
+    return _SURROGATE_ESCAPE.search(text) is not None
+
+
+def check_text(value: Any) -> None:
+    """Refuse strings that are not Unicode text (a lone surrogate from a JSON escape)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise InputError(f"text {v[:40]!r} holds a lone surrogate (\\u{ord(v[e.start]):04x}), "
+                                 "which is not a character") from None
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+
+
+def decode_utf8(data: bytes, what: str) -> str:
+    """Bytes to text; invalid UTF-8 is an InputError naming the byte offset and line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InputError(f"{what}: invalid UTF-8 at byte {e.start} (line {line})") from None
+    return text[1:] if text.startswith("\ufeff") else text

@@ -469,7 +469,10 @@ def _fast_settlement(data: dict) -> Settlement | None:
         return None
     d = _DATES.get(day)
     if d is None:
-        return None
+        try:
+            d = parse_date(day)
+        except ValueError:
+            return None
     total = get("medfee_sumamt")
     own, over, pre = get("fulamt_ownpay_amt"), get("overlmt_selfpay"), get("preselfpay_amt")
     remote, acct = get("remote", False), get("acct_used_flag", True)

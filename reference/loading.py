@@ -58,6 +58,16 @@ class StrictLoader(yaml.BaseLoader):
 StrictLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"),
                                    ["~", "n", "N", ""])
 StrictLoader.add_constructor("tag:yaml.org,2002:null", lambda loader, node: None)
+StrictLoader.add_constructor("tag:yaml.org,2002:str", lambda loader, node: loader.construct_scalar(node))
+StrictLoader.add_constructor("tag:yaml.org,2002:seq", lambda loader, node: loader.construct_sequence(node))
+StrictLoader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
+
+
+def _refuse_tag(loader: StrictLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(None, None, f"explicit tag {node.tag} is not accepted", node.start_mark)
+
+
+StrictLoader.add_constructor(None, _refuse_tag)  # !!python/…, !!float, !!timestamp, custom tags
 
 
 def _mark(e: yaml.YAMLError) -> str:

@@ -128,23 +128,13 @@ def round_yuan(d: Decimal) -> Decimal:
     return d.quantize(YUAN, rounding=ROUND_HALF_UP).quantize(FEN)
 
 
-_FMT: dict[Decimal, str] = {}
-
-
 def fmt(d: Decimal) -> str:
-    """Two-decimal string, the output form of every amount; a negative zero prints as 0.00.
-
-    Memoised: equal Decimals quantize to the same text, and output formats the same few
-    thousand amounts over and over.
-    """
-    s = _FMT.get(d)
-    if s is None:
-        q = d.quantize(FEN)
-        s = str(q) if q else "0.00"
-        if len(_FMT) > 200_000:
-            _FMT.clear()
-        _FMT[d] = s
-    return s
+    """Two-decimal string, the output form of every amount; a negative zero prints as 0.00."""
+    s = str(d)
+    if s[-3:-2] == ".":  # already held to the fen (plain notation, two decimals): the common case
+        return "0.00" if s == "-0.00" else s
+    q = d.quantize(FEN)
+    return str(q) if q else "0.00"
 
 
 def fmt_ratio(d: Decimal) -> str:

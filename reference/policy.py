@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .loading import InputError, decode_utf8, load_yaml
 from .money import AmountError, parse_amount, parse_ratio, pct
 
 POLICY_DIR = Path(__file__).parent / "policies"
@@ -122,7 +123,11 @@ def _value(raw: Any, unit: str) -> Any:
             raise PolicyError(f"flag must be true or false, got {raw!r}")
         return text.lower() == "true"
     if unit == "date":
-        return _date(raw)
+        if raw is None or isinstance(raw, dt.date):  # the project's own policy files (YAML's date type)
+            return _date(raw)
+        from .case import parse_date  # region and case values: text, read strictly
+
+        return parse_date(raw)
     if unit == "rounding":
         return text
     if unit.startswith("ratio"):
@@ -221,9 +226,13 @@ class Policy:
         return f"Policy({self.id})"
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same types, 10× faster
+
+
 def _load_yaml(path: Path) -> Any:
+    """The project's own policy files (trusted, shipped): YAML's safe types, as the model was written for."""
     with path.open(encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml.load(f, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
 
 
 @lru_cache(maxsize=None)
@@ -377,34 +386,93 @@ class RegionConfig:
 REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"
 
 
-def load_region_file(ref: str) -> RegionConfig:
-    """Read a region file given by path or by name in fixtures/regions/."""
-    path = Path(ref)
-    if not path.exists():
-        candidate = REGION_DIR / f"{ref}.yaml"
-        if candidate.exists():
-            path = candidate
-        else:
-            known = ", ".join(sorted(p.stem for p in REGION_DIR.glob("*.yaml"))) if REGION_DIR.exists() else ""
-            raise PolicyError(f"region {ref!r}: no such file, nor a region of that name (known: {known})")
+REGION_KEYS = frozenset({"name", "label", "policy", "values", "example"})
+MAX_REGION_REF = 1024  # characters of a region name or path
+MAX_REGION_BYTES = 1 << 20  # a region file is a few dozen lines
+_REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def _region_path(ref: str) -> Path:
+    """A region name in fixtures/regions/, or a path to a file; anything else a PolicyError."""
+    if not isinstance(ref, str) or not ref:
+        raise PolicyError(f"region: expected a region name or a file path, got {ref!r}")
+    if len(ref) > MAX_REGION_REF:
+        raise PolicyError(f"region {ref[:40]!r}…: longer than {MAX_REGION_REF} characters, neither a region name "
+                          "nor a usable path")
+    if "\0" in ref:
+        raise PolicyError(f"region {ref[:40]!r}: a NUL character is not allowed in a name or path")
+    candidate = REGION_DIR / f"{ref}.yaml"
     try:
-        data = _load_yaml(path)
-    except yaml.YAMLError as e:
-        raise PolicyError(f"region file {path}: malformed YAML: {e}") from None
+        if _REGION_NAME.fullmatch(ref) and not ref.endswith((".yaml", ".yml")) and candidate.is_file():
+            return candidate
+        path = Path(ref)
+        if path.is_dir():
+            raise PolicyError(f"region {ref!r}: is a directory, not a region file")
+        if path.exists():
+            return path
+    except OSError as e:  # a name too long for the file system, a path through a file, …
+        raise PolicyError(f"region {ref[:80]!r}: cannot be opened: {e.strerror or e}") from None
+    known = ", ".join(sorted(p.stem for p in REGION_DIR.glob("*.yaml"))) if REGION_DIR.exists() else ""
+    raise PolicyError(f"region {ref!r}: no such file, nor a region of that name (known: {known})")
+
+
+def _read_region(path: Path) -> Any:
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_REGION_BYTES + 1)
+    except OSError as e:
+        raise PolicyError(f"region file {path}: cannot read: {e.strerror or e}") from None
+    if len(data) > MAX_REGION_BYTES:
+        raise PolicyError(f"region file {path}: larger than {MAX_REGION_BYTES >> 20} MB; a region file is a few "
+                          "dozen lines")
+    try:
+        text = decode_utf8(data, f"region file {path}")
+    except InputError as e:
+        raise PolicyError(str(e)) from None
+    try:
+        return load_yaml(text)
+    except InputError as e:
+        raise PolicyError(f"region file {path}: {e}") from None
+
+
+def load_region_file(ref: str) -> RegionConfig:
+    """Read a region file given by name in fixtures/regions/ or by path.
+
+    Read with the strict loader (every scalar text, no aliases, bounded depth and size) and checked
+    key by key, so a misspelt top-level key (`exmaple:`) is an error rather than ignored.
+    """
+    path = _region_path(ref)
+    data = _read_region(path)
     if not isinstance(data, dict):
         raise PolicyError(f"region file {path}: expected a mapping with policy, name and values")
+    unknown = sorted(str(k) for k in data if k not in REGION_KEYS)
+    if unknown:
+        raise PolicyError(f"region file {path}: unknown key(s) {', '.join(unknown)}; "
+                          f"allowed: {', '.join(sorted(REGION_KEYS))}")
     for req in ("policy", "name", "values"):
-        if req not in data:
+        if data.get(req) is None:
             raise PolicyError(f"region file {path}: missing `{req}`")
+    for key in ("policy", "name", "label"):
+        if key in data and not isinstance(data[key], str):
+            raise PolicyError(f"region file {path}: `{key}` must be text, not {type(data[key]).__name__}")
     if not isinstance(data["values"], dict):
         raise PolicyError(f"region file {path}: `values` must be a mapping of parameter to value")
+    for k, v in data["values"].items():
+        if not isinstance(k, str):
+            raise PolicyError(f"region file {path}: values: {k!r} is not a parameter name")
+        if not isinstance(v, str):
+            raise PolicyError(f"region file {path}: values: {k}: expected a value, not "
+                              f"{'nothing' if v is None else type(v).__name__}")
+    example = data.get("example", "false")
+    if example not in ("true", "false", "True", "False"):
+        raise PolicyError(f"region file {path}: `example` must be true or false, got {example!r}")
     return RegionConfig(
-        name=str(data["name"]),
-        label=str(data.get("label", data["name"])),
-        policy=str(data["policy"]),
+        name=data["name"],
+        label=data.get("label") or data["name"],
+        policy=data["policy"],
         values=dict(data["values"]),
         path=str(path),
-        example=bool(data.get("example", False)),
+        example=example.lower() == "true",
     )
 
 

@@ -227,12 +227,12 @@ def _read_all(ts: TextStream, limit: int, what: str) -> str:
 
 
 def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
-        stdout: IO[bytes], stderr: IO[str]) -> None:
-    """Settle every case of `case` and write the output; SettleError for bad input."""
+        stdout: IO[bytes], stderr: IO[str], stdin: IO[bytes] | None = None) -> None:
+    """Settle every case of `case` (`-`: `stdin`, default sys.stdin) and write the output; SettleError for bad input."""
     from reference.engine import compute_case
 
     limit = max_case_mb << 20
-    raw, source = _open(case)
+    raw, source = (stdin, "<stdin>") if case == "-" and stdin is not None else _open(case)
     out = Output(stdout)
     progress = Progress(stderr)
     written = 0
@@ -286,7 +286,7 @@ def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
             raise SettleError(f"{e} (output stopped after {written} case(s): it is incomplete)") from None
         raise SettleError(str(e)) from None
     finally:
-        if raw is not sys.stdin.buffer:
+        if case != "-":
             raw.close()
     progress.done()
     out.close()

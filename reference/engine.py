@@ -17,7 +17,7 @@ from .case import Case, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
-from .trace import Trace
+from .trace import NoTrace, Trace
 
 __all__ = ["LazyTraceOutput", "PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
 
@@ -140,8 +140,9 @@ def rules_for(policy: str, region: str | None = None, params: dict | None = None
 class PersonLedger:
     """One insured person's settlements and year-to-date state under one set of rules."""
 
-    def __init__(self, rules: Rules, person: Person):
+    def __init__(self, rules: Rules, person: Person, *, keep_trace: bool = True):
         self.rules = rules
+        self.trace_type = Trace if keep_trace else NoTrace  # NoTrace: output that will never show the steps
         self.person = person
         self.years: dict[int, YearState] = {}
         self.settled: dict[str, tuple[SettlementResult, Contribution]] = {}
@@ -173,7 +174,7 @@ class PersonLedger:
         self._check_order(s.date, s.id)
         # Work on a clone: a refused settlement or a pre-settlement leaves the year untouched.
         ys = self.year(s.date.year).clone()
-        trace = Trace()
+        trace = self.trace_type()
         out: Outcome
         try:
             out, c = compute(self.rules, self.person, s, ys, trace)
@@ -239,7 +240,7 @@ class PersonLedger:
 def compute_case(case: Case, with_trace: bool = True) -> dict:
     """Run one case end to end: settlements and reversals in order, then credits and uses."""
     rules = rules_for(case.policy, case.region, case.params)
-    ledger = PersonLedger(rules, case.person)
+    ledger = PersonLedger(rules, case.person, keep_trace=with_trace)
     settlements = []
     for it in case.items:
         if isinstance(it, Reversal):

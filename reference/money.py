@@ -71,8 +71,13 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     Range is checked on the text, before any arithmetic: at most MAX_YUAN_DIGITS digits of yuan.
     "-0" is zero and prints as 0.00.
     """
-    if isinstance(value, str):
+    if type(value) is str:
+        d = _READ.get(value)
+        if d is not None:  # only non-negative readings are kept, so no sign check is needed
+            return d
         text = value
+    elif isinstance(value, str):
+        text = str(value)
     elif isinstance(value, bool) or isinstance(value, float):
         raise AmountError(f"must be a string or integer amount, not {type(value).__name__} {value!r}")
     elif isinstance(value, int):
@@ -99,9 +104,19 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     d = Decimal(text)
     if not d:
         return ZERO
-    if m.group(1) and not allow_negative:
-        raise AmountError(f"negative amount: {_short(value)}")
-    return d.quantize(FEN)
+    if m.group(1):
+        if not allow_negative:
+            raise AmountError(f"negative amount: {_short(value)}")
+        return d.quantize(FEN)
+    d = d.quantize(FEN)
+    if type(value) is str:
+        if len(_READ) > 100_000:
+            _READ.clear()
+        _READ[value] = d
+    return d
+
+
+_READ: dict[str, Decimal] = {}  # text → amount, for the amounts a batch repeats (Decimals are immutable)
 
 
 def parse_ratio(value: object) -> Decimal:

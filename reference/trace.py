@@ -56,3 +56,15 @@ class Trace:
 
     def text(self) -> str:
         return "\n".join(f"{s['step']}：{s['detail']}（{s['clause']}）" for s in self.render())
+
+
+class NoTrace(Trace):
+    """A trace that keeps nothing: for output that will never show one (`conform settle` without --trace)."""
+
+    __slots__ = ()
+
+    def add(self, label: str, template: str, args: tuple, clause: str, value: object = None) -> None:
+        return None
+
+    def extend(self, other: "Trace") -> None:
+        return None

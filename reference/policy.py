@@ -389,7 +389,7 @@ REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"
 REGION_KEYS = frozenset({"name", "label", "policy", "values", "example"})
 MAX_REGION_REF = 1024  # characters of a region name or path
 MAX_REGION_BYTES = 1 << 20  # a region file is a few dozen lines
-_REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}){0,3}")  # no ".."
 
 
 def _region_path(ref: str) -> Path:

@@ -137,3 +137,34 @@ def test_progress_line_when_not_a_terminal(monkeypatch):
     p.tick(40, 400)                   # 12.5 s: a line
     assert err.getvalue().splitlines() == ["conform: settled 20 cases, 200 settlements (33/s)",
                                            "conform: settled 40 cases, 400 settlements (32/s)"]
+
+
+# --------------------------------------------------------------------------- the reference adapter: the same trace, on demand
+
+
+def test_reference_adapter_renders_the_trace_only_when_read():
+    """攀枝花 第七条: (430 − 200) × 50% = 115.00; the trace is the engine's, rendered at first read."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from harness import evidence
+    from harness.adapters.base import Subject
+    from harness.adapters.reference import ReferenceAdapter
+    from reference.case import Person, Settlement
+    from reference.engine import PersonLedger, rules_for
+
+    person = Person("P1", "1101")
+    s = Settlement("S1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("430.00"))
+    adapter = ReferenceAdapter()
+    adapter.prepare_person(Subject("panzhihua", person))
+    evidence.begin()
+    out = adapter.settle("P1", s)
+    recorded = evidence.take()
+    assert out["hifp_pay"] == "115.00"
+    assert "trace" not in recorded[0]["response"]          # evidence keeps the figures
+    assert "trace" not in dict.keys(out)                    # not rendered yet
+    want = PersonLedger(rules_for("panzhihua"), person).settle(s).to_output(with_trace=True)
+    assert out.get("trace") == want["trace"] and out["trace"] == want["trace"]
+    assert {k: v for k, v in out.items()} == want           # once read, the output is the full one
+    rev = adapter.reverse("P1", "S1")
+    assert rev["hifp_pay"] == "-115.00" and rev["trace"][0]["clause"] == "A-REVERSAL"

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import reprlib
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import Any
 
@@ -464,8 +465,9 @@ def _fast_settlement(data: dict) -> Settlement | None:
     get = data.get
     sid, med_type, facility, day = get("id"), get("med_type"), get("facility"), get("date")
     if (type(sid) is not str or not 0 < len(sid) <= MAX_TEXT or type(day) is not str
-            or type(med_type) is not str or type(facility) is not str or med_type not in _FAST_MED or FACILITY_OF.get(med_type, facility) != facility
-            or facility not in FACILITIES or (facility == "pharmacy" and med_type != "41")):
+            or type(med_type) is not str or type(facility) is not str or med_type not in _FAST_MED
+            or FACILITY_OF.get(med_type, facility) != facility or facility not in FACILITIES
+            or (facility == "pharmacy" and med_type != "41")):
         return None
     d = _DATES.get(day)
     if d is None:
@@ -490,7 +492,19 @@ def _fast_settlement(data: dict) -> Settlement | None:
         return None
     if own + over + pre > total:
         return None
-    return Settlement(sid, d, med_type, facility, total, own, over, pre, None, remote, None, acct)
+    o = _new(Settlement)  # Settlement(...) without the frozen __init__'s per-field object.__setattr__
+    _S_ID(o, sid); _S_DATE(o, d); _S_MED(o, med_type); _S_FAC(o, facility); _S_TOTAL(o, total)  # noqa: E702
+    _S_OWN(o, own); _S_OVER(o, over); _S_PRE(o, pre); _S_DISE(o, None); _S_REMOTE(o, remote)  # noqa: E702
+    _S_EXCL(o, None); _S_ACCT(o, acct)  # noqa: E702
+    return o
+
+
+_new = object.__new__
+(_S_ID, _S_DATE, _S_MED, _S_FAC, _S_TOTAL, _S_OWN, _S_OVER, _S_PRE, _S_DISE, _S_REMOTE, _S_EXCL, _S_ACCT) = (
+    Settlement.__dict__[f.name].__set__ for f in dataclass_fields(Settlement))
+assert [f.name for f in dataclass_fields(Settlement)] == [
+    "id", "date", "med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+    "dise_codg", "remote", "exclusion", "acct_used_flag"], "keep _fast_settlement's setters in field order"
 
 
 _FLAG_TYPES = (bool, str, int)

@@ -145,9 +145,11 @@ def round_yuan(d: Decimal) -> Decimal:
 
 def fmt(d: Decimal) -> str:
     """Two-decimal string, the output form of every amount; a negative zero prints as 0.00."""
+    if not d:
+        return "0.00"
     s = str(d)
     if s[-3:-2] == ".":  # already held to the fen (plain notation, two decimals): the common case
-        return "0.00" if s == "-0.00" else s
+        return s
     q = d.quantize(FEN)
     return str(q) if q else "0.00"
 

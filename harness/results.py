@@ -51,6 +51,7 @@ class CheckResult:
     evidence: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
     counterexample: str = ""      # ready-to-paste Gherkin for property failures
+    failed_articles: list[str] = field(default_factory=list)  # a failed property: the articles it found broken
     duration: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 

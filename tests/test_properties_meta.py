@@ -58,6 +58,12 @@ CAUGHT_BY: dict[str, tuple[str, tuple[str, ...]]] = {
     "reversal_keeps_ytd": ("nanchang", ("stateful_ledger",)),
     # 先行自付 left inside 政策范围内费用: medfee ≠ the parts plus inscp_scp_amt
     "policy_scope_ignores_preselfpay": ("panzhihua", ("money_identities",)),
+    # issue 10 (tests/test_power_properties.py tries several seeds): each settlement checked exactly
+    "round_running_total": ("nanchang", ("settlement_exact",)),
+    "deductible_left_whole_yuan": ("nanchang", ("settlement_exact",)),
+    "cap_left_whole_yuan": ("nanchang", ("settlement_exact",)),
+    "role_at_year_start": ("nanchang", ("settlement_exact",)),
+    "reversal_in_current_year": ("nanchang", ("cross_year_reversal",)),
 }
 
 

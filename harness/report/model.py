@@ -145,7 +145,11 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         doc_checks = [c for c in checks if c["policy"] == pid]
         by_tag: dict[str, list[dict]] = {}
         for c in doc_checks:
-            for tag in c["articles"] or [f"{pid}-?"]:
+            tags = c["articles"] or [f"{pid}-?"]
+            if c["status"] == "failed" and c.get("failed_articles"):
+                # A failed property blames only the articles whose rule it found broken (issue 10).
+                tags = [t for t in tags if t in c["failed_articles"]] or tags
+            for tag in tags:
                 by_tag.setdefault(tag, []).append(c)
         rows = []
         articles = list(policy.articles.values())

@@ -29,3 +29,14 @@ def test_failed_property_blames_only_the_articles_it_found_broken():
 def test_without_attribution_every_tagged_article_is_blamed_as_before():
     matrix = rows(_run([]))
     assert matrix["nanchang-4.2.1"] == "failed" and matrix["nanchang-4.3.2"] == "failed"
+
+
+def test_field_attribution_keeps_account_articles_out_of_a_pooling_failure():
+    from harness.properties.clauses import blamed
+
+    tagged = ("4.2.1", "4.2.2", "4.3.1", "4.3.2")
+    assert blamed(["ordinary_dedc"], "nanchang", tagged) == ("4.2.1",)
+    assert blamed(["acct_balance"], "nanchang", tagged) == ("4.3.2",)
+    assert blamed(["amount"], "nanchang", tagged) == ("4.3.1",)
+    assert set(blamed(["ordinary_pay", "balc"], "nanchang", tagged)) == {"4.2.1", "4.3.2"}
+    assert blamed(["something_new"], "nanchang", tagged) == tagged  # unknown: blame all it is tagged with

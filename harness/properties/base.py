@@ -246,11 +246,13 @@ class Context:
         """Fail the example. `clauses` names the rule this check found broken (a clause map as in
         clauses.py, or this policy's article ids): only those articles are blamed in the report;
         without it, every article the property is tagged with."""
+        tagged = self.prop.clauses.get(self.policy, ())
         if clauses is None:
-            articles = self.prop.clauses.get(self.policy, ())
+            from .clauses import blamed
+
+            articles = blamed([m.field for m in mismatches], self.policy, tagged)
         elif isinstance(clauses, dict):
-            articles = tuple(a for a in clauses.get(self.policy, ()) if a in self.prop.clauses.get(self.policy, ())) \
-                or self.prop.clauses.get(self.policy, ())
+            articles = tuple(a for a in clauses.get(self.policy, ()) if a in tagged) or tagged
         else:
             articles = tuple(clauses)
         e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles)

@@ -18,7 +18,7 @@ from reference.policy import load_policy
 from ..generators import FIRST_YEAR, LAST_YEAR, PersonYear, fen_edge_person_year, fen_edge_years, person_years, settings_for
 from . import figures as fig
 from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch
-from .clauses import ACCOUNT_USE, ALL_BENEFITS, EXCLUSIONS, ORDINARY, merge
+from .clauses import ACCOUNT_USE, ALL_BENEFITS, CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY, merge
 
 ZERO = Decimal("0")
 HALF_FEN = Decimal("0.005")
@@ -120,9 +120,12 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
         bound = ratio * (inscp - dedc) + slack
         hifp = D(out["hifp_pay"])
         if hifp > bound:
+            blame = {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES,
+                     "chronic": merge(CHRONIC, ORDINARY) if r.overflow else CHRONIC}[r.kind]
             ctx.fail("本次统筹支付超过按比例计算的上限",
                      [mismatch("hifp_pay", f"≤ ({inscp} − {dedc}) × {ratio.normalize():f} = "
-                               f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}", hifp, s.id)], story)
+                               f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}", hifp, s.id)], story,
+                     clauses=blame)
 
 
 def _fen_edge_examples(policy: str) -> list[PersonYear]:
@@ -318,11 +321,12 @@ def deductible(ctx: Context, py: PersonYear) -> None:
                 continue
             if used > highest:
                 ctx.fail(f"{year}年累计起付线超过起付标准",
-                         [mismatch("act_pay_dedc", f"年度累计 ≤ {highest}", used, s.id)], story)
+                         [mismatch("ordinary_dedc", f"≤ 起付标准 {highest}", used, f"{year}年截至{s.id}",
+                                   "各次本次起付线之和（年度累计起付线）")], story)
             if r.kind == "ordinary" and D(out["hifp_pay"]) > 0 and used < limit:
                 ctx.fail("起付线尚未用完，统筹基金已经支付",
-                         [mismatch("hifp_pay", f"0.00（本年起付线{limit}，累计仅{used}）", out["hifp_pay"], s.id)],
-                         story)
+                         [mismatch("hifp_pay", f"0.00（本年起付线{limit}，各次本次起付线累计仅{used}）",
+                                   out["hifp_pay"], s.id)], story, clauses=ORDINARY)
         ytd = obs.ytd.get(year)
         if ytd is not None and highest and D(ytd["ordinary_dedc"]) > highest:
             ctx.fail(f"{year}年度累计起付线超过起付标准",

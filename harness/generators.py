@@ -265,10 +265,27 @@ def decode_person(setting: Setting, year: int, psn_type: str, traits: int, balan
         for _ in range((0, 0, 0, 0, 0, 0, 1, 2)[d.take(8)]):
             begin = _day_in(d, year)
             stays.append(Period(begin, begin + dt.timedelta(days=d.take(21))))
+    if not holds_account(setting, has_account, flexible, tier):
+        balance_fen = None  # no account, so no balance to pay from (docs/connect-your-system.md)
     return Person(psn_no=psn_no, psn_type=psn_type, birth_date=birth, flex_tier=tier, has_account=has_account,
                   retire_date=retire_date, benefit_period=benefit_period, remote_filing=remote_filing,
                   acct_balance=fen(balance_fen) if balance_fen is not None else None, diseases=tuple(diseases),
                   hospital_stays=tuple(stays))
+
+
+def holds_account(setting: Setting, has_account: bool | None, flexible: bool, tier: int | None) -> bool:
+    """Whether the person has a personal account: not when stated so, nor a 攀枝花 tier-2 flexible
+    worker (第四条 credits no account to them, A-PZH-FLEX-TIER2)."""
+    if has_account is not None:
+        return has_account
+    return not (setting.policy == "panzhihua" and flexible and tier == 2)
+
+
+def with_account(setting: Setting, person: Person) -> Person:
+    """The same person as an account holder (for checks of account credits and uses)."""
+    if holds_account(setting, person.has_account, person.is_flexible, person.flex_tier):
+        return person
+    return replace(person, has_account=None, flex_tier=1 if person.flex_tier == 2 else person.flex_tier)
 
 
 @st.composite
@@ -722,7 +739,7 @@ def policies_with(cover: str) -> tuple[str, ...]:
 
 
 __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_uses", "amounts", "case_dict",
-           "fen_edge_person_year", "fen_edge_years", "off_grid_amount",
+           "fen_edge_person_year", "fen_edge_years", "holds_account", "off_grid_amount", "with_account",
            "credit_input", "credit_requests", "decode_person", "decode_settlement", "decode_settlements",
            "example_regions", "med_type_options", "months", "person_years", "persons", "policies_with",
            "remote_allowed", "settings_for", "settings_strategy", "settleable_diseases", "settlements", "two_years",

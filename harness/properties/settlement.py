@@ -221,7 +221,7 @@ def ineligible_years(draw: Any, policy: str) -> PersonYear:
         items[i] = replace(s, exclusion=draw(st.sampled_from(kinds)))
         return replace(py, settlements=tuple(items))
     if how == "no_account":
-        return py.with_person(has_account=False)
+        return py.with_person(has_account=False, acct_balance=None)  # no account, no balance
     if how == "benefit_period":
         return py.with_person(benefit_period=Period(s.date + dt.timedelta(days=1), s.date + dt.timedelta(days=400)))
     stays = py.person.hospital_stays + (Period(s.date - dt.timedelta(days=draw(st.integers(0, 5))), s.date),)

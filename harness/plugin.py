@@ -129,6 +129,11 @@ class Collector:
                 self.run.unreachable = True
                 self.run.notes.append(exc.message)
                 item.session.shouldstop = exc.message
+        elif ch.kind == "scenario" and _feature_mistake(exc):
+            # The feature file is wrong (unknown step or word, impossible date, a settlement it never
+            # made): an error of the feature, not non-conformance of the system (issue 10).
+            report.conform_status = "feature_error"
+            ch.message = f"场景文件错误（不是被测系统的问题）feature error: {exc}"
         elif isinstance(exc, NotApplicable):
             report.conform_status = "not_applicable"
             # A skip to pytest too, so an adapter lacking an operation never fails the gate.
@@ -175,6 +180,15 @@ def _scenario_of(item: pytest.Item) -> Any:
         return scenario_wrapper_template_registry.get(fn)
     except TypeError:
         return None
+
+
+def _feature_mistake(exc: BaseException) -> bool:
+    from pytest_bdd.exceptions import StepDefinitionNotFoundError
+
+    from .steps.vocabulary import VocabularyError
+    from .steps.world import ScenarioError
+
+    return isinstance(exc, (ScenarioError, VocabularyError, StepDefinitionNotFoundError))
 
 
 def _short(report: pytest.TestReport) -> str:

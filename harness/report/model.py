@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "error": ("错误", "error"),
     "not_applicable": ("不适用", "not applicable"),
     "skipped": ("跳过", "skipped"),
+    "feature_error": ("场景文件错误", "feature error"),
     "untestable": ("不可测试", "untestable"),
     "not_run": ("未运行", "not run"),
     "pending": ("待定", "pending"),
@@ -101,6 +102,8 @@ def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
         return "failed"
     if counts["error"] or props["error"]:
         return "error"
+    if counts["feature_error"]:
+        return "feature_error"
     if counts["passed"] or props["passed"]:
         return "passed"
     if counts["not_applicable"] or props["not_applicable"]:

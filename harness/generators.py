@@ -612,7 +612,7 @@ def off_grid_amount(ratio: Decimal, visits: int = 6) -> Decimal:
 
 def fen_edge_person_year(setting: Setting, year: int, psn_type: str, facility: str, *, short_fen: int = 1,
                          run: int = 4, to_cap_fen: int | None = 50, retire_at: int | None = None,
-                         pad_fen: int = 0) -> PersonYear | None:
+                         pad_fen: int = 0, straddle: bool = False) -> PersonYear | None:
     """One shaped year (see above); None where the facility is not covered. Visits, a day apart:
     V1 deductible − short_fen fen; V2 short_fen fen + X; V3… X (off_grid_amount) `run` times in all;
     then, with to_cap_fen, one visit leaving to_cap_fen fen of the cap and one of 100 yuan."""
@@ -625,8 +625,13 @@ def fen_edge_person_year(setting: Setting, year: int, psn_type: str, facility: s
     med_type = "41" if facility == "pharmacy" else "11"
     day = dt.date(year, 1, 2)
     amounts_ = [max(FEN, deductible - fen(short_fen))]
+    if straddle:  # then one visit crossing what is left of the deductible and the whole cap at once
+        amounts_ = [max(FEN, deductible - Decimal(100) - fen(short_fen)),
+                    (cap / ratio + Decimal(200) + fen(pad_fen)).quantize(FEN, rounding=ROUND_HALF_UP)]
+        run, to_cap_fen = 0, None
     x = off_grid_amount(ratio) + fen(pad_fen)
-    amounts_ += [x + fen(short_fen)] + [x] * max(0, run - 1)
+    if run:
+        amounts_ += [x + fen(short_fen)] + [x] * max(0, run - 1)
     if to_cap_fen is not None:
         paid = sum(((a - (fen(short_fen) if i == 1 else 0)) * ratio).quantize(FEN, rounding=ROUND_HALF_UP)
                    for i, a in enumerate(amounts_) if i)
@@ -651,7 +656,8 @@ def fen_edge_years(draw: Any, policy: str | None = None) -> PersonYear:
     py = fen_edge_person_year(setting, year, psn_type, facility, short_fen=draw(st.integers(0, 150)),
                               run=draw(st.integers(2, 7)),
                               to_cap_fen=draw(st.one_of(st.none(), st.integers(1, 150))),
-                              retire_at=draw(st.one_of(st.none(), st.integers(1, 8))), pad_fen=draw(st.integers(0, 99)))
+                              retire_at=draw(st.one_of(st.none(), st.integers(1, 8))), pad_fen=draw(st.integers(0, 99)),
+                              straddle=draw(st.integers(0, 3)) == 3)
     if py is None:  # a pharmacy the region leaves out: the plainest hospital instead
         py = fen_edge_person_year(setting, year, psn_type, "tertiary")
     assert py is not None

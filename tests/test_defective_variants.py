@@ -66,6 +66,9 @@ CAUGHT_BY: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "reversal_in_current_year": [(NC, "新年度开始后撤销上年的结算，冲回的是上年的累计（A-REVERSAL）", {})],
     # retired 2023-07-01, still settled as in service: V2 pays 0 (1800 cap used) instead of 200
     "role_at_year_start": [(NC, "年度中退休，此后按退休比例和2000元限额，已累计的支付继续累计（A-MIDYEAR-RETIREMENT）", {})],
+    # V2 crosses the last 100 of the deductible and the cap: min(4000 × 50%, 1800) − 100 × 50% = 1750, not 1800
+    "cap_before_deductible": [(NC, "一次就诊同时跨过剩余起付线和年度限额", {"人员类别": "在职职工"}),
+                              (NC, "一次就诊同时跨过剩余起付线和年度限额", {"人员类别": "退休人员"})],
 }
 
 

@@ -26,6 +26,8 @@ CAUGHT_BY = {
     "cap_left_whole_yuan": "settlement_exact",
     # retired before V3: still paid at the in-service 50% instead of 55%
     "role_at_year_start": "settlement_exact",
+    # V2 crosses the deductible's last 100 and the cap: paid 1750 (cap taken before the deductible), not 1800
+    "cap_before_deductible": "settlement_exact",
     # reversing December's V1 in January leaves the old year's 600/200 and empties the new one
     "reversal_in_current_year": "cross_year_reversal",
 }

@@ -64,6 +64,7 @@ CAUGHT_BY: dict[str, tuple[str, tuple[str, ...]]] = {
     "cap_left_whole_yuan": ("nanchang", ("settlement_exact",)),
     "role_at_year_start": ("nanchang", ("settlement_exact",)),
     "reversal_in_current_year": ("nanchang", ("cross_year_reversal",)),
+    "cap_before_deductible": ("nanchang", ("settlement_exact",)),
 }
 
 

@@ -131,11 +131,12 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
 def _fen_edge_examples(policy: str) -> list[PersonYear]:
     """Explicit years tried first whatever the seed: per example setting, an in-service person at a
     tertiary hospital with the deductible left 0.01 short, a run of off-grid payments and the cap left
-    0.50 short; and one who retires between the second and third visit (A-MIDYEAR-RETIREMENT)."""
+    0.50 short; one who retires between the second and third visit (A-MIDYEAR-RETIREMENT); and one
+    whose second visit crosses the last 100 yuan of the deductible and the whole cap at once."""
     out = []
     for setting in settings_for(policy)[:1]:
-        for retire_at in (None, 2):
-            py = fen_edge_person_year(setting, FIRST_YEAR, "1101", "tertiary", retire_at=retire_at)
+        for retire_at, straddle in ((None, False), (2, False), (None, True)):
+            py = fen_edge_person_year(setting, FIRST_YEAR, "1101", "tertiary", retire_at=retire_at, straddle=straddle)
             if py is not None:
                 out.append(py)
     return out

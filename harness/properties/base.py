@@ -238,7 +238,8 @@ class Context:
         if require_settled and obs.refused:
             sid, why = next(iter(obs.refused.items()))
             self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",
-                      [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story)
+                      [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story,
+                      clauses=_refused_clauses(story, sid))
         return obs
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
@@ -252,7 +253,9 @@ class Context:
 
             articles = blamed([m.field for m in mismatches], self.policy, tagged)
         elif isinstance(clauses, dict):
-            articles = tuple(a for a in clauses.get(self.policy, ()) if a in tagged) or tagged
+            # the rule found broken, even when the property is tagged with other articles (a refused
+            # chronic visit drawn by a property about ordinary pooling is the chronic articles' failure)
+            articles = tuple(clauses.get(self.policy, ())) or tagged
         else:
             articles = tuple(clauses)
         e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles)
@@ -262,6 +265,29 @@ class Context:
             if self.budget is not None:
                 self.budget.failed(e)  # with its traceback, to re-raise it unchanged later
             raise
+
+
+def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
+    """The articles of the benefit a settlement is paid under: a refused or wrong chronic visit is
+    blamed on the chronic articles, not on ordinary pooling (None: unknown, blame every tagged one)."""
+    from . import figures as fig
+    from .clauses import CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY
+
+    s = next((x for x in story.settlements if x.id == sid), None)
+    if s is None:
+        return None
+    try:
+        r = fig.route(story.setting.rules, story.person, s)
+    except Exception:  # noqa: BLE001 - a visit the figures cannot route: blame every tagged article
+        return None
+    if r.kind == "none":
+        return CHRONIC if s.med_type == "14" else EXCLUSIONS
+    if r.kind == "chronic":  # the overflow rule (攀枝花 第十一条, 吉林 六（三）) is among the chronic articles
+        return CHRONIC
+    return {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES}[r.kind]
+
+
+_refused_clauses = route_clauses
 
 
 # --------------------------------------------------------------------------- properties

@@ -143,7 +143,8 @@ def _fen_edge_examples(policy: str) -> list[PersonYear]:
 
 
 def _fen_edge_or_random(policy: str) -> st.SearchStrategy[PersonYear]:
-    return st.one_of(fen_edge_years(policy), person_years(policy))
+    # ordinary pooling only (the articles this property checks): no chronic or inpatient-route visits
+    return st.one_of(fen_edge_years(policy), person_years(policy, med_types=_ordinary_only(policy)))
 
 
 @conform_property("settlement_exact", "每笔普通门诊统筹支付恰为（政策范围内费用 − 本次起付线）× 支付比例四舍五入到分，"

@@ -151,7 +151,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             tags = c["articles"] or [f"{pid}-?"]
             if c["status"] == "failed" and c.get("failed_articles"):
                 # A failed property blames only the articles whose rule it found broken (issue 10).
-                tags = [t for t in tags if t in c["failed_articles"]] or tags
+                tags = c["failed_articles"]
             for tag in tags:
                 by_tag.setdefault(tag, []).append(c)
         rows = []

@@ -6,6 +6,7 @@ adapter, and collects every scenario/property outcome into a `RunResult`
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -75,6 +76,9 @@ class Collector:
             ch = CheckResult(nodeid=item.nodeid, kind=kind, name=name, policy=policy, articles=articles,
                              tags=sorted(set(marks) - {"usefixtures", "parametrize"}), feature=feature,
                              feature_file=feature_file, line=line)
+            named = sorted(set(re.findall(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*", name)))
+            if named:  # the readings of the text this scenario depends on, shown next to it (issue 10)
+                ch.extra["assumptions"] = named
             self._current[item.nodeid] = ch
         return ch
 

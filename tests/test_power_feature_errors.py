@@ -60,3 +60,13 @@ def test_feature_mistakes_are_feature_errors_and_exit_2(tmp_path: Path):
     assert gate(run, code)[0] == EXIT_USAGE
     xml = render_junit(build(run)).decode("utf-8")
     assert xml.count('type="feature-error"') == 4
+
+
+def test_scenario_results_carry_the_assumptions_their_names_give():
+    from harness.run import execute as run_suite
+
+    run, _ = run_suite(articles=("nanchang-4.2.1",), tag="not conform_property")
+    by_name = {c.name: c for c in run.checks}
+    c = by_name["连续多次就诊的统筹支付各自四舍五入到分，不按年度累计取整（A-ROUND-FEN）"]
+    assert c.extra["assumptions"] == ["A-ROUND-FEN"]
+    assert by_name["新年度开始后撤销上年的结算，冲回的是上年的累计（A-REVERSAL）"].extra["assumptions"] == ["A-REVERSAL"]

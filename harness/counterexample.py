@@ -240,7 +240,8 @@ def render_feature(stories: list[Story], *, policy: str, articles: list[str] | t
 def render_violation(e: "PropertyViolation", prop: "Property", policy: str) -> str:
     """The counterexample of a failed property for one policy."""
     try:
-        return render_feature(e.stories, policy=policy, articles=prop.clauses.get(policy, ()), title=prop.title,
+        articles = getattr(e, "articles", ()) or prop.clauses.get(policy, ())  # only the articles found broken
+        return render_feature(e.stories, policy=policy, articles=articles, title=prop.title,
                               headline=e.headline, mismatches=e.mismatches)
     except Exception as exc:  # noqa: BLE001 - the failure itself must still be reported
-        return f"# 反例无法写成 Gherkin（{type(exc).__name__}: {exc}）；原始例子：{[s.ops for s in e.stories]!r}"
+        return f"# 反例无法写成 Gherkin（{exc}）；原始例子：{[s.ops for s in e.stories]!r}"

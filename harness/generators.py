@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -265,10 +265,27 @@ def decode_person(setting: Setting, year: int, psn_type: str, traits: int, balan
         for _ in range((0, 0, 0, 0, 0, 0, 1, 2)[d.take(8)]):
             begin = _day_in(d, year)
             stays.append(Period(begin, begin + dt.timedelta(days=d.take(21))))
+    if not holds_account(setting, has_account, flexible, tier):
+        balance_fen = None  # no account, so no balance to pay from (docs/connect-your-system.md)
     return Person(psn_no=psn_no, psn_type=psn_type, birth_date=birth, flex_tier=tier, has_account=has_account,
                   retire_date=retire_date, benefit_period=benefit_period, remote_filing=remote_filing,
                   acct_balance=fen(balance_fen) if balance_fen is not None else None, diseases=tuple(diseases),
                   hospital_stays=tuple(stays))
+
+
+def holds_account(setting: Setting, has_account: bool | None, flexible: bool, tier: int | None) -> bool:
+    """Whether the person has a personal account: not when stated so, nor a 攀枝花 tier-2 flexible
+    worker (第四条 credits no account to them, A-PZH-FLEX-TIER2)."""
+    if has_account is not None:
+        return has_account
+    return not (setting.policy == "panzhihua" and flexible and tier == 2)
+
+
+def with_account(setting: Setting, person: Person) -> Person:
+    """The same person as an account holder (for checks of account credits and uses)."""
+    if holds_account(setting, person.has_account, person.is_flexible, person.flex_tier):
+        return person
+    return replace(person, has_account=None, flex_tier=1 if person.flex_tier == 2 else person.flex_tier)
 
 
 @st.composite
@@ -561,6 +578,92 @@ def person_years(draw: Any, policy: str | None = None, *, min_settlements: int =
     return PersonYear(setting, person, items)
 
 
+# --------------------------------------------------------------------------- years shaped around the fen
+#
+# A defect that only shows where a figure falls between two fen (a running total rounded instead of
+# each settlement, a deductible or cap remainder kept in whole yuan) agrees with the rules on most
+# random years. These years make those places common rather than lucky: the deductible is left a
+# few fen short, runs of paid visits have exact payments off the fen grid, one visit may bring the
+# cap within a yuan, and an in-service person may retire between two visits (A-MIDYEAR-RETIREMENT).
+
+
+def _ordinary_figures(rules: Rules, role: str, facility: str) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(deductible, cap, ratio) of ordinary pooling for a person type at a facility, None if not covered."""
+    from .properties import figures as fig
+
+    ratio = fig.ordinary_ratio(rules, role, facility)
+    if ratio is None or ratio == 0:
+        return None
+    return fig.deductible(rules, role), fig.cap(rules, role), ratio
+
+
+def off_grid_amount(ratio: Decimal, visits: int = 6) -> Decimal:
+    """A visit amount X (100 yuan and some fen) whose payments X × ratio, rounded each time, add up to
+    something else than the rounded running total within `visits` visits (the first such fen)."""
+    for b in range(1, 100):
+        x = Decimal(100) + fen(b)
+        exact = x * ratio
+        each = exact.quantize(FEN, rounding=ROUND_HALF_UP)
+        for k in range(2, visits + 1):
+            if (exact * k).quantize(FEN, rounding=ROUND_HALF_UP) != each * k:
+                return x
+    return Decimal("100.01")
+
+
+def fen_edge_person_year(setting: Setting, year: int, psn_type: str, facility: str, *, short_fen: int = 1,
+                         run: int = 4, to_cap_fen: int | None = 50, retire_at: int | None = None,
+                         pad_fen: int = 0, straddle: bool = False) -> PersonYear | None:
+    """One shaped year (see above); None where the facility is not covered. Visits, a day apart:
+    V1 deductible − short_fen fen; V2 short_fen fen + X; V3… X (off_grid_amount) `run` times in all;
+    then, with to_cap_fen, one visit leaving to_cap_fen fen of the cap and one of 100 yuan."""
+    rules = setting.rules
+    person = decode_person(setting, year, psn_type, 0, None)
+    figs = _ordinary_figures(rules, person.role_on(dt.date(year, 1, 1)), facility)
+    if figs is None:
+        return None
+    deductible, cap, ratio = figs
+    med_type = "41" if facility == "pharmacy" else "11"
+    day = dt.date(year, 1, 2)
+    amounts_ = [max(FEN, deductible - fen(short_fen))]
+    if straddle:  # then one visit crossing what is left of the deductible and the whole cap at once
+        amounts_ = [max(FEN, deductible - Decimal(100) - fen(short_fen)),
+                    (cap / ratio + Decimal(200) + fen(pad_fen)).quantize(FEN, rounding=ROUND_HALF_UP)]
+        run, to_cap_fen = 0, None
+    x = off_grid_amount(ratio) + fen(pad_fen)
+    if run:
+        amounts_ += [x + fen(short_fen)] + [x] * max(0, run - 1)
+    if to_cap_fen is not None:
+        paid = sum(((a - (fen(short_fen) if i == 1 else 0)) * ratio).quantize(FEN, rounding=ROUND_HALF_UP)
+                   for i, a in enumerate(amounts_) if i)
+        target = cap - paid - fen(to_cap_fen)
+        if target > 0:
+            amounts_ += [(target / ratio).quantize(FEN, rounding=ROUND_HALF_UP), Decimal("100.00")]
+    if retire_at is not None and not person.role_on(day) == "retiree":
+        person = replace(person, retire_date=day + dt.timedelta(days=retire_at))
+    items = tuple(Settlement(id=f"V{i + 1}", date=day + dt.timedelta(days=i), med_type=med_type, facility=facility,
+                             medfee_sumamt=a) for i, a in enumerate(amounts_))
+    return PersonYear(setting, person, items)
+
+
+@st.composite
+def fen_edge_years(draw: Any, policy: str | None = None) -> PersonYear:
+    """A year shaped around fen boundaries (deductible, runs of off-grid payments, cap), drawn per policy."""
+    choices = _settings_list(policy)
+    setting = choices[draw(st.integers(0, len(choices) - 1))]
+    year = draw(st.integers(FIRST_YEAR, LAST_YEAR))
+    psn_type = draw(st.sampled_from(("1101", "1201", "1103", "1203")))
+    facility = draw(st.sampled_from(HOSPITAL_LEVELS + ("pharmacy",)))
+    py = fen_edge_person_year(setting, year, psn_type, facility, short_fen=draw(st.integers(0, 150)),
+                              run=draw(st.integers(2, 7)),
+                              to_cap_fen=draw(st.one_of(st.none(), st.integers(1, 150))),
+                              retire_at=draw(st.one_of(st.none(), st.integers(1, 8))), pad_fen=draw(st.integers(0, 99)),
+                              straddle=draw(st.integers(0, 3)) == 3)
+    if py is None:  # a pharmacy the region leaves out: the plainest hospital instead
+        py = fen_edge_person_year(setting, year, psn_type, "tertiary")
+    assert py is not None
+    return py
+
+
 @dataclass(frozen=True)
 class TwoYears:
     """The same person's settlements in two consecutive natural years."""
@@ -642,6 +745,7 @@ def policies_with(cover: str) -> tuple[str, ...]:
 
 
 __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_uses", "amounts", "case_dict",
+           "fen_edge_person_year", "fen_edge_years", "holds_account", "off_grid_amount", "with_account",
            "credit_input", "credit_requests", "decode_person", "decode_settlement", "decode_settlements",
            "example_regions", "med_type_options", "months", "person_years", "persons", "policies_with",
            "remote_allowed", "settings_for", "settings_strategy", "settleable_diseases", "settlements", "two_years",

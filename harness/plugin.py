@@ -6,6 +6,7 @@ adapter, and collects every scenario/property outcome into a `RunResult`
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -75,6 +76,9 @@ class Collector:
             ch = CheckResult(nodeid=item.nodeid, kind=kind, name=name, policy=policy, articles=articles,
                              tags=sorted(set(marks) - {"usefixtures", "parametrize"}), feature=feature,
                              feature_file=feature_file, line=line)
+            named = sorted(set(re.findall(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*", name)))
+            if named:  # the readings of the text this scenario depends on, shown next to it (issue 10)
+                ch.extra["assumptions"] = named
             self._current[item.nodeid] = ch
         return ch
 
@@ -129,6 +133,11 @@ class Collector:
                 self.run.unreachable = True
                 self.run.notes.append(exc.message)
                 item.session.shouldstop = exc.message
+        elif ch.kind == "scenario" and _feature_mistake(exc):
+            # The feature file is wrong (unknown step or word, impossible date, a settlement it never
+            # made): an error of the feature, not non-conformance of the system (issue 10).
+            report.conform_status = "feature_error"
+            ch.message = f"场景文件错误（不是被测系统的问题）feature error: {exc}"
         elif isinstance(exc, NotApplicable):
             report.conform_status = "not_applicable"
             # A skip to pytest too, so an adapter lacking an operation never fails the gate.
@@ -175,6 +184,15 @@ def _scenario_of(item: pytest.Item) -> Any:
         return scenario_wrapper_template_registry.get(fn)
     except TypeError:
         return None
+
+
+def _feature_mistake(exc: BaseException) -> bool:
+    from pytest_bdd.exceptions import StepDefinitionNotFoundError
+
+    from .steps.vocabulary import VocabularyError
+    from .steps.world import ScenarioError
+
+    return isinstance(exc, (ScenarioError, VocabularyError, StepDefinitionNotFoundError))
 
 
 def _short(report: pytest.TestReport) -> str:

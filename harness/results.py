@@ -3,7 +3,8 @@
 This is the single data model every report (terminal, HTML, Excel, JUnit,
 JSON) is written from. Statuses: passed, failed (the system's figures differ
 from the rules), error (the system did not answer properly), not_applicable
-(the adapter lacks an operation), skipped.
+(the adapter lacks an operation), skipped, feature_error (the feature file itself is wrong: an
+unknown step or word, an impossible date, a settlement it never made — never the system's fault).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
-STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
+STATUSES = ("passed", "failed", "error", "not_applicable", "skipped", "feature_error")
 
 
 @dataclass
@@ -51,6 +52,7 @@ class CheckResult:
     evidence: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
     counterexample: str = ""      # ready-to-paste Gherkin for property failures
+    failed_articles: list[str] = field(default_factory=list)  # a failed property: the articles it found broken
     duration: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -85,7 +87,7 @@ class RunResult:
     def verdict(self) -> str:
         """合格 only when nothing failed or errored and the run completed."""
         c = self.counts()
-        if self.incomplete or self.unreachable or c["failed"] or c["error"]:
+        if self.incomplete or self.unreachable or c["failed"] or c["error"] or c["feature_error"]:
             return "不合格"
         return "合格"
 

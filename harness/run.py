@@ -210,6 +210,9 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
     new = "新增 new " if run.baseline else ""
     if run.unreachable:
         return EXIT_UNREACHABLE, "被测系统不可达 system under test unreachable"
+    bad_features = [c for c in run.checks if c.status == "feature_error"]
+    if bad_features:  # the features themselves are invalid: no verdict on the system (issue 10)
+        return EXIT_USAGE, f"场景文件错误 feature error in {len(bad_features)} scenario(s): {bad_features[0].message[:200]}"
     if failed:
         return EXIT_FAIL, f"发现不符合 non-conformance: {len(failed)} {new}failing check(s)"
     if errored:

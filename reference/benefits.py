@@ -242,6 +242,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     policy = rules.policy
     inscp = s.inscp_scp_amt
     out = Outcome(inscp=inscp)
+    no_ordinary = ""  # set when the person keeps other benefits but not ordinary pooling
     c = Contribution(year=s.date.year)
     trace.add("政策范围内费用", "{} − 全自费{} − 超限价{} − 先行自付{} = {}元",
               (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
@@ -286,11 +287,14 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                     f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling "
                     f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)")
             has_account = not (person.is_flexible and person.flex_tier == 2)
-        if not has_account:
+        if not has_account and s.med_type != "14":
             out.benefit = "none"
             trace.add("享受条件", "参保人未建立个人账户（二档灵活就业人员不建账户），不享受普通门诊统筹", (),
                       f"{policy.cite(str(el['article']))}；A-PZH-FLEX-TIER2", ZERO)
             return out, c
+        if not has_account:
+            # 第七条 conditions ordinary pooling only; 第九、十条 do not ask for an account (A-PZH-NO-ACCOUNT-CHRONIC).
+            no_ordinary = f"{policy.cite(str(el['article']))}；A-PZH-NO-ACCOUNT-CHRONIC"
         if person.benefit_period is not None and s.date not in person.benefit_period:
             out.benefit = "none"
             bp = person.benefit_period
@@ -334,7 +338,10 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
                              "med_type 14 cannot be settled under it")
         rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
-        if rest > 0:
+        if rest > 0 and no_ordinary:
+            trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户，不享受普通门诊统筹，统筹基金不再支付",
+                      (rest,), no_ordinary, ZERO)
+        elif rest > 0:
             ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out, ratio_override)
         return out, c
     if s.med_type == "13":

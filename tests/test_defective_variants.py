@@ -54,6 +54,21 @@ CAUGHT_BY: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     # 500 − 50 − 0 = 450 instead of 500 − 50 − 0 − 20 = 430
     "policy_scope_ignores_preselfpay": [(PZH, "三级医院一次就诊跨过起付线，分项自付不计入政策范围", {}),
                                         (NC, "全自费、超限价、先行自付不计入政策范围内费用", {"先行自付": "200.00"})],
+    # issue 10 — V2 of 4: running total 100.010 → 100.01 pays 50.00 instead of 50.005 → 50.01 (each visit)
+    "round_running_total": [(NC, "连续多次就诊的统筹支付各自四舍五入到分，不按年度累计取整（A-ROUND-FEN）", {}),
+                            (NC, "退休人员每次不足一分的支付各自四舍五入（A-ROUND-FEN）", {})],
+    # 0.01 of deductible left rounds to 0 yuan: V2 counts 0.00 and pays 60.00 instead of 0.01 and 59.99
+    "deductible_left_whole_yuan": [(NC, "起付线在两次就诊之间差几分钱用完，按分累计", {"首次": "599.99"}),
+                                   (NC, "起付线在两次就诊之间差几分钱用完，按分累计", {"首次": "599.50"})],
+    # 0.50 of cap left truncated to 0 yuan: V2 pays 0.00 instead of 0.50
+    "cap_left_whole_yuan": [(NC, "年度限额在两次就诊之间差几分钱用完，限额余额按分支付", {"首次": "4199.00"})],
+    # reversing the 2023 V1 in 2024 empties 2024's totals: V3 counts deductible 100 and pays 0 instead of 50
+    "reversal_in_current_year": [(NC, "新年度开始后撤销上年的结算，冲回的是上年的累计（A-REVERSAL）", {})],
+    # retired 2023-07-01, still settled as in service: V2 pays 0 (1800 cap used) instead of 200
+    "role_at_year_start": [(NC, "年度中退休，此后按退休比例和2000元限额，已累计的支付继续累计（A-MIDYEAR-RETIREMENT）", {})],
+    # V2 crosses the last 100 of the deductible and the cap: min(4000 × 50%, 1800) − 100 × 50% = 1750, not 1800
+    "cap_before_deductible": [(NC, "一次就诊同时跨过剩余起付线和年度限额", {"人员类别": "在职职工"}),
+                              (NC, "一次就诊同时跨过剩余起付线和年度限额", {"人员类别": "退休人员"})],
 }
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from reference.case import RELATIONS, CreditRequest, Person, UseRequest
 from reference.policy import Rules
 
-from ..generators import (Setting, account_uses, amounts, credit_requests, months, persons,
+from ..generators import (Setting, account_uses, with_account, amounts, credit_requests, months, persons,
                           settings_strategy)
 from .base import Context, Credit, D, Story, Use, conform_property, mismatch
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE
@@ -85,6 +85,8 @@ def credit_years(draw: Any, policy: str) -> AccountYear:
     setting = draw(settings_strategy(policy))
     first = draw(months())
     person = draw(persons(setting, int(first[:4])))
+    if person.has_account is False:  # stated to have no account: nothing to credit to, so not drawn here
+        person = replace(person, has_account=None)
     y, m = int(first[:4]), int(first[5:7])
     out = []
     for _ in range(draw(st.integers(1, 12))):
@@ -120,7 +122,7 @@ def account_credit(ctx: Context, ex: AccountYear) -> None:
 def use_years(draw: Any, policy: str) -> AccountYear:
     """A person with an account balance and a series of requested uses (every relation and purpose)."""
     setting = draw(settings_strategy(policy))
-    person = draw(persons(setting, 2024))
+    person = with_account(setting, draw(persons(setting, 2024)))  # only an account holder has uses to check
     person = replace(person, acct_balance=draw(amounts(5_000_00, 0)))
     return AccountYear(setting, person, uses=draw(account_uses(setting.rules)))
 

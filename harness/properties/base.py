@@ -173,20 +173,26 @@ class PropertyViolation(MismatchError):
     Once Hypothesis has shrunk the example, `counterexample` holds it as a ready-to-paste
     zh-CN Gherkin feature (the collector attaches it to the check's result)."""
 
-    def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story]):
+    def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story],
+                 articles: tuple[str, ...] = ()):
         self.headline = headline
         self.stories = stories
+        self.articles = articles  # the articles whose rule this check found broken (ids, as in clauses.py)
         self.counterexample = ""
         super().__init__(mismatches)
         self.args = (self._text(),)
 
-    def _text(self) -> str:
+    def summary(self) -> str:
+        """What was compared, in Chinese, without the counterexample (the report shows that on its own)."""
+        return self._text(with_counterexample=False)
+
+    def _text(self, with_counterexample: bool = True) -> str:
         lines = [self.headline]
         lines += [f"  {m.item + ' ' if m.item else ''}{m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}"
                   for m in self.mismatches[:12]]
         if len(self.mismatches) > 12:
             lines.append(f"  … {len(self.mismatches) - 12} more")
-        if self.counterexample:
+        if self.counterexample and with_counterexample:
             lines += ["", "反例（可直接加入 features/ 作为回归场景）Counterexample, ready to paste:", "",
                       self.counterexample]
         return "\n".join(lines)
@@ -232,17 +238,56 @@ class Context:
         if require_settled and obs.refused:
             sid, why = next(iter(obs.refused.items()))
             self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",
-                      [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story)
+                      [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story,
+                      clauses=_refused_clauses(story, sid))
         return obs
 
-    def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story) -> NoReturn:
-        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories))
+    def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
+             clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None) -> NoReturn:
+        """Fail the example. `clauses` names the rule this check found broken (a clause map as in
+        clauses.py, or this policy's article ids): only those articles are blamed in the report;
+        without it, every article the property is tagged with."""
+        tagged = self.prop.clauses.get(self.policy, ())
+        if clauses is None:
+            from .clauses import blamed
+
+            articles = blamed([m.field for m in mismatches], self.policy, tagged)
+        elif isinstance(clauses, dict):
+            # the rule found broken, even when the property is tagged with other articles (a refused
+            # chronic visit drawn by a property about ordinary pooling is the chronic articles' failure)
+            articles = tuple(clauses.get(self.policy, ())) or tagged
+        else:
+            articles = tuple(clauses)
+        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles)
         try:
             raise e
         except PropertyViolation:
             if self.budget is not None:
                 self.budget.failed(e)  # with its traceback, to re-raise it unchanged later
             raise
+
+
+def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
+    """The articles of the benefit a settlement is paid under: a refused or wrong chronic visit is
+    blamed on the chronic articles, not on ordinary pooling (None: unknown, blame every tagged one)."""
+    from . import figures as fig
+    from .clauses import CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY
+
+    s = next((x for x in story.settlements if x.id == sid), None)
+    if s is None:
+        return None
+    try:
+        r = fig.route(story.setting.rules, story.person, s)
+    except Exception:  # noqa: BLE001 - a visit the figures cannot route: blame every tagged article
+        return None
+    if r.kind == "none":
+        return CHRONIC if s.med_type == "14" else EXCLUSIONS
+    if r.kind == "chronic":  # the overflow rule (攀枝花 第十一条, 吉林 六（三）) is among the chronic articles
+        return CHRONIC
+    return {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES}[r.kind]
+
+
+_refused_clauses = route_clauses
 
 
 # --------------------------------------------------------------------------- properties
@@ -264,6 +309,8 @@ class Property:
     machine: Callable[[Context], type] | None = None
     source: str = ""
     line: int = 0
+    examples: Callable[[str], list] | None = None   # explicit examples per policy, run whatever the seed
+    assumptions: tuple[str, ...] = ()              # readings of the text (A-…) the check depends on
 
     @property
     def policies(self) -> tuple[str, ...]:
@@ -276,7 +323,8 @@ SETTLE_NEEDS = ("prepare_person", "settle", "query_ytd")
 
 def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *,
                      strategy: Callable[[str], st.SearchStrategy] | None = None,
-                     needs: tuple[str, ...] = SETTLE_NEEDS, differential: bool = False) -> Callable:
+                     needs: tuple[str, ...] = SETTLE_NEEDS, differential: bool = False,
+                     examples: Callable[[str], list] | None = None, assumptions: tuple[str, ...] = ()) -> Callable:
     """Register a property: `check(ctx, example)` raises PropertyViolation via `ctx.fail` when it does not hold."""
     def register(check: Callable[[Context, Any], None]) -> Callable[[Context, Any], None]:
         if id in PROPERTIES:
@@ -284,7 +332,8 @@ def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *
         src = inspect.getsourcefile(check) or ""
         PROPERTIES[id] = Property(id, title, dict(clauses), check, strategy or (lambda p: person_years(p)),
                                   tuple(needs), inspect.getdoc(check) or "", differential=differential,
-                                  source=src, line=inspect.getsourcelines(check)[1])
+                                  source=src, line=inspect.getsourcelines(check)[1], examples=examples,
+                                  assumptions=tuple(assumptions))
         return check
     return register
 

@@ -43,3 +43,26 @@ def merge(*maps: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
 
 
 ALL_BENEFITS = merge(ORDINARY, CHRONIC, INPATIENT_ROUTES)
+
+# Which rule a compared figure belongs to, so a failed check blames only those articles (issue 10):
+# a wrong deductible never marks the account articles as broken, nor a wrong balance the pooling ones.
+_FUND = ALL_BENEFITS
+FIELD_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
+    **{f: _FUND for f in ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
+                          "fund_pay_sumamt", "psn_part_amt", "infcode")},
+    **{f: ORDINARY for f in ("ordinary_pay", "ordinary_dedc")},
+    "chronic_pay": CHRONIC, "chronic_dedc": CHRONIC, "special_dedc": INPATIENT_ROUTES, "inpatient_pay": INPATIENT_ROUTES,
+    **{f: ACCOUNT_USE for f in ("acct_pay", "psn_cash_pay", "balc", "acct_balance", "decision")},
+    "amount": ACCOUNT_CREDIT,
+}
+
+
+def blamed(fields: list[str], policy: str, tagged: tuple[str, ...]) -> tuple[str, ...]:
+    """The tagged articles the compared fields belong to (all tagged ones when a field is unknown)."""
+    out: list[str] = []
+    for f in fields:
+        arts = FIELD_CLAUSES.get(f, {}).get(policy)
+        if arts is None:
+            return tagged
+        out += [a for a in arts if a in tagged and a not in out]
+    return tuple(out) or tagged

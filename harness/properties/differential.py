@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..adapters.base import SETLINFO_FIELDS
 from ..adapters.reference import ReferenceAdapter
 from ..generators import PersonYear
-from .base import SPLIT_FIELDS, Context, D, Story, conform_property, execute, mismatch, no_evidence
+from .base import SPLIT_FIELDS, Context, D, Story, conform_property, execute, mismatch, no_evidence, route_clauses
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, merge
 
 COMPARED = (*SETLINFO_FIELDS, *SPLIT_FIELDS)
@@ -50,4 +50,23 @@ def differential(ctx: Context, py: PersonYear) -> None:
             if name in g and wd != gd:
                 bad.append(mismatch(name, wd, gd, f"{year}年度累计"))
     if bad:
-        ctx.fail("被测系统与参考实现的结算结果不一致", bad, story)
+        ctx.fail("被测系统与参考实现的结算结果不一致", bad, story, clauses=_blame(story, bad))
+
+
+def _blame(story: Story, bad: list) -> dict[str, tuple[str, ...]] | None:
+    """Settlement differences blame their visit's benefit (account fields the account articles); the
+    year's totals only when no settlement differs (they follow from the settlements)."""
+    from .clauses import ACCOUNT_USE, FIELD_CLAUSES, merge
+
+    per_visit = [m for m in bad if not m.item.endswith("年度累计")]
+    maps = []
+    for m in per_visit or bad:
+        if m.field in ("acct_pay", "psn_cash_pay", "balc", "acct_balance"):
+            maps.append(ACCOUNT_USE)
+        elif per_visit:
+            maps.append(route_clauses(story, m.item))
+        else:
+            maps.append(FIELD_CLAUSES.get(m.field))
+    if any(c is None for c in maps):
+        return None
+    return merge({story.setting.policy: ()}, *maps)

@@ -40,10 +40,18 @@ def route(rules: Rules, person: Person, s: Settlement) -> Route:
         has_account = person.has_account
         if has_account is None:
             has_account = not (person.is_flexible and person.flex_tier == 2)  # A-PZH-FLEX-TIER2
-        if not has_account:
+        if not has_account and s.med_type != "14":
             return Route("none", role, "未建立个人账户")
         if person.benefit_period is not None and s.date not in person.benefit_period:
             return Route("none", role, "不在待遇享受期内")
+        if not has_account:  # A-PZH-NO-ACCOUNT-CHRONIC: 第九、十条 still pay; no overflow into ordinary pooling
+            d = person.disease(s.dise_codg or "")
+            code = s.dise_codg or ""
+            shares = rules.flag("chronic.shares_ordinary_deductible")
+            own_cap = rules.find(f"chronic.{code}.cap") is not None
+            if d is None or d.kind != "special" or "special" not in policy.covers:
+                return Route("chronic", role, "门诊慢特病（未建立个人账户，超限额部分不转入普通门诊统筹）",
+                             code if own_cap or not shares else "*", False)
     if rules.flag("hospital_stay.no_outpatient_benefit") and s.med_type in NO_OUTPATIENT_DURING_STAY:
         if any(s.date in stay for stay in person.hospital_stays):  # A-JL-HOSPITAL-STAY: both ends included
             return Route("none", role, "住院期间")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example as hyp_example
 from hypothesis import given, seed
 from hypothesis.errors import FlakyFailure
 
@@ -139,6 +140,8 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
         ch.feature_file = _relative(prop.source)
         ch.line = prop.line
         ch.extra.update({"property": prop.id, "seed": ps.seed_label, "profile": ps.profile})
+        if prop.assumptions:
+            ch.extra["assumptions"] = list(prop.assumptions)
     for op in prop.needs:
         adapter.require(op)  # NotApplicable → 'not applicable', before any example
     if prop.differential and is_reference(adapter):
@@ -152,16 +155,20 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
         else:
             _run_examples(prop, ctx, ps, count)
     except PropertyViolation as e:
-        from ..counterexample import render_violation
-
-        if budget.first is not None and time.monotonic() - budget.first > budget.seconds:
-            e.__notes__ = [f"(shrinking stopped after {budget.seconds:g} s; this is the smallest failure found)"]
-        e.attach(render_violation(e, prop, policy))
-        raise
+        raise _reported(e, prop, policy, budget, ch) from None
     except FlakyFailure as e:
         inner = _sut_error(e)
         if inner is not None:
             raise inner from None  # a system fault, not a flaky property
+        found = _violation(e) or budget.best
+        if found is not None:
+            # A slow system made the replay differ (the shrinking budget ran out between runs): the
+            # failure is still real, and the smallest one seen is reported with its counterexample.
+            raise _reported(found, prop, policy, budget, ch, replay=True) from None
+        raise
+    except Exception:
+        if budget.best is not None and budget.fault is None:
+            raise _reported(budget.best, prop, policy, budget, ch, replay=True) from None
         raise
     finally:
         if budget.first is not None:
@@ -174,6 +181,37 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
             collector.run.examples["total"] = sum(ps.examples.values())
 
 
+def _violation(exc: BaseException) -> PropertyViolation | None:
+    """The smallest property violation inside Hypothesis's exception group, if any."""
+    found = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, PropertyViolation)]
+    for e in getattr(exc, "exceptions", ()):
+        inner = _violation(e)
+        if inner is not None:
+            found.append(inner)
+    return min(found, key=lambda v: sum(len(s.ops) for s in v.stories), default=None)
+
+
+def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget, ch: Any,
+              replay: bool = False) -> PropertyViolation:
+    """The violation as reported: its counterexample attached, the articles it found broken recorded."""
+    from ..counterexample import render_violation
+
+    notes = []
+    if budget.first is not None and time.monotonic() - budget.first > budget.seconds:
+        notes.append(f"（缩减反例在 {budget.seconds:g} 秒后停止，以下为找到的最小反例）"
+                     f"(shrinking stopped after {budget.seconds:g} s; this is the smallest failure found)")
+    if replay:
+        notes.append("（被测系统重放结果不一致，以下为找到的最小反例）(the replay differed; smallest failure found)")
+    if notes:
+        e.__notes__ = notes
+    if not e.counterexample:
+        e.attach(render_violation(e, prop, policy))
+    if ch is not None:
+        ch.message = "\n".join([e.summary(), *notes])  # never an exception class name
+        ch.failed_articles = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
+    return e
+
+
 def _run_examples(prop: Property, ctx: Context, ps: Any, count: list[int]) -> None:
     assert prop.check is not None and prop.strategy is not None
 
@@ -182,7 +220,10 @@ def _run_examples(prop: Property, ctx: Context, ps: Any, count: list[int]) -> No
         count[0] += 1
         prop.check(ctx, ex)
 
-    test = ps.hypothesis(given(prop.strategy(ctx.policy))(example))
+    test = given(prop.strategy(ctx.policy))(example)
+    for ex in reversed(prop.examples(ctx.policy) if prop.examples else []):
+        test = hyp_example(ex)(test)  # explicit: tried first, whatever the seed
+    test = ps.hypothesis(test)
     if ps.seed is not None:
         test = seed(ps.seed)(test)
     test()

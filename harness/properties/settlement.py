@@ -6,18 +6,19 @@ by the document's own figures (harness/properties/figures.py).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from hypothesis import strategies as st
 
-from reference.case import Period
+from reference.case import Period, Settlement
+from reference.policy import load_policy
 
-from ..generators import PersonYear, person_years
+from ..generators import FIRST_YEAR, LAST_YEAR, PersonYear, fen_edge_person_year, fen_edge_years, person_years, settings_for
 from . import figures as fig
-from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Story, conform_property, mismatch
-from .clauses import ACCOUNT_USE, ALL_BENEFITS, EXCLUSIONS, ORDINARY, merge
+from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch
+from .clauses import ACCOUNT_USE, ALL_BENEFITS, CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY, merge
 
 ZERO = Decimal("0")
 HALF_FEN = Decimal("0.005")
@@ -119,9 +120,91 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
         bound = ratio * (inscp - dedc) + slack
         hifp = D(out["hifp_pay"])
         if hifp > bound:
+            blame = {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES,
+                     "chronic": merge(CHRONIC, ORDINARY) if r.overflow else CHRONIC}[r.kind]
             ctx.fail("本次统筹支付超过按比例计算的上限",
                      [mismatch("hifp_pay", f"≤ ({inscp} − {dedc}) × {ratio.normalize():f} = "
-                               f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}", hifp, s.id)], story)
+                               f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}", hifp, s.id)], story,
+                     clauses=blame)
+
+
+def _fen_edge_examples(policy: str) -> list[PersonYear]:
+    """Explicit years tried first whatever the seed: per example setting, an in-service person at a
+    tertiary hospital with the deductible left 0.01 short, a run of off-grid payments and the cap left
+    0.50 short; one who retires between the second and third visit (A-MIDYEAR-RETIREMENT); and one
+    whose second visit crosses the last 100 yuan of the deductible and the whole cap at once."""
+    out = []
+    for setting in settings_for(policy)[:1]:
+        for retire_at, straddle in ((None, False), (2, False), (None, True)):
+            py = fen_edge_person_year(setting, FIRST_YEAR, "1101", "tertiary", retire_at=retire_at, straddle=straddle)
+            if py is not None:
+                out.append(py)
+    return out
+
+
+def _fen_edge_or_random(policy: str) -> st.SearchStrategy[PersonYear]:
+    # ordinary pooling only (the articles this property checks): no chronic or inpatient-route visits
+    return st.one_of(fen_edge_years(policy), person_years(policy, med_types=_ordinary_only(policy)))
+
+
+@conform_property("settlement_exact", "每笔普通门诊统筹支付恰为（政策范围内费用 − 本次起付线）× 支付比例四舍五入到分，"
+                  "限额用到时恰为限额余额", ORDINARY, strategy=_fen_edge_or_random, examples=_fen_edge_examples,
+                  needs=("prepare_person", "settle"), assumptions=("A-ROUND-FEN", "A-MIDYEAR-RETIREMENT"))
+def settlement_exact(ctx: Context, py: PersonYear) -> None:
+    """Two-sided, settlement by settlement: the deductible counted is min(policy scope, what is left of
+    the year's deductible), and the payment is round_half_up((policy scope − deductible counted) × ratio)
+    (A-ROUND-FEN: each settlement rounded on its own, never the running total) unless that passes what
+    is left of the cap, and then exactly what is left. The year's figures are followed from the
+    document's own parameters, so a remainder of a few fen (deductible or cap) is checked exactly."""
+    story = Story.of_year(py, "逐笔精确")
+    obs = ctx.run(story, years=[])
+    rules = py.setting.rules
+    shares = rules.flag("chronic.shares_ordinary_deductible")
+    years: dict[int, list] = {}
+    for s in py.settlements:
+        out = obs.settled[s.id]
+        r = fig.route(rules, py.person, s)
+        y = years.setdefault(s.date.year, [ZERO, ZERO, True])  # deductible counted, ordinary paid, still known
+        if r.kind in ("none", "inpatient"):
+            continue
+        if r.kind == "chronic":
+            split = _split(out, r)
+            if shares:
+                y[0] += D(out["act_pay_dedc"])
+            elif r.overflow:
+                y[2] = False  # its ordinary part's deductible is not told apart from the chronic one
+            if split is None:
+                y[2] = False
+            else:
+                y[1] += split["ordinary"]
+            continue
+        used, paid, known = y
+        inscp = s.inscp_scp_amt
+        ratio = fig.visit_ratio(rules, py.person, s, r)
+        limit, cap = fig.deductible(rules, r.role), fig.cap(rules, r.role)
+        left = max(limit - used, ZERO)
+        dedc = min(inscp, left)
+        raw = (ratio * (inscp - dedc)).quantize(FEN, rounding=ROUND_HALF_UP)
+        cap_left = max(cap - paid, ZERO)
+        pay = min(raw, cap_left)
+        if known:
+            if D(out["act_pay_dedc"]) != dedc:
+                ctx.fail("本次起付线与本年尚余起付线不符",
+                         [mismatch("act_pay_dedc", f"min(政策范围内费用 {inscp}, 本年起付线 {limit} − 此前已计 {used} "
+                                   f"= {left}) = {dedc}", out["act_pay_dedc"], s.id)], story, clauses=ORDINARY)
+            if D(out["hifp_pay"]) != pay:
+                how = (f"({inscp} − {dedc}) × {fig_pct(ratio)} = {(ratio * (inscp - dedc)).normalize():f} → "
+                       f"四舍五入到分 {raw}")
+                if pay < raw:
+                    how += f"，超过本年限额余额 {cap} − 此前已支付 {paid} = {cap_left} → {pay}"
+                ctx.fail("本次统筹支付与逐笔计算不符（每笔各自四舍五入到分，限额用到时支付限额余额）",
+                         [mismatch("hifp_pay", how, out["hifp_pay"], s.id)], story, clauses=ORDINARY)
+        y[0] += dedc
+        y[1] += pay
+
+
+def fig_pct(ratio: Decimal) -> str:
+    return f"{(ratio * 100).normalize():f}%"
 
 
 @st.composite
@@ -140,7 +223,7 @@ def ineligible_years(draw: Any, policy: str) -> PersonYear:
         items[i] = replace(s, exclusion=draw(st.sampled_from(kinds)))
         return replace(py, settlements=tuple(items))
     if how == "no_account":
-        return py.with_person(has_account=False)
+        return py.with_person(has_account=False, acct_balance=None)  # no account, no balance
     if how == "benefit_period":
         return py.with_person(benefit_period=Period(s.date + dt.timedelta(days=1), s.date + dt.timedelta(days=400)))
     stays = py.person.hospital_stays + (Period(s.date - dt.timedelta(days=draw(st.integers(0, 5))), s.date),)
@@ -240,11 +323,12 @@ def deductible(ctx: Context, py: PersonYear) -> None:
                 continue
             if used > highest:
                 ctx.fail(f"{year}年累计起付线超过起付标准",
-                         [mismatch("act_pay_dedc", f"年度累计 ≤ {highest}", used, s.id)], story)
+                         [mismatch("ordinary_dedc", f"≤ 起付标准 {highest}", used, f"{year}年截至{s.id}",
+                                   "各次本次起付线之和（年度累计起付线）")], story)
             if r.kind == "ordinary" and D(out["hifp_pay"]) > 0 and used < limit:
                 ctx.fail("起付线尚未用完，统筹基金已经支付",
-                         [mismatch("hifp_pay", f"0.00（本年起付线{limit}，累计仅{used}）", out["hifp_pay"], s.id)],
-                         story)
+                         [mismatch("hifp_pay", f"0.00（本年起付线{limit}，各次本次起付线累计仅{used}）",
+                                   out["hifp_pay"], s.id)], story, clauses=ORDINARY)
         ytd = obs.ytd.get(year)
         if ytd is not None and highest and D(ytd["ordinary_dedc"]) > highest:
             ctx.fail(f"{year}年度累计起付线超过起付标准",
@@ -313,3 +397,76 @@ def fund_differences(expected: dict, actual: dict, item: str, fields: tuple[str,
             out.append(mismatch(f, expected[f], actual.get(f, "(missing)"), item))
     return out
 
+
+
+# --------------------------------------------------------------------------- reversal across 1 January
+
+
+@dataclass(frozen=True)
+class ReversalAcross:
+    """A person's visits from December into the next year, then a reversal of one of December's."""
+
+    year: PersonYear
+    reverses: str
+
+
+def _ordinary_only(policy: str) -> tuple[str, ...]:
+    from .stateful import ordinary_med_types
+
+    return ordinary_med_types(load_policy(policy).routes)
+
+
+@st.composite
+def reversals_across(draw: Any, policy: str) -> ReversalAcross:
+    py = draw(person_years(policy, min_settlements=2, cross_year=True, med_types=_ordinary_only(policy),
+                           year=draw(st.integers(FIRST_YEAR, LAST_YEAR - 1))))
+    py = py.with_person(diseases=(), has_account=None, benefit_period=None, hospital_stays=())
+    y0 = py.years[0]
+    if len(py.years) == 1 and y0 < LAST_YEAR:  # the defect shows only once the next year has begun
+        last = py.settlements[-1]
+        nxt = replace(last, id=f"V{len(py.settlements) + 1}", date=dt.date(y0 + 1, 1, 1 + draw(st.integers(0, 30))))
+        py = replace(py, settlements=py.settlements + (nxt,))
+    # Largest first (index 0 is where shrinking goes): the visit most likely to have counted something.
+    first = sorted((s for s in py.settlements if s.date.year == y0), key=lambda s: -s.inscp_scp_amt)
+    return ReversalAcross(py, first[draw(st.integers(0, len(first) - 1))].id)
+
+
+def _reversal_examples(policy: str) -> list[ReversalAcross]:
+    """V1 on 20 December crossing the deductible, V2 on 5 January doing the same, then V1 reversed."""
+    setting = settings_for(policy)[0]
+    from ..generators import decode_person
+
+    person = decode_person(setting, FIRST_YEAR, "1101", 0, None)
+    amount = fig.deductible(setting.rules, "in_service") + Decimal("400.00")
+    items = tuple(Settlement(id=f"V{i + 1}", date=d, med_type="11", facility="tertiary", medfee_sumamt=amount)
+                  for i, d in enumerate((dt.date(FIRST_YEAR, 12, 20), dt.date(FIRST_YEAR + 1, 1, 5))))
+    return [ReversalAcross(PersonYear(setting, person, items), "V1")]
+
+
+@conform_property("cross_year_reversal", "跨年撤销上年的结算，冲回原结算所在年度的累计，不影响新年度", ORDINARY,
+                  strategy=reversals_across, examples=_reversal_examples, assumptions=("A-REVERSAL",))
+def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
+    """A reversal (2208) made after the next year has begun takes back exactly its own settlement's
+    deductible and payment from the year that settlement was in (A-REVERSAL; the year is the
+    settlement date's, A-YEAR-BY-SETTLEMENT-DATE), and leaves the new year's totals as they were."""
+    py = ex.year
+    story = Story.of_year(py, "跨年撤销")
+    story.ops.append(Reverse(ex.reverses))
+    obs = ctx.run(story)
+    for year in py.years:
+        standing = [s for s in py.settlements if s.date.year == year and s.id != ex.reverses]
+        dedc = sum((D(obs.settled[s.id]["act_pay_dedc"]) for s in standing), ZERO)
+        paid = sum((D(obs.settled[s.id]["hifp_pay"]) for s in standing), ZERO)
+        ytd = obs.ytd.get(year)
+        if ytd is None:
+            continue
+        bad = []
+        if D(ytd["ordinary_dedc"]) != dedc:
+            bad.append(mismatch("ordinary_dedc", f"{year}年仍有效各笔的本次起付线之和 {dedc}", ytd["ordinary_dedc"],
+                                f"{year}年度累计"))
+        if D(ytd["ordinary_pay"]) != paid:
+            bad.append(mismatch("ordinary_pay", f"{year}年仍有效各笔的统筹基金支付之和 {paid}", ytd["ordinary_pay"],
+                                f"{year}年度累计", "年度累计普通门诊统筹支付"))
+        if bad:
+            ctx.fail(f"撤销{ex.reverses}后，{year}年度累计不等于该年仍然有效的各笔结算之和（撤销只冲回原结算所在年度，A-REVERSAL）",
+                     bad, story, clauses=ORDINARY)

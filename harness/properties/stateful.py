@@ -184,10 +184,13 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                 roles = {self.person.role_on(d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
                 limit_d = max(fig.deductible(self.rules, r) for r in roles)
                 limit_c = max(fig.cap(self.rules, r) for r in roles)
-                if D(ytd["ordinary_dedc"]) > limit_d or D(ytd["ordinary_pay"]) > limit_c:
-                    self.fail("年度累计超过起付标准或年度限额",
-                              [mismatch("ordinary_dedc", f"≤ {limit_d}", ytd["ordinary_dedc"], f"{year}年度累计"),
-                               mismatch("ordinary_pay", f"≤ {limit_c}", ytd["ordinary_pay"], f"{year}年度累计")])
+                over = [m for m, bad in ((mismatch("ordinary_dedc", f"≤ 起付标准 {limit_d}", ytd["ordinary_dedc"],
+                                                    f"{year}年度累计"), D(ytd["ordinary_dedc"]) > limit_d),
+                                         (mismatch("ordinary_pay", f"≤ 年度限额 {limit_c}", ytd["ordinary_pay"],
+                                                    f"{year}年度累计", "年度累计普通门诊统筹支付"),
+                                          D(ytd["ordinary_pay"]) > limit_c)) if bad]
+                if over:  # only the figure that is over
+                    self.fail("年度累计超过起付标准或年度限额", over)
                 got = ytd.get("acct_balance")
                 if got is not None and self.balance is not None and D(got) != self.balance:
                     self.fail("个人账户余额与计入、账户支付和使用不符",

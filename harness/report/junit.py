@@ -90,6 +90,8 @@ def render(data: dict) -> bytes:
             elif c["status"] == "error":
                 _sub(case, "error", _details(c), message=prefix + (c["message"] or "system under test error")[:1000],
                      type="system-under-test-error")
+            elif c["status"] == "feature_error":  # the feature file is wrong, not the system (issue 10)
+                _sub(case, "error", _details(c), message=(c["message"] or "feature error")[:1000], type="feature-error")
             elif c["status"] in ("not_applicable", "skipped"):
                 _sub(case, "skipped", message=f"{c['status']}: {c['message']}"[:1000])
     ET.indent(root)

@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "error": ("错误", "error"),
     "not_applicable": ("不适用", "not applicable"),
     "skipped": ("跳过", "skipped"),
+    "feature_error": ("场景文件错误", "feature error"),
     "untestable": ("不可测试", "untestable"),
     "not_run": ("未运行", "not run"),
     "pending": ("待定", "pending"),
@@ -101,6 +102,8 @@ def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
         return "failed"
     if counts["error"] or props["error"]:
         return "error"
+    if counts["feature_error"]:
+        return "feature_error"
     if counts["passed"] or props["passed"]:
         return "passed"
     if counts["not_applicable"] or props["not_applicable"]:
@@ -145,7 +148,11 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         doc_checks = [c for c in checks if c["policy"] == pid]
         by_tag: dict[str, list[dict]] = {}
         for c in doc_checks:
-            for tag in c["articles"] or [f"{pid}-?"]:
+            tags = c["articles"] or [f"{pid}-?"]
+            if c["status"] == "failed" and c.get("failed_articles"):
+                # A failed property blames only the articles whose rule it found broken (issue 10).
+                tags = c["failed_articles"]
+            for tag in tags:
                 by_tag.setdefault(tag, []).append(c)
         rows = []
         articles = list(policy.articles.values())

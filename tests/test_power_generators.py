@@ -1,0 +1,44 @@
+"""Generators build only coherent persons, and the shaped years land on the fen boundaries they aim at."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.generators import fen_edge_person_year, holds_account, off_grid_amount, person_years, settings_for
+from harness.properties.accounts import use_years
+
+FEN = Decimal("0.01")
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(person_years("panzhihua"))
+def test_a_person_without_an_account_has_no_balance(py):
+    p = py.person
+    if not holds_account(py.setting, p.has_account, p.is_flexible, p.flex_tier):
+        assert p.acct_balance is None
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.data())
+def test_account_uses_are_drawn_for_account_holders_only(data):
+    ex = data.draw(use_years("panzhihua"))
+    p = ex.person
+    assert holds_account(ex.setting, p.has_account, p.is_flexible, p.flex_tier) and p.acct_balance is not None
+
+
+def test_off_grid_amount_makes_running_total_rounding_differ():
+    for ratio in (Decimal("0.5"), Decimal("0.55"), Decimal("0.6"), Decimal("0.7"), Decimal("0.85"), Decimal("0.9")):
+        x = off_grid_amount(ratio)
+        each = (x * ratio).quantize(FEN, rounding=ROUND_HALF_UP)
+        assert any((x * ratio * k).quantize(FEN, rounding=ROUND_HALF_UP) != each * k for k in range(2, 7)), ratio
+
+
+def test_shaped_year_leaves_the_deductible_one_fen_short():
+    setting = settings_for("nanchang")[0]
+    py = fen_edge_person_year(setting, 2023, "1101", "tertiary", short_fen=1)
+    assert py is not None
+    # 南昌 四（二）1: 起付线 600 → V1 599.99, V2 counts the last 0.01
+    assert py.settlements[0].medfee_sumamt == Decimal("599.99")
+    assert py.settlements[1].medfee_sumamt - off_grid_amount(Decimal("0.5")) == Decimal("0.01")

@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -36,12 +36,20 @@ ERR_MSG_LIMIT = 500            # characters of err_msg quoted in a refusal's mes
 
 
 def public_url(url: str) -> str:
-    """The URL without user:password (never shown)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+    """The URL as it may be shown: no user:password, credential-like query values (?token=, ?sign=…) as ***."""
+    from ..config import SECRET_QUERY
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "(invalid URL)"
+    query = "&".join(
+        f"{k}=***" if sep and SECRET_QUERY.match(unquote(k)) else f"{k}{sep}{v}"
+        for k, sep, v in (pair.partition("=") for pair in parts.query.split("&") if pair))
+    return evidence.mask(urlunsplit((parts.scheme, host, parts.path, query, "")))
 
 
 class HttpAdapter(Adapter):

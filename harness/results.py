@@ -3,7 +3,9 @@
 This is the single data model every report (terminal, HTML, Excel, JUnit,
 JSON) is written from. Statuses: passed, failed (the system's figures differ
 from the rules), error (the system did not answer properly), not_applicable
-(the adapter lacks an operation), skipped.
+(the adapter lacks an operation), skipped, harness_error (the harness itself
+raised an unexpected exception: a bug in conform, never counted as the
+system's non-conformance; the traceback is in the check's evidence).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
-STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
+STATUSES = ("passed", "failed", "error", "not_applicable", "skipped", "harness_error")
 
 
 @dataclass
@@ -83,9 +85,9 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
-        """合格 only when nothing failed or errored and the run completed."""
+        """合格 only when nothing failed or errored and the run completed (a harness error certifies nothing)."""
         c = self.counts()
-        if self.incomplete or self.unreachable or c["failed"] or c["error"]:
+        if self.incomplete or self.unreachable or c["failed"] or c["error"] or c["harness_error"]:
             return "不合格"
         return "合格"
 

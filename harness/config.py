@@ -104,6 +104,8 @@ def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] 
         raise ConfigError(f"{src}: malformed TOML: {e}") from None
     except RecursionError:
         raise ConfigError(f"{src}: malformed TOML: nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of thousands of digits (Python's int conversion limit)
+        raise ConfigError(f"{src}: malformed TOML: {str(e)[:200]}") from None
     return parse_adapter_config(data, src, env)
 
 

@@ -10,7 +10,7 @@ system's non-conformance; the traceback is in the check's evidence).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
@@ -96,3 +96,16 @@ class RunResult:
         d["counts"] = self.counts()
         d["verdict"] = self.verdict
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunResult":
+        """The inverse of to_dict (a worker's part of a concurrent run, harness.shards)."""
+        names = {f.name for f in fields(cls)}
+        run = cls(**{k: v for k, v in d.items() if k in names and k != "checks"})
+        check_names = {f.name for f in fields(CheckResult)}
+        for c in d.get("checks", ()):
+            ch = CheckResult(**{k: v for k, v in c.items() if k in check_names})
+            ch.steps = [StepResult(**s) for s in c.get("steps", ())]
+            ch.mismatches = [Mismatch(**m) for m in c.get("mismatches", ())]
+            run.checks.append(ch)
+        return run

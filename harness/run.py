@@ -441,9 +441,13 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     from .config import ConfigError, load_adapter_config
 
     try:  # a bad config or adapter is a usage error, named before anything runs
-        make_adapter(adapter, load_adapter_config(config))
+        chosen = make_adapter(adapter, load_adapter_config(config))
     except (ConfigError, AdapterSpecError) as e:
         _fail(str(e))
+    from .adapters.http import HttpAdapter
+
+    # concurrency > 1 against an http system: the checks split over that many worker processes
+    workers = chosen.concurrency if isinstance(chosen, HttpAdapter) and chosen.concurrency > 1 else 1
     loaded_baseline = None
     if baseline:
         try:
@@ -460,8 +464,13 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
 
     prop_args = (("--thorough",) if thorough else ()) + (("--conform-seed", str(seed)) if seed is not None else ())
     # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.
-    ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress,
-                          plugins=(guard,))
+    if workers > 1:
+        from .shards import execute_sharded
+
+        ex = execute_sharded(workers, adapter, config, policies, articles, tag, prop_args, guard)
+    else:
+        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress,
+                              plugins=(guard,))
     guard.finishing()
     run, code = ex.run, ex.pytest_code
     if guard.received and not ex.interrupted:  # the signal landed between checks and pytest's own handling

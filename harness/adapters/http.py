@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -285,6 +286,16 @@ def kept_body(body: bytes) -> str:
             + f"… [truncated: {len(body)} bytes in all, {EVIDENCE_BODY_LIMIT} kept]")
 
 
+def _prefixed(data: dict, prefix: str) -> dict:
+    """`data` with its psn_no (and T001's person.psn_no) prefixed."""
+    out = dict(data)
+    if isinstance(out.get("psn_no"), str):
+        out["psn_no"] = prefix + out["psn_no"]
+    if isinstance(out.get("person"), dict) and isinstance(out["person"].get("psn_no"), str):
+        out["person"] = {**out["person"], "psn_no": prefix + out["person"]["psn_no"]}
+    return out
+
+
 def public_url(url: str) -> str:
     """The URL as it may be shown: no user:password, credential-like query values (?token=, ?sign=…) as ***."""
     from ..config import SECRET_QUERY
@@ -316,6 +327,9 @@ class HttpAdapter(Adapter):
         self.concurrency = cfg.concurrency
         self.max_failures = cfg.consecutive_failures
         self.max_bytes = cfg.max_response_bytes
+        # A worker of a concurrent run (harness.shards) prefixes every psn_no it sends, so workers never
+        # share a test person in the system under test.
+        self.psn_prefix = os.environ.get("CONFORM_PSN_PREFIX", "")
         self.supports = cfg.supports if cfg.supports is not None else frozenset(OPERATIONS)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -378,6 +392,8 @@ class HttpAdapter(Adapter):
         if self._client is None:
             self.start()
         assert self._client is not None
+        if self.psn_prefix:
+            data = _prefixed(data, self.psn_prefix)
         envelope = {"infno": infno, "msgid": self._msgid(),
                     "insuplc_admdvs": self.config.insuplc_admdvs or self._admdvs.get(psn_no or "", ""),
                     "inf_time": f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}", "input": {"data": data}}

@@ -4,7 +4,7 @@
     url = "https://sut.example.com/fsi/api"   # or: name = "python:pkg.mod:Class" / an entry-point name
     timeout = 10                # seconds per request: the whole exchange, not each read
     max_response_bytes = 4194304  # largest answer accepted (after decompression); more is `too_large`
-    concurrency = 8             # independent test persons at once
+    concurrency = 8             # http: checks run at once in this many worker processes (harness.shards)
     consecutive_failures = 5    # connection failures in a row before the run stops as unreachable
     insuplc_admdvs = "510400"   # optional: override the envelope's 参保地医保区划
     supports = ["prepare_person", "settle", …]   # optional: only these operations

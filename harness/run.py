@@ -346,11 +346,13 @@ class _Interrupts:
         self.final = final  # the process exits after the block (conform run), so never restore a handler
         self.received: list[int] = []
         self.checks_over = False
+        self.stopped_checks = False  # a signal stopped the checks (not one that came after them)
         self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.received.append(signum)
         if len(self.received) == 1 and not self.checks_over:
+            self.stopped_checks = True
             raise KeyboardInterrupt(f"signal {signum}")
         try:
             os.write(2, "conform: 正在写报告，请稍候 still writing the report of the results gathered…\n".encode())
@@ -423,6 +425,14 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
         except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
             click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except Exception:  # noqa: BLE001 - a bug of the harness outside the checks: never exit 1 (non-conformance)
+            import traceback
+
+            from .evidence import mask
+
+            click.echo("conform: 测试工具内部错误 harness error (a bug in conform, not in the system under test):\n"
+                       + mask(traceback.format_exc()), err=True)
+            sys.exit(EXIT_HARNESS)
 
 
 def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],
@@ -473,7 +483,7 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
                               plugins=(guard,))
     guard.finishing()
     run, code = ex.run, ex.pytest_code
-    if guard.received and not ex.interrupted:  # the signal landed between checks and pytest's own handling
+    if guard.stopped_checks and not ex.interrupted:  # the signal landed between checks and pytest's handling
         ex.interrupted = run.incomplete = True
         if not any(n.startswith("未完成") for n in run.notes):
             run.notes.append(f"未完成 incomplete run (interrupted): {len(run.checks)} of {run.planned} checks finished")

@@ -2,7 +2,8 @@
 
 Exit codes (the CI gate): 0 everything required passed; 1 non-conformance found;
 2 usage, input or configuration error; 3 the system under test could not be
-reached or errored.
+reached or errored; 4 the harness itself failed (status harness_error, a bug in
+conform); 130 `conform run` interrupted before any check finished.
 """
 from __future__ import annotations
 

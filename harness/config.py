@@ -2,8 +2,9 @@
 
     [adapter]
     url = "https://sut.example.com/fsi/api"   # or: name = "python:pkg.mod:Class" / an entry-point name
-    timeout = 10                # seconds per request
-    concurrency = 8             # independent test persons at once
+    timeout = 10                # seconds per request: the whole exchange, not each read
+    max_response_bytes = 4194304  # largest answer accepted (after decompression); more is `too_large`
+    concurrency = 8             # http: checks run at once in this many worker processes (harness.shards)
     consecutive_failures = 5    # connection failures in a row before the run stops as unreachable
     insuplc_admdvs = "510400"   # optional: override the envelope's 参保地医保区划
     supports = ["prepare_person", "settle", …]   # optional: only these operations
@@ -14,7 +15,12 @@
 
 A header read from the environment (and any header whose name says key, token,
 secret or authorization) is registered as a secret: masked in evidence and
-never printed. Every problem names the file and the key.
+never printed; so are a URL's password and credential-like query parameters
+(`?token=`, `?key=`, `?sign=`, …). Every problem names the file and the key.
+
+Headers must be what HTTP allows (a token name, visible ASCII values) and not
+one the transport owns (Content-Length, Transfer-Encoding, Connection, Host…):
+a config that would fail or smuggle at request time fails here instead.
 """
 from __future__ import annotations
 
@@ -29,10 +35,22 @@ from typing import Any
 from . import evidence
 
 ADAPTER_KEYS = {"url", "name", "timeout", "concurrency", "consecutive_failures", "insuplc_admdvs", "supports",
-                "headers", "options"}
+                "headers", "options", "max_response_bytes"}
 TOP_LEVEL_KEYS = {"adapter"}
 SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|sign", re.IGNORECASE)
-HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
+# Visible ASCII with inner spaces/tabs (RFC 9110 field-value, without obs-text): httpx sends ASCII only.
+HEADER_VALUE = re.compile(r"^(?:[\x21-\x7e](?:[\x20\x21-\x7e\t]*[\x21-\x7e])?)?$")
+# Headers the transport computes or that change the connection: set by a config they break or smuggle.
+FORBIDDEN_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host", "keep-alive",
+                               "proxy-connection", "te", "trailer", "upgrade", "expect", "content-encoding"})
+# Query parameters that carry credentials: their values are masked like secret headers.
+SECRET_QUERY = re.compile(r"^(?:.*[_-])?(?:token|key|sign|signature|secret|password|passwd|pwd|auth|"
+                          r"access_token|apikey|api_key|credential|session)$", re.IGNORECASE)
+CONFIG_SIZE_LIMIT = 1 << 20     # bytes of conform.toml read; a real one is a few hundred
+MAX_TIMEOUT_S = 3600.0
+DEFAULT_MAX_RESPONSE = 4 << 20  # 4 MiB: a settlement answer is a few KB
+RESPONSE_LIMITS = (1024, 1 << 30)
 
 
 class ConfigError(ValueError):
@@ -46,6 +64,7 @@ class AdapterConfig:
     source: str = ""
     spec: str | None = None
     timeout: float = 10.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE
     concurrency: int = 1
     consecutive_failures: int = 5
     insuplc_admdvs: str | None = None
@@ -69,9 +88,24 @@ def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] 
     if not p.is_file():
         raise ConfigError(f"{src}: no such config file")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        with p.open("rb") as f:
+            raw = f.read(CONFIG_SIZE_LIMIT + 1)
+    except OSError as e:
+        raise ConfigError(f"{src}: cannot read: {e.strerror or e}") from None
+    if len(raw) > CONFIG_SIZE_LIMIT:
+        raise ConfigError(f"{src}: larger than {CONFIG_SIZE_LIMIT} bytes; a conform.toml is a few lines")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{src}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{src}: malformed TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{src}: malformed TOML: nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of thousands of digits (Python's int conversion limit)
+        raise ConfigError(f"{src}: malformed TOML: {str(e)[:200]}") from None
     return parse_adapter_config(data, src, env)
 
 
@@ -98,24 +132,37 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
             v = table[key]
             if not isinstance(v, str) or not v.strip():
                 raise fail(f"adapter.{key}", f"must be non-empty text, got {v!r}")
-            if key == "url" and not v.startswith(("http://", "https://")):
-                raise fail("adapter.url", f"must start with http:// or https://, got {v!r}")
+            if key == "url":
+                problem = url_problem(v)
+                if problem:
+                    raise fail("adapter.url", problem)
+            elif len(v) > 1000 or any(not c.isprintable() for c in v):
+                raise fail("adapter.name", "must be one line of printable text (at most 1000 characters)")
             cfg.spec = v.strip()
     if "timeout" in table:
         v = table["timeout"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise fail("adapter.timeout", f"must be a positive number of seconds, got {v!r}")
+        if (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0
+                or v > MAX_TIMEOUT_S):
+            raise fail("adapter.timeout", f"must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, "
+                                          f"got {v!r}"[:200])
         cfg.timeout = float(v)
+    if "max_response_bytes" in table:
+        v = table["max_response_bytes"]
+        lo, hi = RESPONSE_LIMITS
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise fail("adapter.max_response_bytes", f"must be a whole number of bytes from {lo} to {hi}, "
+                                                     f"got {v!r}"[:200])
+        cfg.max_response_bytes = v
     for key in ("concurrency", "consecutive_failures"):
         if key in table:
             v = table[key]
             if isinstance(v, bool) or not isinstance(v, int) or v < 1 or v > 1000:
-                raise fail(f"adapter.{key}", f"must be a whole number from 1 to 1000, got {v!r}")
+                raise fail(f"adapter.{key}", f"must be a whole number from 1 to 1000, got {v!r}"[:200])
             setattr(cfg, key, v)
     if "insuplc_admdvs" in table:
         v = table["insuplc_admdvs"]
         if not isinstance(v, str) or not re.fullmatch(r"\d{6}", v):
-            raise fail("adapter.insuplc_admdvs", f"must be a six-digit 医保区划 code as text, got {v!r}")
+            raise fail("adapter.insuplc_admdvs", f"must be a six-digit 医保区划 code as text, got {v!r}"[:200])
         cfg.insuplc_admdvs = v
     if "supports" in table:
         from .adapters.base import OPERATIONS
@@ -123,9 +170,12 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
         v = table["supports"]
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
             raise fail("adapter.supports", "must be a list of operation names")
+        if not v:
+            raise fail("adapter.supports", "is empty: list the operations the system supports, or leave the key out "
+                                           "for all of them")
         bad = [x for x in v if x not in OPERATIONS]
         if bad:
-            raise fail("adapter.supports", f"unknown operation {bad[0]!r}; known: {', '.join(OPERATIONS)}")
+            raise fail("adapter.supports", f"unknown operation {bad[0][:100]!r}; known: {', '.join(OPERATIONS)}")
         cfg.supports = frozenset(v)
     if "options" in table:
         if not isinstance(table["options"], dict):
@@ -135,10 +185,16 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
     if not isinstance(headers, dict):
         raise fail("adapter.headers", "must be a table ([adapter.headers])")
     secret: set[str] = set()
+    seen: dict[str, str] = {}
     for name, v in headers.items():
-        key = f"adapter.headers.{name}"
+        key = f"adapter.headers.{name[:100]!r}" if not HEADER_NAME.match(name) else f"adapter.headers.{name}"
         if not HEADER_NAME.match(name):
-            raise fail(key, "not a valid HTTP header name")
+            raise fail(key, "not a valid HTTP header name (ASCII letters, digits and !#$%&'*+.^_`|~- only)")
+        if name.lower() in FORBIDDEN_HEADERS:
+            raise fail(key, "is set by the HTTP transport (framing or connection header); it cannot be configured")
+        if name.lower() in seen:
+            raise fail(key, f"the same header as adapter.headers.{seen[name.lower()]} (header names ignore case)")
+        seen[name.lower()] = name
         if isinstance(v, dict):
             if set(v) != {"env"} or not isinstance(v["env"], str) or not v["env"]:
                 raise fail(key, 'a header read from the environment is written { env = "VARIABLE" }')
@@ -154,8 +210,56 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
             raise fail(key, 'must be text or { env = "VARIABLE" }')
         if "\n" in value or "\r" in value:
             raise fail(key, "a header value cannot contain a line break")
+        if len(value) > 8192 or not HEADER_VALUE.match(value):
+            where = "the environment variable's value" if isinstance(v, dict) else "the value"
+            raise fail(key, f"{where} must be visible ASCII (spaces inside only), no control characters, "
+                            "at most 8192 characters")
         cfg.headers[name] = value
     cfg.secret_headers = frozenset(secret)
     for name in secret:
         evidence.register_secret(cfg.headers[name])
+    if cfg.spec and cfg.spec.startswith(("http://", "https://")):
+        register_url_secrets(cfg.spec)
     return cfg
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a system's endpoint (scheme, host, port, characters), or None."""
+    from urllib.parse import urlsplit
+
+    if len(url) > 2000:
+        return "must be at most 2000 characters"
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port            # ValueError when out of 0–65535 or not a number
+    except ValueError as e:
+        return f"is not a valid URL ({e})"
+    if parts.scheme not in ("http", "https"):
+        return f"must start with http:// or https://, got {url[:100]!r}"
+    if not parts.hostname:
+        return f"names no host: {url[:100]!r}"
+    if port is not None and not 1 <= port <= 65535:
+        return f"port {port} is out of range (1–65535)"
+    try:
+        import httpx
+
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, UnicodeError) as e:
+        return f"is not a valid URL ({e})"
+    return None
+
+
+def register_url_secrets(url: str) -> None:
+    """A URL's password and credential-like query values (?token=, ?key=, ?sign=…) are masked everywhere."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        evidence.register_secret(parts.password)
+        for k, v in parse_qsl(parts.query, keep_blank_values=False):
+            if SECRET_QUERY.match(k) and len(v) >= 3:
+                evidence.register_secret(v)
+    except ValueError:
+        pass

@@ -3,14 +3,21 @@
 Adapters call `record`; the collector takes the entries of the scenario or
 property that caused them (`begin` / `take`) and attaches them to its result.
 Secrets are masked before anything is stored.
+
+Each check's entries live in a list held by a context variable that `begin`
+sets, so work run for a check in other threads (`for_each_person` copies the
+context into each job) lands in that check's list, not in a process-wide one;
+a thread started without the context falls back to the latest check's list.
 """
 from __future__ import annotations
 
+import contextvars
 import threading
 from typing import Any
 
 _lock = threading.Lock()
-_entries: list[dict] = []
+_entries: list[dict] = []   # fallback: the list of the check begun last
+_current: contextvars.ContextVar[list[dict] | None] = contextvars.ContextVar("conform_evidence", default=None)
 _secrets: set[str] = set()
 
 
@@ -36,18 +43,29 @@ def mask(obj: Any) -> Any:
     return obj
 
 
+def _target() -> list[dict]:
+    current = _current.get()
+    return current if current is not None else _entries
+
+
 def record(operation: str, request: Any, response: Any, **extra: Any) -> None:
+    entry = mask({"operation": operation, "request": request, "response": response, **extra})
     with _lock:
-        _entries.append(mask({"operation": operation, "request": request, "response": response, **extra}))
+        _target().append(entry)
 
 
 def begin() -> None:
+    """Start a new check's evidence in this context (and as the fallback for context-less threads)."""
+    global _entries
+    entries: list[dict] = []
     with _lock:
-        _entries.clear()
+        _entries = entries
+    _current.set(entries)
 
 
 def take() -> list[dict]:
     with _lock:
-        out = list(_entries)
-        _entries.clear()
+        target = _target()
+        out = list(target)
+        target.clear()
         return out

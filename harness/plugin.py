@@ -144,6 +144,13 @@ class Collector:
             report.outcome = "skipped"
             report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {exc}")
             ch.message = str(exc)
+        elif report.failed and not _is_failure(exc):
+            # Not the system's fault and not an expectation: the harness broke. Its own status, the traceback
+            # kept for us, and never 'failed' (which would accuse the system).
+            report.conform_status = "harness_error"
+            ch.message = evidence.mask(f"测试工具内部错误 harness error ({type(exc).__name__}): {exc}"[:1000])
+            ch.evidence.append(evidence.mask({"operation": "harness_error", "request": None, "response": None,
+                                              "error": _traceback(call.excinfo)}))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         ch = self._current.get(report.nodeid)
@@ -193,6 +200,23 @@ def _feature_mistake(exc: BaseException) -> bool:
     from .steps.world import ScenarioError
 
     return isinstance(exc, (ScenarioError, VocabularyError, StepDefinitionNotFoundError))
+
+
+def _is_failure(exc: BaseException) -> bool:
+    """An expectation not met (AssertionError, pytest.fail), or a group of only such: a real 'failed'."""
+    if isinstance(exc, (AssertionError, pytest.fail.Exception)):
+        return True
+    group = getattr(exc, "exceptions", None)
+    if isinstance(exc, BaseExceptionGroup) and group:
+        return all(_is_failure(e) or isinstance(e, SutError) for e in group)
+    return False
+
+
+def _traceback(excinfo: pytest.ExceptionInfo, limit: int = 20_000) -> str:
+    import traceback
+
+    text = "".join(traceback.format_exception(excinfo.type, excinfo.value, excinfo.tb))
+    return text if len(text) <= limit else text[:limit // 2] + "\n…\n" + text[-limit // 2:]
 
 
 def _short(report: pytest.TestReport) -> str:

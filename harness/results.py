@@ -4,16 +4,18 @@ This is the single data model every report (terminal, HTML, Excel, JUnit,
 JSON) is written from. Statuses: passed, failed (the system's figures differ
 from the rules), error (the system did not answer properly), not_applicable
 (the adapter lacks an operation), skipped, feature_error (the feature file itself is wrong: an
-unknown step or word, an impossible date, a settlement it never made — never the system's fault).
+unknown step or word, an impossible date, a settlement it never made — never the system's fault),
+harness_error (the harness itself raised an unexpected exception: a bug in conform, never counted as
+the system's non-conformance; the traceback is in the check's evidence).
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
-STATUSES = ("passed", "failed", "error", "not_applicable", "skipped", "feature_error")
+STATUSES = ("passed", "failed", "error", "not_applicable", "skipped", "feature_error", "harness_error")
 
 
 @dataclass
@@ -85,9 +87,9 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
-        """合格 only when nothing failed or errored and the run completed."""
+        """合格 only when nothing failed or errored and the run completed (a harness error certifies nothing)."""
         c = self.counts()
-        if self.incomplete or self.unreachable or c["failed"] or c["error"] or c["feature_error"]:
+        if self.incomplete or self.unreachable or c["failed"] or c["error"] or c["feature_error"] or c["harness_error"]:
             return "不合格"
         return "合格"
 
@@ -96,3 +98,16 @@ class RunResult:
         d["counts"] = self.counts()
         d["verdict"] = self.verdict
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunResult":
+        """The inverse of to_dict (a worker's part of a concurrent run, harness.shards)."""
+        names = {f.name for f in fields(cls)}
+        run = cls(**{k: v for k, v in d.items() if k in names and k != "checks"})
+        check_names = {f.name for f in fields(CheckResult)}
+        for c in d.get("checks", ()):
+            ch = CheckResult(**{k: v for k, v in c.items() if k in check_names})
+            ch.steps = [StepResult(**s) for s in c.get("steps", ())]
+            ch.mismatches = [Mismatch(**m) for m in c.get("mismatches", ())]
+            run.checks.append(ch)
+        return run

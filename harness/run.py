@@ -11,6 +11,15 @@ RunResult, writes the reports (reports/<run-id>/ and reports/latest, or
     2  usage or configuration error (bad option, adapter, config, baseline,
        feature file, output folder); no check ran
     3  the system under test could not be reached or errored
+    4  the harness itself failed (a bug in conform, not in the system): at least
+       one check ended in an unexpected exception, reported as 'harness_error'
+       with its traceback in the evidence; takes precedence over 1 and 3
+  130  interrupted (Ctrl-C, SIGTERM) before any check finished; nothing to report
+
+A second Ctrl-C or SIGTERM while the first is being handled (a terminal sends
+SIGINT to the whole process group, so `uv run` and Python both get it) does not
+cut the report short: the report of every result gathered is still written,
+marked 未完成 incomplete, and then the run exits.
 """
 from __future__ import annotations
 
@@ -34,6 +43,8 @@ from .results import RunResult
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_HARNESS = 4         # the harness failed, not the system: see 'harness_error' checks
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, as shells report it: stopped before any check finished
 DEFAULT_REPORTS = Path("reports")
 SUMMARY_FAILURES = 40  # failures listed on the terminal; the reports have them all
 
@@ -158,7 +169,11 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
             if quiet:
                 stack.enter_context(contextlib.redirect_stdout(sink))
                 stack.enter_context(contextlib.redirect_stderr(err_sink))
-            code = pytest.main(args, plugins=[hook, *plugins])
+            try:
+                code = pytest.main(args, plugins=[hook, *plugins])
+            except KeyboardInterrupt:  # an interrupt pytest did not catch (e.g. while it was shutting down)
+                hook.interrupted = True
+                code = pytest.ExitCode.INTERRUPTED
     finally:
         hook.stop_progress()
         os.chdir(cwd)
@@ -208,6 +223,12 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
     failed = [c for c in bad if c.status == "failed"]
     errored = [c for c in bad if c.status == "error"]
     new = "新增 new " if run.baseline else ""
+    broken = [c for c in run.checks if c.status == "harness_error"]
+    if broken:
+        return EXIT_HARNESS, (f"测试工具内部错误 harness error in {len(broken)} check(s): a bug in conform, "
+                              "not a verdict on the system (traceback in the report's evidence)")
+    if pytest_code == pytest.ExitCode.INTERNAL_ERROR:
+        return EXIT_HARNESS, "测试工具内部错误 harness error: pytest stopped with an internal error"
     if run.unreachable:
         return EXIT_UNREACHABLE, "被测系统不可达 system under test unreachable"
     bad_features = [c for c in run.checks if c.status == "feature_error"]
@@ -217,13 +238,12 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
         return EXIT_FAIL, f"发现不符合 non-conformance: {len(failed)} {new}failing check(s)"
     if errored:
         return EXIT_UNREACHABLE, f"被测系统出错 system under test errored in {len(errored)} {new}check(s)"
-    if pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR,
-                       pytest.ExitCode.NO_TESTS_COLLECTED):
+    if pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         return EXIT_USAGE, "用法或配置错误 usage or configuration error"
     if run.incomplete or pytest_code == pytest.ExitCode.INTERRUPTED:
         if run.checks:
             return EXIT_FAIL, "运行未完成 run incomplete: no verdict on the checks that did not run"
-        return EXIT_USAGE, "运行未开始 run interrupted before any check"
+        return EXIT_INTERRUPTED, "运行被中断 run interrupted before any check finished"
     if pytest_code == pytest.ExitCode.TESTS_FAILED and not run.baseline:
         return EXIT_FAIL, "pytest reported a failure outside the scenarios and properties"
     known = len(run.baseline.get("known", ())) if run.baseline else 0
@@ -231,7 +251,8 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
 
 
 def exit_code(run: RunResult, pytest_code: int) -> int:
-    """0 conformant, 1 non-conformance, 2 usage/configuration, 3 system unreachable or erroring."""
+    """0 conformant, 1 non-conformance, 2 usage/configuration, 3 system unreachable or erroring,
+    4 harness error, 130 interrupted before any check."""
     return gate(run, pytest_code)[0]
 
 
@@ -317,21 +338,58 @@ def _run_id(run: RunResult, base: Path) -> str:
     return rid
 
 
+class _Interrupts:
+    """SIGINT and SIGTERM during `conform run`: the first stops the checks (KeyboardInterrupt, which pytest
+    turns into an orderly stop); any later one is noted and ignored, so the report of what was gathered
+    is always written. Once the checks are over (`finishing()`), no signal interrupts anything."""
+
+    SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s is not None)
+
+    def __init__(self, final: bool = False) -> None:
+        self.final = final  # the process exits after the block (conform run), so never restore a handler
+        self.received: list[int] = []
+        self.checks_over = False
+        self.stopped_checks = False  # a signal stopped the checks (not one that came after them)
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.received.append(signum)
+        if len(self.received) == 1 and not self.checks_over:
+            self.stopped_checks = True
+            raise KeyboardInterrupt(f"signal {signum}")
+        try:
+            os.write(2, "conform: 正在写报告，请稍候 still writing the report of the results gathered…\n".encode())
+        except OSError:
+            pass
+
+    def finishing(self) -> None:
+        self.checks_over = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Registered as a plugin of the run: from here on a signal no longer interrupts anything."""
+        self.finishing()
+
+    def __enter__(self) -> "_Interrupts":
+        try:
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handle)
+        except (ValueError, OSError):  # not the main thread: leave signals alone
+            self.__exit__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, prev in self._previous.items():
+            # Once interrupted, the process only exits from here: more of the burst must not kill it midway.
+            signal.signal(sig, signal.SIG_IGN if self.received and self.final else prev)
+        self._previous.clear()
+
+
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Any:
-    """Treat SIGTERM like Ctrl-C while the checks run, so pytest stops cleanly and the reports get written."""
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except (ValueError, OSError):  # not the main thread, or no SIGTERM here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    """Treat SIGTERM (and SIGINT) like Ctrl-C while the checks run; later signals do not cut the report short."""
+    with _Interrupts() as guard:
+        yield guard
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -361,7 +419,28 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
     """Run the conformance suite against a system under test and write the reports.
 
     Exit codes: 0 conformant; 1 non-conformance found; 2 usage or configuration error;
-    3 the system under test could not be reached or errored."""
+    3 the system under test could not be reached or errored; 4 the harness itself failed;
+    130 interrupted before any check finished."""
+    with _Interrupts(final=True) as guard:
+        try:
+            _run(guard, adapter, config, policies, articles, tag, formats, out, baseline, no_progress, thorough,
+                 seed)
+        except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
+            click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception:  # noqa: BLE001 - a bug of the harness outside the checks: never exit 1 (non-conformance)
+            import traceback
+
+            from .evidence import mask
+
+            click.echo("conform: 测试工具内部错误 harness error (a bug in conform, not in the system under test):\n"
+                       + mask(traceback.format_exc()), err=True)
+            sys.exit(EXIT_HARNESS)
+
+
+def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],
+         articles: tuple[str, ...], tag: str | None, formats: tuple[str, ...], out: str | None,
+         baseline: str | None, no_progress: bool, thorough: bool, seed: int | None) -> None:
     from reference.policy import POLICY_IDS
 
     from .report import write_reports
@@ -375,9 +454,13 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
     from .config import ConfigError, load_adapter_config
 
     try:  # a bad config or adapter is a usage error, named before anything runs
-        make_adapter(adapter, load_adapter_config(config))
+        chosen = make_adapter(adapter, load_adapter_config(config))
     except (ConfigError, AdapterSpecError) as e:
         _fail(str(e))
+    from .adapters.http import HttpAdapter
+
+    # concurrency > 1 against an http system: the checks split over that many worker processes
+    workers = chosen.concurrency if isinstance(chosen, HttpAdapter) and chosen.concurrency > 1 else 1
     loaded_baseline = None
     if baseline:
         try:
@@ -393,9 +476,20 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
         _fail(f"cannot write reports into {base}: permission denied")
 
     prop_args = (("--thorough",) if thorough else ()) + (("--conform-seed", str(seed)) if seed is not None else ())
-    with _sigterm_interrupts():  # a cancelled CI job still gets a report of what ran, marked incomplete
-        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress)
+    # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.
+    if workers > 1:
+        from .shards import execute_sharded
+
+        ex = execute_sharded(workers, adapter, config, policies, articles, tag, prop_args, guard)
+    else:
+        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress,
+                              plugins=(guard,))
+    guard.finishing()
     run, code = ex.run, ex.pytest_code
+    if guard.stopped_checks and not ex.interrupted:  # the signal landed between checks and pytest's handling
+        ex.interrupted = run.incomplete = True
+        if not any(n.startswith("未完成") for n in run.notes):
+            run.notes.append(f"未完成 incomplete run (interrupted): {len(run.checks)} of {run.planned} checks finished")
     if ex.usage_error:
         _fail(ex.usage_error.removeprefix("conform: error: "))
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:

@@ -28,14 +28,15 @@ def make_adapter(spec: str | None = None, config=None) -> Adapter:
         adapter.concurrency = cfg.concurrency
         return adapter
     if spec.startswith(("http://", "https://")):
-        import httpx
-
+        from ..config import register_url_secrets, url_problem
         from .http import HttpAdapter
 
-        try:
-            httpx.URL(spec)
-        except (httpx.InvalidURL, ValueError) as e:
-            raise AdapterSpecError(f"adapter URL {spec!r} is not a valid URL: {e}") from None
+        problem = url_problem(spec)
+        if problem:
+            from .http import public_url
+
+            raise AdapterSpecError(f"adapter URL {public_url(spec)!r} {problem}") from None
+        register_url_secrets(spec)
         return HttpAdapter(spec, cfg)
     try:
         if spec.startswith("python:"):

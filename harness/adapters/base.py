@@ -9,6 +9,7 @@ distinct from a failed expectation).
 """
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
@@ -133,7 +134,8 @@ def for_each_person(adapter: Adapter, work: Callable[[T], R], jobs: Iterable[T])
     if workers == 1 or len(jobs) < 2:
         return [work(j) for j in jobs]
     with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="conform-person") as pool:
-        futures = [pool.submit(work, j) for j in jobs]
+        # each job runs in a copy of the caller's context: its evidence goes to the caller's check
+        futures = [pool.submit(contextvars.copy_context().run, work, j) for j in jobs]
         errors = [f.exception() for f in futures]
     first = next((e for e in errors if e is not None), None)
     if first is not None:

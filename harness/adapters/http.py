@@ -11,14 +11,20 @@ One client with a connection pool serves all threads (`concurrency`).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
+import math
+import os
+import re
 import threading
 import time
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+import zlib
+from typing import Any, Iterator
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from reference.case import CreditRequest, Settlement
@@ -31,17 +37,280 @@ from .base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError, Sys
 OPERATION_INFNO = {"prepare_person": "T001", "presettle": "2206", "settle": "2207", "reverse": "2208",
                    "query_ytd": "5206", "credit_month": "T002", "check_account_use": "T003"}
 MSGID_PREFIX = "CONFORM00000"  # stands where the national msgid has the 12-character 定点机构编号
-BODY_LIMIT = 4000              # characters of a non-JSON body kept as evidence
+EVIDENCE_BODY_LIMIT = 64 * 1024  # bytes of an answer kept as evidence; the full size is noted beside it
+BODY_LIMIT = EVIDENCE_BODY_LIMIT  # (former name)
 ERR_MSG_LIMIT = 500            # characters of err_msg quoted in a refusal's message
+MAX_JSON_DEPTH = 32            # a settlement answer is 3 levels deep; deeper is refused, never recursed into
+MAX_INT_DIGITS = 30            # longer JSON integers stay text (and are then the wrong type), never int()
+INFCODE = re.compile(r"-?[0-9]{1,9}")   # ASCII digits only: "²" or "１" is not an infcode
+ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+class AnswerError(Exception):
+    """What went wrong reading one answer, before it becomes a SutError with evidence.
+
+    kind: timeout, too_large, malformed, wrong_type, missing_field."""
+
+    def __init__(self, kind: str, message: str):
+        self.kind, self.message = kind, message
+        super().__init__(f"{kind}: {message}")
+
+
+# ---------------------------------------------------------------------------- a total deadline per request
+_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Every socket read and write of this thread inside the block shares one deadline (monotonic clock)."""
+    previous = getattr(_deadline, "at", None)
+    _deadline.at = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline.at = previous
+
+
+def _remaining(timeout: float | None, error: type[Exception]) -> float | None:
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("the request's total deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read/write waits at most until the request's deadline, so a server
+    dripping one byte at a time cannot stretch a request beyond the configured timeout."""
+
+    def __init__(self, inner: httpcore.NetworkStream):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
+                                                     _remaining(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend | None = None):
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _remaining(timeout, httpcore.ConnectTimeout),
+                                                       local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:  # pragma: no cover
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _remaining(timeout, httpcore.ConnectTimeout),
+                                                               socket_options))
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover
+        self._inner.sleep(seconds)
+
+
+def deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """httpx's own transport with every socket operation bounded by the request's `deadline`."""
+    transport = httpx.HTTPTransport(limits=limits)
+    # httpx does not expose httpcore's network_backend; the pool builds each connection from this attribute.
+    pool = transport._pool
+    pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return transport
+
+
+# ---------------------------------------------------------------------------- bounded body and JSON
+def read_body(response: httpx.Response, limit: int, ends: float) -> bytes:
+    """The raw body, refused as `too_large` past `limit` bytes while streaming, and as `timeout` past
+    the monotonic time `ends` (for transports the socket deadline does not cover); then decompressed."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        raw = response.iter_raw()
+        first = [next(raw, b"")]
+    except httpx.StreamConsumed:  # a response built in memory (httpx.MockTransport): its bytes are all there
+        first, raw = [response.content], iter(())
+    for chunk in itertools.chain(first, raw):
+        size += len(chunk)
+        if size > limit:
+            raise AnswerError("too_large", f"the answer is larger than {limit} bytes (max_response_bytes)")
+        if time.monotonic() > ends:
+            raise AnswerError("timeout", "the answer did not arrive within the timeout")
+        chunks.append(chunk)
+    return decompress(b"".join(chunks), response.headers.get("content-encoding", ""), limit)
+
+
+def decompress(raw: bytes, encoding: str, limit: int) -> bytes:
+    """Undo gzip/deflate with the same bound as the body: a compression bomb is `too_large`, never MemoryError."""
+    coding = encoding.strip().lower()
+    if coding in ("", "identity"):
+        return raw
+    if coding not in ENCODINGS:
+        raise AnswerError("malformed", f"unsupported Content-Encoding {encoding[:50]!r} (gzip or deflate only)")
+    tries = [ENCODINGS[coding]] + ([-zlib.MAX_WBITS] if coding == "deflate" else [])
+    for wbits in tries:
+        d = zlib.decompressobj(wbits)
+        try:
+            out = d.decompress(raw, limit + 1)
+        except zlib.error as e:
+            if wbits != tries[-1]:
+                continue
+            raise AnswerError("malformed", f"the {coding} body does not decompress ({e})") from None
+        if len(out) > limit or d.unconsumed_tail:
+            raise AnswerError("too_large", f"the {coding} answer decompresses to more than {limit} bytes "
+                                           "(max_response_bytes)")
+        if not d.eof:
+            raise AnswerError("malformed", f"the {coding} body is truncated")
+        return out
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise AnswerError("malformed", f"duplicate key {k[:50]!r} in one object (the answer is ambiguous)")
+        out[k] = v
+    return out
+
+
+def _int(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
+
+
+def _float(text: str) -> float | str:
+    f = float(text)
+    return f if math.isfinite(f) else text
+
+
+def _constant(name: str) -> Any:
+    raise AnswerError("malformed", f"{name} is not JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    """An answer's JSON: duplicate keys, NaN, nesting deeper than MAX_JSON_DEPTH, lone surrogates and
+    invalid UTF-8 are `malformed`; huge numbers stay text, so nothing unbounded reaches arithmetic."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise AnswerError("malformed", f"the answer is not UTF-8 (byte {e.start}: {e.reason})") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float,
+                           parse_constant=_constant)
+    except RecursionError:
+        raise AnswerError("malformed", f"the answer is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError as e:
+        raise AnswerError("malformed", f"the answer is not JSON ({str(e)[:200]})") from None
+    stack = [(value, 1)]
+    while stack:  # iterative: a deep answer must not recurse here either
+        v, depth = stack.pop()
+        if isinstance(v, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise AnswerError("malformed", f"the answer is nested more than {MAX_JSON_DEPTH} levels deep")
+            items = list(v.items()) if isinstance(v, dict) else [(None, x) for x in v]
+            for k, x in items:
+                if k is not None:
+                    stack.append((k, depth))
+                stack.append((x, depth + 1))
+        elif isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise AnswerError("malformed", "the answer contains a lone surrogate (\\ud800-\\udfff)") from None
+    return value
+
+
+def envelope_output(infno: str, answer: Any) -> dict:
+    """The `output` of a response envelope whose infcode is 0; SettlementRefused for another infcode."""
+    if not isinstance(answer, dict):
+        raise AnswerError("malformed", f"{infno}: the answer is not a JSON object")
+    if "infcode" not in answer:
+        raise AnswerError("missing_field", f"{infno}: infcode: missing")
+    code = answer["infcode"]
+    ok = ((isinstance(code, int) and not isinstance(code, bool) and abs(code) < 10**9)
+          or (isinstance(code, str) and INFCODE.fullmatch(code) is not None))
+    if not ok:
+        raise AnswerError("wrong_type", f"{infno}: infcode: expected an integer, got {type(code).__name__} "
+                                        f"{str(code)[:50]!r}")
+    if int(code) != 0:
+        err = answer.get("err_msg")
+        err = err[:ERR_MSG_LIMIT] if isinstance(err, str) else "(no err_msg)"
+        raise SettlementRefused(evidence.mask(f"{infno}: infcode {code}: {err}"))
+    output = answer.get("output")
+    if output is None:
+        raise AnswerError("missing_field", f"{infno}: output: missing")
+    if not isinstance(output, dict):
+        raise AnswerError("wrong_type", f"{infno}: output: expected an object, got {type(output).__name__}")
+    return output
+
+
+READERS = {"2206": (wire.read_setlinfo, ("2206",)), "2207": (wire.read_setlinfo, ("2207",)),
+           "2208": (wire.read_setlinfo, ("2208",)), "T002": (wire.read_credit, ()), "T003": (wire.read_use, ())}
+
+
+def read_answer(infno: str, body: bytes, year: int = 2023) -> dict:
+    """Everything the adapter checks of one answer body, without HTTP: a checked output, or AnswerError /
+    SettlementRefused (the documented errors; the fuzz tests hold it to that)."""
+    output = envelope_output(infno, parse_json(body))
+    if infno == "5206":
+        read, args = wire.read_cuminfo, (year,)
+    elif infno in READERS:
+        read, args = READERS[infno]
+    else:
+        return output
+    try:
+        return read(output, *args)
+    except wire.WireError as e:
+        raise AnswerError(e.kind, evidence.mask(f"{infno}: {e}")) from None
+
+
+def kept_body(body: bytes) -> str:
+    """An answer's body as evidence: at most EVIDENCE_BODY_LIMIT bytes, the full size noted when cut."""
+    if len(body) <= EVIDENCE_BODY_LIMIT:
+        return body.decode("utf-8", "replace")
+    return (body[:EVIDENCE_BODY_LIMIT].decode("utf-8", "ignore")
+            + f"… [truncated: {len(body)} bytes in all, {EVIDENCE_BODY_LIMIT} kept]")
+
+
+def _prefixed(data: dict, prefix: str) -> dict:
+    """`data` with its psn_no (and T001's person.psn_no) prefixed."""
+    out = dict(data)
+    if isinstance(out.get("psn_no"), str):
+        out["psn_no"] = prefix + out["psn_no"]
+    if isinstance(out.get("person"), dict) and isinstance(out["person"].get("psn_no"), str):
+        out["person"] = {**out["person"], "psn_no": prefix + out["person"]["psn_no"]}
+    return out
 
 
 def public_url(url: str) -> str:
-    """The URL without user:password (never shown)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+    """The URL as it may be shown: no user:password, credential-like query values (?token=, ?sign=…) as ***."""
+    from ..config import SECRET_QUERY
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "(invalid URL)"
+    query = "&".join(
+        f"{k}=***" if sep and SECRET_QUERY.match(unquote(k)) else f"{k}{sep}{v}"
+        for k, sep, v in (pair.partition("=") for pair in parts.query.split("&") if pair))
+    return evidence.mask(urlunsplit((parts.scheme, host, parts.path, query, "")))
 
 
 class HttpAdapter(Adapter):
@@ -57,6 +326,10 @@ class HttpAdapter(Adapter):
         self.timeout = cfg.timeout
         self.concurrency = cfg.concurrency
         self.max_failures = cfg.consecutive_failures
+        self.max_bytes = cfg.max_response_bytes
+        # A worker of a concurrent run (harness.shards) prefixes every psn_no it sends, so workers never
+        # share a test person in the system under test.
+        self.psn_prefix = os.environ.get("CONFORM_PSN_PREFIX", "")
         self.supports = cfg.supports if cfg.supports is not None else frozenset(OPERATIONS)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -72,9 +345,12 @@ class HttpAdapter(Adapter):
             if self._client is None:
                 limits = httpx.Limits(max_connections=max(self.concurrency, 1) * 2,
                                       max_keepalive_connections=max(self.concurrency, 1) * 2)
-                self._client = httpx.Client(timeout=self.timeout, limits=limits, transport=self._transport,
+                transport = self._transport if self._transport is not None else deadline_transport(limits)
+                # Only the encodings read_body can bound (not br/zstd); the config's headers cannot override
+                # the framing ones (harness.config refuses them).
+                self._client = httpx.Client(timeout=self.timeout, limits=limits, transport=transport,
                                             headers={"Content-Type": "application/json; charset=utf-8",
-                                                     **self.config.headers})
+                                                     "Accept-Encoding": "gzip, deflate", **self.config.headers})
 
     def stop(self) -> None:
         with self._lock:
@@ -85,6 +361,7 @@ class HttpAdapter(Adapter):
     def describe(self) -> dict:
         return {"adapter": self.name, "system": public_url(self.url), "supports": sorted(self.supports),
                 "timeout_s": self.timeout, "concurrency": self.concurrency,
+                "max_response_bytes": self.max_bytes,
                 "consecutive_failures": self.max_failures, "headers": sorted(self.config.headers)}
 
     @property
@@ -115,6 +392,8 @@ class HttpAdapter(Adapter):
         if self._client is None:
             self.start()
         assert self._client is not None
+        if self.psn_prefix:
+            data = _prefixed(data, self.psn_prefix)
         envelope = {"infno": infno, "msgid": self._msgid(),
                     "insuplc_admdvs": self.config.insuplc_admdvs or self._admdvs.get(psn_no or "", ""),
                     "inf_time": f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}", "input": {"data": data}}
@@ -127,46 +406,46 @@ class HttpAdapter(Adapter):
             evidence.record(op, envelope, response, **meta)
             return evidence.mask({"operation": op, "request": envelope, "response": response, **meta})
 
+        ends = time.monotonic() + self.timeout
         try:
-            resp = self._client.post(self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8"))
+            with deadline(self.timeout), self._client.stream(
+                    "POST", self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8")) as resp:
+                status, reason = resp.status_code, resp.reason_phrase[:100]
+                body = read_body(resp, self.max_bytes, ends)
         except httpx.TimeoutException as e:
             kind = "connection" if isinstance(e, httpx.ConnectTimeout) else "timeout"
             msg = (f"{infno}: no answer within {self.timeout:g} s ({type(e).__name__})" if kind == "timeout"
                    else f"{infno}: could not connect within {self.timeout:g} s")
             raise self._connection_failed(kind, msg, keep(None, error=msg)) from None
+        except AnswerError as e:
+            msg = f"{infno}: {e.message}" if e.kind != "timeout" else f"{infno}: no answer within {self.timeout:g} s"
+            if e.kind == "timeout":  # a dripping system is as good as none: it counts toward unreachable
+                raise self._connection_failed("timeout", msg, keep(None, error=msg)) from None
+            with self._lock:
+                self._failures = 0
+            raise SutError(e.kind, msg, keep(None, error=msg)) from None
         except httpx.TransportError as e:
             what = "connection refused" if isinstance(e, httpx.ConnectError) else "connection dropped"
-            msg = evidence.mask(f"{infno}: {what} ({type(e).__name__}: {e})")
+            msg = evidence.mask(f"{infno}: {what} ({type(e).__name__}: {str(e)[:300]})")
             raise self._connection_failed("connection", msg, keep(None, error=msg)) from None
         with self._lock:
             self._failures = 0
-        body = resp.text
-        if resp.status_code != 200:
-            msg = f"{infno}: HTTP {resp.status_code} {resp.reason_phrase}"
-            raise SutError("http_status", msg, keep(body[:BODY_LIMIT], http_status=resp.status_code, error=msg))
+        size = {"response_bytes": len(body)}
+        if status != 200:
+            msg = evidence.mask(f"{infno}: HTTP {status} {reason}")
+            raise SutError("http_status", msg, keep(kept_body(body), http_status=status, error=msg, **size))
         try:
-            answer = json.loads(body)
-        except ValueError as e:
-            msg = f"{infno}: the answer is not JSON ({e})"
-            raise SutError("malformed", msg, keep(body[:BODY_LIMIT], http_status=200, error=msg)) from None
-        entry = keep(answer, http_status=200)
-        if not isinstance(answer, dict):
-            raise SutError("malformed", f"{infno}: the answer is not a JSON object", entry)
-        if "infcode" not in answer:
-            raise SutError("missing_field", f"{infno}: infcode: missing", entry)
-        code = answer["infcode"]
-        if isinstance(code, bool) or not isinstance(code, (int, str)) or not str(code).lstrip("-").isdigit():
-            raise SutError("wrong_type", f"{infno}: infcode: expected an integer, got {code!r}"[:300], entry)
-        if int(code) != 0:
-            err = answer.get("err_msg")
-            err = err[:ERR_MSG_LIMIT] if isinstance(err, str) else "(no err_msg)"
-            raise SettlementRefused(evidence.mask(f"{infno}: infcode {code}: {err}"), entry)
-        output = answer.get("output")
-        if output is None:
-            raise SutError("missing_field", f"{infno}: output: missing", entry)
-        if not isinstance(output, dict):
-            raise SutError("wrong_type", f"{infno}: output: expected an object, got {type(output).__name__}", entry)
-        return output, entry
+            answer = parse_json(body)
+        except AnswerError as e:
+            msg = f"{infno}: {e.message}"
+            raise SutError(e.kind, msg, keep(kept_body(body), http_status=200, error=msg, **size)) from None
+        entry = keep(answer if len(body) <= EVIDENCE_BODY_LIMIT else kept_body(body), http_status=200, **size)
+        try:
+            return envelope_output(infno, answer), entry
+        except SettlementRefused as e:
+            raise SettlementRefused(e.message, entry) from None
+        except AnswerError as e:
+            raise SutError(e.kind, e.message[:300], entry) from None
 
     @staticmethod
     def _checked(infno: str, answer: tuple[dict, dict], read: Any, *args: Any) -> dict:

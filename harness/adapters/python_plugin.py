@@ -65,6 +65,12 @@ def load_python(spec: str, config: AdapterConfig) -> Adapter:
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise PluginError(f"adapter {spec!r}: cannot import module {module_name!r}: {e}") from None
+    except SyntaxError as e:
+        where = f"{e.filename}:{e.lineno}" if e.filename else module_name
+        raise PluginError(f"adapter {spec!r}: module {module_name!r} has a syntax error at {where}: {e.msg}") from None
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - the module's own code failed while importing
+        raise PluginError(f"adapter {spec!r}: importing module {module_name!r} failed: "
+                          f"{type(e).__name__}: {e}"[:1000]) from None
     obj: object = module
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -80,7 +86,7 @@ def load_entry_point(name: str, config: AdapterConfig) -> Adapter | None:
         return None
     try:
         cls = ep.load()
-    except Exception as e:  # noqa: BLE001 - reported with the entry point's name
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - reported with the entry point's name
         raise PluginError(f"adapter {name!r} (entry point {ep.value!r} in group {GROUP}): cannot load: "
                           f"{type(e).__name__}: {e}") from None
     return _build(cls, f"adapter {name!r} (entry point {ep.value!r})", config)

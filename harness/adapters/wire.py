@@ -11,6 +11,7 @@ docs/connect-your-system.md and docs/openapi.yaml describe the same shapes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -182,7 +183,7 @@ def _text_in(data: dict, name: str, where: str, choices: dict | None = None) -> 
     if not isinstance(v, str) or not v:
         raise CaseError("missing or not text", case=where, field=name)
     if choices is not None and v not in choices:
-        raise CaseError(f"unknown code {v!r}; expected one of {', '.join(choices)}", case=where, field=name)
+        raise CaseError(f"unknown code {v[:50]!r}; expected one of {', '.join(choices)}", case=where, field=name)
     return v
 
 
@@ -243,14 +244,23 @@ def setlinfo_from_output(out: dict, setl_id: str | None, psn_no: str, mdtrt_id: 
 # --------------------------------------------------------------------------- answers (client side)
 
 
+# The accepted amount text (docs/openapi.yaml): ASCII digits, at most two decimals, no exponent, no
+# spaces; at most 13 integer digits (10^13 yuan is far beyond any settlement) so arithmetic stays bounded.
+AMOUNT = re.compile(r"-?[0-9]{1,13}(?:\.[0-9]{1,2})?")
+RATIO = re.compile(r"[0-9](?:\.[0-9]{1,8})?")
+TEXT_LIMIT = 1000  # characters of an identifier or code in an answer (setl_id, clause …)
+
+
 def _is_amount(v: Any) -> bool:
-    if not isinstance(v, str):
-        return False
-    try:
-        d = Decimal(v)
-    except InvalidOperation:
-        return False
-    return d.is_finite() and d == d.quantize(Decimal("0.01"))
+    return isinstance(v, str) and AMOUNT.fullmatch(v) is not None
+
+
+def _short(v: Any) -> str:
+    """A value as quoted in a message: its repr cut to 100 characters (a huge value is never repr'd whole)."""
+    if isinstance(v, (dict, list)):
+        return f"({type(v).__name__} of {len(v)})"
+    text = repr(v[:101] if isinstance(v, str) else v)
+    return text[:100] + ("…" if len(text) > 100 or (isinstance(v, str) and len(v) > 101) else "")
 
 
 def _obj(parent: dict, name: str, path: str, required: bool = True) -> dict | None:
@@ -260,7 +270,7 @@ def _obj(parent: dict, name: str, path: str, required: bool = True) -> dict | No
             raise WireError("missing_field", f"{path}.{name}", "missing")
         return None
     if not isinstance(v, dict):
-        raise WireError("wrong_type", f"{path}.{name}", f"expected an object, got {type(v).__name__} {v!r}"[:200])
+        raise WireError("wrong_type", f"{path}.{name}", f"expected an object, got {type(v).__name__} {_short(v)}")
     return v
 
 
@@ -273,23 +283,22 @@ def _amount_field(obj: dict, name: str, path: str, required: bool) -> None:
     if not _is_amount(v):
         raise WireError("wrong_type", f"{path}.{name}",
                         f"expected an amount string with at most two decimals such as \"115.00\", "
-                        f"got {type(v).__name__} {v!r}"[:200])
+                        f"got {type(v).__name__} {_short(v)}")
 
 
 def _ratio_field(obj: dict, name: str, path: str) -> None:
     v = obj.get(name)
     if v is None:
         raise WireError("missing_field", f"{path}.{name}", "missing")
-    ok = isinstance(v, str)
+    ok = isinstance(v, str) and RATIO.fullmatch(v) is not None
     if ok:
         try:
-            d = Decimal(v)
-            ok = d.is_finite() and 0 <= d <= 1
-        except InvalidOperation:
+            ok = 0 <= Decimal(v) <= 1
+        except InvalidOperation:  # pragma: no cover - RATIO admits only plain decimals
             ok = False
     if not ok:
         raise WireError("wrong_type", f"{path}.{name}",
-                        f"expected a ratio string between 0 and 1 such as \"0.5000\", got {type(v).__name__} {v!r}"[:200])
+                        f"expected a ratio string between 0 and 1 such as \"0.5000\", got {type(v).__name__} {_short(v)}")
 
 
 def _text_field(obj: dict, name: str, path: str, required: bool = True) -> None:
@@ -298,8 +307,10 @@ def _text_field(obj: dict, name: str, path: str, required: bool = True) -> None:
         if required:
             raise WireError("missing_field", f"{path}.{name}", "missing")
         return
-    if not isinstance(v, str) or not v:
-        raise WireError("wrong_type", f"{path}.{name}", f"expected non-empty text, got {type(v).__name__} {v!r}"[:200])
+    if not isinstance(v, str) or not v or len(v) > TEXT_LIMIT:
+        raise WireError("wrong_type", f"{path}.{name}",
+                        f"expected non-empty text of at most {TEXT_LIMIT} characters, got {type(v).__name__} "
+                        f"{str(v)[:100]!r}")
 
 
 def read_setlinfo(output: dict, infno: str) -> dict:
@@ -354,7 +365,7 @@ def read_use(output: dict) -> dict:
     if v is None:
         raise WireError("missing_field", "output.decision", "missing")
     if v not in USE_DECISIONS:
-        raise WireError("wrong_type", "output.decision", f"expected one of {', '.join(USE_DECISIONS)}, got {v!r}"[:200])
+        raise WireError("wrong_type", "output.decision", f"expected one of {', '.join(USE_DECISIONS)}, got {_short(v)}")
     _text_field(output, "clause", "output", required=False)
     _amount_field(output, "acct_balance", "output", False)
     return dict(output)

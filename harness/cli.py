@@ -68,5 +68,14 @@ def _register_run() -> None:
 
 _register_run()
 
+
+def _register_synth_ledger() -> None:
+    from audit.synth_cli import synth_ledger_command
+
+    main.add_command(synth_ledger_command, "synth-ledger")
+
+
+_register_synth_ledger()
+
 if __name__ == "__main__":
     main()

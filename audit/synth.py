@@ -225,7 +225,10 @@ SCHEMA = pa.schema([
     *[(n, pa.decimal128(18, 2)) for n in INPUT_AMOUNTS],
     *[(n, pa.decimal128(10, 4) if n == "pool_prop_selfpay" else pa.decimal128(18, 2)) for n in RECORDED],
 ])
-PLANTED_SCHEMA = pa.schema([("setl_id", pa.string()), ("field", pa.string()), ("kind", pa.string())])
+# recorded/expected are what the ledger says and what the reference engine says (scale 4, as the
+# audit's discrepancies); they let a reader check its own figures, not just the set of pairs.
+PLANTED_SCHEMA = pa.schema([("setl_id", pa.string()), ("field", pa.string()), ("kind", pa.string()),
+                            ("recorded", pa.decimal128(18, 4)), ("expected", pa.decimal128(18, 4))])
 
 
 def _decimal_array(units: list[int], typ: pa.DataType) -> pa.Array:
@@ -263,7 +266,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
                                               "fixmedins_code", "init_setl_id")}
     times: list[int] = []
     amounts: dict[str, list[int]] = {n: [] for n in INPUT_AMOUNTS + RECORDED}
-    planted: list[tuple[str, str, str]] = []
+    planted: list[tuple[str, str, str, int, int]] = []
     persons: list[str] = []
     kinds = list(KINDS)
     for p, k in enumerate(counts):
@@ -329,8 +332,9 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
                 recorded = settle_events(rules, person, events, kind)
                 for c_res, r_res in zip(clean, recorded):
                     for f in RECORDED:
-                        if getattr(c_res, f) != getattr(r_res, f):
-                            planted.append((c_res.id, f, kind))
+                        good, bad = getattr(c_res, f), getattr(r_res, f)
+                        if good != bad:
+                            planted.append((c_res.id, f, kind, int(bad.scaleb(4)), int(good.scaleb(4))))
         for i, (e, res) in enumerate(zip(events, recorded)):
             mt, fac, code, init, fen = meta[i]
             cols["setl_id"].append(e.id)
@@ -365,8 +369,9 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             col = cols[name]
             arrays.append(pa.array([col[i] for i in order], pa.string()))
     batch = pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
-    pl = pa.RecordBatch.from_arrays([pa.array([x[i] for x in planted], pa.string()) for i in range(3)],
-                                    schema=PLANTED_SCHEMA)
+    pl = pa.RecordBatch.from_arrays(
+        [pa.array([x[i] for x in planted], pa.string()) for i in range(3)]
+        + [_decimal_array([x[i] for x in planted], pa.decimal128(18, 4)) for i in (3, 4)], schema=PLANTED_SCHEMA)
     return batch, pl, persons
 
 

@@ -69,6 +69,15 @@ def _register_run() -> None:
 _register_run()
 
 
+def _register_audit() -> None:
+    from audit.cli import audit_command
+
+    main.add_command(audit_command, "audit")
+
+
+_register_audit()
+
+
 def _register_synth_ledger() -> None:
     from audit.synth_cli import synth_ledger_command
 

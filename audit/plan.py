@@ -244,7 +244,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
 TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
   COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN l.hifp_pay END), 0) AS recorded_hifp_pay_fen,
   COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS unassessed,
-  COUNT(DISTINCT CASE WHEN e.route = 'reference' THEN e.psn_no END) AS persons_reference
+  COUNT(DISTINCT CASE WHEN e.route = 'reference' THEN e.psn_no END) AS persons_reference,
+  COUNT(*) AS expected_rows
 FROM expected e JOIN ledger l ON l.setl_id = e.setl_id"""
 
 NAMED = {"fallback_persons": FALLBACK_PERSONS, "expected": EXPECTED, "totals": TOTALS}

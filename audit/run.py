@@ -62,6 +62,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "overpaid_fen": int(over * 100), "underpaid_fen": int(under * 100),
         "persons_reference": n_ref,
         "unassessed": int(totals["unassessed"]),
+        "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),
         "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,
         "assumptions": _assumptions(rules),
@@ -119,8 +120,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             else:
                 code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
         summary["_discrepancies"] = str(disc) if keep_connection else None
-        if keep_connection:
-            summary["_connection"] = con
+        if keep_connection:  # for tests: the caller closes it and removes _workdir
+            summary["_connection"], summary["_workdir"] = con, str(workdir)
         return code, summary
     finally:
         if not keep_connection:

@@ -35,7 +35,7 @@ def _audit(tmp_path: Path, policy: str, rows: int, seed: int, defect_rate: float
 
 @pytest.mark.parametrize("policy", POLICIES)
 def test_audit_finds_exactly_the_planted_set(tmp_path, policy):
-    ledger, out, result = _audit(tmp_path, policy, rows=2500, seed=11, defect_rate=0.2)
+    ledger, out, result = _audit(tmp_path, policy, rows=1500, seed=11, defect_rate=0.3)
     planted = ledger.with_name(f"{policy}.planted.parquet")
     con = duckdb.connect()
     p = f"read_parquet('{planted}')"
@@ -57,6 +57,6 @@ def test_audit_finds_exactly_the_planted_set(tmp_path, policy):
 
 
 def test_a_clean_synthetic_ledger_audits_clean(tmp_path):
-    ledger, out, result = _audit(tmp_path, "jilin", rows=1500, seed=5, defect_rate=0.0)
+    ledger, out, result = _audit(tmp_path, "jilin", rows=800, seed=5, defect_rate=0.0)
     assert result.exit_code == 0, result.output
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["verdict"] == "clean"

@@ -165,7 +165,7 @@ def arithmetic_floor(ledger: Path, policy: str, region: str | None) -> tuple[int
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
-    ap.add_argument("--policy", default="jilin")
+    ap.add_argument("--policy", default="zhejiang")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--defect-rate", type=float, default=0.002)
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))

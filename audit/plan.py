@@ -66,11 +66,8 @@ flags AS (
     MIN(CASE WHEN r.init_setl_id IS NOT NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS first_rev,
     MAX(CASE WHEN r.init_setl_id IS NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS last_settle
   FROM rows0 r CROSS JOIN settings st
-),
-routed AS (
-  SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, FALSE)) AS fallback
-  FROM flags f
 )"""
+_ROUTED = "SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, FALSE)) AS fallback FROM flags f"
 
 _GATED = f"""
 gated AS (
@@ -177,8 +174,9 @@ settled AS (
          WHEN a.status = 'refused_parameter' THEN COALESCE(a.remote_err, a.ratio_err, a.dc_err)
          END AS note
   FROM acct a
-),
-reversed AS (
+)"""
+
+_REVERSED = """
   SELECT r.setl_id, r.psn_no, s.route,
     CASE WHEN s.status LIKE 'refused%' THEN s.status ELSE 'reversal' END AS status,
     -s.medfee_sumamt AS medfee_sumamt, -s.inscp_scp_amt AS inscp_scp_amt, -s.act_pay_dedc AS act_pay_dedc,
@@ -188,20 +186,22 @@ reversed AS (
     s.clause_ratio || '；A-REVERSAL' AS clause_ratio, s.note
   FROM routed r JOIN settled s ON s.setl_id = r.init_setl_id
   WHERE r.init_setl_id IS NOT NULL AND NOT r.fallback
-)"""
+
+"""
 
 EXPECTED_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
                     "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
                     "clause_dedc", "clause_fund", "clause_ratio", "note")
 _COLS = ", ".join(EXPECTED_COLUMNS)
 
-FALLBACK_PERSONS = f"""WITH {_BASE.strip()}
-SELECT DISTINCT psn_no FROM routed WHERE fallback"""
-
-EXPECTED = f"""WITH {_BASE.strip()},{_GATED.strip()}
-SELECT {_COLS} FROM settled
-UNION ALL SELECT {_COLS} FROM reversed
-UNION ALL SELECT {_COLS} FROM expected_ref"""
+# The plan in stages; each is materialised by the engine (a DuckDB table, a cached Spark view)
+# so that no stage is computed twice.
+ROUTED = f"WITH {_BASE.strip()}\n{_ROUTED}"
+SETTLED = f"WITH {_GATED.strip()}\nSELECT * FROM settled"
+EXPECTED = (f"SELECT {_COLS} FROM settled\nUNION ALL SELECT {_COLS} FROM ({_REVERSED.strip()}) AS rv\n"
+            f"UNION ALL SELECT {_COLS} FROM expected_ref")
+STAGES = (("routed", ROUTED), ("settled", SETTLED), ("expected", EXPECTED))
+FALLBACK_PERSONS = "SELECT DISTINCT psn_no FROM routed WHERE fallback"
 
 # Which field is decided by which clause column; money fields in fen, the ratio in 1/10000.
 FIELDS = {
@@ -248,7 +248,7 @@ TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
   COUNT(*) AS expected_rows
 FROM expected e JOIN ledger l ON l.setl_id = e.setl_id"""
 
-NAMED = {"fallback_persons": FALLBACK_PERSONS, "expected": EXPECTED, "totals": TOTALS}
+NAMED = {"fallback_persons": FALLBACK_PERSONS, "totals": TOTALS, **dict(STAGES)}
 
 
 @lru_cache(maxsize=64)

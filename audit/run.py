@@ -102,6 +102,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         info = ledger.load(con, list(ledgers), m, encoding)
         people = persons.load(con, persons_file)
         params.load(con, rules)
+        con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
         n_ref = fallback.settle(con, spec, people, workers)

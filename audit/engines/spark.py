@@ -56,12 +56,16 @@ class SparkEngine:
             p = str(src / f"{t}.parquet").replace("'", "''")
             con.execute(f"COPY {t} TO '{p}' (FORMAT parquet)")
             spark.read.parquet(str(src / f"{t}.parquet")).createOrReplaceTempView(t)
-        expected = spark.sql(plan.sql("expected", "spark")).cache()
-        expected.createOrReplaceTempView("expected")
+        cached = []
+        for name, _ in plan.STAGES:
+            df = spark.sql(plan.sql(name, "spark")).cache()
+            df.createOrReplaceTempView(name)
+            cached.append(df)
         disc_dir = workdir / "spark-discrepancies"
         spark.sql(plan.sql("compare", "spark", fields)).write.mode("overwrite").parquet(str(disc_dir))
         totals = spark.sql(plan.sql("totals", "spark")).collect()[0].asDict()
-        expected.unpersist()
+        for df in cached:
+            df.unpersist()
         lit = str(out).replace("'", "''")
         d = str(disc_dir).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM read_parquet('{d}/*.parquet')) TO '{lit}' (FORMAT parquet)")

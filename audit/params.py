@@ -109,10 +109,16 @@ SETTINGS_SCHEMA = pa.schema([("valid_from", pa.date32()), ("valid_to", pa.date32
 
 
 def tables(rules: Rules) -> dict[str, pa.Table]:
+    """The parameter tables; a policy that cannot settle any ordinary visit (a framework without its
+    region) is a configuration error, not a ledger of unassessed rows."""
     policy = rules.policy
+    rows = params_rows(rules)
+    for key in ("dc_err", "ratio_err"):
+        if all(r[key] for r in rows if r["facility"] != "pharmacy"):
+            raise PolicyError(next(r[key] for r in rows))
     ex = [(code, policy.cite(str(e["article"]))) for code, e in policy.exclusions.items()]
     return {
-        "params": pa.Table.from_pylist(params_rows(rules), schema=PARAMS_SCHEMA),
+        "params": pa.Table.from_pylist(rows, schema=PARAMS_SCHEMA),
         "settings": pa.Table.from_pylist([settings_row(rules)], schema=SETTINGS_SCHEMA),
         "exclusions": pa.table({"ex_code": pa.array([e[0] for e in ex], pa.string()),
                                 "ex_cite": pa.array([e[1] for e in ex], pa.string())}),

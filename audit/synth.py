@@ -36,6 +36,7 @@ import multiprocessing as mp
 import os
 import random
 from array import array
+from bisect import bisect_right
 from itertools import accumulate
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -249,8 +250,10 @@ def _yuan(fen: int) -> Decimal:
 
 def _chooser(rng: random.Random, weighted: tuple) -> Callable[[], str]:
     items = [w[0] for w in weighted]
-    cum = list(accumulate(w[1] for w in weighted))
-    return lambda: rng.choices(items, cum_weights=cum)[0]
+    total = sum(w[1] for w in weighted)
+    cum = [c / total for c in accumulate(w[1] for w in weighted)]
+    rnd = rng.random
+    return lambda: items[bisect_right(cum, rnd())]
 
 
 def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> tuple[pa.RecordBatch, pa.RecordBatch, list[str]]:
@@ -265,7 +268,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
     cols: dict[str, list] = {n: [] for n in ("setl_id", "psn_no", "psn_type", "med_type", "facility",
                                               "fixmedins_code", "init_setl_id")}
     times: list[int] = []
-    amounts: dict[str, list[int]] = {n: [] for n in INPUT_AMOUNTS + RECORDED}
+    amounts: dict[str, list] = {n: [] for n in INPUT_AMOUNTS + RECORDED}  # fen ints; recorded as Decimal
     planted: list[tuple[str, str, str, int, int]] = []
     persons: list[str] = []
     kinds = list(KINDS)
@@ -274,9 +277,9 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
         ptype = psn_type_of()
         heavy = rnd() < 0.06  # a few persons with large bills, who reach the caps
         if rnd() < 0.3:  # a person-year inside one natural year; otherwise a year crossing 31 December
-            start = DAY0 + 365 * rng.randrange(2)
+            start = DAY0 + (365 if rnd() < 0.5 else 0)
         else:
-            start = DAY0 + rng.randrange(365)
+            start = DAY0 + int(rnd() * 365)
         is_defective = rnd() < spec.defect_rate
         kind_draw = rnd()
         flex_tier = None
@@ -284,7 +287,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             flex_tier = 2 if rnd() < 0.15 else 1
             persons.append(json.dumps({"psn_no": psn_no, "psn_type": ptype, "flex_tier": flex_tier}))
         person = Person(psn_no=psn_no, psn_type=ptype, flex_tier=flex_tier)
-        secs = sorted((start + rng.randrange(365)) * 86400 + rng.randrange(8 * 3600, 20 * 3600) for _ in range(k))
+        secs = sorted((start + int(rnd() * 365)) * 86400 + 8 * 3600 + int(rnd() * 12 * 3600) for _ in range(k))
         for i in range(1, k):  # strictly increasing times: the order within a person is never ambiguous
             if secs[i] <= secs[i - 1]:
                 secs[i] = secs[i - 1] + 1
@@ -317,7 +320,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             full = int(total * rnd() * 0.20) if rnd() < 0.45 else 0
             over = int(total * rnd() * 0.05) if rnd() < 0.05 else 0
             pre = int(total * rnd() * 0.10) if rnd() < 0.35 else 0
-            code = f"{'P' if fac == 'pharmacy' else 'H'}{admdvs}{rng.randrange(INSTITUTIONS[fac]):05d}"
+            code = f"{'P' if fac == 'pharmacy' else 'H'}{admdvs}{int(rnd() * INSTITUTIONS[fac]):05d}"
             events.append(Settlement(sid, date, mt, fac, _yuan(total), _yuan(full), _yuan(over), _yuan(pre)))
             meta.append((mt, fac, code, None, (total, full, over, pre)))
             open_settlements.append(i)
@@ -348,8 +351,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             for name, v in zip(INPUT_AMOUNTS, fen):
                 amounts[name].append(v)
             for f in RECORDED:
-                v = getattr(res, f)
-                amounts[f].append(int(v.scaleb(4)) if f == "pool_prop_selfpay" else _fen(v))
+                amounts[f].append(getattr(res, f))
 
     n_rows = len(times)
     order = sorted(range(n_rows), key=times.__getitem__)  # time order within a chunk, not across chunks
@@ -362,9 +364,12 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             arrays.append(pa.array([times[i] // 86400 for i in order], pa.int32()).cast(pa.date32()))
         elif name == "insuplc_admdvs":
             arrays.append(pa.array([admdvs] * n_rows, pa.string()))
-        elif name in amounts:
+        elif name in INPUT_AMOUNTS:
             col = amounts[name]
             arrays.append(_decimal_array([col[i] for i in order], typ))
+        elif name in amounts:  # Decimals from the engine: pyarrow converts them exactly (rescaling, never via float)
+            col = amounts[name]
+            arrays.append(pa.array([col[i] for i in order], typ))
         else:
             col = cols[name]
             arrays.append(pa.array([col[i] for i in order], pa.string()))

@@ -240,10 +240,6 @@ def _decimal_array(units: list[int], typ: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(typ, len(units), [None, pa.py_buffer(words.tobytes())])
 
 
-def _fen(d: Decimal) -> int:
-    return int(d.scaleb(2))
-
-
 def _yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
 

@@ -15,7 +15,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import rollups as R
-from .text import FIELD_LABELS, PSN_LABEL, field_label, yuan, yuan_grouped
+from .text import FIELD_LABELS, PSN_LABEL, field_label, yuan_grouped
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"

@@ -17,7 +17,6 @@ FIELD_LABELS = {
     "psn_cash_pay": "个人现金支付",
 }
 FACILITY_LABELS = dict(FACILITIES)
-MONTHS_ZH = "月份"
 
 
 def field_label(field: str) -> str:

@@ -98,18 +98,28 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     m = load_mapping(tuple(mapping))
     workdir = Path(tempfile.mkdtemp(prefix="conform-audit-"))
     con = _connect(workdir, memory_limit)
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
+
     try:
         info = ledger.load(con, list(ledgers), m, encoding)
         people = persons.load(con, persons_file)
         params.load(con, rules)
+        lap("read")
         con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
+        lap("route")
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
         n_ref = fallback.settle(con, spec, people, workers)
+        lap("reference")
         eng = get_engine(engine, master=spark_master, spark=spark)
         disc = workdir / "discrepancies.parquet"
         totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
+        lap("plan")
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region)
+        summary["timings_s"] = timings
         code = EXIT_FOUND if any(summary["discrepancies_by_field"].values()) else EXIT_OK
         if write:
             out_dir = Path(out) if out is not None else default_out()

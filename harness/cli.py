@@ -58,5 +58,23 @@ def _register_run() -> None:
 
 _register_run()
 
+
+def _register_audit() -> None:
+    from audit.cli import audit_command
+
+    main.add_command(audit_command, "audit")
+
+
+_register_audit()
+
+
+def _register_synth_ledger() -> None:
+    from audit.synth_cli import synth_ledger_command
+
+    main.add_command(synth_ledger_command, "synth-ledger")
+
+
+_register_synth_ledger()
+
 if __name__ == "__main__":
     main()

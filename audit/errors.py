@@ -1,0 +1,18 @@
+"""Bad audit input, located: which file, which line or row, which column (exit 2)."""
+from __future__ import annotations
+
+
+class AuditInputError(ValueError):
+    """A ledger, mapping or persons file the audit cannot use; the message names where."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, unit: str = "line"):
+        where = []
+        if file is not None:
+            where.append(str(file))
+        if row is not None:
+            where.append(f"{unit} {row}")
+        if column is not None:
+            where.append(f"column {column}")
+        self.file, self.row, self.column, self.detail = file, row, column, message
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)

@@ -1,0 +1,300 @@
+"""Read ledgers into the canonical DuckDB table `ledger` (AUDIT_CONTRACT.md), validating every row.
+
+Amounts are read as text (or Parquet DECIMAL/integers) and become BIGINT fen in SQL: text must
+match ^-?[0-9]+(\\.[0-9]{1,2})?$ (ASCII digits, at most two decimals); a Parquet DECIMAL with
+more than two decimals must hold whole fen. Parquet DOUBLE/FLOAT amounts are REFUSED: a binary
+float is not the figure the platform recorded, and accepting it would certify a rounding.
+`pool_prop_selfpay` becomes BIGINT ten-thousandths (0.5500 -> 5500).
+
+Every bad row is refused with its file, line/row and column (exit 2): a missing column, an
+unknown code, a non-numeric amount or one with three decimals, parts exceeding the total, a
+duplicate setl_id, a reversal of an unknown (or another person's, or later) settlement.
+Rows need not be sorted: the plan orders them by setl_date, setl_time, then export order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
+
+from . import sources
+from .errors import AuditInputError
+from .mapping import Mapping
+
+TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "dise_codg",
+        "insuplc_admdvs", "init_setl_id", "exclusion")
+INPUT_AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+RECORDED_AMOUNTS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
+                    "acct_pay", "psn_cash_pay")
+RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
+            "psn_part_amt", "acct_pay", "psn_cash_pay")
+FLAGS = {"remote": "FALSE", "acct_used_flag": "TRUE"}
+REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sumamt")
+AMOUNT_RE = r"^-?[0-9]+(\.[0-9]{1,2})?$"
+RATIO_RE = r"^[0-9]+(\.[0-9]{1,4})?$"
+TRUE_TEXT = ("1", "true", "TRUE", "True", "Y", "y", "是")
+FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def q(s: str) -> str:
+    """A SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class LedgerInfo:
+    files: list[str]
+    fields_audited: list[str]
+    rows_read: int
+    settlements: int
+    reversals: int
+    persons: int
+    period: tuple[str | None, str | None]
+
+
+def _in(values: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join(q(v) for v in values) + ")"
+
+
+def _text(src: str, typ: str) -> str:
+    return f"NULLIF(TRIM(CAST({src} AS VARCHAR)), '')"
+
+
+def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) -> tuple[str, str | None]:
+    """(BIGINT expression, bad-condition) for an amount column given its source type."""
+    if src is None:
+        return "CAST(NULL AS BIGINT)", None
+    mult = 10 ** scale
+    t = (typ or "").upper()
+    if t.startswith("DECIMAL"):
+        s = int(t.split(",")[1].rstrip(")").strip())
+        if s <= scale:
+            return f"CAST({src} * {mult} AS BIGINT)", None
+        return (f"CAST(ROUND({src}, {scale}) * {mult} AS BIGINT)", f"{src} <> ROUND({src}, {scale})")
+    if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"):
+        return f"CAST({src} AS BIGINT) * {mult}", None
+    if t in ("DOUBLE", "FLOAT", "REAL"):
+        raise AuditInputError(f"is a binary floating-point column ({t}); amounts must be exact: export them as "
+                              "DECIMAL or text with at most two decimals", column=col)
+    txt = _text(src, t)
+    # Text: validated by the regex, then exact through DECIMAL (never DOUBLE).
+    conv = f"CAST(CAST({txt} AS DECIMAL(20, {scale})) * {mult} AS BIGINT)"
+    expr = f"CASE WHEN regexp_full_match({txt}, {q(regex)}) THEN {conv} END"
+    bad = f"({txt} IS NOT NULL AND NOT regexp_full_match({txt}, {q(regex)}))"
+    return expr, bad
+
+
+def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None]:
+    if src is None:
+        return (f"CAST(NULL AS {'TIMESTAMP' if time else 'DATE'})", None)
+    t = (typ or "").upper()
+    target = "TIMESTAMP" if time else "DATE"
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        return f"CAST({src} AS {target})", None
+    txt = _text(src, t)
+    fmts = TIME_FORMATS if time else DATE_FORMATS
+    parsed = f"COALESCE({', '.join(f'try_strptime({txt}, {q(f)})' for f in fmts)})"
+    expr = f"CAST({parsed} AS {target})"
+    return expr, f"({txt} IS NOT NULL AND {parsed} IS NULL)"
+
+
+def _coded(expr: str, codes: dict[str, str] | None) -> str:
+    if not codes:
+        return expr
+    whens = " ".join(f"WHEN {q(k)} THEN {q(v)}" for k, v in codes.items())
+    return f"(CASE {expr} {whens} ELSE {expr} END)"
+
+
+def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mapping, src_idx: int) -> str:
+    """The SELECT turning one file's relation into canonical columns plus `_err` (first problem found)."""
+    names: dict[str, tuple[str, str]] = {}  # canonical -> (source expression, type)
+    for c, typ in cols.items():
+        if c == "src_row":
+            continue
+        canon = mapping.rename(c)
+        if canon in names:
+            raise AuditInputError(f"two columns map to {canon}", file=str(path), column=c)
+        names[canon] = (ident(c), typ)
+    if "facility" not in names and "hosp_lv" in names:
+        if "hosp_lv" not in mapping.codes:
+            raise AuditInputError("the export has hosp_lv but no facility: give [codes.hosp_lv] in --map "
+                                  "(hosp_lv code -> tertiary/secondary/primary/unrated/pharmacy)",
+                                  file=str(path), column="hosp_lv")
+        names["facility"] = names["hosp_lv"]
+        mapping = Mapping(mapping.columns, {**mapping.codes, "facility": mapping.codes["hosp_lv"]})
+    missing = [c for c in REQUIRED if c not in names]
+    if "setl_date" not in names and "setl_time" not in names:
+        missing.append("setl_time or setl_date")
+    if missing:
+        raise AuditInputError(f"missing column(s) {', '.join(missing)} (present: {', '.join(sorted(names))}); "
+                              "rename a vendor's columns with --map", file=str(path))
+    unit = sources.UNITS[sources.kind_of(path)]
+    sel: dict[str, str] = {}
+    bad: list[tuple[str, str, str, str]] = []  # (condition, column, message, raw value expression)
+    for c in TEXT:
+        src, typ = names.get(c, (None, None))
+        sel[c] = _coded(_text(src, typ), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
+    for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS]
+                         + [("pool_prop_selfpay", 4, RATIO_RE)]):
+        src, typ = names.get(c, (None, None))
+        try:
+            expr, b = _amount(c, src, typ, scale, rx)
+        except AuditInputError as e:
+            raise AuditInputError(e.detail, file=str(path), column=c) from None
+        sel[c] = expr
+        if b:
+            what = "not an amount in yuan with at most two decimals" if scale == 2 else \
+                "not a ratio with at most four decimals"
+            bad.append((b, c, what, _text(src, typ)))
+    st, st_bad = _date(*names.get("setl_time", (None, None)), time=True)
+    sd, sd_bad = _date(*names.get("setl_date", (None, None)), time=False)
+    if st_bad:
+        bad.append((st_bad, "setl_time", "not a time (YYYY-MM-DD HH:MM:SS)", _text(*names["setl_time"])))
+    if sd_bad:
+        bad.append((sd_bad, "setl_date", "not a date (YYYY-MM-DD)", _text(*names["setl_date"])))
+    sel["setl_time"] = st
+    sel["setl_date"] = f"COALESCE({sd}, CAST({st} AS DATE))"
+    for f, default in FLAGS.items():
+        src, typ = names.get(f, (None, None))
+        if src is None:
+            sel[f] = default
+            continue
+        t = _text(src, typ)
+        sel[f] = f"CASE WHEN {t} IN {_in(TRUE_TEXT)} THEN TRUE WHEN {t} IN {_in(FALSE_TEXT)} THEN FALSE ELSE {default} END"
+        bad.append((f"({t} IS NOT NULL AND {t} NOT IN {_in(TRUE_TEXT + FALSE_TEXT)})", f, "expected 1/0 or true/false", t))
+    conv_bad, bad = bad, []
+    # Row-level rules, on the converted values.
+    rev = "(init_setl_id IS NOT NULL)"
+    for c in ("setl_id", "psn_no"):
+        bad.append((f"{c} IS NULL", c, "missing", "''"))
+    bad.append(("setl_date IS NULL", "setl_date" if "setl_date" in names else "setl_time", "missing", "''"))
+    for c in ("psn_type", "med_type", "facility", "medfee_sumamt"):
+        bad.append((f"NOT {rev} AND {c} IS NULL", c, "missing", "''"))
+    for c, known in (("psn_type", PSN_TYPES), ("med_type", MED_TYPES), ("facility", FACILITIES), ("exclusion", EXCLUSIONS)):
+        listing = ", ".join(f"{k} ({v})" for k, v in known.items())
+        bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", c,
+                    f"unknown code; expected one of {listing}" + ("" if c != "facility" else " (map codes with --map)"), c))
+    for a in INPUT_AMOUNTS:
+        bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", f"CAST({a} AS VARCHAR)"))
+    bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
+                f" > medfee_sumamt", "medfee_sumamt",
+                "parts exceed the total (fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt > medfee_sumamt)",
+                "CAST(medfee_sumamt AS VARCHAR)"))
+    bad.append((f"NOT {rev} AND med_type = '41' AND facility <> 'pharmacy'", "facility",
+                "med_type 41 (定点药店购药) needs facility pharmacy", "facility"))
+    bad.append((f"NOT {rev} AND facility = 'pharmacy' AND med_type NOT IN ('41', '14')", "med_type",
+                "a pharmacy settles med_type 41 (or 14 for chronic drugs)", "med_type"))
+    bad.append((f"NOT {rev} AND med_type = '14' AND dise_codg IS NULL", "dise_codg",
+                "med_type 14 (门诊慢特病) needs the registered disease code", "''"))
+    inner = ",\n  ".join(f"{e} AS {c}" for c, e in sel.items())
+    # Conversion problems are found on the source values; rule problems on the converted ones.
+    conv_cases = " ".join(f"WHEN {cond} THEN {q(col)} || chr(31) || {q(msg)} || chr(31) || COALESCE({raw}, '')"
+                          for cond, col, msg, raw in conv_bad)
+    rule = bad
+    rule_cases = " ".join(f"WHEN {cond} THEN {q(col)} || chr(31) || {q(msg)} || chr(31) || COALESCE({raw}, '')"
+                          for cond, col, msg, raw in rule)
+    conv_err = f"CASE {conv_cases} END" if conv_cases else "CAST(NULL AS VARCHAR)"
+    return (f"SELECT *, COALESCE(_conv_err, CASE {rule_cases} END) AS _err FROM (\n"
+            f"SELECT {inner},\n  {conv_err} AS _conv_err,\n  {q(str(path))} AS src_file, {src_idx} AS src_idx,"
+            f" src_row, {q(unit)} AS src_unit\nFROM {rel})")
+
+
+COLUMNS = (list(TEXT) + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS) + list(RECORDED_AMOUNTS)
+           + ["pool_prop_selfpay"] + list(FLAGS) + ["src_file", "src_idx", "src_row", "src_unit", "_err"])
+
+
+def _raise_row(row: tuple, message: str | None = None) -> None:
+    file, r, unit, err = row
+    col, msg, raw = (err.split("\x1f") + ["", "", ""])[:3] if err else ("", message or "", "")
+    shown = f": {raw!r}" if raw else ""
+    raise AuditInputError(f"{msg}{shown}", file=file, row=r, column=col or None, unit=unit)
+
+
+def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
+         encoding: str | None = None) -> LedgerInfo:
+    """Create table `ledger` from the files; raise AuditInputError naming the first bad row."""
+    paths = sources.expand(specs)
+    selects = []
+    present: set[str] = set()
+    for i, p in enumerate(paths):
+        rel = f"_src{i}"
+        try:
+            cols = sources.open_source(con, p, rel, encoding)
+        except AuditInputError as e:
+            if e.file is None:
+                raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column) from None
+            raise
+        present |= {mapping.rename(c) for c in cols}
+        if "hosp_lv" in present:
+            present.add("facility")
+        sel = canonical_select(p, rel, cols, mapping, i)
+        selects.append(f"SELECT {', '.join(COLUMNS)} FROM ({sel})")
+    sources.PENDING.clear()
+    try:
+        con.execute("CREATE OR REPLACE TABLE ledger AS\n" + "\nUNION ALL\n".join(selects))
+    except duckdb.Error as e:
+        if sources.PENDING:
+            raise sources.PENDING.pop() from None
+        raise AuditInputError(f"cannot read the ledger: {e}") from None
+    finally:
+        for i in range(len(paths)):
+            try:
+                con.unregister(f"_src{i}")
+            except duckdb.Error:
+                pass
+    row = con.execute("SELECT src_file, src_row, src_unit, _err FROM ledger WHERE _err IS NOT NULL "
+                      "ORDER BY src_idx, src_row LIMIT 1").fetchall()
+    if row:
+        _raise_row(row[0])
+    _check_ids(con)
+    info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
+        count(*) FILTER (WHERE init_setl_id IS NOT NULL), count(DISTINCT psn_no),
+        CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
+    audited = [f for f in RECORDED if f in present]
+    return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], info[3], (info[4], info[5]))
+
+
+ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
+
+
+def _check_ids(con: duckdb.DuckDBPyConnection) -> None:
+    dup = con.execute("""
+        SELECT setl_id, arg_min(src_file, src_idx * 10000000000 + src_row), arg_min(src_row, src_idx * 10000000000 + src_row),
+               arg_min(src_unit, src_idx * 10000000000 + src_row),
+               arg_max(src_file, src_idx * 10000000000 + src_row), arg_max(src_row, src_idx * 10000000000 + src_row)
+        FROM ledger GROUP BY setl_id HAVING count(*) > 1
+        ORDER BY min(src_idx * 10000000000 + src_row) LIMIT 1""").fetchall()
+    if dup:
+        dup = dup[0]
+        raise AuditInputError(f"duplicate setl_id {dup[0]!r} (first at {dup[1]} {dup[3]} {dup[2]})",
+                              file=dup[4], row=dup[5], column="setl_id", unit=dup[3])
+    bad = con.execute(f"""
+        WITH r AS (SELECT * FROM ledger WHERE init_setl_id IS NOT NULL)
+        SELECT r.src_file, r.src_row, r.src_unit, r.init_setl_id,
+          CASE WHEN s.setl_id IS NULL THEN 'unknown'
+               WHEN s.init_setl_id IS NOT NULL THEN 'reversal'
+               WHEN s.psn_no <> r.psn_no THEN 'person'
+               WHEN (s.setl_date, COALESCE(s.setl_time, CAST(s.setl_date AS TIMESTAMP)), s.src_idx, s.src_row)
+                  > (r.setl_date, COALESCE(r.setl_time, CAST(r.setl_date AS TIMESTAMP)), r.src_idx, r.src_row)
+                 THEN 'later'
+               WHEN count(*) OVER (PARTITION BY r.init_setl_id) > 1 THEN 'twice' END AS why,
+          s.psn_no
+        FROM r LEFT JOIN ledger s ON s.setl_id = r.init_setl_id
+        QUALIFY why IS NOT NULL ORDER BY r.src_idx, r.src_row LIMIT 1""").fetchall()
+    if bad:
+        file, row, unit, init, why, other = bad[0]
+        msg = {"unknown": f"reversal of unknown setl_id {init!r}",
+               "reversal": f"reverses {init!r}, which is itself a reversal",
+               "person": f"reverses {init!r}, a settlement of another person ({other})",
+               "later": f"reverses {init!r}, which comes later in settlement order",
+               "twice": f"{init!r} is reversed more than once"}[why]
+        raise AuditInputError(msg, file=file, row=row, column="init_setl_id", unit=unit)

@@ -1,0 +1,80 @@
+"""`--map`: rename a vendor's columns to the platform's names and map its codes.
+
+A mapping is a TOML or YAML file, or `src=dst` pairs given on the command line:
+
+    [columns]            # vendor column -> platform column
+    JSBH = "setl_id"
+    [codes.hosp_lv]      # hosp_lv code -> facility (the platform's level codes vary by region)
+    "1" = "tertiary"
+    [codes.med_type]     # a vendor's med_type code -> the harness's
+    "140104" = "14"
+
+`codes.<column>` maps the values of that (already renamed) column; `codes.hosp_lv` fills
+`facility` from `hosp_lv` when the export has no `facility` column. Nothing here is a
+policy figure: only names and codes.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import AuditInputError
+
+
+@dataclass(frozen=True)
+class Mapping:
+    columns: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def rename(self, name: str) -> str:
+        return self.columns.get(name, name)
+
+    def merged(self, other: "Mapping") -> "Mapping":
+        codes = {k: dict(v) for k, v in self.codes.items()}
+        for k, v in other.codes.items():
+            codes.setdefault(k, {}).update(v)
+        return Mapping({**self.columns, **other.columns}, codes)
+
+
+def _from_dict(data: object, source: str) -> Mapping:
+    if not isinstance(data, dict):
+        raise AuditInputError("expected a mapping with [columns] and/or [codes.<column>]", file=source)
+    unknown = set(data) - {"columns", "codes"}
+    if unknown:
+        raise AuditInputError(f"unknown section(s) {', '.join(sorted(map(str, unknown)))}; "
+                              "allowed: columns, codes", file=source)
+    cols = data.get("columns") or {}
+    codes = data.get("codes") or {}
+    if not isinstance(cols, dict) or not all(isinstance(v, str) for v in cols.values()):
+        raise AuditInputError("[columns] must map column names to column names", file=source)
+    if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
+        raise AuditInputError("[codes] must hold one table per column: [codes.<column>]", file=source)
+    return Mapping({str(k): str(v) for k, v in cols.items()},
+                   {str(c): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()})
+
+
+def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
+    """Each spec is a file (.toml, .yaml, .yml) or a `src=dst` column pair."""
+    m = Mapping()
+    for spec in specs:
+        path = Path(spec)
+        if "=" in spec and not path.exists():
+            src, dst = (s.strip() for s in spec.split("=", 1))
+            if not src or not dst:
+                raise AuditInputError(f"--map {spec!r}: expected src=dst")
+            m = m.merged(Mapping({src: dst}))
+            continue
+        if not path.is_file():
+            raise AuditInputError("no such mapping file (or give src=dst pairs)", file=spec)
+        if path.stat().st_size > 1_000_000:
+            raise AuditInputError("mapping file larger than 1 MB", file=spec)
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
+        except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as e:
+            raise AuditInputError(f"malformed mapping: {e}", file=spec) from None
+        m = m.merged(_from_dict(data, spec))
+    return m

@@ -1,0 +1,107 @@
+"""`--persons`: what the rules need about a person that a ledger row does not carry.
+
+Same field names as the case format's `person` (README 'Case format'); each record is parsed by
+`reference.case.parse_person`, so a persons file is validated exactly like a case. Formats: JSON
+lines, a JSON list, YAML (a list), CSV (nested fields such as `ytd` or `chronic_diseases` as JSON
+text in the cell). The plan joins the flat columns of table `persons`; the parsed `Person`
+objects go to the reference engine for the persons it settles.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from reference.case import CaseError, Person, load_text, parse_person
+
+from .errors import AuditInputError
+
+MAX_BYTES = 2 << 30
+
+
+def _fen(d: Decimal | None) -> int | None:
+    return None if d is None else int(d * 100)
+
+
+def _records(path: Path) -> list[tuple[int, object]]:
+    if not path.is_file():
+        raise AuditInputError("no such persons file", file=str(path))
+    if path.stat().st_size > MAX_BYTES:
+        raise AuditInputError("persons file larger than 2 GB", file=str(path))
+    suffix = path.suffix.lower()
+    text = path.read_text(encoding="utf-8-sig")
+    if suffix in (".jsonl", ".ndjson"):
+        out = []
+        for no, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    out.append((no, json.loads(line, parse_float=Decimal)))
+                except json.JSONDecodeError as e:
+                    raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no) from None
+        return out
+    if suffix == ".csv":
+        out = []
+        for no, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+            rec = {}
+            for k, v in row.items():
+                if v is None or v == "":
+                    continue
+                if v[:1] in "{[":
+                    try:
+                        v = json.loads(v, parse_float=Decimal)
+                    except json.JSONDecodeError as e:
+                        raise AuditInputError(f"malformed JSON in cell: {e.msg}", file=str(path), row=no, column=k) from None
+                elif v in ("true", "false"):
+                    v = v == "true"
+                rec[k] = v
+            out.append((no, rec))
+        return out
+    try:
+        data = load_text(text, str(path))
+    except CaseError as e:
+        raise AuditInputError(e.detail, file=str(path)) from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise AuditInputError("expected a list of persons", file=str(path))
+    return [(i + 1, d) for i, d in enumerate(data)]
+
+
+def load(con: duckdb.DuckDBPyConnection, path: str | None) -> dict[str, Person]:
+    """Create table `persons` (possibly empty) and return the parsed persons by psn_no."""
+    people: dict[str, Person] = {}
+    unit = "line" if path and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else "record"
+    if path:
+        for no, rec in _records(Path(path)):
+            try:
+                p = parse_person(rec, f"{no}")
+            except CaseError as e:
+                raise AuditInputError(e.detail, file=path, row=no, column=e.field, unit=unit) from None
+            if p.psn_no in people:
+                raise AuditInputError(f"psn_no {p.psn_no!r} given twice", file=path, row=no, column="psn_no", unit=unit)
+            people[p.psn_no] = p
+    ps = list(people.values())
+    tbl = pa.table({
+        "psn_no": pa.array([p.psn_no for p in ps], pa.string()),
+        "p_psn_type": pa.array([p.psn_type for p in ps], pa.string()),
+        "retire_date": pa.array([p.retire_date for p in ps], pa.date32()),
+        "has_account": pa.array([p.has_account for p in ps], pa.bool_()),
+        "flex_tier": pa.array([p.flex_tier for p in ps], pa.int32()),
+        "bp_begin": pa.array([p.benefit_period.begin if p.benefit_period else None for p in ps], pa.date32()),
+        "bp_end": pa.array([p.benefit_period.end if p.benefit_period else None for p in ps], pa.date32()),
+        "remote_filing": pa.array([p.remote_filing for p in ps], pa.bool_()),
+        "acct_balance": pa.array([_fen(p.acct_balance) for p in ps], pa.int64()),
+        "ytd_year": pa.array([p.ytd.year if p.ytd else None for p in ps], pa.int32()),
+        "ytd_dedc": pa.array([_fen(p.ytd.ordinary_dedc) if p.ytd else None for p in ps], pa.int64()),
+        "ytd_pay": pa.array([_fen(p.ytd.ordinary_pay) if p.ytd else None for p in ps], pa.int64()),
+        "n_stays": pa.array([len(p.hospital_stays) for p in ps], pa.int32()),
+    })
+    con.register("_persons_src", tbl)
+    con.execute("CREATE OR REPLACE TABLE persons AS SELECT * FROM _persons_src")
+    con.unregister("_persons_src")
+    return people

@@ -1,0 +1,264 @@
+"""The ONE definition of the audit plan: SQL written once, in DuckDB's dialect, and transpiled
+to Spark SQL by sqlglot (`sql(name, dialect)`); no engine has its own copy.
+
+What it computes, for every settlement of every person the plan can express exactly (ordinary
+pooling in all five documents with their regions, pharmacies, exclusions, validity, account
+eligibility, remote filing, opening year-to-date totals, reversals not followed by a later
+settlement), exactly as reference/benefits.py + reference/engine.py do, in BIGINT fen:
+
+  inscp_i = medfee - fulamt_ownpay - overlmt_selfpay - preselfpay          (政策范围内费用)
+  B_i     = prefix sum of inscp over the person's counted settlements of the natural year
+  dedc_i  = min(D, O_d + B_i) - min(D, O_d + B_{i-1})                       (起付线; O_d opening ytd)
+  raw_i   = round_half_up((inscp_i - dedc_i) * num / den)  = ((x*num*2 + den) DIV (2*den))
+  S_i     = prefix sum of raw_i
+  fund_i  = min(C, O_p + S_i) - min(C, O_p + S_{i-1})                        (年度最高支付限额)
+  psn_part = medfee - fund; acct = min(Bal, A_i) - min(Bal, A_{i-1}) over prefix sums A of the
+  person's part where the account pays; psn_cash_pay = psn_part - acct.
+
+The running totals of the reference engine (left = D - ytd; dedc = min(base, left)) are these
+clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)).
+Integer division is DuckDB `//` = sqlglot IntDiv = Spark `DIV`; all operands are >= 0, so it is
+floor = truncation on both engines.
+
+Persons the plan cannot express (`fallback` below) are left out here and settled by the
+reference engine (audit/fallback.py); their rows arrive as table `expected_ref`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlglot
+
+ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
+W_YEAR = "PARTITION BY psn_no, yr ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+
+# Settlement rows with everything a row needs: person, parameters, gate status.
+_BASE = f"""
+rows0 AS (
+  SELECT l.setl_id, l.psn_no, l.setl_date, l.med_type, l.facility, l.exclusion, l.remote, l.acct_used_flag,
+    l.init_setl_id, l.medfee_sumamt, l.acct_pay AS rec_acct_pay,
+    l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
+      - COALESCE(l.preselfpay_amt, 0) AS inscp,
+    EXTRACT(YEAR FROM l.setl_date) AS yr,
+    ROW_NUMBER() OVER (PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.src_idx, l.src_row) AS seq,
+    MIN(l.psn_type) OVER (PARTITION BY l.psn_no) AS type_min,
+    MAX(l.psn_type) OVER (PARTITION BY l.psn_no) AS type_max,
+    MIN(l.setl_date) OVER (PARTITION BY l.psn_no) AS first_date,
+    (l.med_type = '14' OR (l.med_type = '13' AND st.em_inpatient) OR (l.med_type = '28' AND st.ds_inpatient))
+      AS inpatient_like,
+    p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing,
+    p.acct_balance, p.n_stays,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay
+  FROM ledger l
+  CROSS JOIN settings st
+  LEFT JOIN persons p ON p.psn_no = l.psn_no
+),
+flags AS (
+  SELECT r.*,
+    MAX(CASE WHEN r.init_setl_id IS NULL AND (
+          r.inpatient_like
+          OR (r.p_psn_type IS NULL AND r.type_min <> r.type_max)
+          OR (r.retire_date IS NOT NULL AND r.first_date < r.retire_date)
+          OR (r.n_stays > 0 AND st.hospital_flag))
+        THEN 1 ELSE 0 END) OVER (PARTITION BY r.psn_no) AS fb_kind,
+    MIN(CASE WHEN r.init_setl_id IS NOT NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS first_rev,
+    MAX(CASE WHEN r.init_setl_id IS NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS last_settle
+  FROM rows0 r CROSS JOIN settings st
+)"""
+_ROUTED = "SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, FALSE)) AS fallback FROM flags f"
+
+_GATED = f"""
+gated AS (
+  SELECT r.*, pt.pt_role, pt.pt_flexible,
+    CASE WHEN r.retire_date IS NOT NULL AND r.setl_date >= r.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
+    (r.remote AND st.remote_elig AND NOT COALESCE(r.remote_filing, FALSE)) AS unfiled,
+    COALESCE(r.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN r.flex_tier IS NULL THEN NULL
+                                                               ELSE r.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
+    ex.ex_cite, st.pre_none, st.pre_cite, st.acct_cite, st.bp_cite, st.pharm_cite, st.requires_account,
+    st.valid_from, st.valid_to, st.remote_num, st.remote_den, st.remote_e4, st.remote_cite, st.remote_err
+  FROM routed r
+  CROSS JOIN settings st
+  JOIN psn_types pt ON pt.pt_code = COALESCE(r.p_psn_type, r.type_min)
+  LEFT JOIN exclusions ex ON ex.ex_code = r.exclusion
+  WHERE NOT r.fallback AND r.init_setl_id IS NULL
+),
+rated AS (
+  SELECT g.*, pr.covered, pr.ratio_err, pr.dc_err, pr.dedc AS d_fen, pr.cap AS c_fen, pr.dedc_cite, pr.cap_cite,
+    CASE WHEN g.unfiled THEN g.remote_num ELSE pr.ratio_num END AS num,
+    CASE WHEN g.unfiled THEN g.remote_den ELSE pr.ratio_den END AS den,
+    CASE WHEN g.unfiled THEN g.remote_e4 ELSE pr.ratio_e4 END AS ratio_e4,
+    CASE WHEN g.unfiled THEN g.remote_cite ELSE pr.ratio_cite END AS ratio_cite,
+    CASE
+      WHEN g.setl_date < g.valid_from THEN (CASE WHEN g.pre_none AND NOT g.inpatient_like THEN 'none_pre'
+                                                ELSE 'refused_validity' END)
+      WHEN g.setl_date > g.valid_to THEN 'refused_validity'
+      WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_cite IS NOT NULL THEN 'none_exclusion' ELSE 'refused_exclusion' END)
+      WHEN g.requires_account AND g.has_acc IS NULL THEN 'refused_flex_tier'
+      WHEN g.requires_account AND NOT g.has_acc THEN 'none_account'
+      WHEN g.requires_account AND g.bp_begin IS NOT NULL AND (g.setl_date < g.bp_begin OR g.setl_date > g.bp_end)
+        THEN 'none_period'
+      WHEN g.unfiled AND g.remote_err IS NOT NULL THEN 'refused_parameter'
+      WHEN g.unfiled THEN (CASE WHEN pr.dc_err IS NOT NULL THEN 'refused_parameter' ELSE 'ordinary' END)
+      WHEN pr.ratio_err IS NOT NULL THEN 'refused_parameter'
+      WHEN NOT pr.covered THEN 'none_pharmacy'
+      WHEN pr.dc_err IS NOT NULL THEN 'refused_parameter'
+      ELSE 'ordinary'
+    END AS status
+  FROM gated g
+  JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
+),
+counted AS (
+  SELECT r.*, CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt
+  FROM rated r
+),
+dedc AS (
+  SELECT c.*,
+    CASE WHEN c.status = 'ordinary' THEN
+      LEAST(c.d_fen, c.open_dedc + SUM(c.cnt) OVER ({W_YEAR}))
+      - LEAST(c.d_fen, c.open_dedc + SUM(c.cnt) OVER ({W_YEAR}) - c.cnt)
+    ELSE 0 END AS dedc_fen
+  FROM counted c
+),
+raw AS (
+  SELECT d.*,
+    CASE WHEN d.status = 'ordinary' THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
+  FROM dedc d
+),
+fund AS (
+  SELECT r.*,
+    CASE WHEN r.status = 'ordinary' THEN
+      LEAST(r.c_fen, r.open_pay + SUM(r.raw_fen) OVER ({W_YEAR}))
+      - LEAST(r.c_fen, r.open_pay + SUM(r.raw_fen) OVER ({W_YEAR}) - r.raw_fen)
+    ELSE 0 END AS fund_fen
+  FROM raw r
+),
+parts AS (
+  SELECT f.*, f.medfee_sumamt - f.fund_fen AS part_fen,
+    CASE WHEN f.status NOT LIKE 'refused%' AND f.acct_used_flag AND f.medfee_sumamt - f.fund_fen > 0
+         THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
+  FROM fund f
+),
+acct AS (
+  SELECT p.*,
+    CASE WHEN p.acct_balance IS NULL THEN COALESCE(p.rec_acct_pay, 0)
+         ELSE LEAST(p.acct_balance, SUM(p.acct_base) OVER ({W_PERSON}))
+              - LEAST(p.acct_balance, SUM(p.acct_base) OVER ({W_PERSON}) - p.acct_base) END AS acct_fen
+  FROM parts p
+),
+settled AS (
+  SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.medfee_sumamt END AS BIGINT) AS medfee_sumamt,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.inscp END AS BIGINT) AS inscp_scp_amt,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.dedc_fen END AS BIGINT) AS act_pay_dedc,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.fund_fen END AS BIGINT) AS hifp_pay,
+    CAST(CASE WHEN a.status = 'ordinary' THEN a.ratio_e4 WHEN a.status LIKE 'refused%' THEN NULL ELSE 0 END AS BIGINT) AS pool_prop_selfpay,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.fund_fen END AS BIGINT) AS fund_pay_sumamt,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen END AS BIGINT) AS psn_part_amt,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.acct_fen END AS BIGINT) AS acct_pay,
+    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen - a.acct_fen END AS BIGINT) AS psn_cash_pay,
+    CASE a.status WHEN 'ordinary' THEN a.dedc_cite WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
+      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+      END AS clause_dedc,
+    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.fund_fen < a.raw_fen THEN a.cap_cite ELSE a.ratio_cite END)
+      WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
+      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+      END AS clause_fund,
+    CASE a.status WHEN 'ordinary' THEN a.ratio_cite WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
+      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+      END AS clause_ratio,
+    CASE WHEN a.status = 'refused_validity' THEN 'date outside the validity of the rules (A-BEFORE-VALIDITY)'
+         WHEN a.status = 'refused_exclusion' THEN 'exclusion code not listed by this document'
+         WHEN a.status = 'refused_flex_tier' THEN 'flexible worker without flex_tier in --persons (A-PZH-FLEX-TIER2)'
+         WHEN a.status = 'refused_parameter' THEN COALESCE(a.remote_err, a.ratio_err, a.dc_err)
+         END AS note
+  FROM acct a
+)"""
+
+_REVERSED = """
+  SELECT r.setl_id, r.psn_no, s.route,
+    CASE WHEN s.status LIKE 'refused%' THEN s.status ELSE 'reversal' END AS status,
+    -s.medfee_sumamt AS medfee_sumamt, -s.inscp_scp_amt AS inscp_scp_amt, -s.act_pay_dedc AS act_pay_dedc,
+    -s.hifp_pay AS hifp_pay, s.pool_prop_selfpay, -s.fund_pay_sumamt AS fund_pay_sumamt,
+    -s.psn_part_amt AS psn_part_amt, -s.acct_pay AS acct_pay, -s.psn_cash_pay AS psn_cash_pay,
+    s.clause_dedc || '；A-REVERSAL' AS clause_dedc, s.clause_fund || '；A-REVERSAL' AS clause_fund,
+    s.clause_ratio || '；A-REVERSAL' AS clause_ratio, s.note
+  FROM routed r JOIN settled s ON s.setl_id = r.init_setl_id
+  WHERE r.init_setl_id IS NOT NULL AND NOT r.fallback
+
+"""
+
+EXPECTED_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
+                    "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
+                    "clause_dedc", "clause_fund", "clause_ratio", "note")
+_COLS = ", ".join(EXPECTED_COLUMNS)
+
+# The plan in stages; each is materialised by the engine (a DuckDB table, a cached Spark view)
+# so that no stage is computed twice.
+ROUTED = f"WITH {_BASE.strip()}\n{_ROUTED}"
+SETTLED = f"WITH {_GATED.strip()}\nSELECT * FROM settled"
+EXPECTED = (f"SELECT {_COLS} FROM settled\nUNION ALL SELECT {_COLS} FROM ({_REVERSED.strip()}) AS rv\n"
+            f"UNION ALL SELECT {_COLS} FROM expected_ref")
+STAGES = (("routed", ROUTED), ("settled", SETTLED), ("expected", EXPECTED))
+FALLBACK_PERSONS = "SELECT DISTINCT psn_no FROM routed WHERE fallback"
+
+# Which field is decided by which clause column; money fields in fen, the ratio in 1/10000.
+FIELDS = {
+    "inscp_scp_amt": ("'国家医保平台结算口径'", 2),
+    "act_pay_dedc": ("e.clause_dedc", 2),
+    "hifp_pay": ("e.clause_fund", 2),
+    "pool_prop_selfpay": ("e.clause_ratio", 4),
+    "fund_pay_sumamt": ("e.clause_fund", 2),
+    "psn_part_amt": ("e.clause_fund", 2),
+    "acct_pay": ("'个人账户使用范围'", 2),
+    "psn_cash_pay": ("e.clause_fund", 2),
+}
+
+
+def _dec(expr: str, scale: int) -> str:
+    unit = "0.01" if scale == 2 else "0.0001"
+    return f"CAST(CAST({expr} AS DECIMAL(18, 0)) * {unit} AS DECIMAL(18, 4))"
+
+
+def compare_sql(fields: tuple[str, ...]) -> str:
+    """Discrepancies (AUDIT_CONTRACT.md): one row per settlement and audited field that differs."""
+    if not fields:
+        fields = ("hifp_pay",)
+    differs = " OR ".join(f"(l.{f} IS NOT NULL AND e.{f} IS NOT NULL AND l.{f} <> e.{f})" for f in fields)
+    parts = []
+    for f in fields:
+        clause, scale = FIELDS[f]
+        parts.append(
+            f"SELECT d.setl_id, d.psn_no, d.setl_date, d.month, d.psn_type, d.facility, d.fixmedins_code, d.med_type,"
+            f" '{f}' AS field, {_dec('d.rec_' + f, scale)} AS recorded, {_dec('d.exp_' + f, scale)} AS expected,"
+            f" {_dec('d.rec_' + f + ' - d.exp_' + f, scale)} AS diff, d.clause_{f} AS clause, d.route"
+            f" FROM d WHERE d.rec_{f} IS NOT NULL AND d.exp_{f} IS NOT NULL AND d.rec_{f} <> d.exp_{f}")
+    cols = ", ".join(f"l.{f} AS rec_{f}, e.{f} AS exp_{f}, {FIELDS[f][0]} AS clause_{f}" for f in fields)
+    return (f"WITH d AS (SELECT e.setl_id, e.psn_no, l.setl_date, STRFTIME(l.setl_date, '%Y-%m') AS month,"
+            f" l.psn_type, l.facility, l.fixmedins_code, l.med_type, e.route, {cols}"
+            f" FROM expected e JOIN ledger l ON l.setl_id = e.setl_id WHERE {differs})\n"
+            + "\nUNION ALL\n".join(parts))
+
+
+TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
+  COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN l.hifp_pay END), 0) AS recorded_hifp_pay_fen,
+  COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS unassessed,
+  COUNT(DISTINCT CASE WHEN e.route = 'reference' THEN e.psn_no END) AS persons_reference,
+  COUNT(*) AS expected_rows
+FROM expected e JOIN ledger l ON l.setl_id = e.setl_id"""
+
+NAMED = {"fallback_persons": FALLBACK_PERSONS, "totals": TOTALS, **dict(STAGES)}
+
+
+@lru_cache(maxsize=64)
+def transpile(text: str, dialect: str) -> str:
+    if dialect == "duckdb":
+        return text
+    return sqlglot.transpile(text, read="duckdb", write=dialect)[0]
+
+
+def sql(name: str, dialect: str = "duckdb", fields: tuple[str, ...] = ()) -> str:
+    """The plan's statement `name` in `dialect` (duckdb as written; spark via sqlglot)."""
+    text = compare_sql(fields) if name == "compare" else NAMED[name]
+    return transpile(text, dialect)

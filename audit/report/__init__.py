@@ -1,0 +1,164 @@
+"""The audit's outputs: summary.json, discrepancies.parquet/.csv, audit.xlsx, audit.html.
+
+`write_reports` is the one entry point (the contract with audit/run.py). All five
+files are built in a hidden temporary sibling of the output folder and the
+folder is renamed into place at the end, so a run that stops part-way leaves
+either the previous complete report or nothing that looks like one. The
+roll-ups are DuckDB SQL over the discrepancy Parquet; no discrepancy row is
+loaded into Python except the ≤ Excel-limit detail rows streamed into the xlsx.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from harness.report.atomic import point_latest
+
+from . import html as html_report
+from . import rollups, xlsx
+from .text import yuan
+
+__all__ = ["write_reports", "default_out_dir", "DEFAULT_BASE", "FILES"]
+
+EXIT_CLEAN, EXIT_DISCREPANCIES = 0, 1
+DEFAULT_BASE = Path("reports")
+LATEST = "audit-latest"
+FILES = ("summary.json", "discrepancies.parquet", "discrepancies.csv", "audit.xlsx", "audit.html")
+MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid")
+TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "med_type", "field", "clause", "route")
+POLICY_LABELS = {"panzhihua": "攀枝花", "nanchang": "南昌", "jilin": "吉林", "beijing": "北京", "zhejiang": "浙江"}
+
+
+def default_out_dir(base: Path = DEFAULT_BASE, now: dt.datetime | None = None) -> Path:
+    """reports/audit-<UTC timestamp>: the default folder (reports/audit-latest then points at it)."""
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+    return base / f"audit-{stamp}"
+
+
+def _is_default(out_dir: Path) -> bool:
+    return out_dir.name.startswith("audit-") and out_dir.name != LATEST and \
+        out_dir.parent.resolve() == DEFAULT_BASE.resolve()
+
+
+def summary_json(summary: dict, totals: dict) -> dict:
+    """The summary as written: money in yuan strings with two decimals (never float), counts as ints."""
+    out: dict[str, Any] = {}
+    for k, v in summary.items():
+        if k.endswith("_fen") and k[:-4] in MONEY_KEYS:
+            out[k[:-4]] = yuan(int(v))
+        else:
+            out[k] = v
+    out["verdict"] = "clean" if totals["rows"] == 0 else "discrepancies"
+    out["discrepancies"] = totals["rows"]
+    out["settlements_with_discrepancies"] = totals["settlements"]
+    out["persons_with_discrepancies"] = totals["persons"]
+    out["exit_code"] = EXIT_CLEAN if totals["rows"] == 0 else EXIT_DISCREPANCIES
+    return out
+
+
+def _csv(con: Any, path: Path) -> None:
+    """discrepancies.csv: amounts as two-decimal strings (pool_prop_selfpay four); text guarded against formulas."""
+    def guarded(c: str) -> str:
+        # A spreadsheet opening the CSV must not run '=cmd()' from a ledger's setl_id: quote-prefix it (OWASP).
+        return (f"CASE WHEN regexp_matches(coalesce({c}, ''), '^[=+\\-@\\t\\r]') THEN '''' || {c} ELSE {c} END AS {c}")
+
+    def amount(c: str) -> str:
+        return (f"CASE WHEN field = 'pool_prop_selfpay' THEN CAST(CAST({c} AS DECIMAL(18,4)) AS VARCHAR) "
+                f"ELSE CAST(CAST({c} AS DECIMAL(18,2)) AS VARCHAR) END AS {c}")
+
+    cols = [guarded("setl_id"), guarded("psn_no"), "strftime(setl_date, '%Y-%m-%d') AS setl_date", "month",
+            guarded("psn_type"), guarded("facility"), guarded("fixmedins_code"), guarded("med_type"), guarded("field"),
+            amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route")]
+    target = str(path).replace("'", "''")
+    con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY setl_date, setl_id, field) "
+                f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")
+
+
+def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
+    period = summary.get("period") or {}
+    fields = summary.get("fields_audited") or []
+    by_field = summary.get("discrepancies_by_field") or {}
+    rows: list[tuple[str, Any]] = [
+        ("结论 verdict", "未发现差异" if totals["rows"] == 0 else f"发现差异：{totals['settlements']} 笔结算、{totals['rows']} 个字段"),
+        ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
+        ("地区配置 region", summary.get("region") or "—"),
+        ("结算清单 ledger", "；".join(str(x) for x in summary.get("ledger") or [])),
+        ("期间 period", f"{period.get('from', '—')} 至 {period.get('to', '—')}"),
+        ("读取行数 rows read", summary.get("rows_read")),
+        ("结算笔数 settlements", summary.get("settlements")),
+        ("撤销笔数 reversals", summary.get("reversals")),
+        ("参保人数 persons", summary.get("persons")),
+        ("稽核字段 fields audited", ", ".join(fields)),
+        ("各字段差异数 by field", "；".join(f"{k}: {v}" for k, v in by_field.items()) or "0"),
+        ("清单记录统筹支付 recorded hifp_pay（元）", xlsx.Amount(yuan(int(summary.get("recorded_hifp_pay_fen", 0))))),
+        ("按规定应支付 expected hifp_pay（元）", xlsx.Amount(yuan(int(summary.get("expected_hifp_pay_fen", 0))))),
+        ("统筹基金多付 overpaid（元）", xlsx.Amount(yuan(int(summary.get("overpaid_fen", 0))))),
+        ("统筹基金少付 underpaid（元）", xlsx.Amount(yuan(int(summary.get("underpaid_fen", 0))))),
+        ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),
+        ("计算引擎 engine", summary.get("engine")),
+        ("速度 rows/s", summary.get("rows_per_s")),
+    ]
+    return rows
+
+
+def _publish(tmp: Path, out_dir: Path) -> None:
+    """Swap the finished folder into place; an earlier report of the same name is replaced whole."""
+    old = None
+    if out_dir.exists() or out_dir.is_symlink():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
+                  explain: Callable[[str], dict] | None = None, *, latest: bool | None = None) -> int:
+    """Write the five files into `out_dir` atomically; return the exit code (0 clean, 1 discrepancies).
+
+    `latest` points reports/audit-latest at the folder; by default only when the folder is the
+    default one (reports/audit-<id>)."""
+    out_dir = Path(out_dir)
+    discrepancies = Path(discrepancies)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        con = rollups.connect(discrepancies)
+        try:
+            data = rollups.collect(con)
+            totals = data["totals"]
+            shutil.copyfile(discrepancies, tmp / "discrepancies.parquet")
+            _csv(con, tmp / "discrepancies.csv")
+            overview = _overview(summary, totals)
+            xlsx.write(tmp / "audit.xlsx", con, summary, data, overview)
+            page_summary = {**summary, "assumptions": [
+                {"id": a.get("id", ""), "text": a.get("text", ""), "cite": a.get("cite", "")}
+                for a in summary.get("assumptions") or []],
+                "policy_label": POLICY_LABELS.get(summary.get("policy", ""), summary.get("policy", "")),
+                "verdict_label": "未发现差异" if totals["rows"] == 0 else "发现差异"}
+            for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen"):
+                page_summary[k] = int(summary.get(k, 0))
+            shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v))) for k, v in overview]
+            page = html_report.render(con, page_summary, data, shown, explain, list(FILES))
+            (tmp / "audit.html").write_text(page, encoding="utf-8")
+        finally:
+            con.close()
+        # summary.json last: with the folder renamed only after it, its presence means all five are complete.
+        (tmp / "summary.json").write_text(
+            json.dumps(summary_json(summary, totals), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        _publish(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if latest if latest is not None else _is_default(out_dir):
+        with contextlib.suppress(OSError):
+            point_latest(out_dir.parent, out_dir, LATEST)
+    return EXIT_CLEAN if totals["rows"] == 0 else EXIT_DISCREPANCIES

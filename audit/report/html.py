@@ -1,0 +1,93 @@
+"""audit.html: one self-contained page for the regulator (opens from disk, loads nothing).
+
+jinja2 with autoescaping renders every value from the ledger (setl_id, psn_no,
+institution codes, clauses) as text, never markup; the page has no script at
+all and its Content-Security-Policy forbids any. The charts are inline SVG
+whose geometry is computed here from integer fen.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from . import rollups as R
+from .text import FIELD_LABELS, PSN_LABEL, field_label, yuan_grouped
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+OVER, UNDER = "#c62828", "#1565c0"
+MAX_TRACE_STEPS = 80
+MAX_TEXT = 2000
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["yuan"] = yuan_grouped
+    env.filters["field"] = field_label
+    env.globals.update(PSN_LABEL=PSN_LABEL, FIELD_LABELS=FIELD_LABELS, OVER=OVER, UNDER=UNDER)
+    return env
+
+
+def _text_width(text: str, size: float = 12.0) -> float:
+    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
+
+
+def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40) -> dict:
+    """Horizontal paired bars per category: overpaid (red) and underpaid (blue), scaled to the largest."""
+    rows = rows[:max_bars]
+    biggest = max([max(r["overpaid"], r["underpaid"]) for r in rows] + [1])
+    label_w = max([_text_width(str(r[label_key])) for r in rows] + [60]) + 16
+    bar_w, row_h = 460.0, 34
+    bars = []
+    for i, r in enumerate(rows):
+        y = 30 + i * row_h
+        bars.append({"label": str(r[label_key]), "y": y,
+                     "over_w": round(bar_w * r["overpaid"] / biggest, 1), "under_w": round(bar_w * r["underpaid"] / biggest, 1),
+                     "over": yuan_grouped(r["overpaid"]), "under": yuan_grouped(r["underpaid"])})
+    return {"bars": bars, "label_w": round(label_w, 1), "width": int(label_w + bar_w + 150),
+            "height": 40 + len(rows) * row_h, "truncated": len(rows) == max_bars}
+
+
+def _clip(v: Any, n: int = MAX_TEXT) -> str:
+    s = "" if v is None else str(v)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callable[[str], dict] | None) -> dict:
+    """A class's representative settlement: its differing fields and, when available, the reference trace."""
+    fields = R.settlement_rows(con, setl_id)
+    ex: dict[str, Any] = {"setl_id": setl_id, "fields": fields, "trace": [], "expected": {}, "error": None}
+    if explain is None:
+        ex["error"] = "未提供计算过程（本次稽核未启用 explain）"
+        return ex
+    try:
+        got = explain(setl_id) or {}
+        for step in (got.get("trace") or [])[:MAX_TRACE_STEPS]:
+            ex["trace"].append({"step": _clip(step.get("step"), 100),
+                                "text": _clip(step.get("text", step.get("detail"))),
+                                "clause": _clip(step.get("clause"), 400),
+                                "value": _clip(step.get("value"), 40) if step.get("value") is not None else ""})
+        ex["expected"] = {str(k): _clip(v, 40) for k, v in (got.get("expected") or {}).items()}
+    except Exception as e:  # noqa: BLE001 - one example failing must not lose the whole report
+        ex["error"] = _clip(f"计算过程不可用：{type(e).__name__}: {e}", 500)
+    return ex
+
+
+def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: list[tuple[str, Any]],
+           explain: Callable[[str], dict] | None, files: list[str]) -> str:
+    classes = []
+    for c in data["classes"]:
+        classes.append({**c, "worked": worked_example(con, c["example"], explain)})
+    month_chart = bar_chart(data["by_month"], "month")
+    facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]], "label")
+    return _environment().get_template("audit.html.j2").render(
+        s=summary, d=data, t=data["totals"], overview=overview, classes=classes, month_chart=month_chart,
+        facility_chart=facility_chart, files=files)
+
+
+def write(path: Path, html: str) -> None:
+    path.write_text(html, encoding="utf-8")

@@ -1,0 +1,166 @@
+"""Roll-ups of the discrepancies, computed by DuckDB SQL over the Parquet file.
+
+Nothing here loads the discrepancy rows into Python: every figure is a GROUP BY,
+and money stays DECIMAL (exact) until it becomes integer fen. `diff` is
+recorded − expected, so on hifp_pay a positive diff is an overpayment by the
+fund and a negative one an underpayment.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from reference.case import FACILITIES, PSN_TYPES
+
+# Discrepancy classes: one per settlement, decided by which fields differ and in which direction.
+# Order matters: the first that applies names the settlement's class.
+CLASSES: dict[str, tuple[str, str]] = {
+    "scope": ("政策范围内费用计算不符", "inscp_scp_amt 与“总额 − 全自费 − 超限价 − 先行自付”不符"),
+    "ratio_high": ("支付比例高于规定", "pool_prop_selfpay 高于文件规定的比例（如定点药店按医疗机构比例、在职按退休比例）"),
+    "ratio_low": ("支付比例低于规定", "pool_prop_selfpay 低于文件规定的比例（如退休人员按在职人员比例）"),
+    "dedc_high": ("起付线多计（如起付线按次计算）", "act_pay_dedc 多于年度起付线尚余部分：起付线应按自然年度累计"),
+    "dedc_low": ("起付线少计（如跨年度未重置、撤销后未冲回）", "act_pay_dedc 少于应计：年度累计有误"),
+    "fen": ("分位舍入不符（差一分）", "hifp_pay 相差0.01元：未按四舍五入到分（A-ROUND-FEN）"),
+    "over": ("统筹基金多付（如未控制年度最高支付限额）", "hifp_pay 多于应付，且起付线与比例相符"),
+    "under": ("统筹基金少付", "hifp_pay 少于应付，且起付线与比例相符"),
+    "other": ("个人负担或账户支付不符", "仅个人负担、账户或现金支付字段不符"),
+}
+
+_CLASS_SQL = """
+CASE
+  WHEN scope_wrong THEN 'scope'
+  WHEN ratio_diff > 0 THEN 'ratio_high'
+  WHEN ratio_diff < 0 THEN 'ratio_low'
+  WHEN dedc_diff > 0 THEN 'dedc_high'
+  WHEN dedc_diff < 0 THEN 'dedc_low'
+  WHEN abs(hifp_diff) = 0.01 THEN 'fen'
+  WHEN hifp_diff > 0 THEN 'over'
+  WHEN hifp_diff < 0 THEN 'under'
+  ELSE 'other'
+END"""
+
+# hifp_pay over/under as exact DECIMAL sums; COALESCE so an empty group is 0, not NULL.
+_MONEY = """
+  coalesce(sum(diff) FILTER (WHERE field = 'hifp_pay' AND diff > 0), 0) AS overpaid,
+  coalesce(-sum(diff) FILTER (WHERE field = 'hifp_pay' AND diff < 0), 0) AS underpaid,
+  coalesce(sum(diff) FILTER (WHERE field = 'hifp_pay'), 0) AS net"""
+
+
+def fen(x: Any) -> int:
+    """An exact DECIMAL yuan figure as integer fen (the roll-ups' money unit)."""
+    if x is None:
+        return 0
+    d = Decimal(x) * 100
+    if d != d.to_integral_value():
+        raise ValueError(f"money figure {x} is not a whole number of fen")
+    return int(d)
+
+
+def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+    path = str(discrepancies).replace("'", "''")
+    con.execute(f"CREATE VIEW d AS SELECT * FROM read_parquet('{path}')")
+    return con
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [c[0] for c in cur.description]
+    out = []
+    for r in cur.fetchall():
+        row = dict(zip(names, r))
+        for k in ("overpaid", "underpaid", "net"):
+            if k in row:
+                row[k] = fen(row[k])
+        out.append(row)
+    return out
+
+
+def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
+    """Every roll-up the reports show, as plain dicts with money in integer fen."""
+    totals = _rows(con, f"""
+        SELECT count(*) AS rows, count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons,
+               count(DISTINCT fixmedins_code) AS institutions, {_MONEY}
+        FROM d""")[0]
+    by_field = _rows(con, """
+        SELECT field, count(*) AS n,
+               coalesce(sum(diff) FILTER (WHERE diff > 0), 0) AS higher,
+               coalesce(-sum(diff) FILTER (WHERE diff < 0), 0) AS lower,
+               count(*) FILTER (WHERE diff > 0) AS n_higher, count(*) FILTER (WHERE diff < 0) AS n_lower
+        FROM d GROUP BY field ORDER BY n DESC, field""")
+    group = f"count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons, {_MONEY}"
+    by_institution = _rows(con, f"""
+        SELECT coalesce(fixmedins_code, '') AS fixmedins_code, facility, {group}
+        FROM d GROUP BY ALL ORDER BY overpaid DESC, underpaid DESC, fixmedins_code""")
+    by_facility = _rows(con, f"SELECT facility, {group} FROM d GROUP BY facility ORDER BY facility")
+    by_month = _rows(con, f"SELECT month, {group} FROM d GROUP BY month ORDER BY month")
+    by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM d GROUP BY psn_type ORDER BY psn_type")
+    classes = _rows(con, f"""
+        WITH s AS (
+          SELECT setl_id, any_value(psn_no) AS psn_no,
+                 bool_or(field = 'inscp_scp_amt') AS scope_wrong,
+                 sum(diff) FILTER (WHERE field = 'pool_prop_selfpay') AS ratio_diff,
+                 sum(diff) FILTER (WHERE field = 'act_pay_dedc') AS dedc_diff,
+                 sum(diff) FILTER (WHERE field = 'hifp_pay') AS hifp_diff,
+                 string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,
+                 min(clause) AS clause
+          FROM d GROUP BY setl_id),
+        c AS (SELECT *, {_CLASS_SQL} AS cls FROM s),
+        typical AS (
+          SELECT cls, coalesce(mode(fields) FILTER (WHERE hifp_diff IS NOT NULL), mode(fields)) AS typical_fields
+          FROM c GROUP BY cls),
+        middle AS (
+          SELECT cls, median(abs(coalesce(hifp_diff, 0))) AS mid FROM c JOIN typical USING (cls)
+          WHERE fields = typical_fields GROUP BY cls)
+        SELECT cls, count(*) AS settlements, count(DISTINCT psn_no) AS persons,
+               coalesce(sum(hifp_diff) FILTER (WHERE hifp_diff > 0), 0) AS overpaid,
+               coalesce(-sum(hifp_diff) FILTER (WHERE hifp_diff < 0), 0) AS underpaid,
+               -- a typical example: the class's most common set of differing fields (preferring ones that move
+               -- hifp_pay) and, among those, the effect on hifp_pay closest to the median; ties by setl_id
+               arg_min(setl_id, (abs(abs(coalesce(hifp_diff, 0)) - mid), setl_id)) FILTER (WHERE fields = typical_fields)
+                 AS example,
+               string_agg(DISTINCT clause, '；' ORDER BY clause) AS clauses,
+               string_agg(DISTINCT fields, ' | ' ORDER BY fields) AS field_sets
+        FROM c JOIN typical USING (cls) JOIN middle USING (cls) GROUP BY cls ORDER BY settlements DESC, cls""")
+    for c in classes:
+        c["name"], c["description"] = CLASSES[c["cls"]]
+        c["clauses"] = _clip(c["clauses"], 400)
+        c["field_sets"] = _clip(c["field_sets"], 400)
+    top_persons = _rows(con, f"""
+        SELECT psn_no, any_value(psn_type) AS psn_type, {group}
+        FROM d GROUP BY psn_no ORDER BY overpaid DESC, underpaid DESC, psn_no LIMIT {int(top)}""")
+    for r in by_psn_type + top_persons:
+        r["psn_type_label"] = PSN_TYPES.get(r["psn_type"], ("", False, r["psn_type"]))[2]
+    for r in by_facility + by_institution:
+        r["facility_label"] = FACILITIES.get(r["facility"], r["facility"])
+    for r in by_field:
+        r["higher"], r["lower"] = shown(r["higher"], r["field"]), shown(r["lower"], r["field"])
+    return {"totals": totals, "by_field": by_field, "by_institution": by_institution, "by_facility": by_facility,
+            "by_month": by_month, "by_psn_type": by_psn_type, "classes": classes, "top_persons": top_persons,
+            "top_institutions": by_institution[:top]}
+
+
+def shown(x: Any, field: str) -> str:
+    """An exact figure as the reports show it: two decimals, four for the ratio pool_prop_selfpay."""
+    q = Decimal("0.0001") if field == "pool_prop_selfpay" else Decimal("0.01")
+    return str(Decimal(x).quantize(q))
+
+
+def settlement_rows(con: duckdb.DuckDBPyConnection, setl_id: str) -> list[dict]:
+    """All differing fields of one settlement (for a class's worked example), figures as shown."""
+    cur = con.execute("SELECT * FROM d WHERE setl_id = ? ORDER BY field", [setl_id])
+    names = [c[0] for c in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    for r in rows:
+        for k in ("recorded", "expected", "diff"):
+            r[k] = shown(r[k], r["field"])
+        r["facility_label"] = FACILITIES.get(r["facility"], r["facility"])
+    return rows
+
+
+def _clip(text: str | None, n: int) -> str:
+    text = text or ""
+    return text if len(text) <= n else text[: n - 1] + "…"

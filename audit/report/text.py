@@ -1,0 +1,41 @@
+"""Labels and money formatting shared by the audit's reports (Chinese first)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from reference.case import FACILITIES, PSN_TYPES
+
+PSN_LABEL = {k: f"{k} {v[2]}" for k, v in PSN_TYPES.items()}
+FIELD_LABELS = {
+    "inscp_scp_amt": "政策范围内费用",
+    "act_pay_dedc": "本次计入起付线",
+    "hifp_pay": "统筹基金支付",
+    "pool_prop_selfpay": "支付比例",
+    "fund_pay_sumamt": "基金支付总额",
+    "psn_part_amt": "个人负担总额",
+    "acct_pay": "个人账户支付",
+    "psn_cash_pay": "个人现金支付",
+}
+FACILITY_LABELS = dict(FACILITIES)
+
+
+def field_label(field: str) -> str:
+    label = FIELD_LABELS.get(field)
+    return f"{label} {field}" if label else field
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Integer fen as exact yuan (Decimal with two places)."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as a two-decimal yuan string: 120345510 -> '1203455.10'."""
+    return str(fen_to_yuan(fen))
+
+
+def yuan_grouped(fen: int) -> str:
+    """For reading: ¥1,203,455.10 (thousands separators; still exact, no float)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"

@@ -1,0 +1,130 @@
+"""audit.xlsx for the regulator: 概要, 差异明细, 按机构, 按月份, 按人员类别, 按差异类型, 假设.
+
+Written in openpyxl's write-only (streaming) mode so a million detail rows never sit
+in memory; the detail rows stream from DuckDB in Arrow batches. Every cell goes
+through the conformance report's own cell writer (`harness.report.xlsx._put`):
+amounts become numbers formatted 0.00 (ratios 0.00%), and text is never a formula.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+
+from harness.report.xlsx import HEADER_FILL, HEADER_FONT, Amount, _put, _width
+
+from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label
+
+EXCEL_MAX_ROWS = 1_048_576
+DETAIL_COLUMNS = [
+    ("setl_id", "结算ID setl_id"), ("psn_no", "人员编号 psn_no"), ("setl_date", "结算日期"), ("month", "月份"),
+    ("psn_type", "人员类别"), ("facility", "机构等级"), ("fixmedins_code", "定点机构编码"), ("med_type", "医疗类别"),
+    ("field", "字段 field"), ("recorded", "清单记录值"), ("expected", "按规定应为"), ("diff", "差额（记录−应为）"),
+    ("clause", "依据条款"), ("route", "计算途径"),
+]
+
+
+class _Row:
+    """Stands in for a worksheet in `_put`: hands out write-only cells for one row."""
+
+    def __init__(self, ws: Any):
+        self.ws, self.cells = ws, {}
+
+    def cell(self, row: int, column: int) -> Any:
+        c = self.cells.get(column)
+        if c is None:
+            c = self.cells[column] = WriteOnlyCell(self.ws)
+        return c
+
+    def values(self, n: int) -> list:
+        return [self.cells.get(j) or WriteOnlyCell(self.ws) for j in range(1, n + 1)]
+
+
+def _append(ws: Any, values: list[Any]) -> None:
+    r = _Row(ws)
+    for j, v in enumerate(values, 1):
+        _put(r, 1, j, v)  # type: ignore[arg-type]  # the conformance report's guard, unchanged
+    ws.append(r.values(len(values)))
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None) -> int:
+    ws = wb.create_sheet(title)
+    lengths = widths or [min(max(_width(h) + 2, 10), 60) for h in headers]
+    for j, w in enumerate(lengths, 1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = "A2"
+    header = []
+    for h in headers:
+        c = WriteOnlyCell(ws, h)
+        c.fill, c.font, c.alignment = HEADER_FILL, HEADER_FONT, Alignment(wrap_text=True, vertical="center")
+        header.append(c)
+    ws.append(header)
+    n = 0
+    for row in rows:
+        _append(ws, row)
+        n += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
+    ws.print_title_rows = "1:1"
+    return n
+
+
+def _yuan(f: int) -> Amount:
+    return Amount(fen_to_yuan(f))
+
+
+def _group_rows(rows: list[dict], keys: list[str]) -> Iterable[list[Any]]:
+    for r in rows:
+        yield [r[k] for k in keys] + [r["settlements"], r["persons"], _yuan(r["overpaid"]), _yuan(r["underpaid"]),
+                                      _yuan(r["net"])]
+
+
+MONEY_HEADERS = ["差异结算数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "净额（元）"]
+
+
+def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: dict, overview: list[tuple[str, Any]]) -> int:
+    """Write audit.xlsx; returns how many detail rows it holds (capped at Excel's limit)."""
+    wb = Workbook(write_only=True)
+    total = rollups["totals"]["rows"]
+    cap = EXCEL_MAX_ROWS - 2  # the header and, when capped, one note row
+    capped = total > cap
+    notes = list(overview)
+    if capped:
+        notes.append(("差异明细说明", f"差异共{total}行，超过Excel行数上限，差异明细仅列出前{cap}行；"
+                                 "全部差异见 discrepancies.parquet（及 discrepancies.csv）"))
+    _sheet(wb, "概要", ["项目", "内容"], ([k, v] for k, v in notes), widths=[34, 90])
+
+    def detail() -> Iterable[list[Any]]:
+        cols = ", ".join(c for c, _ in DETAIL_COLUMNS)
+        reader = con.sql(f"SELECT {cols} FROM d ORDER BY setl_date, setl_id, field LIMIT {cap}").to_arrow_reader(50_000)
+        for batch in reader:
+            for r in batch.to_pylist():
+                ratio = r["field"] == "pool_prop_selfpay"
+                yield [r["setl_id"], r["psn_no"], r["setl_date"], r["month"],
+                       PSN_LABEL.get(r["psn_type"], r["psn_type"]), FACILITY_LABELS.get(r["facility"], r["facility"]), r["fixmedins_code"], r["med_type"],
+                       field_label(r["field"]), Amount(r["recorded"], ratio), Amount(r["expected"], ratio),
+                       Amount(r["diff"], ratio), r["clause"], r["route"]]
+        if capped:
+            yield [f"仅列出前{cap}行，共{total}行；全部差异见 discrepancies.parquet"]
+
+    n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
+               widths=[22, 18, 12, 9, 16, 18, 16, 8, 26, 14, 14, 16, 40, 10])
+    _sheet(wb, "按机构", ["定点机构编码", "机构等级", *MONEY_HEADERS],
+           _group_rows(rollups["by_institution"], ["fixmedins_code", "facility_label"]))
+    _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"]))
+    _sheet(wb, "按人员类别", ["人员类别", "类别名称", *MONEY_HEADERS],
+           _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"]))
+    _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
+                          "示例结算ID"],
+           ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"]), _yuan(c["underpaid"]),
+             c["field_sets"], c["clauses"], c["example"]] for c in rollups["classes"]),
+           widths=[34, 50, 12, 10, 16, 16, 40, 40, 22])
+    _sheet(wb, "假设", ["编号", "内容", "依据"],
+           ([a.get("id"), a.get("text"), a.get("cite")] for a in summary.get("assumptions") or []), widths=[26, 90, 40])
+    wb.save(path)
+    return n - (1 if capped else 0)

@@ -1,0 +1,273 @@
+"""Ledger files into DuckDB relations, one per file, without the rows ever becoming Python objects
+on the fast path (CSV and Parquet). Each relation keeps the file's own column names and adds
+`src_row`: the number a person opening the file would see (CSV/JSON lines: the line; xlsx: the
+sheet row; Parquet: the row, 1-based).
+
+Encodings: CSV is read as UTF-8 unless it is not valid UTF-8, then as GB18030 (a superset of GBK,
+what Chinese exports usually are), or as `--encoding`. DuckDB here has no encodings extension, so
+pyarrow's streaming CSV reader transcodes (ReadOptions.encoding) batch by batch; the file is
+checked first with an incremental decoder so an unreadable byte is reported with its line.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import glob
+import io
+import json
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .errors import AuditInputError
+
+SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx",
+            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+UNITS = {"csv": "line", "jsonl": "line", "xlsx": "row", "parquet": "row"}
+MAX_JSON_LINE = 1 << 20
+MAX_XLSX_BYTES = 200 << 20
+CHUNK = 1 << 24
+# An error raised inside a stream DuckDB is scanning reaches the caller wrapped in a duckdb.Error;
+# the located original is kept here so the caller can raise it instead.
+PENDING: list[AuditInputError] = []
+
+
+def _pending(e: AuditInputError) -> AuditInputError:
+    PENDING.append(e)
+    return e
+
+
+def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
+    """Files, folders (every ledger file below them) and globs, in a stable order (the export order)."""
+    out: list[Path] = []
+    for spec in specs:
+        p = Path(spec)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                           and not f.name.endswith((".planted.parquet", ".persons.jsonl")))
+        elif any(ch in spec for ch in "*?["):
+            found = sorted(Path(f) for f in glob.glob(spec, recursive=True) if Path(f).is_file())
+        elif p.is_file():
+            found = [p]
+        else:
+            raise AuditInputError("no such file or folder", file=spec)
+        if not found:
+            raise AuditInputError("no ledger files found (.csv, .parquet, .xlsx, .jsonl)", file=spec)
+        for f in found:
+            if f.suffix.lower() not in SUFFIXES:
+                raise AuditInputError(f"unknown ledger format {f.suffix!r}; expected one of "
+                                      + ", ".join(sorted(SUFFIXES)), file=str(f))
+            if f not in out:
+                out.append(f)
+    return out
+
+
+def kind_of(path: Path) -> str:
+    return SUFFIXES[path.suffix.lower()]
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def _check_decodes(path: Path, encoding: str) -> int | None:
+    """The 1-based line of the first byte that does not decode, or None if the whole file decodes."""
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    line = 1
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            final = not chunk
+            try:
+                text = dec.decode(chunk, final=final)
+            except UnicodeDecodeError as e:
+                return line + chunk[:e.start].count(b"\n")
+            line += text.count("\n")
+            if final:
+                return None
+
+
+def detect_encoding(path: Path, encoding: str | None) -> str:
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
+        bad = _check_decodes(path, encoding)
+        if bad is not None:
+            raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode",
+                                  file=str(path), row=bad)
+        return encoding
+    bad_utf8 = _check_decodes(path, "utf-8")
+    if bad_utf8 is None:
+        return "utf-8"
+    if _check_decodes(path, "gb18030") is None:
+        return "gb18030"
+    raise AuditInputError("unreadable encoding: neither UTF-8 nor GBK/GB18030 (give --encoding)",
+                          file=str(path), row=bad_utf8)
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _with_rows(batches: Iterator[pa.RecordBatch], first: int) -> Iterator[pa.RecordBatch]:
+    n = first
+    for b in batches:
+        rows = pa.array(range(n, n + b.num_rows), pa.int64())
+        n += b.num_rows
+        yield pa.RecordBatch.from_arrays(list(b.columns) + [rows], names=list(b.schema.names) + ["src_row"])
+
+
+def _csv_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
+    enc = detect_encoding(path, encoding)
+    with path.open("r", encoding=enc, newline="") as f:
+        header = next(csv.reader(io.StringIO(f.readline())), None)
+    if not header:
+        raise AuditInputError("empty file: no header line", file=str(path))
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    dup = {h for h in header if header.count(h) > 1}
+    if dup:
+        raise AuditInputError(f"header names a column twice: {', '.join(sorted(dup))}", file=str(path), row=1)
+    ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=1,
+                              block_size=1 << 22)
+    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+                                 quoted_strings_can_be_null=False)
+    try:
+        reader = pacsv.open_csv(str(path), read_options=ropts, convert_options=copts,
+                                parse_options=pacsv.ParseOptions(newlines_in_values=False))
+    except (pa.ArrowInvalid, OSError) as e:
+        raise AuditInputError(f"cannot read CSV: {e}", file=str(path)) from None
+    schema = reader.schema.append(pa.field("src_row", pa.int64()))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from reader
+        except pa.ArrowInvalid as e:
+            raise _pending(AuditInputError(f"malformed CSV: {e}", file=str(path))) from None
+
+    return pa.RecordBatchReader.from_batches(schema, _with_rows(batches(), 2))
+
+
+def _scalar_text(v: object) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)  # shortest text that reads back as the cell's value; >2 decimals is then refused
+    if hasattr(v, "isoformat"):
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()  # type: ignore[call-arg]
+    return str(v)
+
+
+def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[int]) -> pa.Table:
+    cols = {n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)}
+    cols["src_row"] = pa.array(src, pa.int64())
+    return pa.table(cols)
+
+
+def _xlsx_table(path: Path) -> pa.Table:
+    from openpyxl import load_workbook
+
+    if path.stat().st_size > MAX_XLSX_BYTES:
+        raise AuditInputError("xlsx ledger larger than 200 MB; export CSV or Parquet instead", file=str(path))
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a broken workbook
+        raise AuditInputError(f"cannot read xlsx: {e}", file=str(path)) from None
+    try:
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+        if not header:
+            raise AuditInputError("empty sheet: no header row", file=str(path))
+        names = [str(h).strip() if h is not None else "" for h in header]
+        rows, src = [], []
+        for i, r in enumerate(it, start=2):
+            vals = [_scalar_text(v) for v in r][: len(names)]
+            if all(v is None or v == "" for v in vals):
+                continue
+            vals += [None] * (len(names) - len(vals))
+            rows.append(vals)
+            src.append(i)
+    finally:
+        wb.close()
+    keep = [i for i, n in enumerate(names) if n]
+    return _table_from_rows([names[i] for i in keep], [[r[i] for i in keep] for r in rows], src)
+
+
+def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
+    enc = detect_encoding(path, encoding)
+    names: list[str] = []
+    with path.open("r", encoding=enc) as f:
+        for line in f:
+            if line.strip():
+                try:
+                    first = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=1) from None
+                if not isinstance(first, dict):
+                    raise AuditInputError("each line must be a JSON object", file=str(path), row=1)
+                names = list(first)
+                break
+    schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field("src_row", pa.int64())])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        rows: list[list[str | None]] = []
+        src: list[int] = []
+        with path.open("r", encoding=enc) as f:
+            for no, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                if len(line) > MAX_JSON_LINE:
+                    raise _pending(AuditInputError("line longer than 1 MB", file=str(path), row=no))
+                try:
+                    obj = json.loads(line, parse_float=str, parse_int=str)
+                except json.JSONDecodeError as e:
+                    raise _pending(AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no)) from None
+                if not isinstance(obj, dict):
+                    raise _pending(AuditInputError("each line must be a JSON object", file=str(path), row=no))
+                extra = set(obj) - set(names)
+                if extra:
+                    raise _pending(AuditInputError(f"field(s) {', '.join(sorted(extra))} not on the first line",
+                                          file=str(path), row=no))
+                vals = []
+                for n in names:
+                    v = obj.get(n)
+                    if isinstance(v, (dict, list)):
+                        raise _pending(AuditInputError("expected a scalar", file=str(path), row=no, column=n))
+                    vals.append(_scalar_text(v))
+                rows.append(vals)
+                src.append(no)
+                if len(rows) >= 65536:
+                    yield from _table_from_rows(names, rows, src).to_batches()
+                    rows, src = [], []
+        if rows:
+            yield from _table_from_rows(names, rows, src).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None) -> dict[str, str]:
+    """Register `path` as relation `name`; returns its column names -> DuckDB type names."""
+    kind = kind_of(path)
+    if kind == "parquet":
+        lit = str(path).replace("'", "''")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, file_row_number + 1 AS src_row "
+                        f"FROM read_parquet('{lit}', file_row_number = true)")
+            desc = con.execute(f"DESCRIBE {name}").fetchall()
+        except duckdb.Error as e:
+            raise AuditInputError(f"cannot read Parquet: {e}", file=str(path)) from None
+        return {r[0]: r[1] for r in desc if r[0] != "file_row_number"}
+    if kind == "csv":
+        obj: object = _csv_reader(path, encoding)
+    elif kind == "jsonl":
+        obj = _jsonl_reader(path, encoding)
+    else:
+        obj = _xlsx_table(path)
+    con.register(name, obj)
+    schema = obj.schema  # type: ignore[attr-defined]
+    return {f.name: ("BIGINT" if f.name == "src_row" else "VARCHAR") for f in schema}

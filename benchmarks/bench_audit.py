@@ -1,0 +1,212 @@
+"""Ledger audit throughput: DuckDB and Spark end to end, the reference engine, and the arithmetic floor.
+
+Makes (once, then cached) a synthetic ledger with `conform synth-ledger` — 10,000,000 rows by
+default, about 1.25 million persons, a city-year — then measures, each on the same file:
+
+1. `conform audit --engine duckdb` end to end (read, validate, plan, reference fallback, compare,
+   write all five report files) in a child process: rows/s and the child's peak RSS (wait4 rusage,
+   which includes the child's own waited-for children);
+2. the same with `--engine spark` (local mode, `--spark-master`), when pyspark and Java are present;
+3. the reference engine alone (`PersonLedger`, what the fallback runs) on a sample of persons;
+4. the arithmetic floor: ordinary pooling alone recomputed with pyarrow.compute over the columns
+   (sort, prefix sums clamped by min, half-up integer-fen rounding), no validation, no reversals,
+   no other routes, no report — how fast the bare arithmetic can go in this process.
+
+    uv run python benchmarks/bench_audit.py                         # 10M rows
+    uv run python benchmarks/bench_audit.py --rows 1000000 --skip-spark
+
+Targets (issue 9): DuckDB ≥ 1,000,000 settlements/s and ≤ 4 GB peak on 10M rows; Spark local within
+5× of DuckDB. The machine it runs on may be shared: say so with the figures. Not collected by pytest.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from audit.synth import settle_events, synth_ledger  # noqa: E402
+from reference import benefits  # noqa: E402
+from reference.case import PSN_TYPES, Person, Reversal, Settlement  # noqa: E402
+from reference.engine import rules_for  # noqa: E402
+
+CHILD = """
+import json, sys
+from audit.run import audit
+a = json.loads(sys.argv[1])
+code, s = audit([a["ledger"]], a["policy"], region=a["region"], persons_file=a["persons"], engine=a["engine"],
+                spark_master=a["master"], out=a["out"])
+print(json.dumps({"code": code, "summary": {k: v for k, v in s.items() if not k.startswith("_")}}, default=str))
+"""
+
+
+def make_ledger(rows: int, policy: str, seed: int, defect_rate: float, cache: Path) -> Path:
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"ledger-{policy}-{rows}-s{seed}-d{defect_rate}.parquet"
+    if path.exists():
+        print(f"ledger: {path} (cached)")
+        return path
+    t = time.perf_counter()
+    r = synth_ledger(rows, policy, path, defect_rate=defect_rate, seed=seed)
+    el = time.perf_counter() - t
+    print(f"ledger: {path}: {r.rows:,} rows, {r.persons:,} persons, {r.planted:,} planted pairs; "
+          f"made in {el:.0f} s ({r.rows / el:,.0f} rows/s)")
+    return path
+
+
+def run_child(args: dict) -> dict:
+    """One audit in a child process; wall time and peak RSS from wait4 for that child alone."""
+    t = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        # files, not pipes: Spark writes a lot to stderr, and a full pipe would stall the child
+        p = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(args)], cwd=ROOT, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    wall = time.perf_counter() - t
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"audit ({args['engine']}) exited {p.returncode}:\n{stderr[-3000:]}")
+    res = json.loads(stdout.strip().splitlines()[-1])
+    res["wall_s"] = wall
+    res["peak_rss_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
+    return res
+
+
+def reference_rate(ledger: Path, policy: str, region: str | None, persons: int) -> tuple[int, float]:
+    """Settlements/s of the reference engine on the first `persons` persons of the ledger (one core)."""
+    pf = pq.ParquetFile(ledger)
+    t = pf.read_row_group(0, columns=["setl_id", "psn_no", "psn_type", "setl_time", "setl_date", "med_type",
+                                      "facility", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
+                                      "overlmt_selfpay", "preselfpay_amt"])
+    rows = sorted(t.to_pylist(), key=lambda r: (r["psn_no"], r["setl_time"]))
+    people: dict[str, list] = {}
+    for r in rows:
+        people.setdefault(r["psn_no"], []).append(r)
+    work = []
+    for psn, rs in list(people.items())[:persons]:
+        ev = [Reversal(r["setl_id"], r["setl_date"], r["init_setl_id"]) if r["init_setl_id"] else
+              Settlement(r["setl_id"], r["setl_date"], r["med_type"], r["facility"], r["medfee_sumamt"],
+                         r["fulamt_ownpay_amt"], r["overlmt_selfpay"], r["preselfpay_amt"]) for r in rs]
+        # flexible workers' tier is in the persons file; the rate does not depend on it
+        work.append((Person(psn, rs[0]["psn_type"].replace("1103", "1101").replace("1203", "1201")), ev))
+    rules = rules_for(policy, region)
+    n = sum(len(ev) for _, ev in work)
+    start = time.perf_counter()
+    for person, ev in work:
+        settle_events(rules, person, ev)
+    return n, time.perf_counter() - start
+
+
+def arithmetic_floor(ledger: Path, policy: str, region: str | None) -> tuple[int, float, float]:
+    """Ordinary pooling alone with pyarrow.compute, integer fen; returns (rows, read_s, compute_s)."""
+    rules = rules_for(policy, region)
+    t0 = time.perf_counter()
+    t = pq.read_table(ledger, columns=["psn_no", "psn_type", "setl_time", "facility", "medfee_sumamt",
+                                       "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"])
+    t1 = time.perf_counter()
+    fen = lambda c: pc.cast(pc.multiply(t[c], pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.int64())  # noqa: E731
+    base = pc.subtract(pc.subtract(pc.subtract(fen("medfee_sumamt"), fen("fulamt_ownpay_amt")),
+                                   fen("overlmt_selfpay")), fen("preselfpay_amt"))
+    year = pc.year(t["setl_time"])
+    # parameters from the bound rules (never re-typed): ratio in basis points per (role, facility)
+    keys, bps, dedcs, caps = [], [], [], []
+    for ptype, (role, _, _) in PSN_TYPES.items():
+        d = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible").value
+        c = rules.first(f"ordinary.cap.{role}", "ordinary.cap").value
+        for f in ("tertiary", "secondary", "primary", "unrated", "pharmacy"):
+            r = benefits.ordinary_ratio(rules, role, f)
+            keys.append(f"{ptype}|{f}")
+            bps.append(int((r[0] if r else Decimal(0)) * 10000))
+            dedcs.append(int(d * 100))
+            caps.append(int(c * 100))
+    key = pc.binary_join_element_wise(t["psn_type"], t["facility"], "|")
+    idx = pc.index_in(key, pa.array(keys))
+    bp, ded, cap = (pc.take(pa.array(v, pa.int64()), idx) for v in (bps, dedcs, caps))
+    order = pc.sort_indices(pa.table({"p": t["psn_no"], "t": t["setl_time"]}), [("p", "ascending"), ("t", "ascending")])
+    psn, yr = pc.take(t["psn_no"], order), pc.take(year, order)
+    base, bp, ded, cap = (pc.take(x, order) for x in (base, bp, ded, cap))
+    n = len(base)
+    start = pc.or_(pc.not_equal(psn.slice(1), psn.slice(0, n - 1)), pc.not_equal(yr.slice(1), yr.slice(0, n - 1)))
+    start = pa.concat_arrays([pa.array([True]), start.combine_chunks() if isinstance(start, pa.ChunkedArray) else start])
+
+    def grouped_prefix(x):
+        cs = pc.cumulative_sum(x)
+        before = pc.subtract(cs, x)
+        offset = pc.fill_null_forward(pc.if_else(start, before, pa.scalar(None, pa.int64())))
+        return pc.subtract(cs, offset)  # S_i within (person, year)
+
+    s = grouped_prefix(base)
+    s_prev = pc.subtract(s, base)
+    dedc = pc.subtract(pc.min_element_wise(ded, s), pc.min_element_wise(ded, s_prev))
+    raw = pc.divide(pc.add(pc.multiply(pc.subtract(base, dedc), bp), 5000), 10000)  # half up, non-negative
+    r = grouped_prefix(raw)
+    pay = pc.subtract(pc.min_element_wise(cap, r), pc.min_element_wise(cap, pc.subtract(r, raw)))
+    total = pc.sum(pay).as_py()
+    t2 = time.perf_counter()
+    assert total is not None and total > 0
+    return n, t1 - t0, t2 - t1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--policy", default="zhejiang")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--defect-rate", type=float, default=0.002)
+    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                    / "conform" / "bench-audit")
+    ap.add_argument("--skip-spark", action="store_true")
+    ap.add_argument("--spark-master", default="local[*]")
+    ap.add_argument("--reference-persons", type=int, default=2000)
+    a = ap.parse_args()
+    region = f"{a.policy}-example" if (ROOT / "fixtures" / "regions" / f"{a.policy}-example.yaml").exists() else None
+    ledger = make_ledger(a.rows, a.policy, a.seed, a.defect_rate, a.cache)
+    persons = ledger.with_name(ledger.name.removesuffix(".parquet") + ".persons.jsonl")
+    results = []
+    out_root = Path(tempfile.mkdtemp(prefix="bench-audit-"))
+    try:
+        engines = ["duckdb"] + ([] if a.skip_spark else ["spark"])
+        for eng in engines:
+            print(f"auditing with {eng} …", flush=True)
+            try:
+                r = run_child({"ledger": str(ledger), "policy": a.policy, "region": region, "engine": eng,
+                               "persons": str(persons) if persons.exists() else None, "master": a.spark_master,
+                               "out": str(out_root / eng)})
+            except RuntimeError as e:
+                print(f"  {eng}: failed: {e}")
+                continue
+            s = r["summary"]
+            results.append((f"audit --engine {eng} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],
+                            f"{sum(s['discrepancies_by_field'].values()):,} discrepancies; "
+                            f"{s['persons_reference']:,} persons via reference; overpaid {s.get('overpaid_fen', 0) / 100:,.2f}"))
+        n, el = reference_rate(ledger, a.policy, region, a.reference_persons)
+        results.append((f"reference engine ({a.reference_persons} persons, 1 core)", n, el, None, "PersonLedger.settle"))
+        n, read_s, comp_s = arithmetic_floor(ledger, a.policy, region)
+        results.append(("floor: ordinary pooling, pyarrow.compute", n, comp_s, None, f"+ {read_s:.1f} s to read the columns"))
+    finally:
+        shutil.rmtree(out_root, ignore_errors=True)
+    print()
+    print(f"{'measure':48} {'rows':>12} {'seconds':>9} {'rows/s':>12} {'peak RSS':>10}  notes")
+    for name, rows, secs, rss, note in results:
+        rss_s = f"{rss:,.0f} MB" if rss is not None else "—"
+        print(f"{name:48} {rows:>12,} {secs:>9.2f} {rows / secs:>12,.0f} {rss_s:>10}  {note}")
+    print(f"\nmachine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (figures vary on a shared machine)")
+
+
+if __name__ == "__main__":
+    main()

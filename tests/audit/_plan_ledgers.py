@@ -1,0 +1,187 @@
+"""Hypothesis ledgers for the differential test: several persons, written as a platform export whose
+recorded figures are the reference engine's own, so the audit must find nothing and agree row by row.
+
+Drawn: year ends crossed (Nov–Feb), every facility and pharmacies, amounts big enough to reach the
+deductible and the cap within one visit, parts left out of the policy scope, exclusions (where the
+document lists them), remote visits (filed or not), accounts switched off, opening year-to-date
+totals and account balances from --persons, flexible workers with or without a personal account,
+visits before the document took effect, and reversals. Some persons are drawn so that the plan
+must hand them to the reference engine (med_type 14, 吉林 emergencies along inpatient rules, a
+reversal followed by a later settlement, a mid-year retirement).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hypothesis import strategies as st
+
+from reference.case import Disease, Person, Period, Reversal, Settlement
+from reference.engine import PersonLedger, rules_for
+from reference.ledger import YearState
+from reference.policy import PolicyError
+
+POLICIES = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
+REGION = {p: f"{p}-example" for p in POLICIES}
+# 攀枝花 第七条 leaves the unfiled out-of-town ratio to the region; a fictitious value so remote
+# visits can be settled (same value the harness's generators use, A-PZH-REMOTE-UNFILED).
+PARAMS = {"panzhihua": {"ordinary.ratio.remote_unfiled": "0.30"}}
+FACILITIES = ("tertiary", "secondary", "primary", "unrated", "pharmacy")
+RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
+            "psn_part_amt", "acct_pay", "psn_cash_pay")
+EXCLUSION_CODES = ("other_fund", "account_paid", "third_party", "other_state_rule")
+DISEASE = {"panzhihua": "M00500", "nanchang": "M03900", "jilin": "M03900"}
+
+
+@dataclass
+class Drawn:
+    policy: str
+    persons: list[dict] = field(default_factory=list)          # persons-file records (case format)
+    people: list[Person] = field(default_factory=list)
+    events: list[list[Settlement | Reversal]] = field(default_factory=list)
+    fallback: set[str] = field(default_factory=set)            # persons the plan must hand over
+
+
+def _yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+@st.composite
+def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
+    psn_type = draw(st.sampled_from(("1101", "1201", "1103", "1203")))
+    rec: dict = {"psn_no": psn_no, "psn_type": psn_type}
+    flexible = psn_type in ("1103", "1203")
+    if policy == "panzhihua" and flexible:
+        # Without flex_tier the reference refuses (A-PZH-FLEX-TIER2); draw that too, rarely.
+        tier = draw(st.sampled_from((1, 2, 1, None)))
+        if tier is not None:
+            rec["flex_tier"] = tier
+    if policy == "panzhihua" and draw(st.booleans()):
+        rec["remote_filing"] = True
+    if policy == "panzhihua" and draw(st.integers(0, 5)) == 0:
+        rec["benefit_period"] = {"begin": "2023-12-01", "end": "2024-01-15"}
+    if draw(st.booleans()):
+        rec["acct_balance"] = str(_yuan(draw(st.integers(0, 80000))))
+    if draw(st.integers(0, 3)) == 0:
+        rec["ytd"] = {"year": 2023, "ordinary_dedc": str(_yuan(draw(st.integers(0, 90000)))),
+                      "ordinary_pay": str(_yuan(draw(st.integers(0, 250000))))}
+    fb_kind = draw(st.sampled_from(("none", "none", "none", "chronic", "emergency", "reversal", "retire"))) \
+        if allow_fallback else "none"
+    if fb_kind == "chronic" and policy in DISEASE:
+        rec["chronic_diseases"] = [{"dise_codg": DISEASE[policy], "kind": "chronic"}]
+    if fb_kind == "retire" and psn_type in ("1101", "1103"):
+        rec["retire_date"] = "2024-01-01" if draw(st.booleans()) else "2023-12-15"
+    n = draw(st.integers(1, 9))
+    start = dt.date(2023, 11, 1) if draw(st.integers(0, 7)) else dt.date(2022, 12, 20)
+    day = start
+    events: list = []
+    for i in range(n):
+        day = day + dt.timedelta(days=draw(st.integers(0, 40)))
+        fac = draw(st.sampled_from(FACILITIES))
+        med = "41" if fac == "pharmacy" else draw(st.sampled_from(("11", "11", "11", "13", "28")))
+        if fb_kind == "chronic" and policy in DISEASE and i == n - 1:
+            med, fac = "14", draw(st.sampled_from(FACILITIES[:4]))
+        if fb_kind == "emergency" and policy == "jilin" and i == 0:
+            med, fac = "13", "secondary"
+        if policy == "jilin" and med in ("13", "28") and fb_kind != "emergency":
+            med = "11"  # along inpatient rules in 吉林: only the persons drawn for the fallback get them
+        total = draw(st.integers(1, 400000))
+        cut = draw(st.integers(0, 3))
+        parts = [0, 0, 0]
+        if cut:
+            left = draw(st.integers(0, total))
+            parts[cut - 1] = left
+        remote = draw(st.integers(0, 4)) == 0
+        # Only 攀枝花 第八条 lists exclusions; elsewhere the reference refuses such a row, and so must the plan.
+        excl = draw(st.sampled_from(EXCLUSION_CODES)) if draw(st.integers(0, 9 if policy == "panzhihua" else 30)) == 0 else None
+        events.append(Settlement(id=f"{psn_no}-S{i}", date=day, med_type=med, facility=fac,
+                                 medfee_sumamt=_yuan(total), fulamt_ownpay_amt=_yuan(parts[0]),
+                                 overlmt_selfpay=_yuan(parts[1]), preselfpay_amt=_yuan(parts[2]),
+                                 dise_codg=DISEASE.get(policy) if med == "14" else None, remote=remote,
+                                 exclusion=excl, acct_used_flag=draw(st.integers(0, 5)) > 0))
+    if draw(st.integers(0, 3)) == 0 or fb_kind == "reversal":
+        target = draw(st.integers(0, len(events) - 1))
+        rev = Reversal(id=f"{psn_no}-R", date=events[-1].date, reverses=events[target].id)
+        if fb_kind == "reversal" and target < len(events) - 1:
+            events.insert(target + 1, Reversal(id=f"{psn_no}-R", date=events[target].date, reverses=events[target].id))
+        else:
+            events.append(rev)
+    return rec, events, fb_kind != "none"
+
+
+@st.composite
+def ledgers(draw, policy: str, min_persons: int = 1, max_persons: int = 6, allow_fallback: bool = True) -> Drawn:
+    from reference.case import parse_person
+
+    d = Drawn(policy)
+    for k in range(draw(st.integers(min_persons, max_persons))):
+        rec, events, fb = draw(person_events(policy, f"P{k:04d}", allow_fallback))
+        if fb:
+            d.fallback.add(rec["psn_no"])
+        d.persons.append(rec)
+        d.people.append(parse_person(rec, rec["psn_no"]))
+        d.events.append(events)
+    return d
+
+
+def reference_rows(d: Drawn) -> dict[str, dict]:
+    """setl_id -> the reference engine's figures in fen (or {'refused': reason})."""
+    rules = rules_for(d.policy, REGION[d.policy], PARAMS.get(d.policy))
+    out: dict[str, dict] = {}
+    for person, events in zip(d.people, d.events):
+        led = PersonLedger(rules, person)
+        for e in events:
+            try:
+                res = led.reverse(e.reverses, e.id, e.date) if isinstance(e, Reversal) else led.settle(e)
+            except PolicyError as err:
+                out[e.id] = {"refused": str(err)}
+                continue
+            o = res.to_output(with_trace=False)
+            out[e.id] = {f: int(Decimal(o[f]) * (10000 if f == "pool_prop_selfpay" else 100)) for f in
+                         ("medfee_sumamt",) + RECORDED}
+    return out
+
+
+def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path]:
+    """The export (Parquet, amounts as text as a CSV export would carry them) and the persons file."""
+    cols: dict[str, list] = {c: [] for c in ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility",
+                                             "dise_codg", "init_setl_id", "exclusion", "remote", "acct_used_flag",
+                                             "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+                             + RECORDED}
+    for rec, events in zip(d.persons, d.events):
+        by_id = {e.id: e for e in events if isinstance(e, Settlement)}
+        for e in events:
+            src = by_id[e.reverses] if isinstance(e, Reversal) else e
+            sign = -1 if isinstance(e, Reversal) else 1
+            cols["setl_id"].append(e.id)
+            cols["psn_no"].append(rec["psn_no"])
+            cols["psn_type"].append(rec["psn_type"])
+            cols["setl_date"].append(e.date.isoformat())
+            cols["med_type"].append(src.med_type)
+            cols["facility"].append(src.facility)
+            cols["dise_codg"].append(src.dise_codg)
+            cols["init_setl_id"].append(e.reverses if isinstance(e, Reversal) else None)
+            cols["exclusion"].append(src.exclusion)
+            cols["remote"].append("1" if src.remote else "0")
+            cols["acct_used_flag"].append("1" if src.acct_used_flag else "0")
+            for a in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"):
+                cols[a].append(str(sign * getattr(src, a)))
+            r = recorded.get(e.id, {})
+            for f in RECORDED:
+                v = r.get(f)
+                if v is None:
+                    cols[f].append(None)
+                elif f == "pool_prop_selfpay":
+                    cols[f].append(str(Decimal(v) / 10000))
+                else:
+                    cols[f].append(str(_yuan(v)))
+    path = folder / f"{d.policy}.parquet"
+    pq.write_table(pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}), path)
+    persons = folder / f"{d.policy}.persons.jsonl"
+    persons.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in d.persons), encoding="utf-8")
+    return path, persons

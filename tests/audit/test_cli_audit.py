@@ -1,0 +1,77 @@
+"""`conform audit` from the command line: exit codes 0/1/2, located messages, no traceback, and the
+reference engine's trace for a settlement (explain).
+
+By hand (攀枝花 第七条, retiree 1201 at 二级 65%, deductible 150): 400.00 in scope;
+(400 − 150) × 65% = 162.50 paid by the fund; the person pays 400 − 162.50 = 237.50.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+from click.testing import CliRunner
+
+from audit import fallback
+from audit.run import audit
+from harness.cli import main
+
+HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,"
+          "preselfpay_amt,hifp_pay,psn_part_amt")
+
+
+def _ledger(tmp_path, fund="162.50", part="237.50"):
+    p = tmp_path / "ledger.csv"
+    p.write_text(f"{HEADER}\nT1,P9,1201,2023-05-04,11,secondary,400.00,0,0,0,{fund},{part}\n", encoding="utf-8")
+    return p
+
+
+def _run(*args):
+    return CliRunner().invoke(main, ["audit", *map(str, args)])
+
+
+def test_clean_ledger_exits_0_with_reports(tmp_path):
+    out = tmp_path / "out"
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
+    assert r.exit_code == 0, r.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["rows_read"] == 1 and s["discrepancies_by_field"] == {"hifp_pay": 0, "psn_part_amt": 0}
+    assert duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out / 'discrepancies.parquet'}')").fetchall() == [(0,)]
+
+
+def test_overpayment_exits_1(tmp_path):
+    out = tmp_path / "out"
+    r = _run(_ledger(tmp_path, fund="250.00", part="150.00"), "--policy", "panzhihua", "--region",
+             "panzhihua-example", "--out", out)
+    assert r.exit_code == 1, r.output
+    rows = duckdb.connect().execute(
+        f"SELECT field, CAST(recorded AS VARCHAR), CAST(expected AS VARCHAR), CAST(diff AS VARCHAR), clause "
+        f"FROM read_parquet('{out / 'discrepancies.parquet'}') ORDER BY field").fetchall()
+    assert rows == [("hifp_pay", "250.0000", "162.5000", "87.5000", "攀枝花 第七条"),
+                    ("psn_part_amt", "150.0000", "237.5000", "-87.5000", "攀枝花 第七条")]
+
+
+def test_bad_input_exits_2_with_a_located_message(tmp_path):
+    p = _ledger(tmp_path, fund="1.234")
+    r = _run(p, "--policy", "panzhihua", "--region", "panzhihua-example", "--out", tmp_path / "out")
+    assert r.exit_code == 2
+    assert "ledger.csv, line 2, column hifp_pay: not an amount in yuan with at most two decimals: '1.234'" in r.output
+    assert "Traceback" not in r.output and not (tmp_path / "out").exists()
+
+
+def test_missing_region_value_exits_2(tmp_path):
+    r = _run(_ledger(tmp_path), "--policy", "jilin", "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "must be supplied by a region configuration" in r.output
+
+
+def test_explain_gives_the_reference_trace(tmp_path):
+    code, s = audit([str(_ledger(tmp_path))], "panzhihua", "panzhihua-example", write=False, keep_connection=True)
+    try:
+        ctx = fallback.Context(s["_connection"], fallback.RulesSpec("panzhihua", "panzhihua-example"), {})
+        e = fallback.explain_settlement(ctx, "T1")
+    finally:
+        s["_connection"].close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    assert e["expected"]["hifp_pay"] == "162.50" and e["expected"]["psn_part_amt"] == "237.50"
+    steps = {t["step"]: t for t in e["trace"]}
+    assert steps["支付比例"]["clause"] == "攀枝花 第七条" and "162.50" in steps["支付比例"]["text"]

@@ -1,0 +1,173 @@
+"""Reading ledgers: CSV in UTF-8 and GBK, Parquet (DECIMAL and text), xlsx, JSON lines, folders and
+globs, `--map`; rows out of order are sorted; every bad-input class is refused with file, line and
+column.
+
+Figures by hand from 攀枝花 第七条 (in-service, 三级 50%, deductible 200 a natural year):
+  S1 on 2023-03-01: 500.00 − 50.00 − 0 − 20.00 = 430.00 in scope; deductible 200.00;
+                    (430 − 200) × 50% = 115.00 paid by the fund.
+  S0 on 2023-02-01 at 一级 (60%): 100.50 in scope, all of it counts toward the deductible, fund 0.
+  With S0 first, S1 counts only 200 − 100.50 = 99.50: (430 − 99.50) × 50% = 165.25.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from audit.errors import AuditInputError
+from audit.run import audit
+
+HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,facility,fixmedins_code,medfee_sumamt,fulamt_ownpay_amt,"
+          "overlmt_selfpay,preselfpay_amt,hifp_pay,init_setl_id")
+S1 = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,攀枝花市中心医院,500.00,50,0,20.00,115.00,"
+S0 = "S0,P1,1101,2023-02-01 09:00:00,11,primary,某社区卫生服务中心,100.50,0,0,0,0.00,"
+
+
+def _csv(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str = "ledger.csv") -> Path:
+    p = tmp_path / name
+    p.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return p
+
+
+def _expected(paths, **kw) -> tuple[int, dict, list[tuple]]:
+    code, s = audit([str(p) for p in paths], "panzhihua", "panzhihua-example", write=False, keep_connection=True, **kw)
+    con = s["_connection"]
+    try:
+        rows = con.execute("SELECT e.setl_id, e.hifp_pay, e.act_pay_dedc, l.fixmedins_code FROM expected e "
+                           "JOIN ledger l USING (setl_id) ORDER BY e.setl_id").fetchall()
+    finally:
+        con.close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    return code, s, rows
+
+
+def test_utf8_csv_one_settlement(tmp_path):
+    code, s, rows = _expected([_csv(tmp_path, [HEADER, S1])])
+    assert rows == [("S1", 11500, 20000, "攀枝花市中心医院")]
+    assert (code, s["rows_read"], s["discrepancies_by_field"]) == (0, 1, {"hifp_pay": 0})
+
+
+@pytest.mark.parametrize("encoding", [None, "gbk"])
+def test_gbk_csv_detected_or_given(tmp_path, encoding):
+    path = _csv(tmp_path, [HEADER, S1, S0], encoding="gbk")
+    with pytest.raises(UnicodeDecodeError):
+        path.read_text(encoding="utf-8")  # really not UTF-8
+    code, s, rows = _expected([path], encoding=encoding)
+    # Out of order in the file: S0 (February) is settled first, so S1 gets 165.25, not the recorded 115.00.
+    assert rows == [("S0", 0, 10050, "某社区卫生服务中心"), ("S1", 16525, 9950, "攀枝花市中心医院")]
+    assert code == 1 and s["discrepancies_by_field"] == {"hifp_pay": 1}
+
+
+def test_parquet_decimal_and_folder_of_monthly_files(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for month, (sid, day, fac, total, own, pre, fund) in {
+        "02": ("S0", dt.date(2023, 2, 1), "primary", "100.50", "0", "0", "0"),
+        "03": ("S1", dt.date(2023, 3, 1), "tertiary", "500.00", "50.00", "20.00", "165.25"),
+    }.items():
+        dec = pa.decimal128(18, 2)
+        pq.write_table(pa.table({
+            "setl_id": [sid], "psn_no": ["P1"], "psn_type": ["1101"], "setl_date": pa.array([day], pa.date32()),
+            "med_type": ["11"], "facility": [fac], "fixmedins_code": [None],
+            "medfee_sumamt": pa.array([Decimal(total)], dec), "fulamt_ownpay_amt": pa.array([Decimal(own)], dec),
+            "overlmt_selfpay": pa.array([Decimal("0")], dec), "preselfpay_amt": pa.array([Decimal(pre)], dec),
+            "hifp_pay": pa.array([Decimal(fund)], dec)}), folder / f"2023-{month}.parquet")
+    code, s, rows = _expected([folder])
+    assert [r[:3] for r in rows] == [("S0", 0, 10050), ("S1", 16525, 9950)]
+    assert (code, len(s["ledger"])) == (0, 2)
+    code2, s2, _ = _expected([str(folder / "2023-0*.parquet")])
+    assert (code2, s2["rows_read"]) == (0, 2)
+
+
+def test_parquet_double_amounts_are_refused(tmp_path):
+    p = tmp_path / "float.parquet"
+    pq.write_table(pa.table({"setl_id": ["S1"], "psn_no": ["P1"], "psn_type": ["1101"], "setl_date": ["2023-03-01"],
+                             "med_type": ["11"], "facility": ["tertiary"], "medfee_sumamt": [500.0]}), p)
+    with pytest.raises(AuditInputError, match=r"float\.parquet, column medfee_sumamt: is a binary floating-point"):
+        _expected([p])
+
+
+def test_xlsx_ledger(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(","))
+    ws.append(["S1", "P1", 1101, dt.datetime(2023, 3, 1, 10), 11, "tertiary", "攀枝花市中心医院", 500, 50, 0, 20.0, 115, None])
+    p = tmp_path / "ledger.xlsx"
+    wb.save(p)
+    code, s, rows = _expected([p])
+    assert rows == [("S1", 11500, 20000, "攀枝花市中心医院")] and code == 0
+
+
+def test_jsonl_ledger_numbers_read_exactly(tmp_path):
+    p = tmp_path / "ledger.jsonl"
+    p.write_text('{"setl_id": "S1", "psn_no": "P1", "psn_type": "1101", "setl_date": "2023-03-01", "med_type": "11",'
+                 ' "facility": "tertiary", "medfee_sumamt": 500.00, "fulamt_ownpay_amt": 50, "overlmt_selfpay": 0,'
+                 ' "preselfpay_amt": 20.0, "hifp_pay": 115.00}\n', encoding="utf-8")
+    code, s, rows = _expected([p])
+    assert rows == [("S1", 11500, 20000, None)] and code == 0
+
+
+def test_map_renames_columns_and_maps_hosp_lv(tmp_path):
+    m = tmp_path / "vendor.toml"
+    m.write_text('[columns]\nJSID = "setl_id"\nRYBH = "psn_no"\n[codes.hosp_lv]\n"A3" = "tertiary"\n', encoding="utf-8")
+    path = _csv(tmp_path, ["JSID,RYBH,psn_type,setl_date,med_type,hosp_lv,medfee_sumamt,fulamt_ownpay_amt,"
+                           "overlmt_selfpay,preselfpay_amt,hifp_pay",
+                           "S1,P1,1101,2023-03-01,11,A3,500,50,0,20,115"])
+    code, s, rows = _expected([path], mapping=(str(m),))
+    assert rows == [("S1", 11500, 20000, None)] and code == 0
+    code, s, rows = _expected([path], mapping=(str(m), "hifp_pay=ignored_column"))
+    assert s["fields_audited"] == []  # renamed away: nothing recorded to audit
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+BAD = [
+    ("missing column", [HEADER.replace(",medfee_sumamt", ""), S1.replace(",500.00", "")],
+     r"ledger\.csv: missing column\(s\) medfee_sumamt"),
+    ("unknown code", [HEADER, S1.replace(",11,", ",99,")], r"ledger\.csv, line 2, column med_type: unknown code.*'99'"),
+    ("non-numeric", [HEADER, S1.replace("500.00", "5OO.00")],
+     r"ledger\.csv, line 2, column medfee_sumamt: not an amount.*'5OO\.00'"),
+    ("three decimals", [HEADER, S0, S1.replace(",20.00,", ",20.005,")],
+     r"ledger\.csv, line 3, column preselfpay_amt: not an amount in yuan with at most two decimals: '20\.005'"),
+    ("full-width digits", [HEADER, S1.replace("500.00", "５００")], r"line 2, column medfee_sumamt: not an amount"),
+    ("parts exceed", [HEADER, S1.replace(",50,0,", ",500,0,")], r"line 2, column medfee_sumamt: parts exceed the total"),
+    ("duplicate setl_id", [HEADER, S1, S1.replace("S1,", "S1,", 1).replace("10:00", "11:00")],
+     r"ledger\.csv, line 3, column setl_id: duplicate setl_id 'S1' \(first at .*ledger\.csv line 2\)"),
+    ("reversal of unknown", [HEADER, S1, "R1,P1,1101,2023-03-02 10:00:00,,,,-500,,,,-115,S9"],
+     r"ledger\.csv, line 3, column init_setl_id: reversal of unknown setl_id 'S9'"),
+    ("reversal of another person", [HEADER, S1, "R1,P2,1101,2023-03-02 10:00:00,,,,-500,,,,-115,S1"],
+     r"line 3, column init_setl_id: reverses 'S1', a settlement of another person \(P1\)"),
+    ("bad date", [HEADER, S1.replace("2023-03-01 10:00:00", "2023-13-01 10:00:00")],
+     r"line 2, column setl_time: not a time"),
+]
+
+
+@pytest.mark.parametrize("lines, pattern", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_input_is_located(tmp_path, lines, pattern):
+    with pytest.raises(AuditInputError, match=pattern):
+        _expected([_csv(tmp_path, lines)])
+
+
+def test_unreadable_encoding_names_the_line(tmp_path):
+    p = tmp_path / "ledger.csv"
+    p.write_bytes((HEADER + "\n" + S1 + "\n").encode("utf-8") + b"S2,P1,\xff\xfe\xff,2023\n")
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 3: unreadable encoding"):
+        _expected([p])
+    with pytest.raises(AuditInputError, match=r"line 2: unreadable in encoding ascii"):
+        _expected([p], encoding="ascii")
+
+
+def test_reversal_restores_and_is_negated(tmp_path):
+    # S1 reversed by R1 (A-REVERSAL): R1's expected figures are S1's, negated: −165.25 after S0.
+    path = _csv(tmp_path, [HEADER, S1, S0, "R1,P1,1101,2023-03-02 10:00:00,,,,-500,,,,-165.25,S1"])
+    code, s, rows = _expected([path])
+    assert [r[:3] for r in rows] == [("R1", -16525, -9950), ("S0", 0, 10050), ("S1", 16525, 9950)]
+    assert s["reversals"] == 1 and s["discrepancies_by_field"] == {"hifp_pay": 1}  # only S1's recorded 115.00

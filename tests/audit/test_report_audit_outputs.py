@@ -1,0 +1,191 @@
+"""The audit's five outputs from a discrepancy file: figures, formats, escaping, atomic publishing."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+from _synth_fixtures import summary_for, write_discrepancies
+from openpyxl import load_workbook
+
+import audit.report as report
+from audit.report import html as html_report
+from audit.report import write_reports
+from audit.report import xlsx as audit_xlsx
+
+HOSTILE_ID = "<script>alert(1)</script>"
+FORMULA = "=cmd|' /C calc'!A0"
+
+# Three settlements, figures worked by hand:
+#   S1 hifp_pay recorded 250.00, expected 150.00 → diff +100.00 (overpaid); act_pay_dedc 0.00 vs 200.00 → −200.00
+#   S2 hifp_pay recorded 57.49, expected 57.50 → −0.01 (underpaid, a fen)
+#   S3 pool_prop_selfpay recorded 0.5500, expected 0.6000 → −0.0500; hifp_pay 110.00 vs 120.00 → −10.00
+# overpaid = 100.00; underpaid = 0.01 + 10.00 = 10.01
+ROWS = [
+    {"setl_id": "S1", "psn_no": "P1", "field": "hifp_pay", "recorded": "250.00", "expected": "150.00",
+     "setl_date": dt.date(2023, 4, 1), "fixmedins_code": "H1", "clause": "攀枝花 第七条"},
+    {"setl_id": "S1", "psn_no": "P1", "field": "act_pay_dedc", "recorded": "0.00", "expected": "200.00",
+     "setl_date": dt.date(2023, 4, 1), "fixmedins_code": "H1"},
+    {"setl_id": "S2", "psn_no": "P2", "field": "hifp_pay", "recorded": "57.49", "expected": "57.50",
+     "setl_date": dt.date(2023, 5, 2), "fixmedins_code": "H2", "facility": "primary", "psn_type": "1201"},
+    {"setl_id": "S3", "psn_no": "P3", "field": "pool_prop_selfpay", "recorded": "0.5500", "expected": "0.6000",
+     "setl_date": dt.date(2023, 5, 9), "fixmedins_code": "P9", "facility": "pharmacy", "med_type": "41", "psn_type": "1201"},
+    {"setl_id": "S3", "psn_no": "P3", "field": "hifp_pay", "recorded": "110.00", "expected": "120.00",
+     "setl_date": dt.date(2023, 5, 9), "fixmedins_code": "P9", "facility": "pharmacy", "med_type": "41", "psn_type": "1201"},
+]
+
+
+def _explain(setl_id: str) -> dict:
+    return {"setl_id": setl_id, "psn_no": "P", "expected": {"hifp_pay": "150.00"},
+            "trace": [{"step": "起付线", "text": "本年度起付线200元，此前已累计0元", "clause": "攀枝花 第七条"},
+                      {"step": "支付比例", "text": "(500 − 200) × 50% = 150.00元", "clause": "攀枝花 第七条"}]}
+
+
+@pytest.fixture()
+def found(tmp_path) -> tuple[int, Path]:
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
+    out = tmp_path / "out" / "audit-run"
+    code = write_reports(out, disc, summary_for(disc), _explain)
+    return code, out
+
+
+def test_totals_and_summary_json(found):
+    code, out = found
+    assert code == 1
+    assert sorted(p.name for p in out.iterdir()) == sorted(report.FILES)
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (s["overpaid"], s["underpaid"]) == ("100.00", "10.01")
+    assert s["verdict"] == "discrepancies" and s["discrepancies"] == 5 and s["settlements_with_discrepancies"] == 3
+    assert "overpaid_fen" not in s and s["expected_hifp_pay"] == "9910.01"  # 10000.00 − 100.00 + 10.01
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary left behind
+
+
+def test_csv_two_decimals_and_four_for_the_ratio(found):
+    _, out = found
+    with open(out / "discrepancies.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    got = {(r["setl_id"], r["field"]): (r["recorded"], r["expected"], r["diff"]) for r in rows}
+    assert got[("S1", "hifp_pay")] == ("250.00", "150.00", "100.00")
+    assert got[("S1", "act_pay_dedc")] == ("0.00", "200.00", "-200.00")
+    assert got[("S2", "hifp_pay")] == ("57.49", "57.50", "-0.01")
+    assert got[("S3", "pool_prop_selfpay")] == ("0.5500", "0.6000", "-0.0500")
+    assert rows[0]["setl_date"] == "2023-04-01"
+
+
+def test_xlsx_sheets_numbers_and_rollups(found):
+    _, out = found
+    wb = load_workbook(out / "audit.xlsx")
+    assert wb.sheetnames == ["概要", "差异明细", "按机构", "按月份", "按人员类别", "按差异类型", "假设"]
+    detail = wb["差异明细"]
+    assert detail.max_row == 6
+    cell = next(r for r in detail.iter_rows(min_row=2) if r[0].value == "S1" and "hifp_pay" in r[8].value)[9]
+    assert cell.value == 250 and cell.number_format == "0.00"
+    ratio = next(r for r in detail.iter_rows(min_row=2) if "pool_prop_selfpay" in r[8].value)[11]
+    assert ratio.number_format == "0.00%" and round(ratio.value, 4) == -0.05
+    months = {r[0].value: (r[3].value, r[4].value) for r in wb["按月份"].iter_rows(min_row=2)}
+    assert months == {"2023-04": (100, 0), "2023-05": (0, 10.01)}
+    classes = {r[0].value: r[2].value for r in wb["按差异类型"].iter_rows(min_row=2)}
+    # S1: deductible under-counted; S2: a fen; S3: ratio below the rule
+    assert classes == {"起付线少计（如跨年度未重置、撤销后未冲回）": 1, "分位舍入不符（差一分）": 1, "支付比例低于规定": 1}
+    assert [r[0].value for r in wb["假设"].iter_rows(min_row=2)] == ["A-ROUND-FEN"]
+
+
+def test_html_totals_classes_and_worked_example(found):
+    _, out = found
+    page = (out / "audit.html").read_text(encoding="utf-8")
+    assert "¥100.00" in page and "¥10.01" in page and "发现差异" in page
+    assert "起付线少计" in page and "(500 − 200) × 50% = 150.00元" in page
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert page.count("<svg") == 2
+
+
+def test_hostile_values_are_escaped_and_never_formulas(tmp_path):
+    rows = [{**ROWS[0], "setl_id": HOSTILE_ID, "psn_no": FORMULA, "fixmedins_code": "+SUM(A1)", "clause": "@x"},
+            {**ROWS[2], "setl_id": FORMULA}]
+    disc = write_discrepancies(tmp_path / "d.parquet", rows)
+    out = tmp_path / "audit-h"
+    def explain(sid):
+        return {"trace": [{"step": "<img src=x onerror=alert(1)>", "text": HOSTILE_ID, "clause": FORMULA}]}
+    assert write_reports(out, disc, summary_for(disc, ledger=[HOSTILE_ID]), explain) == 1
+    page = (out / "audit.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    wb = load_workbook(out / "audit.xlsx")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value[:1] in "=+-@":
+                    assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate, c.value)
+    ids = [r[0].value for r in wb["差异明细"].iter_rows(min_row=2)]
+    assert FORMULA in ids and HOSTILE_ID in ids  # stored verbatim as text
+    with open(out / "discrepancies.csv", encoding="utf-8", newline="") as f:
+        rows_csv = list(csv.DictReader(f))
+    assert {r["setl_id"] for r in rows_csv} == {"'" + FORMULA, HOSTILE_ID}
+    assert {r["fixmedins_code"] for r in rows_csv} >= {"'+SUM(A1)"}
+    assert any(r["diff"] == "-0.01" for r in rows_csv)  # numbers are not quote-prefixed
+
+
+def test_clean_ledger_writes_empty_files_and_exit_0(tmp_path):
+    disc = write_discrepancies(tmp_path / "d.parquet", [])
+    out = tmp_path / "audit-clean"
+    assert write_reports(out, disc, summary_for(disc)) == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["verdict"] == "clean" and (s["overpaid"], s["underpaid"]) == ("0.00", "0.00")
+    assert (out / "discrepancies.csv").read_text(encoding="utf-8").count("\n") == 1
+    assert load_workbook(out / "audit.xlsx")["差异明细"].max_row == 1
+    assert "未发现差异" in (out / "audit.html").read_text(encoding="utf-8")
+
+
+def test_detail_sheet_is_capped_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(audit_xlsx, "EXCEL_MAX_ROWS", 5)  # cap = 5 − 2 = 3 data rows
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
+    out = tmp_path / "audit-cap"
+    write_reports(out, disc, summary_for(disc))
+    wb = load_workbook(out / "audit.xlsx")
+    rows = list(wb["差异明细"].iter_rows(values_only=True))
+    assert len(rows) == 5 and "discrepancies.parquet" in rows[-1][0] and "共5行" in rows[-1][0]
+    assert any("超过Excel行数上限" in str(r[1]) for r in wb["概要"].iter_rows(values_only=True))
+    with open(out / "discrepancies.csv", encoding="utf-8") as f:
+        assert sum(1 for _ in f) == 6  # the CSV and the Parquet hold all
+
+
+def test_interrupted_run_leaves_the_previous_report_and_nothing_that_looks_complete(tmp_path, monkeypatch):
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
+    out = tmp_path / "r" / "audit-1"
+    write_reports(out, disc, summary_for(disc))
+    before = (out / "summary.json").read_bytes()
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(html_report, "render", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_reports(out, write_discrepancies(tmp_path / "e.parquet", []), summary_for(disc))
+    assert (out / "summary.json").read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == ["audit-1"]
+    with pytest.raises(KeyboardInterrupt):
+        write_reports(tmp_path / "r" / "audit-2", disc, summary_for(disc))
+    assert [p.name for p in out.parent.iterdir()] == ["audit-1"]
+
+
+def test_default_location_updates_audit_latest(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
+    first = report.default_out_dir()
+    write_reports(first, disc, summary_for(disc))
+    latest = Path("reports") / "audit-latest"
+    assert latest.is_symlink() and os.readlink(latest) == first.name
+    elsewhere = tmp_path / "mine"
+    write_reports(elsewhere, disc, summary_for(disc))
+    assert os.readlink(latest) == first.name  # a chosen --out folder does not move audit-latest
+
+
+def test_a_failing_explain_does_not_lose_the_report(tmp_path):
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
+    def explain(sid):
+        raise RuntimeError("no such person")
+    assert write_reports(tmp_path / "audit-x", disc, summary_for(disc), explain) == 1
+    assert "计算过程不可用" in (tmp_path / "audit-x" / "audit.html").read_text(encoding="utf-8")

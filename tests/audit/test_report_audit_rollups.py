@@ -1,0 +1,55 @@
+"""Roll-ups on a realistic discrepancy set: every breakdown adds up to the totals, computed here in Decimal."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+from _synth_fixtures import discrepancies_from_planted, summary_for
+from openpyxl import load_workbook
+
+from audit.report import rollups, write_reports
+from audit.synth import synth_ledger
+
+
+def test_breakdowns_add_up_to_the_totals(tmp_path):
+    ledger = tmp_path / "zj.parquet"
+    synth_ledger(4000, "zhejiang", ledger, defect_rate=0.3, seed=21, workers=1)
+    disc = discrepancies_from_planted(ledger, tmp_path / "d.parquet")
+    rows = pq.read_table(disc).to_pylist()
+    over = sum((r["diff"] for r in rows if r["field"] == "hifp_pay" and r["diff"] > 0), Decimal(0))
+    under = -sum((r["diff"] for r in rows if r["field"] == "hifp_pay" and r["diff"] < 0), Decimal(0))
+    by_month: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for r in rows:
+        by_month[r["month"]][0] += 0  # a month with discrepancies on other fields only shows 0 / 0
+        if r["field"] == "hifp_pay":
+            by_month[r["month"]][0 if r["diff"] > 0 else 1] += abs(r["diff"])
+    assert over > 0 and under > 0
+
+    con = rollups.connect(disc)
+    data = rollups.collect(con)
+    con.close()
+    fen = lambda d: int(d * 100)  # noqa: E731
+    assert (data["totals"]["overpaid"], data["totals"]["underpaid"]) == (fen(over), fen(under))
+    assert data["totals"]["settlements"] == len({r["setl_id"] for r in rows})
+    for key in ("by_month", "by_facility", "by_psn_type", "by_institution"):
+        assert sum(g["overpaid"] for g in data[key]) == fen(over), key
+        assert sum(g["underpaid"] for g in data[key]) == fen(under), key
+    assert {g["month"]: (g["overpaid"], g["underpaid"]) for g in data["by_month"]} == \
+        {m: (fen(a), fen(b)) for m, (a, b) in by_month.items()}
+    # every settlement falls in exactly one class; the classes carry the whole over/underpayment
+    assert sum(c["settlements"] for c in data["classes"]) == data["totals"]["settlements"]
+    assert sum(c["overpaid"] for c in data["classes"]) == fen(over)
+    assert sum(c["underpaid"] for c in data["classes"]) == fen(under)
+    assert len(data["classes"]) >= 5
+    for c in data["classes"]:  # each class's example is one of its own settlements
+        example_fields = {r["field"] for r in rows if r["setl_id"] == c["example"]}
+        assert example_fields and ", ".join(sorted(example_fields)) in c["field_sets"]
+
+    out = tmp_path / "audit-r"
+    assert write_reports(out, disc, summary_for(disc)) == 1
+    wb = load_workbook(out / "audit.xlsx", read_only=True)
+    detail = list(wb["差异明细"].iter_rows(min_row=2, values_only=True))
+    assert len(detail) == len(rows)
+    month_sheet = {r[0]: r for r in wb["按月份"].iter_rows(min_row=2, values_only=True)}
+    assert set(month_sheet) == set(by_month)

@@ -1,0 +1,152 @@
+"""conform synth-ledger: deterministic, realistic, recorded figures from the reference engine, planted set exact."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from audit.synth import KINDS, RECORDED, settle_events, synth_ledger
+from harness.cli import main
+from reference.case import Person, Reversal, Settlement, parse_case
+from reference.engine import compute_case, rules_for
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "pzh.parquet"
+    synth_ledger(6000, "panzhihua", out, defect_rate=0.15, seed=7, workers=2)
+    return out
+
+
+def _rows(path: Path) -> list[dict]:
+    return pq.read_table(path).to_pylist()
+
+
+def _cases(rows: list[dict], persons: dict) -> dict[str, dict]:
+    """The ledger's rows back as `conform settle` cases, one per person (in setl_time order)."""
+    by_person: dict[str, list[dict]] = defaultdict(list)
+    for r in sorted(rows, key=lambda r: (r["psn_no"], r["setl_time"])):
+        by_person[r["psn_no"]].append(r)
+    cases = {}
+    for psn, rs in by_person.items():
+        items = []
+        for r in rs:
+            if r["init_setl_id"]:
+                items.append({"id": r["setl_id"], "date": str(r["setl_date"]), "reverses": r["init_setl_id"]})
+            else:
+                items.append({"id": r["setl_id"], "date": str(r["setl_date"]), "med_type": r["med_type"],
+                              "facility": r["facility"], **{k: str(r[k]) for k in
+                              ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")}})
+        person = persons.get(psn, {"psn_no": psn, "psn_type": rs[0]["psn_type"]})
+        cases[psn] = {"policy": "panzhihua", "region": "panzhihua-example", "person": person, "settlements": items}
+    return cases
+
+
+def test_same_seed_same_ledger_whatever_the_worker_count(tmp_path, ledger):
+    again = tmp_path / "again.parquet"
+    synth_ledger(6000, "panzhihua", again, defect_rate=0.15, seed=7, workers=1)
+    assert pq.read_table(again).equals(pq.read_table(ledger))
+    planted = lambda p: pq.read_table(p.with_name(p.name.replace(".parquet", ".planted.parquet")))  # noqa: E731
+    assert planted(again).equals(planted(ledger))
+    other = tmp_path / "other.parquet"
+    synth_ledger(6000, "panzhihua", other, defect_rate=0.15, seed=8, workers=1)
+    assert not pq.read_table(other).equals(pq.read_table(ledger))
+
+
+def test_realism_bounds(ledger):
+    con = duckdb.connect()
+    src = f"read_parquet('{ledger}')"
+    assert con.execute(f"SELECT count(*), count(DISTINCT setl_id) FROM {src}").fetchone() == (6000, 6000)
+    lo, hi = con.execute(f"SELECT min(n), max(n) FROM (SELECT count(*) n FROM {src} GROUP BY psn_no)").fetchone()
+    assert 1 <= lo and hi <= 30
+    facilities = {r[0] for r in con.execute(f"SELECT DISTINCT facility FROM {src}").fetchall()}
+    assert facilities == {"tertiary", "secondary", "primary", "unrated", "pharmacy"}
+    assert {r[0] for r in con.execute(f"SELECT DISTINCT psn_type FROM {src}").fetchall()} == {"1101", "1201", "1103", "1203"}
+    # pharmacies settle med_type 41 only, and only pharmacies do
+    assert con.execute(f"SELECT count(*) FROM {src} WHERE (facility = 'pharmacy') <> (med_type = '41')").fetchone()[0] == 0
+    crossing = con.execute(f"""SELECT count(*) FROM (SELECT psn_no FROM {src} GROUP BY psn_no
+                               HAVING count(DISTINCT year(setl_date)) = 2)""").fetchone()[0]
+    assert crossing > 100  # year ends are crossed by many persons
+    # reversals: their own id, the original's person, later in time, negated amounts
+    bad = con.execute(f"""SELECT count(*) FROM {src} r JOIN {src} s ON s.setl_id = r.init_setl_id
+                          WHERE r.psn_no <> s.psn_no OR r.setl_time <= s.setl_time
+                             OR r.medfee_sumamt <> -s.medfee_sumamt OR r.hifp_pay <> -s.hifp_pay""").fetchone()[0]
+    n_rev = con.execute(f"SELECT count(*) FROM {src} WHERE init_setl_id IS NOT NULL").fetchone()[0]
+    assert bad == 0 and 20 < n_rev < 300
+    # amounts: parts within the total, scope amount = total − parts, medians in a realistic outpatient range
+    assert con.execute(f"""SELECT count(*) FROM {src} WHERE init_setl_id IS NULL AND (medfee_sumamt < 1
+        OR fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt > medfee_sumamt)""").fetchone()[0] == 0
+    med = con.execute(f"SELECT median(medfee_sumamt) FROM {src} WHERE init_setl_id IS NULL").fetchone()[0]
+    assert Decimal("50") < med < Decimal("500")
+    assert con.execute(f"SELECT count(*) FROM {src} WHERE hifp_pay > 0").fetchone()[0] > 1000
+
+
+def test_clean_persons_are_settled_exactly_as_conform_settle_does(ledger):
+    rows = _rows(ledger)
+    planted = _rows(ledger.with_name("pzh.planted.parquet"))
+    persons = {}
+    pf = ledger.with_name("pzh.persons.jsonl")
+    for line in pf.read_text(encoding="utf-8").splitlines():
+        p = json.loads(line)
+        persons[p["psn_no"]] = p
+    assert persons and all(p["flex_tier"] in (1, 2) and p["psn_type"] in ("1103", "1203") for p in persons.values())
+    defective = {p["setl_id"][:16] for p in planted}
+    recorded = {r["setl_id"]: r for r in rows}
+    checked = 0
+    for psn, case in list(_cases(rows, persons).items())[:400]:
+        out = compute_case(parse_case(case), with_trace=False)
+        diffs = {(s["id"], f) for s in out["settlements"] for f in RECORDED
+                 if Decimal(s[f]) != recorded[s["id"]][f]}
+        if psn in defective:
+            assert diffs == {(p["setl_id"], p["field"]) for p in planted if p["setl_id"].startswith(psn)}
+        else:
+            assert diffs == set(), psn
+        checked += 1
+    assert checked == 400
+
+
+def test_planted_pairs_carry_the_recorded_and_the_clean_figure(ledger):
+    rows = {r["setl_id"]: r for r in _rows(ledger)}
+    planted = _rows(ledger.with_name("pzh.planted.parquet"))
+    kinds = {p["kind"] for p in planted}
+    assert kinds <= set(KINDS) and len(kinds) >= 5
+    for p in planted:
+        assert rows[p["setl_id"]][p["field"]] == p["recorded"] != p["expected"]
+
+
+def test_dedc_per_visit_is_a_rule_not_noise():
+    """攀枝花 第七条: in-service deductible 200 a natural year. Two tertiary visits of 500.00 (no
+    excluded parts): correctly the second counts 0 deductible and pays 500 × 50% = 250.00; a system
+    that counts the deductible per visit counts 200 again and pays (500 − 200) × 50% = 150.00."""
+    rules = rules_for("panzhihua", "panzhihua-example")
+    person = Person("P1", "1101")
+    import datetime as dt
+    ev = [Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("500.00")),
+          Settlement("V2", dt.date(2023, 4, 1), "11", "tertiary", Decimal("500.00"))]
+    good = settle_events(rules, person, ev)
+    bad = settle_events(rules, person, ev, "dedc_per_visit")
+    assert (good[1].act_pay_dedc, good[1].hifp_pay) == (Decimal("0.00"), Decimal("250.00"))
+    assert (bad[1].act_pay_dedc, bad[1].hifp_pay) == (Decimal("200.00"), Decimal("150.00"))
+    assert (bad[0].hifp_pay, good[0].hifp_pay) == (Decimal("150.00"), Decimal("150.00"))
+    # a reversal the defective system does not restore: the next visit counts no deductible
+    ev2 = [ev[0], Reversal("R1", dt.date(2023, 3, 2), "V1"), ev[1]]
+    assert settle_events(rules, person, ev2)[2].act_pay_dedc == Decimal("200.00")
+    assert settle_events(rules, person, ev2, "reversal_not_restored")[2].act_pay_dedc == Decimal("0.00")
+
+
+def test_cli_writes_the_ledger_and_refuses_a_bad_region(tmp_path):
+    out = tmp_path / "l.parquet"
+    r = CliRunner().invoke(main, ["synth-ledger", "--rows", "300", "--policy", "jilin", "--seed", "3",
+                                  "--defect-rate", "0.5", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pq.read_table(out).num_rows == 300
+    assert (tmp_path / "l.planted.parquet").exists() and not (tmp_path / "l.persons.jsonl").exists()
+    r = CliRunner().invoke(main, ["synth-ledger", "--rows", "10", "--policy", "jilin", "--region", "no-such",
+                                  "--out", str(tmp_path / "x.parquet")])
+    assert r.exit_code == 2 and "no-such" in r.output and not (tmp_path / "x.parquet").exists()

@@ -104,6 +104,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and workerinput.get("conform_dist") == "loadgroup":
         config.option.loadgroup = True  # xdist's worker then suffixes node ids with their group
+    if getattr(config.option, "loadgroup", False):
+        config.pluginmanager.register(_GroupSuffix(), "conform-xdist-group-suffix")
 
 
 def auto_group(item: pytest.Item) -> str | None:
@@ -137,6 +139,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             group = auto_group(item)
             if group:
                 item.add_marker(pytest.mark.xdist_group(group))
+
+
+class _GroupSuffix:
+    """xdist's loadgroup scheduler reads a test's group from an `@group` suffix of its node id, which
+    xdist's worker writes into `item._nodeid`; pytest 9.2 keeps the id in `item._id` instead, so the
+    suffix is lost and groups are silently ignored (pytest-dev/pytest-xdist#1386, fix pending in #1388).
+    Add it where it is missing, the way xdist names it (after xdist's own hook: trylast)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        for item in items:
+            _suffix(item)
+
+
+def _suffix(item: pytest.Item) -> None:
+    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                    for m in item.iter_markers("xdist_group")})
+    if not names:
+        return
+    suffix = "@" + "_".join(names)
+    if item.nodeid.endswith(suffix):
+        return  # an xdist that names groups itself again
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(item.nodeid + suffix)
+    else:
+        item._nodeid = item.nodeid + suffix
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,17 @@ Imported by the adapter tests (not a conftest, so it never clashes with others')
 Each server listens on a free loopback port (it binds port 0 and writes the
 port it got to a file); `start_all` starts several at once so their start-up
 overlaps.
+
+`shared(defect)` / `shared_many(defects)` hand out one server per twin for the whole test
+process (one pytest-xdist worker, or the whole run without xdist), started on first use and
+stopped at the end of the session (conftest.py's `sample_servers` fixture) or at exit: the sample system keeps no state a
+test could trip on, since every scenario and property first creates or resets its own test
+person (T001). Servers with a fault mode, latency, an API key or `exit_after` carry state or
+behaviour of their own test and are never shared: start those with `SampleServer(...)`.
 """
 from __future__ import annotations
 
+import atexit
 import subprocess
 import sys
 import tempfile
@@ -100,3 +108,28 @@ def start_all(servers: list[SampleServer]) -> list[SampleServer]:
             s.stop()
         raise
     return servers
+
+
+_SHARED: dict[str | None, SampleServer] = {}
+
+
+def shared_many(defects: list[str | None]) -> dict[str | None, SampleServer]:
+    """This process's server for each twin (None: the correct system), starting the missing ones at once."""
+    missing = [d for d in dict.fromkeys(defects) if d not in _SHARED or _SHARED[d].proc.poll() is not None]
+    for d, s in zip(missing, start_all([SampleServer(defect=d) for d in missing])):
+        _SHARED[d] = s
+    return {d: _SHARED[d] for d in defects}
+
+
+def shared(defect: str | None = None) -> SampleServer:
+    """This process's server for one twin (None: the correct system); see the module's docstring."""
+    return shared_many([defect])[defect]
+
+
+def stop_shared() -> None:
+    """Stop every shared server (when the session ends: conftest.py's `sample_servers`)."""
+    while _SHARED:
+        _SHARED.popitem()[1].stop()
+
+
+atexit.register(stop_shared)

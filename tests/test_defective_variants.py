@@ -1,24 +1,25 @@
 """Each defective twin of the sample system is caught by named scenarios of the feature suite.
 
-All defective servers start at once (own processes, free loopback ports); each
-is run through the `http` adapter on the articles that hold its scenarios
-(南昌 四（二）1 and 攀枝花 第七条) to keep the test quick. The correct server
-passing the whole suite is tested in test_http_adapter.py; here the named
-scenarios must pass against the reference too, so a failure can only come
-from the defect.
+All defective servers start at once (own processes, free loopback ports, one per twin shared
+by the test process: conftest.py's sample_servers); each is run through the `http` adapter on the
+scenarios of the articles that hold its named scenarios (南昌 四（二）1 and 攀枝花 第七条) to keep
+the test quick. Only the scenarios: that the properties catch every twin is
+test_properties_meta.py's business, and the one full run (every scenario and property) against
+the correct server is test_http_adapter.py's. Here the named scenarios must pass against the
+reference too, so a failure can only come from the defect.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from sample_server import SampleServer, start_all
 
 from fixtures.sample_system.defects import DEFECTS
 from harness.results import CheckResult, RunResult
-from harness.run import execute
+from harness.run import CONFORMANCE, execute
 
 ARTICLES = ("nanchang-4.2.1", "panzhihua-7")
+SCENARIOS = (CONFORMANCE / "test_features.py",)  # the feature suite only, not the properties
 NC = "四（二）1_普通门诊待遇"
 PZH = "第07条_普通门诊统筹"
 
@@ -87,23 +88,20 @@ def matching(run: RunResult, stem: str, scenario: str, example: dict[str, str]) 
 
 @pytest.fixture(scope="module")
 def reference_run() -> RunResult:
-    run, _ = execute(articles=ARTICLES)
+    run, _ = execute(articles=ARTICLES, paths=SCENARIOS)
     return run
 
 
 @pytest.fixture(scope="module")
-def defect_servers():
-    servers = {name: SampleServer(defect=name) for name in DEFECTS}
-    start_all(list(servers.values()))
-    yield servers
-    for s in servers.values():
-        s.stop()
+def defect_servers(sample_servers):
+    return sample_servers(sorted(DEFECTS))
 
 
 @pytest.mark.parametrize("defect", sorted(CAUGHT_BY))
 def test_defective_variant_is_caught_by_named_scenarios(defect, defect_servers, reference_run):
-    run, _ = execute(adapter=defect_servers[defect].url, articles=ARTICLES)
+    run, _ = execute(adapter=defect_servers[defect].url, articles=ARTICLES, paths=SCENARIOS)
     assert run.checks and not run.unreachable
+    assert {c.kind for c in run.checks} == {"scenario"} and len(run.checks) == len(reference_run.checks)
     for stem, scenario, example in CAUGHT_BY[defect]:
         for ref in matching(reference_run, stem, scenario, example):
             assert ref.status == "passed", f"{ref.name} does not pass against the reference: {ref.message}"

@@ -29,9 +29,10 @@ from typing import Any
 import click
 import pytest
 
+from . import resources
 from .results import RunResult
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = resources.TOP  # the repository root, or site-packages for an installed wheel
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 DEFAULT_REPORTS = Path("reports")
@@ -137,7 +138,7 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
         config = os.path.abspath(config)
     targets = [str(p) for p in (paths or (CONFORMANCE,))]
     # -p makes the plugin and step library load even for paths outside the repository's conftest
-    args = [*targets, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "-p", "no:cacheprovider",
+    args = [*targets, "--rootdir", str(ROOT), "-c", str(resources.pytest_config()), "-p", "no:cacheprovider",
             "-p", "harness.plugin", "-p", "harness.steps.library", "--strict-markers", "-o", "testpaths="]
     if quiet:
         args += ["-q", "--no-header", "--tb=no"]

@@ -18,9 +18,11 @@ from typing import Any
 
 import yaml
 
+from harness import resources
+
 from .money import AmountError, parse_amount, parse_ratio, pct
 
-POLICY_DIR = Path(__file__).parent / "policies"
+POLICY_DIR = resources.policies_dir()  # the source tree or an installed wheel
 POLICY_IDS = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
 
 
@@ -374,7 +376,7 @@ class RegionConfig:
     example: bool = False
 
 
-REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"
+REGION_DIR = resources.regions_dir()
 
 
 def load_region_file(ref: str) -> RegionConfig:

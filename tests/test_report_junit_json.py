@@ -20,7 +20,7 @@ def written(tmp_path_factory):
 
 
 def test_all_four_files_are_written(written):
-    assert {k: p.name for k, p in written.items()} == FORMATS
+    assert {k: p.name for k, p in written.items()} == {**FORMATS, "manifest": "manifest.sha256"}
     assert all(p.stat().st_size > 0 for p in written.values())
     assert not [p for p in written["json"].parent.iterdir() if p.name.endswith(".tmp")]
 

@@ -59,7 +59,7 @@ def _chart(data: dict) -> dict:
             segments.append({"status": s, "n": n, "x": round(x, 1), "w": round(w, 1), "colour": CHART_COLOURS[s],
                              "label": status_label(s)})
             x += w
-        rows.append({"label": d["short"], "y": 10 + i * row_h, "segments": segments, "total": d["checks"],
+        rows.append({"label": d.get("label") or d["short"], "y": 10 + i * row_h, "segments": segments, "total": d["checks"],
                      "end": round(x, 1), "verdict": d["verdict"]})
     legend = _legend(label_w)
     return {"rows": rows, "width": int(max(label_w + bar_w + 60, legend[-1]["x"] + 120)), "height": 40 + len(rows) * row_h,

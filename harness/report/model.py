@@ -229,7 +229,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         })
         for a in policy.assumptions.values():
             entry = assumptions.setdefault(a.id, {"id": a.id, "text": a.text, "why": a.why, "policies": []})
-            entry["policies"].append(policy.short)
+            entry["policies"].append(docs[pid])
     other = [c for c in checks if not c["policy"]]
     if other:
         counts = Counter(c["status"] for c in other)

@@ -30,7 +30,7 @@ from . import evidence
 
 ADAPTER_KEYS = {"url", "name", "timeout", "concurrency", "consecutive_failures", "insuplc_admdvs", "supports",
                 "headers", "options"}
-TOP_LEVEL_KEYS = {"adapter"}
+TOP_LEVEL_KEYS = {"adapter", "system"}  # [system] name / version: read by harness/report/certify.py
 SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|sign", re.IGNORECASE)
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 

@@ -171,6 +171,9 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
     run.policies = sorted({c.policy for c in run.checks if c.policy})
     if not run.adapter:
         run.adapter = {"adapter": adapter or "reference"}
+    from .report.certify import system_identity
+
+    run.adapter.update(system_identity(config))  # [system] name and version, for the certification record
     usage = hook.exit_message
     if code == pytest.ExitCode.USAGE_ERROR and not usage:  # pytest's own UsageError, e.g. an unknown tag
         errors = [ln.removeprefix("ERROR: ").strip() for ln in err_sink.getvalue().splitlines()

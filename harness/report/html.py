@@ -37,7 +37,9 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pretty"] = _pretty
-    env.globals.update(status_label=status_label, STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
+    from ..adapters.base import OPERATIONS
+
+    env.globals.update(OPERATIONS=OPERATIONS, status_label=status_label, STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
                        BASELINE_LABELS=BASELINE_LABELS)
     return env
 
@@ -93,7 +95,8 @@ def render(data: dict) -> str:
     return env.get_template("report.html.j2").render(
         d=data, run=data["run"], checks=checks, failing=failing,
         properties=[c for c in data["checks"] if c["kind"] == "property"],
-        chart=_chart(data), script=script, style=style, script_hash=f"sha256-{digest}")
+        chart=_chart(data), doc_names={d["id"]: d.get("label") or d["short"] for d in data["documents"]},
+        script=script, style=style, script_hash=f"sha256-{digest}")
 
 
 def write(data: dict, path: str | Path) -> Path:

@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .. import evidence
@@ -136,6 +138,19 @@ def _coverage() -> dict[str, dict[str, Any]]:
         return {}
 
 
+@lru_cache(maxsize=1)
+def _assumption_reasons() -> dict[str, str]:
+    """Chinese for the assumptions' reasons (assumptions_zh.yaml beside this module)."""
+    import yaml
+
+    path = Path(__file__).resolve().parent / "assumptions_zh.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
     if counts["failed"] or props["failed"]:
         return "failed"
@@ -228,7 +243,10 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             "articles_failing": sum(1 for r in rows if r["result"] in ("failed", "error")),
         })
         for a in policy.assumptions.values():
-            entry = assumptions.setdefault(a.id, {"id": a.id, "text": a.text, "why": a.why, "policies": []})
+            zh = _assumption_reasons().get(a.id)
+            why = f"{zh}\n{a.why}" if zh else f"（理由暂无中文译文，英文原文如下）\n{a.why}"
+            entry = assumptions.setdefault(a.id, {"id": a.id, "text": a.text, "why": why, "why_zh": zh or "",
+                                                  "why_en": a.why, "policies": []})
             entry["policies"].append(docs[pid])
     other = [c for c in checks if not c["policy"]]
     if other:

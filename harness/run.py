@@ -131,9 +131,14 @@ def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: 
 def execute_detailed(adapter: str | None = None, config: str | None = None, policies: tuple[str, ...] = (),
                      articles: tuple[str, ...] = (), tag: str | None = None, extra_args: tuple[str, ...] = (),
                      quiet: bool = True, paths: tuple[str | os.PathLike, ...] | None = None,
-                     plugins: tuple[object, ...] = (), progress: bool = False) -> Execution:
-    """Run the suite (or the test modules in `paths`) and return everything it found."""
-    hook = _Hook(progress)
+                     plugins: tuple[object, ...] = (), progress: bool | str = False) -> Execution:
+    """Run the suite (or the test modules in `paths`) and return everything it found.
+
+    progress: False (silent), True / "auto" (a bar on a terminal, heartbeat lines otherwise), "heartbeat"."""
+    from .progress import Progress
+
+    hook = _Hook(False)  # the bar and the heartbeats: harness/progress.py
+    ticker = Progress(sys.stderr, "auto" if progress is True else str(progress)) if progress else None
     if config:  # the run changes into the repository; a relative config path means the caller's folder
         config = os.path.abspath(config)
     targets = [str(p) for p in (paths or (CONFORMANCE,))]
@@ -159,9 +164,11 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
             if quiet:
                 stack.enter_context(contextlib.redirect_stdout(sink))
                 stack.enter_context(contextlib.redirect_stderr(err_sink))
-            code = pytest.main(args, plugins=[hook, *plugins])
+            code = pytest.main(args, plugins=[hook, *plugins, *([ticker] if ticker else [])])
     finally:
         hook.stop_progress()
+        if ticker is not None:
+            ticker.stop()
         os.chdir(cwd)
     run = hook.collector.run
     run.finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -238,9 +245,11 @@ def exit_code(run: RunResult, pytest_code: int) -> int:
 
 def print_summary(run: RunResult, written: dict | None = None, gate_result: tuple[int, str] | None = None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .evidence import mask
+    from .report.terminal import COLUMNS, counts_row, document_label, verdict_sentence
 
     console = Console(stderr=False)
     table = Table(title=f"一致性测试结果 Conformance results — {run.adapter.get('adapter', '')}")
@@ -254,7 +263,7 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         if c.kind == "property":
             row["property"] = row.get("property", 0) + 1
     for policy, row in sorted(by_policy.items()):
-        table.add_row(policy, *(str(row.get(s, 0))
+        table.add_row(document_label(policy), *(str(row.get(s, 0))
                                 for s in ("passed", "failed", "error", "not_applicable", "skipped", "property")))
     console.print(table)
     base = run.baseline or {}
@@ -286,7 +295,12 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         console.print(f"报告 Report ({fmt}): {path}", markup=False, highlight=False)
     verdict = run.verdict
     colour = "green" if verdict == "合格" else "red"
-    console.print(f"结论 Verdict: [{colour}]{verdict}[/{colour}]  {run.counts()}")
+    totals = Table(show_edge=False)
+    for _, title in COLUMNS:
+        totals.add_column(title, justify="right")
+    totals.add_row(*counts_row(run))
+    console.print(totals)
+    console.print(f"[{colour}]{escape(verdict_sentence(run))}[/{colour}]")
     if gate_result is not None:
         console.print(f"退出码 Exit code {gate_result[0]}: {gate_result[1]}", markup=False, highlight=False)
 
@@ -353,7 +367,9 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
                    "reports/<run-id>/ with reports/latest")
 @click.option("--baseline", default=None, type=click.Path(),
               help="results.json of an earlier run: fail only on regressions; its failures are listed as known")
-@click.option("--no-progress", is_flag=True, help="no progress bar")
+@click.option("--no-progress", is_flag=True,
+              help="no progress bar: a heartbeat line every 30 s or 50 checks instead, as without a terminal "
+                   "(CONFORM_HEARTBEAT_SECONDS, CONFORM_HEARTBEAT_CHECKS)")
 @click.option("--thorough", is_flag=True, help="certification run: thousands of examples per property")
 @click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
@@ -395,7 +411,7 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
 
     prop_args = (("--thorough",) if thorough else ()) + (("--conform-seed", str(seed)) if seed is not None else ())
     with _sigterm_interrupts():  # a cancelled CI job still gets a report of what ran, marked incomplete
-        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress)
+        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress="heartbeat" if no_progress else "auto")
     run, code = ex.run, ex.pytest_code
     if ex.usage_error:
         _fail(ex.usage_error.removeprefix("conform: error: "))

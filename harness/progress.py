@@ -8,12 +8,14 @@ every M checks, whichever comes first, and once at the end:
 
 N and M come from CONFORM_HEARTBEAT_SECONDS (default 30) and
 CONFORM_HEARTBEAT_CHECKS (default 50). A timer thread keeps the lines coming
-while one long check (a --thorough property) runs. On a terminal a rich bar
+while one long check (a --thorough property) runs; lines go to a duplicate of
+stderr's descriptor, so pytest's capture of fd 2 during a check cannot swallow them. On a terminal a rich bar
 names the current check and refreshes by itself, so it moves during a long
 property too. A pytest plugin, registered by harness/run.py.
 """
 from __future__ import annotations
 
+import io
 import os
 import sys
 import threading
@@ -46,7 +48,7 @@ class Progress:
 
     def __init__(self, stream: TextIO | None = None, mode: str = "auto", seconds: float | None = None,
                  checks: int | None = None) -> None:
-        self.stream = stream or sys.stderr
+        self.stream, self._own = _own_stream(stream or sys.stderr)
         tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.mode = ("bar" if tty else "heartbeat") if mode == "auto" else mode
         self.seconds = seconds or _env_number("CONFORM_HEARTBEAT_SECONDS", DEFAULT_SECONDS)
@@ -101,8 +103,10 @@ class Progress:
 
     def _describe(self) -> str:
         bad = sum(self.counts()[1:])
-        return "场景与属性 checks" + (f" [red]✗ {bad}[/red]" if bad else "") + (
-            f" · {_markup_safe(self.current)}" if self.current else "")
+        head = "场景与属性 checks" + (f" ✗ {bad}" if bad else "")
+        room = (self._bar.console.width if self._bar is not None else 120) - 40 - _width(head)
+        current = _fit(self.current, room) if self.current and room > 8 else ""
+        return head.replace(f"✗ {bad}", f"[red]✗ {bad}[/red]") + (f" · {_markup_safe(current)}" if current else "")
 
     # ------------------------------------------------------------------ pytest hooks
     @pytest.hookimpl(trylast=True)
@@ -114,11 +118,13 @@ class Progress:
             return
         if self.mode == "bar":
             from rich.console import Console
+            from rich.table import Column
             from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
 
             console = Console(file=self.stream)
-            self._bar = Bar(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("[progress.description]{task.description}"), console=console,
+            self._bar = Bar(BarColumn(bar_width=20), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("[progress.description]{task.description}",
+                                       table_column=Column(no_wrap=True, overflow="ellipsis")), console=console,
                             auto_refresh=True, refresh_per_second=4, transient=False)
             self._bar.start()
             self._task = self._bar.add_task(self._describe(), total=self.total)
@@ -165,6 +171,39 @@ class Progress:
             self._bar.update(self._task, description=self._describe())
             self._bar.stop()
             self._bar = None
+        if self._own:
+            self._own = False
+            try:
+                self.stream.close()
+            except OSError:
+                pass
+
+
+def _own_stream(stream: TextIO) -> tuple[TextIO, bool]:
+    """A stream of our own on a duplicate of `stream`'s file descriptor: pytest redirects fd 2 while each
+    check runs (fd capture), and the bar or a heartbeat written then would land in its capture file."""
+    try:
+        fd = os.dup(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return stream, False  # an in-memory stream (a test's capsys): nothing redirects it
+    return os.fdopen(fd, "w", encoding="utf-8", errors="replace", buffering=1), True
+
+
+def _width(text: str) -> int:
+    """Cells on a terminal: CJK characters take two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _fit(text: str, room: int) -> str:
+    if _width(text) <= room:
+        return text
+    out, used = "", 0
+    for ch in text:
+        used += 2 if ord(ch) > 0x2E7F else 1
+        if used > room - 1:
+            break
+        out += ch
+    return out + "…"
 
 
 def _markup_safe(text: str) -> str:

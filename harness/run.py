@@ -144,6 +144,7 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
     targets = [str(p) for p in (paths or (CONFORMANCE,))]
     # -p makes the plugin and step library load even for paths outside the repository's conftest
     args = [*targets, "--rootdir", str(ROOT), "-c", str(resources.pytest_config()), "-p", "no:cacheprovider",
+            "-p", "no:conform",  # the vendors' pytest11 entry point (harness/pytest_plugin.py): not needed here
             "-p", "harness.plugin", "-p", "harness.steps.library", "--strict-markers", "-o", "testpaths="]
     if quiet:
         args += ["-q", "--no-header", "--tb=no"]

@@ -79,4 +79,4 @@ def test_on_a_terminal_the_bar_names_the_current_check(tmp_path):
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode("utf-8", "replace"))  # colours and cursor moves
     assert proc.returncode == 0, text[-2000:]
     assert "conform 进度" not in text  # a bar, not heartbeats
-    assert re.search(r"\d+/\d+.*场景与属性 checks · 攀枝花 第七条 \S", text), text[-3000:]
+    assert re.search(r"\d+/\d+ [\d:]+ 场景与属性 checks · 攀枝花 第七条 \S", text), text[-3000:]

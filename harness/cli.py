@@ -68,5 +68,14 @@ def _register_run() -> None:
 
 _register_run()
 
+
+def _register_list() -> None:
+    from harness.listing import list_command
+
+    main.add_command(list_command, "list")
+
+
+_register_list()
+
 if __name__ == "__main__":
     main()

@@ -52,6 +52,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if not spec:
         return
     config.option.adapter = spec
+    pm = config.pluginmanager
+    from .resources import source_root
+
+    if source_root() is not None and hasattr(pm, "_confcutdir"):
+        # Run from a clone, the repository's own conftest.py sits above the suite and would be read as a
+        # non-root conftest; the plugins it names are loaded above already. (Installed, there is none.)
+        pm._confcutdir = CONFORMANCE  # noqa: SLF001 - pytest has no public way to set this after parsing
     if config.getoption("--conform-config", None):
         config.option.adapter_config = str(Path(config.getoption("--conform-config")).resolve())
     if str(CONFORMANCE) not in config.args:

@@ -412,7 +412,8 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
 
     prop_args = (("--thorough",) if thorough else ()) + (("--conform-seed", str(seed)) if seed is not None else ())
     with _sigterm_interrupts():  # a cancelled CI job still gets a report of what ran, marked incomplete
-        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress="heartbeat" if no_progress else "auto")
+        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args,
+                              progress="heartbeat" if no_progress else "auto")
     run, code = ex.run, ex.pytest_code
     if ex.usage_error:
         _fail(ex.usage_error.removeprefix("conform: error: "))

@@ -68,3 +68,18 @@ def test_a_consultation_draft_is_marked_in_the_suite_name(schema, tmp_path):
     written = write_reports(run, tmp_path, ("junit",))
     schema.validate(str(written["junit"]))
     assert ET.parse(written["junit"]).getroot().find("testsuite").get("name") == "南昌（征求意见稿）"
+
+
+def test_the_harness_own_faults_are_errors_of_their_own_kind(schema, tmp_path):
+    run = sample_run(hostile=False)
+    run.checks[0].status, run.checks[0].message = "feature_error", "场景文件第 3 行无法解析"
+    written = write_reports(run, tmp_path, ("junit", "xlsx"))
+    schema.validate(str(written["junit"]))
+    root = ET.parse(written["junit"]).getroot()
+    assert root.get("errors") == "2"
+    error = next(c for c in root.iter("testcase") if c.get("name") == "三级医院普通门诊").find("error")
+    assert error.get("type") == "feature-error" and error.get("message") == "场景文件第 3 行无法解析"
+    from openpyxl import load_workbook
+
+    statuses = [r[4] for r in load_workbook(written["xlsx"])["失败详情"].iter_rows(min_row=2, values_only=True)]
+    assert "场景文件错误 feature error" in statuses

@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import atomic
-from .model import BASELINE_LABELS, COVERAGE_LABELS, STATUS_LABELS, status_label
+from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, status_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
@@ -39,7 +39,8 @@ def _environment() -> Environment:
     env.filters["pretty"] = _pretty
     from ..adapters.base import OPERATIONS
 
-    env.globals.update(OPERATIONS=OPERATIONS, status_label=status_label, STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
+    env.globals.update(OPERATIONS=OPERATIONS, FAILING=FAILING, status_label=status_label,
+                       STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
                        BASELINE_LABELS=BASELINE_LABELS)
     return env
 
@@ -91,7 +92,7 @@ def render(data: dict) -> str:
         raise ValueError("report.js / report.css must not contain '</'")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     checks = {c["id"]: c for c in data["checks"]}
-    failing = [c for c in data["checks"] if c["status"] in ("failed", "error")]
+    failing = [c for c in data["checks"] if c["status"] in FAILING]
     return env.get_template("report.html.j2").render(
         d=data, run=data["run"], checks=checks, failing=failing,
         properties=[c for c in data["checks"] if c["kind"] == "property"],

@@ -37,6 +37,8 @@ KIND_LABELS = {"scenario": ("场景", "scenario"), "property": ("属性", "prope
 SUT_ERROR_KINDS = {"timeout": "超时", "connection": "连接失败", "http_status": "HTTP 状态异常", "malformed": "应答格式错误",
                    "infcode": "业务返回错误", "missing_field": "缺少字段", "wrong_type": "字段类型错误", "internal": "内部错误"}
 DRAFT_MARK = "征求意见稿"
+ERROR_STATUSES = ("error", "harness_error", "feature_error")  # the latter two: the harness's own faults
+FAILING = ("failed", *ERROR_STATUSES)
 COVERAGE_LABELS = {
     "tested": ("已测试", "tested"),
     "untestable": ("不可测试", "untestable"),
@@ -154,7 +156,7 @@ def _assumption_reasons() -> dict[str, str]:
 def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
     if counts["failed"] or props["failed"]:
         return "failed"
-    if counts["error"] or props["error"]:
+    if any(counts[s] or props[s] for s in ERROR_STATUSES):
         return "error"
     if counts["passed"] or props["passed"]:
         return "passed"
@@ -227,7 +229,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
                              "未标注或未知条款 untagged / unknown article", "unknown", "", by_tag[tag]))
         matrix += rows
         counts = Counter(c["status"] for c in doc_checks)
-        bad = counts["failed"] + counts["error"]
+        bad = counts["failed"] + sum(counts[s] for s in ERROR_STATUSES)
         verdict = "不合格" if bad else ("合格" if doc_checks else "未测试")
         cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
         documents.append({
@@ -240,7 +242,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             "articles": len(articles), "articles_tested": cov_counts["tested"],
             "articles_untestable": cov_counts["untestable"],
             "articles_pending": cov_counts["pending"] + cov_counts["missing"],
-            "articles_failing": sum(1 for r in rows if r["result"] in ("failed", "error")),
+            "articles_failing": sum(1 for r in rows if r["result"] in FAILING),
         })
         for a in policy.assumptions.values():
             zh = _assumption_reasons().get(a.id)
@@ -251,7 +253,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     other = [c for c in checks if not c["policy"]]
     if other:
         counts = Counter(c["status"] for c in other)
-        bad = counts["failed"] + counts["error"]
+        bad = counts["failed"] + sum(counts[s] for s in ERROR_STATUSES)
         documents.append({"id": "", "title": "跨文件检查 Checks not tied to one document", "short": "通用",
                           "label": "通用 general", "draft": False,
                           "issuer": "", "number": "", "verdict": "不合格" if bad else "合格",
@@ -287,7 +289,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         "counts": counts,
         "totals": {"checks": len(checks), "scenarios": sum(1 for c in checks if c["kind"] == "scenario"),
                    "properties": len(props),
-                   "properties_failed": sum(1 for c in props if c["status"] in ("failed", "error"))},
+                   "properties_failed": sum(1 for c in props if c["status"] in FAILING)},
         "documents": documents,
         "matrix": matrix,
         "checks": checks,
@@ -317,5 +319,5 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
         "reason": reason, "result": result, "result_label": status_label(result),
         "counts": {s: scen[s] for s in STATUSES},
         "properties": {s: props[s] for s in STATUSES},
-        "checks": [c["id"] for c in sorted(row_checks, key=lambda c: status(c) not in ("failed", "error"))],
+        "checks": [c["id"] for c in sorted(row_checks, key=lambda c: status(c) not in FAILING)],
     }

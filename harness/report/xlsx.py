@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import atomic
-from .model import BASELINE_LABELS, as_number, status_label
+from .model import BASELINE_LABELS, FAILING, as_number, status_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses inside a cell
@@ -31,7 +31,8 @@ MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
 
 FILLS = {
     "passed": "C6EFCE", "failed": "FFC7CE", "error": "FFD8A8", "not_applicable": "E7E6E6", "skipped": "E7E6E6",
-    "untestable": "DDEBF7", "not_run": "F2F2F2", "pending": "FFF2CC",
+    "untestable": "DDEBF7", "not_run": "F2F2F2", "pending": "FFF2CC", "harness_error": "FFD8A8",
+    "feature_error": "FFD8A8",
     "合格": "C6EFCE", "不合格": "FFC7CE", "未测试": "F2F2F2",
 }
 _LABEL_KEYS = {**{status_label(k): k for k in FILLS}, "合格": "合格", "不合格": "不合格", "未测试": "未测试"}
@@ -237,7 +238,7 @@ def render(data: dict) -> Workbook:
     # 失败详情 — field by field
     def failure_rows() -> Iterable[list[Any]]:
         for c in data["checks"]:
-            if c["status"] not in ("failed", "error"):
+            if c["status"] not in FAILING:
                 continue
             arts, worked = primary(c), "\n".join(c.get("worked") or [])
             if not c["mismatches"]:

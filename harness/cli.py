@@ -76,5 +76,14 @@ def _register_synth_ledger() -> None:
 
 _register_synth_ledger()
 
+
+def _register_list() -> None:
+    from harness.listing import list_command
+
+    main.add_command(list_command, "list")
+
+
+_register_list()
+
 if __name__ == "__main__":
     main()

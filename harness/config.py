@@ -36,7 +36,7 @@ from . import evidence
 
 ADAPTER_KEYS = {"url", "name", "timeout", "concurrency", "consecutive_failures", "insuplc_admdvs", "supports",
                 "headers", "options", "max_response_bytes"}
-TOP_LEVEL_KEYS = {"adapter"}
+TOP_LEVEL_KEYS = {"adapter", "system"}  # [system] name / version: read by harness/report/certify.py
 SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|sign", re.IGNORECASE)
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 # Visible ASCII with inner spaces/tabs (RFC 9110 field-value, without obs-text): httpx sends ASCII only.

@@ -20,9 +20,11 @@ from gherkin.token_scanner import TokenScanner
 
 from reference.policy import POLICY_IDS, load_policy
 
-ROOT = Path(__file__).resolve().parent.parent
-FEATURES = ROOT / "features"
-ARTICLES_FILE = FEATURES / "articles.yaml"
+from . import resources
+
+ROOT = resources.root()
+FEATURES = resources.features_dir()
+ARTICLES_FILE = resources.articles_file()
 STATUSES = ("tested", "untestable", "pending")
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from . import evidence
+from . import evidence, resources
 from .adapters import NotApplicable, SutError, SystemUnreachable, make_adapter
 from .results import CheckResult, Mismatch, RunResult, StepResult
 
@@ -65,7 +65,7 @@ class Collector:
                     if example:
                         name += " [" + ", ".join(f"{k}={v}" for k, v in example.items()) + "]"
                 feature = scenario.feature.name
-                feature_file = scenario.feature.rel_filename
+                feature_file = resources.relative(scenario.feature.filename)  # features/…, like properties
                 line = scenario.line_number
             elif item.get_closest_marker("conform_property") is not None:
                 kind = "property"

@@ -38,9 +38,10 @@ from typing import Any
 import click
 import pytest
 
+from . import resources
 from .results import RunResult
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = resources.TOP  # the repository root, or site-packages for an installed wheel
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 EXIT_HARNESS = 4         # the harness failed, not the system: see 'harness_error' checks
@@ -141,14 +142,20 @@ def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: 
 def execute_detailed(adapter: str | None = None, config: str | None = None, policies: tuple[str, ...] = (),
                      articles: tuple[str, ...] = (), tag: str | None = None, extra_args: tuple[str, ...] = (),
                      quiet: bool = True, paths: tuple[str | os.PathLike, ...] | None = None,
-                     plugins: tuple[object, ...] = (), progress: bool = False) -> Execution:
-    """Run the suite (or the test modules in `paths`) and return everything it found."""
-    hook = _Hook(progress)
+                     plugins: tuple[object, ...] = (), progress: bool | str = False) -> Execution:
+    """Run the suite (or the test modules in `paths`) and return everything it found.
+
+    progress: False (silent), True / "auto" (a bar on a terminal, heartbeat lines otherwise), "heartbeat"."""
+    from .progress import Progress
+
+    hook = _Hook(False)  # the bar and the heartbeats: harness/progress.py
+    ticker = Progress(sys.stderr, "auto" if progress is True else str(progress)) if progress else None
     if config:  # the run changes into the repository; a relative config path means the caller's folder
         config = os.path.abspath(config)
     targets = [str(p) for p in (paths or (CONFORMANCE,))]
     # -p makes the plugin and step library load even for paths outside the repository's conftest
-    args = [*targets, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "-p", "no:cacheprovider",
+    args = [*targets, "--rootdir", str(ROOT), "-c", str(resources.pytest_config()), "-p", "no:cacheprovider",
+            "-p", "no:conform",  # the vendors' pytest11 entry point (harness/pytest_plugin.py): not needed here
             "-p", "harness.plugin", "-p", "harness.steps.library", "--strict-markers", "-o", "testpaths="]
     if quiet:
         args += ["-q", "--no-header", "--tb=no"]
@@ -170,12 +177,14 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
                 stack.enter_context(contextlib.redirect_stdout(sink))
                 stack.enter_context(contextlib.redirect_stderr(err_sink))
             try:
-                code = pytest.main(args, plugins=[hook, *plugins])
+                code = pytest.main(args, plugins=[hook, *plugins, *([ticker] if ticker else [])])
             except KeyboardInterrupt:  # an interrupt pytest did not catch (e.g. while it was shutting down)
                 hook.interrupted = True
                 code = pytest.ExitCode.INTERRUPTED
     finally:
         hook.stop_progress()
+        if ticker is not None:
+            ticker.stop()
         os.chdir(cwd)
     run = hook.collector.run
     run.finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -185,6 +194,9 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
     run.policies = sorted({c.policy for c in run.checks if c.policy})
     if not run.adapter:
         run.adapter = {"adapter": adapter or "reference"}
+    from .report.certify import system_identity
+
+    run.adapter.update(system_identity(config))  # [system] name and version, for the certification record
     usage = hook.exit_message
     if code == pytest.ExitCode.USAGE_ERROR and not usage:  # pytest's own UsageError, e.g. an unknown tag
         errors = [ln.removeprefix("ERROR: ").strip() for ln in err_sink.getvalue().splitlines()
@@ -258,9 +270,11 @@ def exit_code(run: RunResult, pytest_code: int) -> int:
 
 def print_summary(run: RunResult, written: dict | None = None, gate_result: tuple[int, str] | None = None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .evidence import mask
+    from .report.terminal import COLUMNS, counts_row, document_label, verdict_sentence
 
     console = Console(stderr=False)
     table = Table(title=f"一致性测试结果 Conformance results — {run.adapter.get('adapter', '')}")
@@ -274,7 +288,7 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         if c.kind == "property":
             row["property"] = row.get("property", 0) + 1
     for policy, row in sorted(by_policy.items()):
-        table.add_row(policy, *(str(row.get(s, 0))
+        table.add_row(document_label(policy), *(str(row.get(s, 0))
                                 for s in ("passed", "failed", "error", "not_applicable", "skipped", "property")))
     console.print(table)
     base = run.baseline or {}
@@ -306,7 +320,12 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         console.print(f"报告 Report ({fmt}): {path}", markup=False, highlight=False)
     verdict = run.verdict
     colour = "green" if verdict == "合格" else "red"
-    console.print(f"结论 Verdict: [{colour}]{verdict}[/{colour}]  {run.counts()}")
+    totals = Table(show_edge=False)
+    for _, title in COLUMNS:
+        totals.add_column(title, justify="right")
+    totals.add_row(*counts_row(run))
+    console.print(totals)
+    console.print(f"[{colour}]{escape(verdict_sentence(run))}[/{colour}]")
     if gate_result is not None:
         console.print(f"退出码 Exit code {gate_result[0]}: {gate_result[1]}", markup=False, highlight=False)
 
@@ -410,7 +429,9 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
                    "reports/<run-id>/ with reports/latest")
 @click.option("--baseline", default=None, type=click.Path(),
               help="results.json of an earlier run: fail only on regressions; its failures are listed as known")
-@click.option("--no-progress", is_flag=True, help="no progress bar")
+@click.option("--no-progress", is_flag=True,
+              help="no progress bar: a heartbeat line every 30 s or 50 checks instead, as without a terminal "
+                   "(CONFORM_HEARTBEAT_SECONDS, CONFORM_HEARTBEAT_CHECKS)")
 @click.option("--thorough", is_flag=True, help="certification run: thousands of examples per property")
 @click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
@@ -482,7 +503,7 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
 
         ex = execute_sharded(workers, adapter, config, policies, articles, tag, prop_args, guard)
     else:
-        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress,
+        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress="heartbeat" if no_progress else "auto",
                               plugins=(guard,))
     guard.finishing()
     run, code = ex.run, ex.pytest_code

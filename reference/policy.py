@@ -21,7 +21,7 @@ import yaml
 from .loading import InputError, decode_utf8, load_yaml
 from .money import AmountError, parse_amount, parse_ratio, pct
 
-POLICY_DIR = Path(__file__).parent / "policies"
+POLICY_DIR = Path(__file__).parent / "policies"  # packaged with reference/, in a clone or a wheel
 POLICY_IDS = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
 
 
@@ -383,7 +383,7 @@ class RegionConfig:
     example: bool = False
 
 
-REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"
+REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"  # fixtures/ is packaged too
 
 
 REGION_KEYS = frozenset({"name", "label", "policy", "values", "example"})

@@ -18,7 +18,7 @@ from harness.report import write_reports
 from harness.report.baseline import compare, load_baseline
 from harness.run import EXIT_FAIL, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, execute_detailed, gate
 
-FOUR = {"report.html", "report.xlsx", "junit.xml", "results.json"}
+FOUR = {"report.html", "report.xlsx", "junit.xml", "results.json", "manifest.sha256"}
 
 # 攀枝花 第七条, 在职职工, 三级医疗机构, 1000.00 of which all is policy scope:
 # (1000 − 200) × 50% = 400.00 from the fund. The second scenario deliberately states 480.00,
@@ -92,7 +92,7 @@ def test_format_and_out_choose_what_is_written_and_where(tmp_path):
     out = tmp_path / "ci-report"
     result = invoke("--policy", "beijing", "--format", "json,junit", "--out", str(out))
     assert result.exit_code == EXIT_OK, result.output
-    assert {p.name for p in out.iterdir()} == {"results.json", "junit.xml"}
+    assert {p.name for p in out.iterdir()} == {"results.json", "junit.xml", "manifest.sha256"}
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["run"]["selection"]["policies"] == ["beijing"]
     assert {c["policy"] for c in data["checks"]} == {"beijing"}

@@ -11,7 +11,7 @@ from report_samples import FORMULAS, SCRIPT, sample_run
 from harness.report import model, xlsx
 from reference.policy import load_policy
 
-SHEETS = ["概要", "条款矩阵", "场景明细", "失败详情", "属性测试", "假设"]
+SHEETS = ["概要", "原因汇总", "条款矩阵", "场景明细", "失败详情", "属性测试", "假设", "开发者设置"]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from pytest_bdd import scenarios
 
-FEATURES = Path(__file__).resolve().parents[2] / "features"
+from harness import resources
+
+FEATURES = resources.features_dir()  # the source tree or an installed wheel
 
 
 def _paths(name: str) -> list[str]:

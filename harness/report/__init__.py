@@ -3,6 +3,8 @@
 All four are rendered from one view (`model.build`) of the `RunResult`, so
 they never disagree; each file is written to a temporary name beside its
 target and moved into place, so a crash leaves the previous report intact.
+results.json carries the SHA-256 of the files written before it, and
+manifest.sha256 (written last) those of all of them, for `sha256sum -c`.
 """
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ from ..results import RunResult
 from . import model
 
 FORMATS = {"html": "report.html", "xlsx": "report.xlsx", "junit": "junit.xml", "json": "results.json"}
+MANIFEST = "manifest.sha256"
 
 
 def write_reports(run: RunResult, out_dir: str | Path, formats: tuple[str, ...] | list[str] = tuple(FORMATS),
                   gate: dict | None = None) -> dict[str, Path]:
     """Write the chosen formats into `out_dir`; returns {format: path}. JSON is written last, so a
     results.json beside the others means the set is complete."""
-    from . import html, jsonout, junit, xlsx
+    from . import atomic, certify, html, jsonout, junit, xlsx
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -30,8 +33,12 @@ def write_reports(run: RunResult, out_dir: str | Path, formats: tuple[str, ...] 
     written: dict[str, Path] = {}
     for fmt in ("html", "xlsx", "junit", "json"):
         if fmt in formats:
+            if fmt == "json":
+                data["manifest"] = certify.manifest(list(written.values()))
             written[fmt] = writers[fmt](data, out / FORMATS[fmt])
+    entries = certify.manifest(list(written.values()))
+    written["manifest"] = atomic.write_text(out / MANIFEST, certify.manifest_text(entries))
     return written
 
 
-__all__ = ["FORMATS", "write_reports"]
+__all__ = ["FORMATS", "MANIFEST", "write_reports"]

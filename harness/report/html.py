@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import atomic
-from .model import BASELINE_LABELS, COVERAGE_LABELS, STATUS_LABELS, status_label
+from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, status_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
@@ -37,7 +37,10 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pretty"] = _pretty
-    env.globals.update(status_label=status_label, STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
+    from ..adapters.base import OPERATIONS
+
+    env.globals.update(OPERATIONS=OPERATIONS, FAILING=FAILING, status_label=status_label,
+                       STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
                        BASELINE_LABELS=BASELINE_LABELS)
     return env
 
@@ -59,7 +62,7 @@ def _chart(data: dict) -> dict:
             segments.append({"status": s, "n": n, "x": round(x, 1), "w": round(w, 1), "colour": CHART_COLOURS[s],
                              "label": status_label(s)})
             x += w
-        rows.append({"label": d["short"], "y": 10 + i * row_h, "segments": segments, "total": d["checks"],
+        rows.append({"label": d.get("label") or d["short"], "y": 10 + i * row_h, "segments": segments, "total": d["checks"],
                      "end": round(x, 1), "verdict": d["verdict"]})
     legend = _legend(label_w)
     return {"rows": rows, "width": int(max(label_w + bar_w + 60, legend[-1]["x"] + 120)), "height": 40 + len(rows) * row_h,
@@ -89,11 +92,12 @@ def render(data: dict) -> str:
         raise ValueError("report.js / report.css must not contain '</'")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     checks = {c["id"]: c for c in data["checks"]}
-    failing = [c for c in data["checks"] if c["status"] in ("failed", "error")]
+    failing = [c for c in data["checks"] if c["status"] in FAILING]
     return env.get_template("report.html.j2").render(
         d=data, run=data["run"], checks=checks, failing=failing,
         properties=[c for c in data["checks"] if c["kind"] == "property"],
-        chart=_chart(data), script=script, style=style, script_hash=f"sha256-{digest}")
+        chart=_chart(data), doc_names={d["id"]: d.get("label") or d["short"] for d in data["documents"]},
+        script=script, style=style, script_hash=f"sha256-{digest}")
 
 
 def write(data: dict, path: str | Path) -> Path:

@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .. import evidence
@@ -29,7 +31,15 @@ STATUS_LABELS = {
     "not_run": ("未运行", "not run"),
     "pending": ("待定", "pending"),
     "missing": ("未列入", "not listed"),
+    "harness_error": ("测试框架错误", "harness error"),
+    "feature_error": ("场景文件错误", "feature error"),
 }
+KIND_LABELS = {"scenario": ("场景", "scenario"), "property": ("属性", "property"), "unit": ("单元", "unit")}
+SUT_ERROR_KINDS = {"timeout": "超时", "connection": "连接失败", "http_status": "HTTP 状态异常", "malformed": "应答格式错误",
+                   "infcode": "业务返回错误", "missing_field": "缺少字段", "wrong_type": "字段类型错误", "internal": "内部错误"}
+DRAFT_MARK = "征求意见稿"
+ERROR_STATUSES = ("error", "harness_error", "feature_error")  # the latter two: the harness's own faults
+FAILING = ("failed", *ERROR_STATUSES)
 COVERAGE_LABELS = {
     "tested": ("已测试", "tested"),
     "untestable": ("不可测试", "untestable"),
@@ -47,6 +57,40 @@ NUMBER = re.compile(r"^-?\d+\.\d+$")  # a figure as the platform writes it: alwa
 def status_label(status: str) -> str:
     zh, en = STATUS_LABELS.get(status, (status, status))
     return f"{zh} {en}"
+
+
+def kind_label(kind: str) -> str:
+    zh, en = KIND_LABELS.get(kind, (kind, kind))
+    return f"{zh} {en}"
+
+
+def zh_message(message: str) -> str:
+    """A check's message with Chinese first: the harness's own English phrasings are translated;
+    anything else (a system's own err_msg, a property's Chinese headline) is kept as it came."""
+    if not message:
+        return ""
+    m = re.match(r"system under test error \((\w+)\): (.*)", message, re.S)
+    if m:
+        return f"被测系统出错（{SUT_ERROR_KINDS.get(m[1], m[1])}）：{m[2]}"
+    m = re.match(r"not applicable: adapter '?([^' ]+)'? does not support (\w+) ?(?:\((.*)\))?", message, re.S)
+    if m:
+        return f"不适用：适配器 {m[1]} 不支持操作 {m[2]}" + (f"（{m[3]}）" if m[3] else "")
+    return re.sub(r": expected (.*?), got (.*?)(?=; |$)", r"：应为 \1，实际 \2", message)
+
+
+def doc_label(policy: Any) -> str:
+    """The document's Chinese name as every sheet writes it; a consultation draft says so."""
+    title = f"{getattr(policy, 'title', '')} {getattr(policy, 'number', '')}"
+    return f"{policy.short}（{DRAFT_MARK}）" if DRAFT_MARK in title else policy.short
+
+
+def shown_path(c: Any) -> str:
+    """The check's file relative to the repository root (features/… for scenarios, harness/… for properties)."""
+    path = (c.get("feature_file") if isinstance(c, dict) else c.feature_file) or ""
+    kind = c.get("kind") if isinstance(c, dict) else c.kind
+    if kind == "scenario" and path and not path.startswith(("features/", "/")) and path.endswith(".feature"):
+        return "features/" + path
+    return path
 
 
 def as_number(text: Any) -> Decimal | None:
@@ -97,10 +141,23 @@ def _coverage() -> dict[str, dict[str, Any]]:
         return {}
 
 
+@lru_cache(maxsize=1)
+def _assumption_reasons() -> dict[str, str]:
+    """Chinese for the assumptions' reasons (assumptions_zh.yaml beside this module)."""
+    import yaml
+
+    path = Path(__file__).resolve().parent / "assumptions_zh.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
     if counts["failed"] or props["failed"]:
         return "failed"
-    if counts["error"] or props["error"]:
+    if any(counts[s] or props[s] for s in ERROR_STATUSES):
         return "error"
     if counts["feature_error"]:
         return "feature_error"
@@ -117,13 +174,21 @@ def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
     return "not_run"
 
 
-def _check_dict(run: RunResult, index: int, marks: dict[str, str]) -> dict:
+def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[str, str]) -> dict:
+    from .worked import working
+
     c = run.checks[index]
     d = asdict(c)
     d["id"] = f"c{index + 1:04d}"
     d["status_label"] = status_label(c.status)
-    d["message"] = re.sub(r"^[\w.]*MismatchError: ", "", c.message)  # the field list says it already
-    d["where"] = f"{c.feature_file}:{c.line}" if c.feature_file and c.line else c.feature_file or c.nodeid
+    d["kind_label"] = kind_label(c.kind)
+    d["document"] = docs.get(c.policy or "", "通用 general")
+    d["message"] = zh_message(re.sub(r"^[\w.]*(MismatchError|PropertyViolation): ", "", c.message))
+    d["path"] = shown_path(c)
+    d["where"] = f"{d['path']}:{c.line}" if d["path"] and c.line else d["path"] or c.nodeid
+    failed = getattr(c, "failed_articles", None) or (c.extra or {}).get("failed_articles")
+    d["failed_articles"] = [str(t) for t in failed] if isinstance(failed, (list, tuple)) else []
+    d["worked"] = working(d["path"], c.line) if c.kind == "scenario" and c.status not in ("passed",) else []
     for m in d["mismatches"]:
         exp, act = as_number(m["expected"]), as_number(m["actual"])
         m["ratio"] = is_ratio(m["field"], m.get("label", ""))
@@ -139,7 +204,10 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     base = run.baseline or {}
     marks = {n: key for key, field_name in (("fixed", "fixed"), ("known", "known"), ("regression", "regressions"))
              for n in base.get(field_name, ())}
-    checks = [_check_dict(run, i, marks) for i in range(len(run.checks))]
+    from reference.policy import POLICY_IDS
+
+    docs = {pid: doc_label(load_policy(pid)) for pid in POLICY_IDS}
+    checks = [_check_dict(run, i, marks, docs) for i in range(len(run.checks))]
     coverage = _coverage()
     documents, matrix, assumptions = [], [], {}
     for pid in _documents_for(run):
@@ -161,18 +229,19 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             tag = f"{pid}-{art.id}"
             entry = cov.get(art.id)
             cov_status = getattr(entry, "status", None) or ("unknown" if not cov else "missing")
-            rows.append(_row(pid, policy.short, tag, art.id, art.label, art.heading, cov_status,
-                             getattr(entry, "reason", "") or "", by_tag.get(tag, [])))
+            rows.append(_row(pid, docs[pid], tag, art.id, art.label, art.heading, cov_status,
+                             getattr(entry, "reason", "") or "", by_tag.get(tag, []), art.text))
         for tag in sorted(set(by_tag) - known_tags):  # checks whose tag names no article: never lost
-            rows.append(_row(pid, policy.short, tag, tag.partition("-")[2], "（未标注条款）" if tag.endswith("-?") else tag,
-                             "untagged / unknown article", "unknown", "", by_tag[tag]))
+            rows.append(_row(pid, docs[pid], tag, tag.partition("-")[2], "（未标注条款）" if tag.endswith("-?") else tag,
+                             "未标注或未知条款 untagged / unknown article", "unknown", "", by_tag[tag]))
         matrix += rows
         counts = Counter(c["status"] for c in doc_checks)
-        bad = counts["failed"] + counts["error"]
+        bad = counts["failed"] + sum(counts[s] for s in ERROR_STATUSES)
         verdict = "不合格" if bad else ("合格" if doc_checks else "未测试")
         cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
         documents.append({
-            "id": pid, "title": policy.title, "short": policy.short, "issuer": policy.issuer,
+            "id": pid, "title": policy.title, "short": policy.short, "label": docs[pid],
+            "draft": DRAFT_MARK in docs[pid], "issuer": policy.issuer,
             "number": policy.number, "verdict": verdict, "verdict_en": VERDICT_EN[verdict],
             "counts": {s: counts[s] for s in STATUSES}, "checks": len(doc_checks),
             "scenarios": sum(1 for c in doc_checks if c["kind"] == "scenario"),
@@ -180,16 +249,20 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             "articles": len(articles), "articles_tested": cov_counts["tested"],
             "articles_untestable": cov_counts["untestable"],
             "articles_pending": cov_counts["pending"] + cov_counts["missing"],
-            "articles_failing": sum(1 for r in rows if r["result"] in ("failed", "error")),
+            "articles_failing": sum(1 for r in rows if r["result"] in FAILING),
         })
         for a in policy.assumptions.values():
-            entry = assumptions.setdefault(a.id, {"id": a.id, "text": a.text, "why": a.why, "policies": []})
-            entry["policies"].append(policy.short)
+            zh = _assumption_reasons().get(a.id)
+            why = f"{zh}\n{a.why}" if zh else f"（理由暂无中文译文，英文原文如下）\n{a.why}"
+            entry = assumptions.setdefault(a.id, {"id": a.id, "text": a.text, "why": why, "why_zh": zh or "",
+                                                  "why_en": a.why, "policies": []})
+            entry["policies"].append(docs[pid])
     other = [c for c in checks if not c["policy"]]
     if other:
         counts = Counter(c["status"] for c in other)
-        bad = counts["failed"] + counts["error"]
+        bad = counts["failed"] + sum(counts[s] for s in ERROR_STATUSES)
         documents.append({"id": "", "title": "跨文件检查 Checks not tied to one document", "short": "通用",
+                          "label": "通用 general", "draft": False,
                           "issuer": "", "number": "", "verdict": "不合格" if bad else "合格",
                           "verdict_en": VERDICT_EN["不合格" if bad else "合格"],
                           "counts": {s: counts[s] for s in STATUSES}, "checks": len(other),
@@ -200,6 +273,11 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     counts = run.counts()
     verdict = run.verdict
     props = [c for c in checks if c["kind"] == "property"]
+    from . import causes as causes_mod, certify
+
+    tag_labels = {r["tag"]: f"{r['document']} {r['label']}" for r in matrix}
+    run_view = {"adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
+                "harness_version": run.harness_version, "seed": run.seed}
     data = {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,
@@ -218,10 +296,13 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         "counts": counts,
         "totals": {"checks": len(checks), "scenarios": sum(1 for c in checks if c["kind"] == "scenario"),
                    "properties": len(props),
-                   "properties_failed": sum(1 for c in props if c["status"] in ("failed", "error"))},
+                   "properties_failed": sum(1 for c in props if c["status"] in FAILING)},
         "documents": documents,
         "matrix": matrix,
         "checks": checks,
+        "causes": causes_mod.group(checks, tag_labels),
+        "certification": certify.record(run_view, run.examples),
+        "manifest": [],
         "baseline": run.baseline or {},
         "assumptions": sorted(assumptions.values(), key=lambda a: a["id"]),
     }
@@ -229,15 +310,21 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
 
 
 def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, coverage: str, reason: str,
-         row_checks: list[dict]) -> dict:
-    scen = Counter(c["status"] for c in row_checks if c["kind"] != "property")
-    props = Counter(c["status"] for c in row_checks if c["kind"] == "property")
+         row_checks: list[dict], text: str = "") -> dict:
+    def status(c: dict) -> str:  # a check that names the articles it violated fails only on those
+        if c["status"] == "failed" and c.get("failed_articles") and tag not in c["failed_articles"]:
+            return "passed"
+        return c["status"]
+
+    scen = Counter(status(c) for c in row_checks if c["kind"] != "property")
+    props = Counter(status(c) for c in row_checks if c["kind"] == "property")
     result = _row_result(scen, props, coverage)
     return {
-        "policy": pid, "document": short, "tag": tag, "article": art_id, "label": label, "heading": heading,
+        "policy": pid, "document": short, "draft": DRAFT_MARK in short, "tag": tag, "article": art_id,
+        "label": label, "heading": heading, "text": text,
         "coverage": coverage, "coverage_label": " ".join(COVERAGE_LABELS.get(coverage, (coverage, coverage))),
         "reason": reason, "result": result, "result_label": status_label(result),
         "counts": {s: scen[s] for s in STATUSES},
         "properties": {s: props[s] for s in STATUSES},
-        "checks": [c["id"] for c in sorted(row_checks, key=lambda c: c["status"] not in ("failed", "error"))],
+        "checks": [c["id"] for c in sorted(row_checks, key=lambda c: status(c) not in FAILING)],
     }

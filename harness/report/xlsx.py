@@ -1,4 +1,8 @@
-"""report.xlsx for the regulator: 概要, 条款矩阵, 场景明细, 失败详情, 属性测试, 假设.
+"""report.xlsx for the regulator: 概要, 原因汇总, 条款矩阵, 场景明细, 失败详情, 属性测试, 假设, 开发者设置.
+
+The 文件 column holds the same Chinese document name on every sheet (南昌 marked
+征求意见稿), and 条款 holds exactly one article per row (the one violated, else
+the first tagged; 全部条款 lists them all), so a filter on either is exact.
 
 Every sheet has a frozen, bold header row, an auto-filter and widths fitted to
 the content; results are coloured. Amounts are stored as numbers formatted
@@ -19,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import atomic
-from .model import BASELINE_LABELS, as_number, status_label
+from .model import BASELINE_LABELS, FAILING, as_number, status_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses inside a cell
@@ -27,7 +31,8 @@ MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
 
 FILLS = {
     "passed": "C6EFCE", "failed": "FFC7CE", "error": "FFD8A8", "not_applicable": "E7E6E6", "skipped": "E7E6E6",
-    "untestable": "DDEBF7", "not_run": "F2F2F2", "pending": "FFF2CC",
+    "untestable": "DDEBF7", "not_run": "F2F2F2", "pending": "FFF2CC", "harness_error": "FFD8A8",
+    "feature_error": "FFD8A8",
     "合格": "C6EFCE", "不合格": "FFC7CE", "未测试": "F2F2F2",
 }
 _LABEL_KEYS = {**{status_label(k): k for k in FILLS}, "合格": "合格", "不合格": "不合格", "未测试": "未测试"}
@@ -126,21 +131,33 @@ def _width(value: Any) -> int:
 def render(data: dict) -> Workbook:
     run = data["run"]
     wb = Workbook()
-    labels = {r["tag"]: f"{r['document']} {r['label']}" for r in data["matrix"]}
+    short = {r["tag"]: f"{r['document']} {r['label']}" for r in data["matrix"]}  # unique across documents
+    cert = data.get("certification") or {}
+
+    def primary(c: dict) -> str:  # one article per row: the violated one, else the first tagged
+        tags = c.get("failed_articles") or c["articles"]
+        return short.get(tags[0], tags[0]) if tags else "未标注条款"
+
+    def all_articles(c: dict) -> str:
+        return "、".join(short.get(t, t) for t in c["articles"])
 
     # 概要 — the header facts, then one row per document
     info = [
         ["结论 Verdict", f"{data['verdict']} {data['verdict_en']}"],
-        ["被测系统 System under test", run["system"]],
-        ["适配器 Adapter", run["adapter"].get("adapter", "")],
-        ["政策文件 Documents", "、".join(d["short"] for d in data["documents"])],
+        ["被测系统名称 System name", cert.get("system_name") or "未在配置文件 [system] 中声明 not declared"],
+        ["被测系统版本 System version", cert.get("system_version") or "未声明 not declared"],
+        ["被测系统地址 System address", run["system"]],
+        ["政策文件 Documents", "、".join(d.get("label") or d["short"] for d in data["documents"])],
         ["运行编号 Run id", run["run_id"]],
         ["开始 Started", run["started"]],
         ["结束 Finished", run["finished"]],
-        ["测试框架版本 Harness version", run["harness_version"]],
-        ["参考实现版本 Reference version", run["reference_version"]],
-        ["随机种子 Seed", run["seed"] if run["seed"] is not None else "—"],
-        ["样例数 Examples", ", ".join(f"{k}={v}" for k, v in (run["examples"] or {}).items()) or "—"],
+        ["规则集摘要 Rule set SHA-256", f"{cert.get('ruleset_sha256', '')}（{cert.get('ruleset_files', 0)} 个文件 files）"],
+        ["项目版本 conform version", run["harness_version"]],
+        ["代码提交 Commit", cert.get("git_commit") or "不可用 not available"],
+        ["运行方式 Profile", cert.get("profile_words") or "—"],
+        ["随机样例 Seed", cert.get("seed_words") or "—"],
+        ["报告文件摘要 Report digests", "见同目录 manifest.sha256 see manifest.sha256"],
+        ["原因 Causes", len(data.get("causes") or [])],
         ["检查项 Checks", f"{run['completed']} / {run['planned'] or run['completed']}"],
         ["完整性 Completeness", "未完成 incomplete" if run["incomplete"] else "完整 complete"],
         ["系统可达 Reachable", "否 unreachable" if run["unreachable"] else "是 yes"],
@@ -155,7 +172,7 @@ def render(data: dict) -> Workbook:
         info.append(["退出码 Exit code", f"{data['gate'].get('exit_code')} {data['gate'].get('reason', '')}"])
     for note in run["notes"]:
         info.append(["说明 Note", note])
-    doc_rows = [[d["short"], d["title"], d["number"], d["verdict"], d["checks"], d["counts"]["passed"],
+    doc_rows = [[d.get("label") or d["short"], d["title"], d["number"], d["verdict"], d["checks"], d["counts"]["passed"],
                  d["counts"]["failed"], d["counts"]["error"], d["counts"]["not_applicable"], d["properties"],
                  d["articles"], d["articles_tested"], d["articles_untestable"], d["articles_pending"],
                  d["articles_failing"]] for d in data["documents"]]
@@ -177,51 +194,72 @@ def render(data: dict) -> Workbook:
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.column_dimensions["A"].width = 30
 
+    # 原因汇总 — causes before symptoms
+    def cause_rows() -> Iterable[list[Any]]:
+        checks = {c["id"]: c for c in data["checks"]}
+        for k in data.get("causes") or []:
+            rep = checks.get(k["representative"], {})
+            m = next((m for m in rep.get("mismatches", []) if m["field"] == k["field"]), None) if k["field"] else None
+            ratio = bool(m and m.get("ratio"))
+            yield [k["id"], k["headline"], k["field"], k["label"], k["step"], k["clause"], "、".join(k["documents"]),
+                   "、".join(k["article_labels"]), k["count"], len(k["files"]), rep.get("name", ""),
+                   rep.get("where", ""), "\n".join(rep.get("worked") or []),
+                   Amount(m["expected"], ratio) if m else "", Amount(m["actual"], ratio) if m else "",
+                   Amount(m["difference"], ratio) if m and m.get("difference") else "",
+                   "" if m else rep.get("message", ""), "、".join(k["checks"])]
+
+    _sheet(wb, "原因汇总", ["编号 Id", "原因 Cause", "字段 Field", "字段名 Label", "步骤 Step", "依据 Clause",
+                            "文件 Documents", "条款 Articles", "检查数 Checks", "场景文件数 Files",
+                            "代表性失败 Representative", "位置 Location", "手工计算 Worked by hand",
+                            "应为 Expected", "实际 Actual", "差额 Difference", "信息 Message", "全部检查 All checks"],
+           cause_rows(), widths={2: 50, 13: 60, 17: 50, 18: 40}, wrap_cols=(2, 13, 17, 18))
+
     # 条款矩阵
     _sheet(wb, "条款矩阵", ["文件 Document", "条款编号 Id", "条款 Article", "标题 Heading", "覆盖 Coverage", "结果 Result",
                             "通过 Passed", "失败 Failed", "错误 Errors", "不适用 N/A", "跳过 Skipped", "属性通过 Props passed",
-                            "属性失败 Props failed", "说明 Reason", "场景 Scenarios"],
+                            "属性失败 Props failed", "说明 Reason", "场景 Scenarios", "条文 Text"],
            ([r["document"], r["article"], r["label"], r["heading"], r["coverage_label"], r["result_label"],
              r["counts"]["passed"], r["counts"]["failed"], r["counts"]["error"], r["counts"]["not_applicable"],
              r["counts"]["skipped"], r["properties"]["passed"], r["properties"]["failed"] + r["properties"]["error"],
-             r["reason"], len(r["checks"])] for r in data["matrix"]),
-           status_col=6, widths={4: 30, 14: 60}, wrap_cols=(14,))
+             r["reason"], len(r["checks"]), r.get("text", "")] for r in data["matrix"]),
+           status_col=6, widths={4: 30, 14: 60, 16: 80}, wrap_cols=(14, 16))
 
     # 场景明细
     def baseline_label(c: dict) -> str:
         return " ".join(BASELINE_LABELS[c["baseline"]]) if c["baseline"] else ""
 
-    _sheet(wb, "场景明细", ["编号 Id", "文件 Document", "条款 Articles", "类型 Kind", "场景 Scenario", "结果 Result",
-                            "基线 Baseline", "位置 Location", "耗时 Seconds", "信息 Message"],
-           ([c["id"], c["policy"] or "", "、".join(labels.get(t, t) for t in c["articles"]), c["kind"], c["name"],
-             c["status_label"], baseline_label(c), c["where"], round(c["duration"], 3), c["message"]]
+    _sheet(wb, "场景明细", ["编号 Id", "文件 Document", "条款 Article", "类型 Kind", "场景 Scenario", "结果 Result",
+                            "基线 Baseline", "位置 Location", "耗时（秒）Seconds", "信息 Message", "全部条款 All articles"],
+           ([c["id"], c["document"], primary(c), c["kind_label"], c["name"],
+             c["status_label"], baseline_label(c), c["where"], round(c["duration"], 3), c["message"], all_articles(c)]
             for c in data["checks"]),
            status_col=6, widths={5: 60, 10: 60}, wrap_cols=(5, 10))
 
     # 失败详情 — field by field
     def failure_rows() -> Iterable[list[Any]]:
         for c in data["checks"]:
-            if c["status"] not in ("failed", "error"):
+            if c["status"] not in FAILING:
                 continue
-            arts = "、".join(labels.get(t, t) for t in c["articles"])
+            arts, worked = primary(c), "\n".join(c.get("worked") or [])
             if not c["mismatches"]:
-                yield [c["id"], c["policy"] or "", arts, c["name"], c["status_label"], "", "", "", "", "", "",
-                       c["message"]]
+                yield [c["id"], c["document"], arts, c["name"], c["status_label"], "", "", "", "", "", "",
+                       c["message"], worked, c["where"], all_articles(c)]
             for m in c["mismatches"]:
                 ratio = m.get("ratio", False)
-                yield [c["id"], c["policy"] or "", arts, c["name"], c["status_label"], m.get("item", ""), m["field"],
+                yield [c["id"], c["document"], arts, c["name"], c["status_label"], m.get("item", ""), m["field"],
                        m.get("label", ""), Amount(m["expected"], ratio), Amount(m["actual"], ratio),
-                       Amount(m["difference"], ratio) if m.get("difference") else "", c["message"]]
+                       Amount(m["difference"], ratio) if m.get("difference") else "", c["message"], worked,
+                       c["where"], all_articles(c)]
 
-    _sheet(wb, "失败详情", ["编号 Id", "文件 Document", "条款 Articles", "场景 Scenario", "结果 Result", "项目 Item",
+    _sheet(wb, "失败详情", ["编号 Id", "文件 Document", "条款 Article", "场景 Scenario", "结果 Result", "项目 Item",
                             "字段 Field", "字段名 Label", "应为 Expected", "实际 Actual", "差额 Difference",
-                            "信息 Message"],
-           failure_rows(), status_col=5, widths={4: 50, 12: 60}, wrap_cols=(4, 12))
+                            "信息 Message", "手工计算 Worked by hand", "位置 Location", "全部条款 All articles"],
+           failure_rows(), status_col=5, widths={4: 50, 12: 60, 13: 60}, wrap_cols=(4, 12, 13))
 
     # 属性测试
-    _sheet(wb, "属性测试", ["编号 Id", "文件 Document", "条款 Articles", "属性 Property", "结果 Result", "种子 Seed",
+    _sheet(wb, "属性测试", ["编号 Id", "文件 Document", "条款 Article", "属性 Property", "结果 Result", "种子 Seed",
                             "样例数 Examples", "反例 Counterexample (Gherkin)", "信息 Message"],
-           ([c["id"], c["policy"] or "", "、".join(labels.get(t, t) for t in c["articles"]), c["name"],
+           ([c["id"], c["document"], primary(c), c["name"],
              c["status_label"], _extra(c, "seed", run["seed"]), _extra(c, "examples", None),
              c["counterexample"], c["message"]] for c in data["checks"] if c["kind"] == "property"),
            status_col=5, widths={4: 50, 8: 80, 9: 60}, wrap_cols=(8, 9))
@@ -230,6 +268,16 @@ def render(data: dict) -> Workbook:
     _sheet(wb, "假设", ["编号 Id", "适用文件 Documents", "假设 Assumption", "理由 Why"],
            ([a["id"], "、".join(a["policies"]), a["text"], a["why"]] for a in data["assumptions"]),
            widths={3: 70, 4: 70}, wrap_cols=(3, 4))
+
+    # 开发者设置 — what a developer reproducing the run needs, out of the regulator's way
+    dev = [["适配器 Adapter", run["adapter"].get("adapter", "")],
+           *[[f"适配器设置 {k}", v if isinstance(v, (int, float)) else str(v)] for k, v in run["adapter"].items()
+             if k not in ("adapter", "system", "system_name", "system_version")],
+           ["测试框架版本 Harness version", run["harness_version"]],
+           ["参考实现版本 Reference version", run["reference_version"]],
+           ["随机种子 Seed", run["seed"] if run["seed"] is not None else "—"],
+           *[[f"样例设置 {k}", v if isinstance(v, (int, float)) else str(v)] for k, v in (run["examples"] or {}).items()]]
+    _sheet(wb, "开发者设置", ["设置 Setting", "值 Value"], dev, widths={1: 40, 2: 60})
     return wb
 
 

@@ -1,0 +1,130 @@
+"""The certification record: what was tested, against which rules, by which build, reproducibly.
+
+A vendor's certificate cites a report; a reader must be able to check it. The
+record names the system under test (name and version from the config's
+[system] table, not only its URL), the rule set (one SHA-256 over the policy
+files and the features used, the project's version and git commit), the seed
+and profile in words, and a manifest of SHA-256 digests of every report file
+(written beside them as manifest.sha256, checkable with `sha256sum -c`).
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from .. import resources
+
+MAX_CONFIG = 1_000_000
+PROFILE_WORDS = {
+    "conform": "日常运行：每个属性随机生成少量样例（快速检查） everyday run: a few random examples per property",
+    "ci": "持续集成：每个属性固定生成同一批样例（每次结果可重现） CI run: the same examples every time",
+    "thorough": "认证运行：每个属性生成数千个样例 certification run: thousands of examples per property",
+}
+
+
+def system_identity(config: str | None) -> dict[str, str]:
+    """{system_name, system_version} from the config's [system] table (absent keys are left out)."""
+    if not config:
+        return {}
+    try:
+        raw = Path(config).read_bytes()[:MAX_CONFIG]
+        table = tomllib.loads(raw.decode("utf-8")).get("system", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    out = {}
+    for key in ("name", "version"):
+        value = table.get(key)
+        if isinstance(value, (str, int, float)) and str(value).strip():
+            out[f"system_{key}"] = str(value).strip()[:200]
+    return out
+
+
+def _rule_files() -> list[tuple[str, Path]]:
+    files = [(f"reference/policies/{p.relative_to(resources.policies_dir()).as_posix()}", p)
+             for p in resources.policies_dir().rglob("*.yaml")]
+    feats = resources.features_dir()
+    files += [(f"features/{p.relative_to(feats).as_posix()}", p)
+              for p in feats.rglob("*") if p.is_file() and p.suffix in (".feature", ".yaml")]
+    return sorted(files)
+
+
+@lru_cache(maxsize=1)
+def ruleset_digest() -> tuple[str, int]:
+    """SHA-256 over every policy file and feature (path, NUL, bytes, NUL in path order) and how many files."""
+    h = hashlib.sha256()
+    files = _rule_files()
+    for shown, path in files:
+        h.update(shown.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest(), len(files)
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str:
+    """The repository's commit (with '+修改' when the tree has uncommitted changes), or '' outside a clone."""
+    root = resources.source_root()
+    if root is None or not (root / ".git").exists():
+        return ""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    commit = head.stdout.strip() if head.returncode == 0 else ""
+    return commit + (" +未提交修改 uncommitted changes" if commit and dirty.stdout.strip() else "")
+
+
+def seed_words(seed: object) -> str:
+    if seed in (None, ""):
+        return "本次运行没有属性测试，未使用随机种子 no property ran, no seed"
+    if seed == "derandomize":
+        return "固定样例（不随机），每次运行相同 fixed examples, the same every run"
+    return f"随机种子 {seed}：用 --seed {seed} 可重现同一批样例 reproduce with --seed {seed}"
+
+
+def profile_words(profile: object) -> str:
+    if not profile:
+        return "—"
+    return PROFILE_WORDS.get(str(profile), f"{profile}")
+
+
+def record(run: dict, examples: dict) -> dict:
+    """The certification record for the report's `run` view."""
+    digest, nfiles = ruleset_digest()
+    profile = (examples or {}).get("profile", "")
+    adapter = run.get("adapter") or {}
+    return {
+        "system_name": adapter.get("system_name") or "",
+        "system_version": adapter.get("system_version") or "",
+        "system_url": run.get("system", ""),
+        "ruleset_sha256": digest,
+        "ruleset_files": nfiles,
+        "project_version": run.get("harness_version", ""),
+        "git_commit": git_commit(),
+        "seed": run.get("seed"),
+        "seed_words": seed_words(run.get("seed")),
+        "profile": profile,
+        "profile_words": profile_words(profile),
+    }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def manifest(paths: list[Path]) -> list[dict]:
+    return [{"file": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in paths]
+
+
+def manifest_text(entries: list[dict]) -> str:
+    """`sha256sum -c` format."""
+    return "".join(f"{e['sha256']}  {e['file']}\n" for e in entries)

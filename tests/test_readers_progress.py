@@ -1,0 +1,82 @@
+"""A run tells CI it is alive: heartbeat lines without a terminal, a bar naming the check with one,
+and a closing verdict sentence with the counts as a table row."""
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness.run import execute_detailed
+
+ROOT = Path(__file__).resolve().parent.parent
+BEAT = re.compile(r"conform 进度 progress (\d+)/(\d+) .*通过 passed (\d+) · 失败 failed (\d+) · 错误 errors (\d+)"
+                  r" · 已用 elapsed [\d:]+ · 预计剩余 left (\S+)")
+
+
+def conform(*args: str, env: dict | None = None, **kw) -> list[str]:
+    return [sys.executable, "-c", "from harness.cli import main; main()", *args]
+
+
+def test_without_a_terminal_a_heartbeat_every_m_checks_and_a_verdict_sentence(tmp_path):
+    env = {**os.environ, "CONFORM_HEARTBEAT_CHECKS": "40", "CONFORM_HEARTBEAT_SECONDS": "600"}
+    proc = subprocess.run(conform("run", "--policy", "panzhihua", "--tag", "not conform_property", "--out",
+                                  str(tmp_path / "out"), "--format", "json"),
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    beats = [BEAT.search(line) for line in proc.stderr.splitlines() if "conform 进度" in line]
+    assert all(beats) and len(beats) >= 3, proc.stderr[-2000:]
+    done = [int(b[1]) for b in beats]
+    total = int(beats[-1][2])
+    assert done == sorted(done) and done[0] == 0 and done[-1] == total > 100
+    assert all(b - a <= 40 for a, b in zip(done, done[1:]))  # every 40 checks at the latest
+    assert int(beats[-1][3]) == total and beats[-1][6] == "0:00"  # all passed, nothing left
+    middle = next(line for line in proc.stderr.splitlines() if "当前 current:" in line)
+    assert "攀枝花 第" in middle  # the current check, by its Chinese article
+    assert "结论：合格" in proc.stdout and "{'passed'" not in proc.stdout
+    assert re.search(r"^\s*\d+ │\s+\d+ │\s+0 │", proc.stdout, re.M), proc.stdout  # the counts as a table row
+
+
+def test_a_long_check_still_gets_heartbeats_every_n_seconds(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CONFORM_HEARTBEAT_SECONDS", "1")
+    module = tmp_path / "test_slow_check.py"
+    module.write_text("import time\n\ndef test_slow():\n    time.sleep(3.2)\n", encoding="utf-8")
+    execute_detailed(paths=(module,), progress="heartbeat")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "conform 进度" in ln]
+    during = [ln for ln in lines if ln.startswith("conform 进度 progress 0/1") and "当前 current: test_slow" in ln]
+    assert len(during) >= 2, lines  # the timer kept beating while the one check ran
+    assert lines[-1].startswith("conform 进度 progress 1/1 (100%)")
+
+
+def test_on_a_terminal_the_bar_names_the_current_check(tmp_path):
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "200", "TERM": "xterm"}
+    proc = subprocess.Popen(conform("run", "--policy", "panzhihua", "--article", "panzhihua-7", "--tag",
+                                    "not conform_property", "--out", str(tmp_path / "out"), "--format", "json"),
+                            cwd=tmp_path, env=env, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(30)
+    os.close(master)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode("utf-8", "replace"))  # colours and cursor moves
+    assert proc.returncode == 0, text[-2000:]
+    assert "conform 进度" not in text  # a bar, not heartbeats
+    assert re.search(r"\d+/\d+ [\d:]+ 场景与属性 checks · 攀枝花 第七条 \S", text), text[-3000:]

@@ -1,0 +1,89 @@
+"""The built wheel is the whole tool: installed into a fresh virtual environment outside the repository,
+`conform run`, `conform settle`, `conform list` and the sample system work from its package data alone."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+UV = shutil.which("uv")
+
+
+def _clean_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "UV_PROJECT"))}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    assert UV, "uv is needed to build the wheel (pip install uv)"
+    base = tmp_path_factory.mktemp("wheel")
+    assert ROOT not in base.parents
+    dist = base / "dist"
+    subprocess.run([UV, "build", "--wheel", "-o", str(dist), str(ROOT)], check=True, capture_output=True,
+                   timeout=300, env=_clean_env())
+    wheel = next(dist.glob("conform-*.whl"))
+    venv = base / "venv"
+    subprocess.run([UV, "venv", "-q", str(venv)], check=True, capture_output=True, timeout=120, env=_clean_env())
+    python = venv / "bin" / "python"
+    install = [UV, "pip", "install", "-q", "--python", str(python), str(wheel)]
+    # offline from uv's cache where it holds every dependency; otherwise let uv revalidate
+    done = subprocess.run([*install, "--offline"], capture_output=True, timeout=300, env=_clean_env())
+    if done.returncode != 0:
+        subprocess.run(install, check=True, capture_output=True, timeout=600, env=_clean_env())
+    work = base / "work"  # a folder with nothing of the repository in it
+    work.mkdir()
+    return venv / "bin", work
+
+
+def run(bindir: Path, work: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(bindir / args[0]), *args[1:]], cwd=work, env=_clean_env(), input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_wheel_carries_features_policies_regions_and_the_sample_system(installed):
+    bindir, work = installed
+    site = next((bindir.parent / "lib").glob("python3*/site-packages"))
+    assert (site / "harness" / "_data" / "features" / "articles.yaml").is_file()
+    assert list((site / "harness" / "_data" / "features" / "panzhihua").glob("*.feature"))
+    assert (site / "reference" / "policies" / "texts" / "nanchang.yaml").is_file()
+    assert (site / "fixtures" / "regions" / "jilin-example.yaml").is_file()
+    assert not (site / "fixtures" / "regions" / "invalid").exists()  # test data stays in the repository
+    assert not (site / "features").exists()  # nothing dropped loose into site-packages
+
+
+def test_conform_run_from_the_wheel(installed):
+    bindir, work = installed
+    done = run(bindir, work, "conform", "run", "--policy", "panzhihua", "--tag", "not conform_property",
+               "--out", "out", "--format", "json,junit")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    data = json.loads((work / "out" / "results.json").read_text(encoding="utf-8"))
+    assert data["verdict"] == "合格" and data["counts"]["passed"] > 100
+    assert all(c["where"].startswith("features/panzhihua/") for c in data["checks"])
+    doc = data["documents"][0]
+    assert doc["articles_tested"] >= 8  # features/articles.yaml was read from the package data
+    assert next(r for r in data["matrix"] if r["tag"] == "panzhihua-7")["text"].startswith("第七条")
+    assert data["certification"]["ruleset_files"] > 10
+    assert "结论：合格" in done.stdout
+
+
+def test_conform_settle_and_list_from_the_wheel(installed):
+    bindir, work = installed
+    case = (ROOT / "fixtures" / "cases" / "jilin.yaml").read_text(encoding="utf-8")  # uses region jilin-example
+    done = run(bindir, work, "conform", "settle", "-", stdin=case)
+    assert done.returncode == 0, done.stderr
+    # 吉林 二（五）emergency at 二级 along inpatient rules: (2000 − 500) × 85% = 1275.00 (README)
+    assert '"hifp_pay": "1275.00"' in done.stdout
+    listed = run(bindir, work, "conform", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    everything = json.loads(listed.stdout)
+    assert {"jilin-example"} <= {r["name"] for r in everything["regions"]}
+    assert any(a["status"] == "tested" for a in everything["articles"])
+    sample = run(bindir, work, "python", "-m", "fixtures.sample_system", "--list")
+    assert sample.returncode == 0 and "deductible_per_visit" in sample.stdout

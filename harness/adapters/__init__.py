@@ -27,6 +27,10 @@ def make_adapter(spec: str | None = None, config=None) -> Adapter:
         adapter: Adapter = ReferenceAdapter()
         adapter.concurrency = cfg.concurrency
         return adapter
+    if spec.startswith("platform+") or (cfg.profile == "platform" and spec.startswith(("http://", "https://"))):
+        from .platform import make_platform_adapter  # the national platform's own messages
+
+        return make_platform_adapter(spec.removeprefix("platform+"), cfg, AdapterSpecError)
     if spec.startswith(("http://", "https://")):
         import httpx
 

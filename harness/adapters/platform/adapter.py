@@ -264,7 +264,8 @@ class PlatformAdapter(Adapter):
         return {k: got[k] for k in self._mapped_totals()}
 
     def _opening(self, occ: Occupant, st: _Scenario) -> dict | None:
-        totals = self._totals(st.insuplc, st.system_psn)
+        totals, occ.checked = (occ.checked, None) if occ.checked is not None else (
+            self._totals(st.insuplc, st.system_psn), None)
         if occ.opening is None:
             occ.opening = totals
         return totals
@@ -279,7 +280,7 @@ class PlatformAdapter(Adapter):
         except SettlementRefused as e:
             occ.dirty = f"2208 refused while restoring ({e.message})"
             return
-        totals = self._totals(insuplc, occ.entry.psn_no)
+        totals = occ.checked = self._totals(insuplc, occ.entry.psn_no)
         if totals is not None and occ.opening is not None and totals != occ.opening:
             occ.dirty = (f"after reversing its settlements 5206 gives {self._short(totals)}, "
                          f"not the opening {self._short(occ.opening)}")

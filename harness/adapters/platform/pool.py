@@ -145,3 +145,4 @@ class Occupant:
     opening: dict | None = None          # 5206 totals when first taken (harness shape)
     leftovers: list[tuple[str, str, str]] = field(default_factory=list)   # (setl_id, mdtrt_id, med_type) unreversed
     dirty: str | None = None             # why it can no longer be used
+    checked: dict | None = None          # 5206 totals just read after a restore (saves asking twice)

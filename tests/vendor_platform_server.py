@@ -110,8 +110,8 @@ class Vendor:
             dedc_std, high, low, cap = RULES[PERSONS[psn]]
             ratio = high if v["level"] == "high" else low
             ys = self.year(psn, dt.date.today().year)
-            if (v["med_type"] or d["med_type"]) != "11":
-                raise ValueError("本系统只办理普通门诊")
+            if (v["med_type"] or d["med_type"]) not in ("11", "13", "41"):   # 普通门诊, 急诊, 药店购药 (第七条)
+                raise ValueError("本系统只办理普通门诊统筹")
             dedc = min(scope, max(dedc_std - ys["dedc"], Decimal("0")))
             pay = min(r2((scope - dedc) * ratio), max(cap - ys["pay"], Decimal("0")))
             setl_id = None

@@ -60,7 +60,7 @@ def describe_need(subject: Subject) -> str:
         facts.append("params=" + ",".join(f"{k}={v}" for k, v in sorted(subject.params.items())))
     for name in ("birth_date", "flex_tier", "has_account", "remote_filing"):
         v = getattr(p, name)
-        if v not in (None, False):
+        if v is not None and (v is not False or name == "has_account"):
             facts.append(f"{name}={v}")
     if p.diseases:
         facts.append("chronic_diseases=" + ",".join(f"{d.dise_codg}/{d.kind}" for d in p.diseases))

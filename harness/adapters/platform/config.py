@@ -162,8 +162,8 @@ def _catalogue(v: Any) -> tuple[CatalogueItem, ...]:
         limit = prop = None
         if kind == "over_limit":
             limit = _amount(row.get("pric_uplmt_amt"), f"{key}.pric_uplmt_amt")
-            if limit <= 0 or limit != limit.quantize(Decimal("0.01")):
-                raise PlatformConfigError(f"{key}.pric_uplmt_amt", "must be a positive amount with at most two decimals")
+            if limit != limit.quantize(Decimal("0.01")):
+                raise PlatformConfigError(f"{key}.pric_uplmt_amt", "must be an amount with at most two decimals")
         if kind == "preselfpay":
             prop = _amount(row.get("selfpay_prop"), f"{key}.selfpay_prop")
             if not 0 < prop <= 1:

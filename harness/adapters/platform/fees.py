@@ -14,11 +14,12 @@ The harness uploads (each line cnt 1, pric = the line's amount):
 
 so the lines add up to F + (L + O) + X + C = T, and the scope is
 L + (X − P) + C = T − F − O − P = S. X is P ÷ r rounded to the fen, moved by a
-fen either way until X × r rounds (half up) to P exactly; the harness takes
-the over_limit item with the smallest L, and the preselfpay item with the
-smallest r whose X still fits the total (else the largest r), so C ≥ 0 where
-the catalogue allows it. A test item with selfpay_prop 1 (先行自付 100%) makes
-X = P and lets every split be composed.
+fen either way until X × r rounds (half up) to P exactly. The harness takes
+the preselfpay item with the smallest r whose in-scope part X − P fits in S
+(else the largest r), then the over_limit item with the largest cap L that
+still fits in what is left (else the smallest), so C ≥ 0 wherever the
+catalogue allows it. Test items with selfpay_prop 1 (先行自付 100%) and with
+pric_uplmt_amt 0 (the whole price over the cap) let every split be composed.
 A part that is zero gets no line. If no catalogue item fits (C < 0, or a kind
 is missing), the visit cannot be composed and the scenario is not applicable.
 2204's `result[]` must give back exactly these parts per line.
@@ -74,39 +75,46 @@ def compose(total: Decimal, fulamt: Decimal, overlmt: Decimal, preselfpay: Decim
             catalogue: tuple[CatalogueItem, ...], prefix: str = "1") -> list[FeeLine]:
     """The fee lines of one visit (see the module docstring for the arithmetic)."""
     items = list(catalogue)
-    lines: list[FeeLine] = []
-    used = ZERO
-    if fulamt > 0:
-        item = _first(items, "selfpay", "全自费")[0]
-        lines.append(FeeLine(f"{prefix}{len(lines) + 1:03d}", item, fulamt, fulamt, ZERO, ZERO, ZERO))
-        used += fulamt
-    if overlmt > 0:
-        item = min(_first(items, "over_limit", "超限价"), key=lambda i: i.pric_uplmt_amt or ZERO)
-        assert item.pric_uplmt_amt is not None
-        limit = item.pric_uplmt_amt
-        lines.append(FeeLine(f"{prefix}{len(lines) + 1:03d}", item, limit + overlmt, ZERO, overlmt, ZERO, limit))
-        used += limit + overlmt
+    scope = total - fulamt - overlmt - preselfpay
+    if scope < 0:
+        raise CannotCompose(f"the parts exceed the total {total}")
+    room = scope          # what the policy scope can still absorb
+    pre_line: tuple[CatalogueItem, Decimal] | None = None
     if preselfpay > 0:
-        room = total - used
         fits = []
         for item in sorted(_first(items, "preselfpay", "先行自付"), key=lambda i: i.selfpay_prop or ZERO):
             assert item.selfpay_prop is not None
             x = preselfpay_base(preselfpay, item.selfpay_prop)
             if x is not None:
                 fits.append((item, x))
-                if x <= room:
+                if x - preselfpay <= room:
                     break
         if not fits:
             raise CannotCompose(f"no amount X gives 先行自付 {preselfpay} at the catalogue's selfpay_prop")
-        item, x = fits[-1]
-        lines.append(FeeLine(f"{prefix}{len(lines) + 1:03d}", item, x, ZERO, ZERO, preselfpay, x - preselfpay))
-        used += x
-    rest = total - used
-    if rest < 0:
-        raise CannotCompose(f"the catalogue's items need {used} yuan for these parts but the visit's total is {total} "
-                            f"(declare an over_limit item with a lower pric_uplmt_amt or a preselfpay item with a "
-                            f"higher selfpay_prop)")
-    if rest > 0 or not lines:
-        item = _first(items, "covered", "政策范围内")[0]
-        lines.append(FeeLine(f"{prefix}{len(lines) + 1:03d}", item, rest, ZERO, ZERO, ZERO, rest))
+        pre_line = fits[-1]
+        room -= pre_line[1] - preselfpay
+    over_line: CatalogueItem | None = None
+    if overlmt > 0:
+        caps = sorted(_first(items, "over_limit", "超限价"), key=lambda i: i.pric_uplmt_amt or ZERO, reverse=True)
+        over_line = next((i for i in caps if (i.pric_uplmt_amt or ZERO) <= room), caps[-1])
+        room -= over_line.pric_uplmt_amt or ZERO
+    if room < 0:
+        raise CannotCompose(f"the catalogue's items need {total - room} yuan for these parts but the visit's total "
+                            f"is {total} (declare an over_limit item with a lower pric_uplmt_amt or a preselfpay "
+                            f"item with a higher selfpay_prop)")
+    lines: list[FeeLine] = []
+
+    def add(item: CatalogueItem, amount: Decimal, full: Decimal, over: Decimal, pre: Decimal, inscp: Decimal) -> None:
+        lines.append(FeeLine(f"{prefix}{len(lines) + 1:03d}", item, amount, full, over, pre, inscp))
+
+    if fulamt > 0:
+        add(_first(items, "selfpay", "全自费")[0], fulamt, fulamt, ZERO, ZERO, ZERO)
+    if over_line is not None:
+        limit = over_line.pric_uplmt_amt or ZERO
+        add(over_line, limit + overlmt, ZERO, overlmt, ZERO, limit)
+    if pre_line is not None:
+        item, x = pre_line
+        add(item, x, ZERO, ZERO, preselfpay, x - preselfpay)
+    if room > 0 or not lines:
+        add(_first(items, "covered", "政策范围内")[0], room, ZERO, ZERO, ZERO, room)
     return lines

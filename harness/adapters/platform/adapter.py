@@ -161,7 +161,10 @@ class PlatformAdapter(Adapter):
             raise
         self._patch_evidence(entry)
         _, raw = self.transport.taken()
-        output = amounts.decode(raw or b"{}").get("output")
+        try:
+            output = amounts.decode(raw or b"{}").get("output")
+        except (ValueError, RecursionError) as e:   # the http transport accepted it; exact decoding did not
+            raise SutError("malformed", f"{infno}: the answer cannot be read exactly ({type(e).__name__})", entry) from None
         component = schema.output_component("platform", infno)
         bad = schema.validate(component, output) if component else None
         if bad is not None:

@@ -2,9 +2,9 @@
 
 One server per mode for the module (all started at once, own processes, free
 loopback ports): the correct system with its test hooks, the same without
-hooks (as a real test environment), and defective twins — three engine twins
-two engine twins and three platform-only ones. Each twin runs only the articles holding the
-scenarios that catch it; the correct system runs the whole feature suite once.
+hooks (as a real test environment), and defective twins: two engine twins and
+three platform-only ones. Each twin runs only the article holding the scenario
+that catches it; the correct system runs the whole feature suite once.
 """
 from __future__ import annotations
 

@@ -283,3 +283,20 @@ def test_the_http_profiles_answers_match_their_components_too():
                         ("T002", {"psn_no": "P1", "month": "2023-03", "contribution": "160.00"}),
                         ("T003", {"psn_no": "P1", "relation": "spouse", "purpose": "medical_selfpay"})):
         assert schema.validate(schema.output_component("http", infno), ask(infno, data)) is None, infno
+
+
+def test_the_complete_conform_toml_in_the_docs_is_valid():
+    """docs/connect-your-system.md §7.6 gives a complete configuration: it must load as it stands."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "connect-your-system.md").read_text(encoding="utf-8")
+    section = page[page.index("### 7.6"):page.index("### 7.7")]
+    block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    c = parse_adapter_config(tomllib.loads(block), "docs §7.6", {})
+    pc = c.platform
+    assert c.profile == "platform" and pc.sign_in and pc.itemised and "person_reset" in pc.hooks
+    assert {i.kind for i in pc.catalogue} == {"covered", "selfpay", "over_limit", "preselfpay"}
+    assert pc.fund_pay_type["310100"].by == "setl_proc_info" and pc.cum_type_code["Z0402-*"] == "chronic_pay"
+    assert len(pc.pool) == 2 and set(pc.facilities) == {"tertiary", "secondary", "primary", "unrated", "pharmacy"}

@@ -300,3 +300,13 @@ def test_the_complete_conform_toml_in_the_docs_is_valid():
     assert {i.kind for i in pc.catalogue} == {"covered", "selfpay", "over_limit", "preselfpay"}
     assert pc.fund_pay_type["310100"].by == "setl_proc_info" and pc.cum_type_code["Z0402-*"] == "chronic_pay"
     assert len(pc.pool) == 2 and set(pc.facilities) == {"tertiary", "secondary", "primary", "unrated", "pharmacy"}
+
+
+def test_every_component_of_the_description_is_a_valid_json_schema():
+    from jsonschema import Draft202012Validator
+
+    comps = schema.description()["components"]["schemas"]
+    assert sum(name.startswith("Platform") for name in comps) >= 20
+    for name, component in comps.items():
+        Draft202012Validator.check_schema(component)   # raises SchemaError naming what is wrong
+    assert set(schema.OUTPUTS["platform"].values()) <= set(comps) and set(schema.OUTPUTS["http"].values()) <= set(comps)

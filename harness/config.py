@@ -37,6 +37,7 @@ from . import evidence
 ADAPTER_KEYS = {"url", "name", "timeout", "concurrency", "consecutive_failures", "insuplc_admdvs", "supports",
                 "headers", "options", "max_response_bytes"}
 TOP_LEVEL_KEYS = {"adapter", "system"}  # [system] name / version: read by harness/report/certify.py
+ADAPTER_KEYS |= {"profile", "platform"}  # the national-platform wire profile (harness/adapters/platform)
 SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|sign", re.IGNORECASE)
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 # Visible ASCII with inner spaces/tabs (RFC 9110 field-value, without obs-text): httpx sends ASCII only.
@@ -72,6 +73,8 @@ class AdapterConfig:
     headers: dict[str, str] = field(default_factory=dict)
     secret_headers: frozenset[str] = frozenset()
     options: dict[str, Any] = field(default_factory=dict)
+    profile: str = "http"          # "platform": speak the national platform as it is ([adapter.platform])
+    platform: Any = None           # harness.adapters.platform.config.PlatformConfig when profile is platform
 
     def public_headers(self) -> dict[str, str]:
         """Headers as they may be shown: secret values replaced by ***."""
@@ -132,6 +135,8 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
             v = table[key]
             if not isinstance(v, str) or not v.strip():
                 raise fail(f"adapter.{key}", f"must be non-empty text, got {v!r}")
+            if key == "url" and v.startswith("platform+"):  # the platform profile, written in the URL
+                cfg.profile, v = "platform", v.removeprefix("platform+")
             if key == "url":
                 problem = url_problem(v)
                 if problem:
@@ -181,6 +186,16 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
         if not isinstance(table["options"], dict):
             raise fail("adapter.options", "must be a table ([adapter.options])")
         cfg.options = dict(table["options"])
+    if "profile" in table or "platform" in table:
+        from .adapters.platform.config import PlatformConfigError, parse_platform
+
+        if table.get("profile", "platform") not in ("http", "platform"):
+            raise fail("adapter.profile", f'must be "http" or "platform", got {table["profile"]!r}')
+        cfg.profile = table.get("profile", cfg.profile if "platform" not in table else "platform")
+        try:
+            cfg.platform = parse_platform(table.get("platform", {}))
+        except PlatformConfigError as e:
+            raise fail(f"adapter.platform.{e.key}".rstrip("."), str(e)) from None
     headers = table.get("headers", {})
     if not isinstance(headers, dict):
         raise fail("adapter.headers", "must be a table ([adapter.headers])")

@@ -27,9 +27,10 @@ def make_adapter(spec: str | None = None, config=None) -> Adapter:
         adapter: Adapter = ReferenceAdapter()
         adapter.concurrency = cfg.concurrency
         return adapter
+    platform = spec.startswith("platform+") or (cfg.profile == "platform" and spec.startswith(("http://", "https://")))
+    spec = spec.removeprefix("platform+")
     if spec.startswith(("http://", "https://")):
         from ..config import register_url_secrets, url_problem
-        from .http import HttpAdapter
 
         problem = url_problem(spec)
         if problem:
@@ -37,6 +38,12 @@ def make_adapter(spec: str | None = None, config=None) -> Adapter:
 
             raise AdapterSpecError(f"adapter URL {public_url(spec)!r} {problem}") from None
         register_url_secrets(spec)
+        if platform:
+            from .platform import make_platform_adapter  # the national platform's own messages
+
+            return make_platform_adapter(spec, cfg, AdapterSpecError)
+        from .http import HttpAdapter
+
         return HttpAdapter(spec, cfg)
     try:
         if spec.startswith("python:"):

@@ -237,3 +237,14 @@ def test_libyaml_and_pure_python_strict_loaders_agree():
     for f in files:
         text = f.read_text(encoding="utf-8")
         assert load_yaml(text) == yaml.load(text, Loader=StrictLoader), f  # noqa: S506
+
+
+@pytest.mark.parametrize("params, fragments", [
+    ({"ordinary.deductible": [[["200"]]]}, ["field params.ordinary.deductible", "expected a value"]),
+    ({"ordinary.deductible": "２００"}, ["ordinary.deductible", "only ASCII digits"]),
+    ({"chronic.ratio": "٦٠%"}, ["chronic.ratio", "not a ratio"]),
+    ({"ordinary.deductible": "1e999999"}, ["ordinary.deductible", "too large"]),
+])
+def test_inline_params_are_read_by_the_same_rules(params, fragments):
+    refused(settle(["-"], json.dumps(case(s(), policy="jilin", region="jilin-example", params=params))),
+            "case 0 (P1)", *fragments)

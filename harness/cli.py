@@ -29,8 +29,8 @@ def main() -> None:
 @click.option("--trace/--no-trace", default=None,
               help="Print each figure's steps and clause. Default: yes for a single case, no for a list or "
                    "JSON lines.")
-@click.option("--jsonl", is_flag=True, help="Write JSON lines, one case per line (input JSON lines are recognised "
-                                            "by themselves).")
+@click.option("--jsonl", is_flag=True, help="JSON lines: read one case per line (a JSON array is read as well) and "
+                                            "write one result per line.")
 @click.option("--max-case-mb", type=click.IntRange(1, 4096), default=16, show_default=True,
               help="Largest single case, and largest YAML input (YAML is read whole; JSON streams case by case).")
 def settle(case: str, trace: bool | None, jsonl: bool, max_case_mb: int) -> None:

@@ -6,9 +6,14 @@ reached or errored.
 """
 from __future__ import annotations
 
+import json  # noqa: F401 - kept for commands other branches add here
 import sys
+from pathlib import Path  # noqa: F401
 
 import click
+
+from reference.case import CaseError, load_text, parse_cases  # noqa: F401
+from reference.policy import PolicyError  # noqa: F401
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 

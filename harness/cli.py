@@ -6,14 +6,14 @@ reached or errored.
 """
 from __future__ import annotations
 
-import json  # noqa: F401 - kept for commands other branches add here
+import json
 import sys
-from pathlib import Path  # noqa: F401
+from pathlib import Path
 
 import click
 
-from reference.case import CaseError, load_text, parse_cases  # noqa: F401
-from reference.policy import PolicyError  # noqa: F401
+from reference.case import CaseError, load_text, parse_cases
+from reference.policy import PolicyError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 

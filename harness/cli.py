@@ -7,9 +7,14 @@ conform); 130 `conform run` interrupted before any check finished.
 """
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
+
+from reference.case import CaseError, load_text, parse_cases
+from reference.policy import PolicyError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -30,8 +35,8 @@ def main() -> None:
 @click.option("--trace/--no-trace", default=None,
               help="Print each figure's steps and clause. Default: yes for a single case, no for a list or "
                    "JSON lines.")
-@click.option("--jsonl", is_flag=True, help="Write JSON lines, one case per line (input JSON lines are recognised "
-                                            "by themselves).")
+@click.option("--jsonl", is_flag=True, help="JSON lines: read one case per line (a JSON array is read as well) and "
+                                            "write one result per line.")
 @click.option("--max-case-mb", type=click.IntRange(1, 4096), default=16, show_default=True,
               help="Largest single case, and largest YAML input (YAML is read whole; JSON streams case by case).")
 def settle(case: str, trace: bool | None, jsonl: bool, max_case_mb: int) -> None:

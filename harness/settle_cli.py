@@ -29,6 +29,7 @@ from reference.policy import PolicyError
 
 CHUNK = 1 << 20
 HOLD_BACK = 1 << 20  # bytes of output kept back before streaming starts
+YAML_NOTICE = 1 << 20  # characters of YAML above which stderr says it is being read
 PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 _WS = re.compile(r"[ \t\r\n]*")
 
@@ -246,7 +247,10 @@ def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
             single = first == "{" and not jsonl
             items = _values(ts, limit)
         else:
-            data = load_yaml_cases(_read_all(ts, limit, "YAML input"), source)
+            text = _read_all(ts, limit, "YAML input")
+            if len(text) > YAML_NOTICE:
+                stderr.write(f"conform: reading {len(text) / 1e6:.1f} MB of YAML whole (JSON lines stream faster)\n")
+            data = load_yaml_cases(text, source)
             single = not isinstance(data, list)
             items = ((c, None) for c in (data if isinstance(data, list) else [data]))
         with_trace = trace if trace is not None else single

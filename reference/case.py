@@ -592,7 +592,9 @@ def parse_case(data: Any, name: str = "0") -> Case:
     seen: set[str] = set()
     last: dt.date | None = None
     for i, s in enumerate(r.items("settlements")):
-        it = parse_settlement(s, case_label, i, person)
+        it = _fast_settlement(s) if type(s) is dict and "reverses" not in s else None
+        if it is None:
+            it = parse_settlement(s, case_label, i, person)
         if it.id in seen:
             raise CaseError(f"duplicate id {_show(it.id)}", case=case_label, item=f"settlement {it.id}", field="id")
         if isinstance(it, Reversal) and it.reverses not in seen:

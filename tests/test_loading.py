@@ -223,3 +223,28 @@ def test_region_alias_bomb(tmp_path):
     f = tmp_path / "r.yaml"
     f.write_text("name: &n x\npolicy: jilin\nlabel: *n\nvalues: {}\n", encoding="utf-8")
     refused(settle(["-"], json.dumps(case(policy="jilin", region=str(f)))), "alias *n is not accepted")
+
+
+def test_libyaml_and_pure_python_strict_loaders_agree():
+    """The fast path (libyaml parser) reads every shipped case and region file as the pure-Python loader does."""
+    import yaml
+
+    from reference.loading import StrictLoader, load_yaml
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*(root / "fixtures" / "cases").glob("*.yaml"), *(root / "fixtures" / "regions").glob("**/*.yaml")]
+    assert len(files) > 10
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        assert load_yaml(text) == yaml.load(text, Loader=StrictLoader), f  # noqa: S506
+
+
+@pytest.mark.parametrize("params, fragments", [
+    ({"ordinary.deductible": [[["200"]]]}, ["field params.ordinary.deductible", "expected a value"]),
+    ({"ordinary.deductible": "２００"}, ["ordinary.deductible", "only ASCII digits"]),
+    ({"chronic.ratio": "٦٠%"}, ["chronic.ratio", "not a ratio"]),
+    ({"ordinary.deductible": "1e999999"}, ["ordinary.deductible", "too large"]),
+])
+def test_inline_params_are_read_by_the_same_rules(params, fragments):
+    refused(settle(["-"], json.dumps(case(s(), policy="jilin", region="jilin-example", params=params))),
+            "case 0 (P1)", *fragments)

@@ -123,7 +123,8 @@ def test_without_test_hooks_the_right_scenarios_are_not_applicable_and_the_rest_
     counts = run.counts()
     assert code == 0 and counts["failed"] == 0 and counts["error"] == 0, [
         (c.name, c.message) for c in run.checks if c.status in ("failed", "error")][:5]
-    assert counts["passed"] >= 30 and counts["not_applicable"] >= 20
+    nanchang = [c for c in run.checks if c.policy == "nanchang"]
+    assert sum(c.status == "passed" for c in nanchang) >= 15 and counts["not_applicable"] >= 20
 
     def reason(stem, scenario, example=None):
         return {c.message for c in matching(run, stem, scenario, example or {})}
@@ -134,5 +135,13 @@ def test_without_test_hooks_the_right_scenarios_are_not_applicable_and_the_rest_
     assert all("opening totals" in m for m in reason(PZH7, "接近、达到和超过年度最高支付限额"))
     # a mid-year retirement holds only at its date
     assert all("retire_date" in m for m in reason(PZH7, "年中退休后按退休人员标准，当年累计继续计算"))
-    # and a plain single-year visit still runs, on a pool person, settled today
-    assert {c.status for c in matching(run, PZH7, "三级医院一次就诊跨过起付线，分项自付不计入政策范围", {})} == {"passed"}
+    # and a plain single-year visit still runs, on a pool person, settled today (while 攀枝花's measures are
+    # in force: after their valid_to the rules today differ from the scenario's, which is not applicable)
+    import datetime as dt
+
+    from reference.policy import load_policy
+
+    valid_to = load_policy("panzhihua").valid_to
+    expired = valid_to is not None and dt.date.today() > valid_to
+    assert {c.status for c in matching(run, PZH7, "三级医院一次就诊跨过起付线，分项自付不计入政策范围", {})} == {
+        "not_applicable" if expired else "passed"}

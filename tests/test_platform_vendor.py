@@ -40,11 +40,20 @@ def vendor():
 
 
 def test_a_server_written_from_the_docs_passes_what_it_can_run(vendor):
+    import datetime as dt
+
+    from reference.policy import load_policy
+
     run, code = execute(config=vendor, articles=("panzhihua-7",), paths=(CONFORMANCE / "test_features.py",))
     counts = run.counts()
     bad = [(c.name, c.message) for c in run.checks if c.status in ("failed", "error")]
     assert code == 0 and not bad, bad[:5]
-    assert counts["passed"] >= 25, counts
     reasons = " ".join(c.message for c in run.checks if c.status == "not_applicable")
+    valid_to = load_policy("panzhihua").valid_to
+    if valid_to is not None and dt.date.today() > valid_to:
+        # The server settles today; once 攀枝花's measures have expired the scenarios' rules are not today's
+        assert counts["passed"] == 0 and "rules in force" in reasons
+        return
+    assert counts["passed"] >= 25, counts
     for why in ("year boundary", "opening totals", "no pool person matches", "retire_date"):
         assert why in reasons, why

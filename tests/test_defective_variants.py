@@ -68,6 +68,9 @@ CAUGHT_BY: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     # retired 2023-07-01, still settled as in service: V2 pays 0 (1800 cap used) instead of 200
     "role_at_year_start": [(NC, "年度中退休，此后按退休比例和2000元限额，已累计的支付继续累计（A-MIDYEAR-RETIREMENT）", {})],
     # V2 crosses the last 100 of the deductible and the cap: min(4000 × 50%, 1800) − 100 × 50% = 1750, not 1800
+    # pharmacy V2 with 200 of the deductible left: counted 0 and paid 500 × 50% = 250 instead of 150
+    "pharmacy_skips_deductible": [(NC, "起付线在一个自然年度内跨次累计，第二次就诊跨过起付线",
+                                   {"人员类别": "在职职工", "机构": "定点零售药店"})],
     "cap_before_deductible": [(NC, "一次就诊同时跨过剩余起付线和年度限额", {"人员类别": "在职职工"}),
                               (NC, "一次就诊同时跨过剩余起付线和年度限额", {"人员类别": "退休人员"})],
 }

@@ -40,3 +40,24 @@ def test_field_attribution_keeps_account_articles_out_of_a_pooling_failure():
     assert blamed(["amount"], "nanchang", tagged) == ("4.3.1",)
     assert set(blamed(["ordinary_pay", "balc"], "nanchang", tagged)) == {"4.2.1", "4.3.2"}
     assert blamed(["something_new"], "nanchang", tagged) == tagged  # unknown: blame all it is tagged with
+
+
+def test_deductible_twin_does_not_mark_the_account_articles_failed():
+    """The issue's case: a deductible defect used to mark 南昌 四（三）1/2 failed with no failed scenario there."""
+    from sample_server import SampleServer
+
+    from harness.run import CONFORMANCE, execute
+
+    with SampleServer(defect="deductible_per_visit") as twin:
+        run, _ = execute(adapter=twin.url, policies=("nanchang",), tag="conform_property",
+                         extra_args=("--conform-seed", "3", "--conform-shrink-seconds", "0.3",
+                                     "-k", "deductible or money_identities or non_negative or stateful_ledger"),
+                         paths=(CONFORMANCE / "test_properties.py",))
+    failed = [c for c in run.checks if c.status == "failed"]
+    assert failed, "the deductible twin is caught"
+    for c in failed:
+        assert c.failed_articles and not any(a.startswith("nanchang-4.3") for a in c.failed_articles), \
+            (c.name, c.failed_articles)
+    matrix = {r["tag"]: r["result"] for r in build(run)["matrix"]}
+    assert matrix["nanchang-4.2.1"] == "failed"
+    assert matrix["nanchang-4.3.1"] != "failed" and matrix["nanchang-4.3.2"] != "failed"

@@ -28,6 +28,8 @@ CAUGHT_BY = {
     "role_at_year_start": "settlement_exact",
     # V2 crosses the deductible's last 100 and the cap: paid 1750 (cap taken before the deductible), not 1800
     "cap_before_deductible": "settlement_exact",
+    # a pharmacy visit before the deductible is used up: counted 0 and paid from the first yuan
+    "pharmacy_skips_deductible": "settlement_exact",
     # reversing December's V1 in January leaves the old year's 600/200 and empties the new one
     "reversal_in_current_year": "cross_year_reversal",
 }

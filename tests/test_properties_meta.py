@@ -65,6 +65,7 @@ CAUGHT_BY: dict[str, tuple[str, tuple[str, ...]]] = {
     "role_at_year_start": ("nanchang", ("settlement_exact",)),
     "reversal_in_current_year": ("nanchang", ("cross_year_reversal",)),
     "cap_before_deductible": ("nanchang", ("settlement_exact",)),
+    "pharmacy_skips_deductible": ("nanchang", ("settlement_exact",)),
 }
 
 

@@ -132,11 +132,13 @@ def _fen_edge_examples(policy: str) -> list[PersonYear]:
     """Explicit years tried first whatever the seed: per example setting, an in-service person at a
     tertiary hospital with the deductible left 0.01 short, a run of off-grid payments and the cap left
     0.50 short; one who retires between the second and third visit (A-MIDYEAR-RETIREMENT); and one
-    whose second visit crosses the last 100 yuan of the deductible and the whole cap at once."""
+    whose second visit crosses the last 100 yuan of the deductible and the whole cap at once; and the
+    first year again at a pharmacy (where the region covers pharmacies)."""
     out = []
     for setting in settings_for(policy)[:1]:
-        for retire_at, straddle in ((None, False), (2, False), (None, True)):
-            py = fen_edge_person_year(setting, FIRST_YEAR, "1101", "tertiary", retire_at=retire_at, straddle=straddle)
+        for facility, retire_at, straddle in (("tertiary", None, False), ("tertiary", 2, False),
+                                              ("tertiary", None, True), ("pharmacy", None, False)):
+            py = fen_edge_person_year(setting, FIRST_YEAR, "1101", facility, retire_at=retire_at, straddle=straddle)
             if py is not None:
                 out.append(py)
     return out

@@ -8,6 +8,10 @@ the statuses of every check in the two results.json: a fast run with different r
     uv run python benchmarks/bench_concurrency.py --policy panzhihua --concurrency 1 4 8
 
 Target: concurrency 8 several times faster than 1, identical results. Not collected by pytest.
+Measured 2026-11-30 on the shared 2-core machine (load average ~17 from other jobs), whole suite,
+717 checks: concurrency 1 769.8 s, concurrency 8 324.4 s (2.4x), identical statuses. The workers
+share the 2 cores for their own collection and the reference oracle, so on a loaded 2-core
+machine the CPU, not the 20 ms latency, caps the gain; an idle or larger machine gains more.
 """
 from __future__ import annotations
 
@@ -55,13 +59,14 @@ def main() -> int:
                 counts[s] = counts.get(s, 0) + 1
             print(f"concurrency {n:>3}: {wall:7.1f} s wall, exit {code}, {len(statuses)} checks {counts}", flush=True)
             results[n] = (wall, statuses)
-    base_wall, base = results[args.concurrency[0]]
+    first = min(args.concurrency)
+    base_wall, base = results[first]
     ok = True
-    for n in args.concurrency[1:]:
+    for n in sorted(set(args.concurrency) - {first}):
         wall, statuses = results[n]
         same = statuses == base
         ok &= same
-        print(f"concurrency {n} vs {args.concurrency[0]}: {base_wall / wall:.1f}x faster, "
+        print(f"concurrency {n} vs {first}: {base_wall / wall:.1f}x faster, "
               f"{'identical results' if same else 'DIFFERENT results'}")
         if not same:
             diff = sorted(k for k in set(base) | set(statuses) if base.get(k) != statuses.get(k))

@@ -29,7 +29,7 @@ import pytest
 
 from .results import RunResult
 
-SHARD_OPTION = "--conform-shard"
+ROOT = Path(__file__).resolve().parent.parent
 PSN_PREFIX_ENV = "CONFORM_PSN_PREFIX"
 
 
@@ -89,7 +89,7 @@ def execute_sharded(workers: int, adapter: str | None, config: str | None, polic
                                    "extra_args": list(extra)})]
                 env = {**os.environ, PSN_PREFIX_ENV: f"W{i}-"}
                 logs.append(open(Path(tmp) / f"{i}.log", "w+b"))  # noqa: SIM115 - closed below
-                procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=logs[-1]))
+                procs.append(subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=logs[-1]))
         except KeyboardInterrupt:
             forwarded = True
             forward()

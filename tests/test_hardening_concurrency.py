@@ -33,13 +33,13 @@ def psn_of(entry: dict) -> str:
 def test_a_concurrent_run_has_the_results_of_a_sequential_one(server, tmp_path):
     sequential, _ = execute(adapter=server.url, articles=("nanchang-4.2.1",), tag="not conform_property")
     cfg = tmp_path / "conform.toml"
-    cfg.write_text(f'[adapter]\nurl = "{server.url}"\nconcurrency = 3\n', encoding="utf-8")
+    cfg.write_text(f'[adapter]\nurl = "{server.url}"\nconcurrency = 2\n', encoding="utf-8")
     before = _requests(server)
     result = CliRunner().invoke(cli, ["run", "--config", str(cfg), *SELECTION, "--out", str(tmp_path / "r"),
                                       "--format", "json", "--no-progress"])
     assert result.exit_code == 0, result.output[-3000:]
     data = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
-    assert data["run"]["adapter"]["workers"] == 3
+    assert data["run"]["adapter"]["workers"] == 2
     # the same checks, in the same (collection) order, with the same statuses
     assert [(c["nodeid"], c["status"]) for c in data["checks"]] == [(c.nodeid, c.status) for c in sequential.checks]
     assert data["run"]["planned"] == len(data["checks"]) and not data["run"]["incomplete"]
@@ -52,7 +52,7 @@ def test_a_concurrent_run_has_the_results_of_a_sequential_one(server, tmp_path):
             [psn] = persons
             assert psn[:1] == "W" and psn[1:2].isdigit() and psn[2:3] == "-", psn
             workers_seen.add(psn[:3])
-    assert workers_seen == {"W0-", "W1-", "W2-"}
+    assert workers_seen == {"W0-", "W1-"}
     assert _requests(server) > before
 
 

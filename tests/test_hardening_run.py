@@ -31,9 +31,11 @@ def requests_seen(server: SampleServer) -> int:
     return httpx.get(server.url, timeout=5).json()["requests"]
 
 
-def start_run(server: SampleServer, out: Path, *selection: str) -> subprocess.Popen:
+def start_run(server: SampleServer, out: Path, *selection: str, concurrency: int = 1) -> subprocess.Popen:
+    cfg = out.parent / f"conform-{concurrency}.toml"
+    cfg.write_text(f'[adapter]\nurl = "{server.url}"\nconcurrency = {concurrency}\n', encoding="utf-8")
     # its own session: the signals go to its process group as a terminal's Ctrl-C would
-    return subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--adapter", server.url, "--out", str(out),
+    return subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--config", str(cfg), "--out", str(out),
                              "--no-progress", "--format", "json", *selection],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -69,10 +71,12 @@ def slow_server():
         yield s
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_repeated_signals_still_write_the_incomplete_report_with_every_result(slow_server, tmp_path, sig):
+@pytest.mark.parametrize("sig, concurrency", [(signal.SIGINT, 1), (signal.SIGTERM, 2)],
+                         ids=["SIGINT", "SIGTERM-2-workers"])
+def test_repeated_signals_still_write_the_incomplete_report_with_every_result(slow_server, tmp_path, sig,
+                                                                              concurrency):
     out = tmp_path / "reports"
-    proc = start_run(slow_server, out, "--policy", "beijing")
+    proc = start_run(slow_server, out, "--policy", "beijing", concurrency=concurrency)
     # several checks finished: each scenario makes 2–4 requests
     wait_for_requests(slow_server, proc, requests_seen(slow_server) + 25)
     code, output = signal_burst(proc, sig)

@@ -428,6 +428,9 @@ class HttpAdapter(Adapter):
             what = "connection refused" if isinstance(e, httpx.ConnectError) else "connection dropped"
             msg = evidence.mask(f"{infno}: {what} ({type(e).__name__}: {str(e)[:300]})")
             raise self._connection_failed("connection", msg, keep(None, error=msg)) from None
+        except httpx.HTTPError as e:  # anything else httpx refuses in the answer (e.g. a broken encoding)
+            msg = evidence.mask(f"{infno}: unusable HTTP answer ({type(e).__name__}: {str(e)[:300]})")
+            raise SutError("malformed", msg, keep(None, error=msg)) from None
         with self._lock:
             self._failures = 0
         size = {"response_bytes": len(body)}

@@ -1,63 +1,10 @@
-"""Fuzz profiles: a short one in CI (a few seconds per test), a long one by hand.
-
-    uv run pytest tests/fuzz -q                       # short: what CI runs
-    CONFORM_FUZZ=long uv run pytest tests/fuzz -q -s  # long: 20 000 inputs per test, random seeds
-    CONFORM_FUZZ=long CONFORM_FUZZ_EXAMPLES=3000 …     # another count
-
-Each fuzz test counts the inputs it tried, the slowest one and the largest peak memory
-(tracemalloc) of one input, and prints them at the end of the session (shown with -s; also
-appended to the file named by CONFORM_FUZZ_REPORT, if set).
-"""
+"""The `tally` fixture of the fuzz tests: prints what the fuzzing tried at the end (see fuzz_profile.py)."""
 from __future__ import annotations
 
 import os
-import time
-import tracemalloc
-from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import HealthCheck, settings
-
-LONG = os.environ.get("CONFORM_FUZZ", "").lower() == "long"
-EXAMPLES = int(os.environ.get("CONFORM_FUZZ_EXAMPLES") or (20_000 if LONG else 150))
-TIME_LIMIT_S = 5.0            # one input, however hostile, is handled within this (timed under tracemalloc, ~3x slower)
-MEMORY_LIMIT = 64 << 20       # … and within this much memory at its peak
-
-settings.register_profile("conform-fuzz", max_examples=EXAMPLES, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck), derandomize=not LONG)
-FUZZ = settings.get_profile("conform-fuzz")
-
-
-@dataclass
-class Tally:
-    inputs: int = 0
-    slowest_s: float = 0.0
-    slowest: str = ""
-    peak: int = 0
-    peak_input: str = ""
-    per_test: dict[str, int] = field(default_factory=dict)
-
-    def measure(self, test: str, label: str, fn, *args):
-        """Run fn(*args) for one input, holding it to the time and memory bounds."""
-        tracemalloc.start()
-        started = time.perf_counter()
-        try:
-            return fn(*args)
-        finally:
-            elapsed = time.perf_counter() - started
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            self.inputs += 1
-            self.per_test[test] = self.per_test.get(test, 0) + 1
-            if elapsed > self.slowest_s:
-                self.slowest_s, self.slowest = elapsed, label[:80]
-            if peak > self.peak:
-                self.peak, self.peak_input = peak, label[:80]
-            assert elapsed < TIME_LIMIT_S, f"{label[:200]!r} took {elapsed:.2f} s"
-            assert peak < MEMORY_LIMIT, f"{label[:200]!r} peaked at {peak / 2**20:.1f} MiB"
-
-
-TALLY = Tally()
+from fuzz_profile import LONG, TALLY
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,9 @@ How it is made:
   settlement system (one realistic wrong rule per person, see KINDS), recomputed over the
   person's whole history, so its wrong year-to-date totals propagate as a real system's would.
   The planted set is exactly the (setl_id, field) pairs where recorded != clean.
-- Persons the ledger cannot describe alone (Panzhihua's flexible workers need `flex_tier`,
-  第七条/A-PZH-FLEX-TIER2) are written to FILE.persons.jsonl in the case format's `person` fields.
+- Persons the ledger cannot describe alone are written to FILE.persons.jsonl in the case format's
+  `person` fields: Panzhihua's flexible workers' `flex_tier` (第七条, A-PZH-FLEX-TIER2), and for a
+  fifth of persons an opening `acct_balance`, so the account pays their part (acct_pay, psn_cash_pay).
 
 Deterministic for a seed: visit counts are drawn up front, then persons are cut into chunks,
 each chunk drawn from its own seed (seed, chunk) in a worker process; chunks are written in order.
@@ -77,6 +78,7 @@ MEDIAN_YUAN = {"pharmacy": 75, "primary": 90, "unrated": 100, "secondary": 210, 
 INSTITUTIONS = {"tertiary": 12, "secondary": 40, "primary": 220, "unrated": 30, "pharmacy": 300}
 PSN_WEIGHTS = (("1101", 58), ("1201", 30), ("1103", 8), ("1203", 4))
 REVERSAL_P = 0.015
+ACCOUNT_P = 0.2  # share of persons whose opening account balance is in the persons file
 YEAR0 = 2023
 CHUNK_PERSONS = 4000
 HUNDRED = Decimal(100)
@@ -279,10 +281,17 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
         is_defective = rnd() < spec.defect_rate
         kind_draw = rnd()
         flex_tier = None
+        record: dict = {}
         if needs_tier and ptype in ("1103", "1203"):
             flex_tier = 2 if rnd() < 0.15 else 1
-            persons.append(json.dumps({"psn_no": psn_no, "psn_type": ptype, "flex_tier": flex_tier}))
-        person = Person(psn_no=psn_no, psn_type=ptype, flex_tier=flex_tier)
+            record["flex_tier"] = flex_tier
+        balance = None
+        if rnd() < ACCOUNT_P and flex_tier != 2:  # an opening personal-account balance: the account pays the person's part
+            balance = _yuan(int(rnd() * 300_000))
+            record["acct_balance"] = str(balance)
+        if record:
+            persons.append(json.dumps({"psn_no": psn_no, "psn_type": ptype, **record}))
+        person = Person(psn_no=psn_no, psn_type=ptype, flex_tier=flex_tier, acct_balance=balance)
         secs = sorted((start + int(rnd() * 365)) * 86400 + 8 * 3600 + int(rnd() * 12 * 3600) for _ in range(k))
         for i in range(1, k):  # strictly increasing times: the order within a person is never ambiguous
             if secs[i] <= secs[i - 1]:

@@ -95,7 +95,10 @@ def test_clean_persons_are_settled_exactly_as_conform_settle_does(ledger):
     for line in pf.read_text(encoding="utf-8").splitlines():
         p = json.loads(line)
         persons[p["psn_no"]] = p
-    assert persons and all(p["flex_tier"] in (1, 2) and p["psn_type"] in ("1103", "1203") for p in persons.values())
+    flexible = [p for p in persons.values() if p["psn_type"] in ("1103", "1203")]
+    assert flexible and all(p["flex_tier"] in (1, 2) for p in flexible)  # 攀枝花 第七条: only tier 1 has an account
+    with_balance = [p for p in persons.values() if "acct_balance" in p]
+    assert len(with_balance) > 100 and all(p.get("flex_tier") != 2 for p in with_balance)
     defective = {p["setl_id"][:16] for p in planted}
     recorded = {r["setl_id"]: r for r in rows}
     checked = 0
@@ -109,6 +112,7 @@ def test_clean_persons_are_settled_exactly_as_conform_settle_does(ledger):
             assert diffs == set(), psn
         checked += 1
     assert checked == 400
+    assert sum(1 for r in rows if r["acct_pay"] > 0) > 100  # the account pays for persons with a balance
 
 
 def test_planted_pairs_carry_the_recorded_and_the_clean_figure(ledger):
@@ -146,7 +150,9 @@ def test_cli_writes_the_ledger_and_refuses_a_bad_region(tmp_path):
                                   "--defect-rate", "0.5", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert pq.read_table(out).num_rows == 300
-    assert (tmp_path / "l.planted.parquet").exists() and not (tmp_path / "l.persons.jsonl").exists()
+    assert (tmp_path / "l.planted.parquet").exists()
+    lines = [json.loads(x) for x in (tmp_path / "l.persons.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert lines and all(set(p) == {"psn_no", "psn_type", "acct_balance"} for p in lines)  # 吉林 needs no flex_tier
     r = CliRunner().invoke(main, ["synth-ledger", "--rows", "10", "--policy", "jilin", "--region", "no-such",
                                   "--out", str(tmp_path / "x.parquet")])
     assert r.exit_code == 2 and "no-such" in r.output and not (tmp_path / "x.parquet").exists()

@@ -96,7 +96,9 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     except PolicyError as e:
         raise AuditInputError(str(e)) from None
     m = load_mapping(tuple(mapping))
-    workdir = Path(tempfile.mkdtemp(prefix="conform-audit-"))
+    # On a Spark cluster the hand-over Parquet must be on a filesystem every executor reads:
+    # CONFORM_AUDIT_WORKDIR names such a folder (docs/audit.md).
+    workdir = Path(tempfile.mkdtemp(prefix="conform-audit-", dir=os.environ.get("CONFORM_AUDIT_WORKDIR")))
     con = _connect(workdir, memory_limit)
     timings: dict[str, float] = {}
 

@@ -4,7 +4,7 @@ Used by demos, the docs, the planted-discrepancy test and the 10-million-row ben
 
 What a row is (the canonical columns of docs/audit.md, platform names):
   setl_id, psn_no, psn_type, setl_time, setl_date, med_type, facility, fixmedins_code,
-  insuplc_admdvs, init_setl_id (reversal rows only), medfee_sumamt, fulamt_ownpay_amt,
+  insuplc_admdvs, dise_codg (med_type 14), init_setl_id (reversal rows only), medfee_sumamt, fulamt_ownpay_amt,
   overlmt_selfpay, preselfpay_amt, and the recorded results inscp_scp_amt, act_pay_dedc,
   hifp_pay, pool_prop_selfpay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay.
   Amounts are Parquet DECIMAL(18,2) yuan; pool_prop_selfpay DECIMAL(10,4).
@@ -21,8 +21,12 @@ How it is made:
   settlement system (one realistic wrong rule per person, see KINDS), recomputed over the
   person's whole history, so its wrong year-to-date totals propagate as a real system's would.
   The planted set is exactly the (setl_id, field) pairs where recorded != clean.
-- Persons the ledger cannot describe alone (Panzhihua's flexible workers need `flex_tier`,
-  第七条/A-PZH-FLEX-TIER2) are written to FILE.persons.jsonl in the case format's `person` fields.
+- Persons the ledger cannot describe alone are written to FILE.persons.jsonl in the case format's
+  `person` fields: Panzhihua's flexible workers' `flex_tier` (第七条, A-PZH-FLEX-TIER2); for a
+  fifth of persons an opening `acct_balance`, so the account pays their part (acct_pay, psn_cash_pay);
+  registered chronic/special diseases where the document covers them (their visits are med_type 14
+  with dise_codg); and a few mid-year retirements (`retire_date`; the ledger's psn_type turns 1201
+  that day, A-MIDYEAR-RETIREMENT).
 
 Deterministic for a seed: visit counts are drawn up front, then persons are cut into chunks,
 each chunk drawn from its own seed (seed, chunk) in a worker process; chunks are written in order.
@@ -47,7 +51,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reference import benefits
-from reference.case import Person, Reversal, Settlement
+from reference.case import Disease, Person, Reversal, Settlement
 from reference.engine import PersonLedger, SettlementResult, rules_for
 from reference.money import FEN
 from reference.policy import Parameter, Rules
@@ -77,6 +81,16 @@ MEDIAN_YUAN = {"pharmacy": 75, "primary": 90, "unrated": 100, "secondary": 210, 
 INSTITUTIONS = {"tertiary": 12, "secondary": 40, "primary": 220, "unrated": 30, "pharmacy": 300}
 PSN_WEIGHTS = (("1101", 58), ("1201", 30), ("1103", 8), ("1203", 4))
 REVERSAL_P = 0.015
+ACCOUNT_P = 0.2  # share of persons whose opening account balance is in the persons file
+DISEASE_P = 0.08  # share of persons with a registered chronic/special disease (where the document covers them)
+RETIRE_P = 0.03  # share of in-service employees who retire inside their window (A-MIDYEAR-RETIREMENT)
+# Registered diseases per document: codes whose figures the example regions supply (chronic.<code>.*),
+# with the kind the person is registered for; Beijing and Zhejiang fix no outpatient chronic benefit.
+DISEASES = {
+    "panzhihua": (("M00500", "chronic"), ("M03900", "two_disease")),
+    "nanchang": (("M00500", "chronic"), ("M03900", "chronic")),
+    "jilin": (("M03900", "chronic"), ("M00500", "chronic"), ("M00600", "special")),
+}
 YEAR0 = 2023
 CHUNK_PERSONS = 4000
 HUNDRED = Decimal(100)
@@ -222,7 +236,7 @@ SCHEMA = pa.schema([
     ("setl_id", pa.string()), ("psn_no", pa.string()), ("psn_type", pa.string()),
     ("setl_time", pa.timestamp("us")), ("setl_date", pa.date32()), ("med_type", pa.string()),
     ("facility", pa.string()), ("fixmedins_code", pa.string()), ("insuplc_admdvs", pa.string()),
-    ("init_setl_id", pa.string()),
+    ("dise_codg", pa.string()), ("init_setl_id", pa.string()),
     *[(n, pa.decimal128(18, 2)) for n in INPUT_AMOUNTS],
     *[(n, pa.decimal128(10, 4) if n == "pool_prop_selfpay" else pa.decimal128(18, 2)) for n in RECORDED],
 ])
@@ -262,7 +276,8 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
     psn_type_of = _chooser(rng, PSN_WEIGHTS)
     facility_of = _chooser(rng, FACILITY_WEIGHTS)
     cols: dict[str, list] = {n: [] for n in ("setl_id", "psn_no", "psn_type", "med_type", "facility",
-                                              "fixmedins_code", "init_setl_id")}
+                                              "fixmedins_code", "dise_codg", "init_setl_id")}
+    diseases_here = DISEASES.get(spec.policy, ()) if "chronic" in rules.policy.covers else ()
     times: list[int] = []
     amounts: dict[str, list] = {n: [] for n in INPUT_AMOUNTS + RECORDED}  # fen ints; recorded as Decimal
     planted: list[tuple[str, str, str, int, int]] = []
@@ -279,11 +294,28 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
         is_defective = rnd() < spec.defect_rate
         kind_draw = rnd()
         flex_tier = None
+        record: dict = {}
         if needs_tier and ptype in ("1103", "1203"):
             flex_tier = 2 if rnd() < 0.15 else 1
-            persons.append(json.dumps({"psn_no": psn_no, "psn_type": ptype, "flex_tier": flex_tier}))
-        person = Person(psn_no=psn_no, psn_type=ptype, flex_tier=flex_tier)
+            record["flex_tier"] = flex_tier
+        balance = None
+        if rnd() < ACCOUNT_P and flex_tier != 2:  # an opening personal-account balance: the account pays the person's part
+            balance = _yuan(int(rnd() * 300_000))
+            record["acct_balance"] = str(balance)
+        diseases: tuple[Disease, ...] = ()
+        if diseases_here and rnd() < DISEASE_P:
+            code, dkind = diseases_here[int(rnd() * len(diseases_here))]
+            diseases = (Disease(code, dkind),)
+            record["chronic_diseases"] = [{"dise_codg": code, "kind": dkind}]
         secs = sorted((start + int(rnd() * 365)) * 86400 + 8 * 3600 + int(rnd() * 12 * 3600) for _ in range(k))
+        retire_date = None
+        if ptype == "1101" and rnd() < RETIRE_P:
+            retire_date = EPOCH + dt.timedelta(days=start + int(rnd() * 365))
+            record["retire_date"] = retire_date.isoformat()
+        if record:
+            persons.append(json.dumps({"psn_no": psn_no, "psn_type": ptype, **record}))
+        person = Person(psn_no=psn_no, psn_type=ptype, flex_tier=flex_tier, acct_balance=balance, diseases=diseases,
+                        retire_date=retire_date)
         for i in range(1, k):  # strictly increasing times: the order within a person is never ambiguous
             if secs[i] <= secs[i - 1]:
                 secs[i] = secs[i - 1] + 1
@@ -298,12 +330,15 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
                 if (date - events[j].date).days <= 30:
                     open_settlements.pop()
                     events.append(Reversal(sid, date, events[j].id))
-                    mt, fac, code, _, fen = meta[j]
-                    meta.append((mt, fac, code, events[j].id, tuple(-x for x in fen)))
+                    mt, fac, code, _, fen, dise = meta[j]
+                    meta.append((mt, fac, code, events[j].id, tuple(-x for x in fen), dise))
                     continue
             fac = facility_of()
             u = rnd()
-            if fac == "pharmacy":
+            dise = None
+            if diseases and u < 0.4 and not (fac == "pharmacy" and diseases[0].kind == "special"):
+                mt, dise = "14", diseases[0].dise_codg
+            elif fac == "pharmacy":
                 mt = "41"
             elif u < 0.05:
                 mt = "13"
@@ -317,8 +352,8 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             over = int(total * rnd() * 0.05) if rnd() < 0.05 else 0
             pre = int(total * rnd() * 0.10) if rnd() < 0.35 else 0
             code = f"{'P' if fac == 'pharmacy' else 'H'}{admdvs}{int(rnd() * INSTITUTIONS[fac]):05d}"
-            events.append(Settlement(sid, date, mt, fac, _yuan(total), _yuan(full), _yuan(over), _yuan(pre)))
-            meta.append((mt, fac, code, None, (total, full, over, pre)))
+            events.append(Settlement(sid, date, mt, fac, _yuan(total), _yuan(full), _yuan(over), _yuan(pre), dise))
+            meta.append((mt, fac, code, None, (total, full, over, pre), dise))
             open_settlements.append(i)
         clean = settle_events(rules, person, events)
         recorded = clean
@@ -335,10 +370,12 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
                         if good != bad:
                             planted.append((c_res.id, f, kind, int(bad.scaleb(4)), int(good.scaleb(4))))
         for i, (e, res) in enumerate(zip(events, recorded)):
-            mt, fac, code, init, fen = meta[i]
+            mt, fac, code, init, fen, dise = meta[i]
             cols["setl_id"].append(e.id)
             cols["psn_no"].append(psn_no)
-            cols["psn_type"].append(ptype)
+            # the platform records the type in force on the day: 1201 from the retirement date on
+            cols["psn_type"].append("1201" if retire_date is not None and e.date >= retire_date else ptype)
+            cols["dise_codg"].append(dise)
             cols["med_type"].append(mt)
             cols["facility"].append(fac)
             cols["fixmedins_code"].append(code)

@@ -191,6 +191,11 @@ def main() -> None:
                 print(f"  {eng}: failed: {e}")
                 continue
             s = r["summary"]
+            stages = s.get("timings_s") or {}
+            if stages:
+                rest = r["wall_s"] - sum(stages.values())
+                print("  stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
+                      + f", report + process start {rest:.1f} s", flush=True)
             results.append((f"audit --engine {eng} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],
                             f"{sum(s['discrepancies_by_field'].values()):,} discrepancies; "
                             f"{s['persons_reference']:,} persons via reference; overpaid {s.get('overpaid_fen', 0) / 100:,.2f}"))

@@ -20,11 +20,13 @@ from typing import Any
 
 from harness.report.atomic import point_latest
 
+from ..errors import AuditInputError
+
 from . import html as html_report
 from . import rollups, xlsx
 from .text import yuan
 
-__all__ = ["write_reports", "default_out_dir", "DEFAULT_BASE", "FILES"]
+__all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
 EXIT_CLEAN, EXIT_DISCREPANCIES = 0, 1
 DEFAULT_BASE = Path("reports")
@@ -107,6 +109,21 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     return rows
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder that holds anything but an earlier audit report: replacing the folder
+    whole (the atomic swap) must never delete a user's other files. Call it before the audit's work."""
+    out_dir = Path(out_dir)
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return
+    if not out_dir.is_dir() or out_dir.is_symlink():
+        raise AuditInputError(f"output folder {out_dir} exists and is not a folder of an earlier audit report")
+    others = sorted(p.name for p in out_dir.iterdir() if p.name not in FILES)
+    if others:
+        shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+        raise AuditInputError(f"output folder {out_dir} holds other files ({shown}); choose a new or empty folder "
+                              "(an audit report replaces its folder whole)")
+
+
 def _publish(tmp: Path, out_dir: Path) -> None:
     """Swap the finished folder into place; an earlier report of the same name is replaced whole."""
     old = None
@@ -126,6 +143,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     default one (reports/audit-<id>)."""
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
+    check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from audit.run import audit
@@ -80,3 +80,27 @@ def test_plan_equals_reference_on_spark(policy, data, tmp_path_factory, spark):
         assert s["persons_reference"] <= len(d.fallback)
     finally:
         _close(s)
+
+
+@settings(max_examples=1, deadline=None, derandomize=True, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_reference_fallback_in_worker_processes_matches_inline(data, tmp_path_factory, monkeypatch):
+    """Persons the plan hands over are settled the same in worker processes as in this process."""
+    from audit import fallback
+
+    d = data.draw(ledgers("jilin", min_persons=8, max_persons=8))
+    assume(len(d.fallback) >= 2)
+    ref, code, inline = _run(d, tmp_path_factory.mktemp("inline"))
+    try:
+        want = inline["_connection"].execute("SELECT * FROM expected ORDER BY setl_id").fetchall()
+        assert inline["persons_reference"] >= 1
+    finally:
+        _close(inline)
+    monkeypatch.setattr(fallback, "INLINE_PERSONS", 0)
+    monkeypatch.setattr(fallback, "CHUNK_PERSONS", 2)
+    ref, code, pooled = _run(d, tmp_path_factory.mktemp("pooled"), workers=2)
+    try:
+        assert pooled["_connection"].execute("SELECT * FROM expected ORDER BY setl_id").fetchall() == want
+    finally:
+        _close(pooled)

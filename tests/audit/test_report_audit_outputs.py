@@ -189,3 +189,22 @@ def test_a_failing_explain_does_not_lose_the_report(tmp_path):
         raise RuntimeError("no such person")
     assert write_reports(tmp_path / "audit-x", disc, summary_for(disc), explain) == 1
     assert "计算过程不可用" in (tmp_path / "audit-x" / "audit.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_with_other_files_is_refused_not_replaced(tmp_path):
+    from audit.errors import AuditInputError
+
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
+    mine = tmp_path / "Documents"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("precious", encoding="utf-8")
+    with pytest.raises(AuditInputError, match="thesis.docx"):
+        write_reports(mine, disc, summary_for(disc))
+    assert (mine / "thesis.docx").read_text(encoding="utf-8") == "precious"
+    assert [p.name for p in mine.iterdir()] == ["thesis.docx"]
+    # an earlier report in the folder is replaced whole; an empty folder is used
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert write_reports(empty, disc, summary_for(disc)) == 1
+    assert write_reports(empty, disc, summary_for(disc)) == 1
+    assert sorted(p.name for p in empty.iterdir()) == sorted(report.FILES)

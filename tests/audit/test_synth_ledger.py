@@ -42,7 +42,8 @@ def _cases(rows: list[dict], persons: dict) -> dict[str, dict]:
             else:
                 items.append({"id": r["setl_id"], "date": str(r["setl_date"]), "med_type": r["med_type"],
                               "facility": r["facility"], **{k: str(r[k]) for k in
-                              ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")}})
+                              ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")},
+                              **({"dise_codg": r["dise_codg"]} if r["dise_codg"] else {})})
         person = persons.get(psn, {"psn_no": psn, "psn_type": rs[0]["psn_type"]})
         cases[psn] = {"policy": "panzhihua", "region": "panzhihua-example", "person": person, "settlements": items}
     return cases
@@ -68,8 +69,15 @@ def test_realism_bounds(ledger):
     facilities = {r[0] for r in con.execute(f"SELECT DISTINCT facility FROM {src}").fetchall()}
     assert facilities == {"tertiary", "secondary", "primary", "unrated", "pharmacy"}
     assert {r[0] for r in con.execute(f"SELECT DISTINCT psn_type FROM {src}").fetchall()} == {"1101", "1201", "1103", "1203"}
-    # pharmacies settle med_type 41 only, and only pharmacies do
-    assert con.execute(f"SELECT count(*) FROM {src} WHERE (facility = 'pharmacy') <> (med_type = '41')").fetchone()[0] == 0
+    # only pharmacies settle med_type 41; they settle 41 or chronic-disease drugs (14)
+    assert con.execute(f"""SELECT count(*) FROM {src} WHERE (med_type = '41' AND facility <> 'pharmacy')
+                           OR (facility = 'pharmacy' AND med_type NOT IN ('41', '14'))""").fetchone()[0] == 0
+    # chronic-disease visits carry their registered disease; some persons retire inside the window
+    assert con.execute(f"SELECT count(*) FROM {src} WHERE (med_type = '14') <> (dise_codg IS NOT NULL)").fetchone()[0] == 0
+    assert con.execute(f"SELECT count(*) FROM {src} WHERE med_type = '14'").fetchone()[0] > 50
+    retiring = con.execute(f"""SELECT count(*) FROM (SELECT psn_no FROM {src} GROUP BY psn_no
+                               HAVING min(psn_type) = '1101' AND max(psn_type) = '1201')""").fetchone()[0]
+    assert retiring > 0
     crossing = con.execute(f"""SELECT count(*) FROM (SELECT psn_no FROM {src} GROUP BY psn_no
                                HAVING count(DISTINCT year(setl_date)) = 2)""").fetchone()[0]
     assert crossing > 100  # year ends are crossed by many persons
@@ -95,7 +103,10 @@ def test_clean_persons_are_settled_exactly_as_conform_settle_does(ledger):
     for line in pf.read_text(encoding="utf-8").splitlines():
         p = json.loads(line)
         persons[p["psn_no"]] = p
-    assert persons and all(p["flex_tier"] in (1, 2) and p["psn_type"] in ("1103", "1203") for p in persons.values())
+    flexible = [p for p in persons.values() if p["psn_type"] in ("1103", "1203")]
+    assert flexible and all(p["flex_tier"] in (1, 2) for p in flexible)  # 攀枝花 第七条: only tier 1 has an account
+    with_balance = [p for p in persons.values() if "acct_balance" in p]
+    assert len(with_balance) > 100 and all(p.get("flex_tier") != 2 for p in with_balance)
     defective = {p["setl_id"][:16] for p in planted}
     recorded = {r["setl_id"]: r for r in rows}
     checked = 0
@@ -109,6 +120,7 @@ def test_clean_persons_are_settled_exactly_as_conform_settle_does(ledger):
             assert diffs == set(), psn
         checked += 1
     assert checked == 400
+    assert sum(1 for r in rows if r["acct_pay"] > 0) > 100  # the account pays for persons with a balance
 
 
 def test_planted_pairs_carry_the_recorded_and_the_clean_figure(ledger):
@@ -146,7 +158,10 @@ def test_cli_writes_the_ledger_and_refuses_a_bad_region(tmp_path):
                                   "--defect-rate", "0.5", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert pq.read_table(out).num_rows == 300
-    assert (tmp_path / "l.planted.parquet").exists() and not (tmp_path / "l.persons.jsonl").exists()
+    assert (tmp_path / "l.planted.parquet").exists()
+    lines = [json.loads(x) for x in (tmp_path / "l.persons.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert lines and all(set(p) <= {"psn_no", "psn_type", "acct_balance", "chronic_diseases", "retire_date"}
+                         for p in lines)  # 吉林 needs no flex_tier
     r = CliRunner().invoke(main, ["synth-ledger", "--rows", "10", "--policy", "jilin", "--region", "no-such",
                                   "--out", str(tmp_path / "x.parquet")])
     assert r.exit_code == 2 and "no-such" in r.output and not (tmp_path / "x.parquet").exists()

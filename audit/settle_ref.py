@@ -1,0 +1,115 @@
+"""The reference engine's side of the fallback, importable cheaply by worker processes.
+
+Only `reference` is imported here (no DuckDB, pyarrow or sqlglot), so a spawned worker starts fast.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reference.case import PSN_TYPES, Person, Reversal, Settlement
+from reference.engine import PersonLedger, SettlementResult, rules_for
+from reference.money import fmt_ratio
+from reference.policy import PolicyError
+
+ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
+               "remote", "acct_used_flag", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
+               "overlmt_selfpay", "preselfpay_amt", "acct_pay")
+
+
+@dataclass(frozen=True)
+class RulesSpec:
+    policy: str
+    region: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    def bind(self):
+        return rules_for(self.policy, self.region, dict(self.params) or None)
+
+
+def _yuan(fen: int | None) -> Decimal:
+    return (Decimal(fen or 0) / 100).quantize(Decimal("0.01"))
+
+
+def _fen(d: Decimal) -> int:
+    return int(d * 100)
+
+
+def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
+    """The person as the reference needs it: the persons file's record, else what the ledger says."""
+    if known is not None:
+        return known
+    types = [r[2] for r in rows if r[10] is None and r[2]]
+    first = types[0] if types else "1101"
+    retire = None
+    if PSN_TYPES[first][0] == "in_service":
+        for r in rows:
+            if r[10] is None and r[2] and PSN_TYPES[r[2]][0] == "retiree":
+                retire = r[3]  # A-AUDIT-PSN-TYPE-CHANGE: retired from the first retiree-type settlement
+                break
+    return Person(psn_no=psn_no, psn_type=first, retire_date=retire)
+
+
+def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]:
+    steps = [s for s in res.trace._steps if s[0] != "个人账户支付"]  # (label, template, args, clause, value)
+    fund = steps[-1][3] if steps else None
+    dedc = next((s[3] for s in steps if "起付线" in s[0]), fund)
+    ratio = next((s[3] for s in steps if s[0] in ("支付比例", "慢特病支付", "住院比例和限额")), fund)
+    return dedc, fund, ratio
+
+
+def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | None = None):
+    """Expected rows (dicts in EXPECTED_COLUMNS) for one person; or the trace of `trace_for`."""
+    ledger = PersonLedger(rules, person)
+    out = []
+    refused: dict[str, str] = {}
+    for r in rows:
+        (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
+         medfee, ful, over, pre, rec_acct) = r
+        try:
+            if init is not None:
+                if init in refused:
+                    raise PolicyError(refused[init])
+                res = ledger.reverse(init, setl_id, date)
+                status = "reversal"
+            else:
+                s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
+                               medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
+                               preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,
+                               acct_used_flag=acct_flag is not False)
+                res = ledger.settle(s)
+                status = res.benefit
+        except PolicyError as e:
+            refused[setl_id] = str(e)
+            if trace_for == setl_id:
+                return None, str(e)
+            out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_reference",
+                        "note": str(e)})
+            continue
+        if trace_for == setl_id:
+            return res, None
+        dedc_c, fund_c, ratio_c = _clauses(res)
+        acct = _fen(res.acct_pay)
+        part = _fen(res.psn_part_amt)
+        if person.acct_balance is None:  # A-AUDIT-ACCT-UNKNOWN: the account payment is taken as recorded
+            acct = rec_acct or 0
+        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
+                    "medfee_sumamt": _fen(res.medfee_sumamt), "inscp_scp_amt": _fen(res.inscp_scp_amt),
+                    "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),
+                    "pool_prop_selfpay": int(Decimal(fmt_ratio(res.pool_prop_selfpay)) * 10000),
+                    "fund_pay_sumamt": _fen(res.fund_pay_sumamt), "psn_part_amt": part, "acct_pay": acct,
+                    "psn_cash_pay": part - acct, "clause_dedc": dedc_c, "clause_fund": fund_c,
+                    "clause_ratio": ratio_c, "note": None})
+    if trace_for is not None:
+        return None, f"settlement {trace_for} not found"
+    return out
+
+
+def _work(spec: RulesSpec, batch: list[tuple[str, Person | None, list[tuple]]]) -> list[dict]:
+    rules = spec.bind()
+    out: list[dict] = []
+    for psn_no, known, rows in batch:
+        out.extend(settle_person(rules, person_for(psn_no, rows, known), rows))
+    return out
+
+

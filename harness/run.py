@@ -350,11 +350,16 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.option("--baseline", default=None, type=click.Path(),
               help="results.json of an earlier run: fail only on regressions; its failures are listed as known")
 @click.option("--no-progress", is_flag=True, help="no progress bar")
-@click.option("--thorough", is_flag=True, help="certification run: thousands of examples per property")
+@click.option("--thorough", is_flag=True,
+              help="certification run: as many examples per property as the time budget allows (--budget)")
+@click.option("--budget", default=None, metavar="DURATION",
+              help="time the properties may take together, e.g. 90s, 10m, 1h (implies --thorough; default with "
+                   "--thorough: 10m); each property gets an equal share of what is left")
 @click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
                 tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,
-                no_progress: bool, thorough: bool = False, seed: int | None = None) -> None:
+                no_progress: bool, thorough: bool = False, seed: int | None = None,
+                budget: str | None = None) -> None:
     """Run the conformance suite against a system under test and write the reports.
 
     Exit codes: 0 conformant; 1 non-conformance found; 2 usage or configuration error;
@@ -389,7 +394,16 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
     if not os.access(base, os.W_OK):
         _fail(f"cannot write reports into {base}: permission denied")
 
-    prop_args = (("--thorough",) if thorough else ()) + (("--conform-seed", str(seed)) if seed is not None else ())
+    if budget is not None:  # named here, before anything runs; the properties' plugin parses it again
+        from .properties.settings import parse_duration
+
+        try:
+            parse_duration(budget)
+        except ValueError as e:
+            _fail(f"--budget {e}")
+    prop_args = (("--thorough",) if thorough or budget is not None else ()) + \
+        (("--conform-seed", str(seed)) if seed is not None else ()) + \
+        (("--conform-budget", budget) if budget is not None else ())
     with _sigterm_interrupts():  # a cancelled CI job still gets a report of what ran, marked incomplete
         ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=not no_progress)
     run, code = ex.run, ex.pytest_code

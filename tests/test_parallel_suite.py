@@ -79,3 +79,17 @@ def test_suite_runs_on_two_workers_keeping_module_fixtures_on_one(tmp_path):
     grouped = [(gw, node) for gw, node in rows if node.endswith("@tests/test_report_html.py")]
     assert len(grouped) >= 2 and len({gw for gw, _ in grouped}) == 1, rows
     assert len(rows) >= 12 + len(grouped)  # test_money's twelve, wherever a worker was free
+
+
+def test_an_xdist_controller_prints_counterexamples_from_the_reports():
+    """The controller has no checks of its own: a failed property's Gherkin travels on its report."""
+    from harness.properties.settings import _failed_properties
+
+    rep = SimpleNamespace(nodeid="harness/conformance/test_properties.py::test_annual_cap[nanchang]",
+                          user_properties=[("conform_counterexample", "# language: zh-CN\n功能: 反例")])
+    passed = SimpleNamespace(nodeid="x::y", user_properties=[])
+    reporter = SimpleNamespace(stats={"failed": [rep], "passed": [passed]})
+    config = SimpleNamespace()  # no conform_collector, as on a controller without one
+    [failed] = _failed_properties(reporter, config)
+    assert failed.counterexample.startswith("# language: zh-CN") and failed.nodeid == rep.nodeid
+    assert _failed_properties(SimpleNamespace(stats={}), config) == []

@@ -353,8 +353,8 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.option("--thorough", is_flag=True,
               help="certification run: as many examples per property as the time budget allows (--budget)")
 @click.option("--budget", default=None, metavar="DURATION",
-              help="time the properties may take together, e.g. 90s, 10m, 1h (implies --thorough; default with "
-                   "--thorough: 10m); each property gets an equal share of what is left")
+              help="time the run may take, e.g. 90s, 10m, 1h (implies --thorough; default with --thorough: 10m): "
+                   "after the scenarios, each property gets an equal share of what is left")
 @click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
                 tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,

@@ -8,9 +8,10 @@ Profiles (harness-owned names; they apply to the properties only, never to other
 CONFORM_PROFILE=<name> picks one explicitly.
 
 Time budget: `--conform-budget 10m` (`conform run --budget 10m`; s, m or h, e.g. 90s, 1.5h, 1h30m)
-is the time all the session's properties may take together. Each property in turn gets an equal
-share of what is left (remaining budget / properties not yet run, so time a quick property leaves
-unused goes to the later ones), and its examples grow in rounds until that share is spent
+is the time the session may take, counted from its start: the scenarios run first, then the
+properties share what is left. Each property in turn gets an equal share of what is left
+(remaining budget / properties not yet run, so time a quick property leaves unused goes to the
+later ones), and its examples grow in rounds until that share is spent
 (harness/properties/runner.py). `--thorough` without a budget gets THOROUGH_BUDGET (10 minutes);
 a fixed `--conform-examples N` runs exactly N examples per property and no budget. Every property
 runs at least one example, so a tiny budget can be overrun by one round of examples per property.
@@ -94,7 +95,7 @@ class PropertySettings:
     budget: float | None = None           # seconds for all properties together (None: fixed counts)
     planned: int = 0                      # properties collected in this session
     done: int = 0                         # properties finished (passed, failed, skipped alike)
-    budget_start: float | None = None     # when the first property began
+    budget_start: float | None = None     # when the session began (else: when the first property did)
     clock: Callable[[], float] = time.monotonic
 
     def budget_left(self) -> float | None:
@@ -168,8 +169,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--conform-shrink-seconds", type=float, default=None,
                 help="seconds a failed property may spend shrinking its counterexample (default by profile)")
     g.addoption("--conform-budget", default=None, metavar="DURATION",
-                help=f"time all properties may take together, e.g. 90s, 10m, 1h: each gets an equal share of "
-                     f"what is left and as many examples as fit (default with --thorough: {THOROUGH_BUDGET})")
+                help=f"time the run may take, e.g. 90s, 10m, 1h: after the scenarios each property gets an equal "
+                     f"share of what is left and as many examples as fit (default with --thorough: {THOROUGH_BUDGET})")
 
 
 @pytest.hookimpl(trylast=True)
@@ -210,6 +211,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
         seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
     ps = PropertySettings(profile, seed, n, shrink, budget=budget)
+    if budget:
+        ps.budget_start = ps.clock()  # the whole run's budget: scenarios first, properties share the rest
     config.stash[KEY] = ps
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_SeedToWorkers(), "conform-seed-to-workers")

@@ -15,8 +15,8 @@ later ones), and its examples grow in rounds until that share is spent
 (harness/properties/runner.py). `--thorough` without a budget gets THOROUGH_BUDGET (10 minutes);
 a fixed `--conform-examples N` runs exactly N examples per property and no budget. Every property
 runs at least one example, so a tiny budget can be overrun by one round of examples per property.
-Budgets are shared out in one process: under pytest-xdist each worker spends the budget on the
-properties it runs. The seed comes from `--conform-seed N` (or Hypothesis's
+`conform run` runs in one process. Under pytest-xdist (`uv run pytest --thorough`) each worker
+spends the budget on its part of the properties, reckoned as an equal part of those collected. The seed comes from `--conform-seed N` (or Hypothesis's
 own `--hypothesis-seed N`); without one a random seed is drawn, and either way it is recorded in the
 RunResult together with the number of examples, so `--conform-seed N` reproduces a run.
 Loaded by harness/plugin.py (`pytest_plugins`).
@@ -239,7 +239,9 @@ class _SeedToWorkers:
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     ps = config.stash.get(KEY, None)
     if ps is not None:  # the budget is shared out among the properties selected
-        ps.planned = sum(1 for i in items if i.get_closest_marker("conform_property") is not None)
+        planned = sum(1 for i in items if i.get_closest_marker("conform_property") is not None)
+        workers = getattr(config, "workerinput", {}).get("workercount", 1) or 1
+        ps.planned = -(-planned // workers)  # an xdist worker runs about its equal part of them
 
 
 def announce(config: pytest.Config, text: str) -> None:

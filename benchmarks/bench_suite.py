@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     for i, r in enumerate(results, 1):
         met = r["exit_code"] == 0 and r["wall_s"] <= TARGET_S
         ok &= met
-        print(f"  run {i}: {r['wall_s']:.1f} s wall (target ≤ {TARGET_S:.0f} s idle) exit {r['exit_code']} {r['counts']}")
+        print(f"  run {i}: {r['wall_s']:.1f} s wall (target ≤ {TARGET_S:.0f} s idle) exit {r['exit_code']} "
+              f"{r['counts']}")
         for row in r["slowest"]:
             print("      " + row)
     print(f"  CPU time (user+sys, all runs and their children): {cpu:.1f} s")

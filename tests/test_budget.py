@@ -101,7 +101,7 @@ def test_rounds_grow_until_the_deadline_and_stop_before_it():
     r = Rounds(clock.now + 2.0, clock)
     total = r.run(run)
     assert sizes[0] == FIRST_ROUND
-    assert all(b <= a * GROWTH for a, b in zip(sizes, sizes[1:]))  # grown at most GROWTH× a round
+    assert all(b <= a * GROWTH for a, b in zip(sizes, sizes[1:], strict=False))  # grown at most GROWTH× a round
     assert total == sum(sizes) == r.examples and r.rounds == len(sizes)
     # 2 s at 0.01 s an example: about 200 examples; the last round ends before the deadline.
     assert 150 <= total <= 200 and clock.now <= 1000.0 + 2.0

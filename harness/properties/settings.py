@@ -16,9 +16,11 @@ later ones), and its examples grow in rounds until that share is spent
 a fixed `--conform-examples N` runs exactly N examples per property and no budget. Every property
 runs at least one example, so a tiny budget can be overrun by one round of examples per property.
 `conform run` runs in one process. Under pytest-xdist (`uv run pytest --thorough`) each worker
-spends the budget on its part of the properties, reckoned as an equal part of those collected. The seed comes from `--conform-seed N` (or Hypothesis's
-own `--hypothesis-seed N`); without one a random seed is drawn, and either way it is recorded in the
-RunResult together with the number of examples, so `--conform-seed N` reproduces a run.
+spends the budget on its part of the properties, reckoned as an equal part of those collected.
+
+The seed comes from `--conform-seed N` (or Hypothesis's own `--hypothesis-seed N`); without one a
+random seed is drawn (under pytest-xdist by the controller, for every worker), and either way it is
+recorded in the RunResult together with the number of examples, so `--conform-seed N` reproduces a run.
 Loaded by harness/plugin.py (`pytest_plugins`).
 """
 from __future__ import annotations

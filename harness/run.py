@@ -432,11 +432,16 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.option("--no-progress", is_flag=True,
               help="no progress bar: a heartbeat line every 30 s or 50 checks instead, as without a terminal "
                    "(CONFORM_HEARTBEAT_SECONDS, CONFORM_HEARTBEAT_CHECKS)")
-@click.option("--thorough", is_flag=True, help="certification run: thousands of examples per property")
+@click.option("--thorough", is_flag=True,
+              help="certification run: as many examples per property as the time budget allows (--budget)")
+@click.option("--budget", default=None, metavar="DURATION",
+              help="time the run may take, e.g. 90s, 10m, 1h (implies --thorough; default with --thorough: 10m): "
+                   "after the scenarios, each property gets an equal share of what is left")
 @click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
                 tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,
-                no_progress: bool, thorough: bool = False, seed: int | None = None) -> None:
+                no_progress: bool, thorough: bool = False, seed: int | None = None,
+                budget: str | None = None) -> None:
     """Run the conformance suite against a system under test and write the reports.
 
     Exit codes: 0 conformant; 1 non-conformance found; 2 usage or configuration error;
@@ -445,7 +450,7 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
     with _Interrupts(final=True) as guard:
         try:
             _run(guard, adapter, config, policies, articles, tag, formats, out, baseline, no_progress, thorough,
-                 seed)
+                 seed, budget)
         except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
             click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -461,7 +466,8 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
 
 def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],
          articles: tuple[str, ...], tag: str | None, formats: tuple[str, ...], out: str | None,
-         baseline: str | None, no_progress: bool, thorough: bool, seed: int | None) -> None:
+         baseline: str | None, no_progress: bool, thorough: bool, seed: int | None,
+         budget: str | None = None) -> None:
     from reference.policy import POLICY_IDS
 
     from .report import write_reports
@@ -496,7 +502,16 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     if not os.access(base, os.W_OK):
         _fail(f"cannot write reports into {base}: permission denied")
 
-    prop_args = (("--thorough",) if thorough else ()) + (("--conform-seed", str(seed)) if seed is not None else ())
+    if budget is not None:  # named here, before anything runs; the properties' plugin parses it again
+        from .properties.settings import parse_duration
+
+        try:
+            parse_duration(budget)
+        except ValueError as e:
+            _fail(f"--budget {e}")
+    prop_args = (("--thorough",) if thorough or budget is not None else ()) + \
+        (("--conform-seed", str(seed)) if seed is not None else ()) + \
+        (("--conform-budget", budget) if budget is not None else ())
     # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.
     if workers > 1:
         from .shards import execute_sharded

@@ -11,10 +11,11 @@ overlaps.
 
 `shared(defect)` / `shared_many(defects)` hand out one server per twin for the whole test
 process (one pytest-xdist worker, or the whole run without xdist), started on first use and
-stopped at the end of the session (conftest.py's `sample_servers` fixture) or at exit: the sample system keeps no state a
-test could trip on, since every scenario and property first creates or resets its own test
-person (T001). Servers with a fault mode, latency, an API key or `exit_after` carry state or
-behaviour of their own test and are never shared: start those with `SampleServer(...)`.
+stopped at the end of the session (conftest.py's `sample_servers` fixture) or at exit: the
+sample system keeps no state a test could trip on, since every scenario and property first
+creates or resets its own test person (T001). Servers with a fault mode, latency, an API key
+or `exit_after` carry state or behaviour of their own test and are never shared: start those
+with `SampleServer(...)`.
 """
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ _SHARED: dict[str | None, SampleServer] = {}
 def shared_many(defects: list[str | None]) -> dict[str | None, SampleServer]:
     """This process's server for each twin (None: the correct system), starting the missing ones at once."""
     missing = [d for d in dict.fromkeys(defects) if d not in _SHARED or _SHARED[d].proc.poll() is not None]
-    for d, s in zip(missing, start_all([SampleServer(defect=d) for d in missing])):
+    for d, s in zip(missing, start_all([SampleServer(defect=d) for d in missing]), strict=True):
         _SHARED[d] = s
     return {d: _SHARED[d] for d in defects}
 

@@ -5,6 +5,11 @@ property fails, the shrunk example's stories are rendered as a zh-CN Gherkin
 feature (expected figures from the reference) and attached to the exception,
 which the plugin's collector copies into the check's result. The number of
 examples and the seed are recorded on the result and the run.
+
+With a time budget (settings.py) a property runs its examples in rounds until its share of the
+budget is spent: each round is one Hypothesis run of n examples with its own seed (the session's
+seed + the round's number), n grown from the rate of the rounds before so the next round ends
+near the deadline. A failure names its round's seed and size, which reproduce it alone.
 """
 from __future__ import annotations
 
@@ -14,13 +19,13 @@ from typing import Any
 
 import pytest
 from hypothesis import example as hyp_example
-from hypothesis import given, seed
+from hypothesis import given, seed, settings
 from hypothesis.errors import FlakyFailure
 
 from ..adapters import Adapter, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
 from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence
-from .settings import property_settings
+from .settings import announce, format_duration, property_settings
 
 
 class Budget:
@@ -67,6 +72,47 @@ class Budget:
     def faulted(self, e: SutError) -> None:
         if self.fault is None:
             self.fault, self.fault_tb = e, e.__traceback__
+
+
+FIRST_ROUND = 1         # examples in a property's first round under a budget (its cost is unknown yet)
+GROWTH = 8              # a round at most this many times the one before
+FILL = 0.8              # aim each round at this fraction of the time left, so it ends before the deadline
+PROGRESS_EVERY = 5.0    # seconds between progress lines of one long property
+
+
+class Rounds:
+    """Grows a property's examples in rounds until its deadline (see the module docstring).
+
+    `run(round_no, n)` runs one round of n examples and returns how many ran (Hypothesis may run
+    fewer once it has tried everything a small strategy can draw, and then more rounds add nothing).
+    """
+
+    def __init__(self, deadline: float, clock: Any = time.monotonic, first: int = FIRST_ROUND):
+        self.deadline, self.clock, self.first = deadline, clock, first
+        self.rounds = 0
+        self.examples = 0
+
+    def next_size(self, last_n: int, last_ran: int, last_seconds: float) -> int:
+        """Examples in the next round (0: stop)."""
+        if last_ran < last_n:
+            return 0  # the strategy is exhausted
+        left = self.deadline - self.clock()
+        per = last_seconds / max(1, last_ran)
+        if left <= per:
+            return 0  # one more example would overrun the deadline
+        return max(1, min(int(left * FILL / per) if per > 0 else last_n * GROWTH, last_n * GROWTH))
+
+    def run(self, run: Any, progress: Any = None) -> int:
+        n = self.first
+        while n > 0:
+            start = self.clock()
+            ran = run(self.rounds, n)
+            self.rounds += 1
+            self.examples += ran
+            if progress is not None:
+                progress(self)
+            n = self.next_size(n, ran, self.clock() - start)
+        return self.examples
 
 
 class GuardedAdapter:
@@ -133,6 +179,14 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
     """The body of the pytest test bound to (property, policy)."""
     config = request.config
     ps = property_settings(config)
+    try:
+        _run_property(prop, policy, adapter, request, config, ps)
+    finally:
+        ps.end_property()
+
+
+def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.FixtureRequest,
+                  config: pytest.Config, ps: Any) -> None:
     ch = _check_result(config, request.node.nodeid)
     if ch is not None:
         ch.name = f"{prop.title}〔{policy}〕"
@@ -149,13 +203,35 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
     budget = Budget(ps.shrink_seconds)
     ctx = Context(GuardedAdapter(adapter, budget), policy, prop, budget)  # type: ignore[arg-type]
     count = [0]
+    deadline = ps.begin_property()
+    current = {"seed": ps.seed, "n": None}
+    started = time.monotonic()
+    if deadline is not None:
+        _announce_start(config, prop, policy, ps, deadline)
     try:
-        if prop.kind == "stateful":
-            _run_machine(prop, ctx, ps, count)
+        if deadline is None:
+            _run_once(prop, ctx, ps, count, ps.seed, None)
         else:
-            _run_examples(prop, ctx, ps, count)
+            last = [started]
+
+            def one_round(k: int, n: int) -> int:
+                before = count[0]
+                current["seed"], current["n"] = _round_seed(ps.seed, k), n
+                _run_once(prop, ctx, ps, count, current["seed"], n)
+                return count[0] - before
+
+            def progress(r: Rounds) -> None:
+                if time.monotonic() - last[0] >= PROGRESS_EVERY:
+                    last[0] = time.monotonic()
+                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried, "
+                                     f"{r.rounds} 轮 rounds, {format_duration(time.monotonic() - started)}")
+
+            Rounds(deadline, ps.clock).run(one_round, progress)
     except PropertyViolation as e:
-        raise _reported(e, prop, policy, budget, ch) from None
+        reproduce = ([f"（单独重现此属性 reproduce this property alone: --conform-seed {current['seed']} "
+                      f"--conform-examples {current['n']}{' --thorough' if ps.profile == 'thorough' else ''}）"]
+                     if deadline is not None else [])
+        raise _reported(e, prop, policy, budget, ch, extra=reproduce) from None
     except FlakyFailure as e:
         inner = _sut_error(e)
         if inner is not None:
@@ -176,6 +252,12 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
         ps.examples[request.node.nodeid] = count[0]
         if ch is not None:
             ch.extra["examples"] = count[0]
+        if deadline is not None:
+            took = time.monotonic() - started
+            if ch is not None:
+                ch.extra["budget_share_s"] = round(deadline - started, 3)
+            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried in {format_duration(took)}; "
+                             f"预算剩余 budget left {format_duration(ps.budget_left() or 0.0)}")
         collector = getattr(config, "conform_collector", None)
         if collector is not None and isinstance(collector.run.examples, dict):
             collector.run.examples["total"] = sum(ps.examples.values())
@@ -192,7 +274,7 @@ def _violation(exc: BaseException) -> PropertyViolation | None:
 
 
 def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget, ch: Any,
-              replay: bool = False) -> PropertyViolation:
+              replay: bool = False, extra: list[str] | tuple[str, ...] = ()) -> PropertyViolation:
     """The violation as reported: its counterexample attached, the articles it found broken recorded."""
     from ..counterexample import render_violation
 
@@ -202,6 +284,7 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
                      f"(shrinking stopped after {budget.seconds:g} s; this is the smallest failure found)")
     if replay:
         notes.append("（被测系统重放结果不一致，以下为找到的最小反例）(the replay differed; smallest failure found)")
+    notes.extend(extra)
     if notes:
         e.__notes__ = notes
     if not e.counterexample:
@@ -212,7 +295,27 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     return e
 
 
-def _run_examples(prop: Property, ctx: Context, ps: Any, count: list[int]) -> None:
+def _round_seed(seed: int | None, k: int) -> int:
+    """Round k's seed: the session's seed + k (from 0 when the profile is derandomized)."""
+    return ((seed or 0) + k) % 2**32
+
+
+def _announce_start(config: pytest.Config, prop: Property, policy: str, ps: Any, deadline: float) -> None:
+    announce(config, f"属性 property {ps.done + 1}/{ps.planned or '?'} {prop.id}〔{policy}〕 {prop.title}: "
+                     f"限时 share {format_duration(deadline - ps.clock())} "
+                     f"(预算剩余 budget left {format_duration(ps.budget_left() or 0.0)})")
+
+
+def _run_once(prop: Property, ctx: Context, ps: Any, count: list[int], seed_: int | None, n: int | None) -> None:
+    """One Hypothesis run: the profile's settings, or n examples with derandomizing off (a round's seed)."""
+    hyp = ps.hypothesis if n is None else settings(ps.hypothesis, max_examples=n, derandomize=False)
+    if prop.kind == "stateful":
+        _run_machine(prop, ctx, hyp, seed_, count)
+    else:
+        _run_examples(prop, ctx, hyp, seed_, count)
+
+
+def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int]) -> None:
     assert prop.check is not None and prop.strategy is not None
 
     def example(ex: Any) -> None:
@@ -223,19 +326,19 @@ def _run_examples(prop: Property, ctx: Context, ps: Any, count: list[int]) -> No
     test = given(prop.strategy(ctx.policy))(example)
     for ex in reversed(prop.examples(ctx.policy) if prop.examples else []):
         test = hyp_example(ex)(test)  # explicit: tried first, whatever the seed
-    test = ps.hypothesis(test)
-    if ps.seed is not None:
-        test = seed(ps.seed)(test)
+    test = hyp(test)
+    if seed_ is not None:
+        test = seed(seed_)(test)
     test()
 
 
-def _run_machine(prop: Property, ctx: Context, ps: Any, count: list[int]) -> None:
+def _run_machine(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int]) -> None:
     from hypothesis.stateful import get_state_machine_test
 
     assert prop.machine is not None
     machine = prop.machine(ctx)
     machine.counter = count  # the machine counts its runs
-    test = get_state_machine_test(machine, settings=ps.hypothesis)
-    if ps.seed is not None:
-        test = seed(ps.seed)(test)
+    test = get_state_machine_test(machine, settings=hyp)
+    if seed_ is not None:
+        test = seed(seed_)(test)
     test()

@@ -3,19 +3,37 @@
 Profiles (harness-owned names; they apply to the properties only, never to other tests):
   conform   quick default for local runs (`uv run pytest`): a few dozen examples per property
   ci        derandomized, so a CI job sees the same examples every run; chosen when CI=true
-  thorough  certification runs (`conform run --thorough` / `pytest --thorough`): thousands per property
-CONFORM_PROFILE=<name> picks one explicitly. The seed comes from `--conform-seed N` (or Hypothesis's
-own `--hypothesis-seed N`); without one a random seed is drawn, and either way it is recorded in the
-RunResult together with the number of examples, so `--conform-seed N` reproduces a run.
+  thorough  certification runs (`conform run --thorough` / `pytest --thorough`): as many examples as a
+            time budget allows (below)
+CONFORM_PROFILE=<name> picks one explicitly.
+
+Time budget: `--conform-budget 10m` (`conform run --budget 10m`; s, m or h, e.g. 90s, 1.5h, 1h30m)
+is the time the session may take, counted from its start: the scenarios run first, then the
+properties share what is left. Each property in turn gets an equal share of what is left
+(remaining budget / properties not yet run, so time a quick property leaves unused goes to the
+later ones), and its examples grow in rounds until that share is spent
+(harness/properties/runner.py). `--thorough` without a budget gets THOROUGH_BUDGET (10 minutes);
+a fixed `--conform-examples N` runs exactly N examples per property and no budget. Every property
+runs at least one example, so a tiny budget can be overrun by one round of examples per property.
+`conform run` runs in one process. Under pytest-xdist (`uv run pytest --thorough`) each worker
+spends the budget on its part of the properties, reckoned as an equal part of those collected.
+
+The seed comes from `--conform-seed N` (or Hypothesis's own `--hypothesis-seed N`); without one a
+random seed is drawn (under pytest-xdist by the controller, for every worker), and either way it is
+recorded in the RunResult together with the number of examples, so `--conform-seed N` reproduces a run.
 Loaded by harness/plugin.py (`pytest_plugins`).
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import random
+import re
 import sys
+import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -40,6 +58,30 @@ for _name, _values in PROFILES.items():
 # certification runs.
 SHRINK_SECONDS = {"conform": 2.0, "ci": 4.0, "thorough": 120.0}
 SHRINK_POOL = {"conform": 20.0, "ci": 40.0, "thorough": 1800.0}
+THOROUGH_BUDGET = "10m"  # --thorough without --conform-budget / --budget
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms]?)", re.IGNORECASE)
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as 90, 90s, 10m, 1.5h or 1h30m (a bare number is seconds)."""
+    raw = str(text).strip()
+    parts = list(_DURATION_PART.finditer(raw))
+    if not raw or not parts or "".join(p.group(0) for p in parts).replace(" ", "") != raw.replace(" ", "") \
+            or (len(parts) > 1 and any(not p.group(2) for p in parts)):
+        raise ValueError(f"{text!r} is not a duration: expected a number with s, m or h, e.g. 90s, 10m, 1h30m")
+    seconds = sum(float(p.group(1)) * _UNIT_SECONDS[p.group(2).lower()] for p in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r}: a time budget must be more than 0 seconds")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m // 60}h{m % 60:02d}m{s:02d}s" if m >= 60 else f"{m}m{s:02d}s"
 
 
 @dataclass
@@ -52,6 +94,33 @@ class PropertySettings:
     shrink: float | None = None
     examples: dict[str, int] = field(default_factory=dict)
     shrink_spent: float = 0.0
+    budget: float | None = None           # seconds for all properties together (None: fixed counts)
+    planned: int = 0                      # properties collected in this session
+    done: int = 0                         # properties finished (passed, failed, skipped alike)
+    budget_start: float | None = None     # when the session began (else: when the first property did)
+    clock: Callable[[], float] = time.monotonic
+
+    def budget_left(self) -> float | None:
+        """Seconds of the budget not yet spent (None without a budget)."""
+        if self.budget is None:
+            return None
+        if self.budget_start is None:
+            return self.budget
+        return self.budget - (self.clock() - self.budget_start)
+
+    def begin_property(self) -> float | None:
+        """This property's deadline on `clock`: an equal share of what is left of the budget among
+        the properties not yet run (None without a budget)."""
+        if self.budget is None:
+            return None
+        now = self.clock()
+        if self.budget_start is None:
+            self.budget_start = now
+        left = max(0.0, self.budget_left() or 0.0)
+        return now + left / max(1, self.planned - self.done)
+
+    def end_property(self) -> None:
+        self.done += 1
 
     @property
     def hypothesis(self) -> settings:
@@ -64,7 +133,11 @@ class PropertySettings:
         if self.shrink is not None:
             return self.shrink
         left = SHRINK_POOL.get(self.profile, 20.0) - self.shrink_spent
-        return max(0.0, min(SHRINK_SECONDS.get(self.profile, 2.0), left))
+        allowance = max(0.0, min(SHRINK_SECONDS.get(self.profile, 2.0), left))
+        budget_left = self.budget_left()
+        if budget_left is not None:  # shrinking is spent from the budget too, but always gets a moment
+            allowance = min(allowance, max(SHRINK_SECONDS["conform"], budget_left))
+        return allowance
 
     @property
     def seed_label(self) -> str:
@@ -97,6 +170,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="examples per property, overriding the profile (a quick smoke run, or more)")
     g.addoption("--conform-shrink-seconds", type=float, default=None,
                 help="seconds a failed property may spend shrinking its counterexample (default by profile)")
+    g.addoption("--conform-budget", default=None, metavar="DURATION",
+                help=f"time the run may take, e.g. 90s, 10m, 1h: after the scenarios each property gets an equal "
+                     f"share of what is left and as many examples as fit (default with --thorough: {THOROUGH_BUDGET})")
 
 
 @pytest.hookimpl(trylast=True)
@@ -123,14 +199,67 @@ def pytest_configure(config: pytest.Config) -> None:
     shrink = config.getoption("--conform-shrink-seconds", None)
     if shrink is not None and shrink < 0:
         raise pytest.UsageError(f"--conform-shrink-seconds {shrink}: must not be negative")
-    ps = PropertySettings(profile, seed, n, shrink)
+    raw_budget = config.getoption("--conform-budget", None)
+    if raw_budget is not None and n is not None:
+        raise pytest.UsageError("--conform-budget and --conform-examples: choose one (a time budget, or a fixed "
+                                "number of examples per property)")
+    if raw_budget is None and profile == "thorough" and n is None:
+        raw_budget = THOROUGH_BUDGET
+    try:
+        budget = parse_duration(raw_budget) if raw_budget is not None else None
+    except ValueError as e:
+        raise pytest.UsageError(f"--conform-budget {e}") from None
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
+        seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
+    ps = PropertySettings(profile, seed, n, shrink, budget=budget)
+    if budget:
+        ps.budget_start = ps.clock()  # the whole run's budget: scenarios first, properties share the rest
     config.stash[KEY] = ps
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_SeedToWorkers(), "conform-seed-to-workers")
     collector = getattr(config, "conform_collector", None)
     if collector is not None:
         run = collector.run
         run.seed = ps.seed_label
-        run.examples = {"profile": profile, "max_examples": ps.hypothesis.max_examples,
+        run.examples = {"profile": profile, "max_examples": None if budget else ps.hypothesis.max_examples,
                         "stateful_step_count": ps.hypothesis.stateful_step_count, "total": 0}
+        if budget:
+            run.examples["budget_seconds"] = budget
+
+
+class _SeedToWorkers:
+    """Registered where pytest-xdist is: hands the workers this session's seed."""
+
+    def pytest_configure_node(self, node) -> None:
+        ps = node.config.stash.get(KEY, None)
+        if ps is not None:
+            node.workerinput["conform_seed"] = ps.seed
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    ps = config.stash.get(KEY, None)
+    if ps is not None:  # the budget is shared out among the properties selected
+        planned = sum(1 for i in items if i.get_closest_marker("conform_property") is not None)
+        workers = getattr(config, "workerinput", {}).get("workercount", 1) or 1
+        ps.planned = -(-planned // workers)  # an xdist worker runs about its equal part of them
+
+
+def announce(config: pytest.Config, text: str) -> None:
+    """A progress line on the terminal while a property runs, past pytest's capture and `conform run`'s
+    redirection (on a terminal it first clears the progress bar's line, which redraws below)."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    stream = sys.__stderr__
+    if stream is None:
+        return
+    with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+        try:
+            prefix = "\r\x1b[2K" if stream.isatty() else ""
+            stream.write(prefix + text + "\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def property_settings(config: pytest.Config) -> PropertySettings:
@@ -147,10 +276,38 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with --conform-seed)"
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    """Print every failed property's counterexample as Gherkin, ready to paste into features/."""
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    # A shrunk counterexample also travels on the report, so a pytest-xdist controller (which has no
+    # checks of its own) can print it too.
+    if call.excinfo is not None and getattr(call.excinfo.value, "counterexample", ""):
+        item.user_properties.append(("conform_counterexample", call.excinfo.value.counterexample))
+    yield
+
+
+@dataclass
+class _Failed:
+    name: str
+    nodeid: str
+    counterexample: str
+
+
+def _failed_properties(terminalreporter, config: pytest.Config) -> list:
     collector = getattr(config, "conform_collector", None)
     failed = [c for c in (collector.run.checks if collector else []) if c.kind == "property" and c.counterexample]
+    if failed:
+        return failed
+    out = []
+    for rep in terminalreporter.stats.get("failed", []):
+        for key, value in getattr(rep, "user_properties", ()):
+            if key == "conform_counterexample" and value:
+                out.append(_Failed(rep.nodeid.rsplit("::", 1)[-1], rep.nodeid, value))
+    return out
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Print every failed property's counterexample as Gherkin, ready to paste into features/."""
+    failed = _failed_properties(terminalreporter, config)
     if not failed:
         return
     ps = config.stash.get(KEY, None)

@@ -80,3 +80,16 @@ def test_on_a_terminal_the_bar_names_the_current_check(tmp_path):
     assert proc.returncode == 0, text[-2000:]
     assert "conform 进度" not in text  # a bar, not heartbeats
     assert re.search(r"\d+/\d+ [\d:]+ 场景与属性 checks · 攀枝花 第七条 \S", text), text[-3000:]
+
+
+def test_a_property_that_counts_its_examples_shows_how_many_it_has_tried():
+    import io
+    from types import SimpleNamespace
+
+    from harness.progress import Progress
+
+    p = Progress(io.StringIO(), "heartbeat")
+    p.total, p.done, p.current = 3, 1, "年度统筹支付不超过最高支付限额〔panzhihua〕"
+    assert "已试样例" not in p.line()
+    p._check = SimpleNamespace(extra={"examples": 1234})
+    assert p.line().endswith("当前 current: 年度统筹支付不超过最高支付限额〔panzhihua〕（已试样例 examples tried 1234）")

@@ -206,3 +206,18 @@ def test_nanchang_is_marked_a_consultation_draft_wherever_its_verdict_shows(tmp_
                     shown.append(v)
     assert len(shown) >= 5  # 概要, 场景明细, 失败详情, 属性测试, 假设 …
     assert all("征求意见稿" in v for v in shown), shown
+
+
+def test_baseline_incomplete_and_property_sections_have_no_english_only_label():
+    from report_samples import sample_run
+
+    from harness.report import html, model
+
+    run = sample_run(hostile=False)
+    run.checks[-1].message = "年度统筹支付 1000.01 超过最高支付限额 1000.00"
+    run.baseline = {"file": "old.json", "run_id": "r0", "known": ["t.py::test_fail"],
+                    "regressions": ["t.py::test_error"], "fixed": [], "missing": ["gone.py::x"]}
+    run.incomplete = run.unreachable = True
+    page = html.render(model.build(run, {"exit_code": 3, "reason": "被测系统不可达 system under test unreachable"}))
+    assert 'id="baseline"' in page and 'id="incomplete"' in page and 'id="properties"' in page
+    assert english_only_labels_in_html(page) == []

@@ -93,3 +93,19 @@ def test_a_property_that_counts_its_examples_shows_how_many_it_has_tried():
     assert "已试样例" not in p.line()
     p._check = SimpleNamespace(extra={"examples": 1234})
     assert p.line().endswith("当前 current: 年度统筹支付不超过最高支付限额〔panzhihua〕（已试样例 examples tried 1234）")
+
+
+def test_the_terminal_names_the_causes_before_the_failures(capsys):
+    from report_samples import sample_run
+
+    from harness.report.terminal import cause_lines, verdict_sentence
+    from harness.run import print_summary
+
+    run = sample_run(hostile=False)
+    lines = cause_lines(run)
+    assert any(line.startswith("统筹基金支付（hifp_pay）在“支付比例”一步不符：1 项检查") and "攀枝花 第七条" in line
+               for line in lines), lines
+    print_summary(run)
+    out = capsys.readouterr().out
+    assert out.index("原因 Causes:") < out.index("逐项 Failures:") < out.index("三级医院比例错误")
+    assert verdict_sentence(run) in out.replace("\n", "") and "{'passed'" not in out

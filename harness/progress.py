@@ -65,6 +65,7 @@ class Progress:
         self._task: Any = None
         self._collector: Any = None
         self._drawn = 0.0
+        self._check: Any = None  # the running check's CheckResult: a property may count its examples in extra
 
     # ------------------------------------------------------------------ what the run has done so far
     def counts(self) -> tuple[int, int, int]:
@@ -83,9 +84,14 @@ class Progress:
             left = f"约 ~{clock(elapsed / self.done * (self.total - self.done))}"
         else:
             left = "0:00" if self.total and self.done >= self.total else "—"
-        current = f" · 当前 current: {self.current}" if self.current and self.done < self.total else ""
+        current = (f" · 当前 current: {self.current}{self._examples()}"
+                   if self.current and self.done < self.total else "")
         return (f"conform 进度 progress {self.done}/{self.total}{share} · 通过 passed {passed} · 失败 failed {failed}"
                 f" · 错误 errors {errors} · 已用 elapsed {clock(elapsed)} · 预计剩余 left {left}{current}")
+
+    def _examples(self) -> str:
+        tried = (getattr(self._check, "extra", None) or {}).get("examples")
+        return f"（已试样例 examples tried {tried}）" if isinstance(tried, int) and tried else ""
 
     def _emit(self) -> None:
         with self._lock:
@@ -141,6 +147,7 @@ class Progress:
 
         where = "、".join(article_label(t) for t in getattr(ch, "articles", []) or [])
         self.current = (f"{where} {name}" if where else name)[:160]
+        self._check = ch
         if self._bar is not None:
             self._bar.update(self._task, description=self._describe())
             now = time.monotonic()

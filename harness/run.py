@@ -274,7 +274,8 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     from rich.table import Table
 
     from .evidence import mask
-    from .report.terminal import COLUMNS, counts_row, document_label, verdict_sentence
+    from .report.model import status_label
+    from .report.terminal import COLUMNS, article_label, cause_lines, counts_row, document_label, verdict_sentence
 
     console = Console(stderr=False)
     table = Table(title=f"一致性测试结果 Conformance results — {run.adapter.get('adapter', '')}")
@@ -294,10 +295,17 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     base = run.baseline or {}
     known = set(base.get("known", ()))
     bad = [c for c in run.checks if c.status in ("failed", "error")]
+    reasons = cause_lines(run)  # causes before symptoms
+    if reasons:
+        console.print("原因 Causes:", markup=False, highlight=False)
+        for line in reasons:
+            console.print(mask(f"  · {line}"), markup=False, highlight=False)
+        console.print("逐项 Failures:", markup=False, highlight=False)
     for c in bad[:SUMMARY_FAILURES]:
         mark = " [yellow](已知 known)[/yellow]" if c.nodeid in known else ""
-        console.print(f"[red]{c.status.upper()}[/red]{mark} ", end="", markup=True, highlight=False)
-        console.print(mask(f"{c.feature_file}:{c.line or ''} {c.name} {' '.join(c.articles)}"), markup=False,
+        console.print(f"[red]{status_label(c.status)}[/red]{mark} ", end="", markup=True, highlight=False)
+        console.print(mask(f"{c.feature_file}:{c.line or ''} {c.name} {'、'.join(map(article_label, c.articles))}"),
+                      markup=False,
                       highlight=False)
         for m in c.mismatches:
             console.print(mask(f"    {m.item} {m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}"),

@@ -23,8 +23,8 @@ def conform(*args: str, env: dict | None = None, **kw) -> list[str]:
 
 
 def test_without_a_terminal_a_heartbeat_every_m_checks_and_a_verdict_sentence(tmp_path):
-    env = {**os.environ, "CONFORM_HEARTBEAT_CHECKS": "40", "CONFORM_HEARTBEAT_SECONDS": "600"}
-    proc = subprocess.run(conform("run", "--policy", "panzhihua", "--tag", "not conform_property", "--out",
+    env = {**os.environ, "CONFORM_HEARTBEAT_CHECKS": "20", "CONFORM_HEARTBEAT_SECONDS": "600"}
+    proc = subprocess.run(conform("run", "--article", "panzhihua-7", "--tag", "not conform_property", "--out",
                                   str(tmp_path / "out"), "--format", "json"),
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
                           stdin=subprocess.DEVNULL)
@@ -33,8 +33,8 @@ def test_without_a_terminal_a_heartbeat_every_m_checks_and_a_verdict_sentence(tm
     assert all(beats) and len(beats) >= 3, proc.stderr[-2000:]
     done = [int(b[1]) for b in beats]
     total = int(beats[-1][2])
-    assert done == sorted(done) and done[0] == 0 and done[-1] == total > 100
-    assert all(b - a <= 40 for a, b in zip(done, done[1:]))  # every 40 checks at the latest
+    assert done == sorted(done) and done[0] == 0 and done[-1] == total > 50
+    assert all(b - a <= 20 for a, b in zip(done, done[1:]))  # every 20 checks at the latest
     assert int(beats[-1][3]) == total and beats[-1][6] == "0:00"  # all passed, nothing left
     middle = next(line for line in proc.stderr.splitlines() if "当前 current:" in line)
     assert "攀枝花 第" in middle  # the current check, by its Chinese article
@@ -80,3 +80,32 @@ def test_on_a_terminal_the_bar_names_the_current_check(tmp_path):
     assert proc.returncode == 0, text[-2000:]
     assert "conform 进度" not in text  # a bar, not heartbeats
     assert re.search(r"\d+/\d+ [\d:]+ 场景与属性 checks · 攀枝花 第七条 \S", text), text[-3000:]
+
+
+def test_a_property_that_counts_its_examples_shows_how_many_it_has_tried():
+    import io
+    from types import SimpleNamespace
+
+    from harness.progress import Progress
+
+    p = Progress(io.StringIO(), "heartbeat")
+    p.total, p.done, p.current = 3, 1, "年度统筹支付不超过最高支付限额〔panzhihua〕"
+    assert "已试样例" not in p.line()
+    p._check = SimpleNamespace(extra={"examples": 1234})
+    assert p.line().endswith("当前 current: 年度统筹支付不超过最高支付限额〔panzhihua〕（已试样例 examples tried 1234）")
+
+
+def test_the_terminal_names_the_causes_before_the_failures(capsys):
+    from report_samples import sample_run
+
+    from harness.report.terminal import cause_lines, verdict_sentence
+    from harness.run import print_summary
+
+    run = sample_run(hostile=False)
+    lines = cause_lines(run)
+    assert any(line.startswith("统筹基金支付（hifp_pay）在“支付比例”一步不符：1 项检查") and "攀枝花 第七条" in line
+               for line in lines), lines
+    print_summary(run)
+    out = capsys.readouterr().out
+    assert out.index("原因 Causes:") < out.index("逐项 Failures:") < out.index("三级医院比例错误")
+    assert verdict_sentence(run) in out.replace("\n", "") and "{'passed'" not in out

@@ -206,3 +206,34 @@ def test_nanchang_is_marked_a_consultation_draft_wherever_its_verdict_shows(tmp_
                     shown.append(v)
     assert len(shown) >= 5  # 概要, 场景明细, 失败详情, 属性测试, 假设 …
     assert all("征求意见稿" in v for v in shown), shown
+
+
+def test_baseline_incomplete_and_property_sections_have_no_english_only_label():
+    from report_samples import sample_run
+
+    from harness.report import html, model
+
+    run = sample_run(hostile=False)
+    run.checks[-1].message = "年度统筹支付 1000.01 超过最高支付限额 1000.00"
+    run.baseline = {"file": "old.json", "run_id": "r0", "known": ["t.py::test_fail"],
+                    "regressions": ["t.py::test_error"], "fixed": [], "missing": ["gone.py::x"]}
+    run.incomplete = run.unreachable = True
+    page = html.render(model.build(run, {"exit_code": 3, "reason": "被测系统不可达 system under test unreachable"}))
+    assert 'id="baseline"' in page and 'id="incomplete"' in page and 'id="properties"' in page
+    assert english_only_labels_in_html(page) == []
+
+
+def test_the_cause_is_the_field_computed_first_even_when_its_figure_is_zero():
+    from harness.report.causes import group
+
+    # 攀枝花 第七条: a second visit after the year's 200.00 deductible is used up counts 0.00 against it,
+    # so (500 − 0) × 50% = 250.00 from the fund; a system that counts the deductible per visit takes
+    # 200.00 again and pays (500 − 200) × 50% = 150.00. The wrong deductible is the cause.
+    trace = [{"step": "起付线", "detail": "本次计入起付线 0.00元", "clause": "攀枝花 第七条", "value": "0.00"},
+             {"step": "支付比例", "detail": "(500.00 − 0.00) × 50% = 250.00元", "clause": "攀枝花 第七条", "value": "250.00"}]
+    check = {"id": "c1", "status": "failed", "articles": ["panzhihua-7"], "path": "features/x.feature",
+             "document": "攀枝花", "trace": trace, "message": "",
+             "mismatches": [{"field": "hifp_pay", "expected": "250.00", "actual": "150.00", "item": "V2", "label": "统筹基金支付"},
+                            {"field": "act_pay_dedc", "expected": "0.00", "actual": "200.00", "item": "V2", "label": "本次起付线"}]}
+    [cause] = group([check], {})
+    assert (cause["field"], cause["step"], cause["clause"]) == ("act_pay_dedc", "起付线", "攀枝花 第七条")

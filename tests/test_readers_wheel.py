@@ -70,6 +70,9 @@ def test_conform_run_from_the_wheel(installed):
     assert doc["articles_tested"] >= 8  # features/articles.yaml was read from the package data
     assert next(r for r in data["matrix"] if r["tag"] == "panzhihua-7")["text"].startswith("第七条")
     assert data["certification"]["ruleset_files"] > 10
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    if head:  # the commit the wheel was built from (hatch_build.py), though no .git is installed
+        assert data["certification"]["git_commit"].startswith(head)
     assert "结论：合格" in done.stdout
 
 

@@ -3,10 +3,10 @@
 One wrong deductible makes the fund payment, the person's part and the cash
 payment wrong too, in every scenario that crosses it. A regulator should read
 "起付线 act_pay_dedc 在 87 个场景、4 个文件中不符" once, not 87 × 4 lines. For
-each failed check the *root* mismatch is the one whose figure the reference's
-trace computes earliest (the trace step whose value is the expected figure;
-a fixed field → step table where no step shows it); checks are grouped by that
-(field, step). Checks that failed without a field (an error, a refusal) are
+each failed check the *root* mismatch is the field computed earliest (a
+deductible before the fund payment it changes; then the earliest settlement),
+named by the step of the reference's trace that computes it; checks are
+grouped by that (field, step). Checks that failed without a field (an error, a refusal) are
 grouped by status and their first message line.
 """
 from __future__ import annotations
@@ -28,23 +28,36 @@ NO_FIELD = {"error": "被测系统出错", "harness_error": "测试框架出错"
             "failed": "未逐字段比较的失败"}
 
 
-def _root(check: dict) -> tuple[str, str, str, int]:
-    """(field, step, clause, order) of the mismatch that comes first in the reference's computation."""
-    trace = check.get("trace") or []
-    best: tuple[int, int, str, str, str] | None = None
-    for m in check.get("mismatches") or []:
-        index, step, clause = len(trace) + FIELD_ORDER.get(m["field"], len(FIELD_ORDER)), "", ""
-        for i, t in enumerate(trace):
-            if str(t.get("value", "")) == str(m["expected"]) and m["expected"] not in ("", "0.00"):
-                index, step, clause = i, str(t.get("step", "")), str(t.get("clause", ""))
-                break
-        step = step or FIELD_STEPS.get(m["field"]) or m.get("label") or m["field"]
-        key = (index, FIELD_ORDER.get(m["field"], len(FIELD_ORDER)), m["field"], step, clause)
-        if best is None or key < best:
-            best = key
-    if best is None:
-        return "", "", "", 0
-    return best[2], best[3], best[4], best[0]
+def _step(m: dict, trace: list[dict]) -> tuple[str, str]:
+    """(step, clause) of the reference's trace that computes this field: the step whose value is the
+    expected figure, else the first whose name says what the field is, else the field's usual step."""
+    usual = FIELD_STEPS.get(m["field"], "")
+    if m["expected"] not in ("", "0.00", "0.0000"):
+        for t in trace:
+            if str(t.get("value", "")) == str(m["expected"]):
+                return str(t.get("step", "")), str(t.get("clause", ""))
+    if usual:
+        for t in trace:
+            if usual in str(t.get("step", "")):
+                return str(t.get("step", "")), str(t.get("clause", ""))
+    return usual or m.get("label") or m["field"], ""
+
+
+def _root(check: dict) -> tuple[str, str, str]:
+    """(field, step, clause) of the mismatch that comes first in the reference's computation: the earliest
+    field in the order the figures are computed (a deductible before the fund payment it changes), then
+    the earliest settlement."""
+    mismatches = check.get("mismatches") or []
+    if not mismatches:
+        return "", "", ""
+    items: list[str] = []
+    for m in mismatches:
+        if m.get("item", "") not in items:
+            items.append(m.get("item", ""))
+    root = min(mismatches, key=lambda m: (FIELD_ORDER.get(m["field"], len(FIELD_ORDER)),
+                                          items.index(m.get("item", ""))))
+    step, clause = _step(root, check.get("trace") or [])
+    return root["field"], step, clause
 
 
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
@@ -54,7 +67,7 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
     for c in checks:
         if c["status"] in ("passed", "not_applicable", "skipped"):
             continue
-        field, step, clause, _ = _root(c)
+        field, step, clause = _root(c)
         first = ""
         if not field:
             first = (c.get("message") or "").splitlines()[0][:120] if c.get("message") else ""

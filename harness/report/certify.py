@@ -68,7 +68,7 @@ def git_commit() -> str:
     """The repository's commit (with '+修改' when the tree has uncommitted changes), or '' outside a clone."""
     root = resources.source_root()
     if root is None or not (root / ".git").exists():
-        return ""
+        return _built_from()
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
@@ -77,6 +77,18 @@ def git_commit() -> str:
         return ""
     commit = head.stdout.strip() if head.returncode == 0 else ""
     return commit + (" +未提交修改 uncommitted changes" if commit and dirty.stdout.strip() else "")
+
+
+def _built_from() -> str:
+    """The commit an installed wheel was built from (harness/_data/build.json, written by hatch_build.py)."""
+    import json
+
+    try:
+        data = json.loads((resources.BUNDLED / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    commit = str(data.get("git_commit") or "")[:64] if isinstance(data, dict) else ""
+    return commit + (" +未提交修改 uncommitted changes" if commit and data.get("dirty") else "")
 
 
 def seed_words(seed: object) -> str:

@@ -63,3 +63,28 @@ def counts_row(run: RunResult) -> list[str]:
     counts = run.counts()
     row = {"checks": len(run.checks), **counts, "error": sum(counts.get(s, 0) for s in ERRORS)}
     return [str(row.get(key, 0)) for key, _ in COLUMNS]
+
+
+def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
+    """The causes (harness/report/causes.py), largest first, one line each: what the terminal shows
+    before the failures one by one."""
+    from dataclasses import asdict
+
+    from . import causes
+    from .model import shown_path, status_label
+
+    checks = []
+    for i, c in enumerate(run.checks):
+        if c.status in ("passed", "not_applicable", "skipped"):
+            continue
+        d = asdict(c)
+        failed = (c.extra or {}).get("failed_articles") or getattr(c, "failed_articles", None)
+        d.update(id=f"c{i + 1:04d}", path=shown_path(c), document=document_label(c.policy or ""),
+                 status_label=status_label(c.status), failed_articles=list(failed or []))
+        checks.append(d)
+    found = causes.group(checks, {})
+    lines = [f"{k['headline']}（{'、'.join(article_label(t) for t in k['articles'][:4])}"
+             f"{' 等' if len(k['articles']) > 4 else ''}）" for k in found[:limit]]
+    if len(found) > limit:
+        lines.append(f"… 另有 {len(found) - limit} 个原因，见报告 ({len(found) - limit} more in the report)")
+    return lines

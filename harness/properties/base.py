@@ -239,7 +239,7 @@ class Context:
             sid, why = next(iter(obs.refused.items()))
             self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",
                       [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story,
-                      clauses=_refused_clauses(story, sid))
+                      clauses=route_clauses(story, sid))
         return obs
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
@@ -286,8 +286,6 @@ def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
         return CHRONIC
     return {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES}[r.kind]
 
-
-_refused_clauses = route_clauses
 
 
 # --------------------------------------------------------------------------- properties

@@ -9,7 +9,8 @@ the statuses of every check in the two results.json: a fast run with different r
 
 Target: concurrency 8 several times faster than 1, identical results. Not collected by pytest.
 Measured 2026-11-30 on the shared 2-core machine (load average ~17 from other jobs), whole suite,
-717 checks: concurrency 1 769.8 s, concurrency 8 324.4 s (2.4x), identical statuses. The workers
+717 checks: concurrency 1 769.8 s, concurrency 8 324.4 s (2.4x); again 487.8 s vs 238.4 s (2.0x);
+identical statuses both times. The workers
 share the 2 cores for their own collection and the reference oracle, so on a loaded 2-core
 machine the CPU, not the 20 ms latency, caps the gain; an idle or larger machine gains more.
 """

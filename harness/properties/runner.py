@@ -25,7 +25,7 @@ from hypothesis.errors import FlakyFailure
 from ..adapters import Adapter, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
 from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence
-from .settings import announce, format_duration, property_settings
+from .settings import UNPLANNED, announce, format_duration, property_settings
 
 
 class Budget:
@@ -182,7 +182,8 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
     try:
         _run_property(prop, policy, adapter, request, config, ps)
     finally:
-        ps.end_property()
+        if not request.node.stash.get(UNPLANNED, False):
+            ps.end_property()
 
 
 def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.FixtureRequest,

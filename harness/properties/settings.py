@@ -145,6 +145,7 @@ class PropertySettings:
 
 
 KEY = pytest.StashKey[PropertySettings]()
+UNPLANNED = pytest.StashKey[bool]()  # a property test left out of the budget's shares (it will skip)
 
 
 def choose_profile(thorough: bool = False, environ: dict | None = None) -> str:
@@ -240,10 +241,28 @@ class _SeedToWorkers:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     ps = config.stash.get(KEY, None)
-    if ps is not None:  # the budget is shared out among the properties selected
-        planned = sum(1 for i in items if i.get_closest_marker("conform_property") is not None)
-        workers = getattr(config, "workerinput", {}).get("workercount", 1) or 1
-        ps.planned = -(-planned // workers)  # an xdist worker runs about its equal part of them
+    if ps is None:
+        return
+    # The budget is shared out among the properties selected that will run: against the reference
+    # itself the differential ones skip at once, and a share reckoned for them would go unused.
+    on_reference = config.getoption("--adapter", None) in (None, "reference") and \
+        config.getoption("--adapter-config", None) is None
+    differential: set[str] = set()
+    if on_reference:
+        from . import load
+
+        differential = {pid for pid, prop in load().items() if prop.differential}
+    planned = 0
+    for item in items:
+        mark = item.get_closest_marker("conform_property")
+        if mark is None:
+            continue
+        if mark.args and mark.args[0] in differential:
+            item.stash[UNPLANNED] = True
+        else:
+            planned += 1
+    workers = getattr(config, "workerinput", {}).get("workercount", 1) or 1
+    ps.planned = -(-planned // workers)  # an xdist worker runs about its equal part of them
 
 
 def announce(config: pytest.Config, text: str) -> None:

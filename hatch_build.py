@@ -6,6 +6,7 @@ reads the commit from this file instead, so a certificate names the exact rules.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -27,6 +28,12 @@ class CustomBuildHook(BuildHookInterface):
             return
         commit = _git(self.root, "rev-parse", "HEAD")
         dirty = bool(_git(self.root, "status", "--porcelain", "--untracked-files=no"))
-        out = Path(tempfile.mkdtemp(prefix="conform-build-")) / "build.json"
+        self._tmp = Path(tempfile.mkdtemp(prefix="conform-build-"))
+        out = self._tmp / "build.json"
         out.write_text(json.dumps({"git_commit": commit, "dirty": dirty}), encoding="utf-8")
         build_data["force_include"][str(out)] = "harness/_data/build.json"
+
+    def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
+        tmp = getattr(self, "_tmp", None)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -12,6 +12,9 @@
     X-Api-Key = { env = "CONFORM_API_KEY" }     # secret, read from the environment
     X-Vendor = "acme"
     [adapter.options]           # free-form, handed to a python: plugin
+    [system]                    # optional: name and version of the system under test, for the
+    name = "…"                  # reports' certification record (read by harness/report/certify.py)
+    version = "…"
 
 A header read from the environment (and any header whose name says key, token,
 secret or authorization) is registered as a secret: masked in evidence and

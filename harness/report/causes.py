@@ -96,6 +96,7 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         cause["count"] = len(cause["checks"])
         cause["article_labels"] = [labels.get(t, t) for t in cause["articles"]]
         what = (f"{cause['label'] or cause['field']}（{cause['field']}）" if cause["field"]
+                else cause["message"] if cause["message"].startswith(cause["step"])
                 else cause["step"] + (f"（{cause['message']}）" if cause["message"] else ""))
         at = f"在“{cause['step']}”一步" if cause["field"] else ""
         cause["headline"] = (f"{what}{at}不符：{cause['count']} 项检查、{len(cause['files']) or 1} 个文件"

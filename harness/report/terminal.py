@@ -71,7 +71,7 @@ def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
     from dataclasses import asdict
 
     from . import causes
-    from .model import shown_path, status_label
+    from .model import shown_path, status_label, zh_message
 
     checks = []
     for i, c in enumerate(run.checks):
@@ -80,7 +80,8 @@ def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
         d = asdict(c)
         failed = (c.extra or {}).get("failed_articles") or getattr(c, "failed_articles", None)
         d.update(id=f"c{i + 1:04d}", path=shown_path(c), document=document_label(c.policy or ""),
-                 status_label=status_label(c.status), failed_articles=list(failed or []))
+                 status_label=status_label(c.status), failed_articles=list(failed or []),
+                 message=zh_message(c.message))
         checks.append(d)
     found = causes.group(checks, {})
     lines = [f"{k['headline']}（{'、'.join(article_label(t) for t in k['articles'][:4])}"

@@ -206,7 +206,7 @@ def main() -> None:
             a_, b_ = (str(out_root / e / "discrepancies.parquet") for e in done)
             cols = "setl_id, field, recorded, expected"
             n_diff = duckdb.sql(f"""SELECT count(*) FROM ((SELECT {cols} FROM '{a_}' EXCEPT SELECT {cols} FROM '{b_}')
-                                    UNION ALL (SELECT {cols} FROM '{b_}' EXCEPT SELECT {cols} FROM '{a_}'))""").fetchone()[0]
+                                    UNION ALL (SELECT {cols} FROM '{b_}' EXCEPT SELECT {cols} FROM '{a_}'))""").fetchall()[0][0]
             print(f"duckdb and spark discrepancies {'identical' if n_diff == 0 else f'DIFFER in {n_diff} rows'}")
         n, el = reference_rate(ledger, a.policy, region, a.reference_persons)
         results.append((f"reference engine ({a.reference_persons} persons, 1 core)", n, el, None, "PersonLedger.settle"))

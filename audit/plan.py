@@ -30,6 +30,14 @@ from functools import lru_cache
 import sqlglot
 
 ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
+RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
+            "acct_pay", "psn_cash_pay")
+_CARRY_A = ("a.setl_date, a.psn_type, a.facility, a.fixmedins_code, a.med_type, "
+            + ", ".join(f"a.rec_{f}" for f in RECORDED) + ",")
+# A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
+_CARRY_R = ("r.setl_date, COALESCE(r.psn_type, s.psn_type) AS psn_type, COALESCE(r.facility, s.facility) AS facility, "
+            "COALESCE(r.fixmedins_code, s.fixmedins_code) AS fixmedins_code, COALESCE(r.med_type, s.med_type) AS med_type, "
+            + ", ".join(f"r.rec_{f}" for f in RECORDED) + ",")
 W_YEAR = "PARTITION BY psn_no, yr ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
@@ -37,7 +45,8 @@ W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AN
 _BASE = f"""
 rows0 AS (
   SELECT l.setl_id, l.psn_no, l.setl_date, l.med_type, l.facility, l.exclusion, l.remote, l.acct_used_flag,
-    l.init_setl_id, l.medfee_sumamt, l.acct_pay AS rec_acct_pay,
+    l.init_setl_id, l.medfee_sumamt, l.psn_type, l.fixmedins_code,
+    l.inscp_scp_amt AS rec_inscp_scp_amt, l.act_pay_dedc AS rec_act_pay_dedc, l.hifp_pay AS rec_hifp_pay, l.pool_prop_selfpay AS rec_pool_prop_selfpay, l.fund_pay_sumamt AS rec_fund_pay_sumamt, l.psn_part_amt AS rec_psn_part_amt, l.acct_pay AS rec_acct_pay, l.psn_cash_pay AS rec_psn_cash_pay,
     l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
       - COALESCE(l.preselfpay_amt, 0) AS inscp,
     EXTRACT(YEAR FROM l.setl_date) AS yr,
@@ -148,7 +157,7 @@ acct AS (
   FROM parts p
 ),
 settled AS (
-  SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status,
+  SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status, {_CARRY_A}
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.medfee_sumamt END AS BIGINT) AS medfee_sumamt,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.inscp END AS BIGINT) AS inscp_scp_amt,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.dedc_fen END AS BIGINT) AS act_pay_dedc,
@@ -176,8 +185,8 @@ settled AS (
   FROM acct a
 )"""
 
-_REVERSED = """
-  SELECT r.setl_id, r.psn_no, s.route,
+_REVERSED = f"""
+  SELECT r.setl_id, r.psn_no, s.route, {_CARRY_R}
     CASE WHEN s.status LIKE 'refused%' THEN s.status ELSE 'reversal' END AS status,
     -s.medfee_sumamt AS medfee_sumamt, -s.inscp_scp_amt AS inscp_scp_amt, -s.act_pay_dedc AS act_pay_dedc,
     -s.hifp_pay AS hifp_pay, s.pool_prop_selfpay, -s.fund_pay_sumamt AS fund_pay_sumamt,
@@ -189,17 +198,24 @@ _REVERSED = """
 
 """
 
-EXPECTED_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
-                    "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
-                    "clause_dedc", "clause_fund", "clause_ratio", "note")
+# What the reference fallback produces per settlement (table expected_ref) ...
+BASE_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
+                "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
+                "clause_dedc", "clause_fund", "clause_ratio", "note")
+# ... and what every expected row carries besides, so the comparison needs no second join with the ledger.
+CARRIED = ("setl_date", "psn_type", "facility", "fixmedins_code", "med_type") + tuple(f"rec_{f}" for f in RECORDED)
+EXPECTED_COLUMNS = BASE_COLUMNS + CARRIED
 _COLS = ", ".join(EXPECTED_COLUMNS)
+_REF = (", ".join(f"x.{c}" for c in BASE_COLUMNS) + ", l.setl_date, l.psn_type, l.facility, l.fixmedins_code, l.med_type, "
+        + ", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)
+        + " FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id")
 
 # The plan in stages; each is materialised by the engine (a DuckDB table, a cached Spark view)
 # so that no stage is computed twice.
 ROUTED = f"WITH {_BASE.strip()}\n{_ROUTED}"
 SETTLED = f"WITH {_GATED.strip()}\nSELECT * FROM settled"
 EXPECTED = (f"SELECT {_COLS} FROM settled\nUNION ALL SELECT {_COLS} FROM ({_REVERSED.strip()}) AS rv\n"
-            f"UNION ALL SELECT {_COLS} FROM expected_ref")
+            f"UNION ALL SELECT {_REF}")
 STAGES = (("routed", ROUTED), ("settled", SETTLED), ("expected", EXPECTED))
 FALLBACK_PERSONS = "SELECT DISTINCT psn_no FROM routed WHERE fallback"
 
@@ -225,28 +241,25 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     """Discrepancies (AUDIT_CONTRACT.md): one row per settlement and audited field that differs."""
     if not fields:
         fields = ("hifp_pay",)
-    differs = " OR ".join(f"(l.{f} IS NOT NULL AND e.{f} IS NOT NULL AND l.{f} <> e.{f})" for f in fields)
+    differs = " OR ".join(f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})" for f in fields)
     parts = []
     for f in fields:
         clause, scale = FIELDS[f]
         parts.append(
-            f"SELECT d.setl_id, d.psn_no, d.setl_date, d.month, d.psn_type, d.facility, d.fixmedins_code, d.med_type,"
-            f" '{f}' AS field, {_dec('d.rec_' + f, scale)} AS recorded, {_dec('d.exp_' + f, scale)} AS expected,"
-            f" {_dec('d.rec_' + f + ' - d.exp_' + f, scale)} AS diff, d.clause_{f} AS clause, d.route"
-            f" FROM d WHERE d.rec_{f} IS NOT NULL AND d.exp_{f} IS NOT NULL AND d.rec_{f} <> d.exp_{f}")
-    cols = ", ".join(f"l.{f} AS rec_{f}, e.{f} AS exp_{f}, {FIELDS[f][0]} AS clause_{f}" for f in fields)
-    return (f"WITH d AS (SELECT e.setl_id, e.psn_no, l.setl_date, STRFTIME(l.setl_date, '%Y-%m') AS month,"
-            f" l.psn_type, l.facility, l.fixmedins_code, l.med_type, e.route, {cols}"
-            f" FROM expected e JOIN ledger l ON l.setl_id = e.setl_id WHERE {differs})\n"
-            + "\nUNION ALL\n".join(parts))
+            f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
+            f" e.fixmedins_code, e.med_type, '{f}' AS field, {_dec('e.rec_' + f, scale)} AS recorded,"
+            f" {_dec('e.' + f, scale)} AS expected, {_dec('e.rec_' + f + ' - e.' + f, scale)} AS diff,"
+            f" {clause} AS clause, e.route"
+            f" FROM d AS e WHERE e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f}")
+    return f"WITH d AS (SELECT * FROM expected AS e WHERE {differs})\n" + "\nUNION ALL\n".join(parts)
 
 
 TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
-  COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN l.hifp_pay END), 0) AS recorded_hifp_pay_fen,
+  COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END), 0) AS recorded_hifp_pay_fen,
   COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS unassessed,
   COUNT(DISTINCT CASE WHEN e.route = 'reference' THEN e.psn_no END) AS persons_reference,
   COUNT(*) AS expected_rows
-FROM expected e JOIN ledger l ON l.setl_id = e.setl_id"""
+FROM expected e"""
 
 NAMED = {"fallback_persons": FALLBACK_PERSONS, "totals": TOTALS, **dict(STAGES)}
 

@@ -32,6 +32,7 @@ import sqlglot
 ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
+_REC_R = ", ".join(f"r.rec_{f}" for f in RECORDED) + ","
 _CARRY_A = ("a.setl_date, a.psn_type, a.facility, a.fixmedins_code, a.med_type, "
             + ", ".join(f"a.rec_{f}" for f in RECORDED) + ",")
 # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
@@ -80,13 +81,15 @@ _ROUTED = "SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, F
 
 _GATED = f"""
 gated AS (
-  SELECT r.*, pt.pt_role, pt.pt_flexible,
+  -- Narrow rows through the windows: numbers and short codes only; clause texts are joined at the end.
+  SELECT r.setl_id, r.psn_no, r.setl_date, r.med_type, r.facility, r.fixmedins_code, r.psn_type, r.exclusion,
+    r.medfee_sumamt, r.inscp, r.yr, r.seq, r.acct_used_flag, r.acct_balance, r.open_dedc, r.open_pay,
+    r.inpatient_like, r.bp_begin, r.bp_end, {_REC_R}
     CASE WHEN r.retire_date IS NOT NULL AND r.setl_date >= r.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
     (r.remote AND st.remote_elig AND NOT COALESCE(r.remote_filing, FALSE)) AS unfiled,
     COALESCE(r.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN r.flex_tier IS NULL THEN NULL
                                                                ELSE r.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
-    ex.ex_cite, st.pre_none, st.pre_cite, st.acct_cite, st.bp_cite, st.pharm_cite, st.requires_account,
-    st.valid_from, st.valid_to, st.remote_num, st.remote_den, st.remote_e4, st.remote_cite, st.remote_err
+    ex.ex_code IS NOT NULL AS ex_known
   FROM routed r
   CROSS JOIN settings st
   JOIN psn_types pt ON pt.pt_code = COALESCE(r.p_psn_type, r.type_min)
@@ -94,21 +97,20 @@ gated AS (
   WHERE NOT r.fallback AND r.init_setl_id IS NULL
 ),
 rated AS (
-  SELECT g.*, pr.covered, pr.ratio_err, pr.dc_err, pr.dedc AS d_fen, pr.cap AS c_fen, pr.dedc_cite, pr.cap_cite,
-    CASE WHEN g.unfiled THEN g.remote_num ELSE pr.ratio_num END AS num,
-    CASE WHEN g.unfiled THEN g.remote_den ELSE pr.ratio_den END AS den,
-    CASE WHEN g.unfiled THEN g.remote_e4 ELSE pr.ratio_e4 END AS ratio_e4,
-    CASE WHEN g.unfiled THEN g.remote_cite ELSE pr.ratio_cite END AS ratio_cite,
+  SELECT g.*, pr.dedc AS d_fen, pr.cap AS c_fen,
+    CASE WHEN g.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
+    CASE WHEN g.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
+    CASE WHEN g.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END AS ratio_e4,
     CASE
-      WHEN g.setl_date < g.valid_from THEN (CASE WHEN g.pre_none AND NOT g.inpatient_like THEN 'none_pre'
-                                                ELSE 'refused_validity' END)
-      WHEN g.setl_date > g.valid_to THEN 'refused_validity'
-      WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_cite IS NOT NULL THEN 'none_exclusion' ELSE 'refused_exclusion' END)
-      WHEN g.requires_account AND g.has_acc IS NULL THEN 'refused_flex_tier'
-      WHEN g.requires_account AND NOT g.has_acc THEN 'none_account'
-      WHEN g.requires_account AND g.bp_begin IS NOT NULL AND (g.setl_date < g.bp_begin OR g.setl_date > g.bp_end)
+      WHEN g.setl_date < st.valid_from THEN (CASE WHEN st.pre_none AND NOT g.inpatient_like THEN 'none_pre'
+                                                 ELSE 'refused_validity' END)
+      WHEN g.setl_date > st.valid_to THEN 'refused_validity'
+      WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_known THEN 'none_exclusion' ELSE 'refused_exclusion' END)
+      WHEN st.requires_account AND g.has_acc IS NULL THEN 'refused_flex_tier'
+      WHEN st.requires_account AND NOT g.has_acc THEN 'none_account'
+      WHEN st.requires_account AND g.bp_begin IS NOT NULL AND (g.setl_date < g.bp_begin OR g.setl_date > g.bp_end)
         THEN 'none_period'
-      WHEN g.unfiled AND g.remote_err IS NOT NULL THEN 'refused_parameter'
+      WHEN g.unfiled AND st.remote_err IS NOT NULL THEN 'refused_parameter'
       WHEN g.unfiled THEN (CASE WHEN pr.dc_err IS NOT NULL THEN 'refused_parameter' ELSE 'ordinary' END)
       WHEN pr.ratio_err IS NOT NULL THEN 'refused_parameter'
       WHEN NOT pr.covered THEN 'none_pharmacy'
@@ -116,6 +118,7 @@ rated AS (
       ELSE 'ordinary'
     END AS status
   FROM gated g
+  CROSS JOIN settings st
   JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
 ),
 counted AS (
@@ -167,22 +170,25 @@ settled AS (
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen END AS BIGINT) AS psn_part_amt,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.acct_fen END AS BIGINT) AS acct_pay,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen - a.acct_fen END AS BIGINT) AS psn_cash_pay,
-    CASE a.status WHEN 'ordinary' THEN a.dedc_cite WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
-      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+    CASE a.status WHEN 'ordinary' THEN pr.dedc_cite WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
+      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
       END AS clause_dedc,
-    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.fund_fen < a.raw_fen THEN a.cap_cite ELSE a.ratio_cite END)
-      WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
-      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.fund_fen < a.raw_fen THEN pr.cap_cite ELSE (CASE WHEN a.unfiled THEN st.remote_cite ELSE pr.ratio_cite END) END)
+      WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
+      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
       END AS clause_fund,
-    CASE a.status WHEN 'ordinary' THEN a.ratio_cite WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
-      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.unfiled THEN st.remote_cite ELSE pr.ratio_cite END) WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
+      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
       END AS clause_ratio,
     CASE WHEN a.status = 'refused_validity' THEN 'date outside the validity of the rules (A-BEFORE-VALIDITY)'
          WHEN a.status = 'refused_exclusion' THEN 'exclusion code not listed by this document'
          WHEN a.status = 'refused_flex_tier' THEN 'flexible worker without flex_tier in --persons (A-PZH-FLEX-TIER2)'
-         WHEN a.status = 'refused_parameter' THEN COALESCE(a.remote_err, a.ratio_err, a.dc_err)
+         WHEN a.status = 'refused_parameter' THEN COALESCE(st.remote_err, pr.ratio_err, pr.dc_err)
          END AS note
   FROM acct a
+  CROSS JOIN settings st
+  JOIN params pr ON pr.role = a.role AND pr.facility = a.facility
+  LEFT JOIN exclusions ex ON ex.ex_code = a.exclusion
 )"""
 
 _REVERSED = f"""

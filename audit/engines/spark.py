@@ -46,7 +46,15 @@ class SparkEngine:
     @property
     def spark(self):
         if self._spark is None:
-            self._spark = session(self.master)
+            try:
+                self._spark = session(self.master)
+            except ImportError:
+                raise
+            except Exception as e:  # no Java, an unreachable master: configuration, not a crash
+                from ..errors import AuditInputError
+
+                raise AuditInputError(f"cannot start Spark at {self.master}: {str(e).splitlines()[0][:300]} "
+                                      "(the Spark engine needs Java 17; see docs/audit.md)") from None
         return self._spark
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:

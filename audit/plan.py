@@ -30,6 +30,15 @@ from functools import lru_cache
 import sqlglot
 
 ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
+RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
+            "acct_pay", "psn_cash_pay")
+_REC_R = ", ".join(f"r.rec_{f}" for f in RECORDED) + ","
+_CARRY_A = ("a.setl_date, a.psn_type, a.facility, a.fixmedins_code, a.med_type, "
+            + ", ".join(f"a.rec_{f}" for f in RECORDED) + ",")
+# A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
+_CARRY_R = ("r.setl_date, COALESCE(r.psn_type, s.psn_type) AS psn_type, COALESCE(r.facility, s.facility) AS facility, "
+            "COALESCE(r.fixmedins_code, s.fixmedins_code) AS fixmedins_code, COALESCE(r.med_type, s.med_type) AS med_type, "
+            + ", ".join(f"r.rec_{f}" for f in RECORDED) + ",")
 W_YEAR = "PARTITION BY psn_no, yr ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
@@ -37,7 +46,8 @@ W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AN
 _BASE = f"""
 rows0 AS (
   SELECT l.setl_id, l.psn_no, l.setl_date, l.med_type, l.facility, l.exclusion, l.remote, l.acct_used_flag,
-    l.init_setl_id, l.medfee_sumamt, l.acct_pay AS rec_acct_pay,
+    l.init_setl_id, l.medfee_sumamt, l.psn_type, l.fixmedins_code,
+    l.inscp_scp_amt AS rec_inscp_scp_amt, l.act_pay_dedc AS rec_act_pay_dedc, l.hifp_pay AS rec_hifp_pay, l.pool_prop_selfpay AS rec_pool_prop_selfpay, l.fund_pay_sumamt AS rec_fund_pay_sumamt, l.psn_part_amt AS rec_psn_part_amt, l.acct_pay AS rec_acct_pay, l.psn_cash_pay AS rec_psn_cash_pay,
     l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
       - COALESCE(l.preselfpay_amt, 0) AS inscp,
     EXTRACT(YEAR FROM l.setl_date) AS yr,
@@ -71,13 +81,15 @@ _ROUTED = "SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, F
 
 _GATED = f"""
 gated AS (
-  SELECT r.*, pt.pt_role, pt.pt_flexible,
+  -- Narrow rows through the windows: numbers and short codes only; clause texts are joined at the end.
+  SELECT r.setl_id, r.psn_no, r.setl_date, r.med_type, r.facility, r.fixmedins_code, r.psn_type, r.exclusion,
+    r.medfee_sumamt, r.inscp, r.yr, r.seq, r.acct_used_flag, r.acct_balance, r.open_dedc, r.open_pay,
+    r.inpatient_like, r.bp_begin, r.bp_end, {_REC_R}
     CASE WHEN r.retire_date IS NOT NULL AND r.setl_date >= r.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
     (r.remote AND st.remote_elig AND NOT COALESCE(r.remote_filing, FALSE)) AS unfiled,
     COALESCE(r.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN r.flex_tier IS NULL THEN NULL
                                                                ELSE r.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
-    ex.ex_cite, st.pre_none, st.pre_cite, st.acct_cite, st.bp_cite, st.pharm_cite, st.requires_account,
-    st.valid_from, st.valid_to, st.remote_num, st.remote_den, st.remote_e4, st.remote_cite, st.remote_err
+    ex.ex_code IS NOT NULL AS ex_known
   FROM routed r
   CROSS JOIN settings st
   JOIN psn_types pt ON pt.pt_code = COALESCE(r.p_psn_type, r.type_min)
@@ -85,21 +97,20 @@ gated AS (
   WHERE NOT r.fallback AND r.init_setl_id IS NULL
 ),
 rated AS (
-  SELECT g.*, pr.covered, pr.ratio_err, pr.dc_err, pr.dedc AS d_fen, pr.cap AS c_fen, pr.dedc_cite, pr.cap_cite,
-    CASE WHEN g.unfiled THEN g.remote_num ELSE pr.ratio_num END AS num,
-    CASE WHEN g.unfiled THEN g.remote_den ELSE pr.ratio_den END AS den,
-    CASE WHEN g.unfiled THEN g.remote_e4 ELSE pr.ratio_e4 END AS ratio_e4,
-    CASE WHEN g.unfiled THEN g.remote_cite ELSE pr.ratio_cite END AS ratio_cite,
+  SELECT g.*, pr.dedc AS d_fen, pr.cap AS c_fen,
+    CASE WHEN g.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
+    CASE WHEN g.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
+    CASE WHEN g.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END AS ratio_e4,
     CASE
-      WHEN g.setl_date < g.valid_from THEN (CASE WHEN g.pre_none AND NOT g.inpatient_like THEN 'none_pre'
-                                                ELSE 'refused_validity' END)
-      WHEN g.setl_date > g.valid_to THEN 'refused_validity'
-      WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_cite IS NOT NULL THEN 'none_exclusion' ELSE 'refused_exclusion' END)
-      WHEN g.requires_account AND g.has_acc IS NULL THEN 'refused_flex_tier'
-      WHEN g.requires_account AND NOT g.has_acc THEN 'none_account'
-      WHEN g.requires_account AND g.bp_begin IS NOT NULL AND (g.setl_date < g.bp_begin OR g.setl_date > g.bp_end)
+      WHEN g.setl_date < st.valid_from THEN (CASE WHEN st.pre_none AND NOT g.inpatient_like THEN 'none_pre'
+                                                 ELSE 'refused_validity' END)
+      WHEN g.setl_date > st.valid_to THEN 'refused_validity'
+      WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_known THEN 'none_exclusion' ELSE 'refused_exclusion' END)
+      WHEN st.requires_account AND g.has_acc IS NULL THEN 'refused_flex_tier'
+      WHEN st.requires_account AND NOT g.has_acc THEN 'none_account'
+      WHEN st.requires_account AND g.bp_begin IS NOT NULL AND (g.setl_date < g.bp_begin OR g.setl_date > g.bp_end)
         THEN 'none_period'
-      WHEN g.unfiled AND g.remote_err IS NOT NULL THEN 'refused_parameter'
+      WHEN g.unfiled AND st.remote_err IS NOT NULL THEN 'refused_parameter'
       WHEN g.unfiled THEN (CASE WHEN pr.dc_err IS NOT NULL THEN 'refused_parameter' ELSE 'ordinary' END)
       WHEN pr.ratio_err IS NOT NULL THEN 'refused_parameter'
       WHEN NOT pr.covered THEN 'none_pharmacy'
@@ -107,6 +118,7 @@ rated AS (
       ELSE 'ordinary'
     END AS status
   FROM gated g
+  CROSS JOIN settings st
   JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
 ),
 counted AS (
@@ -148,7 +160,7 @@ acct AS (
   FROM parts p
 ),
 settled AS (
-  SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status,
+  SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status, {_CARRY_A}
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.medfee_sumamt END AS BIGINT) AS medfee_sumamt,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.inscp END AS BIGINT) AS inscp_scp_amt,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.dedc_fen END AS BIGINT) AS act_pay_dedc,
@@ -158,26 +170,29 @@ settled AS (
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen END AS BIGINT) AS psn_part_amt,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.acct_fen END AS BIGINT) AS acct_pay,
     CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen - a.acct_fen END AS BIGINT) AS psn_cash_pay,
-    CASE a.status WHEN 'ordinary' THEN a.dedc_cite WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
-      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+    CASE a.status WHEN 'ordinary' THEN pr.dedc_cite WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
+      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
       END AS clause_dedc,
-    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.fund_fen < a.raw_fen THEN a.cap_cite ELSE a.ratio_cite END)
-      WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
-      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.fund_fen < a.raw_fen THEN pr.cap_cite ELSE (CASE WHEN a.unfiled THEN st.remote_cite ELSE pr.ratio_cite END) END)
+      WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
+      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
       END AS clause_fund,
-    CASE a.status WHEN 'ordinary' THEN a.ratio_cite WHEN 'none_pre' THEN a.pre_cite WHEN 'none_exclusion' THEN a.ex_cite
-      WHEN 'none_account' THEN a.acct_cite WHEN 'none_period' THEN a.bp_cite WHEN 'none_pharmacy' THEN a.pharm_cite
+    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.unfiled THEN st.remote_cite ELSE pr.ratio_cite END) WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
+      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
       END AS clause_ratio,
     CASE WHEN a.status = 'refused_validity' THEN 'date outside the validity of the rules (A-BEFORE-VALIDITY)'
          WHEN a.status = 'refused_exclusion' THEN 'exclusion code not listed by this document'
          WHEN a.status = 'refused_flex_tier' THEN 'flexible worker without flex_tier in --persons (A-PZH-FLEX-TIER2)'
-         WHEN a.status = 'refused_parameter' THEN COALESCE(a.remote_err, a.ratio_err, a.dc_err)
+         WHEN a.status = 'refused_parameter' THEN COALESCE(st.remote_err, pr.ratio_err, pr.dc_err)
          END AS note
   FROM acct a
+  CROSS JOIN settings st
+  JOIN params pr ON pr.role = a.role AND pr.facility = a.facility
+  LEFT JOIN exclusions ex ON ex.ex_code = a.exclusion
 )"""
 
-_REVERSED = """
-  SELECT r.setl_id, r.psn_no, s.route,
+_REVERSED = f"""
+  SELECT r.setl_id, r.psn_no, s.route, {_CARRY_R}
     CASE WHEN s.status LIKE 'refused%' THEN s.status ELSE 'reversal' END AS status,
     -s.medfee_sumamt AS medfee_sumamt, -s.inscp_scp_amt AS inscp_scp_amt, -s.act_pay_dedc AS act_pay_dedc,
     -s.hifp_pay AS hifp_pay, s.pool_prop_selfpay, -s.fund_pay_sumamt AS fund_pay_sumamt,
@@ -189,17 +204,24 @@ _REVERSED = """
 
 """
 
-EXPECTED_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
-                    "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
-                    "clause_dedc", "clause_fund", "clause_ratio", "note")
+# What the reference fallback produces per settlement (table expected_ref) ...
+BASE_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
+                "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
+                "clause_dedc", "clause_fund", "clause_ratio", "note")
+# ... and what every expected row carries besides, so the comparison needs no second join with the ledger.
+CARRIED = ("setl_date", "psn_type", "facility", "fixmedins_code", "med_type") + tuple(f"rec_{f}" for f in RECORDED)
+EXPECTED_COLUMNS = BASE_COLUMNS + CARRIED
 _COLS = ", ".join(EXPECTED_COLUMNS)
+_REF = (", ".join(f"x.{c}" for c in BASE_COLUMNS) + ", l.setl_date, l.psn_type, l.facility, l.fixmedins_code, l.med_type, "
+        + ", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)
+        + " FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id")
 
 # The plan in stages; each is materialised by the engine (a DuckDB table, a cached Spark view)
 # so that no stage is computed twice.
 ROUTED = f"WITH {_BASE.strip()}\n{_ROUTED}"
 SETTLED = f"WITH {_GATED.strip()}\nSELECT * FROM settled"
 EXPECTED = (f"SELECT {_COLS} FROM settled\nUNION ALL SELECT {_COLS} FROM ({_REVERSED.strip()}) AS rv\n"
-            f"UNION ALL SELECT {_COLS} FROM expected_ref")
+            f"UNION ALL SELECT {_REF}")
 STAGES = (("routed", ROUTED), ("settled", SETTLED), ("expected", EXPECTED))
 FALLBACK_PERSONS = "SELECT DISTINCT psn_no FROM routed WHERE fallback"
 
@@ -225,28 +247,25 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     """Discrepancies (AUDIT_CONTRACT.md): one row per settlement and audited field that differs."""
     if not fields:
         fields = ("hifp_pay",)
-    differs = " OR ".join(f"(l.{f} IS NOT NULL AND e.{f} IS NOT NULL AND l.{f} <> e.{f})" for f in fields)
+    differs = " OR ".join(f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})" for f in fields)
     parts = []
     for f in fields:
         clause, scale = FIELDS[f]
         parts.append(
-            f"SELECT d.setl_id, d.psn_no, d.setl_date, d.month, d.psn_type, d.facility, d.fixmedins_code, d.med_type,"
-            f" '{f}' AS field, {_dec('d.rec_' + f, scale)} AS recorded, {_dec('d.exp_' + f, scale)} AS expected,"
-            f" {_dec('d.rec_' + f + ' - d.exp_' + f, scale)} AS diff, d.clause_{f} AS clause, d.route"
-            f" FROM d WHERE d.rec_{f} IS NOT NULL AND d.exp_{f} IS NOT NULL AND d.rec_{f} <> d.exp_{f}")
-    cols = ", ".join(f"l.{f} AS rec_{f}, e.{f} AS exp_{f}, {FIELDS[f][0]} AS clause_{f}" for f in fields)
-    return (f"WITH d AS (SELECT e.setl_id, e.psn_no, l.setl_date, STRFTIME(l.setl_date, '%Y-%m') AS month,"
-            f" l.psn_type, l.facility, l.fixmedins_code, l.med_type, e.route, {cols}"
-            f" FROM expected e JOIN ledger l ON l.setl_id = e.setl_id WHERE {differs})\n"
-            + "\nUNION ALL\n".join(parts))
+            f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
+            f" e.fixmedins_code, e.med_type, '{f}' AS field, {_dec('e.rec_' + f, scale)} AS recorded,"
+            f" {_dec('e.' + f, scale)} AS expected, {_dec('e.rec_' + f + ' - e.' + f, scale)} AS diff,"
+            f" {clause} AS clause, e.route"
+            f" FROM d AS e WHERE e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f}")
+    return f"WITH d AS (SELECT * FROM expected AS e WHERE {differs})\n" + "\nUNION ALL\n".join(parts)
 
 
 TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
-  COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN l.hifp_pay END), 0) AS recorded_hifp_pay_fen,
+  COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END), 0) AS recorded_hifp_pay_fen,
   COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS unassessed,
   COUNT(DISTINCT CASE WHEN e.route = 'reference' THEN e.psn_no END) AS persons_reference,
   COUNT(*) AS expected_rows
-FROM expected e JOIN ledger l ON l.setl_id = e.setl_id"""
+FROM expected e"""
 
 NAMED = {"fallback_persons": FALLBACK_PERSONS, "totals": TOTALS, **dict(STAGES)}
 

@@ -199,6 +199,15 @@ def main() -> None:
             results.append((f"audit --engine {eng} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],
                             f"{sum(s['discrepancies_by_field'].values()):,} discrepancies; "
                             f"{s['persons_reference']:,} persons via reference; overpaid {s.get('overpaid_fen', 0) / 100:,.2f}"))
+        done = [e for e in engines if (out_root / e / "discrepancies.parquet").exists()]
+        if len(done) == 2:
+            import duckdb
+
+            a_, b_ = (str(out_root / e / "discrepancies.parquet") for e in done)
+            cols = "setl_id, field, recorded, expected"
+            n_diff = duckdb.sql(f"""SELECT count(*) FROM ((SELECT {cols} FROM '{a_}' EXCEPT SELECT {cols} FROM '{b_}')
+                                    UNION ALL (SELECT {cols} FROM '{b_}' EXCEPT SELECT {cols} FROM '{a_}'))""").fetchall()[0][0]
+            print(f"duckdb and spark discrepancies {'identical' if n_diff == 0 else f'DIFFER in {n_diff} rows'}")
         n, el = reference_rate(ledger, a.policy, region, a.reference_persons)
         results.append((f"reference engine ({a.reference_persons} persons, 1 core)", n, el, None, "PersonLedger.settle"))
         n, read_s, comp_s = arithmetic_floor(ledger, a.policy, region)

@@ -15,6 +15,7 @@ from .. import plan
 
 INPUTS = ("ledger", "persons", "params", "settings", "exclusions", "psn_types", "expected_ref")
 _SESSIONS: dict[str, object] = {}
+SMALL_ROWS = 10_000
 
 
 def session(master: str = "local[*]"):
@@ -45,7 +46,15 @@ class SparkEngine:
     @property
     def spark(self):
         if self._spark is None:
-            self._spark = session(self.master)
+            try:
+                self._spark = session(self.master)
+            except ImportError:
+                raise
+            except Exception as e:  # no Java, an unreachable master: configuration, not a crash
+                from ..errors import AuditInputError
+
+                raise AuditInputError(f"cannot start Spark at {self.master}: {str(e).splitlines()[0][:300]} "
+                                      "(the Spark engine needs Java 17; see docs/audit.md)") from None
         return self._spark
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:
@@ -53,6 +62,17 @@ class SparkEngine:
         src = workdir / "spark-in"
         src.mkdir(parents=True, exist_ok=True)
         for t in INPUTS:
+            small = t != "ledger" and con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] <= SMALL_ROWS
+            if small and not self.master.startswith("sc://"):
+                # Parameter tables and few persons: handed over in memory (Arrow), no file, no Spark job.
+                from pyspark.sql.pandas.types import from_arrow_schema
+
+                tbl = con.table(t).arrow()
+                tbl = tbl.read_all() if hasattr(tbl, "read_all") else tbl
+                df = (spark.createDataFrame(tbl) if tbl.num_rows
+                      else spark.createDataFrame([], schema=from_arrow_schema(tbl.schema)))
+                df.createOrReplaceTempView(t)
+                continue
             p = str(src / f"{t}.parquet").replace("'", "''")
             con.execute(f"COPY {t} TO '{p}' (FORMAT parquet)")
             spark.read.parquet(str(src / f"{t}.parquet")).createOrReplaceTempView(t)

@@ -14,7 +14,7 @@ def spark():
          .config("spark.ui.showConsoleProgress", "false")
          .config("spark.sql.shuffle.partitions", "2")
          .config("spark.default.parallelism", "2")
-         .config("spark.sql.adaptive.enabled", "true")
+         .config("spark.sql.adaptive.enabled", "false")  # tiny data: fewer jobs
          .config("spark.sql.session.timeZone", "UTC")
          .config("spark.log.level", "ERROR")
          .getOrCreate())

@@ -171,3 +171,20 @@ def test_reversal_restores_and_is_negated(tmp_path):
     code, s, rows = _expected([path])
     assert [r[:3] for r in rows] == [("R1", -16525, -9950), ("S0", 0, 10050), ("S1", 16525, 9950)]
     assert s["reversals"] == 1 and s["discrepancies_by_field"] == {"hifp_pay": 1}  # only S1's recorded 115.00
+
+
+def test_persons_csv_opening_totals(tmp_path):
+    # --persons gives 150.00 of the 200.00 deductible already counted this year (ytd), so S1 counts
+    # 50.00 more: (430 − 50) × 50% = 190.00 (攀枝花 第七条).
+    persons = tmp_path / "persons.csv"
+    persons.write_text('psn_no,psn_type,ytd\nP1,1101,"{""year"": 2023, ""ordinary_dedc"": ""150.00""}"\n',
+                       encoding="utf-8")
+    code, s, rows = _expected([_csv(tmp_path, [HEADER, S1])], persons_file=str(persons))
+    assert [r[:3] for r in rows] == [("S1", 19000, 5000)]
+
+
+def test_persons_file_errors_are_located(tmp_path):
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text('{"psn_no": "P1", "psn_type": "1101"}\n{"psn_no": "P2", "psn_type": "9999"}\n', encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"persons\.jsonl, line 2, column psn_type: .*unknown code '9999'"):
+        _expected([_csv(tmp_path, [HEADER, S1])], persons_file=str(persons))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from fuzz_profile import LONG, TALLY
+from .fuzz_profile import LONG, TALLY
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from fuzz_profile import FUZZ
+from .fuzz_profile import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -13,7 +13,7 @@ import zlib
 from decimal import Decimal
 
 import httpx
-from fuzz_profile import FUZZ
+from .fuzz_profile import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -286,15 +286,15 @@ def test_the_http_profiles_answers_match_their_components_too():
 
 
 def test_the_complete_conform_toml_in_the_docs_is_valid():
-    """docs/connect-your-system.md §7.6 gives a complete configuration: it must load as it stands."""
+    """docs/connect-your-system.md §8.6 gives a complete configuration: it must load as it stands."""
     import re
     import tomllib
     from pathlib import Path
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "connect-your-system.md").read_text(encoding="utf-8")
-    section = page[page.index("### 7.6"):page.index("### 7.7")]
+    section = page[page.index("### 8.6"):page.index("### 8.7")]
     block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
-    c = parse_adapter_config(tomllib.loads(block), "docs §7.6", {})
+    c = parse_adapter_config(tomllib.loads(block), "docs §8.6", {})
     pc = c.platform
     assert c.profile == "platform" and pc.sign_in and pc.itemised and "person_reset" in pc.hooks
     assert {i.kind for i in pc.catalogue} == {"covered", "selfpay", "over_limit", "preselfpay"}

@@ -1,4 +1,4 @@
-"""The docs are enough: a platform-profile server written from docs/connect-your-system.md §7 and
+"""The docs are enough: a platform-profile server written from docs/connect-your-system.md §8 and
 docs/openapi.yaml alone (tests/vendor_platform_server.py, 攀枝花 第七条 only, no test hooks) passes the
 article's scenarios it can run, and reports the others not applicable with their reasons."""
 from __future__ import annotations

@@ -64,7 +64,7 @@ def test_results_json_is_the_whole_report_with_a_schema_version(written):
     assert data["schema"] == SCHEMA_NAME and data["schema_version"] == SCHEMA_VERSION
     assert data["verdict"] == "不合格" and data["gate"] == {"exit_code": 1, "reason": "non-conformance"}
     assert data["counts"] == {"passed": 1, "failed": 2, "error": 1, "not_applicable": 1, "skipped": 0,
-                              "feature_error": 0}
+                              "feature_error": 0, "harness_error": 0}
     assert data["run"]["seed"] == "12345" and data["run"]["examples"] == {"max_examples": 200}
     assert [d["id"] for d in data["documents"]] == ["panzhihua"]
     seventh = next(r for r in data["matrix"] if r["tag"] == "panzhihua-7")

@@ -1,4 +1,4 @@
-"""A second platform-profile server, written from docs/connect-your-system.md §7 and docs/openapi.yaml alone.
+"""A second platform-profile server, written from docs/connect-your-system.md §8 and docs/openapi.yaml alone.
 
 It stands for a vendor's real test environment: no test hooks (persons exist,
 visits settle today), its own institution codes, catalogue, regional

@@ -29,6 +29,8 @@ def make_adapter(spec: str | None = None, config=None) -> Adapter:
         return adapter
     platform = spec.startswith("platform+") or (cfg.profile == "platform" and spec.startswith(("http://", "https://")))
     spec = spec.removeprefix("platform+")
+    if platform and not spec.startswith(("http://", "https://")):
+        raise AdapterSpecError(f"adapter URL {spec[:100]!r}: after platform+ give an http:// or https:// URL")
     if spec.startswith(("http://", "https://")):
         from ..config import register_url_secrets, url_problem
 

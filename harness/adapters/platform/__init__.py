@@ -2,7 +2,7 @@
 
 Selected by `[adapter] profile = "platform"` in conform.toml or
 `--adapter platform+http://host:port/path`. See docs/connect-your-system.md
-(section 7) and the `Platform*` components of docs/openapi.yaml.
+(section 8) and the `Platform*` components of docs/openapi.yaml.
 """
 from __future__ import annotations
 

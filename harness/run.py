@@ -239,7 +239,7 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
     if broken:
         return EXIT_HARNESS, (f"测试工具内部错误 harness error in {len(broken)} check(s): a bug in conform, "
                               "not a verdict on the system (traceback in the report's evidence)")
-    if pytest_code == pytest.ExitCode.INTERNAL_ERROR:
+    if pytest_code == pytest.ExitCode.INTERNAL_ERROR and not run.incomplete:  # an interrupt can cause it too
         return EXIT_HARNESS, "测试工具内部错误 harness error: pytest stopped with an internal error"
     if run.unreachable:
         return EXIT_UNREACHABLE, "被测系统不可达 system under test unreachable"

@@ -11,9 +11,20 @@ from types import SimpleNamespace
 
 import pytest
 
-import conftest as root_conftest
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _root_conftest():
+    """The repository's conftest.py by path: `import conftest` may name another folder's (tests/audit/…)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("conform_root_conftest", ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+root_conftest = _root_conftest()
 
 
 def fake_config(args: tuple[str, ...], xdist: bool = True, **option) -> SimpleNamespace:

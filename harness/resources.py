@@ -50,6 +50,12 @@ def regions_dir() -> Path:
     return TOP / "fixtures" / "regions"
 
 
+def openapi_file() -> Path:
+    """docs/openapi.yaml: the published description every answer is validated against (both profiles)."""
+    src = source_root()
+    return src / "docs" / "openapi.yaml" if src else BUNDLED / "openapi.yaml"
+
+
 def pytest_config() -> Path:
     """The ini file `conform run` hands pytest: the project's pyproject.toml, or the wheel's own copy."""
     src = source_root()

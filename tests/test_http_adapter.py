@@ -290,7 +290,9 @@ def test_openapi_document_matches_the_wire_format():
     assert doc["openapi"].startswith("3.1")
     schemas = doc["components"]["schemas"]
     setl = schemas["Setlinfo"]
-    assert set(setl["required"]) == set(wire.SETTLEMENT_REQUIRED)
+    settled = schemas["SettleOutput"]["properties"]["setlinfo"]["allOf"]  # 2207/2208: Setlinfo plus setl_id
+    assert set(setl["required"]) | set(settled[1]["required"]) == set(wire.SETTLEMENT_REQUIRED)
+    assert "setl_id" not in setl["required"]  # 2206 (PresettleOutput) needs none
     assert set(wire.SETTLEMENT_OPTIONAL) <= set(setl["properties"])
     visit = schemas["Visit"]["properties"]
     visit_wire = wire.settlement_to_wire("P", Settlement(
@@ -348,3 +350,19 @@ def test_a_secret_echoed_by_the_system_is_masked_in_messages_and_evidence(monkey
     for text in (str(refused.value), str(wrong.value), json.dumps(kept, ensure_ascii=False),
                  json.dumps(refused.value.evidence, ensure_ascii=False)):
         assert secret not in text and "***" in text
+
+
+def test_answers_are_validated_against_the_published_description():
+    """An answer the reader accepts but docs/openapi.yaml does not describe is an error, not a pass."""
+    from harness.adapters import wire
+    from harness.adapters.base import SutError
+    from harness.adapters.http import HttpAdapter
+
+    info = {name: "0.00" for name in wire.SETLINFO_FIELDS}
+    info["pool_prop_selfpay"] = "0.5000"
+    ok = HttpAdapter._checked("2206", ({"setlinfo": dict(info)}, {}), wire.read_setlinfo, "2206")
+    assert ok["hifp_pay"] == "0.00"  # 2206 needs no setl_id (PresettleOutput)
+    with pytest.raises(SutError) as e:  # mdtrt_id is text in the description; the reader never looks at it
+        HttpAdapter._checked("2207", ({"setlinfo": {**info, "setl_id": "S1", "mdtrt_id": 7}}, {}),
+                             wire.read_setlinfo, "2207")
+    assert e.value.kind == "wrong_type" and "mdtrt_id" in e.value.message

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from harness.adapters import AdapterSpecError, Subject, make_adapter
-from harness.adapters.platform import PlatformAdapter, amounts, messages, schema
+from harness.adapters import schema
+from harness.adapters.platform import PlatformAdapter, amounts, messages
 from harness.adapters.platform.config import CatalogueItem, PlatformConfig, parse_platform
 from harness.adapters.platform.fees import CannotCompose, compose, preselfpay_base
 from harness.adapters.platform.pool import Inapplicable

@@ -31,7 +31,7 @@ from reference.case import CreditRequest, Settlement
 
 from .. import evidence
 from ..config import AdapterConfig
-from . import wire
+from . import schema, wire
 from .base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError, SystemUnreachable
 
 OPERATION_INFNO = {"prepare_person": "T001", "presettle": "2206", "settle": "2207", "reverse": "2208",
@@ -454,9 +454,16 @@ class HttpAdapter(Adapter):
     def _checked(infno: str, answer: tuple[dict, dict], read: Any, *args: Any) -> dict:
         output, entry = answer
         try:
-            return read(output, *args)
+            value = read(output, *args)
         except wire.WireError as e:
             raise SutError(e.kind, evidence.mask(f"{infno}: {e}"), entry) from None
+        # Then the published description (docs/openapi.yaml), so it and this reader cannot drift apart.
+        component = schema.output_component("http", infno)
+        bad = schema.validate(component, output) if component else None
+        if bad is not None:
+            kind, path, message = bad
+            raise SutError(kind, evidence.mask(f"{infno}: {path}: {message}"[:300]), entry)
+        return value
 
     # ------------------------------------------------------------------ operations
     def prepare_person(self, subject: Subject) -> None:

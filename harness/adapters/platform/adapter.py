@@ -26,7 +26,8 @@ from ...config import AdapterConfig
 from .. import wire
 from ..base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError
 from ..http import HttpAdapter, public_url
-from . import amounts, messages, schema
+from .. import schema
+from . import amounts, messages
 from .config import PlatformConfig
 from .fees import CannotCompose, compose
 from .pool import Inapplicable, Occupant, Shift, dated_facts, describe_need, matches

@@ -10,13 +10,14 @@ from what the reader expects (`undescribed_reads`).
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 
-DESCRIPTION = Path(__file__).resolve().parents[3] / "docs" / "openapi.yaml"
+from .. import resources
+
+DESCRIPTION = resources.openapi_file()  # docs/openapi.yaml in a clone; package data in a wheel
 
 # Which component describes each answer's `output`, per profile and infno.
 OUTPUTS = {
@@ -24,7 +25,7 @@ OUTPUTS = {
                  "2204": "Platform2204Output", "2206": "PlatformSettleOutput", "2207": "PlatformSettleOutput",
                  "2208": "PlatformSettleOutput", "5206": "Platform5206Output", "T001": "PersonOutput",
                  "T002": "CreditOutput", "T003": "UseOutput"},
-    "http": {"2206": "SettleOutput", "2207": "SettleOutput", "2208": "SettleOutput", "5206": "YtdOutput",
+    "http": {"2206": "PresettleOutput", "2207": "SettleOutput", "2208": "SettleOutput", "5206": "YtdOutput",
              "T001": "PersonOutput", "T002": "CreditOutput", "T003": "UseOutput"},
 }
 

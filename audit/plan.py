@@ -65,6 +65,14 @@ rows0 AS (
   CROSS JOIN settings st
   LEFT JOIN persons p ON p.psn_no = l.psn_no
 ),
+adj AS (
+  -- A reversal right after its settlement (reverse and re-settle) restores the totals to what they were
+  -- before that settlement: later rows see neither. Such a settlement is `annulled` for later rows.
+  SELECT r.*,
+    COALESCE(r.init_setl_id = LAG(r.setl_id) OVER (PARTITION BY r.psn_no ORDER BY r.seq), FALSE) AS rev_adjacent,
+    COALESCE(LEAD(r.init_setl_id) OVER (PARTITION BY r.psn_no ORDER BY r.seq) = r.setl_id, FALSE) AS annulled
+  FROM rows0 r
+),
 flags AS (
   SELECT r.*,
     MAX(CASE WHEN r.init_setl_id IS NULL AND (
@@ -73,9 +81,10 @@ flags AS (
           OR (r.retire_date IS NOT NULL AND r.first_date < r.retire_date)
           OR (r.n_stays > 0 AND st.hospital_flag))
         THEN 1 ELSE 0 END) OVER (PARTITION BY r.psn_no) AS fb_kind,
-    MIN(CASE WHEN r.init_setl_id IS NOT NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS first_rev,
+    MIN(CASE WHEN r.init_setl_id IS NOT NULL AND NOT r.rev_adjacent THEN r.seq END) OVER (PARTITION BY r.psn_no)
+      AS first_rev,
     MAX(CASE WHEN r.init_setl_id IS NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS last_settle
-  FROM rows0 r CROSS JOIN settings st
+  FROM adj r CROSS JOIN settings st
 )"""
 _ROUTED = "SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, FALSE)) AS fallback FROM flags f"
 
@@ -84,7 +93,7 @@ gated AS (
   -- Narrow rows through the windows: numbers and short codes only; clause texts are joined at the end.
   SELECT r.setl_id, r.psn_no, r.setl_date, r.med_type, r.facility, r.fixmedins_code, r.psn_type, r.exclusion,
     r.medfee_sumamt, r.inscp, r.yr, r.seq, r.acct_used_flag, r.acct_balance, r.open_dedc, r.open_pay,
-    r.inpatient_like, r.bp_begin, r.bp_end, {_REC_R}
+    r.inpatient_like, r.bp_begin, r.bp_end, r.annulled, {_REC_R}
     CASE WHEN r.retire_date IS NOT NULL AND r.setl_date >= r.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
     (r.remote AND st.remote_elig AND NOT COALESCE(r.remote_filing, FALSE)) AS unfiled,
     COALESCE(r.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN r.flex_tier IS NULL THEN NULL
@@ -122,14 +131,15 @@ rated AS (
   JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
 ),
 counted AS (
-  SELECT r.*, CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt
+  SELECT r.*, CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt,
+    CASE WHEN r.status = 'ordinary' AND NOT r.annulled THEN r.inscp ELSE 0 END AS cnt_sum
   FROM rated r
 ),
 dedc AS (
   SELECT c.*,
     CASE WHEN c.status = 'ordinary' THEN
-      LEAST(c.d_fen, c.open_dedc + SUM(c.cnt) OVER ({W_YEAR}))
-      - LEAST(c.d_fen, c.open_dedc + SUM(c.cnt) OVER ({W_YEAR}) - c.cnt)
+      LEAST(c.d_fen, c.open_dedc + SUM(c.cnt_sum) OVER ({W_YEAR}) - c.cnt_sum + c.cnt)
+      - LEAST(c.d_fen, c.open_dedc + SUM(c.cnt_sum) OVER ({W_YEAR}) - c.cnt_sum)
     ELSE 0 END AS dedc_fen
   FROM counted c
 ),
@@ -138,13 +148,16 @@ raw AS (
     CASE WHEN d.status = 'ordinary' THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc d
 ),
+raw2 AS (
+  SELECT r.*, CASE WHEN r.annulled THEN 0 ELSE r.raw_fen END AS raw_sum FROM raw r
+),
 fund AS (
   SELECT r.*,
     CASE WHEN r.status = 'ordinary' THEN
-      LEAST(r.c_fen, r.open_pay + SUM(r.raw_fen) OVER ({W_YEAR}))
-      - LEAST(r.c_fen, r.open_pay + SUM(r.raw_fen) OVER ({W_YEAR}) - r.raw_fen)
+      LEAST(r.c_fen, r.open_pay + SUM(r.raw_sum) OVER ({W_YEAR}) - r.raw_sum + r.raw_fen)
+      - LEAST(r.c_fen, r.open_pay + SUM(r.raw_sum) OVER ({W_YEAR}) - r.raw_sum)
     ELSE 0 END AS fund_fen
-  FROM raw r
+  FROM raw2 r
 ),
 parts AS (
   SELECT f.*, f.medfee_sumamt - f.fund_fen AS part_fen,
@@ -152,12 +165,15 @@ parts AS (
          THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
   FROM fund f
 ),
+parts2 AS (
+  SELECT p.*, CASE WHEN p.annulled THEN 0 ELSE p.acct_base END AS acct_sum FROM parts p
+),
 acct AS (
   SELECT p.*,
     CASE WHEN p.acct_balance IS NULL THEN COALESCE(p.rec_acct_pay, 0)
-         ELSE LEAST(p.acct_balance, SUM(p.acct_base) OVER ({W_PERSON}))
-              - LEAST(p.acct_balance, SUM(p.acct_base) OVER ({W_PERSON}) - p.acct_base) END AS acct_fen
-  FROM parts p
+         ELSE LEAST(p.acct_balance, SUM(p.acct_sum) OVER ({W_PERSON}) - p.acct_sum + p.acct_base)
+              - LEAST(p.acct_balance, SUM(p.acct_sum) OVER ({W_PERSON}) - p.acct_sum) END AS acct_fen
+  FROM parts2 p
 ),
 settled AS (
   SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status, {_CARRY_A}

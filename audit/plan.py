@@ -32,6 +32,7 @@ import sqlglot
 ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
+_REC_L = ", ".join(f"l.{f} AS rec_{f}" for f in RECORDED) + ","
 _REC_R = ", ".join(f"r.rec_{f}" for f in RECORDED) + ","
 _CARRY_A = ("a.setl_date, a.psn_type, a.facility, a.fixmedins_code, a.med_type, "
             + ", ".join(f"a.rec_{f}" for f in RECORDED) + ",")
@@ -43,50 +44,47 @@ W_YEAR = "PARTITION BY psn_no, yr ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING 
 W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
 # Settlement rows with everything a row needs: person, parameters, gate status.
+_W_SEQ = "PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.src_idx, l.src_row"
 _BASE = f"""
 rows0 AS (
+  -- One sort per person in settlement order gives seq and the neighbours; a reversal right after its
+  -- settlement (reverse and re-settle) restores the totals to what they were before that settlement,
+  -- so later rows see neither: that settlement is `annulled` for later rows.
   SELECT l.setl_id, l.psn_no, l.setl_date, l.med_type, l.facility, l.exclusion, l.remote, l.acct_used_flag,
     l.init_setl_id, l.medfee_sumamt, l.psn_type, l.fixmedins_code,
-    l.inscp_scp_amt AS rec_inscp_scp_amt, l.act_pay_dedc AS rec_act_pay_dedc, l.hifp_pay AS rec_hifp_pay, l.pool_prop_selfpay AS rec_pool_prop_selfpay, l.fund_pay_sumamt AS rec_fund_pay_sumamt, l.psn_part_amt AS rec_psn_part_amt, l.acct_pay AS rec_acct_pay, l.psn_cash_pay AS rec_psn_cash_pay,
+    {_REC_L}
     l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
       - COALESCE(l.preselfpay_amt, 0) AS inscp,
     EXTRACT(YEAR FROM l.setl_date) AS yr,
-    ROW_NUMBER() OVER (PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.src_idx, l.src_row) AS seq,
-    MIN(l.psn_type) OVER (PARTITION BY l.psn_no) AS type_min,
-    MAX(l.psn_type) OVER (PARTITION BY l.psn_no) AS type_max,
-    MIN(l.setl_date) OVER (PARTITION BY l.psn_no) AS first_date,
+    ROW_NUMBER() OVER ({_W_SEQ}) AS seq,
+    COALESCE(l.init_setl_id = LAG(l.setl_id) OVER ({_W_SEQ}), FALSE) AS rev_adjacent,
+    COALESCE(LEAD(l.init_setl_id) OVER ({_W_SEQ}) = l.setl_id, FALSE) AS annulled,
     (l.med_type = '14' OR (l.med_type = '13' AND st.em_inpatient) OR (l.med_type = '28' AND st.ds_inpatient))
       AS inpatient_like,
     p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing,
-    p.acct_balance, p.n_stays,
+    p.acct_balance, p.n_stays, st.hospital_flag,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay
   FROM ledger l
   CROSS JOIN settings st
   LEFT JOIN persons p ON p.psn_no = l.psn_no
 ),
-adj AS (
-  -- A reversal right after its settlement (reverse and re-settle) restores the totals to what they were
-  -- before that settlement: later rows see neither. Such a settlement is `annulled` for later rows.
-  SELECT r.*,
-    COALESCE(r.init_setl_id = LAG(r.setl_id) OVER (PARTITION BY r.psn_no ORDER BY r.seq), FALSE) AS rev_adjacent,
-    COALESCE(LEAD(r.init_setl_id) OVER (PARTITION BY r.psn_no ORDER BY r.seq) = r.setl_id, FALSE) AS annulled
-  FROM rows0 r
-),
-flags AS (
-  SELECT r.*,
-    MAX(CASE WHEN r.init_setl_id IS NULL AND (
-          r.inpatient_like
-          OR (r.p_psn_type IS NULL AND r.type_min <> r.type_max)
-          OR (r.retire_date IS NOT NULL AND r.first_date < r.retire_date)
-          OR (r.n_stays > 0 AND st.hospital_flag))
-        THEN 1 ELSE 0 END) OVER (PARTITION BY r.psn_no) AS fb_kind,
-    MIN(CASE WHEN r.init_setl_id IS NOT NULL AND NOT r.rev_adjacent THEN r.seq END) OVER (PARTITION BY r.psn_no)
-      AS first_rev,
-    MAX(CASE WHEN r.init_setl_id IS NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS last_settle
-  FROM adj r CROSS JOIN settings st
+per_person AS (
+  -- Whether the plan can express the person at all (else the reference engine settles them).
+  SELECT psn_no, MIN(psn_type) AS type_min, MAX(psn_type) AS type_max,
+    MAX(CASE WHEN init_setl_id IS NULL AND (
+          inpatient_like
+          OR (retire_date IS NOT NULL AND setl_date < retire_date)
+          OR (n_stays > 0 AND hospital_flag))
+        THEN 1 ELSE 0 END) AS fb_kind,
+    MIN(CASE WHEN init_setl_id IS NOT NULL AND NOT rev_adjacent THEN seq END) AS first_rev,
+    MAX(CASE WHEN init_setl_id IS NULL THEN seq END) AS last_settle,
+    MAX(p_psn_type) AS pp_type
+  FROM rows0 GROUP BY psn_no
 )"""
-_ROUTED = "SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, FALSE)) AS fallback FROM flags f"
+_ROUTED = ("SELECT r.*, pp.type_min, pp.type_max, (pp.fb_kind = 1 OR (pp.pp_type IS NULL AND pp.type_min <> pp.type_max)"
+           " OR COALESCE(pp.first_rev < pp.last_settle, FALSE)) AS fallback"
+           " FROM rows0 r JOIN per_person pp ON pp.psn_no = r.psn_no")
 
 _GATED = f"""
 gated AS (

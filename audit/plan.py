@@ -46,6 +46,13 @@ W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AN
 # Settlement rows with everything a row needs: person, parameters, gate status.
 _W_SEQ = "PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.src_idx, l.src_row"
 _BASE = f"""
+ordered AS (
+  -- The sort runs over the keys only (narrow rows sort several times faster), then joins back.
+  SELECT l.setl_id AS o_id, ROW_NUMBER() OVER ({_W_SEQ}) AS seq,
+    COALESCE(l.init_setl_id = LAG(l.setl_id) OVER ({_W_SEQ}), FALSE) AS rev_adjacent,
+    COALESCE(LEAD(l.init_setl_id) OVER ({_W_SEQ}) = l.setl_id, FALSE) AS annulled
+  FROM ledger l
+),
 rows0 AS (
   -- One sort per person in settlement order gives seq and the neighbours; a reversal right after its
   -- settlement (reverse and re-settle) restores the totals to what they were before that settlement,
@@ -56,9 +63,7 @@ rows0 AS (
     l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
       - COALESCE(l.preselfpay_amt, 0) AS inscp,
     EXTRACT(YEAR FROM l.setl_date) AS yr,
-    ROW_NUMBER() OVER ({_W_SEQ}) AS seq,
-    COALESCE(l.init_setl_id = LAG(l.setl_id) OVER ({_W_SEQ}), FALSE) AS rev_adjacent,
-    COALESCE(LEAD(l.init_setl_id) OVER ({_W_SEQ}) = l.setl_id, FALSE) AS annulled,
+    o.seq, o.rev_adjacent, o.annulled,
     (l.med_type = '14' OR (l.med_type = '13' AND st.em_inpatient) OR (l.med_type = '28' AND st.ds_inpatient))
       AS inpatient_like,
     p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing,
@@ -66,6 +71,7 @@ rows0 AS (
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay
   FROM ledger l
+  JOIN ordered o ON o.o_id = l.setl_id
   CROSS JOIN settings st
   LEFT JOIN persons p ON p.psn_no = l.psn_no
 ),

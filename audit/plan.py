@@ -32,9 +32,10 @@ import sqlglot
 ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
+_REC_L = ", ".join(f"l.{f} AS rec_{f}" for f in RECORDED) + ","
 _REC_R = ", ".join(f"r.rec_{f}" for f in RECORDED) + ","
-_CARRY_A = ("a.setl_date, a.psn_type, a.facility, a.fixmedins_code, a.med_type, "
-            + ", ".join(f"a.rec_{f}" for f in RECORDED) + ",")
+_CARRY_A = ("w.setl_date, w.psn_type, w.facility, w.fixmedins_code, w.med_type, "
+            + ", ".join(f"w.rec_{f}" for f in RECORDED) + ",")
 # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
 _CARRY_R = ("r.setl_date, COALESCE(r.psn_type, s.psn_type) AS psn_type, COALESCE(r.facility, s.facility) AS facility, "
             "COALESCE(r.fixmedins_code, s.fixmedins_code) AS fixmedins_code, COALESCE(r.med_type, s.med_type) AS med_type, "
@@ -43,48 +44,60 @@ W_YEAR = "PARTITION BY psn_no, yr ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING 
 W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
 # Settlement rows with everything a row needs: person, parameters, gate status.
+_W_SEQ = "PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.src_idx, l.src_row"
 _BASE = f"""
+ordered AS (
+  -- The sort runs over the keys only (narrow rows sort several times faster), then joins back.
+  SELECT l.setl_id AS o_id, ROW_NUMBER() OVER ({_W_SEQ}) AS seq,
+    COALESCE(l.init_setl_id = LAG(l.setl_id) OVER ({_W_SEQ}), FALSE) AS rev_adjacent,
+    COALESCE(LEAD(l.init_setl_id) OVER ({_W_SEQ}) = l.setl_id, FALSE) AS annulled
+  FROM ledger l
+),
 rows0 AS (
+  -- One sort per person in settlement order gives seq and the neighbours; a reversal right after its
+  -- settlement (reverse and re-settle) restores the totals to what they were before that settlement,
+  -- so later rows see neither: that settlement is `annulled` for later rows.
   SELECT l.setl_id, l.psn_no, l.setl_date, l.med_type, l.facility, l.exclusion, l.remote, l.acct_used_flag,
     l.init_setl_id, l.medfee_sumamt, l.psn_type, l.fixmedins_code,
-    l.inscp_scp_amt AS rec_inscp_scp_amt, l.act_pay_dedc AS rec_act_pay_dedc, l.hifp_pay AS rec_hifp_pay, l.pool_prop_selfpay AS rec_pool_prop_selfpay, l.fund_pay_sumamt AS rec_fund_pay_sumamt, l.psn_part_amt AS rec_psn_part_amt, l.acct_pay AS rec_acct_pay, l.psn_cash_pay AS rec_psn_cash_pay,
+    {_REC_L}
     l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
       - COALESCE(l.preselfpay_amt, 0) AS inscp,
     EXTRACT(YEAR FROM l.setl_date) AS yr,
-    ROW_NUMBER() OVER (PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.src_idx, l.src_row) AS seq,
-    MIN(l.psn_type) OVER (PARTITION BY l.psn_no) AS type_min,
-    MAX(l.psn_type) OVER (PARTITION BY l.psn_no) AS type_max,
-    MIN(l.setl_date) OVER (PARTITION BY l.psn_no) AS first_date,
+    o.seq, o.rev_adjacent, o.annulled,
     (l.med_type = '14' OR (l.med_type = '13' AND st.em_inpatient) OR (l.med_type = '28' AND st.ds_inpatient))
       AS inpatient_like,
     p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing,
-    p.acct_balance, p.n_stays,
+    p.acct_balance, p.n_stays, st.hospital_flag,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay
   FROM ledger l
+  JOIN ordered o ON o.o_id = l.setl_id
   CROSS JOIN settings st
   LEFT JOIN persons p ON p.psn_no = l.psn_no
 ),
-flags AS (
-  SELECT r.*,
-    MAX(CASE WHEN r.init_setl_id IS NULL AND (
-          r.inpatient_like
-          OR (r.p_psn_type IS NULL AND r.type_min <> r.type_max)
-          OR (r.retire_date IS NOT NULL AND r.first_date < r.retire_date)
-          OR (r.n_stays > 0 AND st.hospital_flag))
-        THEN 1 ELSE 0 END) OVER (PARTITION BY r.psn_no) AS fb_kind,
-    MIN(CASE WHEN r.init_setl_id IS NOT NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS first_rev,
-    MAX(CASE WHEN r.init_setl_id IS NULL THEN r.seq END) OVER (PARTITION BY r.psn_no) AS last_settle
-  FROM rows0 r CROSS JOIN settings st
+per_person AS (
+  -- Whether the plan can express the person at all (else the reference engine settles them).
+  SELECT psn_no, MIN(psn_type) AS type_min, MAX(psn_type) AS type_max,
+    MAX(CASE WHEN init_setl_id IS NULL AND (
+          inpatient_like
+          OR (retire_date IS NOT NULL AND setl_date < retire_date)
+          OR (n_stays > 0 AND hospital_flag))
+        THEN 1 ELSE 0 END) AS fb_kind,
+    MIN(CASE WHEN init_setl_id IS NOT NULL AND NOT rev_adjacent THEN seq END) AS first_rev,
+    MAX(CASE WHEN init_setl_id IS NULL THEN seq END) AS last_settle,
+    MAX(p_psn_type) AS pp_type
+  FROM rows0 GROUP BY psn_no
 )"""
-_ROUTED = "SELECT f.*, (f.fb_kind = 1 OR COALESCE(f.first_rev < f.last_settle, FALSE)) AS fallback FROM flags f"
+_ROUTED = ("SELECT r.*, pp.type_min, pp.type_max, (pp.fb_kind = 1 OR (pp.pp_type IS NULL AND pp.type_min <> pp.type_max)"
+           " OR COALESCE(pp.first_rev < pp.last_settle, FALSE)) AS fallback"
+           " FROM rows0 r JOIN per_person pp ON pp.psn_no = r.psn_no")
 
 _GATED = f"""
 gated AS (
   -- Narrow rows through the windows: numbers and short codes only; clause texts are joined at the end.
   SELECT r.setl_id, r.psn_no, r.setl_date, r.med_type, r.facility, r.fixmedins_code, r.psn_type, r.exclusion,
     r.medfee_sumamt, r.inscp, r.yr, r.seq, r.acct_used_flag, r.acct_balance, r.open_dedc, r.open_pay,
-    r.inpatient_like, r.bp_begin, r.bp_end, {_REC_R}
+    r.inpatient_like, r.bp_begin, r.bp_end, r.annulled, {_REC_R}
     CASE WHEN r.retire_date IS NOT NULL AND r.setl_date >= r.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
     (r.remote AND st.remote_elig AND NOT COALESCE(r.remote_filing, FALSE)) AS unfiled,
     COALESCE(r.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN r.flex_tier IS NULL THEN NULL
@@ -122,14 +135,19 @@ rated AS (
   JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
 ),
 counted AS (
-  SELECT r.*, CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt
+  -- Only what the windows need: narrow rows sort several times faster; the rest is joined back at the end.
+  SELECT r.setl_id, r.psn_no, r.yr, r.seq, r.status, r.d_fen, r.c_fen, r.num, r.den, r.open_dedc, r.open_pay,
+    r.annulled, r.acct_used_flag, r.acct_balance, r.medfee_sumamt, r.rec_acct_pay, r.inscp, r.ratio_e4, r.role,
+    r.facility, r.exclusion, r.unfiled,
+    CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt,
+    CASE WHEN r.status = 'ordinary' AND NOT r.annulled THEN r.inscp ELSE 0 END AS cnt_sum
   FROM rated r
 ),
 dedc AS (
   SELECT c.*,
     CASE WHEN c.status = 'ordinary' THEN
-      LEAST(c.d_fen, c.open_dedc + SUM(c.cnt) OVER ({W_YEAR}))
-      - LEAST(c.d_fen, c.open_dedc + SUM(c.cnt) OVER ({W_YEAR}) - c.cnt)
+      LEAST(c.d_fen, c.open_dedc + SUM(c.cnt_sum) OVER ({W_YEAR}) - c.cnt_sum + c.cnt)
+      - LEAST(c.d_fen, c.open_dedc + SUM(c.cnt_sum) OVER ({W_YEAR}) - c.cnt_sum)
     ELSE 0 END AS dedc_fen
   FROM counted c
 ),
@@ -138,13 +156,16 @@ raw AS (
     CASE WHEN d.status = 'ordinary' THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc d
 ),
+raw2 AS (
+  SELECT r.*, CASE WHEN r.annulled THEN 0 ELSE r.raw_fen END AS raw_sum FROM raw r
+),
 fund AS (
   SELECT r.*,
     CASE WHEN r.status = 'ordinary' THEN
-      LEAST(r.c_fen, r.open_pay + SUM(r.raw_fen) OVER ({W_YEAR}))
-      - LEAST(r.c_fen, r.open_pay + SUM(r.raw_fen) OVER ({W_YEAR}) - r.raw_fen)
+      LEAST(r.c_fen, r.open_pay + SUM(r.raw_sum) OVER ({W_YEAR}) - r.raw_sum + r.raw_fen)
+      - LEAST(r.c_fen, r.open_pay + SUM(r.raw_sum) OVER ({W_YEAR}) - r.raw_sum)
     ELSE 0 END AS fund_fen
-  FROM raw r
+  FROM raw2 r
 ),
 parts AS (
   SELECT f.*, f.medfee_sumamt - f.fund_fen AS part_fen,
@@ -152,12 +173,15 @@ parts AS (
          THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
   FROM fund f
 ),
+parts2 AS (
+  SELECT p.*, CASE WHEN p.annulled THEN 0 ELSE p.acct_base END AS acct_sum FROM parts p
+),
 acct AS (
   SELECT p.*,
     CASE WHEN p.acct_balance IS NULL THEN COALESCE(p.rec_acct_pay, 0)
-         ELSE LEAST(p.acct_balance, SUM(p.acct_base) OVER ({W_PERSON}))
-              - LEAST(p.acct_balance, SUM(p.acct_base) OVER ({W_PERSON}) - p.acct_base) END AS acct_fen
-  FROM parts p
+         ELSE LEAST(p.acct_balance, SUM(p.acct_sum) OVER ({W_PERSON}) - p.acct_sum + p.acct_base)
+              - LEAST(p.acct_balance, SUM(p.acct_sum) OVER ({W_PERSON}) - p.acct_sum) END AS acct_fen
+  FROM parts2 p
 ),
 settled AS (
   SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status, {_CARRY_A}
@@ -186,6 +210,7 @@ settled AS (
          WHEN a.status = 'refused_parameter' THEN COALESCE(st.remote_err, pr.ratio_err, pr.dc_err)
          END AS note
   FROM acct a
+  JOIN routed w ON w.setl_id = a.setl_id
   CROSS JOIN settings st
   JOIN params pr ON pr.role = a.role AND pr.facility = a.facility
   LEFT JOIN exclusions ex ON ex.ex_code = a.exclusion

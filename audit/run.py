@@ -124,13 +124,13 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         summary["timings_s"] = timings
         code = EXIT_FOUND if any(summary["discrepancies_by_field"].values()) else EXIT_OK
         if write:
-            out_dir = Path(out) if out is not None else default_out()
             ctx = fallback.Context(con, spec, people)
             try:
-                from .report import write_reports  # helper B's module
+                from .report import default_out_dir, write_reports  # helper B's module
             except ImportError:
-                code = _write_minimal(out_dir, disc, summary)
+                code = _write_minimal(Path(out) if out is not None else default_out(), disc, summary)
             else:
+                out_dir = Path(out) if out is not None else default_out_dir()
                 code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
         summary["_discrepancies"] = str(disc) if keep_connection else None
         if keep_connection:  # for tests: the caller closes it and removes _workdir

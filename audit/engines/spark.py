@@ -63,7 +63,7 @@ class SparkEngine:
         src.mkdir(parents=True, exist_ok=True)
         for t in INPUTS:
             small = t != "ledger" and con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] <= SMALL_ROWS
-            if small and not self.master.startswith("sc://"):
+            if small:
                 # Parameter tables and few persons: handed over in memory (Arrow), no file, no Spark job.
                 from pyspark.sql.pandas.types import from_arrow_schema
 

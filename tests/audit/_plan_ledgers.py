@@ -70,7 +70,8 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
     if draw(st.integers(0, 3)) == 0:
         rec["ytd"] = {"year": 2023, "ordinary_dedc": str(_yuan(draw(st.integers(0, 90000)))),
                       "ordinary_pay": str(_yuan(draw(st.integers(0, 250000))))}
-    fb_kind = draw(st.sampled_from(("none", "none", "none", "chronic", "emergency", "reversal", "retire"))) \
+    fb_kind = draw(st.sampled_from(("none", "none", "none", "chronic", "emergency", "reversal", "late_reversal",
+                                    "retire"))) \
         if allow_fallback else "none"
     if fb_kind == "chronic" and policy in DISEASE:
         rec["chronic_diseases"] = [{"dise_codg": DISEASE[policy], "kind": "chronic"}]
@@ -104,14 +105,18 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
                                  overlmt_selfpay=_yuan(parts[1]), preselfpay_amt=_yuan(parts[2]),
                                  dise_codg=DISEASE.get(policy) if med == "14" else None, remote=remote,
                                  exclusion=excl, acct_used_flag=draw(st.integers(0, 5)) > 0))
-    if draw(st.integers(0, 3)) == 0 or fb_kind == "reversal":
+    if draw(st.integers(0, 3)) == 0 or fb_kind in ("reversal", "late_reversal"):
         target = draw(st.integers(0, len(events) - 1))
         rev = Reversal(id=f"{psn_no}-R", date=events[-1].date, reverses=events[target].id)
         if fb_kind == "reversal" and target < len(events) - 1:
+            # Reverse and re-settle: right after its settlement, later visits follow (the plan's `annulled`).
             events.insert(target + 1, Reversal(id=f"{psn_no}-R", date=events[target].date, reverses=events[target].id))
+        elif fb_kind == "late_reversal" and target < len(events) - 2:
+            # Reversed after another visit, then more visits: only the reference engine can replay it.
+            events.insert(target + 2, Reversal(id=f"{psn_no}-R", date=events[target + 1].date, reverses=events[target].id))
         else:
             events.append(rev)
-    return rec, events, fb_kind != "none"
+    return rec, events, fb_kind not in ("none", "reversal")
 
 
 @st.composite

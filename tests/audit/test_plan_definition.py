@@ -1,0 +1,52 @@
+"""The plan is written once (DuckDB SQL) and transpiled for Spark; its parameters come from the bound rules.
+
+By hand from the articles:
+- 攀枝花 第七条: retirees at 三级 55% -> 11/20; in-service deductible 200 yuan = 20000 fen, cap 1000 = 100000 fen.
+- 南昌 四（二）1: retiree ratio = in-service 50% at 三级 + 5 points = 55% -> 11/20; deductible 600 for both.
+- 浙江 under zhejiang-example: the pharmacy is covered (50%); 吉林 under jilin-example: 50% too (一、可选).
+"""
+from __future__ import annotations
+
+import re
+
+from audit import params, plan
+from reference.policy import bind_cached
+
+
+def _row(rules, role, facility):
+    return next(r for r in params.params_rows(rules) if r["role"] == role and r["facility"] == facility)
+
+
+def test_parameters_are_exact_fractions_from_the_rules():
+    pzh = bind_cached("panzhihua", "panzhihua-example")
+    r = _row(pzh, "retiree", "tertiary")
+    assert (r["ratio_num"], r["ratio_den"], r["ratio_e4"]) == (11, 20, 5500)
+    assert r["ratio_cite"] == "攀枝花 第七条"
+    s = _row(pzh, "in_service", "secondary")
+    assert (s["dedc"], s["cap"], s["ratio_num"], s["ratio_den"]) == (20000, 100000, 3, 5)
+    nc = _row(bind_cached("nanchang", "nanchang-example"), "retiree", "tertiary")
+    assert (nc["ratio_num"], nc["ratio_den"], nc["dedc"]) == (11, 20, 60000)
+
+
+def test_a_framework_without_its_region_is_refused():
+    import pytest
+
+    from reference.policy import PolicyError
+
+    with pytest.raises(PolicyError, match="must be supplied by a region configuration"):
+        params.tables(bind_cached("zhejiang"))
+
+
+def test_remote_unfiled_ratio_missing_is_recorded_not_guessed():
+    s = params.settings_row(bind_cached("panzhihua", "panzhihua-example"))
+    assert s["remote_elig"] and s["remote_num"] is None and "ordinary.ratio.remote_unfiled" in s["remote_err"]
+
+
+def test_every_stage_transpiles_to_spark_with_integer_division():
+    for name, _ in plan.STAGES:
+        duck, spark = plan.sql(name), plan.sql(name, "spark")
+        assert "//" not in spark
+        if "//" in duck:
+            assert re.search(r"\bDIV\b", spark)  # sqlglot IntDiv: floor on non-negative operands in both engines
+    compare = plan.sql("compare", "spark", ("hifp_pay", "pool_prop_selfpay"))
+    assert "DATE_FORMAT" in compare and "STRFTIME" not in compare

@@ -2,6 +2,7 @@
 and a closing verdict sentence with the counts as a table row."""
 from __future__ import annotations
 
+import io
 import os
 import pty
 import re
@@ -110,3 +111,19 @@ def test_the_terminal_names_the_causes_before_the_failures(capsys):
     out = capsys.readouterr().out
     assert out.index("原因 Causes:") < out.index("逐项 Failures:") < out.index("三级医院比例错误")
     assert verdict_sentence(run) in out.replace("\n", "") and "{'passed'" not in out
+
+
+def test_a_running_property_shows_the_examples_tried_so_far():
+    """--thorough: the heartbeat names how many examples the current property has tried, while it runs."""
+    from harness.progress import Progress
+    from harness.properties.runner import _Tried
+    from harness.results import CheckResult
+
+    ch = CheckResult(nodeid="p::cap", kind="property", name="年度限额", policy="panzhihua", articles=[])
+    count = _Tried(ch)
+    for _ in range(3):
+        count[0] += 1
+    assert ch.extra["examples"] == 3
+    ticker = Progress(io.StringIO(), "heartbeat")
+    ticker._check = ch
+    assert "examples tried 3" in ticker._examples()

@@ -118,3 +118,23 @@ def test_conformant_run_shows_the_green_verdict():
     source = html.render(model.build(run))
     assert 'class="verdict ok"' in source and 'data-verdict="合格"' in source
     assert "没有失败或错误的检查项" in source
+
+
+def test_a_check_names_the_assumptions_it_relies_on_in_html_and_excel(tmp_path):
+    """A vendor reading the text differently sees which assumption a failed check rests on (issue 10)."""
+    from openpyxl import load_workbook
+
+    from harness.report import xlsx
+
+    run = sample_run(hostile=False)
+    failing = next(c for c in run.checks if c.status == "failed" and c.kind == "scenario")
+    failing.extra["assumptions"] = ["A-ROUND-FEN"]
+    data = model.build(run)
+    source = html.render(data)
+    section = source[source.index(f'id="{next(c["id"] for c in data["checks"] if c["nodeid"] == failing.nodeid)}"'):]
+    assert '<a href="#A-ROUND-FEN"><code>A-ROUND-FEN</code></a>' in section.split("</section>")[0]
+    path = tmp_path / "report.xlsx"
+    xlsx.write(data, path)
+    rows = list(load_workbook(path)["场景明细"].iter_rows(values_only=True))
+    assert rows[0][-1] == "所依据的假设 Assumptions"
+    assert [r[-1] for r in rows[1:] if r[4] == failing.name] == ["A-ROUND-FEN"]

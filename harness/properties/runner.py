@@ -203,7 +203,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         pytest.skip("差分属性只对参考实现以外的被测系统有意义 differential: the system under test is the reference itself")
     budget = Budget(ps.shrink_seconds)
     ctx = Context(GuardedAdapter(adapter, budget), policy, prop, budget)  # type: ignore[arg-type]
-    count = [0]
+    count = _Tried(ch)
     deadline = ps.begin_property()
     current = {"seed": ps.seed, "n": None}
     started = time.monotonic()
@@ -294,6 +294,20 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
         ch.message = "\n".join([e.summary(), *notes])  # never an exception class name
         ch.failed_articles = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
     return e
+
+
+class _Tried(list):
+    """The examples tried so far, as `count[0]`; kept current in the check's extra so the progress
+    lines of a long property (--thorough) can say how far it has got."""
+
+    def __init__(self, check: Any):
+        super().__init__([0])
+        self._check = check
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        if self._check is not None:
+            self._check.extra["examples"] = value
 
 
 def _round_seed(seed: int | None, k: int) -> int:

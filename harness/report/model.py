@@ -188,6 +188,8 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
     d["where"] = f"{d['path']}:{c.line}" if d["path"] and c.line else d["path"] or c.nodeid
     failed = getattr(c, "failed_articles", None) or (c.extra or {}).get("failed_articles")
     d["failed_articles"] = [str(t) for t in failed] if isinstance(failed, (list, tuple)) else []
+    relied = (c.extra or {}).get("assumptions")  # the readings of a silent text this check depends on (issue 10)
+    d["assumptions"] = [str(a) for a in relied] if isinstance(relied, (list, tuple)) else []
     d["worked"] = working(d["path"], c.line) if c.kind == "scenario" and c.status not in ("passed",) else []
     for m in d["mismatches"]:
         exp, act = as_number(m["expected"]), as_number(m["actual"])

@@ -229,9 +229,11 @@ def render(data: dict) -> Workbook:
         return " ".join(BASELINE_LABELS[c["baseline"]]) if c["baseline"] else ""
 
     _sheet(wb, "场景明细", ["编号 Id", "文件 Document", "条款 Article", "类型 Kind", "场景 Scenario", "结果 Result",
-                            "基线 Baseline", "位置 Location", "耗时（秒）Seconds", "信息 Message", "全部条款 All articles"],
+                            "基线 Baseline", "位置 Location", "耗时（秒）Seconds", "信息 Message", "全部条款 All articles",
+                            "所依据的假设 Assumptions"],
            ([c["id"], c["document"], primary(c), c["kind_label"], c["name"],
-             c["status_label"], baseline_label(c), c["where"], round(c["duration"], 3), c["message"], all_articles(c)]
+             c["status_label"], baseline_label(c), c["where"], round(c["duration"], 3), c["message"], all_articles(c),
+             "、".join(c.get("assumptions") or [])]
             for c in data["checks"]),
            status_col=6, widths={5: 60, 10: 60}, wrap_cols=(5, 10))
 

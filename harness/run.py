@@ -62,20 +62,17 @@ class Execution:
 
 
 class _Hook:
-    """Hands the run's collector to the harness plugin and follows the run for the progress bar."""
+    """Hands the run's collector to the harness plugin and records how the run ended
+    (the bar and heartbeats are harness/progress.py's)."""
 
-    def __init__(self, progress: bool = False) -> None:
+    def __init__(self) -> None:
         from .plugin import Collector
 
         self.collector = Collector()
-        self.show_progress = progress
-        self._progress: Any = None
-        self._task: Any = None
         self.collect_errors: list[str] = []
         self.exit_message: str | None = None
         self.interrupted = False
         self.stopped: str | None = None
-        self.stderr: Any = sys.stderr
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -92,23 +89,6 @@ class _Hook:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collector.run.planned = len(session.items)
-        if self.show_progress and session.items:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            console = Console(file=self.stderr)
-            self._progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                                      MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                                      auto_refresh=False, transient=False, disable=not console.is_terminal)
-            self._progress.start()
-            self._task = self._progress.add_task("场景与属性 checks", total=len(session.items))
-
-    def pytest_runtest_logfinish(self, nodeid: str, location: tuple) -> None:
-        if self._progress is not None:
-            bad = sum(1 for c in self.collector.run.checks if c.status in ("failed", "error"))
-            label = "场景与属性 checks" + (f" [red]✗ {bad}[/red]" if bad else "")
-            self._progress.update(self._task, advance=1, description=label)
-            self._progress.refresh()
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
         exc = excinfo.value
@@ -118,14 +98,6 @@ class _Hook:
             self.stopped = str(exc)  # session.shouldstop, e.g. the system declared unreachable
         else:
             self.interrupted = True
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.stop_progress()
-
-    def stop_progress(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
 
 
 def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: str | None) -> str | None:
@@ -148,7 +120,7 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
     progress: False (silent), True / "auto" (a bar on a terminal, heartbeat lines otherwise), "heartbeat"."""
     from .progress import Progress
 
-    hook = _Hook(False)  # the bar and the heartbeats: harness/progress.py
+    hook = _Hook()
     ticker = Progress(sys.stderr, "auto" if progress is True else str(progress)) if progress else None
     if config:  # the run changes into the repository; a relative config path means the caller's folder
         config = os.path.abspath(config)
@@ -168,7 +140,6 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
         args += ["-m", expr]
     args += list(extra_args)
     sink, err_sink = io.StringIO(), io.StringIO()
-    hook.stderr = sys.stderr  # the progress bar draws on the real terminal, not into the sink
     cwd = os.getcwd()
     try:
         os.chdir(ROOT)
@@ -182,7 +153,6 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
                 hook.interrupted = True
                 code = pytest.ExitCode.INTERRUPTED
     finally:
-        hook.stop_progress()
         if ticker is not None:
             ticker.stop()
         os.chdir(cwd)
@@ -279,9 +249,16 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
 
     console = Console(stderr=False)
     table = Table(title=f"一致性测试结果 Conformance results — {run.adapter.get('adapter', '')}")
-    for col in ("文件\nDocument", "通过\npassed", "失败\nfailed", "错误\nerror", "不适用\nn/a", "跳过\nskipped",
-                "属性\nproperties"):
-        table.add_column(col, justify="right" if col[0] != "文" else "left", no_wrap=True)
+    statuses = ["passed", "failed", "error", "not_applicable", "skipped"]
+    titles = ["通过\npassed", "失败\nfailed", "错误\nerror", "不适用\nn/a", "跳过\nskipped"]
+    # The harness's own faults get a column only when they happened (the reports always show them).
+    for status, title in (("harness_error", "框架错误\nharness error"), ("feature_error", "场景文件错误\nfeature error")):
+        if any(c.status == status for c in run.checks):
+            statuses.append(status)
+            titles.append(title)
+    table.add_column("文件\nDocument", justify="left", no_wrap=True)
+    for col in (*titles, "属性\nproperties"):
+        table.add_column(col, justify="right", no_wrap=True)
     by_policy: dict[str, dict[str, int]] = {}
     for c in run.checks:
         row = by_policy.setdefault(c.policy or "-", {})
@@ -289,8 +266,7 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         if c.kind == "property":
             row["property"] = row.get("property", 0) + 1
     for policy, row in sorted(by_policy.items()):
-        table.add_row(document_label(policy), *(str(row.get(s, 0))
-                                for s in ("passed", "failed", "error", "not_applicable", "skipped", "property")))
+        table.add_row(document_label(policy), *(str(row.get(s, 0)) for s in (*statuses, "property")))
     console.print(table)
     base = run.baseline or {}
     known = set(base.get("known", ()))

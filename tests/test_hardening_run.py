@@ -131,3 +131,10 @@ def test_conform_run_exits_4_on_a_harness_error_and_the_report_keeps_it(harness_
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["counts"]["harness_error"] > 0 and data["counts"]["failed"] == 0
     assert (out / "report.html").is_file() and (out / "junit.xml").is_file()
+    # The per-document table on the terminal counts them in a column of their own (the rows are
+    # 攀枝花's: no check failed, none was the system's error, every harness error is counted there).
+    header = next(line for line in result.output.splitlines() if "harness error" in line and "┃" in line)
+    row = next(line for line in result.output.splitlines() if line.strip("│ ").startswith("攀枝花"))
+    cells = [x.strip() for x in row.strip().strip("│").split("│")]
+    titles = [x.strip() for x in header.strip().strip("┃").split("┃")]
+    assert cells[titles.index("harness error")] == str(data["counts"]["harness_error"]), (titles, cells)

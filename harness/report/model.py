@@ -26,7 +26,6 @@ STATUS_LABELS = {
     "error": ("错误", "error"),
     "not_applicable": ("不适用", "not applicable"),
     "skipped": ("跳过", "skipped"),
-    "feature_error": ("场景文件错误", "feature error"),
     "untestable": ("不可测试", "untestable"),
     "not_run": ("未运行", "not run"),
     "pending": ("待定", "pending"),

@@ -1,4 +1,5 @@
-"""Fuzz profiles (shared by tests/fuzz; the `tally` fixture is in conftest.py): a short one in CI (a few seconds per test), a long one by hand.
+"""Fuzz profiles (shared by tests/fuzz; the `tally` fixture is in conftest.py): a short one in CI (a few seconds per test), a long one by hand;
+and the one mutation strategy the file fuzzers share.
 
     uv run pytest tests/fuzz -q                       # short: what CI runs
     CONFORM_FUZZ=long uv run pytest tests/fuzz -q -s  # long: 20 000 inputs per test, random seeds
@@ -16,6 +17,7 @@ import tracemalloc
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 LONG = os.environ.get("CONFORM_FUZZ", "").lower() == "long"
 EXAMPLES = int(os.environ.get("CONFORM_FUZZ_EXAMPLES") or (20_000 if LONG else 150))
@@ -57,3 +59,28 @@ class Tally:
 
 
 TALLY = Tally()
+
+
+@st.composite
+def mutated(draw, examples: list[bytes], hostile: list[bytes], span: int = 12, byte_flips: bool = True) -> bytes:
+    """One of `examples` with 1–4 edits: a run of up to `span` bytes replaced, deleted or duplicated,
+    a hostile token spliced in, or (byte_flips) one byte set to any value."""
+    data = bytearray(draw(st.sampled_from(examples)))
+    ops = ["replace", "delete", "duplicate", "hostile"] + (["byte"] if byte_flips else [])
+    for _ in range(draw(st.integers(1, 4))):
+        if not data:
+            break
+        i = draw(st.integers(0, len(data) - 1))
+        j = min(len(data), i + draw(st.integers(0, span)))
+        op = draw(st.sampled_from(ops))
+        if op == "replace":
+            data[i:j] = draw(st.binary(max_size=span))
+        elif op == "delete":
+            del data[i:j]
+        elif op == "duplicate":
+            data[i:i] = data[i:j]
+        elif op == "hostile":
+            data[i:j] = draw(st.sampled_from(hostile))
+        else:
+            data[i] = draw(st.integers(0, 255))
+    return bytes(data)

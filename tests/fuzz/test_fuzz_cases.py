@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from harness.settle_cli import SettleError, run
 
-from ._profile import FUZZ, Tally
+from .fuzz_profile import FUZZ, mutated
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [p.read_bytes() for p in sorted((ROOT / "fixtures" / "cases").iterdir())]
@@ -48,48 +48,16 @@ def default_args(jsonl: bool = False) -> tuple:
     return (None, jsonl, 1)  # trace (auto), jsonl, max case MB
 
 
-@pytest.fixture(scope="module")
-def tally(request):
-    t = Tally(request.module.__name__)
-    yield t
-    t.report()
-
-
 @FUZZ
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes(tally, data):
-    with tally.one(len(data)):
-        settle_bytes(data, *default_args())
-
-
-@st.composite
-def mutated(draw) -> bytes:
-    """An example case file with a few bytes replaced, deleted, duplicated or hostile tokens spliced in."""
-    data = bytearray(draw(st.sampled_from(EXAMPLES)))
-    for _ in range(draw(st.integers(1, 4))):
-        if not data:
-            break
-        i = draw(st.integers(0, len(data) - 1))
-        j = min(len(data), i + draw(st.integers(0, 12)))
-        op = draw(st.sampled_from(["replace", "delete", "duplicate", "hostile", "byte"]))
-        if op == "replace":
-            data[i:j] = draw(st.binary(max_size=12))
-        elif op == "delete":
-            del data[i:j]
-        elif op == "duplicate":
-            data[i:i] = data[i:j]
-        elif op == "hostile":
-            data[i:j] = draw(st.sampled_from(HOSTILE))
-        else:
-            data[i] = draw(st.integers(0, 255))
-    return bytes(data)
+    tally.measure("cases: arbitrary bytes", repr(data[:80]), settle_bytes, data, *default_args())
 
 
 @FUZZ
-@given(mutated())
+@given(mutated(EXAMPLES, HOSTILE, span=12))
 def test_mutated_example_files(tally, data):
-    with tally.one(len(data)):
-        settle_bytes(data, *default_args())
+    tally.measure("cases: mutated", repr(data[:80]), settle_bytes, data, *default_args())
 
 
 JSON_SCALARS = (st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.text(max_size=20)
@@ -135,8 +103,8 @@ def test_example_cases_with_a_field_replaced(tally, case, form):
         data = json.dumps([CASES[1], case]).encode()
     else:
         data = yaml.safe_dump(case, allow_unicode=True).encode("utf-8", "surrogatepass")
-    with tally.one(len(data)):
-        settle_bytes(data, *default_args(jsonl=form == "jsonl"))
+    tally.measure(f"cases: a field replaced ({form})", repr(data[:80]), settle_bytes, data,
+                  *default_args(jsonl=form == "jsonl"))
 
 
 HOSTILE_FILES = {

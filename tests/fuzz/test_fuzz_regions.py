@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reference.policy import POLICY_IDS, PolicyError, bind, load_region_file
 
-from ._profile import FUZZ, Tally
+from .fuzz_profile import FUZZ, mutated
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION_FILES = sorted((ROOT / "fixtures" / "regions").glob("**/*.yaml"))
@@ -21,13 +20,6 @@ EXAMPLES = [p.read_bytes() for p in REGION_FILES]
 HOSTILE = [b"exmaple: true\n", b"&a x", b"*a", b"2023-02-30", b".nan", b".inf", b"1:30", b"yes", b"~", b"null",
            b"[" * 40, b"{", b"\xff", b"\x00", b"!!python/object:x", "٥٠".encode(), b"1e999999", b"-0", b"\t",
            b"\nvalues: []\n", b"\npolicy: nowhere\n", b"\nvalid_from: 2023-01-01\n", b"0.5", b"50%", b"9" * 300]
-
-
-@pytest.fixture(scope="module")
-def tally(request):
-    t = Tally(request.module.__name__)
-    yield t
-    t.report()
 
 
 def load_and_bind(path: Path, data: bytes) -> None:
@@ -39,40 +31,18 @@ def load_and_bind(path: Path, data: bytes) -> None:
         assert str(e).strip(), "a refusal without a message"
 
 
-@st.composite
-def mutated(draw) -> bytes:
-    data = bytearray(draw(st.sampled_from(EXAMPLES)))
-    for _ in range(draw(st.integers(1, 4))):
-        if not data:
-            break
-        i = draw(st.integers(0, len(data) - 1))
-        j = min(len(data), i + draw(st.integers(0, 16)))
-        op = draw(st.sampled_from(["replace", "delete", "duplicate", "hostile"]))
-        if op == "replace":
-            data[i:j] = draw(st.binary(max_size=16))
-        elif op == "delete":
-            del data[i:j]
-        elif op == "duplicate":
-            data[i:i] = data[i:j]
-        else:
-            data[i:j] = draw(st.sampled_from(HOSTILE))
-    return bytes(data)
-
-
 @FUZZ
 @given(data=st.binary(max_size=1000))
 def test_arbitrary_region_bytes(tally, tmp_path_factory, data):
     path = tmp_path_factory.getbasetemp() / "fuzz-region.yaml"
-    with tally.one(len(data)):
-        load_and_bind(path, data)
+    tally.measure("regions: arbitrary bytes", repr(data[:80]), load_and_bind, path, data)
 
 
 @FUZZ
-@given(data=mutated())
+@given(data=mutated(EXAMPLES, HOSTILE, span=16, byte_flips=False))
 def test_mutated_region_files(tally, tmp_path_factory, data):
     path = tmp_path_factory.getbasetemp() / "fuzz-region.yaml"
-    with tally.one(len(data)):
-        load_and_bind(path, data)
+    tally.measure("regions: mutated", repr(data[:80]), load_and_bind, path, data)
 
 
 def test_every_shipped_region_loads_as_before():

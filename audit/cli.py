@@ -15,6 +15,8 @@ from .errors import AuditInputError
 @click.option("--policy", required=True, type=click.Choice(POLICY_IDS), help="The document the ledger is settled under.")
 @click.option("--region", default=None, help="A region configuration: a name in fixtures/regions/ or a path.")
 @click.option("--persons", "persons_file", default=None, help="Persons file (JSON lines, JSON, YAML or CSV; the case format's `person` fields).")
+@click.option("--institutions", "institutions_file", default=None,
+              help="Institutions table (fixmedins_code + facility or hosp_lv) for ledgers that carry only fixmedins_code.")
 @click.option("--map", "mapping", multiple=True, help="Column/code mapping: a TOML/YAML file or src=dst (repeatable).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL, or sc://host:port (Spark Connect).")
@@ -22,7 +24,7 @@ from .errors import AuditInputError
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
 @click.option("--memory-limit", default=None, help="DuckDB memory limit, e.g. 4GB (it spills to disk beyond).")
 @click.option("--workers", type=int, default=None, help="Worker processes for persons settled by the reference engine.")
-def audit_command(ledger, policy, region, persons_file, mapping, engine, spark_master, encoding, out, memory_limit, workers):
+def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, out, memory_limit, workers):
     """Recompute every settlement of LEDGER (files, folders or globs) to the fen and report the differences.
 
     Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration.
@@ -31,7 +33,7 @@ def audit_command(ledger, policy, region, persons_file, mapping, engine, spark_m
 
     try:
         code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding, out,
-                              workers=workers, memory_limit=memory_limit)
+                              workers=workers, memory_limit=memory_limit, institutions_file=institutions_file)
     except AuditInputError as e:
         click.echo(f"conform: error: {e}", err=True)
         sys.exit(2)

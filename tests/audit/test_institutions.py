@@ -1,0 +1,128 @@
+"""`--institutions`: a ledger that names only the institution (`fixmedins_code`) gets each row's
+facility level from the institutions table; every bad table or unknown code is refused, located.
+
+Figures by hand from 攀枝花 第七条 (in-service; deductible 200.00 a natural year; 三级 50%, 一级 60%):
+  S0 2023-02-01 at 某社区卫生服务中心: 100.50 in scope, all of it toward the deductible, fund 0.00.
+  S1 2023-03-01 at 攀枝花市中心医院: 500.00 − 50.00 − 20.00 = 430.00 in scope; deductible left
+     200.00 − 100.50 = 99.50; at 三级: (430.00 − 99.50) × 50% = 165.25;
+     were the hospital 一级: (430.00 − 99.50) × 60% = 198.30.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audit.errors import AuditInputError
+from audit.run import audit
+
+HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,fixmedins_code,medfee_sumamt,fulamt_ownpay_amt,"
+          "overlmt_selfpay,preselfpay_amt,hifp_pay")
+S0 = "S0,P1,1101,2023-02-01 09:00:00,11,H-COMMUNITY,100.50,0,0,0,0.00"
+S1 = "S1,P1,1101,2023-03-01 10:00:00,11,H-CENTRAL,500.00,50,0,20.00,165.25"
+
+
+def _write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def _ledger(tmp_path: Path, *rows: str) -> Path:
+    return _write(tmp_path / "ledger.csv", [HEADER, *rows])
+
+
+def _run(tmp_path: Path, ledger: Path, table: Path, mapping: tuple[str, ...] = ()) -> tuple[int, dict, dict]:
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", mapping=mapping, write=False,
+                    keep_connection=True, institutions_file=str(table))
+    con = s["_connection"]
+    try:
+        rows = dict(con.execute("SELECT setl_id, hifp_pay FROM expected").fetchall())
+        facilities = dict(con.execute("SELECT setl_id, facility FROM ledger").fetchall())
+    finally:
+        con.close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    return code, {"hifp_pay": rows, "facility": facilities}, s
+
+
+def test_the_level_comes_from_the_table_by_fixmedins_code(tmp_path):
+    table = _write(tmp_path / "inst.csv", ["fixmedins_code,fixmedins_name,facility",
+                                           "H-CENTRAL,攀枝花市中心医院,tertiary",
+                                           "H-COMMUNITY,某社区卫生服务中心,primary"])
+    code, got, s = _run(tmp_path, _ledger(tmp_path, S0, S1), table)
+    assert got["facility"] == {"S0": "primary", "S1": "tertiary"}
+    assert got["hifp_pay"] == {"S0": 0, "S1": 16525}  # 165.25, by hand above
+    assert code == 0 and s["discrepancies_by_field"] == {"hifp_pay": 0}
+
+
+def test_a_level_in_the_table_decides_what_is_expected(tmp_path):
+    """The same ledger against a table that rates the hospital 一级: the recorded 165.25 is now 33.05 short."""
+    table = _write(tmp_path / "inst.csv", ["fixmedins_code,facility", "H-CENTRAL,primary", "H-COMMUNITY,primary"])
+    code, got, s = _run(tmp_path, _ledger(tmp_path, S0, S1), table)
+    assert got["hifp_pay"]["S1"] == 19830  # (430.00 − 99.50) × 60% = 198.30
+    assert code == 1 and s["discrepancies_by_field"]["hifp_pay"] == 1
+    assert s["underpaid_fen"] == 19830 - 16525
+
+
+def test_hosp_lv_codes_in_a_gbk_table_are_mapped_with_the_ledgers_map(tmp_path):
+    table = _write(tmp_path / "机构.csv", ["DDJGBM,机构名称,hosp_lv", "H-CENTRAL,攀枝花市中心医院,01",
+                                          "H-COMMUNITY,某社区卫生服务中心,03"], encoding="gbk")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[columns]\nDDJGBM = "fixmedins_code"\n[codes.hosp_lv]\n"01" = "tertiary"\n"03" = "primary"\n',
+                       encoding="utf-8")
+    code, got, _ = _run(tmp_path, _ledger(tmp_path, S0, S1), table, (str(mapping),))
+    assert got["facility"] == {"S0": "primary", "S1": "tertiary"} and code == 0
+
+
+def test_a_ledger_with_its_own_facility_column_is_not_joined(tmp_path):
+    ledger = _write(tmp_path / "ledger.csv", [HEADER.replace("fixmedins_code", "fixmedins_code,facility"),
+                                               S1.replace("H-CENTRAL,", "H-CENTRAL,primary,")])
+    table = _write(tmp_path / "inst.csv", ["fixmedins_code,facility", "H-CENTRAL,tertiary"])
+    _, got, _ = _run(tmp_path, ledger, table)
+    assert got["facility"] == {"S1": "primary"}  # the row's own level, not the table's
+
+
+def test_a_code_missing_from_the_table_is_refused_with_its_line(tmp_path):
+    table = _write(tmp_path / "inst.csv", ["fixmedins_code,facility", "H-CENTRAL,tertiary"])
+    ledger = _ledger(tmp_path, S1, S0)
+    with pytest.raises(AuditInputError) as e:
+        _run(tmp_path, ledger, table)
+    assert (e.value.file, e.value.row, e.value.column) == (str(ledger), 3, "fixmedins_code")
+    assert "not in the institutions table" in str(e.value) and "H-COMMUNITY" in str(e.value)
+
+
+@pytest.mark.parametrize("rows, row, column, words", [
+    (["fixmedins_code,facility", "H-CENTRAL,tertiary", "H-CENTRAL,primary"], 3, "fixmedins_code", "two levels"),
+    (["fixmedins_code,facility", "H-CENTRAL,tertiary", "H-COMMUNITY,三级"], 3, "facility", "unknown level"),
+    (["fixmedins_code,facility", ",tertiary"], 2, "fixmedins_code", "missing"),
+    (["fixmedins_code,hosp_lv", "H-CENTRAL,01"], None, "hosp_lv", "[codes.hosp_lv]"),
+    (["code,facility", "H-CENTRAL,tertiary"], None, None, "needs a fixmedins_code column"),
+])
+def test_a_bad_table_is_refused_with_where(tmp_path, rows, row, column, words):
+    table = _write(tmp_path / "inst.csv", rows)
+    with pytest.raises(AuditInputError) as e:
+        _run(tmp_path, _ledger(tmp_path, S1), table)
+    assert (e.value.file, e.value.row, e.value.column) == (str(table), row, column)
+    assert words in str(e.value)
+
+
+def test_identical_duplicate_rows_are_one_institution(tmp_path):
+    table = _write(tmp_path / "inst.csv", ["fixmedins_code,facility", "H-CENTRAL,tertiary", "H-CENTRAL,tertiary",
+                                           "H-COMMUNITY,primary"])
+    code, got, _ = _run(tmp_path, _ledger(tmp_path, S0, S1), table)
+    assert got["hifp_pay"] == {"S0": 0, "S1": 16525} and code == 0
+
+
+def test_conform_audit_takes_institutions(tmp_path):
+    from harness.cli import main
+
+    table = _write(tmp_path / "inst.csv", ["fixmedins_code,facility", "H-CENTRAL,tertiary", "H-COMMUNITY,primary"])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["audit", str(_ledger(tmp_path, S0, S1)), "--policy", "panzhihua",
+                                       "--region", "panzhihua-example", "--institutions", str(table), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "summary.json").is_file()
+    bad = CliRunner().invoke(main, ["audit", str(_ledger(tmp_path, S1)), "--policy", "panzhihua",
+                                    "--region", "panzhihua-example", "--institutions", str(tmp_path / "none.csv")])
+    assert bad.exit_code == 2 and "none.csv" in bad.output

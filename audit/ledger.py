@@ -20,6 +20,7 @@ import duckdb
 
 from reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
 
+from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
 from .mapping import Mapping
@@ -157,6 +158,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             bad.append((b, c, what, _text(src, typ)))
     st, st_bad = _date(*names.get("setl_time", (None, None)), time=True)
     sd, sd_bad = _date(*names.get("setl_date", (None, None)), time=False)
+    if inst.MISSING in names:  # facility from --institutions: a code the table lacks is named as such
+        bad.append((ident(inst.MISSING), "fixmedins_code", "not in the institutions table (--institutions)",
+                    _text(*names["fixmedins_code"])))
     if st_bad:
         bad.append((st_bad, "setl_time", "not a time (YYYY-MM-DD HH:MM:SS)", _text(*names["setl_time"])))
     if sd_bad:
@@ -220,7 +224,7 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
-         encoding: str | None = None) -> LedgerInfo:
+         encoding: str | None = None, institutions: bool = False) -> LedgerInfo:
     """Create table `ledger` from the files; raise AuditInputError naming the first bad row."""
     paths = sources.expand(specs)
     selects = []
@@ -233,6 +237,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             if e.file is None:
                 raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column) from None
             raise
+        if institutions:  # the level by fixmedins_code where the file has no facility/hosp_lv
+            rel, cols = inst.attach(con, rel, cols, mapping, p)
         present |= {mapping.rename(c) for c in cols}
         if "hosp_lv" in present:
             present.add("facility")

@@ -16,7 +16,7 @@ import duckdb
 
 from reference.policy import PolicyError, bind_cached
 
-from . import fallback, ledger, params, persons, plan
+from . import fallback, institutions, ledger, params, persons, plan
 from .engines import get as get_engine
 from .errors import AuditInputError
 from .mapping import load_mapping
@@ -87,7 +87,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
           mapping: tuple[str, ...] | list[str] = (), engine: str = "duckdb", spark_master: str | None = None,
           encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
           workers: int | None = None, spark=None, write: bool = True, memory_limit: str | None = None,
-          keep_connection: bool = False):
+          keep_connection: bool = False, institutions_file: str | None = None):
     """Run the audit; returns (exit_code, summary). Raises AuditInputError for bad input (exit 2)."""
     t0 = time.perf_counter()
     try:
@@ -106,7 +106,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         timings[name] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
 
     try:
-        info = ledger.load(con, list(ledgers), m, encoding)
+        has_inst = institutions.load(con, institutions_file, m, encoding)
+        info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst)
         people = persons.load(con, persons_file)
         params.load(con, rules)
         lap("read")

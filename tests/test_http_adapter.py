@@ -240,8 +240,10 @@ def test_api_key_from_the_environment_is_sent_and_never_reported(tmp_path, monke
     import os
     with SampleServer(api_key_env="CONFORM_TEST_KEY", env=dict(os.environ)) as s:
         good = write(tmp_path, f'[adapter]\nurl = "{s.url}"\n[adapter.headers]\nX-Api-Key = {{ env = "CONFORM_TEST_KEY" }}\n')
-        run, _ = execute(config=str(good), policies=("panzhihua",))
+        # One article's scenarios and properties: every request carries the key (else 401, an error).
+        run, _ = execute(config=str(good), articles=("panzhihua-7",))
         assert run.counts()["passed"] > 0 and run.counts()["error"] == 0
+        assert {c.kind for c in run.checks} == {"scenario", "property"}
         assert secret not in json.dumps(run.to_dict(), ensure_ascii=False, default=str)
         result = CliRunner().invoke(cli, ["run", "--config", str(good), "--article", "panzhihua-7",
                                           "--out", str(tmp_path / "reports")])

@@ -79,6 +79,19 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
     return result
 
 
+def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
+    """The ordinary deductible and cap for a person type (role-specific before generic), once per rules."""
+    key = ("ordinary_dedc_cap", role)
+    found = rules._cache.get(key)  # type: ignore[call-overload]
+    if found is None:
+        # Looked up in the same order as ever, so a missing one is reported the same way; only a
+        # complete pair is kept (rules are immutable once bound, and the cache lives on them).
+        found = (rules.first(f"ordinary.deductible.{role}", "ordinary.deductible"),
+                 rules.first(f"ordinary.cap.{role}", "ordinary.cap"))
+        rules._cache[key] = found  # type: ignore[index]
+    return found  # type: ignore[return-value]
+
+
 def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
                      trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None) -> None:
     """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap."""
@@ -92,25 +105,27 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                       (), req.cite if req else rules.policy.short)
             return
         ratio, ratio_cite = r
-    dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
-    cp = rules.first(f"ordinary.cap.{role}", "ordinary.cap")
+    dp, cp = _deductible_and_cap(rules, role)
     deductible, cap = dp.value, cp.value
-    left = deductible - ys.ordinary_dedc
+    used = ys.ordinary_dedc
+    left = deductible - used
     if left < 0:
         left = ZERO
     dedc = base if base < left else left
-    trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
-              (deductible, ys.ordinary_dedc, left, base, left, dedc), dp.cite, dedc)
     raw = round_fen((base - dedc) * ratio)
-    trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
-              (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-              ratio_cite, raw)
-    cap_left = cap - ys.ordinary_pay
+    paid = ys.ordinary_pay
+    cap_left = cap - paid
     if cap_left < 0:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
-    trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
-              (cap, ys.ordinary_pay, cap_left, raw, cap_left, pay), cp.cite, pay)
+    if trace.keeps:
+        trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
+                  (deductible, used, left, base, left, dedc), dp.cite, dedc)
+        trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
+                  (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
+                  ratio_cite, raw)
+        trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
+                  (cap, paid, cap_left, raw, cap_left, pay), cp.cite, pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
     out.dedc += dedc
@@ -118,8 +133,8 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if out.benefit == "ordinary" or out.ratio == 0:
         out.ratio = ratio
     # Keep the year's state current for any later benefit in the same settlement.
-    ys.ordinary_dedc += dedc
-    ys.ordinary_pay += pay
+    ys.ordinary_dedc = used + dedc
+    ys.ordinary_pay = paid + pay
 
 
 # --------------------------------------------------------------------------- chronic diseases
@@ -241,13 +256,15 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     """The fund payment of one settlement given the year's state; updates `ys` in place."""
     policy = rules.policy
     inscp = s.inscp_scp_amt
-    out = Outcome(inscp=inscp)
+    out = Outcome(inscp)
     no_ordinary = ""  # set when the person keeps other benefits but not ordinary pooling
-    c = Contribution(year=s.date.year)
-    trace.add("政策范围内费用", "{} − 全自费{} − 超限价{} − 先行自付{} = {}元",
-              (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
-              "国家医保平台结算口径", inscp)
-    if rules.valid_from is not None and s.date < rules.valid_from:
+    day = s.date
+    c = Contribution(day.year)
+    if trace.keeps:
+        trace.add("政策范围内费用", "{} − 全自费{} − 超限价{} − 先行自付{} = {}元",
+                  (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
+                  "国家医保平台结算口径", inscp)
+    if rules.valid_from is not None and day < rules.valid_from:
         before = policy.doc.get("before_validity") or {}
         inpatient_like = (s.med_type == "14"
                           or policy.routes.get({"13": "emergency", "28": "day_surgery"}.get(s.med_type, ""), {})
@@ -264,11 +281,11 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                   (s.date, rules.valid_from),
                   f"{policy.cite(str(before.get('article', '')))}；{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
         return out, c
-    if rules.valid_to is not None and s.date > rules.valid_to:
+    if rules.valid_to is not None and day > rules.valid_to:
         raise PolicyError(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
                           f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
                           "the successor rules are not known (A-BEFORE-VALIDITY)")
-    role = person.role_on(s.date)
+    role = person.role_on(day)
     if s.exclusion is not None:
         ex = policy.exclusions.get(s.exclusion)
         if ex is None:
@@ -301,7 +318,8 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受普通门诊统筹", (s.date, bp.begin, bp.end),
                       policy.cite(str(el["article"])), ZERO)
             return out, c
-    if rules.flag("hospital_stay.no_outpatient_benefit") and s.med_type in ("11", "14", "41"):
+    # Cheap tests first: most persons have no stay, and the flag can neither fail nor change.
+    if person.hospital_stays and s.med_type in ("11", "14", "41") and rules.flag("hospital_stay.no_outpatient_benefit"):
         for stay in person.hospital_stays:
             if s.date in stay:
                 out.benefit = "none"

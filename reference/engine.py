@@ -8,7 +8,7 @@ runs a whole case and returns the JSON-ready output of `conform settle`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from .account import Credit, UseDecision, check_use, credit_month
@@ -49,22 +49,23 @@ class SettlementResult:
 
     def to_output(self, with_trace: bool = True) -> dict:
         """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise)."""
+        # A zero skips fmt (it prints 0.00, negative zero included); most settlements have several.
         out: dict = {"id": self.id, "setl_id": self.id}
         if self.reverses is not None:
             out["reverses"] = self.reverses
-        out["date"] = self.date.isoformat()
-        out["medfee_sumamt"] = fmt(self.medfee_sumamt)
-        out["inscp_scp_amt"] = fmt(self.inscp_scp_amt)
-        out["act_pay_dedc"] = fmt(self.act_pay_dedc)
-        out["hifp_pay"] = fmt(self.hifp_pay)
+        out["date"] = iso_date(self.date)
+        out["medfee_sumamt"] = fmt(self.medfee_sumamt) if self.medfee_sumamt else "0.00"
+        out["inscp_scp_amt"] = fmt(self.inscp_scp_amt) if self.inscp_scp_amt else "0.00"
+        out["act_pay_dedc"] = fmt(self.act_pay_dedc) if self.act_pay_dedc else "0.00"
+        out["hifp_pay"] = fmt(self.hifp_pay) if self.hifp_pay else "0.00"
         out["pool_prop_selfpay"] = fmt_ratio(self.pool_prop_selfpay)
-        out["fund_pay_sumamt"] = fmt(self.fund_pay_sumamt)
-        out["psn_part_amt"] = fmt(self.psn_part_amt)
-        out["acct_pay"] = fmt(self.acct_pay)
-        out["psn_cash_pay"] = fmt(self.psn_cash_pay)
-        out["ordinary_pay"] = fmt(self.ordinary_pay)
-        out["chronic_pay"] = fmt(self.chronic_pay)
-        out["inpatient_pay"] = fmt(self.inpatient_pay)
+        out["fund_pay_sumamt"] = fmt(self.fund_pay_sumamt) if self.fund_pay_sumamt else "0.00"
+        out["psn_part_amt"] = fmt(self.psn_part_amt) if self.psn_part_amt else "0.00"
+        out["acct_pay"] = fmt(self.acct_pay) if self.acct_pay else "0.00"
+        out["psn_cash_pay"] = fmt(self.psn_cash_pay) if self.psn_cash_pay else "0.00"
+        out["ordinary_pay"] = fmt(self.ordinary_pay) if self.ordinary_pay else "0.00"
+        out["chronic_pay"] = fmt(self.chronic_pay) if self.chronic_pay else "0.00"
+        out["inpatient_pay"] = fmt(self.inpatient_pay) if self.inpatient_pay else "0.00"
         out["benefit"] = self.benefit
         if with_trace:
             out["trace"] = self.trace.render()
@@ -81,6 +82,26 @@ class SettlementResult:
               (self.id, self.act_pay_dedc, self.hifp_pay, self.acct_pay), "A-REVERSAL")
         return SettlementResult(id=rid, date=date, pool_prop_selfpay=self.pool_prop_selfpay, benefit=self.benefit,
                                 trace=t, reverses=self.id, **neg)
+
+
+assert [f.name for f in fields(SettlementResult)] == [
+    "id", "date", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
+    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay",
+    "benefit", "trace", "reverses"], "keep PersonLedger.settle's positional SettlementResult(...) in field order"
+
+_ISO: dict[dt.date, str] = {}  # date → YYYY-MM-DD: a batch repeats the year's few hundred days
+
+
+def iso_date(d: dt.date) -> str:
+    """d.isoformat(), remembered: formatting a date costs more than the dictionary lookup."""
+    s = _ISO.get(d)
+    if s is None:
+        s = d.isoformat()
+        if type(d) is dt.date:  # a datetime equal to a date must not store its own text under the date
+            if len(_ISO) > 100_000:
+                _ISO.clear()
+            _ISO[d] = s
+    return s
 
 
 class LazyTraceOutput(dict):
@@ -169,11 +190,13 @@ class PersonLedger:
 
     def settle(self, s: Settlement, commit: bool = True) -> SettlementResult:
         """2207 结算 (commit) or 2206 预结算 (commit=False: nothing is recorded)."""
-        if s.id in self.settled:
-            raise PolicyError(f"settlement {s.id}: id already settled for person {self.person.psn_no}")
-        self._check_order(s.date, s.id)
+        sid, day = s.id, s.date
+        if sid in self.settled:
+            raise PolicyError(f"settlement {sid}: id already settled for person {self.person.psn_no}")
+        if self.last_date is not None and day < self.last_date:
+            self._check_order(day, sid)  # raises
         # Work on a clone: a refused settlement or a pre-settlement leaves the year untouched.
-        ys = self.year(s.date.year).clone()
+        ys = self.year(day.year).clone()
         trace = self.trace_type()
         out: Outcome
         try:
@@ -183,25 +206,28 @@ class PersonLedger:
             e.args = (f"settlement {s.id}: {e.args[0]}",)
             raise
         fund = out.hifp_pay
-        psn_part = s.medfee_sumamt - fund
+        total = s.medfee_sumamt
+        psn_part = total - fund
         acct = ZERO
-        if s.acct_used_flag and self.balance is not None and self.balance > 0 and psn_part > 0:
-            acct = psn_part if psn_part < self.balance else self.balance
-            trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, self.balance, acct),
-                      "个人账户使用范围", acct)
+        balance = self.balance
+        if s.acct_used_flag and balance is not None and balance > 0 and psn_part > 0:
+            acct = psn_part if psn_part < balance else balance
+            if trace.keeps:
+                trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, balance, acct),
+                          "个人账户使用范围", acct)
         c.acct_pay = acct
-        result = SettlementResult(
-            id=s.id, date=s.date, medfee_sumamt=s.medfee_sumamt, inscp_scp_amt=out.inscp, act_pay_dedc=out.dedc,
-            hifp_pay=fund, pool_prop_selfpay=out.ratio, fund_pay_sumamt=fund, psn_part_amt=psn_part,
-            acct_pay=acct, psn_cash_pay=psn_part - acct, ordinary_pay=out.ordinary_pay, chronic_pay=out.chronic_pay,
-            inpatient_pay=out.inpatient_pay, benefit=out.benefit, trace=trace,
-        )
+        # Positional, in field order (id, date, medfee_sumamt, inscp_scp_amt, act_pay_dedc, hifp_pay,
+        # pool_prop_selfpay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, ordinary_pay,
+        # chronic_pay, inpatient_pay, benefit, trace): keywords cost a lookup each on the hot path.
+        result = SettlementResult(sid, day, total, out.inscp, out.dedc, fund, out.ratio, fund, psn_part, acct,
+                                  psn_part - acct, out.ordinary_pay, out.chronic_pay, out.inpatient_pay, out.benefit,
+                                  trace)
         if commit:
-            self.years[s.date.year] = ys
+            self.years[day.year] = ys
             if acct:
-                self.balance -= acct  # type: ignore[operator]
-            self.settled[s.id] = (result, c)
-            self.last_date = s.date
+                self.balance = balance - acct  # type: ignore[operator]
+            self.settled[sid] = (result, c)
+            self.last_date = day
         return result
 
     def presettle(self, s: Settlement) -> SettlementResult:

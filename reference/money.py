@@ -135,7 +135,7 @@ def parse_ratio(value: object) -> Decimal:
 
 def round_fen(d: Decimal) -> Decimal:
     """四舍五入 to the fen (ROUND_HALF_UP, 0.01): the default settlement rounding."""
-    return d.quantize(FEN, rounding=ROUND_HALF_UP)
+    return d.quantize(FEN, ROUND_HALF_UP)  # rounding given by position: half the cost of the keyword
 
 
 def round_yuan(d: Decimal) -> Decimal:
@@ -156,7 +156,19 @@ def fmt(d: Decimal) -> str:
 
 def fmt_ratio(d: Decimal) -> str:
     """Four-decimal string, the output form of pool_prop_selfpay."""
-    return str(d.quantize(RATIO_PLACES))
+    s = _RATIOS.get(d)
+    if s is None:
+        s = str(d.quantize(RATIO_PLACES))
+        if not d.is_signed():  # -0 equals 0 but prints "-0.0000": never stored under the shared key
+            if len(_RATIOS) > 1024:
+                _RATIOS.clear()
+            _RATIOS[d] = s
+    return s
+
+
+# A batch has a handful of ratios: their strings, by value. Equal Decimals quantize to the same
+# string (sign aside, handled above), so a value can never find another value's text.
+_RATIOS: dict[Decimal, str] = {}
 
 
 def pct(d: Decimal) -> str:

@@ -17,7 +17,7 @@ from .case import Case, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
-from .trace import NoTrace, Trace
+from .trace import NO_TRACE, NoTrace, Trace
 
 __all__ = ["LazyTraceOutput", "PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
 
@@ -49,23 +49,36 @@ class SettlementResult:
 
     def to_output(self, with_trace: bool = True) -> dict:
         """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise)."""
-        # A zero skips fmt (it prints 0.00, negative zero included); most settlements have several.
-        out: dict = {"id": self.id, "setl_id": self.id}
+        # A zero skips fmt (it prints 0.00, negative zero included), and a figure equal to one already
+        # formatted reuses its text: fmt depends on the value alone, whatever the Decimal's exponent.
+        sid = self.id
+        out: dict = {"id": sid, "setl_id": sid}
         if self.reverses is not None:
             out["reverses"] = self.reverses
         out["date"] = iso_date(self.date)
-        out["medfee_sumamt"] = fmt(self.medfee_sumamt) if self.medfee_sumamt else "0.00"
-        out["inscp_scp_amt"] = fmt(self.inscp_scp_amt) if self.inscp_scp_amt else "0.00"
-        out["act_pay_dedc"] = fmt(self.act_pay_dedc) if self.act_pay_dedc else "0.00"
-        out["hifp_pay"] = fmt(self.hifp_pay) if self.hifp_pay else "0.00"
+        total = self.medfee_sumamt
+        out["medfee_sumamt"] = total_s = fmt(total) if total else "0.00"
+        v = self.inscp_scp_amt
+        out["inscp_scp_amt"] = total_s if v == total else fmt(v) if v else "0.00"
+        v = self.act_pay_dedc
+        out["act_pay_dedc"] = fmt(v) if v else "0.00"
+        fund = self.hifp_pay
+        out["hifp_pay"] = fund_s = fmt(fund) if fund else "0.00"
         out["pool_prop_selfpay"] = fmt_ratio(self.pool_prop_selfpay)
-        out["fund_pay_sumamt"] = fmt(self.fund_pay_sumamt) if self.fund_pay_sumamt else "0.00"
-        out["psn_part_amt"] = fmt(self.psn_part_amt) if self.psn_part_amt else "0.00"
-        out["acct_pay"] = fmt(self.acct_pay) if self.acct_pay else "0.00"
-        out["psn_cash_pay"] = fmt(self.psn_cash_pay) if self.psn_cash_pay else "0.00"
-        out["ordinary_pay"] = fmt(self.ordinary_pay) if self.ordinary_pay else "0.00"
-        out["chronic_pay"] = fmt(self.chronic_pay) if self.chronic_pay else "0.00"
-        out["inpatient_pay"] = fmt(self.inpatient_pay) if self.inpatient_pay else "0.00"
+        v = self.fund_pay_sumamt
+        out["fund_pay_sumamt"] = fund_s if v == fund else fmt(v) if v else "0.00"
+        part = self.psn_part_amt
+        out["psn_part_amt"] = part_s = fmt(part) if part else "0.00"
+        v = self.acct_pay
+        out["acct_pay"] = fmt(v) if v else "0.00"
+        v = self.psn_cash_pay
+        out["psn_cash_pay"] = part_s if v == part else fmt(v) if v else "0.00"
+        v = self.ordinary_pay
+        out["ordinary_pay"] = fund_s if v == fund else fmt(v) if v else "0.00"
+        v = self.chronic_pay
+        out["chronic_pay"] = fund_s if v == fund else fmt(v) if v else "0.00"
+        v = self.inpatient_pay
+        out["inpatient_pay"] = fund_s if v == fund else fmt(v) if v else "0.00"
         out["benefit"] = self.benefit
         if with_trace:
             out["trace"] = self.trace.render()
@@ -164,6 +177,7 @@ class PersonLedger:
     def __init__(self, rules: Rules, person: Person, *, keep_trace: bool = True):
         self.rules = rules
         self.trace_type = Trace if keep_trace else NoTrace  # NoTrace: output that will never show the steps
+        self.no_trace = None if keep_trace else NO_TRACE  # NoTrace keeps nothing, so one serves every settlement
         self.person = person
         self.years: dict[int, YearState] = {}
         self.settled: dict[str, tuple[SettlementResult, Contribution]] = {}
@@ -197,7 +211,7 @@ class PersonLedger:
             self._check_order(day, sid)  # raises
         # Work on a clone: a refused settlement or a pre-settlement leaves the year untouched.
         ys = self.year(day.year).clone()
-        trace = self.trace_type()
+        trace = self.trace_type() if self.no_trace is None else self.no_trace
         out: Outcome
         try:
             out, c = compute(self.rules, self.person, s, ys, trace)
@@ -269,7 +283,7 @@ def compute_case(case: Case, with_trace: bool = True) -> dict:
     ledger = PersonLedger(rules, case.person, keep_trace=with_trace)
     settlements = []
     for it in case.items:
-        if isinstance(it, Reversal):
+        if type(it) is Reversal:
             settlements.append(ledger.reverse(it.reverses, it.id, it.date).to_output(with_trace))
         else:
             settlements.append(ledger.settle(it).to_output(with_trace))

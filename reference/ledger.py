@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .money import ZERO
+from .money import ZERO, fmt
 
 
 @dataclass(slots=True)
@@ -37,8 +37,6 @@ class YearState:
             self.chronic_pay[d] = self.chronic_pay.get(d, ZERO) + sign * c.chronic_pay
 
     def as_dict(self) -> dict:
-        from .money import fmt
-
         return {
             "year": self.year,
             "ordinary_dedc": fmt(self.ordinary_dedc),

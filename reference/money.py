@@ -75,6 +75,18 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
         d = _READ.get(value)
         if d is not None:  # only non-negative readings are kept, so no sign check is needed
             return d
+        # The usual form, yuan.fen ("123.45"), checked with str methods (a regex costs twice as much):
+        # ASCII, so isdigit() means 0-9; at most MAX_YUAN_DIGITS digits of yuan; exactly two decimals,
+        # so Decimal(value) is already held to the fen. Anything else takes the general path below.
+        if (3 < len(value) <= MAX_YUAN_DIGITS + 3 and value[-3] == "." and value.isascii()
+                and value[:-3].isdigit() and value[-2:].isdigit()):
+            d = Decimal(value)
+            if not d:
+                return ZERO
+            if len(_READ) > 100_000:
+                _READ.clear()
+            _READ[value] = d
+            return d
         text = value
     elif isinstance(value, str):
         text = str(value)
@@ -104,11 +116,13 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     d = Decimal(text)
     if not d:
         return ZERO
-    if m.group(1):
+    sign, _, fen = m.groups()
+    if sign:
         if not allow_negative:
             raise AmountError(f"negative amount: {_short(value)}")
         return d.quantize(FEN)
-    d = d.quantize(FEN)
+    if fen is None or len(fen) != 2:  # two decimals written: Decimal(text) is already held to the fen
+        d = d.quantize(FEN)
     if type(value) is str:
         if len(_READ) > 100_000:
             _READ.clear()

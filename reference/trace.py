@@ -70,3 +70,6 @@ class NoTrace(Trace):
 
     def extend(self, other: "Trace") -> None:
         return None
+
+
+NO_TRACE = NoTrace()  # stateless: one instance serves every settlement that keeps no trace

@@ -463,19 +463,26 @@ def _fast_settlement(data: Any, codes: frozenset[str] = _NO_CODES) -> Settlement
     """
     if type(data) is not dict:
         return None
-    get = data.get
-    sid, med_type, facility, day = get("id"), get("med_type"), get("facility"), get("date")
+    try:
+        sid, med_type, facility, day, total = (data["id"], data["med_type"], data["facility"], data["date"],
+                                               data["medfee_sumamt"])
+    except KeyError:
+        return None
     if (type(sid) is not str or not 0 < len(sid) <= MAX_TEXT or type(day) is not str
             or type(med_type) is not str or type(facility) is not str or (med_type, facility) not in _FAST_PAIRS):
         return None
-    total = get("medfee_sumamt")
-    own, over, pre = get("fulamt_ownpay_amt"), get("overlmt_selfpay"), get("preselfpay_amt")
-    dise, excl, remote, acct = get("dise_codg"), get("exclusion"), get("remote"), get("acct_used_flag")
-    # Every key read above that holds a value, counted: fewer than the mapping's keys means a key this
-    # path does not know (or an explicit null), which the general path names.
-    if len(data) != (4 + (total is not None) + (own is not None) + (over is not None) + (pre is not None)
-                     + (dise is not None) + (excl is not None) + (remote is not None) + (acct is not None)):
-        return None
+    n = len(data)
+    if n == 5:  # the five keys above and nothing else: the usual settlement
+        own = over = pre = dise = excl = remote = acct = None
+    else:
+        get = data.get
+        own, over, pre = get("fulamt_ownpay_amt"), get("overlmt_selfpay"), get("preselfpay_amt")
+        dise, excl, remote, acct = get("dise_codg"), get("exclusion"), get("remote"), get("acct_used_flag")
+        # Every key read that holds a value, counted: fewer than the mapping's keys means a key this
+        # path does not know (or an explicit null), which the general path names.
+        if n != (5 + (own is not None) + (over is not None) + (pre is not None) + (dise is not None)
+                 + (excl is not None) + (remote is not None) + (acct is not None)):
+            return None
     if dise is not None and (type(dise) is not str or len(dise) > MAX_TEXT):
         return None
     if med_type == "14" and dise not in codes:  # also None: the general path names what is missing

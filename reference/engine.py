@@ -49,37 +49,38 @@ class SettlementResult:
 
     def to_output(self, with_trace: bool = True) -> dict:
         """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise)."""
-        # A zero skips fmt (it prints 0.00, negative zero included), and a figure equal to one already
-        # formatted reuses its text: fmt depends on the value alone, whatever the Decimal's exponent.
+        # A zero skips fmt (it prints 0.00, negative zero included); a figure equal to one already formatted
+        # reuses its text (fmt depends on the value alone, whatever the Decimal's exponent); and str(v) is
+        # fmt(v) for a nonzero amount with two decimals, the usual case, so the call is skipped.
         sid = self.id
-        out: dict = {"id": sid, "setl_id": sid}
-        if self.reverses is not None:
-            out["reverses"] = self.reverses
-        out["date"] = iso_date(self.date)
         total = self.medfee_sumamt
-        out["medfee_sumamt"] = total_s = fmt(total) if total else "0.00"
-        v = self.inscp_scp_amt
-        out["inscp_scp_amt"] = total_s if v == total else fmt(v) if v else "0.00"
-        v = self.act_pay_dedc
-        out["act_pay_dedc"] = fmt(v) if v else "0.00"
+        total_s = (t if (t := str(total))[-3:-2] == "." else fmt(total)) if total else "0.00"
         fund = self.hifp_pay
-        out["hifp_pay"] = fund_s = fmt(fund) if fund else "0.00"
-        out["pool_prop_selfpay"] = fmt_ratio(self.pool_prop_selfpay)
-        v = self.fund_pay_sumamt
-        out["fund_pay_sumamt"] = fund_s if v == fund else fmt(v) if v else "0.00"
+        fund_s = (t if (t := str(fund))[-3:-2] == "." else fmt(fund)) if fund else "0.00"
         part = self.psn_part_amt
-        out["psn_part_amt"] = part_s = fmt(part) if part else "0.00"
-        v = self.acct_pay
-        out["acct_pay"] = fmt(v) if v else "0.00"
-        v = self.psn_cash_pay
-        out["psn_cash_pay"] = part_s if v == part else fmt(v) if v else "0.00"
-        v = self.ordinary_pay
-        out["ordinary_pay"] = fund_s if v == fund else fmt(v) if v else "0.00"
-        v = self.chronic_pay
-        out["chronic_pay"] = fund_s if v == fund else fmt(v) if v else "0.00"
-        v = self.inpatient_pay
-        out["inpatient_pay"] = fund_s if v == fund else fmt(v) if v else "0.00"
-        out["benefit"] = self.benefit
+        part_s = (t if (t := str(part))[-3:-2] == "." else fmt(part)) if part else "0.00"
+        inscp, dedc, acct, cash = self.inscp_scp_amt, self.act_pay_dedc, self.acct_pay, self.psn_cash_pay
+        ordinary, chronic, inpatient = self.ordinary_pay, self.chronic_pay, self.inpatient_pay
+        out: dict = {
+            "id": sid,
+            "setl_id": sid,
+            "date": iso_date(self.date),
+            "medfee_sumamt": total_s,
+            "inscp_scp_amt": total_s if inscp == total else fmt(inscp) if inscp else "0.00",
+            "act_pay_dedc": "0.00" if not dedc else t if (t := str(dedc))[-3:-2] == "." else fmt(dedc),
+            "hifp_pay": fund_s,
+            "pool_prop_selfpay": fmt_ratio(self.pool_prop_selfpay),
+            "fund_pay_sumamt": fund_s if self.fund_pay_sumamt == fund else fmt(self.fund_pay_sumamt),
+            "psn_part_amt": part_s,
+            "acct_pay": "0.00" if not acct else t if (t := str(acct))[-3:-2] == "." else fmt(acct),
+            "psn_cash_pay": part_s if cash == part else fmt(cash),
+            "ordinary_pay": fund_s if ordinary == fund else fmt(ordinary),
+            "chronic_pay": "0.00" if not chronic else fund_s if chronic == fund else fmt(chronic),
+            "inpatient_pay": "0.00" if not inpatient else fund_s if inpatient == fund else fmt(inpatient),
+            "benefit": self.benefit,
+        }
+        if self.reverses is not None:  # after setl_id; the rest keep their places
+            out = {"id": sid, "setl_id": sid, "reverses": self.reverses, **out}
         if with_trace:
             out["trace"] = self.trace.render()
         return out
@@ -219,7 +220,7 @@ class PersonLedger:
             # Name the settlement that needed the value, as every other refusal does.
             e.args = (f"settlement {s.id}: {e.args[0]}",)
             raise
-        fund = out.hifp_pay
+        fund = out.ordinary_pay + out.chronic_pay + out.inpatient_pay  # Outcome.hifp_pay, without the call
         total = s.medfee_sumamt
         psn_part = total - fund
         acct = ZERO

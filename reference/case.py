@@ -473,7 +473,11 @@ def _fast_settlement(data: Any, codes: frozenset[str] = _NO_CODES) -> Settlement
         return None
     n = len(data)
     if n == 5:  # the five keys above and nothing else: the usual settlement
-        own = over = pre = dise = excl = remote = acct = None
+        if med_type == "14":  # it needs its disease code, which the general path asks for
+            return None
+        own = over = pre = ZERO
+        dise = excl = None
+        remote, acct = False, True
     else:
         get = data.get
         own, over, pre = get("fulamt_ownpay_amt"), get("overlmt_selfpay"), get("preselfpay_amt")
@@ -483,35 +487,41 @@ def _fast_settlement(data: Any, codes: frozenset[str] = _NO_CODES) -> Settlement
         if n != (5 + (own is not None) + (over is not None) + (pre is not None) + (dise is not None)
                  + (excl is not None) + (remote is not None) + (acct is not None)):
             return None
-    if dise is not None and (type(dise) is not str or len(dise) > MAX_TEXT):
-        return None
-    if med_type == "14" and dise not in codes:  # also None: the general path names what is missing
-        return None
-    if excl is not None and (type(excl) is not str or excl not in EXCLUSIONS):
-        return None
+        if dise is not None and (type(dise) is not str or len(dise) > MAX_TEXT):
+            return None
+        if med_type == "14" and dise not in codes:  # also None: the general path names what is missing
+            return None
+        if excl is not None and (type(excl) is not str or excl not in EXCLUSIONS):
+            return None
+        if remote is None:
+            remote = False
+        elif type(remote) not in _FLAG_TYPES or (remote := _FLAGS.get(remote)) is None:
+            return None
+        if acct is None:
+            acct = True
+        elif type(acct) not in _FLAG_TYPES or (acct := _FLAGS.get(acct)) is None:
+            return None
+        try:
+            own = ZERO if own is None else parse_amount(own)
+            over = ZERO if over is None else parse_amount(over)
+            pre = ZERO if pre is None else parse_amount(pre)
+        except AmountError:
+            return None
     d = _DATES.get(day)
     if d is None:
         try:
             d = parse_date(day)
         except ValueError:
             return None
-    if remote is None:
-        remote = False
-    elif type(remote) not in _FLAG_TYPES or (remote := _FLAGS.get(remote)) is None:
-        return None
-    if acct is None:
-        acct = True
-    elif type(acct) not in _FLAG_TYPES or (acct := _FLAGS.get(acct)) is None:
-        return None
-    try:
-        # The amount read before, if this text was (parse_amount's own table), else parse_amount.
-        t = _READ.get(total) if type(total) is str else None
-        total = t if t is not None else parse_amount(total)
-        own = ZERO if own is None else parse_amount(own)
-        over = ZERO if over is None else parse_amount(over)
-        pre = ZERO if pre is None else parse_amount(pre)
-    except AmountError:
-        return None
+    # The amount read before, if this text was (parse_amount's own table), else parse_amount.
+    t = _READ.get(total) if type(total) is str else None
+    if t is not None:
+        total = t
+    else:
+        try:
+            total = parse_amount(total)
+        except AmountError:
+            return None
     if (own or over or pre) and own + over + pre > total:  # all zero: nothing can exceed the total
         return None
     o = _SettlementFields(sid, d, med_type, facility, total, own, over, pre, dise, remote, excl, acct)

@@ -108,13 +108,14 @@ _ISO: dict[dt.date, str] = {}  # date → YYYY-MM-DD: a batch repeats the year's
 
 def iso_date(d: dt.date) -> str:
     """d.isoformat(), remembered: formatting a date costs more than the dictionary lookup."""
+    if type(d) is not dt.date:  # a subclass may print itself otherwise: never shares the table
+        return d.isoformat()
     s = _ISO.get(d)
     if s is None:
         s = d.isoformat()
-        if type(d) is dt.date:  # a datetime equal to a date must not store its own text under the date
-            if len(_ISO) > 100_000:
-                _ISO.clear()
-            _ISO[d] = s
+        if len(_ISO) > 100_000:
+            _ISO.clear()
+        _ISO[d] = s
     return s
 
 

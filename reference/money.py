@@ -171,17 +171,18 @@ def fmt(d: Decimal) -> str:
 def fmt_ratio(d: Decimal) -> str:
     """Four-decimal string, the output form of pool_prop_selfpay."""
     s = _RATIOS.get(d)
-    if s is None:
-        s = str(d.quantize(RATIO_PLACES))
-        if not d.is_signed():  # -0 equals 0 but prints "-0.0000": never stored under the shared key
-            if len(_RATIOS) > 1024:
-                _RATIOS.clear()
-            _RATIOS[d] = s
+    if s is not None and (d or not d.is_signed()):
+        return s
+    s = str(d.quantize(RATIO_PLACES))
+    if d or not d.is_signed():  # -0 equals 0 but prints "-0.0000": it neither reads nor writes the table
+        if len(_RATIOS) > 1024:
+            _RATIOS.clear()
+        _RATIOS[d] = s
     return s
 
 
 # A batch has a handful of ratios: their strings, by value. Equal Decimals quantize to the same
-# string (sign aside, handled above), so a value can never find another value's text.
+# string (a zero's sign aside, handled above), so a value can never find another value's text.
 _RATIOS: dict[Decimal, str] = {}
 
 

@@ -110,13 +110,13 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     deductible, cap = dp.value, cp.value
     used = ys.ordinary_dedc
     left = deductible - used
-    if left < 0:
+    if left < ZERO:  # against ZERO, not 0: a Decimal compares with a Decimal twice as fast
         left = ZERO
     dedc = base if base < left else left
     raw = round_fen((base - dedc) * ratio)
     paid = ys.ordinary_pay
     cap_left = cap - paid
-    if cap_left < 0:
+    if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     if trace.keeps:
@@ -131,7 +131,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     c.ordinary_pay += pay
     out.dedc += dedc
     out.ordinary_pay += pay
-    if out.benefit == "ordinary" or out.ratio == 0:
+    if out.benefit == "ordinary" or out.ratio == ZERO:
         out.ratio = ratio
     # Keep the year's state current for any later benefit in the same settlement.
     ys.ordinary_dedc = used + dedc
@@ -159,7 +159,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         dp = rules.first(f"chronic.{code}.deductible", "chronic.deductible")
         used = ys.chronic_dedc.get(code, ZERO)
     left = dp.value - used
-    if left < 0:
+    if left < ZERO:
         left = ZERO
     dedc = base if base < left else left
     trace.add("慢特病起付线", "病种{}：起付线{}元，此前已累计{}元，本次计入{}元" + ("（与普通门诊起付线合并计算）" if shares else ""),
@@ -168,7 +168,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     raw = round_fen(after * ratio)
     paid_before = ys.chronic_pay.get(bucket, ZERO)
     cap_left = cp.value - paid_before
-    if cap_left < 0:
+    if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元，本次支付{}元",
@@ -216,7 +216,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     if kind == "special":
         # Once per natural year, topped up when treated at a higher level.
         left = dp.value - ys.special_dedc
-        if left < 0:
+        if left < ZERO:
             left = ZERO
         dedc = base if base < left else left
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
@@ -238,7 +238,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     raw = round_fen((base - dedc) * ratio)
     cap = rules.get("inpatient.cap")
     cap_left = cap.value - ys.inpatient_pay
-    if cap_left < 0:
+    if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
@@ -339,6 +339,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                 ratio_override = rules.get("ordinary.ratio.remote_unfiled")
         else:
             trace.add("异地就医", "本文件未对异地就医单独规定，按参保地标准结算", (), "A-REMOTE-SAME")
+    if s.med_type in ("11", "41"):  # 普通门诊 and 药店购药: ordinary pooling whatever the document, the usual case
+        ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, ratio_override)
+        return out, c
     kind = "ordinary"
     if s.med_type == "14":
         d = person.disease(s.dise_codg or "")
@@ -357,10 +360,10 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
                              "med_type 14 cannot be settled under it")
         rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
-        if rest > 0 and no_ordinary:
+        if rest > ZERO and no_ordinary:
             trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户，不享受普通门诊统筹，统筹基金不再支付",
                       (rest,), no_ordinary, ZERO)
-        elif rest > 0:
+        elif rest > ZERO:
             ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out, ratio_override)
         return out, c
     if s.med_type == "13":

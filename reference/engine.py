@@ -226,7 +226,7 @@ class PersonLedger:
         psn_part = total - fund
         acct = ZERO
         balance = self.balance
-        if s.acct_used_flag and balance is not None and balance > 0 and psn_part > 0:
+        if s.acct_used_flag and balance is not None and balance > ZERO and psn_part > ZERO:
             acct = psn_part if psn_part < balance else balance
             if trace.keeps:
                 trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, balance, acct),

@@ -388,7 +388,61 @@ def _period(r: _Reader, name: str, raw: Any) -> Period:
     return Period(begin, end)
 
 
+def _fast_person(data: Any) -> Person | None:
+    """The common person (no diseases, stays, periods or year-to-date totals) without per-field calls.
+
+    Returns None for anything else, and parse_person's general path then decides and names the problem;
+    for what it accepts it builds exactly what that path would.
+    """
+    if type(data) is not dict:
+        return None
+    try:
+        psn_no, psn_type = data["psn_no"], data["psn_type"]
+    except KeyError:
+        return None
+    if type(psn_no) is not str or len(psn_no) > MAX_TEXT or type(psn_type) is not str or psn_type not in PSN_TYPES:
+        return None
+    get = data.get
+    birth, tier, remote, balance = get("birth_date"), get("flex_tier"), get("remote_filing"), get("acct_balance")
+    # Every key read that holds a value, counted: any other key (or an explicit null) goes the general way.
+    if len(data) != 2 + (birth is not None) + (tier is not None) + (remote is not None) + (balance is not None):
+        return None
+    if tier is not None:
+        if type(tier) not in (str, int) or str(tier) not in ("1", "2") or not PSN_TYPES[psn_type][1]:
+            return None
+        tier = int(tier)
+    if birth is not None:
+        d = _DATES.get(birth) if type(birth) is str else None
+        if d is None:
+            try:
+                d = parse_date(birth)
+            except ValueError:
+                return None
+        birth = d
+    if remote is None:
+        remote = False
+    elif type(remote) not in _FLAG_TYPES or (remote := _FLAGS.get(remote)) is None:
+        return None
+    if balance is not None:
+        try:
+            balance = parse_amount(balance)
+        except AmountError:
+            return None
+    return Person(psn_no, psn_type, birth, tier, None, None, None, remote, balance, (), (), None)
+
+
+assert [f.name for f in dataclass_fields(Person)] == [
+    "psn_no", "psn_type", "birth_date", "flex_tier", "has_account", "retire_date", "benefit_period", "remote_filing",
+    "acct_balance", "diseases", "hospital_stays", "ytd"], "keep _fast_person's Person(...) in field order"
+
+
 def parse_person(data: Any, case: str) -> Person:
+    fast = _fast_person(data)
+    return fast if fast is not None else _parse_person(data, case)
+
+
+def _parse_person(data: Any, case: str) -> Person:
+    """parse_person field by field: every check, and the located error of the first that fails."""
     r = _Reader(data, case, "person", PERSON_FIELDS)
     psn_no = r.text("psn_no", True)
     psn_type = r.text("psn_type", True, PSN_TYPES)

@@ -21,7 +21,9 @@ from reference.case import (
     Disease,
     Person,
     Settlement,
+    _fast_person,
     _fast_settlement,
+    _parse_person,
     _parse_settlement,
     parse_case,
 )
@@ -91,6 +93,43 @@ def test_fast_settlement_steps_aside_or_builds_what_the_general_path_builds(data
         return  # stepping aside is always allowed
     assert type(fast) is Settlement and fast == general
     for name in Settlement.__slots__:
+        assert _same(getattr(fast, name), getattr(general, name)), name
+
+
+person = st.fixed_dictionaries(
+    {},
+    optional={
+        "psn_no": st.one_of(text, st.integers()),
+        "psn_type": st.one_of(st.sampled_from(["1101", "1103", "1201", "1203", "1102"]), st.integers(1100, 1204)),
+        "birth_date": st.one_of(st.sampled_from(["1960-05-01", "1960-02-30", "60-05-01"]), st.integers(), st.none(),
+                                st.dates()),
+        "flex_tier": st.one_of(st.sampled_from(["1", "2", "3", 1, 2, True]), st.none()),
+        "remote_filing": flag,
+        "acct_balance": amount,
+        "has_account": flag,
+        "retire_date": st.sampled_from(["2023-06-01", "x"]),
+        "chronic_diseases": st.just([{"dise_codg": "M00500", "kind": "chronic"}]),
+        "unknown": st.just(1),
+    },
+)
+
+
+@FAST
+@given(person)
+@example({"psn_no": "P1", "psn_type": "1103", "flex_tier": "2", "birth_date": "1970-01-31", "acct_balance": "12.5",
+          "remote_filing": "1"})
+@example({"psn_no": "P1", "psn_type": "1101", "flex_tier": 1})
+def test_fast_person_steps_aside_or_builds_what_the_general_path_builds(data):
+    fast = _fast_person(data)
+    try:
+        general = _parse_person(data, "0")
+    except CaseError:
+        assert fast is None, f"the fast path accepted what the general path refuses: {data!r}"
+        return
+    if fast is None:
+        return
+    assert type(fast) is Person and fast == general
+    for name in Person.__slots__:
         assert _same(getattr(fast, name), getattr(general, name)), name
 
 

@@ -43,8 +43,8 @@ class YearState:
             "ordinary_pay": fmt(self.ordinary_pay),
             "inpatient_pay": fmt(self.inpatient_pay),
             "special_dedc": fmt(self.special_dedc),
-            "chronic_dedc": {k: fmt(v) for k, v in sorted(self.chronic_dedc.items())},
-            "chronic_pay": {k: fmt(v) for k, v in sorted(self.chronic_pay.items())},
+            "chronic_dedc": {k: fmt(v) for k, v in sorted(self.chronic_dedc.items())} if self.chronic_dedc else {},
+            "chronic_pay": {k: fmt(v) for k, v in sorted(self.chronic_pay.items())} if self.chronic_pay else {},
         }
 
 

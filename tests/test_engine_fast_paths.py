@@ -30,7 +30,7 @@ from reference.case import (
 from reference.engine import SettlementResult
 from reference.money import AmountError, fmt, fmt_ratio, parse_amount
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 PERSON = Person("P1", "1101", diseases=(Disease("M00500", "chronic"), Disease("M03900", "two_disease")))
 CODES = frozenset(d.dise_codg for d in PERSON.diseases)

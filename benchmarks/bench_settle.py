@@ -10,6 +10,11 @@ and the child's peak memory (RSS). Then it times the engine alone on the same po
     uv run python benchmarks/bench_settle.py --settlements 1000000 --jsonl --no-engine   # memory stays flat
     uv run python benchmarks/bench_settle.py --trace                  # with the trace rendered
     uv run python benchmarks/bench_settle.py --old                    # options of the pre-streaming command
+    uv run python benchmarks/bench_settle.py --instructions --settlements 4000   # CPU instructions (valgrind)
+
+On a shared machine timings drift with the load; `--instructions` counts the CPU instructions of
+one in-process run instead (valgrind's callgrind: deterministic, about a minute for 4,000
+settlements), with the imports and the binding of every document's rules done beforehand.
 
 Not collected by `uv run pytest`.
 """
@@ -118,7 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old", action="store_true", help="the command before streaming: no --jsonl/--trace options")
     ap.add_argument("--no-engine", action="store_true", help="skip the engine-only figure")
     ap.add_argument("--keep", type=Path, help="write the case file here and keep it")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count CPU instructions per settlement with valgrind instead of timing")
     args = ap.parse_args(argv)
+    if args.instructions:
+        return count_instructions(args)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_settle_"))
     suffix = ".jsonl" if args.jsonl else ".json"
@@ -158,6 +167,59 @@ def main(argv: list[str] | None = None) -> int:
             p.unlink(missing_ok=True)
         tmp.rmdir()
     return 0 if max(rate, cpu_rate) >= TARGET else 1
+
+
+# Run under callgrind: everything before functools.reduce (imports, binding all five documents' rules,
+# a first case) is not counted, as collection is switched on only inside functools.reduce.
+_COUNTED = """
+import functools, io, sys
+sys.path.insert(0, sys.argv[1])
+from harness import settle_cli
+from reference.engine import rules_for
+from bench_engine import POLICIES
+class Null(io.RawIOBase):
+    def write(self, b):
+        return len(b)
+for policy, (region, _) in POLICIES.items():
+    rules_for(policy, region)
+path, jsonl, trace = sys.argv[2], sys.argv[3] == "1", True if sys.argv[4] == "1" else None
+settle_cli.run(sys.argv[5], trace, True, 64, Null(), io.StringIO())
+functools.reduce(lambda a, b: settle_cli.run(path, trace, jsonl, 64, Null(), io.StringIO()), [0], 0)
+"""
+
+
+def count_instructions(args: argparse.Namespace) -> int:
+    """CPU instructions per settlement of `conform settle`'s loop (settle_cli.run), counted by callgrind."""
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (apt-get install valgrind)")
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="bench_settle_"))
+    suffix = ".jsonl" if args.jsonl else ".json"
+    big, one = args.keep or tmp / f"cases{suffix}", tmp / "one.jsonl"
+    if not big.exists():
+        write_cases(big, args.settlements, args.seed, args.jsonl)
+    write_cases(one, 1, args.seed, True)
+    n = sum(len(json.loads(line)["settlements"]) for line in big.open(encoding="utf-8")) if args.jsonl else \
+        sum(len(c["settlements"]) for c in json.loads(big.read_text(encoding="utf-8")))
+    out = tmp / "callgrind.out"
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=functools_reduce",
+         f"--callgrind-out-file={out}", sys.executable, "-c", _COUNTED, str(ROOT), str(big),
+         "1" if args.jsonl else "0", "1" if args.trace else "0", str(one)],
+        cwd=ROOT / "benchmarks", capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    collected = [line for line in proc.stderr.splitlines() if "Collected :" in line]
+    if proc.returncode != 0 or not collected:
+        print(proc.stderr[-2000:])
+        return 2
+    instr = int(collected[-1].split(":")[-1])
+    print(f"conform settle{' --jsonl' if args.jsonl else ''}{' --trace' if args.trace else ''}: {n:,} settlements, "
+          f"{instr:,} instructions → {instr / n:,.0f} per settlement (start-up and rule binding not counted)")
+    for p in (out, one, *([] if args.keep else [big])):
+        p.unlink(missing_ok=True)
+    tmp.rmdir()
+    return 0
 
 
 if __name__ == "__main__":

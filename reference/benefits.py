@@ -79,6 +79,19 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
     return result
 
 
+def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
+    """The ordinary deductible and cap for a person type (role-specific before generic), once per rules."""
+    key = ("ordinary_dedc_cap", role)
+    found = rules._cache.get(key)  # type: ignore[call-overload]
+    if found is None:
+        # Looked up in the same order as ever, so a missing one is reported the same way; only a
+        # complete pair is kept (rules are immutable once bound, and the cache lives on them).
+        found = (rules.first(f"ordinary.deductible.{role}", "ordinary.deductible"),
+                 rules.first(f"ordinary.cap.{role}", "ordinary.cap"))
+        rules._cache[key] = found  # type: ignore[index]
+    return found  # type: ignore[return-value]
+
+
 def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
                      trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None) -> None:
     """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap."""
@@ -92,34 +105,37 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                       (), req.cite if req else rules.policy.short)
             return
         ratio, ratio_cite = r
-    dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
-    cp = rules.first(f"ordinary.cap.{role}", "ordinary.cap")
+    found = rules._cache.get(("ordinary_dedc_cap", role))  # type: ignore[call-overload]
+    dp, cp = found if found is not None else _deductible_and_cap(rules, role)
     deductible, cap = dp.value, cp.value
-    left = deductible - ys.ordinary_dedc
-    if left < 0:
+    used = ys.ordinary_dedc
+    left = deductible - used
+    if left < ZERO:  # against ZERO, not 0: a Decimal compares with a Decimal twice as fast
         left = ZERO
     dedc = base if base < left else left
-    trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
-              (deductible, ys.ordinary_dedc, left, base, left, dedc), dp.cite, dedc)
     raw = round_fen((base - dedc) * ratio)
-    trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
-              (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-              ratio_cite, raw)
-    cap_left = cap - ys.ordinary_pay
-    if cap_left < 0:
+    paid = ys.ordinary_pay
+    cap_left = cap - paid
+    if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
-    trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
-              (cap, ys.ordinary_pay, cap_left, raw, cap_left, pay), cp.cite, pay)
+    if trace.keeps:
+        trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
+                  (deductible, used, left, base, left, dedc), dp.cite, dedc)
+        trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
+                  (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
+                  ratio_cite, raw)
+        trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
+                  (cap, paid, cap_left, raw, cap_left, pay), cp.cite, pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
     out.dedc += dedc
     out.ordinary_pay += pay
-    if out.benefit == "ordinary" or out.ratio == 0:
+    if out.benefit == "ordinary" or out.ratio == ZERO:
         out.ratio = ratio
     # Keep the year's state current for any later benefit in the same settlement.
-    ys.ordinary_dedc += dedc
-    ys.ordinary_pay += pay
+    ys.ordinary_dedc = used + dedc
+    ys.ordinary_pay = paid + pay
 
 
 # --------------------------------------------------------------------------- chronic diseases
@@ -143,7 +159,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         dp = rules.first(f"chronic.{code}.deductible", "chronic.deductible")
         used = ys.chronic_dedc.get(code, ZERO)
     left = dp.value - used
-    if left < 0:
+    if left < ZERO:
         left = ZERO
     dedc = base if base < left else left
     trace.add("慢特病起付线", "病种{}：起付线{}元，此前已累计{}元，本次计入{}元" + ("（与普通门诊起付线合并计算）" if shares else ""),
@@ -152,7 +168,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     raw = round_fen(after * ratio)
     paid_before = ys.chronic_pay.get(bucket, ZERO)
     cap_left = cp.value - paid_before
-    if cap_left < 0:
+    if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元，本次支付{}元",
@@ -200,7 +216,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     if kind == "special":
         # Once per natural year, topped up when treated at a higher level.
         left = dp.value - ys.special_dedc
-        if left < 0:
+        if left < ZERO:
             left = ZERO
         dedc = base if base < left else left
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
@@ -222,7 +238,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     raw = round_fen((base - dedc) * ratio)
     cap = rules.get("inpatient.cap")
     cap_left = cap.value - ys.inpatient_pay
-    if cap_left < 0:
+    if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
@@ -241,13 +257,15 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     """The fund payment of one settlement given the year's state; updates `ys` in place."""
     policy = rules.policy
     inscp = s.inscp_scp_amt
-    out = Outcome(inscp=inscp)
+    out = Outcome(inscp)
     no_ordinary = ""  # set when the person keeps other benefits but not ordinary pooling
-    c = Contribution(year=s.date.year)
-    trace.add("政策范围内费用", "{} − 全自费{} − 超限价{} − 先行自付{} = {}元",
-              (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
-              "国家医保平台结算口径", inscp)
-    if rules.valid_from is not None and s.date < rules.valid_from:
+    day = s.date
+    c = Contribution(day.year)
+    if trace.keeps:
+        trace.add("政策范围内费用", "{} − 全自费{} − 超限价{} − 先行自付{} = {}元",
+                  (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
+                  "国家医保平台结算口径", inscp)
+    if rules.valid_from is not None and day < rules.valid_from:
         before = policy.doc.get("before_validity") or {}
         inpatient_like = (s.med_type == "14"
                           or policy.routes.get({"13": "emergency", "28": "day_surgery"}.get(s.med_type, ""), {})
@@ -264,11 +282,11 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                   (s.date, rules.valid_from),
                   f"{policy.cite(str(before.get('article', '')))}；{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
         return out, c
-    if rules.valid_to is not None and s.date > rules.valid_to:
+    if rules.valid_to is not None and day > rules.valid_to:
         raise PolicyError(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
                           f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
                           "the successor rules are not known (A-BEFORE-VALIDITY)")
-    role = person.role_on(s.date)
+    role = person.role_on(day)
     if s.exclusion is not None:
         ex = policy.exclusions.get(s.exclusion)
         if ex is None:
@@ -301,7 +319,8 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受普通门诊统筹", (s.date, bp.begin, bp.end),
                       policy.cite(str(el["article"])), ZERO)
             return out, c
-    if rules.flag("hospital_stay.no_outpatient_benefit") and s.med_type in ("11", "14", "41"):
+    # Cheap tests first: most persons have no stay, and the flag can neither fail nor change.
+    if person.hospital_stays and s.med_type in ("11", "14", "41") and rules.flag("hospital_stay.no_outpatient_benefit"):
         for stay in person.hospital_stays:
             if s.date in stay:
                 out.benefit = "none"
@@ -320,6 +339,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                 ratio_override = rules.get("ordinary.ratio.remote_unfiled")
         else:
             trace.add("异地就医", "本文件未对异地就医单独规定，按参保地标准结算", (), "A-REMOTE-SAME")
+    if s.med_type in ("11", "41"):  # 普通门诊 and 药店购药: ordinary pooling whatever the document, the usual case
+        ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, ratio_override)
+        return out, c
     kind = "ordinary"
     if s.med_type == "14":
         d = person.disease(s.dise_codg or "")
@@ -338,10 +360,10 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
                              "med_type 14 cannot be settled under it")
         rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
-        if rest > 0 and no_ordinary:
+        if rest > ZERO and no_ordinary:
             trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户，不享受普通门诊统筹，统筹基金不再支付",
                       (rest,), no_ordinary, ZERO)
-        elif rest > 0:
+        elif rest > ZERO:
             ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out, ratio_override)
         return out, c
     if s.med_type == "13":

@@ -18,7 +18,7 @@ from typing import Any
 
 from .ledger import YearState
 from .loading import InputError, check_depth, check_text, decode_json, has_surrogate_escape, load_yaml
-from .money import ZERO, AmountError, parse_amount
+from .money import _READ, ZERO, AmountError, parse_amount
 
 PSN_TYPES = {
     "1101": ("in_service", False, "职工在职"),
@@ -388,7 +388,58 @@ def _period(r: _Reader, name: str, raw: Any) -> Period:
     return Period(begin, end)
 
 
+def _fast_person(data: Any) -> Person | None:
+    """The common person (no diseases, stays, periods or year-to-date totals) without per-field calls.
+
+    Returns None for anything else, and parse_person's general path then decides and names the problem;
+    for what it accepts it builds exactly what that path would.
+    """
+    if type(data) is not dict:
+        return None
+    try:
+        psn_no, psn_type = data["psn_no"], data["psn_type"]
+    except KeyError:
+        return None
+    if type(psn_no) is not str or len(psn_no) > MAX_TEXT or type(psn_type) is not str or psn_type not in PSN_TYPES:
+        return None
+    get = data.get
+    birth, tier, remote, balance = get("birth_date"), get("flex_tier"), get("remote_filing"), get("acct_balance")
+    # Every key read that holds a value, counted: any other key (or an explicit null) goes the general way.
+    if len(data) != 2 + (birth is not None) + (tier is not None) + (remote is not None) + (balance is not None):
+        return None
+    if tier is not None:
+        if type(tier) not in (str, int) or str(tier) not in ("1", "2") or not PSN_TYPES[psn_type][1]:
+            return None
+        tier = int(tier)
+    if birth is not None:
+        d = _DATES.get(birth) if type(birth) is str else None
+        if d is None:
+            try:
+                d = parse_date(birth)
+            except ValueError:
+                return None
+        birth = d
+    if remote is None:
+        remote = False
+    elif type(remote) not in _FLAG_TYPES or (remote := _FLAGS.get(remote)) is None:
+        return None
+    if balance is not None:
+        try:
+            balance = parse_amount(balance)
+        except AmountError:
+            return None
+    o = _PersonFields(psn_no, psn_type, birth, tier, None, None, None, remote, balance, (), (), None)
+    o.__class__ = Person  # see _SettlementFields
+    return o
+
+
 def parse_person(data: Any, case: str) -> Person:
+    fast = _fast_person(data)
+    return fast if fast is not None else _parse_person(data, case)
+
+
+def _parse_person(data: Any, case: str) -> Person:
+    """parse_person field by field: every check, and the located error of the first that fails."""
     r = _Reader(data, case, "person", PERSON_FIELDS)
     psn_no = r.text("psn_no", True)
     psn_type = r.text("psn_type", True, PSN_TYPES)
@@ -449,74 +500,176 @@ def parse_person(data: Any, case: str) -> Person:
     )
 
 
-_FAST_KEYS = SETTLEMENT_FIELDS - {"setl_id", "exclusion", "dise_codg"}
 _FLAGS = {True: True, False: False, "true": True, "false": False, "True": True, "False": False,
           "1": True, "0": False, 1: True, 0: False}
+_NO_CODES: frozenset[str] = frozenset()
 
 
-def _fast_settlement(data: dict) -> Settlement | None:
-    """The common settlement (string fields, known codes, no disease, no exclusion) without per-field calls.
+def _fast_settlement(data: Any, codes: frozenset[str] = _NO_CODES) -> Settlement | None:
+    """The common settlement (string fields, known codes) without per-field calls.
 
+    `codes` are the person's registered disease codes (a med_type 14 settlement must name one).
     Returns None for anything else, and the general path below then decides and names the problem;
     for what it accepts it builds exactly what that path would.
     """
-    if not data.keys() <= _FAST_KEYS:
+    if type(data) is not dict:
         return None
-    get = data.get
-    sid, med_type, facility, day = get("id"), get("med_type"), get("facility"), get("date")
+    try:
+        sid, med_type, facility, day, total = (data["id"], data["med_type"], data["facility"], data["date"],
+                                               data["medfee_sumamt"])
+    except KeyError:
+        return None
     if (type(sid) is not str or not 0 < len(sid) <= MAX_TEXT or type(day) is not str
-            or type(med_type) is not str or type(facility) is not str or med_type not in _FAST_MED
-            or FACILITY_OF.get(med_type, facility) != facility or facility not in FACILITIES
-            or (facility == "pharmacy" and med_type != "41")):
+            or type(med_type) is not str or type(facility) is not str or (med_type, facility) not in _FAST_PAIRS):
         return None
+    n = len(data)
+    if n == 5:  # the five keys above and nothing else: the usual settlement
+        if med_type == "14":  # it needs its disease code, which the general path asks for
+            return None
+        own = over = pre = ZERO
+        dise = excl = None
+        remote, acct = False, True
+    else:
+        get = data.get
+        own, over, pre = get("fulamt_ownpay_amt"), get("overlmt_selfpay"), get("preselfpay_amt")
+        dise, excl, remote, acct = get("dise_codg"), get("exclusion"), get("remote"), get("acct_used_flag")
+        # Every key read that holds a value, counted: fewer than the mapping's keys means a key this
+        # path does not know (or an explicit null), which the general path names.
+        if n != (5 + (own is not None) + (over is not None) + (pre is not None) + (dise is not None)
+                 + (excl is not None) + (remote is not None) + (acct is not None)):
+            return None
+        if dise is not None and (type(dise) is not str or len(dise) > MAX_TEXT):
+            return None
+        if med_type == "14" and dise not in codes:  # also None: the general path names what is missing
+            return None
+        if excl is not None and (type(excl) is not str or excl not in EXCLUSIONS):
+            return None
+        if remote is None:
+            remote = False
+        elif type(remote) not in _FLAG_TYPES or (remote := _FLAGS.get(remote)) is None:
+            return None
+        if acct is None:
+            acct = True
+        elif type(acct) not in _FLAG_TYPES or (acct := _FLAGS.get(acct)) is None:
+            return None
+        try:
+            own = ZERO if own is None else parse_amount(own)
+            over = ZERO if over is None else parse_amount(over)
+            pre = ZERO if pre is None else parse_amount(pre)
+        except AmountError:
+            return None
     d = _DATES.get(day)
     if d is None:
         try:
             d = parse_date(day)
         except ValueError:
             return None
-    total = get("medfee_sumamt")
-    own, over, pre = get("fulamt_ownpay_amt"), get("overlmt_selfpay"), get("preselfpay_amt")
-    remote, acct = get("remote", False), get("acct_used_flag", True)
-    if type(remote) not in _FLAG_TYPES or type(acct) not in _FLAG_TYPES:
+    # The amount read before, if this text was (parse_amount's own table), else parse_amount.
+    t = _READ.get(total) if type(total) is str else None
+    if t is not None:
+        total = t
+    else:
+        try:
+            total = parse_amount(total)
+        except AmountError:
+            return None
+    if (own or over or pre) and own + over + pre > total:  # all zero: nothing can exceed the total
         return None
-    remote, acct = _FLAGS.get(remote), _FLAGS.get(acct)
-    if remote is None or acct is None:
-        return None
-    try:
-        total = parse_amount(total)
-        own = ZERO if own is None else parse_amount(own)
-        over = ZERO if over is None else parse_amount(over)
-        pre = ZERO if pre is None else parse_amount(pre)
-    except AmountError:
-        return None
-    if own + over + pre > total:
-        return None
-    o = _new(Settlement)  # Settlement(...) without the frozen __init__'s per-field object.__setattr__
-    _S_ID(o, sid); _S_DATE(o, d); _S_MED(o, med_type); _S_FAC(o, facility); _S_TOTAL(o, total)  # noqa: E702
-    _S_OWN(o, own); _S_OVER(o, over); _S_PRE(o, pre); _S_DISE(o, None); _S_REMOTE(o, remote)  # noqa: E702
-    _S_EXCL(o, None); _S_ACCT(o, acct)  # noqa: E702
+    o = _SettlementFields(sid, d, med_type, facility, total, own, over, pre, dise, remote, excl, acct)
+    o.__class__ = Settlement  # see _SettlementFields
     return o
 
 
-_new = object.__new__
-(_S_ID, _S_DATE, _S_MED, _S_FAC, _S_TOTAL, _S_OWN, _S_OVER, _S_PRE, _S_DISE, _S_REMOTE, _S_EXCL, _S_ACCT) = (
-    Settlement.__dict__[f.name].__set__ for f in dataclass_fields(Settlement))
-assert [f.name for f in dataclass_fields(Settlement)] == [
+class _SettlementFields:
+    """Settlement's slots, without its frozen __init__ (an object.__setattr__ call per field).
+
+    The fast path fills one of these and turns it into a Settlement (`__class__` assignment, which
+    CPython allows between classes of identical slot layout): the same object Settlement(...) builds,
+    at a third of the cost. The layout check below keeps the two classes in step.
+    """
+
+    __slots__ = Settlement.__slots__
+
+    def __init__(self, id, date, med_type, facility, medfee_sumamt, fulamt_ownpay_amt,  # noqa: A002
+                 overlmt_selfpay, preselfpay_amt, dise_codg, remote, exclusion, acct_used_flag):
+        self.id = id
+        self.date = date
+        self.med_type = med_type
+        self.facility = facility
+        self.medfee_sumamt = medfee_sumamt
+        self.fulamt_ownpay_amt = fulamt_ownpay_amt
+        self.overlmt_selfpay = overlmt_selfpay
+        self.preselfpay_amt = preselfpay_amt
+        self.dise_codg = dise_codg
+        self.remote = remote
+        self.exclusion = exclusion
+        self.acct_used_flag = acct_used_flag
+
+
+class _PersonFields:
+    """Person's slots without its frozen __init__: see _SettlementFields."""
+
+    __slots__ = Person.__slots__
+
+    def __init__(self, psn_no, psn_type, birth_date, flex_tier, has_account, retire_date, benefit_period,
+                 remote_filing, acct_balance, diseases, hospital_stays, ytd):
+        self.psn_no = psn_no
+        self.psn_type = psn_type
+        self.birth_date = birth_date
+        self.flex_tier = flex_tier
+        self.has_account = has_account
+        self.retire_date = retire_date
+        self.benefit_period = benefit_period
+        self.remote_filing = remote_filing
+        self.acct_balance = acct_balance
+        self.diseases = diseases
+        self.hospital_stays = hospital_stays
+        self.ytd = ytd
+
+
+class _CaseFields:
+    """Case's slots without its frozen __init__: see _SettlementFields."""
+
+    __slots__ = Case.__slots__
+
+    def __init__(self, policy, person, items, credits, uses, region, params, name):
+        self.policy = policy
+        self.person = person
+        self.items = items
+        self.credits = credits
+        self.uses = uses
+        self.region = region
+        self.params = params
+        self.name = name
+
+
+for _cls, _twin in ((Person, _PersonFields), (Case, _CaseFields)):
+    assert _cls.__slots__ == tuple(f.name for f in dataclass_fields(_cls)) == tuple(
+        _twin.__init__.__code__.co_varnames[1:len(_cls.__slots__) + 1]), f"keep {_twin.__name__} in step with {_cls}"
+    assert _cls.__bases__ == _twin.__bases__ == (object,)
+
+assert Settlement.__slots__ == tuple(f.name for f in dataclass_fields(Settlement)) == (
     "id", "date", "med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-    "dise_codg", "remote", "exclusion", "acct_used_flag"], "keep _fast_settlement's setters in field order"
+    "dise_codg", "remote", "exclusion", "acct_used_flag"), "keep _SettlementFields in step with Settlement"
+assert Settlement.__bases__ == _SettlementFields.__bases__ == (object,)
 
 
 _FLAG_TYPES = (bool, str, int)
-_FAST_MED = {"11", "13", "28", "41"}  # 14 needs the person's diseases: the general path
+# (med_type, facility) pairs parse_settlement accepts: 41 only at a pharmacy, a pharmacy only 41 or 14.
+_FAST_PAIRS = frozenset((m, f) for m in MED_TYPES for f in FACILITIES
+                        if (m != "41" or f == "pharmacy") and (f != "pharmacy" or m in ("41", "14")))
 FACILITY_OF = {"41": "pharmacy"}  # med_type 41 is settled only at a pharmacy
 
 
 def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settlement | Reversal:
-    if type(data) is dict and "reverses" not in data:
-        fast = _fast_settlement(data)
-        if fast is not None:
-            return fast
+    fast = _fast_settlement(data, frozenset(d.dise_codg for d in person.diseases))
+    if fast is not None:
+        return fast
+    return _parse_settlement(data, case, index, person)
+
+
+def _parse_settlement(data: Any, case: str, index: int, person: Person) -> Settlement | Reversal:
+    """parse_settlement field by field: every check, and the located error of the first that fails."""
     label: Any = index
     if type(data) is dict:
         sid0 = data.get("id")
@@ -562,6 +715,19 @@ def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settle
     )
 
 
+_POLICY_IDS: tuple[str, ...] = ()
+
+
+def _policy_ids() -> tuple[str, ...]:
+    """reference.policy.POLICY_IDS, imported on first use: policy data is not needed to parse shapes."""
+    global _POLICY_IDS
+    if not _POLICY_IDS:
+        from .policy import POLICY_IDS
+
+        _POLICY_IDS = POLICY_IDS
+    return _POLICY_IDS
+
+
 def parse_case(data: Any, name: str = "0") -> Case:
     """Build a Case from a parsed mapping; dates must be in order, ids unique."""
     case_label = name
@@ -571,10 +737,8 @@ def parse_case(data: Any, name: str = "0") -> Case:
             case_label = f"{name} ({psn_no if type(psn_no) is str and len(psn_no) <= MAX_TEXT else _show(psn_no)})"
     r = _Reader(data, case_label, None, CASE_FIELDS)
     policy = r.text("policy", True)
-    from .policy import POLICY_IDS  # local: policy data is not needed to parse shapes
-
-    if policy not in POLICY_IDS:
-        raise r.fail("policy", f"unknown policy {_show(policy)}; known: {', '.join(POLICY_IDS)}")
+    if policy not in _policy_ids():
+        raise r.fail("policy", f"unknown policy {_show(policy)}; known: {', '.join(_policy_ids())}")
     params = r.raw("params") or {}
     if type(params) is not dict:
         raise r.fail("params", "expected a mapping of parameter to value")
@@ -591,21 +755,24 @@ def parse_case(data: Any, name: str = "0") -> Case:
     items: list[Settlement | Reversal] = []
     seen: set[str] = set()
     last: dt.date | None = None
+    codes = frozenset(d.dise_codg for d in person.diseases) if person.diseases else _NO_CODES
+    fast, append, add = _fast_settlement, items.append, seen.add
     for i, s in enumerate(r.items("settlements")):
-        it = _fast_settlement(s) if type(s) is dict and "reverses" not in s else None
+        it = fast(s, codes)
         if it is None:
-            it = parse_settlement(s, case_label, i, person)
-        if it.id in seen:
-            raise CaseError(f"duplicate id {_show(it.id)}", case=case_label, item=f"settlement {it.id}", field="id")
-        if isinstance(it, Reversal) and it.reverses not in seen:
+            it = _parse_settlement(s, case_label, i, person)
+        sid, day = it.id, it.date
+        if sid in seen:
+            raise CaseError(f"duplicate id {_show(sid)}", case=case_label, item=f"settlement {sid}", field="id")
+        if type(it) is Reversal and it.reverses not in seen:
             raise CaseError(f"reverses {_show(it.reverses)}, which is not an earlier settlement of this case",
-                            case=case_label, item=f"settlement {it.id}", field="reverses")
-        if last is not None and it.date < last:
-            raise CaseError(f"date {it.date} is before the previous item's date {last}; settlements must be in date order",
-                            case=case_label, item=f"settlement {it.id}", field="date")
-        seen.add(it.id)
-        last = it.date
-        items.append(it)
+                            case=case_label, item=f"settlement {sid}", field="reverses")
+        if last is not None and day < last:
+            raise CaseError(f"date {day} is before the previous item's date {last}; settlements must be in date order",
+                            case=case_label, item=f"settlement {sid}", field="date")
+        add(sid)
+        last = day
+        append(it)
     credits = []
     for i, c in enumerate(r.items("account_credits")):
         cr = _Reader(c, case_label, f"account_credits[{i}]", CREDIT_FIELDS)
@@ -619,8 +786,10 @@ def parse_case(data: Any, name: str = "0") -> Case:
         ur = _Reader(u, case_label, f"account_uses[{i}]", USE_FIELDS)
         uses.append(UseRequest(ur.text("id") or str(i), ur.text("relation", True, RELATIONS),
                                ur.text("purpose", True, PURPOSES), ur.amount("amount"), ur.date("date")))
-    return Case(policy=policy, person=person, items=tuple(items), credits=tuple(credits), uses=tuple(uses),
-                region=region, params=dict(params), name=r.text("name") or case_label)
+    o = _CaseFields(policy, person, tuple(items), tuple(credits), tuple(uses), region, dict(params),
+                    r.text("name") or case_label)
+    o.__class__ = Case  # Case(...) at a third of the cost: see _SettlementFields
+    return o
 
 
 def parse_cases(data: Any, source: str = "<input>") -> tuple[list[Case], bool]:

@@ -8,7 +8,7 @@ runs a whole case and returns the JSON-ready output of `conform settle`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from .account import Credit, UseDecision, check_use, credit_month
@@ -17,7 +17,7 @@ from .case import Case, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
-from .trace import NoTrace, Trace
+from .trace import NO_TRACE, NoTrace, Trace
 
 __all__ = ["LazyTraceOutput", "PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
 
@@ -49,23 +49,38 @@ class SettlementResult:
 
     def to_output(self, with_trace: bool = True) -> dict:
         """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise)."""
-        out: dict = {"id": self.id, "setl_id": self.id}
-        if self.reverses is not None:
-            out["reverses"] = self.reverses
-        out["date"] = self.date.isoformat()
-        out["medfee_sumamt"] = fmt(self.medfee_sumamt)
-        out["inscp_scp_amt"] = fmt(self.inscp_scp_amt)
-        out["act_pay_dedc"] = fmt(self.act_pay_dedc)
-        out["hifp_pay"] = fmt(self.hifp_pay)
-        out["pool_prop_selfpay"] = fmt_ratio(self.pool_prop_selfpay)
-        out["fund_pay_sumamt"] = fmt(self.fund_pay_sumamt)
-        out["psn_part_amt"] = fmt(self.psn_part_amt)
-        out["acct_pay"] = fmt(self.acct_pay)
-        out["psn_cash_pay"] = fmt(self.psn_cash_pay)
-        out["ordinary_pay"] = fmt(self.ordinary_pay)
-        out["chronic_pay"] = fmt(self.chronic_pay)
-        out["inpatient_pay"] = fmt(self.inpatient_pay)
-        out["benefit"] = self.benefit
+        # A zero skips fmt (it prints 0.00, negative zero included); a figure equal to one already formatted
+        # reuses its text (fmt depends on the value alone, whatever the Decimal's exponent); and str(v) is
+        # fmt(v) for a nonzero amount with two decimals, the usual case, so the call is skipped.
+        sid = self.id
+        total = self.medfee_sumamt
+        total_s = (t if (t := str(total))[-3:-2] == "." else fmt(total)) if total else "0.00"
+        fund = self.hifp_pay
+        fund_s = (t if (t := str(fund))[-3:-2] == "." else fmt(fund)) if fund else "0.00"
+        part = self.psn_part_amt
+        part_s = (t if (t := str(part))[-3:-2] == "." else fmt(part)) if part else "0.00"
+        inscp, dedc, acct, cash = self.inscp_scp_amt, self.act_pay_dedc, self.acct_pay, self.psn_cash_pay
+        ordinary, chronic, inpatient = self.ordinary_pay, self.chronic_pay, self.inpatient_pay
+        out: dict = {
+            "id": sid,
+            "setl_id": sid,
+            "date": iso_date(self.date),
+            "medfee_sumamt": total_s,
+            "inscp_scp_amt": total_s if inscp == total else fmt(inscp) if inscp else "0.00",
+            "act_pay_dedc": "0.00" if not dedc else t if (t := str(dedc))[-3:-2] == "." else fmt(dedc),
+            "hifp_pay": fund_s,
+            "pool_prop_selfpay": fmt_ratio(self.pool_prop_selfpay),
+            "fund_pay_sumamt": fund_s if self.fund_pay_sumamt == fund else fmt(self.fund_pay_sumamt),
+            "psn_part_amt": part_s,
+            "acct_pay": "0.00" if not acct else t if (t := str(acct))[-3:-2] == "." else fmt(acct),
+            "psn_cash_pay": part_s if cash == part else fmt(cash),
+            "ordinary_pay": fund_s if ordinary == fund else fmt(ordinary),
+            "chronic_pay": "0.00" if not chronic else fund_s if chronic == fund else fmt(chronic),
+            "inpatient_pay": "0.00" if not inpatient else fund_s if inpatient == fund else fmt(inpatient),
+            "benefit": self.benefit,
+        }
+        if self.reverses is not None:  # after setl_id; the rest keep their places
+            out = {"id": sid, "setl_id": sid, "reverses": self.reverses, **out}
         if with_trace:
             out["trace"] = self.trace.render()
         return out
@@ -81,6 +96,27 @@ class SettlementResult:
               (self.id, self.act_pay_dedc, self.hifp_pay, self.acct_pay), "A-REVERSAL")
         return SettlementResult(id=rid, date=date, pool_prop_selfpay=self.pool_prop_selfpay, benefit=self.benefit,
                                 trace=t, reverses=self.id, **neg)
+
+
+assert [f.name for f in fields(SettlementResult)] == [
+    "id", "date", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
+    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay",
+    "benefit", "trace", "reverses"], "keep PersonLedger.settle's positional SettlementResult(...) in field order"
+
+_ISO: dict[dt.date, str] = {}  # date → YYYY-MM-DD: a batch repeats the year's few hundred days
+
+
+def iso_date(d: dt.date) -> str:
+    """d.isoformat(), remembered: formatting a date costs more than the dictionary lookup."""
+    if type(d) is not dt.date:  # a subclass may print itself otherwise: never shares the table
+        return d.isoformat()
+    s = _ISO.get(d)
+    if s is None:
+        s = d.isoformat()
+        if len(_ISO) > 100_000:
+            _ISO.clear()
+        _ISO[d] = s
+    return s
 
 
 class LazyTraceOutput(dict):
@@ -143,6 +179,7 @@ class PersonLedger:
     def __init__(self, rules: Rules, person: Person, *, keep_trace: bool = True):
         self.rules = rules
         self.trace_type = Trace if keep_trace else NoTrace  # NoTrace: output that will never show the steps
+        self.no_trace = None if keep_trace else NO_TRACE  # NoTrace keeps nothing, so one serves every settlement
         self.person = person
         self.years: dict[int, YearState] = {}
         self.settled: dict[str, tuple[SettlementResult, Contribution]] = {}
@@ -169,12 +206,14 @@ class PersonLedger:
 
     def settle(self, s: Settlement, commit: bool = True) -> SettlementResult:
         """2207 结算 (commit) or 2206 预结算 (commit=False: nothing is recorded)."""
-        if s.id in self.settled:
-            raise PolicyError(f"settlement {s.id}: id already settled for person {self.person.psn_no}")
-        self._check_order(s.date, s.id)
+        sid, day = s.id, s.date
+        if sid in self.settled:
+            raise PolicyError(f"settlement {sid}: id already settled for person {self.person.psn_no}")
+        if self.last_date is not None and day < self.last_date:
+            self._check_order(day, sid)  # raises
         # Work on a clone: a refused settlement or a pre-settlement leaves the year untouched.
-        ys = self.year(s.date.year).clone()
-        trace = self.trace_type()
+        ys = self.year(day.year).clone()
+        trace = self.trace_type() if self.no_trace is None else self.no_trace
         out: Outcome
         try:
             out, c = compute(self.rules, self.person, s, ys, trace)
@@ -182,26 +221,29 @@ class PersonLedger:
             # Name the settlement that needed the value, as every other refusal does.
             e.args = (f"settlement {s.id}: {e.args[0]}",)
             raise
-        fund = out.hifp_pay
-        psn_part = s.medfee_sumamt - fund
+        fund = out.ordinary_pay + out.chronic_pay + out.inpatient_pay  # Outcome.hifp_pay, without the call
+        total = s.medfee_sumamt
+        psn_part = total - fund
         acct = ZERO
-        if s.acct_used_flag and self.balance is not None and self.balance > 0 and psn_part > 0:
-            acct = psn_part if psn_part < self.balance else self.balance
-            trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, self.balance, acct),
-                      "个人账户使用范围", acct)
+        balance = self.balance
+        if s.acct_used_flag and balance is not None and balance > ZERO and psn_part > ZERO:
+            acct = psn_part if psn_part < balance else balance
+            if trace.keeps:
+                trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, balance, acct),
+                          "个人账户使用范围", acct)
         c.acct_pay = acct
-        result = SettlementResult(
-            id=s.id, date=s.date, medfee_sumamt=s.medfee_sumamt, inscp_scp_amt=out.inscp, act_pay_dedc=out.dedc,
-            hifp_pay=fund, pool_prop_selfpay=out.ratio, fund_pay_sumamt=fund, psn_part_amt=psn_part,
-            acct_pay=acct, psn_cash_pay=psn_part - acct, ordinary_pay=out.ordinary_pay, chronic_pay=out.chronic_pay,
-            inpatient_pay=out.inpatient_pay, benefit=out.benefit, trace=trace,
-        )
+        # Positional, in field order (id, date, medfee_sumamt, inscp_scp_amt, act_pay_dedc, hifp_pay,
+        # pool_prop_selfpay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, ordinary_pay,
+        # chronic_pay, inpatient_pay, benefit, trace): keywords cost a lookup each on the hot path.
+        result = SettlementResult(sid, day, total, out.inscp, out.dedc, fund, out.ratio, fund, psn_part, acct,
+                                  psn_part - acct, out.ordinary_pay, out.chronic_pay, out.inpatient_pay, out.benefit,
+                                  trace)
         if commit:
-            self.years[s.date.year] = ys
+            self.years[day.year] = ys
             if acct:
-                self.balance -= acct  # type: ignore[operator]
-            self.settled[s.id] = (result, c)
-            self.last_date = s.date
+                self.balance = balance - acct  # type: ignore[operator]
+            self.settled[sid] = (result, c)
+            self.last_date = day
         return result
 
     def presettle(self, s: Settlement) -> SettlementResult:
@@ -243,7 +285,7 @@ def compute_case(case: Case, with_trace: bool = True) -> dict:
     ledger = PersonLedger(rules, case.person, keep_trace=with_trace)
     settlements = []
     for it in case.items:
-        if isinstance(it, Reversal):
+        if type(it) is Reversal:
             settlements.append(ledger.reverse(it.reverses, it.id, it.date).to_output(with_trace))
         else:
             settlements.append(ledger.settle(it).to_output(with_trace))

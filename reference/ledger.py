@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .money import ZERO
+from .money import ZERO, fmt
 
 
 @dataclass(slots=True)
@@ -37,16 +37,14 @@ class YearState:
             self.chronic_pay[d] = self.chronic_pay.get(d, ZERO) + sign * c.chronic_pay
 
     def as_dict(self) -> dict:
-        from .money import fmt
-
         return {
             "year": self.year,
             "ordinary_dedc": fmt(self.ordinary_dedc),
             "ordinary_pay": fmt(self.ordinary_pay),
             "inpatient_pay": fmt(self.inpatient_pay),
             "special_dedc": fmt(self.special_dedc),
-            "chronic_dedc": {k: fmt(v) for k, v in sorted(self.chronic_dedc.items())},
-            "chronic_pay": {k: fmt(v) for k, v in sorted(self.chronic_pay.items())},
+            "chronic_dedc": {k: fmt(v) for k, v in sorted(self.chronic_dedc.items())} if self.chronic_dedc else {},
+            "chronic_pay": {k: fmt(v) for k, v in sorted(self.chronic_pay.items())} if self.chronic_pay else {},
         }
 
 

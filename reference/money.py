@@ -75,6 +75,18 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
         d = _READ.get(value)
         if d is not None:  # only non-negative readings are kept, so no sign check is needed
             return d
+        # The usual form, yuan.fen ("123.45"), checked with str methods (a regex costs twice as much):
+        # ASCII, so isdigit() means 0-9; at most MAX_YUAN_DIGITS digits of yuan; exactly two decimals,
+        # so Decimal(value) is already held to the fen. Anything else takes the general path below.
+        if (3 < len(value) <= MAX_YUAN_DIGITS + 3 and value[-3] == "." and value.isascii()
+                and value[:-3].isdigit() and value[-2:].isdigit()):
+            d = Decimal(value)
+            if not d:
+                return ZERO
+            if len(_READ) > 100_000:
+                _READ.clear()
+            _READ[value] = d
+            return d
         text = value
     elif isinstance(value, str):
         text = str(value)
@@ -104,11 +116,13 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     d = Decimal(text)
     if not d:
         return ZERO
-    if m.group(1):
+    sign, _, fen = m.groups()
+    if sign:
         if not allow_negative:
             raise AmountError(f"negative amount: {_short(value)}")
         return d.quantize(FEN)
-    d = d.quantize(FEN)
+    if fen is None or len(fen) != 2:  # two decimals written: Decimal(text) is already held to the fen
+        d = d.quantize(FEN)
     if type(value) is str:
         if len(_READ) > 100_000:
             _READ.clear()
@@ -135,7 +149,7 @@ def parse_ratio(value: object) -> Decimal:
 
 def round_fen(d: Decimal) -> Decimal:
     """四舍五入 to the fen (ROUND_HALF_UP, 0.01): the default settlement rounding."""
-    return d.quantize(FEN, rounding=ROUND_HALF_UP)
+    return d.quantize(FEN, ROUND_HALF_UP)  # rounding given by position: half the cost of the keyword
 
 
 def round_yuan(d: Decimal) -> Decimal:
@@ -156,7 +170,20 @@ def fmt(d: Decimal) -> str:
 
 def fmt_ratio(d: Decimal) -> str:
     """Four-decimal string, the output form of pool_prop_selfpay."""
-    return str(d.quantize(RATIO_PLACES))
+    s = _RATIOS.get(d)
+    if s is not None and (d or not d.is_signed()):
+        return s
+    s = str(d.quantize(RATIO_PLACES))
+    if d or not d.is_signed():  # -0 equals 0 but prints "-0.0000": it neither reads nor writes the table
+        if len(_RATIOS) > 1024:
+            _RATIOS.clear()
+        _RATIOS[d] = s
+    return s
+
+
+# A batch has a handful of ratios: their strings, by value. Equal Decimals quantize to the same
+# string (a zero's sign aside, handled above), so a value can never find another value's text.
+_RATIOS: dict[Decimal, str] = {}
 
 
 def pct(d: Decimal) -> str:

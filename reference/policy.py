@@ -503,5 +503,5 @@ def _bind_cached(policy_id: str, region: str | None, params_key: tuple) -> Rules
 
 def bind_cached(policy_id: str, region: str | None = None, params: dict | None = None) -> Rules:
     """`bind` with memoisation, for callers that bind the same rules many times."""
-    key = tuple(sorted((str(k), str(v)) for k, v in (params or {}).items()))
+    key = tuple(sorted((str(k), str(v)) for k, v in params.items())) if params else ()
     return _bind_cached(policy_id, region, key)

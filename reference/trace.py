@@ -29,6 +29,7 @@ def _show(v: object) -> str:
 
 class Trace:
     __slots__ = ("_steps",)
+    keeps = True  # False for NoTrace: hot paths skip building a step's arguments nobody will read
 
     def __init__(self) -> None:
         self._steps: list[tuple] = []
@@ -62,9 +63,13 @@ class NoTrace(Trace):
     """A trace that keeps nothing: for output that will never show one (`conform settle` without --trace)."""
 
     __slots__ = ()
+    keeps = False
 
     def add(self, label: str, template: str, args: tuple, clause: str, value: object = None) -> None:
         return None
 
     def extend(self, other: "Trace") -> None:
         return None
+
+
+NO_TRACE = NoTrace()  # stateless: one instance serves every settlement that keeps no trace

@@ -357,44 +357,44 @@ def _exclusions(policy: str) -> tuple[str, ...]:
     return tuple(sorted(load_policy(policy).exclusions))
 
 
-# A year's visits are drawn as ONE block of random bytes after their count: 12 bytes per visit,
-# at least as many as the count needs (up to 40 visits' worth). Lowering the count keeps the block
-# valid, so the shrinker drops the last visits cheaply; an all-zero 12 bytes means "no visit", so
-# zeroing a visit's bytes (which the shrinker tries, byte by byte) deletes it from anywhere.
+# A year's visits are drawn as ONE block of random bytes after their count: exactly 12 bytes per
+# visit (after whatever else the same draw carries, see `person_years`). A block of exact size is
+# one choice and costs Hypothesis no per-byte "one more?" decision (a block of variable size costs a
+# boolean per byte: most of a person-year's generation time when it was drawn that way). When the
+# shrinker lowers the count, Hypothesis cuts the recorded block to the new size, keeping its start,
+# so the last visits go cheaply; an all-zero 12 bytes means "no visit", so zeroing a visit's bytes
+# (which the shrinker tries, byte by byte) deletes it from anywhere.
 @lru_cache(maxsize=None)
-def _visit_block(n: int) -> st.SearchStrategy[bytes]:
-    return st.binary(min_size=SEED_BYTES * n, max_size=SEED_BYTES * MAX_SETTLEMENTS)
+def _block(n: int, before: int = 0) -> st.SearchStrategy[bytes]:
+    """Exactly `before` bytes, then n visits' seeds."""
+    return st.binary(min_size=before + SEED_BYTES * n, max_size=before + SEED_BYTES * n)
 
 
-# Uniform bytes again (Hypothesis's integers would favour 0, i.e. empty years), shrinking towards 0.
-_COUNTS = st.binary(min_size=2, max_size=2)
+# The count is an integer from 0 to 255, drawn evenly (Hypothesis draws small bounded integers
+# uniformly) and shrinking towards 0, i.e. one visit; `visit_count` shapes it. An integer rather
+# than bytes also gives it a label of its own, so Hypothesis's mutator (which copies one draw over
+# another of the same label) does not spend examples copying a count or header over the visits.
+COUNT_LEVELS = 256
+_COUNTS = st.integers(0, COUNT_LEVELS - 1)
 
 
-def visit_count(raw: bytes, min_size: int = 0, max_size: int = MAX_SETTLEMENTS) -> int:
-    """How many visits a year has: a long tail from 1 to 40 — half the years have four or fewer,
-    a few have more than 30 — and one year in thirty-three none. Fewer as `raw` shrinks."""
-    u = int.from_bytes(raw, "big") / 65536
-    n = 0 if u >= 0.97 else 1 + int((MAX_SETTLEMENTS - 1) * (u / 0.97) ** 3)
+def visit_count(level: int, min_size: int = 0, max_size: int = MAX_SETTLEMENTS) -> int:
+    """How many visits a year has: a long tail from 1 to 40 — three years in four have four or fewer
+    (most of them one), a few in a hundred more than 30 — and one year in thirty-three none; about
+    five on average, as the years drawn before this encoding had. Fewer as `level` (0–255) shrinks."""
+    u = level / COUNT_LEVELS
+    n = 0 if u >= 0.97 else 1 + int((MAX_SETTLEMENTS - 1) * (u / 0.97) ** 7)
     return max(min_size, min(max_size, n))
 
 
-def visit_seeds(block: bytes, n: int) -> list[int]:
-    """The first n visits' seeds of a block (all-zero ones left out)."""
+def visit_seeds(block: bytes, n: int, offset: int = 0) -> list[int]:
+    """The first n visits' seeds of a block, from `offset` on (all-zero ones left out)."""
     out = []
-    for i in range(n):
-        seed = int.from_bytes(block[i * SEED_BYTES:(i + 1) * SEED_BYTES], "big")
+    for i in range(offset, offset + n * SEED_BYTES, SEED_BYTES):
+        seed = int.from_bytes(block[i:i + SEED_BYTES], "big")
         if seed:
             out.append(seed)
     return out
-
-
-@st.composite
-def _seed_lists(draw: Any, min_size: int, max_size: int) -> list[int]:
-    n = visit_count(draw(_COUNTS), min_size, max_size)
-    seeds = visit_seeds(draw(_visit_block(n)), n)
-    while len(seeds) < min_size:  # only when the shrinker zeroed visits a minimum needs
-        seeds.append(1)
-    return seeds
 
 
 def decode_settlements(setting: Setting, person: Person, year: int, frame: int, seeds: list[int], *,
@@ -437,8 +437,11 @@ def settlements(draw: Any, setting: Setting, person: Person, year: int, *, min_s
     """A natural year's settlements of one person, in date order, ids V<first_id>…
 
     Several fall on the same day; some years (a few in a hundred) run from December across 1 January."""
-    frame = draw(_SEEDS)
-    seeds = draw(_seed_lists(min_size, max_size))
+    n = visit_count(draw(_COUNTS), min_size, max_size)
+    block = draw(_block(n, SEED_BYTES))  # the frame, then the visits
+    frame = int.from_bytes(block[:SEED_BYTES], "big")
+    seeds = visit_seeds(block, n, SEED_BYTES)
+    seeds += [1] * (min_size - len(seeds))  # only when the shrinker zeroed visits a minimum needs
     return decode_settlements(setting, person, year, frame, seeds, first_id=first_id, cross_year=cross_year,
                               med_types=med_types, max_fen=max_fen)
 
@@ -539,9 +542,10 @@ def _settings_strategy(policy: str | None) -> st.SearchStrategy[Setting]:
 _LATER_YEARS = st.integers(FIRST_YEAR + 1, LAST_YEAR)
 
 
-# One header per person-year, read left to right as the shrinker simplifies it: the setting, the
-# year, the person type, the number of visits, the person's traits, the visits' frame, the balance.
-_HEADER = st.binary(min_size=5 + 2 * SEED_BYTES + 3, max_size=5 + 2 * SEED_BYTES + 3)
+# A person-year is two draws: the number of visits (`_COUNTS`), then one block of bytes read left to
+# right as the shrinker simplifies it: the setting, the year, the person type, the person's traits,
+# the visits' frame, the balance, then 12 bytes per visit (`_block`).
+HEADER_BYTES = 3 + 2 * SEED_BYTES + 3
 
 
 def _balance(raw: bytes) -> int | None:
@@ -562,17 +566,18 @@ def person_years(draw: Any, policy: str | None = None, *, min_settlements: int =
                  setting: Setting | None = None) -> PersonYear:
     """A person and a natural year of 0–40 settlements under one policy's example settings.
 
-    Two draws (a header and the visits' block), for speed; see `_HEADER` and `_visit_block`."""
-    h = draw(_HEADER)
+    Two draws (the visits' count, and one block with the person's header and the visits), for
+    speed; see `HEADER_BYTES` and `_block`."""
+    n = visit_count(draw(_COUNTS), min_settlements, max_settlements)
+    h = draw(_block(n, HEADER_BYTES))
     choices = _settings_list(policy)
     setting = setting or choices[h[0] % len(choices)]
     y = year if year is not None else FIRST_YEAR + h[1] % (LAST_YEAR - FIRST_YEAR)
     psn_type = psn_types[h[2] % len(psn_types)]
-    n = visit_count(h[3:5], min_settlements, max_settlements)
-    traits = int.from_bytes(h[5:5 + SEED_BYTES], "big")
-    frame = int.from_bytes(h[5 + SEED_BYTES:5 + 2 * SEED_BYTES], "big")
-    person = decode_person(setting, y, psn_type, traits, _balance(h[5 + 2 * SEED_BYTES:]))
-    seeds = visit_seeds(draw(_visit_block(n)), n)
+    traits = int.from_bytes(h[3:3 + SEED_BYTES], "big")
+    frame = int.from_bytes(h[3 + SEED_BYTES:3 + 2 * SEED_BYTES], "big")
+    person = decode_person(setting, y, psn_type, traits, _balance(h[3 + 2 * SEED_BYTES:HEADER_BYTES]))
+    seeds = visit_seeds(h, n, HEADER_BYTES)
     seeds += [1] * (min_settlements - len(seeds))  # only when the shrinker zeroed visits a minimum needs
     items = decode_settlements(setting, person, y, frame, seeds, cross_year=cross_year, med_types=med_types)
     return PersonYear(setting, person, items)

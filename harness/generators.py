@@ -316,40 +316,78 @@ def med_type_options(person: Person, med_types: tuple[str, ...] | None = None) -
 def decode_settlement(setting: Setting, person: Person, seed: int, *, med_types: tuple[str, ...] | None = None,
                       max_fen: int = MAX_AMOUNT_FEN) -> tuple[dict, int]:
     """One visit's fields (all but id and date) and the gap in days since the previous visit."""
-    d = Digits(seed)
-    total = _amount_fen(d, max_fen)
-    med_type = d.pick(med_type_options(person, med_types))
-    level, which = d.take(5), d.take(4)   # always read, so the digits after them keep their place
-    dise = None
-    if med_type == "41":
-        facility = "pharmacy"
-    elif med_type == "14":
-        disease = person.diseases[which % len(person.diseases)]
-        dise = disease.dise_codg
-        special = disease.kind == "special" and "special" in setting.rules.policy.covers
+    fields, gap = _VisitDecoder(setting, person, med_types, max_fen).decode(seed)
+    return dict(zip(_VISIT_FIELDS, fields, strict=True)), gap
+
+
+_VISIT_FIELDS = ("med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+                 "dise_codg", "remote", "exclusion", "acct_used_flag")
+_ZERO_FEN = Decimal(0).scaleb(-2)  # fen(0), shared: most visits have no 全自费, 超限价 or 先行自付
+
+
+class _VisitDecoder:
+    """Decodes the visits of one person-year (see `Digits` for the order the digits are read in).
+
+    What depends only on the setting and the person (the med_types to pick from, the facilities
+    of each registered disease, the exclusions, whether an out-of-town visit is determined) is
+    worked out once per year rather than once per visit; each seed is then read with plain divmod."""
+
+    __slots__ = ("options", "diseases", "remote_ok", "exclusions", "max_fen")
+
+    def __init__(self, setting: Setting, person: Person, med_types: tuple[str, ...] | None, max_fen: int):
+        self.options = med_type_options(person, med_types)
+        covers_special = "special" in setting.rules.policy.covers if person.diseases else False
         # A special disease follows inpatient rules, which no document gives for pharmacies.
-        levels = HOSPITAL_LEVELS if special else HOSPITAL_LEVELS + ("pharmacy",)
-        facility = levels[level % len(levels)]
-    else:
-        facility = HOSPITAL_LEVELS[level % len(HOSPITAL_LEVELS)]
-    shares = [d.take(1001) for _ in range(3)]
-    parts = []
-    left = total
-    for share in shares:  # 全自费, 超限价, 先行自付: each present one time in four, any part of what is left
-        p = left * share // 1000 if d.rare(4) else 0
-        parts.append(p)
-        left -= p
-    gap = max(0, d.take(64) - 24)          # 0 (the same day) most often, up to 39 days
-    acct_used = not d.rare(5)
-    remote = d.rare(6) and remote_allowed(setting, person)
-    exclusion = None
-    exclusions = _exclusions(setting.policy)
-    kind = d.take(max(1, len(exclusions)))
-    if exclusions and d.rare(10):
-        exclusion = exclusions[kind]
-    return ({"med_type": med_type, "facility": facility, "medfee_sumamt": fen(total),
-             "fulamt_ownpay_amt": fen(parts[0]), "overlmt_selfpay": fen(parts[1]), "preselfpay_amt": fen(parts[2]),
-             "dise_codg": dise, "remote": remote, "exclusion": exclusion, "acct_used_flag": acct_used}, gap)
+        self.diseases = tuple((d.dise_codg, HOSPITAL_LEVELS if d.kind == "special" and covers_special
+                               else HOSPITAL_LEVELS + ("pharmacy",)) for d in person.diseases)
+        self.remote_ok = remote_allowed(setting, person)
+        self.exclusions = _exclusions(setting.policy)
+        self.max_fen = max_fen
+
+    def decode(self, seed: int) -> tuple[tuple, int]:
+        """(the fields in _VISIT_FIELDS order, the gap in days since the previous visit)."""
+        n, value = divmod(seed, 10_000_000)
+        n, bucket = divmod(n, 4)
+        max_fen = self.max_fen
+        total = 1 + value % min((3_000_00, 200_00, max_fen, 20_000_00)[bucket], max_fen)
+        options = self.options
+        if len(options) > 1:
+            n, i = divmod(n, len(options))
+            med_type = options[i]
+        else:
+            med_type = options[0]
+        n, level = divmod(n, 5)
+        n, which = divmod(n, 4)   # always read, so the digits after them keep their place
+        dise = None
+        if med_type == "41":
+            facility = "pharmacy"
+        elif med_type == "14":
+            dise, levels = self.diseases[which % len(self.diseases)]
+            facility = levels[level % len(levels)]
+        else:
+            facility = HOSPITAL_LEVELS[level % 4]
+        n, s0 = divmod(n, 1001)
+        n, s1 = divmod(n, 1001)
+        n, s2 = divmod(n, 1001)
+        parts = []
+        left = total
+        for share in (s0, s1, s2):  # 全自费, 超限价, 先行自付: each present one time in four, any part of what is left
+            n, r = divmod(n, 4)
+            p = left * share // 1000 if r == 3 else 0
+            parts.append(fen(p) if p else _ZERO_FEN)
+            left -= p
+        n, g = divmod(n, 64)
+        gap = max(0, g - 24)            # 0 (the same day) most often, up to 39 days
+        n, r = divmod(n, 5)
+        acct_used = r != 4
+        n, r = divmod(n, 6)
+        remote = r == 5 and self.remote_ok
+        exclusion = None
+        exclusions = self.exclusions
+        n, kind = divmod(n, max(1, len(exclusions)))
+        if exclusions and n % 10 == 9:
+            exclusion = exclusions[kind]
+        return (med_type, facility, fen(total), parts[0], parts[1], parts[2], dise, remote, exclusion, acct_used), gap
 
 
 @lru_cache(maxsize=None)
@@ -414,11 +452,12 @@ def decode_settlements(setting: Setting, person: Person, year: int, frame: int, 
         date = _date(year, start_day % _days(year))
         last = dt.date(year, 12, 31)
     out = []
+    decode = _VisitDecoder(setting, person, med_types, max_fen).decode
     for i, seed in enumerate(seeds):
-        fields, gap = decode_settlement(setting, person, seed, med_types=med_types, max_fen=max_fen)
+        fields, gap = decode(seed)
         if i:
             date = min(date + dt.timedelta(days=gap // 8 if crossing else gap), last)
-        out.append(Settlement(id=f"V{first_id + i}", date=date, **fields))
+        out.append(Settlement(f"V{first_id + i}", date, *fields))
     return tuple(out)
 
 
@@ -426,8 +465,8 @@ def decode_settlements(setting: Setting, person: Person, year: int, frame: int, 
 def visits(draw: Any, setting: Setting, person: Person, date: dt.date, sid: str, *,
            med_types: tuple[str, ...] | None = None, max_fen: int = MAX_AMOUNT_FEN) -> Settlement:
     """One visit of a person on a given date."""
-    fields, _gap = decode_settlement(setting, person, draw(_SEEDS), med_types=med_types, max_fen=max_fen)
-    return Settlement(id=sid, date=date, **fields)
+    fields, _gap = _VisitDecoder(setting, person, med_types, max_fen).decode(draw(_SEEDS))
+    return Settlement(sid, date, *fields)
 
 
 @st.composite

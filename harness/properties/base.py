@@ -220,6 +220,10 @@ class Context:
         """Called at the start of every example (the runner's shrinking budget may end the search here)."""
         if self.budget is not None:
             self.budget.begin_example()
+        self.begin_item()
+
+    def begin_item(self) -> None:
+        """Called before each item of a batched example (runner.batched): its own evidence and persons."""
         clear_evidence()
         self._persons = 0
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import example as hyp_example
 from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
 from ..adapters import Adapter, SettlementRefused, SutError
@@ -224,7 +225,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             def progress(r: Rounds) -> None:
                 if time.monotonic() - last[0] >= PROGRESS_EVERY:
                     last[0] = time.monotonic()
-                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried, "
+                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried{_items_note(count)}, "
                                      f"{r.rounds} 轮 rounds, {format_duration(time.monotonic() - started)}")
 
             Rounds(deadline, ps.clock).run(one_round, progress)
@@ -257,7 +258,8 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             took = time.monotonic() - started
             if ch is not None:
                 ch.extra["budget_share_s"] = round(deadline - started, 3)
-            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried in {format_duration(took)}; "
+            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried{_items_note(count)} "
+                             f"in {format_duration(took)}; "
                              f"预算剩余 budget left {format_duration(ps.budget_left() or 0.0)}")
         collector = getattr(config, "conform_collector", None)
         if collector is not None and isinstance(collector.run.examples, dict):
@@ -297,17 +299,32 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
 
 
 class _Tried(list):
-    """The examples tried so far, as `count[0]`; kept current in the check's extra so the progress
-    lines of a long property (--thorough) can say how far it has got."""
+    """The examples tried so far, as `count[0]`, and the items they carried (`items`: more than the
+    examples when they come in batches, settings.BATCH); kept current in the check's extra so the
+    progress lines of a long property (--thorough) can say how far it has got."""
 
     def __init__(self, check: Any):
         super().__init__([0])
         self._check = check
+        self.items = 0
 
     def __setitem__(self, index: Any, value: Any) -> None:
         super().__setitem__(index, value)
         if self._check is not None:
             self._check.extra["examples"] = value
+
+
+def _items_note(count: list[int]) -> str:
+    """'（共 N 项 items）' when the examples carried batches of items, else nothing."""
+    items = getattr(count, "items", 0)
+    return f"（共 {items} 项 items）" if items and items != count[0] else ""
+
+
+def _tried_items(count: list[int], n: int) -> None:
+    if isinstance(count, _Tried):
+        count.items += n
+        if count._check is not None:  # noqa: SLF001 - same module
+            count._check.extra["items"] = count.items  # noqa: SLF001
 
 
 def _round_seed(seed: int | None, k: int) -> int:
@@ -327,20 +344,41 @@ def _run_once(prop: Property, ctx: Context, ps: Any, count: list[int], seed_: in
     if prop.kind == "stateful":
         _run_machine(prop, ctx, hyp, seed_, count)
     else:
-        _run_examples(prop, ctx, hyp, seed_, count)
+        _run_examples(prop, ctx, hyp, seed_, count, ps.batch)
 
 
-def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int]) -> None:
+def batched(strategy: st.SearchStrategy, size: int) -> st.SearchStrategy:
+    """1 to `size` items of `strategy` per Hypothesis example (settings.BATCH), or the strategy itself.
+
+    A list, so a failure shrinks to the one failing item: the others are deleted, and the check
+    stops at the first item that fails, so its counterexample is that item's alone. Declared unique
+    (by identity, which every drawn item has): Hypothesis's mutator leaves the spans inside a unique
+    collection alone, and would otherwise spend examples copying one item over another."""
+    if size <= 1:
+        return strategy
+    return st.lists(strategy, min_size=1, max_size=size, unique_by=id)
+
+
+def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int],
+                  batch: int = 1) -> None:
     assert prop.check is not None and prop.strategy is not None
+    check = prop.check
 
     def example(ex: Any) -> None:
         ctx.begin_example()  # ends the search once the budget is spent: such runs are not counted
         count[0] += 1
-        prop.check(ctx, ex)
+        if batch <= 1:
+            _tried_items(count, 1)
+            check(ctx, ex)
+            return
+        for item in ex:
+            ctx.begin_item()
+            _tried_items(count, 1)
+            check(ctx, item)
 
-    test = given(prop.strategy(ctx.policy))(example)
+    test = given(batched(prop.strategy(ctx.policy), batch))(example)
     for ex in reversed(prop.examples(ctx.policy) if prop.examples else []):
-        test = hyp_example(ex)(test)  # explicit: tried first, whatever the seed
+        test = hyp_example([ex] if batch > 1 else ex)(test)  # explicit: tried first, whatever the seed
     test = hyp(test)
     if seed_ is not None:
         test = seed(seed_)(test)

@@ -30,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hypothesis import given, seed, settings  # noqa: E402
 
 from harness.adapters.reference import ReferenceAdapter  # noqa: E402
-from harness.generators import person_years  # noqa: E402
+from harness.generators import person_year_batches  # noqa: E402
 from harness.properties import load  # noqa: E402
 from harness.properties.base import Context  # noqa: E402
-from harness.properties.runner import _run_examples, _Tried, batched  # noqa: E402
+from harness.properties.runner import Budget, GuardedAdapter, _run_examples, _Tried  # noqa: E402
 from harness.properties.settings import BATCH  # noqa: E402 - also registers the profiles
 
 TARGET = 3_000  # person-years per second (issue 12)
@@ -45,7 +45,8 @@ def run_property(prop_id: str, policy: str, examples: int, seed_value: int) -> t
     """(person-years checked, wall seconds, CPU seconds) for one property and policy, run as the
     runner runs it under the thorough profile (batches included)."""
     prop = load()[prop_id]
-    ctx = Context(ReferenceAdapter(), policy, prop)
+    budget = Budget(120.0)
+    ctx = Context(GuardedAdapter(ReferenceAdapter(), budget), policy, prop, budget)  # as the runner builds it
     count = _Tried(None)
     hyp = settings(settings.get_profile("thorough"), max_examples=examples)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -63,7 +64,7 @@ def generation_only(policy: str, examples: int, seed_value: int) -> tuple[int, i
             n[1] += len(py.settlements)
 
     test = seed(seed_value)(settings(settings.get_profile("thorough"), max_examples=examples)(
-        given(batched(person_years(policy), BATCH["thorough"]))(example)))
+        given(person_year_batches(policy, BATCH["thorough"]))(example)))
     c0 = time.process_time()
     test()
     return n[0], n[1], time.process_time() - c0

@@ -124,6 +124,7 @@ def settleable_diseases(setting: Setting) -> tuple[tuple[str, tuple[str, ...]], 
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
 def _uses_person_fact(setting: Setting, fact: str) -> bool:
     """Whether the rules read an optional person attribute (others are left unset)."""
     policy = setting.rules.policy
@@ -186,14 +187,6 @@ _SEEDS = st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES).map(lambda b: int.f
 def fen(n: int) -> Decimal:
     """n fen as yuan, exactly (Decimal('0.01') for 1)."""
     return Decimal(n).scaleb(-2)
-
-
-def _amount_fen(d: Digits, max_fen: int) -> int:
-    """An amount in fen: mostly up to 3,000 yuan (around deductibles and caps), sometimes up to max."""
-    value = d.take(10_000_000)
-    bucket = d.take(4)
-    span = (3_000_00, 200_00, max_fen, 20_000_00)[bucket]
-    return 1 + value % min(span, max_fen)
 
 
 @lru_cache(maxsize=None)
@@ -332,7 +325,7 @@ class _VisitDecoder:
     of each registered disease, the exclusions, whether an out-of-town visit is determined) is
     worked out once per year rather than once per visit; each seed is then read with plain divmod."""
 
-    __slots__ = ("options", "diseases", "remote_ok", "exclusions", "max_fen")
+    __slots__ = ("options", "diseases", "remote_ok", "exclusions", "spans")
 
     def __init__(self, setting: Setting, person: Person, med_types: tuple[str, ...] | None, max_fen: int):
         self.options = med_type_options(person, med_types)
@@ -342,14 +335,15 @@ class _VisitDecoder:
                                else HOSPITAL_LEVELS + ("pharmacy",)) for d in person.diseases)
         self.remote_ok = remote_allowed(setting, person)
         self.exclusions = _exclusions(setting.policy)
-        self.max_fen = max_fen
+        # An amount in fen: mostly up to 3,000 yuan (around deductibles and caps), sometimes up to
+        # 200, to the maximum or to 20,000 yuan
+        self.spans = tuple(min(span, max_fen) for span in (3_000_00, 200_00, max_fen, 20_000_00))
 
     def decode(self, seed: int) -> tuple[tuple, int]:
         """(the fields in _VISIT_FIELDS order, the gap in days since the previous visit)."""
         n, value = divmod(seed, 10_000_000)
         n, bucket = divmod(n, 4)
-        max_fen = self.max_fen
-        total = 1 + value % min((3_000_00, 200_00, max_fen, 20_000_00)[bucket], max_fen)
+        total = 1 + value % self.spans[bucket]
         options = self.options
         if len(options) > 1:
             n, i = divmod(n, len(options))
@@ -369,25 +363,32 @@ class _VisitDecoder:
         n, s0 = divmod(n, 1001)
         n, s1 = divmod(n, 1001)
         n, s2 = divmod(n, 1001)
-        parts = []
-        left = total
-        for share in (s0, s1, s2):  # 全自费, 超限价, 先行自付: each present one time in four, any part of what is left
-            n, r = divmod(n, 4)
-            p = left * share // 1000 if r == 3 else 0
-            parts.append(fen(p) if p else _ZERO_FEN)
-            left -= p
+        # 全自费, 超限价, 先行自付: each present one time in four, any part of what is left
+        n, r = divmod(n, 4)
+        p0 = total * s0 // 1000 if r == 3 else 0
+        n, r = divmod(n, 4)
+        p1 = (total - p0) * s1 // 1000 if r == 3 else 0
+        n, r = divmod(n, 4)
+        p2 = (total - p0 - p1) * s2 // 1000 if r == 3 else 0
         n, g = divmod(n, 64)
-        gap = max(0, g - 24)            # 0 (the same day) most often, up to 39 days
         n, r = divmod(n, 5)
         acct_used = r != 4
         n, r = divmod(n, 6)
         remote = r == 5 and self.remote_ok
         exclusion = None
         exclusions = self.exclusions
-        n, kind = divmod(n, max(1, len(exclusions)))
-        if exclusions and n % 10 == 9:
-            exclusion = exclusions[kind]
-        return (med_type, facility, fen(total), parts[0], parts[1], parts[2], dise, remote, exclusion, acct_used), gap
+        if exclusions:
+            n, kind = divmod(n, len(exclusions))
+            if n % 10 == 9:
+                exclusion = exclusions[kind]
+        return ((med_type, facility, Decimal(total).scaleb(-2), Decimal(p0).scaleb(-2) if p0 else _ZERO_FEN,
+                 Decimal(p1).scaleb(-2) if p1 else _ZERO_FEN, Decimal(p2).scaleb(-2) if p2 else _ZERO_FEN,
+                 dise, remote, exclusion, acct_used),
+                g - 24 if g > 24 else 0)   # the gap: 0 (the same day) most often, up to 39 days
+
+
+# Day offsets 0–63, made once (a visit's gap, or an eighth of it across 1 January).
+_DAYS = tuple(dt.timedelta(days=i) for i in range(64))
 
 
 @lru_cache(maxsize=None)
@@ -453,10 +454,13 @@ def decode_settlements(setting: Setting, person: Person, year: int, frame: int, 
         last = dt.date(year, 12, 31)
     out = []
     decode = _VisitDecoder(setting, person, med_types, max_fen).decode
+    days = _DAYS
     for i, seed in enumerate(seeds):
         fields, gap = decode(seed)
-        if i:
-            date = min(date + dt.timedelta(days=gap // 8 if crossing else gap), last)
+        if i and gap:
+            date = date + days[gap // 8 if crossing else gap]
+            if date > last:
+                date = last
         out.append(Settlement(f"V{first_id + i}", date, *fields))
     return tuple(out)
 
@@ -477,9 +481,9 @@ def settlements(draw: Any, setting: Setting, person: Person, year: int, *, min_s
 
     Several fall on the same day; some years (a few in a hundred) run from December across 1 January."""
     n = visit_count(draw(_COUNTS), min_size, max_size)
-    block = draw(_block(n, SEED_BYTES))  # the frame, then the visits
-    frame = int.from_bytes(block[:SEED_BYTES], "big")
-    seeds = visit_seeds(block, n, SEED_BYTES)
+    block = draw(_block(n, FRAME_BYTES))  # the frame, then the visits
+    frame = int.from_bytes(block[:FRAME_BYTES], "big")
+    seeds = visit_seeds(block, n, FRAME_BYTES)
     seeds += [1] * (min_size - len(seeds))  # only when the shrinker zeroed visits a minimum needs
     return decode_settlements(setting, person, year, frame, seeds, first_id=first_id, cross_year=cross_year,
                               med_types=med_types, max_fen=max_fen)
@@ -582,9 +586,11 @@ _LATER_YEARS = st.integers(FIRST_YEAR + 1, LAST_YEAR)
 
 
 # A person-year is two draws: the number of visits (`_COUNTS`), then one block of bytes read left to
-# right as the shrinker simplifies it: the setting, the year, the person type, the person's traits,
-# the visits' frame, the balance, then 12 bytes per visit (`_block`).
-HEADER_BYTES = 3 + 2 * SEED_BYTES + 3
+# right as the shrinker simplifies it: the setting, the year, the person type, the person's traits
+# (12 bytes), the visits' frame (2: a start day and whether the year runs from December across
+# 1 January), the balance (3), then 12 bytes per visit (`_block`).
+FRAME_BYTES = 2
+HEADER_BYTES = 3 + SEED_BYTES + FRAME_BYTES + 3
 
 
 def _balance(raw: bytes) -> int | None:
@@ -608,18 +614,64 @@ def person_years(draw: Any, policy: str | None = None, *, min_settlements: int =
     Two draws (the visits' count, and one block with the person's header and the visits), for
     speed; see `HEADER_BYTES` and `_block`."""
     n = visit_count(draw(_COUNTS), min_settlements, max_settlements)
-    h = draw(_block(n, HEADER_BYTES))
-    choices = _settings_list(policy)
-    setting = setting or choices[h[0] % len(choices)]
-    y = year if year is not None else FIRST_YEAR + h[1] % (LAST_YEAR - FIRST_YEAR)
-    psn_type = psn_types[h[2] % len(psn_types)]
-    traits = int.from_bytes(h[3:3 + SEED_BYTES], "big")
-    frame = int.from_bytes(h[3 + SEED_BYTES:3 + 2 * SEED_BYTES], "big")
-    person = decode_person(setting, y, psn_type, traits, _balance(h[3 + 2 * SEED_BYTES:HEADER_BYTES]))
-    seeds = visit_seeds(h, n, HEADER_BYTES)
-    seeds += [1] * (min_settlements - len(seeds))  # only when the shrinker zeroed visits a minimum needs
-    items = decode_settlements(setting, person, y, frame, seeds, cross_year=cross_year, med_types=med_types)
-    return PersonYear(setting, person, items)
+    return _YearDecoder(policy, min_settlements, year, cross_year, psn_types, med_types, setting)(
+        draw(_block(n, HEADER_BYTES)), n)
+
+
+@dataclass(frozen=True)
+class _YearDecoder:
+    """Reads a person-year off its block (see `HEADER_BYTES`) of n visits."""
+
+    policy: str | None
+    min_settlements: int = 0
+    year: int | None = None
+    cross_year: bool | None = None
+    psn_types: tuple[str, ...] = PSN_TYPES
+    med_types: tuple[str, ...] | None = None
+    setting: Setting | None = None
+
+    def __call__(self, h: bytes, n: int) -> PersonYear:
+        choices = _settings_list(self.policy)
+        setting = self.setting or choices[h[0] % len(choices)]
+        y = self.year if self.year is not None else FIRST_YEAR + h[1] % (LAST_YEAR - FIRST_YEAR)
+        psn_type = self.psn_types[h[2] % len(self.psn_types)]
+        traits = int.from_bytes(h[3:3 + SEED_BYTES], "big")
+        frame = int.from_bytes(h[3 + SEED_BYTES:3 + SEED_BYTES + FRAME_BYTES], "big")
+        person = decode_person(setting, y, psn_type, traits, _balance(h[3 + SEED_BYTES + FRAME_BYTES:HEADER_BYTES]))
+        seeds = visit_seeds(h, n, HEADER_BYTES)
+        seeds += [1] * (self.min_settlements - len(seeds))  # only when the shrinker zeroed visits a minimum needs
+        items = decode_settlements(setting, person, y, frame, seeds, cross_year=self.cross_year,
+                                   med_types=self.med_types)
+        return PersonYear(setting, person, items)
+
+
+@st.composite
+def _year_batch(draw: Any, policy: str | None, size: int) -> list[PersonYear]:
+    k = draw(st.integers(1, size))
+    levels = draw(st.binary(min_size=k, max_size=k))   # each byte a year's count level, as `_COUNTS`
+    decode = _YearDecoder(policy)
+    out = []
+    for level in levels:
+        n = visit_count(level)
+        out.append(decode(draw(_block(n, HEADER_BYTES)), n))
+    return out
+
+
+@lru_cache(maxsize=None)
+def person_year_batches(policy: str | None, size: int) -> st.SearchStrategy[list[PersonYear]]:
+    """1 to `size` person-years as `person_years(policy)` draws them, for runs that check many
+    (harness/properties/runner.batched). Cheaper per person-year than a list of `person_years`:
+    the number of years, then all their visit counts as one block of bytes, then one block per year,
+    so a year costs Hypothesis one choice. Shrinking lowers the number of years (dropping the last
+    ones: Hypothesis cuts the recorded counts to the new length), lowers a year's count (cutting its
+    block) and simplifies the bytes as for one year. Wrapped as the only item of a unique list:
+    Hypothesis's mutator, which copies one draw over another of the same label (here: one year's
+    bytes over another's), leaves the spans inside a unique collection alone."""
+    return st.lists(_year_batch(policy, size), min_size=1, max_size=1, unique_by=id).map(_only)
+
+
+def _only(items: list) -> Any:
+    return items[0]
 
 
 # --------------------------------------------------------------------------- years shaped around the fen
@@ -791,6 +843,6 @@ def policies_with(cover: str) -> tuple[str, ...]:
 __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_uses", "amounts", "case_dict",
            "fen_edge_person_year", "fen_edge_years", "holds_account", "off_grid_amount", "with_account",
            "credit_input", "credit_requests", "decode_person", "decode_settlement", "decode_settlements",
-           "example_regions", "med_type_options", "months", "person_years", "persons", "policies_with",
+           "example_regions", "med_type_options", "months", "person_year_batches", "person_years", "persons", "policies_with",
            "remote_allowed", "settings_for", "settings_strategy", "settleable_diseases", "settlements", "two_years",
            "visits"]

@@ -22,7 +22,7 @@ from reference.case import CreditRequest, Person, Settlement, UseRequest
 
 from .. import evidence
 from ..adapters import Adapter, SettlementRefused, Subject
-from ..generators import PersonYear, Setting, person_years
+from ..generators import PersonYear, Setting, person_year_batches, person_years
 from ..plugin import MismatchError
 from ..results import Mismatch
 
@@ -313,6 +313,8 @@ class Property:
     line: int = 0
     examples: Callable[[str], list] | None = None   # explicit examples per policy, run whatever the seed
     assumptions: tuple[str, ...] = ()              # readings of the text (A-…) the check depends on
+    # (policy, n) → 1 to n examples a time, cheaper than a list of `strategy` (runner.batched); None: a list
+    batches: Callable[[str, int], st.SearchStrategy] | None = None
 
     @property
     def policies(self) -> tuple[str, ...]:
@@ -335,7 +337,8 @@ def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *
         PROPERTIES[id] = Property(id, title, dict(clauses), check, strategy or (lambda p: person_years(p)),
                                   tuple(needs), inspect.getdoc(check) or "", differential=differential,
                                   source=src, line=inspect.getsourcelines(check)[1], examples=examples,
-                                  assumptions=tuple(assumptions))
+                                  assumptions=tuple(assumptions),
+                                  batches=None if strategy else person_year_batches)
         return check
     return register
 

@@ -156,6 +156,14 @@ def is_reference(adapter: Adapter) -> bool:
     return isinstance(adapter, ReferenceAdapter)
 
 
+def in_process(adapter: Adapter) -> bool:
+    """Whether the system answers in this process (the reference, or a plugin declaring `in_process =
+    True`): only there do examples carry batches (settings.BATCH). Over a network a person-year's
+    requests cost far more than Hypothesis's own work per example, so a batch would not be faster,
+    and a failure's shrinking would re-run the items before the failing one on every attempt."""
+    return is_reference(adapter) or getattr(adapter, "in_process", False) is True
+
+
 def marks_for(prop: Property, policy: str) -> list:
     """pytest marks: conform_property, the policy, and one per article the property checks there."""
     return [pytest.mark.conform_property(prop.id), getattr(pytest.mark, policy),
@@ -206,6 +214,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         pytest.skip("差分属性只对参考实现以外的被测系统有意义 differential: the system under test is the reference itself")
     budget = Budget(ps.shrink_seconds)
     ctx = Context(GuardedAdapter(adapter, budget), policy, prop, budget)  # type: ignore[arg-type]
+    batch = ps.batch if in_process(adapter) else 1
     count = _Tried(ch)
     deadline = ps.begin_property()
     current = {"seed": ps.seed, "n": None}
@@ -214,14 +223,14 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         _announce_start(config, prop, policy, ps, deadline)
     try:
         if deadline is None:
-            _run_once(prop, ctx, ps, count, ps.seed, None)
+            _run_once(prop, ctx, ps, count, ps.seed, None, batch)
         else:
             last = [started]
 
             def one_round(k: int, n: int) -> int:
                 before = count[0]
                 current["seed"], current["n"] = _round_seed(ps.seed, k), n
-                _run_once(prop, ctx, ps, count, current["seed"], n)
+                _run_once(prop, ctx, ps, count, current["seed"], n, batch)
                 return count[0] - before
 
             def progress(r: Rounds) -> None:
@@ -340,13 +349,14 @@ def _announce_start(config: pytest.Config, prop: Property, policy: str, ps: Any,
                      f"(预算剩余 budget left {format_duration(ps.budget_left() or 0.0)})")
 
 
-def _run_once(prop: Property, ctx: Context, ps: Any, count: list[int], seed_: int | None, n: int | None) -> None:
+def _run_once(prop: Property, ctx: Context, ps: Any, count: list[int], seed_: int | None, n: int | None,
+              batch: int = 1) -> None:
     """One Hypothesis run: the profile's settings, or n examples with derandomizing off (a round's seed)."""
     hyp = ps.hypothesis if n is None else settings(ps.hypothesis, max_examples=n, derandomize=False)
     if prop.kind == "stateful":
         _run_machine(prop, ctx, hyp, seed_, count)
     else:
-        _run_examples(prop, ctx, hyp, seed_, count, ps.batch)
+        _run_examples(prop, ctx, hyp, seed_, count, batch)
 
 
 def batched(strategy: st.SearchStrategy, size: int) -> st.SearchStrategy:

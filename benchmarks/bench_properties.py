@@ -3,14 +3,14 @@
 Each item of a per-year property is one generated person-year (a person, a setting and a natural
 year of 0–40 settlements) settled through the `reference` adapter — the same path as
 `conform run --thorough` (harness/properties/runner.py) — and checked. In thorough mode one
-Hypothesis example carries a batch of 1–12 person-years (settings.BATCH, about six on average),
-each drawn by Hypothesis, settled and checked on its own; a failure shrinks to a batch of one. The
-figure counts person-years over wall time, generation, settlement, year-to-date queries and checks
-included; for context it also reports the CPU time, generation alone, the share of time spent
-generating, and the mean number of settlements per person-year.
+Hypothesis example carries a batch of 1–48 person-years (settings.BATCH, about 24 on average),
+each drawn by Hypothesis, settled and checked on its own; a failure's counterexample is the failing
+person-year alone. The figure counts person-years over wall time, generation, settlement,
+year-to-date queries and checks included; for context it also reports the CPU time, generation
+alone, the share of time spent generating, and the mean number of settlements per person-year.
 
-    uv run python benchmarks/bench_properties.py                    # thorough: 2000 examples per property and policy
-    uv run python benchmarks/bench_properties.py --examples 500     # quicker
+    uv run python benchmarks/bench_properties.py                    # 200 examples (~4,900 person-years) per property and policy
+    uv run python benchmarks/bench_properties.py --examples 50      # quicker
     uv run python benchmarks/bench_properties.py --profile          # plus a cProfile of one property
 
 Not collected by `uv run pytest` (testpaths are tests/ and harness/conformance/).
@@ -72,8 +72,8 @@ def generation_only(policy: str, examples: int, seed_value: int) -> tuple[int, i
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--examples", type=int, default=settings.get_profile("thorough").max_examples,
-                    help="examples per property and policy (default: the thorough profile's)")
+    ap.add_argument("--examples", type=int, default=200,
+                    help="Hypothesis examples per property and policy, each a batch of person-years (default 200)")
     ap.add_argument("--seed", type=int, default=20230101)
     ap.add_argument("--profile", action="store_true", help="print a cProfile of annual_cap under 南昌")
     args = ap.parse_args(argv)

@@ -40,7 +40,7 @@ LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围�
 def D(value: Any) -> Decimal:
     """An amount from a system's answer as Decimal (answers are strings; never via float)."""
     try:
-        return Decimal(str(value))
+        return Decimal(value if type(value) is str else str(value))
     except (InvalidOperation, ValueError):
         return Decimal("NaN")
 

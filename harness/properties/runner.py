@@ -14,7 +14,6 @@ near the deadline. A failure names its round's seed and size, which reproduce it
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -371,12 +370,13 @@ def batched(strategy: st.SearchStrategy, size: int) -> st.SearchStrategy:
     copying one item over another."""
     if size <= 1:
         return strategy
-    return st.integers(1, size).flatmap(lambda n: _exactly(strategy, n))
+    lists: dict[int, st.SearchStrategy] = {}
 
-
-@lru_cache(maxsize=None)
-def _exactly(strategy: st.SearchStrategy, n: int) -> st.SearchStrategy:
-    return st.lists(strategy, min_size=n, max_size=n, unique_by=id)
+    def exactly(n: int) -> st.SearchStrategy:
+        if n not in lists:
+            lists[n] = st.lists(strategy, min_size=n, max_size=n, unique_by=id)
+        return lists[n]
+    return st.integers(1, size).flatmap(exactly)
 
 
 def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int],

@@ -351,6 +351,7 @@ def test_thorough_batches_in_process_and_shrink_to_one_minimal_year():
     (c,) = run.checks
     assert c.status == "failed", c.message[:300]
     assert c.extra["items"] > c.extra["examples"]  # batches: more person-years than Hypothesis examples
+    assert run.examples["items"] == c.extra["items"] and run.examples["total"] == c.extra["examples"]
     assert c.counterexample.count("场景:") == 1
     visits = re.findall(r'参保人于 "[0-9-]+" 在 "[^"]+" \S+结算医疗费用 ([0-9.]+) 元', c.counterexample)
     # two visits, each of the smallest amounts (a visit's seed 1 draws 0.02; 0 is no visit at all)

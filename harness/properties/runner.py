@@ -262,6 +262,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         if budget.first is not None:
             ps.shrink_spent += min(time.monotonic() - budget.first, budget.seconds)
         ps.examples[request.node.nodeid] = count[0]
+        ps.items[request.node.nodeid] = count.items or count[0]  # one item an example unless batched
         if ch is not None:
             ch.extra["examples"] = count[0]
         if deadline is not None:
@@ -274,6 +275,9 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         collector = getattr(config, "conform_collector", None)
         if collector is not None and isinstance(collector.run.examples, dict):
             collector.run.examples["total"] = sum(ps.examples.values())
+            items = sum(ps.items.values())
+            if items != collector.run.examples["total"]:  # examples carried batches: what was checked
+                collector.run.examples["items"] = items
 
 
 def _violation(exc: BaseException) -> PropertyViolation | None:
@@ -388,7 +392,6 @@ def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, cou
         ctx.begin_example()  # ends the search once the budget is spent: such runs are not counted
         count[0] += 1
         if batch <= 1:
-            _tried_items(count, 1)
             check(ctx, ex)
             return
         for item in ex:

@@ -101,6 +101,7 @@ class PropertySettings:
     max_examples: int | None = None
     shrink: float | None = None
     examples: dict[str, int] = field(default_factory=dict)
+    items: dict[str, int] = field(default_factory=dict)   # the items the examples carried (BATCH)
     shrink_spent: float = 0.0
     budget: float | None = None           # seconds for all properties together (None: fixed counts)
     planned: int = 0                      # properties collected in this session

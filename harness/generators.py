@@ -153,7 +153,7 @@ def remote_allowed(setting: Setting, person: Person) -> bool:
 # facility) vary most, the last ones (an exclusion, an out-of-town visit, an unused account, a
 # gap of days) are the rarest. Hypothesis shrinks bytes towards 0 from the most significant end:
 # the rare features go first, then facility and med_type fall back to the first option, then the
-# amount falls to 0.01 yuan — a shrunk settlement is the plainest visit that still fails.
+# amount falls to a few fen — a shrunk settlement is the plainest visit that still fails.
 
 
 class Digits:

@@ -124,6 +124,7 @@ def settleable_diseases(setting: Setting) -> tuple[tuple[str, tuple[str, ...]], 
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
 def _uses_person_fact(setting: Setting, fact: str) -> bool:
     """Whether the rules read an optional person attribute (others are left unset)."""
     policy = setting.rules.policy
@@ -152,7 +153,7 @@ def remote_allowed(setting: Setting, person: Person) -> bool:
 # facility) vary most, the last ones (an exclusion, an out-of-town visit, an unused account, a
 # gap of days) are the rarest. Hypothesis shrinks bytes towards 0 from the most significant end:
 # the rare features go first, then facility and med_type fall back to the first option, then the
-# amount falls to 0.01 yuan — a shrunk settlement is the plainest visit that still fails.
+# amount falls to a few fen — a shrunk settlement is the plainest visit that still fails.
 
 
 class Digits:
@@ -186,14 +187,6 @@ _SEEDS = st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES).map(lambda b: int.f
 def fen(n: int) -> Decimal:
     """n fen as yuan, exactly (Decimal('0.01') for 1)."""
     return Decimal(n).scaleb(-2)
-
-
-def _amount_fen(d: Digits, max_fen: int) -> int:
-    """An amount in fen: mostly up to 3,000 yuan (around deductibles and caps), sometimes up to max."""
-    value = d.take(10_000_000)
-    bucket = d.take(4)
-    span = (3_000_00, 200_00, max_fen, 20_000_00)[bucket]
-    return 1 + value % min(span, max_fen)
 
 
 @lru_cache(maxsize=None)
@@ -316,40 +309,86 @@ def med_type_options(person: Person, med_types: tuple[str, ...] | None = None) -
 def decode_settlement(setting: Setting, person: Person, seed: int, *, med_types: tuple[str, ...] | None = None,
                       max_fen: int = MAX_AMOUNT_FEN) -> tuple[dict, int]:
     """One visit's fields (all but id and date) and the gap in days since the previous visit."""
-    d = Digits(seed)
-    total = _amount_fen(d, max_fen)
-    med_type = d.pick(med_type_options(person, med_types))
-    level, which = d.take(5), d.take(4)   # always read, so the digits after them keep their place
-    dise = None
-    if med_type == "41":
-        facility = "pharmacy"
-    elif med_type == "14":
-        disease = person.diseases[which % len(person.diseases)]
-        dise = disease.dise_codg
-        special = disease.kind == "special" and "special" in setting.rules.policy.covers
+    fields, gap = _VisitDecoder(setting, person, med_types, max_fen).decode(seed)
+    return dict(zip(_VISIT_FIELDS, fields, strict=True)), gap
+
+
+_VISIT_FIELDS = ("med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+                 "dise_codg", "remote", "exclusion", "acct_used_flag")
+_ZERO_FEN = Decimal(0).scaleb(-2)  # fen(0), shared: most visits have no 全自费, 超限价 or 先行自付
+
+
+class _VisitDecoder:
+    """Decodes the visits of one person-year (see `Digits` for the order the digits are read in).
+
+    What depends only on the setting and the person (the med_types to pick from, the facilities
+    of each registered disease, the exclusions, whether an out-of-town visit is determined) is
+    worked out once per year rather than once per visit; each seed is then read with plain divmod."""
+
+    __slots__ = ("options", "diseases", "remote_ok", "exclusions", "spans")
+
+    def __init__(self, setting: Setting, person: Person, med_types: tuple[str, ...] | None, max_fen: int):
+        self.options = med_type_options(person, med_types)
+        covers_special = "special" in setting.rules.policy.covers if person.diseases else False
         # A special disease follows inpatient rules, which no document gives for pharmacies.
-        levels = HOSPITAL_LEVELS if special else HOSPITAL_LEVELS + ("pharmacy",)
-        facility = levels[level % len(levels)]
-    else:
-        facility = HOSPITAL_LEVELS[level % len(HOSPITAL_LEVELS)]
-    shares = [d.take(1001) for _ in range(3)]
-    parts = []
-    left = total
-    for share in shares:  # 全自费, 超限价, 先行自付: each present one time in four, any part of what is left
-        p = left * share // 1000 if d.rare(4) else 0
-        parts.append(p)
-        left -= p
-    gap = max(0, d.take(64) - 24)          # 0 (the same day) most often, up to 39 days
-    acct_used = not d.rare(5)
-    remote = d.rare(6) and remote_allowed(setting, person)
-    exclusion = None
-    exclusions = _exclusions(setting.policy)
-    kind = d.take(max(1, len(exclusions)))
-    if exclusions and d.rare(10):
-        exclusion = exclusions[kind]
-    return ({"med_type": med_type, "facility": facility, "medfee_sumamt": fen(total),
-             "fulamt_ownpay_amt": fen(parts[0]), "overlmt_selfpay": fen(parts[1]), "preselfpay_amt": fen(parts[2]),
-             "dise_codg": dise, "remote": remote, "exclusion": exclusion, "acct_used_flag": acct_used}, gap)
+        self.diseases = tuple((d.dise_codg, HOSPITAL_LEVELS if d.kind == "special" and covers_special
+                               else HOSPITAL_LEVELS + ("pharmacy",)) for d in person.diseases)
+        self.remote_ok = remote_allowed(setting, person)
+        self.exclusions = _exclusions(setting.policy)
+        # An amount in fen: mostly up to 3,000 yuan (around deductibles and caps), sometimes up to
+        # 200, to the maximum or to 20,000 yuan
+        self.spans = tuple(min(span, max_fen) for span in (3_000_00, 200_00, max_fen, 20_000_00))
+
+    def decode(self, seed: int) -> tuple[tuple, int]:
+        """(the fields in _VISIT_FIELDS order, the gap in days since the previous visit)."""
+        n, value = divmod(seed, 10_000_000)
+        n, bucket = divmod(n, 4)
+        total = 1 + value % self.spans[bucket]
+        options = self.options
+        if len(options) > 1:
+            n, i = divmod(n, len(options))
+            med_type = options[i]
+        else:
+            med_type = options[0]
+        n, level = divmod(n, 5)
+        n, which = divmod(n, 4)   # always read, so the digits after them keep their place
+        dise = None
+        if med_type == "41":
+            facility = "pharmacy"
+        elif med_type == "14":
+            dise, levels = self.diseases[which % len(self.diseases)]
+            facility = levels[level % len(levels)]
+        else:
+            facility = HOSPITAL_LEVELS[level % 4]
+        n, s0 = divmod(n, 1001)
+        n, s1 = divmod(n, 1001)
+        n, s2 = divmod(n, 1001)
+        # 全自费, 超限价, 先行自付: each present one time in four, any part of what is left
+        n, r = divmod(n, 4)
+        p0 = total * s0 // 1000 if r == 3 else 0
+        n, r = divmod(n, 4)
+        p1 = (total - p0) * s1 // 1000 if r == 3 else 0
+        n, r = divmod(n, 4)
+        p2 = (total - p0 - p1) * s2 // 1000 if r == 3 else 0
+        n, g = divmod(n, 64)
+        n, r = divmod(n, 5)
+        acct_used = r != 4
+        n, r = divmod(n, 6)
+        remote = r == 5 and self.remote_ok
+        exclusion = None
+        exclusions = self.exclusions
+        if exclusions:
+            n, kind = divmod(n, len(exclusions))
+            if n % 10 == 9:
+                exclusion = exclusions[kind]
+        return ((med_type, facility, Decimal(total).scaleb(-2), Decimal(p0).scaleb(-2) if p0 else _ZERO_FEN,
+                 Decimal(p1).scaleb(-2) if p1 else _ZERO_FEN, Decimal(p2).scaleb(-2) if p2 else _ZERO_FEN,
+                 dise, remote, exclusion, acct_used),
+                g - 24 if g > 24 else 0)   # the gap: 0 (the same day) most often, up to 39 days
+
+
+# Day offsets 0–63, made once (a visit's gap, or an eighth of it across 1 January).
+_DAYS = tuple(dt.timedelta(days=i) for i in range(64))
 
 
 @lru_cache(maxsize=None)
@@ -357,44 +396,44 @@ def _exclusions(policy: str) -> tuple[str, ...]:
     return tuple(sorted(load_policy(policy).exclusions))
 
 
-# A year's visits are drawn as ONE block of random bytes after their count: 12 bytes per visit,
-# at least as many as the count needs (up to 40 visits' worth). Lowering the count keeps the block
-# valid, so the shrinker drops the last visits cheaply; an all-zero 12 bytes means "no visit", so
-# zeroing a visit's bytes (which the shrinker tries, byte by byte) deletes it from anywhere.
+# A year's visits are drawn as ONE block of random bytes after their count: exactly 12 bytes per
+# visit (after whatever else the same draw carries, see `person_years`). A block of exact size is
+# one choice and costs Hypothesis no per-byte "one more?" decision (a block of variable size costs a
+# boolean per byte: most of a person-year's generation time when it was drawn that way). When the
+# shrinker lowers the count, Hypothesis cuts the recorded block to the new size, keeping its start,
+# so the last visits go cheaply; an all-zero 12 bytes means "no visit", so zeroing a visit's bytes
+# (which the shrinker tries, byte by byte) deletes it from anywhere.
 @lru_cache(maxsize=None)
-def _visit_block(n: int) -> st.SearchStrategy[bytes]:
-    return st.binary(min_size=SEED_BYTES * n, max_size=SEED_BYTES * MAX_SETTLEMENTS)
+def _block(n: int, before: int = 0) -> st.SearchStrategy[bytes]:
+    """Exactly `before` bytes, then n visits' seeds."""
+    return st.binary(min_size=before + SEED_BYTES * n, max_size=before + SEED_BYTES * n)
 
 
-# Uniform bytes again (Hypothesis's integers would favour 0, i.e. empty years), shrinking towards 0.
-_COUNTS = st.binary(min_size=2, max_size=2)
+# The count is an integer from 0 to 255, drawn evenly (Hypothesis draws small bounded integers
+# uniformly) and shrinking towards 0, i.e. one visit; `visit_count` shapes it. An integer rather
+# than bytes also gives it a label of its own, so Hypothesis's mutator (which copies one draw over
+# another of the same label) does not spend examples copying a count or header over the visits.
+COUNT_LEVELS = 256
+_COUNTS = st.integers(0, COUNT_LEVELS - 1)
 
 
-def visit_count(raw: bytes, min_size: int = 0, max_size: int = MAX_SETTLEMENTS) -> int:
-    """How many visits a year has: a long tail from 1 to 40 — half the years have four or fewer,
-    a few have more than 30 — and one year in thirty-three none. Fewer as `raw` shrinks."""
-    u = int.from_bytes(raw, "big") / 65536
-    n = 0 if u >= 0.97 else 1 + int((MAX_SETTLEMENTS - 1) * (u / 0.97) ** 3)
+def visit_count(level: int, min_size: int = 0, max_size: int = MAX_SETTLEMENTS) -> int:
+    """How many visits a year has: a long tail from 1 to 40 — three years in four have four or fewer
+    (most of them one), a few in a hundred more than 30 — and one year in thirty-three none; about
+    five on average, as the years drawn before this encoding had. Fewer as `level` (0–255) shrinks."""
+    u = level / COUNT_LEVELS
+    n = 0 if u >= 0.97 else 1 + int((MAX_SETTLEMENTS - 1) * (u / 0.97) ** 7)
     return max(min_size, min(max_size, n))
 
 
-def visit_seeds(block: bytes, n: int) -> list[int]:
-    """The first n visits' seeds of a block (all-zero ones left out)."""
+def visit_seeds(block: bytes, n: int, offset: int = 0) -> list[int]:
+    """The first n visits' seeds of a block, from `offset` on (all-zero ones left out)."""
     out = []
-    for i in range(n):
-        seed = int.from_bytes(block[i * SEED_BYTES:(i + 1) * SEED_BYTES], "big")
+    for i in range(offset, offset + n * SEED_BYTES, SEED_BYTES):
+        seed = int.from_bytes(block[i:i + SEED_BYTES], "big")
         if seed:
             out.append(seed)
     return out
-
-
-@st.composite
-def _seed_lists(draw: Any, min_size: int, max_size: int) -> list[int]:
-    n = visit_count(draw(_COUNTS), min_size, max_size)
-    seeds = visit_seeds(draw(_visit_block(n)), n)
-    while len(seeds) < min_size:  # only when the shrinker zeroed visits a minimum needs
-        seeds.append(1)
-    return seeds
 
 
 def decode_settlements(setting: Setting, person: Person, year: int, frame: int, seeds: list[int], *,
@@ -414,11 +453,15 @@ def decode_settlements(setting: Setting, person: Person, year: int, frame: int, 
         date = _date(year, start_day % _days(year))
         last = dt.date(year, 12, 31)
     out = []
+    decode = _VisitDecoder(setting, person, med_types, max_fen).decode
+    days = _DAYS
     for i, seed in enumerate(seeds):
-        fields, gap = decode_settlement(setting, person, seed, med_types=med_types, max_fen=max_fen)
-        if i:
-            date = min(date + dt.timedelta(days=gap // 8 if crossing else gap), last)
-        out.append(Settlement(id=f"V{first_id + i}", date=date, **fields))
+        fields, gap = decode(seed)
+        if i and gap:
+            date = date + days[gap // 8 if crossing else gap]
+            if date > last:
+                date = last
+        out.append(Settlement(f"V{first_id + i}", date, *fields))
     return tuple(out)
 
 
@@ -426,8 +469,8 @@ def decode_settlements(setting: Setting, person: Person, year: int, frame: int, 
 def visits(draw: Any, setting: Setting, person: Person, date: dt.date, sid: str, *,
            med_types: tuple[str, ...] | None = None, max_fen: int = MAX_AMOUNT_FEN) -> Settlement:
     """One visit of a person on a given date."""
-    fields, _gap = decode_settlement(setting, person, draw(_SEEDS), med_types=med_types, max_fen=max_fen)
-    return Settlement(id=sid, date=date, **fields)
+    fields, _gap = _VisitDecoder(setting, person, med_types, max_fen).decode(draw(_SEEDS))
+    return Settlement(sid, date, *fields)
 
 
 @st.composite
@@ -437,8 +480,11 @@ def settlements(draw: Any, setting: Setting, person: Person, year: int, *, min_s
     """A natural year's settlements of one person, in date order, ids V<first_id>…
 
     Several fall on the same day; some years (a few in a hundred) run from December across 1 January."""
-    frame = draw(_SEEDS)
-    seeds = draw(_seed_lists(min_size, max_size))
+    n = visit_count(draw(_COUNTS), min_size, max_size)
+    block = draw(_block(n, FRAME_BYTES))  # the frame, then the visits
+    frame = int.from_bytes(block[:FRAME_BYTES], "big")
+    seeds = visit_seeds(block, n, FRAME_BYTES)
+    seeds += [1] * (min_size - len(seeds))  # only when the shrinker zeroed visits a minimum needs
     return decode_settlements(setting, person, year, frame, seeds, first_id=first_id, cross_year=cross_year,
                               med_types=med_types, max_fen=max_fen)
 
@@ -539,9 +585,12 @@ def _settings_strategy(policy: str | None) -> st.SearchStrategy[Setting]:
 _LATER_YEARS = st.integers(FIRST_YEAR + 1, LAST_YEAR)
 
 
-# One header per person-year, read left to right as the shrinker simplifies it: the setting, the
-# year, the person type, the number of visits, the person's traits, the visits' frame, the balance.
-_HEADER = st.binary(min_size=5 + 2 * SEED_BYTES + 3, max_size=5 + 2 * SEED_BYTES + 3)
+# A person-year is two draws: the number of visits (`_COUNTS`), then one block of bytes read left to
+# right as the shrinker simplifies it: the setting, the year, the person type, the person's traits
+# (12 bytes), the visits' frame (2: a start day and whether the year runs from December across
+# 1 January), the balance (3), then 12 bytes per visit (`_block`).
+FRAME_BYTES = 2
+HEADER_BYTES = 3 + SEED_BYTES + FRAME_BYTES + 3
 
 
 def _balance(raw: bytes) -> int | None:
@@ -562,20 +611,67 @@ def person_years(draw: Any, policy: str | None = None, *, min_settlements: int =
                  setting: Setting | None = None) -> PersonYear:
     """A person and a natural year of 0–40 settlements under one policy's example settings.
 
-    Two draws (a header and the visits' block), for speed; see `_HEADER` and `_visit_block`."""
-    h = draw(_HEADER)
-    choices = _settings_list(policy)
-    setting = setting or choices[h[0] % len(choices)]
-    y = year if year is not None else FIRST_YEAR + h[1] % (LAST_YEAR - FIRST_YEAR)
-    psn_type = psn_types[h[2] % len(psn_types)]
-    n = visit_count(h[3:5], min_settlements, max_settlements)
-    traits = int.from_bytes(h[5:5 + SEED_BYTES], "big")
-    frame = int.from_bytes(h[5 + SEED_BYTES:5 + 2 * SEED_BYTES], "big")
-    person = decode_person(setting, y, psn_type, traits, _balance(h[5 + 2 * SEED_BYTES:]))
-    seeds = visit_seeds(draw(_visit_block(n)), n)
-    seeds += [1] * (min_settlements - len(seeds))  # only when the shrinker zeroed visits a minimum needs
-    items = decode_settlements(setting, person, y, frame, seeds, cross_year=cross_year, med_types=med_types)
-    return PersonYear(setting, person, items)
+    Two draws (the visits' count, and one block with the person's header and the visits), for
+    speed; see `HEADER_BYTES` and `_block`."""
+    n = visit_count(draw(_COUNTS), min_settlements, max_settlements)
+    return _YearDecoder(policy, min_settlements, year, cross_year, psn_types, med_types, setting)(
+        draw(_block(n, HEADER_BYTES)), n)
+
+
+@dataclass(frozen=True)
+class _YearDecoder:
+    """Reads a person-year off its block (see `HEADER_BYTES`) of n visits."""
+
+    policy: str | None
+    min_settlements: int = 0
+    year: int | None = None
+    cross_year: bool | None = None
+    psn_types: tuple[str, ...] = PSN_TYPES
+    med_types: tuple[str, ...] | None = None
+    setting: Setting | None = None
+
+    def __call__(self, h: bytes, n: int) -> PersonYear:
+        choices = _settings_list(self.policy)
+        setting = self.setting or choices[h[0] % len(choices)]
+        y = self.year if self.year is not None else FIRST_YEAR + h[1] % (LAST_YEAR - FIRST_YEAR)
+        psn_type = self.psn_types[h[2] % len(self.psn_types)]
+        traits = int.from_bytes(h[3:3 + SEED_BYTES], "big")
+        frame = int.from_bytes(h[3 + SEED_BYTES:3 + SEED_BYTES + FRAME_BYTES], "big")
+        person = decode_person(setting, y, psn_type, traits, _balance(h[3 + SEED_BYTES + FRAME_BYTES:HEADER_BYTES]))
+        seeds = visit_seeds(h, n, HEADER_BYTES)
+        seeds += [1] * (self.min_settlements - len(seeds))  # only when the shrinker zeroed visits a minimum needs
+        items = decode_settlements(setting, person, y, frame, seeds, cross_year=self.cross_year,
+                                   med_types=self.med_types)
+        return PersonYear(setting, person, items)
+
+
+@st.composite
+def _year_batch(draw: Any, policy: str | None, size: int) -> list[PersonYear]:
+    k = draw(st.integers(1, size))
+    levels = draw(st.binary(min_size=k, max_size=k))   # each byte a year's count level, as `_COUNTS`
+    decode = _YearDecoder(policy)
+    out = []
+    for level in levels:
+        n = visit_count(level)
+        out.append(decode(draw(_block(n, HEADER_BYTES)), n))
+    return out
+
+
+@lru_cache(maxsize=None)
+def person_year_batches(policy: str | None, size: int) -> st.SearchStrategy[list[PersonYear]]:
+    """1 to `size` person-years as `person_years(policy)` draws them, for runs that check many
+    (harness/properties/runner.batched). Cheaper per person-year than a list of `person_years`:
+    the number of years, then all their visit counts as one block of bytes, then one block per year,
+    so a year costs Hypothesis one choice. Shrinking lowers the number of years (dropping the last
+    ones: Hypothesis cuts the recorded counts to the new length), lowers a year's count (cutting its
+    block) and simplifies the bytes as for one year. Wrapped as the only item of a unique list:
+    Hypothesis's mutator, which copies one draw over another of the same label (here: one year's
+    bytes over another's), leaves the spans inside a unique collection alone."""
+    return st.lists(_year_batch(policy, size), min_size=1, max_size=1, unique_by=id).map(_only)
+
+
+def _only(items: list) -> Any:
+    return items[0]
 
 
 # --------------------------------------------------------------------------- years shaped around the fen
@@ -747,6 +843,6 @@ def policies_with(cover: str) -> tuple[str, ...]:
 __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_uses", "amounts", "case_dict",
            "fen_edge_person_year", "fen_edge_years", "holds_account", "off_grid_amount", "with_account",
            "credit_input", "credit_requests", "decode_person", "decode_settlement", "decode_settlements",
-           "example_regions", "med_type_options", "months", "person_years", "persons", "policies_with",
+           "example_regions", "med_type_options", "months", "person_year_batches", "person_years", "persons", "policies_with",
            "remote_allowed", "settings_for", "settings_strategy", "settleable_diseases", "settlements", "two_years",
            "visits"]

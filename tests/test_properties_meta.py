@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from sample_server import SampleServer, start_all
 
 from fixtures.sample_system.defects import DEFECTS
+from harness.adapters.reference import ReferenceAdapter
 from harness.counterexample import render_feature
 from harness.generators import credit_requests, person_years
 from harness.properties import load
@@ -31,6 +32,7 @@ from harness.properties.base import Credit, Reverse, Story, Use
 from harness.results import RunResult
 from harness.run import CONFORMANCE, ROOT, execute
 from reference.case import PURPOSES, RELATIONS, UseRequest
+from reference.money import fmt
 from reference.policy import POLICY_IDS
 
 PROPERTY_TESTS = CONFORMANCE / "test_properties.py"
@@ -316,3 +318,41 @@ def test_thorough_flag_selects_the_thorough_profile_and_is_recorded():
     run = run_properties(None, ("beijing",), ("account_use",), "--thorough", "--conform-examples", "3")
     assert run.examples["profile"] == "thorough" and run.examples["max_examples"] == 3
     assert [c.extra["examples"] for c in run.checks] == [3]
+
+
+# --------------------------------------------------------------------------- batches (thorough, in process)
+
+
+class InProcessTwin(ReferenceAdapter):
+    """An in-process system (`in_process = True`, so thorough examples come in batches) with one bug:
+    from a person's second settlement on, it reports 0.01 more 本次起付线 than it counted."""
+
+    in_process = True
+    name = "in-process twin"
+
+    def prepare_person(self, subject):
+        super().prepare_person(subject)
+        self.seen = 0
+
+    def settle(self, psn_no, settlement):
+        out = dict(super().settle(psn_no, settlement))
+        self.seen += 1
+        if self.seen > 1 and settlement.inscp_scp_amt > 0:
+            out["act_pay_dedc"] = fmt(Decimal(out["act_pay_dedc"]) + Decimal("0.01"))
+        return out
+
+
+def test_thorough_batches_in_process_and_shrink_to_one_minimal_year():
+    """In thorough mode against an in-process system, an example carries several person-years; the
+    failure still shrinks to one year of two visits of a few fen (the smallest the bug shows in)."""
+    run, _ = execute(adapter="python:test_properties_meta:InProcessTwin", policies=("nanchang",),
+                     tag="conform_property", paths=(PROPERTY_TESTS,),
+                     extra_args=("--thorough", "--conform-examples", "40", "--conform-seed", SEED, "-k", "test_deductible"))
+    (c,) = run.checks
+    assert c.status == "failed", c.message[:300]
+    assert c.extra["items"] > c.extra["examples"]  # batches: more person-years than Hypothesis examples
+    assert run.examples["items"] == c.extra["items"] and run.examples["total"] == c.extra["examples"]
+    assert c.counterexample.count("场景:") == 1
+    visits = re.findall(r'参保人于 "[0-9-]+" 在 "[^"]+" \S+结算医疗费用 ([0-9.]+) 元', c.counterexample)
+    # two visits, each of the smallest amounts (a visit's seed 1 draws 0.02; 0 is no visit at all)
+    assert len(visits) == 2 and all(Decimal(v) <= Decimal("0.02") for v in visits), c.counterexample

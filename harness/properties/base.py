@@ -22,7 +22,7 @@ from reference.case import CreditRequest, Person, Settlement, UseRequest
 
 from .. import evidence
 from ..adapters import Adapter, SettlementRefused, Subject
-from ..generators import PersonYear, Setting, person_years
+from ..generators import PersonYear, Setting, person_year_batches, person_years
 from ..plugin import MismatchError
 from ..results import Mismatch
 
@@ -40,7 +40,7 @@ LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围�
 def D(value: Any) -> Decimal:
     """An amount from a system's answer as Decimal (answers are strings; never via float)."""
     try:
-        return Decimal(str(value))
+        return Decimal(value if type(value) is str else str(value))
     except (InvalidOperation, ValueError):
         return Decimal("NaN")
 
@@ -220,6 +220,10 @@ class Context:
         """Called at the start of every example (the runner's shrinking budget may end the search here)."""
         if self.budget is not None:
             self.budget.begin_example()
+        self.begin_item()
+
+    def begin_item(self) -> None:
+        """Called before each item of a batched example (runner.batched): its own evidence and persons."""
         clear_evidence()
         self._persons = 0
 
@@ -309,6 +313,8 @@ class Property:
     line: int = 0
     examples: Callable[[str], list] | None = None   # explicit examples per policy, run whatever the seed
     assumptions: tuple[str, ...] = ()              # readings of the text (A-…) the check depends on
+    # (policy, n) → 1 to n examples a time, cheaper than a list of `strategy` (runner.batched); None: a list
+    batches: Callable[[str, int], st.SearchStrategy] | None = None
 
     @property
     def policies(self) -> tuple[str, ...]:
@@ -331,7 +337,8 @@ def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *
         PROPERTIES[id] = Property(id, title, dict(clauses), check, strategy or (lambda p: person_years(p)),
                                   tuple(needs), inspect.getdoc(check) or "", differential=differential,
                                   source=src, line=inspect.getsourcelines(check)[1], examples=examples,
-                                  assumptions=tuple(assumptions))
+                                  assumptions=tuple(assumptions),
+                                  batches=None if strategy else person_year_batches)
         return check
     return register
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import example as hyp_example
 from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
 from ..adapters import Adapter, SettlementRefused, SutError
@@ -136,6 +137,7 @@ class GuardedAdapter:
             except SutError as e:
                 self._budget.faulted(e)
                 raise
+        self.__dict__[name] = call  # made once: later calls find it without __getattr__
         return call
 
 
@@ -151,6 +153,14 @@ def _relative(path: str) -> str:
 
 def is_reference(adapter: Adapter) -> bool:
     return isinstance(adapter, ReferenceAdapter)
+
+
+def in_process(adapter: Adapter) -> bool:
+    """Whether the system answers in this process (the reference, or a plugin declaring `in_process =
+    True`): only there do examples carry batches (settings.BATCH). Over a network a person-year's
+    requests cost far more than Hypothesis's own work per example, so a batch would not be faster,
+    and a failure's shrinking would re-run the items before the failing one on every attempt."""
+    return is_reference(adapter) or getattr(adapter, "in_process", False) is True
 
 
 def marks_for(prop: Property, policy: str) -> list:
@@ -203,6 +213,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         pytest.skip("差分属性只对参考实现以外的被测系统有意义 differential: the system under test is the reference itself")
     budget = Budget(ps.shrink_seconds)
     ctx = Context(GuardedAdapter(adapter, budget), policy, prop, budget)  # type: ignore[arg-type]
+    batch = ps.batch if in_process(adapter) else 1
     count = _Tried(ch)
     deadline = ps.begin_property()
     current = {"seed": ps.seed, "n": None}
@@ -211,20 +222,20 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         _announce_start(config, prop, policy, ps, deadline)
     try:
         if deadline is None:
-            _run_once(prop, ctx, ps, count, ps.seed, None)
+            _run_once(prop, ctx, ps, count, ps.seed, None, batch)
         else:
             last = [started]
 
             def one_round(k: int, n: int) -> int:
                 before = count[0]
                 current["seed"], current["n"] = _round_seed(ps.seed, k), n
-                _run_once(prop, ctx, ps, count, current["seed"], n)
+                _run_once(prop, ctx, ps, count, current["seed"], n, batch)
                 return count[0] - before
 
             def progress(r: Rounds) -> None:
                 if time.monotonic() - last[0] >= PROGRESS_EVERY:
                     last[0] = time.monotonic()
-                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried, "
+                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried{_items_note(count)}, "
                                      f"{r.rounds} 轮 rounds, {format_duration(time.monotonic() - started)}")
 
             Rounds(deadline, ps.clock).run(one_round, progress)
@@ -251,17 +262,22 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         if budget.first is not None:
             ps.shrink_spent += min(time.monotonic() - budget.first, budget.seconds)
         ps.examples[request.node.nodeid] = count[0]
+        ps.items[request.node.nodeid] = count.items or count[0]  # one item an example unless batched
         if ch is not None:
             ch.extra["examples"] = count[0]
         if deadline is not None:
             took = time.monotonic() - started
             if ch is not None:
                 ch.extra["budget_share_s"] = round(deadline - started, 3)
-            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried in {format_duration(took)}; "
+            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried{_items_note(count)} "
+                             f"in {format_duration(took)}; "
                              f"预算剩余 budget left {format_duration(ps.budget_left() or 0.0)}")
         collector = getattr(config, "conform_collector", None)
         if collector is not None and isinstance(collector.run.examples, dict):
             collector.run.examples["total"] = sum(ps.examples.values())
+            items = sum(ps.items.values())
+            if items != collector.run.examples["total"]:  # examples carried batches: what was checked
+                collector.run.examples["items"] = items
 
 
 def _violation(exc: BaseException) -> PropertyViolation | None:
@@ -297,17 +313,32 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
 
 
 class _Tried(list):
-    """The examples tried so far, as `count[0]`; kept current in the check's extra so the progress
-    lines of a long property (--thorough) can say how far it has got."""
+    """The examples tried so far, as `count[0]`, and the items they carried (`items`: more than the
+    examples when they come in batches, settings.BATCH); kept current in the check's extra so the
+    progress lines of a long property (--thorough) can say how far it has got."""
 
     def __init__(self, check: Any):
         super().__init__([0])
         self._check = check
+        self.items = 0
 
     def __setitem__(self, index: Any, value: Any) -> None:
         super().__setitem__(index, value)
         if self._check is not None:
             self._check.extra["examples"] = value
+
+
+def _items_note(count: list[int]) -> str:
+    """'（共 N 项 items）' when the examples carried batches of items, else nothing."""
+    items = getattr(count, "items", 0)
+    return f"（共 {items} 项 items）" if items and items != count[0] else ""
+
+
+def _tried_items(count: list[int], n: int) -> None:
+    if isinstance(count, _Tried):
+        count.items += n
+        if count._check is not None:  # noqa: SLF001 - same module
+            count._check.extra["items"] = count.items  # noqa: SLF001
 
 
 def _round_seed(seed: int | None, k: int) -> int:
@@ -321,26 +352,60 @@ def _announce_start(config: pytest.Config, prop: Property, policy: str, ps: Any,
                      f"(预算剩余 budget left {format_duration(ps.budget_left() or 0.0)})")
 
 
-def _run_once(prop: Property, ctx: Context, ps: Any, count: list[int], seed_: int | None, n: int | None) -> None:
+def _run_once(prop: Property, ctx: Context, ps: Any, count: list[int], seed_: int | None, n: int | None,
+              batch: int = 1) -> None:
     """One Hypothesis run: the profile's settings, or n examples with derandomizing off (a round's seed)."""
     hyp = ps.hypothesis if n is None else settings(ps.hypothesis, max_examples=n, derandomize=False)
     if prop.kind == "stateful":
         _run_machine(prop, ctx, hyp, seed_, count)
     else:
-        _run_examples(prop, ctx, hyp, seed_, count)
+        _run_examples(prop, ctx, hyp, seed_, count, batch)
 
 
-def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int]) -> None:
+def batched(strategy: st.SearchStrategy, size: int) -> st.SearchStrategy:
+    """1 to `size` items of `strategy` per Hypothesis example (settings.BATCH), or the strategy itself.
+
+    The number of items is drawn first (evenly), then exactly that many: a list of fixed length
+    costs Hypothesis no "one more?" decision per item. A failure shrinks to the one failing item:
+    the check stops at the first item that fails, so its counterexample is that item's alone, and
+    the shrinker lowers the number (dropping the items after it) and simplifies the items before
+    it to the plainest ones. Declared unique (by identity, which every drawn item has): Hypothesis's
+    mutator leaves the spans inside a unique collection alone, and would otherwise spend examples
+    copying one item over another."""
+    if size <= 1:
+        return strategy
+    lists: dict[int, st.SearchStrategy] = {}
+
+    def exactly(n: int) -> st.SearchStrategy:
+        if n not in lists:
+            lists[n] = st.lists(strategy, min_size=n, max_size=n, unique_by=id)
+        return lists[n]
+    return st.integers(1, size).flatmap(exactly)
+
+
+def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int],
+                  batch: int = 1) -> None:
     assert prop.check is not None and prop.strategy is not None
+    check = prop.check
 
     def example(ex: Any) -> None:
         ctx.begin_example()  # ends the search once the budget is spent: such runs are not counted
         count[0] += 1
-        prop.check(ctx, ex)
+        if batch <= 1:
+            check(ctx, ex)
+            return
+        for item in ex:
+            ctx.begin_item()
+            _tried_items(count, 1)
+            check(ctx, item)
 
-    test = given(prop.strategy(ctx.policy))(example)
+    if batch > 1 and prop.batches is not None:
+        strategy = prop.batches(ctx.policy, batch)
+    else:
+        strategy = batched(prop.strategy(ctx.policy), batch)
+    test = given(strategy)(example)
     for ex in reversed(prop.examples(ctx.policy) if prop.examples else []):
-        test = hyp_example(ex)(test)  # explicit: tried first, whatever the seed
+        test = hyp_example([ex] if batch > 1 else ex)(test)  # explicit: tried first, whatever the seed
     test = hyp(test)
     if seed_ is not None:
         test = seed(seed_)(test)

@@ -52,6 +52,14 @@ PROFILES = {
 }
 for _name, _values in PROFILES.items():
     settings.register_profile(_name, **COMMON, **_values)
+# Items per Hypothesis example (harness/properties/runner.batched): in certification runs against a
+# system in this process (the reference, or a python plugin with `in_process = True`), one example
+# carries a batch of 1 to BATCH items (person-years, for most properties; about 24 on average),
+# each drawn by Hypothesis and checked on its own, because Hypothesis's own cost per example (a
+# few hundred microseconds) is larger than generating and settling a person-year. A failure's
+# counterexample shows only the failing item. Over a network, and in the quick profiles, an
+# example is one item: there a batch would not be faster.
+BATCH = {"conform": 1, "ci": 1, "thorough": 48}
 # Seconds a failed property may spend shrinking (harness/properties/runner.Budget), and all failed
 # properties of a session together: bounded so a slow or badly broken system under test cannot
 # stall a run (once the pool is spent a failure is reported as first found); generous in
@@ -93,6 +101,7 @@ class PropertySettings:
     max_examples: int | None = None
     shrink: float | None = None
     examples: dict[str, int] = field(default_factory=dict)
+    items: dict[str, int] = field(default_factory=dict)   # the items the examples carried (BATCH)
     shrink_spent: float = 0.0
     budget: float | None = None           # seconds for all properties together (None: fixed counts)
     planned: int = 0                      # properties collected in this session
@@ -126,6 +135,11 @@ class PropertySettings:
     def hypothesis(self) -> settings:
         base = settings.get_profile(self.profile)
         return settings(base, max_examples=self.max_examples) if self.max_examples else base
+
+    @property
+    def batch(self) -> int:
+        """Most items one Hypothesis example carries (BATCH)."""
+        return BATCH.get(self.profile, 1)
 
     @property
     def shrink_seconds(self) -> float:

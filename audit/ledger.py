@@ -205,11 +205,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     conv_err = f"CASE {conv_cases} END" if conv_cases else "CAST(NULL AS VARCHAR)"
     return (f"SELECT *, COALESCE(_conv_err, CASE {rule_cases} END) AS _err FROM (\n"
             f"SELECT {inner},\n  {conv_err} AS _conv_err,\n  {q(str(path))} AS src_file, {src_idx} AS src_idx,"
-            f" src_row, {q(unit)} AS src_unit\nFROM {rel})")
+            f" src_row, {src_idx} * 10000000000 + src_row AS rid, {q(unit)} AS src_unit\nFROM {rel})")
 
 
 COLUMNS = (list(TEXT) + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS) + list(RECORDED_AMOUNTS)
-           + ["pool_prop_selfpay"] + list(FLAGS) + ["src_file", "src_idx", "src_row", "src_unit", "_err"])
+           + ["pool_prop_selfpay"] + list(FLAGS) + ["src_file", "src_idx", "src_row", "rid", "src_unit", "_err"])
 
 
 def _raise_row(row: tuple, message: str | None = None) -> None:

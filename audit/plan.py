@@ -32,14 +32,16 @@ import sqlglot
 ORDER = "setl_date, setl_time NULLS FIRST, rid"
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
-# Settlement order within a person (rid = the row's place in the export: file, then line).
+# Settlement order within a person (rid = the row's place in the export: file, then line); `pid` is
+# the person as a number, so the sorts compare integers, not psn_no text.
 _ORD = "o_date, o_time NULLS FIRST, o_rid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-W_YEAR = f"PARTITION BY psn_no, yr ORDER BY {_ORD}"
-W_PERSON = f"PARTITION BY psn_no ORDER BY {_ORD}"
+W_YEAR = f"PARTITION BY pid, yr ORDER BY {_ORD}"
+W_PERSON = f"PARTITION BY pid ORDER BY {_ORD}"
 
 # ---------------------------------------------------------------------------------------------- routing
-# Persons the plan cannot express: a hash GROUP BY over all rows, and one sorted pass over the few
-# persons that have a reversal (is it right after its settlement, and does a settlement follow it?).
+# One row per person: a number, the persons-file columns, and whether the plan can express them
+# (else the reference engine settles them). A hash GROUP BY over all rows, and one sorted pass over
+# the few persons that have a reversal: is every reversal right after the settlement it reverses?
 ROUTED = """
 WITH agg AS (
   SELECT psn_no,
@@ -50,59 +52,82 @@ WITH agg AS (
     MIN(psn_type) AS type_min, MAX(psn_type) AS type_max
   FROM ledger GROUP BY psn_no
 ),
-kinds AS (
-  SELECT a.psn_no
-  FROM agg a CROSS JOIN settings st LEFT JOIN persons p ON p.psn_no = a.psn_no
-  WHERE a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
+rev_rows AS (
+  SELECT l.psn_no, l.init_setl_id,
+    LAG(l.setl_id) OVER (PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.rid) AS prev_id
+  FROM ledger l
+  WHERE l.psn_no IN (SELECT psn_no FROM ledger WHERE init_setl_id IS NOT NULL)
+),
+rev_apart AS (
+  SELECT DISTINCT psn_no FROM rev_rows
+  WHERE init_setl_id IS NOT NULL AND (prev_id IS NULL OR prev_id <> init_setl_id)
+)
+SELECT a.psn_no, ROW_NUMBER() OVER (ORDER BY a.psn_no) AS pid,
+  (a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
     OR (p.retire_date IS NOT NULL AND a.first_settle < p.retire_date)
     OR (p.n_stays > 0 AND st.hospital_flag AND a.first_settle IS NOT NULL)
     OR (p.p_psn_type IS NULL AND a.type_min <> a.type_max)
-),
-rev_rows AS (
-  -- A reversal not right after its settlement, followed by a later settlement: the totals the later
-  -- settlement sees are not a prefix sum (the reference engine settles that person).
-  SELECT l.psn_no, l.init_setl_id,
-    LAG(l.setl_id) OVER (PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.rid) AS prev_id,
-    MAX(CASE WHEN l.init_setl_id IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY l.psn_no
-      ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.rid ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later
-  FROM ledger l
-  WHERE l.psn_no IN (SELECT psn_no FROM ledger WHERE init_setl_id IS NOT NULL)
-)
-SELECT psn_no FROM kinds
-UNION
-SELECT psn_no FROM rev_rows
-WHERE init_setl_id IS NOT NULL AND (prev_id IS NULL OR prev_id <> init_setl_id) AND later = 1
+    OR r.psn_no IS NOT NULL) AS fallback,
+  p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing, p.acct_balance,
+  p.ytd_year, p.ytd_dedc, p.ytd_pay
+FROM agg a
+CROSS JOIN settings st
+LEFT JOIN persons p ON p.psn_no = a.psn_no
+LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
 """
 
-# ---------------------------------------------------------------------------------------------- settling
-_NOT_FB = "NOT EXISTS (SELECT 1 FROM routed f WHERE f.psn_no = l.psn_no)"
-_REC_L = ", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)
+# ---------------------------------------------------------------------------------------------- expected
+_IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
+       "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 _REC = ", ".join(f"rec_{f}" for f in RECORDED)
-# What the windows carry: the settlement's own figures and gate, and its place in settlement order.
-_W_COLS = ("rid, setl_id, psn_no, yr, setl_date, status, role, facility, exclusion, unfiled, ratio_e4, medfee_sumamt, "
-           "inscp, cnt, d_fen, c_fen, num, den, open_dedc, open_pay, acct_ok, acct_balance, " + _REC)
-_SETTLED = f"""
-WITH gated AS (
-  SELECT l.rid, l.setl_id, l.psn_no, l.setl_date, l.setl_time, l.facility, l.exclusion, l.medfee_sumamt, {_REC_L},
-    EXTRACT(YEAR FROM l.setl_date) AS yr,
-    l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
-      - COALESCE(l.preselfpay_amt, 0) AS inscp,
-    (l.med_type = '14' OR (l.med_type = '13' AND st.em_inpatient) OR (l.med_type = '28' AND st.ds_inpatient))
+# What goes through the sorts: numbers and short codes only (no ids, no text).
+_CARRY = ("pid, yr, o_date, o_time, o_rid, rid, is_rev, status, role, facility, exclusion, unfiled, ratio_e4, "
+          "medfee_sumamt, inscp, cnt, ord, d_fen, c_fen, num, den, open_dedc, open_pay, acct_ok, acct_balance, " + _REC)
+_FIG = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
+        "psn_part_amt", "acct_pay", "psn_cash_pay")
+
+
+def _neg(expr: str) -> str:
+    return f"CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL WHEN a.is_rev THEN -({expr}) ELSE {expr} END AS BIGINT)"
+
+
+_ACCT = ("(CASE WHEN a.acct_balance IS NULL THEN COALESCE(a.rec_acct_pay, 0)"
+         " ELSE LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) END)")
+EXPECTED = f"""
+WITH gx AS (
+  -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
+  -- columns (and its own recorded figures), at its own place in settlement order.
+  SELECT l.rid, l.rid AS o_rid, l.setl_date AS o_date, l.setl_time AS o_time, FALSE AS is_rev,
+    {", ".join("l." + c for c in _IN)}, {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
+  FROM ledger l WHERE l.init_setl_id IS NULL
+  UNION ALL
+  SELECT s.rid, r.rid, r.setl_date, r.setl_time, TRUE, {", ".join("s." + c for c in _IN)},
+    {", ".join(f"r.{f}" for f in RECORDED)}
+  FROM ledger r JOIN ledger s ON s.setl_id = r.init_setl_id
+  WHERE r.init_setl_id IS NOT NULL
+),
+gated AS (
+  SELECT g.rid, g.o_rid, g.o_date, g.o_time, g.is_rev, p.pid, g.setl_date, g.facility, g.exclusion, g.medfee_sumamt,
+    {", ".join("g." + c for c in _REC.split(", "))},
+    EXTRACT(YEAR FROM g.setl_date) AS yr,
+    g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
+      - COALESCE(g.preselfpay_amt, 0) AS inscp,
+    (g.med_type = '14' OR (g.med_type = '13' AND st.em_inpatient) OR (g.med_type = '28' AND st.ds_inpatient))
       AS inpatient_like,
-    l.acct_used_flag, p.acct_balance, p.bp_begin, p.bp_end,
-    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
-    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay,
-    CASE WHEN p.retire_date IS NOT NULL AND l.setl_date >= p.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
-    (l.remote AND st.remote_elig AND NOT COALESCE(p.remote_filing, FALSE)) AS unfiled,
+    g.acct_used_flag, p.acct_balance, p.bp_begin, p.bp_end,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay,
+    CASE WHEN p.retire_date IS NOT NULL AND g.setl_date >= p.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
+    (g.remote AND st.remote_elig AND NOT COALESCE(p.remote_filing, FALSE)) AS unfiled,
     COALESCE(p.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN p.flex_tier IS NULL THEN NULL
                                                                ELSE p.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
     ex.ex_code IS NOT NULL AS ex_known
-  FROM ledger l
+  FROM gx g
+  JOIN routed p ON p.psn_no = g.psn_no
   CROSS JOIN settings st
-  LEFT JOIN persons p ON p.psn_no = l.psn_no
-  JOIN psn_types pt ON pt.pt_code = COALESCE(p.p_psn_type, l.psn_type)
-  LEFT JOIN exclusions ex ON ex.ex_code = l.exclusion
-  WHERE l.init_setl_id IS NULL AND {_NOT_FB}
+  JOIN psn_types pt ON pt.pt_code = COALESCE(p.p_psn_type, g.psn_type)
+  LEFT JOIN exclusions ex ON ex.ex_code = g.exclusion
+  WHERE NOT p.fallback
 ),
 rated AS (
   SELECT g.*, pr.dedc AS d_fen, pr.cap AS c_fen,
@@ -130,52 +155,42 @@ rated AS (
   JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
 ),
 base AS (
-  SELECT r.*, CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt,
+  SELECT r.*, r.status = 'ordinary' AS ord, CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt,
     (r.status NOT LIKE 'refused%' AND r.acct_used_flag) AS acct_ok
   FROM rated r
 ),
-win AS (
-  -- A reversal enters the windows as the negative of its settlement, at its own place in settlement
-  -- order and in its settlement's year: right after that settlement (reverse and re-settle), the sums
-  -- are back to what they were before it, so later settlements see neither. (A reversal that is not
-  -- right after its settlement and is followed by one is the reference engine's: `routed`.)
-  SELECT {_W_COLS}, FALSE AS is_rev, setl_date AS o_date, setl_time AS o_time, rid AS o_rid, cnt AS v_cnt FROM base
-  UNION ALL
-  SELECT {", ".join("b." + c.strip() for c in _W_COLS.split(","))}, TRUE AS is_rev,
-    l.setl_date AS o_date, l.setl_time AS o_time, l.rid AS o_rid, -b.cnt AS v_cnt
-  FROM ledger l JOIN base b ON b.setl_id = l.init_setl_id
-  WHERE l.init_setl_id IS NOT NULL
-),
+win AS (SELECT {_CARRY} FROM base),
+-- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
+-- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
+-- so later settlements see neither, and on the reversal row itself `prev` (the sum before this row,
+-- less the reversal's own part) is the sum before its settlement, so the row recomputes exactly that
+-- settlement's figures. (A person with a reversal anywhere else is the reference engine's: `routed`.)
 dedc AS (
-  -- prev = the sum before this settlement (for a reversal row: before the settlement it reverses).
-  SELECT w.*, CASE WHEN w.is_rev THEN 0 ELSE w.cnt END AS own_cnt, SUM(w.v_cnt) OVER ({W_YEAR}) AS b_incl FROM win w
+  SELECT w.*, CASE WHEN w.is_rev THEN 0 ELSE w.cnt END AS own_cnt,
+    SUM(CASE WHEN w.is_rev THEN -w.cnt ELSE w.cnt END) OVER ({W_YEAR}) AS b_incl
+  FROM win w
 ),
-raw AS (
-  SELECT d.*,
-    CASE WHEN d.status = 'ordinary' THEN
-      LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt + d.cnt) - LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt)
-    ELSE 0 END AS dedc_fen
+dedc2 AS (
+  SELECT d.*, CASE WHEN d.ord THEN LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
+                   - LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
   FROM dedc d
 ),
-raw2 AS (
-  SELECT r.*,
-    CASE WHEN r.status = 'ordinary' THEN ((r.cnt - r.dedc_fen) * r.num * 2 + r.den) // (2 * r.den) ELSE 0 END AS raw_fen
-  FROM raw r
+raw AS (
+  SELECT d.*, CASE WHEN d.ord THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
+  FROM dedc2 d
 ),
 fund AS (
   SELECT r.*, CASE WHEN r.is_rev THEN 0 ELSE r.raw_fen END AS own_raw,
     SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR}) AS s_incl
-  FROM raw2 r
+  FROM raw r
 ),
 fund2 AS (
-  SELECT f.*,
-    CASE WHEN f.status = 'ordinary' THEN
-      LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw + f.raw_fen) - LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw)
-    ELSE 0 END AS fund_fen
+  SELECT f.*, CASE WHEN f.ord THEN LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
+                   - LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
   FROM fund f
 ),
 parts AS (
-  SELECT f.*, f.medfee_sumamt - f.fund_fen AS part_fen,
+  SELECT f.*,
     CASE WHEN f.acct_ok AND f.medfee_sumamt - f.fund_fen > 0 THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
   FROM fund2 f
 ),
@@ -184,58 +199,30 @@ acct AS (
     SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON}) AS a_incl
   FROM parts p
 )
-SELECT a.rid, a.setl_id, a.psn_no, 'plan' AS route, a.status, a.setl_date, a.role, a.facility, a.exclusion, a.unfiled,
-  a.fund_fen < a.raw_fen AS capped, {", ".join("a." + f for f in ("rec_" + r for r in RECORDED))},
-  CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.medfee_sumamt END AS BIGINT) AS medfee_sumamt,
-  CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.inscp END AS BIGINT) AS inscp_scp_amt,
-  CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.dedc_fen END AS BIGINT) AS act_pay_dedc,
-  CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.fund_fen END AS BIGINT) AS hifp_pay,
+SELECT CAST(NULL AS VARCHAR) AS psn_no, 'plan' AS route,
+  CASE WHEN a.is_rev AND a.status NOT LIKE 'refused%' THEN 'reversal' ELSE a.status END AS status,
+  {_neg("a.medfee_sumamt")} AS medfee_sumamt, {_neg("a.inscp")} AS inscp_scp_amt, {_neg("a.dedc_fen")} AS act_pay_dedc,
+  {_neg("a.fund_fen")} AS hifp_pay,
   CAST(CASE WHEN a.status = 'ordinary' THEN a.ratio_e4 WHEN a.status LIKE 'refused%' THEN NULL ELSE 0 END AS BIGINT)
     AS pool_prop_selfpay,
-  CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.fund_fen END AS BIGINT) AS fund_pay_sumamt,
-  CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen END AS BIGINT) AS psn_part_amt,
-  CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL
-            ELSE (CASE WHEN a.acct_balance IS NULL THEN COALESCE(a.rec_acct_pay, 0)
-                       ELSE LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base)
-                            - LEAST(a.acct_balance, a.a_incl - a.own_acct) END) END AS BIGINT) AS acct_pay
+  {_neg("a.fund_fen")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen")} AS psn_part_amt,
+  {_neg(_ACCT)} AS acct_pay, {_neg("a.medfee_sumamt - a.fund_fen - " + _ACCT)} AS psn_cash_pay,
+  CAST(NULL AS VARCHAR) AS clause_dedc, CAST(NULL AS VARCHAR) AS clause_fund, CAST(NULL AS VARCHAR) AS clause_ratio,
+  CAST(NULL AS VARCHAR) AS note,
+  a.o_rid AS rid, a.rid AS src_rid, a.status AS base_status, a.role, a.facility, a.exclusion, a.unfiled,
+  a.fund_fen < a.raw_fen AS capped, a.is_rev, {", ".join("a." + c for c in _REC.split(", "))}
 FROM acct a
-WHERE NOT a.is_rev
-"""
-SETTLED = _SETTLED.strip()
-
-# ---------------------------------------------------------------------------------------------- expected
-# One row per ledger row: the plan's settlements, its reversals (the negated settlement), and the
-# reference engine's rows (table expected_ref). Clause texts are looked up in `compare`, for the rows
-# that differ only; `src_rid` is the ledger row whose descriptive columns a reversal falls back on.
-BASE_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
-                "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
-                "clause_dedc", "clause_fund", "clause_ratio", "note")
-KEYS = ("rid", "src_rid", "setl_date", "base_status", "role", "facility", "exclusion", "unfiled", "capped", "is_rev")
-EXPECTED_COLUMNS = BASE_COLUMNS + KEYS + tuple(f"rec_{f}" for f in RECORDED)
-EXPECTED = f"""
-SELECT s.setl_id, s.psn_no, s.route, s.status, {", ".join("s." + c for c in BASE_COLUMNS[4:12])},
-  s.psn_part_amt - s.acct_pay AS psn_cash_pay, CAST(NULL AS VARCHAR) AS clause_dedc, CAST(NULL AS VARCHAR) AS clause_fund,
-  CAST(NULL AS VARCHAR) AS clause_ratio, CAST(NULL AS VARCHAR) AS note,
-  s.rid, s.rid AS src_rid, s.setl_date, s.status AS base_status, s.role, s.facility, s.exclusion, s.unfiled, s.capped, FALSE AS is_rev, {_REC}
-FROM settled s
 UNION ALL
-SELECT l.setl_id, l.psn_no, s.route, CASE WHEN s.status LIKE 'refused%' THEN s.status ELSE 'reversal' END,
-  -s.medfee_sumamt, -s.inscp_scp_amt, -s.act_pay_dedc, -s.hifp_pay, s.pool_prop_selfpay, -s.fund_pay_sumamt,
-  -s.psn_part_amt, -s.acct_pay, -(s.psn_part_amt - s.acct_pay), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
-  CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
-  l.rid, s.rid, l.setl_date, s.status, s.role, s.facility, s.exclusion, s.unfiled, s.capped, TRUE, {_REC_L}
-FROM ledger l JOIN settled s ON s.setl_id = l.init_setl_id
-WHERE l.init_setl_id IS NOT NULL
-UNION ALL
-SELECT x.setl_id, x.psn_no, x.route, x.status, {", ".join("x." + c for c in BASE_COLUMNS[4:13])},
-  x.clause_dedc, x.clause_fund, x.clause_ratio, x.note,
-  l.rid, l.rid, l.setl_date, x.status, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
-  CAST(NULL AS BOOLEAN),
-  CAST(NULL AS BOOLEAN), FALSE, {_REC_L}
+SELECT x.psn_no, x.route, x.status, {", ".join("x." + c for c in _FIG)}, x.clause_dedc, x.clause_fund, x.clause_ratio, x.note,
+  l.rid, l.rid, x.status, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS BOOLEAN),
+  CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
-STAGES = (("routed", ROUTED.strip()), ("settled", SETTLED), ("expected", EXPECTED))
-FALLBACK_PERSONS = "SELECT psn_no FROM routed"
+# Columns of `expected`: one row per ledger row (`rid`); psn_no and the clause texts only on the
+# reference engine's rows (the plan's clauses are looked up in `compare`, for the rows that differ).
+BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + _FIG + ("clause_dedc", "clause_fund", "clause_ratio", "note")
+STAGES = (("routed", ROUTED.strip()), ("expected", EXPECTED))
+FALLBACK_PERSONS = "SELECT psn_no FROM routed WHERE fallback"
 
 # Which field is decided by which clause column; money fields in fen, the ratio in 1/10000.
 FIELDS = {
@@ -276,8 +263,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
         f"CASE WHEN d.route = 'reference' THEN d.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
         f" AS {c}" for c, e in _CLAUSES.items())
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}" for c in ("psn_type", "facility", "fixmedins_code", "med_type"))
-    cols = ", ".join(f"d.{c}" for c in ("setl_id", "psn_no", "setl_date", "route") + RECORDED
-                     + tuple(f"rec_{f}" for f in RECORDED))
+    cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "d.route"] + [f"d.{c}" for c in RECORDED]
+                     + [f"d.rec_{f}" for f in RECORDED])
     parts = []
     for f in fields:
         clause, scale = FIELDS[f]

@@ -5,6 +5,7 @@ Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuratio
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -110,8 +111,9 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         people = persons.load(con, persons_file)
         params.load(con, rules)
         lap("read")
-        con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))
+        con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))  # one row per person
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
+        info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
         lap("route")
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
         n_ref = fallback.settle(con, spec, people, workers)

@@ -91,7 +91,10 @@ def _neg(expr: str) -> str:
     return f"CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL WHEN a.is_rev THEN -({expr}) ELSE {expr} END AS BIGINT)"
 
 
-_ACCT = ("(CASE WHEN a.acct_balance IS NULL THEN COALESCE(a.rec_acct_pay, 0)"
+# A-AUDIT-ACCT-UNKNOWN: without an opening balance the row's own recorded account payment is taken
+# as it stands (a reversal's too, as the reference engine does).
+_ACCT = ("(CASE WHEN a.status LIKE 'refused%' THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(a.rec_acct_pay, 0)"
+         " WHEN a.is_rev THEN -(LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct))"
          " ELSE LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) END)")
 EXPECTED = f"""
 WITH gx AS (
@@ -206,7 +209,7 @@ SELECT CAST(NULL AS VARCHAR) AS psn_no, 'plan' AS route,
   CAST(CASE WHEN a.status = 'ordinary' THEN a.ratio_e4 WHEN a.status LIKE 'refused%' THEN NULL ELSE 0 END AS BIGINT)
     AS pool_prop_selfpay,
   {_neg("a.fund_fen")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen")} AS psn_part_amt,
-  {_neg(_ACCT)} AS acct_pay, {_neg("a.medfee_sumamt - a.fund_fen - " + _ACCT)} AS psn_cash_pay,
+  CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.medfee_sumamt - a.fund_fen")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   CAST(NULL AS VARCHAR) AS clause_dedc, CAST(NULL AS VARCHAR) AS clause_fund, CAST(NULL AS VARCHAR) AS clause_ratio,
   CAST(NULL AS VARCHAR) AS note,
   a.o_rid AS rid, a.rid AS src_rid, a.status AS base_status, a.role, a.facility, a.exclusion, a.unfiled,

@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -107,8 +108,15 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         timings[name] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
 
     try:
-        info = ledger.load(con, list(ledgers), m, encoding)
-        people = persons.load(con, persons_file)
+        # The persons file is parsed in Python while DuckDB reads the ledger (it releases the GIL).
+        cur = con.cursor()
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                parsed = pool.submit(persons.load, cur, persons_file)
+                info = ledger.load(con, list(ledgers), m, encoding)
+                people = parsed.result()
+        finally:
+            cur.close()
         params.load(con, rules)
         lap("read")
         con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))  # one row per person

@@ -81,8 +81,16 @@ _IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "
        "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 _REC = ", ".join(f"rec_{f}" for f in RECORDED)
 # What goes through the sorts: numbers and short codes only (no ids, no text).
-_CARRY = ("pid, yr, o_date, o_time, o_rid, rid, is_rev, status, role, facility, exclusion, unfiled, ratio_e4, "
-          "medfee_sumamt, inscp, cnt, ord, d_fen, c_fen, num, den, open_dedc, open_pay, acct_ok, acct_balance, " + _REC)
+_R = ", ".join(f"{{0}}rec_{f}" for f in RECORDED)
+
+
+def _cols(prefix: str, names: str) -> str:
+    return ", ".join(prefix + c.strip() for c in names.split(","))
+
+
+# What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
+# what that pass and the later ones need. KEEP: carried to the end, for the output.
+_KEEP = "pid, o_date, o_time, o_rid, is_rev, status, pr_id, unfiled, ratio_e4, medfee_sumamt, inscp, acct_balance"
 _FIG = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
         "psn_part_amt", "acct_pay", "psn_cash_pay")
 
@@ -133,7 +141,7 @@ gated AS (
   WHERE NOT p.fallback
 ),
 rated AS (
-  SELECT g.*, pr.dedc AS d_fen, pr.cap AS c_fen,
+  SELECT g.*, pr.pr_id, pr.dedc AS d_fen, pr.cap AS c_fen,
     CASE WHEN g.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN g.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE WHEN g.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END AS ratio_e4,
@@ -162,7 +170,9 @@ base AS (
     (r.status NOT LIKE 'refused%' AND r.acct_used_flag) AS acct_ok
   FROM rated r
 ),
-win AS (SELECT {_CARRY} FROM base),
+win AS (
+  SELECT {_KEEP}, yr, cnt, ord, d_fen, c_fen, num, den, open_dedc, open_pay, acct_ok, {_R.format("")} FROM base
+),
 -- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
 -- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
 -- so later settlements see neither, and on the reversal row itself `prev` (the sum before this row,
@@ -174,12 +184,14 @@ dedc AS (
   FROM win w
 ),
 dedc2 AS (
-  SELECT d.*, CASE WHEN d.ord THEN LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
-                   - LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.cnt, d.ord, d.num, d.den, d.c_fen, d.open_pay, d.acct_ok, {_R.format("d.")},
+    CASE WHEN d.ord THEN LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
+                       - LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
   FROM dedc d
 ),
 raw AS (
-  SELECT d.*, CASE WHEN d.ord THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.ord, d.c_fen, d.open_pay, d.acct_ok, {_R.format("d.")}, d.dedc_fen,
+    CASE WHEN d.ord THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc2 d
 ),
 fund AS (
@@ -188,12 +200,13 @@ fund AS (
   FROM raw r
 ),
 fund2 AS (
-  SELECT f.*, CASE WHEN f.ord THEN LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
+  SELECT {_cols("f.", _KEEP)}, f.acct_ok, {_R.format("f.")}, f.dedc_fen, f.raw_fen,
+    CASE WHEN f.ord THEN LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
                    - LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
   FROM fund f
 ),
 parts AS (
-  SELECT f.*,
+  SELECT {_cols("f.", _KEEP)}, {_R.format("f.")}, f.dedc_fen, f.raw_fen, f.fund_fen,
     CASE WHEN f.acct_ok AND f.medfee_sumamt - f.fund_fen > 0 THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
   FROM fund2 f
 ),
@@ -212,13 +225,12 @@ SELECT CAST(NULL AS VARCHAR) AS psn_no, 'plan' AS route,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.medfee_sumamt - a.fund_fen")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   CAST(NULL AS VARCHAR) AS clause_dedc, CAST(NULL AS VARCHAR) AS clause_fund, CAST(NULL AS VARCHAR) AS clause_ratio,
   CAST(NULL AS VARCHAR) AS note,
-  a.o_rid AS rid, a.rid AS src_rid, a.status AS base_status, a.role, a.facility, a.exclusion, a.unfiled,
-  a.fund_fen < a.raw_fen AS capped, a.is_rev, {", ".join("a." + c for c in _REC.split(", "))}
+  a.o_rid AS rid, a.status AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
+  {_R.format("a.")}
 FROM acct a
 UNION ALL
 SELECT x.psn_no, x.route, x.status, {", ".join("x." + c for c in _FIG)}, x.clause_dedc, x.clause_fund, x.clause_ratio, x.note,
-  l.rid, l.rid, x.status, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS BOOLEAN),
-  CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
+  l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
 # Columns of `expected`: one row per ledger row (`rid`); psn_no and the clause texts only on the
@@ -265,6 +277,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     clauses = ",\n    ".join(
         f"CASE WHEN d.route = 'reference' THEN d.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
         f" AS {c}" for c, e in _CLAUSES.items())
+    # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}" for c in ("psn_type", "facility", "fixmedins_code", "med_type"))
     cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "d.route"] + [f"d.{c}" for c in RECORDED]
                      + [f"d.rec_{f}" for f in RECORDED])
@@ -279,9 +292,9 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             f" FROM dd AS e WHERE e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f}")
     return (f"WITH d AS (SELECT * FROM expected AS e WHERE {differs}),\n"
             f"dd AS (\n  SELECT {cols}, {desc},\n    {clauses}\n"
-            "  FROM d JOIN ledger l ON l.rid = d.rid JOIN ledger ls ON ls.rid = d.src_rid\n"
-            "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.role = d.role AND pr.facility = d.facility\n"
-            "  LEFT JOIN exclusions ex ON ex.ex_code = d.exclusion\n)\n" + "\nUNION ALL\n".join(parts))
+            "  FROM d JOIN ledger l ON l.rid = d.rid LEFT JOIN ledger ls ON ls.setl_id = l.init_setl_id\n"
+            "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
+            "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n" + "\nUNION ALL\n".join(parts))
 
 
 TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,

@@ -63,11 +63,12 @@ rev_apart AS (
   WHERE init_setl_id IS NOT NULL AND (prev_id IS NULL OR prev_id <> init_setl_id)
 )
 SELECT a.psn_no, ROW_NUMBER() OVER (ORDER BY a.psn_no) AS pid,
-  (a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
+  -- Most persons are not in the persons file (p is NULL); anything unknown goes to the reference engine.
+  COALESCE(a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
     OR (p.retire_date IS NOT NULL AND a.first_settle < p.retire_date)
-    OR (p.n_stays > 0 AND st.hospital_flag AND a.first_settle IS NOT NULL)
+    OR (COALESCE(p.n_stays, 0) > 0 AND st.hospital_flag AND a.first_settle IS NOT NULL)
     OR (p.p_psn_type IS NULL AND a.type_min <> a.type_max)
-    OR r.psn_no IS NOT NULL) AS fallback,
+    OR r.psn_no IS NOT NULL, TRUE) AS fallback,
   p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing, p.acct_balance,
   p.ytd_year, p.ytd_dedc, p.ytd_pay
 FROM agg a
@@ -215,7 +216,7 @@ acct AS (
     SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON}) AS a_incl
   FROM parts p
 )
-SELECT CAST(NULL AS VARCHAR) AS psn_no, 'plan' AS route,
+SELECT 'plan' AS route,
   CASE WHEN a.is_rev AND a.status NOT LIKE 'refused%' THEN 'reversal' ELSE a.status END AS status,
   {_neg("a.medfee_sumamt")} AS medfee_sumamt, {_neg("a.inscp")} AS inscp_scp_amt, {_neg("a.dedc_fen")} AS act_pay_dedc,
   {_neg("a.fund_fen")} AS hifp_pay,
@@ -223,18 +224,16 @@ SELECT CAST(NULL AS VARCHAR) AS psn_no, 'plan' AS route,
     AS pool_prop_selfpay,
   {_neg("a.fund_fen")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen")} AS psn_part_amt,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.medfee_sumamt - a.fund_fen")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
-  CAST(NULL AS VARCHAR) AS clause_dedc, CAST(NULL AS VARCHAR) AS clause_fund, CAST(NULL AS VARCHAR) AS clause_ratio,
-  CAST(NULL AS VARCHAR) AS note,
   a.o_rid AS rid, a.status AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
   {_R.format("a.")}
 FROM acct a
 UNION ALL
-SELECT x.psn_no, x.route, x.status, {", ".join("x." + c for c in _FIG)}, x.clause_dedc, x.clause_fund, x.clause_ratio, x.note,
-  l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
+SELECT x.route, x.status, {", ".join("x." + c for c in _FIG)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
-# Columns of `expected`: one row per ledger row (`rid`); psn_no and the clause texts only on the
-# reference engine's rows (the plan's clauses are looked up in `compare`, for the rows that differ).
+# `expected`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
+# recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
+# clauses are looked up in `compare`, for the rows that differ only.
 BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + _FIG + ("clause_dedc", "clause_fund", "clause_ratio", "note")
 STAGES = (("routed", ROUTED.strip()), ("expected", EXPECTED))
 FALLBACK_PERSONS = "SELECT psn_no FROM routed WHERE fallback"
@@ -275,7 +274,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
         fields = ("hifp_pay",)
     differs = " OR ".join(f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})" for f in fields)
     clauses = ",\n    ".join(
-        f"CASE WHEN d.route = 'reference' THEN d.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
+        f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
         f" AS {c}" for c, e in _CLAUSES.items())
     # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}" for c in ("psn_type", "facility", "fixmedins_code", "med_type"))
@@ -293,6 +292,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     return (f"WITH d AS (SELECT * FROM expected AS e WHERE {differs}),\n"
             f"dd AS (\n  SELECT {cols}, {desc},\n    {clauses}\n"
             "  FROM d JOIN ledger l ON l.rid = d.rid LEFT JOIN ledger ls ON ls.setl_id = l.init_setl_id\n"
+            "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
             "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n" + "\nUNION ALL\n".join(parts))
 
@@ -300,7 +300,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
 TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
   COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END), 0) AS recorded_hifp_pay_fen,
   COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS unassessed,
-  COUNT(DISTINCT CASE WHEN e.route = 'reference' THEN e.psn_no END) AS persons_reference,
+  (SELECT COUNT(DISTINCT x.psn_no) FROM expected_ref x) AS persons_reference,
   COUNT(*) AS expected_rows
 FROM expected e"""
 

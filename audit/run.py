@@ -129,6 +129,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         eng = get_engine(engine, master=spark_master, spark=spark)
         disc = workdir / "discrepancies.parquet"
         totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
+        if int(totals["expected_rows"]) != info.rows_read:  # every row settled once, by the plan or the reference
+            raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.rows_read} rows")
         lap("plan")
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region)
         summary["timings_s"] = timings

@@ -216,8 +216,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
 
 
 RID_STEP = 10000000000  # rid = file index * RID_STEP + row: export order as one integer
-COLUMNS = (list(TEXT) + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS) + list(RECORDED_AMOUNTS)
-           + ["pool_prop_selfpay"] + list(FLAGS) + ["src_idx", "src_row", "rid", "_bad"])
+# The table keeps what the audit reads (insuplc_admdvs is read, not kept); src_idx and src_row are in rid.
+COLUMNS = ([c for c in TEXT if c != "insuplc_admdvs"] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
+           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay"] + list(FLAGS) + ["rid", "_bad"])
 
 
 def _raise_row(row: tuple, message: str | None = None) -> None:
@@ -279,7 +280,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                 con.unregister(f"_src{i}")
             except duckdb.Error:
                 pass
-    row = con.execute("SELECT src_idx, src_row FROM ledger WHERE _bad ORDER BY src_idx, src_row LIMIT 1").fetchall()
+    row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding)
     _check_ids(con, paths)
@@ -291,32 +292,32 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], -1, (info[3], info[4]))
 
 
-ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
+ORDER = "setl_date, setl_time NULLS FIRST, rid"
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:
     # A cheap test first; where the duplicate is comes only when there is one.
     if con.execute("SELECT 1 FROM ledger GROUP BY setl_id HAVING count(*) > 1 LIMIT 1").fetchall():
-        dup = con.execute("""
-            SELECT setl_id, arg_min(src_idx, rid), arg_min(src_row, rid), arg_max(src_idx, rid), arg_max(src_row, rid)
-            FROM ledger GROUP BY setl_id HAVING count(*) > 1
+        sid, lo, hi = con.execute("""
+            SELECT setl_id, min(rid), max(rid) FROM ledger GROUP BY setl_id HAVING count(*) > 1
             ORDER BY min(rid) LIMIT 1""").fetchall()[0]
+        dup = (sid, lo // RID_STEP, lo % RID_STEP, hi // RID_STEP, hi % RID_STEP)
         first, second = paths[dup[1]], paths[dup[3]]
         raise AuditInputError(f"duplicate setl_id {dup[0]!r} (first at {first} {_unit(first)} {dup[2]})",
                               file=str(second), row=dup[4], column="setl_id", unit=_unit(second))
     bad = con.execute(f"""
         WITH r AS (SELECT * FROM ledger WHERE init_setl_id IS NOT NULL)
-        SELECT r.src_idx, r.src_row, r.init_setl_id,
+        SELECT r.rid // {RID_STEP}, r.rid % {RID_STEP}, r.init_setl_id,
           CASE WHEN s.setl_id IS NULL THEN 'unknown'
                WHEN s.init_setl_id IS NOT NULL THEN 'reversal'
                WHEN s.psn_no <> r.psn_no THEN 'person'
-               WHEN (s.setl_date, COALESCE(s.setl_time, CAST(s.setl_date AS TIMESTAMP)), s.src_idx, s.src_row)
-                  > (r.setl_date, COALESCE(r.setl_time, CAST(r.setl_date AS TIMESTAMP)), r.src_idx, r.src_row)
+               WHEN (s.setl_date, COALESCE(s.setl_time, CAST(s.setl_date AS TIMESTAMP)), s.rid)
+                  > (r.setl_date, COALESCE(r.setl_time, CAST(r.setl_date AS TIMESTAMP)), r.rid)
                  THEN 'later'
                WHEN count(*) OVER (PARTITION BY r.init_setl_id) > 1 THEN 'twice' END AS why,
           s.psn_no
         FROM r LEFT JOIN ledger s ON s.setl_id = r.init_setl_id
-        QUALIFY why IS NOT NULL ORDER BY r.src_idx, r.src_row LIMIT 1""").fetchall()
+        QUALIFY why IS NOT NULL ORDER BY r.rid LIMIT 1""").fetchall()
     if bad:
         idx, row, init, why, other = bad[0]
         file, unit = str(paths[idx]), _unit(paths[idx])

@@ -3,8 +3,8 @@ to Spark SQL by sqlglot (`sql(name, dialect)`); no engine has its own copy.
 
 What it computes, for every settlement of every person the plan can express exactly (ordinary
 pooling in all five documents with their regions, pharmacies, exclusions, validity, account
-eligibility, remote filing, opening year-to-date totals, reversals not followed by a later
-settlement), exactly as reference/benefits.py + reference/engine.py do, in BIGINT fen:
+eligibility, remote filing, opening year-to-date totals, reversals right after the settlement
+they reverse), exactly as reference/benefits.py + reference/engine.py do, in BIGINT fen:
 
   inscp_i = medfee - fulamt_ownpay - overlmt_selfpay - preselfpay          (政策范围内费用)
   B_i     = prefix sum of inscp over the person's counted settlements of the natural year
@@ -16,12 +16,15 @@ settlement), exactly as reference/benefits.py + reference/engine.py do, in BIGIN
   person's part where the account pays; psn_cash_pay = psn_part - acct.
 
 The running totals of the reference engine (left = D - ytd; dedc = min(base, left)) are these
-clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)).
+clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)). A
+reversal row adds minus its settlement's term right after it, so at every settlement row the prefix
+is a sum over the settlements still standing, each >= 0.
 Integer division is DuckDB `//` = sqlglot IntDiv = Spark `DIV`; all operands are >= 0, so it is
 floor = truncation on both engines.
 
-Persons the plan cannot express (`fallback` below) are left out here and settled by the
-reference engine (audit/fallback.py); their rows arrive as table `expected_ref`.
+Persons the plan cannot express (`routed.fallback`) are left out here and settled by the
+reference engine (audit/fallback.py); their rows arrive as table `expected_ref`. docs/audit.md
+('How the plan runs') says what each stage does and where the time goes.
 """
 from __future__ import annotations
 

@@ -175,7 +175,7 @@ base AS (
   FROM rated r
 ),
 win AS (
-  SELECT {_KEEP}, yr, cnt, ord, d_fen, c_fen, num, den, open_dedc, open_pay, acct_ok, {_R.format("")} FROM base
+  SELECT {_KEEP}, yr, cnt, ord, open_dedc, open_pay, acct_ok, {_R.format("")} FROM base
 ),
 -- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
 -- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
@@ -188,13 +188,16 @@ dedc AS (
   FROM win w
 ),
 dedc2 AS (
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.cnt, d.ord, d.num, d.den, d.c_fen, d.open_pay, d.acct_ok, {_R.format("d.")},
-    CASE WHEN d.ord THEN LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
-                       - LEAST(d.d_fen, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
-  FROM dedc d
+  -- The parameters are looked up again by their row number rather than carried through the sort.
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.cnt, d.ord, d.open_pay, d.acct_ok, {_R.format("d.")},
+    CASE WHEN d.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
+    CASE WHEN d.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
+    CASE WHEN d.ord THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
+                       - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
+  FROM dedc d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
 ),
 raw AS (
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.ord, d.c_fen, d.open_pay, d.acct_ok, {_R.format("d.")}, d.dedc_fen,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.ord, d.open_pay, d.acct_ok, {_R.format("d.")}, d.dedc_fen,
     CASE WHEN d.ord THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc2 d
 ),
@@ -205,9 +208,9 @@ fund AS (
 ),
 fund2 AS (
   SELECT {_cols("f.", _KEEP)}, f.acct_ok, {_R.format("f.")}, f.dedc_fen, f.raw_fen,
-    CASE WHEN f.ord THEN LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
-                   - LEAST(f.c_fen, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
-  FROM fund f
+    CASE WHEN f.ord THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
+                   - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
+  FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
 ),
 parts AS (
   SELECT {_cols("f.", _KEEP)}, {_R.format("f.")}, f.dedc_fen, f.raw_fen, f.fund_fen,

@@ -29,7 +29,7 @@ __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for",
 INLINE_PERSONS = 2000
 CHUNK_PERSONS = 2000
 
-ORDER = "psn_no, setl_date, setl_time NULLS FIRST, src_idx, src_row"
+ORDER = "psn_no, setl_date, setl_time NULLS FIRST, rid"
 SCHEMA = pa.schema([(c, pa.int64() if c in ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay",
                                              "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay",
                                              "psn_cash_pay") else pa.string()) for c in BASE_COLUMNS])

@@ -115,8 +115,10 @@ def _coded(expr: str, codes: dict[str, str] | None) -> str:
     return f"(CASE {expr} {whens} ELSE {expr} END)"
 
 
-def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mapping, src_idx: int) -> str:
-    """The SELECT turning one file's relation into canonical columns plus `_err` (first problem found)."""
+def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mapping, src_idx: int,
+                     errors: bool = False) -> str:
+    """The SELECT turning one file's relation into canonical columns plus `_bad` (any problem), or with
+    errors=True plus `_err` (the first problem found: column, message, raw value)."""
     names: dict[str, tuple[str, str]] = {}  # canonical -> (source expression, type)
     for c, typ in cols.items():
         if c == "src_row":
@@ -200,20 +202,39 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     bad.append((f"NOT {rev} AND med_type = '14' AND dise_codg IS NULL", "dise_codg",
                 "med_type 14 (门诊慢特病) needs the registered disease code", "''"))
     inner = ",\n  ".join(f"{e} AS {c}" for c, e in sel.items())
+    tail = f"{src_idx} AS src_idx, src_row, {src_idx} * {RID_STEP} + src_row AS rid"
+    if not errors:
+        # The fast pass only flags a bad row; the located message is built for the first one alone.
+        conv_any = " OR ".join(f"({cond})" for cond, *_ in conv_bad) or "FALSE"
+        rule_any = " OR ".join(f"({cond})" for cond, *_ in bad)
+        return (f"SELECT *, (_conv_bad OR {rule_any}) AS _bad FROM (\n"
+                f"SELECT {inner},\n  ({conv_any}) AS _conv_bad,\n  {tail}\nFROM {rel})")
     # Conversion problems are found on the source values; rule problems on the converted ones.
     conv_cases = " ".join(f"WHEN {cond} THEN {q(col)} || chr(31) || {q(msg)} || chr(31) || COALESCE({raw}, '')"
                           for cond, col, msg, raw in conv_bad)
-    rule = bad
     rule_cases = " ".join(f"WHEN {cond} THEN {q(col)} || chr(31) || {q(msg)} || chr(31) || COALESCE({raw}, '')"
-                          for cond, col, msg, raw in rule)
+                          for cond, col, msg, raw in bad)
     conv_err = f"CASE {conv_cases} END" if conv_cases else "CAST(NULL AS VARCHAR)"
     return (f"SELECT *, COALESCE(_conv_err, CASE {rule_cases} END) AS _err FROM (\n"
-            f"SELECT {inner},\n  {conv_err} AS _conv_err,\n  {q(str(path))} AS src_file, {src_idx} AS src_idx,"
-            f" src_row, {q(unit)} AS src_unit\nFROM {rel})")
+            f"SELECT {inner},\n  {conv_err} AS _conv_err,\n  {tail}\nFROM {rel})")
 
 
-COLUMNS = (list(TEXT) + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS) + list(RECORDED_AMOUNTS)
-           + ["pool_prop_selfpay"] + list(FLAGS) + ["src_file", "src_idx", "src_row", "src_unit", "_err"])
+RID_STEP = 10000000000  # rid = file index * RID_STEP + row: export order as one integer
+# The table keeps what the audit reads (insuplc_admdvs is read, not kept); src_idx and src_row are in rid.
+COLUMNS = ([c for c in TEXT if c != "insuplc_admdvs"] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
+           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay"] + list(FLAGS) + ["rid", "_bad"])
+
+
+# Codes from a fixed list are kept as ENUM (one byte, not a 16-byte string): the table is about a fifth
+# smaller, so a large ledger leaves the plan's sorts more memory. A code not in the list is a bad row
+# (`_bad`), refused before anything reads the table.
+CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "exclusion": EXCLUSIONS}
+
+
+def _stored(c: str) -> str:
+    if c in CODED:
+        return f"TRY_CAST({c} AS ENUM({', '.join(q(k) for k in CODED[c])})) AS {c}"
+    return c
 
 
 def _raise_row(row: tuple, message: str | None = None) -> None:
@@ -221,6 +242,29 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
     col, msg, raw = (err.split("\x1f") + ["", "", ""])[:3] if err else ("", message or "", "")
     shown = f": {raw!r}" if raw else ""
     raise AuditInputError(f"{msg}{shown}", file=file, row=r, column=col or None, unit=unit)
+
+
+def _unit(path: Path) -> str:
+    return sources.UNITS[sources.kind_of(path)]
+
+
+def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: int, mapping: Mapping,
+                     encoding: str | None, institutions: bool = False) -> None:
+    """Read the file again and build the located message for its bad row `row`."""
+    rel = f"_bad{idx}"
+    cols = sources.open_source(con, path, rel, encoding)
+    try:
+        src = rel
+        if institutions:
+            src, cols = inst.attach(con, rel, cols, mapping, path)
+        sel = canonical_select(path, src, cols, mapping, idx, errors=True)
+        err = con.execute(f"SELECT _err FROM ({sel}) WHERE src_row = {int(row)}").fetchall()
+    finally:
+        try:
+            con.unregister(rel)
+        except duckdb.Error:
+            pass
+    _raise_row((str(path), row, _unit(path), err[0][0] if err else None), "invalid row")
 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
@@ -243,7 +287,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         if "hosp_lv" in present:
             present.add("facility")
         sel = canonical_select(p, rel, cols, mapping, i)
-        selects.append(f"SELECT {', '.join(COLUMNS)} FROM ({sel})")
+        selects.append(f"SELECT {', '.join(_stored(c) for c in COLUMNS)} FROM ({sel})")
     sources.PENDING.clear()
     try:
         con.execute("CREATE OR REPLACE TABLE ledger AS\n" + "\nUNION ALL\n".join(selects))
@@ -257,47 +301,47 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                 con.unregister(f"_src{i}")
             except duckdb.Error:
                 pass
-    row = con.execute("SELECT src_file, src_row, src_unit, _err FROM ledger WHERE _err IS NOT NULL "
-                      "ORDER BY src_idx, src_row LIMIT 1").fetchall()
+    row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
-        _raise_row(row[0])
-    _check_ids(con)
+        _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions)
+    _check_ids(con, paths)
     info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
-        count(*) FILTER (WHERE init_setl_id IS NOT NULL), count(DISTINCT psn_no),
+        count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
     audited = [f for f in RECORDED if f in present]
-    return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], info[3], (info[4], info[5]))
+    # persons: counted once the plan has grouped the ledger by person (run.py), not here a second time
+    return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], -1, (info[3], info[4]))
 
 
-ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
+ORDER = "setl_date, setl_time NULLS FIRST, rid"
 
 
-def _check_ids(con: duckdb.DuckDBPyConnection) -> None:
-    dup = con.execute("""
-        SELECT setl_id, arg_min(src_file, src_idx * 10000000000 + src_row), arg_min(src_row, src_idx * 10000000000 + src_row),
-               arg_min(src_unit, src_idx * 10000000000 + src_row),
-               arg_max(src_file, src_idx * 10000000000 + src_row), arg_max(src_row, src_idx * 10000000000 + src_row)
-        FROM ledger GROUP BY setl_id HAVING count(*) > 1
-        ORDER BY min(src_idx * 10000000000 + src_row) LIMIT 1""").fetchall()
-    if dup:
-        dup = dup[0]
-        raise AuditInputError(f"duplicate setl_id {dup[0]!r} (first at {dup[1]} {dup[3]} {dup[2]})",
-                              file=dup[4], row=dup[5], column="setl_id", unit=dup[3])
+def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:
+    # A cheap test first; where the duplicate is comes only when there is one.
+    if con.execute("SELECT 1 FROM ledger GROUP BY setl_id HAVING count(*) > 1 LIMIT 1").fetchall():
+        sid, lo, hi = con.execute("""
+            SELECT setl_id, min(rid), max(rid) FROM ledger GROUP BY setl_id HAVING count(*) > 1
+            ORDER BY min(rid) LIMIT 1""").fetchall()[0]
+        dup = (sid, lo // RID_STEP, lo % RID_STEP, hi // RID_STEP, hi % RID_STEP)
+        first, second = paths[dup[1]], paths[dup[3]]
+        raise AuditInputError(f"duplicate setl_id {dup[0]!r} (first at {first} {_unit(first)} {dup[2]})",
+                              file=str(second), row=dup[4], column="setl_id", unit=_unit(second))
     bad = con.execute(f"""
         WITH r AS (SELECT * FROM ledger WHERE init_setl_id IS NOT NULL)
-        SELECT r.src_file, r.src_row, r.src_unit, r.init_setl_id,
+        SELECT r.rid // {RID_STEP}, r.rid % {RID_STEP}, r.init_setl_id,
           CASE WHEN s.setl_id IS NULL THEN 'unknown'
                WHEN s.init_setl_id IS NOT NULL THEN 'reversal'
                WHEN s.psn_no <> r.psn_no THEN 'person'
-               WHEN (s.setl_date, COALESCE(s.setl_time, CAST(s.setl_date AS TIMESTAMP)), s.src_idx, s.src_row)
-                  > (r.setl_date, COALESCE(r.setl_time, CAST(r.setl_date AS TIMESTAMP)), r.src_idx, r.src_row)
+               WHEN (s.setl_date, COALESCE(s.setl_time, CAST(s.setl_date AS TIMESTAMP)), s.rid)
+                  > (r.setl_date, COALESCE(r.setl_time, CAST(r.setl_date AS TIMESTAMP)), r.rid)
                  THEN 'later'
                WHEN count(*) OVER (PARTITION BY r.init_setl_id) > 1 THEN 'twice' END AS why,
           s.psn_no
         FROM r LEFT JOIN ledger s ON s.setl_id = r.init_setl_id
-        QUALIFY why IS NOT NULL ORDER BY r.src_idx, r.src_row LIMIT 1""").fetchall()
+        QUALIFY why IS NOT NULL ORDER BY r.rid LIMIT 1""").fetchall()
     if bad:
-        file, row, unit, init, why, other = bad[0]
+        idx, row, init, why, other = bad[0]
+        file, unit = str(paths[idx]), _unit(paths[idx])
         msg = {"unknown": f"reversal of unknown setl_id {init!r}",
                "reversal": f"reverses {init!r}, which is itself a reversal",
                "person": f"reverses {init!r}, a settlement of another person ({other})",

@@ -41,7 +41,7 @@ def params_rows(rules: Rules) -> list[dict]:
     rows = []
     for role in ROLES:
         for fac in FACILITIES:
-            r: dict = {"role": role, "facility": fac, "covered": True, "ratio_num": None, "ratio_den": None,
+            r: dict = {"pr_id": len(rows), "role": role, "facility": fac, "covered": True, "ratio_num": None, "ratio_den": None,
                        "ratio_e4": None, "ratio_cite": None, "ratio_err": None, "dedc": None, "dedc_cite": None,
                        "cap": None, "cap_cite": None, "dc_err": None}
             try:
@@ -95,7 +95,7 @@ def settings_row(rules: Rules) -> dict:
     return s
 
 
-PARAMS_SCHEMA = pa.schema([("role", pa.string()), ("facility", pa.string()), ("covered", pa.bool_()),
+PARAMS_SCHEMA = pa.schema([("pr_id", pa.int32()), ("role", pa.string()), ("facility", pa.string()), ("covered", pa.bool_()),
                            ("ratio_num", pa.int64()), ("ratio_den", pa.int64()), ("ratio_e4", pa.int64()),
                            ("ratio_cite", pa.string()), ("ratio_err", pa.string()), ("dedc", pa.int64()),
                            ("dedc_cite", pa.string()), ("cap", pa.int64()), ("cap_cite", pa.string()),

@@ -3,8 +3,8 @@ to Spark SQL by sqlglot (`sql(name, dialect)`); no engine has its own copy.
 
 What it computes, for every settlement of every person the plan can express exactly (ordinary
 pooling in all five documents with their regions, pharmacies, exclusions, validity, account
-eligibility, remote filing, opening year-to-date totals, reversals not followed by a later
-settlement), exactly as reference/benefits.py + reference/engine.py do, in BIGINT fen:
+eligibility, remote filing, opening year-to-date totals, reversals right after the settlement
+they reverse), exactly as reference/benefits.py + reference/engine.py do, in BIGINT fen:
 
   inscp_i = medfee - fulamt_ownpay - overlmt_selfpay - preselfpay          (政策范围内费用)
   B_i     = prefix sum of inscp over the person's counted settlements of the natural year
@@ -16,12 +16,15 @@ settlement), exactly as reference/benefits.py + reference/engine.py do, in BIGIN
   person's part where the account pays; psn_cash_pay = psn_part - acct.
 
 The running totals of the reference engine (left = D - ytd; dedc = min(base, left)) are these
-clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)).
+clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)). A
+reversal row adds minus its settlement's term right after it, so at every settlement row the prefix
+is a sum over the settlements still standing, each >= 0.
 Integer division is DuckDB `//` = sqlglot IntDiv = Spark `DIV`; all operands are >= 0, so it is
 floor = truncation on both engines.
 
-Persons the plan cannot express (`fallback` below) are left out here and settled by the
-reference engine (audit/fallback.py); their rows arrive as table `expected_ref`.
+Persons the plan cannot express (`routed.fallback`) are left out here and settled by the
+reference engine (audit/fallback.py); their rows arrive as table `expected_ref`. docs/audit.md
+('How the plan runs') says what each stage does and where the time goes.
 """
 from __future__ import annotations
 
@@ -29,88 +32,120 @@ from functools import lru_cache
 
 import sqlglot
 
-ORDER = "setl_date, setl_time NULLS FIRST, src_idx, src_row"
+ORDER = "setl_date, setl_time NULLS FIRST, rid"
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
-_REC_L = ", ".join(f"l.{f} AS rec_{f}" for f in RECORDED) + ","
-_REC_R = ", ".join(f"r.rec_{f}" for f in RECORDED) + ","
-_CARRY_A = ("w.setl_date, w.psn_type, w.facility, w.fixmedins_code, w.med_type, "
-            + ", ".join(f"w.rec_{f}" for f in RECORDED) + ",")
-# A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
-_CARRY_R = ("r.setl_date, COALESCE(r.psn_type, s.psn_type) AS psn_type, COALESCE(r.facility, s.facility) AS facility, "
-            "COALESCE(r.fixmedins_code, s.fixmedins_code) AS fixmedins_code, COALESCE(r.med_type, s.med_type) AS med_type, "
-            + ", ".join(f"r.rec_{f}" for f in RECORDED) + ",")
-W_YEAR = "PARTITION BY psn_no, yr ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-W_PERSON = "PARTITION BY psn_no ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+# Settlement order within a person (rid = the row's place in the export: file, then line); `pid` is
+# the person as a number, so the sorts compare integers, not psn_no text.
+_ORD = "o_date, o_time NULLS FIRST, o_rid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+W_YEAR = f"PARTITION BY pid, yr ORDER BY {_ORD}"
+W_PERSON = f"PARTITION BY pid ORDER BY {_ORD}"
 
-# Settlement rows with everything a row needs: person, parameters, gate status.
-_W_SEQ = "PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.src_idx, l.src_row"
-_BASE = f"""
-ordered AS (
-  -- The sort runs over the keys only (narrow rows sort several times faster), then joins back.
-  SELECT l.setl_id AS o_id, ROW_NUMBER() OVER ({_W_SEQ}) AS seq,
-    COALESCE(l.init_setl_id = LAG(l.setl_id) OVER ({_W_SEQ}), FALSE) AS rev_adjacent,
-    COALESCE(LEAD(l.init_setl_id) OVER ({_W_SEQ}) = l.setl_id, FALSE) AS annulled
-  FROM ledger l
+# ---------------------------------------------------------------------------------------------- routing
+# One row per person: a number, the persons-file columns, and whether the plan can express them
+# (else the reference engine settles them). A hash GROUP BY over all rows, and one sorted pass over
+# the few persons that have a reversal: is every reversal right after the settlement it reverses?
+ROUTED = """
+WITH agg AS (
+  SELECT psn_no,
+    MAX(CASE WHEN init_setl_id IS NULL AND med_type = '14' THEN 1 ELSE 0 END) AS any14,
+    MAX(CASE WHEN init_setl_id IS NULL AND med_type = '13' THEN 1 ELSE 0 END) AS any13,
+    MAX(CASE WHEN init_setl_id IS NULL AND med_type = '28' THEN 1 ELSE 0 END) AS any28,
+    MIN(CASE WHEN init_setl_id IS NULL THEN setl_date END) AS first_settle,
+    MIN(psn_type) AS type_min, MAX(psn_type) AS type_max
+  FROM ledger GROUP BY psn_no
 ),
-rows0 AS (
-  -- One sort per person in settlement order gives seq and the neighbours; a reversal right after its
-  -- settlement (reverse and re-settle) restores the totals to what they were before that settlement,
-  -- so later rows see neither: that settlement is `annulled` for later rows.
-  SELECT l.setl_id, l.psn_no, l.setl_date, l.med_type, l.facility, l.exclusion, l.remote, l.acct_used_flag,
-    l.init_setl_id, l.medfee_sumamt, l.psn_type, l.fixmedins_code,
-    {_REC_L}
-    l.medfee_sumamt - COALESCE(l.fulamt_ownpay_amt, 0) - COALESCE(l.overlmt_selfpay, 0)
-      - COALESCE(l.preselfpay_amt, 0) AS inscp,
-    EXTRACT(YEAR FROM l.setl_date) AS yr,
-    o.seq, o.rev_adjacent, o.annulled,
-    (l.med_type = '14' OR (l.med_type = '13' AND st.em_inpatient) OR (l.med_type = '28' AND st.ds_inpatient))
-      AS inpatient_like,
-    p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing,
-    p.acct_balance, p.n_stays, st.hospital_flag,
-    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
-    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM l.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay
+rev_rows AS (
+  SELECT l.psn_no, l.init_setl_id,
+    LAG(l.setl_id) OVER (PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.rid) AS prev_id
   FROM ledger l
-  JOIN ordered o ON o.o_id = l.setl_id
-  CROSS JOIN settings st
-  LEFT JOIN persons p ON p.psn_no = l.psn_no
+  WHERE l.psn_no IN (SELECT psn_no FROM ledger WHERE init_setl_id IS NOT NULL)
 ),
-per_person AS (
-  -- Whether the plan can express the person at all (else the reference engine settles them).
-  SELECT psn_no, MIN(psn_type) AS type_min, MAX(psn_type) AS type_max,
-    MAX(CASE WHEN init_setl_id IS NULL AND (
-          inpatient_like
-          OR (retire_date IS NOT NULL AND setl_date < retire_date)
-          OR (n_stays > 0 AND hospital_flag))
-        THEN 1 ELSE 0 END) AS fb_kind,
-    MIN(CASE WHEN init_setl_id IS NOT NULL AND NOT rev_adjacent THEN seq END) AS first_rev,
-    MAX(CASE WHEN init_setl_id IS NULL THEN seq END) AS last_settle,
-    MAX(p_psn_type) AS pp_type
-  FROM rows0 GROUP BY psn_no
-)"""
-_ROUTED = ("SELECT r.*, pp.type_min, pp.type_max, (pp.fb_kind = 1 OR (pp.pp_type IS NULL AND pp.type_min <> pp.type_max)"
-           " OR COALESCE(pp.first_rev < pp.last_settle, FALSE)) AS fallback"
-           " FROM rows0 r JOIN per_person pp ON pp.psn_no = r.psn_no")
+rev_apart AS (
+  SELECT DISTINCT psn_no FROM rev_rows
+  WHERE init_setl_id IS NOT NULL AND (prev_id IS NULL OR prev_id <> init_setl_id)
+)
+SELECT a.psn_no, ROW_NUMBER() OVER (ORDER BY a.psn_no) AS pid,
+  -- Most persons are not in the persons file (p is NULL); anything unknown goes to the reference engine.
+  COALESCE(a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
+    OR (p.retire_date IS NOT NULL AND a.first_settle < p.retire_date)
+    OR (COALESCE(p.n_stays, 0) > 0 AND st.hospital_flag AND a.first_settle IS NOT NULL)
+    OR (p.p_psn_type IS NULL AND a.type_min <> a.type_max)
+    OR r.psn_no IS NOT NULL, TRUE) AS fallback,
+  p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing, p.acct_balance,
+  p.ytd_year, p.ytd_dedc, p.ytd_pay
+FROM agg a
+CROSS JOIN settings st
+LEFT JOIN persons p ON p.psn_no = a.psn_no
+LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
+"""
 
-_GATED = f"""
+# ---------------------------------------------------------------------------------------------- expected
+_IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
+       "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+_REC = ", ".join(f"rec_{f}" for f in RECORDED)
+# What goes through the sorts: numbers and short codes only (no ids, no text).
+_R = ", ".join(f"{{0}}rec_{f}" for f in RECORDED)
+
+
+def _cols(prefix: str, names: str) -> str:
+    return ", ".join(prefix + c.strip() for c in names.split(","))
+
+
+# What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
+# what that pass and the later ones need. KEEP: carried to the end, for the output.
+_KEEP = "pid, o_date, o_time, o_rid, is_rev, status, pr_id, unfiled, ratio_e4, medfee_sumamt, inscp, acct_balance"
+_FIG = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
+        "psn_part_amt", "acct_pay", "psn_cash_pay")
+
+
+def _neg(expr: str) -> str:
+    return f"CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL WHEN a.is_rev THEN -({expr}) ELSE {expr} END AS BIGINT)"
+
+
+# A-AUDIT-ACCT-UNKNOWN: without an opening balance the row's own recorded account payment is taken
+# as it stands (a reversal's too, as the reference engine does).
+_ACCT = ("(CASE WHEN a.status LIKE 'refused%' THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(a.rec_acct_pay, 0)"
+         " WHEN a.is_rev THEN -(LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct))"
+         " ELSE LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) END)")
+EXPECTED = f"""
+WITH gx AS (
+  -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
+  -- columns (and its own recorded figures), at its own place in settlement order.
+  SELECT l.rid, l.rid AS o_rid, l.setl_date AS o_date, l.setl_time AS o_time, FALSE AS is_rev,
+    {", ".join("l." + c for c in _IN)}, {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
+  FROM ledger l WHERE l.init_setl_id IS NULL
+  UNION ALL
+  SELECT s.rid, r.rid, r.setl_date, r.setl_time, TRUE, {", ".join("s." + c for c in _IN)},
+    {", ".join(f"r.{f}" for f in RECORDED)}
+  FROM ledger r JOIN ledger s ON s.setl_id = r.init_setl_id
+  WHERE r.init_setl_id IS NOT NULL
+),
 gated AS (
-  -- Narrow rows through the windows: numbers and short codes only; clause texts are joined at the end.
-  SELECT r.setl_id, r.psn_no, r.setl_date, r.med_type, r.facility, r.fixmedins_code, r.psn_type, r.exclusion,
-    r.medfee_sumamt, r.inscp, r.yr, r.seq, r.acct_used_flag, r.acct_balance, r.open_dedc, r.open_pay,
-    r.inpatient_like, r.bp_begin, r.bp_end, r.annulled, {_REC_R}
-    CASE WHEN r.retire_date IS NOT NULL AND r.setl_date >= r.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
-    (r.remote AND st.remote_elig AND NOT COALESCE(r.remote_filing, FALSE)) AS unfiled,
-    COALESCE(r.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN r.flex_tier IS NULL THEN NULL
-                                                               ELSE r.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
+  SELECT g.rid, g.o_rid, g.o_date, g.o_time, g.is_rev, p.pid, g.setl_date, g.facility, g.exclusion, g.medfee_sumamt,
+    {", ".join("g." + c for c in _REC.split(", "))},
+    EXTRACT(YEAR FROM g.setl_date) AS yr,
+    g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
+      - COALESCE(g.preselfpay_amt, 0) AS inscp,
+    (g.med_type = '14' OR (g.med_type = '13' AND st.em_inpatient) OR (g.med_type = '28' AND st.ds_inpatient))
+      AS inpatient_like,
+    g.acct_used_flag, p.acct_balance, p.bp_begin, p.bp_end,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay,
+    CASE WHEN p.retire_date IS NOT NULL AND g.setl_date >= p.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
+    (g.remote AND st.remote_elig AND NOT COALESCE(p.remote_filing, FALSE)) AS unfiled,
+    COALESCE(p.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN p.flex_tier IS NULL THEN NULL
+                                                               ELSE p.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
     ex.ex_code IS NOT NULL AS ex_known
-  FROM routed r
+  FROM gx g
+  JOIN routed p ON p.psn_no = g.psn_no
   CROSS JOIN settings st
-  JOIN psn_types pt ON pt.pt_code = COALESCE(r.p_psn_type, r.type_min)
-  LEFT JOIN exclusions ex ON ex.ex_code = r.exclusion
-  WHERE NOT r.fallback AND r.init_setl_id IS NULL
+  JOIN psn_types pt ON pt.pt_code = COALESCE(p.p_psn_type, g.psn_type)
+  LEFT JOIN exclusions ex ON ex.ex_code = g.exclusion
+  WHERE NOT p.fallback
 ),
 rated AS (
-  SELECT g.*, pr.dedc AS d_fen, pr.cap AS c_fen,
+  SELECT g.*, pr.pr_id, pr.dedc AS d_fen, pr.cap AS c_fen,
     CASE WHEN g.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN g.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE WHEN g.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END AS ratio_e4,
@@ -134,121 +169,80 @@ rated AS (
   CROSS JOIN settings st
   JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
 ),
-counted AS (
-  -- Only what the windows need: narrow rows sort several times faster; the rest is joined back at the end.
-  SELECT r.setl_id, r.psn_no, r.yr, r.seq, r.status, r.d_fen, r.c_fen, r.num, r.den, r.open_dedc, r.open_pay,
-    r.annulled, r.acct_used_flag, r.acct_balance, r.medfee_sumamt, r.rec_acct_pay, r.inscp, r.ratio_e4, r.role,
-    r.facility, r.exclusion, r.unfiled,
-    CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt,
-    CASE WHEN r.status = 'ordinary' AND NOT r.annulled THEN r.inscp ELSE 0 END AS cnt_sum
+base AS (
+  SELECT r.*, r.status = 'ordinary' AS ord, CASE WHEN r.status = 'ordinary' THEN r.inscp ELSE 0 END AS cnt,
+    (r.status NOT LIKE 'refused%' AND r.acct_used_flag) AS acct_ok
   FROM rated r
 ),
+win AS (
+  SELECT {_KEEP}, yr, cnt, ord, open_dedc, open_pay, acct_ok, {_R.format("")} FROM base
+),
+-- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
+-- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
+-- so later settlements see neither, and on the reversal row itself `prev` (the sum before this row,
+-- less the reversal's own part) is the sum before its settlement, so the row recomputes exactly that
+-- settlement's figures. (A person with a reversal anywhere else is the reference engine's: `routed`.)
 dedc AS (
-  SELECT c.*,
-    CASE WHEN c.status = 'ordinary' THEN
-      LEAST(c.d_fen, c.open_dedc + SUM(c.cnt_sum) OVER ({W_YEAR}) - c.cnt_sum + c.cnt)
-      - LEAST(c.d_fen, c.open_dedc + SUM(c.cnt_sum) OVER ({W_YEAR}) - c.cnt_sum)
-    ELSE 0 END AS dedc_fen
-  FROM counted c
+  SELECT w.*, CASE WHEN w.is_rev THEN 0 ELSE w.cnt END AS own_cnt,
+    SUM(CASE WHEN w.is_rev THEN -w.cnt ELSE w.cnt END) OVER ({W_YEAR}) AS b_incl
+  FROM win w
+),
+dedc2 AS (
+  -- The parameters are looked up again by their row number rather than carried through the sort.
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.cnt, d.ord, d.open_pay, d.acct_ok, {_R.format("d.")},
+    CASE WHEN d.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
+    CASE WHEN d.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
+    CASE WHEN d.ord THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
+                       - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
+  FROM dedc d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
 ),
 raw AS (
-  SELECT d.*,
-    CASE WHEN d.status = 'ordinary' THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
-  FROM dedc d
-),
-raw2 AS (
-  SELECT r.*, CASE WHEN r.annulled THEN 0 ELSE r.raw_fen END AS raw_sum FROM raw r
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.ord, d.open_pay, d.acct_ok, {_R.format("d.")}, d.dedc_fen,
+    CASE WHEN d.ord THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
+  FROM dedc2 d
 ),
 fund AS (
-  SELECT r.*,
-    CASE WHEN r.status = 'ordinary' THEN
-      LEAST(r.c_fen, r.open_pay + SUM(r.raw_sum) OVER ({W_YEAR}) - r.raw_sum + r.raw_fen)
-      - LEAST(r.c_fen, r.open_pay + SUM(r.raw_sum) OVER ({W_YEAR}) - r.raw_sum)
-    ELSE 0 END AS fund_fen
-  FROM raw2 r
+  SELECT r.*, CASE WHEN r.is_rev THEN 0 ELSE r.raw_fen END AS own_raw,
+    SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR}) AS s_incl
+  FROM raw r
+),
+fund2 AS (
+  SELECT {_cols("f.", _KEEP)}, f.acct_ok, {_R.format("f.")}, f.dedc_fen, f.raw_fen,
+    CASE WHEN f.ord THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
+                   - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
+  FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
 ),
 parts AS (
-  SELECT f.*, f.medfee_sumamt - f.fund_fen AS part_fen,
-    CASE WHEN f.status NOT LIKE 'refused%' AND f.acct_used_flag AND f.medfee_sumamt - f.fund_fen > 0
-         THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
-  FROM fund f
-),
-parts2 AS (
-  SELECT p.*, CASE WHEN p.annulled THEN 0 ELSE p.acct_base END AS acct_sum FROM parts p
+  SELECT {_cols("f.", _KEEP)}, {_R.format("f.")}, f.dedc_fen, f.raw_fen, f.fund_fen,
+    CASE WHEN f.acct_ok AND f.medfee_sumamt - f.fund_fen > 0 THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
+  FROM fund2 f
 ),
 acct AS (
-  SELECT p.*,
-    CASE WHEN p.acct_balance IS NULL THEN COALESCE(p.rec_acct_pay, 0)
-         ELSE LEAST(p.acct_balance, SUM(p.acct_sum) OVER ({W_PERSON}) - p.acct_sum + p.acct_base)
-              - LEAST(p.acct_balance, SUM(p.acct_sum) OVER ({W_PERSON}) - p.acct_sum) END AS acct_fen
-  FROM parts2 p
-),
-settled AS (
-  SELECT a.setl_id, a.psn_no, 'plan' AS route, a.status, {_CARRY_A}
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.medfee_sumamt END AS BIGINT) AS medfee_sumamt,
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.inscp END AS BIGINT) AS inscp_scp_amt,
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.dedc_fen END AS BIGINT) AS act_pay_dedc,
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.fund_fen END AS BIGINT) AS hifp_pay,
-    CAST(CASE WHEN a.status = 'ordinary' THEN a.ratio_e4 WHEN a.status LIKE 'refused%' THEN NULL ELSE 0 END AS BIGINT) AS pool_prop_selfpay,
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.fund_fen END AS BIGINT) AS fund_pay_sumamt,
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen END AS BIGINT) AS psn_part_amt,
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.acct_fen END AS BIGINT) AS acct_pay,
-    CAST(CASE WHEN a.status LIKE 'refused%' THEN NULL ELSE a.part_fen - a.acct_fen END AS BIGINT) AS psn_cash_pay,
-    CASE a.status WHEN 'ordinary' THEN pr.dedc_cite WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
-      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
-      END AS clause_dedc,
-    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.fund_fen < a.raw_fen THEN pr.cap_cite ELSE (CASE WHEN a.unfiled THEN st.remote_cite ELSE pr.ratio_cite END) END)
-      WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
-      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
-      END AS clause_fund,
-    CASE a.status WHEN 'ordinary' THEN (CASE WHEN a.unfiled THEN st.remote_cite ELSE pr.ratio_cite END) WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite
-      WHEN 'none_account' THEN st.acct_cite WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite
-      END AS clause_ratio,
-    CASE WHEN a.status = 'refused_validity' THEN 'date outside the validity of the rules (A-BEFORE-VALIDITY)'
-         WHEN a.status = 'refused_exclusion' THEN 'exclusion code not listed by this document'
-         WHEN a.status = 'refused_flex_tier' THEN 'flexible worker without flex_tier in --persons (A-PZH-FLEX-TIER2)'
-         WHEN a.status = 'refused_parameter' THEN COALESCE(st.remote_err, pr.ratio_err, pr.dc_err)
-         END AS note
-  FROM acct a
-  JOIN routed w ON w.setl_id = a.setl_id
-  CROSS JOIN settings st
-  JOIN params pr ON pr.role = a.role AND pr.facility = a.facility
-  LEFT JOIN exclusions ex ON ex.ex_code = a.exclusion
-)"""
-
-_REVERSED = f"""
-  SELECT r.setl_id, r.psn_no, s.route, {_CARRY_R}
-    CASE WHEN s.status LIKE 'refused%' THEN s.status ELSE 'reversal' END AS status,
-    -s.medfee_sumamt AS medfee_sumamt, -s.inscp_scp_amt AS inscp_scp_amt, -s.act_pay_dedc AS act_pay_dedc,
-    -s.hifp_pay AS hifp_pay, s.pool_prop_selfpay, -s.fund_pay_sumamt AS fund_pay_sumamt,
-    -s.psn_part_amt AS psn_part_amt, -s.acct_pay AS acct_pay, -s.psn_cash_pay AS psn_cash_pay,
-    s.clause_dedc || '；A-REVERSAL' AS clause_dedc, s.clause_fund || '；A-REVERSAL' AS clause_fund,
-    s.clause_ratio || '；A-REVERSAL' AS clause_ratio, s.note
-  FROM routed r JOIN settled s ON s.setl_id = r.init_setl_id
-  WHERE r.init_setl_id IS NOT NULL AND NOT r.fallback
-
-"""
-
-# What the reference fallback produces per settlement (table expected_ref) ...
-BASE_COLUMNS = ("setl_id", "psn_no", "route", "status", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc",
-                "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
-                "clause_dedc", "clause_fund", "clause_ratio", "note")
-# ... and what every expected row carries besides, so the comparison needs no second join with the ledger.
-CARRIED = ("setl_date", "psn_type", "facility", "fixmedins_code", "med_type") + tuple(f"rec_{f}" for f in RECORDED)
-EXPECTED_COLUMNS = BASE_COLUMNS + CARRIED
-_COLS = ", ".join(EXPECTED_COLUMNS)
-_REF = (", ".join(f"x.{c}" for c in BASE_COLUMNS) + ", l.setl_date, l.psn_type, l.facility, l.fixmedins_code, l.med_type, "
-        + ", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)
-        + " FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id")
-
-# The plan in stages; each is materialised by the engine (a DuckDB table, a cached Spark view)
-# so that no stage is computed twice.
-ROUTED = f"WITH {_BASE.strip()}\n{_ROUTED}"
-SETTLED = f"WITH {_GATED.strip()}\nSELECT * FROM settled"
-EXPECTED = (f"SELECT {_COLS} FROM settled\nUNION ALL SELECT {_COLS} FROM ({_REVERSED.strip()}) AS rv\n"
-            f"UNION ALL SELECT {_REF}")
-STAGES = (("routed", ROUTED), ("settled", SETTLED), ("expected", EXPECTED))
-FALLBACK_PERSONS = "SELECT DISTINCT psn_no FROM routed WHERE fallback"
+  SELECT p.*, CASE WHEN p.is_rev THEN 0 ELSE p.acct_base END AS own_acct,
+    SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON}) AS a_incl
+  FROM parts p
+)
+SELECT 'plan' AS route,
+  CASE WHEN a.is_rev AND a.status NOT LIKE 'refused%' THEN 'reversal' ELSE a.status END AS status,
+  {_neg("a.medfee_sumamt")} AS medfee_sumamt, {_neg("a.inscp")} AS inscp_scp_amt, {_neg("a.dedc_fen")} AS act_pay_dedc,
+  {_neg("a.fund_fen")} AS hifp_pay,
+  CAST(CASE WHEN a.status = 'ordinary' THEN a.ratio_e4 WHEN a.status LIKE 'refused%' THEN NULL ELSE 0 END AS BIGINT)
+    AS pool_prop_selfpay,
+  {_neg("a.fund_fen")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen")} AS psn_part_amt,
+  CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.medfee_sumamt - a.fund_fen")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
+  a.o_rid AS rid, a.status AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
+  {_R.format("a.")}
+FROM acct a
+UNION ALL
+SELECT x.route, x.status, {", ".join("x." + c for c in _FIG)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
+FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
+""".strip()
+# `expected`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
+# recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
+# clauses are looked up in `compare`, for the rows that differ only.
+BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + _FIG + ("clause_dedc", "clause_fund", "clause_ratio", "note")
+STAGES = (("routed", ROUTED.strip()), ("expected", EXPECTED))
+FALLBACK_PERSONS = "SELECT psn_no FROM routed WHERE fallback"
 
 # Which field is decided by which clause column; money fields in fen, the ratio in 1/10000.
 FIELDS = {
@@ -261,6 +255,16 @@ FIELDS = {
     "acct_pay": ("'个人账户使用范围'", 2),
     "psn_cash_pay": ("e.clause_fund", 2),
 }
+# The article behind a plan row's figure, by its status (a reversal: its settlement's, marked A-REVERSAL).
+_NONE_CITES = ("WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite WHEN 'none_account' THEN st.acct_cite"
+               " WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite")
+_RATIO_CITE = "(CASE WHEN d.unfiled THEN st.remote_cite ELSE pr.ratio_cite END)"
+_CLAUSES = {
+    "clause_dedc": f"CASE d.base_status WHEN 'ordinary' THEN pr.dedc_cite {_NONE_CITES} END",
+    "clause_fund": (f"CASE d.base_status WHEN 'ordinary' THEN (CASE WHEN d.capped THEN pr.cap_cite ELSE {_RATIO_CITE} END)"
+                    f" {_NONE_CITES} END"),
+    "clause_ratio": f"CASE d.base_status WHEN 'ordinary' THEN {_RATIO_CITE} {_NONE_CITES} END",
+}
 
 
 def _dec(expr: str, scale: int) -> str:
@@ -269,10 +273,19 @@ def _dec(expr: str, scale: int) -> str:
 
 
 def compare_sql(fields: tuple[str, ...]) -> str:
-    """Discrepancies (AUDIT_CONTRACT.md): one row per settlement and audited field that differs."""
+    """Discrepancies (AUDIT_CONTRACT.md): one row per settlement and audited field that differs.
+
+    Only the rows that differ meet the ledger again (descriptive columns) and the clause tables."""
     if not fields:
         fields = ("hifp_pay",)
     differs = " OR ".join(f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})" for f in fields)
+    clauses = ",\n    ".join(
+        f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
+        f" AS {c}" for c, e in _CLAUSES.items())
+    # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
+    desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}" for c in ("psn_type", "facility", "fixmedins_code", "med_type"))
+    cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "d.route"] + [f"d.{c}" for c in RECORDED]
+                     + [f"d.rec_{f}" for f in RECORDED])
     parts = []
     for f in fields:
         clause, scale = FIELDS[f]
@@ -281,14 +294,19 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             f" e.fixmedins_code, e.med_type, '{f}' AS field, {_dec('e.rec_' + f, scale)} AS recorded,"
             f" {_dec('e.' + f, scale)} AS expected, {_dec('e.rec_' + f + ' - e.' + f, scale)} AS diff,"
             f" {clause} AS clause, e.route"
-            f" FROM d AS e WHERE e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f}")
-    return f"WITH d AS (SELECT * FROM expected AS e WHERE {differs})\n" + "\nUNION ALL\n".join(parts)
+            f" FROM dd AS e WHERE e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f}")
+    return (f"WITH d AS (SELECT * FROM expected AS e WHERE {differs}),\n"
+            f"dd AS (\n  SELECT {cols}, {desc},\n    {clauses}\n"
+            "  FROM d JOIN ledger l ON l.rid = d.rid LEFT JOIN ledger ls ON ls.setl_id = l.init_setl_id\n"
+            "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
+            "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
+            "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n" + "\nUNION ALL\n".join(parts))
 
 
 TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
   COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END), 0) AS recorded_hifp_pay_fen,
   COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS unassessed,
-  COUNT(DISTINCT CASE WHEN e.route = 'reference' THEN e.psn_no END) AS persons_reference,
+  (SELECT COUNT(DISTINCT x.psn_no) FROM expected_ref x) AS persons_reference,
   COUNT(*) AS expected_rows
 FROM expected e"""
 

@@ -5,11 +5,13 @@ Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuratio
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -107,12 +109,20 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
 
     try:
         has_inst = institutions.load(con, institutions_file, m, encoding)
-        info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst)
-        people = persons.load(con, persons_file)
+        # The persons file is parsed in Python while DuckDB reads the ledger (it releases the GIL).
+        cur = con.cursor()
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                parsed = pool.submit(persons.load, cur, persons_file)
+                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst)
+                people = parsed.result()
+        finally:
+            cur.close()
         params.load(con, rules)
         lap("read")
-        con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))
+        con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))  # one row per person
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
+        info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
         lap("route")
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
         n_ref = fallback.settle(con, spec, people, workers)
@@ -120,6 +130,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         eng = get_engine(engine, master=spark_master, spark=spark)
         disc = workdir / "discrepancies.parquet"
         totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
+        if int(totals["expected_rows"]) != info.rows_read:  # every row settled once, by the plan or the reference
+            raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.rows_read} rows")
         lap("plan")
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region)
         summary["timings_s"] = timings

@@ -105,6 +105,7 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
                                  overlmt_selfpay=_yuan(parts[1]), preselfpay_amt=_yuan(parts[2]),
                                  dise_codg=DISEASE.get(policy) if med == "14" else None, remote=remote,
                                  exclusion=excl, acct_used_flag=draw(st.integers(0, 5)) > 0))
+    apart = False
     if draw(st.integers(0, 3)) == 0 or fb_kind in ("reversal", "late_reversal"):
         target = draw(st.integers(0, len(events) - 1))
         rev = Reversal(id=f"{psn_no}-R", date=events[-1].date, reverses=events[target].id)
@@ -116,7 +117,9 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
             events.insert(target + 2, Reversal(id=f"{psn_no}-R", date=events[target + 1].date, reverses=events[target].id))
         else:
             events.append(rev)
-    return rec, events, fb_kind not in ("none", "reversal")
+            # A reversal not right after its settlement: the plan hands the person over (audit/plan.py `routed`).
+            apart = target != len(events) - 2
+    return rec, events, fb_kind not in ("none", "reversal") or apart
 
 
 @st.composite

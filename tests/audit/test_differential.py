@@ -18,7 +18,7 @@ from audit.run import audit
 
 from _plan_ledgers import PARAMS, POLICIES, RECORDED, REGION, ledgers, reference_rows, write
 
-FIELDS = ", ".join(RECORDED)
+E_FIELDS = ", ".join(f"e.{f}" for f in RECORDED)
 
 
 def _run(d, folder, **kw):
@@ -43,7 +43,8 @@ def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
     ref, code, s = _run(d, tmp_path_factory.mktemp("diff"))
     try:
         con = s["_connection"]
-        got = {r[0]: r for r in con.execute(f"SELECT setl_id, psn_no, route, status, {FIELDS} FROM expected").fetchall()}
+        got = {r[0]: r for r in con.execute(f"SELECT l.setl_id, l.psn_no, e.route, e.status, {E_FIELDS} "
+                                            "FROM expected e JOIN ledger l ON l.rid = e.rid").fetchall()}
         assert set(got) == set(ref)
         for sid, want in ref.items():
             row = got[sid]
@@ -93,7 +94,7 @@ def test_reference_fallback_in_worker_processes_matches_inline(data, tmp_path_fa
     assume(len(d.fallback) >= 2)
     ref, code, inline = _run(d, tmp_path_factory.mktemp("inline"))
     try:
-        want = inline["_connection"].execute("SELECT * FROM expected ORDER BY setl_id").fetchall()
+        want = inline["_connection"].execute("SELECT * FROM expected ORDER BY rid").fetchall()
         assert inline["persons_reference"] >= 1
     finally:
         _close(inline)
@@ -101,6 +102,6 @@ def test_reference_fallback_in_worker_processes_matches_inline(data, tmp_path_fa
     monkeypatch.setattr(fallback, "CHUNK_PERSONS", 2)
     ref, code, pooled = _run(d, tmp_path_factory.mktemp("pooled"), workers=2)
     try:
-        assert pooled["_connection"].execute("SELECT * FROM expected ORDER BY setl_id").fetchall() == want
+        assert pooled["_connection"].execute("SELECT * FROM expected ORDER BY rid").fetchall() == want
     finally:
         _close(pooled)

@@ -38,8 +38,8 @@ def _expected(paths, **kw) -> tuple[int, dict, list[tuple]]:
     code, s = audit([str(p) for p in paths], "panzhihua", "panzhihua-example", write=False, keep_connection=True, **kw)
     con = s["_connection"]
     try:
-        rows = con.execute("SELECT e.setl_id, e.hifp_pay, e.act_pay_dedc, l.fixmedins_code FROM expected e "
-                           "JOIN ledger l USING (setl_id) ORDER BY e.setl_id").fetchall()
+        rows = con.execute("SELECT l.setl_id, e.hifp_pay, e.act_pay_dedc, l.fixmedins_code FROM expected e "
+                           "JOIN ledger l ON l.rid = e.rid ORDER BY l.setl_id").fetchall()
     finally:
         con.close()
         shutil.rmtree(s["_workdir"], ignore_errors=True)

@@ -38,7 +38,7 @@ def _run(tmp_path: Path, ledger: Path, table: Path, mapping: tuple[str, ...] = (
                     keep_connection=True, institutions_file=str(table))
     con = s["_connection"]
     try:
-        rows = dict(con.execute("SELECT setl_id, hifp_pay FROM expected").fetchall())
+        rows = dict(con.execute("SELECT l.setl_id, e.hifp_pay FROM expected e JOIN ledger l USING (rid)").fetchall())
         facilities = dict(con.execute("SELECT setl_id, facility FROM ledger").fetchall())
     finally:
         con.close()

@@ -4,9 +4,21 @@ The ledger is read and validated by DuckDB (streaming, out of core) and handed t
 Parquet; Spark computes the expected figures and the discrepancies. `master` is `local[*]` by
 default, a cluster URL (spark://…, yarn, k8s://…) or a Spark Connect endpoint (sc://…); on a
 cluster, `workdir` must be a path every executor can read (a shared filesystem).
+
+Why it is set up the way it is (measured on a 2-core machine, see benchmarks/bench_audit.py):
+- Each stage of the plan is written to Parquet and read back, so the next stage's query starts
+  from a file, not from the whole lineage: Catalyst analyses and optimises small plans, and a
+  stage is computed exactly once. (A `.cache()` keeps the lineage, and every later statement
+  re-analyses it.)
+- Shuffle partitions follow the data (about a million rows each, at least the cores);
+  adaptive execution joins them up where they turn out small.
+- Small ledgers (the tests, a pilot export) run interpreted rather than compiled to Java: at a few
+  thousand rows compiling the generated code costs more than it saves.
 """
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -15,7 +27,12 @@ from .. import plan
 
 INPUTS = ("ledger", "persons", "params", "settings", "exclusions", "psn_types", "expected_ref")
 _SESSIONS: dict[str, object] = {}
-SMALL_ROWS = 10_000
+SMALL_ROWS = 10_000          # tables up to this size go over in memory (Arrow), not as files
+ROWS_PER_PARTITION = 1_000_000
+INTERPRETED_ROWS = 50_000    # below this many ledger rows, no code generation
+# Per-stage wall times of the last run in this process (benchmarks/bench_audit.py prints them).
+LAST_TIMINGS: dict[str, float] = {}
+_MODE = os.environ.get("CONFORM_SPARK_STAGES", "parquet")  # parquet | cache | local | lazy (profiling)
 
 
 def session(master: str = "local[*]"):
@@ -27,13 +44,40 @@ def session(master: str = "local[*]"):
     if master.startswith("sc://"):
         s = SparkSession.builder.remote(master).getOrCreate()
     else:
-        s = (SparkSession.builder.master(master).appName("conform-audit")
+        b = (SparkSession.builder.master(master).appName("conform-audit")
              .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "8")
-             .config("spark.sql.session.timeZone", "UTC")
-             .getOrCreate())
+             .config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.session.timeZone", "UTC"))
+        if master.startswith("local"):
+            # One JVM holds driver and executors: give it the memory a 10M-row ledger needs.
+            b = b.config("spark.driver.memory", os.environ.get("CONFORM_SPARK_DRIVER_MEMORY", "3g"))
+        s = b.getOrCreate()
     _SESSIONS[master] = s
     return s
+
+
+def _tune(spark, rows: int) -> None:
+    """Runtime SQL settings sized to this ledger (a shared session keeps the last ones)."""
+    try:
+        cores = spark.sparkContext.defaultParallelism
+    except Exception:  # Spark Connect has no SparkContext
+        cores = 2
+    parts = max(cores, -(-rows // ROWS_PER_PARTITION))
+    conf = {
+        "spark.sql.shuffle.partitions": str(parts),
+        "spark.sql.adaptive.enabled": os.environ.get("CONFORM_SPARK_AQE", "true"),
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
+        "spark.sql.codegen.wholeStage": "false" if rows < INTERPRETED_ROWS else "true",
+        "spark.sql.codegen.factoryMode": "NO_CODEGEN" if rows < INTERPRETED_ROWS else "FALLBACK",
+    }
+    for k, v in os.environ.items():  # profiling: CONFORM_SPARK_CONF_spark.sql.x=value
+        if k.startswith("CONFORM_SPARK_CONF_"):
+            conf[k.removeprefix("CONFORM_SPARK_CONF_")] = v
+    for k, v in conf.items():
+        try:
+            spark.conf.set(k, v)
+        except Exception:  # a setting a cluster or Connect server does not allow: keep its own
+            pass
 
 
 class SparkEngine:
@@ -58,13 +102,21 @@ class SparkEngine:
         return self._spark
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:
+        LAST_TIMINGS.clear()
+        t0 = time.perf_counter()
+
+        def lap(name: str) -> None:
+            LAST_TIMINGS[name] = round(time.perf_counter() - t0 - sum(LAST_TIMINGS.values()), 3)
+
         spark = self.spark
+        lap("session")
+        rows = con.execute("SELECT count(*) FROM ledger").fetchall()[0][0]
+        _tune(spark, rows)
         src = workdir / "spark-in"
         src.mkdir(parents=True, exist_ok=True)
         for t in INPUTS:
-            small = t != "ledger" and con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] <= SMALL_ROWS
-            if small:
-                # Parameter tables and few persons: handed over in memory (Arrow), no file, no Spark job.
+            if con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] <= SMALL_ROWS:
+                # Parameter tables and small ledgers: handed over in memory (Arrow), no file.
                 from pyspark.sql.pandas.types import from_arrow_schema
 
                 tbl = con.table(t).arrow()
@@ -76,17 +128,30 @@ class SparkEngine:
             p = str(src / f"{t}.parquet").replace("'", "''")
             con.execute(f"COPY {t} TO '{p}' (FORMAT parquet)")
             spark.read.parquet(str(src / f"{t}.parquet")).createOrReplaceTempView(t)
-        cached = []
+        lap("hand-over")
+        held = []
         for name, _ in plan.STAGES:
-            df = spark.sql(plan.sql(name, "spark")).cache()
+            df = spark.sql(plan.sql(name, "spark"))
+            if _MODE == "parquet":
+                d = str(workdir / f"spark-{name}")
+                df.write.mode("overwrite").parquet(d)
+                df = spark.read.parquet(d)
+            elif _MODE == "cache":
+                df = df.cache()
+                held.append(df)
+            elif _MODE == "local":
+                df = df.localCheckpoint(eager=True)
             df.createOrReplaceTempView(name)
-            cached.append(df)
+            lap(name)
         disc_dir = workdir / "spark-discrepancies"
         spark.sql(plan.sql("compare", "spark", fields)).write.mode("overwrite").parquet(str(disc_dir))
+        lap("compare")
         totals = spark.sql(plan.sql("totals", "spark")).collect()[0].asDict()
-        for df in cached:
+        lap("totals")
+        for df in held:
             df.unpersist()
         lit = str(out).replace("'", "''")
         d = str(disc_dir).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM read_parquet('{d}/*.parquet')) TO '{lit}' (FORMAT parquet)")
+        lap("collect")
         return {k: int(v) if v is not None else 0 for k, v in totals.items()}

@@ -63,12 +63,14 @@ def _tune(spark, rows: int) -> None:
     except Exception:  # Spark Connect has no SparkContext
         cores = 2
     parts = max(cores, -(-rows // ROWS_PER_PARTITION))
+    small = rows < INTERPRETED_ROWS
     conf = {
         "spark.sql.shuffle.partitions": str(parts),
-        "spark.sql.adaptive.enabled": os.environ.get("CONFORM_SPARK_AQE", "true"),
+        # Adaptive execution plans each shuffle stage as its own job: worth it on big data only.
+        "spark.sql.adaptive.enabled": "false" if small else "true",
         "spark.sql.adaptive.coalescePartitions.enabled": "true",
-        "spark.sql.codegen.wholeStage": "false" if rows < INTERPRETED_ROWS else "true",
-        "spark.sql.codegen.factoryMode": "NO_CODEGEN" if rows < INTERPRETED_ROWS else "FALLBACK",
+        "spark.sql.codegen.wholeStage": "false" if small else "true",
+        "spark.sql.codegen.factoryMode": "NO_CODEGEN" if small else "FALLBACK",
     }
     for k, v in os.environ.items():  # profiling: CONFORM_SPARK_CONF_spark.sql.x=value
         if k.startswith("CONFORM_SPARK_CONF_"):

@@ -30,13 +30,16 @@ _SESSIONS: dict[str, object] = {}
 SMALL_ROWS = 10_000          # tables up to this size go over in memory (Arrow), not as files
 ROWS_PER_PARTITION = 1_000_000
 INTERPRETED_ROWS = 50_000    # below this many ledger rows, no code generation
+C1_ROWS = 2_000_000          # below this many, a local JVM started here compiles with C1 only
 # Per-stage wall times of the last run in this process (benchmarks/bench_audit.py prints them).
 LAST_TIMINGS: dict[str, float] = {}
 _MODE = os.environ.get("CONFORM_SPARK_STAGES", "parquet")  # parquet | cache | local | lazy (profiling)
 
 
-def session(master: str = "local[*]"):
-    """A SparkSession for `master` (cached per process)."""
+def session(master: str = "local[*]", small: bool = False):
+    """A SparkSession for `master` (cached per process). `small`: the first ledger is small, so a
+    local JVM compiles with C1 only (-XX:TieredStopAtLevel=1): most of its work is then Spark's own
+    warm-up, and C2 compiling it costs more than it returns."""
     if master in _SESSIONS:
         return _SESSIONS[master]
     from pyspark.sql import SparkSession
@@ -51,6 +54,8 @@ def session(master: str = "local[*]"):
         if master.startswith("local"):
             # One JVM holds driver and executors: give it the memory a 10M-row ledger needs.
             b = b.config("spark.driver.memory", os.environ.get("CONFORM_SPARK_DRIVER_MEMORY", "3g"))
+            if small:
+                b = b.config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
         s = b.getOrCreate()
     _SESSIONS[master] = s
     return s
@@ -89,11 +94,10 @@ class SparkEngine:
         self.master = master or "local[*]"
         self._spark = spark
 
-    @property
-    def spark(self):
+    def _session(self, rows: int):
         if self._spark is None:
             try:
-                self._spark = session(self.master)
+                self._spark = session(self.master, small=rows < C1_ROWS)
             except ImportError:
                 raise
             except Exception as e:  # no Java, an unreachable master: configuration, not a crash
@@ -110,9 +114,9 @@ class SparkEngine:
         def lap(name: str) -> None:
             LAST_TIMINGS[name] = round(time.perf_counter() - t0 - sum(LAST_TIMINGS.values()), 3)
 
-        spark = self.spark
-        lap("session")
         rows = con.execute("SELECT count(*) FROM ledger").fetchall()[0][0]
+        spark = self._session(rows)
+        lap("session")
         _tune(spark, rows)
         src = workdir / "spark-in"
         src.mkdir(parents=True, exist_ok=True)
@@ -123,8 +127,12 @@ class SparkEngine:
 
                 tbl = con.table(t).arrow()
                 tbl = tbl.read_all() if hasattr(tbl, "read_all") else tbl
+                # An empty table must reach the optimiser as an empty relation: built from an empty list
+                # it is an RDD of unknown size, and Spark then shuffles the whole ledger (keyed on a
+                # column that is NULL in nearly every row, so onto one core) to join with nothing.
+                # LIMIT 0 makes it a known-empty relation, which the optimiser removes from the joins.
                 df = (spark.createDataFrame(tbl) if tbl.num_rows
-                      else spark.createDataFrame([], schema=from_arrow_schema(tbl.schema)))
+                      else spark.createDataFrame([], schema=from_arrow_schema(tbl.schema)).limit(0))
                 df.createOrReplaceTempView(t)
                 continue
             p = str(src / f"{t}.parquet").replace("'", "''")

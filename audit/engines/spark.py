@@ -30,7 +30,8 @@ _SESSIONS: dict[str, object] = {}
 SMALL_ROWS = 10_000          # tables up to this size go over in memory (Arrow), not as files
 ROWS_PER_PARTITION = 1_000_000
 INTERPRETED_ROWS = 50_000    # below this many ledger rows, no code generation
-C1_ROWS = 2_000_000          # below this many, a local JVM started here compiles with C1 only
+C1_ROWS = 2_000_000          # below this many, a local JVM started here compiles with C1 only,
+BROADCAST_BYTES = 100 << 20  # and joins broadcast tables up to this size
 # Per-stage wall times of the last run in this process (benchmarks/bench_audit.py prints them).
 LAST_TIMINGS: dict[str, float] = {}
 _MODE = os.environ.get("CONFORM_SPARK_STAGES", "parquet")  # parquet | cache | local | lazy (profiling)
@@ -77,6 +78,12 @@ def _tune(spark, rows: int) -> None:
         "spark.sql.codegen.wholeStage": "false" if small else "true",
         "spark.sql.codegen.factoryMode": "NO_CODEGEN" if small else "FALLBACK",
     }
+    # Up to a couple of million rows the narrow key tables (`ordered`, per person) fit in one
+    # broadcast: joining them costs no shuffle of the wide ledger rows (1M rows: JVM CPU 146 -> 113 s).
+    # Beyond, Spark's own 10 MB.
+    broadcast = str(BROADCAST_BYTES if rows < C1_ROWS else 10 << 20)
+    conf["spark.sql.autoBroadcastJoinThreshold"] = broadcast
+    conf["spark.sql.adaptive.autoBroadcastJoinThreshold"] = broadcast
     for k, v in os.environ.items():  # profiling: CONFORM_SPARK_CONF_spark.sql.x=value
         if k.startswith("CONFORM_SPARK_CONF_"):
             conf[k.removeprefix("CONFORM_SPARK_CONF_")] = v

@@ -34,7 +34,6 @@ C1_ROWS = 2_000_000          # below this many, a local JVM started here compile
 BROADCAST_BYTES = 100 << 20  # and joins broadcast tables up to this size
 # Per-stage wall times of the last run in this process (benchmarks/bench_audit.py prints them).
 LAST_TIMINGS: dict[str, float] = {}
-_MODE = os.environ.get("CONFORM_SPARK_STAGES", "parquet")  # parquet | cache | local | lazy (profiling)
 
 
 def session(master: str = "local[*]", small: bool = False):
@@ -84,7 +83,7 @@ def _tune(spark, rows: int) -> None:
     broadcast = str(BROADCAST_BYTES if rows < C1_ROWS else 10 << 20)
     conf["spark.sql.autoBroadcastJoinThreshold"] = broadcast
     conf["spark.sql.adaptive.autoBroadcastJoinThreshold"] = broadcast
-    for k, v in os.environ.items():  # profiling: CONFORM_SPARK_CONF_spark.sql.x=value
+    for k, v in os.environ.items():  # an override for a cluster or a profile: CONFORM_SPARK_CONF_spark.sql.x=value
         if k.startswith("CONFORM_SPARK_CONF_"):
             conf[k.removeprefix("CONFORM_SPARK_CONF_")] = v
     for k, v in conf.items():
@@ -146,27 +145,16 @@ class SparkEngine:
             con.execute(f"COPY {t} TO '{p}' (FORMAT parquet)")
             spark.read.parquet(str(src / f"{t}.parquet")).createOrReplaceTempView(t)
         lap("hand-over")
-        held = []
         for name, _ in plan.STAGES:
-            df = spark.sql(plan.sql(name, "spark"))
-            if _MODE == "parquet":
-                d = str(workdir / f"spark-{name}")
-                df.write.mode("overwrite").parquet(d)
-                df = spark.read.parquet(d)
-            elif _MODE == "cache":
-                df = df.cache()
-                held.append(df)
-            elif _MODE == "local":
-                df = df.localCheckpoint(eager=True)
-            df.createOrReplaceTempView(name)
+            d = str(workdir / f"spark-{name}")
+            spark.sql(plan.sql(name, "spark")).write.mode("overwrite").parquet(d)
+            spark.read.parquet(d).createOrReplaceTempView(name)
             lap(name)
         disc_dir = workdir / "spark-discrepancies"
         spark.sql(plan.sql("compare", "spark", fields)).write.mode("overwrite").parquet(str(disc_dir))
         lap("compare")
         totals = spark.sql(plan.sql("totals", "spark")).collect()[0].asDict()
         lap("totals")
-        for df in held:
-            df.unpersist()
         lit = str(out).replace("'", "''")
         d = str(disc_dir).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM read_parquet('{d}/*.parquet')) TO '{lit}' (FORMAT parquet)")

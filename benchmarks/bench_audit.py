@@ -49,7 +49,12 @@ from audit.run import audit
 a = json.loads(sys.argv[1])
 code, s = audit([a["ledger"]], a["policy"], region=a["region"], persons_file=a["persons"], engine=a["engine"],
                 spark_master=a["master"], out=a["out"])
-print(json.dumps({"code": code, "summary": {k: v for k, v in s.items() if not k.startswith("_")}}, default=str))
+engine = {}
+if a["engine"] == "spark":
+    from audit.engines import spark
+    engine = dict(spark.LAST_TIMINGS)
+print(json.dumps({"code": code, "summary": {k: v for k, v in s.items() if not k.startswith("_")}, "engine_stages": engine},
+                 default=str))
 """
 
 
@@ -196,6 +201,8 @@ def main() -> None:
                 rest = r["wall_s"] - sum(stages.values())
                 print("  stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
                       + f", report + process start {rest:.1f} s", flush=True)
+            if r.get("engine_stages"):  # inside `plan` on Spark: hand-over, each plan stage, compare, totals
+                print("  spark plan: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["engine_stages"].items()), flush=True)
             results.append((f"audit --engine {eng} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],
                             f"{sum(s['discrepancies_by_field'].values()):,} discrepancies; "
                             f"{s['persons_reference']:,} persons via reference; overpaid {s.get('overpaid_fen', 0) / 100:,.2f}"))

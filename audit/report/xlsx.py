@@ -8,6 +8,7 @@ amounts become numbers formatted 0.00 (ratios 0.00%), and text is never a formul
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from harness.report.xlsx import HEADER_FILL, HEADER_FONT, Amount, _put, _width
+from harness.report.model import as_number
+from harness.report.xlsx import _ILLEGAL, FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
 from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label
 
@@ -46,11 +48,48 @@ class _Row:
         return [self.cells.get(j) or WriteOnlyCell(self.ws) for j in range(1, n + 1)]
 
 
-def _append(ws: Any, values: list[Any]) -> None:
-    r = _Row(ws)
-    for j, v in enumerate(values, 1):
-        _put(r, 1, j, v)  # type: ignore[arg-type]  # the conformance report's guard, unchanged
-    ws.append(r.values(len(values)))
+class _FastRows:
+    """Appends rows to a write-only sheet with the same cells `_put` makes, at a fraction of the cost.
+
+    The common cells take a short path: a figure goes into one reused cell per column that carries
+    the number format (a write-only sheet writes a row out when it is appended, so the cell is free
+    again), and text that cannot be read as a formula and holds no character Excel refuses is passed
+    as is (openpyxl stores it as a string). Everything else — text starting with = + - @ or a control
+    character, text too long for a cell — goes through `_put`, the conformance report's guard, unchanged.
+    """
+
+    def __init__(self, ws: Any):
+        self.ws, self.num = ws, {}
+
+    def _number(self, j: int, ratio: bool, value: Decimal) -> Any:
+        c = self.num.get((j, ratio))
+        if c is None:
+            c = self.num[(j, ratio)] = WriteOnlyCell(self.ws)
+            c.number_format = "0.00%" if ratio else "0.00"
+        c.value = value
+        return c
+
+    def append(self, values: list[Any]) -> None:
+        out: list[Any] = []
+        slow = None
+        for j, v in enumerate(values, 1):
+            if isinstance(v, Amount):
+                n = as_number(v.value)
+                if n is not None:
+                    out.append(self._number(j, v.ratio, n))
+                    continue
+                v = v.value
+            if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+                out.append(v)
+                continue
+            text = ("是" if v else "否") if isinstance(v, bool) else str(v)
+            if text.startswith(FORMULA_START) or len(text) > MAX_CELL or _ILLEGAL.search(text):
+                slow = slow or _Row(self.ws)
+                _put(slow, 1, j, v)  # type: ignore[arg-type]
+                out.append(slow.cells[j])
+                continue
+            out.append(text)
+        self.ws.append(out)
 
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None) -> int:
@@ -66,8 +105,9 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
         header.append(c)
     ws.append(header)
     n = 0
+    fast = _FastRows(ws)
     for row in rows:
-        _append(ws, row)
+        fast.append(row)
         n += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
     ws.print_title_rows = "1:1"

@@ -286,21 +286,28 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}" for c in ("psn_type", "facility", "fixmedins_code", "med_type"))
     cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "d.route"] + [f"d.{c}" for c in RECORDED]
                      + [f"d.rec_{f}" for f in RECORDED])
-    parts = []
-    for f in fields:
-        clause, scale = FIELDS[f]
-        parts.append(
-            f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
-            f" e.fixmedins_code, e.med_type, '{f}' AS field, {_dec('e.rec_' + f, scale)} AS recorded,"
-            f" {_dec('e.' + f, scale)} AS expected, {_dec('e.rec_' + f + ' - e.' + f, scale)} AS diff,"
-            f" {clause} AS clause, e.route"
-            f" FROM dd AS e WHERE e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f}")
+    # One row per differing (settlement, field): the differing rows meet a list of the audited fields
+    # once, instead of one scan per field (Spark would recompute `dd` in every branch of a UNION ALL).
+    listed = ", ".join(f"('{f}')" for f in fields)
+
+    def per_field(expr_of) -> str:
+        return "CASE f.field " + " ".join(f"WHEN '{f}' THEN {expr_of(f)}" for f in fields) + " END"
+
+    differs_f = per_field(lambda f: f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})")
+    recorded = per_field(lambda f: _dec("e.rec_" + f, FIELDS[f][1]))
+    expected = per_field(lambda f: _dec("e." + f, FIELDS[f][1]))
+    diff = per_field(lambda f: _dec("e.rec_" + f + " - e." + f, FIELDS[f][1]))
+    clause = per_field(lambda f: FIELDS[f][0])
     return (f"WITH d AS (SELECT * FROM expected AS e WHERE {differs}),\n"
             f"dd AS (\n  SELECT {cols}, {desc},\n    {clauses}\n"
             "  FROM d JOIN ledger l ON l.rid = d.rid LEFT JOIN ledger ls ON ls.setl_id = l.init_setl_id\n"
             "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
             "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
-            "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n" + "\nUNION ALL\n".join(parts))
+            "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"
+            f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
+            f" e.fixmedins_code, e.med_type, f.field, {recorded} AS recorded, {expected} AS expected, {diff} AS diff,"
+            f" {clause} AS clause, e.route\n"
+            f"FROM dd AS e CROSS JOIN (VALUES {listed}) AS f(field)\nWHERE {differs_f}")
 
 
 TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,

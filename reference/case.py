@@ -428,9 +428,7 @@ def _fast_person(data: Any) -> Person | None:
             balance = parse_amount(balance)
         except AmountError:
             return None
-    o = _PersonFields(psn_no, psn_type, birth, tier, None, None, None, remote, balance, (), (), None)
-    o.__class__ = Person  # see _SettlementFields
-    return o
+    return _build_person(psn_no, psn_type, birth, tier, None, None, None, remote, balance, (), (), None)
 
 
 def parse_person(data: Any, case: str) -> Person:
@@ -575,83 +573,36 @@ def _fast_settlement(data: Any, codes: frozenset[str] = _NO_CODES) -> Settlement
             return None
     if (own or over or pre) and own + over + pre > total:  # all zero: nothing can exceed the total
         return None
-    o = _SettlementFields(sid, d, med_type, facility, total, own, over, pre, dise, remote, excl, acct)
-    o.__class__ = Settlement  # see _SettlementFields
-    return o
+    return _build_settlement(sid, d, med_type, facility, total, own, over, pre, dise, remote, excl, acct)
 
 
-class _SettlementFields:
-    """Settlement's slots, without its frozen __init__ (an object.__setattr__ call per field).
+def _unfrozen_builder(cls: type, order: str):
+    """A constructor for the frozen slotted dataclass `cls` without its frozen __init__ (one
+    object.__setattr__ call per field): a plain class with the same slots fills them, then becomes a
+    `cls` (`__class__` assignment, which CPython allows between classes of identical slot layout).
+    The same object cls(...) builds, at a third of the cost; only for values already validated.
+    The twin is generated from cls's own fields, as dataclasses generates __init__, so the two
+    cannot drift apart; `order` is the field order the callers pass positionally, checked here."""
+    names = tuple(f.name for f in dataclass_fields(cls))
+    assert names == tuple(order.split()), f"{cls.__name__}'s fields changed: update the fast paths' arguments"
+    assert cls.__slots__ == names and cls.__bases__ == (object,), cls
+    ns: dict[str, Any] = {}
+    exec(f"def __init__(self, {', '.join(names)}):\n" + "".join(f"    self.{n} = {n}\n" for n in names), ns)
+    twin = type(f"_{cls.__name__}Fields", (), {"__slots__": names, "__init__": ns["__init__"]})
 
-    The fast path fills one of these and turns it into a Settlement (`__class__` assignment, which
-    CPython allows between classes of identical slot layout): the same object Settlement(...) builds,
-    at a third of the cost. The layout check below keeps the two classes in step.
-    """
+    def build(*values: Any) -> Any:
+        o = twin(*values)
+        o.__class__ = cls
+        return o
 
-    __slots__ = Settlement.__slots__
-
-    def __init__(self, id, date, med_type, facility, medfee_sumamt, fulamt_ownpay_amt,  # noqa: A002
-                 overlmt_selfpay, preselfpay_amt, dise_codg, remote, exclusion, acct_used_flag):
-        self.id = id
-        self.date = date
-        self.med_type = med_type
-        self.facility = facility
-        self.medfee_sumamt = medfee_sumamt
-        self.fulamt_ownpay_amt = fulamt_ownpay_amt
-        self.overlmt_selfpay = overlmt_selfpay
-        self.preselfpay_amt = preselfpay_amt
-        self.dise_codg = dise_codg
-        self.remote = remote
-        self.exclusion = exclusion
-        self.acct_used_flag = acct_used_flag
+    return build
 
 
-class _PersonFields:
-    """Person's slots without its frozen __init__: see _SettlementFields."""
-
-    __slots__ = Person.__slots__
-
-    def __init__(self, psn_no, psn_type, birth_date, flex_tier, has_account, retire_date, benefit_period,
-                 remote_filing, acct_balance, diseases, hospital_stays, ytd):
-        self.psn_no = psn_no
-        self.psn_type = psn_type
-        self.birth_date = birth_date
-        self.flex_tier = flex_tier
-        self.has_account = has_account
-        self.retire_date = retire_date
-        self.benefit_period = benefit_period
-        self.remote_filing = remote_filing
-        self.acct_balance = acct_balance
-        self.diseases = diseases
-        self.hospital_stays = hospital_stays
-        self.ytd = ytd
-
-
-class _CaseFields:
-    """Case's slots without its frozen __init__: see _SettlementFields."""
-
-    __slots__ = Case.__slots__
-
-    def __init__(self, policy, person, items, credits, uses, region, params, name):
-        self.policy = policy
-        self.person = person
-        self.items = items
-        self.credits = credits
-        self.uses = uses
-        self.region = region
-        self.params = params
-        self.name = name
-
-
-for _cls, _twin in ((Person, _PersonFields), (Case, _CaseFields)):
-    assert _cls.__slots__ == tuple(f.name for f in dataclass_fields(_cls)) == tuple(
-        _twin.__init__.__code__.co_varnames[1:len(_cls.__slots__) + 1]), f"keep {_twin.__name__} in step with {_cls}"
-    assert _cls.__bases__ == _twin.__bases__ == (object,)
-
-assert Settlement.__slots__ == tuple(f.name for f in dataclass_fields(Settlement)) == (
-    "id", "date", "med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-    "dise_codg", "remote", "exclusion", "acct_used_flag"), "keep _SettlementFields in step with Settlement"
-assert Settlement.__bases__ == _SettlementFields.__bases__ == (object,)
+_build_settlement = _unfrozen_builder(Settlement, "id date med_type facility medfee_sumamt fulamt_ownpay_amt "
+                                                  "overlmt_selfpay preselfpay_amt dise_codg remote exclusion acct_used_flag")
+_build_person = _unfrozen_builder(Person, "psn_no psn_type birth_date flex_tier has_account retire_date benefit_period "
+                                          "remote_filing acct_balance diseases hospital_stays ytd")
+_build_case = _unfrozen_builder(Case, "policy person items credits uses region params name")
 
 
 _FLAG_TYPES = (bool, str, int)
@@ -786,10 +737,8 @@ def parse_case(data: Any, name: str = "0") -> Case:
         ur = _Reader(u, case_label, f"account_uses[{i}]", USE_FIELDS)
         uses.append(UseRequest(ur.text("id") or str(i), ur.text("relation", True, RELATIONS),
                                ur.text("purpose", True, PURPOSES), ur.amount("amount"), ur.date("date")))
-    o = _CaseFields(policy, person, tuple(items), tuple(credits), tuple(uses), region, dict(params),
-                    r.text("name") or case_label)
-    o.__class__ = Case  # Case(...) at a third of the cost: see _SettlementFields
-    return o
+    return _build_case(policy, person, tuple(items), tuple(credits), tuple(uses), region, dict(params),
+                       r.text("name") or case_label)
 
 
 def parse_cases(data: Any, source: str = "<input>") -> tuple[list[Case], bool]:

@@ -22,6 +22,7 @@ import pyarrow as pa
 from reference.case import Person
 
 from .plan import BASE_COLUMNS
+from .plan import ORDER as SETTLEMENT_ORDER
 from .settle_ref import ROW_COLUMNS, RulesSpec, _work, person_for, settle_person
 
 __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for", "settle_person"]
@@ -29,7 +30,7 @@ __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for",
 INLINE_PERSONS = 2000
 CHUNK_PERSONS = 2000
 
-ORDER = "psn_no, setl_date, setl_time NULLS FIRST, rid"
+ORDER = "psn_no, " + SETTLEMENT_ORDER
 SCHEMA = pa.schema([(c, pa.int64() if c in ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay",
                                              "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay",
                                              "psn_cash_pay") else pa.string()) for c in BASE_COLUMNS])

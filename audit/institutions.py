@@ -24,21 +24,10 @@ from reference.case import FACILITIES
 from . import sources
 from .errors import AuditInputError
 from .mapping import Mapping
+from .sqltext import coded, ident, q, text_value
 
 TABLE = "institutions"
 MISSING = "__fixmedins_unknown"  # added to a ledger relation: the row's code is not in the table
-
-
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _ident(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
-
-
-def _text(col: str) -> str:
-    return f"NULLIF(TRIM(CAST({_ident(col)} AS VARCHAR)), '')"
 
 
 def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, encoding: str | None = None) -> bool:
@@ -59,27 +48,23 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
     names = {mapping.rename(c): c for c in cols if c != "src_row"}
     if "fixmedins_code" not in names:
         raise AuditInputError("the institutions table needs a fixmedins_code column (rename with --map)", file=where)
-    code = _text(names["fixmedins_code"])
+    code = text_value(ident(names["fixmedins_code"]))
     if "facility" in names:
-        level, raw_col = _text(names["facility"]), "facility"
+        level, raw_col = text_value(ident(names["facility"])), "facility"
         known = mapping.codes.get("facility")
     elif "hosp_lv" in names:
         if "hosp_lv" not in mapping.codes:
             raise AuditInputError("the institutions table has hosp_lv but no facility: give [codes.hosp_lv] in --map "
                                   "(hosp_lv code -> tertiary/secondary/primary/unrated/pharmacy)",
                                   file=where, column="hosp_lv")
-        level, raw_col = _text(names["hosp_lv"]), "hosp_lv"
+        level, raw_col = text_value(ident(names["hosp_lv"])), "hosp_lv"
         known = mapping.codes["hosp_lv"]
     else:
         raise AuditInputError("the institutions table needs a facility column (or hosp_lv with [codes.hosp_lv] in --map)",
                               file=where)
-    if known:
-        whens = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in known.items())
-        mapped = f"(CASE {level} {whens} ELSE {level} END)"
-    else:
-        mapped = level
+    mapped = coded(level, known)
     listing = ", ".join(f"{k} ({v})" for k, v in FACILITIES.items())
-    allowed = "(" + ", ".join(_q(k) for k in FACILITIES) + ")"
+    allowed = "(" + ", ".join(q(k) for k in FACILITIES) + ")"
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _institutions_rows AS SELECT {code} AS fixmedins_code, "
                     f"{mapped} AS facility, {level} AS raw, src_row FROM {rel}")
@@ -130,7 +115,7 @@ def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mappi
         raise AuditInputError("the ledger has neither facility, hosp_lv nor fixmedins_code to find the level by "
                               "(--institutions joins on fixmedins_code)", file=str(path))
     col = renamed["fixmedins_code"]
-    code = f"NULLIF(TRIM(CAST(s.{_ident(col)} AS VARCHAR)), '')"
+    code = text_value(f"s.{ident(col)}")
     view = f"{rel}_inst"
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS
         SELECT s.*, i.facility AS facility, ({code} IS NOT NULL AND i.fixmedins_code IS NULL) AS {MISSING}

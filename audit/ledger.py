@@ -24,6 +24,7 @@ from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
 from .mapping import Mapping
+from .sqltext import coded, ident, q, text_value
 
 TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "dise_codg",
         "insuplc_admdvs", "init_setl_id", "exclusion")
@@ -42,15 +43,6 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S")
 
 
-def q(s: str) -> str:
-    """A SQL string literal."""
-    return "'" + s.replace("'", "''") + "'"
-
-
-def ident(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
-
-
 @dataclass(frozen=True)
 class LedgerInfo:
     files: list[str]
@@ -66,8 +58,8 @@ def _in(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(q(v) for v in values) + ")"
 
 
-def _text(src: str, typ: str) -> str:
-    return f"NULLIF(TRIM(CAST({src} AS VARCHAR)), '')"
+def _text(src: str, typ: str | None = None) -> str:
+    return text_value(src)
 
 
 def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) -> tuple[str, str | None]:
@@ -108,13 +100,6 @@ def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None
     return expr, f"({txt} IS NOT NULL AND {parsed} IS NULL)"
 
 
-def _coded(expr: str, codes: dict[str, str] | None) -> str:
-    if not codes:
-        return expr
-    whens = " ".join(f"WHEN {q(k)} THEN {q(v)}" for k, v in codes.items())
-    return f"(CASE {expr} {whens} ELSE {expr} END)"
-
-
 def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mapping, src_idx: int,
                      errors: bool = False) -> str:
     """The SELECT turning one file's relation into canonical columns plus `_bad` (any problem), or with
@@ -140,12 +125,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     if missing:
         raise AuditInputError(f"missing column(s) {', '.join(missing)} (present: {', '.join(sorted(names))}); "
                               "rename a vendor's columns with --map", file=str(path))
-    unit = sources.UNITS[sources.kind_of(path)]
     sel: dict[str, str] = {}
     bad: list[tuple[str, str, str, str]] = []  # (condition, column, message, raw value expression)
     for c in TEXT:
         src, typ = names.get(c, (None, None))
-        sel[c] = _coded(_text(src, typ), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
+        sel[c] = coded(_text(src, typ), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
     for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS]
                          + [("pool_prop_selfpay", 4, RATIO_RE)]):
         src, typ = names.get(c, (None, None))
@@ -311,9 +295,6 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     audited = [f for f in RECORDED if f in present]
     # persons: counted once the plan has grouped the ledger by person (run.py), not here a second time
     return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], -1, (info[3], info[4]))
-
-
-ORDER = "setl_date, setl_time NULLS FIRST, rid"
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:

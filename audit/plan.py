@@ -32,6 +32,7 @@ from functools import lru_cache
 
 import sqlglot
 
+# A person's settlement order (A-AUDIT-ORDER): time, else date, then the place in the export (rid).
 ORDER = "setl_date, setl_time NULLS FIRST, rid"
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
@@ -45,7 +46,7 @@ W_PERSON = f"PARTITION BY pid ORDER BY {_ORD}"
 # One row per person: a number, the persons-file columns, and whether the plan can express them
 # (else the reference engine settles them). A hash GROUP BY over all rows, and one sorted pass over
 # the few persons that have a reversal: is every reversal right after the settlement it reverses?
-ROUTED = """
+ROUTED = f"""
 WITH agg AS (
   SELECT psn_no,
     MAX(CASE WHEN init_setl_id IS NULL AND med_type = '14' THEN 1 ELSE 0 END) AS any14,
@@ -57,7 +58,7 @@ WITH agg AS (
 ),
 rev_rows AS (
   SELECT l.psn_no, l.init_setl_id,
-    LAG(l.setl_id) OVER (PARTITION BY l.psn_no ORDER BY l.setl_date, l.setl_time NULLS FIRST, l.rid) AS prev_id
+    LAG(l.setl_id) OVER (PARTITION BY l.psn_no ORDER BY {ORDER}) AS prev_id
   FROM ledger l
   WHERE l.psn_no IN (SELECT psn_no FROM ledger WHERE init_setl_id IS NOT NULL)
 ),

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import yaml
 
 from reference.case import CaseError, Person, load_text, parse_person
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reference.case import PSN_TYPES, Person, Reversal, Settlement
+from reference.case import PSN_TYPES, Person, Settlement
 from reference.engine import PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
 from reference.policy import PolicyError

@@ -7,14 +7,10 @@ conform); 130 `conform run` interrupted before any check finished.
 """
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import click
 
-from reference.case import CaseError, load_text, parse_cases
-from reference.policy import PolicyError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 

@@ -24,7 +24,7 @@ from reference.case import CreditRequest, Settlement
 from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
-from ..base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError
+from ..base import Adapter, SettlementRefused, Subject, SutError
 from ..http import HttpAdapter, public_url
 from .. import schema
 from . import amounts, messages

@@ -184,7 +184,7 @@ def _fund_pay_type(v: Any) -> dict[str, FundRoute]:
             out[code] = FundRoute(route=target)
         elif isinstance(target, dict):
             if set(target) != {"by", "map"} or target["by"] not in ROUTE_BY or not isinstance(target["map"], dict):
-                raise PlatformConfigError(key, f'write {{ by = "setl_proc_info" or "med_type", map = {{ "…" = "ordinary_pay" }} }}')
+                raise PlatformConfigError(key, 'write { by = "setl_proc_info" or "med_type", map = { "…" = "ordinary_pay" } }')
             bad = [r for r in target["map"].values() if r not in ROUTES]
             if bad:
                 raise PlatformConfigError(f"{key}.map", f"unknown route {bad[0]!r}; known: {', '.join(ROUTES)}")

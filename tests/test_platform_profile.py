@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import httpx
 import pytest
 import sample_server
 from click.testing import CliRunner
@@ -145,3 +146,17 @@ def test_without_test_hooks_the_right_scenarios_are_not_applicable_and_the_rest_
     expired = valid_to is not None and dt.date.today() > valid_to
     assert {c.status for c in matching(run, PZH7, "三级医院一次就诊跨过起付线，分项自付不计入政策范围", {})} == {
         "not_applicable" if expired else "passed"}
+
+
+@pytest.mark.parametrize("headers", [b"Content-Length: -5\r\n", b"Content-Length: 99999999999999999999\r\n"])
+def test_the_platform_mode_bounds_a_request_like_the_http_mode(servers, headers):
+    """The same request reading as the http profile's server: a bad length is answered 413, never read to EOF."""
+    import socket
+
+    s = servers["hooks"]
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n{}")
+        sock.shutdown(socket.SHUT_WR)
+        reply = sock.recv(65536)
+    assert b" 413 " in reply.split(b"\r\n")[0], reply[:200]
+    assert httpx.get(s.url, timeout=5).json()["status"] == "ok"  # and it still serves

@@ -8,7 +8,9 @@ list, a 攀枝花 flexible worker without flex_tier), which the plan must leave 
 """
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -16,7 +18,8 @@ from hypothesis import strategies as st
 
 from audit.run import audit
 
-from _plan_ledgers import PARAMS, POLICIES, RECORDED, REGION, ledgers, reference_rows, write
+from _plan_ledgers import PARAMS, POLICIES, RECORDED, REGION, Drawn, ledgers, reference_rows, write
+from reference.case import Reversal, Settlement
 
 E_FIELDS = ", ".join(f"e.{f}" for f in RECORDED)
 
@@ -105,3 +108,37 @@ def test_reference_fallback_in_worker_processes_matches_inline(data, tmp_path_fa
         assert pooled["_connection"].execute("SELECT * FROM expected ORDER BY rid").fetchall() == want
     finally:
         _close(pooled)
+
+
+def test_a_reversed_crossing_settlement_leaves_the_later_crossing_exact(tmp_path):
+    """攀枝花 第七条, in-service at a 二级 facility: deductible 200 yuan, 60%, cap 1000 yuan a year.
+
+    S0 300 crosses the deductible (200 counted, 60% of 100 = 60 paid) and is reversed right after,
+    so S1..S3 are settled as if S0 never happened:
+      S1 150: all 150 counted toward the deductible, 0 paid;
+      S2 300: 50 more reaches it; 60% of 250 = 150 paid;
+      S3 1600: 60% of 1600 = 960, but only 1000 - 150 = 850 is left of the cap.
+    The plan's per-year figures must count S2's crossing only, not the reversed S0's (else S3 = 790)."""
+    from reference.case import parse_person
+
+    d = Drawn("panzhihua")
+    rec = {"psn_no": "P0001", "psn_type": "1101"}
+    d.persons.append(rec)
+    d.people.append(parse_person(rec, "P0001"))
+
+    def visit(i: int, day: int, yuan: int) -> Settlement:
+        return Settlement(id=f"P0001-S{i}", date=dt.date(2024, 3, day), med_type="11", facility="secondary",
+                          medfee_sumamt=Decimal(yuan), fulamt_ownpay_amt=Decimal(0), overlmt_selfpay=Decimal(0),
+                          preselfpay_amt=Decimal(0), acct_used_flag=True)
+
+    d.events.append([visit(0, 1, 300), Reversal(id="P0001-R", date=dt.date(2024, 3, 1), reverses="P0001-S0"),
+                     visit(1, 2, 150), visit(2, 3, 300), visit(3, 4, 1600)])
+    ref, code, s = _run(d, tmp_path)
+    try:
+        got = dict(s["_connection"].execute("SELECT l.setl_id, e.hifp_pay FROM expected e JOIN ledger l ON l.rid = e.rid "
+                                            "WHERE e.route = 'plan'").fetchall())
+        assert got == {"P0001-S0": 6000, "P0001-R": -6000, "P0001-S1": 0, "P0001-S2": 15000, "P0001-S3": 85000}
+        assert {k: v["hifp_pay"] for k, v in ref.items()} == got  # and the reference engine agrees
+        assert code == 0
+    finally:
+        _close(s)

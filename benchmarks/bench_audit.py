@@ -8,7 +8,9 @@ default, about 1.25 million persons, a city-year — then measures, each on the 
    which includes the child's own waited-for children);
 2. the same with `--engine spark` (local mode, `--spark-master`), when pyspark and Java are present;
 3. the reference engine alone (`PersonLedger`, what the fallback runs) on a sample of persons;
-4. the arithmetic floor: ordinary pooling alone recomputed with pyarrow.compute over the columns
+4. DuckDB's own floor under the audit's memory limit: reading the ledger into a table, and one
+   ordered running sum per person-year, narrow and wide (what any exact plan must at least do);
+5. the arithmetic floor: ordinary pooling alone recomputed with pyarrow.compute over the columns
    (sort, prefix sums clamped by min, half-up integer-fen rounding), no validation, no reversals,
    no other routes, no report — how fast the bare arithmetic can go in this process.
 
@@ -167,6 +169,41 @@ def arithmetic_floor(ledger: Path, policy: str, region: str | None) -> tuple[int
     return n, t1 - t0, t2 - t1
 
 
+def duckdb_floor(ledger: Path) -> list[tuple[str, int, float]]:
+    """What DuckDB itself costs here, under the audit's memory limit, for the least any exact audit must do:
+    read the ledger into a table (no validation), and ONE ordered running sum per person-year — narrow
+    (the sum alone) and wide (carrying the row's figures through the sort into a table, as a plan
+    whose later steps need them must). The audit's own time is measured against these."""
+    import duckdb
+
+    lit = str(ledger).replace("'", "''")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-duckdb-floor-"))
+    con = duckdb.connect(config={"memory_limit": os.environ.get("CONFORM_AUDIT_MEMORY", "3GB"),
+                                 "preserve_insertion_order": "false", "temp_directory": str(tmp)})
+    amounts = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+               "act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay")
+    fen = ", ".join(f"CAST({c} * 100 AS BIGINT) AS {c}" for c in amounts)
+    window = "PARTITION BY psn_no, year(setl_date) ORDER BY setl_time, setl_id ROWS UNBOUNDED PRECEDING"
+    inscp = "medfee_sumamt - fulamt_ownpay_amt - overlmt_selfpay - preselfpay_amt"
+    steps = [("DuckDB floor: read into a table, no checks",
+              f"CREATE TABLE l AS SELECT setl_id, psn_no, psn_type, setl_time, setl_date, med_type, facility, {fen} "
+              f"FROM read_parquet('{lit}')"),
+             ("DuckDB floor: one running sum, narrow",
+              f"SELECT sum(s) FROM (SELECT SUM({inscp}) OVER ({window}) AS s FROM l)"),
+             ("DuckDB floor: one running sum, wide, kept",
+              f"CREATE TABLE w AS SELECT *, SUM({inscp}) OVER ({window}) AS s FROM l")]
+    out = []
+    try:
+        for name, q in steps:
+            t = time.perf_counter()
+            con.execute(q).fetchall()
+            out.append((name, con.execute("SELECT count(*) FROM l").fetchall()[0][0], time.perf_counter() - t))
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -217,6 +254,8 @@ def main() -> None:
             print(f"duckdb and spark discrepancies {'identical' if n_diff == 0 else f'DIFFER in {n_diff} rows'}")
         n, el = reference_rate(ledger, a.policy, region, a.reference_persons)
         results.append((f"reference engine ({a.reference_persons} persons, 1 core)", n, el, None, "PersonLedger.settle"))
+        for name, n, el in duckdb_floor(ledger):
+            results.append((name, n, el, None, "no validation, no reversals, nothing compared"))
         n, read_s, comp_s = arithmetic_floor(ledger, a.policy, region)
         results.append(("floor: ordinary pooling, pyarrow.compute", n, comp_s, None, f"+ {read_s:.1f} s to read the columns"))
     finally:

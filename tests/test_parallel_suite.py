@@ -127,3 +127,16 @@ def test_without_bytecode_writing_the_suite_keeps_bytecode_outside_the_tree(tmp_
     (tmp_path / "mod_x.py").write_text("X = 1\n", encoding="utf-8")
     subprocess.run([sys.executable, "-c", "import mod_x"], cwd=tmp_path, env=child, check=True, timeout=60)
     assert list((tmp_path / "pyc").rglob("mod_x*.pyc")) and not (tmp_path / "__pycache__").exists()
+
+
+def test_the_test_session_is_frozen_out_of_the_garbage_collector_but_a_harness_run_is_not():
+    """conftest.py: the suite's own collected tests are frozen once (gc.freeze), so the full collections
+    ending every in-process harness run skip them; a harness run's own objects are never frozen."""
+    import gc
+
+    from harness.run import execute
+
+    frozen = gc.get_freeze_count()
+    assert frozen > 1000
+    execute(articles=("panzhihua-7",), tag="not conform_property", extra_args=("-k", "多次就诊"))
+    assert gc.get_freeze_count() <= frozen  # (frozen objects freed by reference counting leave it)

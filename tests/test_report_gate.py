@@ -272,7 +272,7 @@ def test_baseline_known_failures_pass_the_gate_new_ones_do_not(pharmacy_defect, 
     older_file = tmp_path / "older.json"
     older_file.write_text(json.dumps(older, ensure_ascii=False), encoding="utf-8")
     third = tmp_path / "third"
-    r3 = invoke(*select, "--baseline", str(older_file), "--out", str(third))
+    r3 = invoke(*select, "--baseline", str(older_file), "--format", "json", "--out", str(third))
     assert r3.exit_code == EXIT_FAIL, r3.output
     data = json.loads((third / "results.json").read_text(encoding="utf-8"))
     assert data["baseline"]["regressions"] == [failing[0]]

@@ -135,7 +135,8 @@ def bytecode_cache(environ: dict | None = None) -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    prefix = bytecode_cache()
+    # Only for pytest's own command line (the suite): never for `conform run` or a harness run in a test.
+    prefix = bytecode_cache() if tuple(config.invocation_params.args) == tuple(sys.argv[1:]) else None
     if prefix:  # this process too, for what it imports from now on
         sys.pycache_prefix, sys.dont_write_bytecode = prefix, False
     if config.pluginmanager.hasplugin("xdist"):

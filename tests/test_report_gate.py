@@ -99,7 +99,8 @@ def test_reference_run_writes_four_files_under_reports_latest_and_exits_0(tmp_pa
     assert "Exit code 0" in result.output
 
 
-def test_format_and_out_choose_what_is_written_and_where(tmp_path):
+def test_format_and_out_choose_what_is_written_and_where(tmp_path, monkeypatch):
+    few_examples(monkeypatch)
     out = tmp_path / "ci-report"
     result = invoke("--policy", "beijing", "--format", "json,junit", "--out", str(out))
     assert result.exit_code == EXIT_OK, result.output

@@ -34,6 +34,27 @@ share it must run on one worker. Rules, in order (the first that applies wins):
 Do not write into shared paths (reports/, the repository) from a test: use tmp_path; two
 workers run at once. Sample servers: `sample_server.shared(...)` gives one server per twin per
 worker (stopped at the end of the session here).
+
+Bytecode cache for the suite's own processes
+--------------------------------------------
+The suite starts about a hundred Python processes (xdist workers, sample servers, `conform`
+and pytest subprocesses). Where PYTHONDONTWRITEBYTECODE is set (as in many container images)
+each of them compiled every module it imported from source again, and pytest re-rewrote the
+asserts of every module of this project (its pytest11 entry point marks them all): 2–3 s a
+process. So the suite, when it finds that variable set, keeps bytecode in a cache outside the
+source tree instead (PYTHONPYCACHEPREFIX, default ~/.cache/conform-pycache; a prefix already
+set is kept): the tree stays free of .pyc files as the variable intends. CONFORM_TEST_PYCACHE=0
+keeps the variable's behaviour as it is.
+
+Garbage collection in a test process
+------------------------------------
+About 150 tests run the harness in-process (`harness.run.execute`, `conform run` through
+CliRunner); each nested pytest session ends with full garbage collections (pytest's
+unraisable-exception check), and each walked every object of the test session itself — its
+2,000-odd collected items, the modules and their caches: 0.2 s a nested run, a fifth of some
+files' time. Once the suite's own tests are collected they live until the session ends, so
+they are frozen out of the collector (gc.freeze); the nested runs' own objects are collected
+as before.
 """
 from __future__ import annotations
 
@@ -96,7 +117,28 @@ class _Controller:
         node.workerinput["conform_dist"] = node.config.option.dist
 
 
+def bytecode_cache(environ: dict | None = None) -> str | None:
+    """Where this process and the ones it starts keep bytecode, if PYTHONDONTWRITEBYTECODE would
+    have them keep none (module docstring); None leaves everything as it is."""
+    env = os.environ if environ is None else environ
+    if not env.get("PYTHONDONTWRITEBYTECODE") or env.get("CONFORM_TEST_PYCACHE", "").strip() == "0":
+        return None
+    prefix = env.get("PYTHONPYCACHEPREFIX") or os.path.join(
+        env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "conform-pycache")
+    try:
+        os.makedirs(prefix, mode=0o700, exist_ok=True)
+    except OSError:
+        return None  # nowhere to keep it: compile from source as before
+    env.pop("PYTHONDONTWRITEBYTECODE")
+    env["PYTHONPYCACHEPREFIX"] = prefix
+    return prefix
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # Only for pytest's own command line (the suite): never for `conform run` or a harness run in a test.
+    prefix = bytecode_cache() if tuple(config.invocation_params.args) == tuple(sys.argv[1:]) else None
+    if prefix:  # this process too, for what it imports from now on
+        sys.pycache_prefix, sys.dont_write_bytecode = prefix, False
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_Controller(), "conform-xdist-controller")
     else:  # keep explicit xdist_group marks valid under --strict-markers
@@ -128,6 +170,24 @@ def auto_group(item: pytest.Item) -> str | None:
         if fd.scope in ("module", "class") and fd.baseid.split("::", 1)[0] == module_id:
             module_group = module_id
     return module_group
+
+
+_FROZEN = False
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze the test session's objects out of the garbage collector (module docstring): once a
+    process, after the first collection holding this repository's tests/ (never a harness run's)."""
+    global _FROZEN
+    tests = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests") + os.sep
+    if _FROZEN or not any(str(item.path).startswith(tests) for item in session.items):
+        return
+    import gc
+
+    _FROZEN = True
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)

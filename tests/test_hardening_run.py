@@ -111,7 +111,8 @@ def harness_bug(monkeypatch):
 
 
 def test_a_harness_exception_is_harness_error_with_its_traceback_never_failed(harness_bug, tmp_path):
-    ex = execute_detailed(articles=("panzhihua-7",))
+    # the article's scenarios and properties (a few examples each: the bug is in the scenarios' step)
+    ex = execute_detailed(articles=("panzhihua-7",), extra_args=("--conform-examples", "3"))
     statuses = {c.status for c in ex.run.checks}
     assert "harness_error" in statuses and "failed" not in statuses, statuses
     broken = [c for c in ex.run.checks if c.status == "harness_error"]
@@ -124,7 +125,8 @@ def test_a_harness_exception_is_harness_error_with_its_traceback_never_failed(ha
     assert ex.run.verdict == "不合格"
 
 
-def test_conform_run_exits_4_on_a_harness_error_and_the_report_keeps_it(harness_bug, tmp_path):
+def test_conform_run_exits_4_on_a_harness_error_and_the_report_keeps_it(harness_bug, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--conform-examples 3")  # conform run's pytest reads it
     out = tmp_path / "reports"
     result = CliRunner().invoke(cli, ["run", "--article", "panzhihua-7", "--out", str(out), "--no-progress"])
     assert result.exit_code == EXIT_HARNESS, result.output[-2000:]

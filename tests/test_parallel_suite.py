@@ -104,3 +104,39 @@ def test_an_xdist_controller_prints_counterexamples_from_the_reports():
     [failed] = _failed_properties(reporter, config)
     assert failed.counterexample.startswith("# language: zh-CN") and failed.nodeid == rep.nodeid
     assert _failed_properties(SimpleNamespace(stats={}), config) == []
+
+
+def test_without_bytecode_writing_the_suite_keeps_bytecode_outside_the_tree(tmp_path):
+    """PYTHONDONTWRITEBYTECODE set: the suite's processes share a bytecode cache outside the source tree
+    (conftest.py); not set, or CONFORM_TEST_PYCACHE=0, or nowhere to keep it: nothing changes."""
+    cache = tmp_path / "cache"
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "XDG_CACHE_HOME": str(cache)}
+    assert root_conftest.bytecode_cache(env) == str(cache / "conform-pycache")
+    assert env == {"XDG_CACHE_HOME": str(cache), "PYTHONPYCACHEPREFIX": str(cache / "conform-pycache")}
+    assert (cache / "conform-pycache").is_dir()
+    own = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(tmp_path / "mine")}
+    assert root_conftest.bytecode_cache(own) == str(tmp_path / "mine") and "PYTHONDONTWRITEBYTECODE" not in own
+    for unchanged in ({}, {"PYTHONDONTWRITEBYTECODE": "1", "CONFORM_TEST_PYCACHE": "0"},
+                      {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/dev/null/cannot"}):
+        before = dict(unchanged)
+        assert root_conftest.bytecode_cache(unchanged) is None and unchanged == before
+    # a process the suite starts with that environment keeps its bytecode there, none beside the source
+    child = {k: v for k, v in os.environ.items() if k != "CONFORM_TEST_PYCACHE"}
+    child.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"))
+    root_conftest.bytecode_cache(child)
+    (tmp_path / "mod_x.py").write_text("X = 1\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-c", "import mod_x"], cwd=tmp_path, env=child, check=True, timeout=60)
+    assert list((tmp_path / "pyc").rglob("mod_x*.pyc")) and not (tmp_path / "__pycache__").exists()
+
+
+def test_the_test_session_is_frozen_out_of_the_garbage_collector_but_a_harness_run_is_not():
+    """conftest.py: the suite's own collected tests are frozen once (gc.freeze), so the full collections
+    ending every in-process harness run skip them; a harness run's own objects are never frozen."""
+    import gc
+
+    from harness.run import execute
+
+    frozen = gc.get_freeze_count()
+    assert frozen > 1000
+    execute(articles=("panzhihua-7",), tag="not conform_property", extra_args=("-k", "多次就诊"))
+    assert gc.get_freeze_count() <= frozen  # (frozen objects freed by reference counting leave it)

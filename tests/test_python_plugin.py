@@ -15,7 +15,9 @@ SPEC = "python:fixtures.sample_plugin:SampleSystemPlugin"
 
 
 def test_the_whole_feature_suite_passes_through_a_python_plugin():
-    run, _ = execute(adapter=SPEC)
+    # Every scenario and every property through the plugin; a few examples each: the plumbing is
+    # checked here, the properties' power in tests/test_power_*.py and tests/test_properties_meta.py.
+    run, _ = execute(adapter=SPEC, extra_args=("--conform-examples", "3"))
     counts = run.counts()
     assert counts["passed"] > 100, counts
     bad = [f"{c.status} {c.feature_file} {c.name}: {c.message[:200]}" for c in run.checks
@@ -29,7 +31,8 @@ def test_plugin_is_built_with_the_config():
     assert isinstance(a, SampleSystemPlugin) and a.concurrency == 4
 
 
-def test_operations_a_plugin_lacks_are_not_applicable_and_do_not_fail_the_gate(tmp_path):
+def test_operations_a_plugin_lacks_are_not_applicable_and_do_not_fail_the_gate(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--conform-examples 3")  # for both runs: which operations, not how many examples
     run, code = execute(adapter="python:fixtures.sample_plugin:SettlementOnlyPlugin", articles=("nanchang-4.3.1",))
     statuses = {c.status for c in run.checks}
     assert "not_applicable" in statuses and not statuses & {"failed", "error"}, statuses

@@ -44,9 +44,9 @@ def test_without_a_terminal_a_heartbeat_every_m_checks_and_a_verdict_sentence(tm
 
 
 def test_a_long_check_still_gets_heartbeats_every_n_seconds(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("CONFORM_HEARTBEAT_SECONDS", "1")
+    monkeypatch.setenv("CONFORM_HEARTBEAT_SECONDS", "0.3")  # about five beats in the check's 1.5 s
     module = tmp_path / "test_slow_check.py"
-    module.write_text("import time\n\ndef test_slow():\n    time.sleep(3.2)\n", encoding="utf-8")
+    module.write_text("import time\n\ndef test_slow():\n    time.sleep(1.5)\n", encoding="utf-8")
     execute_detailed(paths=(module,), progress="heartbeat")
     lines = [ln for ln in capsys.readouterr().err.splitlines() if "conform 进度" in ln]
     during = [ln for ln in lines if ln.startswith("conform 进度 progress 0/1") and "当前 current: test_slow" in ln]

@@ -53,6 +53,16 @@ def feature_suite(tmp_path: Path, text: str) -> Path:
     return module
 
 
+def few_examples(monkeypatch, examples: int = 3, shrink_seconds: float | None = None) -> None:
+    """`conform run` has no examples option; its pytest reads PYTEST_ADDOPTS like any other. For tests of
+    the gate and the reports, where the properties' power is not what is checked (tests/test_power_*.py
+    and tests/test_properties_meta.py check that)."""
+    opts = f"--conform-examples {examples}"
+    if shrink_seconds is not None:
+        opts += f" --conform-shrink-seconds {shrink_seconds}"
+    monkeypatch.setenv("PYTEST_ADDOPTS", opts)
+
+
 def invoke(*args: str):
     result = CliRunner().invoke(cli, ["run", "--no-progress", *args])
     assert "Traceback" not in result.output, result.output
@@ -70,6 +80,7 @@ def closed_port() -> int:
 
 def test_reference_run_writes_four_files_under_reports_latest_and_exits_0(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    few_examples(monkeypatch)  # every scenario and every property, a few examples each
     result = invoke()
     assert result.exit_code == EXIT_OK, result.output
     latest = tmp_path / "reports" / "latest"
@@ -88,7 +99,8 @@ def test_reference_run_writes_four_files_under_reports_latest_and_exits_0(tmp_pa
     assert "Exit code 0" in result.output
 
 
-def test_format_and_out_choose_what_is_written_and_where(tmp_path):
+def test_format_and_out_choose_what_is_written_and_where(tmp_path, monkeypatch):
+    few_examples(monkeypatch)
     out = tmp_path / "ci-report"
     result = invoke("--policy", "beijing", "--format", "json,junit", "--out", str(out))
     assert result.exit_code == EXIT_OK, result.output
@@ -127,7 +139,8 @@ def pharmacy_defect():
         yield server
 
 
-def test_a_defective_system_exits_1_and_its_report_names_article_and_field(pharmacy_defect, tmp_path):
+def test_a_defective_system_exits_1_and_its_report_names_article_and_field(pharmacy_defect, tmp_path, monkeypatch):
+    few_examples(monkeypatch, 5, shrink_seconds=0.5)  # what is checked comes from the scenarios and the report
     out = tmp_path / "r"
     result = invoke("--adapter", pharmacy_defect.url, "--article", "panzhihua-7", "--out", str(out))
     assert result.exit_code == EXIT_FAIL, result.output
@@ -260,7 +273,7 @@ def test_baseline_known_failures_pass_the_gate_new_ones_do_not(pharmacy_defect, 
     older_file = tmp_path / "older.json"
     older_file.write_text(json.dumps(older, ensure_ascii=False), encoding="utf-8")
     third = tmp_path / "third"
-    r3 = invoke(*select, "--baseline", str(older_file), "--out", str(third))
+    r3 = invoke(*select, "--baseline", str(older_file), "--format", "json", "--out", str(third))
     assert r3.exit_code == EXIT_FAIL, r3.output
     data = json.loads((third / "results.json").read_text(encoding="utf-8"))
     assert data["baseline"]["regressions"] == [failing[0]]

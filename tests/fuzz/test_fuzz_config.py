@@ -2,7 +2,9 @@
 with a message naming the file — never another exception, within the time and memory bounds."""
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,6 +32,7 @@ region = "x"
 """
 ENV = {"CONFORM_FUZZ_KEY": "k-123", "EMPTY": "", "CTRL": "a\x00b", "WIDE": "ａｂ"}
 DIR = Path(tempfile.mkdtemp(prefix="conform-fuzz-config-"))
+atexit.register(shutil.rmtree, DIR, True)  # one per importing process; none left in /tmp
 make_adapter("http://127.0.0.1:9/")  # import what an http adapter needs now, not inside the first timed input
 
 

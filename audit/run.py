@@ -6,7 +6,6 @@ Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuratio
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import os
 import shutil
 import tempfile
@@ -71,20 +70,6 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
     }
 
 
-def default_out() -> Path:
-    return Path("reports") / f"audit-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
-def _write_minimal(out_dir: Path, disc: Path, summary: dict) -> int:
-    """FALLBACK used only while audit.report is absent: summary.json + discrepancies.parquet."""
-    import json
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(disc, out_dir / "discrepancies.parquet")
-    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    return EXIT_FOUND if any(summary["discrepancies_by_field"].values()) else EXIT_OK
-
-
 def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None = None, persons_file: str | None = None,
           mapping: tuple[str, ...] | list[str] = (), engine: str = "duckdb", spark_master: str | None = None,
           encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
@@ -103,6 +88,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     workdir = Path(tempfile.mkdtemp(prefix="conform-audit-", dir=os.environ.get("CONFORM_AUDIT_WORKDIR")))
     con = _connect(workdir, memory_limit)
     timings: dict[str, float] = {}
+    handed_over = False
 
     def lap(name: str) -> None:
         timings[name] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
@@ -137,19 +123,17 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         summary["timings_s"] = timings
         code = EXIT_FOUND if any(summary["discrepancies_by_field"].values()) else EXIT_OK
         if write:
+            from .report import default_out_dir, write_reports
+
             ctx = fallback.Context(con, spec, people)
-            try:
-                from .report import default_out_dir, write_reports  # helper B's module
-            except ImportError:
-                code = _write_minimal(Path(out) if out is not None else default_out(), disc, summary)
-            else:
-                out_dir = Path(out) if out is not None else default_out_dir()
-                code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
+            out_dir = Path(out) if out is not None else default_out_dir()
+            code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
         summary["_discrepancies"] = str(disc) if keep_connection else None
         if keep_connection:  # for tests: the caller closes it and removes _workdir
             summary["_connection"], summary["_workdir"] = con, str(workdir)
+            handed_over = True
         return code, summary
     finally:
-        if not keep_connection:
+        if not handed_over:  # bad input or a failure included: nothing is left behind in the temp folder
             con.close()
             shutil.rmtree(workdir, ignore_errors=True)

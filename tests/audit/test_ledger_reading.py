@@ -188,3 +188,16 @@ def test_persons_file_errors_are_located(tmp_path):
     persons.write_text('{"psn_no": "P1", "psn_type": "1101"}\n{"psn_no": "P2", "psn_type": "9999"}\n', encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"persons\.jsonl, line 2, column psn_type: .*unknown code '9999'"):
         _expected([_csv(tmp_path, [HEADER, S1])], persons_file=str(persons))
+
+
+def test_refused_input_leaves_no_working_folder(tmp_path, monkeypatch):
+    """Bad input is refused before anything is written, and the audit's temporary folder goes with it
+    (even for a caller that asked to keep the connection of a successful run)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("CONFORM_AUDIT_WORKDIR", str(work))
+    bad = _csv(tmp_path, [HEADER, S1.replace("500.00", "500.001")])
+    for keep in (False, True):
+        with pytest.raises(AuditInputError, match="medfee_sumamt"):
+            audit([str(bad)], "panzhihua", "panzhihua-example", write=False, keep_connection=keep)
+        assert list(work.iterdir()) == []

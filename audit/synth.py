@@ -54,9 +54,9 @@ from reference import benefits
 from reference.case import Disease, Person, Reversal, Settlement
 from reference.engine import PersonLedger, SettlementResult, rules_for
 from reference.money import FEN
-from reference.policy import Parameter, Rules
+from reference.policy import POLICY_IDS, Parameter, Rules
 
-POLICIES = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
+POLICIES = POLICY_IDS
 # Insured-place division codes (行政区划代码) written as insuplc_admdvs and used in institution codes.
 ADMDVS = {"panzhihua": "510400", "nanchang": "360100", "jilin": "220100", "beijing": "110000", "zhejiang": "330100"}
 

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from reference.policy import PolicyError
-
-from .synth import POLICIES, synth_ledger
+from reference.policy import POLICY_IDS, PolicyError
 
 
 @click.command("synth-ledger")
 @click.option("--rows", type=click.IntRange(min=1), required=True, help="Rows to write (settlements and reversals).")
-@click.option("--policy", type=click.Choice(POLICIES), required=True, help="The document whose rules settle the rows.")
+@click.option("--policy", type=click.Choice(POLICY_IDS), required=True, help="The document whose rules settle the rows.")
 @click.option("--region", default=None, help="Region configuration (name in fixtures/regions/ or a path); "
                                               "default: the policy's example region.")
 @click.option("--defect-rate", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True,
@@ -34,6 +32,8 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
     """
     started = time.perf_counter()
     try:
+        from .synth import synth_ledger  # pyarrow and the generator: only when the command runs
+
         r = synth_ledger(rows, policy, out, region=region, defect_rate=defect_rate, seed=seed, workers=workers)
     except (PolicyError, ValueError, OSError) as e:
         click.echo(f"conform: error: synth-ledger: {e}", err=True)

@@ -227,6 +227,9 @@ def _short(report: pytest.TestReport) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from . import step_lookup
+
+    step_lookup.install()
     config.addinivalue_line("markers", "conform_property(clauses): a Hypothesis property checking the named clauses")
     from reference.policy import all_policies
 

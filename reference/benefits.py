@@ -105,8 +105,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                       (), req.cite if req else rules.policy.short)
             return
         ratio, ratio_cite = r
-    found = rules._cache.get(("ordinary_dedc_cap", role))  # type: ignore[call-overload]
-    dp, cp = found if found is not None else _deductible_and_cap(rules, role)
+    dp, cp = _deductible_and_cap(rules, role)
     deductible, cap = dp.value, cp.value
     used = ys.ordinary_dedc
     left = deductible - used

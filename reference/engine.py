@@ -49,16 +49,11 @@ class SettlementResult:
 
     def to_output(self, with_trace: bool = True) -> dict:
         """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise)."""
-        # A zero skips fmt (it prints 0.00, negative zero included); a figure equal to one already formatted
-        # reuses its text (fmt depends on the value alone, whatever the Decimal's exponent); and str(v) is
-        # fmt(v) for a nonzero amount with two decimals, the usual case, so the call is skipped.
+        # fmt does the work (zero, plain two decimals, else quantize); a figure equal to one already
+        # formatted reuses its text, since fmt depends on the value alone.
         sid = self.id
-        total = self.medfee_sumamt
-        total_s = (t if (t := str(total))[-3:-2] == "." else fmt(total)) if total else "0.00"
-        fund = self.hifp_pay
-        fund_s = (t if (t := str(fund))[-3:-2] == "." else fmt(fund)) if fund else "0.00"
-        part = self.psn_part_amt
-        part_s = (t if (t := str(part))[-3:-2] == "." else fmt(part)) if part else "0.00"
+        total, fund, part = self.medfee_sumamt, self.hifp_pay, self.psn_part_amt
+        total_s, fund_s, part_s = fmt(total), fmt(fund), fmt(part)
         inscp, dedc, acct, cash = self.inscp_scp_amt, self.act_pay_dedc, self.acct_pay, self.psn_cash_pay
         ordinary, chronic, inpatient = self.ordinary_pay, self.chronic_pay, self.inpatient_pay
         out: dict = {
@@ -66,17 +61,17 @@ class SettlementResult:
             "setl_id": sid,
             "date": iso_date(self.date),
             "medfee_sumamt": total_s,
-            "inscp_scp_amt": total_s if inscp == total else fmt(inscp) if inscp else "0.00",
-            "act_pay_dedc": "0.00" if not dedc else t if (t := str(dedc))[-3:-2] == "." else fmt(dedc),
+            "inscp_scp_amt": total_s if inscp == total else fmt(inscp),
+            "act_pay_dedc": fmt(dedc),
             "hifp_pay": fund_s,
             "pool_prop_selfpay": fmt_ratio(self.pool_prop_selfpay),
             "fund_pay_sumamt": fund_s if self.fund_pay_sumamt == fund else fmt(self.fund_pay_sumamt),
             "psn_part_amt": part_s,
-            "acct_pay": "0.00" if not acct else t if (t := str(acct))[-3:-2] == "." else fmt(acct),
+            "acct_pay": fmt(acct),
             "psn_cash_pay": part_s if cash == part else fmt(cash),
             "ordinary_pay": fund_s if ordinary == fund else fmt(ordinary),
-            "chronic_pay": "0.00" if not chronic else fund_s if chronic == fund else fmt(chronic),
-            "inpatient_pay": "0.00" if not inpatient else fund_s if inpatient == fund else fmt(inpatient),
+            "chronic_pay": fund_s if chronic == fund else fmt(chronic),
+            "inpatient_pay": fund_s if inpatient == fund else fmt(inpatient),
             "benefit": self.benefit,
         }
         if self.reverses is not None:  # after setl_id; the rest keep their places

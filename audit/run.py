@@ -49,8 +49,10 @@ def _assumptions(rules) -> list[dict]:
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region) -> dict:
     lit = str(disc).replace("'", "''")
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
+    # In fen, as integers: `diff` is an exact DECIMAL in yuan with two decimals, so ×100 is whole.
     over, under = con.execute(
-        f"SELECT COALESCE(SUM(CASE WHEN diff > 0 THEN diff END), 0), COALESCE(-SUM(CASE WHEN diff < 0 THEN diff END), 0)"
+        f"SELECT CAST(COALESCE(SUM(CASE WHEN diff > 0 THEN diff END), 0) * 100 AS BIGINT),"
+        f" CAST(COALESCE(-SUM(CASE WHEN diff < 0 THEN diff END), 0) * 100 AS BIGINT)"
         f" FROM read_parquet('{lit}') WHERE field = 'hifp_pay'").fetchall()[0]
     return {
         "ledger": info.files, "policy": rules.id, "region": region, "engine": engine_name,
@@ -60,7 +62,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "discrepancies_by_field": {f: int(by_field.get(f, 0)) for f in info.fields_audited},
         "recorded_hifp_pay_fen": int(totals["recorded_hifp_pay_fen"]),
         "expected_hifp_pay_fen": int(totals["expected_hifp_pay_fen"]),
-        "overpaid_fen": int(over * 100), "underpaid_fen": int(under * 100),
+        "overpaid_fen": over, "underpaid_fen": under,
         "persons_reference": n_ref,
         "unassessed": int(totals["unassessed"]),
         "expected_rows": int(totals["expected_rows"]),

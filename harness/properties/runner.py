@@ -235,7 +235,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             def progress(r: Rounds) -> None:
                 if time.monotonic() - last[0] >= PROGRESS_EVERY:
                     last[0] = time.monotonic()
-                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried{_items_note(count)}, "
+                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried{count.note()}, "
                                      f"{r.rounds} 轮 rounds, {format_duration(time.monotonic() - started)}")
 
             Rounds(deadline, ps.clock).run(one_round, progress)
@@ -269,7 +269,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             took = time.monotonic() - started
             if ch is not None:
                 ch.extra["budget_share_s"] = round(deadline - started, 3)
-            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried{_items_note(count)} "
+            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried{count.note()} "
                              f"in {format_duration(took)}; "
                              f"预算剩余 budget left {format_duration(ps.budget_left() or 0.0)}")
         collector = getattr(config, "conform_collector", None)
@@ -322,23 +322,19 @@ class _Tried(list):
         self._check = check
         self.items = 0
 
+    def note(self) -> str:
+        """'（共 N 项 items）' when the examples carried batches of items, else nothing."""
+        return f"（共 {self.items} 项 items）" if self.items and self.items != self[0] else ""
+
+    def item_tried(self) -> None:
+        self.items += 1
+        if self._check is not None:
+            self._check.extra["items"] = self.items
+
     def __setitem__(self, index: Any, value: Any) -> None:
         super().__setitem__(index, value)
         if self._check is not None:
             self._check.extra["examples"] = value
-
-
-def _items_note(count: list[int]) -> str:
-    """'（共 N 项 items）' when the examples carried batches of items, else nothing."""
-    items = getattr(count, "items", 0)
-    return f"（共 {items} 项 items）" if items and items != count[0] else ""
-
-
-def _tried_items(count: list[int], n: int) -> None:
-    if isinstance(count, _Tried):
-        count.items += n
-        if count._check is not None:  # noqa: SLF001 - same module
-            count._check.extra["items"] = count.items  # noqa: SLF001
 
 
 def _round_seed(seed: int | None, k: int) -> int:
@@ -352,7 +348,7 @@ def _announce_start(config: pytest.Config, prop: Property, policy: str, ps: Any,
                      f"(预算剩余 budget left {format_duration(ps.budget_left() or 0.0)})")
 
 
-def _run_once(prop: Property, ctx: Context, ps: Any, count: list[int], seed_: int | None, n: int | None,
+def _run_once(prop: Property, ctx: Context, ps: Any, count: _Tried, seed_: int | None, n: int | None,
               batch: int = 1) -> None:
     """One Hypothesis run: the profile's settings, or n examples with derandomizing off (a round's seed)."""
     hyp = ps.hypothesis if n is None else settings(ps.hypothesis, max_examples=n, derandomize=False)
@@ -383,7 +379,7 @@ def batched(strategy: st.SearchStrategy, size: int) -> st.SearchStrategy:
     return st.integers(1, size).flatmap(exactly)
 
 
-def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int],
+def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: _Tried,
                   batch: int = 1) -> None:
     assert prop.check is not None and prop.strategy is not None
     check = prop.check
@@ -396,7 +392,7 @@ def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, cou
             return
         for item in ex:
             ctx.begin_item()
-            _tried_items(count, 1)
+            count.item_tried()
             check(ctx, item)
 
     if batch > 1 and prop.batches is not None:

@@ -58,10 +58,6 @@ def _in(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(q(v) for v in values) + ")"
 
 
-def _text(src: str, typ: str | None = None) -> str:
-    return text_value(src)
-
-
 def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) -> tuple[str, str | None]:
     """(BIGINT expression, bad-condition) for an amount column given its source type."""
     if src is None:
@@ -78,7 +74,7 @@ def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) 
     if t in ("DOUBLE", "FLOAT", "REAL"):
         raise AuditInputError(f"is a binary floating-point column ({t}); amounts must be exact: export them as "
                               "DECIMAL or text with at most two decimals", column=col)
-    txt = _text(src, t)
+    txt = text_value(src)
     # Text: validated by the regex, then exact through DECIMAL (never DOUBLE).
     conv = f"CAST(CAST({txt} AS DECIMAL(20, {scale})) * {mult} AS BIGINT)"
     expr = f"CASE WHEN regexp_full_match({txt}, {q(regex)}) THEN {conv} END"
@@ -93,7 +89,7 @@ def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None
     target = "TIMESTAMP" if time else "DATE"
     if t.startswith("TIMESTAMP") or t == "DATE":
         return f"CAST({src} AS {target})", None
-    txt = _text(src, t)
+    txt = text_value(src)
     fmts = TIME_FORMATS if time else DATE_FORMATS
     parsed = f"COALESCE({', '.join(f'try_strptime({txt}, {q(f)})' for f in fmts)})"
     expr = f"CAST({parsed} AS {target})"
@@ -129,7 +125,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     bad: list[tuple[str, str, str, str]] = []  # (condition, column, message, raw value expression)
     for c in TEXT:
         src, typ = names.get(c, (None, None))
-        sel[c] = coded(_text(src, typ), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
+        sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
     for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS]
                          + [("pool_prop_selfpay", 4, RATIO_RE)]):
         src, typ = names.get(c, (None, None))
@@ -141,16 +137,16 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         if b:
             what = "not an amount in yuan with at most two decimals" if scale == 2 else \
                 "not a ratio with at most four decimals"
-            bad.append((b, c, what, _text(src, typ)))
+            bad.append((b, c, what, text_value(src)))
     st, st_bad = _date(*names.get("setl_time", (None, None)), time=True)
     sd, sd_bad = _date(*names.get("setl_date", (None, None)), time=False)
     if inst.MISSING in names:  # facility from --institutions: a code the table lacks is named as such
         bad.append((ident(inst.MISSING), "fixmedins_code", "not in the institutions table (--institutions)",
-                    _text(*names["fixmedins_code"])))
+                    text_value(names["fixmedins_code"][0])))
     if st_bad:
-        bad.append((st_bad, "setl_time", "not a time (YYYY-MM-DD HH:MM:SS)", _text(*names["setl_time"])))
+        bad.append((st_bad, "setl_time", "not a time (YYYY-MM-DD HH:MM:SS)", text_value(names["setl_time"][0])))
     if sd_bad:
-        bad.append((sd_bad, "setl_date", "not a date (YYYY-MM-DD)", _text(*names["setl_date"])))
+        bad.append((sd_bad, "setl_date", "not a date (YYYY-MM-DD)", text_value(names["setl_date"][0])))
     sel["setl_time"] = st
     sel["setl_date"] = f"COALESCE({sd}, CAST({st} AS DATE))"
     for f, default in FLAGS.items():
@@ -158,7 +154,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         if src is None:
             sel[f] = default
             continue
-        t = _text(src, typ)
+        t = text_value(src)
         sel[f] = f"CASE WHEN {t} IN {_in(TRUE_TEXT)} THEN TRUE WHEN {t} IN {_in(FALSE_TEXT)} THEN FALSE ELSE {default} END"
         bad.append((f"({t} IS NOT NULL AND {t} NOT IN {_in(TRUE_TEXT + FALSE_TEXT)})", f, "expected 1/0 or true/false", t))
     conv_bad, bad = bad, []

@@ -49,12 +49,13 @@ keeps the variable's behaviour as it is.
 Garbage collection in a test process
 ------------------------------------
 About 150 tests run the harness in-process (`harness.run.execute`, `conform run` through
-CliRunner); each nested pytest session ends with full garbage collections (pytest's
-unraisable-exception check), and each walked every object of the test session itself — its
-2,000-odd collected items, the modules and their caches: 0.2 s a nested run, a fifth of some
-files' time. Once the suite's own tests are collected they live until the session ends, so
-they are frozen out of the collector (gc.freeze); the nested runs' own objects are collected
-as before.
+CliRunner); each nested pytest session ends with a full garbage collection (pytest's
+unraisable-exception check), and each walked every object of the test process — its 2,000-odd
+collected items, every module imported since and their caches. Sampled over a whole suite run,
+those collections were a fifth of the workers' time. So, once the suite's own tests are
+collected, they are frozen out of the collector (gc.freeze: they live until the session ends),
+and a harness run does not force that final collection at all (harness/run.py, as pytest's own
+pytester does for its inline runs).
 """
 from __future__ import annotations
 

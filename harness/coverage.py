@@ -10,6 +10,7 @@ article matrix from `article_index()`; the coverage test fails on any problem
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ class Problem:
     message: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScenarioTags:
     """One scenario (or one 例子 block of an outline) with the tags that apply to it."""
 
@@ -102,21 +103,32 @@ def scan_features(root: Path = FEATURES) -> tuple[list[ScenarioTags], list[Probl
     """Every scenario under `root` with its effective tags (feature ∪ rule ∪ scenario ∪ 例子)."""
     found: list[ScenarioTags] = []
     problems: list[Problem] = []
-    parser = Parser()
     for path in sorted(root.rglob("*.feature")):
-        rel = _rel(path)
         inner = path.relative_to(root).parts
         folder = inner[0] if len(inner) > 1 and inner[0] in POLICY_IDS else None
-        try:
-            doc = parser.parse(TokenScanner(path.read_text(encoding="utf-8")))
-        except (CompositeParserException, ParserError) as e:
-            problems.append(Problem(folder, f"{rel}: not valid Gherkin: {e}"))
-            continue
-        feature = doc.get("feature")
-        if not feature:
-            continue
-        _walk(rel, folder, feature.get("children", []), _tags(feature), found)
+        stat = path.stat()
+        scenarios, problem = _scan_file(path, folder, stat.st_mtime_ns, stat.st_size)
+        found += scenarios
+        if problem is not None:
+            problems.append(problem)
     return found, problems
+
+
+@lru_cache(maxsize=512)
+def _scan_file(path: Path, folder: str | None, mtime_ns: int, size: int
+               ) -> tuple[tuple[ScenarioTags, ...], Problem | None]:
+    """One file's scenarios, kept per process while the file is unchanged (its time and size are the
+    key): a report is written after every run, and a test process runs the harness many times."""
+    rel = _rel(path)
+    try:
+        doc = Parser().parse(TokenScanner(path.read_text(encoding="utf-8")))
+    except (CompositeParserException, ParserError) as e:
+        return (), Problem(folder, f"{rel}: not valid Gherkin: {e}")
+    feature = doc.get("feature")
+    found: list[ScenarioTags] = []
+    if feature:
+        _walk(rel, folder, feature.get("children", []), _tags(feature), found)
+    return tuple(found), None
 
 
 def _walk(rel: str, folder: str | None, children: list[dict], inherited: frozenset[str],

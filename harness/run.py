@@ -111,6 +111,21 @@ def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: 
     return " and ".join(parts) or None
 
 
+class _NoFinalCollection:
+    """pytest ends every session with a full gc.collect() so that exceptions raised in finalizers surface
+    as warnings. A harness run reports no warnings, and in a process that runs the harness many times (a
+    test suite, a vendor's script calling `execute`) that walk over every live object of the process
+    was a fifth of the time; pytest's own pytester skips it for its inline runs the same way."""
+
+    @staticmethod
+    def pytest_configure(config: pytest.Config) -> None:
+        try:
+            from _pytest.unraisableexception import gc_collect_iterations_key
+        except ImportError:  # a pytest without the setting: it collects as it always did
+            return
+        config.stash[gc_collect_iterations_key] = 0
+
+
 def execute_detailed(adapter: str | None = None, config: str | None = None, policies: tuple[str, ...] = (),
                      articles: tuple[str, ...] = (), tag: str | None = None, extra_args: tuple[str, ...] = (),
                      quiet: bool = True, paths: tuple[str | os.PathLike, ...] | None = None,
@@ -148,7 +163,7 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
                 stack.enter_context(contextlib.redirect_stdout(sink))
                 stack.enter_context(contextlib.redirect_stderr(err_sink))
             try:
-                code = pytest.main(args, plugins=[hook, *plugins, *([ticker] if ticker else [])])
+                code = pytest.main(args, plugins=[hook, _NoFinalCollection, *plugins, *([ticker] if ticker else [])])
             except KeyboardInterrupt:  # an interrupt pytest did not catch (e.g. while it was shutting down)
                 hook.interrupted = True
                 code = pytest.ExitCode.INTERRUPTED

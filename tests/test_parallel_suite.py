@@ -140,3 +140,16 @@ def test_the_test_session_is_frozen_out_of_the_garbage_collector_but_a_harness_r
     assert frozen > 1000
     execute(articles=("panzhihua-7",), tag="not conform_property", extra_args=("-k", "多次就诊"))
     assert gc.get_freeze_count() <= frozen  # (frozen objects freed by reference counting leave it)
+
+
+def test_a_harness_run_does_not_force_a_full_collection_when_it_ends(monkeypatch):
+    """harness/run.py: a harness session ends without pytest's forced gc.collect() (over a suite run,
+    that walk over every object of the test process was a fifth of the workers' time)."""
+    from _pytest import unraisableexception
+
+    from harness.run import execute
+
+    passes = []
+    monkeypatch.setattr(unraisableexception, "gc_collect_harder", passes.append)
+    execute(articles=("panzhihua-7",), tag="not conform_property", extra_args=("-k", "多次就诊"))
+    assert passes and set(passes) == {0}

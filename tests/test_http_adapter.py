@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from sample_server import SampleServer
@@ -371,3 +372,18 @@ def test_answers_are_validated_against_the_published_description():
         HttpAdapter._checked("2207", ({"setlinfo": {**info, "setl_id": "S1", "mdtrt_id": 7}}, {}),
                              wire.read_setlinfo, "2207")
     assert e.value.kind == "wrong_type" and "mdtrt_id" in e.value.message
+
+
+def test_transports_share_one_tls_context_that_still_checks_certificates():
+    """The CA bundle is loaded once a process (it cost 25 ms at every adapter start), and sharing the
+    context does not loosen it: certificates and host names are still checked."""
+    import ssl
+
+    from harness.adapters.http import deadline_transport, http_transport
+
+    limits = httpx.Limits(max_connections=2)
+    contexts = {id(t._pool._ssl_context) for t in (deadline_transport(limits), deadline_transport(limits),
+                                                   http_transport(limits))}
+    assert len(contexts) == 1
+    ctx = deadline_transport(limits)._pool._ssl_context
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname

@@ -25,7 +25,7 @@ from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
 from ..base import Adapter, SettlementRefused, Subject, SutError
-from ..http import HttpAdapter, public_url
+from ..http import HttpAdapter, http_transport, public_url
 from .. import schema
 from . import amounts, messages
 from .config import PlatformConfig
@@ -69,7 +69,7 @@ class PlatformAdapter(Adapter):
         self.config = cfg
         self.pc: PlatformConfig = cfg.platform if isinstance(cfg.platform, PlatformConfig) else PlatformConfig()
         limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
-        self.transport = PlatformTransport(inner or httpx.HTTPTransport(limits=limits))
+        self.transport = PlatformTransport(inner or http_transport(limits))
         self.http = HttpAdapter(url, cfg, transport=self.transport)
         self.url = url
         self.concurrency = 1   # pool persons, sign-in and evidence are per run, not per thread

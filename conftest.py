@@ -54,8 +54,8 @@ unraisable-exception check), and each walked every object of the test process â€
 collected items, every module imported since and their caches. Sampled over a whole suite run,
 those collections were a fifth of the workers' time. So, once the suite's own tests are
 collected, they are frozen out of the collector (gc.freeze: they live until the session ends),
-and a harness run does not force that final collection at all (harness/run.py, as pytest's own
-pytester does for its inline runs).
+and neither a harness run nor the suite's own session forces that final collection at all
+(harness/run.py `no_final_collection`, as pytest's own pytester does for its inline runs).
 """
 from __future__ import annotations
 
@@ -149,6 +149,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.loadgroup = True  # xdist's worker then suffixes node ids with their group
     if getattr(config.option, "loadgroup", False):
         config.pluginmanager.register(_GroupSuffix(), "conform-xdist-group-suffix")
+    # The suite's own session (each worker's too) ends without the forced full collection: the
+    # process exits next, and on a worker that walk took 2â€“3 s at the very end of the run.
+    from harness.run import no_final_collection
+
+    no_final_collection(config)
 
 
 def auto_group(item: pytest.Item) -> str | None:

@@ -111,19 +111,20 @@ def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: 
     return " and ".join(parts) or None
 
 
-class _NoFinalCollection:
+def no_final_collection(config: pytest.Config) -> None:
     """pytest ends every session with a full gc.collect() so that exceptions raised in finalizers surface
     as warnings. A harness run reports no warnings, and in a process that runs the harness many times (a
     test suite, a vendor's script calling `execute`) that walk over every live object of the process
     was a fifth of the time; pytest's own pytester skips it for its inline runs the same way."""
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:  # a pytest without the setting: it collects as it always did
+        return
+    config.stash[gc_collect_iterations_key] = 0
 
-    @staticmethod
-    def pytest_configure(config: pytest.Config) -> None:
-        try:
-            from _pytest.unraisableexception import gc_collect_iterations_key
-        except ImportError:  # a pytest without the setting: it collects as it always did
-            return
-        config.stash[gc_collect_iterations_key] = 0
+
+class _NoFinalCollection:
+    pytest_configure = staticmethod(no_final_collection)
 
 
 def execute_detailed(adapter: str | None = None, config: str | None = None, policies: tuple[str, ...] = (),

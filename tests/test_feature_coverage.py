@@ -165,6 +165,19 @@ def test_malformed_inputs_are_reported_not_raised(tmp_path: Path) -> None:
     assert any("unknown policy 'shenzhen'" in p for p in problems)
 
 
+def test_a_changed_feature_file_is_read_again(tmp_path: Path) -> None:
+    """scan_features keeps each file's scenarios while the file is unchanged (harness/coverage.py): an
+    edit, or a file turned into invalid Gherkin, is seen by the next scan in the same process."""
+    listed, root = _tree(tmp_path, ARTICLES_OK, {"panzhihua/a.feature": FEATURE_OK})
+    feature = root / "panzhihua" / "a.feature"
+    assert [s.name for s in scan_features(root)[0]] == ["一", "二"]
+    feature.write_text(FEATURE_OK.replace("场景: 一", "场景: 一个新名字"), encoding="utf-8")
+    assert [s.name for s in scan_features(root)[0]] == ["一个新名字", "二"]
+    feature.write_text("功能 without colon\n  场景\n", encoding="utf-8")
+    scenarios, problems = scan_features(root)
+    assert scenarios == [] and any("not valid Gherkin" in p.message for p in problems)
+
+
 def test_scan_reads_the_real_tree() -> None:
     scenarios, problems = scan_features()
     assert problems == []

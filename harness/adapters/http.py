@@ -139,8 +139,8 @@ def http_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
 
 
 def deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """httpx's own transport with every socket operation bounded by the request's `deadline`."""
-    transport = httpx.HTTPTransport(limits=limits, verify=tls_context())
+    """http_transport with every socket operation bounded by the request's `deadline`."""
+    transport = http_transport(limits)
     # httpx does not expose httpcore's network_backend; the pool builds each connection from this attribute.
     pool = transport._pool
     pool._network_backend = _DeadlineBackend(pool._network_backend)

@@ -337,13 +337,13 @@ def deductible(ctx: Context, py: PersonYear) -> None:
             counts = r.kind == "ordinary" or (r.kind == "chronic" and shares)
             if r.kind == "chronic" and not shares and r.overflow:
                 known = False  # its ordinary part's deductible is not told apart from the chronic one
-                # 攀枝花 第十一条: that part is ordinary pooling on this date, under this date's standard
-                # (a worker who retires later in the year may already have used the higher one).
-                highest = max(highest, fig.deductible(rules, r.role))
+            if counts or r.overflow:
+                # The standard in force on this date; an overflow (攀枝花 第十一条) is ordinary pooling too,
+                # so a worker who retires later in the year may already have used the higher one.
+                limit = fig.deductible(rules, r.role)
+                highest = max(highest, limit)
             if not counts:
                 continue
-            limit = fig.deductible(rules, r.role)
-            highest = max(highest, limit)
             used += D(out["act_pay_dedc"])
             if not known:
                 continue

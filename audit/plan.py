@@ -106,7 +106,7 @@ def _neg(expr: str) -> str:
 
 # A-AUDIT-ACCT-UNKNOWN: without an opening balance the row's own recorded account payment is taken
 # as it stands (a reversal's too, as the reference engine does).
-_ACCT = ("(CASE WHEN a.status LIKE 'refused%' THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(a.rec_acct_pay, 0)"
+_ACCT = ("(CASE WHEN a.status LIKE 'refused%' THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(l.acct_pay, 0)"
          " WHEN a.is_rev THEN -(LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct))"
          " ELSE LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) END)")
 EXPECTED = f"""
@@ -114,17 +114,15 @@ WITH gx AS (
   -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
   -- columns (and its own recorded figures), at its own place in settlement order.
   SELECT l.rid, l.rid AS o_rid, l.setl_date AS o_date, l.setl_time AS o_time, FALSE AS is_rev,
-    {", ".join("l." + c for c in _IN)}, {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
+    {", ".join("l." + c for c in _IN)}
   FROM ledger l WHERE l.init_setl_id IS NULL
   UNION ALL
-  SELECT s.rid, r.rid, r.setl_date, r.setl_time, TRUE, {", ".join("s." + c for c in _IN)},
-    {", ".join(f"r.{f}" for f in RECORDED)}
+  SELECT s.rid, r.rid, r.setl_date, r.setl_time, TRUE, {", ".join("s." + c for c in _IN)}
   FROM ledger r JOIN ledger s ON s.setl_id = r.init_setl_id
   WHERE r.init_setl_id IS NOT NULL
 ),
 gated AS (
   SELECT g.rid, g.o_rid, g.o_date, g.o_time, g.is_rev, p.pid, g.setl_date, g.facility, g.exclusion, g.medfee_sumamt,
-    {", ".join("g." + c for c in _REC.split(", "))},
     EXTRACT(YEAR FROM g.setl_date) AS yr,
     g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
       - COALESCE(g.preselfpay_amt, 0) AS inscp,
@@ -176,7 +174,7 @@ base AS (
   FROM rated r
 ),
 win AS (
-  SELECT {_KEEP}, yr, cnt, ord, open_dedc, open_pay, acct_ok, {_R.format("")} FROM base
+  SELECT {_KEEP}, yr, cnt, ord, open_dedc, open_pay, acct_ok FROM base
 ),
 -- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
 -- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
@@ -190,7 +188,7 @@ dedc AS (
 ),
 dedc2 AS (
   -- The parameters are looked up again by their row number rather than carried through the sort.
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.cnt, d.ord, d.open_pay, d.acct_ok, {_R.format("d.")},
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.cnt, d.ord, d.open_pay, d.acct_ok,
     CASE WHEN d.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN d.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE WHEN d.ord THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
@@ -198,7 +196,7 @@ dedc2 AS (
   FROM dedc d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
 ),
 raw AS (
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.ord, d.open_pay, d.acct_ok, {_R.format("d.")}, d.dedc_fen,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.ord, d.open_pay, d.acct_ok, d.dedc_fen,
     CASE WHEN d.ord THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc2 d
 ),
@@ -208,13 +206,13 @@ fund AS (
   FROM raw r
 ),
 fund2 AS (
-  SELECT {_cols("f.", _KEEP)}, f.acct_ok, {_R.format("f.")}, f.dedc_fen, f.raw_fen,
+  SELECT {_cols("f.", _KEEP)}, f.acct_ok, f.dedc_fen, f.raw_fen,
     CASE WHEN f.ord THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
                    - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
   FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
 ),
 parts AS (
-  SELECT {_cols("f.", _KEEP)}, {_R.format("f.")}, f.dedc_fen, f.raw_fen, f.fund_fen,
+  SELECT {_cols("f.", _KEEP)}, f.dedc_fen, f.raw_fen, f.fund_fen,
     CASE WHEN f.acct_ok AND f.medfee_sumamt - f.fund_fen > 0 THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
   FROM fund2 f
 ),
@@ -232,8 +230,8 @@ SELECT 'plan' AS route,
   {_neg("a.fund_fen")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen")} AS psn_part_amt,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.medfee_sumamt - a.fund_fen")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, a.status AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
-  {_R.format("a.")}
-FROM acct a
+  {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
+FROM acct a JOIN ledger l ON l.rid = a.o_rid
 UNION ALL
 SELECT x.route, x.status, {", ".join("x." + c for c in _FIG)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
@@ -301,7 +299,10 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     clause = per_field(lambda f: FIELDS[f][0])
     return (f"WITH d AS (SELECT * FROM expected AS e WHERE {differs}),\n"
             f"dd AS (\n  SELECT {cols}, {desc},\n    {clauses}\n"
-            "  FROM d JOIN ledger l ON l.rid = d.rid LEFT JOIN ledger ls ON ls.setl_id = l.init_setl_id\n"
+            "  FROM d JOIN ledger l ON l.rid = d.rid\n"
+            # the reversed settlements only: a hash table of the few reversed ids, not of every setl_id
+            "  LEFT JOIN (SELECT * FROM ledger WHERE setl_id IN (SELECT init_setl_id FROM ledger)) ls"
+            " ON ls.setl_id = l.init_setl_id\n"
             "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
             "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"

@@ -190,6 +190,9 @@ def test_panzhihua_chronic_overflows_into_ordinary_pooling():
     assert ys.chronic_pay["M00500"] == D("4000.00")
     assert (ys.ordinary_dedc, ys.ordinary_pay) == (D("200.00"), D("105.00"))
     assert "攀枝花 第十一条" in clauses(r)
+    # how the one visit is split at the cap is a reading of 第十一条, named on the step that applies it
+    (split,) = [s for s in r.trace.render() if "转入普通门诊统筹" in s["step"]]
+    assert "A-PZH-OVERFLOW-SPLIT" in split["clause"]
 
 
 @pytest.mark.parametrize(
@@ -332,6 +335,8 @@ def test_jilin_chronic_then_ordinary_when_the_chronic_cap_runs_out():
                   {"chronic_diseases": [{"dise_codg": "M03900", "kind": "chronic"}],
                    "ytd": {"year": 2023, "ordinary_dedc": "200", "chronic_pay": {"*": "2950"}}})
     assert (r.chronic_pay, r.ordinary_pay, r.hifp_pay) == (D("50.00"), D("70.71"), D("120.71"))
+    (split,) = [s for s in r.trace.render() if "转入普通门诊统筹" in s["step"]]
+    assert "A-JL-CHRONIC-OVERFLOW" in split["clause"]
 
 
 def test_jilin_per_disease_cap():

@@ -154,6 +154,15 @@ def test_assumptions_are_unique_and_explained(policy_id):
         assert a["text"].strip() and a["why"].strip(), a["id"]
 
 
+def test_every_assumption_has_its_reason_in_chinese_for_the_report():
+    """The report's 假设 table shows each reading's reason in Chinese (harness/report/assumptions_zh.yaml)."""
+    zh = _yaml(REFERENCE_DIR.parent / "harness" / "report" / "assumptions_zh.yaml")
+    ids = set()
+    for p in POLICY_IDS:
+        ids |= set(_defined_assumptions(p))
+    assert not sorted(i for i in ids if not str(zh.get(i) or "").strip())
+
+
 def test_every_assumption_cited_by_the_engine_exists_somewhere():
     defined = set()
     for p in POLICY_IDS:

@@ -66,7 +66,12 @@ rev_apart AS (
   SELECT DISTINCT psn_no FROM rev_rows
   WHERE init_setl_id IS NOT NULL AND (prev_id IS NULL OR prev_id <> init_setl_id)
 )
-SELECT a.psn_no, ROW_NUMBER() OVER (ORDER BY a.psn_no) AS pid,
+SELECT a.psn_no,
+  -- A number per person, unique, without a sort of all persons in one place (Spark would move them
+  -- all to one task): 256 hash buckets numbered each on its own. Any unique number will do: it only
+  -- keys the partitions of the windows.
+  CAST(HASH(a.psn_no) % 256 AS BIGINT) * 4294967296
+    + ROW_NUMBER() OVER (PARTITION BY CAST(HASH(a.psn_no) % 256 AS BIGINT) ORDER BY a.psn_no) AS pid,
   -- Most persons are not in the persons file (p is NULL); anything unknown goes to the reference engine.
   COALESCE(a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
     OR (p.retire_date IS NOT NULL AND a.first_settle < p.retire_date)

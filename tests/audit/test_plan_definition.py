@@ -50,3 +50,38 @@ def test_every_stage_transpiles_to_spark_with_integer_division():
             assert re.search(r"\bDIV\b", spark)  # sqlglot IntDiv: floor on non-negative operands in both engines
     compare = plan.sql("compare", "spark", ("hifp_pay", "pool_prop_selfpay"))
     assert "DATE_FORMAT" in compare and "STRFTIME" not in compare
+
+
+def test_no_window_gathers_every_row_in_one_partition():
+    """A window with no PARTITION BY puts every row in one task on Spark, which no cluster can share out
+    (Spark warns 'Moving all data to a single partition'); each of the plan's windows is partitioned."""
+    import sqlglot
+    from sqlglot import exp
+
+    texts = {name: plan.sql(name, "spark") for name in plan.NAMED}
+    texts["compare"] = plan.sql("compare", "spark", plan.RECORDED)
+    for name, text in texts.items():
+        for window in sqlglot.parse_one(text, read="spark").find_all(exp.Window):
+            assert window.args.get("partition_by"), f"{name}: {window.sql('spark')}"
+
+
+def test_every_person_gets_a_number_of_their_own():
+    """`pid` keys the windows: two persons sharing one would be settled as one. 20,000 persons, each
+    with a settlement, spread over the hash buckets (so many buckets hold several persons)."""
+    import duckdb
+
+    from audit import persons
+
+    con = duckdb.connect()
+    try:
+        params.load(con, bind_cached("zhejiang", "zhejiang-example"))
+        persons.load(con, None)
+        con.execute("""CREATE TABLE ledger AS SELECT 'S' || i AS setl_id, '3301' || lpad(CAST(i * 7919 % 1000003 AS VARCHAR), 12, '0')
+            AS psn_no, '1101' AS psn_type, '11' AS med_type, DATE '2024-03-01' AS setl_date,
+            CAST(NULL AS TIMESTAMP) AS setl_time, CAST(NULL AS VARCHAR) AS init_setl_id, i AS rid FROM range(20000) t(i)""")
+        n, pids, buckets = con.execute(
+            f"SELECT count(*), count(DISTINCT pid), count(DISTINCT pid // 4294967296) FROM ({plan.sql('routed')})").fetchall()[0]
+    finally:
+        con.close()
+    assert n == pids == 20000
+    assert buckets > 100  # spread out, so the check covers persons numbered within the same bucket

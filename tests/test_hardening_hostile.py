@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from harness import evidence
-from harness.adapters import SettlementRefused, Subject, SutError, SystemUnreachable
+from harness.adapters import SettlementRefused, SutError, SystemUnreachable
 from harness.adapters.http import EVIDENCE_BODY_LIMIT, HttpAdapter
 from harness.config import AdapterConfig
-from reference.case import Person, Settlement
+from reference.case import Settlement
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 1.0

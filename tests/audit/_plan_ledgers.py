@@ -21,9 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import strategies as st
 
-from reference.case import Disease, Person, Period, Reversal, Settlement
+from reference.case import Person, Reversal, Settlement
 from reference.engine import PersonLedger, rules_for
-from reference.ledger import YearState
 from reference.policy import PolicyError
 
 POLICIES = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")

@@ -24,6 +24,7 @@ from reference.case import Person
 from .plan import BASE_COLUMNS
 from .plan import ORDER as SETTLEMENT_ORDER
 from .settle_ref import ROW_COLUMNS, RulesSpec, _work, person_for, settle_person
+from .tables import create_from_arrow
 
 __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for", "settle_person"]
 
@@ -58,9 +59,7 @@ def settle(con: duckdb.DuckDBPyConnection, spec: RulesSpec, people: dict[str, Pe
             for part in pool.map(_work, [spec] * len(chunks), chunks):
                 results.extend(part)
     tbl = pa.Table.from_pylist(results, schema=SCHEMA) if results else SCHEMA.empty_table()
-    con.register("_expected_ref_src", tbl)
-    con.execute("CREATE OR REPLACE TABLE expected_ref AS SELECT * FROM _expected_ref_src")
-    con.unregister("_expected_ref_src")
+    create_from_arrow(con, "expected_ref", tbl)
     return len(items)
 
 

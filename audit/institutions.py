@@ -25,6 +25,7 @@ from . import sources
 from .errors import AuditInputError
 from .mapping import Mapping
 from .sqltext import coded, ident, q, text_value
+from .tables import drop_view
 
 TABLE = "institutions"
 MISSING = "__fixmedins_unknown"  # added to a ledger relation: the row's code is not in the table
@@ -73,10 +74,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
             raise sources.PENDING.pop() from None
         raise AuditInputError(f"cannot read the institutions table: {e}", file=where) from None
     finally:
-        try:
-            con.unregister(rel)
-        except duckdb.Error:
-            pass
+        drop_view(con, rel)
     bad = con.execute(f"""SELECT src_row, CASE WHEN fixmedins_code IS NULL THEN 'code'
                                               WHEN facility IS NULL THEN 'missing'
                                               ELSE 'unknown' END, raw

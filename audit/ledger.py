@@ -25,6 +25,7 @@ from . import sources
 from .errors import AuditInputError
 from .mapping import Mapping
 from .sqltext import coded, ident, q, text_value
+from .tables import drop_view
 
 TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "dise_codg",
         "insuplc_admdvs", "init_setl_id", "exclusion")
@@ -240,10 +241,7 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
         sel = canonical_select(path, src, cols, mapping, idx, errors=True)
         err = con.execute(f"SELECT _err FROM ({sel}) WHERE src_row = {int(row)}").fetchall()
     finally:
-        try:
-            con.unregister(rel)
-        except duckdb.Error:
-            pass
+        drop_view(con, rel)
     _raise_row((str(path), row, _unit(path), err[0][0] if err else None), "invalid row")
 
 
@@ -277,10 +275,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         raise AuditInputError(f"cannot read the ledger: {e}") from None
     finally:
         for i in range(len(paths)):
-            try:
-                con.unregister(f"_src{i}")
-            except duckdb.Error:
-                pass
+            drop_view(con, f"_src{i}")
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions)

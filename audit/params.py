@@ -20,6 +20,8 @@ from reference.case import FACILITIES, PSN_TYPES
 from reference.money import fmt_ratio
 from reference.policy import MissingParameter, PolicyError, Rules
 
+from .tables import create_from_arrow
+
 ROLES = ("in_service", "retiree")
 INSCP_CLAUSE = "国家医保平台结算口径"
 ACCOUNT_CLAUSE = "个人账户使用范围"
@@ -129,6 +131,4 @@ def tables(rules: Rules) -> dict[str, pa.Table]:
 
 def load(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
     for name, tbl in tables(rules).items():
-        con.register(f"_{name}_src", tbl)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_src")
-        con.unregister(f"_{name}_src")
+        create_from_arrow(con, name, tbl)

@@ -19,6 +19,7 @@ import pyarrow as pa
 from reference.case import CaseError, Person, load_text, parse_person
 
 from .errors import AuditInputError
+from .tables import create_from_arrow
 
 MAX_BYTES = 2 << 30
 
@@ -100,7 +101,5 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None) -> dict[str, Person]:
         "ytd_pay": pa.array([_fen(p.ytd.ordinary_pay) if p.ytd else None for p in ps], pa.int64()),
         "n_stays": pa.array([len(p.hospital_stays) for p in ps], pa.int32()),
     })
-    con.register("_persons_src", tbl)
-    con.execute("CREATE OR REPLACE TABLE persons AS SELECT * FROM _persons_src")
-    con.unregister("_persons_src")
+    create_from_arrow(con, "persons", tbl)
     return people

@@ -14,6 +14,8 @@ from typing import Any
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from harness.report.html import text_width
+
 from . import rollups as R
 from .text import FIELD_LABELS, PSN_LABEL, field_label, yuan_grouped
 
@@ -32,15 +34,11 @@ def _environment() -> Environment:
     return env
 
 
-def _text_width(text: str, size: float = 12.0) -> float:
-    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
-
-
 def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40) -> dict:
     """Horizontal paired bars per category: overpaid (red) and underpaid (blue), scaled to the largest."""
     rows = rows[:max_bars]
     biggest = max([max(r["overpaid"], r["underpaid"]) for r in rows] + [1])
-    label_w = max([_text_width(str(r[label_key])) for r in rows] + [60]) + 16
+    label_w = max([text_width(str(r[label_key])) for r in rows] + [60]) + 16
     bar_w, row_h = 460.0, 34
     bars = []
     for i, r in enumerate(rows):

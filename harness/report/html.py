@@ -73,7 +73,7 @@ def _chart(data: dict) -> dict:
             "legend": legend}
 
 
-def _text_width(text: str, size: float = 12.0) -> float:
+def text_width(text: str, size: float = 12.0) -> float:
     """Rough width of SVG text: CJK characters are square, others about 0.6 em."""
     return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
 
@@ -83,7 +83,7 @@ def _legend(x: float) -> list[dict]:
     for s in CHART_STATUSES:
         label = status_label(s)
         items.append({"label": label, "colour": CHART_COLOURS[s], "x": round(x, 1)})
-        x += 16 + _text_width(label) + 18
+        x += 16 + text_width(label) + 18
     return items
 
 

@@ -21,9 +21,10 @@ import pyarrow as pa
 
 from reference.case import Person
 
+from .ledger import CODED
 from .plan import BASE_COLUMNS
 from .plan import ORDER as SETTLEMENT_ORDER
-from .settle_ref import ROW_COLUMNS, RulesSpec, _work, person_for, settle_person
+from .settle_ref import ROW_COLUMNS, RulesSpec, _work, _work_table, person_for, settle_person
 from .tables import create_from_arrow
 
 __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for", "settle_person"]
@@ -47,20 +48,45 @@ def _rows_by_person(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, lis
 
 def settle(con: duckdb.DuckDBPyConnection, spec: RulesSpec, people: dict[str, Person], workers: int | None = None) -> int:
     """Create table `expected_ref` for the persons in table `fallback_persons`; returns their number."""
-    by = _rows_by_person(con, "psn_no IN (SELECT psn_no FROM fallback_persons)")
-    items = [(p, people.get(p), rows) for p, rows in by.items()]
-    results: list[dict] = []
-    if len(items) <= INLINE_PERSONS or workers == 1:
-        results = _work(spec, items)
+    n = con.execute("SELECT count(*) FROM fallback_persons").fetchall()[0][0]
+    names = tuple(SCHEMA.names)
+    if n <= INLINE_PERSONS or workers == 1:
+        by = _rows_by_person(con, "psn_no IN (SELECT psn_no FROM fallback_persons)")
+        cols = _work(spec, [(p, people.get(p), rows) for p, rows in by.items()], names)
     else:
-        chunks = [items[i:i + CHUNK_PERSONS] for i in range(0, len(items), CHUNK_PERSONS)]
+        # The rows leave DuckDB once, as Arrow, numbered by chunk of persons; each chunk goes to a worker
+        # as an Arrow slice (a few buffers to pickle) with the persons-file records of its persons only.
+        tbl = con.sql(f"""
+            WITH c AS (SELECT psn_no, (ROW_NUMBER() OVER (ORDER BY psn_no) - 1) // {int(CHUNK_PERSONS)} AS chunk
+                       FROM fallback_persons)
+            SELECT c.chunk, {', '.join(f'CAST(l.{x} AS VARCHAR) AS {x}' if x in CODED else 'l.' + x for x in ROW_COLUMNS)}
+            FROM ledger l JOIN c ON c.psn_no = l.psn_no ORDER BY c.chunk, {', '.join('l.' + x for x in ORDER.split(', '))}""").to_arrow_table()
+        bounds = _chunk_bounds(tbl.column("chunk").to_pylist())
+        tasks = []
+        for lo, hi in bounds:
+            # take, not slice: a slice pickles its whole parent buffers
+            part = tbl.take(pa.array(range(lo, hi))).drop_columns(["chunk"])
+            psns = set(part.column("psn_no").to_pylist())
+            tasks.append((part, {p: people[p] for p in psns if p in people}))
+        cols = {c: [] for c in names}
         # spawn, not fork: the parent holds DuckDB's (and maybe the JVM's) threads and locks.
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            for part in pool.map(_work, [spec] * len(chunks), chunks):
-                results.extend(part)
-    tbl = pa.Table.from_pylist(results, schema=SCHEMA) if results else SCHEMA.empty_table()
-    create_from_arrow(con, "expected_ref", tbl)
-    return len(items)
+            for part_cols in pool.map(_work_table, [spec] * len(tasks), [t[0] for t in tasks], [t[1] for t in tasks],
+                                      [names] * len(tasks)):
+                for c in names:
+                    cols[c].extend(part_cols[c])
+    create_from_arrow(con, "expected_ref", pa.table(cols, schema=SCHEMA))
+    return n
+
+
+def _chunk_bounds(chunks: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal chunk numbers in a sorted list."""
+    out, lo = [], 0
+    for i in range(1, len(chunks) + 1):
+        if i == len(chunks) or chunks[i] != chunks[lo]:
+            out.append((lo, i))
+            lo = i
+    return out
 
 
 @dataclass

@@ -108,7 +108,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             cur.close()
         params.load(con, rules)
         lap("read")
-        con.execute("CREATE OR REPLACE TABLE routed AS " + plan.sql("routed"))  # one row per person
+        for name in plan.ROUTING:  # `routed`: one row per person
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name))
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
         info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
         lap("route")

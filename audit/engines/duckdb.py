@@ -20,10 +20,10 @@ class DuckDBEngine:
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:
         """Compute `expected`, write the discrepancies to `out`; return the totals."""
-        for name, _ in plan.STAGES:
-            if name == "routed" and _exists(con, "routed"):
+        for name in plan.STAGES:
+            if name in plan.ROUTING and _exists(con, name):
                 continue  # already made for the fallback persons (run.py), same statement
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name))
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name, fields=fields))
         lit = str(out).replace("'", "''")
         con.execute(f"COPY ({plan.sql('compare', fields=fields)}) TO '{lit}' (FORMAT parquet)")
         cur = con.execute(plan.sql("totals"))

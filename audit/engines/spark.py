@@ -145,9 +145,9 @@ class SparkEngine:
             con.execute(f"COPY {t} TO '{p}' (FORMAT parquet)")
             spark.read.parquet(str(src / f"{t}.parquet")).createOrReplaceTempView(t)
         lap("hand-over")
-        for name, _ in plan.STAGES:
+        for name in plan.STAGES:
             d = str(workdir / f"spark-{name}")
-            spark.sql(plan.sql(name, "spark")).write.mode("overwrite").parquet(d)
+            spark.sql(plan.sql(name, "spark", fields)).write.mode("overwrite").parquet(d)
             spark.read.parquet(d).createOrReplaceTempView(name)
             lap(name)
         disc_dir = workdir / "spark-discrepancies"

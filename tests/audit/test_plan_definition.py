@@ -43,8 +43,8 @@ def test_remote_unfiled_ratio_missing_is_recorded_not_guessed():
 
 
 def test_every_stage_transpiles_to_spark_with_integer_division():
-    for name, _ in plan.STAGES:
-        duck, spark = plan.sql(name), plan.sql(name, "spark")
+    for name in plan.STAGES:
+        duck, spark = plan.sql(name, fields=plan.RECORDED), plan.sql(name, "spark", plan.RECORDED)
         assert "//" not in spark
         if "//" in duck:
             assert re.search(r"\bDIV\b", spark)  # sqlglot IntDiv: floor on non-negative operands in both engines
@@ -65,6 +65,26 @@ def test_no_window_gathers_every_row_in_one_partition():
             assert window.args.get("partition_by"), f"{name}: {window.sql('spark')}"
 
 
+def test_the_few_reversals_and_differing_rows_reach_the_joins_as_stages_of_their_own():
+    """On Spark a lookup straight into `ledger` is sized as the whole ledger and shuffles every row;
+    a stage is written and read back, so its (small) size is known and it is broadcast. No statement
+    after `reversals` looks for reversals in the ledger itself, and `compare` starts from `differing`."""
+    import sqlglot
+    from sqlglot import exp
+
+    later = [n for n in plan.STAGES if n != "reversals"] + ["compare"]
+    for name in later:
+        tree = sqlglot.parse_one(plan.sql(name, fields=plan.RECORDED), read="duckdb")
+        for sub in tree.find_all(exp.In):
+            query = sub.args.get("query")
+            if query is not None:
+                sources = {t.name for t in query.find_all(exp.Table)}
+                assert "ledger" not in sources, f"{name}: {sub.sql('duckdb')}"
+    compare = sqlglot.parse_one(plan.sql("compare", fields=plan.RECORDED), read="duckdb")
+    assert {t.name for t in compare.find_all(exp.Table)} >= {"differing", "reversals"}
+    assert "expected" not in {t.name for t in compare.find_all(exp.Table)}
+
+
 def test_every_person_gets_a_number_of_their_own():
     """`pid` keys the windows: two persons sharing one would be settled as one. 20,000 persons, each
     with a settlement, spread over the hash buckets (so many buckets hold several persons)."""
@@ -79,6 +99,7 @@ def test_every_person_gets_a_number_of_their_own():
         con.execute("""CREATE TABLE ledger AS SELECT 'S' || i AS setl_id, '3301' || lpad(CAST(i * 7919 % 1000003 AS VARCHAR), 12, '0')
             AS psn_no, '1101' AS psn_type, '11' AS med_type, DATE '2024-03-01' AS setl_date,
             CAST(NULL AS TIMESTAMP) AS setl_time, CAST(NULL AS VARCHAR) AS init_setl_id, i AS rid FROM range(20000) t(i)""")
+        con.execute("CREATE TABLE reversals AS " + plan.sql("reversals"))
         n, pids, buckets = con.execute(
             f"SELECT count(*), count(DISTINCT pid), count(DISTINCT pid // 4294967296) FROM ({plan.sql('routed')})").fetchall()[0]
     finally:

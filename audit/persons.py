@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from reference.case import CaseError, Person, load_text, parse_person
@@ -28,6 +29,32 @@ def _fen(d: Decimal | None) -> int | None:
     return None if d is None else int(d * 100)
 
 
+def _has_float(v: object) -> bool:
+    if isinstance(v, float):
+        return True
+    if isinstance(v, dict):
+        return any(_has_float(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_float(x) for x in v)
+    return False
+
+
+def _json_line(line: str, exact: json.JSONDecoder, path: Path, no: int) -> object:
+    """One JSON line: orjson for speed (a persons file has hundreds of thousands), the standard
+    decoder with Decimal numbers for a line that has a number with a fraction (orjson would make it a
+    binary float) and for the message of a malformed line."""
+    try:
+        rec = orjson.loads(line)
+        if not _has_float(rec):
+            return rec
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return exact.decode(line)
+    except json.JSONDecodeError as e:
+        raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no) from None
+
+
 def _records(path: Path) -> list[tuple[int, object]]:
     if not path.is_file():
         raise AuditInputError("no such persons file", file=str(path))
@@ -37,12 +64,10 @@ def _records(path: Path) -> list[tuple[int, object]]:
     text = path.read_text(encoding="utf-8-sig")
     if suffix in (".jsonl", ".ndjson"):
         out = []
+        exact = json.JSONDecoder(parse_float=Decimal)
         for no, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                try:
-                    out.append((no, json.loads(line, parse_float=Decimal)))
-                except json.JSONDecodeError as e:
-                    raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no) from None
+                out.append((no, _json_line(line, exact, path, no)))
         return out
     if suffix == ".csv":
         out = []

@@ -24,7 +24,7 @@ from reference.case import Person
 from .ledger import CODED
 from .plan import BASE_COLUMNS
 from .plan import ORDER as SETTLEMENT_ORDER
-from .settle_ref import ROW_COLUMNS, RulesSpec, _work, _work_table, person_for, settle_person
+from .settle_ref import ROW_COLUMNS, RulesSpec, _work_table, person_for, settle_person
 from .tables import create_from_arrow
 
 __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for", "settle_person"]
@@ -38,32 +38,32 @@ SCHEMA = pa.schema([(c, pa.int64() if c in ("medfee_sumamt", "inscp_scp_amt", "a
                                              "psn_cash_pay") else pa.string()) for c in BASE_COLUMNS])
 
 
-def _rows_by_person(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, list[tuple]]:
-    res = con.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM ledger WHERE {where} ORDER BY {ORDER}").fetchall()
-    by: dict[str, list[tuple]] = {}
-    for r in res:
-        by.setdefault(r[1], []).append(r)
-    return by
+# A person's rows as the reference engine takes them: ROW_COLUMNS (codes as text), in settlement order.
+_ROWS = ", ".join(f"CAST(l.{x} AS VARCHAR) AS {x}" if x in CODED else "l." + x for x in ROW_COLUMNS)
+_IN_ORDER = ", ".join("l." + x for x in ORDER.split(", "))
+
+
+def _person_rows(con: duckdb.DuckDBPyConnection, psn_no: str) -> list[tuple]:
+    return con.execute(f"SELECT {_ROWS} FROM ledger l WHERE l.psn_no = ? ORDER BY {_IN_ORDER}", [psn_no]).fetchall()
 
 
 def settle(con: duckdb.DuckDBPyConnection, spec: RulesSpec, people: dict[str, Person], workers: int | None = None) -> int:
     """Create table `expected_ref` for the persons in table `fallback_persons`; returns their number."""
     n = con.execute("SELECT count(*) FROM fallback_persons").fetchall()[0][0]
     names = tuple(SCHEMA.names)
+    # The rows leave DuckDB once, as Arrow, numbered by chunk of persons.
+    tbl = con.sql(f"""
+        WITH c AS (SELECT psn_no, (ROW_NUMBER() OVER (ORDER BY psn_no) - 1) // {int(CHUNK_PERSONS)} AS chunk
+                   FROM fallback_persons)
+        SELECT c.chunk, {_ROWS} FROM ledger l JOIN c ON c.psn_no = l.psn_no
+        ORDER BY c.chunk, {_IN_ORDER}""").to_arrow_table()
     if n <= INLINE_PERSONS or workers == 1:
-        by = _rows_by_person(con, "psn_no IN (SELECT psn_no FROM fallback_persons)")
-        cols = _work(spec, [(p, people.get(p), rows) for p, rows in by.items()], names)
+        cols = _work_table(spec, tbl.drop_columns(["chunk"]), people, names)
     else:
-        # The rows leave DuckDB once, as Arrow, numbered by chunk of persons; each chunk goes to a worker
-        # as an Arrow slice (a few buffers to pickle) with the persons-file records of its persons only.
-        tbl = con.sql(f"""
-            WITH c AS (SELECT psn_no, (ROW_NUMBER() OVER (ORDER BY psn_no) - 1) // {int(CHUNK_PERSONS)} AS chunk
-                       FROM fallback_persons)
-            SELECT c.chunk, {', '.join(f'CAST(l.{x} AS VARCHAR) AS {x}' if x in CODED else 'l.' + x for x in ROW_COLUMNS)}
-            FROM ledger l JOIN c ON c.psn_no = l.psn_no ORDER BY c.chunk, {', '.join('l.' + x for x in ORDER.split(', '))}""").to_arrow_table()
-        bounds = _chunk_bounds(tbl.column("chunk").to_pylist())
+        # Each chunk goes to a worker as an Arrow table (a few buffers to pickle) with the
+        # persons-file records of its persons only.
         tasks = []
-        for lo, hi in bounds:
+        for lo, hi in _chunk_bounds(tbl.column("chunk").to_pylist()):
             # take, not slice: a slice pickles its whole parent buffers
             part = tbl.take(pa.array(range(lo, hi))).drop_columns(["chunk"])
             psns = set(part.column("psn_no").to_pylist())
@@ -104,7 +104,7 @@ def explain_settlement(ctx: Context, setl_id: str) -> dict:
     if not found:
         return {"setl_id": setl_id, "psn_no": None, "expected": {}, "trace": [], "error": "unknown setl_id"}
     psn_no = found[0][0]
-    rows = _rows_by_person(ctx.con, f"psn_no = '{psn_no.replace(chr(39), chr(39) * 2)}'").get(psn_no, [])
+    rows = _person_rows(ctx.con, psn_no)
     person = person_for(psn_no, rows, ctx.people.get(psn_no))
     res, err = settle_person(ctx.spec.bind(), person, rows, trace_for=setl_id)
     if res is None:

@@ -9,7 +9,6 @@ objects go to the reference engine for the persons it settles.
 from __future__ import annotations
 
 import csv
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import orjson
 import pyarrow as pa
 
 from reference.case import CaseError, Person, load_text, parse_person
+from reference.loading import InputError, check_depth, load_json
 
 from .errors import AuditInputError
 from .tables import create_from_arrow
@@ -39,20 +39,25 @@ def _has_float(v: object) -> bool:
     return False
 
 
-def _json_line(line: str, exact: json.JSONDecoder, path: Path, no: int) -> object:
-    """One JSON line: orjson for speed (a persons file has hundreds of thousands), the standard
-    decoder with Decimal numbers for a line that has a number with a fraction (orjson would make it a
-    binary float) and for the message of a malformed line."""
+def _json_line(line: str, path: Path, no: int) -> object:
+    """One JSON line: orjson for speed (a persons file has hundreds of thousands), else the project's
+    exact reader (reference.loading.load_json): for a line with a number with a fraction (orjson would
+    make it a binary float), an integer beyond 64 bits, and for the located message of a bad line."""
     try:
         rec = orjson.loads(line)
-        if not _has_float(rec):
-            return rec
     except orjson.JSONDecodeError:
         pass
+    else:
+        if not _has_float(rec):
+            try:
+                check_depth(rec)
+            except InputError as e:
+                raise AuditInputError(str(e), file=str(path), row=no) from None
+            return rec
     try:
-        return exact.decode(line)
-    except json.JSONDecodeError as e:
-        raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no) from None
+        return load_json(line, line0=no - 1)
+    except InputError as e:
+        raise AuditInputError(str(e), file=str(path), row=no) from None
 
 
 def _records(path: Path) -> list[tuple[int, object]]:
@@ -63,12 +68,8 @@ def _records(path: Path) -> list[tuple[int, object]]:
     suffix = path.suffix.lower()
     text = path.read_text(encoding="utf-8-sig")
     if suffix in (".jsonl", ".ndjson"):
-        out = []
-        exact = json.JSONDecoder(parse_float=Decimal)
-        for no, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                out.append((no, _json_line(line, exact, path, no)))
-        return out
+        return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
+                if line.strip()]
     if suffix == ".csv":
         out = []
         for no, row in enumerate(csv.DictReader(text.splitlines()), start=2):
@@ -78,9 +79,9 @@ def _records(path: Path) -> list[tuple[int, object]]:
                     continue
                 if v[:1] in "{[":
                     try:
-                        v = json.loads(v, parse_float=Decimal)
-                    except json.JSONDecodeError as e:
-                        raise AuditInputError(f"malformed JSON in cell: {e.msg}", file=str(path), row=no, column=k) from None
+                        v = load_json(v)
+                    except InputError as e:
+                        raise AuditInputError(f"in cell: {e}", file=str(path), row=no, column=k) from None
                 elif v in ("true", "false"):
                     v = v == "true"
                 rec[k] = v

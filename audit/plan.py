@@ -50,6 +50,8 @@ W_PERSON = f"PARTITION BY pid ORDER BY {_ORD}"
 # is known and it is broadcast; a lookup straight into `ledger` is estimated at the ledger's size and
 # shuffles all ten million rows (at 10M rows: routed 35 -> 16 s, compare 30 -> 11 s with `differing`).
 REVERSALS = "SELECT psn_no, init_setl_id FROM ledger WHERE init_setl_id IS NOT NULL"
+# The settlements that a reversal reverses (their full ledger rows), looked up through `reversals`.
+REVERSED_SETTLEMENTS = "(SELECT * FROM ledger WHERE setl_id IN (SELECT init_setl_id FROM reversals))"
 # psn_type as a small integer for MIN/MAX: Spark aggregates strings by sorting, numbers by hashing.
 _PT_NUMBER = "CASE psn_type " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(PSN_TYPES)) + " END"
 
@@ -147,8 +149,7 @@ WITH gx AS (
   FROM ledger l WHERE l.init_setl_id IS NULL
   UNION ALL
   SELECT s.rid, r.rid, r.setl_date, r.setl_time, TRUE, {", ".join("s." + c for c in _IN)}
-  FROM ledger r JOIN (SELECT * FROM ledger WHERE setl_id IN (SELECT init_setl_id FROM reversals)) s
-    ON s.setl_id = r.init_setl_id
+  FROM ledger r JOIN {REVERSED_SETTLEMENTS} s ON s.setl_id = r.init_setl_id
   WHERE r.init_setl_id IS NOT NULL
 ),
 gated AS (
@@ -307,11 +308,20 @@ def _dec(expr: str, scale: int) -> str:
     return f"CAST(CAST({expr} AS DECIMAL(18, 0)) * {unit} AS DECIMAL(18, 4))"
 
 
+def _audited(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields compared: those the export has, or hifp_pay when it has none of them."""
+    return fields or ("hifp_pay",)
+
+
+def _differs(f: str) -> str:
+    """Field `f` of row `e` differs: both the recorded and the expected figure are known, and unequal."""
+    return f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})"
+
+
 def differing_sql(fields: tuple[str, ...]) -> str:
     """The rows of `expected` where an audited field differs from the ledger: a stage of its own, so
     that `compare` joins a table of known (small) size with the ledger (on Spark: a broadcast)."""
-    differs = " OR ".join(f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})"
-                          for f in fields or ("hifp_pay",))
+    differs = " OR ".join(_differs(f) for f in _audited(fields))
     return f"SELECT * FROM expected AS e WHERE {differs}"
 
 
@@ -319,8 +329,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     """Discrepancies (AUDIT_CONTRACT.md): one row per settlement and audited field that differs.
 
     Only the rows that differ (`differing`) meet the ledger again (descriptive columns) and the clause tables."""
-    if not fields:
-        fields = ("hifp_pay",)
+    fields = _audited(fields)
     clauses = ",\n    ".join(
         f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
         f" AS {c}" for c, e in _CLAUSES.items())
@@ -335,7 +344,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     def per_field(expr_of) -> str:
         return "CASE f.field " + " ".join(f"WHEN '{f}' THEN {expr_of(f)}" for f in fields) + " END"
 
-    differs_f = per_field(lambda f: f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})")
+    differs_f = per_field(_differs)
     recorded = per_field(lambda f: _dec("e.rec_" + f, FIELDS[f][1]))
     expected = per_field(lambda f: _dec("e." + f, FIELDS[f][1]))
     diff = per_field(lambda f: _dec("e.rec_" + f + " - e." + f, FIELDS[f][1]))
@@ -343,8 +352,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     return (f"WITH dd AS (\n  SELECT {cols}, {desc},\n    {clauses}\n"
             "  FROM differing d JOIN ledger l ON l.rid = d.rid\n"
             # the reversed settlements only: a hash table of the few reversed ids, not of every setl_id
-            "  LEFT JOIN (SELECT * FROM ledger WHERE setl_id IN (SELECT init_setl_id FROM reversals)) ls"
-            " ON ls.setl_id = l.init_setl_id\n"
+            f"  LEFT JOIN {REVERSED_SETTLEMENTS} ls ON ls.setl_id = l.init_setl_id\n"
             "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
             "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from .ledger import YearState
-from .loading import InputError, check_depth, check_text, decode_json, has_surrogate_escape, load_yaml
+from .loading import InputError, check_depth, load_json, load_yaml
 from .money import _READ, ZERO, AmountError, parse_amount
 
 PSN_TYPES = {
@@ -251,24 +251,12 @@ def load_text(text: str, source: str = "<input>") -> Any:
     stripped = text.lstrip()
     try:
         if stripped.startswith(("{", "[")):
-            value, end = decode_json(text, 0)
-            if text[end:].strip():
-                raise InputError(f"malformed JSON: extra data after the value ({_where_json(text, end)}); "
-                                 "for several cases give a JSON array or JSON lines (--jsonl)")
-            check_depth(value)
-            if has_surrogate_escape(text):
-                check_text(value)
-            return value
+            return load_json(text, extra_hint="; for several cases give a JSON array or JSON lines (--jsonl)")
         value = load_yaml(text)
         check_depth(value)
         return value
     except InputError as e:
         raise CaseError(str(e), case=source) from None
-
-
-def _where_json(text: str, pos: int) -> str:
-    line = text.count("\n", 0, pos) + 1
-    return f"line {line} column {pos - (text.rfind(chr(10), 0, pos) + 1) + 1}"
 
 
 class _Reader:

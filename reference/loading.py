@@ -166,6 +166,18 @@ def decode_json(text: str, pos: int = 0, line0: int = 0) -> tuple[Any, int]:
         raise InputError(f"malformed JSON after {_where(text, pos, line0)}: {msg}") from None
 
 
+def load_json(text: str, line0: int = 0, extra_hint: str = "") -> Any:
+    """One whole JSON document (a file, or one line of JSON lines starting at line `line0` + 1):
+    decimals exact, NaN/Infinity refused, nothing after the value, depth and lone surrogates checked."""
+    value, end = decode_json(text, 0, line0)
+    if text[end:].strip():
+        raise InputError(f"malformed JSON: extra data after the value ({_where(text, end, line0)}){extra_hint}")
+    check_depth(value)
+    if has_surrogate_escape(text):
+        check_text(value)
+    return value
+
+
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
     """Refuse nesting deeper than `limit` (JSON decodes up to the recursion limit)."""
     stack = [(value, 1)]

@@ -43,3 +43,19 @@ def test_a_malformed_line_is_named_by_its_number(tmp_path, line):
     f.write_text('{"psn_no": "P1", "psn_type": "1101"}\n\n' + line + "\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"p\.jsonl, line 3: malformed JSON"):
         persons._records(f)
+
+
+def test_persons_lines_are_read_like_a_case_nan_refused(tmp_path):
+    """The persons file goes through the same JSON reader as a case (reference.loading.load_json):
+    NaN is not an amount, so a line holding one is refused, with its line."""
+    f = tmp_path / "p.jsonl"
+    f.write_text('{"psn_no": "P1", "psn_type": "1101"}\n{"psn_no": "P2", "acct_balance": NaN}\n', encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"p\.jsonl, line 2: .*NaN is not a JSON number"):
+        persons._records(f)
+
+
+def test_a_malformed_json_cell_in_a_persons_csv_is_located(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text('psn_no,psn_type,ytd\nP1,1101,"{""year"": 2023,}"\n', encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"p\.csv, line 2, column ytd: in cell: malformed JSON"):
+        persons._records(f)

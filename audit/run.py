@@ -85,6 +85,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     except PolicyError as e:
         raise AuditInputError(str(e)) from None
     m = load_mapping(tuple(mapping))
+    eng = get_engine(engine, master=spark_master, spark=spark)  # a bad --spark-master fails before any reading
     # On a Spark cluster the hand-over Parquet must be on a filesystem every executor reads:
     # CONFORM_AUDIT_WORKDIR names such a folder (docs/audit.md).
     workdir = Path(tempfile.mkdtemp(prefix="conform-audit-", dir=os.environ.get("CONFORM_AUDIT_WORKDIR")))
@@ -116,7 +117,6 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
         n_ref = fallback.settle(con, spec, people, workers)
         lap("reference")
-        eng = get_engine(engine, master=spark_master, spark=spark)
         disc = workdir / "discrepancies.parquet"
         totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
         if int(totals["expected_rows"]) != info.rows_read:  # every row settled once, by the plan or the reference

@@ -18,12 +18,15 @@ Why it is set up the way it is (measured on a 2-core machine, see benchmarks/ben
 from __future__ import annotations
 
 import os
+import re
+import socket
 import time
 from pathlib import Path
 
 import duckdb
 
 from .. import plan
+from ..errors import AuditInputError
 
 INPUTS = ("ledger", "persons", "params", "settings", "exclusions", "psn_types", "expected_ref")
 _SESSIONS: dict[str, object] = {}
@@ -32,8 +35,33 @@ ROWS_PER_PARTITION = 1_000_000
 INTERPRETED_ROWS = 50_000    # below this many ledger rows, no code generation
 C1_ROWS = 2_000_000          # below this many, a local JVM started here compiles with C1 only,
 BROADCAST_BYTES = 100 << 20  # and joins broadcast tables up to this size
+CONNECT_TIMEOUT_S = 10       # a Spark Connect endpoint must accept a connection within this
 # Per-stage wall times of the last run in this process (benchmarks/bench_audit.py prints them).
 LAST_TIMINGS: dict[str, float] = {}
+
+
+# The master URLs Spark accepts (checked before a JVM starts, which would only print a stack trace).
+MASTER = re.compile(r"local(\[(\*|[1-9]\d*)(,\d+)?\])?|local-cluster\[\d+, *\d+, *\d+\]|spark://\S+|yarn"
+                    r"|k8s://\S+|sc://\S+")
+
+
+def redacted(master: str) -> str:
+    """The master URL for messages: a Spark Connect URL without its parameters (`;token=…`)."""
+    return master.split("/;", 1)[0].split(";", 1)[0] if master.startswith("sc://") else master
+
+
+def _reachable(url: str) -> None:
+    """Fail fast on a Spark Connect endpoint that does not answer: the client itself retries with
+    backoff for many minutes before giving up."""
+    from pyspark.sql.connect.client import DefaultChannelBuilder
+
+    b = DefaultChannelBuilder(url)
+    host, port = b.endpoint.rsplit(":", 1)
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as e:
+        raise ConnectionError(f"no Spark Connect server answers at {b.endpoint} "
+                              f"(waited {CONNECT_TIMEOUT_S} s: {e.strerror or e})") from None
 
 
 def session(master: str = "local[*]", small: bool = False):
@@ -45,6 +73,7 @@ def session(master: str = "local[*]", small: bool = False):
     from pyspark.sql import SparkSession
 
     if master.startswith("sc://"):
+        _reachable(master)
         s = SparkSession.builder.remote(master).getOrCreate()
     else:
         b = (SparkSession.builder.master(master).appName("conform-audit")
@@ -99,6 +128,9 @@ class SparkEngine:
     def __init__(self, master: str | None = None, spark=None, **_: object):
         self.master = master or "local[*]"
         self._spark = spark
+        if spark is None and not MASTER.fullmatch(self.master):  # before any work, and before a JVM starts
+            raise AuditInputError(f"--spark-master {redacted(self.master)!r} is not a Spark master URL: expected "
+                                  "local[*], local[N], spark://host:port, yarn, k8s://… or sc://host:port")
 
     def _session(self, rows: int):
         if self._spark is None:
@@ -107,10 +139,9 @@ class SparkEngine:
             except ImportError:
                 raise
             except Exception as e:  # no Java, an unreachable master: configuration, not a crash
-                from ..errors import AuditInputError
-
-                raise AuditInputError(f"cannot start Spark at {self.master}: {str(e).splitlines()[0][:300]} "
-                                      "(the Spark engine needs Java 17; see docs/audit.md)") from None
+                hint = "" if self.master.startswith("sc://") else " (the Spark engine needs Java 17; see docs/audit.md)"
+                raise AuditInputError(f"cannot start Spark at {redacted(self.master)}: "
+                                      f"{str(e).splitlines()[0][:300]}{hint}") from None
         return self._spark
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:

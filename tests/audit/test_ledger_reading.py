@@ -105,6 +105,35 @@ def test_xlsx_ledger(tmp_path):
     assert rows == [("S1", 11500, 20000, "攀枝花市中心医院")] and code == 0
 
 
+def test_xlsx_date_cells_and_excel_style_times(tmp_path):
+    """Excel stores a date as a date-formatted number (read back as midnight); a sheet saved as CSV by
+    Excel writes times without seconds. S0 before S1 (see the module docstring): S1's fund is 165.25."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "medfee_sumamt",
+               "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "hifp_pay"])
+    ws.append(["S1", "P1", "1101", dt.date(2023, 3, 1), "11", "tertiary", 500, 50, 0, 20, 165.25])
+    ws.append(["S0", "P1", "1101", dt.date(2023, 2, 1), "11", "primary", 100.5, 0, 0, 0, 0])
+    p = tmp_path / "ledger.xlsx"
+    wb.save(p)
+    code, s, _ = _expected([p])
+    assert code == 0 and s["period"] == {"from": "2023-02-01", "to": "2023-03-01"}
+    csv = _csv(tmp_path, [HEADER, S1.replace("2023-03-01 10:00:00", "2023/3/1 10:00").replace("115.00", "165.25"),
+                          S0.replace("2023-02-01 09:00:00", "2023/2/1 9:00")])
+    code, s, _ = _expected([csv])
+    assert code == 0 and s["period"] == {"from": "2023-02-01", "to": "2023-03-01"}
+
+
+@pytest.mark.parametrize("column,value", [("setl_date", "2023-03-01 10:00:00"), ("setl_time", "2023-03-01 25:00")])
+def test_a_date_with_a_time_of_day_or_an_impossible_time_is_refused(tmp_path, column, value):
+    header = HEADER.replace("setl_time", column)
+    path = _csv(tmp_path, [header, S1.replace("2023-03-01 10:00:00", value)])
+    with pytest.raises(AuditInputError, match=rf"ledger\.csv, line 2, column {column}: not a"):
+        _expected([path])
+
+
 def test_jsonl_ledger_numbers_read_exactly(tmp_path):
     p = tmp_path / "ledger.jsonl"
     p.write_text('{"setl_id": "S1", "psn_no": "P1", "psn_type": "1101", "setl_date": "2023-03-01", "med_type": "11",'

@@ -24,10 +24,10 @@ import pyarrow.csv as pacsv
 
 from .errors import AuditInputError
 
-SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx",
+SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx",
             ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 UNITS = {"csv": "line", "jsonl": "line", "xlsx": "row", "parquet": "row"}
-MAX_JSON_LINE = 1 << 20
+MAX_LINE = 1 << 20  # the longest JSON line, and the longest CSV header line
 MAX_XLSX_BYTES = 200 << 20
 CHUNK = 1 << 24
 # An error raised inside a stream DuckDB is scanning reaches the caller wrapped in a duckdb.Error;
@@ -120,10 +120,48 @@ def _with_rows(batches: Iterator[pa.RecordBatch], first: int) -> Iterator[pa.Rec
         yield pa.RecordBatch.from_arrays(list(b.columns) + [rows], names=list(b.schema.names) + ["src_row"])
 
 
+def _malformed(path: Path, ropts: pacsv.ReadOptions, copts: pacsv.ConvertOptions, popts: pacsv.ParseOptions,
+               error: pa.ArrowInvalid) -> AuditInputError:
+    """The located error for a CSV the fast (threaded) parse refused. Only a single-threaded parse
+    knows the line of a row with the wrong number of fields, so the file is read again that way."""
+    rows: list = []
+
+    def first(row) -> str:
+        rows.append(row)
+        return "error"
+
+    again = pacsv.ReadOptions(encoding=ropts.encoding, column_names=ropts.column_names, skip_rows=ropts.skip_rows,
+                              block_size=ropts.block_size, use_threads=False)
+    located = pacsv.ParseOptions(delimiter=popts.delimiter, newlines_in_values=False, invalid_row_handler=first)
+    try:
+        for _ in pacsv.open_csv(str(path), read_options=again, convert_options=copts, parse_options=located):
+            pass
+    except pa.ArrowInvalid:
+        pass
+    if rows and rows[0].number is not None:
+        r = rows[0]
+        return AuditInputError(f"{r.actual_columns} fields where the header has {r.expected_columns} "
+                               f"(delimiter {popts.delimiter!r}): {r.text[:120]!r}", file=str(path), row=r.number)
+    return AuditInputError(f"malformed CSV: {str(error)[:300]}", file=str(path))
+
+
+def _delimiter(header_line: str) -> str:
+    """Comma, unless the header has none and is split by tabs, '|' or ';' (HIS .txt exports often are)."""
+    if "," in header_line:
+        return ","
+    counts = {d: header_line.count(d) for d in ("\t", "|", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
 def _csv_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
     enc = detect_encoding(path, encoding)
     with path.open("r", encoding=enc, newline="") as f:
-        header = next(csv.reader(io.StringIO(f.readline())), None)
+        first = f.readline(MAX_LINE + 1)
+    if len(first) > MAX_LINE:
+        raise AuditInputError("header line longer than 1 MB", file=str(path), row=1)
+    delimiter = _delimiter(first)
+    header = next(csv.reader(io.StringIO(first), delimiter=delimiter), None)
     if not header:
         raise AuditInputError("empty file: no header line", file=str(path))
     header = [h.lstrip("\ufeff").strip() for h in header]
@@ -134,10 +172,12 @@ def _csv_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
                               block_size=1 << 22)
     copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
                                  quoted_strings_can_be_null=False)
+    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
     try:
-        reader = pacsv.open_csv(str(path), read_options=ropts, convert_options=copts,
-                                parse_options=pacsv.ParseOptions(newlines_in_values=False))
-    except (pa.ArrowInvalid, OSError) as e:
+        reader = pacsv.open_csv(str(path), read_options=ropts, convert_options=copts, parse_options=popts)
+    except pa.ArrowInvalid as e:
+        raise _malformed(path, ropts, copts, popts, e) from None
+    except OSError as e:
         raise AuditInputError(f"cannot read CSV: {e}", file=str(path)) from None
     schema = reader.schema.append(pa.field("src_row", pa.int64()))
 
@@ -145,7 +185,7 @@ def _csv_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
         try:
             yield from reader
         except pa.ArrowInvalid as e:
-            raise _pending(AuditInputError(f"malformed CSV: {e}", file=str(path))) from None
+            raise _pending(_malformed(path, ropts, copts, popts, e)) from None
 
     return pa.RecordBatchReader.from_batches(schema, _with_rows(batches(), 2))
 
@@ -221,7 +261,7 @@ def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
             for no, line in enumerate(f, start=1):
                 if not line.strip():
                     continue
-                if len(line) > MAX_JSON_LINE:
+                if len(line) > MAX_LINE:
                     raise _pending(AuditInputError("line longer than 1 MB", file=str(path), row=no))
                 try:
                     obj = json.loads(line, parse_float=str, parse_int=str)

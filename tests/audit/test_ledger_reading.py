@@ -63,6 +63,29 @@ def test_gbk_csv_detected_or_given(tmp_path, encoding):
     assert code == 1 and s["discrepancies_by_field"] == {"hifp_pay": 1}
 
 
+@pytest.mark.parametrize("name,delimiter", [("ledger.tsv", "\t"), ("ledger.txt", "|"), ("ledger.csv", ";")])
+def test_tab_pipe_and_semicolon_separated_exports(tmp_path, name, delimiter):
+    """HIS exports often come as .txt split by tabs or '|': the header line decides the delimiter."""
+    path = _csv(tmp_path, [line.replace(",", delimiter) for line in (HEADER, S1, S0)], encoding="gbk", name=name)
+    code, s, rows = _expected([path])
+    assert rows == [("S0", 0, 10050, "某社区卫生服务中心"), ("S1", 16525, 9950, "攀枝花市中心医院")]
+    bad = _csv(tmp_path, [line.replace(",", delimiter) for line in (HEADER, S0, S1.replace("115.00", "115.001"))],
+               name="bad-" + name)
+    with pytest.raises(AuditInputError, match=rf"bad-{name}, line 3, column hifp_pay: not an amount"):
+        _expected([bad])
+
+
+@pytest.mark.parametrize("rows", [1, 100_000])
+def test_a_row_with_a_field_too_many_is_located_by_its_line(tmp_path, rows):
+    """A stray delimiter (an amount written 1,150.00) adds a field; the message names the line, also
+    deep in a file the fast parse reads in parallel blocks."""
+    lines = [HEADER] + [S0.replace("S0", f"S0-{i}") for i in range(rows)]
+    lines.insert(rows // 2 + 1, S1.replace("500.00", '1,500.00'))
+    path = _csv(tmp_path, lines)
+    with pytest.raises(AuditInputError, match=rf"ledger\.csv, line {rows // 2 + 2}: 14 fields where the header has 13"):
+        _expected([path])
+
+
 def test_parquet_decimal_and_folder_of_monthly_files(tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
@@ -183,6 +206,13 @@ BAD = [
 def test_bad_input_is_located(tmp_path, lines, pattern):
     with pytest.raises(AuditInputError, match=pattern):
         _expected([_csv(tmp_path, lines)])
+
+
+def test_a_header_line_without_end_is_refused_without_reading_it_whole(tmp_path):
+    p = tmp_path / "ledger.csv"
+    p.write_text("setl_id," * 300_000, encoding="utf-8")  # 2.4 MB and no newline
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 1: header line longer than 1 MB"):
+        _expected([p])
 
 
 def test_unreadable_encoding_names_the_line(tmp_path):

@@ -18,12 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
-
 from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
-from .mapping import Mapping
+from .mapping import CODED, Mapping, listing
 from .sqltext import coded, ident, q, text_value
 from .tables import drop_view
 
@@ -169,10 +167,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     bad.append(("setl_date IS NULL", "setl_date" if "setl_date" in names else "setl_time", "missing", "''"))
     for c in ("psn_type", "med_type", "facility", "medfee_sumamt"):
         bad.append((f"NOT {rev} AND {c} IS NULL", c, "missing", "''"))
-    for c, known in (("psn_type", PSN_TYPES), ("med_type", MED_TYPES), ("facility", FACILITIES), ("exclusion", EXCLUSIONS)):
-        listing = ", ".join(f"{k} ({v})" for k, v in known.items())
+    for c, known in CODED.items():
         bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", c,
-                    f"unknown code; expected one of {listing}" + ("" if c != "facility" else " (map codes with --map)"), c))
+                    f"unknown code; expected one of {listing(c)}" + ("" if c != "facility" else " (map codes with --map)"), c))
     for a in INPUT_AMOUNTS:
         bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", f"CAST({a} AS VARCHAR)"))
     bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
@@ -212,7 +209,6 @@ COLUMNS = ([c for c in TEXT if c != "insuplc_admdvs"] + ["setl_time", "setl_date
 # Codes from a fixed list are kept as ENUM (one byte, not a 16-byte string): the table is about a fifth
 # smaller, so a large ledger leaves the plan's sorts more memory. A code not in the list is a bad row
 # (`_bad`), refused before anything reads the table.
-CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "exclusion": EXCLUSIONS}
 
 
 def _stored(c: str) -> str:

@@ -21,7 +21,20 @@ from pathlib import Path
 
 import yaml
 
+from reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
+
 from .errors import AuditInputError
+
+# The coded ledger columns and their codes: what a [codes.<column>] table may map to (hosp_lv fills facility).
+CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "exclusion": EXCLUSIONS}
+_CODE_TARGET = {**{c: c for c in CODED}, "hosp_lv": "facility"}
+# Each code with its name in the documents, for messages (a psn_type's entry is (role, flexible, name)).
+CODE_NAMES = {c: {k: (v[-1] if isinstance(v, tuple) else v) for k, v in codes.items()} for c, codes in CODED.items()}
+
+
+def listing(column: str) -> str:
+    """`1101 (职工在职), 1103 (灵活就业在职), …`: the codes a column accepts."""
+    return ", ".join(f"{k} ({v})" for k, v in CODE_NAMES[column].items())
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,15 @@ def _from_dict(data: object, source: str) -> Mapping:
         raise AuditInputError("[columns] must map column names to column names", file=source)
     if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
         raise AuditInputError("[codes] must hold one table per column: [codes.<column>]", file=source)
-    return Mapping({str(k): str(v) for k, v in cols.items()},
-                   {str(c): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()})
+    codes = {str(c): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()}
+    for column, table in codes.items():  # a mistyped target would only surface when the data holds the code
+        allowed = CODED.get(_CODE_TARGET.get(column, ""))
+        wrong = sorted({v for v in table.values() if allowed is not None and v not in allowed})
+        if wrong:
+            raise AuditInputError(f"[codes.{column}] maps to {', '.join(map(repr, wrong))}, not a "
+                                  f"{_CODE_TARGET[column]} code; expected one of {listing(_CODE_TARGET[column])}",
+                                  file=source)
+    return Mapping({str(k): str(v) for k, v in cols.items()}, codes)
 
 
 def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:

@@ -238,31 +238,44 @@ def _xlsx_table(path: Path) -> pa.Table:
     return _table_from_rows([names[i] for i in keep], [[r[i] for i in keep] for r in rows], src)
 
 
+def _lines(path: Path, f) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the non-blank lines; a line is read at most MAX_LINE long (no line,
+    however long, is held whole before it is refused)."""
+    no = 0
+    while True:
+        line = f.readline(MAX_LINE + 1)
+        if not line:
+            return
+        no += 1
+        if len(line) > MAX_LINE:
+            raise _pending(AuditInputError("line longer than 1 MB", file=str(path), row=no))
+        if line.strip():
+            yield no, line
+
+
 def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
     enc = detect_encoding(path, encoding)
     names: list[str] = []
     with path.open("r", encoding=enc) as f:
-        for line in f:
-            if line.strip():
-                try:
-                    first = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=1) from None
-                if not isinstance(first, dict):
-                    raise AuditInputError("each line must be a JSON object", file=str(path), row=1)
-                names = list(first)
-                break
+        for no, line in _lines(path, f):
+            if line.lstrip().startswith("["):
+                raise AuditInputError("a JSON array, not JSON lines: give one object per line "
+                                      "(e.g. jq -c '.[]' file.json > file.jsonl)", file=str(path), row=no)
+            try:
+                first = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no) from None
+            if not isinstance(first, dict):
+                raise AuditInputError("each line must be a JSON object", file=str(path), row=no)
+            names = list(first)
+            break
     schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field("src_row", pa.int64())])
 
     def batches() -> Iterator[pa.RecordBatch]:
         rows: list[list[str | None]] = []
         src: list[int] = []
         with path.open("r", encoding=enc) as f:
-            for no, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                if len(line) > MAX_LINE:
-                    raise _pending(AuditInputError("line longer than 1 MB", file=str(path), row=no))
+            for no, line in _lines(path, f):
                 try:
                     obj = json.loads(line, parse_float=str, parse_int=str)
                 except json.JSONDecodeError as e:

@@ -199,6 +199,8 @@ BAD = [
      r"line 3, column init_setl_id: reverses 'S1', a settlement of another person \(P1\)"),
     ("bad date", [HEADER, S1.replace("2023-03-01 10:00:00", "2023-13-01 10:00:00")],
      r"line 2, column setl_time: not a time"),
+    ("unknown person type", [HEADER, S1.replace(",1101,", ",1109,")],
+     r"line 2, column psn_type: unknown code; expected one of 1101 \(职工在职\), 1103 \(灵活就业在职\), .*'1109'"),
 ]
 
 
@@ -206,6 +208,28 @@ BAD = [
 def test_bad_input_is_located(tmp_path, lines, pattern):
     with pytest.raises(AuditInputError, match=pattern):
         _expected([_csv(tmp_path, lines)])
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ('[\n {"setl_id": "S1"}\n]\n', r"ledger\.json, line 1: a JSON array, not JSON lines"),
+    ('\n\n"S1"\n', r"ledger\.json, line 3: each line must be a JSON object"),
+    ('\n{"setl_id": "S1",\n', r"ledger\.json, line 2: malformed JSON"),
+    ('{"setl_id": "' + "x" * (1 << 20) + '"}\n', r"ledger\.json, line 1: line longer than 1 MB"),
+])
+def test_json_that_is_not_json_lines_is_located(tmp_path, text, pattern):
+    p = tmp_path / "ledger.json"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(AuditInputError, match=pattern):
+        _expected([p])
+
+
+def test_a_code_mapped_to_no_known_code_is_refused_when_the_mapping_is_read(tmp_path):
+    m = tmp_path / "vendor.yaml"
+    m.write_text('codes:\n  hosp_lv:\n    "A3": tertiary\n    "A2": secundary\n', encoding="utf-8")
+    path = _csv(tmp_path, [HEADER, S1])  # holds no hosp_lv at all: the typo would otherwise pass unseen
+    with pytest.raises(AuditInputError, match=r"vendor\.yaml: \[codes\.hosp_lv\] maps to 'secundary', not a "
+                                              r"facility code; expected one of tertiary \(三级定点医疗机构\)"):
+        _expected([path], mapping=(str(m),))
 
 
 def test_a_header_line_without_end_is_refused_without_reading_it_whole(tmp_path):

@@ -4,11 +4,13 @@ Same field names as the case format's `person` (README 'Case format'); each reco
 `reference.case.parse_person`, so a persons file is validated exactly like a case. Formats: JSON
 lines, a JSON list, YAML (a list), CSV (nested fields such as `ytd` or `chronic_diseases` as JSON
 text in the cell). The plan joins the flat columns of table `persons`; the parsed `Person`
-objects go to the reference engine for the persons it settles.
+objects go to the reference engine for the persons it settles. Unlike a case, `psn_type` may be
+left out (p_psn_type NULL): the ledger's rows say it.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,10 +106,17 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None) -> dict[str, Person]:
     unit = "line" if path and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else "record"
     if path:
         for no, rec in _records(Path(path)):
+            # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
+            # take it from there). Parsed with a stand-in type only so the other fields are checked.
+            untyped = isinstance(rec, dict) and "psn_type" not in rec
+            if untyped:
+                rec = {**rec, "psn_type": "1103" if "flex_tier" in rec else "1101"}
             try:
                 p = parse_person(rec, f"{no}")
             except CaseError as e:
                 raise AuditInputError(e.detail, file=path, row=no, column=e.field, unit=unit) from None
+            if untyped:
+                p = dataclasses.replace(p, psn_type=None)
             if p.psn_no in people:
                 raise AuditInputError(f"psn_no {p.psn_no!r} given twice", file=path, row=no, column="psn_no", unit=unit)
             people[p.psn_no] = p

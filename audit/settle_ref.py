@@ -4,6 +4,7 @@ Only `reference` is imported here (no DuckDB, pyarrow or sqlglot), so a spawned 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,8 +37,9 @@ def _fen(d: Decimal) -> int:
 
 
 def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
-    """The person as the reference needs it: the persons file's record, else what the ledger says."""
-    if known is not None:
+    """The person as the reference needs it: the persons file's record, else what the ledger says
+    (also the type, when the record leaves psn_type out)."""
+    if known is not None and known.psn_type is not None:
         return known
     types = [r[2] for r in rows if r[10] is None and r[2]]
     first = types[0] if types else "1101"
@@ -47,6 +49,8 @@ def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
             if r[10] is None and r[2] and PSN_TYPES[r[2]][0] == "retiree":
                 retire = r[3]  # A-AUDIT-PSN-TYPE-CHANGE: retired from the first retiree-type settlement
                 break
+    if known is not None:
+        return dataclasses.replace(known, psn_type=first, retire_date=known.retire_date or retire)
     return Person(psn_no=psn_no, psn_type=first, retire_date=retire)
 
 

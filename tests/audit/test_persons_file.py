@@ -59,3 +59,32 @@ def test_a_malformed_json_cell_in_a_persons_csv_is_located(tmp_path):
     f.write_text('psn_no,psn_type,ytd\nP1,1101,"{""year"": 2023,}"\n', encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"p\.csv, line 2, column ytd: in cell: malformed JSON"):
         persons._records(f)
+
+
+@pytest.mark.parametrize("policy", ["panzhihua", "zhejiang"])
+def test_psn_type_may_be_left_out_the_ledger_carries_it(tmp_path, policy):
+    """A persons file made from the account system has no person type: the ledger's rows give it. The
+    audit must then find exactly what it finds with the type written out (persons with a tier, a
+    mid-year retirement and chronic diseases included, on the plan and on the reference engine)."""
+    import json
+
+    from audit.run import audit
+    from audit.synth import synth_ledger
+
+    ledger = tmp_path / "l.parquet"
+    synth_ledger(1500, policy, ledger, defect_rate=0.3, seed=5, workers=1)
+    typed = tmp_path / "l.persons.jsonl"
+    untyped = tmp_path / "untyped.jsonl"
+    recs = [json.loads(line) for line in typed.read_text(encoding="utf-8").splitlines()]
+    assert sum("psn_type" in r for r in recs) == len(recs) > 40
+    untyped.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "psn_type"}) + "\n" for r in recs),
+                       encoding="utf-8")
+    con = duckdb.connect()
+    found = []
+    for p in (typed, untyped):
+        code, s = audit([str(ledger)], policy, f"{policy}-example", str(p), out=tmp_path / p.stem, workers=1)
+        rows = con.execute(f"SELECT * FROM read_parquet('{tmp_path / p.stem / 'discrepancies.parquet'}') "
+                           "ORDER BY setl_id, field").fetchall()
+        found.append((code, s["persons_reference"], s["discrepancies_by_field"], rows))
+    assert found[0][0] == 1 and found[0][1] > 0 and len(found[0][3]) > 30
+    assert found[1] == found[0]

@@ -107,6 +107,18 @@ def test_parquet_decimal_and_folder_of_monthly_files(tmp_path):
     assert (code2, s2["rows_read"]) == (0, 2)
 
 
+def test_parquet_integer_columns_ids_and_whole_yuan(tmp_path):
+    """Integer ids and codes are read as text; an integer amount is whole yuan, as `500` is in a CSV:
+    S1 500.00 in scope at 三级 50%, deductible 200: (500 − 200) × 50% = 150.00."""
+    p = tmp_path / "ints.parquet"
+    pq.write_table(pa.table({"setl_id": pa.array([7], pa.int64()), "psn_no": pa.array([10], pa.int64()),
+                             "psn_type": pa.array([1101], pa.int32()), "setl_date": [dt.date(2023, 3, 1)],
+                             "med_type": pa.array([11], pa.int16()), "facility": ["tertiary"],
+                             "medfee_sumamt": pa.array([500], pa.int64()), "hifp_pay": pa.array([150], pa.int64())}), p)
+    code, s, rows = _expected([p])
+    assert rows == [("7", 15000, 20000, None)] and code == 0
+
+
 def test_parquet_double_amounts_are_refused(tmp_path):
     p = tmp_path / "float.parquet"
     pq.write_table(pa.table({"setl_id": ["S1"], "psn_no": ["P1"], "psn_type": ["1101"], "setl_date": ["2023-03-01"],

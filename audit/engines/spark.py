@@ -79,7 +79,9 @@ def session(master: str = "local[*]", small: bool = False):
         b = (SparkSession.builder.master(master).appName("conform-audit")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.session.timeZone", "UTC"))
+             .config("spark.sql.session.timeZone", "UTC")
+             # Spark's WARN lines (native Hadoop, hostnames, long plans) are noise on a regulator's console
+             .config("spark.log.level", os.environ.get("CONFORM_SPARK_LOG_LEVEL", "ERROR")))
         if master.startswith("local"):
             # One JVM holds driver and executors: give it the memory a 10M-row ledger needs.
             b = b.config("spark.driver.memory", os.environ.get("CONFORM_SPARK_DRIVER_MEMORY", "3g"))

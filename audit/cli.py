@@ -1,13 +1,20 @@
 """`conform audit LEDGER...`: the regulator's audit of an exported settlement ledger (结算清单)."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 
 from reference.policy import POLICY_IDS
 
 from .errors import AuditInputError
+
+
+def _terminated(signum, _frame):
+    click.echo("conform: audit terminated; nothing written", err=True)
+    raise SystemExit(128 + signum)
 
 
 @click.command("audit")
@@ -23,7 +30,8 @@ from .errors import AuditInputError
 @click.option("--encoding", default=None, help="CSV/JSON lines encoding (default: UTF-8, else GBK/GB18030 detected).")
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
 @click.option("--memory-limit", default=None, help="DuckDB memory limit, e.g. 4GB (it spills to disk beyond).")
-@click.option("--workers", type=int, default=None, help="Worker processes for persons settled by the reference engine.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes for persons settled by the reference engine (1-256; default: one per CPU).")
 def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, out, memory_limit, workers):
     """Recompute every settlement of LEDGER (files, folders or globs) to the fen and report the differences.
 
@@ -31,6 +39,10 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     """
     from .run import audit
 
+    # A CI job's timeout or `kill` sends SIGTERM: unwind as an exit, so the run's working folder and any
+    # half-written report are removed (the handler runs once DuckDB returns from the query in progress).
+    main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding, out,
                               workers=workers, memory_limit=memory_limit, institutions_file=institutions_file)
@@ -40,6 +52,9 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     except ImportError as e:
         click.echo(f"conform: error: {e} (the Spark engine needs `pip install conform[spark]` and Java 17)", err=True)
         sys.exit(2)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     n = sum(summary["discrepancies_by_field"].values())
     over = summary["overpaid_fen"]
     click.echo(f"审计完成：{summary['rows_read']} 行，{summary['persons']} 人，差异 {n} 项，多付 {over // 100}.{over % 100:02d} 元"

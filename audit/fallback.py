@@ -70,11 +70,16 @@ def settle(con: duckdb.DuckDBPyConnection, spec: RulesSpec, people: dict[str, Pe
             tasks.append((part, {p: people[p] for p in psns if p in people}))
         cols = {c: [] for c in names}
         # spawn, not fork: the parent holds DuckDB's (and maybe the JVM's) threads and locks.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        try:
             for part_cols in pool.map(_work_table, [spec] * len(tasks), [t[0] for t in tasks], [t[1] for t in tasks],
                                       [names] * len(tasks)):
                 for c in names:
                     cols[c].extend(part_cols[c])
+        except BaseException:  # a failure or a termination: the queued chunks are not worked off first
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     create_from_arrow(con, "expected_ref", pa.table(cols, schema=SCHEMA))
     return n
 

@@ -36,9 +36,13 @@ AUDIT_ASSUMPTIONS = [
 def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
     tmp = workdir / "duckdb-spill"
     tmp.mkdir(parents=True, exist_ok=True)
-    config = {"temp_directory": str(tmp), "preserve_insertion_order": "false",
-              "memory_limit": memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY", "3GB")}
-    return duckdb.connect(":memory:", config=config)
+    limit = memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY", "3GB")
+    config = {"temp_directory": str(tmp), "preserve_insertion_order": "false", "memory_limit": limit}
+    try:
+        return duckdb.connect(":memory:", config=config)
+    except duckdb.Error as e:  # e.g. a memory limit that is no size
+        raise AuditInputError(f"memory limit {limit!r} (--memory-limit or CONFORM_AUDIT_MEMORY): "
+                              f"{str(e).splitlines()[0]}") from None
 
 
 def _assumptions(rules) -> list[dict]:
@@ -89,14 +93,15 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     # On a Spark cluster the hand-over Parquet must be on a filesystem every executor reads:
     # CONFORM_AUDIT_WORKDIR names such a folder (docs/audit.md).
     workdir = Path(tempfile.mkdtemp(prefix="conform-audit-", dir=os.environ.get("CONFORM_AUDIT_WORKDIR")))
-    con = _connect(workdir, memory_limit)
     timings: dict[str, float] = {}
     handed_over = False
+    con = None
 
     def lap(name: str) -> None:
         timings[name] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
 
     try:
+        con = _connect(workdir, memory_limit)
         has_inst = institutions.load(con, institutions_file, m, encoding)
         # The persons file is parsed in Python while DuckDB reads the ledger (it releases the GIL).
         cur = con.cursor()
@@ -138,5 +143,6 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         return code, summary
     finally:
         if not handed_over:  # bad input or a failure included: nothing is left behind in the temp folder
-            con.close()
+            if con is not None:
+                con.close()
             shutil.rmtree(workdir, ignore_errors=True)

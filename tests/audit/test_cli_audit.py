@@ -75,3 +75,50 @@ def test_explain_gives_the_reference_trace(tmp_path):
     assert e["expected"]["hifp_pay"] == "162.50" and e["expected"]["psn_part_amt"] == "237.50"
     steps = {t["step"]: t for t in e["trace"]}
     assert steps["支付比例"]["clause"] == "攀枝花 第七条" and "162.50" in steps["支付比例"]["text"]
+
+
+def test_a_memory_limit_that_is_no_size_is_a_configuration_error(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the run's working folder would be left
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--memory-limit", "lots",
+             "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "memory limit 'lots' (--memory-limit or CONFORM_AUDIT_MEMORY)" in r.output, r.output
+    assert "Traceback" not in r.output and not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob("conform-audit-*"))  # its working folder is removed too
+
+
+def test_worker_counts_are_bounded(tmp_path):
+    for n in ("0", "-1", "100000"):
+        r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--workers", n)
+        assert r.exit_code == 2 and "Invalid value for '--workers'" in r.output, r.output
+
+
+def test_a_terminated_audit_leaves_neither_its_working_folder_nor_a_report(tmp_path):
+    """SIGTERM (a CI timeout, `kill`) in the middle of reading a 300,000-row ledger."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    ledger = tmp_path / "ledger.csv"
+    body = "".join(f"T{i},P{i % 5000},1201,2023-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n" for i in range(300_000))
+    ledger.write_text(HEADER + "\n" + body, encoding="utf-8")
+    work = tmp_path / "tmp"
+    work.mkdir()
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "audit", str(ledger), "--policy", "panzhihua",
+                             "--region", "panzhihua-example", "--out", str(out)],
+                            cwd=Path(__file__).resolve().parents[2], env={**os.environ, "TMPDIR": str(work)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(work.glob("conform-audit-*")):  # the run has started: its working folder exists
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, (stdout, stderr)
+    assert "audit terminated; nothing written" in stderr and "Traceback" not in stderr
+    assert not list(work.iterdir()) and not out.exists()

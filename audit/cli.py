@@ -52,6 +52,9 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     except ImportError as e:
         click.echo(f"conform: error: {e} (the Spark engine needs `pip install conform[spark]` and Java 17)", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C: click would exit 1, which here means "discrepancies found"
+        click.echo("conform: audit interrupted; nothing written", err=True)
+        sys.exit(130)
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)

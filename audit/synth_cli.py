@@ -9,9 +9,12 @@ import click
 
 from reference.policy import POLICY_IDS, PolicyError
 
+MAX_ROWS = 100_000_000  # ten city-years; about 9 GB of Parquet, hours of reference-engine time
+
 
 @click.command("synth-ledger")
-@click.option("--rows", type=click.IntRange(min=1), required=True, help="Rows to write (settlements and reversals).")
+@click.option("--rows", type=click.IntRange(1, MAX_ROWS), required=True,
+              help="Rows to write (settlements and reversals), up to 100 million.")
 @click.option("--policy", type=click.Choice(POLICY_IDS), required=True, help="The document whose rules settle the rows.")
 @click.option("--region", default=None, help="Region configuration (name in fixtures/regions/ or a path); "
                                               "default: the policy's example region.")
@@ -30,6 +33,9 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
     舍去分位以下而非四舍五入, 定点药店支付比例错误, 撤销结算未恢复年度累计, 跨年度未重置年度累计).
     FILE.planted.parquet lists exactly the (setl_id, field) pairs that differ from the correct figures.
     """
+    if out.suffix.lower() != ".parquet":
+        click.echo(f"conform: error: synth-ledger writes Parquet: --out {out} must end in .parquet", err=True)
+        sys.exit(2)
     started = time.perf_counter()
     try:
         from .synth import synth_ledger  # pyarrow and the generator: only when the command runs

@@ -165,3 +165,19 @@ def test_cli_writes_the_ledger_and_refuses_a_bad_region(tmp_path):
     r = CliRunner().invoke(main, ["synth-ledger", "--rows", "10", "--policy", "jilin", "--region", "no-such",
                                   "--out", str(tmp_path / "x.parquet")])
     assert r.exit_code == 2 and "no-such" in r.output and not (tmp_path / "x.parquet").exists()
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--rows", "10", "--out", "ledger.csv"], "synth-ledger writes Parquet: --out ledger.csv must end in .parquet"),
+    (["--rows", "100000001", "--out", "ledger.parquet"], "Invalid value for '--rows'"),
+    (["--rows", "0", "--out", "ledger.parquet"], "Invalid value for '--rows'"),
+])
+def test_synth_ledger_refuses_what_it_cannot_write(tmp_path, monkeypatch, args, said):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["synth-ledger", "--policy", "zhejiang", *args])
+    assert r.exit_code == 2 and said in r.output, r.output
+    assert not list(tmp_path.iterdir())  # nothing written

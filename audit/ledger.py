@@ -282,6 +282,9 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
         count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
+    if info[0] == 0:  # a clean verdict on nothing would be false assurance: almost surely a wrong export
+        raise AuditInputError("the ledger holds no rows (a header only): nothing to audit",
+                              file=", ".join(str(p) for p in paths))
     audited = [f for f in RECORDED if f in present]
     # persons: counted once the plan has grouped the ledger by person (run.py), not here a second time
     return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], -1, (info[3], info[4]))

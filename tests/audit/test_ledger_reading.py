@@ -216,6 +216,16 @@ BAD = [
 ]
 
 
+def test_a_ledger_without_rows_is_no_clean_verdict(tmp_path):
+    """Twelve monthly files may hold an empty month; all of them empty is a wrong export, not a clean year."""
+    jan = _csv(tmp_path, [HEADER], name="2023-01.csv")
+    feb = _csv(tmp_path, [HEADER, S1], name="2023-02.csv")
+    code, s, rows = _expected([jan, feb])
+    assert code == 0 and s["rows_read"] == 1
+    with pytest.raises(AuditInputError, match=r"2023-01\.csv: the ledger holds no rows \(a header only\)"):
+        _expected([jan])
+
+
 @pytest.mark.parametrize("lines, pattern", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_input_is_located(tmp_path, lines, pattern):
     with pytest.raises(AuditInputError, match=pattern):

@@ -61,6 +61,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     n = sum(summary["discrepancies_by_field"].values())
     over = summary["overpaid_fen"]
     click.echo(f"审计完成：{summary['rows_read']} 行，{summary['persons']} 人，差异 {n} 项，多付 {over // 100}.{over % 100:02d} 元"
-               f"（参考引擎结算 {summary['persons_reference']} 人）。")
+               f"（参考引擎结算 {summary['persons_reference']} 人）"
+               + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
     click.echo(f"audit: {summary['rows_read']} rows, {n} discrepancies, {summary['rows_per_s']} rows/s ({summary['engine']})")
     sys.exit(code)

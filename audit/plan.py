@@ -369,8 +369,15 @@ TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
   COUNT(*) AS expected_rows
 FROM expected e"""
 
+# The rows the audit could not assess, by reason (status), with one example each: asked only when
+# `totals.unassessed` is not 0, so a fully assessed ledger pays nothing for it.
+UNASSESSED = """SELECT e.status, COUNT(*) AS n_rows, MIN(l.setl_id) AS example
+FROM expected e JOIN ledger l ON l.rid = e.rid
+WHERE e.status LIKE 'refused%'
+GROUP BY e.status"""
+
 NAMED = {"reversals": REVERSALS, "routed": ROUTED.strip(), "expected": EXPECTED, "fallback_persons": FALLBACK_PERSONS,
-         "totals": TOTALS}
+         "totals": TOTALS, "unassessed": UNASSESSED}
 
 
 @lru_cache(maxsize=64)

@@ -29,4 +29,7 @@ class DuckDBEngine:
         con.execute(f"COPY ({plan.sql('compare', fields=fields)}) TO '{lit}' (FORMAT parquet)")
         cur = con.execute(plan.sql("totals"))
         names = [d[0] for d in cur.description]
-        return dict(zip(names, cur.fetchall()[0]))
+        totals = dict(zip(names, cur.fetchall()[0]))
+        totals["unassessed_by_status"] = (con.execute(plan.sql("unassessed")).fetchall()
+                                          if totals["unassessed"] else [])
+        return totals

@@ -28,7 +28,7 @@ from .text import yuan
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
-EXIT_CLEAN, EXIT_DISCREPANCIES = 0, 1
+EXIT_CLEAN, EXIT_DISCREPANCIES, EXIT_INCOMPLETE = 0, 1, 2
 DEFAULT_BASE = Path("reports")
 LATEST = "audit-latest"
 FILES = ("summary.json", "discrepancies.parquet", "discrepancies.csv", "audit.xlsx", "audit.html")
@@ -48,6 +48,19 @@ def _is_default(out_dir: Path) -> bool:
         out_dir.parent.resolve() == DEFAULT_BASE.resolve()
 
 
+def verdict(summary: dict, totals: dict) -> tuple[str, str, int]:
+    """(verdict, its Chinese wording, exit code). Rows the audit could not assess keep a ledger without
+    discrepancies from being "clean": an input or configuration gap (exit 2), reported with its reasons."""
+    unassessed = int(summary.get("unassessed") or 0)
+    if totals["rows"]:
+        also = f"；另有 {unassessed} 行未能审核" if unassessed else ""
+        return ("discrepancies", f"发现差异：{totals['settlements']} 笔结算、{totals['rows']} 个字段{also}",
+                EXIT_DISCREPANCIES)
+    if unassessed:
+        return "incomplete", f"未能全部审核：{unassessed} 行无法审核，其余未发现差异", EXIT_INCOMPLETE
+    return "clean", "未发现差异", EXIT_CLEAN
+
+
 def summary_json(summary: dict, totals: dict) -> dict:
     """The summary as written: money in yuan strings with two decimals (never float), counts as ints."""
     out: dict[str, Any] = {}
@@ -56,11 +69,11 @@ def summary_json(summary: dict, totals: dict) -> dict:
             out[k[:-4]] = yuan(int(v))
         else:
             out[k] = v
-    out["verdict"] = "clean" if totals["rows"] == 0 else "discrepancies"
+    out["verdict"], _, code = verdict(summary, totals)
     out["discrepancies"] = totals["rows"]
     out["settlements_with_discrepancies"] = totals["settlements"]
     out["persons_with_discrepancies"] = totals["persons"]
-    out["exit_code"] = EXIT_CLEAN if totals["rows"] == 0 else EXIT_DISCREPANCIES
+    out["exit_code"] = code
     return out
 
 
@@ -87,7 +100,7 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     fields = summary.get("fields_audited") or []
     by_field = summary.get("discrepancies_by_field") or {}
     rows: list[tuple[str, Any]] = [
-        ("结论 verdict", "未发现差异" if totals["rows"] == 0 else f"发现差异：{totals['settlements']} 笔结算、{totals['rows']} 个字段"),
+        ("结论 verdict", verdict(summary, totals)[1]),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
         ("地区配置 region", summary.get("region") or "—"),
         ("结算清单 ledger", "；".join(str(x) for x in summary.get("ledger") or [])),
@@ -103,6 +116,8 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
         ("统筹基金多付 overpaid（元）", xlsx.Amount(yuan(int(summary.get("overpaid_fen", 0))))),
         ("统筹基金少付 underpaid（元）", xlsx.Amount(yuan(int(summary.get("underpaid_fen", 0))))),
         ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),
+        *((f"未能审核 unassessed：{u['reason']}", f"{u['rows']} 行，例如 setl_id {u['example_setl_id']}")
+          for u in summary.get("unassessed_by_reason") or []),
         ("计算引擎 engine", summary.get("engine")),
         ("速度 rows/s", summary.get("rows_per_s")),
     ]
@@ -161,7 +176,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
                 {"id": a.get("id", ""), "text": a.get("text", ""), "cite": a.get("cite", "")}
                 for a in summary.get("assumptions") or []],
                 "policy_label": POLICY_LABELS.get(summary.get("policy", ""), summary.get("policy", "")),
-                "verdict_label": "未发现差异" if totals["rows"] == 0 else "发现差异"}
+                "verdict_label": verdict(summary, totals)[1].split("：")[0]}
             for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen"):
                 page_summary[k] = int(summary.get(k, 0))
             shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v))) for k, v in overview]
@@ -179,4 +194,4 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     if latest if latest is not None else _is_default(out_dir):
         with contextlib.suppress(OSError):
             point_latest(out_dir.parent, out_dir, LATEST)
-    return EXIT_CLEAN if totals["rows"] == 0 else EXIT_DISCREPANCIES
+    return verdict(summary, totals)[2]

@@ -125,3 +125,24 @@ def test_a_stopped_audit_leaves_neither_its_working_folder_nor_a_report(tmp_path
     assert proc.returncode == code, (stdout, stderr)
     assert f"audit {said}; nothing written" in stderr and "Traceback" not in stderr
     assert not list(work.iterdir()) and not out.exists()
+
+
+def test_rows_that_cannot_be_assessed_keep_the_verdict_from_clean(tmp_path):
+    """A settlement of 2019 under 攀枝花's document (in force from 2023): no expected figure exists, so
+    the audit says so (exit 2, reason and example in every report) instead of "no discrepancy"."""
+    path = tmp_path / "ledger.csv"
+    path.write_text(f"{HEADER}\nT1,P9,1201,2023-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n"
+                    "T0,P8,1201,2019-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = _run(path, "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
+    assert r.exit_code == 2 and "未能审核 1 行" in r.output, r.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (s["verdict"], s["exit_code"], s["unassessed"]) == ("incomplete", 2, 1)
+    assert [(u["status"], u["rows"], u["example_setl_id"]) for u in s["unassessed_by_reason"]] == \
+        [("refused_validity", 1, "T0")]
+    assert "未能全部审核：1 行无法审核" in (out / "audit.html").read_text(encoding="utf-8")
+    # with a discrepancy as well, the discrepancy decides the exit code; the unassessed row is still told
+    path.write_text(path.read_text(encoding="utf-8").replace("162.50,237.50\nT0", "250.00,150.00\nT0"), encoding="utf-8")
+    r = _run(path, "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert r.exit_code == 1 and (s["verdict"], s["unassessed"]) == ("discrepancies", 1), r.output

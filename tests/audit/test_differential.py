@@ -58,8 +58,11 @@ def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
             assert dict(zip(RECORDED, row[4:])) == {f: want[f] for f in RECORDED}, (sid, row[2], row[3])
             if row[1] not in d.fallback:
                 assert row[2] == "plan", (sid, row)  # the plan, not the reference, settled this person
-        assert (code, sum(s["discrepancies_by_field"].values())) == (0, 0)
-        assert s["unassessed"] == sum(1 for v in ref.values() if "refused" in v)
+        refused = sum(1 for v in ref.values() if "refused" in v)
+        assert s["unassessed"] == refused
+        assert sum(r["rows"] for r in s["unassessed_by_reason"]) == refused
+        # no discrepancy: clean (0), or incomplete (2) where rows could not be assessed
+        assert (code, sum(s["discrepancies_by_field"].values())) == (2 if refused else 0, 0)
     finally:
         _close(s)
 
@@ -80,7 +83,8 @@ def test_plan_equals_reference_on_spark(policy, data, tmp_path_factory, spark):
         assert s["expected_hifp_pay_fen"] == sum(v["hifp_pay"] for v in settled)
         # Recorded = reference on all eight fields: any plan figure that differs would be reported.
         assert s["fields_audited"] == list(RECORDED)
-        assert (code, s["discrepancies_by_field"]) == (0, {f: 0 for f in RECORDED})
+        assert (code, s["discrepancies_by_field"]) == (2 if s["unassessed"] else 0, {f: 0 for f in RECORDED})
+        assert sum(r["rows"] for r in s["unassessed_by_reason"]) == s["unassessed"]
         assert s["persons_reference"] <= len(d.fallback)
     finally:
         _close(s)

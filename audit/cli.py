@@ -27,7 +27,7 @@ def _terminated(signum, _frame):
 @click.option("--map", "mapping", multiple=True, help="Column/code mapping: a TOML/YAML file or src=dst (repeatable).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL, or sc://host:port (Spark Connect).")
-@click.option("--encoding", default=None, help="CSV/JSON lines encoding (default: UTF-8, else GBK/GB18030 detected).")
+@click.option("--encoding", default=None, help="Encoding of CSV/JSON lines ledgers and of the persons file (default: UTF-8, else GBK/GB18030 detected).")
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
 @click.option("--memory-limit", default=None, help="DuckDB memory limit, e.g. 4GB (it spills to disk beyond).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,

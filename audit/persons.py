@@ -22,6 +22,7 @@ from reference.case import CaseError, Person, load_text, parse_person
 from reference.loading import InputError, check_depth, load_json
 
 from .errors import AuditInputError
+from .sources import detect_encoding
 from .tables import create_from_arrow
 
 MAX_BYTES = 2 << 30
@@ -62,13 +63,15 @@ def _json_line(line: str, path: Path, no: int) -> object:
         raise AuditInputError(str(e), file=str(path), row=no) from None
 
 
-def _records(path: Path) -> list[tuple[int, object]]:
+def _records(path: Path, encoding: str | None = None) -> list[tuple[int, object]]:
     if not path.is_file():
         raise AuditInputError("no such persons file", file=str(path))
     if path.stat().st_size > MAX_BYTES:
         raise AuditInputError("persons file larger than 2 GB", file=str(path))
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8-sig")
+    # UTF-8, else GBK/GB18030 (as Chinese systems export), exactly as a ledger file is detected
+    enc = detect_encoding(path, encoding)
+    text = path.read_text(encoding="utf-8-sig" if enc == "utf-8" else enc)
     if suffix in (".jsonl", ".ndjson"):
         return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
                 if line.strip()]
@@ -100,12 +103,12 @@ def _records(path: Path) -> list[tuple[int, object]]:
     return [(i + 1, d) for i, d in enumerate(data)]
 
 
-def load(con: duckdb.DuckDBPyConnection, path: str | None) -> dict[str, Person]:
+def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None = None) -> dict[str, Person]:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no."""
     people: dict[str, Person] = {}
     unit = "line" if path and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else "record"
     if path:
-        for no, rec in _records(Path(path)):
+        for no, rec in _records(Path(path), encoding):
             # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
             # take it from there). Parsed with a stand-in type only so the other fields are checked.
             untyped = isinstance(rec, dict) and "psn_type" not in rec

@@ -88,3 +88,21 @@ def test_psn_type_may_be_left_out_the_ledger_carries_it(tmp_path, policy):
         found.append((code, s["persons_reference"], s["discrepancies_by_field"], rows))
     assert found[0][0] == 1 and found[0][1] > 0 and len(found[0][3]) > 30
     assert found[1] == found[0]
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("p.csv", "psn_no,psn_type,acct_balance,flex_tier\n灵活001,1103,100.50,1\n", 2),
+    ("p.jsonl", '{"psn_no": "灵活001", "psn_type": "1103", "acct_balance": "100.50", "flex_tier": 1}\n', 1),
+])
+def test_a_gbk_persons_file_is_read_like_a_gbk_ledger(tmp_path, name, text, line):
+    f = tmp_path / name
+    f.write_bytes(text.encode("gbk"))
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f))
+        assert con.execute("SELECT psn_no, acct_balance, flex_tier FROM persons").fetchall() == [("灵活001", 10050, 1)]
+    finally:
+        con.close()
+    assert set(people) == {"灵活001"}
+    with pytest.raises(AuditInputError, match=rf"{name}, line {line}: unreadable in encoding ascii"):
+        persons.load(duckdb.connect(), str(f), "ascii")

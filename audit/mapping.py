@@ -92,9 +92,14 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
         if path.stat().st_size > 1_000_000:
             raise AuditInputError("mapping file larger than 1 MB", file=spec)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = path.read_bytes()[:e.start].count(b"\n") + 1
+            raise AuditInputError("not UTF-8: a mapping file (TOML or YAML) is UTF-8; save it so "
+                                  "(Excel/记事本: “UTF-8”)", file=spec, row=line) from None
+        try:
             data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
-        except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as e:
+        except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
             raise AuditInputError(f"malformed mapping: {e}", file=spec) from None
         m = m.merged(_from_dict(data, spec))
     return m

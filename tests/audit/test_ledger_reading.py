@@ -245,6 +245,16 @@ def test_json_that_is_not_json_lines_is_located(tmp_path, text, pattern):
         _expected([p])
 
 
+def test_a_mapping_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
+    m = tmp_path / "vendor.toml"
+    m.write_bytes('[columns]\n"结算号" = "setl_id"\n'.encode("gbk"))
+    with pytest.raises(AuditInputError, match=r"vendor\.toml, line 2: not UTF-8"):
+        _expected([_csv(tmp_path, [HEADER, S1])], mapping=(str(m),))
+    m.write_bytes('\ufeff[columns]\n"结算号" = "setl_id"\n'.encode("utf-8"))  # Notepad's BOM is fine
+    code, s, rows = _expected([_csv(tmp_path, [HEADER.replace("setl_id", "结算号", 1), S1])], mapping=(str(m),))
+    assert rows[0][0] == "S1"
+
+
 def test_a_code_mapped_to_no_known_code_is_refused_when_the_mapping_is_read(tmp_path):
     m = tmp_path / "vendor.yaml"
     m.write_text('codes:\n  hosp_lv:\n    "A3": tertiary\n    "A2": secundary\n', encoding="utf-8")

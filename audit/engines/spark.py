@@ -35,6 +35,7 @@ ROWS_PER_PARTITION = 1_000_000
 INTERPRETED_ROWS = 50_000    # below this many ledger rows, no code generation
 C1_ROWS = 2_000_000          # below this many, a local JVM started here compiles with C1 only,
 BROADCAST_BYTES = 100 << 20  # and joins broadcast tables up to this size
+LOG4J2 = Path(__file__).with_name("log4j2.properties")  # the driver JVM's logging: errors only
 CONNECT_TIMEOUT_S = 10       # a Spark Connect endpoint must accept a connection within this
 # Per-stage wall times of the last run in this process (benchmarks/bench_audit.py prints them).
 LAST_TIMINGS: dict[str, float] = {}
@@ -79,14 +80,16 @@ def session(master: str = "local[*]", small: bool = False):
         b = (SparkSession.builder.master(master).appName("conform-audit")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.session.timeZone", "UTC")
-             # Spark's WARN lines (native Hadoop, hostnames, long plans) are noise on a regulator's console
-             .config("spark.log.level", os.environ.get("CONFORM_SPARK_LOG_LEVEL", "ERROR")))
+             .config("spark.sql.session.timeZone", "UTC"))
+        if os.environ.get("CONFORM_SPARK_LOG_LEVEL"):  # more than errors (log4j2.properties), e.g. WARN or INFO
+            b = b.config("spark.log.level", os.environ["CONFORM_SPARK_LOG_LEVEL"])
+        java = [f"-Dlog4j2.configurationFile={LOG4J2.as_uri()}"]
         if master.startswith("local"):
             # One JVM holds driver and executors: give it the memory a 10M-row ledger needs.
             b = b.config("spark.driver.memory", os.environ.get("CONFORM_SPARK_DRIVER_MEMORY", "3g"))
             if small:
-                b = b.config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
+                java.append("-XX:TieredStopAtLevel=1")
+        b = b.config("spark.driver.extraJavaOptions", " ".join(java))
         s = b.getOrCreate()
     _SESSIONS[master] = s
     return s

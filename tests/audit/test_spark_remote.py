@@ -10,6 +10,7 @@ stands in for the shared filesystem a cluster needs (CONFORM_AUDIT_WORKDIR, docs
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -135,6 +136,8 @@ def _audit_beyond_this_process(tmp_path: Path, master: str) -> None:
     r = _conform("audit", *base, "--engine", "spark", "--spark-master", master, "--out", str(tmp_path / "spark"))
     assert r.returncode == 1, r.stdout + r.stderr[-3000:]
     assert "(spark)" in r.stdout
+    # the driver JVM started here logs errors only (audit/engines/log4j2.properties): no WARN/INFO lines
+    assert not re.search(r" (WARN|INFO) ", r.stderr), r.stderr[-3000:]
     r = _conform("audit", *base, "--out", str(tmp_path / "duck"))
     assert r.returncode == 1, r.stdout + r.stderr[-3000:]
     con = duckdb.connect()

@@ -47,10 +47,10 @@ def _env() -> dict[str, str]:
             "PYSPARK_PYTHON": sys.executable}
 
 
-def _start(cmd: list[str], log: Path, ready) -> subprocess.Popen:
+def _start(cmd: list[str], log: Path, ready, **env: str) -> subprocess.Popen:
     """Start a Spark server; wait until `ready()` (a port answers, a log line appears)."""
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=_env(), start_new_session=True,
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**_env(), **env}, start_new_session=True,
                                 cwd=log.parent)  # its spark-warehouse/ lands there, not in the repository
     deadline = time.monotonic() + START_TIMEOUT_S
     while not ready():
@@ -107,7 +107,9 @@ def standalone_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("spark-standalone")
     port = _free_port()
     master = _start([spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
-                     "--webui-port", str(_free_port())], folder / "master.log", _answers(port))
+                     "--webui-port", str(_free_port())], folder / "master.log", _answers(port),
+                    # no REST submission server: it would take the fixed port 6066 (two runs on one machine)
+                    SPARK_MASTER_OPTS="-Dspark.master.rest.enabled=false")
     worker_log = folder / "worker.log"
     try:
         worker = _start([spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://127.0.0.1:{port}",

@@ -43,7 +43,8 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
     unit = sources.UNITS[sources.kind_of(path)]
     rel = "_institutions_src"
     try:
-        cols = sources.open_source(con, path, rel, encoding)
+        cols = sources.open_source(con, path, rel, encoding,
+                                   frozenset({"fixmedins_code", "facility", "hosp_lv"}) | frozenset(mapping.columns))
     except AuditInputError as e:
         raise AuditInputError(e.detail, file=where, row=e.row, column=e.column) from None
     names = {mapping.rename(c): c for c in cols if c != "src_row"}

@@ -224,6 +224,11 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
     raise AuditInputError(f"{msg}{shown}", file=file, row=r, column=col or None, unit=unit)
 
 
+def _wanted(mapping: Mapping) -> frozenset[str]:
+    """The header names a ledger file may use: the platform's, hosp_lv, and the sources of --map."""
+    return frozenset(COLUMNS) | {"hosp_lv", "insuplc_admdvs"} | frozenset(mapping.columns)
+
+
 def _unit(path: Path) -> str:
     return sources.UNITS[sources.kind_of(path)]
 
@@ -232,7 +237,7 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
                      encoding: str | None, institutions: bool = False) -> None:
     """Read the file again and build the located message for its bad row `row`."""
     rel = f"_bad{idx}"
-    cols = sources.open_source(con, path, rel, encoding)
+    cols = sources.open_source(con, path, rel, encoding, _wanted(mapping))
     try:
         src = rel
         if institutions:
@@ -253,7 +258,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     for i, p in enumerate(paths):
         rel = f"_src{i}"
         try:
-            cols = sources.open_source(con, p, rel, encoding)
+            cols = sources.open_source(con, p, rel, encoding, _wanted(mapping))
         except AuditInputError as e:
             if e.file is None:
                 raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column) from None

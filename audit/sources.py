@@ -208,7 +208,22 @@ def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[i
     return pa.table(cols)
 
 
-def _xlsx_table(path: Path) -> pa.Table:
+HEADER_SCAN_ROWS = 20  # an Excel export may put a title (XX市医保结算清单), a date or a blank row above its header
+
+
+def _header_row(rows: list[tuple], wanted: frozenset[str]) -> int | None:
+    """The index of the first row naming at least two `wanted` columns (None: no such row)."""
+    for i, r in enumerate(rows):
+        if sum(1 for v in r if isinstance(v, str) and v.strip() in wanted) >= 2:
+            return i
+    return None
+
+
+def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
+    """The first sheet, from its header row: row 1, or the first of the top rows that names at least
+    two `wanted` columns (title rows above a header are common in Excel exports)."""
+    from itertools import islice
+
     from openpyxl import load_workbook
 
     if path.stat().st_size > MAX_XLSX_BYTES:
@@ -219,13 +234,24 @@ def _xlsx_table(path: Path) -> pa.Table:
         raise AuditInputError(f"cannot read xlsx: {e}", file=str(path)) from None
     try:
         ws = wb.worksheets[0]
+        top = list(islice(ws.iter_rows(values_only=True), HEADER_SCAN_ROWS))
+        at = _header_row(top, wanted) if wanted else None
+        if at is None and wanted:
+            for other in wb.worksheets[1:]:
+                if _header_row(list(islice(other.iter_rows(values_only=True), HEADER_SCAN_ROWS)), wanted) is not None:
+                    raise AuditInputError(f"the ledger's columns are on sheet {other.title!r}, not on the first sheet "
+                                          f"{ws.title!r}: move that sheet first, or save it as a workbook of its own",
+                                          file=str(path))
+        at = at or 0
         it = ws.iter_rows(values_only=True)
+        for _ in range(at):
+            next(it)
         header = next(it, None)
         if not header:
             raise AuditInputError("empty sheet: no header row", file=str(path))
         names = [str(h).strip() if h is not None else "" for h in header]
         rows, src = [], []
-        for i, r in enumerate(it, start=2):
+        for i, r in enumerate(it, start=at + 2):
             vals = [_scalar_text(v) for v in r][: len(names)]
             if all(v is None or v == "" for v in vals):
                 continue
@@ -303,8 +329,10 @@ def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(schema, batches())
 
 
-def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None) -> dict[str, str]:
-    """Register `path` as relation `name`; returns its column names -> DuckDB type names."""
+def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None,
+                wanted: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Register `path` as relation `name`; returns its column names -> DuckDB type names. `wanted`: the
+    column names the caller reads (after --map), by which an xlsx sheet's header row is found."""
     kind = kind_of(path)
     if kind == "parquet":
         lit = str(path).replace("'", "''")
@@ -320,7 +348,7 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding:
     elif kind == "jsonl":
         obj = _jsonl_reader(path, encoding)
     else:
-        obj = _xlsx_table(path)
+        obj = _xlsx_table(path, wanted)
     con.register(name, obj)
     schema = obj.schema  # type: ignore[attr-defined]
     return {f.name: ("BIGINT" if f.name == "src_row" else "VARCHAR") for f in schema}

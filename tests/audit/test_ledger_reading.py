@@ -169,6 +169,36 @@ def test_a_date_with_a_time_of_day_or_an_impossible_time_is_refused(tmp_path, co
         _expected([path])
 
 
+def test_xlsx_with_a_title_above_its_header_and_rows_named_as_excel_shows_them(tmp_path):
+    """攀枝花市医保结算清单 in row 1, a blank row 2, the header in row 3: a bad amount in the sheet's row 5
+    is named row 5. A workbook whose first sheet is an explanation (说明) says where the ledger is."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "结算清单"
+    ws.append(["攀枝花市医保结算清单（2023年3月）"])
+    ws.append([])
+    ws.append(HEADER.split(","))
+    ws.append(S0.split(","))
+    ws.append(S1.replace("115.00", "115.001").split(","))
+    p = tmp_path / "ledger.xlsx"
+    wb.save(p)
+    with pytest.raises(AuditInputError, match=r"ledger\.xlsx, row 5, column hifp_pay: not an amount"):
+        _expected([p])
+    ws.delete_rows(5)
+    ws.append(S1.replace("115.00", "165.25").split(","))
+    wb.save(p)
+    code, s, rows = _expected([p])
+    assert code == 0 and [r[:2] for r in rows] == [("S0", 0), ("S1", 16525)]
+    wb.move_sheet(wb.create_sheet("说明"), offset=-1)
+    wb["说明"].append(["本表由医保信息平台导出"])
+    wb.save(p)
+    with pytest.raises(AuditInputError, match=r"ledger\.xlsx: the ledger's columns are on sheet '结算清单', not on the "
+                                              r"first sheet '说明'"):
+        _expected([p])
+
+
 def test_jsonl_ledger_numbers_read_exactly(tmp_path):
     p = tmp_path / "ledger.jsonl"
     p.write_text('{"setl_id": "S1", "psn_no": "P1", "psn_type": "1101", "setl_date": "2023-03-01", "med_type": "11",'

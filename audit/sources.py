@@ -120,6 +120,17 @@ def _with_rows(batches: Iterator[pa.RecordBatch], first: int) -> Iterator[pa.Rec
         yield pa.RecordBatch.from_arrays(list(b.columns) + [rows], names=list(b.schema.names) + ["src_row"])
 
 
+HEADER_SCAN_ROWS = 20  # an Excel export may put a title (XX市医保结算清单), a date or a blank row above its header
+
+
+def _header_row(rows: list[tuple], wanted: frozenset[str]) -> int | None:
+    """The index of the first row naming at least two `wanted` columns (None: no such row)."""
+    for i, r in enumerate(rows):
+        if sum(1 for v in r if isinstance(v, str) and v.strip() in wanted) >= 2:
+            return i
+    return None
+
+
 def _malformed(path: Path, ropts: pacsv.ReadOptions, copts: pacsv.ConvertOptions, popts: pacsv.ParseOptions,
                error: pa.ArrowInvalid) -> AuditInputError:
     """The located error for a CSV the fast (threaded) parse refused. Only a single-threaded parse
@@ -154,21 +165,31 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
+def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset()) -> pa.RecordBatchReader:
+    """The file from its header line: line 1, or (a sheet saved as CSV) the first of the top lines that
+    names at least two `wanted` columns, below a title."""
     enc = detect_encoding(path, encoding)
+    top: list[str] = []
     with path.open("r", encoding=enc, newline="") as f:
-        first = f.readline(MAX_LINE + 1)
-    if len(first) > MAX_LINE:
-        raise AuditInputError("header line longer than 1 MB", file=str(path), row=1)
-    delimiter = _delimiter(first)
-    header = next(csv.reader(io.StringIO(first), delimiter=delimiter), None)
+        while len(top) < (HEADER_SCAN_ROWS if wanted else 1):
+            line = f.readline(MAX_LINE + 1)
+            if len(line) > MAX_LINE:
+                raise AuditInputError(f"{'' if top else 'header '}line longer than 1 MB", file=str(path),
+                                      row=len(top) + 1)
+            if not line:
+                break
+            top.append(line)
+    split = [[h.lstrip("\ufeff").strip() for h in next(csv.reader(io.StringIO(t), delimiter=_delimiter(t)), [])]
+             for t in top]
+    at = (_header_row([tuple(h) for h in split], wanted) if wanted else None) or 0
+    header = split[at] if top else []
     if not header:
         raise AuditInputError("empty file: no header line", file=str(path))
-    header = [h.lstrip("\ufeff").strip() for h in header]
+    delimiter = _delimiter(top[at])
     dup = {h for h in header if header.count(h) > 1}
     if dup:
-        raise AuditInputError(f"header names a column twice: {', '.join(sorted(dup))}", file=str(path), row=1)
-    ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=1,
+        raise AuditInputError(f"header names a column twice: {', '.join(sorted(dup))}", file=str(path), row=at + 1)
+    ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=at + 1,
                               block_size=1 << 22)
     copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
                                  quoted_strings_can_be_null=False)
@@ -187,7 +208,7 @@ def _csv_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
         except pa.ArrowInvalid as e:
             raise _pending(_malformed(path, ropts, copts, popts, e)) from None
 
-    return pa.RecordBatchReader.from_batches(schema, _with_rows(batches(), 2))
+    return pa.RecordBatchReader.from_batches(schema, _with_rows(batches(), at + 2))
 
 
 def _scalar_text(v: object) -> str | None:
@@ -206,17 +227,6 @@ def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[i
     cols = {n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)}
     cols["src_row"] = pa.array(src, pa.int64())
     return pa.table(cols)
-
-
-HEADER_SCAN_ROWS = 20  # an Excel export may put a title (XX市医保结算清单), a date or a blank row above its header
-
-
-def _header_row(rows: list[tuple], wanted: frozenset[str]) -> int | None:
-    """The index of the first row naming at least two `wanted` columns (None: no such row)."""
-    for i, r in enumerate(rows):
-        if sum(1 for v in r if isinstance(v, str) and v.strip() in wanted) >= 2:
-            return i
-    return None
 
 
 def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
@@ -344,7 +354,7 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding:
             raise AuditInputError(f"cannot read Parquet: {e}", file=str(path)) from None
         return {r[0]: r[1] for r in desc if r[0] != "file_row_number"}
     if kind == "csv":
-        obj: object = _csv_reader(path, encoding)
+        obj: object = _csv_reader(path, encoding, wanted)
     elif kind == "jsonl":
         obj = _jsonl_reader(path, encoding)
     else:

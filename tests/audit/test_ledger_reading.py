@@ -63,6 +63,17 @@ def test_gbk_csv_detected_or_given(tmp_path, encoding):
     assert code == 1 and s["discrepancies_by_field"] == {"hifp_pay": 1}
 
 
+def test_a_sheet_saved_as_csv_with_its_title_line(tmp_path):
+    """Excel saves a titled sheet as CSV with the title (and empty cells) above the header."""
+    lines = ["攀枝花市医保结算清单（2023年）,,,", ",,,", HEADER, S0, S1.replace("115.00", "115.001")]
+    path = _csv(tmp_path, lines, encoding="gbk")
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 5, column hifp_pay: not an amount"):
+        _expected([path])
+    path = _csv(tmp_path, lines[:4] + [S1.replace("115.00", "165.25")], encoding="gbk")
+    code, s, rows = _expected([path])
+    assert code == 0 and [r[:2] for r in rows] == [("S0", 0), ("S1", 16525)]
+
+
 @pytest.mark.parametrize("name,delimiter", [("ledger.tsv", "\t"), ("ledger.txt", "|"), ("ledger.csv", ";")])
 def test_tab_pipe_and_semicolon_separated_exports(tmp_path, name, delimiter):
     """HIS exports often come as .txt split by tabs or '|': the header line decides the delimiter."""

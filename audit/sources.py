@@ -58,7 +58,9 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
             raise AuditInputError("no ledger files found (.csv, .parquet, .xlsx, .jsonl)", file=spec)
         for f in found:
             if f.suffix.lower() not in SUFFIXES:
-                raise AuditInputError(f"unknown ledger format {f.suffix!r}; expected one of "
+                legacy = (" (an old Excel or WPS workbook: save it as .xlsx or CSV)"
+                          if f.suffix.lower() in (".xls", ".et", ".ett") else "")
+                raise AuditInputError(f"unknown ledger format {f.suffix!r}{legacy}; expected one of "
                                       + ", ".join(sorted(SUFFIXES)), file=str(f))
             if f not in out:
                 out.append(f)

@@ -63,6 +63,15 @@ def test_gbk_csv_detected_or_given(tmp_path, encoding):
     assert code == 1 and s["discrepancies_by_field"] == {"hifp_pay": 1}
 
 
+@pytest.mark.parametrize("suffix, hint", [(".xls", "save it as .xlsx or CSV"), (".dbf", "")])
+def test_a_format_it_does_not_read_is_named(tmp_path, suffix, hint):
+    p = tmp_path / f"ledger{suffix}"
+    p.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(AuditInputError, match=rf"ledger\{suffix}: unknown ledger format '\{suffix}'.*{hint}.*"
+                                              r"expected one of \.csv"):
+        _expected([p])
+
+
 def test_a_sheet_saved_as_csv_with_its_title_line(tmp_path):
     """Excel saves a titled sheet as CSV with the title (and empty cells) above the header."""
     lines = ["攀枝花市医保结算清单（2023年）,,,", ",,,", HEADER, S0, S1.replace("115.00", "115.001")]

@@ -104,7 +104,7 @@ class Context:
 
 
 def explain_settlement(ctx: Context, setl_id: str) -> dict:
-    """The reference engine's Chinese trace for one settlement (AUDIT_CONTRACT.md `explain`)."""
+    """The reference engine's Chinese trace for one settlement (the worked examples of audit.html)."""
     found = ctx.con.execute("SELECT psn_no FROM ledger WHERE setl_id = ?", [setl_id]).fetchall()
     if not found:
         return {"setl_id": setl_id, "psn_no": None, "expected": {}, "trace": [], "error": "unknown setl_id"}

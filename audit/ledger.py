@@ -1,4 +1,4 @@
-"""Read ledgers into the canonical DuckDB table `ledger` (AUDIT_CONTRACT.md), validating every row.
+"""Read ledgers into the canonical DuckDB table `ledger` (columns: docs/audit.md §1), validating every row.
 
 Amounts are read as text (or Parquet DECIMAL/integers) and become BIGINT fen in SQL: text must
 match ^-?[0-9]+(\\.[0-9]{1,2})?$ (ASCII digits, at most two decimals); a Parquet DECIMAL with

@@ -326,7 +326,7 @@ def differing_sql(fields: tuple[str, ...]) -> str:
 
 
 def compare_sql(fields: tuple[str, ...]) -> str:
-    """Discrepancies (AUDIT_CONTRACT.md): one row per settlement and audited field that differs.
+    """Discrepancies (columns: docs/audit.md §5, discrepancies.parquet): one row per settlement and audited field that differs.
 
     Only the rows that differ (`differing`) meet the ledger again (descriptive columns) and the clause tables."""
     fields = _audited(fields)

@@ -21,15 +21,8 @@ from . import fallback, institutions, ledger, params, persons, plan
 from .engines import get as get_engine
 from .errors import AuditInputError
 from .mapping import load_mapping
+from .verdict import UNASSESSED_REASONS, verdict
 
-EXIT_OK, EXIT_FOUND, EXIT_BAD = 0, 1, 2
-UNASSESSED_REASONS = {
-    "refused_validity": "结算日期不在政策文件的有效期内（或该文件对此前的结算未作规定）",
-    "refused_exclusion": "除外费用代码（exclusion）不是政策文件列明的类别",
-    "refused_flex_tier": "灵活就业人员未给出缴费档次（人员信息 flex_tier），无法确定是否享受门诊统筹",
-    "refused_parameter": "地区配置缺少该人员类别、机构等级所需的参数（起付线、比例或限额）",
-    "refused_reference": "参考实现拒绝结算（原因见 audit.html 中该笔结算的计算过程）",
-}
 AUDIT_ASSUMPTIONS = [
     {"id": "A-AUDIT-ORDER", "cite": "conform audit",
      "text": "同一参保人的结算按结算时间（无时间时按结算日期）排序，同一时间按导出文件及行的顺序。"},
@@ -140,8 +133,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         lap("plan")
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region)
         summary["timings_s"] = timings
-        code = (EXIT_FOUND if any(summary["discrepancies_by_field"].values())
-                else EXIT_BAD if summary["unassessed"] else EXIT_OK)
+        code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"])[2]
         if write:
             from .report import default_out_dir, write_reports
 

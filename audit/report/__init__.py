@@ -21,6 +21,7 @@ from typing import Any
 from harness.report.atomic import point_latest
 
 from ..errors import AuditInputError
+from ..verdict import TITLES, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
@@ -28,7 +29,6 @@ from .text import yuan
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
-EXIT_CLEAN, EXIT_DISCREPANCIES, EXIT_INCOMPLETE = 0, 1, 2
 DEFAULT_BASE = Path("reports")
 LATEST = "audit-latest"
 FILES = ("summary.json", "discrepancies.parquet", "discrepancies.csv", "audit.xlsx", "audit.html")
@@ -48,17 +48,8 @@ def _is_default(out_dir: Path) -> bool:
         out_dir.parent.resolve() == DEFAULT_BASE.resolve()
 
 
-def verdict(summary: dict, totals: dict) -> tuple[str, str, int]:
-    """(verdict, its Chinese wording, exit code). Rows the audit could not assess keep a ledger without
-    discrepancies from being "clean": an input or configuration gap (exit 2), reported with its reasons."""
-    unassessed = int(summary.get("unassessed") or 0)
-    if totals["rows"]:
-        also = f"；另有 {unassessed} 行未能审核" if unassessed else ""
-        return ("discrepancies", f"发现差异：{totals['settlements']} 笔结算、{totals['rows']} 个字段{also}",
-                EXIT_DISCREPANCIES)
-    if unassessed:
-        return "incomplete", f"未能全部审核：{unassessed} 行无法审核，其余未发现差异", EXIT_INCOMPLETE
-    return "clean", "未发现差异", EXIT_CLEAN
+def _verdict(summary: dict, totals: dict) -> tuple[str, str, int]:
+    return verdict(totals["rows"], totals["settlements"], int(summary.get("unassessed") or 0))
 
 
 def summary_json(summary: dict, totals: dict) -> dict:
@@ -69,7 +60,7 @@ def summary_json(summary: dict, totals: dict) -> dict:
             out[k[:-4]] = yuan(int(v))
         else:
             out[k] = v
-    out["verdict"], _, code = verdict(summary, totals)
+    out["verdict"], _, code = _verdict(summary, totals)
     out["discrepancies"] = totals["rows"]
     out["settlements_with_discrepancies"] = totals["settlements"]
     out["persons_with_discrepancies"] = totals["persons"]
@@ -100,7 +91,7 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     fields = summary.get("fields_audited") or []
     by_field = summary.get("discrepancies_by_field") or {}
     rows: list[tuple[str, Any]] = [
-        ("结论 verdict", verdict(summary, totals)[1]),
+        ("结论 verdict", _verdict(summary, totals)[1]),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
         ("地区配置 region", summary.get("region") or "—"),
         ("结算清单 ledger", "；".join(str(x) for x in summary.get("ledger") or [])),
@@ -168,6 +159,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
         try:
             data = rollups.collect(con)
             totals = data["totals"]
+            kind, _, code = _verdict(summary, totals)
             shutil.copyfile(discrepancies, tmp / "discrepancies.parquet")
             _csv(con, tmp / "discrepancies.csv")
             overview = _overview(summary, totals)
@@ -176,7 +168,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
                 {"id": a.get("id", ""), "text": a.get("text", ""), "cite": a.get("cite", "")}
                 for a in summary.get("assumptions") or []],
                 "policy_label": POLICY_LABELS.get(summary.get("policy", ""), summary.get("policy", "")),
-                "verdict_label": verdict(summary, totals)[1].split("：")[0]}
+                "verdict": kind, "verdict_label": TITLES[kind]}
             for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen"):
                 page_summary[k] = int(summary.get(k, 0))
             shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v))) for k, v in overview]
@@ -194,4 +186,4 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     if latest if latest is not None else _is_default(out_dir):
         with contextlib.suppress(OSError):
             point_latest(out_dir.parent, out_dir, LATEST)
-    return verdict(summary, totals)[2]
+    return code

@@ -9,6 +9,7 @@ left out (p_psn_type NULL): the ledger's rows say it.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 from decimal import Decimal
@@ -63,15 +64,26 @@ def _json_line(line: str, path: Path, no: int) -> object:
         raise AuditInputError(str(e), file=str(path), row=no) from None
 
 
+def _decoded(path: Path, encoding: str | None) -> str:
+    """The file's text, read once: the given encoding, else UTF-8, else GBK/GB18030 (as Chinese systems
+    export). Only a file that does not decode is scanned again, by the ledger's detection, for the line."""
+    raw = path.read_bytes()
+    for enc in ([encoding] if encoding else ["utf-8", "gb18030"]):
+        try:
+            return raw.decode("utf-8-sig" if codecs.lookup(enc).name == "utf-8" else enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    detect_encoding(path, encoding)  # raises, naming the line (or the unknown encoding)
+    raise AuditInputError("unreadable encoding", file=str(path))  # not reached: the detection found it
+
+
 def _records(path: Path, encoding: str | None = None) -> list[tuple[int, object]]:
     if not path.is_file():
         raise AuditInputError("no such persons file", file=str(path))
     if path.stat().st_size > MAX_BYTES:
         raise AuditInputError("persons file larger than 2 GB", file=str(path))
     suffix = path.suffix.lower()
-    # UTF-8, else GBK/GB18030 (as Chinese systems export), exactly as a ledger file is detected
-    enc = detect_encoding(path, encoding)
-    text = path.read_text(encoding="utf-8-sig" if enc == "utf-8" else enc)
+    text = _decoded(path, encoding)
     if suffix in (".jsonl", ".ndjson"):
         return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
                 if line.strip()]

@@ -27,6 +27,10 @@ from .tables import drop_view
 
 TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "dise_codg",
         "insuplc_admdvs", "init_setl_id", "exclusion")
+# The platform's two division codes in every message (参保地医保区划, 就医地医保区划): where a ledger has
+# no `remote` flag, a visit is outside the city when their city parts differ (A-AUDIT-REMOTE-ADMDVS).
+ADMDVS = ("insuplc_admdvs", "mdtrtarea_admvs")
+ADMDVS_RE = r"^[0-9]{6}$"
 INPUT_AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 RECORDED_AMOUNTS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
                     "acct_pay", "psn_cash_pay")
@@ -54,6 +58,10 @@ class LedgerInfo:
     reversals: int
     persons: int
     period: tuple[str | None, str | None]
+    # How each file's rows got `remote` ("column", "admdvs" or "absent") and which optional flag columns
+    # some file lacks: the report states the assumption a missing column implies (run._assumptions).
+    remote_from: frozenset[str] = frozenset()
+    lacking: frozenset[str] = frozenset()
 
 
 def _in(values: tuple[str, ...] | list[str]) -> str:
@@ -153,6 +161,14 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     sel["setl_date"] = f"COALESCE({sd}, CAST({st} AS DATE))"
     for f, default in FLAGS.items():
         src, typ = names.get(f, (None, None))
+        if src is None and f == "remote" and all(a in names for a in ADMDVS):
+            ins, md = (text_value(names[a][0]) for a in ADMDVS)
+            # A row missing either code is taken as in the city, as the assumption says.
+            sel[f] = f"COALESCE(LEFT({md}, 4) <> LEFT({ins}, 4), FALSE)"
+            for a, t in zip(ADMDVS, (ins, md)):
+                bad.append((f"({t} IS NOT NULL AND NOT regexp_full_match({t}, {q(ADMDVS_RE)}))", a,
+                            "not a six-digit division code (医保区划)", t))
+            continue
         if src is None:
             sel[f] = default
             continue
@@ -201,8 +217,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
 
 
 RID_STEP = 10000000000  # rid = file index * RID_STEP + row: export order as one integer
-# The table keeps what the audit reads (insuplc_admdvs is read, not kept); src_idx and src_row are in rid.
-COLUMNS = ([c for c in TEXT if c != "insuplc_admdvs"] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
+# The table keeps what the audit reads (the division codes are read, not kept); src_idx and src_row are in rid.
+COLUMNS = ([c for c in TEXT if c not in ADMDVS] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
            + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay"] + list(FLAGS) + ["rid", "_bad"])
 
 
@@ -226,7 +242,7 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
 
 def _wanted(mapping: Mapping) -> frozenset[str]:
     """The header names a ledger file may use: the platform's, hosp_lv, and the sources of --map."""
-    return frozenset(COLUMNS) | {"hosp_lv", "insuplc_admdvs"} | frozenset(mapping.columns)
+    return frozenset(COLUMNS) | {"hosp_lv"} | frozenset(ADMDVS) | frozenset(mapping.columns)
 
 
 def _unit(path: Path) -> str:
@@ -255,6 +271,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     paths = sources.expand(specs)
     selects = []
     present: set[str] = set()
+    remote_from: set[str] = set()
+    lacking: set[str] = set()
     for i, p in enumerate(paths):
         rel = f"_src{i}"
         try:
@@ -265,7 +283,10 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             raise
         if institutions:  # the level by fixmedins_code where the file has no facility/hosp_lv
             rel, cols = inst.attach(con, rel, cols, mapping, p)
-        present |= {mapping.rename(c) for c in cols}
+        here = {mapping.rename(c) for c in cols}
+        present |= here
+        remote_from.add("column" if "remote" in here else "admdvs" if all(a in here for a in ADMDVS) else "absent")
+        lacking |= {c for c in ("exclusion", "acct_used_flag") if c not in here}
         if "hosp_lv" in present:
             present.add("facility")
         sel = canonical_select(p, rel, cols, mapping, i)
@@ -292,7 +313,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                               file=", ".join(str(p) for p in paths))
     audited = [f for f in RECORDED if f in present]
     # persons: counted once the plan has grouped the ledger by person (run.py), not here a second time
-    return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], -1, (info[3], info[4]))
+    return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], -1, (info[3], info[4]),
+                      frozenset(remote_from), frozenset(lacking))
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:

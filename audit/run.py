@@ -45,12 +45,33 @@ def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnecti
                               f"{str(e).splitlines()[0]}") from None
 
 
-def _assumptions(rules) -> list[dict]:
+# What the audit takes for granted when a ledger lacks a column that the document's rules read; each is
+# stated only where it applies (the column is missing from some file and the document has the rule).
+LEDGER_ASSUMPTIONS = {
+    "A-AUDIT-REMOTE-ADMDVS": "清单没有异地就医标志 remote，按国家平台的参保地医保区划 insuplc_admdvs 与就医地医保区划 "
+                             "mdtrtarea_admvs 判断：两者前四位（地市）不同的结算为市外就医；任一为空的结算按市内就医。",
+    "A-AUDIT-REMOTE-ABSENT": "清单既没有异地就医标志 remote，也没有参保地和就医地医保区划（insuplc_admdvs、mdtrtarea_admvs）："
+                             "全部结算按市内就医审核，未备案人员的市外就医不能识别。",
+    "A-AUDIT-EXCLUSION-ABSENT": "清单没有除外情形列 exclusion：全部结算按不属于政策规定的除外情形审核。",
+    "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
+                         "（余额足够时支付个人负担部分）审核。",
+}
+
+
+def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
     out = [{"id": a.id, "text": a.text, "cite": rules.policy.short} for a in rules.policy.assumptions.values()]
-    return out + AUDIT_ASSUMPTIONS
+    applies = []
+    if "remote_filing" in rules.policy.eligibility:
+        applies += [f"A-AUDIT-REMOTE-{k.upper()}" for k in ("admdvs", "absent") if k in info.remote_from]
+    if rules.policy.exclusions and "exclusion" in info.lacking:
+        applies.append("A-AUDIT-EXCLUSION-ABSENT")
+    if balances and "acct_used_flag" in info.lacking:
+        applies.append("A-AUDIT-ACCT-USED")
+    return out + AUDIT_ASSUMPTIONS + [{"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k]} for k in applies]
 
 
-def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region) -> dict:
+def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
+             balances: bool) -> dict:
     lit = str(disc).replace("'", "''")
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
     # In fen, as integers: `diff` is an exact DECIMAL in yuan with two decimals, so ×100 is whole.
@@ -76,7 +97,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),
         "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,
-        "assumptions": _assumptions(rules),
+        "assumptions": _assumptions(rules, info, balances),
     }
 
 
@@ -131,7 +152,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         if int(totals["expected_rows"]) != info.rows_read:  # every row settled once, by the plan or the reference
             raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.rows_read} rows")
         lap("plan")
-        summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region)
+        balances = any(p.acct_balance is not None for p in people.values())
+        summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances)
         summary["timings_s"] = timings
         code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"])[2]
         if write:

@@ -366,3 +366,59 @@ def test_refused_input_leaves_no_working_folder(tmp_path, monkeypatch):
         with pytest.raises(AuditInputError, match="medfee_sumamt"):
             audit([str(bad)], "panzhihua", "panzhihua-example", write=False, keep_connection=keep)
         assert list(work.iterdir()) == []
+
+
+# The platform's division codes instead of a `remote` flag (A-AUDIT-REMOTE-ADMDVS). 攀枝花 第七条 pays a
+# visit outside the city at the city standard only for a filed (备案) person; for an unfiled one the text
+# has no ratio and panzhihua-example supplies none (ordinary.ratio.remote_unfiled), so that row is not
+# assessed. P1 at 米易县 (510421, same city 5104): in the city, 115.00 as S1 above. P2 at 成都 (510100),
+# not filed: outside, unassessed. P3 at 成都, filed in --persons: the city standard, 115.00 again.
+ADMDVS_HEADER = HEADER + ",insuplc_admdvs,mdtrtarea_admvs"
+ADMDVS_ROWS = [S1 + ",510400,510421", S1.replace("S1,P1", "S2,P2") + ",510400,510100",
+               S1.replace("S1,P1", "S3,P3") + ",510400,510100"]
+
+
+def test_a_visit_outside_the_city_is_told_by_the_platforms_division_codes(tmp_path):
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text('{"psn_no": "P3", "remote_filing": true}\n', encoding="utf-8")
+    code, s, rows = _expected([_csv(tmp_path, [ADMDVS_HEADER, *ADMDVS_ROWS])], persons_file=str(persons))
+    assert [r[:2] for r in rows] == [("S1", 11500), ("S2", None), ("S3", 11500)]
+    assert code == 2 and s["unassessed_by_reason"][0]["status"] == "refused_parameter"
+    assert s["unassessed_by_reason"][0]["example_setl_id"] == "S2"
+    ids = [a["id"] for a in s["assumptions"]]
+    assert "A-AUDIT-REMOTE-ADMDVS" in ids and "A-AUDIT-REMOTE-ABSENT" not in ids
+    assert "A-AUDIT-EXCLUSION-ABSENT" in ids  # 攀枝花 第八条 lists exclusions; this ledger has no such column
+
+
+def test_a_remote_flag_column_is_taken_as_it_stands(tmp_path):
+    # With `remote` given, the division codes are neither read nor checked: P2's row says 0 (in the city).
+    lines = [ADMDVS_HEADER + ",remote", ADMDVS_ROWS[0] + ",0", ADMDVS_ROWS[1].replace("510100", "51") + ",0"]
+    code, s, rows = _expected([_csv(tmp_path, lines)])
+    assert ([r[:2] for r in rows], code) == ([("S1", 11500), ("S2", 11500)], 0)
+    assert not [a for a in s["assumptions"] if a["id"].startswith("A-AUDIT-REMOTE")]
+
+
+def test_without_remote_or_division_codes_the_assumption_is_stated_where_the_text_needs_it(tmp_path):
+    code, s, rows = _expected([_csv(tmp_path, [HEADER, S1])])
+    assert "A-AUDIT-REMOTE-ABSENT" in [a["id"] for a in s["assumptions"]]
+    # 浙江's text has no rule that reads `remote` or an exclusion: nothing to state.
+    zj = tmp_path / "zj"
+    zj.mkdir()
+    _, s = audit([str(_csv(zj, [HEADER, S1]))], "zhejiang", "zhejiang-example", write=False)
+    assert not [a for a in s["assumptions"] if a["id"] in ("A-AUDIT-REMOTE-ABSENT", "A-AUDIT-EXCLUSION-ABSENT")]
+
+
+def test_a_division_code_that_is_not_six_digits_is_located(tmp_path):
+    path = _csv(tmp_path, [ADMDVS_HEADER, ADMDVS_ROWS[0], ADMDVS_ROWS[1].replace("510100", "5101")])
+    with pytest.raises(AuditInputError, match=r"line 3, column mdtrtarea_admvs: not a six-digit division code.*'5101'"):
+        _expected([path])
+
+
+def test_the_account_flag_assumption_is_stated_only_when_a_balance_makes_it_matter(tmp_path):
+    with_balance = tmp_path / "persons.jsonl"
+    with_balance.write_text('{"psn_no": "P1", "acct_balance": "100.00"}\n', encoding="utf-8")
+    ids = lambda s: [a["id"] for a in s["assumptions"]]  # noqa: E731
+    assert "A-AUDIT-ACCT-USED" in ids(_expected([_csv(tmp_path, [HEADER, S1])], persons_file=str(with_balance))[1])
+    assert "A-AUDIT-ACCT-USED" not in ids(_expected([_csv(tmp_path, [HEADER, S1])])[1])
+    flagged = _csv(tmp_path, [HEADER + ",acct_used_flag", S1 + ",1"], name="flagged.csv")
+    assert "A-AUDIT-ACCT-USED" not in ids(_expected([flagged], persons_file=str(with_balance))[1])

@@ -286,7 +286,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         here = {mapping.rename(c) for c in cols}
         present |= here
         remote_from.add("column" if "remote" in here else "admdvs" if all(a in here for a in ADMDVS) else "absent")
-        lacking |= {c for c in ("exclusion", "acct_used_flag") if c not in here}
+        lacking |= {c for c in ("exclusion", "acct_used_flag") + INPUT_AMOUNTS[1:] if c not in here}
         if "hosp_lv" in present:
             present.add("facility")
         sel = canonical_select(p, rel, cols, mapping, i)

@@ -53,6 +53,8 @@ LEDGER_ASSUMPTIONS = {
     "A-AUDIT-REMOTE-ABSENT": "清单既没有异地就医标志 remote，也没有参保地和就医地医保区划（insuplc_admdvs、mdtrtarea_admvs）："
                              "全部结算按市内就医审核，未备案人员的市外就医不能识别。",
     "A-AUDIT-EXCLUSION-ABSENT": "清单没有除外情形列 exclusion：全部结算按不属于政策规定的除外情形审核。",
+    "A-AUDIT-OWNPAY-ABSENT": "清单缺少全自费 fulamt_ownpay_amt、超限价自费 overlmt_selfpay 或先行自付 preselfpay_amt "
+                             "中的列：缺少的部分按 0 计，医疗费总额中其余部分都按政策范围内费用审核。",
     "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
                          "（余额足够时支付个人负担部分）审核。",
 }
@@ -65,6 +67,8 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         applies += [f"A-AUDIT-REMOTE-{k.upper()}" for k in ("admdvs", "absent") if k in info.remote_from]
     if rules.policy.exclusions and "exclusion" in info.lacking:
         applies.append("A-AUDIT-EXCLUSION-ABSENT")
+    if info.lacking & {"fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"}:
+        applies.append("A-AUDIT-OWNPAY-ABSENT")
     if balances and "acct_used_flag" in info.lacking:
         applies.append("A-AUDIT-ACCT-USED")
     return out + AUDIT_ASSUMPTIONS + [{"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k]} for k in applies]

@@ -422,3 +422,13 @@ def test_the_account_flag_assumption_is_stated_only_when_a_balance_makes_it_matt
     assert "A-AUDIT-ACCT-USED" not in ids(_expected([_csv(tmp_path, [HEADER, S1])])[1])
     flagged = _csv(tmp_path, [HEADER + ",acct_used_flag", S1 + ",1"], name="flagged.csv")
     assert "A-AUDIT-ACCT-USED" not in ids(_expected([flagged], persons_file=str(with_balance))[1])
+
+
+def test_missing_self_pay_columns_are_a_stated_assumption(tmp_path):
+    # Without overlmt_selfpay and preselfpay_amt, S1 is 500.00 − 50.00 = 450.00 in scope: (450 − 200) × 50% = 125.00.
+    header = "setl_id,psn_no,psn_type,setl_time,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,hifp_pay"
+    code, s, rows = _expected([_csv(tmp_path, [header, "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,125.00"])])
+    assert (rows[0][:2], code) == (("S1", 12500), 0)
+    assert "A-AUDIT-OWNPAY-ABSENT" in [a["id"] for a in s["assumptions"]]
+    _, s, _ = _expected([_csv(tmp_path, [HEADER, S1], name="full.csv")])
+    assert "A-AUDIT-OWNPAY-ABSENT" not in [a["id"] for a in s["assumptions"]]

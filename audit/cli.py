@@ -35,7 +35,8 @@ def _terminated(signum, _frame):
 def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, out, memory_limit, workers):
     """Recompute every settlement of LEDGER (files, folders or globs) to the fen and report the differences.
 
-    Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration.
+    Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration, or rows that
+    could not be assessed (verdict incomplete); 130 interrupted, 143 terminated.
     """
     from .run import audit
 

@@ -61,8 +61,11 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
             signal.signal(signal.SIGTERM, previous)
     n = sum(summary["discrepancies_by_field"].values())
     over = summary["overpaid_fen"]
-    click.echo(f"审计完成：{summary['rows_read']} 行，{summary['persons']} 人，差异 {n} 项，多付 {over // 100}.{over % 100:02d} 元"
+    skipped = f"（其中按 --map [skip] 排除 {summary['rows_skipped']} 行）" if summary["rows_skipped"] else ""
+    click.echo(f"审计完成：{summary['rows_read']} 行{skipped}，{summary['persons']} 人，差异 {n} 项，多付 {over // 100}.{over % 100:02d} 元"
                f"（参考引擎结算 {summary['persons_reference']} 人）"
                + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
-    click.echo(f"audit: {summary['rows_read']} rows, {n} discrepancies, {summary['rows_per_s']} rows/s ({summary['engine']})")
+    click.echo(f"audit: {summary['rows_read']} rows"
+               + (f" ({summary['rows_skipped']} left out by --map [skip])" if summary["rows_skipped"] else "")
+               + f", {n} discrepancies, {summary['rows_per_s']} rows/s ({summary['engine']})")
     sys.exit(code)

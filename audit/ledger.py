@@ -62,6 +62,13 @@ class LedgerInfo:
     # some file lacks: the report states the assumption a missing column implies (run._assumptions).
     remote_from: frozenset[str] = frozenset()
     lacking: frozenset[str] = frozenset()
+    # Rows left out by --map [skip], by reason ('med_type=51'), with the reversals of such settlements.
+    skipped: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def audited(self) -> int:
+        """The rows the audit settles: all it read but those --map [skip] leaves out."""
+        return self.rows_read - sum(n for _, n in self.skipped)
 
 
 def _in(values: tuple[str, ...] | list[str]) -> str:
@@ -133,6 +140,14 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                               "rename a vendor's columns with --map", file=str(path))
     sel: dict[str, str] = {}
     bad: list[tuple[str, str, str, str]] = []  # (condition, column, message, raw value expression)
+    # --map [skip]: a row the document does not govern carries why ('med_type=51'); it is never checked.
+    skips = []
+    for c, codes in mapping.skip.items():
+        if c not in names:
+            raise AuditInputError(f"[skip] leaves out rows by {c}, a column this file does not have "
+                                  f"(present: {', '.join(sorted(names))})", file=str(path), column=c)
+        t = text_value(names[c][0])
+        skips.append(f"WHEN {t} IN {_in(codes)} THEN {q(c + '=')} || {t}")
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
@@ -185,7 +200,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         bad.append((f"NOT {rev} AND {c} IS NULL", c, "missing", "''"))
     for c, known in CODED.items():
         bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", c,
-                    f"unknown code; expected one of {listing(c)}" + ("" if c != "facility" else " (map codes with --map)"), c))
+                    f"unknown code; expected one of {listing(c)} (map a code to one of them with --map [codes.{c}], "
+                    f"or leave out the rows this document does not govern with [skip])", c))
     for a in INPUT_AMOUNTS:
         bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", f"CAST({a} AS VARCHAR)"))
     bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
@@ -198,13 +214,14 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                 "a pharmacy settles med_type 41 (or 14 for chronic drugs)", "med_type"))
     bad.append((f"NOT {rev} AND med_type = '14' AND dise_codg IS NULL", "dise_codg",
                 "med_type 14 (门诊慢特病) needs the registered disease code", "''"))
+    sel["_skip"] = f"CASE {' '.join(skips)} END" if skips else "CAST(NULL AS VARCHAR)"
     inner = ",\n  ".join(f"{e} AS {c}" for c, e in sel.items())
     tail = f"{src_idx} AS src_idx, src_row, {src_idx} * {RID_STEP} + src_row AS rid"
     if not errors:
         # The fast pass only flags a bad row; the located message is built for the first one alone.
         conv_any = " OR ".join(f"({cond})" for cond, *_ in conv_bad) or "FALSE"
         rule_any = " OR ".join(f"({cond})" for cond, *_ in bad)
-        return (f"SELECT *, (_conv_bad OR {rule_any}) AS _bad FROM (\n"
+        return (f"SELECT *, (_skip IS NULL AND (_conv_bad OR {rule_any})) AS _bad FROM (\n"
                 f"SELECT {inner},\n  ({conv_any}) AS _conv_bad,\n  {tail}\nFROM {rel})")
     # Conversion problems are found on the source values; rule problems on the converted ones.
     conv_cases = " ".join(f"WHEN {cond} THEN {q(col)} || chr(31) || {q(msg)} || chr(31) || COALESCE({raw}, '')"
@@ -219,7 +236,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
 RID_STEP = 10000000000  # rid = file index * RID_STEP + row: export order as one integer
 # The table keeps what the audit reads (the division codes are read, not kept); src_idx and src_row are in rid.
 COLUMNS = ([c for c in TEXT if c not in ADMDVS] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
-           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay"] + list(FLAGS) + ["rid", "_bad"])
+           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay"] + list(FLAGS) + ["rid", "_bad", "_skip"])
 
 
 # Codes from a fixed list are kept as ENUM (one byte, not a 16-byte string): the table is about a fifth
@@ -242,7 +259,7 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
 
 def _wanted(mapping: Mapping) -> frozenset[str]:
     """The header names a ledger file may use: the platform's, hosp_lv, and the sources of --map."""
-    return frozenset(COLUMNS) | {"hosp_lv"} | frozenset(ADMDVS) | frozenset(mapping.columns)
+    return frozenset(COLUMNS) | {"hosp_lv"} | frozenset(ADMDVS) | frozenset(mapping.columns) | frozenset(mapping.skip)
 
 
 def _unit(path: Path) -> str:
@@ -301,6 +318,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     finally:
         for i in range(len(paths)):
             drop_view(con, f"_src{i}")
+    skipped = _skip_rows(con) if mapping.skip else ()
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions)
@@ -309,12 +327,25 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
     if info[0] == 0:  # a clean verdict on nothing would be false assurance: almost surely a wrong export
-        raise AuditInputError("the ledger holds no rows (a header only): nothing to audit",
-                              file=", ".join(str(p) for p in paths))
+        what = "every row is left out by --map [skip]" if skipped else "the ledger holds no rows (a header only)"
+        raise AuditInputError(f"{what}: nothing to audit", file=", ".join(str(p) for p in paths))
     audited = [f for f in RECORDED if f in present]
     # persons: counted once the plan has grouped the ledger by person (run.py), not here a second time
-    return LedgerInfo([str(p) for p in paths], audited, info[0], info[1], info[2], -1, (info[3], info[4]),
-                      frozenset(remote_from), frozenset(lacking))
+    # rows_read counts every row of the files; the plan settles rows_read - the skipped ones (LedgerInfo.audited).
+    return LedgerInfo([str(p) for p in paths], audited, info[0] + sum(n for _, n in skipped), info[1], info[2], -1,
+                      (info[3], info[4]),
+                      frozenset(remote_from), frozenset(lacking), skipped)
+
+
+def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
+    """Take the rows --map [skip] leaves out (and the reversals of those settlements) out of `ledger`;
+    return how many, by reason."""
+    con.execute("""UPDATE ledger SET _skip = s._skip FROM ledger s
+                   WHERE ledger.init_setl_id = s.setl_id AND ledger._skip IS NULL AND s._skip IS NOT NULL""")
+    counts = con.execute("SELECT _skip, count(*) FROM ledger WHERE _skip IS NOT NULL GROUP BY _skip ORDER BY _skip").fetchall()
+    if counts:
+        con.execute("DELETE FROM ledger WHERE _skip IS NOT NULL")
+    return tuple((str(k), int(n)) for k, n in counts)
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:

@@ -9,9 +9,15 @@ A mapping is a TOML or YAML file, or `src=dst` pairs given on the command line:
     [codes.med_type]     # a vendor's med_type code -> the harness's
     "140104" = "14"
 
+    [skip]               # rows this audit leaves out, by a column's codes as exported
+    insutype = ["390"]   # 城乡居民 settlements in the same export
+    med_type = ["51"]    # 生育门诊: another fund's business
+
 `codes.<column>` maps the values of that (already renamed) column; `codes.hosp_lv` fills
-`facility` from `hosp_lv` when the export has no `facility` column. Nothing here is a
-policy figure: only names and codes.
+`facility` from `hosp_lv` when the export has no `facility` column. `skip` names the rows the
+document does not govern (another insurance, another fund): they are counted by code in the
+report, never assessed, and their reversals go with them. Nothing here is a policy figure: only
+names and codes.
 """
 from __future__ import annotations
 
@@ -41,6 +47,7 @@ def listing(column: str) -> str:
 class Mapping:
     columns: dict[str, str] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    skip: dict[str, tuple[str, ...]] = field(default_factory=dict)  # (renamed) column -> codes as exported
 
     def rename(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -49,16 +56,19 @@ class Mapping:
         codes = {k: dict(v) for k, v in self.codes.items()}
         for k, v in other.codes.items():
             codes.setdefault(k, {}).update(v)
-        return Mapping({**self.columns, **other.columns}, codes)
+        skip = dict(self.skip)
+        for k, v in other.skip.items():
+            skip[k] = tuple(dict.fromkeys(skip.get(k, ()) + v))
+        return Mapping({**self.columns, **other.columns}, codes, skip)
 
 
 def _from_dict(data: object, source: str) -> Mapping:
     if not isinstance(data, dict):
-        raise AuditInputError("expected a mapping with [columns] and/or [codes.<column>]", file=source)
-    unknown = set(data) - {"columns", "codes"}
+        raise AuditInputError("expected a mapping with [columns], [codes.<column>] and/or [skip]", file=source)
+    unknown = set(data) - {"columns", "codes", "skip"}
     if unknown:
         raise AuditInputError(f"unknown section(s) {', '.join(sorted(map(str, unknown)))}; "
-                              "allowed: columns, codes", file=source)
+                              "allowed: columns, codes, skip", file=source)
     cols = data.get("columns") or {}
     codes = data.get("codes") or {}
     if not isinstance(cols, dict) or not all(isinstance(v, str) for v in cols.values()):
@@ -73,7 +83,12 @@ def _from_dict(data: object, source: str) -> Mapping:
             raise AuditInputError(f"[codes.{column}] maps to {', '.join(map(repr, wrong))}, not a "
                                   f"{_CODE_TARGET[column]} code; expected one of {listing(_CODE_TARGET[column])}",
                                   file=source)
-    return Mapping({str(k): str(v) for k, v in cols.items()}, codes)
+    skip = data.get("skip") or {}
+    if not isinstance(skip, dict) or not all(isinstance(v, list) and v and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v)
+                                             for v in skip.values()):
+        raise AuditInputError('[skip] must give each column a list of codes, e.g. med_type = ["51", "52"]', file=source)
+    return Mapping({str(k): str(v) for k, v in cols.items()}, codes,
+                   {str(c): tuple(dict.fromkeys(str(x) for x in v)) for c, v in skip.items()})
 
 
 def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:

@@ -99,6 +99,9 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
         ("读取行数 rows read", summary.get("rows_read")),
         ("结算笔数 settlements", summary.get("settlements")),
         ("撤销笔数 reversals", summary.get("reversals")),
+        *((("按映射排除、不审核 left out by --map [skip]",
+            f"{summary['rows_skipped']} 行：" + "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])),)
+          if summary.get("rows_skipped") else ()),
         ("参保人数 persons", summary.get("persons")),
         ("稽核字段 fields audited", ", ".join(fields)),
         ("各字段差异数 by field", "；".join(f"{k}: {v}" for k, v in by_field.items()) or "0"),

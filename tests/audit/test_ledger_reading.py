@@ -432,3 +432,45 @@ def test_missing_self_pay_columns_are_a_stated_assumption(tmp_path):
     assert "A-AUDIT-OWNPAY-ABSENT" in [a["id"] for a in s["assumptions"]]
     _, s, _ = _expected([_csv(tmp_path, [HEADER, S1], name="full.csv")])
     assert "A-AUDIT-OWNPAY-ABSENT" not in [a["id"] for a in s["assumptions"]]
+
+
+# A platform export holds rows this document does not govern: 城乡居民 settlements (insutype 390) and
+# 生育门诊 (med_type 51, paid by the maternity fund; not a code the audit knows). --map [skip] leaves
+# them out by their codes as exported; a reversal of a skipped settlement goes with it.
+SKIP_HEADER = HEADER + ",insutype"
+SKIP_ROWS = [S1 + ",310", S1.replace("S1,P1", "S2,P2") + ",390",
+             "S3,P1,1101,2023-04-01 10:00:00,51,tertiary,,300.00,0,0,0,150.00,,310",
+             "R3,P1,1101,2023-04-02 10:00:00,,,,-300.00,,,,-150.00,S3,"]
+
+
+def test_rows_the_document_does_not_govern_are_left_out_by_their_codes_and_counted(tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[skip]\ninsutype = ["390"]\nmed_type = [51]\n', encoding="utf-8")
+    code, s, rows = _expected([_csv(tmp_path, [SKIP_HEADER, *SKIP_ROWS])], mapping=[str(mapping)])
+    assert ([r[:2] for r in rows], code) == ([("S1", 11500)], 0)
+    assert (s["rows_read"], s["rows_skipped"], s["settlements"], s["reversals"]) == (4, 3, 1, 0)
+    assert s["skipped_by_code"] == [{"skip": "insutype=390", "rows": 1}, {"skip": "med_type=51", "rows": 2}]
+
+
+def test_an_unknown_code_names_both_ways_out(tmp_path):
+    with pytest.raises(AuditInputError, match=r"line 4, column med_type: unknown code.*\[codes\.med_type\].*\[skip\].*'51'"):
+        _expected([_csv(tmp_path, [SKIP_HEADER, *SKIP_ROWS])])
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ('[skip]\nxzlx = ["390"]\n', r"ledger\.csv, column xzlx: \[skip\] leaves out rows by xzlx, a column this file does not have"),
+    ('[skip]\nmed_type = "51"\n', r"map\.toml: \[skip\] must give each column a list of codes"),
+    ('[skip]\nmed_type = [true]\n', r"map\.toml: \[skip\] must give each column a list of codes"),
+])
+def test_a_bad_skip_section_is_named(tmp_path, text, pattern):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(text, encoding="utf-8")
+    with pytest.raises(AuditInputError, match=pattern):
+        _expected([_csv(tmp_path, [SKIP_HEADER, *SKIP_ROWS])], mapping=[str(mapping)])
+
+
+def test_a_ledger_all_of_it_skipped_is_no_clean_verdict(tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[skip]\ninsutype = ["310", "390"]\n', encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"every row is left out by --map \[skip\]: nothing to audit"):
+        _expected([_csv(tmp_path, [SKIP_HEADER, *SKIP_ROWS])], mapping=[str(mapping)])

@@ -32,7 +32,7 @@ MISSING = "__fixmedins_unknown"  # added to a ledger relation: the row's code is
 
 
 def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, encoding: str | None = None) -> bool:
-    """Create table `institutions(fixmedins_code, facility)` from `spec`; False when no file is given."""
+    """Create table `institutions(fixmedins_code, facility, fixmedins_name)` from `spec`; False when no file is given."""
     if spec is None:
         return False
     paths = sources.expand([spec])
@@ -44,7 +44,8 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
     rel = "_institutions_src"
     try:
         cols = sources.open_source(con, path, rel, encoding,
-                                   frozenset({"fixmedins_code", "facility", "hosp_lv"}) | frozenset(mapping.columns))
+                                   frozenset({"fixmedins_code", "fixmedins_name", "facility", "hosp_lv"})
+                                   | frozenset(mapping.columns))
     except AuditInputError as e:
         raise AuditInputError(e.detail, file=where, row=e.row, column=e.column) from None
     names = {mapping.rename(c): c for c in cols if c != "src_row"}
@@ -68,8 +69,9 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
     listing = ", ".join(f"{k} ({v})" for k, v in FACILITIES.items())
     allowed = "(" + ", ".join(q(k) for k in FACILITIES) + ")"
     try:
+        name = text_value(ident(names["fixmedins_name"])) if "fixmedins_name" in names else "CAST(NULL AS VARCHAR)"
         con.execute(f"CREATE OR REPLACE TEMP TABLE _institutions_rows AS SELECT {code} AS fixmedins_code, "
-                    f"{mapped} AS facility, {level} AS raw, src_row FROM {rel}")
+                    f"{mapped} AS facility, {name} AS fixmedins_name, {level} AS raw, src_row FROM {rel}")
     except duckdb.Error as e:
         if sources.PENDING:
             raise sources.PENDING.pop() from None
@@ -97,8 +99,8 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
         c, first, second, a, b = clash[0]
         raise AuditInputError(f"fixmedins_code {c!r} is listed with two levels ({a}, {b}; first at {unit} {first})",
                               file=where, row=second, column="fixmedins_code", unit=unit)
-    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS SELECT fixmedins_code, any_value(facility) AS facility "
-                "FROM _institutions_rows GROUP BY fixmedins_code")
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS SELECT fixmedins_code, any_value(facility) AS facility, "
+                "min(fixmedins_name) AS fixmedins_name FROM _institutions_rows GROUP BY fixmedins_code")
     con.execute("DROP TABLE _institutions_rows")
     return True
 
@@ -116,7 +118,10 @@ def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mappi
     col = renamed["fixmedins_code"]
     code = text_value(f"s.{ident(col)}")
     view = f"{rel}_inst"
+    # The institution's name from the table, where the ledger does not name it itself (for the reports).
+    named = "fixmedins_name" in renamed
+    name = "" if named else ", i.fixmedins_name AS fixmedins_name"
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS
-        SELECT s.*, i.facility AS facility, ({code} IS NOT NULL AND i.fixmedins_code IS NULL) AS {MISSING}
+        SELECT s.*, i.facility AS facility{name}, ({code} IS NOT NULL AND i.fixmedins_code IS NULL) AS {MISSING}
         FROM {rel} s LEFT JOIN {TABLE} i ON i.fixmedins_code = {code}""")
-    return view, {**cols, "facility": "VARCHAR", MISSING: "BOOLEAN"}
+    return view, {**cols, "facility": "VARCHAR", **({} if named else {"fixmedins_name": "VARCHAR"}), MISSING: "BOOLEAN"}

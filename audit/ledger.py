@@ -25,7 +25,7 @@ from .mapping import CODED, Mapping, listing
 from .sqltext import coded, ident, q, text_value
 from .tables import drop_view
 
-TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "dise_codg",
+TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "fixmedins_name", "dise_codg",
         "insuplc_admdvs", "init_setl_id", "exclusion")
 # The platform's two division codes in every message (参保地医保区划, 就医地医保区划): where a ledger has
 # no `remote` flag, a visit is outside the city when their city parts differ (A-AUDIT-REMOTE-ADMDVS).

@@ -33,7 +33,8 @@ DEFAULT_BASE = Path("reports")
 LATEST = "audit-latest"
 FILES = ("summary.json", "discrepancies.parquet", "discrepancies.csv", "audit.xlsx", "audit.html")
 MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid")
-TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "med_type", "field", "clause", "route")
+TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type", "field",
+                "clause", "route")
 POLICY_LABELS = {"panzhihua": "攀枝花", "nanchang": "南昌", "jilin": "吉林", "beijing": "北京", "zhejiang": "浙江"}
 
 
@@ -79,7 +80,8 @@ def _csv(con: Any, path: Path) -> None:
                 f"ELSE CAST(CAST({c} AS DECIMAL(18,2)) AS VARCHAR) END AS {c}")
 
     cols = [guarded("setl_id"), guarded("psn_no"), "strftime(setl_date, '%Y-%m-%d') AS setl_date", "month",
-            guarded("psn_type"), guarded("facility"), guarded("fixmedins_code"), guarded("med_type"), guarded("field"),
+            guarded("psn_type"), guarded("facility"), guarded("fixmedins_code"), guarded("fixmedins_name"),
+            guarded("med_type"), guarded("field"),
             amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route")]
     target = str(path).replace("'", "''")
     con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY setl_date, setl_id, field) "

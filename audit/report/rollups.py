@@ -93,8 +93,10 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
         FROM d GROUP BY field ORDER BY n DESC, field""")
     group = f"count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons, {_MONEY}"
     by_institution = _rows(con, f"""
-        SELECT coalesce(fixmedins_code, '') AS fixmedins_code, facility, {group}
-        FROM d GROUP BY ALL ORDER BY overpaid DESC, underpaid DESC, fixmedins_code""")
+        SELECT coalesce(fixmedins_code, '') AS fixmedins_code, facility, min(fixmedins_name) AS fixmedins_name, {group}
+        FROM d GROUP BY coalesce(fixmedins_code, ''), facility ORDER BY overpaid DESC, underpaid DESC, fixmedins_code""")
+    for r in by_institution:  # a name is the ledger's text: bounded for the page and the sheet
+        r["fixmedins_name"] = _clip(r["fixmedins_name"], 60) if r["fixmedins_name"] else None
     by_facility = _rows(con, f"SELECT facility, {group} FROM d GROUP BY facility ORDER BY facility")
     by_month = _rows(con, f"SELECT month, {group} FROM d GROUP BY month ORDER BY month")
     by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM d GROUP BY psn_type ORDER BY psn_type")

@@ -26,7 +26,8 @@ from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_COLUMNS = [
     ("setl_id", "结算ID setl_id"), ("psn_no", "人员编号 psn_no"), ("setl_date", "结算日期"), ("month", "月份"),
-    ("psn_type", "人员类别"), ("facility", "机构等级"), ("fixmedins_code", "定点机构编码"), ("med_type", "医疗类别"),
+    ("psn_type", "人员类别"), ("facility", "机构等级"), ("fixmedins_code", "定点机构编码"), ("fixmedins_name", "定点机构名称"),
+    ("med_type", "医疗类别"),
     ("field", "字段 field"), ("recorded", "清单记录值"), ("expected", "按规定应为"), ("diff", "差额（记录−应为）"),
     ("clause", "依据条款"), ("route", "计算途径"),
 ]
@@ -146,16 +147,17 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
             for r in batch.to_pylist():
                 ratio = r["field"] == "pool_prop_selfpay"
                 yield [r["setl_id"], r["psn_no"], r["setl_date"], r["month"],
-                       PSN_LABEL.get(r["psn_type"], r["psn_type"]), FACILITY_LABELS.get(r["facility"], r["facility"]), r["fixmedins_code"], r["med_type"],
+                       PSN_LABEL.get(r["psn_type"], r["psn_type"]), FACILITY_LABELS.get(r["facility"], r["facility"]),
+                       r["fixmedins_code"], r["fixmedins_name"], r["med_type"],
                        field_label(r["field"]), Amount(r["recorded"], ratio), Amount(r["expected"], ratio),
                        Amount(r["diff"], ratio), r["clause"], r["route"]]
         if capped:
             yield [f"仅列出前{cap}行，共{total}行；全部差异见 discrepancies.parquet"]
 
     n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
-               widths=[22, 18, 12, 9, 16, 18, 16, 8, 26, 14, 14, 16, 40, 10])
-    _sheet(wb, "按机构", ["定点机构编码", "机构等级", *MONEY_HEADERS],
-           _group_rows(rollups["by_institution"], ["fixmedins_code", "facility_label"]))
+               widths=[22, 18, 12, 9, 16, 18, 16, 24, 8, 26, 14, 14, 16, 40, 10])
+    _sheet(wb, "按机构", ["定点机构编码", "定点机构名称", "机构等级", *MONEY_HEADERS],
+           _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"]))
     _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"]))
     _sheet(wb, "按人员类别", ["人员类别", "类别名称", *MONEY_HEADERS],
            _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"]))

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 SCHEMA = pa.schema([
     ("setl_id", pa.string()), ("psn_no", pa.string()), ("setl_date", pa.date32()), ("month", pa.string()),
-    ("psn_type", pa.string()), ("facility", pa.string()), ("fixmedins_code", pa.string()), ("med_type", pa.string()),
+    ("psn_type", pa.string()), ("facility", pa.string()), ("fixmedins_code", pa.string()), ("fixmedins_name", pa.string()),
+    ("med_type", pa.string()),
     ("field", pa.string()), ("recorded", pa.decimal128(18, 4)), ("expected", pa.decimal128(18, 4)),
     ("diff", pa.decimal128(18, 4)), ("clause", pa.string()), ("route", pa.string()),
 ])
@@ -29,7 +30,7 @@ def write_discrepancies(path: Path, rows: list[dict]) -> Path:
         rec, exp = Decimal(str(r["recorded"])), Decimal(str(r["expected"]))
         d = r.get("setl_date", dt.date(2023, 3, 1))
         full = {"psn_no": "P1", "setl_date": d, "month": d.strftime("%Y-%m"), "psn_type": "1101",
-                "facility": "tertiary", "fixmedins_code": "H510400000001", "med_type": "11", "clause": "攀枝花 第七条",
+                "facility": "tertiary", "fixmedins_code": "H510400000001", "fixmedins_name": None, "med_type": "11", "clause": "攀枝花 第七条",
                 "route": "plan", **r, "recorded": rec, "expected": exp, "diff": rec - exp}
         for n in SCHEMA.names:
             cols[n].append(full[n])
@@ -42,7 +43,7 @@ def discrepancies_from_planted(ledger: Path, out: Path) -> Path:
     con = duckdb.connect()
     con.execute(f"""
         COPY (SELECT l.setl_id, l.psn_no, l.setl_date, strftime(l.setl_date, '%Y-%m') AS month, l.psn_type, l.facility,
-                     l.fixmedins_code, l.med_type, p.field, p.recorded, p.expected,
+                     l.fixmedins_code, CAST(NULL AS VARCHAR) AS fixmedins_name, l.med_type, p.field, p.recorded, p.expected,
                      CAST(p.recorded - p.expected AS DECIMAL(18,4)) AS diff,
                      '第七条（合成）' AS clause, 'plan' AS route
               FROM read_parquet('{ledger}') l JOIN read_parquet('{planted}') p USING (setl_id)

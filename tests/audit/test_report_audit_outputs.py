@@ -81,9 +81,9 @@ def test_xlsx_sheets_numbers_and_rollups(found):
     assert wb.sheetnames == ["概要", "差异明细", "按机构", "按月份", "按人员类别", "按差异类型", "假设"]
     detail = wb["差异明细"]
     assert detail.max_row == 6
-    cell = next(r for r in detail.iter_rows(min_row=2) if r[0].value == "S1" and "hifp_pay" in r[8].value)[9]
+    cell = next(r for r in detail.iter_rows(min_row=2) if r[0].value == "S1" and "hifp_pay" in r[9].value)[10]
     assert cell.value == 250 and cell.number_format == "0.00"
-    ratio = next(r for r in detail.iter_rows(min_row=2) if "pool_prop_selfpay" in r[8].value)[11]
+    ratio = next(r for r in detail.iter_rows(min_row=2) if "pool_prop_selfpay" in r[9].value)[12]
     assert ratio.number_format == "0.00%" and round(ratio.value, 4) == -0.05
     months = {r[0].value: (r[3].value, r[4].value) for r in wb["按月份"].iter_rows(min_row=2)}
     assert months == {"2023-04": (100, 0), "2023-05": (0, 10.01)}
@@ -103,7 +103,8 @@ def test_html_totals_classes_and_worked_example(found):
 
 
 def test_hostile_values_are_escaped_and_never_formulas(tmp_path):
-    rows = [{**ROWS[0], "setl_id": HOSTILE_ID, "psn_no": FORMULA, "fixmedins_code": "+SUM(A1)", "clause": "@x"},
+    rows = [{**ROWS[0], "setl_id": HOSTILE_ID, "psn_no": FORMULA, "fixmedins_code": "+SUM(A1)", "clause": "@x",
+             "fixmedins_name": "<b>=HYPERLINK(\"http://x\")</b>"},
             {**ROWS[2], "setl_id": FORMULA}]
     disc = write_discrepancies(tmp_path / "d.parquet", rows)
     out = tmp_path / "audit-h"
@@ -125,6 +126,9 @@ def test_hostile_values_are_escaped_and_never_formulas(tmp_path):
         rows_csv = list(csv.DictReader(f))
     assert {r["setl_id"] for r in rows_csv} == {"'" + FORMULA, HOSTILE_ID}
     assert {r["fixmedins_code"] for r in rows_csv} >= {"'+SUM(A1)"}
+    assert "<b>=HYPERLINK" not in page and "&lt;b&gt;=HYPERLINK" in page  # the institution's name, from the ledger
+    names = {r[1].value for r in wb["按机构"].iter_rows(min_row=2)}
+    assert '<b>=HYPERLINK("http://x")</b>' in names
     assert any(r["diff"] == "-0.01" for r in rows_csv)  # numbers are not quote-prefixed
 
 

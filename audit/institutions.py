@@ -108,10 +108,19 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
 def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mapping: Mapping,
            path: Path) -> tuple[str, dict[str, str]]:
     """Give a ledger relation without facility/hosp_lv its institutions' `facility` (a view over a
-    LEFT JOIN, streamed like the file itself) and a flag for codes the table lacks."""
+    LEFT JOIN, streamed like the file itself) and a flag for codes the table lacks; and one without
+    fixmedins_name the institutions' names."""
     renamed = {mapping.rename(c): c for c in cols if c != "src_row"}
+    named = "fixmedins_name" in renamed
     if "facility" in renamed or "hosp_lv" in renamed:
-        return rel, cols
+        if named or "fixmedins_code" not in renamed:
+            return rel, cols
+        # The ledger's own level decides; the table only names the institution (a code it lacks is no error).
+        code = text_value(f"s.{ident(renamed['fixmedins_code'])}")
+        view = f"{rel}_inst"
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS SELECT s.*, i.fixmedins_name AS fixmedins_name
+            FROM {rel} s LEFT JOIN {TABLE} i ON i.fixmedins_code = {code}""")
+        return view, {**cols, "fixmedins_name": "VARCHAR"}
     if "fixmedins_code" not in renamed:
         raise AuditInputError("the ledger has neither facility, hosp_lv nor fixmedins_code to find the level by "
                               "(--institutions joins on fixmedins_code)", file=str(path))
@@ -119,7 +128,6 @@ def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mappi
     code = text_value(f"s.{ident(col)}")
     view = f"{rel}_inst"
     # The institution's name from the table, where the ledger does not name it itself (for the reports).
-    named = "fixmedins_name" in renamed
     name = "" if named else ", i.fixmedins_name AS fixmedins_name"
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS
         SELECT s.*, i.facility AS facility{name}, ({code} IS NOT NULL AND i.fixmedins_code IS NULL) AS {MISSING}

@@ -130,19 +130,24 @@ def test_conform_audit_takes_institutions(tmp_path):
     assert bad.exit_code == 2 and "none.csv" in bad.output
 
 
-@pytest.mark.parametrize("ledger_names", [False, True])
+@pytest.mark.parametrize("ledger_names", [False, True, None])
 def test_the_institutions_name_reaches_the_discrepancies_from_the_table_or_the_ledger(tmp_path, ledger_names):
     """The regulator reads 按机构 by name. The table rates H-CENTRAL 一级, so S1 differs (as above); its
     name comes from the ledger's own fixmedins_name column where it has one, else from the table."""
     table = _write(tmp_path / "inst.csv", ["fixmedins_code,fixmedins_name,facility", "H-CENTRAL,攀枝花市中心医院,primary",
                                            "H-COMMUNITY,某社区卫生服务中心,primary"])
     ledger = _ledger(tmp_path, S0, S1)
-    if ledger_names:
+    if ledger_names is None:  # the ledger has its own level (一级 for H-CENTRAL too): the table only names it
+        ledger = _write(tmp_path / "rated.csv", [HEADER.replace("fixmedins_code", "fixmedins_code,facility"),
+                                                 S0.replace(",H-COMMUNITY,", ",H-COMMUNITY,primary,"),
+                                                 S1.replace(",H-CENTRAL,", ",H-CENTRAL,primary,")])
+    elif ledger_names:
         ledger = _write(tmp_path / "named.csv", [HEADER + ",fixmedins_name", S0 + ",社区中心", S1 + ",中心医院（清单）"])
     out = tmp_path / "out"
     code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", institutions_file=str(table), out=out)
     assert code == 1
     got = duckdb.sql(f"SELECT DISTINCT setl_id, fixmedins_code, fixmedins_name FROM read_parquet('{out}/discrepancies.parquet')").fetchall()
     assert got == [("S1", "H-CENTRAL", "中心医院（清单）" if ledger_names else "攀枝花市中心医院")]
+    assert s["underpaid_fen"] == 19830 - 16525  # 一级 from the table, or from the ledger itself
     by_inst = [r for r in load_workbook(out / "audit.xlsx")["按机构"].iter_rows(min_row=2, values_only=True)]
     assert by_inst[0][:3] == ("H-CENTRAL", got[0][2], "一级定点医疗机构")

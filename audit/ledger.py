@@ -36,6 +36,10 @@ RECORDED_AMOUNTS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumam
                     "acct_pay", "psn_cash_pay")
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
             "psn_part_amt", "acct_pay", "psn_cash_pay")
+# What other funds paid, in the platform's fields (公务员医疗补助, 企业补充, 大病, 职工大额, 伤残人员, 医疗救助,
+# 其他, 其他商保): no document here governs them; taken as recorded, their sum (`oth_fund_pay`) is part
+# of fund_pay_sumamt and lowers 个人负担 before the account pays (A-AUDIT-OTHER-FUNDS).
+OTHER_FUNDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "hifdm_pay", "maf_pay", "oth_pay", "othfund_pay")
 FLAGS = {"remote": "FALSE", "acct_used_flag": "TRUE"}
 REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sumamt")
 AMOUNT_RE = r"^-?[0-9]+(\.[0-9]{1,2})?$"
@@ -64,6 +68,9 @@ class LedgerInfo:
     lacking: frozenset[str] = frozenset()
     # Rows left out by --map [skip], by reason ('med_type=51'), with the reversals of such settlements.
     skipped: tuple[tuple[str, int], ...] = ()
+
+    # Derived columns some file does record (`oth_fund_pay`: one of OTHER_FUNDS), for the assumptions.
+    recording: frozenset[str] = frozenset()
 
     @property
     def audited(self) -> int:
@@ -151,7 +158,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
-    for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS]
+    for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS]
                          + [("pool_prop_selfpay", 4, RATIO_RE)]):
         src, typ = names.get(c, (None, None))
         try:
@@ -202,7 +209,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", c,
                     f"unknown code; expected one of {listing(c)} (map a code to one of them with --map [codes.{c}], "
                     f"or leave out the rows this document does not govern with [skip])", c))
-    for a in INPUT_AMOUNTS:
+    for a in INPUT_AMOUNTS + OTHER_FUNDS:
         bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", f"CAST({a} AS VARCHAR)"))
     bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
                 f" > medfee_sumamt", "medfee_sumamt",
@@ -236,7 +243,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
 RID_STEP = 10000000000  # rid = file index * RID_STEP + row: export order as one integer
 # The table keeps what the audit reads (the division codes are read, not kept); src_idx and src_row are in rid.
 COLUMNS = ([c for c in TEXT if c not in ADMDVS] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
-           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay"] + list(FLAGS) + ["rid", "_bad", "_skip"])
+           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay", "oth_fund_pay"] + list(FLAGS) + ["rid", "_bad", "_skip"])
 
 
 # Codes from a fixed list are kept as ENUM (one byte, not a 16-byte string): the table is about a fifth
@@ -245,6 +252,8 @@ COLUMNS = ([c for c in TEXT if c not in ADMDVS] + ["setl_time", "setl_date"] + l
 
 
 def _stored(c: str) -> str:
+    if c == "oth_fund_pay":
+        return "(" + " + ".join(f"COALESCE({f}, 0)" for f in OTHER_FUNDS) + ") AS oth_fund_pay"
     if c in CODED:
         return f"TRY_CAST({c} AS ENUM({', '.join(q(k) for k in CODED[c])})) AS {c}"
     return c
@@ -259,7 +268,8 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
 
 def _wanted(mapping: Mapping) -> frozenset[str]:
     """The header names a ledger file may use: the platform's, hosp_lv, and the sources of --map."""
-    return frozenset(COLUMNS) | {"hosp_lv"} | frozenset(ADMDVS) | frozenset(mapping.columns) | frozenset(mapping.skip)
+    return (frozenset(COLUMNS) | {"hosp_lv"} | frozenset(ADMDVS) | frozenset(OTHER_FUNDS) | frozenset(mapping.columns)
+            | frozenset(mapping.skip))
 
 
 def _unit(path: Path) -> str:
@@ -290,6 +300,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     present: set[str] = set()
     remote_from: set[str] = set()
     lacking: set[str] = set()
+    recording: set[str] = set()
     for i, p in enumerate(paths):
         rel = f"_src{i}"
         try:
@@ -304,6 +315,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         present |= here
         remote_from.add("column" if "remote" in here else "admdvs" if all(a in here for a in ADMDVS) else "absent")
         lacking |= {c for c in ("exclusion", "acct_used_flag") + INPUT_AMOUNTS[1:] if c not in here}
+        (recording if here & set(OTHER_FUNDS) else lacking).add("oth_fund_pay")
         if "hosp_lv" in present:
             present.add("facility")
         sel = canonical_select(p, rel, cols, mapping, i)
@@ -334,7 +346,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     # rows_read counts every row of the files; the plan settles rows_read - the skipped ones (LedgerInfo.audited).
     return LedgerInfo([str(p) for p in paths], audited, info[0] + sum(n for _, n in skipped), info[1], info[2], -1,
                       (info[3], info[4]),
-                      frozenset(remote_from), frozenset(lacking), skipped)
+                      frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording))
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:

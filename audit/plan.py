@@ -12,8 +12,9 @@ they reverse), exactly as reference/benefits.py + reference/engine.py do, in BIG
   raw_i   = round_half_up((inscp_i - dedc_i) * num / den)  = ((x*num*2 + den) DIV (2*den))
   S_i     = prefix sum of raw_i
   fund_i  = min(C, O_p + S_i) - min(C, O_p + S_{i-1})                        (年度最高支付限额)
-  psn_part = medfee - fund; acct = min(Bal, A_i) - min(Bal, A_{i-1}) over prefix sums A of the
-  person's part where the account pays; psn_cash_pay = psn_part - acct.
+  fund_pay_sumamt = fund + oth (other funds as recorded: 公务员医疗补助, 大额, 医疗救助…; no document
+  here governs them); psn_part = medfee - fund - oth; acct = min(Bal, A_i) - min(Bal, A_{i-1}) over
+  prefix sums A of the person's part where the account pays; psn_cash_pay = psn_part - acct.
 
 The running totals of the reference engine (left = D - ytd; dedc = min(base, left)) are these
 clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)). A
@@ -100,7 +101,7 @@ LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
 
 # ---------------------------------------------------------------------------------------------- expected
 _IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
-       "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+       "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay")
 _REC = ", ".join(f"rec_{f}" for f in RECORDED)
 # What goes through the sorts: numbers and short codes only (no ids, no text).
 _R = ", ".join(f"{{0}}rec_{f}" for f in RECORDED)
@@ -112,7 +113,7 @@ def _cols(prefix: str, names: str) -> str:
 
 # What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
 # what that pass and the later ones need. KEEP: carried to the end, for the output.
-_KEEP = "pid, o_date, o_time, o_rid, is_rev, status, pr_id, unfiled, medfee_sumamt, inscp, acct_balance"
+_KEEP = "pid, o_date, o_time, o_rid, is_rev, status, pr_id, unfiled, medfee_sumamt, oth, inscp, acct_balance"
 # A row's status goes through the sorts as a small number, not text (every byte carried through the
 # three sorts costs: 24 bytes more a row made the expected stage 20% slower at 10M rows). Codes from
 # REFUSED on are the statuses under which the plan cannot assess the row.
@@ -154,6 +155,7 @@ WITH gx AS (
 ),
 gated AS (
   SELECT g.rid, g.o_rid, g.o_date, g.o_time, g.is_rev, p.pid, g.setl_date, g.facility, g.exclusion, g.medfee_sumamt,
+    g.oth_fund_pay AS oth,
     CAST(EXTRACT(YEAR FROM g.setl_date) AS SMALLINT) AS yr,
     g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
       - COALESCE(g.preselfpay_amt, 0) AS inscp,
@@ -243,7 +245,8 @@ fund2 AS (
 ),
 parts AS (
   SELECT {_cols("f.", _KEEP)}, f.dedc_fen, f.raw_fen, f.fund_fen,
-    CASE WHEN f.acct_ok AND f.medfee_sumamt - f.fund_fen > 0 THEN f.medfee_sumamt - f.fund_fen ELSE 0 END AS acct_base
+    CASE WHEN f.acct_ok AND f.medfee_sumamt - f.fund_fen - f.oth > 0 THEN f.medfee_sumamt - f.fund_fen - f.oth
+      ELSE 0 END AS acct_base
   FROM fund2 f
 ),
 acct AS (
@@ -258,8 +261,9 @@ SELECT 'plan' AS route,
   CAST(CASE WHEN a.status = 0 THEN (CASE WHEN a.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END)
     WHEN a.status >= {REFUSED} THEN NULL ELSE 0 END AS BIGINT)
     AS pool_prop_selfpay,
-  {_neg("a.fund_fen")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen")} AS psn_part_amt,
-  CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.medfee_sumamt - a.fund_fen")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
+  {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen - a.oth")} AS psn_part_amt,
+  CAST({_ACCT} AS BIGINT) AS acct_pay,
+  CAST({_neg("a.medfee_sumamt - a.fund_fen - a.oth")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
 FROM acct a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st

@@ -55,6 +55,11 @@ LEDGER_ASSUMPTIONS = {
     "A-AUDIT-EXCLUSION-ABSENT": "清单没有除外情形列 exclusion：全部结算按不属于政策规定的除外情形审核。",
     "A-AUDIT-OWNPAY-ABSENT": "清单缺少全自费 fulamt_ownpay_amt、超限价自费 overlmt_selfpay 或先行自付 preselfpay_amt "
                              "中的列：缺少的部分按 0 计，医疗费总额中其余部分都按政策范围内费用审核。",
+    "A-AUDIT-OTHER-FUNDS": "清单记录的其他基金支付（公务员医疗补助 cvlserv_pay、企业补充 hifes_pay、大病 hifmi_pay、职工大额 "
+                           "hifob_pay、伤残人员 hifdm_pay、医疗救助 maf_pay、其他 oth_pay、othfund_pay）不属于本文件规定，按记录取值、"
+                           "不审核；它们计入基金支付总额，并在个人账户支付之前减少个人负担。",
+    "A-AUDIT-OTHER-FUNDS-ABSENT": "清单没有其他基金支付的列（公务员医疗补助、大额、医疗救助等）：按 0 计，基金支付总额按统筹基金"
+                                  "支付审核，个人负担按医疗费总额减统筹基金支付审核。",
     "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
                          "（余额足够时支付个人负担部分）审核。",
 }
@@ -69,6 +74,9 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         applies.append("A-AUDIT-EXCLUSION-ABSENT")
     if info.lacking & {"fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"}:
         applies.append("A-AUDIT-OWNPAY-ABSENT")
+    if {"fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay"} & set(info.fields_audited):
+        applies += ["A-AUDIT-OTHER-FUNDS"] if "oth_fund_pay" in info.recording else []
+        applies += ["A-AUDIT-OTHER-FUNDS-ABSENT"] if "oth_fund_pay" in info.lacking else []
     if balances and "acct_used_flag" in info.lacking:
         applies.append("A-AUDIT-ACCT-USED")
     return out + AUDIT_ASSUMPTIONS + [{"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k]} for k in applies]

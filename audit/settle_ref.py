@@ -15,7 +15,7 @@ from reference.policy import PolicyError
 
 ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
                "remote", "acct_used_flag", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
-               "overlmt_selfpay", "preselfpay_amt", "acct_pay")
+               "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "acct_pay")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     refused: dict[str, str] = {}
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
-         medfee, ful, over, pre, rec_acct) = r
+         medfee, ful, over, pre, other, rec_acct) = r
         try:
             if init is not None:
                 if init in refused:
@@ -80,7 +80,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
                                medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,
-                               acct_used_flag=acct_flag is not False)
+                               acct_used_flag=acct_flag is not False, other_funds_pay=_yuan(other))
                 res = ledger.settle(s)
                 status = res.benefit
         except PolicyError as e:

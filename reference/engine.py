@@ -218,7 +218,12 @@ class PersonLedger:
             raise
         fund = out.ordinary_pay + out.chronic_pay + out.inpatient_pay  # Outcome.hifp_pay, without the call
         total = s.medfee_sumamt
-        psn_part = total - fund
+        other = s.other_funds_pay
+        fund_sum = fund + other if other else fund  # 基金支付总额: the pooled fund and, as recorded, the others
+        psn_part = total - fund_sum
+        if other and trace.keeps:
+            trace.add("其他基金支付", "其他基金（按清单记录）支付{}元，基金支付总额{}元", (other, fund_sum),
+                      "清单记录", other)
         acct = ZERO
         balance = self.balance
         if s.acct_used_flag and balance is not None and balance > ZERO and psn_part > ZERO:
@@ -230,7 +235,7 @@ class PersonLedger:
         # Positional, in field order (id, date, medfee_sumamt, inscp_scp_amt, act_pay_dedc, hifp_pay,
         # pool_prop_selfpay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, ordinary_pay,
         # chronic_pay, inpatient_pay, benefit, trace): keywords cost a lookup each on the hot path.
-        result = SettlementResult(sid, day, total, out.inscp, out.dedc, fund, out.ratio, fund, psn_part, acct,
+        result = SettlementResult(sid, day, total, out.inscp, out.dedc, fund, out.ratio, fund_sum, psn_part, acct,
                                   psn_part - acct, out.ordinary_pay, out.chronic_pay, out.inpatient_pay, out.benefit,
                                   trace)
         if commit:

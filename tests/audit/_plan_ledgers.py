@@ -99,11 +99,14 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
         remote = draw(st.integers(0, 4)) == 0
         # Only 攀枝花 第八条 lists exclusions; elsewhere the reference refuses such a row, and so must the plan.
         excl = draw(st.sampled_from(EXCLUSION_CODES)) if draw(st.integers(0, 9 if policy == "panzhihua" else 30)) == 0 else None
+        # Another fund (公务员医疗补助, 医疗救助…) pays part of some visits: it lowers 个人负担 before the account.
+        other = draw(st.integers(0, total)) if draw(st.integers(0, 4)) == 0 else 0
         events.append(Settlement(id=f"{psn_no}-S{i}", date=day, med_type=med, facility=fac,
                                  medfee_sumamt=_yuan(total), fulamt_ownpay_amt=_yuan(parts[0]),
                                  overlmt_selfpay=_yuan(parts[1]), preselfpay_amt=_yuan(parts[2]),
                                  dise_codg=DISEASE.get(policy) if med == "14" else None, remote=remote,
-                                 exclusion=excl, acct_used_flag=draw(st.integers(0, 5)) > 0))
+                                 exclusion=excl, acct_used_flag=draw(st.integers(0, 5)) > 0,
+                                 other_funds_pay=_yuan(other)))
     apart = False
     if draw(st.integers(0, 3)) == 0 or fb_kind in ("reversal", "late_reversal"):
         target = draw(st.integers(0, len(events) - 1))
@@ -158,7 +161,8 @@ def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path
     """The export (Parquet, amounts as text as a CSV export would carry them) and the persons file."""
     cols: dict[str, list] = {c: [] for c in ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility",
                                              "dise_codg", "init_setl_id", "exclusion", "remote", "acct_used_flag",
-                                             "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+                                             "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+                                             "cvlserv_pay", "maf_pay")
                              + RECORDED}
     for rec, events in zip(d.persons, d.events):
         by_id = {e.id: e for e in events if isinstance(e, Settlement)}
@@ -178,6 +182,10 @@ def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path
             cols["acct_used_flag"].append("1" if src.acct_used_flag else "0")
             for a in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"):
                 cols[a].append(str(sign * getattr(src, a)))
+            # the other funds split over two of the platform's fields: the audit sums them
+            half = (src.other_funds_pay / 2).quantize(Decimal("0.01"))
+            cols["cvlserv_pay"].append(str(sign * half))
+            cols["maf_pay"].append(str(sign * (src.other_funds_pay - half)))
             r = recorded.get(e.id, {})
             for f in RECORDED:
                 v = r.get(f)

@@ -10,6 +10,7 @@ Figures by hand from 攀枝花 第七条 (in-service, 三级 50%, deductible 200
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 from decimal import Decimal
@@ -474,3 +475,35 @@ def test_a_ledger_all_of_it_skipped_is_no_clean_verdict(tmp_path):
     mapping.write_text('[skip]\ninsutype = ["310", "390"]\n', encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"every row is left out by --map \[skip\]: nothing to audit"):
         _expected([_csv(tmp_path, [SKIP_HEADER, *SKIP_ROWS])], mapping=[str(mapping)])
+
+
+# Other funds (公务员医疗补助 cvlserv_pay 30.00, 医疗救助 maf_pay 10.00) pay part of S1, as recorded
+# (A-AUDIT-OTHER-FUNDS): 统筹 115.00 as above; 基金支付总额 115 + 30 + 10 = 155.00; 个人负担
+# 500 − 155 = 345.00; the account (balance 300.00) pays min(345, 300) = 300.00; cash 345 − 300 = 45.00.
+FUNDS_HEADER = "setl_id,psn_no,psn_type,setl_time,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,preselfpay_amt," \
+               "cvlserv_pay,maf_pay,hifp_pay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay"
+FUNDS_ROW = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,20.00,30.00,10.00,115.00,{}"
+
+
+@pytest.mark.parametrize("recorded, differing", [
+    ("155.00,345.00,300.00,45.00", {}),
+    # a system that leaves the other funds out of the personal part: 385.00, and 85.00 in cash
+    ("155.00,385.00,300.00,85.00", {"psn_part_amt": "40.00", "psn_cash_pay": "40.00"}),
+])
+def test_other_funds_are_taken_as_recorded_and_lower_the_personal_part(tmp_path, recorded, differing):
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text('{"psn_no": "P1", "acct_balance": "300.00"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code, s = audit([str(_csv(tmp_path, [FUNDS_HEADER, FUNDS_ROW.format(recorded)]))], "panzhihua",
+                    "panzhihua-example", persons_file=str(persons), out=out)
+    got = {r["field"]: r["diff"] for r in csv.DictReader((out / "discrepancies.csv").read_text(encoding="utf-8").splitlines())}
+    assert (got, code) == (differing, 1 if differing else 0)
+    ids = [a["id"] for a in s["assumptions"]]
+    assert "A-AUDIT-OTHER-FUNDS" in ids and "A-AUDIT-OTHER-FUNDS-ABSENT" not in ids
+
+
+def test_without_other_fund_columns_their_absence_is_stated(tmp_path):
+    header = FUNDS_HEADER.replace("cvlserv_pay,maf_pay,", "")
+    row = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,20.00,115.00,115.00,385.00,0.00,385.00"
+    code, s, rows = _expected([_csv(tmp_path, [header, row])])
+    assert code == 0 and "A-AUDIT-OTHER-FUNDS-ABSENT" in [a["id"] for a in s["assumptions"]]

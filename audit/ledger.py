@@ -62,14 +62,13 @@ class LedgerInfo:
     reversals: int
     persons: int
     period: tuple[str | None, str | None]
-    # How each file's rows got `remote` ("column", "admdvs" or "absent") and which optional flag columns
-    # some file lacks: the report states the assumption a missing column implies (run._assumptions).
+    # How each file's rows got `remote` ("column", "admdvs" or "absent"), which optional columns some
+    # file lacks and which it records (`oth_fund_pay`: any of OTHER_FUNDS): the report states the
+    # assumption each implies (run._assumptions).
     remote_from: frozenset[str] = frozenset()
     lacking: frozenset[str] = frozenset()
     # Rows left out by --map [skip], by reason ('med_type=51'), with the reversals of such settlements.
     skipped: tuple[tuple[str, int], ...] = ()
-
-    # Derived columns some file does record (`oth_fund_pay`: one of OTHER_FUNDS), for the assumptions.
     recording: frozenset[str] = frozenset()
 
     @property

@@ -46,7 +46,8 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding, out,
-                              workers=workers, memory_limit=memory_limit, institutions_file=institutions_file)
+                              workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
+                              progress=lambda line: click.echo(f"  {line}", err=True))
     except AuditInputError as e:
         click.echo(f"conform: error: {e}", err=True)
         sys.exit(2)

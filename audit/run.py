@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -120,8 +121,11 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
           mapping: tuple[str, ...] | list[str] = (), engine: str = "duckdb", spark_master: str | None = None,
           encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
           workers: int | None = None, spark=None, write: bool = True, memory_limit: str | None = None,
-          keep_connection: bool = False, institutions_file: str | None = None):
-    """Run the audit; returns (exit_code, summary). Raises AuditInputError for bad input (exit 2)."""
+          keep_connection: bool = False, institutions_file: str | None = None,
+          progress: Callable[[str], None] | None = None):
+    """Run the audit; returns (exit_code, summary). Raises AuditInputError for bad input (exit 2).
+
+    `progress`, when given, hears one line per finished stage (a large ledger takes minutes)."""
     t0 = time.perf_counter()
     try:
         rules = bind_cached(policy, region, params_inline)
@@ -137,8 +141,10 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     handed_over = False
     con = None
 
-    def lap(name: str) -> None:
+    def lap(name: str, said: str) -> None:
         timings[name] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
+        if progress is not None:
+            progress(f"{said}（{timings[name]:.1f} s）")
 
     try:
         con = _connect(workdir, memory_limit)
@@ -153,20 +159,20 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         finally:
             cur.close()
         params.load(con, rules)
-        lap("read")
+        lap("read", f"读取并校验清单 read: {info.rows_read:,} 行 rows")
         for name in plan.ROUTING:  # `routed`: one row per person
             con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name))
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
         info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
-        lap("route")
+        lap("route", f"按人员分组 grouped: {info.persons:,} 人 persons")
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
         n_ref = fallback.settle(con, spec, people, workers)
-        lap("reference")
+        lap("reference", f"参考实现逐人结算 reference engine: {n_ref:,} 人 persons")
         disc = workdir / "discrepancies.parquet"
         totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
         if int(totals["expected_rows"]) != info.audited:  # every row settled once, by the plan or the reference
             raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.audited} rows")
-        lap("plan")
+        lap("plan", f"重算并比对 recomputed and compared ({engine})")
         balances = any(p.acct_balance is not None for p in people.values())
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances)
         summary["timings_s"] = timings
@@ -177,6 +183,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             ctx = fallback.Context(con, spec, people)
             out_dir = Path(out) if out is not None else default_out_dir()
             code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
+            lap("report", f"报告 report: {out_dir}")
         summary["_discrepancies"] = str(disc) if keep_connection else None
         if keep_connection:  # for tests: the caller closes it and removes _workdir
             summary["_connection"], summary["_workdir"] = con, str(workdir)

@@ -237,7 +237,7 @@ def main() -> None:
             if stages:
                 rest = r["wall_s"] - sum(stages.values())
                 print("  stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
-                      + f", report + process start {rest:.1f} s", flush=True)
+                      + f", process start and exit {rest:.1f} s", flush=True)
             if r.get("engine_stages"):  # inside `plan` on Spark: hand-over, each plan stage, compare, totals
                 print("  spark plan: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["engine_stages"].items()), flush=True)
             results.append((f"audit --engine {eng} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],

@@ -146,3 +146,18 @@ def test_rows_that_cannot_be_assessed_keep_the_verdict_from_clean(tmp_path):
     r = _run(path, "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert r.exit_code == 1 and (s["verdict"], s["unassessed"]) == ("discrepancies", 1), r.output
+
+
+def test_the_command_tells_each_stage_as_it_finishes(tmp_path):
+    """A province's ledger takes minutes: stderr names each finished stage, stdout keeps the result."""
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_time,med_type,facility,medfee_sumamt,hifp_pay\n"
+                      "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,400.00,100.00\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "panzhihua", "--region", "panzhihua-example",
+                                  "--out", str(tmp_path / "out")])
+    # 攀枝花 第七条: (400 − 200) × 50% = 100.00, as recorded
+    assert r.exit_code == 0, r.output
+    said = r.stderr.splitlines()
+    assert [line.split()[0] for line in said] == ["读取并校验清单", "按人员分组", "参考实现逐人结算", "重算并比对", "报告"]
+    assert "1 行 rows" in said[0] and str(tmp_path / "out") in said[-1]
+    assert "读取" not in r.stdout

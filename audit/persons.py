@@ -23,6 +23,7 @@ from reference.case import CaseError, Person, load_text, parse_person
 from reference.loading import InputError, check_depth, load_json
 
 from .errors import AuditInputError
+from .mapping import Mapping
 from .sources import detect_encoding
 from .tables import create_from_arrow
 
@@ -115,12 +116,24 @@ def _records(path: Path, encoding: str | None = None) -> list[tuple[int, object]
     return [(i + 1, d) for i, d in enumerate(data)]
 
 
-def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None = None) -> dict[str, Person]:
-    """Create table `persons` (possibly empty) and return the parsed persons by psn_no."""
+def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None = None,
+         mapping: Mapping | None = None) -> dict[str, Person]:
+    """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
+
+    The ledger's --map applies to a person's psn_type too: its [codes.psn_type] maps the code, and a
+    person whose type [skip] leaves out is left out here as well (as the ledger's rows are)."""
     people: dict[str, Person] = {}
     unit = "line" if path and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else "record"
+    codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
+    skipped = set(mapping.skip.get("psn_type", ())) if mapping else set()
     if path:
         for no, rec in _records(Path(path), encoding):
+            if isinstance(rec, dict) and isinstance(rec.get("psn_type"), str | int) and not isinstance(rec["psn_type"], bool):
+                typ = str(rec["psn_type"]).strip()
+                if typ in skipped:
+                    continue
+                if typ in codes:
+                    rec = {**rec, "psn_type": codes[typ]}
             # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
             # take it from there). Parsed with a stand-in type only so the other fields are checked.
             untyped = isinstance(rec, dict) and "psn_type" not in rec

@@ -153,7 +153,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         cur = con.cursor()
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                parsed = pool.submit(persons.load, cur, persons_file, encoding)
+                parsed = pool.submit(persons.load, cur, persons_file, encoding, m)
                 info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst)
                 people = parsed.result()
         finally:

@@ -8,6 +8,7 @@ import pytest
 
 from audit import persons
 from audit.errors import AuditInputError
+from audit.mapping import load_mapping
 
 
 def test_numbers_with_a_fraction_are_read_as_decimals_not_binary_floats(tmp_path):
@@ -106,3 +107,22 @@ def test_a_gbk_persons_file_is_read_like_a_gbk_ledger(tmp_path, name, text, line
     assert set(people) == {"灵活001"}
     with pytest.raises(AuditInputError, match=rf"{name}, line {line}: unreadable in encoding ascii"):
         persons.load(duckdb.connect(), str(f), "ascii")
+
+
+def test_the_ledgers_map_applies_to_a_persons_psn_type(tmp_path):
+    """A persons file from the same platform uses the same codes: 1102 (公务员在职) mapped to 1101 as in
+    the ledger, and a 离休 person (1300) that [skip] leaves out of the ledger is left out here too."""
+    f = tmp_path / "p.jsonl"
+    f.write_text('{"psn_no": "P1", "psn_type": "1102", "acct_balance": "10.00"}\n'
+                 '{"psn_no": "P2", "psn_type": "1300", "acct_balance": "20.00"}\n', encoding="utf-8")
+    m = tmp_path / "m.toml"
+    m.write_text('[codes.psn_type]\n"1102" = "1101"\n[skip]\npsn_type = ["1300"]\n', encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f), mapping=load_mapping([str(m)]))
+        assert con.execute("SELECT psn_no, p_psn_type, acct_balance FROM persons").fetchall() == [("P1", "1101", 1000)]
+    finally:
+        con.close()
+    assert set(people) == {"P1"}
+    with pytest.raises(AuditInputError, match=r"p\.jsonl, line 1, column psn_type: .*'1102'"):
+        persons.load(duckdb.connect(), str(f))  # without the map: the platform code is not one the documents name

@@ -38,6 +38,7 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
+import signal
 import random
 from array import array
 from bisect import bisect_right
@@ -435,6 +436,12 @@ def sidecar(out: Path, suffix: str) -> Path:
     return out.with_name(stem + suffix)
 
 
+def _worker_signals() -> None:
+    """Workers die quietly when the pool ends them (the command's own SIGTERM handler is the parent's)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def synth_ledger(rows: int, policy: str, out: Path, region: str | None = None, defect_rate: float = 0.02,
                  seed: int = 1, workers: int | None = None, progress: Callable[[int], None] | None = None) -> SynthResult:
     """Write the ledger, FILE.planted.parquet and (when persons need data) FILE.persons.jsonl.
@@ -462,7 +469,7 @@ def synth_ledger(rows: int, policy: str, out: Path, region: str | None = None, d
                 pq.ParquetWriter(tmp[planted_path], PLANTED_SCHEMA, compression="zstd") as wp, \
                 open(tmp[persons_path], "w", encoding="utf-8") as fp:
             if workers > 1 and len(tasks) > 1:
-                pool = mp.get_context("fork" if os.name == "posix" else "spawn").Pool(workers)
+                pool = mp.get_context("fork" if os.name == "posix" else "spawn").Pool(workers, initializer=_worker_signals)
                 results = pool.imap(_work, tasks, chunksize=1)
             else:
                 pool, results = None, map(_work, tasks)

@@ -1,13 +1,20 @@
 """`conform synth-ledger`: write a synthetic settlement ledger with known planted discrepancies."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 import click
 
 from reference.policy import POLICY_IDS, PolicyError
+
+def _terminated(signum, _frame):
+    click.echo("conform: synth-ledger terminated; nothing written", err=True)
+    raise SystemExit(128 + signum)
+
 
 MAX_ROWS = 100_000_000  # ten city-years; about 9 GB of Parquet, hours of reference-engine time
 
@@ -37,6 +44,9 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
         click.echo(f"conform: error: synth-ledger writes Parquet: --out {out} must end in .parquet", err=True)
         sys.exit(2)
     started = time.perf_counter()
+    # Stopped (SIGTERM, Ctrl-C): unwind, so the half-written files are removed, and exit 143/130.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         from .synth import synth_ledger  # pyarrow and the generator: only when the command runs
 
@@ -44,6 +54,12 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
     except (PolicyError, ValueError, OSError) as e:
         click.echo(f"conform: error: synth-ledger: {e}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("conform: synth-ledger interrupted; nothing written", err=True)
+        sys.exit(130)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     elapsed = time.perf_counter() - started
     click.echo(f"{out}: {r.rows} rows, {r.persons} persons, {r.defective_persons} with planted defects, "
                f"{r.planted} planted (setl_id, field) pairs; {elapsed:.1f} s ({r.rows / max(elapsed, 1e-9):,.0f} rows/s)")

@@ -181,3 +181,33 @@ def test_synth_ledger_refuses_what_it_cannot_write(tmp_path, monkeypatch, args, 
     r = CliRunner().invoke(main, ["synth-ledger", "--policy", "zhejiang", *args])
     assert r.exit_code == 2 and said in r.output, r.output
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("sig, code, said", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_stopped_synth_ledger_leaves_nothing_behind(tmp_path, sig, code, said):
+    """Killed part-way (a CI timeout, Ctrl-C): exit 143/130, no half-written ledger or hidden temp files,
+    and no worker process left running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "big.parquet"
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "synth-ledger", "--rows", "5000000", "--policy",
+                             "zhejiang", "--workers", "2", "--out", str(out)],
+                            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".big.parquet.*.tmp")):  # writing has started
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.01)
+    time.sleep(0.5)
+    proc.send_signal(getattr(signal, sig))
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == code, (stdout, stderr)
+    assert f"synth-ledger {said}; nothing written" in stderr and "Traceback" not in stderr
+    assert not list(tmp_path.iterdir())
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # the whole session is gone: the workers too
+        os.killpg(proc.pid, 0)

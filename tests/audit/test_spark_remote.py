@@ -140,6 +140,7 @@ def _audit_beyond_this_process(tmp_path: Path, master: str) -> None:
     assert "(spark)" in r.stdout
     # the driver JVM started here logs errors only (audit/engines/log4j2.properties): no WARN/INFO lines
     assert not re.search(r" (WARN|INFO) ", r.stderr), r.stderr[-3000:]
+    assert "Setting default log level" not in r.stderr  # the gateway logger is configured too
     r = _conform("audit", *base, "--out", str(tmp_path / "duck"))
     assert r.returncode == 1, r.stdout + r.stderr[-3000:]
     con = duckdb.connect()

@@ -46,11 +46,13 @@ AMOUNT_RE = r"^-?[0-9]+(\.[0-9]{1,2})?$"
 RATIO_RE = r"^[0-9]+(\.[0-9]{1,4})?$"
 TRUE_TEXT = ("1", "true", "TRUE", "True", "Y", "y", "是")
 FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
-# A date may come as a datetime at midnight (an Excel date cell, a DATETIME export column); a time may
-# lack its seconds (how Excel shows a time, and writes it when it saves the sheet as CSV).
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d 00:00:00", "%Y/%m/%d 00:00:00")
+# A date may come as a datetime at midnight (an Excel date cell, a DATETIME export column, SQL Server's
+# '.000'); a time may lack its seconds (how Excel shows a time, and writes it when it saves the sheet as
+# CSV) or carry fractions of a second (SQL Server's DATETIME, '2023-03-01 10:00:00.000').
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d 00:00:00", "%Y/%m/%d 00:00:00", "%Y-%m-%d 00:00:00.000",
+                "%Y/%m/%d 00:00:00.000")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                "%Y/%m/%d %H:%M")
+                "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f")
 
 
 @dataclass(frozen=True)

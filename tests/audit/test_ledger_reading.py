@@ -182,6 +182,22 @@ def test_xlsx_date_cells_and_excel_style_times(tmp_path):
     assert code == 0 and s["period"] == {"from": "2023-02-01", "to": "2023-03-01"}
 
 
+
+def test_sql_server_datetimes_with_milliseconds(tmp_path):
+    """A HIS on SQL Server exports DATETIME as '2023-03-01 10:00:00.000' (and a date as midnight '.000')."""
+    timed = _csv(tmp_path, [HEADER, S1.replace("2023-03-01 10:00:00", "2023-03-01 10:00:00.000").replace("115.00", "165.25"),
+                            S0.replace("2023-02-01 09:00:00", "2023-02-01 09:00:00.123")])
+    code, s, rows = _expected([timed])
+    assert (code, [r[:2] for r in rows]) == (0, [("S0", 0), ("S1", 16525)])  # S0 first: 165.25 as worked above
+    dated = _csv(tmp_path, [HEADER.replace("setl_time", "setl_date"), S1.replace("2023-03-01 10:00:00", "2023-03-01 00:00:00.000")],
+                 name="dated.csv")
+    assert _expected([dated])[0] == 0
+    late = _csv(tmp_path, [HEADER.replace("setl_time", "setl_date"), S1.replace("2023-03-01 10:00:00", "2023-03-01 00:00:00.500")],
+                name="late.csv")
+    with pytest.raises(AuditInputError, match=r"late\.csv, line 2, column setl_date: not a date"):
+        _expected([late])  # a time of day in a date column stays refused
+
+
 @pytest.mark.parametrize("column,value", [("setl_date", "2023-03-01 10:00:00"), ("setl_time", "2023-03-01 25:00")])
 def test_a_date_with_a_time_of_day_or_an_impossible_time_is_refused(tmp_path, column, value):
     header = HEADER.replace("setl_time", column)

@@ -44,6 +44,9 @@ def _has_float(v: object) -> bool:
     return False
 
 
+_FLAT = frozenset({str, int, bool, type(None)})
+
+
 def _json_line(line: str, path: Path, no: int) -> object:
     """One JSON line: orjson for speed (a persons file has hundreds of thousands), else the project's
     exact reader (reference.loading.load_json): for a line with a number with a fraction (orjson would
@@ -53,6 +56,8 @@ def _json_line(line: str, path: Path, no: int) -> object:
     except orjson.JSONDecodeError:
         pass
     else:
+        if type(rec) is dict and all(type(v) in _FLAT for v in rec.values()):
+            return rec  # the common line: one level of text, whole numbers, flags (no float, no depth)
         if not _has_float(rec):
             try:
                 check_depth(rec)

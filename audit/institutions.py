@@ -111,25 +111,24 @@ def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mappi
     LEFT JOIN, streamed like the file itself) and a flag for codes the table lacks; and one without
     fixmedins_name the institutions' names."""
     renamed = {mapping.rename(c): c for c in cols if c != "src_row"}
+    rated = "facility" in renamed or "hosp_lv" in renamed  # the ledger's own level decides
     named = "fixmedins_name" in renamed
-    if "facility" in renamed or "hosp_lv" in renamed:
-        if named or "fixmedins_code" not in renamed:
-            return rel, cols
-        # The ledger's own level decides; the table only names the institution (a code it lacks is no error).
-        code = text_value(f"s.{ident(renamed['fixmedins_code'])}")
-        view = f"{rel}_inst"
-        con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS SELECT s.*, i.fixmedins_name AS fixmedins_name
-            FROM {rel} s LEFT JOIN {TABLE} i ON i.fixmedins_code = {code}""")
-        return view, {**cols, "fixmedins_name": "VARCHAR"}
     if "fixmedins_code" not in renamed:
+        if rated:
+            return rel, cols
         raise AuditInputError("the ledger has neither facility, hosp_lv nor fixmedins_code to find the level by "
                               "(--institutions joins on fixmedins_code)", file=str(path))
-    col = renamed["fixmedins_code"]
-    code = text_value(f"s.{ident(col)}")
+    if rated and named:
+        return rel, cols
+    code = text_value(f"s.{ident(renamed['fixmedins_code'])}")
+    added: dict[str, tuple[str, str]] = {}  # column -> (expression, type)
+    if not rated:  # the level from the table, and a flag for codes it lacks
+        added["facility"] = ("i.facility", "VARCHAR")
+        added[MISSING] = (f"({code} IS NOT NULL AND i.fixmedins_code IS NULL)", "BOOLEAN")
+    if not named:  # the institution's name, for the reports (a code the table lacks only has none)
+        added["fixmedins_name"] = ("i.fixmedins_name", "VARCHAR")
     view = f"{rel}_inst"
-    # The institution's name from the table, where the ledger does not name it itself (for the reports).
-    name = "" if named else ", i.fixmedins_name AS fixmedins_name"
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS
-        SELECT s.*, i.facility AS facility{name}, ({code} IS NOT NULL AND i.fixmedins_code IS NULL) AS {MISSING}
+    select = ", ".join(f"{e} AS {c}" for c, (e, _) in added.items())
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS SELECT s.*, {select}
         FROM {rel} s LEFT JOIN {TABLE} i ON i.fixmedins_code = {code}""")
-    return view, {**cols, "facility": "VARCHAR", **({} if named else {"fixmedins_name": "VARCHAR"}), MISSING: "BOOLEAN"}
+    return view, {**cols, **{c: t for c, (_, t) in added.items()}}

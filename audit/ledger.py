@@ -353,8 +353,9 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
     """Take the rows --map [skip] leaves out (and the reversals of those settlements) out of `ledger`;
     return how many, by reason."""
-    con.execute("""UPDATE ledger SET _skip = s._skip FROM ledger s
-                   WHERE ledger.init_setl_id = s.setl_id AND ledger._skip IS NULL AND s._skip IS NOT NULL""")
+    # the join's hash table holds the skipped settlements only, not every setl_id of the ledger
+    con.execute("""UPDATE ledger SET _skip = s._skip FROM (SELECT setl_id, _skip FROM ledger WHERE _skip IS NOT NULL) s
+                   WHERE ledger.init_setl_id = s.setl_id AND ledger._skip IS NULL""")
     counts = con.execute("SELECT _skip, count(*) FROM ledger WHERE _skip IS NOT NULL GROUP BY _skip ORDER BY _skip").fetchall()
     if counts:
         con.execute("DELETE FROM ledger WHERE _skip IS NOT NULL")

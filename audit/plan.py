@@ -244,9 +244,10 @@ fund2 AS (
   FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
 ),
 parts AS (
-  SELECT {_cols("f.", _KEEP)}, f.dedc_fen, f.raw_fen, f.fund_fen,
-    CASE WHEN f.acct_ok AND f.medfee_sumamt - f.fund_fen - f.oth > 0 THEN f.medfee_sumamt - f.fund_fen - f.oth
-      ELSE 0 END AS acct_base
+  -- 个人负担 once: the total less the pooled fund and the other funds (as recorded); `oth` stops here.
+  SELECT {_cols("f.", _KEEP.replace(" oth,", ""))}, f.dedc_fen, f.raw_fen, f.fund_fen,
+    f.medfee_sumamt - f.fund_fen - f.oth AS part,
+    CASE WHEN f.acct_ok THEN GREATEST(f.medfee_sumamt - f.fund_fen - f.oth, 0) ELSE 0 END AS acct_base
   FROM fund2 f
 ),
 acct AS (
@@ -261,9 +262,8 @@ SELECT 'plan' AS route,
   CAST(CASE WHEN a.status = 0 THEN (CASE WHEN a.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END)
     WHEN a.status >= {REFUSED} THEN NULL ELSE 0 END AS BIGINT)
     AS pool_prop_selfpay,
-  {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.medfee_sumamt - a.fund_fen - a.oth")} AS psn_part_amt,
-  CAST({_ACCT} AS BIGINT) AS acct_pay,
-  CAST({_neg("a.medfee_sumamt - a.fund_fen - a.oth")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
+  {_neg("a.medfee_sumamt - a.part")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
+  CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
 FROM acct a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st

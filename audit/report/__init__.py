@@ -92,6 +92,10 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     period = summary.get("period") or {}
     fields = summary.get("fields_audited") or []
     by_field = summary.get("discrepancies_by_field") or {}
+    skipped = []  # rows read but left out of the audit by --map [skip], by code
+    if summary.get("rows_skipped"):
+        by_code = "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])
+        skipped.append(("按映射排除、不审核 left out by --map [skip]", f"{summary['rows_skipped']} 行：{by_code}"))
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict(summary, totals)[1]),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
@@ -101,9 +105,7 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
         ("读取行数 rows read", summary.get("rows_read")),
         ("结算笔数 settlements", summary.get("settlements")),
         ("撤销笔数 reversals", summary.get("reversals")),
-        *((("按映射排除、不审核 left out by --map [skip]",
-            f"{summary['rows_skipped']} 行：" + "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])),)
-          if summary.get("rows_skipped") else ()),
+        *skipped,
         ("参保人数 persons", summary.get("persons")),
         ("稽核字段 fields audited", ", ".join(fields)),
         ("各字段差异数 by field", "；".join(f"{k}: {v}" for k, v in by_field.items()) or "0"),

@@ -40,6 +40,10 @@ RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "f
 # 其他, 其他商保): no document here governs them; taken as recorded, their sum (`oth_fund_pay`) is part
 # of fund_pay_sumamt and lowers 个人负担 before the account pays (A-AUDIT-OTHER-FUNDS).
 OTHER_FUNDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "hifdm_pay", "maf_pay", "oth_pay", "othfund_pay")
+# Taken as recorded too, by the platform's own identities: 医疗费总额 = 基金支付总额 + 个人负担总金额 +
+# 医院负担金额 (hosp_part_amt), and 个人账户支出 includes 个人账户共济支付金额 (acct_mulaid_pay, a relative's
+# account: A-AUDIT-HOSP-PART, A-AUDIT-ACCT-MULAID).
+AS_RECORDED = ("hosp_part_amt", "acct_mulaid_pay")
 FLAGS = {"remote": "FALSE", "acct_used_flag": "TRUE"}
 REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sumamt")
 AMOUNT_RE = r"^-?[0-9]+(\.[0-9]{1,2})?$"
@@ -159,7 +163,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
-    for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS]
+    for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS + AS_RECORDED]
                          + [("pool_prop_selfpay", 4, RATIO_RE)]):
         src, typ = names.get(c, (None, None))
         try:
@@ -210,7 +214,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", c,
                     f"unknown code; expected one of {listing(c)} (map a code to one of them with --map [codes.{c}], "
                     f"or leave out the rows this document does not govern with [skip])", c))
-    for a in INPUT_AMOUNTS + OTHER_FUNDS:
+    for a in INPUT_AMOUNTS + OTHER_FUNDS + AS_RECORDED:
         bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", f"CAST({a} AS VARCHAR)"))
     bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
                 f" > medfee_sumamt", "medfee_sumamt",
@@ -244,7 +248,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
 RID_STEP = 10000000000  # rid = file index * RID_STEP + row: export order as one integer
 # The table keeps what the audit reads (the division codes are read, not kept); src_idx and src_row are in rid.
 COLUMNS = ([c for c in TEXT if c not in ADMDVS] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
-           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay", "oth_fund_pay"] + list(FLAGS) + ["rid", "_bad", "_skip"])
+           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay", "oth_fund_pay"] + list(AS_RECORDED) + list(FLAGS) + ["rid", "_bad", "_skip"])
 
 
 # Codes from a fixed list are kept as ENUM (one byte, not a 16-byte string): the table is about a fifth
@@ -317,6 +321,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         remote_from.add("column" if "remote" in here else "admdvs" if all(a in here for a in ADMDVS) else "absent")
         lacking |= {c for c in ("exclusion", "acct_used_flag") + INPUT_AMOUNTS[1:] if c not in here}
         (recording if here & set(OTHER_FUNDS) else lacking).add("oth_fund_pay")
+        for c in AS_RECORDED:
+            (recording if c in here else lacking).add(c)
         if "hosp_lv" in present:
             present.add("facility")
         sel = canonical_select(p, rel, cols, mapping, i)

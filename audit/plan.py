@@ -13,8 +13,9 @@ they reverse), exactly as reference/benefits.py + reference/engine.py do, in BIG
   S_i     = prefix sum of raw_i
   fund_i  = min(C, O_p + S_i) - min(C, O_p + S_{i-1})                        (年度最高支付限额)
   fund_pay_sumamt = fund + oth (other funds as recorded: 公务员医疗补助, 大额, 医疗救助…; no document
-  here governs them); psn_part = medfee - fund - oth; acct = min(Bal, A_i) - min(Bal, A_{i-1}) over
-  prefix sums A of the person's part where the account pays; psn_cash_pay = psn_part - acct.
+  here governs them); psn_part = medfee - fund - oth - hosp (医院负担, as recorded); acct = min(Bal, A_i)
+  - min(Bal, A_{i-1}) over prefix sums A of the person's part where the account pays, + mulaid (a
+  relative's account, as recorded); psn_cash_pay = psn_part - acct.
 
 The running totals of the reference engine (left = D - ytd; dedc = min(base, left)) are these
 clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)). A
@@ -101,7 +102,8 @@ LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
 
 # ---------------------------------------------------------------------------------------------- expected
 _IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
-       "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay")
+       "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt",
+       "acct_mulaid_pay")
 _REC = ", ".join(f"rec_{f}" for f in RECORDED)
 # What goes through the sorts: numbers and short codes only (no ids, no text).
 _R = ", ".join(f"{{0}}rec_{f}" for f in RECORDED)
@@ -113,7 +115,7 @@ def _cols(prefix: str, names: str) -> str:
 
 # What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
 # what that pass and the later ones need. KEEP: carried to the end, for the output.
-_KEEP = "pid, o_date, o_time, o_rid, is_rev, status, pr_id, unfiled, medfee_sumamt, oth, inscp, acct_balance"
+_KEEP = "pid, o_date, o_time, o_rid, is_rev, status, pr_id, unfiled, medfee_sumamt, oth, hosp, mulaid, inscp, acct_balance"
 # A row's status goes through the sorts as a small number, not text (every byte carried through the
 # three sorts costs: 24 bytes more a row made the expected stage 20% slower at 10M rows). Codes from
 # REFUSED on are the statuses under which the plan cannot assess the row.
@@ -137,10 +139,11 @@ def _neg(expr: str) -> str:
 
 
 # A-AUDIT-ACCT-UNKNOWN: without an opening balance the row's own recorded account payment is taken
-# as it stands (a reversal's too, as the reference engine does).
+# as it stands (a reversal's too, as the reference engine does). Otherwise the person's own account,
+# then a relative's as recorded (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
+_OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
 _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(l.acct_pay, 0)"
-         " WHEN a.is_rev THEN -(LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct))"
-         " ELSE LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) END)")
+         f" WHEN a.is_rev THEN -({_OWN}) ELSE {_OWN} END)")
 EXPECTED = f"""
 WITH gx AS (
   -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
@@ -155,7 +158,7 @@ WITH gx AS (
 ),
 gated AS (
   SELECT g.rid, g.o_rid, g.o_date, g.o_time, g.is_rev, p.pid, g.setl_date, g.facility, g.exclusion, g.medfee_sumamt,
-    g.oth_fund_pay AS oth,
+    g.oth_fund_pay AS oth, COALESCE(g.hosp_part_amt, 0) AS hosp, COALESCE(g.acct_mulaid_pay, 0) AS mulaid,
     CAST(EXTRACT(YEAR FROM g.setl_date) AS SMALLINT) AS yr,
     g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
       - COALESCE(g.preselfpay_amt, 0) AS inscp,
@@ -244,10 +247,11 @@ fund2 AS (
   FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
 ),
 parts AS (
-  -- 个人负担 once: the total less the pooled fund and the other funds (as recorded); `oth` stops here.
-  SELECT {_cols("f.", _KEEP.replace(" oth,", ""))}, f.dedc_fen, f.raw_fen, f.fund_fen,
-    f.medfee_sumamt - f.fund_fen - f.oth AS part,
-    CASE WHEN f.acct_ok THEN GREATEST(f.medfee_sumamt - f.fund_fen - f.oth, 0) ELSE 0 END AS acct_base
+  -- 个人负担 once: the total less the pooled fund, the other funds and the hospital's part (both as
+  -- recorded); `hosp` stops here.
+  SELECT {_cols("f.", _KEEP.replace(" hosp,", ""))}, f.dedc_fen, f.raw_fen, f.fund_fen,
+    f.medfee_sumamt - f.fund_fen - f.oth - f.hosp AS part,
+    CASE WHEN f.acct_ok THEN GREATEST(f.medfee_sumamt - f.fund_fen - f.oth - f.hosp, 0) ELSE 0 END AS acct_base
   FROM fund2 f
 ),
 acct AS (
@@ -262,7 +266,7 @@ SELECT 'plan' AS route,
   CAST(CASE WHEN a.status = 0 THEN (CASE WHEN a.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END)
     WHEN a.status >= {REFUSED} THEN NULL ELSE 0 END AS BIGINT)
     AS pool_prop_selfpay,
-  {_neg("a.medfee_sumamt - a.part")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
+  {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}

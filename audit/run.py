@@ -61,6 +61,14 @@ LEDGER_ASSUMPTIONS = {
                            "不审核；它们计入基金支付总额，并在个人账户支付之前减少个人负担。",
     "A-AUDIT-OTHER-FUNDS-ABSENT": "清单没有其他基金支付的列（公务员医疗补助、大额、医疗救助等）：按 0 计，基金支付总额按统筹基金"
                                   "支付审核，个人负担按医疗费总额减统筹基金支付审核。",
+    "A-AUDIT-HOSP-PART": "清单记录的医院负担金额 hosp_part_amt 不属于本文件规定，按记录取值、不审核；按国家平台的口径"
+                         "（医疗费总额 = 基金支付总额 + 个人负担总金额 + 医院负担金额），它在个人账户支付之前减少个人负担。",
+    "A-AUDIT-HOSP-PART-ABSENT": "清单没有医院负担金额 hosp_part_amt：按 0 计，个人负担按医疗费总额减基金支付总额审核。",
+    "A-AUDIT-ACCT-MULAID": "清单记录的个人账户共济支付金额 acct_mulaid_pay（配偶、父母、子女的个人账户为本人支付）按记录取值、"
+                           "不审核：按国家平台的口径它计入个人账户支出；本人个人账户先按余额支付个人负担，共济支付在其后，"
+                           "不减少本人账户余额。",
+    "A-AUDIT-ACCT-MULAID-ABSENT": "清单没有个人账户共济支付金额 acct_mulaid_pay：已提供期初余额的人员，个人账户支出按只由"
+                                  "本人个人账户支付审核。",
     "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
                          "（余额足够时支付个人负担部分）审核。",
 }
@@ -78,6 +86,13 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
     if {"fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay"} & set(info.fields_audited):
         applies += ["A-AUDIT-OTHER-FUNDS"] if "oth_fund_pay" in info.recording else []
         applies += ["A-AUDIT-OTHER-FUNDS-ABSENT"] if "oth_fund_pay" in info.lacking else []
+    audited = set(info.fields_audited)
+    if {"psn_part_amt", "acct_pay", "psn_cash_pay"} & audited:
+        applies += ["A-AUDIT-HOSP-PART"] if "hosp_part_amt" in info.recording else []
+        applies += ["A-AUDIT-HOSP-PART-ABSENT"] if "hosp_part_amt" in info.lacking else []
+    if balances and {"acct_pay", "psn_cash_pay"} & audited:
+        applies += ["A-AUDIT-ACCT-MULAID"] if "acct_mulaid_pay" in info.recording else []
+        applies += ["A-AUDIT-ACCT-MULAID-ABSENT"] if "acct_mulaid_pay" in info.lacking else []
     if balances and "acct_used_flag" in info.lacking:
         applies.append("A-AUDIT-ACCT-USED")
     return out + AUDIT_ASSUMPTIONS + [{"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k]} for k in applies]

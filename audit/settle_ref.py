@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from reference.case import PSN_TYPES, Person, Settlement
-from reference.engine import PersonLedger, SettlementResult, rules_for
+from reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
 from reference.policy import PolicyError
 
 ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
                "remote", "acct_used_flag", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
-               "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "acct_pay")
+               "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt", "acct_mulaid_pay", "acct_pay")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
 
 
 def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]:
-    steps = [s for s in res.trace._steps if s[0] != "个人账户支付"]  # (label, template, args, clause, value)
+    # (label, template, args, clause, value); the steps after the fund's figure decide no clause
+    steps = [s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS]
     fund = steps[-1][3] if steps else None
     dedc = next((s[3] for s in steps if "起付线" in s[0]), fund)
     ratio = next((s[3] for s in steps if s[0] in ("支付比例", "慢特病支付", "住院比例和限额")), fund)
@@ -69,7 +70,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     refused: dict[str, str] = {}
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
-         medfee, ful, over, pre, other, rec_acct) = r
+         medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
         try:
             if init is not None:
                 if init in refused:
@@ -80,7 +81,8 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
                                medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,
-                               acct_used_flag=acct_flag is not False, other_funds_pay=_yuan(other))
+                               acct_used_flag=acct_flag is not False, other_funds_pay=_yuan(other),
+                               hosp_part_amt=_yuan(hosp), acct_mulaid_pay=_yuan(mulaid))
                 res = ledger.settle(s)
                 status = res.benefit
         except PolicyError as e:

@@ -144,6 +144,11 @@ class Settlement:
     # What other funds paid (公务员医疗补助, 大额, 医疗救助…), as a ledger records it: no document here
     # governs them, but they lower 个人负担 before the account pays. Set by `conform audit`, not by cases.
     other_funds_pay: Decimal = ZERO
+    # 医院负担金额 and 个人账户共济支付金额 (a relative's account, 配偶、父母、子女), as a ledger records them:
+    # the platform's 医疗费总额 = 基金支付总额 + 个人负担总金额 + 医院负担金额, and its 个人账户支出 includes
+    # the mutual-aid payment. Set by `conform audit`, not by cases.
+    hosp_part_amt: Decimal = ZERO
+    acct_mulaid_pay: Decimal = ZERO
 
     @property
     def inscp_scp_amt(self) -> Decimal:
@@ -564,7 +569,7 @@ def _fast_settlement(data: Any, codes: frozenset[str] = _NO_CODES) -> Settlement
             return None
     if (own or over or pre) and own + over + pre > total:  # all zero: nothing can exceed the total
         return None
-    return _build_settlement(sid, d, med_type, facility, total, own, over, pre, dise, remote, excl, acct, ZERO)
+    return _build_settlement(sid, d, med_type, facility, total, own, over, pre, dise, remote, excl, acct, ZERO, ZERO, ZERO)
 
 
 def _unfrozen_builder(cls: type, order: str):
@@ -591,7 +596,7 @@ def _unfrozen_builder(cls: type, order: str):
 
 _build_settlement = _unfrozen_builder(Settlement, "id date med_type facility medfee_sumamt fulamt_ownpay_amt "
                                                   "overlmt_selfpay preselfpay_amt dise_codg remote exclusion acct_used_flag "
-                                                  "other_funds_pay")
+                                                  "other_funds_pay hosp_part_amt acct_mulaid_pay")
 _build_person = _unfrozen_builder(Person, "psn_no psn_type birth_date flex_tier has_account retire_date benefit_period "
                                           "remote_filing acct_balance diseases hospital_stays ytd")
 _build_case = _unfrozen_builder(Case, "policy person items credits uses region params name")

@@ -168,6 +168,11 @@ def rules_for(policy: str, region: str | None = None, params: dict | None = None
     return bind_cached(policy, region, params)
 
 
+# The trace steps written after the pooled fund's figure (other funds, hospital part, the accounts):
+# the clause deciding hifp_pay is the one before them.
+AFTER_FUND_STEPS = frozenset({"其他基金支付", "医院负担", "个人账户支付", "个人账户共济支付"})
+
+
 class PersonLedger:
     """One insured person's settlements and year-to-date state under one set of rules."""
 
@@ -220,18 +225,28 @@ class PersonLedger:
         total = s.medfee_sumamt
         other = s.other_funds_pay
         fund_sum = fund + other if other else fund  # 基金支付总额: the pooled fund and, as recorded, the others
-        psn_part = total - fund_sum
+        hosp = s.hosp_part_amt
+        psn_part = total - fund_sum - hosp if hosp else total - fund_sum
         if other and trace.keeps:
             trace.add("其他基金支付", "其他基金（按清单记录）支付{}元，基金支付总额{}元", (other, fund_sum),
                       "清单记录", other)
-        acct = ZERO
+        if hosp and trace.keeps:
+            trace.add("医院负担", "医院负担（按清单记录）{}元，个人负担{}元", (hosp, psn_part), "清单记录", hosp)
+        own = ZERO
         balance = self.balance
         if s.acct_used_flag and balance is not None and balance > ZERO and psn_part > ZERO:
-            acct = psn_part if psn_part < balance else balance
+            own = psn_part if psn_part < balance else balance
             if trace.keeps:
-                trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, balance, acct),
-                          "个人账户使用范围", acct)
-        c.acct_pay = acct
+                trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, balance, own),
+                          "个人账户使用范围", own)
+        # A relative's account pays after the person's own (an assumption `conform audit` states); it is part of
+        # 个人账户支出 but leaves this person's balance alone.
+        mulaid = s.acct_mulaid_pay
+        acct = own + mulaid if mulaid else own
+        if mulaid and trace.keeps:
+            trace.add("个人账户共济支付", "共济账户（按清单记录）支付{}元，个人账户支出合计{}元", (mulaid, acct),
+                      "个人账户使用范围", mulaid)
+        c.acct_pay = own
         # Positional, in field order (id, date, medfee_sumamt, inscp_scp_amt, act_pay_dedc, hifp_pay,
         # pool_prop_selfpay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, ordinary_pay,
         # chronic_pay, inpatient_pay, benefit, trace): keywords cost a lookup each on the hot path.
@@ -240,8 +255,8 @@ class PersonLedger:
                                   trace)
         if commit:
             self.years[day.year] = ys
-            if acct:
-                self.balance = balance - acct  # type: ignore[operator]
+            if own:
+                self.balance = balance - own  # type: ignore[operator]
             self.settled[sid] = (result, c)
             self.last_date = day
         return result

@@ -101,12 +101,16 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
         excl = draw(st.sampled_from(EXCLUSION_CODES)) if draw(st.integers(0, 9 if policy == "panzhihua" else 30)) == 0 else None
         # Another fund (公务员医疗补助, 医疗救助…) pays part of some visits: it lowers 个人负担 before the account.
         other = draw(st.integers(0, total)) if draw(st.integers(0, 4)) == 0 else 0
+        # The hospital bears part of some (医院负担), and a relative's account pays on some (账户共济).
+        hosp = draw(st.integers(0, total - other)) if draw(st.integers(0, 5)) == 0 else 0
+        mulaid = draw(st.integers(0, 30000)) if draw(st.integers(0, 5)) == 0 else 0
         events.append(Settlement(id=f"{psn_no}-S{i}", date=day, med_type=med, facility=fac,
                                  medfee_sumamt=_yuan(total), fulamt_ownpay_amt=_yuan(parts[0]),
                                  overlmt_selfpay=_yuan(parts[1]), preselfpay_amt=_yuan(parts[2]),
                                  dise_codg=DISEASE.get(policy) if med == "14" else None, remote=remote,
                                  exclusion=excl, acct_used_flag=draw(st.integers(0, 5)) > 0,
-                                 other_funds_pay=_yuan(other)))
+                                 other_funds_pay=_yuan(other), hosp_part_amt=_yuan(hosp),
+                                 acct_mulaid_pay=_yuan(mulaid)))
     apart = False
     if draw(st.integers(0, 3)) == 0 or fb_kind in ("reversal", "late_reversal"):
         target = draw(st.integers(0, len(events) - 1))
@@ -162,7 +166,7 @@ def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path
     cols: dict[str, list] = {c: [] for c in ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility",
                                              "dise_codg", "init_setl_id", "exclusion", "remote", "acct_used_flag",
                                              "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-                                             "cvlserv_pay", "maf_pay")
+                                             "cvlserv_pay", "maf_pay", "hosp_part_amt", "acct_mulaid_pay")
                              + RECORDED}
     for rec, events in zip(d.persons, d.events):
         by_id = {e.id: e for e in events if isinstance(e, Settlement)}
@@ -186,6 +190,8 @@ def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path
             half = (src.other_funds_pay / 2).quantize(Decimal("0.01"))
             cols["cvlserv_pay"].append(str(sign * half))
             cols["maf_pay"].append(str(sign * (src.other_funds_pay - half)))
+            for a in ("hosp_part_amt", "acct_mulaid_pay"):
+                cols[a].append(str(sign * getattr(src, a)))
             r = recorded.get(e.id, {})
             for f in RECORDED:
                 v = r.get(f)

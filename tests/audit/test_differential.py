@@ -146,3 +146,19 @@ def test_a_reversed_crossing_settlement_leaves_the_later_crossing_exact(tmp_path
         assert code == 0
     finally:
         _close(s)
+
+
+def test_a_reference_settled_row_cites_the_article_not_the_recorded_other_funds():
+    """浙江 example region, in-service at a 三级 facility: deductible 600 yuan, 50%. A 2,000.00 visit with
+    50.00 from another fund, 20.00 borne by the hospital and 10.00 from a relative's account: 600 to the
+    deductible, (2000 − 600) × 50% = 700.00 from the pooled fund, 基金支付总额 750.00, 个人负担
+    2000 − 750 − 20 = 1230.00. The recorded funds come after the fund's figure in the trace; the fund's
+    clause is still the article (二（一）), never '清单记录'."""
+    from audit.settle_ref import person_for, settle_person
+    from reference.engine import rules_for
+
+    row = ("S1", "P1", "1101", dt.date(2023, 3, 1), "11", "tertiary", None, None, False, True, None,
+           200000, 0, 0, 0, 5000, 2000, 1000, None)
+    out = settle_person(rules_for("zhejiang", "zhejiang-example"), person_for("P1", [row], None), [row])[0]
+    assert (out["act_pay_dedc"], out["hifp_pay"], out["fund_pay_sumamt"], out["psn_part_amt"]) == (60000, 70000, 75000, 123000)
+    assert out["clause_dedc"] == out["clause_fund"] == out["clause_ratio"] == "浙江 二（一）"

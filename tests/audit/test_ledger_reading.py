@@ -523,3 +523,53 @@ def test_without_other_fund_columns_their_absence_is_stated(tmp_path):
     row = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,20.00,115.00,115.00,385.00,0.00,385.00"
     code, s, rows = _expected([_csv(tmp_path, [header, row])])
     assert code == 0 and "A-AUDIT-OTHER-FUNDS-ABSENT" in [a["id"] for a in s["assumptions"]]
+
+
+# The platform's own identities (its interface text): 医疗费总额 = 基金支付总额 + 个人负担总金额 + 医院负担金额,
+# and 个人账户支出 includes 个人账户共济支付金额. On FUNDS_ROW the hospital bears 25.00 (hosp_part_amt) and a
+# relative's account pays 15.00 (acct_mulaid_pay), both as recorded (A-AUDIT-HOSP-PART, A-AUDIT-ACCT-MULAID):
+# 统筹 115.00 and 基金支付总额 155.00 as above; 个人负担 500 − 155 − 25 = 320.00; the person's own account
+# (balance 300.00) pays min(320, 300) = 300.00, the relative's 15.00 after it: 个人账户支出 315.00; cash
+# 320 − 315 = 5.00.
+PARTS_HEADER = FUNDS_HEADER.replace("maf_pay,", "maf_pay,hosp_part_amt,acct_mulaid_pay,")
+PARTS_ROW = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,20.00,30.00,10.00,25.00,15.00,115.00,{}"
+
+
+@pytest.mark.parametrize("recorded, differing", [
+    ("155.00,320.00,315.00,5.00", {}),
+    # a system that leaves the hospital's part in the personal part: 345.00, and 30.00 in cash
+    ("155.00,345.00,315.00,30.00", {"psn_part_amt": "25.00", "psn_cash_pay": "25.00"}),
+    # one that pays the relative's share out of the person's own account as well: 300 + 15 = 315 own, 330 in all
+    ("155.00,320.00,330.00,-10.00", {"acct_pay": "15.00", "psn_cash_pay": "-15.00"}),
+])
+def test_hospital_part_and_a_relatives_account_are_taken_as_recorded(tmp_path, recorded, differing):
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text('{"psn_no": "P1", "acct_balance": "300.00"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code, s = audit([str(_csv(tmp_path, [PARTS_HEADER, PARTS_ROW.format(recorded)]))], "panzhihua",
+                    "panzhihua-example", persons_file=str(persons), out=out)
+    got = {r["field"]: r["diff"] for r in csv.DictReader((out / "discrepancies.csv").read_text(encoding="utf-8").splitlines())}
+    assert (got, code) == (differing, 1 if differing else 0)
+    ids = [a["id"] for a in s["assumptions"]]
+    assert {"A-AUDIT-HOSP-PART", "A-AUDIT-ACCT-MULAID"} <= set(ids)
+    assert not {"A-AUDIT-HOSP-PART-ABSENT", "A-AUDIT-ACCT-MULAID-ABSENT"} & set(ids)
+
+
+def test_without_hospital_part_or_mutual_aid_columns_their_absence_is_stated_where_it_matters(tmp_path):
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text('{"psn_no": "P1", "acct_balance": "300.00"}\n', encoding="utf-8")
+    path = _csv(tmp_path, [FUNDS_HEADER, FUNDS_ROW.format("155.00,345.00,300.00,45.00")])
+    ids = lambda s: {a["id"] for a in s["assumptions"]}  # noqa: E731
+    code, s, _ = _expected([path], persons_file=str(persons))
+    assert code == 0 and {"A-AUDIT-HOSP-PART-ABSENT", "A-AUDIT-ACCT-MULAID-ABSENT"} <= ids(s)
+    # without balances the account payment is taken as recorded: mutual aid changes nothing to say
+    assert "A-AUDIT-ACCT-MULAID-ABSENT" not in ids(_expected([path])[1])
+    # only hifp_pay audited: neither the personal part nor the account is, so neither is stated
+    only = _csv(tmp_path, [HEADER, S1], name="only.csv")
+    assert not {"A-AUDIT-HOSP-PART-ABSENT", "A-AUDIT-ACCT-MULAID-ABSENT"} & ids(_expected([only], persons_file=str(persons))[1])
+
+
+def test_a_negative_hospital_part_in_a_settlement_is_located(tmp_path):
+    row = PARTS_ROW.replace(",25.00,15.00,", ",-25.00,15.00,").format("155.00,320.00,315.00,5.00")
+    with pytest.raises(AuditInputError, match=r"line 2, column hosp_part_amt: negative amount in a settlement"):
+        _expected([_csv(tmp_path, [PARTS_HEADER, row])])

@@ -40,10 +40,19 @@ def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnecti
     limit = memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY", "3GB")
     config = {"temp_directory": str(tmp), "preserve_insertion_order": "false", "memory_limit": limit}
     try:
-        return duckdb.connect(":memory:", config=config)
+        con = duckdb.connect(":memory:", config=config)
     except duckdb.Error as e:  # e.g. a memory limit that is no size
         raise AuditInputError(f"memory limit {limit!r} (--memory-limit or CONFORM_AUDIT_MEMORY): "
                               f"{str(e).splitlines()[0]}") from None
+    # The tables live in a compressed in-memory catalog: once the ledger is read, CHECKPOINT stores it
+    # compressed (dictionary and FSST text, bit-packed integers, absent columns as constants), and the
+    # plan's sorts and joins get that memory back instead of spilling (10M rows: plan 21 -> 14 s).
+    con.execute(f"ATTACH ':memory:' AS {CATALOG} (COMPRESS)")
+    con.execute(f"USE {CATALOG}")
+    return con
+
+
+CATALOG = "audit"
 
 
 # What the audit takes for granted when a ledger lacks a column that the document's rules read; each is
@@ -166,6 +175,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         has_inst = institutions.load(con, institutions_file, m, encoding)
         # The persons file is parsed in Python while DuckDB reads the ledger (it releases the GIL).
         cur = con.cursor()
+        cur.execute(f"USE {CATALOG}")
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 parsed = pool.submit(persons.load, cur, persons_file, encoding, m)
@@ -173,6 +183,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                 people = parsed.result()
         finally:
             cur.close()
+        con.execute(f"CHECKPOINT {CATALOG}")
         params.load(con, rules)
         lap("read", f"读取并校验清单 read: {info.rows_read:,} 行 rows")
         for name in plan.ROUTING:  # `routed`: one row per person

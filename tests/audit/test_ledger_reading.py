@@ -507,15 +507,20 @@ FUNDS_ROW = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,20.00,30.00,10
     ("155.00,385.00,300.00,85.00", {"psn_part_amt": "40.00", "psn_cash_pay": "40.00"}),
 ])
 def test_other_funds_are_taken_as_recorded_and_lower_the_personal_part(tmp_path, recorded, differing):
+    code, got, ids = _audited_with_balance(tmp_path, FUNDS_HEADER, FUNDS_ROW.format(recorded))
+    assert (got, code) == (differing, 1 if differing else 0)
+    assert "A-AUDIT-OTHER-FUNDS" in ids and "A-AUDIT-OTHER-FUNDS-ABSENT" not in ids
+
+
+def _audited_with_balance(tmp_path: Path, header: str, row: str) -> tuple[int, dict[str, str], set[str]]:
+    """Audit one row of P1 (opening balance 300.00) with the reports written: exit code, the
+    discrepancies.csv diffs by field, and the assumption ids stated."""
     persons = tmp_path / "persons.jsonl"
     persons.write_text('{"psn_no": "P1", "acct_balance": "300.00"}\n', encoding="utf-8")
     out = tmp_path / "out"
-    code, s = audit([str(_csv(tmp_path, [FUNDS_HEADER, FUNDS_ROW.format(recorded)]))], "panzhihua",
-                    "panzhihua-example", persons_file=str(persons), out=out)
+    code, s = audit([str(_csv(tmp_path, [header, row]))], "panzhihua", "panzhihua-example", persons_file=str(persons), out=out)
     got = {r["field"]: r["diff"] for r in csv.DictReader((out / "discrepancies.csv").read_text(encoding="utf-8").splitlines())}
-    assert (got, code) == (differing, 1 if differing else 0)
-    ids = [a["id"] for a in s["assumptions"]]
-    assert "A-AUDIT-OTHER-FUNDS" in ids and "A-AUDIT-OTHER-FUNDS-ABSENT" not in ids
+    return code, got, {a["id"] for a in s["assumptions"]}
 
 
 def test_without_other_fund_columns_their_absence_is_stated(tmp_path):
@@ -543,16 +548,10 @@ PARTS_ROW = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,20.00,30.00,10
     ("155.00,320.00,330.00,-10.00", {"acct_pay": "15.00", "psn_cash_pay": "-15.00"}),
 ])
 def test_hospital_part_and_a_relatives_account_are_taken_as_recorded(tmp_path, recorded, differing):
-    persons = tmp_path / "persons.jsonl"
-    persons.write_text('{"psn_no": "P1", "acct_balance": "300.00"}\n', encoding="utf-8")
-    out = tmp_path / "out"
-    code, s = audit([str(_csv(tmp_path, [PARTS_HEADER, PARTS_ROW.format(recorded)]))], "panzhihua",
-                    "panzhihua-example", persons_file=str(persons), out=out)
-    got = {r["field"]: r["diff"] for r in csv.DictReader((out / "discrepancies.csv").read_text(encoding="utf-8").splitlines())}
+    code, got, ids = _audited_with_balance(tmp_path, PARTS_HEADER, PARTS_ROW.format(recorded))
     assert (got, code) == (differing, 1 if differing else 0)
-    ids = [a["id"] for a in s["assumptions"]]
-    assert {"A-AUDIT-HOSP-PART", "A-AUDIT-ACCT-MULAID"} <= set(ids)
-    assert not {"A-AUDIT-HOSP-PART-ABSENT", "A-AUDIT-ACCT-MULAID-ABSENT"} & set(ids)
+    assert {"A-AUDIT-HOSP-PART", "A-AUDIT-ACCT-MULAID"} <= ids
+    assert not {"A-AUDIT-HOSP-PART-ABSENT", "A-AUDIT-ACCT-MULAID-ABSENT"} & ids
 
 
 def test_without_hospital_part_or_mutual_aid_columns_their_absence_is_stated_where_it_matters(tmp_path):

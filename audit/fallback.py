@@ -22,7 +22,7 @@ import pyarrow as pa
 from reference.case import Person
 
 from .ledger import CODED
-from .plan import BASE_COLUMNS
+from .plan import BASE_COLUMNS, FIGURES
 from .plan import ORDER as SETTLEMENT_ORDER
 from .settle_ref import ROW_COLUMNS, RulesSpec, _work_table, person_for, settle_person
 from .tables import create_from_arrow
@@ -33,9 +33,7 @@ INLINE_PERSONS = 2000
 CHUNK_PERSONS = 2000
 
 ORDER = "psn_no, " + SETTLEMENT_ORDER
-SCHEMA = pa.schema([(c, pa.int64() if c in ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay",
-                                             "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt", "acct_pay",
-                                             "psn_cash_pay") else pa.string()) for c in BASE_COLUMNS])
+SCHEMA = pa.schema([(c, pa.int64() if c in FIGURES else pa.string()) for c in BASE_COLUMNS])
 
 
 # A person's rows as the reference engine takes them: ROW_COLUMNS (codes as text), in settlement order.

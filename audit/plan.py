@@ -44,7 +44,11 @@ RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "f
 # the person as a number, so the sorts compare integers, not psn_no text.
 _ORD = "o_date, o_time NULLS FIRST, o_rid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 W_YEAR = f"PARTITION BY pid, yr ORDER BY {_ORD}"
-W_PERSON = f"PARTITION BY pid ORDER BY {_ORD}"
+# After the first pass a row's place in its person-year is one number (`sq`): the later passes sort on it
+# (and the year) instead of the date, time and export place, and need not carry those.
+_SQ = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+W_YEAR_SQ = f"PARTITION BY pid, yr ORDER BY sq {_SQ}"
+W_PERSON_SQ = f"PARTITION BY pid ORDER BY yr, sq {_SQ}"
 
 # ---------------------------------------------------------------------------------------------- routing
 # The few reversal rows, as a stage of their own: every later statement that looks for reversals joins
@@ -115,7 +119,7 @@ def _cols(prefix: str, names: str) -> str:
 
 # What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
 # what that pass and the later ones need. KEEP: carried to the end, for the output.
-_KEEP = "pid, o_date, o_time, o_rid, is_rev, status, pr_id, unfiled, medfee_sumamt, oth, hosp, mulaid, inscp, acct_balance"
+_KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, acct_balance"
 # A row's status goes through the sorts as a small number, not text (every byte carried through the
 # three sorts costs: 24 bytes more a row made the expected stage 20% slower at 10M rows). Codes from
 # REFUSED on are the statuses under which the plan cannot assess the row.
@@ -130,7 +134,8 @@ def _st(name: str) -> str:
 
 
 _STATUS_TEXT = "CASE a.status " + " ".join(f"WHEN {c} THEN '{n}'" for n, c in STATUSES.items()) + " END"
-_FIG = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
+# The expected figures (fen; the ratio in 1/10000), as the plan and the reference fallback both give them.
+FIGURES = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
         "psn_part_amt", "acct_pay", "psn_cash_pay")
 
 
@@ -158,7 +163,10 @@ WITH gx AS (
 ),
 gated AS (
   SELECT g.rid, g.o_rid, g.o_date, g.o_time, g.is_rev, p.pid, g.setl_date, g.facility, g.exclusion, g.medfee_sumamt,
-    g.oth_fund_pay AS oth, COALESCE(g.hosp_part_amt, 0) AS hosp, COALESCE(g.acct_mulaid_pay, 0) AS mulaid,
+    -- 个人负担 is `net` less the pooled fund: the total less the other funds and the hospital's part, both
+    -- as recorded; `oth` again for 基金支付总额.
+    g.medfee_sumamt - g.oth_fund_pay - COALESCE(g.hosp_part_amt, 0) AS net, g.oth_fund_pay AS oth,
+    COALESCE(g.acct_mulaid_pay, 0) AS mulaid,
     CAST(EXTRACT(YEAR FROM g.setl_date) AS SMALLINT) AS yr,
     g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
       - COALESCE(g.preselfpay_amt, 0) AS inscp,
@@ -209,7 +217,7 @@ base AS (
   FROM rated r
 ),
 win AS (
-  SELECT {_KEEP}, yr, cnt, open_dedc, open_pay, acct_ok FROM base
+  SELECT {_KEEP}, o_date, o_time, yr, cnt, open_dedc, open_pay, acct_ok FROM base
 ),
 -- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
 -- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
@@ -218,12 +226,13 @@ win AS (
 -- settlement's figures. (A person with a reversal anywhere else is the reference engine's: `routed`.)
 dedc AS (
   SELECT w.*, CASE WHEN w.is_rev THEN 0 ELSE w.cnt END AS own_cnt,
-    SUM(CASE WHEN w.is_rev THEN -w.cnt ELSE w.cnt END) OVER ({W_YEAR}) AS b_incl
+    SUM(CASE WHEN w.is_rev THEN -w.cnt ELSE w.cnt END) OVER ({W_YEAR}) AS b_incl,
+    CAST(ROW_NUMBER() OVER ({W_YEAR}) AS INTEGER) AS sq
   FROM win w
 ),
 dedc2 AS (
   -- The parameters are looked up again by their row number rather than carried through the sort.
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.cnt, d.open_pay, d.acct_ok,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.cnt, d.open_pay, d.acct_ok,
     CASE WHEN d.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN d.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE WHEN d.status = 0 THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
@@ -231,54 +240,53 @@ dedc2 AS (
   FROM dedc d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
 ),
 raw AS (
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.open_pay, d.acct_ok, d.dedc_fen,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen,
     CASE WHEN d.status = 0 THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc2 d
 ),
 fund AS (
   SELECT r.*, CASE WHEN r.is_rev THEN 0 ELSE r.raw_fen END AS own_raw,
-    SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR}) AS s_incl
+    SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR_SQ}) AS s_incl
   FROM raw r
 ),
 fund2 AS (
-  SELECT {_cols("f.", _KEEP)}, f.acct_ok, f.dedc_fen, f.raw_fen,
+  SELECT {_cols("f.", _KEEP)}, f.yr, f.sq, f.acct_ok, f.dedc_fen, f.raw_fen,
     CASE WHEN f.status = 0 THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
                    - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
   FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
 ),
 parts AS (
-  -- 个人负担 once: the total less the pooled fund, the other funds and the hospital's part (both as
-  -- recorded); `hosp` stops here.
-  SELECT {_cols("f.", _KEEP.replace(" hosp,", ""))}, f.dedc_fen, f.raw_fen, f.fund_fen,
-    f.medfee_sumamt - f.fund_fen - f.oth - f.hosp AS part,
-    CASE WHEN f.acct_ok THEN GREATEST(f.medfee_sumamt - f.fund_fen - f.oth - f.hosp, 0) ELSE 0 END AS acct_base
+  -- 个人负担 once (`net` stops here), and whether the cap cut the fund (not the raw figure itself).
+  SELECT {_cols("f.", _KEEP.replace(" net,", ""))}, f.yr, f.sq, f.dedc_fen, f.fund_fen, f.fund_fen < f.raw_fen AS capped,
+    f.net - f.fund_fen AS part,
+    CASE WHEN f.acct_ok THEN GREATEST(f.net - f.fund_fen, 0) ELSE 0 END AS acct_base
   FROM fund2 f
 ),
 acct AS (
   SELECT p.*, CASE WHEN p.is_rev THEN 0 ELSE p.acct_base END AS own_acct,
-    SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON}) AS a_incl
+    SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON_SQ}) AS a_incl
   FROM parts p
 )
 SELECT 'plan' AS route,
   CASE WHEN a.is_rev AND a.status < {REFUSED} THEN 'reversal' ELSE {_STATUS_TEXT} END AS status,
-  {_neg("a.medfee_sumamt")} AS medfee_sumamt, {_neg("a.inscp")} AS inscp_scp_amt, {_neg("a.dedc_fen")} AS act_pay_dedc,
+  {_neg("a.inscp")} AS inscp_scp_amt, {_neg("a.dedc_fen")} AS act_pay_dedc,
   {_neg("a.fund_fen")} AS hifp_pay,
   CAST(CASE WHEN a.status = 0 THEN (CASE WHEN a.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END)
     WHEN a.status >= {REFUSED} THEN NULL ELSE 0 END AS BIGINT)
     AS pool_prop_selfpay,
   {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
-  a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.fund_fen < a.raw_fen AS capped, a.is_rev,
+  a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
 FROM acct a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
 UNION ALL
-SELECT x.route, x.status, {", ".join("x." + c for c in _FIG)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
+SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
 # `expected`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
 # recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
 # clauses are looked up in `compare`, for the rows that differ only.
-BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + _FIG + ("clause_dedc", "clause_fund", "clause_ratio", "note")
+BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + FIGURES + ("clause_dedc", "clause_fund", "clause_ratio", "note")
 # The statements every engine materialises, in order (`differing` depends on the audited fields).
 # ROUTING come first: the reference fallback needs `routed` before the plan's `expected`.
 ROUTING = ("reversals", "routed")

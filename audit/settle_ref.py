@@ -100,7 +100,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         if person.acct_balance is None:  # A-AUDIT-ACCT-UNKNOWN: the account payment is taken as recorded
             acct = rec_acct or 0
         out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
-                    "medfee_sumamt": _fen(res.medfee_sumamt), "inscp_scp_amt": _fen(res.inscp_scp_amt),
+                    "inscp_scp_amt": _fen(res.inscp_scp_amt),
                     "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),
                     "pool_prop_selfpay": int(Decimal(fmt_ratio(res.pool_prop_selfpay)) * 10000),
                     "fund_pay_sumamt": _fen(res.fund_pay_sumamt), "psn_part_amt": part, "acct_pay": acct,

@@ -55,6 +55,18 @@ def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnecti
 CATALOG = "audit"
 
 
+def _compress(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the tables read so far compressed (CHECKPOINT). With DuckDB's default thread count the
+    checkpoint ran on one thread in about half the runs (10M rows: 7.3 s against 3.7 s, every other
+    fresh database); one thread more for its duration makes it parallel every time."""
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    con.execute(f"SET threads = {threads + 1}")
+    try:
+        con.execute(f"CHECKPOINT {CATALOG}")
+    finally:
+        con.execute(f"SET threads = {threads}")
+
+
 # What the audit takes for granted when a ledger lacks a column that the document's rules read; each is
 # stated only where it applies (the column is missing from some file and the document has the rule).
 LEDGER_ASSUMPTIONS = {
@@ -183,7 +195,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                 people = parsed.result()
         finally:
             cur.close()
-        con.execute(f"CHECKPOINT {CATALOG}")
+        _compress(con)
         params.load(con, rules)
         lap("read", f"读取并校验清单 read: {info.rows_read:,} 行 rows")
         for name in plan.ROUTING:  # `routed`: one row per person

@@ -68,5 +68,5 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
                + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
     click.echo(f"audit: {summary['rows_read']} rows"
                + (f" ({summary['rows_skipped']} left out by --map [skip])" if summary["rows_skipped"] else "")
-               + f", {n} discrepancies, {summary['rows_per_s']} rows/s ({summary['engine']})")
+               + f", {n} discrepancies, {summary['elapsed_s']:.1f} s, {summary['rows_per_s']:,} rows/s ({summary['engine']})")
     sys.exit(code)

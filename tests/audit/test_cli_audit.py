@@ -7,6 +7,7 @@ By hand (攀枝花 第七条, retiree 1201 at 二级 65%, deductible 150): 400.0
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 
@@ -36,6 +37,8 @@ def test_clean_ledger_exits_0_with_reports(tmp_path):
     out = tmp_path / "out"
     r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
     assert r.exit_code == 0, r.output
+    # the time taken as well as the rate: on a one-row ledger the rate alone reads "0 rows/s"
+    assert re.search(r"audit: 1 rows, 0 discrepancies, \d+\.\d s, [\d,]+ rows/s \(duckdb\)", r.output), r.output
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["rows_read"] == 1 and s["discrepancies_by_field"] == {"hifp_pay": 0, "psn_part_amt": 0}
     assert duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out / 'discrepancies.parquet'}')").fetchall() == [(0,)]

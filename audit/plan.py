@@ -42,13 +42,12 @@ RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "f
             "acct_pay", "psn_cash_pay")
 # Settlement order within a person (rid = the row's place in the export: file, then line); `pid` is
 # the person as a number, so the sorts compare integers, not psn_no text.
-_ORD = "o_date, o_time NULLS FIRST, o_rid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-W_YEAR = f"PARTITION BY pid, yr ORDER BY {_ORD}"
+_RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+W_YEAR = f"PARTITION BY pid, yr ORDER BY o_date, o_time NULLS FIRST, o_rid {_RUNNING}"
 # After the first pass a row's place in its person-year is one number (`sq`): the later passes sort on it
 # (and the year) instead of the date, time and export place, and need not carry those.
-_SQ = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-W_YEAR_SQ = f"PARTITION BY pid, yr ORDER BY sq {_SQ}"
-W_PERSON_SQ = f"PARTITION BY pid ORDER BY yr, sq {_SQ}"
+W_YEAR_SQ = f"PARTITION BY pid, yr ORDER BY sq {_RUNNING}"
+W_PERSON_SQ = f"PARTITION BY pid ORDER BY yr, sq {_RUNNING}"
 
 # ---------------------------------------------------------------------------------------------- routing
 # The few reversal rows, as a stage of their own: every later statement that looks for reversals joins
@@ -108,9 +107,6 @@ LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
 _IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
        "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt",
        "acct_mulaid_pay")
-_REC = ", ".join(f"rec_{f}" for f in RECORDED)
-# What goes through the sorts: numbers and short codes only (no ids, no text).
-_R = ", ".join(f"{{0}}rec_{f}" for f in RECORDED)
 
 
 def _cols(prefix: str, names: str) -> str:

@@ -95,6 +95,14 @@ LEDGER_ASSUMPTIONS = {
 }
 
 
+# Amounts taken as recorded: (assumption, ledger column, the audited fields whose expected figure reads
+# it, whether it matters only with a known opening balance — a relative's account does: without one,
+# acct_pay is taken as recorded anyway).
+RECORDED_AMOUNT_ASSUMPTIONS = (("A-AUDIT-OTHER-FUNDS", "oth_fund_pay", {"fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay"}, False),
+                               ("A-AUDIT-HOSP-PART", "hosp_part_amt", {"psn_part_amt", "acct_pay", "psn_cash_pay"}, False),
+                               ("A-AUDIT-ACCT-MULAID", "acct_mulaid_pay", {"acct_pay", "psn_cash_pay"}, True))
+
+
 def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
     out = [{"id": a.id, "text": a.text, "cite": rules.policy.short} for a in rules.policy.assumptions.values()]
     applies = []
@@ -104,16 +112,13 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         applies.append("A-AUDIT-EXCLUSION-ABSENT")
     if info.lacking & {"fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"}:
         applies.append("A-AUDIT-OWNPAY-ABSENT")
-    if {"fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay"} & set(info.fields_audited):
-        applies += ["A-AUDIT-OTHER-FUNDS"] if "oth_fund_pay" in info.recording else []
-        applies += ["A-AUDIT-OTHER-FUNDS-ABSENT"] if "oth_fund_pay" in info.lacking else []
     audited = set(info.fields_audited)
-    if {"psn_part_amt", "acct_pay", "psn_cash_pay"} & audited:
-        applies += ["A-AUDIT-HOSP-PART"] if "hosp_part_amt" in info.recording else []
-        applies += ["A-AUDIT-HOSP-PART-ABSENT"] if "hosp_part_amt" in info.lacking else []
-    if balances and {"acct_pay", "psn_cash_pay"} & audited:
-        applies += ["A-AUDIT-ACCT-MULAID"] if "acct_mulaid_pay" in info.recording else []
-        applies += ["A-AUDIT-ACCT-MULAID-ABSENT"] if "acct_mulaid_pay" in info.lacking else []
+    # Stated where a field that reads the amount is audited: as recorded where some file has the column,
+    # as absent where some file lacks it (both, for a mixed set of files).
+    for aid, column, fields, needs_balance in RECORDED_AMOUNT_ASSUMPTIONS:
+        if fields & audited and (balances or not needs_balance):
+            applies += [aid] if column in info.recording else []
+            applies += [f"{aid}-ABSENT"] if column in info.lacking else []
     if balances and "acct_used_flag" in info.lacking:
         applies.append("A-AUDIT-ACCT-USED")
     return out + AUDIT_ASSUMPTIONS + [{"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k]} for k in applies]

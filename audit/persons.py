@@ -19,11 +19,11 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from reference.case import CaseError, Person, load_text, parse_person
+from reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
 from reference.loading import InputError, check_depth, load_json
 
 from .errors import AuditInputError
-from .mapping import Mapping
+from .mapping import Mapping, listing
 from .sources import detect_encoding
 from .tables import create_from_arrow
 
@@ -139,6 +139,11 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
                     continue
                 if typ in codes:
                     rec = {**rec, "psn_type": codes[typ]}
+                elif str(rec["psn_type"]) not in PSN_TYPES:  # named here: the case reader lists its codes as tuples
+                    raise AuditInputError(
+                        f"unknown code {str(rec['psn_type'])!r}; expected one of {listing('psn_type')} (map a code to "
+                        "one of them with --map [codes.psn_type], or leave out these persons with [skip])",
+                        file=path, row=no, column="psn_type", unit=unit)
             # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
             # take it from there). Parsed with a stand-in type only so the other fields are checked.
             untyped = isinstance(rec, dict) and "psn_type" not in rec

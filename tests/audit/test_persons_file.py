@@ -126,3 +126,20 @@ def test_the_ledgers_map_applies_to_a_persons_psn_type(tmp_path):
     assert set(people) == {"P1"}
     with pytest.raises(AuditInputError, match=r"p\.jsonl, line 1, column psn_type: .*'1102'"):
         persons.load(duckdb.connect(), str(f))  # without the map: the platform code is not one the documents name
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("p.jsonl", '{"psn_no": "P1", "psn_type": "1101"}\n{"psn_no": "P2", "psn_type": "9999"}\n', 2),
+    ("p.csv", "psn_no,psn_type\nP1,9999\n", 2),
+    ("p.jsonl", '{"psn_no": "P2", "psn_type": 9999}\n', 1),
+])
+def test_an_unknown_psn_type_lists_the_codes_readably(tmp_path, name, text, line):
+    """Not `1101 (('in_service', False, '职工在职'))`: each code with its name, and the way out (--map)."""
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(AuditInputError) as e:
+        persons.load(duckdb.connect(), str(f))
+    msg = str(e.value)
+    assert msg.startswith(f"{f}, line {line}, column psn_type: unknown code '9999'; expected one of "
+                          "1101 (职工在职), 1103 (灵活就业在职), 1201 (职工退休), 1203 (灵活就业退休)"), msg
+    assert "--map [codes.psn_type]" in msg and "in_service" not in msg and "((" not in msg

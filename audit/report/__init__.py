@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from ..verdict import TITLES, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
-from .text import yuan
+from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, yuan
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -58,7 +59,8 @@ def summary_json(summary: dict, totals: dict) -> dict:
     out: dict[str, Any] = {}
     for k, v in summary.items():
         if k.endswith("_fen") and k[:-4] in MONEY_KEYS:
-            out[k[:-4]] = yuan(int(v))
+            fen = fund_fen(summary, k)  # null, never "0.00", when the ledger has no hifp_pay
+            out[k[:-4]] = None if fen is None else yuan(fen)
         else:
             out[k] = v
     out["verdict"], _, code = _verdict(summary, totals)
@@ -92,6 +94,11 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     period = summary.get("period") or {}
     fields = summary.get("fields_audited") or []
     by_field = summary.get("discrepancies_by_field") or {}
+
+    def money(key: str) -> Any:
+        fen = fund_fen(summary, key)
+        return FUND_NOT_AUDITED if fen is None else xlsx.Amount(yuan(fen))
+
     skipped = []  # rows read but left out of the audit by --map [skip], by code
     if summary.get("rows_skipped"):
         by_code = "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])
@@ -109,10 +116,10 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
         ("参保人数 persons", summary.get("persons")),
         ("稽核字段 fields audited", ", ".join(fields)),
         ("各字段差异数 by field", "；".join(f"{k}: {v}" for k, v in by_field.items()) or "0"),
-        ("清单记录统筹支付 recorded hifp_pay（元）", xlsx.Amount(yuan(int(summary.get("recorded_hifp_pay_fen", 0))))),
-        ("按规定应支付 expected hifp_pay（元）", xlsx.Amount(yuan(int(summary.get("expected_hifp_pay_fen", 0))))),
-        ("统筹基金多付 overpaid（元）", xlsx.Amount(yuan(int(summary.get("overpaid_fen", 0))))),
-        ("统筹基金少付 underpaid（元）", xlsx.Amount(yuan(int(summary.get("underpaid_fen", 0))))),
+        ("清单记录统筹支付 recorded hifp_pay（元）", money("recorded_hifp_pay_fen")),
+        ("按规定应支付 expected hifp_pay（元）", money("expected_hifp_pay_fen")),
+        ("统筹基金多付 overpaid（元）", money("overpaid_fen")),
+        ("统筹基金少付 underpaid（元）", money("underpaid_fen")),
         ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),
         *((f"未能审核 unassessed：{u['reason']}", f"{u['rows']} 行，例如 setl_id {u['example_setl_id']}")
           for u in summary.get("unassessed_by_reason") or []),
@@ -126,6 +133,7 @@ def check_out_dir(out_dir: Path) -> None:
     """Refuse an output folder that holds anything but an earlier audit report: replacing the folder
     whole (the atomic swap) must never delete a user's other files. Call it before the audit's work."""
     out_dir = Path(out_dir)
+    _check_writable(out_dir)
     if not out_dir.exists() and not out_dir.is_symlink():
         return
     if not out_dir.is_dir() or out_dir.is_symlink():
@@ -137,13 +145,34 @@ def check_out_dir(out_dir: Path) -> None:
                               "(an audit report replaces its folder whole)")
 
 
+def _check_writable(out_dir: Path) -> None:
+    """The report is built in a sibling of `out_dir` and renamed into place: refuse, before any work, a
+    folder whose parent is a file or cannot be written (a read-only or virtual filesystem). The probe is
+    a folder made and removed at once in the nearest existing parent."""
+    parent = out_dir.absolute().parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise AuditInputError(f"output folder {out_dir} cannot be made: {parent} is not a folder")
+    try:
+        probe = tempfile.mkdtemp(prefix=".conform-audit-probe-", dir=parent)
+    except OSError as e:
+        raise AuditInputError(f"output folder {out_dir} cannot be made in {parent}: {e.strerror or e}") from None
+    os.rmdir(probe)
+
+
 def _publish(tmp: Path, out_dir: Path) -> None:
     """Swap the finished folder into place; an earlier report of the same name is replaced whole."""
     old = None
     if out_dir.exists() or out_dir.is_symlink():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
+    try:
+        os.replace(tmp, out_dir)
+    except OSError:
+        if old is not None:  # the earlier report goes back where it was
+            os.replace(old, out_dir)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -157,10 +186,13 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
     check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+    except OSError as e:
+        raise AuditInputError(f"output folder {out_dir} cannot be made: {e.strerror or e}: {e.filename}") from None
     try:
         con = rollups.connect(discrepancies)
         try:
@@ -176,8 +208,9 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
                 for a in summary.get("assumptions") or []],
                 "policy_label": POLICY_LABELS.get(summary.get("policy", ""), summary.get("policy", "")),
                 "verdict": kind, "verdict_label": TITLES[kind]}
+            page_summary["fund_audited"] = fund_audited(summary)
             for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen"):
-                page_summary[k] = int(summary.get(k, 0))
+                page_summary[k] = fund_fen(summary, k)
             shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v))) for k, v in overview]
             page = html_report.render(con, page_summary, data, shown, explain, list(FILES))
             (tmp / "audit.html").write_text(page, encoding="utf-8")
@@ -187,6 +220,10 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
         (tmp / "summary.json").write_text(
             json.dumps(summary_json(summary, totals), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
         _publish(tmp, out_dir)
+    except OSError as e:  # a full disk, a folder that vanished: the environment, named (exit 2)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise AuditInputError(f"cannot write the report to output folder {out_dir}: {e.strerror or e}"
+                              + (f": {e.filename}" if e.filename else "")) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

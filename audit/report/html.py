@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from harness.report.html import text_width
 
 from . import rollups as R
-from .text import FIELD_LABELS, PSN_LABEL, field_label, yuan_grouped
+from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, yuan_grouped
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
@@ -30,7 +30,8 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["yuan"] = yuan_grouped
     env.filters["field"] = field_label
-    env.globals.update(PSN_LABEL=PSN_LABEL, FIELD_LABELS=FIELD_LABELS, OVER=OVER, UNDER=UNDER)
+    env.globals.update(PSN_LABEL=PSN_LABEL, FIELD_LABELS=FIELD_LABELS, OVER=OVER, UNDER=UNDER,
+                       FUND_NOT_AUDITED=FUND_NOT_AUDITED)
     return env
 
 
@@ -80,8 +81,10 @@ def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: 
     classes = []
     for c in data["classes"]:
         classes.append({**c, "worked": worked_example(con, c["example"], explain)})
-    month_chart = bar_chart(data["by_month"], "month")
-    facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]], "label")
+    # Without hifp_pay in the ledger there is no over- or underpayment to draw: no bars of ¥0.00.
+    fund = summary.get("fund_audited", True)
+    month_chart = bar_chart(data["by_month"] if fund else [], "month")
+    facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]] if fund else [], "label")
     return _environment().get_template("audit.html.j2").render(
         s=summary, d=data, t=data["totals"], overview=overview, classes=classes, month_chart=month_chart,
         facility_chart=facility_chart, files=files)

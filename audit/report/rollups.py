@@ -131,9 +131,11 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
         c["name"], c["description"] = CLASSES[c["cls"]]
         c["clauses"] = _clip(c["clauses"], 400)
         c["field_sets"] = _clip(c["field_sets"], 400)
+    # "多付最多": only those the fund overpaid (a person with other differences only is not a top overpayment)
     top_persons = _rows(con, f"""
         SELECT psn_no, any_value(psn_type) AS psn_type, {group}
-        FROM d GROUP BY psn_no ORDER BY overpaid DESC, underpaid DESC, psn_no LIMIT {int(top)}""")
+        FROM d GROUP BY psn_no HAVING sum(diff) FILTER (WHERE field = 'hifp_pay' AND diff > 0) > 0
+        ORDER BY overpaid DESC, underpaid DESC, psn_no LIMIT {int(top)}""")
     for r in by_psn_type + top_persons:
         r["psn_type_label"] = PSN_TYPES.get(r["psn_type"], ("", False, r["psn_type"]))[2]
     for r in by_facility + by_institution:
@@ -142,7 +144,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
         r["higher"], r["lower"] = shown(r["higher"], r["field"]), shown(r["lower"], r["field"])
     return {"totals": totals, "by_field": by_field, "by_institution": by_institution, "by_facility": by_facility,
             "by_month": by_month, "by_psn_type": by_psn_type, "classes": classes, "top_persons": top_persons,
-            "top_institutions": by_institution[:top]}
+            "top_institutions": [r for r in by_institution if r["overpaid"] > 0][:top]}
 
 
 def shown(x: Any, field: str) -> str:

@@ -34,8 +34,29 @@ def yuan(fen: int) -> str:
     return str(fen_to_yuan(fen))
 
 
-def yuan_grouped(fen: int) -> str:
-    """For reading: ¥1,203,455.10 (thousands separators; still exact, no float)."""
+def yuan_grouped(fen: int | None) -> str:
+    """For reading: ¥1,203,455.10 (thousands separators; still exact, no float); None (not audited) is —."""
+    if fen is None:
+        return "—"
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
     return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+# A ledger without hifp_pay: the fund's totals (recorded, expected, over- and underpaid) are None, not 0.00.
+FUND_KEYS = ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen")
+FUND_NOT_AUDITED = "统筹基金支付 hifp_pay 未审核（清单无此列） not audited: the ledger has no hifp_pay"
+
+
+def fund_audited(summary: dict) -> bool:
+    """Whether the ledger's hifp_pay was audited, so that over- and underpayment are figures at all."""
+    fields = summary.get("fields_audited")
+    if fields is not None and "hifp_pay" not in fields:
+        return False
+    return all(summary.get(k, 0) is not None for k in FUND_KEYS)
+
+
+def fund_fen(summary: dict, key: str) -> int | None:
+    """One of FUND_KEYS as integer fen, or None when hifp_pay was not audited."""
+    v = summary.get(key, 0)
+    return None if v is None or not fund_audited(summary) else int(v)

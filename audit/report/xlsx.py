@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from harness.report.model import as_number
 from harness.report.xlsx import _ILLEGAL, FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
-from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label
+from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited
 
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_COLUMNS = [
@@ -115,14 +115,16 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
     return n
 
 
-def _yuan(f: int) -> Amount:
-    return Amount(fen_to_yuan(f))
+def _yuan(f: int | None) -> Amount | None:
+    """Integer fen as an amount cell; None (an empty cell, never 0.00) for a figure that was not audited."""
+    return None if f is None else Amount(fen_to_yuan(f))
 
 
-def _group_rows(rows: list[dict], keys: list[str]) -> Iterable[list[Any]]:
+def _group_rows(rows: list[dict], keys: list[str], fund: bool = True) -> Iterable[list[Any]]:
+    """`fund` False: the ledger has no hifp_pay, so the over/underpaid columns stay empty."""
     for r in rows:
-        yield [r[k] for k in keys] + [r["settlements"], r["persons"], _yuan(r["overpaid"]), _yuan(r["underpaid"]),
-                                      _yuan(r["net"])]
+        money = [r["overpaid"], r["underpaid"], r["net"]] if fund else [None, None, None]
+        yield [r[k] for k in keys] + [r["settlements"], r["persons"], *map(_yuan, money)]
 
 
 MONEY_HEADERS = ["差异结算数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "净额（元）"]
@@ -156,15 +158,17 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
 
     n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
                widths=[22, 18, 12, 9, 16, 18, 16, 24, 8, 26, 14, 14, 16, 40, 10])
+    fund = fund_audited(summary)
     _sheet(wb, "按机构", ["定点机构编码", "定点机构名称", "机构等级", *MONEY_HEADERS],
-           _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"]))
-    _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"]))
+           _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"], fund))
+    _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"], fund))
     _sheet(wb, "按人员类别", ["人员类别", "类别名称", *MONEY_HEADERS],
-           _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"]))
+           _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"], fund))
     _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
                           "示例结算ID"],
-           ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"]), _yuan(c["underpaid"]),
-             c["field_sets"], c["clauses"], c["example"]] for c in rollups["classes"]),
+           ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"] if fund else None),
+             _yuan(c["underpaid"] if fund else None), c["field_sets"], c["clauses"], c["example"]]
+            for c in rollups["classes"]),
            widths=[34, 50, 12, 10, 16, 16, 40, 40, 22])
     _sheet(wb, "假设", ["编号", "内容", "依据"],
            ([a.get("id"), a.get("text"), a.get("cite")] for a in summary.get("assumptions") or []), widths=[26, 90, 40])

@@ -212,3 +212,56 @@ def test_a_folder_with_other_files_is_refused_not_replaced(tmp_path):
     assert write_reports(empty, disc, summary_for(disc)) == 1
     assert write_reports(empty, disc, summary_for(disc)) == 1
     assert sorted(p.name for p in empty.iterdir()) == sorted(report.FILES)
+
+
+def test_a_ledger_without_hifp_pay_claims_no_fund_figures(tmp_path):
+    """fields_audited lacks hifp_pay (the ledger has no such column): run.py gives the fund's totals as None.
+    No report may turn that into 0.00 overpaid or underpaid: summary.json has null, the xlsx and the page say
+    it was not audited, and no chart of ¥0.00 bars is drawn."""
+    rows = [{"setl_id": "S1", "psn_no": "P1", "field": "act_pay_dedc", "recorded": "0.00", "expected": "200.00",
+             "setl_date": dt.date(2023, 4, 1), "fixmedins_code": "H1"},
+            {"setl_id": "S1", "psn_no": "P1", "field": "psn_part_amt", "recorded": "300.00", "expected": "400.00",
+             "setl_date": dt.date(2023, 4, 1), "fixmedins_code": "H1"}]
+    disc = write_discrepancies(tmp_path / "d.parquet", rows)
+    summary = summary_for(disc, fields_audited=["act_pay_dedc", "psn_part_amt"], recorded_hifp_pay_fen=None,
+                          expected_hifp_pay_fen=None, overpaid_fen=None, underpaid_fen=None)
+    out = tmp_path / "audit-nohifp"
+    assert write_reports(out, disc, summary, _explain) == 1
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [s[k] for k in ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid")] == [None] * 4
+    assert s["verdict"] == "discrepancies" and s["discrepancies"] == 2
+    wb = load_workbook(out / "audit.xlsx")
+    overview = {r[0]: r[1] for r in wb["概要"].iter_rows(min_row=2, values_only=True)}
+    for label in ("清单记录统筹支付 recorded hifp_pay（元）", "按规定应支付 expected hifp_pay（元）",
+                  "统筹基金多付 overpaid（元）", "统筹基金少付 underpaid（元）"):
+        assert isinstance(overview[label], str) and "未审核" in overview[label], (label, overview[label])
+    for sheet, money in (("按机构", slice(5, 8)), ("按月份", slice(3, 6)), ("按人员类别", slice(4, 7)), ("按差异类型", slice(4, 6))):
+        got = [r[money] for r in wb[sheet].iter_rows(min_row=2, values_only=True)]
+        assert got and all(v is None for r in got for v in r), (sheet, got)
+    page = (out / "audit.html").read_text(encoding="utf-8")
+    assert "统筹基金支付 hifp_pay 未审核（清单无此列）" in page
+    assert "¥0.00" not in page and "<svg" not in page
+    assert "起付线少计" in page  # the other fields' discrepancies are reported as ever
+
+
+def test_top_lists_hold_only_those_the_fund_overpaid(found):
+    """P1 was overpaid 100.00 (S1); P2 and P3 only underpaid (0.01, 10.00): "多付最多的人员" lists P1 alone,
+    and "多付最多的定点机构" H1 alone — never a row of ¥0.00 overpaid."""
+    _, out = found
+    page = (out / "audit.html").read_text(encoding="utf-8")
+    top = page[page.index('<section id="top">'):page.index('<section id="assumptions">')]
+    persons, institutions = top.split("多付最多的定点机构")
+    assert "<code>P1</code>" in persons and "<code>P2</code>" not in persons and "<code>P3</code>" not in persons
+    assert "<code>H1</code>" in institutions and "<code>H2</code>" not in institutions and "<code>P9</code>" not in institutions
+    assert "¥0.00</td><td class=\"num under\">" not in top  # no overpaid cell of ¥0.00
+    assert "¥100.00" in persons and "¥100.00" in institutions
+
+
+def test_top_lists_say_none_when_nothing_was_overpaid(tmp_path):
+    disc = write_discrepancies(tmp_path / "d.parquet", [ROWS[2]])  # S2: underpaid a fen
+    out = tmp_path / "audit-under"
+    assert write_reports(out, disc, summary_for(disc)) == 1
+    page = (out / "audit.html").read_text(encoding="utf-8")
+    top = page[page.index('<section id="top">'):page.index('<section id="assumptions">')]
+    assert top.count("无多付 none overpaid") == 2 and "<code>P2</code>" not in top
+    assert "¥0.01" in page  # the underpayment itself is still told (totals, chart, classes)

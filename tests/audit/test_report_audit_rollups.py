@@ -53,3 +53,21 @@ def test_breakdowns_add_up_to_the_totals(tmp_path):
     assert len(detail) == len(rows)
     month_sheet = {r[0]: r for r in wb["按月份"].iter_rows(min_row=2, values_only=True)}
     assert set(month_sheet) == set(by_month)
+
+
+def test_top_persons_and_institutions_are_only_the_overpaid(tmp_path):
+    ledger = tmp_path / "zj.parquet"
+    synth_ledger(1500, "zhejiang", ledger, defect_rate=0.3, seed=5, workers=1)
+    disc = discrepancies_from_planted(ledger, tmp_path / "d.parquet")
+    rows = pq.read_table(disc).to_pylist()
+    over: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        if r["field"] == "hifp_pay" and r["diff"] > 0:
+            over[r["psn_no"]] += r["diff"]
+    con = rollups.connect(disc)
+    data = rollups.collect(con, top=10_000)
+    con.close()
+    assert {p["psn_no"]: p["overpaid"] for p in data["top_persons"]} == {k: int(v * 100) for k, v in over.items()}
+    assert len({r["psn_no"] for r in rows}) > len(over) > 0  # some persons had discrepancies but no overpayment
+    assert data["top_institutions"] and all(i["overpaid"] > 0 for i in data["top_institutions"])
+    assert len(data["by_institution"]) >= len(data["top_institutions"])

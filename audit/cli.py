@@ -1,9 +1,11 @@
 """`conform audit LEDGER...`: the regulator's audit of an exported settlement ledger (结算清单)."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 
@@ -11,10 +13,104 @@ from reference.policy import POLICY_IDS
 
 from .errors import AuditInputError
 
+# Exit codes (docs/audit.md): 1 means "discrepancies found" to a CI job, so no failure may ever exit 1.
+EXIT_INPUT, EXIT_INTERNAL = 2, 3
+
 
 def _terminated(signum, _frame):
     click.echo("conform: audit terminated; nothing written", err=True)
     raise SystemExit(128 + signum)
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _fund_line(summary: dict) -> str:
+    """多付/少付 for the console; a ledger without hifp_pay has no fund figures to state (None, not 0.00)."""
+    over, under = summary.get("overpaid_fen"), summary.get("underpaid_fen")
+    if over is None or under is None:
+        return "统筹基金支付 hifp_pay 未审核（清单无此列）"
+    return f"多付 {_yuan(over)} 元，少付 {_yuan(under)} 元"
+
+
+# A rate from a run this short is mostly start-up time (a one-row ledger read "0 rows/s").
+MIN_RATE_SECONDS = 0.5
+
+
+def _console(summary: dict) -> list[str]:
+    n = sum(summary["discrepancies_by_field"].values())
+    skipped = f"（其中按 --map [skip] 排除 {summary['rows_skipped']} 行）" if summary["rows_skipped"] else ""
+    chinese = (f"审计完成：{summary['rows_read']} 行{skipped}，{summary['persons']} 人，差异 {n} 项，{_fund_line(summary)}"
+               f"（参考引擎结算 {summary['persons_reference']} 人）"
+               + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
+    elapsed, rate = summary["elapsed_s"], summary.get("rows_per_s") or 0
+    speed = f", {rate:,} rows/s" if elapsed >= MIN_RATE_SECONDS and rate >= 1 else ""
+    english = (f"audit: {summary['rows_read']} rows"
+               + (f" ({summary['rows_skipped']} left out by --map [skip])" if summary["rows_skipped"] else "")
+               + f", {n} discrepancies, {elapsed:.1f} s{speed} ({summary['engine']})")
+    return [chinese, english]
+
+
+def _out_of_memory(e: BaseException) -> BaseException | None:
+    """DuckDB's OutOfMemoryException, raised as such or kept as the context of a located input error."""
+    import duckdb
+
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, duckdb.OutOfMemoryException):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _memory_message(e: BaseException, memory_limit: str | None) -> str:
+    # DuckDB's own advice (SET threads=..., SET memory_limit=...) is for its SQL shell: only its first line is kept.
+    first = _first_line(e).removeprefix("Out of Memory Error: ")
+    env = os.environ.get("CONFORM_AUDIT_MEMORY")
+    limit = (f"{memory_limit} (--memory-limit)" if memory_limit else
+             f"{env} (CONFORM_AUDIT_MEMORY)" if env else "the default")
+    return (f"conform: error: the memory limit {limit} is too small for this ledger: DuckDB {first}; "
+            "raise it with --memory-limit (e.g. --memory-limit 8GB) or the environment variable CONFORM_AUDIT_MEMORY "
+            "(beyond the limit DuckDB spills to disk, but each step needs some memory of its own)")
+
+
+def _os_message(e: OSError, out: str | None) -> str:
+    """An OSError names a path: the output folder (--out), the working folder, or another file."""
+    reason = e.strerror or str(e) or type(e).__name__
+    path = e.filename if e.filename is not None else ""
+    if out is not None and path and _near(Path(path), Path(out)):
+        return f"conform: error: cannot write the report to output folder {out} (--out): {reason}: {path}"
+    work = os.environ.get("CONFORM_AUDIT_WORKDIR")
+    if work and path and _near(Path(path), Path(work) / "x"):
+        return f"conform: error: cannot use the working folder CONFORM_AUDIT_WORKDIR={work}: {reason}: {path}"
+    return f"conform: error: {reason}" + (f": {path}" if path else "")
+
+
+def _near(path: Path, target: Path) -> bool:
+    """Is `path` the target, one of its parent folders, or in its parent folder (where the report is built)?"""
+    p, t = path.absolute(), target.absolute()
+    return p == t or p in t.parents[:-1] or t.parent in p.parents
+
+
+def _io_message(e: BaseException) -> str | None:
+    """DuckDB failing to read or write a file of its own (the spill folder on a full disk): the environment."""
+    import duckdb
+
+    if not isinstance(e, duckdb.IOException):
+        return None
+    return f"conform: error: DuckDB could not read or write a file: {_first_line(e)}"
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0][:500] if text else type(e).__name__
+
+
+def _internal(e: BaseException) -> str:
+    return (f"conform: internal error: {type(e).__name__}: {_first_line(e)}\n"
+            "please report it, with the command line and this message")
 
 
 @click.command("audit")
@@ -25,18 +121,23 @@ def _terminated(signum, _frame):
 @click.option("--institutions", "institutions_file", default=None,
               help="Institutions table (fixmedins_code + facility or hosp_lv) for ledgers that carry only fixmedins_code.")
 @click.option("--map", "mapping", multiple=True, help="Column/code mapping: a TOML/YAML file or src=dst (repeatable).")
-@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="duckdb (embedded) or spark (`uv sync --extra spark`, Java 17).")
 @click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL, or sc://host:port (Spark Connect).")
-@click.option("--encoding", default=None, help="Encoding of CSV/JSON lines ledgers and of the persons file (default: UTF-8, else GBK/GB18030 detected).")
+@click.option("--encoding", default=None,
+              help="Encoding of CSV/JSON lines ledgers, the persons file and the institutions table (default: UTF-8, "
+                   "else GBK/GB18030 detected).")
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
-@click.option("--memory-limit", default=None, help="DuckDB memory limit, e.g. 4GB (it spills to disk beyond).")
+@click.option("--memory-limit", default=None,
+              help="DuckDB memory limit, e.g. 4GB (default: CONFORM_AUDIT_MEMORY, else 3GB; it spills to disk beyond).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes for persons settled by the reference engine (1-256; default: one per CPU).")
 def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, out, memory_limit, workers):
     """Recompute every settlement of LEDGER (files, folders or globs) to the fen and report the differences.
 
-    Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration, or rows that
-    could not be assessed (verdict incomplete); 130 interrupted, 143 terminated.
+    Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration (including an output
+    folder that cannot be written or a memory limit too small), or rows that could not be assessed (verdict
+    incomplete); 3 internal error (please report it); 130 interrupted, 143 terminated.
     """
     from .run import audit
 
@@ -48,25 +149,28 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
         code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding, out,
                               workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
                               progress=lambda line: click.echo(f"  {line}", err=True))
+        lines = _console(summary)
     except AuditInputError as e:
-        click.echo(f"conform: error: {e}", err=True)
-        sys.exit(2)
+        oom = _out_of_memory(e)  # the ledger's reader reports DuckDB's failures as input errors
+        click.echo(_memory_message(oom, memory_limit) if oom is not None else f"conform: error: {e}", err=True)
+        sys.exit(EXIT_INPUT)
     except ImportError as e:
         click.echo(f"conform: error: {e} (the Spark engine needs `pip install conform[spark]` and Java 17)", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:  # Ctrl-C: click would exit 1, which here means "discrepancies found"
         click.echo("conform: audit interrupted; nothing written", err=True)
         sys.exit(130)
+    except OSError as e:  # the environment: an output folder that cannot be made, a full disk, a working folder
+        click.echo(_os_message(e, out), err=True)
+        sys.exit(EXIT_INPUT)
+    except Exception as e:  # noqa: BLE001 - never a traceback, never exit 1 ("discrepancies found")
+        oom = _out_of_memory(e)
+        said = _memory_message(oom, memory_limit) if oom is not None else _io_message(e)
+        click.echo(said or _internal(e), err=True)
+        sys.exit(EXIT_INPUT if said else EXIT_INTERNAL)
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
-    n = sum(summary["discrepancies_by_field"].values())
-    over = summary["overpaid_fen"]
-    skipped = f"（其中按 --map [skip] 排除 {summary['rows_skipped']} 行）" if summary["rows_skipped"] else ""
-    click.echo(f"审计完成：{summary['rows_read']} 行{skipped}，{summary['persons']} 人，差异 {n} 项，多付 {over // 100}.{over % 100:02d} 元"
-               f"（参考引擎结算 {summary['persons_reference']} 人）"
-               + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
-    click.echo(f"audit: {summary['rows_read']} rows"
-               + (f" ({summary['rows_skipped']} left out by --map [skip])" if summary["rows_skipped"] else "")
-               + f", {n} discrepancies, {summary['elapsed_s']:.1f} s, {summary['rows_per_s']:,} rows/s ({summary['engine']})")
+    for line in lines:
+        click.echo(line)
     sys.exit(code)

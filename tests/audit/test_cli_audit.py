@@ -37,8 +37,9 @@ def test_clean_ledger_exits_0_with_reports(tmp_path):
     out = tmp_path / "out"
     r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
     assert r.exit_code == 0, r.output
-    # the time taken as well as the rate: on a one-row ledger the rate alone reads "0 rows/s"
-    assert re.search(r"audit: 1 rows, 0 discrepancies, \d+\.\d s, [\d,]+ rows/s \(duckdb\)", r.output), r.output
+    # the time taken always; the rate only when the run is long enough for it to mean something
+    assert re.search(r"audit: 1 rows, 0 discrepancies, \d+\.\d s(, [1-9][\d,]* rows/s)? \(duckdb\)", r.output), r.output
+    assert "审计完成：1 行，1 人，差异 0 项，多付 0.00 元，少付 0.00 元" in r.output
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["rows_read"] == 1 and s["discrepancies_by_field"] == {"hifp_pay": 0, "psn_part_amt": 0}
     assert duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out / 'discrepancies.parquet'}')").fetchall() == [(0,)]
@@ -164,3 +165,156 @@ def test_the_command_tells_each_stage_as_it_finishes(tmp_path):
     assert [line.split()[0] for line in said] == ["读取并校验清单", "按人员分组", "参考实现逐人结算", "重算并比对", "报告"]
     assert "1 行 rows" in said[0] and str(tmp_path / "out") in said[-1]
     assert "读取" not in r.stdout
+
+
+def test_the_console_tells_underpayment_as_well_as_overpayment(tmp_path):
+    """Recorded 100.00 where 攀枝花 第七条 gives 162.50: the fund underpaid 62.50, and the console says so."""
+    r = _run(_ledger(tmp_path, fund="100.00", part="300.00"), "--policy", "panzhihua", "--region",
+             "panzhihua-example", "--out", tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    assert "差异 2 项，多付 0.00 元，少付 62.50 元" in r.stdout, r.stdout
+
+
+def test_a_ledger_without_hifp_pay_states_no_fund_totals(tmp_path):
+    """Only psn_part_amt is recorded: there is no fund payment to call over- or underpaid, so neither the
+    console nor summary.json claims 0.00 (400.00 − 162.50 = 237.50 recorded as 250.00: one discrepancy)."""
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,psn_part_amt\n"
+                      "T1,P9,1201,2023-05-04,11,secondary,400.00,250.00\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = _run(ledger, "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
+    assert r.exit_code == 1, r.output
+    assert "差异 1 项，统筹基金支付 hifp_pay 未审核（清单无此列）" in r.stdout and "多付" not in r.stdout, r.stdout
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [s[k] for k in ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid")] == [None] * 4
+
+
+def _summary(**extra):
+    base = {"rows_read": 5, "rows_skipped": 0, "persons": 3, "discrepancies_by_field": {"hifp_pay": 2},
+            "overpaid_fen": 20000, "underpaid_fen": 14250, "persons_reference": 0, "unassessed": 0,
+            "elapsed_s": 0.2, "rows_per_s": 25, "engine": "spark"}
+    return {**base, **extra}
+
+
+@pytest.mark.parametrize("elapsed, rows, rate, shown", [
+    (0.2, 5, 25, None),                 # mostly start-up: no rate
+    (12.5, 5, 0, None),                 # Spark on a tiny ledger: never "0 rows/s"
+    (2.0, 100_000, 50_000, "50,000 rows/s"),
+])
+def test_the_rate_is_printed_only_when_it_means_something(elapsed, rows, rate, shown):
+    from audit.cli import _console
+
+    chinese, english = _console(_summary(elapsed_s=elapsed, rows_read=rows, rows_per_s=rate))
+    assert f"{elapsed:.1f} s" in english
+    assert (shown in english) if shown else ("rows/s" not in english), english
+    assert "多付 200.00 元，少付 142.50 元" in chinese
+
+
+def _failing(monkeypatch, exc):
+    import audit.run
+
+    def boom(*a, **k):
+        raise exc
+
+    monkeypatch.setattr(audit.run, "audit", boom)
+
+
+def test_an_unexpected_error_is_an_internal_error_exit_3_not_1(tmp_path, monkeypatch):
+    """Exit 1 means "discrepancies found" to CI: a bug must never look like that, nor print a traceback."""
+    _failing(monkeypatch, KeyError("plan_row"))
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", tmp_path / "out")
+    assert r.exit_code == 3, r.output
+    assert "conform: internal error: KeyError: 'plan_row'" in r.output and "please report it" in r.output
+    assert "Traceback" not in r.output and not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_under_a_file_is_refused_naming_it(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", a_file / "sub")
+    assert r.exit_code == 2, r.output
+    assert f"output folder {a_file / 'sub'} cannot be made: {a_file} is not a folder" in r.output
+    assert "Traceback" not in r.output and a_file.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv", "notes.txt"]  # nothing half-written
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_an_output_folder_that_cannot_be_made_is_refused_naming_it(tmp_path):
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", "/proc/nope")
+    assert r.exit_code == 2, r.output
+    assert "output folder /proc/nope cannot be made in /proc" in r.output and "Traceback" not in r.output
+
+
+def test_an_os_error_while_writing_names_the_output_folder(tmp_path, monkeypatch):
+    """A failure of the environment after the audit's work (a full disk, here simulated): exit 2, the folder
+    named, and no part of the report left behind."""
+    import errno
+
+    from audit.report import xlsx
+
+    def full(path, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(xlsx, "write", full)
+    out = tmp_path / "out"
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
+    assert r.exit_code == 2, r.output
+    assert f"cannot write the report to output folder {out}: No space left on device" in r.output
+    assert "Traceback" not in r.output and sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
+def test_a_memory_limit_too_small_says_to_raise_it(tmp_path, monkeypatch):
+    """20,000 rows in 10 MB: DuckDB runs out of memory (while reading or planning); the message says which
+    limit and how to raise it, without DuckDB's advice for its own shell (SET threads=...)."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ledger = tmp_path / "ledger.csv"
+    body = "".join(f"T{i},P{i % 5000},1201,2023-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n" for i in range(20_000))
+    ledger.write_text(HEADER + "\n" + body, encoding="utf-8")
+    out = tmp_path / "out"
+    r = _run(ledger, "--policy", "panzhihua", "--region", "panzhihua-example", "--memory-limit", "10MB", "--out", out)
+    assert r.exit_code == 2, r.output
+    assert "the memory limit 10MB (--memory-limit) is too small" in r.output, r.output
+    assert "CONFORM_AUDIT_MEMORY" in r.output and "SET threads" not in r.output and "Traceback" not in r.output
+    assert not out.exists() and not list(tmp_path.glob("conform-audit-*"))
+
+
+def test_out_of_memory_raised_in_the_plan_is_told_the_same_way(tmp_path, monkeypatch):
+    """DuckDB's exception as it reaches the command from the plan (not wrapped by the ledger's reader)."""
+    import duckdb
+
+    _failing(monkeypatch, duckdb.OutOfMemoryException(
+        "Out of Memory Error: could not allocate block of size 256.0 KiB (33.3 MiB/33.3 MiB used)\n\n"
+        "Possible solutions:\n* Reducing the number of threads (SET threads=X)"))
+    monkeypatch.setenv("CONFORM_AUDIT_MEMORY", "35MB")
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example")
+    assert r.exit_code == 2, r.output
+    assert ("the memory limit 35MB (CONFORM_AUDIT_MEMORY) is too small for this ledger: DuckDB could not allocate "
+            "block of size 256.0 KiB (33.3 MiB/33.3 MiB used); raise it with --memory-limit") in r.output, r.output
+    assert "SET threads" not in r.output and "Traceback" not in r.output
+
+
+def test_the_help_names_every_exit_code():
+    r = CliRunner().invoke(main, ["audit", "--help"])
+    text = " ".join(r.output.split())
+    for said in ("0 no discrepancy", "1 discrepancies found", "2 bad input", "3 internal error", "130 interrupted",
+                 "143 terminated"):
+        assert said in text, said
+
+
+def test_the_docs_usage_names_every_option_of_the_command():
+    """docs/audit.md §4 lists what `conform audit --help` offers: no option left out of the usage line or the table."""
+    from pathlib import Path
+
+    from audit.cli import audit_command
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## 4. 运行"):doc.index("## 5.")]
+    usage = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    table = section[section.index("| 选项 Option"):]
+    options = [o for p in audit_command.params for o in p.opts if o.startswith("--")]
+    assert len(options) == 11, options  # --policy … --workers (click adds --help itself)
+    for o in options:
+        assert f"[{o}" in usage or f" {o} " in usage, o
+        assert f"| `{o}" in table, o

@@ -1,7 +1,16 @@
 """Ledger files into DuckDB relations, one per file, without the rows ever becoming Python objects
 on the fast path (CSV and Parquet). Each relation keeps the file's own column names and adds
 `src_row`: the number a person opening the file would see (CSV/JSON lines: the line; xlsx: the
-sheet row; Parquet: the row, 1-based).
+sheet row; Parquet: the row, 1-based). A CSV's `src_row` counts records (as the fast parse sees them)
+below the header: where a quoted field holds a line break, or blank lines stand between records, the
+record's own line differs, and `line_of` finds it on the error path (only there).
+
+Header names: a name that matches a column the caller reads (`wanted`: the platform's names and the
+sources of --map) exactly is kept; one that matches only when case and surrounding spaces are ignored
+(an Oracle export's SETL_ID) is renamed to it; two names that fold to one such column are refused.
+
+A 0-byte CSV or JSON-lines file (an empty month in a folder) holds no rows and is left out; a 0-byte
+Parquet or xlsx is a damaged file and is refused.
 
 Encodings: CSV is read as UTF-8 unless it is not valid UTF-8, then as GB18030 (a superset of GBK,
 what Chinese exports usually are), or as `--encoding`. DuckDB here has no encodings extension, so
@@ -15,14 +24,19 @@ import csv
 import glob
 import io
 import json
+import re
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from .errors import AuditInputError
+from .sqltext import ident, q
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx",
             ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -64,7 +78,13 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
                                       + ", ".join(sorted(SUFFIXES)), file=str(f))
             if f not in out:
                 out.append(f)
-    return out
+    # An empty month: a 0-byte CSV or JSON-lines file has no rows to read (a 0-byte Parquet or xlsx is
+    # a damaged file, refused when it is read). All of them empty is no ledger at all.
+    kept = [f for f in out if not (kind_of(f) in ("csv", "jsonl") and f.stat().st_size == 0)]
+    if out and not kept:
+        raise AuditInputError(f"{'every file is' if len(out) > 1 else 'the file is'} empty (0 bytes): "
+                              "nothing to read", file=", ".join(map(str, specs)))
+    return kept
 
 
 def kind_of(path: Path) -> str:
@@ -111,6 +131,55 @@ def detect_encoding(path: Path, encoding: str | None) -> str:
                           file=str(path), row=bad_utf8)
 
 
+# --------------------------------------------------------------------------- header names
+
+
+def _fold(name: str) -> str:
+    """A header name as matched when nothing matches it exactly: case and surrounding spaces ignored."""
+    return name.strip().casefold()
+
+
+def _folded(wanted: frozenset[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for w in sorted(wanted):
+        out.setdefault(_fold(w), []).append(w)
+    return out
+
+
+def canonical_header(names: list[str], wanted: frozenset[str], path: Path, row: int | None = None,
+                     unit: str = "line") -> list[str]:
+    """`names` with each one that matches a `wanted` name only when case and surrounding spaces are ignored
+    renamed to it (SETL_ID -> setl_id); an exact match is kept. Refused, at the header's line/row: a name
+    given twice, two names that fold to one wanted name (DuckDB, whose names ignore case, could hold only
+    one), and a name that folds to two wanted names."""
+    where = {"file": str(path), "row": row, "unit": unit}
+    counts = Counter(names)
+    dup = sorted(n for n, k in counts.items() if k > 1)
+    if dup:
+        raise AuditInputError(f"header names a column twice: {', '.join(dup)}", **where)
+    folded = _folded(wanted)
+    seen: dict[str, str] = {}
+    out = []
+    for n in names:
+        f = _fold(n)
+        targets = folded.get(f)
+        if not targets:
+            out.append(n)
+            continue
+        if f in seen:
+            raise AuditInputError(f"columns {seen[f]!r} and {n!r} differ only in case or spaces, and both would be "
+                                  f"read as {targets[0]}: remove or rename one", **where)
+        seen[f] = n
+        if n in wanted:
+            out.append(n)
+        elif len(targets) > 1:
+            raise AuditInputError(f"column {n!r} matches {' and '.join(map(repr, targets))} only when case is "
+                                  "ignored: name it exactly as one of them", **where)
+        else:
+            out.append(targets[0])
+    return out
+
+
 # --------------------------------------------------------------------------- readers
 
 
@@ -126,50 +195,25 @@ HEADER_SCAN_ROWS = 20  # an Excel export may put a title (XX市医保结算清�
 
 
 def _header_row(rows: list[tuple], wanted: frozenset[str]) -> int | None:
-    """The index of the first row naming at least two `wanted` columns (None: no such row)."""
+    """The index of the first row naming at least two `wanted` columns, case aside (None: no such row)."""
+    folded = _folded(wanted)
     for i, r in enumerate(rows):
-        if sum(1 for v in r if isinstance(v, str) and v.strip() in wanted) >= 2:
+        if sum(1 for v in r if isinstance(v, str) and _fold(v) in folded) >= 2:
             return i
     return None
 
 
-def _malformed(path: Path, ropts: pacsv.ReadOptions, copts: pacsv.ConvertOptions, popts: pacsv.ParseOptions,
-               error: pa.ArrowInvalid) -> AuditInputError:
-    """The located error for a CSV the fast (threaded) parse refused. Only a single-threaded parse
-    knows the line of a row with the wrong number of fields, so the file is read again that way."""
-    rows: list = []
-
-    def first(row) -> str:
-        rows.append(row)
-        return "error"
-
-    again = pacsv.ReadOptions(encoding=ropts.encoding, column_names=ropts.column_names, skip_rows=ropts.skip_rows,
-                              block_size=ropts.block_size, use_threads=False)
-    located = pacsv.ParseOptions(delimiter=popts.delimiter, newlines_in_values=False, invalid_row_handler=first)
-    try:
-        for _ in pacsv.open_csv(str(path), read_options=again, convert_options=copts, parse_options=located):
-            pass
-    except pa.ArrowInvalid:
-        pass
-    if rows and rows[0].number is not None:
-        r = rows[0]
-        return AuditInputError(f"{r.actual_columns} fields where the header has {r.expected_columns} "
-                               f"(delimiter {popts.delimiter!r}): {r.text[:120]!r}", file=str(path), row=r.number)
-    return AuditInputError(f"malformed CSV: {str(error)[:300]}", file=str(path))
+@dataclass(frozen=True)
+class _CsvLayout:
+    encoding: str
+    at: int  # the header's 0-based line: below a title where a sheet was saved as CSV
+    header: list[str]  # as renamed by canonical_header
+    delimiter: str
 
 
-def _delimiter(header_line: str) -> str:
-    """Comma, unless the header has none and is split by tabs, '|' or ';' (HIS .txt exports often are)."""
-    if "," in header_line:
-        return ","
-    counts = {d: header_line.count(d) for d in ("\t", "|", ";")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset()) -> pa.RecordBatchReader:
-    """The file from its header line: line 1, or (a sheet saved as CSV) the first of the top lines that
-    names at least two `wanted` columns, below a title."""
+def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _CsvLayout:
+    """The encoding, the header line (line 1, or the first of the top lines that names at least two
+    `wanted` columns, below a title) and its names and delimiter."""
     enc = detect_encoding(path, encoding)
     top: list[str] = []
     with path.open("r", encoding=enc, newline="") as f:
@@ -187,10 +231,81 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
     header = split[at] if top else []
     if not header:
         raise AuditInputError("empty file: no header line", file=str(path))
-    delimiter = _delimiter(top[at])
-    dup = {h for h in header if header.count(h) > 1}
-    if dup:
-        raise AuditInputError(f"header names a column twice: {', '.join(sorted(dup))}", file=str(path), row=at + 1)
+    return _CsvLayout(enc, at, canonical_header(header, wanted, path, row=at + 1), _delimiter(top[at]))
+
+
+def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
+    """The line where the record numbered `row` starts: `row` counts the lines down to the header and
+    then one per record (the fast parse skips blank lines, and a quoted field may hold line breaks).
+    The error path only: the file is read with the csv module down to that record."""
+    first = layout.at + 2
+    if row < first:
+        return row
+    n, start = first, first
+    with path.open("r", encoding=layout.encoding, newline="") as f:
+        for _ in range(layout.at + 1):
+            f.readline(MAX_LINE + 1)
+        reader = csv.reader(f, delimiter=layout.delimiter)
+        try:
+            for record in reader:
+                if record:  # a blank line is no record
+                    if n == row:
+                        return start
+                    n += 1
+                start = first + reader.line_num
+        except csv.Error:  # a field longer than the csv module takes: the record's number is the best known
+            pass
+    return row
+
+
+def line_of(path: Path, row: int, encoding: str | None = None, wanted: frozenset[str] = frozenset()) -> int:
+    """The line or row a person opening the file sees for the relation's `src_row` `row` (the same
+    `encoding` and `wanted` as open_source was given): a CSV record's first line; otherwise `row`."""
+    if kind_of(path) != "csv":
+        return row
+    return _physical_line(path, _csv_layout(path, encoding, wanted), row)
+
+
+def _malformed(path: Path, layout: _CsvLayout, ropts: pacsv.ReadOptions, copts: pacsv.ConvertOptions,
+               popts: pacsv.ParseOptions, error: pa.ArrowInvalid) -> AuditInputError:
+    """The located error for a CSV the fast (threaded) parse refused. Only a single-threaded parse
+    knows the line of a row with the wrong number of fields, so the file is read again that way."""
+    rows: list = []
+
+    def first(row) -> str:
+        rows.append(row)
+        return "error"
+
+    again = pacsv.ReadOptions(encoding=ropts.encoding, column_names=ropts.column_names, skip_rows=ropts.skip_rows,
+                              block_size=ropts.block_size, use_threads=False)
+    located = pacsv.ParseOptions(delimiter=popts.delimiter, newlines_in_values=False, invalid_row_handler=first)
+    try:
+        for _ in pacsv.open_csv(str(path), read_options=again, convert_options=copts, parse_options=located):
+            pass
+    except pa.ArrowInvalid:
+        pass
+    if rows and rows[0].number is not None and rows[0].number > 0:
+        r = rows[0]
+        return AuditInputError(f"{r.actual_columns} fields where the header has {r.expected_columns} "
+                               f"(delimiter {popts.delimiter!r}): {r.text[:120]!r}", file=str(path),
+                               row=_physical_line(path, layout, r.number))
+    return AuditInputError(f"malformed CSV: {str(error)[:300]}", file=str(path))
+
+
+def _delimiter(header_line: str) -> str:
+    """Comma, unless the header has none and is split by tabs, '|' or ';' (HIS .txt exports often are)."""
+    if "," in header_line:
+        return ","
+    counts = {d: header_line.count(d) for d in ("\t", "|", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset()) -> pa.RecordBatchReader:
+    """The file from its header line: line 1, or (a sheet saved as CSV) the first of the top lines that
+    names at least two `wanted` columns, below a title."""
+    layout = _csv_layout(path, encoding, wanted)
+    enc, at, header, delimiter = layout.encoding, layout.at, layout.header, layout.delimiter
     ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=at + 1,
                               block_size=1 << 22)
     copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
@@ -199,7 +314,7 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
     try:
         reader = pacsv.open_csv(str(path), read_options=ropts, convert_options=copts, parse_options=popts)
     except pa.ArrowInvalid as e:
-        raise _malformed(path, ropts, copts, popts, e) from None
+        raise _malformed(path, layout, ropts, copts, popts, e) from None
     except OSError as e:
         raise AuditInputError(f"cannot read CSV: {e}", file=str(path)) from None
     schema = reader.schema.append(pa.field("src_row", pa.int64()))
@@ -208,7 +323,7 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
         try:
             yield from reader
         except pa.ArrowInvalid as e:
-            raise _pending(_malformed(path, ropts, copts, popts, e)) from None
+            raise _pending(_malformed(path, layout, ropts, copts, popts, e)) from None
 
     return pa.RecordBatchReader.from_batches(schema, _with_rows(batches(), at + 2))
 
@@ -234,16 +349,28 @@ def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[i
 def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
     """The first sheet, from its header row: row 1, or the first of the top rows that names at least
     two `wanted` columns (title rows above a header are common in Excel exports)."""
+    size = path.stat().st_size
+    if size > MAX_XLSX_BYTES:
+        raise AuditInputError("xlsx ledger larger than 200 MB; export CSV or Parquet instead", file=str(path))
+    if size == 0:
+        raise AuditInputError("cannot read as xlsx: the file is empty (0 bytes), so damaged or cut short; "
+                              "export it again", file=str(path))
+    try:
+        return _xlsx_read(path, wanted)
+    except AuditInputError:
+        raise
+    except Exception as e:  # openpyxl, zipfile and the XML parser raise many types for a broken workbook
+        raise AuditInputError(f"cannot read as xlsx (a damaged workbook, or not an xlsx file): "
+                              f"{type(e).__module__.split('.')[0]}.{type(e).__name__}: {_first_line(e)}",
+                              file=str(path)) from None
+
+
+def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
     from itertools import islice
 
     from openpyxl import load_workbook
 
-    if path.stat().st_size > MAX_XLSX_BYTES:
-        raise AuditInputError("xlsx ledger larger than 200 MB; export CSV or Parquet instead", file=str(path))
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many types for a broken workbook
-        raise AuditInputError(f"cannot read xlsx: {e}", file=str(path)) from None
+    wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb.worksheets[0]
         top = list(islice(ws.iter_rows(values_only=True), HEADER_SCAN_ROWS))
@@ -273,7 +400,8 @@ def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
     finally:
         wb.close()
     keep = [i for i, n in enumerate(names) if n]
-    return _table_from_rows([names[i] for i in keep], [[r[i] for i in keep] for r in rows], src)
+    header = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
+    return _table_from_rows(header, [[r[i] for i in keep] for r in rows], src)
 
 
 def _lines(path: Path, f) -> Iterator[tuple[int, str]]:
@@ -291,9 +419,10 @@ def _lines(path: Path, f) -> Iterator[tuple[int, str]]:
             yield no, line
 
 
-def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
+def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset()) -> pa.RecordBatchReader:
+    """The lines as records, their names those of the first record (renamed by canonical_header)."""
     enc = detect_encoding(path, encoding)
-    names: list[str] = []
+    keys: list[str] | None = None
     with path.open("r", encoding=enc) as f:
         for no, line in _lines(path, f):
             if line.lstrip().startswith("["):
@@ -305,8 +434,14 @@ def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
                 raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no) from None
             if not isinstance(first, dict):
                 raise AuditInputError("each line must be a JSON object", file=str(path), row=no)
-            names = list(first)
+            if not first:
+                raise AuditInputError("the first record ({}) has no fields: the columns are named by the first "
+                                      "line", file=str(path), row=no)
+            keys = list(first)
+            names = canonical_header(keys, wanted, path, row=no)
             break
+    if keys is None:
+        raise AuditInputError("no records: every line is blank (JSON lines hold one object per line)", file=str(path))
     schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field("src_row", pa.int64())])
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -320,15 +455,15 @@ def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
                     raise _pending(AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no)) from None
                 if not isinstance(obj, dict):
                     raise _pending(AuditInputError("each line must be a JSON object", file=str(path), row=no))
-                extra = set(obj) - set(names)
+                extra = set(obj) - set(keys)
                 if extra:
                     raise _pending(AuditInputError(f"field(s) {', '.join(sorted(extra))} not on the first line",
                                           file=str(path), row=no))
                 vals = []
-                for n in names:
-                    v = obj.get(n)
+                for k, n in zip(keys, names):
+                    v = obj.get(k)
                     if isinstance(v, (dict, list)):
-                        raise _pending(AuditInputError("expected a scalar", file=str(path), row=no, column=n))
+                        raise _pending(AuditInputError("expected a scalar", file=str(path), row=no, column=k))
                     vals.append(_scalar_text(v))
                 rows.append(vals)
                 src.append(no)
@@ -341,24 +476,46 @@ def _jsonl_reader(path: Path, encoding: str | None) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(schema, batches())
 
 
+def _first_line(e: Exception) -> str:
+    """An engine's message without what follows its first line (DuckDB appends the statement: 'LINE 1: ...')
+    and without its class ('Invalid Input Error: ')."""
+    lines = str(e).strip().splitlines()
+    return re.sub(r"^[A-Za-z ]*(Error|Exception): ", "", lines[0]) if lines else type(e).__name__
+
+
+def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted: frozenset[str]) -> dict[str, str]:
+    """A view over the file; its columns renamed by canonical_header (read from the file's own schema:
+    DuckDB's names ignore case and would already have renamed the second of SETL_ID and setl_id)."""
+    if path.stat().st_size == 0:
+        raise AuditInputError("cannot read as Parquet: the file is empty (0 bytes), so damaged or cut short; "
+                              "export it again", file=str(path))
+    try:
+        raw = pq.read_schema(path).names
+    except (pa.ArrowException, OSError) as e:
+        raise AuditInputError(f"cannot read as Parquet: {_first_line(e)}", file=str(path)) from None
+    renamed = {r: n for r, n in zip(raw, canonical_header(raw, wanted, path)) if r != n}
+    rename = f" RENAME ({', '.join(f'{ident(r)} AS {ident(n)}' for r, n in renamed.items())})" if renamed else ""
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *{rename}, file_row_number + 1 AS src_row "
+                    f"FROM read_parquet({q(str(path))}, file_row_number = true)")
+        desc = con.execute(f"DESCRIBE {name}").fetchall()
+    except duckdb.Error as e:
+        raise AuditInputError(f"cannot read as Parquet: {_first_line(e)}", file=str(path)) from None
+    return {r[0]: r[1] for r in desc if r[0] != "file_row_number"}
+
+
 def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None,
                 wanted: frozenset[str] = frozenset()) -> dict[str, str]:
     """Register `path` as relation `name`; returns its column names -> DuckDB type names. `wanted`: the
-    column names the caller reads (after --map), by which an xlsx sheet's header row is found."""
+    column names the caller reads (the platform's, and the sources of --map), by which a sheet's header
+    row is found and to which a header matching one only when case and spaces are ignored is renamed."""
     kind = kind_of(path)
     if kind == "parquet":
-        lit = str(path).replace("'", "''")
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, file_row_number + 1 AS src_row "
-                        f"FROM read_parquet('{lit}', file_row_number = true)")
-            desc = con.execute(f"DESCRIBE {name}").fetchall()
-        except duckdb.Error as e:
-            raise AuditInputError(f"cannot read Parquet: {e}", file=str(path)) from None
-        return {r[0]: r[1] for r in desc if r[0] != "file_row_number"}
+        return _parquet_view(con, path, name, wanted)
     if kind == "csv":
         obj: object = _csv_reader(path, encoding, wanted)
     elif kind == "jsonl":
-        obj = _jsonl_reader(path, encoding)
+        obj = _jsonl_reader(path, encoding, wanted)
     else:
         obj = _xlsx_table(path, wanted)
     con.register(name, obj)

@@ -13,6 +13,7 @@ Rows need not be sorted: the plan orders them by setl_date, setl_time, then expo
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,8 +102,9 @@ def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) 
     if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"):
         return f"CAST({src} AS BIGINT) * {mult}", None
     if t in ("DOUBLE", "FLOAT", "REAL"):
-        raise AuditInputError(f"is a binary floating-point column ({t}); amounts must be exact: export them as "
-                              "DECIMAL or text with at most two decimals", column=col)
+        what = "amounts" if scale == 2 else "ratios"
+        raise AuditInputError(f"is a binary floating-point column ({t}); {what} must be exact: export them as "
+                              f"DECIMAL or text with at most {'two' if scale == 2 else 'four'} decimals", column=col)
     txt = text_value(src)
     # Text: validated by the regex, then exact through DECIMAL (never DOUBLE).
     conv = f"CAST(CAST({txt} AS DECIMAL(20, {scale})) * {mult} AS BIGINT)"
@@ -143,7 +145,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                                   "(hosp_lv code -> tertiary/secondary/primary/unrated/pharmacy)",
                                   file=str(path), column="hosp_lv")
         names["facility"] = names["hosp_lv"]
-        mapping = Mapping(mapping.columns, {**mapping.codes, "facility": mapping.codes["hosp_lv"]})
+        # the [skip] list stays: a hosp_lv export leaves out rows like any other
+        mapping = dataclasses.replace(mapping, codes={**mapping.codes, "facility": mapping.codes["hosp_lv"]})
     missing = [c for c in REQUIRED if c not in names]
     if "setl_date" not in names and "setl_time" not in names:
         missing.append("setl_time or setl_date")
@@ -224,6 +227,12 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                 "med_type 41 (定点药店购药) needs facility pharmacy", "facility"))
     bad.append((f"NOT {rev} AND facility = 'pharmacy' AND med_type NOT IN ('41', '14')", "med_type",
                 "a pharmacy settles med_type 41 (or 14 for chronic drugs)", "med_type"))
+    # A recorded figure left blank cannot be audited, and counting it as 0 would invent a discrepancy:
+    # the export is incomplete (a column the export lacks altogether is simply not audited).
+    for f in RECORDED:
+        if f in names:
+            bad.append((f"{f} IS NULL", f, "blank: the recorded figure is missing (the platform records 0.00 where "
+                        "nothing was paid); fill it in, or leave the column out of the export to not audit it", "''"))
     bad.append((f"NOT {rev} AND med_type = '14' AND dise_codg IS NULL", "dise_codg",
                 "med_type 14 (门诊慢特病) needs the registered disease code", "''"))
     sel["_skip"] = f"CASE {' '.join(skips)} END" if skips else "CAST(NULL AS VARCHAR)"
@@ -330,6 +339,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     sources.PENDING.clear()
     try:
         con.execute("CREATE OR REPLACE TABLE ledger AS\n" + "\nUNION ALL\n".join(selects))
+    except duckdb.OutOfMemoryException:
+        raise  # the command names the memory limit; this is no fault of the ledger
     except duckdb.Error as e:
         if sources.PENDING:
             raise sources.PENDING.pop() from None

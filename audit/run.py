@@ -31,6 +31,9 @@ AUDIT_ASSUMPTIONS = [
      "text": "人员信息未提供个人账户期初余额的，个人账户支付额按导出记录取值（不审核），现金支付额按“个人负担 − 个人账户支付”审核。"},
     {"id": "A-AUDIT-PSN-TYPE-CHANGE", "cite": "conform audit",
      "text": "人员信息未提供退休日期而清单中人员类别由在职变为退休的，自首笔退休类别结算之日起按退休待遇（A-MIDYEAR-RETIREMENT）。"},
+    {"id": "A-AUDIT-AFTER-UNASSESSED", "cite": "conform audit",
+     "text": "一笔结算无法审核（未撤销）的，同一参保人同一自然年度其后的结算也不审核：其起付线和年度最高支付限额的累计取决于"
+             "该笔结算，而其应计额无法确定；已提供个人账户期初余额的，其后各年度的结算均不审核（账户余额跨年累计）。"},
 ]
 
 
@@ -133,6 +136,12 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         f"SELECT CAST(COALESCE(SUM(CASE WHEN diff > 0 THEN diff END), 0) * 100 AS BIGINT),"
         f" CAST(COALESCE(-SUM(CASE WHEN diff < 0 THEN diff END), 0) * 100 AS BIGINT)"
         f" FROM read_parquet('{lit}') WHERE field = 'hifp_pay'").fetchall()[0]
+    # Without a recorded hifp_pay there is nothing the fund's totals could be compared with: None, not 0.00.
+    hifp = "hifp_pay" in info.fields_audited
+
+    def fund(fen: int) -> int | None:
+        return int(fen) if hifp else None
+
     return {
         "ledger": info.files, "policy": rules.id, "region": region, "engine": engine_name,
         "rows_read": info.rows_read, "settlements": info.settlements, "reversals": info.reversals,
@@ -142,9 +151,9 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "persons": info.persons, "period": {"from": info.period[0], "to": info.period[1]},
         "fields_audited": info.fields_audited,
         "discrepancies_by_field": {f: int(by_field.get(f, 0)) for f in info.fields_audited},
-        "recorded_hifp_pay_fen": int(totals["recorded_hifp_pay_fen"]),
-        "expected_hifp_pay_fen": int(totals["expected_hifp_pay_fen"]),
-        "overpaid_fen": over, "underpaid_fen": under,
+        "recorded_hifp_pay_fen": fund(totals["recorded_hifp_pay_fen"]),
+        "expected_hifp_pay_fen": fund(totals["expected_hifp_pay_fen"]),
+        "overpaid_fen": fund(over), "underpaid_fen": fund(under),
         "persons_reference": n_ref,
         "unassessed": int(totals["unassessed"]),
         # Rows the audit cannot assess (a document's validity, a missing tier or region parameter, an
@@ -174,6 +183,12 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     except PolicyError as e:
         raise AuditInputError(str(e)) from None
     m = load_mapping(tuple(mapping))
+    out_dir = None
+    if write:  # an output folder the report cannot replace is refused before minutes of work, not after
+        from .report import check_out_dir, default_out_dir
+
+        out_dir = Path(out) if out is not None else default_out_dir()
+        check_out_dir(out_dir)
     eng = get_engine(engine, master=spark_master, spark=spark)  # a bad --spark-master fails before any reading
     # On a Spark cluster the hand-over Parquet must be on a filesystem every executor reads:
     # CONFORM_AUDIT_WORKDIR names such a folder (docs/audit.md).
@@ -200,6 +215,10 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                 people = parsed.result()
         finally:
             cur.close()
+        if not info.fields_audited:  # recomputing with nothing to compare would read as a clean ledger
+            raise AuditInputError(
+                "the ledger has none of the recorded figures to audit (" + ", ".join(ledger.RECORDED) + "); "
+                "rename a vendor's columns to them with --map", file=", ".join(info.files))
         _compress(con)
         params.load(con, rules)
         lap("read", f"读取并校验清单 read: {info.rows_read:,} 行 rows")
@@ -221,10 +240,9 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         summary["timings_s"] = timings
         code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"])[2]
         if write:
-            from .report import default_out_dir, write_reports
+            from .report import write_reports
 
             ctx = fallback.Context(con, spec, people)
-            out_dir = Path(out) if out is not None else default_out_dir()
             code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
             lap("report", f"报告 report: {out_dir}")
         summary["_discrepancies"] = str(disc) if keep_connection else None

@@ -60,6 +60,14 @@ print(json.dumps({"code": code, "summary": {k: v for k, v in s.items() if not k.
 """
 
 
+def _yuan(fen: int | None) -> str:
+    """Integer fen as yuan text (never through a float); None (hifp_pay not audited) as such."""
+    if fen is None:
+        return "not audited"
+    sign, fen = ("-" if fen < 0 else ""), abs(int(fen))
+    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
 def make_ledger(rows: int, policy: str, seed: int, defect_rate: float, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"ledger-{policy}-{rows}-s{seed}-d{defect_rate}.parquet"
@@ -242,7 +250,7 @@ def main() -> None:
                 print("  spark plan: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["engine_stages"].items()), flush=True)
             results.append((f"audit --engine {eng} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],
                             f"{sum(s['discrepancies_by_field'].values()):,} discrepancies; "
-                            f"{s['persons_reference']:,} persons via reference; overpaid {s.get('overpaid_fen', 0) / 100:,.2f}"))
+                            f"{s['persons_reference']:,} persons via reference; overpaid {_yuan(s.get('overpaid_fen'))}"))
         done = [e for e in engines if (out_root / e / "discrepancies.parquet").exists()]
         if len(done) == 2:
             import duckdb

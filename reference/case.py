@@ -309,7 +309,7 @@ class _Reader:
         if choices is not None:
             if s not in choices:
                 raise self.fail(name, f"unknown code {_show(s)}; expected one of " +
-                                ", ".join(f"{k} ({n})" for k, n in choices.items()))
+                                ", ".join(f"{k} ({n[-1] if isinstance(n, tuple) else n})" for k, n in choices.items()))
         elif len(s) > MAX_TEXT:
             raise self.fail(name, f"longer than {MAX_TEXT} characters ({len(s)})")
         return s

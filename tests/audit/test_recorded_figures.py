@@ -1,0 +1,60 @@
+"""What the audit compares: the recorded figures the export has — none is refused, a blank one is refused,
+and without hifp_pay the fund's totals are not claimed.
+
+Figures: 攀枝花 第七条, in-service, 三级: deductible 200 a natural year, 50%. S1: 500.00 in scope →
+(500 − 200) × 50% = 150.00 from the fund, 350.00 the person's part.
+"""
+from __future__ import annotations
+
+import pytest
+
+from audit.errors import AuditInputError
+from audit.run import audit
+
+BASE = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt"
+S1 = "S1,A,1101,2023-03-01,11,tertiary,500.00"
+
+
+def _run(tmp_path, lines: list[str], mapping: tuple[str, ...] = ()):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return audit([str(ledger)], "panzhihua", "panzhihua-example", None, mapping, write=False)
+
+
+def test_a_ledger_without_recorded_figures_is_refused_not_called_clean(tmp_path):
+    with pytest.raises(AuditInputError, match=r"ledger\.csv: the ledger has none of the recorded figures to audit "
+                                              r"\(inscp_scp_amt, .*hifp_pay.*\).*--map"):
+        _run(tmp_path, [BASE, S1])
+
+
+def test_a_blank_recorded_figure_is_refused_and_located(tmp_path):
+    rows = [BASE + ",hifp_pay,psn_part_amt", S1 + ",150.00,350.00", S1.replace("S1", "S2") + ",,350.00"]
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 3, column hifp_pay: blank"):
+        _run(tmp_path, rows)
+
+
+def test_without_hifp_pay_the_fund_totals_are_not_claimed(tmp_path):
+    # fund_pay_sumamt recorded 250.00 against 150.00: a discrepancy of +100.00 on that field; hifp_pay
+    # itself is not in the export, so overpaid / underpaid / the totals of hifp_pay are unknown, not 0.00
+    code, s = _run(tmp_path, [BASE + ",fund_pay_sumamt", S1 + ",250.00"])
+    assert code == 1
+    assert s["discrepancies_by_field"] == {"fund_pay_sumamt": 1}
+    assert [s[k] for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen")] == \
+        [None] * 4
+
+
+def test_with_hifp_pay_the_totals_are_in_fen(tmp_path):
+    code, s = _run(tmp_path, [BASE + ",hifp_pay", S1 + ",170.00"])
+    assert code == 1
+    assert [s[k] for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen")] == \
+        [17000, 15000, 2000, 0]
+
+
+def test_skip_applies_to_a_ledger_that_gives_the_level_as_hosp_lv(tmp_path):
+    # hosp_lv 3 = tertiary; the 生育门诊 row (med_type 51) is left out by [skip], as with a facility column
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[codes.hosp_lv]\n"3" = "tertiary"\n[skip]\nmed_type = ["51"]\n', encoding="utf-8")
+    header = "setl_id,psn_no,psn_type,setl_date,med_type,hosp_lv,medfee_sumamt,hifp_pay"
+    code, s = _run(tmp_path, [header, "S1,A,1101,2023-03-01,11,3,500.00,150.00", "S2,A,1101,2023-03-02,51,3,800.00,0.00"],
+                   mapping=(str(mapping),))
+    assert (code, s["rows_skipped"], s["discrepancies_by_field"]) == (0, 1, {"hifp_pay": 0})

@@ -121,7 +121,7 @@ _KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, ac
 # REFUSED on are the statuses under which the plan cannot assess the row.
 STATUSES = {"ordinary": 0, "none_pre": 1, "none_exclusion": 2, "none_account": 3, "none_period": 4,
             "none_pharmacy": 5, "refused_validity": 64, "refused_exclusion": 65, "refused_flex_tier": 66,
-            "refused_parameter": 67}
+            "refused_parameter": 67, "refused_after": 68}
 REFUSED = 64
 
 
@@ -209,11 +209,14 @@ rated AS (
 ),
 base AS (
   SELECT r.*, CASE WHEN r.status = 0 THEN r.inscp ELSE 0 END AS cnt,
-    (r.status < {REFUSED} AND r.acct_used_flag) AS acct_ok
+    (r.status < {REFUSED} AND r.acct_used_flag) AS acct_ok,
+    -- A settlement the plan cannot assess still stands in the person's running totals: counted here
+    -- (its reversal takes it back out), so that the rows after it are refused too (A-AUDIT-AFTER-UNASSESSED).
+    CAST(CASE WHEN r.status < {REFUSED} THEN 0 WHEN r.is_rev THEN -1 ELSE 1 END AS TINYINT) AS ref_src
   FROM rated r
 ),
 win AS (
-  SELECT {_KEEP}, o_date, o_time, yr, cnt, open_dedc, open_pay, acct_ok FROM base
+  SELECT {_KEEP}, o_date, o_time, yr, cnt, open_dedc, open_pay, acct_ok, ref_src FROM base
 ),
 -- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
 -- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
@@ -223,20 +226,28 @@ win AS (
 dedc AS (
   SELECT w.*, CASE WHEN w.is_rev THEN 0 ELSE w.cnt END AS own_cnt,
     SUM(CASE WHEN w.is_rev THEN -w.cnt ELSE w.cnt END) OVER ({W_YEAR}) AS b_incl,
-    CAST(ROW_NUMBER() OVER ({W_YEAR}) AS INTEGER) AS sq
+    CAST(ROW_NUMBER() OVER ({W_YEAR}) AS INTEGER) AS sq,
+    SUM(w.ref_src) OVER ({W_YEAR}) AS ref_y
   FROM win w
+),
+dedc1 AS (
+  -- After a settlement of the year that cannot be assessed, the running deductible and cap are unknown.
+  SELECT {_cols("d.", _KEEP.replace(" status,", ""))}, d.yr, d.sq, d.cnt, d.open_dedc, d.open_pay, d.acct_ok, d.b_incl,
+    d.own_cnt, d.ref_src,
+    CASE WHEN d.status < {REFUSED} AND d.ref_y > 0 THEN {_st('refused_after')} ELSE d.status END AS status
+  FROM dedc d
 ),
 dedc2 AS (
   -- The parameters are looked up again by their row number rather than carried through the sort.
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.cnt, d.open_pay, d.acct_ok,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.cnt, d.open_pay, d.acct_ok, d.ref_src,
     CASE WHEN d.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN d.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE WHEN d.status = 0 THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
                        - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
-  FROM dedc d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
+  FROM dedc1 d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
 ),
 raw AS (
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen, d.ref_src,
     CASE WHEN d.status = 0 THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc2 d
 ),
@@ -246,7 +257,7 @@ fund AS (
   FROM raw r
 ),
 fund2 AS (
-  SELECT {_cols("f.", _KEEP)}, f.yr, f.sq, f.acct_ok, f.dedc_fen, f.raw_fen,
+  SELECT {_cols("f.", _KEEP)}, f.yr, f.sq, f.acct_ok, f.dedc_fen, f.raw_fen, f.ref_src,
     CASE WHEN f.status = 0 THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
                    - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
   FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
@@ -254,14 +265,24 @@ fund2 AS (
 parts AS (
   -- 个人负担 once (`net` stops here), and whether the cap cut the fund (not the raw figure itself).
   SELECT {_cols("f.", _KEEP.replace(" net,", ""))}, f.yr, f.sq, f.dedc_fen, f.fund_fen, f.fund_fen < f.raw_fen AS capped,
-    f.net - f.fund_fen AS part,
-    CASE WHEN f.acct_ok THEN GREATEST(f.net - f.fund_fen, 0) ELSE 0 END AS acct_base
+    f.net - f.fund_fen AS part, f.ref_src,
+    CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen, 0) ELSE 0 END AS acct_base
   FROM fund2 f
 ),
 acct AS (
   SELECT p.*, CASE WHEN p.is_rev THEN 0 ELSE p.acct_base END AS own_acct,
-    SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON_SQ}) AS a_incl
+    SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON_SQ}) AS a_incl,
+    SUM(p.ref_src) OVER ({W_PERSON_SQ}) AS ref_p
   FROM parts p
+),
+settled AS (
+  -- A known opening balance runs on across the years: after a settlement that cannot be assessed,
+  -- what the account holds is unknown, in later years too.
+  SELECT {_cols("a.", _KEEP.replace(" net,", "").replace(" status,", ""))}, a.dedc_fen, a.fund_fen, a.capped, a.part,
+    a.acct_base, a.own_acct, a.a_incl,
+    CASE WHEN a.status < {REFUSED} AND a.acct_balance IS NOT NULL AND a.ref_p > 0 THEN {_st('refused_after')}
+         ELSE a.status END AS status
+  FROM acct a
 )
 SELECT 'plan' AS route,
   CASE WHEN a.is_rev AND a.status < {REFUSED} THEN 'reversal' ELSE {_STATUS_TEXT} END AS status,
@@ -274,7 +295,7 @@ SELECT 'plan' AS route,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
-FROM acct a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
+FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
 UNION ALL
 SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id

@@ -68,16 +68,31 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     ledger = PersonLedger(rules, person)
     out = []
     refused: dict[str, str] = {}
+    # Refused settlements not reversed, with their year: the running deductible and cap of that year
+    # after them are unknown, and so is the account after them when its balance is known (it runs on
+    # across years) — the rows after are refused too (A-AUDIT-AFTER-UNASSESSED), as the plan does.
+    standing: dict[str, int] = {}
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
          medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
         try:
             if init is not None:
                 if init in refused:
+                    standing.pop(init, None)
                     raise PolicyError(refused[init])
                 res = ledger.reverse(init, setl_id, date)
                 status = "reversal"
             else:
+                before = [sid for sid, year in standing.items()
+                          if year == date.year or person.acct_balance is not None]
+                if before:
+                    refused[setl_id] = f"此前的结算 {before[0]} 无法审核，其后的累计无法确定"
+                    standing[setl_id] = date.year
+                    if trace_for == setl_id:
+                        return None, refused[setl_id]
+                    out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_after",
+                                "note": refused[setl_id]})
+                    continue
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
                                medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,
@@ -87,6 +102,8 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 status = res.benefit
         except PolicyError as e:
             refused[setl_id] = str(e)
+            if init is None:
+                standing[setl_id] = date.year
             if trace_for == setl_id:
                 return None, str(e)
             out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_reference",

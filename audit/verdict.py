@@ -14,6 +14,8 @@ UNASSESSED_REASONS = {
     "refused_flex_tier": "灵活就业人员未给出缴费档次（人员信息 flex_tier），无法确定是否享受门诊统筹",
     "refused_parameter": "地区配置缺少该人员类别、机构等级所需的参数（起付线、比例或限额），"
                          "或未备案人员市外就医的比例（ordinary.ratio.remote_unfiled）",
+    "refused_after": "同一参保人此前有无法审核的结算（同一自然年度；已提供个人账户期初余额的，此前任何年度），"
+                     "其后的起付线、年度最高支付限额或个人账户累计无法确定（A-AUDIT-AFTER-UNASSESSED）",
     "refused_reference": "参考实现拒绝结算（原因见 audit.html 中该笔结算的计算过程）",
 }
 

@@ -149,11 +149,22 @@ def reference_rows(d: Drawn) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for person, events in zip(d.people, d.events):
         led = PersonLedger(rules, person)
+        # A-AUDIT-AFTER-UNASSESSED: after a refused settlement still standing, the rest of its year is
+        # refused (the rest of the ledger, when the account's opening balance is known).
+        unknown: dict[str, int] = {}
         for e in events:
+            if isinstance(e, Reversal):
+                unknown.pop(e.reverses, None)
+            elif any(y == e.date.year or person.acct_balance is not None for y in unknown.values()):
+                out[e.id] = {"refused": "after an unassessed settlement"}
+                unknown[e.id] = e.date.year
+                continue
             try:
                 res = led.reverse(e.reverses, e.id, e.date) if isinstance(e, Reversal) else led.settle(e)
             except PolicyError as err:
                 out[e.id] = {"refused": str(err)}
+                if not isinstance(e, Reversal):
+                    unknown[e.id] = e.date.year
                 continue
             o = res.to_output(with_trace=False)
             out[e.id] = {f: int(Decimal(o[f]) * (10000 if f == "pool_prop_selfpay" else 100)) for f in
@@ -192,9 +203,10 @@ def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path
             cols["maf_pay"].append(str(sign * (src.other_funds_pay - half)))
             for a in ("hosp_part_amt", "acct_mulaid_pay"):
                 cols[a].append(str(sign * getattr(src, a)))
+            # a row the audit cannot assess still carries what the system recorded: zeros here
             r = recorded.get(e.id, {})
             for f in RECORDED:
-                v = r.get(f)
+                v = r.get(f, 0)
                 if v is None:
                     cols[f].append(None)
                 elif f == "pool_prop_selfpay":

@@ -1,0 +1,62 @@
+"""A settlement the audit cannot assess leaves the running totals after it unknown (A-AUDIT-AFTER-UNASSESSED).
+
+攀枝花 第七条, in-service, 三级: deductible 200 a natural year, 50%. The example region gives no ratio for
+an out-of-city visit without remote filing, so V1 (参保地 510400, 就医地 510100) cannot be assessed. How
+much of the 2023 deductible it used is then unknown, so V2 cannot be assessed either; V3, in 2024, starts
+a new year: (300 − 200) × 50% = 50.00, as recorded. With a known opening balance the account runs on
+across the years, so V3 cannot be assessed either. A reversal of V1 takes it out again: V2 is then the
+first standing settlement of 2023, (300 − 200) × 50% = 50.00.
+"""
+from __future__ import annotations
+
+import json
+
+from audit.run import audit
+
+HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,insuplc_admdvs,mdtrtarea_admvs,init_setl_id,"
+          "medfee_sumamt,inscp_scp_amt,act_pay_dedc,hifp_pay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay\n")
+V1 = "V1,A,1101,2023-03-01,11,tertiary,510400,510100,,500.00,500.00,200.00,150.00,150.00,350.00,0.00,350.00\n"
+# V2 recorded as if V1 had used the whole deductible: 300 × 50% = 150.00 — it may be right or wrong
+V2 = "V2,A,1101,2023-04-10,11,tertiary,510400,510400,,300.00,300.00,0.00,150.00,150.00,150.00,0.00,150.00\n"
+# V2 when V1 is reversed: the year's deductible 200 first, (300 − 200) × 50% = 50.00
+V2_FRESH = "V2,A,1101,2023-04-10,11,tertiary,510400,510400,,300.00,300.00,200.00,50.00,50.00,250.00,0.00,250.00\n"
+R1 = "R1,A,1101,2023-03-02,11,tertiary,510400,510100,V1,-500.00,-500.00,-200.00,-150.00,-150.00,-350.00,0.00,-350.00\n"
+V3 = "V3,A,1101,2024-01-05,11,tertiary,510400,510400,,300.00,300.00,200.00,50.00,50.00,250.00,0.00,250.00\n"
+
+
+def _audit(tmp_path, rows: str, persons: list[dict] | None = None):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(HEADER + rows, encoding="utf-8")
+    pfile = None
+    if persons is not None:
+        pfile = tmp_path / "persons.jsonl"
+        pfile.write_text("".join(json.dumps(p) + "\n" for p in persons), encoding="utf-8")
+        pfile = str(pfile)
+    return audit([str(ledger)], "panzhihua", "panzhihua-example", pfile, write=False)
+
+
+def _reasons(s) -> dict[str, int]:
+    return {r["status"]: r["rows"] for r in s["unassessed_by_reason"]}
+
+
+def test_rest_of_the_year_after_an_unassessed_settlement_is_not_assessed(tmp_path):
+    code, s = _audit(tmp_path, V1 + V2 + V3)
+    assert _reasons(s) == {"refused_parameter": 1, "refused_after": 1}
+    # V3 (next year) is assessed and agrees; nothing differs, but the verdict cannot be clean
+    assert sum(s["discrepancies_by_field"].values()) == 0
+    assert code == 2
+    assert any(a["id"] == "A-AUDIT-AFTER-UNASSESSED" for a in s["assumptions"])
+
+
+def test_a_known_balance_carries_the_unknown_into_later_years(tmp_path):
+    code, s = _audit(tmp_path, V1 + V2 + V3, [{"psn_no": "A", "psn_type": "1101", "acct_balance": "1000.00"}])
+    assert _reasons(s) == {"refused_parameter": 1, "refused_after": 2}
+    assert code == 2
+
+
+def test_a_reversed_unassessed_settlement_no_longer_counts(tmp_path):
+    code, s = _audit(tmp_path, V1 + R1 + V2_FRESH)
+    # V1 and its reversal R1 cannot be assessed; V2 is, and agrees with (300 − 200) × 50% = 50.00
+    assert _reasons(s) == {"refused_parameter": 2}
+    assert sum(s["discrepancies_by_field"].values()) == 0
+    assert code == 2

@@ -18,9 +18,15 @@ A mapping is a TOML or YAML file, or `src=dst` pairs given on the command line:
 document does not govern (another insurance, another fund): they are counted by code in the
 report, never assessed, and their reversals go with them. Nothing here is a policy figure: only
 names and codes.
+
+A [columns] target must be a ledger column (audit/ledger.py's names), or a column [skip] names: a
+mistyped target would silently take a field out of the audit. A [codes.<column>] must name a text
+column of the ledger (or hosp_lv). Targets, code tables and [skip] columns are matched to the ledger's
+names case and surrounding spaces aside (HIFP_PAY is hifp_pay).
 """
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +42,37 @@ CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "
 _CODE_TARGET = {**{c: c for c in CODED}, "hosp_lv": "facility"}
 # Each code with its name in the documents, for messages (a psn_type's entry is (role, flexible, name)).
 CODE_NAMES = {c: {k: (v[-1] if isinstance(v, tuple) else v) for k, v in codes.items()} for c, codes in CODED.items()}
+
+
+def ledger_columns() -> frozenset[str]:
+    """The columns a ledger file may hold under the platform's names: what a [columns] target may be."""
+    from . import ledger  # ledger imports this module: read its names when asked, not at import
+
+    made = {"rid", "oth_fund_pay"}  # the ledger makes these (oth_fund_pay: the sum of OTHER_FUNDS), never reads them
+    return frozenset(c for c in (*ledger.COLUMNS, *ledger.ADMDVS, *ledger.OTHER_FUNDS, *ledger.AS_RECORDED, "hosp_lv",
+                                 *ledger.FLAGS) if not c.startswith("_") and c not in made)
+
+
+def coded_columns() -> frozenset[str]:
+    """The columns whose values [codes.<column>] maps: the ledger's text columns, and hosp_lv (to facility)."""
+    from . import ledger
+
+    return frozenset(ledger.TEXT) | {"hosp_lv"}
+
+
+def _spelled(name: str, known: frozenset[str]) -> str:
+    """`name` as the ledger spells it when it differs only in case or surrounding spaces (else unchanged)."""
+    if name in known:
+        return name
+    hits = [k for k in known if k.casefold() == name.strip().casefold()]
+    return hits[0] if len(hits) == 1 else name
+
+
+def _unknown(name: str, known: frozenset[str]) -> str:
+    """'not a ledger column; did you mean …' for a name not in `known`."""
+    close = difflib.get_close_matches(name.strip().casefold(), sorted(known), n=3, cutoff=0.6)
+    return (f"{name!r} is not a ledger column; " + (f"did you mean {' or '.join(close)}?" if close else
+            f"the ledger's columns (docs/audit.md §1): {', '.join(sorted(known))}"))
 
 
 def listing(column: str) -> str:
@@ -75,7 +112,14 @@ def _from_dict(data: object, source: str) -> Mapping:
         raise AuditInputError("[columns] must map column names to column names", file=source)
     if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
         raise AuditInputError("[codes] must hold one table per column: [codes.<column>]", file=source)
-    codes = {str(c): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()}
+    known, coded = ledger_columns(), coded_columns()
+    codes = {_spelled(str(c), known): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()}
+    for column in codes:  # a table for a column the ledger has not, or whose values are not codes, maps nothing
+        if column not in known:
+            raise AuditInputError(f"[codes.{column}]: {_unknown(column, known)}", file=source)
+        if column not in coded:
+            raise AuditInputError(f"[codes.{column}]: the audit reads {column} as it is, no code of it is mapped; "
+                                  f"[codes.<column>] maps the values of {', '.join(sorted(coded))}", file=source)
     for column, table in codes.items():  # a mistyped target would only surface when the data holds the code
         allowed = CODED.get(_CODE_TARGET.get(column, ""))
         wrong = sorted({v for v in table.values() if allowed is not None and v not in allowed})
@@ -87,20 +131,23 @@ def _from_dict(data: object, source: str) -> Mapping:
     if not isinstance(skip, dict) or not all(isinstance(v, list) and v and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v)
                                              for v in skip.values()):
         raise AuditInputError('[skip] must give each column a list of codes, e.g. med_type = ["51", "52"]', file=source)
-    return Mapping({str(k): str(v) for k, v in cols.items()}, codes,
-                   {str(c): tuple(dict.fromkeys(str(x) for x in v)) for c, v in skip.items()})
+    return Mapping({str(k): _spelled(str(v), known) for k, v in cols.items()}, codes,
+                   {_spelled(str(c), known): tuple(dict.fromkeys(str(x) for x in v)) for c, v in skip.items()})
 
 
 def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
-    """Each spec is a file (.toml, .yaml, .yml) or a `src=dst` column pair."""
+    """Each spec is a file (.toml, .yaml, .yml) or a `src=dst` column pair. A target must be a ledger
+    column or one a [skip] of the mapping names (checked once all are read)."""
     m = Mapping()
+    parts: list[tuple[str, bool, Mapping]] = []  # (spec, a file?, what it gave)
     for spec in specs:
         path = Path(spec)
         if "=" in spec and not path.exists():
             src, dst = (s.strip() for s in spec.split("=", 1))
             if not src or not dst:
                 raise AuditInputError(f"--map {spec!r}: expected src=dst")
-            m = m.merged(Mapping({src: dst}))
+            parts.append((spec, False, Mapping({src: _spelled(dst, ledger_columns())})))
+            m = m.merged(parts[-1][2])
             continue
         if not path.is_file():
             raise AuditInputError("no such mapping file (or give src=dst pairs)", file=spec)
@@ -116,5 +163,14 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
         except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
             raise AuditInputError(f"malformed mapping: {e}", file=spec) from None
-        m = m.merged(_from_dict(data, spec))
+        parts.append((spec, True, _from_dict(data, spec)))
+        m = m.merged(parts[-1][2])
+    known = ledger_columns()
+    for spec, is_file, part in parts:
+        for src, dst in part.columns.items():
+            if dst in known or dst in m.skip:
+                continue
+            if is_file:
+                raise AuditInputError(f"[columns] {src} = {dst!r}: {_unknown(dst, known)}", file=spec)
+            raise AuditInputError(f"--map {src}={dst}: {_unknown(dst, known)}")
     return m

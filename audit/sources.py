@@ -361,7 +361,7 @@ def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
         raise
     except Exception as e:  # openpyxl, zipfile and the XML parser raise many types for a broken workbook
         raise AuditInputError(f"cannot read as xlsx (a damaged workbook, or not an xlsx file): "
-                              f"{type(e).__module__.split('.')[0]}.{type(e).__name__}: {_first_line(e)}",
+                              f"{type(e).__module__.split('.')[0]}.{type(e).__name__}: {first_line(e)}",
                               file=str(path)) from None
 
 
@@ -476,7 +476,7 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
     return pa.RecordBatchReader.from_batches(schema, batches())
 
 
-def _first_line(e: Exception) -> str:
+def first_line(e: Exception) -> str:
     """An engine's message without what follows its first line (DuckDB appends the statement: 'LINE 1: ...')
     and without its class ('Invalid Input Error: ')."""
     lines = str(e).strip().splitlines()
@@ -492,7 +492,7 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted:
     try:
         raw = pq.read_schema(path).names
     except (pa.ArrowException, OSError) as e:
-        raise AuditInputError(f"cannot read as Parquet: {_first_line(e)}", file=str(path)) from None
+        raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
     renamed = {r: n for r, n in zip(raw, canonical_header(raw, wanted, path)) if r != n}
     rename = f" RENAME ({', '.join(f'{ident(r)} AS {ident(n)}' for r, n in renamed.items())})" if renamed else ""
     try:
@@ -500,7 +500,7 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted:
                     f"FROM read_parquet({q(str(path))}, file_row_number = true)")
         desc = con.execute(f"DESCRIBE {name}").fetchall()
     except duckdb.Error as e:
-        raise AuditInputError(f"cannot read as Parquet: {_first_line(e)}", file=str(path)) from None
+        raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
     return {r[0]: r[1] for r in desc if r[0] != "file_row_number"}
 
 

@@ -303,7 +303,8 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
         err = con.execute(f"SELECT _err FROM ({sel}) WHERE src_row = {int(row)}").fetchall()
     finally:
         drop_view(con, rel)
-    _raise_row((str(path), row, _unit(path), err[0][0] if err else None), "invalid row")
+    line = sources.line_of(path, row, encoding, _wanted(mapping))  # a CSV record's own line (src_row counts records)
+    _raise_row((str(path), line, _unit(path), err[0][0] if err else None), "invalid row")
 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
@@ -344,7 +345,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     except duckdb.Error as e:
         if sources.PENDING:
             raise sources.PENDING.pop() from None
-        raise AuditInputError(f"cannot read the ledger: {e}") from None
+        raise AuditInputError(f"cannot read the ledger: {sources.first_line(e)}") from None
     finally:
         for i in range(len(paths)):
             drop_view(con, f"_src{i}")
@@ -352,7 +353,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions)
-    _check_ids(con, paths)
+    _check_ids(con, paths, encoding, _wanted(mapping))
     info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
         count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
@@ -379,7 +380,8 @@ def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
     return tuple((str(k), int(n)) for k, n in counts)
 
 
-def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:
+def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,
+               wanted: frozenset[str] = frozenset()) -> None:
     # A cheap test first; where the duplicate is comes only when there is one.
     if con.execute("SELECT 1 FROM ledger GROUP BY setl_id HAVING count(*) > 1 LIMIT 1").fetchall():
         sid, lo, hi = con.execute("""
@@ -387,8 +389,10 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:
             ORDER BY min(rid) LIMIT 1""").fetchall()[0]
         dup = (sid, lo // RID_STEP, lo % RID_STEP, hi // RID_STEP, hi % RID_STEP)
         first, second = paths[dup[1]], paths[dup[3]]
-        raise AuditInputError(f"duplicate setl_id {dup[0]!r} (first at {first} {_unit(first)} {dup[2]})",
-                              file=str(second), row=dup[4], column="setl_id", unit=_unit(second))
+        raise AuditInputError(f"duplicate setl_id {dup[0]!r} (first at {first} {_unit(first)} "
+                              f"{sources.line_of(first, dup[2], encoding, wanted)})", file=str(second),
+                              row=sources.line_of(second, dup[4], encoding, wanted), column="setl_id",
+                              unit=_unit(second))
     bad = con.execute(f"""
         WITH r AS (SELECT * FROM ledger WHERE init_setl_id IS NOT NULL)
         SELECT r.rid // {RID_STEP}, r.rid % {RID_STEP}, r.init_setl_id,
@@ -410,4 +414,5 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:
                "person": f"reverses {init!r}, a settlement of another person ({other})",
                "later": f"reverses {init!r}, which comes later in settlement order",
                "twice": f"{init!r} is reversed more than once"}[why]
-        raise AuditInputError(msg, file=file, row=row, column="init_setl_id", unit=unit)
+        raise AuditInputError(msg, file=file, row=sources.line_of(paths[idx], row, encoding, wanted),
+                              column="init_setl_id", unit=unit)

@@ -265,3 +265,17 @@ def test_a_row_with_too_few_fields_is_named_by_its_line(tmp_path):
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"spanning\.csv, line 10: 3 fields where the header has 19"):
         _audit([path])
+
+
+def test_a_bad_value_and_a_duplicate_are_named_by_their_own_line(tmp_path):
+    # the line break in V1's quoted code and the blank line after V2 put W1 on line 8 and C2 on line 10
+    path = _spanning(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("W1,B,1201,2023-05-06,11,secondary,H510400002,400.00",
+                                 "W1,B,1201,2023-05-06,11,secondary,H510400002,4OO.00"), encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"spanning\.csv, line 8, column medfee_sumamt: not an amount"):
+        _audit([path])
+    path.write_text(text.replace("C2,C,", "W1,C,"), encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"spanning\.csv, line 10, column setl_id: duplicate setl_id 'W1' "
+                                              r"\(first at .*spanning\.csv line 8\)"):
+        _audit([path])

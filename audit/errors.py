@@ -14,5 +14,5 @@ class AuditInputError(ValueError):
             where.append(f"{unit} {row}")
         if column is not None:
             where.append(f"column {column}")
-        self.file, self.row, self.column, self.detail = file, row, column, message
+        self.file, self.row, self.column, self.detail, self.unit = file, row, column, message, unit
         super().__init__(f"{', '.join(where)}: {message}" if where else message)

@@ -47,7 +47,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
                                    frozenset({"fixmedins_code", "fixmedins_name", "facility", "hosp_lv"})
                                    | frozenset(mapping.columns))
     except AuditInputError as e:
-        raise AuditInputError(e.detail, file=where, row=e.row, column=e.column) from None
+        raise AuditInputError(e.detail, file=where, row=e.row, column=e.column, unit=e.unit) from None
     names = {mapping.rename(c): c for c in cols if c != "src_row"}
     if "fixmedins_code" not in names:
         raise AuditInputError("the institutions table needs a fixmedins_code column (rename with --map)", file=where)

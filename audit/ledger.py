@@ -322,7 +322,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             cols = sources.open_source(con, p, rel, encoding, _wanted(mapping))
         except AuditInputError as e:
             if e.file is None:
-                raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column) from None
+                raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column, unit=e.unit) from None
             raise
         if institutions:  # the level by fixmedins_code where the file has no facility/hosp_lv
             rel, cols = inst.attach(con, rel, cols, mapping, p)

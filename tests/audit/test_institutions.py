@@ -151,3 +151,16 @@ def test_the_institutions_name_reaches_the_discrepancies_from_the_table_or_the_l
     assert s["underpaid_fen"] == 19830 - 16525  # 一级 from the table, or from the ledger itself
     by_inst = [r for r in load_workbook(out / "audit.xlsx")["按机构"].iter_rows(min_row=2, values_only=True)]
     assert by_inst[0][:3] == ("H-CENTRAL", got[0][2], "一级定点医疗机构")
+
+
+def test_a_sheet_header_problem_is_named_by_its_row(tmp_path):
+    # a sheet numbers rows, not lines: the header (row 1) holds the code twice, case aside
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["fixmedins_code", "facility", "FIXMEDINS_CODE"])
+    wb.active.append(["H-CENTRAL", "tertiary", "H-CENTRAL"])
+    table = tmp_path / "institutions.xlsx"
+    wb.save(table)
+    with pytest.raises(AuditInputError, match=r"institutions\.xlsx, row 1: columns 'fixmedins_code' and 'FIXMEDINS_CODE'"):
+        _run(tmp_path, _ledger(tmp_path, S1), table)

@@ -369,7 +369,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}"
                      for c in ("psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type"))
-    cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "d.route"] + [f"d.{c}" for c in RECORDED]
+    cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "l.init_setl_id", "d.route"] + [f"d.{c}" for c in RECORDED]
                      + [f"d.rec_{f}" for f in RECORDED])
     # One row per differing (settlement, field): the differing rows meet a list of the audited fields
     # once, instead of one scan per field (Spark would recompute `dd` in every branch of a UNION ALL).
@@ -392,7 +392,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"
             f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
             f" e.fixmedins_code, e.fixmedins_name, e.med_type, f.field, {recorded} AS recorded, {expected} AS expected, {diff} AS diff,"
-            f" {clause} AS clause, e.route\n"
+            f" {clause} AS clause, e.route, e.init_setl_id\n"
             f"FROM dd AS e CROSS JOIN (VALUES {listed}) AS f(field)\nWHERE {differs_f}")
 
 

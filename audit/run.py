@@ -22,6 +22,7 @@ from . import fallback, institutions, ledger, params, persons, plan
 from .engines import get as get_engine
 from .errors import AuditInputError
 from .mapping import load_mapping
+from .report.rollups import discrepancies_sql
 from .verdict import UNASSESSED_REASONS, verdict
 
 AUDIT_ASSUMPTIONS = [
@@ -131,11 +132,12 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
              balances: bool) -> dict:
     lit = str(disc).replace("'", "''")
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
-    # In fen, as integers: `diff` is an exact DECIMAL in yuan with two decimals, so ×100 is whole.
+    # In fen, as integers: `pair_net` is an exact DECIMAL in yuan with two decimals, so ×100 is whole. A
+    # settlement and its reversal are netted (discrepancies_sql), as in every report.
     over, under = con.execute(
-        f"SELECT CAST(COALESCE(SUM(CASE WHEN diff > 0 THEN diff END), 0) * 100 AS BIGINT),"
-        f" CAST(COALESCE(-SUM(CASE WHEN diff < 0 THEN diff END), 0) * 100 AS BIGINT)"
-        f" FROM read_parquet('{lit}') WHERE field = 'hifp_pay'").fetchall()[0]
+        f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 THEN pair_net END), 0) * 100 AS BIGINT),"
+        f" CAST(COALESCE(-SUM(CASE WHEN pair_net < 0 THEN pair_net END), 0) * 100 AS BIGINT)"
+        f" FROM ({discrepancies_sql(disc)})").fetchall()[0]
     # Without a recorded hifp_pay there is nothing the fund's totals could be compared with: None, not 0.00.
     hifp = "hifp_pay" in info.fields_audited
 

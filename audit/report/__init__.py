@@ -84,7 +84,8 @@ def _csv(con: Any, path: Path) -> None:
     cols = [guarded("setl_id"), guarded("psn_no"), "strftime(setl_date, '%Y-%m-%d') AS setl_date", "month",
             guarded("psn_type"), guarded("facility"), guarded("fixmedins_code"), guarded("fixmedins_name"),
             guarded("med_type"), guarded("field"),
-            amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route")]
+            amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route"),
+            guarded("init_setl_id")]
     target = str(path).replace("'", "''")
     con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY setl_date, setl_id, field) "
                 f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")

@@ -42,11 +42,28 @@ CASE
   ELSE 'other'
 END"""
 
-# hifp_pay over/under as exact DECIMAL sums; COALESCE so an empty group is 0, not NULL.
+# hifp_pay over/under as exact DECIMAL sums of `pair_net`; COALESCE so an empty group is 0, not NULL.
 _MONEY = """
-  coalesce(sum(diff) FILTER (WHERE field = 'hifp_pay' AND diff > 0), 0) AS overpaid,
-  coalesce(-sum(diff) FILTER (WHERE field = 'hifp_pay' AND diff < 0), 0) AS underpaid,
-  coalesce(sum(diff) FILTER (WHERE field = 'hifp_pay'), 0) AS net"""
+  coalesce(sum(pair_net) FILTER (WHERE pair_net > 0), 0) AS overpaid,
+  coalesce(-sum(pair_net) FILTER (WHERE pair_net < 0), 0) AS underpaid,
+  coalesce(sum(pair_net), 0) AS net"""
+
+
+def discrepancies_sql(path: Path | str) -> str:
+    """The discrepancy rows with `pair_net`: on hifp_pay, what the fund lost or kept on a settlement
+    net of its reversal (2208), shown on the settlement's row (on the reversal's when only it differs).
+
+    A settlement overpaid by 100.00 and then reversed (the reversal refunding those 100.00 too) is two
+    rows that differ, +100.00 and −100.00, but no money lost: summed as they stand they would count
+    100.00 overpaid and 100.00 underpaid. Every money figure of the summary and the reports reads this."""
+    p = str(path).replace("'", "''")
+    return f"""WITH raw AS (SELECT * FROM read_parquet('{p}')),
+pairs AS (
+  SELECT coalesce(init_setl_id, setl_id) AS pair, sum(diff) AS net,
+    arg_min(setl_id, init_setl_id IS NOT NULL) AS owner
+  FROM raw WHERE field = 'hifp_pay' GROUP BY coalesce(init_setl_id, setl_id))
+SELECT raw.*, CASE WHEN raw.setl_id = pairs.owner THEN pairs.net END AS pair_net
+FROM raw LEFT JOIN pairs ON raw.field = 'hifp_pay' AND pairs.pair = coalesce(raw.init_setl_id, raw.setl_id)"""
 
 
 def fen(x: Any) -> int:
@@ -61,8 +78,7 @@ def fen(x: Any) -> int:
 
 def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
-    path = str(discrepancies).replace("'", "''")
-    con.execute(f"CREATE VIEW d AS SELECT * FROM read_parquet('{path}')")
+    con.execute(f"CREATE VIEW d AS {discrepancies_sql(discrepancies)}")
     return con
 
 
@@ -107,6 +123,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
                  sum(diff) FILTER (WHERE field = 'pool_prop_selfpay') AS ratio_diff,
                  sum(diff) FILTER (WHERE field = 'act_pay_dedc') AS dedc_diff,
                  sum(diff) FILTER (WHERE field = 'hifp_pay') AS hifp_diff,
+                 sum(pair_net) AS money,
                  string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,
                  min(clause) AS clause
           FROM d GROUP BY setl_id),
@@ -118,8 +135,8 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
           SELECT cls, median(abs(coalesce(hifp_diff, 0))) AS mid FROM c JOIN typical USING (cls)
           WHERE fields = typical_fields GROUP BY cls)
         SELECT cls, count(*) AS settlements, count(DISTINCT psn_no) AS persons,
-               coalesce(sum(hifp_diff) FILTER (WHERE hifp_diff > 0), 0) AS overpaid,
-               coalesce(-sum(hifp_diff) FILTER (WHERE hifp_diff < 0), 0) AS underpaid,
+               coalesce(sum(money) FILTER (WHERE money > 0), 0) AS overpaid,
+               coalesce(-sum(money) FILTER (WHERE money < 0), 0) AS underpaid,
                -- a typical example: the class's most common set of differing fields (preferring ones that move
                -- hifp_pay) and, among those, the effect on hifp_pay closest to the median; ties by setl_id
                arg_min(setl_id, (abs(abs(coalesce(hifp_diff, 0)) - mid), setl_id)) FILTER (WHERE fields = typical_fields)
@@ -134,7 +151,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
     # "多付最多": only those the fund overpaid (a person with other differences only is not a top overpayment)
     top_persons = _rows(con, f"""
         SELECT psn_no, any_value(psn_type) AS psn_type, {group}
-        FROM d GROUP BY psn_no HAVING sum(diff) FILTER (WHERE field = 'hifp_pay' AND diff > 0) > 0
+        FROM d GROUP BY psn_no HAVING sum(pair_net) FILTER (WHERE pair_net > 0) > 0
         ORDER BY overpaid DESC, underpaid DESC, psn_no LIMIT {int(top)}""")
     for r in by_psn_type + top_persons:
         r["psn_type_label"] = PSN_TYPES.get(r["psn_type"], ("", False, r["psn_type"]))[2]

@@ -29,7 +29,7 @@ DETAIL_COLUMNS = [
     ("psn_type", "人员类别"), ("facility", "机构等级"), ("fixmedins_code", "定点机构编码"), ("fixmedins_name", "定点机构名称"),
     ("med_type", "医疗类别"),
     ("field", "字段 field"), ("recorded", "清单记录值"), ("expected", "按规定应为"), ("diff", "差额（记录−应为）"),
-    ("clause", "依据条款"), ("route", "计算途径"),
+    ("clause", "依据条款"), ("route", "计算途径"), ("init_setl_id", "撤销的结算 init_setl_id"),
 ]
 
 
@@ -152,12 +152,12 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
                        PSN_LABEL.get(r["psn_type"], r["psn_type"]), FACILITY_LABELS.get(r["facility"], r["facility"]),
                        r["fixmedins_code"], r["fixmedins_name"], r["med_type"],
                        field_label(r["field"]), Amount(r["recorded"], ratio), Amount(r["expected"], ratio),
-                       Amount(r["diff"], ratio), r["clause"], r["route"]]
+                       Amount(r["diff"], ratio), r["clause"], r["route"], r["init_setl_id"]]
         if capped:
             yield [f"仅列出前{cap}行，共{total}行；全部差异见 discrepancies.parquet"]
 
     n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
-               widths=[22, 18, 12, 9, 16, 18, 16, 24, 8, 26, 14, 14, 16, 40, 10])
+               widths=[22, 18, 12, 9, 16, 18, 16, 24, 8, 26, 14, 14, 16, 40, 10, 22])
     fund = fund_audited(summary)
     _sheet(wb, "按机构", ["定点机构编码", "定点机构名称", "机构等级", *MONEY_HEADERS],
            _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"], fund))

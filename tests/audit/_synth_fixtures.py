@@ -19,7 +19,7 @@ SCHEMA = pa.schema([
     ("psn_type", pa.string()), ("facility", pa.string()), ("fixmedins_code", pa.string()), ("fixmedins_name", pa.string()),
     ("med_type", pa.string()),
     ("field", pa.string()), ("recorded", pa.decimal128(18, 4)), ("expected", pa.decimal128(18, 4)),
-    ("diff", pa.decimal128(18, 4)), ("clause", pa.string()), ("route", pa.string()),
+    ("diff", pa.decimal128(18, 4)), ("clause", pa.string()), ("route", pa.string()), ("init_setl_id", pa.string()),
 ])
 
 
@@ -31,7 +31,7 @@ def write_discrepancies(path: Path, rows: list[dict]) -> Path:
         d = r.get("setl_date", dt.date(2023, 3, 1))
         full = {"psn_no": "P1", "setl_date": d, "month": d.strftime("%Y-%m"), "psn_type": "1101",
                 "facility": "tertiary", "fixmedins_code": "H510400000001", "fixmedins_name": None, "med_type": "11", "clause": "攀枝花 第七条",
-                "route": "plan", **r, "recorded": rec, "expected": exp, "diff": rec - exp}
+                "route": "plan", "init_setl_id": None, **r, "recorded": rec, "expected": exp, "diff": rec - exp}
         for n in SCHEMA.names:
             cols[n].append(full[n])
     pq.write_table(pa.table(cols, schema=SCHEMA), path)
@@ -45,7 +45,7 @@ def discrepancies_from_planted(ledger: Path, out: Path) -> Path:
         COPY (SELECT l.setl_id, l.psn_no, l.setl_date, strftime(l.setl_date, '%Y-%m') AS month, l.psn_type, l.facility,
                      l.fixmedins_code, CAST(NULL AS VARCHAR) AS fixmedins_name, l.med_type, p.field, p.recorded, p.expected,
                      CAST(p.recorded - p.expected AS DECIMAL(18,4)) AS diff,
-                     '第七条（合成）' AS clause, 'plan' AS route
+                     '第七条（合成）' AS clause, 'plan' AS route, l.init_setl_id
               FROM read_parquet('{ledger}') l JOIN read_parquet('{planted}') p USING (setl_id)
               ORDER BY l.setl_id, p.field)
         TO '{out}' (FORMAT PARQUET)""")
@@ -56,10 +56,11 @@ def discrepancies_from_planted(ledger: Path, out: Path) -> Path:
 def summary_for(discrepancies: Path, **extra) -> dict:
     """A summary dict as audit/run.py builds it, with the hifp totals taken from the discrepancy file."""
     con = duckdb.connect()
-    over, under, n = con.execute(f"""
-        SELECT coalesce(sum(diff) FILTER (WHERE field='hifp_pay' AND diff>0), 0),
-               coalesce(-sum(diff) FILTER (WHERE field='hifp_pay' AND diff<0), 0), count(*)
-        FROM read_parquet('{discrepancies}')""").fetchone()
+    # a settlement and its reversal net out: the money is what stands of the pair
+    over, under = con.execute(f"""
+        WITH p AS (SELECT sum(diff) AS net FROM read_parquet('{discrepancies}') WHERE field = 'hifp_pay'
+                   GROUP BY coalesce(init_setl_id, setl_id))
+        SELECT coalesce(sum(net) FILTER (WHERE net > 0), 0), coalesce(-sum(net) FILTER (WHERE net < 0), 0) FROM p""").fetchone()
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{discrepancies}') GROUP BY 1 ORDER BY 1").fetchall())
     con.close()
     base = {"ledger": ["ledger.parquet"], "policy": "panzhihua", "region": "panzhihua-example", "engine": "duckdb",

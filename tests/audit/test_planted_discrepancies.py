@@ -50,9 +50,12 @@ def test_audit_finds_exactly_the_planted_set(tmp_path, policy):
                             WHERE di.recorded <> pl.recorded OR di.expected <> pl.expected""").fetchone()[0]
     assert wrong == 0  # the audit's expected figure is the reference engine's, to the fen
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    over, under = con.execute(f"""SELECT coalesce(sum(recorded - expected) FILTER (WHERE recorded > expected), 0),
-                                         coalesce(sum(expected - recorded) FILTER (WHERE recorded < expected), 0)
-                                  FROM {p} WHERE field = 'hifp_pay'""").fetchone()
+    # the fund's money: a settlement and its reversal net out (the reversal refunds what was paid)
+    over, under = con.execute(f"""
+        WITH n AS (SELECT sum(pl.recorded - pl.expected) AS net FROM {p} AS pl
+                   JOIN read_parquet('{ledger}') AS l USING (setl_id) WHERE pl.field = 'hifp_pay'
+                   GROUP BY coalesce(l.init_setl_id, pl.setl_id))
+        SELECT coalesce(sum(net) FILTER (WHERE net > 0), 0), coalesce(-sum(net) FILTER (WHERE net < 0), 0) FROM n""").fetchone()
     assert (s["overpaid"], s["underpaid"]) == (f"{over:.2f}", f"{under:.2f}")
 
 

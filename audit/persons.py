@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
 from reference.loading import InputError, check_depth, load_json
 
 from .errors import AuditInputError
+from .ledger import DATE_FORMATS
 from .mapping import Mapping, listing
 from .sources import detect_encoding
 from .tables import create_from_arrow
@@ -81,6 +83,34 @@ def _decoded(path: Path, encoding: str | None) -> str:
             continue
     detect_encoding(path, encoding)  # raises, naming the line (or the unknown encoding)
     raise AuditInputError("unreadable encoding", file=str(path))  # not reached: the detection found it
+
+
+def _iso(v: object) -> object:
+    """A date as the ledger may write it (2023/07/01, 20230701, a midnight datetime) in the case
+    format's ISO form; anything else as it is, for parse_person to accept or name."""
+    if isinstance(v, str):
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(v.strip(), fmt).date().isoformat()
+            except ValueError:
+                continue
+    return v
+
+
+def _iso_dates(rec: dict) -> dict:
+    """The person's dates in ISO form: a persons file exported from the same system as the ledger
+    writes them the same way, and the ledger accepts its formats (ledger.DATE_FORMATS)."""
+    out = dict(rec)
+    for k in ("birth_date", "retire_date"):
+        if k in out:
+            out[k] = _iso(out[k])
+    for k in ("benefit_period",):
+        if isinstance(out.get(k), dict):
+            out[k] = {n: (_iso(v) if n in ("begin", "end") else v) for n, v in out[k].items()}
+    if isinstance(out.get("hospital_stays"), list):
+        out["hospital_stays"] = [{n: (_iso(v) if n in ("begin", "end") else v) for n, v in s.items()}
+                                 if isinstance(s, dict) else s for s in out["hospital_stays"]]
+    return out
 
 
 def _records(path: Path, encoding: str | None = None) -> list[tuple[int, object]]:
@@ -146,6 +176,8 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
                         file=path, row=no, column="psn_type", unit=unit)
             # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
             # take it from there). Parsed with a stand-in type only so the other fields are checked.
+            if isinstance(rec, dict):
+                rec = _iso_dates(rec)
             untyped = isinstance(rec, dict) and "psn_type" not in rec
             if untyped:
                 rec = {**rec, "psn_type": "1103" if "flex_tier" in rec else "1101"}

@@ -143,3 +143,24 @@ def test_an_unknown_psn_type_lists_the_codes_readably(tmp_path, name, text, line
     assert msg.startswith(f"{f}, line {line}, column psn_type: unknown code '9999'; expected one of "
                           "1101 (职工在职), 1103 (灵活就业在职), 1201 (职工退休), 1203 (灵活就业退休)"), msg
     assert "--map [codes.psn_type]" in msg and "in_service" not in msg and "((" not in msg
+
+
+def test_dates_are_read_in_the_ledgers_formats(tmp_path):
+    """A persons file exported beside the ledger writes dates as the ledger does (2023/07/01, 20230701,
+    a midnight datetime): read as those dates; a date that is none is still refused, with its line."""
+    f = tmp_path / "p.csv"
+    f.write_text("psn_no,psn_type,retire_date,benefit_period\n"
+                 'P1,1201,2023/07/01,"{""begin"": ""20230101"", ""end"": ""2023-12-31 00:00:00""}"\n'
+                 "P2,1201,2023-07-01,\n", encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f))
+        got = con.execute("SELECT psn_no, CAST(retire_date AS VARCHAR), CAST(bp_begin AS VARCHAR), CAST(bp_end AS VARCHAR)"
+                          " FROM persons ORDER BY psn_no").fetchall()
+    finally:
+        con.close()
+    assert got == [("P1", "2023-07-01", "2023-01-01", "2023-12-31"), ("P2", "2023-07-01", None, None)]
+    assert people["P1"].retire_date == people["P2"].retire_date
+    f.write_text("psn_no,psn_type,retire_date\nP1,1201,2023/13/01\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"p\.csv, line 2, column retire_date"):
+        persons.load(duckdb.connect(), str(f))

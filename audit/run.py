@@ -138,6 +138,16 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 THEN pair_net END), 0) * 100 AS BIGINT),"
         f" CAST(COALESCE(-SUM(CASE WHEN pair_net < 0 THEN pair_net END), 0) * 100 AS BIGINT)"
         f" FROM ({discrepancies_sql(disc)})").fetchall()[0]
+    # The reference engine says why it refused a settlement (expected_ref.note): the most frequent reasons
+    # under each status, with a count and an example, so the report can name them.
+    details: dict[str, list[dict]] = {}
+    if totals["unassessed_by_status"]:
+        for st, note, n, ex in con.execute("""
+                SELECT status, note, count(*) AS n, min(setl_id) FROM expected_ref
+                WHERE status LIKE 'refused%' AND note IS NOT NULL GROUP BY status, note
+                QUALIFY row_number() OVER (PARTITION BY status ORDER BY count(*) DESC, note) <= 5
+                ORDER BY status, n DESC, note""").fetchall():
+            details.setdefault(st, []).append({"note": note, "rows": int(n), "example_setl_id": ex})
     # Without a recorded hifp_pay there is nothing the fund's totals could be compared with: None, not 0.00.
     hifp = "hifp_pay" in info.fields_audited
 
@@ -161,7 +171,8 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         # Rows the audit cannot assess (a document's validity, a missing tier or region parameter, an
         # exclusion code it does not know, the reference engine's refusal): the verdict cannot be "clean".
         "unassessed_by_reason": [{"status": st, "reason": UNASSESSED_REASONS.get(st, st), "rows": int(n),
-                                  "example_setl_id": ex} for st, n, ex in sorted(totals["unassessed_by_status"])],
+                                  "example_setl_id": ex, "details": details.get(st, [])}
+                                 for st, n, ex in sorted(totals["unassessed_by_status"])],
         "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),
         "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,

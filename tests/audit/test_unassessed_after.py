@@ -60,3 +60,20 @@ def test_a_reversed_unassessed_settlement_no_longer_counts(tmp_path):
     assert _reasons(s) == {"refused_parameter": 2}
     assert sum(s["discrepancies_by_field"].values()) == 0
     assert code == 2
+
+
+def test_the_reference_engines_reasons_are_in_the_summary(tmp_path):
+    # A person the reference engine settles (R0 reverses V3 with V4 between them) has a settlement on
+    # 2022-12-01, before 攀枝花's rules took effect (2023-01-01): refused, and the summary says why. (A
+    # refusal in 2022 leaves 2023 assessable: the running totals start again in the new year.)
+    rows = ("V0,A,1101,2022-12-01,11,tertiary,510400,510400,,100.00,100.00,0.00,0.00,0.00,100.00,0.00,100.00\n"
+            + V3.replace("2024-01-05", "2023-01-05")
+            + "R0,A,1101,2023-01-07,11,tertiary,510400,510400,V3,-300.00,-300.00,-200.00,-50.00,-50.00,-250.00,0.00,-250.00\n"
+            + V3.replace("V3,", "V4,").replace("2024-01-05", "2023-01-06"))
+    code, s = _audit(tmp_path, rows)
+    assert s["persons_reference"] == 1
+    (reason,) = [r for r in s["unassessed_by_reason"] if r["status"] == "refused_reference"]
+    assert reason["rows"] == 1 and reason["example_setl_id"] == "V0"
+    assert [d["example_setl_id"] for d in reason["details"]] == ["V0"]
+    assert "before 攀枝花 takes effect on 2023-01-01" in reason["details"][0]["note"]
+    assert {r["status"] for r in s["unassessed_by_reason"]} == {"refused_reference"}

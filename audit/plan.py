@@ -266,7 +266,8 @@ parts AS (
   -- 个人负担 once (`net` stops here), and whether the cap cut the fund (not the raw figure itself).
   SELECT {_cols("f.", _KEEP.replace(" net,", ""))}, f.yr, f.sq, f.dedc_fen, f.fund_fen, f.fund_fen < f.raw_fen AS capped,
     f.net - f.fund_fen AS part, f.ref_src,
-    CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen, 0) ELSE 0 END AS acct_base
+    -- the person's own account pays what the relative's (as recorded) leaves of 个人负担
+    CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen - f.mulaid, 0) ELSE 0 END AS acct_base
   FROM fund2 f
 ),
 acct AS (

@@ -234,14 +234,16 @@ class PersonLedger:
             trace.add("医院负担", "医院负担（按清单记录）{}元，个人负担{}元", (hosp, psn_part), "清单记录", hosp)
         own = ZERO
         balance = self.balance
-        if s.acct_used_flag and balance is not None and balance > ZERO and psn_part > ZERO:
-            own = psn_part if psn_part < balance else balance
-            if trace.keeps:
-                trace.add("个人账户支付", "个人负担{}元，账户余额{}元，账户支付{}元", (psn_part, balance, own),
-                          "个人账户使用范围", own)
-        # A relative's account pays after the person's own (an assumption `conform audit` states); it is part of
-        # 个人账户支出 but leaves this person's balance alone.
+        # A relative's account (as recorded; an assumption `conform audit` states) is part of 个人账户支出 but
+        # leaves this person's balance alone: the own account pays what it leaves of 个人负担.
         mulaid = s.acct_mulaid_pay
+        own_part = psn_part - mulaid if mulaid else psn_part
+        if s.acct_used_flag and balance is not None and balance > ZERO and own_part > ZERO:
+            own = own_part if own_part < balance else balance
+            if trace.keeps:
+                trace.add("个人账户支付", "个人负担{}元{}，账户余额{}元，账户支付{}元",
+                          (psn_part, f"（共济支付{fmt(mulaid)}元以外{fmt(own_part)}元）" if mulaid else "", balance, own),
+                          "个人账户使用范围", own)
         acct = own + mulaid if mulaid else own
         if mulaid and trace.keeps:
             trace.add("个人账户共济支付", "共济账户（按清单记录）支付{}元，个人账户支出合计{}元", (mulaid, acct),

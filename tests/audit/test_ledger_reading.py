@@ -510,11 +510,11 @@ def test_other_funds_are_taken_as_recorded_and_lower_the_personal_part(tmp_path,
     assert "A-AUDIT-OTHER-FUNDS" in ids and "A-AUDIT-OTHER-FUNDS-ABSENT" not in ids
 
 
-def _audited_with_balance(tmp_path: Path, header: str, row: str) -> tuple[int, dict[str, str], set[str]]:
-    """Audit one row of P1 (opening balance 300.00) with the reports written: exit code, the
+def _audited_with_balance(tmp_path: Path, header: str, row: str, balance: str = "300.00") -> tuple[int, dict[str, str], set[str]]:
+    """Audit one row of P1 (opening balance 300.00 unless given) with the reports written: exit code, the
     discrepancies.csv diffs by field, and the assumption ids stated."""
     persons = tmp_path / "persons.jsonl"
-    persons.write_text('{"psn_no": "P1", "acct_balance": "300.00"}\n', encoding="utf-8")
+    persons.write_text(f'{{"psn_no": "P1", "acct_balance": "{balance}"}}\n', encoding="utf-8")
     out = tmp_path / "out"
     code, s = audit([str(_csv(tmp_path, [header, row]))], "panzhihua", "panzhihua-example", persons_file=str(persons), out=out)
     got = {r["field"]: r["diff"] for r in csv.DictReader((out / "discrepancies.csv").read_text(encoding="utf-8").splitlines())}
@@ -550,6 +550,19 @@ def test_hospital_part_and_a_relatives_account_are_taken_as_recorded(tmp_path, r
     assert (got, code) == (differing, 1 if differing else 0)
     assert {"A-AUDIT-HOSP-PART", "A-AUDIT-ACCT-MULAID"} <= ids
     assert not {"A-AUDIT-HOSP-PART-ABSENT", "A-AUDIT-ACCT-MULAID-ABSENT"} & ids
+
+
+@pytest.mark.parametrize("recorded, differing", [
+    ("155.00,320.00,320.00,0.00", {}),
+    # a system whose own account pays the whole 个人负担 although the relative paid 15.00 of it: 335 in all
+    ("155.00,320.00,335.00,-15.00", {"acct_pay": "15.00", "psn_cash_pay": "-15.00"}),
+])
+def test_a_relatives_payment_leaves_the_own_account_the_rest_of_the_personal_part(tmp_path, recorded, differing):
+    # The same visit with 1000.00 in the account: 个人负担 320.00, of which the relative's account paid 15.00
+    # (as recorded), so the person's own account pays the other 320 − 15 = 305.00 (it holds enough): 个人账户
+    # 支出 305 + 15 = 320.00 and no cash — not 320 + 15 = 335.00 and −15.00 in cash.
+    code, got, _ = _audited_with_balance(tmp_path, PARTS_HEADER, PARTS_ROW.format(recorded), balance="1000.00")
+    assert (got, code) == (differing, 1 if differing else 0)
 
 
 def test_without_hospital_part_or_mutual_aid_columns_their_absence_is_stated_where_it_matters(tmp_path):

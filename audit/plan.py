@@ -57,6 +57,7 @@ W_PERSON_SQ = f"PARTITION BY pid ORDER BY yr, sq {_RUNNING}"
 REVERSALS = "SELECT psn_no, init_setl_id FROM ledger WHERE init_setl_id IS NOT NULL"
 # The settlements that a reversal reverses (their full ledger rows), looked up through `reversals`.
 REVERSED_SETTLEMENTS = "(SELECT * FROM ledger WHERE setl_id IN (SELECT init_setl_id FROM reversals))"
+_RETIREE_CODES = "(" + ", ".join(f"'{c}'" for c, v in PSN_TYPES.items() if v[0] == "retiree") + ")"
 # psn_type as a small integer for MIN/MAX: Spark aggregates strings by sorting, numbers by hashing.
 _PT_NUMBER = "CASE psn_type " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(PSN_TYPES)) + " END"
 
@@ -93,7 +94,10 @@ SELECT a.psn_no,
   COALESCE(a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
     OR (p.retire_date IS NOT NULL AND a.first_settle < p.retire_date)
     OR (COALESCE(p.n_stays, 0) > 0 AND st.hospital_flag AND a.first_settle IS NOT NULL)
-    OR (p.p_psn_type IS NULL AND a.type_min <> a.type_max)
+    -- a psn_type that changes in the ledger, where the persons file gives no retire date and no type
+    -- (or a retiree type, whose retirement the ledger's change dates: A-AUDIT-PSN-TYPE-CHANGE)
+    OR (a.type_min <> a.type_max AND p.retire_date IS NULL
+        AND (p.p_psn_type IS NULL OR p.p_psn_type IN {_RETIREE_CODES}))
     OR r.psn_no IS NOT NULL, TRUE) AS fallback,
   p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing, p.acct_balance,
   p.ytd_year, p.ytd_dedc, p.ytd_pay

@@ -36,19 +36,31 @@ def _fen(d: Decimal) -> int:
     return int(d * 100)
 
 
+def _retired_on(rows: list[tuple]):
+    """A-AUDIT-PSN-TYPE-CHANGE: the date of the first retiree-type settlement after an in-service one."""
+    in_service = False
+    for r in rows:
+        if r[10] is None and r[2]:
+            if PSN_TYPES[r[2]][0] == "in_service":
+                in_service = True
+            elif in_service:
+                return r[3]
+    return None
+
+
 def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
     """The person as the reference needs it: the persons file's record, else what the ledger says
-    (also the type, when the record leaves psn_type out)."""
+    (also the type, when the record leaves psn_type out). A record with a retiree type and no retire
+    date (a personnel export gives the type of today) retires where the ledger's type changes."""
     if known is not None and known.psn_type is not None:
+        if known.retire_date is None and PSN_TYPES[known.psn_type][0] == "retiree":
+            retire = _retired_on(rows)
+            if retire is not None:
+                return dataclasses.replace(known, retire_date=retire)
         return known
     types = [r[2] for r in rows if r[10] is None and r[2]]
     first = types[0] if types else "1101"
-    retire = None
-    if PSN_TYPES[first][0] == "in_service":
-        for r in rows:
-            if r[10] is None and r[2] and PSN_TYPES[r[2]][0] == "retiree":
-                retire = r[3]  # A-AUDIT-PSN-TYPE-CHANGE: retired from the first retiree-type settlement
-                break
+    retire = _retired_on(rows) if PSN_TYPES[first][0] == "in_service" else None
     if known is not None:
         return dataclasses.replace(known, psn_type=first, retire_date=known.retire_date or retire)
     return Person(psn_no=psn_no, psn_type=first, retire_date=retire)
@@ -63,8 +75,30 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     return dedc, fund, ratio
 
 
-def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | None = None):
-    """Expected rows (dicts in EXPECTED_COLUMNS) for one person; or the trace of `trace_for`."""
+def _type_mismatch(person: Person, row_type: str | None, date) -> str | None:
+    """Why a settlement whose ledger psn_type the person (typed by the ledger) cannot take is refused:
+    one Person has one type, changed only by retirement (A-AUDIT-PSN-TYPE-CHANGE); a change between
+    职工 and 灵活就业, or back from retiree to in service, is a change no document provides for."""
+    if not row_type or row_type not in PSN_TYPES:
+        return None
+    role, flexible = PSN_TYPES[row_type][0], PSN_TYPES[row_type][1]
+    if role == person.role_on(date) and flexible == PSN_TYPES[person.psn_type][1]:
+        return None
+    return (f"清单所记人员类别 {row_type}（{PSN_TYPES[row_type][2]}）与该人员此前的类别 {person.psn_type}"
+            f"（{PSN_TYPES[person.psn_type][2]}）不是退休的变化：文件未规定年度中此种变化，人员信息也未给出类别，无法审核")
+
+
+def by_ledger(known: Person | None) -> bool:
+    """Whether the ledger's rows alone type the person: no persons record gives a type or a retire date
+    (either decides the person's type on every date, and a ledger row that differs is then a discrepancy)."""
+    return known is None or (known.psn_type is None and known.retire_date is None)
+
+
+def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | None = None,
+                  typed_by_ledger: bool = False):
+    """Expected rows (dicts in EXPECTED_COLUMNS) for one person; or the trace of `trace_for`.
+    `typed_by_ledger`: the person's type comes from the ledger's rows (person_for), which are then
+    each checked against it."""
     ledger = PersonLedger(rules, person)
     out = []
     refused: dict[str, str] = {}
@@ -93,6 +127,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_after",
                                 "note": refused[setl_id]})
                     continue
+                if typed_by_ledger:
+                    mismatch = _type_mismatch(person, _t, date)
+                    if mismatch:
+                        raise PolicyError(f"settlement {setl_id}: {mismatch}")
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
                                medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,
@@ -138,7 +176,8 @@ def _work(spec: RulesSpec, batch: list[tuple[str, Person | None, list[tuple]]],
     rules = spec.bind()
     out: list[dict] = []
     for psn_no, known, rows in batch:
-        out.extend(settle_person(rules, person_for(psn_no, rows, known), rows))
+        out.extend(settle_person(rules, person_for(psn_no, rows, known), rows,
+                                 typed_by_ledger=by_ledger(known)))
     return _columns(out, names)
 
 

@@ -115,9 +115,11 @@ class Person:
         return PSN_TYPES[self.psn_type][1]
 
     def role_on(self, d: dt.date) -> str:
-        """in_service or retiree on a date (A-MIDYEAR-RETIREMENT: the type in force that day)."""
-        if self.retire_date is not None and d >= self.retire_date:
-            return "retiree"
+        """in_service or retiree on a date (A-MIDYEAR-RETIREMENT: the type in force that day). A retire
+        date splits the person's time whatever the type says: a retiree type with the date of retirement
+        (as a personnel export gives it) was in service before it."""
+        if self.retire_date is not None:
+            return "retiree" if d >= self.retire_date else "in_service"
         return PSN_TYPES[self.psn_type][0]
 
     def disease(self, code: str) -> Disease | None:

@@ -341,21 +341,22 @@ def test_credits_and_uses_through_a_case():
 
 def test_a_relatives_account_adds_to_the_account_payment_but_not_to_this_balance():
     """A ledger's 个人账户共济支付 (acct_mulaid_pay) is another person's account: 个人账户支出 includes it
-    (the platform's identity), this person's balance pays first and is the only one that falls.
+    (the platform's identity) and covers part of 个人负担; this person's balance pays the rest and is the
+    only one that falls.
 
     攀枝花 第七条, in-service, 三级 50%, deductible 200: S1 300.00 in scope → 200 to the deductible,
-    (300 − 200) × 50% = 50.00 fund, 个人负担 250.00; the hospital bears 30.00 → 220.00. Own balance
-    500.00 pays 220.00 (→ 280.00), the relative 40.00 as recorded: acct_pay 260.00, cash −40.00.
-    S2 100.00: 50.00 fund, 个人负担 50.00, own pays 50.00 → 230.00. Reversing S1 gives back its own
-    220.00 only: 450.00."""
+    (300 − 200) × 50% = 50.00 fund, 个人负担 250.00; the hospital bears 30.00 → 220.00. The relative pays
+    40.00 as recorded, the own balance 500.00 the other 220 − 40 = 180.00 (→ 320.00): acct_pay 220.00,
+    cash 0.00. S2 100.00: 50.00 fund, 个人负担 50.00, own pays 50.00 → 270.00. Reversing S1 gives back
+    its own 180.00 only: 450.00."""
     ledger = ledger_for("panzhihua", {"acct_balance": "500.00"})
     s1 = ledger.settle(Settlement(id="S1", date=dt.date(2023, 3, 1), med_type="11",
                                   facility="tertiary", medfee_sumamt=D("300.00"), hosp_part_amt=D("30.00"),
                                   acct_mulaid_pay=D("40.00")))
     assert (s1.hifp_pay, s1.psn_part_amt, s1.acct_pay, s1.psn_cash_pay, ledger.balance) == (
-        D("50.00"), D("220.00"), D("260.00"), D("-40.00"), D("280.00"))
+        D("50.00"), D("220.00"), D("220.00"), D("0.00"), D("320.00"))
     s2 = ledger.settle(Settlement(id="S2", date=dt.date(2023, 3, 2), med_type="11",
                                   facility="tertiary", medfee_sumamt=D("100.00")))
-    assert (s2.hifp_pay, s2.acct_pay, ledger.balance) == (D("50.00"), D("50.00"), D("230.00"))
+    assert (s2.hifp_pay, s2.acct_pay, ledger.balance) == (D("50.00"), D("50.00"), D("270.00"))
     ledger.reverse("S1")
     assert ledger.balance == D("450.00")

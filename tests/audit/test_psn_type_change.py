@@ -1,0 +1,58 @@
+"""A person's type over the year: the persons file's type and retire date, or the ledger's own rows.
+
+攀枝花 第七条: in service (三级) deductible 200, 50%; retired deductible 150, 三级 55%, cap 1500
+(A-MIDYEAR-RETIREMENT: what the year has counted goes on counting). F1 in March, 1000.00 in scope:
+(1000 − 200) × 50% = 400.00. F2 in August, retired: the 200 counted covers the retiree's 150, so
+1000 × 55% = 550.00 (cap 1500 − 400 = 1100 left).
+"""
+from __future__ import annotations
+
+import json
+
+from audit.run import audit
+
+HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay"
+F1 = "F1,A,1101,2023-03-01,11,tertiary,1000.00,200.00,400.00"
+F2 = "F2,A,1201,2023-08-01,11,tertiary,1000.00,0.00,550.00"
+
+
+def _audit(tmp_path, rows: list[str], person: dict | None = None):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    pfile = None
+    if person is not None:
+        pfile = tmp_path / "persons.jsonl"
+        pfile.write_text(json.dumps({"psn_no": "A", **person}) + "\n", encoding="utf-8")
+    return audit([str(ledger)], "panzhihua", "panzhihua-example", str(pfile) if pfile else None, write=False)
+
+
+def _found(s) -> int:
+    return sum(s["discrepancies_by_field"].values())
+
+
+def test_a_retiree_type_with_its_retire_date_was_in_service_before_it(tmp_path):
+    code, s = _audit(tmp_path, [F1, F2], {"psn_type": "1201", "retire_date": "2023-07-01"})
+    assert (code, _found(s), s["unassessed"]) == (0, 0, 0)
+
+
+def test_a_retiree_type_without_a_date_retires_where_the_ledger_changes(tmp_path):
+    # A-AUDIT-PSN-TYPE-CHANGE: the persons file gives today's type; the ledger dates the retirement (F2)
+    code, s = _audit(tmp_path, [F1, F2], {"psn_type": "1201"})
+    assert (code, _found(s), s["unassessed"]) == (0, 0, 0)
+
+
+def test_the_persons_files_type_decides_when_the_ledger_never_changes(tmp_path):
+    # the system kept settling a retiree as in service: F1' at 400.00 where 1000 − 150 = 850 × 55% = 467.50
+    code, s = _audit(tmp_path, [F1], {"psn_type": "1201"})
+    assert (code, s["discrepancies_by_field"]["hifp_pay"]) == (1, 1)
+
+
+def test_a_change_to_flexible_employment_in_the_ledger_is_not_assessed(tmp_path):
+    # 1101 in March, 1103 (灵活就业) in August, no persons file: one person has one type, changed only by
+    # retirement; 攀枝花 needs a flexible worker's tier (第七条), which nothing gives — F2 is refused
+    f2 = "F2,A,1103,2023-08-01,11,tertiary,1000.00,0.00,500.00"
+    code, s = _audit(tmp_path, [F1, f2])
+    assert code == 2 and _found(s) == 0
+    (reason,) = s["unassessed_by_reason"]
+    assert (reason["status"], reason["rows"], reason["example_setl_id"]) == ("refused_reference", 1, "F2")
+    assert "1103" in reason["details"][0]["note"] and "1101" in reason["details"][0]["note"]

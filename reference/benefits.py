@@ -15,7 +15,7 @@ from decimal import Decimal
 from .case import FACILITIES, MED_TYPES, Person, Settlement
 from .ledger import Contribution, YearState
 from .money import ZERO, round_fen
-from .policy import MissingParameter, Parameter, PolicyError, Rules
+from .policy import MissingParameter, Parameter, Policy, PolicyError, Rules
 from .trace import Pct, Trace
 
 ONE = Decimal("1")
@@ -40,6 +40,21 @@ class Outcome:
 
 class NotCovered(PolicyError):
     """The document does not say how to settle this (e.g. chronic diseases in 北京)."""
+
+
+def _cites(*parts: str) -> str:
+    """Citations joined with “；”, each once, in order: a route's article and a parameter's own may coincide."""
+    seen: list[str] = []
+    for p in parts:
+        if p and p not in seen:
+            seen.append(p)
+    return "；".join(seen)
+
+
+def route_cite(policy: Policy, kind: str) -> str:
+    """The article that sends `kind` (special, emergency, day_surgery) along inpatient rules, e.g. 吉林 二（五）."""
+    article = policy.routes.get(kind, {}).get("article")
+    return policy.cite(str(article)) if article else policy.short
 
 
 def _level(facility: str) -> str:
@@ -209,8 +224,9 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
         raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy are not provided for")
     out.benefit = "inpatient"
     level = _level(s.facility)
-    route = rules.policy.routes.get({"special": "special", "emergency": "emergency", "day_surgery": "day_surgery"}[kind], {})
-    cite = rules.policy.cite(str(route.get("article", ""))) if route.get("article") else rules.policy.short
+    # Each step cites the article sending this kind along inpatient rules (二（四）/（五）/（六）) first, then
+    # the article the region's inpatient figure is required under (二（四）), each once.
+    cite = route_cite(rules.policy, kind)
     dp = rules.get(f"inpatient.deductible.{level}")
     if kind == "special":
         # Once per natural year, topped up when treated at a higher level.
@@ -219,21 +235,24 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
             left = ZERO
         dedc = base if base < left else left
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
-                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), cite, dedc)
+                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), _cites(cite, dp.cite), dedc)
         c.special_dedc += dedc
         ys.special_dedc += dedc
     elif kind == "day_surgery" and rules.flag("day_surgery.waive_deductible"):
         dedc = ZERO
-        trace.add("日间手术起付线", "统筹区对日间手术不设起付线", (), rules.get("day_surgery.waive_deductible").cite, dedc)
+        trace.add("日间手术起付线", "统筹区对日间手术不设起付线", (),
+                  _cites(cite, rules.get("day_surgery.waive_deductible").cite), dedc)
     else:
         dedc = base if base < dp.value else dp.value
         trace.add("起付线（参照住院）", "{}住院起付标准{}元，按一次住院计算，本次计入{}元",
-                  (FACILITIES[s.facility], dp.value, dedc), f"{cite}；A-JL-EMERGENCY-DEDUCTIBLE", dedc)
+                  (FACILITIES[s.facility], dp.value, dedc), _cites(cite, dp.cite, "A-JL-EMERGENCY-DEDUCTIBLE"), dedc)
     rp = rules.get(f"inpatient.ratio.{level}")
     ratio = rp.value
+    bonus_cite = ""
     if role == "retiree":
-        bonus = rules.get("inpatient.retiree_ratio_bonus").value
-        ratio = min(ONE, ratio + bonus)
+        bonus = rules.get("inpatient.retiree_ratio_bonus")
+        ratio = min(ONE, ratio + bonus.value)
+        bonus_cite = _cites(bonus.cite, "A-JL-SPECIAL-RETIREE")
     raw = round_fen((base - dedc) * ratio)
     cap = rules.get("inpatient.cap")
     cap_left = cap.value - ys.inpatient_pay
@@ -241,7 +260,8 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
-              (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay), f"{rp.cite}；{cap.cite}", pay)
+              (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
+              _cites(cite, rp.cite, bonus_cite, cap.cite), pay)
     c.inpatient_pay += pay
     ys.inpatient_pay += pay
     out.dedc += dedc
@@ -351,7 +371,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         kind = "day_surgery" if policy.routes.get("day_surgery", {}).get("route") == "inpatient" else "ordinary"
     if kind in ("emergency", "day_surgery", "special"):
         trace.add("待遇路径", "{}参照住院待遇政策，计入住院年度最高支付限额，不占普通门诊统筹限额", (MED_TYPES[s.med_type],),
-                  policy.cite(str(policy.routes.get(kind, {}).get("article", ""))))
+                  route_cite(policy, kind))
         inpatient_route(rules, ys, role, s, kind, inscp, trace, c, out)
         return out, c
     if kind == "chronic":

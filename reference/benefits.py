@@ -364,6 +364,18 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     kind = "ordinary"
     if s.med_type == "14":
         d = person.disease(s.dise_codg or "")
+        if d is None and "special" in policy.covers and "chronic" in policy.covers:
+            # 吉林 二（三）门诊慢性病 and 二（四）门诊特殊疾病 pay differently, and which one a code is follows the
+            # province's disease list (二（一）“具体病种另行制定”, not in the text) and the person's 认定 — data
+            # the harness is given only as the person's registered diseases. Settling it as either would be a guess.
+            chronic_req = policy.requirement_for("chronic.ratio")
+            raise PolicyError(
+                f"settlement {s.id}: disease {s.dise_codg or '(none)'} is not registered for person {person.psn_no}; "
+                f"{policy.short} settles med_type 14 as 门诊慢性病 ({chronic_req.cite if chronic_req else policy.short}) "
+                "or 门诊特殊疾病 "
+                f"({route_cite(policy, 'special')}, along inpatient rules) according to the person's registration, "
+                "so the disease must be registered with its kind (chronic or special) in chronic_diseases "
+                "of the case's person or of the persons file")
         kind = "special" if (d is not None and d.kind == "special" and "special" in policy.covers) else "chronic"
     elif s.med_type == "13":
         kind = "emergency" if policy.routes.get("emergency", {}).get("route") == "inpatient" else "ordinary"

@@ -14,19 +14,103 @@ cap 150000; day surgery without deductible.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from reference.case import parse_case
+from audit.settle_ref import settle_person
+from reference.case import Disease, Period, Person, Settlement, parse_case
 from reference.engine import PersonLedger
-from reference.policy import bind
+from reference.policy import PolicyError, bind
 
 D = Decimal
+REGION = {"jilin": "jilin-example", "panzhihua": "panzhihua-example", "nanchang": "nanchang-example"}
+
+
+def med14(code: str, amount: str, facility: str = "tertiary", sid: str = "S1", date=dt.date(2023, 3, 1)) -> Settlement:
+    """A 门诊慢特病 settlement as `conform audit` builds it from a ledger row (no registration check there)."""
+    return Settlement(id=sid, date=date, med_type="14", facility=facility, medfee_sumamt=D(amount), dise_codg=code)
+
+
+def ledger(policy: str, *diseases: tuple[str, str], **person) -> PersonLedger:
+    p = Person(psn_no="P1", psn_type=person.pop("psn_type", "1101"),
+               diseases=tuple(Disease(code, kind) for code, kind in diseases), **person)
+    return PersonLedger(bind(policy, REGION[policy]), p)
 
 
 def clauses(result) -> list[str]:
     return [s["clause"] for s in result.trace.render()]
+
+
+# =========================================================================== 二（三）/（四）: registration decides
+
+
+def test_jilin_unregistered_disease_is_refused_not_settled_as_chronic():
+    """The review's repro: M00600 at a tertiary hospital, 1101, no persons file. Formerly settled silently as
+    门诊慢性病 (200 deductible, (1000 − 200) × 70% = 560.00); it could as well be 门诊特殊疾病 (160.00)."""
+    lg = ledger("jilin")
+    with pytest.raises(PolicyError) as e:
+        lg.settle(med14("M00600", "1000"))
+    msg = str(e.value)
+    assert "settlement S1" in msg and "M00600 is not registered for person P1" in msg
+    assert "吉林 二(三)" in msg and "吉林 二(四)" in msg and "chronic_diseases" in msg
+    ys = lg.ytd(2023)  # nothing counted: the shared deductible and both caps are as before
+    assert (ys.ordinary_dedc, ys.ordinary_pay, ys.special_dedc, ys.inpatient_pay) == (0, 0, 0, 0)
+    assert not any(ys.chronic_pay.values())
+
+
+def test_jilin_disease_registration_of_another_code_does_not_count():
+    """M03900 registered as chronic says nothing about M00600."""
+    with pytest.raises(PolicyError, match="M00600 is not registered"):
+        ledger("jilin", ("M03900", "chronic")).settle(med14("M00600", "1000"))
+
+
+@pytest.mark.parametrize(
+    "kind, dedc, chronic_pay, inpatient_pay, benefit",
+    [
+        # 二（三）: deductible 200 shared with ordinary pooling; (1000 − 200) × 70% = 560.00
+        ("chronic", "200.00", "560.00", "0.00", "chronic"),
+        # 二（四）: 三级 inpatient deductible 800; (1000 − 800) × 80% = 160.00 against the inpatient cap
+        ("special", "800.00", "0.00", "160.00", "inpatient"),
+    ],
+)
+def test_jilin_registered_kind_decides_the_route(kind, dedc, chronic_pay, inpatient_pay, benefit):
+    r = ledger("jilin", ("M00600", kind)).settle(med14("M00600", "1000"))
+    assert (r.act_pay_dedc, r.chronic_pay, r.inpatient_pay, r.benefit) == (D(dedc), D(chronic_pay), D(inpatient_pay),
+                                                                          benefit)
+
+
+def test_jilin_unregistered_disease_during_a_hospital_stay_pays_nothing_either_way():
+    """六（三）住院期间不再享受普通门诊和门诊慢特病待遇: 0 whether chronic or special, so no guess is needed."""
+    stay = Period(dt.date(2023, 2, 25), dt.date(2023, 3, 5))
+    r = ledger("jilin", hospital_stays=(stay,)).settle(med14("M00600", "1000"))
+    assert (r.hifp_pay, r.benefit) == (D("0.00"), "none")
+
+
+@pytest.mark.parametrize(
+    "policy, code, pay",
+    [
+        # 攀枝花 第十条 门诊慢特病 only (no separate special route): example M00500 300 / 80%: (1300 − 300) × 80%
+        ("panzhihua", "M00500", "800.00"),
+        # 南昌 四（二）2 零起付线; example M03900 85%: 1300 × 85% = 1105.00
+        ("nanchang", "M03900", "1105.00"),
+    ],
+)
+def test_documents_with_one_chronic_route_keep_settling_by_the_code(policy, code, pay):
+    """Where a document has no separate 门诊特殊疾病 route, the code alone fixes the figures: nothing to guess."""
+    r = ledger(policy).settle(med14(code, "1300"))
+    assert (r.chronic_pay, r.benefit) == (D(pay), "chronic")
+
+
+def test_the_audit_reports_the_refusal_as_refused_reference():
+    """conform audit without a persons file: the row is refused_reference with the reference's own words."""
+    row = ("S1", "P1", "1101", dt.date(2023, 3, 1), "14", "tertiary", "M00600", None, False, True, None,
+           100000, 0, 0, 0, 0, 0, 0, 0)
+    out = settle_person(bind("jilin", "jilin-example"), Person(psn_no="P1", psn_type="1101"), [row])
+    (res,) = out
+    assert res["status"] == "refused_reference"
+    assert "M00600 is not registered for person P1" in res["note"]
 
 
 # =========================================================================== 二（四）–（六）: citations

@@ -3,7 +3,7 @@
 Same field names as the case format's `person` (README 'Case format'); each record is parsed by
 `reference.case.parse_person`, so a persons file is validated exactly like a case. Formats: JSON
 lines, a JSON list, YAML (a list), CSV (nested fields such as `ytd` or `chronic_diseases` as JSON
-text in the cell). The plan joins the flat columns of table `persons`; the parsed `Person`
+text in the cell; flags as the ledger writes them: 1/0, true/false, TRUE/FALSE). The plan joins the flat columns of table `persons`; the parsed `Person`
 objects go to the reference engine for the persons it settles. Unlike a case, `psn_type` may be
 left out (p_psn_type NULL): the ledger's rows say it.
 """
@@ -13,6 +13,7 @@ import codecs
 import csv
 import dataclasses
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
 from reference.loading import InputError, check_depth, load_json
 
 from .errors import AuditInputError
-from .ledger import DATE_FORMATS
+from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
 from .mapping import Mapping, listing
 from .sources import detect_encoding
 from .tables import create_from_arrow
@@ -113,6 +114,50 @@ def _iso_dates(rec: dict) -> dict:
     return out
 
 
+# A person's yes/no fields, written in a CSV cell the ways the ledger's flags are (Excel writes TRUE/FALSE).
+FLAG_FIELDS = ("has_account", "remote_filing")
+
+
+def _cell(k: str, v: str, path: Path, no: int) -> object:
+    """One CSV cell as the case format reads it: JSON text for nested fields (ytd, chronic_diseases,
+    benefit_period), a flag as a boolean, anything else as text."""
+    if v[:1] in "{[":
+        try:
+            return load_json(v)
+        except InputError as e:
+            raise AuditInputError(f"in cell: {e}", file=str(path), row=no, column=k) from None
+    if k in FLAG_FIELDS and v.strip() in TRUE_TEXT + FALSE_TEXT:
+        return v.strip() in TRUE_TEXT
+    if v in ("true", "false"):
+        return v == "true"
+    return v
+
+
+def _csv_records(text: str, path: Path) -> list[tuple[int, dict]]:
+    """The records of a persons CSV, each with the line it starts on: a quoted cell may span lines (JSON
+    text, a name with a line break), and is read whole, its line breaks kept."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    out: list[tuple[int, dict]] = []
+    end = 0  # the lines read so far: a record starts on the line after the previous one ended
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if not record:  # a blank line is no record
+                continue
+            if header is None:
+                header = [h.strip() for h in record]
+                continue
+            if len(record) > len(header):
+                raise AuditInputError(f"{len(record)} fields where the header has {len(header)}",
+                                      file=str(path), row=start)
+            rec = {k: _cell(k, v, path, start) for k, v in zip(header, record) if v != ""}
+            out.append((start, rec))
+    except csv.Error as e:
+        raise AuditInputError(f"malformed CSV: {e}", file=str(path), row=end + 1) from None
+    return out
+
+
 def _records(path: Path, encoding: str | None = None) -> list[tuple[int, object]]:
     if not path.is_file():
         raise AuditInputError("no such persons file", file=str(path))
@@ -124,22 +169,7 @@ def _records(path: Path, encoding: str | None = None) -> list[tuple[int, object]
         return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
                 if line.strip()]
     if suffix == ".csv":
-        out = []
-        for no, row in enumerate(csv.DictReader(text.splitlines()), start=2):
-            rec = {}
-            for k, v in row.items():
-                if v is None or v == "":
-                    continue
-                if v[:1] in "{[":
-                    try:
-                        v = load_json(v)
-                    except InputError as e:
-                        raise AuditInputError(f"in cell: {e}", file=str(path), row=no, column=k) from None
-                elif v in ("true", "false"):
-                    v = v == "true"
-                rec[k] = v
-            out.append((no, rec))
-        return out
+        return _csv_records(text, path)
     try:
         data = load_text(text, str(path))
     except CaseError as e:

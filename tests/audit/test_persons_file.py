@@ -164,3 +164,65 @@ def test_dates_are_read_in_the_ledgers_formats(tmp_path):
     f.write_text("psn_no,psn_type,retire_date\nP1,1201,2023/13/01\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"p\.csv, line 2, column retire_date"):
         persons.load(duckdb.connect(), str(f))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_csv_error_names_the_line_its_person_starts_on_after_a_cell_spanning_lines(tmp_path, newline):
+    """P1's ytd is JSON text over three lines, and a blank line follows: P4 starts on line 8, not at the
+    4th record (line 5 counting records); the line breaks inside the cell are kept (the JSON is read whole)."""
+    f = tmp_path / "p.csv"
+    ytd = '"{""year"": 2023,' + newline + ' ""ordinary_dedc"": ""150.00"",' + newline + ' ""ordinary_pay"": ""0.00""}"'
+    f.write_bytes(newline.join(["psn_no,psn_type,ytd", f"P1,1101,{ytd}", "", "P2,1201,",
+                                "P3,1101,", 'P4,1101,"[1,"', "P5,9999,", ""]).encode())
+    # line 1 header; 2–4 P1; 5 blank; 6 P2; 7 P3; 8 P4 (bad JSON); 9 P5 (bad type)
+    with pytest.raises(AuditInputError, match=r"p\.csv, line 8, column ytd: in cell: malformed JSON"):
+        persons.load(duckdb.connect(), str(f))
+    f.write_bytes(f.read_bytes().replace(b'"[1,"', b""))
+    with pytest.raises(AuditInputError, match=r"p\.csv, line 9, column psn_type: unknown code '9999'"):
+        persons.load(duckdb.connect(), str(f))
+    f.write_bytes(f.read_bytes().replace(b"9999", b"1101"))
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f))
+        assert con.execute("SELECT psn_no, ytd_year, ytd_dedc FROM persons ORDER BY psn_no").fetchall()[0] == \
+            ("P1", 2023, 15000)
+    finally:
+        con.close()
+    assert set(people) == {"P1", "P2", "P3", "P4", "P5"}
+    assert [no for no, _ in persons._records(f)] == [2, 6, 7, 8, 9]
+
+
+def test_a_quoted_name_keeps_its_line_break(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text('psn_no,psn_type,note\nP1,1101,"第一行\n第二行"\n', encoding="utf-8")
+    assert persons._records(f) == [(2, {"psn_no": "P1", "psn_type": "1101", "note": "第一行\n第二行"})]
+
+
+def test_a_row_longer_than_the_header_is_refused_at_its_line(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text('psn_no,psn_type\nP1,1101\n"P\n2",1101,extra\n', encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"p\.csv, line 3: 3 fields where the header has 2"):
+        persons.load(duckdb.connect(), str(f))
+
+
+@pytest.mark.parametrize("yes, no", [("TRUE", "FALSE"), ("True", "False"), ("true", "false"), ("1", "0")])
+def test_flags_in_a_persons_csv_are_read_as_the_ledger_reads_them(tmp_path, yes, no):
+    """Excel saves a yes/no column as TRUE/FALSE; the ledger takes those for its flags, and so does this."""
+    f = tmp_path / "p.csv"
+    f.write_text(f"psn_no,psn_type,has_account,remote_filing,flex_tier\nP1,1103,{yes},{no},1\nP2,1101,{no},{yes},\n",
+                 encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        persons.load(con, str(f))
+        got = con.execute("SELECT psn_no, has_account, remote_filing, flex_tier FROM persons ORDER BY psn_no").fetchall()
+    finally:
+        con.close()
+    # flex_tier 1 stays the tier 1 (a number, not a flag): only the flag columns read 1/0 as yes/no
+    assert got == [("P1", True, False, 1), ("P2", False, True, None)]
+
+
+def test_a_flag_that_is_none_is_still_refused_at_its_line(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text("psn_no,psn_type,has_account\nP1,1101,TRUE\nP2,1101,maybe\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"p\.csv, line 3, column has_account: .*'maybe'"):
+        persons.load(duckdb.connect(), str(f))

@@ -42,10 +42,15 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
     where = str(path)
     unit = sources.UNITS[sources.kind_of(path)]
     rel = "_institutions_src"
+    wanted = frozenset({"fixmedins_code", "fixmedins_name", "facility", "hosp_lv"}) | frozenset(mapping.columns)
+
+    def line(row: int) -> int:
+        """The line a person opening the table sees for `src_row` `row` (a CSV record's first line: a quoted
+        cell such as a name may span lines, and src_row counts records)."""
+        return sources.line_of(path, row, encoding, wanted)
+
     try:
-        cols = sources.open_source(con, path, rel, encoding,
-                                   frozenset({"fixmedins_code", "fixmedins_name", "facility", "hosp_lv"})
-                                   | frozenset(mapping.columns))
+        cols = sources.open_source(con, path, rel, encoding, wanted)
     except AuditInputError as e:
         raise AuditInputError(e.detail, file=where, row=e.row, column=e.column, unit=e.unit) from None
     names = {mapping.rename(c): c for c in cols if c != "src_row"}
@@ -85,6 +90,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
         ORDER BY src_row LIMIT 1""").fetchall()
     if bad:
         row, why, raw = bad[0]
+        row = line(row)
         if why == "code":
             raise AuditInputError("missing", file=where, row=row, column="fixmedins_code", unit=unit)
         if why == "missing":
@@ -97,8 +103,8 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
         ORDER BY min(src_row) LIMIT 1""").fetchall()
     if clash:
         c, first, second, a, b = clash[0]
-        raise AuditInputError(f"fixmedins_code {c!r} is listed with two levels ({a}, {b}; first at {unit} {first})",
-                              file=where, row=second, column="fixmedins_code", unit=unit)
+        raise AuditInputError(f"fixmedins_code {c!r} is listed with two levels ({a}, {b}; first at {unit} {line(first)})",
+                              file=where, row=line(second), column="fixmedins_code", unit=unit)
     con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS SELECT fixmedins_code, any_value(facility) AS facility, "
                 "min(fixmedins_name) AS fixmedins_name FROM _institutions_rows GROUP BY fixmedins_code")
     con.execute("DROP TABLE _institutions_rows")

@@ -26,7 +26,7 @@ from ..verdict import TITLES, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
-from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, yuan
+from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, yuan
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -69,6 +69,20 @@ def summary_json(summary: dict, totals: dict) -> dict:
     out["persons_with_discrepancies"] = totals["persons"]
     out["exit_code"] = code
     return out
+
+
+def _parquet(con: Any, source: Path, path: Path) -> None:
+    """discrepancies.parquet: the plan's file as it is, unless a clause names an article twice (the
+    reference engine joins a ratio's and a cap's article even when they are one): then rewritten, row
+    for row and type for type, with each clause as the other reports show it (unique_clauses)."""
+    src = str(source).replace("'", "''")
+    dedup = unique_clauses_sql("clause")
+    twice = con.execute(f"SELECT count(*) FROM read_parquet('{src}') WHERE clause IS DISTINCT FROM {dedup}").fetchall()[0][0]
+    if not twice:
+        shutil.copyfile(source, path)
+        return
+    target = str(path).replace("'", "''")
+    con.execute(f"COPY (SELECT * REPLACE ({dedup} AS clause) FROM read_parquet('{src}')) TO '{target}' (FORMAT PARQUET)")
 
 
 def _csv(con: Any, path: Path) -> None:
@@ -200,7 +214,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             data = rollups.collect(con)
             totals = data["totals"]
             kind, _, code = _verdict(summary, totals)
-            shutil.copyfile(discrepancies, tmp / "discrepancies.parquet")
+            _parquet(con, discrepancies, tmp / "discrepancies.parquet")
             _csv(con, tmp / "discrepancies.csv")
             overview = _overview(summary, totals)
             xlsx.write(tmp / "audit.xlsx", con, summary, data, overview)

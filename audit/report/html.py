@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from harness.report.html import text_width
 
 from . import rollups as R
-from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, yuan_grouped
+from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
@@ -68,7 +68,7 @@ def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callab
         for step in (got.get("trace") or [])[:MAX_TRACE_STEPS]:
             ex["trace"].append({"step": _clip(step.get("step"), 100),
                                 "text": _clip(step.get("text", step.get("detail"))),
-                                "clause": _clip(step.get("clause"), 400),
+                                "clause": _clip(unique_clauses(step.get("clause")), 400),
                                 "value": _clip(step.get("value"), 40) if step.get("value") is not None else ""})
         ex["expected"] = {str(k): _clip(v, 40) for k, v in (got.get("expected") or {}).items()}
     except Exception as e:  # noqa: BLE001 - one example failing must not lose the whole report

@@ -15,6 +15,8 @@ import duckdb
 
 from reference.case import FACILITIES, PSN_TYPES
 
+from .text import unique_clauses, unique_clauses_sql
+
 # Discrepancy classes: one per settlement, decided by which fields differ and in which direction.
 # Order matters: the first that applies names the settlement's class.
 CLASSES: dict[str, tuple[str, str]] = {
@@ -77,8 +79,10 @@ def fen(x: Any) -> int:
 
 
 def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
+    """View `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses)."""
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
-    con.execute(f"CREATE VIEW d AS {discrepancies_sql(discrepancies)}")
+    con.execute(f"CREATE VIEW d AS SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause) "
+                f"FROM ({discrepancies_sql(discrepancies)})")
     return con
 
 
@@ -146,7 +150,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
         FROM c JOIN typical USING (cls) JOIN middle USING (cls) GROUP BY cls ORDER BY settlements DESC, cls""")
     for c in classes:
         c["name"], c["description"] = CLASSES[c["cls"]]
-        c["clauses"] = _clip(c["clauses"], 400)
+        c["clauses"] = _clip(unique_clauses(c["clauses"]), 400)  # "A" and "A；A-REVERSAL" name A once
         c["field_sets"] = _clip(c["field_sets"], 400)
     # "多付最多": only those the fund overpaid (a person with other differences only is not a top overpayment)
     top_persons = _rows(con, f"""

@@ -19,6 +19,25 @@ FIELD_LABELS = {
 FACILITY_LABELS = dict(FACILITIES)
 
 
+# A clause cites one or more articles and assumptions joined with '；'. Two figures from the same article
+# (a retiree's ratio and its bonus, a chronic ratio and its cap) would name it twice: "浙江 二（一）；浙江 二（一）".
+CLAUSE_SEP = "；"
+
+
+def unique_clauses(text: str | None) -> str | None:
+    """The parts of a clause text each once, in their first order: "A；B；A" -> "A；B"."""
+    if not text:
+        return text
+    return CLAUSE_SEP.join(dict.fromkeys(p for p in text.split(CLAUSE_SEP) if p))
+
+
+def unique_clauses_sql(column: str) -> str:
+    """unique_clauses in DuckDB SQL (for the views every report reads, and discrepancies.csv)."""
+    parts = f"string_split({column}, '{CLAUSE_SEP}')"
+    return (f"array_to_string(list_filter({parts}, lambda x, i: x <> '' AND list_position({parts}, x) = i), "
+            f"'{CLAUSE_SEP}')")
+
+
 def field_label(field: str) -> str:
     label = FIELD_LABELS.get(field)
     return f"{label} {field}" if label else field

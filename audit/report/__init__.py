@@ -50,6 +50,23 @@ def _is_default(out_dir: Path) -> bool:
         out_dir.parent.resolve() == DEFAULT_BASE.resolve()
 
 
+MAX_NOTE = 2000
+
+
+def unassessed(summary: dict) -> list[dict]:
+    """summary["unassessed_by_reason"] for the reports: each reason with the reference engine's own words
+    (`details`: note, rows, example_setl_id; the notes clipped) and how many of its rows no note listed
+    shows (`details_rest`)."""
+    out = []
+    for u in summary.get("unassessed_by_reason") or []:
+        details = [{"note": rollups._clip(str(x.get("note") or ""), MAX_NOTE), "rows": int(x.get("rows") or 0),
+                    "example_setl_id": x.get("example_setl_id")} for x in u.get("details") or []]
+        rest = int(u.get("rows") or 0) - sum(x["rows"] for x in details) if details else 0
+        out.append({"status": u.get("status"), "reason": u.get("reason"), "rows": int(u.get("rows") or 0),
+                    "example_setl_id": u.get("example_setl_id"), "details": details, "details_rest": max(rest, 0)})
+    return out
+
+
 def _verdict(summary: dict, totals: dict) -> tuple[str, str, int]:
     return verdict(totals["rows"], totals["settlements"], int(summary.get("unassessed") or 0))
 
@@ -217,13 +234,14 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             _parquet(con, discrepancies, tmp / "discrepancies.parquet")
             _csv(con, tmp / "discrepancies.csv")
             overview = _overview(summary, totals)
-            xlsx.write(tmp / "audit.xlsx", con, summary, data, overview)
+            xlsx.write(tmp / "audit.xlsx", con, summary, data, overview, unassessed(summary))
             page_summary = {**summary, "assumptions": [
                 {"id": a.get("id", ""), "text": a.get("text", ""), "cite": a.get("cite", "")}
                 for a in summary.get("assumptions") or []],
                 "policy_label": POLICY_LABELS.get(summary.get("policy", ""), summary.get("policy", "")),
                 "verdict": kind, "verdict_label": TITLES[kind]}
             page_summary["fund_audited"] = fund_audited(summary)
+            page_summary["unassessed_by_reason"] = unassessed(summary)
             for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen"):
                 page_summary[k] = fund_fen(summary, k)
             shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v))) for k, v in overview]

@@ -1,4 +1,4 @@
-"""audit.xlsx for the regulator: 概要, 差异明细, 按机构, 按月份, 按人员类别, 按差异类型, 假设.
+"""audit.xlsx for the regulator: 概要, 未能审核 (only when rows were not assessed), 差异明细, 按机构, 按月份, 按人员类别, 按差异类型, 假设.
 
 Written in openpyxl's write-only (streaming) mode so a million detail rows never sit
 in memory; the detail rows stream from DuckDB in Arrow batches. Every cell goes
@@ -130,8 +130,23 @@ def _group_rows(rows: list[dict], keys: list[str], fund: bool = True) -> Iterabl
 MONEY_HEADERS = ["差异结算数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "净额（元）"]
 
 
-def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: dict, overview: list[tuple[str, Any]]) -> int:
-    """Write audit.xlsx; returns how many detail rows it holds (capped at Excel's limit)."""
+def _unassessed_rows(reasons: list[dict]) -> Iterable[list[Any]]:
+    """One row per reason and note of the reference engine (a reason without notes: one row), the reason
+    repeated on each so the sheet filters; the rows no listed note covers, as a last row of their own."""
+    for u in reasons:
+        head = [u["status"], u["reason"], u["rows"], u["example_setl_id"]]
+        for x in u["details"]:
+            yield head + [x["note"], x["rows"], x["example_setl_id"]]
+        if u["details_rest"]:
+            yield head + ["（其余行未列出参考实现的说明；原因如左）", u["details_rest"], None]
+        if not u["details"]:
+            yield head + [None, None, None]
+
+
+def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: dict, overview: list[tuple[str, Any]],
+          unassessed: list[dict] | None = None) -> int:
+    """Write audit.xlsx; returns how many detail rows it holds (capped at Excel's limit). `unassessed`: the
+    reasons rows were not assessed, with the reference engine's notes (report.unassessed)."""
     wb = Workbook(write_only=True)
     total = rollups["totals"]["rows"]
     cap = EXCEL_MAX_ROWS - 2  # the header and, when capped, one note row
@@ -140,7 +155,15 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
     if capped:
         notes.append(("差异明细说明", f"差异共{total}行，超过Excel行数上限，差异明细仅列出前{cap}行；"
                                  "全部差异见 discrepancies.parquet（及 discrepancies.csv）"))
+    reasons = unassessed or []
+    if reasons:  # after the overview's last reason row (or at the end)
+        at = max((i + 1 for i, (k, _) in enumerate(notes) if str(k).startswith("未能审核")), default=len(notes))
+        notes.insert(at, ("未能审核的原因 reasons not assessed", "见“未能审核”工作表：每个原因的行数、示例 setl_id，"
+                                                         "以及参考实现的说明（说明、行数、示例 setl_id）"))
     _sheet(wb, "概要", ["项目", "内容"], ([k, v] for k, v in notes), widths=[34, 90])
+    if reasons:
+        _sheet(wb, "未能审核", ["原因代码", "原因", "行数", "示例 setl_id", "参考实现的说明", "该说明的行数", "该说明的示例 setl_id"],
+               _unassessed_rows(reasons), widths=[20, 50, 8, 20, 80, 12, 20])
 
     def detail() -> Iterable[list[Any]]:
         cols = ", ".join(c for c, _ in DETAIL_COLUMNS)

@@ -147,7 +147,11 @@ def _neg(expr: str) -> str:
 # as it stands (a reversal's too, as the reference engine does). Otherwise the person's own account,
 # then a relative's as recorded (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
 _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
-_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(l.acct_pay, 0)"
+# A-AUDIT-ACCT-CREDITS: where the opening balance no longer covers what the own account should pay, the
+# month's credits (not in the ledger) decide it: taken as recorded from there, as without a balance.
+# Where it covers it, credits change nothing (they only add), so the figure is exact.
+_SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
+_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL OR {_SHORT} THEN COALESCE(l.acct_pay, 0)"
          f" WHEN a.is_rev THEN -({_OWN}) ELSE {_OWN} END)")
 EXPECTED = f"""
 WITH gx AS (

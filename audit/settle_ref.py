@@ -106,6 +106,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     # after them are unknown, and so is the account after them when its balance is known (it runs on
     # across years) — the rows after are refused too (A-AUDIT-AFTER-UNASSESSED), as the plan does.
     standing: dict[str, int] = {}
+    short: set[str] = set()  # settlements whose own account share the opening balance did not cover
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
          medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
@@ -152,8 +153,14 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         dedc_c, fund_c, ratio_c = _clauses(res)
         acct = _fen(res.acct_pay)
         part = _fen(res.psn_part_amt)
-        if person.acct_balance is None:  # A-AUDIT-ACCT-UNKNOWN: the account payment is taken as recorded
-            acct = rec_acct or 0
+        if init is None and person.acct_balance is not None and acct_flag is not False:
+            # A-AUDIT-ACCT-CREDITS: the own account paid less than its share of 个人负担 — the opening balance ran
+            # short, and the credits since (not in the ledger) decide what it held
+            own_part = part - (mulaid or 0)
+            if own_part > 0 and acct - (mulaid or 0) < own_part:
+                short.add(setl_id)
+        if person.acct_balance is None or (init if init is not None else setl_id) in short:
+            acct = rec_acct or 0  # A-AUDIT-ACCT-UNKNOWN / -CREDITS: the account payment is taken as recorded
         out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
                     "inscp_scp_amt": _fen(res.inscp_scp_amt),
                     "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),

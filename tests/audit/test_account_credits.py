@@ -1,0 +1,62 @@
+"""An opening balance and the credits after it (A-AUDIT-ACCT-CREDITS).
+
+攀枝花 第七条, in service, 三级: S1 500.00 in scope → deductible 200, (500 − 200) × 50% = 150.00 from the
+fund, 个人负担 350.00; S2 a month later, 100.00 → 50.00 fund, 个人负担 50.00. The persons file gives the
+balance at the start; the account is credited every month (第四条) and the ledger does not say how much.
+Where the opening balance covers what the account should pay, credits (which only add) change nothing:
+the figure is audited. Where it does not, the credits decide it: taken as recorded from there.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from audit.run import audit
+
+HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay,psn_part_amt,acct_pay,psn_cash_pay"
+
+
+# A retirement date years ahead changes no figure but sends the person to the reference engine
+# (a retirement after the first settlement): both routes must say the same.
+ROUTES = {"plan": {}, "reference": {"retire_date": "2030-01-01"}}
+
+
+def _audit(tmp_path, rows: list[str], balance: str, route: str = "plan"):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "A", "acct_balance": balance, **ROUTES[route]}) + "\n", encoding="utf-8")
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False)
+    assert s["persons_reference"] == (route == "reference")
+    return code, s["discrepancies_by_field"], {a["id"] for a in s["assumptions"]}
+
+
+@pytest.mark.parametrize("acct_s1, cash_s1, found", [
+    # 1000.00 covers 350.00 and then 50.00: both audited
+    ("350.00", "0.00", {}),
+    # a system that kept 50.00 of S1 in cash although the account held enough
+    ("300.00", "50.00", {"acct_pay": 1, "psn_cash_pay": 1}),
+])
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_balance_that_covers_the_payments_is_audited(tmp_path, acct_s1, cash_s1, found, route):
+    rows = [f"S1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,{acct_s1},{cash_s1}",
+            "S2,A,1101,2023-04-01,11,tertiary,100.00,50.00,50.00,50.00,0.00"]
+    code, by_field, ids = _audit(tmp_path, rows, "1000.00", route)
+    assert {f: n for f, n in by_field.items() if n} == found
+    assert "A-AUDIT-ACCT-CREDITS" in ids
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_past_the_opening_balance_the_credits_decide_and_the_payment_is_taken_as_recorded(tmp_path, route):
+    # 100.00 at the start: S1's 350.00 is not covered (the account may have been credited before the visit),
+    # so its 200.00 from the account is taken as recorded, cash 350 − 200 = 150.00 audited; S2 likewise:
+    # 50.00 from the account as recorded, cash 0.00
+    rows = ["S1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,200.00,150.00",
+            "S2,A,1101,2023-04-01,11,tertiary,100.00,50.00,50.00,50.00,0.00"]
+    code, by_field, _ = _audit(tmp_path, rows, "100.00", route)
+    assert (code, {f: n for f, n in by_field.items() if n}) == (0, {})
+    # the cash is still audited against 个人负担 less the recorded account payment
+    rows[1] = "S2,A,1101,2023-04-01,11,tertiary,100.00,50.00,50.00,50.00,10.00"
+    code, by_field, _ = _audit(tmp_path, rows, "100.00", route)
+    assert (code, {f: n for f, n in by_field.items() if n}) == (1, {"psn_cash_pay": 1})

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from reference.policy import PolicyError, bind_cached
+from reference.policy import COMMON_CITE, PolicyError, bind_cached
 
 from . import fallback, institutions, ledger, params, persons, plan
 from .engines import get as get_engine
@@ -114,7 +114,9 @@ RECORDED_AMOUNT_ASSUMPTIONS = (("A-AUDIT-OTHER-FUNDS", "oth_fund_pay", {"fund_pa
 
 
 def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
-    out = [{"id": a.id, "text": a.text, "cite": rules.policy.short} for a in rules.policy.assumptions.values()]
+    common = rules.policy.common_assumption_ids
+    out = [{"id": a.id, "text": a.text, "cite": COMMON_CITE if a.id in common else rules.policy.short}
+           for a in rules.policy.assumptions.values()]
     applies = []
     if "remote_filing" in rules.policy.eligibility:
         applies += [f"A-AUDIT-REMOTE-{k.upper()}" for k in ("admdvs", "absent") if k in info.remote_from]

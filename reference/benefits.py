@@ -87,7 +87,7 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
                                        else f"ordinary.ratio.{facility}", req, rules.policy)
         elif role == "retiree":
             bonus = rules.get("ordinary.retiree_ratio_bonus")
-            result = (min(ONE, base.value + bonus.value), f"{base.cite}；{bonus.cite}")
+            result = (min(ONE, base.value + bonus.value), _cites(base.cite, bonus.cite))
         else:
             result = (base.value, base.cite)
     rules._cache[key] = result  # type: ignore[index]
@@ -186,7 +186,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元，本次支付{}元",
-              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), f"{rp.cite}；{cp.cite}", pay)
+              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), _cites(rp.cite, cp.cite), pay)
     c.disease = bucket
     if shares:
         c.ordinary_dedc += dedc

@@ -51,6 +51,10 @@ class Article:
     chapter: str = ""
 
 
+# How a report cites an assumption of common.yaml: a decision none of the five documents makes.
+COMMON_CITE = "通用（五个文件均未规定；reference/policies/common.yaml）"
+
+
 @dataclass(frozen=True, slots=True)
 class Assumption:
     id: str
@@ -207,6 +211,10 @@ class Policy:
         self.assumptions: dict[str, Assumption] = {}
         for a in list(common.get("assumptions", [])) + list(data.get("assumptions") or []):
             self.assumptions[a["id"]] = Assumption(a["id"], a["text"], a["why"])
+        # The decisions no document makes (common.yaml), unless this document's own replaces one: a report
+        # cites them as common (COMMON_CITE), not as this document's.
+        own = {a["id"] for a in data.get("assumptions") or []}
+        self.common_assumption_ids = frozenset(a["id"] for a in common.get("assumptions", []) if a["id"] not in own)
 
     def article_label(self, article_id: str) -> str:
         art = self.articles.get(article_id)

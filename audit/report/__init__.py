@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import os
 import shutil
@@ -49,26 +48,6 @@ def default_out_dir(base: Path = DEFAULT_BASE, now: dt.datetime | None = None) -
 def _is_default(out_dir: Path) -> bool:
     return out_dir.name.startswith("audit-") and out_dir.name != LATEST and \
         out_dir.parent.resolve() == DEFAULT_BASE.resolve()
-
-
-# The assumptions of reference/policies/common.yaml hold for all five documents; the reports cite them as such,
-# not by the policy audited (which is silent on them like the other four).
-COMMON_CITE = "通用（五个文件均未规定；reference/policies/common.yaml）"
-
-
-@functools.lru_cache(maxsize=1)
-def common_assumptions() -> dict[str, str]:
-    """id -> text of the assumptions common to every document (reference/policies/common.yaml)."""
-    from reference.policy import POLICY_DIR, _load_yaml
-
-    return {a["id"]: a["text"] for a in (_load_yaml(POLICY_DIR / "common.yaml") or {}).get("assumptions") or []}
-
-
-def cited(assumptions: list[dict]) -> list[dict]:
-    """The assumptions with a common one cited as common (its id and text those of common.yaml), the rest
-    as they are."""
-    common = common_assumptions()
-    return [{**a, "cite": COMMON_CITE} if common.get(a.get("id", "")) == a.get("text") else a for a in assumptions]
 
 
 MAX_NOTE = 2000
@@ -238,7 +217,6 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     default one (reports/audit-<id>)."""
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
-    summary = {**summary, "assumptions": cited(summary.get("assumptions") or [])}
     check_out_dir(out_dir)
     tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
     try:

@@ -14,7 +14,8 @@ from _synth_fixtures import summary_for, write_discrepancies
 from openpyxl import load_workbook
 
 from audit import params
-from audit.report import COMMON_CITE, write_reports
+from audit.report import write_reports
+from reference.policy import COMMON_CITE
 from audit.run import audit
 from audit.verdict import UNASSESSED_REASONS
 from reference.policy import bind_cached

@@ -100,6 +100,13 @@ def test_a_code_missing_from_the_table_is_refused_with_its_line(tmp_path):
     (["fixmedins_code,facility", ",tertiary"], 2, "fixmedins_code", "missing"),
     (["fixmedins_code,hosp_lv", "H-CENTRAL,01"], None, "hosp_lv", "[codes.hosp_lv]"),
     (["code,facility", "H-CENTRAL,tertiary"], None, None, "needs a fixmedins_code column"),
+    # a name over two lines (quoted): the bad row starts on line 4, though it is the table's 3rd record
+    (["fixmedins_code,fixmedins_name,facility", 'H-CENTRAL,"攀枝花市中心医院\n（东区）",tertiary', "H-COMMUNITY,社区,三级"],
+     4, "facility", "unknown level"),
+    (["fixmedins_code,fixmedins_name,facility", 'H-CENTRAL,"攀枝花市\n中心\n医院",tertiary', ",社区,primary"],
+     5, "fixmedins_code", "missing"),
+    (["fixmedins_code,fixmedins_name,facility", 'H-CENTRAL,"攀枝花市\n中心医院",tertiary', "",
+      'H-CENTRAL,"中心医院\n（重复）",primary'], 5, "fixmedins_code", "two levels (primary, tertiary; first at line 2)"),
 ])
 def test_a_bad_table_is_refused_with_where(tmp_path, rows, row, column, words):
     table = _write(tmp_path / "inst.csv", rows)
@@ -164,20 +171,3 @@ def test_a_sheet_header_problem_is_named_by_its_row(tmp_path):
     wb.save(table)
     with pytest.raises(AuditInputError, match=r"institutions\.xlsx, row 1: columns 'fixmedins_code' and 'FIXMEDINS_CODE'"):
         _run(tmp_path, _ledger(tmp_path, S1), table)
-
-
-@pytest.mark.parametrize("rows, line, column, words", [
-    # a name over two lines (quoted): the bad row starts on line 4, though it is the table's 3rd record
-    (["fixmedins_code,fixmedins_name,facility", 'H-CENTRAL,"攀枝花市中心医院\n（东区）",tertiary', "H-COMMUNITY,社区,三级"],
-     4, "facility", "unknown level"),
-    (["fixmedins_code,fixmedins_name,facility", 'H-CENTRAL,"攀枝花市\n中心\n医院",tertiary', ",社区,primary"],
-     5, "fixmedins_code", "missing"),
-    (["fixmedins_code,fixmedins_name,facility", 'H-CENTRAL,"攀枝花市\n中心医院",tertiary', "",
-      'H-CENTRAL,"中心医院\n（重复）",primary'], 5, "fixmedins_code", "two levels (primary, tertiary; first at line 2)"),
-])
-def test_a_bad_table_row_is_named_by_the_line_it_starts_on(tmp_path, rows, line, column, words):
-    table = _write(tmp_path / "inst.csv", rows)
-    with pytest.raises(AuditInputError) as e:
-        _run(tmp_path, _ledger(tmp_path, S1), table)
-    assert (e.value.file, e.value.row, e.value.column) == (str(table), line, column)
-    assert words in str(e.value)

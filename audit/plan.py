@@ -14,8 +14,13 @@ they reverse), exactly as reference/benefits.py + reference/engine.py do, in BIG
   fund_i  = min(C, O_p + S_i) - min(C, O_p + S_{i-1})                        (年度最高支付限额)
   fund_pay_sumamt = fund + oth (other funds as recorded: 公务员医疗补助, 大额, 医疗救助…; no document
   here governs them); psn_part = medfee - fund - oth - hosp (医院负担, as recorded); acct = min(Bal, A_i)
-  - min(Bal, A_{i-1}) over prefix sums A of the person's part where the account pays, + mulaid (a
-  relative's account, as recorded); psn_cash_pay = psn_part - acct.
+  - min(Bal, A_{i-1}) over prefix sums A of the person's part, less mulaid (a relative's account, as
+  recorded), where the account pays; + mulaid; psn_cash_pay = psn_part - acct. Where A_i > Bal the
+  opening balance falls short and the month's credits (in no file) decide: acct as recorded
+  (A-AUDIT-ACCT-CREDITS).
+  After a settlement the plan cannot assess (status >= REFUSED) and that is still standing, the rest of
+  its person-year is `refused_after` (the rest of the person's rows when Bal is known): a running count
+  of such settlements rides along the first sort (the third, for Bal) — A-AUDIT-AFTER-UNASSESSED.
 
 The running totals of the reference engine (left = D - ytd; dedc = min(base, left)) are these
 clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)). A

@@ -20,7 +20,8 @@ How it is made:
 - Defects: in `defect_rate` of persons the recorded figures are those of a DEFECTIVE
   settlement system (one realistic wrong rule per person, see KINDS), recomputed over the
   person's whole history, so its wrong year-to-date totals propagate as a real system's would.
-  The planted set is exactly the (setl_id, field) pairs where recorded != clean.
+  The planted set is exactly the (setl_id, field) pairs where recorded != clean, as the audit can see
+  them (`as_audited`: where the account paid less than 个人负担, its payment is taken as recorded).
 - Persons the ledger cannot describe alone are written to FILE.persons.jsonl in the case format's
   `person` fields: Panzhihua's flexible workers' `flex_tier` (第七条, A-PZH-FLEX-TIER2); for a
   fifth of persons an opening `acct_balance`, so the account pays their part (acct_pay, psn_cash_pay);
@@ -173,6 +174,22 @@ def _wrong_pharmacy_facility(rules: Rules, role: str) -> str:
 
 
 Event = Settlement | Reversal
+
+
+def as_audited(clean: list[SettlementResult], recorded: list[SettlementResult]) -> list[SettlementResult]:
+    """What the audit expects of the recorded figures: the clean ones, except that where the account paid
+    less than 个人负担 (no balance known, or the opening balance falls short and the month's credits, in no
+    file, decide), acct_pay is taken as recorded and psn_cash_pay follows from it (A-AUDIT-ACCT-UNKNOWN,
+    A-AUDIT-ACCT-CREDITS); a reversal as its settlement."""
+    short: set[str] = set()
+    out = []
+    for c, r in zip(clean, recorded):
+        if c.reverses is None and c.psn_part_amt > 0 and c.acct_pay < c.psn_part_amt:
+            short.add(c.id)
+        if (c.reverses or c.id) in short:
+            c = replace(c, acct_pay=r.acct_pay, psn_cash_pay=c.psn_part_amt - r.acct_pay)
+        out.append(c)
+    return out
 
 
 def settle_events(rules: Rules, person: Person, events: list[Event], kind: str | None = None) -> list[SettlementResult]:
@@ -365,7 +382,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
                 kind = ("reversal_not_restored" if "reversal_not_restored" in fit and kind_draw < 0.5
                         else fit[int(kind_draw * len(fit))])
                 recorded = settle_events(rules, person, events, kind)
-                for c_res, r_res in zip(clean, recorded):
+                for c_res, r_res in zip(as_audited(clean, recorded), recorded):
                     for f in RECORDED:
                         good, bad = getattr(c_res, f), getattr(r_res, f)
                         if good != bad:

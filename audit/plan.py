@@ -153,10 +153,13 @@ def _neg(expr: str) -> str:
 # then a relative's as recorded (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
 _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
 # A-AUDIT-ACCT-CREDITS: where the opening balance no longer covers what the own account should pay, the
-# month's credits (not in the ledger) decide it: taken as recorded from there, as without a balance.
-# Where it covers it, credits change nothing (they only add), so the figure is exact.
+# month's credits (not in the ledger) decide it: taken as recorded from there, as without a balance —
+# but never below what the opening balance certainly held (credits only add): the own account pays at
+# least _OWN (a reversal gives back at least as much). Where the balance covers it, the figure is exact.
 _SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
-_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL OR {_SHORT} THEN COALESCE(l.acct_pay, 0)"
+_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(l.acct_pay, 0)"
+         f" WHEN {_SHORT} AND a.is_rev THEN LEAST(COALESCE(l.acct_pay, 0), -({_OWN}))"
+         f" WHEN {_SHORT} THEN GREATEST(COALESCE(l.acct_pay, 0), {_OWN})"
          f" WHEN a.is_rev THEN -({_OWN}) ELSE {_OWN} END)")
 EXPECTED = f"""
 WITH gx AS (

@@ -148,9 +148,6 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_reference",
                         "note": str(e)})
             continue
-        if trace_for == setl_id:
-            return res, None
-        dedc_c, fund_c, ratio_c = _clauses(res)
         acct = _fen(res.acct_pay)
         part = _fen(res.psn_part_amt)
         if init is None and person.acct_balance is not None and acct_flag is not False:
@@ -159,8 +156,14 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             own_part = part - (mulaid or 0)
             if own_part > 0 and acct - (mulaid or 0) < own_part:
                 short.add(setl_id)
-        if person.acct_balance is None or (init if init is not None else setl_id) in short:
-            acct = rec_acct or 0  # A-AUDIT-ACCT-UNKNOWN / -CREDITS: the account payment is taken as recorded
+        if person.acct_balance is None:
+            acct = rec_acct or 0  # A-AUDIT-ACCT-UNKNOWN: the account payment is taken as recorded
+        elif (init if init is not None else setl_id) in short:
+            # A-AUDIT-ACCT-CREDITS: as recorded, but at least what the opening balance certainly held
+            acct = min(rec_acct or 0, acct) if init is not None else max(rec_acct or 0, acct)
+        if trace_for == setl_id:
+            return _as_audited(res, person, acct, setl_id in short or init in short), None
+        dedc_c, fund_c, ratio_c = _clauses(res)
         out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
                     "inscp_scp_amt": _fen(res.inscp_scp_amt),
                     "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),
@@ -171,6 +174,21 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     if trace_for is not None:
         return None, f"settlement {trace_for} not found"
     return out
+
+
+def _as_audited(res: SettlementResult, person: Person, acct: int, short: bool) -> SettlementResult:
+    """The traced settlement with the account payment the audit expects, and the step that says why
+    (the worked example must agree with the discrepancy table)."""
+    if acct == _fen(res.acct_pay):
+        return res
+    if person.acct_balance is None:
+        res.trace.add("个人账户（稽核）", "未提供个人账户期初余额：个人账户支付额按清单记录{}元取值", (_yuan(acct),),
+                      "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
+    elif short:
+        res.trace.add("个人账户（稽核）", "期初余额不足以支付本人账户应付部分，其间按月计入的金额不在清单中：个人账户支付额"
+                      "按清单记录取值，但不少于期初余额确定可付的{}元，为{}元", (res.acct_pay, _yuan(acct)),
+                      "A-AUDIT-ACCT-CREDITS", _yuan(acct))
+    return dataclasses.replace(res, acct_pay=_yuan(acct), psn_cash_pay=res.psn_part_amt - _yuan(acct))
 
 
 def _columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:

@@ -179,15 +179,17 @@ Event = Settlement | Reversal
 def as_audited(clean: list[SettlementResult], recorded: list[SettlementResult]) -> list[SettlementResult]:
     """What the audit expects of the recorded figures: the clean ones, except that where the account paid
     less than 个人负担 (no balance known, or the opening balance falls short and the month's credits, in no
-    file, decide), acct_pay is taken as recorded and psn_cash_pay follows from it (A-AUDIT-ACCT-UNKNOWN,
-    A-AUDIT-ACCT-CREDITS); a reversal as its settlement."""
+    file, decide), acct_pay is taken as recorded — but not below what the opening balance certainly paid
+    (a reversal: gave back) — and psn_cash_pay follows from it (A-AUDIT-ACCT-UNKNOWN, A-AUDIT-ACCT-CREDITS);
+    a reversal as its settlement."""
     short: set[str] = set()
     out = []
     for c, r in zip(clean, recorded):
         if c.reverses is None and c.psn_part_amt > 0 and c.acct_pay < c.psn_part_amt:
             short.add(c.id)
         if (c.reverses or c.id) in short:
-            c = replace(c, acct_pay=r.acct_pay, psn_cash_pay=c.psn_part_amt - r.acct_pay)
+            acct = min(r.acct_pay, c.acct_pay) if c.reverses else max(r.acct_pay, c.acct_pay)
+            c = replace(c, acct_pay=acct, psn_cash_pay=c.psn_part_amt - acct)
         out.append(c)
     return out
 

@@ -9,10 +9,14 @@ the figure is audited. Where it does not, the credits decide it: taken as record
 from __future__ import annotations
 
 import json
+import shutil
+from decimal import Decimal
 
 import pytest
 
+from audit import fallback
 from audit.run import audit
+from reference.case import Person
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay,psn_part_amt,acct_pay,psn_cash_pay"
 
@@ -60,3 +64,31 @@ def test_past_the_opening_balance_the_credits_decide_and_the_payment_is_taken_as
     rows[1] = "S2,A,1101,2023-04-01,11,tertiary,100.00,50.00,50.00,50.00,10.00"
     code, by_field, _ = _audit(tmp_path, rows, "100.00", route)
     assert (code, {f: n for f, n in by_field.items() if n}) == (1, {"psn_cash_pay": 1})
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_what_the_opening_balance_certainly_held_is_still_a_floor(tmp_path, route):
+    # 300.00 at the start, S1's 个人负担 350.00: whatever was credited, the account held at least 300.00 and
+    # pays at least min(350, 300) = 300.00 — a system that paid nothing from it is wrong by 300.00, and its
+    # cash 350.00 by +300.00 (at most 350 − 300 = 50.00)
+    rows = ["S1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,0.00,350.00"]
+    code, by_field, _ = _audit(tmp_path, rows, "300.00", route)
+    assert (code, {f: n for f, n in by_field.items() if n}) == (1, {"acct_pay": 1, "psn_cash_pay": 1})
+
+
+def test_the_worked_example_says_what_the_table_says(tmp_path):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(HEADER + "\nS1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,320.00,30.00\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text('{"psn_no": "A", "acct_balance": "300.00"}\n', encoding="utf-8")
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False, keep_connection=True)
+    try:
+        people = {"A": Person(psn_no="A", psn_type=None, acct_balance=Decimal("300.00"))}
+        ctx = fallback.Context(s["_connection"], fallback.RulesSpec("panzhihua", "panzhihua-example"), people)
+        got = fallback.explain_settlement(ctx, "S1")
+    finally:
+        s["_connection"].close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    # 320.00 recorded is more than the 300.00 certain, so possible: as recorded, and the trace says why
+    assert (code, got["expected"]["acct_pay"], got["expected"]["psn_cash_pay"]) == (0, "320.00", "30.00")
+    assert got["trace"][-1]["clause"] == "A-AUDIT-ACCT-CREDITS"

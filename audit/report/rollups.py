@@ -19,6 +19,10 @@ from .text import unique_clauses, unique_clauses_sql
 
 # Discrepancy classes: one per settlement, decided by which fields differ and in which direction.
 # Order matters: the first that applies names the settlement's class.
+# A reversal (2208) is classed by what it says of the settlement it reverses: its amounts are that
+# settlement's negated, so its act_pay_dedc and hifp_pay diffs count with the opposite sign (a reversal
+# that gave back 0.00 of a 200.00 deductible, diff +200.00, says the deductible is counted too little);
+# pool_prop_selfpay is not negated on a reversal, so its diff counts as it stands.
 CLASSES: dict[str, tuple[str, str]] = {
     "scope": ("政策范围内费用计算不符", "inscp_scp_amt 与“总额 − 全自费 − 超限价 − 先行自付”不符"),
     "ratio_high": ("支付比例高于规定", "pool_prop_selfpay 高于文件规定的比例（如定点药店按医疗机构比例、在职按退休比例）"),
@@ -43,6 +47,18 @@ CASE
   WHEN hifp_diff < 0 THEN 'under'
   ELSE 'other'
 END"""
+
+# The field whose difference decides a class; its rows' clauses are the class's 依据条款 ('other': every
+# differing field's, in this order).
+DECIDING_FIELD = {"scope": "inscp_scp_amt", "ratio_high": "pool_prop_selfpay", "ratio_low": "pool_prop_selfpay",
+                  "dedc_high": "act_pay_dedc", "dedc_low": "act_pay_dedc", "fen": "hifp_pay", "over": "hifp_pay",
+                  "under": "hifp_pay"}
+_FIELD_ORDER = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
+                "acct_pay", "psn_cash_pay")
+_FIELD_RANK = "coalesce(list_position([{}], field), {})".format(
+    ", ".join(f"'{f}'" for f in _FIELD_ORDER), len(_FIELD_ORDER) + 1)
+_DECIDING_CLAUSE = "CASE cls {} ELSE clauses_all END".format(" ".join(
+    f"WHEN '{c}' THEN clauses_{f}" for c, f in DECIDING_FIELD.items()))
 
 # hifp_pay over/under as exact DECIMAL sums of `pair_net`; COALESCE so an empty group is 0, not NULL.
 _MONEY = """
@@ -120,34 +136,49 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
     by_facility = _rows(con, f"SELECT facility, {group} FROM d GROUP BY facility ORDER BY facility")
     by_month = _rows(con, f"SELECT month, {group} FROM d GROUP BY month ORDER BY month")
     by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM d GROUP BY psn_type ORDER BY psn_type")
+    # "own": a reversal's amounts negated (what it says of the settlement it reverses); see CLASSES.
+    own = "(CASE WHEN init_setl_id IS NOT NULL THEN -diff ELSE diff END)"
+    deciding = sorted(set(DECIDING_FIELD.values()))
     classes = _rows(con, f"""
         WITH s AS (
-          SELECT setl_id, any_value(psn_no) AS psn_no,
+          SELECT setl_id, any_value(psn_no) AS psn_no, bool_or(init_setl_id IS NOT NULL) AS reversal,
                  bool_or(field = 'inscp_scp_amt') AS scope_wrong,
                  sum(diff) FILTER (WHERE field = 'pool_prop_selfpay') AS ratio_diff,
-                 sum(diff) FILTER (WHERE field = 'act_pay_dedc') AS dedc_diff,
-                 sum(diff) FILTER (WHERE field = 'hifp_pay') AS hifp_diff,
+                 sum({own}) FILTER (WHERE field = 'act_pay_dedc') AS dedc_diff,
+                 sum({own}) FILTER (WHERE field = 'hifp_pay') AS hifp_diff,
                  sum(pair_net) AS money,
                  string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,
-                 min(clause) AS clause
+                 {", ".join(f"string_agg(clause, '；' ORDER BY clause) FILTER (WHERE field = '{f}') AS clauses_{f}"
+                            for f in deciding)},
+                 string_agg(clause, '；' ORDER BY {_FIELD_RANK}, field, clause) AS clauses_all
           FROM d GROUP BY setl_id),
         c AS (SELECT *, {_CLASS_SQL} AS cls FROM s),
+        -- a worked example is a settlement where the class has one: a reversal's trace is only 结算撤销
+        candidates AS (SELECT * FROM c QUALIFY NOT reversal OR bool_and(reversal) OVER (PARTITION BY cls)),
         typical AS (
           SELECT cls, coalesce(mode(fields) FILTER (WHERE hifp_diff IS NOT NULL), mode(fields)) AS typical_fields
-          FROM c GROUP BY cls),
+          FROM candidates GROUP BY cls),
         middle AS (
-          SELECT cls, median(abs(coalesce(hifp_diff, 0))) AS mid FROM c JOIN typical USING (cls)
-          WHERE fields = typical_fields GROUP BY cls)
+          SELECT cls, median(abs(coalesce(hifp_diff, 0))) AS mid FROM candidates JOIN typical USING (cls)
+          WHERE fields = typical_fields GROUP BY cls),
+        -- a typical example: the class's most common set of differing fields (preferring ones that move
+        -- hifp_pay) and, among those, the effect on hifp_pay closest to the median; ties by setl_id
+        example AS (
+          SELECT cls, arg_min(setl_id, (abs(abs(coalesce(hifp_diff, 0)) - mid), setl_id)) AS example
+          FROM candidates JOIN typical USING (cls) JOIN middle USING (cls)
+          WHERE fields = typical_fields GROUP BY cls),
+        -- the clauses of the fields that decide the class, the most cited first (each part once: unique_clauses)
+        cited AS (
+          SELECT cls, {_DECIDING_CLAUSE} AS clause, count(*) AS n FROM c GROUP BY ALL),
+        clauses AS (
+          SELECT cls, string_agg(clause, '；' ORDER BY n DESC, clause) AS clauses FROM cited GROUP BY cls)
         SELECT cls, count(*) AS settlements, count(DISTINCT psn_no) AS persons,
                coalesce(sum(money) FILTER (WHERE money > 0), 0) AS overpaid,
                coalesce(-sum(money) FILTER (WHERE money < 0), 0) AS underpaid,
-               -- a typical example: the class's most common set of differing fields (preferring ones that move
-               -- hifp_pay) and, among those, the effect on hifp_pay closest to the median; ties by setl_id
-               arg_min(setl_id, (abs(abs(coalesce(hifp_diff, 0)) - mid), setl_id)) FILTER (WHERE fields = typical_fields)
-                 AS example,
-               string_agg(DISTINCT clause, '；' ORDER BY clause) AS clauses,
+               any_value(example) AS example, any_value(clauses) AS clauses,
                string_agg(DISTINCT fields, ' | ' ORDER BY fields) AS field_sets
-        FROM c JOIN typical USING (cls) JOIN middle USING (cls) GROUP BY cls ORDER BY settlements DESC, cls""")
+        FROM c JOIN example USING (cls) LEFT JOIN clauses USING (cls)
+        GROUP BY cls ORDER BY settlements DESC, cls""")
     for c in classes:
         c["name"], c["description"] = CLASSES[c["cls"]]
         c["clauses"] = _clip(unique_clauses(c["clauses"]), 400)  # "A" and "A；A-REVERSAL" name A once

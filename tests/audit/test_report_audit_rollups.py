@@ -5,7 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pyarrow.parquet as pq
-from _synth_fixtures import discrepancies_from_planted, summary_for
+from _synth_fixtures import discrepancies_from_planted, summary_for, write_discrepancies
 from openpyxl import load_workbook
 
 from audit.report import rollups, write_reports
@@ -81,3 +81,88 @@ def test_top_persons_and_institutions_are_only_the_overpaid(tmp_path):
     assert len({r["psn_no"] for r in rows}) > len(over) > 0  # some persons had discrepancies but no overpayment
     assert data["top_institutions"] and all(i["overpaid"] > 0 for i in data["top_institutions"])
     assert len(data["by_institution"]) >= len(data["top_institutions"])
+
+
+def _classes(tmp_path, rows):
+    con = rollups.connect(write_discrepancies(tmp_path / "d.parquet", rows))
+    data = rollups.collect(con)
+    con.close()
+    return data, {c["cls"]: c for c in data["classes"]}
+
+
+def test_a_reversal_is_classed_by_what_it_says_of_the_settlement_it_reverses(tmp_path):
+    """A reversal's amounts are its settlement's negated, so its diffs are too: R1 gave back no deductible
+    (0.00 where −200.00 was due: 撤销后未冲回), diff +200.00, which says the settlement's deductible is counted
+    200.00 too little. The ratio is not negated on a reversal: R2's says what the settlement's does."""
+    rows = [
+        {"setl_id": "R1", "init_setl_id": "S1", "field": "act_pay_dedc", "recorded": "0.00", "expected": "-200.00"},
+        # S2 paid 100.00 too much at the wrong (in-service) ratio; R2 reversed what S2 recorded
+        {"setl_id": "S2", "psn_no": "P2", "field": "pool_prop_selfpay", "recorded": "0.5000", "expected": "0.6000"},
+        {"setl_id": "S2", "psn_no": "P2", "field": "hifp_pay", "recorded": "250.00", "expected": "300.00"},
+        {"setl_id": "R2", "psn_no": "P2", "init_setl_id": "S2", "field": "pool_prop_selfpay",
+         "recorded": "0.5000", "expected": "0.6000"},
+        {"setl_id": "R2", "psn_no": "P2", "init_setl_id": "S2", "field": "hifp_pay",
+         "recorded": "-250.00", "expected": "-300.00"},
+        # S3 overpaid 100.00 (no cap), reversed as recorded: the pair nets to 0, both rows 统筹基金多付
+        {"setl_id": "S3", "psn_no": "P3", "field": "hifp_pay", "recorded": "500.00", "expected": "400.00"},
+        {"setl_id": "R3", "psn_no": "P3", "init_setl_id": "S3", "field": "hifp_pay",
+         "recorded": "-500.00", "expected": "-400.00"},
+        # R4 alone differs by a fen
+        {"setl_id": "R4", "psn_no": "P4", "init_setl_id": "S4", "field": "hifp_pay", "recorded": "-57.49", "expected": "-57.50"},
+    ]
+    data, by = _classes(tmp_path, rows)
+    got = {c["cls"]: c["settlements"] for c in data["classes"]}
+    assert got == {"dedc_low": 1, "ratio_low": 2, "over": 2, "fen": 1}
+    assert "dedc_high" not in by and "under" not in by and "ratio_high" not in by
+    # the money is still that of each pair netted, once: S2/R2 net 0, S3/R3 net 0, R4 −0.01
+    assert (by["ratio_low"]["overpaid"], by["ratio_low"]["underpaid"]) == (0, 0)
+    assert (by["over"]["overpaid"], by["over"]["underpaid"]) == (0, 0)
+    assert (by["fen"]["overpaid"], by["fen"]["underpaid"]) == (1, 0)
+    assert sum(c["overpaid"] for c in data["classes"]) == data["totals"]["overpaid"]
+    assert sum(c["underpaid"] for c in data["classes"]) == data["totals"]["underpaid"]
+
+
+def test_a_class_example_is_a_settlement_when_the_class_has_one(tmp_path):
+    """A reversal's only trace step is 结算撤销: the worked example is a settlement where the class has one,
+    even when its reversals are more typical (their effect on hifp_pay is the median, their ids sort first)."""
+    rows = [
+        {"setl_id": "A-R1", "init_setl_id": "S9", "field": "act_pay_dedc", "recorded": "0.00", "expected": "-200.00"},
+        {"setl_id": "A-R1", "init_setl_id": "S9", "field": "hifp_pay", "recorded": "-50.00", "expected": "-150.00"},
+        {"setl_id": "A-R2", "psn_no": "P2", "init_setl_id": "S8", "field": "act_pay_dedc",
+         "recorded": "0.00", "expected": "-200.00"},
+        {"setl_id": "A-R2", "psn_no": "P2", "init_setl_id": "S8", "field": "hifp_pay",
+         "recorded": "-50.00", "expected": "-150.00"},
+        {"setl_id": "Z1", "psn_no": "P3", "field": "act_pay_dedc", "recorded": "0.00", "expected": "200.00"},
+        {"setl_id": "Z1", "psn_no": "P3", "field": "hifp_pay", "recorded": "350.00", "expected": "50.00"},
+        # a class of reversals only still has an example
+        {"setl_id": "R5", "psn_no": "P5", "init_setl_id": "S5", "field": "hifp_pay", "recorded": "-57.49", "expected": "-57.50"},
+    ]
+    data, by = _classes(tmp_path, rows)
+    assert by["dedc_low"]["settlements"] == 3 and by["dedc_low"]["example"] == "Z1"
+    assert by["fen"]["example"] == "R5"
+    assert write_reports(tmp_path / "out", tmp_path / "d.parquet", summary_for(tmp_path / "d.parquet")) == 1
+    page = (tmp_path / "out" / "audit.html").read_text(encoding="utf-8")
+    assert "撤销结算 <code>S5</code>" in page  # the reversal example says which settlement it reverses
+
+
+def test_a_class_cites_the_clauses_of_the_fields_that_decide_it(tmp_path):
+    """A deductible class cites the deductible's article, not the account's that happened to sort first."""
+    dedc, ratio, acct, fund, cap = "攀枝花 第七条 起付线", "攀枝花 第七条 比例", "个人账户使用范围", "攀枝花 第七条", "攀枝花 第七条 限额"
+    rows = [
+        {"setl_id": "S1", "field": "act_pay_dedc", "recorded": "0.00", "expected": "200.00", "clause": dedc},
+        {"setl_id": "S1", "field": "hifp_pay", "recorded": "150.00", "expected": "50.00", "clause": fund},
+        {"setl_id": "S1", "field": "acct_pay", "recorded": "10.00", "expected": "0.00", "clause": acct},
+        {"setl_id": "S2", "field": "act_pay_dedc", "recorded": "50.00", "expected": "200.00", "clause": dedc + "；A-YEAR"},
+        {"setl_id": "S3", "field": "pool_prop_selfpay", "recorded": "0.5000", "expected": "0.6000", "clause": ratio},
+        {"setl_id": "S3", "field": "hifp_pay", "recorded": "250.00", "expected": "300.00", "clause": ratio},
+        {"setl_id": "S3", "field": "acct_pay", "recorded": "1.00", "expected": "0.00", "clause": acct},
+        {"setl_id": "S4", "field": "hifp_pay", "recorded": "900.00", "expected": "800.00", "clause": cap},
+        {"setl_id": "S4", "field": "psn_part_amt", "recorded": "100.00", "expected": "200.00", "clause": "A-PSN"},
+        {"setl_id": "S5", "field": "psn_part_amt", "recorded": "100.00", "expected": "200.00", "clause": "A-PSN"},
+        {"setl_id": "S5", "field": "acct_pay", "recorded": "100.00", "expected": "200.00", "clause": acct},
+    ]
+    _, by = _classes(tmp_path, rows)
+    assert by["dedc_low"]["clauses"] == f"{dedc}；A-YEAR"
+    assert by["ratio_low"]["clauses"] == ratio
+    assert by["over"]["clauses"] == cap
+    assert by["other"]["clauses"] == f"A-PSN；{acct}"

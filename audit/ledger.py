@@ -316,6 +316,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     remote_from: set[str] = set()
     lacking: set[str] = set()
     recording: set[str] = set()
+    recorded_in: list[tuple[Path, set[str]]] = []
     for i, p in enumerate(paths):
         rel = f"_src{i}"
         try:
@@ -328,6 +329,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             rel, cols = inst.attach(con, rel, cols, mapping, p)
         here = {mapping.rename(c) for c in cols}
         present |= here
+        recorded_in.append((p, {f for f in RECORDED if f in here}))
         remote_from.add("column" if "remote" in here else "admdvs" if all(a in here for a in ADMDVS) else "absent")
         lacking |= {c for c in ("exclusion", "acct_used_flag") + INPUT_AMOUNTS[1:] if c not in here}
         (recording if here & set(OTHER_FUNDS) else lacking).add("oth_fund_pay")
@@ -337,6 +339,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             present.add("facility")
         sel = canonical_select(p, rel, cols, mapping, i)
         selects.append(f"SELECT {', '.join(_stored(c) for c in COLUMNS)} FROM ({sel})")
+    _same_recorded(recorded_in)
     sources.PENDING.clear()
     try:
         con.execute("CREATE OR REPLACE TABLE ledger AS\n" + "\nUNION ALL\n".join(selects))
@@ -366,6 +369,19 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     return LedgerInfo([str(p) for p in paths], audited, info[0] + sum(n for _, n in skipped), info[1], info[2], -1,
                       (info[3], info[4]),
                       frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording))
+
+
+def _same_recorded(recorded_in: list[tuple[Path, set[str]]]) -> None:
+    """Every file of one audit records the same figures: a month without hifp_pay would go unaudited
+    while the totals counted the others (read before any row, so it costs nothing)."""
+    every = set().union(*(fields for _, fields in recorded_in))
+    for path, fields in recorded_in:
+        if fields != every:
+            lacking = [f for f in RECORDED if f in every - fields]
+            other = next(str(p) for p, f in recorded_in if lacking[0] in f)
+            raise AuditInputError(f"has no {', '.join(lacking)}, which {other} records: the files of one audit must "
+                                  "record the same figures (export them alike, rename with --map, or audit them "
+                                  "separately)", file=str(path))
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
@@ -399,6 +415,8 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
           CASE WHEN s.setl_id IS NULL THEN 'unknown'
                WHEN s.init_setl_id IS NOT NULL THEN 'reversal'
                WHEN s.psn_no <> r.psn_no THEN 'person'
+               WHEN s.setl_date = r.setl_date AND s.setl_time IS NULL AND r.setl_time IS NULL AND s.rid > r.rid
+                 THEN 'tied'
                WHEN (s.setl_date, COALESCE(s.setl_time, CAST(s.setl_date AS TIMESTAMP)), s.rid)
                   > (r.setl_date, COALESCE(r.setl_time, CAST(r.setl_date AS TIMESTAMP)), r.rid)
                  THEN 'later'
@@ -413,6 +431,8 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
                "reversal": f"reverses {init!r}, which is itself a reversal",
                "person": f"reverses {init!r}, a settlement of another person ({other})",
                "later": f"reverses {init!r}, which comes later in settlement order",
+               "tied": f"reverses {init!r}, which the export lists after it on the same date; without setl_time "
+                       "the export's order decides (A-AUDIT-ORDER): list the settlement first, or export setl_time",
                "twice": f"{init!r} is reversed more than once"}[why]
         raise AuditInputError(msg, file=file, row=sources.line_of(paths[idx], row, encoding, wanted),
                               column="init_setl_id", unit=unit)

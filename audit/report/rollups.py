@@ -22,7 +22,9 @@ from .text import unique_clauses, unique_clauses_sql
 # A reversal (2208) is classed by what it says of the settlement it reverses: its amounts are that
 # settlement's negated, so its act_pay_dedc and hifp_pay diffs count with the opposite sign (a reversal
 # that gave back 0.00 of a 200.00 deductible, diff +200.00, says the deductible is counted too little);
-# pool_prop_selfpay is not negated on a reversal, so its diff counts as it stands.
+# pool_prop_selfpay is not negated on a reversal, so its diff counts as it stands. A reversal whose
+# settlement does not differ carries the pair's money (pair_net) and is classed on hifp_pay by it: one that
+# gave back 50.00 of 150.00 left the fund 100.00 short, 多付.
 CLASSES: dict[str, tuple[str, str]] = {
     "scope": ("政策范围内费用计算不符", "inscp_scp_amt 与“总额 − 全自费 − 超限价 − 先行自付”不符"),
     "ratio_high": ("支付比例高于规定", "pool_prop_selfpay 高于文件规定的比例（如定点药店按医疗机构比例、在职按退休比例）"),
@@ -145,7 +147,10 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
                  bool_or(field = 'inscp_scp_amt') AS scope_wrong,
                  sum(diff) FILTER (WHERE field = 'pool_prop_selfpay') AS ratio_diff,
                  sum({own}) FILTER (WHERE field = 'act_pay_dedc') AS dedc_diff,
-                 sum({own}) FILTER (WHERE field = 'hifp_pay') AS hifp_diff,
+                 -- on hifp_pay a row that carries its pair's money (pair_net: a settlement, or a reversal whose
+                 -- settlement does not differ) is classed by that money, so 多付/少付 agree with the amounts
+                 sum(CASE WHEN pair_net IS NOT NULL THEN diff ELSE {own} END) FILTER (WHERE field = 'hifp_pay')
+                   AS hifp_diff,
                  sum(pair_net) AS money,
                  string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,
                  {", ".join(f"string_agg(clause, '；' ORDER BY clause) FILTER (WHERE field = '{f}') AS clauses_{f}"

@@ -58,3 +58,13 @@ def test_skip_applies_to_a_ledger_that_gives_the_level_as_hosp_lv(tmp_path):
     code, s = _run(tmp_path, [header, "S1,A,1101,2023-03-01,11,3,500.00,150.00", "S2,A,1101,2023-03-02,51,3,800.00,0.00"],
                    mapping=(str(mapping),))
     assert (code, s["rows_skipped"], s["discrepancies_by_field"]) == (0, 1, {"hifp_pay": 0})
+
+
+def test_files_recording_different_figures_are_refused(tmp_path):
+    # January records hifp_pay, February does not: February's fund payments would go unaudited while the
+    # totals counted January's
+    jan, feb = tmp_path / "2023-01.csv", tmp_path / "2023-02.csv"
+    jan.write_text(f"{BASE},hifp_pay\n{S1},150.00\n", encoding="utf-8")
+    feb.write_text(f"{BASE}\n{S1.replace('S1', 'S2').replace('03-01', '02-01')}\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"2023-02\.csv: has no hifp_pay, which .*2023-01\.csv records"):
+        audit([str(jan), str(feb)], "panzhihua", "panzhihua-example", None, write=False)

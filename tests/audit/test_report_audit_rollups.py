@@ -166,3 +166,15 @@ def test_a_class_cites_the_clauses_of_the_fields_that_decide_it(tmp_path):
     assert by["ratio_low"]["clauses"] == ratio
     assert by["over"]["clauses"] == cap
     assert by["other"]["clauses"] == f"A-PSN；{acct}"
+
+
+def test_a_lone_reversal_is_classed_by_the_money_it_leaves(tmp_path):
+    # R1 gave back 50.00 of the 150.00 its settlement S1 paid (S1 itself is right, so not listed): the
+    # fund is 100.00 short of what it should have got back — overpaid 100.00, class 统筹基金多付
+    disc = write_discrepancies(tmp_path / "d.parquet", [
+        {"setl_id": "R1", "init_setl_id": "S1", "field": "hifp_pay", "recorded": "-50.00", "expected": "-150.00"}])
+    con = rollups.connect(disc)
+    data = rollups.collect(con)
+    con.close()
+    assert [(c["cls"], c["overpaid"], c["underpaid"]) for c in data["classes"]] == [("over", 10000, 0)]
+    assert (data["totals"]["overpaid"], data["totals"]["underpaid"]) == (10000, 0)

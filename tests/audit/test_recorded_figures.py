@@ -68,3 +68,12 @@ def test_files_recording_different_figures_are_refused(tmp_path):
     feb.write_text(f"{BASE}\n{S1.replace('S1', 'S2').replace('03-01', '02-01')}\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"2023-02\.csv: has no hifp_pay, which .*2023-01\.csv records"):
         audit([str(jan), str(feb)], "panzhihua", "panzhihua-example", None, write=False)
+
+
+def test_a_same_day_reversal_listed_first_without_a_time_is_named_with_the_way_out(tmp_path):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(f"{BASE},init_setl_id,hifp_pay\nR1,A,1101,2023-03-01,11,tertiary,-500.00,S1,-150.00\n"
+                      f"{S1},,150.00\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"line 2, column init_setl_id: reverses 'S1', which the export lists "
+                                              r"after it on the same date; without setl_time .* export setl_time"):
+        audit([str(ledger)], "panzhihua", "panzhihua-example", None, write=False)

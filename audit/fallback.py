@@ -111,7 +111,8 @@ def explain_settlement(ctx: Context, setl_id: str) -> dict:
     known = ctx.people.get(psn_no)
     person = person_for(psn_no, rows, known)
     res, err = settle_person(ctx.spec.bind(), person, rows, trace_for=setl_id,
-                             typed_by_ledger=by_ledger(known))
+                             typed_by_ledger=by_ledger(known),
+                             retire_given=known is not None and known.retire_date is not None)
     if res is None:
         return {"setl_id": setl_id, "psn_no": psn_no, "expected": {}, "trace": [], "error": err}
     out = res.to_output(with_trace=True)

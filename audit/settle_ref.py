@@ -75,33 +75,41 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     return dedc, fund, ratio
 
 
-def _type_mismatch(person: Person, row_type: str | None, date) -> str | None:
+_ROLE_NAMES = {"in_service": "在职", "retiree": "退休"}
+
+
+def _type_mismatch(person: Person, row_type: str | None, date, check_role: bool) -> str | None:
     """Why a settlement whose ledger psn_type the person (typed by the ledger) cannot take is refused:
     one Person has one type, changed only by retirement (A-AUDIT-PSN-TYPE-CHANGE); a change between
-    职工 and 灵活就业, or back from retiree to in service, is a change no document provides for."""
+    职工 and 灵活就业, or back from retiree to in service, is a change no document provides for. With a
+    retire date from the persons file the role is that file's (a ledger row that differs is a discrepancy)."""
     if not row_type or row_type not in PSN_TYPES:
         return None
     role, flexible = PSN_TYPES[row_type][0], PSN_TYPES[row_type][1]
-    if role == person.role_on(date) and flexible == PSN_TYPES[person.psn_type][1]:
+    now = person.role_on(date)
+    if (role == now or not check_role) and flexible == PSN_TYPES[person.psn_type][1]:
         return None
-    return (f"清单所记人员类别 {row_type}（{PSN_TYPES[row_type][2]}）与该人员此前的类别 {person.psn_type}"
-            f"（{PSN_TYPES[person.psn_type][2]}）不是退休的变化：文件未规定年度中此种变化，人员信息也未给出类别，无法审核")
+    kind = "灵活就业" if PSN_TYPES[person.psn_type][1] else "职工"
+    return (f"清单所记人员类别 {row_type}（{PSN_TYPES[row_type][2]}）与该人员此时的类别（{kind}{_ROLE_NAMES[now]}，"
+            f"按清单首笔结算 {person.psn_type}{'，' + str(person.retire_date) + ' 起退休' if person.retire_date else ''}）"
+            "不符，且不是退休的变化：文件未规定年度中此种变化，人员信息也未给出类别，无法审核")
 
 
 def by_ledger(known: Person | None) -> bool:
-    """Whether the ledger's rows alone type the person: no persons record gives a type or a retire date
-    (either decides the person's type on every date, and a ledger row that differs is then a discrepancy)."""
-    return known is None or (known.psn_type is None and known.retire_date is None)
+    """Whether the ledger's rows type the person: no persons record gives a type (one that does decides
+    the type on every date, and a ledger row that differs is then a discrepancy)."""
+    return known is None or known.psn_type is None
 
 
 def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | None = None,
-                  typed_by_ledger: bool = False):
+                  typed_by_ledger: bool = False, retire_given: bool = False):
     """Expected rows (dicts in EXPECTED_COLUMNS) for one person; or the trace of `trace_for`.
     `typed_by_ledger`: the person's type comes from the ledger's rows (person_for), which are then
-    each checked against it."""
+    each checked against it; `retire_given`: the persons file dates the retirement (the role is then its)."""
     ledger = PersonLedger(rules, person)
     out = []
     refused: dict[str, str] = {}
+    role_by_ledger = typed_by_ledger and not retire_given
     # Refused settlements not reversed, with their year: the running deductible and cap of that year
     # after them are unknown, and so is the account after them when its balance is known (it runs on
     # across years) — the rows after are refused too (A-AUDIT-AFTER-UNASSESSED), as the plan does.
@@ -129,7 +137,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                                 "note": refused[setl_id]})
                     continue
                 if typed_by_ledger:
-                    mismatch = _type_mismatch(person, _t, date)
+                    mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
                     if mismatch:
                         raise PolicyError(f"settlement {setl_id}: {mismatch}")
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
@@ -202,7 +210,8 @@ def _work(spec: RulesSpec, batch: list[tuple[str, Person | None, list[tuple]]],
     out: list[dict] = []
     for psn_no, known, rows in batch:
         out.extend(settle_person(rules, person_for(psn_no, rows, known), rows,
-                                 typed_by_ledger=by_ledger(known)))
+                                 typed_by_ledger=by_ledger(known),
+                                 retire_given=known is not None and known.retire_date is not None))
     return _columns(out, names)
 
 

@@ -56,3 +56,15 @@ def test_a_change_to_flexible_employment_in_the_ledger_is_not_assessed(tmp_path)
     (reason,) = s["unassessed_by_reason"]
     assert (reason["status"], reason["rows"], reason["example_setl_id"]) == ("refused_reference", 1, "F2")
     assert "1103" in reason["details"][0]["note"] and "1101" in reason["details"][0]["note"]
+
+
+def test_a_retire_date_alone_does_not_let_a_change_to_flexible_employment_pass(tmp_path):
+    # the persons file dates a retirement years ahead (which sends A to the reference engine) but gives no
+    # type: the ledger types A, and its change 1101 → 1103 is still no retirement — F2 is refused, not
+    # settled as a 1101 visit
+    f2 = "F2,A,1103,2023-08-01,11,tertiary,1000.00,0.00,500.00"
+    code, s = _audit(tmp_path, [F1, f2], {"retire_date": "2030-01-01"})
+    assert s["persons_reference"] == 1
+    (reason,) = s["unassessed_by_reason"]
+    assert (code, reason["status"], reason["example_setl_id"]) == (2, "refused_reference", "F2")
+    assert "职工在职" in reason["details"][0]["note"]

@@ -2,7 +2,8 @@
 
 The plan flags them in SQL (audit/plan.py `routed.fallback`): a chronic/special-disease visit
 (med_type 14), a visit along inpatient rules (吉林 急诊/日间手术), a retirement date after their
-first settlement, a psn_type that changes in the ledger, hospital stays (吉林 六（三）), a reversal
+first settlement, a psn_type that changes in the ledger (where no persons record gives the type, or a
+retiree type without its date), hospital stays (吉林 六（三）), a reversal
 followed by a later settlement. Their rows are read in settlement order, turned into reference
 `Settlement`/`Reversal` objects and run through `reference.engine.PersonLedger`, in worker
 processes for many persons. A settlement the reference refuses (PolicyError) becomes a

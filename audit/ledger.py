@@ -77,6 +77,8 @@ class LedgerInfo:
     # Rows left out by --map [skip], by reason ('med_type=51'), with the reversals of such settlements.
     skipped: tuple[tuple[str, int], ...] = ()
     recording: frozenset[str] = frozenset()
+    # Recorded figures the export has but the audit cannot compare (psn_cash_pay without acct_pay).
+    not_audited: tuple[str, ...] = ()
 
     @property
     def audited(self) -> int:
@@ -364,11 +366,16 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         what = "every row is left out by --map [skip]" if skipped else "the ledger holds no rows (a header only)"
         raise AuditInputError(f"{what}: nothing to audit", file=", ".join(str(p) for p in paths))
     audited = [f for f in RECORDED if f in present]
+    # Cash is 个人负担 less the account payment: without acct_pay the account's share is unknown wherever no
+    # balance settles it, and every account payment would read as a cash discrepancy (A-AUDIT-CASH-NO-ACCT).
+    if "psn_cash_pay" in audited and "acct_pay" not in present:
+        audited.remove("psn_cash_pay")
     # persons: counted once the plan has grouped the ledger by person (run.py), not here a second time
     # rows_read counts every row of the files; the plan settles rows_read - the skipped ones (LedgerInfo.audited).
     return LedgerInfo([str(p) for p in paths], audited, info[0] + sum(n for _, n in skipped), info[1], info[2], -1,
                       (info[3], info[4]),
-                      frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording))
+                      frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording),
+                      tuple(f for f in RECORDED if f in present and f not in audited))
 
 
 def _same_recorded(recorded_in: list[tuple[Path, set[str]]]) -> None:
@@ -417,8 +424,9 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
                WHEN s.psn_no <> r.psn_no THEN 'person'
                WHEN s.setl_date = r.setl_date AND s.setl_time IS NULL AND r.setl_time IS NULL AND s.rid > r.rid
                  THEN 'tied'
-               WHEN (s.setl_date, COALESCE(s.setl_time, CAST(s.setl_date AS TIMESTAMP)), s.rid)
-                  > (r.setl_date, COALESCE(r.setl_time, CAST(r.setl_date AS TIMESTAMP)), r.rid)
+               -- in the plan's order (A-AUDIT-ORDER): a row without a time comes first on its date (NULLS FIRST)
+               WHEN (s.setl_date, COALESCE(s.setl_time, TIMESTAMP '0001-01-01 00:00:00'), s.rid)
+                  > (r.setl_date, COALESCE(r.setl_time, TIMESTAMP '0001-01-01 00:00:00'), r.rid)
                  THEN 'later'
                WHEN count(*) OVER (PARTITION BY r.init_setl_id) > 1 THEN 'twice' END AS why,
           s.psn_no

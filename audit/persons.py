@@ -199,7 +199,9 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
                     continue
                 if typ in codes:
                     rec = {**rec, "psn_type": codes[typ]}
-                elif str(rec["psn_type"]) not in PSN_TYPES:  # named here: the case reader lists its codes as tuples
+                elif typ in PSN_TYPES:  # as the ledger reads its codes: spaces around a code are no code
+                    rec = {**rec, "psn_type": typ}
+                else:  # named here: the case reader lists its codes as tuples
                     raise AuditInputError(
                         f"unknown code {str(rec['psn_type'])!r}; expected one of {listing('psn_type')} (map a code to "
                         "one of them with --map [codes.psn_type], or leave out these persons with [skip])",

@@ -16,8 +16,8 @@ they reverse), exactly as reference/benefits.py + reference/engine.py do, in BIG
   here governs them); psn_part = medfee - fund - oth - hosp (医院负担, as recorded); acct = min(Bal, A_i)
   - min(Bal, A_{i-1}) over prefix sums A of the person's part, less mulaid (a relative's account, as
   recorded), where the account pays; + mulaid; psn_cash_pay = psn_part - acct. Where A_i > Bal the
-  opening balance falls short and the month's credits (in no file) decide: acct as recorded
-  (A-AUDIT-ACCT-CREDITS).
+  opening balance falls short and the month's credits (in no file) decide: acct as recorded but not
+  below that min-difference (A-AUDIT-ACCT-CREDITS); a reversal gives back what its settlement paid.
   After a settlement the plan cannot assess (status >= REFUSED) and that is still standing, the rest of
   its person-year is `refused_after` (the rest of the person's rows when Bal is known): a running count
   of such settlements rides along the first sort (the third, for Bal) — A-AUDIT-AFTER-UNASSESSED.
@@ -99,10 +99,11 @@ SELECT a.psn_no,
   COALESCE(a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
     OR (p.retire_date IS NOT NULL AND a.first_settle < p.retire_date)
     OR (COALESCE(p.n_stays, 0) > 0 AND st.hospital_flag AND a.first_settle IS NOT NULL)
-    -- a psn_type that changes in the ledger, where the persons file gives no retire date and no type
-    -- (or a retiree type, whose retirement the ledger's change dates: A-AUDIT-PSN-TYPE-CHANGE)
-    OR (a.type_min <> a.type_max AND p.retire_date IS NULL
-        AND (p.p_psn_type IS NULL OR p.p_psn_type IN {_RETIREE_CODES}))
+    -- a psn_type that changes in the ledger where the persons file gives no type (the reference checks
+    -- each row against the person), or a retiree type without a date (the ledger's change dates the
+    -- retirement: A-AUDIT-PSN-TYPE-CHANGE)
+    OR (a.type_min <> a.type_max
+        AND (p.p_psn_type IS NULL OR (p.retire_date IS NULL AND p.p_psn_type IN {_RETIREE_CODES})))
     OR r.psn_no IS NOT NULL, TRUE) AS fallback,
   p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing, p.acct_balance,
   p.ytd_year, p.ytd_dedc, p.ytd_pay
@@ -148,19 +149,21 @@ def _neg(expr: str) -> str:
     return f"CAST(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.is_rev THEN -({expr}) ELSE {expr} END AS BIGINT)"
 
 
-# A-AUDIT-ACCT-UNKNOWN: without an opening balance the row's own recorded account payment is taken
-# as it stands (a reversal's too, as the reference engine does). Otherwise the person's own account,
-# then a relative's as recorded (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
+# A-AUDIT-ACCT-UNKNOWN: without an opening balance the settlement's recorded account payment is taken
+# as it stands, and its reversal must give back exactly that (A-REVERSAL; `rs.s_acct` is the reversed
+# settlement's recorded figure). Otherwise the person's own account, then a relative's as recorded
+# (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
 _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
 # A-AUDIT-ACCT-CREDITS: where the opening balance no longer covers what the own account should pay, the
 # month's credits (not in the ledger) decide it: taken as recorded from there, as without a balance —
 # but never below what the opening balance certainly held (credits only add): the own account pays at
-# least _OWN (a reversal gives back at least as much). Where the balance covers it, the figure is exact.
+# least _OWN. Where the balance covers it, the figure is exact. A reversal gives back exactly what its
+# settlement is taken to have paid.
 _SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
-_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL THEN COALESCE(l.acct_pay, 0)"
-         f" WHEN {_SHORT} AND a.is_rev THEN LEAST(COALESCE(l.acct_pay, 0), -({_OWN}))"
-         f" WHEN {_SHORT} THEN GREATEST(COALESCE(l.acct_pay, 0), {_OWN})"
-         f" WHEN a.is_rev THEN -({_OWN}) ELSE {_OWN} END)")
+_REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN rs.s_acct ELSE l.acct_pay END, 0)"
+_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
+         f" * (CASE WHEN a.acct_balance IS NULL THEN {_REC_ACCT} WHEN {_SHORT} THEN GREATEST({_REC_ACCT}, {_OWN})"
+         f" ELSE {_OWN} END) END)")
 EXPECTED = f"""
 WITH gx AS (
   -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
@@ -313,6 +316,7 @@ SELECT 'plan' AS route,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
 FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
+LEFT JOIN (SELECT setl_id AS s_id, acct_pay AS s_acct FROM {REVERSED_SETTLEMENTS}) rs ON rs.s_id = l.init_setl_id
 UNION ALL
 SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id

@@ -96,6 +96,8 @@ LEDGER_ASSUMPTIONS = {
                            "共济支付以外的部分。",
     "A-AUDIT-ACCT-MULAID-ABSENT": "清单没有个人账户共济支付金额 acct_mulaid_pay：已提供期初余额的人员，个人账户支出按只由"
                                   "本人个人账户支付审核。",
+    "A-AUDIT-CASH-NO-ACCT": "清单有个人现金支付 psn_cash_pay 而没有个人账户支付 acct_pay：现金支付是个人负担减去个人账户支付，"
+                            "账户支付未知时无法审核，psn_cash_pay 不审核（个人负担 psn_part_amt 照常审核）。",
     "A-AUDIT-ACCT-CREDITS": "人员信息给出的个人账户余额是期初余额，其后按月计入的金额不在清单和人员信息中：期初余额（减去此前"
                             "应由本人账户支付的部分）足以支付本次应由本人账户支付的部分时，个人账户支付额照常审核（此后的计入"
                             "只会增加余额，不改变结果）；不足时，实际余额取决于其间的计入，个人账户支付额按记录取值，只审核它"
@@ -132,6 +134,8 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         if fields & audited and (balances or not needs_balance):
             applies += [aid] if column in info.recording else []
             applies += [f"{aid}-ABSENT"] if column in info.lacking else []
+    if "psn_cash_pay" in info.not_audited:
+        applies.append("A-AUDIT-CASH-NO-ACCT")
     if balances:  # a balance is the opening one: the month's credits after it are in no file
         applies.append("A-AUDIT-ACCT-CREDITS")
     if balances and "acct_used_flag" in info.lacking:

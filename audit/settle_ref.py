@@ -115,6 +115,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     # across years) — the rows after are refused too (A-AUDIT-AFTER-UNASSESSED), as the plan does.
     standing: dict[str, int] = {}
     short: set[str] = set()  # settlements whose own account share the opening balance did not cover
+    recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
          medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
@@ -164,11 +165,16 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             own_part = part - (mulaid or 0)
             if own_part > 0 and acct - (mulaid or 0) < own_part:
                 short.add(setl_id)
+        # The account payment a settlement is taken to have made (a reversal gives back exactly that):
+        # A-AUDIT-ACCT-UNKNOWN as recorded; A-AUDIT-ACCT-CREDITS as recorded but at least what the
+        # opening balance certainly held; else the engine's.
+        sign, own_rec = (-1, recorded_acct.get(init, 0)) if init is not None else (1, rec_acct or 0)
+        if init is None:
+            recorded_acct[setl_id] = rec_acct or 0
         if person.acct_balance is None:
-            acct = rec_acct or 0  # A-AUDIT-ACCT-UNKNOWN: the account payment is taken as recorded
+            acct = sign * own_rec
         elif (init if init is not None else setl_id) in short:
-            # A-AUDIT-ACCT-CREDITS: as recorded, but at least what the opening balance certainly held
-            acct = min(rec_acct or 0, acct) if init is not None else max(rec_acct or 0, acct)
+            acct = sign * max(own_rec, sign * acct)
         if trace_for == setl_id:
             return _as_audited(res, person, acct, setl_id in short or init in short), None
         dedc_c, fund_c, ratio_c = _clauses(res)

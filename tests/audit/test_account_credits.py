@@ -92,3 +92,23 @@ def test_the_worked_example_says_what_the_table_says(tmp_path):
     # 320.00 recorded is more than the 300.00 certain, so possible: as recorded, and the trace says why
     assert (code, got["expected"]["acct_pay"], got["expected"]["psn_cash_pay"]) == (0, "320.00", "30.00")
     assert got["trace"][-1]["clause"] == "A-AUDIT-ACCT-CREDITS"
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("balance", ["100.00", None])
+def test_a_reversal_gives_back_what_its_settlement_is_taken_to_have_paid(tmp_path, route, balance):
+    # S1 (个人负担 350.00) paid 200.00 from the account: more than the opening 100.00, so taken as recorded
+    # (or, without a balance, as recorded anyway). Its reversal R1 must give back exactly 200.00 and 150.00
+    # cash (A-REVERSAL); one that moves 140.00 from cash into the account (−340.00, −10.00) is caught.
+    rows = ["S1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,200.00,150.00",
+            "R1,A,1101,2023-03-02,11,tertiary,-500.00,-150.00,-350.00,{},{},S1"]
+    header = HEADER + ",init_setl_id"
+    ledger = tmp_path / "ledger.csv"
+    persons = tmp_path / "persons.jsonl"
+    person = {"psn_no": "A", **ROUTES[route], **({"acct_balance": balance} if balance else {})}
+    persons.write_text(json.dumps(person) + "\n", encoding="utf-8")
+    for acct, cash, found in (("-200.00", "-150.00", {}), ("-340.00", "-10.00", {"acct_pay": 1, "psn_cash_pay": 1})):
+        ledger.write_text("\n".join([header, rows[0] + ",", rows[1].format(acct, cash)]) + "\n", encoding="utf-8")
+        code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False)
+        assert {f: n for f, n in s["discrepancies_by_field"].items() if n} == found, (acct, s["discrepancies_by_field"])
+        assert s["persons_reference"] == (route == "reference")

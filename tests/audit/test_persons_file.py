@@ -226,3 +226,14 @@ def test_a_flag_that_is_none_is_still_refused_at_its_line(tmp_path):
     f.write_text("psn_no,psn_type,has_account\nP1,1101,TRUE\nP2,1101,maybe\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"p\.csv, line 3, column has_account: .*'maybe'"):
         persons.load(duckdb.connect(), str(f))
+
+
+def test_a_type_with_spaces_around_it_is_read_as_the_ledger_reads_it(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text("psn_no,psn_type\nP1, 1201 \n", encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f))
+    finally:
+        con.close()
+    assert people["P1"].psn_type == "1201"

@@ -68,3 +68,13 @@ def test_a_retire_date_alone_does_not_let_a_change_to_flexible_employment_pass(t
     (reason,) = s["unassessed_by_reason"]
     assert (code, reason["status"], reason["example_setl_id"]) == (2, "refused_reference", "F2")
     assert "职工在职" in reason["details"][0]["note"]
+
+
+def test_a_retire_date_before_every_settlement_still_leaves_the_type_to_the_ledger(tmp_path):
+    # retired in 2020, so every settlement is a retiree's, but the ledger changes 1201 → 1203 (灵活就业退休):
+    # not a retirement, no type given — refused, on whichever route the person takes
+    r1 = "R1,A,1201,2023-03-01,11,tertiary,1000.00,150.00,467.50"
+    r2 = "R2,A,1203,2023-08-01,11,tertiary,1000.00,0.00,550.00"
+    code, s = _audit(tmp_path, [r1, r2], {"retire_date": "2020-01-01"})
+    (reason,) = s["unassessed_by_reason"]
+    assert (code, reason["status"], reason["example_setl_id"], _found(s)) == (2, "refused_reference", "R2", 0)

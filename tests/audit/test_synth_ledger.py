@@ -114,17 +114,16 @@ def test_clean_persons_are_settled_exactly_as_conform_settle_does(ledger):
         out = compute_case(parse_case(case), with_trace=False)
         # As the audit sees them: where the account paid less than 个人负担 (no balance, or the opening one
         # short: the month's credits decide), the account payment is taken as recorded but not below what
-        # the balance certainly paid (given back, for a reversal), and the cash follows (A-AUDIT-ACCT-UNKNOWN,
-        # A-AUDIT-ACCT-CREDITS); a reversal as its settlement.
-        short, seen = set(), []
+        # the balance certainly paid, and the cash follows (A-AUDIT-ACCT-UNKNOWN, A-AUDIT-ACCT-CREDITS); a
+        # reversal gives back exactly what its settlement is taken to have paid.
+        taken, seen = {}, []  # settlement id -> the account payment the audit takes it to have made
         for s in out["settlements"]:
             part, acct = Decimal(s["psn_part_amt"]), Decimal(s["acct_pay"])
             if "reverses" not in s and part > 0 and acct < part:
-                short.add(s["id"])
-            if s.get("reverses", s["id"]) in short:
-                rec = recorded[s["id"]]["acct_pay"]
-                rec = min(rec, acct) if "reverses" in s else max(rec, acct)
-                s = {**s, "acct_pay": rec, "psn_cash_pay": part - rec}
+                taken[s["id"]] = max(recorded[s["id"]]["acct_pay"], acct)
+            if s.get("reverses", s["id"]) in taken:
+                paid = -taken[s["reverses"]] if "reverses" in s else taken[s["id"]]
+                s = {**s, "acct_pay": paid, "psn_cash_pay": part - paid}
             seen.append(s)
         diffs = {(s["id"], f) for s in seen for f in RECORDED if Decimal(s[f]) != recorded[s["id"]][f]}
         if psn in defective:

@@ -359,6 +359,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     if row:
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions)
     _check_ids(con, paths, encoding, _wanted(mapping))
+    _init_acct_pay(con, "acct_pay" in present)
     info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
         count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
@@ -389,6 +390,19 @@ def _same_recorded(recorded_in: list[tuple[Path, set[str]]]) -> None:
             raise AuditInputError(f"has no {', '.join(lacking)}, which {other} records: the files of one audit must "
                                   "record the same figures (export them alike, rename with --map, or audit them "
                                   "separately)", file=str(path))
+
+
+def _init_acct_pay(con: duckdb.DuckDBPyConnection, recorded: bool) -> None:
+    """Column `init_acct_pay` on a reversal row: the recorded acct_pay of the settlement it reverses. A
+    reversal must give back exactly what its settlement is taken to have paid from the account (A-REVERSAL),
+    which without a sufficient balance is that settlement's recorded figure; set here, for the few
+    reversals, so the plan need not join the reversed settlements back at ten million rows."""
+    con.execute("ALTER TABLE ledger ADD COLUMN init_acct_pay BIGINT")
+    if recorded:
+        con.execute("""UPDATE ledger SET init_acct_pay = s.acct_pay
+                       FROM (SELECT setl_id, acct_pay FROM ledger
+                             WHERE setl_id IN (SELECT init_setl_id FROM ledger WHERE init_setl_id IS NOT NULL)) s
+                       WHERE ledger.init_setl_id = s.setl_id""")
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:

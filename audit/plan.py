@@ -150,8 +150,8 @@ def _neg(expr: str) -> str:
 
 
 # A-AUDIT-ACCT-UNKNOWN: without an opening balance the settlement's recorded account payment is taken
-# as it stands, and its reversal must give back exactly that (A-REVERSAL; `rs.s_acct` is the reversed
-# settlement's recorded figure). Otherwise the person's own account, then a relative's as recorded
+# as it stands, and its reversal must give back exactly that (A-REVERSAL; `l.init_acct_pay` is the
+# reversed settlement's recorded figure, set by the reader). Otherwise the person's own account, then a relative's as recorded
 # (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
 _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
 # A-AUDIT-ACCT-CREDITS: where the opening balance no longer covers what the own account should pay, the
@@ -160,7 +160,7 @@ _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acc
 # least _OWN. Where the balance covers it, the figure is exact. A reversal gives back exactly what its
 # settlement is taken to have paid.
 _SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
-_REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN rs.s_acct ELSE l.acct_pay END, 0)"
+_REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN l.init_acct_pay ELSE l.acct_pay END, 0)"
 _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
          f" * (CASE WHEN a.acct_balance IS NULL THEN {_REC_ACCT} WHEN {_SHORT} THEN GREATEST({_REC_ACCT}, {_OWN})"
          f" ELSE {_OWN} END) END)")
@@ -316,7 +316,6 @@ SELECT 'plan' AS route,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
 FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
-LEFT JOIN (SELECT setl_id AS s_id, acct_pay AS s_acct FROM {REVERSED_SETTLEMENTS}) rs ON rs.s_id = l.init_setl_id
 UNION ALL
 SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id

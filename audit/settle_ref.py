@@ -116,6 +116,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     standing: dict[str, int] = {}
     short: set[str] = set()  # settlements whose own account share the opening balance did not cover
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
+    after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
          medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
@@ -123,6 +124,13 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             if init is not None:
                 if init in refused:
                     standing.pop(init, None)
+                    if init in after:  # as the plan labels it: the reversal of a settlement refused after another
+                        if trace_for == setl_id:
+                            return None, refused[init]
+                        refused[setl_id] = refused[init]
+                        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference",
+                                    "status": "refused_after", "note": refused[init]})
+                        continue
                     raise PolicyError(refused[init])
                 res = ledger.reverse(init, setl_id, date)
                 status = "reversal"
@@ -132,6 +140,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 if before:
                     refused[setl_id] = f"此前的结算 {before[0]} 无法审核，其后的累计无法确定"
                     standing[setl_id] = date.year
+                    after.add(setl_id)
                     if trace_for == setl_id:
                         return None, refused[setl_id]
                     out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_after",

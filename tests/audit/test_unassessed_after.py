@@ -77,3 +77,18 @@ def test_the_reference_engines_reasons_are_in_the_summary(tmp_path):
     assert [d["example_setl_id"] for d in reason["details"]] == ["V0"]
     assert "before 攀枝花 takes effect on 2023-01-01" in reason["details"][0]["note"]
     assert {r["status"] for r in s["unassessed_by_reason"]} == {"refused_reference"}
+
+
+def test_a_reversal_of_a_row_refused_after_another_says_so_on_either_route(tmp_path):
+    # V1 cannot be assessed (no remote ratio), so V2 and V4 are refused after it; R2 reverses V2 after V4
+    # came between (which sends A to the reference engine): R2 too is refused because of V1, not for a
+    # reason of its own — the same label the plan gives a reversal right after V2
+    v4 = V2.replace("V2,", "V4,").replace("2023-04-10", "2023-04-20")
+    r2 = "R2,A,1101,2023-04-25,11,tertiary,510400,510400,V2,-300.00,-300.00,0.00,-150.00,-150.00,-150.00,0.00,-150.00\n"
+    code, s = _audit(tmp_path, V1 + V2 + v4 + r2)
+    assert s["persons_reference"] == 1
+    assert _reasons(s) == {"refused_reference": 1, "refused_after": 3}
+    r2_plan = "R2,A,1101,2023-04-11,11,tertiary,510400,510400,V2,-300.00,-300.00,0.00,-150.00,-150.00,-150.00,0.00,-150.00\n"
+    code, s = _audit(tmp_path, V1 + V2 + r2_plan + v4)
+    assert s["persons_reference"] == 0
+    assert _reasons(s) == {"refused_parameter": 1, "refused_after": 3}

@@ -117,6 +117,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     short: set[str] = set()  # settlements whose own account share the opening balance did not cover
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
+    cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
          medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
@@ -186,7 +187,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             acct = sign * max(own_rec, sign * acct)
         if trace_for == setl_id:
             return _as_audited(res, person, acct, setl_id in short or init in short), None
-        dedc_c, fund_c, ratio_c = _clauses(res)
+        if init is None:
+            dedc_c, fund_c, ratio_c = cited[setl_id] = _clauses(res)
+        else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
+            dedc_c, fund_c, ratio_c = (f"{c}；A-REVERSAL" if c else "A-REVERSAL" for c in cited.get(init, (None,) * 3))
         out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
                     "inscp_scp_amt": _fen(res.inscp_scp_amt),
                     "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),

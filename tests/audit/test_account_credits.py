@@ -1,4 +1,4 @@
-"""An opening balance and the credits after it (A-AUDIT-ACCT-CREDITS).
+"""An opening balance and the credits after it (A-AUDIT-ACCT-CREDITS), and what a reversal gives back.
 
 攀枝花 第七条, in service, 三级: S1 500.00 in scope → deductible 200, (500 − 200) × 50% = 150.00 from the
 fund, 个人负担 350.00; S2 a month later, 100.00 → 50.00 fund, 个人负担 50.00. The persons file gives the
@@ -12,6 +12,7 @@ import json
 import shutil
 from decimal import Decimal
 
+import duckdb
 import pytest
 
 from audit import fallback
@@ -112,3 +113,21 @@ def test_a_reversal_gives_back_what_its_settlement_is_taken_to_have_paid(tmp_pat
         code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False)
         assert {f: n for f, n in s["discrepancies_by_field"].items() if n} == found, (acct, s["discrepancies_by_field"])
         assert s["persons_reference"] == (route == "reference")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_reversals_clause_is_its_settlements_on_either_route(tmp_path, route):
+    # R1 gives back 100.00 of S1's 150.00 from the fund: the difference is decided by S1's article
+    # (攀枝花 第七条), marked as a reversal, whichever route settles A
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(HEADER + ",init_setl_id\nS1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,0.00,350.00,\n"
+                      "R1,A,1101,2023-03-02,11,tertiary,-500.00,-100.00,-400.00,0.00,-400.00,S1\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "A", **ROUTES[route]}) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), out=out)
+    clauses = {c for (c,) in duckdb.sql(f"SELECT DISTINCT clause FROM read_parquet('{out}/discrepancies.parquet') "
+                                        "WHERE setl_id = 'R1' AND field = 'hifp_pay'").fetchall()}
+    assert len(clauses) == 1
+    (clause,) = clauses
+    assert clause.startswith("攀枝花 第七条") and clause.endswith("A-REVERSAL"), clause

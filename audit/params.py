@@ -19,8 +19,8 @@ from reference.benefits import ordinary_ratio
 from reference.case import FACILITIES, PSN_TYPES
 from reference.money import fmt_ratio
 from reference.policy import MissingParameter, PolicyError, Rules
+from reference.trace import join_cites
 
-from .report.text import unique_clauses
 from .tables import create_from_arrow
 
 ROLES = ("in_service", "retiree")
@@ -54,15 +54,13 @@ def params_rows(rules: Rules) -> list[dict]:
                 else:
                     ratio, cite = got
                     r["ratio_num"], r["ratio_den"] = _frac(ratio)
-                    # a retiree's ratio is the base ratio and its bonus, often of one article: named once
-                    r["ratio_e4"], r["ratio_cite"] = _e4(ratio), unique_clauses(cite)
+                    r["ratio_e4"], r["ratio_cite"] = _e4(ratio), cite  # a retiree's: ratio and bonus, each once
             except PolicyError as e:
                 r["ratio_err"] = str(e)
             try:
                 dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
                 cp = rules.first(f"ordinary.cap.{role}", "ordinary.cap")
-                r.update(dedc=_fen(dp.value), dedc_cite=unique_clauses(dp.cite), cap=_fen(cp.value),
-                         cap_cite=unique_clauses(cp.cite))
+                r.update(dedc=_fen(dp.value), dedc_cite=dp.cite, cap=_fen(cp.value), cap_cite=cp.cite)
             except MissingParameter as e:
                 r["dc_err"] = str(e)
             rows.append(r)
@@ -77,7 +75,7 @@ def settings_row(rules: Rules) -> dict:
     s: dict = {
         "valid_from": rules.valid_from, "valid_to": rules.valid_to,
         "pre_none": before.get("ordinary") == "none",
-        "pre_cite": unique_clauses(f"{policy.cite(str(before.get('article', '')))}；{policy.validity_cite}；A-BEFORE-VALIDITY"),
+        "pre_cite": join_cites(policy.cite(str(before.get("article", ""))), policy.validity_cite, "A-BEFORE-VALIDITY"),
         "em_inpatient": policy.routes.get("emergency", {}).get("route") == "inpatient",
         "ds_inpatient": policy.routes.get("day_surgery", {}).get("route") == "inpatient",
         "requires_account": acct is not None,
@@ -89,12 +87,12 @@ def settings_row(rules: Rules) -> dict:
         "pharm_cite": None,
     }
     req = policy.requirement_for("ordinary.ratio.pharmacy")
-    s["pharm_cite"] = unique_clauses(req.cite) if req else policy.short
+    s["pharm_cite"] = req.cite if req else policy.short
     if s["remote_elig"]:
         try:
             p = rules.get("ordinary.ratio.remote_unfiled")
             s["remote_num"], s["remote_den"] = _frac(p.value)
-            s["remote_e4"], s["remote_cite"] = _e4(p.value), unique_clauses(p.cite)
+            s["remote_e4"], s["remote_cite"] = _e4(p.value), p.cite
         except MissingParameter as e:
             s["remote_err"] = str(e)
     return s

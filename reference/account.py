@@ -8,7 +8,7 @@ from decimal import Decimal
 from .case import PURPOSES, RELATIONS, CreditRequest, Person
 from .money import ZERO, round_fen, round_yuan
 from .policy import MissingParameter, PolicyError, Rules
-from .trace import Pct, Trace
+from .trace import Pct, Trace, join_cites
 
 
 @dataclass(slots=True)
@@ -110,11 +110,11 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     if rounding is not None and rounding.value == "yuan":
         amt = round_yuan(exact)
         t.add("退休人员定额", "平均养老金{} × {} = {}，以元为单位四舍五入 = {}元", (avg.value, Pct(rate.value), exact, amt),
-              f"{rate.cite}；{avg.cite}", amt)
+              join_cites(rate.cite, avg.cite), amt)
     else:
         amt = round_fen(exact)
         t.add("退休人员定额", "平均养老金{} × {} = {}元（四舍五入到分）", (avg.value, Pct(rate.value), amt),
-              f"{rate.cite}；{avg.cite}；A-ACCOUNT-MONTH", amt)
+              join_cites(rate.cite, avg.cite, "A-ACCOUNT-MONTH"), amt)
     return Credit(req.month, amt, t)
 
 

@@ -16,7 +16,7 @@ from .case import FACILITIES, MED_TYPES, Person, Settlement
 from .ledger import Contribution, YearState
 from .money import ZERO, round_fen
 from .policy import MissingParameter, Parameter, Policy, PolicyError, Rules
-from .trace import Pct, Trace
+from .trace import Pct, Trace, join_cites
 
 ONE = Decimal("1")
 
@@ -40,15 +40,6 @@ class Outcome:
 
 class NotCovered(PolicyError):
     """The document does not say how to settle this (e.g. chronic diseases in 北京)."""
-
-
-def _cites(*parts: str) -> str:
-    """Citations joined with “；”, each once, in order: a route's article and a parameter's own may coincide."""
-    seen: list[str] = []
-    for p in parts:
-        if p and p not in seen:
-            seen.append(p)
-    return "；".join(seen)
 
 
 def route_cite(policy: Policy, kind: str) -> str:
@@ -87,7 +78,7 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
                                        else f"ordinary.ratio.{facility}", req, rules.policy)
         elif role == "retiree":
             bonus = rules.get("ordinary.retiree_ratio_bonus")
-            result = (min(ONE, base.value + bonus.value), _cites(base.cite, bonus.cite))
+            result = (min(ONE, base.value + bonus.value), join_cites(base.cite, bonus.cite))
         else:
             result = (base.value, base.cite)
     rules._cache[key] = result  # type: ignore[index]
@@ -186,7 +177,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元，本次支付{}元",
-              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), _cites(rp.cite, cp.cite), pay)
+              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), join_cites(rp.cite, cp.cite), pay)
     c.disease = bucket
     if shares:
         c.ordinary_dedc += dedc
@@ -210,7 +201,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     rest = after - covered
     ov = rules.get("chronic.overflow_to_ordinary")
     trace.add("转入普通门诊统筹", "慢特病限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
-              (pay, Pct(ratio), covered, after, covered, rest), f"{ov.cite}；{ov.assumption}" if ov.assumption else ov.cite, rest)
+              (pay, Pct(ratio), covered, after, covered, rest), join_cites(ov.cite, ov.assumption), rest)
     return rest
 
 
@@ -235,24 +226,24 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
             left = ZERO
         dedc = base if base < left else left
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
-                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), _cites(cite, dp.cite), dedc)
+                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), join_cites(cite, dp.cite), dedc)
         c.special_dedc += dedc
         ys.special_dedc += dedc
     elif kind == "day_surgery" and rules.flag("day_surgery.waive_deductible"):
         dedc = ZERO
         trace.add("日间手术起付线", "统筹区对日间手术不设起付线", (),
-                  _cites(cite, rules.get("day_surgery.waive_deductible").cite), dedc)
+                  join_cites(cite, rules.get("day_surgery.waive_deductible").cite), dedc)
     else:
         dedc = base if base < dp.value else dp.value
         trace.add("起付线（参照住院）", "{}住院起付标准{}元，按一次住院计算，本次计入{}元",
-                  (FACILITIES[s.facility], dp.value, dedc), _cites(cite, dp.cite, "A-JL-EMERGENCY-DEDUCTIBLE"), dedc)
+                  (FACILITIES[s.facility], dp.value, dedc), join_cites(cite, dp.cite, "A-JL-EMERGENCY-DEDUCTIBLE"), dedc)
     rp = rules.get(f"inpatient.ratio.{level}")
     ratio = rp.value
     bonus_cite = ""
     if role == "retiree":
         bonus = rules.get("inpatient.retiree_ratio_bonus")
         ratio = min(ONE, ratio + bonus.value)
-        bonus_cite = _cites(bonus.cite, "A-JL-SPECIAL-RETIREE")
+        bonus_cite = join_cites(bonus.cite, "A-JL-SPECIAL-RETIREE")
     raw = round_fen((base - dedc) * ratio)
     cap = rules.get("inpatient.cap")
     cap_left = cap.value - ys.inpatient_pay
@@ -261,7 +252,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     pay = raw if raw < cap_left else cap_left
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
-              _cites(cite, rp.cite, bonus_cite, cap.cite), pay)
+              join_cites(cite, rp.cite, bonus_cite, cap.cite), pay)
     c.inpatient_pay += pay
     ys.inpatient_pay += pay
     out.dedc += dedc
@@ -299,7 +290,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         out.benefit = "none"
         trace.add("施行日期", "结算日期{}早于施行日期{}，此前普通门诊费用由个人账户支付，统筹基金支付0元",
                   (s.date, rules.valid_from),
-                  f"{policy.cite(str(before.get('article', '')))}；{policy.validity_cite}；A-BEFORE-VALIDITY", ZERO)
+                  join_cites(policy.cite(str(before.get('article', ''))), policy.validity_cite, "A-BEFORE-VALIDITY"), ZERO)
         return out, c
     if rules.valid_to is not None and day > rules.valid_to:
         raise PolicyError(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "

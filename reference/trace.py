@@ -10,6 +10,15 @@ from decimal import Decimal
 from .money import fmt, pct
 
 
+CITE_SEP = "；"
+
+
+def join_cites(*parts: str | None) -> str:
+    """Citations joined with “；”, each once, in their first order: a route's article and a parameter's own,
+    or a ratio and its bonus, are often one article."""
+    return CITE_SEP.join(dict.fromkeys(p for p in parts if p))
+
+
 class Pct:
     """Marks a ratio argument so the trace shows it as the texts do (50%)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from reference.case import FACILITIES, PSN_TYPES
+from reference.trace import CITE_SEP, join_cites
 
 PSN_LABEL = {k: f"{k} {v[2]}" for k, v in PSN_TYPES.items()}
 FIELD_LABELS = {
@@ -21,14 +22,14 @@ FACILITY_LABELS = dict(FACILITIES)
 
 # A clause cites one or more articles and assumptions joined with '；'. Two figures from the same article
 # (a retiree's ratio and its bonus, a chronic ratio and its cap) would name it twice: "浙江 二（一）；浙江 二（一）".
-CLAUSE_SEP = "；"
+CLAUSE_SEP = CITE_SEP
 
 
 def unique_clauses(text: str | None) -> str | None:
     """The parts of a clause text each once, in their first order: "A；B；A" -> "A；B"."""
     if not text:
         return text
-    return CLAUSE_SEP.join(dict.fromkeys(p for p in text.split(CLAUSE_SEP) if p))
+    return join_cites(*text.split(CLAUSE_SEP))
 
 
 def unique_clauses_sql(column: str) -> str:

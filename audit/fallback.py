@@ -25,7 +25,7 @@ from reference.case import Person
 from .ledger import CODED
 from .plan import BASE_COLUMNS, FIGURES
 from .plan import ORDER as SETTLEMENT_ORDER
-from .settle_ref import ROW_COLUMNS, RulesSpec, _work_table, by_ledger, person_for, settle_person
+from .settle_ref import ROW_COLUMNS, RulesSpec, _work_table, person_for, settle_known, settle_person
 from .tables import create_from_arrow
 
 __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for", "settle_person"]
@@ -109,11 +109,7 @@ def explain_settlement(ctx: Context, setl_id: str) -> dict:
         return {"setl_id": setl_id, "psn_no": None, "expected": {}, "trace": [], "error": "unknown setl_id"}
     psn_no = found[0][0]
     rows = _person_rows(ctx.con, psn_no)
-    known = ctx.people.get(psn_no)
-    person = person_for(psn_no, rows, known)
-    res, err = settle_person(ctx.spec.bind(), person, rows, trace_for=setl_id,
-                             typed_by_ledger=by_ledger(known),
-                             retire_given=known is not None and known.retire_date is not None)
+    res, err = settle_known(ctx.spec.bind(), psn_no, rows, ctx.people.get(psn_no), trace_for=setl_id)
     if res is None:
         return {"setl_id": setl_id, "psn_no": psn_no, "expected": {}, "trace": [], "error": err}
     out = res.to_output(with_trace=True)

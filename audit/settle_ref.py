@@ -118,6 +118,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
+
+    def refuse(setl_id: str, psn_no: str, status: str, note: str) -> None:
+        refused[setl_id] = note
+        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status, "note": note})
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
          medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
@@ -128,9 +132,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     if init in after:  # as the plan labels it: the reversal of a settlement refused after another
                         if trace_for == setl_id:
                             return None, refused[init]
-                        refused[setl_id] = refused[init]
-                        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference",
-                                    "status": "refused_after", "note": refused[init]})
+                        refuse(setl_id, psn_no, "refused_after", refused[init])
                         continue
                     raise PolicyError(refused[init])
                 res = ledger.reverse(init, setl_id, date)
@@ -139,13 +141,12 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 before = [sid for sid, year in standing.items()
                           if year == date.year or person.acct_balance is not None]
                 if before:
-                    refused[setl_id] = f"此前的结算 {before[0]} 无法审核，其后的累计无法确定"
+                    note = f"此前的结算 {before[0]} 无法审核，其后的累计无法确定"
                     standing[setl_id] = date.year
                     after.add(setl_id)
                     if trace_for == setl_id:
-                        return None, refused[setl_id]
-                    out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_after",
-                                "note": refused[setl_id]})
+                        return None, note
+                    refuse(setl_id, psn_no, "refused_after", note)
                     continue
                 if typed_by_ledger:
                     mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
@@ -159,13 +160,11 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 res = ledger.settle(s)
                 status = res.benefit
         except PolicyError as e:
-            refused[setl_id] = str(e)
             if init is None:
                 standing[setl_id] = date.year
             if trace_for == setl_id:
                 return None, str(e)
-            out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": "refused_reference",
-                        "note": str(e)})
+            refuse(setl_id, psn_no, "refused_reference", str(e))
             continue
         acct = _fen(res.acct_pay)
         part = _fen(res.psn_part_amt)
@@ -203,6 +202,12 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     return out
 
 
+def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, trace_for: str | None = None):
+    """settle_person for a person as the ledger and the persons file (`known`, or None) describe them."""
+    return settle_person(rules, person_for(psn_no, rows, known), rows, trace_for, typed_by_ledger=by_ledger(known),
+                         retire_given=known is not None and known.retire_date is not None)
+
+
 def _as_audited(res: SettlementResult, person: Person, acct: int, short: bool) -> SettlementResult:
     """The traced settlement with the account payment the audit expects, and the step that says why
     (the worked example must agree with the discrepancy table)."""
@@ -228,9 +233,7 @@ def _work(spec: RulesSpec, batch: list[tuple[str, Person | None, list[tuple]]],
     rules = spec.bind()
     out: list[dict] = []
     for psn_no, known, rows in batch:
-        out.extend(settle_person(rules, person_for(psn_no, rows, known), rows,
-                                 typed_by_ledger=by_ledger(known),
-                                 retire_given=known is not None and known.retire_date is not None))
+        out.extend(settle_known(rules, psn_no, rows, known))
     return _columns(out, names)
 
 

@@ -98,6 +98,9 @@ def _iso(v: object) -> object:
     return v
 
 
+_DATE_KEYS = frozenset({"birth_date", "retire_date", "benefit_period", "hospital_stays"})
+
+
 def _iso_dates(rec: dict) -> dict:
     """The person's dates in ISO form: a persons file exported from the same system as the ledger
     writes them the same way, and the ledger accepts its formats (ledger.DATE_FORMATS)."""
@@ -208,7 +211,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
                         file=path, row=no, column="psn_type", unit=unit)
             # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
             # take it from there). Parsed with a stand-in type only so the other fields are checked.
-            if isinstance(rec, dict):
+            if isinstance(rec, dict) and not _DATE_KEYS.isdisjoint(rec):  # most records carry no date
                 rec = _iso_dates(rec)
             untyped = isinstance(rec, dict) and "psn_type" not in rec
             if untyped:

@@ -24,8 +24,6 @@ from reference.trace import join_cites
 from .tables import create_from_arrow
 
 ROLES = ("in_service", "retiree")
-INSCP_CLAUSE = "国家医保平台结算口径"
-ACCOUNT_CLAUSE = "个人账户使用范围"
 
 
 def _fen(d: Decimal) -> int:
@@ -85,6 +83,7 @@ def settings_row(rules: Rules) -> dict:
         "remote_num": None, "remote_den": None, "remote_e4": None, "remote_cite": None, "remote_err": None,
         "hospital_flag": rules.flag("hospital_stay.no_outpatient_benefit"),
         "pharm_cite": None,
+        "acct_pay_cite": policy.account_pay_cite,
     }
     req = policy.requirement_for("ordinary.ratio.pharmacy")
     s["pharm_cite"] = req.cite if req else policy.short
@@ -108,7 +107,8 @@ SETTINGS_SCHEMA = pa.schema([("valid_from", pa.date32()), ("valid_to", pa.date32
                              ("requires_account", pa.bool_()), ("acct_cite", pa.string()), ("bp_cite", pa.string()),
                              ("remote_elig", pa.bool_()), ("remote_num", pa.int64()), ("remote_den", pa.int64()),
                              ("remote_e4", pa.int64()), ("remote_cite", pa.string()), ("remote_err", pa.string()),
-                             ("hospital_flag", pa.bool_()), ("pharm_cite", pa.string())])
+                             ("hospital_flag", pa.bool_()), ("pharm_cite", pa.string()),
+                             ("acct_pay_cite", pa.string())])
 
 
 def tables(rules: Rules) -> dict[str, pa.Table]:

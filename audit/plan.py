@@ -341,8 +341,9 @@ FIELDS = {
     "pool_prop_selfpay": ("e.clause_ratio", 4),
     "fund_pay_sumamt": ("e.clause_fund", 2),
     "psn_part_amt": ("e.clause_fund", 2),
-    "acct_pay": ("'个人账户使用范围'", 2),
-    "psn_cash_pay": ("e.clause_fund", 2),
+    "acct_pay": ("e.clause_acct", 2),
+    # 个人负担 (the fund's articles) less the account payment (the account's)
+    "psn_cash_pay": ("CONCAT_WS('；', e.clause_fund, e.clause_acct)", 2),
 }
 # The article behind a plan row's figure, by its status (a reversal: its settlement's, marked A-REVERSAL).
 _NONE_CITES = ("WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite WHEN 'none_account' THEN st.acct_cite"
@@ -403,7 +404,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     expected = per_field(lambda f: _dec("e." + f, FIELDS[f][1]))
     diff = per_field(lambda f: _dec("e.rec_" + f + " - e." + f, FIELDS[f][1]))
     clause = per_field(lambda f: FIELDS[f][0])
-    return (f"WITH dd AS (\n  SELECT {cols}, {desc},\n    {clauses}\n"
+    return (f"WITH dd AS (\n  SELECT {cols}, {desc},\n    {clauses},\n    st.acct_pay_cite AS clause_acct\n"
             "  FROM differing d JOIN ledger l ON l.rid = d.rid\n"
             # the reversed settlements only: a hash table of the few reversed ids, not of every setl_id
             f"  LEFT JOIN {REVERSED_SETTLEMENTS} ls ON ls.setl_id = l.init_setl_id\n"

@@ -12,6 +12,7 @@ from reference.case import PSN_TYPES, Person, Settlement
 from reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
 from reference.policy import PolicyError
+from reference.trace import join_cites
 
 ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
                "remote", "acct_used_flag", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
@@ -66,12 +67,37 @@ def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
     return Person(psn_no=psn_no, psn_type=first, retire_date=retire)
 
 
+# The trace steps whose article decides the pooled fund's figure: a benefit's ratio (or the cap, where it
+# cut the figure: as the plan's `capped`), a chronic visit's cap and overflow, or the rule that paid nothing.
+_PAY_STEPS = frozenset({"支付比例", "慢特病支付", "住院比例和限额", "超出慢特病限额", "转入普通门诊统筹", "不予支付",
+                        "施行日期", "享受条件", "待遇享受期", "住院期间", "定点零售药店"})
+_RATIO_STEPS = ("支付比例", "慢特病支付", "住院比例和限额")
+
+
 def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]:
+    """(deductible, fund, ratio) articles of a settlement, from its trace: the same articles the plan
+    cites for the rows it settles, and for the rest every benefit that paid (a chronic visit's overflow
+    into ordinary pooling cites both)."""
     # (label, template, args, clause, value); the steps after the fund's figure decide no clause
     steps = [s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS]
-    fund = steps[-1][3] if steps else None
-    dedc = next((s[3] for s in steps if "起付线" in s[0]), fund)
-    ratio = next((s[3] for s in steps if s[0] in ("支付比例", "慢特病支付", "住院比例和限额")), fund)
+    paid: list[str] = []
+    for i, (label, _tpl, _args, clause, value) in enumerate(steps):
+        if label == "年度最高支付限额":
+            if i and steps[i - 1][0] == "支付比例" and value < steps[i - 1][4]:
+                paid[-1] = clause
+        elif label in _PAY_STEPS:
+            paid.append(clause)
+    fund = join_cites(*paid) or (steps[-1][3] if steps else None)
+    deductibles, counted, overflow = [], [], None
+    for label, _tpl, _args, clause, value in steps:
+        if label == "转入普通门诊统筹":
+            overflow = clause
+        elif "起付线" in label:
+            deductibles.append(clause)
+            if value:  # a deductible that took part of this settlement (the overflow's: through its article)
+                counted += [overflow, clause] if overflow else [clause]
+    dedc = join_cites(*counted) if counted else (deductibles[0] if deductibles else fund)
+    ratio = next((s[3] for s in steps if s[0] in _RATIO_STEPS), fund)
     return dedc, fund, ratio
 
 

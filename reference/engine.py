@@ -243,11 +243,11 @@ class PersonLedger:
             if trace.keeps:
                 trace.add("个人账户支付", "个人负担{}元{}，账户余额{}元，账户支付{}元",
                           (psn_part, f"（共济支付{fmt(mulaid)}元以外{fmt(own_part)}元）" if mulaid else "", balance, own),
-                          "个人账户使用范围", own)
+                          self.rules.policy.account_pay_cite, own)
         acct = own + mulaid if mulaid else own
         if mulaid and trace.keeps:
             trace.add("个人账户共济支付", "共济账户（按清单记录）支付{}元，个人账户支出合计{}元", (mulaid, acct),
-                      "个人账户使用范围", mulaid)
+                      self.rules.policy.account_pay_cite, mulaid)
         c.acct_pay = own
         # Positional, in field order (id, date, medfee_sumamt, inscp_scp_amt, act_pay_dedc, hifp_pay,
         # pool_prop_selfpay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, ordinary_pay,

@@ -208,6 +208,10 @@ class Policy:
             )
             for purpose, u in (data.get("account_uses") or {}).items()
         }
+        # What decides a settlement's account payment: the document's article on paying 个人负担, and the
+        # assumption on how much of it the account pays (which no document says).
+        use = self.account_uses.get("medical_selfpay")
+        self.account_pay_cite = f"{use.cite}；A-ACCOUNT-SELFPAY" if use else "A-ACCOUNT-SELFPAY"
         self.assumptions: dict[str, Assumption] = {}
         for a in list(common.get("assumptions", [])) + list(data.get("assumptions") or []):
             self.assumptions[a["id"]] = Assumption(a["id"], a["text"], a["why"])

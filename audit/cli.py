@@ -11,15 +11,31 @@ import click
 
 from reference.policy import POLICY_IDS
 
+from . import interrupt
 from .errors import AuditInputError
 
 # Exit codes (docs/audit.md): 1 means "discrepancies found" to a CI job, so no failure may ever exit 1.
 EXIT_INPUT, EXIT_INTERNAL = 2, 3
 
 
-def _terminated(signum, _frame):
-    click.echo("conform: audit terminated; nothing written", err=True)
+_SAID = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+
+
+def _signalled(signum, _frame):
+    """Ctrl-C or SIGTERM: unwind the run (its working folder and any half-written report are removed),
+    unless the report is already published, when the run ends with its verdict (audit/interrupt.py)."""
+    if not interrupt.receive(signum):
+        return
+    # the unwinding may close half-written files (openpyxl's streams): nothing of that is the user's concern
+    sys.unraisablehook = lambda _u: None
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise SystemExit(128 + signum)
+
+
+def _stopped(signum: int) -> None:
+    click.echo(f"conform: audit {_SAID.get(signum, 'stopped')}; nothing written", err=True)
+    sys.exit(128 + signum)
 
 
 def _yuan(fen: int) -> str:
@@ -141,15 +157,21 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     """
     from .run import audit
 
-    # A CI job's timeout or `kill` sends SIGTERM: unwind as an exit, so the run's working folder and any
-    # half-written report are removed (the handler runs once DuckDB returns from the query in progress).
+    # A CI job's timeout or `kill` sends SIGTERM, a user Ctrl-C: DuckDB stops the query in progress and
+    # reports it as its own error ('Query interrupted'), which the signal noted in `interrupt` names.
     main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
-    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    interrupt.reset()
+    previous = {s: signal.signal(s, _signalled) for s in _SAID} if main_thread else {}
     try:
-        code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding, out,
-                              workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
-                              progress=lambda line: click.echo(f"  {line}", err=True))
-        lines = _console(summary)
+        try:
+            code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding,
+                                  out, workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
+                                  progress=lambda line: click.echo(f"  {line}", err=True))
+            lines = _console(summary)
+        except BaseException:  # whatever a signal became on its way out (DuckDB: 'Query interrupted')
+            if interrupt.received() is not None:
+                _stopped(interrupt.received())
+            raise
     except AuditInputError as e:
         oom = _out_of_memory(e)  # the ledger's reader reports DuckDB's failures as input errors
         click.echo(_memory_message(oom, memory_limit) if oom is not None else f"conform: error: {e}", err=True)
@@ -157,9 +179,8 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     except ImportError as e:
         click.echo(f"conform: error: {e} (the Spark engine needs `pip install conform[spark]` and Java 17)", err=True)
         sys.exit(EXIT_INPUT)
-    except KeyboardInterrupt:  # Ctrl-C: click would exit 1, which here means "discrepancies found"
-        click.echo("conform: audit interrupted; nothing written", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # Ctrl-C outside our handler: click would exit 1, "discrepancies found"
+        _stopped(signal.SIGINT)
     except OSError as e:  # the environment: an output folder that cannot be made, a full disk, a working folder
         click.echo(_os_message(e, out), err=True)
         sys.exit(EXIT_INPUT)
@@ -169,8 +190,8 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
         click.echo(said or _internal(e), err=True)
         sys.exit(EXIT_INPUT if said else EXIT_INTERNAL)
     finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     for line in lines:
         click.echo(line)
     sys.exit(code)

@@ -21,6 +21,7 @@ from typing import Any
 
 from harness.report.atomic import point_latest
 
+from .. import interrupt
 from ..errors import AuditInputError
 from ..verdict import TITLES, verdict
 
@@ -252,7 +253,11 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
         # summary.json last: with the folder renamed only after it, its presence means all five are complete.
         (tmp / "summary.json").write_text(
             json.dumps(summary_json(summary, totals), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-        _publish(tmp, out_dir)
+        with interrupt.publishing(out_dir):
+            _publish(tmp, out_dir)
+            if latest if latest is not None else _is_default(out_dir):
+                with contextlib.suppress(OSError):
+                    point_latest(out_dir.parent, out_dir, LATEST)
     except OSError as e:  # a full disk, a folder that vanished: the environment, named (exit 2)
         shutil.rmtree(tmp, ignore_errors=True)
         raise AuditInputError(f"cannot write the report to output folder {out_dir}: {e.strerror or e}"
@@ -260,7 +265,4 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if latest if latest is not None else _is_default(out_dir):
-        with contextlib.suppress(OSError):
-            point_latest(out_dir.parent, out_dir, LATEST)
     return code

@@ -101,10 +101,9 @@ def test_worker_counts_are_bounded(tmp_path):
         assert r.exit_code == 2 and "Invalid value for '--workers'" in r.output, r.output
 
 
-@pytest.mark.parametrize("sig, code, said", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
-def test_a_stopped_audit_leaves_neither_its_working_folder_nor_a_report(tmp_path, sig, code, said):
-    """SIGTERM (a CI timeout, `kill`) or Ctrl-C in the middle of reading a 300,000-row ledger: never exit 1,
-    which means "discrepancies found"."""
+def _stopped_run(tmp_path, sig: str, after: str | None, rows: int = 300_000):
+    """`conform audit` of a `rows`-row ledger, sent `sig` once it has started (after=None) or once it has
+    printed the progress line starting with `after`; (returncode, stdout, stderr, working folder, out)."""
     import os
     import subprocess
     import sys
@@ -112,7 +111,7 @@ def test_a_stopped_audit_leaves_neither_its_working_folder_nor_a_report(tmp_path
     from pathlib import Path
 
     ledger = tmp_path / "ledger.csv"
-    body = "".join(f"T{i},P{i % 5000},1201,2023-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n" for i in range(300_000))
+    body = "".join(f"T{i},P{i % 5000},1201,2023-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n" for i in range(rows))
     ledger.write_text(HEADER + "\n" + body, encoding="utf-8")
     work = tmp_path / "tmp"
     work.mkdir()
@@ -121,15 +120,59 @@ def test_a_stopped_audit_leaves_neither_its_working_folder_nor_a_report(tmp_path
                              "--region", "panzhihua-example", "--out", str(out)],
                             cwd=Path(__file__).resolve().parents[2], env={**os.environ, "TMPDIR": str(work)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not list(work.glob("conform-audit-*")):  # the run has started: its working folder exists
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.01)
+    seen = []
+    if after is None:
+        deadline = time.monotonic() + 60
+        while not list(work.glob("conform-audit-*")):  # the run has started: its working folder exists
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+    else:
+        while not (seen and seen[-1].strip().startswith(after)):
+            line = proc.stderr.readline()
+            assert line, (seen, proc.communicate())
+            seen.append(line)
     proc.send_signal(getattr(signal, sig))
     stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == code, (stdout, stderr)
-    assert f"audit {said}; nothing written" in stderr and "Traceback" not in stderr
+    return proc.returncode, stdout, "".join(seen) + stderr, work, out
+
+
+# Before the report is published, wherever the signal lands: while the ledger is read, or once it is,
+# in the middle of the plan's queries (DuckDB stops the query and reports 'Query interrupted').
+@pytest.mark.parametrize("after", [None, "读取并校验清单"])
+@pytest.mark.parametrize("sig, code, said", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_stopped_audit_leaves_neither_its_working_folder_nor_a_report(tmp_path, sig, code, said, after):
+    """SIGTERM (a CI timeout, `kill`) or Ctrl-C in the middle of a run: never exit 1, which means
+    "discrepancies found", nor 3 ("internal error")."""
+    rc, stdout, stderr, work, out = _stopped_run(tmp_path, sig, after)
+    assert rc == code, (stdout, stderr)
+    assert f"audit {said}; nothing written" in stderr and "Traceback" not in stderr and "internal error" not in stderr
     assert not list(work.iterdir()) and not out.exists()
+
+
+@pytest.mark.parametrize("sig, code, said", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_signal_that_duckdb_turned_into_its_own_error_is_still_the_signal(tmp_path, monkeypatch, sig, code, said):
+    """A signal during a DuckDB query comes back as DuckDB's 'Query interrupted' (the handler's exception is
+    replaced), which would read as an internal error (exit 3): the signal noted decides."""
+    from audit import interrupt, run
+
+    def stopped_in_a_query(*_a, **_k):
+        interrupt.receive(getattr(signal, sig))
+        raise duckdb.InterruptException("INTERRUPT Error: Query interrupted")
+
+    monkeypatch.setattr(run, "audit", stopped_in_a_query)
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua")
+    assert r.exit_code == code and f"audit {said}; nothing written" in r.output and "internal error" not in r.output, r.output
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signal_after_the_report_is_published_does_not_unsay_it(tmp_path, sig):
+    """Once the report is in place the audit is done: a late signal lets the run end with its verdict
+    (here 1: a person's second visit owes no deductible, so 162.50 is short), not 'nothing written'."""
+    rc, stdout, stderr, work, out = _stopped_run(tmp_path, sig, "报告 report", rows=20_000)
+    assert rc == 1, (stdout, stderr)
+    assert "nothing written" not in stderr and "Traceback" not in stderr
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["exit_code"] == 1
+    assert not list(work.iterdir())
 
 
 def test_rows_that_cannot_be_assessed_keep_the_verdict_from_clean(tmp_path):

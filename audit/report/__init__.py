@@ -229,7 +229,9 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     try:
         con = rollups.connect(discrepancies)
         try:
-            data = rollups.collect(con)
+            audited = summary.get("discrepancies_by_field") or {}
+            data = rollups.collect(con, fund_field="fund_pay_sumamt" if "fund_pay_sumamt" in audited
+                                   and "hifp_pay" not in audited else "hifp_pay")
             totals = data["totals"]
             kind, _, code = _verdict(summary, totals)
             _parquet(con, discrepancies, tmp / "discrepancies.parquet")

@@ -31,9 +31,10 @@ CLASSES: dict[str, tuple[str, str]] = {
     "ratio_low": ("支付比例低于规定", "pool_prop_selfpay 低于文件规定的比例（如退休人员按在职人员比例）"),
     "dedc_high": ("起付线多计（如起付线按次计算）", "act_pay_dedc 多于年度起付线尚余部分：起付线应按自然年度累计"),
     "dedc_low": ("起付线少计（如跨年度未重置、撤销后未冲回）", "act_pay_dedc 少于应计：年度累计有误"),
-    "fen": ("分位舍入不符（差一分）", "hifp_pay 相差0.01元：未按四舍五入到分（A-ROUND-FEN）"),
-    "over": ("统筹基金多付（如未控制年度最高支付限额）", "hifp_pay 多于应付，且起付线与比例相符"),
-    "under": ("统筹基金少付", "hifp_pay 少于应付，且起付线与比例相符"),
+    "fen": ("分位舍入不符（差一分）", "hifp_pay（清单无此字段时为 fund_pay_sumamt）相差0.01元：未按四舍五入到分（A-ROUND-FEN）"),
+    "over": ("统筹基金多付（如未控制年度最高支付限额）", "hifp_pay（清单无此字段时为 fund_pay_sumamt）多于应付，且起付线与比例相符"),
+    "under": ("统筹基金少付", "hifp_pay（清单无此字段时为 fund_pay_sumamt）少于应付，且起付线与比例相符"),
+    "fund_total": ("基金支付总额不符", "hifp_pay 相符，fund_pay_sumamt 与统筹基金支付加其他基金支付（按清单记录）之和不符"),
     "other": ("个人负担或账户支付不符", "仅个人负担、账户或现金支付字段不符"),
 }
 
@@ -47,6 +48,7 @@ CASE
   WHEN abs(hifp_diff) = 0.01 THEN 'fen'
   WHEN hifp_diff > 0 THEN 'over'
   WHEN hifp_diff < 0 THEN 'under'
+  WHEN total_wrong THEN 'fund_total'
   ELSE 'other'
 END"""
 
@@ -54,13 +56,16 @@ END"""
 # differing field's, in this order).
 DECIDING_FIELD = {"scope": "inscp_scp_amt", "ratio_high": "pool_prop_selfpay", "ratio_low": "pool_prop_selfpay",
                   "dedc_high": "act_pay_dedc", "dedc_low": "act_pay_dedc", "fen": "hifp_pay", "over": "hifp_pay",
-                  "under": "hifp_pay"}
+                  "under": "hifp_pay", "fund_total": "fund_pay_sumamt"}
 _FIELD_ORDER = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
                 "acct_pay", "psn_cash_pay")
 _FIELD_RANK = "coalesce(list_position([{}], field), {})".format(
     ", ".join(f"'{f}'" for f in _FIELD_ORDER), len(_FIELD_ORDER) + 1)
-_DECIDING_CLAUSE = "CASE cls {} ELSE clauses_all END".format(" ".join(
-    f"WHEN '{c}' THEN clauses_{f}" for c, f in DECIDING_FIELD.items()))
+
+
+def _deciding_clause(fund_field: str) -> str:
+    return "CASE cls {} ELSE clauses_all END".format(" ".join(
+        f"WHEN '{c}' THEN clauses_{fund_field if f == 'hifp_pay' else f}" for c, f in DECIDING_FIELD.items()))
 
 # hifp_pay over/under as exact DECIMAL sums of `pair_net`; COALESCE so an empty group is 0, not NULL.
 _MONEY = """
@@ -117,8 +122,11 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return out
 
 
-def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
-    """Every roll-up the reports show, as plain dicts with money in integer fen."""
+def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hifp_pay") -> dict:
+    """Every roll-up the reports show, as plain dicts with money in integer fen. `fund_field`: the field
+    that says what the pooled fund paid, hifp_pay, or fund_pay_sumamt in an export without hifp_pay."""
+    if fund_field not in ("hifp_pay", "fund_pay_sumamt"):
+        raise ValueError(fund_field)
     totals = _rows(con, f"""
         SELECT count(*) AS rows, count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons,
                count(DISTINCT fixmedins_code) AS institutions, {_MONEY}
@@ -140,7 +148,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
     by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM d GROUP BY psn_type ORDER BY psn_type")
     # "own": a reversal's amounts negated (what it says of the settlement it reverses); see CLASSES.
     own = "(CASE WHEN init_setl_id IS NOT NULL THEN -diff ELSE diff END)"
-    deciding = sorted(set(DECIDING_FIELD.values()))
+    deciding = sorted(set(DECIDING_FIELD.values()) | {fund_field})
     classes = _rows(con, f"""
         WITH s AS (
           SELECT setl_id, any_value(psn_no) AS psn_no, bool_or(init_setl_id IS NOT NULL) AS reversal,
@@ -149,8 +157,9 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
                  sum({own}) FILTER (WHERE field = 'act_pay_dedc') AS dedc_diff,
                  -- on hifp_pay a row that carries its pair's money (pair_net: a settlement, or a reversal whose
                  -- settlement does not differ) is classed by that money, so 多付/少付 agree with the amounts
-                 sum(CASE WHEN pair_net IS NOT NULL THEN diff ELSE {own} END) FILTER (WHERE field = 'hifp_pay')
+                 sum(CASE WHEN pair_net IS NOT NULL THEN diff ELSE {own} END) FILTER (WHERE field = '{fund_field}')
                    AS hifp_diff,
+                 bool_or(field = 'fund_pay_sumamt') AS total_wrong,
                  sum(pair_net) AS money,
                  string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,
                  {", ".join(f"string_agg(clause, '；' ORDER BY clause) FILTER (WHERE field = '{f}') AS clauses_{f}"
@@ -174,7 +183,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20) -> dict:
           WHERE fields = typical_fields GROUP BY cls),
         -- the clauses of the fields that decide the class, the most cited first (each part once: unique_clauses)
         cited AS (
-          SELECT cls, {_DECIDING_CLAUSE} AS clause, count(*) AS n FROM c GROUP BY ALL),
+          SELECT cls, {_deciding_clause(fund_field)} AS clause, count(*) AS n FROM c GROUP BY ALL),
         clauses AS (
           SELECT cls, string_agg(clause, '；' ORDER BY n DESC, clause) AS clauses FROM cited GROUP BY cls)
         SELECT cls, count(*) AS settlements, count(DISTINCT psn_no) AS persons,

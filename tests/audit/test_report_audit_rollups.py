@@ -178,3 +178,36 @@ def test_a_lone_reversal_is_classed_by_the_money_it_leaves(tmp_path):
     con.close()
     assert [(c["cls"], c["overpaid"], c["underpaid"]) for c in data["classes"]] == [("over", 10000, 0)]
     assert (data["totals"]["overpaid"], data["totals"]["underpaid"]) == (10000, 0)
+
+
+def _classes_of(tmp_path, csv_text: str) -> dict[str, str]:
+    """{差异类型: 涉及字段} of the 按差异类型 sheet after auditing `csv_text` under 攀枝花."""
+    from audit.run import audit
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(csv_text, encoding="utf-8")
+    out = tmp_path / "out"
+    audit([str(ledger)], "panzhihua", "panzhihua-example", out=out)
+    ws = load_workbook(out / "audit.xlsx", read_only=True)["按差异类型"]
+    rows = list(ws.iter_rows(values_only=True))
+    head = rows[0]
+    return {r[0]: r[head.index("涉及字段")] for r in rows[1:] if r[0]}
+
+
+def test_without_hifp_pay_a_fund_overpayment_is_classed_by_fund_pay_sumamt(tmp_path):
+    # 攀枝花 第七条, in service, tertiary: deductible 200, 50%, cap 1000. C1: (2000 − 200) × 50% = 900.00;
+    # C2 may pay min(600 × 50%, 1000 − 900) = 100.00: 300.00 recorded is 200.00 overpaid by the fund,
+    # which an export without hifp_pay records in fund_pay_sumamt — not "only the person's share differs".
+    classes = _classes_of(tmp_path, (
+        "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,fund_pay_sumamt,psn_part_amt\n"
+        "C1,C,1101,2023-06-01,11,tertiary,2000.00,200.00,900.00,1100.00\n"
+        "C2,C,1101,2023-07-01,11,tertiary,600.00,0.00,300.00,300.00\n"))
+    assert list(classes) == ["统筹基金多付（如未控制年度最高支付限额）"], classes
+
+
+def test_a_wrong_fund_total_with_the_right_pooled_fund_is_its_own_class(tmp_path):
+    # hifp_pay 900.00 is right (as above), but 基金支付总额 records 950.00 with no other fund paying
+    classes = _classes_of(tmp_path, (
+        "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay,fund_pay_sumamt,psn_part_amt\n"
+        "C1,C,1101,2023-06-01,11,tertiary,2000.00,200.00,900.00,950.00,1100.00\n"))
+    assert list(classes) == ["基金支付总额不符"], classes

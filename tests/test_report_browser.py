@@ -123,3 +123,28 @@ def test_a_real_reference_run_report_opens_from_disk(browser, tmp_path):
     assert len(visible_articles(w.page)) == w.page.locator("tr.art").count()
     w.page.screenshot(path=str(tmp_path / "conformant.png"))
     assert (tmp_path / "conformant.png").stat().st_size > 10_000
+
+
+def test_audit_pages_header_keeps_its_values_readable_beside_long_labels(browser, tmp_path):
+    """audit.html's header lists each reason rows were not assessed, in a label of a hundred characters or
+    more: the values beside it (verdict, totals) keep a column wide enough to read."""
+    import json
+
+    from audit.run import audit
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,hifp_pay\n"
+                      "Q1,Q,1101,2023-03-01,14,secondary,M00500,1000.00,560.00\n"
+                      "Q2,Q,1101,2023-04-01,11,secondary,,1000.00,480.00\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "Q", "chronic_diseases": [{"dise_codg": "M00500", "kind": "chronic"}]})
+                       + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    audit([str(ledger)], "panzhihua", None, str(persons), out=out)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto((out / "audit.html").as_uri())
+    labels = page.eval_on_selector_all("dl.meta dt", "els => els.map(e => e.textContent)")
+    assert max(len(t) for t in labels) > 80  # the case this is about: a long reason among the labels
+    widths = page.eval_on_selector_all("dl.meta dd", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert min(widths) > 400, widths
+    page.close()

@@ -11,7 +11,7 @@ from decimal import Decimal
 from reference.case import PSN_TYPES, Person, Settlement
 from reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
-from reference.policy import PolicyError
+from reference.policy import MissingParameter, PolicyError
 from reference.trace import join_cites
 
 ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
@@ -101,6 +101,15 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     return dedc, fund, ratio
 
 
+def _said(e: PolicyError) -> str:
+    """The reference engine's reason, in the audit's terms: a value the document leaves to the region is
+    supplied in the --region file (a case's `params`, which the engine's own message also offers, are
+    no part of an audit)."""
+    if isinstance(e, MissingParameter):
+        return f"参数 {e.key} 须由地区配置提供（{e.source}）：请在 --region 指定的地区配置文件的 values: 下补充"
+    return str(e)
+
+
 _ROLE_NAMES = {"in_service": "在职", "retiree": "退休"}
 
 
@@ -188,9 +197,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         except PolicyError as e:
             if init is None:
                 standing[setl_id] = date.year
+            said = _said(e)
             if trace_for == setl_id:
-                return None, str(e)
-            refuse(setl_id, psn_no, "refused_reference", str(e))
+                return None, said
+            refuse(setl_id, psn_no, "refused_reference", said)
             continue
         acct = _fen(res.acct_pay)
         part = _fen(res.psn_part_amt)

@@ -36,6 +36,7 @@ class MissingParameter(PolicyError):
         self.key = key
         where = requirement.cite if requirement else policy.short
         quote = f"“{requirement.quote}”" if requirement else ""
+        self.source = f"{where}{quote}"  # the article that leaves the value to a region, with its words
         super().__init__(
             f"parameter {key} must be supplied by a region configuration ({where}{quote}); "
             f"add it under `values:` in the region file or the case's `params`"

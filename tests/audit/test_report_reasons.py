@@ -190,3 +190,21 @@ def test_a_worked_example_without_an_institution_code_says_no_none(tmp_path):
     assert "（人员 <code>P1</code>，2023-04-01，三级定点医疗机构）" in page
     top = page[page.index("多付最多的定点机构"):]
     assert "<tr><td>—</td><td>三级定点医疗机构</td>" in top
+
+
+def test_a_value_left_to_the_region_is_asked_of_the_region_file(tmp_path):
+    """攀枝花 第十条 leaves the chronic figures to the region (按现行政策执行): without them the reference engine
+    refuses the visit, and the reason names the parameter, the article and the --region file, in Chinese —
+    not a conformance case's `params`, which an audit has not."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,hifp_pay\n"
+                      "Q1,Q,1101,2023-03-01,14,secondary,M00500,1000.00,560.00\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "Q", "chronic_diseases": [{"dise_codg": "M00500", "kind": "chronic"}]})
+                       + "\n", encoding="utf-8")
+    code, s = audit([str(ledger)], "panzhihua", None, str(persons), out=tmp_path / "out")
+    assert code == 2
+    ((detail,),) = [r["details"] for r in s["unassessed_by_reason"]]
+    note = detail["note"]
+    assert note.startswith("参数 chronic.") and "攀枝花 第十条" in note and "--region" in note, note
+    assert "params" not in note

@@ -81,6 +81,9 @@ FACILITY_WEIGHTS = (("primary", 30), ("secondary", 24), ("tertiary", 22), ("phar
 # Median bill per facility in yuan (lognormal), a realistic spread of outpatient costs.
 MEDIAN_YUAN = {"pharmacy": 75, "primary": 90, "unrated": 100, "secondary": 210, "tertiary": 380}
 INSTITUTIONS = {"tertiary": 12, "secondary": 40, "primary": 220, "unrated": 30, "pharmacy": 300}
+# An institution has one level: its code carries it (H + division + level digit + number; P for pharmacies),
+# so no code appears at two levels, as in an institutions table.
+LEVEL_DIGIT = {"tertiary": "3", "secondary": "2", "primary": "1", "unrated": "9", "pharmacy": "0"}
 PSN_WEIGHTS = (("1101", 58), ("1201", 30), ("1103", 8), ("1203", 4))
 REVERSAL_P = 0.015
 ACCOUNT_P = 0.2  # share of persons whose opening account balance is in the persons file
@@ -373,7 +376,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             full = int(total * rnd() * 0.20) if rnd() < 0.45 else 0
             over = int(total * rnd() * 0.05) if rnd() < 0.05 else 0
             pre = int(total * rnd() * 0.10) if rnd() < 0.35 else 0
-            code = f"{'P' if fac == 'pharmacy' else 'H'}{admdvs}{int(rnd() * INSTITUTIONS[fac]):05d}"
+            code = f"{'P' if fac == 'pharmacy' else 'H'}{admdvs}{LEVEL_DIGIT[fac]}{int(rnd() * INSTITUTIONS[fac]):04d}"
             events.append(Settlement(sid, date, mt, fac, _yuan(total), _yuan(full), _yuan(over), _yuan(pre), dise))
             meta.append((mt, fac, code, None, (total, full, over, pre), dise))
             open_settlements.append(i)

@@ -223,3 +223,17 @@ def test_a_stopped_synth_ledger_leaves_nothing_behind(tmp_path, sig, code, said)
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):  # the whole session is gone: the workers too
         os.killpg(proc.pid, 0)
+
+
+def test_each_institution_has_one_level(tmp_path):
+    """A hospital has one level (an institutions table refuses a code at two): the roll-ups by institution
+    must not split one synthetic institution into several."""
+    import duckdb
+
+    from audit.synth import synth_ledger
+
+    path = tmp_path / "l.parquet"
+    synth_ledger(3000, "panzhihua", path, seed=5, workers=1)
+    levels = duckdb.sql(f"SELECT fixmedins_code, count(DISTINCT facility) FROM read_parquet('{path}') "
+                        "WHERE init_setl_id IS NULL GROUP BY 1").fetchall()
+    assert len(levels) > 50 and all(n == 1 for _, n in levels), [r for r in levels if r[1] > 1][:5]

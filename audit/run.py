@@ -58,6 +58,10 @@ def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnecti
     # Checkpoints only where the audit asks (_compress): an automatic one (past 16 MB of changes, e.g. the
     # reader's UPDATE of the reversals) would compress the ledger there, without _compress's extra thread.
     con.execute("SET checkpoint_threshold = '1TB'")
+    # A timestamp that carries a time zone (Parquet's UTC-adjusted TIMESTAMP) is a settlement's instant:
+    # its date and natural year are Beijing's (China's one time zone), never the host's — on a UTC server a
+    # visit at 00:30 on 1 January would otherwise fall in the year before.
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
     return con
 
 

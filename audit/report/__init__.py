@@ -132,6 +132,8 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
         fen = fund_fen(summary, key)
         return FUND_NOT_AUDITED if fen is None else xlsx.Amount(yuan(fen))
 
+    # the fund's totals sum the rows assessed: with some not, the recorded total is not the ledger's whole
+    scope = f"，仅计已审核的结算 assessed rows only（未能审核 {summary['unassessed']} 行）" if summary.get("unassessed") else ""
     skipped = []  # rows read but left out of the audit by --map [skip], by code
     if summary.get("rows_skipped"):
         by_code = "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])
@@ -149,8 +151,8 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
         ("参保人数 persons", summary.get("persons")),
         ("稽核字段 fields audited", ", ".join(fields)),
         ("各字段差异数 by field", "；".join(f"{k}: {v}" for k, v in by_field.items()) or "0"),
-        ("清单记录统筹支付 recorded hifp_pay（元）", money("recorded_hifp_pay_fen")),
-        ("按规定应支付 expected hifp_pay（元）", money("expected_hifp_pay_fen")),
+        (f"清单记录统筹支付 recorded hifp_pay（元）{scope}", money("recorded_hifp_pay_fen")),
+        (f"按规定应支付 expected hifp_pay（元）{scope}", money("expected_hifp_pay_fen")),
         ("统筹基金多付 overpaid（元）", money("overpaid_fen")),
         ("统筹基金少付 underpaid（元）", money("underpaid_fen")),
         ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),

@@ -189,6 +189,11 @@ def test_rows_that_cannot_be_assessed_keep_the_verdict_from_clean(tmp_path):
     assert [(u["status"], u["rows"], u["example_setl_id"]) for u in s["unassessed_by_reason"]] == \
         [("refused_validity", 1, "T0")]
     assert "未能全部审核：1 行无法审核" in (out / "audit.html").read_text(encoding="utf-8")
+    # the fund's totals are the assessed rows' (T1 alone): the 概要 sheet says so beside the figure
+    from openpyxl import load_workbook
+
+    overview = dict(load_workbook(out / "audit.xlsx")["概要"].iter_rows(min_row=2, values_only=True))
+    assert overview["清单记录统筹支付 recorded hifp_pay（元），仅计已审核的结算 assessed rows only（未能审核 1 行）"] == 162.5
     # with a discrepancy as well, the discrepancy decides the exit code; the unassessed row is still told
     path.write_text(path.read_text(encoding="utf-8").replace("162.50,237.50\nT0", "250.00,150.00\nT0"), encoding="utf-8")
     r = _run(path, "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)

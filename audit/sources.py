@@ -278,7 +278,10 @@ def _malformed(path: Path, layout: _CsvLayout, ropts: pacsv.ReadOptions, copts: 
 
     again = pacsv.ReadOptions(encoding=ropts.encoding, column_names=ropts.column_names, skip_rows=ropts.skip_rows,
                               block_size=ropts.block_size, use_threads=False)
-    located = pacsv.ParseOptions(delimiter=popts.delimiter, newlines_in_values=False, invalid_row_handler=first)
+    if "straddl" in str(error) or "out of sync" in str(error):
+        return _too_long(path, layout)
+    located = pacsv.ParseOptions(delimiter=popts.delimiter, newlines_in_values=popts.newlines_in_values,
+                                 invalid_row_handler=first)
     try:
         for _ in pacsv.open_csv(str(path), read_options=again, convert_options=copts, parse_options=located):
             pass
@@ -290,6 +293,58 @@ def _malformed(path: Path, layout: _CsvLayout, ropts: pacsv.ReadOptions, copts: 
                                f"(delimiter {popts.delimiter!r}): {r.text[:120]!r}", file=str(path),
                                row=_physical_line(path, layout, r.number))
     return AuditInputError(f"malformed CSV: {str(error)[:300]}", file=str(path))
+
+
+# Encodings in which the bytes '"' and LF are those characters and never part of another one (GB18030's
+# and Big5's second bytes are 0x30 and up): the file's bytes can be scanned for quoted line breaks.
+_BYTE_SCANNABLE = {"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "ascii", "iso8859-1", "cp1252"}
+_NOT_QUOTE_OR_LF = bytes(b for b in range(256) if b not in b'"\n')
+
+
+def _quoted_line_break(path: Path, encoding: str) -> bool:
+    """Whether a quoted field may hold a line break: some line has an odd number of '"' (a doubled quote
+    inside a field is two). pyarrow's fast chunker cuts blocks at any line break, so such a file needs
+    newlines_in_values=True (slower) or it fails where a quoted break straddles a block boundary. In C
+    speed: all but quotes and LFs are deleted, then pairs of quotes, per line; a quote left is an odd count."""
+    if codecs.lookup(encoding).name not in _BYTE_SCANNABLE:
+        return True  # e.g. UTF-16: the bytes cannot be scanned so; take the careful parse
+    odd = False
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            kept = (b'"' if odd else b"") + chunk.translate(None, _NOT_QUOTE_OR_LF)
+            end = kept.rfind(b"\n")
+            if b'"' in kept[:end + 1].replace(b'""', b""):
+                return True
+            odd = kept[end + 1:].count(b'"') % 2 == 1
+    return odd
+
+
+BLOCK = 1 << 22  # pyarrow's CSV block: the longest record it reads
+
+
+def _too_long(path: Path, layout: _CsvLayout) -> AuditInputError:
+    """A record longer than a block (pyarrow: 'straddling object straddles two block boundaries'),
+    located by the csv module with its field limit set to the block."""
+    first = layout.at + 2
+    start, line = first, None
+    limit = csv.field_size_limit()
+    csv.field_size_limit(BLOCK)
+    try:
+        with path.open("r", encoding=layout.encoding, newline="") as f:
+            for _ in range(layout.at + 1):
+                f.readline(MAX_LINE + 1)
+            reader = csv.reader(f, delimiter=layout.delimiter)
+            try:
+                for _ in reader:
+                    start = first + reader.line_num
+            except csv.Error:
+                line = start
+    finally:
+        csv.field_size_limit(limit)
+    return AuditInputError(f"a record longer than {BLOCK >> 20} MB{' starts here' if line else ''}: no ledger value "
+                           "is that long. An unclosed quote (\") makes the rest of the file one field: check the "
+                           "quotes on this line; or leave the long column out of the export",
+                           file=str(path), row=line)
 
 
 def _delimiter(header_line: str) -> str:
@@ -307,10 +362,10 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
     layout = _csv_layout(path, encoding, wanted)
     enc, at, header, delimiter = layout.encoding, layout.at, layout.header, layout.delimiter
     ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=at + 1,
-                              block_size=1 << 22)
+                              block_size=BLOCK)
     copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
                                  quoted_strings_can_be_null=False)
-    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted_line_break(path, enc))
     try:
         reader = pacsv.open_csv(str(path), read_options=ropts, convert_options=copts, parse_options=popts)
     except pa.ArrowInvalid as e:

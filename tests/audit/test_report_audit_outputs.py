@@ -127,6 +127,8 @@ def test_hostile_values_are_escaped_and_never_formulas(tmp_path):
     assert {r["setl_id"] for r in rows_csv} == {"'" + FORMULA, HOSTILE_ID}
     assert {r["fixmedins_code"] for r in rows_csv} >= {"'+SUM(A1)"}
     assert "<b>=HYPERLINK" not in page and "&lt;b&gt;=HYPERLINK" in page  # the institution's name, from the ledger
+    # and bidi-isolated: a right-to-left override in a name must not reorder the text around it
+    assert "<bdi>&lt;b&gt;=HYPERLINK" in page and "unicode-bidi:isolate" in page
     names = {r[1].value for r in wb["按机构"].iter_rows(min_row=2)}
     assert '<b>=HYPERLINK("http://x")</b>' in names
     assert any(r["diff"] == "-0.01" for r in rows_csv)  # numbers are not quote-prefixed

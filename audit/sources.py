@@ -43,6 +43,13 @@ SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", 
 UNITS = {"csv": "line", "jsonl": "line", "xlsx": "row", "parquet": "row"}
 MAX_LINE = 1 << 20  # the longest JSON line, and the longest CSV header line
 MAX_XLSX_BYTES = 200 << 20
+# An xlsx is a zip of XML: bounded by what it inflates to, not only by its own size. Excel holds at most
+# 1,048,576 rows; at about 1 KB of sheet XML a row (some 40 cells at 25 bytes) a full sheet is 1 GiB.
+EXCEL_ROWS = 1_048_576
+MAX_XLSX_XML = 1 << 30
+# Excel's sheet XML deflates some 5-20 times; a member inflating 100 times is repetition a ledger has not
+# (a zip bomb: 2 MB of zip holding 2 GB of one character). Small members (styles) may repeat more.
+MAX_XLSX_RATIO = 100
 CHUNK = 1 << 24
 # An error raised inside a stream DuckDB is scanning reaches the caller wrapped in a duckdb.Error;
 # the located original is kept here so the caller can raise it instead.
@@ -411,6 +418,7 @@ def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
         raise AuditInputError("cannot read as xlsx: the file is empty (0 bytes), so damaged or cut short; "
                               "export it again", file=str(path))
     try:
+        _xlsx_inflated(path)
         return _xlsx_read(path, wanted)
     except AuditInputError:
         raise
@@ -418,6 +426,27 @@ def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
         raise AuditInputError(f"cannot read as xlsx (a damaged workbook, or not an xlsx file): "
                               f"{type(e).__module__.split('.')[0]}.{type(e).__name__}: {first_line(e)}",
                               file=str(path)) from None
+
+
+def _xlsx_inflated(path: Path) -> None:
+    """Refuse, before any XML is parsed, a workbook whose members inflate beyond a full Excel sheet or
+    far beyond how Excel's XML compresses. The sizes are those the zip declares; zipfile reads no
+    member past its declared size, so they bound what openpyxl is given."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = z.infolist()
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_XML:
+        raise AuditInputError(f"the workbook inflates to {total >> 20:,} MB of XML, more than a full Excel sheet "
+                              f"({EXCEL_ROWS:,} rows) holds: not read (a damaged or crafted file?); export the "
+                              "ledger as CSV or Parquet instead", file=str(path))
+    for m in members:
+        if m.file_size > 1 << 20 and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
+            raise AuditInputError(f"the workbook's {m.filename} inflates {m.file_size // max(m.compress_size, 1):,} "
+                                  f"times (to {m.file_size >> 20:,} MB), far beyond how Excel's files compress: not "
+                                  "read (a zip bomb, or a sheet of one repeated value?); export the ledger as CSV "
+                                  "or Parquet instead", file=str(path))
 
 
 def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
@@ -446,6 +475,9 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
         names = [str(h).strip() if h is not None else "" for h in header]
         rows, src = [], []
         for i, r in enumerate(it, start=at + 2):
+            if i > EXCEL_ROWS:
+                raise AuditInputError(f"more rows than Excel's {EXCEL_ROWS:,}: not a sheet Excel wrote; export the "
+                                      "ledger as CSV or Parquet instead", file=str(path), row=i, unit="row")
             vals = [_scalar_text(v) for v in r][: len(names)]
             if all(v is None or v == "" for v in vals):
                 continue

@@ -78,3 +78,57 @@ def test_an_unclosed_quote_is_refused_at_its_line(tmp_path):
         f.write("".join(f"U{i},A,1101,2023-03-01,11,tertiary,H510400001,500.00\n" for i in range(200_000)))
     with pytest.raises(AuditInputError, match=r"long\.csv, line 32: a record longer than 4 MB starts here"):
         _audit([path])
+
+
+# --------------------------------------------------------------------------- 2. xlsx zip bombs
+
+
+def _repacked(src: Path, dst: Path, pad: int) -> Path:
+    """`src` with `pad` spaces in its sheet's XML (between rows: valid XML, read as before), deflated."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"</sheetData>", b" " * pad + b"</sheetData>")
+            zout.writestr(item.filename, data)
+    return dst
+
+
+def test_an_xlsx_inflating_far_beyond_excel_is_refused_before_it_is_parsed(tmp_path):
+    """8 MB of spaces in the sheet deflate to a few KB (a ratio over 1,000; Excel's sheets deflate 5-20
+    times): refused from the zip's directory, in the tool's words."""
+    from test_sources_input import _write
+
+    path = _repacked(_write(tmp_path / "plain.xlsx", _rows()), tmp_path / "bomb.xlsx", 8 << 20)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(AuditInputError, match=r"bomb\.xlsx: the workbook's xl/worksheets/sheet1\.xml inflates "
+                                              r"[\d,]+ times \(to 8 MB\), far beyond how Excel's files compress.*"
+                                              r"export the ledger as CSV or Parquet"):
+        _audit([path])
+
+
+def test_an_xlsx_inflating_beyond_a_full_sheet_is_refused(tmp_path, monkeypatch):
+    """The bound on the inflated total (1 GiB: a full sheet's rows), here lowered to 1 MB for a 2 MB sheet."""
+    from test_sources_input import _write
+
+    path = _write(tmp_path / "big.xlsx", _rows())
+    assert _audit([path])[0] == 1
+    monkeypatch.setattr(sources, "MAX_XLSX_XML", 1 << 20)
+    path = _repacked(path, tmp_path / "big2.xlsx", 2 << 20)
+    monkeypatch.setattr(sources, "MAX_XLSX_RATIO", 10 ** 6)
+    with pytest.raises(AuditInputError, match=r"big2\.xlsx: the workbook inflates to 2 MB of XML, more than a full "
+                                              r"Excel sheet \(1,048,576 rows\) holds"):
+        _audit([path])
+
+
+def test_an_xlsx_with_more_rows_than_excel_is_refused_at_the_limit(tmp_path, monkeypatch):
+    """Rows past Excel's 1,048,576 (here lowered to 6: title, header and 4 settlements) are no sheet Excel
+    wrote: the read stops there."""
+    from test_sources_input import _write
+
+    path = _write(tmp_path / "rows.xlsx", _rows())
+    monkeypatch.setattr(sources, "EXCEL_ROWS", 6)
+    with pytest.raises(AuditInputError, match=r"rows\.xlsx, row 7: more rows than Excel's 6"):
+        _audit([path])

@@ -506,19 +506,33 @@ def _lines(path: Path, f) -> Iterator[tuple[int, str]]:
             yield no, line
 
 
+def _json_line(path: Path, no: int, line: str, **kw) -> object:
+    """One line's JSON value; a bad one is refused at its line. A record is flat (a nested value is
+    refused as not a scalar), but the decoder recurses into nesting first: 10,000 '[' exhaust Python's
+    stack (RecursionError), refused here as nesting."""
+    try:
+        return json.loads(line, **kw)
+    except json.JSONDecodeError as e:
+        raise AuditInputError(f"malformed JSON: {e.msg} (column {e.colno})", file=str(path), row=no) from None
+    except RecursionError:
+        raise AuditInputError("malformed JSON: nested too deeply (a ledger record is one object of scalar fields)",
+                              file=str(path), row=no) from None
+    except ValueError as e:  # an integer beyond Python's conversion limit (4,300 digits)
+        raise AuditInputError(f"malformed JSON: {str(e).split(';')[0]}", file=str(path), row=no) from None
+
+
 def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset()) -> pa.RecordBatchReader:
     """The lines as records, their names those of the first record (renamed by canonical_header)."""
     enc = detect_encoding(path, encoding)
+    if enc == "utf-8":
+        enc = "utf-8-sig"  # a BOM (Notepad's UTF-8) is read past, as for CSV and the persons file
     keys: list[str] | None = None
     with path.open("r", encoding=enc) as f:
         for no, line in _lines(path, f):
             if line.lstrip().startswith("["):
                 raise AuditInputError("a JSON array, not JSON lines: give one object per line "
                                       "(e.g. jq -c '.[]' file.json > file.jsonl)", file=str(path), row=no)
-            try:
-                first = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no) from None
+            first = _json_line(path, no, line)
             if not isinstance(first, dict):
                 raise AuditInputError("each line must be a JSON object", file=str(path), row=no)
             if not first:
@@ -537,9 +551,9 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
         with path.open("r", encoding=enc) as f:
             for no, line in _lines(path, f):
                 try:
-                    obj = json.loads(line, parse_float=str, parse_int=str)
-                except json.JSONDecodeError as e:
-                    raise _pending(AuditInputError(f"malformed JSON: {e.msg}", file=str(path), row=no)) from None
+                    obj = _json_line(path, no, line, parse_float=str, parse_int=str)
+                except AuditInputError as e:
+                    raise _pending(e) from None
                 if not isinstance(obj, dict):
                     raise _pending(AuditInputError("each line must be a JSON object", file=str(path), row=no))
                 extra = set(obj) - set(keys)

@@ -132,3 +132,30 @@ def test_an_xlsx_with_more_rows_than_excel_is_refused_at_the_limit(tmp_path, mon
     monkeypatch.setattr(sources, "EXCEL_ROWS", 6)
     with pytest.raises(AuditInputError, match=r"rows\.xlsx, row 7: more rows than Excel's 6"):
         _audit([path])
+
+
+# --------------------------------------------------------------------------- 3. JSON lines: depth, BOM
+
+
+@pytest.mark.parametrize("at", [1, 3])
+def test_a_json_record_nested_ten_thousand_deep_is_refused_at_its_line(tmp_path, at):
+    """On line 1 the decoder's RecursionError was an internal error (exit 3); on a later line, read while
+    DuckDB scans, a message with no line and Python's traceback."""
+    from test_sources_input import _assert_clean_refusal, _cli, _write
+
+    path = _write(tmp_path / "deep.jsonl", _rows())
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[at - 1] = '{"setl_id": ' * 10_000 + "1" + "}" * 10_000 + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    code, out = _cli(path)
+    _assert_clean_refusal(code, out, f"deep.jsonl, line {at}: malformed JSON: nested too deeply")
+
+
+def test_a_json_lines_ledger_with_a_bom_is_read(tmp_path):
+    """Notepad saves UTF-8 with a BOM; CSV and the persons file read past it, and so do JSON lines."""
+    from test_sources_input import _write
+
+    path = _write(tmp_path / "bom.jsonl", _rows())
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    code, s = _audit([path])
+    assert (code, s["rows_read"], s["discrepancies_by_field"]) == (1, 5, BY_FIELD)

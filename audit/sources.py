@@ -8,6 +8,7 @@ record's own line differs, and `line_of` finds it on the error path (only there)
 Header names: a name that matches a column the caller reads (`wanted`: the platform's names and the
 sources of --map) exactly is kept; one that matches only when case and surrounding spaces are ignored
 (an Oracle export's SETL_ID) is renamed to it; two names that fold to one such column are refused.
+A file wider than MAX_ALL_COLUMNS is read in the `wanted` columns only.
 
 A 0-byte CSV or JSON-lines file (an empty month in a folder) holds no rows and is left out; a 0-byte
 Parquet or xlsx is a damaged file and is refused.
@@ -185,6 +186,26 @@ def canonical_header(names: list[str], wanted: frozenset[str], path: Path, row: 
         else:
             out.append(targets[0])
     return out
+
+
+# A ledger export has some tens of columns, a HIS table some hundreds. DuckDB's scan of a relation
+# costs the square of its width (100,000 columns: 35 s and 1.4 GB), so a wider file is read only in
+# the columns the audit uses.
+MAX_ALL_COLUMNS = 1000
+
+
+def _narrowed(names: list[str], wanted: frozenset[str], path: Path, unit: str = "line",
+              row: int | None = None) -> list[int] | None:
+    """The indices of the columns to read when `names` (as renamed by canonical_header) is wider than
+    MAX_ALL_COLUMNS: those the audit uses; None: all of them."""
+    if len(names) <= MAX_ALL_COLUMNS or not wanted:
+        return None
+    keep = [i for i, n in enumerate(names) if n in wanted]
+    if not keep:
+        raise AuditInputError(f"none of the header's {len(names):,} columns is a ledger column (setl_id, psn_no, …): "
+                              "check the delimiter and the header line, or rename the columns with --map",
+                              file=str(path), row=row, unit=unit)
+    return keep
 
 
 # --------------------------------------------------------------------------- readers
@@ -370,8 +391,10 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
     enc, at, header, delimiter = layout.encoding, layout.at, layout.header, layout.delimiter
     ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=at + 1,
                               block_size=BLOCK)
-    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                                 quoted_strings_can_be_null=False)
+    keep = _narrowed(header, wanted, path, row=at + 1)
+    read = header if keep is None else [header[i] for i in keep]
+    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in read}, strings_can_be_null=False,
+                                 quoted_strings_can_be_null=False, include_columns=read)
     popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted_line_break(path, enc))
     try:
         reader = pacsv.open_csv(str(path), read_options=ropts, convert_options=copts, parse_options=popts)
@@ -473,22 +496,24 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
         if not header:
             raise AuditInputError("empty sheet: no header row", file=str(path))
         names = [str(h).strip() if h is not None else "" for h in header]
+        keep = [i for i, n in enumerate(names) if n]
+        header = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
+        narrow = _narrowed(header, wanted, path, unit="row", row=at + 1)
+        if narrow is not None:
+            keep, header = [keep[i] for i in narrow], [header[i] for i in narrow]
         rows, src = [], []
         for i, r in enumerate(it, start=at + 2):
             if i > EXCEL_ROWS:
                 raise AuditInputError(f"more rows than Excel's {EXCEL_ROWS:,}: not a sheet Excel wrote; export the "
                                       "ledger as CSV or Parquet instead", file=str(path), row=i, unit="row")
-            vals = [_scalar_text(v) for v in r][: len(names)]
-            if all(v is None or v == "" for v in vals):
+            if all(v is None or v == "" for v in r[: len(names)]):
                 continue
-            vals += [None] * (len(names) - len(vals))
+            vals = [_scalar_text(r[k]) if k < len(r) else None for k in keep]
             rows.append(vals)
             src.append(i)
     finally:
         wb.close()
-    keep = [i for i, n in enumerate(names) if n]
-    header = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
-    return _table_from_rows(header, [[r[i] for i in keep] for r in rows], src)
+    return _table_from_rows(header, rows, src)
 
 
 def _lines(path: Path, f) -> Iterator[tuple[int, str]]:
@@ -540,9 +565,14 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
                                       "line", file=str(path), row=no)
             keys = list(first)
             names = canonical_header(keys, wanted, path, row=no)
+            first_line_no = no
             break
     if keys is None:
         raise AuditInputError("no records: every line is blank (JSON lines hold one object per line)", file=str(path))
+    known = set(keys)
+    keep = _narrowed(names, wanted, path, row=first_line_no)
+    if keep is not None:
+        keys, names = [keys[i] for i in keep], [names[i] for i in keep]
     schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field("src_row", pa.int64())])
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -556,7 +586,7 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
                     raise _pending(e) from None
                 if not isinstance(obj, dict):
                     raise _pending(AuditInputError("each line must be a JSON object", file=str(path), row=no))
-                extra = set(obj) - set(keys)
+                extra = obj.keys() - known
                 if extra:
                     raise _pending(AuditInputError(f"field(s) {', '.join(sorted(extra))} not on the first line",
                                           file=str(path), row=no))

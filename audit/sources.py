@@ -433,7 +433,8 @@ def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[i
 
 def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
     """The first sheet, from its header row: row 1, or the first of the top rows that names at least
-    two `wanted` columns (title rows above a header are common in Excel exports)."""
+    two `wanted` columns (title rows above a header are common in Excel exports). A workbook with the
+    header on more than one sheet is refused: one sheet is read."""
     size = path.stat().st_size
     if size > MAX_XLSX_BYTES:
         raise AuditInputError("xlsx ledger larger than 200 MB; export CSV or Parquet instead", file=str(path))
@@ -488,6 +489,15 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
                     raise AuditInputError(f"the ledger's columns are on sheet {other.title!r}, not on the first sheet "
                                           f"{ws.title!r}: move that sheet first, or save it as a workbook of its own",
                                           file=str(path))
+        elif wanted:  # one sheet a month: reading the first alone would look like a complete audit
+            more = [o.title for o in wb.worksheets[1:]
+                    if _header_row(list(islice(o.iter_rows(values_only=True), HEADER_SCAN_ROWS)), wanted) is not None]
+            if more:
+                raise AuditInputError(f"sheet{'s' if len(more) > 1 else ''} {', '.join(map(repr, more))} also "
+                                      f"carr{'y' if len(more) > 1 else 'ies'} the ledger's header, but one sheet is "
+                                      f"read (the first, {ws.title!r}): save each sheet as a workbook or CSV of its "
+                                      "own and give them all (or a folder), or put the rows on one sheet",
+                                      file=str(path))
         at = at or 0
         it = ws.iter_rows(values_only=True)
         for _ in range(at):

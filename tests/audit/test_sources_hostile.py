@@ -184,3 +184,28 @@ def test_a_wide_file_without_a_ledger_column_says_so(tmp_path):
     with pytest.raises(AuditInputError, match=r"other\.csv, line 1: none of the header's 2,000 columns is a ledger "
                                               r"column .*check the delimiter"):
         _audit([path])
+
+
+# --------------------------------------------------------------------------- 5. a sheet a month
+
+
+def test_a_workbook_with_the_ledger_on_several_sheets_is_refused(tmp_path):
+    """One sheet a month: only the first was read, and the report looked like the whole year's audit."""
+    from openpyxl import Workbook
+
+    header, *body = _rows()
+    wb = Workbook()
+    wb.active.title = "2023-03"
+    for title, part in (("2023-03", body[:2]), ("说明", None), ("2023-05", body[2:4]), ("2023-06", body[4:])):
+        ws = wb[title] if title in wb.sheetnames else wb.create_sheet(title)
+        for r in ([header, *part] if part else [["字段说明"], ["setl_id"], ["hifp_pay"]]):
+            ws.append(r)
+    path = tmp_path / "months.xlsx"
+    wb.save(path)
+    with pytest.raises(AuditInputError, match=r"months\.xlsx: sheets '2023-05', '2023-06' also carry the ledger's "
+                                              r"header, but one sheet is read \(the first, '2023-03'\): save each "
+                                              r"sheet as a workbook or CSV of its own"):
+        _audit([path])
+    del wb["2023-05"], wb["2023-06"]
+    wb.save(path)
+    assert _audit([path])[1]["rows_read"] == 2  # a sheet of notes beside the ledger is no ledger

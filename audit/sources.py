@@ -25,6 +25,7 @@ import csv
 import glob
 import io
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -67,13 +68,14 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for spec in specs:
         p = Path(spec)
+        # An existing path first: export[1].csv is a file's name, not a glob matching export1.csv.
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+            found = sorted(f for f in _walk(p) if f.suffix.lower() in SUFFIXES
                            and not f.name.endswith((".planted.parquet", ".persons.jsonl")))
-        elif any(ch in spec for ch in "*?["):
-            found = sorted(Path(f) for f in glob.glob(spec, recursive=True) if Path(f).is_file())
         elif p.is_file():
             found = [p]
+        elif any(ch in spec for ch in "*?["):
+            found = sorted(Path(f) for f in glob.glob(spec, recursive=True) if Path(f).is_file())
         else:
             raise AuditInputError("no such file or folder", file=spec)
         if not found:
@@ -93,6 +95,26 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
         raise AuditInputError(f"{'every file is' if len(out) > 1 else 'the file is'} empty (0 bytes): "
                               "nothing to read", file=", ".join(map(str, specs)))
     return kept
+
+
+def _walk(top: Path) -> Iterator[Path]:
+    """The files below `top`, through linked folders too (Path.rglob does not follow them, so a month
+    linked in was silently left out); each real folder is entered once, so a link back up ends."""
+    def unreadable(e: OSError) -> None:  # a folder left out would be months left out
+        raise AuditInputError(f"cannot read the folder: {e.strerror}", file=e.filename)
+
+    seen: set[tuple[int, int]] = set()
+    for d, dirs, files in os.walk(top, onerror=unreadable, followlinks=True):
+        st = os.stat(d)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        for f in files:
+            path = Path(d, f)
+            if path.is_file():
+                yield path
 
 
 def kind_of(path: Path) -> str:

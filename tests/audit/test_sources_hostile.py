@@ -209,3 +209,58 @@ def test_a_workbook_with_the_ledger_on_several_sheets_is_refused(tmp_path):
     del wb["2023-05"], wb["2023-06"]
     wb.save(path)
     assert _audit([path])[1]["rows_read"] == 2  # a sheet of notes beside the ledger is no ledger
+
+
+# --------------------------------------------------------------------------- 6, 7. folders and names
+
+
+def _months(tmp_path: Path) -> tuple[Path, Path]:
+    """Folder `ledger` with March's file, and April-June in a folder elsewhere linked in as `q2`."""
+    rows = _rows()
+    folder, elsewhere = tmp_path / "ledger", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    _write_csv(folder / "2023-03.csv", [rows[0], *rows[1:3]])
+    _write_csv(elsewhere / "2023-q2.csv", [rows[0], *rows[3:]])
+    (folder / "q2").symlink_to(elsewhere, target_is_directory=True)
+    return folder, elsewhere
+
+
+def test_a_linked_folder_inside_a_ledger_folder_is_read(tmp_path):
+    """Path.rglob does not follow a linked folder: its months were left out without a word."""
+    folder, _ = _months(tmp_path)
+    code, s = _audit([folder])
+    assert (s["rows_read"], s["discrepancies_by_field"]) == (5, BY_FIELD)
+
+
+def test_a_folder_linking_back_up_ends_and_reads_each_file_once(tmp_path):
+    folder, elsewhere = _months(tmp_path)
+    (folder / "again").symlink_to(folder, target_is_directory=True)  # a loop
+    (elsewhere / "up").symlink_to(tmp_path, target_is_directory=True)  # a loop through the link
+    assert [p.name for p in sources.expand([str(folder)])] == ["2023-03.csv", "2023-q2.csv"]
+
+
+@pytest.mark.parametrize("name", ["export[1].csv", "export*.csv", "what?.csv"])
+def test_a_file_named_with_glob_characters_is_read_as_that_file(tmp_path, name):
+    """export[1].csv as a glob matches export1.csv: the existing file was 'no ledger files found'."""
+    path = _write_csv(tmp_path / name, _rows())
+    _write_csv(tmp_path / "export1.csv", _rows()[:2])  # what the glob would match instead
+    assert sources.expand([str(path)]) == [path]
+    assert _audit([path])[1]["rows_read"] == 5
+
+
+def test_an_unreadable_folder_inside_a_ledger_folder_is_named(tmp_path, monkeypatch):
+    """A sub-folder the user may not list (os.walk skips it silently): its months would be left out."""
+    import os
+
+    folder, _ = _months(tmp_path)
+    scandir = os.scandir
+
+    def denied(path="."):
+        if Path(path).name == "q2":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(AuditInputError, match=r"q2: cannot read the folder: Permission denied"):
+        sources.expand([str(folder)])

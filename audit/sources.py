@@ -259,6 +259,7 @@ class _CsvLayout:
     at: int  # the header's 0-based line: below a title where a sheet was saved as CSV
     header: list[str]  # as renamed by canonical_header
     delimiter: str
+    raw: tuple[str, ...] = ()  # the header as written (a repeated header is found by it)
 
 
 def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _CsvLayout:
@@ -281,7 +282,7 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
     header = split[at] if top else []
     if not header:
         raise AuditInputError("empty file: no header line", file=str(path))
-    return _CsvLayout(enc, at, canonical_header(header, wanted, path, row=at + 1), _delimiter(top[at]))
+    return _CsvLayout(enc, at, canonical_header(header, wanted, path, row=at + 1), _delimiter(top[at]), tuple(header))
 
 
 def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
@@ -432,7 +433,36 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
         except pa.ArrowInvalid as e:
             raise _pending(_malformed(path, layout, ropts, copts, popts, e)) from None
 
-    return pa.RecordBatchReader.from_batches(schema, _with_rows(batches(), at + 2))
+    raw = list(layout.raw) if keep is None else [layout.raw[i] for i in keep]
+    return pa.RecordBatchReader.from_batches(schema, _screened(_with_rows(batches(), at + 2), path, layout, raw))
+
+
+def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
+              raw: list[str]) -> Iterator[pa.RecordBatch]:
+    """The records without those of separators only (',,,,': Excel's empty row; an xlsx's is skipped
+    too), numbered first so src_row still counts them as line_of does; and refused at the header
+    written again (two exports pasted together), which would otherwise be 'not an amount'. Each test
+    looks at the first column first, so a batch without such a row costs one comparison."""
+    import pyarrow.compute as pc
+
+    head = _fold(raw[0])
+    for b in batches:
+        first = b.column(0)
+        maybe = pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head)
+        if pc.any(maybe).as_py():
+            for i in pc.indices_nonzero(maybe).to_pylist():
+                if all(_fold(b.column(j)[i].as_py()) == _fold(h) for j, h in enumerate(raw)):
+                    row = b.column(b.num_columns - 1)[i].as_py()
+                    raise _pending(AuditInputError("the header is repeated here (two exports pasted together?): "
+                                                   "delete this line", file=str(path),
+                                                   row=_physical_line(path, layout, row)))
+        if pc.any(pc.equal(first, "")).as_py():
+            empty = pc.equal(first, "")
+            for j in range(1, b.num_columns - 1):
+                empty = pc.and_(empty, pc.equal(b.column(j), ""))
+            if pc.any(empty).as_py():
+                b = b.filter(pc.invert(empty))
+        yield b
 
 
 def _scalar_text(v: object) -> str | None:
@@ -540,6 +570,9 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
                                       "ledger as CSV or Parquet instead", file=str(path), row=i, unit="row")
             if all(v is None or v == "" for v in r[: len(names)]):
                 continue
+            if keep and all(k < len(r) and isinstance(r[k], str) and _fold(r[k]) == _fold(names[k]) for k in keep):
+                raise AuditInputError("the header is repeated here (two exports pasted together?): delete this row",
+                                      file=str(path), row=i, unit="row")
             vals = [_scalar_text(r[k]) if k < len(r) else None for k in keep]
             rows.append(vals)
             src.append(i)

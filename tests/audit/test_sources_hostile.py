@@ -264,3 +264,34 @@ def test_an_unreadable_folder_inside_a_ledger_folder_is_named(tmp_path, monkeypa
     monkeypatch.setattr(os, "scandir", denied)
     with pytest.raises(AuditInputError, match=r"q2: cannot read the folder: Permission denied"):
         sources.expand([str(folder)])
+
+
+# --------------------------------------------------------------------------- 8. messages
+
+
+@pytest.mark.parametrize("suffix, where", [(".csv", r"pasted\.csv, line 5"), (".xlsx", r"pasted\.xlsx, row 6")])
+def test_a_header_repeated_mid_file_is_named_as_such(tmp_path, suffix, where):
+    """Two exports pasted together: the second header was 'medfee_sumamt: not an amount'."""
+    from test_sources_input import _write
+
+    rows = _rows()
+    path = _write(tmp_path / f"pasted{suffix}", [*rows[:4], [h.upper() for h in rows[0]], *rows[4:]])
+    with pytest.raises(AuditInputError, match=where + r": the header is repeated here \(two exports pasted "
+                                                      r"together\?\): delete this"):
+        _audit([path])
+
+
+def test_a_csv_row_of_separators_only_is_skipped_as_a_blank_row(tmp_path):
+    """Excel saves an empty row as ',,,,': skipped as an xlsx's blank row is; the lines below keep their
+    numbers (C2's bad amount is named on line 8)."""
+    rows = _rows()
+    empty = [""] * len(rows[0])
+    path = _write_csv(tmp_path / "gaps.csv", [rows[0], *rows[1:3], empty, empty, *rows[3:]])
+    code, s = _audit([path])
+    assert (code, s["rows_read"], s["discrepancies_by_field"]) == (1, 5, BY_FIELD)
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[7].startswith("C2,")
+    path.write_text(text.replace("C2,C,1101,2023-07-01,11,tertiary,H510400001,600.00",
+                                 "C2,C,1101,2023-07-01,11,tertiary,H510400001,6OO.00"), encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"gaps\.csv, line 8, column medfee_sumamt: not an amount"):
+        _audit([path])

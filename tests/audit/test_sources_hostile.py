@@ -295,3 +295,17 @@ def test_a_csv_row_of_separators_only_is_skipped_as_a_blank_row(tmp_path):
                                  "C2,C,1101,2023-07-01,11,tertiary,H510400001,6OO.00"), encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"gaps\.csv, line 8, column medfee_sumamt: not an amount"):
         _audit([path])
+
+
+@pytest.mark.parametrize("suffix, where", [(".csv", r"serial\.csv, line 4"), (".xlsx", r"serial\.xlsx, row 5")])
+def test_an_excel_date_number_says_so(tmp_path, suffix, where):
+    """2023-05-06 as Excel's day number 45052 (a date column left unformatted): 'not a date' said why."""
+    from test_sources_input import _write
+
+    rows = _rows()
+    rows[3][rows[0].index("setl_date")] = 45052
+    if suffix == ".csv":
+        rows[3] = [str(v) for v in rows[3]]
+    with pytest.raises(AuditInputError, match=where + r", column setl_date: not a date: '?45052'? is an Excel date "
+                                                      r"number .*format the column as a date"):
+        _audit([_write(tmp_path / f"serial{suffix}", rows)])

@@ -21,6 +21,7 @@ checked first with an incremental decoder so an unreadable byte is reported with
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import glob
 import io
@@ -285,6 +286,15 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
     return _CsvLayout(enc, at, canonical_header(header, wanted, path, row=at + 1), _delimiter(top[at]), tuple(header))
 
 
+@contextlib.contextmanager
+def _records(path: Path, layout: _CsvLayout) -> Iterator:
+    """The csv module's reader over the records below the header (the error paths only)."""
+    with path.open("r", encoding=layout.encoding, newline="") as f:
+        for _ in range(layout.at + 1):
+            f.readline(MAX_LINE + 1)
+        yield csv.reader(f, delimiter=layout.delimiter)
+
+
 def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
     """The line where the record numbered `row` starts: `row` counts the lines down to the header and
     then one per record (the fast parse skips blank lines, and a quoted field may hold line breaks).
@@ -293,10 +303,7 @@ def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
     if row < first:
         return row
     n, start = first, first
-    with path.open("r", encoding=layout.encoding, newline="") as f:
-        for _ in range(layout.at + 1):
-            f.readline(MAX_LINE + 1)
-        reader = csv.reader(f, delimiter=layout.delimiter)
+    with _records(path, layout) as reader:
         try:
             for record in reader:
                 if record:  # a blank line is no record
@@ -381,10 +388,7 @@ def _too_long(path: Path, layout: _CsvLayout) -> AuditInputError:
     limit = csv.field_size_limit()
     csv.field_size_limit(BLOCK)
     try:
-        with path.open("r", encoding=layout.encoding, newline="") as f:
-            for _ in range(layout.at + 1):
-                f.readline(MAX_LINE + 1)
-            reader = csv.reader(f, delimiter=layout.delimiter)
+        with _records(path, layout) as reader:
             try:
                 for _ in reader:
                     start = first + reader.line_num

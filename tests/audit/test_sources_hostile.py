@@ -53,7 +53,7 @@ def _with_long(tmp_path: Path, before: int, value: str, quoted: bool = True) -> 
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows([header, *rows])
     long = body[0][:-1] + [f'"{value}"' if quoted else value]
-    text.write(",".join([f"L"] + long[1:]) + "\n")
+    text.write(",".join(["L"] + long[1:]) + "\n")
     csv.writer(text, lineterminator="\n").writerows([[f"T{i}"] + body[0][1:] for i in range(50)])
     path = tmp_path / "long.csv"
     path.write_text(text.getvalue(), encoding="utf-8")

@@ -55,7 +55,9 @@ FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
 # '.000'); a time may lack its seconds (how Excel shows a time, and writes it when it saves the sheet as
 # CSV) or carry fractions of a second (SQL Server's DATETIME, '2023-03-01 10:00:00.000').
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d 00:00:00", "%Y/%m/%d 00:00:00", "%Y-%m-%d 00:00:00.000",
-                "%Y/%m/%d 00:00:00.000")
+                "%Y/%m/%d 00:00:00.000", "%Y-%m-%dT00:00:00", "%Y-%m-%dT00:00:00.000",
+                # midnight as Excel shows and saves it to CSV ('2023/3/1 0:00'), and without seconds
+                "%Y/%m/%d 0:00", "%Y-%m-%d 0:00", "%Y/%m/%d 00:00", "%Y-%m-%d 00:00")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                 "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f")
 

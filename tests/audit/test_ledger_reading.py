@@ -198,6 +198,15 @@ def test_sql_server_datetimes_with_milliseconds(tmp_path):
         _expected([late])  # a time of day in a date column stays refused
 
 
+@pytest.mark.parametrize("value", ["2023/3/1 0:00", "2023-03-01 00:00", "2023-03-01T00:00:00"])
+def test_a_date_column_takes_midnight_as_excel_and_iso_write_it(tmp_path, value):
+    """Excel saves a date-time cell at midnight to CSV as '2023/3/1 0:00'; others write it without seconds
+    or with ISO's T: each is that date (docs/audit.md: 日期 ... 或零点的日期时间)."""
+    dated = _csv(tmp_path, [HEADER.replace("setl_time", "setl_date"), S1.replace("2023-03-01 10:00:00", value)])
+    code, s, _ = _expected([dated])
+    assert code == 0 and s["period"] == {"from": "2023-03-01", "to": "2023-03-01"}
+
+
 @pytest.mark.parametrize("column,value", [("setl_date", "2023-03-01 10:00:00"), ("setl_time", "2023-03-01 25:00")])
 def test_a_date_with_a_time_of_day_or_an_impossible_time_is_refused(tmp_path, column, value):
     header = HEADER.replace("setl_time", column)

@@ -177,7 +177,8 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         return int(fen) if hifp else None
 
     return {
-        "ledger": info.files, "policy": rules.id, "region": region, "engine": engine_name,
+        "ledger": info.files, "policy": rules.id, "region": region, "region_example": rules.region_example,
+        "engine": engine_name,
         "rows_read": info.rows_read, "settlements": info.settlements, "reversals": info.reversals,
         # Rows the document does not govern, left out by --map [skip]: counted, never assessed.
         "rows_skipped": info.rows_read - info.audited,

@@ -269,10 +269,13 @@ def all_policies() -> list[Policy]:
 class Rules:
     """A policy bound to the values a region supplies: what the engine asks for figures."""
 
-    def __init__(self, policy: Policy, supplied: dict[str, Parameter], region_name: str | None = None):
+    def __init__(self, policy: Policy, supplied: dict[str, Parameter], region_name: str | None = None,
+                 region_example: bool = False):
         self.policy = policy
         self.supplied = supplied
         self.region_name = region_name
+        # an example region's values are invented (fixtures/regions): a report on a real ledger must say so
+        self.region_example = region_example
         self._cache: dict[str, Parameter | None] = {}
         vf = supplied.get("valid_from")
         self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
@@ -494,19 +497,20 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
     policy = load_policy(policy_id)
     values: dict[str, Any] = {}
     name = None
+    example = False
     if isinstance(region, str):
         region = load_region_file(region)
     if region is not None:
         if region.policy != policy_id:
             raise PolicyError(f"region {region.name!r} implements {region.policy!r}, not {policy_id!r}")
         values.update(region.values)
-        name = region.name
+        name, example = region.name, region.example
     if params:
         values.update(params)
     source = f"region {name}" if name else "params"
     supplied = {key: _region_param(policy, str(key), raw, source) for key, raw in values.items()}
     _check_constraints(policy, supplied, source)
-    return Rules(policy, supplied, name)
+    return Rules(policy, supplied, name, example)
 
 
 @lru_cache(maxsize=256)

@@ -141,7 +141,8 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict(summary, totals)[1]),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
-        ("地区配置 region", summary.get("region") or "—"),
+        ("地区配置 region", (summary.get("region") or "—") + (
+            "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）" if summary.get("region_example") else "")),
         ("结算清单 ledger", "；".join(str(x) for x in summary.get("ledger") or [])),
         ("期间 period", f"{period.get('from', '—')} 至 {period.get('to', '—')}"),
         ("读取行数 rows read", summary.get("rows_read")),

@@ -367,3 +367,25 @@ def test_the_docs_usage_names_every_option_of_the_command():
     for o in options:
         assert f"[{o}" in usage or f" {o} " in usage, o
         assert f"| `{o}" in table, o
+
+
+def test_a_report_on_an_example_region_says_its_figures_are_invented(tmp_path):
+    """fixtures/regions/*-example supply invented values (example: true): a regulator reading the report
+    must see that its expected figures rest on them; a real region's report says nothing of the kind."""
+    from openpyxl import load_workbook
+
+    from reference.policy import REGION_DIR
+
+    out = tmp_path / "out"
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["region_example"] is True
+    overview = dict(load_workbook(out / "audit.xlsx")["概要"].iter_rows(min_row=2, values_only=True))
+    assert "示例配置：数值为虚构" in overview["地区配置 region"]
+    assert "数值为虚构" in (out / "audit.html").read_text(encoding="utf-8")
+    real = tmp_path / "real.yaml"  # the same values, as a city's own file would give them
+    real.write_text((REGION_DIR / "panzhihua-example.yaml").read_text(encoding="utf-8")
+                    .replace("example: true", "example: false"), encoding="utf-8")
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", real, "--out", tmp_path / "out2")
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "out2" / "summary.json").read_text(encoding="utf-8"))["region_example"] is False

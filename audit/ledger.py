@@ -81,6 +81,9 @@ class LedgerInfo:
     recording: frozenset[str] = frozenset()
     # Recorded figures the export has but the audit cannot compare (psn_cash_pay without acct_pay).
     not_audited: tuple[str, ...] = ()
+    # Amount columns some file types as integers (Parquet INT64, …): read as whole yuan, as a CSV's
+    # '500' is; an export in integer fen would read a hundred times too large (A-AUDIT-INTEGER-YUAN).
+    integer_yuan: tuple[str, ...] = ()
 
     @property
     def audited(self) -> int:
@@ -90,6 +93,9 @@ class LedgerInfo:
 
 def _in(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(q(v) for v in values) + ")"
+
+
+INTEGER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
 
 
 def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) -> tuple[str, str | None]:
@@ -103,7 +109,7 @@ def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) 
         if s <= scale:
             return f"CAST({src} * {mult} AS BIGINT)", None
         return (f"CAST(ROUND({src}, {scale}) * {mult} AS BIGINT)", f"{src} <> ROUND({src}, {scale})")
-    if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"):
+    if t in INTEGER_TYPES:
         return f"CAST({src} AS BIGINT) * {mult}", None
     if t in ("DOUBLE", "FLOAT", "REAL"):
         what = "amounts" if scale == 2 else "ratios"
@@ -321,6 +327,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     lacking: set[str] = set()
     recording: set[str] = set()
     recorded_in: list[tuple[Path, set[str]]] = []
+    integer_yuan: set[str] = set()
+    money = set(INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS + AS_RECORDED)
     for i, p in enumerate(paths):
         rel = f"_src{i}"
         try:
@@ -332,6 +340,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         if institutions:  # the level by fixmedins_code where the file has no facility/hosp_lv
             rel, cols = inst.attach(con, rel, cols, mapping, p)
         here = {mapping.rename(c) for c in cols}
+        integer_yuan |= {mapping.rename(c) for c, t in cols.items()
+                         if mapping.rename(c) in money and (t or "").upper() in INTEGER_TYPES}
         present |= here
         recorded_in.append((p, {f for f in RECORDED if f in here}))
         remote_from.add("column" if "remote" in here else "admdvs" if all(a in here for a in ADMDVS) else "absent")
@@ -378,7 +388,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     return LedgerInfo([str(p) for p in paths], audited, info[0] + sum(n for _, n in skipped), info[1], info[2], -1,
                       (info[3], info[4]),
                       frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording),
-                      tuple(f for f in RECORDED if f in present and f not in audited))
+                      tuple(f for f in RECORDED if f in present and f not in audited),
+                      tuple(sorted(integer_yuan)))
 
 
 def _same_recorded(recorded_in: list[tuple[Path, set[str]]]) -> None:

@@ -110,6 +110,8 @@ LEDGER_ASSUMPTIONS = {
                             "只会增加余额，不改变结果）；不足时，实际余额取决于其间的计入，个人账户支付额按记录取值，只审核它"
                             "不少于期初余额确定可付的部分（撤销时退回的不少于此），现金支付额按“个人负担 − 个人账户支付”审核，"
                             "该人其后的结算亦然。",
+    "A-AUDIT-INTEGER-YUAN": "清单中以整数类型存放的金额列（{columns}）按元读取（500 即 500.00 元，与 CSV 中的 500 相同）；"
+                            "若这些列是以分为单位的整数，应付额与差异金额都放大了一百倍：请导出前换算为元后重新稽核。",
     "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
                          "（余额足够时支付个人负担部分）审核。",
 }
@@ -147,7 +149,11 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         applies.append("A-AUDIT-ACCT-CREDITS")
     if balances and "acct_used_flag" in info.lacking:
         applies.append("A-AUDIT-ACCT-USED")
-    return out + AUDIT_ASSUMPTIONS + [{"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k]} for k in applies]
+    if info.integer_yuan:
+        applies.append("A-AUDIT-INTEGER-YUAN")
+    return out + AUDIT_ASSUMPTIONS + [
+        {"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k].format(columns="、".join(info.integer_yuan))}
+        for k in applies]
 
 
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,

@@ -138,6 +138,10 @@ def test_parquet_integer_columns_ids_and_whole_yuan(tmp_path):
                              "medfee_sumamt": pa.array([500], pa.int64()), "hifp_pay": pa.array([150], pa.int64())}), p)
     code, s, rows = _expected([p])
     assert rows == [("7", 15000, 20000, None)] and code == 0
+    # the report says which columns were read so: an export in integer fen would be a hundred times off
+    (said,) = [a["text"] for a in s["assumptions"] if a["id"] == "A-AUDIT-INTEGER-YUAN"]
+    assert "hifp_pay、medfee_sumamt" in said and "按元读取" in said
+    assert "A-AUDIT-INTEGER-YUAN" not in [a["id"] for a in _expected([_csv(tmp_path, [HEADER, S1])])[1]["assumptions"]]
 
 
 def test_parquet_double_amounts_are_refused(tmp_path):

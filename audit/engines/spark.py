@@ -17,9 +17,12 @@ Why it is set up the way it is (measured on a 2-core machine, see benchmarks/ben
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -90,9 +93,28 @@ def session(master: str = "local[*]", small: bool = False):
             if small:
                 java.append("-XX:TieredStopAtLevel=1")
         b = b.config("spark.driver.extraJavaOptions", " ".join(java))
+        main = threading.current_thread() is threading.main_thread()
+        before = signal.getsignal(signal.SIGINT) if main else None
         s = b.getOrCreate()
+        if main:
+            _keep_sigint(before, s.sparkContext)
     _SESSIONS[master] = s
     return s
+
+
+def _keep_sigint(before, context) -> None:
+    """pyspark's SparkContext replaces the SIGINT handler with its own (cancel every job, then
+    KeyboardInterrupt). Keep the one that was there — `conform audit`'s, which after the report is
+    published only notes the signal (audit/interrupt.py) — with Spark's jobs cancelled first."""
+    def handler(signum, frame):
+        with contextlib.suppress(Exception):  # a stopped context has nothing to cancel
+            context.cancelAllJobs()
+        if callable(before):
+            return before(signum, frame)
+        if before != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
 
 
 def _tune(spark, rows: int) -> None:

@@ -47,8 +47,12 @@ OTHER_FUNDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "hifdm_pay"
 AS_RECORDED = ("hosp_part_amt", "acct_mulaid_pay")
 FLAGS = {"remote": "FALSE", "acct_used_flag": "TRUE"}
 REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sumamt")
-AMOUNT_RE = r"^-?[0-9]+(\.[0-9]{1,2})?$"
-RATIO_RE = r"^[0-9]+(\.[0-9]{1,4})?$"
+# At most 15 digits before the point (under a thousand trillion yuan): larger is no settlement's figure
+# (an id mapped onto an amount, a pasted-in total), and would overflow BIGINT fen.
+MAX_DIGITS = 15
+AMOUNT_RE = rf"^-?[0-9]{{1,{MAX_DIGITS}}}(\.[0-9]{{1,2}})?$"
+RATIO_RE = rf"^[0-9]{{1,{MAX_DIGITS}}}(\.[0-9]{{1,4}})?$"
+_TOO_LARGE = f"1e{MAX_DIGITS}"
 TRUE_TEXT = ("1", "true", "TRUE", "True", "Y", "y", "是")
 FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
 # A date may come as a datetime at midnight (an Excel date cell, a DATETIME export column, SQL Server's
@@ -98,19 +102,33 @@ def _in(values: tuple[str, ...] | list[str]) -> str:
 INTEGER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
 
 
+def _numeric(typ: str | None) -> bool:
+    t = (typ or "").upper()
+    return t.startswith("DECIMAL") or t in INTEGER_TYPES
+
+
+def _too_large(src: str, typ: str | None) -> str:
+    """An amount with more than MAX_DIGITS digits before the point, as a SQL condition on the source."""
+    if _numeric(typ):
+        return f"(abs({src}) >= {_TOO_LARGE})"
+    return f"regexp_full_match({text_value(src)}, '^-?[0-9]{{{MAX_DIGITS + 1},}}(\\.[0-9]*)?$')"
+
+
 def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) -> tuple[str, str | None]:
     """(BIGINT expression, bad-condition) for an amount column given its source type."""
     if src is None:
         return "CAST(NULL AS BIGINT)", None
     mult = 10 ** scale
     t = (typ or "").upper()
+    large = _too_large(src, typ)  # refused as a bad row (canonical_select), and never converted: it would overflow
     if t.startswith("DECIMAL"):
         s = int(t.split(",")[1].rstrip(")").strip())
         if s <= scale:
-            return f"CAST({src} * {mult} AS BIGINT)", None
-        return (f"CAST(ROUND({src}, {scale}) * {mult} AS BIGINT)", f"{src} <> ROUND({src}, {scale})")
+            return f"CASE WHEN NOT {large} THEN CAST({src} * {mult} AS BIGINT) END", None
+        return (f"CASE WHEN NOT {large} THEN CAST(ROUND({src}, {scale}) * {mult} AS BIGINT) END",
+                f"{src} <> ROUND({src}, {scale})")
     if t in INTEGER_TYPES:
-        return f"CAST({src} AS BIGINT) * {mult}", None
+        return f"CASE WHEN NOT {large} THEN CAST({src} AS BIGINT) * {mult} END", None
     if t in ("DOUBLE", "FLOAT", "REAL"):
         what = "amounts" if scale == 2 else "ratios"
         raise AuditInputError(f"is a binary floating-point column ({t}); {what} must be exact: export them as "
@@ -184,6 +202,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         except AuditInputError as e:
             raise AuditInputError(e.detail, file=str(path), column=c) from None
         sel[c] = expr
+        # (text that large fails the amount pattern too: the fast pass need not test it twice)
+        if src is not None and (errors or _numeric(typ)):
+            bad.append((f"COALESCE({_too_large(src, typ)}, FALSE)", c, f"too large: more than {MAX_DIGITS} digits "
+                        "before the point, no settlement's figure (an id or a total in an amount column? check --map)",
+                        text_value(src)))
         if b:
             what = "not an amount in yuan with at most two decimals" if scale == 2 else \
                 "not a ratio with at most four decimals"

@@ -598,3 +598,18 @@ def test_a_negative_hospital_part_in_a_settlement_is_located(tmp_path):
     row = PARTS_ROW.replace(",25.00,15.00,", ",-25.00,15.00,").format("155.00,320.00,315.00,5.00")
     with pytest.raises(AuditInputError, match=r"line 2, column hosp_part_amt: negative amount in a settlement"):
         _expected([_csv(tmp_path, [PARTS_HEADER, row])])
+
+
+def test_an_amount_too_large_for_any_settlement_is_refused_where_it_is(tmp_path):
+    """More than 15 digits before the point (an id mapped onto an amount): refused at its line and
+    column like any bad amount, not as DuckDB's overflow with no place named — text, DECIMAL and integer."""
+    big = _csv(tmp_path, [HEADER, S1.replace("115.00", "123456789012345678901")])
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 2, column hifp_pay: too large"):
+        _expected([big])
+    assert _expected([_csv(tmp_path, [HEADER, S1.replace("500.00", "999999999999999.00")], name="ok.csv")])[0] == 1
+    for typ, value in ((pa.decimal128(38, 2), Decimal("500000000000000000.00")), (pa.int64(), 10 ** 17)):
+        p = tmp_path / "big.parquet"
+        pq.write_table(pa.table({"setl_id": ["S1"], "psn_no": ["P1"], "psn_type": ["1101"], "setl_date": [dt.date(2023, 3, 1)],
+                                 "med_type": ["11"], "facility": ["tertiary"], "medfee_sumamt": pa.array([value], typ)}), p)
+        with pytest.raises(AuditInputError, match=r"big\.parquet, row 1, column medfee_sumamt: too large"):
+            _expected([p])

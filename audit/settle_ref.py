@@ -173,16 +173,6 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 res = ledger.reverse(init, setl_id, date)
                 status = "reversal"
             else:
-                before = [sid for sid, year in standing.items()
-                          if year == date.year or person.acct_balance is not None]
-                if before:
-                    note = f"此前的结算 {before[0]} 无法审核，其后的累计无法确定"
-                    standing[setl_id] = date.year
-                    after.add(setl_id)
-                    if trace_for == setl_id:
-                        return None, note
-                    refuse(setl_id, psn_no, "refused_after", note)
-                    continue
                 if typed_by_ledger:
                     mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
                     if mismatch:
@@ -192,6 +182,20 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,
                                acct_used_flag=acct_flag is not False, other_funds_pay=_yuan(other),
                                hosp_part_amt=_yuan(hosp), acct_mulaid_pay=_yuan(mulaid))
+                before = [sid for sid, year in standing.items()
+                          if year == date.year or person.acct_balance is not None]
+                if before:
+                    # A row's own reason first, as the plan labels it (a missing flex_tier, a date outside
+                    # the document's validity: what to fix); these never depend on the running totals, so
+                    # a fresh ledger finds them. Only a row with none is refused for the one before it.
+                    PersonLedger(rules, person).settle(s)
+                    note = f"此前的结算 {before[0]} 无法审核，其后的累计无法确定"
+                    standing[setl_id] = date.year
+                    after.add(setl_id)
+                    if trace_for == setl_id:
+                        return None, note
+                    refuse(setl_id, psn_no, "refused_after", note)
+                    continue
                 res = ledger.settle(s)
                 status = res.benefit
         except PolicyError as e:

@@ -92,3 +92,20 @@ def test_a_reversal_of_a_row_refused_after_another_says_so_on_either_route(tmp_p
     code, s = _audit(tmp_path, V1 + V2 + r2_plan + v4)
     assert s["persons_reference"] == 0
     assert _reasons(s) == {"refused_parameter": 1, "refused_after": 3}
+
+
+def test_a_row_with_its_own_reason_gives_that_reason_on_either_route(tmp_path):
+    """A flexible worker without flex_tier (攀枝花 第七条, A-PZH-FLEX-TIER2 decides only with the tier): every
+    row lacks it, and each says so — what to fix — rather than 'an earlier row could not be assessed', on
+    the plan (PA) as on the reference engine (PB, there because BR reverses B2 after B3)."""
+    rows = ("A1,PA,1103,2023-03-01,11,secondary,510400,510400,,300.00,300.00,0.00,0.00,0.00,300.00,0.00,300.00\n"
+            "A2,PA,1103,2023-03-02,11,secondary,510400,510400,,300.00,300.00,0.00,0.00,0.00,300.00,0.00,300.00\n"
+            "B1,PB,1103,2023-03-01,11,secondary,510400,510400,,300.00,300.00,0.00,0.00,0.00,300.00,0.00,300.00\n"
+            "B2,PB,1103,2023-03-02,11,secondary,510400,510400,,300.00,300.00,0.00,0.00,0.00,300.00,0.00,300.00\n"
+            "B3,PB,1103,2023-03-03,11,secondary,510400,510400,,100.00,100.00,0.00,0.00,0.00,100.00,0.00,100.00\n"
+            "BR,PB,1103,2023-03-04,11,secondary,510400,510400,B2,-300.00,-300.00,0.00,0.00,0.00,-300.00,0.00,-300.00\n")
+    code, s = _audit(tmp_path, rows)
+    assert code == 2
+    assert _reasons(s) == {"refused_flex_tier": 2, "refused_reference": 4}  # none is refused_after
+    (ref,) = [r for r in s["unassessed_by_reason"] if r["status"] == "refused_reference"]
+    assert all("flex_tier" in d["note"] for d in ref["details"]), ref["details"]

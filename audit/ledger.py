@@ -216,10 +216,15 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     if inst.MISSING in names:  # facility from --institutions: a code the table lacks is named as such
         bad.append((ident(inst.MISSING), "fixmedins_code", "not in the institutions table (--institutions)",
                     text_value(names["fixmedins_code"][0])))
-    if st_bad:
-        bad.append((st_bad, "setl_time", "not a time (YYYY-MM-DD HH:MM:SS)", text_value(names["setl_time"][0])))
-    if sd_bad:
-        bad.append((sd_bad, "setl_date", "not a date (YYYY-MM-DD)", text_value(names["setl_date"][0])))
+    for col, cond, what in (("setl_time", st_bad, "not a time (YYYY-MM-DD HH:MM:SS)"), ("setl_date", sd_bad, "not a date (YYYY-MM-DD)")):
+        if not cond:
+            continue
+        raw = text_value(names[col][0])
+        if errors:  # why it is no date, where a vendor's column (renamed by --map) holds Excel's day numbers
+            bad.append((f"({cond} AND regexp_full_match({raw}, {q(sources.EXCEL_SERIAL)}))", col,
+                        "not a date: an Excel date number (the cell was not formatted as a date): format the column "
+                        "as a date (yyyy-mm-dd) in Excel and save or export again", raw))
+        bad.append((cond, col, what, raw))
     sel["setl_time"] = st
     sel["setl_date"] = f"COALESCE({sd}, CAST({st} AS DATE))"
     for f, default in FLAGS.items():

@@ -116,6 +116,9 @@ def _walk(top: Path) -> Iterator[Path]:
             path = Path(d, f)
             if path.is_file():
                 yield path
+            elif path.suffix.lower() in SUFFIXES and path.is_symlink():  # a month's link to a file now gone
+                raise AuditInputError("a link to a file that does not exist (a moved or deleted export?)",
+                                      file=str(path))
 
 
 def kind_of(path: Path) -> str:

@@ -240,6 +240,17 @@ def test_a_folder_linking_back_up_ends_and_reads_each_file_once(tmp_path):
     assert [p.name for p in sources.expand([str(folder)])] == ["2023-03.csv", "2023-q2.csv"]
 
 
+def test_a_broken_link_to_a_month_in_a_ledger_folder_is_named(tmp_path):
+    """A month linked into the folder whose file has moved would be a month left out without a word;
+    a link to anything that is no ledger file (a note) is no concern."""
+    folder, _ = _months(tmp_path)
+    (folder / "notes.md").symlink_to(tmp_path / "gone.md")
+    assert [p.name for p in sources.expand([str(folder)])] == ["2023-03.csv", "2023-q2.csv"]
+    (folder / "2023-04.csv").symlink_to(tmp_path / "moved" / "2023-04.csv")
+    with pytest.raises(AuditInputError, match=r"2023-04\.csv: a link to a file that does not exist"):
+        sources.expand([str(folder)])
+
+
 @pytest.mark.parametrize("name", ["export[1].csv", "export*.csv", "what?.csv"])
 def test_a_file_named_with_glob_characters_is_read_as_that_file(tmp_path, name):
     """export[1].csv as a glob matches export1.csv: the existing file was 'no ledger files found'."""

@@ -161,6 +161,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     # reports it as its own error ('Query interrupted'), which the signal noted in `interrupt` names.
     main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
     interrupt.reset()
+    hook = sys.unraisablehook  # _signalled silences it while a signal unwinds the run
     previous = {s: signal.signal(s, _signalled) for s in _SAID} if main_thread else {}
     try:
         try:
@@ -192,6 +193,8 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if interrupt.received() is None:  # after a signal the process is ending: half-closed files stay quiet
+            sys.unraisablehook = hook
     for line in lines:
         click.echo(line)
     sys.exit(code)

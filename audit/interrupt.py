@@ -4,17 +4,14 @@ so a late signal is noted and the run ends with its verdict rather than claim no
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-_state: dict = {"published": None, "received": None}
+_state: dict = {"published": None, "received": None, "publishing": False}
 
 
 def reset() -> None:
-    _state.update(published=None, received=None)
+    _state.update(published=None, received=None, publishing=False)
 
 
 def published() -> Path | None:
@@ -23,9 +20,9 @@ def published() -> Path | None:
 
 
 def receive(signum: int) -> bool:
-    """Note a signal; True if it should unwind the run (the report is not yet published)."""
+    """Note a signal; True if it should unwind the run (the report is not yet published, nor being)."""
     _state["received"] = signum
-    return _state["published"] is None
+    return _state["published"] is None and not _state["publishing"]
 
 
 def received() -> int | None:
@@ -35,14 +32,13 @@ def received() -> int | None:
 
 @contextlib.contextmanager
 def publishing(out_dir: Path) -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while the report is swapped into place: a signal in between would leave a
-    complete folder that audit-latest does not name, after a run that said it wrote nothing."""
-    block = threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask")
-    if block:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    """Hold off Ctrl-C and SIGTERM while the report is swapped into place: a signal in between would
+    leave a complete folder that audit-latest does not name, after a run that said it wrote nothing.
+    A flag, not a signal mask: a mask holds a signal off the main thread only, and DuckDB's threads
+    would take it (CPython then runs the handler in the main thread all the same)."""
+    _state["publishing"] = True
     try:
         yield
         _state["published"] = out_dir
     finally:
-        if block:  # a signal held meanwhile arrives now, and finds the report published
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+        _state["publishing"] = False

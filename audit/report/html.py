@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from harness.report.html import text_width
 
+from .. import interrupt
 from . import rollups as R
 from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
 
@@ -72,6 +73,8 @@ def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callab
                                 "value": _clip(step.get("value"), 40) if step.get("value") is not None else ""})
         ex["expected"] = {str(k): _clip(v, 40) for k, v in (got.get("expected") or {}).items()}
     except Exception as e:  # noqa: BLE001 - one example failing must not lose the whole report
+        if interrupt.received() is not None:  # a Ctrl-C that DuckDB turned into its error: the run stops
+            raise
         ex["error"] = _clip(f"计算过程不可用：{type(e).__name__}: {e}", 500)
     return ex
 

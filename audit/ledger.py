@@ -47,12 +47,12 @@ OTHER_FUNDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "hifdm_pay"
 AS_RECORDED = ("hosp_part_amt", "acct_mulaid_pay")
 FLAGS = {"remote": "FALSE", "acct_used_flag": "TRUE"}
 REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sumamt")
-# At most 15 digits before the point (under a thousand trillion yuan): larger is no settlement's figure
-# (an id mapped onto an amount, a pasted-in total), and would overflow BIGINT fen.
-MAX_DIGITS = 15
-AMOUNT_RE = rf"^-?[0-9]{{1,{MAX_DIGITS}}}(\.[0-9]{{1,2}})?$"
-RATIO_RE = rf"^[0-9]{{1,{MAX_DIGITS}}}(\.[0-9]{{1,4}})?$"
-_TOO_LARGE = f"1e{MAX_DIGITS}"
+# Significant digits before the point: an amount under a hundred trillion yuan, a ratio under a million
+# (it is at most 1). Larger is no settlement's figure (an id mapped onto an amount, a pasted-in total), and
+# would overflow BIGINT fen (or the DECIMAL(18) arithmetic on the way). Leading zeros are padding.
+MAX_DIGITS = {2: 14, 4: 6}
+AMOUNT_RE = rf"^-?0*[0-9]{{1,{MAX_DIGITS[2]}}}(\.[0-9]{{1,2}})?$"
+RATIO_RE = rf"^0*[0-9]{{1,{MAX_DIGITS[4]}}}(\.[0-9]{{1,4}})?$"
 TRUE_TEXT = ("1", "true", "TRUE", "True", "Y", "y", "是")
 FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
 # A date may come as a datetime at midnight (an Excel date cell, a DATETIME export column, SQL Server's
@@ -107,11 +107,13 @@ def _numeric(typ: str | None) -> bool:
     return t.startswith("DECIMAL") or t in INTEGER_TYPES
 
 
-def _too_large(src: str, typ: str | None) -> str:
-    """An amount with more than MAX_DIGITS digits before the point, as a SQL condition on the source."""
+def _too_large(src: str, typ: str | None, scale: int) -> str:
+    """A figure with more than MAX_DIGITS[scale] digits before the point, as a SQL condition on the source
+    (exact: an integer literal, never a DOUBLE such as 1e14; no abs(), which overflows on BIGINT's least)."""
     if _numeric(typ):
-        return f"(abs({src}) >= {_TOO_LARGE})"
-    return f"regexp_full_match({text_value(src)}, '^-?[0-9]{{{MAX_DIGITS + 1},}}(\\.[0-9]*)?$')"
+        limit = 10 ** MAX_DIGITS[scale]
+        return f"({src} >= {limit} OR {src} <= -{limit})"
+    return f"regexp_full_match({text_value(src)}, '^-?0*[1-9][0-9]{{{MAX_DIGITS[scale]},}}(\\.[0-9]*)?$')"
 
 
 def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) -> tuple[str, str | None]:
@@ -120,12 +122,14 @@ def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) 
         return "CAST(NULL AS BIGINT)", None
     mult = 10 ** scale
     t = (typ or "").upper()
-    large = _too_large(src, typ)  # refused as a bad row (canonical_select), and never converted: it would overflow
+    large = _too_large(src, typ, scale)  # refused as a bad row (canonical_select), and never converted
     if t.startswith("DECIMAL"):
+        # to DECIMAL(18, scale) first: within the limit the fen then fit the multiplication whatever the
+        # column's own precision and scale (DECIMAL(18,4) * 100 overflowed at 9.2e12 yuan)
         s = int(t.split(",")[1].rstrip(")").strip())
         if s <= scale:
-            return f"CASE WHEN NOT {large} THEN CAST({src} * {mult} AS BIGINT) END", None
-        return (f"CASE WHEN NOT {large} THEN CAST(ROUND({src}, {scale}) * {mult} AS BIGINT) END",
+            return f"CASE WHEN NOT {large} THEN CAST(CAST({src} AS DECIMAL(18, {scale})) * {mult} AS BIGINT) END", None
+        return (f"CASE WHEN NOT {large} THEN CAST(CAST(ROUND({src}, {scale}) AS DECIMAL(18, {scale})) * {mult} AS BIGINT) END",
                 f"{src} <> ROUND({src}, {scale})")
     if t in INTEGER_TYPES:
         return f"CASE WHEN NOT {large} THEN CAST({src} AS BIGINT) * {mult} END", None
@@ -204,9 +208,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         sel[c] = expr
         # (text that large fails the amount pattern too: the fast pass need not test it twice)
         if src is not None and (errors or _numeric(typ)):
-            bad.append((f"COALESCE({_too_large(src, typ)}, FALSE)", c, f"too large: more than {MAX_DIGITS} digits "
-                        "before the point, no settlement's figure (an id or a total in an amount column? check --map)",
-                        text_value(src)))
+            bad.append((f"COALESCE({_too_large(src, typ, scale)}, FALSE)", c, f"too large: more than "
+                        f"{MAX_DIGITS[scale]} digits before the point, no settlement's figure (an id or a total in "
+                        "this column? check --map)", text_value(src)))
         if b:
             what = "not an amount in yuan with at most two decimals" if scale == 2 else \
                 "not a ratio with at most four decimals"

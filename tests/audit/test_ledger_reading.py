@@ -601,18 +601,33 @@ def test_a_negative_hospital_part_in_a_settlement_is_located(tmp_path):
 
 
 def test_an_amount_too_large_for_any_settlement_is_refused_where_it_is(tmp_path):
-    """More than 15 digits before the point (an id mapped onto an amount): refused at its line and
-    column like any bad amount, not as DuckDB's overflow with no place named — text, DECIMAL and integer."""
+    """More than 14 significant digits before the point (an id mapped onto an amount): refused at its line
+    and column like any bad amount, not as DuckDB's overflow with no place named — text, DECIMAL and
+    integer alike, compared exactly; leading zeros are padding, and every figure under the limit is read."""
     big = _csv(tmp_path, [HEADER, S1.replace("115.00", "123456789012345678901")])
     with pytest.raises(AuditInputError, match=r"ledger\.csv, line 2, column hifp_pay: too large"):
         _expected([big])
-    assert _expected([_csv(tmp_path, [HEADER, S1.replace("500.00", "999999999999999.00")], name="ok.csv")])[0] == 1
-    for typ, value in ((pa.decimal128(38, 2), Decimal("500000000000000000.00")), (pa.int64(), 10 ** 17)):
+    padded = _csv(tmp_path, [HEADER, S1.replace("500.00", "0000000000000500.00")], name="padded.csv")
+    assert _expected([padded])[0] == 0  # a fixed-width export's 500.00: S1 as worked above
+    assert _expected([_csv(tmp_path, [HEADER, S1.replace("500.00", "99999999999999.99")], name="ok.csv")])[0] == 1
+
+    def parquet(typ, value):
         p = tmp_path / "big.parquet"
         pq.write_table(pa.table({"setl_id": ["S1"], "psn_no": ["P1"], "psn_type": ["1101"], "setl_date": [dt.date(2023, 3, 1)],
-                                 "med_type": ["11"], "facility": ["tertiary"], "medfee_sumamt": pa.array([value], typ)}), p)
+                                 "med_type": ["11"], "facility": ["tertiary"], "medfee_sumamt": pa.array([value], typ),
+                                 "hifp_pay": pa.array([Decimal("0.00")], pa.decimal128(18, 2))}), p)
+        return p
+
+    for typ, value in ((pa.decimal128(38, 2), Decimal("500000000000000000.00")),
+                       (pa.decimal128(18, 2), Decimal("100000000000000.00")), (pa.int64(), 10 ** 17),
+                       (pa.int64(), -2 ** 63)):
         with pytest.raises(AuditInputError, match=r"big\.parquet, row 1, column medfee_sumamt: too large"):
-            _expected([p])
+            _expected([parquet(typ, value)])
+    # under the limit in the column's own type, never an overflow on the way to fen (DECIMAL(18,4) * 100
+    # overflowed from 9.2e12 yuan): read, and the figure differs from the 0.00 recorded
+    for typ, value in ((pa.decimal128(18, 2), Decimal("99999999999999.99")),
+                       (pa.decimal128(18, 4), Decimal("9999999999999.9900"))):
+        assert _expected([parquet(typ, value)])[0] == 1
 
 
 def test_an_excel_day_number_in_a_vendors_date_column_says_so(tmp_path):

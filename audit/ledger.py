@@ -53,6 +53,7 @@ REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sum
 MAX_DIGITS = {2: 14, 4: 6}
 AMOUNT_RE = rf"^-?0*[0-9]{{1,{MAX_DIGITS[2]}}}(\.[0-9]{{1,2}})?$"
 RATIO_RE = rf"^0*[0-9]{{1,{MAX_DIGITS[4]}}}(\.[0-9]{{1,4}})?$"
+EXCEL_SERIAL = r"^\s*[1-9][0-9]{4}(\.[0-9]+)?\s*$"  # 10000-99999: 1927-2173 as Excel counts days
 TRUE_TEXT = ("1", "true", "TRUE", "True", "Y", "y", "是")
 FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
 # A date may come as a datetime at midnight (an Excel date cell, a DATETIME export column, SQL Server's
@@ -225,7 +226,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             continue
         raw = text_value(names[col][0])
         if errors:  # why it is no date, where a vendor's column (renamed by --map) holds Excel's day numbers
-            bad.append((f"({cond} AND regexp_full_match({raw}, {q(sources.EXCEL_SERIAL)}))", col,
+            bad.append((f"({cond} AND regexp_full_match({raw}, {q(EXCEL_SERIAL)}))", col,
                         "not a date: an Excel date number (the cell was not formatted as a date): format the column "
                         "as a date (yyyy-mm-dd) in Excel and save or export again", raw))
         bad.append((cond, col, what, raw))

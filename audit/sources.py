@@ -441,21 +441,11 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
             raise _pending(_malformed(path, layout, ropts, copts, popts, e)) from None
 
     raw = list(layout.raw) if keep is None else [layout.raw[i] for i in keep]
-    return pa.RecordBatchReader.from_batches(schema, _screened(_with_rows(batches(), at + 2), path, layout, raw, read))
-
-
-DATE_COLUMNS = ("setl_date", "setl_time")
-EXCEL_SERIAL = r"^\s*[1-9][0-9]{4}(\.[0-9]+)?\s*$"  # 10000-99999: 1927-2173 as Excel counts days
-
-
-def _excel_serial(path: Path, column: str, value: object, row: int, unit: str = "line") -> AuditInputError:
-    return AuditInputError(f"not a date: {value!r} is an Excel date number (the cell was not formatted as a date): "
-                           "format the column as a date (yyyy-mm-dd) in Excel and save or export again",
-                           file=str(path), row=row, column=column, unit=unit)
+    return pa.RecordBatchReader.from_batches(schema, _screened(_with_rows(batches(), at + 2), path, layout, raw))
 
 
 def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
-              raw: list[str], names: list[str]) -> Iterator[pa.RecordBatch]:
+              raw: list[str]) -> Iterator[pa.RecordBatch]:
     """The records without those of separators only (',,,,': Excel's empty row; an xlsx's is skipped
     too), numbered first so src_row still counts them as line_of does; and refused at the header
     written again (two exports pasted together), which would otherwise be 'not an amount'. Each test
@@ -463,7 +453,6 @@ def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
     import pyarrow.compute as pc
 
     head = _fold(raw[0])
-    dates = [(j, n) for j, n in enumerate(names) if n in DATE_COLUMNS]
     for b in batches:
         first = b.column(0)
         maybe = pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head)
@@ -480,12 +469,6 @@ def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
                 empty = pc.and_(empty, pc.equal(b.column(j), ""))
             if pc.any(empty).as_py():
                 b = b.filter(pc.invert(empty))
-        for j, n in dates:  # an Excel serial would be 'not a date' without saying why
-            serial = pc.match_substring_regex(b.column(j), EXCEL_SERIAL)
-            if pc.any(serial).as_py():
-                i = pc.indices_nonzero(serial)[0].as_py()
-                raise _pending(_excel_serial(path, n, b.column(j)[i].as_py(),
-                                             _physical_line(path, layout, b.column(b.num_columns - 1)[i].as_py())))
         yield b
 
 
@@ -549,6 +532,18 @@ def _xlsx_inflated(path: Path) -> None:
                                   "or Parquet instead", file=str(path))
 
 
+def _ledger_names(rows: list[tuple], at: int | None, wanted: frozenset[str]) -> set[str]:
+    """The ledger columns a sheet's header row names (folded), its header found when `at` is None: a
+    sheet of the same export (another month) names all the first sheet's; a summary or pivot sheet
+    with a setl_id and a psn_no does not."""
+    if at is None:
+        at = _header_row(rows, wanted)
+        if at is None:
+            return set()
+    folded = {_fold(w) for w in wanted}
+    return {_fold(str(v)) for v in rows[at] if v is not None} & folded
+
+
 def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
     from itertools import islice
 
@@ -566,8 +561,9 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
                                           f"{ws.title!r}: move that sheet first, or save it as a workbook of its own",
                                           file=str(path))
         elif wanted:  # one sheet a month: reading the first alone would look like a complete audit
+            mine = _ledger_names(top, at, wanted)
             more = [o.title for o in wb.worksheets[1:]
-                    if _header_row(list(islice(o.iter_rows(values_only=True), HEADER_SCAN_ROWS)), wanted) is not None]
+                    if mine <= _ledger_names(list(islice(o.iter_rows(values_only=True), HEADER_SCAN_ROWS)), None, wanted)]
             if more:
                 raise AuditInputError(f"sheet{'s' if len(more) > 1 else ''} {', '.join(map(repr, more))} also "
                                       f"carr{'y' if len(more) > 1 else 'ies'} the ledger's header, but one sheet is "
@@ -587,7 +583,6 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
         narrow = _narrowed(header, wanted, path, unit="row", row=at + 1)
         if narrow is not None:
             keep, header = [keep[i] for i in narrow], [header[i] for i in narrow]
-        dates = [(c, k) for c, k in zip(header, keep) if c in DATE_COLUMNS]
         rows, src = [], []
         for i, r in enumerate(it, start=at + 2):
             if i > EXCEL_ROWS:
@@ -599,10 +594,6 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
                 raise AuditInputError("the header is repeated here (two exports pasted together?): delete this row",
                                       file=str(path), row=i, unit="row")
             vals = [_scalar_text(r[k]) if k < len(r) else None for k in keep]
-            for c, k in dates:
-                if k < len(r) and isinstance(r[k], (int, float)) and not isinstance(r[k], bool) \
-                        and 10_000 <= r[k] < 100_000:
-                    raise _excel_serial(path, c, r[k], i, unit="row")
             rows.append(vals)
             src.append(i)
     finally:

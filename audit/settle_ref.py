@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from reference.case import PSN_TYPES, Person, Settlement
+from reference.benefits import FlexTierNeeded, OutsideValidity, UnknownExclusion
 from reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
 from reference.policy import MissingParameter, PolicyError
@@ -101,6 +102,16 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     return dedc, fund, ratio
 
 
+# The reference engine's refusals that the plan also makes, under the plan's status (audit/plan.py
+# STATUSES): a row's reason is the same whichever route settled its person; the rest are its own.
+_REFUSALS = ((MissingParameter, "refused_parameter"), (OutsideValidity, "refused_validity"),
+             (UnknownExclusion, "refused_exclusion"), (FlexTierNeeded, "refused_flex_tier"))
+
+
+def _refusal_status(e: PolicyError) -> str:
+    return next((status for kind, status in _REFUSALS if isinstance(e, kind)), "refused_reference")
+
+
 def _said(e: PolicyError) -> str:
     """The reference engine's reason, in the audit's terms: a value the document leaves to the region is
     supplied in the --region file (a case's `params`, which the engine's own message also offers, are
@@ -154,8 +165,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
 
+    refused_as: dict[str, str] = {}  # the status each refused settlement got, for its reversal
+
     def refuse(setl_id: str, psn_no: str, status: str, note: str) -> None:
-        refused[setl_id] = note
+        refused[setl_id], refused_as[setl_id] = note, status
         out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status, "note": note})
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
@@ -164,12 +177,11 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             if init is not None:
                 if init in refused:
                     standing.pop(init, None)
-                    if init in after:  # as the plan labels it: the reversal of a settlement refused after another
-                        if trace_for == setl_id:
-                            return None, refused[init]
-                        refuse(setl_id, psn_no, "refused_after", refused[init])
-                        continue
-                    raise PolicyError(refused[init])
+                    # as the plan labels it: the reversal of a refused settlement, refused alike
+                    if trace_for == setl_id:
+                        return None, refused[init]
+                    refuse(setl_id, psn_no, "refused_after" if init in after else refused_as[init], refused[init])
+                    continue
                 res = ledger.reverse(init, setl_id, date)
                 status = "reversal"
             else:
@@ -204,7 +216,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             said = _said(e)
             if trace_for == setl_id:
                 return None, said
-            refuse(setl_id, psn_no, "refused_reference", said)
+            refuse(setl_id, psn_no, _refusal_status(e), said)
             continue
         acct = _fen(res.acct_pay)
         part = _fen(res.psn_part_amt)

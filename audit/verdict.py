@@ -12,7 +12,7 @@ UNASSESSED_REASONS = {
     "refused_validity": "结算日期不在政策文件的有效期内（或该文件对此前的结算未作规定）",
     "refused_exclusion": "除外费用代码（exclusion）不是政策文件列明的类别",
     "refused_flex_tier": "灵活就业人员未给出缴费档次（人员信息 flex_tier），无法确定是否享受门诊统筹",
-    "refused_parameter": "地区配置缺少该人员类别、机构等级所需的参数（起付线、比例或限额），"
+    "refused_parameter": "地区配置缺少所需的参数：该人员类别、机构等级的起付线、比例或限额，慢特病等的参数，"
                          "或未备案人员市外就医的比例（ordinary.ratio.remote_unfiled）",
     "refused_after": "同一参保人此前有无法审核的结算（同一自然年度；已提供个人账户期初余额的，此前任何年度），"
                      "其后的起付线、年度最高支付限额或个人账户累计无法确定（A-AUDIT-AFTER-UNASSESSED）",

@@ -42,6 +42,19 @@ class NotCovered(PolicyError):
     """The document does not say how to settle this (e.g. chronic diseases in 北京)."""
 
 
+# Refusals by kind, so that `conform audit` names a row's reason alike whichever route settled it.
+class OutsideValidity(PolicyError):
+    """The settlement date is outside the document's validity (and the text says nothing of that time)."""
+
+
+class UnknownExclusion(NotCovered):
+    """An exclusion code the document does not list."""
+
+
+class FlexTierNeeded(PolicyError):
+    """A flexible worker's tier is needed (it decides whether there is an account) and not given."""
+
+
 def route_cite(policy: Policy, kind: str) -> str:
     """The article that sends `kind` (special, emergency, day_surgery) along inpatient rules, e.g. 吉林 二（五）."""
     article = policy.routes.get(kind, {}).get("article")
@@ -283,7 +296,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         if inpatient_like or before.get("ordinary") != "none":
             # Only a text that says what applied before (南昌 一) lets the engine answer; otherwise the
             # earlier rules are not in the harness and guessing 0 would certify a guess.
-            raise PolicyError(f"settlement {s.id}: date {s.date} is before {policy.short} takes effect on "
+            raise OutsideValidity(f"settlement {s.id}: date {s.date} is before {policy.short} takes effect on "
                               f"{rules.valid_from} ({rules.validity_cite}); med_type {s.med_type} "
                               f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold "
                               "(A-BEFORE-VALIDITY)")
@@ -293,14 +306,14 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                   join_cites(policy.cite(str(before.get('article', ''))), policy.validity_cite, "A-BEFORE-VALIDITY"), ZERO)
         return out, c
     if rules.valid_to is not None and day > rules.valid_to:
-        raise PolicyError(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
+        raise OutsideValidity(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
                           f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
                           "the successor rules are not known (A-BEFORE-VALIDITY)")
     role = person.role_on(day)
     if s.exclusion is not None:
         ex = policy.exclusions.get(s.exclusion)
         if ex is None:
-            raise NotCovered(f"settlement {s.id}: {policy.short} lists no exclusion {s.exclusion!r}; "
+            raise UnknownExclusion(f"settlement {s.id}: {policy.short} lists no exclusion {s.exclusion!r}; "
                              f"exclusions are defined only where a document lists them")
         out.benefit = "none"
         trace.add("不予支付", "{}：统筹基金不予支付", (ex["quote"],), policy.cite(str(ex["article"])), ZERO)
@@ -310,7 +323,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         has_account = person.has_account
         if has_account is None:
             if person.is_flexible and person.flex_tier is None:
-                raise PolicyError(
+                raise FlexTierNeeded(
                     f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
                     f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling "
                     f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)")

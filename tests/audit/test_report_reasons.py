@@ -52,7 +52,7 @@ def refused(tmp_path_factory) -> Path:
 def test_the_reference_engines_reasons_are_in_every_report(refused):
     s = json.loads((refused / "summary.json").read_text(encoding="utf-8"))
     (reason,) = s["unassessed_by_reason"]
-    assert (reason["status"], reason["rows"], reason["example_setl_id"]) == ("refused_reference", 1, "V0")
+    assert (reason["status"], reason["rows"], reason["example_setl_id"]) == ("refused_validity", 1, "V0")
     (detail,) = reason["details"]
     assert NOTE in detail["note"] and (detail["rows"], detail["example_setl_id"]) == (1, "V0")
 
@@ -64,7 +64,7 @@ def test_the_reference_engines_reasons_are_in_every_report(refused):
     wb = load_workbook(refused / "audit.xlsx")
     assert wb.sheetnames[:2] == ["概要", "未能审核"]
     (row,) = _rows(wb["未能审核"])
-    assert row[0] == "refused_reference" and row[2:4] == (1, "V0")
+    assert row[0] == "refused_validity" and row[2:4] == (1, "V0")
     assert NOTE in row[4] and row[5:] == (1, "V0")
     overview = dict(_rows(wb["概要"]))
     assert "未能审核”工作表" in overview["未能审核的原因 reasons not assessed"]

@@ -72,11 +72,12 @@ def test_the_reference_engines_reasons_are_in_the_summary(tmp_path):
             + V3.replace("V3,", "V4,").replace("2024-01-05", "2023-01-06"))
     code, s = _audit(tmp_path, rows)
     assert s["persons_reference"] == 1
-    (reason,) = [r for r in s["unassessed_by_reason"] if r["status"] == "refused_reference"]
+    # under the plan's own status for a date outside the document (as a person the plan settles gets it)
+    (reason,) = [r for r in s["unassessed_by_reason"] if r["status"] == "refused_validity"]
     assert reason["rows"] == 1 and reason["example_setl_id"] == "V0"
     assert [d["example_setl_id"] for d in reason["details"]] == ["V0"]
     assert "before 攀枝花 takes effect on 2023-01-01" in reason["details"][0]["note"]
-    assert {r["status"] for r in s["unassessed_by_reason"]} == {"refused_reference"}
+    assert {r["status"] for r in s["unassessed_by_reason"]} == {"refused_validity"}
 
 
 def test_a_reversal_of_a_row_refused_after_another_says_so_on_either_route(tmp_path):
@@ -87,7 +88,7 @@ def test_a_reversal_of_a_row_refused_after_another_says_so_on_either_route(tmp_p
     r2 = "R2,A,1101,2023-04-25,11,tertiary,510400,510400,V2,-300.00,-300.00,0.00,-150.00,-150.00,-150.00,0.00,-150.00\n"
     code, s = _audit(tmp_path, V1 + V2 + v4 + r2)
     assert s["persons_reference"] == 1
-    assert _reasons(s) == {"refused_reference": 1, "refused_after": 3}
+    assert _reasons(s) == {"refused_parameter": 1, "refused_after": 3}  # V1's reason as the plan names it
     r2_plan = "R2,A,1101,2023-04-11,11,tertiary,510400,510400,V2,-300.00,-300.00,0.00,-150.00,-150.00,-150.00,0.00,-150.00\n"
     code, s = _audit(tmp_path, V1 + V2 + r2_plan + v4)
     assert s["persons_reference"] == 0
@@ -105,7 +106,7 @@ def test_a_row_with_its_own_reason_gives_that_reason_on_either_route(tmp_path):
             "B3,PB,1103,2023-03-03,11,secondary,510400,510400,,100.00,100.00,0.00,0.00,0.00,100.00,0.00,100.00\n"
             "BR,PB,1103,2023-03-04,11,secondary,510400,510400,B2,-300.00,-300.00,0.00,0.00,0.00,-300.00,0.00,-300.00\n")
     code, s = _audit(tmp_path, rows)
-    assert code == 2
-    assert _reasons(s) == {"refused_flex_tier": 2, "refused_reference": 4}  # none is refused_after
-    (ref,) = [r for r in s["unassessed_by_reason"] if r["status"] == "refused_reference"]
-    assert all("flex_tier" in d["note"] for d in ref["details"]), ref["details"]
+    assert code == 2 and s["persons_reference"] == 1
+    assert _reasons(s) == {"refused_flex_tier": 6}  # none is refused_after, and BR its settlement's reason
+    (reason,) = s["unassessed_by_reason"]
+    assert all("flex_tier" in d["note"] for d in reason["details"]), reason["details"]  # PB's, in the engine's words

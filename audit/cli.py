@@ -38,16 +38,14 @@ def _stopped(signum: int) -> None:
     sys.exit(128 + signum)
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 def _fund_line(summary: dict) -> str:
     """多付/少付 for the console; a ledger without hifp_pay has no fund figures to state (None, not 0.00)."""
     over, under = summary.get("overpaid_fen"), summary.get("underpaid_fen")
     if over is None or under is None:
         return "统筹基金支付 hifp_pay 未审核（清单无此列）"
-    return f"多付 {_yuan(over)} 元，少付 {_yuan(under)} 元"
+    from .report.text import yuan
+
+    return f"多付 {yuan(over)} 元，少付 {yuan(under)} 元"
 
 
 # A rate from a run this short is mostly start-up time (a one-row ledger read "0 rows/s").

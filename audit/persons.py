@@ -104,16 +104,17 @@ _DATE_KEYS = frozenset({"birth_date", "retire_date", "benefit_period", "hospital
 def _iso_dates(rec: dict) -> dict:
     """The person's dates in ISO form: a persons file exported from the same system as the ledger
     writes them the same way, and the ledger accepts its formats (ledger.DATE_FORMATS)."""
+    def period(p: object) -> object:  # a {begin, end}: a benefit period or a hospital stay
+        return {n: (_iso(v) if n in ("begin", "end") else v) for n, v in p.items()} if isinstance(p, dict) else p
+
     out = dict(rec)
     for k in ("birth_date", "retire_date"):
         if k in out:
             out[k] = _iso(out[k])
-    for k in ("benefit_period",):
-        if isinstance(out.get(k), dict):
-            out[k] = {n: (_iso(v) if n in ("begin", "end") else v) for n, v in out[k].items()}
+    if "benefit_period" in out:
+        out["benefit_period"] = period(out["benefit_period"])
     if isinstance(out.get("hospital_stays"), list):
-        out["hospital_stays"] = [{n: (_iso(v) if n in ("begin", "end") else v) for n, v in s.items()}
-                                 if isinstance(s, dict) else s for s in out["hospital_stays"]]
+        out["hospital_stays"] = [period(s) for s in out["hospital_stays"]]
     return out
 
 

@@ -82,21 +82,19 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     # (label, template, args, clause, value); the steps after the fund's figure decide no clause
     steps = [s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS]
     paid: list[str] = []
+    deductibles, counted, overflow = [], [], None
     for i, (label, _tpl, _args, clause, value) in enumerate(steps):
         if label == "年度最高支付限额":
             if i and steps[i - 1][0] == "支付比例" and value < steps[i - 1][4]:
                 paid[-1] = clause
         elif label in _PAY_STEPS:
             paid.append(clause)
-    fund = join_cites(*paid) or (steps[-1][3] if steps else None)
-    deductibles, counted, overflow = [], [], None
-    for label, _tpl, _args, clause, value in steps:
-        if label == "转入普通门诊统筹":
-            overflow = clause
+            overflow = clause if label == "转入普通门诊统筹" else overflow
         elif "起付线" in label:
             deductibles.append(clause)
             if value:  # a deductible that took part of this settlement (the overflow's: through its article)
                 counted += [overflow, clause] if overflow else [clause]
+    fund = join_cites(*paid) or (steps[-1][3] if steps else None)
     dedc = join_cites(*counted) if counted else (deductibles[0] if deductibles else fund)
     ratio = next((s[3] for s in steps if s[0] in _RATIO_STEPS), fund)
     return dedc, fund, ratio
@@ -154,7 +152,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     each checked against it; `retire_given`: the persons file dates the retirement (the role is then its)."""
     ledger = PersonLedger(rules, person)
     out = []
-    refused: dict[str, str] = {}
+    refused: dict[str, tuple[str, str]] = {}  # each refused settlement's (status, note): its reversal's too
     role_by_ledger = typed_by_ledger and not retire_given
     # Refused settlements not reversed, with their year: the running deductible and cap of that year
     # after them are unknown, and so is the account after them when its balance is known (it runs on
@@ -165,10 +163,8 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
 
-    refused_as: dict[str, str] = {}  # the status each refused settlement got, for its reversal
-
     def refuse(setl_id: str, psn_no: str, status: str, note: str) -> None:
-        refused[setl_id], refused_as[setl_id] = note, status
+        refused[setl_id] = status, note
         out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status, "note": note})
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
@@ -178,9 +174,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 if init in refused:
                     standing.pop(init, None)
                     # as the plan labels it: the reversal of a refused settlement, refused alike
+                    status, note = refused[init]
                     if trace_for == setl_id:
-                        return None, refused[init]
-                    refuse(setl_id, psn_no, "refused_after" if init in after else refused_as[init], refused[init])
+                        return None, note
+                    refuse(setl_id, psn_no, "refused_after" if init in after else status, note)
                     continue
                 res = ledger.reverse(init, setl_id, date)
                 status = "reversal"

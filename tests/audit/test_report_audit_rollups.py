@@ -83,6 +83,14 @@ def test_top_persons_and_institutions_are_only_the_overpaid(tmp_path):
     assert len(data["by_institution"]) >= len(data["top_institutions"])
 
 
+def _diff(setl_id: str, field: str, recorded: str, expected: str, psn_no: str | None = None,
+          reverses: str | None = None) -> dict:
+    """One discrepancy row (psn_no as write_discrepancies gives it unless named; a reversal names its settlement)."""
+    row = {"setl_id": setl_id, "field": field, "recorded": recorded, "expected": expected}
+    row.update({k: v for k, v in (("psn_no", psn_no), ("init_setl_id", reverses)) if v is not None})
+    return row
+
+
 def _classes(tmp_path, rows):
     con = rollups.connect(write_discrepancies(tmp_path / "d.parquet", rows))
     data = rollups.collect(con)
@@ -95,20 +103,17 @@ def test_a_reversal_is_classed_by_what_it_says_of_the_settlement_it_reverses(tmp
     (0.00 where −200.00 was due: 撤销后未冲回), diff +200.00, which says the settlement's deductible is counted
     200.00 too little. The ratio is not negated on a reversal: R2's says what the settlement's does."""
     rows = [
-        {"setl_id": "R1", "init_setl_id": "S1", "field": "act_pay_dedc", "recorded": "0.00", "expected": "-200.00"},
+        _diff("R1", "act_pay_dedc", "0.00", "-200.00", reverses="S1"),
         # S2 paid 100.00 too much at the wrong (in-service) ratio; R2 reversed what S2 recorded
-        {"setl_id": "S2", "psn_no": "P2", "field": "pool_prop_selfpay", "recorded": "0.5000", "expected": "0.6000"},
-        {"setl_id": "S2", "psn_no": "P2", "field": "hifp_pay", "recorded": "250.00", "expected": "300.00"},
-        {"setl_id": "R2", "psn_no": "P2", "init_setl_id": "S2", "field": "pool_prop_selfpay",
-         "recorded": "0.5000", "expected": "0.6000"},
-        {"setl_id": "R2", "psn_no": "P2", "init_setl_id": "S2", "field": "hifp_pay",
-         "recorded": "-250.00", "expected": "-300.00"},
+        _diff("S2", "pool_prop_selfpay", "0.5000", "0.6000", "P2"),
+        _diff("S2", "hifp_pay", "250.00", "300.00", "P2"),
+        _diff("R2", "pool_prop_selfpay", "0.5000", "0.6000", "P2", reverses="S2"),
+        _diff("R2", "hifp_pay", "-250.00", "-300.00", "P2", reverses="S2"),
         # S3 overpaid 100.00 (no cap), reversed as recorded: the pair nets to 0, both rows 统筹基金多付
-        {"setl_id": "S3", "psn_no": "P3", "field": "hifp_pay", "recorded": "500.00", "expected": "400.00"},
-        {"setl_id": "R3", "psn_no": "P3", "init_setl_id": "S3", "field": "hifp_pay",
-         "recorded": "-500.00", "expected": "-400.00"},
+        _diff("S3", "hifp_pay", "500.00", "400.00", "P3"),
+        _diff("R3", "hifp_pay", "-500.00", "-400.00", "P3", reverses="S3"),
         # R4 alone differs by a fen
-        {"setl_id": "R4", "psn_no": "P4", "init_setl_id": "S4", "field": "hifp_pay", "recorded": "-57.49", "expected": "-57.50"},
+        _diff("R4", "hifp_pay", "-57.49", "-57.50", "P4", reverses="S4"),
     ]
     data, by = _classes(tmp_path, rows)
     got = {c["cls"]: c["settlements"] for c in data["classes"]}
@@ -126,16 +131,14 @@ def test_a_class_example_is_a_settlement_when_the_class_has_one(tmp_path):
     """A reversal's only trace step is 结算撤销: the worked example is a settlement where the class has one,
     even when its reversals are more typical (their effect on hifp_pay is the median, their ids sort first)."""
     rows = [
-        {"setl_id": "A-R1", "init_setl_id": "S9", "field": "act_pay_dedc", "recorded": "0.00", "expected": "-200.00"},
-        {"setl_id": "A-R1", "init_setl_id": "S9", "field": "hifp_pay", "recorded": "-50.00", "expected": "-150.00"},
-        {"setl_id": "A-R2", "psn_no": "P2", "init_setl_id": "S8", "field": "act_pay_dedc",
-         "recorded": "0.00", "expected": "-200.00"},
-        {"setl_id": "A-R2", "psn_no": "P2", "init_setl_id": "S8", "field": "hifp_pay",
-         "recorded": "-50.00", "expected": "-150.00"},
-        {"setl_id": "Z1", "psn_no": "P3", "field": "act_pay_dedc", "recorded": "0.00", "expected": "200.00"},
-        {"setl_id": "Z1", "psn_no": "P3", "field": "hifp_pay", "recorded": "350.00", "expected": "50.00"},
+        _diff("A-R1", "act_pay_dedc", "0.00", "-200.00", reverses="S9"),
+        _diff("A-R1", "hifp_pay", "-50.00", "-150.00", reverses="S9"),
+        _diff("A-R2", "act_pay_dedc", "0.00", "-200.00", "P2", reverses="S8"),
+        _diff("A-R2", "hifp_pay", "-50.00", "-150.00", "P2", reverses="S8"),
+        _diff("Z1", "act_pay_dedc", "0.00", "200.00", "P3"),
+        _diff("Z1", "hifp_pay", "350.00", "50.00", "P3"),
         # a class of reversals only still has an example
-        {"setl_id": "R5", "psn_no": "P5", "init_setl_id": "S5", "field": "hifp_pay", "recorded": "-57.49", "expected": "-57.50"},
+        _diff("R5", "hifp_pay", "-57.49", "-57.50", "P5", reverses="S5"),
     ]
     data, by = _classes(tmp_path, rows)
     assert by["dedc_low"]["settlements"] == 3 and by["dedc_low"]["example"] == "Z1"

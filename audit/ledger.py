@@ -138,12 +138,19 @@ def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) 
         what = "amounts" if scale == 2 else "ratios"
         raise AuditInputError(f"is a binary floating-point column ({t}); {what} must be exact: export them as "
                               f"DECIMAL or text with at most {'two' if scale == 2 else 'four'} decimals", column=col)
-    txt = text_value(src)
-    # Text: validated by the regex, then exact through DECIMAL (never DOUBLE).
-    conv = f"CAST(CAST({txt} AS DECIMAL(20, {scale})) * {mult} AS BIGINT)"
-    expr = f"CASE WHEN regexp_full_match({txt}, {q(regex)}) THEN {conv} END"
-    bad = f"({txt} IS NOT NULL AND NOT regexp_full_match({txt}, {q(regex)}))"
-    return expr, bad
+    # Text: validated by the regex, then exact through DECIMAL (never DOUBLE). The cell is matched as it
+    # is, spaces around it and blank allowed (no TRIM: it copies every string), and cast as it is: DuckDB's
+    # cast skips the spaces and makes a blank cell NULL. Within the pattern's digits DECIMAL(18, scale)
+    # holds every value (leading zeros included); a wider one is 128-bit arithmetic, three times slower.
+    raw = f"CAST({src} AS VARCHAR)"
+    ok = f"regexp_full_match({raw}, {q(_padded(regex))})"
+    conv = f"CAST(TRY_CAST({raw} AS DECIMAL(18, {scale})) * {mult} AS BIGINT)"
+    return f"CASE WHEN {ok} THEN {conv} END", f"({raw} IS NOT NULL AND NOT {ok})"
+
+
+def _padded(regex: str) -> str:
+    """`regex` (anchored ^…$) as a cell may hold it: spaces either side, or only spaces (a blank cell)."""
+    return f"^ *({regex[1:-1]})? *$"
 
 
 def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None]:

@@ -131,6 +131,9 @@ def kind_of(path: Path) -> str:
 def _check_decodes(path: Path, encoding: str) -> int | None:
     """The 1-based line of the first byte that does not decode, or None if the whole file decodes."""
     dec = codecs.getincrementaldecoder(encoding)("strict")
+    # Where a line break is the byte 0x0A and no other character's bytes hold it (_BYTE_SCANNABLE), the
+    # lines are counted in the bytes: counting them in the decoded text took as long as decoding it.
+    in_bytes = codecs.lookup(encoding).name in _BYTE_SCANNABLE
     line = 1
     with path.open("rb") as f:
         while True:
@@ -140,7 +143,7 @@ def _check_decodes(path: Path, encoding: str) -> int | None:
                 text = dec.decode(chunk, final=final)
             except UnicodeDecodeError as e:
                 return line + chunk[:e.start].count(b"\n")
-            line += text.count("\n")
+            line += chunk.count(b"\n") if in_bytes else text.count("\n")
             if final:
                 return None
 

@@ -630,6 +630,22 @@ def test_an_amount_too_large_for_any_settlement_is_refused_where_it_is(tmp_path)
         assert _expected([parquet(typ, value)])[0] == 1
 
 
+def test_cells_padded_with_spaces_read_as_their_figures(tmp_path):
+    """A fixed-width export pads its cells with spaces: they are read as the figures and codes inside
+    (S1 as worked in test_utf8_csv_one_settlement: hifp_pay 115.00, deductible 200.00). Only spaces are
+    padding: a tab inside an amount is refused, and a recorded figure of spaces alone is blank."""
+    padded = S1.replace("S1,P1,1101", "  S1 , P1,1101 ").replace("500.00,50,", "  500.00 , 50 ,").replace("115.00,", " 115.00,")
+    code, s, rows = _expected([_csv(tmp_path, [HEADER, padded])])
+    assert rows == [("S1", 11500, 20000, "攀枝花市中心医院")]
+    assert code == 0
+    with pytest.raises(AuditInputError, match=r"line 2, column medfee_sumamt: not an amount in yuan"):
+        _expected([_csv(tmp_path, [HEADER, S1.replace("500.00", "\t500.00")], name="tab.csv")])
+    with pytest.raises(AuditInputError, match=r"line 2, column hifp_pay: blank"):
+        _expected([_csv(tmp_path, [HEADER, S1.replace("115.00", "   ")], name="blank.csv")])
+    with pytest.raises(AuditInputError, match=r"line 2, column medfee_sumamt: not an amount in yuan"):
+        _expected([_csv(tmp_path, [HEADER, S1.replace("500.00", "5 00.00")], name="inner.csv")])
+
+
 def test_an_excel_day_number_in_a_vendors_date_column_says_so(tmp_path):
     """A vendor's 结算日期 column renamed by --map, holding Excel's day number 44986 (2023-03-01 unformatted):
     the message says why it is no date and what to do, as for a column named setl_date."""

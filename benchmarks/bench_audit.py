@@ -14,8 +14,12 @@ default, about 1.25 million persons, a city-year — then measures, each on the 
    (sort, prefix sums clamped by min, half-up integer-fen rounding), no validation, no reversals,
    no other routes, no report — how fast the bare arithmetic can go in this process.
 
+6. with --csv, the DuckDB audit again on the same ledger exported as CSV, in UTF-8 and in GB18030 (what
+   Chinese exports often are), with a Chinese institution name so the transcoding has work to do.
+
     uv run python benchmarks/bench_audit.py                         # 10M rows
     uv run python benchmarks/bench_audit.py --rows 1000000 --skip-spark
+    uv run python benchmarks/bench_audit.py --skip-spark --csv      # Parquet, CSV UTF-8, CSV GB18030
 
 Targets (issue 9): DuckDB ≥ 1,000,000 settlements/s and ≤ 4 GB peak on 10M rows; Spark local within
 5× of DuckDB. The machine it runs on may be shared: say so with the figures. Not collected by pytest.
@@ -80,6 +84,27 @@ def make_ledger(rows: int, policy: str, seed: int, defect_rate: float, cache: Pa
     print(f"ledger: {path}: {r.rows:,} rows, {r.persons:,} persons, {r.planted:,} planted pairs; "
           f"made in {el:.0f} s ({r.rows / el:,.0f} rows/s)")
     return path
+
+
+def csv_ledgers(ledger: Path) -> list[tuple[str, Path]]:
+    """The ledger as CSV in UTF-8 and GB18030 (made once, next to it), with 定点医药机构名称 in Chinese."""
+    utf8 = ledger.with_suffix(".csv")
+    gbk = ledger.with_suffix(".gb18030.csv")
+    if not utf8.exists():
+        import duckdb
+
+        t = time.perf_counter()
+        part = utf8.with_suffix(".part")
+        duckdb.sql(f"COPY (SELECT *, '某市第' || fixmedins_code || '号定点医疗机构' AS fixmedins_name "
+                   f"FROM read_parquet('{ledger}')) TO '{part}' (HEADER)")
+        part.rename(utf8)
+        print(f"CSV ledger: {utf8} ({utf8.stat().st_size / 2**30:.1f} GiB, made in {time.perf_counter() - t:.0f} s)")
+    if not gbk.exists():
+        part = gbk.with_suffix(".part")
+        with utf8.open(encoding="utf-8", newline="") as src, part.open("w", encoding="gb18030", newline="") as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+        part.rename(gbk)
+    return [("CSV UTF-8", utf8), ("CSV GB18030", gbk)]
 
 
 def run_child(args: dict) -> dict:
@@ -223,6 +248,7 @@ def main() -> None:
     ap.add_argument("--skip-spark", action="store_true")
     ap.add_argument("--spark-master", default="local[*]")
     ap.add_argument("--reference-persons", type=int, default=2000)
+    ap.add_argument("--csv", action="store_true", help="also audit the ledger as CSV, UTF-8 and GB18030 (DuckDB)")
     a = ap.parse_args()
     region = f"{a.policy}-example" if (ROOT / "fixtures" / "regions" / f"{a.policy}-example.yaml").exists() else None
     ledger = make_ledger(a.rows, a.policy, a.seed, a.defect_rate, a.cache)
@@ -231,14 +257,16 @@ def main() -> None:
     out_root = Path(tempfile.mkdtemp(prefix="bench-audit-"))
     try:
         engines = ["duckdb"] + ([] if a.skip_spark else ["spark"])
-        for eng in engines:
-            print(f"auditing with {eng} …", flush=True)
+        runs = [(eng, eng, ledger) for eng in engines]
+        runs += [(f"duckdb, {fmt}", "duckdb", path) for fmt, path in (csv_ledgers(ledger) if a.csv else [])]
+        for label, eng, path in runs:
+            print(f"auditing with {label} …", flush=True)
             try:
-                r = run_child({"ledger": str(ledger), "policy": a.policy, "region": region, "engine": eng,
+                r = run_child({"ledger": str(path), "policy": a.policy, "region": region, "engine": eng,
                                "persons": str(persons) if persons.exists() else None, "master": a.spark_master,
-                               "out": str(out_root / eng)})
+                               "out": str(out_root / label.replace(", ", "-").replace(" ", "_"))})
             except RuntimeError as e:
-                print(f"  {eng}: failed: {e}")
+                print(f"  {label}: failed: {e}")
                 continue
             s = r["summary"]
             stages = s.get("timings_s") or {}
@@ -248,18 +276,22 @@ def main() -> None:
                       + f", process start and exit {rest:.1f} s", flush=True)
             if r.get("engine_stages"):  # inside `plan` on Spark: hand-over, each plan stage, compare, totals
                 print("  spark plan: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["engine_stages"].items()), flush=True)
-            results.append((f"audit --engine {eng} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],
+            results.append((f"audit --engine {label} (end to end)", s["rows_read"], r["wall_s"], r["peak_rss_mb"],
                             f"{sum(s['discrepancies_by_field'].values()):,} discrepancies; "
                             f"{s['persons_reference']:,} persons via reference; overpaid {_yuan(s.get('overpaid_fen'))}"))
-        done = [e for e in engines if (out_root / e / "discrepancies.parquet").exists()]
-        if len(done) == 2:
+        # Every run's discrepancies against the first's (Parquet on DuckDB): engines and formats must agree.
+        done = [d for d in sorted(out_root.iterdir(), key=lambda d: d.name != "duckdb")
+                if (d / "discrepancies.parquet").exists()]
+        if done and done[0].name == "duckdb":
             import duckdb
 
-            a_, b_ = (str(out_root / e / "discrepancies.parquet") for e in done)
+            a_ = str(done[0] / "discrepancies.parquet")
             cols = "setl_id, field, recorded, expected"
-            n_diff = duckdb.sql(f"""SELECT count(*) FROM ((SELECT {cols} FROM '{a_}' EXCEPT SELECT {cols} FROM '{b_}')
-                                    UNION ALL (SELECT {cols} FROM '{b_}' EXCEPT SELECT {cols} FROM '{a_}'))""").fetchall()[0][0]
-            print(f"duckdb and spark discrepancies {'identical' if n_diff == 0 else f'DIFFER in {n_diff} rows'}")
+            for d in done[1:]:
+                b_ = str(d / "discrepancies.parquet")
+                n_diff = duckdb.sql(f"""SELECT count(*) FROM ((SELECT {cols} FROM '{a_}' EXCEPT SELECT {cols} FROM '{b_}')
+                                        UNION ALL (SELECT {cols} FROM '{b_}' EXCEPT SELECT {cols} FROM '{a_}'))""").fetchall()[0][0]
+                print(f"discrepancies of duckdb (Parquet) and {d.name}: {'identical' if n_diff == 0 else f'DIFFER in {n_diff} rows'}")
         n, el = reference_rate(ledger, a.policy, region, a.reference_persons)
         results.append((f"reference engine ({a.reference_persons} persons, 1 core)", n, el, None, "PersonLedger.settle"))
         for name, n, el in duckdb_floor(ledger):

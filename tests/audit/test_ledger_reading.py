@@ -358,6 +358,31 @@ def test_unreadable_encoding_names_the_line(tmp_path):
         _expected([p], encoding="ascii")
 
 
+def test_a_byte_past_the_first_lines_that_does_not_decode_is_located_while_reading(tmp_path, monkeypatch):
+    """The encoding is told from a CSV's first bytes (sources.ENCODING_PREFIX, here shrunk to the header
+    and S1); a bad byte further on is found while pyarrow reads — its UTF-8 check, or the GB18030 codec
+    transcoding — and named at its line, as an up-front check of the whole file named it."""
+    from audit import sources
+
+    monkeypatch.setattr(sources, "ENCODING_PREFIX", len((HEADER + "\n" + S1 + "\n").encode("utf-8")) + 2)
+    tail = ("\n".join([S0] * 3) + "\n").encode("gbk")
+    utf8 = tmp_path / "utf8.csv"  # UTF-8 Chinese in line 2, then 某社区卫生服务中心 in GBK on lines 3-5
+    utf8.write_bytes((HEADER + "\n" + S1 + "\n").encode("utf-8") + tail)
+    with pytest.raises(AuditInputError, match=r"utf8\.csv, line 3: unreadable in encoding utf-8"):
+        _expected([utf8])
+    gbk = tmp_path / "gbk.csv"  # GBK throughout, but line 5 ends in half a character
+    gbk.write_bytes((HEADER + "\n" + S1 + "\n" + S0 + "\n").encode("gbk") + b"S9,P1,1101,2023\x81\n")
+    with pytest.raises(AuditInputError, match=r"gbk\.csv, line 4: unreadable in encoding gb18030"):
+        _expected([gbk])
+    with pytest.raises(AuditInputError, match=r"gbk\.csv, line 4: unreadable in encoding gbk"):
+        _expected([gbk], encoding="gbk")
+    # first bytes all ASCII say nothing: the whole file is checked, and GBK further on is read as GBK
+    ascii_first = tmp_path / "ascii.csv"
+    ascii_first.write_bytes((HEADER + "\n" + S1.replace("攀枝花市中心医院", "H1") + "\n" + S0 + "\n").encode("gbk"))
+    code, s, rows = _expected([ascii_first])
+    assert rows[0][3] == "某社区卫生服务中心" and s["rows_read"] == 2
+
+
 def test_reversal_restores_and_is_negated(tmp_path):
     # S1 reversed by R1 (A-REVERSAL): R1's expected figures are S1's, negated: −165.25 after S0.
     path = _csv(tmp_path, [HEADER, S1, S0, "R1,P1,1101,2023-03-02 10:00:00,,,,-500,,,,-165.25,S1"])

@@ -148,6 +148,12 @@ def _amount(col: str, src: str | None, typ: str | None, scale: int, regex: str) 
     return f"CASE WHEN {ok} THEN {conv} END", f"({raw} IS NOT NULL AND NOT {ok})"
 
 
+def _yuan_text(col: str) -> str:
+    """A converted amount (BIGINT fen) shown as the cell's yuan, for a message: '-200.00', not '-20000'
+    (exact: DECIMAL(18,0) times 0.01 is DECIMAL(18,2))."""
+    return f"CAST(CAST({col} AS DECIMAL(18, 0)) * 0.01 AS VARCHAR)"
+
+
 def _padded(regex: str) -> str:
     """`regex` (anchored ^…$) as a cell may hold it: spaces either side, or only spaces (a blank cell)."""
     return f"^ *({regex[1:-1]})? *$"
@@ -268,11 +274,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                     f"unknown code; expected one of {listing(c)} (map a code to one of them with --map [codes.{c}], "
                     f"or leave out the rows this document does not govern with [skip])", c))
     for a in INPUT_AMOUNTS + OTHER_FUNDS + AS_RECORDED:
-        bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", f"CAST({a} AS VARCHAR)"))
+        bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", _yuan_text(a)))
     bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
                 f" > medfee_sumamt", "medfee_sumamt",
                 "parts exceed the total (fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt > medfee_sumamt)",
-                "CAST(medfee_sumamt AS VARCHAR)"))
+                _yuan_text("medfee_sumamt")))
     bad.append((f"NOT {rev} AND med_type = '41' AND facility <> 'pharmacy'", "facility",
                 "med_type 41 (定点药店购药) needs facility pharmacy", "facility"))
     bad.append((f"NOT {rev} AND facility = 'pharmacy' AND med_type NOT IN ('41', '14')", "med_type",

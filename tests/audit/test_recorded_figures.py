@@ -96,3 +96,14 @@ def test_a_settlement_without_a_time_comes_before_its_reversal_at_midnight(tmp_p
                       "S1,A,1101,2023-03-01,,11,tertiary,500.00,,150.00\n", encoding="utf-8")
     code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", None, write=False)
     assert (code, s["reversals"], s["discrepancies_by_field"]) == (0, 1, {"hifp_pay": 0})
+
+
+def test_a_refused_amount_is_shown_as_written_in_yuan(tmp_path):
+    """The message quotes the cell as the export wrote it, in yuan: '-200.00', not the fen the audit
+    computes in ('-20000'), which a vendor would look for in the file in vain."""
+    head = BASE + ",fulamt_ownpay_amt,hifp_pay"
+    with pytest.raises(AuditInputError, match=r"line 2, column fulamt_ownpay_amt: negative amount in a settlement "
+                                              r"\(2207\) row: '-200\.00'$"):
+        _run(tmp_path, [head, S1 + ",-200.00,150.00"])
+    with pytest.raises(AuditInputError, match=r"line 2, column medfee_sumamt: parts exceed the total .*: '500\.00'$"):
+        _run(tmp_path, [head, S1 + ",500.05,0.00"])

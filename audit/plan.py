@@ -157,12 +157,14 @@ _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acc
 # A-AUDIT-ACCT-CREDITS: where the opening balance no longer covers what the own account should pay, the
 # month's credits (not in the ledger) decide it: taken as recorded from there, as without a balance —
 # but never below what the opening balance certainly held (credits only add): the own account pays at
-# least _OWN. Where the balance covers it, the figure is exact. A reversal gives back exactly what its
-# settlement is taken to have paid.
+# least _OWN, and never more than its share of 个人负担 (acct_base; a relative's as recorded on top).
+# Where the balance covers it, the figure is exact. A reversal gives back exactly what its settlement
+# is taken to have paid.
 _SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
 _REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN l.init_acct_pay ELSE l.acct_pay END, 0)"
 _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
-         f" * (CASE WHEN a.acct_balance IS NULL THEN {_REC_ACCT} WHEN {_SHORT} THEN GREATEST({_REC_ACCT}, {_OWN})"
+         f" * (CASE WHEN a.acct_balance IS NULL THEN {_REC_ACCT}"
+         f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
          f" ELSE {_OWN} END) END)")
 EXPECTED = f"""
 WITH gx AS (

@@ -158,7 +158,9 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     # after them are unknown, and so is the account after them when its balance is known (it runs on
     # across years) — the rows after are refused too (A-AUDIT-AFTER-UNASSESSED), as the plan does.
     standing: dict[str, int] = {}
-    short: set[str] = set()  # settlements whose own account share the opening balance did not cover
+    # settlements whose own account share the opening balance did not cover, with the most the account
+    # can have paid (the own share of 个人负担, a relative's account as recorded on top)
+    short: dict[str, int] = {}
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
@@ -222,19 +224,19 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             # short, and the credits since (not in the ledger) decide what it held
             own_part = part - (mulaid or 0)
             if own_part > 0 and acct - (mulaid or 0) < own_part:
-                short.add(setl_id)
+                short[setl_id] = part
         # The account payment a settlement is taken to have made (a reversal gives back exactly that):
         # A-AUDIT-ACCT-UNKNOWN as recorded; A-AUDIT-ACCT-CREDITS as recorded but at least what the
-        # opening balance certainly held; else the engine's.
+        # opening balance certainly held and at most the settlement's 个人负担; else the engine's.
         sign, own_rec = (-1, recorded_acct.get(init, 0)) if init is not None else (1, rec_acct or 0)
         if init is None:
             recorded_acct[setl_id] = rec_acct or 0
         if person.acct_balance is None:
             acct = sign * own_rec
         elif (init if init is not None else setl_id) in short:
-            acct = sign * max(own_rec, sign * acct)
+            acct = sign * min(max(own_rec, sign * acct), short[init if init is not None else setl_id])
         if trace_for == setl_id:
-            return _as_audited(res, person, acct, setl_id in short or init in short), None
+            return _as_audited(res, person, acct, short.get(setl_id if init is None else init)), None
         if init is None:
             dedc_c, fund_c, ratio_c = cited[setl_id] = _clauses(res)
         else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
@@ -257,7 +259,7 @@ def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, tr
                          retire_given=known is not None and known.retire_date is not None)
 
 
-def _as_audited(res: SettlementResult, person: Person, acct: int, short: bool) -> SettlementResult:
+def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None) -> SettlementResult:
     """The traced settlement with the account payment the audit expects, and the step that says why
     (the worked example must agree with the discrepancy table)."""
     if acct == _fen(res.acct_pay):
@@ -265,10 +267,10 @@ def _as_audited(res: SettlementResult, person: Person, acct: int, short: bool) -
     if person.acct_balance is None:
         res.trace.add("个人账户（稽核）", "未提供个人账户期初余额：个人账户支付额按清单记录{}元取值", (_yuan(acct),),
                       "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
-    elif short:
+    elif most is not None:
         res.trace.add("个人账户（稽核）", "期初余额不足以支付本人账户应付部分，其间按月计入的金额不在清单中：个人账户支付额"
-                      "按清单记录取值，但不少于期初余额确定可付的{}元，为{}元", (res.acct_pay, _yuan(acct)),
-                      "A-AUDIT-ACCT-CREDITS", _yuan(acct))
+                      "按清单记录取值，但不少于期初余额确定可付的{}元、不多于个人负担{}元，为{}元",
+                      (res.acct_pay, _yuan(abs(most)), _yuan(acct)), "A-AUDIT-ACCT-CREDITS", _yuan(acct))
     return dataclasses.replace(res, acct_pay=_yuan(acct), psn_cash_pay=res.psn_part_amt - _yuan(acct))
 
 

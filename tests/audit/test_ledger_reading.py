@@ -291,6 +291,24 @@ BAD = [
      r"line 2, column setl_time: not a time"),
     ("unknown person type", [HEADER, S1.replace(",1101,", ",1109,")],
      r"line 2, column psn_type: unknown code; expected one of 1101 \(职工在职\), 1103 \(灵活就业在职\), .*'1109'"),
+    # a settlement's self-paid part below zero would add to the part in scope (500 + 50 − 20 = 530.00)
+    ("negative self-paid part", [HEADER, S1.replace(",50,0,", ",-50,0,")],
+     r"ledger\.csv, line 2, column fulamt_ownpay_amt: negative amount in a settlement"),
+    ("pharmacy purchase at a hospital", [HEADER, S1.replace(",11,tertiary,", ",41,tertiary,")],
+     r"ledger\.csv, line 2, column facility: med_type 41 \(定点药店购药\) needs facility pharmacy"),
+    ("outpatient visit at a pharmacy", [HEADER, S1.replace(",11,tertiary,", ",11,pharmacy,")],
+     r"ledger\.csv, line 2, column med_type: a pharmacy settles med_type 41 \(or 14"),
+    ("reversal of a reversal", [HEADER, S1, "R1,P1,1101,2023-03-02 10:00:00,,,,-500,,,,-115,S1",
+                                "R2,P1,1101,2023-03-03 10:00:00,,,,500,,,,115,R1"],
+     r"ledger\.csv, line 4, column init_setl_id: reverses 'R1', which is itself a reversal"),
+    # dated the day before the settlement it reverses: it would give back what was not yet paid
+    ("reversal before its settlement", [HEADER, S1, "R1,P1,1101,2023-02-28 10:00:00,,,,-500,,,,-115,S1"],
+     r"ledger\.csv, line 3, column init_setl_id: reverses 'S1', which comes later in settlement order"),
+    ("reversed twice", [HEADER, S1, "R1,P1,1101,2023-03-02 10:00:00,,,,-500,,,,-115,S1",
+                        "R2,P1,1101,2023-03-03 10:00:00,,,,-500,,,,-115,S1"],
+     r"ledger\.csv, line 3, column init_setl_id: 'S1' is reversed more than once"),
+    ("reversed three times", [HEADER, S1, *(f"R{i},P1,1101,2023-03-0{i + 1} 10:00:00,,,,-500,,,,-115,S1" for i in (1, 2, 3))],
+     r"ledger\.csv, line 3, column init_setl_id: 'S1' is reversed more than once"),
 ]
 
 

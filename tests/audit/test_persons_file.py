@@ -237,3 +237,38 @@ def test_a_type_with_spaces_around_it_is_read_as_the_ledger_reads_it(tmp_path):
     finally:
         con.close()
     assert people["P1"].psn_type == "1201"
+
+
+@pytest.mark.parametrize("route", ["plan", "reference"])
+def test_a_settlement_on_the_last_day_of_the_benefit_period_is_pooled_and_the_day_after_is_not(tmp_path, route):
+    """攀枝花 第七条 pools “建立了个人账户且在待遇享受期内的职工医保参保人员”: the period's last day is in it.
+    B1 on 2023-03-01 (the end), in service, 三级, 1000.00: deductible 200.00, (1000 − 200) × 50% = 400.00.
+    B2 the day after, 1000.00 again: outside the period, the fund pays nothing and nothing counts (0.00, 0.00).
+    A retirement date years ahead changes no figure but sends A to the reference engine: the same there."""
+    import json
+    import shutil
+
+    from audit.run import audit
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay\n"
+                      "B1,A,1101,2023-03-01,11,tertiary,1000.00,200.00,400.00\n"
+                      "B2,A,1101,2023-03-02,11,tertiary,1000.00,0.00,0.00\n", encoding="utf-8")
+    person = {"psn_no": "A", "benefit_period": {"begin": "2023-01-01", "end": "2023-03-01"},
+              **({"retire_date": "2040-01-01"} if route == "reference" else {})}
+    f = tmp_path / "p.jsonl"
+    f.write_text(json.dumps(person) + "\n", encoding="utf-8")
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(f), write=False, keep_connection=True)
+    con = s["_connection"]
+    try:
+        got = con.execute("SELECT l.setl_id, e.act_pay_dedc, e.hifp_pay FROM expected e JOIN ledger l ON l.rid = e.rid "
+                          "ORDER BY l.setl_id").fetchall()
+        status = dict(con.execute("SELECT l.setl_id, e.status FROM expected e JOIN ledger l ON l.rid = e.rid").fetchall())
+    finally:
+        con.close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    assert got == [("B1", 20000, 40000), ("B2", 0, 0)]
+    assert (code, sum(s["discrepancies_by_field"].values()), s["unassessed"]) == (0, 0, 0)
+    assert s["persons_reference"] == (route == "reference")
+    if route == "plan":
+        assert status == {"B1": "ordinary", "B2": "none_period"}

@@ -78,3 +78,18 @@ def test_a_retire_date_before_every_settlement_still_leaves_the_type_to_the_ledg
     code, s = _audit(tmp_path, [r1, r2], {"retire_date": "2020-01-01"})
     (reason,) = s["unassessed_by_reason"]
     assert (code, reason["status"], reason["example_setl_id"], _found(s)) == (2, "refused_reference", "R2", 0)
+
+
+def test_a_person_retired_on_the_day_of_the_first_settlement_is_a_retiree_that_day(tmp_path):
+    # A-MIDYEAR-RETIREMENT: retired on 2023-03-01 is a retiree on 2023-03-01 (the type in force that day).
+    # The personnel export still types A in service (1101); the system recorded the retiree's settlement.
+    # The first settlement is not before the retirement, so the plan settles A (not the reference engine):
+    # 第七条 retiree: deductible 150.00, 三级 55%: (1000 − 150) × 55% = 467.50 — not the in-service
+    # (1000 − 200) × 50% = 400.00.
+    r1 = "R1,A,1201,2023-03-01,11,tertiary,1000.00,150.00,467.50"
+    person = {"psn_type": "1101", "retire_date": "2023-03-01"}
+    code, s = _audit(tmp_path, [r1], person)
+    assert (code, _found(s), s["unassessed"], s["persons_reference"]) == (0, 0, 0, 0)
+    # the system that settled the day as still in service is found out on both figures
+    code, s = _audit(tmp_path, [r1.replace("150.00,467.50", "200.00,400.00")], person)
+    assert (code, s["discrepancies_by_field"]["act_pay_dedc"], s["discrepancies_by_field"]["hifp_pay"]) == (1, 1, 1)

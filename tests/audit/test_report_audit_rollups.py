@@ -214,3 +214,31 @@ def test_a_wrong_fund_total_with_the_right_pooled_fund_is_its_own_class(tmp_path
         "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay,fund_pay_sumamt,psn_part_amt\n"
         "C1,C,1101,2023-06-01,11,tertiary,2000.00,200.00,900.00,950.00,1100.00\n"))
     assert list(classes) == ["基金支付总额不符"], classes
+
+
+def test_a_reversal_without_its_own_descriptive_columns_is_reported_as_its_settlements(tmp_path):
+    """A 2208 row often leaves psn_type, med_type and the institution blank: they are the reversed settlement's.
+    攀枝花 第七条, in service, 三级: S1 500.00 → deductible 200.00, (500 − 200) × 50% = 150.00 (recorded so).
+    R1 gave back only 100.00 of it: expected −150.00, diff −100 − (−150) = +50.00, the fund overpaid 50.00 —
+    listed and rolled up under S1's institution, level, type and medical category, not under blanks."""
+    import csv
+
+    from audit.run import audit
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "setl_id,psn_no,psn_type,setl_date,med_type,facility,fixmedins_code,fixmedins_name,medfee_sumamt,hifp_pay,init_setl_id\n"
+        "S1,P1,1101,2023-03-01,11,tertiary,H510400001,攀枝花市中心医院,500.00,150.00,\n"
+        "R1,P1,,2023-03-02,,,,,-500.00,-100.00,S1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", out=out)
+    assert (code, s["persons_reference"]) == (1, 0)
+    rows = list(csv.DictReader((out / "discrepancies.csv").read_text(encoding="utf-8").splitlines()))
+    assert [(r["setl_id"], r["field"], r["diff"], r["init_setl_id"]) for r in rows] == [("R1", "hifp_pay", "50.00", "S1")]
+    assert {k: rows[0][k] for k in ("psn_type", "med_type", "facility", "fixmedins_code", "fixmedins_name")} == {
+        "psn_type": "1101", "med_type": "11", "facility": "tertiary", "fixmedins_code": "H510400001",
+        "fixmedins_name": "攀枝花市中心医院"}
+    ws = load_workbook(out / "audit.xlsx", read_only=True)["按机构"]
+    by_institution = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert [r[:5] for r in by_institution] == [("H510400001", "攀枝花市中心医院", "三级定点医疗机构", 1, 1)]
+    assert [float(x) for x in by_institution[0][5:8]] == [50.0, 0.0, 50.0]

@@ -598,10 +598,12 @@ PARTS_ROW = "S1,P1,1101,2023-03-01 10:00:00,11,tertiary,500.00,50,20.00,30.00,10
     ("155.00,320.00,315.00,5.00", {}),
     # a system that leaves the hospital's part in the personal part: 345.00, and 30.00 in cash
     ("155.00,345.00,315.00,30.00", {"psn_part_amt": "25.00", "psn_cash_pay": "25.00"}),
-    # one that pays 330.00 from the accounts: 315.00 own, more than the opening 300.00 — possible if the month's
+    # one that pays 320.00 from the accounts: 305.00 own, more than the opening 300.00 — possible if the month's
     # credit came in before the visit, which the ledger does not say: taken as recorded (A-AUDIT-ACCT-CREDITS),
-    # and the cash 320 − 330 = −10.00 agrees (the same system with 1000.00 in the account is caught below)
-    ("155.00,320.00,330.00,-10.00", {}),
+    # and the cash 320 − 320 = 0.00 agrees (with 1000.00 in the account 305.00 own is exact: below)
+    ("155.00,320.00,320.00,0.00", {}),
+    # but no credit makes the accounts pay more than 个人负担: 330.00 recorded (cash −10.00) is at most 320.00
+    ("155.00,320.00,330.00,-10.00", {"acct_pay": "10.00", "psn_cash_pay": "-10.00"}),
 ])
 def test_hospital_part_and_a_relatives_account_are_taken_as_recorded(tmp_path, recorded, differing):
     code, got, ids = _audited_with_balance(tmp_path, PARTS_HEADER, PARTS_ROW.format(recorded))

@@ -241,3 +241,27 @@ def test_each_institution_has_one_level(tmp_path):
     levels = duckdb.sql(f"SELECT fixmedins_code, count(DISTINCT facility) FROM read_parquet('{path}') "
                         "WHERE init_setl_id IS NULL GROUP BY 1").fetchall()
     assert len(levels) > 50 and all(n == 1 for _, n in levels), [r for r in levels if r[1] > 1][:5]
+
+
+def test_the_planted_set_counts_an_account_paying_more_than_the_persons_share(tmp_path):
+    """synth's as_audited is the audit's rule (A-AUDIT-ACCT-CREDITS): past the opening balance the account
+    is taken as recorded, but never above 个人负担. 攀枝花 第七条, in service, 三级, 500.00: fund
+    (500 − 200) × 50% = 150.00, 个人负担 350.00; opening balance 300.00 pays 300.00 (short). A system
+    recording 400.00 from the account (cash −50.00) is held to 350.00 — a planted acct_pay pair; without a
+    known balance the account is taken as recorded whatever it says (A-AUDIT-ACCT-UNKNOWN)."""
+    import dataclasses
+    import datetime as dt
+
+    from audit.synth import as_audited
+    from reference.case import Person, Settlement
+    from reference.policy import bind_cached
+
+    rules = bind_cached("panzhihua", "panzhihua-example", None)
+    person = Person(psn_no="A", psn_type="1101", acct_balance=Decimal("300.00"))
+    clean = settle_events(rules, person, [Settlement("S1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("500.00"))])
+    assert (clean[0].psn_part_amt, clean[0].acct_pay) == (Decimal("350.00"), Decimal("300.00"))
+    recorded = [dataclasses.replace(clean[0], acct_pay=Decimal("400.00"), psn_cash_pay=Decimal("-50.00"))]
+    held = as_audited(clean, recorded, balance_known=True)[0]
+    assert (held.acct_pay, held.psn_cash_pay) == (Decimal("350.00"), Decimal("0.00"))
+    taken = as_audited(clean, recorded, balance_known=False)[0]
+    assert (taken.acct_pay, taken.psn_cash_pay) == (Decimal("400.00"), Decimal("-50.00"))

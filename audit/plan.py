@@ -150,7 +150,8 @@ def _neg(expr: str) -> str:
 
 
 # A-AUDIT-ACCT-UNKNOWN: without an opening balance the settlement's recorded account payment is taken
-# as it stands, and its reversal must give back exactly that (A-REVERSAL; `l.init_acct_pay` is the
+# as it stands — but never above 个人负担, the most any account can pay (acct_base, the own account's
+# share, plus a relative's as recorded) — and its reversal must give back exactly that (A-REVERSAL; `l.init_acct_pay` is the
 # reversed settlement's recorded figure, set by the reader). Otherwise the person's own account, then a relative's as recorded
 # (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
 _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
@@ -163,7 +164,7 @@ _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acc
 _SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
 _REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN l.init_acct_pay ELSE l.acct_pay END, 0)"
 _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
-         f" * (CASE WHEN a.acct_balance IS NULL THEN {_REC_ACCT}"
+         f" * (CASE WHEN a.acct_balance IS NULL THEN LEAST({_REC_ACCT}, a.acct_base + a.mulaid)"
          f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
          f" ELSE {_OWN} END) END)")
 EXPECTED = f"""

@@ -158,9 +158,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     # after them are unknown, and so is the account after them when its balance is known (it runs on
     # across years) — the rows after are refused too (A-AUDIT-AFTER-UNASSESSED), as the plan does.
     standing: dict[str, int] = {}
-    # settlements whose own account share the opening balance did not cover, with the most the account
-    # can have paid (the own share of 个人负担, a relative's account as recorded on top)
-    short: dict[str, int] = {}
+    short: set[str] = set()  # settlements whose own account share the opening balance did not cover
+    # the most each settlement's accounts can have paid: the own account's share of 个人负担 (none where the
+    # account was not used), a relative's account as recorded on top
+    most: dict[str, int] = {}
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
@@ -219,24 +220,27 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             continue
         acct = _fen(res.acct_pay)
         part = _fen(res.psn_part_amt)
-        if init is None and person.acct_balance is not None and acct_flag is not False:
+        if init is None:
+            own_part = part - (mulaid or 0)
+            most[setl_id] = (max(own_part, 0) if acct_flag is not False else 0) + (mulaid or 0)
             # A-AUDIT-ACCT-CREDITS: the own account paid less than its share of 个人负担 — the opening balance ran
             # short, and the credits since (not in the ledger) decide what it held
-            own_part = part - (mulaid or 0)
-            if own_part > 0 and acct - (mulaid or 0) < own_part:
-                short[setl_id] = part
+            if person.acct_balance is not None and acct_flag is not False and own_part > 0 \
+                    and acct - (mulaid or 0) < own_part:
+                short.add(setl_id)
         # The account payment a settlement is taken to have made (a reversal gives back exactly that):
         # A-AUDIT-ACCT-UNKNOWN as recorded; A-AUDIT-ACCT-CREDITS as recorded but at least what the
-        # opening balance certainly held and at most the settlement's 个人负担; else the engine's.
+        # opening balance certainly held; either at most what the accounts can pay; else the engine's.
         sign, own_rec = (-1, recorded_acct.get(init, 0)) if init is not None else (1, rec_acct or 0)
         if init is None:
             recorded_acct[setl_id] = rec_acct or 0
+        key = init if init is not None else setl_id
         if person.acct_balance is None:
-            acct = sign * own_rec
-        elif (init if init is not None else setl_id) in short:
-            acct = sign * min(max(own_rec, sign * acct), short[init if init is not None else setl_id])
+            acct = sign * min(own_rec, most[key])
+        elif key in short:
+            acct = sign * min(max(own_rec, sign * acct), most[key])
         if trace_for == setl_id:
-            return _as_audited(res, person, acct, short.get(setl_id if init is None else init)), None
+            return _as_audited(res, person, acct, most[key] if key in short or person.acct_balance is None else None), None
         if init is None:
             dedc_c, fund_c, ratio_c = cited[setl_id] = _clauses(res)
         else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
@@ -265,11 +269,11 @@ def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | No
     if acct == _fen(res.acct_pay):
         return res
     if person.acct_balance is None:
-        res.trace.add("个人账户（稽核）", "未提供个人账户期初余额：个人账户支付额按清单记录{}元取值", (_yuan(acct),),
-                      "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
+        res.trace.add("个人账户（稽核）", "未提供个人账户期初余额：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元，"
+                      "为{}元", (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
     elif most is not None:
         res.trace.add("个人账户（稽核）", "期初余额不足以支付本人账户应付部分，其间按月计入的金额不在清单中：个人账户支付额"
-                      "按清单记录取值，但不少于期初余额确定可付的{}元、不多于个人负担{}元，为{}元",
+                      "按清单记录取值，但不少于期初余额确定可付的{}元、不多于个人账户可付的{}元，为{}元",
                       (res.acct_pay, _yuan(abs(most)), _yuan(acct)), "A-AUDIT-ACCT-CREDITS", _yuan(acct))
     return dataclasses.replace(res, acct_pay=_yuan(acct), psn_cash_pay=res.psn_part_amt - _yuan(acct))
 

@@ -183,8 +183,8 @@ def as_audited(clean: list[SettlementResult], recorded: list[SettlementResult],
                balance_known: bool = True) -> list[SettlementResult]:
     """What the audit expects of the recorded figures: the clean ones, except that where the account paid
     less than 个人负担 (no balance known, or the opening balance falls short and the month's credits, in no
-    file, decide), acct_pay is taken as recorded — but, with a known balance, not below what the opening
-    balance certainly paid nor above 个人负担 — and psn_cash_pay follows from it (A-AUDIT-ACCT-UNKNOWN,
+    file, decide), acct_pay is taken as recorded — but never above 个人负担, and with a known balance not
+    below what the opening balance certainly paid — and psn_cash_pay follows from it (A-AUDIT-ACCT-UNKNOWN,
     A-AUDIT-ACCT-CREDITS); a reversal gives back exactly what its settlement is taken to have paid."""
     short: set[str] = set()
     accepted: dict[str, Decimal] = {}  # what each short settlement is taken to have paid from the account
@@ -192,7 +192,7 @@ def as_audited(clean: list[SettlementResult], recorded: list[SettlementResult],
     for c, r in zip(clean, recorded):
         if c.reverses is None and c.psn_part_amt > 0 and c.acct_pay < c.psn_part_amt:
             short.add(c.id)
-            accepted[c.id] = min(max(r.acct_pay, c.acct_pay), c.psn_part_amt) if balance_known else r.acct_pay
+            accepted[c.id] = min(max(r.acct_pay, c.acct_pay) if balance_known else r.acct_pay, c.psn_part_amt)
         if (c.reverses or c.id) in short:
             acct = -accepted[c.reverses] if c.reverses else accepted[c.id]
             c = replace(c, acct_pay=acct, psn_cash_pay=c.psn_part_amt - acct)

@@ -100,6 +100,29 @@ def test_past_the_opening_balance_the_account_still_pays_no_more_than_the_person
         ("S1", "acct_pay", "400.00", "350.00"), ("S1", "psn_cash_pay", "-50.00", "0.00"))]
 
 
+@pytest.mark.parametrize("route", ROUTES)
+def test_without_a_balance_the_account_is_taken_as_recorded_up_to_the_persons_share(tmp_path, route):
+    # No opening balance (A-AUDIT-ACCT-UNKNOWN): S1's 200.00 from the account stands as recorded (cash
+    # 350 − 200 = 150.00), but S2's 400.00 against its 个人负担 of 350.00 (cash −50.00) is more than any
+    # account can pay: held to 350.00 — acct_pay +50.00, psn_cash_pay −50.00 (S2 is S1's visit again a year
+    # later: deductible 200.00 anew, fund 150.00)
+    header = HEADER
+    rows = ["S1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,200.00,150.00",
+            "S2,A,1101,2024-03-01,11,tertiary,500.00,150.00,350.00,400.00,-50.00"]
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "A", **ROUTES[route]}) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), out=out)
+    assert s["persons_reference"] == (route == "reference")
+    got = sorted(duckdb.sql(f"SELECT setl_id, field, recorded, expected FROM read_parquet('{out}/discrepancies.parquet')"
+                            " ORDER BY setl_id, field").fetchall())
+    assert got == [(sid, f, Decimal(r), Decimal(e)) for sid, f, r, e in (
+        ("S2", "acct_pay", "400.00", "350.00"), ("S2", "psn_cash_pay", "-50.00", "0.00"))]
+    assert "A-AUDIT-ACCT-UNKNOWN" in {a["id"] for a in s["assumptions"]}
+
+
 def test_the_worked_example_says_what_the_table_says(tmp_path):
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(HEADER + "\nS1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,320.00,30.00\n", encoding="utf-8")

@@ -248,7 +248,8 @@ def test_the_planted_set_counts_an_account_paying_more_than_the_persons_share(tm
     is taken as recorded, but never above 个人负担. 攀枝花 第七条, in service, 三级, 500.00: fund
     (500 − 200) × 50% = 150.00, 个人负担 350.00; opening balance 300.00 pays 300.00 (short). A system
     recording 400.00 from the account (cash −50.00) is held to 350.00 — a planted acct_pay pair; without a
-    known balance the account is taken as recorded whatever it says (A-AUDIT-ACCT-UNKNOWN)."""
+    known balance too (A-AUDIT-ACCT-UNKNOWN: as recorded, but no account pays more than 个人负担), while
+    300.00 recorded is taken as it stands there and held up to the 300.00 the balance paid with one."""
     import dataclasses
     import datetime as dt
 
@@ -263,5 +264,10 @@ def test_the_planted_set_counts_an_account_paying_more_than_the_persons_share(tm
     recorded = [dataclasses.replace(clean[0], acct_pay=Decimal("400.00"), psn_cash_pay=Decimal("-50.00"))]
     held = as_audited(clean, recorded, balance_known=True)[0]
     assert (held.acct_pay, held.psn_cash_pay) == (Decimal("350.00"), Decimal("0.00"))
-    taken = as_audited(clean, recorded, balance_known=False)[0]
-    assert (taken.acct_pay, taken.psn_cash_pay) == (Decimal("400.00"), Decimal("-50.00"))
+    held = as_audited(clean, recorded, balance_known=False)[0]
+    assert (held.acct_pay, held.psn_cash_pay) == (Decimal("350.00"), Decimal("0.00"))
+    less = [dataclasses.replace(clean[0], acct_pay=Decimal("120.00"), psn_cash_pay=Decimal("230.00"))]
+    taken = as_audited(clean, less, balance_known=False)[0]
+    assert (taken.acct_pay, taken.psn_cash_pay) == (Decimal("120.00"), Decimal("230.00"))
+    floor = as_audited(clean, less, balance_known=True)[0]
+    assert (floor.acct_pay, floor.psn_cash_pay) == (Decimal("300.00"), Decimal("50.00"))

@@ -77,27 +77,34 @@ def test_what_the_opening_balance_certainly_held_is_still_a_floor(tmp_path, rout
     assert (code, {f: n for f, n in by_field.items() if n}) == (1, {"acct_pay": 1, "psn_cash_pay": 1})
 
 
+def _discrepancies(tmp_path, header: str, rows: list[str], person: dict, route: str) -> tuple[list[tuple], dict]:
+    """(setl_id, field, recorded, expected) of every discrepancy, sorted, and the summary, on `route`."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "A", **person, **ROUTES[route]}) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), out=out)
+    assert s["persons_reference"] == (route == "reference")
+    return sorted(duckdb.sql(f"SELECT setl_id, field, recorded, expected FROM read_parquet('{out}/discrepancies.parquet')"
+                             " ORDER BY setl_id, field").fetchall()), s
+
+
+def _as_found(*pairs: tuple[str, str, str, str]) -> list[tuple]:
+    return [(sid, f, Decimal(r), Decimal(e)) for sid, f, r, e in pairs]
+
+
 @pytest.mark.parametrize("route", ROUTES)
 def test_past_the_opening_balance_the_account_still_pays_no_more_than_the_persons_share(tmp_path, route):
     # 300.00 at the start, S1's 个人负担 350.00: the credits decide between 300.00 and 350.00, but no credit
     # lets the account pay more than the person bears — 400.00 recorded (cash −50.00) is at most 350.00:
     # acct_pay +50.00 and psn_cash_pay −50.00 (350 − 350 = 0.00); its reversal R1 gives back 350.00, so
     # one that gives back the recorded 400.00 is wrong by the same 50.00 (A-REVERSAL)
-    header = HEADER + ",init_setl_id"
     rows = ["S1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,400.00,-50.00,",
             "R1,A,1101,2023-03-02,11,tertiary,-500.00,-150.00,-350.00,-400.00,50.00,S1"]
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    persons = tmp_path / "persons.jsonl"
-    persons.write_text(json.dumps({"psn_no": "A", "acct_balance": "300.00", **ROUTES[route]}) + "\n", encoding="utf-8")
-    out = tmp_path / "out"
-    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), out=out)
-    assert s["persons_reference"] == (route == "reference")
-    got = sorted(duckdb.sql(f"SELECT setl_id, field, recorded, expected FROM read_parquet('{out}/discrepancies.parquet')"
-                            " ORDER BY setl_id, field").fetchall())
-    assert got == [(sid, f, Decimal(r), Decimal(e)) for sid, f, r, e in (
-        ("R1", "acct_pay", "-400.00", "-350.00"), ("R1", "psn_cash_pay", "50.00", "0.00"),
-        ("S1", "acct_pay", "400.00", "350.00"), ("S1", "psn_cash_pay", "-50.00", "0.00"))]
+    got, _ = _discrepancies(tmp_path, HEADER + ",init_setl_id", rows, {"acct_balance": "300.00"}, route)
+    assert got == _as_found(("R1", "acct_pay", "-400.00", "-350.00"), ("R1", "psn_cash_pay", "50.00", "0.00"),
+                            ("S1", "acct_pay", "400.00", "350.00"), ("S1", "psn_cash_pay", "-50.00", "0.00"))
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -106,20 +113,10 @@ def test_without_a_balance_the_account_is_taken_as_recorded_up_to_the_persons_sh
     # 350 − 200 = 150.00), but S2's 400.00 against its 个人负担 of 350.00 (cash −50.00) is more than any
     # account can pay: held to 350.00 — acct_pay +50.00, psn_cash_pay −50.00 (S2 is S1's visit again a year
     # later: deductible 200.00 anew, fund 150.00)
-    header = HEADER
     rows = ["S1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,200.00,150.00",
             "S2,A,1101,2024-03-01,11,tertiary,500.00,150.00,350.00,400.00,-50.00"]
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    persons = tmp_path / "persons.jsonl"
-    persons.write_text(json.dumps({"psn_no": "A", **ROUTES[route]}) + "\n", encoding="utf-8")
-    out = tmp_path / "out"
-    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), out=out)
-    assert s["persons_reference"] == (route == "reference")
-    got = sorted(duckdb.sql(f"SELECT setl_id, field, recorded, expected FROM read_parquet('{out}/discrepancies.parquet')"
-                            " ORDER BY setl_id, field").fetchall())
-    assert got == [(sid, f, Decimal(r), Decimal(e)) for sid, f, r, e in (
-        ("S2", "acct_pay", "400.00", "350.00"), ("S2", "psn_cash_pay", "-50.00", "0.00"))]
+    got, s = _discrepancies(tmp_path, HEADER, rows, {}, route)
+    assert got == _as_found(("S2", "acct_pay", "400.00", "350.00"), ("S2", "psn_cash_pay", "-50.00", "0.00"))
     assert "A-AUDIT-ACCT-UNKNOWN" in {a["id"] for a in s["assumptions"]}
 
 

@@ -309,6 +309,15 @@ BAD = [
      r"ledger\.csv, line 3, column init_setl_id: 'S1' is reversed more than once"),
     ("reversed three times", [HEADER, S1, *(f"R{i},P1,1101,2023-03-0{i + 1} 10:00:00,,,,-500,,,,-115,S1" for i in (1, 2, 3))],
      r"ledger\.csv, line 3, column init_setl_id: 'S1' is reversed more than once"),
+    # a chronic-disease visit (门诊慢特病) is settled against the registered disease: without it, no route
+    ("chronic visit without its disease", [HEADER, S1.replace(",11,tertiary,", ",14,tertiary,")],
+     r"ledger\.csv, line 2, column dise_codg: med_type 14 \(门诊慢特病\) needs the registered disease code"),
+    # dates without times, the reversal listed first: the export's order would put it before what it reverses
+    ("reversal listed before its settlement on the same date",
+     [HEADER.replace("setl_time", "setl_date"), "R1,P1,1101,2023-03-01,,,,-500,,,,-115,S1",
+      S1.replace("2023-03-01 10:00:00", "2023-03-01")],
+     r"ledger\.csv, line 2, column init_setl_id: reverses 'S1', which the export lists after it on the same date; "
+     r"without setl_time the export's order decides"),
 ]
 
 

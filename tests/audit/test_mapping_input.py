@@ -130,3 +130,28 @@ def test_code_tables_and_skip_columns_match_case_aside(tmp_path):
     code, s = _audit(ledger, spec)
     assert s["skipped_by_code"] == [{"skip": "psn_type=1201", "rows": 1}]
     assert s["discrepancies_by_field"]["hifp_pay"] == 2 and s["discrepancies_by_field"]["pool_prop_selfpay"] == 0
+
+
+# --------------------------------------------------------------------------- several map files, code targets
+
+def test_two_map_files_add_up_their_code_tables_and_skips(tmp_path):
+    """A second file adds to the first's tables, never replaces them: both psn_type codes map, both skips stand."""
+    a = _toml(tmp_path, '[codes.psn_type]\n"1102" = "1101"\n[skip]\nmed_type = ["51"]\n', "a.toml")
+    b = _toml(tmp_path, '[codes.psn_type]\n"1202" = "1201"\n[skip]\nmed_type = ["52", "51"]\n', "b.toml")
+    m = load_mapping([a, b])
+    assert m.codes == {"psn_type": {"1102": "1101", "1202": "1201"}}
+    assert m.skip == {"med_type": ("51", "52")}
+
+
+@pytest.mark.parametrize("text, wrong, column", [
+    ('[codes.psn_type]\n"1102" = "1110"\n', "'1110'", "psn_type"),  # a typo of 1101
+    ('[codes.hosp_lv]\n"1" = "tertairy"\n', "'tertairy'", "facility"),  # hosp_lv fills facility: its codes
+])
+def test_a_code_mapped_to_no_code_is_refused(tmp_path, text, wrong, column):
+    with pytest.raises(AuditInputError, match=rf"maps to {wrong}, not a {column} code; expected one of"):
+        load_mapping([_toml(tmp_path, text)])
+
+
+def test_a_column_target_in_a_file_is_spelled_as_the_ledger_spells_it(tmp_path):
+    m = load_mapping([_toml(tmp_path, '[columns]\nTCZF = " HIFP_PAY "\n')])
+    assert m.columns == {"TCZF": "hifp_pay"}

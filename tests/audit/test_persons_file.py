@@ -272,3 +272,29 @@ def test_a_settlement_on_the_last_day_of_the_benefit_period_is_pooled_and_the_da
     assert s["persons_reference"] == (route == "reference")
     if route == "plan":
         assert status == {"B1": "ordinary", "B2": "none_period"}
+
+
+def test_a_hospital_stay_is_read_in_the_ledgers_date_formats_and_counted(tmp_path):
+    """A stay written 2023/03/01 – 20230310 is the ISO stay 2023-03-01 – 2023-03-10; P1 has two stays, P2 none."""
+    f = tmp_path / "p.jsonl"
+    f.write_text('{"psn_no": "P1", "psn_type": "1101", "hospital_stays": [{"begin": "2023/03/01", "end": "20230310"},'
+                 ' {"begin": "2023-05-01", "end": "2023-05-03"}]}\n'
+                 '{"psn_no": "P2", "psn_type": "1101"}\n', encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f))
+        assert con.execute("SELECT psn_no, n_stays FROM persons ORDER BY psn_no").fetchall() == [("P1", 2), ("P2", 0)]
+    finally:
+        con.close()
+    first = people["P1"].hospital_stays[0]
+    assert (str(first.begin), str(first.end)) == ("2023-03-01", "2023-03-10")
+
+
+def test_a_person_given_twice_is_refused_at_the_second_line(tmp_path):
+    # two balances for one person: which one the audit used would be a guess
+    f = tmp_path / "p.jsonl"
+    f.write_text('{"psn_no": "P1", "psn_type": "1101", "acct_balance": "10.00"}\n'
+                 '{"psn_no": "P2", "psn_type": "1101"}\n'
+                 '{"psn_no": "P1", "psn_type": "1101", "acct_balance": "99.00"}\n', encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"p\.jsonl, line 3, column psn_no: psn_no 'P1' given twice"):
+        persons.load(duckdb.connect(), str(f))

@@ -267,3 +267,114 @@ def test_top_lists_say_none_when_nothing_was_overpaid(tmp_path):
     top = page[page.index('<section id="top">'):page.index('<section id="assumptions">')]
     assert top.count("无多付 none overpaid") == 2 and "<code>P2</code>" not in top
     assert "¥0.01" in page  # the underpayment itself is still told (totals, chart, classes)
+
+
+def test_money_columns_of_the_sheets_and_the_overview_are_each_their_own(found):
+    """The fixture's money, by hand: 2023-04 holds S1 (+100.00): overpaid 100.00, underpaid 0, net +100.00 —
+    the act_pay_dedc −200.00 of S1 is no fund money. 2023-05 holds S2 (−0.01) and S3 (−10.00): overpaid 0,
+    underpaid 10.01, net −10.01. 人员类别 1101 is S1/P1 alone; 1201 is S2/P2 and S3/P3 (two settlements,
+    two persons). 按差异类型: 起付线少计 (S1) overpaid 100.00; 分位 (S2) underpaid 0.01; 比例低 (S3) underpaid 10.00."""
+    _, out = found
+    wb = load_workbook(out / "audit.xlsx")
+    months = {r[0]: tuple(float(x) for x in r[3:6]) for r in wb["按月份"].iter_rows(min_row=2, values_only=True)}
+    assert months == {"2023-04": (100.0, 0.0, 100.0), "2023-05": (0.0, 10.01, -10.01)}
+    types = {r[0]: (r[2], r[3], *(float(x) for x in r[4:7])) for r in wb["按人员类别"].iter_rows(min_row=2, values_only=True)}
+    assert types == {"1101": (1, 1, 100.0, 0.0, 100.0), "1201": (2, 2, 0.0, 10.01, -10.01)}
+    classes = {r[0]: (float(r[4]), float(r[5])) for r in wb["按差异类型"].iter_rows(min_row=2, values_only=True)}
+    assert classes == {"起付线少计（如跨年度未重置、撤销后未冲回）": (100.0, 0.0), "分位舍入不符（差一分）": (0.0, 0.01),
+                       "支付比例低于规定": (0.0, 10.0)}
+    overview = {r[0]: r[1] for r in wb["概要"].iter_rows(min_row=2, values_only=True)}
+    assert (float(overview["统筹基金多付 overpaid（元）"]), float(overview["统筹基金少付 underpaid（元）"])) == (100.0, 10.01)
+
+
+def test_persons_with_discrepancies_counts_persons_not_settlements(tmp_path):
+    # P1 has two differing settlements (S1 +100.00, S4 +5.00), P2 one (S2): 3 settlements, 2 persons
+    rows = [ROWS[0], ROWS[2], {**ROWS[0], "setl_id": "S4", "recorded": "105.00", "expected": "100.00"}]
+    disc = write_discrepancies(tmp_path / "d.parquet", rows)
+    assert write_reports(tmp_path / "audit-p", disc, summary_for(disc)) == 1
+    s = json.loads((tmp_path / "audit-p" / "summary.json").read_text(encoding="utf-8"))
+    assert (s["settlements_with_discrepancies"], s["persons_with_discrepancies"]) == (3, 2)
+    assert (s["overpaid"], s["underpaid"]) == ("105.00", "0.01")  # 100.00 + 5.00; S2's fen
+
+
+def test_a_detail_sheet_exactly_at_the_limit_is_not_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr(audit_xlsx, "EXCEL_MAX_ROWS", 7)  # cap = 7 − 2 = 5 data rows: the fixture's 5 fit
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
+    write_reports(tmp_path / "audit-fit", disc, summary_for(disc))
+    wb = load_workbook(tmp_path / "audit-fit" / "audit.xlsx")
+    rows = list(wb["差异明细"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == ["S1", "S1", "S2", "S3", "S3"]  # all five, no note row
+    assert not any("超过Excel行数上限" in str(r[1]) for r in wb["概要"].iter_rows(values_only=True))
+
+
+def test_the_csv_guards_every_text_column_and_a_leading_minus(tmp_path):
+    """A reversal's init_setl_id is ledger text as much as setl_id; '-2+3+cmd|…' is a formula to a spreadsheet
+    as much as '=…' (OWASP CSV injection: = + - @ tab CR)."""
+    minus = "-2+3+cmd|' /C calc'!A0"
+    rows = [{**ROWS[2], "setl_id": minus, "init_setl_id": FORMULA, "med_type": "@SUM(1)"}]
+    disc = write_discrepancies(tmp_path / "d.parquet", rows)
+    write_reports(tmp_path / "audit-c", disc, summary_for(disc))
+    with open(tmp_path / "audit-c" / "discrepancies.csv", encoding="utf-8", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert (row["setl_id"], row["init_setl_id"], row["med_type"]) == ("'" + minus, "'" + FORMULA, "'@SUM(1)")
+    assert row["diff"] == "-0.01"  # 57.49 − 57.50: a number, not prefixed
+
+
+def test_an_assumption_that_looks_like_a_formula_is_text(tmp_path):
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS[:1])
+    summary = summary_for(disc, assumptions=[{"id": "=HYPERLINK(\"http://x\")", "text": "+1", "cite": "-1"}])
+    write_reports(tmp_path / "audit-a", disc, summary)
+    (row,) = list(load_workbook(tmp_path / "audit-a" / "audit.xlsx")["假设"].iter_rows(min_row=2))
+    assert [c.value for c in row] == ['=HYPERLINK("http://x")', "+1", "-1"]
+    assert all(c.data_type == "s" and c.quotePrefix for c in row)
+
+
+def test_rows_left_out_by_skip_are_told_in_the_overview(tmp_path):
+    disc = write_discrepancies(tmp_path / "d.parquet", ROWS[:1])
+    summary = summary_for(disc, rows_skipped=7, skipped_by_code=[{"skip": "insutype=390", "rows": 5},
+                                                                 {"skip": "med_type=51", "rows": 2}])
+    write_reports(tmp_path / "audit-s", disc, summary)
+    overview = {r[0]: r[1] for r in load_workbook(tmp_path / "audit-s" / "audit.xlsx")["概要"].iter_rows(values_only=True)}
+    assert overview["按映射排除、不审核 left out by --map [skip]"] == "7 行：insutype=390 5 行；med_type=51 2 行"
+
+
+def test_the_month_chart_scales_each_bar_by_its_own_figure():
+    # biggest figure 100.00 (10000 fen) is 460 wide; 10.01 underpaid is 460 × 1001 / 10000 = 46.046 → 46.0
+    chart = html_report.bar_chart([{"month": "2023-04", "overpaid": 10000, "underpaid": 0},
+                                   {"month": "2023-05", "overpaid": 0, "underpaid": 1001}], "month")
+    assert [(b["over_w"], b["under_w"], b["over"], b["under"]) for b in chart["bars"]] == [
+        (460.0, 0.0, "¥100.00", "¥0.00"), (0.0, 46.0, "¥0.00", "¥10.01")]
+
+
+def test_a_negative_figure_keeps_its_sign_and_a_ledger_without_hifp_pay_has_no_fund_figures():
+    from audit.report.text import fund_audited, yuan_grouped
+
+    assert (yuan_grouped(-1001), yuan_grouped(123456789), yuan_grouped(None)) == ("-¥10.01", "¥1,234,567.89", "—")
+    # hifp_pay not among the fields audited: no over/underpayment figure, even if a 0 stands in the summary
+    assert not fund_audited({"fields_audited": ["act_pay_dedc"], "overpaid_fen": 0, "underpaid_fen": 0,
+                             "recorded_hifp_pay_fen": 0, "expected_hifp_pay_fen": 0})
+    assert fund_audited({"fields_audited": ["hifp_pay"], "overpaid_fen": 0, "underpaid_fen": 0,
+                         "recorded_hifp_pay_fen": 0, "expected_hifp_pay_fen": 0})
+
+
+def test_a_control_character_or_an_overlong_text_in_the_ledger_does_not_break_the_workbook(tmp_path):
+    """openpyxl refuses \\x07 in a cell and Excel holds at most 32,767 characters: the bell becomes U+FFFD and
+    a 40,000-character clause is cut to the guard's 32,000, in the detail sheet as in the roll-ups."""
+    rows = [{**ROWS[0], "fixmedins_name": "医院\x07", "clause": "条" * 40_000}]
+    disc = write_discrepancies(tmp_path / "d.parquet", rows)
+    assert write_reports(tmp_path / "audit-ctl", disc, summary_for(disc)) == 1
+    wb = load_workbook(tmp_path / "audit-ctl" / "audit.xlsx")
+    (detail,) = list(wb["差异明细"].iter_rows(min_row=2, values_only=True))
+    assert detail[7] == "医院\ufffd" and detail[13] == "条" * 32_000
+    assert [r[1] for r in wb["按机构"].iter_rows(min_row=2, values_only=True)] == ["医院\ufffd"]
+
+
+def test_the_csv_and_the_detail_sheet_run_in_date_order(tmp_path):
+    # S9 was settled on 2023-01-02, before S1 (2023-04-01), though its id sorts after: S9 comes first in both
+    rows = [ROWS[0], {**ROWS[2], "setl_id": "S9", "setl_date": dt.date(2023, 1, 2)}]
+    disc = write_discrepancies(tmp_path / "d.parquet", rows)
+    write_reports(tmp_path / "audit-o", disc, summary_for(disc))
+    with open(tmp_path / "audit-o" / "discrepancies.csv", encoding="utf-8", newline="") as f:
+        assert [(r["setl_id"], r["setl_date"]) for r in csv.DictReader(f)] == [("S9", "2023-01-02"), ("S1", "2023-04-01")]
+    ws = load_workbook(tmp_path / "audit-o" / "audit.xlsx")["差异明细"]
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["S9", "S1"]

@@ -242,3 +242,20 @@ def test_a_reversal_without_its_own_descriptive_columns_is_reported_as_its_settl
     by_institution = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
     assert [r[:5] for r in by_institution] == [("H510400001", "攀枝花市中心医院", "三级定点医疗机构", 1, 1)]
     assert [float(x) for x in by_institution[0][5:8]] == [50.0, 0.0, 50.0]
+
+
+def test_a_wrong_ratio_names_the_class_before_a_wrong_deductible(tmp_path):
+    """CLASSES is ordered: a settlement whose ratio and deductible both differ is 支付比例, not 起付线.
+    S1: ratio 0.5000 where 0.6000 (−0.1000) and deductible 300.00 where 200.00 (+100.00): ratio_low.
+    S2: ratio 0.7000 where 0.6000 (+0.1000) and deductible 0.00 where 200.00 (−200.00): ratio_high.
+    by_field, by hand: act_pay_dedc higher 100.00 (S1), lower 200.00 (S2); the ratio higher 0.1000, lower 0.1000."""
+    rows = [
+        _diff("S1", "pool_prop_selfpay", "0.5000", "0.6000", "P1"),
+        _diff("S1", "act_pay_dedc", "300.00", "200.00", "P1"),
+        _diff("S2", "pool_prop_selfpay", "0.7000", "0.6000", "P2"),
+        _diff("S2", "act_pay_dedc", "0.00", "200.00", "P2"),
+    ]
+    data, by = _classes(tmp_path, rows)
+    assert {c: by[c]["settlements"] for c in by} == {"ratio_low": 1, "ratio_high": 1}
+    assert {f["field"]: (f["n_higher"], f["n_lower"], f["higher"], f["lower"]) for f in data["by_field"]} == {
+        "act_pay_dedc": (1, 1, "100.00", "200.00"), "pool_prop_selfpay": (1, 1, "0.1000", "0.1000")}

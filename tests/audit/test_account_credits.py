@@ -9,7 +9,6 @@ the figure is audited. Where it does not, the credits decide it: taken as record
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 
 import duckdb
@@ -18,6 +17,7 @@ import pytest
 from audit import fallback
 from audit.run import audit
 from reference.case import Person
+from _kept import kept_audit
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay,psn_part_amt,acct_pay,psn_cash_pay"
 
@@ -125,14 +125,10 @@ def test_the_worked_example_says_what_the_table_says(tmp_path):
     ledger.write_text(HEADER + "\nS1,A,1101,2023-03-01,11,tertiary,500.00,150.00,350.00,320.00,30.00\n", encoding="utf-8")
     persons = tmp_path / "persons.jsonl"
     persons.write_text('{"psn_no": "A", "acct_balance": "300.00"}\n', encoding="utf-8")
-    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False, keep_connection=True)
-    try:
+    with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False) as (code, s, con):
         people = {"A": Person(psn_no="A", psn_type=None, acct_balance=Decimal("300.00"))}
-        ctx = fallback.Context(s["_connection"], fallback.RulesSpec("panzhihua", "panzhihua-example"), people)
+        ctx = fallback.Context(con, fallback.RulesSpec("panzhihua", "panzhihua-example"), people)
         got = fallback.explain_settlement(ctx, "S1")
-    finally:
-        s["_connection"].close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
     # 320.00 recorded is more than the 300.00 certain, so possible: as recorded, and the trace says why
     assert (code, got["expected"]["acct_pay"], got["expected"]["psn_cash_pay"]) == (0, "320.00", "30.00")
     assert got["trace"][-1]["clause"] == "A-AUDIT-ACCT-CREDITS"

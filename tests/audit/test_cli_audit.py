@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 
 import duckdb
@@ -17,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from audit import fallback
-from audit.run import audit
 from harness.cli import main
+from _kept import kept_audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,"
           "preselfpay_amt,hifp_pay,psn_part_amt")
@@ -72,13 +71,9 @@ def test_missing_region_value_exits_2(tmp_path):
 
 
 def test_explain_gives_the_reference_trace(tmp_path):
-    code, s = audit([str(_ledger(tmp_path))], "panzhihua", "panzhihua-example", write=False, keep_connection=True)
-    try:
-        ctx = fallback.Context(s["_connection"], fallback.RulesSpec("panzhihua", "panzhihua-example"), {})
+    with kept_audit([str(_ledger(tmp_path))], "panzhihua", "panzhihua-example", write=False) as (code, s, con):
+        ctx = fallback.Context(con, fallback.RulesSpec("panzhihua", "panzhihua-example"), {})
         e = fallback.explain_settlement(ctx, "T1")
-    finally:
-        s["_connection"].close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert e["expected"]["hifp_pay"] == "162.50" and e["expected"]["psn_part_amt"] == "237.50"
     steps = {t["step"]: t for t in e["trace"]}
     assert steps["支付比例"]["clause"] == "攀枝花 第七条" and "162.50" in steps["支付比例"]["text"]

@@ -9,7 +9,6 @@ Figures by hand from 攀枝花 第七条 (in-service; deductible 200.00 a natura
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -19,6 +18,7 @@ from openpyxl import load_workbook
 
 from audit.errors import AuditInputError
 from audit.run import audit
+from _kept import kept_audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,fixmedins_code,medfee_sumamt,fulamt_ownpay_amt,"
           "overlmt_selfpay,preselfpay_amt,hifp_pay")
@@ -36,15 +36,10 @@ def _ledger(tmp_path: Path, *rows: str) -> Path:
 
 
 def _run(tmp_path: Path, ledger: Path, table: Path, mapping: tuple[str, ...] = ()) -> tuple[int, dict, dict]:
-    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", mapping=mapping, write=False,
-                    keep_connection=True, institutions_file=str(table))
-    con = s["_connection"]
-    try:
+    with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", mapping=mapping, write=False,
+                    institutions_file=str(table)) as (code, s, con):
         rows = dict(con.execute("SELECT l.setl_id, e.hifp_pay FROM expected e JOIN ledger l USING (rid)").fetchall())
         facilities = dict(con.execute("SELECT setl_id, facility FROM ledger").fetchall())
-    finally:
-        con.close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
     return code, {"hifp_pay": rows, "facility": facilities}, s
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 
 from audit.errors import AuditInputError
 from audit.run import audit
+from _kept import kept_audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,facility,fixmedins_code,medfee_sumamt,fulamt_ownpay_amt,"
           "overlmt_selfpay,preselfpay_amt,hifp_pay,init_setl_id")
@@ -36,14 +36,9 @@ def _csv(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str = 
 
 
 def _expected(paths, **kw) -> tuple[int, dict, list[tuple]]:
-    code, s = audit([str(p) for p in paths], "panzhihua", "panzhihua-example", write=False, keep_connection=True, **kw)
-    con = s["_connection"]
-    try:
+    with kept_audit([str(p) for p in paths], "panzhihua", "panzhihua-example", write=False, **kw) as (code, s, con):
         rows = con.execute("SELECT l.setl_id, e.hifp_pay, e.act_pay_dedc, l.fixmedins_code FROM expected e "
                            "JOIN ledger l ON l.rid = e.rid ORDER BY l.setl_id").fetchall()
-    finally:
-        con.close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
     return code, s, rows
 
 

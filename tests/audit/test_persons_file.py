@@ -9,6 +9,7 @@ import pytest
 from audit import persons
 from audit.errors import AuditInputError
 from audit.mapping import load_mapping
+from _kept import kept_audit
 
 
 def test_numbers_with_a_fraction_are_read_as_decimals_not_binary_floats(tmp_path):
@@ -246,9 +247,6 @@ def test_a_settlement_on_the_last_day_of_the_benefit_period_is_pooled_and_the_da
     B2 the day after, 1000.00 again: outside the period, the fund pays nothing and nothing counts (0.00, 0.00).
     A retirement date years ahead changes no figure but sends A to the reference engine: the same there."""
     import json
-    import shutil
-
-    from audit.run import audit
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay\n"
@@ -258,15 +256,10 @@ def test_a_settlement_on_the_last_day_of_the_benefit_period_is_pooled_and_the_da
               **({"retire_date": "2040-01-01"} if route == "reference" else {})}
     f = tmp_path / "p.jsonl"
     f.write_text(json.dumps(person) + "\n", encoding="utf-8")
-    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(f), write=False, keep_connection=True)
-    con = s["_connection"]
-    try:
+    with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", str(f), write=False) as (code, s, con):
         got = con.execute("SELECT l.setl_id, e.act_pay_dedc, e.hifp_pay FROM expected e JOIN ledger l ON l.rid = e.rid "
                           "ORDER BY l.setl_id").fetchall()
         status = dict(con.execute("SELECT l.setl_id, e.status FROM expected e JOIN ledger l ON l.rid = e.rid").fetchall())
-    finally:
-        con.close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert got == [("B1", 20000, 40000), ("B2", 0, 0)]
     assert (code, sum(s["discrepancies_by_field"].values()), s["unassessed"]) == (0, 0, 0)
     assert s["persons_reference"] == (route == "reference")

@@ -11,6 +11,7 @@ import re
 
 from audit import params, plan
 from reference.policy import bind_cached
+from _kept import kept_audit
 
 
 def _row(rules, role, facility):
@@ -114,10 +115,7 @@ def test_an_uncovered_pharmacy_purchase_is_not_pooled_and_counts_toward_no_deduc
     deductible 0.00, and the year's deductible is still whole for the hospital visit after it.
     H1 in service, 三级 (二（二）50%), 1000.00, the region's deductible 200.00: (1000 − 200) × 50% = 400.00
     (cap 1500 far off). Had P1 counted, H1's deductible would be 0.00 and its fund 500.00."""
-    import shutil
     from pathlib import Path
-
-    from audit.run import audit
 
     example = Path(__file__).resolve().parents[2] / "fixtures" / "regions" / "jilin-example.yaml"
     lines = example.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -129,13 +127,8 @@ def test_an_uncovered_pharmacy_purchase_is_not_pooled_and_counts_toward_no_deduc
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay\n"
                       "P1,A,1101,2023-02-01,41,pharmacy,300.00,0.00,0.00\n"
                       "H1,A,1101,2023-03-01,11,tertiary,1000.00,200.00,400.00\n", encoding="utf-8")
-    code, s = audit([str(ledger)], "jilin", str(region), write=False, keep_connection=True)
-    con = s["_connection"]
-    try:
+    with kept_audit([str(ledger)], "jilin", str(region), write=False) as (code, s, con):
         got = con.execute("SELECT l.setl_id, e.status, e.act_pay_dedc, e.hifp_pay FROM expected e "
                           "JOIN ledger l ON l.rid = e.rid ORDER BY l.setl_id").fetchall()
-    finally:
-        con.close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert got == [("H1", "ordinary", 20000, 40000), ("P1", "none_pharmacy", 0, 0)]
     assert (code, sum(s["discrepancies_by_field"].values()), s["unassessed"], s["persons_reference"]) == (0, 0, 0, 0)

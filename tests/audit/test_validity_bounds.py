@@ -16,11 +16,10 @@ outpatient costs (一: 个人账户用于参保人员普通门诊…医疗费用
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from audit.run import audit
+from _kept import kept_audit
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay"
 # A retirement date years ahead changes no figure here but sends the person to the reference engine
@@ -36,15 +35,10 @@ def _audit(tmp_path, policy: str, rows: list[str], route: str) -> tuple[int, dic
     psn_nos = sorted({r.split(",")[1] for r in rows})
     persons.write_text("".join(json.dumps({"psn_no": p, **ROUTES[route]}) + "\n" for p in psn_nos), encoding="utf-8")
     out = tmp_path / "out"
-    code, s = audit([str(ledger)], policy, f"{policy}-example", str(persons), out=out, keep_connection=True)
-    s["verdict"] = json.loads((out / "summary.json").read_text(encoding="utf-8"))["verdict"]
-    con = s["_connection"]
-    try:
+    with kept_audit([str(ledger)], policy, f"{policy}-example", str(persons), out=out) as (code, s, con):
         got = con.execute("SELECT l.setl_id, e.status, e.act_pay_dedc, e.hifp_pay FROM expected e "
                           "JOIN ledger l ON l.rid = e.rid").fetchall()
-    finally:
-        con.close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    s["verdict"] = json.loads((out / "summary.json").read_text(encoding="utf-8"))["verdict"]
     assert s["persons_reference"] == (len(psn_nos) if route == "reference" else 0)
     return code, s, {sid: (status, dedc, fund) for sid, status, dedc, fund in got}
 

@@ -16,7 +16,7 @@ Parquet or xlsx is a damaged file and is refused.
 Encodings: CSV is read as UTF-8 unless it is not valid UTF-8, then as GB18030 (a superset of GBK,
 what Chinese exports usually are), or as `--encoding`. DuckDB here has no encodings extension, so
 pyarrow's streaming CSV reader transcodes (ReadOptions.encoding) batch by batch. The encoding is told
-from the file's first 16 MB (csv_encoding; the whole file where those bytes are all ASCII) and the rest
+from the file's first 16 MB (detect_encoding with a prefix; the whole file where those bytes are all ASCII) and the rest
 is checked as it is read; an unreadable byte is reported with its line either way.
 """
 from __future__ import annotations
@@ -149,26 +149,6 @@ def _check_decodes(path: Path, encoding: str) -> int | None:
                 return None
 
 
-def detect_encoding(path: Path, encoding: str | None) -> str:
-    if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
-        bad = _check_decodes(path, encoding)
-        if bad is not None:
-            raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode",
-                                  file=str(path), row=bad)
-        return encoding
-    bad_utf8 = _check_decodes(path, "utf-8")
-    if bad_utf8 is None:
-        return "utf-8"
-    if _check_decodes(path, "gb18030") is None:
-        return "gb18030"
-    raise AuditInputError("unreadable encoding: neither UTF-8 nor GBK/GB18030 (give --encoding)",
-                          file=str(path), row=bad_utf8)
-
-
 # A CSV's encoding is decided on its first bytes where they say it (non-ASCII text that is, or is not,
 # UTF-8); pyarrow then checks the rest as it reads (its UTF-8 check, or the codec that transcodes), and
 # a byte that does not decode is located only then (_undecodable). Decoding a 2 GB file up front took
@@ -176,32 +156,50 @@ def detect_encoding(path: Path, encoding: str | None) -> str:
 ENCODING_PREFIX = 1 << 24
 
 
-def csv_encoding(path: Path, encoding: str | None) -> str:
-    """The encoding to read a CSV in, from --encoding or its first ENCODING_PREFIX bytes; the rest is
-    checked while it is read (raises AuditInputError naming the line of the first byte that fails)."""
+def _head(path: Path, limit: int) -> bytes:
+    """The whole lines within the file's first `limit` bytes (all of a shorter file): a character cut in
+    two at the limit is no fault."""
+    with path.open("rb") as f:
+        head = f.read(limit + 1)
+    return head[:head.rfind(b"\n", 0, limit) + 1] if len(head) > limit else head
+
+
+def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None) -> str:
+    """`encoding` if the file decodes in it, else UTF-8 or GB18030, whichever it decodes in; raises
+    AuditInputError naming the line of the first byte that does not. With `prefix`, only the first
+    `prefix` bytes are decoded — the caller's reader checks the rest (the CSV reader) — unless they are
+    all ASCII and so tell UTF-8 from GBK by nothing: then the whole file is."""
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
-    with path.open("rb") as f:
-        head = f.read(ENCODING_PREFIX + 1)
-    if len(head) > ENCODING_PREFIX:  # the whole lines of the prefix: a character cut in two is no fault
-        head = head[:head.rfind(b"\n", 0, ENCODING_PREFIX) + 1]
-    if not encoding and (not head or head.isascii()):
-        return detect_encoding(path, None)  # nothing in the first bytes tells UTF-8 from GBK
-    bad: list[int] = []  # the line of the first byte that fails, per encoding tried
-    for enc in ([encoding] if encoding else ["utf-8", "gb18030"]):
+    head = _head(path, prefix) if prefix is not None else None
+    if head is not None and not encoding and head.isascii():
+        head = None
+
+    def bad_line(enc: str) -> int | None:
+        if head is None:
+            return _check_decodes(path, enc)
         try:
             head.decode(enc)
-            return enc
+            return None
         except UnicodeDecodeError as e:
-            bad.append(1 + head[:e.start].count(b"\n"))
+            return 1 + head[:e.start].count(b"\n")
+
     if encoding:
-        raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode", file=str(path),
-                              row=bad[0])
-    raise AuditInputError("unreadable encoding: neither UTF-8 nor GBK/GB18030 (give --encoding)", file=str(path),
-                          row=bad[0])
+        bad = bad_line(encoding)
+        if bad is not None:
+            raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode",
+                                  file=str(path), row=bad)
+        return encoding
+    bad_utf8 = bad_line("utf-8")
+    if bad_utf8 is None:
+        return "utf-8"
+    if bad_line("gb18030") is None:
+        return "gb18030"
+    raise AuditInputError("unreadable encoding: neither UTF-8 nor GBK/GB18030 (give --encoding)",
+                          file=str(path), row=bad_utf8)
 
 
 def _undecodable(path: Path, encoding: str) -> AuditInputError:
@@ -315,7 +313,7 @@ class _CsvLayout:
 def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _CsvLayout:
     """The encoding, the header line (line 1, or the first of the top lines that names at least two
     `wanted` columns, below a title) and its names and delimiter."""
-    enc = csv_encoding(path, encoding)
+    enc = detect_encoding(path, encoding, prefix=ENCODING_PREFIX)
     top: list[str] = []
     try:
         with path.open("r", encoding=enc, newline="") as f:
@@ -327,7 +325,7 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
                 if not line:
                     break
                 top.append(line)
-    except UnicodeDecodeError:  # top lines longer than the bytes csv_encoding looked at
+    except UnicodeDecodeError:  # top lines longer than the bytes detect_encoding looked at
         raise _undecodable(path, enc) from None
     split = [[h.lstrip("\ufeff").strip() for h in next(csv.reader(io.StringIO(t), delimiter=_delimiter(t)), [])]
              for t in top]
@@ -476,7 +474,7 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
                                  quoted_strings_can_be_null=False, include_columns=read)
     popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted_line_break(path, enc))
     def refused(e: Exception) -> AuditInputError:
-        # a byte past those csv_encoding looked at: pyarrow's UTF-8 check, or the codec transcoding
+        # a byte past those detect_encoding looked at: pyarrow's UTF-8 check, or the codec transcoding
         if isinstance(e, UnicodeDecodeError) or "invalid UTF8" in str(e):
             return _undecodable(path, enc)
         return _malformed(path, layout, ropts, copts, popts, e)

@@ -1,10 +1,11 @@
 """Read ledgers into the canonical DuckDB table `ledger` (columns: docs/audit.md §1), validating every row.
 
 Amounts are read as text (or Parquet DECIMAL/integers) and become BIGINT fen in SQL: text must
-match ^-?[0-9]+(\\.[0-9]{1,2})?$ (ASCII digits, at most two decimals); a Parquet DECIMAL with
-more than two decimals must hold whole fen. Parquet DOUBLE/FLOAT amounts are REFUSED: a binary
-float is not the figure the platform recorded, and accepting it would certify a rounding.
-`pool_prop_selfpay` becomes BIGINT ten-thousandths (0.5500 -> 5500).
+be ASCII digits in yuan holding whole fen (AMOUNT_RE: '27.24', '27.2400', '.40'; a non-zero third
+decimal is refused); a Parquet DECIMAL with more than two decimals must hold whole fen. Parquet
+DOUBLE/FLOAT amounts are REFUSED: a binary float is not the figure the platform recorded, and
+accepting it would certify a rounding.
+`pool_prop_selfpay` becomes BIGINT ten-thousandths (0.5500 -> 5500); above 1 it is refused (a percentage).
 
 Every bad row is refused with its file, line/row and column (exit 2): a missing column, an
 unknown code, a non-numeric amount or one with three decimals, parts exceeding the total, a
@@ -51,8 +52,23 @@ REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sum
 # (it is at most 1). Larger is no settlement's figure (an id mapped onto an amount, a pasted-in total), and
 # would overflow BIGINT fen (or the DECIMAL(18) arithmetic on the way). Leading zeros are padding.
 MAX_DIGITS = {2: 14, 4: 6}
-AMOUNT_RE = rf"^-?0*[0-9]{{1,{MAX_DIGITS[2]}}}(\.[0-9]{{1,2}})?$"
-RATIO_RE = rf"^0*[0-9]{{1,{MAX_DIGITS[4]}}}(\.[0-9]{{1,4}})?$"
+
+
+def _exact(digits: int, decimals: int, sign: str) -> str:
+    """A figure of at most `digits` significant digits before the point and `decimals` after it, as an export
+    writes it: leading zeros, a zero tail beyond the decimals (a DECIMAL(18,4) column written as text by
+    Navicat or DataX: '27.2400') and no digit before the point (Oracle's TO_CHAR: '.40') are all exact, and
+    DECIMAL(18, scale) casts them as they are; only a non-zero digit beyond `decimals` is refused."""
+    return rf"^{sign}0*([0-9]{{1,{digits}}}(\.[0-9]{{0,{decimals}}}0*)?|\.[0-9]{{1,{decimals}}}0*)$"
+
+
+AMOUNT_RE = _exact(MAX_DIGITS[2], 2, "-?")
+RATIO_RE = _exact(MAX_DIGITS[4], 4, "")
+# pool_prop_selfpay in ten-thousandths: a ratio above 1 (100%) is none (checked in every format).
+RATIO_MAX = 10000
+PERCENT_RE = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+) *%$"
+PERCENT_HINT = "write the ratio as a decimal, 0.6000 for 60%"
+RATIO_ABOVE_1 = f"above 1, which no payment ratio is: a percentage? {PERCENT_HINT}"
 EXCEL_SERIAL = r"^\s*[1-9][0-9]{4}(\.[0-9]+)?\s*$"  # 10000-99999: 1927-2173 as Excel counts days
 TRUE_TEXT = ("1", "true", "TRUE", "True", "Y", "y", "是")
 FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
@@ -225,10 +241,15 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             bad.append((f"COALESCE({_too_large(src, typ, scale)}, FALSE)", c, f"too large: more than "
                         f"{MAX_DIGITS[scale]} digits before the point, no settlement's figure (an id or a total in "
                         "this column? check --map)", text_value(src)))
+        if b and errors and scale == 4:  # '60%': the ratio as a percentage, which the cast does not read
+            bad.append((f"({b} AND regexp_full_match({text_value(src)}, {q(PERCENT_RE)}))", c,
+                        f"a percentage, not a ratio: {PERCENT_HINT}", text_value(src)))
         if b:
             what = "not an amount in yuan with at most two decimals" if scale == 2 else \
                 "not a ratio with at most four decimals"
             bad.append((b, c, what, text_value(src)))
+        if src is not None and errors and scale == 4:  # the cell as the export wrote it ('60.00'), not '60.0000'
+            bad.append((f"COALESCE({expr} > {RATIO_MAX}, FALSE)", c, RATIO_ABOVE_1, text_value(src)))
     st, st_bad = _date(*names.get("setl_time", (None, None)), time=True)
     sd, sd_bad = _date(*names.get("setl_date", (None, None)), time=False)
     if inst.MISSING in names:  # facility from --institutions: a code the table lacks is named as such
@@ -275,6 +296,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                     f"or leave out the rows this document does not govern with [skip])", c))
     for a in INPUT_AMOUNTS + OTHER_FUNDS + AS_RECORDED:
         bad.append((f"NOT {rev} AND {a} < 0", a, "negative amount in a settlement (2207) row", _yuan_text(a)))
+    # A payment ratio is at most 1 (every format: text, DECIMAL, integers); above it is most likely a percentage
+    # (60.00 for 60%), which would otherwise make every row a ratio discrepancy. The located message comes
+    # from the conversion check above, which quotes the cell as written.
+    bad.append((f"pool_prop_selfpay > {RATIO_MAX}", "pool_prop_selfpay", RATIO_ABOVE_1,
+                "CAST(CAST(pool_prop_selfpay AS DECIMAL(18, 0)) * 0.0001 AS VARCHAR)"))
     bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
                 f" > medfee_sumamt", "medfee_sumamt",
                 "parts exceed the total (fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt > medfee_sumamt)",

@@ -32,7 +32,8 @@ MISSING = "__fixmedins_unknown"  # added to a ledger relation: the row's code is
 
 
 def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, encoding: str | None = None) -> bool:
-    """Create table `institutions(fixmedins_code, facility, fixmedins_name)` from `spec`; False when no file is given."""
+    """Create table `institutions(fixmedins_code, facility, fixmedins_name)` from `spec`; False when no file is given.
+    `encoding` (--encoding) is the ledger files': this table's encoding is detected (sources.detect_encoding)."""
     if spec is None:
         return False
     paths = sources.expand([spec])
@@ -47,10 +48,10 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, enc
     def line(row: int) -> int:
         """The line a person opening the table sees for `src_row` `row` (a CSV record's first line: a quoted
         cell such as a name may span lines, and src_row counts records)."""
-        return sources.line_of(path, row, encoding, wanted)
+        return sources.line_of(path, row, None, wanted)
 
     try:
-        cols = sources.open_source(con, path, rel, encoding, wanted)
+        cols = sources.open_source(con, path, rel, None, wanted)
     except AuditInputError as e:
         raise AuditInputError(e.detail, file=where, row=e.row, column=e.column, unit=e.unit) from None
     names = {mapping.rename(c): c for c in cols if c != "src_row"}

@@ -9,7 +9,6 @@ left out (p_psn_type NULL): the ledger's rows say it.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import dataclasses
 import datetime as dt
@@ -73,16 +72,16 @@ def _json_line(line: str, path: Path, no: int) -> object:
         raise AuditInputError(str(e), file=str(path), row=no) from None
 
 
-def _decoded(path: Path, encoding: str | None) -> str:
-    """The file's text, read once: the given encoding, else UTF-8, else GBK/GB18030 (as Chinese systems
-    export). Only a file that does not decode is scanned again, by the ledger's detection, for the line."""
+def _decoded(path: Path) -> str:
+    """The file's text, read once: UTF-8, else GBK/GB18030 (as Chinese systems export); --encoding names
+    the ledger files' encoding, not this file's (a UTF-8 persons file beside a GBK ledger is common). Only a file that does not decode is scanned again, by the ledger's detection, for the line."""
     raw = path.read_bytes()
-    for enc in ([encoding] if encoding else ["utf-8", "gb18030"]):
+    for enc in ("utf-8", "gb18030"):
         try:
-            return raw.decode("utf-8-sig" if codecs.lookup(enc).name == "utf-8" else enc)
-        except (UnicodeDecodeError, LookupError):
+            return raw.decode("utf-8-sig" if enc == "utf-8" else enc)
+        except UnicodeDecodeError:
             continue
-    detect_encoding(path, encoding)  # raises, naming the line (or the unknown encoding)
+    detect_encoding(path, None)  # raises, naming the line (or the unknown encoding)
     raise AuditInputError("unreadable encoding", file=str(path))  # not reached: the detection found it
 
 
@@ -162,13 +161,13 @@ def _csv_records(text: str, path: Path) -> list[tuple[int, dict]]:
     return out
 
 
-def _records(path: Path, encoding: str | None = None) -> list[tuple[int, object]]:
+def _records(path: Path) -> list[tuple[int, object]]:
     if not path.is_file():
         raise AuditInputError("no such persons file", file=str(path))
     if path.stat().st_size > MAX_BYTES:
         raise AuditInputError("persons file larger than 2 GB", file=str(path))
     suffix = path.suffix.lower()
-    text = _decoded(path, encoding)
+    text = _decoded(path)
     if suffix in (".jsonl", ".ndjson"):
         return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
                 if line.strip()]
@@ -189,6 +188,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
          mapping: Mapping | None = None) -> dict[str, Person]:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
 
+    `encoding` (--encoding) is the ledger files': not applied here, this file's is detected (_decoded).
     The ledger's --map applies to a person's psn_type too: its [codes.psn_type] maps the code, and a
     person whose type [skip] leaves out is left out here as well (as the ledger's rows are)."""
     people: dict[str, Person] = {}
@@ -196,7 +196,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
     skipped = set(mapping.skip.get("psn_type", ())) if mapping else set()
     if path:
-        for no, rec in _records(Path(path), encoding):
+        for no, rec in _records(Path(path)):
             if isinstance(rec, dict) and isinstance(rec.get("psn_type"), str | int) and not isinstance(rec["psn_type"], bool):
                 typ = str(rec["psn_type"]).strip()
                 if typ in skipped:

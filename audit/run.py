@@ -18,7 +18,7 @@ import duckdb
 
 from reference.policy import COMMON_CITE, PolicyError, bind_cached
 
-from . import fallback, institutions, ledger, params, persons, plan
+from . import fallback, institutions, ledger, params, persons, plan, sources
 from .engines import get as get_engine
 from .errors import AuditInputError
 from .mapping import load_mapping
@@ -113,6 +113,9 @@ LEDGER_ASSUMPTIONS = {
                             "该人其后的结算亦然。",
     "A-AUDIT-INTEGER-YUAN": "清单中以整数类型存放的金额列（{columns}）按元读取（500 即 500.00 元，与 CSV 中的 500 相同）；"
                             "若这些列是以分为单位的整数，应付额与差异金额都放大了一百倍：请导出前换算为元后重新稽核。",
+    "A-AUDIT-INT96-UTC": "Parquet 清单中以 INT96 类型存放的时间（Spark、Hive 的默认时间戳类型）按 UTC 时刻读取（Spark、Hive "
+                         "写入时已由北京时间换算为 UTC），再按北京时间确定结算日期；若写入的是未经换算的北京时间，北京时间 "
+                         "16 时以后的结算会被计入次日。",
     "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
                          "（余额足够时支付个人负担部分）审核。",
 }
@@ -152,6 +155,8 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         applies.append("A-AUDIT-ACCT-USED")
     if info.integer_yuan:
         applies.append("A-AUDIT-INTEGER-YUAN")
+    if any(sources.int96_columns(Path(f)) for f in info.files):  # read as UTC instants (sources._parquet_view)
+        applies.append("A-AUDIT-INT96-UTC")
     return out + AUDIT_ASSUMPTIONS + [
         {"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k].format(columns="、".join(info.integer_yuan))}
         for k in applies]

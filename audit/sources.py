@@ -10,11 +10,23 @@ sources of --map) exactly is kept; one that matches only when case and surroundi
 (an Oracle export's SETL_ID) is renamed to it; two names that fold to one such column are refused.
 A file wider than MAX_ALL_COLUMNS is read in the `wanted` columns only.
 
+A header name that is blank (Excel's empty columns) is left out, and so is a name given twice that the
+caller does not read (two 备注 columns); a repeated name the caller reads is refused.
+
+Cells: in CSV and in JSON strings, exactly NULL, null and \\N (a database dump's NULL) are empty cells. A
+line of JSON may leave out a field (Spark's ignoreNullFields, Jackson's NON_NULL): it is null there; the
+columns are the keys of all lines. An ID (IDS: setl_id, psn_no, init_setl_id) damaged by Excel is refused:
+an xlsx number of 1e15 or more (Excel holds 15 significant digits), or text in scientific notation
+(3.30100E+15); so is a Parquet ID column of binary floating point. A Parquet INT96 timestamp (Spark's and
+Hive's default) is stored UTC-normalised: it is read as UTC (TIMESTAMP WITH TIME ZONE), and so dated in
+Beijing time as any time zone-aware time is.
+
 A 0-byte CSV or JSON-lines file (an empty month in a folder) holds no rows and is left out; a 0-byte
 Parquet or xlsx is a damaged file and is refused.
 
-Encodings: CSV is read as UTF-8 unless it is not valid UTF-8, then as GB18030 (a superset of GBK,
-what Chinese exports usually are), or as `--encoding`. DuckDB here has no encodings extension, so
+Encodings: CSV is read as UTF-16 where it starts with its byte-order mark (Excel's "Unicode 文本"), else
+as UTF-8 unless it is not valid UTF-8, then as GB18030 (a superset of GBK, what Chinese exports usually
+are), or as `--encoding`. DuckDB here has no encodings extension, so
 pyarrow's streaming CSV reader transcodes (ReadOptions.encoding) batch by batch. The encoding is told
 from the file's first 16 MB (detect_encoding with a prefix; the whole file where those bytes are all ASCII) and the rest
 is checked as it is read; an unreadable byte is reported with its line either way.
@@ -55,6 +67,14 @@ MAX_XLSX_XML = 1 << 30
 # (a zip bomb: 2 MB of zip holding 2 GB of one character). Small members (styles) may repeat more.
 MAX_XLSX_RATIO = 100
 CHUNK = 1 << 24
+# The ledger's IDs: Excel turns a long ID into a number it cannot hold (15 significant digits) and shows it
+# in scientific notation (3.30100E+15), which a CSV then carries. Either is an ID already damaged.
+IDS = frozenset({"setl_id", "psn_no", "init_setl_id"})
+EXCEL_DIGITS = 10 ** 15
+SCI_ID = r"^ *[+-]?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+ *$"
+# What database dumps write for NULL (MySQL's \N): read as an empty cell in CSV and JSON text.
+NULL_TEXT = ("NULL", "null", "\\N")
+UTC = "'UTC'"
 # An error raised inside a stream DuckDB is scanning reaches the caller wrapped in a duckdb.Error;
 # the located original is kept here so the caller can raise it instead.
 PENDING: list[AuditInputError] = []
@@ -63,6 +83,15 @@ PENDING: list[AuditInputError] = []
 def _pending(e: AuditInputError) -> AuditInputError:
     PENDING.append(e)
     return e
+
+
+def _excel_id(path: Path, row: int | None, column: str, value: object, unit: str = "line") -> AuditInputError:
+    """The refusal of an ID that Excel made a number: past 15 significant digits its last ones are lost, so
+    persons or settlements merge and discrepancies are invented."""
+    return AuditInputError(f"an ID that Excel turned into a number ({value}): Excel keeps only 15 significant digits, "
+                           "so a longer ID has lost its last ones (different persons or settlements would read as "
+                           "one); format the column as text (文本) in Excel and export again",
+                           file=str(path), row=row, column=column, unit=unit)
 
 
 def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
@@ -164,8 +193,14 @@ def _head(path: Path, limit: int) -> bytes:
     return head[:head.rfind(b"\n", 0, limit) + 1] if len(head) > limit else head
 
 
+def _utf16_bom(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None) -> str:
-    """`encoding` if the file decodes in it, else UTF-8 or GB18030, whichever it decodes in; raises
+    """`encoding` if the file decodes in it, else UTF-16 where a byte-order mark says so, else UTF-8 or
+    GB18030, whichever it decodes in; raises
     AuditInputError naming the line of the first byte that does not. With `prefix`, only the first
     `prefix` bytes are decoded — the caller's reader checks the rest (the CSV reader) — unless they are
     all ASCII and so tell UTF-8 from GBK by nothing: then the whole file is."""
@@ -174,6 +209,12 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
             codecs.lookup(encoding)
         except LookupError:
             raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
+    if not encoding and _utf16_bom(path):  # Excel's "Unicode 文本" (UTF-16 LE), told by its byte-order mark
+        bad = _check_decodes(path, "utf-16") if prefix is None else None  # else the caller's reader checks
+        if bad is not None:
+            raise AuditInputError("unreadable in UTF-16 (the file starts with its byte-order mark): a byte sequence "
+                                  "does not decode", file=str(path), row=bad)
+        return "utf-16"
     head = _head(path, prefix) if prefix is not None else None
     if head is not None and not encoding and head.isascii():
         head = None
@@ -225,22 +266,27 @@ def _folded(wanted: frozenset[str]) -> dict[str, list[str]]:
 
 
 def canonical_header(names: list[str], wanted: frozenset[str], path: Path, row: int | None = None,
-                     unit: str = "line") -> list[str]:
+                     unit: str = "line") -> list[str | None]:
     """`names` with each one that matches a `wanted` name only when case and surrounding spaces are ignored
-    renamed to it (SETL_ID -> setl_id); an exact match is kept. Refused, at the header's line/row: a name
-    given twice, two names that fold to one wanted name (DuckDB, whose names ignore case, could hold only
-    one), and a name that folds to two wanted names."""
+    renamed to it (SETL_ID -> setl_id); an exact match is kept; None for a column not to read: a blank name
+    (Excel's empty columns) and a name given twice that is not wanted (two 备注). Refused, at the header's
+    line/row: a wanted name (or, wanting all, any) given twice, two names that fold to one wanted name
+    (DuckDB, whose names ignore case, could hold only one), and a name that folds to two wanted names."""
     where = {"file": str(path), "row": row, "unit": unit}
+    folded = _folded(wanted)
     counts = Counter(names)
-    dup = sorted(n for n, k in counts.items() if k > 1)
+    twice = {n for n, k in counts.items() if k > 1 and n.strip()}
+    dup = sorted(n for n in twice if not wanted or _fold(n) in folded)
     if dup:
         raise AuditInputError(f"header names a column twice: {', '.join(dup)}", **where)
-    folded = _folded(wanted)
     seen: dict[str, str] = {}
-    out = []
+    out: list[str | None] = []
     for n in names:
         f = _fold(n)
         targets = folded.get(f)
+        if not f or n in twice:
+            out.append(None)
+            continue
         if not targets:
             out.append(n)
             continue
@@ -264,12 +310,12 @@ def canonical_header(names: list[str], wanted: frozenset[str], path: Path, row: 
 MAX_ALL_COLUMNS = 1000
 
 
-def _narrowed(names: list[str], wanted: frozenset[str], path: Path, unit: str = "line",
-              row: int | None = None) -> list[int] | None:
-    """The indices of the columns to read when `names` (as renamed by canonical_header) is wider than
-    MAX_ALL_COLUMNS: those the audit uses; None: all of them."""
+def _narrowed(names: list[str | None], wanted: frozenset[str], path: Path, unit: str = "line",
+              row: int | None = None) -> list[int]:
+    """The indices of the columns to read, `names` as renamed by canonical_header: all it names, or where
+    they are more than MAX_ALL_COLUMNS, those the audit uses."""
     if len(names) <= MAX_ALL_COLUMNS or not wanted:
-        return None
+        return [i for i, n in enumerate(names) if n is not None]
     keep = [i for i, n in enumerate(names) if n in wanted]
     if not keep:
         raise AuditInputError(f"none of the header's {len(names):,} columns is a ledger column (setl_id, psn_no, …): "
@@ -461,17 +507,21 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset()) -> pa.RecordBatchReader:
+def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),
+                ids: frozenset[str] = IDS) -> pa.RecordBatchReader:
     """The file from its header line: line 1, or (a sheet saved as CSV) the first of the top lines that
     names at least two `wanted` columns, below a title."""
     layout = _csv_layout(path, encoding, wanted)
-    enc, at, header, delimiter = layout.encoding, layout.at, layout.header, layout.delimiter
+    enc, at, delimiter = layout.encoding, layout.at, layout.delimiter
+    # a column not read (blank, or an unread name given twice) gets a name no header has, to be left out
+    header = [h if h is not None else f"\x1f{i}" for i, h in enumerate(layout.header)]
     ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=at + 1,
                               block_size=BLOCK)
-    keep = _narrowed(header, wanted, path, row=at + 1)
-    read = header if keep is None else [header[i] for i in keep]
-    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in read}, strings_can_be_null=False,
-                                 quoted_strings_can_be_null=False, include_columns=read)
+    keep = _narrowed(layout.header, wanted, path, row=at + 1)
+    read = [header[i] for i in keep]
+    # exactly NULL_TEXT reads as null (an empty cell stays '', made NULL by the ledger's text_value)
+    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in read}, null_values=list(NULL_TEXT),
+                                 strings_can_be_null=True, quoted_strings_can_be_null=True, include_columns=read)
     popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted_line_break(path, enc))
     def refused(e: Exception) -> AuditInputError:
         # a byte past those detect_encoding looked at: pyarrow's UTF-8 check, or the codec transcoding
@@ -493,33 +543,42 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
         except (pa.ArrowInvalid, UnicodeDecodeError) as e:
             raise _pending(refused(e)) from None
 
-    raw = list(layout.raw) if keep is None else [layout.raw[i] for i in keep]
-    return pa.RecordBatchReader.from_batches(schema, _screened(_with_rows(batches(), at + 2), path, layout, raw))
+    raw = [layout.raw[i] for i in keep]
+    idcols = [(j, read[j]) for j in range(len(read)) if read[j] in ids]
+    return pa.RecordBatchReader.from_batches(schema, _screened(_with_rows(batches(), at + 2), path, layout, raw,
+                                                               idcols))
 
 
 def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
-              raw: list[str]) -> Iterator[pa.RecordBatch]:
+              raw: list[str], idcols: list[tuple[int, str]] = ()) -> Iterator[pa.RecordBatch]:
     """The records without those of separators only (',,,,': Excel's empty row; an xlsx's is skipped
     too), numbered first so src_row still counts them as line_of does; and refused at the header
-    written again (two exports pasted together), which would otherwise be 'not an amount'. Each test
-    looks at the first column first, so a batch without such a row costs one comparison."""
+    written again (two exports pasted together), which would otherwise be 'not an amount', or at an ID
+    (`idcols`: index, name) in Excel's scientific notation. Each test looks at the first column first, so
+    a batch without such a row costs one comparison (and one regex test an ID column)."""
     import pyarrow.compute as pc
 
     head = _fold(raw[0])
     for b in batches:
+        for j, name in idcols:
+            sci = pc.match_substring_regex(b.column(j), SCI_ID)
+            if pc.any(sci).as_py():
+                i = pc.indices_nonzero(sci)[0].as_py()
+                row = b.column(b.num_columns - 1)[i].as_py()
+                raise _pending(_excel_id(path, _physical_line(path, layout, row), name, repr(b.column(j)[i].as_py())))
         first = b.column(0)
         maybe = pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head)
         if pc.any(maybe).as_py():
             for i in pc.indices_nonzero(maybe).to_pylist():
-                if all(_fold(b.column(j)[i].as_py()) == _fold(h) for j, h in enumerate(raw)):
+                if all(_fold(b.column(j)[i].as_py() or "") == _fold(h) for j, h in enumerate(raw)):
                     row = b.column(b.num_columns - 1)[i].as_py()
                     raise _pending(AuditInputError("the header is repeated here (two exports pasted together?): "
                                                    "delete this line", file=str(path),
                                                    row=_physical_line(path, layout, row)))
         if pc.any(pc.equal(first, "")).as_py():
-            empty = pc.equal(first, "")
+            empty = pc.fill_null(pc.equal(first, ""), False)  # a NULL marker is no separator-only row
             for j in range(1, b.num_columns - 1):
-                empty = pc.and_(empty, pc.equal(b.column(j), ""))
+                empty = pc.and_(empty, pc.fill_null(pc.equal(b.column(j), ""), False))
             if pc.any(empty).as_py():
                 b = b.filter(pc.invert(empty))
         yield b
@@ -543,7 +602,7 @@ def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[i
     return pa.table(cols)
 
 
-def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
+def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS) -> pa.Table:
     """The first sheet, from its header row: row 1, or the first of the top rows that names at least
     two `wanted` columns (title rows above a header are common in Excel exports). A workbook with the
     header on more than one sheet is refused: one sheet is read."""
@@ -555,7 +614,7 @@ def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset()) -> pa.Table:
                               "export it again", file=str(path))
     try:
         _xlsx_inflated(path)
-        return _xlsx_read(path, wanted)
+        return _xlsx_read(path, wanted, ids)
     except AuditInputError:
         raise
     except Exception as e:  # openpyxl, zipfile and the XML parser raise many types for a broken workbook
@@ -597,7 +656,22 @@ def _ledger_names(rows: list[tuple], at: int | None, wanted: frozenset[str]) -> 
     return {_fold(str(v)) for v in rows[at] if v is not None} & folded
 
 
-def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
+def _xlsx_cell(path: Path, row: int, column: str, v: object, is_id: bool, wanted: bool) -> str | None:
+    """A cell as text; refused: an ID Excel made a number it cannot hold (or shows in scientific notation),
+    and in a column the audit reads, a float a hair off two decimals (a computed value: 8434.529999999999)."""
+    if is_id and ((isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= EXCEL_DIGITS)
+                  or (isinstance(v, str) and re.match(SCI_ID, v))):
+        raise _excel_id(path, row, column, repr(v), unit="row")
+    text = _scalar_text(v)
+    if wanted and isinstance(v, float) and "." in text and len(text.split(".")[1]) > 4 and "e" not in text \
+            and abs(v - round(v, 2)) <= 1e-9 * max(1.0, abs(v)):
+        raise AuditInputError(f"not an amount with at most two decimals: {text!r}: the cell holds a computed binary "
+                              f"number, not the {round(v, 2):.2f} Excel shows; round it in Excel (ROUND(…,2)) or paste "
+                              "the column as values, and save again", file=str(path), row=row, column=column, unit="row")
+    return text
+
+
+def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS) -> pa.Table:
     from itertools import islice
 
     from openpyxl import load_workbook
@@ -632,10 +706,10 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
             raise AuditInputError("empty sheet: no header row", file=str(path))
         names = [str(h).strip() if h is not None else "" for h in header]
         keep = [i for i, n in enumerate(names) if n]
-        header = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
-        narrow = _narrowed(header, wanted, path, unit="row", row=at + 1)
-        if narrow is not None:
-            keep, header = [keep[i] for i in narrow], [header[i] for i in narrow]
+        named = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
+        narrow = _narrowed(named, wanted, path, unit="row", row=at + 1)
+        keep, header = [keep[i] for i in narrow], [named[i] for i in narrow]
+        checked = [(k, h in ids, h in wanted) for k, h in zip(keep, header)]
         rows, src = [], []
         for i, r in enumerate(it, start=at + 2):
             if i > EXCEL_ROWS:
@@ -646,7 +720,8 @@ def _xlsx_read(path: Path, wanted: frozenset[str]) -> pa.Table:
             if keep and all(k < len(r) and isinstance(r[k], str) and _fold(r[k]) == _fold(names[k]) for k in keep):
                 raise AuditInputError("the header is repeated here (two exports pasted together?): delete this row",
                                       file=str(path), row=i, unit="row")
-            vals = [_scalar_text(r[k]) if k < len(r) else None for k in keep]
+            vals = [_xlsx_cell(path, i, h, r[k] if k < len(r) else None, is_id, read)
+                    for (k, is_id, read), h in zip(checked, header)]
             rows.append(vals)
             src.append(i)
     finally:
@@ -684,33 +759,51 @@ def _json_line(path: Path, no: int, line: str, **kw) -> object:
         raise AuditInputError(f"malformed JSON: {str(e).split(';')[0]}", file=str(path), row=no) from None
 
 
-def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset()) -> pa.RecordBatchReader:
-    """The lines as records, their names those of the first record (renamed by canonical_header)."""
+def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[list[str], int]:
+    """The keys of all lines in the order they first appear (a line may leave out its null fields: Spark's
+    ignoreNullFields, Jackson's NON_NULL), and the first record's line. Past MAX_ALL_COLUMNS keys only
+    `wanted` ones are added, so a file of ever new keys holds no unbounded set."""
+    folded = _folded(wanted)
+    keys: dict[str, None] = {}
+    first, wide = None, False
+    with path.open("r", encoding=enc) as f:
+        for no, line in _lines(path, f):
+            if first is None and line.lstrip().startswith("["):
+                raise AuditInputError("a JSON array, not JSON lines: give one object per line "
+                                      "(e.g. jq -c '.[]' file.json > file.jsonl)", file=str(path), row=no)
+            obj = _json_line(path, no, line)
+            if not isinstance(obj, dict):
+                raise AuditInputError("each line must be a JSON object", file=str(path), row=no)
+            first = first or no
+            for k in obj:
+                if k not in keys:
+                    if len(keys) < MAX_ALL_COLUMNS or _fold(k) in folded:
+                        keys[k] = None
+                    else:
+                        wide = True
+    if first is None:
+        raise AuditInputError("no records: every line is blank (JSON lines hold one object per line)", file=str(path))
+    if not keys:
+        raise AuditInputError("no record has any field ({} on every line)", file=str(path), row=first)
+    if wide and wanted:  # wider than any export: read in the columns the audit uses (as _narrowed does)
+        keys = {k: None for k in keys if _fold(k) in folded}
+        if not keys:
+            raise AuditInputError(f"none of the lines' more than {MAX_ALL_COLUMNS:,} fields is a ledger column "
+                                  "(setl_id, psn_no, …): rename the fields with --map", file=str(path), row=first)
+    return list(keys), first
+
+
+def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),
+                  ids: frozenset[str] = IDS) -> pa.RecordBatchReader:
+    """The lines as records, their names the keys of all lines (renamed by canonical_header): a key a line
+    leaves out is null there. The file is read twice, for its keys first."""
     enc = detect_encoding(path, encoding)
     if enc == "utf-8":
         enc = "utf-8-sig"  # a BOM (Notepad's UTF-8) is read past, as for CSV and the persons file
-    keys: list[str] | None = None
-    with path.open("r", encoding=enc) as f:
-        for no, line in _lines(path, f):
-            if line.lstrip().startswith("["):
-                raise AuditInputError("a JSON array, not JSON lines: give one object per line "
-                                      "(e.g. jq -c '.[]' file.json > file.jsonl)", file=str(path), row=no)
-            first = _json_line(path, no, line)
-            if not isinstance(first, dict):
-                raise AuditInputError("each line must be a JSON object", file=str(path), row=no)
-            if not first:
-                raise AuditInputError("the first record ({}) has no fields: the columns are named by the first "
-                                      "line", file=str(path), row=no)
-            keys = list(first)
-            names = canonical_header(keys, wanted, path, row=no)
-            first_line_no = no
-            break
-    if keys is None:
-        raise AuditInputError("no records: every line is blank (JSON lines hold one object per line)", file=str(path))
-    known = set(keys)
-    keep = _narrowed(names, wanted, path, row=first_line_no)
-    if keep is not None:
-        keys, names = [keys[i] for i in keep], [names[i] for i in keep]
+    keys, first_line_no = _json_keys(path, enc, wanted)
+    named = canonical_header(keys, wanted, path, row=first_line_no)
+    keep = _narrowed(named, wanted, path, row=first_line_no)
+    keys, names = [keys[i] for i in keep], [named[i] for i in keep]
     schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field("src_row", pa.int64())])
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -724,15 +817,15 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
                     raise _pending(e) from None
                 if not isinstance(obj, dict):
                     raise _pending(AuditInputError("each line must be a JSON object", file=str(path), row=no))
-                extra = obj.keys() - known
-                if extra:
-                    raise _pending(AuditInputError(f"field(s) {', '.join(sorted(extra))} not on the first line",
-                                          file=str(path), row=no))
                 vals = []
                 for k, n in zip(keys, names):
                     v = obj.get(k)
                     if isinstance(v, (dict, list)):
                         raise _pending(AuditInputError("expected a scalar", file=str(path), row=no, column=k))
+                    if isinstance(v, str) and v in NULL_TEXT:
+                        v = None
+                    elif n in ids and isinstance(v, str) and re.match(SCI_ID, v):
+                        raise _pending(_excel_id(path, no, k, repr(v)))
                     vals.append(_scalar_text(v))
                 rows.append(vals)
                 src.append(no)
@@ -752,7 +845,8 @@ def first_line(e: Exception) -> str:
     return re.sub(r"^[A-Za-z ]*(Error|Exception): ", "", lines[0]) if lines else type(e).__name__
 
 
-def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted: frozenset[str]) -> dict[str, str]:
+def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted: frozenset[str],
+                  ids: frozenset[str] = IDS) -> dict[str, str]:
     """A view over the file; its columns renamed by canonical_header (read from the file's own schema:
     DuckDB's names ignore case and would already have renamed the second of SETL_ID and setl_id)."""
     if path.stat().st_size == 0:
@@ -762,31 +856,56 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted:
         raw = pq.read_schema(path).names
     except (pa.ArrowException, OSError) as e:
         raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
-    renamed = {r: n for r, n in zip(raw, canonical_header(raw, wanted, path)) if r != n}
+    renamed = {r: n for r, n in zip(raw, canonical_header(raw, wanted, path)) if n is not None and r != n}
     rename = f" RENAME ({', '.join(f'{ident(r)} AS {ident(n)}' for r, n in renamed.items())})" if renamed else ""
+    utc = int96_columns(path)  # UTC instants: dated in Beijing time as any TIMESTAMP WITH TIME ZONE is
+    replace = f" REPLACE ({', '.join(f'timezone({UTC}, {ident(c)}) AS {ident(c)}' for c in utc)})" if utc else ""
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *{rename}, file_row_number + 1 AS src_row "
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *{replace}{rename}, file_row_number + 1 AS src_row "
                     f"FROM read_parquet({q(str(path))}, file_row_number = true)")
         desc = con.execute(f"DESCRIBE {name}").fetchall()
     except duckdb.Error as e:
         raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
+    for c, typ, *_ in desc:
+        if c in ids and typ in ("DOUBLE", "FLOAT", "REAL"):
+            raise AuditInputError(f"an ID column of binary floating point ({typ}): it holds about 15 significant "
+                                  "digits, so a longer ID has lost its last ones; export it as text (or an integer)",
+                                  file=str(path), column=c)
     return {r[0]: r[1] for r in desc if r[0] != "file_row_number"}
 
 
+def int96_columns(path: Path) -> list[str]:
+    """A Parquet file's top-level INT96 columns: Spark's and Hive's default timestamp, stored as UTC instants
+    (read as UTC, not as a wall-clock time). None for another kind of file."""
+    if kind_of(path) != "parquet":
+        return []
+    try:
+        schema = pq.read_metadata(path).schema
+    except (pa.ArrowException, OSError):
+        return []
+    return [c.name for c in schema if c.physical_type == "INT96" and c.path == c.name]
+
+
 def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None,
-                wanted: frozenset[str] = frozenset()) -> dict[str, str]:
+                wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS) -> dict[str, str]:
     """Register `path` as relation `name`; returns its column names -> DuckDB type names. `wanted`: the
     column names the caller reads (the platform's, and the sources of --map), by which a sheet's header
-    row is found and to which a header matching one only when case and spaces are ignored is renamed."""
+    row is found and to which a header matching one only when case and spaces are ignored is renamed.
+    `ids`: the columns (as renamed) holding IDs, refused where Excel has damaged them (id_columns)."""
     kind = kind_of(path)
     if kind == "parquet":
-        return _parquet_view(con, path, name, wanted)
+        return _parquet_view(con, path, name, wanted, ids)
     if kind == "csv":
-        obj: object = _csv_reader(path, encoding, wanted)
+        obj: object = _csv_reader(path, encoding, wanted, ids)
     elif kind == "jsonl":
-        obj = _jsonl_reader(path, encoding, wanted)
+        obj = _jsonl_reader(path, encoding, wanted, ids)
     else:
-        obj = _xlsx_table(path, wanted)
+        obj = _xlsx_table(path, wanted, ids)
     con.register(name, obj)
     schema = obj.schema  # type: ignore[attr-defined]
     return {f.name: ("BIGINT" if f.name == "src_row" else "VARCHAR") for f in schema}
+
+
+def id_columns(mapping) -> frozenset[str]:
+    """The header names holding the ledger's IDs: IDS, and the columns --map renames to one of them."""
+    return IDS | {src for src, dst in mapping.columns.items() if dst in IDS}

@@ -220,7 +220,7 @@ def test_invalid_json_lines_are_located(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("\n  \n\n", r"blank\.jsonl: no records: every line is blank"),
-    ("\n{}\n", r"blank\.jsonl, line 2: the first record \(\{\}\) has no fields"),
+    ("\n{}\n", r"blank\.jsonl, line 2: no record has any field \(\{\} on every line\)"),
 ])
 def test_a_blank_json_lines_file_says_it_holds_no_records(tmp_path, text, message):
     path = tmp_path / "blank.jsonl"

@@ -6,6 +6,7 @@ decimal is refused); a Parquet DECIMAL with more than two decimals must hold who
 DOUBLE/FLOAT amounts are REFUSED: a binary float is not the figure the platform recorded, and
 accepting it would certify a rounding.
 `pool_prop_selfpay` becomes BIGINT ten-thousandths (0.5500 -> 5500); above 1 it is refused (a percentage).
+A text time with a UTC offset ('2023-01-02T10:39:12+08:00', '...Z') is dated in Beijing.
 
 Every bad row is refused with its file, line/row and column (exit 2): a missing column, an
 unknown code, a non-numeric amount or one with three decimals, parts exceeding the total, a
@@ -81,6 +82,8 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d 00:00:00", "%Y/%m/%d
                 "%Y/%m/%d 0:00", "%Y-%m-%d 0:00", "%Y/%m/%d 00:00", "%Y-%m-%d 00:00")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                 "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f")
+
+OFFSET_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,12 @@ def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None
         return f"CAST({src} AS {target})", None
     txt = text_value(src)
     fmts = TIME_FORMATS if time else DATE_FORMATS
-    parsed = f"COALESCE({', '.join(f'try_strptime({txt}, {q(f)})' for f in fmts)})"
+    # An ISO-8601 time with a UTC offset (JSON and Java writers: '2023-01-02T10:39:12+08:00', '…Z') is an
+    # instant: dated in Beijing, as a Parquet TIMESTAMP WITH TIME ZONE is (run.py sets TimeZone); tried last, so
+    # the rows without an offset (Beijing wall-clock time, as they always were) never reach it.
+    offset = (f"CASE WHEN regexp_full_match({txt}, {q(OFFSET_TIME)}) "
+              f"THEN timezone('Asia/Shanghai', TRY_CAST({txt} AS TIMESTAMPTZ)) END")
+    parsed = f"COALESCE({', '.join([f'try_strptime({txt}, {q(f)})' for f in fmts] + [offset])})"
     expr = f"CAST({parsed} AS {target})"
     return expr, f"({txt} IS NOT NULL AND {parsed} IS NULL)"
 

@@ -542,7 +542,8 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
     if bad:
         idx, row, init, why, other = bad[0]
         file, unit = str(paths[idx]), _unit(paths[idx])
-        msg = {"unknown": f"reversal of unknown setl_id {init!r}",
+        msg = {"unknown": f"reversal of unknown setl_id {init!r}: its settlement may be in an earlier export; "
+                          "audit that month's file together with this one",
                "reversal": f"reverses {init!r}, which is itself a reversal",
                "person": f"reverses {init!r}, a settlement of another person ({other})",
                "later": f"reverses {init!r}, which comes later in settlement order",

@@ -94,3 +94,21 @@ def test_an_offset_time_that_is_no_time_is_refused_at_its_line(tmp_path, c2):
     with pytest.raises(AuditInputError, match=r"ledger\.csv, line 3, column setl_time: not a time"):
         _figures(path)
 
+
+def test_a_month_reversing_a_settlement_of_the_month_before_says_to_audit_both(tmp_path):
+    """December's export reverses C1 of November: alone it is refused at the reversal, saying where the settlement
+    may be; with November's file the pair is audited. C1 given back, C2 on 2023-12-03 owes the deductible again:
+    (600 − 200) × 50% = 200.00, as recorded."""
+    head = "setl_id,psn_no,psn_type,med_type,facility,setl_time,medfee_sumamt,act_pay_dedc,hifp_pay,init_setl_id\n"
+    nov = tmp_path / "2023-11.csv"
+    nov.write_text(head + "C1,C,1101,11,tertiary,2023-11-20 10:00:00,2000.00,200.00,900.00,\n", encoding="utf-8")
+    dec = tmp_path / "2023-12.csv"
+    dec.write_text(head + "C2,C,1101,11,tertiary,2023-12-03 09:00:00,600.00,200.00,200.00,\n"
+                          "R1,C,1101,,,2023-12-02 10:00:00,-2000.00,-200.00,-900.00,C1\n", encoding="utf-8")
+    with pytest.raises(AuditInputError) as e:
+        _figures(dec)
+    assert str(e.value).endswith(
+        "2023-12.csv, line 3, column init_setl_id: reversal of unknown setl_id 'C1': its settlement may be in an "
+        "earlier export; audit that month's file together with this one"), str(e.value)
+    with kept_audit([str(nov), str(dec)], "panzhihua", "panzhihua-example", write=False) as (code, s, con):
+        assert (code, s["rows_read"]) == (0, 3)

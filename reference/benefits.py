@@ -360,6 +360,8 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                           policy.cite(str(rf["article"])))
             else:
                 ratio_override = rules.get("ordinary.ratio.remote_unfiled")
+                trace.add("异地未备案", "未办理异地备案、在市外就医：文件未规定其待遇，按地区配置的比例{}支付",
+                          (Pct(ratio_override.value),), ratio_override.cite)
         else:
             trace.add("异地就医", "本文件未对异地就医单独规定，按参保地标准结算", (), "A-REMOTE-SAME")
     if s.med_type in ("11", "41"):  # 普通门诊 and 药店购药: ordinary pooling whatever the document, the usual case

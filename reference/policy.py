@@ -20,6 +20,7 @@ import yaml
 
 from .loading import InputError, decode_utf8, load_yaml
 from .money import AmountError, parse_amount, parse_ratio, pct
+from .trace import join_cites
 
 POLICY_DIR = Path(__file__).parent / "policies"  # packaged with reference/, in a clone or a wheel
 POLICY_IDS = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
@@ -91,6 +92,7 @@ class Requirement:
     cite: str
     constraint: dict = field(default_factory=dict)
     optional: bool = False
+    assumption: str | None = None  # the assumption that says why the region must supply it, if any
 
     def matches(self, key: str) -> bool:
         return _pattern_re(self.pattern).fullmatch(key) is not None
@@ -173,7 +175,8 @@ class Policy:
                 unit=p["unit"],
                 article=str(p["article"]),
                 quote=p["quote"],
-                cite=self.cite(str(p["article"])),
+                # a figure the text does not state outright is cited with the assumption that reads it
+                cite=join_cites(self.cite(str(p["article"])), p.get("assumption")),
                 valid_from=_date(p.get("valid_from", self.valid_from)),
                 valid_to=_date(p.get("valid_to", self.valid_to)),
                 assumption=p.get("assumption"),
@@ -188,6 +191,7 @@ class Policy:
                 cite=self.cite(str(r["article"])),
                 constraint=r.get("constraint") or {},
                 optional=bool(r.get("optional", False)),
+                assumption=r.get("assumption"),
             )
             for key, r in (data.get("required") or {}).items()
         ]
@@ -348,8 +352,9 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
         value = _value(raw, req.unit)
     except (AmountError, PolicyError, ValueError) as e:
         raise PolicyError(f"{source}: {key}: {e}") from None
-    return Parameter(key, value, req.unit, req.article, req.quote, req.cite,
-                     policy.valid_from, policy.valid_to, source="region")
+    # Where the text is silent on the figure, the assumption saying why the region supplies it is cited with the article.
+    return Parameter(key, value, req.unit, req.article, req.quote, join_cites(req.cite, req.assumption),
+                     policy.valid_from, policy.valid_to, source="region", assumption=req.assumption)
 
 
 def _fmt_value(v: Any, unit: str) -> str:

@@ -1,0 +1,51 @@
+"""A figure the text does not state is cited with the assumption that reads it, not as the article's alone.
+
+南昌 四（四）only lets pharmacies settle; their 50% is A-NC-PHARMACY (the 三级 ratio). 攀枝花 第七条 fixes no
+ratio for an unfiled visit outside the city; the region supplies it (A-PZH-REMOTE-UNFILED). A reader who
+checks the cited article alone would find neither figure there.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from audit.run import audit
+from reference.case import parse_case
+from reference.engine import PersonLedger
+from reference.policy import bind
+
+
+def _steps(policy: str, region: str, settlement: dict, person: dict | None = None, params: dict | None = None):
+    case = parse_case({"policy": policy, "person": {"psn_no": "P1", "psn_type": "1101", **(person or {})},
+                       "settlements": [settlement]})
+    r = PersonLedger(bind(policy, region, params), case.person).settle(case.items[0])
+    return r, {s["step"]: s["clause"] for s in r.trace.render()}
+
+
+def test_a_pharmacys_ratio_cites_the_assumption_that_sets_it():
+    # 南昌, in service, pharmacy, 1,000.00: deductible 600.00 (四（二）1), (1000 − 600) × 50% = 200.00
+    r, steps = _steps("nanchang", "nanchang-example", {"id": "S1", "date": "2023-05-01", "med_type": "41",
+                                                      "facility": "pharmacy", "medfee_sumamt": "1000.00"})
+    assert r.hifp_pay == Decimal("200.00")
+    assert steps["支付比例"] == "南昌 四（四）；A-NC-PHARMACY"
+
+
+def test_an_unfiled_visit_outside_the_city_says_so_and_cites_the_regions_ratio():
+    # 攀枝花, in service, 二级, outside the city without filing, region ratio 40%: (300 − 200) × 40% = 40.00
+    r, steps = _steps("panzhihua", "panzhihua-example",
+                      {"id": "S1", "date": "2023-05-01", "med_type": "11", "facility": "secondary", "remote": True,
+                       "medfee_sumamt": "300.00"}, params={"ordinary.ratio.remote_unfiled": "0.40"})
+    assert r.hifp_pay == Decimal("40.00")
+    assert steps["异地未备案"] == steps["支付比例"] == "攀枝花 第七条；A-PZH-REMOTE-UNFILED"
+
+
+def test_the_audits_clause_for_a_pharmacy_ratio_names_the_assumption(tmp_path):
+    # the same 南昌 pharmacy visit recorded at 55% (the 二级 ratio): 220.00 against 200.00
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"
+                      "S1,P1,1101,2023-05-01,41,pharmacy,1000.00,220.00\n", encoding="utf-8")
+    code, s = audit([str(ledger)], "nanchang", "nanchang-example", write=False, keep_connection=True)
+    try:
+        rows = s["_connection"].execute(f"SELECT field, clause FROM '{s['_discrepancies']}'").fetchall()
+    finally:
+        s["_connection"].close()
+    assert code == 1 and rows == [("hifp_pay", "南昌 四（四）；A-NC-PHARMACY")]

@@ -185,12 +185,14 @@ def _records(path: Path) -> list[tuple[int, object]]:
 
 
 def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None = None,
-         mapping: Mapping | None = None) -> dict[str, Person]:
+         mapping: Mapping | None = None, tier2_unbanked: bool = False) -> dict[str, Person]:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
 
     `encoding` (--encoding) is the ledger files': not applied here, this file's is detected (_decoded).
     The ledger's --map applies to a person's psn_type too: its [codes.psn_type] maps the code, and a
-    person whose type [skip] leaves out is left out here as well (as the ledger's rows are)."""
+    person whose type [skip] leaves out is left out here as well (as the ledger's rows are).
+    `tier2_unbanked`: the document makes the account a condition and credits none to a flexible worker of
+    tier 2 (攀枝花 第四条, A-PZH-FLEX-TIER2), so such a record cannot give an opening balance."""
     people: dict[str, Person] = {}
     unit = "line" if path and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else "record"
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
@@ -221,6 +223,10 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
                 p = parse_person(rec, f"{no}")
             except CaseError as e:
                 raise AuditInputError(e.detail, file=path, row=no, column=e.field, unit=unit) from None
+            if tier2_unbanked and p.flex_tier == 2 and p.has_account is None and p.acct_balance is not None:
+                raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "
+                                      "so no balance: leave acct_balance out, or say has_account", file=path, row=no,
+                                      column="acct_balance", unit=unit)
             if untyped:
                 p = dataclasses.replace(p, psn_type=None)
             if p.psn_no in people:

@@ -197,6 +197,7 @@ gated AS (
     (g.remote AND st.remote_elig AND NOT COALESCE(p.remote_filing, FALSE)) AS unfiled,
     COALESCE(p.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN p.flex_tier IS NULL THEN NULL
                                                                ELSE p.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
+    COALESCE(p.has_account = FALSE, FALSE) AS no_account_stated,
     ex.ex_code IS NOT NULL AS ex_known
   FROM gx g
   JOIN routed p ON p.psn_no = g.psn_no
@@ -207,6 +208,9 @@ gated AS (
 ),
 rated AS (
   SELECT g.*, pr.pr_id, pr.dedc AS d_fen, pr.cap AS c_fen,
+    -- no account of one's own to pay from: so stated in the persons file, or (where the document makes the
+    -- account a condition) a flexible worker of the tier without one (A-PZH-FLEX-TIER2)
+    (g.no_account_stated OR (st.requires_account AND g.has_acc IS NOT NULL AND NOT g.has_acc)) AS no_account,
     CASE WHEN g.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN g.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE
@@ -231,7 +235,7 @@ rated AS (
 ),
 base AS (
   SELECT r.*, CASE WHEN r.status = 0 THEN r.inscp ELSE 0 END AS cnt,
-    (r.status < {REFUSED} AND r.acct_used_flag) AS acct_ok,
+    (r.status < {REFUSED} AND r.acct_used_flag AND NOT r.no_account) AS acct_ok,
     -- A settlement the plan cannot assess still stands in the person's running totals: counted here
     -- (its reversal takes it back out), so that the rows after it are refused too (A-AUDIT-AFTER-UNASSESSED).
     CAST(CASE WHEN r.status < {REFUSED} THEN 0 WHEN r.is_rev THEN -1 ELSE 1 END AS TINYINT) AS ref_src

@@ -258,7 +258,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         cur.execute(f"USE {CATALOG}")
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                parsed = pool.submit(persons.load, cur, persons_file, encoding, m)
+                parsed = pool.submit(persons.load, cur, persons_file, encoding, m,
+                                     "requires_account" in rules.policy.eligibility)
                 info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst)
                 people = parsed.result()
         finally:

@@ -165,6 +165,11 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
+    # No own account to pay from (as the plan's `no_account`): so stated, or a tier without one where the
+    # document makes the account a condition (A-PZH-FLEX-TIER2).
+    no_account = person.has_account is False or (
+        person.has_account is None and person.is_flexible and person.flex_tier == 2
+        and "requires_account" in rules.policy.eligibility)
 
     def refuse(setl_id: str, psn_no: str, status: str, note: str) -> None:
         refused[setl_id] = status, note
@@ -222,7 +227,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         part = _fen(res.psn_part_amt)
         if init is None:
             own_part = part - (mulaid or 0)
-            most[setl_id] = (max(own_part, 0) if acct_flag is not False else 0) + (mulaid or 0)
+            most[setl_id] = (max(own_part, 0) if acct_flag is not False and not no_account else 0) + (mulaid or 0)
             # A-AUDIT-ACCT-CREDITS: the own account paid less than its share of 个人负担 — the opening balance ran
             # short, and the credits since (not in the ledger) decide what it held
             if person.acct_balance is not None and acct_flag is not False and own_part > 0 \

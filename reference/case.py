@@ -480,16 +480,21 @@ def _parse_person(data: Any, case: str) -> Person:
                          y.amount("inpatient_pay", default=ZERO), y.amount("special_dedc", default=ZERO),
                          per_disease("chronic_dedc"), per_disease("chronic_pay"))
     has_account = r.raw("has_account")
+    has_account = None if has_account is None else r.flag("has_account", True)
+    balance = r.amount("acct_balance")
+    # A person without an account has no balance to pay from: the record contradicts itself.
+    if balance is not None and has_account is False:
+        raise r.fail("acct_balance", "has_account is false: a person without a personal account has no balance")
     return Person(
         psn_no=psn_no,
         psn_type=psn_type,
         birth_date=r.date("birth_date"),
         flex_tier=tier,
-        has_account=None if has_account is None else r.flag("has_account", True),
+        has_account=has_account,
         retire_date=r.date("retire_date"),
         benefit_period=_period(r, "benefit_period", bp) if bp is not None else None,
         remote_filing=r.flag("remote_filing", False),
-        acct_balance=r.amount("acct_balance"),
+        acct_balance=balance,
         diseases=tuple(diseases),
         hospital_stays=stays,
         ytd=ytd,

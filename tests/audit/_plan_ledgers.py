@@ -64,7 +64,9 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
         rec["remote_filing"] = True
     if policy == "panzhihua" and draw(st.integers(0, 5)) == 0:
         rec["benefit_period"] = {"begin": "2023-12-01", "end": "2024-01-15"}
-    if draw(st.booleans()):
+    if draw(st.integers(0, 7)) == 0:
+        rec["has_account"] = False  # no account of one's own: only a relative's pays (no balance to give)
+    elif rec.get("flex_tier") != 2 and draw(st.booleans()):  # tier 2 has no account (A-PZH-FLEX-TIER2)
         rec["acct_balance"] = str(_yuan(draw(st.integers(0, 80000))))
     if draw(st.integers(0, 3)) == 0:
         rec["ytd"] = {"year": 2023, "ordinary_dedc": str(_yuan(draw(st.integers(0, 90000)))),

@@ -27,6 +27,7 @@ names case and surrounding spaces aside (HIFP_PAY is hifp_pay).
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ from .errors import AuditInputError
 
 # The coded ledger columns and their codes: what a [codes.<column>] table may map to (hosp_lv fills facility).
 CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "exclusion": EXCLUSIONS}
+# A line whose key starts bare with a character TOML's bare keys do not allow (a Chinese column name, unquoted)
+_BARE_NON_ASCII = re.compile(r"^[ \t]*[^\x00-\x7f]", re.M)
 _CODE_TARGET = {**{c: c for c in CODED}, "hosp_lv": "facility"}
 # Each code with its name in the documents, for messages (a psn_type's entry is (role, flexible, name)).
 CODE_NAMES = {c: {k: (v[-1] if isinstance(v, tuple) else v) for k, v in codes.items()} for c, codes in CODED.items()}
@@ -162,7 +165,10 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
         try:
             data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
         except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
-            raise AuditInputError(f"malformed mapping: {e}", file=spec) from None
+            hint = ""
+            if isinstance(e, tomllib.TOMLDecodeError) and _BARE_NON_ASCII.search(text):
+                hint = '; a key that is not plain ASCII, such as a Chinese column name, is quoted in TOML: "结算ID" = "setl_id"'
+            raise AuditInputError(f"malformed mapping: {e}{hint}", file=spec) from None
         parts.append((spec, True, _from_dict(data, spec)))
         m = m.merged(parts[-1][2])
     known = ledger_columns()

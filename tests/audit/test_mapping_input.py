@@ -155,3 +155,17 @@ def test_a_code_mapped_to_no_code_is_refused(tmp_path, text, wrong, column):
 def test_a_column_target_in_a_file_is_spelled_as_the_ledger_spells_it(tmp_path):
     m = load_mapping([_toml(tmp_path, '[columns]\nTCZF = " HIFP_PAY "\n')])
     assert m.columns == {"TCZF": "hifp_pay"}
+
+
+def test_an_unquoted_chinese_key_in_toml_is_named_with_the_quoting_that_fixes_it(tmp_path):
+    m = tmp_path / "m.toml"
+    m.write_text('[columns]\n结算ID = "setl_id"\n', encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r'malformed mapping: .*quoted in TOML: "结算ID" = "setl_id"'):
+        load_mapping([str(m)])
+    m.write_text('[columns]\n"结算ID" = "setl_id"\n', encoding="utf-8")
+    assert load_mapping([str(m)]).rename("结算ID") == "setl_id"
+    # an ASCII key that is malformed gets no such hint
+    m.write_text('[columns]\nJSBH = setl_id\n', encoding="utf-8")
+    with pytest.raises(AuditInputError) as e:
+        load_mapping([str(m)])
+    assert "quoted in TOML" not in str(e.value)

@@ -314,6 +314,10 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     # from the conversion check above, which quotes the cell as written.
     bad.append((f"pool_prop_selfpay > {RATIO_MAX}", "pool_prop_selfpay", RATIO_ABOVE_1,
                 "CAST(CAST(pool_prop_selfpay AS DECIMAL(18, 0)) * 0.0001 AS VARCHAR)"))
+    # nor below 0: a reversal keeps its settlement's ratio (text '-0.5' is no ratio already: RATIO_RE)
+    bad.append(("pool_prop_selfpay < 0", "pool_prop_selfpay",
+                "negative, which no payment ratio is (a reversal row keeps its settlement's ratio)",
+                "CAST(CAST(pool_prop_selfpay AS DECIMAL(18, 0)) * 0.0001 AS VARCHAR)"))
     bad.append((f"NOT {rev} AND COALESCE(fulamt_ownpay_amt, 0) + COALESCE(overlmt_selfpay, 0) + COALESCE(preselfpay_amt, 0)"
                 f" > medfee_sumamt", "medfee_sumamt",
                 "parts exceed the total (fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt > medfee_sumamt)",
@@ -389,7 +393,7 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
                      encoding: str | None, institutions: bool = False) -> None:
     """Read the file again and build the located message for its bad row `row`."""
     rel = f"_bad{idx}"
-    cols = sources.open_source(con, path, rel, encoding, _wanted(mapping))
+    cols = sources.open_source(con, path, rel, encoding, _wanted(mapping), ids=sources.id_columns(mapping))
     try:
         src = rel
         if institutions:
@@ -417,7 +421,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     for i, p in enumerate(paths):
         rel = f"_src{i}"
         try:
-            cols = sources.open_source(con, p, rel, encoding, _wanted(mapping))
+            cols = sources.open_source(con, p, rel, encoding, _wanted(mapping), ids=sources.id_columns(mapping))
         except AuditInputError as e:
             if e.file is None:
                 raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column, unit=e.unit) from None

@@ -112,6 +112,16 @@ def test_an_id_in_excels_scientific_notation_is_refused_in_text(tmp_path, column
                      rf"\('3\.30100E\+15'\).*{EXCEL_FIX}", out), out
 
 
+def test_an_id_column_renamed_by_map_is_checked_as_the_id_it_becomes(tmp_path):
+    """A vendor's 人员编号 column mapped to psn_no is the ID it becomes: Excel's damage is refused there too."""
+    rows = _rows()
+    j = rows[0].index("psn_no")
+    rows[0][j] = "人员编号"
+    rows[2][j] = "3.30100E+15"
+    code, out = _cli(_csv(tmp_path / "l.csv", rows), "--map", "人员编号=psn_no")
+    assert code == 2 and re.search(rf"l\.csv, line 3, column 人员编号: an ID that Excel turned into a number", out), out
+
+
 def test_a_json_number_in_scientific_notation_as_an_id_is_refused(tmp_path):
     rows = _rows()
     recs = [dict(zip(rows[0], r)) for r in rows[1:]]

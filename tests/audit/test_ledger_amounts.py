@@ -125,6 +125,15 @@ def test_a_percentage_in_a_parquet_ratio_is_refused_at_its_row(tmp_path, ratio, 
         _figures(path)
 
 
+def test_a_negative_parquet_ratio_is_refused_at_its_row(tmp_path):
+    """As text '-0.5' is no ratio: a reversal row keeps its settlement's ratio, so a negative one is none."""
+    rows = [r[:12] + ("-0.5000" if r[0] == "S1" else "0.50",) + r[13:] for r in ROWS]
+    path = _parquet(tmp_path / "ledger.parquet", rows, ratio=pa.decimal128(18, 4))
+    with pytest.raises(AuditInputError, match=r"ledger\.parquet, row 2, column pool_prop_selfpay: negative, which no "
+                                              r"payment ratio is"):
+        _figures(path)
+
+
 def test_a_ratio_of_exactly_1_is_a_ratio(tmp_path):
     """100% is a payment ratio (the deductible row's 0.6000 recorded as 1.0000): read, and a discrepancy."""
     with kept_audit([str(_csv(tmp_path / "ledger.csv", _with(0, "pool_prop_selfpay", "1.0000")))], "panzhihua",

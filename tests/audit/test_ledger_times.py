@@ -14,9 +14,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from audit.errors import AuditInputError
+from audit.ledger import DATE_FORMATS, TIME_FORMATS, _date
 from _kept import kept_audit
 from test_timezone import _ledger
 
@@ -112,3 +114,20 @@ def test_a_month_reversing_a_settlement_of_the_month_before_says_to_audit_both(t
         "earlier export; audit that month's file together with this one"), str(e.value)
     with kept_audit([str(nov), str(dec)], "panzhihua", "panzhihua-example", write=False) as (code, s, con):
         assert (code, s["rows_read"]) == (0, 3)
+
+
+@pytest.mark.parametrize("fmt", TIME_FORMATS + DATE_FORMATS)
+def test_every_accepted_format_is_read_whatever_its_date_separator(fmt):
+    """Each cell tries only the formats of its own date separator ('/', '-', none): every format must still
+    be found by the cells it describes."""
+    when = dt.datetime(2023, 3, 1, 10, 5, 7, 120000) if fmt in TIME_FORMATS else dt.datetime(2023, 3, 1)
+    text = when.strftime(fmt)
+    expr, bad = _date("c", "VARCHAR", fmt in TIME_FORMATS)
+    con = duckdb.connect()
+    try:
+        got, refused = con.execute(f"SELECT {expr}, {bad} FROM (SELECT ? AS c)", [text]).fetchall()[0]
+    finally:
+        con.close()
+    assert not refused, text
+    want = when.replace(second=0, microsecond=0) if "%S" not in fmt else when if "%f" in fmt else when.replace(microsecond=0)
+    assert got == (want if fmt in TIME_FORMATS else want.date()), (fmt, text, got)

@@ -34,7 +34,7 @@ INLINE_PERSONS = 2000
 CHUNK_PERSONS = 2000
 
 ORDER = "psn_no, " + SETTLEMENT_ORDER
-SCHEMA = pa.schema([(c, pa.int64() if c in FIGURES else pa.string()) for c in BASE_COLUMNS])
+SCHEMA = pa.schema([(c, pa.int64() if c in FIGURES or c == "acct_basis" else pa.string()) for c in BASE_COLUMNS])
 
 
 # A person's rows as the reference engine takes them: ROW_COLUMNS (codes as text), in settlement order.

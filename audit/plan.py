@@ -167,6 +167,11 @@ _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev T
          f" * (CASE WHEN a.acct_balance IS NULL THEN LEAST({_REC_ACCT}, a.acct_base + a.mulaid)"
          f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
          f" ELSE {_OWN} END) END)")
+# What decided the expected account payment, for its clause: the balance (exact), none given (taken as recorded,
+# at most 个人负担: A-AUDIT-ACCT-UNKNOWN), or the credits past a short balance (A-AUDIT-ACCT-CREDITS).
+ACCT_BASIS = {"balance": 0, "unknown": 1, "credits": 2}
+_ACCT_CLAUSE = ("CASE d.acct_basis WHEN 1 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-UNKNOWN')"
+                " WHEN 2 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-CREDITS') ELSE st.acct_pay_cite END")
 EXPECTED = f"""
 WITH gx AS (
   -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
@@ -321,16 +326,20 @@ SELECT 'plan' AS route,
   {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
-  {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)}
+  {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)},
+  CAST(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
+            WHEN {_SHORT} THEN {ACCT_BASIS['credits']} ELSE {ACCT_BASIS['balance']} END AS TINYINT) AS acct_basis
 FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
 UNION ALL
-SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)}
+SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)},
+  CAST(x.acct_basis AS TINYINT)
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
 # `expected`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
 # recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
 # clauses are looked up in `compare`, for the rows that differ only.
-BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + FIGURES + ("clause_dedc", "clause_fund", "clause_ratio", "note")
+BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + FIGURES + ("clause_dedc", "clause_fund", "clause_ratio", "note",
+                                                                     "acct_basis")
 # The statements every engine materialises, in order (`differing` depends on the audited fields).
 # ROUTING come first: the reference fallback needs `routed` before the plan's `expected`.
 ROUTING = ("reversals", "routed")
@@ -411,7 +420,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     expected = per_field(lambda f: _dec("e." + f, FIELDS[f][1]))
     diff = per_field(lambda f: _dec("e.rec_" + f + " - e." + f, FIELDS[f][1]))
     clause = per_field(lambda f: FIELDS[f][0])
-    return (f"WITH dd AS (\n  SELECT {cols}, {desc},\n    {clauses},\n    st.acct_pay_cite AS clause_acct\n"
+    return (f"WITH dd AS (\n  SELECT {cols}, {desc},\n    {clauses},\n    {_ACCT_CLAUSE} AS clause_acct\n"
             "  FROM differing d JOIN ledger l ON l.rid = d.rid\n"
             # the reversed settlements only: a hash table of the few reversed ids, not of every setl_id
             f"  LEFT JOIN {REVERSED_SETTLEMENTS} ls ON ls.setl_id = l.init_setl_id\n"

@@ -256,7 +256,9 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     "pool_prop_selfpay": int(Decimal(fmt_ratio(res.pool_prop_selfpay)) * 10000),
                     "fund_pay_sumamt": _fen(res.fund_pay_sumamt), "psn_part_amt": part, "acct_pay": acct,
                     "psn_cash_pay": part - acct, "clause_dedc": dedc_c, "clause_fund": fund_c,
-                    "clause_ratio": ratio_c, "note": None})
+                    "clause_ratio": ratio_c, "note": None,
+                    # what decided acct_pay (plan.ACCT_BASIS): the balance, none given, or the credits past it
+                    "acct_basis": 1 if person.acct_balance is None else 2 if key in short else 0})
     if trace_for is not None:
         return None, f"settlement {trace_for} not found"
     return out

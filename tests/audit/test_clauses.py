@@ -67,14 +67,30 @@ def test_a_chronic_overflow_cites_the_chronic_the_overflow_and_the_ordinary_arti
 def test_an_account_error_cites_the_documents_account_article(tmp_path, route):
     # 攀枝花, opening balance 300.00: 个人负担 of K1 = 500.00 − (500 − 200) × 50% = 350.00; the account
     # certainly pays 300.00 (A-AUDIT-ACCT-CREDITS), 200.00 recorded is 100.00 short. The account's article is
-    # 第五条 (个人账户使用范围), with the assumption on how much of 个人负担 it pays; cash is 个人负担 (第七条)
-    # less the account (第五条).
+    # 第五条 (个人账户使用范围), with the assumption on how much of 个人负担 it pays, and the audit's own that
+    # decided the figure (the credits past a short balance); cash is 个人负担 (第七条) less the account (第五条).
     person = {"psn_no": "K", "acct_balance": "300.00", **({"retire_date": "2030-01-01"} if route == "reference" else {})}
     got = _clauses(tmp_path, "panzhihua", ["K1,K,1101,2023-01-05,11,tertiary,,500.00,200.00,150.00,350.00,200.00,150.00"],
                    [person])
     diff, acct, settled_by = got[("K1", "acct_pay")]
     assert (diff, settled_by) == ("-100.00", route)
-    assert acct == "攀枝花 第五条；A-ACCOUNT-SELFPAY"
+    assert acct == "攀枝花 第五条；A-ACCOUNT-SELFPAY；A-AUDIT-ACCT-CREDITS"
     diff, cash, _ = got[("K1", "psn_cash_pay")]
     assert diff == "100.00"
-    assert cash == "攀枝花 第七条；攀枝花 第五条；A-ACCOUNT-SELFPAY"
+    assert cash == "攀枝花 第七条；攀枝花 第五条；A-ACCOUNT-SELFPAY；A-AUDIT-ACCT-CREDITS"
+
+
+@pytest.mark.parametrize("route", ["plan", "reference"])
+@pytest.mark.parametrize("balance, acct, cash, diff, basis", [
+    # a balance of 1,000.00 covers the 350.00: the account pays all of it, exactly; 200.00 recorded is 150.00 short
+    ("1000.00", "200.00", "150.00", "-150.00", ""),
+    # no balance: taken as recorded but at most 个人负担 350.00; 400.00 recorded is 50.00 too much
+    (None, "400.00", "-50.00", "50.00", "；A-AUDIT-ACCT-UNKNOWN"),
+])
+def test_an_account_errors_clause_names_what_decided_the_figure(tmp_path, route, balance, acct, cash, diff, basis):
+    person = {"psn_no": "K", **({"acct_balance": balance} if balance else {}),
+              **({"retire_date": "2030-01-01"} if route == "reference" else {})}
+    got = _clauses(tmp_path, "panzhihua", [f"K1,K,1101,2023-01-05,11,tertiary,,500.00,200.00,150.00,350.00,{acct},{cash}"],
+                   [person])
+    got_diff, clause, settled_by = got[("K1", "acct_pay")]
+    assert (got_diff, settled_by, clause) == (diff, route, "攀枝花 第五条；A-ACCOUNT-SELFPAY" + basis)

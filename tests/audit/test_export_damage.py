@@ -119,7 +119,7 @@ def test_an_id_column_renamed_by_map_is_checked_as_the_id_it_becomes(tmp_path):
     rows[0][j] = "人员编号"
     rows[2][j] = "3.30100E+15"
     code, out = _cli(_csv(tmp_path / "l.csv", rows), "--map", "人员编号=psn_no")
-    assert code == 2 and re.search(rf"l\.csv, line 3, column 人员编号: an ID that Excel turned into a number", out), out
+    assert code == 2 and re.search(r"l\.csv, line 3, column 人员编号: an ID that Excel turned into a number", out), out
 
 
 def test_a_json_number_in_scientific_notation_as_an_id_is_refused(tmp_path):
@@ -128,7 +128,7 @@ def test_a_json_number_in_scientific_notation_as_an_id_is_refused(tmp_path):
     line = json.dumps(recs[0]).replace('"psn_no": "A"', '"psn_no": 3.301e+15')
     path = tmp_path / "l.jsonl"
     path.write_text(line + "\n", encoding="utf-8")
-    with pytest.raises(AuditInputError, match=rf"l\.jsonl, line 1, column psn_no: an ID that Excel turned"):
+    with pytest.raises(AuditInputError, match=r"l\.jsonl, line 1, column psn_no: an ID that Excel turned"):
         _audit([path])
 
 

@@ -172,7 +172,7 @@ _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev T
 ACCT_BASIS = {"balance": 0, "unknown": 1, "credits": 2}
 _ACCT_CLAUSE = ("CASE d.acct_basis WHEN 1 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-UNKNOWN')"
                 " WHEN 2 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-CREDITS') ELSE st.acct_pay_cite END")
-EXPECTED = f"""
+EXPECTED_ROWS = f"""
 WITH gx AS (
   -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
   -- columns (and its own recorded figures), at its own place in settlement order.
@@ -335,9 +335,25 @@ SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.statu
   CAST(x.acct_basis AS TINYINT)
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
-# `expected`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
+# `expected_rows`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
 # recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
 # clauses are looked up in `compare`, for the rows that differ only.
+_ROW_COLUMNS = (("route", "status") + FIGURES + ("base_status", "pr_id", "unfiled", "capped", "is_rev")
+                + tuple(f"rec_{f}" for f in RECORDED) + ("acct_basis",))
+# A row kept as it is: a recorded figure differs (any of them: `differing` narrows to the audited ones) or
+# the row could not be assessed.
+_KEPT = " OR ".join([f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})" for f in RECORDED]
+                    + ["e.status LIKE 'refused%'"])
+# The stage `expected`: the rows kept one by one (`rid` set), and every other row summed into one row
+# (`rid` NULL) with what the totals need. Ten million rows written as a table only to be filtered and summed
+# cost ~2 s at 10M rows (the statement 13.9 -> 11.6-12.1 s); `expected_rows` stays the per-row definition
+# (a kept test connection reads it as a view).
+EXPECTED = (f"SELECT CASE WHEN {_KEPT} THEN e.rid END AS rid, "
+            + ", ".join(f"ANY_VALUE(e.{c}) AS {c}" for c in _ROW_COLUMNS)
+            + ", COUNT(*) AS n_rows, SUM(e.hifp_pay) AS sum_hifp_pay,"
+            " SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END) AS sum_rec_hifp_pay,"
+            " COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS n_unassessed"
+            f"\nFROM ({EXPECTED_ROWS}) AS e\nGROUP BY 1")
 BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + FIGURES + ("clause_dedc", "clause_fund", "clause_ratio", "note",
                                                                      "acct_basis")
 # The statements every engine materialises, in order (`differing` depends on the audited fields).
@@ -392,7 +408,7 @@ def differing_sql(fields: tuple[str, ...]) -> str:
     """The rows of `expected` where an audited field differs from the ledger: a stage of its own, so
     that `compare` joins a table of known (small) size with the ledger (on Spark: a broadcast)."""
     differs = " OR ".join(_differs(f) for f in _audited(fields))
-    return f"SELECT * FROM expected AS e WHERE {differs}"
+    return f"SELECT * FROM expected AS e WHERE e.rid IS NOT NULL AND ({differs})"
 
 
 def compare_sql(fields: tuple[str, ...]) -> str:
@@ -433,21 +449,21 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             f"FROM dd AS e CROSS JOIN (VALUES {listed}) AS f(field)\nWHERE {differs_f}")
 
 
-TOTALS = """SELECT COALESCE(SUM(e.hifp_pay), 0) AS expected_hifp_pay_fen,
-  COALESCE(SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END), 0) AS recorded_hifp_pay_fen,
-  COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS unassessed,
+TOTALS = """SELECT COALESCE(SUM(e.sum_hifp_pay), 0) AS expected_hifp_pay_fen,
+  COALESCE(SUM(e.sum_rec_hifp_pay), 0) AS recorded_hifp_pay_fen,
+  COALESCE(SUM(e.n_unassessed), 0) AS unassessed,
   (SELECT COUNT(DISTINCT x.psn_no) FROM expected_ref x) AS persons_reference,
-  COUNT(*) AS expected_rows
+  COALESCE(SUM(e.n_rows), 0) AS expected_rows
 FROM expected e"""
 
 # The rows the audit could not assess, by reason (status), with one example each: asked only when
 # `totals.unassessed` is not 0, so a fully assessed ledger pays nothing for it.
 UNASSESSED = """SELECT e.status, COUNT(*) AS n_rows, MIN(l.setl_id) AS example
 FROM expected e JOIN ledger l ON l.rid = e.rid
-WHERE e.status LIKE 'refused%'
+WHERE e.rid IS NOT NULL AND e.status LIKE 'refused%'
 GROUP BY e.status"""
 
-NAMED = {"reversals": REVERSALS, "routed": ROUTED.strip(), "expected": EXPECTED, "fallback_persons": FALLBACK_PERSONS,
+NAMED = {"reversals": REVERSALS, "routed": ROUTED.strip(), "expected": EXPECTED, "expected_rows": EXPECTED_ROWS, "fallback_persons": FALLBACK_PERSONS,
          "totals": TOTALS, "unassessed": UNASSESSED}
 
 

@@ -296,6 +296,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             lap("report", f"报告 report: {out_dir}")
         summary["_discrepancies"] = str(disc) if keep_connection else None
         if keep_connection:  # for tests: the caller closes it and removes _workdir
+            # every row's figures as the plan defines them (the stage `expected` keeps only the rows that differ)
+            con.execute("CREATE OR REPLACE VIEW expected_rows AS " + plan.sql("expected_rows"))
             summary["_connection"], summary["_workdir"] = con, str(workdir)
             handed_over = True
         return code, summary

@@ -47,7 +47,7 @@ def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
     try:
         con = s["_connection"]
         got = {r[0]: r for r in con.execute(f"SELECT l.setl_id, l.psn_no, e.route, e.status, {E_FIELDS} "
-                                            "FROM expected e JOIN ledger l ON l.rid = e.rid").fetchall()}
+                                            "FROM expected_rows e JOIN ledger l ON l.rid = e.rid").fetchall()}
         assert set(got) == set(ref)
         for sid, want in ref.items():
             row = got[sid]
@@ -101,7 +101,7 @@ def test_reference_fallback_in_worker_processes_matches_inline(data, tmp_path_fa
     assume(len(d.fallback) >= 2)
     ref, code, inline = _run(d, tmp_path_factory.mktemp("inline"))
     try:
-        want = inline["_connection"].execute("SELECT * FROM expected ORDER BY rid").fetchall()
+        want = inline["_connection"].execute("SELECT * FROM expected_rows ORDER BY rid").fetchall()
         assert inline["persons_reference"] >= 1
     finally:
         _close(inline)
@@ -109,7 +109,7 @@ def test_reference_fallback_in_worker_processes_matches_inline(data, tmp_path_fa
     monkeypatch.setattr(fallback, "CHUNK_PERSONS", 2)
     ref, code, pooled = _run(d, tmp_path_factory.mktemp("pooled"), workers=2)
     try:
-        assert pooled["_connection"].execute("SELECT * FROM expected ORDER BY rid").fetchall() == want
+        assert pooled["_connection"].execute("SELECT * FROM expected_rows ORDER BY rid").fetchall() == want
     finally:
         _close(pooled)
 
@@ -139,7 +139,7 @@ def test_a_reversed_crossing_settlement_leaves_the_later_crossing_exact(tmp_path
                      visit(1, 2, 150), visit(2, 3, 300), visit(3, 4, 1600)])
     ref, code, s = _run(d, tmp_path)
     try:
-        got = dict(s["_connection"].execute("SELECT l.setl_id, e.hifp_pay FROM expected e JOIN ledger l ON l.rid = e.rid "
+        got = dict(s["_connection"].execute("SELECT l.setl_id, e.hifp_pay FROM expected_rows e JOIN ledger l ON l.rid = e.rid "
                                             "WHERE e.route = 'plan'").fetchall())
         assert got == {"P0001-S0": 6000, "P0001-R": -6000, "P0001-S1": 0, "P0001-S2": 15000, "P0001-S3": 85000}
         assert {k: v["hifp_pay"] for k, v in ref.items()} == got  # and the reference engine agrees

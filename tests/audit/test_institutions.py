@@ -38,7 +38,7 @@ def _ledger(tmp_path: Path, *rows: str) -> Path:
 def _run(tmp_path: Path, ledger: Path, table: Path, mapping: tuple[str, ...] = ()) -> tuple[int, dict, dict]:
     with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", mapping=mapping, write=False,
                     institutions_file=str(table)) as (code, s, con):
-        rows = dict(con.execute("SELECT l.setl_id, e.hifp_pay FROM expected e JOIN ledger l USING (rid)").fetchall())
+        rows = dict(con.execute("SELECT l.setl_id, e.hifp_pay FROM expected_rows e JOIN ledger l USING (rid)").fetchall())
         facilities = dict(con.execute("SELECT setl_id, facility FROM ledger").fetchall())
     return code, {"hifp_pay": rows, "facility": facilities}, s
 

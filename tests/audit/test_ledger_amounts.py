@@ -44,7 +44,7 @@ TEXT_ROWS = [
 ]
 FIGURES = ("SELECT l.setl_id, l.medfee_sumamt, l.fulamt_ownpay_amt, l.overlmt_selfpay, l.preselfpay_amt, l.act_pay_dedc, "
            "l.hifp_pay, l.pool_prop_selfpay, e.act_pay_dedc, e.hifp_pay, e.pool_prop_selfpay "
-           "FROM ledger l JOIN expected e ON e.rid = l.rid ORDER BY l.setl_id")
+           "FROM ledger l JOIN expected_rows e ON e.rid = l.rid ORDER BY l.setl_id")
 
 
 def _csv(path: Path, rows) -> Path:

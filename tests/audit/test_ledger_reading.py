@@ -37,7 +37,7 @@ def _csv(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str = 
 
 def _expected(paths, **kw) -> tuple[int, dict, list[tuple]]:
     with kept_audit([str(p) for p in paths], "panzhihua", "panzhihua-example", write=False, **kw) as (code, s, con):
-        rows = con.execute("SELECT l.setl_id, e.hifp_pay, e.act_pay_dedc, l.fixmedins_code FROM expected e "
+        rows = con.execute("SELECT l.setl_id, e.hifp_pay, e.act_pay_dedc, l.fixmedins_code FROM expected_rows e "
                            "JOIN ledger l ON l.rid = e.rid ORDER BY l.setl_id").fetchall()
     return code, s, rows
 

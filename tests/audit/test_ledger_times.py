@@ -24,7 +24,7 @@ from test_timezone import _ledger
 
 HEADER = "setl_id,psn_no,psn_type,med_type,facility,setl_time,medfee_sumamt,act_pay_dedc,hifp_pay"
 FIGURES = ("SELECT l.setl_id, l.setl_time, l.setl_date, e.act_pay_dedc, e.hifp_pay "
-           "FROM ledger l JOIN expected e ON e.rid = l.rid ORDER BY l.setl_id")
+           "FROM ledger l JOIN expected_rows e ON e.rid = l.rid ORDER BY l.setl_id")
 BEIJING = [("C1", dt.datetime(2023, 6, 1, 10, 0), dt.date(2023, 6, 1), 20000, 90000),
            ("C2", dt.datetime(2024, 1, 1, 0, 30), dt.date(2024, 1, 1), 20000, 20000)]
 

@@ -255,9 +255,9 @@ def test_a_settlement_on_the_last_day_of_the_benefit_period_is_pooled_and_the_da
     f = tmp_path / "p.jsonl"
     f.write_text(json.dumps(person) + "\n", encoding="utf-8")
     with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", str(f), write=False) as (code, s, con):
-        got = con.execute("SELECT l.setl_id, e.act_pay_dedc, e.hifp_pay FROM expected e JOIN ledger l ON l.rid = e.rid "
+        got = con.execute("SELECT l.setl_id, e.act_pay_dedc, e.hifp_pay FROM expected_rows e JOIN ledger l ON l.rid = e.rid "
                           "ORDER BY l.setl_id").fetchall()
-        status = dict(con.execute("SELECT l.setl_id, e.status FROM expected e JOIN ledger l ON l.rid = e.rid").fetchall())
+        status = dict(con.execute("SELECT l.setl_id, e.status FROM expected_rows e JOIN ledger l ON l.rid = e.rid").fetchall())
     assert got == [("B1", 20000, 40000), ("B2", 0, 0)]
     assert (code, sum(s["discrepancies_by_field"].values()), s["unassessed"]) == (0, 0, 0)
     assert s["persons_reference"] == (route == "reference")

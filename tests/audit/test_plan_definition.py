@@ -128,7 +128,32 @@ def test_an_uncovered_pharmacy_purchase_is_not_pooled_and_counts_toward_no_deduc
                       "P1,A,1101,2023-02-01,41,pharmacy,300.00,0.00,0.00\n"
                       "H1,A,1101,2023-03-01,11,tertiary,1000.00,200.00,400.00\n", encoding="utf-8")
     with kept_audit([str(ledger)], "jilin", str(region), write=False) as (code, s, con):
-        got = con.execute("SELECT l.setl_id, e.status, e.act_pay_dedc, e.hifp_pay FROM expected e "
+        got = con.execute("SELECT l.setl_id, e.status, e.act_pay_dedc, e.hifp_pay FROM expected_rows e "
                           "JOIN ledger l ON l.rid = e.rid ORDER BY l.setl_id").fetchall()
     assert got == [("H1", "ordinary", 20000, 40000), ("P1", "none_pharmacy", 0, 0)]
     assert (code, sum(s["discrepancies_by_field"].values()), s["unassessed"], s["persons_reference"]) == (0, 0, 0, 0)
+
+
+def test_the_expected_stage_keeps_only_what_differs_or_is_unassessed_and_sums_the_rest(tmp_path):
+    """`expected` holds the rows the reports read one by one and one row summing the others; the totals from it
+    equal the per-row definition's (`expected_rows`).
+    攀枝花 第七条, in service, 三级 (deductible 200.00, 50%): A1 1000.00 → deductible 200.00, fund 400.00 (recorded
+    so); A2 300.00 → 150.00, recorded 160.00 (differs); A3 on 2028-01-01, after 第十九条's five years: unassessed;
+    B1 another person, 500.00 → (500 − 200) × 50% = 150.00 (recorded so)."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"
+                      "A1,A,1101,2023-03-01,11,tertiary,1000.00,400.00\n"
+                      "A2,A,1101,2023-04-01,11,tertiary,300.00,160.00\n"
+                      "A3,A,1101,2028-01-01,11,tertiary,100.00,0.00\n"
+                      "B1,B,1101,2023-03-01,11,tertiary,500.00,150.00\n", encoding="utf-8")
+    with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", write=False) as (code, s, con):
+        kept = con.execute("SELECT l.setl_id, e.status, e.hifp_pay, e.n_rows FROM expected e JOIN ledger l "
+                           "ON l.rid = e.rid ORDER BY l.setl_id").fetchall()
+        rest = con.execute("SELECT n_rows, sum_hifp_pay, sum_rec_hifp_pay, n_unassessed FROM expected "
+                           "WHERE rid IS NULL").fetchall()
+        per_row = con.execute("SELECT count(*), sum(hifp_pay) FROM expected_rows").fetchall()[0]
+    assert kept == [("A2", "ordinary", 15000, 1), ("A3", "refused_validity", None, 1)]
+    assert rest == [(2, 55000, 55000, 0)]  # A1 and B1: 400.00 + 150.00, recorded alike
+    assert per_row == (4, 70000)
+    assert (s["expected_rows"], s["expected_hifp_pay_fen"], s["recorded_hifp_pay_fen"], s["unassessed"]) \
+        == (4, 70000, 71000, 1)

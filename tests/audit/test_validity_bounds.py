@@ -36,7 +36,7 @@ def _audit(tmp_path, policy: str, rows: list[str], route: str) -> tuple[int, dic
     persons.write_text("".join(json.dumps({"psn_no": p, **ROUTES[route]}) + "\n" for p in psn_nos), encoding="utf-8")
     out = tmp_path / "out"
     with kept_audit([str(ledger)], policy, f"{policy}-example", str(persons), out=out) as (code, s, con):
-        got = con.execute("SELECT l.setl_id, e.status, e.act_pay_dedc, e.hifp_pay FROM expected e "
+        got = con.execute("SELECT l.setl_id, e.status, e.act_pay_dedc, e.hifp_pay FROM expected_rows e "
                           "JOIN ledger l ON l.rid = e.rid").fetchall()
     s["verdict"] = json.loads((out / "summary.json").read_text(encoding="utf-8"))["verdict"]
     assert s["persons_reference"] == (len(psn_nos) if route == "reference" else 0)

@@ -860,9 +860,10 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted:
     rename = f" RENAME ({', '.join(f'{ident(r)} AS {ident(n)}' for r, n in renamed.items())})" if renamed else ""
     utc = int96_columns(path)  # UTC instants: dated in Beijing time as any TIMESTAMP WITH TIME ZONE is
     replace = f" REPLACE ({', '.join(f'timezone({UTC}, {ident(c)}) AS {ident(c)}' for c in utc)})" if utc else ""
+    # the UTC instants first, then the names: DuckDB takes no column in both a REPLACE and a RENAME (SETL_TIME)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *{replace}{rename}, file_row_number + 1 AS src_row "
-                    f"FROM read_parquet({q(str(path))}, file_row_number = true)")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *{rename}, file_row_number + 1 AS src_row "
+                    f"FROM (SELECT *{replace} FROM read_parquet({q(str(path))}, file_row_number = true))")
         desc = con.execute(f"DESCRIBE {name}").fetchall()
     except duckdb.Error as e:
         raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None

@@ -268,14 +268,14 @@ def test_an_xlsx_amount_a_hair_off_two_decimals_names_excels_fix(tmp_path):
 # --------------------------------------------------------------------------- Parquet INT96 times
 
 
-def _times(path: Path, int96: bool) -> Path:
+def _times(path: Path, int96: bool, time_name: str = "setl_time") -> Path:
     """攀枝花 第七条 (tests/audit/test_timezone.py's ledger): C2 settled at 2024-01-01 00:30 Beijing, which
     Spark and Hive store in INT96 as the UTC instant 2023-12-31 16:30. Dated 2023 it would owe no
     deductible and the fund would pay 1000 − 900 = 100.00 of the year's cap: a false 100.00 overpaid."""
     table = pa.table({
         "setl_id": ["C1", "C2"], "psn_no": ["C", "C"], "psn_type": ["1101", "1101"], "med_type": ["11", "11"],
         "facility": ["tertiary", "tertiary"],
-        "setl_time": pa.array([dt.datetime(2023, 6, 1, 2, 0), dt.datetime(2023, 12, 31, 16, 30)], pa.timestamp("us")),
+        time_name: pa.array([dt.datetime(2023, 6, 1, 2, 0), dt.datetime(2023, 12, 31, 16, 30)], pa.timestamp("us")),
         "medfee_sumamt": ["2000.00", "600.00"], "act_pay_dedc": ["200.00", "200.00"], "hifp_pay": ["900.00", "200.00"]})
     pq.write_table(table, path, use_deprecated_int96_timestamps=int96)
     return path
@@ -290,3 +290,9 @@ def test_a_parquet_int96_time_is_read_as_utc_and_dated_in_beijing(tmp_path):
     code, s = _audit([_times(tmp_path / "plain.parquet", False)])
     assert s["period"] == {"from": "2023-06-01", "to": "2023-12-31"}
     assert "A-AUDIT-INT96-UTC" not in [a["id"] for a in s["assumptions"]]
+
+
+def test_an_int96_time_in_capitals_is_read_as_utc_too(tmp_path):
+    """Spark keeps a source's capitals (a DataFrame read from Oracle): SETL_TIME is renamed and read as UTC alike."""
+    code, s = _audit([_times(tmp_path / "spark.parquet", True, "SETL_TIME")])
+    assert code == 0 and s["period"] == {"from": "2023-06-01", "to": "2024-01-01"}

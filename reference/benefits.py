@@ -214,7 +214,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     rest = after - covered
     ov = rules.get("chronic.overflow_to_ordinary")
     trace.add("转入普通门诊统筹", "慢特病限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
-              (pay, Pct(ratio), covered, after, covered, rest), join_cites(ov.cite, ov.assumption), rest)
+              (pay, Pct(ratio), covered, after, covered, rest), ov.cite, rest)
     return rest
 
 

@@ -49,3 +49,17 @@ def test_the_audits_clause_for_a_pharmacy_ratio_names_the_assumption(tmp_path):
     finally:
         s["_connection"].close()
     assert code == 1 and rows == [("hifp_pay", "南昌 四（四）；A-NC-PHARMACY")]
+
+
+def test_an_assumption_already_in_a_parameters_cite_is_not_cited_twice():
+    # 攀枝花 第十一条: a chronic visit past its cap overflows to ordinary pooling (A-PZH-OVERFLOW-SPLIT)
+    case = parse_case({"policy": "panzhihua", "person": {"psn_no": "Q", "psn_type": "1101",
+                                                         "chronic_diseases": [{"dise_codg": "M00500", "kind": "chronic"}]},
+                       "settlements": [{"id": f"Q{i}", "date": f"2023-0{i + 2}-01", "med_type": "14",
+                                        "facility": "secondary", "dise_codg": "M00500", "medfee_sumamt": amount}
+                                       for i, amount in ((1, "1000.00"), (2, "5000.00"))]})
+    led = PersonLedger(bind("panzhihua", "panzhihua-example"), case.person)
+    led.settle(case.items[0])
+    steps = {s["step"]: s["clause"] for s in led.settle(case.items[1]).trace.render()}
+    cites = steps["转入普通门诊统筹"].split("；")
+    assert "A-PZH-OVERFLOW-SPLIT" in cites and len(cites) == len(set(cites)), steps["转入普通门诊统筹"]

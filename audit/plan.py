@@ -125,7 +125,7 @@ def _cols(prefix: str, names: str) -> str:
 
 # What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
 # what that pass and the later ones need. KEEP: carried to the end, for the output.
-_KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, acct_balance"
+_KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, acct_balance, no_account"
 # A row's status goes through the sorts as a small number, not text (every byte carried through the
 # three sorts costs: 24 bytes more a row made the expected stage 20% slower at 10M rows). Codes from
 # REFUSED on are the statuses under which the plan cannot assess the row.
@@ -168,8 +168,9 @@ _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev T
          f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
          f" ELSE {_OWN} END) END)")
 # What decided the expected account payment, for its clause: the balance (exact), none given (taken as recorded,
-# at most 个人负担: A-AUDIT-ACCT-UNKNOWN), or the credits past a short balance (A-AUDIT-ACCT-CREDITS).
-ACCT_BASIS = {"balance": 0, "unknown": 1, "credits": 2}
+# at most 个人负担: A-AUDIT-ACCT-UNKNOWN), the credits past a short balance (A-AUDIT-ACCT-CREDITS), or no account
+# of one's own (nothing but a relative's: the account article alone; the row's fund clause says why there is none).
+ACCT_BASIS = {"balance": 0, "unknown": 1, "credits": 2, "no_account": 3}
 _ACCT_CLAUSE = ("CASE d.acct_basis WHEN 1 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-UNKNOWN')"
                 " WHEN 2 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-CREDITS') ELSE st.acct_pay_cite END")
 EXPECTED_ROWS = f"""
@@ -327,7 +328,8 @@ SELECT 'plan' AS route,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)},
-  CAST(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
+  CAST(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
+            WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
             WHEN {_SHORT} THEN {ACCT_BASIS['credits']} ELSE {ACCT_BASIS['balance']} END AS TINYINT) AS acct_basis
 FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
 UNION ALL

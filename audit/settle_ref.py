@@ -245,7 +245,8 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         elif key in short:
             acct = sign * min(max(own_rec, sign * acct), most[key])
         if trace_for == setl_id:
-            return _as_audited(res, person, acct, most[key] if key in short or person.acct_balance is None else None), None
+            return _as_audited(res, person, acct, most[key] if key in short or person.acct_balance is None else None,
+                               no_account), None
         if init is None:
             dedc_c, fund_c, ratio_c = cited[setl_id] = _clauses(res)
         else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
@@ -258,7 +259,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     "psn_cash_pay": part - acct, "clause_dedc": dedc_c, "clause_fund": fund_c,
                     "clause_ratio": ratio_c, "note": None,
                     # what decided acct_pay (plan.ACCT_BASIS): the balance, none given, or the credits past it
-                    "acct_basis": 1 if person.acct_balance is None else 2 if key in short else 0})
+                    "acct_basis": 3 if no_account else 1 if person.acct_balance is None else 2 if key in short else 0})
     if trace_for is not None:
         return None, f"settlement {trace_for} not found"
     return out
@@ -270,12 +271,16 @@ def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, tr
                          retire_given=known is not None and known.retire_date is not None)
 
 
-def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None) -> SettlementResult:
+def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None,
+                no_account: bool = False) -> SettlementResult:
     """The traced settlement with the account payment the audit expects, and the step that says why
     (the worked example must agree with the discrepancy table)."""
     if acct == _fen(res.acct_pay):
         return res
-    if person.acct_balance is None:
+    if no_account:
+        res.trace.add("个人账户（稽核）", "本人没有个人账户：个人账户支付只能是亲属账户的共济支付（按清单记录），不多于{}元，为{}元",
+                      (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-MULAID", _yuan(acct))
+    elif person.acct_balance is None:
         res.trace.add("个人账户（稽核）", "未提供个人账户期初余额：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元，"
                       "为{}元", (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
     elif most is not None:

@@ -75,3 +75,16 @@ def test_a_tier_2_balance_is_refused_where_the_document_credits_tier_2_no_accoun
     ledger.write_text(HEADER + "\nS1,A,1103,2023-03-01,11,primary,500.00,0.00,500.00,10.00,490.00\n", encoding="utf-8")
     code, s = audit([str(ledger)], "zhejiang", "zhejiang-example", str(persons), write=False)
     assert code == 0 and not any(s["discrepancies_by_field"].values())
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_no_account_rows_clause_names_no_assumption_that_would_take_the_recorded_figure(tmp_path, route):
+    """0.00 is decided by there being no account, not by A-AUDIT-ACCT-UNKNOWN (which would take 100.00 as recorded)."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(HEADER + "\nS1,A,1103,2023-03-01,11,primary,500.00,0.00,500.00,100.00,400.00\n", encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "A", "psn_type": "1103", "flex_tier": 2, **ROUTES[route]}) + "\n",
+                       encoding="utf-8")
+    with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False) as (code, s, con):
+        clause = con.execute(f"SELECT clause FROM '{s['_discrepancies']}' WHERE field = 'acct_pay'").fetchall()
+    assert clause == [("攀枝花 第五条；A-ACCOUNT-SELFPAY",)]

@@ -31,9 +31,9 @@ TABLE = "institutions"
 MISSING = "__fixmedins_unknown"  # added to a ledger relation: the row's code is not in the table
 
 
-def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping, encoding: str | None = None) -> bool:
+def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> bool:
     """Create table `institutions(fixmedins_code, facility, fixmedins_name)` from `spec`; False when no file is given.
-    `encoding` (--encoding) is the ledger files': this table's encoding is detected (sources.detect_encoding)."""
+    Its encoding is detected (sources.detect_encoding): --encoding names the ledger files'."""
     if spec is None:
         return False
     paths = sources.expand([spec])

@@ -20,8 +20,10 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from reference.benefits import own_account
 from reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
 from reference.loading import InputError, check_depth, load_json
+from reference.policy import Policy
 
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
@@ -184,15 +186,15 @@ def _records(path: Path) -> list[tuple[int, object]]:
     return [(i + 1, d) for i, d in enumerate(data)]
 
 
-def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None = None,
-         mapping: Mapping | None = None, tier2_unbanked: bool = False) -> dict[str, Person]:
+def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
+         policy: Policy | None = None) -> dict[str, Person]:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
 
-    `encoding` (--encoding) is the ledger files': not applied here, this file's is detected (_decoded).
+    Its encoding is detected (_decoded): --encoding names the ledger files'.
     The ledger's --map applies to a person's psn_type too: its [codes.psn_type] maps the code, and a
     person whose type [skip] leaves out is left out here as well (as the ledger's rows are).
-    `tier2_unbanked`: the document makes the account a condition and credits none to a flexible worker of
-    tier 2 (攀枝花 第四条, A-PZH-FLEX-TIER2), so such a record cannot give an opening balance."""
+    With `policy`, a record of a person without an account (reference.benefits.own_account: 攀枝花's tier 2)
+    cannot give an opening balance (has_account false with one is refused by parse_person already)."""
     people: dict[str, Person] = {}
     unit = "line" if path and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else "record"
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
@@ -223,7 +225,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, encoding: str | None 
                 p = parse_person(rec, f"{no}")
             except CaseError as e:
                 raise AuditInputError(e.detail, file=path, row=no, column=e.field, unit=unit) from None
-            if tier2_unbanked and p.flex_tier == 2 and p.has_account is None and p.acct_balance is not None:
+            if policy is not None and p.acct_balance is not None and own_account(policy, p) is False:
                 raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "
                                       "so no balance: leave acct_balance out, or say has_account", file=path, row=no,
                                       column="acct_balance", unit=unit)

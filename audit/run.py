@@ -252,14 +252,13 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
 
     try:
         con = _connect(workdir, memory_limit)
-        has_inst = institutions.load(con, institutions_file, m, encoding)
+        has_inst = institutions.load(con, institutions_file, m)
         # The persons file is parsed in Python while DuckDB reads the ledger (it releases the GIL).
         cur = con.cursor()
         cur.execute(f"USE {CATALOG}")
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                parsed = pool.submit(persons.load, cur, persons_file, encoding, m,
-                                     "requires_account" in rules.policy.eligibility)
+                parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy)
                 info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst)
                 people = parsed.result()
         finally:

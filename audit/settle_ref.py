@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from reference.case import PSN_TYPES, Person, Settlement
-from reference.benefits import FlexTierNeeded, OutsideValidity, UnknownExclusion
+from reference.benefits import FlexTierNeeded, OutsideValidity, UnknownExclusion, own_account
 from reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
 from reference.policy import MissingParameter, PolicyError
@@ -165,11 +165,8 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
-    # No own account to pay from (as the plan's `no_account`): so stated, or a tier without one where the
-    # document makes the account a condition (A-PZH-FLEX-TIER2).
-    no_account = person.has_account is False or (
-        person.has_account is None and person.is_flexible and person.flex_tier == 2
-        and "requires_account" in rules.policy.eligibility)
+    # No own account to pay from (as the plan's `no_account`)
+    no_account = own_account(rules.policy, person) is False
 
     def refuse(setl_id: str, psn_no: str, status: str, note: str) -> None:
         refused[setl_id] = status, note

@@ -98,6 +98,17 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
     return result
 
 
+def own_account(policy, person: Person) -> bool | None:
+    """Whether the person has a personal account of their own: as stated (`has_account`), else every person
+    has one, except a flexible worker of tier 2 where the document makes the account a condition (攀枝花 第四条
+    credits them none: A-PZH-FLEX-TIER2). None: such a document, a flexible worker, and no tier given."""
+    if person.has_account is not None:
+        return person.has_account
+    if "requires_account" not in policy.eligibility or not person.is_flexible:
+        return True
+    return None if person.flex_tier is None else person.flex_tier != 2
+
+
 def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
     """The ordinary deductible and cap for a person type (role-specific before generic), once per rules."""
     key = ("ordinary_dedc_cap", role)
@@ -320,14 +331,12 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         return out, c
     if "requires_account" in policy.eligibility:
         el = policy.eligibility["requires_account"]
-        has_account = person.has_account
+        has_account = own_account(policy, person)
         if has_account is None:
-            if person.is_flexible and person.flex_tier is None:
-                raise FlexTierNeeded(
-                    f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
-                    f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling "
-                    f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)")
-            has_account = not (person.is_flexible and person.flex_tier == 2)
+            raise FlexTierNeeded(
+                f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
+                f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling "
+                f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)")
         if not has_account and s.med_type != "14":
             out.benefit = "none"
             trace.add("享受条件", "参保人未建立个人账户（二档灵活就业人员不建账户），不享受普通门诊统筹", (),

@@ -9,6 +9,7 @@ left out (p_psn_type NULL): the ledger's rows say it.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import datetime as dt
@@ -28,7 +29,7 @@ from reference.policy import Policy
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
 from .mapping import Mapping, listing
-from .sources import detect_encoding
+from .sources import delimiter_of, detect_encoding
 from .tables import create_from_arrow
 
 MAX_BYTES = 2 << 30
@@ -75,9 +76,15 @@ def _json_line(line: str, path: Path, no: int) -> object:
 
 
 def _decoded(path: Path) -> str:
-    """The file's text, read once: UTF-8, else GBK/GB18030 (as Chinese systems export); --encoding names
+    """The file's text, read once: UTF-16 where it starts with its byte-order mark, else UTF-8, else
+    GBK/GB18030 (as Chinese systems export); --encoding names
     the ledger files' encoding, not this file's (a UTF-8 persons file beside a GBK ledger is common). Only a file that does not decode is scanned again, by the ledger's detection, for the line."""
     raw = path.read_bytes()
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode 文本", as for the ledger
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            detect_encoding(path, None)  # raises, naming the line
     for enc in ("utf-8", "gb18030"):
         try:
             return raw.decode("utf-8-sig" if enc == "utf-8" else enc)
@@ -141,7 +148,8 @@ def _cell(k: str, v: str, path: Path, no: int) -> object:
 def _csv_records(text: str, path: Path) -> list[tuple[int, dict]]:
     """The records of a persons CSV, each with the line it starts on: a quoted cell may span lines (JSON
     text, a name with a line break), and is read whole, its line breaks kept."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # split as the ledger's CSV is: by commas, or by the tabs of Excel's "Unicode 文本" (or | or ;)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text.partition("\n")[0]))
     header: list[str] | None = None
     out: list[tuple[int, dict]] = []
     end = 0  # the lines read so far: a record starts on the line after the previous one ended
@@ -173,7 +181,7 @@ def _records(path: Path) -> list[tuple[int, object]]:
     if suffix in (".jsonl", ".ndjson"):
         return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
                 if line.strip()]
-    if suffix == ".csv":
+    if suffix in (".csv", ".txt", ".tsv"):  # as for the ledger: Excel's "Unicode 文本" is a .txt
         return _csv_records(text, path)
     try:
         data = load_text(text, str(path))

@@ -373,13 +373,13 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
                 top.append(line)
     except UnicodeDecodeError:  # top lines longer than the bytes detect_encoding looked at
         raise _undecodable(path, enc) from None
-    split = [[h.lstrip("\ufeff").strip() for h in next(csv.reader(io.StringIO(t), delimiter=_delimiter(t)), [])]
+    split = [[h.lstrip("\ufeff").strip() for h in next(csv.reader(io.StringIO(t), delimiter=delimiter_of(t)), [])]
              for t in top]
     at = (_header_row([tuple(h) for h in split], wanted) if wanted else None) or 0
     header = split[at] if top else []
     if not header:
         raise AuditInputError("empty file: no header line", file=str(path))
-    return _CsvLayout(enc, at, canonical_header(header, wanted, path, row=at + 1), _delimiter(top[at]), tuple(header))
+    return _CsvLayout(enc, at, canonical_header(header, wanted, path, row=at + 1), delimiter_of(top[at]), tuple(header))
 
 
 @contextlib.contextmanager
@@ -498,7 +498,7 @@ def _too_long(path: Path, layout: _CsvLayout) -> AuditInputError:
                            file=str(path), row=line)
 
 
-def _delimiter(header_line: str) -> str:
+def delimiter_of(header_line: str) -> str:
     """Comma, unless the header has none and is split by tabs, '|' or ';' (HIS .txt exports often are)."""
     if "," in header_line:
         return ","

@@ -108,6 +108,24 @@ def test_a_gbk_persons_file_is_read_like_a_gbk_ledger(tmp_path, name, text, line
     assert set(people) == {"灵活001"}
 
 
+@pytest.mark.parametrize("name, text", [
+    # Excel's "Unicode 文本": UTF-16 with its byte-order mark, split by tabs
+    ("p.txt", "psn_no\tpsn_type\tacct_balance\tflex_tier\r\n灵活001\t1103\t100.50\t1\r\n"),
+    ("p.csv", "psn_no,psn_type,acct_balance,flex_tier\n灵活001,1103,100.50,1\n"),
+    ("p.jsonl", '{"psn_no": "灵活001", "psn_type": "1103", "acct_balance": "100.50", "flex_tier": 1}\n'),
+])
+def test_a_utf16_persons_file_is_read_like_a_utf16_ledger(tmp_path, name, text):
+    f = tmp_path / name
+    f.write_bytes(text.encode("utf-16"))
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f))
+        assert con.execute("SELECT psn_no, acct_balance, flex_tier FROM persons").fetchall() == [("灵活001", 10050, 1)]
+    finally:
+        con.close()
+    assert set(people) == {"灵活001"}
+
+
 def test_the_ledgers_map_applies_to_a_persons_psn_type(tmp_path):
     """A persons file from the same platform uses the same codes: 1102 (公务员在职) mapped to 1101 as in
     the ledger, and a 离休 person (1300) that [skip] leaves out of the ledger is left out here too."""

@@ -77,8 +77,10 @@ def settings_row(rules: Rules) -> dict:
         "em_inpatient": policy.routes.get("emergency", {}).get("route") == "inpatient",
         "ds_inpatient": policy.routes.get("day_surgery", {}).get("route") == "inpatient",
         "requires_account": acct is not None,
+        # no account for want of one (a tier-2 flexible worker: the assumption), and the article alone (an
+        # account holder outside the benefit period, or a person the persons file says has no account)
         "acct_cite": f"{policy.cite(str(acct['article']))}；A-PZH-FLEX-TIER2" if acct else None,
-        "bp_cite": policy.cite(str(acct["article"])) if acct else None,
+        "elig_cite": policy.cite(str(acct["article"])) if acct else None,
         "remote_elig": "remote_filing" in elig,
         "remote_num": None, "remote_den": None, "remote_e4": None, "remote_cite": None, "remote_err": None,
         "hospital_flag": rules.flag("hospital_stay.no_outpatient_benefit"),
@@ -104,7 +106,7 @@ PARAMS_SCHEMA = pa.schema([("pr_id", pa.int32()), ("role", pa.string()), ("facil
                            ("dc_err", pa.string())])
 SETTINGS_SCHEMA = pa.schema([("valid_from", pa.date32()), ("valid_to", pa.date32()), ("pre_none", pa.bool_()),
                              ("pre_cite", pa.string()), ("em_inpatient", pa.bool_()), ("ds_inpatient", pa.bool_()),
-                             ("requires_account", pa.bool_()), ("acct_cite", pa.string()), ("bp_cite", pa.string()),
+                             ("requires_account", pa.bool_()), ("acct_cite", pa.string()), ("elig_cite", pa.string()),
                              ("remote_elig", pa.bool_()), ("remote_num", pa.int64()), ("remote_den", pa.int64()),
                              ("remote_e4", pa.int64()), ("remote_cite", pa.string()), ("remote_err", pa.string()),
                              ("hospital_flag", pa.bool_()), ("pharm_cite", pa.string()),

@@ -130,7 +130,7 @@ _KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, ac
 # three sorts costs: 24 bytes more a row made the expected stage 20% slower at 10M rows). Codes from
 # REFUSED on are the statuses under which the plan cannot assess the row.
 STATUSES = {"ordinary": 0, "none_pre": 1, "none_exclusion": 2, "none_account": 3, "none_period": 4,
-            "none_pharmacy": 5, "refused_validity": 64, "refused_exclusion": 65, "refused_flex_tier": 66,
+            "none_pharmacy": 5, "none_account_stated": 6, "refused_validity": 64, "refused_exclusion": 65, "refused_flex_tier": 66,
             "refused_parameter": 67, "refused_after": 68}
 REFUSED = 64
 
@@ -225,6 +225,7 @@ rated AS (
       WHEN g.setl_date > st.valid_to THEN {_st('refused_validity')}
       WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_known THEN {_st('none_exclusion')} ELSE {_st('refused_exclusion')} END)
       WHEN st.requires_account AND g.has_acc IS NULL THEN {_st('refused_flex_tier')}
+      WHEN st.requires_account AND g.no_account_stated THEN {_st('none_account_stated')}
       WHEN st.requires_account AND NOT g.has_acc THEN {_st('none_account')}
       WHEN st.requires_account AND g.bp_begin IS NOT NULL AND (g.setl_date < g.bp_begin OR g.setl_date > g.bp_end)
         THEN {_st('none_period')}
@@ -385,7 +386,8 @@ FIELDS = {
 }
 # The article behind a plan row's figure, by its status (a reversal: its settlement's, marked A-REVERSAL).
 _NONE_CITES = ("WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite WHEN 'none_account' THEN st.acct_cite"
-               " WHEN 'none_period' THEN st.bp_cite WHEN 'none_pharmacy' THEN st.pharm_cite")
+               " WHEN 'none_account_stated' THEN st.elig_cite WHEN 'none_period' THEN st.elig_cite"
+               " WHEN 'none_pharmacy' THEN st.pharm_cite")
 _RATIO_CITE = "(CASE WHEN d.unfiled THEN st.remote_cite ELSE pr.ratio_cite END)"
 _CLAUSES = {
     "clause_dedc": f"CASE d.base_status WHEN 'ordinary' THEN pr.dedc_cite {_NONE_CITES} END",

@@ -339,8 +339,12 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                 f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)")
         if not has_account and s.med_type != "14":
             out.benefit = "none"
-            trace.add("享受条件", "参保人未建立个人账户（二档灵活就业人员不建账户），不享受普通门诊统筹", (),
-                      f"{policy.cite(str(el['article']))}；A-PZH-FLEX-TIER2", ZERO)
+            if person.has_account is False:  # so stated: the article alone decides
+                trace.add("享受条件", "参保人未建立个人账户（人员信息所述），不享受普通门诊统筹", (),
+                          policy.cite(str(el['article'])), ZERO)
+            else:
+                trace.add("享受条件", "参保人未建立个人账户（二档灵活就业人员不建账户），不享受普通门诊统筹", (),
+                          f"{policy.cite(str(el['article']))}；A-PZH-FLEX-TIER2", ZERO)
             return out, c
         if not has_account:
             # 第七条 conditions ordinary pooling only; 第九、十条 do not ask for an account (A-PZH-NO-ACCOUNT-CHRONIC).

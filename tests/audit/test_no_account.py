@@ -88,3 +88,24 @@ def test_a_no_account_rows_clause_names_no_assumption_that_would_take_the_record
     with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False) as (code, s, con):
         clause = con.execute(f"SELECT clause FROM '{s['_discrepancies']}' WHERE field = 'acct_pay'").fetchall()
     assert clause == [("攀枝花 第五条；A-ACCOUNT-SELFPAY",)]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("person, cite", [
+    # the persons file says so: 第七条 (only an account holder gets ordinary pooling) alone decides
+    ({"psn_type": "1101", "has_account": False}, "攀枝花 第七条"),
+    # a tier-2 flexible worker: no account because 第四条 credits tier 2 none, which is the assumption's reading
+    ({"psn_type": "1103", "flex_tier": 2}, "攀枝花 第七条；A-PZH-FLEX-TIER2"),
+])
+def test_a_fund_payment_without_an_account_cites_what_says_there_is_none(tmp_path, route, person, cite):
+    """攀枝花, 500.00 at 一级 recorded as pooled like an account holder's, (500 − 200) × 60% = 180.00: without an
+    account there is no ordinary pooling (第七条), so 0.00 is expected and 180.00 is overpaid."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(HEADER + f"\nS1,A,{person['psn_type']},2023-03-01,11,primary,500.00,180.00,320.00,0.00,320.00\n",
+                      encoding="utf-8")
+    persons = tmp_path / "persons.jsonl"
+    persons.write_text(json.dumps({"psn_no": "A", **person, **ROUTES[route]}) + "\n", encoding="utf-8")
+    with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), write=False) as (code, s, con):
+        got = con.execute(f"SELECT field, CAST(expected AS VARCHAR), clause FROM '{s['_discrepancies']}' "
+                          "WHERE field = 'hifp_pay'").fetchall()
+    assert got == [("hifp_pay", "0.0000", cite)]

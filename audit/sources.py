@@ -266,13 +266,18 @@ def _folded(wanted: frozenset[str]) -> dict[str, list[str]]:
 
 
 def canonical_header(names: list[str], wanted: frozenset[str], path: Path, row: int | None = None,
-                     unit: str = "line") -> list[str | None]:
+                     unit: str = "line", rows: dict[str, int] | None = None) -> list[str | None]:
     """`names` with each one that matches a `wanted` name only when case and surrounding spaces are ignored
     renamed to it (SETL_ID -> setl_id); an exact match is kept; None for a column not to read: a blank name
     (Excel's empty columns) and a name given twice that is not wanted (two 备注). Refused, at the header's
     line/row: a wanted name (or, wanting all, any) given twice, two names that fold to one wanted name
-    (DuckDB, whose names ignore case, could hold only one), and a name that folds to two wanted names."""
+    (DuckDB, whose names ignore case, could hold only one), and a name that folds to two wanted names.
+    `rows`: where names come from more than one line (JSON lines' keys), each name's first line; a name's
+    fault is reported there."""
     where = {"file": str(path), "row": row, "unit": unit}
+
+    def at(n: str) -> dict:
+        return {**where, "row": rows.get(n, row)} if rows else where
     folded = _folded(wanted)
     counts = Counter(names)
     twice = {n for n, k in counts.items() if k > 1 and n.strip()}
@@ -292,13 +297,13 @@ def canonical_header(names: list[str], wanted: frozenset[str], path: Path, row: 
             continue
         if f in seen:
             raise AuditInputError(f"columns {seen[f]!r} and {n!r} differ only in case or spaces, and both would be "
-                                  f"read as {targets[0]}: remove or rename one", **where)
+                                  f"read as {targets[0]}: remove or rename one", **at(n))
         seen[f] = n
         if n in wanted:
             out.append(n)
         elif len(targets) > 1:
             raise AuditInputError(f"column {n!r} matches {' and '.join(map(repr, targets))} only when case is "
-                                  "ignored: name it exactly as one of them", **where)
+                                  "ignored: name it exactly as one of them", **at(n))
         else:
             out.append(targets[0])
     return out
@@ -759,12 +764,13 @@ def _json_line(path: Path, no: int, line: str, **kw) -> object:
         raise AuditInputError(f"malformed JSON: {str(e).split(';')[0]}", file=str(path), row=no) from None
 
 
-def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[list[str], int]:
+def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, int], int]:
     """The keys of all lines in the order they first appear (a line may leave out its null fields: Spark's
-    ignoreNullFields, Jackson's NON_NULL), and the first record's line. Past MAX_ALL_COLUMNS keys only
-    `wanted` ones are added, so a file of ever new keys holds no unbounded set."""
+    ignoreNullFields, Jackson's NON_NULL), each with the line it first appears on, and the first record's
+    line. Past MAX_ALL_COLUMNS keys only `wanted` ones are added, so a file of ever new keys holds no
+    unbounded set."""
     folded = _folded(wanted)
-    keys: dict[str, None] = {}
+    keys: dict[str, int] = {}
     first, wide = None, False
     with path.open("r", encoding=enc) as f:
         for no, line in _lines(path, f):
@@ -778,7 +784,7 @@ def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[list[str],
             for k in obj:
                 if k not in keys:
                     if len(keys) < MAX_ALL_COLUMNS or _fold(k) in folded:
-                        keys[k] = None
+                        keys[k] = no
                     else:
                         wide = True
     if first is None:
@@ -786,11 +792,11 @@ def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[list[str],
     if not keys:
         raise AuditInputError("no record has any field ({} on every line)", file=str(path), row=first)
     if wide and wanted:  # wider than any export: read in the columns the audit uses (as _narrowed does)
-        keys = {k: None for k in keys if _fold(k) in folded}
+        keys = {k: n for k, n in keys.items() if _fold(k) in folded}
         if not keys:
             raise AuditInputError(f"none of the lines' more than {MAX_ALL_COLUMNS:,} fields is a ledger column "
                                   "(setl_id, psn_no, …): rename the fields with --map", file=str(path), row=first)
-    return list(keys), first
+    return keys, first
 
 
 def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),
@@ -800,8 +806,9 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
     enc = detect_encoding(path, encoding)
     if enc == "utf-8":
         enc = "utf-8-sig"  # a BOM (Notepad's UTF-8) is read past, as for CSV and the persons file
-    keys, first_line_no = _json_keys(path, enc, wanted)
-    named = canonical_header(keys, wanted, path, row=first_line_no)
+    first_lines, first_line_no = _json_keys(path, enc, wanted)
+    keys = list(first_lines)
+    named = canonical_header(keys, wanted, path, row=first_line_no, rows=first_lines)
     keep = _narrowed(named, wanted, path, row=first_line_no)
     keys, names = [keys[i] for i in keep], [named[i] for i in keep]
     schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field("src_row", pa.int64())])

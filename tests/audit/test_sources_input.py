@@ -120,6 +120,16 @@ def test_two_headers_folding_to_one_column_are_refused(tmp_path, suffix, where):
         _audit([_write(tmp_path / f"two{suffix}", rows)])
 
 
+def test_a_json_key_clashing_in_case_with_an_earlier_lines_key_is_refused_at_its_own_line(tmp_path):
+    """Lines may leave out null fields, so a JSON-lines file's columns are the keys of all lines: the line to
+    fix is the one where the second spelling first appears (line 3), not the file's first."""
+    lines = ['{"SETL_ID": "S1", "psn_no": "A"}', '{"SETL_ID": "S2", "psn_no": "A"}', '{"setl_id": "S3", "psn_no": "A"}']
+    path = tmp_path / "clash.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"clash\.jsonl, line 3: columns 'SETL_ID' and 'setl_id' differ only in case"):
+        _audit([path])
+
+
 def test_a_header_matching_two_names_case_aside_is_refused(tmp_path):
     rows = _rows()
     rows[0][rows[0].index("hifp_pay")] = "Hifp_Pay"

@@ -33,6 +33,21 @@ def _signalled(signum, _frame):
     raise SystemExit(128 + signum)
 
 
+_quiet_exit: list[bool] = []
+
+
+def _quiet_exit_once() -> None:
+    """At interpreter exit, ignore Ctrl-C and SIGTERM: the run has ended with its verdict, and a signal
+    landing in an exit callback (multiprocessing's, after the reference workers) would only print a
+    traceback. Registered after multiprocessing's, so it runs before it (last in, first out)."""
+    if not _quiet_exit:
+        import atexit
+        import multiprocessing.util  # noqa: F401 - its exit callback must be registered before this one
+
+        atexit.register(lambda: [signal.signal(s, signal.SIG_IGN) for s in _SAID])
+        _quiet_exit.append(True)
+
+
 def _stopped(signum: int) -> None:
     click.echo(f"conform: audit {_SAID.get(signum, 'stopped')}; nothing written", err=True)
     sys.exit(128 + signum)
@@ -159,6 +174,8 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     # reports it as its own error ('Query interrupted'), which the signal noted in `interrupt` names.
     main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
     interrupt.reset()
+    if main_thread:
+        _quiet_exit_once()
     hook = sys.unraisablehook  # _signalled silences it while a signal unwinds the run
     previous = {s: signal.signal(s, _signalled) for s in _SAID} if main_thread else {}
     try:
@@ -166,7 +183,9 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
             code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding,
                                   out, workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
                                   progress=lambda line: click.echo(f"  {line}", err=True))
-            lines = _console(summary)
+            # printed under the run's own handlers: a late signal is noted, and the verdict still printed
+            for line in _console(summary):
+                click.echo(line)
         except BaseException:  # whatever a signal became on its way out (DuckDB: 'Query interrupted')
             if interrupt.received() is not None:
                 _stopped(interrupt.received())
@@ -193,6 +212,4 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
             signal.signal(s, handler)
         if interrupt.received() is None:  # after a signal the process is ending: half-closed files stay quiet
             sys.unraisablehook = hook
-    for line in lines:
-        click.echo(line)
     sys.exit(code)

@@ -63,3 +63,23 @@ def test_a_worked_example_stopped_by_a_signal_stops_the_report(monkeypatch):
         raise RuntimeError("no trace")
 
     assert worked_example(None, "S1", failing)["error"].startswith("计算过程不可用")  # without a signal: shown
+
+
+def test_a_signal_while_the_process_exits_after_an_audit_prints_no_traceback():
+    """A Ctrl-C that lands in an exit callback registered before the audit (multiprocessing's, which
+    joins the reference workers) would print 'Exception ignored in atexit callback' and a traceback
+    after the verdict: the audit's CLI has the process ignore it once it is exiting."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import atexit, os, signal, time\n"
+            "def late():\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    time.sleep(0.2)\n"
+            "atexit.register(late)\n"
+            "from audit import cli\n"
+            "cli._quiet_exit_once()\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                       capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (0, "")

@@ -81,6 +81,13 @@ def _compress(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"SET threads = {threads}")
 
 
+# A-AUDIT-CHRONIC-REGISTERED where the document pays 门诊慢性病 and 门诊特殊疾病 differently (吉林): which one a
+# code is, is the person's registration's; the ledger's code alone cannot say.
+CHRONIC_KIND_REGISTERED = ("门诊慢特病（med_type 14）结算的病种 dise_codg 须在人员信息为该参保人登记的慢特病（chronic_diseases，"
+                           "注明 chronic 门诊慢性病或 special 门诊特殊疾病）中：本文件对两者的支付不同，按登记的类别审核；"
+                           "病种不在其中（或人员信息未列出）的结算不审核。")
+
+
 # What the audit takes for granted when a ledger lacks a column that the document's rules read; each is
 # stated only where it applies (the column is missing from some file and the document has the rule).
 LEDGER_ASSUMPTIONS = {
@@ -88,6 +95,9 @@ LEDGER_ASSUMPTIONS = {
                              "mdtrtarea_admvs 判断：两者前四位（地市）不同的结算为市外就医；任一为空的结算按市内就医。",
     "A-AUDIT-REMOTE-ABSENT": "清单既没有异地就医标志 remote，也没有参保地和就医地医保区划（insuplc_admdvs、mdtrtarea_admvs）："
                              "全部结算按市内就医审核，未备案人员的市外就医不能识别。",
+    "A-AUDIT-CHRONIC-REGISTERED": "门诊慢特病（med_type 14）结算的病种 dise_codg：人员信息未列出该参保人登记的慢特病"
+                                  "（chronic_diseases）的，按清单所记病种已经认定审核；列出了而结算的病种不在其中的，该结算"
+                                  "不审核——门诊慢特病待遇以病种认定为前提，稽核不推定它应按何种待遇支付。",
     "A-AUDIT-EXCLUSION-ABSENT": "清单没有除外情形列 exclusion：全部结算按不属于政策规定的除外情形审核。",
     "A-AUDIT-OWNPAY-ABSENT": "清单缺少全自费 fulamt_ownpay_amt、超限价自费 overlmt_selfpay 或先行自付 preselfpay_amt "
                              "中的列：缺少的部分按 0 计，医疗费总额中其余部分都按政策范围内费用审核。",
@@ -136,6 +146,11 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
     applies = []
     if "remote_filing" in rules.policy.eligibility:
         applies += [f"A-AUDIT-REMOTE-{k.upper()}" for k in ("admdvs", "absent") if k in info.remote_from]
+    chronic = []
+    if "special" in rules.policy.covers:  # the engine itself needs each code's kind from the registration
+        chronic = [{"id": "A-AUDIT-CHRONIC-REGISTERED", "cite": "conform audit", "text": CHRONIC_KIND_REGISTERED}]
+    elif "chronic" in rules.policy.covers:
+        applies.append("A-AUDIT-CHRONIC-REGISTERED")
     if rules.policy.exclusions and "exclusion" in info.lacking:
         applies.append("A-AUDIT-EXCLUSION-ABSENT")
     if info.lacking & {"fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"}:
@@ -157,7 +172,7 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         applies.append("A-AUDIT-INTEGER-YUAN")
     if any(sources.int96_columns(Path(f)) for f in info.files):  # read as UTC instants (sources._parquet_view)
         applies.append("A-AUDIT-INT96-UTC")
-    return out + AUDIT_ASSUMPTIONS + [
+    return out + AUDIT_ASSUMPTIONS + chronic + [
         {"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k].format(columns="、".join(info.integer_yuan))}
         for k in applies]
 

@@ -100,10 +100,16 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     return dedc, fund, ratio
 
 
+class UnregisteredDisease(PolicyError):
+    """A chronic-disease settlement (med_type 14) whose disease is not among those the persons file
+    registers for the person (A-AUDIT-CHRONIC-REGISTERED)."""
+
+
 # The reference engine's refusals that the plan also makes, under the plan's status (audit/plan.py
 # STATUSES): a row's reason is the same whichever route settled its person; the rest are its own.
 _REFUSALS = ((MissingParameter, "refused_parameter"), (OutsideValidity, "refused_validity"),
-             (UnknownExclusion, "refused_exclusion"), (FlexTierNeeded, "refused_flex_tier"))
+             (UnknownExclusion, "refused_exclusion"), (FlexTierNeeded, "refused_flex_tier"),
+             (UnregisteredDisease, "refused_unregistered"))
 
 
 def _refusal_status(e: PolicyError) -> str:
@@ -115,7 +121,11 @@ def _said(e: PolicyError) -> str:
     supplied in the --region file (a case's `params`, which the engine's own message also offers, are
     no part of an audit)."""
     if isinstance(e, MissingParameter):
-        return f"参数 {e.key} 须由地区配置提供（{e.source}）：请在 --region 指定的地区配置文件的 values: 下补充"
+        said = f"参数 {e.key} 须由地区配置提供（{e.source}）：请在 --region 指定的地区配置文件的 values: 下补充"
+        parts = e.key.split(".")
+        if len(parts) == 3 and parts[0] in ("chronic", "special"):  # a disease's own figure: its code may be a typo
+            said += f"；若病种编码 {parts[1]} 有误（不是本地认定的病种），请核对清单的 dise_codg"
+        return said
     return str(e)
 
 
@@ -191,6 +201,11 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
                     if mismatch:
                         raise PolicyError(f"settlement {setl_id}: {mismatch}")
+                if med_type == "14" and person.diseases and person.disease(dise or "") is None:
+                    registered = "、".join(d.dise_codg for d in person.diseases)
+                    raise UnregisteredDisease(
+                        f"结算 {setl_id}：病种 {dise or '（空）'} 不在人员信息为该参保人登记的慢特病（{registered}）中；"
+                        "门诊慢特病待遇以病种认定为前提，稽核不推定该结算应按何种待遇支付（A-AUDIT-CHRONIC-REGISTERED）")
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
                                medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,

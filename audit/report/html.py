@@ -36,9 +36,27 @@ def _environment() -> Environment:
     return env
 
 
-def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40) -> dict:
-    """Horizontal paired bars per category: overpaid (red) and underpaid (blue), scaled to the largest."""
-    rows = rows[:max_bars]
+def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40, *, recent: bool = False,
+              kind: str = "项", unit: str = "", rest: str = "") -> dict:
+    """Horizontal paired bars per category: overpaid (red) and underpaid (blue), scaled to the largest.
+
+    More than `max_bars` rows: `recent` (rows in time order, e.g. months) keeps the last `max_bars`, still in
+    time order: the latest months are the ones a regulator needs most; otherwise the `max_bars` largest by
+    overpaid, then underpaid. `note` then says exactly how many `unit`s of `kind` were left out and where
+    they are (`rest`); no note when nothing was cut. When every bar shown would be 0.00 / 0.00 (the
+    discrepancies move no fund money) there are no bars, and `none` says so in a line instead."""
+    left_out = max(len(rows) - max_bars, 0)
+    if not recent:
+        rows = sorted(rows, key=lambda r: (-r["overpaid"], -r["underpaid"]))  # stable: ties keep their order
+    rows = rows[len(rows) - max_bars:] if recent and left_out else rows[:max_bars]
+    note = none = None
+    if left_out and recent:
+        note = f"只显示最近 {max_bars} {unit}{kind}；较早的 {left_out} {unit}{kind}{rest}。"
+    elif left_out:
+        note = f"只显示多付、少付最多的 {max_bars} {unit}{kind}；其余 {left_out} {unit}{kind}未显示{rest}。"
+    if rows and not any(r["overpaid"] or r["underpaid"] for r in rows):
+        scope = f"最近 {max_bars} {unit}{kind}" if left_out and recent else f"各{kind}"
+        none, rows = f"{scope}均无统筹基金多付或少付。", []
     biggest = max([max(r["overpaid"], r["underpaid"]) for r in rows] + [1])
     label_w = max([text_width(str(r[label_key])) for r in rows] + [60]) + 16
     bar_w, row_h = 460.0, 34
@@ -49,7 +67,7 @@ def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40) -> dict:
                      "over_w": round(bar_w * r["overpaid"] / biggest, 1), "under_w": round(bar_w * r["underpaid"] / biggest, 1),
                      "over": yuan_grouped(r["overpaid"]), "under": yuan_grouped(r["underpaid"])})
     return {"bars": bars, "label_w": round(label_w, 1), "width": int(label_w + bar_w + 150),
-            "height": 40 + len(rows) * row_h, "truncated": len(rows) == max_bars}
+            "height": 40 + len(rows) * row_h, "left_out": left_out, "note": note, "none": none}
 
 
 def _clip(v: Any, n: int = MAX_TEXT) -> str:
@@ -86,8 +104,10 @@ def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: 
         classes.append({**c, "worked": worked_example(con, c["example"], explain)})
     # Without hifp_pay in the ledger there is no over- or underpayment to draw: no bars of ¥0.00.
     fund = summary.get("fund_audited", True)
-    month_chart = bar_chart(data["by_month"] if fund else [], "month")
-    facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]] if fund else [], "label")
+    month_chart = bar_chart(data["by_month"] if fund else [], "month", recent=True, kind="月", unit="个",
+                            rest="见 audit.xlsx“按月份”")
+    facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]] if fund else [],
+                               "label", kind="机构等级", unit="个", rest="（各机构见 audit.xlsx“按机构”）")
     return _environment().get_template("audit.html.j2").render(
         s=summary, d=data, t=data["totals"], overview=overview, classes=classes, month_chart=month_chart,
         facility_chart=facility_chart, files=files)

@@ -52,6 +52,9 @@ CASE
   ELSE 'other'
 END"""
 
+# The one field that is a ratio, not an amount: its differences are never summed.
+RATIO_FIELD = "pool_prop_selfpay"
+
 # The field whose difference decides a class; its rows' clauses are the class's 依据条款 ('other': every
 # differing field's, in this order).
 DECIDING_FIELD = {"scope": "inscp_scp_amt", "ratio_high": "pool_prop_selfpay", "ratio_low": "pool_prop_selfpay",
@@ -131,12 +134,23 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
         SELECT count(*) AS rows, count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons,
                count(DISTINCT fixmedins_code) AS institutions, {_MONEY}
         FROM d""")[0]
-    by_field = _rows(con, """
-        SELECT field, count(*) AS n,
-               coalesce(sum(diff) FILTER (WHERE diff > 0), 0) AS higher,
-               coalesce(-sum(diff) FILTER (WHERE diff < 0), 0) AS lower,
-               count(*) FILTER (WHERE diff > 0) AS n_higher, count(*) FILTER (WHERE diff < 0) AS n_lower
-        FROM d GROUP BY field ORDER BY n DESC, field""")
+    # By field, as the headline counts money: a settlement and its reversals (2208) first netted, per field
+    # (coalesce(init_setl_id, setl_id)), so hifp_pay's 偏高/偏低 are exactly 多付/少付. A settlement overpaid
+    # 50.00 and reversed as recorded (−50.00) is two rows (n) but nets to nothing: no 50.00 higher and 50.00
+    # lower beside a headline of 0.00. The ratio is not negated on a reversal and a sum of ratio differences
+    # means nothing: its pairs are counted by the direction of their rows, and it has no sums (None).
+    by_field = _rows(con, f"""
+        WITH p AS (
+          SELECT field, count(*) AS n, sum(diff) AS net, bool_or(diff > 0) AS any_higher, bool_or(diff < 0) AS any_lower
+          FROM d GROUP BY field, coalesce(init_setl_id, setl_id))
+        SELECT field, sum(n)::BIGINT AS n,
+               CASE WHEN field = '{RATIO_FIELD}' THEN count(*) FILTER (WHERE any_higher)
+                    ELSE count(*) FILTER (WHERE net > 0) END AS n_higher,
+               CASE WHEN field = '{RATIO_FIELD}' THEN count(*) FILTER (WHERE any_lower)
+                    ELSE count(*) FILTER (WHERE net < 0) END AS n_lower,
+               CASE WHEN field <> '{RATIO_FIELD}' THEN coalesce(sum(net) FILTER (WHERE net > 0), 0) END AS higher,
+               CASE WHEN field <> '{RATIO_FIELD}' THEN coalesce(-sum(net) FILTER (WHERE net < 0), 0) END AS lower
+        FROM p GROUP BY field ORDER BY n DESC, field""")
     group = f"count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons, {_MONEY}"
     by_institution = _rows(con, f"""
         SELECT coalesce(fixmedins_code, '') AS fixmedins_code, facility, min(fixmedins_name) AS fixmedins_name, {group}
@@ -206,8 +220,8 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
         r["psn_type_label"] = PSN_TYPES.get(r["psn_type"], ("", False, r["psn_type"]))[2]
     for r in by_facility + by_institution:
         r["facility_label"] = FACILITIES.get(r["facility"], r["facility"])
-    for r in by_field:
-        r["higher"], r["lower"] = shown(r["higher"], r["field"]), shown(r["lower"], r["field"])
+    for r in by_field:  # the ratio: counts only, no sum (None, shown as —)
+        r["higher"], r["lower"] = (None if r[k] is None else shown(r[k], r["field"]) for k in ("higher", "lower"))
     return {"totals": totals, "by_field": by_field, "by_institution": by_institution, "by_facility": by_facility,
             "by_month": by_month, "by_psn_type": by_psn_type, "classes": classes, "top_persons": top_persons,
             "top_institutions": [r for r in by_institution if r["overpaid"] > 0][:top]}

@@ -51,6 +51,11 @@ def test_breakdowns_add_up_to_the_totals(tmp_path):
     assert sum(c["settlements"] for c in data["classes"]) == data["totals"]["settlements"]
     assert sum(c["overpaid"] for c in data["classes"]) == fen(over)
     assert sum(c["underpaid"] for c in data["classes"]) == fen(under)
+    # the by-field table's hifp_pay, netted the same way, is the headline: not the rows' plain sums
+    (hifp,) = [f for f in data["by_field"] if f["field"] == "hifp_pay"]
+    assert (fen(Decimal(hifp["higher"])), fen(Decimal(hifp["lower"]))) == (fen(over), fen(under))
+    assert (hifp["n_higher"], hifp["n_lower"]) == (sum(n > 0 for n, _ in pairs.values()), sum(n < 0 for n, _ in pairs.values()))
+    assert hifp["n"] == sum(r["field"] == "hifp_pay" for r in rows)
     assert len(data["classes"]) >= 5
     for c in data["classes"]:  # each class's example is one of its own settlements
         example_fields = {r["field"] for r in rows if r["setl_id"] == c["example"]}
@@ -248,7 +253,8 @@ def test_a_wrong_ratio_names_the_class_before_a_wrong_deductible(tmp_path):
     """CLASSES is ordered: a settlement whose ratio and deductible both differ is 支付比例, not 起付线.
     S1: ratio 0.5000 where 0.6000 (−0.1000) and deductible 300.00 where 200.00 (+100.00): ratio_low.
     S2: ratio 0.7000 where 0.6000 (+0.1000) and deductible 0.00 where 200.00 (−200.00): ratio_high.
-    by_field, by hand: act_pay_dedc higher 100.00 (S1), lower 200.00 (S2); the ratio higher 0.1000, lower 0.1000."""
+    by_field, by hand: act_pay_dedc higher 100.00 (S1), lower 200.00 (S2); the ratio one higher, one lower, and
+    no sum (a sum of ratio differences means nothing)."""
     rows = [
         _diff("S1", "pool_prop_selfpay", "0.5000", "0.6000", "P1"),
         _diff("S1", "act_pay_dedc", "300.00", "200.00", "P1"),
@@ -258,4 +264,4 @@ def test_a_wrong_ratio_names_the_class_before_a_wrong_deductible(tmp_path):
     data, by = _classes(tmp_path, rows)
     assert {c: by[c]["settlements"] for c in by} == {"ratio_low": 1, "ratio_high": 1}
     assert {f["field"]: (f["n_higher"], f["n_lower"], f["higher"], f["lower"]) for f in data["by_field"]} == {
-        "act_pay_dedc": (1, 1, "100.00", "200.00"), "pool_prop_selfpay": (1, 1, "0.1000", "0.1000")}
+        "act_pay_dedc": (1, 1, "100.00", "200.00"), "pool_prop_selfpay": (1, 1, None, None)}

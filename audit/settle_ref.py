@@ -201,11 +201,15 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
                     if mismatch:
                         raise PolicyError(f"settlement {setl_id}: {mismatch}")
-                if med_type == "14" and person.diseases and person.disease(dise or "") is None:
+                by_kind = "special" in rules.policy.covers  # 吉林: the registration says which benefit pays
+                if med_type == "14" and (person.diseases or by_kind) and person.disease(dise or "") is None:
                     registered = "、".join(d.dise_codg for d in person.diseases)
                     raise UnregisteredDisease(
                         f"结算 {setl_id}：病种 {dise or '（空）'} 不在人员信息为该参保人登记的慢特病（{registered}）中；"
-                        "门诊慢特病待遇以病种认定为前提，稽核不推定该结算应按何种待遇支付（A-AUDIT-CHRONIC-REGISTERED）")
+                        "门诊慢特病待遇以病种认定为前提，稽核不推定该结算应按何种待遇支付（A-AUDIT-CHRONIC-REGISTERED）"
+                        if registered else
+                        f"结算 {setl_id}：人员信息未列出该参保人登记的慢特病；本文件按登记的类别（门诊慢性病或门诊特殊疾病）"
+                        f"支付不同，病种 {dise or '（空）'} 的类别无法确定（A-AUDIT-CHRONIC-REGISTERED）")
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
                                medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,

@@ -52,3 +52,13 @@ def test_the_registration_assumption_is_stated_only_where_the_document_pays_chro
            for p in ("zhejiang", "nanchang", "jilin")}
     assert "A-AUDIT-CHRONIC-REGISTERED" not in ids["zhejiang"]
     assert "A-AUDIT-CHRONIC-REGISTERED" in ids["nanchang"] and "A-AUDIT-CHRONIC-REGISTERED" in ids["jilin"]
+
+
+def test_in_jilin_a_chronic_visit_of_an_unlisted_person_is_not_assessed_and_says_why_in_chinese(tmp_path):
+    """吉林 pays 门诊慢性病 (二（三）) and 门诊特殊疾病 (二（四）, along inpatient rules) differently, by the person's
+    registration: without one the ledger's code cannot say which, so the row is not assessed."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(HEADER + "\nS1,B,1101,2023-03-01,14,primary,M00500,1000.00,0.00\n", encoding="utf-8")
+    code, s = audit([str(ledger)], "jilin", "jilin-example", write=False)
+    assert (code, [u["status"] for u in s["unassessed_by_reason"]]) == (2, ["refused_unregistered"])
+    assert "人员信息未列出该参保人登记的慢特病" in s["unassessed_by_reason"][0]["details"][0]["note"]

@@ -494,7 +494,8 @@ def synth_ledger(rows: int, policy: str, out: Path, region: str | None = None, d
                 pq.ParquetWriter(tmp[planted_path], PLANTED_SCHEMA, compression="zstd") as wp, \
                 open(tmp[persons_path], "w", encoding="utf-8") as fp:
             if workers > 1 and len(tasks) > 1:
-                pool = mp.get_context("fork" if os.name == "posix" else "spawn").Pool(workers, initializer=_worker_signals)
+                pool = mp.get_context("fork" if os.name == "posix" else "spawn").Pool(min(workers, len(tasks)),
+                                                                                   initializer=_worker_signals)
                 results = pool.imap(_work, tasks, chunksize=1)
             else:
                 pool, results = None, map(_work, tasks)

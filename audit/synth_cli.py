@@ -16,6 +16,13 @@ def _terminated(signum, _frame):
     raise SystemExit(128 + signum)
 
 
+def _a_number(_ctx, param, value: float) -> float:
+    """FloatRange lets NaN through (every comparison with it is false): a 'nan' rate planted nothing."""
+    if value != value:
+        raise click.BadParameter("must be a number from 0 to 1, not nan", param=param)
+    return value
+
+
 MAX_ROWS = 100_000_000  # ten city-years; about 9 GB of Parquet, hours of reference-engine time
 
 
@@ -25,10 +32,11 @@ MAX_ROWS = 100_000_000  # ten city-years; about 9 GB of Parquet, hours of refere
 @click.option("--policy", type=click.Choice(POLICY_IDS), required=True, help="The document whose rules settle the rows.")
 @click.option("--region", default=None, help="Region configuration (name in fixtures/regions/ or a path); "
                                               "default: the policy's example region.")
-@click.option("--defect-rate", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True,
+@click.option("--defect-rate", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True, callback=_a_number,
               help="Share of persons whose recorded figures come from a defective system.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed writes the same ledger.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: up to 2).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes, 1-256 (default: up to 2; never more than the chunks of 4,000 persons).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="FILE.parquet; FILE.planted.parquet (and FILE.persons.jsonl when needed) are written beside it.")
 def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate: float, seed: int,
@@ -42,6 +50,10 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
     """
     if out.suffix.lower() != ".parquet":
         click.echo(f"conform: error: synth-ledger writes Parquet: --out {out} must end in .parquet", err=True)
+        sys.exit(2)
+    above = next((p for p in out.parents if p.exists()), None)  # the nearest existing folder above --out
+    if above is not None and not above.is_dir():
+        click.echo(f"conform: error: synth-ledger: --out {out}: {above} is a file, not a folder", err=True)
         sys.exit(2)
     started = time.perf_counter()
     # Stopped (SIGTERM, Ctrl-C): unwind, so the half-written files are removed, and exit 143/130.

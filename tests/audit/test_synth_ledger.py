@@ -183,6 +183,9 @@ def test_cli_writes_the_ledger_and_refuses_a_bad_region(tmp_path):
     (["--rows", "10", "--out", "ledger.csv"], "synth-ledger writes Parquet: --out ledger.csv must end in .parquet"),
     (["--rows", "100000001", "--out", "ledger.parquet"], "Invalid value for '--rows'"),
     (["--rows", "0", "--out", "ledger.parquet"], "Invalid value for '--rows'"),
+    # click's FloatRange lets NaN through (no comparison with it is true): it planted nothing, silently
+    (["--rows", "10", "--defect-rate", "nan", "--out", "ledger.parquet"], "not nan"),
+    (["--rows", "10", "--workers", "257", "--out", "ledger.parquet"], "Invalid value for '--workers'"),
 ])
 def test_synth_ledger_refuses_what_it_cannot_write(tmp_path, monkeypatch, args, said):
     from click.testing import CliRunner
@@ -193,6 +196,41 @@ def test_synth_ledger_refuses_what_it_cannot_write(tmp_path, monkeypatch, args, 
     r = CliRunner().invoke(main, ["synth-ledger", "--policy", "zhejiang", *args])
     assert r.exit_code == 2 and said in r.output, r.output
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_an_out_path_under_a_file_is_refused_naming_the_file(tmp_path):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    r = CliRunner().invoke(main, ["synth-ledger", "--policy", "zhejiang", "--rows", "10",
+                                  "--out", str(tmp_path / "afile" / "s.parquet")])
+    assert r.exit_code == 2 and f"{tmp_path / 'afile'} is a file, not a folder" in r.output, r.output
+
+
+def test_no_more_worker_processes_than_chunks(tmp_path, monkeypatch):
+    """--workers 30 for two chunks of persons started 30 processes, 28 of them idle."""
+    import multiprocessing as mp
+
+    from audit import synth
+
+    started = []
+    real = mp.get_context
+
+    class Context:
+        def __init__(self, method):
+            self.ctx = real(method)
+
+        def Pool(self, n, **kw):  # noqa: N802 - multiprocessing's name
+            started.append(n)
+            return self.ctx.Pool(n, **kw)
+
+    monkeypatch.setattr(synth.mp, "get_context", Context)
+    rows = synth.CHUNK_PERSONS * 9  # about 8 rows a person-year: two chunks of persons
+    synth.synth_ledger(rows, "zhejiang", tmp_path / "x.parquet", seed=1, workers=30)
+    chunks = len(range(0, len(synth.visit_counts(rows, 1)), synth.CHUNK_PERSONS))
+    assert 1 < chunks < 30 and started == [chunks]
 
 
 @pytest.mark.parametrize("sig, code, said", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])

@@ -3,7 +3,11 @@
 `write_reports` is the one entry point (the contract with audit/run.py). All five
 files are built in a hidden temporary sibling of the output folder and the
 folder is renamed into place at the end, so a run that stops part-way leaves
-either the previous complete report or nothing that looks like one. The
+either the previous complete report or nothing that looks like one. An existing
+folder that cannot be renamed or replaced (a mount point such as a Docker volume,
+or a folder in a parent the user cannot write) is built inside instead, in a
+hidden .conform-audit.<pid>.tmp, and the files moved in with summary.json last:
+there, summary.json marks a complete report. The
 roll-ups are DuckDB SQL over the discrepancy Parquet; no discrepancy row is
 loaded into Python except the ≤ Excel-limit detail rows streamed into the xlsx.
 """
@@ -11,9 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -165,36 +172,130 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     return rows
 
 
-def check_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> bool:
     """Refuse an output folder that holds anything but an earlier audit report: replacing the folder
-    whole (the atomic swap) must never delete a user's other files. Call it before the audit's work."""
+    whole (the atomic swap) must never delete a user's other files. Call it before the audit's work.
+
+    Returns True when the report will be built inside the folder rather than beside it (see _check_writable)."""
     out_dir = Path(out_dir)
-    _check_writable(out_dir)
-    if not out_dir.exists() and not out_dir.is_symlink():
-        return
-    if not out_dir.is_dir() or out_dir.is_symlink():
+    if out_dir.is_symlink():
+        raise AuditInputError(_symlink_message(out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
         raise AuditInputError(f"output folder {out_dir} exists and is not a folder of an earlier audit report")
-    others = sorted(p.name for p in out_dir.iterdir() if p.name not in FILES)
+    inside = _check_writable(out_dir)
+    if not out_dir.exists():
+        return inside
+    others = sorted(p.name for p in out_dir.iterdir() if p.name not in FILES and not _ours(p))
     if others:
         shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
-        raise AuditInputError(f"output folder {out_dir} holds other files ({shown}); choose a new or empty folder "
-                              "(an audit report replaces its folder whole)")
+        why = (f"or a subfolder such as {out_dir / 'audit'} (an audit report's folder holds the report alone)"
+               if inside else "(an audit report replaces its folder whole)")
+        raise AuditInputError(f"output folder {out_dir} holds other files ({shown}); choose a new or empty folder {why}")
+    return inside
 
 
-def _check_writable(out_dir: Path) -> None:
+def _symlink_message(out_dir: Path) -> str:
+    target = os.readlink(out_dir)
+    where = Path(os.path.realpath(out_dir))
+    if where.is_dir():
+        fix = f"give the folder it points to (--out {where}) or a new path"
+    else:
+        fix = "give a folder or a new path"
+    return (f"output folder {out_dir} is a symbolic link (to {target}); the report replaces its folder whole, "
+            f"which would replace the link rather than write where it leads: {fix}")
+
+
+# The report's own hidden folders inside an output folder built in place: the one being built
+# (.conform-audit.<pid>.tmp) and the writability probe; one left by a killed run is not a user's file.
+_OURS = re.compile(r"\.conform-audit(\.\d+\.tmp|-probe-.*)")
+
+
+def _ours(p: Path) -> bool:
+    return bool(_OURS.fullmatch(p.name)) and p.is_dir() and not p.is_symlink()
+
+
+def _is_mount(path: Path) -> bool:
+    """A mount point (a Docker volume, a Kubernetes emptyDir): it cannot be renamed (EBUSY). A bind mount
+    from the same filesystem is not seen by os.path.ismount; Linux lists it in /proc/self/mountinfo."""
+    if os.path.ismount(path):
+        return True
+    try:
+        table = Path("/proc/self/mountinfo").read_bytes()
+    except OSError:
+        return False
+    real = os.fsencode(os.path.realpath(path))
+    unescape = lambda m: bytes([int(m.group(1), 8)])  # noqa: E731 - mountinfo escapes space, tab, \\, newline
+    return any(len(f) > 4 and re.sub(rb"\\([0-7]{3})", unescape, f[4]) == real
+               for f in (line.split() for line in table.splitlines()))
+
+
+def _probe(folder: Path) -> None:
+    os.rmdir(tempfile.mkdtemp(prefix=".conform-audit-probe-", dir=folder))
+
+
+def _check_writable(out_dir: Path) -> bool:
     """The report is built in a sibling of `out_dir` and renamed into place: refuse, before any work, a
     folder whose parent is a file or cannot be written (a read-only or virtual filesystem). The probe is
-    a folder made and removed at once in the nearest existing parent."""
+    a folder made and removed at once in the nearest existing parent.
+
+    An existing folder that cannot be renamed (a mount point) or whose parent cannot be written is built
+    inside instead: True, once a probe shows the folder itself can be written."""
+    existing = out_dir.is_dir() and not out_dir.is_symlink()
+    if existing and _is_mount(out_dir):
+        _check_inside(out_dir)
+        return True
     parent = out_dir.absolute().parent
     while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
         raise AuditInputError(f"output folder {out_dir} cannot be made: {parent} is not a folder")
     try:
-        probe = tempfile.mkdtemp(prefix=".conform-audit-probe-", dir=parent)
+        _probe(parent)
     except OSError as e:
+        if existing:
+            _check_inside(out_dir)
+            return True
         raise AuditInputError(f"output folder {out_dir} cannot be made in {parent}: {e.strerror or e}") from None
-    os.rmdir(probe)
+    return False
+
+
+def _check_inside(out_dir: Path) -> None:
+    try:
+        _probe(out_dir)
+    except OSError as e:
+        raise AuditInputError(f"output folder {out_dir} cannot be written: {e.strerror or e}") from None
+
+
+def _inside_tmp(out_dir: Path) -> Path:
+    """The hidden folder a report built in place is written to; stale ones of runs that were killed go."""
+    for p in out_dir.iterdir():
+        m = _OURS.fullmatch(p.name)
+        if m and m.group(1).endswith(".tmp") and _ours(p) and not _alive(int(p.name.split(".")[2])):
+            shutil.rmtree(p, ignore_errors=True)
+    return out_dir / f".conform-audit.{os.getpid()}.tmp"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own from an earlier call in this process: made afresh
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _publish_inside(tmp: Path, out_dir: Path) -> None:
+    """Move the finished files from `tmp` (a hidden folder inside `out_dir`) into `out_dir`, summary.json
+    last: an earlier report's summary.json goes first, so until the new one is in place the folder does not
+    look complete. Each move is a rename within one filesystem."""
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / "summary.json").unlink()
+    for name in sorted(FILES, key=lambda n: n == "summary.json"):
+        os.replace(tmp / name, out_dir / name)
+    os.rmdir(tmp)
 
 
 def _publish(tmp: Path, out_dir: Path) -> None:
@@ -202,7 +303,21 @@ def _publish(tmp: Path, out_dir: Path) -> None:
     old = None
     if out_dir.exists() or out_dir.is_symlink():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
+        try:
+            os.replace(out_dir, old)
+        except OSError as e:
+            if e.errno not in (errno.EBUSY, errno.EXDEV) or not out_dir.is_dir():
+                raise
+            # a mount point _is_mount did not recognise: the files are moved in instead
+            inner = _inside_tmp(out_dir)
+            try:
+                shutil.rmtree(inner, ignore_errors=True)
+                shutil.move(tmp, inner)
+                _publish_inside(inner, out_dir)
+            except BaseException:
+                shutil.rmtree(inner, ignore_errors=True)
+                raise
+            return
     try:
         os.replace(tmp, out_dir)
     except OSError:
@@ -213,6 +328,25 @@ def _publish(tmp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _warn(message: str) -> None:
+    print(f"conform: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _point_latest(out_dir: Path) -> None:
+    """reports/audit-latest leads to this run's report; when it cannot, a warning says so and where the
+    report is. A real folder of that name is a user's: it is never replaced."""
+    link = out_dir.parent / LATEST
+    if link.is_dir() and not link.is_symlink():
+        _warn(f"{link} is a folder, not the link to the latest report this tool keeps, so it was left as it is "
+              f"(remove or rename it to have it kept up to date); this run's report is in {out_dir}")
+        return
+    try:
+        point_latest(out_dir.parent, out_dir, LATEST)
+    except OSError as e:
+        _warn(f"{link} could not be pointed at this run's report ({e.strerror or e}), so it was left as it is; "
+              f"this run's report is in {out_dir}")
+
+
 def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
                   explain: Callable[[str], dict] | None = None, *, latest: bool | None = None) -> int:
     """Write the five files into `out_dir` atomically; return the exit code (0 clean, 1 discrepancies).
@@ -221,9 +355,9 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     default one (reports/audit-<id>)."""
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
-    check_out_dir(out_dir)
-    tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
+    inside = check_out_dir(out_dir)
     try:
+        tmp = _inside_tmp(out_dir) if inside else out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
@@ -259,10 +393,9 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
         (tmp / "summary.json").write_text(
             json.dumps(summary_json(summary, totals), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
         with interrupt.publishing(out_dir):
-            _publish(tmp, out_dir)
+            (_publish_inside if inside else _publish)(tmp, out_dir)
             if latest if latest is not None else _is_default(out_dir):
-                with contextlib.suppress(OSError):
-                    point_latest(out_dir.parent, out_dir, LATEST)
+                _point_latest(out_dir)
     except OSError as e:  # a full disk, a folder that vanished: the environment, named (exit 2)
         shutil.rmtree(tmp, ignore_errors=True)
         raise AuditInputError(f"cannot write the report to output folder {out_dir}: {e.strerror or e}"

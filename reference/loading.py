@@ -6,15 +6,21 @@ becomes None), so YAML's implicit types never reach the model: `2023-02-30`,
 refuses them with its own located message. Aliases (`*name`) are refused, which
 closes "billion laughs" expansion, and nesting deeper than `MAX_DEPTH` is refused
 before the parser's recursion can overflow. Explicit tags (`!!python/object`,
-`!!float`) have no constructor and are refused.
+`!!float`) have no constructor and are refused. A key given twice in one mapping is refused with
+both lines (`DuplicateKeyError`): YAML's parsers keep the last one silently, so a second
+`ordinary.cap:` pasted below the first would change every figure without a word.
+`UniqueSafeLoader` is PyYAML's safe loader (typed scalars, for the shipped policy files and the
+audit's maps) with the same refusal.
 
 JSON is read with the standard library's C decoder with `parse_float=Decimal`, so
-numbers stay exact; `NaN`/`Infinity`, integers too long to convert and nesting
-beyond the recursion limit become `InputError`s with a line and column.
+numbers stay exact; `NaN`/`Infinity`, integers too long to convert, nesting
+beyond the recursion limit and a key given twice in one object become `InputError`s
+with a line and column.
 """
 from __future__ import annotations
 
 import json
+import json.scanner
 import re
 from decimal import Decimal
 from typing import Any
@@ -32,6 +38,37 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 class InputError(ValueError):
     """A file that cannot be read as data; the message says where (line, column or byte)."""
+
+
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A YAML mapping that gives one key twice: `problem_mark` is the second, `first` the first."""
+
+    def __init__(self, key: Any, mark: Any, first: Any) -> None:
+        self.key, self.first = key, first
+        super().__init__(None, None, f"key {key!r} given twice (first on line {first.line + 1}); "
+                         "YAML would silently keep the last one: give it once", mark)
+
+
+def _construct_unique(loader: Any, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """BaseConstructor.construct_mapping, refusing a key already seen in the same mapping (the node's
+    own keys: YAML's marks give the line of each)."""
+    if not isinstance(node, yaml.MappingNode):
+        raise yaml.constructor.ConstructorError(None, None, f"expected a mapping node, but found {node.id}",
+                                                node.start_mark)
+    mapping: dict = {}
+    first: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            seen = key in first
+        except TypeError:
+            raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                    "found unhashable key", key_node.start_mark) from None
+        if seen:
+            raise DuplicateKeyError(key, key_node.start_mark, first[key])
+        first[key] = key_node.start_mark
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
 
 
 # --------------------------------------------------------------------------- YAML
@@ -65,7 +102,7 @@ StrictLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|
 StrictLoader.add_constructor("tag:yaml.org,2002:null", lambda loader, node: None)
 StrictLoader.add_constructor("tag:yaml.org,2002:str", lambda loader, node: loader.construct_scalar(node))
 StrictLoader.add_constructor("tag:yaml.org,2002:seq", lambda loader, node: loader.construct_sequence(node))
-StrictLoader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
+StrictLoader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: _construct_unique(loader, node))
 
 
 def _refuse_tag(loader: StrictLoader, node: yaml.Node) -> Any:
@@ -73,6 +110,36 @@ def _refuse_tag(loader: StrictLoader, node: yaml.Node) -> Any:
 
 
 StrictLoader.add_constructor(None, _refuse_tag)  # !!python/…, !!float, !!timestamp, custom tags
+
+
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same types, 10× faster
+
+
+class UniqueSafeLoader(_SafeBase):  # type: ignore[misc,valid-type]
+    """yaml.safe_load's loader (typed scalars, merge keys) refusing a key given twice in a mapping
+    (DuplicateKeyError). A key a merge (`<<: *base`) brings in may be overridden: only the mapping's
+    own keys are compared."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = key in first
+                except TypeError:  # unhashable: the safe constructor's own message
+                    continue
+                if seen:
+                    raise DuplicateKeyError(key, key_node.start_mark, first[key])
+                first[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def duplicate_key_message(e: DuplicateKeyError) -> str:
+    """'line 12 column 3: key 'ordinary.cap' given twice (first on line 11); …'"""
+    return f"line {e.problem_mark.line + 1} column {e.problem_mark.column + 1}: {e.problem}"
 
 
 def _mark(e: yaml.YAMLError) -> str:
@@ -131,6 +198,8 @@ def load_yaml(text: str) -> Any:
             _check_events(text)
             return yaml.load(text, Loader=StrictCLoader)  # noqa: S506 - BaseConstructor: no object construction
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - BaseLoader subclass: no object construction
+    except DuplicateKeyError as e:
+        raise InputError(f"YAML at {duplicate_key_message(e)}") from None
     except yaml.YAMLError as e:
         raise InputError(f"malformed YAML at {_mark(e)}") from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH comes first
@@ -144,7 +213,67 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number this tool accepts")
 
 
-DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
+class _DuplicateJSONKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict:
+    """An object's pairs as a dict, refusing a key given twice (a plain dict would keep the last)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateJSONKey(k)
+            seen.add(k)
+    return obj
+
+
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_unique_object)
+
+
+class _Found(Exception):
+    def __init__(self, pos: int) -> None:
+        self.pos = pos
+
+
+def _duplicate_key_pos(text: str, pos: int) -> int | None:
+    """Where the second of a key given twice starts (only after the C decoder refused one): the same
+    text decoded again by the standard library's Python scanner, whose objects report their start, and
+    the pairs of the object with the duplicate walked with that scanner to the key's position."""
+    ws = json.decoder.WHITESPACE.match
+
+    def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None):  # noqa: ANN001
+        s, start = s_and_end
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        seen: set[str] = set()
+        for i, (k, _) in enumerate(pairs):
+            if k in seen:
+                p = start
+                for j in range(i + 1):
+                    p = ws(s, p).end()
+                    at = p
+                    _, p = json.decoder.scanstring(s, p + 1, strict)
+                    p = ws(s, ws(s, p).end() + 1).end()  # past the colon
+                    if j == i:
+                        raise _Found(at)
+                    _, p = scan_once(s, p)
+                    p = ws(s, p).end() + 1  # past the comma
+            seen.add(k)
+        return dict(pairs), end
+
+    finder = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
+    finder.parse_object = parse_object  # type: ignore[assignment]
+    finder.scan_once = json.scanner.py_make_scanner(finder)  # type: ignore[attr-defined]
+    try:
+        finder.raw_decode(text, pos)
+    except _Found as f:
+        return f.pos
+    except (ValueError, RecursionError, IndexError):  # pragma: no cover - the C decoder read it
+        return None
+    return None  # pragma: no cover
 
 
 def _where(text: str, pos: int, line0: int = 0) -> str:
@@ -159,6 +288,10 @@ def decode_json(text: str, pos: int = 0, line0: int = 0) -> tuple[Any, int]:
         return DECODER.raw_decode(text, pos)
     except json.JSONDecodeError as e:
         raise InputError(f"malformed JSON at {_where(text, e.pos, line0)}: {e.msg}") from None
+    except _DuplicateJSONKey as e:
+        at = _duplicate_key_pos(text, pos)
+        raise InputError(f"JSON at {_where(text, pos if at is None else at, line0)}: key {e.key!r} given twice in "
+                         "one object (JSON readers would silently keep the last one): give it once") from None
     except RecursionError:
         raise InputError(f"malformed JSON at {_where(text, pos, line0)}: nested too deeply") from None
     except ValueError as e:  # NaN/Infinity (parse_constant) or an integer beyond Python's conversion limit

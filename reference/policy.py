@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .loading import InputError, decode_utf8, load_yaml
+from .loading import DuplicateKeyError, InputError, UniqueSafeLoader, decode_utf8, duplicate_key_message, load_yaml
 from .money import AmountError, parse_amount, parse_ratio, pct
 from .trace import join_cites
 
@@ -243,13 +243,18 @@ class Policy:
         return f"Policy({self.id})"
 
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same types, 10× faster
+# yaml.safe_load's loader (libyaml when present: same types, 10× faster) refusing a key given twice: a
+# second `cap:` pasted under a clause would otherwise replace the first without a word.
+_SAFE_LOADER = UniqueSafeLoader
 
 
 def _load_yaml(path: Path) -> Any:
     """The project's own policy files (trusted, shipped): YAML's safe types, as the model was written for."""
     with path.open(encoding="utf-8") as f:
-        return yaml.load(f, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+        try:
+            return yaml.load(f, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+        except DuplicateKeyError as e:
+            raise PolicyError(f"policy file {path}: {duplicate_key_message(e)}") from None
 
 
 @lru_cache(maxsize=None)

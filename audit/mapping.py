@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
+from reference.loading import DuplicateKeyError, UniqueSafeLoader
 
 from .errors import AuditInputError
 
@@ -116,6 +117,12 @@ def _from_dict(data: object, source: str) -> Mapping:
     if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
         raise AuditInputError("[codes] must hold one table per column: [codes.<column>]", file=source)
     known, coded = ledger_columns(), coded_columns()
+    for c, m in codes.items():  # YAML's 1: and "1": are two keys, one code once read as text
+        texts = [str(k) for k in m]
+        twice = sorted({t for t in texts if texts.count(t) > 1})
+        if twice:
+            raise AuditInputError(f"[codes.{c}]: code {twice[0]!r} given twice (once as a number, once as text); "
+                                  "give it once", file=source)
     codes = {_spelled(str(c), known): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()}
     for column in codes:  # a table for a column the ledger has not, or whose values are not codes, maps nothing
         if column not in known:
@@ -152,6 +159,9 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             parts.append((spec, False, Mapping({src: _spelled(dst, ledger_columns())})))
             m = m.merged(parts[-1][2])
             continue
+        if path.is_dir():
+            raise AuditInputError("is a folder, not a mapping file: give the TOML or YAML file in it (or src=dst pairs)",
+                                  file=spec)
         if not path.is_file():
             raise AuditInputError("no such mapping file (or give src=dst pairs)", file=spec)
         if path.stat().st_size > 1_000_000:
@@ -162,8 +172,13 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             line = path.read_bytes()[:e.start].count(b"\n") + 1
             raise AuditInputError("not UTF-8: a mapping file (TOML or YAML) is UTF-8; save it so "
                                   "(Excel/记事本: “UTF-8”)", file=spec, row=line) from None
-        try:
-            data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
+        try:  # YAML as yaml.safe_load reads it, but a key given twice is refused (TOML refuses it itself)
+            if path.suffix.lower() == ".toml":
+                data = tomllib.loads(text)
+            else:
+                data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+        except DuplicateKeyError as e:
+            raise AuditInputError(str(e.problem), file=spec, row=e.problem_mark.line + 1) from None
         except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
             hint = ""
             if isinstance(e, tomllib.TOMLDecodeError) and _BARE_NON_ASCII.search(text):

@@ -38,7 +38,8 @@ def _frac(d: Decimal) -> tuple[int, int]:
     return d.as_integer_ratio()
 
 
-def params_rows(rules: Rules) -> list[dict]:
+def params_rows(rules: Rules, errors: list[PolicyError] | None = None) -> list[dict]:
+    """One row per role and facility; each refusal is also appended to `errors` (as raised) when given."""
     rows = []
     for role in ROLES:
         for fac in FACILITIES:
@@ -55,12 +56,16 @@ def params_rows(rules: Rules) -> list[dict]:
                     r["ratio_e4"], r["ratio_cite"] = _e4(ratio), cite  # a retiree's: ratio and bonus, each once
             except PolicyError as e:
                 r["ratio_err"] = str(e)
+                if errors is not None:
+                    errors.append(e)
             try:
                 dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
                 cp = rules.first(f"ordinary.cap.{role}", "ordinary.cap")
                 r.update(dedc=_fen(dp.value), dedc_cite=dp.cite, cap=_fen(cp.value), cap_cite=cp.cite)
             except MissingParameter as e:
                 r["dc_err"] = str(e)
+                if errors is not None:
+                    errors.append(e)
             rows.append(r)
     return rows
 
@@ -117,10 +122,13 @@ def tables(rules: Rules) -> dict[str, pa.Table]:
     """The parameter tables; a policy that cannot settle any ordinary visit (a framework without its
     region) is a configuration error, not a ledger of unassessed rows."""
     policy = rules.policy
-    rows = params_rows(rules)
+    errors: list[PolicyError] = []
+    rows = params_rows(rules, errors)
     for key in ("dc_err", "ratio_err"):
         if all(r[key] for r in rows if r["facility"] != "pharmacy"):
-            raise PolicyError(next(r[key] for r in rows))
+            first = next(r[key] for r in rows if r[key])
+            # the error itself (a MissingParameter keeps its type: the audit words it for --region)
+            raise next((e for e in errors if str(e) == first), PolicyError(first))
     ex = [(code, policy.cite(str(e["article"]))) for code, e in policy.exclusions.items()]
     return {
         "params": pa.Table.from_pylist(rows, schema=PARAMS_SCHEMA),

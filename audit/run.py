@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
 
-from reference.policy import COMMON_CITE, PolicyError, bind_cached
+from reference.policy import COMMON_CITE, REGION_DIR, MissingParameter, PolicyError, bind_cached, load_region_file
 
 from . import fallback, institutions, ledger, params, persons, plan, sources
 from .engines import get as get_engine
@@ -41,10 +43,27 @@ AUDIT_ASSUMPTIONS = [
 ]
 
 
+# A limit's leading number: DuckDB reads a negative one (-5GB) as no limit at all, and 0 leaves it nothing.
+_LIMIT_NUMBER = re.compile(r"\s*([+-]?)\s*([0-9]*\.?[0-9]*)")
+
+
+def _check_limit(limit: str) -> None:
+    sign, number = _LIMIT_NUMBER.match(limit).groups()
+    try:
+        value = Decimal(number) if number and number != "." else None
+    except InvalidOperation:  # pragma: no cover - the pattern reads digits and one point only
+        value = None
+    if sign == "-" or value == 0:
+        raise AuditInputError(f"memory limit {limit!r} (--memory-limit or CONFORM_AUDIT_MEMORY): "
+                              + ("a negative limit, which DuckDB would read as no limit at all" if value != 0 else
+                                 "a zero limit leaves DuckDB no memory") + "; give a size such as 4GB")
+
+
 def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
     tmp = workdir / "duckdb-spill"
     tmp.mkdir(parents=True, exist_ok=True)
     limit = memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY", "3GB")
+    _check_limit(limit)
     config = {"temp_directory": str(tmp), "preserve_insertion_order": "false", "memory_limit": limit}
     try:
         con = duckdb.connect(":memory:", config=config)
@@ -177,6 +196,31 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         for k in applies]
 
 
+def _example_regions(policy: str) -> list[str]:
+    """The names of fixtures/regions/'s files for `policy` (made-up figures, to start a region's file from)."""
+    names = []
+    for f in sorted(REGION_DIR.glob("*.yaml")):
+        try:
+            if load_region_file(str(f)).policy == policy:
+                names.append(f.stem)
+        except PolicyError:  # pragma: no cover - the shipped files load (tests/test_regions.py)
+            continue
+    return names
+
+
+def _ask_region(e: MissingParameter, policy: str, region: str | None) -> str:
+    """A figure the document leaves to the region, not supplied: for the audit, in the --region file (the
+    reference engine's own message also offers a case's `params`, which an audit has not)."""
+    said = f"parameter {e.key} must be supplied by a region configuration ({e.source})"
+    if region is not None:
+        return f"{said}: add it under `values:` in the --region file ({region})"
+    examples = _example_regions(policy)
+    if not examples:  # pragma: no cover - every framework has its example
+        return f"{said}: give --region, a region file for {policy} with its figures under `values:`"
+    return (f"{said}: give --region, a region file for {policy} with its figures under `values:`; an example "
+            f"(made-up figures): " + ", ".join(f"--region {n} (fixtures/regions/{n}.yaml)" for n in examples))
+
+
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
              balances: bool) -> dict:
     lit = str(disc).replace("'", "''")
@@ -230,6 +274,19 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
     }
 
 
+def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int) -> dict:
+    """How many persons the --persons file gave and how many of them the ledger has. A file that gives
+    persons none of whom is in the ledger would change nothing, silently: another month's or region's
+    file, or psn_no damaged on the way (a spreadsheet's number format), so it is refused."""
+    # 10M ledger rows, 100,000 persons: 0.14 s
+    m = con.execute("SELECT count(*) FROM persons p WHERE EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no)"
+                    ).fetchall()[0][0]
+    if n and not m:
+        raise AuditInputError(f"none of the {n:,} persons in {path} is in the ledger (a different file, or its "
+                              "psn_no damaged?)")
+    return {"persons": n, "in_ledger": int(m)}
+
+
 def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None = None, persons_file: str | None = None,
           mapping: tuple[str, ...] | list[str] = (), engine: str = "duckdb", spark_master: str | None = None,
           encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
@@ -243,6 +300,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     try:
         rules = bind_cached(policy, region, params_inline)
         params.tables(rules)  # refuses a policy that cannot be materialised before reading any data
+    except MissingParameter as e:
+        raise AuditInputError(_ask_region(e, policy, region)) from None
     except PolicyError as e:
         raise AuditInputError(str(e)) from None
     m = load_mapping(tuple(mapping))
@@ -278,6 +337,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                 people = parsed.result()
         finally:
             cur.close()
+        persons_count = _persons_in_ledger(con, persons_file, len(people)) if persons_file else None
         if not info.fields_audited:  # recomputing with nothing to compare would read as a clean ledger
             raise AuditInputError(
                 "the ledger has none of the recorded figures to audit (" + ", ".join(ledger.RECORDED) + "); "
@@ -301,6 +361,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         balances = any(p.acct_balance is not None for p in people.values())
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances)
         summary["timings_s"] = timings
+        summary["persons_file"] = persons_count
         code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"])[2]
         if write:
             from .report import write_reports

@@ -94,9 +94,34 @@ def _out_of_memory(e: BaseException) -> BaseException | None:
     return None
 
 
+# DuckDB raises the same OutOfMemoryException when it cannot spill: "failed to offload data block ...
+# This limit was set by the 'max_temp_directory_size' setting" (by default the free space of the drive
+# of its temp_directory, which is in the run's working folder). That is a full disk, not a small limit.
+_SPILL_FULL = ("failed to offload", "max_temp_directory_size")
+
+
+def _spill_full(e: BaseException) -> bool:
+    text = str(e).lower()
+    return any(k in text for k in _SPILL_FULL)
+
+
+def _workdir_named() -> str:
+    """The folder the run's working folder (and DuckDB's spill files) is made in."""
+    env = os.environ.get("CONFORM_AUDIT_WORKDIR")
+    if env:
+        return f"{env} (CONFORM_AUDIT_WORKDIR)"
+    import tempfile
+
+    return f"{tempfile.gettempdir()} (the system temporary folder; CONFORM_AUDIT_WORKDIR not set)"
+
+
 def _memory_message(e: BaseException, memory_limit: str | None) -> str:
     # DuckDB's own advice (SET threads=..., SET memory_limit=...) is for its SQL shell: only its first line is kept.
     first = _first_line(e).removeprefix("Out of Memory Error: ")
+    if _spill_full(e):
+        return (f"conform: error: the working folder {_workdir_named()} has no space left: DuckDB {first.rstrip('.')} "
+                "(it could not write its spill files there); free some space there, or set CONFORM_AUDIT_WORKDIR "
+                "to a folder on a disk with room (a larger --memory-limit also spills less)")
     env = os.environ.get("CONFORM_AUDIT_MEMORY")
     limit = (f"{memory_limit} (--memory-limit)" if memory_limit else
              f"{env} (CONFORM_AUDIT_MEMORY)" if env else "the default")
@@ -168,8 +193,6 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     folder that cannot be written or a memory limit too small), or rows that could not be assessed (verdict
     incomplete); 3 internal error (please report it); 130 interrupted, 143 terminated.
     """
-    from .run import audit
-
     # A CI job's timeout or `kill` sends SIGTERM, a user Ctrl-C: DuckDB stops the query in progress and
     # reports it as its own error ('Query interrupted'), which the signal noted in `interrupt` names.
     main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
@@ -177,9 +200,16 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     if main_thread:
         _quiet_exit_once()
     hook = sys.unraisablehook  # _signalled silences it while a signal unwinds the run
-    previous = {s: signal.signal(s, _signalled) for s in _SAID} if main_thread else {}
+    previous: dict = {}
     try:
         try:
+            if main_thread:
+                for s in _SAID:
+                    previous[s] = signal.signal(s, _signalled)
+            # Imported under the handlers: DuckDB, openpyxl, ... take a second or so, and a Ctrl-C in that
+            # second would otherwise be click's "Aborted!", exit 1 ("discrepancies found").
+            from .run import audit
+
             code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding,
                                   out, workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
                                   progress=lambda line: click.echo(f"  {line}", err=True))

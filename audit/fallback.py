@@ -13,7 +13,11 @@ processes for many persons. A settlement the reference refuses (PolicyError) bec
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -69,18 +73,76 @@ def settle(con: duckdb.DuckDBPyConnection, spec: RulesSpec, people: dict[str, Pe
             tasks.append((part, {p: people[p] for p in psns if p in people}))
         cols = {c: [] for c in names}
         # spawn, not fork: the parent holds DuckDB's (and maybe the JVM's) threads and locks.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                   initializer=_worker_signals)
         try:
-            for part_cols in pool.map(_work_table, [spec] * len(tasks), [t[0] for t in tasks], [t[1] for t in tasks],
-                                      [names] * len(tasks)):
+            with _starting_workers():  # the workers start here (on submission), born with Ctrl-C held off
+                futures = [pool.submit(_work_table, spec, part, ppl, names) for part, ppl in tasks]
+            for f in futures:
+                part_cols = f.result()
                 for c in names:
                     cols[c].extend(part_cols[c])
-        except BaseException:  # a failure or a termination: the queued chunks are not worked off first
-            pool.shutdown(wait=False, cancel_futures=True)
+        except BaseException:  # a failure, Ctrl-C or SIGTERM: the parent stops the workers, nothing is left running
+            _stop(pool)
             raise
         pool.shutdown()
     create_from_arrow(con, "expected_ref", pa.table(cols, schema=SCHEMA))
     return n
+
+
+# Ctrl-C in a terminal goes to the whole process group, the workers included: they ignore it (the
+# parent, which has its own handler, stops them), from their very start. A spawned worker spends a
+# second or more importing before its initializer runs, and a SIGINT then would print a
+# KeyboardInterrupt traceback per worker. So the parent blocks SIGINT while it starts them: a blocked
+# signal stays blocked across fork and exec, and the worker ignores it in its initializer (which
+# discards one held meanwhile) before it lets it through. The parent's own handlers wait too: one run
+# between a worker's birth and the parent's writing its start-up data would leave the worker to fail
+# on reading it (EOFError, a traceback); a signal meanwhile is acted on once the workers are started.
+_HOLD = hasattr(signal, "pthread_sigmask")
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _starting_workers() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # no handler runs here, nor can be set
+        yield
+        return
+    noted: list[int] = []
+    handlers = {s: signal.signal(s, lambda signum, _frame: noted.append(signum)) for s in _DEFERRED}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if _HOLD else None
+    try:
+        yield
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for s, h in handlers.items():
+            signal.signal(s, h if h is not None else signal.SIG_DFL)
+        for s in dict.fromkeys(noted):
+            signal.raise_signal(s)  # to the run's own handler now
+
+
+def _worker_signals() -> None:
+    """A worker's initializer: Ctrl-C is the parent's to act on; SIGTERM (the parent stopping it) ends it quietly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _HOLD:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued chunks and end the workers now, rather than let them finish theirs after the run
+    has stopped (or be joined at exit for as long)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
 
 
 def _chunk_bounds(chunks: list[int]) -> list[tuple[int, int]]:

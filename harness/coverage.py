@@ -19,6 +19,7 @@ from gherkin.errors import CompositeParserException, ParserError
 from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
+from reference.loading import UniqueSafeLoader
 from reference.policy import POLICY_IDS, load_policy
 
 from . import resources
@@ -70,7 +71,7 @@ def load_articles_file(path: Path = ARTICLES_FILE) -> tuple[dict[str, dict[str, 
     """The coverage list as {policy: {article: entry}}, with any problems in its shape."""
     where = _rel(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
     except FileNotFoundError:
         return {}, [Problem(None, f"{where}: the coverage list is missing")]
     except yaml.YAMLError as e:

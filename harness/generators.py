@@ -25,6 +25,7 @@ import yaml
 from hypothesis import strategies as st
 
 from reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
+from reference.loading import UniqueSafeLoader
 from reference.policy import POLICY_IDS, REGION_DIR, Rules, bind_cached, load_policy
 
 FEN = Decimal("0.01")
@@ -79,7 +80,7 @@ def example_regions() -> dict[str, tuple[str, ...]]:
     if REGION_DIR.is_dir():
         for path in sorted(Path(REGION_DIR).glob("*.yaml")):
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
             except (OSError, yaml.YAMLError):
                 continue
             if isinstance(data, dict) and data.get("example") and data.get("policy") in found:

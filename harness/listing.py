@@ -59,12 +59,14 @@ def articles(policy: str | None = None) -> list[dict]:
 def regions(policy: str | None = None) -> list[dict]:
     import yaml
 
+    from reference.loading import UniqueSafeLoader
+
     from .resources import regions_dir
 
     out = []
     for path in sorted(regions_dir().glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
         except (OSError, yaml.YAMLError) as e:
             out.append({"name": path.stem, "file": path.name, "error": str(e).splitlines()[0]})
             continue

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from reference.loading import UniqueSafeLoader
 from reference.policy import REGION_DIR, all_policies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ PAGE = ROOT / "docs" / "parameters.md"
 def _examples(policy_id: str) -> tuple[str, dict[str, str]]:
     """The example region file's name and values for a policy (empty when it has none)."""
     for path in sorted(REGION_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
         if isinstance(data, dict) and data.get("example") and data.get("policy") == policy_id:
             return str(data.get("name") or path.stem), {str(k): str(v) for k, v in (data.get("values") or {}).items()}
     return "", {}

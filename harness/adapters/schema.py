@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from reference.loading import UniqueSafeLoader
+
 from .. import resources
 
 DESCRIPTION = resources.openapi_file()  # docs/openapi.yaml in a clone; package data in a wheel
@@ -33,7 +35,7 @@ OUTPUTS = {
 @functools.lru_cache(maxsize=1)
 def description() -> dict:
     with open(DESCRIPTION, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml.load(f, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
 
 
 @functools.lru_cache(maxsize=64)

@@ -145,9 +145,11 @@ def _assumption_reasons() -> dict[str, str]:
     """Chinese for the assumptions' reasons (assumptions_zh.yaml beside this module)."""
     import yaml
 
+    from reference.loading import UniqueSafeLoader
+
     path = Path(__file__).resolve().parent / "assumptions_zh.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader or {}
     except (OSError, yaml.YAMLError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

@@ -20,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -149,6 +151,53 @@ def _tune(spark, rows: int) -> None:
             pass
 
 
+JAVA_MIN = 17
+
+
+def java_problem() -> str | None:
+    """What is wrong with the Java that Spark would start (JAVA_HOME's, else the PATH's), or None if it runs
+    and is recent enough. Asked only once Spark has failed to start: running `java -version` takes a moment."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        java = os.path.join(home, "bin", "java")
+        if not (os.path.isfile(java) and os.access(java, os.X_OK)):
+            return f"JAVA_HOME={home} has no bin/java"
+    else:
+        java = shutil.which("java")
+        if java is None:
+            return "no java on the PATH, and JAVA_HOME is not set"
+    try:
+        r = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"{java} does not run ({type(e).__name__}: {e})"
+    said = (r.stderr or "") + (r.stdout or "")
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', said)
+    if r.returncode != 0 or m is None:
+        return f"{java} -version failed: {said.strip().splitlines()[0][:200] if said.strip() else r.returncode}"
+    major = int(m.group(2) or 0) if m.group(1) == "1" else int(m.group(1))  # "1.8.0_392" is Java 8
+    if major < JAVA_MIN:
+        return f"{java} is Java {major}"
+    return None
+
+
+def start_failure(master: str, e: BaseException) -> str:
+    """Why Spark did not start at `master`, for the user. py4j's first line ('An error occurred while calling
+    None.org.apache.spark.sql.classic.SparkSession.') names no cause: Java is blamed only when it is in fact
+    missing or unusable; a standalone master (spark://) that did not take the application is said to be so."""
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+    where = f"cannot start Spark at {redacted(master)}"
+    if master.startswith("sc://"):  # Spark Connect: no local JVM, the server's own error
+        return f"{where}: {first}"
+    java = java_problem()
+    if java is not None:
+        return f"{where}: {first} (the Spark engine needs Java {JAVA_MIN}: {java}; see docs/audit.md)"
+    if master.startswith("spark://"):
+        return (f"{where}: no Spark master answered at that address, or it did not accept the application "
+                f"(is a standalone master running there, reachable from this machine, with workers free?) "
+                f"[Spark: {first}]")
+    return f"{where}: {first}"
+
+
 class SparkEngine:
     name = "spark"
 
@@ -166,9 +215,7 @@ class SparkEngine:
             except ImportError:
                 raise
             except Exception as e:  # no Java, an unreachable master: configuration, not a crash
-                hint = "" if self.master.startswith("sc://") else " (the Spark engine needs Java 17; see docs/audit.md)"
-                raise AuditInputError(f"cannot start Spark at {redacted(self.master)}: "
-                                      f"{str(e).splitlines()[0][:300]}{hint}") from None
+                raise AuditInputError(start_failure(self.master, e)) from None
         return self._spark
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:

@@ -103,14 +103,15 @@ def test_documents_with_one_chronic_route_keep_settling_by_the_code(policy, code
     assert (r.chronic_pay, r.benefit) == (D(pay), "chronic")
 
 
-def test_the_audit_reports_the_refusal_as_refused_reference():
-    """conform audit without a persons file: the row is refused_reference with the reference's own words."""
+def test_the_audit_refuses_a_chronic_visit_of_an_unregistered_person_saying_why():
+    """conform audit without a persons file: which of 门诊慢性病 and 门诊特殊疾病 pays is the registration's, so
+    the row is refused_unregistered (A-AUDIT-CHRONIC-REGISTERED), its reason in Chinese."""
     row = ("S1", "P1", "1101", dt.date(2023, 3, 1), "14", "tertiary", "M00600", None, False, True, None,
            100000, 0, 0, 0, 0, 0, 0, 0)
     out = settle_person(bind("jilin", "jilin-example"), Person(psn_no="P1", psn_type="1101"), [row])
     (res,) = out
-    assert res["status"] == "refused_reference"
-    assert "M00600 is not registered for person P1" in res["note"]
+    assert res["status"] == "refused_unregistered"
+    assert "人员信息未列出该参保人登记的慢特病" in res["note"] and "M00600" in res["note"]
 
 
 # =========================================================================== 二（四）–（六）: citations

@@ -120,10 +120,22 @@ class UniqueSafeLoader(_SafeBase):  # type: ignore[misc,valid-type]
     (DuplicateKeyError). A key a merge (`<<: *base`) brings in may be overridden: only the mapping's
     own keys are compared."""
 
+    _MERGE = "tag:yaml.org,2002:merge"
+
+    def flatten_mapping(self, node: Any) -> None:
+        # A mapping merged into another before it is built itself (`sibling: {<<: *X}` above X's own turn)
+        # is flattened in place: its pairs become the merged ones followed by its own. Its own count is kept
+        # from the first time, so that only those are compared when it is built.
+        own = self.__dict__.setdefault("_own_pairs", {})
+        own.setdefault(id(node), sum(1 for k, _ in node.value if k.tag != self._MERGE))
+        super().flatten_mapping(node)
+
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
         if isinstance(node, yaml.MappingNode):
             first: dict = {}
-            for key_node, _ in node.value:
+            n_own = self.__dict__.get("_own_pairs", {}).get(id(node))
+            pairs = node.value if n_own is None else node.value[len(node.value) - n_own:]
+            for key_node, _ in pairs:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
                 key = self.construct_object(key_node, deep=True)
@@ -213,25 +225,27 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number this tool accepts")
 
 
-class _DuplicateJSONKey(ValueError):
+class DuplicateJSONKey(ValueError):
+    """A JSON object that gives one key twice (`key`): refused, as json would keep the last."""
+
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
 
 
-def _unique_object(pairs: list[tuple[str, Any]]) -> dict:
+def unique_object(pairs: list[tuple[str, Any]]) -> dict:
     """An object's pairs as a dict, refusing a key given twice (a plain dict would keep the last)."""
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
         for k, _ in pairs:
             if k in seen:
-                raise _DuplicateJSONKey(k)
+                raise DuplicateJSONKey(k)
             seen.add(k)
     return obj
 
 
-DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_unique_object)
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=unique_object)
 
 
 class _Found(Exception):
@@ -288,7 +302,7 @@ def decode_json(text: str, pos: int = 0, line0: int = 0) -> tuple[Any, int]:
         return DECODER.raw_decode(text, pos)
     except json.JSONDecodeError as e:
         raise InputError(f"malformed JSON at {_where(text, e.pos, line0)}: {e.msg}") from None
-    except _DuplicateJSONKey as e:
+    except DuplicateJSONKey as e:
         at = _duplicate_key_pos(text, pos)
         raise InputError(f"JSON at {_where(text, pos if at is None else at, line0)}: key {e.key!r} given twice in "
                          "one object (JSON readers would silently keep the last one): give it once") from None

@@ -110,3 +110,16 @@ def test_json_values_are_unchanged():
 
     assert load_json('{"a": 1.10, "b": {"a": [1, {"a": null}]}}') == {"a": Decimal("1.10"), "b": {"a": [1, {"a": None}]}}
 
+
+
+def test_a_mapping_merged_before_it_is_built_may_still_override_what_it_merges():
+    """PyYAML flattens an anchored mapping in place when a later one merges it (`sibling: {<<: *X}`)
+    before X itself is built: X's merged `k` and its own `k` must not read as a key given twice."""
+    import yaml
+
+    from reference.loading import UniqueSafeLoader
+
+    text = ("base: &base {k: 1, j: 1}\nouter:\n  inner: &X\n    <<: *base\n    k: 2\n"
+            "sibling:\n  <<: *X\n  z: 3\n")
+    assert yaml.load(text, Loader=UniqueSafeLoader) == yaml.safe_load(text)  # noqa: S506 - a safe loader
+    assert yaml.safe_load(text)["sibling"] == {"k": 2, "j": 1, "z": 3}

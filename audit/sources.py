@@ -51,6 +51,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from reference.loading import DuplicateJSONKey, unique_object
+
 from .errors import AuditInputError
 from .sqltext import ident, q
 
@@ -128,6 +130,15 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
     return kept
 
 
+def _audit_report(folder: Path) -> bool:
+    """A folder `conform audit` wrote or is writing (beside --out or inside it): its discrepancies.parquet,
+    or its summary.json with audit.xlsx; or the hidden folder of an in-place build."""
+    if folder.name.startswith(".conform-audit."):
+        return True
+    return (folder / "discrepancies.parquet").is_file() or (
+        (folder / "summary.json").is_file() and (folder / "audit.xlsx").is_file())
+
+
 def _walk(top: Path) -> Iterator[Path]:
     """The files below `top`, through linked folders too (Path.rglob does not follow them, so a month
     linked in was silently left out); each real folder is entered once, so a link back up ends."""
@@ -141,7 +152,10 @@ def _walk(top: Path) -> Iterator[Path]:
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        dirs.sort()
+        # an audit's own report folders (reports/audit-*, an --out inside the ledger folder, one being built)
+        # hold an xlsx, a CSV and a Parquet that are no ledger: run twice from the ledger's folder, the audit
+        # read its first report as months of the ledger
+        dirs[:] = sorted(x for x in dirs if not _audit_report(Path(d, x)))
         for f in files:
             path = Path(d, f)
             if path.is_file():
@@ -754,7 +768,10 @@ def _json_line(path: Path, no: int, line: str, **kw) -> object:
     refused as not a scalar), but the decoder recurses into nesting first: 10,000 '[' exhaust Python's
     stack (RecursionError), refused here as nesting."""
     try:
-        return json.loads(line, **kw)
+        return json.loads(line, object_pairs_hook=unique_object, **kw)
+    except DuplicateJSONKey as e:  # json alone keeps the last: a second hifp_pay would invent a discrepancy
+        raise AuditInputError(f"field {e.key!r} given twice in this record: give it once", file=str(path),
+                              row=no, column=e.key) from None
     except json.JSONDecodeError as e:
         raise AuditInputError(f"malformed JSON: {e.msg} (column {e.colno})", file=str(path), row=no) from None
     except RecursionError:

@@ -119,3 +119,29 @@ def test_the_persons_refusal_reaches_the_command_line(tmp_path):
     r = _audit(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--persons", f,
                "--out", tmp_path / "out")
     _refused(r, f"{f}, line 1:", "key 'acct_balance' given twice")
+
+
+def test_a_ledger_json_line_with_a_field_given_twice_is_refused_at_its_line(tmp_path):
+    """A second hifp_pay on a ledger line (999.99 after 0.00) would be read as recorded and invent a
+    999.99 overpayment; the CSV reader already refuses a column named twice."""
+    ledger = tmp_path / "ledger.jsonl"
+    row = (f'"setl_id": "T{{}}", "psn_no": "{P}", "psn_type": "1101", "setl_date": "2023-05-0{{}}", "med_type": "11", '
+           '"facility": "tertiary", "medfee_sumamt": "400.00", "hifp_pay": "0.00"')
+    ledger.write_text("{" + row.format(1, 4) + "}\n{" + row.format(2, 5) + ', "hifp_pay": "999.99"}\n', encoding="utf-8")
+    _refused(_audit(ledger, "--policy", "zhejiang", "--region", "zhejiang-example"),
+             "ledger.jsonl, line 2, column hifp_pay: field 'hifp_pay' given twice")
+
+
+def test_a_ledger_folder_holding_the_audits_own_reports_is_audited_again_the_same(tmp_path, monkeypatch):
+    """Run from the ledger's folder with the default reports/ (or an --out inside it), a second audit read
+    the first one's audit.xlsx and discrepancies.* as months of the ledger and refused them."""
+    folder = tmp_path / "months"
+    folder.mkdir()
+    _ledger(folder)
+    monkeypatch.chdir(folder)
+    runs = [_audit(".", "--policy", "zhejiang", "--region", "zhejiang-example") for _ in range(2)]
+    runs.append(_audit(".", "--policy", "zhejiang", "--region", "zhejiang-example", "--out", folder / "mine"))
+    runs.append(_audit(".", "--policy", "zhejiang", "--region", "zhejiang-example", "--out", folder / "mine"))
+    # 400.00 at 三级 in service: below the 600.00 deductible, the fund pays 0.00 as recorded
+    assert [r.exit_code for r in runs] == [0, 0, 0, 0], [r.output for r in runs]
+    assert (folder / "reports").is_dir() and (folder / "mine" / "summary.json").is_file()

@@ -237,6 +237,13 @@ def _records(path: Path) -> list[tuple[int, object]]:
         what = "the file is empty (0 bytes)" if path.stat().st_size == 0 else "the file holds blank lines only"
         raise AuditInputError(f"no persons: {what}; give the persons file the export should have written, "
                               "or leave --persons out", file=str(path))
+    head = text.lstrip("\ufeff \t\r\n")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if suffix in (".txt", ".tsv") and head[:1] in "[{-":
+        # a .txt holding JSON, JSON lines or a YAML list (read so before .txt was also CSV); a CSV header
+        # starts with a column name
+        suffix = ".jsonl" if head[:1] == "{" and len(lines) > 1 and all(
+            ln.lstrip().startswith("{") for ln in lines) else ".json"
     if suffix in (".jsonl", ".ndjson"):
         return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
                 if line.strip()]

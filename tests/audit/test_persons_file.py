@@ -307,3 +307,23 @@ def test_a_person_given_twice_is_refused_at_the_second_line(tmp_path):
                  '{"psn_no": "P1", "psn_type": "1101", "acct_balance": "99.00"}\n', encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"p\.jsonl, line 3, column psn_no: psn_no 'P1' given twice"):
         persons.load(duckdb.connect(), str(f))
+
+
+@pytest.mark.parametrize("text", [
+    '[{"psn_no": "灵活001", "psn_type": "1103", "acct_balance": "100.50", "flex_tier": 1}]\n',
+    '{"psn_no": "灵活001", "psn_type": "1103", "acct_balance": "100.50", "flex_tier": 1}\n'
+    '{"psn_no": "灵活002", "psn_type": "1103", "acct_balance": "0.00", "flex_tier": 1}\n',
+    '- psn_no: "灵活001"\n  psn_type: "1103"\n  acct_balance: "100.50"\n  flex_tier: 1\n',
+])
+def test_a_txt_persons_file_holding_json_or_yaml_is_read_as_such_not_as_csv(tmp_path, text):
+    """.txt is also Excel's tab-separated "Unicode 文本", but a .txt that starts like JSON or a YAML list
+    is what it looks like (so it was read before .txt was taken as CSV too)."""
+    f = tmp_path / "p.txt"
+    f.write_text(text, encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        persons.load(con, str(f))
+        got = con.execute("SELECT psn_no, acct_balance, flex_tier FROM persons ORDER BY psn_no").fetchall()
+    finally:
+        con.close()
+    assert got[0] == ("灵活001", 10050, 1)

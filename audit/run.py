@@ -309,7 +309,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     if write:  # an output folder the report cannot replace is refused before minutes of work, not after
         from .report import check_out_dir, default_out_dir
 
-        out_dir = Path(out) if out is not None else default_out_dir()
+        # absolute and normalised (symbolic links kept): `--out .` or `--out ..` has no name to build beside
+        out_dir = Path(os.path.abspath(out)) if out is not None else default_out_dir()
         check_out_dir(out_dir)
     eng = get_engine(engine, master=spark_master, spark=spark)  # a bad --spark-master fails before any reading
     # On a Spark cluster the hand-over Parquet must be on a filesystem every executor reads:

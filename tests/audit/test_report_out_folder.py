@@ -266,3 +266,20 @@ def test_a_symbolic_link_as_out_is_named_as_one_with_what_to_give(tmp_path):
     dangling.symlink_to(tmp_path / "nowhere")
     r = _audit(ledger, dangling)
     assert r.exit_code == 2 and f"output folder {dangling} is a symbolic link" in r.output, r.output
+
+
+def test_out_dot_is_the_current_folder_not_an_internal_error(tmp_path, monkeypatch):
+    """`--out .` has no name to build a folder beside: it was exit 3 after the whole audit."""
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"
+                      "T1,P1,1101,2023-05-04,11,tertiary,400.00,0.00\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    r = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "zhejiang", "--region", "zhejiang-example",
+                                  "--out", "."])
+    assert r.exit_code == 0 and (out / "summary.json").is_file(), r.output

@@ -149,7 +149,8 @@ def _assumption_reasons() -> dict[str, str]:
 
     path = Path(__file__).resolve().parent / "assumptions_zh.yaml"
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader or {}
+        data = (yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+                or {})
     except (OSError, yaml.YAMLError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

@@ -42,8 +42,9 @@ def _quiet_exit_once() -> None:
     traceback. Registered after multiprocessing's, so it runs before it (last in, first out)."""
     if not _quiet_exit:
         import atexit
-        import multiprocessing.util  # noqa: F401 - its exit callback must be registered before this one
+        import importlib
 
+        importlib.import_module("multiprocessing.util")  # its exit callback must be registered before this one
         atexit.register(lambda: [signal.signal(s, signal.SIG_IGN) for s in _SAID])
         _quiet_exit.append(True)
 

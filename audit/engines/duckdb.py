@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 
 from .. import plan
+from ..errors import AuditInputError
 
 
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -15,8 +16,10 @@ def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 class DuckDBEngine:
     name = "duckdb"
 
-    def __init__(self, **_: object):
-        pass
+    def __init__(self, master: str | None = None, **_: object):
+        if master is not None:  # a cluster given with the default engine: never silently run on one machine
+            raise AuditInputError(f"--spark-master {master} is for --engine spark, and this audit would run on DuckDB: "
+                                  "add --engine spark, or leave --spark-master out")
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:
         """Compute `expected`, write the discrepancies to `out`; return the totals."""

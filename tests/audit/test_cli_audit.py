@@ -384,3 +384,9 @@ def test_a_report_on_an_example_region_says_its_figures_are_invented(tmp_path):
     r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", real, "--out", tmp_path / "out2")
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "out2" / "summary.json").read_text(encoding="utf-8"))["region_example"] is False
+
+
+def test_a_spark_master_without_the_spark_engine_is_refused_not_ignored(tmp_path):
+    """`--spark-master spark://cluster:7077` without `--engine spark` ran the whole audit on one machine."""
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--spark-master", "spark://cluster:7077")
+    assert r.exit_code == 2 and "--spark-master spark://cluster:7077 is for --engine spark" in r.output, r.output

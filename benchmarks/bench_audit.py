@@ -263,7 +263,8 @@ def main() -> None:
             print(f"auditing with {label} …", flush=True)
             try:
                 r = run_child({"ledger": str(path), "policy": a.policy, "region": region, "engine": eng,
-                               "persons": str(persons) if persons.exists() else None, "master": a.spark_master,
+                               "persons": str(persons) if persons.exists() else None,
+                               "master": a.spark_master if eng == "spark" else None,
                                "out": str(out_root / label.replace(", ", "-").replace(" ", "_"))})
             except RuntimeError as e:
                 print(f"  {label}: failed: {e}")

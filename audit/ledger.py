@@ -267,6 +267,10 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         if b and errors and scale == 4:  # '60%': the ratio as a percentage, which the cast does not read
             bad.append((f"({b} AND regexp_full_match({text_value(src)}, {q(PERCENT_RE)}))", c,
                         f"a percentage, not a ratio: {PERCENT_HINT}", text_value(src)))
+        if b and errors and scale == 4:  # '-0.5000': a reversal's ratio written negative, as its amounts are
+            bad.append((f"({b} AND regexp_full_match(trim({text_value(src)}), '-[0-9]*\\.?[0-9]+'))", c,
+                        "negative, which no payment ratio is (a reversal row keeps its settlement's ratio)",
+                        text_value(src)))
         if b:
             what = "not an amount in yuan with at most two decimals" if scale == 2 else \
                 "not a ratio with at most four decimals"

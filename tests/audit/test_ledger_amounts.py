@@ -134,6 +134,13 @@ def test_a_negative_parquet_ratio_is_refused_at_its_row(tmp_path):
         _figures(path)
 
 
+def test_a_negative_text_ratio_is_refused_as_negative_not_as_badly_written(tmp_path):
+    """'-0.5000' has four decimals: 'not a ratio with at most four decimals' named the wrong fault."""
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 2, column pool_prop_selfpay: negative, which no "
+                                              r"payment ratio is \(a reversal row keeps its settlement's ratio\)"):
+        _figures(_csv(tmp_path / "ledger.csv", _with(0, "pool_prop_selfpay", "-0.5000")))
+
+
 def test_a_ratio_of_exactly_1_is_a_ratio(tmp_path):
     """100% is a payment ratio (the deductible row's 0.6000 recorded as 1.0000): read, and a discrepancy."""
     with kept_audit([str(_csv(tmp_path / "ledger.csv", _with(0, "pool_prop_selfpay", "1.0000")))], "panzhihua",

@@ -180,8 +180,8 @@ def _internal(e: BaseException) -> str:
               help="duckdb (embedded) or spark (`uv sync --extra spark`, Java 17).")
 @click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL, or sc://host:port (Spark Connect).")
 @click.option("--encoding", default=None,
-              help="Encoding of CSV/JSON lines ledgers, the persons file and the institutions table (default: UTF-8, "
-                   "else GBK/GB18030 detected).")
+              help="Encoding of CSV/JSON lines ledger files (default: UTF-8, else GBK/GB18030 detected; UTF-16 by its "
+                   "byte-order mark). The persons file and the institutions table detect their own.")
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
 @click.option("--memory-limit", default=None,
               help="DuckDB memory limit, e.g. 4GB (default: CONFORM_AUDIT_MEMORY, else 3GB; it spills to disk beyond).")

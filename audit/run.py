@@ -112,8 +112,8 @@ CHRONIC_KIND_REGISTERED = ("门诊慢特病（med_type 14）结算的病种 dise
 LEDGER_ASSUMPTIONS = {
     "A-AUDIT-REMOTE-ADMDVS": "清单没有异地就医标志 remote，按国家平台的参保地医保区划 insuplc_admdvs 与就医地医保区划 "
                              "mdtrtarea_admvs 判断：两者前四位（地市）不同的结算为市外就医；任一为空的结算按市内就医。",
-    "A-AUDIT-REMOTE-ABSENT": "清单既没有异地就医标志 remote，也没有参保地和就医地医保区划（insuplc_admdvs、mdtrtarea_admvs）："
-                             "全部结算按市内就医审核，未备案人员的市外就医不能识别。",
+    "A-AUDIT-REMOTE-ABSENT": "清单没有异地就医标志 remote，也没有参保地和就医地医保区划两列（insuplc_admdvs、mdtrtarea_admvs，"
+                             "缺少其一即无从比较）：全部结算按市内就医审核，未备案人员的市外就医不能识别。",
     "A-AUDIT-CHRONIC-REGISTERED": "门诊慢特病（med_type 14）结算的病种 dise_codg：人员信息未列出该参保人登记的慢特病"
                                   "（chronic_diseases）的，按清单所记病种已经认定审核；列出了而结算的病种不在其中的，该结算"
                                   "不审核——门诊慢特病待遇以病种认定为前提，稽核不推定它应按何种待遇支付。",

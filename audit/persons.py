@@ -221,7 +221,9 @@ def _other_format(path: Path) -> AuditInputError | None:
                            file=str(path))
 
 
-def _records(path: Path) -> list[tuple[int, object]]:
+def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
+    """The file's records, each with its line (JSON lines, CSV) or its number (JSON, YAML), and which of the
+    two it is ('line' or 'record'): a .txt may hold either."""
     if path.is_dir():
         raise AuditInputError(f"is a folder, not a persons file: give the file itself ({_TAKES})", file=str(path))
     if not path.is_file():
@@ -246,9 +248,9 @@ def _records(path: Path) -> list[tuple[int, object]]:
             ln.lstrip().startswith("{") for ln in lines) else ".json"
     if suffix in (".jsonl", ".ndjson"):
         return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
-                if line.strip()]
+                if line.strip()], "line"
     if suffix in (".csv", ".txt", ".tsv"):  # as for the ledger: Excel's "Unicode 文本" is a .txt
-        return _csv_records(text, path)
+        return _csv_records(text, path), "line"
     try:
         data = load_text(text, str(path))
     except CaseError as e:
@@ -260,7 +262,7 @@ def _records(path: Path) -> list[tuple[int, object]]:
                               "file the export should have written, or leave --persons out", file=str(path))
     if not isinstance(data, list):
         raise AuditInputError("expected a list of persons", file=str(path))
-    return [(i + 1, d) for i, d in enumerate(data)]
+    return [(i + 1, d) for i, d in enumerate(data)], "record"
 
 
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
@@ -273,11 +275,11 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
     With `policy`, a record of a person without an account (reference.benefits.own_account: 攀枝花's tier 2)
     cannot give an opening balance (has_account false with one is refused by parse_person already)."""
     people: dict[str, Person] = {}
-    unit = "line" if path and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv", ".txt", ".tsv") else "record"
+    unit = "line"
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
     skipped = set(mapping.skip.get("psn_type", ())) if mapping else set()
     if path:
-        records = _records(Path(path))
+        records, unit = _records(Path(path))
         if not records:  # a CSV header alone
             raise AuditInputError("no persons: the file holds a header only; give the persons file the export "
                                   "should have written, or leave --persons out", file=path)

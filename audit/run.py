@@ -287,6 +287,19 @@ def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int) -> dic
     return {"persons": n, "in_ledger": int(m)}
 
 
+def _out_folder(out: Path | str) -> Path:
+    """--out as an absolute path, `..` left for the system to resolve (past a symbolic link, as mkdir would).
+    Refused: an empty one (an unset $OUT) and the current folder or one above it, which the report, swapped
+    into place whole, would pull from under the user's shell."""
+    if not str(out).strip():
+        raise AuditInputError("--out is empty (an unset variable?): give the report folder, e.g. --out reports/may")
+    folder = Path(out).absolute()
+    if folder.name in ("", "..") or folder == Path.cwd():
+        raise AuditInputError(f"--out {out}: the current folder or one above it; give a folder for the report, "
+                              "e.g. --out report")
+    return folder
+
+
 def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None = None, persons_file: str | None = None,
           mapping: tuple[str, ...] | list[str] = (), engine: str = "duckdb", spark_master: str | None = None,
           encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
@@ -309,8 +322,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     if write:  # an output folder the report cannot replace is refused before minutes of work, not after
         from .report import check_out_dir, default_out_dir
 
-        # absolute and normalised (symbolic links kept): `--out .` or `--out ..` has no name to build beside
-        out_dir = Path(os.path.abspath(out)) if out is not None else default_out_dir()
+        out_dir = _out_folder(out) if out is not None else default_out_dir()
         check_out_dir(out_dir)
     eng = get_engine(engine, master=spark_master, spark=spark)  # a bad --spark-master fails before any reading
     # On a Spark cluster the hand-over Parquet must be on a filesystem every executor reads:

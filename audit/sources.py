@@ -108,7 +108,8 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
         elif p.is_file():
             found = [p]
         elif any(ch in spec for ch in "*?["):
-            found = sorted(Path(f) for f in glob.glob(spec, recursive=True) if Path(f).is_file())
+            found = sorted(Path(f) for f in glob.glob(spec, recursive=True)
+                           if Path(f).is_file() and not _audit_report(Path(f).parent))
         else:
             raise AuditInputError("no such file or folder", file=spec)
         if not found:
@@ -130,13 +131,21 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
     return kept
 
 
+# What `conform audit` writes into its report folder (audit/report FILES).
+_REPORT_FILES = frozenset({"summary.json", "discrepancies.parquet", "discrepancies.csv", "audit.xlsx", "audit.html"})
+
+
 def _audit_report(folder: Path) -> bool:
-    """A folder `conform audit` wrote or is writing (beside --out or inside it): its discrepancies.parquet,
-    or its summary.json with audit.xlsx; or the hidden folder of an in-place build."""
+    """A folder `conform audit` wrote or is writing: the hidden folder of an in-place build, or one that holds
+    its report files and nothing else. A folder with a ledger file beside a copied report file is read (and
+    the report file refused by name), never left out unsaid."""
     if folder.name.startswith(".conform-audit."):
         return True
-    return (folder / "discrepancies.parquet").is_file() or (
-        (folder / "summary.json").is_file() and (folder / "audit.xlsx").is_file())
+    try:
+        names = {e.name for e in os.scandir(folder) if not e.name.startswith(".")}
+    except OSError:
+        return False
+    return bool(names) and names <= _REPORT_FILES and "discrepancies.parquet" in names
 
 
 def _walk(top: Path) -> Iterator[Path]:
@@ -770,6 +779,12 @@ def _json_line(path: Path, no: int, line: str, **kw) -> object:
     try:
         return json.loads(line, object_pairs_hook=unique_object, **kw)
     except DuplicateJSONKey as e:  # json alone keeps the last: a second hifp_pay would invent a discrepancy
+        try:
+            obj = json.loads(line, **kw)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and any(isinstance(v, (dict, list)) for v in obj.values()):
+            return obj  # the key is inside a nested value, which the reader refuses as such, by its field
         raise AuditInputError(f"field {e.key!r} given twice in this record: give it once", file=str(path),
                               row=no, column=e.key) from None
     except json.JSONDecodeError as e:

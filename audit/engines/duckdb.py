@@ -18,7 +18,9 @@ class DuckDBEngine:
 
     def __init__(self, master: str | None = None, **_: object):
         if master is not None:  # a cluster given with the default engine: never silently run on one machine
-            raise AuditInputError(f"--spark-master {master} is for --engine spark, and this audit would run on DuckDB: "
+            from .spark import redacted  # a Spark Connect token never in a message
+
+            raise AuditInputError(f"--spark-master {redacted(master)} is for --engine spark, and this audit would run on DuckDB: "
                                   "add --engine spark, or leave --spark-master out")
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:

@@ -390,3 +390,6 @@ def test_a_spark_master_without_the_spark_engine_is_refused_not_ignored(tmp_path
     """`--spark-master spark://cluster:7077` without `--engine spark` ran the whole audit on one machine."""
     r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--spark-master", "spark://cluster:7077")
     assert r.exit_code == 2 and "--spark-master spark://cluster:7077 is for --engine spark" in r.output, r.output
+    r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--spark-master", "sc://spark.example:15002/;token=S3CRET")
+    assert r.exit_code == 2 and "--spark-master sc://spark.example:15002 is for" in r.output, r.output
+    assert "S3CRET" not in r.output

@@ -145,3 +145,32 @@ def test_a_ledger_folder_holding_the_audits_own_reports_is_audited_again_the_sam
     # 400.00 at 三级 in service: below the 600.00 deductible, the fund pays 0.00 as recorded
     assert [r.exit_code for r in runs] == [0, 0, 0, 0], [r.output for r in runs]
     assert (folder / "reports").is_dir() and (folder / "mine" / "summary.json").is_file()
+
+
+def test_a_ledger_subfolder_with_a_copied_report_file_is_read_not_left_out(tmp_path):
+    """Only a folder of the audit's report files and nothing else is left out: a month beside a copied
+    discrepancies.parquet is read, and the copy refused by name, never the month skipped with a clean verdict."""
+    folder = tmp_path / "months"
+    (folder / "2023-05").mkdir(parents=True)
+    _ledger(folder / "2023-05")
+    (folder / "2023-05" / "discrepancies.parquet").write_bytes(b"PAR1")
+    _refused(_audit(folder, "--policy", "zhejiang", "--region", "zhejiang-example"), "discrepancies.parquet")
+
+
+def test_a_recursive_glob_leaves_out_the_audits_report_folders(tmp_path, monkeypatch):
+    folder = tmp_path / "months"
+    folder.mkdir()
+    _ledger(folder)
+    monkeypatch.chdir(folder)
+    first = _audit(".", "--policy", "zhejiang", "--region", "zhejiang-example")
+    again = _audit("**/*.csv", "--policy", "zhejiang", "--region", "zhejiang-example")
+    assert (first.exit_code, again.exit_code) == (0, 0), again.output
+
+
+def test_a_duplicate_key_inside_a_nested_value_is_refused_as_nesting_at_its_field(tmp_path):
+    """The record's fields are scalars: {"meta": {"a": 1, "a": 2}} is refused at `meta`, not as a field `a`."""
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text('{"setl_id": "T1", "psn_no": "%s", "psn_type": "1101", "setl_date": "2023-05-04", '
+                      '"med_type": "11", "facility": "tertiary", "medfee_sumamt": "400.00", "hifp_pay": "0.00", '
+                      '"meta": {"a": 1, "a": 2}}\n' % P, encoding="utf-8")
+    _refused(_audit(ledger, "--policy", "zhejiang", "--region", "zhejiang-example"), "line 1, column meta")

@@ -19,7 +19,7 @@ def test_numbers_with_a_fraction_are_read_as_decimals_not_binary_floats(tmp_path
     f.write_text('{"psn_no": "P1", "psn_type": "1101", "acct_balance": 179.13}\n'
                  '{"psn_no": "P2", "psn_type": "1101", "ytd": {"year": 2024, "ordinary_dedc": 0.3}}\n'
                  '{"psn_no": "P3", "psn_type": "1101", "acct_balance": 12}\n', encoding="utf-8")
-    recs = dict(persons._records(f))
+    recs = dict(persons._records(f)[0])
     assert recs[1]["acct_balance"] == Decimal("179.13") and type(recs[1]["acct_balance"]) is Decimal
     assert recs[2]["ytd"]["ordinary_dedc"] == Decimal("0.3") and type(recs[2]["ytd"]["ordinary_dedc"]) is Decimal
     assert recs[3]["acct_balance"] == 12
@@ -36,7 +36,7 @@ def test_a_huge_integer_is_kept_whole(tmp_path):
     """Beyond 64 bits the fast reader gives up; the exact one keeps the number as it is."""
     f = tmp_path / "p.jsonl"
     f.write_text('{"psn_no": "P1", "n": 123456789012345678901234567890}\n', encoding="utf-8")
-    assert persons._records(f) == [(1, {"psn_no": "P1", "n": 123456789012345678901234567890})]
+    assert persons._records(f)[0] == [(1, {"psn_no": "P1", "n": 123456789012345678901234567890})]
 
 
 @pytest.mark.parametrize("line", ['{"psn_no": "P2",, }', '{"psn_no": NaN}x', '{"psn_no": "P2"'])
@@ -192,13 +192,13 @@ def test_a_csv_error_names_the_line_its_person_starts_on_after_a_cell_spanning_l
     finally:
         con.close()
     assert set(people) == {"P1", "P2", "P3", "P4", "P5"}
-    assert [no for no, _ in persons._records(f)] == [2, 6, 7, 8, 9]
+    assert [no for no, _ in persons._records(f)[0]] == [2, 6, 7, 8, 9]
 
 
 def test_a_quoted_name_keeps_its_line_break(tmp_path):
     f = tmp_path / "p.csv"
     f.write_text('psn_no,psn_type,note\nP1,1101,"第一行\n第二行"\n', encoding="utf-8")
-    assert persons._records(f) == [(2, {"psn_no": "P1", "psn_type": "1101", "note": "第一行\n第二行"})]
+    assert persons._records(f)[0] == [(2, {"psn_no": "P1", "psn_type": "1101", "note": "第一行\n第二行"})]
 
 
 def test_a_row_longer_than_the_header_is_refused_at_its_line(tmp_path):
@@ -313,3 +313,15 @@ def test_a_txt_persons_file_holding_json_or_yaml_is_read_as_such_not_as_csv(tmp_
     finally:
         con.close()
     assert got[0] == ("灵活001", 10050, 1)
+
+
+def test_a_txt_persons_file_read_as_json_names_the_record_not_a_line(tmp_path):
+    """A pretty-printed JSON array in a .txt: the third person's bad code is in record 3 (line 14 of the text),
+    so 'line 3' pointed at the wrong place."""
+    import json as _json
+
+    people = [{"psn_no": f"P{i}", "psn_type": "9999" if i == 3 else "1101"} for i in range(1, 5)]
+    f = tmp_path / "p.txt"
+    f.write_text(_json.dumps(people, indent=2), encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"p\.txt, record 3, column psn_type"):
+        persons.load(duckdb.connect(), str(f))

@@ -268,8 +268,12 @@ def test_a_symbolic_link_as_out_is_named_as_one_with_what_to_give(tmp_path):
     assert r.exit_code == 2 and f"output folder {dangling} is a symbolic link" in r.output, r.output
 
 
-def test_out_dot_is_the_current_folder_not_an_internal_error(tmp_path, monkeypatch):
-    """`--out .` has no name to build a folder beside: it was exit 3 after the whole audit."""
+@pytest.mark.parametrize("given, said", [
+    (".", "the current folder or one above it"), ("..", "the current folder or one above it"),
+    ("", "--out is empty"), ("  ", "--out is empty")])
+def test_out_as_the_current_folder_or_empty_is_refused_before_any_work(tmp_path, monkeypatch, given, said):
+    """`--out .` was exit 3 after the whole audit (no name to build beside); swapped into place whole, the
+    report would have pulled the folder from under the user's shell. `--out ""` (an unset $OUT) is no folder."""
     from click.testing import CliRunner
 
     from harness.cli import main
@@ -281,5 +285,22 @@ def test_out_dot_is_the_current_folder_not_an_internal_error(tmp_path, monkeypat
     out.mkdir()
     monkeypatch.chdir(out)
     r = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "zhejiang", "--region", "zhejiang-example",
-                                  "--out", "."])
-    assert r.exit_code == 0 and (out / "summary.json").is_file(), r.output
+                                  "--out", given])
+    assert r.exit_code == 2 and said in r.output and not list(out.iterdir()), r.output
+
+
+def test_out_through_a_link_and_up_goes_where_the_system_resolves_it(tmp_path, monkeypatch):
+    """lnk/../new is where mkdir would put it: beside the link's target, not beside the link."""
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"
+                      "T1,P1,1101,2023-05-04,11,tertiary,400.00,0.00\n", encoding="utf-8")
+    (tmp_path / "real" / "x").mkdir(parents=True)
+    (tmp_path / "lnk").symlink_to(tmp_path / "real" / "x")
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "zhejiang", "--region", "zhejiang-example",
+                                  "--out", "lnk/../new"])
+    assert r.exit_code == 0 and (tmp_path / "real" / "new" / "summary.json").is_file(), r.output

@@ -43,7 +43,7 @@ def _fake_java(folder, says: str, code: int = 0):
     return java
 
 
-@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for java")
+@pytest.mark.skipif(not os.environ.get("CI") and os.name != "posix", reason="a shell script stands in for java")
 def test_which_java_is_unusable(tmp_path, monkeypatch):
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))

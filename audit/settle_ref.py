@@ -177,6 +177,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
     # No own account to pay from (as the plan's `no_account`)
     no_account = own_account(rules.policy, person) is False
+    by_kind = "special" in rules.policy.covers  # 吉林: the registration says which chronic benefit pays
 
     def refuse(setl_id: str, psn_no: str, status: str, note: str) -> None:
         refused[setl_id] = status, note
@@ -201,7 +202,6 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
                     if mismatch:
                         raise PolicyError(f"settlement {setl_id}: {mismatch}")
-                by_kind = "special" in rules.policy.covers  # 吉林: the registration says which benefit pays
                 if med_type == "14" and (person.diseases or by_kind) and person.disease(dise or "") is None:
                     registered = "、".join(d.dise_codg for d in person.diseases)
                     raise UnregisteredDisease(

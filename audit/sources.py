@@ -54,6 +54,7 @@ import pyarrow.parquet as pq
 from reference.loading import DuplicateJSONKey, unique_object
 
 from .errors import AuditInputError
+from .report_files import FILES, INSIDE_PREFIX
 from .sqltext import ident, q
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx",
@@ -131,21 +132,17 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
     return kept
 
 
-# What `conform audit` writes into its report folder (audit/report FILES).
-_REPORT_FILES = frozenset({"summary.json", "discrepancies.parquet", "discrepancies.csv", "audit.xlsx", "audit.html"})
-
-
 def _audit_report(folder: Path) -> bool:
     """A folder `conform audit` wrote or is writing: the hidden folder of an in-place build, or one that holds
     its report files and nothing else. A folder with a ledger file beside a copied report file is read (and
     the report file refused by name), never left out unsaid."""
-    if folder.name.startswith(".conform-audit."):
+    if folder.name.startswith(INSIDE_PREFIX):
         return True
     try:
         names = {e.name for e in os.scandir(folder) if not e.name.startswith(".")}
     except OSError:
         return False
-    return bool(names) and names <= _REPORT_FILES and "discrepancies.parquet" in names
+    return bool(names) and names <= set(FILES) and "discrepancies.parquet" in names
 
 
 def _walk(top: Path) -> Iterator[Path]:

@@ -30,6 +30,7 @@ from harness.report.atomic import point_latest
 
 from .. import interrupt
 from ..errors import AuditInputError
+from ..report_files import FILES, INSIDE_PREFIX
 from ..verdict import TITLES, verdict
 
 from . import html as html_report
@@ -40,7 +41,6 @@ __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", 
 
 DEFAULT_BASE = Path("reports")
 LATEST = "audit-latest"
-FILES = ("summary.json", "discrepancies.parquet", "discrepancies.csv", "audit.xlsx", "audit.html")
 MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid")
 TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type", "field",
                 "clause", "route")
@@ -272,7 +272,7 @@ def _inside_tmp(out_dir: Path) -> Path:
         m = _OURS.fullmatch(p.name)
         if m and m.group(1).endswith(".tmp") and _ours(p) and not _alive(int(p.name.split(".")[2])):
             shutil.rmtree(p, ignore_errors=True)
-    return out_dir / f".conform-audit.{os.getpid()}.tmp"
+    return out_dir / f"{INSIDE_PREFIX}{os.getpid()}.tmp"
 
 
 def _alive(pid: int) -> bool:

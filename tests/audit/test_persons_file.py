@@ -12,6 +12,16 @@ from audit.mapping import load_mapping
 from _kept import kept_audit
 
 
+def _loaded(f, columns: str) -> tuple[dict, list[tuple]]:
+    """persons.load of file `f` on a fresh connection: the persons it returns and the table's rows (`columns`)."""
+    con = duckdb.connect()
+    try:
+        people = persons.load(con, str(f))
+        return people, con.execute(f"SELECT {columns} FROM persons ORDER BY psn_no").fetchall()
+    finally:
+        con.close()
+
+
 def test_numbers_with_a_fraction_are_read_as_decimals_not_binary_floats(tmp_path):
     """0.1 + 0.2 is not 0.3 in binary floating point: a balance of 179.13 written as a JSON number
     must reach the audit as 17913 fen, nested (ytd) as well as at the top, and a whole number stays whole."""
@@ -103,12 +113,8 @@ def test_psn_type_may_be_left_out_the_ledger_carries_it(tmp_path, policy):
 def test_a_gbk_or_utf16_persons_file_is_read_like_such_a_ledger(tmp_path, encoding, name, text):
     f = tmp_path / name
     f.write_bytes(text.encode(encoding))
-    con = duckdb.connect()
-    try:
-        people = persons.load(con, str(f))
-        assert con.execute("SELECT psn_no, acct_balance, flex_tier FROM persons").fetchall() == [("灵活001", 10050, 1)]
-    finally:
-        con.close()
+    people, rows = _loaded(f, "psn_no, acct_balance, flex_tier")
+    assert rows == [("灵活001", 10050, 1)]
     assert set(people) == {"灵活001"}
 
 
@@ -214,12 +220,7 @@ def test_flags_in_a_persons_csv_are_read_as_the_ledger_reads_them(tmp_path, yes,
     f = tmp_path / "p.csv"
     f.write_text(f"psn_no,psn_type,has_account,remote_filing,flex_tier\nP1,1103,{yes},{no},1\nP2,1101,{no},{yes},\n",
                  encoding="utf-8")
-    con = duckdb.connect()
-    try:
-        persons.load(con, str(f))
-        got = con.execute("SELECT psn_no, has_account, remote_filing, flex_tier FROM persons ORDER BY psn_no").fetchall()
-    finally:
-        con.close()
+    got = _loaded(f, "psn_no, has_account, remote_filing, flex_tier")[1]
     # flex_tier 1 stays the tier 1 (a number, not a flag): only the flag columns read 1/0 as yes/no
     assert got == [("P1", True, False, 1), ("P2", False, True, None)]
 
@@ -306,12 +307,7 @@ def test_a_txt_persons_file_holding_json_or_yaml_is_read_as_such_not_as_csv(tmp_
     is what it looks like (so it was read before .txt was taken as CSV too)."""
     f = tmp_path / "p.txt"
     f.write_text(text, encoding="utf-8")
-    con = duckdb.connect()
-    try:
-        persons.load(con, str(f))
-        got = con.execute("SELECT psn_no, acct_balance, flex_tier FROM persons ORDER BY psn_no").fetchall()
-    finally:
-        con.close()
+    got = _loaded(f, "psn_no, acct_balance, flex_tier")[1]
     assert got[0] == ("灵活001", 10050, 1)
 
 

@@ -68,16 +68,21 @@ def _fund_line(summary: dict) -> str:
 MIN_RATE_SECONDS = 0.5
 
 
+def _left_out(summary: dict) -> str:
+    """The rows left out unassessed, by reason: 'med_type=51 3; vali_flag=0 2' (--map [skip], void records)."""
+    return "; ".join(f"{k['skip']} {k['rows']}" for k in summary["skipped_by_code"])
+
+
 def _console(summary: dict) -> list[str]:
     n = sum(summary["discrepancies_by_field"].values())
-    skipped = f"（其中按 --map [skip] 排除 {summary['rows_skipped']} 行）" if summary["rows_skipped"] else ""
+    skipped = (f"（其中排除 {summary['rows_skipped']} 行：{_left_out(summary)}）" if summary["rows_skipped"] else "")
     chinese = (f"审计完成：{summary['rows_read']} 行{skipped}，{summary['persons']} 人，差异 {n} 项，{_fund_line(summary)}"
                f"（参考引擎结算 {summary['persons_reference']} 人）"
                + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
     elapsed, rate = summary["elapsed_s"], summary.get("rows_per_s") or 0
     speed = f", {rate:,} rows/s" if elapsed >= MIN_RATE_SECONDS and rate >= 1 else ""
     english = (f"audit: {summary['rows_read']} rows"
-               + (f" ({summary['rows_skipped']} left out by --map [skip])" if summary["rows_skipped"] else "")
+               + (f" ({summary['rows_skipped']} left out: {_left_out(summary)})" if summary["rows_skipped"] else "")
                + f", {n} discrepancies, {elapsed:.1f} s{speed} ({summary['engine']})")
     return [chinese, english]
 

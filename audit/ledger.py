@@ -48,6 +48,10 @@ OTHER_FUNDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "hifdm_pay"
 # account: A-AUDIT-HOSP-PART, A-AUDIT-ACCT-MULAID).
 AS_RECORDED = ("hosp_part_amt", "acct_mulaid_pay")
 FLAGS = {"remote": "FALSE", "acct_used_flag": "TRUE"}
+# The platform's settlement table (setl_d) marks a void record 有效标志 vali_flag 0; exports of it are read
+# with vali_flag = 1 only. A void record is no settlement: left out like a [skip] row ('vali_flag=0'),
+# counted, never assessed (unless the mapping's own [skip] says otherwise for vali_flag).
+VOID_FLAG, VOID = "vali_flag", "0"
 REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sumamt")
 # Significant digits before the point: an amount under a hundred trillion yuan, a ratio under a million
 # (it is at most 1). Larger is no settlement's figure (an id mapped onto an amount, a pasted-in total), and
@@ -101,7 +105,7 @@ class LedgerInfo:
     # assumption each implies (run._assumptions).
     remote_from: frozenset[str] = frozenset()
     lacking: frozenset[str] = frozenset()
-    # Rows left out by --map [skip], by reason ('med_type=51'), with the reversals of such settlements.
+    # Rows left out by --map [skip] or void (vali_flag 0), by reason ('med_type=51'), with the reversals of such settlements.
     skipped: tuple[tuple[str, int], ...] = ()
     recording: frozenset[str] = frozenset()
     # Recorded figures the export has but the audit cannot compare (psn_cash_pay without acct_pay).
@@ -248,6 +252,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                                   f"(present: {', '.join(sorted(names))})", file=str(path), column=c)
         t = text_value(names[c][0])
         skips.append(f"WHEN {t} IN {_in(codes)} THEN {q(c + '=')} || {t}")
+    if VOID_FLAG in names and VOID_FLAG not in mapping.skip:
+        skips.append(f"WHEN {text_value(names[VOID_FLAG][0])} = {q(VOID)} THEN {q(f'{VOID_FLAG}={VOID}')}")
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
@@ -396,7 +402,7 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
 def _wanted(mapping: Mapping) -> frozenset[str]:
     """The header names a ledger file may use: the platform's, hosp_lv, and the sources of --map."""
     return (frozenset(COLUMNS) | {"hosp_lv"} | frozenset(ADMDVS) | frozenset(OTHER_FUNDS) | frozenset(mapping.columns)
-            | frozenset(mapping.skip))
+            | frozenset(mapping.skip) | {VOID_FLAG})
 
 
 def _unit(path: Path) -> str:
@@ -430,6 +436,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     lacking: set[str] = set()
     recording: set[str] = set()
     recorded_in: list[tuple[Path, set[str]]] = []
+    void_flagged = False  # a file with vali_flag: its void records are left out (VOID_FLAG)
     integer_yuan: set[str] = set()
     money = set(INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS + AS_RECORDED)
     for i, p in enumerate(paths):
@@ -443,6 +450,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         if institutions:  # the level by fixmedins_code where the file has no facility/hosp_lv
             rel, cols = inst.attach(con, rel, cols, mapping, p)
         here = {mapping.rename(c) for c in cols}
+        void_flagged |= VOID_FLAG in here
         integer_yuan |= {mapping.rename(c) for c, t in cols.items()
                          if mapping.rename(c) in money and (t or "").upper() in INTEGER_TYPES}
         present |= here
@@ -469,7 +477,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     finally:
         for i in range(len(paths)):
             drop_view(con, f"_src{i}")
-    skipped = _skip_rows(con) if mapping.skip else ()
+    skipped = _skip_rows(con) if mapping.skip or void_flagged else ()
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions)
@@ -479,7 +487,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
     if info[0] == 0:  # a clean verdict on nothing would be false assurance: almost surely a wrong export
-        what = "every row is left out by --map [skip]" if skipped else "the ledger holds no rows (a header only)"
+        what = ("every row is left out (by --map [skip], or void: vali_flag 0)" if skipped
+                else "the ledger holds no rows (a header only)")
         raise AuditInputError(f"{what}: nothing to audit", file=", ".join(str(p) for p in paths))
     audited = [f for f in RECORDED if f in present]
     # Cash is 个人负担 less the account payment: without acct_pay the account's share is unknown wherever no
@@ -522,7 +531,8 @@ def _init_acct_pay(con: duckdb.DuckDBPyConnection, recorded: bool) -> None:
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
-    """Take the rows --map [skip] leaves out (and the reversals of those settlements) out of `ledger`;
+    """Take the rows --map [skip] leaves out, the void ones (VOID_FLAG) and the reversals of those settlements
+    out of `ledger`;
     return how many, by reason."""
     # the join's hash table holds the skipped settlements only, not every setl_id of the ledger
     con.execute("""UPDATE ledger SET _skip = s._skip FROM (SELECT setl_id, _skip FROM ledger WHERE _skip IS NOT NULL) s

@@ -251,7 +251,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "ledger": info.files, "policy": rules.id, "region": region, "region_example": rules.region_example,
         "engine": engine_name,
         "rows_read": info.rows_read, "settlements": info.settlements, "reversals": info.reversals,
-        # Rows the document does not govern, left out by --map [skip]: counted, never assessed.
+        # Rows the document does not govern (--map [skip]) and void records (vali_flag 0): counted, never assessed.
         "rows_skipped": info.rows_read - info.audited,
         "skipped_by_code": [{"skip": k, "rows": n} for k, n in info.skipped],
         "persons": info.persons, "period": {"from": info.period[0], "to": info.period[1]},

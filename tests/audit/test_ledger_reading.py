@@ -547,8 +547,43 @@ def test_a_bad_skip_section_is_named(tmp_path, text, pattern):
 def test_a_ledger_all_of_it_skipped_is_no_clean_verdict(tmp_path):
     mapping = tmp_path / "map.toml"
     mapping.write_text('[skip]\ninsutype = ["310", "390"]\n', encoding="utf-8")
-    with pytest.raises(AuditInputError, match=r"every row is left out by --map \[skip\]: nothing to audit"):
+    with pytest.raises(AuditInputError, match=r"every row is left out \(by --map \[skip\], or void: vali_flag 0\): nothing to audit"):
         _expected([_csv(tmp_path, [SKIP_HEADER, *SKIP_ROWS])], mapping=[str(mapping)])
+
+
+# A settlement-table export (setl_d) keeps void records, 有效标志 vali_flag 0: no settlement. Counted as
+# one, V1 would use up P1's deductible (300.00 in scope ≥ 200), and S1 would read 430.00 × 50% = 215.00
+# instead of (430.00 − 200) × 50% = 115.00: a discrepancy the ledger does not hold.
+VOID_ROW = "V1,P1,1101,2023-02-15 10:00:00,11,tertiary,攀枝花市中心医院,300.00,0,0,0,0.00,"
+
+
+@pytest.mark.parametrize("flags", [("0", "1"), (0, 1)])
+def test_void_records_are_left_out_and_counted(tmp_path, flags):
+    if isinstance(flags[0], int):  # a Parquet export with the flag as a number
+        rows = list(csv.DictReader([HEADER + ",vali_flag", VOID_ROW + ",0", S1 + ",1"]))
+        table = pa.table({k: [r[k] or None for r in rows] for k in rows[0]})
+        ledger = tmp_path / "ledger.parquet"
+        pq.write_table(table.set_column(table.schema.get_field_index("vali_flag"), "vali_flag",
+                                        pa.array(flags, pa.int8())), ledger)
+    else:
+        ledger = _csv(tmp_path, [HEADER + ",vali_flag", VOID_ROW + ",0", S1 + ",1"])
+    code, s, rows = _expected([ledger])
+    assert ([r[:2] for r in rows], code) == ([("S1", 11500)], 0)
+    assert (s["rows_read"], s["rows_skipped"], s["skipped_by_code"]) == (2, 1, [{"skip": "vali_flag=0", "rows": 1}])
+
+
+def test_a_month_without_the_void_flag_and_a_mapping_of_its_own(tmp_path):
+    # no vali_flag column: every row is a settlement (P2's 100.50 is under the deductible: 0.00)
+    before = _csv(tmp_path, [HEADER, S0.replace("S0,P1", "S0,P2")], name="2023-01.csv")
+    after = _csv(tmp_path, [HEADER + ",vali_flag", VOID_ROW + ",0", S1 + ",1"], name="2023-02.csv")
+    code, s, rows = _expected([before, after])
+    assert ([r[0] for r in rows], code, s["rows_skipped"]) == (["S0", "S1"], 0, 1)
+    # The mapping's own [skip] of vali_flag decides instead: here V1 is kept as a settlement, expected
+    # (300.00 − 200) × 50% = 50.00, and S1 430.00 × 50% = 215.00.
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[skip]\nvali_flag = ["9"]\n', encoding="utf-8")
+    code, s, rows = _expected([after], mapping=[str(mapping)])
+    assert ([r[:2] for r in rows], code, s["rows_skipped"]) == ([("S1", 21500), ("V1", 5000)], 1, 0)
 
 
 # Other funds (公务员医疗补助 cvlserv_pay 30.00, 医疗救助 maf_pay 10.00) pay part of S1, as recorded

@@ -18,8 +18,12 @@
 
 A header read from the environment (and any header whose name says key, token,
 secret or authorization) is registered as a secret: masked in evidence and
-never printed; so are a URL's password and credential-like query parameters
-(`?token=`, `?key=`, `?sign=`, …). Every problem names the file and the key.
+never printed, with the credential after its auth scheme ("Bearer X" → X); so
+are a URL's password (as written and percent-decoded), the Basic credential
+httpx sends for its user:password, and credential-like query parameters
+(`?token=`, `?key=`, `?sign=`, …). A URL with user:password@ and an
+Authorization header together are refused (the URL's would replace the
+header). Every problem names the file and the key.
 
 Headers must be what HTTP allows (a token name, visible ASCII values) and not
 one the transport owns (Content-Length, Transfer-Encoding, Connection, Host…):
@@ -42,6 +46,8 @@ ADAPTER_KEYS = {"url", "name", "timeout", "concurrency", "consecutive_failures",
 TOP_LEVEL_KEYS = {"adapter", "system"}  # [system] name / version: read by harness/report/certify.py
 ADAPTER_KEYS |= {"profile", "platform"}  # the national-platform wire profile (harness/adapters/platform)
 SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|sign", re.IGNORECASE)
+# An auth scheme and its credential ("Bearer tok", "Basic dXNlcjpwdw=="): the credential alone is a secret too.
+AUTH_SCHEME = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+(\S.*)$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 # Visible ASCII with inner spaces/tabs (RFC 9110 field-value, without obs-text): httpx sends ASCII only.
 HEADER_VALUE = re.compile(r"^(?:[\x21-\x7e](?:[\x20\x21-\x7e\t]*[\x21-\x7e])?)?$")
@@ -235,8 +241,11 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
         cfg.headers[name] = value
     cfg.secret_headers = frozenset(secret)
     for name in secret:
-        evidence.register_secret(cfg.headers[name])
+        register_header_secret(cfg.headers[name])
     if cfg.spec and cfg.spec.startswith(("http://", "https://")):
+        problem = credential_conflict(cfg.spec, cfg.headers)
+        if problem:
+            raise fail("adapter.url", problem)
         register_url_secrets(cfg.spec)
     return cfg
 
@@ -270,7 +279,11 @@ def url_problem(url: str) -> str | None:
 
 
 def register_url_secrets(url: str) -> None:
-    """A URL's password and credential-like query values (?token=, ?key=, ?sign=…) are masked everywhere."""
+    """A URL's credentials and credential-like query values (?token=, ?key=, ?sign=…) are masked everywhere.
+
+    The credentials in every form a system could echo: the password as written and percent-decoded, and
+    the Basic credential httpx sends for them (base64 of user:password, as on the wire); with no password,
+    the user name is the credential (`https://TOKEN@host/`)."""
     from urllib.parse import parse_qsl, urlsplit
 
     try:
@@ -280,4 +293,61 @@ def register_url_secrets(url: str) -> None:
             if SECRET_QUERY.match(k) and len(v) >= 3:
                 evidence.register_secret(v)
     except ValueError:
-        pass
+        return
+    user, password = _userinfo(url)
+    if user or password:
+        evidence.register_secret(password or user)
+        evidence.register_secret(_basic(user, password))
+
+
+def register_header_secret(value: str) -> None:
+    """A secret header's value, and its credential in the forms a system could echo: the part after an
+    auth scheme ("Bearer X" → X too), and for Basic the decoded password (and user:password)."""
+    evidence.register_secret(value)
+    m = AUTH_SCHEME.match(value)
+    if not m:
+        return
+    scheme, credential = m[1], m[2].strip()
+    evidence.register_secret(credential)
+    if scheme.lower() == "basic":
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return
+        user, sep, password = decoded.partition(":")
+        evidence.register_secret(decoded)
+        evidence.register_secret(password if sep and password else user)
+
+
+def credential_conflict(url: str, headers: dict[str, str]) -> str | None:
+    """Why `url` cannot be used with these headers: a URL with user:password@ and an Authorization
+    header both set the one Authorization header (httpx sends the URL's Basic credential and drops the
+    configured header without a word), so conform refuses the pair; None when they do not meet."""
+    user, password = _userinfo(url)
+    header = next((name for name in headers if name.lower() == "authorization"), None)
+    if (user or password) and header:
+        return (f"the URL carries user:password@ and adapter.headers.{header} is set too; both would be "
+                "the request's one Authorization header (the URL's Basic credential would silently replace "
+                "the header): give the credential in one place only")
+    return None
+
+
+def _userinfo(url: str) -> tuple[str, str]:
+    """The URL's user name and password, percent-decoded as httpx sends them ("" when absent)."""
+    import httpx
+
+    try:
+        u = httpx.URL(url)
+        return u.username, u.password
+    except (httpx.InvalidURL, ValueError, UnicodeError, TypeError):
+        return "", ""
+
+
+def _basic(user: str, password: str) -> str:
+    """The Basic credential httpx sends for user:password (httpx.BasicAuth: UTF-8, base64)."""
+    import base64
+
+    return base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")

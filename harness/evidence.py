@@ -19,27 +19,46 @@ _lock = threading.Lock()
 _entries: list[dict] = []   # fallback: the list of the check begun last
 _current: contextvars.ContextVar[list[dict] | None] = contextvars.ContextVar("conform_evidence", default=None)
 _secrets: set[str] = set()
+_order: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())  # the secrets, and them longest first
+# Shorter values are not registered: masking every "1" or "ab" would garble the reports (amounts, field
+# names) and hide nothing a guess would not find. The same rule as credential-like query values.
+MIN_SECRET_CHARS = 3
 
 
 def register_secret(value: str | None) -> None:
-    """A value (an API key) that must never appear in evidence, reports or logs."""
-    if value:
+    """A value (an API key) that must never appear in evidence, reports or logs; values shorter than
+    MIN_SECRET_CHARS characters are not registered (see there)."""
+    if value and len(value) >= MIN_SECRET_CHARS:
         with _lock:
             _secrets.add(value)
+
+
+def _longest_first() -> tuple[str, ...]:
+    """The secrets, longest first, so a short secret inside a longer one never leaves part of it shown."""
+    global _order
+    with _lock:
+        if _order[0] != _secrets:  # (tests add and remove secrets by hand: compare, do not count)
+            known = frozenset(_secrets)
+            _order = (known, tuple(sorted(known, key=lambda s: (-len(s), s))))
+        return _order[1]
 
 
 def mask(obj: Any) -> Any:
     """Replace every registered secret inside strings, dicts and lists by ***."""
     if not _secrets:
         return obj
+    return _mask(obj, _longest_first())
+
+
+def _mask(obj: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(obj, str):
-        for s in _secrets:
+        for s in secrets:
             obj = obj.replace(s, "***")
         return obj
     if isinstance(obj, dict):
-        return {mask(k): mask(v) for k, v in obj.items()}
+        return {_mask(k, secrets): _mask(v, secrets) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [mask(v) for v in obj]
+        return [_mask(v, secrets) for v in obj]
     return obj
 
 

@@ -61,3 +61,35 @@ def test_deductible_twin_does_not_mark_the_account_articles_failed():
     matrix = {r["tag"]: r["result"] for r in build(run)["matrix"]}
     assert matrix["nanchang-4.2.1"] == "failed"
     assert matrix["nanchang-4.3.1"] != "failed" and matrix["nanchang-4.3.2"] != "failed"
+
+
+def _story(policy: str = "panzhihua"):
+    from harness.generators import Setting
+    from harness.properties.base import Story
+    from reference.case import parse_person, parse_settlement
+
+    person = parse_person({"psn_no": "B1", "psn_type": "1101", "acct_balance": "500.00"}, "0")
+    visit = parse_settlement({"id": "V1", "date": "2023-03-01", "med_type": "11", "facility": "tertiary",
+                              "medfee_sumamt": "1217.29"}, "0", 0, person)
+    return Story.of(Setting(policy, f"{policy}-example" if policy == "panzhihua" else None), person, [visit])
+
+
+def _blamed(mismatches: list[tuple[str, str]], policy: str = "panzhihua") -> tuple[str, ...]:
+    from harness.properties.differential import _blame
+
+    bad = [Mismatch(f, "1.00", "2.00", item, f) for f, item in mismatches]
+    return _blame(_story(policy), bad)[policy]
+
+
+def test_differential_blames_the_account_only_when_the_account_part_differs():
+    """Reviewer C's case (pharmacy_at_secondary_rate): the fund payment and so the cash payment are wrong,
+    acct_pay agrees; 第七条 alone explains it, 第五条 (account use) must not be blamed."""
+    wrong_ratio = [(f, "V1") for f in ("hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
+                                       "psn_cash_pay")] + [("ordinary_pay", "2023年度累计")]
+    assert _blamed(wrong_ratio) == ("7",)
+    assert _blamed([("psn_cash_pay", "V1")]) == ("7",)               # cash alone: the benefit, not the account
+    assert _blamed([("acct_pay", "V1"), ("psn_cash_pay", "V1")]) == ("5",)
+    assert set(_blamed([("hifp_pay", "V1"), ("balc", "V1"), ("psn_cash_pay", "V1")])) == {"7", "5"}
+    assert _blamed([("acct_balance", "2023年度累计")]) == ("5",)       # the balance itself differs
+    nanchang = [(f, "V1") for f in ("hifp_pay", "psn_part_amt", "psn_cash_pay")]
+    assert _blamed(nanchang, "nanchang") == ("4.2.1",)

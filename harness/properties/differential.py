@@ -54,14 +54,19 @@ def differential(ctx: Context, py: PersonYear) -> None:
 
 
 def _blame(story: Story, bad: list) -> dict[str, tuple[str, ...]] | None:
-    """Settlement differences blame their visit's benefit (account fields the account articles); the
-    year's totals only when no settlement differs (they follow from the settlements)."""
+    """Settlement differences blame their visit's benefit; the year's totals only when no settlement
+    differs (they follow from the settlements). The account articles are blamed for what the account
+    decides: acct_pay and the balance (balc, acct_balance), and the cash payment of a visit whose
+    acct_pay or balance differs too. A cash payment that differs with the account part right follows
+    from the benefit (psn_cash_pay = psn_part_amt − acct_pay): a wrong ratio is not an account fault."""
     from .clauses import ACCOUNT_USE, FIELD_CLAUSES, merge
 
+    account = ("acct_pay", "balc", "acct_balance")
     per_visit = [m for m in bad if not m.item.endswith("年度累计")]
+    account_visits = {m.item for m in per_visit if m.field in account}
     maps = []
     for m in per_visit or bad:
-        if m.field in ("acct_pay", "psn_cash_pay", "balc", "acct_balance"):
+        if m.field in account or (m.field == "psn_cash_pay" and m.item in account_visits):
             maps.append(ACCOUNT_USE)
         elif per_visit:
             maps.append(route_clauses(story, m.item))

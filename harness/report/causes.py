@@ -60,9 +60,24 @@ def _root(check: dict) -> tuple[str, str, str]:
     return root["field"], step, clause
 
 
+def clause_text(clauses: list[dict]) -> str:
+    """One line of the clauses per document: a cause spanning documents computes its step under each
+    document's own article (攀枝花 第七条, 吉林 二（二）), so no one document's clause stands for all.
+    A document whose clause does not name it (an assumption alone) is named before it."""
+    if len(clauses) == 1:
+        return clauses[0]["clause"]
+    shown = []
+    for c in clauses:
+        short = c["document"].split("（")[0]
+        shown.append(c["clause"] if not short or c["clause"].startswith(short) else f"{c['document']}：{c['clause']}")
+    return " / ".join(shown)
+
+
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
-    """The causes, largest first: {field, label, step, clause, articles, checks, count, files, documents,
-    representative, headline}. `labels` maps an article tag to its Chinese name (攀枝花 第七条)."""
+    """The causes, largest first: {field, label, step, clause, clauses, articles, checks, count, files,
+    documents, representative, headline}. `clauses` lists the step's clause per document
+    ([{document, clause}], the clauses of its checks, each once); `clause` is them in one line.
+    `labels` maps an article tag to its Chinese name (攀枝花 第七条)."""
     causes: dict[tuple[str, str, str], dict[str, Any]] = {}
     for c in checks:
         if c["status"] in ("passed", "not_applicable", "skipped"):
@@ -78,11 +93,15 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         cause = causes.get(key)
         if cause is None:
             label = next((m.get("label") for m in c["mismatches"] if m["field"] == field and m.get("label")), "")
-            cause = causes[key] = {"field": field, "label": label or "", "step": step, "clause": clause,
-                                   "message": first,
+            cause = causes[key] = {"field": field, "label": label or "", "step": step, "clause": "",
+                                   "clauses": [], "message": first,
                                    "status": key[0], "articles": [], "checks": [], "files": [], "documents": [],
-                                   "representative": c["id"]}
+                                   "representative": c["id"], "_by_doc": {}}
         cause["checks"].append(c["id"])
+        parts = cause["_by_doc"].setdefault(c.get("document") or "", [])
+        for part in clause.split("；") if clause else ():
+            if part and part not in parts:
+                parts.append(part)
         for tag in c.get("failed_articles") or c["articles"]:
             if tag not in cause["articles"]:
                 cause["articles"].append(tag)
@@ -93,6 +112,9 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
             cause["documents"].append(c["document"])
     out = []
     for cause in causes.values():
+        cause["clauses"] = [{"document": doc, "clause": "；".join(parts)}
+                            for doc, parts in cause.pop("_by_doc").items() if parts]
+        cause["clause"] = clause_text(cause["clauses"])
         cause["count"] = len(cause["checks"])
         cause["article_labels"] = [labels.get(t, t) for t in cause["articles"]]
         what = (f"{cause['label'] or cause['field']}（{cause['field']}）" if cause["field"]

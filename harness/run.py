@@ -296,7 +296,9 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     for c in bad[:SUMMARY_FAILURES]:
         mark = " [yellow](已知 known)[/yellow]" if c.nodeid in known else ""
         console.print(f"[red]{status_label(c.status)}[/red]{mark} ", end="", markup=True, highlight=False)
-        console.print(mask(f"{c.feature_file}:{c.line or ''} {c.name} {'、'.join(map(article_label, c.articles))}"),
+        # a property names the articles it found broken (as JUnit and the matrix do), not all it covers
+        blamed = c.failed_articles or (c.extra or {}).get("failed_articles") or c.articles
+        console.print(mask(f"{c.feature_file}:{c.line or ''} {c.name} {'、'.join(map(article_label, blamed))}"),
                       markup=False,
                       highlight=False)
         for m in c.mismatches:

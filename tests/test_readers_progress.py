@@ -127,3 +127,21 @@ def test_a_running_property_shows_the_examples_tried_so_far():
     ticker = Progress(io.StringIO(), "heartbeat")
     ticker._check = ch
     assert "examples tried 3" in ticker._examples()
+
+
+def test_a_failed_property_names_only_the_articles_it_found_broken(capsys):
+    """Reviewer C: the terminal listed every article the differential property covers (吉林 二（二）、二(三)…
+    六（三）) while failed_articles (and JUnit) said 吉林 二（二） only."""
+    from harness.results import CheckResult, Mismatch, RunResult
+    from harness.run import print_summary
+
+    prop = CheckResult(nodeid="p::differential[jilin]", kind="property", name="差分〔jilin〕", policy="jilin",
+                       articles=["jilin-2.2", "jilin-2.3", "jilin-6.3"], status="failed",
+                       feature_file="harness/properties/differential.py", line=18,
+                       mismatches=[Mismatch("hifp_pay", "500.00", "550.00", "V1", "统筹基金支付")],
+                       failed_articles=["jilin-2.2"])
+    print_summary(RunResult(policies=["jilin"], checks=[prop]))
+    out = capsys.readouterr().out.replace("\n", "")
+    failure = out[out.index("逐项 Failures:"):]
+    assert "差分〔jilin〕 吉林 二（二）" in failure
+    assert "二(三)" not in failure and "六（三）" not in failure

@@ -69,3 +69,24 @@ def test_one_document_keeps_its_clause_and_a_bare_assumption_is_named_by_its_doc
     assert clause_text([{"document": "攀枝花", "clause": "攀枝花 第七条"},
                         {"document": "南昌（征求意见稿）", "clause": "A-NC-PHARMACY"}]) == \
         "攀枝花 第七条 / 南昌（征求意见稿）：A-NC-PHARMACY"
+
+
+def test_labels_are_cited_without_the_numbering_comma_and_error_kinds_in_chinese():
+    """Reviewer C's minor labels: "吉林 一、" (the numbering's 、 kept) beside other articles, and the cause
+    "被测系统出错（too_large）" left in English."""
+    from harness.report import junit
+    from harness.report.terminal import article_label
+
+    assert article_label("jilin-1") == "吉林 一" and article_label("jilin-2.2") == "吉林 二（二）"
+    run = two_document_run()
+    run.checks[3].articles = ["jilin-1", "jilin-2.2"]
+    run.checks.append(CheckResult(nodeid="t.py::test_big", kind="scenario", name="过大", policy="jilin",
+                                  articles=["jilin-1"], status="error", feature_file="jilin/x.feature", line=3,
+                                  message="system under test error (too_large): 2207: the answer is larger than "
+                                          "4194304 bytes (max_response_bytes)"))
+    data = model.build(run)
+    labels = [label for k in data["causes"] for label in k["article_labels"]]
+    assert "吉林 一" in labels and not any(label.endswith("、") for label in labels), labels
+    assert any(k["headline"].startswith("被测系统出错（应答过大）：") for k in data["causes"]), data["causes"]
+    xml = junit.render(data).decode("utf-8")
+    assert "一、、" not in xml and "条款 articles: 一、二（二）" in xml

@@ -67,7 +67,8 @@ def _details(c: dict) -> str:
 
 
 def render(data: dict) -> bytes:
-    labels = {r["tag"]: r["label"] for r in data["matrix"]}  # 第七条: the suite already names the document
+    # 第七条: the suite already names the document; 一 as citations write it, not the numbering's 一、
+    labels = {r["tag"]: r["label"].rstrip("、. ") for r in data["matrix"]}
     run = data["run"]
     total_time = sum(c["duration"] for c in data["checks"])
     counts = data["counts"]

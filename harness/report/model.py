@@ -35,7 +35,8 @@ STATUS_LABELS = {
 }
 KIND_LABELS = {"scenario": ("场景", "scenario"), "property": ("属性", "property"), "unit": ("单元", "unit")}
 SUT_ERROR_KINDS = {"timeout": "超时", "connection": "连接失败", "http_status": "HTTP 状态异常", "malformed": "应答格式错误",
-                   "infcode": "业务返回错误", "missing_field": "缺少字段", "wrong_type": "字段类型错误", "internal": "内部错误"}
+                   "infcode": "业务返回错误", "missing_field": "缺少字段", "wrong_type": "字段类型错误", "internal": "内部错误",
+                   "too_large": "应答过大"}
 DRAFT_MARK = "征求意见稿"
 ERROR_STATUSES = ("error", "harness_error", "feature_error")  # the latter two: the harness's own faults
 FAILING = ("failed", *ERROR_STATUSES)
@@ -279,7 +280,8 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     props = [c for c in checks if c["kind"] == "property"]
     from . import causes as causes_mod, certify
 
-    tag_labels = {r["tag"]: f"{r['document']} {r['label']}" for r in matrix}
+    # "吉林 一", as citations write it (Policy.article_label): not the numbering's "一、"
+    tag_labels = {r["tag"]: f"{r['document']} {r['label'].rstrip('、. ')}" for r in matrix}
     run_view = {"adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
                 "harness_version": run.harness_version, "seed": run.seed}
     data = {

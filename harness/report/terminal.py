@@ -34,8 +34,7 @@ def article_label(tag: str) -> str:
     policy, _, art = tag.partition("-")
     if policy not in POLICY_IDS:
         return tag
-    found = load_policy(policy).articles.get(art)
-    return f"{document_label(policy)} {found.label if found else art}"
+    return f"{document_label(policy)} {load_policy(policy).article_label(art)}"  # 吉林 一, not 吉林 一、
 
 
 def verdict_sentence(run: RunResult) -> str:

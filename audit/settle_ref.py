@@ -73,12 +73,14 @@ def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
 _PAY_STEPS = frozenset({"支付比例", "慢特病支付", "住院比例和限额", "超出慢特病限额", "转入普通门诊统筹", "不予支付",
                         "施行日期", "享受条件", "待遇享受期", "住院期间", "定点零售药店"})
 _RATIO_STEPS = ("支付比例", "慢特病支付", "住院比例和限额")
+# A visit that crossed the chronic cap records the chronic ratio (A-CHRONIC-OVERFLOW-RATIO): the engine says so.
+_KEPT_RATIO_STEP = "结算支付比例"
 
 
 def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]:
     """(deductible, fund, ratio) articles of a settlement, from its trace: the same articles the plan
     cites for the rows it settles, and for the rest every benefit that paid (a chronic visit's overflow
-    into ordinary pooling cites both)."""
+    into ordinary pooling cites both); the ratio's, that of the ratio the settlement records."""
     # (label, template, args, clause, value); the steps after the fund's figure decide no clause
     steps = [s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS]
     paid: list[str] = []
@@ -96,7 +98,15 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
                 counted += [overflow, clause] if overflow else [clause]
     fund = join_cites(*paid) or (steps[-1][3] if steps else None)
     dedc = join_cites(*counted) if counted else (deductibles[0] if deductibles else fund)
-    ratio = next((s[3] for s in steps if s[0] in _RATIO_STEPS), fund)
+    # The settlement's ratio is the last one applied (a chronic visit its cap no longer covered at all is paid,
+    # and its ratio set, by ordinary pooling alone), unless the engine kept the chronic ratio for a visit
+    # that crossed the cap: then that ratio's article and the assumption that keeps it.
+    ratio_steps = [s for s in steps if s[0] in _RATIO_STEPS]
+    kept = next((s[3] for s in steps if s[0] == _KEPT_RATIO_STEP), None)
+    if kept is not None:
+        ratio = join_cites(next(s[3] for s in ratio_steps if s[0] == "慢特病支付"), kept)
+    else:
+        ratio = ratio_steps[-1][3] if ratio_steps else fund
     return dedc, fund, ratio
 
 

@@ -160,8 +160,13 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     c.ordinary_pay += pay
     out.dedc += dedc
     out.ordinary_pay += pay
-    if out.benefit == "ordinary" or out.ratio == ZERO:
+    if out.benefit == "ordinary" or out.ratio == ZERO or out.chronic_pay == ZERO:
+        # The settlement's ratio is the one applied to it: a chronic visit that its cap, used up before
+        # it, no longer covered at all is paid by ordinary pooling alone (攀枝花 第十一条, 吉林 六（三））.
         out.ratio = ratio
+    else:
+        trace.add("结算支付比例", "本次就诊部分由慢特病待遇支付、其余按普通门诊统筹支付（比例{}）：结算的支付比例记慢特病比例{}",
+                  (Pct(ratio), Pct(out.ratio)), "A-CHRONIC-OVERFLOW-RATIO")
     # Keep the year's state current for any later benefit in the same settlement.
     ys.ordinary_dedc = used + dedc
     ys.ordinary_pay = paid + pay

@@ -11,6 +11,10 @@ single case, and for a list or JSON lines only with `--trace`; `--no-trace` leav
 out everywhere. Output is held back until 1 MiB has accumulated, so a bad case early
 in the input leaves stdout empty; a bad case later ends the output unterminated and
 the error says how many cases were written.
+
+Errors say where: malformed JSON its line and column (in JSON lines, a record that is no
+whole value on its own line is named on that line, not where the decoder gave up further
+on); a case's data error the file and, for JSON, the line the case starts on.
 """
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ class TextStream:
         self.bytes_read = 0
         self.eof = False
         self.first = True
+        self._cpos = self._cline = 0  # a cache for line_at: newlines in buf[:_cpos]
 
     def fill(self) -> bool:
         """Read one more chunk; False at the end."""
@@ -72,7 +77,12 @@ class TextStream:
             if text.startswith("\ufeff"):
                 text = text[1:]
         if self.pos > CHUNK:
-            self.line0 += self.buf.count("\n", 0, self.pos)
+            dropped = self.buf.count("\n", 0, self.pos)
+            self.line0 += dropped
+            if self._cpos >= self.pos:
+                self._cpos, self._cline = self._cpos - self.pos, self._cline - dropped
+            else:
+                self._cpos = self._cline = 0
             self.buf = self.buf[self.pos:]
             self.pos = 0
         self.buf += text
@@ -88,13 +98,23 @@ class TextStream:
             if not self.fill():
                 return ""
 
+    def line_at(self, pos: int) -> int:
+        """The line number of buf[pos], counting on from the last one asked (cases come in order)."""
+        if pos < self._cpos:
+            self._cpos = self._cline = 0
+        self._cline += self.buf.count("\n", self._cpos, pos)
+        self._cpos = pos
+        return self.line0 + self._cline + 1
+
     def where(self) -> str:
         line = self.line0 + self.buf.count("\n", 0, self.pos) + 1
         col = self.pos - (self.buf.rfind("\n", 0, self.pos) + 1) + 1
         return f"line {line} column {col}"
 
-    def value(self, limit: int, label: str) -> tuple[Any, str]:
-        """Decode the JSON value at the current position, reading more as needed; (value, its text)."""
+    def value(self, limit: int, label: str, lines: bool = False) -> tuple[Any, str, int]:
+        """Decode the JSON value at the current position, reading more as needed; (value, its text, where
+        it starts in buf: `line_at` it until the next call). `lines`: JSON lines, where a case that fails
+        is located on its own line."""
         while True:
             start = self.pos
             try:
@@ -103,17 +123,42 @@ class TextStream:
                     break
             except InputError as e:
                 if self.eof:
-                    raise SettleError(f"case {self.source}: {e}") from None
+                    message = str(e)
+                    own = self._own_line(start, label) if lines else None
+                    if own and own[0] != message:  # the decoder gave up past the case's line: name that line
+                        message = own[0] + own[1]
+                    raise SettleError(f"case {self.source}: {message}") from None
             if len(self.buf) - start > limit:
+                own = self._own_line(start, label) if lines else None
+                if own:
+                    raise SettleError(f"case {self.source}: {own[0]}{own[1]}; read on as one case it passes "
+                                      f"{limit >> 20} MB, the limit for one case (--max-case-mb)") from None
                 raise SettleError(f"case {self.source}: {label} is larger than {limit >> 20} MB, the limit for one "
                                   "case; raise it with --max-case-mb") from None
             self.fill()  # may drop text before self.pos (== start) and renumber
         self.pos = end
-        return value, self.buf[start:end]
+        return value, self.buf[start:end], start
+
+    def _own_line(self, start: int, label: str) -> tuple[str, str] | None:
+        """For JSON lines: when the case starting at `start` is no whole JSON value on its own line (a record
+        cut off, and the next one read on as its continuation), that line's own error and a note, so the
+        message names the broken record's line rather than where the decoder gave up; else None."""
+        eol = self.buf.find("\n", start)
+        if eol < 0:
+            return None
+        bol = self.buf.rfind("\n", 0, start) + 1
+        line = self.line_at(start)
+        try:
+            decode_json(self.buf[bol:eol], start - bol, line - 1)
+        except InputError as e:
+            return str(e), (f" ({label}, on line {line}, is not a whole JSON value on its line: with --jsonl "
+                             "each case is one line)")
+        return None
 
 
-def _values(ts: TextStream, limit: int) -> Iterator[tuple[Any, str]]:
-    """The cases of a JSON array (positioned at '[') or of JSON lines, one at a time."""
+def _values(ts: TextStream, limit: int, lines: bool = False) -> Iterator[tuple[Any, str, int]]:
+    """The cases of a JSON array (positioned at '[') or of JSON lines (`lines`), one at a time, each with
+    where it starts (TextStream.value)."""
     c = ts.skip_ws()
     if c == "[":
         ts.pos += 1
@@ -138,7 +183,7 @@ def _values(ts: TextStream, limit: int) -> Iterator[tuple[Any, str]]:
             n += 1
     n = 0
     while c:
-        yield ts.value(limit, f"case {n}")
+        yield ts.value(limit, f"case {n}", lines)
         n += 1
         c = ts.skip_ws()
 
@@ -242,34 +287,37 @@ def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
         first = ts.skip_ws()
         if not first:
             raise SettleError(f"case {source}: empty input")
-        items: Iterator[tuple[Any, str | None]]
+        items: Iterator[tuple[Any, str | None, int | None]]
         if first in "[{":
             single = first == "{" and not jsonl
-            items = _values(ts, limit)
+            items = _values(ts, limit, lines=first == "{" and jsonl)
         else:
             text = _read_all(ts, limit, "YAML input")
             if len(text) > YAML_NOTICE:
                 stderr.write(f"conform: reading {len(text) / 1e6:.1f} MB of YAML whole (JSON lines stream faster)\n")
             data = load_yaml_cases(text, source)
             single = not isinstance(data, list)
-            items = ((c, None) for c in (data if isinstance(data, list) else [data]))
+            items = ((c, None, None) for c in (data if isinstance(data, list) else [data]))
         with_trace = trace if trace is not None else single
         indent = orjson.OPT_INDENT_2 if single else 0
         n_setl = 0
-        for i, (data, text) in enumerate(items):
+        for i, (data, text, start) in enumerate(items):
             if single and i:
                 raise SettleError(f"{source}: more than one JSON value at {ts.where()}; for several cases give a "
                                   "JSON array or JSON lines with --jsonl")
-            if text is not None and "\\u" in text and has_surrogate_escape(text):  # `in` first: a fast scan
-                try:
-                    check_text(data)
-                except InputError as e:
-                    raise CaseError(str(e), case=str(i)) from None
-            c = parse_case(data, str(i))
             try:
-                result = compute_case(c, with_trace=with_trace)
-            except PolicyError as e:
-                raise CaseError(str(e), case=c.name) from None
+                if text is not None and "\\u" in text and has_surrogate_escape(text):  # `in` first: a fast scan
+                    try:
+                        check_text(data)
+                    except InputError as e:
+                        raise CaseError(str(e), case=str(i)) from None
+                c = parse_case(data, str(i))
+                try:
+                    result = compute_case(c, with_trace=with_trace)
+                except PolicyError as e:
+                    raise CaseError(str(e), case=c.name) from None
+            except (CaseError, PolicyError) as e:  # located: the file, and the line the case starts on (JSON)
+                raise SettleError(f"{source}{f' line {ts.line_at(start)}' if start is not None else ''}: {e}") from None
             b = orjson.dumps(result, option=indent)
             if single:
                 out.write(b + b"\n")

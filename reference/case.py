@@ -60,6 +60,17 @@ PURPOSES = {
 }
 
 
+def amount_message(value: Any, error: AmountError) -> str:
+    """Why `value` is not an amount, with a JSON number shown as written ('500.005'), as a YAML or text
+    amount is, never as Python's Decimal('500.005') (JSON numbers are read exactly, as Decimals)."""
+    if isinstance(value, Decimal):
+        try:
+            parse_amount(str(value))
+        except AmountError as e:
+            return str(e)
+    return str(error)
+
+
 class CaseError(ValueError):
     """Bad input, located: which case, which item, which field."""
 
@@ -325,7 +336,7 @@ class _Reader:
         try:
             return parse_amount(v)
         except AmountError as e:
-            raise self.fail(name, str(e)) from None
+            raise self.fail(name, amount_message(v, e)) from None
 
     def date(self, name: str, required: bool = False) -> dt.date | None:
         v = self.data.get(name)
@@ -473,7 +484,7 @@ def _parse_person(data: Any, case: str) -> Person:
                 try:
                     out[str(k)] = parse_amount(a)
                 except AmountError as e:
-                    raise y.fail(f"{name}.{k}", str(e)) from None
+                    raise y.fail(f"{name}.{k}", amount_message(a, e)) from None
             return out
 
         ytd = YearToDate(int(year), y.amount("ordinary_dedc", default=ZERO), y.amount("ordinary_pay", default=ZERO),

@@ -168,3 +168,62 @@ def test_reference_adapter_renders_the_trace_only_when_read():
     assert {k: v for k, v in out.items()} == want           # once read, the output is the full one
     rev = adapter.reverse("P1", "S1")
     assert rev["hifp_pay"] == "-115.00" and rev["trace"][0]["clause"] == "A-REVERSAL"
+
+
+# --------------------------------------------------------------------------- where an error is (reviewer C)
+
+CASE_T = {"policy": "panzhihua", "person": {"psn_no": "T1", "psn_type": "1101"},
+          "settlements": [{"id": "V1", "date": "2023-03-01", "med_type": "11", "facility": "tertiary",
+                           "medfee_sumamt": "500.00"}]}
+LINE = json.dumps(CASE_T)
+CUT = LINE[:LINE.index(', "settlements"')]  # a record cut off after a complete value
+
+
+def refusal(args, stdin=None):
+    r = CliRunner().invoke(main, ["settle", *args], input=stdin)
+    assert r.exit_code == 2 and "Traceback" not in r.stderr, (r.exit_code, r.stderr)
+    return r.stderr
+
+
+def test_an_amount_from_a_json_number_is_shown_as_written():
+    text = LINE.replace('"500.00"', "500.005")
+    err = refusal(["-"], text)
+    assert "field medfee_sumamt: more than two decimals (fen): '500.005'" in err and "Decimal" not in err, err
+
+
+def test_a_cut_off_json_lines_record_is_named_on_its_own_line():
+    # the decoder reads line 3 as the cut record's continuation and gives up at line 3 column 1
+    err = refusal(["--jsonl", "-"], f"{LINE}\n{CUT}\n{LINE}\n{LINE}\n")
+    assert f"malformed JSON at line 2 column {len(CUT) + 1}: Expecting ',' delimiter" in err, err
+    assert "case 1, on line 2" in err and "line 3" not in err, err
+
+
+def test_a_cut_off_record_before_megabytes_of_good_lines_is_not_called_too_large():
+    err = refusal(["--jsonl", "--max-case-mb", "1", "-"], f"{LINE}\n{CUT}\n" + f"{LINE}\n" * 8000)
+    assert "at line 2 column" in err and "case 1, on line 2" in err, err
+
+
+def test_a_broken_line_keeps_its_own_location():
+    err = refusal(["--jsonl", "-"], f'{LINE}\n{{"policy": ,}}\n{LINE}\n')
+    assert "malformed JSON at line 2 column 12: Expecting value" in err and "whole JSON value" not in err, err
+
+
+def test_a_data_error_names_the_file_and_the_line_of_the_case(tmp_path, monkeypatch):
+    bad = LINE.replace('"500.00"', '"500.005"')
+    f = tmp_path / "v.jsonl"
+    f.write_text(f"{LINE}\n\n{LINE}\n\n{bad}\n", encoding="utf-8")
+    err = refusal(["--jsonl", str(f)])
+    assert f"{f} line 5: case 2 (T1), settlement V1, field medfee_sumamt" in err, err
+    # the same when the text arrives in small reads and the start of the buffer is dropped on the way
+    monkeypatch.setattr(settle_cli, "CHUNK", 64)
+    many = tmp_path / "many.jsonl"
+    many.write_text(f"{LINE}\n\n" * 300 + f"{bad}\n", encoding="utf-8")
+    assert f"{many} line 601: case 300 (T1)" in refusal(["--jsonl", str(many)])
+    arr = tmp_path / "arr.json"
+    text = json.dumps([CASE_T, json.loads(bad)], indent=1)
+    arr.write_text(text, encoding="utf-8")
+    second = [i for i, x in enumerate(text.splitlines(), 1) if x == " {"][1]  # where case 1 opens
+    assert f"{arr} line {second}: case 1 (T1)" in refusal([str(arr)])
+    yml = tmp_path / "c.yaml"
+    yml.write_text(yaml.safe_dump([CASE_T, json.loads(bad)]), encoding="utf-8")
+    assert f"{yml}: case 1 (T1), settlement V1" in refusal([str(yml)])  # YAML: the file, no line

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from reference.case import PSN_TYPES, Person, Settlement
-from reference.benefits import FlexTierNeeded, OutsideValidity, UnknownExclusion, own_account
+from reference.benefits import FlexTierNeeded, OutsideValidity, Refusal, UnknownExclusion, own_account
 from reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
 from reference.policy import MissingParameter, PolicyError
@@ -110,9 +110,17 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     return dedc, fund, ratio
 
 
-class UnregisteredDisease(PolicyError):
+class AuditRefusal(PolicyError):
+    """A settlement the audit itself will not assess, its reason worded in Chinese."""
+
+
+class UnregisteredDisease(AuditRefusal):
     """A chronic-disease settlement (med_type 14) whose disease is not among those the persons file
     registers for the person (A-AUDIT-CHRONIC-REGISTERED)."""
+
+
+class TypeChange(AuditRefusal):
+    """A ledger psn_type the person cannot take on that date (A-AUDIT-PSN-TYPE-CHANGE)."""
 
 
 # The reference engine's refusals that the plan also makes, under the plan's status (audit/plan.py
@@ -127,16 +135,21 @@ def _refusal_status(e: PolicyError) -> str:
 
 
 def _said(e: PolicyError) -> str:
-    """The reference engine's reason, in the audit's terms: a value the document leaves to the region is
-    supplied in the --region file (a case's `params`, which the engine's own message also offers, are
-    no part of an audit)."""
+    """The reference engine's reason, in the audit's terms and Chinese first, as the reports are: a value
+    the document leaves to the region is supplied in the --region file (a case's `params`, which the
+    engine's own message also offers, are no part of an audit); a refusal in its Chinese words with the
+    engine's English after them; any other reason (the engine's English) under a Chinese heading."""
     if isinstance(e, MissingParameter):
         said = f"参数 {e.key} 须由地区配置提供（{e.source}）：请在 --region 指定的地区配置文件的 values: 下补充"
         parts = e.key.split(".")
         if len(parts) == 3 and parts[0] in ("chronic", "special"):  # a disease's own figure: its code may be a typo
             said += f"；若病种编码 {parts[1]} 有误（不是本地认定的病种），请核对清单的 dise_codg"
         return said
-    return str(e)
+    if isinstance(e, Refusal):
+        return f"{e.zh} {e}"
+    if isinstance(e, AuditRefusal):  # the audit's own, in Chinese already
+        return str(e)
+    return f"参考实现拒绝结算 the reference engine refused: {e}"
 
 
 _ROLE_NAMES = {"in_service": "在职", "retiree": "退休"}
@@ -211,7 +224,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 if typed_by_ledger:
                     mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
                     if mismatch:
-                        raise PolicyError(f"settlement {setl_id}: {mismatch}")
+                        raise TypeChange(f"结算 {setl_id}：{mismatch}")
                 if med_type == "14" and (person.diseases or by_kind) and person.disease(dise or "") is None:
                     registered = "、".join(d.dise_codg for d in person.diseases)
                     raise UnregisteredDisease(

@@ -38,12 +38,24 @@ class Outcome:
         return self.ordinary_pay + self.chronic_pay + self.inpatient_pay
 
 
-class NotCovered(PolicyError):
+class Refusal(PolicyError):
+    """A settlement the engine will not compute, with its reason in Chinese too (`zh`): `conform audit`
+    shows it in its Chinese reports, where the English message alone would be out of place."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
+
+    def __reduce__(self):  # both texts across a process boundary (args holds the English one only)
+        return type(self), (str(self), self.zh)
+
+
+class NotCovered(Refusal):
     """The document does not say how to settle this (e.g. chronic diseases in 北京)."""
 
 
 # Refusals by kind, so that `conform audit` names a row's reason alike whichever route settled it.
-class OutsideValidity(PolicyError):
+class OutsideValidity(Refusal):
     """The settlement date is outside the document's validity (and the text says nothing of that time)."""
 
 
@@ -51,7 +63,7 @@ class UnknownExclusion(NotCovered):
     """An exclusion code the document does not list."""
 
 
-class FlexTierNeeded(PolicyError):
+class FlexTierNeeded(Refusal):
     """A flexible worker's tier is needed (it decides whether there is an account) and not given."""
 
 
@@ -59,6 +71,9 @@ def route_cite(policy: Policy, kind: str) -> str:
     """The article that sends `kind` (special, emergency, day_surgery) along inpatient rules, e.g. 吉林 二（五）."""
     article = policy.routes.get(kind, {}).get("article")
     return policy.cite(str(article)) if article else policy.short
+
+
+_KIND_ZH = {"special": "门诊特殊疾病", "emergency": "急诊", "day_surgery": "日间手术"}
 
 
 def _level(facility: str) -> str:
@@ -241,7 +256,9 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
                     trace: Trace, c: Contribution, out: Outcome) -> None:
     """Special diseases, emergency and day surgery along inpatient rules, against the inpatient cap (吉林 二（四）–（六））."""
     if s.facility == "pharmacy":
-        raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy are not provided for")
+        raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy are not provided for",
+                         f"结算 {s.id}：{rules.policy.short}的{_KIND_ZH[kind]}参照住院待遇政策（{route_cite(rules.policy, kind)}），"
+                         "未规定在定点零售药店结算，无法计算")
     out.benefit = "inpatient"
     level = _level(s.facility)
     # Each step cites the article sending this kind along inpatient rules (二（四）/（五）/（六）) first, then
@@ -315,7 +332,10 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             raise OutsideValidity(f"settlement {s.id}: date {s.date} is before {policy.short} takes effect on "
                               f"{rules.valid_from} ({rules.validity_cite}); med_type {s.med_type} "
                               f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold "
-                              "(A-BEFORE-VALIDITY)")
+                              "(A-BEFORE-VALIDITY)",
+                              f"结算 {s.id}：结算日期 {s.date} 早于{policy.short}的施行日期 {rules.valid_from}"
+                              f"（{rules.validity_cite}）；此前的{MED_TYPES[s.med_type]}（med_type {s.med_type}）"
+                              "适用原有规定，本工具未收录，无法计算（A-BEFORE-VALIDITY）")
         out.benefit = "none"
         trace.add("施行日期", "结算日期{}早于施行日期{}，此前普通门诊费用由个人账户支付，统筹基金支付0元",
                   (s.date, rules.valid_from),
@@ -324,13 +344,16 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     if rules.valid_to is not None and day > rules.valid_to:
         raise OutsideValidity(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
                           f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
-                          "the successor rules are not known (A-BEFORE-VALIDITY)")
+                          "the successor rules are not known (A-BEFORE-VALIDITY)",
+                          f"结算 {s.id}：结算日期 {s.date} 晚于{policy.short}的有效期截止日 {rules.valid_to}"
+                          f"（{policy.validity_cite}：“{policy.validity_quote}”）；其后的规定未知，无法计算（A-BEFORE-VALIDITY）")
     role = person.role_on(day)
     if s.exclusion is not None:
         ex = policy.exclusions.get(s.exclusion)
         if ex is None:
             raise UnknownExclusion(f"settlement {s.id}: {policy.short} lists no exclusion {s.exclusion!r}; "
-                             f"exclusions are defined only where a document lists them")
+                             f"exclusions are defined only where a document lists them",
+                             f"结算 {s.id}：{policy.short}未列明除外类别 {s.exclusion!r}；统筹基金不予支付的费用只按文件列明的类别认定")
         out.benefit = "none"
         trace.add("不予支付", "{}：统筹基金不予支付", (ex["quote"],), policy.cite(str(ex["article"])), ZERO)
         return out, c
@@ -341,7 +364,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             raise FlexTierNeeded(
                 f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
                 f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling "
-                f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)")
+                f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)",
+                f"结算 {s.id}：灵活就业人员（人员类别 {person.psn_type}）须在人员信息中给出缴费档次 flex_tier（1 一档、2 二档）："
+                f"只有建立了个人账户的参保人享受普通门诊统筹（{policy.cite(str(el['article']))}：“{el['quote']}”；A-PZH-FLEX-TIER2）")
         if not has_account and s.med_type != "14":
             out.benefit = "none"
             if person.has_account is False:  # so stated: the article alone decides
@@ -393,13 +418,17 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             # province's disease list (二（一）“具体病种另行制定”, not in the text) and the person's 认定 — data
             # the harness is given only as the person's registered diseases. Settling it as either would be a guess.
             chronic_req = policy.requirement_for("chronic.ratio")
-            raise PolicyError(
+            chronic_cite = chronic_req.cite if chronic_req else policy.short
+            raise Refusal(
                 f"settlement {s.id}: disease {s.dise_codg or '(none)'} is not registered for person {person.psn_no}; "
-                f"{policy.short} settles med_type 14 as 门诊慢性病 ({chronic_req.cite if chronic_req else policy.short}) "
+                f"{policy.short} settles med_type 14 as 门诊慢性病 ({chronic_cite}) "
                 "or 门诊特殊疾病 "
                 f"({route_cite(policy, 'special')}, along inpatient rules) according to the person's registration, "
                 "so the disease must be registered with its kind (chronic or special) in chronic_diseases "
-                "of the case's person or of the persons file")
+                "of the case's person or of the persons file",
+                f"结算 {s.id}：病种 {s.dise_codg or '（空）'} 未为参保人 {person.psn_no} 登记；{policy.short}的门诊慢特病"
+                f"按登记的类别分别按门诊慢性病（{chronic_cite}）或门诊特殊疾病（{route_cite(policy, 'special')}，参照住院）"
+                "支付，须在人员信息的 chronic_diseases 中登记该病种及其类别（chronic 或 special）")
         kind = "special" if (d is not None and d.kind == "special" and "special" in policy.covers) else "chronic"
     elif s.med_type == "13":
         kind = "emergency" if policy.routes.get("emergency", {}).get("route") == "inpatient" else "ordinary"
@@ -413,7 +442,8 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     if kind == "chronic":
         if "chronic" not in policy.covers:
             raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
-                             "med_type 14 cannot be settled under it")
+                             "med_type 14 cannot be settled under it",
+                             f"结算 {s.id}：{policy.short}未规定门诊慢特病待遇，门诊慢特病（med_type 14）无法按该文件结算")
         rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
         if rest > ZERO and no_ordinary:
             trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户，不享受普通门诊统筹，统筹基金不再支付",

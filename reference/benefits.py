@@ -148,6 +148,8 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
             req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
             trace.add("定点零售药店", "本统筹区未将定点零售药店纳入普通门诊统筹（地区配置未提供药店比例），统筹基金不予支付",
                       (), req.cite if req else rules.policy.short)
+            if out.benefit == "ordinary":  # nothing else pays it: the fund may not pay this visit at all
+                out.benefit = "none"
             return
         ratio, ratio_cite = r
     dp, cp = _deductible_and_cap(rules, role)

@@ -478,3 +478,18 @@ def test_the_year_of_a_settlement_is_its_date():
     assert ledger.ytd(2024).ordinary_pay == D("115.00")
     assert ledger.ytd(2023).ordinary_pay == 0
     assert dt.date(2024, 2, 1).year in ledger.years
+
+
+def test_a_pharmacy_outside_pooling_is_a_settlement_the_fund_may_not_pay(tmp_path):
+    """吉林 一 “有条件的统筹区可探索定点零售药店门诊保障服务工作”: a region that does not (jilin-example without
+    ordinary.ratio.pharmacy) pools no pharmacy purchase. 300.00 at a pharmacy: fund 0.00, deductible 0.00, ratio
+    0.0000 — and its benefit is none, as for an exclusion or a hospital stay (the audit's status for the class
+    统筹基金不予支付却支付), not ordinary."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "fixtures" / "regions" / "jilin-example.yaml"
+    lines = example.read_text(encoding="utf-8").splitlines(keepends=True)
+    region = tmp_path / "jilin-no-pharmacy.yaml"
+    region.write_text("".join(x for x in lines if not x.lstrip().startswith("ordinary.ratio.pharmacy:")), encoding="utf-8")
+    _, (r,) = run("jilin", [visit("P1", "2023-02-01", "300.00", "pharmacy")], region=str(region))
+    assert (r.hifp_pay, r.act_pay_dedc, r.pool_prop_selfpay, r.benefit) == (D("0.00"), D("0.00"), D("0"), "none")

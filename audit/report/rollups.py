@@ -25,7 +25,13 @@ from .text import unique_clauses, unique_clauses_sql
 # pool_prop_selfpay is not negated on a reversal, so its diff counts as it stands. A reversal whose
 # settlement does not differ carries the pair's money (pair_net) and is classed on hifp_pay by it: one that
 # gave back 50.00 of 150.00 left the fund 100.00 short, 多付.
+# A settlement the fund may not pay at all (its expected status one of the plan's none_* or the reference
+# engine's none: an exclusion, outside the validity or the benefit period, no account, a hospital stay, a
+# pharmacy outside pooling…) whose record pays is classed by that first: its ratio (0 expected), deductible
+# and scope are beside the point. The status is the discrepancy file's `status` column (STATUS_COLUMN).
 CLASSES: dict[str, tuple[str, str]] = {
+    "barred": ("统筹基金不予支付却支付", "按规定统筹基金不予支付（不予支付的费用、不在施行期或待遇享受期内、未建立个人账户、"
+               "住院期间、定点零售药店未纳入统筹等），清单记录却由统筹基金支付（hifp_pay，清单无此字段时为 fund_pay_sumamt）"),
     "scope": ("政策范围内费用计算不符", "inscp_scp_amt 与“总额 − 全自费 − 超限价 − 先行自付”不符"),
     "ratio_high": ("支付比例高于规定", "pool_prop_selfpay 高于文件规定的比例（如定点药店按医疗机构比例、在职按退休比例）"),
     "ratio_low": ("支付比例低于规定", "pool_prop_selfpay 低于文件规定的比例（如退休人员按在职人员比例）"),
@@ -40,6 +46,7 @@ CLASSES: dict[str, tuple[str, str]] = {
 
 _CLASS_SQL = """
 CASE
+  WHEN barred AND hifp_diff > 0 THEN 'barred'
   WHEN scope_wrong THEN 'scope'
   WHEN ratio_diff > 0 THEN 'ratio_high'
   WHEN ratio_diff < 0 THEN 'ratio_low'
@@ -57,7 +64,7 @@ RATIO_FIELD = "pool_prop_selfpay"
 
 # The field whose difference decides a class; its rows' clauses are the class's 依据条款 ('other': every
 # differing field's, in this order).
-DECIDING_FIELD = {"scope": "inscp_scp_amt", "ratio_high": "pool_prop_selfpay", "ratio_low": "pool_prop_selfpay",
+DECIDING_FIELD = {"barred": "hifp_pay", "scope": "inscp_scp_amt", "ratio_high": "pool_prop_selfpay", "ratio_low": "pool_prop_selfpay",
                   "dedc_high": "act_pay_dedc", "dedc_low": "act_pay_dedc", "fen": "hifp_pay", "over": "hifp_pay",
                   "under": "hifp_pay", "fund_total": "fund_pay_sumamt"}
 _FIELD_ORDER = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
@@ -104,10 +111,18 @@ def fen(x: Any) -> int:
     return int(d)
 
 
+# The expected status of a discrepancy's settlement (for a reversal, of the settlement it reverses): the
+# plan's STATUSES names or the reference engine's benefit; 'none…' where the fund may not pay at all.
+STATUS_COLUMN = "status"
+
+
 def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
-    """View `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses)."""
+    """View `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses),
+    and `status` (NULL in a discrepancy file without it: no settlement is then classed as barred)."""
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
-    con.execute(f"CREATE VIEW d AS SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause) "
+    names = {r[0] for r in con.execute("SELECT name FROM parquet_schema(?)", [str(discrepancies)]).fetchall()}
+    status = "" if STATUS_COLUMN in names else f", CAST(NULL AS VARCHAR) AS {STATUS_COLUMN}"
+    con.execute(f"CREATE VIEW d AS SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause){status} "
                 f"FROM ({discrepancies_sql(discrepancies)})")
     return con
 
@@ -166,6 +181,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
     classes = _rows(con, f"""
         WITH s AS (
           SELECT setl_id, any_value(psn_no) AS psn_no, bool_or(init_setl_id IS NOT NULL) AS reversal,
+                 coalesce(bool_or({STATUS_COLUMN} LIKE 'none%'), false) AS barred,
                  bool_or(field = 'inscp_scp_amt') AS scope_wrong,
                  sum(diff) FILTER (WHERE field = 'pool_prop_selfpay') AS ratio_diff,
                  sum({own}) FILTER (WHERE field = 'act_pay_dedc') AS dedc_diff,

@@ -187,12 +187,16 @@ def _internal(e: BaseException) -> str:
 @click.option("--encoding", default=None,
               help="Encoding of CSV/JSON lines ledger files (default: UTF-8, else GBK/GB18030 detected; UTF-16 by its "
                    "byte-order mark). The persons file and the institutions table detect their own.")
+@click.option("--admdvs", default=None,
+              help="The region's six-digit division code (医保区划, e.g. 510400): settlements of persons insured in "
+                   "another city (insuplc_admdvs) are left out and counted; needed when the ledger holds several.")
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
 @click.option("--memory-limit", default=None,
               help="DuckDB memory limit, e.g. 4GB (default: CONFORM_AUDIT_MEMORY, else 3GB; it spills to disk beyond).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes for persons settled by the reference engine (1-256; default: one per CPU).")
-def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, out, memory_limit, workers):
+def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, admdvs,
+                  out, memory_limit, workers):
     """Recompute every settlement of LEDGER (files, folders or globs) to the fen and report the differences.
 
     Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration (including an output
@@ -218,6 +222,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
 
             code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding,
                                   out, workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
+                                  admdvs=admdvs,
                                   progress=lambda line: click.echo(f"  {line}", err=True))
             # printed under the run's own handlers: a late signal is noted, and the verdict still printed
             for line in _console(summary):

@@ -34,6 +34,19 @@ TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code
 # no `remote` flag, a visit is outside the city when their city parts differ (A-AUDIT-REMOTE-ADMDVS).
 ADMDVS = ("insuplc_admdvs", "mdtrtarea_admvs")
 ADMDVS_RE = r"^[0-9]{6}$"
+# GB/T 2260: a code's first two digits are the province, the next two the city (地市) — except in the four
+# municipalities (北京 11, 天津 12, 上海 31, 重庆 50), whose districts (1101xx) are one city with 110000.
+MUNICIPALITIES = ("11", "12", "31", "50")
+
+
+def city_part(code: str) -> str:
+    """SQL: the city (地市) a six-digit division code is in: '5104' for 510402, '11' for 110105."""
+    return f"CASE WHEN LEFT({code}, 2) IN {_in(MUNICIPALITIES)} THEN LEFT({code}, 2) ELSE LEFT({code}, 4) END"
+
+
+def city_of(code: str) -> str:
+    """city_part in Python, for a code the user gives (--admdvs)."""
+    return code[:2] if code[:2] in MUNICIPALITIES else code[:4]
 INPUT_AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 RECORDED_AMOUNTS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
                     "acct_pay", "psn_cash_pay")
@@ -105,7 +118,8 @@ class LedgerInfo:
     # assumption each implies (run._assumptions).
     remote_from: frozenset[str] = frozenset()
     lacking: frozenset[str] = frozenset()
-    # Rows left out by --map [skip] or void (vali_flag 0), by reason ('med_type=51'), with the reversals of such settlements.
+    # Rows left out by --map [skip], void (vali_flag 0) or of persons insured elsewhere (--admdvs), by reason
+    # ('med_type=51', 'vali_flag=0', 'insuplc_admdvs=510100'), with the reversals of such settlements.
     skipped: tuple[tuple[str, int], ...] = ()
     recording: frozenset[str] = frozenset()
     # Recorded figures the export has but the audit cannot compare (psn_cash_pay without acct_pay).
@@ -217,7 +231,7 @@ def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None
 
 
 def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mapping, src_idx: int,
-                     errors: bool = False) -> str:
+                     errors: bool = False, home: str | None = None) -> str:
     """The SELECT turning one file's relation into canonical columns plus `_bad` (any problem), or with
     errors=True plus `_err` (the first problem found: column, message, raw value)."""
     names: dict[str, tuple[str, str]] = {}  # canonical -> (source expression, type)
@@ -254,6 +268,10 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         skips.append(f"WHEN {t} IN {_in(codes)} THEN {q(c + '=')} || {t}")
     if VOID_FLAG in names and VOID_FLAG not in mapping.skip:
         skips.append(f"WHEN {text_value(names[VOID_FLAG][0])} = {q(VOID)} THEN {q(f'{VOID_FLAG}={VOID}')}")
+    insured = text_value(names["insuplc_admdvs"][0]) if "insuplc_admdvs" in names else None
+    if insured is not None and home is not None:  # --admdvs: the region's own insured persons only
+        skips.append(f"WHEN regexp_full_match({insured}, {q(ADMDVS_RE)}) AND {city_part(insured)} <> {q(city_of(home))} "
+                     f"THEN 'insuplc_admdvs=' || {insured}")
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
@@ -304,10 +322,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         if src is None and f == "remote" and all(a in names for a in ADMDVS):
             ins, md = (text_value(names[a][0]) for a in ADMDVS)
             # A row missing either code is taken as in the city, as the assumption says.
-            sel[f] = f"COALESCE(LEFT({md}, 4) <> LEFT({ins}, 4), FALSE)"
-            for a, t in zip(ADMDVS, (ins, md)):
-                bad.append((f"({t} IS NOT NULL AND NOT regexp_full_match({t}, {q(ADMDVS_RE)}))", a,
-                            "not a six-digit division code (医保区划)", t))
+            sel[f] = f"COALESCE({city_part(md)} <> {city_part(ins)}, FALSE)"
+            bad.append((f"({md} IS NOT NULL AND NOT regexp_full_match({md}, {q(ADMDVS_RE)}))", "mdtrtarea_admvs",
+                        "not a six-digit division code (医保区划)", md))
             continue
         if src is None:
             sel[f] = default
@@ -315,6 +332,13 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         t = text_value(src)
         sel[f] = f"CASE WHEN {t} IN {_in(TRUE_TEXT)} THEN TRUE WHEN {t} IN {_in(FALSE_TEXT)} THEN FALSE ELSE {default} END"
         bad.append((f"({t} IS NOT NULL AND {t} NOT IN {_in(TRUE_TEXT + FALSE_TEXT)})", f, "expected 1/0 or true/false", t))
+    if insured is not None:  # read for whose insured person a row is, `remote` given or not
+        bad.append((f"({insured} IS NOT NULL AND NOT regexp_full_match({insured}, {q(ADMDVS_RE)}))", "insuplc_admdvs",
+                    "not a six-digit division code (医保区划)", insured))
+    # The insured person's city, kept as a number (5104; 11 for 北京): two bytes a row. A ledger of several
+    # insured cities needs --admdvs (_one_insured_city).
+    sel["_insured"] = (f"TRY_CAST({city_part(insured)} AS SMALLINT)" if insured is not None
+                       else "CAST(NULL AS SMALLINT)")
     conv_bad, bad = bad, []
     # Row-level rules, on the converted values.
     rev = "(init_setl_id IS NOT NULL)"
@@ -374,9 +398,10 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
 
 
 RID_STEP = 10000000000  # rid = file index * RID_STEP + row: export order as one integer
-# The table keeps what the audit reads (the division codes are read, not kept); src_idx and src_row are in rid.
+# The table keeps what the audit reads (of the division codes only the insured city, `_insured`); src_idx
+# and src_row are in rid.
 COLUMNS = ([c for c in TEXT if c not in ADMDVS] + ["setl_time", "setl_date"] + list(INPUT_AMOUNTS)
-           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay", "oth_fund_pay"] + list(AS_RECORDED) + list(FLAGS) + ["rid", "_bad", "_skip"])
+           + list(RECORDED_AMOUNTS) + ["pool_prop_selfpay", "oth_fund_pay"] + list(AS_RECORDED) + list(FLAGS) + ["rid", "_bad", "_skip", "_insured"])
 
 
 # Codes from a fixed list are kept as ENUM (one byte, not a 16-byte string): the table is about a fifth
@@ -410,7 +435,7 @@ def _unit(path: Path) -> str:
 
 
 def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: int, mapping: Mapping,
-                     encoding: str | None, institutions: bool = False) -> None:
+                     encoding: str | None, institutions: bool = False, home: str | None = None) -> None:
     """Read the file again and build the located message for its bad row `row`."""
     rel = f"_bad{idx}"
     cols = sources.open_source(con, path, rel, encoding, _wanted(mapping), ids=sources.id_columns(mapping))
@@ -418,7 +443,7 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
         src = rel
         if institutions:
             src, cols = inst.attach(con, rel, cols, mapping, path)
-        sel = canonical_select(path, src, cols, mapping, idx, errors=True)
+        sel = canonical_select(path, src, cols, mapping, idx, errors=True, home=home)
         err = con.execute(f"SELECT _err FROM ({sel}) WHERE src_row = {int(row)}").fetchall()
     finally:
         drop_view(con, rel)
@@ -427,8 +452,9 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
-         encoding: str | None = None, institutions: bool = False) -> LedgerInfo:
-    """Create table `ledger` from the files; raise AuditInputError naming the first bad row."""
+         encoding: str | None = None, institutions: bool = False, home: str | None = None) -> LedgerInfo:
+    """Create table `ledger` from the files; raise AuditInputError naming the first bad row. `home`: the
+    region's division code (--admdvs); the rows of persons insured in another city are left out."""
     paths = sources.expand(specs)
     selects = []
     present: set[str] = set()
@@ -462,7 +488,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             (recording if c in here else lacking).add(c)
         if "hosp_lv" in present:
             present.add("facility")
-        sel = canonical_select(p, rel, cols, mapping, i)
+        sel = canonical_select(p, rel, cols, mapping, i, home=home)
         selects.append(f"SELECT {', '.join(_stored(c) for c in COLUMNS)} FROM ({sel})")
     _same_recorded(recorded_in)
     sources.PENDING.clear()
@@ -477,17 +503,19 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     finally:
         for i in range(len(paths)):
             drop_view(con, f"_src{i}")
-    skipped = _skip_rows(con) if mapping.skip or void_flagged else ()
+    skipped = _skip_rows(con) if mapping.skip or void_flagged or home is not None else ()
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
-        _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions)
+        _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions, home)
+    if home is None:
+        _one_insured_city(con, paths, encoding, _wanted(mapping))
     _check_ids(con, paths, encoding, _wanted(mapping))
     _init_acct_pay(con, "acct_pay" in present)
     info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
         count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
     if info[0] == 0:  # a clean verdict on nothing would be false assurance: almost surely a wrong export
-        what = ("every row is left out (by --map [skip], or void: vali_flag 0)" if skipped
+        what = ("every row is left out (by --map [skip], void: vali_flag 0, or insured elsewhere: --admdvs)" if skipped
                 else "the ledger holds no rows (a header only)")
         raise AuditInputError(f"{what}: nothing to audit", file=", ".join(str(p) for p in paths))
     audited = [f for f in RECORDED if f in present]
@@ -528,6 +556,29 @@ def _init_acct_pay(con: duckdb.DuckDBPyConnection, recorded: bool) -> None:
                        FROM (SELECT setl_id, acct_pay FROM ledger
                              WHERE setl_id IN (SELECT init_setl_id FROM ledger WHERE init_setl_id IS NOT NULL)) s
                        WHERE ledger.init_setl_id = s.setl_id""")
+
+
+def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,
+                      wanted: frozenset[str]) -> None:
+    """Refuse a ledger of persons insured in several cities unless --admdvs names the region's own: the
+    document governs the region's insured persons; one insured elsewhere, treated at the region's institutions
+    (异地就医), is settled by the rules of the place insured (A-REMOTE-SAME), not by this document."""
+    cities = con.execute("SELECT _insured, count(*), min(rid) FROM ledger WHERE _insured IS NOT NULL "
+                         "GROUP BY _insured ORDER BY count(*) DESC, _insured").fetchall()
+    if len(cities) <= 1:
+        return
+    code = lambda city: str(city).ljust(6, "0")  # noqa: E731 - 5104 -> 510400, 11 -> 110000
+    shown = "; ".join(f"{code(c)}: {n:,} rows" for c, n, _ in cities[:5])
+    more = f"; {len(cities) - 5} more" if len(cities) > 5 else ""
+    rid = cities[1][2]
+    path = paths[rid // RID_STEP]
+    raise AuditInputError(
+        f"the ledger holds persons insured in {len(cities)} cities (insuplc_admdvs by city: {shown}{more}; the first "
+        f"row of the second is here); the audit settles the region's own insured persons by its rules, and a person "
+        f"insured elsewhere (异地就医) by the rules of the place insured: give the region's six-digit division code "
+        f"with --admdvs (e.g. --admdvs {code(cities[0][0])}), and the others are left out and counted",
+        file=str(path), row=sources.line_of(path, rid % RID_STEP, encoding, wanted), column="insuplc_admdvs",
+        unit=_unit(path))
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:

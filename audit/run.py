@@ -111,7 +111,7 @@ CHRONIC_KIND_REGISTERED = ("门诊慢特病（med_type 14）结算的病种 dise
 # stated only where it applies (the column is missing from some file and the document has the rule).
 LEDGER_ASSUMPTIONS = {
     "A-AUDIT-REMOTE-ADMDVS": "清单没有异地就医标志 remote，按国家平台的参保地医保区划 insuplc_admdvs 与就医地医保区划 "
-                             "mdtrtarea_admvs 判断：两者前四位（地市）不同的结算为市外就医；任一为空的结算按市内就医。",
+                             "mdtrtarea_admvs 判断：两者的地市（前四位；直辖市为前两位）不同的结算为市外就医；任一为空的结算按市内就医。",
     "A-AUDIT-REMOTE-ABSENT": "清单没有异地就医标志 remote，也没有参保地和就医地医保区划两列（insuplc_admdvs、mdtrtarea_admvs，"
                              "缺少其一即无从比较）：全部结算按市内就医审核，未备案人员的市外就医不能识别。",
     "A-AUDIT-CHRONIC-REGISTERED": "门诊慢特病（med_type 14）结算的病种 dise_codg：人员信息未列出该参保人登记的慢特病"
@@ -305,11 +305,14 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
           encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
           workers: int | None = None, spark=None, write: bool = True, memory_limit: str | None = None,
           keep_connection: bool = False, institutions_file: str | None = None,
-          progress: Callable[[str], None] | None = None):
+          progress: Callable[[str], None] | None = None, admdvs: str | None = None):
     """Run the audit; returns (exit_code, summary). Raises AuditInputError for bad input (exit 2).
 
-    `progress`, when given, hears one line per finished stage (a large ledger takes minutes)."""
+    `progress`, when given, hears one line per finished stage (a large ledger takes minutes). `admdvs`: the
+    region's division code; rows of persons insured in another city are left out (ledger._one_insured_city)."""
     t0 = time.perf_counter()
+    if admdvs is not None and not re.fullmatch(r"[0-9]{6}", admdvs):
+        raise AuditInputError(f"--admdvs {admdvs!r}: expected the region's six-digit division code (医保区划), e.g. 510400")
     try:
         rules = bind_cached(policy, region, params_inline)
         params.tables(rules)  # refuses a policy that cannot be materialised before reading any data
@@ -346,7 +349,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy)
-                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst)
+                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=admdvs)
                 people = parsed.result()
         finally:
             cur.close()
@@ -375,6 +378,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances)
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
+        summary["admdvs"] = admdvs  # the region's own insured persons only, when given
         code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"])[2]
         if write:
             from .report import write_reports

@@ -144,7 +144,7 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     skipped = []  # rows read but left out of the audit by --map [skip], by code
     if summary.get("rows_skipped"):
         by_code = "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])
-        skipped.append(("排除、不审核（--map [skip]；无效记录 vali_flag=0） left out", f"{summary['rows_skipped']} 行：{by_code}"))
+        skipped.append(("排除、不审核（--map [skip]、无效记录、外地参保人员） left out", f"{summary['rows_skipped']} 行：{by_code}"))
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict(summary, totals)[1]),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),

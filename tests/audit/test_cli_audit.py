@@ -358,7 +358,7 @@ def test_the_docs_usage_names_every_option_of_the_command():
     usage = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
     table = section[section.index("| 选项 Option"):]
     options = [o for p in audit_command.params for o in p.opts if o.startswith("--")]
-    assert len(options) == 11, options  # --policy … --workers (click adds --help itself)
+    assert len(options) == 12, options  # --policy … --workers (click adds --help itself)
     for o in options:
         assert f"[{o}" in usage or f" {o} " in usage, o
         assert f"| `{o}" in table, o

@@ -466,7 +466,7 @@ def test_a_visit_outside_the_city_is_told_by_the_platforms_division_codes(tmp_pa
 
 
 def test_a_remote_flag_column_is_taken_as_it_stands(tmp_path):
-    # With `remote` given, the division codes are neither read nor checked: P2's row says 0 (in the city).
+    # With `remote` given, the place of treatment is neither read nor checked: P2's row says 0 (in the city).
     lines = [ADMDVS_HEADER + ",remote", ADMDVS_ROWS[0] + ",0", ADMDVS_ROWS[1].replace("510100", "51") + ",0"]
     code, s, rows = _expected([_csv(tmp_path, lines)])
     assert ([r[:2] for r in rows], code) == ([("S1", 11500), ("S2", 11500)], 0)
@@ -547,7 +547,7 @@ def test_a_bad_skip_section_is_named(tmp_path, text, pattern):
 def test_a_ledger_all_of_it_skipped_is_no_clean_verdict(tmp_path):
     mapping = tmp_path / "map.toml"
     mapping.write_text('[skip]\ninsutype = ["310", "390"]\n', encoding="utf-8")
-    with pytest.raises(AuditInputError, match=r"every row is left out \(by --map \[skip\], or void: vali_flag 0\): nothing to audit"):
+    with pytest.raises(AuditInputError, match=r"every row is left out \(by --map \[skip\], void: vali_flag 0, or insured elsewhere: --admdvs\): nothing"):
         _expected([_csv(tmp_path, [SKIP_HEADER, *SKIP_ROWS])], mapping=[str(mapping)])
 
 
@@ -584,6 +584,38 @@ def test_a_month_without_the_void_flag_and_a_mapping_of_its_own(tmp_path):
     mapping.write_text('[skip]\nvali_flag = ["9"]\n', encoding="utf-8")
     code, s, rows = _expected([after], mapping=[str(mapping)])
     assert ([r[:2] for r in rows], code, s["rows_skipped"]) == ([("S1", 21500), ("V1", 5000)], 1, 0)
+
+
+# A city's platform export holds its own insured persons' settlements and those of persons insured elsewhere
+# treated at its institutions (异地就医): C1 (insured in 成都 510100, treated in 攀枝花 510400) is settled by
+# 成都's rules, not by 攀枝花 第七条 — the audit must not recompute it (it would read 攀枝花's 60% or the
+# unfiled-remote ratio for it). S1 is 攀枝花's own: (430.00 − 200) × 50% = 115.00 as above.
+ADM_ROWS = [S1 + ",510400,510400", S0.replace("S0,P1", "S0,P2") + ",510402,510400",  # P2: 100.50 < 200, 0.00
+            "C1,C,1101,2023-03-01 10:00:00,11,secondary,攀枝花市某医院,1000.00,0,0,0,480.00,,510100,510400"]
+
+
+def test_persons_insured_elsewhere_need_the_regions_code_and_are_then_left_out(tmp_path):
+    ledger = _csv(tmp_path, [ADMDVS_HEADER, *ADM_ROWS])
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 4, column insuplc_admdvs: the ledger holds persons "
+                                              r"insured in 2 cities \(insuplc_admdvs by city: 510400: 2 rows; 510100: 1 rows.*"
+                                              r"--admdvs 510400"):
+        _expected([ledger])
+    code, s, rows = _expected([ledger], admdvs="510400")
+    assert ([r[:2] for r in rows], code) == ([("S0", 0), ("S1", 11500)], 0)
+    assert (s["rows_skipped"], s["skipped_by_code"], s["admdvs"]) == (1, [{"skip": "insuplc_admdvs=510100", "rows": 1}], "510400")
+    with pytest.raises(AuditInputError, match=r"--admdvs '5104': expected the region's six-digit division code"):
+        _expected([ledger], admdvs="5104")
+
+
+def test_a_municipalitys_districts_are_one_city(tmp_path):
+    # GB/T 2260: 110105 (朝阳区) is in 北京 (110000); a ledger of both codes is one insured city, and a visit
+    # between them is not outside the city (under 攀枝花's rules here an unfiled remote visit would be refused
+    # for want of remote_unfiled). S0: 100.50 in scope, all of it deductible, 0.00; S1: 430.00 in scope,
+    # deductible left 200 − 100.50 = 99.50: (430.00 − 99.50) × 50% = 165.25.
+    ledger = _csv(tmp_path, [ADMDVS_HEADER, S1 + ",110000,110105", S0 + ",110105,110000"])
+    code, s, rows = _expected([ledger])
+    # (S1's row records 115.00: a discrepancy, exit 1 — but every row assessed, none refused as remote)
+    assert ([r[:2] for r in rows], code, s["unassessed"], s["rows_skipped"]) == ([("S0", 0), ("S1", 16525)], 1, 0, 0)
 
 
 # Other funds (公务员医疗补助 cvlserv_pay 30.00, 医疗救助 maf_pay 10.00) pay part of S1, as recorded

@@ -335,7 +335,7 @@ def test_rows_left_out_by_skip_are_told_in_the_overview(tmp_path):
                                                                  {"skip": "med_type=51", "rows": 2}])
     write_reports(tmp_path / "audit-s", disc, summary)
     overview = {r[0]: r[1] for r in load_workbook(tmp_path / "audit-s" / "audit.xlsx")["概要"].iter_rows(values_only=True)}
-    assert overview["排除、不审核（--map [skip]；无效记录 vali_flag=0） left out"] == "7 行：insutype=390 5 行；med_type=51 2 行"
+    assert overview["排除、不审核（--map [skip]、无效记录、外地参保人员） left out"] == "7 行：insutype=390 5 行；med_type=51 2 行"
 
 
 def test_the_month_chart_scales_each_bar_by_its_own_figure():

@@ -199,6 +199,23 @@ def in_process(hooks: bool, defect: str | None = None, **table):
     return PlatformAdapter("http://sample/", c, inner=httpx.MockTransport(handle)), sent
 
 
+def prepare(adapter, subject: Subject) -> None:
+    """prepare_person, where not applicable (a SkipTest) is a failure: the scenario must run."""
+    try:
+        adapter.prepare_person(subject)
+    except Inapplicable as e:
+        pytest.fail(f"not applicable: {e.reason}")
+
+
+def env_of(sent: list[dict], infno: str) -> dict:
+    """The last envelope sent with this infno."""
+    return next(e for e in reversed(sent) if e["infno"] == infno)
+
+
+def data_of(sent: list[dict], infno: str) -> dict:
+    return env_of(sent, infno)["input"]["data"]
+
+
 def visit(sid: str, date: str, total: str, **parts):
     person = parse_person({"psn_no": "T0001", "psn_type": "1101"}, "t")
     return parse_settlement({"id": sid, "date": date, "med_type": "11", "facility": "tertiary",

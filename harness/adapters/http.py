@@ -38,7 +38,7 @@ from .base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError, Sys
 
 OPERATION_INFNO = {"prepare_person": "T001", "presettle": "2206", "settle": "2207", "reverse": "2208",
                    "query_ytd": "5206", "credit_month": "T002", "check_account_use": "T003"}
-MSGID_PREFIX = "CONFORM00000"  # stands where the national msgid has the 12-character 定点机构编号
+MSGID_PREFIX = "CONFORM00000"  # the http profile's stand-in where the national msgid has the 12-character 定点机构编号
 EVIDENCE_BODY_LIMIT = 64 * 1024  # bytes of an answer kept as evidence; the full size is noted beside it
 BODY_LIMIT = EVIDENCE_BODY_LIMIT  # (former name)
 ERR_MSG_LIMIT = 500            # characters of err_msg quoted in a refusal's message
@@ -384,9 +384,10 @@ class HttpAdapter(Adapter):
         return self._unreachable
 
     # ------------------------------------------------------------------ transport
-    def _msgid(self) -> str:
+    def _msgid(self, prefix: str = MSGID_PREFIX) -> str:
+        """报文ID: `prefix` (the platform's 定点医药机构编号, 12 characters) + yyyyMMddHHmmss + a 4-digit sequence."""
         n = next(self._msg_seq) % 10000
-        return f"{MSGID_PREFIX}{dt.datetime.now():%Y%m%d%H%M%S}{n:04d}"
+        return f"{prefix}{dt.datetime.now():%Y%m%d%H%M%S}{n:04d}"
 
     def _connection_failed(self, kind: str, message: str, entry: dict) -> SutError:
         with self._lock:
@@ -399,8 +400,11 @@ class HttpAdapter(Adapter):
             return SystemUnreachable(self._unreachable, entry)
         return SutError(kind, message, entry)
 
-    def call(self, infno: str, data: dict, psn_no: str | None = None) -> tuple[dict, dict]:
-        """One exchange; returns `output` (a dict) and its evidence, or raises SutError / SettlementRefused."""
+    def call(self, infno: str, data: dict, psn_no: str | None = None,
+             msgid_prefix: str = MSGID_PREFIX) -> tuple[dict, dict]:
+        """One exchange; returns `output` (a dict) and its evidence, or raises SutError / SettlementRefused.
+
+        `msgid_prefix`: the platform profile gives the envelope's fixmedins_code (the national msgid format)."""
         if self._unreachable is not None:
             raise SystemUnreachable(self._unreachable)
         if self._client is None:
@@ -408,7 +412,7 @@ class HttpAdapter(Adapter):
         assert self._client is not None
         if self.psn_prefix:
             data = _prefixed(data, self.psn_prefix)
-        envelope = {"infno": infno, "msgid": self._msgid(),
+        envelope = {"infno": infno, "msgid": self._msgid(msgid_prefix),
                     "insuplc_admdvs": self.config.insuplc_admdvs or self._admdvs.get(psn_no or "", ""),
                     "inf_time": f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}", "input": {"data": data}}
         op = f"{infno} {wire.TRANSACTIONS.get(infno, '')}".strip()

@@ -154,9 +154,10 @@ class PlatformAdapter(Adapter):
         """One platform exchange: its `output` (amounts as Decimal) and its evidence entry."""
         if self.pc.sign_in and self._sign_no is None and infno != "9001":
             self.sign_in()
-        self.transport.prepare(self._header(insuplc, remote, fixmedins), input_)
-        try:
-            _, entry = self.http.call(infno, {})
+        header = self._header(insuplc, remote, fixmedins)
+        self.transport.prepare(header, input_)
+        try:   # msgid: 定点医药机构编号 + yyyyMMddHHmmss + sequence, the institution of this envelope
+            _, entry = self.http.call(infno, {}, msgid_prefix=header["fixmedins_code"])
         except SutError as e:
             self._patch_evidence(e.evidence)
             raise

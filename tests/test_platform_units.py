@@ -181,7 +181,9 @@ def test_answers_are_validated_against_the_description_for_both_profiles():
 
 # --------------------------------------------------------------------------- the flow, in-process
 
-def in_process(hooks: bool, defect: str | None = None, **table):
+def in_process(hooks: bool, defect: str | None = None, answers: list | None = None, edit=None, **table):
+    """The platform adapter on the sample system's platform mode, in-process. `sent` collects the request
+    envelopes; `answers` (if given) the answers; `edit(envelope, answer)` may change an answer first."""
     from fixtures.sample_system.platform import PlatformSystem, sample_config
     import tomllib
 
@@ -191,7 +193,12 @@ def in_process(hooks: bool, defect: str | None = None, **table):
     def handle(request: httpx.Request) -> httpx.Response:
         env = amounts.decode(request.content)
         sent.append(env)
-        return httpx.Response(200, content=amounts.dumps(system.handle(env)).encode())
+        answer = system.handle(env)
+        if edit is not None:
+            answer = edit(env, answer)
+        if answers is not None:
+            answers.append(answer)
+        return httpx.Response(200, content=amounts.dumps(answer).encode())
 
     data = tomllib.loads(sample_config("http://sample/", hooks=hooks))
     data["adapter"]["platform"].update(table)

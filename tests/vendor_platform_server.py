@@ -7,7 +7,8 @@ numeric text. It implements only 攀枝花 第七条 ordinary outpatient pooling
 the article's figures: 在职 起付线200元, 三级/药店50%, 二级及以下60%, 限额1000元;
 退休 150元, 55%, 65%, 1500元. It imports nothing from the harness or the
 reference; tests/test_platform_vendor.py runs the harness against it to check
-the docs are enough to connect a system.
+the docs are enough to connect a system. It leaves unset amounts as ""
+(balc: it keeps no accounts).
 
     python tests/vendor_platform_server.py --port 0 --port-file F
 """
@@ -147,7 +148,8 @@ class Vendor:
     def setl(setl_id, mdtrt_id, psn, total, scope, dedc, pay, ratio) -> dict:
         info = {"mdtrt_id": mdtrt_id, "psn_no": psn, "medfee_sumamt": total, "inscp_scp_amt": number(scope),
                 "act_pay_dedc": dedc, "hifp_pay": pay, "pool_prop_selfpay": ratio, "fund_pay_sumamt": pay,
-                "psn_part_amt": total - pay, "acct_pay": Decimal("0"), "psn_cash_pay": total - pay}
+                "psn_part_amt": total - pay, "acct_pay": Decimal("0"), "psn_cash_pay": total - pay,
+                "balc": "", "acct_mulaid_pay": ""}
         if setl_id:
             info["setl_id"] = setl_id
         detail = [{"fund_pay_type": "310100", "fund_payamt": pay, "fund_pay_type_name": "统筹基金",

@@ -26,6 +26,10 @@ RATIO = Decimal("0.0001")
 
 SETLINFO_AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
                     "psn_part_amt", "acct_pay", "psn_cash_pay")
+# setlinfo figures the platform's own setlinfo leaves optional (实际支付起付线, 个人负担总金额: 是否必填 blank): an
+# answer without one is no error; the figure is left out of what the adapter reports, as `balc` and the route
+# split are when a system does not give them.
+SETLINFO_OPTIONAL = ("act_pay_dedc", "psn_part_amt")
 # Every field the reader takes from an answer, by the description's component that must describe it.
 READS: dict[str, tuple[str, ...]] = {
     "PlatformSigninOutput.signinoutb": ("sign_no",),
@@ -129,8 +133,9 @@ def cum_query(psn_no: str, cum_ym: str) -> dict:
 
 
 def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal | None:
+    """An amount of the answer; an optional one that is absent or "" (how real answers leave an amount unset) is None."""
     v = obj.get(name)
-    if v is None:
+    if v is None or (v == "" and not required):
         if required:
             raise WireError("missing_field", f"{path}.{name}", "missing")
         return None
@@ -206,25 +211,34 @@ def _route(code: str, row: dict, med_type: str, cfg: PlatformConfig) -> str:
     return "other"
 
 
+def _ratio(obj: dict, name: str, path: str) -> Decimal:
+    """A ratio between 0 and 1 with at most four decimals (the platform's 数值型 5,4), never rounded here."""
+    v = obj.get(name)
+    if v is None:
+        raise WireError("missing_field", f"{path}.{name}", "missing")
+    ratio = amounts.exact(v)
+    if ratio is None or not 0 <= ratio <= 1 or ratio != ratio.quantize(RATIO):
+        raise WireError("wrong_type", f"{path}.{name}",
+                        f"expected a ratio between 0 and 1 with at most four decimals, got {v!r}"[:200])
+    return ratio
+
+
 def read_settlement(output: dict, infno: str, med_type: str, cfg: PlatformConfig) -> dict:
     """2206/2207/2208 `setlinfo` + `setldetail` → the harness's settlement fields (amounts as text).
 
     ordinary_pay / chronic_pay / inpatient_pay are the setldetail rows' fund_payamt summed by the
-    route `[adapter.platform.fund_pay_type]` gives their fund_pay_type."""
+    route `[adapter.platform.fund_pay_type]` gives their fund_pay_type. A SETLINFO_OPTIONAL figure
+    the answer leaves out (or gives as "") is left out here too: the checks get no figure for it."""
     info = _obj(output, "setlinfo", "output")
     path = "output.setlinfo"
     out: dict[str, Any] = {}
     if infno != "2206":
         out["setl_id"] = _text(info, "setl_id", path)
     for name in SETLINFO_AMOUNTS:
-        out[name] = amounts.text(_amount(info, name, path))  # type: ignore[arg-type]
-    ratio = amounts.exact(info.get("pool_prop_selfpay"))
-    if info.get("pool_prop_selfpay") is None:
-        raise WireError("missing_field", f"{path}.pool_prop_selfpay", "missing")
-    if ratio is None or not 0 <= ratio <= 1:
-        raise WireError("wrong_type", f"{path}.pool_prop_selfpay",
-                        f"expected a ratio between 0 and 1, got {info.get('pool_prop_selfpay')!r}"[:200])
-    out["pool_prop_selfpay"] = f"{ratio.quantize(RATIO):.4f}"
+        value = _amount(info, name, path, required=name not in SETLINFO_OPTIONAL)
+        if value is not None:
+            out[name] = amounts.text(value)
+    out["pool_prop_selfpay"] = f"{_ratio(info, 'pool_prop_selfpay', path):.4f}"
     balc = _amount(info, "balc", path, required=False)
     if balc is not None:
         out["balc"] = amounts.text(balc)

@@ -229,14 +229,14 @@ def visit(sid: str, date: str, total: str, **parts):
                              "medfee_sumamt": total, **parts}, "t", 0, person)
 
 
-def test_a_visit_runs_sign_in_2201_2203_2204_2207_and_reads_numbers_exactly():
+def test_a_visit_runs_sign_in_2201_2203_2204_2206_2207_and_reads_numbers_exactly():
     a, sent = in_process(hooks=True)
     a.prepare_person(Subject("panzhihua", parse_person({"psn_no": "T0001", "psn_type": "1101"}, "t")))
     got = a.settle("T0001", visit("V1", "2023-03-01", "500.00", fulamt_ownpay_amt="50.00", preselfpay_amt="20.00"))
     # 攀枝花 第七条: scope 430, deductible 200, (430 − 200) × 50% = 115
     assert (got["inscp_scp_amt"], got["act_pay_dedc"], got["hifp_pay"], got["ordinary_pay"]) == (
         "430.00", "200.00", "115.00", "115.00")
-    assert [e["infno"] for e in sent] == ["9001", "T001", "2201", "2203", "2204", "2207"]
+    assert [e["infno"] for e in sent] == ["9001", "T001", "2201", "2203", "2204", "2206", "2207"]
     sign_no = sent[0] and sent[2]["sign_no"]
     assert sign_no and all(e["sign_no"] == sign_no for e in sent[1:])
     assert sent[2]["infver"] == "V1.0" and sent[2]["fixmedins_code"] == "H00000000003"

@@ -7,8 +7,10 @@ numeric text. It implements only 攀枝花 第七条 ordinary outpatient pooling
 the article's figures: 在职 起付线200元, 三级/药店50%, 二级及以下60%, 限额1000元;
 退休 150元, 55%, 65%, 1500元. It imports nothing from the harness or the
 reference; tests/test_platform_vendor.py runs the harness against it to check
-the docs are enough to connect a system. It leaves unset amounts as ""
-(balc: it keeps no accounts).
+the docs are enough to connect a system. Like a strict platform it refuses a
+2207 without the visit's split (fulamt_ownpay_amt, overlmt_selfpay,
+preselfpay_amt, inscp_scp_amt); it leaves unset amounts as "" (balc: it keeps
+no accounts).
 
     python tests/vendor_platform_server.py --port 0 --port-file F
 """
@@ -107,6 +109,15 @@ class Vendor:
             if total != Decimal(str(d["medfee_sumamt"])):
                 raise ValueError("费用总额与明细不符")
             scope = sum(ln["inscp_scp_amt"] for ln in lines)
+            split = {"fulamt_ownpay_amt": sum(ln["fulamt_ownpay_amt"] for ln in lines),
+                     "overlmt_selfpay": sum(ln["overlmt_amt"] for ln in lines),
+                     "preselfpay_amt": sum(ln["preselfpay_amt"] for ln in lines), "inscp_scp_amt": scope}
+            if infno == "2207":
+                for k, want in split.items():
+                    if d.get(k) in (None, ""):
+                        raise ValueError(f"{k}不能为空")
+                    if Decimal(str(d[k])) != want:
+                        raise ValueError(f"{k}与预结算不符")
             psn = v["psn"]
             dedc_std, high, low, cap = RULES[PERSONS[psn]]
             ratio = high if v["level"] == "high" else low
@@ -121,9 +132,9 @@ class Vendor:
                 ys["pay"] += pay
                 setl_id = f"T{next(self.seq):08d}"
                 self.settled[setl_id] = {"psn": psn, "mdtrt_id": d["mdtrt_id"], "dedc": dedc, "pay": pay,
-                                         "total": total, "scope": scope, "ratio": ratio,
+                                         "total": total, "split": split, "ratio": ratio,
                                          "year": dt.date.today().year}
-            return self.setl(setl_id, d["mdtrt_id"], psn, total, scope, dedc, pay, ratio)
+            return self.setl(setl_id, d["mdtrt_id"], psn, total, split, dedc, pay, ratio)
         if infno == "2208":
             d = inp["data"]
             s = self.settled.pop(d["setl_id"], None)
@@ -132,8 +143,8 @@ class Vendor:
             ys = self.year(s["psn"], s["year"])
             ys["dedc"] -= s["dedc"]
             ys["pay"] -= s["pay"]
-            return self.setl(f"T{next(self.seq):08d}", s["mdtrt_id"], s["psn"], -s["total"], -s["scope"],
-                             -s["dedc"], -s["pay"], s["ratio"])
+            return self.setl(f"T{next(self.seq):08d}", s["mdtrt_id"], s["psn"], -s["total"],
+                             {k: -v for k, v in s["split"].items()}, -s["dedc"], -s["pay"], s["ratio"])
         if infno == "5206":
             d = inp["data"]
             ym = d["cum_ym"]
@@ -145,8 +156,10 @@ class Vendor:
         raise ValueError(f"不支持的交易 {infno}")
 
     @staticmethod
-    def setl(setl_id, mdtrt_id, psn, total, scope, dedc, pay, ratio) -> dict:
-        info = {"mdtrt_id": mdtrt_id, "psn_no": psn, "medfee_sumamt": total, "inscp_scp_amt": number(scope),
+    def setl(setl_id, mdtrt_id, psn, total, split, dedc, pay, ratio) -> dict:
+        info = {"mdtrt_id": mdtrt_id, "psn_no": psn, "medfee_sumamt": total,
+                "fulamt_ownpay_amt": split["fulamt_ownpay_amt"], "overlmt_selfpay": split["overlmt_selfpay"],
+                "preselfpay_amt": number(split["preselfpay_amt"]), "inscp_scp_amt": number(split["inscp_scp_amt"]),
                 "act_pay_dedc": dedc, "hifp_pay": pay, "pool_prop_selfpay": ratio, "fund_pay_sumamt": pay,
                 "psn_part_amt": total - pay, "acct_pay": Decimal("0"), "psn_cash_pay": total - pay,
                 "balc": "", "acct_mulaid_pay": ""}

@@ -2,7 +2,8 @@
 
 One visit is 2201 门诊挂号 (the system issues `mdtrt_id`) → 2203 就诊信息上传 →
 2204 费用明细上传 (fee lines from the test catalogue, under a `chrg_bchno`; the
-answer's `result[]` is checked line by line) → 2206/2207 → 2208 with the
+answer's `result[]` is checked line by line) → 2206 门诊预结算 → 2207 门诊结算
+carrying the split of the 2206 answer (as a HIS copies it) → 2208 with the
 system's own `setl_id`; 5206 answers `cuminfo` rows. An optional 9001 sign-in
 opens the run and its `sign_no` goes into every envelope. Every exchange goes
 through the `http` adapter's transport (harness/adapters/http.py); answers are
@@ -30,7 +31,7 @@ from .. import schema
 from . import amounts, messages
 from .config import PlatformConfig
 from .fees import CannotCompose, compose
-from .pool import Inapplicable, Occupant, Shift, dated_facts, describe_need, matches
+from .pool import Inapplicable, Occupant, Settled, Shift, dated_facts, describe_need, matches
 
 ZERO = Decimal("0.00")
 
@@ -56,7 +57,7 @@ class _Scenario:
         self.shift: Shift | None = Shift(today) if shift else None
         if self.shift is not None:
             self.shift.begin(subject)
-        self.settled: dict[str, tuple[str, str, str]] = {}   # scenario id → (setl_id, mdtrt_id, med_type)
+        self.settled: dict[str, Settled] = {}   # scenario id → its 2207
 
 
 class PlatformAdapter(Adapter):
@@ -279,9 +280,9 @@ class PlatformAdapter(Adapter):
         """Reverse what the last scenario left settled on a pool person, then check 5206 is back to its opening."""
         insuplc = occ.entry.insuplc_admdvs or self.config.insuplc_admdvs or wire.ADMDVS.get(occ.entry.policy, "")
         try:
-            for setl_id, mdtrt_id, _ in list(occ.leftovers):
-                self.exchange("2208", messages.reverse(occ.entry.psn_no, setl_id, mdtrt_id), insuplc)
-                occ.leftovers.remove((setl_id, mdtrt_id, _))
+            for done in list(occ.leftovers):
+                self.exchange("2208", messages.reverse(occ.entry.psn_no, done.setl_id, done.mdtrt_id), insuplc)
+                occ.leftovers.remove(done)
         except SettlementRefused as e:
             occ.dirty = f"2208 refused while restoring ({e.message})"
             return
@@ -325,19 +326,30 @@ class PlatformAdapter(Adapter):
                               **call)
             chrg_bchno = f"CB{n:08d}"
             out, entry = self.exchange("2204", messages.fee_details(lines, mdtrt_id, st.system_psn, chrg_bchno,
-                                                                    s.dise_codg, stamp), **call)
+                                                                    s.dise_codg, stamp, pc), **call)
             got = self._read("2204", entry, messages.read_fee_results, out)
             self._check_fee_results(lines, got, s.id)
+            parts = messages.line_parts(lines)
         else:
             mdtrt_id = f"CF{n:08d}{s.id}"[:30]
+            parts = messages.scenario_parts(s)
         setl_time = stamp if "settle_as_of" in pc.hooks else None
+        if infno == "2207" and pc.itemised and "2206" in pc.transactions:
+            # A HIS pre-settles the batch and copies the split of the 2206 answer into its 2207 (the
+            # composed lines' sums stand in for a figure the answer leaves out).
+            out, entry = self.exchange("2206", messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
+                                                               med_type, pc, setl_time), **call)
+            self._read("2206", entry, messages.read_settlement, out, "2206", med_type, pc)
+            parts = {**parts, **self._read("2206", entry, messages.read_parts, out)}
         out, entry = self.exchange(infno, messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
-                                                          med_type, pc, setl_time), **call)
+                                                          med_type, pc, setl_time,
+                                                          parts if infno == "2207" else None), **call)
         info = self._read(infno, entry, messages.read_settlement, out, infno, med_type, pc)
         if infno == "2207":
-            st.settled[s.id] = (info["setl_id"], mdtrt_id, med_type)
+            done = Settled(info["setl_id"], mdtrt_id, med_type, st.insuplc, s.remote, fixmedins)
+            st.settled[s.id] = done
             if st.occupant is not None:
-                st.occupant.leftovers.append((info["setl_id"], mdtrt_id, med_type))
+                st.occupant.leftovers.append(done)
         return info
 
     @staticmethod
@@ -382,9 +394,9 @@ class PlatformAdapter(Adapter):
         known = st.settled.get(setl_id)
         if known is None:
             raise SutError("internal", f"no settlement {setl_id!r} of this scenario to reverse")
-        system_id, mdtrt_id, med_type = known
-        out, entry = self.exchange("2208", messages.reverse(st.system_psn, system_id, mdtrt_id), st.insuplc)
-        info = self._read("2208", entry, messages.read_settlement, out, "2208", med_type, self.pc)
+        out, entry = self.exchange("2208", messages.reverse(st.system_psn, known.setl_id, known.mdtrt_id),
+                                   st.insuplc)
+        info = self._read("2208", entry, messages.read_settlement, out, "2208", known.med_type, self.pc)
         del st.settled[setl_id]
         if st.occupant is not None and known in st.occupant.leftovers:
             st.occupant.leftovers.remove(known)

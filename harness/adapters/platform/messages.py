@@ -23,6 +23,7 @@ from .fees import FeeLine
 
 INSUTYPE_EMPLOYEE = "310"   # 职工基本医疗保险
 RATIO = Decimal("0.0001")
+ZERO = Decimal("0.00")
 
 SETLINFO_AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
                     "psn_part_amt", "acct_pay", "psn_cash_pay")
@@ -30,6 +31,8 @@ SETLINFO_AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay"
 # answer without one is no error; the figure is left out of what the adapter reports, as `balc` and the route
 # split are when a system does not give them.
 SETLINFO_OPTIONAL = ("act_pay_dedc", "psn_part_amt")
+# The visit's split 2207 carries (each 数值型 16,2, required), copied from the 2206 answer's setlinfo by a HIS.
+SETTLE_PARTS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
 # Every field the reader takes from an answer, by the description's component that must describe it.
 READS: dict[str, tuple[str, ...]] = {
     "PlatformSigninOutput.signinoutb": ("sign_no",),
@@ -37,7 +40,7 @@ READS: dict[str, tuple[str, ...]] = {
     "Platform1101Output.insuinfo": ("insutype", "balc"),
     "Platform2204Result": ("feedetl_sn", "det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt",
                            "preselfpay_amt", "inscp_scp_amt"),
-    "PlatformSetlinfo": ("setl_id", *SETLINFO_AMOUNTS, "pool_prop_selfpay", "balc"),
+    "PlatformSetlinfo": ("setl_id", *SETLINFO_AMOUNTS, "pool_prop_selfpay", "balc", *SETTLE_PARTS),
     "PlatformSetldetail": ("fund_pay_type", "fund_payamt", "setl_proc_info"),
     "PlatformCuminfo": ("year", "cum_ym", "cum_type_code", "cum"),
 }
@@ -87,8 +90,11 @@ def visit_info(mdtrt_id: str, psn_no: str, med_type: str, begntime: str, dise_co
 
 
 def fee_details(lines: list[FeeLine], mdtrt_id: str, psn_no: str, chrg_bchno: str, dise_codg: str | None,
-                fee_time: str) -> dict:
-    """2204 门诊费用明细信息上传 input: one line per composed fee (cnt 1, pric = amount)."""
+                fee_time: str, cfg: PlatformConfig) -> dict:
+    """2204 门诊费用明细信息上传 input: one line per composed fee (cnt 1, pric = amount).
+
+    The 开单医生 bilg_dr_codg/bilg_dr_name are the visit's doctor of 2201 (atddr_no/dr_name: the configured
+    opter/opter_name), never empty: the platform marks them required."""
     rows = []
     for ln in lines:
         rows.append({"feedetl_sn": ln.feedetl_sn, "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": chrg_bchno,
@@ -96,14 +102,32 @@ def fee_details(lines: list[FeeLine], mdtrt_id: str, psn_no: str, chrg_bchno: st
                      "med_list_codg": ln.item.med_list_codg, "medins_list_codg": ln.item.med_list_codg,
                      "det_item_fee_sumamt": amounts.wire(ln.amount), "cnt": Decimal("1"),
                      "pric": amounts.wire(ln.amount), "sin_dos_dscr": "", "used_frqu_dscr": "", "prd_days": Decimal("1"),
-                     "medc_way_dscr": "", "bilg_dept_codg": "A03", "bilg_dept_name": "内科", "bilg_dr_codg": "",
-                     "bilg_dr_name": "", "hosp_appr_flag": "1"})
+                     "medc_way_dscr": "", "bilg_dept_codg": "A03", "bilg_dept_name": "内科", "bilg_dr_codg": cfg.opter,
+                     "bilg_dr_name": cfg.opter_name, "hosp_appr_flag": "1"})
     return {"feedetail": rows}
 
 
+def scenario_parts(s: Settlement) -> dict[str, Decimal]:
+    """The visit's split as the scenario states it: 全自费, 超限价, 先行自付 and the policy scope left."""
+    return {"fulamt_ownpay_amt": s.fulamt_ownpay_amt, "overlmt_selfpay": s.overlmt_selfpay,
+            "preselfpay_amt": s.preselfpay_amt,
+            "inscp_scp_amt": s.medfee_sumamt - s.fulamt_ownpay_amt - s.overlmt_selfpay - s.preselfpay_amt}
+
+
+def line_parts(lines: list[FeeLine]) -> dict[str, Decimal]:
+    """The split the composed 2204 lines were built to yield, summed (超限价 overlmt_amt → overlmt_selfpay)."""
+    return {"fulamt_ownpay_amt": sum((ln.fulamt_ownpay_amt for ln in lines), ZERO),
+            "overlmt_selfpay": sum((ln.overlmt_amt for ln in lines), ZERO),
+            "preselfpay_amt": sum((ln.preselfpay_amt for ln in lines), ZERO),
+            "inscp_scp_amt": sum((ln.inscp_scp_amt for ln in lines), ZERO)}
+
+
 def settle(s: Settlement, psn_no: str, cert_no: str, mdtrt_id: str, chrg_bchno: str | None, med_type: str,
-           cfg: PlatformConfig, setl_time: str | None) -> dict:
-    """2206/2207 input. Without 2201–2204 (`itemised` false) the totals and parts travel here instead."""
+           cfg: PlatformConfig, setl_time: str | None, parts: dict[str, Decimal] | None = None) -> dict:
+    """2206/2207 input. Without 2201–2204 (`itemised` false) the totals and parts travel here instead.
+
+    `parts` (2207 only): fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, which the
+    platform requires in 2207 and a HIS copies from the 2206 answer's setlinfo; with them an empty invono."""
     data: dict[str, Any] = {"psn_no": psn_no, "mdtrt_cert_type": cfg.mdtrt_cert_type, "mdtrt_cert_no": cert_no,
                             "med_type": med_type, "medfee_sumamt": amounts.wire(s.medfee_sumamt),
                             "psn_setlway": cfg.psn_setlway, "mdtrt_id": mdtrt_id, "chrg_bchno": chrg_bchno or "",
@@ -112,6 +136,9 @@ def settle(s: Settlement, psn_no: str, cert_no: str, mdtrt_id: str, chrg_bchno: 
         data.update({"fulamt_ownpay_amt": amounts.wire(s.fulamt_ownpay_amt),
                      "overlmt_selfpay": amounts.wire(s.overlmt_selfpay),
                      "preselfpay_amt": amounts.wire(s.preselfpay_amt), "dise_codg": s.dise_codg or ""})
+    if parts is not None:
+        data["invono"] = ""                  # 发票号: none in a test
+        data.update({k: amounts.wire(parts[k]) for k in SETTLE_PARTS})
     if setl_time is not None:
         data["setl_time"] = setl_time        # test hook settle_as_of
     if s.exclusion is not None:
@@ -209,6 +236,13 @@ def _route(code: str, row: dict, med_type: str, cfg: PlatformConfig) -> str:
         if word in key:
             return route
     return "other"
+
+
+def read_parts(output: dict) -> dict[str, Decimal]:
+    """The split a 2206 answer's setlinfo gives (those of SETTLE_PARTS it gives), for the 2207 to carry."""
+    info = _obj(output, "setlinfo", "output")
+    got = {name: _amount(info, name, "output.setlinfo", required=False) for name in SETTLE_PARTS}
+    return {k: v for k, v in got.items() if v is not None}
 
 
 def _ratio(obj: dict, name: str, path: str) -> Decimal:

@@ -137,12 +137,31 @@ class Shift:
                 pass
 
 
+@dataclass(frozen=True)
+class Settled:
+    """A 2207 the adapter made: the system's ids, and the envelope it went under.
+
+    A 2208 is the settling institution's own act (a platform lets only the 本机构 that settled reverse),
+    so it goes under the same fixmedins_code/fixmedins_name and 就医地 mdtrtarea_admvs as the 2207."""
+
+    setl_id: str
+    mdtrt_id: str
+    med_type: str
+    insuplc: str
+    remote: bool
+    fixmedins: tuple[str, str]
+
+    def envelope(self) -> dict:
+        """The keyword arguments of PlatformAdapter.exchange that rebuild the 2207's envelope."""
+        return {"insuplc": self.insuplc, "remote": self.remote, "fixmedins": self.fixmedins}
+
+
 @dataclass
 class Occupant:
     """A pool person's state across scenarios: what is still settled and what it opened with."""
 
     entry: PoolPerson
     opening: dict | None = None          # 5206 totals when first taken (harness shape)
-    leftovers: list[tuple[str, str, str]] = field(default_factory=list)   # (setl_id, mdtrt_id, med_type) unreversed
+    leftovers: list[Settled] = field(default_factory=list)   # settlements not reversed yet
     dirty: str | None = None             # why it can no longer be used
     checked: dict | None = None          # 5206 totals just read after a restore (saves asking twice)

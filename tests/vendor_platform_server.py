@@ -9,8 +9,8 @@ the article's figures: 在职 起付线200元, 三级/药店50%, 二级及以下
 reference; tests/test_platform_vendor.py runs the harness against it to check
 the docs are enough to connect a system. Like a strict platform it refuses a
 2207 without the visit's split (fulamt_ownpay_amt, overlmt_selfpay,
-preselfpay_amt, inscp_scp_amt); it leaves unset amounts as "" (balc: it keeps
-no accounts).
+preselfpay_amt, inscp_scp_amt) and a 2208 from another institution or 就医地
+than the 2207's; it leaves unset amounts as "" (balc: it keeps no accounts).
 
     python tests/vendor_platform_server.py --port 0 --port-file F
 """
@@ -133,13 +133,16 @@ class Vendor:
                 setl_id = f"T{next(self.seq):08d}"
                 self.settled[setl_id] = {"psn": psn, "mdtrt_id": d["mdtrt_id"], "dedc": dedc, "pay": pay,
                                          "total": total, "split": split, "ratio": ratio,
-                                         "year": dt.date.today().year}
+                                         "year": dt.date.today().year, "where": self.where(env)}
             return self.setl(setl_id, d["mdtrt_id"], psn, total, split, dedc, pay, ratio)
         if infno == "2208":
             d = inp["data"]
-            s = self.settled.pop(d["setl_id"], None)
+            s = self.settled.get(d["setl_id"])
             if s is None or s["psn"] != d["psn_no"]:
                 raise ValueError("无此结算")
+            if self.where(env) != s["where"]:
+                raise ValueError("非本机构结算，不能撤销")
+            del self.settled[d["setl_id"]]
             ys = self.year(s["psn"], s["year"])
             ys["dedc"] -= s["dedc"]
             ys["pay"] -= s["pay"]
@@ -154,6 +157,10 @@ class Vendor:
                                 {"insutype": "310", "year": ym[:4], "cum_ym": ym, "cum_type_code": "Q0001",
                                  "cum": ys["pay"]}]}
         raise ValueError(f"不支持的交易 {infno}")
+
+    @staticmethod
+    def where(env: dict) -> tuple:
+        return env.get("fixmedins_code"), env.get("mdtrtarea_admvs")
 
     @staticmethod
     def setl(setl_id, mdtrt_id, psn, total, split, dedc, pay, ratio) -> dict:

@@ -4,7 +4,8 @@ One visit is 2201 门诊挂号 (the system issues `mdtrt_id`) → 2203 就诊信
 2204 费用明细上传 (fee lines from the test catalogue, under a `chrg_bchno`; the
 answer's `result[]` is checked line by line) → 2206 门诊预结算 → 2207 门诊结算
 carrying the split of the 2206 answer (as a HIS copies it) → 2208 with the
-system's own `setl_id`; 5206 answers `cuminfo` rows. An optional 9001 sign-in
+system's own `setl_id`, under the settling visit's institution and 就医地;
+5206 answers `cuminfo` rows. An optional 9001 sign-in
 opens the run and its `sign_no` goes into every envelope. Every exchange goes
 through the `http` adapter's transport (harness/adapters/http.py); answers are
 decoded exactly and validated against docs/openapi.yaml before they are read.
@@ -280,8 +281,9 @@ class PlatformAdapter(Adapter):
         """Reverse what the last scenario left settled on a pool person, then check 5206 is back to its opening."""
         insuplc = occ.entry.insuplc_admdvs or self.config.insuplc_admdvs or wire.ADMDVS.get(occ.entry.policy, "")
         try:
-            for done in list(occ.leftovers):
-                self.exchange("2208", messages.reverse(occ.entry.psn_no, done.setl_id, done.mdtrt_id), insuplc)
+            for done in list(occ.leftovers):   # each by the institution that settled it (本机构)
+                self.exchange("2208", messages.reverse(occ.entry.psn_no, done.setl_id, done.mdtrt_id),
+                              **done.envelope())
                 occ.leftovers.remove(done)
         except SettlementRefused as e:
             occ.dirty = f"2208 refused while restoring ({e.message})"
@@ -394,8 +396,9 @@ class PlatformAdapter(Adapter):
         known = st.settled.get(setl_id)
         if known is None:
             raise SutError("internal", f"no settlement {setl_id!r} of this scenario to reverse")
+        # by the institution that settled it (本机构), in the visit's 就医地
         out, entry = self.exchange("2208", messages.reverse(st.system_psn, known.setl_id, known.mdtrt_id),
-                                   st.insuplc)
+                                   **known.envelope())
         info = self._read("2208", entry, messages.read_settlement, out, "2208", known.med_type, self.pc)
         del st.settled[setl_id]
         if st.occupant is not None and known in st.occupant.leftovers:

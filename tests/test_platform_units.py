@@ -327,6 +327,20 @@ def test_the_complete_conform_toml_in_the_docs_is_valid():
     assert len(pc.pool) == 2 and set(pc.facilities) == {"tertiary", "secondary", "primary", "unrated", "pharmacy"}
 
 
+def test_med_type_28_is_called_a_national_code_not_a_harness_extension():
+    """28 日间手术 is a national 医疗类别 code (as 11, 13, 14, 41), not one of the harness's extensions."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    page = (root / "docs" / "connect-your-system.md").read_text(encoding="utf-8")
+    description = (root / "docs" / "openapi.yaml").read_text(encoding="utf-8")
+    for text in (page, description):
+        for line in text.splitlines():
+            if "28 日间手术" in line:
+                assert "extension" not in line and "harness's code" not in line, line
+    assert "28 日间手术, 41 定点药店购药" in page
+
+
 def test_every_component_of_the_description_is_a_valid_json_schema():
     from jsonschema import Draft202012Validator
 

@@ -387,3 +387,31 @@ def test_transports_share_one_tls_context_that_still_checks_certificates():
     assert len(contexts) == 1
     ctx = deadline_transport(limits)._pool._ssl_context
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+@pytest.mark.parametrize("url, location, shown", [
+    ("http://sut.test/conform", "https://new.example/conform?token=abc123&v=1",
+     "https://new.example/conform?token=***&v=1"),
+    ("http://vendor:pw-5678@sut.test/api/conform", "/v2/conform", "http://sut.test/v2/conform"),
+])
+def test_a_redirect_is_not_followed_and_the_error_names_where_it_points(url, location, shown):
+    """Reviewer C: a 302 was reported as 'T001: HTTP 302 Found' with nothing to go on (evidence had no
+    headers); the message names the Location (masked, resolved against the URL) and what to do."""
+    from harness.adapters import SutError
+
+    calls = []
+
+    def moved(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        return httpx.Response(302, headers={"Location": location})
+
+    a = HttpAdapter(url, AdapterConfig(), transport=httpx.MockTransport(moved))
+    with pytest.raises(SutError) as err:
+        a.prepare_person(pzh("R1"))
+    a.stop()
+    assert len(calls) == 1  # not followed
+    assert err.value.kind == "http_status"
+    assert str(err.value.message) == (f"T001: HTTP 302 Found → {shown}; conform does not follow redirects, "
+                                      "use that URL")
+    assert err.value.evidence["location"] == shown and err.value.evidence["http_status"] == 302
+    assert "abc123" not in json.dumps(err.value.evidence) and "pw-5678" not in json.dumps(err.value.evidence)

@@ -327,6 +327,20 @@ def public_url(url: str) -> str:
     return evidence.mask(urlunsplit((parts.scheme, host, parts.path, query, "")))
 
 
+def redirect_target(url: str, location: str) -> str:
+    """Where a 3xx answer's Location points, resolved against the configured URL, as it may be shown
+    (public_url: no user:password, credential-like query values as ***); at most 300 characters."""
+    from urllib.parse import urljoin
+
+    location = "".join(c for c in location[:2000] if c.isprintable() and not c.isspace())
+    try:
+        target = urljoin(url, location)
+    except ValueError:
+        return "(an invalid Location)"
+    shown = public_url(target) if target.startswith(("http://", "https://")) else evidence.mask(target)
+    return shown if len(shown) <= 300 else shown[:300] + "…"
+
+
 class HttpAdapter(Adapter):
     name = "http"
     description = "外部结算系统（HTTP，国家医保平台报文风格）"
@@ -429,6 +443,7 @@ class HttpAdapter(Adapter):
             with deadline(self.timeout), self._client.stream(
                     "POST", self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8")) as resp:
                 status, reason = resp.status_code, resp.reason_phrase[:100]
+                location = resp.headers.get("location", "") if 300 <= status < 400 else ""
                 body = read_body(resp, self.max_bytes, ends)
         except httpx.TimeoutException as e:
             kind = "connection" if isinstance(e, httpx.ConnectTimeout) else "timeout"
@@ -453,8 +468,12 @@ class HttpAdapter(Adapter):
             self._failures = 0
         size = {"response_bytes": len(body)}
         if status != 200:
+            moved = {}
             msg = evidence.mask(f"{infno}: HTTP {status} {reason}")
-            raise SutError("http_status", msg, keep(kept_body(body), http_status=status, error=msg, **size))
+            if location:  # a redirect is never followed (a POST and its credentials): say where it points
+                moved = {"location": redirect_target(self.url, location)}
+                msg += f" → {moved['location']}; conform does not follow redirects, use that URL"
+            raise SutError("http_status", msg, keep(kept_body(body), http_status=status, error=msg, **moved, **size))
         try:
             answer = parse_json(body)
         except AnswerError as e:

@@ -426,7 +426,9 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}"
                      for c in ("psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type"))
     cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "l.init_setl_id", "d.route"] + [f"d.{c}" for c in RECORDED]
-                     + [f"d.rec_{f}" for f in RECORDED])
+                     + [f"d.rec_{f}" for f in RECORDED]
+                     # the settlement's expected status (a reversal: its settlement's), for the report's classes
+                     + ["COALESCE(xr.status, d.base_status) AS status"])
     # One row per differing (settlement, field): the differing rows meet a list of the audited fields
     # once, instead of one scan per field (Spark would recompute `dd` in every branch of a UNION ALL).
     listed = ", ".join(f"('{f}')" for f in fields)
@@ -444,11 +446,12 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             # the reversed settlements only: a hash table of the few reversed ids, not of every setl_id
             f"  LEFT JOIN {REVERSED_SETTLEMENTS} ls ON ls.setl_id = l.init_setl_id\n"
             "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
+            "  LEFT JOIN expected_ref xr ON d.route = 'reference' AND xr.setl_id = l.init_setl_id\n"
             "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"
             f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
             f" e.fixmedins_code, e.fixmedins_name, e.med_type, f.field, {recorded} AS recorded, {expected} AS expected, {diff} AS diff,"
-            f" {clause} AS clause, e.route, e.init_setl_id\n"
+            f" {clause} AS clause, e.route, e.init_setl_id, e.status\n"
             f"FROM dd AS e CROSS JOIN (VALUES {listed}) AS f(field)\nWHERE {differs_f}")
 
 

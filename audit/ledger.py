@@ -33,20 +33,31 @@ TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code
 # The platform's two division codes in every message (参保地医保区划, 就医地医保区划): where a ledger has
 # no `remote` flag, a visit is outside the city when their city parts differ (A-AUDIT-REMOTE-ADMDVS).
 ADMDVS = ("insuplc_admdvs", "mdtrtarea_admvs")
-ADMDVS_RE = r"^[0-9]{6}$"
 # GB/T 2260: a code's first two digits are the province, the next two the city (地市) — except in the four
 # municipalities (北京 11, 天津 12, 上海 31, 重庆 50), whose districts (1101xx) are one city with 110000.
 MUNICIPALITIES = ("11", "12", "31", "50")
 
 
+# Division codes are compared as integers: 10M rows' regex and substrings cost ~1.3 s, this ~0.3 s.
+def _division(code: str) -> str:
+    return f"TRY_CAST({code} AS INTEGER)"
+
+
+def not_division(code: str) -> str:
+    """SQL: a code (text) present that is not six digits."""
+    v = _division(code)
+    return f"({code} IS NOT NULL AND NOT COALESCE({v} BETWEEN 100000 AND 999999 AND CAST({v} AS VARCHAR) = {code}, FALSE))"
+
+
 def city_part(code: str) -> str:
-    """SQL: the city (地市) a six-digit division code is in: '5104' for 510402, '11' for 110105."""
-    return f"CASE WHEN LEFT({code}, 2) IN {_in(MUNICIPALITIES)} THEN LEFT({code}, 2) ELSE LEFT({code}, 4) END"
+    """SQL: the city (地市) a six-digit division code (text) is in, as a number: 5104 for 510402, 11 for 110105."""
+    v = _division(code)
+    return f"(CASE WHEN {v} // 10000 IN ({', '.join(MUNICIPALITIES)}) THEN {v} // 10000 ELSE {v} // 100 END)"
 
 
-def city_of(code: str) -> str:
+def city_of(code: str) -> int:
     """city_part in Python, for a code the user gives (--admdvs)."""
-    return code[:2] if code[:2] in MUNICIPALITIES else code[:4]
+    return int(code[:2]) if code[:2] in MUNICIPALITIES else int(code[:4])
 INPUT_AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 RECORDED_AMOUNTS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
                     "acct_pay", "psn_cash_pay")
@@ -270,7 +281,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         skips.append(f"WHEN {text_value(names[VOID_FLAG][0])} = {q(VOID)} THEN {q(f'{VOID_FLAG}={VOID}')}")
     insured = text_value(names["insuplc_admdvs"][0]) if "insuplc_admdvs" in names else None
     if insured is not None and home is not None:  # --admdvs: the region's own insured persons only
-        skips.append(f"WHEN regexp_full_match({insured}, {q(ADMDVS_RE)}) AND {city_part(insured)} <> {q(city_of(home))} "
+        skips.append(f"WHEN NOT {not_division(insured)} AND {city_part(insured)} <> {city_of(home)} "
                      f"THEN 'insuplc_admdvs=' || {insured}")
     for c in TEXT:
         src, typ = names.get(c, (None, None))
@@ -323,8 +334,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             ins, md = (text_value(names[a][0]) for a in ADMDVS)
             # A row missing either code is taken as in the city, as the assumption says.
             sel[f] = f"COALESCE({city_part(md)} <> {city_part(ins)}, FALSE)"
-            bad.append((f"({md} IS NOT NULL AND NOT regexp_full_match({md}, {q(ADMDVS_RE)}))", "mdtrtarea_admvs",
-                        "not a six-digit division code (医保区划)", md))
+            bad.append((not_division(md), "mdtrtarea_admvs", "not a six-digit division code (医保区划)", md))
             continue
         if src is None:
             sel[f] = default
@@ -333,8 +343,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         sel[f] = f"CASE WHEN {t} IN {_in(TRUE_TEXT)} THEN TRUE WHEN {t} IN {_in(FALSE_TEXT)} THEN FALSE ELSE {default} END"
         bad.append((f"({t} IS NOT NULL AND {t} NOT IN {_in(TRUE_TEXT + FALSE_TEXT)})", f, "expected 1/0 or true/false", t))
     if insured is not None:  # read for whose insured person a row is, `remote` given or not
-        bad.append((f"({insured} IS NOT NULL AND NOT regexp_full_match({insured}, {q(ADMDVS_RE)}))", "insuplc_admdvs",
-                    "not a six-digit division code (医保区划)", insured))
+        bad.append((not_division(insured), "insuplc_admdvs", "not a six-digit division code (医保区划)", insured))
     # The insured person's city, kept as a number (5104; 11 for 北京): two bytes a row. A ledger of several
     # insured cities needs --admdvs (_one_insured_city).
     sel["_insured"] = (f"TRY_CAST({city_part(insured)} AS SMALLINT)" if insured is not None

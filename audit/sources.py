@@ -73,11 +73,15 @@ CHUNK = 1 << 24
 # The ledger's IDs: Excel turns a long ID into a number it cannot hold (15 significant digits) and shows it
 # in scientific notation (3.30100E+15), which a CSV then carries. Either is an ID already damaged.
 IDS = frozenset({"setl_id", "psn_no", "init_setl_id"})
+# The ledger's date and time columns: an xlsx float there is an Excel date number (a cell not formatted as a
+# date), told as such by the ledger reader, never taken for an amount a hair off two decimals.
+TIMES = frozenset({"setl_time", "setl_date"})
 EXCEL_DIGITS = 10 ** 15
 SCI_ID = r"^ *[+-]?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+ *$"
 # What database dumps write for NULL (MySQL's \N): read as an empty cell in CSV and JSON text.
 NULL_TEXT = ("NULL", "null", "\\N")
 UTC = "'UTC'"
+BOM = "\ufeff"  # a UTF-8 byte-order mark as read (Excel's "CSV UTF-8", Notepad's UTF-8)
 # An error raised inside a stream DuckDB is scanning reaches the caller wrapped in a duckdb.Error;
 # the located original is kept here so the caller can raise it instead.
 PENDING: list[AuditInputError] = []
@@ -248,7 +252,17 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
         except UnicodeDecodeError as e:
             return 1 + head[:e.start].count(b"\n")
 
+    # A UTF-8 byte-order mark says UTF-8. Where the text after it is not, it is no GBK file either (EF BB BF
+    # decodes in GBK only as mojibake, 锘, and then the first header name is lost): said so, whatever was given.
+    marked = not encoding or codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
+    marked = marked and _utf8_bom(path)
     if encoding:
+        if marked:
+            bad = bad_line("utf-8")
+            if bad is None:
+                raise AuditInputError(f"the file starts with a UTF-8 byte-order mark (EF BB BF) and is UTF-8 text, "
+                                      f"not {encoding}: leave out --encoding", file=str(path))
+            raise AuditInputError(f"not readable in encoding {encoding}" + _UTF8_BOM_NOTE, file=str(path), row=bad)
         bad = bad_line(encoding)
         if bad is not None:
             raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode",
@@ -257,10 +271,24 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
     bad_utf8 = bad_line("utf-8")
     if bad_utf8 is None:
         return "utf-8"
+    if marked:
+        raise AuditInputError("unreadable: not UTF-8" + _UTF8_BOM_NOTE, file=str(path), row=bad_utf8)
     if bad_line("gb18030") is None:
         return "gb18030"
     raise AuditInputError("unreadable encoding: neither UTF-8 nor GBK/GB18030 (give --encoding)",
                           file=str(path), row=bad_utf8)
+
+
+def _utf8_bom(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(3) == codecs.BOM_UTF8
+
+
+# For a file that starts with a UTF-8 byte-order mark but is not UTF-8 past it (a GBK export a tool marked as
+# UTF-8): what it is and how to mend it, since no encoding reads both.
+_UTF8_BOM_NOTE = (" (the file starts with a UTF-8 byte-order mark, EF BB BF, but is not UTF-8 after it: GBK text "
+                  "with the mark put in front? No encoding reads both: remove the first three bytes, e.g. "
+                  "tail -c +4 FILE > FIXED.csv, and give that file; its GBK is then told by itself)")
 
 
 def _undecodable(path: Path, encoding: str) -> AuditInputError:
@@ -274,8 +302,22 @@ def _undecodable(path: Path, encoding: str) -> AuditInputError:
 
 
 def _fold(name: str) -> str:
-    """A header name as matched when nothing matches it exactly: case and surrounding spaces ignored."""
-    return name.strip().casefold()
+    """A header name as matched when nothing matches it exactly: case, surrounding spaces and a UTF-8
+    byte-order mark ignored (a BOM file read without utf-8-sig, by pandas say, names its first column
+    '\ufeffsetl_id'; str.strip() keeps U+FEFF)."""
+    return name.strip().lstrip(BOM).strip().casefold()
+
+
+def _unbom(cell: str) -> str:
+    """A first cell as written after a UTF-8 byte-order mark in the middle of a file (two "CSV UTF-8"
+    exports joined with cat): the mark left out, and the quotes of a quoted name (\ufeff"setl_id", which
+    a CSV parser reads as one unquoted field) too."""
+    if not cell.startswith(BOM):
+        return cell
+    cell = cell[1:]
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        cell = cell[1:-1].replace('""', '"')
+    return cell
 
 
 def _folded(wanted: frozenset[str]) -> dict[str, list[str]]:
@@ -398,8 +440,9 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
                 top.append(line)
     except UnicodeDecodeError:  # top lines longer than the bytes detect_encoding looked at
         raise _undecodable(path, enc) from None
-    split = [[h.lstrip("\ufeff").strip() for h in next(csv.reader(io.StringIO(t), delimiter=delimiter_of(t)), [])]
-             for t in top]
+    if top:  # the UTF-8 byte-order mark before the header is parsed: before a quoted name ("setl_id") the csv
+        top[0] = top[0].removeprefix(BOM)  # module reads the mark and the quotes as one unquoted name
+    split = [[h.strip() for h in next(csv.reader(io.StringIO(t), delimiter=delimiter_of(t)), [])] for t in top]
     at = (_header_row([tuple(h) for h in split], wanted) if wanted else None) or 0
     header = split[at] if top else []
     if not header:
@@ -592,10 +635,12 @@ def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
                 row = b.column(b.num_columns - 1)[i].as_py()
                 raise _pending(_excel_id(path, _physical_line(path, layout, row), name, repr(b.column(j)[i].as_py())))
         first = b.column(0)
-        maybe = pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head)
+        # a header written again, or one with its byte-order mark (a second "CSV UTF-8" export joined on)
+        maybe = pc.or_(pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head), pc.starts_with(first, BOM))
         if pc.any(maybe).as_py():
             for i in pc.indices_nonzero(maybe).to_pylist():
-                if all(_fold(b.column(j)[i].as_py() or "") == _fold(h) for j, h in enumerate(raw)):
+                cells = [b.column(j)[i].as_py() or "" for j in range(len(raw))]
+                if all(_fold(c) == _fold(h) for c, h in zip([_unbom(cells[0])] + cells[1:], raw)):
                     row = b.column(b.num_columns - 1)[i].as_py()
                     raise _pending(AuditInputError("the header is repeated here (two exports pasted together?): "
                                                    "delete this line", file=str(path),
@@ -627,7 +672,8 @@ def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[i
     return pa.table(cols)
 
 
-def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS) -> pa.Table:
+def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS,
+                times: frozenset[str] = TIMES) -> pa.Table:
     """The first sheet, from its header row: row 1, or the first of the top rows that names at least
     two `wanted` columns (title rows above a header are common in Excel exports). A workbook with the
     header on more than one sheet is refused: one sheet is read."""
@@ -639,7 +685,7 @@ def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset(), ids: frozenset
                               "export it again", file=str(path))
     try:
         _xlsx_inflated(path)
-        return _xlsx_read(path, wanted, ids)
+        return _xlsx_read(path, wanted, ids, times)
     except AuditInputError:
         raise
     except Exception as e:  # openpyxl, zipfile and the XML parser raise many types for a broken workbook
@@ -683,7 +729,8 @@ def _ledger_names(rows: list[tuple], at: int | None, wanted: frozenset[str]) -> 
 
 def _xlsx_cell(path: Path, row: int, column: str, v: object, is_id: bool, wanted: bool) -> str | None:
     """A cell as text; refused: an ID Excel made a number it cannot hold (or shows in scientific notation),
-    and in a column the audit reads, a float a hair off two decimals (a computed value: 8434.529999999999)."""
+    and where `wanted` (a column the audit reads, not a date or time: TIMES), a float a hair off two decimals
+    (a computed value: 8434.529999999999)."""
     if is_id and ((isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= EXCEL_DIGITS)
                   or (isinstance(v, str) and re.match(SCI_ID, v))):
         raise _excel_id(path, row, column, repr(v), unit="row")
@@ -696,7 +743,8 @@ def _xlsx_cell(path: Path, row: int, column: str, v: object, is_id: bool, wanted
     return text
 
 
-def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS) -> pa.Table:
+def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
+               times: frozenset[str] = TIMES) -> pa.Table:
     from itertools import islice
 
     from openpyxl import load_workbook
@@ -734,7 +782,8 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS) ->
         named = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
         narrow = _narrowed(named, wanted, path, unit="row", row=at + 1)
         keep, header = [keep[i] for i in narrow], [named[i] for i in narrow]
-        checked = [(k, h in ids, h in wanted) for k, h in zip(keep, header)]
+        # a time left as Excel's day number (45195.36996528) may lie a hair off two decimals: not an amount
+        checked = [(k, h in ids, h in wanted and h not in times) for k, h in zip(keep, header)]
         rows, src = [], []
         for i, r in enumerate(it, start=at + 2):
             if i > EXCEL_ROWS:
@@ -924,11 +973,13 @@ def int96_columns(path: Path) -> list[str]:
 
 
 def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None,
-                wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS) -> dict[str, str]:
+                wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS,
+                times: frozenset[str] = TIMES) -> dict[str, str]:
     """Register `path` as relation `name`; returns its column names -> DuckDB type names. `wanted`: the
     column names the caller reads (the platform's, and the sources of --map), by which a sheet's header
     row is found and to which a header matching one only when case and spaces are ignored is renamed.
-    `ids`: the columns (as renamed) holding IDs, refused where Excel has damaged them (id_columns)."""
+    `ids`: the columns (as renamed) holding IDs, refused where Excel has damaged them (id_columns); `times`:
+    those holding dates and times (time_columns)."""
     kind = kind_of(path)
     if kind == "parquet":
         return _parquet_view(con, path, name, wanted, ids)
@@ -937,7 +988,7 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding:
     elif kind == "jsonl":
         obj = _jsonl_reader(path, encoding, wanted, ids)
     else:
-        obj = _xlsx_table(path, wanted, ids)
+        obj = _xlsx_table(path, wanted, ids, times)
     con.register(name, obj)
     schema = obj.schema  # type: ignore[attr-defined]
     return {f.name: ("BIGINT" if f.name == "src_row" else "VARCHAR") for f in schema}
@@ -946,3 +997,8 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding:
 def id_columns(mapping) -> frozenset[str]:
     """The header names holding the ledger's IDs: IDS, and the columns --map renames to one of them."""
     return IDS | {src for src, dst in mapping.columns.items() if dst in IDS}
+
+
+def time_columns(mapping) -> frozenset[str]:
+    """The header names holding the ledger's date and time: TIMES, and the columns --map renames to one."""
+    return TIMES | {src for src, dst in mapping.columns.items() if dst in TIMES}

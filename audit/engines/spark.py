@@ -46,14 +46,102 @@ CONNECT_TIMEOUT_S = 10       # a Spark Connect endpoint must accept a connection
 LAST_TIMINGS: dict[str, float] = {}
 
 
-# The master URLs Spark accepts (checked before a JVM starts, which would only print a stack trace).
-MASTER = re.compile(r"local(\[(\*|[1-9]\d*)(,\d+)?\])?|local-cluster\[\d+, *\d+, *\d+\]|spark://\S+|yarn"
-                    r"|k8s://\S+|sc://\S+")
+# The master URLs Spark accepts (checked before a JVM starts, which would only print a stack trace, after
+# the ledger was read): Spark's own forms, as strict as Spark is (a standalone master's spark://host:port
+# with no path, user or password: Utils.extractHostPortFromSparkUrl), and Spark Connect's sc://host:port
+# with its parameters after '/;' (pyspark's ChannelBuilder). master_problem says what is wrong with one.
+_HOST = r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])"
+_HOSTPORT = _HOST + r":\d{1,5}"
+MASTER = re.compile(r"local(\[(\*|[1-9]\d*)(,\d+)?\])?|local-cluster\[\d+, *\d+, *\d+\]"
+                    rf"|spark://{_HOSTPORT}(,{_HOSTPORT})*|yarn"
+                    rf"|k8s://(https?://)?{_HOST}(:\d{{1,5}})?(/[^\s@?#;]*)?"
+                    rf"|sc://{_HOST}(:\d{{1,5}})?(/(;[^;=\s]+=[^;\s]*)*)?")
+_SCHEMES = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)*")
 
 
 def redacted(master: str) -> str:
-    """The master URL for messages: a Spark Connect URL without its parameters (`;token=…`)."""
-    return master.split("/;", 1)[0].split(";", 1)[0] if master.startswith("sc://") else master
+    """The master URL for messages: without a user and password (spark://user:pw@h, k8s://https://u:p@h, shown
+    as ***@) and without what may follow the address (a Spark Connect URL's parameters, `/;token=…`, a
+    query or a fragment)."""
+    at = master.rfind("@")
+    if at >= 0:
+        lead = min(_SCHEMES.match(master).end(), at)
+        master = master[:lead] + "***@" + master[at + 1:]
+    cut = re.search(r"/?[;?#]" if not master.startswith("sc://") else r"[/;?#]", master[5:])
+    return master[:5 + cut.start()] if cut else master
+
+
+def _secrets(master: str) -> list[str]:
+    """The parts of a master URL that may be secret: its user and password, its parameters' values (a Spark
+    Connect token), as written and as decoded; the longest first."""
+    from urllib.parse import unquote
+
+    found = {master}
+    at = master.rfind("@")
+    if at >= 0:
+        userinfo = master[min(_SCHEMES.match(master).end(), at):at]
+        found |= {userinfo, *userinfo.split(":")}
+    for part in re.split(r"[;?&#]", master)[1:]:
+        found.add(part.split("=", 1)[-1])
+    found |= {unquote(x) for x in found}
+    return sorted((x for x in found if x), key=len, reverse=True)
+
+
+def scrubbed(text: str, master: str) -> str:
+    """`text` (Spark's or pyspark's message, which may quote the master URL) with the URL shown as redacted
+    and every secret part of it (user, password, token) as ***."""
+    text = text.replace(master, redacted(master))
+    for secret in _secrets(master)[1:]:
+        text = text.replace(secret, "***")
+    return text
+
+
+def master_problem(master: str) -> str | None:
+    """Why `master` is no master URL Spark (or Spark Connect) would take, or (yarn) cannot be used here, in a
+    line; None if it is one. Asked before any work: a JVM given a bad one prints its stack trace, after the
+    ledger was read."""
+    if master.startswith("spark://"):
+        if "@" in master:
+            return ("a standalone master's address takes no user or password (Spark refuses one): "
+                    "spark://host:port")
+        for part in master[len("spark://"):].split(","):
+            if "/" in part or "?" in part or "#" in part:
+                return "nothing may follow a standalone master's port (no '/'): spark://host:port"
+            if not re.fullmatch(_HOSTPORT, part):
+                return ("a standalone master's address needs its port: spark://host:port (7077 unless the master "
+                        "was started with another; several masters: spark://host1:port1,host2:port2)")
+            if not 0 < int(part.rsplit(":", 1)[1]) < 65536:
+                return f"port {part.rsplit(':', 1)[1]} is no TCP port (1-65535)"
+        return None
+    if master.startswith("sc://"):
+        rest = master[len("sc://"):]
+        if "@" in rest.split("/", 1)[0].split(";", 1)[0]:
+            return ("Spark Connect takes no user or password in the address (pyspark would ignore it): give a token "
+                    "as a parameter, sc://host:port/;token=…")
+        if ";" in rest and "/;" not in rest:
+            return "a Spark Connect URL's parameters follow '/;': sc://host:port/;token=…"
+        port = re.match(_HOST + r":(\d+)", rest)
+        if port and not 0 < int(port.group(1)) < 65536:
+            return f"port {port.group(1)} is no TCP port (1-65535)"
+    if master.startswith("k8s://"):
+        if "@" in master:
+            return ("a Kubernetes master's address takes no user or password: Spark signs in to the API server with "
+                    "the kubeconfig (~/.kube/config) or the spark.kubernetes.authenticate settings")
+        port = re.match(r"(?:https?://)?" + _HOST + r":(\d+)", master[len("k8s://"):])
+        if port and not 0 < int(port.group(1)) < 65536:
+            return f"port {port.group(1)} is no TCP port (1-65535)"
+    if master == "yarn":
+        conf = {k: os.environ[k] for k in ("HADOOP_CONF_DIR", "YARN_CONF_DIR") if os.environ.get(k)}
+        if not conf:
+            return ("needs HADOOP_CONF_DIR or YARN_CONF_DIR set to the folder of the cluster's configuration "
+                    "(yarn-site.xml, core-site.xml), where Spark finds the ResourceManager")
+        if not any(os.path.isdir(d) for d in conf.values()):
+            return "needs the cluster's configuration folder, but " + " and ".join(f"{k}={d} is no folder"
+                                                                                for k, d in conf.items())
+        return None
+    if not MASTER.fullmatch(master):
+        return "expected local[*], local[N], spark://host:port, yarn, k8s://https://host:port or sc://host:port"
+    return None
 
 
 def _reachable(url: str) -> None:
@@ -82,26 +170,109 @@ def session(master: str = "local[*]", small: bool = False):
         _reachable(master)
         s = SparkSession.builder.remote(master).getOrCreate()
     else:
-        b = (SparkSession.builder.master(master).appName("conform-audit")
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.session.timeZone", "UTC"))
+        conf = {"spark.master": master, "spark.app.name": "conform-audit", "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false", "spark.sql.session.timeZone": "UTC"}
         if os.environ.get("CONFORM_SPARK_LOG_LEVEL"):  # more than errors (log4j2.properties), e.g. WARN or INFO
-            b = b.config("spark.log.level", os.environ["CONFORM_SPARK_LOG_LEVEL"])
+            conf["spark.log.level"] = os.environ["CONFORM_SPARK_LOG_LEVEL"]
         java = [f"-Dlog4j2.configurationFile={LOG4J2.as_uri()}"]
         if master.startswith("local"):
             # One JVM holds driver and executors: give it the memory a 10M-row ledger needs.
-            b = b.config("spark.driver.memory", os.environ.get("CONFORM_SPARK_DRIVER_MEMORY", "3g"))
+            conf["spark.driver.memory"] = os.environ.get("CONFORM_SPARK_DRIVER_MEMORY", "3g")
             if small:
                 java.append("-XX:TieredStopAtLevel=1")
-        b = b.config("spark.driver.extraJavaOptions", " ".join(java))
+        conf["spark.driver.extraJavaOptions"] = " ".join(java)
         main = threading.current_thread() is threading.main_thread()
         before = signal.getsignal(signal.SIGINT) if main else None
-        s = b.getOrCreate()
+        _launch_gateway(conf)
+        s = SparkSession.builder.config(map=conf).getOrCreate()
+        if _JVM is not None:
+            _JVM.started()
         if main:
             _keep_sigint(before, s.sparkContext)
     _SESSIONS[master] = s
     return s
+
+
+class _JvmOutput:
+    """What the driver JVM prints (its stdout and stderr, one pipe), read by a thread of its own. While Spark
+    starts it is kept, not shown: a master that fails prints a Java stack trace (22 lines for a bad
+    spark:// address, 300 for an unreachable Kubernetes API server) where one line says why, and the JVM
+    goes on logging its clean-up afterwards; start_failure takes the cause from it. Once the session runs,
+    the JVM's lines go to stderr as they come (errors only, log4j2.properties), and those kept at start-up
+    with them, but for the JVM's notice of its incubator modules."""
+    NOTICE = "WARNING: Using incubator modules"
+    KEEP = 5000  # lines: a start-up trace is some hundreds
+
+    def __init__(self, fd: int):
+        from collections import deque
+
+        self.lines: deque[str] = deque(maxlen=self.KEEP)
+        self.live = False
+        self.lock = threading.Lock()
+        self.last = time.monotonic()
+        self.thread = threading.Thread(target=self._pump, args=(fd,), name="conform-spark-jvm-output", daemon=True)
+        self.thread.start()
+
+    def _pump(self, fd: int) -> None:
+        import sys
+
+        with os.fdopen(fd, "rb") as f:
+            for raw in f:
+                line = raw.decode("utf-8", "replace")
+                with self.lock:
+                    self.last = time.monotonic()
+                    if not self.live:
+                        self.lines.append(line.rstrip("\r\n"))
+                        continue
+                with contextlib.suppress(Exception):  # a closed stderr at exit
+                    sys.stderr.write(line)
+                    sys.stderr.flush()
+
+    def started(self) -> None:
+        """The session runs: from now on the JVM's lines are shown, and those of its start-up now."""
+        import sys
+
+        with self.lock:
+            self.live = True
+            kept = [x for x in self.lines if not x.startswith(self.NOTICE)]
+            self.lines.clear()
+        with contextlib.suppress(Exception):
+            for line in kept:
+                sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+    def said(self, quiet_s: float = 0.5, wait_s: float = 5.0) -> list[str]:
+        """The lines kept at start-up, once the JVM has been quiet for `quiet_s` (it logs the error before
+        py4j relays it) or has exited, waiting at most `wait_s`."""
+        deadline = time.monotonic() + wait_s
+        while self.thread.is_alive() and time.monotonic() < deadline and time.monotonic() - self.last < quiet_s:
+            time.sleep(0.05)
+        with self.lock:
+            return list(self.lines)
+
+
+_JVM: _JvmOutput | None = None
+
+
+def _launch_gateway(conf: dict[str, str]) -> None:
+    """Start the driver JVM as pyspark would (spark-submit with `conf`), but with its output piped to a
+    _JvmOutput instead of this process's stderr. Nothing when a gateway runs already (this process's
+    earlier session, or pyspark's own shell: PYSPARK_GATEWAY_PORT)."""
+    global _JVM
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
+        return
+    read, write = os.pipe()
+    _JVM = _JvmOutput(read)
+    try:
+        gateway = launch_gateway(SparkConf().setAll(list(conf.items())),
+                                 popen_kwargs={"stdout": write, "stderr": write})
+    finally:
+        os.close(write)  # the JVM holds its own copy: the pipe ends when the JVM does
+    SparkContext._gateway = gateway
+    SparkContext._jvm = gateway.jvm
 
 
 def _keep_sigint(before, context) -> None:
@@ -180,22 +351,73 @@ def java_problem() -> str | None:
     return None
 
 
-def start_failure(master: str, e: BaseException) -> str:
-    """Why Spark did not start at `master`, for the user. py4j's first line ('An error occurred while calling
-    None.org.apache.spark.sql.classic.SparkSession.') names no cause: Java is blamed only when it is in fact
-    missing or unusable; a standalone master (spark://) that did not take the application is said to be so."""
-    first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+def _cause(lines: list[str]) -> str | None:
+    """The cause a JVM's output or a Java stack trace states, in a line: spark-submit's own refusal ('Exception
+    in thread "main" …'); else whichever comes first of an error Spark logged (other than 'Error initializing
+    SparkContext.', which the exception after it explains: 'All masters are unresponsive! Giving up.') and an
+    exception (logged, or relayed by py4j: ': org.apache.spark.SparkException: …') with its innermost
+    'Caused by' (the outer one where the innermost only repeats its text shorter). Class names without their
+    package."""
+    def short(line: str) -> str:
+        cls, _, msg = line.strip().lstrip(":").strip().partition(": ")
+        return f"{cls.rsplit('.', 1)[-1].rsplit('$', 1)[-1]}: {msg}" if msg else cls.rsplit(".", 1)[-1]
+
+    exc = re.compile(r"^:? ?(?:[a-z][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b(?::.*)?$")
+    logged = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d ([A-Z]+) [\w.$]+: (.*)$")
+    for line in lines:
+        m = re.match(r'Exception in thread "main" (.*)', line)
+        if m:
+            return short(m.group(1))
+    first, caused = None, []
+    for line in lines:
+        log = logged.match(line)
+        if first is None:
+            if log and log.group(1) in ("ERROR", "FATAL") and log.group(2).strip() != "Error initializing SparkContext.":
+                return log.group(2).strip()
+            if exc.match(line.strip()):
+                first = short(line)
+        elif line.startswith("Caused by: "):
+            caused.append(short(line[len("Caused by: "):]))
+        elif log:  # the next log line: the trace ended
+            break
+    if first is None or not caused:
+        return first
+    i = len(caused) - 1
+    while i > 0 and caused[i - 1].partition(": ")[2].startswith(caused[i].partition(": ")[2]):
+        i -= 1
+    return f"{first} (caused by {caused[i]})" if caused[i] != first else first
+
+
+_HINTS = {
+    "spark://": ("no Spark master answered at that address, or it did not accept the application (is a standalone "
+                 "master running there, reachable from this machine, with workers free?)"),
+    "k8s://": ("is the Kubernetes API server running and reachable there, and may this kubeconfig's user create "
+               "pods? Spark on Kubernetes also needs spark.kubernetes.container.image"),
+    "yarn": "is the ResourceManager named in yarn-site.xml running and reachable from this machine?",
+}
+
+
+def start_failure(master: str, e: BaseException, said: list[str] | None = None) -> str:
+    """Why Spark did not start at `master`, for the user, in a line. py4j's first line ('An error occurred while
+    calling None.org.apache.spark.sql.classic.SparkSession.') names no cause: the cause is taken from the Java
+    trace (py4j's, or `said`: what the driver JVM printed while starting, kept off the console). Java is blamed
+    only when it is in fact missing or unusable. The master is shown redacted, and any secret of it (user,
+    password, token) that Spark's or pyspark's text quotes as ***."""
+    text = str(e).strip().splitlines() or [type(e).__name__]
     where = f"cannot start Spark at {redacted(master)}"
     if master.startswith("sc://"):  # Spark Connect: no local JVM, the server's own error
-        return f"{where}: {first}"
+        return f"{where}: {scrubbed(text[0][:300], master)}"
+    cause = _cause(said or []) or _cause(text)
+    if cause is None and said and "JAVA_GATEWAY_EXITED" in text[0]:  # the JVM did not start: what it said
+        cause = " / ".join([x.strip() for x in said if x.strip() and not x.startswith(_JvmOutput.NOTICE)][:3])
+    cause = scrubbed((cause or text[0])[:400], master)
     java = java_problem()
     if java is not None:
-        return f"{where}: {first} (the Spark engine needs Java {JAVA_MIN}: {java}; see docs/audit.md)"
+        return f"{where}: {cause} (the Spark engine needs Java {JAVA_MIN}: {java}; see docs/audit.md)"
+    hint = next((h for k, h in _HINTS.items() if master.startswith(k)), None)
     if master.startswith("spark://"):
-        return (f"{where}: no Spark master answered at that address, or it did not accept the application "
-                f"(is a standalone master running there, reachable from this machine, with workers free?) "
-                f"[Spark: {first}]")
-    return f"{where}: {first}"
+        return f"{where}: {hint} [Spark: {cause}]"
+    return f"{where}: {cause}" + (f" ({hint})" if hint else "")
 
 
 class SparkEngine:
@@ -204,9 +426,10 @@ class SparkEngine:
     def __init__(self, master: str | None = None, spark=None, **_: object):
         self.master = master or "local[*]"
         self._spark = spark
-        if spark is None and not MASTER.fullmatch(self.master):  # before any work, and before a JVM starts
-            raise AuditInputError(f"--spark-master {redacted(self.master)!r} is not a Spark master URL: expected "
-                                  "local[*], local[N], spark://host:port, yarn, k8s://… or sc://host:port")
+        problem = master_problem(self.master) if spark is None else None  # before any work and any JVM
+        if problem is not None:
+            raise AuditInputError(f"--spark-master {redacted(self.master)!r} "
+                                  + (problem if self.master == "yarn" else f"is not a Spark master URL: {problem}"))
 
     def _session(self, rows: int):
         if self._spark is None:
@@ -215,7 +438,7 @@ class SparkEngine:
             except ImportError:
                 raise
             except Exception as e:  # no Java, an unreachable master: configuration, not a crash
-                raise AuditInputError(start_failure(self.master, e)) from None
+                raise AuditInputError(start_failure(self.master, e, _JVM.said() if _JVM else None)) from None
         return self._spark
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:

@@ -16,6 +16,7 @@ Rows need not be sorted: the plan orders them by setl_date, setl_time, then expo
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,6 +262,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         names["facility"] = names["hosp_lv"]
         # the [skip] list stays: a hosp_lv export leaves out rows like any other
         mapping = dataclasses.replace(mapping, codes={**mapping.codes, "facility": mapping.codes["hosp_lv"]})
+        level_from = "hosp_lv"  # an unknown level is the file's hosp_lv code, mapped by [codes.hosp_lv]
+    else:
+        level_from = "facility"
     missing = [c for c in REQUIRED if c not in names]
     if "setl_date" not in names and "setl_time" not in names:
         missing.append("setl_time or setl_date")
@@ -356,7 +360,21 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     bad.append(("setl_date IS NULL", "setl_date" if "setl_date" in names else "setl_time", "missing", "''"))
     for c in ("psn_type", "med_type", "facility", "medfee_sumamt"):
         bad.append((f"NOT {rev} AND {c} IS NULL", c, "missing", "''"))
+    if "setl_time" in names and "setl_date" in names:
+        # setl_date is COALESCE(the date given, setl_time's date): it differs from setl_time's date only where both
+        # are given and disagree. The year (deductible, cap) comes from setl_date and the order from both
+        # (A-AUDIT-ORDER), so a date in another zone (a UTC date beside a zoned time: 2023-12-31 for 2024-01-01
+        # 00:30 in Beijing) put the visit in the wrong year; which one is right the export cannot tell.
+        bad.append(("setl_time IS NOT NULL AND setl_date <> CAST(setl_time AS DATE)", "setl_date",
+                    "not the date of setl_time in Beijing time (a time with a zone is dated in Beijing time): the "
+                    "two disagree, so the year and the order would be guessed; export the date in Beijing time, or "
+                    "leave setl_date out and the date is taken from setl_time",
+                    "'setl_date ' || CAST(setl_date AS VARCHAR) || ', setl_time ' || CAST(setl_time AS VARCHAR) "
+                    "|| ' in Beijing time'"))
     for c, known in CODED.items():
+        if c == "facility" and level_from == "hosp_lv":
+            bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", "hosp_lv", _unknown_hosp_lv(mapping), c))
+            continue
         bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", c,
                     f"unknown code; expected one of {listing(c)} (map a code to one of them with --map [codes.{c}], "
                     f"or leave out the rows this document does not govern with [skip])", c))
@@ -426,6 +444,18 @@ def _stored(c: str) -> str:
     return c
 
 
+def _unknown_hosp_lv(mapping: Mapping) -> str:
+    """The message for a hosp_lv code [codes.hosp_lv] does not map: the column and the section it is mapped in
+    (the level is read from hosp_lv, so [codes.facility] would do nothing), and the codes the section has, in
+    which a code that lost its leading zero (01 exported as the number 1) shows."""
+    codes = mapping.codes.get("hosp_lv", {})
+    zero = any(k[:1] == "0" for k in codes)
+    return (f"unknown hosp_lv code: [codes.hosp_lv] in --map maps {', '.join(f'{k} ({v})' for k, v in codes.items())}; "
+            "give this code a level there, or leave out the rows this document does not govern with [skip]"
+            + ("; where a leading zero was lost (01 read as 1: the column was a number in Excel), export hosp_lv as "
+               "text" if zero else ""))
+
+
 def _raise_row(row: tuple, message: str | None = None) -> None:
     file, r, unit, err = row
     col, msg, raw = (err.split("\x1f") + ["", "", ""])[:3] if err else ("", message or "", "")
@@ -447,7 +477,8 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
                      encoding: str | None, institutions: bool = False, home: str | None = None) -> None:
     """Read the file again and build the located message for its bad row `row`."""
     rel = f"_bad{idx}"
-    cols = sources.open_source(con, path, rel, encoding, _wanted(mapping), ids=sources.id_columns(mapping))
+    cols = sources.open_source(con, path, rel, encoding, _wanted(mapping), ids=sources.id_columns(mapping),
+                               times=sources.time_columns(mapping))
     try:
         src = rel
         if institutions:
@@ -477,7 +508,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     for i, p in enumerate(paths):
         rel = f"_src{i}"
         try:
-            cols = sources.open_source(con, p, rel, encoding, _wanted(mapping), ids=sources.id_columns(mapping))
+            cols = sources.open_source(con, p, rel, encoding, _wanted(mapping), ids=sources.id_columns(mapping),
+                                       times=sources.time_columns(mapping))
         except AuditInputError as e:
             if e.file is None:
                 raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column, unit=e.unit) from None
@@ -603,6 +635,11 @@ def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
     return tuple((str(k), int(n)) for k, n in counts)
 
 
+def _yuan(fen: int) -> str:
+    """An amount kept in fen as the ledger writes it: -500.00."""
+    return f"{decimal.Decimal(fen).scaleb(-2):.2f}"
+
+
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,
                wanted: frozenset[str] = frozenset()) -> None:
     # A cheap test first; where the duplicate is comes only when there is one.
@@ -628,12 +665,15 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
                WHEN (s.setl_date, COALESCE(s.setl_time, TIMESTAMP '0001-01-01 00:00:00'), s.rid)
                   > (r.setl_date, COALESCE(r.setl_time, TIMESTAMP '0001-01-01 00:00:00'), r.rid)
                  THEN 'later'
-               WHEN count(*) OVER (PARTITION BY r.init_setl_id) > 1 THEN 'twice' END AS why,
-          s.psn_no
+               WHEN count(*) OVER (PARTITION BY r.init_setl_id) > 1 THEN 'twice'
+               -- its amounts are its settlement's negated (docs §1): positive reversal amounts (the other sign
+               -- convention) read as a second settlement's worth of overpayment
+               WHEN r.medfee_sumamt <> -s.medfee_sumamt THEN 'sign' END AS why,
+          s.psn_no, r.medfee_sumamt, s.medfee_sumamt
         FROM r LEFT JOIN ledger s ON s.setl_id = r.init_setl_id
         QUALIFY why IS NOT NULL ORDER BY r.rid LIMIT 1""").fetchall()
     if bad:
-        idx, row, init, why, other = bad[0]
+        idx, row, init, why, other, rev_total, set_total = bad[0]
         file, unit = str(paths[idx]), _unit(paths[idx])
         msg = {"unknown": f"reversal of unknown setl_id {init!r}: its settlement may be in an earlier export; "
                           "audit that month's file together with this one",
@@ -642,6 +682,11 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
                "later": f"reverses {init!r}, which comes later in settlement order",
                "tied": f"reverses {init!r}, which the export lists after it on the same date; without setl_time "
                        "the export's order decides (A-AUDIT-ORDER): list the settlement first, or export setl_time",
-               "twice": f"{init!r} is reversed more than once"}[why]
+               "twice": f"{init!r} is reversed more than once"}.get(why)
+        if why == "sign":
+            msg = (f"reverses {init!r}, but its medfee_sumamt is not that settlement's negated ({_yuan(set_total)} "
+                   f"there, so {_yuan(-set_total)} here, not {_yuan(rev_total)}): a reversal's amounts are its "
+                   "settlement's negated (docs/audit.md §1); an export writing reversals with positive amounts "
+                   "must negate them")
         raise AuditInputError(msg, file=file, row=sources.line_of(paths[idx], row, encoding, wanted),
-                              column="init_setl_id", unit=unit)
+                              column="medfee_sumamt" if why == "sign" else "init_setl_id", unit=unit)

@@ -22,6 +22,7 @@ from reference.case import CreditRequest, Person, Settlement, UseRequest
 
 from .. import evidence
 from ..adapters import Adapter, SettlementRefused, Subject
+from ..adapters.platform.messages import SETLINFO_OPTIONAL
 from ..generators import PersonYear, Setting, person_year_batches, person_years
 from ..plugin import MismatchError
 from ..results import Mismatch
@@ -29,12 +30,22 @@ from ..results import Mismatch
 # Fund-side output fields (the account side depends on the balance, which the year carries).
 FUND_FIELDS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt")
 SPLIT_FIELDS = ("ordinary_pay", "chronic_pay", "inpatient_pay")
+# Settlement figures a system may leave out of its answer (the platform's optional setlinfo figures, one
+# definition: harness/adapters/platform/messages.py). One that is absent is not reported: a check compares
+# it nowhere, as it does an absent split field or balc; identities that need it are skipped. Every other
+# figure stays required: absent, it is "(missing)".
+OPTIONAL_FIGURES = SETLINFO_OPTIONAL
 LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "本次起付线",
           "hifp_pay": "统筹基金支付", "pool_prop_selfpay": "支付比例", "fund_pay_sumamt": "基金支付总额",
           "psn_part_amt": "个人负担", "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付",
           "ordinary_pay": "普通门诊统筹支付", "chronic_pay": "慢特病统筹支付", "inpatient_pay": "住院统筹支付",
           "ordinary_dedc": "年度累计起付线", "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额",
           "balc": "个人账户余额", "infcode": "结算结果", "amount": "个人账户计入", "decision": "使用决定"}
+
+
+def unreported(out: dict, f: str) -> bool:
+    """Whether `f` is an optional figure (OPTIONAL_FIGURES) the system did not report in `out`."""
+    return f in OPTIONAL_FIGURES and out.get(f) is None
 
 
 def D(value: Any) -> Decimal:

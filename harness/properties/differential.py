@@ -8,7 +8,8 @@ from __future__ import annotations
 from ..adapters.base import SETLINFO_FIELDS
 from ..adapters.reference import ReferenceAdapter
 from ..generators import PersonYear
-from .base import SPLIT_FIELDS, Context, D, Story, conform_property, execute, mismatch, no_evidence, route_clauses
+from .base import (SPLIT_FIELDS, Context, D, Story, conform_property, execute, mismatch, no_evidence, route_clauses,
+                   unreported)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, merge
 
 COMPARED = (*SETLINFO_FIELDS, *SPLIT_FIELDS)
@@ -18,7 +19,8 @@ YTD_FIELDS = ("ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc", 
 @conform_property("differential", "与参考实现逐字段一致（差分测试）", merge(ALL_BENEFITS, ACCOUNT_USE), differential=True)
 def differential(ctx: Context, py: PersonYear) -> None:
     """The system under test and the reference settle the same year; every field must agree to the
-    fen (optional fields only where the system gives them)."""
+    fen (optional fields — the split, balc, an optional figure such as act_pay_dedc — only where the
+    system gives them)."""
     story = Story.of_year(py, "差分")
     got = ctx.run(story, require_settled=False)
     with no_evidence():
@@ -33,8 +35,8 @@ def differential(ctx: Context, py: PersonYear) -> None:
             continue
         w, g = want.settled[s.id], got.settled[s.id]
         for f in COMPARED:
-            if w.get(f) is None or (f in SPLIT_FIELDS and g.get(f) is None):
-                continue
+            if w.get(f) is None or (f in SPLIT_FIELDS and g.get(f) is None) or unreported(g, f):
+                continue  # an optional figure the system does not report is not compared
             if g.get(f) is None or D(g[f]) != D(w[f]):
                 bad.append(mismatch(f, w[f], g.get(f, "(missing)"), s.id))
     for year, w in want.ytd.items():

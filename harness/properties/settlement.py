@@ -17,7 +17,7 @@ from reference.policy import load_policy
 
 from ..generators import FIRST_YEAR, LAST_YEAR, PersonYear, fen_edge_person_year, fen_edge_years, person_years, settings_for
 from . import figures as fig
-from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch
+from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch, unreported
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY, merge
 
 ZERO = Decimal("0")
@@ -114,7 +114,8 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
         if r.kind == "none":
             continue
         inscp = s.inscp_scp_amt
-        dedc = D(out["act_pay_dedc"])
+        # an unreported deductible counts as 0: a looser bound, still one the payment may not pass
+        dedc = ZERO if unreported(out, "act_pay_dedc") else D(out["act_pay_dedc"])
         ratio = fig.visit_ratio(rules, py.person, s, r)
         slack = FEN if (r.kind == "chronic" and r.overflow) else HALF_FEN
         bound = ratio * (inscp - dedc) + slack
@@ -124,7 +125,9 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
                      "chronic": merge(CHRONIC, ORDINARY) if r.overflow else CHRONIC}[r.kind]
             ctx.fail("本次统筹支付超过按比例计算的上限",
                      [mismatch("hifp_pay", f"≤ ({inscp} − {dedc}) × {ratio.normalize():f} = "
-                               f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}", hifp, s.id)], story,
+                               f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}"
+                               + ("（系统未报告本次起付线，按 0 计）" if unreported(out, "act_pay_dedc") else ""),
+                               hifp, s.id)], story,
                      clauses=blame)
 
 
@@ -171,7 +174,9 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
             continue
         if r.kind == "chronic":
             split = _split(out, r)
-            if shares:
+            if shares and unreported(out, "act_pay_dedc"):
+                y[2] = False  # the deductible it counted is not reported
+            elif shares:
                 y[0] += D(out["act_pay_dedc"])
             elif r.overflow:
                 y[2] = False  # its ordinary part's deductible is not told apart from the chronic one
@@ -190,7 +195,7 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
         cap_left = max(cap - paid, ZERO)
         pay = min(raw, cap_left)
         if known:
-            if D(out["act_pay_dedc"]) != dedc:
+            if not unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) != dedc:
                 ctx.fail("本次起付线与本年尚余起付线不符",
                          [mismatch("act_pay_dedc", f"min(政策范围内费用 {inscp}, 本年起付线 {limit} − 此前已计 {used} "
                                    f"= {left}) = {dedc}", out["act_pay_dedc"], s.id)], story, clauses=ORDINARY)
@@ -324,7 +329,7 @@ def deductible(ctx: Context, py: PersonYear) -> None:
     shares = rules.flag("chronic.shares_ordinary_deductible")
     for s in py.settlements:
         out = obs.settled[s.id]
-        if D(out["act_pay_dedc"]) > s.inscp_scp_amt:
+        if not unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) > s.inscp_scp_amt:
             ctx.fail("本次起付线超过政策范围内费用（起付线只由政策范围内费用累计）",
                      [mismatch("act_pay_dedc", f"≤ 政策范围内费用 {s.inscp_scp_amt}", out["act_pay_dedc"], s.id)], story)
     for year in py.years:
@@ -343,6 +348,9 @@ def deductible(ctx: Context, py: PersonYear) -> None:
                 limit = fig.deductible(rules, r.role)
                 highest = max(highest, limit)
             if not counts:
+                continue
+            if unreported(out, "act_pay_dedc"):
+                known = False  # the year's sum of deductibles is not reported
                 continue
             used += D(out["act_pay_dedc"])
             if not known:
@@ -372,14 +380,15 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
     """To the fen: medfee_sumamt = fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt;
     fund_pay_sumamt = hifp_pay (no other fund takes part here); psn_part_amt = medfee_sumamt −
     fund_pay_sumamt; acct_pay + psn_cash_pay = psn_part_amt; the account pays only when asked, never more
-    than its balance, and the balance never goes negative."""
+    than its balance, and the balance never goes negative. A system that does not report psn_part_amt
+    (an optional figure) has acct_pay + psn_cash_pay = medfee_sumamt − fund_pay_sumamt checked instead."""
     story = Story.of_year(py, "金额勾稽")
     obs = ctx.run(story)
     balance = py.person.acct_balance
     for s in py.settlements:
         out = obs.settled[s.id]
         v = {f: D(out[f]) for f in ("medfee_sumamt", "inscp_scp_amt", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
-                                    "acct_pay", "psn_cash_pay")}
+                                    "acct_pay", "psn_cash_pay") if not unreported(out, f)}
         bad = []
         if v["medfee_sumamt"] != s.medfee_sumamt:
             bad.append(mismatch("medfee_sumamt", s.medfee_sumamt, out["medfee_sumamt"], s.id))
@@ -389,10 +398,16 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
                                 f"{s.overlmt_selfpay} − 先行自付{s.preselfpay_amt} = {scope}", out["inscp_scp_amt"], s.id))
         if v["fund_pay_sumamt"] != v["hifp_pay"]:
             bad.append(mismatch("fund_pay_sumamt", f"= 统筹基金支付 {out['hifp_pay']}", out["fund_pay_sumamt"], s.id))
-        if v["psn_part_amt"] != v["medfee_sumamt"] - v["fund_pay_sumamt"]:
-            bad.append(mismatch("psn_part_amt", v["medfee_sumamt"] - v["fund_pay_sumamt"], out["psn_part_amt"], s.id))
-        if v["acct_pay"] + v["psn_cash_pay"] != v["psn_part_amt"]:
-            bad.append(mismatch("psn_cash_pay", v["psn_part_amt"] - v["acct_pay"], out["psn_cash_pay"], s.id))
+        part = v["medfee_sumamt"] - v["fund_pay_sumamt"]
+        if "psn_part_amt" in v:
+            if v["psn_part_amt"] != part:
+                bad.append(mismatch("psn_part_amt", part, out["psn_part_amt"], s.id))
+            if v["acct_pay"] + v["psn_cash_pay"] != v["psn_part_amt"]:
+                bad.append(mismatch("psn_cash_pay", v["psn_part_amt"] - v["acct_pay"], out["psn_cash_pay"], s.id))
+        elif v["acct_pay"] + v["psn_cash_pay"] != part:
+            # psn_part_amt not reported: the cash part is still what the fund and the account leave
+            bad.append(mismatch("psn_cash_pay", f"医疗费用总额 − 基金支付总额 − 个人账户支付 = {part - v['acct_pay']}",
+                                out["psn_cash_pay"], s.id))
         if all(out.get(f) is not None for f in SPLIT_FIELDS):
             total = sum((D(out[f]) for f in SPLIT_FIELDS), ZERO)
             if total != v["hifp_pay"]:
@@ -417,7 +432,7 @@ def fund_differences(expected: dict, actual: dict, item: str, fields: tuple[str,
     """Field-by-field differences between two settlement answers (as amounts)."""
     out = []
     for f in fields:
-        if expected.get(f) is None:
+        if expected.get(f) is None or unreported(actual, f):
             continue
         if actual.get(f) is None or D(actual[f]) != D(expected[f]):
             out.append(mismatch(f, expected[f], actual.get(f, "(missing)"), item))
@@ -481,13 +496,15 @@ def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
     obs = ctx.run(story)
     for year in py.years:
         standing = [s for s in py.settlements if s.date.year == year and s.id != ex.reverses]
-        dedc = sum((D(obs.settled[s.id]["act_pay_dedc"]) for s in standing), ZERO)
+        # None: some standing settlement does not report its deductible, so their sum is not known
+        dedc = (None if any(unreported(obs.settled[s.id], "act_pay_dedc") for s in standing)
+                else sum((D(obs.settled[s.id]["act_pay_dedc"]) for s in standing), ZERO))
         paid = sum((D(obs.settled[s.id]["hifp_pay"]) for s in standing), ZERO)
         ytd = obs.ytd.get(year)
         if ytd is None:
             continue
         bad = []
-        if D(ytd["ordinary_dedc"]) != dedc:
+        if dedc is not None and D(ytd["ordinary_dedc"]) != dedc:
             bad.append(mismatch("ordinary_dedc", f"{year}年仍有效各笔的本次起付线之和 {dedc}", ytd["ordinary_dedc"],
                                 f"{year}年度累计"))
         if D(ytd["ordinary_pay"]) != paid:

@@ -6,11 +6,11 @@ deductible, 150.00 paid, 0.5000. Expected: the fund pays nothing (hifp_pay 0.00,
 0.00) — the 150.00 overpaid is the fund paying where it may not, not a ratio "higher than the rule"."""
 from __future__ import annotations
 
-import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from _ledger_files import ledger_and_persons
 from _synth_fixtures import write_discrepancies
 
 from audit.report import rollups
@@ -81,14 +81,9 @@ HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,exclusion,medfee_
 
 
 def _audited_classes(tmp_path, policy: str, rows: list[str], persons: list[dict] | None = None) -> dict[str, dict]:
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    pfile = None
-    if persons:
-        pfile = tmp_path / "persons.jsonl"
-        pfile.write_text("".join(json.dumps(p) + "\n" for p in persons), encoding="utf-8")
+    ledger, pfile = ledger_and_persons(tmp_path, HEADER, rows, persons)
     out = tmp_path / "out"
-    code, _ = audit([str(ledger)], policy, f"{policy}-example", str(pfile) if pfile else None, out=out)
+    code, _ = audit([str(ledger)], policy, f"{policy}-example", pfile, out=out)
     assert code == 1
     disc = out / "discrepancies.parquet"
     assert rollups.STATUS_COLUMN in pq.read_schema(disc).names  # the plan's compare writes it (audit/plan.py)

@@ -4,10 +4,10 @@ them: Chinese first, the engine's English after (revA minor note: "settlement W2
 from __future__ import annotations
 
 import dataclasses
-import json
 import pickle
 
 import pytest
+from _ledger_files import ledger_and_persons
 
 from audit.run import audit
 from audit.settle_ref import _said
@@ -66,14 +66,8 @@ def test_a_refusal_keeps_both_texts_across_a_process_boundary():
 
 
 def _notes(tmp_path, policy: str, rows: list[str], persons: list[dict] | None = None) -> list[str]:
-    tmp_path.mkdir(exist_ok=True)
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    pfile = None
-    if persons:
-        pfile = tmp_path / "persons.jsonl"
-        pfile.write_text("".join(json.dumps(p) + "\n" for p in persons), encoding="utf-8")
-    code, s = audit([str(ledger)], policy, f"{policy}-example", str(pfile) if pfile else None, write=False)
+    ledger, pfile = ledger_and_persons(tmp_path, HEADER, rows, persons)
+    code, s = audit([str(ledger)], policy, f"{policy}-example", pfile, write=False)
     assert code == 2
     return [d["note"] for r in s["unassessed_by_reason"] for d in r["details"]]
 

@@ -107,7 +107,9 @@ def _decoded(path: Path) -> str:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             detect_encoding(path, None)  # raises, naming the line
-    for enc in ("utf-8", "gb18030"):
+    # A UTF-8 byte-order mark says UTF-8: GBK behind one would decode as GB18030 with its first key lost
+    # to mojibake (锘); the ledger's detection then names the mark and the line instead.
+    for enc in ("utf-8",) if raw[:3] == codecs.BOM_UTF8 else ("utf-8", "gb18030"):
         try:
             return raw.decode("utf-8-sig" if enc == "utf-8" else enc)
         except UnicodeDecodeError:

@@ -118,6 +118,16 @@ def test_a_gbk_or_utf16_persons_file_is_read_like_such_a_ledger(tmp_path, encodi
     assert set(people) == {"灵活001"}
 
 
+def test_gbk_behind_a_utf8_byte_order_mark_is_said_so(tmp_path):
+    """EF BB BF then GBK: GB18030 would read the mark as 锘 and lose the first column's name; the message
+    names the mark, as for a ledger file."""
+    f = tmp_path / "p.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + "psn_no,psn_type,acct_balance\n灵活001,1103,100.50\n".encode("gbk"))
+    with pytest.raises(AuditInputError, match=r"p\.csv, line 2: unreadable: not UTF-8 \(the file starts with a UTF-8 "
+                                              r"byte-order mark"):
+        _loaded(f, "psn_no")
+
+
 def test_the_ledgers_map_applies_to_a_persons_psn_type(tmp_path):
     """A persons file from the same platform uses the same codes: 1102 (公务员在职) mapped to 1101 as in
     the ledger, and a 离休 person (1300) that [skip] leaves out of the ledger is left out here too."""

@@ -480,15 +480,10 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     if bad:
         _fail(f"unknown policy {', '.join(bad)}; known: {', '.join(POLICY_IDS)}")
     from .adapters import AdapterSpecError, make_adapter
-    from .config import ConfigError, credential_conflict, load_adapter_config
+    from .config import ConfigError, load_adapter_config
 
     try:  # a bad config or adapter is a usage error, named before anything runs
-        loaded = load_adapter_config(config)
-        url = (adapter or "").strip().removeprefix("platform+")
-        problem = credential_conflict(url, loaded.headers) if url.startswith(("http://", "https://")) else None
-        if problem:
-            raise ConfigError(f"--adapter with {config}: {problem}")
-        chosen = make_adapter(adapter, loaded)
+        chosen = make_adapter(adapter, load_adapter_config(config))
     except (ConfigError, AdapterSpecError) as e:
         _fail(str(e))
     from .adapters.http import HttpAdapter

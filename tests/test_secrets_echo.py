@@ -183,3 +183,10 @@ def test_a_url_credential_and_an_authorization_header_are_refused_together(tmp_p
                                   "--out", str(tmp_path / "out"), "--no-progress"])
     assert r.exit_code == 2, r.output
     assert "Authorization" in r.output and "pw-1234" not in r.output
+    # and the same pair given to a vendor's own pytest run (the pytest plugin), refused before any test runs
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--conform-config", str(cfg),
+                          "--conform-adapter", "http://u:pw-1234@127.0.0.1:9/", "-m", "panzhihua-7"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                         env={**os.environ, "CONFORM_TEST_SUT_AUTH": "Bearer tok-1234"})
+    said = run.stdout + run.stderr
+    assert run.returncode == 4 and "Authorization" in said and "pw-1234" not in said, said[-2000:]

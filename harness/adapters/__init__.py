@@ -32,13 +32,18 @@ def make_adapter(spec: str | None = None, config=None) -> Adapter:
     if platform and not spec.startswith(("http://", "https://")):
         raise AdapterSpecError(f"adapter URL {spec[:100]!r}: after platform+ give an http:// or https:// URL")
     if spec.startswith(("http://", "https://")):
-        from ..config import register_url_secrets, url_problem
+        from ..config import credential_conflict, register_url_secrets, url_problem
 
         problem = url_problem(spec)
         if problem:
             from .http import public_url
 
             raise AdapterSpecError(f"adapter URL {public_url(spec)!r} {problem}") from None
+        conflict = credential_conflict(spec, cfg.headers)  # the URL given apart from the config's headers
+        if conflict:
+            from .http import public_url
+
+            raise AdapterSpecError(f"adapter URL {public_url(spec)!r}: {conflict}")
         register_url_secrets(spec)
         if platform:
             from .platform import make_platform_adapter  # the national platform's own messages

@@ -54,7 +54,7 @@ def ledger_columns() -> frozenset[str]:
 
     made = {"rid", "oth_fund_pay"}  # the ledger makes these (oth_fund_pay: the sum of OTHER_FUNDS), never reads them
     return frozenset(c for c in (*ledger.COLUMNS, *ledger.ADMDVS, *ledger.OTHER_FUNDS, *ledger.AS_RECORDED, "hosp_lv",
-                                 *ledger.FLAGS) if not c.startswith("_") and c not in made)
+                                 *ledger.FLAGS, ledger.VOID_FLAG) if not c.startswith("_") and c not in made)
 
 
 def coded_columns() -> frozenset[str]:

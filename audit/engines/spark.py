@@ -76,6 +76,8 @@ def _secrets(master: str) -> list[str]:
     Connect token), as written and as decoded; the longest first."""
     from urllib.parse import unquote
 
+    from harness.evidence import MIN_SECRET_CHARS
+
     found = {master}
     at = master.rfind("@")
     if at >= 0:
@@ -84,7 +86,8 @@ def _secrets(master: str) -> list[str]:
     for part in re.split(r"[;?&#]", master)[1:]:
         found.add(part.split("=", 1)[-1])
     found |= {unquote(x) for x in found}
-    return sorted((x for x in found if x), key=len, reverse=True)
+    # as harness.evidence: a value shorter than MIN_SECRET_CHARS would turn every such letter into ***
+    return sorted((x for x in found if len(x) >= MIN_SECRET_CHARS), key=len, reverse=True)
 
 
 def scrubbed(text: str, master: str) -> str:

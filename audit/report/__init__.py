@@ -124,7 +124,7 @@ def _csv(con: Any, path: Path) -> None:
             guarded("psn_type"), guarded("facility"), guarded("fixmedins_code"), guarded("fixmedins_name"),
             guarded("med_type"), guarded("field"),
             amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route"),
-            guarded("init_setl_id")]
+            guarded("init_setl_id"), guarded("status")]
     target = str(path).replace("'", "''")
     con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY setl_date, setl_id, field) "
                 f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")
@@ -145,6 +145,9 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
     if summary.get("rows_skipped"):
         by_code = "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])
         skipped.append(("排除、不审核（--map [skip]、无效记录、外地参保人员） left out", f"{summary['rows_skipped']} 行：{by_code}"))
+    if summary.get("admdvs"):  # whose insured persons were audited: said even when no row was left out
+        skipped.append(("本地区医保区划 --admdvs", f"{summary['admdvs']}：只审核参保地在本地区的人员；参保地在其他地市的结算"
+                                                  "不按本文件审核，排除并计数"))
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict(summary, totals)[1]),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),

@@ -572,6 +572,26 @@ def test_void_records_are_left_out_and_counted(tmp_path, flags):
     assert (s["rows_read"], s["rows_skipped"], s["skipped_by_code"]) == (2, 1, [{"skip": "vali_flag=0", "rows": 1}])
 
 
+@pytest.mark.parametrize("void, valid", [("0.0", "1.0"), (" 0", "1"), ("false", "true"), ("FALSE", "TRUE")])
+def test_a_void_flag_is_read_as_a_number_or_a_boolean(tmp_path, void, valid):
+    code, s, rows = _expected([_csv(tmp_path, [HEADER + ",vali_flag", VOID_ROW + f",{void}", S1 + f",{valid}"])])
+    assert ([r[:2] for r in rows], code, s["skipped_by_code"]) == ([("S1", 11500)], 0, [{"skip": "vali_flag=0", "rows": 1}])
+
+
+def test_a_void_flag_other_than_0_or_1_is_refused_and_the_column_can_be_mapped(tmp_path):
+    with pytest.raises(AuditInputError, match=r"line 3, column vali_flag: not a validity flag.*: '2'"):
+        _expected([_csv(tmp_path, [HEADER + ",vali_flag", VOID_ROW + ",0", S1 + ",2"])])
+    renamed = _csv(tmp_path, [HEADER + ",yxbz", VOID_ROW + ",0", S1 + ",1"], name="yxbz.csv")
+    code, s, rows = _expected([renamed], mapping=["yxbz=vali_flag"])
+    assert ([r[:2] for r in rows], code, s["rows_skipped"]) == ([("S1", 11500)], 0, 1)
+
+
+def test_admdvs_without_the_insured_place_in_any_file_is_refused(tmp_path):
+    # nothing could be left out, yet the summary would say only the region's insured were audited
+    with pytest.raises(AuditInputError, match=r"--admdvs 510400: no ledger file has insuplc_admdvs"):
+        _expected([_csv(tmp_path, [HEADER, S1])], admdvs="510400")
+
+
 def test_a_month_without_the_void_flag_and_a_mapping_of_its_own(tmp_path):
     # no vali_flag column: every row is a settlement (P2's 100.50 is under the deductible: 0.00)
     before = _csv(tmp_path, [HEADER, S0.replace("S0,P1", "S0,P2")], name="2023-01.csv")

@@ -73,6 +73,8 @@ def test_csv_two_decimals_and_four_for_the_ratio(found):
     assert got[("S2", "hifp_pay")] == ("57.49", "57.50", "-0.01")
     assert got[("S3", "pool_prop_selfpay")] == ("0.5500", "0.6000", "-0.0500")
     assert rows[0]["setl_date"] == "2023-04-01"
+    # the settlement's expected status, as in the Parquet file (docs/audit.md §5; this file has none: empty)
+    assert list(rows[0])[-1] == "status"
 
 
 def test_xlsx_sheets_numbers_and_rollups(found):
@@ -336,6 +338,11 @@ def test_rows_left_out_by_skip_are_told_in_the_overview(tmp_path):
     write_reports(tmp_path / "audit-s", disc, summary)
     overview = {r[0]: r[1] for r in load_workbook(tmp_path / "audit-s" / "audit.xlsx")["概要"].iter_rows(values_only=True)}
     assert overview["排除、不审核（--map [skip]、无效记录、外地参保人员） left out"] == "7 行：insutype=390 5 行；med_type=51 2 行"
+    assert "本地区医保区划 --admdvs" not in overview
+    # --admdvs is told even when it left nothing out: the reader learns whose insured persons were audited
+    write_reports(tmp_path / "audit-h", disc, summary_for(disc, admdvs="510400"))
+    overview = {r[0]: r[1] for r in load_workbook(tmp_path / "audit-h" / "audit.xlsx")["概要"].iter_rows(values_only=True)}
+    assert overview["本地区医保区划 --admdvs"].startswith("510400：只审核参保地在本地区的人员")
 
 
 def test_the_month_chart_scales_each_bar_by_its_own_figure():

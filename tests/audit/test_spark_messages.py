@@ -133,6 +133,10 @@ def test_a_master_is_shown_without_user_password_or_parameters():
     said = spark.scrubbed("Port could not be cast to integer value as '1;token=SECRET%2B2' (SECRET+2)",
                           "sc://127.0.0.1:1;token=SECRET%2B2")
     assert "SECRET" not in said
+    # a one-letter value is no secret worth hiding (as harness.evidence): every 't' of the message stays
+    said = spark.scrubbed("no Spark Connect server answers at 127.0.0.1:9 (waited 10 s: Connection refused)",
+                          "sc://127.0.0.1:9/;token=t;user_id=1")
+    assert said == "no Spark Connect server answers at 127.0.0.1:9 (waited 10 s: Connection refused)"
 
 
 # What the driver JVM printed while failing to start (abridged from real runs; the `at` lines are Java's).

@@ -1,7 +1,7 @@
 """A platform answer without an optional setlinfo figure (act_pay_dedc, psn_part_amt) is checked on the rest.
 
-The platform adapter leaves such a figure out of the settlement it reports (messages.SETLINFO_OPTIONAL);
-the checks then treat it as not reported — a scenario does not compare it, a property skips what needs
+The platform adapter leaves such a figure out of the settlement it reports and lists it in its
+`optional_figures` (messages.SETLINFO_OPTIONAL); the checks ask the adapter in use and treat it as not reported — a scenario does not compare it, a property skips what needs
 it — while a required figure (hifp_pay …) that is absent stays "(missing)". Each run below is the sample
 system's platform mode over a real socket, its 2206/2207/2208 answers edited on the way out.
 """
@@ -18,7 +18,10 @@ from fixtures.sample_system.server import SampleServer
 from harness.adapters.platform.messages import SETLINFO_OPTIONAL
 from harness.adapters.reference import ReferenceAdapter
 from harness.plugin import MismatchError
-from harness.properties.base import OPTIONAL_FIGURES, unreported
+from harness.adapters.base import Adapter
+from harness.adapters.platform.adapter import PlatformAdapter
+from harness.properties.base import optional_figures, unreported
+from harness.properties.runner import GuardedAdapter
 from harness.properties.settlement import fund_differences
 from harness.run import CONFORMANCE, execute
 from harness.steps.world import World
@@ -58,11 +61,19 @@ def bad_checks(run):
     return [(c.name, c.status, c.message[:200]) for c in run.checks if c.status != "passed"]
 
 
-def test_the_checks_use_the_adapters_one_definition_of_the_optional_figures():
-    assert OPTIONAL_FIGURES is SETLINFO_OPTIONAL == ("act_pay_dedc", "psn_part_amt")
-    assert unreported({"hifp_pay": "1.00"}, "act_pay_dedc")
-    assert not unreported({"act_pay_dedc": "0.00"}, "act_pay_dedc")
-    assert not unreported({}, "hifp_pay")          # a required figure is never 'not reported'
+def test_only_the_platform_adapter_may_leave_the_optional_figures_out():
+    assert SETLINFO_OPTIONAL == ("act_pay_dedc", "psn_part_amt")
+    assert PlatformAdapter.optional_figures == frozenset(SETLINFO_OPTIONAL)
+    assert Adapter.optional_figures == ReferenceAdapter.optional_figures == frozenset()
+    # the properties reach the adapter through the runner's GuardedAdapter: the attribute comes through
+    guarded = GuardedAdapter(PlatformAdapter.__new__(PlatformAdapter), budget=None)
+    assert optional_figures(guarded) == frozenset(SETLINFO_OPTIONAL)
+    assert optional_figures(GuardedAdapter(ReferenceAdapter(), budget=None)) == frozenset()
+    opt = PlatformAdapter.optional_figures
+    assert unreported({"hifp_pay": "1.00"}, "act_pay_dedc", opt)
+    assert not unreported({"hifp_pay": "1.00"}, "act_pay_dedc")   # no adapter set: required
+    assert not unreported({"act_pay_dedc": "0.00"}, "act_pay_dedc", opt)
+    assert not unreported({}, "hifp_pay", opt)          # a required figure is never 'not reported'
 
 
 def test_scenarios_without_act_pay_dedc_are_checked_on_the_other_figures(monkeypatch, tmp_path):
@@ -112,8 +123,12 @@ def test_without_psn_part_amt_the_cash_identity_is_still_checked(monkeypatch, tm
 
 # --------------------------------------------------------------------------- the pieces, in-process
 
-def world_with(out: dict) -> World:
-    w = World(ReferenceAdapter())
+class OptionalFiguresAdapter(ReferenceAdapter):
+    optional_figures = PlatformAdapter.optional_figures   # as the platform adapter's
+
+
+def world_with(out: dict, adapter=None) -> World:
+    w = World(adapter or OptionalFiguresAdapter())
     w.results["V1"], w.last_id = out, "V1"
     return w
 
@@ -133,8 +148,18 @@ def test_a_required_figure_the_system_does_not_report_is_still_missing():
     assert [(m.field, m.actual) for m in e.value.mismatches] == [("hifp_pay", "(missing)")]
 
 
+def test_with_an_adapter_without_optional_figures_an_absent_one_is_missing():
+    with pytest.raises(MismatchError) as e:
+        world_with({"hifp_pay": "115.00"}, ReferenceAdapter()).expect_fields(
+            None, {"act_pay_dedc": Decimal("200.00"), "hifp_pay": Decimal("115.00")})
+    assert [(m.field, m.actual) for m in e.value.mismatches] == [("act_pay_dedc", "(missing)")]
+
+
 def test_fund_differences_skip_an_unreported_optional_figure_only():
     want = {"act_pay_dedc": "200.00", "hifp_pay": "115.00"}
-    assert fund_differences(want, {"hifp_pay": "115.00"}, "V1") == []
-    (m,) = fund_differences(want, {"act_pay_dedc": "200.00"}, "V1")
+    opt = PlatformAdapter.optional_figures
+    assert fund_differences(want, {"hifp_pay": "115.00"}, "V1", optional=opt) == []
+    (m,) = fund_differences(want, {"hifp_pay": "115.00"}, "V1")        # not optional for this adapter
+    assert (m.field, m.actual) == ("act_pay_dedc", "(missing)")
+    (m,) = fund_differences(want, {"act_pay_dedc": "200.00"}, "V1", optional=opt)
     assert (m.field, m.actual) == ("hifp_pay", "(missing)")

@@ -22,7 +22,7 @@ from reference.case import CreditRequest, Person, Settlement, UseRequest
 
 from .. import evidence
 from ..adapters import Adapter, SettlementRefused, Subject
-from ..adapters.platform.messages import SETLINFO_OPTIONAL
+from ..adapters.base import SETLINFO_FIELDS
 from ..generators import PersonYear, Setting, person_year_batches, person_years
 from ..plugin import MismatchError
 from ..results import Mismatch
@@ -30,11 +30,6 @@ from ..results import Mismatch
 # Fund-side output fields (the account side depends on the balance, which the year carries).
 FUND_FIELDS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt")
 SPLIT_FIELDS = ("ordinary_pay", "chronic_pay", "inpatient_pay")
-# Settlement figures a system may leave out of its answer (the platform's optional setlinfo figures, one
-# definition: harness/adapters/platform/messages.py). One that is absent is not reported: a check compares
-# it nowhere, as it does an absent split field or balc; identities that need it are skipped. Every other
-# figure stays required: absent, it is "(missing)".
-OPTIONAL_FIGURES = SETLINFO_OPTIONAL
 LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "本次起付线",
           "hifp_pay": "统筹基金支付", "pool_prop_selfpay": "支付比例", "fund_pay_sumamt": "基金支付总额",
           "psn_part_amt": "个人负担", "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付",
@@ -43,9 +38,25 @@ LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围�
           "balc": "个人账户余额", "infcode": "结算结果", "amount": "个人账户计入", "decision": "使用决定"}
 
 
-def unreported(out: dict, f: str) -> bool:
-    """Whether `f` is an optional figure (OPTIONAL_FIGURES) the system did not report in `out`."""
-    return f in OPTIONAL_FIGURES and out.get(f) is None
+def optional_figures(adapter: Any) -> frozenset[str]:
+    """The settlement figures the adapter in use may leave out of its answers (`Adapter.optional_figures`:
+    the platform adapter's optional setlinfo figures; empty for every other adapter). Read through any
+    wrapper (runner.GuardedAdapter forwards attributes)."""
+    return frozenset(getattr(adapter, "optional_figures", None) or ())
+
+
+def unreported(out: dict, f: str, optional: frozenset[str] | tuple[str, ...] = frozenset()) -> bool:
+    """Whether `f` is one of the adapter's `optional` figures the system did not report in `out`. Such a
+    figure is not compared anywhere (as an absent split field or balc); identities that need it are
+    skipped. A figure the adapter does not list as optional is never 'unreported': absent, it is "(missing)"."""
+    return f in optional and out.get(f) is None
+
+
+def missing_figures(out: dict, optional: frozenset[str], item: str = "") -> list[Mismatch]:
+    """A settlement answer's required figures (SETLINFO_FIELDS less the adapter's optional ones) that it
+    leaves out, each as "(missing)": a check that needs one fails on it instead of ending in a KeyError."""
+    return [mismatch(f, "（必填字段）", "(missing)", item) for f in SETLINFO_FIELDS
+            if f not in optional and out.get(f) is None]
 
 
 def D(value: Any) -> Decimal:
@@ -226,6 +237,11 @@ class Context:
         self.prop = prop
         self.budget = budget
         self._persons = 0
+        self.optional = optional_figures(adapter)
+
+    def unreported(self, out: dict, f: str) -> bool:
+        """Whether `f` is an optional figure of the adapter in use that `out` does not report."""
+        return unreported(out, f, self.optional)
 
     def begin_example(self) -> None:
         """Called at the start of every example (the runner's shrinking budget may end the search here)."""
@@ -248,14 +264,26 @@ class Context:
         """Whether the runner has ended the search (a stateful machine then runs its steps idle)."""
         return self.budget is not None and self.budget.over()
 
-    def run(self, story: Story, *, require_settled: bool = True, years: list[int] | None = None) -> Observed:
+    def run(self, story: Story, *, require_settled: bool = True, years: list[int] | None = None,
+            require_figures: bool = True) -> Observed:
+        """Run a story. `require_settled`: a refusal fails the example. `require_figures`: a settlement
+        answer without a required figure (one the adapter does not list in `optional_figures`) fails it
+        with "(missing)" (a check comparing each figure itself, as differential, passes False)."""
         obs = execute(self.adapter, story, psn_no=self.psn_no(), years=years)
         if require_settled and obs.refused:
             sid, why = next(iter(obs.refused.items()))
             self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",
                       [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story,
                       clauses=route_clauses(story, sid))
+        if require_figures:
+            self.require_figures(obs.settled, story)
         return obs
+
+    def require_figures(self, settled: dict[str, dict], *stories: Story) -> None:
+        """Fail the example if a settlement answer leaves out a required figure ("(missing)")."""
+        bad = [m for sid, out in settled.items() for m in missing_figures(out, self.optional, sid)]
+        if bad:
+            self.fail("被测系统的结算结果缺少必填字段 a settlement answer leaves out a required figure", bad, *stories)
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
              clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None) -> NoReturn:

@@ -132,7 +132,7 @@ def year_independent(ctx: Context, ex: TwoYears) -> None:
     ob, oa = ctx.run(both), ctx.run(alone)
     bad = []
     for s in ex.current:
-        bad += fund_differences(oa.settled[s.id], ob.settled[s.id], s.id)
+        bad += fund_differences(oa.settled[s.id], ob.settled[s.id], s.id, optional=ctx.optional)
     year = ex.year
     ya, yb = oa.ytd.get(year), ob.ytd.get(year)
     if ya is not None and yb is not None:

@@ -115,7 +115,7 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
             continue
         inscp = s.inscp_scp_amt
         # an unreported deductible counts as 0: a looser bound, still one the payment may not pass
-        dedc = ZERO if unreported(out, "act_pay_dedc") else D(out["act_pay_dedc"])
+        dedc = ZERO if ctx.unreported(out, "act_pay_dedc") else D(out["act_pay_dedc"])
         ratio = fig.visit_ratio(rules, py.person, s, r)
         slack = FEN if (r.kind == "chronic" and r.overflow) else HALF_FEN
         bound = ratio * (inscp - dedc) + slack
@@ -126,7 +126,7 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
             ctx.fail("本次统筹支付超过按比例计算的上限",
                      [mismatch("hifp_pay", f"≤ ({inscp} − {dedc}) × {ratio.normalize():f} = "
                                f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}"
-                               + ("（系统未报告本次起付线，按 0 计）" if unreported(out, "act_pay_dedc") else ""),
+                               + ("（系统未报告本次起付线，按 0 计）" if ctx.unreported(out, "act_pay_dedc") else ""),
                                hifp, s.id)], story,
                      clauses=blame)
 
@@ -174,7 +174,7 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
             continue
         if r.kind == "chronic":
             split = _split(out, r)
-            if shares and unreported(out, "act_pay_dedc"):
+            if shares and ctx.unreported(out, "act_pay_dedc"):
                 y[2] = False  # the deductible it counted is not reported
             elif shares:
                 y[0] += D(out["act_pay_dedc"])
@@ -195,7 +195,7 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
         cap_left = max(cap - paid, ZERO)
         pay = min(raw, cap_left)
         if known:
-            if not unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) != dedc:
+            if not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) != dedc:
                 ctx.fail("本次起付线与本年尚余起付线不符",
                          [mismatch("act_pay_dedc", f"min(政策范围内费用 {inscp}, 本年起付线 {limit} − 此前已计 {used} "
                                    f"= {left}) = {dedc}", out["act_pay_dedc"], s.id)], story, clauses=ORDINARY)
@@ -329,7 +329,7 @@ def deductible(ctx: Context, py: PersonYear) -> None:
     shares = rules.flag("chronic.shares_ordinary_deductible")
     for s in py.settlements:
         out = obs.settled[s.id]
-        if not unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) > s.inscp_scp_amt:
+        if not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) > s.inscp_scp_amt:
             ctx.fail("本次起付线超过政策范围内费用（起付线只由政策范围内费用累计）",
                      [mismatch("act_pay_dedc", f"≤ 政策范围内费用 {s.inscp_scp_amt}", out["act_pay_dedc"], s.id)], story)
     for year in py.years:
@@ -349,7 +349,7 @@ def deductible(ctx: Context, py: PersonYear) -> None:
                 highest = max(highest, limit)
             if not counts:
                 continue
-            if unreported(out, "act_pay_dedc"):
+            if ctx.unreported(out, "act_pay_dedc"):
                 known = False  # the year's sum of deductibles is not reported
                 continue
             used += D(out["act_pay_dedc"])
@@ -388,7 +388,7 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
     for s in py.settlements:
         out = obs.settled[s.id]
         v = {f: D(out[f]) for f in ("medfee_sumamt", "inscp_scp_amt", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
-                                    "acct_pay", "psn_cash_pay") if not unreported(out, f)}
+                                    "acct_pay", "psn_cash_pay") if not ctx.unreported(out, f)}
         bad = []
         if v["medfee_sumamt"] != s.medfee_sumamt:
             bad.append(mismatch("medfee_sumamt", s.medfee_sumamt, out["medfee_sumamt"], s.id))
@@ -428,11 +428,13 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
                      [mismatch("acct_balance", balance, ytd["acct_balance"], f"{year}年度累计")], story)
 
 
-def fund_differences(expected: dict, actual: dict, item: str, fields: tuple[str, ...] = FUND_FIELDS) -> list:
-    """Field-by-field differences between two settlement answers (as amounts)."""
+def fund_differences(expected: dict, actual: dict, item: str, fields: tuple[str, ...] = FUND_FIELDS,
+                     optional: frozenset[str] = frozenset()) -> list:
+    """Field-by-field differences between two settlement answers (as amounts); an `optional` figure (the
+    adapter's optional_figures) that `actual` does not report is skipped, any other absent one is "(missing)"."""
     out = []
     for f in fields:
-        if expected.get(f) is None or unreported(actual, f):
+        if expected.get(f) is None or unreported(actual, f, optional):
             continue
         if actual.get(f) is None or D(actual[f]) != D(expected[f]):
             out.append(mismatch(f, expected[f], actual.get(f, "(missing)"), item))
@@ -497,7 +499,7 @@ def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
     for year in py.years:
         standing = [s for s in py.settlements if s.date.year == year and s.id != ex.reverses]
         # None: some standing settlement does not report its deductible, so their sum is not known
-        dedc = (None if any(unreported(obs.settled[s.id], "act_pay_dedc") for s in standing)
+        dedc = (None if any(ctx.unreported(obs.settled[s.id], "act_pay_dedc") for s in standing)
                 else sum((D(obs.settled[s.id]["act_pay_dedc"]) for s in standing), ZERO))
         paid = sum((D(obs.settled[s.id]["hifp_pay"]) for s in standing), ZERO)
         ytd = obs.ytd.get(year)

@@ -25,7 +25,7 @@ from ..generators import (BALANCES, FIRST_YEAR, LAST_YEAR, SEEDS, amounts, credi
                           decode_settlement, settings_strategy)
 from . import figures as fig
 from .base import (FUND_FIELDS, Context, Credit, D, Reverse, Settle, Story, Use, execute,
-                   mismatch, register_machine, unreported)
+                   missing_figures, mismatch, register_machine)
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE, ORDINARY, merge
 from .settlement import fund_differences
 
@@ -103,6 +103,8 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                 out = IDLE if self.idle else adapter.settle(self.psn, s)
             except SettlementRefused as e:
                 self.fail("被测系统拒绝了规则可以确定的结算", [mismatch("infcode", "0（结算成功）", f"拒绝：{e.message}", s.id)])
+            if not self.idle and (missing := missing_figures(out, ctx.optional, s.id)):
+                self.fail("被测系统的结算结果缺少必填字段 a settlement answer leaves out a required figure", missing)
             self.standing[s.id] = (s, out)
             self.touched.add(s.date.year)
             if self.balance is not None:
@@ -122,7 +124,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             except SettlementRefused as e:
                 self.fail("被测系统拒绝撤销一笔有效结算", [mismatch("infcode", "0（撤销成功）", f"拒绝：{e.message}", sid)])
             bad = [mismatch(f, -D(out[f]), rev[f], f"{sid} 撤销") for f in ("act_pay_dedc", "hifp_pay", "acct_pay")
-                   if not self.idle and rev.get(f) is not None and not unreported(out, f) and D(rev[f]) != -D(out[f])]
+                   if not self.idle and rev.get(f) is not None and not ctx.unreported(out, f) and D(rev[f]) != -D(out[f])]
             if bad:
                 self.fail("撤销冲销的金额不等于原结算的金额（A-REVERSAL）", bad)
             del self.standing[sid]
@@ -172,7 +174,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                 ytd = adapter.query_ytd(self.psn, year)
                 mine = [(s, o) for s, o in self.standing.values() if s.date.year == year]
                 # None: a standing settlement does not report its deductible, so their sum is not known
-                dedc = (None if any(unreported(o, "act_pay_dedc") for _, o in mine)
+                dedc = (None if any(ctx.unreported(o, "act_pay_dedc") for _, o in mine)
                         else sum((D(o["act_pay_dedc"]) for _, o in mine), ZERO))
                 paid = sum((D(o["hifp_pay"]) for _, o in mine), ZERO)
                 bad = []
@@ -215,7 +217,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                 if s.id in replay.refused:
                     bad.append(mismatch("infcode", "0（结算成功）", f"拒绝：{replay.refused[s.id]}", s.id))
                     continue
-                bad += fund_differences(replay.settled[s.id], out, s.id, FUND_FIELDS)
+                bad += fund_differences(replay.settled[s.id], out, s.id, FUND_FIELDS, ctx.optional)
             if bad:
                 self.fail("先结算再撤销后的结算结果与只结算仍然有效各笔的结果不同（撤销后应恢复年度累计）", bad, twin)
 

@@ -14,7 +14,6 @@ from reference.case import CaseError, CreditRequest, Settlement, parse_person, p
 from reference.money import fmt, fmt_ratio
 
 from ..adapters import Adapter, SettlementRefused, Subject
-from ..adapters.platform.messages import SETLINFO_OPTIONAL
 from ..adapters.reference import ReferenceAdapter
 from ..plugin import MismatchError
 from ..results import Mismatch
@@ -152,15 +151,17 @@ class World:
     def expect_fields(self, sid: str | None, expected: dict[str, Decimal]) -> None:
         """Compare settlement fields to the hand-worked figures; all differences reported at once.
 
-        An optional figure (SETLINFO_OPTIONAL, e.g. act_pay_dedc) the system does not report is not
-        applicable: it is not compared, as the properties skip it; the step's other figures still are.
-        A required figure that is absent is "(missing)"."""
+        A figure the adapter in use lists as optional (`Adapter.optional_figures`: the platform adapter's
+        act_pay_dedc / psn_part_amt) that the system does not report is not compared, as the properties
+        skip it; the step's other figures still are. Any other absent figure is "(missing)" — for every
+        adapter but the platform's, act_pay_dedc and psn_part_amt are required."""
         sid, out = self.result(sid)
         mismatches = []
+        optional = frozenset(getattr(self.adapter, "optional_figures", None) or ())
         for name, want in expected.items():
             got = out.get(name)
             want_s = fmt_ratio(want) if name == "pool_prop_selfpay" else fmt(want)
-            if got is None and name in SETLINFO_OPTIONAL:
+            if got is None and name in optional:
                 continue
             if got is None:
                 mismatches.append(Mismatch(name, want_s, "(missing)", sid, LABELS.get(name, name)))

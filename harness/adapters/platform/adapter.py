@@ -64,6 +64,9 @@ class _Scenario:
 class PlatformAdapter(Adapter):
     name = "platform"
     description = "外部结算系统（国家医保平台接口 2201–2208/5206）"
+    # the 2207 setlinfo's optional figures (one definition, messages.SETLINFO_OPTIONAL): an answer that
+    # leaves one out is checked on its other figures
+    optional_figures = frozenset(messages.SETLINFO_OPTIONAL)
 
     def __init__(self, url: str, config: AdapterConfig | None = None, inner: httpx.BaseTransport | None = None):
         """`inner` replaces the network under the platform envelope (tests); normally None."""

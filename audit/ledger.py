@@ -281,9 +281,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                                   f"(present: {', '.join(sorted(names))})", file=str(path), column=c)
         t = text_value(names[c][0])
         skips.append(f"WHEN {t} IN {_in(codes)} THEN {q(c + '=')} || {t}")
-    if VOID_FLAG in names and VOID_FLAG not in mapping.skip:  # read as a number: 0, 0.0, '0', false
+    if VOID_FLAG in names and VOID_FLAG not in mapping.skip:  # read as an exact number: 0, 0.0, '0', false
         flag = text_value(names[VOID_FLAG][0])
-        number = f"TRY_CAST(CASE lower({flag}) WHEN 'false' THEN '0' WHEN 'true' THEN '1' ELSE {flag} END AS DOUBLE)"
+        number = f"TRY_CAST(CASE lower({flag}) WHEN 'false' THEN '0' WHEN 'true' THEN '1' ELSE {flag} END AS DECIMAL(18, 4))"
         skips.append(f"WHEN {number} = 0 THEN {q(f'{VOID_FLAG}={VOID}')}")
         bad.append((f"({flag} IS NOT NULL AND COALESCE({number} NOT IN (0, 1), TRUE))", VOID_FLAG,
                     "not a validity flag (有效标志): expected 1 (valid) or 0 (void)", flag))
@@ -507,7 +507,6 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     recording: set[str] = set()
     recorded_in: list[tuple[Path, set[str]]] = []
     void_flagged = False  # a file with vali_flag: its void records are left out (VOID_FLAG)
-    seen_columns: list[tuple[Path, set[str]]] = []
     integer_yuan: set[str] = set()
     money = set(INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS + AS_RECORDED)
     for i, p in enumerate(paths):
@@ -523,7 +522,6 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             rel, cols = inst.attach(con, rel, cols, mapping, p)
         here = {mapping.rename(c) for c in cols}
         void_flagged |= VOID_FLAG in here
-        seen_columns.append((p, here))
         integer_yuan |= {mapping.rename(c) for c, t in cols.items()
                          if mapping.rename(c) in money and (t or "").upper() in INTEGER_TYPES}
         present |= here
@@ -537,7 +535,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             present.add("facility")
         sel = canonical_select(p, rel, cols, mapping, i, home=home)
         selects.append(f"SELECT {', '.join(_stored(c) for c in COLUMNS)} FROM ({sel})")
-    if home is not None and not any("insuplc_admdvs" in here for _, here in seen_columns):
+    if home is not None and "insuplc_admdvs" not in present:
         raise AuditInputError(f"--admdvs {home}: no ledger file has insuplc_admdvs (参保地医保区划), so persons insured "
                               "elsewhere cannot be told apart: export that column, or leave --admdvs out")
     _same_recorded(recorded_in)

@@ -26,8 +26,10 @@ class UseDecision:
     quote: str = ""
 
 
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+def age_in_month(birth: dt.date, first: dt.date) -> int:
+    """Age in whole years in the month of `first`, the birthday month counting as the new age
+    (A-BJ-AGE70): by months only, so a 29 February birthday is February's in every year."""
+    return first.year - birth.year - (first.month < birth.month)
 
 
 def _month_end(first: dt.date) -> dt.date:
@@ -94,9 +96,9 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         if person.birth_date is None:
             raise PolicyError(f"account credit {req.month}: person field birth_date is needed for a retiree under {policy.short} (三)")
         threshold = int(rules.get("account.retiree.age_threshold").value)
-        age = age_on(person.birth_date, _month_end(day))
+        age = age_in_month(person.birth_date, day)
         p = rules.get("account.retiree.monthly_from_70") if age >= threshold else monthly_under
-        t.add("退休人员定额", "{}月末年满{}周岁，按{}元/月划入", (req.month, age, p.value), f"{p.cite}；A-BJ-AGE70", p.value)
+        t.add("退休人员定额", "{}月年满{}周岁（生日所在月份按满周岁计），按{}元/月划入", (req.month, age, p.value), f"{p.cite}；A-BJ-AGE70", p.value)
         return Credit(req.month, p.value, t)
     monthly = rules.find("account.retiree.monthly")
     if monthly is not None or policy.requirement_for("account.retiree.monthly"):
@@ -139,4 +141,4 @@ def check_use(rules: Rules, relation: str, purpose: str) -> UseDecision:
     return UseDecision("undetermined", rule.cite, rule.why or "文件未作规定", rule.quote)
 
 
-__all__ = ["Credit", "UseDecision", "credit_month", "check_use", "MissingParameter", "age_on"]
+__all__ = ["Credit", "UseDecision", "credit_month", "check_use", "MissingParameter", "age_in_month"]

@@ -150,6 +150,9 @@ def test_nanchang_retiree_needs_the_provincial_average():
         ("1953-07-01", "2023-07", "110.00"),
         ("1940-01-01", "2023-03", "110.00"),  # 83
         ("1960-01-01", "2023-03", "100.00"),  # 63
+        # born 29 February: 2026 has no 29 February, yet February is still the birthday month (A-BJ-AGE70)
+        ("1956-02-29", "2026-01", "100.00"),
+        ("1956-02-29", "2026-02", "110.00"),
     ],
 )
 def test_beijing_retiree_credit_either_side_of_70(birth, month, amount):

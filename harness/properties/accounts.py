@@ -28,15 +28,6 @@ class AccountYear:
     uses: tuple[UseRequest, ...] = ()
 
 
-def _month_end(month: str) -> dt.date:
-    y, m = int(month[:4]), int(month[5:7])
-    return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
-
-
-def _age(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def document_credit(rules: Rules, person: Person, req: CreditRequest) -> Decimal:
     """The month's credit as each document writes it, with the document's own figures.
 
@@ -70,7 +61,10 @@ def document_credit(rules: Rules, person: Person, req: CreditRequest) -> Decimal
     if policy == "beijing":
         if retiree:
             assert person.birth_date is not None
-            return Decimal("110.00") if _age(person.birth_date, _month_end(req.month)) >= 70 else Decimal("100.00")
+            # from the month of the 70th birthday on (A-BJ-AGE70): compared as (year, month), a 29 February
+            # birthday's month is February in every year
+            seventy = (person.birth_date.year + 70, person.birth_date.month)
+            return Decimal("110.00") if (int(req.month[:4]), int(req.month[5:7])) >= seventy else Decimal("100.00")
         return fen(base * Decimal("0.02"))
     if policy == "zhejiang":
         if retiree:

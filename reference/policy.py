@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -366,8 +367,8 @@ def _fmt_value(v: Any, unit: str) -> str:
     return pct(v) if unit.startswith("ratio") and isinstance(v, Decimal) else str(v)
 
 
-def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source: str) -> None:
-    """Refuse a region value that breaks the framework's rule, citing the clause."""
+def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of: Callable[[str], str]) -> None:
+    """Refuse a region value that breaks the framework's rule, citing the clause and where the value came from."""
     for key, p in supplied.items():
         req = policy.requirement_for(key)
         c = req.constraint if req else {}
@@ -377,24 +378,26 @@ def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source: s
         shown = _fmt_value(v, p.unit)
         why = f"{req.cite}: “{req.quote}”"
         if "max" in c and v > _value(c["max"], p.unit):
-            raise PolicyError(f"{source}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
+            raise PolicyError(f"{source_of(key)}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
         if "min" in c and v < _value(c["min"], p.unit):
-            raise PolicyError(f"{source}: {key} = {shown} is below the floor {_fmt_value(_value(c['min'], p.unit), p.unit)} ({why})")
+            raise PolicyError(f"{source_of(key)}: {key} = {shown} is below the floor {_fmt_value(_value(c['min'], p.unit), p.unit)} ({why})")
         if "one_of" in c and v not in [_value(x, p.unit) for x in c["one_of"]]:
             allowed = " or ".join(_fmt_value(_value(x, p.unit), p.unit) for x in c["one_of"])
-            raise PolicyError(f"{source}: {key} = {shown} must be {allowed} ({why})")
+            raise PolicyError(f"{source_of(key)}: {key} = {shown} must be {allowed} ({why})")
         if "half_of" in c:
             other = supplied.get(c["half_of"]) or policy.params.get(c["half_of"])
-            if other is not None and v * 2 != other.value:
+            # half of an odd number of fen is written half up (277.775 -> 277.78: A-ZJ-HALF-FEN)
+            half = (other.value / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if other is not None else None
+            if half is not None and v != half:
                 raise PolicyError(
-                    f"{source}: {key} = {shown} is not half of {c['half_of']} = {other.value} ({why})"
-                )
+                    f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}, which is "
+                    f"{half} (half up to the fen: A-ZJ-HALF-FEN) ({why})")
     # Every facility's ratio for retirees stays within 100% once the tilt is added.
     for key, p in supplied.items():
         if key.startswith("ordinary.ratio.") and p.unit.startswith("ratio"):
             bonus = policy.params.get("ordinary.retiree_ratio_bonus") or supplied.get("inpatient.retiree_ratio_bonus")
             if bonus is not None and ".retiree." not in key and p.value + bonus.value > 1:
-                raise PolicyError(f"{source}: {key} = {pct(p.value)} plus the retiree tilt {pct(bonus.value)} exceeds 100%")
+                raise PolicyError(f"{source_of(key)}: {key} = {pct(p.value)} plus the retiree tilt {pct(bonus.value)} exceeds 100%")
 
 
 @dataclass(frozen=True)
@@ -517,9 +520,13 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
         name, example = region.name, region.example
     if params:
         values.update(params)
-    source = f"region {name}" if name else "params"
-    supplied = {key: _region_param(policy, str(key), raw, source) for key, raw in values.items()}
-    _check_constraints(policy, supplied, source)
+
+    def source_of(key: str) -> str:
+        """Where a value came from, for a message: the case's (or command's) params, else the region file."""
+        return "params" if params and key in params or name is None else f"region {name}"
+
+    supplied = {key: _region_param(policy, str(key), raw, source_of(str(key))) for key, raw in values.items()}
+    _check_constraints(policy, supplied, source_of)
     return Rules(policy, supplied, name, example)
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from reference.case import Person, Settlement
 from reference.engine import PersonLedger
-from reference.policy import POLICY_IDS, REGION_DIR, MissingParameter, PolicyError, bind, load_region_file
+from reference.policy import POLICY_IDS, REGION_DIR, MissingParameter, PolicyError, RegionConfig, bind, load_region_file
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,7 +201,9 @@ def test_ceiling_boundaries(policy_id, key, value, ok):
 
 @pytest.mark.parametrize(
     "in_service, retiree, ok",
-    [("600", "300", True), ("600", "301", False), ("600", "600", False), ("500", "250", True), ("300", "150.00", True)],
+    [("600", "300", True), ("600", "301", False), ("600", "600", False), ("500", "250", True), ("300", "150.00", True),
+     # 555.55 / 2 = 277.775: half up to the fen 277.78 (A-ZJ-HALF-FEN); 277.77 is not it
+     ("555.55", "277.78", True), ("555.55", "277.77", False)],
 )
 def test_zhejiang_retiree_deductible_exactly_half(in_service, retiree, ok):
     """浙江 二（一）退休人员起付线减半执行."""
@@ -217,6 +219,14 @@ def test_retiree_tilt_may_not_push_a_ratio_over_100_percent():
     """浙江 二（一）: a city ratio of 96% plus the 5-point tilt would pay 101%."""
     with pytest.raises(PolicyError):
         bind("zhejiang", params={"ordinary.ratio.tertiary": "0.96"})
+
+
+def test_a_bad_inline_value_is_blamed_on_params_not_the_region_file():
+    """jilin-example says 200; the 350 above 吉林 二（二）'s 300 ceiling came from the case's params."""
+    with pytest.raises(PolicyError, match=r"^params: ordinary.deductible = 350.00 exceeds the ceiling"):
+        bind("jilin", "jilin-example", params={"ordinary.deductible": "350"})
+    with pytest.raises(PolicyError, match=r"^region jilin-example: ordinary.deductible: not a number"):
+        bind("jilin", RegionConfig("jilin-example", "", "jilin", {"ordinary.deductible": "x"}))
 
 
 def test_a_document_figure_cannot_be_overridden():

@@ -376,7 +376,8 @@ def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of
             continue
         v = p.value
         shown = _fmt_value(v, p.unit)
-        why = f"{req.cite}: “{req.quote}”"
+        # a bound the parameter's own quote does not state carries its own article and quote
+        why = f"{policy.cite(str(c['article']))}: “{c['quote']}”" if "quote" in c else f"{req.cite}: “{req.quote}”"
         if "max" in c and v > _value(c["max"], p.unit):
             raise PolicyError(f"{source_of(key)}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
         if "min" in c and v < _value(c["min"], p.unit):

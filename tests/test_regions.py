@@ -229,6 +229,13 @@ def test_a_bad_inline_value_is_blamed_on_params_not_the_region_file():
         bind("jilin", RegionConfig("jilin-example", "", "jilin", {"ordinary.deductible": "x"}))
 
 
+def test_a_city_cannot_start_before_the_opinions_it_implements():
+    """浙江: the opinions are dated 2022年3月15日 (落款); a city's rules under them cannot start before."""
+    bind("zhejiang", params={"valid_from": "2022-03-15"})
+    with pytest.raises(PolicyError, match="valid_from = 2022-03-14 is below the floor 2022-03-15 .*浙江 落款.*2022年3月15日"):
+        bind("zhejiang", params={"valid_from": "2022-03-14"})
+
+
 def test_a_document_figure_cannot_be_overridden():
     """攀枝花 第七条 fixes 200元; a region may not restate it."""
     with pytest.raises(PolicyError, match="fixed by 攀枝花 第七条"):

@@ -33,10 +33,13 @@ def _pattern(p: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"<[^>]+>", "[^.]+", re.escape(p).replace(r"\<", "<").replace(r"\>", ">")))
 
 
-def _constraint(c: dict) -> str:
+def _constraint(c: dict, policy) -> str:
     if not c:
         return "—"
     parts = []
+    if "quote" in c:  # a bound with its own source (the parameter's quote does not state it)
+        parts.append(f"（{policy.cite(str(c['article']))}：“{c['quote']}”）")
+        c = {k: v for k, v in c.items() if k not in ("article", "quote")}
     if "one_of" in c:
         parts.append("取值之一 one of " + " / ".join(str(v) for v in c["one_of"]))
     if "min" in c:
@@ -44,7 +47,7 @@ def _constraint(c: dict) -> str:
     if "max" in c:
         parts.append(f"≤ {c['max']}")
     parts += [f"{k}: {v}" for k, v in c.items() if k not in ("one_of", "min", "max")]
-    return "；".join(parts)
+    return "；".join(parts[1:] + parts[:1]) if parts[0].startswith("（") else "；".join(parts)
 
 
 def _cell(text: object) -> str:
@@ -76,7 +79,7 @@ def render() -> str:
             example = next((f"`{k}`: {v}" if k != r.pattern else v for k, v in values.items() if rx.fullmatch(k)), "—")
             lines.append("| " + " | ".join(_cell(x) for x in (
                 f"`{r.pattern}`", "可选 optional" if r.optional else "必需 required", r.unit, r.cite,
-                _constraint(r.constraint), example, r.quote)) + " |")
+                _constraint(r.constraint, policy), example, r.quote)) + " |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -433,8 +433,11 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
             while len(top) < (HEADER_SCAN_ROWS if wanted else 1):
                 line = f.readline(MAX_LINE + 1)
                 if len(line) > MAX_LINE:
-                    raise AuditInputError(f"{'' if top else 'header '}line longer than 1 MB", file=str(path),
-                                          row=len(top) + 1)
+                    if not top:
+                        raise AuditInputError("header line longer than 1 MB", file=str(path), row=1)
+                    # no header is that long: the header is above it, and the record (up to a block) is
+                    # left to the reader, which names its line if it is longer still (_too_long)
+                    break
                 if not line:
                     break
                 top.append(line)
@@ -442,7 +445,13 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
         raise _undecodable(path, enc) from None
     if top:  # the UTF-8 byte-order mark before the header is parsed: before a quoted name ("setl_id") the csv
         top[0] = top[0].removeprefix(BOM)  # module reads the mark and the quotes as one unquoted name
-    split = [[h.strip() for h in next(csv.reader(io.StringIO(t), delimiter=delimiter_of(t)), [])] for t in top]
+    split = []
+    with _field_limit():  # a record's field may be as long as the reader takes, past the csv module's 128 KB
+        for n, t in enumerate(top, 1):
+            try:
+                split.append([h.strip() for h in next(csv.reader(io.StringIO(t), delimiter=delimiter_of(t)), [])])
+            except csv.Error as e:
+                raise AuditInputError(f"line not readable as CSV: {e}", file=str(path), row=n) from None
     at = (_header_row([tuple(h) for h in split], wanted) if wanted else None) or 0
     header = split[at] if top else []
     if not header:
@@ -467,7 +476,7 @@ def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
     if row < first:
         return row
     n, start = first, first
-    with _records(path, layout) as reader:
+    with _field_limit(), _records(path, layout) as reader:
         try:
             for record in reader:
                 if record:  # a blank line is no record
@@ -475,7 +484,7 @@ def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
                         return start
                     n += 1
                 start = first + reader.line_num
-        except csv.Error:  # a field longer than the csv module takes: the record's number is the best known
+        except csv.Error:  # a field longer than a block: the record's number is the best known
             pass
     return row
 
@@ -544,22 +553,29 @@ def _quoted_line_break(path: Path, encoding: str) -> bool:
 BLOCK = 1 << 22  # pyarrow's CSV block: the longest record it reads
 
 
+@contextlib.contextmanager
+def _field_limit() -> Iterator[None]:
+    """The csv module's field limit raised to a block, the longest record the reader takes (its default,
+    128 KB, would make a long name in a record an error the reader does not make)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(BLOCK)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
+
+
 def _too_long(path: Path, layout: _CsvLayout) -> AuditInputError:
     """A record longer than a block (pyarrow: 'straddling object straddles two block boundaries'),
     located by the csv module with its field limit set to the block."""
     first = layout.at + 2
     start, line = first, None
-    limit = csv.field_size_limit()
-    csv.field_size_limit(BLOCK)
-    try:
-        with _records(path, layout) as reader:
-            try:
-                for _ in reader:
-                    start = first + reader.line_num
-            except csv.Error:
-                line = start
-    finally:
-        csv.field_size_limit(limit)
+    with _field_limit(), _records(path, layout) as reader:
+        try:
+            for _ in reader:
+                start = first + reader.line_num
+        except csv.Error:
+            line = start
     return AuditInputError(f"a record longer than {BLOCK >> 20} MB{' starts here' if line else ''}: no ledger value "
                            "is that long. An unclosed quote (\") makes the rest of the file one field: check the "
                            "quotes on this line; or leave the long column out of the export",

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
 from reference.loading import UniqueSafeLoader
-from reference.policy import POLICY_IDS, REGION_DIR, Rules, bind_cached, load_policy
+from reference.policy import POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached, load_policy
 
 FEN = Decimal("0.01")
 PSN_TYPES = ("1101", "1201", "1103", "1203")
@@ -88,14 +88,60 @@ def example_regions() -> dict[str, tuple[str, ...]]:
     return {p: tuple(names) for p, names in found.items()}
 
 
+# Must-be-supplied parameters a draw never needs although the setting lacks them: the generators
+# leave out what they would settle (remote_allowed: an unfiled out-of-town visit only where
+# 攀枝花's ordinary.ratio.remote_unfiled is supplied; settleable_diseases: a registered disease only
+# with its chronic.<disease>.* figures).
+DRAWS_AVOID = frozenset({"ordinary.ratio.remote_unfiled"})
+# What a `<facility>` in a required parameter's name stands for: every facility a visit is drawn at.
+DRAWN_FACILITIES = HOSPITAL_LEVELS + ("pharmacy",)
+
+
 @lru_cache(maxsize=None)
-def settings_for(policy: str) -> tuple[Setting, ...]:
-    """Every setting drawn for a policy: each example region, plus 攀枝花 with the unfiled-remote ratio."""
+def setting_gaps(setting: Setting) -> tuple[str, ...]:
+    """Why a draw under `setting` could meet a refusal the rules do not decide: each must-be-supplied
+    parameter its region lacks (a region file may leave out what the document asks for, as README's
+    "Adding a region" does), or the reason it does not bind at all. Empty: every draw is determined.
+
+    Such a refusal is the region's gap, not a fault of the system under test, so the properties
+    draw only from settings without gaps (settings_for) and say which they left out (skipped_settings)."""
+    try:
+        rules = setting.rules
+    except PolicyError as e:
+        return (str(e),)
+    gaps = []
+    for req in rules.policy.requirements:
+        if req.optional or req.pattern in DRAWS_AVOID or "<disease>" in req.pattern:
+            continue
+        keys = ([req.pattern.replace("<facility>", f) for f in DRAWN_FACILITIES] if "<facility>" in req.pattern
+                else [req.pattern])
+        gaps += [k for k in keys if "<" not in k and rules.find(k) is None]
+    start = dt.date(FIRST_YEAR, 1, 1)
+    if rules.valid_from is not None and rules.valid_from > start:
+        gaps.append(f"valid_from {rules.valid_from.isoformat()}（抽样自 draws from {start.isoformat()}）")
+    return tuple(gaps)
+
+
+@lru_cache(maxsize=None)
+def _candidate_settings(policy: str) -> tuple[Setting, ...]:
     regions = example_regions().get(policy) or (None,)
     out = [Setting(policy, r) for r in regions]
     if policy == "panzhihua":
         out += [Setting(policy, r, (("ordinary.ratio.remote_unfiled", REMOTE_UNFILED_RATIO),)) for r in regions]
     return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def settings_for(policy: str) -> tuple[Setting, ...]:
+    """Every setting drawn for a policy: each example region, plus 攀枝花 with the unfiled-remote ratio,
+    less those with gaps (setting_gaps). Empty when no example region of the policy is complete."""
+    return tuple(s for s in _candidate_settings(policy) if not setting_gaps(s))
+
+
+@lru_cache(maxsize=None)
+def skipped_settings(policy: str) -> tuple[tuple[Setting, tuple[str, ...]], ...]:
+    """The example settings of a policy the properties leave out, each with its gaps."""
+    return tuple((s, setting_gaps(s)) for s in _candidate_settings(policy) if setting_gaps(s))
 
 
 def settings_strategy(policy: str | None = None) -> st.SearchStrategy[Setting]:
@@ -845,5 +891,6 @@ __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_us
            "fen_edge_person_year", "fen_edge_years", "holds_account", "off_grid_amount", "with_account",
            "credit_input", "credit_requests", "decode_person", "decode_settlement", "decode_settlements",
            "example_regions", "med_type_options", "months", "person_year_batches", "person_years", "persons", "policies_with",
-           "remote_allowed", "settings_for", "settings_strategy", "settleable_diseases", "settlements", "two_years",
+           "remote_allowed", "setting_gaps", "settings_for", "settings_strategy", "settleable_diseases", "settlements",
+           "skipped_settings", "two_years",
            "visits"]

@@ -6,8 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.generators import fen_edge_person_year, holds_account, off_grid_amount, person_years, settings_for
+from harness.generators import (Setting, example_regions, fen_edge_person_year, holds_account, off_grid_amount,
+                                person_years, setting_gaps, settings_for, skipped_settings)
 from harness.properties.accounts import use_years
+from reference.policy import POLICY_IDS, REGION_DIR
 
 FEN = Decimal("0.01")
 
@@ -42,3 +44,25 @@ def test_shaped_year_leaves_the_deductible_one_fen_short():
     # 南昌 四（二）1: 起付线 600 → V1 599.99, V2 counts the last 0.01
     assert py.settlements[0].medfee_sumamt == Decimal("599.99")
     assert py.settlements[1].medfee_sumamt - off_grid_amount(Decimal("0.5")) == Decimal("0.01")
+
+
+def test_every_shipped_example_region_is_drawn_from():
+    # the generators themselves avoid what 攀枝花's missing ordinary.ratio.remote_unfiled would decide
+    for policy in POLICY_IDS:
+        assert not skipped_settings(policy), policy
+        assert {s.region for s in settings_for(policy)} == set(example_regions()[policy]), policy
+
+
+def test_a_facility_ratio_a_region_leaves_out_is_a_gap(tmp_path):
+    beijing = (REGION_DIR / "beijing-example.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "bj.yaml"
+    path.write_text(beijing.replace('  ordinary.ratio.retiree.pharmacy: "0.85"\n', ""), encoding="utf-8")
+    assert setting_gaps(Setting("beijing", str(path))) == ("ordinary.ratio.retiree.pharmacy",)
+    unbound = tmp_path / "unbound.yaml"  # a region that does not bind: every draw would be refused
+    unbound.write_text(beijing + '  valid_from: "2024-01-01"\n', encoding="utf-8")
+    assert "valid_from is not a value 北京 leaves to a region" in setting_gaps(Setting("beijing", str(unbound)))[0]
+    later = tmp_path / "late.yaml"  # 吉林 六（一）: a region may start later than the first year drawn
+    jilin = (REGION_DIR / "jilin-example.yaml").read_text(encoding="utf-8")
+    later.write_text(jilin + '  valid_from: "2024-01-01"\n', encoding="utf-8")
+    assert setting_gaps(Setting("jilin", str(later)))[0].startswith("valid_from 2024-01-01")
+    assert setting_gaps(Setting("beijing", str(REGION_DIR / "beijing-example.yaml"))) == ()

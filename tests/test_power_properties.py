@@ -8,10 +8,15 @@ catch them without those too (measured by hand when they were written).
 """
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from sample_server import SampleServer, start_all
 
+from harness import generators
 from harness.run import CONFORMANCE, execute
+from reference import policy
 
 PROPERTY_TESTS = CONFORMANCE / "test_properties.py"
 SEEDS = ("11", "20231231")
@@ -58,3 +63,65 @@ def test_property_catches_twin_whatever_the_seed(defect, seed, twins):
     assert c.mismatches and c.counterexample.startswith("# language: zh-CN")
     # What was compared, in Chinese, and never an exception class name.
     assert "应为" in c.message and "Error" not in c.message and "Violation" not in c.message
+
+
+# ---------------------------------------------------------------------------- a region README's way
+
+
+def _readme_region() -> str:
+    """README's "Adding a region" file as shown, less its "…" line: a region lacking most of 吉林's parameters."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("# fixtures/regions/my-city.yaml\n", 1)[1].split("```", 1)[0]
+    return "".join(line for line in block.splitlines(keepends=True) if line.strip() != "…")
+
+
+def _clear_caches() -> None:
+    for f in vars(generators).values():
+        if hasattr(f, "cache_clear"):
+            f.cache_clear()
+    policy._bind_cached.cache_clear()
+
+
+@pytest.fixture
+def readme_region(tmp_path, monkeypatch):
+    """fixtures/regions/ with README's my-city.yaml added (example: true), for this test only."""
+    for p in policy.REGION_DIR.glob("*.yaml"):
+        shutil.copy(p, tmp_path / p.name)
+    (tmp_path / "my-city.yaml").write_text(_readme_region(), encoding="utf-8")
+    monkeypatch.setattr(policy, "REGION_DIR", tmp_path)
+    monkeypatch.setattr(generators, "REGION_DIR", tmp_path)
+    _clear_caches()
+    yield tmp_path
+    monkeypatch.undo()
+    _clear_caches()
+
+
+def test_a_region_lacking_parameters_is_left_out_of_the_draws(readme_region):
+    assert "my-city" in generators.example_regions()["jilin"]
+    assert [s.region for s in generators.settings_for("jilin")] == ["jilin-example"]
+    (setting, gaps), = generators.skipped_settings("jilin")
+    assert setting.region == "my-city"
+    # what README's file leaves out that a draw may need; its own three values are not gaps
+    assert {"inpatient.deductible.primary", "inpatient.retiree_ratio_bonus", "chronic.cap"} <= set(gaps)
+    assert not {"ordinary.deductible", "ordinary.cap", "chronic.ratio", "valid_from"} & set(gaps)
+
+
+def test_properties_stay_green_with_readme_region_and_say_what_they_skipped(readme_region):
+    # the properties that refused draws under my-city (inpatient.deductible.*, the retiree tilt)
+    run, code = execute(policies=("jilin",), tag="conform_property", paths=(PROPERTY_TESTS,),
+                        extra_args=("--conform-seed", "11", "--conform-examples", "30",
+                                    "-k", "lower_level_never_less or retiree_not_less or year_independent"))
+    assert len(run.checks) == 3 and code == 0, [(c.status, c.message[:300]) for c in run.checks]
+    assert all(c.status == "passed" for c in run.checks)
+    note, = [n for n in run.notes if "my-city" in n]
+    assert "inpatient.deductible.primary" in note and "不是被测系统的问题" in note
+    assert all("my-city" in c.message for c in run.checks)  # on each property's row of the report too
+
+
+def test_properties_are_not_applicable_when_no_region_is_complete(readme_region):
+    (readme_region / "jilin-example.yaml").unlink()
+    _clear_caches()
+    run, code = execute(policies=("jilin",), tag="conform_property", paths=(PROPERTY_TESTS,),
+                        extra_args=("--conform-seed", "11", "--conform-examples", "5", "-k", "retiree_not_less"))
+    c, = run.checks
+    assert c.status == "not_applicable" and "my-city" in c.message, (c.status, c.message[:300])

@@ -25,6 +25,8 @@ from hypothesis.errors import FlakyFailure
 
 from ..adapters import Adapter, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
+from ..generators import settings_for, skipped_settings
+from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence
 from .settings import UNPLANNED, announce, format_duration, property_settings
 
@@ -207,6 +209,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         ch.extra.update({"property": prop.id, "seed": ps.seed_label, "profile": ps.profile})
         if prop.assumptions:
             ch.extra["assumptions"] = list(prop.assumptions)
+    _region_gaps(config, policy, ch)
     for op in prop.needs:
         adapter.require(op)  # NotApplicable → 'not applicable', before any example
     if prop.differential and is_reference(adapter):
@@ -278,6 +281,37 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             items = sum(ps.items.values())
             if items != collector.run.examples["total"]:  # examples carried batches: what was checked
                 collector.run.examples["items"] = items
+
+
+def region_gaps_note(policy: str) -> str:
+    """What the properties of a policy left out: example regions lacking a parameter a draw may need
+    (generators.setting_gaps). Empty when they draw from every example region."""
+    skipped = skipped_settings(policy)
+    if not skipped:
+        return ""
+    parts = "；".join(f"{s.region or '（无地区 no region）'}{''.join(f' {k}={v}' for k, v in s.params)}："
+                     f"{'、'.join(gaps)}" for s, gaps in skipped)
+    from reference.policy import load_policy
+
+    return (f"属性检查未使用以下{load_policy(policy).short}地区配置（缺少必须由地区提供的参数，是地区配置的缺口，不是被测系统的问题）"
+            f"properties skipped these {policy} regions, which lack a parameter a draw may need "
+            f"(the region's gap, not the system's): {parts}")
+
+
+def _region_gaps(config: pytest.Config, policy: str, ch: Any) -> None:
+    """Say on the check and once for the run which regions the properties skipped; with none left to
+    draw from, the property is not applicable to the policy (a refusal for a parameter the region does
+    not supply would only blame the system for the region's gap)."""
+    note = region_gaps_note(policy)
+    if note:
+        if ch is not None:
+            ch.message = note
+        collector = getattr(config, "conform_collector", None)
+        if collector is not None and note not in collector.run.notes:
+            collector.run.notes.append(note)
+    if not settings_for(policy):
+        pytest.skip(f"{NOT_APPLICABLE_PREFIX} {policy} 没有参数齐全的示例地区配置 no complete example region "
+                    f"(fixtures/regions/, example: true) to draw from. {note}".rstrip())
 
 
 def _violation(exc: BaseException) -> PropertyViolation | None:

@@ -402,7 +402,10 @@ class _Interrupts:
     def __exit__(self, *exc: object) -> None:
         for sig, prev in self._previous.items():
             # Once interrupted, the process only exits from here: more of the burst must not kill it midway.
-            signal.signal(sig, signal.SIG_IGN if self.received and self.final else prev)
+            # Nor, in the process started as `conform` (harness.cli's early handler), may a signal now change
+            # the exit code the run decided.
+            ended = self.final and (self.received or getattr(prev, "conform_early", False))
+            signal.signal(sig, signal.SIG_IGN if ended else prev)
         self._previous.clear()
 
 

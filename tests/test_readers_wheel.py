@@ -54,7 +54,9 @@ def test_the_wheel_carries_features_policies_regions_and_the_sample_system(insta
     assert list((site / "harness" / "_data" / "features" / "panzhihua").glob("*.feature"))
     assert (site / "reference" / "policies" / "texts" / "nanchang.yaml").is_file()
     assert (site / "fixtures" / "regions" / "jilin-example.yaml").is_file()
-    assert not (site / "fixtures" / "regions" / "invalid").exists()  # test data stays in the repository
+    # the regions scenarios must see refused (吉林 六（二）, 浙江 三（二）) are those scenarios' fixtures
+    shipped = {p.name for p in (site / "fixtures" / "regions" / "invalid").glob("*.yaml")}
+    assert shipped == {p.name for p in (ROOT / "fixtures" / "regions" / "invalid").glob("*.yaml")}
     assert not (site / "features").exists()  # nothing dropped loose into site-packages
 
 
@@ -76,6 +78,24 @@ def test_conform_run_from_the_wheel(installed):
     assert "结论：合格" in done.stdout
 
 
+def test_scenarios_naming_invalid_regions_pass_from_the_wheel(installed):
+    # their Examples name fixtures/regions/invalid/… files the reference must refuse, each for its clause
+    bindir, work = installed
+    done = run(bindir, work, "conform", "run", "--article", "jilin-6.2", "--article", "zhejiang-3.2",
+               "--out", "out-invalid", "--format", "json")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    data = json.loads((work / "out-invalid" / "results.json").read_text(encoding="utf-8"))
+    assert data["verdict"] == "合格" and data["counts"]["failed"] == 0
+    tags = [set(c["articles"]) for c in data["checks"]]
+    assert tags and all(t & {"jilin-6.2", "zhejiang-3.2"} for t in tags)
+    assert any("jilin-6.2" in t for t in tags) and any("zhejiang-3.2" in t for t in tags)
+    named = {c["name"].split("配置=invalid/")[1].split(",")[0].rstrip("]"): c["status"]
+             for c in data["checks"] if "配置=invalid/" in c["name"]}
+    assert named == {name: "passed" for name in (
+        "jilin-deductible-350", "jilin-cap-2500", "jilin-chronic-ratio-65", "jilin-chronic-cap-7000",
+        "zhejiang-retiree-deductible-not-half", "zhejiang-retiree-bonus-10", "zhejiang-primary-ratio-55")}
+
+
 def test_conform_settle_and_list_from_the_wheel(installed):
     bindir, work = installed
     case = (ROOT / "fixtures" / "cases" / "jilin.yaml").read_text(encoding="utf-8")  # uses region jilin-example
@@ -87,6 +107,8 @@ def test_conform_settle_and_list_from_the_wheel(installed):
     assert listed.returncode == 0, listed.stderr
     everything = json.loads(listed.stdout)
     assert {"jilin-example"} <= {r["name"] for r in everything["regions"]}
+    # the invalid regions ship as scenario fixtures, never as regions to use
+    assert not any("invalid" in r["file"] or "350" in r["name"] for r in everything["regions"])
     assert any(a["status"] == "tested" for a in everything["articles"])
     sample = run(bindir, work, "python", "-m", "fixtures.sample_system", "--list")
     assert sample.returncode == 0 and "deductible_per_visit" in sample.stdout

@@ -31,11 +31,12 @@ TABLE = "institutions"
 MISSING = "__fixmedins_unknown"  # added to a ledger relation: the row's code is not in the table
 
 
-def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> bool:
-    """Create table `institutions(fixmedins_code, facility, fixmedins_name)` from `spec`; False when no file is given.
+def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> frozenset[str]:
+    """Create table `institutions(fixmedins_code, facility, fixmedins_name)` from `spec`; returns the table's
+    columns as written (where a --map source may be found), empty when no file is given.
     Its encoding is detected (sources.detect_encoding): --encoding names the ledger files'."""
     if spec is None:
-        return False
+        return frozenset()
     paths = sources.expand([spec])
     if len(paths) != 1:
         raise AuditInputError(f"--institutions takes one file ({len(paths)} found)", file=spec)
@@ -109,7 +110,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
     con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS SELECT fixmedins_code, any_value(facility) AS facility, "
                 "min(fixmedins_name) AS fixmedins_name FROM _institutions_rows GROUP BY fixmedins_code")
     con.execute("DROP TABLE _institutions_rows")
-    return True
+    return frozenset(cols) - {"src_row"}
 
 
 def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mapping: Mapping,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import duckdb
 from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
-from .mapping import CODED, Mapping, listing
+from .mapping import CODED, Mapping, ledger_columns, listing
 from .sqltext import coded, ident, q, text_value
 from .tables import drop_view
 
@@ -496,11 +497,13 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
-         encoding: str | None = None, institutions: bool = False, home: str | None = None) -> LedgerInfo:
+         encoding: str | None = None, institutions: frozenset[str] = frozenset(), home: str | None = None) -> LedgerInfo:
     """Create table `ledger` from the files; raise AuditInputError naming the first bad row. `home`: the
-    region's division code (--admdvs); the rows of persons insured in another city are left out."""
+    region's division code (--admdvs); the rows of persons insured in another city are left out.
+    `institutions`: the institutions table's columns (--institutions), empty without one."""
     paths = sources.expand(specs)
     selects = []
+    headers: set[str] = set()  # every file's columns as written (mapped or not)
     present: set[str] = set()
     remote_from: set[str] = set()
     lacking: set[str] = set()
@@ -518,6 +521,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             if e.file is None:
                 raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column, unit=e.unit) from None
             raise
+        headers |= set(cols) - {"src_row"}
         if institutions:  # the level by fixmedins_code where the file has no facility/hosp_lv
             rel, cols = inst.attach(con, rel, cols, mapping, p)
         here = {mapping.rename(c) for c in cols}
@@ -539,6 +543,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         raise AuditInputError(f"--admdvs {home}: no ledger file has insuplc_admdvs (参保地医保区划), so persons insured "
                               "elsewhere cannot be told apart: export that column, or leave --admdvs out")
     _same_recorded(recorded_in)
+    _map_sources_found(mapping, headers | institutions, present, paths)
     sources.PENDING.clear()
     try:
         con.execute("CREATE OR REPLACE TABLE ledger AS\n" + "\nUNION ALL\n".join(selects))
@@ -578,6 +583,21 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                       frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording),
                       tuple(f for f in RECORDED if f in present and f not in audited),
                       tuple(sorted(integer_yuan)))
+
+
+def _map_sources_found(mapping: Mapping, headers: set[str], present: set[str], paths: list[Path]) -> None:
+    """Refuse a --map column no file has whose target is missing too: a vendor's name mistyped in the map
+    (XXZ for XXZF) would leave its amount absent, read as 0 (or a recorded figure unaudited), and every
+    row it touches a false discrepancy. A source that is absent while its target is exported under the
+    platform's name is harmless (a vendor map reused on a platform export)."""
+    for src, dst in mapping.columns.items():
+        if src in headers or dst in present:
+            continue
+        close = difflib.get_close_matches(src, sorted(headers - ledger_columns()), n=3, cutoff=0.6)
+        said = (f"; did you mean {' or '.join(map(repr, close))}?" if close
+                else "; a mapping names a vendor's column exactly as the export's header spells it")
+        raise AuditInputError(f"--map {src}={dst}: no ledger file has a column {src!r}, nor {dst!r}{said}",
+                              file=", ".join(str(p) for p in paths))
 
 
 def _same_recorded(recorded_in: list[tuple[Path, set[str]]]) -> None:

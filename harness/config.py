@@ -97,6 +97,8 @@ def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] 
     env = os.environ if environ is None else environ
     src = str(path)
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{src}: is a folder, not a config file: give the conform.toml in it")
     if not p.is_file():
         raise ConfigError(f"{src}: no such config file")
     try:
@@ -107,7 +109,7 @@ def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] 
     if len(raw) > CONFIG_SIZE_LIMIT:
         raise ConfigError(f"{src}: larger than {CONFIG_SIZE_LIMIT} bytes; a conform.toml is a few lines")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # Windows Notepad's "UTF-8" puts a byte-order mark first
     except UnicodeDecodeError as e:
         raise ConfigError(f"{src}: not UTF-8 text (byte {e.start}: {e.reason})") from None
     try:
@@ -130,6 +132,7 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
     unknown = sorted(set(data) - TOP_LEVEL_KEYS)
     if unknown:
         raise fail(unknown[0], f"unknown key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
+    _check_system(data.get("system", {}), fail)
     table = data.get("adapter", {})
     if not isinstance(table, dict):
         raise fail("adapter", "must be a table ([adapter])")
@@ -248,6 +251,24 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
             raise fail("adapter.url", problem)
         register_url_secrets(cfg.spec)
     return cfg
+
+
+SYSTEM_KEYS = ("name", "version")
+
+
+def _check_system(table: object, fail) -> None:
+    """[system] names the system under test in the certification record: a misspelt key would leave the
+    record without it, and an unquoted version 3.10 is TOML's number 3.1 — both refused, not shown wrong."""
+    if not isinstance(table, dict):
+        raise fail("system", "must be a table ([system]) with name and version")
+    unknown = sorted(set(table) - set(SYSTEM_KEYS))
+    if unknown:
+        raise fail(f"system.{unknown[0]}", f"unknown key; allowed: {', '.join(SYSTEM_KEYS)}")
+    for key, v in table.items():
+        if not isinstance(v, str) or not v.strip():
+            hint = (' (write it quoted, e.g. version = "3.10": unquoted, TOML reads a number, and 3.10 becomes 3.1)'
+                    if isinstance(v, (int, float)) and not isinstance(v, bool) else "")
+            raise fail(f"system.{key}", f"must be non-empty text, got {v!r}{hint}")
 
 
 def url_problem(url: str) -> str | None:

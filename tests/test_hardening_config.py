@@ -157,3 +157,31 @@ def test_credentials_in_the_url_query_are_masked(tmp_path):
     for secret in ("pw-7d1e9", "tok-55aa31", "sig-0b9c", "at-42f1"):
         assert secret not in shown, shown
     assert "mode=test" in public_url(url)       # harmless parameters stay readable
+
+
+@pytest.mark.parametrize("text, key, why", [
+    ('[system]\nnmae = "HIS"\n', "system.nmae", "unknown key; allowed: name, version"),
+    ('[system]\nname = "HIS"\nversion = 3.10\n', "system.version", "3.10 becomes 3.1"),
+    ('[system]\nname = ""\n', "system.name", "must be non-empty text"),
+    ('system = "HIS 3.10"\n', "system", "must be a table"),
+])
+def test_the_system_table_is_checked_not_read_wrong(tmp_path, text, key, why):
+    """[system] goes into the certification record: a misspelt key or an unquoted version is refused."""
+    p = write(tmp_path, text + '[adapter]\nurl = "http://127.0.0.1:9/"\n')
+    with pytest.raises(ConfigError, match=f"key {key}: .*{why}"):
+        load_adapter_config(p)
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows Notepad's "UTF-8" starts the file with EF BB BF."""
+    p = tmp_path / "conform.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + '[system]\nname = "HIS"\nversion = "3.10"\n[adapter]\nurl = "http://127.0.0.1:9/"\n'
+                  .encode())
+    assert load_adapter_config(p).spec == "http://127.0.0.1:9/"
+    from harness.report.certify import system_identity
+    assert system_identity(str(p)) == {"system_name": "HIS", "system_version": "3.10"}
+
+
+def test_a_folder_given_as_the_config_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder, not a config file"):
+        load_adapter_config(tmp_path)

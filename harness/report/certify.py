@@ -31,7 +31,7 @@ def system_identity(config: str | None) -> dict[str, str]:
         return {}
     try:
         raw = Path(config).read_bytes()[:MAX_CONFIG]
-        table = tomllib.loads(raw.decode("utf-8")).get("system", {})
+        table = tomllib.loads(raw.decode("utf-8-sig")).get("system", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
     if not isinstance(table, dict):

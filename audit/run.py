@@ -231,16 +231,21 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 THEN pair_net END), 0) * 100 AS BIGINT),"
         f" CAST(COALESCE(-SUM(CASE WHEN pair_net < 0 THEN pair_net END), 0) * 100 AS BIGINT)"
         f" FROM ({discrepancies_sql(disc)})").fetchall()[0]
-    # The reference engine says why it refused a settlement (expected_ref.note): the most frequent reasons
-    # under each status, with a count and an example, so the report can name them.
+    # The reference engine says why it refused a settlement (expected_ref.note, without the settlement it
+    # names): the most frequent reasons under each status, with a count and an example, so the report can
+    # name them; and how many reasons and rows it gave in all (the rest of a status's rows the plan refused,
+    # with no note), so the report says truly what it left out.
     details: dict[str, list[dict]] = {}
+    noted: dict[str, tuple[int, int]] = {}
     if totals["unassessed_by_status"]:
-        for st, note, n, ex in con.execute("""
-                SELECT status, note, count(*) AS n, min(setl_id) FROM expected_ref
-                WHERE status LIKE 'refused%' AND note IS NOT NULL GROUP BY status, note
-                QUALIFY row_number() OVER (PARTITION BY status ORDER BY count(*) DESC, note) <= 5
+        for st, note, n, ex, kinds, rows in con.execute("""
+                WITH r AS (SELECT status, note, count(*) AS n, min(setl_id) AS ex FROM expected_ref
+                           WHERE status LIKE 'refused%' AND note IS NOT NULL GROUP BY status, note)
+                SELECT status, note, n, ex, count(*) OVER (PARTITION BY status), sum(n) OVER (PARTITION BY status)
+                FROM r QUALIFY row_number() OVER (PARTITION BY status ORDER BY n DESC, note) <= 5
                 ORDER BY status, n DESC, note""").fetchall():
             details.setdefault(st, []).append({"note": note, "rows": int(n), "example_setl_id": ex})
+            noted[st] = int(kinds), int(rows)
     # Without a recorded hifp_pay there is nothing the fund's totals could be compared with: None, not 0.00.
     hifp = "hifp_pay" in info.fields_audited
 
@@ -264,8 +269,10 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "unassessed": int(totals["unassessed"]),
         # Rows the audit cannot assess (a document's validity, a missing tier or region parameter, an
         # exclusion code it does not know, the reference engine's refusal): the verdict cannot be "clean".
+        # `details_kinds`, `details_rows`: the reference engine's notes in all, and the rows they cover.
         "unassessed_by_reason": [{"status": st, "reason": UNASSESSED_REASONS.get(st, st), "rows": int(n),
-                                  "example_setl_id": ex, "details": details.get(st, [])}
+                                  "example_setl_id": ex, "details": details.get(st, []),
+                                  "details_kinds": noted.get(st, (0, 0))[0], "details_rows": noted.get(st, (0, 0))[1]}
                                  for st, n, ex in sorted(totals["unassessed_by_status"])],
         "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),

@@ -134,6 +134,19 @@ def _refusal_status(e: PolicyError) -> str:
     return next((status for kind, status in _REFUSALS if isinstance(e, kind)), "refused_reference")
 
 
+def _reason(note: str, *ids: str | None) -> str:
+    """The note without the settlement it is about (`结算 X：`, the engine's English `settlement X: `): the
+    row already names it, and the reports group the rows by reason, so one reason for many settlements
+    is one entry with its row count, not one entry per settlement."""
+    for i in ids:
+        if i is not None:
+            note = note.replace(f"结算 {i}：", "").replace(f"settlement {i}: ", "")
+    return note
+
+
+AFTER_REASON = "此前的一笔结算无法审核，其后的累计无法确定"  # the refused_after reason, whichever settlement it was
+
+
 def _said(e: PolicyError) -> str:
     """The reference engine's reason, in the audit's terms and Chinese first, as the reports are: a value
     the document leaves to the region is supplied in the --region file (a case's `params`, which the
@@ -185,7 +198,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     each checked against it; `retire_given`: the persons file dates the retirement (the role is then its)."""
     ledger = PersonLedger(rules, person)
     out = []
-    refused: dict[str, tuple[str, str]] = {}  # each refused settlement's (status, note): its reversal's too
+    refused: dict[str, tuple[str, str, str]] = {}  # each refused settlement's (status, note, reason): its reversal's too
     role_by_ledger = typed_by_ledger and not retire_given
     # Refused settlements not reversed, with their year: the running deductible and cap of that year
     # after them are unknown, and so is the account after them when its balance is known (it runs on
@@ -202,9 +215,11 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     no_account = own_account(rules.policy, person) is False
     by_kind = "special" in rules.policy.covers  # 吉林: the registration says which chronic benefit pays
 
-    def refuse(setl_id: str, psn_no: str, status: str, note: str) -> None:
-        refused[setl_id] = status, note
-        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status, "note": note})
+    def refuse(setl_id: str, psn_no: str, status: str, note: str, reason: str) -> None:
+        """Refuse a row: the trace gives `note` (which names the settlements); expected_ref keeps the
+        `reason`, which does not, for the reports to count rows by."""
+        refused[setl_id] = status, note, reason
+        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status, "note": reason})
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
          medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
@@ -213,10 +228,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 if init in refused:
                     standing.pop(init, None)
                     # as the plan labels it: the reversal of a refused settlement, refused alike
-                    status, note = refused[init]
+                    status, note, reason = refused[init]
                     if trace_for == setl_id:
                         return None, note
-                    refuse(setl_id, psn_no, "refused_after" if init in after else status, note)
+                    refuse(setl_id, psn_no, "refused_after" if init in after else status, note, reason)
                     continue
                 res = ledger.reverse(init, setl_id, date)
                 status = "reversal"
@@ -250,7 +265,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     after.add(setl_id)
                     if trace_for == setl_id:
                         return None, note
-                    refuse(setl_id, psn_no, "refused_after", note)
+                    refuse(setl_id, psn_no, "refused_after", note, AFTER_REASON)
                     continue
                 res = ledger.settle(s)
                 status = res.benefit
@@ -260,7 +275,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             said = _said(e)
             if trace_for == setl_id:
                 return None, said
-            refuse(setl_id, psn_no, _refusal_status(e), said)
+            refuse(setl_id, psn_no, _refusal_status(e), said, _reason(said, setl_id))
             continue
         acct = _fen(res.acct_pay)
         part = _fen(res.psn_part_amt)

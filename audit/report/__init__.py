@@ -63,15 +63,20 @@ MAX_NOTE = 2000
 
 def unassessed(summary: dict) -> list[dict]:
     """summary["unassessed_by_reason"] for the reports: each reason with the reference engine's own words
-    (`details`: note, rows, example_setl_id; the notes clipped) and how many of its rows no note listed
-    shows (`details_rest`)."""
+    (`details`: note, rows, example_setl_id; the notes clipped); the notes not listed (`unlisted_kinds`,
+    `unlisted_rows`: a reason lists its five commonest) and the rows the plan refused, which have no note
+    (`plan_rows`), so that what the reports say is left out is what was."""
     out = []
     for u in summary.get("unassessed_by_reason") or []:
         details = [{"note": rollups._clip(str(x.get("note") or ""), MAX_NOTE), "rows": int(x.get("rows") or 0),
                     "example_setl_id": x.get("example_setl_id")} for x in u.get("details") or []]
-        rest = int(u.get("rows") or 0) - sum(x["rows"] for x in details) if details else 0
-        out.append({"status": u.get("status"), "reason": u.get("reason"), "rows": int(u.get("rows") or 0),
-                    "example_setl_id": u.get("example_setl_id"), "details": details, "details_rest": max(rest, 0)})
+        listed = sum(x["rows"] for x in details)
+        rows = int(u.get("rows") or 0)
+        noted = int(u.get("details_rows") or listed)
+        out.append({"status": u.get("status"), "reason": u.get("reason"), "rows": rows,
+                    "example_setl_id": u.get("example_setl_id"), "details": details,
+                    "unlisted_kinds": max(int(u.get("details_kinds") or len(details)) - len(details), 0),
+                    "unlisted_rows": max(noted - listed, 0), "plan_rows": max(rows - noted, 0) if details else 0})
     return out
 
 

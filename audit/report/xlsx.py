@@ -132,13 +132,16 @@ MONEY_HEADERS = ["差异结算数", "涉及人数", "统筹多付（元）", "�
 
 def _unassessed_rows(reasons: list[dict]) -> Iterable[list[Any]]:
     """One row per reason and note of the reference engine (a reason without notes: one row), the reason
-    repeated on each so the sheet filters; the rows no listed note covers, as a last row of their own."""
+    repeated on each so the sheet filters; the notes not listed, and the rows the plan refused (no note),
+    as rows of their own."""
     for u in reasons:
         head = [u["status"], u["reason"], u["rows"], u["example_setl_id"]]
         for x in u["details"]:
             yield head + [x["note"], x["rows"], x["example_setl_id"]]
-        if u["details_rest"]:
-            yield head + ["（其余行未列出参考实现的说明；原因如左）", u["details_rest"], None]
+        if u["unlisted_rows"]:
+            yield head + [f"（另有 {u['unlisted_kinds']} 种说明未列出：每个原因只列出行数最多的五种）", u["unlisted_rows"], None]
+        if u["plan_rows"]:
+            yield head + ["（其余行由稽核计划判定，原因如左，没有参考实现的说明）", u["plan_rows"], None]
         if not u["details"]:
             yield head + [None, None, None]
 

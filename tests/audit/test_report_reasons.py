@@ -92,15 +92,15 @@ def test_the_engines_words_are_text_escaped_and_never_formulas(tmp_path):
     write_reports(out, disc, summary_for(disc, unassessed=11, unassessed_by_reason=reasons))
     page = (out / "audit.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "settlement &lt;script&gt;alert(1)&lt;/script&gt;: no rule" in page
-    # 7 rows, of which the notes listed cover 3 + 2: the other 2 are said to be unlisted
-    assert "其余 2 行未列出参考实现的说明" in page
+    # 7 rows, of which the notes listed cover 3 + 2 (all the notes there are): the plan refused the other 2
+    assert "其余 2 行由稽核计划判定（原因如上），没有参考实现的说明" in page
     wb = load_workbook(out / "audit.xlsx")
     ws = wb["未能审核"]
     got = [tuple(c.value for c in r) for r in ws.iter_rows(min_row=2)]
     assert [(r[0], r[2], r[4], r[5], r[6]) for r in got] == [
         ("refused_reference", 7, f"settlement {HOSTILE}: no rule", 3, HOSTILE),
         ("refused_reference", 7, FORMULA, 2, "+SUM(A1)"),
-        ("refused_reference", 7, "（其余行未列出参考实现的说明；原因如左）", 2, None),
+        ("refused_reference", 7, "（其余行由稽核计划判定，原因如左，没有参考实现的说明）", 2, None),
         ("refused_flex_tier", 4, None, None, None)]
     for row in ws.iter_rows(min_row=2):
         for c in row:

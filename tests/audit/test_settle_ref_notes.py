@@ -75,13 +75,13 @@ def _notes(tmp_path, policy: str, rows: list[str], persons: list[dict] | None = 
 def test_the_audits_notes_for_the_reviewers_two_settlements_are_chinese(tmp_path):
     # 北京 fixes no chronic benefit: BG1 (med_type 14) is refused by the reference engine
     (note,) = _notes(tmp_path / "bj", "beijing", ["BG1,BG,1101,2023-03-01,14,secondary,M03900,,3000.00,0.00,840.00"])
-    assert note.startswith("结算 BG1：北京未规定门诊慢特病待遇"), note
+    assert note.startswith("北京未规定门诊慢特病待遇"), note  # the settlement is the row's, not the note's
     # 攀枝花: W's chronic visit sends W to the reference engine, which refuses W2 after the validity's end
     rows = ["W1,W,1101,2023-03-01,14,secondary,M03900,,400.00,0.00,200.00",
             "W2,W,1101,2028-01-01,11,tertiary,,,500.00,200.00,150.00"]
     (note,) = _notes(tmp_path / "pzh", "panzhihua", rows,
                      [{"psn_no": "W", "chronic_diseases": [{"dise_codg": "M03900", "kind": "two_disease"}]}])
-    assert note.startswith("结算 W2：结算日期 2028-01-01 晚于攀枝花的有效期截止日 2027-12-31"), note
+    assert note.startswith("结算日期 2028-01-01 晚于攀枝花的有效期截止日 2027-12-31"), note
 
 
 def test_the_audits_own_refusal_of_a_type_change_is_chinese_only(tmp_path):
@@ -89,5 +89,5 @@ def test_the_audits_own_refusal_of_a_type_change_is_chinese_only(tmp_path):
     # prefixed "settlement F2: ")
     (note,) = _notes(tmp_path, "panzhihua", ["F1,A,1101,2023-03-01,11,tertiary,,,1000.00,200.00,400.00",
                                              "F2,A,1103,2023-08-01,11,tertiary,,,1000.00,0.00,500.00"])
-    assert note.startswith("结算 F2：清单所记人员类别 1103"), note
+    assert note.startswith("清单所记人员类别 1103"), note
     assert "settlement" not in note

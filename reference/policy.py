@@ -414,6 +414,9 @@ class RegionConfig:
 
 
 REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"  # fixtures/ is packaged too
+# A name is looked up in REGION_DIR, then in fixtures/regions/ of the working folder: with the wheel
+# installed, REGION_DIR holds only the shipped examples, and README's own region sits beside the user.
+LOCAL_REGION_DIR = Path("fixtures") / "regions"
 
 
 REGION_KEYS = frozenset({"name", "label", "policy", "values", "example"})
@@ -431,10 +434,12 @@ def _region_path(ref: str) -> Path:
                           "nor a usable path")
     if "\0" in ref:
         raise PolicyError(f"region {ref[:40]!r}: a NUL character is not allowed in a name or path")
-    candidate = REGION_DIR / f"{ref}.yaml"
     try:
-        if _REGION_NAME.fullmatch(ref) and not ref.endswith((".yaml", ".yml")) and candidate.is_file():
-            return candidate
+        if _REGION_NAME.fullmatch(ref) and not ref.endswith((".yaml", ".yml")):
+            for folder in (REGION_DIR, LOCAL_REGION_DIR):
+                candidate = folder / f"{ref}.yaml"
+                if candidate.is_file():
+                    return candidate
         path = Path(ref)
         if path.is_dir():
             raise PolicyError(f"region {ref!r}: is a directory, not a region file")
@@ -442,7 +447,7 @@ def _region_path(ref: str) -> Path:
             return path
     except OSError as e:  # a name too long for the file system, a path through a file, …
         raise PolicyError(f"region {ref[:80]!r}: cannot be opened: {e.strerror or e}") from None
-    known = ", ".join(sorted(p.stem for p in REGION_DIR.glob("*.yaml"))) if REGION_DIR.exists() else ""
+    known = ", ".join(sorted({p.stem for d in (REGION_DIR, LOCAL_REGION_DIR) if d.is_dir() for p in d.glob("*.yaml")}))
     raise PolicyError(f"region {ref!r}: no such file, nor a region of that name (known: {known})")
 
 
@@ -466,7 +471,7 @@ def _read_region(path: Path) -> Any:
 
 
 def load_region_file(ref: str) -> RegionConfig:
-    """Read a region file given by name in fixtures/regions/ or by path.
+    """Read a region file given by name in fixtures/regions/ (conform's own, then the working folder's) or by path.
 
     Read with the strict loader (every scalar text, no aliases, bounded depth and size) and checked
     key by key, so a misspelt top-level key (`exmaple:`) is an error rather than ignored.

@@ -103,6 +103,17 @@ def test_conform_settle_and_list_from_the_wheel(installed):
     assert done.returncode == 0, done.stderr
     # 吉林 二（五）emergency at 二级 along inpatient rules: (2000 − 500) × 85% = 1275.00 (README)
     assert '"hifp_pay": "1275.00"' in done.stdout
+    # README "Adding a region": a region of one's own, by name, from fixtures/regions/ of the working folder
+    own = work / "own-region"
+    (own / "fixtures" / "regions").mkdir(parents=True)
+    region = (ROOT / "fixtures" / "regions" / "jilin-example.yaml").read_text(encoding="utf-8")
+    (own / "fixtures" / "regions" / "my-city.yaml").write_text(
+        region.replace("name: jilin-example", "name: my-city").replace('ordinary.deductible: "200"',
+                                                                       'ordinary.deductible: "300"'), encoding="utf-8")
+    mine = run(bindir, own, "conform", "settle", "-", stdin=case.replace("region: jilin-example", "region: my-city"))
+    assert mine.returncode == 0, mine.stderr
+    # (1000 − 300) × 50% = 350.00 at 三级 under my-city's deductible, not the example's 200
+    assert '"hifp_pay": "350.00"' in mine.stdout
     listed = run(bindir, work, "conform", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     everything = json.loads(listed.stdout)

@@ -59,6 +59,10 @@ CASE
   ELSE 'other'
 END"""
 
+# The by-institution row of the settlements whose ledger rows name no institution (fixmedins_code is only
+# 建议, docs/audit.md §1), one per level.
+UNNAMED = "未提供定点机构编码的结算（按机构等级合计）"
+
 # The one field that is a ratio, not an amount: its differences are never summed.
 RATIO_FIELD = "pool_prop_selfpay"
 
@@ -147,7 +151,8 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
         raise ValueError(fund_field)
     totals = _rows(con, f"""
         SELECT count(*) AS rows, count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons,
-               count(DISTINCT fixmedins_code) AS institutions, {_MONEY}
+               count(DISTINCT nullif(fixmedins_code, '')) AS institutions,
+               count(DISTINCT setl_id) FILTER (WHERE coalesce(fixmedins_code, '') = '') AS unnamed, {_MONEY}
         FROM d""")[0]
     # By field, as the headline counts money: a settlement and its reversals (2208) first netted, per field
     # (coalesce(init_setl_id, setl_id)), so hifp_pay's 偏高/偏低 are exactly 多付/少付. A settlement overpaid
@@ -171,7 +176,10 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
         SELECT coalesce(fixmedins_code, '') AS fixmedins_code, facility, min(fixmedins_name) AS fixmedins_name, {group}
         FROM d GROUP BY coalesce(fixmedins_code, ''), facility ORDER BY overpaid DESC, underpaid DESC, fixmedins_code""")
     for r in by_institution:  # a name is the ledger's text: bounded for the page and the sheet
-        r["fixmedins_name"] = _clip(r["fixmedins_name"], 60) if r["fixmedins_name"] else None
+        # the settlements with no code (the ledger has no fixmedins_code, or left it empty) are one row per
+        # level: every such institution together, said so, never one institution's name for them all
+        r["unnamed"] = not r["fixmedins_code"]
+        r["fixmedins_name"] = UNNAMED if r["unnamed"] else _clip(r["fixmedins_name"], 60) if r["fixmedins_name"] else None
     by_facility = _rows(con, f"SELECT facility, {group} FROM d GROUP BY facility ORDER BY facility")
     by_month = _rows(con, f"SELECT month, {group} FROM d GROUP BY month ORDER BY month")
     by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM d GROUP BY psn_type ORDER BY psn_type")

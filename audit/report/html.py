@@ -8,6 +8,7 @@ whose geometry is computed here from integer fen.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +76,30 @@ def _clip(v: Any, n: int = MAX_TEXT) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def reversal_note(fields: list[dict]) -> dict | None:
+    """How a reversal (2208) shown as a worked example was classed, as rollups.collect classes it: when its
+    settlement's hifp_pay does not differ, the reversal carries the pair's money (`pair_net`) and its hifp_pay
+    difference counts as it stands — the fund lost or kept it through the reversal itself (`own` False:
+    how much it gave back against what it should have, and the pair's net); otherwise its differences are
+    what it says of the settlement, in the opposite direction (`own` True)."""
+    if not fields or not fields[0].get("init_setl_id"):
+        return None
+    note: dict[str, Any] = {"init_setl_id": fields[0]["init_setl_id"], "own": True,
+                            "dedc": any(f["field"] == "act_pay_dedc" for f in fields)}
+    fund = next((f for f in fields if f["field"] == "hifp_pay" and f.get("pair_net") is not None), None)
+    if fund is not None:
+        back, due, net = -Decimal(fund["recorded"]), -Decimal(fund["expected"]), Decimal(fund["pair_net"])
+        note.update(own=False, back=f"{back:.2f}", due=f"{due:.2f}",
+                    more="多退" if back > due else "少退", by=f"{abs(back - due):.2f}",
+                    net="少付" if net < 0 else "多付", net_by=f"{abs(net):.2f}")
+    return note
+
+
 def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callable[[str], dict] | None) -> dict:
     """A class's representative settlement: its differing fields and, when available, the reference trace."""
     fields = R.settlement_rows(con, setl_id)
-    ex: dict[str, Any] = {"setl_id": setl_id, "fields": fields, "trace": [], "expected": {}, "error": None}
+    ex: dict[str, Any] = {"setl_id": setl_id, "fields": fields, "trace": [], "expected": {}, "error": None,
+                          "reversal": reversal_note(fields)}
     if explain is None:
         ex["error"] = "未提供计算过程（本次稽核未启用 explain）"
         return ex

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from .case import FACILITIES, MED_TYPES, Person, Settlement
 from .ledger import Contribution, YearState
-from .money import ZERO, round_fen
-from .policy import MissingParameter, Parameter, Policy, PolicyError, Rules
+from .money import ZERO, fmt, round_fen
+from .policy import MissingParameter, Parameter, Policy, PolicyError, Requirement, Rules
 from .trace import Pct, Trace, join_cites
 
 ONE = Decimal("1")
@@ -137,6 +137,33 @@ def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
     return found  # type: ignore[return-value]
 
 
+def pharmacy_not_taken_in(rules: Rules) -> Requirement | None:
+    """Where pharmacy cover is the region's choice (吉林 一 有条件的统筹区可探索…纳入门诊保障范围) and the
+    region has not taken it up (no pharmacy ratio supplied): the requirement that leaves it open; else None."""
+    key = ("pharmacy_not_taken_in",)
+    if key in rules._cache:  # type: ignore[operator]
+        return rules._cache[key]  # type: ignore[index, return-value]
+    req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
+    result = None
+    if req is not None and req.optional and not any(
+            rules.find(k) for k in ("ordinary.ratio.pharmacy", "ordinary.ratio.in_service.pharmacy",
+                                    "ordinary.ratio.retiree.pharmacy")):
+        result = req
+    rules._cache[key] = result  # type: ignore[index]
+    return result
+
+
+def _no_pharmacy_cover(rules: Rules, trace: Trace, out: Outcome) -> None:
+    """A purchase at a pharmacy the region has not taken in: the fund pays nothing and no deductible counts.
+    吉林 一 takes pharmacies into 门诊保障范围 for ordinary and chronic/special prescriptions alike, so the same
+    words and status for both."""
+    req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
+    trace.add("定点零售药店", "本统筹区未将定点零售药店纳入门诊保障范围（地区配置未提供药店比例），药店购药统筹基金不予支付",
+              (), req.cite if req else rules.policy.short)
+    if out.benefit == "ordinary":  # nothing else pays it: the fund may not pay this purchase at all
+        out.benefit = "none"
+
+
 def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
                      trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None) -> None:
     """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap."""
@@ -145,11 +172,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     else:
         r = ordinary_ratio(rules, role, facility)
         if r is None:
-            req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
-            trace.add("定点零售药店", "本统筹区未将定点零售药店纳入普通门诊统筹（地区配置未提供药店比例），统筹基金不予支付",
-                      (), req.cite if req else rules.policy.short)
-            if out.benefit == "ordinary":  # nothing else pays it: the fund may not pay this visit at all
-                out.benefit = "none"
+            _no_pharmacy_cover(rules, trace, out)
             return
         ratio, ratio_cite = r
     dp, cp = _deductible_and_cap(rules, role)
@@ -218,6 +241,12 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     after = base - dedc
     raw = round_fen(after * ratio)
     paid_before = ys.chronic_pay.get(bucket, ZERO)
+    if trace.keeps and (cb := rules.policy.doc.get("chronic_cap_buckets")) is not None:
+        # 吉林 二（三）: a disease with a cap of its own counts against it alone, the others share one
+        # (A-JL-CHRONIC-CAP-PER-DISEASE).
+        trace.add("慢特病限额", "病种{}按病种设定年度限额{}元，单独计算" if bucket != "*" else
+                  "病种{}未按病种设定限额，与其他未单设限额的病种共用慢性病年度限额{}元",
+                  (code, cp.value), join_cites(cp.cite, cb["assumption"]))
     cap_left = cp.value - paid_before
     if cap_left < ZERO:
         cap_left = ZERO
@@ -350,6 +379,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                           f"结算 {s.id}：结算日期 {s.date} 晚于{policy.short}的有效期截止日 {rules.valid_to}"
                           f"（{policy.validity_cite}：“{policy.validity_quote}”）；其后的规定未知，无法计算（A-BEFORE-VALIDITY）")
     role = person.role_on(day)
+    chronic_visit = s.med_type == "14"
     if s.exclusion is not None:
         ex = policy.exclusions.get(s.exclusion)
         if ex is None:
@@ -357,19 +387,24 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                              f"exclusions are defined only where a document lists them",
                              f"结算 {s.id}：{policy.short}未列明除外类别 {s.exclusion!r}；统筹基金不予支付的费用只按文件列明的类别认定")
         out.benefit = "none"
-        trace.add("不予支付", "{}：统筹基金不予支付", (ex["quote"],), policy.cite(str(ex["article"])), ZERO)
+        if chronic_visit and ex.get("chronic_assumption"):
+            # 攀枝花 第八条 is headed 普通门诊统筹基金: that its items bar chronic benefits too is a reading (A-PZH-EXCLUSION-CHRONIC)
+            trace.add("不予支付", "{}：统筹基金不予支付，门诊慢特病（含“两病”）费用同样不予支付", (ex["quote"],),
+                      join_cites(policy.cite(str(ex["article"])), ex["chronic_assumption"]), ZERO)
+        else:
+            trace.add("不予支付", "{}：统筹基金不予支付", (ex["quote"],), policy.cite(str(ex["article"])), ZERO)
         return out, c
+    tier_unknown = False  # a flexible worker of no stated tier on a chronic visit: asked for only if it matters
     if "requires_account" in policy.eligibility:
         el = policy.eligibility["requires_account"]
         has_account = own_account(policy, person)
         if has_account is None:
-            raise FlexTierNeeded(
-                f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
-                f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling "
-                f"({policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2)",
-                f"结算 {s.id}：灵活就业人员（人员类别 {person.psn_type}）须在人员信息中给出缴费档次 flex_tier（1 一档、2 二档）："
-                f"只有建立了个人账户的参保人享受普通门诊统筹（{policy.cite(str(el['article']))}：“{el['quote']}”；A-PZH-FLEX-TIER2）")
-        if not has_account and s.med_type != "14":
+            if not chronic_visit:
+                raise _flex_tier_needed(policy, person, s, el)
+            # 第七条 conditions ordinary pooling only (A-PZH-NO-ACCOUNT-CHRONIC): the tier decides nothing unless
+            # part of this chronic visit goes on to ordinary pooling (第十一条); asked for then.
+            tier_unknown = True
+        elif not has_account and not chronic_visit:
             out.benefit = "none"
             if person.has_account is False:  # so stated: the article alone decides
                 trace.add("享受条件", "参保人未建立个人账户（人员信息所述），不享受普通门诊统筹", (),
@@ -378,15 +413,23 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                 trace.add("享受条件", "参保人未建立个人账户（二档灵活就业人员不建账户），不享受普通门诊统筹", (),
                           f"{policy.cite(str(el['article']))}；A-PZH-FLEX-TIER2", ZERO)
             return out, c
-        if not has_account:
+        elif not has_account:
             # 第七条 conditions ordinary pooling only; 第九、十条 do not ask for an account (A-PZH-NO-ACCOUNT-CHRONIC).
             no_ordinary = f"{policy.cite(str(el['article']))}；A-PZH-NO-ACCOUNT-CHRONIC"
-        if person.benefit_period is not None and s.date not in person.benefit_period:
-            out.benefit = "none"
-            bp = person.benefit_period
-            trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受普通门诊统筹", (s.date, bp.begin, bp.end),
-                      policy.cite(str(el["article"])), ZERO)
-            return out, c
+    bp_rule = policy.eligibility.get("benefit_period")
+    if bp_rule is not None and person.benefit_period is not None and s.date not in person.benefit_period:
+        out.benefit = "none"
+        bp = person.benefit_period
+        if chronic_visit and bp_rule.get("chronic_assumption"):
+            # 第七条 names the period where it defines ordinary pooling; that it bars every benefit of the
+            # scheme, chronic ones included, is a reading (A-PZH-BENEFIT-PERIOD-ALL).
+            trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受职工医保门诊共济保障待遇（普通门诊统筹及“两病”、"
+                      "门诊慢特病待遇），统筹基金不予支付", (s.date, bp.begin, bp.end),
+                      join_cites(policy.cite(str(bp_rule["article"])), bp_rule["chronic_assumption"]), ZERO)
+        else:
+            trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受普通门诊统筹，统筹基金不予支付",
+                      (s.date, bp.begin, bp.end), policy.cite(str(bp_rule["article"])), ZERO)
+        return out, c
     # Cheap tests first: most persons have no stay, and the flag can neither fail nor change.
     if person.hospital_stays and s.med_type in ("11", "14", "41") and rules.flag("hospital_stay.no_outpatient_benefit"):
         for stay in person.hospital_stays:
@@ -396,7 +439,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                           (s.date, stay.begin, stay.end),
                           f"{rules.get('hospital_stay.no_outpatient_benefit').cite}；A-JL-HOSPITAL-STAY", ZERO)
                 return out, c
-    ratio_override = None
+    unfiled = False  # outside the city without the filing the text ties the local standard to (攀枝花 第七条)
     if s.remote:
         if "remote_filing" in policy.eligibility:
             rf = policy.eligibility["remote_filing"]
@@ -404,16 +447,30 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                 trace.add("异地备案", "异地备案人员在备案地或返回参保地就医，按市内居住参保人员待遇标准执行", (),
                           policy.cite(str(rf["article"])))
             else:
-                ratio_override = rules.get("ordinary.ratio.remote_unfiled")
-                trace.add("异地未备案", "未办理异地备案、在市外就医：文件未规定其待遇，按地区配置的比例{}支付",
-                          (Pct(ratio_override.value),), ratio_override.cite)
+                unfiled = True  # its ratio is asked for where ordinary pooling is reached (_unfiled_ratio)
+        elif (rs := policy.doc.get("remote_settlement")) is not None:
+            # 吉林 三: filing decides whether the bills are settled online; an unfiled person settles them with
+            # the 参保地 agency on receipts. Neither is given a standard of its own (A-REMOTE-SAME).
+            rs_cite = join_cites(policy.cite(str(rs["article"])), rs.get("assumption"))
+            if person.remote_filing:
+                trace.add("异地就医", "已办理异地备案，到统筹区外定点医疗机构门诊就医联网结算；文件未对异地就医另定待遇标准，"
+                          "按参保地标准结算", (), rs_cite)
+            else:
+                trace.add("异地就医", "未办理异地备案，不能联网结算：凭医疗保障凭证、医疗费用收据（发票）、病历等材料到参保地"
+                          "医保经办机构办理结算；文件未对其另定待遇标准，按参保地标准结算", (), rs_cite)
         else:
-            trace.add("异地就医", "本文件未对异地就医单独规定，按参保地标准结算", (), "A-REMOTE-SAME")
+            trace.add("异地就医", "本文件未对异地就医单独规定待遇标准，按参保地标准结算", (), "A-REMOTE-SAME")
     if s.med_type in ("11", "41"):  # 普通门诊 and 药店购药: ordinary pooling whatever the document, the usual case
-        ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, ratio_override)
+        ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out,
+                         _unfiled_ratio(rules, trace) if unfiled else None)
         return out, c
     kind = "ordinary"
-    if s.med_type == "14":
+    if chronic_visit:
+        if s.facility == "pharmacy" and pharmacy_not_taken_in(rules) is not None:
+            # 吉林 一: the region's choice takes pharmacies in for ordinary and chronic/special prescriptions
+            # alike; not taken, a chronic purchase there is paid by no benefit and counts no deductible.
+            _no_pharmacy_cover(rules, trace, out)
+            return out, c
         d = person.disease(s.dise_codg or "")
         if d is None and "special" in policy.covers and "chronic" in policy.covers:
             # 吉林 二（三）门诊慢性病 and 二（四）门诊特殊疾病 pay differently, and which one a code is follows the
@@ -446,16 +503,57 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
                              "med_type 14 cannot be settled under it",
                              f"结算 {s.id}：{policy.short}未规定门诊慢特病待遇，门诊慢特病（med_type 14）无法按该文件结算")
+        if s.facility == "pharmacy":
+            pc = policy.doc.get("pharmacy_chronic")
+            if pc is not None:  # 吉林 一 takes the region's pharmacies in for chronic prescriptions too
+                trace.add("药店配药", "本统筹区已将定点零售药店纳入门诊保障范围：门诊慢性病处方到定点零售药店配药，按门诊慢性病待遇"
+                          "（起付线、比例、限额）支付", (), join_cites(policy.cite(str(pc["article"])), pc["assumption"]))
+            else:
+                trace.add("药店配药", "文件未对门诊慢特病在定点零售药店购药单独规定，按该病种的门诊慢特病待遇支付", (),
+                          "A-CHRONIC-PHARMACY")
+        if unfiled:
+            trace.add("异地未备案", "未办理异地备案、在市外就医：第七条以备案为条件的是普通门诊医疗费，门诊慢特病按其病种参数支付；"
+                      "超过其限额转入普通门诊统筹的部分才按地区配置的未备案比例支付", (),
+                      join_cites(policy.cite(str(policy.eligibility["remote_filing"]["article"])), "A-PZH-REMOTE-UNFILED"))
         rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
         if rest > ZERO and no_ordinary:
             trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户，不享受普通门诊统筹，统筹基金不再支付",
                       (rest,), no_ordinary, ZERO)
         elif rest > ZERO:
-            ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out, ratio_override)
+            if tier_unknown:  # only now does the account (第七条) decide anything
+                raise _flex_tier_needed(policy, person, s, policy.eligibility["requires_account"], rest)
+            ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out,
+                             _unfiled_ratio(rules, trace) if unfiled else None)
         return out, c
     if s.med_type == "13":
         trace.add("急诊", "本文件未对急诊单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
     elif s.med_type == "28":
         trace.add("日间手术", "本文件未对日间手术单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
-    ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, ratio_override)
+    ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, _unfiled_ratio(rules, trace) if unfiled else None)
     return out, c
+
+
+def _unfiled_ratio(rules: Rules, trace: Trace) -> Parameter:
+    """The region's ratio for an unfiled visit outside the city (攀枝花 第七条 fixes none: A-PZH-REMOTE-UNFILED),
+    asked for only where ordinary pooling is reached."""
+    p = rules.get("ordinary.ratio.remote_unfiled")
+    trace.add("异地未备案", "未办理异地备案、在市外就医：文件未规定其待遇，按地区配置的比例{}支付",
+              (Pct(p.value),), p.cite)
+    return p
+
+
+def _flex_tier_needed(policy: Policy, person: Person, s: Settlement, el: dict,
+                      overflow: Decimal | None = None) -> FlexTierNeeded:
+    """A flexible worker of no stated tier where the account decides ordinary pooling (攀枝花 第七条)."""
+    where = f"{policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2"
+    where_zh = f"{policy.cite(str(el['article']))}：“{el['quote']}”；A-PZH-FLEX-TIER2"
+    part = part_zh = ""
+    if overflow is not None:
+        part = (f"; {fmt(overflow)} of this chronic-disease visit is above its cap and goes on to ordinary pooling "
+                "(A-PZH-OVERFLOW-SPLIT)")
+        part_zh = f"；本次门诊慢特病费用中超过其限额的{fmt(overflow)}元转入普通门诊统筹（A-PZH-OVERFLOW-SPLIT）"
+    return FlexTierNeeded(
+        f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
+        f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling ({where}){part}",
+        f"结算 {s.id}：灵活就业人员（人员类别 {person.psn_type}）须在人员信息中给出缴费档次 flex_tier（1 一档、2 二档）："
+        f"只有建立了个人账户的参保人享受普通门诊统筹（{where_zh}）{part_zh}")

@@ -11,7 +11,7 @@
     ordinary.cap: "1500"                   年度最高支付限额 1500 元（≤ 2000）
     inpatient.retiree_ratio_bonus: "0.05"  本统筹区住院对退休人员倾斜 5 个百分点
     ordinary.ratio.pharmacy: "0.50"        定点零售药店纳入门诊保障，比例 50%（一、）
-  退休人员起付标准和限额与在职相同：本条只对退休人员的支付比例倾斜。
+  退休人员起付标准和限额与在职相同：本条只对退休人员的支付比例倾斜（A-JL-RETIREE-DEDUCTIBLE）。
   未定级机构按“一级及以下”（A-JL-UNRATED）；起付线、限额按结算日期所在自然年度累计（A-YEAR-BY-SETTLEMENT-DATE）；
   每笔统筹支付四舍五入到分后再与剩余限额比较（A-ROUND-FEN）。
 

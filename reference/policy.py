@@ -55,7 +55,7 @@ class Article:
 
 
 # How a report cites an assumption of common.yaml: a decision none of the five documents makes.
-COMMON_CITE = "通用（五个文件均未规定；reference/policies/common.yaml）"
+COMMON_CITE = "通用（各文件均未另作规定；reference/policies/common.yaml）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,14 +305,28 @@ class Rules:
             pass
         p = self.policy.params.get(key) or self.supplied.get(key)
         if p is None and key in self.policy.derived:
-            d = self.policy.derived[key]
-            src = self.find(d["same_as"])
-            if src is not None:
-                p = Parameter(key, src.value, src.unit, str(d["article"]), d["quote"],
-                              self.policy.cite(str(d["article"])), src.valid_from, src.valid_to,
-                              source="derived")
+            p = self._derive(key, self.policy.derived[key])
         self._cache[key] = p
         return p
+
+    def _derive(self, key: str, d: dict) -> Parameter | None:
+        """A figure the text fixes from another: the same value (`same_as`), or a product (`product_of`: 浙江
+        退休人员起付线减半执行 = the in-service deductible × 0.5), to the fen half up (`rounding`: the assumption
+        that says so, cited only where the half fen was rounded)."""
+        cite = self.policy.cite(str(d["article"]))
+        if "same_as" in d:
+            src = self.find(d["same_as"])
+            return None if src is None else Parameter(key, src.value, src.unit, str(d["article"]), d["quote"], cite,
+                                                      src.valid_from, src.valid_to, source="derived")
+        found = [self.find(k) for k in d["product_of"]]
+        if any(f is None for f in found):
+            return None
+        exact = found[0].value * found[1].value
+        value = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if value != exact:
+            cite = join_cites(cite, d.get("rounding"))
+        return Parameter(key, value, found[0].unit, str(d["article"]), d["quote"], cite, found[0].valid_from,
+                         found[0].valid_to, source="derived")
 
     def get(self, key: str) -> Parameter:
         """The parameter for `key`, or MissingParameter naming its article."""

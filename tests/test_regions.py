@@ -316,3 +316,14 @@ def test_region_valid_from_moves_the_start():
         _settle(rules, date=dt.date(2023, 6, 30))
     # 二（二）: (430 − 200) × 50% = 115.00 at a 三级 facility
     assert _settle(rules, date=dt.date(2023, 7, 1)).hifp_pay == D("115.00")
+
+
+def test_zhejiang_retiree_deductible_is_the_halved_in_service_one_when_the_city_does_not_restate_it():
+    """浙江 二（一）退休人员起付线减半执行: the text fixes it, so a city need not supply it. In-service 600 → 300;
+    a retiree at 基层 1000.00: (1000 − 300) × (60% + 5%) = 455.00. 555.55 → 277.775 → 277.78 (A-ZJ-HALF-FEN)."""
+    city = {"ordinary.deductible.in_service": "600", "ordinary.cap": "2000", "ordinary.ratio.primary": "0.60"}
+    rules = bind("zhejiang", params=city)
+    res = _settle(rules, psn_type="1201", facility="primary", medfee_sumamt=D("1000.00"))
+    assert res.act_pay_dedc == D("300.00") and res.hifp_pay == D("455.00")
+    odd = bind("zhejiang", params={**city, "ordinary.deductible.in_service": "555.55"}).get("ordinary.deductible.retiree")
+    assert odd.value == D("277.78") and "A-ZJ-HALF-FEN" in odd.cite

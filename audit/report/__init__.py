@@ -135,7 +135,9 @@ def _csv(con: Any, path: Path) -> None:
                 f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")
 
 
-def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
+def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda v: v) -> list[tuple[str, Any]]:
+    """The 概要 rows (the sheet, and the page's header); `ident`: how a ledger identifier is shown (the page
+    clips it, html_report.ident)."""
     period = summary.get("period") or {}
     fields = summary.get("fields_audited") or []
     by_field = summary.get("discrepancies_by_field") or {}
@@ -172,7 +174,7 @@ def _overview(summary: dict, totals: dict) -> list[tuple[str, Any]]:
         ("统筹基金多付 overpaid（元）", money("overpaid_fen")),
         ("统筹基金少付 underpaid（元）", money("underpaid_fen")),
         ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),
-        *((f"未能审核 unassessed：{u['reason']}", f"{u['rows']} 行，例如 setl_id {u['example_setl_id']}")
+        *((f"未能审核 unassessed：{u['reason']}", f"{u['rows']} 行，例如 setl_id {ident(u['example_setl_id'])}")
           for u in summary.get("unassessed_by_reason") or []),
         ("计算引擎 engine", summary.get("engine")),
         ("速度 rows/s", summary.get("rows_per_s")),
@@ -392,7 +394,8 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             page_summary["unassessed_by_reason"] = unassessed(summary)
             for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen"):
                 page_summary[k] = fund_fen(summary, k)
-            shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v))) for k, v in overview]
+            shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v)))
+                     for k, v in _overview(summary, totals, html_report.ident)]
             page = html_report.render(con, page_summary, data, shown, explain, list(FILES))
             (tmp / "audit.html").write_text(page, encoding="utf-8")
         finally:

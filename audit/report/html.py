@@ -25,6 +25,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
 MAX_TRACE_STEPS = 80
 MAX_TEXT = 2000
+MAX_IDENT = 60  # as an institution's name (rollups.collect)
 
 
 def _environment() -> Environment:
@@ -32,6 +33,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["yuan"] = yuan_grouped
     env.filters["field"] = field_label
+    env.filters["ident"] = ident
     env.globals.update(PSN_LABEL=PSN_LABEL, FIELD_LABELS=FIELD_LABELS, OVER=OVER, UNDER=UNDER,
                        FUND_NOT_AUDITED=FUND_NOT_AUDITED)
     return env
@@ -69,6 +71,12 @@ def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40, *, recent: b
                      "over": yuan_grouped(r["overpaid"]), "under": yuan_grouped(r["underpaid"])})
     return {"bars": bars, "label_w": round(label_w, 1), "width": int(label_w + bar_w + 150),
             "height": 40 + len(rows) * row_h, "left_out": left_out, "note": note, "none": none}
+
+
+def ident(v: Any) -> str:
+    """A ledger identifier (setl_id, psn_no, fixmedins_code) as the page shows it: bounded like a name, the
+    cut marked (…); the full value is in discrepancies.parquet and .csv."""
+    return _clip(v, MAX_IDENT)
 
 
 def _clip(v: Any, n: int = MAX_TEXT) -> str:

@@ -106,11 +106,19 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
                                        else f"ordinary.ratio.{facility}", req, rules.policy)
         elif role == "retiree":
             bonus = rules.get("ordinary.retiree_ratio_bonus")
-            result = (min(ONE, base.value + bonus.value), join_cites(base.cite, bonus.cite))
+            # the tilt lifting the ratio above 100% pays 100%: the document's named reading says so
+            capped = base.value + bonus.value > ONE
+            result = (min(ONE, base.value + bonus.value),
+                      join_cites(base.cite, bonus.cite, _ratio_cap(rules.policy) if capped else None))
         else:
             result = (base.value, base.cite)
     rules._cache[key] = result  # type: ignore[index]
     return result
+
+
+def _ratio_cap(policy) -> str:
+    """The document's assumption capping a retiree's tilted ratio at 100% (A-ZJ-RETIREE-RATIO-CAP, A-JL-RETIREE-RATIO-CAP)."""
+    return next(a for a in policy.assumptions if a.endswith("-RETIREE-RATIO-CAP"))
 
 
 def own_account(policy, person: Person) -> bool | None:

@@ -407,12 +407,6 @@ def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of
                 raise PolicyError(
                     f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}, which is "
                     f"{half} (half up to the fen: A-ZJ-HALF-FEN) ({why})")
-    # Every facility's ratio for retirees stays within 100% once the tilt is added.
-    for key, p in supplied.items():
-        if key.startswith("ordinary.ratio.") and p.unit.startswith("ratio"):
-            bonus = policy.params.get("ordinary.retiree_ratio_bonus") or supplied.get("inpatient.retiree_ratio_bonus")
-            if bonus is not None and ".retiree." not in key and p.value + bonus.value > 1:
-                raise PolicyError(f"{source_of(key)}: {key} = {pct(p.value)} plus the retiree tilt {pct(bonus.value)} exceeds 100%")
 
 
 @dataclass(frozen=True)

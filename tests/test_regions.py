@@ -215,10 +215,37 @@ def test_zhejiang_retiree_deductible_exactly_half(in_service, retiree, ok):
             bind("zhejiang", params=params)
 
 
-def test_retiree_tilt_may_not_push_a_ratio_over_100_percent():
-    """浙江 二（一）: a city ratio of 96% plus the 5-point tilt would pay 101%."""
-    with pytest.raises(PolicyError):
-        bind("zhejiang", params={"ordinary.ratio.tertiary": "0.96"})
+def test_a_tilt_past_100_percent_pays_100_percent_under_the_documents_named_reading():
+    """浙江 二（一）“从60％起步” is a floor, no ceiling: a city's 96% is its own. Its retirees get 5 points more,
+    101%, paid as 100% (A-ZJ-RETIREE-RATIO-CAP). In-service 基层 1000.00: (1000 − 600) × 96% = 384.00; retiree
+    (deductible 300): (1000 − 300) × 100% = 700.00. 吉林 二（二）: a region's inpatient tilt of 45 points on the 一级
+    60% is 105%, paid as 100% (A-JL-RETIREE-RATIO-CAP): (1000 − 200) × 100% = 800.00."""
+    city = {"ordinary.deductible.in_service": "600", "ordinary.cap": "2000", "ordinary.ratio.primary": "0.96"}
+    zj = bind("zhejiang", params=city)
+    assert _settle(zj, facility="primary", medfee_sumamt=D("1000.00")).hifp_pay == D("384.00")
+    res = _settle(zj, psn_type="1201", facility="primary", medfee_sumamt=D("1000.00"))
+    assert res.hifp_pay == D("700.00") and res.pool_prop_selfpay == D("1")
+    assert "A-ZJ-RETIREE-RATIO-CAP" in " ".join(s["clause"] for s in res.trace.render())
+    jl = bind("jilin", "jilin-example", params={"inpatient.retiree_ratio_bonus": "0.45"})
+    res = _settle(jl, psn_type="1201", facility="primary", medfee_sumamt=D("1000.00"))
+    assert res.hifp_pay == D("800.00")
+    assert "A-JL-RETIREE-RATIO-CAP" in " ".join(s["clause"] for s in res.trace.render())
+    # below 100% no cap is cited: 吉林 example tilt 5 points, 一级 65%
+    res = _settle(bind("jilin", "jilin-example"), psn_type="1201", facility="primary", medfee_sumamt=D("1000.00"))
+    assert "RATIO-CAP" not in " ".join(s["clause"] for s in res.trace.render())
+
+
+def test_no_ceiling_the_texts_do_not_set():
+    """浙江 二（一）gives only a floor for 基层 and no bound on the other ratios; 吉林 一 gives no pharmacy ratio."""
+    bind("zhejiang", params={"ordinary.ratio.primary": "1.00", "ordinary.ratio.tertiary": "0.97"})
+    bind("jilin", "jilin-example", params={"ordinary.ratio.pharmacy": "0.65"})
+
+
+def test_a_jilin_region_cannot_start_before_the_old_benefits_end():
+    """吉林 六（三）以自然年度计算的原有门诊保障待遇，执行至 2022 年年底."""
+    bind("jilin", "jilin-example", params={"valid_from": "2023-03-01"})
+    with pytest.raises(PolicyError, match="valid_from = 2022-06-01 is below the floor 2023-01-01 .*吉林 六（三）"):
+        bind("jilin", "jilin-example", params={"valid_from": "2022-06-01"})
 
 
 def test_a_bad_inline_value_is_blamed_on_params_not_the_region_file():

@@ -114,7 +114,13 @@ class AccountUseRule:
 
 @lru_cache(maxsize=None)
 def _pattern_re(pattern: str) -> re.Pattern:
-    return re.compile(re.sub(r"<[a-z_]+>", r"[^.]+", re.escape(pattern).replace(r"\<", "<").replace(r"\>", ">")))
+    """A requirement's key pattern: `<facility>` is one of the five facility codes (a region's
+    ordinary.ratio.in_service.tertairy would otherwise be taken and never used); `<disease>` any code."""
+    from .case import FACILITIES
+
+    slots = {"facility": "(?:" + "|".join(FACILITIES) + ")"}
+    escaped = re.escape(pattern).replace(r"\<", "<").replace(r"\>", ">")
+    return re.compile(re.sub(r"<([a-z_]+)>", lambda m: slots.get(m.group(1), "[^.]+"), escaped))
 
 
 def _date(v: Any) -> dt.date | None:
@@ -367,6 +373,13 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
                 f"{source}: {key} is the same as {d['same_as']} by {policy.cite(str(d['article']))} "
                 f"(“{d['quote']}”) and cannot be set separately; set {d['same_as']}"
             )
+        loose = [r.pattern for r in policy.requirements if "<facility>" in r.pattern and re.fullmatch(
+            re.escape(r.pattern).replace("<facility>", "[^.]+"), key)]
+        if loose:
+            from .case import FACILITIES
+
+            raise PolicyError(f"{source}: {key}: {key.split('.')[loose[0].split('.').index('<facility>')]!r} is "
+                              f"not a facility ({', '.join(FACILITIES)}) in {loose[0]}")
         raise PolicyError(f"{source}: {key} is not a value {policy.short} leaves to a region (known: {known})")
     try:
         value = _value(raw, req.unit)

@@ -354,3 +354,11 @@ def test_zhejiang_retiree_deductible_is_the_halved_in_service_one_when_the_city_
     assert res.act_pay_dedc == D("300.00") and res.hifp_pay == D("455.00")
     odd = bind("zhejiang", params={**city, "ordinary.deductible.in_service": "555.55"}).get("ordinary.deductible.retiree")
     assert odd.value == D("277.78") and "A-ZJ-HALF-FEN" in odd.cite
+
+
+def test_a_facility_slot_takes_only_a_facility_code():
+    """北京 leaves ordinary.ratio.in_service.<facility> to the region: a misspelt facility would be taken and
+    never read (the visit then refused or paid by another key), so it is refused naming the five codes."""
+    bind("beijing", "beijing-example", params={"ordinary.ratio.in_service.tertiary": "0.80"})
+    with pytest.raises(PolicyError, match="'tertairy' is not a facility .*tertiary, secondary, primary, unrated, pharmacy"):
+        bind("beijing", "beijing-example", params={"ordinary.ratio.in_service.tertairy": "0.80"})

@@ -76,8 +76,9 @@ def _left_out(summary: dict) -> str:
 def _console(summary: dict) -> list[str]:
     n = sum(summary["discrepancies_by_field"].values())
     skipped = (f"（其中排除 {summary['rows_skipped']} 行：{_left_out(summary)}）" if summary["rows_skipped"] else "")
-    chinese = (f"审计完成：{summary['rows_read']} 行{skipped}，{summary['persons']} 人，差异 {n} 项，{_fund_line(summary)}"
-               f"（参考引擎结算 {summary['persons_reference']} 人）"
+    # 稽核, 参考实现: the reports' words (审计 is the audit office's)
+    chinese = (f"稽核完成：{summary['rows_read']} 行{skipped}，{summary['persons']} 人，差异 {n} 项，{_fund_line(summary)}"
+               f"（参考实现结算 {summary['persons_reference']} 人）"
                + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
     elapsed, rate = summary["elapsed_s"], summary.get("rows_per_s") or 0
     speed = f", {rate:,} rows/s" if elapsed >= MIN_RATE_SECONDS and rate >= 1 else ""

@@ -84,6 +84,16 @@ def _verdict(summary: dict, totals: dict) -> tuple[str, str, int]:
     return verdict(totals["rows"], totals["settlements"], int(summary.get("unassessed") or 0))
 
 
+def _verdict_text(summary: dict, totals: dict) -> str:
+    """The verdict as the reports word it: the differing records counted as settlements and reversals
+    (2208), which the verdict's "N 笔结算" counts together."""
+    kind, text, _ = _verdict(summary, totals)
+    rev = int(totals.get("reversals") or 0)
+    if kind == "discrepancies" and rev:
+        text = text.replace(f"：{totals['settlements']} 笔结算、", f"：{totals['settlements'] - rev} 笔结算、{rev} 笔撤销、", 1)
+    return text
+
+
 def summary_json(summary: dict, totals: dict) -> dict:
     """The summary as written: money in yuan strings with two decimals (never float), counts as ints."""
     out: dict[str, Any] = {}
@@ -156,7 +166,7 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
         skipped.append(("本地区医保区划 --admdvs", f"{summary['admdvs']}：只审核参保地在本地区的人员；参保地在其他地市的结算"
                                                   "不按本文件审核，排除并计数"))
     rows: list[tuple[str, Any]] = [
-        ("结论 verdict", _verdict(summary, totals)[1]),
+        ("结论 verdict", _verdict_text(summary, totals)),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
         ("地区配置 region", (summary.get("region") or "—") + (
             "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）" if summary.get("region_example") else "")),

@@ -151,6 +151,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
         raise ValueError(fund_field)
     totals = _rows(con, f"""
         SELECT count(*) AS rows, count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons,
+               count(DISTINCT setl_id) FILTER (WHERE init_setl_id IS NOT NULL) AS reversals,
                count(DISTINCT nullif(fixmedins_code, '')) AS institutions,
                count(DISTINCT setl_id) FILTER (WHERE coalesce(fixmedins_code, '') = '') AS unnamed, {_MONEY}
         FROM d""")[0]
@@ -224,7 +225,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
           SELECT cls, {_deciding_clause(fund_field)} AS clause, count(*) AS n FROM c GROUP BY ALL),
         clauses AS (
           SELECT cls, string_agg(clause, '；' ORDER BY n DESC, clause) AS clauses FROM cited GROUP BY cls)
-        SELECT cls, count(*) AS settlements, count(DISTINCT psn_no) AS persons,
+        SELECT cls, count(*) AS settlements, count(*) FILTER (WHERE reversal) AS reversals, count(DISTINCT psn_no) AS persons,
                coalesce(sum(money) FILTER (WHERE money > 0), 0) AS overpaid,
                coalesce(-sum(money) FILTER (WHERE money < 0), 0) AS underpaid,
                any_value(example) AS example, any_value(clauses) AS clauses,

@@ -7,6 +7,7 @@ amounts become numbers formatted 0.00 (ratios 0.00%), and text is never a formul
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -49,14 +50,20 @@ class _Row:
         return [self.cells.get(j) or WriteOnlyCell(self.ws) for j in range(1, n + 1)]
 
 
+def _escaped(m: re.Match) -> str:
+    """A control character as Python writes it in a string (\\x07): visible, and searchable."""
+    return f"\\x{ord(m.group()):02x}"
+
+
 class _FastRows:
     """Appends rows to a write-only sheet with the same cells `_put` makes, at a fraction of the cost.
 
     The common cells take a short path: a figure goes into one reused cell per column that carries
     the number format (a write-only sheet writes a row out when it is appended, so the cell is free
-    again), and text that cannot be read as a formula and holds no character Excel refuses is passed
-    as is (openpyxl stores it as a string). Everything else — text starting with = + - @ or a control
-    character, text too long for a cell — goes through `_put`, the conformance report's guard, unchanged.
+    again), and text that cannot be read as a formula is passed as is (openpyxl stores it as a string).
+    A control character Excel refuses is written escaped (\\x07), where `_put` would put U+FFFD: the
+    setl_id can still be found in the ledger. Text starting with = + - @, or too long for a cell, goes
+    through `_put`, the conformance report's guard, unchanged.
     """
 
     def __init__(self, ws: Any):
@@ -84,9 +91,11 @@ class _FastRows:
                 out.append(v)
                 continue
             text = ("是" if v else "否") if isinstance(v, bool) else str(v)
-            if text.startswith(FORMULA_START) or len(text) > MAX_CELL or _ILLEGAL.search(text):
+            if _ILLEGAL.search(text):  # a control character Excel cannot hold, written as \x07 (not U+FFFD),
+                text = _ILLEGAL.sub(_escaped, text)  # so that a setl_id can still be found in the ledger
+            if text.startswith(FORMULA_START) or len(text) > MAX_CELL:
                 slow = slow or _Row(self.ws)
-                _put(slow, 1, j, v)  # type: ignore[arg-type]
+                _put(slow, 1, j, text)  # type: ignore[arg-type]
                 out.append(slow.cells[j])
                 continue
             out.append(text)
@@ -127,7 +136,9 @@ def _group_rows(rows: list[dict], keys: list[str], fund: bool = True) -> Iterabl
         yield [r[k] for k in keys] + [r["settlements"], r["persons"], *map(_yuan, money)]
 
 
-MONEY_HEADERS = ["差异结算数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "净额（元）"]
+# 差异结算和撤销数: a reversal (2208) that differs is a record of its own, not a settlement; 净额 = 多付 − 少付
+# (positive: the fund overpaid on balance).
+MONEY_HEADERS = ["差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "净额（多付−少付，元）"]
 
 
 def _unassessed_rows(reasons: list[dict]) -> Iterable[list[Any]]:
@@ -190,7 +201,7 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
     _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"], fund))
     _sheet(wb, "按人员类别", ["人员类别", "类别名称", *MONEY_HEADERS],
            _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"], fund))
-    _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
+    _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
                           "示例结算ID"],
            ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"] if fund else None),
              _yuan(c["underpaid"] if fund else None), c["field_sets"], c["clauses"], c["example"]]

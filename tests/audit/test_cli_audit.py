@@ -39,7 +39,7 @@ def test_clean_ledger_exits_0_with_reports(tmp_path):
     assert r.exit_code == 0, r.output
     # the time taken always; the rate only when the run is long enough for it to mean something
     assert re.search(r"audit: 1 rows, 0 discrepancies, \d+\.\d s(, [1-9][\d,]* rows/s)? \(duckdb\)", r.output), r.output
-    assert "审计完成：1 行，1 人，差异 0 项，多付 0.00 元，少付 0.00 元" in r.output
+    assert "稽核完成：1 行，1 人，差异 0 项，多付 0.00 元，少付 0.00 元（参考实现结算 0 人）" in r.output
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["rows_read"] == 1 and s["discrepancies_by_field"] == {"hifp_pay": 0, "psn_part_amt": 0}
     assert duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out / 'discrepancies.parquet'}')").fetchall() == [(0,)]

@@ -54,6 +54,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
     try:
         cols = sources.open_source(con, path, rel, None, wanted)
     except AuditInputError as e:
+        e = sources.own_encoding(e)
         raise AuditInputError(e.detail, file=where, row=e.row, column=e.column, unit=e.unit) from None
     names = {mapping.rename(c): c for c in cols if c != "src_row"}
     if "fixmedins_code" not in names:

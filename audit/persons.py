@@ -30,7 +30,7 @@ from reference.policy import Policy
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
 from .mapping import Mapping, listing
-from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding
+from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding, own_encoding
 from .tables import create_from_arrow
 
 MAX_BYTES = 2 << 30
@@ -114,7 +114,10 @@ def _decoded(path: Path) -> str:
             return raw.decode("utf-8-sig" if enc == "utf-8" else enc)
         except UnicodeDecodeError:
             continue
-    detect_encoding(path, None)  # raises, naming the line (or the unknown encoding)
+    try:
+        detect_encoding(path, None)  # raises, naming the line (or the unknown encoding)
+    except AuditInputError as e:
+        raise own_encoding(e) from None
     raise AuditInputError("unreadable encoding", file=str(path))  # not reached: the detection found it
 
 

@@ -275,8 +275,19 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
         raise AuditInputError("unreadable: not UTF-8" + _UTF8_BOM_NOTE, file=str(path), row=bad_utf8)
     if bad_line("gb18030") is None:
         return "gb18030"
-    raise AuditInputError("unreadable encoding: neither UTF-8 nor GBK/GB18030 (give --encoding)",
-                          file=str(path), row=bad_utf8)
+    raise AuditInputError(UNREADABLE + " (give --encoding)", file=str(path), row=bad_utf8)
+
+
+UNREADABLE = "unreadable encoding: neither UTF-8 nor GBK/GB18030"
+# For the persons file and the institutions table, whose encoding is always detected
+NOT_THE_LEDGERS = (" (save it as UTF-8 or GBK; --encoding names the ledger files' encoding, not this file's)")
+
+
+def own_encoding(e: AuditInputError) -> AuditInputError:
+    """`e` as said of a file --encoding does not apply to (persons, institutions): not "give --encoding"."""
+    if not e.detail.startswith(UNREADABLE):
+        return e
+    return AuditInputError(UNREADABLE + NOT_THE_LEDGERS, file=e.file, row=e.row, column=e.column, unit=e.unit)
 
 
 def _utf8_bom(path: Path) -> bool:

@@ -100,10 +100,18 @@ def adapters() -> list[dict]:
     out = [{"name": "reference", "how": "--adapter reference", "what": "内置参考实现（默认） the built-in reference"},
            {"name": "http", "how": "--adapter http(s)://HOST:PORT/", "what": "按国家医保平台报文（2206/2207/2208）访问的被测系统 "
                                                                            "a system over HTTP, the platform's envelope"},
+           {"name": "platform", "how": "--adapter platform+http(s)://HOST:PORT/PATH",
+            "what": "原样使用国家医保平台接口（2201–2208、5206）的测试环境，--config 须给出测试人员池或 person_reset "
+                    "a test environment speaking the national platform's own messages; its --config gives "
+                    "[[adapter.platform.pool]] persons or hooks = [\"person_reset\"] (docs/connect-your-system.md §8)"},
            {"name": "python", "how": "--adapter python:package.module:Class", "what": "进程内插件 an in-process plugin"},
            {"name": "sample", "how": "--adapter python:fixtures.sample_plugin:SampleSystemPlugin",
             "what": "示例被测系统（进程内） the sample system, in process"}]
-    for name in sorted(registered()):
+    names = sorted(registered())
+    out.append({"name": "plugin", "how": "--adapter NAME",
+                "what": "已安装插件的名称（conform.adapters 入口点） an installed plugin's name (entry point group "
+                        f"conform.adapters): {', '.join(names) if names else '无 none installed'}"})
+    for name in names:
         out.append({"name": name, "how": f"--adapter {name}", "what": "已安装的插件（conform.adapters 入口点） installed plugin"})
     out.append({"name": "operations", "how": "", "what": "；".join(f"{k} {v}" for k, v in OPERATIONS.items())})
     return out

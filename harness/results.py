@@ -7,15 +7,42 @@ from the rules), error (the system did not answer properly), not_applicable
 unknown step or word, an impossible date, a settlement it never made — never the system's fault),
 harness_error (the harness itself raised an unexpected exception: a bug in conform, never counted as
 the system's non-conformance; the traceback is in the check's evidence).
+
+Verdicts: 合格 conformant, 不合格 non-conformant (the system failed, erred or could not be reached, or
+the run is incomplete), and 无法判定 "no verdict" when the run cannot decide: a feature or harness error
+and nothing the system got wrong, or no check that passed or failed ever asked the system under test
+anything (a platform profile without test persons, an adapter that supports none of what was selected,
+a selection of only the harness-side region checks).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Iterable
 
 SCHEMA_VERSION = "1.0"
 STATUSES = ("passed", "failed", "error", "not_applicable", "skipped", "feature_error", "harness_error")
+CONFORMANT, NON_CONFORMANT, NO_VERDICT = "合格", "不合格", "无法判定"
+DECIDING = ("passed", "failed", "error")   # the statuses of a check that judged the system
+
+
+def decide(checks: Iterable[tuple[str, bool | None]], incomplete: bool = False, unreachable: bool = False) -> str:
+    """The verdict over (status, exercised) pairs: the run's, or one document's.
+
+    不合格 when the system failed or erred (or the run is incomplete or the system unreachable); otherwise
+    无法判定 when a check could not decide because the feature or the harness was wrong, or when no check
+    that passed or failed asked the system anything (exercised is tracked, and False for every one of
+    them: nothing certifies a system no check reached); otherwise 合格."""
+    pairs = list(checks)
+    statuses = {status for status, _ in pairs}
+    if incomplete or unreachable or {"failed", "error"} & statuses:
+        return NON_CONFORMANT
+    if {"feature_error", "harness_error"} & statuses:
+        return NO_VERDICT
+    tracked = [(status, ex) for status, ex in pairs if ex is not None]
+    if tracked and not any(ex and status in DECIDING for status, ex in tracked):
+        return NO_VERDICT
+    return CONFORMANT
 
 
 @dataclass
@@ -57,6 +84,9 @@ class CheckResult:
     failed_articles: list[str] = field(default_factory=list)  # a failed property: the articles it found broken
     duration: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    # Whether the check asked the system under test an operation it did not decline as not applicable
+    # (`conform run` tracks it; None: not tracked). A check that asked nothing cannot blame the system.
+    exercised: bool | None = None
 
 
 @dataclass
@@ -87,11 +117,14 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
-        """合格 only when nothing failed or errored and the run completed (a harness error certifies nothing)."""
-        c = self.counts()
-        if self.incomplete or self.unreachable or c["failed"] or c["error"] or c["feature_error"] or c["harness_error"]:
-            return "不合格"
-        return "合格"
+        """合格 only when nothing failed or errored, the run completed and some check reached the system;
+        无法判定 (no verdict) when the features or the harness were at fault, or no check reached it."""
+        return decide(((c.status, c.exercised) for c in self.checks), self.incomplete, self.unreachable)
+
+    def exercised_nothing(self) -> bool:
+        """True when the run tracked it and no check that passed or failed asked the system anything."""
+        tracked = [c for c in self.checks if c.exercised is not None]
+        return bool(tracked) and not any(c.exercised and c.status in DECIDING for c in tracked)
 
     def to_dict(self) -> dict:
         d = asdict(self)

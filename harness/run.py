@@ -9,7 +9,9 @@ RunResult, writes the reports (reports/<run-id>/ and reports/latest, or
     1  non-conformance found (a scenario or property failed), or the run was
        interrupted after some checks ran (its report is marked incomplete)
     2  usage or configuration error (bad option, adapter, config, baseline,
-       feature file, output folder); no check ran
+       feature file, output folder); no check ran. Also no verdict (无法判定) when
+       a feature error stopped scenarios, or when no check reached the system
+       under test (all not applicable, or only the harness's own checks ran)
     3  the system under test could not be reached or errored
     4  the harness itself failed (a bug in conform, not in the system): at least
        one check ended in an unexpected exception, reported as 'harness_error'
@@ -30,6 +32,7 @@ import os
 import re
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -73,6 +76,73 @@ class _Hook:
         self.exit_message: str | None = None
         self.interrupted = False
         self.stopped: str | None = None
+        self.asked = 0                  # operations the system under test was asked (not declined as n/a)
+        self.tracking = False           # the adapter's operations are counted (see _count_operations)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ did a check reach the system?
+    def _ask(self) -> None:
+        with self._lock:
+            self.asked += 1
+
+    def _count_operations(self, adapter: Any) -> None:
+        """Wrap the session adapter's operations so that each check knows whether it asked the system
+        anything: a run in which no check did must not certify the system (RunResult.verdict)."""
+        from .adapters.base import OPERATIONS, NotApplicable
+
+        for op in OPERATIONS:
+            fn = getattr(adapter, op, None)
+            if fn is None or getattr(fn, "conform_counted", False):
+                continue
+
+            def counted(*args: Any, _fn: Any = fn, **kw: Any) -> Any:
+                try:
+                    result = _fn(*args, **kw)
+                except NotApplicable:   # declined before anything was asked (or could be)
+                    raise
+                except BaseException:   # refused, erred, unreachable, a mismatch: the system was asked
+                    self._ask()
+                    raise
+                self._ask()
+                return result
+
+            counted.conform_counted = True  # type: ignore[attr-defined]
+            try:
+                setattr(adapter, op, counted)
+            except (AttributeError, TypeError):  # an adapter that cannot be wrapped: leave it untracked
+                return
+        self.tracking = True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any):
+        outcome = yield
+        if fixturedef.argname == "adapter" and outcome.excinfo is None:
+            self._count_operations(outcome.get_result())
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: Any):
+        before = self.asked
+        yield
+        if not self.tracking:
+            return
+        checks = self.collector.run.checks
+        check = checks[-1] if checks and checks[-1].nodeid == item.nodeid else None
+        if check is None:
+            return
+        check.exercised = self.asked > before
+        if check.status == "failed" and not check.exercised:
+            # A check that asked the system nothing cannot find it at fault: a fixture the feature names
+            # that is missing (a region file not installed), or an expectation the harness's own checks
+            # disagree with. The feature or the harness is wrong, never the system (issue 10).
+            why = check.message or "; ".join(f"{m.field}: {m.actual}" for m in check.mismatches)
+            if check.kind == "scenario":
+                check.status = "feature_error"
+                check.message = f"场景文件错误（不是被测系统的问题）feature error: 未访问被测系统 the scenario failed " \
+                                f"without asking the system under test anything: {why}"[:2000]
+            else:
+                check.status = "harness_error"
+                check.message = f"测试工具内部错误 harness error: the check failed without asking the system under " \
+                                f"test anything: {why}"[:2000]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -212,7 +282,8 @@ def execute(adapter: str | None = None, config: str | None = None, policies: tup
 
 
 def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
-    """The exit code and why: 0 conformant, 1 non-conformance, 2 usage/configuration, 3 unreachable/erroring.
+    """The exit code and why: 0 conformant, 1 non-conformance, 2 usage/configuration (a feature error, or no
+    check reached the system: no verdict), 3 unreachable/erroring.
 
     With a baseline in `run.baseline`, only regressions count; known failures do not fail the gate."""
     from .report.baseline import regressions
@@ -244,8 +315,34 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
         return EXIT_INTERRUPTED, "运行被中断 run interrupted before any check finished"
     if pytest_code == pytest.ExitCode.TESTS_FAILED and not run.baseline:
         return EXIT_FAIL, "pytest reported a failure outside the scenarios and properties"
+    if run.exercised_nothing():  # nothing certifies a system no check reached
+        return EXIT_USAGE, nothing_reached(run)
     known = len(run.baseline.get("known", ())) if run.baseline else 0
     return EXIT_OK, "所有必需检查通过 every required check passed" + (f" ({known} known failure(s))" if known else "")
+
+
+def nothing_reached(run: RunResult) -> str:
+    """Why a run that no check reached the system gives no verdict: the counts and the commonest reason
+    the checks were not applicable, which names what the adapter or its config lacks."""
+    from collections import Counter
+
+    counts = run.counts()
+    harness_side = sum(1 for c in run.checks if c.status == "passed" and not c.exercised)
+    reasons = Counter(" ".join(c.message.split())[:300] for c in run.checks if c.status == "not_applicable")
+    said = [f"{harness_side} passed without asking it anything (the harness's own checks, e.g. region "
+            f"configurations)"] if harness_side else []
+    if counts["not_applicable"]:
+        said.append(f"{counts['not_applicable']} not applicable")
+    if counts["skipped"]:
+        said.append(f"{counts['skipped']} skipped")
+    text = (f"无法判定 no verdict: no check reached the system under test ({', '.join(said) or 'no check ran'})")
+    if reasons:
+        reason, n = reasons.most_common(1)[0]
+        text += f"; most often ({n}×): {reason}"
+    if counts["not_applicable"]:
+        return text + ("; give the adapter what it needs to run the checks (docs/connect-your-system.md) or select "
+                       "checks it supports")
+    return text + "; select checks that settle with the system, not only the harness's own"
 
 
 def exit_code(run: RunResult, pytest_code: int) -> int:
@@ -261,7 +358,7 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
 
     from .evidence import mask
     from .report.model import status_label
-    from .report.terminal import COLUMNS, article_label, cause_lines, counts_row, document_label, verdict_sentence
+    from .report.terminal import article_label, cause_lines, counts_columns, counts_row, document_label, verdict_sentence
 
     console = Console(stderr=False)
     table = Table(title=f"一致性测试结果 Conformance results — {run.adapter.get('adapter', '')}")
@@ -321,9 +418,9 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     for fmt, path in (written or {}).items():
         console.print(f"报告 Report ({fmt}): {path}", markup=False, highlight=False)
     verdict = run.verdict
-    colour = "green" if verdict == "合格" else "red"
+    colour = {"合格": "green", "无法判定": "yellow"}.get(verdict, "red")
     totals = Table(show_edge=False)
-    for _, title in COLUMNS:
+    for _, title in counts_columns(run):
         totals.add_column(title, justify="right")
     totals.add_row(*counts_row(run))
     console.print(totals)
@@ -422,7 +519,11 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 @click.command()
-@click.option("--adapter", default=None, help="reference (default), http(s)://URL, or python:module:Class")
+@click.option("--adapter", default=None,
+              help="the system under test: reference (default); http(s)://URL; platform+http(s)://URL (a test "
+                   "environment speaking the national platform's own messages, with --config giving its test "
+                   "persons); python:module:Class; or the name of an installed plugin (entry point group "
+                   "conform.adapters). `conform list adapters` lists them")
 @click.option("--config", "config", default=None, type=click.Path(), help="TOML file with adapter settings")
 @click.option("--policy", "policies", multiple=True, help="only this document (repeatable): panzhihua, nanchang, …")
 @click.option("--article", "articles", multiple=True, help="only this article tag (repeatable), e.g. panzhihua-7")

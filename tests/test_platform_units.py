@@ -113,9 +113,13 @@ def test_config_parses_and_names_the_key_at_fault():
 
 
 def test_platform_is_chosen_by_the_url_prefix_or_the_profile():
-    assert isinstance(make_adapter("platform+http://127.0.0.1:9/fsi"), PlatformAdapter)
-    c = parse_adapter_config({"adapter": {"url": "platform+http://127.0.0.1:9/"}}, "conform.toml", {})
+    hooks = cfg({"hooks": ["person_reset"]})   # without test persons the profile is refused (below)
+    assert isinstance(make_adapter("platform+http://127.0.0.1:9/fsi", hooks), PlatformAdapter)
+    c = parse_adapter_config({"adapter": {"url": "platform+http://127.0.0.1:9/",
+                                          "platform": {"hooks": ["person_reset"]}}}, "conform.toml", {})
     assert c.profile == "platform" and isinstance(make_adapter(None, c), PlatformAdapter)
+    with pytest.raises(AdapterSpecError, match=r"without --config has no test persons.*adapter\.platform\.pool"):
+        make_adapter("platform+http://127.0.0.1:9/fsi")   # nothing could reach the system: never certified
     with pytest.raises(AdapterSpecError, match="after platform\\+"):
         make_adapter("platform+ftp://x")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import evidence
-from ..results import SCHEMA_VERSION, STATUSES, RunResult
+from ..results import SCHEMA_VERSION, STATUSES, RunResult, decide
 from .baseline import SCHEMA_NAME
 
 STATUS_LABELS = {
@@ -47,7 +47,7 @@ COVERAGE_LABELS = {
     "missing": ("未列入", "not listed"),
     "unknown": ("未知", "unknown"),
 }
-VERDICT_EN = {"合格": "conformant", "不合格": "non-conformant", "未测试": "not tested"}
+VERDICT_EN = {"合格": "conformant", "不合格": "non-conformant", "未测试": "not tested", "无法判定": "no verdict"}
 BASELINE_LABELS = {"regression": ("新增失败", "regression"), "known": ("已知失败", "known failure"),
                    "fixed": ("已修复", "fixed")}
 RATIO_FIELD = re.compile(r"prop|ratio|rate|比例")
@@ -241,8 +241,9 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
                              "未标注或未知条款 untagged / unknown article", "unknown", "", by_tag[tag]))
         matrix += rows
         counts = Counter(c["status"] for c in doc_checks)
-        bad = counts["failed"] + sum(counts[s] for s in ERROR_STATUSES)
-        verdict = "不合格" if bad else ("合格" if doc_checks else "未测试")
+        # as the run's (results.decide): a feature or harness error, or checks none of which reached the
+        # system, give no verdict (无法判定), never 不合格
+        verdict = decide((c["status"], c.get("exercised")) for c in doc_checks) if doc_checks else "未测试"
         cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
         documents.append({
             "id": pid, "title": policy.title, "short": policy.short, "label": docs[pid],
@@ -265,11 +266,11 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     other = [c for c in checks if not c["policy"]]
     if other:
         counts = Counter(c["status"] for c in other)
-        bad = counts["failed"] + sum(counts[s] for s in ERROR_STATUSES)
+        other_verdict = decide((c["status"], c.get("exercised")) for c in other)
         documents.append({"id": "", "title": "跨文件检查 Checks not tied to one document", "short": "通用",
                           "label": "通用 general", "draft": False,
-                          "issuer": "", "number": "", "verdict": "不合格" if bad else "合格",
-                          "verdict_en": VERDICT_EN["不合格" if bad else "合格"],
+                          "issuer": "", "number": "", "verdict": other_verdict,
+                          "verdict_en": VERDICT_EN[other_verdict],
                           "counts": {s: counts[s] for s in STATUSES}, "checks": len(other),
                           "scenarios": sum(1 for c in other if c["kind"] == "scenario"),
                           "properties": sum(1 for c in other if c["kind"] == "property"),

@@ -11,6 +11,8 @@ from ..results import RunResult
 
 COLUMNS = (("checks", "检查\nchecks"), ("passed", "通过\npassed"), ("failed", "失败\nfailed"),
            ("error", "错误\nerror"), ("not_applicable", "不适用\nn/a"), ("skipped", "跳过\nskipped"))
+# The harness's own faults: a column of their own when they happened, never counted as the system's errors.
+OWN_FAULTS = (("feature_error", "场景文件错误\nfeature error"), ("harness_error", "框架错误\nharness error"))
 ERRORS = ("error", "harness_error", "feature_error")
 
 
@@ -46,11 +48,23 @@ def verdict_sentence(run: RunResult) -> str:
     system = run.adapter.get("system_name") or run.adapter.get("system") or run.adapter.get("adapter", "被测系统")
     if run.verdict == "合格":
         return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过或不适用。"
+    if run.verdict == "无法判定":   # the features or the harness were at fault, or nothing reached the system
+        parts = []
+        if counts.get("feature_error"):
+            parts.append(f"{counts['feature_error']} 项场景文件错误（不是被测系统的问题）")
+        if counts.get("harness_error"):
+            parts.append(f"{counts['harness_error']} 项测试工具内部错误（不是被测系统的问题）")
+        if run.exercised_nothing():
+            parts.append("没有一项检查实际访问了被测系统")
+        return (f"结论：无法判定 no verdict — {system} 在 {docs} 的 {total} 项检查中"
+                + "，".join(parts or ["无法作出结论"]) + "，不能作为合格或不合格的依据。")
     parts = []
     if failed:
         parts.append(f"{failed} 项不符合规定")
-    if errors:
-        parts.append(f"{errors} 项出错")
+    if counts.get("error", 0):
+        parts.append(f"{counts['error']} 项出错")
+    if errors - counts.get("error", 0):
+        parts.append(f"另有 {errors - counts.get('error', 0)} 项场景文件或测试工具错误（不是被测系统的问题）")
     if run.unreachable:
         parts.append("被测系统不可达")
     if run.incomplete:
@@ -58,10 +72,17 @@ def verdict_sentence(run: RunResult) -> str:
     return f"结论：不合格 — {system} 在 {docs} 的 {total} 项检查中" + "，".join(parts or ["未通过"]) + "。"
 
 
+def counts_columns(run: RunResult) -> tuple[tuple[str, str], ...]:
+    """COLUMNS, plus a column for each of the harness's own faults that happened (feature or harness error):
+    those are never the system's errors, so never in its 错误 column."""
+    counts = run.counts()
+    return COLUMNS + tuple(col for col in OWN_FAULTS if counts.get(col[0]))
+
+
 def counts_row(run: RunResult) -> list[str]:
     counts = run.counts()
-    row = {"checks": len(run.checks), **counts, "error": sum(counts.get(s, 0) for s in ERRORS)}
-    return [str(row.get(key, 0)) for key, _ in COLUMNS]
+    row = {"checks": len(run.checks), **counts}
+    return [str(row.get(key, 0)) for key, _ in counts_columns(run)]
 
 
 def cause_lines(run: RunResult, limit: int = 8) -> list[str]:

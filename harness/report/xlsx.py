@@ -33,9 +33,10 @@ FILLS = {
     "passed": "C6EFCE", "failed": "FFC7CE", "error": "FFD8A8", "not_applicable": "E7E6E6", "skipped": "E7E6E6",
     "untestable": "DDEBF7", "not_run": "F2F2F2", "pending": "FFF2CC", "harness_error": "FFD8A8",
     "feature_error": "FFD8A8",
-    "合格": "C6EFCE", "不合格": "FFC7CE", "未测试": "F2F2F2",
+    "合格": "C6EFCE", "不合格": "FFC7CE", "未测试": "F2F2F2", "无法判定": "FFF2CC",
 }
-_LABEL_KEYS = {**{status_label(k): k for k in FILLS}, "合格": "合格", "不合格": "不合格", "未测试": "未测试"}
+_LABEL_KEYS = {**{status_label(k): k for k in FILLS}, "合格": "合格", "不合格": "不合格", "未测试": "未测试",
+               "无法判定": "无法判定"}
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")

@@ -1,5 +1,8 @@
 """Faults of the system under test: 'error' (never 'failed'), with evidence, and the run goes on.
 
+A well-formed refusal (infcode -1 with a message) of a settlement the rules pay is not a fault but a
+non-conformance: 'failed' on infcode, exit 1.
+
 Each fault kind has a sample server producing it for one test person's 2207
 (结算) calls only, so in the same run the other scenarios pass: the faulty
 scenario is an error with the request and response attached, the run completes.
@@ -17,7 +20,7 @@ from sample_server import SampleServer, start_all
 
 from harness.cli import main as cli
 from harness.results import RunResult
-from harness.run import EXIT_UNREACHABLE, execute, exit_code
+from harness.run import EXIT_FAIL, EXIT_UNREACHABLE, execute, exit_code
 
 ARTICLES = ("nanchang-4.2.1",)
 # The faults hit one scenario person's calls; the article's properties settle generated persons the
@@ -77,6 +80,15 @@ def test_fault_is_an_error_with_evidence_and_the_run_completes(fault, fault_serv
     assert len(run.checks) == len(reference_run.checks) and not run.unreachable
     hit = [c for c in run.checks if any(MATCH in psn_of(e) for e in c.evidence if e.get("infno") == "2207")]
     assert hit, f"no scenario settled for a person matching {MATCH!r}; pick another MATCH"
+    if fault == "infcode":  # a well-formed refusal of a settlement the rules pay: non-conformance, exit 1
+        for c in hit:
+            assert c.status == "failed", (c.name, c.status, c.message)
+            assert [(m.field, m.expected) for m in c.mismatches] == [("infcode", "0（结算成功）")], c.mismatches
+            assert "infcode -1" in c.mismatches[0].actual and "sample fault" in c.mismatches[0].actual
+            faulty = [e for e in c.evidence if e.get("infno") == "2207" and MATCH in psn_of(e)]
+            assert evidence_ok(faulty[-1]), faulty[-1]
+        assert exit_code(run, code) == EXIT_FAIL
+        return
     for c in hit:
         assert c.status == "error", (c.name, c.status, c.message)
         assert f"system under test error ({kind})" in c.message, c.message

@@ -12,6 +12,7 @@ from typing import Any
 
 from reference.case import CaseError, CreditRequest, Settlement, parse_person, parse_settlement
 from reference.money import fmt, fmt_ratio
+from reference.policy import bind_cached
 
 from ..adapters import Adapter, SettlementRefused, Subject
 from ..adapters.reference import ReferenceAdapter
@@ -34,6 +35,7 @@ class World:
     prepared: bool = False
     results: dict[str, dict] = field(default_factory=dict)
     oracle_results: dict[str, dict] = field(default_factory=dict)
+    oracle_credits: dict[str, dict] = field(default_factory=dict)
     last_id: str | None = None
     refusal: SettlementRefused | None = None
     credits: dict[str, dict] = field(default_factory=dict)
@@ -105,30 +107,63 @@ class World:
         try:
             out = (self.adapter.presettle if presettle else self.adapter.settle)(self.psn_no, s)
         except SettlementRefused as e:
-            if not expect_refusal:
-                raise
             self.refusal = e
             out = None
+        oracle_refused = False
         if self.oracle is not None:
             try:
                 o = (self.oracle.presettle if presettle else self.oracle.settle)(self.psn_no, s)
                 self.oracle_results[s.id] = o
             except SettlementRefused:
-                pass
+                oracle_refused = True
         if out is not None:
             self.results[s.id] = out
         self.last_id = s.id
+        if self.refusal is not None and not expect_refusal:
+            if oracle_refused:
+                raise ScenarioError(f"the rules refuse settlement {s.id} too ({self.refusal.message}); a scenario "
+                                    "that expects a refusal says 参保人尝试于 … and 那么 结算被拒绝")
+            # A well-formed refusal of a settlement the rules pay is the system's non-conformance (exit 1),
+            # as in the properties, not an error of a broken system (exit 3).
+            raise MismatchError([Mismatch("infcode", "0（结算成功）", f"拒绝：{self.refusal.message}", s.id, "结算结果")],
+                                self.refusal_trace(s))
         return out
+
+    def refusal_trace(self, s: Settlement) -> list[dict]:
+        """What a refused settlement the rules pay rests on: on the first or last day the rules are in force
+        (or the day either side) the article that puts them in force (攀枝花 第十九条); else every step of
+        the reference's settlement."""
+        try:
+            rules = bind_cached(self.subject().policy, self.region, self.params or None)
+        except Exception:  # noqa: BLE001 - a region the rules cannot bind: the trace alone
+            rules = None
+        if rules is not None:
+            day = dt.timedelta(days=1)
+            for edge in (rules.valid_from, rules.valid_to):
+                if edge is not None and edge - day <= s.date <= edge + day:
+                    return [{"step": "施行日期", "detail": f"{edge} 起/止施行", "clause": rules.validity_cite}]
+        return self.trace_for(s.id)
 
     def reverse(self, setl_id: str) -> dict:
         self.ensure_person()
         self.adapter.require("reverse")
-        out = self.adapter.reverse(self.psn_no, setl_id)
+        refusal = None
+        try:
+            out = self.adapter.reverse(self.psn_no, setl_id)
+        except SettlementRefused as e:
+            refusal, out = e, {}
+        oracle_refused = False
         if self.oracle is not None:
             try:
                 self.oracle.reverse(self.psn_no, setl_id)
             except SettlementRefused:
-                pass
+                oracle_refused = True
+        if refusal is not None:
+            if oracle_refused:
+                raise ScenarioError(f"the rules refuse the reversal of {setl_id} too ({refusal.message})")
+            # a well-formed refusal of a reversal the rules make: non-conformance, not a broken system
+            raise MismatchError([Mismatch("infcode", "0（撤销成功）", f"拒绝：{refusal.message}", f"{setl_id}-撤销",
+                                          "结算结果")], self.trace_for(setl_id))
         self.results[f"{setl_id}-撤销"] = out
         self.last_id = f"{setl_id}-撤销"
         return out
@@ -190,6 +225,11 @@ class World:
             raise ScenarioError(f"not a month (YYYY-MM): {month!r}") from None
         req = CreditRequest(month, base, contribution)
         self.refusal = None
+        if self.oracle is not None:  # the reference's trace of the credit: what a wrong amount rests on
+            try:
+                self.oracle_credits[month] = self.oracle.credit_month(self.psn_no, req)
+            except SettlementRefused:
+                pass
         try:
             out = self.adapter.credit_month(self.psn_no, req)
         except SettlementRefused as e:

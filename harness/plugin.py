@@ -24,9 +24,12 @@ pytest_plugins = ["harness.properties.settings"]
 class MismatchError(AssertionError):
     """A Then-step's expectation not met: carries the field-by-field differences."""
 
-    def __init__(self, mismatches: list[Mismatch], trace: list[dict] | None = None):
+    def __init__(self, mismatches: list[Mismatch], trace: list[dict] | None = None,
+                 traces: dict[str, list[dict]] | None = None):
         self.mismatches = mismatches
         self.trace = trace or []
+        # the reference's trace of each settlement (by the mismatch's item) when they are several
+        self.traces = traces or {}
         lines = [f"{m.item + ' ' if m.item else ''}{m.label or m.field} ({m.field}): expected {m.expected}, got {m.actual}"
                  for m in mismatches]
         super().__init__("; ".join(lines))
@@ -104,7 +107,8 @@ class Collector:
                               step_func_args: Any, exception: BaseException) -> None:
         ch = self._current.get(request.node.nodeid)
         if ch is not None and ch.steps:
-            ch.steps[-1].status = "failed" if isinstance(exception, AssertionError) else "error"
+            ch.steps[-1].status = ("failed" if isinstance(exception, AssertionError)
+                                   else "skipped" if isinstance(exception, pytest.skip.Exception) else "error")
 
     def pytest_bdd_step_func_lookup_error(self, request: Any, feature: Any, scenario: Any, step: Any,
                                           exception: BaseException) -> None:
@@ -123,6 +127,8 @@ class Collector:
         if isinstance(exc, MismatchError):
             ch.mismatches.extend(exc.mismatches)
             ch.trace = exc.trace
+            if ch.kind == "scenario":
+                _blame_scenario(ch, exc)
         if getattr(exc, "counterexample", ""):  # a shrunk property failure rendered as Gherkin
             ch.counterexample = exc.counterexample
         if isinstance(exc, SutError):
@@ -178,6 +184,25 @@ class Collector:
             if ch.kind in ("scenario", "property"):
                 self.run.checks.append(ch)
             self._current.pop(report.nodeid, None)
+
+
+def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
+    """A failed scenario blames the article(s) whose figure failed, as the reference's trace cites them for
+    the failing field, not every article it is tagged with (its tags only when no clause is known); and
+    lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7)."""
+    from dataclasses import asdict
+
+    from .report.causes import blame
+
+    traces = {"": exc.trace, **exc.traces}
+    tags, named = blame([asdict(m) for m in exc.mismatches], traces, ch.policy or "")
+    if tags:
+        ch.failed_articles = tags
+    elif named and ch.policy:  # the figure rests on a reading alone: no article of the text is broken
+        ch.failed_articles = [f"{ch.policy}-{a}" for a in named]
+    if named:
+        ch.extra["rests_on"] = named  # the failing figure's readings (the gate and the causes name them)
+        ch.extra["assumptions"] = sorted({*ch.extra.get("assumptions", ()), *named})
 
 
 def _scenario_of(item: pytest.Item) -> Any:

@@ -60,7 +60,7 @@ class Mismatch:
 class StepResult:
     keyword: str
     text: str
-    status: str = "passed"  # passed | failed | error | not_run
+    status: str = "passed"  # passed | failed | error | skipped | not_run
 
 
 @dataclass

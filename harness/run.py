@@ -304,7 +304,14 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
     if bad_features:  # the features themselves are invalid: no verdict on the system (issue 10)
         return EXIT_USAGE, f"场景文件错误 feature error in {len(bad_features)} scenario(s): {bad_features[0].message[:200]}"
     if failed:
-        return EXIT_FAIL, f"发现不符合 non-conformance: {len(failed)} {new}failing check(s)"
+        reason = f"发现不符合 non-conformance: {len(failed)} {new}failing check(s)"
+        # a failing figure that rests on a named reading of a silent text is said apart (docs §7)
+        read = [c for c in failed if (c.extra or {}).get("rests_on")]
+        if read:
+            named = sorted({a for c in read for a in c.extra["rests_on"]})
+            reason += (f"; {len(read)} of them rest on a named reading where the text is silent 依据假设 "
+                       f"({'、'.join(named[:6])}{' …' if len(named) > 6 else ''}; see the reports)")
+        return EXIT_FAIL, reason
     if errored:
         return EXIT_UNREACHABLE, f"被测系统出错 system under test errored in {len(errored)} {new}check(s)"
     if pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):

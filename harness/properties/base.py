@@ -238,6 +238,7 @@ class Context:
         self.budget = budget
         self._persons = 0
         self.optional = optional_figures(adapter)
+        self.notes: dict[str, Any] = {}  # what the check saw but does not judge (uses the text leaves open)
 
     def unreported(self, out: dict, f: str) -> bool:
         """Whether `f` is an optional figure of the adapter in use that `out` does not report."""
@@ -329,6 +330,63 @@ def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
         return CHRONIC
     return {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES}[r.kind]
 
+
+
+def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
+    """The reference's trace of each item of the stories (a settlement's id, "<id>-撤销", a credit's month,
+    a use as "关系·用途"): what each figure rests on, the clauses and the readings (A-…) it cites. A
+    refused settlement at the edge of the rules' validity (the first or last day in force, or the day
+    either side) rests on the article putting the rules in force (攀枝花 第十九条)."""
+    import datetime as dt
+
+    from reference.case import RELATIONS
+
+    from ..adapters.reference import ReferenceAdapter
+
+    out: dict[str, list[dict]] = {}
+    for story in stories:
+        try:
+            with no_evidence():
+                obs = execute(ReferenceAdapter(), story)
+        except Exception:  # noqa: BLE001 - no trace to tell: the check's own blame stands
+            continue
+        rules = story.setting.rules
+        day = dt.timedelta(days=1)
+        for s in story.settlements:
+            edge = next((e for e in (rules.valid_from, rules.valid_to)
+                         if e is not None and e - day <= s.date <= e + day), None)
+            if edge is not None:
+                out.setdefault(f"{s.id}\0edge", [{"step": "施行日期", "detail": f"{edge}", "clause": rules.validity_cite}])
+        for sid, o in obs.settled.items():
+            out.setdefault(sid, list(o.get("trace") or []))
+        for sid, o in obs.reversals.items():
+            out.setdefault(f"{sid}-撤销", list(o.get("trace") or []))
+        for req, o in obs.credits:
+            if isinstance(o, dict):
+                out.setdefault(req.month, list(o.get("trace") or []))
+        for u, o in obs.uses:
+            if isinstance(o, dict):
+                out.setdefault(f"{RELATIONS[u.relation]}·{u.purpose}",
+                               [{"step": "个人账户使用", "clause": str(o.get("clause", "")), "value": str(o.get("decision", ""))}])
+    return out
+
+
+def traced_blame(e: PropertyViolation, policy: str) -> tuple[list[str], list[str], list[dict]]:
+    """(article tags, readings, trace) the violation's failing figure rests on, by the reference's trace
+    (report.causes.blame): its clause for the failing field; for a refusal of a settlement the rules
+    pay, every clause of that settlement, or the validity article at the edge of the rules' validity."""
+    from dataclasses import asdict
+
+    from ..report.causes import blame, root_mismatch
+
+    traces = reference_traces(e.stories)
+    for m in e.mismatches:
+        if m.field == "infcode" and f"{m.item}\0edge" in traces:
+            traces[m.item] = traces[f"{m.item}\0edge"]
+    found = [asdict(m) for m in e.mismatches]
+    tags, named = blame(found, traces, policy)
+    root = root_mismatch(found)
+    return tags, named, list(traces.get(root["item"], []) if root else [])
 
 
 # --------------------------------------------------------------------------- properties

@@ -22,6 +22,10 @@ CHRONIC = {
 INPATIENT_ROUTES = {"jilin": ("2.4", "2.5", "2.6")}   # 门诊特殊疾病、急诊抢救、日间手术参照住院
 EXCLUSIONS = {"panzhihua": ("7", "8"), "jilin": ("6.3",)}
 ACCOUNT_USE = {"panzhihua": ("5",), "nanchang": ("4.3.2",), "beijing": ("4",), "zhejiang": ("2.4",)}
+# 吉林 says nothing of the personal account (its policy lists no use): what the account does there rests
+# on the common readings alone, so a wrong account figure blames that reading, never a benefit article.
+ACCOUNT_READINGS = {"jilin": ("A-ACCOUNT-SELFPAY",)}
+ACCOUNT_BLAME = {**ACCOUNT_USE, **ACCOUNT_READINGS}
 ACCOUNT_CREDIT = {"panzhihua": ("4",), "nanchang": ("4.3.1",), "beijing": ("3",), "zhejiang": ("2.3",)}
 # Where the document itself ranks facility levels (lower level, higher ratio).
 LEVEL_TILT = {"panzhihua": ("7",), "nanchang": ("4.2.1", "5.3"), "jilin": ("2.2",)}
@@ -52,17 +56,18 @@ FIELD_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
                           "fund_pay_sumamt", "psn_part_amt", "infcode")},
     **{f: ORDINARY for f in ("ordinary_pay", "ordinary_dedc")},
     "chronic_pay": CHRONIC, "chronic_dedc": CHRONIC, "special_dedc": INPATIENT_ROUTES, "inpatient_pay": INPATIENT_ROUTES,
-    **{f: ACCOUNT_USE for f in ("acct_pay", "psn_cash_pay", "balc", "acct_balance", "decision")},
+    **{f: ACCOUNT_BLAME for f in ("acct_pay", "psn_cash_pay", "balc", "acct_balance", "decision")},
     "amount": ACCOUNT_CREDIT,
 }
 
 
 def blamed(fields: list[str], policy: str, tagged: tuple[str, ...]) -> tuple[str, ...]:
-    """The tagged articles the compared fields belong to (all tagged ones when a field is unknown)."""
+    """The tagged articles the compared fields belong to (all tagged ones when a field is unknown); a
+    reading (A-…) where no article of the document governs the field (ACCOUNT_READINGS)."""
     out: list[str] = []
     for f in fields:
         arts = FIELD_CLAUSES.get(f, {}).get(policy)
         if arts is None:
             return tagged
-        out += [a for a in arts if a in tagged and a not in out]
+        out += [a for a in arts if (a in tagged or a.startswith("A-")) and a not in out]
     return tuple(out) or tagged

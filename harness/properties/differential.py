@@ -60,7 +60,7 @@ def _blame(story: Story, bad: list) -> dict[str, tuple[str, ...]] | None:
     decides: acct_pay and the balance (balc, acct_balance), and the cash payment of a visit whose
     acct_pay or balance differs too. A cash payment that differs with the account part right follows
     from the benefit (psn_cash_pay = psn_part_amt − acct_pay): a wrong ratio is not an account fault."""
-    from .clauses import ACCOUNT_USE, FIELD_CLAUSES, merge
+    from .clauses import ACCOUNT_BLAME, FIELD_CLAUSES, merge
 
     account = ("acct_pay", "balc", "acct_balance")
     per_visit = [m for m in bad if not m.item.endswith("年度累计")]
@@ -68,7 +68,7 @@ def _blame(story: Story, bad: list) -> dict[str, tuple[str, ...]] | None:
     maps = []
     for m in per_visit or bad:
         if m.field in account or (m.field == "psn_cash_pay" and m.item in account_visits):
-            maps.append(ACCOUNT_USE)
+            maps.append(ACCOUNT_BLAME)  # 吉林: the reading, no article (ACCOUNT_READINGS)
         elif per_visit:
             maps.append(route_clauses(story, m.item))
         else:

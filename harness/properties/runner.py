@@ -27,7 +27,7 @@ from ..adapters import Adapter, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
 from ..generators import settings_for, skipped_settings
 from ..plugin import NOT_APPLICABLE_PREFIX
-from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence
+from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence, traced_blame
 from .settings import UNPLANNED, announce, format_duration, property_settings
 
 
@@ -268,6 +268,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         ps.items[request.node.nodeid] = count.items or count[0]  # one item an example unless batched
         if ch is not None:
             ch.extra["examples"] = count[0]
+            _undecided_note(ctx, ch)
         if deadline is not None:
             took = time.monotonic() - started
             if ch is not None:
@@ -281,6 +282,20 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             items = sum(ps.items.values())
             if items != collector.run.examples["total"]:  # examples carried batches: what was checked
                 collector.run.examples["items"] = items
+
+
+def _undecided_note(ctx: Context, ch: Any) -> None:
+    """Say on the check which answers the system gave where the text decides nothing (not judged)."""
+    seen = ctx.notes.get("undetermined_uses")
+    if not seen:
+        return
+    ch.extra["undetermined_uses"] = dict(seen)
+    said = "、".join(f"{ANSWERS_ZH.get(k, k)} {n} 次" for k, n in sorted(seen.items()))
+    note = (f"文件未作规定的使用不作判定 uses the text does not decide were not judged; 被测系统答复：{said}")
+    ch.message = f"{ch.message}\n{note}" if ch.message else note
+
+
+ANSWERS_ZH = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作规定"}
 
 
 def region_gaps_note(policy: str) -> str:
@@ -342,7 +357,29 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
         e.attach(render_violation(e, prop, policy))
     if ch is not None:
         ch.message = "\n".join([e.summary(), *notes])  # never an exception class name
-        ch.failed_articles = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
+        tagged = [f"{policy}-{a}" for a in prop.clauses.get(policy, ())]
+        # The check's own blame (the field's or the route's articles, or a reading where no article
+        # governs), within its tags …
+        own = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
+        # … narrowed or corrected by what the reference's trace cites for the failing figure: within the
+        # tags where they meet, else the clauses of that figure (a refused first day blames the article
+        # putting the rules in force), else the readings alone it rests on.
+        tags, named, trace = traced_blame(e, policy)
+        if tags:
+            ch.failed_articles = [t for t in tags if t in tagged] or tags
+        elif named and not any(t in tagged for t in own):
+            ch.failed_articles = [f"{policy}-{a}" for a in named]
+        else:
+            ch.failed_articles = own
+        rests_on = list(dict.fromkeys([*named, *(t.removeprefix(f"{policy}-") for t in ch.failed_articles
+                                                 if t.startswith(f"{policy}-A-"))]))
+        if rests_on:
+            ch.extra["rests_on"] = rests_on  # the failing figure's readings (the gate and the causes name them)
+        relied = [*ch.extra.get("assumptions", ()), *rests_on]
+        if relied:
+            ch.extra["assumptions"] = list(dict.fromkeys(relied))
+        if trace and not e.trace:
+            e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
     return e
 
 

@@ -7,10 +7,12 @@ each failed check the *root* mismatch is the field computed earliest (a
 deductible before the fund payment it changes; then the earliest settlement),
 named by the step of the reference's trace that computes it; checks are
 grouped by that (field, step). Checks that failed without a field (an error, a refusal) are
-grouped by status and their first message line.
+grouped by status and their first message line with its figures and ids taken out (`normalised`).
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 # Where no trace step shows the expected figure: the step of the computation the field comes from,
@@ -28,14 +30,28 @@ NO_FIELD = {"error": "被测系统出错", "harness_error": "测试框架出错"
             "failed": "未逐字段比较的失败"}
 
 
+# Words in a trace step's name that say it computes this field: a field whose figure several steps share
+# (a deductible of 200 that the ratio step also happens to give) is put at its own step.
+FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "inscp_scp_amt": ("政策范围",), "act_pay_dedc": ("起付线",), "amount": ("计入", "定额", "灵活就业", "在职"),
+    "decision": ("个人账户使用",), "acct_pay": ("个人账户支付",),
+}
+
+
 def _step(m: dict, trace: list[dict]) -> tuple[str, str]:
-    """(step, clause) of the reference's trace that computes this field: the step whose value is the
-    expected figure, else the first whose name says what the field is, else the field's usual step."""
+    """(step, clause) of the reference's trace that computes this field: among the steps whose value is
+    the expected figure, one whose name says it computes this field, else the last of them (the ratio
+    and the cap steps both give 100.00 when the cap left is exactly the ratio's figure: the figure
+    paid is the cap step's); else the first step whose name says what the field is; else the field's
+    usual step."""
     usual = FIELD_STEPS.get(m["field"], "")
     if m["expected"] not in ("", "0.00", "0.0000"):
-        for t in trace:
-            if str(t.get("value", "")) == str(m["expected"]):
-                return str(t.get("step", "")), str(t.get("clause", ""))
+        same = [t for t in trace if str(t.get("value", "")) == str(m["expected"])]
+        words = FIELD_WORDS.get(m["field"], ())
+        own = [t for t in same if any(w in str(t.get("step", "")) for w in words)]
+        if own or same:
+            t = (own or same)[-1] if not own else own[0]
+            return str(t.get("step", "")), str(t.get("clause", ""))
     if usual:
         for t in trace:
             if usual in str(t.get("step", "")):
@@ -44,20 +60,89 @@ def _step(m: dict, trace: list[dict]) -> tuple[str, str]:
 
 
 def _root(check: dict) -> tuple[str, str, str]:
-    """(field, step, clause) of the mismatch that comes first in the reference's computation: the earliest
-    field in the order the figures are computed (a deductible before the fund payment it changes), then
-    the earliest settlement."""
-    mismatches = check.get("mismatches") or []
-    if not mismatches:
+    """(field, step, clause) of the root mismatch (`root_mismatch`), at its step of the reference's trace."""
+    root = root_mismatch(check.get("mismatches") or [])
+    if root is None:
         return "", "", ""
+    step, clause = _step(root, check.get("trace") or [])
+    return root["field"], step, clause
+
+
+def root_mismatch(mismatches: list[dict]) -> dict | None:
+    """The mismatch that comes first in the reference's computation: the earliest field in the order the
+    figures are computed (a deductible before the fund payment it changes), then the earliest settlement."""
+    if not mismatches:
+        return None
     items: list[str] = []
     for m in mismatches:
         if m.get("item", "") not in items:
             items.append(m.get("item", ""))
-    root = min(mismatches, key=lambda m: (FIELD_ORDER.get(m["field"], len(FIELD_ORDER)),
+    return min(mismatches, key=lambda m: (FIELD_ORDER.get(m["field"], len(FIELD_ORDER)),
                                           items.index(m.get("item", ""))))
-    step, clause = _step(root, check.get("trace") or [])
-    return root["field"], step, clause
+
+
+A_ID = re.compile(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
+@lru_cache(maxsize=None)
+def _cites(policy: str) -> dict[str, str]:
+    """A document's citations as traces write them (攀枝花 第七条) → article tags (panzhihua-7)."""
+    from reference.policy import POLICY_IDS, load_policy
+
+    if policy not in POLICY_IDS:
+        return {}
+    p = load_policy(policy)
+    return {p.cite(a): f"{policy}-{a}" for a in p.articles}
+
+
+def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
+    """(article tags, assumption ids) a trace step's clause cites, each once: "攀枝花 第七条；A-PZH-UNRATED"
+    → ([panzhihua-7], [A-PZH-UNRATED]). Another document's article or a platform convention is neither."""
+    tags: list[str] = []
+    named: list[str] = []
+    cites = _cites(policy)
+    for part in (clause or "").split("；"):
+        part = part.strip()
+        tag = cites.get(part)
+        if tag and tag not in tags:
+            tags.append(tag)
+        for a in A_ID.findall(part):
+            if a not in named:
+                named.append(a)
+    return tags, named
+
+
+def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str) -> tuple[list[str], list[str]]:
+    """(article tags, assumption ids) that the failing figure rests on, from the reference's trace: the
+    clause of the step computing the root field (the first computed of those that differ), at every
+    settlement where that field differs. A refusal (infcode) of a settlement the rules pay rests on
+    every clause of that settlement's trace. `traces` maps a mismatch's item (its settlement) to the
+    trace, "" to the check's own. Nothing known: ([], [])."""
+    root = root_mismatch(mismatches)
+    if root is None:
+        return [], []
+    tags: list[str] = []
+    named: list[str] = []
+    for m in mismatches:
+        if m["field"] != root["field"]:
+            continue
+        trace = traces.get(m.get("item", "")) or traces.get("") or []
+        if m["field"] == "infcode":
+            clauses = [str(t.get("clause", "")) for t in trace]
+        else:
+            clauses = [_step(m, trace)[1]] if trace else []
+        for clause in clauses:
+            a, n = cited(clause, policy)
+            tags += [t for t in a if t not in tags]
+            named += [x for x in n if x not in named]
+    return tags, named
+
+
+def normalised(message: str) -> str:
+    """A message with its figures and ids taken out, so one defect's refusals group as one cause
+    ("本次统筹支付60.00元超过…" and "…55.00元…" alike)."""
+    text = re.sub(r"[A-Za-z_-]*\d[A-Za-z0-9_.,-]*", "#", message)
+    return re.sub(r"#(?:\s*#)+", "#", text)
 
 
 def clause_text(clauses: list[dict]) -> str:
@@ -74,8 +159,9 @@ def clause_text(clauses: list[dict]) -> str:
 
 
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
-    """The causes, largest first: {field, label, step, clause, clauses, articles, checks, count, files,
-    documents, representative, headline}. `clauses` lists the step's clause per document
+    """The causes, largest first: {field, label, step, clause, clauses, articles, assumptions, checks, count,
+    files, documents, representative, headline}. `assumptions`: the named readings (A-…) its checks'
+    failing figures rest on. `clauses` lists the step's clause per document
     ([{document, clause}], the clauses of its checks, each once); `clause` is them in one line.
     `labels` maps an article tag to its Chinese name (攀枝花 第七条)."""
     causes: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -87,7 +173,8 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         if not field:
             first = (c.get("message") or "").splitlines()[0][:120] if c.get("message") else ""
             step = NO_FIELD.get(c["status"], c.get("status_label", c["status"]))
-            key = (c["status"], "", step + (f"\0{first}" if c["status"] != "failed" else ""))
+            # one defect's messages differ by their figures and ids: grouped without them, one example kept
+            key = (c["status"], "", step + (f"\0{normalised(first)}" if c["status"] != "failed" else ""))
         else:
             key = ("failed", field, step)
         cause = causes.get(key)
@@ -96,8 +183,12 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
             cause = causes[key] = {"field": field, "label": label or "", "step": step, "clause": "",
                                    "clauses": [], "message": first,
                                    "status": key[0], "articles": [], "checks": [], "files": [], "documents": [],
-                                   "representative": c["id"], "_by_doc": {}}
+                                   "representative": c["id"], "_by_doc": {}, "assumptions": []}
         cause["checks"].append(c["id"])
+        relied = (c.get("extra") or {}).get("rests_on") or ()
+        for a in relied:  # the named readings of a silent text the failing figure rests on
+            if a not in cause["assumptions"]:
+                cause["assumptions"].append(a)
         parts = cause["_by_doc"].setdefault(c.get("document") or "", [])
         for part in clause.split("；") if clause else ():
             if part and part not in parts:
@@ -123,6 +214,8 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         at = f"在“{cause['step']}”一步" if cause["field"] else ""
         cause["headline"] = (f"{what}{at}不符：{cause['count']} 项检查、{len(cause['files']) or 1} 个文件"
                              if cause["field"] else f"{what}：{cause['count']} 项检查、{len(cause['files']) or 1} 个文件")
+        if cause["assumptions"]:
+            cause["headline"] += f"（所依据的假设 rests on: {'、'.join(cause['assumptions'])}）"
         out.append(cause)
     out.sort(key=lambda c: (not c["field"], c["status"] != "failed", -c["count"], c["field"], c["step"]))
     for i, cause in enumerate(out, 1):

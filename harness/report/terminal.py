@@ -101,7 +101,7 @@ def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
         failed = (c.extra or {}).get("failed_articles") or getattr(c, "failed_articles", None)
         d.update(id=f"c{i + 1:04d}", path=shown_path(c), document=document_label(c.policy or ""),
                  status_label=status_label(c.status), failed_articles=list(failed or []),
-                 message=zh_message(c.message))
+                 message=zh_message(c.message), assumptions=list((c.extra or {}).get("assumptions") or []))
         checks.append(d)
     found = causes.group(checks, {})
     lines = [f"{k['headline']}（{'、'.join(article_label(t) for t in k['articles'][:4])}"

@@ -131,12 +131,20 @@ def document_decision(rules: Rules, relation: str, purpose: str) -> str:
     return rule.decision
 
 
+def undecided_seen(ctx: Context, decision: Any) -> None:
+    """Count, on the check, the uses the text does not decide and what the system answered (not judged)."""
+    seen = ctx.notes.setdefault("undetermined_uses", {})
+    seen[str(decision)] = seen.get(str(decision), 0) + 1
+
+
 @conform_property("account_use", "个人账户使用范围符合文件规定，被拒绝的使用不动账户余额", ACCOUNT_USE,
                   strategy=use_years, needs=("prepare_person", "check_account_use"))
 def account_use(ctx: Context, ex: AccountYear) -> None:
     """Each use gets the document's decision for that relative and purpose; an allowed use with an
-    amount is debited exactly (refused when the balance is short); a refused or undetermined use never
-    moves money; the balance never goes negative."""
+    amount is debited exactly (refused when the balance is short); a refused use never moves money;
+    the balance never goes negative. Where the text decides nothing (undetermined) a system can only
+    allow or refuse: any answer is accepted, and money moves as the system decided (an allowed amount
+    debited exactly, never past the balance); such uses are counted on the check, not judged."""
     story = Story(ex.setting, ex.person, [Use(u) for u in ex.uses], "个人账户使用")
     obs = ctx.run(story, years=[])
     rules = ex.setting.rules
@@ -148,6 +156,12 @@ def account_use(ctx: Context, ex: AccountYear) -> None:
             ctx.fail("被测系统拒绝回答个人账户使用校验", [mismatch("decision", "allowed/refused/undetermined", got, item)],
                      story)
         want = document_decision(rules, req.relation, req.purpose)
+        if want == "undetermined":  # the text decides nothing: the system's answer stands
+            if got.get("decision") not in ("allowed", "refused", "undetermined"):
+                ctx.fail("个人账户使用决定不是允许、拒绝或未作规定之一",
+                         [mismatch("decision", "allowed/refused/undetermined", got.get("decision"), item)], story)
+            undecided_seen(ctx, got.get("decision"))
+            want = got.get("decision")
         if want == "allowed" and req.amount is not None and req.amount > balance:
             want = "refused"  # 余额不足
         if got.get("decision") != want:

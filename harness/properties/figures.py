@@ -19,6 +19,10 @@ ZERO = Decimal("0")
 NO_OUTPATIENT_DURING_STAY = ("11", "14", "41")  # 吉林 六（三）: 普通门诊和门诊慢特病待遇
 
 
+class UnroutableVisit(ValueError):
+    """A visit the text cannot route without a fact the person lacks (a flexible worker's tier)."""
+
+
 @dataclass(frozen=True)
 class Route:
     """Which benefit pays a visit: none, ordinary, chronic or inpatient; and the bucket whose cap it uses."""
@@ -38,7 +42,14 @@ def route(rules: Rules, person: Person, s: Settlement) -> Route:
         return Route("none", role, f"{policy.short} 不予支付: {s.exclusion}")
     if "requires_account" in policy.eligibility:  # 攀枝花 第七条
         has_account = person.has_account
-        if has_account is None:
+        if has_account is None and person.is_flexible and person.flex_tier is None:
+            # 第七条 ties ordinary pooling to the account and 第四条 the account to the tier: with no tier the
+            # text cannot route an ordinary visit; a chronic one (第九、十条 ask no account) is routed by its
+            # own benefit, and would need the tier only for a part overflowing into ordinary pooling (第十一条)
+            if s.med_type != "14":
+                raise UnroutableVisit(f"{s.id}: 灵活就业人员未给出缴费档次，第七条的享受条件无法判定")
+            has_account = True
+        elif has_account is None:
             has_account = not (person.is_flexible and person.flex_tier == 2)  # A-PZH-FLEX-TIER2
         if not has_account and s.med_type != "14":
             return Route("none", role, "未建立个人账户")
@@ -56,6 +67,10 @@ def route(rules: Rules, person: Person, s: Settlement) -> Route:
         if any(s.date in stay for stay in person.hospital_stays):  # A-JL-HOSPITAL-STAY: both ends included
             return Route("none", role, "住院期间")
     if s.med_type == "14":
+        if s.facility == "pharmacy" and "pharmacy_chronic" in policy.doc and ordinary_ratio(rules, role, "pharmacy") is None:
+            # 吉林 一: pharmacies come into 门诊保障范围 by the region's choice, for ordinary and chronic/special
+            # prescriptions alike; a region that has not taken them in pays no purchase there (A-JL-PHARMACY-CHRONIC)
+            return Route("none", role, "定点零售药店未纳入本统筹区门诊保障范围（慢特病处方购药同样不予支付）")
         d = person.disease(s.dise_codg or "")
         if d is not None and d.kind == "special" and "special" in policy.covers:
             return Route("inpatient", role, "门诊特殊疾病参照住院")

@@ -115,8 +115,8 @@ def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
 def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str) -> tuple[list[str], list[str]]:
     """(article tags, assumption ids) that the failing figure rests on, from the reference's trace: the
     clause of the step computing the root field (the first computed of those that differ), at every
-    settlement where that field differs. A refusal (infcode) of a settlement the rules pay rests on
-    every clause of that settlement's trace. `traces` maps a mismatch's item (its settlement) to the
+    settlement where that field differs. A refusal (infcode) of a settlement the rules pay blames
+    every article of that settlement's trace (the readings it uses are not what was refused). `traces` maps a mismatch's item (its settlement) to the
     trace, "" to the check's own. Nothing known: ([], [])."""
     root = root_mismatch(mismatches)
     if root is None:
@@ -134,7 +134,8 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str) ->
         for clause in clauses:
             a, n = cited(clause, policy)
             tags += [t for t in a if t not in tags]
-            named += [x for x in n if x not in named]
+            if m["field"] != "infcode":  # a refusal is of the whole settlement, not of each reading it uses
+                named += [x for x in n if x not in named]
     return tags, named
 
 

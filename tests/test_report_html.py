@@ -120,6 +120,17 @@ def test_conformant_run_shows_the_green_verdict():
     assert "没有失败或错误的检查项" in source
 
 
+def test_no_verdict_is_shown_neither_red_nor_green():
+    """无法判定 (a feature error, nothing reached the system) is not a failure of the system: its own colour."""
+    run = sample_run(hostile=False)
+    run.checks = [c for c in run.checks if c.status == "passed"]
+    d = model.build(run)
+    d["verdict"], d["verdict_en"] = "无法判定", "no verdict"
+    source = html.render(d)
+    assert 'class="verdict undecided"' in source and 'data-verdict="无法判定"' in source
+    assert ".verdict.undecided" in source and ".b-无法判定" in source
+
+
 def test_a_check_names_the_assumptions_it_relies_on_in_html_and_excel(tmp_path):
     """A vendor reading the text differently sees which assumption a failed check rests on (issue 10)."""
     from openpyxl import load_workbook

@@ -145,3 +145,17 @@ def test_a_failed_property_names_only_the_articles_it_found_broken(capsys):
     failure = out[out.index("逐项 Failures:"):]
     assert "差分〔jilin〕 吉林 二（二）" in failure
     assert "二(三)" not in failure and "六（三）" not in failure
+
+
+def test_a_conformant_verdict_with_skipped_checks_does_not_say_all_passed():
+    """A skipped check (e.g. an account use the text leaves open) is neither passed nor not applicable."""
+    from report_samples import sample_run
+
+    from harness.report.terminal import verdict_sentence
+
+    run = sample_run(hostile=False)
+    run.checks = [c for c in run.checks if c.status == "passed"]
+    assert "全部通过或不适用" in verdict_sentence(run)
+    run.checks[0].status = "skipped"
+    said = verdict_sentence(run)
+    assert "全部通过、不适用或跳过（跳过 1 项，原因见报告）" in said and "全部通过或不适用" not in said

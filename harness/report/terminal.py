@@ -47,6 +47,10 @@ def verdict_sentence(run: RunResult) -> str:
     docs = "、".join(document_label(p) for p in sorted({c.policy for c in run.checks if c.policy})) or "所选文件"
     system = run.adapter.get("system_name") or run.adapter.get("system") or run.adapter.get("adapter", "被测系统")
     if run.verdict == "合格":
+        # skipped: e.g. an account use the text leaves open (any answer accepted); each says why in the report
+        skipped = counts.get("skipped", 0)
+        if skipped:
+            return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过、不适用或跳过（跳过 {skipped} 项，原因见报告）。"
         return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过或不适用。"
     if run.verdict == "无法判定":   # the features or the harness were at fault, or nothing reached the system
         parts = []

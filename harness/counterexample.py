@@ -195,7 +195,13 @@ def render_scenario(story: Story, name: str, tags: list[str], psn_no: str = "CE-
             req, got = next(uses)
             amount = f" {fmt(req.amount)} 元" if req.amount is not None else ""
             steps.add("when", f"个人账户为 \"{RELATION_WORD[req.relation]}\" 支付 \"{PURPOSE_WORD[req.purpose]}\"{amount}")
-            if not isinstance(got, str):
+            if isinstance(got, str):
+                pass
+            elif got["decision"] == "undetermined":
+                # the text leaves this use open: a system may allow or refuse it, so the scenario asserts
+                # nothing here (the step would skip the whole scenario, and with it every check after)
+                steps.comment("文件未作规定：允许或拒绝均不违反文件，此处不作判定")
+            else:
                 steps.add("then", f"个人账户使用{DECISION_WORD[got['decision']]}")
     settled = [s for s in story.settlements if s.id in ref.settled]
     if settled:
@@ -237,10 +243,12 @@ def render_feature(stories: list[Story], *, policy: str, articles: list[str] | t
     return "\n".join(out)
 
 
-def render_violation(e: "PropertyViolation", prop: "Property", policy: str) -> str:
-    """The counterexample of a failed property for one policy."""
+def render_violation(e: "PropertyViolation", prop: "Property", policy: str,
+                     blamed: list[str] | tuple[str, ...] = ()) -> str:
+    """The counterexample of a failed property for one policy, tagged with the articles it blames (`blamed`,
+    else those it found broken, else the property's)."""
     try:
-        articles = getattr(e, "articles", ()) or prop.clauses.get(policy, ())  # only the articles found broken
+        articles = blamed or getattr(e, "articles", ()) or prop.clauses.get(policy, ())
         return render_feature(e.stories, policy=policy, articles=articles, title=prop.title,
                               headline=e.headline, mismatches=e.mismatches)
     except Exception as exc:  # noqa: BLE001 - the failure itself must still be reported

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
 from reference.loading import UniqueSafeLoader
-from reference.policy import POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached, load_policy
+from reference.policy import POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached, load_policy, load_region_file
 
 FEN = Decimal("0.01")
 PSN_TYPES = ("1101", "1201", "1103", "1203")
@@ -128,6 +128,20 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
     out = [Setting(policy, r) for r in regions]
     if policy == "panzhihua":
         out += [Setting(policy, r, (("ordinary.ratio.remote_unfiled", REMOTE_UNFILED_RATIO),)) for r in regions]
+    pharmacy = load_policy(policy).requirement_for("ordinary.ratio.pharmacy")
+    if pharmacy is not None and pharmacy.optional:
+        # 吉林 一: pharmacy cover is the region's choice; a region that has not taken it up pays no purchase
+        # there, ordinary or chronic (A-JL-PHARMACY-CHRONIC): each example region also without its pharmacy ratio.
+        for r in regions:
+            if r is None:
+                continue
+            try:
+                values = load_region_file(r).values
+            except PolicyError:
+                continue  # setting_gaps names it under the region itself
+            if "ordinary.ratio.pharmacy" in values:
+                out.append(Setting(policy, None, tuple(sorted((str(k), str(v)) for k, v in values.items()
+                                                              if k != "ordinary.ratio.pharmacy"))))
     return tuple(out)
 
 

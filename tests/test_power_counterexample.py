@@ -46,7 +46,7 @@ def test_replay_that_differs_still_reports_the_smallest_counterexample():
     flaky = FlakyFailure("Inconsistent results from replaying a test case!", [large, small])
     assert _violation(flaky) is small
     prop = load()["deductible"]
-    ch = SimpleNamespace(message="", failed_articles=[])
+    ch = SimpleNamespace(message="", failed_articles=[], extra={})  # as a CheckResult has
     e = _reported(small, prop, "nanchang", Budget(0.0), ch, replay=True)
     assert e.counterexample.startswith("# language: zh-CN") and "@nanchang-4.2.1" in e.counterexample
     assert "Inconsistent" not in ch.message and "应为 0.01，实际 0.00" in ch.message

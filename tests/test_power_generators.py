@@ -50,7 +50,8 @@ def test_every_shipped_example_region_is_drawn_from():
     # the generators themselves avoid what 攀枝花's missing ordinary.ratio.remote_unfiled would decide
     for policy in POLICY_IDS:
         assert not skipped_settings(policy), policy
-        assert {s.region for s in settings_for(policy)} == set(example_regions()[policy]), policy
+        # (吉林's example is also drawn without pharmacy cover, its values inline: region None)
+        assert {s.region for s in settings_for(policy)} - {None} == set(example_regions()[policy]), policy
 
 
 def test_a_facility_ratio_a_region_leaves_out_is_a_gap(tmp_path):
@@ -66,3 +67,16 @@ def test_a_facility_ratio_a_region_leaves_out_is_a_gap(tmp_path):
     later.write_text(jilin + '  valid_from: "2024-01-01"\n', encoding="utf-8")
     assert setting_gaps(Setting("jilin", str(later)))[0].startswith("valid_from 2024-01-01")
     assert setting_gaps(Setting("beijing", str(REGION_DIR / "beijing-example.yaml"))) == ()
+
+
+def test_jilin_is_also_drawn_without_pharmacy_cover():
+    """吉林 一 leaves pharmacy cover to the region: a region that has not taken it up pays no purchase there,
+    ordinary or chronic (A-JL-PHARMACY-CHRONIC), so the properties also draw the example region without its
+    pharmacy ratio; every other value is the example's."""
+    from harness.generators import settings_for
+    from reference.policy import load_region_file
+
+    example = load_region_file("jilin-example").values
+    without = [s for s in settings_for("jilin") if s.rules.find("ordinary.ratio.pharmacy") is None]
+    assert len(without) == 1 and without[0].region is None
+    assert without[0].param_dict == {str(k): str(v) for k, v in example.items() if k != "ordinary.ratio.pharmacy"}

@@ -353,33 +353,34 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     notes.extend(extra)
     if notes:
         e.__notes__ = notes
-    if not e.counterexample:
-        e.attach(render_violation(e, prop, policy))
+    tagged = [f"{policy}-{a}" for a in prop.clauses.get(policy, ())]
+    # The check's own blame (the field's or the route's articles, or a reading where no article
+    # governs), within its tags …
+    own = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
+    # … narrowed or corrected by what the reference's trace cites for the failing figure: within the
+    # tags where they meet, else the clauses of that figure (a refused first day blames the article
+    # putting the rules in force), else the readings alone it rests on.
+    tags, named, trace = traced_blame(e, policy)
+    if tags:
+        failed = [t for t in tags if t in tagged] or tags
+    elif named and not any(t in tagged for t in own):
+        failed = [f"{policy}-{a}" for a in named]
+    else:
+        failed = own
+    if not e.counterexample:  # tagged with what it blames, so the regression scenario runs under those articles
+        e.attach(render_violation(e, prop, policy, [t.removeprefix(f"{policy}-") for t in failed]))
     if ch is not None:
         ch.message = "\n".join([e.summary(), *notes])  # never an exception class name
-        tagged = [f"{policy}-{a}" for a in prop.clauses.get(policy, ())]
-        # The check's own blame (the field's or the route's articles, or a reading where no article
-        # governs), within its tags …
-        own = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
-        # … narrowed or corrected by what the reference's trace cites for the failing figure: within the
-        # tags where they meet, else the clauses of that figure (a refused first day blames the article
-        # putting the rules in force), else the readings alone it rests on.
-        tags, named, trace = traced_blame(e, policy)
-        if tags:
-            ch.failed_articles = [t for t in tags if t in tagged] or tags
-        elif named and not any(t in tagged for t in own):
-            ch.failed_articles = [f"{policy}-{a}" for a in named]
-        else:
-            ch.failed_articles = own
-        rests_on = list(dict.fromkeys([*named, *(t.removeprefix(f"{policy}-") for t in ch.failed_articles
+        ch.failed_articles = failed
+        rests_on = list(dict.fromkeys([*named, *(t.removeprefix(f"{policy}-") for t in failed
                                                  if t.startswith(f"{policy}-A-"))]))
         if rests_on:
             ch.extra["rests_on"] = rests_on  # the failing figure's readings (the gate and the causes name them)
         relied = [*ch.extra.get("assumptions", ()), *rests_on]
         if relied:
             ch.extra["assumptions"] = list(dict.fromkeys(relied))
-        if trace and not e.trace:
-            e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
+    if trace and not e.trace:
+        e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
     return e
 
 

@@ -59,6 +59,9 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
     # Stopped (SIGTERM, Ctrl-C): unwind, so the half-written files are removed, and exit 143/130.
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    # Ctrl-C as KeyboardInterrupt here, not the `conform` start-up handler's (harness/cli.py), which would end
+    # with its own words before the half-written files are removed
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler) if main_thread else None
     try:
         from .synth import synth_ledger  # pyarrow and the generator: only when the command runs
 
@@ -72,6 +75,7 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
     elapsed = time.perf_counter() - started
     click.echo(f"{out}: {r.rows} rows, {r.persons} persons, {r.defective_persons} with planted defects, "
                f"{r.planted} planted (setl_id, field) pairs; {elapsed:.1f} s ({r.rows / max(elapsed, 1e-9):,.0f} rows/s)")

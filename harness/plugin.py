@@ -174,6 +174,10 @@ class Collector:
                 elif report.failed:
                     status = "failed" if report.when == "call" else "error"
             ch.status = status
+            # what a passing check says besides (an account use the text leaves open: what the system answered)
+            said = [str(v) for k, v in getattr(report, "user_properties", ()) if k == NOTE_PROPERTY]
+            if status == "passed" and said:
+                ch.message = "；".join(said)
             if status in ("failed", "error") and not ch.message:
                 ch.message = _short(report)
             if status == "not_applicable" and not ch.message and report.longrepr:
@@ -184,6 +188,15 @@ class Collector:
             if ch.kind in ("scenario", "property"):
                 self.run.checks.append(ch)
             self._current.pop(report.nodeid, None)
+
+
+# A step's note for a check that passes (pytest's user_properties carry it to the report): `note(request, text)`.
+NOTE_PROPERTY = "conform_note"
+
+
+def note(request: Any, text: str) -> None:
+    """Say something on the check of the running scenario, shown even when it passes."""
+    request.node.user_properties.append((NOTE_PROPERTY, text))
 
 
 def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:

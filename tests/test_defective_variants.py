@@ -110,8 +110,8 @@ def test_defective_variant_is_caught_by_named_scenarios(defect, defect_servers, 
             assert ref.status == "passed", f"{ref.name} does not pass against the reference: {ref.message}"
         for c in matching(run, stem, scenario, example):
             if defect == "refuse_over_cap":
-                # A refusal where the rules pay is the system's answer, not a figure: an error with its evidence.
-                assert c.status == "error" and "infcode -1" in c.message, (c.status, c.message)
+                # A refusal where the rules pay is a failure on infcode (exit 1, not 3), with its evidence.
+                assert c.status == "failed" and "infcode -1" in c.message, (c.status, c.message)
                 assert any(e.get("response", {}).get("infcode") == -1 for e in c.evidence)
             else:
                 assert c.status == "failed", f"{defect}: {c.name} was {c.status} {c.message}"

@@ -380,11 +380,18 @@ def traced_blame(e: PropertyViolation, policy: str) -> tuple[list[str], list[str
     from ..report.causes import blame, root_mismatch
 
     traces = reference_traces(e.stories)
+    edge = False
     for m in e.mismatches:
         if m.field == "infcode" and f"{m.item}\0edge" in traces:
             traces[m.item] = traces[f"{m.item}\0edge"]
+            edge = True
     found = [asdict(m) for m in e.mismatches]
     tags, named = blame(found, traces, policy)
+    if e.articles and not edge and found and all(m["field"] == "infcode" for m in found):
+        # a refusal of a visit the rules pay, away from the validity edges: the benefit of that visit is what
+        # failed (the property's route), not every article its working cites (a chronic visit's trace cites
+        # 第七条's eligibility readings; a system without chronic benefits is not wrong on 第七条)
+        tags = [f"{policy}-{a}" for a in e.articles]
     root = root_mismatch(found)
     return tags, named, list(traces.get(root["item"], []) if root else [])
 

@@ -44,6 +44,10 @@ DISEASE_KINDS = {"panzhihua": ("chronic", "two_disease"), "nanchang": ("chronic"
 # A code for policies whose chronic parameters are not per disease (吉林 二（三）: one ratio and cap
 # chosen by the region), so any registered code is settleable. Fictitious, like the regions' codes.
 GENERIC_DISEASE = "M03900"
+# A second code without a figure of its own, offered where such diseases share one cap (吉林 二（三）: 其余病种
+# 共用统筹区的慢性病年度限额, A-JL-CHRONIC-CAP-PER-DISEASE): with one generic code a person never held two
+# diseases in that shared bucket, so no draw could show one cap spent twice.
+SECOND_GENERIC_DISEASE = "M03901"
 # 攀枝花 第七条 leaves the unfiled out-of-town ratio to the region (A-PZH-REMOTE-UNFILED); a
 # fictitious value for settings that supply it.
 REMOTE_UNFILED_RATIO = "0.30"
@@ -172,9 +176,11 @@ def settleable_diseases(setting: Setting) -> tuple[tuple[str, tuple[str, ...]], 
         return ()
     codes = sorted({k.split(".")[1] for k in rules.supplied if k.startswith("chronic.") and k.count(".") >= 2})
     generic = rules.find("chronic.ratio") is not None and rules.find("chronic.cap") is not None
-    if generic and GENERIC_DISEASE not in codes:
-        codes.append(GENERIC_DISEASE)
     shares = rules.flag("chronic.shares_ordinary_deductible")
+    if generic:
+        for code in (GENERIC_DISEASE, SECOND_GENERIC_DISEASE) if shares else (GENERIC_DISEASE,):
+            if code not in codes:
+                codes.append(code)
     out = []
     for code in codes:
         ratio = rules.find(f"chronic.{code}.ratio") or rules.find("chronic.ratio")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from harness.generators import (Setting, example_regions, fen_edge_person_year, holds_account, off_grid_amount,
-                                person_years, setting_gaps, settings_for, skipped_settings)
+                                person_years, setting_gaps, settings_for, settleable_diseases, skipped_settings)
 from harness.properties.accounts import use_years
 from reference.policy import POLICY_IDS, REGION_DIR
 
@@ -80,3 +80,20 @@ def test_jilin_is_also_drawn_without_pharmacy_cover():
     without = [s for s in settings_for("jilin") if s.rules.find("ordinary.ratio.pharmacy") is None]
     assert len(without) == 1 and without[0].region is None
     assert without[0].param_dict == {str(k): str(v) for k, v in example.items() if k != "ordinary.ratio.pharmacy"}
+
+
+def _shared_cap_codes(py) -> list[str]:
+    """The person's chronic diseases without a cap of their own (吉林: they share the region's chronic cap)."""
+    rules = py.setting.rules
+    return [d.dise_codg for d in py.person.diseases if d.kind == "chronic" and rules.find(f"chronic.{d.dise_codg}.cap") is None]
+
+
+def test_jilin_persons_can_hold_two_diseases_sharing_the_chronic_cap():
+    # 吉林 二（三）: diseases without a cap of their own share one (A-JL-CHRONIC-CAP-PER-DISEASE); with a single
+    # such code on offer no draw could hold two of them, and a cap paid once per disease went unseen
+    setting = Setting("jilin", "jilin-example")
+    own_cap = [c for c, _ in settleable_diseases(setting) if setting.rules.find(f"chronic.{c}.cap") is None]
+    assert len(own_cap) >= 2, own_cap
+    py = find(person_years("jilin"), lambda py: len(_shared_cap_codes(py)) >= 2,
+              settings=settings(max_examples=2000, database=None, deadline=None))
+    assert len(set(_shared_cap_codes(py))) >= 2

@@ -35,7 +35,7 @@ from pathlib import Path
 import yaml
 
 from reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
-from reference.loading import DuplicateKeyError, UniqueSafeLoader
+from reference.loading import DuplicateKeyError, UniqueSafeLoader, check_yaml_events
 
 from .errors import AuditInputError
 
@@ -176,9 +176,16 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             if path.suffix.lower() == ".toml":
                 data = tomllib.loads(text)
             else:
+                check_yaml_events(text)  # no alias expansion ("billion laughs"), no nesting the parser would die in
                 data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
         except DuplicateKeyError as e:
             raise AuditInputError(str(e.problem), file=spec, row=e.problem_mark.line + 1) from None
+        except yaml.composer.ComposerError as e:
+            line = e.problem_mark.line + 1 if e.problem_mark is not None else None
+            raise AuditInputError(f"malformed mapping: {e.problem}", file=spec, row=line) from None
+        except RecursionError:  # TOML's parser recurses per nested table or array
+            raise AuditInputError("malformed mapping: nested too deeply (a mapping is two levels deep)",
+                                  file=spec) from None
         except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
             hint = ""
             if isinstance(e, tomllib.TOMLDecodeError) and _BARE_NON_ASCII.search(text):

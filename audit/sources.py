@@ -904,6 +904,9 @@ def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, 
     return keys, first
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),
                   ids: frozenset[str] = IDS) -> pa.RecordBatchReader:
     """The lines as records, their names the keys of all lines (renamed by canonical_header): a key a line
@@ -929,11 +932,16 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
                     raise _pending(e) from None
                 if not isinstance(obj, dict):
                     raise _pending(AuditInputError("each line must be a JSON object", file=str(path), row=no))
+                escaped = "\\ud" in line or "\\uD" in line  # only an escape can write a lone surrogate
                 vals = []
                 for k, n in zip(keys, names):
                     v = obj.get(k)
                     if isinstance(v, (dict, list)):
                         raise _pending(AuditInputError("expected a scalar", file=str(path), row=no, column=k))
+                    if escaped and isinstance(v, str) and _SURROGATE.search(v):
+                        raise _pending(AuditInputError(
+                            "a lone UTF-16 surrogate escape (\\ud800–\\udfff without its pair) is no character: the "
+                            "export wrote a broken \\u escape", file=str(path), row=no, column=k))
                     if isinstance(v, str) and v in NULL_TEXT:
                         v = None
                     elif n in ids and isinstance(v, str) and re.match(SCI_ID, v):

@@ -13,6 +13,7 @@ from reference.policy import Rules
 
 from ..generators import (Setting, account_uses, with_account, amounts, credit_requests, months, persons,
                           settings_strategy)
+from . import figures as fig
 from .base import Context, Credit, D, Story, Use, conform_property, mismatch
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE
 
@@ -39,24 +40,24 @@ def document_credit(rules: Rules, person: Person, req: CreditRequest) -> Decimal
     Amounts to the fen, half up (A-ACCOUNT-MONTH), unless the text says otherwise."""
     policy = rules.policy.id
     first = dt.date(int(req.month[:4]), int(req.month[5:7]), 1)
-    retiree = person.role_on(first) == "retiree"
+    retiree = fig.role_on(person, first) == "retiree"
 
     def fen(d: Decimal) -> Decimal:
         return d.quantize(FEN, rounding=ROUND_HALF_UP)
 
     base = req.base or Decimal("0")
     if policy == "panzhihua":
-        if person.is_flexible and person.flex_tier == 2:
+        if fig.is_flexible(person) and person.flex_tier == 2:
             return Decimal("0.00")
         if retiree:
-            avg = rules.get("account.retiree.average_pension").value
+            avg = fig.need(rules, "account.retiree.average_pension")
             return (avg * Decimal("0.02")).quantize(YUAN, rounding=ROUND_HALF_UP).quantize(FEN)
-        if person.is_flexible:
+        if fig.is_flexible(person):
             return fen(base * Decimal("0.02"))
         return fen(req.contribution or Decimal("0"))
     if policy == "nanchang":
         if retiree:
-            return fen(rules.get("account.retiree.average_pension").value * Decimal("0.025"))
+            return fen(fig.need(rules, "account.retiree.average_pension") * Decimal("0.025"))
         return fen(base * Decimal("0.02"))
     if policy == "beijing":
         if retiree:
@@ -68,8 +69,8 @@ def document_credit(rules: Rules, person: Person, req: CreditRequest) -> Decimal
         return fen(base * Decimal("0.02"))
     if policy == "zhejiang":
         if retiree:
-            return fen(rules.get("account.retiree.monthly").value)
-        return fen(base * rules.get("account.in_service.rate_of_base").value)
+            return fen(fig.need(rules, "account.retiree.monthly"))
+        return fen(base * fig.need(rules, "account.in_service.rate_of_base"))
     raise AssertionError(f"{policy} fixes no account credit")
 
 

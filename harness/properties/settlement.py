@@ -89,7 +89,7 @@ def annual_cap(ctx: Context, py: PersonYear) -> None:
         ytd = obs.ytd.get(year)
         if ytd is None:
             continue
-        roles = {py.person.role_on(d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
+        roles = {fig.role_on(py.person, d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
         limit = max(fig.cap(rules, role) for role in roles)
         if D(ytd["ordinary_pay"]) > limit:
             ctx.fail(f"{year}年度累计普通门诊统筹支付超过年度限额",
@@ -113,7 +113,7 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
         r = fig.route(rules, py.person, s)
         if r.kind == "none":
             continue
-        inscp = s.inscp_scp_amt
+        inscp = fig.policy_scope(s)
         # an unreported deductible counts as 0: a looser bound, still one the payment may not pass
         dedc = ZERO if ctx.unreported(out, "act_pay_dedc") else D(out["act_pay_dedc"])
         ratio = fig.visit_ratio(rules, py.person, s, r)
@@ -164,7 +164,7 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
     story = Story.of_year(py, "逐笔精确")
     obs = ctx.run(story, years=[])
     rules = py.setting.rules
-    shares = rules.flag("chronic.shares_ordinary_deductible")
+    shares = fig.flag(rules, "chronic.shares_ordinary_deductible")
     years: dict[int, list] = {}
     for s in py.settlements:
         out = obs.settled[s.id]
@@ -186,7 +186,7 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
                 y[1] += split["ordinary"]
             continue
         used, paid, known = y
-        inscp = s.inscp_scp_amt
+        inscp = fig.policy_scope(s)
         ratio = fig.visit_ratio(rules, py.person, s, r)
         limit, cap = fig.deductible(rules, r.role), fig.cap(rules, r.role)
         left = max(limit - used, ZERO)
@@ -245,7 +245,7 @@ def _applies(how: str, rules) -> bool:
         return bool(rules.policy.exclusions)
     if how in ("no_account", "benefit_period"):
         return "requires_account" in rules.policy.eligibility
-    return rules.flag("hospital_stay.no_outpatient_benefit")
+    return fig.flag(rules, "hospital_stay.no_outpatient_benefit")
 
 
 @conform_property("excluded_pay_nothing", "文件规定不予支付或不享受待遇的就诊，统筹基金支付为0", EXCLUSIONS,
@@ -326,12 +326,13 @@ def deductible(ctx: Context, py: PersonYear) -> None:
     story = Story.of_year(py, "起付线")
     obs = ctx.run(story)
     rules = py.setting.rules
-    shares = rules.flag("chronic.shares_ordinary_deductible")
+    shares = fig.flag(rules, "chronic.shares_ordinary_deductible")
     for s in py.settlements:
         out = obs.settled[s.id]
-        if not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) > s.inscp_scp_amt:
+        scope = fig.policy_scope(s)
+        if not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) > scope:
             ctx.fail("本次起付线超过政策范围内费用（起付线只由政策范围内费用累计）",
-                     [mismatch("act_pay_dedc", f"≤ 政策范围内费用 {s.inscp_scp_amt}", out["act_pay_dedc"], s.id)], story)
+                     [mismatch("act_pay_dedc", f"≤ 政策范围内费用 {scope}", out["act_pay_dedc"], s.id)], story)
     for year in py.years:
         used = ZERO
         known = True
@@ -392,7 +393,7 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
         bad = []
         if v["medfee_sumamt"] != s.medfee_sumamt:
             bad.append(mismatch("medfee_sumamt", s.medfee_sumamt, out["medfee_sumamt"], s.id))
-        scope = s.medfee_sumamt - s.fulamt_ownpay_amt - s.overlmt_selfpay - s.preselfpay_amt
+        scope = fig.policy_scope(s)
         if v["inscp_scp_amt"] != scope:
             bad.append(mismatch("inscp_scp_amt", f"{s.medfee_sumamt} − 全自费{s.fulamt_ownpay_amt} − 超限价"
                                 f"{s.overlmt_selfpay} − 先行自付{s.preselfpay_amt} = {scope}", out["inscp_scp_amt"], s.id))
@@ -470,7 +471,7 @@ def reversals_across(draw: Any, policy: str) -> ReversalAcross:
         nxt = replace(last, id=f"V{len(py.settlements) + 1}", date=dt.date(y0 + 1, 1, 1 + draw(st.integers(0, 30))))
         py = replace(py, settlements=py.settlements + (nxt,))
     # Largest first (index 0 is where shrinking goes): the visit most likely to have counted something.
-    first = sorted((s for s in py.settlements if s.date.year == y0), key=lambda s: -s.inscp_scp_amt)
+    first = sorted((s for s in py.settlements if s.date.year == y0), key=lambda s: -fig.policy_scope(s))
     return ReversalAcross(py, first[draw(st.integers(0, len(first) - 1))].id)
 
 

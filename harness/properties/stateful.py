@@ -185,7 +185,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                                         "年度累计普通门诊统筹支付"))
                 if bad:
                     self.fail("年度累计不等于仍然有效的各笔结算之和（撤销应恰好冲销该笔结算，A-REVERSAL）", bad)
-                roles = {self.person.role_on(d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
+                roles = {fig.role_on(self.person, d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
                 limit_d = max(fig.deductible(self.rules, r) for r in roles)
                 limit_c = max(fig.cap(self.rules, r) for r in roles)
                 over = [m for m, bad in ((mismatch("ordinary_dedc", f"≤ 起付标准 {limit_d}", ytd["ordinary_dedc"],

@@ -146,7 +146,34 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
             if "ordinary.ratio.pharmacy" in values:
                 out.append(Setting(policy, None, tuple(sorted((str(k), str(v)) for k, v in values.items()
                                                               if k != "ordinary.ratio.pharmacy"))))
+    if policy == "zhejiang":
+        out += [s for s in (_half_fen_setting(r) for r in regions if r is not None) if s is not None]
+    if policy == "jilin":
+        # the example's inpatient cap (150000) is out of reach of a drawn year: also with a cap a few visits
+        # reach, so the cap shared by special diseases, emergency and day surgery (二（四）–（六）) is checked
+        out += [Setting(policy, r, (("inpatient.cap", LOW_INPATIENT_CAP),)) for r in regions if r is not None]
     return tuple(out)
+
+
+# A jilin inpatient cap (元/年, fictitious) that generated emergency and special-disease visits reach.
+LOW_INPATIENT_CAP = "5000"
+
+
+def _half_fen_setting(region: str) -> Setting | None:
+    """浙江 二（一）退休人员起付线减半执行: the example region as inline values without its restated retiree
+    deductible (so it is the derived half) and with an in-service one of an odd number of fen, so that half
+    has half a fen to round (A-ZJ-HALF-FEN: 600.01 → 300.01). The example's even 600/300 hid that rounding."""
+    try:
+        values = {str(k): str(v) for k, v in load_region_file(region).values.items()}
+    except PolicyError:
+        return None  # setting_gaps names it under the region itself
+    in_service = values.get("ordinary.deductible.in_service")
+    if in_service is None:
+        return None
+    fen_count = int(Decimal(in_service) * 100)
+    values["ordinary.deductible.in_service"] = str(fen(fen_count if fen_count % 2 else fen_count + 1))
+    values.pop("ordinary.deductible.retiree", None)
+    return Setting("zhejiang", None, tuple(sorted(values.items())))
 
 
 @lru_cache(maxsize=None)

@@ -97,3 +97,36 @@ def test_jilin_persons_can_hold_two_diseases_sharing_the_chronic_cap():
     py = find(person_years("jilin"), lambda py: len(_shared_cap_codes(py)) >= 2,
               settings=settings(max_examples=2000, database=None, deadline=None))
     assert len(set(_shared_cap_codes(py))) >= 2
+
+
+def test_zhejiang_is_also_drawn_with_the_retiree_deductible_derived_from_an_odd_fen():
+    # 浙江 二（一）减半执行 with half a fen to round (A-ZJ-HALF-FEN): the example's 600/300 never had one
+    from harness.properties import figures as fig
+
+    derived = [s for s in settings_for("zhejiang") if "ordinary.deductible.retiree" not in s.rules.supplied]
+    assert len(derived) == 1
+    assert fig.deductible(derived[0].rules, "in_service") == Decimal("600.01")
+    assert fig.deductible(derived[0].rules, "retiree") == Decimal("300.01")
+
+
+def test_jilin_is_also_drawn_with_an_inpatient_cap_a_year_reaches():
+    # the example's 150000 was reached by no default run: the cap 二（四）–（六）share went unchecked by properties
+    low = [s for s in settings_for("jilin") if s.rules.supplied["inpatient.cap"].value == Decimal("5000")]
+    assert [s.region for s in low] == ["jilin-example"]
+
+
+def test_annual_cap_tries_the_shared_chronic_cap_and_the_inpatient_cap_first():
+    from harness.properties import figures as fig
+    from harness.properties.settlement import _annual_cap_examples
+
+    shared, inpatient = _annual_cap_examples("jilin")
+    rules = shared.setting.rules
+    codes = {s.dise_codg for s in shared.settlements}
+    assert len(codes) == 2 and {fig.route(rules, shared.person, s).bucket for s in shared.settlements} == {"*"}
+    # each visit alone could fill the shared cap: (5200 − 200) × 70% = 3500 ≥ 3000
+    assert all((s.medfee_sumamt - 200) * Decimal("0.7") >= fig.chronic_cap(rules, s.dise_codg) for s in shared.settlements)
+    rules = inpatient.setting.rules
+    # (5000 − 800) × 80% = 3360 twice: 6720 > the cap 5000
+    assert all(fig.route(rules, inpatient.person, s).kind == "inpatient" for s in inpatient.settlements)
+    assert sum((s.medfee_sumamt - 800) * fig.inpatient_ratio(rules, s.facility, "in_service")
+               for s in inpatient.settlements) > fig.inpatient_cap(rules)

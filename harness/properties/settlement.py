@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from reference.case import Disease, Period, Person, Settlement
 from reference.policy import load_policy
 
-from ..generators import FIRST_YEAR, LAST_YEAR, PersonYear, fen_edge_person_year, fen_edge_years, person_years, settings_for
+from ..generators import (FIRST_YEAR, LAST_YEAR, LOW_INPATIENT_CAP, PersonYear, fen_edge_person_year, fen_edge_years,
+                          person_years, settings_for)
 from . import figures as fig
 from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch, unreported
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY, merge
@@ -46,7 +47,36 @@ def _year(py: PersonYear, year: int) -> list:
 # --------------------------------------------------------------------------- the headline
 
 
-@conform_property("annual_cap", "统筹基金在一个自然年度内的支付不超过年度最高支付限额", ALL_BENEFITS)
+def _annual_cap_examples(policy: str) -> list[PersonYear]:
+    """Explicit years tried first whatever the seed (吉林; jilin-example: chronic 70%, cap 3000, ordinary 二级 55%):
+      two diseases without a cap of their own share the one chronic cap (A-JL-CHRONIC-CAP-PER-DISEASE):
+        V1 M03900 二级 5200.00: (5200 − 200) × 70% = 3500 → chronic 3000.00; V2 M03901 二级 5200.00: chronic 0.00
+        (a cap per disease would pay 3000.00 again: 6000 in the shared bucket);
+      emergency visits past an inpatient cap a year reaches (二（五）合并计算; inpatient.cap 5000, 三级 800 / 80%):
+        V1, V2 三级 5000.00: (5000 − 800) × 80% = 3360.00, then min(3360, 5000 − 3360) = 1640.00."""
+    if policy != "jilin":
+        return []
+    day = dt.date(FIRST_YEAR, 3, 1)
+    later = dt.date(FIRST_YEAR, 4, 1)
+    out = []
+    plain = [s for s in settings_for(policy) if s.region and not s.params]
+    if plain:
+        person = Person("EX-cap-shared", "1101", birth_date=dt.date(1970, 5, 1),
+                        diseases=(Disease("M03900", "chronic"), Disease("M03901", "chronic")))
+        out.append(PersonYear(plain[0], person, (
+            Settlement("V1", day, "14", "secondary", Decimal("5200.00"), dise_codg="M03900"),
+            Settlement("V2", later, "14", "secondary", Decimal("5200.00"), dise_codg="M03901"))))
+    low = [s for s in settings_for(policy) if s.param_dict.get("inpatient.cap") == LOW_INPATIENT_CAP]
+    if low:
+        person = Person("EX-cap-inpatient", "1101", birth_date=dt.date(1970, 5, 1))
+        out.append(PersonYear(low[0], person, (
+            Settlement("V1", day, "13", "tertiary", Decimal("5000.00")),
+            Settlement("V2", later, "13", "tertiary", Decimal("5000.00")))))
+    return out
+
+
+@conform_property("annual_cap", "统筹基金在一个自然年度内的支付不超过年度最高支付限额", ALL_BENEFITS,
+                  examples=_annual_cap_examples)
 def annual_cap(ctx: Context, py: PersonYear) -> None:
     """The fund never pays more than the annual cap in a natural year: ordinary pooling against its
     cap for the person type on each date (A-MIDYEAR-RETIREMENT), chronic diseases against theirs,
@@ -144,6 +174,12 @@ def _fen_edge_examples(policy: str) -> list[PersonYear]:
             py = fen_edge_person_year(setting, FIRST_YEAR, "1101", facility, retire_at=retire_at, straddle=straddle)
             if py is not None:
                 out.append(py)
+    for setting in settings_for(policy):
+        if policy == "zhejiang" and setting.region is None and "ordinary.deductible.retiree" not in setting.param_dict:
+            # 浙江: a retiree's derived half of an odd-fen deductible, half up (A-ZJ-HALF-FEN: 600.01 → 300.01)
+            person = Person("EX-half-fen", "1201", birth_date=dt.date(1958, 5, 1))
+            out.append(PersonYear(setting, person, (
+                Settlement("V1", dt.date(FIRST_YEAR, 3, 1), "11", "tertiary", Decimal("1000.00")),)))
     return out
 
 

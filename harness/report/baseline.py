@@ -30,6 +30,8 @@ def load_baseline(path: str | Path) -> dict:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BaselineError(f"{path}: not a readable JSON results file: {e}") from None
+    except RecursionError:  # json.loads recurses once a level: a deep file must be refused, not a traceback
+        raise BaselineError(f"{path}: not a conform results.json (JSON nested too deeply to read)") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_NAME:
         raise BaselineError(f"{path}: not a conform results.json (expected \"schema\": \"{SCHEMA_NAME}\")")
     version = str(data.get("schema_version", ""))

@@ -1,0 +1,71 @@
+"""More attacks of a hostile system under test (fixtures/hostile_server, its own process on loopback),
+each contained as the http profile contains the others (tests/test_hardening_hostile.py):
+
+- the platform profile gets what the http profile makes of a refused answer (a lone surrogate, an
+  answer nested 100 000 deep): a `malformed` error of the system, every report written, exit 3;
+- a system refusing every 5206 ends a property's search at once (the shrink budget), not after
+  Hypothesis's own five minutes;
+- a secret the system echoes is masked before any message or evidence is cut, so no head of it is
+  left where the cut fell;
+- a redirect to `javascript:` / `mailto:` / `http://[::1` is the system's malformed answer naming its
+  Location (exit 3), never a conform bug (exit 4) nor a dropped connection towards "unreachable".
+"""
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from test_hardening_hostile import Hostile, visit
+
+from fixtures.sample_system.platform import sample_config
+from harness import evidence
+from harness.adapters import SettlementRefused, Subject, SutError
+from harness.adapters.http import EVIDENCE_BODY_LIMIT, HttpAdapter
+from harness.adapters.platform import PlatformAdapter, messages
+from harness.adapters.platform.config import PlatformConfig
+from harness.adapters.wire import WireError
+from harness.config import AdapterConfig, parse_adapter_config
+from harness.properties.runner import Budget, GuardedAdapter
+from harness.run import CONFORMANCE, execute_detailed, run_command
+from reference.case import parse_person
+
+KEY = "K3Y-abcdef-123456-SECRETVALUE"
+HEADS = [KEY[:n] for n in range(6, len(KEY))]   # any head of the key long enough to mean something
+PERSON = parse_person({"psn_no": "H1", "psn_type": "1101"}, "t")
+
+
+def platform_adapter(url: str, tmp_path, headers: dict | None = None, **table) -> PlatformAdapter:
+    data = tomllib.loads(sample_config(url, hooks=True))
+    data["adapter"]["timeout"] = 5
+    if headers:
+        data["adapter"]["headers"] = headers
+    data["adapter"]["platform"].update(table)
+    return PlatformAdapter(url, parse_adapter_config(data, str(tmp_path / "conform.toml"), {}))
+
+
+def no_head_of_the_key(text: str) -> None:
+    assert not any(h in text for h in HEADS), [h for h in HEADS if h in text][-1:]
+
+
+@pytest.fixture
+def key():
+    evidence.register_secret(KEY)
+    yield KEY
+    evidence._secrets.discard(KEY)  # noqa: SLF001 - the registry has no public removal
+
+
+# ---------------------------------------------------------------------------- 7: a deep baseline
+def test_a_baseline_nested_100000_deep_is_exit_2_naming_the_file(tmp_path):
+    deep = tmp_path / "b.json"
+    d = 100_000
+    deep.write_text('{"schema": "conform-results", "x": ' + "[" * d + "]" * d + "}", encoding="utf-8")
+    result = CliRunner().invoke(run_command, ["--baseline", str(deep), "--policy", "panzhihua", "--article",
+                                              "panzhihua-7", "--out", str(tmp_path / "out"), "--no-progress"])
+    assert result.exit_code == 2, result.output[-2000:]
+    assert str(deep) in result.output and "nested too deeply" in result.output
+    assert "Traceback" not in result.output
+

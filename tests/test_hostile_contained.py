@@ -58,6 +58,34 @@ def key():
     evidence._secrets.discard(KEY)  # noqa: SLF001 - the registry has no public removal
 
 
+# ---------------------------------------------------------------------------- 3: a refused 5206
+def test_a_refused_5206_is_a_fault_that_ends_the_search(tmp_path):
+    """rsecure 3: the guard let every refusal through, but no story records a refused 5206: it became an
+    unbudgeted error that Hypothesis shrank until its own 300-second limit (24 min for one document)."""
+    with Hostile("refuse_5206") as server:
+        budget = Budget(2.0)
+        guarded = GuardedAdapter(HttpAdapter(server.url, AdapterConfig(timeout=5)), budget)
+        assert guarded.settle("H1", visit())["hifp_pay"] == "115.00"   # the system answers the visit …
+        assert budget.fault is None
+        with pytest.raises(SettlementRefused):
+            guarded.query_ytd("H1", 2023)             # … and refuses the year's totals
+        assert budget.fault is not None and "5206" in budget.fault.message
+
+    with Hostile("refuse_5206") as server:
+        cfg = tmp_path / "http.toml"
+        cfg.write_text(f'[adapter]\nurl = "{server.url}"\ntimeout = 5\n', encoding="utf-8")
+        started = time.monotonic()
+        ex = execute_detailed(config=str(cfg), articles=("panzhihua-7",), paths=(CONFORMANCE / "test_properties.py",),
+                              extra_args=("-k", "money_identities", "--conform-seed", "3"))
+        wall = time.monotonic() - started
+    [check] = [c for c in ex.run.checks if c.kind == "property"]
+    assert check.status == "error" and "5206" in check.message, (check.status, check.message[:300])
+    # the search ended at the first refusal: no example after it asked the system again (the shrinking
+    # against a real, slower system took Hypothesis's 300 s)
+    assert "(refusal #1)" in check.message, check.message[:300]
+    assert wall < 60, wall
+
+
 # ---------------------------------------------------------------------------- 7: a deep baseline
 def test_a_baseline_nested_100000_deep_is_exit_2_naming_the_file(tmp_path):
     deep = tmp_path / "b.json"

@@ -119,9 +119,14 @@ class Rounds:
 
 
 class GuardedAdapter:
-    """The session's adapter, noting a fault of the system (not a refusal) so the search stops there."""
+    """The session's adapter, noting a fault of the system so the search stops there.
+
+    A refusal is a fault too, except of the operations whose refusals a story records (REFUSABLE):
+    a refused 5206 or T001 propagates as the check's error, and unbudgeted Hypothesis shrank it for
+    minutes against a system refusing every 5206."""
 
     OPERATIONS = ("prepare_person", "presettle", "settle", "reverse", "query_ytd", "credit_month", "check_account_use")
+    REFUSABLE = frozenset({"presettle", "settle", "reverse", "credit_month", "check_account_use"})
 
     def __init__(self, adapter: Adapter, budget: Budget):
         self._adapter, self._budget = adapter, budget
@@ -131,13 +136,14 @@ class GuardedAdapter:
         if name not in self.OPERATIONS:
             return attr
 
+        refusable = name in self.REFUSABLE
+
         def call(*args: Any, **kw: Any) -> Any:
             try:
                 return attr(*args, **kw)
-            except SettlementRefused:
-                raise
             except SutError as e:
-                self._budget.faulted(e)
+                if not (refusable and isinstance(e, SettlementRefused)):
+                    self._budget.faulted(e)
                 raise
         self.__dict__[name] = call  # made once: later calls find it without __getattr__
         return call

@@ -86,6 +86,40 @@ def test_a_refused_5206_is_a_fault_that_ends_the_search(tmp_path):
     assert wall < 60, wall
 
 
+# ---------------------------------------------------------------------------- 5: a redirect nowhere
+@pytest.mark.parametrize("mode, shown", [("redirect_javascript", "javascript:alert(1)"),
+                                         ("redirect_mailto", "mailto:x@example.com"),
+                                         ("redirect_bad_ipv6", "(an invalid Location)")])
+def test_a_redirect_to_no_http_url_is_malformed_naming_it_and_never_unreachable(mode, shown):
+    """rsecure 5: httpx built the redirect's request even with redirects off: InvalidURL (not an
+    httpx.HTTPError) escaped as a conform bug, and `http://[::1` counted as a dropped connection."""
+    with Hostile(mode) as server:
+        a = HttpAdapter(server.url, AdapterConfig(timeout=5, consecutive_failures=2))
+        try:
+            for _ in range(3):   # two connection failures in a row would declare it unreachable
+                with pytest.raises(SutError) as e:
+                    a.settle("H1", visit())
+                assert type(e.value) is SutError and e.value.kind == "malformed", (type(e.value), e.value)
+        finally:
+            a.stop()
+    assert f"HTTP 302 Found → {shown}" in e.value.message and "not an http(s) URL" in e.value.message
+    assert e.value.evidence["location"] == shown and e.value.evidence["http_status"] == 302
+    assert a.unreachable is None
+
+
+def test_conform_run_against_a_javascript_redirect_is_exit_3_not_a_harness_error(tmp_path):
+    with Hostile("redirect_javascript") as server:
+        cfg = tmp_path / "http.toml"
+        cfg.write_text(f'[adapter]\nurl = "{server.url}"\ntimeout = 5\n', encoding="utf-8")
+        out = tmp_path / "out"
+        result = CliRunner().invoke(run_command, ["--config", str(cfg), "--article", "panzhihua-7",
+                                                  "--out", str(out), "--no-progress", "--format", "json"])
+    assert result.exit_code == 3, result.output[-2000:]
+    checks = json.loads((out / "results.json").read_text(encoding="utf-8"))["checks"]
+    assert not [c for c in checks if c["status"] == "harness_error"]
+    assert any("javascript:alert(1)" in c["message"] for c in checks)
+
+
 # ---------------------------------------------------------------------------- 7: a deep baseline
 def test_a_baseline_nested_100000_deep_is_exit_2_naming_the_file(tmp_path):
     deep = tmp_path / "b.json"

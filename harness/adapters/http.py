@@ -341,6 +341,15 @@ def redirect_target(url: str, location: str) -> str:
     return shown if len(shown) <= 300 else shown[:300] + "…"
 
 
+class _Client(httpx.Client):
+    """httpx's client, without building the request a 3xx would lead to: conform never follows one, and
+    httpx builds it even with redirects off, raising InvalidURL (a `javascript:` Location) or a dropped
+    connection (`http://[::1`) before the answer can be read as the system's malformed redirect."""
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        return request
+
+
 class HttpAdapter(Adapter):
     name = "http"
     description = "外部结算系统（HTTP，国家医保平台报文风格）"
@@ -376,9 +385,9 @@ class HttpAdapter(Adapter):
                 transport = self._transport if self._transport is not None else deadline_transport(limits)
                 # Only the encodings read_body can bound (not br/zstd); the config's headers cannot override
                 # the framing ones (harness.config refuses them).
-                self._client = httpx.Client(timeout=self.timeout, limits=limits, transport=transport,
-                                            headers={"Content-Type": "application/json; charset=utf-8",
-                                                     "Accept-Encoding": "gzip, deflate", **self.config.headers})
+                self._client = _Client(timeout=self.timeout, limits=limits, transport=transport,
+                                       headers={"Content-Type": "application/json; charset=utf-8",
+                                                "Accept-Encoding": "gzip, deflate", **self.config.headers})
 
     def stop(self) -> None:
         with self._lock:
@@ -470,10 +479,15 @@ class HttpAdapter(Adapter):
         if status != 200:
             moved = {}
             msg = evidence.mask(f"{infno}: HTTP {status} {reason}")
+            kind = "http_status"
             if location:  # a redirect is never followed (a POST and its credentials): say where it points
                 moved = {"location": redirect_target(self.url, location)}
-                msg += f" → {moved['location']}; conform does not follow redirects, use that URL"
-            raise SutError("http_status", msg, keep(kept_body(body), http_status=status, error=msg, **moved, **size))
+                if moved["location"].startswith(("http://", "https://")):
+                    msg += f" → {moved['location']}; conform does not follow redirects, use that URL"
+                else:  # javascript:, mailto:, http://[::1 … : no URL the system could be reached at
+                    kind = "malformed"
+                    msg += f" → {moved['location']}: the Location is not an http(s) URL (a malformed redirect)"
+            raise SutError(kind, msg, keep(kept_body(body), http_status=status, error=msg, **moved, **size))
         try:
             answer = parse_json(body)
         except AnswerError as e:

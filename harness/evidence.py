@@ -50,6 +50,27 @@ def mask(obj: Any) -> Any:
     return _mask(obj, _longest_first())
 
 
+def shorten(text: str, limit: int, more: str = "") -> str:
+    """`text` masked, then cut to `limit` characters (`more` marks a cut). Never the other way round: a
+    secret straddling the cut would leave its head, which masking no longer recognises, in the report."""
+    text = mask(text)
+    return text if len(text) <= limit else text[:limit] + more
+
+
+def quote(value: Any, limit: int = 100) -> str:
+    """A value of a system's answer as a message quotes it: masked, then its repr cut to `limit` characters
+    with … (a huge value is never repr'd whole: at most `limit` + 1 of its characters are)."""
+    if isinstance(value, (dict, list)):
+        return f"({type(value).__name__} of {len(value)})"
+    if isinstance(value, str):
+        masked = mask(value)
+        text = repr(masked[:limit + 1])
+        cut = len(masked) > limit + 1
+    else:
+        text, cut = mask(repr(value)), False
+    return text[:limit] + ("…" if cut or len(text) > limit else "")
+
+
 def _mask(obj: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(obj, str):
         for s in secrets:

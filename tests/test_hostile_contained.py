@@ -86,6 +86,76 @@ def test_a_refused_5206_is_a_fault_that_ends_the_search(tmp_path):
     assert wall < 60, wall
 
 
+# ---------------------------------------------------------------------------- 4: mask, then cut
+def test_an_echoed_key_across_the_err_msg_quote_leaves_no_head(key):
+    with Hostile("echo_key_err_msg") as server:
+        a = HttpAdapter(server.url, AdapterConfig(timeout=5, headers={"X-Api-Key": key}))
+        try:
+            with pytest.raises(SettlementRefused) as e:
+                a.settle("H1", visit())
+        finally:
+            a.stop()
+    assert "x" * 400 in e.value.message
+    no_head_of_the_key(e.value.message)
+
+
+def test_an_echoed_key_across_the_quote_of_a_wrong_amount_leaves_no_head(key):
+    with Hostile("echo_key_amount") as server:
+        a = HttpAdapter(server.url, AdapterConfig(timeout=5, headers={"X-Api-Key": key}))
+        try:
+            with pytest.raises(SutError) as e:
+                a.settle("H1", visit())
+        finally:
+            a.stop()
+    assert e.value.kind == "wrong_type" and "hifp_pay" in e.value.message and "y" * 80 in e.value.message
+    no_head_of_the_key(e.value.message)
+
+
+def test_an_echoed_key_across_the_schema_message_leaves_no_head_in_the_platform_profile(key, tmp_path):
+    with Hostile("echo_key_schema") as server:
+        a = platform_adapter(server.url, tmp_path, {"X-Api-Key": key}, sign_in=False,
+                             transactions=["2207", "2208", "5206"])
+        try:
+            a.prepare_person(Subject("panzhihua", PERSON))
+            with pytest.raises(SutError) as e:
+                a.settle("H1", visit())
+        finally:
+            a.stop()
+    assert e.value.kind == "wrong_type" and "hifp_pay" in e.value.message and "y" * 200 in e.value.message
+    no_head_of_the_key(e.value.message)
+
+
+def test_an_echoed_key_across_the_64_kb_evidence_cut_leaves_no_head(key):
+    with Hostile("echo_key_body") as server:
+        a = HttpAdapter(server.url, AdapterConfig(timeout=5, headers={"X-Api-Key": key}))
+        evidence.begin()
+        try:
+            with pytest.raises(SettlementRefused) as e:
+                a.settle("H1", visit())
+        finally:
+            a.stop()
+        [entry] = evidence.take()
+    assert entry["response_bytes"] > EVIDENCE_BODY_LIMIT and "truncated" in entry["response"]
+    no_head_of_the_key(entry["response"])
+    no_head_of_the_key(e.value.evidence["response"])
+
+
+@pytest.mark.parametrize("read, value", [
+    (lambda v: messages.read_settlement({"setlinfo": {f: Decimal("1") for f in messages.SETLINFO_AMOUNTS}
+                                         | {"hifp_pay": v}}, "2206", "11", PlatformConfig()),
+     "y" * 100 + KEY),                                         # _amount's message, cut at 200 before
+    (lambda v: messages.read_sign_no({"signinoutb": {"sign_no": [v]}}), "z" * 140 + KEY),   # _text
+    (lambda v: messages.read_settlement({"setlinfo": {f: Decimal("1") for f in messages.SETLINFO_AMOUNTS}
+                                         | {"pool_prop_selfpay": v}}, "2206", "11", PlatformConfig()),
+     "r" * 120 + KEY),                                         # _ratio
+])
+def test_the_platform_readers_mask_a_value_before_quoting_it_short(key, read, value):
+    with pytest.raises(WireError) as e:
+        read(value)
+    no_head_of_the_key(evidence.mask(str(e.value)))   # as the adapter masks a reader's message
+    assert len(str(e.value)) < 300
+
+
 # ---------------------------------------------------------------------------- 5: a redirect nowhere
 @pytest.mark.parametrize("mode, shown", [("redirect_javascript", "javascript:alert(1)"),
                                          ("redirect_mailto", "mailto:x@example.com"),

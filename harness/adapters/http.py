@@ -174,7 +174,7 @@ def decompress(raw: bytes, encoding: str, limit: int) -> bytes:
     if coding in ("", "identity"):
         return raw
     if coding not in ENCODINGS:
-        raise AnswerError("malformed", f"unsupported Content-Encoding {encoding[:50]!r} (gzip or deflate only)")
+        raise AnswerError("malformed", f"unsupported Content-Encoding {evidence.quote(encoding, 50)} (gzip or deflate only)")
     tries = [ENCODINGS[coding]] + ([-zlib.MAX_WBITS] if coding == "deflate" else [])
     for wbits in tries:
         d = zlib.decompressobj(wbits)
@@ -197,7 +197,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise AnswerError("malformed", f"duplicate key {k[:50]!r} in one object (the answer is ambiguous)")
+            raise AnswerError("malformed", f"duplicate key {evidence.quote(k, 50)} in one object (the answer is ambiguous)")
         out[k] = v
     return out
 
@@ -228,7 +228,7 @@ def parse_json(body: bytes) -> Any:
     except RecursionError:
         raise AnswerError("malformed", f"the answer is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except ValueError as e:
-        raise AnswerError("malformed", f"the answer is not JSON ({str(e)[:200]})") from None
+        raise AnswerError("malformed", f"the answer is not JSON ({evidence.shorten(str(e), 200)})") from None
     stack = [(value, 1)]
     while stack:  # iterative: a deep answer must not recurse here either
         v, depth = stack.pop()
@@ -259,10 +259,10 @@ def envelope_output(infno: str, answer: Any) -> dict:
           or (isinstance(code, str) and INFCODE.fullmatch(code) is not None))
     if not ok:
         raise AnswerError("wrong_type", f"{infno}: infcode: expected an integer, got {type(code).__name__} "
-                                        f"{str(code)[:50]!r}")
+                                        f"{evidence.quote(code if isinstance(code, str) else str(code), 50)}")
     if int(code) != 0:
         err = answer.get("err_msg")
-        err = err[:ERR_MSG_LIMIT] if isinstance(err, str) else "(no err_msg)"
+        err = evidence.shorten(err, ERR_MSG_LIMIT) if isinstance(err, str) else "(no err_msg)"
         raise SettlementRefused(evidence.mask(f"{infno}: infcode {code}: {err}"))
     output = answer.get("output")
     if output is None:
@@ -293,10 +293,12 @@ def read_answer(infno: str, body: bytes, year: int = 2023) -> dict:
 
 
 def kept_body(body: bytes) -> str:
-    """An answer's body as evidence: at most EVIDENCE_BODY_LIMIT bytes, the full size noted when cut."""
+    """An answer's body as evidence: masked, then cut to at most EVIDENCE_BODY_LIMIT bytes (the full size
+    noted when cut). Masked before the cut, so a secret straddling it leaves no head behind."""
+    text = evidence.mask(body.decode("utf-8", "replace"))
     if len(body) <= EVIDENCE_BODY_LIMIT:
-        return body.decode("utf-8", "replace")
-    return (body[:EVIDENCE_BODY_LIMIT].decode("utf-8", "ignore")
+        return text
+    return (text.encode("utf-8")[:EVIDENCE_BODY_LIMIT].decode("utf-8", "ignore")
             + f"… [truncated: {len(body)} bytes in all, {EVIDENCE_BODY_LIMIT} kept]")
 
 
@@ -332,7 +334,8 @@ def redirect_target(url: str, location: str) -> str:
     (public_url: no user:password, credential-like query values as ***); at most 300 characters."""
     from urllib.parse import urljoin
 
-    location = "".join(c for c in location[:2000] if c.isprintable() and not c.isspace())
+    # masked before it is cut (a header is bounded by the HTTP parser), so no head of a secret stays behind
+    location = evidence.mask("".join(c for c in location if c.isprintable() and not c.isspace()))[:2000]
     try:
         target = urljoin(url, location)
     except ValueError:
@@ -451,7 +454,7 @@ class HttpAdapter(Adapter):
         try:
             with deadline(self.timeout), self._client.stream(
                     "POST", self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8")) as resp:
-                status, reason = resp.status_code, resp.reason_phrase[:100]
+                status, reason = resp.status_code, evidence.shorten(resp.reason_phrase, 100)
                 location = resp.headers.get("location", "") if 300 <= status < 400 else ""
                 body = read_body(resp, self.max_bytes, ends)
         except httpx.TimeoutException as e:
@@ -468,10 +471,10 @@ class HttpAdapter(Adapter):
             raise SutError(e.kind, msg, keep(None, error=msg)) from None
         except httpx.TransportError as e:
             what = "connection refused" if isinstance(e, httpx.ConnectError) else "connection dropped"
-            msg = evidence.mask(f"{infno}: {what} ({type(e).__name__}: {str(e)[:300]})")
+            msg = evidence.mask(f"{infno}: {what} ({type(e).__name__}: {evidence.shorten(str(e), 300)})")
             raise self._connection_failed("connection", msg, keep(None, error=msg)) from None
         except httpx.HTTPError as e:  # anything else httpx refuses in the answer (e.g. a broken encoding)
-            msg = evidence.mask(f"{infno}: unusable HTTP answer ({type(e).__name__}: {str(e)[:300]})")
+            msg = evidence.mask(f"{infno}: unusable HTTP answer ({type(e).__name__}: {evidence.shorten(str(e), 300)})")
             raise SutError("malformed", msg, keep(None, error=msg)) from None
         with self._lock:
             self._failures = 0
@@ -499,7 +502,7 @@ class HttpAdapter(Adapter):
         except SettlementRefused as e:
             raise SettlementRefused(e.message, entry) from None
         except AnswerError as e:
-            raise SutError(e.kind, e.message[:300], entry) from None
+            raise SutError(e.kind, evidence.shorten(e.message, 300), entry) from None
 
     @staticmethod
     def _checked(infno: str, answer: tuple[dict, dict], read: Any, *args: Any) -> dict:
@@ -513,7 +516,7 @@ class HttpAdapter(Adapter):
         bad = schema.validate(component, output) if component else None
         if bad is not None:
             kind, path, message = bad
-            raise SutError(kind, evidence.mask(f"{infno}: {path}: {message}"[:300]), entry)
+            raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
         return value
 
     # ------------------------------------------------------------------ operations

@@ -20,6 +20,7 @@ import os
 import sys
 from importlib.metadata import EntryPoint, entry_points
 
+from .. import evidence
 from ..config import AdapterConfig
 from .base import Adapter
 
@@ -69,8 +70,8 @@ def load_python(spec: str, config: AdapterConfig) -> Adapter:
         where = f"{e.filename}:{e.lineno}" if e.filename else module_name
         raise PluginError(f"adapter {spec!r}: module {module_name!r} has a syntax error at {where}: {e.msg}") from None
     except (Exception, SystemExit) as e:  # noqa: BLE001 - the module's own code failed while importing
-        raise PluginError(f"adapter {spec!r}: importing module {module_name!r} failed: "
-                          f"{type(e).__name__}: {e}"[:1000]) from None
+        raise PluginError(evidence.shorten(f"adapter {spec!r}: importing module {module_name!r} failed: "
+                                           f"{type(e).__name__}: {e}", 1000)) from None
     obj: object = module
     for part in attr.split("."):
         if not hasattr(obj, part):

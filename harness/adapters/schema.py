@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from reference.loading import UniqueSafeLoader
 
-from .. import resources
+from .. import evidence, resources
 
 DESCRIPTION = resources.openapi_file()  # docs/openapi.yaml in a clone; package data in a wheel
 
@@ -56,7 +56,7 @@ def validate(component: str, instance: Any) -> tuple[str, str, str] | None:
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else ""
         return "missing_field", f"{path}.{missing}" if missing else path, "missing"
-    return "wrong_type", path, f"does not match docs/openapi.yaml ({component}): {e.message}"[:300]
+    return "wrong_type", path, evidence.shorten(f"does not match docs/openapi.yaml ({component}): {e.message}", 300)
 
 
 def output_component(profile: str, infno: str) -> str | None:

@@ -18,6 +18,8 @@ from typing import Any
 from reference.case import CreditRequest, Person, Settlement, UseRequest, parse_person, parse_settlement
 from reference.money import fmt
 
+from .. import evidence
+
 from .base import SETLINFO_FIELDS, Subject
 
 INSUTYPE_EMPLOYEE = "310"  # 职工基本医疗保险
@@ -256,11 +258,8 @@ def _is_amount(v: Any) -> bool:
 
 
 def _short(v: Any) -> str:
-    """A value as quoted in a message: its repr cut to 100 characters (a huge value is never repr'd whole)."""
-    if isinstance(v, (dict, list)):
-        return f"({type(v).__name__} of {len(v)})"
-    text = repr(v[:101] if isinstance(v, str) else v)
-    return text[:100] + ("…" if len(text) > 100 or (isinstance(v, str) and len(v) > 101) else "")
+    """A value as quoted in a message: masked, then its repr cut to 100 characters (evidence.quote)."""
+    return evidence.quote(v, 100)
 
 
 def _obj(parent: dict, name: str, path: str, required: bool = True) -> dict | None:
@@ -310,7 +309,7 @@ def _text_field(obj: dict, name: str, path: str, required: bool = True) -> None:
     if not isinstance(v, str) or not v or len(v) > TEXT_LIMIT:
         raise WireError("wrong_type", f"{path}.{name}",
                         f"expected non-empty text of at most {TEXT_LIMIT} characters, got {type(v).__name__} "
-                        f"{str(v)[:100]!r}")
+                        f"{_short(v)}")
 
 
 def read_setlinfo(output: dict, infno: str) -> dict:

@@ -176,7 +176,7 @@ class PlatformAdapter(Adapter):
         bad = schema.validate(component, output) if component else None
         if bad is not None:
             kind, path, message = bad
-            raise SutError(kind, evidence.mask(f"{infno}: {path}: {message}"), entry)
+            raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
         return output, entry
 
     @staticmethod

@@ -16,6 +16,7 @@ from typing import Any
 
 from reference.case import Settlement
 
+from ... import evidence
 from ..wire import WireError
 from . import amounts
 from .config import PlatformConfig
@@ -170,7 +171,7 @@ def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal |
     if d is None:
         raise WireError("wrong_type", f"{path}.{name}",
                         f"expected an amount (a JSON number or numeric text) with at most two decimals, "
-                        f"got {type(v).__name__} {v!r}"[:200])
+                        f"got {type(v).__name__} {evidence.quote(v, 80)}")
     return d
 
 
@@ -199,7 +200,7 @@ def _text(obj: dict, name: str, path: str) -> str:
     if v is None:
         raise WireError("missing_field", f"{path}.{name}", "missing")
     if isinstance(v, bool) or not isinstance(v, (str, int)) or str(v) == "":
-        raise WireError("wrong_type", f"{path}.{name}", f"expected non-empty text, got {type(v).__name__} {v!r}"[:200])
+        raise WireError("wrong_type", f"{path}.{name}", f"expected non-empty text, got {type(v).__name__} {evidence.quote(v, 150)}")
     return str(v)
 
 
@@ -253,7 +254,7 @@ def _ratio(obj: dict, name: str, path: str) -> Decimal:
     ratio = amounts.exact(v)
     if ratio is None or not 0 <= ratio <= 1 or ratio != ratio.quantize(RATIO):
         raise WireError("wrong_type", f"{path}.{name}",
-                        f"expected a ratio between 0 and 1 with at most four decimals, got {v!r}"[:200])
+                        f"expected a ratio between 0 and 1 with at most four decimals, got {evidence.quote(v, 120)}")
     return ratio
 
 

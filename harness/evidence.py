@@ -43,8 +43,20 @@ def _longest_first() -> tuple[str, ...]:
         return _order[1]
 
 
+def safe(text: str) -> str:
+    """`text` with each lone surrogate (\\ud800-\\udfff, which no UTF-8 output can hold) as its escape."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def mask(obj: Any) -> Any:
-    """Replace every registered secret inside strings, dicts and lists by ***."""
+    """Replace every registered secret inside strings, dicts and lists by ***. Text is made `safe` too:
+    what is masked is shown (terminal, reports), and one string of a system must not stop that."""
+    if isinstance(obj, str):
+        obj = safe(obj)
     if not _secrets:
         return obj
     return _mask(obj, _longest_first())
@@ -73,6 +85,7 @@ def quote(value: Any, limit: int = 100) -> str:
 
 def _mask(obj: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(obj, str):
+        obj = safe(obj)
         for s in secrets:
             obj = obj.replace(s, "***")
         return obj

@@ -58,6 +58,50 @@ def key():
     evidence._secrets.discard(KEY)  # noqa: SLF001 - the registry has no public removal
 
 
+# ---------------------------------------------------------------------------- platform: 1 and 2
+def test_platform_lone_surrogate_is_malformed_and_every_report_is_written(tmp_path):
+    """rsecure 1: the refused body was decoded again and its lone surrogate stored as evidence, so the
+    first report writer died (UnicodeEncodeError, exit 4) and not one report was written."""
+    with Hostile("lone_surrogate") as server:
+        a = platform_adapter(server.url, tmp_path)
+        evidence.begin()
+        try:
+            with pytest.raises(SutError) as e:
+                a.prepare_person(Subject("panzhihua", PERSON))
+        finally:
+            a.stop()
+        kept = evidence.take()
+        assert e.value.kind == "malformed" and "lone surrogate" in e.value.message
+        for entry in [*kept, e.value.evidence]:   # what reaches the reports encodes as UTF-8
+            json.dumps(entry, ensure_ascii=False).encode("utf-8")
+
+        cfg = tmp_path / "platform.toml"
+        cfg.write_text(sample_config(server.url, hooks=True), encoding="utf-8")
+        out = tmp_path / "out"
+        result = CliRunner().invoke(run_command, ["--config", str(cfg), "--article", "panzhihua-7",
+                                                  "--out", str(out), "--no-progress"])
+    assert result.exit_code == 3, result.output[-2000:]
+    assert {"report.html", "report.xlsx", "junit.xml", "results.json"} <= {p.name for p in out.iterdir()}
+    checks = json.loads((out / "results.json").read_text(encoding="utf-8"))["checks"]
+    errors = [c for c in checks if c["status"] == "error"]
+    assert errors and all(c["status"] in ("error", "not_applicable", "skipped") for c in checks)
+    assert any("lone surrogate" in c["message"] for c in errors)
+
+
+def test_platform_answer_nested_100000_deep_is_malformed_not_a_recursion_error(tmp_path):
+    """rsecure 2: RecursionError escaped from re-decoding the refused body (it is not a ValueError), so
+    every check was a harness_error and the verdict said nothing reached the system."""
+    with Hostile("nested") as server:
+        a = platform_adapter(server.url, tmp_path, sign_in=False)
+        try:
+            with pytest.raises(SutError) as e:
+                a.prepare_person(Subject("panzhihua", PERSON))
+        finally:
+            a.stop()
+    assert type(e.value) is SutError and e.value.kind == "malformed", e.value
+    assert "nested more than 32 levels" in e.value.message
+
+
 # ---------------------------------------------------------------------------- 3: a refused 5206
 def test_a_refused_5206_is_a_fault_that_ends_the_search(tmp_path):
     """rsecure 3: the guard let every refusal through, but no story records a refused 5206: it became an
@@ -201,3 +245,14 @@ def test_a_baseline_nested_100000_deep_is_exit_2_naming_the_file(tmp_path):
     assert str(deep) in result.output and "nested too deeply" in result.output
     assert "Traceback" not in result.output
 
+
+def test_an_in_process_system_with_a_lone_surrogate_still_gets_every_report_and_its_summary(tmp_path):
+    """A python: plugin's strings reach conform unchecked: a lone surrogate in its message and evidence
+    stopped the report writers (atomic.write_text, the workbook) and the terminal summary, exit 4."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(run_command, ["--adapter", "python:fixtures.hostile_server.plugin:LoneSurrogate",
+                                              "--article", "panzhihua-7", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 3, result.output[-2000:]
+    assert "bad \\ud800 text" in result.output
+    assert {"report.html", "report.xlsx", "junit.xml", "results.json"} <= {p.name for p in out.iterdir()}
+    assert "bad \\ud800 text" in (out / "results.json").read_text(encoding="utf-8")

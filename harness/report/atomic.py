@@ -43,7 +43,9 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
 
 
 def write_text(target: str | os.PathLike, text: str) -> Path:
-    return write_bytes(target, text.encode("utf-8"))
+    """UTF-8, with a lone surrogate (which UTF-8 cannot hold) written as its escape `\\udXXX`: one string
+    from an in-process system under test must not cost the run its reports."""
+    return write_bytes(target, text.encode("utf-8", "backslashreplace"))
 
 
 def point_latest(base: Path, run_dir: Path, name: str = "latest") -> Path:

@@ -26,7 +26,8 @@ from . import atomic
 from .model import BASELINE_LABELS, FAILING, as_number, status_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses inside a cell
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # what openpyxl refuses in a cell (a lone
+# surrogate, too: UTF-8 cannot hold one, and one string of a system must not cost the run its workbook)
 MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
 
 FILLS = {

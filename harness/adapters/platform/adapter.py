@@ -27,7 +27,7 @@ from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
 from ..base import Adapter, SettlementRefused, Subject, SutError
-from ..http import HttpAdapter, http_transport, public_url
+from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, http_transport, parse_json, public_url
 from .. import schema
 from . import amounts, messages
 from .config import PlatformConfig
@@ -46,6 +46,18 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_plain(v) for v in obj]
     return obj
+
+
+def _exact(raw: bytes | None) -> Any | None:
+    """The answer with its amounts as exact Decimals, or None unless the http profile accepts it as JSON
+    (parse_json: depth, duplicates, NaN, lone surrogates) and keeps it whole as evidence."""
+    if not raw or len(raw) > EVIDENCE_BODY_LIMIT:
+        return None
+    try:
+        parse_json(raw)
+        return amounts.decode(raw)
+    except (AnswerError, ValueError, RecursionError):
+        return None
 
 
 class _Scenario:
@@ -138,18 +150,20 @@ class PlatformAdapter(Adapter):
                 "fixmedins_code": code, "fixmedins_name": name, "sign_no": self._sign_no or ""}
 
     def _patch_evidence(self, entry: dict | None) -> None:
-        """Evidence shows what went over the wire: the platform envelope and the exactly decoded answer."""
+        """Evidence shows what went over the wire: the platform envelope and the exactly decoded answer.
+
+        Only an answer the http profile accepted as JSON and kept whole is decoded again (exactly); any
+        other keeps what the http profile made of it (bounded, masked, no lone surrogate), so a hostile
+        answer cannot reach the reports unchecked or recurse here."""
         sent, raw = self.transport.taken()
         if sent is None:
             return
-        try:
-            answer: Any = amounts.decode(raw) if raw else None
-        except ValueError:
-            answer = (raw or b"")[:4000].decode("utf-8", "replace")
+        answer = _exact(raw)
         entries = evidence.take()
         for e in ([entries[-1]] if entries else []) + ([entry] if entry is not None else []):
             e["request"] = evidence.mask(_plain(sent))
-            e["response"] = evidence.mask(_plain(answer))
+            if answer is not None:
+                e["response"] = evidence.mask(_plain(answer))
         for e in entries:
             e = dict(e)
             evidence.record(e.pop("operation"), e.pop("request"), e.pop("response"), **e)

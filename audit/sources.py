@@ -869,6 +869,9 @@ def _json_line(path: Path, no: int, line: str, **kw) -> object:
         raise AuditInputError(f"malformed JSON: {str(e).split(';')[0]}", file=str(path), row=no) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate, which only a broken \u escape can write
+
+
 def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, int], int]:
     """The keys of all lines in the order they first appear (a line may leave out its null fields: Spark's
     ignoreNullFields, Jackson's NON_NULL), each with the line it first appears on, and the first record's
@@ -888,6 +891,10 @@ def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, 
             first = first or no
             for k in obj:
                 if k not in keys:
+                    if _SURROGATE.search(k):  # a key becomes a column name, which must be text
+                        raise AuditInputError("a field name with a lone UTF-16 surrogate escape (\\ud800–\\udfff "
+                                              "without its pair) is no text: the export wrote a broken \\u escape",
+                                              file=str(path), row=no)
                     if len(keys) < MAX_ALL_COLUMNS or _fold(k) in folded:
                         keys[k] = no
                     else:
@@ -902,9 +909,6 @@ def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, 
             raise AuditInputError(f"none of the lines' more than {MAX_ALL_COLUMNS:,} fields is a ledger column "
                                   "(setl_id, psn_no, …): rename the fields with --map", file=str(path), row=first)
     return keys, first
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),

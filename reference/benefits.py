@@ -295,9 +295,16 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
                     trace: Trace, c: Contribution, out: Outcome) -> None:
     """Special diseases, emergency and day surgery along inpatient rules, against the inpatient cap (吉林 二（四）–（六））."""
     if s.facility == "pharmacy":
-        raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy are not provided for",
-                         f"结算 {s.id}：{rules.policy.short}的{_KIND_ZH[kind]}参照住院待遇政策（{route_cite(rules.policy, kind)}），"
-                         "未规定在定点零售药店结算，无法计算")
+        # 吉林 一 lets a region send special-disease prescriptions to pharmacies, but 二（四）pays them at the
+        # inpatient deductible and ratio of the institution's level, and a pharmacy has none: which applies is open.
+        taken_in = "" if kind != "special" or "pharmacy_chronic" not in rules.policy.doc else (
+            f"{rules.policy.cite(str(rules.policy.doc['pharmacy_chronic']['article']))}允许统筹区将门诊特殊疾病处方配药纳入"
+            "定点零售药店，但")
+        raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy follow inpatient rules by the "
+                         "institution's level, which a pharmacy has not: the text does not say which level applies",
+                         f"结算 {s.id}：{taken_in}{rules.policy.short}的{_KIND_ZH[kind]}参照同级定点医疗机构住院待遇（"
+                         f"{route_cite(rules.policy, kind)}），定点零售药店没有医疗机构等级，文件未规定按哪一级的起付线和比例支付，"
+                         "无法计算")
     out.benefit = "inpatient"
     level = _level(s.facility)
     # Each step cites the article sending this kind along inpatient rules (二（四）/（五）/（六）) first, then

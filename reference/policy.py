@@ -417,8 +417,10 @@ def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of
             # half of an odd number of fen is written half up (277.775 -> 277.78: A-ZJ-HALF-FEN)
             half = (other.value / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if other is not None else None
             if half is not None and v != half:
+                other_from = source_of(c["half_of"]) if c["half_of"] in supplied else policy.short
+                also = f" (given in {other_from})" if other_from != source_of(key) else ""
                 raise PolicyError(
-                    f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}, which is "
+                    f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}{also}, which is "
                     f"{half} (half up to the fen: A-ZJ-HALF-FEN) ({why})")
 
 

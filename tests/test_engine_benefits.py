@@ -452,9 +452,12 @@ def test_jilin_inpatient_like_routes_share_the_inpatient_cap(settlement, prior, 
     assert ledger.ytd(2023).inpatient_pay == D(prior) + D(pay)
 
 
-def test_jilin_special_disease_at_a_pharmacy_is_not_provided_for():
-    with pytest.raises(PolicyError, match="not provided for"):
+def test_jilin_special_disease_at_a_pharmacy_is_refused_for_the_level_the_text_leaves_open():
+    """吉林 一 lets a region send special-disease prescriptions to pharmacies; 二（四）pays them by the institution's
+    inpatient level, which a pharmacy has not: refused, naming both (not "not provided for", which 一 contradicts)."""
+    with pytest.raises(PolicyError, match="by the institution's level, which a pharmacy has not") as e:
         run("jilin", [chronic("S1", "2023-02-01", "1000", "M00600", "pharmacy")], JL_SPECIAL)
+    assert "吉林 一允许统筹区将门诊特殊疾病处方配药纳入定点零售药店" in e.value.zh and "吉林 二(四)" in e.value.zh
 
 
 # =========================================================================== 吉林 六（三）hospital stays

@@ -10,7 +10,7 @@
   实施意见只定结构，数值由设区市确定。以下场景在示例城市配置 zhejiang-example 下运行
   （fixtures/regions/zhejiang-example.yaml，虚构，非真实数据）：
     ordinary.deductible.in_service: "600"   在职起付线
-    ordinary.deductible.retiree: "300"      退休起付线 = 600 ÷ 2（减半执行）
+    （退休起付线不配置：减半执行由文件规定，600 × 0.5 = 300）
     ordinary.cap: "2000"                    年度最高支付限额（在职、退休相同）
     ordinary.ratio.primary: "0.70"          基层（一级）70%（≥ 60%）；未定级 "0.70"
     ordinary.ratio.secondary: "0.60"        二级 60%
@@ -247,11 +247,18 @@
       | ordinary.retiree_ratio_bonus | 0.06   |
       | ordinary.ratio.primary       | 0.59   |
 
-  场景: 在职起付线调整而退休起付线未随之减半的城市配置被拒绝
-    # 在职改为 800（虚构），退休仍为 300 ≠ 800 ÷ 2 = 400
+  场景: 在职起付线调整而另行写明的退休起付线未随之减半的城市配置被拒绝
+    # 在职改为 800（虚构），退休写为 300 ≠ 800 × 0.5 = 400
     假如 地区参数 "ordinary.deductible.in_service" 为 "800"
+    并且 地区参数 "ordinary.deductible.retiree" 为 "300"
     当 校验地区配置
     那么 地区配置被拒绝，原因引用 "二（一）"
+
+  场景: 只调整在职起付线的城市配置有效：退休起付线由文件的减半得出
+    # 在职改为 800（虚构），退休不写：800 × 0.5 = 400（二（一）退休人员起付线减半执行）
+    假如 地区参数 "ordinary.deductible.in_service" 为 "800"
+    当 校验地区配置
+    那么 地区配置有效
 
   场景大纲: 符合减半、加5个百分点和基层60%起步的城市配置有效
     假如 地区参数 "<参数>" 为 "<值>"

@@ -51,3 +51,15 @@ def test_a_paired_surrogate_escape_is_a_character_and_reads(tmp_path):
     code, summary = audit([str(ledger)], "panzhihua", "panzhihua-example", write=False)
     # 攀枝花 第七条: (500 − 200) × 50% = 150.00 at a tertiary hospital, as recorded
     assert code == 0 and summary["rows_read"] == 1
+
+
+def test_a_lone_surrogate_escape_in_a_field_name_names_its_line(tmp_path):
+    """A key becomes a column name: "fixmedins_\\ud800code" on line 2 was an internal error (exit 3)."""
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text('{"setl_id":"S1","psn_no":"A","psn_type":"1101","setl_date":"2023-03-01","med_type":"11",'
+                      '"facility":"tertiary","medfee_sumamt":"500.00","hifp_pay":"150.00"}\n'
+                      '{"setl_id":"S2","psn_no":"B","fixmedins_\\ud800code":"H1"}\n', encoding="utf-8")
+    with pytest.raises(AuditInputError) as e:
+        audit([str(ledger)], "panzhihua", "panzhihua-example", write=False)
+    assert "field name with a lone UTF-16 surrogate" in str(e.value)
+    assert (e.value.file, e.value.row) == (str(ledger), 2)

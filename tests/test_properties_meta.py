@@ -160,6 +160,9 @@ def test_each_defective_variant_is_caught(defect, defect_runs):
         assert c.mismatches and c.counterexample.startswith("# language: zh-CN"), c.message[:500]
         # tagged with the articles it found broken (issue 10: blame only what failed), a subset of its tags
         assert c.failed_articles and all(a.startswith(f"{policy}-") for a in c.failed_articles)
+        if defect == "refuse_over_cap":  # an ordinary visit refused at the cap: its own articles only — not the
+            # validity article, although shrinking puts the refused visit on the first day in force
+            assert set(c.failed_articles) <= set(c.articles), (pid, c.failed_articles, c.articles)
         assert f"@{policy}" in c.counterexample and all(f"@{a}" in c.counterexample for a in c.failed_articles)
         assert c.evidence, "the failing example's requests and responses are kept as evidence"
         assert c.counterexample in PRINTED[defect], "the counterexample is printed on the terminal"

@@ -371,27 +371,31 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
     return out
 
 
-def traced_blame(e: PropertyViolation, policy: str) -> tuple[list[str], list[str], list[dict]]:
+def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | list[str] = ()
+                 ) -> tuple[list[str], list[str], list[dict]]:
     """(article tags, readings, trace) the violation's failing figure rests on, by the reference's trace
-    (report.causes.blame): its clause for the failing field; for a refusal of a settlement the rules
-    pay, every clause of that settlement, or the validity article at the edge of the rules' validity."""
+    (report.causes.blame): its clause for the failing field. For a refusal of a settlement the rules pay:
+    the benefit of that visit (the property's route, `e.articles`) as far as the visit's working cites it
+    (a chronic visit of a non-两病 disease does not blame 第九条); the validity article only where the
+    property is about validity (`tagged` holds it) — shrinking moves every refused visit to the first day
+    in force, where any refusal would otherwise read as a fault of the dates."""
     from dataclasses import asdict
 
     from ..report.causes import blame, root_mismatch
 
     traces = reference_traces(e.stories)
-    edge = False
+    found = [asdict(m) for m in e.mismatches]
+    refusal = bool(found) and all(m["field"] == "infcode" for m in found)
+    edged = dict(traces)
     for m in e.mismatches:
         if m.field == "infcode" and f"{m.item}\0edge" in traces:
-            traces[m.item] = traces[f"{m.item}\0edge"]
-            edge = True
-    found = [asdict(m) for m in e.mismatches]
-    tags, named = blame(found, traces, policy)
-    if e.articles and not edge and found and all(m["field"] == "infcode" for m in found):
-        # a refusal of a visit the rules pay, away from the validity edges: the benefit of that visit is what
-        # failed (the property's route), not every article its working cites (a chronic visit's trace cites
-        # 第七条's eligibility readings; a system without chronic benefits is not wrong on 第七条)
-        tags = [f"{policy}-{a}" for a in e.articles]
+            edged[m.item] = traces[f"{m.item}\0edge"]
+    tags, named = blame(found, edged, policy)
+    if edged == traces or not set(tags) & set(tagged):  # no edge, or an edge article the property does not check
+        tags, named = blame(found, traces, policy)
+        if refusal and e.articles:
+            route = [f"{policy}-{a}" for a in e.articles]
+            tags = [t for t in route if t in tags] or route
     root = root_mismatch(found)
     return tags, named, list(traces.get(root["item"], []) if root else [])
 

@@ -363,10 +363,11 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     # The check's own blame (the field's or the route's articles, or a reading where no article
     # governs), within its tags …
     own = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
-    # … narrowed or corrected by what the reference's trace cites for the failing figure: within the
-    # tags where they meet, else the clauses of that figure (a refused first day blames the article
-    # putting the rules in force), else the readings alone it rests on.
-    tags, named, trace = traced_blame(e, policy)
+    # … narrowed or corrected by what the reference's trace cites for the failing figure: within the tags where
+    # they meet, else the clauses of that figure — for a refused visit, its benefit as its working cites it, and
+    # the validity article only where the property checks validity (traced_blame: shrinking puts every refused
+    # visit on the first day in force) — else the readings alone it rests on.
+    tags, named, trace = traced_blame(e, policy, tagged)
     if tags:
         failed = [t for t in tags if t in tagged] or tags
     elif named and not any(t in tagged for t in own):

@@ -56,10 +56,10 @@ def mask(obj: Any) -> Any:
     """Replace every registered secret inside strings, dicts and lists by ***. Text is made `safe` too:
     what is masked is shown (terminal, reports), and one string of a system must not stop that."""
     if isinstance(obj, str):
-        obj = safe(obj)
-    if not _secrets:
-        return obj
-    return _mask(obj, _longest_first())
+        return _mask(obj, _longest_first()) if _secrets else safe(obj)
+    # nested text is made safe whether or not a secret is registered: the reports must not read differently
+    # by what other runs of the same process registered
+    return _mask(obj, _longest_first() if _secrets else ())
 
 
 def shorten(text: str, limit: int, more: str = "") -> str:

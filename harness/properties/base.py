@@ -385,7 +385,6 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
 
     traces = reference_traces(e.stories)
     found = [asdict(m) for m in e.mismatches]
-    refusal = bool(found) and all(m["field"] == "infcode" for m in found)
     edged = dict(traces)
     for m in e.mismatches:
         if m.field == "infcode" and f"{m.item}\0edge" in traces:
@@ -393,7 +392,7 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
     tags, named = blame(found, edged, policy)
     if edged == traces or not set(tags) & set(tagged):  # no edge, or an edge article the property does not check
         tags, named = blame(found, traces, policy)
-        if refusal and e.articles:
+        if e.articles:  # the trace narrows the property's own blame (its visit's benefit, its field), never widens it
             route = [f"{policy}-{a}" for a in e.articles]
             tags = [t for t in route if t in tags] or route
     root = root_mismatch(found)

@@ -45,7 +45,7 @@ def _visit(sid: str, date: str, **kw) -> dict:
     ("jilin", _visit("S1", "2023-03-01", med_type="14", dise_codg="M00600"), None,
      "结算 S1：病种 M00600 未为参保人 P1 登记"),
     ("jilin", _visit("S1", "2023-03-01", med_type="14", facility="pharmacy", dise_codg="M00600"),
-     {"chronic_diseases": [{"dise_codg": "M00600", "kind": "special"}]}, "结算 S1：吉林的门诊特殊疾病参照住院待遇政策"),
+     {"chronic_diseases": [{"dise_codg": "M00600", "kind": "special"}]}, "结算 S1：吉林 一允许统筹区将门诊特殊疾病处方配药纳入定点零售药店"),
 ])
 def test_a_refusal_is_said_in_chinese_first_and_the_engines_english_after(policy, settlement, person, chinese):
     e = _refused(policy, settlement, person)

@@ -15,6 +15,7 @@ example becomes a Gherkin scenario (harness/counterexample.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
@@ -136,16 +137,7 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
     if pharmacy is not None and pharmacy.optional:
         # 吉林 一: pharmacy cover is the region's choice; a region that has not taken it up pays no purchase
         # there, ordinary or chronic (A-JL-PHARMACY-CHRONIC): each example region also without its pharmacy ratio.
-        for r in regions:
-            if r is None:
-                continue
-            try:
-                values = load_region_file(r).values
-            except PolicyError:
-                continue  # setting_gaps names it under the region itself
-            if "ordinary.ratio.pharmacy" in values:
-                out.append(Setting(policy, None, tuple(sorted((str(k), str(v)) for k, v in values.items()
-                                                              if k != "ordinary.ratio.pharmacy"))))
+        out += [s for s in (_inline(policy, r, drop="ordinary.ratio.pharmacy") for r in regions if r) if s]
     if policy == "zhejiang":
         out += [s for s in (_half_fen_setting(r) for r in regions if r is not None) if s is not None]
     if policy == "jilin":
@@ -159,21 +151,33 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
 LOW_INPATIENT_CAP = "5000"
 
 
-def _half_fen_setting(region: str) -> Setting | None:
-    """浙江 二（一）退休人员起付线减半执行: the example region as inline values without its restated retiree
-    deductible (so it is the derived half) and with an in-service one of an odd number of fen, so that half
-    has half a fen to round (A-ZJ-HALF-FEN: 600.01 → 300.01). The example's even 600/300 hid that rounding."""
+def _inline(policy: str, region: str, drop: str, change: Callable[[dict[str, str]], None] | None = None
+            ) -> Setting | None:
+    """The example region as inline values (the case format can drop no key of a region file) without `drop`
+    and as `change` alters them; None when the region does not load or does not give `drop`."""
     try:
         values = {str(k): str(v) for k, v in load_region_file(region).values.items()}
     except PolicyError:
         return None  # setting_gaps names it under the region itself
-    in_service = values.get("ordinary.deductible.in_service")
-    if in_service is None:
+    if change is not None:
+        change(values)
+    if values.pop(drop, None) is None and change is None:
         return None
-    fen_count = int(Decimal(in_service) * 100)
-    values["ordinary.deductible.in_service"] = str(fen(fen_count if fen_count % 2 else fen_count + 1))
-    values.pop("ordinary.deductible.retiree", None)
-    return Setting("zhejiang", None, tuple(sorted(values.items())))
+    return Setting(policy, None, tuple(sorted(values.items())))
+
+
+def _odd_fen_in_service(values: dict[str, str]) -> None:
+    """An in-service deductible of an odd number of fen (600 → 600.01), so its half has half a fen to round."""
+    in_service = values.get("ordinary.deductible.in_service")
+    if in_service is not None:
+        fen_count = int(Decimal(in_service) * 100)
+        values["ordinary.deductible.in_service"] = str(fen(fen_count if fen_count % 2 else fen_count + 1))
+
+
+def _half_fen_setting(region: str) -> Setting | None:
+    """浙江 二（一）退休人员起付线减半执行: the example region without a restated retiree deductible (so it is the
+    derived half) and with an odd-fen in-service one (A-ZJ-HALF-FEN: 600.01 → 300.01)."""
+    return _inline("zhejiang", region, drop="ordinary.deductible.retiree", change=_odd_fen_in_service)
 
 
 @lru_cache(maxsize=None)

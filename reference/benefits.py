@@ -116,9 +116,9 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
     return result
 
 
-def _ratio_cap(policy) -> str:
+def _ratio_cap(policy) -> str | None:
     """The document's assumption capping a retiree's tilted ratio at 100% (A-ZJ-RETIREE-RATIO-CAP, A-JL-RETIREE-RATIO-CAP)."""
-    return next(a for a in policy.assumptions if a.endswith("-RETIREE-RATIO-CAP"))
+    return next((a for a in policy.assumptions if a.endswith("-RETIREE-RATIO-CAP")), None)
 
 
 def own_account(policy, person: Person) -> bool | None:

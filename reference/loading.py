@@ -185,10 +185,12 @@ _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-def _check_events(text: str) -> None:
-    """Refuse aliases and nesting beyond MAX_DEPTH from the event stream, before anything is composed."""
+def check_yaml_events(text: str) -> None:
+    """Refuse aliases ("billion laughs") and nesting beyond MAX_DEPTH from the event stream, before any loader
+    composes `text` (load_yaml, and the audit's --map read with a typed loader); yaml.YAMLError with a mark."""
     depth = 0
-    for ev in yaml.parse(text, Loader=yaml.CBaseLoader):
+    parser = yaml.CBaseLoader if StrictCLoader is not None else yaml.BaseLoader
+    for ev in yaml.parse(text, Loader=parser):
         t = type(ev)
         if t in _OPEN:
             depth += 1
@@ -203,29 +205,11 @@ def _check_events(text: str) -> None:
                 ev.start_mark)
 
 
-def check_yaml_events(text: str) -> None:
-    """Refuse aliases ("billion laughs") and nesting beyond MAX_DEPTH before a loader composes `text` — for
-    input files read with a typed loader (the audit's --map) rather than load_yaml; yaml.YAMLError with a mark."""
-    if StrictCLoader is not None:
-        _check_events(text)
-        return
-    depth = 0  # pragma: no cover - PyYAML without libyaml: the pure-Python parser, same events
-    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(ev, _OPEN):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", ev.start_mark)
-        elif isinstance(ev, _CLOSE):
-            depth -= 1
-        elif isinstance(ev, yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, f"alias *{ev.anchor} is not accepted", ev.start_mark)
-
-
 def load_yaml(text: str) -> Any:
     """YAML text to dicts, lists, strings and None; InputError names the line and column."""
     try:
         if StrictCLoader is not None:
-            _check_events(text)
+            check_yaml_events(text)
             return yaml.load(text, Loader=StrictCLoader)  # noqa: S506 - BaseConstructor: no object construction
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - BaseLoader subclass: no object construction
     except DuplicateKeyError as e:

@@ -85,7 +85,11 @@ def _console(summary: dict) -> list[str]:
     english = (f"audit: {summary['rows_read']} rows"
                + (f" ({summary['rows_skipped']} left out: {_left_out(summary)})" if summary["rows_skipped"] else "")
                + f", {n} discrepancies, {elapsed:.1f} s{speed} ({summary['engine']})")
-    return [chinese, english]
+    from .report.text import ytd_unused_text  # imported by the run already
+
+    u = (summary.get("persons_file") or {}).get("ytd_unused")
+    note = [f"注意 note: {ytd_unused_text(u)}"] if u else []
+    return [chinese, english, *note]
 
 
 def _out_of_memory(e: BaseException) -> BaseException | None:

@@ -281,7 +281,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
     }
 
 
-def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int) -> dict:
+def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int, ytd: bool) -> dict:
     """How many persons the --persons file gave and how many of them the ledger has. A file that gives
     persons none of whom is in the ledger would change nothing, silently: another month's or region's
     file, or psn_no damaged on the way (a spreadsheet's number format), so it is refused."""
@@ -291,7 +291,17 @@ def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int) -> dic
     if n and not m:
         raise AuditInputError(f"none of the {n:,} persons in {path} is in the ledger (a different file, or its "
                               "psn_no damaged?)")
-    return {"persons": n, "in_ledger": int(m)}
+    # Opening year-to-date totals apply only to their own year: ytd for 2023 given with a ledger of 2024
+    # changes no figure. Said, not refused (a ledger may span two years, and a person settle in one only).
+    k, example, year = 0, None, None
+    if ytd:
+        k, example, year = con.execute("""
+            SELECT count(*), min(p.psn_no), arg_min(p.ytd_year, p.psn_no) FROM persons p
+            WHERE p.ytd_year IS NOT NULL AND EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no)
+              AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no AND year(l.setl_date) = p.ytd_year)
+            """).fetchall()[0]
+    unused = {"persons": int(k), "example_psn_no": example, "year": year} if k else None
+    return {"persons": n, "in_ledger": int(m), "ytd_unused": unused}
 
 
 def _out_folder(out: Path | str) -> Path:
@@ -360,7 +370,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                 people = parsed.result()
         finally:
             cur.close()
-        persons_count = _persons_in_ledger(con, persons_file, len(people)) if persons_file else None
+        persons_count = (_persons_in_ledger(con, persons_file, len(people), any(p.ytd for p in people.values()))
+                         if persons_file else None)
         if not info.fields_audited:  # recomputing with nothing to compare would read as a clean ledger
             raise AuditInputError(
                 "the ledger has none of the recorded figures to audit (" + ", ".join(ledger.RECORDED) + "); "

@@ -35,7 +35,7 @@ from ..verdict import TITLES, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
-from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, yuan
+from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, ytd_unused_text, yuan
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -145,6 +145,17 @@ def _csv(con: Any, path: Path) -> None:
                 f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")
 
 
+def _persons_file_rows(pf: dict | None, ident: Callable[[Any], Any]) -> list[tuple[str, Any]]:
+    """What the --persons file gave, and opening year-to-date totals that applied to no year of the ledger."""
+    if not pf:
+        return []
+    rows: list[tuple[str, Any]] = [("人员信息文件 --persons", f"{pf['persons']} 人，其中 {pf['in_ledger']} 人在清单中")]
+    u = pf.get("ytd_unused")
+    if u:
+        rows.append(("年初累计未使用 ytd not used", ytd_unused_text(u, ident)))
+    return rows
+
+
 def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda v: v) -> list[tuple[str, Any]]:
     """The 概要 rows (the sheet, and the page's header); `ident`: how a ledger identifier is shown (the page
     clips it, html_report.ident)."""
@@ -177,6 +188,7 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
         ("撤销笔数 reversals", summary.get("reversals")),
         *skipped,
         ("参保人数 persons", summary.get("persons")),
+        *_persons_file_rows(summary.get("persons_file"), ident),
         ("稽核字段 fields audited", ", ".join(fields)),
         ("各字段差异数 by field", "；".join(f"{k}: {v}" for k, v in by_field.items()) or "0"),
         (f"清单记录统筹支付 recorded hifp_pay（元）{scope}", money("recorded_hifp_pay_fen")),

@@ -1,7 +1,9 @@
 """Labels and money formatting shared by the audit's reports (Chinese first)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from reference.case import FACILITIES, PSN_TYPES
 from reference.trace import CITE_SEP, join_cites
@@ -80,3 +82,9 @@ def fund_fen(summary: dict, key: str) -> int | None:
     """One of FUND_KEYS as integer fen, or None when hifp_pay was not audited."""
     v = summary.get(key, 0)
     return None if v is None or not fund_audited(summary) else int(v)
+
+
+def ytd_unused_text(u: dict, ident: Callable[[Any], Any] = lambda v: v) -> str:
+    """The note for persons whose opening year-to-date totals (ytd) are of a year none of their settlements is in."""
+    return (f"{u['persons']} 人的年初累计（ytd）所属年度在清单中没有其结算，未计入（例如 psn_no {ident(u['example_psn_no'])}，"
+            f"ytd 年度 {u['year']}）：年初累计只用于其所属年度，请核对人员信息文件与清单的年度")

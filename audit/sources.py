@@ -36,6 +36,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
 import glob
 import io
 import json
@@ -115,6 +116,8 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
         elif any(ch in spec for ch in "*?["):
             found = sorted(Path(f) for f in glob.glob(spec, recursive=True)
                            if Path(f).is_file() and not _audit_report(Path(f).parent))
+        elif p.is_symlink():  # the link is there, what it points to is not (or it points, through links, at itself)
+            raise AuditInputError(_dangling(p), file=spec)
         else:
             raise AuditInputError("no such file or folder", file=spec)
         if not found:
@@ -171,8 +174,19 @@ def _walk(top: Path) -> Iterator[Path]:
             if path.is_file():
                 yield path
             elif path.suffix.lower() in SUFFIXES and path.is_symlink():  # a month's link to a file now gone
-                raise AuditInputError("a link to a file that does not exist (a moved or deleted export?)",
-                                      file=str(path))
+                raise AuditInputError(_dangling(path), file=str(path))
+
+
+def _dangling(link: Path) -> str:
+    """What is wrong with a symbolic link that leads to no file: nothing at its end, or a loop of links."""
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11-3.12: "Symlink loop from ..."
+        return "a symbolic link that leads back to itself (a loop of links): link it to the export file"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symbolic link that leads back to itself (a loop of links): link it to the export file"
+    return "a link to a file that does not exist (a moved or deleted export?)"
 
 
 def kind_of(path: Path) -> str:

@@ -254,6 +254,26 @@ def test_a_broken_link_to_a_month_in_a_ledger_folder_is_named(tmp_path):
         sources.expand([str(folder)])
 
 
+def test_a_named_link_that_leads_nowhere_or_to_itself_says_which(tmp_path):
+    """`conform audit ledger.csv` where ledger.csv is a link: to a moved file, or (through another link) to
+    itself. Either was "no such file or folder", though `ls` shows the file."""
+    gone, loop, other = tmp_path / "2023-04.csv", tmp_path / "loop.csv", tmp_path / "other.csv"
+    gone.symlink_to(tmp_path / "moved" / "2023-04.csv")
+    loop.symlink_to(other)
+    other.symlink_to(loop)
+    with pytest.raises(AuditInputError, match=r"2023-04\.csv: a link to a file that does not exist"):
+        sources.expand([str(gone)])
+    with pytest.raises(AuditInputError, match=r"loop\.csv: a symbolic link that leads back to itself"):
+        sources.expand([str(loop)])
+    with pytest.raises(AuditInputError, match=r"nothing\.csv: no such file or folder"):
+        sources.expand([str(tmp_path / "nothing.csv")])
+    folder = tmp_path / "months"
+    folder.mkdir()
+    (folder / "2023-05.csv").symlink_to(loop)  # the same said inside a ledger folder
+    with pytest.raises(AuditInputError, match=r"2023-05\.csv: a symbolic link that leads back to itself"):
+        sources.expand([str(folder)])
+
+
 @pytest.mark.parametrize("name", ["export[1].csv", "export*.csv", "what?.csv"])
 def test_a_file_named_with_glob_characters_is_read_as_that_file(tmp_path, name):
     """export[1].csv as a glob matches export1.csv: the existing file was 'no ledger files found'."""

@@ -15,19 +15,13 @@ characters) are replaced by U+FFFD.
 """
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from . import atomic
-from .model import BASELINE_LABELS, STATUS_LABELS
+from .model import BASELINE_LABELS, STATUS_LABELS, xml_safe
 
-_INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def clean(text: object) -> str:
-    """Text XML 1.0 can hold: invalid characters become U+FFFD."""
-    return _INVALID_XML.sub("\ufffd", "" if text is None else str(text))
+clean = xml_safe  # the one definition of what XML cannot hold, shared with report.xlsx
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:

@@ -52,6 +52,15 @@ BASELINE_LABELS = {"regression": ("新增失败", "regression"), "known": ("已�
                    "fixed": ("已修复", "fixed")}
 RATIO_FIELD = re.compile(r"prop|ratio|rate|比例")
 NUMBER = re.compile(r"^-?\d+\.\d+$")  # a figure as the platform writes it: always with decimals
+# What an XML report (junit.xml, the worksheets inside report.xlsx) cannot hold: anything outside XML 1.0's
+# Char — control characters, lone surrogates, U+FFFE and U+FFFF. One definition for every XML writer, so
+# they cannot disagree (lxml, under openpyxl, refused the U+FFFF a hostile err_msg carried).
+XML_UNSAFE = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: object) -> str:
+    """Text an XML report can hold: each character XML 1.0 cannot carry becomes U+FFFD."""
+    return XML_UNSAFE.sub("\ufffd", "" if text is None else str(text))
 
 
 def status_label(status: str) -> str:

@@ -12,7 +12,6 @@ prefix, so '=HYPERLINK(…)' from a system under test stays inert text.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import atomic
-from .model import BASELINE_LABELS, FAILING, as_number, status_label
+from .model import BASELINE_LABELS, FAILING, XML_UNSAFE, as_number, status_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # what openpyxl refuses in a cell (a lone
-# surrogate, too: UTF-8 cannot hold one, and one string of a system must not cost the run its workbook)
+_ILLEGAL = XML_UNSAFE  # a worksheet is XML: what junit.xml cannot hold, a cell cannot either (U+FFFF, a lone
+# surrogate, a control character), and one string of a system must not cost the run its workbook
 MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
 
 FILLS = {

@@ -8,7 +8,7 @@ import pytest
 from report_samples import FORMULAS, SCRIPT, SECRET, sample_run
 
 from harness import evidence
-from harness.report import FORMATS, model, write_reports
+from harness.report import FORMATS, junit, model, write_reports
 from harness.report.baseline import SCHEMA_NAME
 from harness.results import SCHEMA_VERSION
 
@@ -113,3 +113,28 @@ def test_matrix_lists_every_article_of_every_selected_document():
     assert len(data["matrix"]) == sum(len(load_policy(p).articles) for p in POLICY_IDS)
     zhejiang = next(d for d in data["documents"] if d["id"] == "zhejiang")
     assert zhejiang["verdict"] == "未测试" and zhejiang["checks"] == 0
+
+
+def _classnames(status: str, failed_articles: list[str]) -> tuple[str, ET.Element]:
+    run = sample_run(hostile=False)
+    prop = run.checks[4]
+    # as the plugin lists a property's tags: string order, so 'panzhihua-10' comes before 'panzhihua-7'
+    prop.articles, prop.status, prop.failed_articles = ["panzhihua-10", "panzhihua-7"], status, failed_articles
+    root = ET.fromstring(junit.render(model.build(run)))
+    case = next(c for c in root.iter("testcase") if c.get("name") == prop.name)
+    return case.get("classname"), case
+
+
+def test_junit_classname_is_the_same_whether_the_check_passes_or_fails():
+    """CI keys a test's history on classname + name: a failing run filed the check under the article it
+    blamed (第十条) and a passing one under the string-sorted first tag (also 第十条, not 第七条)."""
+    passing, _ = _classnames("passed", [])
+    failing, case = _classnames("failed", ["panzhihua-10"])
+    assert passing == failing == "攀枝花.第七条"    # its own first article, in the document's order
+    assert "违反的条款 articles violated: 第十条" in case.find("failure").text
+
+
+def test_a_checks_articles_are_in_the_documents_order():
+    run = sample_run(hostile=False)
+    run.checks[0].articles = ["panzhihua-10", "panzhihua-7", "panzhihua-A-X"]
+    assert model.build(run)["checks"][0]["articles"] == ["panzhihua-7", "panzhihua-10", "panzhihua-A-X"]

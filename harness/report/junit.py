@@ -1,5 +1,9 @@
 """junit.xml: one <testcase> per scenario and property, classname by document and article.
 
+The classname is the check's own first article in its document's order, the
+same whether the check passes or fails (Jenkins and GitLab key a test's history
+on classname + name); the articles a failure violated are in its failure text.
+
 Kept to the JUnit 10 schema strict consumers enforce (docs/junit-10.xsd, the
 Jenkins xUnit plugin's constraints; tests/test_readers_junit.py validates it):
 <testsuites> carries only name, time, tests, failures, errors; a <testcase> only
@@ -38,8 +42,10 @@ def _location(c: dict) -> str:
     return f"位置 location: {c['where']}"
 
 
-def _details(c: dict) -> str:
+def _details(c: dict, labels: dict[str, str] | None = None) -> str:
     lines = [_location(c), c.get("message") or ""]
+    if c.get("failed_articles"):  # the classname keeps the check's own first article; the blame is here
+        lines.append("违反的条款 articles violated: " + "、".join((labels or {}).get(t, t) for t in c["failed_articles"]))
     if c.get("worked"):
         lines.append("按条文手工计算 Worked by hand from the article:")
         lines += [f"  {w}" for w in c["worked"]]
@@ -87,17 +93,19 @@ def render(data: dict) -> bytes:
             if value not in (None, ""):
                 _sub(props, "property", name=name, value=value)
         for c in checks:
-            tag = (c.get("failed_articles") or c["articles"] or [""])[0]
+            # a fixed function of the check, pass or fail (CI keys a test's history on classname + name):
+            # its own first article in the document's order (model.in_document_order), never the blamed one
+            tag = (c["articles"] or [""])[0]
             article = labels.get(tag) or tag.partition("-")[2] or "未标注条款"
             case = _sub(suite, "testcase", classname=f"{c['document']}.{article.replace('.', '_')}", name=c["name"],
                         time=f"{c['duration']:.3f}")
             prefix = f"[{' '.join(BASELINE_LABELS[c['baseline']])}] " if c["baseline"] in ("known", "regression") else ""
             if c["status"] == "failed":
-                _sub(case, "failure", _details(c), message=prefix + (c["message"] or "不符合 non-conformance")[:1000],
+                _sub(case, "failure", _details(c, labels), message=prefix + (c["message"] or "不符合 non-conformance")[:1000],
                      type="non-conformance")
             elif c["status"] in ERROR_STATUSES:
                 kind = {"error": "system-under-test-error"}.get(c["status"], c["status"].replace("_", "-"))
-                _sub(case, "error", _details(c), message=prefix + (c["message"] or c["status_label"])[:1000], type=kind)
+                _sub(case, "error", _details(c, labels), message=prefix + (c["message"] or c["status_label"])[:1000], type=kind)
             elif c["status"] in ("not_applicable", "skipped"):
                 _sub(case, "skipped", message=(c["message"] or c["status_label"])[:1000])
             out = [_location(c), f"类型 kind: {c['kind_label']}",

@@ -118,6 +118,28 @@ def is_ratio(field_name: str, label: str = "") -> bool:
     return bool(RATIO_FIELD.search(field_name) or RATIO_FIELD.search(label))
 
 
+@lru_cache(maxsize=None)
+def _article_order(policy: str) -> dict[str, int]:
+    """{tag: position} of a document's articles as the document numbers them (第七条 before 第十条)."""
+    from reference.policy import POLICY_IDS, load_policy
+
+    if policy not in POLICY_IDS:
+        return {}
+    return {f"{policy}-{a}": i for i, a in enumerate(load_policy(policy).articles)}
+
+
+def in_document_order(tags: list[str]) -> list[str]:
+    """Article tags in their document's order, not string order ('panzhihua-10' < 'panzhihua-7' as text):
+    a check's first article, its JUnit classname, is then the same whether it passes or fails. A tag no
+    document knows keeps its place after the known ones."""
+    def key(item: tuple[int, str]) -> tuple[int, int]:
+        i, tag = item
+        pos = _article_order(tag.partition("-")[0]).get(tag)
+        return (0, pos) if pos is not None else (1, i)
+
+    return [t for _, t in sorted(enumerate(tags), key=key)]
+
+
 def _documents_for(run: RunResult) -> list[str]:
     from reference.policy import POLICY_IDS
 
@@ -199,7 +221,8 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
     d["path"] = shown_path(c)
     d["where"] = f"{d['path']}:{c.line}" if d["path"] and c.line else d["path"] or c.nodeid
     failed = getattr(c, "failed_articles", None) or (c.extra or {}).get("failed_articles")
-    d["failed_articles"] = [str(t) for t in failed] if isinstance(failed, (list, tuple)) else []
+    d["failed_articles"] = in_document_order([str(t) for t in failed] if isinstance(failed, (list, tuple)) else [])
+    d["articles"] = in_document_order([str(t) for t in c.articles])
     relied = (c.extra or {}).get("assumptions")  # the readings of a silent text this check depends on (issue 10)
     d["assumptions"] = [str(a) for a in relied] if isinstance(relied, (list, tuple)) else []
     d["worked"] = working(d["path"], c.line) if c.kind == "scenario" and c.status not in ("passed",) else []

@@ -122,3 +122,32 @@ def test_control_characters_from_a_system_do_not_break_the_workbook(tmp_path):
     path = xlsx.write(model.build(run), tmp_path / "r.xlsx")
     values = [c.value for r in load_workbook(path)["场景明细"].iter_rows() for c in r]
     assert "bad\ufffd\ufffd[31mtext" in values
+
+
+WENHAO = r"^[\u4e00-\u9fff]+〔\d{4}〕\d+号$"   # 吉医保联〔2022〕22号, 京政办发〔2022〕8号
+
+
+def test_number_column_holds_document_numbers_never_titles(tmp_path):
+    """攀枝花, 南昌 and 浙江 were published without a 文号; their titles stood in the 文号 column."""
+    import re
+
+    from reference.policy import POLICY_IDS
+
+    run = sample_run(hostile=False)
+    run.selection = {}
+    path = xlsx.write(model.build(run), tmp_path / "r.xlsx")
+    values = rows(load_workbook(path)["概要"])
+    header = values.index(next(r for r in values if r[0] == "文件 Document"))
+    numbers = {r[0]: r[2] for r in values[header + 1:] if r[0]}
+    assert numbers["吉林"] == "吉医保联〔2022〕22号" and numbers["北京"] == "京政办发〔2022〕8号"
+    assert numbers["攀枝花"] == numbers["浙江"] == numbers["南昌（征求意见稿）"] == "无文号"
+    for pid in POLICY_IDS:
+        number = load_policy(pid).number
+        assert number == "无文号" or re.match(WENHAO, number), (pid, number)
+
+
+def test_a_document_without_a_number_reads_as_such(monkeypatch):
+    policy = load_policy("panzhihua")
+    monkeypatch.setattr(policy, "number", "")
+    doc = next(d for d in model.build(sample_run(hostile=False))["documents"] if d["id"] == "panzhihua")
+    assert doc["number"] == "无文号"

@@ -38,6 +38,7 @@ SUT_ERROR_KINDS = {"timeout": "超时", "connection": "连接失败", "http_stat
                    "infcode": "业务返回错误", "missing_field": "缺少字段", "wrong_type": "字段类型错误", "internal": "内部错误",
                    "too_large": "应答过大"}
 DRAFT_MARK = "征求意见稿"
+NO_NUMBER = "无文号"  # a document published without a 文号: said so, never its title in the number's place
 ERROR_STATUSES = ("error", "harness_error", "feature_error")  # the latter two: the harness's own faults
 FAILING = ("failed", *ERROR_STATUSES)
 COVERAGE_LABELS = {
@@ -287,7 +288,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         documents.append({
             "id": pid, "title": policy.title, "short": policy.short, "label": docs[pid],
             "draft": DRAFT_MARK in docs[pid], "issuer": policy.issuer,
-            "number": policy.number, "verdict": verdict, "verdict_en": VERDICT_EN[verdict],
+            "number": policy.number or NO_NUMBER, "verdict": verdict, "verdict_en": VERDICT_EN[verdict],
             "counts": {s: counts[s] for s in STATUSES}, "checks": len(doc_checks),
             "scenarios": sum(1 for c in doc_checks if c["kind"] == "scenario"),
             "properties": sum(1 for c in doc_checks if c["kind"] == "property"),

@@ -35,8 +35,12 @@ CLASSES: dict[str, tuple[str, str]] = {
     "scope": ("政策范围内费用计算不符", "inscp_scp_amt 与“总额 − 全自费 − 超限价 − 先行自付”不符"),
     "ratio_high": ("支付比例高于规定", "pool_prop_selfpay 高于文件规定的比例（如定点药店按医疗机构比例、在职按退休比例）"),
     "ratio_low": ("支付比例低于规定", "pool_prop_selfpay 低于文件规定的比例（如退休人员按在职人员比例）"),
+    "barred_dedc": ("统筹基金不予支付却计入起付线", "按规定统筹基金不予支付（不予支付的费用、不在施行期或待遇享受期内、"
+                    "未建立个人账户、住院期间、定点零售药店未纳入统筹等），本笔不计起付线，清单却计入了起付线（act_pay_dedc）；"
+                    "此后同年结算的起付线因而少计"),
     "dedc_high": ("起付线多计（如起付线按次计算）", "act_pay_dedc 多于年度起付线尚余部分：起付线应按自然年度累计"),
-    "dedc_low": ("起付线少计（如跨年度未重置、撤销后未冲回）", "act_pay_dedc 少于应计：年度累计有误"),
+    "dedc_low": ("起付线少计（如跨年度未重置、撤销后未冲回）", "act_pay_dedc 少于应计：年度累计有误（也可能是此前不予支付的结算"
+                 "计入了起付线，见“统筹基金不予支付却计入起付线”）"),
     "fen": ("分位舍入不符（差一分）", "hifp_pay（清单无此字段时为 fund_pay_sumamt）相差0.01元：未按四舍五入到分（A-ROUND-FEN）"),
     "over": ("统筹基金多付（如未控制年度最高支付限额）", "hifp_pay（清单无此字段时为 fund_pay_sumamt）多于应付，且起付线与比例相符"),
     "under": ("统筹基金少付", "hifp_pay（清单无此字段时为 fund_pay_sumamt）少于应付，且起付线与比例相符"),
@@ -47,6 +51,7 @@ CLASSES: dict[str, tuple[str, str]] = {
 _CLASS_SQL = """
 CASE
   WHEN barred AND hifp_diff > 0 THEN 'barred'
+  WHEN barred AND dedc_diff > 0 THEN 'barred_dedc'
   WHEN scope_wrong THEN 'scope'
   WHEN ratio_diff > 0 THEN 'ratio_high'
   WHEN ratio_diff < 0 THEN 'ratio_low'
@@ -68,7 +73,7 @@ RATIO_FIELD = "pool_prop_selfpay"
 
 # The field whose difference decides a class; its rows' clauses are the class's 依据条款 ('other': every
 # differing field's, in this order).
-DECIDING_FIELD = {"barred": "hifp_pay", "scope": "inscp_scp_amt", "ratio_high": "pool_prop_selfpay", "ratio_low": "pool_prop_selfpay",
+DECIDING_FIELD = {"barred": "hifp_pay", "barred_dedc": "act_pay_dedc", "scope": "inscp_scp_amt", "ratio_high": "pool_prop_selfpay", "ratio_low": "pool_prop_selfpay",
                   "dedc_high": "act_pay_dedc", "dedc_low": "act_pay_dedc", "fen": "hifp_pay", "over": "hifp_pay",
                   "under": "hifp_pay", "fund_total": "fund_pay_sumamt"}
 _FIELD_ORDER = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",

@@ -55,10 +55,15 @@ def test_the_same_figures_under_a_paying_status_are_a_ratio_discrepancy(tmp_path
     assert set(_classes(_with_status(tmp_path / "d.parquet", E1, {"E1": "ordinary"}))) == {"ratio_high"}
 
 
-def test_a_barred_settlement_that_paid_nothing_is_not_in_the_class(tmp_path):
-    # the fund paid nothing (as it should), only the deductible was counted: 起付线多计, not 不予支付却支付
+def test_a_barred_settlement_that_paid_nothing_but_counted_a_deductible_is_its_own_class(tmp_path):
+    """The fund paid nothing (as it should), but the deductible was counted: not 不予支付却支付, and not
+    起付线多计 either, whose description ("more than the year's deductible left") is false here — 250.00 of the
+    deductible was left and 250.00 counted (review adiff item 2: 吉林 一, a pharmacy the region has not taken in)."""
     rows = [{"setl_id": "E1", "field": "act_pay_dedc", "recorded": "200.00", "expected": "0.00", "clause": "攀枝花 第八条"}]
-    assert set(_classes(_with_status(tmp_path / "d.parquet", rows, {"E1": "none_exclusion"}))) == {"dedc_high"}
+    (c,) = _classes(_with_status(tmp_path / "d.parquet", rows, {"E1": "none_exclusion"})).values()
+    assert (c["cls"], c["name"], c["clauses"]) == ("barred_dedc", "统筹基金不予支付却计入起付线", "攀枝花 第八条")
+    # under a paying status the same row is the deductible counted per visit
+    assert set(_classes(_with_status(tmp_path / "d2.parquet", rows, {"E1": "ordinary"}))) == {"dedc_high"}
 
 
 def test_a_reversal_of_a_barred_settlement_is_classed_by_what_it_says_of_it(tmp_path):

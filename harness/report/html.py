@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import atomic
-from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, status_label
+from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, status_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
@@ -44,7 +44,7 @@ def _environment() -> Environment:
 
     env.globals.update(OPERATIONS=OPERATIONS, FAILING=FAILING, status_label=status_label,
                        STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
-                       BASELINE_LABELS=BASELINE_LABELS)
+                       BASELINE_LABELS=BASELINE_LABELS, selection_words=selection_words)
     return env
 
 

@@ -28,6 +28,7 @@ STATUS_LABELS = {
     "skipped": ("跳过", "skipped"),
     "untestable": ("不可测试", "untestable"),
     "not_run": ("未运行", "not run"),
+    "partial": ("部分运行", "partly run"),
     "pending": ("待定", "pending"),
     "missing": ("未列入", "not listed"),
     "harness_error": ("测试框架错误", "harness error"),
@@ -92,6 +93,23 @@ def doc_label(policy: Any) -> str:
     """The document's Chinese name as every sheet writes it; a consultation draft says so."""
     title = f"{getattr(policy, 'title', '')} {getattr(policy, 'number', '')}"
     return f"{policy.short}（{DRAFT_MARK}）" if DRAFT_MARK in title else policy.short
+
+
+def selection_words(selection: dict | None, names: dict[str, str]) -> str:
+    """What the run was asked to cover, in words, as the HTML header's 选择 row writes it."""
+    sel = selection or {}
+    parts = ["、".join(names.get(p, p) for p in sel.get("policies") or [])]
+    if sel.get("articles"):
+        parts.append("条款 articles " + ", ".join(map(str, sel["articles"])))
+    if sel.get("tag"):
+        parts.append(f"标签表达式 tag expression {sel['tag']}")
+    return " · ".join(p for p in parts if p) or "全部文件的全部条款 every article of every document"
+
+
+def is_subset(selection: dict | None) -> bool:
+    """Whether the run was narrowed to some articles or a tag expression (not whole documents)."""
+    sel = selection or {}
+    return bool(sel.get("articles") or sel.get("tag"))
 
 
 def shown_path(c: Any) -> str:
@@ -268,8 +286,10 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             tag = f"{pid}-{art.id}"
             entry = cov.get(art.id)
             cov_status = getattr(entry, "status", None) or ("unknown" if not cov else "missing")
+            present = sum(1 for c in checks if c["kind"] == "scenario" and tag in (c.get("tags") or c["articles"]))
             rows.append(_row(pid, docs[pid], tag, art.id, art.label, art.heading, cov_status,
-                             getattr(entry, "reason", "") or "", by_tag.get(tag, []), art.text))
+                             getattr(entry, "reason", "") or "", by_tag.get(tag, []), art.text,
+                             planned=getattr(entry, "cases", 0) or 0, present=present))
         for tag in sorted(set(by_tag) - known_tags):  # checks whose tag names no article: never lost
             art_id = tag.partition("-")[2]
             if art_id.startswith("A-"):  # a failure resting on a reading of a silent text, no article broken
@@ -357,7 +377,10 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
 
 
 def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, coverage: str, reason: str,
-         row_checks: list[dict], text: str = "") -> dict:
+         row_checks: list[dict], text: str = "", planned: int = 0, present: int = 0) -> dict:
+    """One article's row. `planned`: its scenarios in features/ (outline rows counted); `present`: how many of
+    them this run holds. An article whose scenarios did not all run is never 通过 on what did: a subset run
+    (--article, --tag) or a cut-short one reads 部分运行 (partly run), or 未运行 when nothing of it passed."""
     def status(c: dict) -> str:  # a check that names the articles it violated fails only on those
         if c["status"] == "failed" and c.get("failed_articles") and tag not in c["failed_articles"]:
             return "passed"
@@ -366,6 +389,11 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
     scen = Counter(status(c) for c in row_checks if c["kind"] != "property")
     props = Counter(status(c) for c in row_checks if c["kind"] == "property")
     result = _row_result(scen, props, coverage)
+    if planned and present < planned and result in ("passed", "not_applicable", "skipped"):
+        held = scen["passed"] + props["passed"] + scen["not_applicable"] + props["not_applicable"]
+        result = "partial" if held else "not_run"
+        reason = (f"本次运行只包含该条款 {planned} 个场景中的 {present} 个，结果不能作为该条款通过的依据 "
+                  f"only {present} of its {planned} scenarios were in this run" + (f"\n{reason}" if reason else ""))
     return {
         "policy": pid, "document": short, "draft": DRAFT_MARK in short, "tag": tag, "article": art_id,
         "label": label, "heading": heading, "text": text,
@@ -374,4 +402,5 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
         "counts": {s: scen[s] for s in STATUSES},
         "properties": {s: props[s] for s in STATUSES},
         "checks": [c["id"] for c in sorted(row_checks, key=lambda c: status(c) not in FAILING)],
+        "scenarios_planned": planned, "scenarios_run": present,
     }

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import atomic
-from .model import BASELINE_LABELS, FAILING, XML_UNSAFE, as_number, status_label
+from .model import BASELINE_LABELS, FAILING, XML_UNSAFE, as_number, is_subset, selection_words, status_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = XML_UNSAFE  # a worksheet is XML: what junit.xml cannot hold, a cell cannot either (U+FFFF, a lone
@@ -31,7 +31,7 @@ MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
 
 FILLS = {
     "passed": "C6EFCE", "failed": "FFC7CE", "error": "FFD8A8", "not_applicable": "E7E6E6", "skipped": "E7E6E6",
-    "untestable": "DDEBF7", "not_run": "F2F2F2", "pending": "FFF2CC", "harness_error": "FFD8A8",
+    "untestable": "DDEBF7", "not_run": "F2F2F2", "partial": "FFF2CC", "pending": "FFF2CC", "harness_error": "FFD8A8",
     "feature_error": "FFD8A8",
     "合格": "C6EFCE", "不合格": "FFC7CE", "未测试": "F2F2F2", "无法判定": "FFF2CC",
 }
@@ -159,8 +159,12 @@ def render(data: dict) -> Workbook:
         ["随机样例 Seed", cert.get("seed_words") or "—"],
         ["报告文件摘要 Report digests", "见同目录 manifest.sha256 see manifest.sha256"],
         ["原因 Causes", len(data.get("causes") or [])],
+        ["选择 Selection", selection_words(run.get("selection"),
+                                           {d["id"]: d.get("label") or d["short"] for d in data["documents"]})],
         ["检查项 Checks", f"{run['completed']} / {run['planned'] or run['completed']}"],
-        ["完整性 Completeness", "未完成 incomplete" if run["incomplete"] else "完整 complete"],
+        ["完整性 Completeness", "未完成 incomplete" if run["incomplete"] else
+         "所选范围已运行完，未覆盖全部条款（见条款矩阵“部分运行”“未运行”）complete for the selection only, "
+         "not every article" if is_subset(run.get("selection")) else "完整 complete"],
         ["系统可达 Reachable", "否 unreachable" if run["unreachable"] else "是 yes"],
     ]
     if data["baseline"]:

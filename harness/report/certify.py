@@ -6,10 +6,15 @@ record names the system under test (name and version from the config's
 files and the features used, the project's version and git commit), the seed
 and profile in words, and a manifest of SHA-256 digests of every report file
 (written beside them as manifest.sha256, checkable with `sha256sum -c`).
+It also names the documents, the dates and the region configurations the
+figures came from: the shipped ones (fixtures/regions/*-example.yaml) are
+fictitious, so a 合格 against them, for a framework (吉林, 浙江) above all,
+certifies those example figures, not a real 统筹区, and the record says so.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import tomllib
 from functools import lru_cache
@@ -105,12 +110,90 @@ def profile_words(profile: object) -> str:
     return PROFILE_WORDS.get(str(profile), f"{profile}")
 
 
-def record(run: dict, examples: dict) -> dict:
-    """The certification record for the report's `run` view."""
+REGION_STEP = re.compile(r'地区配置\s*"([^"\n]{1,200})"')
+RAN = ("passed", "failed", "error")  # a property that drew examples (not skipped, not refused before it began)
+
+
+def regions_used(checks: list[dict]) -> list[dict]:
+    """The region configurations the run settled under: each scenario's 地区配置 "…" step (and a
+    counterexample's), and for every property that ran, the example regions its generators draw from
+    (harness.generators.example_regions). Each with its label and whether it is a fictitious example."""
+    names: dict[str, None] = {}
+    drawn: dict[str, None] = {}
+    for c in checks:
+        texts = [str(s.get("text", "")) for s in c.get("steps") or [] if isinstance(s, dict)]
+        for text in [*texts, str(c.get("counterexample") or "")]:
+            for name in REGION_STEP.findall(text):
+                names.setdefault(name)
+        if c.get("kind") == "property" and c.get("status") in RAN and c.get("policy"):
+            drawn.setdefault(str(c["policy"]))
+    if drawn:
+        try:
+            from ..generators import example_regions
+
+            regions = example_regions()
+        except Exception:  # noqa: BLE001 - the record names what it can; the run's results stand without it
+            regions = {}
+        for pid in drawn:
+            for name in regions.get(pid, ()):
+                names.setdefault(name)
+    return [_region(name) for name in names]
+
+
+def _region(name: str) -> dict:
+    from reference.policy import PolicyError, load_region_file
+
+    try:
+        r = load_region_file(name)
+    except (PolicyError, OSError, ValueError):
+        return {"name": name, "label": "", "policy": "", "example": False, "fictitious": False}
+    label = str(r.label or "")
+    return {"name": r.name, "label": label, "policy": r.policy, "example": bool(r.example),
+            "fictitious": bool(r.example) or "虚构" in label}
+
+
+def scope_note(documents: list[dict], regions: list[dict]) -> str:
+    """What a 合格 certifies when the figures came from fictitious example regions: for a framework
+    (吉林, 浙江: each 统筹区 or city sets its own figures) not any real 统筹区; for a city, not its
+    real parameters where the example supplied them."""
+    fictitious = [r for r in regions if r["fictitious"]]
+    if not fictitious:
+        return ""
+    frameworks = [d for d in documents if d.get("kind") == "framework" and d.get("checks")]
+    by_policy = {d["id"]: d.get("label") or d.get("short", d["id"]) for d in documents if d.get("id")}
+    names = "、".join(f"{r['name']}（{by_policy.get(r['policy'], r['policy'])}）" for r in fictitious)
+    note = (f"本次使用的地区配置 {names} 为示例配置，所有数值均为虚构，仅用于测试。"
+            "The region configurations used are fictitious examples. ")
+    if frameworks:
+        docs = "、".join(d.get("label") or d.get("short", "") for d in frameworks)
+        note += (f"{docs} 是框架性文件，具体数值由各统筹区（设区市）确定：本报告对其的“合格”只说明被测系统按上述虚构的"
+                 "示例数值计算时符合文件规定的结构和上限，不证明被测系统符合任何真实统筹区的参数；认证某一统筹区，须以该统筹区"
+                 "正式发布的数值作地区配置重新运行。For a framework document, 合格 certifies the fictitious example "
+                 "figures, not any real pooling region: rerun with the region's published figures to certify it.")
+    else:
+        note += ("“合格”只说明被测系统按这些示例数值计算正确，文件未规定、由示例补充的数值不代表当地现行标准。"
+                 "合格 certifies the example figures where the document leaves them open, not the local ones.")
+    return note
+
+
+def record(run: dict, examples: dict, checks: list[dict] | None = None, documents: list[dict] | None = None) -> dict:
+    """The certification record for the report's `run` view: who, against which documents and region
+    configurations, when, by which build."""
     digest, nfiles = ruleset_digest()
     profile = (examples or {}).get("profile", "")
     adapter = run.get("adapter") or {}
+    regions = regions_used(checks or [])
+    docs = [d for d in documents or [] if d.get("id")]
+    names = {d["id"]: d.get("label") or d.get("short", "") for d in docs}
+    for r in regions:  # the document as every sheet names it (南昌 marked 征求意见稿)
+        r["document"] = names.get(r["policy"], r["policy"])
     return {
+        "documents": [{"id": d["id"], "label": d.get("label") or d.get("short", ""), "title": d.get("title", ""),
+                       "number": d.get("number", ""), "kind": d.get("kind", "")} for d in docs],
+        "started": run.get("started", ""),
+        "finished": run.get("finished", ""),
+        "regions": regions,
+        "scope_note": scope_note(docs, regions),
         "system_name": adapter.get("system_name") or "",
         "system_version": adapter.get("system_version") or "",
         "system_url": run.get("system", ""),

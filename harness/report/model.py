@@ -307,7 +307,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
         documents.append({
             "id": pid, "title": policy.title, "short": policy.short, "label": docs[pid],
-            "draft": DRAFT_MARK in docs[pid], "issuer": policy.issuer,
+            "draft": DRAFT_MARK in docs[pid], "issuer": policy.issuer, "kind": policy.kind,
             "number": policy.number or NO_NUMBER, "verdict": verdict, "verdict_en": VERDICT_EN[verdict],
             "counts": {s: counts[s] for s in STATUSES}, "checks": len(doc_checks),
             "scenarios": sum(1 for c in doc_checks if c["kind"] == "scenario"),
@@ -344,7 +344,8 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     # "吉林 一", as citations write it (Policy.article_label): not the numbering's "一、"
     tag_labels = {r["tag"]: f"{r['document']} {r['label'].rstrip('、. ')}" for r in matrix}
     run_view = {"adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
-                "harness_version": run.harness_version, "seed": run.seed}
+                "harness_version": run.harness_version, "seed": run.seed, "started": run.started,
+                "finished": run.finished}
     data = {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,
@@ -368,7 +369,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         "matrix": matrix,
         "checks": checks,
         "causes": causes_mod.group(checks, tag_labels),
-        "certification": certify.record(run_view, run.examples),
+        "certification": certify.record(run_view, run.examples, checks, documents),
         "manifest": [],
         "baseline": run.baseline or {},
         "assumptions": sorted(assumptions.values(), key=lambda a: a["id"]),

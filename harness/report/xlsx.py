@@ -149,6 +149,10 @@ def render(data: dict) -> Workbook:
         ["被测系统版本 System version", cert.get("system_version") or "未声明 not declared"],
         ["被测系统地址 System address", run["system"]],
         ["政策文件 Documents", "、".join(d.get("label") or d["short"] for d in data["documents"])],
+        ["地区配置 Region configurations", "\n".join(
+            f"{r['name']}" + (f"（{r['document']}）" if r["document"] else " ") + r["label"] + ("（示例，数值虚构 fictitious example）" if r["fictitious"] else "")
+            for r in cert.get("regions") or []) or "未使用地区配置 none"],
+        *([["认证范围 What 合格 covers", cert["scope_note"]]] if cert.get("scope_note") else []),
         ["运行编号 Run id", run["run_id"]],
         ["开始 Started", run["started"]],
         ["结束 Finished", run["finished"]],
@@ -189,6 +193,8 @@ def render(data: dict) -> Workbook:
     for i, (k, v) in enumerate(info, 1):
         _put(ws, i, 1, k)
         _put(ws, i, 2, v)
+        if isinstance(v, str) and ("\n" in v or len(v) > 60):
+            ws.cell(row=i, column=2).alignment = WRAP
         ws.cell(row=i, column=1).font = Font(bold=True)
     verdict_cell = ws.cell(row=1, column=2)
     verdict_cell.font = Font(bold=True, size=14)

@@ -1,13 +1,14 @@
 """Reports are replaced atomically: a crash mid-write leaves the previous good report in place."""
 from __future__ import annotations
 
+import json
 import os
 
 import openpyxl
 import pytest
 from report_samples import sample_run
 
-from harness.report import atomic, write_reports
+from harness.report import ReportsNotWritten, atomic, write_reports
 
 
 def leftovers(folder):
@@ -90,3 +91,26 @@ def test_latest_never_replaces_a_real_folder(tmp_path):
     (tmp_path / "run-1").mkdir()
     with pytest.raises(OSError, match="real directory"):
         atomic.point_latest(tmp_path, tmp_path / "run-1")
+
+
+def test_a_writer_that_fails_loses_no_other_report(good, monkeypatch):
+    """A fault in one writer (the Excel writer refusing a character lxml cannot hold, say) is no reason to
+    lose the JUnit and JSON reports the CI job reads: those are written, results.json names the missing
+    one, the manifest lists what was written, and the previous run's workbook is gone, not passed off as
+    this run's."""
+    folder, before = good
+    from harness.report import xlsx
+
+    def refuses(data, path):
+        raise ValueError("All strings must be XML compatible")
+
+    monkeypatch.setattr(xlsx, "write", refuses)
+    with pytest.raises(ReportsNotWritten) as e:
+        write_reports(sample_run(), folder)
+    assert set(e.value.written) == {"html", "junit", "json", "manifest"}
+    assert e.value.failed == {"xlsx": "ValueError: All strings must be XML compatible"}
+    assert not (folder / "report.xlsx").exists()
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert results["reports_not_written"] == {"xlsx": "ValueError: All strings must be XML compatible"}
+    assert (folder / "junit.xml").read_bytes() != before["junit"]  # this run's, not the previous one
+    assert "report.xlsx" not in (folder / "manifest.sha256").read_text(encoding="utf-8")

@@ -31,14 +31,32 @@ def write_reports(run: RunResult, out_dir: str | Path, formats: tuple[str, ...] 
     data = model.build(run, gate)
     writers = {"html": html.write, "xlsx": xlsx.write, "junit": junit.write, "json": jsonout.write}
     written: dict[str, Path] = {}
+    failed: dict[str, str] = {}
     for fmt in ("html", "xlsx", "junit", "json"):
         if fmt in formats:
             if fmt == "json":
                 data["manifest"] = certify.manifest(list(written.values()))
-            written[fmt] = writers[fmt](data, out / FORMATS[fmt])
+                data["reports_not_written"] = dict(failed)  # a reader of results.json learns what is missing
+            try:
+                written[fmt] = writers[fmt](data, out / FORMATS[fmt])
+            except OSError:  # the folder or the disk: the caller says so, as for any other file
+                raise
+            except Exception as e:  # noqa: BLE001 - one writer's fault must not lose the reports after it
+                failed[fmt] = f"{type(e).__name__}: {e}"[:500]
+                (out / FORMATS[fmt]).unlink(missing_ok=True)  # an earlier run's file must not pass for this run's
     entries = certify.manifest(list(written.values()))
     written["manifest"] = atomic.write_text(out / MANIFEST, certify.manifest_text(entries))
+    if failed:
+        raise ReportsNotWritten(written, failed)
     return written
 
 
-__all__ = ["FORMATS", "MANIFEST", "write_reports"]
+class ReportsNotWritten(RuntimeError):
+    """Some reports could not be written; `written` holds those that were (results.json names the others)."""
+
+    def __init__(self, written: dict[str, Path], failed: dict[str, str]):
+        self.written, self.failed = written, failed
+        super().__init__("report(s) not written: " + "; ".join(f"{FORMATS[f]}: {why}" for f, why in failed.items()))
+
+
+__all__ = ["FORMATS", "MANIFEST", "ReportsNotWritten", "write_reports"]

@@ -2,7 +2,7 @@
 
 One wrong deductible makes the fund payment, the person's part and the cash
 payment wrong too, in every scenario that crosses it. A regulator should read
-"起付线 act_pay_dedc 在 87 个场景、4 个文件中不符" once, not 87 × 4 lines. For
+"起付线 act_pay_dedc 在 87 个场景、4 个场景文件中不符" once, not 87 × 4 lines. For
 each failed check the *root* mismatch is the field computed earliest (a
 deductible before the fund payment it changes; then the earliest settlement),
 named by the step of the reference's trace that computes it; checks are
@@ -159,12 +159,48 @@ def clause_text(clauses: list[dict]) -> str:
     return " / ".join(shown)
 
 
+def _shared(doc: dict) -> list[str]:
+    """A document's clause parts in a cause: every article its checks' step cites, and an assumption (A-…)
+    only when all of them cite it — a reading one check's trace names is that check's, not the cause's."""
+    return [part for part, n in doc["parts"].items() if n == doc["checks"] or not A_ID.fullmatch(part.strip())]
+
+
+def _extent(cause: dict) -> str:
+    """"95 项检查、12 个场景文件": scenario files (a policy document is a 文件 everywhere else in the
+    reports), and the checks that are properties, which have none."""
+    text = f"{cause['count']} 项检查"
+    props = cause["property_checks"]
+    if props:
+        text += "（均为属性检查）" if props == cause["count"] else f"（其中 {props} 项为属性检查）"
+    if cause["files"]:
+        text += f"、{len(cause['files'])} 个场景文件"
+    return text
+
+
+def _resting(cause: dict) -> str:
+    """The readings its checks rest on: of all of them (所依据的假设), or of some (其中 1 项依据假设 …)."""
+    counts = cause["assumption_counts"]
+    if not counts:
+        return ""
+    everyone = [a for a, n in counts.items() if n == cause["count"]]
+    some = [f"{n} 项依据假设 {a}" for a, n in counts.items() if n != cause["count"]]
+    parts = []
+    if everyone:
+        parts.append(f"所依据的假设 rests on: {'、'.join(everyone)}")
+    if some:
+        parts.append(f"其中 {'、'.join(some)}")
+    return f"（{'；'.join(parts)}）"
+
+
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
-    """The causes, largest first: {field, label, step, clause, clauses, articles, assumptions, checks, count,
-    files, documents, representative, headline}. `assumptions`: the named readings (A-…) its checks'
-    failing figures rest on. `clauses` lists the step's clause per document
-    ([{document, clause}], the clauses of its checks, each once); `clause` is them in one line.
-    `labels` maps an article tag to its Chinese name (攀枝花 第七条)."""
+    """The causes, largest first: {field, label, step, clause, clauses, articles, assumptions,
+    assumption_counts, checks, count, files, property_checks, documents, representative, headline}.
+    `assumptions`: the named readings (A-…) some of its checks' failing figures rest on, and
+    `assumption_counts` how many checks rest on each: one check's reading is not the cause's (the headline
+    says 其中 1 项依据假设 …). `clauses` lists the step's clause per document ([{document, clause}], the
+    clauses of its checks, each once, an assumption only when every check of that document cites it);
+    `clause` is them in one line. `files`: its scenario files (.feature); `property_checks`: how many of
+    its checks are properties (no scenario file). `labels` maps an article tag to its Chinese name."""
     causes: dict[tuple[str, str, str], dict[str, Any]] = {}
     for c in checks:
         if c["status"] in ("passed", "not_applicable", "skipped"):
@@ -184,39 +220,40 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
             cause = causes[key] = {"field": field, "label": label or "", "step": step, "clause": "",
                                    "clauses": [], "message": first,
                                    "status": key[0], "articles": [], "checks": [], "files": [], "documents": [],
-                                   "representative": c["id"], "_by_doc": {}, "assumptions": []}
+                                   "representative": c["id"], "_by_doc": {}, "assumption_counts": {},
+                                   "property_checks": 0}
         cause["checks"].append(c["id"])
         relied = (c.get("extra") or {}).get("rests_on") or ()
-        for a in relied:  # the named readings of a silent text the failing figure rests on
-            if a not in cause["assumptions"]:
-                cause["assumptions"].append(a)
-        parts = cause["_by_doc"].setdefault(c.get("document") or "", [])
-        for part in clause.split("；") if clause else ():
-            if part and part not in parts:
-                parts.append(part)
+        for a in dict.fromkeys(relied):  # the named readings of a silent text this check's failing figure rests on
+            cause["assumption_counts"][a] = cause["assumption_counts"].get(a, 0) + 1
+        doc = cause["_by_doc"].setdefault(c.get("document") or "", {"checks": 0, "parts": {}})
+        doc["checks"] += 1
+        for part in dict.fromkeys(clause.split("；") if clause else ()):
+            if part:  # how many of this document's checks cite it: an assumption must be cited by all
+                doc["parts"][part] = doc["parts"].get(part, 0) + 1
         for tag in c.get("failed_articles") or c["articles"]:
             if tag not in cause["articles"]:
                 cause["articles"].append(tag)
         where = c.get("path") or ""
-        if where and where not in cause["files"]:
+        if c.get("kind") == "property":
+            cause["property_checks"] += 1
+        elif where.endswith(".feature") and where not in cause["files"]:
             cause["files"].append(where)
         if c.get("document") and c["document"] not in cause["documents"]:
             cause["documents"].append(c["document"])
     out = []
     for cause in causes.values():
-        cause["clauses"] = [{"document": doc, "clause": "；".join(parts)}
-                            for doc, parts in cause.pop("_by_doc").items() if parts]
+        cause["clauses"] = [{"document": name, "clause": "；".join(_shared(doc))}
+                            for name, doc in cause.pop("_by_doc").items() if _shared(doc)]
         cause["clause"] = clause_text(cause["clauses"])
         cause["count"] = len(cause["checks"])
+        cause["assumptions"] = list(cause["assumption_counts"])
         cause["article_labels"] = [labels.get(t, t) for t in cause["articles"]]
         what = (f"{cause['label'] or cause['field']}（{cause['field']}）" if cause["field"]
                 else cause["message"] if cause["message"].startswith(cause["step"])
                 else cause["step"] + (f"（{cause['message']}）" if cause["message"] else ""))
-        at = f"在“{cause['step']}”一步" if cause["field"] else ""
-        cause["headline"] = (f"{what}{at}不符：{cause['count']} 项检查、{len(cause['files']) or 1} 个文件"
-                             if cause["field"] else f"{what}：{cause['count']} 项检查、{len(cause['files']) or 1} 个文件")
-        if cause["assumptions"]:
-            cause["headline"] += f"（所依据的假设 rests on: {'、'.join(cause['assumptions'])}）"
+        at = f"在“{cause['step']}”一步不符" if cause["field"] else ""
+        cause["headline"] = f"{what}{at}：{_extent(cause)}{_resting(cause)}"
         out.append(cause)
     out.sort(key=lambda c: (not c["field"], c["status"] != "failed", -c["count"], c["field"], c["step"]))
     for i, cause in enumerate(out, 1):

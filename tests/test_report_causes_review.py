@@ -1,0 +1,70 @@
+"""A cause says what all of its checks share, at the step where the system left the reference.
+
+Reviewer, deductible_per_visit twin: (1) the 95-check deductible cause was printed as resting on
+A-ZJ-HALF-FEN, and its 浙江 clause ended "；A-ZJ-HALF-FEN", though one check alone rests on that reading;
+(2) 吉林 二(三) check c0243 (V2 after the deductible was met: 1000 × 55% = 550.00, the twin paid
+(1000 − 200) × 55% = 440.00) was blamed on the annual cap, which did not bind (min(550, 1500) = 550);
+(3) "14 个文件" counted feature files and the property modules, where 文件 means a policy document.
+"""
+from __future__ import annotations
+
+from harness.report.causes import group
+from harness.report.terminal import cause_lines
+from harness.results import CheckResult, Mismatch, RunResult
+
+ZJ_TRACE = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "100.00"},
+            {"step": "起付线", "clause": "浙江 二（一）", "value": "77.78"},
+            {"step": "支付比例", "clause": "浙江 二（一）", "value": "14.44"}]
+
+
+def zhejiang(i: int, rests_on: bool) -> dict:
+    trace = [dict(t) for t in ZJ_TRACE]
+    if rests_on:  # the odd-fen half deductible: this check's step cites the reading
+        trace[1]["clause"] = "浙江 二（一）；A-ZJ-HALF-FEN"
+    return {"id": f"c{i}", "status": "failed", "kind": "scenario", "document": "浙江", "articles": ["zhejiang-2.1"],
+            "path": "features/zhejiang/x.feature", "trace": trace, "message": "",
+            "extra": {"rests_on": ["A-ZJ-HALF-FEN"]} if rests_on else {},
+            "mismatches": [{"field": "act_pay_dedc", "expected": "77.78", "actual": "100.00", "item": "V2",
+                            "label": "本次起付线"}]}
+
+
+def test_one_checks_assumption_is_counted_not_put_on_the_whole_cause():
+    [cause] = group([zhejiang(1, True), zhejiang(2, False), zhejiang(3, False)], {})
+    assert cause["count"] == 3 and cause["step"] == "起付线"
+    assert "其中 1 项依据假设 A-ZJ-HALF-FEN" in cause["headline"], cause["headline"]
+    assert "所依据的假设" not in cause["headline"], cause["headline"]
+    assert cause["assumption_counts"] == {"A-ZJ-HALF-FEN": 1}
+    assert cause["clause"] == "浙江 二（一）" and cause["clauses"] == [{"document": "浙江", "clause": "浙江 二（一）"}]
+
+
+def test_a_reading_every_check_rests_on_stays_on_the_cause_and_its_clause():
+    [cause] = group([zhejiang(1, True), zhejiang(2, True)], {})
+    assert cause["headline"].endswith("（所依据的假设 rests on: A-ZJ-HALF-FEN）"), cause["headline"]
+    assert "其中" not in cause["headline"]
+    assert cause["clause"] == "浙江 二（一）；A-ZJ-HALF-FEN"
+
+
+def test_the_headline_counts_scenario_files_and_properties_not_modules():
+    checks = [zhejiang(1, False), zhejiang(2, False), zhejiang(3, False),
+              {**zhejiang(4, False), "path": "features/zhejiang/y.feature"},
+              {**zhejiang(5, False), "kind": "property", "path": "harness/properties/differential.py"}]
+    [cause] = group(checks, {})
+    assert cause["files"] == ["features/zhejiang/x.feature", "features/zhejiang/y.feature"]
+    assert "5 项检查（其中 1 项为属性检查）、2 个场景文件" in cause["headline"], cause["headline"]
+    assert "个文件" not in cause["headline"].replace("个场景文件", "")
+    [cause] = group([{**zhejiang(6, False), "kind": "property", "path": "harness/properties/settlement.py"}], {})
+    assert "1 项检查（均为属性检查）" in cause["headline"] and "文件" not in cause["headline"], cause["headline"]
+
+
+def test_the_terminal_line_says_scenario_files_and_which_checks_rest_on_a_reading():
+    run = RunResult(policies=["zhejiang"])
+    for i, rests in enumerate((True, False)):
+        ch = CheckResult(nodeid=f"t.py::t{i}", kind="scenario", name=f"s{i}", policy="zhejiang",
+                         articles=["zhejiang-2.1"], status="failed", feature_file=f"features/zhejiang/{i}.feature",
+                         line=3, mismatches=[Mismatch("act_pay_dedc", "77.78", "100.00", "V2", "本次起付线")],
+                         trace=zhejiang(i, rests)["trace"])
+        if rests:
+            ch.extra["rests_on"] = ["A-ZJ-HALF-FEN"]
+        run.checks.append(ch)
+    [line] = cause_lines(run)
+    assert "2 项检查、2 个场景文件（其中 1 项依据假设 A-ZJ-HALF-FEN）" in line, line

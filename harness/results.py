@@ -8,11 +8,13 @@ unknown step or word, an impossible date, a settlement it never made — never t
 harness_error (the harness itself raised an unexpected exception: a bug in conform, never counted as
 the system's non-conformance; the traceback is in the check's evidence).
 
-Verdicts: 合格 conformant, 不合格 non-conformant (the system failed, erred or could not be reached, or
-the run is incomplete), and 无法判定 "no verdict" when the run cannot decide: a feature or harness error
-and nothing the system got wrong, or no check that passed or failed ever asked the system under test
-anything (a platform profile without test persons, an adapter that supports none of what was selected,
-a selection of only the harness-side region checks).
+Verdicts: 合格 conformant, 不合格 non-conformant (the system failed, erred or could not be reached),
+and 无法判定 "no verdict" when the run cannot decide: it was interrupted or stopped before every check
+ran, and nothing the system got wrong among those that did (passes so far certify nothing, and a
+stop is no fault of the system); a feature or harness error and nothing the system got wrong; or no
+check that passed or failed ever asked the system under test anything (a platform profile without
+test persons, an adapter that supports none of what was selected, a selection of only the
+harness-side region checks).
 """
 from __future__ import annotations
 
@@ -29,15 +31,17 @@ DECIDING = ("passed", "failed", "error")   # the statuses of a check that judged
 def decide(checks: Iterable[tuple[str, bool | None]], incomplete: bool = False, unreachable: bool = False) -> str:
     """The verdict over (status, exercised) pairs: the run's, or one document's.
 
-    不合格 when the system failed or erred (or the run is incomplete or the system unreachable); otherwise
-    无法判定 when a check could not decide because the feature or the harness was wrong, or when no check
-    that passed or failed asked the system anything (exercised is tracked, and False for every one of
-    them: nothing certifies a system no check reached); otherwise 合格."""
+    不合格 when the system failed or erred or could not be reached; otherwise 无法判定 when the run is
+    incomplete (an interrupt or an early stop is not the system's failure, and the passes so far are no
+    certificate: a regulator must never read 合格 or 不合格 off a run that did not finish), when a check
+    could not decide because the feature or the harness was wrong, or when no check that passed or failed
+    asked the system anything (exercised is tracked, and False for every one of them: nothing certifies a
+    system no check reached); otherwise 合格."""
     pairs = list(checks)
     statuses = {status for status, _ in pairs}
-    if incomplete or unreachable or {"failed", "error"} & statuses:
+    if unreachable or {"failed", "error"} & statuses:
         return NON_CONFORMANT
-    if {"feature_error", "harness_error"} & statuses:
+    if incomplete or {"feature_error", "harness_error"} & statuses:
         return NO_VERDICT
     tracked = [(status, ex) for status, ex in pairs if ex is not None]
     if tracked and not any(ex and status in DECIDING for status, ex in tracked):
@@ -118,7 +122,8 @@ class RunResult:
     @property
     def verdict(self) -> str:
         """合格 only when nothing failed or errored, the run completed and some check reached the system;
-        无法判定 (no verdict) when the features or the harness were at fault, or no check reached it."""
+        无法判定 (no verdict) when it did not complete, the features or the harness were at fault, or no
+        check reached it."""
         return decide(((c.status, c.exercised) for c in self.checks), self.incomplete, self.unreachable)
 
     def exercised_nothing(self) -> bool:

@@ -44,6 +44,67 @@ def test_a_reading_every_check_rests_on_stays_on_the_cause_and_its_clause():
     assert cause["clause"] == "浙江 二（一）；A-ZJ-HALF-FEN"
 
 
+# 吉林 二（二）/二（三）, c0243's V2: the deductible was met in V1; the reference pays 1000 × 55% = 550.00, under
+# a cap of which 1500.00 is left. The table compares the payments only.
+JL_TRACE = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "1000.00"},
+            {"step": "慢特病起付线", "clause": "吉林 二（二）", "value": "0.00"},
+            {"step": "慢特病支付", "clause": "吉林 二(三)", "value": "0.00"},
+            {"step": "转入普通门诊统筹", "clause": "吉林 六（三）；A-JL-CHRONIC-OVERFLOW", "value": "1000.00"},
+            {"step": "起付线", "clause": "吉林 二（二）", "value": "0.00"},
+            {"step": "支付比例", "clause": "吉林 二（二）", "value": "550.00"},
+            {"step": "年度最高支付限额", "clause": "吉林 二（二）", "value": "550.00"}]
+
+
+def evidence(system: dict, reference: dict, item: str = "V2") -> list[dict]:
+    """The HTTP profile's 2207 exchange, then the reference's own settlement of the same visit."""
+    return [{"operation": "2207 门诊结算", "infno": "2207",
+             "request": {"infno": "2207", "input": {"data": {"mdtrt_id": item, "medfee_sumamt": "1000.00"}}},
+             "response": {"infcode": 0, "output": {"setlinfo": {"mdtrt_id": item, **system}}}},
+            {"operation": "settle", "request": {"psn_no": "JL-0203-G", "id": item}, "response": {"id": item, **reference}}]
+
+
+def jilin(paid: str, system: dict, reference: dict) -> dict:
+    return {"id": "c0243", "status": "failed", "kind": "scenario", "document": "吉林", "articles": ["jilin-2.3"],
+            "path": "features/jilin/二(三)_门诊慢性病.feature", "trace": JL_TRACE, "message": "", "extra": {},
+            "evidence": evidence(system, reference),
+            "mismatches": [{"field": "hifp_pay", "expected": "550.00", "actual": paid, "item": "V2",
+                            "label": "统筹基金支付"}]}
+
+
+REFERENCE = {"inscp_scp_amt": "1000.00", "act_pay_dedc": "0.00", "pool_prop_selfpay": "0.5500", "hifp_pay": "550.00"}
+
+
+def test_a_payment_short_by_a_deductible_charged_again_is_the_deductibles_not_the_caps():
+    twin = {**REFERENCE, "act_pay_dedc": "200.00", "hifp_pay": "440.00"}
+    [cause] = group([jilin("440.00", twin, REFERENCE)], {})
+    assert (cause["field"], cause["step"], cause["clause"]) == ("hifp_pay", "起付线", "吉林 二（二）"), cause
+    assert cause["headline"].startswith("统筹基金支付（hifp_pay）在“起付线”一步不符"), cause["headline"]
+
+
+def test_a_system_agreeing_on_base_deductible_and_ratio_left_the_reference_at_the_cap():
+    # a cap not reset on 1 January: everything before the cap answered alike, nothing paid
+    twin = {**REFERENCE, "hifp_pay": "0.00"}
+    [cause] = group([jilin("0.00", twin, REFERENCE)], {})
+    assert cause["step"] == "年度最高支付限额", cause
+    # a ratio answered otherwise (0.5000, not 0.5500) is where it parts, whatever the cap step shows
+    [cause] = group([jilin("500.00", {**twin, "pool_prop_selfpay": "0.5000"}, REFERENCE)], {})
+    assert cause["step"] == "支付比例", cause
+
+
+def test_evidence_that_is_not_a_settlement_leaves_the_step_to_the_trace():
+    """The system's evidence is untrusted: junk, masked or huge figures are no figures, never an error."""
+    hostile = [None, "x", {"request": [], "response": 3},
+               {"operation": "2207", "request": {"infno": "2207", "input": {"data": {"mdtrt_id": "V2"}}},
+                "response": {"output": {"setlinfo": {"act_pay_dedc": "9" * 10_000, "inscp_scp_amt": "***",
+                                                     "pool_prop_selfpay": "NaN"}}}},
+               {"operation": "settle", "request": {"psn_no": "p", "id": "V2"}, "response": REFERENCE}]
+    check = jilin("440.00", {}, REFERENCE)
+    check["evidence"] = hostile
+    [cause] = group([check], {})
+    # a deductible of 9…9 (10,000 digits) is no figure: nothing says the system parted at the deductible
+    assert cause["count"] == 1 and cause["step"] != "起付线", cause
+
+
 def test_the_headline_counts_scenario_files_and_properties_not_modules():
     checks = [zhejiang(1, False), zhejiang(2, False), zhejiang(3, False),
               {**zhejiang(4, False), "path": "features/zhejiang/y.feature"},

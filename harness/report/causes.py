@@ -12,6 +12,7 @@ grouped by status and their first message line with its figures and ids taken ou
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -38,24 +39,119 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _step(m: dict, trace: list[dict]) -> tuple[str, str]:
-    """(step, clause) of the reference's trace that computes this field: among the steps whose value is
-    the expected figure, one whose name says it computes this field, else the last of them (the ratio
-    and the cap steps both give 100.00 when the cap left is exactly the ratio's figure: the figure
-    paid is the cap step's); else the first step whose name says what the field is; else the field's
-    usual step."""
+ZEROS = ("", "0.00", "0.0000")
+# The figures a settlement answers that the reference's trace computes before the payment it changes, in
+# the order it computes them: where the system's figure and the reference's first differ, the two part.
+PARTING = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay")
+PARTING_WORDS = {"inscp_scp_amt": ("政策范围",), "act_pay_dedc": ("起付线",), "pool_prop_selfpay": ("支付比例",)}
+MAX_EVIDENCE = 500   # entries of one check's evidence read for its figures (a system's evidence is untrusted)
+MAX_FIGURE_CHARS = 32
+
+
+def _named(t: dict, words: tuple[str, ...]) -> bool:
+    return any(w in str(t.get("step", "")) for w in words)
+
+
+def _at(t: dict) -> tuple[str, str]:
+    return str(t.get("step", "")), str(t.get("clause", ""))
+
+
+def _figure(value: Any) -> Decimal | None:
+    """A figure of an answer as a Decimal, or None (not a short finite number: masked, hostile, absent)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(value).strip()
+    if not text or len(text) > MAX_FIGURE_CHARS:
+        return None
+    try:
+        d = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return d if d.is_finite() else None
+
+
+def _dig(obj: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(k)
+    return obj
+
+
+def figures(evidence: Any, item: str) -> tuple[dict, dict]:
+    """(the system's, the reference's) answered figures of settlement `item` (V2), from a check's evidence:
+    the system's 2207 (else 2206) answer whose mdtrt_id is the item (the HTTP profile's envelope), and the
+    reference's own settlement of it (operation settle, request {psn_no, id}). Either is {} when the
+    evidence does not hold it (another adapter, a refusal, evidence cut short)."""
+    system: dict = {}
+    reference: dict = {}
+    if not item or not isinstance(evidence, list):
+        return system, reference
+    for e in evidence[:MAX_EVIDENCE]:
+        if not isinstance(e, dict):
+            continue
+        req, resp = e.get("request"), e.get("response")
+        if isinstance(req, dict) and set(req) == {"psn_no", "id"} and req.get("id") == item:
+            if e.get("operation") == "settle" or (e.get("operation") == "presettle" and not reference):
+                reference = resp if isinstance(resp, dict) else {}
+            continue
+        infno = _dig(req, "infno")
+        if infno not in ("2206", "2207") or _dig(req, "input", "data", "mdtrt_id") != item:
+            continue
+        info = _dig(resp, "output", "setlinfo")
+        if isinstance(info, dict) and (infno == "2207" or not system):
+            system = info
+    return system, reference
+
+
+def _parting(m: dict, trace: list[dict], evidence: Any) -> dict | None:
+    """The trace's step at which the system's answered figures and the reference's first part, among
+    those computed before `m`'s field; None when they agree or are not both known. A field is put at the
+    last step named for it (a visit's deductible is the sum of its deductible steps: 慢特病起付线 then
+    起付线 for a chronic visit paid as ordinary)."""
+    system, reference = figures(evidence, str(m.get("item", "")))
+    if not system or not reference:
+        return None
+    for field in PARTING:
+        if FIELD_ORDER[field] >= FIELD_ORDER.get(m["field"], len(FIELD_ORDER)):
+            break
+        mine, theirs = _figure(system.get(field)), _figure(reference.get(field))
+        if mine is not None and theirs is not None and mine != theirs:
+            steps = [t for t in trace if _named(t, PARTING_WORDS[field])]
+            if steps:
+                return steps[-1]
+    return None
+
+
+def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
+    """(step, clause) of the reference's trace at which the system's figure departs from it.
+
+    A step whose name says it computes this field and shows the expected figure. Else the first step at
+    which the system's answered figures (`evidence`) and the reference's part: a fund payment paid short
+    because the deductible was charged again (起付线 200.00 vs 0.00) is the deductible's, not the ratio's
+    or the cap's, though the table compares the payment only. Else the last step showing the expected
+    figure, other than a step of the base or the deductible (a deductible of 200.00 beside a payment of
+    200.00): when the cap is not reached the ratio and the cap step both show it, and the system that
+    answered the base, the deductible and the ratio alike (no parting above) left the reference at the
+    cap (a cap not reset on 1 January pays short exactly so). Else the first step whose name says what the
+    field is; else the field's usual step."""
     usual = FIELD_STEPS.get(m["field"], "")
-    if m["expected"] not in ("", "0.00", "0.0000"):
-        same = [t for t in trace if str(t.get("value", "")) == str(m["expected"])]
-        words = FIELD_WORDS.get(m["field"], ())
-        own = [t for t in same if any(w in str(t.get("step", "")) for w in words)]
-        if own or same:
-            t = (own or same)[-1] if not own else own[0]
-            return str(t.get("step", "")), str(t.get("clause", ""))
+    expected = str(m["expected"])
+    same = [t for t in trace if expected not in ZEROS and str(t.get("value", "")) == expected]
+    own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
+    if own:
+        return _at(own[0])
+    parted = _parting(m, trace, evidence) if evidence else None
+    if parted is not None:
+        return _at(parted)
+    others = tuple(w for f in ("inscp_scp_amt", "act_pay_dedc") if f != m["field"] for w in PARTING_WORDS[f])
+    candidates = [t for t in same if not _named(t, others)]
+    if candidates:
+        return _at(candidates[-1])
     if usual:
         for t in trace:
             if usual in str(t.get("step", "")):
-                return str(t.get("step", "")), str(t.get("clause", ""))
+                return _at(t)
     return usual or m.get("label") or m["field"], ""
 
 
@@ -64,7 +160,7 @@ def _root(check: dict) -> tuple[str, str, str]:
     root = root_mismatch(check.get("mismatches") or [])
     if root is None:
         return "", "", ""
-    step, clause = _step(root, check.get("trace") or [])
+    step, clause = _step(root, check.get("trace") or [], check.get("evidence"))
     return root["field"], step, clause
 
 

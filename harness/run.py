@@ -7,7 +7,8 @@ RunResult, writes the reports (reports/<run-id>/ and reports/latest, or
 
     0  every required check passed (with --baseline: no regression)
     1  non-conformance found (a scenario or property failed), or the run was
-       interrupted after some checks ran (its report is marked incomplete)
+       interrupted after some checks ran (its report is marked incomplete, and
+       its verdict is 无法判定 unless a check it did run failed)
     2  usage or configuration error (bad option, adapter, config, baseline,
        feature file, output folder); no check ran. Also no verdict (无法判定) when
        a feature error stopped scenarios, or when no check reached the system
@@ -16,7 +17,8 @@ RunResult, writes the reports (reports/<run-id>/ and reports/latest, or
     4  the harness itself failed (a bug in conform, not in the system): at least
        one check ended in an unexpected exception, reported as 'harness_error'
        with its traceback in the evidence; takes precedence over 1 and 3
-  130  interrupted (Ctrl-C, SIGTERM) before any check finished; nothing to report
+  130  interrupted (Ctrl-C, SIGTERM) before any check finished; nothing was judged
+       (a report written once the checks had started says 无法判定, 0 checks)
 
 A second Ctrl-C or SIGTERM while the first is being handled (a terminal sends
 SIGINT to the whole process group, so `uv run` and Python both get it) does not
@@ -242,11 +244,23 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
         if ticker is not None:
             ticker.stop()
         os.chdir(cwd)
+    return conclude(hook, int(code), adapter, config,
+                    {"policies": list(policies), "articles": list(articles), "tag": tag}, err_sink.getvalue(),
+                    echo_stderr=not quiet)
+
+
+def conclude(hook: _Hook, code: int, adapter: str | None, config: str | None, selection: dict,
+             stderr_text: str = "", echo_stderr: bool = False) -> Execution:
+    """What a finished pytest session found, made into the run the gate and the reports read.
+
+    Shared by `conform run` and the vendors' `pytest --conform-adapter` (harness/pytest_plugin.py), so
+    that both record the same selection, system identity and completeness, and so reach the same
+    verdict and exit code for the same checks."""
     run = hook.collector.run
     run.finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     run.harness_version = version("conform")
     run.reference_version = version("conform")
-    run.selection = {"policies": list(policies), "articles": list(articles), "tag": tag}
+    run.selection = selection
     run.policies = sorted({c.policy for c in run.checks if c.policy})
     if not run.adapter:
         run.adapter = {"adapter": adapter or "reference"}
@@ -255,13 +269,13 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
     run.adapter.update(system_identity(config))  # [system] name and version, for the certification record
     usage = hook.exit_message
     if code == pytest.ExitCode.USAGE_ERROR and not usage:  # pytest's own UsageError, e.g. an unknown tag
-        errors = [ln.removeprefix("ERROR: ").strip() for ln in err_sink.getvalue().splitlines()
+        errors = [ln.removeprefix("ERROR: ").strip() for ln in stderr_text.splitlines()
                   if ln.startswith("ERROR: ")]
         usage = "; ".join(errors).replace(
             "Use 'pytest --markers' to see available markers.",
             "(--article and --tag take tags such as panzhihua or panzhihua-7)") or None
-    if not quiet or (code != pytest.ExitCode.OK and not usage and err_sink.getvalue().strip()):
-        sys.stderr.write(err_sink.getvalue())
+    if echo_stderr or (code != pytest.ExitCode.OK and not usage and stderr_text.strip()):
+        sys.stderr.write(stderr_text)
     if hook.collect_errors and not usage:
         usage = "cannot load the checks: " + "; ".join(hook.collect_errors)
     interrupted = hook.interrupted or (code == pytest.ExitCode.INTERRUPTED and not usage and not hook.stopped)

@@ -223,6 +223,135 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
 # --------------------------------------------------------------------------- chronic diseases
 
 
+SHARED = "*"  # the year-to-date key of the chronic cap the diseases without a cap of their own share (吉林 二（三））
+OPENING_READING = "A-JL-CHRONIC-YTD-BUCKET"
+
+
+def cap_bucket(rules: Rules, code: str) -> str:
+    """The year-to-date key a disease's chronic payments count under: its own code where the region caps it
+    apart or the document keeps every disease apart (攀枝花 第十条, 南昌 四（二）2), else SHARED, the cap the
+    other diseases share where the deductible is shared too (吉林 二（三）, A-JL-CHRONIC-CAP-PER-DISEASE)."""
+    if rules.find(f"chronic.{code}.cap") is not None or not rules.flag("chronic.shares_ordinary_deductible"):
+        return code
+    return SHARED
+
+
+class OpeningRefused(Refusal):
+    """Opening year-to-date totals (the person's `ytd`) with a key no settlement under this document reads:
+    refused, never dropped as if nothing had been paid. `field` names it, e.g. chronic_pay.M1."""
+
+    def __init__(self, message: str, zh: str, field: str):
+        super().__init__(message, zh)
+        self.field = field
+
+    def __reduce__(self):
+        return type(self), (str(self), self.zh, self.field)
+
+
+def _opening_refused(policy: Policy, person: Person, name: str, key: str, amount: Decimal,
+                     why: str, why_zh: str) -> OpeningRefused:
+    return OpeningRefused(f"person {person.psn_no}: ytd.{name} key {key!r} ({fmt(amount)}) is read by no settlement "
+                          f"under {policy.short}: {why}",
+                          f"参保人 {person.psn_no} 的期初年度累计 ytd.{name} 中的键 “{key}”（{fmt(amount)}元）在{policy.short}下"
+                          f"没有任何结算读取：{why_zh}", f"{name}.{key}")
+
+
+def opening_year(rules: Rules, person: Person) -> YearState | None:
+    """The person's opening year-to-date totals as the engine keeps them: each chronic payment under the
+    cap it counts against (cap_bucket: in 吉林 a disease without a cap of its own under the shared one,
+    A-JL-CHRONIC-YTD-BUCKET). A key no settlement would read is refused (OpeningRefused), not dropped."""
+    ytd = person.ytd
+    if ytd is None:
+        return None
+    opened = ytd.clone()
+    if not ytd.chronic_dedc and not ytd.chronic_pay:
+        return opened
+    policy = rules.policy
+    covered = "chronic" in policy.covers
+    shares = covered and rules.flag("chronic.shares_ordinary_deductible")
+    for key, amount in ytd.chronic_dedc.items():
+        if not amount:  # nothing counted: no reading decides anything
+            continue
+        if not covered:
+            raise _opening_refused(policy, person, "chronic_dedc", key, amount,
+                                   "the document fixes no chronic-disease benefit",
+                                   "该文件未规定门诊慢特病待遇")
+        if shares:
+            p = rules.get("chronic.shares_ordinary_deductible")
+            raise _opening_refused(policy, person, "chronic_dedc", key, amount,
+                                   f"the chronic deductible is counted together with the ordinary one ({p.cite}: "
+                                   f"“{p.quote}”); give the deductible already counted this year in ytd.ordinary_dedc",
+                                   f"门诊慢性病与普通门诊统筹起付标准合并计算（{p.cite}：“{p.quote}”），本年度已累计的起付线"
+                                   "请填在 ytd.ordinary_dedc 中")
+        if key == SHARED:
+            raise _opening_refused(policy, person, "chronic_dedc", key, amount,
+                                   "each disease's deductible is counted apart (chronic.<disease>.deductible); "
+                                   "give it under the disease's dise_codg",
+                                   "各病种的起付线分别计算（chronic.<病种>.deductible），请按病种编码（dise_codg）填写")
+    buckets: dict[str, Decimal] = {}
+    by_code: dict[str, list[str]] = {}  # the disease codes whose opening payments went to the shared cap
+    for key, amount in ytd.chronic_pay.items():
+        if not amount:
+            buckets[key] = buckets.get(key, ZERO) + amount
+            continue
+        if not covered:
+            raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                   "the document fixes no chronic-disease benefit",
+                                   "该文件未规定门诊慢特病待遇")
+        if key == SHARED:
+            if not shares:
+                raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                       "each disease has a cap of its own (chronic.<disease>.cap) and no cap is "
+                                       "shared; give each disease's payments under its dise_codg",
+                                       "各病种分别设定年度最高支付限额（chronic.<病种>.cap），没有共用的限额，"
+                                       "请按病种编码（dise_codg）分别填写")
+            own = [d for d in person.diseases if d.kind != "special" or "special" not in policy.covers]
+            if person.diseases and all(cap_bucket(rules, d.dise_codg) != SHARED for d in own):
+                listed = "、".join(d.dise_codg for d in own) or "（无）"
+                raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                       "the shared chronic cap counts the diseases without a cap of their own, and "
+                                       f"each chronic disease registered for the person ({listed}) has one "
+                                       "(chronic.<disease>.cap; A-JL-CHRONIC-CAP-PER-DISEASE); give the payments "
+                                       "under the disease's dise_codg",
+                                       "共用的慢性病年度限额只计未单设限额的病种，而为该参保人登记的门诊慢性病"
+                                       f"（{listed}）都单设了限额（chronic.<病种>.cap；A-JL-CHRONIC-CAP-PER-DISEASE），"
+                                       "请按病种编码（dise_codg）填写")
+            bucket = SHARED
+        else:
+            d = person.disease(key)
+            if d is not None and d.kind == "special" and "special" in policy.covers:
+                raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                       f"{key} is registered as 门诊特殊疾病, paid along inpatient rules against "
+                                       f"the inpatient cap ({route_cite(policy, 'special')}); give its payments in "
+                                       "ytd.inpatient_pay",
+                                       f"{key} 登记为门诊特殊疾病，参照住院待遇、计入住院年度限额（"
+                                       f"{route_cite(policy, 'special')}），其统筹支付请填在 ytd.inpatient_pay 中")
+            bucket = cap_bucket(rules, key)
+            if bucket == SHARED:
+                by_code.setdefault(SHARED, []).append(key)
+        buckets[bucket] = buckets.get(bucket, ZERO) + amount
+    if by_code and ytd.chronic_pay.get(SHARED):
+        codes = "、".join(by_code[SHARED])
+        raise _opening_refused(policy, person, "chronic_pay", SHARED, ytd.chronic_pay[SHARED],
+                               f"the payments given under {', '.join(by_code[SHARED])} count against the same "
+                               "shared cap, and whether the total given under '*' includes them is not said; give "
+                               f"the shared cap's payments either under '*' or by dise_codg, not both "
+                               f"({OPENING_READING})",
+                               f"按病种 {codes} 填写的支付额计入同一个共用限额，无法判断“*”下的合计是否已包含它们；"
+                               f"共用限额的已支付额请只按“*”或只按病种编码填写，不要两者同时填写（{OPENING_READING}）")
+    opened.chronic_pay = buckets
+    return opened
+
+
+def _opening_cite(person: Person, rules: Rules, year: int, bucket: str) -> str | None:
+    """A-JL-CHRONIC-YTD-BUCKET where the shared cap's opening total was given by disease code."""
+    ytd = person.ytd
+    if ytd is None or bucket != SHARED or ytd.year != year or not ytd.chronic_pay:
+        return None
+    return OPENING_READING if any(v and k != SHARED and cap_bucket(rules, k) == SHARED
+                                  for k, v in ytd.chronic_pay.items()) else None
+
+
 def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: Settlement, base: Decimal,
                     trace: Trace, c: Contribution, out: Outcome) -> Decimal:
     """门诊慢特病 first under its own parameters; returns the part of the base left for ordinary pooling."""
@@ -231,7 +360,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     shares = rules.flag("chronic.shares_ordinary_deductible")
     per_disease_cap = rules.find(f"chronic.{code}.cap")
     cp = per_disease_cap or rules.first(f"chronic.{code}.cap", "chronic.cap")
-    bucket = code if per_disease_cap is not None or not shares else "*"
+    bucket = cap_bucket(rules, code)
     rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
     ratio = rp.value
     if shares:
@@ -259,8 +388,10 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
-    trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元，本次支付{}元",
-              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), join_cites(rp.cite, cp.cite), pay)
+    opening = _opening_cite(person, rules, s.date.year, bucket) if person.ytd is not None else None
+    trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元" +
+              ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
+              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), join_cites(rp.cite, cp.cite, opening), pay)
     c.disease = bucket
     if shares:
         c.ordinary_dedc += dedc

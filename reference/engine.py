@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from .account import Credit, UseDecision, check_use, credit_month
-from .benefits import Outcome, compute
-from .case import Case, CreditRequest, Person, Reversal, Settlement, UseRequest
+from .benefits import OpeningRefused, Outcome, compute, opening_year
+from .case import Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
@@ -186,8 +186,14 @@ class PersonLedger:
         self.reversed: set[str] = set()
         self.balance: Decimal | None = person.acct_balance
         self.last_date: dt.date | None = None
+        # Opening totals with a key no settlement reads refuse every settlement of the person (their figures
+        # would rest on a silent 0); kept here so that a batch (`conform audit`) refuses this person's rows alone.
+        self.opening_refused: OpeningRefused | None = None
         if person.ytd is not None:
-            self.years[person.ytd.year] = person.ytd.clone()
+            try:
+                self.years[person.ytd.year] = opening_year(rules, person)  # type: ignore[assignment]
+            except OpeningRefused as e:
+                self.opening_refused = e
 
     def year(self, year: int) -> YearState:
         ys = self.years.get(year)
@@ -207,6 +213,9 @@ class PersonLedger:
     def settle(self, s: Settlement, commit: bool = True) -> SettlementResult:
         """2207 结算 (commit) or 2206 预结算 (commit=False: nothing is recorded)."""
         sid, day = s.id, s.date
+        if self.opening_refused is not None:
+            e = self.opening_refused
+            raise OpeningRefused(f"settlement {sid}: {e}", f"结算 {sid}：{e.zh}", e.field)
         if sid in self.settled:
             raise PolicyError(f"settlement {sid}: id already settled for person {self.person.psn_no}")
         if self.last_date is not None and day < self.last_date:
@@ -300,6 +309,9 @@ def compute_case(case: Case, with_trace: bool = True) -> dict:
     """Run one case end to end: settlements and reversals in order, then credits and uses."""
     rules = rules_for(case.policy, case.region, case.params)
     ledger = PersonLedger(rules, case.person, keep_trace=with_trace)
+    if ledger.opening_refused is not None:  # bad input, located as the case reader locates it
+        raise CaseError(str(ledger.opening_refused), case=case.name, item="person ytd",
+                        field=ledger.opening_refused.field)
     settlements = []
     for it in case.items:
         if type(it) is Reversal:

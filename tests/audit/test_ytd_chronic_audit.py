@@ -1,0 +1,66 @@
+"""`conform audit` with opening chronic totals in the persons file: read under the cap they count against
+(the audit's chronic persons are settled by the reference engine), or the person's rows refused with the
+person and the key named — never read as 0.
+
+The reviewer's 吉林 region: deductible 250, cap 1500, chronic 70% / cap 1000, no pharmacy ratio.
+K1 M1 1000.00 at 二级 with 900.00 already paid against the shared cap: 100.00 of the cap is left, covering
+100 / 0.70 = 142.86; 857.14 × 55% = 471.43 by ordinary pooling; 571.43 in all, as recorded.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from _kept import kept_audit
+
+REGION = """name: jl-nopharm
+policy: jilin
+values:
+  ordinary.deductible: "250"
+  ordinary.cap: "1500"
+  inpatient.retiree_ratio_bonus: "0.45"
+  chronic.ratio: "0.70"
+  chronic.cap: "1000"
+  inpatient.deductible.primary: "300"
+  inpatient.deductible.secondary: "500"
+  inpatient.deductible.tertiary: "800"
+  inpatient.ratio.primary: "0.90"
+  inpatient.ratio.secondary: "0.85"
+  inpatient.ratio.tertiary: "0.80"
+  inpatient.cap: "150000"
+"""
+HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,inscp_scp_amt,act_pay_dedc,"
+          "hifp_pay,pool_prop_selfpay,fund_pay_sumamt,psn_part_amt")
+K1 = "K1,K,1101,2023-06-01,14,secondary,M1,1000.00,1000.00,0.00,571.43,0.7000,571.43,428.57"
+
+
+def _files(tmp_path, rows, person):
+    (tmp_path / "ledger.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    (tmp_path / "persons.jsonl").write_text(json.dumps(person, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "jl.yaml").write_text(REGION, encoding="utf-8")
+    return str(tmp_path / "ledger.csv"), str(tmp_path / "persons.jsonl")
+
+
+@pytest.mark.parametrize("key", ["M1", "*"])
+def test_jilin_opening_chronic_pay_by_disease_code_leaves_a_correct_settlement_clean(tmp_path, key):
+    ledger, persons = _files(tmp_path, [K1], {
+        "psn_no": "K", "chronic_diseases": [{"dise_codg": "M1", "kind": "chronic"}],
+        "ytd": {"year": 2023, "ordinary_dedc": "250.00", "chronic_pay": {key: "900.00"}}})
+    with kept_audit([ledger], "jilin", str(tmp_path / "jl.yaml"), persons, write=False) as (code, s, con):
+        got = con.execute(f"SELECT field, CAST(expected AS VARCHAR) FROM '{s['_discrepancies']}'").fetchall()
+    assert (code, got, s["unassessed"]) == (0, [], 0)
+
+
+def test_an_opening_key_no_settlement_reads_refuses_the_persons_rows_naming_person_and_key(tmp_path):
+    """攀枝花 caps each disease apart: a "*" total cannot be split among them."""
+    rows = ["V1,K,1101,2023-06-01,14,secondary,M03900,1000.00,1000.00,0.00,300.00,0.5000,300.00,700.00"]
+    ledger, persons = _files(tmp_path, rows, {
+        "psn_no": "K", "chronic_diseases": [{"dise_codg": "M03900", "kind": "two_disease"}],
+        "ytd": {"year": 2023, "chronic_pay": {"*": "200.00"}}})
+    with kept_audit([ledger], "panzhihua", "panzhihua-example", persons, write=False) as (code, s, _):
+        pass
+    assert (code, s["unassessed"]) == (2, 1)
+    (reason,) = s["unassessed_by_reason"]
+    note = reason["details"][0]["note"]
+    assert "参保人 K" in note and "ytd.chronic_pay" in note and "“*”" in note and "dise_codg" in note

@@ -561,7 +561,10 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             return out, c
         elif not has_account:
             # 第七条 conditions ordinary pooling only; 第九、十条 do not ask for an account (A-PZH-NO-ACCOUNT-CHRONIC).
-            no_ordinary = f"{policy.cite(str(el['article']))}；A-PZH-NO-ACCOUNT-CHRONIC"
+            # Why there is no account is cited as for an ordinary visit: stated, or the tier-2 reading (A-PZH-FLEX-TIER2).
+            no_ordinary = join_cites(policy.cite(str(el['article'])),
+                                     None if person.has_account is False else "A-PZH-FLEX-TIER2",
+                                     "A-PZH-NO-ACCOUNT-CHRONIC")
     bp_rule = policy.eligibility.get("benefit_period")
     if bp_rule is not None and person.benefit_period is not None and s.date not in person.benefit_period:
         out.benefit = "none"
@@ -663,8 +666,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                       join_cites(policy.cite(str(policy.eligibility["remote_filing"]["article"])), "A-PZH-REMOTE-UNFILED"))
         rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
         if rest > ZERO and no_ordinary:
-            trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户，不享受普通门诊统筹，统筹基金不再支付",
-                      (rest,), no_ordinary, ZERO)
+            trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户{}，不享受普通门诊统筹，统筹基金不再支付",
+                      (rest, "（人员信息所述）" if person.has_account is False else "（二档灵活就业人员不建账户）"),
+                      no_ordinary, ZERO)
         elif rest > ZERO:
             if tier_unknown:  # only now does the account (第七条) decide anything
                 raise _flex_tier_needed(policy, person, s, policy.eligibility["requires_account"], rest)

@@ -22,10 +22,10 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from reference.benefits import own_account
+from reference.benefits import OpeningRefused, opening_year, own_account
 from reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
 from reference.loading import InputError, check_depth, load_json
-from reference.policy import Policy
+from reference.policy import Policy, Rules
 
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
@@ -271,14 +271,16 @@ def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
 
 
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
-         policy: Policy | None = None) -> dict[str, Person]:
+         policy: Policy | None = None, rules: Rules | None = None) -> dict[str, Person]:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
 
     Its encoding is detected (_decoded): --encoding names the ledger files'.
     The ledger's --map applies to a person's psn_type too: its [codes.psn_type] maps the code, and a
     person whose type [skip] leaves out is left out here as well (as the ledger's rows are).
     With `policy`, a record of a person without an account (reference.benefits.own_account: 攀枝花's tier 2)
-    cannot give an opening balance (has_account false with one is refused by parse_person already)."""
+    cannot give an opening balance (has_account false with one is refused by parse_person already).
+    With `rules`, opening year-to-date totals (ytd) under a key no settlement reads are refused at their line
+    (reference.benefits.opening_year), whichever route — plan or reference engine — settles the person."""
     people: dict[str, Person] = {}
     unit = "line"
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
@@ -320,6 +322,11 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
                 raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "
                                       "so no balance: leave acct_balance out, or say has_account", file=path, row=no,
                                       column="acct_balance", unit=unit)
+            if rules is not None and p.ytd is not None:
+                try:
+                    opening_year(rules, p)
+                except OpeningRefused as e:
+                    raise AuditInputError(str(e), file=path, row=no, column=f"ytd.{e.field}", unit=unit) from None
             if untyped:
                 p = dataclasses.replace(p, psn_type=None)
             if p.psn_no in people:

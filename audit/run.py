@@ -365,7 +365,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         cur.execute(f"USE {CATALOG}")
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy)
+                parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy, rules)
                 info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=admdvs)
                 people = parsed.result()
         finally:

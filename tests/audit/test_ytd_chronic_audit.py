@@ -14,6 +14,9 @@ import pytest
 
 from _kept import kept_audit
 
+from audit.errors import AuditInputError
+from audit.run import audit
+
 REGION = """name: jl-nopharm
 policy: jilin
 values:
@@ -52,15 +55,26 @@ def test_jilin_opening_chronic_pay_by_disease_code_leaves_a_correct_settlement_c
     assert (code, got, s["unassessed"]) == (0, [], 0)
 
 
-def test_an_opening_key_no_settlement_reads_refuses_the_persons_rows_naming_person_and_key(tmp_path):
-    """攀枝花 caps each disease apart: a "*" total cannot be split among them."""
+def test_an_opening_key_no_settlement_reads_is_refused_at_its_line_naming_person_and_key(tmp_path):
+    """攀枝花 caps each disease apart: a "*" total cannot be split among them. Refused where the persons file
+    says it (file, line, field), before the person reaches either route."""
     rows = ["V1,K,1101,2023-06-01,14,secondary,M03900,1000.00,1000.00,0.00,300.00,0.5000,300.00,700.00"]
     ledger, persons = _files(tmp_path, rows, {
         "psn_no": "K", "chronic_diseases": [{"dise_codg": "M03900", "kind": "two_disease"}],
         "ytd": {"year": 2023, "chronic_pay": {"*": "200.00"}}})
-    with kept_audit([ledger], "panzhihua", "panzhihua-example", persons, write=False) as (code, s, _):
-        pass
-    assert (code, s["unassessed"]) == (2, 1)
-    (reason,) = s["unassessed_by_reason"]
-    note = reason["details"][0]["note"]
-    assert "参保人 K" in note and "ytd.chronic_pay" in note and "“*”" in note and "dise_codg" in note
+    with pytest.raises(AuditInputError) as e:
+        audit([ledger], "panzhihua", "panzhihua-example", persons, write=False)
+    assert (e.value.file, e.value.row, e.value.column) == (persons, 1, "ytd.chronic_pay.*")
+    assert "person K" in e.value.detail and "'*'" in e.value.detail
+
+
+def test_an_opening_chronic_deductible_under_jilin_is_refused_though_the_plan_settles_the_person(tmp_path):
+    """吉林 二（三） counts the chronic deductible with the ordinary one: ytd.chronic_dedc is read by no
+    settlement. A person with only ordinary visits goes through the plan, which never reads chronic keys: the
+    key was silently dropped (expected (1000 − 250) × 55% = 412.50 as if nothing had been said)."""
+    rows = ["O1,K,1101,2023-06-01,11,secondary,,1000.00,1000.00,250.00,412.50,0.5500,412.50,587.50"]
+    ledger, persons = _files(tmp_path, rows, {"psn_no": "K", "ytd": {"year": 2023, "chronic_dedc": {"M1": "100.00"}}})
+    with pytest.raises(AuditInputError) as e:
+        audit([ledger], "jilin", str(tmp_path / "jl.yaml"), persons, write=False)
+    assert (e.value.file, e.value.row, e.value.column) == (persons, 1, "ytd.chronic_dedc.M1")
+    assert "ordinary_dedc" in e.value.detail

@@ -16,6 +16,7 @@ from sample_server import SampleServer
 from harness.cli import main as cli
 from harness.report import write_reports
 from harness.report.baseline import compare, load_baseline
+from harness.report.terminal import verdict_sentence
 from harness.run import EXIT_FAIL, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, execute_detailed, gate
 
 FOUR = {"report.html", "report.xlsx", "junit.xml", "results.json", "manifest.sha256"}
@@ -235,10 +236,13 @@ def test_an_interrupted_run_writes_what_it_has_marked_incomplete(tmp_path):
     assert len(run.checks) == 3 and run.planned > 3
     code, reason = gate(run, ex.pytest_code)
     assert code == EXIT_FAIL and "incomplete" in reason
-    assert run.verdict == "不合格"  # all three passed, yet an incomplete run is no certificate
+    assert run.verdict == "无法判定"  # all three passed, yet an incomplete run is no certificate (nor a failure)
+    assert "运行未完成（完成 3 / " in verdict_sentence(run)
     written = write_reports(run, tmp_path, gate={"exit_code": code, "reason": reason})
     data = json.loads(written["json"].read_text(encoding="utf-8"))
     assert data["run"]["incomplete"] is True and data["run"]["completed"] == 3
+    # nor does any document read 合格 off it: 北京's three passes are its only checks
+    assert [(d["id"], d["verdict"]) for d in data["documents"]] == [("beijing", "无法判定")]
     assert 'id="incomplete"' in written["html"].read_text(encoding="utf-8")
 
 

@@ -303,7 +303,9 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         counts = Counter(c["status"] for c in doc_checks)
         # as the run's (results.decide): a feature or harness error, or checks none of which reached the
         # system, give no verdict (无法判定), never 不合格
-        verdict = decide((c["status"], c.get("exercised")) for c in doc_checks) if doc_checks else "未测试"
+        # an interrupted run certifies no document either: its passes so far are no 合格 (results.decide)
+        verdict = (decide(((c["status"], c.get("exercised")) for c in doc_checks), run.incomplete)
+                   if doc_checks else "未测试")
         cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
         documents.append({
             "id": pid, "title": policy.title, "short": policy.short, "label": docs[pid],
@@ -326,7 +328,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     other = [c for c in checks if not c["policy"]]
     if other:
         counts = Counter(c["status"] for c in other)
-        other_verdict = decide((c["status"], c.get("exercised")) for c in other)
+        other_verdict = decide(((c["status"], c.get("exercised")) for c in other), run.incomplete)
         documents.append({"id": "", "title": "跨文件检查 Checks not tied to one document", "short": "通用",
                           "label": "通用 general", "draft": False,
                           "issuer": "", "number": "", "verdict": other_verdict,

@@ -60,6 +60,8 @@ def verdict_sentence(run: RunResult) -> str:
             parts.append(f"{counts['harness_error']} 项测试工具内部错误（不是被测系统的问题）")
         if run.exercised_nothing():
             parts.append("没有一项检查实际访问了被测系统")
+        if run.incomplete:  # stopped early: the passes so far certify nothing
+            parts.append(f"运行未完成（完成 {total}{f' / {run.planned}' if run.planned else ''} 项，其余未运行）")
         return (f"结论：无法判定 no verdict — {system} 在 {docs} 的 {total} 项检查中"
                 + "，".join(parts or ["无法作出结论"]) + "，不能作为合格或不合格的依据。")
     parts = []

@@ -152,7 +152,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     if hook is None or not _active(config) or config.getoption("collectonly", False):
         return
     from .evidence import mask
-    from .run import EXIT_USAGE, _run_id, conclude, gate
+    from .run import EXIT_HARNESS, EXIT_USAGE, _run_id, conclude, gate
 
     spec = config.getoption(OPTION)
     suite = getattr(hook, "suite", {})
@@ -186,7 +186,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     run.run_id = _run_id(run, Path(out) if out else Path("."))
     written: dict = {}
     if out:
-        from .report import write_reports
+        from .report import ReportsNotWritten, write_reports
 
         try:
             written = write_reports(run, out, gate={"exit_code": code, "reason": reason})
@@ -194,6 +194,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
             say(f"conform: error: cannot write the reports into {out}: {e}")
             session.exitstatus = EXIT_USAGE
             return
+        except ReportsNotWritten as e:  # the others are written; as conform run, a harness error
+            written = e.written
+            say(f"conform: error: 测试工具内部错误 harness error — {e} (results.json names the missing report)")
+            code, reason = EXIT_HARNESS, f"{reason}; {e}"
     where = f" — 报告 reports: {', '.join(str(p) for p in written.values())}" if written else ""
     say(f"conform: {run.verdict}{where}")
     say(f"conform: 退出码 exit code {code}: {reason}")

@@ -597,7 +597,7 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
          budget: str | None = None) -> None:
     from reference.policy import POLICY_IDS
 
-    from .report import write_reports
+    from .report import ReportsNotWritten, write_reports
     from .report.atomic import point_latest
     from .report.baseline import BaselineError, compare, load_baseline
 
@@ -664,15 +664,22 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     result = gate(run, code)
     run.run_id = _run_id(run, base)
     target = base if out else base / run.run_id
+    broken = None
     try:
         written = write_reports(run, target, formats, gate={"exit_code": result[0], "reason": result[1]})
     except OSError as e:
         print_summary(run, None, result)
         _fail(f"cannot write the reports into {target}: {e}")
+    except ReportsNotWritten as e:  # a bug in a report writer: the other reports are written, the run says which is not
+        written, broken = e.written, e
     if not out:
         try:
             point_latest(base, target)
         except OSError as e:  # the reports are written; only the shortcut to them is missing
             click.echo(f"conform: warning: {base / 'latest'} not updated: {e}", err=True)
     print_summary(run, written, result)
+    if broken is not None:
+        click.echo(f"conform: error: 测试工具内部错误 harness error — {broken} (the verdict above stands; "
+                   "results.json names the missing report)", err=True)
+        sys.exit(EXIT_HARNESS)
     sys.exit(result[0])

@@ -194,3 +194,18 @@ def test_checks_carry_conform_runs_nodeids_so_a_baseline_matches_either_way(vend
     by_plugin = [c["nodeid"] for c in results(vendor / "rep")["checks"]]
     assert by_plugin == [c.nodeid for c in ex.run.checks] and len(by_plugin) >= 3
     assert all(n.startswith("harness/conformance/test_features.py::") for n in by_plugin)
+
+
+def test_a_report_writer_failing_writes_the_others_and_exits_4(vendor):
+    """As `conform run`: a bug in one report writer is the harness's failure (exit 4); the vendor's CI still
+    gets junit.xml and results.json, which names the missing workbook. The fault is planted by the vendor
+    folder's conftest.py, which runs in the same pytest process."""
+    (vendor / "conftest.py").write_text(
+        "import harness.report.xlsx as xlsx\n\n\ndef _refuses(data, path):\n"
+        "    raise ValueError('All strings must be XML compatible')\n\n\nxlsx.write = _refuses\n", encoding="utf-8")
+    done = pytest_in(vendor, "--conform-adapter", shared().url, "-m", "beijing-3", "--conform-report", "rep")
+    assert done.returncode == EXIT_HARNESS, done.stdout[-3000:]
+    assert {p.name for p in (vendor / "rep").iterdir()} == {"report.html", "junit.xml", "results.json",
+                                                              "manifest.sha256"}
+    assert results(vendor / "rep")["reports_not_written"] == {"xlsx": "ValueError: All strings must be XML compatible"}
+    assert "report(s) not written: report.xlsx" in done.stdout

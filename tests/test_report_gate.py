@@ -100,6 +100,25 @@ def test_reference_run_writes_four_files_under_reports_latest_and_exits_0(tmp_pa
     assert "Exit code 0" in result.output
 
 
+def test_a_report_writer_failing_writes_the_others_and_exits_4(tmp_path, monkeypatch):
+    """A bug in one writer is the harness's failure (exit 4), said on stderr; the CI job still gets its
+    junit.xml and results.json (naming the missing workbook), and the verdict is still printed."""
+    from harness.report import xlsx
+
+    def refuses(data, path):
+        raise ValueError("All strings must be XML compatible")
+
+    monkeypatch.setattr(xlsx, "write", refuses)
+    few_examples(monkeypatch)
+    out = tmp_path / "ci-report"
+    result = invoke("--article", "beijing-3", "--out", str(out))
+    assert result.exit_code == 4, result.output
+    assert {p.name for p in out.iterdir()} == {"report.html", "junit.xml", "results.json", "manifest.sha256"}
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert data["reports_not_written"] == {"xlsx": "ValueError: All strings must be XML compatible"}
+    assert "report(s) not written: report.xlsx: ValueError" in result.output and "结论" in result.output
+
+
 def test_format_and_out_choose_what_is_written_and_where(tmp_path, monkeypatch):
     few_examples(monkeypatch)
     out = tmp_path / "ci-report"

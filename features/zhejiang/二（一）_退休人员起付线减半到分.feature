@@ -4,9 +4,9 @@
   （一）……待遇支付适当向退休人员倾斜，退休人员起付线减半执行、报销比例提高5个百分点。……
 
   城市只给在职起付线、不另写退休起付线时，退休起付线由“减半执行”推出；在职起付线为奇数分时，半分四舍五入到分
-  （A-ZJ-HALF-FEN：“555.55元的一半为277.78元”）。示例城市配置 zhejiang-example 写明了退休起付线 300，推不出这一点，
-  所以本文件不用地区配置，由以下地区参数逐项给出（虚构，非真实数据；与 zhejiang-example 相同，只有在职起付线不同，
-  且不写 ordinary.deductible.retiree）：
+  （A-ZJ-HALF-FEN：“555.55元的一半为277.78元”）。示例城市配置 zhejiang-example 同样不写退休起付线（由减半推出），
+  但其在职起付线 600 为偶数分，减半得 300，从不出现半分，推不出这一点；所以本文件不用地区配置，由以下地区参数逐项给出
+  （虚构，非真实数据；与 zhejiang-example 相同，只有在职起付线不同，且不写 ordinary.deductible.retiree）：
     ordinary.deductible.in_service: "555.55"   在职起付线（奇数分）
     ordinary.cap: "2000"                       年度最高支付限额
     ordinary.ratio.primary / unrated: "0.70"；secondary: "0.60"；tertiary / pharmacy: "0.50"

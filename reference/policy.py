@@ -405,6 +405,8 @@ def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of
         shown = _fmt_value(v, p.unit)
         # a bound the parameter's own quote does not state carries its own article and quote
         why = f"{policy.cite(str(c['article']))}: “{c['quote']}”" if "quote" in c else f"{req.cite}: “{req.quote}”"
+        if "assumption" in c:  # the bound rests on a named reading of the quoted words
+            why += f"; {c['assumption']}"
         if "max" in c and v > _value(c["max"], p.unit):
             raise PolicyError(f"{source_of(key)}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
         if "min" in c and v < _value(c["min"], p.unit):

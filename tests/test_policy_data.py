@@ -257,7 +257,7 @@ def test_every_document_figure_was_checked_by_hand(policy_id):
 CONSTRAINTS = [
     ("jilin", "ordinary.deductible", {"min": "0", "max": "300"}),            # 二（二）最高不超过300元
     ("jilin", "ordinary.cap", {"min": "0", "max": "2000"}),                  # 二（二）不超过2000元
-    ("jilin", "chronic.ratio", {"one_of": ["0.60", "0.70"]}),                # 二（三）60%和70%两档
+    ("jilin", "chronic.ratio", {"one_of": ["0.60", "0.70"], "assumption": "A-JL-CHRONIC-BAND"}),  # 二（三）60%和70%两档
     ("jilin", "chronic.cap", {"min": "0", "max": "6500"}),                   # 二（三）不超过6500元
     ("jilin", "chronic.<disease>.cap", {"min": "0", "max": "6500"}),         # 二（三）按病种设定
     ("zhejiang", "ordinary.deductible.retiree", {"half_of": "ordinary.deductible.in_service"}),  # 二（一）减半

@@ -362,3 +362,12 @@ def test_a_facility_slot_takes_only_a_facility_code():
     bind("beijing", "beijing-example", params={"ordinary.ratio.in_service.tertiary": "0.80"})
     with pytest.raises(PolicyError, match="'tertairy' is not a facility .*tertiary, secondary, primary, unrated, pharmacy"):
         bind("beijing", "beijing-example", params={"ordinary.ratio.in_service.tertairy": "0.80"})
+
+
+def test_a_bound_resting_on_a_named_reading_names_it_in_the_refusal():
+    """吉林 二（三）“原则上设60%和70%两档”: refusing 65% rests on A-JL-CHRONIC-BAND (the region picks one band, and
+    “原则上” binds it), so the refusal names the reading with the quoted words, not the words alone."""
+    with pytest.raises(PolicyError) as e:
+        bind("jilin", params={"chronic.ratio": "0.65"})
+    assert "must be 60% or 70%" in str(e.value) and "支付比例原则上设60%和70%两档" in str(e.value)
+    assert str(e.value).endswith("; A-JL-CHRONIC-BAND)")

@@ -296,11 +296,15 @@ def when_use(world: World, relation: str, purpose: str, amt: str | None = None) 
 ANSWERS = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作规定"}
 
 
-@then(parsers.re(r'个人账户使用(?P<decision>被允许|被拒绝|未作规定)(?:，依据 "(?P<clause>[^"]+)")?'))
-def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause: str | None = None) -> None:
+@then(parsers.re(r'个人账户使用(?P<decision>被允许|被拒绝|未作规定)(?:，依据 "(?P<clause>[^"]+)")?'
+                 r'(?:，限 "(?P<condition>[^"]+)")?'))
+def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause: str | None = None,
+             condition: str | None = None) -> None:
     """The decision the text makes. Where it makes none (未作规定), a settlement system can only allow or
     refuse: any of the three answers is accepted (anything else fails), and the check says that the text
-    does not decide it and what the system answered — a pass of "a permissible answer", not of "the right one"."""
+    does not decide it and what the system answered — a pass of "a permissible answer", not of "the right one".
+    `，限 "…"` names a condition the text puts on the use that the request cannot carry (南昌 四（三）2 备案的
+    商业补充医疗保险): the text allows the use only when it holds, so allowing and refusing are both permissible."""
     if world.last_use is None:
         raise ScenarioError("no account use checked yet")
     want = DECISION_NAMES[decision]
@@ -309,8 +313,13 @@ def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause
         if got not in ANSWERS:
             raise MismatchError([Mismatch("decision", "allowed、refused 或 undetermined", str(got), "个人账户使用",
                                           "使用决定")])
-        note(request, f"文件未作规定，不作判定 the text does not decide this use: 被测系统答复“{ANSWERS[got]}”"
-                      f"（{got}），文件既未列入可用范围也未明令禁止，允许或拒绝均不违反文件")
+        if condition:
+            note(request, f"文件只允许“{condition}”，请求无从说明是否符合，不作判定 the request cannot say whether the "
+                          f"text's condition holds: 被测系统答复“{ANSWERS[got]}”（{got}），允许（符合条件）或拒绝"
+                          "（无从确认）均不违反文件")
+        else:
+            note(request, f"文件未作规定，不作判定 the text does not decide this use: 被测系统答复“{ANSWERS[got]}”"
+                          f"（{got}），文件既未列入可用范围也未明令禁止，允许或拒绝均不违反文件")
         return
     errors = []
     if got != want:
@@ -321,12 +330,28 @@ def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause
         raise MismatchError(errors)
 
 
-@then(parsers.re(rf"个人账户余额为 (?P<amt>{AMT}) 元"))
-def then_balance(world: World, amt: str) -> None:
+@then(parsers.re(rf"个人账户余额为 (?P<amt>{AMT}) 元(?:（使用被拒绝），或为 (?P<alt>{AMT}) 元（以余额为限支付）)?"))
+def then_balance(world: World, request: pytest.FixtureRequest, amt: str, alt: str | None = None) -> None:
+    """The balance. With an alternative, the last use asked more than the balance and the text is silent on
+    such a use: a refusal that leaves `amt`, or a payment up to the balance that leaves `alt`, is accepted;
+    any other answer (an overdraft among them) fails."""
     out = world.ytd(int(world.person.get("ytd", {}).get("year", 2023)))
     got = out.get("acct_balance")
-    if got is None or Decimal(str(got)) != amount(amt):
-        raise MismatchError([Mismatch("acct_balance", fmt(amount(amt)), str(got), "个人账户", "个人账户余额")])
+    want = amount(amt)
+    if alt is not None:
+        if world.last_use is None:
+            raise ScenarioError("no account use checked yet")
+        decision = world.last_use.get("decision")
+        if decision not in ("allowed", "refused"):
+            raise MismatchError([Mismatch("decision", "refused 或 allowed（以余额为限）", str(decision), "个人账户使用",
+                                          "使用决定")])
+        if decision == "allowed":
+            want = amount(alt)
+        if got is not None and Decimal(str(got)) == want:
+            note(request, f"文件未规定超过余额的使用，不作判定 the text is silent on a use over the balance: 被测系统"
+                          f"{'拒绝，余额不变' if decision == 'refused' else '以余额为限支付'}，余额 {fmt(want)} 元，未透支")
+    if got is None or Decimal(str(got)) != want:
+        raise MismatchError([Mismatch("acct_balance", fmt(want), str(got), "个人账户", "个人账户余额")])
 
 
 # =========================================================================== region configurations

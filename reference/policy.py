@@ -367,6 +367,14 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
                 f"{source}: {key} is fixed by {policy.params[key].cite} "
                 f"(“{policy.params[key].quote}”) and cannot be set by a region"
             )
+        parts = key.split(".")
+        general = ".".join([parts[0], *parts[2:]]) if len(parts) > 2 else None  # chronic.M03900.deductible
+        if general in policy.params:  # a figure the text fixes for every disease is fixed for each one
+            fixed = policy.params[general]
+            raise PolicyError(
+                f"{source}: {key}: {general} is fixed for every disease by {fixed.cite} (“{fixed.quote}”) "
+                f"and cannot be set by a region, for one disease or all"
+            )
         if key in policy.derived:
             d = policy.derived[key]
             raise PolicyError(

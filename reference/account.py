@@ -37,6 +37,42 @@ def _month_end(first: dt.date) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+def account_reform(rules: Rules) -> tuple[dt.date, str, str] | None:
+    """The date a document itself gives the account reform, apart from the date its other rules start
+    (浙江 二（三）“2023年起开始实施改革” dates the account; a city's `valid_from` under 三（二）dates its
+    pooling and may be earlier): (date, citation, quote), or None where one date serves both."""
+    ar = rules.policy.doc.get("account_reform")
+    if not ar:
+        return None
+    start = ar["valid_from"]
+    start = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
+    return start, rules.policy.cite(str(ar["article"])), str(ar["quote"])
+
+
+def _before_account_reform(rules: Rules, last_day: dt.date, what: str) -> PolicyError | None:
+    """The refusal for a month or day before the account reform the document dates, whatever date the
+    region gives its own rules (A-BEFORE-VALIDITY); None from the reform on."""
+    reform = account_reform(rules)
+    if reform is None or last_day >= reform[0]:
+        return None
+    start, cite, quote = reform
+    return PolicyError(f"{what} before {rules.policy.short}'s personal-account reform takes effect on {start} "
+                       f"({cite}: “{quote}”), whatever date the region's own rules start on; the account rules "
+                       "before it are not in the text (A-BEFORE-VALIDITY)")
+
+
+def _credit_article(rules: Rules) -> str:
+    """The document's crediting article, as the first account figure it fixes or asks for names it."""
+    policy = rules.policy
+    for key, p in policy.params.items():
+        if key.startswith("account."):
+            return policy.cite(p.article)
+    for r in policy.requirements:
+        if r.pattern.startswith("account."):
+            return r.cite
+    return policy.short
+
+
 def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     """The monthly credit for one person type under one document (A-ACCOUNT-MONTH)."""
     policy = rules.policy
@@ -44,6 +80,9 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         raise PolicyError(f"{policy.short} ({policy.number}) does not fix personal-account crediting")
     t = Trace()
     day = req.first_day
+    refused = _before_account_reform(rules, _month_end(day), f"account credit {req.month}: the month ends")
+    if refused is not None:
+        raise refused
     if rules.valid_from is not None and _month_end(day) < rules.valid_from:
         # Accounts were credited before the reform too (南昌 一: 2.9% / 3.5%), under rules not in the text.
         raise PolicyError(f"account credit {req.month}: the month ends before {policy.short}'s crediting takes "
@@ -53,6 +92,11 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         raise PolicyError(f"account credit {req.month}: the month begins after {policy.short}'s validity ends on "
                           f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
                           "the successor rules are not known (A-BEFORE-VALIDITY)")
+    if person.has_account is False:
+        # Stated to have no personal account: nothing is credited (as for 攀枝花's tier 2, A-PZH-FLEX-TIER2).
+        t.add("无个人账户", "参保人未建立个人账户（人员信息所述，has_account: false），不计入个人账户", (),
+              _credit_article(rules), ZERO)
+        return Credit(req.month, ZERO, t)
     role = person.role_on(day)
     pid = policy.id
 
@@ -120,19 +164,38 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     return Credit(req.month, amt, t)
 
 
-def check_use(rules: Rules, relation: str, purpose: str) -> UseDecision:
-    """Whether the account may pay for `purpose` on behalf of `relation`, with the clause."""
+def check_use(rules: Rules, relation: str, purpose: str, person: Person | None = None,
+              day: dt.date | None = None) -> UseDecision:
+    """Whether the account may pay for `purpose` on behalf of `relation`, with the clause.
+
+    With the person, one stated to have no account (`has_account: false`) has nothing to pay from:
+    refused, naming has_account. With the use's date, one before the account reform the document dates
+    (浙江 二（三）) or before the rules start is refused as a credit is (A-BEFORE-VALIDITY). Where the
+    text allows the use only under a condition the request cannot carry (`condition`: 南昌 四（三）2 备案的
+    商业补充医疗保险, 浙江 二（四）本省), the answer is allowed on that condition and the reason says so."""
     policy = rules.policy
     if relation not in RELATIONS:
         raise PolicyError(f"unknown relation {relation!r}; expected one of {', '.join(RELATIONS)}")
     if purpose not in PURPOSES:
         raise PolicyError(f"unknown purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
+    if day is not None:
+        refused = _before_account_reform(rules, day, f"account use on {day}: the day is")
+        if refused is not None:
+            raise refused
+        if rules.valid_from is not None and day < rules.valid_from:
+            raise PolicyError(f"account use on {day}: before {policy.short}'s rules take effect on {rules.valid_from} "
+                              f"({rules.validity_cite}); earlier rules are not in the text (A-BEFORE-VALIDITY)")
     rule = policy.account_uses.get(purpose)
+    if person is not None and person.has_account is False:
+        return UseDecision("refused", rule.cite if rule else policy.short,
+                           "人员信息写明参保人未建立个人账户（has_account: false），没有个人账户可以支付",
+                           rule.quote if rule else "")
     if rule is None:
         return UseDecision("undetermined", policy.short, f"{policy.short} does not address personal-account uses")
     if rule.decision == "allowed":
         if relation in rule.relations:
-            cond = f"（限{rule.condition}）" if rule.condition else ""
+            cond = (f"（限{rule.condition}：请求未载明是否符合，符合时可用，无从确认时拒绝亦不违反文件）"
+                    if rule.condition else "")
             return UseDecision("allowed", rule.cite, f"{RELATIONS[relation]}：{PURPOSES[purpose]}可以使用个人账户{cond}", rule.quote)
         names = "、".join(RELATIONS[r] for r in rule.relations)
         return UseDecision("refused", rule.cite, f"该用途仅限{names}，不包括{RELATIONS[relation]}", rule.quote)
@@ -141,4 +204,4 @@ def check_use(rules: Rules, relation: str, purpose: str) -> UseDecision:
     return UseDecision("undetermined", rule.cite, rule.why or "文件未作规定", rule.quote)
 
 
-__all__ = ["Credit", "UseDecision", "credit_month", "check_use", "MissingParameter", "age_in_month"]
+__all__ = ["Credit", "UseDecision", "account_reform", "credit_month", "check_use", "MissingParameter", "age_in_month"]

@@ -233,7 +233,7 @@ USES = {
     "nanchang": ("南昌 四（三）2", {
         "medical_selfpay": "allowed",                     # 配偶、父母、子女在定点医疗机构就医
         "pharmacy_selfpay": "allowed",
-        "commercial_insurance": "allowed",                # 购买经市医疗保障局备案的商业补充医疗保险
+        "commercial_insurance": "allowed",                # 购买经市医疗保障局备案的商业补充医疗保险 (on that condition, CONDITIONS)
         "resident_insurance_contribution": "undetermined",  # not in the explanation
         "government_insurance_contribution": "undetermined",
         "public_health": "undetermined",                  # 六种情形 counted, not listed
@@ -254,7 +254,7 @@ USES = {
     "zhejiang": ("浙江 二（四）", {
         "medical_selfpay": "allowed",
         "pharmacy_selfpay": "allowed",
-        "resident_insurance_contribution": "allowed",     # 直系亲属参加本省城乡居民基本医保、大病保险等个人缴费
+        "resident_insurance_contribution": "allowed",     # 直系亲属参加本省城乡居民基本医保、大病保险等个人缴费 (本省: CONDITIONS)
         "government_insurance_contribution": "allowed",
         "commercial_insurance": "undetermined",
         "public_health": "refused",
@@ -262,6 +262,12 @@ USES = {
         "wellness": "refused",
     }),
 }
+# Allowed only on a condition the request cannot carry: the reference's reason names it (the scenarios and the
+# account_use property accept allowing or refusing; tests/test_acct_conditions.py).
+CONDITIONS = {("nanchang", "commercial_insurance"): "经市医疗保障局备案的商业补充医疗保险",
+              ("beijing", "commercial_insurance"): "与基本医疗保险相衔接的本市商业健康保险产品",
+              ("zhejiang", "resident_insurance_contribution"): "本省",
+              ("zhejiang", "government_insurance_contribution"): "本省"}
 USE_GRID = [
     (policy, purpose, relation, decision if relation in FAMILY or decision != "allowed" else "refused", clause)
     for policy, (clause, table) in USES.items()
@@ -276,6 +282,8 @@ def test_account_use_decision_and_clause(policy, purpose, relation, decision, cl
     d = check_use(bind(policy, REGION[policy]), relation, purpose)
     assert (d.decision, d.clause) == (decision, clause)
     assert d.reason
+    if decision == "allowed" and (policy, purpose) in CONDITIONS:
+        assert CONDITIONS[policy, purpose] in d.reason
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from .base import Context, Credit, D, Story, Use, conform_property, mismatch
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE
 
 FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
 YUAN = Decimal("1")
 
 
@@ -123,17 +124,25 @@ def use_years(draw: Any, policy: str) -> AccountYear:
 
 
 def document_decision(rules: Rules, relation: str, purpose: str) -> str:
-    """allowed / refused / undetermined as the document's list of uses has it (reference/policies data)."""
+    """allowed / refused / undetermined as the document's list of uses has it (reference/policies data).
+
+    A use the text allows only under a condition the request cannot carry (`condition`: 南昌 四（三）2
+    经市医疗保障局备案的商业补充医疗保险, 北京（四）与基本医疗保险相衔接的本市商业健康保险产品, 浙江 二（四）
+    参加本省城乡居民基本医保) is `conditional`: allowing (the condition holds) and refusing (it cannot be
+    confirmed) are both within the text, as the scenarios' `，限 "…"` accepts them."""
     rule = rules.policy.account_uses.get(purpose)
     if rule is None:
         return "undetermined"
     if rule.decision == "allowed":
-        return "allowed" if relation in rule.relations else "refused"
+        if relation not in rule.relations:
+            return "refused"
+        return "conditional" if rule.condition else "allowed"
     return rule.decision
 
 
 def undecided_seen(ctx: Context, decision: Any) -> None:
-    """Count, on the check, the uses the text does not decide and what the system answered (not judged)."""
+    """Count, on the check, the uses the text does not decide (or allows only on a condition the request
+    cannot carry) and what the system answered (not judged)."""
     seen = ctx.notes.setdefault("undetermined_uses", {})
     seen[str(decision)] = seen.get(str(decision), 0) + 1
 
@@ -142,10 +151,13 @@ def undecided_seen(ctx: Context, decision: Any) -> None:
                   strategy=use_years, needs=("prepare_person", "check_account_use"))
 def account_use(ctx: Context, ex: AccountYear) -> None:
     """Each use gets the document's decision for that relative and purpose; an allowed use with an
-    amount is debited exactly (refused when the balance is short); a refused use never moves money;
-    the balance never goes negative. Where the text decides nothing (undetermined) a system can only
-    allow or refuse: any answer is accepted, and money moves as the system decided (an allowed amount
-    debited exactly, never past the balance); such uses are counted on the check, not judged."""
+    amount within the balance is debited exactly; a refused use never moves money. Where the text decides
+    nothing (undetermined), or allows the use only on a condition the request cannot carry (conditional),
+    any of the three answers is accepted and money moves as the system decided; such uses are counted on
+    the check, not judged. A use over the balance: no text says whether it is refused or paid up to the
+    balance (攀枝花 第五条 scenario 余额不足时不得透支), so either is accepted — refused, the balance is
+    unchanged; allowed, the account pays no more than it holds and the balance ends at 0.00 — and the
+    balance never goes below 0."""
     story = Story(ex.setting, ex.person, [Use(u) for u in ex.uses], "个人账户使用")
     obs = ctx.run(story, years=[])
     rules = ex.setting.rules
@@ -157,21 +169,28 @@ def account_use(ctx: Context, ex: AccountYear) -> None:
             ctx.fail("被测系统拒绝回答个人账户使用校验", [mismatch("decision", "allowed/refused/undetermined", got, item)],
                      story)
         want = document_decision(rules, req.relation, req.purpose)
-        if want == "undetermined":  # the text decides nothing: the system's answer stands
+        if want in ("undetermined", "conditional"):  # the text leaves the answer open: the system's stands
             if got.get("decision") not in ("allowed", "refused", "undetermined"):
                 ctx.fail("个人账户使用决定不是允许、拒绝或未作规定之一",
                          [mismatch("decision", "allowed/refused/undetermined", got.get("decision"), item)], story)
             undecided_seen(ctx, got.get("decision"))
             want = got.get("decision")
-        if want == "allowed" and req.amount is not None and req.amount > balance:
-            want = "refused"  # 余额不足
+        over = want == "allowed" and req.amount is not None and req.amount > balance
+        if over and got.get("decision") in ("allowed", "refused"):
+            want = got.get("decision")  # 余额不足: the text fixes no overdraft only, not refusal or payment
         if got.get("decision") != want:
             ctx.fail("个人账户使用决定与文件规定不符", [mismatch("decision", want, got.get("decision"), item)], story)
         if want == "allowed" and req.amount is not None:
-            balance -= req.amount
+            balance = ZERO if over else balance - req.amount  # over the balance: paid up to it, never past
         if got.get("acct_balance") is not None and D(got["acct_balance"]) != balance:
-            what = "被拒绝的使用动了账户余额" if want != "allowed" else "账户余额与允许的支付金额不符"
+            if D(got["acct_balance"]) < 0:
+                what = "个人账户透支"
+            elif want != "allowed":
+                what = "被拒绝的使用动了账户余额"
+            elif over:
+                what = "超过余额的使用未以余额为限支付"
+            else:
+                what = "账户余额与允许的支付金额不符"
             ctx.fail(what, [mismatch("acct_balance", balance, got["acct_balance"], item)], story)
         if balance < 0:
             ctx.fail("个人账户余额为负", [mismatch("acct_balance", "≥ 0", balance, item)], story)
-

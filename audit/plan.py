@@ -39,6 +39,7 @@ from functools import lru_cache
 
 import sqlglot
 
+from reference.benefits import BEFORE_VALIDITY_STATED
 from reference.case import PSN_TYPES
 
 # A person's settlement order (A-AUDIT-ORDER): time, else date, then the place in the export (rid).
@@ -173,6 +174,8 @@ _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev T
 ACCT_BASIS = {"balance": 0, "unknown": 1, "credits": 2, "no_account": 3}
 _ACCT_CLAUSE = ("CASE d.acct_basis WHEN 1 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-UNKNOWN')"
                 " WHEN 2 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-CREDITS') ELSE st.acct_pay_cite END")
+# The med_types a document's stated pre-reform treatment covers (reference/benefits.py), as SQL literals.
+_PRE_STATED = ", ".join(f"'{m}'" for m in BEFORE_VALIDITY_STATED)
 EXPECTED_ROWS = f"""
 WITH gx AS (
   -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
@@ -194,8 +197,9 @@ gated AS (
     CAST(EXTRACT(YEAR FROM g.setl_date) AS SMALLINT) AS yr,
     g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
       - COALESCE(g.preselfpay_amt, 0) AS inscp,
-    (g.med_type = '14' OR (g.med_type = '13' AND st.em_inpatient) OR (g.med_type = '28' AND st.ds_inpatient))
-      AS inpatient_like,
+    -- before the document takes effect only the visits its text names are settled (南昌 一: 普通门诊 and
+    -- 药店购药, the fund paying nothing); any other (an emergency, a day surgery) is refused (A-BEFORE-VALIDITY)
+    g.med_type IN ({_PRE_STATED}) AS pre_stated,
     g.acct_used_flag, p.acct_balance, p.bp_begin, p.bp_end,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay,
@@ -220,7 +224,7 @@ rated AS (
     CASE WHEN g.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN g.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE
-      WHEN g.setl_date < st.valid_from THEN (CASE WHEN st.pre_none AND NOT g.inpatient_like THEN {_st('none_pre')}
+      WHEN g.setl_date < st.valid_from THEN (CASE WHEN st.pre_none AND g.pre_stated THEN {_st('none_pre')}
                                                  ELSE {_st('refused_validity')} END)
       WHEN g.setl_date > st.valid_to THEN {_st('refused_validity')}
       WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_known THEN {_st('none_exclusion')} ELSE {_st('refused_exclusion')} END)

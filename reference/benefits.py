@@ -19,6 +19,10 @@ from .policy import MissingParameter, Parameter, Policy, PolicyError, Requiremen
 from .trace import Pct, Trace, join_cites
 
 ONE = Decimal("1")
+# The visits a document's `before_validity: {ordinary: none}` settles before it takes effect: those its
+# text names (南昌 一: 个人账户用于参保人员普通门诊及定点零售药店就医购药医疗费用支出), 普通门诊 and 药店购药.
+# Every other visit before the start is refused (A-BEFORE-VALIDITY); `conform audit`'s plan reads this too.
+BEFORE_VALIDITY_STATED = ("11", "41")
 
 
 @dataclass(slots=True)
@@ -500,22 +504,28 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                   "国家医保平台结算口径", inscp)
     if rules.valid_from is not None and day < rules.valid_from:
         before = policy.doc.get("before_validity") or {}
-        inpatient_like = (s.med_type == "14"
-                          or policy.routes.get({"13": "emergency", "28": "day_surgery"}.get(s.med_type, ""), {})
-                          .get("route") == "inpatient")
-        if inpatient_like or before.get("ordinary") != "none":
-            # Only a text that says what applied before (南昌 一) lets the engine answer; otherwise the
-            # earlier rules are not in the harness and guessing 0 would certify a guess.
+        if before.get("ordinary") != "none" or s.med_type not in BEFORE_VALIDITY_STATED:
+            # Only a text that says what applied before (南昌 一) lets the engine answer, and only for what it
+            # names; otherwise the earlier rules are not in the harness and guessing 0 would certify a guess.
+            unnamed, unnamed_zh = "", ""
+            if before.get("ordinary") == "none" and s.med_type != "14":
+                # 南昌 一 names 普通门诊 and 定点零售药店 only: whether an emergency or a day surgery then counted
+                # as ordinary outpatient or along inpatient rules it does not say (吉林 二（五）（六）route them
+                # to inpatient rules), and A-EMERGENCY-ORDINARY reads the document in force, not the earlier rules.
+                art = policy.cite(str(before.get("article", "")))
+                unnamed = (f"; {art} names only ordinary outpatient visits and designated pharmacies, "
+                           f"not how {MED_TYPES[s.med_type]} was settled")
+                unnamed_zh = f"；{art}只写明普通门诊和定点零售药店购药由个人账户支付，未写明{MED_TYPES[s.med_type]}如何结算"
             raise OutsideValidity(f"settlement {s.id}: date {s.date} is before {policy.short} takes effect on "
                               f"{rules.valid_from} ({rules.validity_cite}); med_type {s.med_type} "
-                              f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold "
-                              "(A-BEFORE-VALIDITY)",
+                              f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold"
+                              f"{unnamed} (A-BEFORE-VALIDITY)",
                               f"结算 {s.id}：结算日期 {s.date} 早于{policy.short}的施行日期 {rules.valid_from}"
                               f"（{rules.validity_cite}）；此前的{MED_TYPES[s.med_type]}（med_type {s.med_type}）"
-                              "适用原有规定，本工具未收录，无法计算（A-BEFORE-VALIDITY）")
+                              f"适用原有规定，本工具未收录，无法计算{unnamed_zh}（A-BEFORE-VALIDITY）")
         out.benefit = "none"
-        trace.add("施行日期", "结算日期{}早于施行日期{}，此前普通门诊费用由个人账户支付，统筹基金支付0元",
-                  (s.date, rules.valid_from),
+        trace.add("施行日期", "结算日期{}早于施行日期{}，此前{}费用由个人账户支付，统筹基金支付0元",
+                  (s.date, rules.valid_from, MED_TYPES[s.med_type]),
                   join_cites(policy.cite(str(before.get('article', ''))), policy.validity_cite, "A-BEFORE-VALIDITY"), ZERO)
         return out, c
     if rules.valid_to is not None and day > rules.valid_to:

@@ -385,12 +385,11 @@ def test_before_the_start_the_earlier_rules_are_unknown_so_the_settlement_is_ref
 
 @pytest.mark.parametrize(
     "med_type, facility",
-    [("11", "primary"), ("13", "tertiary"), ("28", "tertiary"), ("41", "pharmacy")],
+    [("11", "primary"), ("41", "pharmacy")],
 )
 def test_nanchang_before_the_start_ordinary_costs_were_the_accounts(med_type, facility):
-    """南昌 一 个人账户用于参保人员普通门诊及定点零售药店就医购药医疗费用支出 (A-BEFORE-VALIDITY).
-
-    Emergency and day surgery are ordinary outpatient costs in 南昌 (A-EMERGENCY-ORDINARY)."""
+    """南昌 一 个人账户用于参保人员普通门诊及定点零售药店就医购药医疗费用支出 (A-BEFORE-VALIDITY): the two
+    visits the text names. Emergency and day surgery it does not name (see the test below)."""
     ledger, (r, r2) = run("nanchang", [visit("S1", "2022-12-31", "700", facility, med_type),
                                        visit("S2", "2023-01-01", "700", "primary")])
     assert (r.hifp_pay, r.act_pay_dedc, r.benefit) == (D("0.00"), D("0.00"), "none")
@@ -400,6 +399,27 @@ def test_nanchang_before_the_start_ordinary_costs_were_the_accounts(med_type, fa
     assert "南昌 一" in clauses and "A-BEFORE-VALIDITY" in clauses
     # 2023-01-01 一级 700: the full 600 deductible, (700 − 600) × 60% = 60.00
     assert (r2.act_pay_dedc, r2.hifp_pay) == (D("600.00"), D("60.00"))
+
+
+@pytest.mark.parametrize("med_type, name", [("13", "急诊"), ("28", "日间手术")])
+def test_nanchang_before_the_start_emergency_and_day_surgery_are_refused(med_type, name):
+    """南昌 一 names only 普通门诊 and 定点零售药店 as the account's before the reform; whether an emergency or a
+    day surgery then counted as ordinary outpatient or went along inpatient rules (as 吉林 二（五）（六）) it does
+    not say, and A-EMERGENCY-ORDINARY (在本细则中) reads the rules in force from 2023-01-01 only. So the
+    engine refuses, citing 四（六） and A-BEFORE-VALIDITY, rather than certify a 0 (reviewer rfeat2 item 2)."""
+    case = parse_case({"policy": "nanchang", "person": {"psn_no": "P1", "psn_type": "1101"},
+                       "settlements": [visit("S1", "2022-12-31", "1000", "tertiary", med_type),
+                                       visit("S2", "2023-01-01", "1000", "tertiary", med_type)]})
+    ledger = PersonLedger(bind("nanchang", REGION.get("nanchang")), case.person)
+    early, late = case.items
+    with pytest.raises(PolicyError, match=rf"S1: date 2022-12-31 is before .*四（六）.*med_type {med_type}"
+                                          r".*南昌 一 names only .*A-BEFORE-VALIDITY") as e:
+        ledger.settle(early)
+    assert f"未写明{name}如何结算" in e.value.zh and "四（六）" in e.value.zh
+    assert ledger.ytd(2022).ordinary_dedc == 0  # the refusal recorded nothing
+    # 2023-01-01 三级 1000 under A-EMERGENCY-ORDINARY: the full 600 deductible, (1000 − 600) × 50% = 200.00
+    r = ledger.settle(late)
+    assert (r.act_pay_dedc, r.hifp_pay) == (D("600.00"), D("200.00"))
 
 
 def test_after_panzhihua_expires_the_engine_refuses():

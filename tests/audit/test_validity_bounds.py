@@ -12,6 +12,11 @@ outpatient costs (一: 个人账户用于参保人员普通门诊…医疗费用
   N1 on 2023-01-01, in service, 三级, 1000.00 in scope (四（二）1): deductible 600.00,
   (1000 − 600) × 50% = 200.00 from the fund.
   N0 on 2022-12-31: none_pre — deductible 0.00, fund 0.00.
+南昌 一 names only 普通门诊 and 定点零售药店 as the account's before the start; a 急诊 (13) or 日间手术 (28) on
+2022-12-31 it does not settle (whether it then counted as ordinary or went along inpatient rules, it does not
+say; A-EMERGENCY-ORDINARY reads the rules in force): not assessed (refused_validity), never a 0.
+  E0/D0 on 2022-12-31, recorded with fund 0.00: unassessed. E1 on 2023-01-01, 急诊 三级 1000.00 under
+  A-EMERGENCY-ORDINARY: deductible 600.00 (E0 counted nothing), (1000 − 600) × 50% = 200.00.
 """
 from __future__ import annotations
 
@@ -63,3 +68,17 @@ def test_a_settlement_on_the_first_day_is_pooled_and_the_day_before_is_not(tmp_p
     if route == "plan":  # the reference engine's rows say `reference`, with the figures above
         assert (got["N1"][0], got["N0"][0]) == ("ordinary", "none_pre")
     assert (code, s["verdict"], s["unassessed"], sum(s["discrepancies_by_field"].values())) == (0, "clean", 0, 0)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_nanchang_emergency_and_day_surgery_before_the_first_day_are_not_assessed(tmp_path, route):
+    code, s, got = _audit(tmp_path, "nanchang", ["E0,A,1101,2022-12-31,13,tertiary,1000.00,0.00,0.00",
+                                                 "E1,A,1101,2023-01-01,13,tertiary,1000.00,600.00,200.00",
+                                                 "D0,B,1101,2022-12-31,28,tertiary,1000.00,0.00,0.00"], route)
+    assert got["E0"][1:] == got["D0"][1:] == (None, None)  # no expected figure, least of all a 0
+    assert got["E1"][1:] == (60000, 20000)
+    if route == "plan":
+        assert (got["E0"][0], got["D0"][0], got["E1"][0]) == ("refused_validity", "refused_validity", "ordinary")
+    assert (code, s["verdict"], s["unassessed"], sum(s["discrepancies_by_field"].values())) == (2, "incomplete", 2, 0)
+    (reason,) = s["unassessed_by_reason"]
+    assert (reason["status"], reason["rows"]) == ("refused_validity", 2)

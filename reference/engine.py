@@ -296,7 +296,7 @@ class PersonLedger:
 
     def use_account(self, req: UseRequest) -> UseResult:
         """Check one account use; an allowed use with an amount debits the balance, a refused one never does."""
-        d = check_use(self.rules, req.relation, req.purpose)
+        d = check_use(self.rules, req.relation, req.purpose, self.person, req.date)
         if d.decision == "allowed" and req.amount is not None and self.balance is not None:
             if req.amount > self.balance:
                 d = UseDecision("refused", d.clause, f"账户余额{fmt(self.balance)}元不足支付{fmt(req.amount)}元", d.quote)

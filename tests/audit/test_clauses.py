@@ -84,6 +84,9 @@ def test_an_account_error_cites_the_documents_account_article(tmp_path, route):
 @pytest.mark.parametrize("balance, acct, cash, diff, basis", [
     # a balance of 1,000.00 covers the 350.00: the account pays all of it, exactly; 200.00 recorded is 150.00 short
     ("1000.00", "200.00", "150.00", "-150.00", ""),
+    # a balance of exactly 350.00 covers the 350.00 too (not short: nothing is left for credits to decide), so
+    # the balance decides it exactly: 200.00 recorded is 150.00 short, with no A-AUDIT-ACCT-CREDITS
+    ("350.00", "200.00", "150.00", "-150.00", ""),
     # no balance: taken as recorded but at most 个人负担 350.00; 400.00 recorded is 50.00 too much
     (None, "400.00", "-50.00", "50.00", "；A-AUDIT-ACCT-UNKNOWN"),
 ])

@@ -280,6 +280,32 @@ def test_a_settlement_on_the_last_day_of_the_benefit_period_is_pooled_and_the_da
         assert status == {"B1": "ordinary", "B2": "none_period"}
 
 
+@pytest.mark.parametrize("route", ["plan", "reference"])
+def test_a_settlement_on_the_first_day_of_the_benefit_period_is_pooled_and_the_day_before_is_not(tmp_path, route):
+    """The first-day twin of the test above: 攀枝花 第七条 pools those “在待遇享受期内”, and a period that begins
+    on 2024-03-01 holds that day. B0 the day before (2024-02-29), in service, 三级, 300.00: outside the period,
+    the fund pays nothing and nothing counts toward the deductible (0.00, 0.00). B1 on 2024-03-01, 1200.00:
+    the year's deductible 200.00 in full (B0 counted none of it), then (1200 − 200) × 50% = 500.00."""
+    import json
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay\n"
+                      "B0,A,1101,2024-02-29,11,tertiary,300.00,0.00,0.00\n"
+                      "B1,A,1101,2024-03-01,11,tertiary,1200.00,200.00,500.00\n", encoding="utf-8")
+    person = {"psn_no": "A", "psn_type": "1101", "benefit_period": {"begin": "2024-03-01", "end": "2024-12-31"},
+              **({"retire_date": "2040-01-01"} if route == "reference" else {})}
+    f = tmp_path / "p.jsonl"
+    f.write_text(json.dumps(person) + "\n", encoding="utf-8")
+    with kept_audit([str(ledger)], "panzhihua", "panzhihua-example", str(f), write=False) as (code, s, con):
+        got = con.execute("SELECT l.setl_id, e.act_pay_dedc, e.hifp_pay, e.status FROM expected_rows e "
+                          "JOIN ledger l ON l.rid = e.rid ORDER BY l.setl_id").fetchall()
+    assert [r[:3] for r in got] == [("B0", 0, 0), ("B1", 20000, 50000)]
+    assert (code, sum(s["discrepancies_by_field"].values()), s["unassessed"]) == (0, 0, 0)
+    assert s["persons_reference"] == (route == "reference")
+    if route == "plan":
+        assert [r[3] for r in got] == ["none_period", "ordinary"]
+
+
 def test_a_hospital_stay_is_read_in_the_ledgers_date_formats_and_counted(tmp_path):
     """A stay written 2023/03/01 – 20230310 is the ISO stay 2023-03-01 – 2023-03-10; P1 has two stays, P2 none."""
     f = tmp_path / "p.jsonl"

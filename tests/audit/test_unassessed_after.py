@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from audit.run import audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,insuplc_admdvs,mdtrtarea_admvs,init_setl_id,"
@@ -110,3 +112,26 @@ def test_a_row_with_its_own_reason_gives_that_reason_on_either_route(tmp_path):
     assert _reasons(s) == {"refused_flex_tier": 6}  # none is refused_after, and BR its settlement's reason
     (reason,) = s["unassessed_by_reason"]
     assert all("flex_tier" in d["note"] for d in reason["details"]), reason["details"]  # PB's, in the engine's words
+
+
+@pytest.mark.parametrize("route", ["plan", "reference"])
+def test_a_row_the_fund_pays_nothing_on_is_not_assessed_after_an_unassessed_one_either(tmp_path, route):
+    """A-AUDIT-AFTER-UNASSESSED: “同一参保人同一自然年度其后的结算也不审核” — whatever the later row is. A, with
+    no account balance given, is in the benefit period 2023-01-01 – 2023-04-30; V1 cannot be assessed (as
+    above). V2 (第八条（三）, 应由第三人负担) and V5 (after the period, 第七条) are rows the fund pays nothing
+    on, whatever the running totals: still not assessed, as V1 leaves the year's totals unknown — refused
+    after V1, not found to agree at 0.00. (A retirement date years ahead sends A to the reference engine.)"""
+    header = HEADER.replace("init_setl_id,", "init_setl_id,exclusion,")
+    rows = (V1.replace(",,500.00", ",,,500.00")
+            + "V2,A,1101,2023-04-10,11,tertiary,510400,510400,,third_party,300.00,300.00,0.00,0.00,0.00,300.00,0.00,300.00\n"
+            + "V5,A,1101,2023-05-10,11,tertiary,510400,510400,,,300.00,300.00,0.00,0.00,0.00,300.00,0.00,300.00\n")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(header + rows, encoding="utf-8")
+    person = {"psn_no": "A", "psn_type": "1101", "benefit_period": {"begin": "2023-01-01", "end": "2023-04-30"},
+              **({"retire_date": "2040-01-01"} if route == "reference" else {})}
+    pfile = tmp_path / "persons.jsonl"
+    pfile.write_text(json.dumps(person) + "\n", encoding="utf-8")
+    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", str(pfile), write=False)
+    assert s["persons_reference"] == (route == "reference")
+    assert _reasons(s) == {"refused_parameter": 1, "refused_after": 2}
+    assert (code, s["unassessed"], sum(s["discrepancies_by_field"].values())) == (2, 3, 0)

@@ -15,8 +15,11 @@ ORDINARY = ("nanchang-4.2.1", "panzhihua-7")
 
 
 def test_text_only_ordinary_pooling_passes_what_its_articles_claim():
+    # Shrinking gets the time it needs (it stops when done, about a second here): cut short on a loaded CI
+    # machine (0.2 s), the differential's counterexample kept a refused chronic visit that overflows into
+    # ordinary pooling, whose working cites 第七条 too — a larger example, not a different claim.
     run, _ = execute(adapter="python:power_text_only:TextOnlySystem", articles=ORDINARY,
-                     extra_args=("--conform-seed", "20230101", "--conform-shrink-seconds", "0.2"))
+                     extra_args=("--conform-seed", "20230101", "--conform-shrink-seconds", "30"))
     scenarios = [c for c in run.checks if c.kind == "scenario"]
     assert len(scenarios) > 100
     assert [(c.name, c.message[:200]) for c in scenarios if c.status != "passed"] == []

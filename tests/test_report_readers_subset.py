@@ -67,3 +67,14 @@ def test_a_full_run_says_complete_and_every_article():
     assert info["完整性 Completeness"] == "完整 complete"
     assert info["选择 Selection"] == "全部文件的全部条款 every article of every document"
     assert 'id="selection">全部文件的全部条款' in html.render(model.build(run))
+
+
+def test_a_plugin_run_narrowed_with_k_is_named_a_subset():
+    """`pytest --conform-adapter URL -m panzhihua -k 起付线`: the plugin records the -k expression; the reports
+    read it too, so 39 of 197 checks are not 完整 complete nor 选择: 攀枝花 (closing review, item 1)."""
+    run = subset_run()
+    run.selection = {"policies": ["panzhihua"], "articles": [], "tag": None, "keyword": "起付线"}
+    wb = xlsx.render(model.build(run))
+    info = {r[0]: r[1] for r in wb["概要"].iter_rows(values_only=True) if r[0]}
+    assert "名称表达式 keyword expression (-k) 起付线" in info["选择 Selection"]
+    assert info["完整性 Completeness"] != "完整 complete" and "selection only" in info["完整性 Completeness"]

@@ -103,13 +103,16 @@ def selection_words(selection: dict | None, names: dict[str, str]) -> str:
         parts.append("条款 articles " + ", ".join(map(str, sel["articles"])))
     if sel.get("tag"):
         parts.append(f"标签表达式 tag expression {sel['tag']}")
+    if sel.get("keyword"):  # pytest -k in a vendor's own run (the pytest plugin)
+        parts.append(f"名称表达式 keyword expression (-k) {sel['keyword']}")
     return " · ".join(p for p in parts if p) or "全部文件的全部条款 every article of every document"
 
 
 def is_subset(selection: dict | None) -> bool:
-    """Whether the run was narrowed to some articles or a tag expression (not whole documents)."""
+    """Whether the run was narrowed to some articles, a tag expression or a -k keyword expression (not whole
+    documents)."""
     sel = selection or {}
-    return bool(sel.get("articles") or sel.get("tag"))
+    return bool(sel.get("articles") or sel.get("tag") or sel.get("keyword"))
 
 
 def shown_path(c: Any) -> str:

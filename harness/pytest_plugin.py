@@ -197,7 +197,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
         except ReportsNotWritten as e:  # the others are written; as conform run, a harness error
             written = e.written
             say(f"conform: error: 测试工具内部错误 harness error — {e} (results.json names the missing report)")
-            code, reason = EXIT_HARNESS, f"{reason}; {e}"
+            code, reason = EXIT_HARNESS, e.gate["reason"]  # as the written reports say
     where = f" — 报告 reports: {', '.join(str(p) for p in written.values())}" if written else ""
     say(f"conform: {run.verdict}{where}")
     say(f"conform: 退出码 exit code {code}: {reason}")

@@ -207,5 +207,7 @@ def test_a_report_writer_failing_writes_the_others_and_exits_4(vendor):
     assert done.returncode == EXIT_HARNESS, done.stdout[-3000:]
     assert {p.name for p in (vendor / "rep").iterdir()} == {"report.html", "junit.xml", "results.json",
                                                               "manifest.sha256"}
-    assert results(vendor / "rep")["reports_not_written"] == {"xlsx": "ValueError: All strings must be XML compatible"}
-    assert "report(s) not written: report.xlsx" in done.stdout
+    data = results(vendor / "rep")
+    assert data["reports_not_written"] == {"xlsx": "ValueError: All strings must be XML compatible"}
+    assert data["gate"]["exit_code"] == EXIT_HARNESS and "report(s) not written: report.xlsx" in done.stdout
+    assert "退出码 exit code 4" in done.stdout

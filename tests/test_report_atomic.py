@@ -112,5 +112,6 @@ def test_a_writer_that_fails_loses_no_other_report(good, monkeypatch):
     assert not (folder / "report.xlsx").exists()
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     assert results["reports_not_written"] == {"xlsx": "ValueError: All strings must be XML compatible"}
+    assert results["gate"]["exit_code"] == 4 == e.value.gate["exit_code"]
     assert (folder / "junit.xml").read_bytes() != before["junit"]  # this run's, not the previous one
     assert "report.xlsx" not in (folder / "manifest.sha256").read_text(encoding="utf-8")

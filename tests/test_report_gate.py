@@ -117,6 +117,10 @@ def test_a_report_writer_failing_writes_the_others_and_exits_4(tmp_path, monkeyp
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["reports_not_written"] == {"xlsx": "ValueError: All strings must be XML compatible"}
     assert "report(s) not written: report.xlsx: ValueError" in result.output and "结论" in result.output
+    # every report written, and the terminal, give the code the run exits with, and keep the checks' own
+    assert data["gate"]["exit_code"] == 4 and "the checks' own gate: 0" in data["gate"]["reason"]
+    assert "Exit code 4" in result.output and "Exit code 0" not in result.output
+    assert "exit code</span> 4 — 测试工具内部错误" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_format_and_out_choose_what_is_written_and_where(tmp_path, monkeypatch):

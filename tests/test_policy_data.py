@@ -259,7 +259,7 @@ CONSTRAINTS = [
     ("jilin", "ordinary.cap", {"min": "0", "max": "2000"}),                  # 二（二）不超过2000元
     ("jilin", "chronic.ratio", {"one_of": ["0.60", "0.70"], "assumption": "A-JL-CHRONIC-BAND"}),  # 二（三）60%和70%两档
     ("jilin", "chronic.cap", {"min": "0", "max": "6500"}),                   # 二（三）不超过6500元
-    ("jilin", "chronic.<disease>.cap", {"min": "0", "max": "6500"}),         # 二（三）按病种设定
+    ("jilin", "chronic.<disease>.cap", {"min": "0", "max": "6500", "assumption": "A-JL-CHRONIC-CAP-PER-DISEASE"}),  # 二（三）按病种设定
     ("zhejiang", "ordinary.deductible.retiree", {"half_of": "ordinary.deductible.in_service"}),  # 二（一）减半
     ("zhejiang", "ordinary.ratio.primary", {"min": "0.60"}),  # 二（一）从60％起步 (a floor, no ceiling)
     ("zhejiang", "ordinary.retiree_ratio_bonus", {"one_of": ["0.05"]}),      # 二（一）提高5个百分点

@@ -371,3 +371,13 @@ def test_a_bound_resting_on_a_named_reading_names_it_in_the_refusal():
         bind("jilin", params={"chronic.ratio": "0.65"})
     assert "must be 60% or 70%" in str(e.value) and "支付比例原则上设60%和70%两档" in str(e.value)
     assert str(e.value).endswith("; A-JL-CHRONIC-BAND)")
+
+
+@pytest.mark.parametrize("policy_id, key, value, reading", [
+    ("zhejiang", "ordinary.ratio.unrated", "0.59", "A-ZJ-PRIMARY-CARE"),  # 未定级 read as 基层 (二（一）从60％起步)
+    ("jilin", "chronic.M00500.cap", "6500.01", "A-JL-CHRONIC-CAP-PER-DISEASE"),  # the 6500 ceiling, per disease
+])
+def test_every_bound_resting_on_a_reading_names_it(policy_id, key, value, reading):
+    with pytest.raises(PolicyError) as e:
+        bind(policy_id, params={key: value})
+    assert str(e.value).endswith(f"; {reading})"), str(e.value)

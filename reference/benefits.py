@@ -260,10 +260,26 @@ def _opening_refused(policy: Policy, person: Person, name: str, key: str, amount
                           f"没有任何结算读取：{why_zh}", f"{name}.{key}")
 
 
+def _unregistered(policy: Policy, person: Person, name: str, key: str, amount: Decimal) -> OpeningRefused:
+    """A disease-code key naming none of the person's registered diseases: a typo (M3900 for M03900) read as
+    0 would pay the registered disease as if its cap or deductible were untouched."""
+    listed = ", ".join(d.dise_codg for d in person.diseases)
+    return _opening_refused(policy, person, name, key, amount,
+                            f"{key} is not among the diseases registered for the person ({listed}), and a settlement "
+                            "of an unregistered disease is refused; give the total under the registered disease's "
+                            "dise_codg, or register the disease in chronic_diseases",
+                            f"{key} 不在为该参保人登记的病种（{'、'.join(d.dise_codg for d in person.diseases)}）中，"
+                            "未登记病种的结算不予受理；请按登记病种的编码（dise_codg）填写，或在 chronic_diseases 中登记该病种")
+
+
 def opening_year(rules: Rules, person: Person) -> YearState | None:
     """The person's opening year-to-date totals as the engine keeps them: each chronic payment under the
     cap it counts against (cap_bucket: in 吉林 a disease without a cap of its own under the shared one,
-    A-JL-CHRONIC-YTD-BUCKET). A key no settlement would read is refused (OpeningRefused), not dropped."""
+    A-JL-CHRONIC-YTD-BUCKET). A key no settlement would read is refused (OpeningRefused), not dropped: among
+    them, where the person's chronic_diseases are given, a disease code registered for none of them (a
+    settlement of an unregistered disease is refused, reference.case), unless its payments count against a cap
+    a registered disease's settlements read (吉林's shared cap). Without chronic_diseases every code is kept:
+    `conform audit` then settles the ledger's codes as registered (A-AUDIT-CHRONIC-REGISTERED)."""
     ytd = person.ytd
     if ytd is None:
         return None
@@ -292,6 +308,8 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                    "each disease's deductible is counted apart (chronic.<disease>.deductible); "
                                    "give it under the disease's dise_codg",
                                    "各病种的起付线分别计算（chronic.<病种>.deductible），请按病种编码（dise_codg）填写")
+        if person.diseases and person.disease(key) is None:  # each disease's own deductible: read by its settlements alone
+            raise _unregistered(policy, person, "chronic_dedc", key, amount)
     buckets: dict[str, Decimal] = {}
     by_code: dict[str, list[str]] = {}  # the disease codes whose opening payments went to the shared cap
     for key, amount in ytd.chronic_pay.items():
@@ -331,6 +349,10 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                        f"{key} 登记为门诊特殊疾病，参照住院待遇、计入住院年度限额（"
                                        f"{route_cite(policy, 'special')}），其统筹支付请填在 ytd.inpatient_pay 中")
             bucket = cap_bucket(rules, key)
+            if d is None and person.diseases and bucket not in {
+                    cap_bucket(rules, o.dise_codg) for o in person.diseases
+                    if o.kind != "special" or "special" not in policy.covers}:
+                raise _unregistered(policy, person, "chronic_pay", key, amount)
             if bucket == SHARED:
                 by_code.setdefault(SHARED, []).append(key)
         buckets[bucket] = buckets.get(bucket, ZERO) + amount

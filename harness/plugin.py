@@ -202,13 +202,17 @@ def note(request: Any, text: str) -> None:
 def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
     """A failed scenario blames the article(s) whose figure failed, as the reference's trace cites them for
     the failing field, not every article it is tagged with (its tags only when no clause is known); and
-    lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7)."""
+    lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7).
+    The step is found as the report's cause finds it, from the check's evidence too (causes._step: where the
+    system's and the reference's answered figures part), so the matrix and JUnit name the cause's article:
+    the evidence gathered so far is moved onto the check now (teardown adds what comes after)."""
     from dataclasses import asdict
 
     from .report.causes import blame
 
+    ch.evidence.extend(evidence.take())
     traces = {"": exc.trace, **exc.traces}
-    tags, named = blame([asdict(m) for m in exc.mismatches], traces, ch.policy or "")
+    tags, named = blame([asdict(m) for m in exc.mismatches], traces, ch.policy or "", ch.evidence)
     if tags:
         ch.failed_articles = tags
     elif named and ch.policy:  # the figure rests on a reading alone: no article of the text is broken

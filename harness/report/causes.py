@@ -133,8 +133,13 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
     figure, other than a step of the base or the deductible (a deductible of 200.00 beside a payment of
     200.00): when the cap is not reached the ratio and the cap step both show it, and the system that
     answered the base, the deductible and the ratio alike (no parting above) left the reference at the
-    cap (a cap not reset on 1 January pays short exactly so). Else the first step whose name says what the
-    field is; else the field's usual step."""
+    cap (a cap not reset on 1 January pays short exactly so). Else the last step whose name says what the
+    field is, the one that settles what the field reports: a chronic visit overflowing to ordinary pooling
+    answers in act_pay_dedc the sum of its 慢特病起付线 and the 起付线 charged on the overflow after it
+    (reference.benefits.ordinary_pooling adds to out.dedc), and in pool_prop_selfpay the ratio its
+    结算支付比例 step records, not the 支付比例 of the ordinary part; a deductible charged again on the
+    overflow (expected 0.00, so no step shows the figure) is the ordinary 起付线's. Else the field's usual
+    step."""
     usual = FIELD_STEPS.get(m["field"], "")
     expected = str(m["expected"])
     same = [t for t in trace if expected not in ZEROS and str(t.get("value", "")) == expected]
@@ -149,7 +154,7 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
     if candidates:
         return _at(candidates[-1])
     if usual:
-        for t in trace:
+        for t in reversed(trace):
             if usual in str(t.get("step", "")):
                 return _at(t)
     return usual or m.get("label") or m["field"], ""
@@ -208,12 +213,14 @@ def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
     return tags, named
 
 
-def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str) -> tuple[list[str], list[str]]:
+def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
+          evidence: Any = None) -> tuple[list[str], list[str]]:
     """(article tags, assumption ids) that the failing figure rests on, from the reference's trace: the
     clause of the step computing the root field (the first computed of those that differ), at every
     settlement where that field differs. A refusal (infcode) of a settlement the rules pay blames
     every article of that settlement's trace (the readings it uses are not what was refused). `traces` maps a mismatch's item (its settlement) to the
-    trace, "" to the check's own. Nothing known: ([], [])."""
+    trace, "" to the check's own. `evidence`: the check's, read as `_step` reads it for the cause, so that the
+    articles a check fails (matrix, JUnit) are the ones its cause's step cites. Nothing known: ([], [])."""
     root = root_mismatch(mismatches)
     if root is None:
         return [], []
@@ -226,7 +233,7 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str) ->
         if m["field"] == "infcode":
             clauses = [str(t.get("clause", "")) for t in trace]
         else:
-            clauses = [_step(m, trace)[1]] if trace else []
+            clauses = [_step(m, trace, evidence)[1]] if trace else []
         for clause in clauses:
             a, n = cited(clause, policy)
             tags += [t for t in a if t not in tags]

@@ -1,5 +1,6 @@
 """Hypothesis ledgers for the differential test: several persons, written as a platform export whose
-recorded figures are the reference engine's own, so the audit must find nothing and agree row by row.
+recorded figures are the reference engine's own but for a few planted errors (`planted`), so the audit
+must find exactly those and agree with the reference row by row.
 
 Drawn: year ends crossed (Nov–Feb), every facility and pharmacies, amounts big enough to reach the
 deductible and the cap within one visit, parts left out of the policy scope, exclusions (where the
@@ -7,7 +8,8 @@ document lists them), remote visits (filed or not), accounts switched off, openi
 totals and account balances from --persons, flexible workers with or without a personal account,
 visits before the document took effect, and reversals. Some persons are drawn so that the plan
 must hand them to the reference engine (med_type 14, 吉林 emergencies along inpatient rules, a
-reversal followed by a later settlement, a mid-year retirement).
+reversal followed by a later settlement, a mid-year retirement, a stay in hospital in 吉林); others have a
+stay where the document has no rule for one, or are mostly seen out of town (攀枝花, unfiled or not).
 """
 from __future__ import annotations
 
@@ -62,17 +64,21 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
             rec["flex_tier"] = tier
     if policy == "panzhihua" and draw(st.booleans()):
         rec["remote_filing"] = True
+    # Some persons are mostly seen out of town (攀枝花 第七条: filed or not), so that unfiled visits reach every
+    # facility and both roles past the deductible and under the cap, where only the region's ratio is right.
+    away = policy == "panzhihua" and draw(st.integers(0, 3)) == 0
     if policy == "panzhihua" and draw(st.integers(0, 5)) == 0:
         rec["benefit_period"] = {"begin": "2023-12-01", "end": "2024-01-15"}
     if draw(st.integers(0, 7)) == 0:
         rec["has_account"] = False  # no account of one's own: only a relative's pays (no balance to give)
     elif rec.get("flex_tier") != 2 and draw(st.booleans()):  # tier 2 has no account (A-PZH-FLEX-TIER2)
-        rec["acct_balance"] = str(_yuan(draw(st.integers(0, 80000))))
+        # (a floor, as for the amounts below: else most balances would be a few fen, and the account pay nothing)
+        rec["acct_balance"] = str(_yuan(draw(st.sampled_from((0, 10000, 50000))) + draw(st.integers(0, 80000))))
     if draw(st.integers(0, 3)) == 0:
         rec["ytd"] = {"year": 2023, "ordinary_dedc": str(_yuan(draw(st.integers(0, 90000)))),
                       "ordinary_pay": str(_yuan(draw(st.integers(0, 250000))))}
     fb_kind = draw(st.sampled_from(("none", "none", "none", "chronic", "emergency", "reversal", "late_reversal",
-                                    "retire"))) \
+                                    "retire", "stay"))) \
         if allow_fallback else "none"
     if fb_kind == "chronic" and policy in DISEASE:
         rec["chronic_diseases"] = [{"dise_codg": DISEASE[policy], "kind": "chronic"}]
@@ -92,13 +98,15 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
             med, fac = "13", "secondary"
         if policy == "jilin" and med in ("13", "28") and fb_kind != "emergency":
             med = "11"  # along inpatient rules in 吉林: only the persons drawn for the fallback get them
-        total = draw(st.integers(1, 400000))
+        # Hypothesis leans toward small integers (most visits would stay under the deductible): a floor drawn
+        # from a few amounts puts many past the deductible (150–1500 yuan a year) and some near the caps.
+        total = draw(st.sampled_from((0, 20000, 60000, 150000))) + draw(st.integers(1, 250000))
         cut = draw(st.integers(0, 3))
         parts = [0, 0, 0]
         if cut:
             left = draw(st.integers(0, total))
             parts[cut - 1] = left
-        remote = draw(st.integers(0, 4)) == 0
+        remote = draw(st.integers(0, 4)) < (4 if away else 1)
         # Only 攀枝花 第八条 lists exclusions; elsewhere the reference refuses such a row, and so must the plan.
         excl = draw(st.sampled_from(EXCLUSION_CODES)) if draw(st.integers(0, 9 if policy == "panzhihua" else 30)) == 0 else None
         # Another fund (公务员医疗补助, 医疗救助…) pays part of some visits: it lowers 个人负担 before the account.
@@ -114,11 +122,12 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
                                  other_funds_pay=_yuan(other), hosp_part_amt=_yuan(hosp),
                                  acct_mulaid_pay=_yuan(mulaid)))
     apart = False
-    if draw(st.integers(0, 3)) == 0 or fb_kind in ("reversal", "late_reversal"):
+    if draw(st.integers(0, 2)) == 0 or fb_kind in ("reversal", "late_reversal"):
         target = draw(st.integers(0, len(events) - 1))
         rev = Reversal(id=f"{psn_no}-R", date=events[-1].date, reverses=events[target].id)
-        if fb_kind == "reversal" and target < len(events) - 1:
-            # Reverse and re-settle: right after its settlement, later visits follow (the plan's `annulled`).
+        if (fb_kind == "reversal" or (fb_kind != "late_reversal" and draw(st.booleans()))) and target < len(events) - 1:
+            # Reverse and re-settle: right after its settlement, later visits follow (the plan's `annulled`);
+            # drawn for persons the plan settles too, so that a later visit sees the balance given back.
             events.insert(target + 1, Reversal(id=f"{psn_no}-R", date=events[target].date, reverses=events[target].id))
         elif fb_kind == "late_reversal" and target < len(events) - 2:
             # Reversed after another visit, then more visits: only the reference engine can replay it.
@@ -127,7 +136,15 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
             events.append(rev)
             # A reversal not right after its settlement: the plan hands the person over (audit/plan.py `routed`).
             apart = target != len(events) - 2
-    return rec, events, fb_kind not in ("none", "reversal") or apart
+    stay_rule = False
+    if fb_kind == "stay":
+        # A stay in hospital around one of the visits (吉林 二（七）: no outpatient benefit during it); a document
+        # without that rule pays such a visit as any other, and the plan settles the person itself.
+        around = draw(st.sampled_from([e for e in events if isinstance(e, Settlement)])).date
+        rec["hospital_stays"] = [{"begin": (around - dt.timedelta(days=draw(st.integers(0, 3)))).isoformat(),
+                                  "end": (around + dt.timedelta(days=draw(st.integers(0, 10)))).isoformat()}]
+        stay_rule = rules_for(policy, REGION[policy], PARAMS.get(policy)).flag("hospital_stay.no_outpatient_benefit")
+    return rec, events, fb_kind not in ("none", "reversal", "stay") or apart or stay_rule
 
 
 @st.composite
@@ -172,6 +189,58 @@ def reference_rows(d: Drawn) -> dict[str, dict]:
             out[e.id] = {f: int(Decimal(o[f]) * (10000 if f == "pool_prop_selfpay" else 100)) for f in
                          ("medfee_sumamt",) + RECORDED}
     return out
+
+
+# The figures the audit computes exactly whatever the export records (the account payment is the exception).
+EXACT = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt")
+
+
+@dataclass
+class Planted:
+    """An export recording the reference engine's figures, but for a few errors planted in it."""
+    recorded: dict[str, dict]             # setl_id -> the figures the export records
+    expected: dict[str, dict]             # setl_id -> the figures the audit must expect (or {'refused': ...})
+    found: dict[tuple[str, str], int]     # (setl_id, field) -> recorded − expected (fen; the ratio in 1/10000)
+
+
+@st.composite
+def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
+    """Errors planted in a drawn ledger (ref: reference_rows(d)), and what the audit must find.
+
+    A copy of the reference's figures can only show that the audit accepts them: where the audit accepts a
+    range (an account payment past a short balance, A-AUDIT-ACCT-CREDITS) a plan that widens the range is not
+    seen. So a few settled rows record
+      - one exact figure (EXACT) off by one fen (or 0.0001): always found, on that field alone;
+      - an account payment too small by 0.01 or more, cash larger by as much (a settlement not reversed):
+        with the opening balance known the account pays exactly the reference's figure (the balance covers
+        it) or at least it (what the balance certainly held; credits only add), so both fields are found;
+        without a balance it is taken as recorded (A-AUDIT-ACCT-UNKNOWN): nothing found, and the audit
+        expects the recorded figure and the cash that leaves of 个人负担."""
+    recorded = {k: dict(v) for k, v in ref.items()}
+    expected = {k: dict(v) for k, v in ref.items()}
+    found: dict[tuple[str, str], int] = {}
+    for rec, events in zip(d.persons, d.events):
+        reversed_ids = {e.reverses for e in events if isinstance(e, Reversal)}
+        for e in events:
+            r = ref[e.id]
+            if "refused" in r:
+                continue
+            kind = draw(st.integers(0, 5))
+            if kind == 0:
+                f = draw(st.sampled_from(EXACT))
+                delta = draw(st.sampled_from((1, -1))) if r[f] else 1
+                recorded[e.id][f] += delta
+                found[(e.id, f)] = delta
+            elif kind in (1, 2) and isinstance(e, Settlement) and e.id not in reversed_ids and r["acct_pay"] > 0:
+                delta = draw(st.integers(1, r["acct_pay"]))
+                recorded[e.id]["acct_pay"] -= delta
+                recorded[e.id]["psn_cash_pay"] += delta
+                if "acct_balance" in rec:
+                    found[(e.id, "acct_pay")], found[(e.id, "psn_cash_pay")] = -delta, delta
+                else:
+                    expected[e.id]["acct_pay"] -= delta
+                    expected[e.id]["psn_cash_pay"] += delta
+    return Planted(recorded, expected, found)
 
 
 def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path]:

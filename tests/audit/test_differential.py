@@ -4,7 +4,9 @@ Each example is a small ledger of several persons under one document and its exa
 its recorded figures are the reference engine's own (tests/audit/_plan_ledgers.py), so a correct
 audit finds no discrepancy, and its expected table equals the reference row by row — including
 the rows the reference refuses (dates outside the rules' validity, exclusions a document does not
-list, a 攀枝花 flexible worker without flex_tier), which the plan must leave unassessed too.
+list, a 攀枝花 flexible worker without flex_tier), which the plan must leave unassessed too. On DuckDB
+a few rows record a planted error instead (`planted`): the audit must find exactly those, which a
+copy of the reference's figures cannot show where the audit accepts a range of account payments.
 """
 from __future__ import annotations
 
@@ -18,15 +20,15 @@ from hypothesis import strategies as st
 
 from audit.run import audit
 
-from _plan_ledgers import PARAMS, POLICIES, RECORDED, REGION, Drawn, ledgers, reference_rows, write
+from _plan_ledgers import PARAMS, POLICIES, RECORDED, REGION, Drawn, ledgers, planted, reference_rows, write
 from reference.case import Reversal, Settlement
 
 E_FIELDS = ", ".join(f"e.{f}" for f in RECORDED)
 
 
-def _run(d, folder, **kw):
+def _run(d, folder, recorded=None, **kw):
     ref = reference_rows(d)
-    ledger_path, persons_path = write(d, folder, ref)
+    ledger_path, persons_path = write(d, folder, ref if recorded is None else recorded)
     code, s = audit([str(ledger_path)], d.policy, REGION[d.policy], str(persons_path),
                     params_inline=PARAMS.get(d.policy), write=False, keep_connection=True, **kw)
     return ref, code, s
@@ -43,13 +45,14 @@ def _close(s):
 @given(data=st.data())
 def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
     d = data.draw(ledgers(policy))
-    ref, code, s = _run(d, tmp_path_factory.mktemp("diff"))
+    p = data.draw(planted(d, reference_rows(d)))
+    ref, code, s = _run(d, tmp_path_factory.mktemp("diff"), p.recorded)
     try:
         con = s["_connection"]
         got = {r[0]: r for r in con.execute(f"SELECT l.setl_id, l.psn_no, e.route, e.status, {E_FIELDS} "
                                             "FROM expected_rows e JOIN ledger l ON l.rid = e.rid").fetchall()}
         assert set(got) == set(ref)
-        for sid, want in ref.items():
+        for sid, want in p.expected.items():
             row = got[sid]
             if "refused" in want:
                 assert row[3].startswith("refused"), (sid, row, want)
@@ -61,8 +64,13 @@ def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
         refused = sum(1 for v in ref.values() if "refused" in v)
         assert s["unassessed"] == refused
         assert sum(r["rows"] for r in s["unassessed_by_reason"]) == refused
-        # no discrepancy: clean (0), or incomplete (2) where rows could not be assessed
-        assert (code, sum(s["discrepancies_by_field"].values())) == (2 if refused else 0, 0)
+        # the planted errors and nothing else, each by its amount
+        found = {(sid, f): int(diff * (10000 if f == "pool_prop_selfpay" else 100)) for sid, f, diff in con.execute(
+            f"SELECT setl_id, field, diff FROM read_parquet('{s['_discrepancies']}')").fetchall()}
+        assert found == p.found
+        assert s["discrepancies_by_field"] == {f: sum(1 for _, g in p.found if g == f) for f in RECORDED}
+        # discrepancies (1), else incomplete (2) where rows could not be assessed, else clean (0)
+        assert code == (1 if p.found else 2 if refused else 0)
     finally:
         _close(s)
 
@@ -74,16 +82,19 @@ def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
 def test_plan_equals_reference_on_spark(policy, data, tmp_path_factory, spark):
     """Many persons in one example: Spark's fixed cost per query is paid once per document."""
     d = data.draw(ledgers(policy, min_persons=25, max_persons=40))
-    ref, code, s = _run(d, tmp_path_factory.mktemp("spark"), engine="spark", spark=spark)
+    p = data.draw(planted(d, reference_rows(d)))
+    ref, code, s = _run(d, tmp_path_factory.mktemp("spark"), p.recorded, engine="spark", spark=spark)
     try:
         settled = [v for v in ref.values() if "refused" not in v]
         assert s["engine"] == "spark"
         assert s["expected_rows"] == len(ref)  # every row recomputed, none dropped by a join
         assert s["unassessed"] == len(ref) - len(settled)
         assert s["expected_hifp_pay_fen"] == sum(v["hifp_pay"] for v in settled)
-        # Recorded = reference on all eight fields: any plan figure that differs would be reported.
+        # Recorded = reference on all eight fields but for the planted errors: any other plan figure that
+        # differs would be reported too.
         assert s["fields_audited"] == list(RECORDED)
-        assert (code, s["discrepancies_by_field"]) == (2 if s["unassessed"] else 0, {f: 0 for f in RECORDED})
+        assert (code, s["discrepancies_by_field"]) == (1 if p.found else 2 if s["unassessed"] else 0,
+                                                       {f: sum(1 for _, g in p.found if g == f) for f in RECORDED})
         assert sum(r["rows"] for r in s["unassessed_by_reason"]) == s["unassessed"]
         assert s["persons_reference"] <= len(d.fallback)
     finally:

@@ -296,27 +296,47 @@ def when_use(world: World, relation: str, purpose: str, amt: str | None = None) 
 ANSWERS = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作规定"}
 
 
-@then(parsers.re(r'个人账户使用(?P<decision>被允许|被拒绝|未作规定)(?:，依据 "(?P<clause>[^"]+)")?'
+@then(parsers.re(r'个人账户使用(?P<decision>被允许|被拒绝|未作规定|有条件允许)(?:，依据 "(?P<clause>[^"]+)")?'
                  r'(?:，限 "(?P<condition>[^"]+)")?'))
 def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause: str | None = None,
              condition: str | None = None) -> None:
     """The decision the text makes. Where it makes none (未作规定), a settlement system can only allow or
     refuse: any of the three answers is accepted (anything else fails), and the check says that the text
     does not decide it and what the system answered — a pass of "a permissible answer", not of "the right one".
-    `，限 "…"` names a condition the text puts on the use that the request cannot carry (南昌 四（三）2 备案的
-    商业补充医疗保险): the text allows the use only when it holds, so allowing and refusing are both permissible."""
+
+    `有条件允许，依据 "…"，限 "…"`: the cited clause allows the use on a condition the request cannot carry
+    (南昌 四（三）2 备案的商业补充医疗保险, 浙江 二（四）本省, 北京（四）相衔接的本市产品). The text is not
+    silent, but whether the condition holds is beyond the request (T003 has the relation, the purpose and the
+    amount only): allowing (it holds) and refusing (it cannot be confirmed) are both within the text, so any
+    of the three answers passes and the check's note says so. A clause the answer carries must be the cited
+    one, as on the other branches: the use is the cited article's either way, the allowance and the refusal
+    for want of the condition alike. An answer without a clause is not failed for it (the other branches
+    fail it): a system refusing for want of what the request cannot say may well cite nothing, and the note
+    says that none was given."""
     if world.last_use is None:
         raise ScenarioError("no account use checked yet")
-    want = DECISION_NAMES[decision]
+    conditional = decision == "有条件允许"
+    if conditional and not (clause and condition):
+        raise ScenarioError('个人账户使用有条件允许 needs the clause allowing the use and its condition: '
+                            '有条件允许，依据 "…"，限 "…"')
+    if condition and not conditional:
+        raise ScenarioError(f'，限 "{condition}" names the condition of a use the text allows on it: write '
+                            f'个人账户使用有条件允许，依据 "…"，限 "{condition}" (未作规定 is for a text that is silent)')
+    want = "undetermined" if conditional else DECISION_NAMES[decision]
     got = world.last_use.get("decision")
     if want == "undetermined":
         if got not in ANSWERS:
             raise MismatchError([Mismatch("decision", "allowed、refused 或 undetermined", str(got), "个人账户使用",
                                           "使用决定")])
-        if condition:
-            note(request, f"文件只允许“{condition}”，请求无从说明是否符合，不作判定 the request cannot say whether the "
-                          f"text's condition holds: 被测系统答复“{ANSWERS[got]}”（{got}），允许（符合条件）或拒绝"
-                          "（无从确认）均不违反文件")
+        if conditional:
+            cited = world.last_use.get("clause")
+            if cited not in (None, "") and clause not in str(cited):
+                raise MismatchError([Mismatch("clause", clause, str(cited), "个人账户使用", "依据条款")])
+            note(request, f"依据 {clause} 在满足“{condition}”的条件下可以使用；请求无法表明是否满足，任何答复均接受："
+                          f"被测系统答复“{ANSWERS[got]}”（{got}）"
+                          + (f"，依据“{cited}”" if cited not in (None, "") else "，未给出依据条款")
+                          + f" — the text ({clause}) allows this use on a condition the request cannot show; "
+                          "any answer is accepted")
         else:
             note(request, f"文件未作规定，不作判定 the text does not decide this use: 被测系统答复“{ANSWERS[got]}”"
                           f"（{got}），文件既未列入可用范围也未明令禁止，允许或拒绝均不违反文件")

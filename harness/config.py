@@ -290,9 +290,9 @@ def url_problem(url: str) -> str | None:
         return f"names no host: {url[:100]!r}"
     if port is not None and not 1 <= port <= 65535:
         return f"port {port} is out of range (1–65535)"
-    try:
-        import httpx
+    import httpx  # outside the try: a failing import must not turn the except clause into an UnboundLocalError
 
+    try:
         httpx.URL(url)
     except (httpx.InvalidURL, ValueError, UnicodeError) as e:
         return f"is not a valid URL ({e})"

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sample_server import SampleServer
+from test_report_gate import StopAfter
 
 from harness.results import CONFORMANT, NO_VERDICT, NON_CONFORMANT, CheckResult, RunResult, decide
 from harness.run import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_UNREACHABLE, execute_detailed, gate
@@ -43,18 +44,6 @@ def test_an_incomplete_run_of_passes_is_no_certificate_and_still_exits_1():
     assert gate(run, 2)[0] == EXIT_FAIL  # docs/ci.md: interrupted after some checks ran
     run.checks.clear()
     assert run.verdict == NO_VERDICT and gate(run, 2)[0] == EXIT_INTERRUPTED
-
-
-class StopAfter:
-    """Presses Ctrl-C after n checks."""
-
-    def __init__(self, n: int):
-        self.n, self.seen = n, 0
-
-    def pytest_runtest_logfinish(self, nodeid, location):
-        self.seen += 1
-        if self.seen == self.n:
-            raise KeyboardInterrupt
 
 
 def test_a_run_interrupted_after_passes_reports_no_verdict():

@@ -279,7 +279,7 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
     them, where the person's chronic_diseases are given, a disease code registered for none of them (a
     settlement of an unregistered disease is refused, reference.case), unless its payments count against a cap
     a registered disease's settlements read (吉林's shared cap). Without chronic_diseases every code is kept:
-    `conform audit` then settles the ledger's codes as registered (A-AUDIT-CHRONIC-REGISTERED)."""
+    `conform audit` then settles the ledger's codes as registered (its own reading, docs/audit.md)."""
     ytd = person.ytd
     if ytd is None:
         return None

@@ -291,13 +291,15 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
 
 
 def _undecided_note(ctx: Context, ch: Any) -> None:
-    """Say on the check which answers the system gave where the text decides nothing (not judged)."""
+    """Say on the check which answers the system gave where the text decides nothing, or allows a use only on a
+    condition the request cannot show (南昌 备案的商业补充医疗保险, 浙江 本省): not judged."""
     seen = ctx.notes.get("undetermined_uses")
     if not seen:
         return
     ch.extra["undetermined_uses"] = dict(seen)
     said = "、".join(f"{ANSWERS_ZH.get(k, k)} {n} 次" for k, n in sorted(seen.items()))
-    note = (f"文件未作规定的使用不作判定 uses the text does not decide were not judged; 被测系统答复：{said}")
+    note = (f"文件未作规定、或只在请求无法表明的条件下允许的使用不作判定 uses the text does not decide, or allows only "
+            f"on a condition the request cannot show, were not judged; 被测系统答复：{said}")
     ch.message = f"{ch.message}\n{note}" if ch.message else note
 
 

@@ -271,7 +271,8 @@ def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
 
 
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
-         policy: Policy | None = None, rules: Rules | None = None) -> dict[str, Person]:
+         policy: Policy | None = None, rules: Rules | None = None,
+         refused: dict[str, AuditInputError] | None = None) -> dict[str, Person]:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
 
     Its encoding is detected (_decoded): --encoding names the ledger files'.
@@ -280,7 +281,9 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
     With `policy`, a record of a person without an account (reference.benefits.own_account: 攀枝花's tier 2)
     cannot give an opening balance (has_account false with one is refused by parse_person already).
     With `rules`, opening year-to-date totals (ytd) under a key no settlement reads are refused at their line
-    (reference.benefits.opening_year), whichever route — plan or reference engine — settles the person."""
+    (reference.benefits.opening_year), whichever route — plan or reference engine — settles the person; with
+    `refused` too, the located error is put there by psn_no instead of raised, for the caller to raise only for a
+    person the ledger settles in the ytd's year (a city-wide file may hold anyone's lapsed registration)."""
     people: dict[str, Person] = {}
     unit = "line"
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
@@ -326,7 +329,10 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
                 try:
                     opening_year(rules, p)
                 except OpeningRefused as e:
-                    raise AuditInputError(str(e), file=path, row=no, column=f"ytd.{e.field}", unit=unit) from None
+                    err = AuditInputError(str(e), file=path, row=no, column=f"ytd.{e.field}", unit=unit)
+                    if refused is None:
+                        raise err from None
+                    refused[p.psn_no] = err
             if untyped:
                 p = dataclasses.replace(p, psn_type=None)
             if p.psn_no in people:

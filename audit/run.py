@@ -304,6 +304,22 @@ def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int, ytd: b
     return {"persons": n, "in_ledger": int(m), "ytd_unused": unused}
 
 
+def _refuse_openings(con: duckdb.DuckDBPyConnection, refused: dict[str, AuditInputError], people: dict) -> None:
+    """Raise the first (by file line) located refusal of a person's opening totals that the audit would read:
+    the person has settlements in the ledger in the ytd's year. Others change no figure (docs/audit.md)."""
+    if not refused:
+        return
+    keys = [(psn, people[psn].ytd.year) for psn in refused]
+    con.execute("CREATE OR REPLACE TEMP TABLE _opening_keys (psn_no VARCHAR, yr INTEGER)")
+    con.executemany("INSERT INTO _opening_keys VALUES (?, ?)", keys)
+    read = {r[0] for r in con.execute(
+        "SELECT DISTINCT k.psn_no FROM _opening_keys k JOIN ledger l ON l.psn_no = k.psn_no "
+        "AND year(l.setl_date) = k.yr").fetchall()}
+    hit = [refused[p] for p in read]
+    if hit:
+        raise min(hit, key=lambda e: e.row or 0)
+
+
 def _out_folder(out: Path | str) -> Path:
     """--out as an absolute path, `..` left for the system to resolve (past a symbolic link, as mkdir would).
     Refused: an empty one (an unset $OUT) and the current folder or one above it, which the report, swapped
@@ -363,15 +379,17 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         # The persons file is parsed in Python while DuckDB reads the ledger (it releases the GIL).
         cur = con.cursor()
         cur.execute(f"USE {CATALOG}")
+        refused_openings: dict[str, AuditInputError] = {}
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy, rules)
+                parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy, rules, refused_openings)
                 info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=admdvs)
                 people = parsed.result()
         finally:
             cur.close()
         persons_count = (_persons_in_ledger(con, persons_file, len(people), any(p.ytd for p in people.values()))
                          if persons_file else None)
+        _refuse_openings(con, refused_openings, people)
         if not info.fields_audited:  # recomputing with nothing to compare would read as a clean ledger
             raise AuditInputError(
                 "the ledger has none of the recorded figures to audit (" + ", ".join(ledger.RECORDED) + "); "

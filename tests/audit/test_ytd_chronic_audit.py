@@ -78,3 +78,24 @@ def test_an_opening_chronic_deductible_under_jilin_is_refused_though_the_plan_se
         audit([ledger], "jilin", str(tmp_path / "jl.yaml"), persons, write=False)
     assert (e.value.file, e.value.row, e.value.column) == (persons, 1, "ytd.chronic_dedc.M1")
     assert "ordinary_dedc" in e.value.detail
+
+
+def test_an_unreadable_opening_key_of_someone_the_ledger_does_not_settle_that_year_stops_nothing(tmp_path):
+    """A city-wide persons file holds anyone's lapsed registration: OTHER is not in the ledger, and K's
+    unreadable key is for 2022 while the ledger is of 2023 — neither changes a figure (docs/audit.md), so the
+    audit runs (closing review 2, item 1). K's 2023 visit: 攀枝花 第七条 二级 (500 − 200) × 60% = 180.00."""
+    rows = ["V1,K,1101,2023-03-01,11,secondary,,500.00,500.00,200.00,180.00,0.6000,180.00,320.00"]
+    ledger, persons = _files(tmp_path, rows, {"psn_no": "K", "chronic_diseases": [{"dise_codg": "M03900", "kind": "two_disease"}],
+                                              "ytd": {"year": 2022, "chronic_pay": {"I10": "120.00"}}})
+    with open(persons, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"psn_no": "OTHER", "psn_type": "1101",
+                            "chronic_diseases": [{"dise_codg": "M03900", "kind": "two_disease"}],
+                            "ytd": {"year": 2023, "chronic_pay": {"I10": "120.00"}}}) + "\n")
+    code, s = audit([ledger], "panzhihua", "panzhihua-example", persons, write=False)
+    assert (code, s["unassessed"], sum(s["discrepancies_by_field"].values())) == (0, 0, 0)
+    # the same key for the year K is settled in stops the audit at its line, as before
+    ledger, persons = _files(tmp_path, rows, {"psn_no": "K", "chronic_diseases": [{"dise_codg": "M03900", "kind": "two_disease"}],
+                                              "ytd": {"year": 2023, "chronic_pay": {"I10": "120.00"}}})
+    with pytest.raises(AuditInputError) as e:
+        audit([ledger], "panzhihua", "panzhihua-example", persons, write=False)
+    assert (e.value.row, e.value.column) == (1, "ytd.chronic_pay.I10")

@@ -201,6 +201,10 @@ def render_scenario(story: Story, name: str, tags: list[str], psn_no: str = "CE-
                 # the text leaves this use open: a system may allow or refuse it, so the scenario asserts
                 # nothing here (the step would skip the whole scenario, and with it every check after)
                 steps.comment("文件未作规定：允许或拒绝均不违反文件，此处不作判定")
+            elif (rule := rules.policy.account_uses.get(req.purpose)) is not None and rule.condition \
+                    and got["decision"] == "allowed":
+                # allowed on a condition the request cannot show: any answer stands, as the features write it
+                steps.add("then", f'个人账户使用有条件允许，依据 "{rule.cite.split(" ", 1)[-1]}"，限 "{rule.condition}"')
             else:
                 steps.add("then", f"个人账户使用{DECISION_WORD[got['decision']]}")
     settled = [s for s in story.settlements if s.id in ref.settled]

@@ -13,7 +13,7 @@ from reference.benefits import FlexTierNeeded, OutsideValidity, Refusal, Unknown
 from reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
 from reference.money import fmt_ratio
 from reference.policy import MissingParameter, PolicyError
-from reference.trace import join_cites
+from reference.trace import CITE_SEP, join_cites
 
 ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
                "remote", "acct_used_flag", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
@@ -104,7 +104,8 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
     ratio_steps = [s for s in steps if s[0] in _RATIO_STEPS]
     kept = next((s[3] for s in steps if s[0] == _KEPT_RATIO_STEP), None)
     if kept is not None:
-        ratio = join_cites(next(s[3] for s in ratio_steps if s[0] == "慢特病支付"), kept)
+        chronic = next(s[3] for s in ratio_steps if s[0] == "慢特病支付")
+        ratio = join_cites(*chronic.split(CITE_SEP), *kept.split(CITE_SEP))  # each article once
     else:
         ratio = ratio_steps[-1][3] if ratio_steps else fund
     return dedc, fund, ratio

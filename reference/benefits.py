@@ -36,6 +36,7 @@ class Outcome:
     chronic_pay: Decimal = ZERO
     inpatient_pay: Decimal = ZERO
     benefit: str = "ordinary"
+    ratio_cite: str = ""  # the clause of `ratio` where a chronic visit's overflow records the chronic one
 
     @property
     def hifp_pay(self) -> Decimal:
@@ -218,7 +219,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
         out.ratio = ratio
     else:
         trace.add("结算支付比例", "本次就诊部分由慢特病待遇支付、其余按普通门诊统筹支付（比例{}）：结算的支付比例记慢特病比例{}",
-                  (Pct(ratio), Pct(out.ratio)), "A-CHRONIC-OVERFLOW-RATIO")
+                  (Pct(ratio), Pct(out.ratio)), join_cites(out.ratio_cite, "A-CHRONIC-OVERFLOW-RATIO"))
     # Keep the year's state current for any later benefit in the same settlement.
     ys.ordinary_dedc = used + dedc
     ys.ordinary_pay = paid + pay
@@ -430,6 +431,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     out.dedc += dedc
     out.chronic_pay += pay
     out.ratio = ratio
+    out.ratio_cite = rp.cite
     if pay == raw or not rules.flag("chronic.overflow_to_ordinary"):
         if pay < raw:
             trace.add("超出慢特病限额", "超出慢特病年度限额的部分不转入普通门诊统筹", (),

@@ -97,3 +97,20 @@ def test_the_plugins_blame_reads_the_checks_evidence_as_the_cause_does():
     check = {**asdict(ch), "id": "c0033", "document": "吉林", "path": ""}
     [cause] = group([check], {})
     assert (cause["step"], cause["clause"], cause["articles"]) == ("起付线", "吉林 二（二）", ["jilin-2.2"])
+
+
+def test_a_wrong_ratio_on_an_overflow_visit_blames_the_chronic_article_not_the_reading_alone():
+    """The settlement records the chronic ratio (A-CHRONIC-OVERFLOW-RATIO); a wrong figure there (0.4000 for
+    攀枝花's 两病 50%) breaks 第十条's ratio, not only the reading (the step cited the reading alone, so the
+    check read as resting on a silent text and 第十条 passed). The engine's own trace is used."""
+    from reference.case import parse_case
+    from reference.engine import compute_case
+
+    case = parse_case({"policy": "panzhihua", "region": "panzhihua-example",
+                       "person": {"psn_no": "P1", "psn_type": "1101",
+                                  "chronic_diseases": [{"dise_codg": "M03900", "kind": "two_disease"}]},
+                       "settlements": [{"id": "V1", "date": "2023-03-01", "facility": "secondary", "med_type": "14",
+                                        "dise_codg": "M03900", "medfee_sumamt": "1000.00"}]})
+    trace = compute_case(case)["settlements"][0]["trace"]
+    wrong = {"field": "pool_prop_selfpay", "expected": "0.5000", "actual": "0.4000", "item": "V1", "label": "支付比例"}
+    assert blame([wrong], {"V1": trace}, "panzhihua") == (["panzhihua-10"], ["A-CHRONIC-OVERFLOW-RATIO"])

@@ -70,7 +70,7 @@ def test_panzhihua_a_visit_crossing_the_cap_keeps_the_chronic_ratio_and_names_th
     assert (j2.chronic_pay, j2.ordinary_pay, j2.act_pay_dedc, j2.pool_prop_selfpay) == (
         D("100.00"), D("0.00"), D("200.00"), D("0.50"))
     kept = _steps(j2)["结算支付比例"]
-    assert kept["clause"] == "A-CHRONIC-OVERFLOW-RATIO"
+    assert kept["clause"] == "攀枝花 第十条；A-CHRONIC-OVERFLOW-RATIO"  # the 两病 ratio's article and the reading
     assert "50%" in kept["detail"] and "60%" in kept["detail"]
 
 
@@ -84,7 +84,7 @@ def test_jilin_a_visit_after_the_chronic_cap_records_the_ordinary_ratio():
     a1, a2 = _settle("jilin", "M00500", [("A1", "2023-03-01", "7500.00"), ("A2", "2023-04-01", "1000.00")])
     assert (a1.chronic_pay, a1.ordinary_pay, a1.hifp_pay, a1.pool_prop_selfpay) == (
         D("5000.00"), D("86.43"), D("5086.43"), D("0.70"))
-    assert _steps(a1)["结算支付比例"]["clause"] == "A-CHRONIC-OVERFLOW-RATIO"
+    assert _steps(a1)["结算支付比例"]["clause"] == "吉林 二(三)；A-CHRONIC-OVERFLOW-RATIO"
     assert (a2.chronic_pay, a2.ordinary_pay, a2.act_pay_dedc, a2.pool_prop_selfpay) == (
         D("0.00"), D("550.00"), D("0.00"), D("0.55"))
     assert "结算支付比例" not in _steps(a2)

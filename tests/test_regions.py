@@ -375,6 +375,7 @@ def test_a_bound_resting_on_a_named_reading_names_it_in_the_refusal():
 
 @pytest.mark.parametrize("policy_id, key, value, reading", [
     ("zhejiang", "ordinary.ratio.unrated", "0.59", "A-ZJ-PRIMARY-CARE"),  # 未定级 read as 基层 (二（一）从60％起步)
+    ("zhejiang", "ordinary.ratio.primary", "0.59", "A-ZJ-PRIMARY-CARE"),  # 一级 read as 基层 too
     ("jilin", "chronic.M00500.cap", "6500.01", "A-JL-CHRONIC-CAP-PER-DISEASE"),  # the 6500 ceiling, per disease
 ])
 def test_every_bound_resting_on_a_reading_names_it(policy_id, key, value, reading):

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from test_hardening_hostile import Hostile, visit
+from test_hardening_hostile import Hostile, settle_against, visit
 
 from fixtures.sample_system.platform import sample_config
 from harness import evidence
@@ -133,26 +133,17 @@ def test_a_refused_5206_is_a_fault_that_ends_the_search(tmp_path):
 # ---------------------------------------------------------------------------- 4: mask, then cut
 def test_an_echoed_key_across_the_err_msg_quote_leaves_no_head(key):
     with Hostile("echo_key_err_msg") as server:
-        a = HttpAdapter(server.url, AdapterConfig(timeout=5, headers={"X-Api-Key": key}))
-        try:
-            with pytest.raises(SettlementRefused) as e:
-                a.settle("H1", visit())
-        finally:
-            a.stop()
-    assert "x" * 400 in e.value.message
-    no_head_of_the_key(e.value.message)
+        err, _, _ = settle_against(server.url, timeout=5, headers={"X-Api-Key": key})
+    assert isinstance(err, SettlementRefused)
+    assert "x" * 400 in err.message
+    no_head_of_the_key(err.message)
 
 
 def test_an_echoed_key_across_the_quote_of_a_wrong_amount_leaves_no_head(key):
     with Hostile("echo_key_amount") as server:
-        a = HttpAdapter(server.url, AdapterConfig(timeout=5, headers={"X-Api-Key": key}))
-        try:
-            with pytest.raises(SutError) as e:
-                a.settle("H1", visit())
-        finally:
-            a.stop()
-    assert e.value.kind == "wrong_type" and "hifp_pay" in e.value.message and "y" * 80 in e.value.message
-    no_head_of_the_key(e.value.message)
+        err, _, _ = settle_against(server.url, timeout=5, headers={"X-Api-Key": key})
+    assert err.kind == "wrong_type" and "hifp_pay" in err.message and "y" * 80 in err.message
+    no_head_of_the_key(err.message)
 
 
 def test_an_echoed_key_across_the_schema_message_leaves_no_head_in_the_platform_profile(key, tmp_path):
@@ -171,17 +162,11 @@ def test_an_echoed_key_across_the_schema_message_leaves_no_head_in_the_platform_
 
 def test_an_echoed_key_across_the_64_kb_evidence_cut_leaves_no_head(key):
     with Hostile("echo_key_body") as server:
-        a = HttpAdapter(server.url, AdapterConfig(timeout=5, headers={"X-Api-Key": key}))
-        evidence.begin()
-        try:
-            with pytest.raises(SettlementRefused) as e:
-                a.settle("H1", visit())
-        finally:
-            a.stop()
-        [entry] = evidence.take()
+        err, _, [entry] = settle_against(server.url, timeout=5, headers={"X-Api-Key": key})
+    assert isinstance(err, SettlementRefused)
     assert entry["response_bytes"] > EVIDENCE_BODY_LIMIT and "truncated" in entry["response"]
     no_head_of_the_key(entry["response"])
-    no_head_of_the_key(e.value.evidence["response"])
+    no_head_of_the_key(err.evidence["response"])
 
 
 @pytest.mark.parametrize("read, value", [

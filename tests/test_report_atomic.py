@@ -115,3 +115,30 @@ def test_a_writer_that_fails_loses_no_other_report(good, monkeypatch):
     assert results["gate"]["exit_code"] == 4 == e.value.gate["exit_code"]
     assert (folder / "junit.xml").read_bytes() != before["junit"]  # this run's, not the previous one
     assert "report.xlsx" not in (folder / "manifest.sha256").read_text(encoding="utf-8")
+
+
+def test_a_writer_failing_only_when_written_again_is_named_in_the_reports_too(tmp_path, monkeypatch):
+    """The workbook fails, so the others are written again with exit 4; junit.xml then fails too: the
+    reason the page and results.json carry names both, not only the first."""
+    from harness.report import junit, xlsx
+
+    def refuses(data, path):
+        raise ValueError("All strings must be XML compatible")
+
+    first = junit.write
+    calls = []
+
+    def second_time_fails(data, path):
+        calls.append(path)
+        if len(calls) > 1:
+            raise RuntimeError("junit broke")
+        return first(data, path)
+
+    monkeypatch.setattr(xlsx, "write", refuses)
+    monkeypatch.setattr(junit, "write", second_time_fails)
+    with pytest.raises(ReportsNotWritten) as e:
+        write_reports(sample_run(), tmp_path)
+    assert set(e.value.failed) == {"xlsx", "junit"} and not (tmp_path / "junit.xml").exists()
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert "report.xlsx" in results["gate"]["reason"] and "junit.xml" in results["gate"]["reason"]
+    assert results["gate"] == e.value.gate

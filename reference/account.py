@@ -185,6 +185,10 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
         if rules.valid_from is not None and day < rules.valid_from:
             raise PolicyError(f"account use on {day}: before {policy.short}'s rules take effect on {rules.valid_from} "
                               f"({rules.validity_cite}); earlier rules are not in the text (A-BEFORE-VALIDITY)")
+        if rules.valid_to is not None and day > rules.valid_to:  # as a credit of that month is
+            raise PolicyError(f"account use on {day}: after {policy.short}'s validity ends on {rules.valid_to} "
+                              f"({policy.validity_cite}: “{policy.validity_quote}”); the successor rules are not "
+                              "known (A-BEFORE-VALIDITY)")
     rule = policy.account_uses.get(purpose)
     if person is not None and person.has_account is False:
         return UseDecision("refused", rule.cite if rule else policy.short,

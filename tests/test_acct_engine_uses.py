@@ -28,3 +28,17 @@ def test_a_use_dated_before_the_account_reform_is_refused_and_one_after_is_not()
     assert (u["decision"], u["acct_balance"]) == ("allowed", "400.00")  # 500.00 − 100.00
     with pytest.raises(PolicyError, match="before 浙江's personal-account reform takes effect on 2023-01-01"):
         _uses(person, [{"relation": "self", "purpose": "pharmacy_selfpay", "amount": "100.00", "date": "2022-12-31"}])
+
+
+def test_a_use_dated_after_the_document_expires_is_refused_as_a_credit_of_that_month_is():
+    """攀枝花 第十九条 有效期5年: 2023-01-01 to 2027-12-31. A use on 2028-01-02 is under rules not in the text."""
+    def uses(day: str) -> list[dict]:
+        case = parse_case({"policy": "panzhihua", "region": "panzhihua-example",
+                           "person": {"psn_no": "P1", "psn_type": "1101", "acct_balance": "500.00"},
+                           "account_uses": [{"relation": "self", "purpose": "pharmacy_selfpay", "amount": "100.00",
+                                             "date": day}]})
+        return compute_case(case, with_trace=False)["account_uses"]
+
+    assert uses("2027-12-31")[0]["acct_balance"] == "400.00"  # 500.00 − 100.00 on the last day
+    with pytest.raises(PolicyError, match="after 攀枝花's validity ends on 2027-12-31"):
+        uses("2028-01-02")

@@ -7,7 +7,7 @@ Parallel by default (pytest-xdist)
 CPU (at most 4; CONFORM_TEST_WORKERS=N overrides, 0 or 1 runs serially) with `--dist loadgroup`.
 Everything else runs serially in one process as before: an explicit `-n`/`-p no:xdist`, a
 selection of paths (`uv run pytest tests/test_money.py`), `--collect-only`, `--pdb`, and every
-pytest run started from code (`conform run`, `harness.run.execute` inside a test) or from a test
+pytest run started from code (`conform run`, `conform.harness.run.execute` inside a test) or from a test
 (a subprocess inside a worker sees PYTEST_XDIST_WORKER). The harness's own runs must stay in one
 process: their collector gathers the results in-process.
 
@@ -48,14 +48,14 @@ keeps the variable's behaviour as it is.
 
 Garbage collection in a test process
 ------------------------------------
-About 150 tests run the harness in-process (`harness.run.execute`, `conform run` through
+About 150 tests run the harness in-process (`conform.harness.run.execute`, `conform run` through
 CliRunner); each nested pytest session ends with a full garbage collection (pytest's
 unraisable-exception check), and each walked every object of the test process — its 2,000-odd
 collected items, every module imported since and their caches. Sampled over a whole suite run,
 those collections were a fifth of the workers' time. So, once the suite's own tests are
 collected, they are frozen out of the collector (gc.freeze: they live until the session ends),
 and neither a harness run nor the suite's own session forces that final collection at all
-(harness/run.py `no_final_collection`, as pytest's own pytester does for its inline runs).
+(conform/harness/run.py `no_final_collection`, as pytest's own pytester does for its inline runs).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ import sys
 
 import pytest
 
-pytest_plugins = ["harness.plugin", "harness.steps.library"]
+pytest_plugins = ["conform.harness.plugin", "conform.harness.steps.library"]
 
 MAX_WORKERS = 4
 SPARK_GROUP = "spark"
@@ -90,7 +90,7 @@ def default_workers(config: pytest.Config, environ: dict | None = None) -> int:
     if "PYTEST_XDIST_WORKER" in env:
         return 0  # inside a worker, or a subprocess started by a test running in one
     if tuple(config.invocation_params.args) != tuple(sys.argv[1:]):
-        return 0  # pytest.main(...) from code: conform run, harness.run.execute
+        return 0  # pytest.main(...) from code: conform run, conform.harness.run.execute
     raw = env.get("CONFORM_TEST_WORKERS", "").strip()
     if raw:
         try:
@@ -151,7 +151,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_GroupSuffix(), "conform-xdist-group-suffix")
     # The suite's own session (each worker's too) ends without the forced full collection: the
     # process exits next, and on a worker that walk took 2–3 s at the very end of the run.
-    from harness.run import no_final_collection
+    from conform.harness.run import no_final_collection
 
     no_final_collection(config)
 

@@ -1,6 +1,6 @@
-"""Build hook: record the git commit a wheel was built from (harness/_data/build.json).
+"""Build hook: record the git commit a wheel was built from (conform/harness/_data/build.json).
 
-An installed wheel has no .git; the certification record (harness/report/certify.py)
+An installed wheel has no .git; the certification record (conform/harness/report/certify.py)
 reads the commit from this file instead, so a certificate names the exact rules.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ class CustomBuildHook(BuildHookInterface):
         self._tmp = Path(tempfile.mkdtemp(prefix="conform-build-"))
         out = self._tmp / "build.json"
         out.write_text(json.dumps({"git_commit": commit, "dirty": dirty}), encoding="utf-8")
-        build_data["force_include"][str(out)] = "harness/_data/build.json"
+        build_data["force_include"][str(out)] = "conform/harness/_data/build.json"
 
     def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
         tmp = getattr(self, "_tmp", None)

@@ -44,20 +44,20 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from audit.synth import settle_events, synth_ledger  # noqa: E402
-from reference import benefits  # noqa: E402
-from reference.case import PSN_TYPES, Person, Reversal, Settlement  # noqa: E402
-from reference.engine import rules_for  # noqa: E402
+from conform.audit.synth import settle_events, synth_ledger  # noqa: E402
+from conform.reference import benefits  # noqa: E402
+from conform.reference.case import PSN_TYPES, Person, Reversal, Settlement  # noqa: E402
+from conform.reference.engine import rules_for  # noqa: E402
 
 CHILD = """
 import json, sys
-from audit.run import audit
+from conform.audit.run import audit
 a = json.loads(sys.argv[1])
 code, s = audit([a["ledger"]], a["policy"], region=a["region"], persons_file=a["persons"], engine=a["engine"],
                 spark_master=a["master"], out=a["out"])
 engine = {}
 if a["engine"] == "spark":
-    from audit.engines import spark
+    from conform.audit.engines import spark
     engine = dict(spark.LAST_TIMINGS)
 print(json.dumps({"code": code, "summary": {k: v for k, v in s.items() if not k.startswith("_")}, "engine_stages": engine},
                  default=str))
@@ -250,7 +250,7 @@ def main() -> None:
     ap.add_argument("--reference-persons", type=int, default=2000)
     ap.add_argument("--csv", action="store_true", help="also audit the ledger as CSV, UTF-8 and GB18030 (DuckDB)")
     a = ap.parse_args()
-    region = f"{a.policy}-example" if (ROOT / "fixtures" / "regions" / f"{a.policy}-example.yaml").exists() else None
+    region = f"{a.policy}-example" if (ROOT / "conform" / "fixtures" / "regions" / f"{a.policy}-example.yaml").exists() else None
     ledger = make_ledger(a.rows, a.policy, a.seed, a.defect_rate, a.cache)
     persons = ledger.with_name(ledger.name.removesuffix(".parquet") + ".persons.jsonl")
     results = []

@@ -1,7 +1,7 @@
 """Wall time of `conform run` at `concurrency` 1 and 8 against the sample system with 20 ms latency.
 
 Starts the sample system as its own process (`--latency-ms`, default 20), then runs
-`python -m harness.cli run` with a conform.toml setting `concurrency` to each value, and compares
+`python -m conform.harness.cli run` with a conform.toml setting `concurrency` to each value, and compares
 the statuses of every check in the two results.json: a fast run with different results fails.
 
     uv run python benchmarks/bench_concurrency.py                       # 1 and 8, the whole suite
@@ -35,7 +35,7 @@ def run(url: str, concurrency: int, selection: list[str], work: Path) -> tuple[f
     cfg.write_text(f'[adapter]\nurl = "{url}"\nconcurrency = {concurrency}\ntimeout = 30\n', encoding="utf-8")
     out = work / f"out{concurrency}"
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--config", str(cfg), "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "conform.harness.cli", "run", "--config", str(cfg), "--out", str(out),
                            "--format", "json", "--no-progress", "--seed", "1", *selection],
                           cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reference.case import Disease, Period, Person, Settlement  # noqa: E402
-from reference.engine import PersonLedger  # noqa: E402
-from reference.policy import Rules, bind  # noqa: E402
+from conform.reference.case import Disease, Period, Person, Settlement  # noqa: E402
+from conform.reference.engine import PersonLedger  # noqa: E402
+from conform.reference.policy import Rules, bind  # noqa: E402
 
 TARGET = 50_000  # settlements per second
 

@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sample_server import SampleServer  # noqa: E402
 
-from harness.adapters import Subject, for_each_person  # noqa: E402
-from harness.adapters.http import HttpAdapter  # noqa: E402
-from harness.config import AdapterConfig  # noqa: E402
-from reference.case import Person, Settlement  # noqa: E402
-from reference.engine import PersonLedger, rules_for  # noqa: E402
+from conform.harness.adapters import Subject, for_each_person  # noqa: E402
+from conform.harness.adapters.http import HttpAdapter  # noqa: E402
+from conform.harness.config import AdapterConfig  # noqa: E402
+from conform.reference.case import Person, Settlement  # noqa: E402
+from conform.reference.engine import PersonLedger, rules_for  # noqa: E402
 
 TARGET = 200.0  # settlements per second at concurrency 8, 20 ms latency
 FACILITIES = ("primary", "secondary", "tertiary", "pharmacy")

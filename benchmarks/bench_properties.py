@@ -2,7 +2,7 @@
 
 Each item of a per-year property is one generated person-year (a person, a setting and a natural
 year of 0–40 settlements) settled through the `reference` adapter — the same path as
-`conform run --thorough` (harness/properties/runner.py) — and checked. In thorough mode one
+`conform run --thorough` (conform/harness/properties/runner.py) — and checked. In thorough mode one
 Hypothesis example carries a batch of 1–48 person-years (settings.BATCH, about 24 on average),
 each drawn by Hypothesis, settled and checked on its own; a failure's counterexample is the failing
 person-year alone. The figure counts person-years over wall time, generation, settlement,
@@ -13,7 +13,7 @@ alone, the share of time spent generating, and the mean number of settlements pe
     uv run python benchmarks/bench_properties.py --examples 50      # quicker
     uv run python benchmarks/bench_properties.py --profile          # plus a cProfile of one property
 
-Not collected by `uv run pytest` (testpaths are tests/ and harness/conformance/).
+Not collected by `uv run pytest` (testpaths are tests/ and conform/harness/conformance/).
 """
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hypothesis import given, seed, settings  # noqa: E402
 
-from harness.adapters.reference import ReferenceAdapter  # noqa: E402
-from harness.generators import person_year_batches  # noqa: E402
-from harness.properties import load  # noqa: E402
-from harness.properties.base import Context  # noqa: E402
-from harness.properties.runner import Budget, GuardedAdapter, _run_examples, _Tried  # noqa: E402
-from harness.properties.settings import BATCH  # noqa: E402 - also registers the profiles
+from conform.harness.adapters.reference import ReferenceAdapter  # noqa: E402
+from conform.harness.generators import person_year_batches  # noqa: E402
+from conform.harness.properties import load  # noqa: E402
+from conform.harness.properties.base import Context  # noqa: E402
+from conform.harness.properties.runner import Budget, GuardedAdapter, _run_examples, _Tried  # noqa: E402
+from conform.harness.properties.settings import BATCH  # noqa: E402 - also registers the profiles
 
 TARGET = 3_000  # person-years per second (issue 12)
 # Properties whose every item is exactly one person-year through the adapter.

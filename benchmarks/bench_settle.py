@@ -103,7 +103,7 @@ def write_cases(path: Path, settlements: int, seed: int, jsonl: bool) -> tuple[i
 def run_settle(path: Path, extra: list[str]) -> tuple[float, int, int, float]:
     """(wall seconds, exit code, peak RSS in KiB, CPU seconds) of `conform settle PATH`, output discarded."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "settle", str(path), *extra], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "conform.harness.cli", "settle", str(path), *extra], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -174,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
 _COUNTED = """
 import functools, io, sys
 sys.path.insert(0, sys.argv[1])
-from harness import settle_cli
-from reference.engine import rules_for
+from conform.harness import settle_cli
+from conform.reference.engine import rules_for
 from bench_engine import POLICIES
 class Null(io.RawIOBase):
     def write(self, b):

@@ -12,7 +12,7 @@ before and after — a figure on a shared machine means little without the load 
 
 Target: ≤ 180 s wall on an idle 2-core machine (TARGET_S). Exit code 0 if every run passed and
 met the target, 1 otherwise. Not collected by `uv run pytest` (testpaths are tests/ and
-harness/conformance/).
+conform/harness/conformance/).
 """
 from __future__ import annotations
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import yaml
 
-from harness.adapters import Adapter, SettlementRefused, Subject
+from conform.harness.adapters import Adapter, SettlementRefused, Subject
 
 FEN = Decimal("0.01")
 Z = Decimal("0.00")
-REGIONS = Path(__file__).resolve().parent.parent / "fixtures" / "regions"
+REGIONS = Path(__file__).resolve().parent.parent / "conform" / "fixtures" / "regions"
 
 # 攀枝花 第七条: 在职 起付线200元；三级和药店50%、二级及以下60%；限额1000元。退休 150元；55%、65%；1500元。
 # 南昌 四（二）1: 起付线600元；一级及以下60%、二级55%、三级50%；限额1800元；退休比例+5个百分点、限额2000元。

@@ -7,7 +7,7 @@ the "system under test" below wrongly answers 480.00 (the secondary rate, (1000 
 """
 from __future__ import annotations
 
-from harness.results import CheckResult, Mismatch, RunResult, StepResult
+from conform.harness.results import CheckResult, Mismatch, RunResult, StepResult
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULAS = ['=HYPERLINK("http://evil.example/x","click")', "+1", "-2", "@SUM(A1:A2)"]

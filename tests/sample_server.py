@@ -1,4 +1,4 @@
-"""Start and stop the sample settlement system (fixtures/sample_system) as its own process.
+"""Start and stop the sample settlement system (conform/fixtures/sample_system) as its own process.
 
 Imported by the adapter tests (not a conftest, so it never clashes with others'):
 
@@ -56,7 +56,7 @@ class SampleServer:
         self._dir = tempfile.TemporaryDirectory(prefix="conform-sample-")
         self._port_file = Path(self._dir.name) / "port"
         self._log = open(Path(self._dir.name) / "log", "w+b")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-m", "fixtures.sample_system", *self.args,
+        self.proc = subprocess.Popen([sys.executable, "-m", "conform.fixtures.sample_system", *self.args,
                                       "--port-file", str(self._port_file)],
                                      cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
         return self

@@ -16,10 +16,10 @@ from decimal import Decimal
 
 import pytest
 
-from reference.account import check_use
-from reference.case import PURPOSES, RELATIONS, CreditRequest, Settlement, UseRequest, parse_case
-from reference.engine import PersonLedger, compute_case
-from reference.policy import MissingParameter, PolicyError, bind
+from conform.reference.account import check_use
+from conform.reference.case import PURPOSES, RELATIONS, CreditRequest, Settlement, UseRequest, parse_case
+from conform.reference.engine import PersonLedger, compute_case
+from conform.reference.policy import MissingParameter, PolicyError, bind
 
 D = Decimal
 REGION = {p: f"{p}-example" for p in ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")}

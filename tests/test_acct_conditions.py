@@ -17,14 +17,14 @@ from decimal import Decimal
 
 import pytest
 
-from harness.adapters.reference import ReferenceAdapter
-from harness.generators import Setting
-from harness.properties.accounts import AccountYear, account_use, document_decision
-from harness.properties.base import PROPERTIES, Context, PropertyViolation
-from reference.account import check_use
-from reference.case import CreditRequest, UseRequest, parse_case
-from reference.engine import PersonLedger, compute_case
-from reference.policy import PolicyError, bind
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.generators import Setting
+from conform.harness.properties.accounts import AccountYear, account_use, document_decision
+from conform.harness.properties.base import PROPERTIES, Context, PropertyViolation
+from conform.reference.account import check_use
+from conform.reference.case import CreditRequest, UseRequest, parse_case
+from conform.reference.engine import PersonLedger, compute_case
+from conform.reference.policy import PolicyError, bind
 
 D = Decimal
 

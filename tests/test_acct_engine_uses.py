@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from reference.case import parse_case
-from reference.engine import compute_case
-from reference.policy import PolicyError
+from conform.reference.case import parse_case
+from conform.reference.engine import compute_case
+from conform.reference.policy import PolicyError
 
 
 def _uses(person: dict, uses: list[dict]) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from harness.properties.runner import _undecided_note
+from conform.harness.properties.runner import _undecided_note
 
 
 def test_the_note_names_both_kinds_and_the_answers():

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from audit.run import audit
-from reference.case import parse_case
-from reference.engine import PersonLedger
-from reference.policy import bind
+from conform.audit.run import audit
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import bind
 
 
 def _steps(policy: str, region: str, settlement: dict, person: dict | None = None, params: dict | None = None):

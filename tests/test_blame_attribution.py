@@ -10,21 +10,21 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.adapters import SettlementRefused
-from harness.adapters.reference import ReferenceAdapter
-from harness.plugin import MismatchError
-from harness.properties import figures as fig
-from harness.properties.clauses import blamed
-from harness.report import causes
-from harness.results import CheckResult, Mismatch
-from harness.steps.library import then_use
-from harness.steps.world import World
-from reference.case import Disease, Person, Settlement
-from reference.policy import bind, load_region_file
+from conform.harness.adapters import SettlementRefused
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.plugin import MismatchError
+from conform.harness.properties import figures as fig
+from conform.harness.properties.clauses import blamed
+from conform.harness.report import causes
+from conform.harness.results import CheckResult, Mismatch
+from conform.harness.steps.library import then_use
+from conform.harness.steps.world import World
+from conform.reference.case import Disease, Person, Settlement
+from conform.reference.policy import bind, load_region_file
 
 
 def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
-    from harness.plugin import _blame_scenario as blame
+    from conform.harness.plugin import _blame_scenario as blame
 
     blame(ch, exc)
 

@@ -10,11 +10,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
-import harness.run as run_module
-from harness.properties.runner import FIRST_ROUND, GROWTH, Rounds
-from harness.properties.settings import THOROUGH_BUDGET, PropertySettings, format_duration, parse_duration
-from harness.results import RunResult
-from harness.run import CONFORMANCE, execute_detailed
+import conform.harness.run as run_module
+from conform.harness.properties.runner import FIRST_ROUND, GROWTH, Rounds
+from conform.harness.properties.settings import THOROUGH_BUDGET, PropertySettings, format_duration, parse_duration
+from conform.harness.results import RunResult
+from conform.harness.run import CONFORMANCE, execute_detailed
 
 PROPERTY_TESTS = CONFORMANCE / "test_properties.py"
 
@@ -185,8 +185,8 @@ def test_conform_run_with_a_bad_budget_exits_2_naming_it(tmp_path):
 
 def test_against_the_reference_the_differential_properties_get_no_share():
     """They skip at once there; a share reckoned for them would be left unspent at the end."""
-    from harness.properties import load
-    from harness.properties.settings import KEY
+    from conform.harness.properties import load
+    from conform.harness.properties.settings import KEY
 
     seen = {}
 

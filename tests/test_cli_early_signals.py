@@ -4,7 +4,7 @@ saying so, never click's "Aborted!" (exit 1 = non-conformance / discrepancies fo
 
 Each signal is sent by the process to itself at a chosen import (a meta-path finder loaded by a
 sitecustomize.py on PYTHONPATH), so "early" means the same moment on a fast machine and a loaded one:
-while harness.cli imports click, while the command's module is imported lazily, while it imports its
+while conform.harness.cli imports click, while the command's module is imported lazily, while it imports its
 engine; a timed one (a few hundredths of a second after the start) besides."""
 from __future__ import annotations
 
@@ -70,9 +70,9 @@ def _audit_args(tmp_path: Path) -> list[str]:
             "--out", str(tmp_path / "audit-out")]
 
 
-# click: harness.cli's own imports; harness.run / audit.cli: the command imported when it is chosen;
-# _pytest.main / reference.policy: inside those imports, before the command's own handlers exist.
-@pytest.mark.parametrize("at", ["click", "harness.run", "_pytest.main"])
+# click: conform.harness.cli's own imports; conform.harness.run / conform.audit.cli: the command imported when it is chosen;
+# _pytest.main / conform.reference.policy: inside those imports, before the command's own handlers exist.
+@pytest.mark.parametrize("at", ["click", "conform.harness.run", "_pytest.main"])
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_conform_run_signalled_while_starting_exits_130(tmp_path, sig, at):
     rc, said = _conform(tmp_path, _run_args(tmp_path), sig, at=at)
@@ -82,7 +82,7 @@ def test_conform_run_signalled_while_starting_exits_130(tmp_path, sig, at):
     assert not (tmp_path / "out" / "results.json").exists()
 
 
-@pytest.mark.parametrize("at", ["click", "audit.cli", "reference.policy"])
+@pytest.mark.parametrize("at", ["click", "conform.audit.cli", "conform.reference.policy"])
 @pytest.mark.parametrize("sig, code, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
 def test_conform_audit_signalled_while_starting_exits_with_its_documented_code(tmp_path, sig, code, word, at):
     rc, said = _conform(tmp_path, _audit_args(tmp_path), sig, at=at)
@@ -107,8 +107,8 @@ def test_a_signal_after_the_run_decided_does_not_change_its_exit_code(tmp_path):
     script = tmp_path / "probe.py"
     script.write_text(
         "import signal, sys\n"
-        "import harness.cli as cli\n"
-        "from harness.run import _Interrupts\n"
+        "import conform.harness.cli as cli\n"
+        "from conform.harness.run import _Interrupts\n"
         "signal.signal(signal.SIGINT, cli._early_signal)\n"
         "with _Interrupts(final=True):\n"
         "    pass\n"

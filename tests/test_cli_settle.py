@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from harness.cli import main
+from conform.harness.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSON = {"psn_no": "P1", "psn_type": "1101"}

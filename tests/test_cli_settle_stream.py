@@ -14,13 +14,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from harness import settle_cli
-from harness.cli import main
-from reference.case import load_text, parse_case
-from reference.engine import compute_case
+from conform.harness import settle_cli
+from conform.harness.cli import main
+from conform.reference.case import load_text, parse_case
+from conform.reference.engine import compute_case
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = sorted((ROOT / "fixtures" / "cases").iterdir())
+FIXTURES = sorted((ROOT / "conform" / "fixtures" / "cases").iterdir())
 
 
 def settle(args, stdin=None):
@@ -147,11 +147,11 @@ def test_reference_adapter_renders_the_trace_only_when_read():
     import datetime as dt
     from decimal import Decimal
 
-    from harness import evidence
-    from harness.adapters.base import Subject
-    from harness.adapters.reference import ReferenceAdapter
-    from reference.case import Person, Settlement
-    from reference.engine import PersonLedger, rules_for
+    from conform.harness import evidence
+    from conform.harness.adapters.base import Subject
+    from conform.harness.adapters.reference import ReferenceAdapter
+    from conform.reference.case import Person, Settlement
+    from conform.reference.engine import PersonLedger, rules_for
 
     person = Person("P1", "1101")
     s = Settlement("S1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("430.00"))

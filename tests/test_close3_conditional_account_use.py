@@ -13,11 +13,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.adapters.reference import ReferenceAdapter
-from harness.plugin import MismatchError
-from harness.run import ROOT
-from harness.steps.library import then_use
-from harness.steps.world import ScenarioError, World
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.plugin import MismatchError
+from conform.harness.run import ROOT
+from conform.harness.steps.library import then_use
+from conform.harness.steps.world import ScenarioError, World
 
 COND = "经市医疗保障局备案的商业补充医疗保险"
 

@@ -1,7 +1,7 @@
 """An opening year-to-date chronic total under a disease code the person has not registered is refused at its
 field, not read as 0 (closing review rclose3, defect 3).
 
-攀枝花, panzhihua-example (fixtures/regions/): M03900 deductible 0 / 50% / cap 300; ordinary 二级 deductible
+攀枝花, panzhihua-example (conform/fixtures/regions/): M03900 deductible 0 / 50% / cap 300; ordinary 二级 deductible
 200 / 60%. The person is registered for M03900 only and has already used its 300.00 cap, but the total is
 given as `M3900` (a typo). Visit V1: M03900, 二级, 500.00.
 - Read as given (the right key): chronic min(500 × 50% = 250, 300 − 300 = 0) = 0.00; the 500.00 overflows to
@@ -17,13 +17,13 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from audit.errors import AuditInputError
-from audit.run import audit
-from harness.cli import main
-from reference.benefits import OpeningRefused
-from reference.case import parse_case
-from reference.engine import PersonLedger
-from reference.policy import bind
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
+from conform.harness.cli import main
+from conform.reference.benefits import OpeningRefused
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import bind
 
 D = Decimal
 V1 = {"id": "V1", "date": "2023-03-01", "med_type": "14", "facility": "secondary", "dise_codg": "M03900",

@@ -2,7 +2,7 @@
 起付线), not 第十条's (慢特病起付线) — in the cause and in the articles the check fails (closing review
 rclose3, defect 4).
 
-An overflowing visit's act_pay_dedc is the sum of its two deductible steps (reference.benefits: chronic_pooling
+An overflowing visit's act_pay_dedc is the sum of its two deductible steps (conform.reference.benefits: chronic_pooling
 then ordinary_pooling each add to out.dedc): 慢特病起付线 (第十条) first, then 起付线 (第七条) on the part the
 chronic cap no longer covers. The sample system's deductible_per_visit twin starts the ordinary deductible
 afresh each visit: 攀枝花 c0070 / c0129 expect 0.00 (both parts met or nil) and get 200.00 (the ordinary
@@ -10,7 +10,7 @@ deductible of panzhihua-example). No step shows 200.00, so the step is the last 
 """
 from __future__ import annotations
 
-from harness.report.causes import _root, blame, cited, group
+from conform.harness.report.causes import _root, blame, cited, group
 
 PZH_OVERFLOW = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "500.00"},
                 {"step": "慢特病起付线", "clause": "攀枝花 第十条", "value": "0.00"},
@@ -34,8 +34,8 @@ def test_unit_the_overflows_deductible_is_put_at_the_ordinary_deductible():
 def test_the_deductible_twin_fails_article_7_not_10_and_the_matrix_agrees_with_the_cause():
     from sample_server import SampleServer
 
-    from harness.report.model import build
-    from harness.run import execute
+    from conform.harness.report.model import build
+    from conform.harness.run import execute
 
     with SampleServer(defect="deductible_per_visit") as twin:  # 第09条 and 第十一条's scenarios, c0070 and c0129
         run, _ = execute(adapter=twin.url, articles=("panzhihua-9", "panzhihua-11"), tag="not conform_property")
@@ -78,9 +78,9 @@ REFERENCE = {"inscp_scp_amt": "1000.00", "act_pay_dedc": "0.00", "pool_prop_self
 def test_the_plugins_blame_reads_the_checks_evidence_as_the_cause_does():
     from dataclasses import asdict
 
-    from harness import evidence
-    from harness.plugin import MismatchError, _blame_scenario
-    from harness.results import CheckResult, Mismatch
+    from conform.harness import evidence
+    from conform.harness.plugin import MismatchError, _blame_scenario
+    from conform.harness.results import CheckResult, Mismatch
 
     evidence.begin()
     evidence.record("2207 门诊结算", {"infno": "2207", "input": {"data": {"mdtrt_id": "V2"}}},
@@ -103,8 +103,8 @@ def test_a_wrong_ratio_on_an_overflow_visit_blames_the_chronic_article_not_the_r
     """The settlement records the chronic ratio (A-CHRONIC-OVERFLOW-RATIO); a wrong figure there (0.4000 for
     攀枝花's 两病 50%) breaks 第十条's ratio, not only the reading (the step cited the reading alone, so the
     check read as resting on a silent text and 第十条 passed). The engine's own trace is used."""
-    from reference.case import parse_case
-    from reference.engine import compute_case
+    from conform.reference.case import parse_case
+    from conform.reference.engine import compute_case
 
     case = parse_case({"policy": "panzhihua", "region": "panzhihua-example",
                        "person": {"psn_no": "P1", "psn_type": "1101",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from harness.counterexample import render_scenario
-from harness.generators import Setting
-from harness.properties.base import Story, Use
-from reference.case import Person, UseRequest
+from conform.harness.counterexample import render_scenario
+from conform.harness.generators import Setting
+from conform.harness.properties.base import Story, Use
+from conform.reference.case import Person, UseRequest
 
 
 def _scenario(purpose: str) -> str:

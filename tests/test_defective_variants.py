@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.sample_system.defects import DEFECTS
-from harness.results import CheckResult, RunResult
-from harness.run import CONFORMANCE, execute
+from conform.fixtures.sample_system.defects import DEFECTS
+from conform.harness.results import CheckResult, RunResult
+from conform.harness.run import CONFORMANCE, execute
 
 ARTICLES = ("nanchang-4.2.1", "panzhihua-7")
 SCENARIOS = (CONFORMANCE / "test_features.py",)  # the feature suite only, not the properties

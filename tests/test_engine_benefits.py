@@ -7,7 +7,7 @@
 emergency and day surgery along inpatient rules against the inpatient cap; nothing
 during a hospital stay).
 
-Example regions (fictitious, fixtures/regions/):
+Example regions (fictitious, conform/fixtures/regions/):
   攀枝花: M00500 deductible 300 / 80% / cap 4000; M03900 (两病) 0 / 50% / cap 300.
   南昌:   M03900 85% / cap 4000; M00500 90% / cap 60000.
   吉林:   ordinary 200 / cap 1500; chronic 70% / cap 3000 (M00500: 5000); inpatient deductible
@@ -19,9 +19,9 @@ from decimal import Decimal
 
 import pytest
 
-from reference.case import EXCLUSIONS, parse_case
-from reference.engine import PersonLedger
-from reference.policy import MissingParameter, PolicyError, bind
+from conform.reference.case import EXCLUSIONS, parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import MissingParameter, PolicyError, bind
 
 D = Decimal
 REGION = {p: f"{p}-example" for p in ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")}

@@ -6,7 +6,7 @@ by ordinary pooling alone: the only ratio applied, and the one it records (its a
 pooling's). A visit that crosses the cap is paid under both; it records the chronic ratio
 (A-CHRONIC-OVERFLOW-RATIO), and the trace says so.
 
-Example regions (fictitious, fixtures/regions/):
+Example regions (fictitious, conform/fixtures/regions/):
   攀枝花: M03900 (两病) deductible 0 / 50% / cap 300; M00500 deductible 300 / 80% / cap 4000;
           ordinary (第七条) in service 200 / 60% at 二级, retiree 150 / 65%.
   吉林:   ordinary deductible 200 (shared with chronic, 二（三）) / 二级 55% / cap 1500;
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reference.case import parse_case
-from reference.engine import PersonLedger
-from reference.policy import bind
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import bind
 
 D = Decimal
 

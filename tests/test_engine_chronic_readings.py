@@ -8,7 +8,7 @@ ordinary pooling (第十一条). 吉林 三 settles an unfiled remote visit at t
 caps each disease with a cap of its own apart (A-JL-CHRONIC-CAP-PER-DISEASE); 吉林 retirees keep the
 in-service deductible and cap (A-JL-RETIREE-DEDUCTIBLE).
 
-Example regions (fictitious, fixtures/regions/):
+Example regions (fictitious, conform/fixtures/regions/):
   攀枝花: M00500 deductible 300 / 80% / cap 4000; ordinary in service 200 / 二级 60% / cap 1000.
   南昌:   M03900 85% / cap 4000, no deductible.
   吉林:   ordinary 200 / cap 1500 / 二级 55%; pharmacy 50%; chronic 70% / cap 3000 (M00500: 5000).
@@ -19,10 +19,10 @@ from decimal import Decimal
 
 import pytest
 
-from reference.benefits import FlexTierNeeded, NotCovered
-from reference.case import parse_case
-from reference.engine import PersonLedger
-from reference.policy import MissingParameter, PolicyError, bind, load_policy
+from conform.reference.benefits import FlexTierNeeded, NotCovered
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import MissingParameter, PolicyError, bind, load_policy
 
 D = Decimal
 REGION = {p: f"{p}-example" for p in ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")}
@@ -163,7 +163,7 @@ def test_panzhihua_ordinary_exclusion_cites_the_article_alone():
 
 
 def test_the_two_panzhihua_readings_are_listed_with_the_documents_assumptions():
-    """Reports list policy.assumptions (harness/report/model.py, audit/run.py): both are there, with a reason."""
+    """Reports list policy.assumptions (conform/harness/report/model.py, conform/audit/run.py): both are there, with a reason."""
     found = load_policy("panzhihua").assumptions
     for aid in ("A-PZH-BENEFIT-PERIOD-ALL", "A-PZH-EXCLUSION-CHRONIC"):
         assert aid in found and found[aid].text and found[aid].why

@@ -1,7 +1,7 @@
 """The shortcuts `conform settle` takes for speed give exactly what the general code gives.
 
 Each fast path sits next to a general one that does every check and names every error:
-a settlement read without per-field calls (reference/case.py `_fast_settlement`), the
+a settlement read without per-field calls (conform/reference/case.py `_fast_settlement`), the
 usual yuan.fen amount read without the regex (money.parse_amount), and the output
 figures formatted with reuse and inlined `fmt` (engine.SettlementResult.to_output).
 Here each is compared with its general counterpart on generated input, valid and
@@ -16,7 +16,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reference.case import (
+from conform.reference.case import (
     CaseError,
     Disease,
     Person,
@@ -27,8 +27,8 @@ from reference.case import (
     _parse_settlement,
     parse_case,
 )
-from reference.engine import SettlementResult
-from reference.money import AmountError, fmt, fmt_ratio, parse_amount
+from conform.reference.engine import SettlementResult
+from conform.reference.money import AmountError, fmt, fmt_ratio, parse_amount
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -5,7 +5,7 @@
 吉林 二（二）: region deductible ≤300, cap ≤2000; 60%/55%/50%; retirees + the region's inpatient tilt.
 浙江 二（一）: city figures; 基层 ≥60%; 退休起付线减半、比例+5个百分点.
 北京 (五): figures from the basic-insurance rules (a region file).
-Example regions (fixtures/regions/*-example.yaml, fictitious):
+Example regions (conform/fixtures/regions/*-example.yaml, fictitious):
   吉林: deductible 200, cap 1500, tilt 5 points, pharmacy 50%.
   浙江: deductible 600 / retirees 300, cap 2000, 一级70% 未定级70% 二级60% 三级50% 药店50%.
   北京: deductible 1800 / 1300, cap 20000 / 20000, in-service 90/90/70/70/70%, retirees 90/90/85/85/85%.
@@ -18,9 +18,9 @@ from decimal import Decimal
 
 import pytest
 
-from reference.case import parse_case
-from reference.engine import PersonLedger
-from reference.policy import PolicyError, bind
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import PolicyError, bind
 
 D = Decimal
 REGION = {"jilin": "jilin-example", "zhejiang": "zhejiang-example", "beijing": "beijing-example"}
@@ -507,7 +507,7 @@ def test_a_pharmacy_outside_pooling_is_a_settlement_the_fund_may_not_pay(tmp_pat
     统筹基金不予支付却支付), not ordinary."""
     from pathlib import Path
 
-    example = Path(__file__).resolve().parents[1] / "fixtures" / "regions" / "jilin-example.yaml"
+    example = Path(__file__).resolve().parents[1] / "conform" / "fixtures" / "regions" / "jilin-example.yaml"
     lines = example.read_text(encoding="utf-8").splitlines(keepends=True)
     region = tmp_path / "jilin-no-pharmacy.yaml"
     region.write_text("".join(x for x in lines if not x.lstrip().startswith("ordinary.ratio.pharmacy:")), encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reference.policy import PolicyError, bind, load_policy
+from conform.reference.policy import PolicyError, bind, load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "features"
@@ -59,26 +59,26 @@ NAMED = [
 @pytest.mark.parametrize("policy, aid, feature", NAMED, ids=[n[1] for n in NAMED])
 def test_the_reading_is_named_explained_in_chinese_and_cited_by_its_feature(policy, aid, feature):
     assert aid in load_policy(policy).assumptions
-    zh = yaml.safe_load((ROOT / "harness" / "report" / "assumptions_zh.yaml").read_text(encoding="utf-8"))
+    zh = yaml.safe_load((ROOT / "conform" / "harness" / "report" / "assumptions_zh.yaml").read_text(encoding="utf-8"))
     assert str(zh.get(aid) or "").strip()
     assert aid in _header(_feature(policy, feature))
 
 
 def test_jilin_requirement_and_route_point_at_their_readings():
-    jilin = yaml.safe_load((ROOT / "reference" / "policies" / "jilin.yaml").read_text(encoding="utf-8"))
+    jilin = yaml.safe_load((ROOT / "conform" / "reference" / "policies" / "jilin.yaml").read_text(encoding="utf-8"))
     assert "A-JL-CHRONIC-BAND" in jilin["required"]["chronic.ratio"]["why"]
     assert jilin["special"]["deductible_once_per_year_with_top_up"]["assumption"] == "A-JL-SPECIAL-DEDUCTIBLE-LEVEL"
 
 
 def test_zhejiang_undetermined_use_header_says_the_check_passes():
-    # harness/steps/library.py then_use: a 未作规定 use passes (with a note), it is not skipped
+    # conform/harness/steps/library.py then_use: a 未作规定 use passes (with a note), it is not skipped
     header = _header(_feature("zhejiang", "二（四）"))
     assert "记为跳过" not in header
     assert "记为通过" in header
 
 
 def test_zhejiang_half_fen_header_does_not_claim_the_example_writes_the_retiree_deductible():
-    example = yaml.safe_load((ROOT / "fixtures" / "regions" / "zhejiang-example.yaml").read_text(encoding="utf-8"))
+    example = yaml.safe_load((ROOT / "conform" / "fixtures" / "regions" / "zhejiang-example.yaml").read_text(encoding="utf-8"))
     assert "ordinary.deductible.retiree" not in example["values"]
     header = _header(_feature("zhejiang", "二（一）_退休"))
     assert "写明了退休起付线" not in header

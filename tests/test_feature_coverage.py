@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.coverage import article_index, check_coverage, scan_features
-from reference.policy import POLICY_IDS
+from conform.harness.coverage import article_index, check_coverage, scan_features
+from conform.reference.policy import POLICY_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,7 +166,7 @@ def test_malformed_inputs_are_reported_not_raised(tmp_path: Path) -> None:
 
 
 def test_a_changed_feature_file_is_read_again(tmp_path: Path) -> None:
-    """scan_features keeps each file's scenarios while the file is unchanged (harness/coverage.py): an
+    """scan_features keeps each file's scenarios while the file is unchanged (conform/harness/coverage.py): an
     edit, or a file turned into invalid Gherkin, is seen by the next scan in the same process."""
     listed, root = _tree(tmp_path, ARTICLES_OK, {"panzhihua/a.feature": FEATURE_OK})
     feature = root / "panzhihua" / "a.feature"
@@ -191,7 +191,7 @@ PROBE = """\
 import json, os
 
 def pytest_collection_finish(session):
-    from harness.plugin import _scenario_of
+    from conform.harness.plugin import _scenario_of
     out = []
     for item in session.items:
         sc = _scenario_of(item)
@@ -206,7 +206,7 @@ def _collect(tmp_path: Path, expr: str) -> list[dict]:
     (tmp_path / "conform_probe.py").write_text(PROBE, encoding="utf-8")
     out = tmp_path / "collected.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]), "CONFORM_PROBE_OUT": str(out)}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "harness/conformance", "--collect-only", "-q",
+    proc = subprocess.run([sys.executable, "-m", "pytest", "conform/harness/conformance", "--collect-only", "-q",
                            "-p", "conform_probe", "-m", expr], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode in (0, 5), proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -282,10 +282,10 @@ def _documented_examples() -> list[tuple[str, str]]:
 
 
 def _library_steps() -> list:
-    import harness.steps.library  # noqa: F401  (registers the steps)
+    import conform.harness.steps.library  # noqa: F401  (registers the steps)
     from pytest_bdd.steps import step_function_context_registry
 
-    return [c for c in step_function_context_registry.values() if c.step_func.__module__ == "harness.steps.library"]
+    return [c for c in step_function_context_registry.values() if c.step_func.__module__ == "conform.harness.steps.library"]
 
 
 def test_every_documented_example_matches_exactly_one_step() -> None:

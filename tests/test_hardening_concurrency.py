@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from sample_server import SampleServer
 
-from harness import evidence
-from harness.adapters import Adapter, for_each_person
-from harness.cli import main as cli
-from harness.run import execute
+from conform.harness import evidence
+from conform.harness.adapters import Adapter, for_each_person
+from conform.harness.cli import main as cli
+from conform.harness.run import execute
 
 SELECTION = ("--article", "nanchang-4.2.1", "--tag", "not conform_property")
 

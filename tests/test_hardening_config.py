@@ -13,9 +13,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from harness.adapters import AdapterSpecError, make_adapter
-from harness.cli import main as cli
-from harness.config import ConfigError, load_adapter_config
+from conform.harness.adapters import AdapterSpecError, make_adapter
+from conform.harness.cli import main as cli
+from conform.harness.config import ConfigError, load_adapter_config
 
 
 def write(tmp_path, text: str, name: str = "conform.toml"):
@@ -148,8 +148,8 @@ def test_conform_run_exits_2_with_a_located_message_before_any_check(tmp_path, t
 
 
 def test_credentials_in_the_url_query_are_masked(tmp_path):
-    from harness import evidence
-    from harness.adapters.http import public_url
+    from conform.harness import evidence
+    from conform.harness.adapters.http import public_url
 
     url = "http://user:pw-7d1e9@127.0.0.1:9/api?token=tok-55aa31&sign=sig-0b9c&mode=test&access_token=at-42f1"
     a = make_adapter(url)
@@ -178,7 +178,7 @@ def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path):
     p.write_bytes(b"\xef\xbb\xbf" + '[system]\nname = "HIS"\nversion = "3.10"\n[adapter]\nurl = "http://127.0.0.1:9/"\n'
                   .encode())
     assert load_adapter_config(p).spec == "http://127.0.0.1:9/"
-    from harness.report.certify import system_identity
+    from conform.harness.report.certify import system_identity
     assert system_identity(str(p)) == {"system_name": "HIS", "system_version": "3.10"}
 
 

@@ -1,4 +1,4 @@
-"""A hostile system under test (fixtures/hostile_server, a real loopback server in its own process) is contained.
+"""A hostile system under test (conform/fixtures/hostile_server, a real loopback server in its own process) is contained.
 
 One test per mode: each attack is a named SutError kind within the time and memory bounds —
 never a hang, a MemoryError, a traceback or a 'failed' check. The amounts and figures in the
@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from harness import evidence
-from harness.adapters import SettlementRefused, SutError, SystemUnreachable
-from harness.adapters.http import EVIDENCE_BODY_LIMIT, HttpAdapter
-from harness.config import AdapterConfig
-from reference.case import Settlement
+from conform.harness import evidence
+from conform.harness.adapters import SettlementRefused, SutError, SystemUnreachable
+from conform.harness.adapters.http import EVIDENCE_BODY_LIMIT, HttpAdapter
+from conform.harness.config import AdapterConfig
+from conform.reference.case import Settlement
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 1.0
 
 
 class Hostile:
-    """`python -m fixtures.hostile_server --mode MODE` on a free loopback port."""
+    """`python -m conform.fixtures.hostile_server --mode MODE` on a free loopback port."""
 
     def __init__(self, mode: str, drip_s: float = 2.0):
         self.mode, self.drip_s = mode, drip_s
@@ -38,7 +38,7 @@ class Hostile:
     def __enter__(self) -> "Hostile":
         self._dir = tempfile.TemporaryDirectory(prefix="conform-hostile-")
         port_file = Path(self._dir.name) / "port"
-        self.proc = subprocess.Popen([sys.executable, "-m", "fixtures.hostile_server", "--mode", self.mode,
+        self.proc = subprocess.Popen([sys.executable, "-m", "conform.fixtures.hostile_server", "--mode", self.mode,
                                       "--drip-s", str(self.drip_s), "--port-file", str(port_file)],
                                      cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
@@ -162,7 +162,7 @@ def test_a_smaller_response_bound_is_honoured():
 
 
 def test_conform_run_against_a_hostile_system_reports_errors_never_failures(tmp_path):
-    from harness.run import execute
+    from conform.harness.run import execute
 
     for mode in ("infcode_superscript",):   # amount_exponent and the rest: at adapter level above
         with Hostile(mode) as server:

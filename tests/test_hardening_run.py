@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 from sample_server import SampleServer
 
-from harness.cli import main as cli
-from harness.run import EXIT_FAIL, EXIT_HARNESS, EXIT_INTERRUPTED, execute_detailed, gate
+from conform.harness.cli import main as cli
+from conform.harness.run import EXIT_FAIL, EXIT_HARNESS, EXIT_INTERRUPTED, execute_detailed, gate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,7 @@ def start_run(server: SampleServer, out: Path, *selection: str, concurrency: int
     cfg = out.parent / f"conform-{concurrency}.toml"
     cfg.write_text(f'[adapter]\nurl = "{server.url}"\nconcurrency = {concurrency}\n', encoding="utf-8")
     # its own session: the signals go to its process group as a terminal's Ctrl-C would
-    return subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--config", str(cfg), "--out", str(out),
+    return subprocess.Popen([sys.executable, "-m", "conform.harness.cli", "run", "--config", str(cfg), "--out", str(out),
                              "--no-progress", "--format", "json", *selection],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -103,7 +103,7 @@ def test_interrupted_before_any_check_finished_exits_130_not_2(tmp_path):
 @pytest.fixture
 def harness_bug(monkeypatch):
     """A bug in the harness's own comparison step (not in the system): a ZeroDivisionError."""
-    from harness.steps.world import World
+    from conform.harness.steps.world import World
 
     def broken(self, sid, expected):
         return 1 / 0

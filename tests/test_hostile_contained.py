@@ -1,4 +1,4 @@
-"""More attacks of a hostile system under test (fixtures/hostile_server, its own process on loopback),
+"""More attacks of a hostile system under test (conform/fixtures/hostile_server, its own process on loopback),
 each contained as the http profile contains the others (tests/test_hardening_hostile.py):
 
 - the platform profile gets what the http profile makes of a refused answer (a lone surrogate, an
@@ -21,17 +21,17 @@ import pytest
 from click.testing import CliRunner
 from test_hardening_hostile import Hostile, settle_against, visit
 
-from fixtures.sample_system.platform import sample_config
-from harness import evidence
-from harness.adapters import SettlementRefused, Subject, SutError
-from harness.adapters.http import EVIDENCE_BODY_LIMIT, HttpAdapter
-from harness.adapters.platform import PlatformAdapter, messages
-from harness.adapters.platform.config import PlatformConfig
-from harness.adapters.wire import WireError
-from harness.config import AdapterConfig, parse_adapter_config
-from harness.properties.runner import Budget, GuardedAdapter
-from harness.run import CONFORMANCE, execute_detailed, run_command
-from reference.case import parse_person
+from conform.fixtures.sample_system.platform import sample_config
+from conform.harness import evidence
+from conform.harness.adapters import SettlementRefused, Subject, SutError
+from conform.harness.adapters.http import EVIDENCE_BODY_LIMIT, HttpAdapter
+from conform.harness.adapters.platform import PlatformAdapter, messages
+from conform.harness.adapters.platform.config import PlatformConfig
+from conform.harness.adapters.wire import WireError
+from conform.harness.config import AdapterConfig, parse_adapter_config
+from conform.harness.properties.runner import Budget, GuardedAdapter
+from conform.harness.run import CONFORMANCE, execute_detailed, run_command
+from conform.reference.case import parse_person
 
 KEY = "K3Y-abcdef-123456-SECRETVALUE"
 HEADS = [KEY[:n] for n in range(6, len(KEY))]   # any head of the key long enough to mean something
@@ -235,7 +235,7 @@ def test_an_in_process_system_with_a_lone_surrogate_still_gets_every_report_and_
     """A python: plugin's strings reach conform unchecked: a lone surrogate in its message and evidence
     stopped the report writers (atomic.write_text, the workbook) and the terminal summary, exit 4."""
     out = tmp_path / "out"
-    result = CliRunner().invoke(run_command, ["--adapter", "python:fixtures.hostile_server.plugin:LoneSurrogate",
+    result = CliRunner().invoke(run_command, ["--adapter", "python:conform.fixtures.hostile_server.plugin:LoneSurrogate",
                                               "--article", "panzhihua-7", "--out", str(out), "--no-progress"])
     assert result.exit_code == 3, result.output[-2000:]
     assert "bad \\ud800 text" in result.output

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 from sample_server import SampleServer
 
-from harness import evidence
-from harness.adapters import SettlementRefused, Subject, for_each_person, make_adapter
-from harness.adapters.http import HttpAdapter
-from harness.cli import main as cli
-from harness.config import AdapterConfig, ConfigError, load_adapter_config
-from harness.run import execute
-from reference.case import CreditRequest, Person, Settlement
+from conform.harness import evidence
+from conform.harness.adapters import SettlementRefused, Subject, for_each_person, make_adapter
+from conform.harness.adapters.http import HttpAdapter
+from conform.harness.cli import main as cli
+from conform.harness.config import AdapterConfig, ConfigError, load_adapter_config
+from conform.harness.run import execute
+from conform.reference.case import CreditRequest, Person, Settlement
 
 D = Decimal
 
@@ -116,7 +116,7 @@ def test_presettlement_is_not_recorded(http):
 
 
 def test_person_with_year_to_date_totals_and_account(http):
-    from reference.case import YearToDate
+    from conform.reference.case import YearToDate
 
     http.prepare_person(pzh("HTTP-4", ytd=YearToDate(2023, ordinary_dedc=D("200.00"), ordinary_pay=D("900.00")),
                             acct_balance=D("50.00")))
@@ -288,8 +288,8 @@ def test_openapi_document_matches_the_wire_format():
 
     import yaml
 
-    from harness.adapters import wire
-    from reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PERSON_FIELDS, PSN_TYPES, PURPOSES, RELATIONS
+    from conform.harness.adapters import wire
+    from conform.reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PERSON_FIELDS, PSN_TYPES, PURPOSES, RELATIONS
 
     root = Path(__file__).resolve().parent.parent
     doc = yaml.safe_load((root / "docs/openapi.yaml").read_text(encoding="utf-8"))
@@ -305,7 +305,7 @@ def test_openapi_document_matches_the_wire_format():
         "V1", dt.date(2023, 1, 2), "14", "tertiary", D("1.00"), dise_codg="M1", exclusion="other_fund"))
     assert set(visit_wire) == set(visit) and set(schemas["Visit"]["required"]) <= set(visit_wire)
     # Every field a case file's settlement can carry crosses the wire (renamed where the platform names it).
-    from reference.case import SETTLEMENT_FIELDS
+    from conform.reference.case import SETTLEMENT_FIELDS
     renamed = {"id": "mdtrt_id", "setl_id": "mdtrt_id", "date": "setl_date", "remote": "remote_flag"}
     assert {renamed.get(f, f) for f in SETTLEMENT_FIELDS} | {"psn_no", "insutype"} == set(visit)
     assert set(visit["med_type"]["enum"]) == set(MED_TYPES)
@@ -327,8 +327,8 @@ def test_openapi_document_matches_the_wire_format():
 def test_a_secret_echoed_by_the_system_is_masked_in_messages_and_evidence(monkeypatch):
     import httpx
 
-    from harness.adapters import SutError
-    from harness.config import parse_adapter_config
+    from conform.harness.adapters import SutError
+    from conform.harness.config import parse_adapter_config
 
     secret = "echo-me-9d41"
     monkeypatch.setenv("CONFORM_ECHO_KEY", secret)
@@ -360,9 +360,9 @@ def test_a_secret_echoed_by_the_system_is_masked_in_messages_and_evidence(monkey
 
 def test_answers_are_validated_against_the_published_description():
     """An answer the reader accepts but docs/openapi.yaml does not describe is an error, not a pass."""
-    from harness.adapters import wire
-    from harness.adapters.base import SutError
-    from harness.adapters.http import HttpAdapter
+    from conform.harness.adapters import wire
+    from conform.harness.adapters.base import SutError
+    from conform.harness.adapters.http import HttpAdapter
 
     info = {name: "0.00" for name in wire.SETLINFO_FIELDS}
     info["pool_prop_selfpay"] = "0.5000"
@@ -379,7 +379,7 @@ def test_transports_share_one_tls_context_that_still_checks_certificates():
     context does not loosen it: certificates and host names are still checked."""
     import ssl
 
-    from harness.adapters.http import deadline_transport, http_transport
+    from conform.harness.adapters.http import deadline_transport, http_transport
 
     limits = httpx.Limits(max_connections=2)
     contexts = {id(t._pool._ssl_context) for t in (deadline_transport(limits), deadline_transport(limits),
@@ -397,7 +397,7 @@ def test_transports_share_one_tls_context_that_still_checks_certificates():
 def test_a_redirect_is_not_followed_and_the_error_names_where_it_points(url, location, shown):
     """Reviewer C: a 302 was reported as 'T001: HTTP 302 Found' with nothing to go on (evidence had no
     headers); the message names the Location (masked, resolved against the URL) and what to do."""
-    from harness.adapters import SutError
+    from conform.harness.adapters import SutError
 
     calls = []
 

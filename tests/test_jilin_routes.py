@@ -8,7 +8,7 @@ is refused rather than guessed. 二（五）急诊抢救 and 二（六）日间�
 articles, so their steps cite those first (and 二（四）, under which the region's inpatient figures are
 required, once).
 
-Example region jilin-example (fictitious, fixtures/regions/): ordinary deductible 200 / cap 1500;
+Example region jilin-example (fictitious, conform/fixtures/regions/): ordinary deductible 200 / cap 1500;
 chronic 70% / cap 3000; inpatient deductible 300/500/800, ratio 90/85/80% (一级/二级/三级), tilt 5 points,
 cap 150000; day surgery without deductible.
 """
@@ -19,10 +19,10 @@ from decimal import Decimal
 
 import pytest
 
-from audit.settle_ref import settle_person
-from reference.case import Disease, Period, Person, Settlement, parse_case
-from reference.engine import PersonLedger
-from reference.policy import PolicyError, bind
+from conform.audit.settle_ref import settle_person
+from conform.reference.case import Disease, Period, Person, Settlement, parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import PolicyError, bind
 
 D = Decimal
 REGION = {"jilin": "jilin-example", "panzhihua": "panzhihua-example", "nanchang": "nanchang-example"}

@@ -1,8 +1,8 @@
 """Hostile and odd input files for `conform settle`: each a located message, exit 2, never a traceback.
 
 Every input here ended in a traceback, a silent wrong reading or unbounded work before the
-strict loaders (reference/loading.py), the one amount form (reference/money.py) and the region
-checks (reference/policy.py). Figures where a case settles: 攀枝花 第七条, in-service, 三级:
+strict loaders (conform/reference/loading.py), the one amount form (conform/reference/money.py) and the region
+checks (conform/reference/policy.py). Figures where a case settles: 攀枝花 第七条, in-service, 三级:
 deductible 200.00, 50%.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.cli import main
-from reference.loading import MAX_DEPTH
+from conform.harness.cli import main
+from conform.reference.loading import MAX_DEPTH
 
 PERSON = {"psn_no": "P1", "psn_type": "1101"}
 
@@ -204,7 +204,7 @@ def test_region_file_not_utf8(tmp_path):
     refused(settle(["-"], json.dumps(case(policy="jilin", region=str(f)))), "invalid UTF-8", "line 3")
 
 
-REGION = Path(__file__).resolve().parent.parent / "fixtures" / "regions" / "jilin-example.yaml"
+REGION = Path(__file__).resolve().parent.parent / "conform" / "fixtures" / "regions" / "jilin-example.yaml"
 
 
 def test_region_misspelt_top_level_key(tmp_path):
@@ -229,10 +229,10 @@ def test_libyaml_and_pure_python_strict_loaders_agree():
     """The fast path (libyaml parser) reads every shipped case and region file as the pure-Python loader does."""
     import yaml
 
-    from reference.loading import StrictLoader, load_yaml
+    from conform.reference.loading import StrictLoader, load_yaml
 
     root = Path(__file__).resolve().parent.parent
-    files = [*(root / "fixtures" / "cases").glob("*.yaml"), *(root / "fixtures" / "regions").glob("**/*.yaml")]
+    files = [*(root / "conform" / "fixtures" / "cases").glob("*.yaml"), *(root / "conform" / "fixtures" / "regions").glob("**/*.yaml")]
     assert len(files) > 10
     for f in files:
         text = f.read_text(encoding="utf-8")

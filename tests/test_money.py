@@ -1,4 +1,4 @@
-"""Exact money (reference/money.py): Decimal in, Decimal out, never a float.
+"""Exact money (conform/reference/money.py): Decimal in, Decimal out, never a float.
 
 The rounding rules are the ones the texts or the assumptions name:
 A-ROUND-FEN (四舍五入 to the fen, ROUND_HALF_UP) for settlements and
@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from reference.case import load_text
-from reference.money import (
+from conform.reference.case import load_text
+from conform.reference.money import (
     ZERO,
     AmountError,
     fmt,

@@ -1,4 +1,4 @@
-"""The property oracles (harness/properties/figures.py) work out the case's facts themselves, not with the engine.
+"""The property oracles (conform/harness/properties/figures.py) work out the case's facts themselves, not with the engine.
 
 A fault in a helper the oracle shared with the engine moved both alike, so no property could see it (the
 discharge day left out of a hospital stay, a settlement on the retirement day settled as in service, a
@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from harness.properties import figures as fig
-from reference import case, policy
-from reference.case import Disease, Period, Person, Settlement
-from reference.policy import bind
+from conform.harness.properties import figures as fig
+from conform.reference import case, policy
+from conform.reference.case import Disease, Period, Person, Settlement
+from conform.reference.policy import bind
 
 D = Decimal
 DAY = dt.date(2023, 5, 20)
@@ -118,7 +118,7 @@ def test_no_property_module_asks_the_engines_helpers():
     import re
     from pathlib import Path
 
-    import harness.properties as props
+    import conform.harness.properties as props
 
     engine_helper = re.compile(r"(?<!fig)\.(role_on|disease)\(|(?<!fig)\.is_flexible\b|\.inscp_scp_amt\b|\brules\.(find|first|get|flag)\("
                                r"|\bin (person|py\.person|self\.person)\.benefit_period\b|\bin stay\b")

@@ -65,9 +65,9 @@ def test_everything_else_runs_in_one_process(argv, why, option, environ, xdist):
 
 
 def test_pytest_main_from_code_stays_in_one_process(argv):
-    """conform run and harness.run.execute call pytest.main(args): their collector needs one process."""
+    """conform run and conform.harness.run.execute call pytest.main(args): their collector needs one process."""
     argv("run", "--thorough")
-    assert root_conftest.default_workers(fake_config(("harness/conformance", "-q")), {"CONFORM_TEST_WORKERS": "2"}) == 0
+    assert root_conftest.default_workers(fake_config(("conform/harness/conformance", "-q")), {"CONFORM_TEST_WORKERS": "2"}) == 0
 
 
 def test_a_bad_worker_count_is_named(argv):
@@ -94,9 +94,9 @@ def test_suite_runs_on_two_workers_keeping_module_fixtures_on_one(tmp_path):
 
 def test_an_xdist_controller_prints_counterexamples_from_the_reports():
     """The controller has no checks of its own: a failed property's Gherkin travels on its report."""
-    from harness.properties.settings import _failed_properties
+    from conform.harness.properties.settings import _failed_properties
 
-    rep = SimpleNamespace(nodeid="harness/conformance/test_properties.py::test_annual_cap[nanchang]",
+    rep = SimpleNamespace(nodeid="conform/harness/conformance/test_properties.py::test_annual_cap[nanchang]",
                           user_properties=[("conform_counterexample", "# language: zh-CN\n功能: 反例")])
     passed = SimpleNamespace(nodeid="x::y", user_properties=[])
     reporter = SimpleNamespace(stats={"failed": [rep], "passed": [passed]})
@@ -134,7 +134,7 @@ def test_the_test_session_is_frozen_out_of_the_garbage_collector_but_a_harness_r
     ending every in-process harness run skip them; a harness run's own objects are never frozen."""
     import gc
 
-    from harness.run import execute
+    from conform.harness.run import execute
 
     frozen = gc.get_freeze_count()
     assert frozen > 1000
@@ -143,11 +143,11 @@ def test_the_test_session_is_frozen_out_of_the_garbage_collector_but_a_harness_r
 
 
 def test_a_harness_run_does_not_force_a_full_collection_when_it_ends(monkeypatch):
-    """harness/run.py: a harness session ends without pytest's forced gc.collect() (over a suite run,
+    """conform/harness/run.py: a harness session ends without pytest's forced gc.collect() (over a suite run,
     that walk over every object of the test process was a fifth of the workers' time)."""
     from _pytest import unraisableexception
 
-    from harness.run import execute
+    from conform.harness.run import execute
 
     passes = []
     monkeypatch.setattr(unraisableexception, "gc_collect_harder", passes.append)

@@ -14,10 +14,10 @@ from decimal import Decimal as D
 import pytest
 from test_platform_units import data_of, env_of, in_process, prepare, visit
 
-from fixtures.sample_system.platform import PlatformSystem
-from harness.adapters import Subject, SutError, schema
-from harness.adapters.platform import amounts
-from reference.case import parse_person
+from conform.fixtures.sample_system.platform import PlatformSystem
+from conform.harness.adapters import Subject, SutError, schema
+from conform.harness.adapters.platform import amounts
+from conform.reference.case import parse_person
 
 PERSON = parse_person({"psn_no": "T0001", "psn_type": "1101"}, "t")
 PARTS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")

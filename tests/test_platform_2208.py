@@ -9,8 +9,8 @@ import datetime as dt
 from test_platform_2207 import LINES, SPLIT, Direct
 from test_platform_units import env_of, in_process, prepare
 
-from harness.adapters import Subject
-from reference.case import parse_person, parse_settlement
+from conform.harness.adapters import Subject
+from conform.reference.case import parse_person, parse_settlement
 
 PERSON = parse_person({"psn_no": "T0001", "psn_type": "1101"}, "t")
 

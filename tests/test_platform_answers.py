@@ -9,11 +9,11 @@ from decimal import Decimal as D
 import pytest
 from test_platform_units import in_process, prepare, visit
 
-from harness.adapters import Subject, SutError, schema
-from harness.adapters.platform import messages
-from harness.adapters.platform.config import PlatformConfig
-from harness.adapters.wire import WireError
-from reference.case import parse_person
+from conform.harness.adapters import Subject, SutError, schema
+from conform.harness.adapters.platform import messages
+from conform.harness.adapters.platform.config import PlatformConfig
+from conform.harness.adapters.wire import WireError
+from conform.reference.case import parse_person
 
 PERSON = parse_person({"psn_no": "T0001", "psn_type": "1101"}, "t")
 

@@ -12,19 +12,19 @@ from decimal import Decimal
 
 import pytest
 
-from fixtures.sample_system import platform as P
-from fixtures.sample_system.platform_server import PlatformHandler
-from fixtures.sample_system.server import SampleServer
-from harness.adapters.platform.messages import SETLINFO_OPTIONAL
-from harness.adapters.reference import ReferenceAdapter
-from harness.plugin import MismatchError
-from harness.adapters.base import Adapter
-from harness.adapters.platform.adapter import PlatformAdapter
-from harness.properties.base import optional_figures, unreported
-from harness.properties.runner import GuardedAdapter
-from harness.properties.settlement import fund_differences
-from harness.run import CONFORMANCE, execute
-from harness.steps.world import World
+from conform.fixtures.sample_system import platform as P
+from conform.fixtures.sample_system.platform_server import PlatformHandler
+from conform.fixtures.sample_system.server import SampleServer
+from conform.harness.adapters.platform.messages import SETLINFO_OPTIONAL
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.plugin import MismatchError
+from conform.harness.adapters.base import Adapter
+from conform.harness.adapters.platform.adapter import PlatformAdapter
+from conform.harness.properties.base import optional_figures, unreported
+from conform.harness.properties.runner import GuardedAdapter
+from conform.harness.properties.settlement import fund_differences
+from conform.harness.run import CONFORMANCE, execute
+from conform.harness.steps.world import World
 
 
 def run_without(monkeypatch, tmp_path, edit, articles, module):

@@ -17,8 +17,8 @@ import sample_server
 from click.testing import CliRunner
 from sample_server import SampleServer, start_all
 
-from fixtures.sample_system.platform import sample_config
-from harness.run import CONFORMANCE, execute, run_command
+from conform.fixtures.sample_system.platform import sample_config
+from conform.harness.run import CONFORMANCE, execute, run_command
 
 FEATURES = (CONFORMANCE / "test_features.py",)
 NC = "四（二）1_普通门诊待遇"
@@ -140,7 +140,7 @@ def test_without_test_hooks_the_right_scenarios_are_not_applicable_and_the_rest_
     # in force: after their valid_to the rules today differ from the scenario's, which is not applicable)
     import datetime as dt
 
-    from reference.policy import load_policy
+    from conform.reference.policy import load_policy
 
     valid_to = load_policy("panzhihua").valid_to
     expired = valid_to is not None and dt.date.today() > valid_to

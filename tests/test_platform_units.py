@@ -12,16 +12,16 @@ from decimal import Decimal as D
 import httpx
 import pytest
 
-from harness.adapters import AdapterSpecError, Subject, make_adapter
-from harness.adapters import schema
-from harness.adapters.platform import PlatformAdapter, amounts, messages
-from harness.adapters.platform.config import CatalogueItem, PlatformConfig, parse_platform
-from harness.adapters.platform.fees import CannotCompose, compose, preselfpay_base
-from harness.adapters.platform.pool import Inapplicable
-from harness.adapters.wire import WireError
-from harness.config import ConfigError, parse_adapter_config
-from harness.plugin import MismatchError
-from reference.case import parse_person, parse_settlement
+from conform.harness.adapters import AdapterSpecError, Subject, make_adapter
+from conform.harness.adapters import schema
+from conform.harness.adapters.platform import PlatformAdapter, amounts, messages
+from conform.harness.adapters.platform.config import CatalogueItem, PlatformConfig, parse_platform
+from conform.harness.adapters.platform.fees import CannotCompose, compose, preselfpay_base
+from conform.harness.adapters.platform.pool import Inapplicable
+from conform.harness.adapters.wire import WireError
+from conform.harness.config import ConfigError, parse_adapter_config
+from conform.harness.plugin import MismatchError
+from conform.reference.case import parse_person, parse_settlement
 
 CATALOGUE = (CatalogueItem("A", "covered"), CatalogueItem("S", "selfpay"),
              CatalogueItem("L", "over_limit", pric_uplmt_amt=D("50.00")),
@@ -188,7 +188,7 @@ def test_answers_are_validated_against_the_description_for_both_profiles():
 def in_process(hooks: bool, defect: str | None = None, answers: list | None = None, edit=None, **table):
     """The platform adapter on the sample system's platform mode, in-process. `sent` collects the request
     envelopes; `answers` (if given) the answers; `edit(envelope, answer)` may change an answer first."""
-    from fixtures.sample_system.platform import PlatformSystem, sample_config
+    from conform.fixtures.sample_system.platform import PlatformSystem, sample_config
     import tomllib
 
     system = PlatformSystem(hooks=hooks, defect=defect)
@@ -292,7 +292,7 @@ def test_without_hooks_a_pool_person_is_used_restored_by_reversal_and_checked_wi
 
 def test_the_http_profiles_answers_match_their_components_too():
     """The sample system's http-profile answers (amounts as text) satisfy the description's components."""
-    from fixtures.sample_system.service import SampleSystem
+    from conform.fixtures.sample_system.service import SampleSystem
 
     system = SampleSystem()
 

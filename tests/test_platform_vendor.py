@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.run import CONFORMANCE, execute
+from conform.harness.run import CONFORMANCE, execute
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,7 +42,7 @@ def vendor():
 def test_a_server_written_from_the_docs_passes_what_it_can_run(vendor):
     import datetime as dt
 
-    from reference.policy import load_policy
+    from conform.reference.policy import load_policy
 
     run, code = execute(config=vendor, articles=("panzhihua-7",), paths=(CONFORMANCE / "test_features.py",))
     counts = run.counts()

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sample_server import SampleServer, shared
 
-from harness.run import EXIT_FAIL, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
+from conform.harness.run import EXIT_FAIL, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 
 VENDOR_TEST = "def test_vendor_own():\n    assert 1 + 1 == 2\n"
 
@@ -152,7 +152,7 @@ def test_a_bad_config_is_a_usage_error_exit_2_not_pytests_4(vendor):
 
 BROKEN_STEP = """
 def pytest_configure(config):
-    from harness.steps.world import ScenarioError, World
+    from conform.harness.steps.world import ScenarioError, World
 
     def broken(self, sid, expected):
         {body}
@@ -184,7 +184,7 @@ def test_a_feature_error_gives_no_verdict_and_exits_2_not_as_the_systems_failure
 
 
 def test_checks_carry_conform_runs_nodeids_so_a_baseline_matches_either_way(vendor):
-    from harness.run import execute_detailed
+    from conform.harness.run import execute_detailed
 
     server = shared()
     done = pytest_in(vendor, "--conform-adapter", server.url, "-m", "panzhihua-7", "-k", "多次就诊",
@@ -193,7 +193,7 @@ def test_checks_carry_conform_runs_nodeids_so_a_baseline_matches_either_way(vend
     assert done.returncode == EXIT_OK, done.stdout[-3000:]
     by_plugin = [c["nodeid"] for c in results(vendor / "rep")["checks"]]
     assert by_plugin == [c.nodeid for c in ex.run.checks] and len(by_plugin) >= 3
-    assert all(n.startswith("harness/conformance/test_features.py::") for n in by_plugin)
+    assert all(n.startswith("conform/harness/conformance/test_features.py::") for n in by_plugin)
 
 
 def test_a_report_writer_failing_writes_the_others_and_exits_4(vendor):
@@ -201,7 +201,7 @@ def test_a_report_writer_failing_writes_the_others_and_exits_4(vendor):
     gets junit.xml and results.json, which names the missing workbook. The fault is planted by the vendor
     folder's conftest.py, which runs in the same pytest process."""
     (vendor / "conftest.py").write_text(
-        "import harness.report.xlsx as xlsx\n\n\ndef _refuses(data, path):\n"
+        "import conform.harness.report.xlsx as xlsx\n\n\ndef _refuses(data, path):\n"
         "    raise ValueError('All strings must be XML compatible')\n\n\nxlsx.write = _refuses\n", encoding="utf-8")
     done = pytest_in(vendor, "--conform-adapter", shared().url, "-m", "beijing-3", "--conform-report", "rep")
     assert done.returncode == EXIT_HARNESS, done.stdout[-3000:]

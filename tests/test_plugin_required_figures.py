@@ -12,11 +12,11 @@ import textwrap
 
 from click.testing import CliRunner
 
-from harness.adapters import make_adapter
-from harness.cli import main as cli
+from conform.harness.adapters import make_adapter
+from conform.harness.cli import main as cli
 
 PLUGIN = textwrap.dedent('''
-    from fixtures.sample_plugin import SampleSystemPlugin
+    from conform.fixtures.sample_plugin import SampleSystemPlugin
 
 
     def _drop(info):

@@ -1,8 +1,8 @@
-"""Integrity of the policy data (reference/policies/*.yaml) against the article texts.
+"""Integrity of the policy data (conform/reference/policies/*.yaml) against the article texts.
 
 Every figure the engine uses must be traceable: each parameter, requirement,
 exclusion, eligibility rule, route and account-use rule names an article that
-exists in reference/policies/texts/<policy>.yaml and quotes it verbatim (modulo
+exists in conform/reference/policies/texts/<policy>.yaml and quotes it verbatim (modulo
 whitespace, and “……” standing for omitted text). Every assumption id that is
 referenced is defined. The figures themselves are checked against a table read
 by hand from /work/shared/policies/*.txt, article by article.
@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reference.case import EXCLUSIONS, PURPOSES, RELATIONS
-from reference.policy import POLICY_DIR, POLICY_IDS, PolicyError, load_policy
+from conform.reference.case import EXCLUSIONS, PURPOSES, RELATIONS
+from conform.reference.policy import POLICY_DIR, POLICY_IDS, PolicyError, load_policy
 
 D = Decimal
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "conform" / "reference"
 
 
 def _yaml(path: Path):
@@ -155,7 +155,7 @@ def test_assumptions_are_unique_and_explained(policy_id):
 
 
 def test_every_assumption_has_its_reason_in_chinese_for_the_report():
-    """The report's 假设 table shows each reading's reason in Chinese (harness/report/assumptions_zh.yaml)."""
+    """The report's 假设 table shows each reading's reason in Chinese (conform/harness/report/assumptions_zh.yaml)."""
     zh = _yaml(REFERENCE_DIR.parent / "harness" / "report" / "assumptions_zh.yaml")
     ids = set()
     for p in POLICY_IDS:

@@ -1,8 +1,8 @@
 """Blame only what failed: a failed property marks only the articles it found broken in the matrix."""
 from __future__ import annotations
 
-from harness.report.model import build
-from harness.results import CheckResult, Mismatch, RunResult
+from conform.harness.report.model import build
+from conform.harness.results import CheckResult, Mismatch, RunResult
 
 
 def _run(failed_articles: list[str]) -> RunResult:
@@ -33,7 +33,7 @@ def test_without_attribution_every_tagged_article_is_blamed_as_before():
 
 
 def test_field_attribution_keeps_account_articles_out_of_a_pooling_failure():
-    from harness.properties.clauses import blamed
+    from conform.harness.properties.clauses import blamed
 
     tagged = ("4.2.1", "4.2.2", "4.3.1", "4.3.2")
     assert blamed(["ordinary_dedc"], "nanchang", tagged) == ("4.2.1",)
@@ -47,7 +47,7 @@ def test_deductible_twin_does_not_mark_the_account_articles_failed():
     """The issue's case: a deductible defect used to mark 南昌 四（三）1/2 failed with no failed scenario there."""
     from sample_server import SampleServer
 
-    from harness.run import CONFORMANCE, execute
+    from conform.harness.run import CONFORMANCE, execute
 
     with SampleServer(defect="deductible_per_visit") as twin:
         run, _ = execute(adapter=twin.url, policies=("nanchang",), tag="conform_property",
@@ -65,9 +65,9 @@ def test_deductible_twin_does_not_mark_the_account_articles_failed():
 
 
 def _story(policy: str = "panzhihua"):
-    from harness.generators import Setting
-    from harness.properties.base import Story
-    from reference.case import parse_person, parse_settlement
+    from conform.harness.generators import Setting
+    from conform.harness.properties.base import Story
+    from conform.reference.case import parse_person, parse_settlement
 
     person = parse_person({"psn_no": "B1", "psn_type": "1101", "acct_balance": "500.00"}, "0")
     visit = parse_settlement({"id": "V1", "date": "2023-03-01", "med_type": "11", "facility": "tertiary",
@@ -76,7 +76,7 @@ def _story(policy: str = "panzhihua"):
 
 
 def _blamed(mismatches: list[tuple[str, str]], policy: str = "panzhihua") -> tuple[str, ...]:
-    from harness.properties.differential import _blame
+    from conform.harness.properties.differential import _blame
 
     bad = [Mismatch(f, "1.00", "2.00", item, f) for f, item in mismatches]
     return _blame(_story(policy), bad)[policy]

@@ -13,11 +13,11 @@ import pytest
 from hypothesis.errors import FlakyFailure
 from sample_server import SampleServer
 
-from harness.generators import fen_edge_person_year, settings_for
-from harness.properties import load
-from harness.properties.base import Story, mismatch
-from harness.properties.runner import Budget, PropertyViolation, _reported, _violation
-from harness.run import CONFORMANCE, execute
+from conform.harness.generators import fen_edge_person_year, settings_for
+from conform.harness.properties import load
+from conform.harness.properties.base import Story, mismatch
+from conform.harness.properties.runner import Budget, PropertyViolation, _reported, _violation
+from conform.harness.run import CONFORMANCE, execute
 
 
 @pytest.mark.parametrize("seed", ("3", "47"))

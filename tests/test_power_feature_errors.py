@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.report.junit import render as render_junit
-from harness.report.model import build
-from harness.run import EXIT_USAGE, execute, gate
+from conform.harness.report.junit import render as render_junit
+from conform.harness.report.model import build
+from conform.harness.run import EXIT_USAGE, execute, gate
 
 BAD = """# language: zh-CN
 @nanchang @nanchang-4.2.1
@@ -63,7 +63,7 @@ def test_feature_mistakes_are_feature_errors_and_exit_2(tmp_path: Path):
 
 
 def test_scenario_results_carry_the_assumptions_their_names_give():
-    from harness.run import execute as run_suite
+    from conform.harness.run import execute as run_suite
 
     run, _ = run_suite(articles=("nanchang-4.2.1",), tag="not conform_property")
     by_name = {c.name: c for c in run.checks}

@@ -6,10 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from harness.generators import (Setting, example_regions, fen_edge_person_year, holds_account, off_grid_amount,
+from conform.harness.generators import (Setting, example_regions, fen_edge_person_year, holds_account, off_grid_amount,
                                 person_years, setting_gaps, settings_for, settleable_diseases, skipped_settings)
-from harness.properties.accounts import use_years
-from reference.policy import POLICY_IDS, REGION_DIR
+from conform.harness.properties.accounts import use_years
+from conform.reference.policy import POLICY_IDS, REGION_DIR
 
 FEN = Decimal("0.01")
 
@@ -73,8 +73,8 @@ def test_jilin_is_also_drawn_without_pharmacy_cover():
     """吉林 一 leaves pharmacy cover to the region: a region that has not taken it up pays no purchase there,
     ordinary or chronic (A-JL-PHARMACY-CHRONIC), so the properties also draw the example region without its
     pharmacy ratio; every other value is the example's."""
-    from harness.generators import settings_for
-    from reference.policy import load_region_file
+    from conform.harness.generators import settings_for
+    from conform.reference.policy import load_region_file
 
     example = load_region_file("jilin-example").values
     without = [s for s in settings_for("jilin") if s.rules.find("ordinary.ratio.pharmacy") is None]
@@ -101,7 +101,7 @@ def test_jilin_persons_can_hold_two_diseases_sharing_the_chronic_cap():
 
 def test_zhejiang_is_also_drawn_with_the_retiree_deductible_derived_from_an_odd_fen():
     # 浙江 二（一）减半执行 with half a fen to round (A-ZJ-HALF-FEN): the example's 600/300 never had one
-    from harness.properties import figures as fig
+    from conform.harness.properties import figures as fig
 
     derived = [s for s in settings_for("zhejiang") if s.region is None]  # the example's values inline, changed
     assert len(derived) == 1
@@ -116,8 +116,8 @@ def test_jilin_is_also_drawn_with_an_inpatient_cap_a_year_reaches():
 
 
 def test_annual_cap_tries_the_shared_chronic_cap_and_the_inpatient_cap_first():
-    from harness.properties import figures as fig
-    from harness.properties.settlement import _annual_cap_examples
+    from conform.harness.properties import figures as fig
+    from conform.harness.properties.settlement import _annual_cap_examples
 
     shared, inpatient = _annual_cap_examples("jilin")
     rules = shared.setting.rules

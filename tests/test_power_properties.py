@@ -1,9 +1,9 @@
 """The properties catch the issue-10 twins whatever the seed, and blame only the articles they found broken.
 
-Each twin (fixtures/sample_system/defects.py) runs as its own HTTP server; only the
+Each twin (conform/fixtures/sample_system/defects.py) runs as its own HTTP server; only the
 property that must catch it runs, for 南昌, under the session's default profile
 (no example count given), with two different seeds. Explicit examples make the catch
-certain; the shaped strategies (harness/generators.fen_edge_years, reversals_across)
+certain; the shaped strategies (conform/harness/generators.fen_edge_years, reversals_across)
 catch them without those too (measured by hand when they were written).
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sample_server import SampleServer, start_all
 
-from harness import generators
-from harness.run import CONFORMANCE, execute
-from reference import policy
+from conform.harness import generators
+from conform.harness.run import CONFORMANCE, execute
+from conform.reference import policy
 
 PROPERTY_TESTS = CONFORMANCE / "test_properties.py"
 SEEDS = ("11", "20231231")
@@ -71,7 +71,7 @@ def test_property_catches_twin_whatever_the_seed(defect, seed, twins):
 def _readme_region() -> str:
     """README's "Adding a region" file as shown, less its "…" line: a region lacking most of 吉林's parameters."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    block = readme.split("# fixtures/regions/my-city.yaml\n", 1)[1].split("```", 1)[0]
+    block = readme.split("# conform/fixtures/regions/my-city.yaml\n", 1)[1].split("```", 1)[0]
     return "".join(line for line in block.splitlines(keepends=True) if line.strip() != "…")
 
 
@@ -84,7 +84,7 @@ def _clear_caches() -> None:
 
 @pytest.fixture
 def readme_region(tmp_path, monkeypatch):
-    """fixtures/regions/ with README's my-city.yaml added (example: true), for this test only."""
+    """conform/fixtures/regions/ with README's my-city.yaml added (example: true), for this test only."""
     for p in policy.REGION_DIR.glob("*.yaml"):
         shutil.copy(p, tmp_path / p.name)
     (tmp_path / "my-city.yaml").write_text(_readme_region(), encoding="utf-8")

@@ -8,8 +8,8 @@ does not implement, so the article matrix shows 第七条 and 四（二）1 pass
 """
 from __future__ import annotations
 
-from harness.report.model import build
-from harness.run import execute
+from conform.harness.report.model import build
+from conform.harness.run import execute
 
 ORDINARY = ("nanchang-4.2.1", "panzhihua-7")
 

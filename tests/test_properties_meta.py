@@ -1,11 +1,11 @@
 """The properties themselves: they hold for correct systems, they catch every defective twin, and
 the counterexample they print is a scenario that fails against the twin and passes against the reference.
 
-The sample system (fixtures/sample_system) runs as its own processes on free loopback ports —
-the correct one and each defective variant (fixtures/sample_system/defects.py). Properties run
-in-process through `harness.run.execute` (only test_properties.py, so no feature file is
+The sample system (conform/fixtures/sample_system) runs as its own processes on free loopback ports —
+the correct one and each defective variant (conform/fixtures/sample_system/defects.py). Properties run
+in-process through `conform.harness.run.execute` (only test_properties.py, so no feature file is
 parsed); a counterexample is pasted into a temporary feature file and run by pytest-bdd in a
-subprocess (harness/conformance/test_features.py reads CONFORM_FEATURES).
+subprocess (conform/harness/conformance/test_features.py reads CONFORM_FEATURES).
 """
 from __future__ import annotations
 
@@ -23,17 +23,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sample_server import SampleServer, start_all
 
-from fixtures.sample_system.defects import DEFECTS
-from harness.adapters.reference import ReferenceAdapter
-from harness.counterexample import render_feature
-from harness.generators import credit_requests, person_years
-from harness.properties import load
-from harness.properties.base import Credit, Reverse, Story, Use
-from harness.results import RunResult
-from harness.run import CONFORMANCE, ROOT, execute
-from reference.case import PURPOSES, RELATIONS, UseRequest
-from reference.money import fmt
-from reference.policy import POLICY_IDS
+from conform.fixtures.sample_system.defects import DEFECTS
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.counterexample import render_feature
+from conform.harness.generators import credit_requests, person_years
+from conform.harness.properties import load
+from conform.harness.properties.base import Credit, Reverse, Story, Use
+from conform.harness.results import RunResult
+from conform.harness.run import CONFORMANCE, ROOT, execute
+from conform.reference.case import PURPOSES, RELATIONS, UseRequest
+from conform.reference.money import fmt
+from conform.reference.policy import POLICY_IDS
 
 PROPERTY_TESTS = CONFORMANCE / "test_properties.py"
 SEED = "20230101"
@@ -283,7 +283,7 @@ def test_generated_examples_render_as_scenarios_that_pass_against_the_reference(
 
 
 def test_profile_choice():
-    from harness.properties.settings import choose_profile
+    from conform.harness.properties.settings import choose_profile
 
     assert choose_profile(environ={}) == "conform"
     assert choose_profile(environ={"CI": "true"}) == "ci"
@@ -300,7 +300,7 @@ def test_profile_choice():
 def test_conform_run_passes_thorough_and_seed_to_the_properties(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
-    import harness.run as run_module
+    import conform.harness.run as run_module
 
     seen = {}
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from fixtures.sample_plugin import SampleSystemPlugin, SettlementOnlyPlugin
-from harness.adapters import Adapter, AdapterSpecError, make_adapter
-from harness.adapters.python_plugin import GROUP, registered
-from harness.cli import main as cli
-from harness.config import AdapterConfig
-from harness.run import execute
+from conform.fixtures.sample_plugin import SampleSystemPlugin, SettlementOnlyPlugin
+from conform.harness.adapters import Adapter, AdapterSpecError, make_adapter
+from conform.harness.adapters.python_plugin import GROUP, registered
+from conform.harness.cli import main as cli
+from conform.harness.config import AdapterConfig
+from conform.harness.run import execute
 
-SPEC = "python:fixtures.sample_plugin:SampleSystemPlugin"
+SPEC = "python:conform.fixtures.sample_plugin:SampleSystemPlugin"
 
 
 def test_the_whole_feature_suite_passes_through_a_python_plugin():
@@ -33,12 +33,12 @@ def test_plugin_is_built_with_the_config():
 
 def test_operations_a_plugin_lacks_are_not_applicable_and_do_not_fail_the_gate(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTEST_ADDOPTS", "--conform-examples 3")  # for both runs: which operations, not how many examples
-    run, code = execute(adapter="python:fixtures.sample_plugin:SettlementOnlyPlugin", articles=("nanchang-4.3.1",))
+    run, code = execute(adapter="python:conform.fixtures.sample_plugin:SettlementOnlyPlugin", articles=("nanchang-4.3.1",))
     statuses = {c.status for c in run.checks}
     assert "not_applicable" in statuses and not statuses & {"failed", "error"}, statuses
     na = [c for c in run.checks if c.status == "not_applicable"]
     assert all("credit_month" in c.message or "check_account_use" in c.message for c in na)
-    result = CliRunner().invoke(cli, ["run", "--adapter", "python:fixtures.sample_plugin:SettlementOnlyPlugin",
+    result = CliRunner().invoke(cli, ["run", "--adapter", "python:conform.fixtures.sample_plugin:SettlementOnlyPlugin",
                                       "--article", "nanchang-4.3.1", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
 
@@ -49,7 +49,7 @@ def test_entry_point_group_makes_a_plugin_available_by_name(tmp_path, monkeypatc
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-conform\nVersion: 1.0\n", encoding="utf-8")
     (dist / "entry_points.txt").write_text(
-        f"[{GROUP}]\nacme = fixtures.sample_plugin:SampleSystemPlugin\nbroken = fixtures.sample_plugin:NoSuchClass\n",
+        f"[{GROUP}]\nacme = conform.fixtures.sample_plugin:SampleSystemPlugin\nbroken = conform.fixtures.sample_plugin:NoSuchClass\n",
         encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert {"acme", "broken"} <= set(registered())
@@ -75,9 +75,9 @@ class Exploding(Adapter):
 
 @pytest.mark.parametrize("spec, message", [
     ("python:no_such_module_xyz:Thing", "cannot import module 'no_such_module_xyz'"),
-    ("python:fixtures.sample_plugin:Missing", "has no 'Missing'"),
-    ("python:fixtures.sample_plugin", "write python:package.module:Class"),
-    ("python:test_python_plugin:NotAnAdapter", "not a subclass of harness.adapters.Adapter"),
+    ("python:conform.fixtures.sample_plugin:Missing", "has no 'Missing'"),
+    ("python:conform.fixtures.sample_plugin", "write python:package.module:Class"),
+    ("python:test_python_plugin:NotAnAdapter", "not a subclass of conform.harness.adapters.Adapter"),
     ("python:test_python_plugin:SupportsNothing", "declares no supported operations"),
     ("python:test_python_plugin:Exploding", "RuntimeError: licence server down"),
     ("acme-unknown", "unknown adapter 'acme-unknown'"),
@@ -92,8 +92,8 @@ def test_settlement_only_plugin_still_settles():
     import datetime as dt
     from decimal import Decimal
 
-    from harness.adapters import NotApplicable, Subject
-    from reference.case import Person, Settlement
+    from conform.harness.adapters import NotApplicable, Subject
+    from conform.reference.case import Person, Settlement
 
     a = SettlementOnlyPlugin()
     a.prepare_person(Subject("nanchang", Person("P1", "1101")))

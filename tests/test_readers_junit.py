@@ -9,8 +9,8 @@ import xmlschema
 from report_samples import sample_run
 from test_report_gate import WRONG_FIGURE, feature_suite
 
-from harness.report import junit, model, write_reports
-from harness.run import execute_detailed
+from conform.harness.report import junit, model, write_reports
+from conform.harness.run import execute_detailed
 
 XSD = Path(__file__).resolve().parent.parent / "docs" / "junit-10.xsd"
 

@@ -6,9 +6,9 @@ import json
 import yaml
 from click.testing import CliRunner
 
-from harness.cli import main as cli
-from harness.resources import articles_file
-from reference.policy import POLICY_IDS, load_policy
+from conform.harness.cli import main as cli
+from conform.harness.resources import articles_file
+from conform.reference.policy import POLICY_IDS, load_policy
 
 
 def listed(*args: str):

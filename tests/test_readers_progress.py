@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.run import execute_detailed
+from conform.harness.run import execute_detailed
 
 ROOT = Path(__file__).resolve().parent.parent
 BEAT = re.compile(r"conform 进度 progress (\d+)/(\d+) .*通过 passed (\d+) · 失败 failed (\d+) · 错误 errors (\d+)"
@@ -20,7 +20,7 @@ BEAT = re.compile(r"conform 进度 progress (\d+)/(\d+) .*通过 passed (\d+) ·
 
 
 def conform(*args: str, env: dict | None = None, **kw) -> list[str]:
-    return [sys.executable, "-c", "from harness.cli import main; main()", *args]
+    return [sys.executable, "-c", "from conform.harness.cli import main; main()", *args]
 
 
 def test_without_a_terminal_a_heartbeat_every_m_checks_and_a_verdict_sentence(tmp_path):
@@ -87,7 +87,7 @@ def test_a_property_that_counts_its_examples_shows_how_many_it_has_tried():
     import io
     from types import SimpleNamespace
 
-    from harness.progress import Progress
+    from conform.harness.progress import Progress
 
     p = Progress(io.StringIO(), "heartbeat")
     p.total, p.done, p.current = 3, 1, "年度统筹支付不超过最高支付限额〔panzhihua〕"
@@ -99,8 +99,8 @@ def test_a_property_that_counts_its_examples_shows_how_many_it_has_tried():
 def test_the_terminal_names_the_causes_before_the_failures(capsys):
     from report_samples import sample_run
 
-    from harness.report.terminal import cause_lines, verdict_sentence
-    from harness.run import print_summary
+    from conform.harness.report.terminal import cause_lines, verdict_sentence
+    from conform.harness.run import print_summary
 
     run = sample_run(hostile=False)
     lines = cause_lines(run)
@@ -115,9 +115,9 @@ def test_the_terminal_names_the_causes_before_the_failures(capsys):
 
 def test_a_running_property_shows_the_examples_tried_so_far():
     """--thorough: the heartbeat names how many examples the current property has tried, while it runs."""
-    from harness.progress import Progress
-    from harness.properties.runner import _Tried
-    from harness.results import CheckResult
+    from conform.harness.progress import Progress
+    from conform.harness.properties.runner import _Tried
+    from conform.harness.results import CheckResult
 
     ch = CheckResult(nodeid="p::cap", kind="property", name="年度限额", policy="panzhihua", articles=[])
     count = _Tried(ch)
@@ -132,12 +132,12 @@ def test_a_running_property_shows_the_examples_tried_so_far():
 def test_a_failed_property_names_only_the_articles_it_found_broken(capsys):
     """Reviewer C: the terminal listed every article the differential property covers (吉林 二（二）、二(三)…
     六（三）) while failed_articles (and JUnit) said 吉林 二（二） only."""
-    from harness.results import CheckResult, Mismatch, RunResult
-    from harness.run import print_summary
+    from conform.harness.results import CheckResult, Mismatch, RunResult
+    from conform.harness.run import print_summary
 
     prop = CheckResult(nodeid="p::differential[jilin]", kind="property", name="差分〔jilin〕", policy="jilin",
                        articles=["jilin-2.2", "jilin-2.3", "jilin-6.3"], status="failed",
-                       feature_file="harness/properties/differential.py", line=18,
+                       feature_file="conform/harness/properties/differential.py", line=18,
                        mismatches=[Mismatch("hifp_pay", "500.00", "550.00", "V1", "统筹基金支付")],
                        failed_articles=["jilin-2.2"])
     print_summary(RunResult(policies=["jilin"], checks=[prop]))
@@ -151,7 +151,7 @@ def test_a_conformant_verdict_with_skipped_checks_does_not_say_all_passed():
     """A skipped check (e.g. an account use the text leaves open) is neither passed nor not applicable."""
     from report_samples import sample_run
 
-    from harness.report.terminal import verdict_sentence
+    from conform.harness.report.terminal import verdict_sentence
 
     run = sample_run(hostile=False)
     run.checks = [c for c in run.checks if c.status == "passed"]

@@ -10,7 +10,7 @@ import sys
 import pytest
 from sample_server import SampleServer
 
-from harness.run import execute_detailed
+from conform.harness.run import execute_detailed
 
 VENDOR_TEST = "def test_vendor_own():\n    assert 1 + 1 == 2\n"
 

@@ -16,9 +16,9 @@ import pytest
 from openpyxl import load_workbook
 from sample_server import SampleServer
 
-from harness.report import write_reports
-from harness.run import execute_detailed, gate
-from reference.policy import load_policy
+from conform.harness.report import write_reports
+from conform.harness.run import execute_detailed, gate
+from conform.reference.policy import load_policy
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z]{3,}")
@@ -211,7 +211,7 @@ def test_nanchang_is_marked_a_consultation_draft_wherever_its_verdict_shows(tmp_
 def test_baseline_incomplete_and_property_sections_have_no_english_only_label():
     from report_samples import sample_run
 
-    from harness.report import html, model
+    from conform.harness.report import html, model
 
     run = sample_run(hostile=False)
     run.checks[-1].message = "年度统筹支付 1000.01 超过最高支付限额 1000.00"
@@ -224,7 +224,7 @@ def test_baseline_incomplete_and_property_sections_have_no_english_only_label():
 
 
 def test_the_cause_is_the_field_computed_first_even_when_its_figure_is_zero():
-    from harness.report.causes import group
+    from conform.harness.report.causes import group
 
     # 攀枝花 第七条: a second visit after the year's 200.00 deductible is used up counts 0.00 against it,
     # so (500 − 0) × 50% = 250.00 from the fund; a system that counts the deductible per visit takes

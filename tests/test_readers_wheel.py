@@ -50,13 +50,13 @@ def run(bindir: Path, work: Path, *args: str, stdin: str | None = None) -> subpr
 def test_the_wheel_carries_features_policies_regions_and_the_sample_system(installed):
     bindir, work = installed
     site = next((bindir.parent / "lib").glob("python3*/site-packages"))
-    assert (site / "harness" / "_data" / "features" / "articles.yaml").is_file()
-    assert list((site / "harness" / "_data" / "features" / "panzhihua").glob("*.feature"))
-    assert (site / "reference" / "policies" / "texts" / "nanchang.yaml").is_file()
-    assert (site / "fixtures" / "regions" / "jilin-example.yaml").is_file()
+    assert (site / "conform" / "harness" / "_data" / "features" / "articles.yaml").is_file()
+    assert list((site / "conform" / "harness" / "_data" / "features" / "panzhihua").glob("*.feature"))
+    assert (site / "conform" / "reference" / "policies" / "texts" / "nanchang.yaml").is_file()
+    assert (site / "conform" / "fixtures" / "regions" / "jilin-example.yaml").is_file()
     # the regions scenarios must see refused (吉林 六（二）, 浙江 三（二）) are those scenarios' fixtures
-    shipped = {p.name for p in (site / "fixtures" / "regions" / "invalid").glob("*.yaml")}
-    assert shipped == {p.name for p in (ROOT / "fixtures" / "regions" / "invalid").glob("*.yaml")}
+    shipped = {p.name for p in (site / "conform" / "fixtures" / "regions" / "invalid").glob("*.yaml")}
+    assert shipped == {p.name for p in (ROOT / "conform" / "fixtures" / "regions" / "invalid").glob("*.yaml")}
     assert not (site / "features").exists()  # nothing dropped loose into site-packages
 
 
@@ -79,7 +79,7 @@ def test_conform_run_from_the_wheel(installed):
 
 
 def test_scenarios_naming_invalid_regions_pass_from_the_wheel(installed):
-    # their Examples name fixtures/regions/invalid/… files the reference must refuse, each for its clause
+    # their Examples name conform/fixtures/regions/invalid/… files the reference must refuse, each for its clause
     bindir, work = installed
     done = run(bindir, work, "conform", "run", "--article", "jilin-6.2", "--article", "zhejiang-3.2",
                "--out", "out-invalid", "--format", "json")
@@ -98,15 +98,15 @@ def test_scenarios_naming_invalid_regions_pass_from_the_wheel(installed):
 
 def test_conform_settle_and_list_from_the_wheel(installed):
     bindir, work = installed
-    case = (ROOT / "fixtures" / "cases" / "jilin.yaml").read_text(encoding="utf-8")  # uses region jilin-example
+    case = (ROOT / "conform" / "fixtures" / "cases" / "jilin.yaml").read_text(encoding="utf-8")  # uses region jilin-example
     done = run(bindir, work, "conform", "settle", "-", stdin=case)
     assert done.returncode == 0, done.stderr
     # 吉林 二（五）emergency at 二级 along inpatient rules: (2000 − 500) × 85% = 1275.00 (README)
     assert '"hifp_pay": "1275.00"' in done.stdout
-    # README "Adding a region": a region of one's own, by name, from fixtures/regions/ of the working folder
+    # README "Adding a region": a region of one's own, by name, from conform/fixtures/regions/ of the working folder
     own = work / "own-region"
     (own / "fixtures" / "regions").mkdir(parents=True)
-    region = (ROOT / "fixtures" / "regions" / "jilin-example.yaml").read_text(encoding="utf-8")
+    region = (ROOT / "conform" / "fixtures" / "regions" / "jilin-example.yaml").read_text(encoding="utf-8")
     (own / "fixtures" / "regions" / "my-city.yaml").write_text(
         region.replace("name: jilin-example", "name: my-city").replace('ordinary.deductible: "200"',
                                                                        'ordinary.deductible: "300"'), encoding="utf-8")
@@ -121,5 +121,5 @@ def test_conform_settle_and_list_from_the_wheel(installed):
     # the invalid regions ship as scenario fixtures, never as regions to use
     assert not any("invalid" in r["file"] or "350" in r["name"] for r in everything["regions"])
     assert any(a["status"] == "tested" for a in everything["articles"])
-    sample = run(bindir, work, "python", "-m", "fixtures.sample_system", "--list")
+    sample = run(bindir, work, "python", "-m", "conform.fixtures.sample_system", "--list")
     assert sample.returncode == 0 and "deductible_per_visit" in sample.stdout

@@ -1,4 +1,4 @@
-"""The README's worked example per document: the cases in fixtures/cases/ give the figures shown there.
+"""The README's worked example per document: the cases in conform/fixtures/cases/ give the figures shown there.
 
 Each figure is worked by hand from its article (and, for the frameworks, the
 fictitious example region's values); the README quotes the same arithmetic.
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.cli import main
+from conform.harness.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "fixtures" / "cases"
+CASES = ROOT / "conform" / "fixtures" / "cases"
 
 EXPECTED = {
     # 攀枝花 第七条: 500 − 50 − 0 − 20 = 430; (430 − 200) × 50% = 115.00; 500 − 115 = 385.00
@@ -57,4 +57,4 @@ def test_beijing_example_credits_and_uses() -> None:
 def test_readme_names_every_example() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for case in CASES.iterdir():
-        assert f"fixtures/cases/{case.name}" in readme, case.name
+        assert f"conform/fixtures/cases/{case.name}" in readme, case.name

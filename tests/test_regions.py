@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reference.case import Person, Settlement
-from reference.engine import PersonLedger
-from reference.policy import POLICY_IDS, REGION_DIR, MissingParameter, PolicyError, RegionConfig, bind, load_region_file
+from conform.reference.case import Person, Settlement
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import POLICY_IDS, REGION_DIR, MissingParameter, PolicyError, RegionConfig, bind, load_region_file
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "fixtures" / "regions").glob("*.yaml"))
-INVALID = ROOT / "fixtures" / "regions" / "invalid"
+EXAMPLES = sorted((ROOT / "conform" / "fixtures" / "regions").glob("*.yaml"))
+INVALID = ROOT / "conform" / "fixtures" / "regions" / "invalid"
 
 
 def _settle(rules, psn_type="1101", **s):
@@ -36,7 +36,7 @@ def _settle(rules, psn_type="1101", **s):
 
 
 def test_loader_sees_exactly_the_five_examples_and_not_the_invalid_ones():
-    assert REGION_DIR == ROOT / "fixtures" / "regions"
+    assert REGION_DIR == ROOT / "conform" / "fixtures" / "regions"
     names = {p.stem for p in REGION_DIR.glob("*.yaml")}
     assert names == {f"{p}-example" for p in POLICY_IDS}
     assert not names & {p.stem for p in INVALID.glob("*.yaml")}

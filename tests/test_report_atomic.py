@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from report_samples import sample_run
 
-from harness.report import ReportsNotWritten, atomic, write_reports
+from conform.harness.report import ReportsNotWritten, atomic, write_reports
 
 
 def leftovers(folder):
@@ -99,7 +99,7 @@ def test_a_writer_that_fails_loses_no_other_report(good, monkeypatch):
     one, the manifest lists what was written, and the previous run's workbook is gone, not passed off as
     this run's."""
     folder, before = good
-    from harness.report import xlsx
+    from conform.harness.report import xlsx
 
     def refuses(data, path):
         raise ValueError("All strings must be XML compatible")
@@ -120,7 +120,7 @@ def test_a_writer_that_fails_loses_no_other_report(good, monkeypatch):
 def test_a_writer_failing_only_when_written_again_is_named_in_the_reports_too(tmp_path, monkeypatch):
     """The workbook fails, so the others are written again with exit 4; junit.xml then fails too: the
     reason the page and results.json carry names both, not only the first."""
-    from harness.report import junit, xlsx
+    from conform.harness.report import junit, xlsx
 
     def refuses(data, path):
         raise ValueError("All strings must be XML compatible")

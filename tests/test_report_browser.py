@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from report_samples import sample_run
 
-from harness.report import write_reports
+from conform.harness.report import write_reports
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -109,7 +109,7 @@ def test_failing_report_loads_cleanly_and_filters(browser, failing_report, tmp_p
 
 
 def test_a_real_reference_run_report_opens_from_disk(browser, tmp_path):
-    from harness.run import execute, gate
+    from conform.harness.run import execute, gate
 
     # beijing's scenarios and properties; a few examples each: the report page is what is checked
     run, code = execute(policies=("beijing",), extra_args=("--conform-examples", "3"))
@@ -130,7 +130,7 @@ def test_audit_pages_header_keeps_its_values_readable_beside_long_labels(browser
     more: the values beside it (verdict, totals) keep a column wide enough to read."""
     import json
 
-    from audit.run import audit
+    from conform.audit.run import audit
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,hifp_pay\n"

@@ -12,8 +12,8 @@ import json
 
 from openpyxl import load_workbook
 
-from harness.report import html, jsonout, model, xlsx
-from harness.results import CheckResult, Mismatch, RunResult
+from conform.harness.report import html, jsonout, model, xlsx
+from conform.harness.results import CheckResult, Mismatch, RunResult
 
 # (policy, the clause the reference cites for the ratio step, the ratio expected, the ratio answered)
 CHECKS = [("nanchang", "南昌 四（四）；A-NC-PHARMACY", "0.5000", "0.5500"),
@@ -62,7 +62,7 @@ def test_the_clause_is_listed_per_document_in_json_html_and_xlsx(tmp_path):
 
 
 def test_one_document_keeps_its_clause_and_a_bare_assumption_is_named_by_its_document():
-    from harness.report.causes import clause_text
+    from conform.harness.report.causes import clause_text
 
     data = model.build(RunResult(policies=["panzhihua"], checks=two_document_run().checks[2:3]))
     assert data["causes"][0]["clause"] == "攀枝花 第七条"
@@ -74,8 +74,8 @@ def test_one_document_keeps_its_clause_and_a_bare_assumption_is_named_by_its_doc
 def test_labels_are_cited_without_the_numbering_comma_and_error_kinds_in_chinese():
     """Reviewer C's minor labels: "吉林 一、" (the numbering's 、 kept) beside other articles, and the cause
     "被测系统出错（too_large）" left in English."""
-    from harness.report import junit
-    from harness.report.terminal import article_label
+    from conform.harness.report import junit
+    from conform.harness.report.terminal import article_label
 
     assert article_label("jilin-1") == "吉林 一" and article_label("jilin-2.2") == "吉林 二（二）"
     run = two_document_run()

@@ -8,9 +8,9 @@ A-ZJ-HALF-FEN, and its 浙江 clause ended "；A-ZJ-HALF-FEN", though one check 
 """
 from __future__ import annotations
 
-from harness.report.causes import group
-from harness.report.terminal import cause_lines
-from harness.results import CheckResult, Mismatch, RunResult
+from conform.harness.report.causes import group
+from conform.harness.report.terminal import cause_lines
+from conform.harness.results import CheckResult, Mismatch, RunResult
 
 ZJ_TRACE = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "100.00"},
             {"step": "起付线", "clause": "浙江 二（一）", "value": "77.78"},
@@ -108,12 +108,12 @@ def test_evidence_that_is_not_a_settlement_leaves_the_step_to_the_trace():
 def test_the_headline_counts_scenario_files_and_properties_not_modules():
     checks = [zhejiang(1, False), zhejiang(2, False), zhejiang(3, False),
               {**zhejiang(4, False), "path": "features/zhejiang/y.feature"},
-              {**zhejiang(5, False), "kind": "property", "path": "harness/properties/differential.py"}]
+              {**zhejiang(5, False), "kind": "property", "path": "conform/harness/properties/differential.py"}]
     [cause] = group(checks, {})
     assert cause["files"] == ["features/zhejiang/x.feature", "features/zhejiang/y.feature"]
     assert "5 项检查（其中 1 项为属性检查）、2 个场景文件" in cause["headline"], cause["headline"]
     assert "个文件" not in cause["headline"].replace("个场景文件", "")
-    [cause] = group([{**zhejiang(6, False), "kind": "property", "path": "harness/properties/settlement.py"}], {})
+    [cause] = group([{**zhejiang(6, False), "kind": "property", "path": "conform/harness/properties/settlement.py"}], {})
     assert "1 项检查（均为属性检查）" in cause["headline"] and "文件" not in cause["headline"], cause["headline"]
 
 

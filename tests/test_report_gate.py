@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sample_server import SampleServer
 
-from harness.cli import main as cli
-from harness.report import write_reports
-from harness.report.baseline import compare, load_baseline
-from harness.report.terminal import verdict_sentence
-from harness.run import EXIT_FAIL, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, execute_detailed, gate
+from conform.harness.cli import main as cli
+from conform.harness.report import write_reports
+from conform.harness.report.baseline import compare, load_baseline
+from conform.harness.report.terminal import verdict_sentence
+from conform.harness.run import EXIT_FAIL, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, execute_detailed, gate
 
 FOUR = {"report.html", "report.xlsx", "junit.xml", "results.json", "manifest.sha256"}
 
@@ -45,7 +45,7 @@ WRONG_FIGURE = """# language: zh-CN
 
 
 def feature_suite(tmp_path: Path, text: str) -> Path:
-    """A test module binding one temporary feature file, as harness/conformance binds features/."""
+    """A test module binding one temporary feature file, as conform/harness/conformance binds features/."""
     feats = tmp_path / "features"
     feats.mkdir()
     (feats / "临时.feature").write_text(text, encoding="utf-8")
@@ -103,7 +103,7 @@ def test_reference_run_writes_four_files_under_reports_latest_and_exits_0(tmp_pa
 def test_a_report_writer_failing_writes_the_others_and_exits_4(tmp_path, monkeypatch):
     """A bug in one writer is the harness's failure (exit 4), said on stderr; the CI job still gets its
     junit.xml and results.json (naming the missing workbook), and the verdict is still printed."""
-    from harness.report import xlsx
+    from conform.harness.report import xlsx
 
     def refuses(data, path):
         raise ValueError("All strings must be XML compatible")
@@ -334,10 +334,35 @@ def test_sigterm_during_the_checks_is_an_interrupt():
     """A cancelled CI job (SIGTERM) stops pytest like Ctrl-C, so the reports of what ran still get written."""
     import signal
 
-    from harness.run import _sigterm_interrupts
+    from conform.harness.run import _sigterm_interrupts
 
     before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(KeyboardInterrupt), _sigterm_interrupts():
         os.kill(os.getpid(), signal.SIGTERM)
         signal.sigtimedwait([], 1.0) if hasattr(signal, "sigtimedwait") else None
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_baseline_saved_before_the_one_package_layout_matches_the_same_checks(tmp_path):
+    """Node ids began harness/conformance/ before the code moved under conform/: such a baseline's known
+    failure stays known, not a regression, and its fixed check reads as fixed."""
+    from report_samples import sample_run
+
+    run = sample_run(hostile=False)
+    for c in run.checks:
+        c.nodeid = "conform/harness/conformance/" + c.nodeid
+    path = tmp_path / "results.json"
+    write_reports(run, tmp_path, ("json",))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for c in data["checks"]:
+        c["nodeid"] = c["nodeid"].removeprefix("conform/")  # as an earlier version wrote them
+    path.write_text(json.dumps(data), encoding="utf-8")
+    now = sample_run(hostile=False)
+    for c in now.checks:
+        c.nodeid = "conform/harness/conformance/" + c.nodeid
+    now.checks[1].status = "passed"
+    result = compare(now, load_baseline(path))
+    assert result["fixed"] == ["conform/harness/conformance/t.py::test_fail"]
+    assert result["known"] == ["conform/harness/conformance/t.py::test_error",
+                               "conform/harness/conformance/t.py::test_prop"]
+    assert result["regressions"] == [] and result["missing"] == []

@@ -10,7 +10,7 @@ import pytest
 from markupsafe import escape
 from report_samples import FORMULAS, SCRIPT, sample_run
 
-from harness.report import html, model
+from conform.harness.report import html, model
 
 
 class Page(HTMLParser):
@@ -84,7 +84,7 @@ def test_verdict_documents_matrix_and_failure_details(page_source, page):
     assert 'data-verdict="不合格"' in page_source and "non-conformant" in text
     assert 'id="a-panzhihua-7"' in page_source and 'data-result="failed"' in page_source
     # every article of the document is a row
-    from reference.policy import load_policy
+    from conform.reference.policy import load_policy
 
     assert page_source.count('class="art ') == len(load_policy("panzhihua").articles)
     # the failing scenario: expected vs actual for the field, the reference's clause, the evidence
@@ -135,7 +135,7 @@ def test_a_check_names_the_assumptions_it_relies_on_in_html_and_excel(tmp_path):
     """A vendor reading the text differently sees which assumption a failed check rests on (issue 10)."""
     from openpyxl import load_workbook
 
-    from harness.report import xlsx
+    from conform.harness.report import xlsx
 
     run = sample_run(hostile=False)
     failing = next(c for c in run.checks if c.status == "failed" and c.kind == "scenario")

@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from report_samples import FORMULAS, SCRIPT, SECRET, sample_run
 
-from harness import evidence
-from harness.report import FORMATS, junit, model, write_reports
-from harness.report.baseline import SCHEMA_NAME
-from harness.results import SCHEMA_VERSION
+from conform.harness import evidence
+from conform.harness.report import FORMATS, junit, model, write_reports
+from conform.harness.report.baseline import SCHEMA_NAME
+from conform.harness.results import SCHEMA_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_unknown_format_is_refused(tmp_path):
 
 
 def test_matrix_lists_every_article_of_every_selected_document():
-    from reference.policy import POLICY_IDS, load_policy
+    from conform.reference.policy import POLICY_IDS, load_policy
 
     run = sample_run()
     run.selection = {}

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from harness.report import junit, model, xlsx
-from harness.run import run_command
+from conform.harness.report import junit, model, xlsx
+from conform.harness.run import run_command
 
 REFUSAL = "拒绝\uffff结算\ufffe"
 

@@ -7,8 +7,8 @@ import re
 
 from openpyxl import load_workbook
 
-from harness.report import html, model, xlsx
-from harness.run import execute_detailed
+from conform.harness.report import html, model, xlsx
+from conform.harness.run import execute_detailed
 
 
 def zhejiang_run():

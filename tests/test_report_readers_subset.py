@@ -9,9 +9,9 @@ from __future__ import annotations
 from openpyxl import load_workbook
 from report_samples import sample_run
 
-from harness.coverage import article_index
-from harness.report import html, model, xlsx
-from harness.results import CheckResult
+from conform.harness.coverage import article_index
+from conform.harness.report import html, model, xlsx
+from conform.harness.results import CheckResult
 
 
 def subset_run():

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 from report_samples import FORMULAS, SCRIPT, sample_run
 
-from harness.report import model, xlsx
-from reference.policy import load_policy
+from conform.harness.report import model, xlsx
+from conform.reference.policy import load_policy
 
 SHEETS = ["概要", "原因汇总", "条款矩阵", "场景明细", "失败详情", "属性测试", "假设", "开发者设置"]
 
@@ -131,7 +131,7 @@ def test_number_column_holds_document_numbers_never_titles(tmp_path):
     """攀枝花, 南昌 and 浙江 were published without a 文号; their titles stood in the 文号 column."""
     import re
 
-    from reference.policy import POLICY_IDS
+    from conform.reference.policy import POLICY_IDS
 
     run = sample_run(hostile=False)
     run.selection = {}

@@ -19,8 +19,8 @@ import pytest
 from sample_server import SampleServer
 from test_report_gate import StopAfter
 
-from harness.results import CONFORMANT, NO_VERDICT, NON_CONFORMANT, CheckResult, RunResult, decide
-from harness.run import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_UNREACHABLE, execute_detailed, gate
+from conform.harness.results import CONFORMANT, NO_VERDICT, NON_CONFORMANT, CheckResult, RunResult, decide
+from conform.harness.run import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_UNREACHABLE, execute_detailed, gate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ def test_a_run_interrupted_after_passes_reports_no_verdict():
 def test_conform_run_interrupted_before_any_check_reports_no_verdict_with_exit_130(tmp_path):
     out = tmp_path / "reports"
     with SampleServer(latency_ms=20_000) as server:   # the first request hangs: no check can finish
-        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--adapter", server.url, "--out",
+        proc = subprocess.Popen([sys.executable, "-m", "conform.harness.cli", "run", "--adapter", server.url, "--out",
                                  str(out), "--no-progress", "--article", "panzhihua-7"],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90

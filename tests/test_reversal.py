@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from reference.case import parse_case
-from reference.engine import PersonLedger, compute_case
-from reference.ledger import YearState
-from reference.policy import MissingParameter, PolicyError, bind
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger, compute_case
+from conform.reference.ledger import YearState
+from conform.reference.policy import MissingParameter, PolicyError, bind
 
 D = Decimal
 

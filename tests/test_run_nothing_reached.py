@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.report.model import build
-from harness.results import CheckResult, RunResult
-from harness.run import EXIT_FAIL, EXIT_USAGE, execute, gate, run_command
+from conform.harness.report.model import build
+from conform.harness.results import CheckResult, RunResult
+from conform.harness.run import EXIT_FAIL, EXIT_USAGE, execute, gate, run_command
 
 DEAD = "http://127.0.0.1:1/"   # nothing listens on port 1
 
@@ -51,7 +51,7 @@ def test_platform_config_without_persons_is_refused_naming_the_file(tmp_path):
 
 @pytest.mark.parametrize("hooks", [True, False], ids=["person_reset", "pool"])
 def test_an_unreachable_platform_system_is_exit_3(tmp_path, hooks):
-    from fixtures.sample_system.platform import sample_config
+    from conform.fixtures.sample_system.platform import sample_config
 
     cfg = tmp_path / "conform.toml"
     cfg.write_text(sample_config(DEAD, hooks=hooks), encoding="utf-8")
@@ -62,7 +62,7 @@ def test_an_unreachable_platform_system_is_exit_3(tmp_path, hooks):
 
 
 ONLY_YTD = """
-from harness.adapters import Adapter
+from conform.harness.adapters import Adapter
 
 
 class OnlyYtd(Adapter):
@@ -167,7 +167,7 @@ def test_a_real_failure_beside_a_feature_error_is_still_non_conformant(tmp_path)
 
 
 def test_the_terminal_sentence_and_table_do_not_count_feature_errors_as_the_systems_errors(tmp_path):
-    from harness.report.terminal import counts_columns, counts_row, verdict_sentence
+    from conform.harness.report.terminal import counts_columns, counts_row, verdict_sentence
 
     run, _ = execute(paths=(_bound(tmp_path, FEATURE + SETTLES.format(pay="250.00")),))
     sentence = verdict_sentence(run)
@@ -194,7 +194,7 @@ def test_verdicts_of_hand_made_runs_are_unchanged_when_nothing_was_tracked():
 # --------------------------------------------------------------------------- the adapter forms are discoverable
 
 def test_run_help_and_list_adapters_name_the_platform_form_and_plugin_names():
-    from harness.cli import main
+    from conform.harness.cli import main
 
     runner = CliRunner()
     help_text = " ".join(runner.invoke(main, ["run", "--help"]).output.split())

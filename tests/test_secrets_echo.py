@@ -22,8 +22,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from harness import evidence
-from harness.config import ConfigError, credential_conflict, load_adapter_config, register_header_secret, \
+from conform.harness import evidence
+from conform.harness.config import ConfigError, credential_conflict, load_adapter_config, register_header_secret, \
     register_url_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +83,7 @@ def echo_url():
 
 
 def run_conform(out: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "harness.cli", "run", *args, "--article", "panzhihua-9",
+    return subprocess.Popen([sys.executable, "-m", "conform.harness.cli", "run", *args, "--article", "panzhihua-9",
                              "--out", str(out), "--no-progress"], cwd=ROOT, env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -176,7 +176,7 @@ def test_a_url_credential_and_an_authorization_header_are_refused_together(tmp_p
     with pytest.raises(ConfigError, match="adapter.url: .*Authorization"):
         load_adapter_config(cfg)
     # the URL on the command line, the header in the file: refused too, before anything runs
-    from harness.cli import main
+    from conform.harness.cli import main
 
     cfg.write_text('[adapter.headers]\nAuthorization = { env = "CONFORM_TEST_SUT_AUTH" }\n', encoding="utf-8")
     r = CliRunner().invoke(main, ["run", "--config", str(cfg), "--adapter", "http://u:pw-1234@127.0.0.1:9/",

@@ -1,10 +1,10 @@
-"""The remembered step look-up (harness/step_lookup.py) finds exactly what pytest-bdd finds."""
+"""The remembered step look-up (conform/harness/step_lookup.py) finds exactly what pytest-bdd finds."""
 from __future__ import annotations
 
 import importlib
 
-from harness import step_lookup
-from harness.run import execute
+from conform.harness import step_lookup
+from conform.harness.run import execute
 
 scenario = importlib.import_module("pytest_bdd.scenario")
 

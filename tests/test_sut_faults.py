@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 from sample_server import SampleServer, start_all
 
-from harness.cli import main as cli
-from harness.results import RunResult
-from harness.run import EXIT_FAIL, EXIT_UNREACHABLE, execute, exit_code
+from conform.harness.cli import main as cli
+from conform.harness.results import RunResult
+from conform.harness.run import EXIT_FAIL, EXIT_UNREACHABLE, execute, exit_code
 
 ARTICLES = ("nanchang-4.2.1",)
 # The faults hit one scenario person's calls; the article's properties settle generated persons the

@@ -3,19 +3,19 @@
 YAML's parsers and JSON decoders keep the last of two equal keys without a word: a second
 `ordinary.cap: "999999"` pasted under `ordinary.cap: "2000"` in a region file turned the 22 planted
 discrepancies of a synthetic 浙江 ledger into 1,439 invented ones (131,128.65 yuan "underpaid").
-Every loader refuses it: the strict one of cases, region files and persons files (reference.loading
+Every loader refuses it: the strict one of cases, region files and persons files (conform.reference.loading
 load_yaml, on libyaml and on the pure-Python parser), the safe one of the shipped policy files
-(reference.policy), and the exact JSON reader (load_json).
+(conform.reference.policy), and the exact JSON reader (load_json).
 """
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from reference import loading, policy
-from reference.case import CaseError, load_text
-from reference.loading import InputError, UniqueSafeLoader, load_json, load_yaml
-from reference.policy import POLICY_IDS, REGION_DIR, PolicyError, load_region_file
+from conform.reference import loading, policy
+from conform.reference.case import CaseError, load_text
+from conform.reference.loading import InputError, UniqueSafeLoader, load_json, load_yaml
+from conform.reference.policy import POLICY_IDS, REGION_DIR, PolicyError, load_region_file
 
 ZHEJIANG = REGION_DIR / "zhejiang-example.yaml"
 
@@ -117,7 +117,7 @@ def test_a_mapping_merged_before_it_is_built_may_still_override_what_it_merges()
     before X itself is built: X's merged `k` and its own `k` must not read as a key given twice."""
     import yaml
 
-    from reference.loading import UniqueSafeLoader
+    from conform.reference.loading import UniqueSafeLoader
 
     text = ("base: &base {k: 1, j: 1}\nouter:\n  inner: &X\n    <<: *base\n    k: 2\n"
             "sibling:\n  <<: *X\n  z: 3\n")

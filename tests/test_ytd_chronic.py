@@ -7,7 +7,7 @@ cap that disease is settled under (A-JL-CHRONIC-YTD-BUCKET). 攀枝花 第十条
 apart: a shared "*" total cannot be split among them.
 
 Regions: the reviewer's 吉林 region (deductible 250, cap 1500, chronic 70% / cap 1000, no pharmacy ratio);
-the example regions (fixtures/regions/): 吉林 ordinary 200 / 二级 55%, chronic 70% / cap 3000, M00500 5000;
+the example regions (conform/fixtures/regions/): 吉林 ordinary 200 / 二级 55%, chronic 70% / cap 3000, M00500 5000;
 攀枝花 M03900 deductible 0 / 50% / cap 300, M00500 300 / 80% / 4000.
 """
 from __future__ import annotations
@@ -18,11 +18,11 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from harness.cli import main
-from reference.benefits import OpeningRefused
-from reference.case import CaseError, parse_case
-from reference.engine import PersonLedger, compute_case
-from reference.policy import bind
+from conform.harness.cli import main
+from conform.reference.benefits import OpeningRefused
+from conform.reference.case import CaseError, parse_case
+from conform.reference.engine import PersonLedger, compute_case
+from conform.reference.policy import bind
 
 D = Decimal
 JL_REVIEW = {"ordinary.deductible": "250", "ordinary.cap": "1500", "inpatient.retiree_ratio_bonus": "0.45",

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from audit.run import audit
-from reference.case import parse_case
-from reference.engine import PersonLedger
-from reference.policy import bind
+from conform.audit.run import audit
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import bind
 
 D = Decimal
 

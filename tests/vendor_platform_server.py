@@ -188,7 +188,7 @@ def encode(obj) -> bytes:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes: without TCP_NODELAY the body waits for the client's
-    # delayed ACK (about 40 ms a request on Linux), as in fixtures/sample_system/server.py.
+    # delayed ACK (about 40 ms a request on Linux), as in conform/fixtures/sample_system/server.py.
     disable_nagle_algorithm = True
     vendor = Vendor()
 

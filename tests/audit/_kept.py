@@ -5,7 +5,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from audit.run import audit
+from conform.audit.run import audit
 
 
 @contextmanager

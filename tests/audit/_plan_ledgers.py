@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import strategies as st
 
-from reference.case import Person, Reversal, Settlement
-from reference.engine import PersonLedger, rules_for
-from reference.policy import PolicyError
+from conform.reference.case import Person, Reversal, Settlement
+from conform.reference.engine import PersonLedger, rules_for
+from conform.reference.policy import PolicyError
 
 POLICIES = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
 REGION = {p: f"{p}-example" for p in POLICIES}
@@ -134,7 +134,7 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
             events.insert(target + 2, Reversal(id=f"{psn_no}-R", date=events[target + 1].date, reverses=events[target].id))
         else:
             events.append(rev)
-            # A reversal not right after its settlement: the plan hands the person over (audit/plan.py `routed`).
+            # A reversal not right after its settlement: the plan hands the person over (conform/audit/plan.py `routed`).
             apart = target != len(events) - 2
     stay_rule = False
     if fb_kind == "stay":
@@ -149,7 +149,7 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
 
 @st.composite
 def ledgers(draw, policy: str, min_persons: int = 1, max_persons: int = 6, allow_fallback: bool = True) -> Drawn:
-    from reference.case import parse_person
+    from conform.reference.case import parse_person
 
     d = Drawn(policy)
     for k in range(draw(st.integers(min_persons, max_persons))):

@@ -54,7 +54,7 @@ def discrepancies_from_planted(ledger: Path, out: Path) -> Path:
 
 
 def summary_for(discrepancies: Path, **extra) -> dict:
-    """A summary dict as audit/run.py builds it, with the hifp totals taken from the discrepancy file."""
+    """A summary dict as conform/audit/run.py builds it, with the hifp totals taken from the discrepancy file."""
     con = duckdb.connect()
     # a settlement and its reversal net out: the money is what stands of the pair
     over, under = con.execute(f"""

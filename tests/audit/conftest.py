@@ -11,7 +11,7 @@ def spark():
     The ledgers here have a few hundred rows, so nearly all of Spark's time is fixed cost: the
     JVM compiling Catalyst itself and planning. Measured on a 3,000-row ledger (JVM CPU seconds,
     first audit / later ones): default JIT 50 / 13.5, C1 only (-XX:TieredStopAtLevel=1) 24 / 8.
-    The engine itself (audit/engines/spark.py) turns off code generation and adaptive execution
+    The engine itself (conform/audit/engines/spark.py) turns off code generation and adaptive execution
     for ledgers this small and writes each stage to Parquet.
     """
     from pyspark.sql import SparkSession

@@ -14,9 +14,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from audit import fallback
-from audit.run import audit
-from reference.case import Person
+from conform.audit import fallback
+from conform.audit.run import audit
+from conform.reference.case import Person
 from _kept import kept_audit
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay,psn_part_amt,acct_pay,psn_cash_pay"

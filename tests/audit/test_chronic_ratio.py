@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from audit.run import audit
+from conform.audit.run import audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,inscp_scp_amt,"
           "act_pay_dedc,hifp_pay,pool_prop_selfpay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay,dise_codg")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from audit.run import audit
+from conform.audit.run import audit
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,hifp_pay"
 ROWS = ["S1,A,1101,2023-03-01,14,primary,M00500,1000.00,560.00",

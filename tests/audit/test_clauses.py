@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from audit.run import audit
+from conform.audit.run import audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,act_pay_dedc,hifp_pay,"
           "psn_part_amt,acct_pay,psn_cash_pay")

@@ -15,8 +15,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from audit import fallback
-from harness.cli import main
+from conform.audit import fallback
+from conform.harness.cli import main
 from _kept import kept_audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,"
@@ -111,7 +111,7 @@ def _stopped_run(tmp_path, sig: str, after: str | None, rows: int = 300_000):
     work = tmp_path / "tmp"
     work.mkdir()
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "audit", str(ledger), "--policy", "panzhihua",
+    proc = subprocess.Popen([sys.executable, "-m", "conform.harness.cli", "audit", str(ledger), "--policy", "panzhihua",
                              "--region", "panzhihua-example", "--out", str(out)],
                             cwd=Path(__file__).resolve().parents[2], env={**os.environ, "TMPDIR": str(work)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -148,7 +148,7 @@ def test_a_stopped_audit_leaves_neither_its_working_folder_nor_a_report(tmp_path
 def test_a_signal_that_duckdb_turned_into_its_own_error_is_still_the_signal(tmp_path, monkeypatch, sig, code, said):
     """A signal during a DuckDB query comes back as DuckDB's 'Query interrupted' (the handler's exception is
     replaced), which would read as an internal error (exit 3): the signal noted decides."""
-    from audit import interrupt, run
+    from conform.audit import interrupt, run
 
     def stopped_in_a_query(*_a, **_k):
         interrupt.receive(getattr(signal, sig))
@@ -246,7 +246,7 @@ def _summary(**extra):
     (2.0, 100_000, 50_000, "50,000 rows/s"),
 ])
 def test_the_rate_is_printed_only_when_it_means_something(elapsed, rows, rate, shown):
-    from audit.cli import _console
+    from conform.audit.cli import _console
 
     chinese, english = _console(_summary(elapsed_s=elapsed, rows_read=rows, rows_per_s=rate))
     assert f"{elapsed:.1f} s" in english
@@ -255,12 +255,12 @@ def test_the_rate_is_printed_only_when_it_means_something(elapsed, rows, rate, s
 
 
 def _failing(monkeypatch, exc):
-    import audit.run
+    import conform.audit.run
 
     def boom(*a, **k):
         raise exc
 
-    monkeypatch.setattr(audit.run, "audit", boom)
+    monkeypatch.setattr(conform.audit.run, "audit", boom)
 
 
 def test_an_unexpected_error_is_an_internal_error_exit_3_not_1(tmp_path, monkeypatch):
@@ -294,7 +294,7 @@ def test_an_os_error_while_writing_names_the_output_folder(tmp_path, monkeypatch
     named, and no part of the report left behind."""
     import errno
 
-    from audit.report import xlsx
+    from conform.audit.report import xlsx
 
     def full(path, *a, **k):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
@@ -351,7 +351,7 @@ def test_the_docs_usage_names_every_option_of_the_command():
     """docs/audit.md §4 lists what `conform audit --help` offers: no option left out of the usage line or the table."""
     from pathlib import Path
 
-    from audit.cli import audit_command
+    from conform.audit.cli import audit_command
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
     section = doc[doc.index("## 4. 运行"):doc.index("## 5.")]
@@ -365,11 +365,11 @@ def test_the_docs_usage_names_every_option_of_the_command():
 
 
 def test_a_report_on_an_example_region_says_its_figures_are_invented(tmp_path):
-    """fixtures/regions/*-example supply invented values (example: true): a regulator reading the report
+    """conform/fixtures/regions/*-example supply invented values (example: true): a regulator reading the report
     must see that its expected figures rest on them; a real region's report says nothing of the kind."""
     from openpyxl import load_workbook
 
-    from reference.policy import REGION_DIR
+    from conform.reference.policy import REGION_DIR
 
     out = tmp_path / "out"
     r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", "panzhihua-example", "--out", out)

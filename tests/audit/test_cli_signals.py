@@ -56,14 +56,14 @@ def _finish(proc: subprocess.Popen) -> tuple[int, str]:
 EARLY = """
 import os, signal, sys
 
-class SignalOnImport:  # the signal lands exactly while audit.run (DuckDB, openpyxl, ...) is imported
+class SignalOnImport:  # the signal lands exactly while conform.audit.run (DuckDB, openpyxl, ...) is imported
     def find_spec(self, name, path=None, target=None):
-        if name == "audit.run":
+        if name == "conform.audit.run":
             os.kill(os.getpid(), getattr(signal, os.environ["SIGNAL"]))
         return None
 
 sys.meta_path.insert(0, SignalOnImport())
-from harness.cli import main
+from conform.harness.cli import main
 main(sys.argv[1:], prog_name="conform")
 """
 
@@ -90,14 +90,14 @@ WORKERS = """
 import os, sys, time
 
 if __name__ == "__main__":
-    from audit import fallback
+    from conform.audit import fallback
     fallback.INLINE_PERSONS, fallback.CHUNK_PERSONS = 0, 2  # 20 persons: ten chunks for two workers
-    from harness.cli import main
+    from conform.harness.cli import main
     main(sys.argv[1:], prog_name="conform")
 else:  # a worker, importing the parent's main module
     open(os.path.join(os.environ["MARKS"], f"importing-{os.getpid()}"), "w").close()
     time.sleep(1)
-    from audit import settle_ref
+    from conform.audit import settle_ref
 
     def _work_table(*args, _real=settle_ref._work_table):
         open(os.path.join(os.environ["MARKS"], f"worker-{os.getpid()}"), "w").close()
@@ -191,8 +191,8 @@ def test_a_full_working_folder_is_named_not_taken_for_a_small_memory_limit(tmp_p
     import duckdb
     from click.testing import CliRunner
 
-    from audit import cli, run
-    from harness.cli import main
+    from conform.audit import cli, run
+    from conform.harness.cli import main
 
     monkeypatch.setenv("CONFORM_AUDIT_WORKDIR", "/mnt/tiny")
     said = cli._memory_message(duckdb.OutOfMemoryException(OFFLOAD), "60MB")

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from audit.run import audit
+from conform.audit.run import audit
 
 from _plan_ledgers import PARAMS, POLICIES, RECORDED, REGION, Drawn, ledgers, planted, reference_rows, write
-from reference.case import Reversal, Settlement
+from conform.reference.case import Reversal, Settlement
 
 E_FIELDS = ", ".join(f"e.{f}" for f in RECORDED)
 
@@ -106,7 +106,7 @@ def test_plan_equals_reference_on_spark(policy, data, tmp_path_factory, spark):
 @given(data=st.data())
 def test_reference_fallback_in_worker_processes_matches_inline(data, tmp_path_factory, monkeypatch):
     """Persons the plan hands over are settled the same in worker processes as in this process."""
-    from audit import fallback
+    from conform.audit import fallback
 
     d = data.draw(ledgers("jilin", min_persons=8, max_persons=8))
     assume(len(d.fallback) >= 2)
@@ -134,7 +134,7 @@ def test_a_reversed_crossing_settlement_leaves_the_later_crossing_exact(tmp_path
       S2 300: 50 more reaches it; 60% of 250 = 150 paid;
       S3 1600: 60% of 1600 = 960, but only 1000 - 150 = 850 is left of the cap.
     The plan's per-year figures must count S2's crossing only, not the reversed S0's (else S3 = 790)."""
-    from reference.case import parse_person
+    from conform.reference.case import parse_person
 
     d = Drawn("panzhihua")
     rec = {"psn_no": "P0001", "psn_type": "1101"}
@@ -165,8 +165,8 @@ def test_a_reference_settled_row_cites_the_article_not_the_recorded_other_funds(
     deductible, (2000 − 600) × 50% = 700.00 from the pooled fund, 基金支付总额 750.00, 个人负担
     2000 − 750 − 20 = 1230.00. The recorded funds come after the fund's figure in the trace; the fund's
     clause is still the article (二（一）), never '清单记录'."""
-    from audit.settle_ref import person_for, settle_person
-    from reference.engine import rules_for
+    from conform.audit.settle_ref import person_for, settle_person
+    from conform.reference.engine import rules_for
 
     row = ("S1", "P1", "1101", dt.date(2023, 3, 1), "11", "tertiary", None, None, False, True, None,
            200000, 0, 0, 0, 5000, 2000, 1000, None)

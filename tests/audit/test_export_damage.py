@@ -1,4 +1,4 @@
-"""Ledgers as Excel, Spark and database dumps leave them (audit/sources.py): IDs Excel made numbers,
+"""Ledgers as Excel, Spark and database dumps leave them (conform/audit/sources.py): IDs Excel made numbers,
 JSON lines without their null fields, blank and repeated unread columns, NULL markers, UTF-16 text,
 Excel's float noise, Parquet INT96 times. Each is either refused at its file, line/row and column with
 the fix, or audited to the figures of the clean CSV (docs/audit.md's worked example, 攀枝花 第七条).
@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from audit.errors import AuditInputError
-from audit.run import audit
-from harness.cli import main
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
+from conform.harness.cli import main
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 EXAMPLE = re.search(r"```csv\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S).group(1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from audit.errors import AuditInputError
-from audit.mapping import load_mapping
-from audit.run import audit
+from conform.audit.errors import AuditInputError
+from conform.audit.mapping import load_mapping
+from conform.audit.run import audit
 
 BOMB = """a: &a ["x","x","x","x","x","x","x","x","x"]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]

@@ -13,11 +13,11 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from audit import persons
-from audit.errors import AuditInputError
-from audit.mapping import load_mapping
-from harness.cli import main
-from reference.policy import REGION_DIR
+from conform.audit import persons
+from conform.audit.errors import AuditInputError
+from conform.audit.mapping import load_mapping
+from conform.harness.cli import main
+from conform.reference.policy import REGION_DIR
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,"
           "preselfpay_amt,hifp_pay,psn_part_amt")

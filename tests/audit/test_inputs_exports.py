@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from audit.errors import AuditInputError
+from conform.audit.errors import AuditInputError
 from test_sources_input import BY_FIELD, _audit, _rows
 
 BOM = "\ufeff"
@@ -86,7 +86,7 @@ def test_gbk_text_behind_a_utf8_bom_is_said_so(tmp_path, encoding, quote_all):
     """No encoding reads it: the message says what the file is and how to mend it, with or without --encoding.
     Before a plain header (not quoted) GB18030 took the mark for 锘 and one more character, and the first
     column was 'missing'; before a quoted one the file was 'neither UTF-8 nor GBK'."""
-    from audit.run import audit
+    from conform.audit.run import audit
 
     rows = _rows()
     rows[1][rows[0].index("setl_id")] += "某市"  # GBK text past the header (not UTF-8)
@@ -102,7 +102,7 @@ def test_gbk_text_behind_a_utf8_bom_is_said_so(tmp_path, encoding, quote_all):
 
 
 def test_a_utf8_file_with_its_bom_given_another_encoding_is_told_to_leave_it_out(tmp_path):
-    from audit.run import audit
+    from conform.audit.run import audit
 
     path = tmp_path / "utf8.csv"
     path.write_text(BOM + _csv_text(_rows()), encoding="utf-8")

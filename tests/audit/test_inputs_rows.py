@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from audit.errors import AuditInputError
+from conform.audit.errors import AuditInputError
 from test_ledger_reading import HEADER, S0, S1, _csv, _expected
 
 UTC = dt.timezone.utc

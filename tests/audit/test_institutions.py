@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from audit.errors import AuditInputError
-from audit.run import audit
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
 from _kept import kept_audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,fixmedins_code,medfee_sumamt,fulamt_ownpay_amt,"
@@ -119,7 +119,7 @@ def test_identical_duplicate_rows_are_one_institution(tmp_path):
 
 
 def test_conform_audit_takes_institutions(tmp_path):
-    from harness.cli import main
+    from conform.harness.cli import main
 
     table = _write(tmp_path / "inst.csv", ["fixmedins_code,facility", "H-CENTRAL,tertiary", "H-COMMUNITY,primary"])
     out = tmp_path / "out"

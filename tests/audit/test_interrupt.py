@@ -1,4 +1,4 @@
-"""What a signal does at each point of an audit (audit/interrupt.py): unwind before the report is
+"""What a signal does at each point of an audit (conform/audit/interrupt.py): unwind before the report is
 published, be only noted while and after it is — whatever thread the signal lands on."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from audit import interrupt
-from audit.report.html import worked_example
+from conform.audit import interrupt
+from conform.audit.report.html import worked_example
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +47,7 @@ def test_a_failed_publication_leaves_a_noted_signal_to_stop_the_run(tmp_path):
 def test_a_worked_example_stopped_by_a_signal_stops_the_report(monkeypatch):
     """DuckDB turns the handler's KeyboardInterrupt into its own error, which a worked example would show
     as '计算过程不可用' and the run would carry on as if never stopped."""
-    from audit.report import rollups
+    from conform.audit.report import rollups
 
     monkeypatch.setattr(rollups, "settlement_rows", lambda con, sid: [])
 
@@ -78,7 +78,7 @@ def test_a_signal_while_the_process_exits_after_an_audit_prints_no_traceback():
             "    os.kill(os.getpid(), signal.SIGINT)\n"
             "    time.sleep(0.2)\n"
             "atexit.register(late)\n"
-            "from audit import cli\n"
+            "from conform.audit import cli\n"
             "cli._quiet_exit_once()\n")
     r = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
                        capture_output=True, text=True, timeout=60)

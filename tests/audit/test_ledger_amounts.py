@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from audit.errors import AuditInputError
-from harness.cli import main
+from conform.audit.errors import AuditInputError
+from conform.harness.cli import main
 from _kept import kept_audit
 
 COLS = ("setl_id", "psn_no", "psn_type", "setl_time", "med_type", "facility", "medfee_sumamt", "fulamt_ownpay_amt",

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from audit.errors import AuditInputError
-from audit.run import audit
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
 from _kept import kept_audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,facility,fixmedins_code,medfee_sumamt,fulamt_ownpay_amt,"
@@ -384,7 +384,7 @@ def test_a_byte_past_the_first_lines_that_does_not_decode_is_located_while_readi
     """The encoding is told from a CSV's first bytes (sources.ENCODING_PREFIX, here shrunk to the header
     and S1); a bad byte further on is found while pyarrow reads — its UTF-8 check, or the GB18030 codec
     transcoding — and named at its line, as an up-front check of the whole file named it."""
-    from audit import sources
+    from conform.audit import sources
 
     monkeypatch.setattr(sources, "ENCODING_PREFIX", len((HEADER + "\n" + S1 + "\n").encode("utf-8")) + 2)
     tail = ("\n".join([S0] * 3) + "\n").encode("gbk")

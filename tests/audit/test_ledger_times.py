@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from audit.errors import AuditInputError
-from audit.ledger import DATE_FORMATS, TIME_FORMATS, _date
+from conform.audit.errors import AuditInputError
+from conform.audit.ledger import DATE_FORMATS, TIME_FORMATS, _date
 from _kept import kept_audit
 from test_timezone import _ledger
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.errors import AuditInputError
-from audit.run import audit
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
 
 from test_mapping_input import BY_FIELD, _ledger, _toml
 

@@ -1,4 +1,4 @@
-"""`--map` (audit/mapping.py): a [columns] target must be a ledger column (or a column [skip] names),
+"""`--map` (conform/audit/mapping.py): a [columns] target must be a ledger column (or a column [skip] names),
 a [codes.<column>] a coded ledger column; a typo is refused with the names it was probably meant as
 (exit 2), and the ledger's names are matched case and spaces aside.
 
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audit.errors import AuditInputError
-from audit.mapping import load_mapping
-from audit.run import audit
-from harness.cli import main
+from conform.audit.errors import AuditInputError
+from conform.audit.mapping import load_mapping
+from conform.audit.run import audit
+from conform.harness.cli import main
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 EXAMPLE = re.search(r"```csv\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S).group(1)

@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from audit.errors import AuditInputError
-from audit.run import audit
-from reference.case import CaseError, parse_person
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
+from conform.reference.case import CaseError, parse_person
 from _kept import kept_audit
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay,psn_part_amt,acct_pay,psn_cash_pay"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.errors import AuditInputError
-from audit.run import audit
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
 from _ledger_files import ledger_and_persons
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,fixmedins_code,medfee_sumamt,hifp_pay"

@@ -6,9 +6,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from audit import persons
-from audit.errors import AuditInputError
-from audit.mapping import load_mapping
+from conform.audit import persons
+from conform.audit.errors import AuditInputError
+from conform.audit.mapping import load_mapping
 from _kept import kept_audit
 
 
@@ -58,7 +58,7 @@ def test_a_malformed_line_is_named_by_its_number(tmp_path, line):
 
 
 def test_persons_lines_are_read_like_a_case_nan_refused(tmp_path):
-    """The persons file goes through the same JSON reader as a case (reference.loading.load_json):
+    """The persons file goes through the same JSON reader as a case (conform.reference.loading.load_json):
     NaN is not an amount, so a line holding one is refused, with its line."""
     f = tmp_path / "p.jsonl"
     f.write_text('{"psn_no": "P1", "psn_type": "1101"}\n{"psn_no": "P2", "acct_balance": NaN}\n', encoding="utf-8")
@@ -80,8 +80,8 @@ def test_psn_type_may_be_left_out_the_ledger_carries_it(tmp_path, policy):
     mid-year retirement and chronic diseases included, on the plan and on the reference engine)."""
     import json
 
-    from audit.run import audit
-    from audit.synth import synth_ledger
+    from conform.audit.run import audit
+    from conform.audit.synth import synth_ledger
 
     ledger = tmp_path / "l.parquet"
     synth_ledger(1500, policy, ledger, defect_rate=0.3, seed=5, workers=1)

@@ -18,10 +18,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from audit import persons
-from audit.errors import AuditInputError
-from audit.run import audit
-from harness.cli import main
+from conform.audit import persons
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
+from conform.harness.cli import main
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,"
           "preselfpay_amt,hifp_pay,psn_part_amt")
@@ -174,7 +174,7 @@ def test_a_folder_given_as_persons_file_or_map_is_called_a_folder(tmp_path):
 def test_a_framework_without_region_asks_for_region_and_names_the_example(tmp_path):
     r = _run(_ledger(tmp_path), "--policy", "zhejiang", "--out", tmp_path / "out")
     _refused(r, "must be supplied by a region configuration", "give --region",
-             "--region zhejiang-example (fixtures/regions/zhejiang-example.yaml)")
+             "--region zhejiang-example (conform/fixtures/regions/zhejiang-example.yaml)")
     assert "params" not in r.output
 
 

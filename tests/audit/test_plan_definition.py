@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from audit import params, plan
-from reference.policy import bind_cached
+from conform.audit import params, plan
+from conform.reference.policy import bind_cached
 from _kept import kept_audit
 
 
@@ -32,7 +32,7 @@ def test_parameters_are_exact_fractions_from_the_rules():
 def test_a_framework_without_its_region_is_refused():
     import pytest
 
-    from reference.policy import PolicyError
+    from conform.reference.policy import PolicyError
 
     with pytest.raises(PolicyError, match="must be supplied by a region configuration"):
         params.tables(bind_cached("zhejiang"))
@@ -91,7 +91,7 @@ def test_every_person_gets_a_number_of_their_own():
     with a settlement, spread over the hash buckets (so many buckets hold several persons)."""
     import duckdb
 
-    from audit import persons
+    from conform.audit import persons
 
     con = duckdb.connect()
     try:
@@ -117,7 +117,7 @@ def test_an_uncovered_pharmacy_purchase_is_not_pooled_and_counts_toward_no_deduc
     (cap 1500 far off). Had P1 counted, H1's deductible would be 0.00 and its fund 500.00."""
     from pathlib import Path
 
-    example = Path(__file__).resolve().parents[2] / "fixtures" / "regions" / "jilin-example.yaml"
+    example = Path(__file__).resolve().parents[2] / "conform" / "fixtures" / "regions" / "jilin-example.yaml"
     lines = example.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if not line.lstrip().startswith("ordinary.ratio.pharmacy:")]
     assert len(kept) == len(lines) - 1

@@ -1,7 +1,7 @@
 """Figures the differential cannot pin because its ledgers record the reference engine's own figures or
 because its fixed sample of ledgers happens not to hold the case: each worked by hand, on both routes (the
 plan, and the reference engine for a person the plan hands over: a retirement date years ahead changes no
-figure in 2024 but sends the person there, audit/plan.py `routed`)."""
+figure in 2024 but sends the person there, conform/audit/plan.py `routed`)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import json
 import duckdb
 import pytest
 
-from audit.run import audit
+from conform.audit.run import audit
 
 ROUTES = {"plan": {}, "reference": {"retire_date": "2040-01-01"}}
 

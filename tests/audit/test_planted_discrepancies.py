@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from audit.synth import synth_ledger
-from harness.cli import main
+from conform.audit.synth import synth_ledger
+from conform.harness.cli import main
 
 POLICIES = ["panzhihua", "nanchang", "jilin", "beijing", "zhejiang"]
 
@@ -28,7 +28,7 @@ def _audit(tmp_path: Path, policy: str, rows: int, seed: int, defect_rate: float
     persons = tmp_path / f"{policy}.persons.jsonl"
     if persons.exists():
         args += ["--persons", str(persons)]
-    assert "audit" in main.list_commands(None), "conform audit is not registered in harness/cli.py"
+    assert "audit" in main.list_commands(None), "conform audit is not registered in conform/harness/cli.py"
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     return ledger, out, result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from audit.run import audit
+from conform.audit.run import audit
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay"
 F1 = "F1,A,1101,2023-03-01,11,tertiary,1000.00,200.00,400.00"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.errors import AuditInputError
-from audit.run import audit
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
 
 BASE = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt"
 S1 = "S1,A,1101,2023-03-01,11,tertiary,500.00"

@@ -11,10 +11,10 @@ import pytest
 from _synth_fixtures import summary_for, write_discrepancies
 from openpyxl import load_workbook
 
-import audit.report as report
-from audit.report import html as html_report
-from audit.report import write_reports
-from audit.report import xlsx as audit_xlsx
+import conform.audit.report as report
+from conform.audit.report import html as html_report
+from conform.audit.report import write_reports
+from conform.audit.report import xlsx as audit_xlsx
 
 HOSTILE_ID = "<script>alert(1)</script>"
 FORMULA = "=cmd|' /C calc'!A0"
@@ -200,7 +200,7 @@ def test_a_failing_explain_does_not_lose_the_report(tmp_path):
 
 
 def test_a_folder_with_other_files_is_refused_not_replaced(tmp_path):
-    from audit.errors import AuditInputError
+    from conform.audit.errors import AuditInputError
 
     disc = write_discrepancies(tmp_path / "d.parquet", ROWS)
     mine = tmp_path / "Documents"
@@ -354,7 +354,7 @@ def test_the_month_chart_scales_each_bar_by_its_own_figure():
 
 
 def test_a_negative_figure_keeps_its_sign_and_a_ledger_without_hifp_pay_has_no_fund_figures():
-    from audit.report.text import fund_audited, yuan_grouped
+    from conform.audit.report.text import fund_audited, yuan_grouped
 
     assert (yuan_grouped(-1001), yuan_grouped(123456789), yuan_grouped(None)) == ("-¥10.01", "¥1,234,567.89", "—")
     # hifp_pay not among the fields audited: no over/underpayment figure, even if a 0 stands in the summary

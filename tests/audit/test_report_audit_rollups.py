@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 from _synth_fixtures import discrepancies_from_planted, summary_for, write_discrepancies
 from openpyxl import load_workbook
 
-from audit.report import rollups, write_reports
-from audit.synth import synth_ledger
+from conform.audit.report import rollups, write_reports
+from conform.audit.synth import synth_ledger
 
 
 def test_breakdowns_add_up_to_the_totals(tmp_path):
@@ -190,7 +190,7 @@ def test_a_lone_reversal_is_classed_by_the_money_it_leaves(tmp_path):
 
 def _classes_of(tmp_path, csv_text: str) -> dict[str, str]:
     """{差异类型: 涉及字段} of the 按差异类型 sheet after auditing `csv_text` under 攀枝花."""
-    from audit.run import audit
+    from conform.audit.run import audit
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(csv_text, encoding="utf-8")
@@ -228,7 +228,7 @@ def test_a_reversal_without_its_own_descriptive_columns_is_reported_as_its_settl
     listed and rolled up under S1's institution, level, type and medical category, not under blanks."""
     import csv
 
-    from audit.run import audit
+    from conform.audit.run import audit
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(

@@ -13,8 +13,8 @@ import pytest
 from _ledger_files import ledger_and_persons
 from _synth_fixtures import write_discrepancies
 
-from audit.report import rollups
-from audit.run import audit
+from conform.audit.report import rollups
+from conform.audit.run import audit
 
 # E1 as the plan gives its discrepancies (status none_exclusion, clause 第八条)
 E1 = [{"setl_id": "E1", "field": f, "recorded": rec, "expected": exp, "clause": "攀枝花 第八条"}
@@ -23,7 +23,7 @@ E1 = [{"setl_id": "E1", "field": f, "recorded": rec, "expected": exp, "clause": 
 
 
 def _with_status(path, rows: list[dict], status: dict[str, str] | None):
-    """The discrepancy file; with `status` by setl_id as the plan writes it (audit/plan.py compare_sql)."""
+    """The discrepancy file; with `status` by setl_id as the plan writes it (conform/audit/plan.py compare_sql)."""
     write_discrepancies(path, rows)
     if status is not None:
         t = pq.read_table(path)
@@ -91,7 +91,7 @@ def _audited_classes(tmp_path, policy: str, rows: list[str], persons: list[dict]
     code, _ = audit([str(ledger)], policy, f"{policy}-example", pfile, out=out)
     assert code == 1
     disc = out / "discrepancies.parquet"
-    assert rollups.STATUS_COLUMN in pq.read_schema(disc).names  # the plan's compare writes it (audit/plan.py)
+    assert rollups.STATUS_COLUMN in pq.read_schema(disc).names  # the plan's compare writes it (conform/audit/plan.py)
     return _classes(disc)
 
 

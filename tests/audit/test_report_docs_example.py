@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 from click.testing import CliRunner
 
-from harness.cli import main
+from conform.harness.cli import main
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 

@@ -7,8 +7,8 @@ import re
 
 from _synth_fixtures import summary_for, write_discrepancies
 
-from audit.report import html as html_report
-from audit.report import rollups, write_reports
+from conform.audit.report import html as html_report
+from conform.audit.report import rollups, write_reports
 
 
 def _row(setl_id: str, field: str, recorded: str, expected: str, reverses: str | None = None, **kw) -> dict:

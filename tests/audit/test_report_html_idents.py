@@ -12,7 +12,7 @@ import io
 
 import pyarrow.parquet as pq
 
-from audit.run import audit
+from conform.audit.run import audit
 from test_sources_input import EXAMPLE
 
 N = 5_000

@@ -21,10 +21,10 @@ import pytest
 from _synth_fixtures import summary_for, write_discrepancies
 from click.testing import CliRunner
 
-import audit.report as report
-from audit.errors import AuditInputError
-from audit.report import FILES, html as html_report, write_reports
-from harness.cli import main
+import conform.audit.report as report
+from conform.audit.errors import AuditInputError
+from conform.audit.report import FILES, html as html_report, write_reports
+from conform.harness.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,"
@@ -193,7 +193,7 @@ def test_a_hidden_folder_left_by_a_killed_run_is_not_taken_for_a_users_file(tmp_
 def _as_nobody(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HOME": str(cwd), "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(cwd)}
     return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-                           "import sys; from harness.cli import main; sys.argv[0] = 'conform'; main()", *args],
+                           "import sys; from conform.harness.cli import main; sys.argv[0] = 'conform'; main()", *args],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -284,7 +284,7 @@ def test_out_as_the_current_folder_or_empty_is_refused_before_any_work(tmp_path,
     report would have pulled the folder from under the user's shell. `--out ""` (an unset $OUT) is no folder."""
     from click.testing import CliRunner
 
-    from harness.cli import main
+    from conform.harness.cli import main
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"
@@ -301,7 +301,7 @@ def test_out_through_a_link_and_up_goes_where_the_system_resolves_it(tmp_path, m
     """lnk/../new is where mkdir would put it: beside the link's target, not beside the link."""
     from click.testing import CliRunner
 
-    from harness.cli import main
+    from conform.harness.cli import main
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"

@@ -16,9 +16,9 @@ from _ledger_files import ledger_and_persons
 from _synth_fixtures import summary_for, write_discrepancies
 from openpyxl import load_workbook
 
-from audit.report import write_reports
-from audit.run import audit
-from audit.verdict import UNASSESSED_REASONS
+from conform.audit.report import write_reports
+from conform.audit.run import audit
+from conform.audit.verdict import UNASSESSED_REASONS
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,exclusion,medfee_sumamt,act_pay_dedc,hifp_pay"
 CHRONIC = ["BG1,BG,1101,2023-03-01,14,secondary,M03900,,3000.00,0.00,840.00",

@@ -13,12 +13,12 @@ import pytest
 from _synth_fixtures import summary_for, write_discrepancies
 from openpyxl import load_workbook
 
-from audit import params
-from audit.report import write_reports
-from reference.policy import COMMON_CITE
-from audit.run import audit
-from audit.verdict import UNASSESSED_REASONS
-from reference.policy import bind_cached
+from conform.audit import params
+from conform.audit.report import write_reports
+from conform.reference.policy import COMMON_CITE
+from conform.audit.run import audit
+from conform.audit.verdict import UNASSESSED_REASONS
+from conform.reference.policy import bind_cached
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,insuplc_admdvs,mdtrtarea_admvs,init_setl_id,"
           "medfee_sumamt,inscp_scp_amt,act_pay_dedc,hifp_pay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay\n")
@@ -116,7 +116,7 @@ def test_a_clean_report_has_no_sheet_of_reasons(tmp_path):
 
 
 def test_common_assumptions_are_cited_as_common_not_as_the_policy(refused):
-    """A-ROUND-FEN is in none of the five documents (reference/policies/common.yaml): "攀枝花" would say
+    """A-ROUND-FEN is in none of the five documents (conform/reference/policies/common.yaml): "攀枝花" would say
     that 攀枝花's document decides it."""
     s = json.loads((refused / "summary.json").read_text(encoding="utf-8"))
     cites = {a["id"]: a["cite"] for a in s["assumptions"]}

@@ -1,5 +1,5 @@
 """The note under a worked example that is a reversal (2208) agrees with how the reversal was classed
-(audit/report/rollups.py: a reversal whose settlement's hifp_pay does not differ carries the pair's money,
+(conform/audit/report/rollups.py: a reversal whose settlement's hifp_pay does not differ carries the pair's money,
 pair_net, and its hifp_pay difference counts as it stands).
 
 攀枝花 第七条, in service, 三级 50%, deductible 200.00: F1 (1000.00 in scope) is settled right,
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from audit.report.html import reversal_note
-from audit.run import audit
+from conform.audit.report.html import reversal_note
+from conform.audit.run import audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,fixmedins_code,init_setl_id,medfee_sumamt,inscp_scp_amt,"
           "act_pay_dedc,hifp_pay,pool_prop_selfpay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay")

@@ -13,10 +13,10 @@ import re
 
 from openpyxl import load_workbook
 
-from audit.run import audit
+from conform.audit.run import audit
 from test_sources_input import EXAMPLE
 
-UNNAMED = "未提供定点机构编码的结算（按机构等级合计）"  # audit/report/rollups.py UNNAMED
+UNNAMED = "未提供定点机构编码的结算（按机构等级合计）"  # conform/audit/report/rollups.py UNNAMED
 
 
 def _report(tmp_path, drop: bool = False, blank: tuple[str, ...] = ()):

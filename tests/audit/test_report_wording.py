@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from _synth_fixtures import summary_for, write_discrepancies
-from audit.report import write_reports
-from harness.cli import main
+from conform.audit.report import write_reports
+from conform.harness.cli import main
 from test_report_reversal_note import HEADER
 
 ROWS = ["D1,D,1101,2023-03-01,11,tertiary,H1,,1000.00,1000.00,200.00,500.00,0.5000,500.00,500.00,0.00,500.00",

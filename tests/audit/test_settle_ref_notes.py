@@ -9,12 +9,12 @@ import pickle
 import pytest
 from _ledger_files import ledger_and_persons
 
-from audit.run import audit
-from audit.settle_ref import _said
-from reference.benefits import NotCovered, OutsideValidity, Refusal
-from reference.case import parse_case
-from reference.engine import PersonLedger
-from reference.policy import PolicyError, bind
+from conform.audit.run import audit
+from conform.audit.settle_ref import _said
+from conform.reference.benefits import NotCovered, OutsideValidity, Refusal
+from conform.reference.case import parse_case
+from conform.reference.engine import PersonLedger
+from conform.reference.policy import PolicyError, bind
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,exclusion,medfee_sumamt,act_pay_dedc,hifp_pay"
 

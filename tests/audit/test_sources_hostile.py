@@ -1,4 +1,4 @@
-"""Ledger files that are large, deep, wide or oddly placed (audit/sources.py): each is read correctly or
+"""Ledger files that are large, deep, wide or oddly placed (conform/audit/sources.py): each is read correctly or
 refused in seconds with a message naming the file (and line) and what to do, exit 2, never a traceback.
 
 The rows are docs/audit.md's worked example (see test_sources_input.py), repeated where size matters.
@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from audit import sources
-from audit.errors import AuditInputError
+from conform.audit import sources
+from conform.audit.errors import AuditInputError
 from test_sources_input import BY_FIELD, _audit, _rows, _write_csv
 
 WANTED = frozenset(_rows()[0]) | {"fixmedins_name"}

@@ -1,4 +1,4 @@
-"""Ledger files as exported in practice (audit/sources.py): upper-case headers, empty months, damaged
+"""Ledger files as exported in practice (conform/audit/sources.py): upper-case headers, empty months, damaged
 files, blank JSON lines, and records spanning lines; every refusal names the file (and line) and
 exits 2 without a traceback or SQL text.
 
@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from audit import sources
-from audit.errors import AuditInputError
-from audit.run import audit
-from harness.cli import main
+from conform.audit import sources
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
+from conform.harness.cli import main
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 EXAMPLE = re.search(r"```csv\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S).group(1)

@@ -1,4 +1,4 @@
-"""A long field in the first lines of a CSV (audit/sources.py `_csv_layout` reads up to 20 lines to find
+"""A long field in the first lines of a CSV (conform/audit/sources.py `_csv_layout` reads up to 20 lines to find
 the header): docs/audit.md §1 takes records up to 4 MB, so a long name there is read as it is further
 down; only a record over the limit is refused, exit 2, naming the file and line (never exit 3).
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.errors import AuditInputError
+from conform.audit.errors import AuditInputError
 from test_institutions import S0, S1, _ledger, _run, _write
 from test_sources_input import BY_FIELD, _audit, _rows
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from audit.engines import spark
+from conform.audit.engines import spark
 
 PY4J = RuntimeError("An error occurred while calling None.org.apache.spark.sql.classic.SparkSession.\n"
                     ": java.lang.IllegalStateException: Cannot call methods on a stopped SparkContext.")
@@ -76,8 +76,8 @@ def test_which_java_is_unusable(tmp_path, monkeypatch):
 
 from click.testing import CliRunner  # noqa: E402
 
-from audit.errors import AuditInputError  # noqa: E402
-from harness.cli import main  # noqa: E402
+from conform.audit.errors import AuditInputError  # noqa: E402
+from conform.harness.cli import main  # noqa: E402
 
 
 @pytest.mark.parametrize("master, said", [
@@ -133,7 +133,7 @@ def test_a_master_is_shown_without_user_password_or_parameters():
     said = spark.scrubbed("Port could not be cast to integer value as '1;token=SECRET%2B2' (SECRET+2)",
                           "sc://127.0.0.1:1;token=SECRET%2B2")
     assert "SECRET" not in said
-    # a one-letter value is no secret worth hiding (as harness.evidence): every 't' of the message stays
+    # a one-letter value is no secret worth hiding (as conform.harness.evidence): every 't' of the message stays
     said = spark.scrubbed("no Spark Connect server answers at 127.0.0.1:9 (waited 10 s: Connection refused)",
                           "sc://127.0.0.1:9/;token=t;user_id=1")
     assert said == "no Spark Connect server answers at 127.0.0.1:9 (waited 10 s: Connection refused)"
@@ -198,12 +198,12 @@ def _conform_spark(tmp_path, master: str, **env: str):
     import sys
     from pathlib import Path
 
-    from audit.synth import synth_ledger
+    from conform.audit.synth import synth_ledger
 
     pytest.importorskip("pyspark")
     ledger = tmp_path / "l.parquet"
     synth_ledger(20, "zhejiang", ledger, seed=1, workers=1)
-    return subprocess.run([sys.executable, "-m", "harness.cli", "audit", str(ledger), "--policy", "zhejiang",
+    return subprocess.run([sys.executable, "-m", "conform.harness.cli", "audit", str(ledger), "--policy", "zhejiang",
                            "--region", "zhejiang-example", "--engine", "spark", "--spark-master", master,
                            "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=600,
                           cwd=Path(__file__).resolve().parents[2], env={**os.environ, **env})

@@ -21,9 +21,9 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from audit.engines.spark import MASTER, redacted
-from audit.synth import synth_ledger
-from harness.cli import main
+from conform.audit.engines.spark import MASTER, redacted
+from conform.audit.synth import synth_ledger
+from conform.harness.cli import main
 
 # Their own JVMs, one test at a time, beside the local-mode Spark tests.
 pytestmark = pytest.mark.xdist_group("spark-remote")
@@ -125,7 +125,7 @@ def standalone_url(tmp_path_factory):
 
 
 def _conform(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "conform.harness.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=Path(__file__).resolve().parents[2], env=_env())
 
 
@@ -138,7 +138,7 @@ def _audit_beyond_this_process(tmp_path: Path, master: str) -> None:
     r = _conform("audit", *base, "--engine", "spark", "--spark-master", master, "--out", str(tmp_path / "spark"))
     assert r.returncode == 1, r.stdout + r.stderr[-3000:]
     assert "(spark)" in r.stdout
-    # the driver JVM started here logs errors only (audit/engines/log4j2.properties): no WARN/INFO lines
+    # the driver JVM started here logs errors only (conform/audit/engines/log4j2.properties): no WARN/INFO lines
     assert not re.search(r" (WARN|INFO) ", r.stderr), r.stderr[-3000:]
     assert "Setting default log level" not in r.stderr  # the gateway logger is configured too
     r = _conform("audit", *base, "--out", str(tmp_path / "duck"))

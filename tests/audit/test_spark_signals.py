@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from audit.engines.spark import _keep_sigint
+from conform.audit.engines.spark import _keep_sigint
 
 
 class Context:

@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from audit.synth import KINDS, RECORDED, settle_events, synth_ledger
-from harness.cli import main
-from reference.case import Person, Reversal, Settlement, parse_case
-from reference.engine import compute_case, rules_for
+from conform.audit.synth import KINDS, RECORDED, settle_events, synth_ledger
+from conform.harness.cli import main
+from conform.reference.case import Person, Reversal, Settlement, parse_case
+from conform.reference.engine import compute_case, rules_for
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def test_cli_writes_the_ledger_and_refuses_a_bad_region(tmp_path):
 def test_synth_ledger_refuses_what_it_cannot_write(tmp_path, monkeypatch, args, said):
     from click.testing import CliRunner
 
-    from harness.cli import main
+    from conform.harness.cli import main
 
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, ["synth-ledger", "--policy", "zhejiang", *args])
@@ -201,7 +201,7 @@ def test_synth_ledger_refuses_what_it_cannot_write(tmp_path, monkeypatch, args, 
 def test_an_out_path_under_a_file_is_refused_naming_the_file(tmp_path):
     from click.testing import CliRunner
 
-    from harness.cli import main
+    from conform.harness.cli import main
 
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     r = CliRunner().invoke(main, ["synth-ledger", "--policy", "zhejiang", "--rows", "10",
@@ -213,7 +213,7 @@ def test_no_more_worker_processes_than_chunks(tmp_path, monkeypatch):
     """--workers 30 for two chunks of persons started 30 processes, 28 of them idle."""
     import multiprocessing as mp
 
-    from audit import synth
+    from conform.audit import synth
 
     started = []
     real = mp.get_context
@@ -244,7 +244,7 @@ def test_a_stopped_synth_ledger_leaves_nothing_behind(tmp_path, sig, code, said)
     import time
 
     out = tmp_path / "big.parquet"
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "synth-ledger", "--rows", "5000000", "--policy",
+    proc = subprocess.Popen([sys.executable, "-m", "conform.harness.cli", "synth-ledger", "--rows", "5000000", "--policy",
                              "zhejiang", "--workers", "2", "--out", str(out)],
                             cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -272,7 +272,7 @@ def test_each_institution_has_one_level(tmp_path):
     must not split one synthetic institution into several."""
     import duckdb
 
-    from audit.synth import synth_ledger
+    from conform.audit.synth import synth_ledger
 
     path = tmp_path / "l.parquet"
     synth_ledger(3000, "panzhihua", path, seed=5, workers=1)
@@ -291,9 +291,9 @@ def test_the_planted_set_counts_an_account_paying_more_than_the_persons_share(tm
     import dataclasses
     import datetime as dt
 
-    from audit.synth import as_audited
-    from reference.case import Person, Settlement
-    from reference.policy import bind_cached
+    from conform.audit.synth import as_audited
+    from conform.reference.case import Person, Settlement
+    from conform.reference.policy import bind_cached
 
     rules = bind_cached("panzhihua", "panzhihua-example", None)
     person = Person(psn_no="A", psn_type="1101", acct_balance=Decimal("300.00"))

@@ -35,7 +35,7 @@ def test_a_utc_timestamp_is_dated_in_beijing_on_any_host(tmp_path):
     _ledger(ledger)
     for tz in ("UTC", "America/New_York", "Asia/Shanghai"):
         out = tmp_path / f"out-{tz.replace('/', '-')}"
-        r = subprocess.run([sys.executable, "-m", "harness.cli", "audit", str(ledger), "--policy", "panzhihua",
+        r = subprocess.run([sys.executable, "-m", "conform.harness.cli", "audit", str(ledger), "--policy", "panzhihua",
                             "--region", "panzhihua-example", "--out", str(out)],
                            cwd=ROOT, env={**os.environ, "TZ": tz}, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, (tz, r.stdout, r.stderr)
@@ -49,7 +49,7 @@ def test_a_text_time_with_an_offset_is_dated_in_beijing_on_any_host(tmp_path):
                       "C2,C,1101,11,tertiary,2023-12-31T16:30:00.000+00:00,600.00,200.00,200.00\n", encoding="utf-8")
     for tz in ("UTC", "America/New_York"):
         out = tmp_path / f"out-{tz.replace('/', '-')}"
-        r = subprocess.run([sys.executable, "-m", "harness.cli", "audit", str(ledger), "--policy", "panzhihua",
+        r = subprocess.run([sys.executable, "-m", "conform.harness.cli", "audit", str(ledger), "--policy", "panzhihua",
                             "--region", "panzhihua-example", "--out", str(out)],
                            cwd=ROOT, env={**os.environ, "TZ": tz}, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, (tz, r.stdout, r.stderr)

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from audit.run import audit
+from conform.audit.run import audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,insuplc_admdvs,mdtrtarea_admvs,init_setl_id,"
           "medfee_sumamt,inscp_scp_amt,act_pay_dedc,hifp_pay,fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay\n")

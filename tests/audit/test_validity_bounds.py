@@ -28,7 +28,7 @@ from _kept import kept_audit
 
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay"
 # A retirement date years ahead changes no figure here but sends the person to the reference engine
-# (a retirement after the first settlement, audit/plan.py `routed`): both routes must say the same.
+# (a retirement after the first settlement, conform/audit/plan.py `routed`): both routes must say the same.
 ROUTES = {"plan": {}, "reference": {"retire_date": "2040-01-01"}}
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from _kept import kept_audit
 
-from audit.errors import AuditInputError
-from audit.run import audit
+from conform.audit.errors import AuditInputError
+from conform.audit.run import audit
 
 REGION = """name: jl-nopharm
 policy: jilin

@@ -16,12 +16,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.settle_cli import SettleError, run
+from conform.harness.settle_cli import SettleError, run
 
 from .fuzz_profile import FUZZ, mutated
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = [p.read_bytes() for p in sorted((ROOT / "fixtures" / "cases").iterdir())]
+EXAMPLES = [p.read_bytes() for p in sorted((ROOT / "conform" / "fixtures" / "cases").iterdir())]
 CASES = [json.loads(json.dumps(yaml.safe_load(b), default=str)) for b in EXAMPLES]
 HOSTILE = [b"1e999999", "٥٠٠".encode(), "２０２３".encode(), b"\\ud800", b"\xff", b"[" * 40, b"&a x", b"*a",
            b"2023-02-30", b".nan", b"9999-12", b"null", b"true", b"-0", b'"', b"{", b"}", b",", b":", b"\n- ",

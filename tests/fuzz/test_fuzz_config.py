@@ -12,9 +12,9 @@ from .fuzz_profile import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import evidence
-from harness.adapters import AdapterSpecError, make_adapter
-from harness.config import ADAPTER_KEYS, AdapterConfig, ConfigError, load_adapter_config
+from conform.harness import evidence
+from conform.harness.adapters import AdapterSpecError, make_adapter
+from conform.harness.config import ADAPTER_KEYS, AdapterConfig, ConfigError, load_adapter_config
 
 VALID = """[adapter]
 url = "http://user:pw@127.0.0.1:8080/api?token=abc123&mode=x"

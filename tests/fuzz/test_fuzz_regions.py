@@ -10,12 +10,12 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.policy import POLICY_IDS, PolicyError, bind, load_region_file
+from conform.reference.policy import POLICY_IDS, PolicyError, bind, load_region_file
 
 from .fuzz_profile import FUZZ, mutated
 
 ROOT = Path(__file__).resolve().parents[2]
-REGION_FILES = sorted((ROOT / "fixtures" / "regions").glob("**/*.yaml"))
+REGION_FILES = sorted((ROOT / "conform" / "fixtures" / "regions").glob("**/*.yaml"))
 EXAMPLES = [p.read_bytes() for p in REGION_FILES]
 HOSTILE = [b"exmaple: true\n", b"&a x", b"*a", b"2023-02-30", b".nan", b".inf", b"1:30", b"yes", b"~", b"null",
            b"[" * 40, b"{", b"\xff", b"\x00", b"!!python/object:x", "٥٠".encode(), b"1e999999", b"-0", b"\t",
@@ -47,7 +47,7 @@ def test_mutated_region_files(tally, tmp_path_factory, data):
 
 def test_every_shipped_region_loads_as_before():
     """The strict loader reads the example regions' values as the text the files hold."""
-    for p in (ROOT / "fixtures" / "regions").glob("*.yaml"):
+    for p in (ROOT / "conform" / "fixtures" / "regions").glob("*.yaml"):
         region = load_region_file(p.stem)
         assert region.example is True and region.name == p.stem
         assert all(isinstance(v, str) for v in region.values.values())

@@ -17,10 +17,10 @@ from .fuzz_profile import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.adapters import SettlementRefused, SutError
-from harness.adapters.http import ENCODINGS, AnswerError, HttpAdapter, decompress, read_answer
-from harness.config import AdapterConfig
-from reference.case import Settlement
+from conform.harness.adapters import SettlementRefused, SutError
+from conform.harness.adapters.http import ENCODINGS, AnswerError, HttpAdapter, decompress, read_answer
+from conform.harness.config import AdapterConfig
+from conform.reference.case import Settlement
 
 KINDS = {"timeout", "connection", "http_status", "malformed", "infcode", "missing_field", "wrong_type", "too_large"}
 INFNOS = ["T001", "2206", "2207", "2208", "5206", "T002", "T003"]

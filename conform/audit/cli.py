@@ -1,0 +1,261 @@
+"""`conform audit LEDGER...`: the regulator's audit of an exported settlement ledger (结算清单)."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from conform.reference.policy import POLICY_IDS
+
+from . import interrupt
+from .errors import AuditInputError
+
+# Exit codes (docs/audit.md): 1 means "discrepancies found" to a CI job, so no failure may ever exit 1.
+EXIT_INPUT, EXIT_INTERNAL = 2, 3
+
+
+_SAID = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+
+
+def _signalled(signum, _frame):
+    """Ctrl-C or SIGTERM: unwind the run (its working folder and any half-written report are removed),
+    unless the report is already published, when the run ends with its verdict (conform/audit/interrupt.py)."""
+    if not interrupt.receive(signum):
+        return
+    # the unwinding may close half-written files (openpyxl's streams): nothing of that is the user's concern
+    sys.unraisablehook = lambda _u: None
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
+_quiet_exit: list[bool] = []
+
+
+def _quiet_exit_once() -> None:
+    """At interpreter exit, ignore Ctrl-C and SIGTERM: the run has ended with its verdict, and a signal
+    landing in an exit callback (multiprocessing's, after the reference workers) would only print a
+    traceback. Registered after multiprocessing's, so it runs before it (last in, first out)."""
+    if not _quiet_exit:
+        import atexit
+        import importlib
+
+        importlib.import_module("multiprocessing.util")  # its exit callback must be registered before this one
+        atexit.register(lambda: [signal.signal(s, signal.SIG_IGN) for s in _SAID])
+        _quiet_exit.append(True)
+
+
+def _stopped(signum: int) -> None:
+    click.echo(f"conform: audit {_SAID.get(signum, 'stopped')}; nothing written", err=True)
+    sys.exit(128 + signum)
+
+
+def _fund_line(summary: dict) -> str:
+    """多付/少付 for the console; a ledger without hifp_pay has no fund figures to state (None, not 0.00)."""
+    over, under = summary.get("overpaid_fen"), summary.get("underpaid_fen")
+    if over is None or under is None:
+        return "统筹基金支付 hifp_pay 未审核（清单无此列）"
+    from .report.text import yuan
+
+    return f"多付 {yuan(over)} 元，少付 {yuan(under)} 元"
+
+
+# A rate from a run this short is mostly start-up time (a one-row ledger read "0 rows/s").
+MIN_RATE_SECONDS = 0.5
+
+
+def _left_out(summary: dict) -> str:
+    """The rows left out unassessed, by reason: 'med_type=51 3; vali_flag=0 2' (--map [skip], void records)."""
+    return "; ".join(f"{k['skip']} {k['rows']}" for k in summary["skipped_by_code"])
+
+
+def _console(summary: dict) -> list[str]:
+    n = sum(summary["discrepancies_by_field"].values())
+    skipped = (f"（其中排除 {summary['rows_skipped']} 行：{_left_out(summary)}）" if summary["rows_skipped"] else "")
+    # 稽核, 参考实现: the reports' words (审计 is the audit office's)
+    chinese = (f"稽核完成：{summary['rows_read']} 行{skipped}，{summary['persons']} 人，差异 {n} 项，{_fund_line(summary)}"
+               f"（参考实现结算 {summary['persons_reference']} 人）"
+               + (f"；未能审核 {summary['unassessed']} 行（原因见报告）。" if summary["unassessed"] else "。"))
+    elapsed, rate = summary["elapsed_s"], summary.get("rows_per_s") or 0
+    speed = f", {rate:,} rows/s" if elapsed >= MIN_RATE_SECONDS and rate >= 1 else ""
+    english = (f"audit: {summary['rows_read']} rows"
+               + (f" ({summary['rows_skipped']} left out: {_left_out(summary)})" if summary["rows_skipped"] else "")
+               + f", {n} discrepancies, {elapsed:.1f} s{speed} ({summary['engine']})")
+    from .report.text import ytd_unused_text  # imported by the run already
+
+    u = (summary.get("persons_file") or {}).get("ytd_unused")
+    note = [f"注意 note: {ytd_unused_text(u)}"] if u else []
+    return [chinese, english, *note]
+
+
+def _out_of_memory(e: BaseException) -> BaseException | None:
+    """DuckDB's OutOfMemoryException, raised as such or kept as the context of a located input error."""
+    import duckdb
+
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, duckdb.OutOfMemoryException):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
+
+
+# DuckDB raises the same OutOfMemoryException when it cannot spill: "failed to offload data block ...
+# This limit was set by the 'max_temp_directory_size' setting" (by default the free space of the drive
+# of its temp_directory, which is in the run's working folder). That is a full disk, not a small limit.
+_SPILL_FULL = ("failed to offload", "max_temp_directory_size")
+
+
+def _spill_full(e: BaseException) -> bool:
+    text = str(e).lower()
+    return any(k in text for k in _SPILL_FULL)
+
+
+def _workdir_named() -> str:
+    """The folder the run's working folder (and DuckDB's spill files) is made in."""
+    env = os.environ.get("CONFORM_AUDIT_WORKDIR")
+    if env:
+        return f"{env} (CONFORM_AUDIT_WORKDIR)"
+    import tempfile
+
+    return f"{tempfile.gettempdir()} (the system temporary folder; CONFORM_AUDIT_WORKDIR not set)"
+
+
+def _memory_message(e: BaseException, memory_limit: str | None) -> str:
+    # DuckDB's own advice (SET threads=..., SET memory_limit=...) is for its SQL shell: only its first line is kept.
+    first = _first_line(e).removeprefix("Out of Memory Error: ")
+    if _spill_full(e):
+        return (f"conform: error: the working folder {_workdir_named()} has no space left: DuckDB {first.rstrip('.')} "
+                "(it could not write its spill files there); free some space there, or set CONFORM_AUDIT_WORKDIR "
+                "to a folder on a disk with room (a larger --memory-limit also spills less)")
+    env = os.environ.get("CONFORM_AUDIT_MEMORY")
+    limit = (f"{memory_limit} (--memory-limit)" if memory_limit else
+             f"{env} (CONFORM_AUDIT_MEMORY)" if env else "the default")
+    return (f"conform: error: the memory limit {limit} is too small for this ledger: DuckDB {first}; "
+            "raise it with --memory-limit (e.g. --memory-limit 8GB) or the environment variable CONFORM_AUDIT_MEMORY "
+            "(beyond the limit DuckDB spills to disk, but each step needs some memory of its own)")
+
+
+def _os_message(e: OSError, out: str | None) -> str:
+    """An OSError names a path: the output folder (--out), the working folder, or another file."""
+    reason = e.strerror or str(e) or type(e).__name__
+    path = e.filename if e.filename is not None else ""
+    if out is not None and path and _near(Path(path), Path(out)):
+        return f"conform: error: cannot write the report to output folder {out} (--out): {reason}: {path}"
+    work = os.environ.get("CONFORM_AUDIT_WORKDIR")
+    if work and path and _near(Path(path), Path(work) / "x"):
+        return f"conform: error: cannot use the working folder CONFORM_AUDIT_WORKDIR={work}: {reason}: {path}"
+    return f"conform: error: {reason}" + (f": {path}" if path else "")
+
+
+def _near(path: Path, target: Path) -> bool:
+    """Is `path` the target, one of its parent folders, or in its parent folder (where the report is built)?"""
+    p, t = path.absolute(), target.absolute()
+    return p == t or p in t.parents[:-1] or t.parent in p.parents
+
+
+def _io_message(e: BaseException) -> str | None:
+    """DuckDB failing to read or write a file of its own (the spill folder on a full disk): the environment."""
+    import duckdb
+
+    if not isinstance(e, duckdb.IOException):
+        return None
+    return f"conform: error: DuckDB could not read or write a file: {_first_line(e)}"
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0][:500] if text else type(e).__name__
+
+
+def _internal(e: BaseException) -> str:
+    return (f"conform: internal error: {type(e).__name__}: {_first_line(e)}\n"
+            "please report it, with the command line and this message")
+
+
+@click.command("audit")
+@click.argument("ledger", nargs=-1, required=True)
+@click.option("--policy", required=True, type=click.Choice(POLICY_IDS), help="The document the ledger is settled under.")
+@click.option("--region", default=None, help="A region configuration: a name in conform/fixtures/regions/ or a path.")
+@click.option("--persons", "persons_file", default=None, help="Persons file (JSON lines, JSON, YAML or CSV; the case format's `person` fields).")
+@click.option("--institutions", "institutions_file", default=None,
+              help="Institutions table (fixmedins_code + facility or hosp_lv) for ledgers that carry only fixmedins_code.")
+@click.option("--map", "mapping", multiple=True, help="Column/code mapping: a TOML/YAML file or src=dst (repeatable).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="duckdb (embedded) or spark (`uv sync --extra spark`, Java 17).")
+@click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL, or sc://host:port (Spark Connect).")
+@click.option("--encoding", default=None,
+              help="Encoding of CSV/JSON lines ledger files (default: UTF-8, else GBK/GB18030 detected; UTF-16 by its "
+                   "byte-order mark). The persons file and the institutions table detect their own.")
+@click.option("--admdvs", default=None,
+              help="The region's six-digit division code (医保区划, e.g. 510400): settlements of persons insured in "
+                   "another city (insuplc_admdvs) are left out and counted; needed when the ledger holds several.")
+@click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
+@click.option("--memory-limit", default=None,
+              help="DuckDB memory limit, e.g. 4GB (default: CONFORM_AUDIT_MEMORY, else 3GB; it spills to disk beyond).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes for persons settled by the reference engine (1-256; default: one per CPU).")
+def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, admdvs,
+                  out, memory_limit, workers):
+    """Recompute every settlement of LEDGER (files, folders or globs) to the fen and report the differences.
+
+    Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration (including an output
+    folder that cannot be written or a memory limit too small), or rows that could not be assessed (verdict
+    incomplete); 3 internal error (please report it); 130 interrupted, 143 terminated.
+    """
+    # A CI job's timeout or `kill` sends SIGTERM, a user Ctrl-C: DuckDB stops the query in progress and
+    # reports it as its own error ('Query interrupted'), which the signal noted in `interrupt` names.
+    main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
+    interrupt.reset()
+    if main_thread:
+        _quiet_exit_once()
+    hook = sys.unraisablehook  # _signalled silences it while a signal unwinds the run
+    previous: dict = {}
+    try:
+        try:
+            if main_thread:
+                for s in _SAID:
+                    previous[s] = signal.signal(s, _signalled)
+            # Imported under the handlers: DuckDB, openpyxl, ... take a second or so, and a Ctrl-C in that
+            # second would otherwise be click's "Aborted!", exit 1 ("discrepancies found").
+            from .run import audit
+
+            code, summary = audit(list(ledger), policy, region, persons_file, mapping, engine, spark_master, encoding,
+                                  out, workers=workers, memory_limit=memory_limit, institutions_file=institutions_file,
+                                  admdvs=admdvs,
+                                  progress=lambda line: click.echo(f"  {line}", err=True))
+            # printed under the run's own handlers: a late signal is noted, and the verdict still printed
+            for line in _console(summary):
+                click.echo(line)
+        except BaseException:  # whatever a signal became on its way out (DuckDB: 'Query interrupted')
+            if interrupt.received() is not None:
+                _stopped(interrupt.received())
+            raise
+    except AuditInputError as e:
+        oom = _out_of_memory(e)  # the ledger's reader reports DuckDB's failures as input errors
+        click.echo(_memory_message(oom, memory_limit) if oom is not None else f"conform: error: {e}", err=True)
+        sys.exit(EXIT_INPUT)
+    except ImportError as e:
+        click.echo(f"conform: error: {e} (the Spark engine needs `pip install conform[spark]` and Java 17)", err=True)
+        sys.exit(EXIT_INPUT)
+    except KeyboardInterrupt:  # Ctrl-C outside our handler: click would exit 1, "discrepancies found"
+        _stopped(signal.SIGINT)
+    except OSError as e:  # the environment: an output folder that cannot be made, a full disk, a working folder
+        click.echo(_os_message(e, out), err=True)
+        sys.exit(EXIT_INPUT)
+    except Exception as e:  # noqa: BLE001 - never a traceback, never exit 1 ("discrepancies found")
+        oom = _out_of_memory(e)
+        said = _memory_message(oom, memory_limit) if oom is not None else _io_message(e)
+        click.echo(said or _internal(e), err=True)
+        sys.exit(EXIT_INPUT if said else EXIT_INTERNAL)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if interrupt.received() is None:  # after a signal the process is ending: half-closed files stay quiet
+            sys.unraisablehook = hook
+    sys.exit(code)

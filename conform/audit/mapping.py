@@ -1,0 +1,204 @@
+"""`--map`: rename a vendor's columns to the platform's names and map its codes.
+
+A mapping is a TOML or YAML file, or `src=dst` pairs given on the command line:
+
+    [columns]            # vendor column -> platform column
+    JSBH = "setl_id"
+    [codes.hosp_lv]      # hosp_lv code -> facility (the platform's level codes vary by region)
+    "1" = "tertiary"
+    [codes.med_type]     # a vendor's med_type code -> the harness's
+    "140104" = "14"
+
+    [skip]               # rows this audit leaves out, by a column's codes as exported
+    insutype = ["390"]   # 城乡居民 settlements in the same export
+    med_type = ["51"]    # 生育门诊: another fund's business
+
+`codes.<column>` maps the values of that (already renamed) column; `codes.hosp_lv` fills
+`facility` from `hosp_lv` when the export has no `facility` column. `skip` names the rows the
+document does not govern (another insurance, another fund): they are counted by code in the
+report, never assessed, and their reversals go with them. Nothing here is a policy figure: only
+names and codes.
+
+A [columns] target must be a ledger column (conform/audit/ledger.py's names), or a column [skip] names: a
+mistyped target would silently take a field out of the audit. A [codes.<column>] must name a text
+column of the ledger (or hosp_lv). Targets, code tables and [skip] columns are matched to the ledger's
+names case and surrounding spaces aside (HIFP_PAY is hifp_pay).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from conform.reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
+from conform.reference.loading import DuplicateKeyError, UniqueSafeLoader, check_yaml_events
+
+from .errors import AuditInputError
+
+# The coded ledger columns and their codes: what a [codes.<column>] table may map to (hosp_lv fills facility).
+CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "exclusion": EXCLUSIONS}
+# A line whose key starts bare with a character TOML's bare keys do not allow (a Chinese column name, unquoted)
+_BARE_NON_ASCII = re.compile(r"^[ \t]*[^\x00-\x7f]", re.M)
+_CODE_TARGET = {**{c: c for c in CODED}, "hosp_lv": "facility"}
+# Each code with its name in the documents, for messages (a psn_type's entry is (role, flexible, name)).
+CODE_NAMES = {c: {k: (v[-1] if isinstance(v, tuple) else v) for k, v in codes.items()} for c, codes in CODED.items()}
+
+
+def ledger_columns() -> frozenset[str]:
+    """The columns a ledger file may hold under the platform's names: what a [columns] target may be."""
+    from . import ledger  # ledger imports this module: read its names when asked, not at import
+
+    made = {"rid", "oth_fund_pay"}  # the ledger makes these (oth_fund_pay: the sum of OTHER_FUNDS), never reads them
+    return frozenset(c for c in (*ledger.COLUMNS, *ledger.ADMDVS, *ledger.OTHER_FUNDS, *ledger.AS_RECORDED, "hosp_lv",
+                                 *ledger.FLAGS, ledger.VOID_FLAG) if not c.startswith("_") and c not in made)
+
+
+def coded_columns() -> frozenset[str]:
+    """The columns whose values [codes.<column>] maps: the ledger's text columns, and hosp_lv (to facility)."""
+    from . import ledger
+
+    return frozenset(ledger.TEXT) | {"hosp_lv"}
+
+
+def _spelled(name: str, known: frozenset[str]) -> str:
+    """`name` as the ledger spells it when it differs only in case or surrounding spaces (else unchanged)."""
+    if name in known:
+        return name
+    hits = [k for k in known if k.casefold() == name.strip().casefold()]
+    return hits[0] if len(hits) == 1 else name
+
+
+def _unknown(name: str, known: frozenset[str]) -> str:
+    """'not a ledger column; did you mean …' for a name not in `known`."""
+    close = difflib.get_close_matches(name.strip().casefold(), sorted(known), n=3, cutoff=0.6)
+    return (f"{name!r} is not a ledger column; " + (f"did you mean {' or '.join(close)}?" if close else
+            f"the ledger's columns (docs/audit.md §1): {', '.join(sorted(known))}"))
+
+
+def listing(column: str) -> str:
+    """`1101 (职工在职), 1103 (灵活就业在职), …`: the codes a column accepts."""
+    return ", ".join(f"{k} ({v})" for k, v in CODE_NAMES[column].items())
+
+
+@dataclass(frozen=True)
+class Mapping:
+    columns: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    skip: dict[str, tuple[str, ...]] = field(default_factory=dict)  # (renamed) column -> codes as exported
+
+    def rename(self, name: str) -> str:
+        return self.columns.get(name, name)
+
+    def merged(self, other: "Mapping") -> "Mapping":
+        codes = {k: dict(v) for k, v in self.codes.items()}
+        for k, v in other.codes.items():
+            codes.setdefault(k, {}).update(v)
+        skip = dict(self.skip)
+        for k, v in other.skip.items():
+            skip[k] = tuple(dict.fromkeys(skip.get(k, ()) + v))
+        return Mapping({**self.columns, **other.columns}, codes, skip)
+
+
+def _from_dict(data: object, source: str) -> Mapping:
+    if not isinstance(data, dict):
+        raise AuditInputError("expected a mapping with [columns], [codes.<column>] and/or [skip]", file=source)
+    unknown = set(data) - {"columns", "codes", "skip"}
+    if unknown:
+        raise AuditInputError(f"unknown section(s) {', '.join(sorted(map(str, unknown)))}; "
+                              "allowed: columns, codes, skip", file=source)
+    cols = data.get("columns") or {}
+    codes = data.get("codes") or {}
+    if not isinstance(cols, dict) or not all(isinstance(v, str) for v in cols.values()):
+        raise AuditInputError("[columns] must map column names to column names", file=source)
+    if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
+        raise AuditInputError("[codes] must hold one table per column: [codes.<column>]", file=source)
+    known, coded = ledger_columns(), coded_columns()
+    for c, m in codes.items():  # YAML's 1: and "1": are two keys, one code once read as text
+        texts = [str(k) for k in m]
+        twice = sorted({t for t in texts if texts.count(t) > 1})
+        if twice:
+            raise AuditInputError(f"[codes.{c}]: code {twice[0]!r} given twice (once as a number, once as text); "
+                                  "give it once", file=source)
+    codes = {_spelled(str(c), known): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()}
+    for column in codes:  # a table for a column the ledger has not, or whose values are not codes, maps nothing
+        if column not in known:
+            raise AuditInputError(f"[codes.{column}]: {_unknown(column, known)}", file=source)
+        if column not in coded:
+            raise AuditInputError(f"[codes.{column}]: the audit reads {column} as it is, no code of it is mapped; "
+                                  f"[codes.<column>] maps the values of {', '.join(sorted(coded))}", file=source)
+    for column, table in codes.items():  # a mistyped target would only surface when the data holds the code
+        allowed = CODED.get(_CODE_TARGET.get(column, ""))
+        wrong = sorted({v for v in table.values() if allowed is not None and v not in allowed})
+        if wrong:
+            raise AuditInputError(f"[codes.{column}] maps to {', '.join(map(repr, wrong))}, not a "
+                                  f"{_CODE_TARGET[column]} code; expected one of {listing(_CODE_TARGET[column])}",
+                                  file=source)
+    skip = data.get("skip") or {}
+    if not isinstance(skip, dict) or not all(isinstance(v, list) and v and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v)
+                                             for v in skip.values()):
+        raise AuditInputError('[skip] must give each column a list of codes, e.g. med_type = ["51", "52"]', file=source)
+    return Mapping({str(k): _spelled(str(v), known) for k, v in cols.items()}, codes,
+                   {_spelled(str(c), known): tuple(dict.fromkeys(str(x) for x in v)) for c, v in skip.items()})
+
+
+def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
+    """Each spec is a file (.toml, .yaml, .yml) or a `src=dst` column pair. A target must be a ledger
+    column or one a [skip] of the mapping names (checked once all are read)."""
+    m = Mapping()
+    parts: list[tuple[str, bool, Mapping]] = []  # (spec, a file?, what it gave)
+    for spec in specs:
+        path = Path(spec)
+        if "=" in spec and not path.exists():
+            src, dst = (s.strip() for s in spec.split("=", 1))
+            if not src or not dst:
+                raise AuditInputError(f"--map {spec!r}: expected src=dst")
+            parts.append((spec, False, Mapping({src: _spelled(dst, ledger_columns())})))
+            m = m.merged(parts[-1][2])
+            continue
+        if path.is_dir():
+            raise AuditInputError("is a folder, not a mapping file: give the TOML or YAML file in it (or src=dst pairs)",
+                                  file=spec)
+        if not path.is_file():
+            raise AuditInputError("no such mapping file (or give src=dst pairs)", file=spec)
+        if path.stat().st_size > 1_000_000:
+            raise AuditInputError("mapping file larger than 1 MB", file=spec)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = path.read_bytes()[:e.start].count(b"\n") + 1
+            raise AuditInputError("not UTF-8: a mapping file (TOML or YAML) is UTF-8; save it so "
+                                  "(Excel/记事本: “UTF-8”)", file=spec, row=line) from None
+        try:  # YAML as yaml.safe_load reads it, but a key given twice is refused (TOML refuses it itself)
+            if path.suffix.lower() == ".toml":
+                data = tomllib.loads(text)
+            else:
+                check_yaml_events(text)  # no alias expansion ("billion laughs"), no nesting the parser would die in
+                data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+        except DuplicateKeyError as e:
+            raise AuditInputError(str(e.problem), file=spec, row=e.problem_mark.line + 1) from None
+        except yaml.composer.ComposerError as e:
+            line = e.problem_mark.line + 1 if e.problem_mark is not None else None
+            raise AuditInputError(f"malformed mapping: {e.problem}", file=spec, row=line) from None
+        except RecursionError:  # TOML's parser recurses per nested table or array
+            raise AuditInputError("malformed mapping: nested too deeply (a mapping is two levels deep)",
+                                  file=spec) from None
+        except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
+            hint = ""
+            if isinstance(e, tomllib.TOMLDecodeError) and _BARE_NON_ASCII.search(text):
+                hint = '; a key that is not plain ASCII, such as a Chinese column name, is quoted in TOML: "结算ID" = "setl_id"'
+            raise AuditInputError(f"malformed mapping: {e}{hint}", file=spec) from None
+        parts.append((spec, True, _from_dict(data, spec)))
+        m = m.merged(parts[-1][2])
+    known = ledger_columns()
+    for spec, is_file, part in parts:
+        for src, dst in part.columns.items():
+            if dst in known or dst in m.skip:
+                continue
+            if is_file:
+                raise AuditInputError(f"[columns] {src} = {dst!r}: {_unknown(dst, known)}", file=spec)
+            raise AuditInputError(f"--map {src}={dst}: {_unknown(dst, known)}")
+    return m

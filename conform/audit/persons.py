@@ -1,0 +1,358 @@
+"""`--persons`: what the rules need about a person that a ledger row does not carry.
+
+Same field names as the case format's `person` (README 'Case format'); each record is parsed by
+`conform.reference.case.parse_person`, so a persons file is validated exactly like a case. Formats: JSON
+lines, a JSON list, YAML (a list), CSV (nested fields such as `ytd` or `chronic_diseases` as JSON
+text in the cell; flags as the ledger writes them: 1/0, true/false, TRUE/FALSE). The plan joins the flat columns of table `persons`; the parsed `Person`
+objects go to the reference engine for the persons it settles. Unlike a case, `psn_type` may be
+left out (p_psn_type NULL): the ledger's rows say it.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import dataclasses
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from conform.reference.benefits import OpeningRefused, opening_year, own_account
+from conform.reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
+from conform.reference.loading import InputError, check_depth, load_json
+from conform.reference.policy import Policy, Rules
+
+from .errors import AuditInputError
+from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
+from .mapping import Mapping, listing
+from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding, own_encoding
+from .tables import create_from_arrow
+
+MAX_BYTES = 2 << 30
+_SCI_ID = re.compile(SCI_ID).match  # an ID as Excel shows a long number (conform/audit/sources.py refuses it in the ledger)
+
+
+def _fen(d: Decimal | None) -> int | None:
+    return None if d is None else int(d * 100)
+
+
+def _has_float(v: object) -> bool:
+    if isinstance(v, float):
+        return True
+    if isinstance(v, dict):
+        return any(_has_float(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_float(x) for x in v)
+    return False
+
+
+_FLAT = frozenset({str, int, bool, type(None)})
+
+
+def _n_keys(v: object) -> int:
+    """How many keys the decoded value holds, nested ones included."""
+    if isinstance(v, dict):
+        return len(v) + sum(_n_keys(x) for x in v.values() if isinstance(x, (dict, list)))
+    if isinstance(v, list):
+        return sum(_n_keys(x) for x in v if isinstance(x, (dict, list)))
+    return 0
+
+
+def _json_line(line: str, path: Path, no: int) -> object:
+    """One JSON line: orjson for speed (a persons file has hundreds of thousands), else the project's
+    exact reader (conform.reference.loading.load_json): for a line with a number with a fraction (orjson would
+    make it a binary float), an integer beyond 64 bits, a key possibly given twice, and for the located
+    message of a bad line.
+
+    orjson keeps the last of a key given twice ({"acct_balance": "100.00", "acct_balance": "999999.00"}),
+    and its dict cannot tell. Every key the line names is followed by a colon outside any string, so a
+    line with exactly as many colons as the decoded value has keys names no key twice; any other line
+    (a colon inside a value, a duplicate) is read again by load_json, which refuses a duplicate with its
+    column. Measured on 100,000 flat lines: 70 ms with orjson alone, 103 ms with the count, 199 ms reading
+    every line with load_json (json's C decoder with object_pairs_hook); the whole persons.load takes
+    about 0.7 s."""
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if type(rec) is dict and all(type(v) in _FLAT for v in rec.values()):
+            if line.count(":") == len(rec):
+                return rec  # the common line: one level of text, whole numbers, flags (no float, no depth)
+        elif not _has_float(rec):
+            try:
+                check_depth(rec)
+            except InputError as e:
+                raise AuditInputError(str(e), file=str(path), row=no) from None
+            if line.count(":") == _n_keys(rec):
+                return rec
+    try:
+        return load_json(line, line0=no - 1)
+    except InputError as e:
+        raise AuditInputError(str(e), file=str(path), row=no) from None
+
+
+def _decoded(path: Path) -> str:
+    """The file's text, read once: UTF-16 where it starts with its byte-order mark, else UTF-8, else
+    GBK/GB18030 (as Chinese systems export); --encoding names
+    the ledger files' encoding, not this file's (a UTF-8 persons file beside a GBK ledger is common). Only a file that does not decode is scanned again, by the ledger's detection, for the line."""
+    raw = path.read_bytes()
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode 文本", as for the ledger
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            detect_encoding(path, None)  # raises, naming the line
+    # A UTF-8 byte-order mark says UTF-8: GBK behind one would decode as GB18030 with its first key lost
+    # to mojibake (锘); the ledger's detection then names the mark and the line instead.
+    for enc in ("utf-8",) if raw[:3] == codecs.BOM_UTF8 else ("utf-8", "gb18030"):
+        try:
+            return raw.decode("utf-8-sig" if enc == "utf-8" else enc)
+        except UnicodeDecodeError:
+            continue
+    try:
+        detect_encoding(path, None)  # raises, naming the line (or the unknown encoding)
+    except AuditInputError as e:
+        raise own_encoding(e) from None
+    raise AuditInputError("unreadable encoding", file=str(path))  # not reached: the detection found it
+
+
+def _iso(v: object) -> object:
+    """A date as the ledger may write it (2023/07/01, 20230701, a midnight datetime) in the case
+    format's ISO form; anything else as it is, for parse_person to accept or name."""
+    if isinstance(v, str):
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(v.strip(), fmt).date().isoformat()
+            except ValueError:
+                continue
+    return v
+
+
+_DATE_KEYS = frozenset({"birth_date", "retire_date", "benefit_period", "hospital_stays"})
+
+
+def _iso_dates(rec: dict) -> dict:
+    """The person's dates in ISO form: a persons file exported from the same system as the ledger
+    writes them the same way, and the ledger accepts its formats (ledger.DATE_FORMATS)."""
+    def period(p: object) -> object:  # a {begin, end}: a benefit period or a hospital stay
+        return {n: (_iso(v) if n in ("begin", "end") else v) for n, v in p.items()} if isinstance(p, dict) else p
+
+    out = dict(rec)
+    for k in ("birth_date", "retire_date"):
+        if k in out:
+            out[k] = _iso(out[k])
+    if "benefit_period" in out:
+        out["benefit_period"] = period(out["benefit_period"])
+    if isinstance(out.get("hospital_stays"), list):
+        out["hospital_stays"] = [period(s) for s in out["hospital_stays"]]
+    return out
+
+
+# A person's yes/no fields, written in a CSV cell the ways the ledger's flags are (Excel writes TRUE/FALSE).
+FLAG_FIELDS = ("has_account", "remote_filing")
+
+
+def _cell(k: str, v: str, path: Path, no: int) -> object:
+    """One CSV cell as the case format reads it: JSON text for nested fields (ytd, chronic_diseases,
+    benefit_period), a flag as a boolean, anything else as text."""
+    if v[:1] in "{[":
+        try:
+            return load_json(v)
+        except InputError as e:
+            raise AuditInputError(f"in cell: {e}", file=str(path), row=no, column=k) from None
+    if k in FLAG_FIELDS and v.strip() in TRUE_TEXT + FALSE_TEXT:
+        return v.strip() in TRUE_TEXT
+    if v in ("true", "false"):
+        return v == "true"
+    return v
+
+
+def _csv_records(text: str, path: Path) -> list[tuple[int, dict]]:
+    """The records of a persons CSV, each with the line it starts on: a quoted cell may span lines (JSON
+    text, a name with a line break), and is read whole, its line breaks kept."""
+    # split as the ledger's CSV is: by commas, or by the tabs of Excel's "Unicode 文本" (or | or ;)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text.partition("\n")[0]))
+    header: list[str] | None = None
+    out: list[tuple[int, dict]] = []
+    end = 0  # the lines read so far: a record starts on the line after the previous one ended
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if not record:  # a blank line is no record
+                continue
+            if header is None:
+                header = [h.strip() for h in record]
+                twice = sorted({h for h in header if h and header.count(h) > 1})
+                if twice:  # zip() into a dict would keep the last cell of the two silently
+                    raise AuditInputError(f"header names a column twice: {', '.join(twice)}", file=str(path),
+                                          row=start, column=twice[0])
+                continue
+            if len(record) > len(header):
+                raise AuditInputError(f"{len(record)} fields where the header has {len(header)}",
+                                      file=str(path), row=start)
+            rec = {k: _cell(k, v, path, start) for k, v in zip(header, record) if v != ""}
+            out.append((start, rec))
+    except csv.Error as e:
+        raise AuditInputError(f"malformed CSV: {e}", file=str(path), row=end + 1) from None
+    return out
+
+
+# Formats a persons file does not take, by suffix and by their first bytes, with how to convert them.
+_TAKES = "JSON lines, JSON, YAML or CSV/.txt/.tsv"
+_PARQUET_HINT = "convert it to JSON lines, e.g. with DuckDB: COPY (FROM '{p}') TO 'persons.jsonl' (FORMAT json)"
+_EXCEL_HINT = "save it from Excel as CSV (另存为 → CSV UTF-8), with psn_no formatted as text (文本) before"
+_OTHER_FORMATS = {".parquet": ("a Parquet file", _PARQUET_HINT), ".xlsx": ("an Excel workbook", _EXCEL_HINT),
+                  ".xlsm": ("an Excel workbook", _EXCEL_HINT), ".xls": ("an Excel workbook", _EXCEL_HINT),
+                  ".et": ("a WPS workbook", _EXCEL_HINT)}
+_MAGIC = ((b"PAR1", ".parquet"), (b"PK\x03\x04", ".xlsx"), (b"\xd0\xcf\x11\xe0", ".xls"))
+
+
+def _other_format(path: Path) -> AuditInputError | None:
+    """The refusal of a file in a format the persons file does not take (Parquet, a workbook)."""
+    kind = path.suffix.lower()
+    if kind not in _OTHER_FORMATS:
+        with path.open("rb") as f:
+            head = f.read(4)
+        kind = next((k for magic, k in _MAGIC if head == magic), "")
+    if kind not in _OTHER_FORMATS:
+        return None
+    what, hint = _OTHER_FORMATS[kind]
+    return AuditInputError(f"{what} is not a format the persons file takes ({_TAKES}); {hint.format(p=path)}",
+                           file=str(path))
+
+
+def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
+    """The file's records, each with its line (JSON lines, CSV) or its number (JSON, YAML), and which of the
+    two it is ('line' or 'record'): a .txt may hold either."""
+    if path.is_dir():
+        raise AuditInputError(f"is a folder, not a persons file: give the file itself ({_TAKES})", file=str(path))
+    if not path.is_file():
+        raise AuditInputError("no such persons file", file=str(path))
+    if path.stat().st_size > MAX_BYTES:
+        raise AuditInputError("persons file larger than 2 GB", file=str(path))
+    refused = _other_format(path)
+    if refused is not None:
+        raise refused
+    suffix = path.suffix.lower()
+    text = _decoded(path)
+    if not text.strip():  # --persons was given on purpose: an empty file is a wrong or failed export
+        what = "the file is empty (0 bytes)" if path.stat().st_size == 0 else "the file holds blank lines only"
+        raise AuditInputError(f"no persons: {what}; give the persons file the export should have written, "
+                              "or leave --persons out", file=str(path))
+    head = text.lstrip("\ufeff \t\r\n")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if suffix in (".txt", ".tsv") and head[:1] in "[{-":
+        # a .txt holding JSON, JSON lines or a YAML list (read so before .txt was also CSV); a CSV header
+        # starts with a column name
+        suffix = ".jsonl" if head[:1] == "{" and len(lines) > 1 and all(
+            ln.lstrip().startswith("{") for ln in lines) else ".json"
+    if suffix in (".jsonl", ".ndjson"):
+        return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
+                if line.strip()], "line"
+    if suffix in (".csv", ".txt", ".tsv"):  # as for the ledger: Excel's "Unicode 文本" is a .txt
+        return _csv_records(text, path), "line"
+    try:
+        data = load_text(text, str(path))
+    except CaseError as e:
+        raise AuditInputError(e.detail, file=str(path)) from None
+    if isinstance(data, dict):
+        data = [data]
+    if data is None or data == []:
+        raise AuditInputError("no persons: the file holds an empty list (or only comments); give the persons "
+                              "file the export should have written, or leave --persons out", file=str(path))
+    if not isinstance(data, list):
+        raise AuditInputError("expected a list of persons", file=str(path))
+    return [(i + 1, d) for i, d in enumerate(data)], "record"
+
+
+def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
+         policy: Policy | None = None, rules: Rules | None = None,
+         refused: dict[str, AuditInputError] | None = None) -> dict[str, Person]:
+    """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
+
+    Its encoding is detected (_decoded): --encoding names the ledger files'.
+    The ledger's --map applies to a person's psn_type too: its [codes.psn_type] maps the code, and a
+    person whose type [skip] leaves out is left out here as well (as the ledger's rows are).
+    With `policy`, a record of a person without an account (conform.reference.benefits.own_account: 攀枝花's tier 2)
+    cannot give an opening balance (has_account false with one is refused by parse_person already).
+    With `rules`, opening year-to-date totals (ytd) under a key no settlement reads are refused at their line
+    (conform.reference.benefits.opening_year), whichever route — plan or reference engine — settles the person; with
+    `refused` too, the located error is put there by psn_no instead of raised, for the caller to raise only for a
+    person the ledger settles in the ytd's year (a city-wide file may hold anyone's lapsed registration)."""
+    people: dict[str, Person] = {}
+    unit = "line"
+    codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
+    skipped = set(mapping.skip.get("psn_type", ())) if mapping else set()
+    if path:
+        records, unit = _records(Path(path))
+        if not records:  # a CSV header alone
+            raise AuditInputError("no persons: the file holds a header only; give the persons file the export "
+                                  "should have written, or leave --persons out", file=path)
+        for no, rec in records:
+            sid = rec.get("psn_no") if isinstance(rec, dict) else None
+            if isinstance(sid, str) and _SCI_ID(sid):  # as the ledger's IDs: Excel lost its last digits
+                raise _excel_id(Path(path), no, "psn_no", repr(sid), unit=unit)
+            if isinstance(rec, dict) and isinstance(rec.get("psn_type"), str | int) and not isinstance(rec["psn_type"], bool):
+                typ = str(rec["psn_type"]).strip()
+                if typ in skipped:
+                    continue
+                if typ in codes:
+                    rec = {**rec, "psn_type": codes[typ]}
+                elif typ in PSN_TYPES:  # as the ledger reads its codes: spaces around a code are no code
+                    rec = {**rec, "psn_type": typ}
+                else:  # named here: the case reader lists its codes as tuples
+                    raise AuditInputError(
+                        f"unknown code {str(rec['psn_type'])!r}; expected one of {listing('psn_type')} (map a code to "
+                        "one of them with --map [codes.psn_type], or leave out these persons with [skip])",
+                        file=path, row=no, column="psn_type", unit=unit)
+            # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
+            # take it from there). Parsed with a stand-in type only so the other fields are checked.
+            if isinstance(rec, dict) and not _DATE_KEYS.isdisjoint(rec):  # most records carry no date
+                rec = _iso_dates(rec)
+            untyped = isinstance(rec, dict) and "psn_type" not in rec
+            if untyped:
+                rec = {**rec, "psn_type": "1103" if "flex_tier" in rec else "1101"}
+            try:
+                p = parse_person(rec, f"{no}")
+            except CaseError as e:
+                raise AuditInputError(e.detail, file=path, row=no, column=e.field, unit=unit) from None
+            if policy is not None and p.acct_balance is not None and own_account(policy, p) is False:
+                raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "
+                                      "so no balance: leave acct_balance out, or say has_account", file=path, row=no,
+                                      column="acct_balance", unit=unit)
+            if rules is not None and p.ytd is not None:
+                try:
+                    opening_year(rules, p)
+                except OpeningRefused as e:
+                    err = AuditInputError(str(e), file=path, row=no, column=f"ytd.{e.field}", unit=unit)
+                    if refused is None:
+                        raise err from None
+                    refused[p.psn_no] = err
+            if untyped:
+                p = dataclasses.replace(p, psn_type=None)
+            if p.psn_no in people:
+                raise AuditInputError(f"psn_no {p.psn_no!r} given twice", file=path, row=no, column="psn_no", unit=unit)
+            people[p.psn_no] = p
+    ps = list(people.values())
+    tbl = pa.table({
+        "psn_no": pa.array([p.psn_no for p in ps], pa.string()),
+        "p_psn_type": pa.array([p.psn_type for p in ps], pa.string()),
+        "retire_date": pa.array([p.retire_date for p in ps], pa.date32()),
+        "has_account": pa.array([p.has_account for p in ps], pa.bool_()),
+        "flex_tier": pa.array([p.flex_tier for p in ps], pa.int32()),
+        "bp_begin": pa.array([p.benefit_period.begin if p.benefit_period else None for p in ps], pa.date32()),
+        "bp_end": pa.array([p.benefit_period.end if p.benefit_period else None for p in ps], pa.date32()),
+        "remote_filing": pa.array([p.remote_filing for p in ps], pa.bool_()),
+        "acct_balance": pa.array([_fen(p.acct_balance) for p in ps], pa.int64()),
+        "ytd_year": pa.array([p.ytd.year if p.ytd else None for p in ps], pa.int32()),
+        "ytd_dedc": pa.array([_fen(p.ytd.ordinary_dedc) if p.ytd else None for p in ps], pa.int64()),
+        "ytd_pay": pa.array([_fen(p.ytd.ordinary_pay) if p.ytd else None for p in ps], pa.int64()),
+        "n_stays": pa.array([len(p.hospital_stays) for p in ps], pa.int32()),
+    })
+    create_from_arrow(con, "persons", tbl)
+    return people

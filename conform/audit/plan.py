@@ -1,0 +1,496 @@
+"""The ONE definition of the audit plan: SQL written once, in DuckDB's dialect, and transpiled
+to Spark SQL by sqlglot (`sql(name, dialect)`); no engine has its own copy.
+
+What it computes, for every settlement of every person the plan can express exactly (ordinary
+pooling in all five documents with their regions, pharmacies, exclusions, validity, account
+eligibility, remote filing, opening year-to-date totals, reversals right after the settlement
+they reverse), exactly as conform/reference/benefits.py + conform/reference/engine.py do, in BIGINT fen:
+
+  inscp_i = medfee - fulamt_ownpay - overlmt_selfpay - preselfpay          (政策范围内费用)
+  B_i     = prefix sum of inscp over the person's counted settlements of the natural year
+  dedc_i  = min(D, O_d + B_i) - min(D, O_d + B_{i-1})                       (起付线; O_d opening ytd)
+  raw_i   = round_half_up((inscp_i - dedc_i) * num / den)  = ((x*num*2 + den) DIV (2*den))
+  S_i     = prefix sum of raw_i
+  fund_i  = min(C, O_p + S_i) - min(C, O_p + S_{i-1})                        (年度最高支付限额)
+  fund_pay_sumamt = fund + oth (other funds as recorded: 公务员医疗补助, 大额, 医疗救助…; no document
+  here governs them); psn_part = medfee - fund - oth - hosp (医院负担, as recorded); acct = min(Bal, A_i)
+  - min(Bal, A_{i-1}) over prefix sums A of the person's part, less mulaid (a relative's account, as
+  recorded), where the account pays; + mulaid; psn_cash_pay = psn_part - acct. Where A_i > Bal the
+  opening balance falls short and the month's credits (in no file) decide: acct as recorded but not
+  below that min-difference (A-AUDIT-ACCT-CREDITS); a reversal gives back what its settlement paid.
+  After a settlement the plan cannot assess (status >= REFUSED) and that is still standing, the rest of
+  its person-year is `refused_after` (the rest of the person's rows when Bal is known): a running count
+  of such settlements rides along the first sort (the third, for Bal) — A-AUDIT-AFTER-UNASSESSED.
+
+The running totals of the reference engine (left = D - ytd; dedc = min(base, left)) are these
+clamped prefix sums because every term is >= 0 (proof by induction: ytd_i = min(D, O_d + B_i)). A
+reversal row adds minus its settlement's term right after it, so at every settlement row the prefix
+is a sum over the settlements still standing, each >= 0.
+Integer division is DuckDB `//` = sqlglot IntDiv = Spark `DIV`; all operands are >= 0, so it is
+floor = truncation on both engines.
+
+Persons the plan cannot express (`routed.fallback`) are left out here and settled by the
+reference engine (conform/audit/fallback.py); their rows arrive as table `expected_ref`. docs/audit.md
+('How the plan runs') says what each stage does and where the time goes.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlglot
+
+from conform.reference.benefits import BEFORE_VALIDITY_STATED
+from conform.reference.case import PSN_TYPES
+
+# A person's settlement order (A-AUDIT-ORDER): time, else date, then the place in the export (rid).
+ORDER = "setl_date, setl_time NULLS FIRST, rid"
+RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
+            "acct_pay", "psn_cash_pay")
+# Settlement order within a person (rid = the row's place in the export: file, then line); `pid` is
+# the person as a number, so the sorts compare integers, not psn_no text.
+_RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+W_YEAR = f"PARTITION BY pid, yr ORDER BY o_date, o_time NULLS FIRST, o_rid {_RUNNING}"
+# After the first pass a row's place in its person-year is one number (`sq`): the later passes sort on it
+# (and the year) instead of the date, time and export place, and need not carry those.
+W_YEAR_SQ = f"PARTITION BY pid, yr ORDER BY sq {_RUNNING}"
+W_PERSON_SQ = f"PARTITION BY pid ORDER BY yr, sq {_RUNNING}"
+
+# ---------------------------------------------------------------------------------------------- routing
+# The few reversal rows, as a stage of their own: every later statement that looks for reversals joins
+# this small table instead of the whole ledger. On Spark a stage is written and read back, so its size
+# is known and it is broadcast; a lookup straight into `ledger` is estimated at the ledger's size and
+# shuffles all ten million rows (at 10M rows: routed 35 -> 16 s, compare 30 -> 11 s with `differing`).
+REVERSALS = "SELECT psn_no, init_setl_id FROM ledger WHERE init_setl_id IS NOT NULL"
+# The settlements that a reversal reverses (their full ledger rows), looked up through `reversals`.
+REVERSED_SETTLEMENTS = "(SELECT * FROM ledger WHERE setl_id IN (SELECT init_setl_id FROM reversals))"
+_RETIREE_CODES = "(" + ", ".join(f"'{c}'" for c, v in PSN_TYPES.items() if v[0] == "retiree") + ")"
+# psn_type as a small integer for MIN/MAX: Spark aggregates strings by sorting, numbers by hashing.
+_PT_NUMBER = "CASE psn_type " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(PSN_TYPES)) + " END"
+
+# One row per person: a number, the persons-file columns, and whether the plan can express them
+# (else the reference engine settles them). A hash GROUP BY over all rows, and one sorted pass over
+# the few persons that have a reversal: is every reversal right after the settlement it reverses?
+ROUTED = f"""
+WITH agg AS (
+  SELECT psn_no,
+    MAX(CASE WHEN init_setl_id IS NULL AND med_type = '14' THEN 1 ELSE 0 END) AS any14,
+    MAX(CASE WHEN init_setl_id IS NULL AND med_type = '13' THEN 1 ELSE 0 END) AS any13,
+    MAX(CASE WHEN init_setl_id IS NULL AND med_type = '28' THEN 1 ELSE 0 END) AS any28,
+    MIN(CASE WHEN init_setl_id IS NULL THEN setl_date END) AS first_settle,
+    MIN({_PT_NUMBER}) AS type_min, MAX({_PT_NUMBER}) AS type_max
+  FROM ledger GROUP BY psn_no
+),
+rev_rows AS (
+  SELECT l.psn_no, l.init_setl_id,
+    LAG(l.setl_id) OVER (PARTITION BY l.psn_no ORDER BY {ORDER}) AS prev_id
+  FROM ledger l
+  WHERE l.psn_no IN (SELECT psn_no FROM reversals)
+),
+rev_apart AS (
+  SELECT DISTINCT psn_no FROM rev_rows
+  WHERE init_setl_id IS NOT NULL AND (prev_id IS NULL OR prev_id <> init_setl_id)
+)
+SELECT a.psn_no,
+  -- A number per person, unique, without a sort of all persons in one place (Spark would move them
+  -- all to one task): 256 hash buckets numbered each on its own. Any unique number will do: it only
+  -- keys the partitions of the windows.
+  CAST(HASH(a.psn_no) % 256 AS BIGINT) * 4294967296
+    + ROW_NUMBER() OVER (PARTITION BY CAST(HASH(a.psn_no) % 256 AS BIGINT) ORDER BY a.psn_no) AS pid,
+  -- Most persons are not in the persons file (p is NULL); anything unknown goes to the reference engine.
+  COALESCE(a.any14 = 1 OR (a.any13 = 1 AND st.em_inpatient) OR (a.any28 = 1 AND st.ds_inpatient)
+    OR (p.retire_date IS NOT NULL AND a.first_settle < p.retire_date)
+    OR (COALESCE(p.n_stays, 0) > 0 AND st.hospital_flag AND a.first_settle IS NOT NULL)
+    -- a psn_type that changes in the ledger where the persons file gives no type (the reference checks
+    -- each row against the person), or a retiree type without a date (the ledger's change dates the
+    -- retirement: A-AUDIT-PSN-TYPE-CHANGE)
+    OR (a.type_min <> a.type_max
+        AND (p.p_psn_type IS NULL OR (p.retire_date IS NULL AND p.p_psn_type IN {_RETIREE_CODES})))
+    OR r.psn_no IS NOT NULL, TRUE) AS fallback,
+  p.p_psn_type, p.retire_date, p.has_account, p.flex_tier, p.bp_begin, p.bp_end, p.remote_filing, p.acct_balance,
+  p.ytd_year, p.ytd_dedc, p.ytd_pay
+FROM agg a
+CROSS JOIN settings st
+LEFT JOIN persons p ON p.psn_no = a.psn_no
+LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
+"""
+
+# ---------------------------------------------------------------------------------------------- expected
+_IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
+       "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt",
+       "acct_mulaid_pay")
+
+
+def _cols(prefix: str, names: str) -> str:
+    return ", ".join(prefix + c.strip() for c in names.split(","))
+
+
+# What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
+# what that pass and the later ones need. KEEP: carried to the end, for the output.
+_KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, acct_balance, no_account"
+# A row's status goes through the sorts as a small number, not text (every byte carried through the
+# three sorts costs: 24 bytes more a row made the expected stage 20% slower at 10M rows). Codes from
+# REFUSED on are the statuses under which the plan cannot assess the row.
+STATUSES = {"ordinary": 0, "none_pre": 1, "none_exclusion": 2, "none_account": 3, "none_period": 4,
+            "none_pharmacy": 5, "none_account_stated": 6, "refused_validity": 64, "refused_exclusion": 65, "refused_flex_tier": 66,
+            "refused_parameter": 67, "refused_after": 68}
+REFUSED = 64
+
+
+def _st(name: str) -> str:
+    return f"CAST({STATUSES[name]} AS TINYINT)"
+
+
+_STATUS_TEXT = "CASE a.status " + " ".join(f"WHEN {c} THEN '{n}'" for n, c in STATUSES.items()) + " END"
+# The expected figures (fen; the ratio in 1/10000), as the plan and the reference fallback both give them.
+FIGURES = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
+        "psn_part_amt", "acct_pay", "psn_cash_pay")
+
+
+def _neg(expr: str) -> str:
+    return f"CAST(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.is_rev THEN -({expr}) ELSE {expr} END AS BIGINT)"
+
+
+# A-AUDIT-ACCT-UNKNOWN: without an opening balance the settlement's recorded account payment is taken
+# as it stands — but never above 个人负担, the most any account can pay (acct_base, the own account's
+# share, plus a relative's as recorded) — and its reversal must give back exactly that (A-REVERSAL; `l.init_acct_pay` is the
+# reversed settlement's recorded figure, set by the reader). Otherwise the person's own account, then a relative's as recorded
+# (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
+_OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
+# A-AUDIT-ACCT-CREDITS: where the opening balance no longer covers what the own account should pay, the
+# month's credits (not in the ledger) decide it: taken as recorded from there, as without a balance —
+# but never below what the opening balance certainly held (credits only add): the own account pays at
+# least _OWN, and never more than its share of 个人负担 (acct_base; a relative's as recorded on top).
+# Where the balance covers it, the figure is exact. A reversal gives back exactly what its settlement
+# is taken to have paid.
+_SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
+_REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN l.init_acct_pay ELSE l.acct_pay END, 0)"
+_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
+         f" * (CASE WHEN a.acct_balance IS NULL THEN LEAST({_REC_ACCT}, a.acct_base + a.mulaid)"
+         f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
+         f" ELSE {_OWN} END) END)")
+# What decided the expected account payment, for its clause: the balance (exact), none given (taken as recorded,
+# at most 个人负担: A-AUDIT-ACCT-UNKNOWN), the credits past a short balance (A-AUDIT-ACCT-CREDITS), or no account
+# of one's own (nothing but a relative's: the account article alone; the row's fund clause says why there is none).
+ACCT_BASIS = {"balance": 0, "unknown": 1, "credits": 2, "no_account": 3}
+_ACCT_CLAUSE = ("CASE d.acct_basis WHEN 1 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-UNKNOWN')"
+                " WHEN 2 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-CREDITS') ELSE st.acct_pay_cite END")
+# The med_types a document's stated pre-reform treatment covers (conform/reference/benefits.py), as SQL literals.
+_PRE_STATED = ", ".join(f"'{m}'" for m in BEFORE_VALIDITY_STATED)
+EXPECTED_ROWS = f"""
+WITH gx AS (
+  -- Every row of the ledger as the settlement it is or reverses: a reversal carries its settlement's
+  -- columns (and its own recorded figures), at its own place in settlement order.
+  SELECT l.rid, l.rid AS o_rid, l.setl_date AS o_date, l.setl_time AS o_time, FALSE AS is_rev,
+    {", ".join("l." + c for c in _IN)}
+  FROM ledger l WHERE l.init_setl_id IS NULL
+  UNION ALL
+  SELECT s.rid, r.rid, r.setl_date, r.setl_time, TRUE, {", ".join("s." + c for c in _IN)}
+  FROM ledger r JOIN {REVERSED_SETTLEMENTS} s ON s.setl_id = r.init_setl_id
+  WHERE r.init_setl_id IS NOT NULL
+),
+gated AS (
+  SELECT g.rid, g.o_rid, g.o_date, g.o_time, g.is_rev, p.pid, g.setl_date, g.facility, g.exclusion, g.medfee_sumamt,
+    -- 个人负担 is `net` less the pooled fund: the total less the other funds and the hospital's part, both
+    -- as recorded; `oth` again for 基金支付总额.
+    g.medfee_sumamt - g.oth_fund_pay - COALESCE(g.hosp_part_amt, 0) AS net, g.oth_fund_pay AS oth,
+    COALESCE(g.acct_mulaid_pay, 0) AS mulaid,
+    CAST(EXTRACT(YEAR FROM g.setl_date) AS SMALLINT) AS yr,
+    g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
+      - COALESCE(g.preselfpay_amt, 0) AS inscp,
+    -- before the document takes effect only the visits its text names are settled (南昌 一: 普通门诊 and
+    -- 药店购药, the fund paying nothing); any other (an emergency, a day surgery) is refused (A-BEFORE-VALIDITY)
+    g.med_type IN ({_PRE_STATED}) AS pre_stated,
+    g.acct_used_flag, p.acct_balance, p.bp_begin, p.bp_end,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
+    CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay,
+    CASE WHEN p.retire_date IS NOT NULL AND g.setl_date >= p.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
+    (g.remote AND st.remote_elig AND NOT COALESCE(p.remote_filing, FALSE)) AS unfiled,
+    COALESCE(p.has_account, CASE WHEN pt.pt_flexible THEN (CASE WHEN p.flex_tier IS NULL THEN NULL
+                                                               ELSE p.flex_tier <> 2 END) ELSE TRUE END) AS has_acc,
+    COALESCE(p.has_account = FALSE, FALSE) AS no_account_stated,
+    ex.ex_code IS NOT NULL AS ex_known
+  FROM gx g
+  JOIN routed p ON p.psn_no = g.psn_no
+  CROSS JOIN settings st
+  JOIN psn_types pt ON pt.pt_code = COALESCE(p.p_psn_type, g.psn_type)
+  LEFT JOIN exclusions ex ON ex.ex_code = g.exclusion
+  WHERE NOT p.fallback
+),
+rated AS (
+  SELECT g.*, pr.pr_id, pr.dedc AS d_fen, pr.cap AS c_fen,
+    -- no account of one's own to pay from: so stated in the persons file, or (where the document makes the
+    -- account a condition) a flexible worker of the tier without one (A-PZH-FLEX-TIER2)
+    (g.no_account_stated OR (st.requires_account AND g.has_acc IS NOT NULL AND NOT g.has_acc)) AS no_account,
+    CASE WHEN g.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
+    CASE WHEN g.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
+    CASE
+      WHEN g.setl_date < st.valid_from THEN (CASE WHEN st.pre_none AND g.pre_stated THEN {_st('none_pre')}
+                                                 ELSE {_st('refused_validity')} END)
+      WHEN g.setl_date > st.valid_to THEN {_st('refused_validity')}
+      WHEN g.exclusion IS NOT NULL THEN (CASE WHEN g.ex_known THEN {_st('none_exclusion')} ELSE {_st('refused_exclusion')} END)
+      WHEN st.requires_account AND g.has_acc IS NULL THEN {_st('refused_flex_tier')}
+      WHEN st.requires_account AND g.no_account_stated THEN {_st('none_account_stated')}
+      WHEN st.requires_account AND NOT g.has_acc THEN {_st('none_account')}
+      WHEN st.requires_account AND g.bp_begin IS NOT NULL AND (g.setl_date < g.bp_begin OR g.setl_date > g.bp_end)
+        THEN {_st('none_period')}
+      WHEN g.unfiled AND st.remote_err IS NOT NULL THEN {_st('refused_parameter')}
+      WHEN g.unfiled THEN (CASE WHEN pr.dc_err IS NOT NULL THEN {_st('refused_parameter')} ELSE {_st('ordinary')} END)
+      WHEN pr.ratio_err IS NOT NULL THEN {_st('refused_parameter')}
+      WHEN NOT pr.covered THEN {_st('none_pharmacy')}
+      WHEN pr.dc_err IS NOT NULL THEN {_st('refused_parameter')}
+      ELSE {_st('ordinary')}
+    END AS status
+  FROM gated g
+  CROSS JOIN settings st
+  JOIN params pr ON pr.role = g.role AND pr.facility = g.facility
+),
+base AS (
+  SELECT r.*, CASE WHEN r.status = 0 THEN r.inscp ELSE 0 END AS cnt,
+    (r.status < {REFUSED} AND r.acct_used_flag AND NOT r.no_account) AS acct_ok,
+    -- A settlement the plan cannot assess still stands in the person's running totals: counted here
+    -- (its reversal takes it back out), so that the rows after it are refused too (A-AUDIT-AFTER-UNASSESSED).
+    CAST(CASE WHEN r.status < {REFUSED} THEN 0 WHEN r.is_rev THEN -1 ELSE 1 END AS TINYINT) AS ref_src
+  FROM rated r
+),
+win AS (
+  SELECT {_KEEP}, o_date, o_time, yr, cnt, open_dedc, open_pay, acct_ok, ref_src FROM base
+),
+-- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
+-- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
+-- so later settlements see neither, and on the reversal row itself `prev` (the sum before this row,
+-- less the reversal's own part) is the sum before its settlement, so the row recomputes exactly that
+-- settlement's figures. (A person with a reversal anywhere else is the reference engine's: `routed`.)
+dedc AS (
+  SELECT w.*, CASE WHEN w.is_rev THEN 0 ELSE w.cnt END AS own_cnt,
+    SUM(CASE WHEN w.is_rev THEN -w.cnt ELSE w.cnt END) OVER ({W_YEAR}) AS b_incl,
+    CAST(ROW_NUMBER() OVER ({W_YEAR}) AS INTEGER) AS sq,
+    SUM(w.ref_src) OVER ({W_YEAR}) AS ref_y
+  FROM win w
+),
+dedc1 AS (
+  -- After a settlement of the year that cannot be assessed, the running deductible and cap are unknown.
+  SELECT {_cols("d.", _KEEP.replace(" status,", ""))}, d.yr, d.sq, d.cnt, d.open_dedc, d.open_pay, d.acct_ok, d.b_incl,
+    d.own_cnt, d.ref_src,
+    CASE WHEN d.status < {REFUSED} AND d.ref_y > 0 THEN {_st('refused_after')} ELSE d.status END AS status
+  FROM dedc d
+),
+dedc2 AS (
+  -- The parameters are looked up again by their row number rather than carried through the sort.
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.cnt, d.open_pay, d.acct_ok, d.ref_src,
+    CASE WHEN d.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
+    CASE WHEN d.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
+    CASE WHEN d.status = 0 THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
+                       - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
+  FROM dedc1 d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
+),
+raw AS (
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen, d.ref_src,
+    CASE WHEN d.status = 0 THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
+  FROM dedc2 d
+),
+fund AS (
+  SELECT r.*, CASE WHEN r.is_rev THEN 0 ELSE r.raw_fen END AS own_raw,
+    SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR_SQ}) AS s_incl
+  FROM raw r
+),
+fund2 AS (
+  SELECT {_cols("f.", _KEEP)}, f.yr, f.sq, f.acct_ok, f.dedc_fen, f.raw_fen, f.ref_src,
+    CASE WHEN f.status = 0 THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
+                   - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
+  FROM fund f JOIN params pr ON pr.pr_id = f.pr_id
+),
+parts AS (
+  -- 个人负担 once (`net` stops here), and whether the cap cut the fund (not the raw figure itself).
+  SELECT {_cols("f.", _KEEP.replace(" net,", ""))}, f.yr, f.sq, f.dedc_fen, f.fund_fen, f.fund_fen < f.raw_fen AS capped,
+    f.net - f.fund_fen AS part, f.ref_src,
+    -- the person's own account pays what the relative's (as recorded) leaves of 个人负担
+    CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen - f.mulaid, 0) ELSE 0 END AS acct_base
+  FROM fund2 f
+),
+acct AS (
+  SELECT p.*, CASE WHEN p.is_rev THEN 0 ELSE p.acct_base END AS own_acct,
+    SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON_SQ}) AS a_incl,
+    SUM(p.ref_src) OVER ({W_PERSON_SQ}) AS ref_p
+  FROM parts p
+),
+settled AS (
+  -- A known opening balance runs on across the years: after a settlement that cannot be assessed,
+  -- what the account holds is unknown, in later years too.
+  SELECT {_cols("a.", _KEEP.replace(" net,", "").replace(" status,", ""))}, a.dedc_fen, a.fund_fen, a.capped, a.part,
+    a.acct_base, a.own_acct, a.a_incl,
+    CASE WHEN a.status < {REFUSED} AND a.acct_balance IS NOT NULL AND a.ref_p > 0 THEN {_st('refused_after')}
+         ELSE a.status END AS status
+  FROM acct a
+)
+SELECT 'plan' AS route,
+  CASE WHEN a.is_rev AND a.status < {REFUSED} THEN 'reversal' ELSE {_STATUS_TEXT} END AS status,
+  {_neg("a.inscp")} AS inscp_scp_amt, {_neg("a.dedc_fen")} AS act_pay_dedc,
+  {_neg("a.fund_fen")} AS hifp_pay,
+  CAST(CASE WHEN a.status = 0 THEN (CASE WHEN a.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END)
+    WHEN a.status >= {REFUSED} THEN NULL ELSE 0 END AS BIGINT)
+    AS pool_prop_selfpay,
+  {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
+  CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
+  a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
+  {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)},
+  CAST(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
+            WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
+            WHEN {_SHORT} THEN {ACCT_BASIS['credits']} ELSE {ACCT_BASIS['balance']} END AS TINYINT) AS acct_basis
+FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
+UNION ALL
+SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)},
+  CAST(x.acct_basis AS TINYINT)
+FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
+""".strip()
+# `expected_rows`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
+# recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
+# clauses are looked up in `compare`, for the rows that differ only.
+_ROW_COLUMNS = (("route", "status") + FIGURES + ("base_status", "pr_id", "unfiled", "capped", "is_rev")
+                + tuple(f"rec_{f}" for f in RECORDED) + ("acct_basis",))
+# A row kept as it is: a recorded figure differs (any of them: `differing` narrows to the audited ones) or
+# the row could not be assessed.
+def _differs(f: str) -> str:
+    """Field `f` of row `e` differs: both the recorded and the expected figure are known, and unequal."""
+    return f"(e.rec_{f} IS NOT NULL AND e.{f} IS NOT NULL AND e.rec_{f} <> e.{f})"
+
+
+_KEPT = " OR ".join([_differs(f) for f in RECORDED] + ["e.status LIKE 'refused%'"])
+# The stage `expected`: the rows kept one by one (`rid` set), and every other row summed into one row
+# (`rid` NULL) with what the totals need. Ten million rows written as a table only to be filtered and summed
+# cost ~2 s at 10M rows (the statement 13.9 -> 11.6-12.1 s); `expected_rows` stays the per-row definition
+# (a kept test connection reads it as a view).
+EXPECTED = (f"SELECT CASE WHEN {_KEPT} THEN e.rid END AS rid, "
+            + ", ".join(f"ANY_VALUE(e.{c}) AS {c}" for c in _ROW_COLUMNS)
+            + ", COUNT(*) AS n_rows, SUM(e.hifp_pay) AS sum_hifp_pay,"
+            " SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END) AS sum_rec_hifp_pay,"
+            " COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS n_unassessed"
+            f"\nFROM ({EXPECTED_ROWS}) AS e\nGROUP BY 1")
+BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + FIGURES + ("clause_dedc", "clause_fund", "clause_ratio", "note",
+                                                                     "acct_basis")
+# The statements every engine materialises, in order (`differing` depends on the audited fields).
+# ROUTING come first: the reference fallback needs `routed` before the plan's `expected`.
+ROUTING = ("reversals", "routed")
+STAGES = ROUTING + ("expected", "differing")
+# Stages that only filter an earlier one. Spark writes them like any stage (to learn their size);
+# DuckDB keeps them as views, planned into the statement that reads them (0.4 s less at 10M rows).
+FILTERS = ("differing",)
+FALLBACK_PERSONS = "SELECT psn_no FROM routed WHERE fallback"
+
+# Which field is decided by which clause column; money fields in fen, the ratio in 1/10000.
+FIELDS = {
+    "inscp_scp_amt": ("'国家医保平台结算口径'", 2),
+    "act_pay_dedc": ("e.clause_dedc", 2),
+    "hifp_pay": ("e.clause_fund", 2),
+    "pool_prop_selfpay": ("e.clause_ratio", 4),
+    "fund_pay_sumamt": ("e.clause_fund", 2),
+    "psn_part_amt": ("e.clause_fund", 2),
+    "acct_pay": ("e.clause_acct", 2),
+    # 个人负担 (the fund's articles) less the account payment (the account's)
+    "psn_cash_pay": ("CONCAT_WS('；', e.clause_fund, e.clause_acct)", 2),
+}
+# The article behind a plan row's figure, by its status (a reversal: its settlement's, marked A-REVERSAL).
+_NONE_CITES = ("WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.ex_cite WHEN 'none_account' THEN st.acct_cite"
+               " WHEN 'none_account_stated' THEN st.elig_cite WHEN 'none_period' THEN st.elig_cite"
+               " WHEN 'none_pharmacy' THEN st.pharm_cite")
+_RATIO_CITE = "(CASE WHEN d.unfiled THEN st.remote_cite ELSE pr.ratio_cite END)"
+_CLAUSES = {
+    "clause_dedc": f"CASE d.base_status WHEN 'ordinary' THEN pr.dedc_cite {_NONE_CITES} END",
+    "clause_fund": (f"CASE d.base_status WHEN 'ordinary' THEN (CASE WHEN d.capped THEN pr.cap_cite ELSE {_RATIO_CITE} END)"
+                    f" {_NONE_CITES} END"),
+    "clause_ratio": f"CASE d.base_status WHEN 'ordinary' THEN {_RATIO_CITE} {_NONE_CITES} END",
+}
+
+
+def _dec(expr: str, scale: int) -> str:
+    unit = "0.01" if scale == 2 else "0.0001"
+    return f"CAST(CAST({expr} AS DECIMAL(18, 0)) * {unit} AS DECIMAL(18, 4))"
+
+
+def _audited(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields compared: those the export has, or hifp_pay when it has none of them."""
+    return fields or ("hifp_pay",)
+
+
+def differing_sql(fields: tuple[str, ...]) -> str:
+    """The rows of `expected` where an audited field differs from the ledger: a stage of its own, so
+    that `compare` joins a table of known (small) size with the ledger (on Spark: a broadcast)."""
+    differs = " OR ".join(_differs(f) for f in _audited(fields))
+    return f"SELECT * FROM expected AS e WHERE e.rid IS NOT NULL AND ({differs})"
+
+
+def compare_sql(fields: tuple[str, ...]) -> str:
+    """Discrepancies (columns: docs/audit.md §5, discrepancies.parquet): one row per settlement and audited field that differs.
+
+    Only the rows that differ (`differing`) meet the ledger again (descriptive columns) and the clause tables."""
+    fields = _audited(fields)
+    clauses = ",\n    ".join(
+        f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
+        f" AS {c}" for c, e in _CLAUSES.items())
+    # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
+    desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}"
+                     for c in ("psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type"))
+    cols = ", ".join(["l.setl_id", "l.psn_no", "l.setl_date", "l.init_setl_id", "d.route"] + [f"d.{c}" for c in RECORDED]
+                     + [f"d.rec_{f}" for f in RECORDED]
+                     # the settlement's expected status (a reversal: its settlement's), for the report's classes
+                     + ["COALESCE(xr.status, d.base_status) AS status"])
+    # One row per differing (settlement, field): the differing rows meet a list of the audited fields
+    # once, instead of one scan per field (Spark would recompute `dd` in every branch of a UNION ALL).
+    listed = ", ".join(f"('{f}')" for f in fields)
+
+    def per_field(expr_of) -> str:
+        return "CASE f.field " + " ".join(f"WHEN '{f}' THEN {expr_of(f)}" for f in fields) + " END"
+
+    differs_f = per_field(_differs)
+    recorded = per_field(lambda f: _dec("e.rec_" + f, FIELDS[f][1]))
+    expected = per_field(lambda f: _dec("e." + f, FIELDS[f][1]))
+    diff = per_field(lambda f: _dec("e.rec_" + f + " - e." + f, FIELDS[f][1]))
+    clause = per_field(lambda f: FIELDS[f][0])
+    return (f"WITH dd AS (\n  SELECT {cols}, {desc},\n    {clauses},\n    {_ACCT_CLAUSE} AS clause_acct\n"
+            "  FROM differing d JOIN ledger l ON l.rid = d.rid\n"
+            # the reversed settlements only: a hash table of the few reversed ids, not of every setl_id
+            f"  LEFT JOIN {REVERSED_SETTLEMENTS} ls ON ls.setl_id = l.init_setl_id\n"
+            "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
+            "  LEFT JOIN expected_ref xr ON d.route = 'reference' AND xr.setl_id = l.init_setl_id\n"
+            "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
+            "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"
+            f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
+            f" e.fixmedins_code, e.fixmedins_name, e.med_type, f.field, {recorded} AS recorded, {expected} AS expected, {diff} AS diff,"
+            f" {clause} AS clause, e.route, e.init_setl_id, e.status\n"
+            f"FROM dd AS e CROSS JOIN (VALUES {listed}) AS f(field)\nWHERE {differs_f}")
+
+
+TOTALS = """SELECT COALESCE(SUM(e.sum_hifp_pay), 0) AS expected_hifp_pay_fen,
+  COALESCE(SUM(e.sum_rec_hifp_pay), 0) AS recorded_hifp_pay_fen,
+  COALESCE(SUM(e.n_unassessed), 0) AS unassessed,
+  (SELECT COUNT(DISTINCT x.psn_no) FROM expected_ref x) AS persons_reference,
+  COALESCE(SUM(e.n_rows), 0) AS expected_rows
+FROM expected e"""
+
+# The rows the audit could not assess, by reason (status), with one example each: asked only when
+# `totals.unassessed` is not 0, so a fully assessed ledger pays nothing for it.
+UNASSESSED = """SELECT e.status, COUNT(*) AS n_rows, MIN(l.setl_id) AS example
+FROM expected e JOIN ledger l ON l.rid = e.rid
+WHERE e.rid IS NOT NULL AND e.status LIKE 'refused%'
+GROUP BY e.status"""
+
+NAMED = {"reversals": REVERSALS, "routed": ROUTED.strip(), "expected": EXPECTED, "expected_rows": EXPECTED_ROWS, "fallback_persons": FALLBACK_PERSONS,
+         "totals": TOTALS, "unassessed": UNASSESSED}
+
+
+@lru_cache(maxsize=64)
+def transpile(text: str, dialect: str) -> str:
+    if dialect == "duckdb":
+        return text
+    return sqlglot.transpile(text, read="duckdb", write=dialect)[0]
+
+
+def sql(name: str, dialect: str = "duckdb", fields: tuple[str, ...] = ()) -> str:
+    """The plan's statement `name` in `dialect` (duckdb as written; spark via sqlglot); `fields`, the
+    audited fields, for `differing` and `compare`."""
+    if name == "compare":
+        text = compare_sql(fields)
+    elif name == "differing":
+        text = differing_sql(fields)
+    else:
+        text = NAMED[name]
+    return transpile(text, dialect)

@@ -1,0 +1,439 @@
+"""The audit's outputs: summary.json, discrepancies.parquet/.csv, audit.xlsx, audit.html.
+
+`write_reports` is the one entry point (the contract with conform/audit/run.py). All five
+files are built in a hidden temporary sibling of the output folder and the
+folder is renamed into place at the end, so a run that stops part-way leaves
+either the previous complete report or nothing that looks like one. An existing
+folder that cannot be renamed or replaced (a mount point such as a Docker volume,
+or a folder in a parent the user cannot write) is built inside instead, in a
+hidden .conform-audit.<pid>.tmp, and the files moved in with summary.json last:
+there, summary.json marks a complete report. The
+roll-ups are DuckDB SQL over the discrepancy Parquet; no discrepancy row is
+loaded into Python except the ≤ Excel-limit detail rows streamed into the xlsx.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from conform.harness.report.atomic import point_latest
+
+from .. import interrupt
+from ..errors import AuditInputError
+from ..report_files import FILES, INSIDE_PREFIX
+from ..verdict import TITLES, verdict
+
+from . import html as html_report
+from . import rollups, xlsx
+from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, ytd_unused_text, yuan
+
+__all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
+
+DEFAULT_BASE = Path("reports")
+LATEST = "audit-latest"
+MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid")
+TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type", "field",
+                "clause", "route")
+POLICY_LABELS = {"panzhihua": "攀枝花", "nanchang": "南昌", "jilin": "吉林", "beijing": "北京", "zhejiang": "浙江"}
+
+
+def default_out_dir(base: Path = DEFAULT_BASE, now: dt.datetime | None = None) -> Path:
+    """reports/audit-<UTC timestamp>: the default folder (reports/audit-latest then points at it)."""
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+    return base / f"audit-{stamp}"
+
+
+def _is_default(out_dir: Path) -> bool:
+    return out_dir.name.startswith("audit-") and out_dir.name != LATEST and \
+        out_dir.parent.resolve() == DEFAULT_BASE.resolve()
+
+
+MAX_NOTE = 2000
+
+
+def unassessed(summary: dict) -> list[dict]:
+    """summary["unassessed_by_reason"] for the reports: each reason with the reference engine's own words
+    (`details`: note, rows, example_setl_id; the notes clipped); the notes not listed (`unlisted_kinds`,
+    `unlisted_rows`: a reason lists its five commonest) and the rows the plan refused, which have no note
+    (`plan_rows`), so that what the reports say is left out is what was."""
+    out = []
+    for u in summary.get("unassessed_by_reason") or []:
+        details = [{"note": rollups._clip(str(x.get("note") or ""), MAX_NOTE), "rows": int(x.get("rows") or 0),
+                    "example_setl_id": x.get("example_setl_id")} for x in u.get("details") or []]
+        listed = sum(x["rows"] for x in details)
+        rows = int(u.get("rows") or 0)
+        noted = int(u.get("details_rows") or listed)
+        out.append({"status": u.get("status"), "reason": u.get("reason"), "rows": rows,
+                    "example_setl_id": u.get("example_setl_id"), "details": details,
+                    "unlisted_kinds": max(int(u.get("details_kinds") or len(details)) - len(details), 0),
+                    "unlisted_rows": max(noted - listed, 0), "plan_rows": max(rows - noted, 0) if details else 0})
+    return out
+
+
+def _verdict(summary: dict, totals: dict) -> tuple[str, str, int]:
+    return verdict(totals["rows"], totals["settlements"], int(summary.get("unassessed") or 0))
+
+
+def _verdict_text(summary: dict, totals: dict) -> str:
+    """The verdict as the reports word it: the differing records counted as settlements and reversals
+    (2208), which the verdict's "N 笔结算" counts together."""
+    kind, text, _ = _verdict(summary, totals)
+    rev = int(totals.get("reversals") or 0)
+    if kind == "discrepancies" and rev:
+        text = text.replace(f"：{totals['settlements']} 笔结算、", f"：{totals['settlements'] - rev} 笔结算、{rev} 笔撤销、", 1)
+    return text
+
+
+def summary_json(summary: dict, totals: dict) -> dict:
+    """The summary as written: money in yuan strings with two decimals (never float), counts as ints."""
+    out: dict[str, Any] = {}
+    for k, v in summary.items():
+        if k.endswith("_fen") and k[:-4] in MONEY_KEYS:
+            fen = fund_fen(summary, k)  # null, never "0.00", when the ledger has no hifp_pay
+            out[k[:-4]] = None if fen is None else yuan(fen)
+        else:
+            out[k] = v
+    out["verdict"], _, code = _verdict(summary, totals)
+    out["discrepancies"] = totals["rows"]
+    out["settlements_with_discrepancies"] = totals["settlements"]
+    out["persons_with_discrepancies"] = totals["persons"]
+    out["exit_code"] = code
+    return out
+
+
+def _parquet(con: Any, source: Path, path: Path) -> None:
+    """discrepancies.parquet: the plan's file as it is, unless a clause names an article twice (the
+    reference engine joins a ratio's and a cap's article even when they are one): then rewritten, row
+    for row and type for type, with each clause as the other reports show it (unique_clauses)."""
+    src = str(source).replace("'", "''")
+    dedup = unique_clauses_sql("clause")
+    twice = con.execute(f"SELECT count(*) FROM read_parquet('{src}') WHERE clause IS DISTINCT FROM {dedup}").fetchall()[0][0]
+    if not twice:
+        shutil.copyfile(source, path)
+        return
+    target = str(path).replace("'", "''")
+    con.execute(f"COPY (SELECT * REPLACE ({dedup} AS clause) FROM read_parquet('{src}')) TO '{target}' (FORMAT PARQUET)")
+
+
+def _csv(con: Any, path: Path) -> None:
+    """discrepancies.csv: amounts as two-decimal strings (pool_prop_selfpay four); text guarded against formulas."""
+    def guarded(c: str) -> str:
+        # A spreadsheet opening the CSV must not run '=cmd()' from a ledger's setl_id: quote-prefix it (OWASP).
+        return (f"CASE WHEN regexp_matches(coalesce({c}, ''), '^[=+\\-@\\t\\r]') THEN '''' || {c} ELSE {c} END AS {c}")
+
+    def amount(c: str) -> str:
+        return (f"CASE WHEN field = 'pool_prop_selfpay' THEN CAST(CAST({c} AS DECIMAL(18,4)) AS VARCHAR) "
+                f"ELSE CAST(CAST({c} AS DECIMAL(18,2)) AS VARCHAR) END AS {c}")
+
+    cols = [guarded("setl_id"), guarded("psn_no"), "strftime(setl_date, '%Y-%m-%d') AS setl_date", "month",
+            guarded("psn_type"), guarded("facility"), guarded("fixmedins_code"), guarded("fixmedins_name"),
+            guarded("med_type"), guarded("field"),
+            amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route"),
+            guarded("init_setl_id"), guarded("status")]
+    target = str(path).replace("'", "''")
+    con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY setl_date, setl_id, field) "
+                f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")
+
+
+def _persons_file_rows(pf: dict | None, ident: Callable[[Any], Any]) -> list[tuple[str, Any]]:
+    """What the --persons file gave, and opening year-to-date totals that applied to no year of the ledger."""
+    if not pf:
+        return []
+    rows: list[tuple[str, Any]] = [("人员信息文件 --persons", f"{pf['persons']} 人，其中 {pf['in_ledger']} 人在清单中")]
+    u = pf.get("ytd_unused")
+    if u:
+        rows.append(("年初累计未使用 ytd not used", ytd_unused_text(u, ident)))
+    return rows
+
+
+def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda v: v) -> list[tuple[str, Any]]:
+    """The 概要 rows (the sheet, and the page's header); `ident`: how a ledger identifier is shown (the page
+    clips it, html_report.ident)."""
+    period = summary.get("period") or {}
+    fields = summary.get("fields_audited") or []
+    by_field = summary.get("discrepancies_by_field") or {}
+
+    def money(key: str) -> Any:
+        fen = fund_fen(summary, key)
+        return FUND_NOT_AUDITED if fen is None else xlsx.Amount(yuan(fen))
+
+    # the fund's totals sum the rows assessed: with some not, the recorded total is not the ledger's whole
+    scope = f"，仅计已审核的结算 assessed rows only（未能审核 {summary['unassessed']} 行）" if summary.get("unassessed") else ""
+    skipped = []  # rows read but left out of the audit by --map [skip], by code
+    if summary.get("rows_skipped"):
+        by_code = "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])
+        skipped.append(("排除、不审核（--map [skip]、无效记录、外地参保人员） left out", f"{summary['rows_skipped']} 行：{by_code}"))
+    if summary.get("admdvs"):  # whose insured persons were audited: said even when no row was left out
+        skipped.append(("本地区医保区划 --admdvs", f"{summary['admdvs']}：只审核参保地在本地区的人员；参保地在其他地市的结算"
+                                                  "不按本文件审核，排除并计数"))
+    rows: list[tuple[str, Any]] = [
+        ("结论 verdict", _verdict_text(summary, totals)),
+        ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
+        ("地区配置 region", (summary.get("region") or "—") + (
+            "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）" if summary.get("region_example") else "")),
+        ("结算清单 ledger", "；".join(str(x) for x in summary.get("ledger") or [])),
+        ("期间 period", f"{period.get('from', '—')} 至 {period.get('to', '—')}"),
+        ("读取行数 rows read", summary.get("rows_read")),
+        ("结算笔数 settlements", summary.get("settlements")),
+        ("撤销笔数 reversals", summary.get("reversals")),
+        *skipped,
+        ("参保人数 persons", summary.get("persons")),
+        *_persons_file_rows(summary.get("persons_file"), ident),
+        ("稽核字段 fields audited", ", ".join(fields)),
+        ("各字段差异数 by field", "；".join(f"{k}: {v}" for k, v in by_field.items()) or "0"),
+        (f"清单记录统筹支付 recorded hifp_pay（元）{scope}", money("recorded_hifp_pay_fen")),
+        (f"按规定应支付 expected hifp_pay（元）{scope}", money("expected_hifp_pay_fen")),
+        ("统筹基金多付 overpaid（元）", money("overpaid_fen")),
+        ("统筹基金少付 underpaid（元）", money("underpaid_fen")),
+        ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),
+        *((f"未能审核 unassessed：{u['reason']}", f"{u['rows']} 行，例如 setl_id {ident(u['example_setl_id'])}")
+          for u in summary.get("unassessed_by_reason") or []),
+        ("计算引擎 engine", summary.get("engine")),
+        ("速度 rows/s", summary.get("rows_per_s")),
+    ]
+    return rows
+
+
+def check_out_dir(out_dir: Path) -> bool:
+    """Refuse an output folder that holds anything but an earlier audit report: replacing the folder
+    whole (the atomic swap) must never delete a user's other files. Call it before the audit's work.
+
+    Returns True when the report will be built inside the folder rather than beside it (see _check_writable)."""
+    out_dir = Path(out_dir)
+    if out_dir.is_symlink():
+        raise AuditInputError(_symlink_message(out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise AuditInputError(f"output folder {out_dir} exists and is not a folder of an earlier audit report")
+    inside = _check_writable(out_dir)
+    if not out_dir.exists():
+        return inside
+    others = sorted(p.name for p in out_dir.iterdir() if p.name not in FILES and not _ours(p))
+    if others:
+        shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+        why = (f"or a subfolder such as {out_dir / 'audit'} (an audit report's folder holds the report alone)"
+               if inside else "(an audit report replaces its folder whole)")
+        raise AuditInputError(f"output folder {out_dir} holds other files ({shown}); choose a new or empty folder {why}")
+    return inside
+
+
+def _symlink_message(out_dir: Path) -> str:
+    target = os.readlink(out_dir)
+    where = Path(os.path.realpath(out_dir))
+    if where.is_dir():
+        fix = f"give the folder it points to (--out {where}) or a new path"
+    else:
+        fix = "give a folder or a new path"
+    return (f"output folder {out_dir} is a symbolic link (to {target}); the report replaces its folder whole, "
+            f"which would replace the link rather than write where it leads: {fix}")
+
+
+# The report's own hidden folders inside an output folder built in place: the one being built
+# (.conform-audit.<pid>.tmp) and the writability probe; one left by a killed run is not a user's file.
+_OURS = re.compile(r"\.conform-audit(\.\d+\.tmp|-probe-.*)")
+
+
+def _ours(p: Path) -> bool:
+    return bool(_OURS.fullmatch(p.name)) and p.is_dir() and not p.is_symlink()
+
+
+def _is_mount(path: Path) -> bool:
+    """A mount point (a Docker volume, a Kubernetes emptyDir): it cannot be renamed (EBUSY). A bind mount
+    from the same filesystem is not seen by os.path.ismount; Linux lists it in /proc/self/mountinfo."""
+    if os.path.ismount(path):
+        return True
+    try:
+        table = Path("/proc/self/mountinfo").read_bytes()
+    except OSError:
+        return False
+    real = os.fsencode(os.path.realpath(path))
+    unescape = lambda m: bytes([int(m.group(1), 8)])  # noqa: E731 - mountinfo escapes space, tab, \\, newline
+    return any(len(f) > 4 and re.sub(rb"\\([0-7]{3})", unescape, f[4]) == real
+               for f in (line.split() for line in table.splitlines()))
+
+
+def _probe(folder: Path) -> None:
+    os.rmdir(tempfile.mkdtemp(prefix=".conform-audit-probe-", dir=folder))
+
+
+def _check_writable(out_dir: Path) -> bool:
+    """The report is built in a sibling of `out_dir` and renamed into place: refuse, before any work, a
+    folder whose parent is a file or cannot be written (a read-only or virtual filesystem). The probe is
+    a folder made and removed at once in the nearest existing parent.
+
+    An existing folder that cannot be renamed (a mount point) or whose parent cannot be written is built
+    inside instead: True, once a probe shows the folder itself can be written."""
+    existing = out_dir.is_dir() and not out_dir.is_symlink()
+    if existing and _is_mount(out_dir):
+        _check_inside(out_dir)
+        return True
+    parent = out_dir.absolute().parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise AuditInputError(f"output folder {out_dir} cannot be made: {parent} is not a folder")
+    try:
+        _probe(parent)
+    except OSError as e:
+        if existing:
+            _check_inside(out_dir)
+            return True
+        raise AuditInputError(f"output folder {out_dir} cannot be made in {parent}: {e.strerror or e}") from None
+    return False
+
+
+def _check_inside(out_dir: Path) -> None:
+    try:
+        _probe(out_dir)
+    except OSError as e:
+        raise AuditInputError(f"output folder {out_dir} cannot be written: {e.strerror or e}") from None
+
+
+def _inside_tmp(out_dir: Path) -> Path:
+    """The hidden folder a report built in place is written to; stale ones of runs that were killed go."""
+    for p in out_dir.iterdir():
+        m = _OURS.fullmatch(p.name)
+        if m and m.group(1).endswith(".tmp") and _ours(p) and not _alive(int(p.name.split(".")[2])):
+            shutil.rmtree(p, ignore_errors=True)
+    return out_dir / f"{INSIDE_PREFIX}{os.getpid()}.tmp"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own from an earlier call in this process: made afresh
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _publish_inside(tmp: Path, out_dir: Path) -> None:
+    """Move the finished files from `tmp` (a hidden folder inside `out_dir`) into `out_dir`, summary.json
+    last: an earlier report's summary.json goes first, so until the new one is in place the folder does not
+    look complete. Each move is a rename within one filesystem."""
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / "summary.json").unlink()
+    for name in sorted(FILES, key=lambda n: n == "summary.json"):
+        os.replace(tmp / name, out_dir / name)
+    os.rmdir(tmp)
+
+
+def _publish(tmp: Path, out_dir: Path) -> None:
+    """Swap the finished folder into place; an earlier report of the same name is replaced whole."""
+    old = None
+    if out_dir.exists() or out_dir.is_symlink():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        try:
+            os.replace(out_dir, old)
+        except OSError as e:
+            if e.errno not in (errno.EBUSY, errno.EXDEV) or not out_dir.is_dir():
+                raise
+            # a mount point _is_mount did not recognise: the files are moved in instead
+            inner = _inside_tmp(out_dir)
+            try:
+                shutil.rmtree(inner, ignore_errors=True)
+                shutil.move(tmp, inner)
+                _publish_inside(inner, out_dir)
+            except BaseException:
+                shutil.rmtree(inner, ignore_errors=True)
+                raise
+            return
+    try:
+        os.replace(tmp, out_dir)
+    except OSError:
+        if old is not None:  # the earlier report goes back where it was
+            os.replace(old, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _warn(message: str) -> None:
+    print(f"conform: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _point_latest(out_dir: Path) -> None:
+    """reports/audit-latest leads to this run's report; when it cannot, a warning says so and where the
+    report is. A real folder of that name is a user's: it is never replaced."""
+    link = out_dir.parent / LATEST
+    if link.is_dir() and not link.is_symlink():
+        _warn(f"{link} is a folder, not the link to the latest report this tool keeps, so it was left as it is "
+              f"(remove or rename it to have it kept up to date); this run's report is in {out_dir}")
+        return
+    try:
+        point_latest(out_dir.parent, out_dir, LATEST)
+    except OSError as e:
+        _warn(f"{link} could not be pointed at this run's report ({e.strerror or e}), so it was left as it is; "
+              f"this run's report is in {out_dir}")
+
+
+def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
+                  explain: Callable[[str], dict] | None = None, *, latest: bool | None = None) -> int:
+    """Write the five files into `out_dir` atomically; return the exit code (0 clean, 1 discrepancies).
+
+    `latest` points reports/audit-latest at the folder; by default only when the folder is the
+    default one (reports/audit-<id>)."""
+    out_dir = Path(out_dir)
+    discrepancies = Path(discrepancies)
+    inside = check_out_dir(out_dir)
+    try:
+        tmp = _inside_tmp(out_dir) if inside else out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+    except OSError as e:
+        raise AuditInputError(f"output folder {out_dir} cannot be made: {e.strerror or e}: {e.filename}") from None
+    try:
+        con = rollups.connect(discrepancies)
+        try:
+            audited = summary.get("discrepancies_by_field") or {}
+            data = rollups.collect(con, fund_field="fund_pay_sumamt" if "fund_pay_sumamt" in audited
+                                   and "hifp_pay" not in audited else "hifp_pay")
+            totals = data["totals"]
+            kind, _, code = _verdict(summary, totals)
+            _parquet(con, discrepancies, tmp / "discrepancies.parquet")
+            _csv(con, tmp / "discrepancies.csv")
+            overview = _overview(summary, totals)
+            xlsx.write(tmp / "audit.xlsx", con, summary, data, overview, unassessed(summary))
+            page_summary = {**summary, "assumptions": [
+                {"id": a.get("id", ""), "text": a.get("text", ""), "cite": a.get("cite", "")}
+                for a in summary.get("assumptions") or []],
+                "policy_label": POLICY_LABELS.get(summary.get("policy", ""), summary.get("policy", "")),
+                "verdict": kind, "verdict_label": TITLES[kind]}
+            page_summary["fund_audited"] = fund_audited(summary)
+            page_summary["unassessed_by_reason"] = unassessed(summary)
+            for k in ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen"):
+                page_summary[k] = fund_fen(summary, k)
+            shown = [(k, (str(v.value) if isinstance(v, xlsx.Amount) else ("—" if v is None else v)))
+                     for k, v in _overview(summary, totals, html_report.ident)]
+            page = html_report.render(con, page_summary, data, shown, explain, list(FILES))
+            (tmp / "audit.html").write_text(page, encoding="utf-8")
+        finally:
+            con.close()
+        # summary.json last: with the folder renamed only after it, its presence means all five are complete.
+        (tmp / "summary.json").write_text(
+            json.dumps(summary_json(summary, totals), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        with interrupt.publishing(out_dir):
+            (_publish_inside if inside else _publish)(tmp, out_dir)
+            if latest if latest is not None else _is_default(out_dir):
+                _point_latest(out_dir)
+    except OSError as e:  # a full disk, a folder that vanished: the environment, named (exit 2)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise AuditInputError(f"cannot write the report to output folder {out_dir}: {e.strerror or e}"
+                              + (f": {e.filename}" if e.filename else "")) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return code

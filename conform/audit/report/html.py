@@ -1,0 +1,146 @@
+"""audit.html: one self-contained page for the regulator (opens from disk, loads nothing).
+
+jinja2 with autoescaping renders every value from the ledger (setl_id, psn_no,
+institution codes, clauses) as text, never markup; the page has no script at
+all and its Content-Security-Policy forbids any. The charts are inline SVG
+whose geometry is computed here from integer fen.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from conform.harness.report.html import text_width
+
+from .. import interrupt
+from . import rollups as R
+from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+OVER, UNDER = "#c62828", "#1565c0"
+MAX_TRACE_STEPS = 80
+MAX_TEXT = 2000
+MAX_IDENT = 60  # as an institution's name (rollups.collect)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["yuan"] = yuan_grouped
+    env.filters["field"] = field_label
+    env.filters["ident"] = ident
+    env.globals.update(PSN_LABEL=PSN_LABEL, FIELD_LABELS=FIELD_LABELS, OVER=OVER, UNDER=UNDER,
+                       FUND_NOT_AUDITED=FUND_NOT_AUDITED)
+    return env
+
+
+def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40, *, recent: bool = False,
+              kind: str = "项", unit: str = "", rest: str = "") -> dict:
+    """Horizontal paired bars per category: overpaid (red) and underpaid (blue), scaled to the largest.
+
+    More than `max_bars` rows: `recent` (rows in time order, e.g. months) keeps the last `max_bars`, still in
+    time order: the latest months are the ones a regulator needs most; otherwise the `max_bars` largest by
+    overpaid, then underpaid. `note` then says exactly how many `unit`s of `kind` were left out and where
+    they are (`rest`); no note when nothing was cut. When every bar shown would be 0.00 / 0.00 (the
+    discrepancies move no fund money) there are no bars, and `none` says so in a line instead."""
+    left_out = max(len(rows) - max_bars, 0)
+    if not recent:
+        rows = sorted(rows, key=lambda r: (-r["overpaid"], -r["underpaid"]))  # stable: ties keep their order
+    rows = rows[len(rows) - max_bars:] if recent and left_out else rows[:max_bars]
+    note = none = None
+    if left_out and recent:
+        note = f"只显示最近 {max_bars} {unit}{kind}；较早的 {left_out} {unit}{kind}{rest}。"
+    elif left_out:
+        note = f"只显示多付、少付最多的 {max_bars} {unit}{kind}；其余 {left_out} {unit}{kind}未显示{rest}。"
+    if rows and not any(r["overpaid"] or r["underpaid"] for r in rows):
+        scope = f"最近 {max_bars} {unit}{kind}" if left_out and recent else f"各{kind}"
+        none, rows = f"{scope}均无统筹基金多付或少付。", []
+    biggest = max([max(r["overpaid"], r["underpaid"]) for r in rows] + [1])
+    label_w = max([text_width(str(r[label_key])) for r in rows] + [60]) + 16
+    bar_w, row_h = 460.0, 34
+    bars = []
+    for i, r in enumerate(rows):
+        y = 30 + i * row_h
+        bars.append({"label": str(r[label_key]), "y": y,
+                     "over_w": round(bar_w * r["overpaid"] / biggest, 1), "under_w": round(bar_w * r["underpaid"] / biggest, 1),
+                     "over": yuan_grouped(r["overpaid"]), "under": yuan_grouped(r["underpaid"])})
+    return {"bars": bars, "label_w": round(label_w, 1), "width": int(label_w + bar_w + 150),
+            "height": 40 + len(rows) * row_h, "left_out": left_out, "note": note, "none": none}
+
+
+def ident(v: Any) -> str:
+    """A ledger identifier (setl_id, psn_no, fixmedins_code) as the page shows it: bounded like a name, the
+    cut marked (…); the full value is in discrepancies.parquet and .csv."""
+    return _clip(v, MAX_IDENT)
+
+
+def _clip(v: Any, n: int = MAX_TEXT) -> str:
+    s = "" if v is None else str(v)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def reversal_note(fields: list[dict]) -> dict | None:
+    """How a reversal (2208) shown as a worked example was classed, as rollups.collect classes it: when its
+    settlement's hifp_pay does not differ, the reversal carries the pair's money (`pair_net`) and its hifp_pay
+    difference counts as it stands — the fund lost or kept it through the reversal itself (`own` False:
+    how much it gave back against what it should have, and the pair's net); otherwise its differences are
+    what it says of the settlement, in the opposite direction (`own` True)."""
+    if not fields or not fields[0].get("init_setl_id"):
+        return None
+    note: dict[str, Any] = {"init_setl_id": fields[0]["init_setl_id"], "own": True,
+                            "dedc": any(f["field"] == "act_pay_dedc" for f in fields)}
+    fund = next((f for f in fields if f["field"] == "hifp_pay" and f.get("pair_net") is not None), None)
+    if fund is not None:
+        back, due, net = -Decimal(fund["recorded"]), -Decimal(fund["expected"]), Decimal(fund["pair_net"])
+        note.update(own=False, back=f"{back:.2f}", due=f"{due:.2f}",
+                    more="多退" if back > due else "少退", by=f"{abs(back - due):.2f}",
+                    net="少付" if net < 0 else "多付", net_by=f"{abs(net):.2f}")
+    return note
+
+
+def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callable[[str], dict] | None) -> dict:
+    """A class's representative settlement: its differing fields and, when available, the reference trace."""
+    fields = R.settlement_rows(con, setl_id)
+    ex: dict[str, Any] = {"setl_id": setl_id, "fields": fields, "trace": [], "expected": {}, "error": None,
+                          "reversal": reversal_note(fields)}
+    if explain is None:
+        ex["error"] = "未提供计算过程（本次稽核未启用 explain）"
+        return ex
+    try:
+        got = explain(setl_id) or {}
+        for step in (got.get("trace") or [])[:MAX_TRACE_STEPS]:
+            ex["trace"].append({"step": _clip(step.get("step"), 100),
+                                "text": _clip(step.get("text", step.get("detail"))),
+                                "clause": _clip(unique_clauses(step.get("clause")), 400),
+                                "value": _clip(step.get("value"), 40) if step.get("value") is not None else ""})
+        ex["expected"] = {str(k): _clip(v, 40) for k, v in (got.get("expected") or {}).items()}
+    except Exception as e:  # noqa: BLE001 - one example failing must not lose the whole report
+        if interrupt.received() is not None:  # a Ctrl-C that DuckDB turned into its error: the run stops
+            raise
+        ex["error"] = _clip(f"计算过程不可用：{type(e).__name__}: {e}", 500)
+    return ex
+
+
+def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: list[tuple[str, Any]],
+           explain: Callable[[str], dict] | None, files: list[str]) -> str:
+    classes = []
+    for c in data["classes"]:
+        classes.append({**c, "worked": worked_example(con, c["example"], explain)})
+    # Without hifp_pay in the ledger there is no over- or underpayment to draw: no bars of ¥0.00.
+    fund = summary.get("fund_audited", True)
+    month_chart = bar_chart(data["by_month"] if fund else [], "month", recent=True, kind="月", unit="个",
+                            rest="见 audit.xlsx“按月份”")
+    facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]] if fund else [],
+                               "label", kind="机构等级", unit="个", rest="（各机构见 audit.xlsx“按机构”）")
+    return _environment().get_template("audit.html.j2").render(
+        s=summary, d=data, t=data["totals"], overview=overview, classes=classes, month_chart=month_chart,
+        facility_chart=facility_chart, files=files)
+
+
+def write(path: Path, html: str) -> None:
+    path.write_text(html, encoding="utf-8")

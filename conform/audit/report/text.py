@@ -1,0 +1,90 @@
+"""Labels and money formatting shared by the audit's reports (Chinese first)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from conform.reference.case import FACILITIES, PSN_TYPES
+from conform.reference.trace import CITE_SEP, join_cites
+
+PSN_LABEL = {k: f"{k} {v[2]}" for k, v in PSN_TYPES.items()}
+FIELD_LABELS = {
+    "inscp_scp_amt": "政策范围内费用",
+    "act_pay_dedc": "本次计入起付线",
+    "hifp_pay": "统筹基金支付",
+    "pool_prop_selfpay": "支付比例",
+    "fund_pay_sumamt": "基金支付总额",
+    "psn_part_amt": "个人负担总额",
+    "acct_pay": "个人账户支付",
+    "psn_cash_pay": "个人现金支付",
+}
+FACILITY_LABELS = dict(FACILITIES)
+
+
+# A clause cites one or more articles and assumptions joined with '；'. Two figures from the same article
+# (a retiree's ratio and its bonus, a chronic ratio and its cap) would name it twice: "浙江 二（一）；浙江 二（一）".
+CLAUSE_SEP = CITE_SEP
+
+
+def unique_clauses(text: str | None) -> str | None:
+    """The parts of a clause text each once, in their first order: "A；B；A" -> "A；B"."""
+    if not text:
+        return text
+    return join_cites(*text.split(CLAUSE_SEP))
+
+
+def unique_clauses_sql(column: str) -> str:
+    """unique_clauses in DuckDB SQL (for the views every report reads, and discrepancies.csv)."""
+    parts = f"string_split({column}, '{CLAUSE_SEP}')"
+    return (f"array_to_string(list_filter({parts}, lambda x, i: x <> '' AND list_position({parts}, x) = i), "
+            f"'{CLAUSE_SEP}')")
+
+
+def field_label(field: str) -> str:
+    label = FIELD_LABELS.get(field)
+    return f"{label} {field}" if label else field
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Integer fen as exact yuan (Decimal with two places)."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as a two-decimal yuan string: 120345510 -> '1203455.10'."""
+    return str(fen_to_yuan(fen))
+
+
+def yuan_grouped(fen: int | None) -> str:
+    """For reading: ¥1,203,455.10 (thousands separators; still exact, no float); None (not audited) is —."""
+    if fen is None:
+        return "—"
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+# A ledger without hifp_pay: the fund's totals (recorded, expected, over- and underpaid) are None, not 0.00.
+FUND_KEYS = ("recorded_hifp_pay_fen", "expected_hifp_pay_fen", "overpaid_fen", "underpaid_fen")
+FUND_NOT_AUDITED = "统筹基金支付 hifp_pay 未审核（清单无此列） not audited: the ledger has no hifp_pay"
+
+
+def fund_audited(summary: dict) -> bool:
+    """Whether the ledger's hifp_pay was audited, so that over- and underpayment are figures at all."""
+    fields = summary.get("fields_audited")
+    if fields is not None and "hifp_pay" not in fields:
+        return False
+    return all(summary.get(k, 0) is not None for k in FUND_KEYS)
+
+
+def fund_fen(summary: dict, key: str) -> int | None:
+    """One of FUND_KEYS as integer fen, or None when hifp_pay was not audited."""
+    v = summary.get(key, 0)
+    return None if v is None or not fund_audited(summary) else int(v)
+
+
+def ytd_unused_text(u: dict, ident: Callable[[Any], Any] = lambda v: v) -> str:
+    """The note for persons whose opening year-to-date totals (ytd) are of a year none of their settlements is in."""
+    return (f"{u['persons']} 人的年初累计（ytd）所属年度在清单中没有其结算，未计入（例如 psn_no {ident(u['example_psn_no'])}，"
+            f"ytd 年度 {u['year']}）：年初累计只用于其所属年度，请核对人员信息文件与清单的年度")

@@ -1,0 +1,213 @@
+"""audit.xlsx for the regulator: 概要, 未能审核 (only when rows were not assessed), 差异明细, 按机构, 按月份, 按人员类别, 按差异类型, 假设.
+
+Written in openpyxl's write-only (streaming) mode so a million detail rows never sit
+in memory; the detail rows stream from DuckDB in Arrow batches. Every cell goes
+through the conformance report's own cell writer (`harness.report.xlsx._put`):
+amounts become numbers formatted 0.00 (ratios 0.00%), and text is never a formula.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+
+from conform.harness.report.model import as_number
+from conform.harness.report.xlsx import _ILLEGAL, FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
+
+from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited
+
+EXCEL_MAX_ROWS = 1_048_576
+DETAIL_COLUMNS = [
+    ("setl_id", "结算ID setl_id"), ("psn_no", "人员编号 psn_no"), ("setl_date", "结算日期"), ("month", "月份"),
+    ("psn_type", "人员类别"), ("facility", "机构等级"), ("fixmedins_code", "定点机构编码"), ("fixmedins_name", "定点机构名称"),
+    ("med_type", "医疗类别"),
+    ("field", "字段 field"), ("recorded", "清单记录值"), ("expected", "按规定应为"), ("diff", "差额（记录−应为）"),
+    ("clause", "依据条款"), ("route", "计算途径"), ("init_setl_id", "撤销的结算 init_setl_id"),
+]
+
+
+class _Row:
+    """Stands in for a worksheet in `_put`: hands out write-only cells for one row."""
+
+    def __init__(self, ws: Any):
+        self.ws, self.cells = ws, {}
+
+    def cell(self, row: int, column: int) -> Any:
+        c = self.cells.get(column)
+        if c is None:
+            c = self.cells[column] = WriteOnlyCell(self.ws)
+        return c
+
+    def values(self, n: int) -> list:
+        return [self.cells.get(j) or WriteOnlyCell(self.ws) for j in range(1, n + 1)]
+
+
+def _escaped(m: re.Match) -> str:
+    """A control character as Python writes it in a string (\\x07): visible, and searchable."""
+    return f"\\x{ord(m.group()):02x}"
+
+
+class _FastRows:
+    """Appends rows to a write-only sheet with the same cells `_put` makes, at a fraction of the cost.
+
+    The common cells take a short path: a figure goes into one reused cell per column that carries
+    the number format (a write-only sheet writes a row out when it is appended, so the cell is free
+    again), and text that cannot be read as a formula is passed as is (openpyxl stores it as a string).
+    A control character Excel refuses is written escaped (\\x07), where `_put` would put U+FFFD: the
+    setl_id can still be found in the ledger. Text starting with = + - @, or too long for a cell, goes
+    through `_put`, the conformance report's guard, unchanged.
+    """
+
+    def __init__(self, ws: Any):
+        self.ws, self.num = ws, {}
+
+    def _number(self, j: int, ratio: bool, value: Decimal) -> Any:
+        c = self.num.get((j, ratio))
+        if c is None:
+            c = self.num[(j, ratio)] = WriteOnlyCell(self.ws)
+            c.number_format = "0.00%" if ratio else "0.00"
+        c.value = value
+        return c
+
+    def append(self, values: list[Any]) -> None:
+        out: list[Any] = []
+        slow = None
+        for j, v in enumerate(values, 1):
+            if isinstance(v, Amount):
+                n = as_number(v.value)
+                if n is not None:
+                    out.append(self._number(j, v.ratio, n))
+                    continue
+                v = v.value
+            if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+                out.append(v)
+                continue
+            text = ("是" if v else "否") if isinstance(v, bool) else str(v)
+            if _ILLEGAL.search(text):  # a control character Excel cannot hold, written as \x07 (not U+FFFD),
+                text = _ILLEGAL.sub(_escaped, text)  # so that a setl_id can still be found in the ledger
+            if text.startswith(FORMULA_START) or len(text) > MAX_CELL:
+                slow = slow or _Row(self.ws)
+                _put(slow, 1, j, text)  # type: ignore[arg-type]
+                out.append(slow.cells[j])
+                continue
+            out.append(text)
+        self.ws.append(out)
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None) -> int:
+    ws = wb.create_sheet(title)
+    lengths = widths or [min(max(_width(h) + 2, 10), 60) for h in headers]
+    for j, w in enumerate(lengths, 1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = "A2"
+    header = []
+    for h in headers:
+        c = WriteOnlyCell(ws, h)
+        c.fill, c.font, c.alignment = HEADER_FILL, HEADER_FONT, Alignment(wrap_text=True, vertical="center")
+        header.append(c)
+    ws.append(header)
+    n = 0
+    fast = _FastRows(ws)
+    for row in rows:
+        fast.append(row)
+        n += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
+    ws.print_title_rows = "1:1"
+    return n
+
+
+def _yuan(f: int | None) -> Amount | None:
+    """Integer fen as an amount cell; None (an empty cell, never 0.00) for a figure that was not audited."""
+    return None if f is None else Amount(fen_to_yuan(f))
+
+
+def _group_rows(rows: list[dict], keys: list[str], fund: bool = True) -> Iterable[list[Any]]:
+    """`fund` False: the ledger has no hifp_pay, so the over/underpaid columns stay empty."""
+    for r in rows:
+        money = [r["overpaid"], r["underpaid"], r["net"]] if fund else [None, None, None]
+        yield [r[k] for k in keys] + [r["settlements"], r["persons"], *map(_yuan, money)]
+
+
+# 差异结算和撤销数: a reversal (2208) that differs is a record of its own, not a settlement; 净额 = 多付 − 少付
+# (positive: the fund overpaid on balance).
+MONEY_HEADERS = ["差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "净额（多付−少付，元）"]
+
+
+def _unassessed_rows(reasons: list[dict]) -> Iterable[list[Any]]:
+    """One row per reason and note of the reference engine (a reason without notes: one row), the reason
+    repeated on each so the sheet filters; the notes not listed, and the rows the plan refused (no note),
+    as rows of their own."""
+    for u in reasons:
+        head = [u["status"], u["reason"], u["rows"], u["example_setl_id"]]
+        for x in u["details"]:
+            yield head + [x["note"], x["rows"], x["example_setl_id"]]
+        if u["unlisted_rows"]:
+            yield head + [f"（另有 {u['unlisted_kinds']} 种说明未列出：每个原因只列出行数最多的五种）", u["unlisted_rows"], None]
+        if u["plan_rows"]:
+            yield head + ["（其余行由稽核计划判定，原因如左，没有参考实现的说明）", u["plan_rows"], None]
+        if not u["details"]:
+            yield head + [None, None, None]
+
+
+def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: dict, overview: list[tuple[str, Any]],
+          unassessed: list[dict] | None = None) -> int:
+    """Write audit.xlsx; returns how many detail rows it holds (capped at Excel's limit). `unassessed`: the
+    reasons rows were not assessed, with the reference engine's notes (report.unassessed)."""
+    wb = Workbook(write_only=True)
+    total = rollups["totals"]["rows"]
+    cap = EXCEL_MAX_ROWS - 2  # the header and, when capped, one note row
+    capped = total > cap
+    notes = list(overview)
+    if capped:
+        notes.append(("差异明细说明", f"差异共{total}行，超过Excel行数上限，差异明细仅列出前{cap}行；"
+                                 "全部差异见 discrepancies.parquet（及 discrepancies.csv）"))
+    reasons = unassessed or []
+    if reasons:  # after the overview's last reason row (or at the end)
+        at = max((i + 1 for i, (k, _) in enumerate(notes) if str(k).startswith("未能审核")), default=len(notes))
+        notes.insert(at, ("未能审核的原因 reasons not assessed", "见“未能审核”工作表：每个原因的行数、示例 setl_id，"
+                                                         "以及参考实现的说明（说明、行数、示例 setl_id）"))
+    _sheet(wb, "概要", ["项目", "内容"], ([k, v] for k, v in notes), widths=[34, 90])
+    if reasons:
+        _sheet(wb, "未能审核", ["原因代码", "原因", "行数", "示例 setl_id", "参考实现的说明", "该说明的行数", "该说明的示例 setl_id"],
+               _unassessed_rows(reasons), widths=[20, 50, 8, 20, 80, 12, 20])
+
+    def detail() -> Iterable[list[Any]]:
+        cols = ", ".join(c for c, _ in DETAIL_COLUMNS)
+        reader = con.sql(f"SELECT {cols} FROM d ORDER BY setl_date, setl_id, field LIMIT {cap}").to_arrow_reader(50_000)
+        for batch in reader:
+            for r in batch.to_pylist():
+                ratio = r["field"] == "pool_prop_selfpay"
+                yield [r["setl_id"], r["psn_no"], r["setl_date"], r["month"],
+                       PSN_LABEL.get(r["psn_type"], r["psn_type"]), FACILITY_LABELS.get(r["facility"], r["facility"]),
+                       r["fixmedins_code"], r["fixmedins_name"], r["med_type"],
+                       field_label(r["field"]), Amount(r["recorded"], ratio), Amount(r["expected"], ratio),
+                       Amount(r["diff"], ratio), r["clause"], r["route"], r["init_setl_id"]]
+        if capped:
+            yield [f"仅列出前{cap}行，共{total}行；全部差异见 discrepancies.parquet"]
+
+    n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
+               widths=[22, 18, 12, 9, 16, 18, 16, 24, 8, 26, 14, 14, 16, 40, 10, 22])
+    fund = fund_audited(summary)
+    _sheet(wb, "按机构", ["定点机构编码", "定点机构名称", "机构等级", *MONEY_HEADERS],
+           _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"], fund))
+    _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"], fund))
+    _sheet(wb, "按人员类别", ["人员类别", "类别名称", *MONEY_HEADERS],
+           _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"], fund))
+    _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
+                          "示例结算ID"],
+           ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"] if fund else None),
+             _yuan(c["underpaid"] if fund else None), c["field_sets"], c["clauses"], c["example"]]
+            for c in rollups["classes"]),
+           widths=[34, 50, 12, 10, 16, 16, 40, 40, 22])
+    _sheet(wb, "假设", ["编号", "内容", "依据"],
+           ([a.get("id"), a.get("text"), a.get("cite")] for a in summary.get("assumptions") or []), widths=[26, 90, 40])
+    wb.save(path)
+    return n - (1 if capped else 0)

@@ -1,0 +1,436 @@
+"""`conform audit` end to end: read and validate, settle (plan + reference fallback), compare, report.
+
+`audit(...)` is also the function benchmarks call; it returns (exit code, summary dict).
+Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import duckdb
+
+from conform.reference.policy import COMMON_CITE, REGION_DIR, MissingParameter, PolicyError, bind_cached, load_region_file
+
+from . import fallback, institutions, ledger, params, persons, plan, sources
+from .engines import get as get_engine
+from .errors import AuditInputError
+from .mapping import load_mapping
+from .report.rollups import discrepancies_sql
+from .verdict import UNASSESSED_REASONS, verdict
+
+AUDIT_ASSUMPTIONS = [
+    {"id": "A-AUDIT-ORDER", "cite": "conform audit",
+     "text": "同一参保人的结算按结算时间（无时间时按结算日期）排序，同一时间按导出文件及行的顺序。"},
+    {"id": "A-AUDIT-ACCT-UNKNOWN", "cite": "conform audit",
+     "text": "人员信息未提供个人账户期初余额的，个人账户支付额按导出记录取值，只审核它不多于个人负担（个人账户支付不能超过"
+             "个人负担；清单记录未使用个人账户的，只计共济支付），现金支付额按“个人负担 − 个人账户支付”审核。"},
+    {"id": "A-AUDIT-PSN-TYPE-CHANGE", "cite": "conform audit",
+     "text": "人员信息未提供退休日期（未提供人员类别，或所给类别为退休）而清单中人员类别由在职变为退休的，自首笔退休类别结算之日起"
+             "按退休待遇（A-MIDYEAR-RETIREMENT）；人员信息提供退休日期的，此前按在职、此后按退休。人员信息未提供类别和退休日期时，"
+             "清单中其他的类别变化（职工与灵活就业之间、由退休变回在职）文件未作规定，其后的结算不审核。"},
+    {"id": "A-AUDIT-AFTER-UNASSESSED", "cite": "conform audit",
+     "text": "一笔结算无法审核（未撤销）的，同一参保人同一自然年度其后的结算也不审核：其起付线和年度最高支付限额的累计取决于"
+             "该笔结算，而其应计额无法确定；已提供个人账户期初余额的，其后各年度的结算均不审核（账户余额跨年累计）。"},
+]
+
+
+# A limit's leading number: DuckDB reads a negative one (-5GB) as no limit at all, and 0 leaves it nothing.
+_LIMIT_NUMBER = re.compile(r"\s*([+-]?)\s*([0-9]*\.?[0-9]*)")
+
+
+def _check_limit(limit: str) -> None:
+    sign, number = _LIMIT_NUMBER.match(limit).groups()
+    try:
+        value = Decimal(number) if number and number != "." else None
+    except InvalidOperation:  # pragma: no cover - the pattern reads digits and one point only
+        value = None
+    if sign == "-" or value == 0:
+        raise AuditInputError(f"memory limit {limit!r} (--memory-limit or CONFORM_AUDIT_MEMORY): "
+                              + ("a negative limit, which DuckDB would read as no limit at all" if value != 0 else
+                                 "a zero limit leaves DuckDB no memory") + "; give a size such as 4GB")
+
+
+def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
+    tmp = workdir / "duckdb-spill"
+    tmp.mkdir(parents=True, exist_ok=True)
+    limit = memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY", "3GB")
+    _check_limit(limit)
+    config = {"temp_directory": str(tmp), "preserve_insertion_order": "false", "memory_limit": limit}
+    try:
+        con = duckdb.connect(":memory:", config=config)
+    except duckdb.Error as e:  # e.g. a memory limit that is no size
+        raise AuditInputError(f"memory limit {limit!r} (--memory-limit or CONFORM_AUDIT_MEMORY): "
+                              f"{str(e).splitlines()[0]}") from None
+    # The tables live in a compressed in-memory catalog: once the ledger is read, CHECKPOINT stores it
+    # compressed (dictionary and FSST text, bit-packed integers, absent columns as constants), and the
+    # plan's sorts and joins get that memory back instead of spilling (10M rows: plan 21 -> 14 s).
+    con.execute(f"ATTACH ':memory:' AS {CATALOG} (COMPRESS)")
+    con.execute(f"USE {CATALOG}")
+    # Checkpoints only where the audit asks (_compress): an automatic one (past 16 MB of changes, e.g. the
+    # reader's UPDATE of the reversals) would compress the ledger there, without _compress's extra thread.
+    con.execute("SET checkpoint_threshold = '1TB'")
+    # A timestamp that carries a time zone (Parquet's UTC-adjusted TIMESTAMP) is a settlement's instant:
+    # its date and natural year are Beijing's (China's one time zone), never the host's — on a UTC server a
+    # visit at 00:30 on 1 January would otherwise fall in the year before.
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    return con
+
+
+CATALOG = "audit"
+
+
+def _compress(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the tables read so far compressed (CHECKPOINT). With DuckDB's default thread count the
+    checkpoint ran on one thread in about half the runs (10M rows: 7.3 s against 3.7 s, every other
+    fresh database); one thread more for its duration makes it parallel every time."""
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    con.execute(f"SET threads = {threads + 1}")
+    try:
+        con.execute(f"CHECKPOINT {CATALOG}")
+    finally:
+        con.execute(f"SET threads = {threads}")
+
+
+# A-AUDIT-CHRONIC-REGISTERED where the document pays 门诊慢性病 and 门诊特殊疾病 differently (吉林): which one a
+# code is, is the person's registration's; the ledger's code alone cannot say.
+CHRONIC_KIND_REGISTERED = ("门诊慢特病（med_type 14）结算的病种 dise_codg 须在人员信息为该参保人登记的慢特病（chronic_diseases，"
+                           "注明 chronic 门诊慢性病或 special 门诊特殊疾病）中：本文件对两者的支付不同，按登记的类别审核；"
+                           "病种不在其中（或人员信息未列出）的结算不审核。")
+
+
+# What the audit takes for granted when a ledger lacks a column that the document's rules read; each is
+# stated only where it applies (the column is missing from some file and the document has the rule).
+LEDGER_ASSUMPTIONS = {
+    "A-AUDIT-REMOTE-ADMDVS": "清单没有异地就医标志 remote，按国家平台的参保地医保区划 insuplc_admdvs 与就医地医保区划 "
+                             "mdtrtarea_admvs 判断：两者的地市（前四位；直辖市为前两位）不同的结算为市外就医；任一为空的结算按市内就医。",
+    "A-AUDIT-REMOTE-ABSENT": "清单没有异地就医标志 remote，也没有参保地和就医地医保区划两列（insuplc_admdvs、mdtrtarea_admvs，"
+                             "缺少其一即无从比较）：全部结算按市内就医审核，未备案人员的市外就医不能识别。",
+    "A-AUDIT-CHRONIC-REGISTERED": "门诊慢特病（med_type 14）结算的病种 dise_codg：人员信息未列出该参保人登记的慢特病"
+                                  "（chronic_diseases）的，按清单所记病种已经认定审核；列出了而结算的病种不在其中的，该结算"
+                                  "不审核——门诊慢特病待遇以病种认定为前提，稽核不推定它应按何种待遇支付。",
+    "A-AUDIT-EXCLUSION-ABSENT": "清单没有除外情形列 exclusion：全部结算按不属于政策规定的除外情形审核。",
+    "A-AUDIT-OWNPAY-ABSENT": "清单缺少全自费 fulamt_ownpay_amt、超限价自费 overlmt_selfpay 或先行自付 preselfpay_amt "
+                             "中的列：缺少的部分按 0 计，医疗费总额中其余部分都按政策范围内费用审核。",
+    "A-AUDIT-OTHER-FUNDS": "清单记录的其他基金支付（公务员医疗补助 cvlserv_pay、企业补充 hifes_pay、大病 hifmi_pay、职工大额 "
+                           "hifob_pay、伤残人员 hifdm_pay、医疗救助 maf_pay、其他 oth_pay、othfund_pay）不属于本文件规定，按记录取值、"
+                           "不审核；它们计入基金支付总额，并在个人账户支付之前减少个人负担。",
+    "A-AUDIT-OTHER-FUNDS-ABSENT": "清单没有其他基金支付的列（公务员医疗补助、大额、医疗救助等）：按 0 计，基金支付总额按统筹基金"
+                                  "支付审核，个人负担按医疗费总额减统筹基金支付审核。",
+    "A-AUDIT-HOSP-PART": "清单记录的医院负担金额 hosp_part_amt 不属于本文件规定，按记录取值、不审核；按国家平台的口径"
+                         "（医疗费总额 = 基金支付总额 + 个人负担总金额 + 医院负担金额），它在个人账户支付之前减少个人负担。",
+    "A-AUDIT-HOSP-PART-ABSENT": "清单没有医院负担金额 hosp_part_amt：按 0 计，个人负担按医疗费总额减基金支付总额审核。",
+    "A-AUDIT-ACCT-MULAID": "清单记录的个人账户共济支付金额 acct_mulaid_pay（配偶、父母、子女的个人账户为本人支付）按记录取值、"
+                           "不审核：按国家平台的口径它计入个人账户支出，不减少本人账户余额；本人个人账户按余额支付个人负担中"
+                           "共济支付以外的部分。",
+    "A-AUDIT-ACCT-MULAID-ABSENT": "清单没有个人账户共济支付金额 acct_mulaid_pay：已提供期初余额的人员，个人账户支出按只由"
+                                  "本人个人账户支付审核。",
+    "A-AUDIT-CASH-NO-ACCT": "清单有个人现金支付 psn_cash_pay 而没有个人账户支付 acct_pay：现金支付是个人负担减去个人账户支付，"
+                            "账户支付未知时无法审核，psn_cash_pay 不审核（个人负担 psn_part_amt 照常审核）。",
+    "A-AUDIT-ACCT-CREDITS": "人员信息给出的个人账户余额是期初余额，其后按月计入的金额不在清单和人员信息中：期初余额（减去此前"
+                            "应由本人账户支付的部分）足以支付本次应由本人账户支付的部分时，个人账户支付额照常审核（此后的计入"
+                            "只会增加余额，不改变结果）；不足时，实际余额取决于其间的计入，个人账户支付额按记录取值，只审核它"
+                            "不少于期初余额确定可付的部分、不多于个人负担（撤销时退回的同样），现金支付额按“个人负担 − 个人账户支付”审核，"
+                            "该人其后的结算亦然。",
+    "A-AUDIT-INTEGER-YUAN": "清单中以整数类型存放的金额列（{columns}）按元读取（500 即 500.00 元，与 CSV 中的 500 相同）；"
+                            "若这些列是以分为单位的整数，应付额与差异金额都放大了一百倍：请导出前换算为元后重新稽核。",
+    "A-AUDIT-INT96-UTC": "Parquet 清单中以 INT96 类型存放的时间（Spark、Hive 的默认时间戳类型）按 UTC 时刻读取（Spark、Hive "
+                         "写入时已由北京时间换算为 UTC），再按北京时间确定结算日期；若写入的是未经换算的北京时间，北京时间 "
+                         "16 时以后的结算会被计入次日。",
+    "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
+                         "（余额足够时支付个人负担部分）审核。",
+}
+
+
+# Amounts taken as recorded: (assumption, ledger column, the audited fields whose expected figure reads
+# it, whether it matters only with a known opening balance — a relative's account does: without one,
+# acct_pay is taken as recorded anyway).
+RECORDED_AMOUNT_ASSUMPTIONS = (("A-AUDIT-OTHER-FUNDS", "oth_fund_pay", {"fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay"}, False),
+                               ("A-AUDIT-HOSP-PART", "hosp_part_amt", {"psn_part_amt", "acct_pay", "psn_cash_pay"}, False),
+                               ("A-AUDIT-ACCT-MULAID", "acct_mulaid_pay", {"acct_pay", "psn_cash_pay"}, True))
+
+
+def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
+    common = rules.policy.common_assumption_ids
+    out = [{"id": a.id, "text": a.text, "cite": COMMON_CITE if a.id in common else rules.policy.short}
+           for a in rules.policy.assumptions.values()]
+    applies = []
+    if "remote_filing" in rules.policy.eligibility:
+        applies += [f"A-AUDIT-REMOTE-{k.upper()}" for k in ("admdvs", "absent") if k in info.remote_from]
+    chronic = []
+    if "special" in rules.policy.covers:  # the engine itself needs each code's kind from the registration
+        chronic = [{"id": "A-AUDIT-CHRONIC-REGISTERED", "cite": "conform audit", "text": CHRONIC_KIND_REGISTERED}]
+    elif "chronic" in rules.policy.covers:
+        applies.append("A-AUDIT-CHRONIC-REGISTERED")
+    if rules.policy.exclusions and "exclusion" in info.lacking:
+        applies.append("A-AUDIT-EXCLUSION-ABSENT")
+    if info.lacking & {"fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"}:
+        applies.append("A-AUDIT-OWNPAY-ABSENT")
+    audited = set(info.fields_audited)
+    # Stated where a field that reads the amount is audited: as recorded where some file has the column,
+    # as absent where some file lacks it (both, for a mixed set of files).
+    for aid, column, fields, needs_balance in RECORDED_AMOUNT_ASSUMPTIONS:
+        if fields & audited and (balances or not needs_balance):
+            applies += [aid] if column in info.recording else []
+            applies += [f"{aid}-ABSENT"] if column in info.lacking else []
+    if "psn_cash_pay" in info.not_audited:
+        applies.append("A-AUDIT-CASH-NO-ACCT")
+    if balances:  # a balance is the opening one: the month's credits after it are in no file
+        applies.append("A-AUDIT-ACCT-CREDITS")
+    if balances and "acct_used_flag" in info.lacking:
+        applies.append("A-AUDIT-ACCT-USED")
+    if info.integer_yuan:
+        applies.append("A-AUDIT-INTEGER-YUAN")
+    if any(sources.int96_columns(Path(f)) for f in info.files):  # read as UTC instants (sources._parquet_view)
+        applies.append("A-AUDIT-INT96-UTC")
+    return out + AUDIT_ASSUMPTIONS + chronic + [
+        {"id": k, "cite": "conform audit", "text": LEDGER_ASSUMPTIONS[k].format(columns="、".join(info.integer_yuan))}
+        for k in applies]
+
+
+def _example_regions(policy: str) -> list[str]:
+    """The names of conform/fixtures/regions/'s files for `policy` (made-up figures, to start a region's file from)."""
+    names = []
+    for f in sorted(REGION_DIR.glob("*.yaml")):
+        try:
+            if load_region_file(str(f)).policy == policy:
+                names.append(f.stem)
+        except PolicyError:  # pragma: no cover - the shipped files load (tests/test_regions.py)
+            continue
+    return names
+
+
+def _ask_region(e: MissingParameter, policy: str, region: str | None) -> str:
+    """A figure the document leaves to the region, not supplied: for the audit, in the --region file (the
+    reference engine's own message also offers a case's `params`, which an audit has not)."""
+    said = f"parameter {e.key} must be supplied by a region configuration ({e.source})"
+    if region is not None:
+        return f"{said}: add it under `values:` in the --region file ({region})"
+    examples = _example_regions(policy)
+    if not examples:  # pragma: no cover - every framework has its example
+        return f"{said}: give --region, a region file for {policy} with its figures under `values:`"
+    return (f"{said}: give --region, a region file for {policy} with its figures under `values:`; an example "
+            f"(made-up figures): " + ", ".join(f"--region {n} (conform/fixtures/regions/{n}.yaml)" for n in examples))
+
+
+def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
+             balances: bool) -> dict:
+    lit = str(disc).replace("'", "''")
+    by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
+    # In fen, as integers: `pair_net` is an exact DECIMAL in yuan with two decimals, so ×100 is whole. A
+    # settlement and its reversal are netted (discrepancies_sql), as in every report.
+    over, under = con.execute(
+        f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 THEN pair_net END), 0) * 100 AS BIGINT),"
+        f" CAST(COALESCE(-SUM(CASE WHEN pair_net < 0 THEN pair_net END), 0) * 100 AS BIGINT)"
+        f" FROM ({discrepancies_sql(disc)})").fetchall()[0]
+    # The reference engine says why it refused a settlement (expected_ref.note, without the settlement it
+    # names): the most frequent reasons under each status, with a count and an example, so the report can
+    # name them; and how many reasons and rows it gave in all (the rest of a status's rows the plan refused,
+    # with no note), so the report says truly what it left out.
+    details: dict[str, list[dict]] = {}
+    noted: dict[str, tuple[int, int]] = {}
+    if totals["unassessed_by_status"]:
+        for st, note, n, ex, kinds, rows in con.execute("""
+                WITH r AS (SELECT status, note, count(*) AS n, min(setl_id) AS ex FROM expected_ref
+                           WHERE status LIKE 'refused%' AND note IS NOT NULL GROUP BY status, note)
+                SELECT status, note, n, ex, count(*) OVER (PARTITION BY status), sum(n) OVER (PARTITION BY status)
+                FROM r QUALIFY row_number() OVER (PARTITION BY status ORDER BY n DESC, note) <= 5
+                ORDER BY status, n DESC, note""").fetchall():
+            details.setdefault(st, []).append({"note": note, "rows": int(n), "example_setl_id": ex})
+            noted[st] = int(kinds), int(rows)
+    # Without a recorded hifp_pay there is nothing the fund's totals could be compared with: None, not 0.00.
+    hifp = "hifp_pay" in info.fields_audited
+
+    def fund(fen: int) -> int | None:
+        return int(fen) if hifp else None
+
+    return {
+        "ledger": info.files, "policy": rules.id, "region": region, "region_example": rules.region_example,
+        "engine": engine_name,
+        "rows_read": info.rows_read, "settlements": info.settlements, "reversals": info.reversals,
+        # Rows the document does not govern (--map [skip]) and void records (vali_flag 0): counted, never assessed.
+        "rows_skipped": info.rows_read - info.audited,
+        "skipped_by_code": [{"skip": k, "rows": n} for k, n in info.skipped],
+        "persons": info.persons, "period": {"from": info.period[0], "to": info.period[1]},
+        "fields_audited": info.fields_audited,
+        "discrepancies_by_field": {f: int(by_field.get(f, 0)) for f in info.fields_audited},
+        "recorded_hifp_pay_fen": fund(totals["recorded_hifp_pay_fen"]),
+        "expected_hifp_pay_fen": fund(totals["expected_hifp_pay_fen"]),
+        "overpaid_fen": fund(over), "underpaid_fen": fund(under),
+        "persons_reference": n_ref,
+        "unassessed": int(totals["unassessed"]),
+        # Rows the audit cannot assess (a document's validity, a missing tier or region parameter, an
+        # exclusion code it does not know, the reference engine's refusal): the verdict cannot be "clean".
+        # `details_kinds`, `details_rows`: the reference engine's notes in all, and the rows they cover.
+        "unassessed_by_reason": [{"status": st, "reason": UNASSESSED_REASONS.get(st, st), "rows": int(n),
+                                  "example_setl_id": ex, "details": details.get(st, []),
+                                  "details_kinds": noted.get(st, (0, 0))[0], "details_rows": noted.get(st, (0, 0))[1]}
+                                 for st, n, ex in sorted(totals["unassessed_by_status"])],
+        "expected_rows": int(totals["expected_rows"]),
+        "elapsed_s": round(elapsed, 3),
+        "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,
+        "assumptions": _assumptions(rules, info, balances),
+    }
+
+
+def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int, ytd: bool) -> dict:
+    """How many persons the --persons file gave and how many of them the ledger has. A file that gives
+    persons none of whom is in the ledger would change nothing, silently: another month's or region's
+    file, or psn_no damaged on the way (a spreadsheet's number format), so it is refused."""
+    # 10M ledger rows, 100,000 persons: 0.14 s
+    m = con.execute("SELECT count(*) FROM persons p WHERE EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no)"
+                    ).fetchall()[0][0]
+    if n and not m:
+        raise AuditInputError(f"none of the {n:,} persons in {path} is in the ledger (a different file, or its "
+                              "psn_no damaged?)")
+    # Opening year-to-date totals apply only to their own year: ytd for 2023 given with a ledger of 2024
+    # changes no figure. Said, not refused (a ledger may span two years, and a person settle in one only).
+    k, example, year = 0, None, None
+    if ytd:
+        k, example, year = con.execute("""
+            SELECT count(*), min(p.psn_no), arg_min(p.ytd_year, p.psn_no) FROM persons p
+            WHERE p.ytd_year IS NOT NULL AND EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no)
+              AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no AND year(l.setl_date) = p.ytd_year)
+            """).fetchall()[0]
+    unused = {"persons": int(k), "example_psn_no": example, "year": year} if k else None
+    return {"persons": n, "in_ledger": int(m), "ytd_unused": unused}
+
+
+def _refuse_openings(con: duckdb.DuckDBPyConnection, refused: dict[str, AuditInputError], people: dict) -> None:
+    """Raise the first (by file line) located refusal of a person's opening totals that the audit would read:
+    the person has settlements in the ledger in the ytd's year. Others change no figure (docs/audit.md)."""
+    if not refused:
+        return
+    keys = [(psn, people[psn].ytd.year) for psn in refused]
+    con.execute("CREATE OR REPLACE TEMP TABLE _opening_keys (psn_no VARCHAR, yr INTEGER)")
+    con.executemany("INSERT INTO _opening_keys VALUES (?, ?)", keys)
+    read = {r[0] for r in con.execute(
+        "SELECT DISTINCT k.psn_no FROM _opening_keys k JOIN ledger l ON l.psn_no = k.psn_no "
+        "AND year(l.setl_date) = k.yr").fetchall()}
+    hit = [refused[p] for p in read]
+    if hit:
+        raise min(hit, key=lambda e: e.row or 0)
+
+
+def _out_folder(out: Path | str) -> Path:
+    """--out as an absolute path, `..` left for the system to resolve (past a symbolic link, as mkdir would).
+    Refused: an empty one (an unset $OUT) and the current folder or one above it, which the report, swapped
+    into place whole, would pull from under the user's shell."""
+    if not str(out).strip():
+        raise AuditInputError("--out is empty (an unset variable?): give the report folder, e.g. --out reports/may")
+    folder = Path(out).absolute()
+    if folder.name in ("", "..") or folder == Path.cwd():
+        raise AuditInputError(f"--out {out}: the current folder or one above it; give a folder for the report, "
+                              "e.g. --out report")
+    return folder
+
+
+def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None = None, persons_file: str | None = None,
+          mapping: tuple[str, ...] | list[str] = (), engine: str = "duckdb", spark_master: str | None = None,
+          encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
+          workers: int | None = None, spark=None, write: bool = True, memory_limit: str | None = None,
+          keep_connection: bool = False, institutions_file: str | None = None,
+          progress: Callable[[str], None] | None = None, admdvs: str | None = None):
+    """Run the audit; returns (exit_code, summary). Raises AuditInputError for bad input (exit 2).
+
+    `progress`, when given, hears one line per finished stage (a large ledger takes minutes). `admdvs`: the
+    region's division code; rows of persons insured in another city are left out (ledger._one_insured_city)."""
+    t0 = time.perf_counter()
+    if admdvs is not None and not re.fullmatch(r"[0-9]{6}", admdvs):
+        raise AuditInputError(f"--admdvs {admdvs!r}: expected the region's six-digit division code (医保区划), e.g. 510400")
+    try:
+        rules = bind_cached(policy, region, params_inline)
+        params.tables(rules)  # refuses a policy that cannot be materialised before reading any data
+    except MissingParameter as e:
+        raise AuditInputError(_ask_region(e, policy, region)) from None
+    except PolicyError as e:
+        raise AuditInputError(str(e)) from None
+    m = load_mapping(tuple(mapping))
+    out_dir = None
+    if write:  # an output folder the report cannot replace is refused before minutes of work, not after
+        from .report import check_out_dir, default_out_dir
+
+        out_dir = _out_folder(out) if out is not None else default_out_dir()
+        check_out_dir(out_dir)
+    eng = get_engine(engine, master=spark_master, spark=spark)  # a bad --spark-master fails before any reading
+    # On a Spark cluster the hand-over Parquet must be on a filesystem every executor reads:
+    # CONFORM_AUDIT_WORKDIR names such a folder (docs/audit.md).
+    workdir = Path(tempfile.mkdtemp(prefix="conform-audit-", dir=os.environ.get("CONFORM_AUDIT_WORKDIR")))
+    timings: dict[str, float] = {}
+    handed_over = False
+    con = None
+
+    def lap(name: str, said: str) -> None:
+        timings[name] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
+        if progress is not None:
+            progress(f"{said}（{timings[name]:.1f} s）")
+
+    try:
+        con = _connect(workdir, memory_limit)
+        has_inst = institutions.load(con, institutions_file, m)
+        # The persons file is parsed in Python while DuckDB reads the ledger (it releases the GIL).
+        cur = con.cursor()
+        cur.execute(f"USE {CATALOG}")
+        refused_openings: dict[str, AuditInputError] = {}
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy, rules, refused_openings)
+                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=admdvs)
+                people = parsed.result()
+        finally:
+            cur.close()
+        persons_count = (_persons_in_ledger(con, persons_file, len(people), any(p.ytd for p in people.values()))
+                         if persons_file else None)
+        _refuse_openings(con, refused_openings, people)
+        if not info.fields_audited:  # recomputing with nothing to compare would read as a clean ledger
+            raise AuditInputError(
+                "the ledger has none of the recorded figures to audit (" + ", ".join(ledger.RECORDED) + "); "
+                "rename a vendor's columns to them with --map", file=", ".join(info.files))
+        _compress(con)
+        params.load(con, rules)
+        lap("read", f"读取并校验清单 read: {info.rows_read:,} 行 rows")
+        for name in plan.ROUTING:  # `routed`: one row per person
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name))
+        con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
+        info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
+        lap("route", f"按人员分组 grouped: {info.persons:,} 人 persons")
+        spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
+        n_ref = fallback.settle(con, spec, people, workers)
+        lap("reference", f"参考实现逐人结算 reference engine: {n_ref:,} 人 persons")
+        disc = workdir / "discrepancies.parquet"
+        totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
+        if int(totals["expected_rows"]) != info.audited:  # every row settled once, by the plan or the reference
+            raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.audited} rows")
+        lap("plan", f"重算并比对 recomputed and compared ({engine})")
+        balances = any(p.acct_balance is not None for p in people.values())
+        summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances)
+        summary["timings_s"] = timings
+        summary["persons_file"] = persons_count
+        summary["admdvs"] = admdvs  # the region's own insured persons only, when given
+        code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"])[2]
+        if write:
+            from .report import write_reports
+
+            ctx = fallback.Context(con, spec, people)
+            code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
+            lap("report", f"报告 report: {out_dir}")
+        summary["_discrepancies"] = str(disc) if keep_connection else None
+        if keep_connection:  # for tests: the caller closes it and removes _workdir
+            # every row's figures as the plan defines them (the stage `expected` keeps only the rows that differ)
+            con.execute("CREATE OR REPLACE VIEW expected_rows AS " + plan.sql("expected_rows"))
+            summary["_connection"], summary["_workdir"] = con, str(workdir)
+            handed_over = True
+        return code, summary
+    finally:
+        if not handed_over:  # bad input or a failure included: nothing is left behind in the temp folder
+            if con is not None:
+                con.close()
+            shutil.rmtree(workdir, ignore_errors=True)

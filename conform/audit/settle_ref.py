@@ -1,0 +1,372 @@
+"""The reference engine's side of the fallback, importable cheaply by worker processes.
+
+Only `reference` is imported here (no DuckDB, pyarrow or sqlglot), so a spawned worker starts fast.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+
+from conform.reference.case import PSN_TYPES, Person, Settlement
+from conform.reference.benefits import FlexTierNeeded, OutsideValidity, Refusal, UnknownExclusion, own_account
+from conform.reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
+from conform.reference.money import fmt_ratio
+from conform.reference.policy import MissingParameter, PolicyError
+from conform.reference.trace import CITE_SEP, join_cites
+
+ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
+               "remote", "acct_used_flag", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
+               "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt", "acct_mulaid_pay", "acct_pay")
+
+
+@dataclass(frozen=True)
+class RulesSpec:
+    policy: str
+    region: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    def bind(self):
+        return rules_for(self.policy, self.region, dict(self.params) or None)
+
+
+def _yuan(fen: int | None) -> Decimal:
+    return (Decimal(fen or 0) / 100).quantize(Decimal("0.01"))
+
+
+def _fen(d: Decimal) -> int:
+    return int(d * 100)
+
+
+def _retired_on(rows: list[tuple]):
+    """A-AUDIT-PSN-TYPE-CHANGE: the date of the first retiree-type settlement after an in-service one."""
+    in_service = False
+    for r in rows:
+        if r[10] is None and r[2]:
+            if PSN_TYPES[r[2]][0] == "in_service":
+                in_service = True
+            elif in_service:
+                return r[3]
+    return None
+
+
+def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
+    """The person as the reference needs it: the persons file's record, else what the ledger says
+    (also the type, when the record leaves psn_type out). A record with a retiree type and no retire
+    date (a personnel export gives the type of today) retires where the ledger's type changes."""
+    if known is not None and known.psn_type is not None:
+        if known.retire_date is None and PSN_TYPES[known.psn_type][0] == "retiree":
+            retire = _retired_on(rows)
+            if retire is not None:
+                return dataclasses.replace(known, retire_date=retire)
+        return known
+    types = [r[2] for r in rows if r[10] is None and r[2]]
+    first = types[0] if types else "1101"
+    retire = _retired_on(rows) if PSN_TYPES[first][0] == "in_service" else None
+    if known is not None:
+        return dataclasses.replace(known, psn_type=first, retire_date=known.retire_date or retire)
+    return Person(psn_no=psn_no, psn_type=first, retire_date=retire)
+
+
+# The trace steps whose article decides the pooled fund's figure: a benefit's ratio (or the cap, where it
+# cut the figure: as the plan's `capped`), a chronic visit's cap and overflow, or the rule that paid nothing.
+_PAY_STEPS = frozenset({"支付比例", "慢特病支付", "住院比例和限额", "超出慢特病限额", "转入普通门诊统筹", "不予支付",
+                        "施行日期", "享受条件", "待遇享受期", "住院期间", "定点零售药店"})
+_RATIO_STEPS = ("支付比例", "慢特病支付", "住院比例和限额")
+# A visit that crossed the chronic cap records the chronic ratio (A-CHRONIC-OVERFLOW-RATIO): the engine says so.
+_KEPT_RATIO_STEP = "结算支付比例"
+
+
+def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]:
+    """(deductible, fund, ratio) articles of a settlement, from its trace: the same articles the plan
+    cites for the rows it settles, and for the rest every benefit that paid (a chronic visit's overflow
+    into ordinary pooling cites both); the ratio's, that of the ratio the settlement records."""
+    # (label, template, args, clause, value); the steps after the fund's figure decide no clause
+    steps = [s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS]
+    paid: list[str] = []
+    deductibles, counted, overflow = [], [], None
+    for i, (label, _tpl, _args, clause, value) in enumerate(steps):
+        if label == "年度最高支付限额":
+            if i and steps[i - 1][0] == "支付比例" and value < steps[i - 1][4]:
+                paid[-1] = clause
+        elif label in _PAY_STEPS:
+            paid.append(clause)
+            overflow = clause if label == "转入普通门诊统筹" else overflow
+        elif "起付线" in label:
+            deductibles.append(clause)
+            if value:  # a deductible that took part of this settlement (the overflow's: through its article)
+                counted += [overflow, clause] if overflow else [clause]
+    fund = join_cites(*paid) or (steps[-1][3] if steps else None)
+    dedc = join_cites(*counted) if counted else (deductibles[0] if deductibles else fund)
+    # The settlement's ratio is the last one applied (a chronic visit its cap no longer covered at all is paid,
+    # and its ratio set, by ordinary pooling alone), unless the engine kept the chronic ratio for a visit
+    # that crossed the cap: then that ratio's article and the assumption that keeps it.
+    ratio_steps = [s for s in steps if s[0] in _RATIO_STEPS]
+    kept = next((s[3] for s in steps if s[0] == _KEPT_RATIO_STEP), None)
+    if kept is not None:
+        chronic = next(s[3] for s in ratio_steps if s[0] == "慢特病支付")
+        ratio = join_cites(*chronic.split(CITE_SEP), *kept.split(CITE_SEP))  # each article once
+    else:
+        ratio = ratio_steps[-1][3] if ratio_steps else fund
+    return dedc, fund, ratio
+
+
+class AuditRefusal(PolicyError):
+    """A settlement the audit itself will not assess, its reason worded in Chinese."""
+
+
+class UnregisteredDisease(AuditRefusal):
+    """A chronic-disease settlement (med_type 14) whose disease is not among those the persons file
+    registers for the person (A-AUDIT-CHRONIC-REGISTERED)."""
+
+
+class TypeChange(AuditRefusal):
+    """A ledger psn_type the person cannot take on that date (A-AUDIT-PSN-TYPE-CHANGE)."""
+
+
+# The reference engine's refusals that the plan also makes, under the plan's status (conform/audit/plan.py
+# STATUSES): a row's reason is the same whichever route settled its person; the rest are its own.
+_REFUSALS = ((MissingParameter, "refused_parameter"), (OutsideValidity, "refused_validity"),
+             (UnknownExclusion, "refused_exclusion"), (FlexTierNeeded, "refused_flex_tier"),
+             (UnregisteredDisease, "refused_unregistered"))
+
+
+def _refusal_status(e: PolicyError) -> str:
+    return next((status for kind, status in _REFUSALS if isinstance(e, kind)), "refused_reference")
+
+
+def _reason(note: str, *ids: str | None) -> str:
+    """The note without the settlement it is about (`结算 X：`, the engine's English `settlement X: `): the
+    row already names it, and the reports group the rows by reason, so one reason for many settlements
+    is one entry with its row count, not one entry per settlement."""
+    for i in ids:
+        if i is not None:
+            note = note.replace(f"结算 {i}：", "").replace(f"settlement {i}: ", "")
+    return note
+
+
+AFTER_REASON = "此前的一笔结算无法审核，其后的累计无法确定"  # the refused_after reason, whichever settlement it was
+
+
+def _said(e: PolicyError) -> str:
+    """The reference engine's reason, in the audit's terms and Chinese first, as the reports are: a value
+    the document leaves to the region is supplied in the --region file (a case's `params`, which the
+    engine's own message also offers, are no part of an audit); a refusal in its Chinese words with the
+    engine's English after them; any other reason (the engine's English) under a Chinese heading."""
+    if isinstance(e, MissingParameter):
+        said = f"参数 {e.key} 须由地区配置提供（{e.source}）：请在 --region 指定的地区配置文件的 values: 下补充"
+        parts = e.key.split(".")
+        if len(parts) == 3 and parts[0] in ("chronic", "special"):  # a disease's own figure: its code may be a typo
+            said += f"；若病种编码 {parts[1]} 有误（不是本地认定的病种），请核对清单的 dise_codg"
+        return said
+    if isinstance(e, Refusal):
+        return f"{e.zh} {e}"
+    if isinstance(e, AuditRefusal):  # the audit's own, in Chinese already
+        return str(e)
+    return f"参考实现拒绝结算 the reference engine refused: {e}"
+
+
+_ROLE_NAMES = {"in_service": "在职", "retiree": "退休"}
+
+
+def _type_mismatch(person: Person, row_type: str | None, date, check_role: bool) -> str | None:
+    """Why a settlement whose ledger psn_type the person (typed by the ledger) cannot take is refused:
+    one Person has one type, changed only by retirement (A-AUDIT-PSN-TYPE-CHANGE); a change between
+    职工 and 灵活就业, or back from retiree to in service, is a change no document provides for. With a
+    retire date from the persons file the role is that file's (a ledger row that differs is a discrepancy)."""
+    if not row_type or row_type not in PSN_TYPES:
+        return None
+    role, flexible = PSN_TYPES[row_type][0], PSN_TYPES[row_type][1]
+    now = person.role_on(date)
+    if (role == now or not check_role) and flexible == PSN_TYPES[person.psn_type][1]:
+        return None
+    kind = "灵活就业" if PSN_TYPES[person.psn_type][1] else "职工"
+    return (f"清单所记人员类别 {row_type}（{PSN_TYPES[row_type][2]}）与该人员此时的类别（{kind}{_ROLE_NAMES[now]}，"
+            f"按清单首笔结算 {person.psn_type}{'，' + str(person.retire_date) + ' 起退休' if person.retire_date else ''}）"
+            "不符，且不是退休的变化：文件未规定年度中此种变化，人员信息也未给出类别，无法审核")
+
+
+def by_ledger(known: Person | None) -> bool:
+    """Whether the ledger's rows type the person: no persons record gives a type (one that does decides
+    the type on every date, and a ledger row that differs is then a discrepancy)."""
+    return known is None or known.psn_type is None
+
+
+def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | None = None,
+                  typed_by_ledger: bool = False, retire_given: bool = False):
+    """Expected rows (dicts in EXPECTED_COLUMNS) for one person; or the trace of `trace_for`.
+    `typed_by_ledger`: the person's type comes from the ledger's rows (person_for), which are then
+    each checked against it; `retire_given`: the persons file dates the retirement (the role is then its)."""
+    ledger = PersonLedger(rules, person)
+    out = []
+    refused: dict[str, tuple[str, str, str]] = {}  # each refused settlement's (status, note, reason): its reversal's too
+    role_by_ledger = typed_by_ledger and not retire_given
+    # Refused settlements not reversed, with their year: the running deductible and cap of that year
+    # after them are unknown, and so is the account after them when its balance is known (it runs on
+    # across years) — the rows after are refused too (A-AUDIT-AFTER-UNASSESSED), as the plan does.
+    standing: dict[str, int] = {}
+    short: set[str] = set()  # settlements whose own account share the opening balance did not cover
+    # the most each settlement's accounts can have paid: the own account's share of 个人负担 (none where the
+    # account was not used), a relative's account as recorded on top
+    most: dict[str, int] = {}
+    recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
+    after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
+    cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
+    # No own account to pay from (as the plan's `no_account`)
+    no_account = own_account(rules.policy, person) is False
+    by_kind = "special" in rules.policy.covers  # 吉林: the registration says which chronic benefit pays
+
+    def refuse(setl_id: str, psn_no: str, status: str, note: str, reason: str) -> None:
+        """Refuse a row: the trace gives `note` (which names the settlements); expected_ref keeps the
+        `reason`, which does not, for the reports to count rows by."""
+        refused[setl_id] = status, note, reason
+        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status, "note": reason})
+    for r in rows:
+        (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
+         medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
+        try:
+            if init is not None:
+                if init in refused:
+                    standing.pop(init, None)
+                    # as the plan labels it: the reversal of a refused settlement, refused alike
+                    status, note, reason = refused[init]
+                    if trace_for == setl_id:
+                        return None, note
+                    refuse(setl_id, psn_no, "refused_after" if init in after else status, note, reason)
+                    continue
+                res = ledger.reverse(init, setl_id, date)
+                status = "reversal"
+            else:
+                if typed_by_ledger:
+                    mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
+                    if mismatch:
+                        raise TypeChange(f"结算 {setl_id}：{mismatch}")
+                if med_type == "14" and (person.diseases or by_kind) and person.disease(dise or "") is None:
+                    registered = "、".join(d.dise_codg for d in person.diseases)
+                    raise UnregisteredDisease(
+                        f"结算 {setl_id}：病种 {dise or '（空）'} 不在人员信息为该参保人登记的慢特病（{registered}）中；"
+                        "门诊慢特病待遇以病种认定为前提，稽核不推定该结算应按何种待遇支付（A-AUDIT-CHRONIC-REGISTERED）"
+                        if registered else
+                        f"结算 {setl_id}：人员信息未列出该参保人登记的慢特病；本文件按登记的类别（门诊慢性病或门诊特殊疾病）"
+                        f"支付不同，病种 {dise or '（空）'} 的类别无法确定（A-AUDIT-CHRONIC-REGISTERED）")
+                s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
+                               medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
+                               preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,
+                               acct_used_flag=acct_flag is not False, other_funds_pay=_yuan(other),
+                               hosp_part_amt=_yuan(hosp), acct_mulaid_pay=_yuan(mulaid))
+                before = [sid for sid, year in standing.items()
+                          if year == date.year or person.acct_balance is not None]
+                if before:
+                    # A row's own reason first, as the plan labels it (a missing flex_tier, a date outside
+                    # the document's validity: what to fix); these never depend on the running totals, so
+                    # a fresh ledger finds them. Only a row with none is refused for the one before it.
+                    PersonLedger(rules, person).settle(s)
+                    note = f"此前的结算 {before[0]} 无法审核，其后的累计无法确定"
+                    standing[setl_id] = date.year
+                    after.add(setl_id)
+                    if trace_for == setl_id:
+                        return None, note
+                    refuse(setl_id, psn_no, "refused_after", note, AFTER_REASON)
+                    continue
+                res = ledger.settle(s)
+                status = res.benefit
+        except PolicyError as e:
+            if init is None:
+                standing[setl_id] = date.year
+            said = _said(e)
+            if trace_for == setl_id:
+                return None, said
+            refuse(setl_id, psn_no, _refusal_status(e), said, _reason(said, setl_id))
+            continue
+        acct = _fen(res.acct_pay)
+        part = _fen(res.psn_part_amt)
+        if init is None:
+            own_part = part - (mulaid or 0)
+            most[setl_id] = (max(own_part, 0) if acct_flag is not False and not no_account else 0) + (mulaid or 0)
+            # A-AUDIT-ACCT-CREDITS: the own account paid less than its share of 个人负担 — the opening balance ran
+            # short, and the credits since (not in the ledger) decide what it held
+            if person.acct_balance is not None and acct_flag is not False and own_part > 0 \
+                    and acct - (mulaid or 0) < own_part:
+                short.add(setl_id)
+        # The account payment a settlement is taken to have made (a reversal gives back exactly that):
+        # A-AUDIT-ACCT-UNKNOWN as recorded; A-AUDIT-ACCT-CREDITS as recorded but at least what the
+        # opening balance certainly held; either at most what the accounts can pay; else the engine's.
+        sign, own_rec = (-1, recorded_acct.get(init, 0)) if init is not None else (1, rec_acct or 0)
+        if init is None:
+            recorded_acct[setl_id] = rec_acct or 0
+        key = init if init is not None else setl_id
+        if person.acct_balance is None:
+            acct = sign * min(own_rec, most[key])
+        elif key in short:
+            acct = sign * min(max(own_rec, sign * acct), most[key])
+        if trace_for == setl_id:
+            return _as_audited(res, person, acct, most[key] if key in short or person.acct_balance is None else None,
+                               no_account), None
+        if init is None:
+            dedc_c, fund_c, ratio_c = cited[setl_id] = _clauses(res)
+        else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
+            dedc_c, fund_c, ratio_c = (f"{c}；A-REVERSAL" if c else "A-REVERSAL" for c in cited.get(init, (None,) * 3))
+        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
+                    "inscp_scp_amt": _fen(res.inscp_scp_amt),
+                    "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),
+                    "pool_prop_selfpay": int(Decimal(fmt_ratio(res.pool_prop_selfpay)) * 10000),
+                    "fund_pay_sumamt": _fen(res.fund_pay_sumamt), "psn_part_amt": part, "acct_pay": acct,
+                    "psn_cash_pay": part - acct, "clause_dedc": dedc_c, "clause_fund": fund_c,
+                    "clause_ratio": ratio_c, "note": None,
+                    # what decided acct_pay (plan.ACCT_BASIS): the balance, none given, or the credits past it
+                    "acct_basis": 3 if no_account else 1 if person.acct_balance is None else 2 if key in short else 0})
+    if trace_for is not None:
+        return None, f"settlement {trace_for} not found"
+    return out
+
+
+def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, trace_for: str | None = None):
+    """settle_person for a person as the ledger and the persons file (`known`, or None) describe them."""
+    return settle_person(rules, person_for(psn_no, rows, known), rows, trace_for, typed_by_ledger=by_ledger(known),
+                         retire_given=known is not None and known.retire_date is not None)
+
+
+def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None,
+                no_account: bool = False) -> SettlementResult:
+    """The traced settlement with the account payment the audit expects, and the step that says why
+    (the worked example must agree with the discrepancy table)."""
+    if acct == _fen(res.acct_pay):
+        return res
+    if no_account:
+        res.trace.add("个人账户（稽核）", "本人没有个人账户：个人账户支付只能是亲属账户的共济支付（按清单记录），不多于{}元，为{}元",
+                      (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-MULAID", _yuan(acct))
+    elif person.acct_balance is None:
+        res.trace.add("个人账户（稽核）", "未提供个人账户期初余额：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元，"
+                      "为{}元", (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
+    elif most is not None:
+        res.trace.add("个人账户（稽核）", "期初余额不足以支付本人账户应付部分，其间按月计入的金额不在清单中：个人账户支付额"
+                      "按清单记录取值，但不少于期初余额确定可付的{}元、不多于个人账户可付的{}元，为{}元",
+                      (res.acct_pay, _yuan(abs(most)), _yuan(acct)), "A-AUDIT-ACCT-CREDITS", _yuan(acct))
+    return dataclasses.replace(res, acct_pay=_yuan(acct), psn_cash_pay=res.psn_part_amt - _yuan(acct))
+
+
+def _columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
+    """Rows as columns: far cheaper to send back from a worker and to turn into an Arrow table."""
+    return {c: [r.get(c) for r in rows] for c in names}
+
+
+def _work(spec: RulesSpec, batch: list[tuple[str, Person | None, list[tuple]]],
+          names: tuple[str, ...]) -> dict[str, list]:
+    rules = spec.bind()
+    out: list[dict] = []
+    for psn_no, known, rows in batch:
+        out.extend(settle_known(rules, psn_no, rows, known))
+    return _columns(out, names)
+
+
+def _work_table(spec: RulesSpec, table, known: dict[str, Person], names: tuple[str, ...]) -> dict[str, list]:
+    """A worker's share: its persons' rows as one Arrow table (ROW_COLUMNS, in settlement order per
+    person), sent whole because an Arrow table pickles as a few buffers where 100,000 tuples do not."""
+    rows = list(zip(*(col.to_pylist() for col in table.columns)))
+    at = ROW_COLUMNS.index("psn_no")
+    batch: list[tuple[str, Person | None, list[tuple]]] = []
+    for r in rows:
+        if not batch or batch[-1][0] != r[at]:
+            batch.append((r[at], known.get(r[at]), []))
+        batch[-1][2].append(r)
+    return _work(spec, batch, names)

@@ -1,0 +1,1057 @@
+"""Ledger files into DuckDB relations, one per file, without the rows ever becoming Python objects
+on the fast path (CSV and Parquet). Each relation keeps the file's own column names and adds
+`src_row`: the number a person opening the file would see (CSV/JSON lines: the line; xlsx: the
+sheet row; Parquet: the row, 1-based). A CSV's `src_row` counts records (as the fast parse sees them)
+below the header: where a quoted field holds a line break, or blank lines stand between records, the
+record's own line differs, and `line_of` finds it on the error path (only there).
+
+Header names: a name that matches a column the caller reads (`wanted`: the platform's names and the
+sources of --map) exactly is kept; one that matches only when case and surrounding spaces are ignored
+(an Oracle export's SETL_ID) is renamed to it; two names that fold to one such column are refused.
+A file wider than MAX_ALL_COLUMNS is read in the `wanted` columns only.
+
+A header name that is blank (Excel's empty columns) is left out, and so is a name given twice that the
+caller does not read (two 备注 columns); a repeated name the caller reads is refused.
+
+Cells: in CSV and in JSON strings, exactly NULL, null and \\N (a database dump's NULL) are empty cells. A
+line of JSON may leave out a field (Spark's ignoreNullFields, Jackson's NON_NULL): it is null there; the
+columns are the keys of all lines. An ID (IDS: setl_id, psn_no, init_setl_id) damaged by Excel is refused:
+an xlsx number of 1e15 or more (Excel holds 15 significant digits), or text in scientific notation
+(3.30100E+15); so is a Parquet ID column of binary floating point. A Parquet INT96 timestamp (Spark's and
+Hive's default) is stored UTC-normalised: it is read as UTC (TIMESTAMP WITH TIME ZONE), and so dated in
+Beijing time as any time zone-aware time is.
+
+A 0-byte CSV or JSON-lines file (an empty month in a folder) holds no rows and is left out; a 0-byte
+Parquet or xlsx is a damaged file and is refused.
+
+Encodings: CSV is read as UTF-16 where it starts with its byte-order mark (Excel's "Unicode 文本"), else
+as UTF-8 unless it is not valid UTF-8, then as GB18030 (a superset of GBK, what Chinese exports usually
+are), or as `--encoding`. DuckDB here has no encodings extension, so
+pyarrow's streaming CSV reader transcodes (ReadOptions.encoding) batch by batch. The encoding is told
+from the file's first 16 MB (detect_encoding with a prefix; the whole file where those bytes are all ASCII) and the rest
+is checked as it is read; an unreadable byte is reported with its line either way.
+"""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import errno
+import glob
+import io
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from conform.reference.loading import DuplicateJSONKey, unique_object
+
+from .errors import AuditInputError
+from .report_files import FILES, INSIDE_PREFIX
+from .sqltext import ident, q
+
+SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx",
+            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+UNITS = {"csv": "line", "jsonl": "line", "xlsx": "row", "parquet": "row"}
+MAX_LINE = 1 << 20  # the longest JSON line, and the longest CSV header line
+MAX_XLSX_BYTES = 200 << 20
+# An xlsx is a zip of XML: bounded by what it inflates to, not only by its own size. Excel holds at most
+# 1,048,576 rows; at about 1 KB of sheet XML a row (some 40 cells at 25 bytes) a full sheet is 1 GiB.
+EXCEL_ROWS = 1_048_576
+MAX_XLSX_XML = 1 << 30
+# Excel's sheet XML deflates some 5-20 times; a member inflating 100 times is repetition a ledger has not
+# (a zip bomb: 2 MB of zip holding 2 GB of one character). Small members (styles) may repeat more.
+MAX_XLSX_RATIO = 100
+CHUNK = 1 << 24
+# The ledger's IDs: Excel turns a long ID into a number it cannot hold (15 significant digits) and shows it
+# in scientific notation (3.30100E+15), which a CSV then carries. Either is an ID already damaged.
+IDS = frozenset({"setl_id", "psn_no", "init_setl_id"})
+# The ledger's date and time columns: an xlsx float there is an Excel date number (a cell not formatted as a
+# date), told as such by the ledger reader, never taken for an amount a hair off two decimals.
+TIMES = frozenset({"setl_time", "setl_date"})
+EXCEL_DIGITS = 10 ** 15
+SCI_ID = r"^ *[+-]?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+ *$"
+# What database dumps write for NULL (MySQL's \N): read as an empty cell in CSV and JSON text.
+NULL_TEXT = ("NULL", "null", "\\N")
+UTC = "'UTC'"
+BOM = "\ufeff"  # a UTF-8 byte-order mark as read (Excel's "CSV UTF-8", Notepad's UTF-8)
+# An error raised inside a stream DuckDB is scanning reaches the caller wrapped in a duckdb.Error;
+# the located original is kept here so the caller can raise it instead.
+PENDING: list[AuditInputError] = []
+
+
+def _pending(e: AuditInputError) -> AuditInputError:
+    PENDING.append(e)
+    return e
+
+
+def _excel_id(path: Path, row: int | None, column: str, value: object, unit: str = "line") -> AuditInputError:
+    """The refusal of an ID that Excel made a number: past 15 significant digits its last ones are lost, so
+    persons or settlements merge and discrepancies are invented."""
+    return AuditInputError(f"an ID that Excel turned into a number ({value}): Excel keeps only 15 significant digits, "
+                           "so a longer ID has lost its last ones (different persons or settlements would read as "
+                           "one); format the column as text (文本) in Excel and export again",
+                           file=str(path), row=row, column=column, unit=unit)
+
+
+def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
+    """Files, folders (every ledger file below them) and globs, in a stable order (the export order)."""
+    out: list[Path] = []
+    for spec in specs:
+        p = Path(spec)
+        # An existing path first: export[1].csv is a file's name, not a glob matching export1.csv.
+        if p.is_dir():
+            found = sorted(f for f in _walk(p) if f.suffix.lower() in SUFFIXES
+                           and not f.name.endswith((".planted.parquet", ".persons.jsonl")))
+        elif p.is_file():
+            found = [p]
+        elif any(ch in spec for ch in "*?["):
+            found = sorted(Path(f) for f in glob.glob(spec, recursive=True)
+                           if Path(f).is_file() and not _audit_report(Path(f).parent))
+        elif p.is_symlink():  # the link is there, what it points to is not (or it points, through links, at itself)
+            raise AuditInputError(_dangling(p), file=spec)
+        else:
+            raise AuditInputError("no such file or folder", file=spec)
+        if not found:
+            raise AuditInputError("no ledger files found (.csv, .parquet, .xlsx, .jsonl)", file=spec)
+        for f in found:
+            if f.suffix.lower() not in SUFFIXES:
+                legacy = (" (an old Excel or WPS workbook: save it as .xlsx or CSV)"
+                          if f.suffix.lower() in (".xls", ".et", ".ett") else "")
+                raise AuditInputError(f"unknown ledger format {f.suffix!r}{legacy}; expected one of "
+                                      + ", ".join(sorted(SUFFIXES)), file=str(f))
+            if f not in out:
+                out.append(f)
+    # An empty month: a 0-byte CSV or JSON-lines file has no rows to read (a 0-byte Parquet or xlsx is
+    # a damaged file, refused when it is read). All of them empty is no ledger at all.
+    kept = [f for f in out if not (kind_of(f) in ("csv", "jsonl") and f.stat().st_size == 0)]
+    if out and not kept:
+        raise AuditInputError(f"{'every file is' if len(out) > 1 else 'the file is'} empty (0 bytes): "
+                              "nothing to read", file=", ".join(map(str, specs)))
+    return kept
+
+
+def _audit_report(folder: Path) -> bool:
+    """A folder `conform audit` wrote or is writing: the hidden folder of an in-place build, or one that holds
+    its report files and nothing else. A folder with a ledger file beside a copied report file is read (and
+    the report file refused by name), never left out unsaid."""
+    if folder.name.startswith(INSIDE_PREFIX):
+        return True
+    try:
+        names = {e.name for e in os.scandir(folder) if not e.name.startswith(".")}
+    except OSError:
+        return False
+    return bool(names) and names <= set(FILES) and "discrepancies.parquet" in names
+
+
+def _walk(top: Path) -> Iterator[Path]:
+    """The files below `top`, through linked folders too (Path.rglob does not follow them, so a month
+    linked in was silently left out); each real folder is entered once, so a link back up ends."""
+    def unreadable(e: OSError) -> None:  # a folder left out would be months left out
+        raise AuditInputError(f"cannot read the folder: {e.strerror}", file=e.filename)
+
+    seen: set[tuple[int, int]] = set()
+    for d, dirs, files in os.walk(top, onerror=unreadable, followlinks=True):
+        st = os.stat(d)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        # an audit's own report folders (reports/audit-*, an --out inside the ledger folder, one being built)
+        # hold an xlsx, a CSV and a Parquet that are no ledger: run twice from the ledger's folder, the audit
+        # read its first report as months of the ledger
+        dirs[:] = sorted(x for x in dirs if not _audit_report(Path(d, x)))
+        for f in files:
+            path = Path(d, f)
+            if path.is_file():
+                yield path
+            elif path.suffix.lower() in SUFFIXES and path.is_symlink():  # a month's link to a file now gone
+                raise AuditInputError(_dangling(path), file=str(path))
+
+
+def _dangling(link: Path) -> str:
+    """What is wrong with a symbolic link that leads to no file: nothing at its end, or a loop of links."""
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11-3.12: "Symlink loop from ..."
+        return "a symbolic link that leads back to itself (a loop of links): link it to the export file"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symbolic link that leads back to itself (a loop of links): link it to the export file"
+    return "a link to a file that does not exist (a moved or deleted export?)"
+
+
+def kind_of(path: Path) -> str:
+    return SUFFIXES[path.suffix.lower()]
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def _check_decodes(path: Path, encoding: str) -> int | None:
+    """The 1-based line of the first byte that does not decode, or None if the whole file decodes."""
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    # Where a line break is the byte 0x0A and no other character's bytes hold it (_BYTE_SCANNABLE), the
+    # lines are counted in the bytes: counting them in the decoded text took as long as decoding it.
+    in_bytes = codecs.lookup(encoding).name in _BYTE_SCANNABLE
+    line = 1
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            final = not chunk
+            try:
+                text = dec.decode(chunk, final=final)
+            except UnicodeDecodeError as e:
+                return line + chunk[:e.start].count(b"\n")
+            line += chunk.count(b"\n") if in_bytes else text.count("\n")
+            if final:
+                return None
+
+
+# A CSV's encoding is decided on its first bytes where they say it (non-ASCII text that is, or is not,
+# UTF-8); pyarrow then checks the rest as it reads (its UTF-8 check, or the codec that transcodes), and
+# a byte that does not decode is located only then (_undecodable). Decoding a 2 GB file up front took
+# 4 s in UTF-8 and 6 s more in GB18030. A file whose first bytes are all ASCII is checked whole, as before.
+ENCODING_PREFIX = 1 << 24
+
+
+def _head(path: Path, limit: int) -> bytes:
+    """The whole lines within the file's first `limit` bytes (all of a shorter file): a character cut in
+    two at the limit is no fault."""
+    with path.open("rb") as f:
+        head = f.read(limit + 1)
+    return head[:head.rfind(b"\n", 0, limit) + 1] if len(head) > limit else head
+
+
+def _utf16_bom(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None) -> str:
+    """`encoding` if the file decodes in it, else UTF-16 where a byte-order mark says so, else UTF-8 or
+    GB18030, whichever it decodes in; raises
+    AuditInputError naming the line of the first byte that does not. With `prefix`, only the first
+    `prefix` bytes are decoded — the caller's reader checks the rest (the CSV reader) — unless they are
+    all ASCII and so tell UTF-8 from GBK by nothing: then the whole file is."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
+    if not encoding and _utf16_bom(path):  # Excel's "Unicode 文本" (UTF-16 LE), told by its byte-order mark
+        bad = _check_decodes(path, "utf-16") if prefix is None else None  # else the caller's reader checks
+        if bad is not None:
+            raise AuditInputError("unreadable in UTF-16 (the file starts with its byte-order mark): a byte sequence "
+                                  "does not decode", file=str(path), row=bad)
+        return "utf-16"
+    head = _head(path, prefix) if prefix is not None else None
+    if head is not None and not encoding and head.isascii():
+        head = None
+
+    def bad_line(enc: str) -> int | None:
+        if head is None:
+            return _check_decodes(path, enc)
+        try:
+            head.decode(enc)
+            return None
+        except UnicodeDecodeError as e:
+            return 1 + head[:e.start].count(b"\n")
+
+    # A UTF-8 byte-order mark says UTF-8. Where the text after it is not, it is no GBK file either (EF BB BF
+    # decodes in GBK only as mojibake, 锘, and then the first header name is lost): said so, whatever was given.
+    marked = not encoding or codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
+    marked = marked and _utf8_bom(path)
+    if encoding:
+        if marked:
+            bad = bad_line("utf-8")
+            if bad is None:
+                raise AuditInputError(f"the file starts with a UTF-8 byte-order mark (EF BB BF) and is UTF-8 text, "
+                                      f"not {encoding}: leave out --encoding", file=str(path))
+            raise AuditInputError(f"not readable in encoding {encoding}" + _UTF8_BOM_NOTE, file=str(path), row=bad)
+        bad = bad_line(encoding)
+        if bad is not None:
+            raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode",
+                                  file=str(path), row=bad)
+        return encoding
+    bad_utf8 = bad_line("utf-8")
+    if bad_utf8 is None:
+        return "utf-8"
+    if marked:
+        raise AuditInputError("unreadable: not UTF-8" + _UTF8_BOM_NOTE, file=str(path), row=bad_utf8)
+    if bad_line("gb18030") is None:
+        return "gb18030"
+    raise AuditInputError(UNREADABLE + " (give --encoding)", file=str(path), row=bad_utf8)
+
+
+UNREADABLE = "unreadable encoding: neither UTF-8 nor GBK/GB18030"
+# For the persons file and the institutions table, whose encoding is always detected
+NOT_THE_LEDGERS = (" (save it as UTF-8 or GBK; --encoding names the ledger files' encoding, not this file's)")
+
+
+def own_encoding(e: AuditInputError) -> AuditInputError:
+    """`e` as said of a file --encoding does not apply to (persons, institutions): not "give --encoding"."""
+    if not e.detail.startswith(UNREADABLE):
+        return e
+    return AuditInputError(UNREADABLE + NOT_THE_LEDGERS, file=e.file, row=e.row, column=e.column, unit=e.unit)
+
+
+def _utf8_bom(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(3) == codecs.BOM_UTF8
+
+
+# For a file that starts with a UTF-8 byte-order mark but is not UTF-8 past it (a GBK export a tool marked as
+# UTF-8): what it is and how to mend it, since no encoding reads both.
+_UTF8_BOM_NOTE = (" (the file starts with a UTF-8 byte-order mark, EF BB BF, but is not UTF-8 after it: GBK text "
+                  "with the mark put in front? No encoding reads both: remove the first three bytes, e.g. "
+                  "tail -c +4 FILE > FIXED.csv, and give that file; its GBK is then told by itself)")
+
+
+def _undecodable(path: Path, encoding: str) -> AuditInputError:
+    """The located error for a byte past the first ones that does not decode in `encoding`."""
+    return AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode (the file's first "
+                           "lines did; two exports in different encodings joined?)", file=str(path),
+                           row=_check_decodes(path, encoding))
+
+
+# --------------------------------------------------------------------------- header names
+
+
+def _fold(name: str) -> str:
+    """A header name as matched when nothing matches it exactly: case, surrounding spaces and a UTF-8
+    byte-order mark ignored (a BOM file read without utf-8-sig, by pandas say, names its first column
+    '\ufeffsetl_id'; str.strip() keeps U+FEFF)."""
+    return name.strip().lstrip(BOM).strip().casefold()
+
+
+def _unbom(cell: str) -> str:
+    """A first cell as written after a UTF-8 byte-order mark in the middle of a file (two "CSV UTF-8"
+    exports joined with cat): the mark left out, and the quotes of a quoted name (\ufeff"setl_id", which
+    a CSV parser reads as one unquoted field) too."""
+    if not cell.startswith(BOM):
+        return cell
+    cell = cell[1:]
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        cell = cell[1:-1].replace('""', '"')
+    return cell
+
+
+def _folded(wanted: frozenset[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for w in sorted(wanted):
+        out.setdefault(_fold(w), []).append(w)
+    return out
+
+
+def canonical_header(names: list[str], wanted: frozenset[str], path: Path, row: int | None = None,
+                     unit: str = "line", rows: dict[str, int] | None = None) -> list[str | None]:
+    """`names` with each one that matches a `wanted` name only when case and surrounding spaces are ignored
+    renamed to it (SETL_ID -> setl_id); an exact match is kept; None for a column not to read: a blank name
+    (Excel's empty columns) and a name given twice that is not wanted (two 备注). Refused, at the header's
+    line/row: a wanted name (or, wanting all, any) given twice, two names that fold to one wanted name
+    (DuckDB, whose names ignore case, could hold only one), and a name that folds to two wanted names.
+    `rows`: where names come from more than one line (JSON lines' keys), each name's first line; a name's
+    fault is reported there."""
+    where = {"file": str(path), "row": row, "unit": unit}
+
+    def at(n: str) -> dict:
+        return {**where, "row": rows.get(n, row)} if rows else where
+    folded = _folded(wanted)
+    counts = Counter(names)
+    twice = {n for n, k in counts.items() if k > 1 and n.strip()}
+    dup = sorted(n for n in twice if not wanted or _fold(n) in folded)
+    if dup:
+        raise AuditInputError(f"header names a column twice: {', '.join(dup)}", **where)
+    seen: dict[str, str] = {}
+    out: list[str | None] = []
+    for n in names:
+        f = _fold(n)
+        targets = folded.get(f)
+        if not f or n in twice:
+            out.append(None)
+            continue
+        if not targets:
+            out.append(n)
+            continue
+        if f in seen:
+            raise AuditInputError(f"columns {seen[f]!r} and {n!r} differ only in case or spaces, and both would be "
+                                  f"read as {targets[0]}: remove or rename one", **at(n))
+        seen[f] = n
+        if n in wanted:
+            out.append(n)
+        elif len(targets) > 1:
+            raise AuditInputError(f"column {n!r} matches {' and '.join(map(repr, targets))} only when case is "
+                                  "ignored: name it exactly as one of them", **at(n))
+        else:
+            out.append(targets[0])
+    return out
+
+
+# A ledger export has some tens of columns, a HIS table some hundreds. DuckDB's scan of a relation
+# costs the square of its width (100,000 columns: 35 s and 1.4 GB), so a wider file is read only in
+# the columns the audit uses.
+MAX_ALL_COLUMNS = 1000
+
+
+def _narrowed(names: list[str | None], wanted: frozenset[str], path: Path, unit: str = "line",
+              row: int | None = None) -> list[int]:
+    """The indices of the columns to read, `names` as renamed by canonical_header: all it names, or where
+    they are more than MAX_ALL_COLUMNS, those the audit uses."""
+    if len(names) <= MAX_ALL_COLUMNS or not wanted:
+        return [i for i, n in enumerate(names) if n is not None]
+    keep = [i for i, n in enumerate(names) if n in wanted]
+    if not keep:
+        raise AuditInputError(f"none of the header's {len(names):,} columns is a ledger column (setl_id, psn_no, …): "
+                              "check the delimiter and the header line, or rename the columns with --map",
+                              file=str(path), row=row, unit=unit)
+    return keep
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _with_rows(batches: Iterator[pa.RecordBatch], first: int) -> Iterator[pa.RecordBatch]:
+    n = first
+    for b in batches:
+        rows = pa.array(range(n, n + b.num_rows), pa.int64())
+        n += b.num_rows
+        yield pa.RecordBatch.from_arrays(list(b.columns) + [rows], names=list(b.schema.names) + ["src_row"])
+
+
+HEADER_SCAN_ROWS = 20  # an Excel export may put a title (XX市医保结算清单), a date or a blank row above its header
+
+
+def _header_row(rows: list[tuple], wanted: frozenset[str]) -> int | None:
+    """The index of the first row naming at least two `wanted` columns, case aside (None: no such row)."""
+    folded = _folded(wanted)
+    for i, r in enumerate(rows):
+        if sum(1 for v in r if isinstance(v, str) and _fold(v) in folded) >= 2:
+            return i
+    return None
+
+
+@dataclass(frozen=True)
+class _CsvLayout:
+    encoding: str
+    at: int  # the header's 0-based line: below a title where a sheet was saved as CSV
+    header: list[str]  # as renamed by canonical_header
+    delimiter: str
+    raw: tuple[str, ...] = ()  # the header as written (a repeated header is found by it)
+
+
+def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _CsvLayout:
+    """The encoding, the header line (line 1, or the first of the top lines that names at least two
+    `wanted` columns, below a title) and its names and delimiter."""
+    enc = detect_encoding(path, encoding, prefix=ENCODING_PREFIX)
+    top: list[str] = []
+    try:
+        with path.open("r", encoding=enc, newline="") as f:
+            while len(top) < (HEADER_SCAN_ROWS if wanted else 1):
+                line = f.readline(MAX_LINE + 1)
+                if len(line) > MAX_LINE:
+                    if not top:
+                        raise AuditInputError("header line longer than 1 MB", file=str(path), row=1)
+                    # no header is that long: the header is above it, and the record (up to a block) is
+                    # left to the reader, which names its line if it is longer still (_too_long)
+                    break
+                if not line:
+                    break
+                top.append(line)
+    except UnicodeDecodeError:  # top lines longer than the bytes detect_encoding looked at
+        raise _undecodable(path, enc) from None
+    if top:  # the UTF-8 byte-order mark before the header is parsed: before a quoted name ("setl_id") the csv
+        top[0] = top[0].removeprefix(BOM)  # module reads the mark and the quotes as one unquoted name
+    split = []
+    with _field_limit():  # a record's field may be as long as the reader takes, past the csv module's 128 KB
+        for n, t in enumerate(top, 1):
+            try:
+                split.append([h.strip() for h in next(csv.reader(io.StringIO(t), delimiter=delimiter_of(t)), [])])
+            except csv.Error as e:
+                raise AuditInputError(f"line not readable as CSV: {e}", file=str(path), row=n) from None
+    at = (_header_row([tuple(h) for h in split], wanted) if wanted else None) or 0
+    header = split[at] if top else []
+    if not header:
+        raise AuditInputError("empty file: no header line", file=str(path))
+    return _CsvLayout(enc, at, canonical_header(header, wanted, path, row=at + 1), delimiter_of(top[at]), tuple(header))
+
+
+@contextlib.contextmanager
+def _records(path: Path, layout: _CsvLayout) -> Iterator:
+    """The csv module's reader over the records below the header (the error paths only)."""
+    with path.open("r", encoding=layout.encoding, newline="") as f:
+        for _ in range(layout.at + 1):
+            f.readline(MAX_LINE + 1)
+        yield csv.reader(f, delimiter=layout.delimiter)
+
+
+def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
+    """The line where the record numbered `row` starts: `row` counts the lines down to the header and
+    then one per record (the fast parse skips blank lines, and a quoted field may hold line breaks).
+    The error path only: the file is read with the csv module down to that record."""
+    first = layout.at + 2
+    if row < first:
+        return row
+    n, start = first, first
+    with _field_limit(), _records(path, layout) as reader:
+        try:
+            for record in reader:
+                if record:  # a blank line is no record
+                    if n == row:
+                        return start
+                    n += 1
+                start = first + reader.line_num
+        except csv.Error:  # a field longer than a block: the record's number is the best known
+            pass
+    return row
+
+
+def line_of(path: Path, row: int, encoding: str | None = None, wanted: frozenset[str] = frozenset()) -> int:
+    """The line or row a person opening the file sees for the relation's `src_row` `row` (the same
+    `encoding` and `wanted` as open_source was given): a CSV record's first line; otherwise `row`."""
+    if kind_of(path) != "csv":
+        return row
+    return _physical_line(path, _csv_layout(path, encoding, wanted), row)
+
+
+def _malformed(path: Path, layout: _CsvLayout, ropts: pacsv.ReadOptions, copts: pacsv.ConvertOptions,
+               popts: pacsv.ParseOptions, error: pa.ArrowInvalid) -> AuditInputError:
+    """The located error for a CSV the fast (threaded) parse refused. Only a single-threaded parse
+    knows the line of a row with the wrong number of fields, so the file is read again that way."""
+    rows: list = []
+
+    def first(row) -> str:
+        rows.append(row)
+        return "error"
+
+    again = pacsv.ReadOptions(encoding=ropts.encoding, column_names=ropts.column_names, skip_rows=ropts.skip_rows,
+                              block_size=ropts.block_size, use_threads=False)
+    if "straddl" in str(error) or "out of sync" in str(error):
+        return _too_long(path, layout)
+    located = pacsv.ParseOptions(delimiter=popts.delimiter, newlines_in_values=popts.newlines_in_values,
+                                 invalid_row_handler=first)
+    try:
+        for _ in pacsv.open_csv(str(path), read_options=again, convert_options=copts, parse_options=located):
+            pass
+    except pa.ArrowInvalid:
+        pass
+    if rows and rows[0].number is not None and rows[0].number > 0:
+        r = rows[0]
+        return AuditInputError(f"{r.actual_columns} fields where the header has {r.expected_columns} "
+                               f"(delimiter {popts.delimiter!r}): {r.text[:120]!r}", file=str(path),
+                               row=_physical_line(path, layout, r.number))
+    return AuditInputError(f"malformed CSV: {str(error)[:300]}", file=str(path))
+
+
+# Encodings in which the bytes '"' and LF are those characters and never part of another one (GB18030's
+# and Big5's second bytes are 0x30 and up): the file's bytes can be scanned for quoted line breaks.
+_BYTE_SCANNABLE = {"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "ascii", "iso8859-1", "cp1252"}
+_NOT_QUOTE_OR_LF = bytes(b for b in range(256) if b not in b'"\n')
+
+
+def _quoted_line_break(path: Path, encoding: str) -> bool:
+    """Whether a quoted field may hold a line break: some line has an odd number of '"' (a doubled quote
+    inside a field is two). pyarrow's fast chunker cuts blocks at any line break, so such a file needs
+    newlines_in_values=True (slower) or it fails where a quoted break straddles a block boundary. In C
+    speed: all but quotes and LFs are deleted, then pairs of quotes, per line; a quote left is an odd count."""
+    if codecs.lookup(encoding).name not in _BYTE_SCANNABLE:
+        return True  # e.g. UTF-16: the bytes cannot be scanned so; take the careful parse
+    odd = False
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            kept = (b'"' if odd else b"") + chunk.translate(None, _NOT_QUOTE_OR_LF)
+            end = kept.rfind(b"\n")
+            if b'"' in kept[:end + 1].replace(b'""', b""):
+                return True
+            odd = kept[end + 1:].count(b'"') % 2 == 1
+    return odd
+
+
+BLOCK = 1 << 22  # pyarrow's CSV block: the longest record it reads
+
+
+@contextlib.contextmanager
+def _field_limit() -> Iterator[None]:
+    """The csv module's field limit raised to a block, the longest record the reader takes (its default,
+    128 KB, would make a long name in a record an error the reader does not make)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(BLOCK)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _too_long(path: Path, layout: _CsvLayout) -> AuditInputError:
+    """A record longer than a block (pyarrow: 'straddling object straddles two block boundaries'),
+    located by the csv module with its field limit set to the block."""
+    first = layout.at + 2
+    start, line = first, None
+    with _field_limit(), _records(path, layout) as reader:
+        try:
+            for _ in reader:
+                start = first + reader.line_num
+        except csv.Error:
+            line = start
+    return AuditInputError(f"a record longer than {BLOCK >> 20} MB{' starts here' if line else ''}: no ledger value "
+                           "is that long. An unclosed quote (\") makes the rest of the file one field: check the "
+                           "quotes on this line; or leave the long column out of the export",
+                           file=str(path), row=line)
+
+
+def delimiter_of(header_line: str) -> str:
+    """Comma, unless the header has none and is split by tabs, '|' or ';' (HIS .txt exports often are)."""
+    if "," in header_line:
+        return ","
+    counts = {d: header_line.count(d) for d in ("\t", "|", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),
+                ids: frozenset[str] = IDS) -> pa.RecordBatchReader:
+    """The file from its header line: line 1, or (a sheet saved as CSV) the first of the top lines that
+    names at least two `wanted` columns, below a title."""
+    layout = _csv_layout(path, encoding, wanted)
+    enc, at, delimiter = layout.encoding, layout.at, layout.delimiter
+    # a column not read (blank, or an unread name given twice) gets a name no header has, to be left out
+    header = [h if h is not None else f"\x1f{i}" for i, h in enumerate(layout.header)]
+    ropts = pacsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc, column_names=header, skip_rows=at + 1,
+                              block_size=BLOCK)
+    keep = _narrowed(layout.header, wanted, path, row=at + 1)
+    read = [header[i] for i in keep]
+    # exactly NULL_TEXT reads as null (an empty cell stays '', made NULL by the ledger's text_value)
+    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in read}, null_values=list(NULL_TEXT),
+                                 strings_can_be_null=True, quoted_strings_can_be_null=True, include_columns=read)
+    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted_line_break(path, enc))
+    def refused(e: Exception) -> AuditInputError:
+        # a byte past those detect_encoding looked at: pyarrow's UTF-8 check, or the codec transcoding
+        if isinstance(e, UnicodeDecodeError) or "invalid UTF8" in str(e):
+            return _undecodable(path, enc)
+        return _malformed(path, layout, ropts, copts, popts, e)
+
+    try:
+        reader = pacsv.open_csv(str(path), read_options=ropts, convert_options=copts, parse_options=popts)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as e:
+        raise refused(e) from None
+    except OSError as e:
+        raise AuditInputError(f"cannot read CSV: {e}", file=str(path)) from None
+    schema = reader.schema.append(pa.field("src_row", pa.int64()))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from reader
+        except (pa.ArrowInvalid, UnicodeDecodeError) as e:
+            raise _pending(refused(e)) from None
+
+    raw = [layout.raw[i] for i in keep]
+    idcols = [(j, read[j]) for j in range(len(read)) if read[j] in ids]
+    return pa.RecordBatchReader.from_batches(schema, _screened(_with_rows(batches(), at + 2), path, layout, raw,
+                                                               idcols))
+
+
+def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
+              raw: list[str], idcols: list[tuple[int, str]] = ()) -> Iterator[pa.RecordBatch]:
+    """The records without those of separators only (',,,,': Excel's empty row; an xlsx's is skipped
+    too), numbered first so src_row still counts them as line_of does; and refused at the header
+    written again (two exports pasted together), which would otherwise be 'not an amount', or at an ID
+    (`idcols`: index, name) in Excel's scientific notation. Each test looks at the first column first, so
+    a batch without such a row costs one comparison (and one regex test an ID column)."""
+    import pyarrow.compute as pc
+
+    head = _fold(raw[0])
+    for b in batches:
+        for j, name in idcols:
+            sci = pc.match_substring_regex(b.column(j), SCI_ID)
+            if pc.any(sci).as_py():
+                i = pc.indices_nonzero(sci)[0].as_py()
+                row = b.column(b.num_columns - 1)[i].as_py()
+                raise _pending(_excel_id(path, _physical_line(path, layout, row), name, repr(b.column(j)[i].as_py())))
+        first = b.column(0)
+        # a header written again, or one with its byte-order mark (a second "CSV UTF-8" export joined on)
+        maybe = pc.or_(pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head), pc.starts_with(first, BOM))
+        if pc.any(maybe).as_py():
+            for i in pc.indices_nonzero(maybe).to_pylist():
+                cells = [b.column(j)[i].as_py() or "" for j in range(len(raw))]
+                if all(_fold(c) == _fold(h) for c, h in zip([_unbom(cells[0])] + cells[1:], raw)):
+                    row = b.column(b.num_columns - 1)[i].as_py()
+                    raise _pending(AuditInputError("the header is repeated here (two exports pasted together?): "
+                                                   "delete this line", file=str(path),
+                                                   row=_physical_line(path, layout, row)))
+        if pc.any(pc.equal(first, "")).as_py():
+            empty = pc.fill_null(pc.equal(first, ""), False)  # a NULL marker is no separator-only row
+            for j in range(1, b.num_columns - 1):
+                empty = pc.and_(empty, pc.fill_null(pc.equal(b.column(j), ""), False))
+            if pc.any(empty).as_py():
+                b = b.filter(pc.invert(empty))
+        yield b
+
+
+def _scalar_text(v: object) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)  # shortest text that reads back as the cell's value; >2 decimals is then refused
+    if hasattr(v, "isoformat"):
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()  # type: ignore[call-arg]
+    return str(v)
+
+
+def _table_from_rows(names: list[str], rows: list[list[str | None]], src: list[int]) -> pa.Table:
+    cols = {n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)}
+    cols["src_row"] = pa.array(src, pa.int64())
+    return pa.table(cols)
+
+
+def _xlsx_table(path: Path, wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS,
+                times: frozenset[str] = TIMES) -> pa.Table:
+    """The first sheet, from its header row: row 1, or the first of the top rows that names at least
+    two `wanted` columns (title rows above a header are common in Excel exports). A workbook with the
+    header on more than one sheet is refused: one sheet is read."""
+    size = path.stat().st_size
+    if size > MAX_XLSX_BYTES:
+        raise AuditInputError("xlsx ledger larger than 200 MB; export CSV or Parquet instead", file=str(path))
+    if size == 0:
+        raise AuditInputError("cannot read as xlsx: the file is empty (0 bytes), so damaged or cut short; "
+                              "export it again", file=str(path))
+    try:
+        _xlsx_inflated(path)
+        return _xlsx_read(path, wanted, ids, times)
+    except AuditInputError:
+        raise
+    except Exception as e:  # openpyxl, zipfile and the XML parser raise many types for a broken workbook
+        raise AuditInputError(f"cannot read as xlsx (a damaged workbook, or not an xlsx file): "
+                              f"{type(e).__module__.split('.')[0]}.{type(e).__name__}: {first_line(e)}",
+                              file=str(path)) from None
+
+
+def _xlsx_inflated(path: Path) -> None:
+    """Refuse, before any XML is parsed, a workbook whose members inflate beyond a full Excel sheet or
+    far beyond how Excel's XML compresses. The sizes are those the zip declares; zipfile reads no
+    member past its declared size, so they bound what openpyxl is given."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = z.infolist()
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_XML:
+        raise AuditInputError(f"the workbook inflates to {total >> 20:,} MB of XML, more than a full Excel sheet "
+                              f"({EXCEL_ROWS:,} rows) holds: not read (a damaged or crafted file?); export the "
+                              "ledger as CSV or Parquet instead", file=str(path))
+    for m in members:
+        if m.file_size > 1 << 20 and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
+            raise AuditInputError(f"the workbook's {m.filename} inflates {m.file_size // max(m.compress_size, 1):,} "
+                                  f"times (to {m.file_size >> 20:,} MB), far beyond how Excel's files compress: not "
+                                  "read (a zip bomb, or a sheet of one repeated value?); export the ledger as CSV "
+                                  "or Parquet instead", file=str(path))
+
+
+def _ledger_names(rows: list[tuple], at: int | None, wanted: frozenset[str]) -> set[str]:
+    """The ledger columns a sheet's header row names (folded), its header found when `at` is None: a
+    sheet of the same export (another month) names all the first sheet's; a summary or pivot sheet
+    with a setl_id and a psn_no does not."""
+    if at is None:
+        at = _header_row(rows, wanted)
+        if at is None:
+            return set()
+    folded = {_fold(w) for w in wanted}
+    return {_fold(str(v)) for v in rows[at] if v is not None} & folded
+
+
+def _xlsx_cell(path: Path, row: int, column: str, v: object, is_id: bool, wanted: bool) -> str | None:
+    """A cell as text; refused: an ID Excel made a number it cannot hold (or shows in scientific notation),
+    and where `wanted` (a column the audit reads, not a date or time: TIMES), a float a hair off two decimals
+    (a computed value: 8434.529999999999)."""
+    if is_id and ((isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= EXCEL_DIGITS)
+                  or (isinstance(v, str) and re.match(SCI_ID, v))):
+        raise _excel_id(path, row, column, repr(v), unit="row")
+    text = _scalar_text(v)
+    if wanted and isinstance(v, float) and "." in text and len(text.split(".")[1]) > 4 and "e" not in text \
+            and abs(v - round(v, 2)) <= 1e-9 * max(1.0, abs(v)):
+        raise AuditInputError(f"not an amount with at most two decimals: {text!r}: the cell holds a computed binary "
+                              f"number, not the {round(v, 2):.2f} Excel shows; round it in Excel (ROUND(…,2)) or paste "
+                              "the column as values, and save again", file=str(path), row=row, column=column, unit="row")
+    return text
+
+
+def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
+               times: frozenset[str] = TIMES) -> pa.Table:
+    from itertools import islice
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        top = list(islice(ws.iter_rows(values_only=True), HEADER_SCAN_ROWS))
+        at = _header_row(top, wanted) if wanted else None
+        if at is None and wanted:
+            for other in wb.worksheets[1:]:
+                if _header_row(list(islice(other.iter_rows(values_only=True), HEADER_SCAN_ROWS)), wanted) is not None:
+                    raise AuditInputError(f"the ledger's columns are on sheet {other.title!r}, not on the first sheet "
+                                          f"{ws.title!r}: move that sheet first, or save it as a workbook of its own",
+                                          file=str(path))
+        elif wanted:  # one sheet a month: reading the first alone would look like a complete audit
+            mine = _ledger_names(top, at, wanted)
+            more = [o.title for o in wb.worksheets[1:]
+                    if mine <= _ledger_names(list(islice(o.iter_rows(values_only=True), HEADER_SCAN_ROWS)), None, wanted)]
+            if more:
+                raise AuditInputError(f"sheet{'s' if len(more) > 1 else ''} {', '.join(map(repr, more))} also "
+                                      f"carr{'y' if len(more) > 1 else 'ies'} the ledger's header, but one sheet is "
+                                      f"read (the first, {ws.title!r}): save each sheet as a workbook or CSV of its "
+                                      "own and give them all (or a folder), or put the rows on one sheet",
+                                      file=str(path))
+        at = at or 0
+        it = ws.iter_rows(values_only=True)
+        for _ in range(at):
+            next(it)
+        header = next(it, None)
+        if not header:
+            raise AuditInputError("empty sheet: no header row", file=str(path))
+        names = [str(h).strip() if h is not None else "" for h in header]
+        keep = [i for i, n in enumerate(names) if n]
+        named = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
+        narrow = _narrowed(named, wanted, path, unit="row", row=at + 1)
+        keep, header = [keep[i] for i in narrow], [named[i] for i in narrow]
+        # a time left as Excel's day number (45195.36996528) may lie a hair off two decimals: not an amount
+        checked = [(k, h in ids, h in wanted and h not in times) for k, h in zip(keep, header)]
+        rows, src = [], []
+        for i, r in enumerate(it, start=at + 2):
+            if i > EXCEL_ROWS:
+                raise AuditInputError(f"more rows than Excel's {EXCEL_ROWS:,}: not a sheet Excel wrote; export the "
+                                      "ledger as CSV or Parquet instead", file=str(path), row=i, unit="row")
+            if all(v is None or v == "" for v in r[: len(names)]):
+                continue
+            if keep and all(k < len(r) and isinstance(r[k], str) and _fold(r[k]) == _fold(names[k]) for k in keep):
+                raise AuditInputError("the header is repeated here (two exports pasted together?): delete this row",
+                                      file=str(path), row=i, unit="row")
+            vals = [_xlsx_cell(path, i, h, r[k] if k < len(r) else None, is_id, read)
+                    for (k, is_id, read), h in zip(checked, header)]
+            rows.append(vals)
+            src.append(i)
+    finally:
+        wb.close()
+    return _table_from_rows(header, rows, src)
+
+
+def _lines(path: Path, f) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the non-blank lines; a line is read at most MAX_LINE long (no line,
+    however long, is held whole before it is refused)."""
+    no = 0
+    while True:
+        line = f.readline(MAX_LINE + 1)
+        if not line:
+            return
+        no += 1
+        if len(line) > MAX_LINE:
+            raise _pending(AuditInputError("line longer than 1 MB", file=str(path), row=no))
+        if line.strip():
+            yield no, line
+
+
+def _json_line(path: Path, no: int, line: str, **kw) -> object:
+    """One line's JSON value; a bad one is refused at its line. A record is flat (a nested value is
+    refused as not a scalar), but the decoder recurses into nesting first: 10,000 '[' exhaust Python's
+    stack (RecursionError), refused here as nesting."""
+    try:
+        return json.loads(line, object_pairs_hook=unique_object, **kw)
+    except DuplicateJSONKey as e:  # json alone keeps the last: a second hifp_pay would invent a discrepancy
+        try:
+            obj = json.loads(line, **kw)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and any(isinstance(v, (dict, list)) for v in obj.values()):
+            return obj  # the key is inside a nested value, which the reader refuses as such, by its field
+        raise AuditInputError(f"field {e.key!r} given twice in this record: give it once", file=str(path),
+                              row=no, column=e.key) from None
+    except json.JSONDecodeError as e:
+        raise AuditInputError(f"malformed JSON: {e.msg} (column {e.colno})", file=str(path), row=no) from None
+    except RecursionError:
+        raise AuditInputError("malformed JSON: nested too deeply (a ledger record is one object of scalar fields)",
+                              file=str(path), row=no) from None
+    except ValueError as e:  # an integer beyond Python's conversion limit (4,300 digits)
+        raise AuditInputError(f"malformed JSON: {str(e).split(';')[0]}", file=str(path), row=no) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate, which only a broken \u escape can write
+
+
+def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, int], int]:
+    """The keys of all lines in the order they first appear (a line may leave out its null fields: Spark's
+    ignoreNullFields, Jackson's NON_NULL), each with the line it first appears on, and the first record's
+    line. Past MAX_ALL_COLUMNS keys only `wanted` ones are added, so a file of ever new keys holds no
+    unbounded set."""
+    folded = _folded(wanted)
+    keys: dict[str, int] = {}
+    first, wide = None, False
+    with path.open("r", encoding=enc) as f:
+        for no, line in _lines(path, f):
+            if first is None and line.lstrip().startswith("["):
+                raise AuditInputError("a JSON array, not JSON lines: give one object per line "
+                                      "(e.g. jq -c '.[]' file.json > file.jsonl)", file=str(path), row=no)
+            obj = _json_line(path, no, line)
+            if not isinstance(obj, dict):
+                raise AuditInputError("each line must be a JSON object", file=str(path), row=no)
+            first = first or no
+            for k in obj:
+                if k not in keys:
+                    if _SURROGATE.search(k):  # a key becomes a column name, which must be text
+                        raise AuditInputError("a field name with a lone UTF-16 surrogate escape (\\ud800–\\udfff "
+                                              "without its pair) is no text: the export wrote a broken \\u escape",
+                                              file=str(path), row=no)
+                    if len(keys) < MAX_ALL_COLUMNS or _fold(k) in folded:
+                        keys[k] = no
+                    else:
+                        wide = True
+    if first is None:
+        raise AuditInputError("no records: every line is blank (JSON lines hold one object per line)", file=str(path))
+    if not keys:
+        raise AuditInputError("no record has any field ({} on every line)", file=str(path), row=first)
+    if wide and wanted:  # wider than any export: read in the columns the audit uses (as _narrowed does)
+        keys = {k: n for k, n in keys.items() if _fold(k) in folded}
+        if not keys:
+            raise AuditInputError(f"none of the lines' more than {MAX_ALL_COLUMNS:,} fields is a ledger column "
+                                  "(setl_id, psn_no, …): rename the fields with --map", file=str(path), row=first)
+    return keys, first
+
+
+def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),
+                  ids: frozenset[str] = IDS) -> pa.RecordBatchReader:
+    """The lines as records, their names the keys of all lines (renamed by canonical_header): a key a line
+    leaves out is null there. The file is read twice, for its keys first."""
+    enc = detect_encoding(path, encoding)
+    if enc == "utf-8":
+        enc = "utf-8-sig"  # a BOM (Notepad's UTF-8) is read past, as for CSV and the persons file
+    first_lines, first_line_no = _json_keys(path, enc, wanted)
+    keys = list(first_lines)
+    named = canonical_header(keys, wanted, path, row=first_line_no, rows=first_lines)
+    keep = _narrowed(named, wanted, path, row=first_line_no)
+    keys, names = [keys[i] for i in keep], [named[i] for i in keep]
+    schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field("src_row", pa.int64())])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        rows: list[list[str | None]] = []
+        src: list[int] = []
+        with path.open("r", encoding=enc) as f:
+            for no, line in _lines(path, f):
+                try:
+                    obj = _json_line(path, no, line, parse_float=str, parse_int=str)
+                except AuditInputError as e:
+                    raise _pending(e) from None
+                if not isinstance(obj, dict):
+                    raise _pending(AuditInputError("each line must be a JSON object", file=str(path), row=no))
+                escaped = "\\ud" in line or "\\uD" in line  # only an escape can write a lone surrogate
+                vals = []
+                for k, n in zip(keys, names):
+                    v = obj.get(k)
+                    if isinstance(v, (dict, list)):
+                        raise _pending(AuditInputError("expected a scalar", file=str(path), row=no, column=k))
+                    if escaped and isinstance(v, str) and _SURROGATE.search(v):
+                        raise _pending(AuditInputError(
+                            "a lone UTF-16 surrogate escape (\\ud800–\\udfff without its pair) is no character: the "
+                            "export wrote a broken \\u escape", file=str(path), row=no, column=k))
+                    if isinstance(v, str) and v in NULL_TEXT:
+                        v = None
+                    elif n in ids and isinstance(v, str) and re.match(SCI_ID, v):
+                        raise _pending(_excel_id(path, no, k, repr(v)))
+                    vals.append(_scalar_text(v))
+                rows.append(vals)
+                src.append(no)
+                if len(rows) >= 65536:
+                    yield from _table_from_rows(names, rows, src).to_batches()
+                    rows, src = [], []
+        if rows:
+            yield from _table_from_rows(names, rows, src).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def first_line(e: Exception) -> str:
+    """An engine's message without what follows its first line (DuckDB appends the statement: 'LINE 1: ...')
+    and without its class ('Invalid Input Error: ')."""
+    lines = str(e).strip().splitlines()
+    return re.sub(r"^[A-Za-z ]*(Error|Exception): ", "", lines[0]) if lines else type(e).__name__
+
+
+def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted: frozenset[str],
+                  ids: frozenset[str] = IDS) -> dict[str, str]:
+    """A view over the file; its columns renamed by canonical_header (read from the file's own schema:
+    DuckDB's names ignore case and would already have renamed the second of SETL_ID and setl_id)."""
+    if path.stat().st_size == 0:
+        raise AuditInputError("cannot read as Parquet: the file is empty (0 bytes), so damaged or cut short; "
+                              "export it again", file=str(path))
+    try:
+        raw = pq.read_schema(path).names
+    except (pa.ArrowException, OSError) as e:
+        raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
+    renamed = {r: n for r, n in zip(raw, canonical_header(raw, wanted, path)) if n is not None and r != n}
+    rename = f" RENAME ({', '.join(f'{ident(r)} AS {ident(n)}' for r, n in renamed.items())})" if renamed else ""
+    utc = int96_columns(path)  # UTC instants: dated in Beijing time as any TIMESTAMP WITH TIME ZONE is
+    replace = f" REPLACE ({', '.join(f'timezone({UTC}, {ident(c)}) AS {ident(c)}' for c in utc)})" if utc else ""
+    # the UTC instants first, then the names: DuckDB takes no column in both a REPLACE and a RENAME (SETL_TIME)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *{rename}, file_row_number + 1 AS src_row "
+                    f"FROM (SELECT *{replace} FROM read_parquet({q(str(path))}, file_row_number = true))")
+        desc = con.execute(f"DESCRIBE {name}").fetchall()
+    except duckdb.Error as e:
+        raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
+    for c, typ, *_ in desc:
+        if c in ids and typ in ("DOUBLE", "FLOAT", "REAL"):
+            raise AuditInputError(f"an ID column of binary floating point ({typ}): it holds about 15 significant "
+                                  "digits, so a longer ID has lost its last ones; export it as text (or an integer)",
+                                  file=str(path), column=c)
+    return {r[0]: r[1] for r in desc if r[0] != "file_row_number"}
+
+
+def int96_columns(path: Path) -> list[str]:
+    """A Parquet file's top-level INT96 columns: Spark's and Hive's default timestamp, stored as UTC instants
+    (read as UTC, not as a wall-clock time). None for another kind of file."""
+    if kind_of(path) != "parquet":
+        return []
+    try:
+        schema = pq.read_metadata(path).schema
+    except (pa.ArrowException, OSError):
+        return []
+    return [c.name for c in schema if c.physical_type == "INT96" and c.path == c.name]
+
+
+def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None,
+                wanted: frozenset[str] = frozenset(), ids: frozenset[str] = IDS,
+                times: frozenset[str] = TIMES) -> dict[str, str]:
+    """Register `path` as relation `name`; returns its column names -> DuckDB type names. `wanted`: the
+    column names the caller reads (the platform's, and the sources of --map), by which a sheet's header
+    row is found and to which a header matching one only when case and spaces are ignored is renamed.
+    `ids`: the columns (as renamed) holding IDs, refused where Excel has damaged them (id_columns); `times`:
+    those holding dates and times (time_columns)."""
+    kind = kind_of(path)
+    if kind == "parquet":
+        return _parquet_view(con, path, name, wanted, ids)
+    if kind == "csv":
+        obj: object = _csv_reader(path, encoding, wanted, ids)
+    elif kind == "jsonl":
+        obj = _jsonl_reader(path, encoding, wanted, ids)
+    else:
+        obj = _xlsx_table(path, wanted, ids, times)
+    con.register(name, obj)
+    schema = obj.schema  # type: ignore[attr-defined]
+    return {f.name: ("BIGINT" if f.name == "src_row" else "VARCHAR") for f in schema}
+
+
+def id_columns(mapping) -> frozenset[str]:
+    """The header names holding the ledger's IDs: IDS, and the columns --map renames to one of them."""
+    return IDS | {src for src, dst in mapping.columns.items() if dst in IDS}
+
+
+def time_columns(mapping) -> frozenset[str]:
+    """The header names holding the ledger's date and time: TIMES, and the columns --map renames to one."""
+    return TIMES | {src for src, dst in mapping.columns.items() if dst in TIMES}

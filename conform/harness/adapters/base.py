@@ -1,0 +1,147 @@
+"""The adapter interface: the operations features and properties need from a system under test.
+
+Values cross this boundary in the national platform's field names with
+amounts as two-decimal strings (`hifp_pay`, `act_pay_dedc`, …): exactly what
+an external system returns, so features never see engine internals.
+An adapter declares the operations it supports; a scenario needing another is
+'not applicable'. Faults of the system under test raise `SutError` ('error',
+distinct from a failed expectation).
+"""
+from __future__ import annotations
+
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, TypeVar
+
+from conform.reference.case import CreditRequest, Person, Settlement
+
+OPERATIONS = {
+    "prepare_person": "准备测试参保人（测试专用）",
+    "presettle": "门诊预结算（2206）",
+    "settle": "门诊结算（2207）",
+    "reverse": "结算撤销（2208）",
+    "query_ytd": "年度累计查询（参照5206）",
+    "credit_month": "个人账户按月计入",
+    "check_account_use": "个人账户使用范围校验",
+}
+
+SETLINFO_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
+                   "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay")
+
+
+class NotApplicable(Exception):
+    """The adapter does not support an operation the scenario needs."""
+
+    def __init__(self, adapter: str, operation: str):
+        self.adapter, self.operation = adapter, operation
+        super().__init__(f"not applicable: adapter {adapter!r} does not support {operation} ({OPERATIONS.get(operation, '')})")
+
+
+class SutError(Exception):
+    """The system under test failed to answer properly: kind is timeout, connection, http_status,
+    malformed, infcode, missing_field, wrong_type or internal."""
+
+    def __init__(self, kind: str, message: str, evidence: dict | None = None):
+        self.kind, self.message, self.evidence = kind, message, evidence or {}
+        super().__init__(f"{kind}: {message}")
+
+
+class SettlementRefused(SutError):
+    """The system refused the request (infcode ≠ 0, or the reference raised a policy error).
+
+    A scenario that expects a refusal catches it; anywhere else it is an error."""
+
+    def __init__(self, message: str, evidence: dict | None = None):
+        super().__init__("infcode", message, evidence)
+
+
+class SystemUnreachable(SutError):
+    """N consecutive connection failures: the run stops early with a 'system unreachable' verdict,
+    keeping every result already gathered."""
+
+    def __init__(self, message: str, evidence: dict | None = None):
+        super().__init__("connection", message, evidence)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom and under which rules: a test person prepared in the system under test."""
+
+    policy: str
+    person: Person
+    region: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class Adapter:
+    """Base class; subclasses implement what they support and list it in `supports`."""
+
+    name = "abstract"
+    supports: frozenset[str] = frozenset()
+    description = ""
+    # How many independent test persons may be worked on at once (config `concurrency`);
+    # an adapter with concurrency > 1 must be thread-safe across persons.
+    concurrency: int = 1
+    # Settlement figures (SETLINFO_FIELDS) this adapter's answers may leave out: the checks do not compare
+    # one that is absent. Empty for every adapter but the national platform's (whose 2207 setlinfo makes
+    # act_pay_dedc / psn_part_amt optional): elsewhere an absent figure is "(missing)".
+    optional_figures: frozenset[str] = frozenset()
+
+    def require(self, operation: str) -> None:
+        if operation not in self.supports:
+            raise NotApplicable(self.name, operation)
+
+    def start(self) -> None:
+        """Open connections; called once before the run."""
+
+    def stop(self) -> None:
+        """Release resources; called once after the run."""
+
+    def describe(self) -> dict:
+        """What the report header says about the system under test (never secrets)."""
+        return {"adapter": self.name, "system": self.description or self.name, "supports": sorted(self.supports)}
+
+    # Each operation returns plain JSON-ready dicts in the platform's field names.
+    def prepare_person(self, subject: Subject) -> None:
+        raise NotApplicable(self.name, "prepare_person")
+
+    def presettle(self, psn_no: str, settlement: Settlement) -> dict:
+        raise NotApplicable(self.name, "presettle")
+
+    def settle(self, psn_no: str, settlement: Settlement) -> dict:
+        raise NotApplicable(self.name, "settle")
+
+    def reverse(self, psn_no: str, setl_id: str) -> dict:
+        raise NotApplicable(self.name, "reverse")
+
+    def query_ytd(self, psn_no: str, year: int) -> dict:
+        raise NotApplicable(self.name, "query_ytd")
+
+    def credit_month(self, psn_no: str, request: CreditRequest) -> dict:
+        raise NotApplicable(self.name, "credit_month")
+
+    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
+        raise NotApplicable(self.name, "check_account_use")
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def for_each_person(adapter: Adapter, work: Callable[[T], R], jobs: Iterable[T]) -> list[R]:
+    """Run `work` over jobs that each touch their own test person, `adapter.concurrency` at a time.
+
+    Results come back in the order of `jobs`; the first exception is re-raised after all finish."""
+    jobs = list(jobs)
+    workers = max(1, int(getattr(adapter, "concurrency", 1) or 1))
+    if workers == 1 or len(jobs) < 2:
+        return [work(j) for j in jobs]
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="conform-person") as pool:
+        # each job runs in a copy of the caller's context: its evidence goes to the caller's check
+        futures = [pool.submit(contextvars.copy_context().run, work, j) for j in jobs]
+        errors = [f.exception() for f in futures]
+    first = next((e for e in errors if e is not None), None)
+    if first is not None:
+        raise first
+    return [f.result() for f in futures]

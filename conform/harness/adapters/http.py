@@ -1,0 +1,569 @@
+"""The `http` adapter: a settlement system reached by JSON over HTTP, national-platform style.
+
+Every call POSTs one envelope {infno, msgid, insuplc_admdvs, inf_time, input}
+to the configured URL and expects {infcode, err_msg, output}. Transactions:
+2206 预结算, 2207 结算, 2208 撤销, 5206 年度累计查询, and the test-only T001
+(create/reset a test person), T002 (monthly account credit), T003 (account-use
+check). Whatever goes wrong becomes a `SutError` of a named kind with the
+request and response kept as evidence; after `consecutive_failures` calls in a
+row that got no HTTP answer at all the adapter declares the system unreachable.
+One client with a connection pool serves all threads (`concurrency`).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import itertools
+import json
+import math
+import os
+import re
+import ssl
+import threading
+import time
+import zlib
+from typing import Any, Iterator
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import httpcore
+import httpx
+
+from conform.reference.case import CreditRequest, Settlement
+
+from .. import evidence
+from ..config import AdapterConfig
+from . import schema, wire
+from .base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError, SystemUnreachable
+
+OPERATION_INFNO = {"prepare_person": "T001", "presettle": "2206", "settle": "2207", "reverse": "2208",
+                   "query_ytd": "5206", "credit_month": "T002", "check_account_use": "T003"}
+MSGID_PREFIX = "CONFORM00000"  # the http profile's stand-in where the national msgid has the 12-character 定点机构编号
+EVIDENCE_BODY_LIMIT = 64 * 1024  # bytes of an answer kept as evidence; the full size is noted beside it
+BODY_LIMIT = EVIDENCE_BODY_LIMIT  # (former name)
+ERR_MSG_LIMIT = 500            # characters of err_msg quoted in a refusal's message
+MAX_JSON_DEPTH = 32            # a settlement answer is 3 levels deep; deeper is refused, never recursed into
+MAX_INT_DIGITS = 30            # longer JSON integers stay text (and are then the wrong type), never int()
+INFCODE = re.compile(r"-?[0-9]{1,9}")   # ASCII digits only: "²" or "１" is not an infcode
+ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+class AnswerError(Exception):
+    """What went wrong reading one answer, before it becomes a SutError with evidence.
+
+    kind: timeout, too_large, malformed, wrong_type, missing_field."""
+
+    def __init__(self, kind: str, message: str):
+        self.kind, self.message = kind, message
+        super().__init__(f"{kind}: {message}")
+
+
+# ---------------------------------------------------------------------------- a total deadline per request
+_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Every socket read and write of this thread inside the block shares one deadline (monotonic clock)."""
+    previous = getattr(_deadline, "at", None)
+    _deadline.at = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline.at = previous
+
+
+def _remaining(timeout: float | None, error: type[Exception]) -> float | None:
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("the request's total deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read/write waits at most until the request's deadline, so a server
+    dripping one byte at a time cannot stretch a request beyond the configured timeout."""
+
+    def __init__(self, inner: httpcore.NetworkStream):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
+                                                     _remaining(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend | None = None):
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _remaining(timeout, httpcore.ConnectTimeout),
+                                                       local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:  # pragma: no cover
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _remaining(timeout, httpcore.ConnectTimeout),
+                                                               socket_options))
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover
+        self._inner.sleep(seconds)
+
+
+@functools.lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certificate checks on), built once a process and shared by every
+    transport: building it loads the CA bundle, about 25 ms, which was paid at every adapter start."""
+    return httpx.create_ssl_context()
+
+
+def http_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """httpx's own transport, with the process's shared TLS context."""
+    return httpx.HTTPTransport(limits=limits, verify=tls_context())
+
+
+def deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """http_transport with every socket operation bounded by the request's `deadline`."""
+    transport = http_transport(limits)
+    # httpx does not expose httpcore's network_backend; the pool builds each connection from this attribute.
+    pool = transport._pool
+    pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return transport
+
+
+# ---------------------------------------------------------------------------- bounded body and JSON
+def read_body(response: httpx.Response, limit: int, ends: float) -> bytes:
+    """The raw body, refused as `too_large` past `limit` bytes while streaming, and as `timeout` past
+    the monotonic time `ends` (for transports the socket deadline does not cover); then decompressed."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        raw = response.iter_raw()
+        first = [next(raw, b"")]
+    except httpx.StreamConsumed:  # a response built in memory (httpx.MockTransport): its bytes are all there
+        first, raw = [response.content], iter(())
+    for chunk in itertools.chain(first, raw):
+        size += len(chunk)
+        if size > limit:
+            raise AnswerError("too_large", f"the answer is larger than {limit} bytes (max_response_bytes)")
+        if time.monotonic() > ends:
+            raise AnswerError("timeout", "the answer did not arrive within the timeout")
+        chunks.append(chunk)
+    return decompress(b"".join(chunks), response.headers.get("content-encoding", ""), limit)
+
+
+def decompress(raw: bytes, encoding: str, limit: int) -> bytes:
+    """Undo gzip/deflate with the same bound as the body: a compression bomb is `too_large`, never MemoryError."""
+    coding = encoding.strip().lower()
+    if coding in ("", "identity"):
+        return raw
+    if coding not in ENCODINGS:
+        raise AnswerError("malformed", f"unsupported Content-Encoding {evidence.quote(encoding, 50)} (gzip or deflate only)")
+    tries = [ENCODINGS[coding]] + ([-zlib.MAX_WBITS] if coding == "deflate" else [])
+    for wbits in tries:
+        d = zlib.decompressobj(wbits)
+        try:
+            out = d.decompress(raw, limit + 1)
+        except zlib.error as e:
+            if wbits != tries[-1]:
+                continue
+            raise AnswerError("malformed", f"the {coding} body does not decompress ({e})") from None
+        if len(out) > limit or d.unconsumed_tail:
+            raise AnswerError("too_large", f"the {coding} answer decompresses to more than {limit} bytes "
+                                           "(max_response_bytes)")
+        if not d.eof:
+            raise AnswerError("malformed", f"the {coding} body is truncated")
+        return out
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise AnswerError("malformed", f"duplicate key {evidence.quote(k, 50)} in one object (the answer is ambiguous)")
+        out[k] = v
+    return out
+
+
+def _int(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
+
+
+def _float(text: str) -> float | str:
+    f = float(text)
+    return f if math.isfinite(f) else text
+
+
+def _constant(name: str) -> Any:
+    raise AnswerError("malformed", f"{name} is not JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    """An answer's JSON: duplicate keys, NaN, nesting deeper than MAX_JSON_DEPTH, lone surrogates and
+    invalid UTF-8 are `malformed`; huge numbers stay text, so nothing unbounded reaches arithmetic."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise AnswerError("malformed", f"the answer is not UTF-8 (byte {e.start}: {e.reason})") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float,
+                           parse_constant=_constant)
+    except RecursionError:
+        raise AnswerError("malformed", f"the answer is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError as e:
+        raise AnswerError("malformed", f"the answer is not JSON ({evidence.shorten(str(e), 200)})") from None
+    stack = [(value, 1)]
+    while stack:  # iterative: a deep answer must not recurse here either
+        v, depth = stack.pop()
+        if isinstance(v, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise AnswerError("malformed", f"the answer is nested more than {MAX_JSON_DEPTH} levels deep")
+            items = list(v.items()) if isinstance(v, dict) else [(None, x) for x in v]
+            for k, x in items:
+                if k is not None:
+                    stack.append((k, depth))
+                stack.append((x, depth + 1))
+        elif isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise AnswerError("malformed", "the answer contains a lone surrogate (\\ud800-\\udfff)") from None
+    return value
+
+
+def envelope_output(infno: str, answer: Any) -> dict:
+    """The `output` of a response envelope whose infcode is 0; SettlementRefused for another infcode."""
+    if not isinstance(answer, dict):
+        raise AnswerError("malformed", f"{infno}: the answer is not a JSON object")
+    if "infcode" not in answer:
+        raise AnswerError("missing_field", f"{infno}: infcode: missing")
+    code = answer["infcode"]
+    ok = ((isinstance(code, int) and not isinstance(code, bool) and abs(code) < 10**9)
+          or (isinstance(code, str) and INFCODE.fullmatch(code) is not None))
+    if not ok:
+        raise AnswerError("wrong_type", f"{infno}: infcode: expected an integer, got {type(code).__name__} "
+                                        f"{evidence.quote(code if isinstance(code, str) else str(code), 50)}")
+    if int(code) != 0:
+        err = answer.get("err_msg")
+        err = evidence.shorten(err, ERR_MSG_LIMIT) if isinstance(err, str) else "(no err_msg)"
+        raise SettlementRefused(evidence.mask(f"{infno}: infcode {code}: {err}"))
+    output = answer.get("output")
+    if output is None:
+        raise AnswerError("missing_field", f"{infno}: output: missing")
+    if not isinstance(output, dict):
+        raise AnswerError("wrong_type", f"{infno}: output: expected an object, got {type(output).__name__}")
+    return output
+
+
+READERS = {"2206": (wire.read_setlinfo, ("2206",)), "2207": (wire.read_setlinfo, ("2207",)),
+           "2208": (wire.read_setlinfo, ("2208",)), "T002": (wire.read_credit, ()), "T003": (wire.read_use, ())}
+
+
+def read_answer(infno: str, body: bytes, year: int = 2023) -> dict:
+    """Everything the adapter checks of one answer body, without HTTP: a checked output, or AnswerError /
+    SettlementRefused (the documented errors; the fuzz tests hold it to that)."""
+    output = envelope_output(infno, parse_json(body))
+    if infno == "5206":
+        read, args = wire.read_cuminfo, (year,)
+    elif infno in READERS:
+        read, args = READERS[infno]
+    else:
+        return output
+    try:
+        return read(output, *args)
+    except wire.WireError as e:
+        raise AnswerError(e.kind, evidence.mask(f"{infno}: {e}")) from None
+
+
+def kept_body(body: bytes) -> str:
+    """An answer's body as evidence: masked, then cut to at most EVIDENCE_BODY_LIMIT bytes (the full size
+    noted when cut). Masked before the cut, so a secret straddling it leaves no head behind."""
+    text = evidence.mask(body.decode("utf-8", "replace"))
+    if len(body) <= EVIDENCE_BODY_LIMIT:
+        return text
+    return (text.encode("utf-8")[:EVIDENCE_BODY_LIMIT].decode("utf-8", "ignore")
+            + f"… [truncated: {len(body)} bytes in all, {EVIDENCE_BODY_LIMIT} kept]")
+
+
+def _prefixed(data: dict, prefix: str) -> dict:
+    """`data` with its psn_no (and T001's person.psn_no) prefixed."""
+    out = dict(data)
+    if isinstance(out.get("psn_no"), str):
+        out["psn_no"] = prefix + out["psn_no"]
+    if isinstance(out.get("person"), dict) and isinstance(out["person"].get("psn_no"), str):
+        out["person"] = {**out["person"], "psn_no": prefix + out["person"]["psn_no"]}
+    return out
+
+
+def public_url(url: str) -> str:
+    """The URL as it may be shown: no user:password, credential-like query values (?token=, ?sign=…) as ***."""
+    from ..config import SECRET_QUERY
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "(invalid URL)"
+    query = "&".join(
+        f"{k}=***" if sep and SECRET_QUERY.match(unquote(k)) else f"{k}{sep}{v}"
+        for k, sep, v in (pair.partition("=") for pair in parts.query.split("&") if pair))
+    return evidence.mask(urlunsplit((parts.scheme, host, parts.path, query, "")))
+
+
+def redirect_target(url: str, location: str) -> str:
+    """Where a 3xx answer's Location points, resolved against the configured URL, as it may be shown
+    (public_url: no user:password, credential-like query values as ***); at most 300 characters."""
+    from urllib.parse import urljoin
+
+    # masked before it is cut (a header is bounded by the HTTP parser), so no head of a secret stays behind
+    location = evidence.mask("".join(c for c in location if c.isprintable() and not c.isspace()))[:2000]
+    try:
+        target = urljoin(url, location)
+    except ValueError:
+        return "(an invalid Location)"
+    shown = public_url(target) if target.startswith(("http://", "https://")) else evidence.mask(target)
+    return shown if len(shown) <= 300 else shown[:300] + "…"
+
+
+class _Client(httpx.Client):
+    """httpx's client, without building the request a 3xx would lead to: conform never follows one, and
+    httpx builds it even with redirects off, raising InvalidURL (a `javascript:` Location) or a dropped
+    connection (`http://[::1`) before the answer can be read as the system's malformed redirect."""
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        return request
+
+
+class HttpAdapter(Adapter):
+    name = "http"
+    description = "外部结算系统（HTTP，国家医保平台报文风格）"
+
+    def __init__(self, url: str, config: AdapterConfig | None = None, transport: httpx.BaseTransport | None = None):
+        """`transport` replaces the network (httpx.MockTransport in tests); normally None."""
+        cfg = config or AdapterConfig()
+        self._transport = transport
+        self.url = url
+        self.config = cfg
+        self.timeout = cfg.timeout
+        self.concurrency = cfg.concurrency
+        self.max_failures = cfg.consecutive_failures
+        self.max_bytes = cfg.max_response_bytes
+        # A worker of a concurrent run (conform.harness.shards) prefixes every psn_no it sends, so workers never
+        # share a test person in the system under test.
+        self.psn_prefix = os.environ.get("CONFORM_PSN_PREFIX", "")
+        self.supports = cfg.supports if cfg.supports is not None else frozenset(OPERATIONS)
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._unreachable: str | None = None
+        self._msg_seq = itertools.count(1)
+        self._setl_ids: dict[tuple[str, str], str] = {}   # (psn_no, mdtrt_id) → the system's setl_id
+        self._admdvs: dict[str, str] = {}                 # psn_no → 参保地医保区划
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        with self._lock:
+            if self._client is None:
+                limits = httpx.Limits(max_connections=max(self.concurrency, 1) * 2,
+                                      max_keepalive_connections=max(self.concurrency, 1) * 2)
+                transport = self._transport if self._transport is not None else deadline_transport(limits)
+                # Only the encodings read_body can bound (not br/zstd); the config's headers cannot override
+                # the framing ones (conform.harness.config refuses them).
+                self._client = _Client(timeout=self.timeout, limits=limits, transport=transport,
+                                       headers={"Content-Type": "application/json; charset=utf-8",
+                                                "Accept-Encoding": "gzip, deflate", **self.config.headers})
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def describe(self) -> dict:
+        return {"adapter": self.name, "system": public_url(self.url), "supports": sorted(self.supports),
+                "timeout_s": self.timeout, "concurrency": self.concurrency,
+                "max_response_bytes": self.max_bytes,
+                "consecutive_failures": self.max_failures, "headers": sorted(self.config.headers)}
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why the system was declared unreachable, or None."""
+        return self._unreachable
+
+    # ------------------------------------------------------------------ transport
+    def _msgid(self, prefix: str = MSGID_PREFIX) -> str:
+        """报文ID: `prefix` (the platform's 定点医药机构编号, 12 characters) + yyyyMMddHHmmss + a 4-digit sequence."""
+        n = next(self._msg_seq) % 10000
+        return f"{prefix}{dt.datetime.now():%Y%m%d%H%M%S}{n:04d}"
+
+    def _connection_failed(self, kind: str, message: str, entry: dict) -> SutError:
+        with self._lock:
+            self._failures += 1
+            count = self._failures
+            if count >= self.max_failures and self._unreachable is None:
+                self._unreachable = (f"system unreachable: {count} consecutive connection failures "
+                                     f"(last: {message}) at {public_url(self.url)}")
+        if self._unreachable is not None:
+            return SystemUnreachable(self._unreachable, entry)
+        return SutError(kind, message, entry)
+
+    def call(self, infno: str, data: dict, psn_no: str | None = None,
+             msgid_prefix: str = MSGID_PREFIX) -> tuple[dict, dict]:
+        """One exchange; returns `output` (a dict) and its evidence, or raises SutError / SettlementRefused.
+
+        `msgid_prefix`: the platform profile gives the envelope's fixmedins_code (the national msgid format)."""
+        if self._unreachable is not None:
+            raise SystemUnreachable(self._unreachable)
+        if self._client is None:
+            self.start()
+        assert self._client is not None
+        if self.psn_prefix:
+            data = _prefixed(data, self.psn_prefix)
+        envelope = {"infno": infno, "msgid": self._msgid(msgid_prefix),
+                    "insuplc_admdvs": self.config.insuplc_admdvs or self._admdvs.get(psn_no or "", ""),
+                    "inf_time": f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}", "input": {"data": data}}
+        op = f"{infno} {wire.TRANSACTIONS.get(infno, '')}".strip()
+        started = time.perf_counter()
+        base = {"url": public_url(self.url), "infno": infno}
+
+        def keep(response: Any, **extra: Any) -> dict:
+            meta = {**base, "elapsed_ms": round((time.perf_counter() - started) * 1000, 1), **extra}
+            evidence.record(op, envelope, response, **meta)
+            return evidence.mask({"operation": op, "request": envelope, "response": response, **meta})
+
+        ends = time.monotonic() + self.timeout
+        try:
+            with deadline(self.timeout), self._client.stream(
+                    "POST", self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8")) as resp:
+                status, reason = resp.status_code, evidence.shorten(resp.reason_phrase, 100)
+                location = resp.headers.get("location", "") if 300 <= status < 400 else ""
+                body = read_body(resp, self.max_bytes, ends)
+        except httpx.TimeoutException as e:
+            kind = "connection" if isinstance(e, httpx.ConnectTimeout) else "timeout"
+            msg = (f"{infno}: no answer within {self.timeout:g} s ({type(e).__name__})" if kind == "timeout"
+                   else f"{infno}: could not connect within {self.timeout:g} s")
+            raise self._connection_failed(kind, msg, keep(None, error=msg)) from None
+        except AnswerError as e:
+            msg = f"{infno}: {e.message}" if e.kind != "timeout" else f"{infno}: no answer within {self.timeout:g} s"
+            if e.kind == "timeout":  # a dripping system is as good as none: it counts toward unreachable
+                raise self._connection_failed("timeout", msg, keep(None, error=msg)) from None
+            with self._lock:
+                self._failures = 0
+            raise SutError(e.kind, msg, keep(None, error=msg)) from None
+        except httpx.TransportError as e:
+            what = "connection refused" if isinstance(e, httpx.ConnectError) else "connection dropped"
+            msg = evidence.mask(f"{infno}: {what} ({type(e).__name__}: {evidence.shorten(str(e), 300)})")
+            raise self._connection_failed("connection", msg, keep(None, error=msg)) from None
+        except httpx.HTTPError as e:  # anything else httpx refuses in the answer (e.g. a broken encoding)
+            msg = evidence.mask(f"{infno}: unusable HTTP answer ({type(e).__name__}: {evidence.shorten(str(e), 300)})")
+            raise SutError("malformed", msg, keep(None, error=msg)) from None
+        with self._lock:
+            self._failures = 0
+        size = {"response_bytes": len(body)}
+        if status != 200:
+            moved = {}
+            msg = evidence.mask(f"{infno}: HTTP {status} {reason}")
+            kind = "http_status"
+            if location:  # a redirect is never followed (a POST and its credentials): say where it points
+                moved = {"location": redirect_target(self.url, location)}
+                if moved["location"].startswith(("http://", "https://")):
+                    msg += f" → {moved['location']}; conform does not follow redirects, use that URL"
+                else:  # javascript:, mailto:, http://[::1 … : no URL the system could be reached at
+                    kind = "malformed"
+                    msg += f" → {moved['location']}: the Location is not an http(s) URL (a malformed redirect)"
+            raise SutError(kind, msg, keep(kept_body(body), http_status=status, error=msg, **moved, **size))
+        try:
+            answer = parse_json(body)
+        except AnswerError as e:
+            msg = f"{infno}: {e.message}"
+            raise SutError(e.kind, msg, keep(kept_body(body), http_status=200, error=msg, **size)) from None
+        entry = keep(answer if len(body) <= EVIDENCE_BODY_LIMIT else kept_body(body), http_status=200, **size)
+        try:
+            return envelope_output(infno, answer), entry
+        except SettlementRefused as e:
+            raise SettlementRefused(e.message, entry) from None
+        except AnswerError as e:
+            raise SutError(e.kind, evidence.shorten(e.message, 300), entry) from None
+
+    @staticmethod
+    def _checked(infno: str, answer: tuple[dict, dict], read: Any, *args: Any) -> dict:
+        output, entry = answer
+        try:
+            value = read(output, *args)
+        except wire.WireError as e:
+            raise SutError(e.kind, evidence.mask(f"{infno}: {e}"), entry) from None
+        # Then the published description (docs/openapi.yaml), so it and this reader cannot drift apart.
+        component = schema.output_component("http", infno)
+        bad = schema.validate(component, output) if component else None
+        if bad is not None:
+            kind, path, message = bad
+            raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
+        return value
+
+    # ------------------------------------------------------------------ operations
+    def prepare_person(self, subject: Subject) -> None:
+        self.require("prepare_person")
+        psn_no = subject.person.psn_no
+        self._admdvs[psn_no] = wire.ADMDVS.get(subject.policy, "")
+        with self._lock:
+            for key in [k for k in self._setl_ids if k[0] == psn_no]:
+                del self._setl_ids[key]
+        self.call("T001", wire.person_to_wire(subject), psn_no)
+
+    def _settle(self, infno: str, psn_no: str, s: Settlement) -> dict:
+        out = self.call(infno, wire.settlement_to_wire(psn_no, s), psn_no)
+        info = self._checked(infno, out, wire.read_setlinfo, infno)
+        if infno == "2207":
+            with self._lock:
+                self._setl_ids[(psn_no, s.id)] = info["setl_id"]
+        return info
+
+    def presettle(self, psn_no: str, settlement: Settlement) -> dict:
+        self.require("presettle")
+        return self._settle("2206", psn_no, settlement)
+
+    def settle(self, psn_no: str, settlement: Settlement) -> dict:
+        self.require("settle")
+        return self._settle("2207", psn_no, settlement)
+
+    def reverse(self, psn_no: str, setl_id: str) -> dict:
+        """Reverse the settlement the scenario calls `setl_id` (its mdtrt_id) by the system's own setl_id."""
+        self.require("reverse")
+        with self._lock:
+            system_id = self._setl_ids.get((psn_no, setl_id), setl_id)
+        out = self.call("2208", wire.reversal_to_wire(psn_no, system_id, setl_id), psn_no)
+        return self._checked("2208", out, wire.read_setlinfo, "2208")
+
+    def query_ytd(self, psn_no: str, year: int) -> dict:
+        self.require("query_ytd")
+        out = self.call("5206", wire.ytd_query_to_wire(psn_no, year), psn_no)
+        return self._checked("5206", out, wire.read_cuminfo, year)
+
+    def credit_month(self, psn_no: str, request: CreditRequest) -> dict:
+        self.require("credit_month")
+        out = self.call("T002", wire.credit_to_wire(psn_no, request), psn_no)
+        return self._checked("T002", out, wire.read_credit)
+
+    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
+        self.require("check_account_use")
+        out = self.call("T003", wire.use_to_wire(psn_no, relation, purpose, amount), psn_no)
+        return self._checked("T003", out, wire.read_use)

@@ -1,0 +1,468 @@
+"""The `platform` adapter: a system speaking the national platform's own messages.
+
+One visit is 2201 门诊挂号 (the system issues `mdtrt_id`) → 2203 就诊信息上传 →
+2204 费用明细上传 (fee lines from the test catalogue, under a `chrg_bchno`; the
+answer's `result[]` is checked line by line) → 2206 门诊预结算 → 2207 门诊结算
+carrying the split of the 2206 answer (as a HIS copies it) → 2208 with the
+system's own `setl_id`, under the settling visit's institution and 就医地;
+5206 answers `cuminfo` rows. An optional 9001 sign-in
+opens the run and its `sign_no` goes into every envelope. Every exchange goes
+through the `http` adapter's transport (conform/harness/adapters/http.py); answers are
+decoded exactly and validated against docs/openapi.yaml before they are read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from conform.reference.case import CreditRequest, Settlement
+
+from ... import evidence
+from ...config import AdapterConfig
+from .. import wire
+from ..base import Adapter, SettlementRefused, Subject, SutError
+from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, http_transport, parse_json, public_url
+from .. import schema
+from . import amounts, messages
+from .config import PlatformConfig
+from .fees import CannotCompose, compose
+from .pool import Inapplicable, Occupant, Settled, Shift, dated_facts, describe_need, matches
+
+ZERO = Decimal("0.00")
+
+
+def _plain(obj: Any) -> Any:
+    """JSON-ready evidence: Decimals as their exact digits."""
+    if isinstance(obj, Decimal):
+        return format(obj, "f")
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _exact(raw: bytes | None) -> Any | None:
+    """The answer with its amounts as exact Decimals, or None unless the http profile accepts it as JSON
+    (parse_json: depth, duplicates, NaN, lone surrogates) and keeps it whole as evidence."""
+    if not raw or len(raw) > EVIDENCE_BODY_LIMIT:
+        return None
+    try:
+        parse_json(raw)
+        return amounts.decode(raw)
+    except (AnswerError, ValueError, RecursionError):
+        return None
+
+
+class _Scenario:
+    """What the adapter knows of one scenario's person."""
+
+    def __init__(self, subject: Subject, system_psn: str, cert_no: str, insuplc: str, today: dt.date,
+                 occupant: Occupant | None, shift: bool):
+        self.subject, self.system_psn, self.cert_no, self.insuplc = subject, system_psn, cert_no, insuplc
+        self.occupant = occupant
+        self.shift: Shift | None = Shift(today) if shift else None
+        if self.shift is not None:
+            self.shift.begin(subject)
+        self.settled: dict[str, Settled] = {}   # scenario id → its 2207
+
+
+class PlatformAdapter(Adapter):
+    name = "platform"
+    description = "外部结算系统（国家医保平台接口 2201–2208/5206）"
+    # the 2207 setlinfo's optional figures (one definition, messages.SETLINFO_OPTIONAL): an answer that
+    # leaves one out is checked on its other figures
+    optional_figures = frozenset(messages.SETLINFO_OPTIONAL)
+
+    def __init__(self, url: str, config: AdapterConfig | None = None, inner: httpx.BaseTransport | None = None):
+        """`inner` replaces the network under the platform envelope (tests); normally None."""
+        cfg = config or AdapterConfig()
+        self.config = cfg
+        self.pc: PlatformConfig = cfg.platform if isinstance(cfg.platform, PlatformConfig) else PlatformConfig()
+        limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+        self.transport = PlatformTransport(inner or http_transport(limits))
+        self.http = HttpAdapter(url, cfg, transport=self.transport)
+        self.url = url
+        self.concurrency = 1   # pool persons, sign-in and evidence are per run, not per thread
+        ops = {"prepare_person"}
+        tx = self.pc.transactions
+        ops |= {op for op, no in (("presettle", "2206"), ("settle", "2207"), ("reverse", "2208")) if no in tx}
+        if "5206" in tx and self.pc.cum_type_code:
+            ops.add("query_ytd")
+        if "account_credit" in self.pc.hooks:
+            ops.add("credit_month")
+        if "account_use" in self.pc.hooks:
+            ops.add("check_account_use")
+        if cfg.supports is not None:
+            ops &= set(cfg.supports)
+        self.supports = frozenset(ops)
+        self._lock = threading.RLock()
+        self._sign_no: str | None = None
+        self._seq = itertools.count(1)
+        self._scenarios: dict[str, _Scenario] = {}
+        self._occupants = {p.psn_no: Occupant(p) for p in self.pc.pool}
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self.http.start()
+
+    def stop(self) -> None:
+        try:
+            for occ in self._occupants.values():   # leave the pool as it was found
+                if occ.leftovers and occ.dirty is None:
+                    try:
+                        self._restore(occ)
+                    except SutError:
+                        pass
+        finally:
+            self.http.stop()
+
+    def describe(self) -> dict:
+        return {"adapter": self.name, "system": public_url(self.url), "supports": sorted(self.supports),
+                "profile": "platform", "transactions": sorted(self.pc.transactions), "hooks": sorted(self.pc.hooks),
+                "pool": len(self.pc.pool), "timeout_s": self.config.timeout, "sign_in": self.pc.sign_in,
+                "fixmedins_code": self.pc.fixmedins_code}
+
+    @property
+    def unreachable(self) -> str | None:
+        return self.http.unreachable
+
+    def today(self) -> dt.date:
+        return dt.date.today()
+
+    # ------------------------------------------------------------------ exchanges
+    def _na(self, reason: str) -> Inapplicable:
+        return Inapplicable(self.name, reason)
+
+    def _header(self, insuplc: str, remote: bool = False, fixmedins: tuple[str, str] | None = None) -> dict:
+        pc = self.pc
+        area = pc.remote_mdtrtarea_admvs if remote else (pc.mdtrtarea_admvs or insuplc)
+        code, name = fixmedins or (pc.fixmedins_code, pc.fixmedins_name)
+        return {"mdtrtarea_admvs": area or "", "insuplc_admdvs": insuplc, "recer_sys_code": pc.recer_sys_code,
+                "dev_no": pc.dev_no, "dev_safe_info": "", "cainfo": "", "signtype": pc.signtype, "infver": pc.infver,
+                "opter_type": pc.opter_type, "opter": pc.opter, "opter_name": pc.opter_name,
+                "fixmedins_code": code, "fixmedins_name": name, "sign_no": self._sign_no or ""}
+
+    def _patch_evidence(self, entry: dict | None) -> None:
+        """Evidence shows what went over the wire: the platform envelope and the exactly decoded answer.
+
+        Only an answer the http profile accepted as JSON and kept whole is decoded again (exactly); any
+        other keeps what the http profile made of it (bounded, masked, no lone surrogate), so a hostile
+        answer cannot reach the reports unchecked or recurse here."""
+        sent, raw = self.transport.taken()
+        if sent is None:
+            return
+        answer = _exact(raw)
+        entries = evidence.take()
+        for e in ([entries[-1]] if entries else []) + ([entry] if entry is not None else []):
+            e["request"] = evidence.mask(_plain(sent))
+            if answer is not None:
+                e["response"] = evidence.mask(_plain(answer))
+        for e in entries:
+            e = dict(e)
+            evidence.record(e.pop("operation"), e.pop("request"), e.pop("response"), **e)
+
+    def exchange(self, infno: str, input_: dict, insuplc: str = "", remote: bool = False,
+                 fixmedins: tuple[str, str] | None = None) -> tuple[dict, dict]:
+        """One platform exchange: its `output` (amounts as Decimal) and its evidence entry."""
+        if self.pc.sign_in and self._sign_no is None and infno != "9001":
+            self.sign_in()
+        header = self._header(insuplc, remote, fixmedins)
+        self.transport.prepare(header, input_)
+        try:   # msgid: 定点医药机构编号 + yyyyMMddHHmmss + sequence, the institution of this envelope
+            _, entry = self.http.call(infno, {}, msgid_prefix=header["fixmedins_code"])
+        except SutError as e:
+            self._patch_evidence(e.evidence)
+            raise
+        self._patch_evidence(entry)
+        _, raw = self.transport.taken()
+        try:
+            output = amounts.decode(raw or b"{}").get("output")
+        except (ValueError, RecursionError) as e:   # the http transport accepted it; exact decoding did not
+            raise SutError("malformed", f"{infno}: the answer cannot be read exactly ({type(e).__name__})", entry) from None
+        component = schema.output_component("platform", infno)
+        bad = schema.validate(component, output) if component else None
+        if bad is not None:
+            kind, path, message = bad
+            raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
+        return output, entry
+
+    @staticmethod
+    def _read(infno: str, entry: dict, read: Any, *args: Any) -> Any:
+        try:
+            return read(*args)
+        except wire.WireError as e:
+            raise SutError(e.kind, evidence.mask(f"{infno}: {e}"), entry) from None
+
+    def sign_in(self) -> str:
+        """9001 签到: the sign_no every later envelope carries."""
+        with self._lock:
+            output, entry = self.exchange("9001", messages.sign_in(self.pc))
+            self._sign_no = self._read("9001", entry, messages.read_sign_no, output)
+            return self._sign_no
+
+    # ------------------------------------------------------------------ persons
+    def _scenario(self, psn_no: str) -> _Scenario:
+        st = self._scenarios.get(psn_no)
+        if st is None:
+            raise SutError("internal", f"person {psn_no!r} was not prepared")
+        return st
+
+    def prepare_person(self, subject: Subject) -> None:
+        self.require("prepare_person")
+        person = subject.person
+        shift = "settle_as_of" not in self.pc.hooks
+        if shift and dated_facts(person):
+            raise self._na(f"参保人事实依赖日期 the scenario's person has {', '.join(dated_facts(person))}, which hold "
+                           f"only at their dates; the system settles today without the settle_as_of test hook")
+        insuplc = self.config.insuplc_admdvs or wire.ADMDVS.get(subject.policy, "")
+        if "person_reset" in self.pc.hooks:
+            sent = subject
+            if shift and person.ytd is not None:
+                ytd = person.ytd.clone()
+                ytd.year = self.today().year
+                sent = replace(subject, person=replace(person, ytd=ytd))
+            self.exchange("T001", {"data": wire.person_to_wire(sent)}, insuplc)
+            self._scenarios[person.psn_no] = _Scenario(subject, person.psn_no, person.psn_no, insuplc, self.today(),
+                                                       None, shift)
+            return
+        self._scenarios[person.psn_no] = self._take_from_pool(subject, shift)
+
+    def _take_from_pool(self, subject: Subject, shift: bool) -> _Scenario:
+        candidates = [o for o in self._occupants.values() if matches(o.entry, subject)]
+        if not candidates:
+            raise self._na(f"测试人员池中没有匹配的人员 no pool person matches ({describe_need(subject)}); without the "
+                           f"person_reset test hook the harness can only use [[adapter.platform.pool]] persons")
+        reasons = []
+        for occ in candidates:
+            if occ.dirty is None and occ.leftovers:
+                self._restore(occ)
+            if occ.dirty is not None:
+                reasons.append(f"{occ.entry.psn_no}: {occ.dirty}")
+                continue
+            insuplc = occ.entry.insuplc_admdvs or self.config.insuplc_admdvs or wire.ADMDVS.get(subject.policy, "")
+            st = _Scenario(subject, occ.entry.psn_no, occ.entry.mdtrt_cert_no or occ.entry.psn_no, insuplc,
+                           self.today(), occ, shift)
+            opening = self._opening(occ, st)
+            want = self._wanted_opening(subject)
+            if opening is not None and opening != want:
+                reasons.append(f"{occ.entry.psn_no}: 5206 gives opening totals {self._short(opening)}, the scenario "
+                               f"needs {self._short(want)}")
+                continue
+            if opening is None and want != self._wanted_opening(replace(subject, person=replace(subject.person,
+                                                                                                 ytd=None))):
+                reasons.append(f"{occ.entry.psn_no}: the scenario needs opening totals and 5206 is not available")
+                continue
+            return st
+        raise self._na("无法确立期初累计 cannot establish the opening totals without the person_reset test hook: "
+                       + "; ".join(reasons))
+
+    @staticmethod
+    def _short(totals: dict) -> str:
+        return ", ".join(f"{k}={v}" for k, v in totals.items() if v not in ("0.00", {}))  or "all zero"
+
+    def _wanted_opening(self, subject: Subject) -> dict:
+        y = subject.person.ytd
+        out = {"ordinary_dedc": "0.00", "ordinary_pay": "0.00", "inpatient_pay": "0.00", "special_dedc": "0.00"}
+        if y is not None:
+            out.update({k: amounts.text(getattr(y, k)) for k in out})
+        return {k: out[k] for k in self._mapped_totals()}
+
+    def _mapped_totals(self) -> list[str]:
+        return [t for t in ("ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc")
+                if t in self.pc.cum_type_code.values()]
+
+    def _totals(self, st_insuplc: str, psn: str) -> dict | None:
+        """This year's totals of a system person by 5206 (mapped ones only), or None without 5206."""
+        if "query_ytd" not in self.supports:
+            return None
+        year = self.today().year
+        output, entry = self.exchange("5206", messages.cum_query(psn, f"{year}{self.today().month:02d}"), st_insuplc)
+        got = self._read("5206", entry, messages.read_cuminfo, output, year, self.pc)
+        return {k: got[k] for k in self._mapped_totals()}
+
+    def _opening(self, occ: Occupant, st: _Scenario) -> dict | None:
+        totals, occ.checked = (occ.checked, None) if occ.checked is not None else (
+            self._totals(st.insuplc, st.system_psn), None)
+        if occ.opening is None:
+            occ.opening = totals
+        return totals
+
+    def _restore(self, occ: Occupant) -> None:
+        """Reverse what the last scenario left settled on a pool person, then check 5206 is back to its opening."""
+        insuplc = occ.entry.insuplc_admdvs or self.config.insuplc_admdvs or wire.ADMDVS.get(occ.entry.policy, "")
+        try:
+            for done in list(occ.leftovers):   # each by the institution that settled it (本机构)
+                self.exchange("2208", messages.reverse(occ.entry.psn_no, done.setl_id, done.mdtrt_id),
+                              **done.envelope())
+                occ.leftovers.remove(done)
+        except SettlementRefused as e:
+            occ.dirty = f"2208 refused while restoring ({e.message})"
+            return
+        totals = occ.checked = self._totals(insuplc, occ.entry.psn_no)
+        if totals is not None and occ.opening is not None and totals != occ.opening:
+            occ.dirty = (f"after reversing its settlements 5206 gives {self._short(totals)}, "
+                         f"not the opening {self._short(occ.opening)}")
+
+    # ------------------------------------------------------------------ visits
+    def _visit(self, infno: str, psn_no: str, s: Settlement) -> dict:
+        st = self._scenario(psn_no)
+        pc = self.pc
+        if st.shift is not None:
+            st.shift.settle(self.name, s, commit=infno == "2207")
+        if s.exclusion is not None and "exclusion" not in pc.hooks:
+            raise self._na(f"不予支付情形 the visit is marked {s.exclusion!r}, which the platform's messages cannot "
+                           f"say without the exclusion test hook")
+        fixmedins = pc.facilities.get(s.facility)
+        if fixmedins is None:
+            raise self._na(f"没有配置该级别的定点机构 no fixmedins_code configured for facility level {s.facility!r} "
+                           f"([adapter.platform.facilities])")
+        if s.remote and not pc.remote_mdtrtarea_admvs:
+            raise self._na("异地就医 a remote visit needs remote_mdtrtarea_admvs in [adapter.platform]")
+        med_type = pc.med_type.get(s.med_type, s.med_type)
+        when = (dt.datetime.combine(s.date, dt.time(9, 0)) if "settle_as_of" in pc.hooks else dt.datetime.now())
+        stamp = messages.now_text(when)
+        n = next(self._seq)
+        call = {"insuplc": st.insuplc, "remote": s.remote, "fixmedins": fixmedins}
+        chrg_bchno = None
+        if pc.itemised:
+            try:
+                lines = compose(s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt,
+                                pc.catalogue)
+            except CannotCompose as e:
+                raise self._na(f"无法用测试目录组成费用明细 cannot compose the fee lines: {e}") from None
+            out, entry = self.exchange("2201", messages.register(st.system_psn, st.cert_no, stamp, pc,
+                                                                 f"CF{n:08d}"), **call)
+            mdtrt_id = self._read("2201", entry, messages.read_mdtrt_id, out)
+            if "2203" in pc.transactions:
+                self.exchange("2203", messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg),
+                              **call)
+            chrg_bchno = f"CB{n:08d}"
+            out, entry = self.exchange("2204", messages.fee_details(lines, mdtrt_id, st.system_psn, chrg_bchno,
+                                                                    s.dise_codg, stamp, pc), **call)
+            got = self._read("2204", entry, messages.read_fee_results, out)
+            self._check_fee_results(lines, got, s.id)
+            parts = messages.line_parts(lines)
+        else:
+            mdtrt_id = f"CF{n:08d}{s.id}"[:30]
+            parts = messages.scenario_parts(s)
+        setl_time = stamp if "settle_as_of" in pc.hooks else None
+        if infno == "2207" and pc.itemised and "2206" in pc.transactions:
+            # A HIS pre-settles the batch and copies the split of the 2206 answer into its 2207 (the
+            # composed lines' sums stand in for a figure the answer leaves out).
+            out, entry = self.exchange("2206", messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
+                                                               med_type, pc, setl_time), **call)
+            self._read("2206", entry, messages.read_settlement, out, "2206", med_type, pc)
+            parts = {**parts, **self._read("2206", entry, messages.read_parts, out)}
+        out, entry = self.exchange(infno, messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
+                                                          med_type, pc, setl_time,
+                                                          parts if infno == "2207" else None), **call)
+        info = self._read(infno, entry, messages.read_settlement, out, infno, med_type, pc)
+        if infno == "2207":
+            done = Settled(info["setl_id"], mdtrt_id, med_type, st.insuplc, s.remote, fixmedins)
+            st.settled[s.id] = done
+            if st.occupant is not None:
+                st.occupant.leftovers.append(done)
+        return info
+
+    @staticmethod
+    def _check_fee_results(lines: list, got: dict, sid: str) -> None:
+        """2204's result[] must give back the parts each composed line was built to yield."""
+        from ...plugin import MismatchError
+        from ...results import Mismatch
+
+        mismatches = []
+        for ln in lines:
+            row = got.get(ln.feedetl_sn)
+            item = f"{sid} 2204 feedetl_sn {ln.feedetl_sn} ({ln.item.med_list_codg})"
+            if row is None:
+                mismatches.append(Mismatch("feedetl_sn", ln.feedetl_sn, "(missing from result[])", item, "费用明细"))
+                continue
+            for name, want, label in (("det_item_fee_sumamt", ln.amount, "明细项目费用总额"),
+                                      ("fulamt_ownpay_amt", ln.fulamt_ownpay_amt, "全自费金额"),
+                                      ("overlmt_amt", ln.overlmt_amt, "超限价金额"),
+                                      ("preselfpay_amt", ln.preselfpay_amt, "先行自付金额"),
+                                      ("inscp_scp_amt", ln.inscp_scp_amt, "符合政策范围金额")):
+                v = row.get(name)
+                if v is None and name == "inscp_scp_amt":
+                    continue
+                if v != want:
+                    mismatches.append(Mismatch(name, amounts.text(want), "(missing)" if v is None else amounts.text(v),
+                                               item, label))
+        if mismatches:
+            raise MismatchError(mismatches)
+
+    def presettle(self, psn_no: str, settlement: Settlement) -> dict:
+        self.require("presettle")
+        return self._visit("2206", psn_no, settlement)
+
+    def settle(self, psn_no: str, settlement: Settlement) -> dict:
+        self.require("settle")
+        return self._visit("2207", psn_no, settlement)
+
+    def reverse(self, psn_no: str, setl_id: str) -> dict:
+        """Reverse the scenario's settlement `setl_id` (its id, e.g. V1) by the system's own setl_id."""
+        self.require("reverse")
+        st = self._scenario(psn_no)
+        known = st.settled.get(setl_id)
+        if known is None:
+            raise SutError("internal", f"no settlement {setl_id!r} of this scenario to reverse")
+        # by the institution that settled it (本机构), in the visit's 就医地
+        out, entry = self.exchange("2208", messages.reverse(st.system_psn, known.setl_id, known.mdtrt_id),
+                                   **known.envelope())
+        info = self._read("2208", entry, messages.read_settlement, out, "2208", known.med_type, self.pc)
+        del st.settled[setl_id]
+        if st.occupant is not None and known in st.occupant.leftovers:
+            st.occupant.leftovers.remove(known)
+        if st.shift is not None:
+            st.shift.reverse(setl_id)
+        return info
+
+    def query_ytd(self, psn_no: str, year: int) -> dict:
+        self.require("query_ytd")
+        st = self._scenario(psn_no)
+        asked = year
+        if st.shift is not None:
+            st.shift.check_year(self.name, year, f"the year-to-date query for {year}")
+            year = self.today().year
+        month = 12 if year < self.today().year else self.today().month
+        output, entry = self.exchange("5206", messages.cum_query(st.system_psn, f"{year}{month:02d}"), st.insuplc)
+        got = self._read("5206", entry, messages.read_cuminfo, output, year, self.pc)
+        got["year"] = asked
+        if "1101" in self.pc.transactions:   # the account balance is 1101's insuinfo.balc, not a 5206 total
+            output, entry = self.exchange("1101", messages.person_info(st.cert_no, self.pc), st.insuplc)
+            balc = self._read("1101", entry, messages.read_balance, output)
+            if balc is not None:
+                got["acct_balance"] = amounts.text(balc)
+        return got
+
+    def credit_month(self, psn_no: str, request: CreditRequest) -> dict:
+        self.require("credit_month")
+        st = self._scenario(psn_no)
+        out, entry = self.exchange("T002", {"data": wire.credit_to_wire(st.system_psn, request)}, st.insuplc)
+        return self._read("T002", entry, wire.read_credit, _strings(out))
+
+    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
+        self.require("check_account_use")
+        st = self._scenario(psn_no)
+        out, entry = self.exchange("T003", {"data": wire.use_to_wire(st.system_psn, relation, purpose, amount)},
+                                   st.insuplc)
+        return self._read("T003", entry, wire.read_use, _strings(out))
+
+
+def _strings(output: dict) -> dict:
+    """A test hook's answer in the http profile's form: amounts (numbers or text) as two-decimal text."""
+    out = {}
+    for k, v in output.items():
+        d = amounts.amount(v) if isinstance(v, (Decimal, int)) and not isinstance(v, bool) else None
+        out[k] = amounts.text(d) if d is not None else v
+    return out
+
+
+from .transport import PlatformTransport  # noqa: E402 - after the adapter, which names it in __init__

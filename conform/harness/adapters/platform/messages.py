@@ -1,0 +1,330 @@
+"""The platform profile's messages: requests as the national platform writes them, answers read back.
+
+Shapes follow what public HIS integrations send and receive for the national
+medical insurance platform (国家医疗保障信息平台); docs/connect-your-system.md
+cites the code they were checked against. Amounts go out as JSON numbers with
+two decimals; answers may give them as numbers or strings and are read exactly
+(`amounts`). `READS` lists every answer field the reader uses: a test checks
+each is described in docs/openapi.yaml, so the reader and the description
+cannot drift apart.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from conform.reference.case import Settlement
+
+from ... import evidence
+from ..wire import WireError
+from . import amounts
+from .config import PlatformConfig
+from .fees import FeeLine
+
+INSUTYPE_EMPLOYEE = "310"   # 职工基本医疗保险
+RATIO = Decimal("0.0001")
+ZERO = Decimal("0.00")
+
+SETLINFO_AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
+                    "psn_part_amt", "acct_pay", "psn_cash_pay")
+# setlinfo figures the platform's own setlinfo leaves optional (实际支付起付线, 个人负担总金额: 是否必填 blank): an
+# answer without one is no error; the figure is left out of what the adapter reports, as `balc` and the route
+# split are when a system does not give them.
+SETLINFO_OPTIONAL = ("act_pay_dedc", "psn_part_amt")
+# The visit's split 2207 carries (each 数值型 16,2, required), copied from the 2206 answer's setlinfo by a HIS.
+SETTLE_PARTS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
+# Every field the reader takes from an answer, by the description's component that must describe it.
+READS: dict[str, tuple[str, ...]] = {
+    "PlatformSigninOutput.signinoutb": ("sign_no",),
+    "Platform2201Output.data": ("mdtrt_id",),
+    "Platform1101Output.insuinfo": ("insutype", "balc"),
+    "Platform2204Result": ("feedetl_sn", "det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt",
+                           "preselfpay_amt", "inscp_scp_amt"),
+    "PlatformSetlinfo": ("setl_id", *SETLINFO_AMOUNTS, "pool_prop_selfpay", "balc", *SETTLE_PARTS),
+    "PlatformSetldetail": ("fund_pay_type", "fund_payamt", "setl_proc_info"),
+    "PlatformCuminfo": ("year", "cum_ym", "cum_type_code", "cum"),
+}
+
+
+def now_text(d: dt.datetime | None = None) -> str:
+    return f"{d or dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def sign_in(cfg: PlatformConfig) -> dict:
+    """9001 签到 input."""
+    return {"signIn": {"opter_no": cfg.opter, "mac": cfg.mac, "ip": cfg.ip}}
+
+
+def person_info(cert_no: str, cfg: PlatformConfig) -> dict:
+    """1101 人员信息获取 input, by the person's 就诊凭证."""
+    return {"data": {"mdtrt_cert_type": cfg.mdtrt_cert_type, "mdtrt_cert_no": cert_no, "card_sn": "",
+                     "begntime": now_text(), "psn_cert_type": "", "certno": "", "psn_name": ""}}
+
+
+def read_balance(output: dict) -> Decimal | None:
+    """1101 `insuinfo[]`: the 职工医保 (insutype 310) row's balc, the personal account balance."""
+    for i, row in enumerate(_list(output, "insuinfo", "output")):
+        if str(row.get("insutype")) == INSUTYPE_EMPLOYEE:
+            return _amount(row, "balc", f"output.insuinfo[{i}]", required=False)
+    return None
+
+
+def register(psn_no: str, cert_no: str, begntime: str, cfg: PlatformConfig, otp_no: str) -> dict:
+    """2201 门诊挂号 input: the system answers with its own mdtrt_id."""
+    return {"data": {"psn_no": psn_no, "insutype": INSUTYPE_EMPLOYEE, "begntime": begntime,
+                     "mdtrt_cert_type": cfg.mdtrt_cert_type, "mdtrt_cert_no": cert_no, "ipt_otp_no": otp_no,
+                     "atddr_no": cfg.opter, "dr_name": cfg.opter_name, "dept_code": "A03", "dept_name": "内科",
+                     "caty": "A03"}}
+
+
+def visit_info(mdtrt_id: str, psn_no: str, med_type: str, begntime: str, dise_codg: str | None) -> dict:
+    """2203 就诊信息上传 input: medical type, the disease (for 门诊慢特病) and the diagnosis."""
+    info: dict[str, Any] = {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": med_type, "begntime": begntime,
+                            "main_cond_dscr": "", "dise_codg": dise_codg or "", "dise_name": ""}
+    diag = {"diag_type": "1", "diag_srt_no": "1", "diag_code": dise_codg or "Z00.000", "diag_name": "",
+            "diag_dept": "内科", "dise_dor_no": "", "dise_dor_name": "", "diag_time": begntime, "vali_flag": "1"}
+    return {"mdtrtinfo": info, "diseinfo": [diag]}
+
+
+def fee_details(lines: list[FeeLine], mdtrt_id: str, psn_no: str, chrg_bchno: str, dise_codg: str | None,
+                fee_time: str, cfg: PlatformConfig) -> dict:
+    """2204 门诊费用明细信息上传 input: one line per composed fee (cnt 1, pric = amount).
+
+    The 开单医生 bilg_dr_codg/bilg_dr_name are the visit's doctor of 2201 (atddr_no/dr_name: the configured
+    opter/opter_name), never empty: the platform marks them required."""
+    rows = []
+    for ln in lines:
+        rows.append({"feedetl_sn": ln.feedetl_sn, "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": chrg_bchno,
+                     "dise_codg": dise_codg or "", "rxno": "", "rx_circ_flag": "0", "fee_ocur_time": fee_time,
+                     "med_list_codg": ln.item.med_list_codg, "medins_list_codg": ln.item.med_list_codg,
+                     "det_item_fee_sumamt": amounts.wire(ln.amount), "cnt": Decimal("1"),
+                     "pric": amounts.wire(ln.amount), "sin_dos_dscr": "", "used_frqu_dscr": "", "prd_days": Decimal("1"),
+                     "medc_way_dscr": "", "bilg_dept_codg": "A03", "bilg_dept_name": "内科", "bilg_dr_codg": cfg.opter,
+                     "bilg_dr_name": cfg.opter_name, "hosp_appr_flag": "1"})
+    return {"feedetail": rows}
+
+
+def scenario_parts(s: Settlement) -> dict[str, Decimal]:
+    """The visit's split as the scenario states it: 全自费, 超限价, 先行自付 and the policy scope left."""
+    return {"fulamt_ownpay_amt": s.fulamt_ownpay_amt, "overlmt_selfpay": s.overlmt_selfpay,
+            "preselfpay_amt": s.preselfpay_amt,
+            "inscp_scp_amt": s.medfee_sumamt - s.fulamt_ownpay_amt - s.overlmt_selfpay - s.preselfpay_amt}
+
+
+def line_parts(lines: list[FeeLine]) -> dict[str, Decimal]:
+    """The split the composed 2204 lines were built to yield, summed (超限价 overlmt_amt → overlmt_selfpay)."""
+    return {"fulamt_ownpay_amt": sum((ln.fulamt_ownpay_amt for ln in lines), ZERO),
+            "overlmt_selfpay": sum((ln.overlmt_amt for ln in lines), ZERO),
+            "preselfpay_amt": sum((ln.preselfpay_amt for ln in lines), ZERO),
+            "inscp_scp_amt": sum((ln.inscp_scp_amt for ln in lines), ZERO)}
+
+
+def settle(s: Settlement, psn_no: str, cert_no: str, mdtrt_id: str, chrg_bchno: str | None, med_type: str,
+           cfg: PlatformConfig, setl_time: str | None, parts: dict[str, Decimal] | None = None) -> dict:
+    """2206/2207 input. Without 2201–2204 (`itemised` false) the totals and parts travel here instead.
+
+    `parts` (2207 only): fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, which the
+    platform requires in 2207 and a HIS copies from the 2206 answer's setlinfo; with them an empty invono."""
+    data: dict[str, Any] = {"psn_no": psn_no, "mdtrt_cert_type": cfg.mdtrt_cert_type, "mdtrt_cert_no": cert_no,
+                            "med_type": med_type, "medfee_sumamt": amounts.wire(s.medfee_sumamt),
+                            "psn_setlway": cfg.psn_setlway, "mdtrt_id": mdtrt_id, "chrg_bchno": chrg_bchno or "",
+                            "acct_used_flag": "1" if s.acct_used_flag else "0", "insutype": INSUTYPE_EMPLOYEE}
+    if not cfg.itemised:
+        data.update({"fulamt_ownpay_amt": amounts.wire(s.fulamt_ownpay_amt),
+                     "overlmt_selfpay": amounts.wire(s.overlmt_selfpay),
+                     "preselfpay_amt": amounts.wire(s.preselfpay_amt), "dise_codg": s.dise_codg or ""})
+    if parts is not None:
+        data["invono"] = ""                  # 发票号: none in a test
+        data.update({k: amounts.wire(parts[k]) for k in SETTLE_PARTS})
+    if setl_time is not None:
+        data["setl_time"] = setl_time        # test hook settle_as_of
+    if s.exclusion is not None:
+        data["exclusion"] = s.exclusion      # test hook exclusion
+    return {"data": data}
+
+
+def reverse(psn_no: str, setl_id: str, mdtrt_id: str) -> dict:
+    """2208 门诊结算撤销 input."""
+    return {"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}}
+
+
+def cum_query(psn_no: str, cum_ym: str) -> dict:
+    """5206 人员累计信息查询 input."""
+    return {"data": {"psn_no": psn_no, "cum_ym": cum_ym}}
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal | None:
+    """An amount of the answer; an optional one that is absent or "" (how real answers leave an amount unset) is None."""
+    v = obj.get(name)
+    if v is None or (v == "" and not required):
+        if required:
+            raise WireError("missing_field", f"{path}.{name}", "missing")
+        return None
+    d = amounts.amount(v)
+    if d is None:
+        raise WireError("wrong_type", f"{path}.{name}",
+                        f"expected an amount (a JSON number or numeric text) with at most two decimals, "
+                        f"got {type(v).__name__} {evidence.quote(v, 80)}")
+    return d
+
+
+def _obj(parent: Any, name: str, path: str) -> dict:
+    v = parent.get(name) if isinstance(parent, dict) else None
+    if v is None:
+        raise WireError("missing_field", f"{path}.{name}", "missing")
+    if not isinstance(v, dict):
+        raise WireError("wrong_type", f"{path}.{name}", f"expected an object, got {type(v).__name__}")
+    return v
+
+
+def _list(parent: dict, name: str, path: str, required: bool = True) -> list:
+    v = parent.get(name)
+    if v is None:
+        if required:
+            raise WireError("missing_field", f"{path}.{name}", "missing")
+        return []
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise WireError("wrong_type", f"{path}.{name}", "expected a list of objects")
+    return v
+
+
+def _text(obj: dict, name: str, path: str) -> str:
+    v = obj.get(name)
+    if v is None:
+        raise WireError("missing_field", f"{path}.{name}", "missing")
+    if isinstance(v, bool) or not isinstance(v, (str, int)) or str(v) == "":
+        raise WireError("wrong_type", f"{path}.{name}", f"expected non-empty text, got {type(v).__name__} {evidence.quote(v, 150)}")
+    return str(v)
+
+
+def read_sign_no(output: dict) -> str:
+    return _text(_obj(output, "signinoutb", "output"), "sign_no", "output.signinoutb")
+
+
+def read_mdtrt_id(output: dict) -> str:
+    return _text(_obj(output, "data", "output"), "mdtrt_id", "output.data")
+
+
+def read_fee_results(output: dict) -> dict[str, dict[str, Decimal]]:
+    """2204 `result[]` by feedetl_sn: the line's amount and the parts the system derived."""
+    out = {}
+    for i, row in enumerate(_list(output, "result", "output")):
+        path = f"output.result[{i}]"
+        sn = _text(row, "feedetl_sn", path)
+        out[sn] = {name: (_amount(row, name, path, required=name != "inscp_scp_amt"))
+                   for name in ("det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt",
+                                "inscp_scp_amt")}
+    return out
+
+
+def _route(code: str, row: dict, med_type: str, cfg: PlatformConfig) -> str:
+    rule = cfg.fund_pay_type.get(code)
+    if rule is None:
+        return "other"
+    if rule.route is not None:
+        return rule.route
+    key = str(row.get("setl_proc_info") or "") if rule.by == "setl_proc_info" else med_type
+    if rule.by == "med_type":
+        return rule.table.get(key, "other")
+    for word, route in rule.table.items():   # setl_proc_info: the first listed word it contains
+        if word in key:
+            return route
+    return "other"
+
+
+def read_parts(output: dict) -> dict[str, Decimal]:
+    """The split a 2206 answer's setlinfo gives (those of SETTLE_PARTS it gives), for the 2207 to carry."""
+    info = _obj(output, "setlinfo", "output")
+    got = {name: _amount(info, name, "output.setlinfo", required=False) for name in SETTLE_PARTS}
+    return {k: v for k, v in got.items() if v is not None}
+
+
+def _ratio(obj: dict, name: str, path: str) -> Decimal:
+    """A ratio between 0 and 1 with at most four decimals (the platform's 数值型 5,4), never rounded here."""
+    v = obj.get(name)
+    if v is None:
+        raise WireError("missing_field", f"{path}.{name}", "missing")
+    ratio = amounts.exact(v)
+    if ratio is None or not 0 <= ratio <= 1 or ratio != ratio.quantize(RATIO):
+        raise WireError("wrong_type", f"{path}.{name}",
+                        f"expected a ratio between 0 and 1 with at most four decimals, got {evidence.quote(v, 120)}")
+    return ratio
+
+
+def read_settlement(output: dict, infno: str, med_type: str, cfg: PlatformConfig) -> dict:
+    """2206/2207/2208 `setlinfo` + `setldetail` → the harness's settlement fields (amounts as text).
+
+    ordinary_pay / chronic_pay / inpatient_pay are the setldetail rows' fund_payamt summed by the
+    route `[adapter.platform.fund_pay_type]` gives their fund_pay_type. A SETLINFO_OPTIONAL figure
+    the answer leaves out (or gives as "") is left out here too: the checks get no figure for it."""
+    info = _obj(output, "setlinfo", "output")
+    path = "output.setlinfo"
+    out: dict[str, Any] = {}
+    if infno != "2206":
+        out["setl_id"] = _text(info, "setl_id", path)
+    for name in SETLINFO_AMOUNTS:
+        value = _amount(info, name, path, required=name not in SETLINFO_OPTIONAL)
+        if value is not None:
+            out[name] = amounts.text(value)
+    out["pool_prop_selfpay"] = f"{_ratio(info, 'pool_prop_selfpay', path):.4f}"
+    balc = _amount(info, "balc", path, required=False)
+    if balc is not None:
+        out["balc"] = amounts.text(balc)
+    routes = {"ordinary_pay": Decimal("0.00"), "chronic_pay": Decimal("0.00"), "inpatient_pay": Decimal("0.00")}
+    for i, row in enumerate(_list(output, "setldetail", "output", required=False)):
+        rpath = f"output.setldetail[{i}]"
+        code = _text(row, "fund_pay_type", rpath)
+        pay = _amount(row, "fund_payamt", rpath)
+        route = _route(code, row, med_type, cfg)
+        if route in routes:
+            routes[route] += pay  # type: ignore[operator]
+    out.update({k: amounts.text(v) for k, v in routes.items()})
+    return out
+
+
+def read_cuminfo(output: dict, year: int, cfg: PlatformConfig) -> dict:
+    """5206 `cuminfo[]` rows of the year → the harness's totals through `[adapter.platform.cum_type_code]`.
+
+    cum_rows = "total": each row holds the year's total to its cum_ym (the latest cum_ym wins);
+    "monthly": each row holds one month, and the year's rows are added up. A mapped code ending
+    in * stands for a family: "MTB-PAY-*" = "chronic_pay" reads row MTB-PAY-M00500 as chronic_pay of
+    M00500 (and MTB-PAY-* itself, with dise_codg "*", as the cap all diseases share)."""
+    rows = _list(output, "cuminfo", "output")
+    best: dict[str, tuple[str, Decimal]] = {}
+    sums: dict[str, Decimal] = {}
+    for i, row in enumerate(rows):
+        path = f"output.cuminfo[{i}]"
+        code = _text(row, "cum_type_code", path)
+        cum = _amount(row, "cum", path)
+        assert cum is not None
+        ym = str(row.get("cum_ym") or "")
+        row_year = str(row.get("year") or ym[:4])
+        if row_year != str(year):
+            continue
+        sums[code] = sums.get(code, Decimal("0.00")) + cum
+        if code not in best or ym >= best[code][0]:
+            best[code] = (ym, cum)
+    values = sums if cfg.cum_rows == "monthly" else {k: v for k, (_, v) in best.items()}
+    out: dict[str, Any] = {"year": year, "ordinary_dedc": "0.00", "ordinary_pay": "0.00", "inpatient_pay": "0.00",
+                           "special_dedc": "0.00", "chronic_dedc": {}, "chronic_pay": {}}
+    for code, target in cfg.cum_type_code.items():
+        if code.endswith("*"):   # a family of codes: the rest of each code is the dise_codg
+            for got, value in sorted(values.items()):
+                if got.startswith(code[:-1]) and len(got) > len(code) - 1:
+                    out[target][got[len(code) - 1:]] = amounts.text(value)
+            continue
+        v = amounts.text(values.get(code, Decimal("0.00")))
+        if ":" in target:
+            name, dise = target.split(":", 1)
+            if code in values:
+                out[name][dise] = v
+        else:
+            out[target] = v
+    return out

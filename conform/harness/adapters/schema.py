@@ -1,0 +1,104 @@
+"""Answers checked against the published description (docs/openapi.yaml) with jsonschema.
+
+The components of docs/openapi.yaml are the contract for both profiles: the
+`http` profile's `Response`/`SettleOutput`/… and the `platform` profile's
+`Platform*` components. `validate(component, instance)` returns the first
+violation as (kind, path, message), so an answer the description does not
+allow is an error of the system under test, and the description cannot drift
+from what the reader expects (`undescribed_reads`).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from conform.reference.loading import UniqueSafeLoader
+
+from .. import evidence, resources
+
+DESCRIPTION = resources.openapi_file()  # docs/openapi.yaml in a clone; package data in a wheel
+
+# Which component describes each answer's `output`, per profile and infno.
+OUTPUTS = {
+    "platform": {"9001": "PlatformSigninOutput", "1101": "Platform1101Output", "2201": "Platform2201Output", "2203": "PlatformEmptyOutput",
+                 "2204": "Platform2204Output", "2206": "PlatformSettleOutput", "2207": "PlatformSettleOutput",
+                 "2208": "PlatformSettleOutput", "5206": "Platform5206Output", "T001": "PersonOutput",
+                 "T002": "CreditOutput", "T003": "UseOutput"},
+    "http": {"2206": "PresettleOutput", "2207": "SettleOutput", "2208": "SettleOutput", "5206": "YtdOutput",
+             "T001": "PersonOutput", "T002": "CreditOutput", "T003": "UseOutput"},
+}
+
+
+@functools.lru_cache(maxsize=1)
+def description() -> dict:
+    with open(DESCRIPTION, encoding="utf-8") as f:
+        return yaml.load(f, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+
+
+@functools.lru_cache(maxsize=64)
+def validator(component: str) -> Draft202012Validator:
+    doc = description()
+    if component not in doc["components"]["schemas"]:
+        raise KeyError(f"docs/openapi.yaml has no component {component!r}")
+    return Draft202012Validator({"$ref": f"#/components/schemas/{component}", "components": doc["components"]})
+
+
+def validate(component: str, instance: Any) -> tuple[str, str, str] | None:
+    """The first way `instance` breaks the component, as (kind, path, message), or None."""
+    errors = sorted(validator(component).iter_errors(instance), key=lambda e: (len(e.absolute_path), str(e.path)))
+    if not errors:
+        return None
+    e = errors[0]
+    path = "output" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
+    if e.validator == "required":
+        missing = e.message.split("'")[1] if "'" in e.message else ""
+        return "missing_field", f"{path}.{missing}" if missing else path, "missing"
+    return "wrong_type", path, evidence.shorten(f"does not match docs/openapi.yaml ({component}): {e.message}", 300)
+
+
+def output_component(profile: str, infno: str) -> str | None:
+    return OUTPUTS.get(profile, {}).get(infno)
+
+
+def _properties(schema: dict, doc: dict) -> set[str]:
+    """Property names a schema (following $ref, allOf, oneOf, anyOf) describes."""
+    if "$ref" in schema:
+        return _properties(doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]], doc)
+    names = set(schema.get("properties", {}))
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, ()):
+            names |= _properties(sub, doc)
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        names |= _properties(schema["items"], doc)
+    return names
+
+
+def undescribed_reads(reads: dict[str, tuple[str, ...]]) -> list[str]:
+    """Fields the reader takes that the description does not describe, as "Component.path.field"."""
+    doc = description()
+    missing = []
+    for where, fields in reads.items():
+        component, *steps = where.split(".")
+        schema = doc["components"]["schemas"].get(component)
+        if schema is None:
+            missing.append(f"{where} (no such component)")
+            continue
+        for step in steps:
+            sub = next((s for s in _walk(schema, doc) if step in s.get("properties", {})), None)
+            schema = sub["properties"][step] if sub else {}
+        described = _properties(schema, doc)
+        missing += [f"{where}.{f}" for f in fields if f not in described]
+    return missing
+
+
+def _walk(schema: dict, doc: dict):
+    if "$ref" in schema:
+        yield from _walk(doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]], doc)
+        return
+    yield schema
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, ()):
+            yield from _walk(sub, doc)

@@ -1,0 +1,172 @@
+"""The `conform` command: settle cases with the reference, run the conformance suite.
+
+Exit codes (the CI gate): 0 everything required passed; 1 non-conformance found;
+2 usage, input or configuration error; 3 the system under test could not be
+reached or errored; 4 the harness itself failed (status harness_error, a bug in
+conform); 130 `conform run` interrupted (Ctrl-C or SIGTERM) before any check
+finished; other commands 130 on Ctrl-C, 143 on SIGTERM. These hold from this module's
+first line on, before any command has its own handling.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+try:  # the C module: `signal` imports enum first, a few milliseconds a Ctrl-C would meet unhandled
+    import _signal as signal
+except ImportError:  # pragma: no cover - not CPython
+    import signal  # type: ignore[no-redef]
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130   # 128 + SIGINT; `conform run` says it for SIGTERM too (docs/ci.md)
+
+
+# --------------------------------------------------------------------------- signals from the first instant
+# A Ctrl-C or SIGTERM before a command installs its own handling (`conform run` after importing pytest,
+# `conform audit` after its imports: a second or two) was Python's: click's "Aborted!" (exit 1, which
+# reads as "non-conformance" or "discrepancies found"), a traceback, or death by SIGTERM (143 where
+# `conform run` documents 130). So the process started as `conform` installs a handler here, before
+# anything else is imported. Until `main` runs nothing has been done: the process ends at once with the
+# documented code. Inside `main` the signal unwinds as _Signalled, which click does not catch. After the
+# command has ended (its exit code decided), a late signal is ignored.
+
+class _Signalled(BaseException):
+    """SIGINT or SIGTERM before the command's own handling took over (BaseException: nothing catches it
+    on its way out, click's KeyboardInterrupt handling included)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _command_name(argv: list[str]) -> str:
+    """The subcommand on the command line (`run`, `audit`, …), or "" before one is given."""
+    return next((a for a in argv[1:] if not a.startswith("-")), "")
+
+
+def _started_as_conform() -> bool:
+    """True in the process started as the `conform` command (the console script, or python -m conform.harness.cli);
+    False when a program or a test imports this module (its signal handling stays its own) and in a
+    multiprocessing worker re-importing the parent's main script (there __main__ is "__mp_main__")."""
+    if __name__ == "__main__":
+        return True
+    main_module = sys.modules.get("__main__")
+    if getattr(main_module, "__name__", None) != "__main__":
+        return False
+    name = os.path.basename(getattr(main_module, "__file__", "") or "")
+    return name.removesuffix(".exe").removesuffix("-script.py") == "conform"
+
+
+_PHASE = ["starting"]   # starting (importing) → running (inside main) → over (the exit code is decided)
+_COMMAND = _command_name(sys.argv)
+
+
+def interrupted_code(signum: int, command: str = _COMMAND) -> int:
+    """130 for Ctrl-C; SIGTERM is 130 for `conform run` (docs/ci.md), 143 (128 + 15) for the others
+    (`conform audit`: docs/audit.md)."""
+    if signum == getattr(signal, "SIGINT", 2) or command == "run":
+        return EXIT_INTERRUPTED
+    return 128 + signum
+
+
+def _interrupted_message(signum: int, command: str = _COMMAND) -> str:
+    if command == "run":
+        return "conform: 运行被中断 interrupted before any check ran"
+    said = "interrupted" if signum == getattr(signal, "SIGINT", 2) else "terminated"
+    return f"conform: {command} {said}; nothing written" if command == "audit" else f"conform: {said}"
+
+
+def _early_signal(signum: int, frame: object) -> None:
+    if _PHASE[0] == "over":   # the command has ended with its own exit code: a late signal changes nothing
+        return
+    if _PHASE[0] == "starting":   # still importing: nothing done, nothing to unwind, no traceback
+        try:
+            os.write(2, (_interrupted_message(signum) + "\n").encode())
+        finally:
+            os._exit(interrupted_code(signum))
+    raise _Signalled(signum)
+
+
+_early_signal.conform_early = True  # type: ignore[attr-defined]  # a command's own handling, ending, may
+# put SIG_IGN in its place rather than restore it (conform.harness.run._Interrupts): its exit code is decided
+
+
+if _started_as_conform():
+    for _sig in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)):
+        if _sig is not None:
+            signal.signal(_sig, _early_signal)
+
+import click  # noqa: E402 - after the handler: importing click is a tenth of a second a signal may land in
+
+
+def _die(message: str) -> None:
+    click.echo(f"conform: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+class _LazyGroup(click.Group):
+    """Subcommands imported when they are run (click's lazy-loading recipe): `conform audit` need not import
+    pytest for `conform run` (0.3 s at every start, in every reference worker the audit spawns, which
+    re-imports this module), nor `conform settle` DuckDB."""
+
+    LAZY = {"run": "conform.harness.run:run_command", "audit": "conform.audit.cli:audit_command",
+            "synth-ledger": "conform.audit.synth_cli:synth_ledger_command", "list": "conform.harness.listing:list_command"}
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        """click's main, where a signal before the command's own handling exits with the documented code."""
+        if not _started_as_conform() or signal.getsignal(signal.SIGINT) is not _early_signal:
+            return super().main(*args, **kwargs)
+        _PHASE[0] = "running"
+        try:
+            return super().main(*args, **kwargs)
+        except _Signalled as e:
+            click.echo(_interrupted_message(e.signum), err=True)
+            sys.exit(interrupted_code(e.signum))
+        finally:
+            _PHASE[0] = "over"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            module, attr = self.LAZY[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="conform")
+def main() -> None:
+    """Conformance harness for 职工医保门诊共济保障机制 settlement systems."""
+
+
+@main.command()
+@click.argument("case", type=str)
+@click.option("--trace/--no-trace", default=None,
+              help="Print each figure's steps and clause. Default: yes for a single case, no for a list or "
+                   "JSON lines.")
+@click.option("--jsonl", is_flag=True, help="JSON lines: read one case per line (a JSON array is read as well) and "
+                                            "write one result per line.")
+@click.option("--max-case-mb", type=click.IntRange(1, 4096), default=16, show_default=True,
+              help="Largest single case, and largest YAML input (YAML is read whole; JSON streams case by case).")
+def settle(case: str, trace: bool | None, jsonl: bool, max_case_mb: int) -> None:
+    """Compute CASE (a JSON, JSON lines or YAML file, or - for stdin) with the reference engine and print JSON.
+
+    A JSON array or JSON lines is read and written case by case, so memory stays flat however many cases there
+    are; progress goes to stderr on long runs. Amounts are text: -?[0-9]+(.[0-9]{1,2})? (a JSON number is read
+    exactly by the same rule).
+    """
+    from conform.harness.settle_cli import SettleError, run
+
+    sys.stdout.flush()
+    try:
+        run(case, trace, jsonl, max_case_mb, sys.stdout.buffer, sys.stderr)
+    except SettleError as e:
+        _die(str(e))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""A shrunk property failure as a ready-to-paste zh-CN Gherkin feature.
+
+Each story (one test person and what was done for them) becomes one scenario
+written with the step library's existing phrases only (conform/harness/steps/library.py),
+tagged with the policy and the articles the property checks, so it can be saved
+under features/ as a regression. The expected figures are the reference's, with
+the reference's own arithmetic and clauses as comments above each visit so a
+reviewer can check them against the article before adopting the scenario.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from conform.reference.case import Settlement
+from conform.reference.money import fmt, pct
+from conform.reference.policy import load_policy
+
+from .adapters.reference import ReferenceAdapter
+from .generators import credit_input
+from .properties.base import Credit, Observed, Reverse, Settle, Story, Use, execute, no_evidence
+from .steps.vocabulary import (DECISION_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES, POLICY_NAMES,
+                               PURPOSE_NAMES, RELATION_NAMES)
+
+if TYPE_CHECKING:
+    from .properties.base import Property, PropertyViolation
+
+
+def _reverse(table: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for word, code in table.items():
+        out.setdefault(code, word)
+    return out
+
+
+POLICY_WORD = _reverse(POLICY_NAMES)
+FACILITY_WORD = {"tertiary": "三级医疗机构", "secondary": "二级医疗机构", "primary": "一级医疗机构",
+                 "unrated": "未定级医疗机构", "pharmacy": "定点零售药店"}
+MED_WORD = _reverse(MED_TYPE_NAMES)
+PERSON_WORD = {"1101": "在职职工", "1201": "退休人员", "1103": "灵活就业在职", "1203": "灵活就业退休"}
+DISEASE_WORD = {"chronic": "门诊慢特病", "special": "特殊疾病", "two_disease": "两病"}
+EXCLUSION_WORD = _reverse(EXCLUSION_NAMES)
+RELATION_WORD = _reverse(RELATION_NAMES)
+PURPOSE_WORD = _reverse(PURPOSE_NAMES)
+DECISION_WORD = _reverse(DECISION_NAMES)
+RESULT_COLUMNS = (("政策范围内费用", "inscp_scp_amt"), ("本次起付线", "act_pay_dedc"), ("统筹基金支付", "hifp_pay"),
+                  ("基金支付总额", "fund_pay_sumamt"), ("个人负担", "psn_part_amt"), ("个人账户支付", "acct_pay"),
+                  ("现金支付", "psn_cash_pay"), ("支付比例", "pool_prop_selfpay"))
+YTD_WORDS = (("起付线", "ordinary_dedc"), ("普通门诊统筹支付", "ordinary_pay"), ("住院统筹支付", "inpatient_pay"),
+             ("特殊疾病起付线", "special_dedc"))
+
+assert set(FACILITY_WORD.values()) <= set(FACILITY_NAMES)  # phrases the step library knows
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns, so table columns line up in an editor."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class _Steps:
+    """Writes Given/When/Then lines with the right keyword (假如/当/那么, then 并且)."""
+
+    KEYWORDS = {"given": "假如", "when": "当", "then": "那么"}
+
+    def __init__(self, indent: str = "    "):
+        self.lines: list[str] = []
+        self.kind: str | None = None
+        self.indent = indent
+
+    def add(self, kind: str, text: str) -> None:
+        word = "并且" if kind == self.kind else self.KEYWORDS[kind]
+        self.kind = kind
+        self.lines.append(f"{self.indent}{word} {text}")
+
+    def comment(self, text: str) -> None:
+        for line in text.splitlines():
+            self.lines.append(f"{self.indent}# {line}".rstrip())
+
+    def table(self, rows: list[list[str]]) -> None:
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            cells = (c + " " * (w - _width(c)) for c, w in zip(r, widths))
+            self.lines.append(f"{self.indent}  | " + " | ".join(cells) + " |")
+
+
+def renumbered(story: Story) -> Story:
+    """The story with its settlements numbered V1, V2, … in order, as the step library numbers them."""
+    ids: dict[str, str] = {}
+    ops = []
+    for op in story.ops:
+        if isinstance(op, Settle):
+            new = f"V{len(ids) + 1}"
+            ids[op.settlement.id] = new
+            ops.append(Settle(replace(op.settlement, id=new)))
+        elif isinstance(op, Reverse):
+            ops.append(Reverse(ids.get(op.setl_id, op.setl_id)))
+        else:
+            ops.append(op)
+    return Story(story.setting, story.person, ops, story.title)
+
+
+def visit_phrase(s: Settlement, refused: bool = False) -> str:
+    """One visit in the step library's words (参保人于 … 在 … 结算医疗费用 … 元，其中…（…））."""
+    dise = f"（病种 \"{s.dise_codg}\"）" if s.dise_codg else ""
+    parts = [f"{label} {fmt(v)} 元" for label, v in (("全自费", s.fulamt_ownpay_amt), ("超限价", s.overlmt_selfpay),
+                                                     ("先行自付", s.preselfpay_amt)) if v]
+    flags = (["异地就医"] if s.remote else []) + (["不使用个人账户"] if not s.acct_used_flag else []) + \
+        ([EXCLUSION_WORD[s.exclusion]] if s.exclusion else [])
+    who = "参保人尝试于" if refused else "参保人于"
+    text = (f"{who} \"{s.date.isoformat()}\" 在 \"{FACILITY_WORD[s.facility]}\" {MED_WORD[s.med_type]}{dise}"
+            f"结算医疗费用 {fmt(s.medfee_sumamt)} 元")
+    if parts:
+        text += "，其中" + "、".join(parts)
+    if flags:
+        text += "（" + "，".join(flags) + "）"
+    return text
+
+
+def _person_steps(steps: _Steps, story: Story, psn_no: str) -> None:
+    s, p = story.setting, story.person
+    steps.add("given", f"适用政策 \"{POLICY_WORD[s.policy]}\"")
+    if s.region:
+        steps.add("given", f"地区配置 \"{s.region}\"")
+    for key, value in s.params:
+        steps.add("given", f"地区参数 \"{key}\" 为 \"{value}\"")
+    steps.add("given", f"参保人 \"{psn_no}\" 为 \"{PERSON_WORD[p.psn_type]}\"")
+    if p.birth_date:
+        steps.add("given", f"参保人出生日期为 \"{p.birth_date.isoformat()}\"")
+    if p.flex_tier is not None:
+        steps.add("given", f"参保人为 \"{'一档' if p.flex_tier == 1 else '二档'}\" 灵活就业人员")
+    if p.has_account is False:
+        steps.add("given", "参保人未建立个人账户")
+    if p.retire_date:
+        steps.add("given", f"参保人于 \"{p.retire_date.isoformat()}\" 退休")
+    if p.benefit_period:
+        steps.add("given", f"参保人待遇享受期为 \"{p.benefit_period.begin.isoformat()}\" 至 "
+                           f"\"{p.benefit_period.end.isoformat()}\"")
+    if p.remote_filing:
+        steps.add("given", "参保人已办理异地备案")
+    if p.acct_balance is not None:
+        steps.add("given", f"参保人个人账户余额为 {fmt(p.acct_balance)} 元")
+    for d in p.diseases:
+        steps.add("given", f"参保人登记{DISEASE_WORD[d.kind]}病种 \"{d.dise_codg}\"")
+    for stay in p.hospital_stays:
+        steps.add("given", f"参保人于 \"{stay.begin.isoformat()}\" 至 \"{stay.end.isoformat()}\" 住院")
+
+
+def _ytd_steps(steps: _Steps, year: int, ytd: dict, always: bool = True) -> None:
+    for word, name in YTD_WORDS:
+        value = ytd.get(name)
+        if value is None:
+            continue
+        if always and name in ("ordinary_dedc", "ordinary_pay") or Decimal(str(value)) != 0:
+            steps.add("then", f"{year} 年度累计{word}为 {fmt(Decimal(str(value)))} 元")
+
+
+def render_scenario(story: Story, name: str, tags: list[str], psn_no: str = "CE-0001",
+                    notes: list[str] | None = None) -> list[str]:
+    """One story as a tagged 场景, with the reference's figures as the expected ones."""
+    story = renumbered(story)
+    with no_evidence():
+        ref: Observed = execute(ReferenceAdapter(), story, psn_no=psn_no)
+    rules = story.setting.rules
+    steps = _Steps()
+    lines = ["  " + " ".join(f"@{t}" for t in tags), f"  场景: {name}"]
+    for n in notes or ():
+        steps.comment(n)
+    _person_steps(steps, story, psn_no)
+    credits = iter(ref.credits)
+    uses = iter(ref.uses)
+    for op in story.ops:
+        if isinstance(op, Settle):
+            s = op.settlement
+            out = ref.settled.get(s.id)
+            if out is not None:
+                steps.comment("\n".join(f"{s.id} {t['step']}：{t['detail']}（{t['clause']}）" for t in out.get("trace", [])))
+            steps.add("when", visit_phrase(s, refused=s.id in ref.refused))
+            if s.id in ref.refused:
+                steps.add("then", "结算被拒绝")
+        elif isinstance(op, Reverse):
+            steps.add("when", f"撤销结算 \"{op.setl_id}\"")
+        elif isinstance(op, Credit):
+            req, got = next(credits)
+            kind = credit_input(rules, story.person, req.month)
+            what = {"base": f"（缴费基数 {fmt(req.base or Decimal(0))} 元）",
+                    "contribution": f"（个人缴费 {fmt(req.contribution or Decimal(0))} 元）"}.get(kind or "", "")
+            steps.add("when", f"为 \"{req.month}\" 计入个人账户{what}")
+            if isinstance(got, str):
+                steps.add("then", "个人账户计入被拒绝")
+            else:
+                steps.add("then", f"\"{req.month}\" 个人账户计入 {fmt(Decimal(str(got['amount'])))} 元")
+        elif isinstance(op, Use):
+            req, got = next(uses)
+            amount = f" {fmt(req.amount)} 元" if req.amount is not None else ""
+            steps.add("when", f"个人账户为 \"{RELATION_WORD[req.relation]}\" 支付 \"{PURPOSE_WORD[req.purpose]}\"{amount}")
+            if isinstance(got, str):
+                pass
+            elif got["decision"] == "undetermined":
+                # the text leaves this use open: a system may allow or refuse it, so the scenario asserts
+                # nothing here (the step would skip the whole scenario, and with it every check after)
+                steps.comment("文件未作规定：允许或拒绝均不违反文件，此处不作判定")
+            elif (rule := rules.policy.account_uses.get(req.purpose)) is not None and rule.condition \
+                    and got["decision"] == "allowed":
+                # allowed on a condition the request cannot show: any answer stands, as the features write it
+                steps.add("then", f'个人账户使用有条件允许，依据 "{rule.cite.split(" ", 1)[-1]}"，限 "{rule.condition}"')
+            else:
+                steps.add("then", f"个人账户使用{DECISION_WORD[got['decision']]}")
+    settled = [s for s in story.settlements if s.id in ref.settled]
+    if settled:
+        steps.add("then", "各次结算结果为：")
+        rows = [["编号", *(w for w, _ in RESULT_COLUMNS)]]
+        for s in settled:
+            out = ref.settled[s.id]
+            rows.append([s.id, *(pct(Decimal(str(out[f]))) if f == "pool_prop_selfpay" else fmt(Decimal(str(out[f])))
+                                 for _, f in RESULT_COLUMNS)])
+        steps.table(rows)
+    for year, ytd in sorted(ref.ytd.items()):
+        _ytd_steps(steps, year, ytd)
+    balance = next((y.get("acct_balance") for y in ref.ytd.values() if y.get("acct_balance") is not None), None)
+    if balance is not None:
+        steps.add("then", f"个人账户余额为 {fmt(Decimal(str(balance)))} 元")
+    return lines + steps.lines
+
+
+def render_feature(stories: list[Story], *, policy: str, articles: list[str] | tuple[str, ...], title: str,
+                   headline: str = "", mismatches: list | None = None) -> str:
+    """A whole feature file: one scenario per story, tagged with the policy and the articles."""
+    doc = load_policy(policy)
+    tags = [policy, *(f"{policy}-{a}" for a in articles)]
+    cited = "、".join(doc.cite(a) for a in articles)
+    out = ["# language: zh-CN", f"功能: 属性反例回归 — {title}",
+           f"  由 conform 属性测试（Hypothesis）发现并缩小的最小反例；检查条款：{cited}。",
+           "  期望值取自参考实现（reference），其计算过程和依据条款写在每次就诊上方的注释中；",
+           "  加入 features/ 作为回归场景之前，请对照条文逐项手工复核。", ""]
+    notes = []
+    if headline:
+        notes.append(f"属性：{headline}")
+    for m in (mismatches or [])[:8]:
+        notes.append(f"被测系统：{(m.item + ' ') if m.item else ''}{m.label or m.field}（{m.field}）应为 {m.expected}，"
+                     f"实际 {m.actual}")
+    for i, story in enumerate(stories, 1):
+        name = f"{title}（反例{'' if len(stories) == 1 else i}：{story.title or '参保人' + str(i)}）"
+        out += render_scenario(story, name, tags, psn_no=f"CE-{i:04d}", notes=notes if i == 1 else None)
+        out.append("")
+    return "\n".join(out)
+
+
+def render_violation(e: "PropertyViolation", prop: "Property", policy: str,
+                     blamed: list[str] | tuple[str, ...] = ()) -> str:
+    """The counterexample of a failed property for one policy, tagged with the articles it blames (`blamed`,
+    else those it found broken, else the property's)."""
+    try:
+        articles = blamed or getattr(e, "articles", ()) or prop.clauses.get(policy, ())
+        return render_feature(e.stories, policy=policy, articles=articles, title=prop.title,
+                              headline=e.headline, mismatches=e.mismatches)
+    except Exception as exc:  # noqa: BLE001 - the failure itself must still be reported
+        return f"# 反例无法写成 Gherkin（{exc}）；原始例子：{[s.ops for s in e.stories]!r}"

@@ -1,0 +1,301 @@
+"""pytest plugin shared by `uv run pytest` and `conform run`.
+
+Adds the options that choose the system under test, hands scenarios an
+adapter, and collects every scenario/property outcome into a `RunResult`
+(status, steps, field mismatches, evidence) for the reports.
+"""
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+
+from . import evidence, resources
+from .adapters import NotApplicable, SutError, SystemUnreachable, make_adapter
+from .results import CheckResult, Mismatch, RunResult, StepResult
+
+NOT_APPLICABLE_PREFIX = "not applicable:"
+# Hypothesis profiles, seed and counterexample printout for the properties (conform/harness/properties/).
+pytest_plugins = ["conform.harness.properties.settings"]
+
+
+class MismatchError(AssertionError):
+    """A Then-step's expectation not met: carries the field-by-field differences."""
+
+    def __init__(self, mismatches: list[Mismatch], trace: list[dict] | None = None,
+                 traces: dict[str, list[dict]] | None = None):
+        self.mismatches = mismatches
+        self.trace = trace or []
+        # the reference's trace of each settlement (by the mismatch's item) when they are several
+        self.traces = traces or {}
+        lines = [f"{m.item + ' ' if m.item else ''}{m.label or m.field} ({m.field}): expected {m.expected}, got {m.actual}"
+                 for m in mismatches]
+        super().__init__("; ".join(lines))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("conform", "conformance harness")
+    g.addoption("--adapter", default=None, help="system under test: reference (default), http(s)://URL, python:module:Class")
+    g.addoption("--adapter-config", default=None, help="TOML file configuring the adapter")
+
+
+class Collector:
+    """Turns pytest reports into CheckResults."""
+
+    def __init__(self) -> None:
+        self.run = RunResult()
+        self._current: dict[str, CheckResult] = {}
+        self._started: dict[str, float] = {}
+
+    # -- helpers
+    def _check_for(self, item: pytest.Item) -> CheckResult:
+        ch = self._current.get(item.nodeid)
+        if ch is None:
+            marks = [m.name for m in item.iter_markers()]
+            kind = "unit"
+            name = item.name
+            feature = feature_file = ""
+            line = None
+            scenario = _scenario_of(item)
+            if scenario is not None:
+                kind = "scenario"
+                name = scenario.name
+                callspec = getattr(item, "callspec", None)
+                if callspec is not None:
+                    example = callspec.params.get("_pytest_bdd_example")
+                    if example:
+                        name += " [" + ", ".join(f"{k}={v}" for k, v in example.items()) + "]"
+                feature = scenario.feature.name
+                feature_file = resources.relative(scenario.feature.filename)  # features/…, like properties
+                line = scenario.line_number
+            elif item.get_closest_marker("conform_property") is not None:
+                kind = "property"
+            from conform.reference.policy import POLICY_IDS
+
+            policy = next((m for m in marks if m in POLICY_IDS), None)
+            articles = sorted({m for m in marks if policy and m.startswith(policy + "-")})
+            ch = CheckResult(nodeid=item.nodeid, kind=kind, name=name, policy=policy, articles=articles,
+                             tags=sorted(set(marks) - {"usefixtures", "parametrize"}), feature=feature,
+                             feature_file=feature_file, line=line)
+            named = sorted(set(re.findall(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*", name)))
+            if named:  # the readings of the text this scenario depends on, shown next to it (issue 10)
+                ch.extra["assumptions"] = named
+            self._current[item.nodeid] = ch
+        return ch
+
+    # -- hooks
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        evidence.begin()
+        self._started[item.nodeid] = time.perf_counter()
+        self._check_for(item)
+
+    def pytest_bdd_before_step(self, request: Any, feature: Any, scenario: Any, step: Any, step_func: Any) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None:
+            ch.steps.append(StepResult(step.keyword, step.name, "not_run"))
+
+    def pytest_bdd_after_step(self, request: Any, feature: Any, scenario: Any, step: Any, step_func: Any,
+                              step_func_args: Any) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None and ch.steps:
+            ch.steps[-1].status = "passed"
+
+    def pytest_bdd_step_error(self, request: Any, feature: Any, scenario: Any, step: Any, step_func: Any,
+                              step_func_args: Any, exception: BaseException) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None and ch.steps:
+            ch.steps[-1].status = ("failed" if isinstance(exception, AssertionError)
+                                   else "skipped" if isinstance(exception, pytest.skip.Exception) else "error")
+
+    def pytest_bdd_step_func_lookup_error(self, request: Any, feature: Any, scenario: Any, step: Any,
+                                          exception: BaseException) -> None:
+        ch = self._current.get(request.node.nodeid)
+        if ch is not None:
+            ch.steps.append(StepResult(step.keyword, step.name, "error"))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        ch = self._current.get(item.nodeid)
+        if ch is None or call.excinfo is None:
+            return
+        exc = call.excinfo.value
+        if isinstance(exc, MismatchError):
+            ch.mismatches.extend(exc.mismatches)
+            ch.trace = exc.trace
+            if ch.kind == "scenario":
+                _blame_scenario(ch, exc)
+        if getattr(exc, "counterexample", ""):  # a shrunk property failure rendered as Gherkin
+            ch.counterexample = exc.counterexample
+        if isinstance(exc, SutError):
+            report.conform_status = "error"
+            ch.message = f"system under test error ({exc.kind}): {exc.message}"
+            if isinstance(exc, SystemUnreachable) and not self.run.unreachable:
+                # Stop after this check; everything gathered so far stays in the run.
+                self.run.unreachable = True
+                self.run.notes.append(exc.message)
+                item.session.shouldstop = exc.message
+        elif ch.kind == "scenario" and _feature_mistake(exc):
+            # The feature file is wrong (unknown step or word, impossible date, a settlement it never
+            # made): an error of the feature, not non-conformance of the system (issue 10).
+            report.conform_status = "feature_error"
+            ch.message = f"场景文件错误（不是被测系统的问题）feature error: {exc}"
+        elif isinstance(exc, NotApplicable):
+            report.conform_status = "not_applicable"
+            # A skip to pytest too, so an adapter lacking an operation never fails the gate.
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {exc}")
+            ch.message = str(exc)
+        elif report.failed and not _is_failure(exc):
+            # Not the system's fault and not an expectation: the harness broke. Its own status, the traceback
+            # kept for us, and never 'failed' (which would accuse the system).
+            report.conform_status = "harness_error"
+            ch.message = evidence.mask(f"测试工具内部错误 harness error ({type(exc).__name__}): {exc}"[:1000])
+            ch.evidence.append(evidence.mask({"operation": "harness_error", "request": None, "response": None,
+                                              "error": _traceback(call.excinfo)}))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ch = self._current.get(report.nodeid)
+        if ch is None:
+            return
+        status = getattr(report, "conform_status", None)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            if status is None:
+                if report.passed:
+                    status = "passed"
+                elif report.skipped:
+                    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+                    status = "not_applicable" if NOT_APPLICABLE_PREFIX in reason else "skipped"
+                    ch.message = reason.removeprefix("Skipped: ")
+                elif report.failed:
+                    status = "failed" if report.when == "call" else "error"
+            ch.status = status
+            # what a passing check says besides (an account use the text leaves open: what the system answered)
+            said = [str(v) for k, v in getattr(report, "user_properties", ()) if k == NOTE_PROPERTY]
+            if status == "passed" and said:
+                ch.message = "；".join(said)
+            if status in ("failed", "error") and not ch.message:
+                ch.message = _short(report)
+            if status == "not_applicable" and not ch.message and report.longrepr:
+                ch.message = str(report.longrepr)[-300:]
+        if report.when == "teardown":
+            ch.evidence.extend(evidence.take())
+            ch.duration = time.perf_counter() - self._started.get(report.nodeid, time.perf_counter())
+            if ch.kind in ("scenario", "property"):
+                self.run.checks.append(ch)
+            self._current.pop(report.nodeid, None)
+
+
+# A step's note for a check that passes (pytest's user_properties carry it to the report): `note(request, text)`.
+NOTE_PROPERTY = "conform_note"
+
+
+def note(request: Any, text: str) -> None:
+    """Say something on the check of the running scenario, shown even when it passes."""
+    request.node.user_properties.append((NOTE_PROPERTY, text))
+
+
+def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
+    """A failed scenario blames the article(s) whose figure failed, as the reference's trace cites them for
+    the failing field, not every article it is tagged with (its tags only when no clause is known); and
+    lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7).
+    The step is found as the report's cause finds it, from the check's evidence too (causes._step: where the
+    system's and the reference's answered figures part), so the matrix and JUnit name the cause's article:
+    the evidence gathered so far is moved onto the check now (teardown adds what comes after)."""
+    from dataclasses import asdict
+
+    from .report.causes import blame
+
+    ch.evidence.extend(evidence.take())
+    traces = {"": exc.trace, **exc.traces}
+    tags, named = blame([asdict(m) for m in exc.mismatches], traces, ch.policy or "", ch.evidence)
+    if tags:
+        ch.failed_articles = tags
+    elif named and ch.policy:  # the figure rests on a reading alone: no article of the text is broken
+        ch.failed_articles = [f"{ch.policy}-{a}" for a in named]
+    if named:
+        ch.extra["rests_on"] = named  # the failing figure's readings (the gate and the causes name them)
+        ch.extra["assumptions"] = sorted({*ch.extra.get("assumptions", ()), *named})
+
+
+def _scenario_of(item: pytest.Item) -> Any:
+    """The pytest-bdd scenario template behind a test item, if it is one."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    fn = getattr(item, "function", None)
+    if fn is None:
+        return None
+    try:
+        return scenario_wrapper_template_registry.get(fn)
+    except TypeError:
+        return None
+
+
+def _feature_mistake(exc: BaseException) -> bool:
+    from pytest_bdd.exceptions import StepDefinitionNotFoundError
+
+    from .steps.vocabulary import VocabularyError
+    from .steps.world import ScenarioError
+
+    return isinstance(exc, (ScenarioError, VocabularyError, StepDefinitionNotFoundError))
+
+
+def _is_failure(exc: BaseException) -> bool:
+    """An expectation not met (AssertionError, pytest.fail), or a group of only such: a real 'failed'."""
+    if isinstance(exc, (AssertionError, pytest.fail.Exception)):
+        return True
+    group = getattr(exc, "exceptions", None)
+    if isinstance(exc, BaseExceptionGroup) and group:
+        return all(_is_failure(e) or isinstance(e, SutError) for e in group)
+    return False
+
+
+def _traceback(excinfo: pytest.ExceptionInfo, limit: int = 20_000) -> str:
+    import traceback
+
+    text = "".join(traceback.format_exception(excinfo.type, excinfo.value, excinfo.tb))
+    return text if len(text) <= limit else text[:limit // 2] + "\n…\n" + text[-limit // 2:]
+
+
+def _short(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    return str(report.longrepr)[-500:]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from . import step_lookup
+
+    step_lookup.install()
+    config.addinivalue_line("markers", "conform_property(clauses): a Hypothesis property checking the named clauses")
+    from conform.reference.policy import all_policies
+
+    for p in all_policies():
+        config.addinivalue_line("markers", f"{p.id}: scenarios of {p.title}")
+        for art in p.articles.values():
+            config.addinivalue_line("markers", f"{p.id}-{art.id}: {p.short} {art.label} {art.heading}")
+    if not hasattr(config, "conform_collector"):
+        config.conform_collector = Collector()  # type: ignore[attr-defined]
+        config.pluginmanager.register(config.conform_collector, "conform-collector")
+
+
+@pytest.fixture(scope="session")
+def adapter(pytestconfig: pytest.Config):
+    """The system under test for this session (the reference unless --adapter says otherwise)."""
+    from .adapters import AdapterSpecError
+    from .config import ConfigError, load_adapter_config
+
+    try:
+        cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"))
+        a = make_adapter(pytestconfig.getoption("--adapter"), cfg)
+    except (ConfigError, AdapterSpecError) as e:
+        pytest.exit(f"conform: error: {e}", returncode=pytest.ExitCode.USAGE_ERROR)
+    a.start()
+    pytestconfig.conform_collector.run.adapter = a.describe()  # type: ignore[attr-defined]
+    yield a
+    a.stop()

@@ -1,0 +1,488 @@
+"""What a property is, how it runs against an adapter, and how it fails.
+
+A property is a check over generated examples that runs through the adapter
+interface only, so it holds against the reference, an `http` system or a
+`python:` plugin alike. It names the clauses it checks per policy (they become
+pytest marks, and so rows of the report's article matrix). It drives the system
+with `Story`s — one test person and the operations done for them — which is
+also what a shrunk failure is rendered from (conform/harness/counterexample.py).
+"""
+from __future__ import annotations
+
+import inspect
+import itertools
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterator, NoReturn
+
+from hypothesis import strategies as st
+
+from conform.reference.case import CreditRequest, Person, Settlement, UseRequest
+
+from .. import evidence
+from ..adapters import Adapter, SettlementRefused, Subject
+from ..adapters.base import SETLINFO_FIELDS
+from ..generators import PersonYear, Setting, person_year_batches, person_years
+from ..plugin import MismatchError
+from ..results import Mismatch
+
+# Fund-side output fields (the account side depends on the balance, which the year carries).
+FUND_FIELDS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt")
+SPLIT_FIELDS = ("ordinary_pay", "chronic_pay", "inpatient_pay")
+LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "本次起付线",
+          "hifp_pay": "统筹基金支付", "pool_prop_selfpay": "支付比例", "fund_pay_sumamt": "基金支付总额",
+          "psn_part_amt": "个人负担", "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付",
+          "ordinary_pay": "普通门诊统筹支付", "chronic_pay": "慢特病统筹支付", "inpatient_pay": "住院统筹支付",
+          "ordinary_dedc": "年度累计起付线", "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额",
+          "balc": "个人账户余额", "infcode": "结算结果", "amount": "个人账户计入", "decision": "使用决定"}
+
+
+def optional_figures(adapter: Any) -> frozenset[str]:
+    """The settlement figures the adapter in use may leave out of its answers (`Adapter.optional_figures`:
+    the platform adapter's optional setlinfo figures; empty for every other adapter). Read through any
+    wrapper (runner.GuardedAdapter forwards attributes)."""
+    return frozenset(getattr(adapter, "optional_figures", None) or ())
+
+
+def unreported(out: dict, f: str, optional: frozenset[str] | tuple[str, ...] = frozenset()) -> bool:
+    """Whether `f` is one of the adapter's `optional` figures the system did not report in `out`. Such a
+    figure is not compared anywhere (as an absent split field or balc); identities that need it are
+    skipped. A figure the adapter does not list as optional is never 'unreported': absent, it is "(missing)"."""
+    return f in optional and out.get(f) is None
+
+
+def missing_figures(out: dict, optional: frozenset[str], item: str = "") -> list[Mismatch]:
+    """A settlement answer's required figures (SETLINFO_FIELDS less the adapter's optional ones) that it
+    leaves out, each as "(missing)": a check that needs one fails on it instead of ending in a KeyError."""
+    return [mismatch(f, "（必填字段）", "(missing)", item) for f in SETLINFO_FIELDS
+            if f not in optional and out.get(f) is None]
+
+
+def D(value: Any) -> Decimal:
+    """An amount from a system's answer as Decimal (answers are strings; never via float)."""
+    try:
+        return Decimal(value if type(value) is str else str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal("NaN")
+
+
+# --------------------------------------------------------------------------- stories
+
+
+@dataclass(frozen=True)
+class Settle:
+    settlement: Settlement
+
+
+@dataclass(frozen=True)
+class Reverse:
+    setl_id: str
+
+
+@dataclass(frozen=True)
+class Credit:
+    request: CreditRequest
+
+
+@dataclass(frozen=True)
+class Use:
+    request: UseRequest
+
+
+Op = Settle | Reverse | Credit | Use
+
+
+@dataclass
+class Story:
+    """One test person under one setting and what is done for them, in order."""
+
+    setting: Setting
+    person: Person
+    ops: list[Op] = field(default_factory=list)
+    title: str = ""
+
+    @classmethod
+    def of(cls, setting: Setting, person: Person, settlements: tuple[Settlement, ...] | list[Settlement],
+           title: str = "") -> "Story":
+        return cls(setting, person, [Settle(s) for s in settlements], title)
+
+    @classmethod
+    def of_year(cls, py: PersonYear, title: str = "") -> "Story":
+        return cls.of(py.setting, py.person, py.settlements, title)
+
+    @property
+    def settlements(self) -> list[Settlement]:
+        return [op.settlement for op in self.ops if isinstance(op, Settle)]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({s.date.year for s in self.settlements})
+
+
+@dataclass
+class Observed:
+    """What a system answered to one story, keyed by the story's own ids."""
+
+    psn_no: str
+    settled: dict[str, dict] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    reversals: dict[str, dict] = field(default_factory=dict)
+    credits: list[tuple[CreditRequest, dict | str]] = field(default_factory=list)
+    uses: list[tuple[UseRequest, dict | str]] = field(default_factory=list)
+    ytd: dict[int, dict] = field(default_factory=dict)
+
+    def total_fund(self, year: int, story: Story) -> Decimal:
+        """The year's fund payments over the story's settlements still standing."""
+        gone = set(self.reversals)
+        return sum((D(self.settled[s.id]["hifp_pay"]) for s in story.settlements
+                    if s.date.year == year and s.id in self.settled and s.id not in gone), Decimal("0"))
+
+
+_PSN = itertools.count(1)
+
+
+def new_psn_no() -> str:
+    """A test person id unique within this process (each example is a fresh person)."""
+    return f"HP{next(_PSN):08d}"
+
+
+def execute(adapter: Adapter, story: Story, *, psn_no: str | None = None, years: list[int] | None = None) -> Observed:
+    """Run a story against an adapter: prepare the person, do each operation, query the years' totals.
+
+    A refusal is recorded (the properties decide what it means); any other fault of the system
+    (SutError) propagates and makes the check an error."""
+    psn = psn_no or new_psn_no()
+    s = story.setting
+    adapter.prepare_person(Subject(s.policy, replace(story.person, psn_no=psn), s.region, s.param_dict))
+    obs = Observed(psn)
+    for op in story.ops:
+        if isinstance(op, Settle):
+            try:
+                obs.settled[op.settlement.id] = adapter.settle(psn, op.settlement)
+            except SettlementRefused as e:
+                obs.refused[op.settlement.id] = e.message
+        elif isinstance(op, Reverse):
+            try:
+                obs.reversals[op.setl_id] = adapter.reverse(psn, op.setl_id)
+            except SettlementRefused as e:
+                obs.refused[f"{op.setl_id}-撤销"] = e.message
+        elif isinstance(op, Credit):
+            try:
+                obs.credits.append((op.request, adapter.credit_month(psn, op.request)))
+            except SettlementRefused as e:
+                obs.credits.append((op.request, e.message))
+        elif isinstance(op, Use):
+            u = op.request
+            amount = str(u.amount) if u.amount is not None else None
+            try:
+                obs.uses.append((u, adapter.check_account_use(psn, u.relation, u.purpose, amount)))
+            except SettlementRefused as e:
+                obs.uses.append((u, e.message))
+    wanted = story.years if years is None else years
+    if wanted and "query_ytd" in adapter.supports:
+        for y in wanted:
+            obs.ytd[y] = adapter.query_ytd(psn, y)
+    return obs
+
+
+# --------------------------------------------------------------------------- failing
+
+
+class PropertyViolation(MismatchError):
+    """A property that does not hold: what was expected, what the system did, and the stories that show it.
+
+    Once Hypothesis has shrunk the example, `counterexample` holds it as a ready-to-paste
+    zh-CN Gherkin feature (the collector attaches it to the check's result)."""
+
+    def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story],
+                 articles: tuple[str, ...] = ()):
+        self.headline = headline
+        self.stories = stories
+        self.articles = articles  # the articles whose rule this check found broken (ids, as in clauses.py)
+        self.counterexample = ""
+        super().__init__(mismatches)
+        self.args = (self._text(),)
+
+    def summary(self) -> str:
+        """What was compared, in Chinese, without the counterexample (the report shows that on its own)."""
+        return self._text(with_counterexample=False)
+
+    def _text(self, with_counterexample: bool = True) -> str:
+        lines = [self.headline]
+        lines += [f"  {m.item + ' ' if m.item else ''}{m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}"
+                  for m in self.mismatches[:12]]
+        if len(self.mismatches) > 12:
+            lines.append(f"  … {len(self.mismatches) - 12} more")
+        if self.counterexample and with_counterexample:
+            lines += ["", "反例（可直接加入 features/ 作为回归场景）Counterexample, ready to paste:", "",
+                      self.counterexample]
+        return "\n".join(lines)
+
+    def attach(self, gherkin: str) -> None:
+        self.counterexample = gherkin
+        self.args = (self._text(),)
+
+
+def mismatch(field_name: str, expected: Any, actual: Any, item: str = "", label: str | None = None) -> Mismatch:
+    return Mismatch(field_name, str(expected), str(actual), item, label or LABELS.get(field_name, field_name))
+
+
+class Context:
+    """What a property's check gets: the system under test and ways to run stories and fail."""
+
+    def __init__(self, adapter: Adapter, policy: str, prop: "Property", budget: Any = None):
+        self.adapter = adapter
+        self.policy = policy
+        self.prop = prop
+        self.budget = budget
+        self._persons = 0
+        self.optional = optional_figures(adapter)
+        self.notes: dict[str, Any] = {}  # what the check saw but does not judge (uses the text leaves open)
+
+    def unreported(self, out: dict, f: str) -> bool:
+        """Whether `f` is an optional figure of the adapter in use that `out` does not report."""
+        return unreported(out, f, self.optional)
+
+    def begin_example(self) -> None:
+        """Called at the start of every example (the runner's shrinking budget may end the search here)."""
+        if self.budget is not None:
+            self.budget.begin_example()
+        self.begin_item()
+
+    def begin_item(self) -> None:
+        """Called before each item of a batched example (runner.batched): its own evidence and persons."""
+        clear_evidence()
+        self._persons = 0
+
+    def psn_no(self) -> str:
+        """The next test person of this example. Every example re-uses the same few ids, which
+        prepare_person resets (as features do), so a long run does not pile up persons in the system."""
+        self._persons += 1
+        return f"HP-{self.prop.id}-{self.policy}-{self._persons}"
+
+    def search_over(self) -> bool:
+        """Whether the runner has ended the search (a stateful machine then runs its steps idle)."""
+        return self.budget is not None and self.budget.over()
+
+    def run(self, story: Story, *, require_settled: bool = True, years: list[int] | None = None,
+            require_figures: bool = True) -> Observed:
+        """Run a story. `require_settled`: a refusal fails the example. `require_figures`: a settlement
+        answer without a required figure (one the adapter does not list in `optional_figures`) fails it
+        with "(missing)" (a check comparing each figure itself, as differential, passes False)."""
+        obs = execute(self.adapter, story, psn_no=self.psn_no(), years=years)
+        if require_settled and obs.refused:
+            sid, why = next(iter(obs.refused.items()))
+            self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",
+                      [mismatch("infcode", "0（结算成功）", f"拒绝：{why}", sid)], story,
+                      clauses=route_clauses(story, sid))
+        if require_figures:
+            self.require_figures(obs.settled, story)
+        return obs
+
+    def require_figures(self, settled: dict[str, dict], *stories: Story) -> None:
+        """Fail the example if a settlement answer leaves out a required figure ("(missing)")."""
+        bad = [m for sid, out in settled.items() for m in missing_figures(out, self.optional, sid)]
+        if bad:
+            self.fail("被测系统的结算结果缺少必填字段 a settlement answer leaves out a required figure", bad, *stories)
+
+    def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
+             clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None) -> NoReturn:
+        """Fail the example. `clauses` names the rule this check found broken (a clause map as in
+        clauses.py, or this policy's article ids): only those articles are blamed in the report;
+        without it, every article the property is tagged with."""
+        tagged = self.prop.clauses.get(self.policy, ())
+        if clauses is None:
+            from .clauses import blamed
+
+            articles = blamed([m.field for m in mismatches], self.policy, tagged)
+        elif isinstance(clauses, dict):
+            # the rule found broken, even when the property is tagged with other articles (a refused
+            # chronic visit drawn by a property about ordinary pooling is the chronic articles' failure)
+            articles = tuple(clauses.get(self.policy, ())) or tagged
+        else:
+            articles = tuple(clauses)
+        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles)
+        try:
+            raise e
+        except PropertyViolation:
+            if self.budget is not None:
+                self.budget.failed(e)  # with its traceback, to re-raise it unchanged later
+            raise
+
+
+def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
+    """The articles of the benefit a settlement is paid under: a refused or wrong chronic visit is
+    blamed on the chronic articles, not on ordinary pooling (None: unknown, blame every tagged one)."""
+    from . import figures as fig
+    from .clauses import CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY
+
+    s = next((x for x in story.settlements if x.id == sid), None)
+    if s is None:
+        return None
+    try:
+        r = fig.route(story.setting.rules, story.person, s)
+    except Exception:  # noqa: BLE001 - a visit the figures cannot route: blame every tagged article
+        return None
+    if r.kind == "none":
+        return CHRONIC if s.med_type == "14" else EXCLUSIONS
+    if r.kind == "chronic":  # the overflow rule (攀枝花 第十一条, 吉林 六（三）) is among the chronic articles
+        return CHRONIC
+    return {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES}[r.kind]
+
+
+
+def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
+    """The reference's trace of each item of the stories (a settlement's id, "<id>-撤销", a credit's month,
+    a use as "关系·用途"): what each figure rests on, the clauses and the readings (A-…) it cites. A
+    refused settlement at the edge of the rules' validity (the first or last day in force, or the day
+    either side) rests on the article putting the rules in force (攀枝花 第十九条)."""
+    import datetime as dt
+
+    from conform.reference.case import RELATIONS
+
+    from ..adapters.reference import ReferenceAdapter
+
+    out: dict[str, list[dict]] = {}
+    for story in stories:
+        try:
+            with no_evidence():
+                obs = execute(ReferenceAdapter(), story)
+        except Exception:  # noqa: BLE001 - no trace to tell: the check's own blame stands
+            continue
+        rules = story.setting.rules
+        day = dt.timedelta(days=1)
+        for s in story.settlements:
+            edge = next((e for e in (rules.valid_from, rules.valid_to)
+                         if e is not None and e - day <= s.date <= e + day), None)
+            if edge is not None:
+                out.setdefault(f"{s.id}\0edge", [{"step": "施行日期", "detail": f"{edge}", "clause": rules.validity_cite}])
+        for sid, o in obs.settled.items():
+            out.setdefault(sid, list(o.get("trace") or []))
+        for sid, o in obs.reversals.items():
+            out.setdefault(f"{sid}-撤销", list(o.get("trace") or []))
+        for req, o in obs.credits:
+            if isinstance(o, dict):
+                out.setdefault(req.month, list(o.get("trace") or []))
+        for u, o in obs.uses:
+            if isinstance(o, dict):
+                out.setdefault(f"{RELATIONS[u.relation]}·{u.purpose}",
+                               [{"step": "个人账户使用", "clause": str(o.get("clause", "")), "value": str(o.get("decision", ""))}])
+    return out
+
+
+def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | list[str] = ()
+                 ) -> tuple[list[str], list[str], list[dict]]:
+    """(article tags, readings, trace) the violation's failing figure rests on, by the reference's trace
+    (report.causes.blame): its clause for the failing field. For a refusal of a settlement the rules pay:
+    the benefit of that visit (the property's route, `e.articles`) as far as the visit's working cites it
+    (a chronic visit of a non-两病 disease does not blame 第九条); the validity article only where the
+    property is about validity (`tagged` holds it) — shrinking moves every refused visit to the first day
+    in force, where any refusal would otherwise read as a fault of the dates."""
+    from dataclasses import asdict
+
+    from ..report.causes import blame, root_mismatch
+
+    traces = reference_traces(e.stories)
+    found = [asdict(m) for m in e.mismatches]
+    edged = dict(traces)
+    for m in e.mismatches:
+        if m.field == "infcode" and f"{m.item}\0edge" in traces:
+            edged[m.item] = traces[f"{m.item}\0edge"]
+    tags, named = blame(found, edged, policy)
+    if edged == traces or not set(tags) & set(tagged):  # no edge, or an edge article the property does not check
+        tags, named = blame(found, traces, policy)
+        if e.articles:  # the trace narrows the property's own blame (its visit's benefit, its field), never widens it
+            route = [f"{policy}-{a}" for a in e.articles]
+            tags = [t for t in route if t in tags] or route
+    root = root_mismatch(found)
+    return tags, named, list(traces.get(root["item"], []) if root else [])
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@dataclass(frozen=True)
+class Property:
+    """A named rule over generated examples and the clauses (per policy) it checks."""
+
+    id: str
+    title: str
+    clauses: dict[str, tuple[str, ...]]
+    check: Callable[[Context, Any], None] | None
+    strategy: Callable[[str], st.SearchStrategy] | None
+    needs: tuple[str, ...]
+    doc: str = ""
+    kind: str = "example"          # example | stateful
+    differential: bool = False     # only meaningful against a system other than the reference
+    machine: Callable[[Context], type] | None = None
+    source: str = ""
+    line: int = 0
+    examples: Callable[[str], list] | None = None   # explicit examples per policy, run whatever the seed
+    assumptions: tuple[str, ...] = ()              # readings of the text (A-…) the check depends on
+    # (policy, n) → 1 to n examples a time, cheaper than a list of `strategy` (runner.batched); None: a list
+    batches: Callable[[str, int], st.SearchStrategy] | None = None
+
+    @property
+    def policies(self) -> tuple[str, ...]:
+        return tuple(self.clauses)
+
+
+PROPERTIES: dict[str, Property] = {}
+SETTLE_NEEDS = ("prepare_person", "settle", "query_ytd")
+
+
+def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *,
+                     strategy: Callable[[str], st.SearchStrategy] | None = None,
+                     needs: tuple[str, ...] = SETTLE_NEEDS, differential: bool = False,
+                     examples: Callable[[str], list] | None = None, assumptions: tuple[str, ...] = ()) -> Callable:
+    """Register a property: `check(ctx, example)` raises PropertyViolation via `ctx.fail` when it does not hold."""
+    def register(check: Callable[[Context, Any], None]) -> Callable[[Context, Any], None]:
+        if id in PROPERTIES:
+            raise ValueError(f"property {id!r} registered twice")
+        src = inspect.getsourcefile(check) or ""
+        PROPERTIES[id] = Property(id, title, dict(clauses), check, strategy or (lambda p: person_years(p)),
+                                  tuple(needs), inspect.getdoc(check) or "", differential=differential,
+                                  source=src, line=inspect.getsourcelines(check)[1], examples=examples,
+                                  assumptions=tuple(assumptions),
+                                  batches=None if strategy else person_year_batches)
+        return check
+    return register
+
+
+def register_machine(id: str, title: str, clauses: dict[str, tuple[str, ...]], needs: tuple[str, ...],
+                     factory: Callable[[Context], type], doc: str = "") -> None:
+    """Register a stateful property: `factory(ctx)` returns a RuleBasedStateMachine class."""
+    src = inspect.getsourcefile(factory) or ""
+    PROPERTIES[id] = Property(id, title, dict(clauses), None, None, tuple(needs), doc, kind="stateful",
+                              machine=factory, source=src, line=inspect.getsourcelines(factory)[1])
+
+
+def clear_evidence() -> None:
+    """Keep only the current example's exchanges: after a failure, the minimal example's."""
+    evidence.begin()
+
+
+def snapshot_evidence() -> list[dict]:
+    """The current example's exchanges, left in place."""
+    entries = evidence.take()
+    restore_evidence(entries, clear=False)
+    return entries
+
+
+def restore_evidence(entries: list[dict], clear: bool = True) -> None:
+    if clear:
+        evidence.begin()
+    for e in entries:
+        rest = {k: v for k, v in e.items() if k not in ("operation", "request", "response")}
+        evidence.record(e.get("operation", ""), e.get("request"), e.get("response"), **rest)
+
+
+@contextmanager
+def no_evidence() -> Iterator[None]:
+    """Calls to the reference as oracle are not the system's exchanges: keep them out of the evidence."""
+    kept = evidence.take()
+    try:
+        yield
+    finally:
+        restore_evidence(kept)

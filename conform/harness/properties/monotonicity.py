@@ -1,0 +1,144 @@
+"""Comparisons between two related persons or years: what more spending, a lower level, a retiree's
+status or last year's visits may and may not change.
+
+Each example settles two stories (two fresh test persons) through the adapter and compares
+what the fund paid. A failure shows both persons, so the counterexample feature has one
+scenario for each.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conform.reference.case import Settlement
+
+from ..generators import PersonYear, TwoYears, amounts, person_years, two_years, visits
+from .base import Context, D, Story, conform_property, mismatch
+from .clauses import ALL_BENEFITS, LEVEL_TILT, RETIREE_TILT
+from .settlement import fund_differences
+
+LEVEL_NAMES = {"tertiary": "三级", "secondary": "二级", "primary": "一级", "unrated": "未定级"}
+# (higher, lower) facility levels; 未定级 counts with 一级 or below (A-PZH-UNRATED, A-NC-UNRATED, A-JL-UNRATED).
+LOWER_LEVELS = (("tertiary", "secondary"), ("tertiary", "primary"), ("tertiary", "unrated"),
+                ("secondary", "primary"), ("secondary", "unrated"))
+
+
+# --------------------------------------------------------------------------- more spending
+
+
+@st.composite
+def more_spending_years(draw: Any, policy: str) -> tuple[PersonYear, PersonYear]:
+    """A year, and the same year with one visit costing more or one more visit on the same day."""
+    py = draw(person_years(policy, min_settlements=1))
+    i = draw(st.integers(0, len(py.settlements) - 1))
+    s = py.settlements[i]
+    extra = draw(amounts(20_000_00))
+    items = list(py.settlements)
+    if draw(st.booleans()):
+        items[i] = replace(s, medfee_sumamt=s.medfee_sumamt + extra)   # the extra is all within policy scope
+    else:
+        items.insert(i + 1, replace(s, id=f"V{len(items) + 1}", medfee_sumamt=extra, fulamt_ownpay_amt=Decimal("0.00"),
+                                    overlmt_selfpay=Decimal("0.00"), preselfpay_amt=Decimal("0.00")))
+    return py, replace(py, settlements=tuple(items))
+
+
+@conform_property("more_spending_never_lowers", "多花费用不会使当年统筹基金支付总额减少", ALL_BENEFITS,
+                  strategy=more_spending_years)
+def more_spending_never_lowers(ctx: Context, pair: tuple[PersonYear, PersonYear]) -> None:
+    """Spending more (a dearer visit, or one visit more) never lowers the year's fund total: the
+    deductible is used up sooner, every ratio is non-negative and the cap only clamps."""
+    base, more = pair
+    a, b = Story.of_year(base, "原就诊"), Story.of_year(more, "多花费用")
+    oa, ob = ctx.run(a), ctx.run(b)
+    for year in base.years:
+        ta, tb = oa.total_fund(year, a), ob.total_fund(year, b)
+        if tb < ta:
+            ctx.fail(f"费用增加后{year}年统筹基金支付总额反而减少",
+                     [mismatch("hifp_pay", f"≥ {ta}（费用较少时的年度合计）", tb, f"{year}年度合计")], a, b)
+
+
+# --------------------------------------------------------------------------- lower level
+
+
+@st.composite
+def two_levels(draw: Any, policy: str) -> tuple[PersonYear, Settlement, Settlement]:
+    """A year so far, then the same ordinary visit at a higher and at a lower facility level."""
+    py = draw(person_years(policy, cross_year=False, max_settlements=15))
+    last = py.settlements[-1].date if py.settlements else dt.date(2023, 6, 1)
+    higher, lower = draw(st.sampled_from(LOWER_LEVELS))
+    v = draw(visits(py.setting, py.person, last, f"V{len(py.settlements) + 1}", med_types=("11",)))
+    return py, replace(v, facility=higher), replace(v, facility=lower)
+
+
+@conform_property("lower_level_never_less", "同一就诊在较低等级定点医疗机构结算，统筹支付不会更少", LEVEL_TILT,
+                  strategy=two_levels)
+def lower_level_never_less(ctx: Context, ex: tuple[PersonYear, Settlement, Settlement]) -> None:
+    """Where the document ranks levels (攀枝花 第七条 三级50%/二级及以下60%; 南昌 四（二）1 三级50%/二级55%/一级60%;
+    吉林 二（二）同), the same ordinary visit after the same earlier visits never gets less at a lower level."""
+    py, high, low = ex
+    a = Story.of(py.setting, py.person, py.settlements + (high,), f"在{LEVEL_NAMES[high.facility]}医疗机构")
+    b = Story.of(py.setting, py.person, py.settlements + (low,), f"在{LEVEL_NAMES[low.facility]}医疗机构")
+    pa, pb = D(ctx.run(a).settled[high.id]["hifp_pay"]), D(ctx.run(b).settled[low.id]["hifp_pay"])
+    if pb < pa:
+        ctx.fail(f"同一就诊在{LEVEL_NAMES[low.facility]}结算的统筹支付少于在{LEVEL_NAMES[high.facility]}结算",
+                 [mismatch("hifp_pay", f"≥ {pa}（{LEVEL_NAMES[high.facility]}）", pb, high.id)], a, b)
+
+
+# --------------------------------------------------------------------------- retirees
+
+
+RETIRED = {"1101": "1201", "1103": "1203"}
+
+
+@st.composite
+def retiree_twins(draw: Any, policy: str) -> tuple[PersonYear, PersonYear]:
+    """An in-service person's year and the same visits by an otherwise identical retiree."""
+    py = draw(person_years(policy, psn_types=("1101", "1103")))
+    working = py.with_person(retire_date=None)
+    retired = working.with_person(psn_type=RETIRED[py.person.psn_type])
+    return working, retired
+
+
+@conform_property("retiree_not_less", "文件向退休人员倾斜的，退休人员所得不少于在职职工", RETIREE_TILT,
+                  strategy=retiree_twins)
+def retiree_not_less(ctx: Context, pair: tuple[PersonYear, PersonYear]) -> None:
+    """Where a document tilts to retirees (攀枝花 第七条 起付线150/比例+5/限额1500; 南昌 四（二）1 +5个百分点、
+    限额2000; 吉林 二（二）退休倾斜同住院; 浙江 二（一）起付线减半、+5个百分点), a retiree never gets a smaller
+    year's fund total than an in-service person for the same visits."""
+    working, retired = pair
+    a, b = Story.of_year(working, "在职职工"), Story.of_year(retired, "退休人员")
+    oa, ob = ctx.run(a), ctx.run(b)
+    for year in working.years:
+        ta, tb = oa.total_fund(year, a), ob.total_fund(year, b)
+        if tb < ta:
+            ctx.fail(f"{year}年退休人员的统筹基金支付少于在职职工",
+                     [mismatch("hifp_pay", f"≥ {ta}（在职职工年度合计）", tb, f"{year}年度合计（退休人员）")], a, b)
+
+
+# --------------------------------------------------------------------------- year independence
+
+
+@conform_property("year_independent", "一个自然年度的结算结果不受上一年度影响", ALL_BENEFITS, strategy=two_years)
+def year_independent(ctx: Context, ex: TwoYears) -> None:
+    """Deductibles and caps count per natural year and start afresh on 1 January
+    (A-YEAR-BY-SETTLEMENT-DATE): this year's settlements give the same fund figures whether or not
+    last year's came first (the account balance, which does carry over, is left aside)."""
+    both = Story.of(ex.setting, ex.person, ex.previous + ex.current, "上一年度有结算")
+    alone = Story.of(ex.setting, ex.person, ex.current, "上一年度无结算")
+    ob, oa = ctx.run(both), ctx.run(alone)
+    bad = []
+    for s in ex.current:
+        bad += fund_differences(oa.settled[s.id], ob.settled[s.id], s.id, optional=ctx.optional)
+    year = ex.year
+    ya, yb = oa.ytd.get(year), ob.ytd.get(year)
+    if ya is not None and yb is not None:
+        for f in ("ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc"):
+            if D(ya[f]) != D(yb[f]):
+                bad.append(mismatch(f, ya[f], yb[f], f"{year}年度累计"))
+    if bad:
+        ctx.fail(f"{year}年的结算结果因上一年度的结算而不同（应于1月1日重新计算）", bad, both, alone)
+

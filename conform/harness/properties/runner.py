@@ -1,0 +1,501 @@
+"""Runs one property for one policy against the session's adapter, inside a pytest test.
+
+Hypothesis generates and shrinks; the check talks to the adapter only. When a
+property fails, the shrunk example's stories are rendered as a zh-CN Gherkin
+feature (expected figures from the reference) and attached to the exception,
+which the plugin's collector copies into the check's result. The number of
+examples and the seed are recorded on the result and the run.
+
+With a time budget (settings.py) a property runs its examples in rounds until its share of the
+budget is spent: each round is one Hypothesis run of n examples with its own seed (the session's
+seed + the round's number), n grown from the rate of the rounds before so the next round ends
+near the deadline. A failure names its round's seed and size, which reproduce it alone.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example as hyp_example
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
+
+from ..adapters import Adapter, SettlementRefused, SutError
+from ..adapters.reference import ReferenceAdapter
+from ..generators import settings_for, skipped_settings
+from ..plugin import NOT_APPLICABLE_PREFIX
+from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence, traced_blame
+from .settings import UNPLANNED, announce, format_duration, property_settings
+
+
+class Budget:
+    """Bounds the search once a property has failed, so shrinking against a slow system stays short.
+
+    After the first failure Hypothesis shrinks; every later example costs a full round of calls to
+    the system under test. Once `seconds` have passed since the first failure (or as soon as the
+    system itself faulted), every further example ends at once with the smallest failure seen so far
+    — a real one, with its exchanges — and Hypothesis finishes. Against the in-process reference a
+    shrink takes milliseconds and the budget is rarely reached."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.first: float | None = None
+        self.best: PropertyViolation | None = None
+        self.best_size = float("inf")
+        self.best_evidence: list[dict] = []
+        self.best_tb: Any = None
+        self.fault: SutError | None = None
+        self.fault_tb: Any = None
+
+    def over(self) -> bool:
+        """True once the search should end: the system faulted, or the shrinking time is spent."""
+        return self.fault is not None or (self.best is not None and self.first is not None
+                                          and time.monotonic() - self.first > self.seconds)
+
+    def begin_example(self) -> None:
+        # Re-raised with the traceback they first had: each raise would otherwise lengthen it.
+        if self.fault is not None:
+            raise self.fault.with_traceback(self.fault_tb)
+        if self.over():
+            assert self.best is not None
+            restore_evidence(self.best_evidence)
+            raise self.best.with_traceback(self.best_tb)
+
+    def failed(self, e: PropertyViolation) -> None:
+        if self.first is None:
+            self.first = time.monotonic()
+        size = sum(len(s.ops) for s in e.stories)
+        if size <= self.best_size:
+            self.best, self.best_size, self.best_evidence = e, size, snapshot_evidence()
+            self.best_tb = e.__traceback__
+
+    def faulted(self, e: SutError) -> None:
+        if self.fault is None:
+            self.fault, self.fault_tb = e, e.__traceback__
+
+
+FIRST_ROUND = 1         # examples in a property's first round under a budget (its cost is unknown yet)
+GROWTH = 8              # a round at most this many times the one before
+FILL = 0.8              # aim each round at this fraction of the time left, so it ends before the deadline
+PROGRESS_EVERY = 5.0    # seconds between progress lines of one long property
+
+
+class Rounds:
+    """Grows a property's examples in rounds until its deadline (see the module docstring).
+
+    `run(round_no, n)` runs one round of n examples and returns how many ran (Hypothesis may run
+    fewer once it has tried everything a small strategy can draw, and then more rounds add nothing).
+    """
+
+    def __init__(self, deadline: float, clock: Any = time.monotonic, first: int = FIRST_ROUND):
+        self.deadline, self.clock, self.first = deadline, clock, first
+        self.rounds = 0
+        self.examples = 0
+
+    def next_size(self, last_n: int, last_ran: int, last_seconds: float) -> int:
+        """Examples in the next round (0: stop)."""
+        if last_ran < last_n:
+            return 0  # the strategy is exhausted
+        left = self.deadline - self.clock()
+        per = last_seconds / max(1, last_ran)
+        if left <= per:
+            return 0  # one more example would overrun the deadline
+        return max(1, min(int(left * FILL / per) if per > 0 else last_n * GROWTH, last_n * GROWTH))
+
+    def run(self, run: Any, progress: Any = None) -> int:
+        n = self.first
+        while n > 0:
+            start = self.clock()
+            ran = run(self.rounds, n)
+            self.rounds += 1
+            self.examples += ran
+            if progress is not None:
+                progress(self)
+            n = self.next_size(n, ran, self.clock() - start)
+        return self.examples
+
+
+class GuardedAdapter:
+    """The session's adapter, noting a fault of the system so the search stops there.
+
+    A refusal is a fault too, except of the operations whose refusals a story records (REFUSABLE):
+    a refused 5206 or T001 propagates as the check's error, and unbudgeted Hypothesis shrank it for
+    minutes against a system refusing every 5206."""
+
+    OPERATIONS = ("prepare_person", "presettle", "settle", "reverse", "query_ytd", "credit_month", "check_account_use")
+    REFUSABLE = frozenset({"presettle", "settle", "reverse", "credit_month", "check_account_use"})
+
+    def __init__(self, adapter: Adapter, budget: Budget):
+        self._adapter, self._budget = adapter, budget
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._adapter, name)
+        if name not in self.OPERATIONS:
+            return attr
+
+        refusable = name in self.REFUSABLE
+
+        def call(*args: Any, **kw: Any) -> Any:
+            try:
+                return attr(*args, **kw)
+            except SutError as e:
+                if not (refusable and isinstance(e, SettlementRefused)):
+                    self._budget.faulted(e)
+                raise
+        self.__dict__[name] = call  # made once: later calls find it without __getattr__
+        return call
+
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository root, or site-packages
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path
+
+
+def is_reference(adapter: Adapter) -> bool:
+    return isinstance(adapter, ReferenceAdapter)
+
+
+def in_process(adapter: Adapter) -> bool:
+    """Whether the system answers in this process (the reference, or a plugin declaring `in_process =
+    True`): only there do examples carry batches (settings.BATCH). Over a network a person-year's
+    requests cost far more than Hypothesis's own work per example, so a batch would not be faster,
+    and a failure's shrinking would re-run the items before the failing one on every attempt."""
+    return is_reference(adapter) or getattr(adapter, "in_process", False) is True
+
+
+def marks_for(prop: Property, policy: str) -> list:
+    """pytest marks: conform_property, the policy, and one per article the property checks there."""
+    return [pytest.mark.conform_property(prop.id), getattr(pytest.mark, policy),
+            *(getattr(pytest.mark, f"{policy}-{a}") for a in prop.clauses[policy])]
+
+
+def _check_result(config: pytest.Config, nodeid: str) -> Any:
+    collector = getattr(config, "conform_collector", None)
+    return collector._current.get(nodeid) if collector is not None else None  # noqa: SLF001 - same package
+
+
+def _sut_error(exc: BaseException) -> SutError | None:
+    """A fault of the system under test hidden in Hypothesis's flaky-failure group, if any."""
+    for e in getattr(exc, "exceptions", ()):
+        if isinstance(e, SutError):
+            return e
+        inner = _sut_error(e)
+        if inner is not None:
+            return inner
+    return None
+
+
+def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.FixtureRequest) -> None:
+    """The body of the pytest test bound to (property, policy)."""
+    config = request.config
+    ps = property_settings(config)
+    try:
+        _run_property(prop, policy, adapter, request, config, ps)
+    finally:
+        if not request.node.stash.get(UNPLANNED, False):
+            ps.end_property()
+
+
+def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.FixtureRequest,
+                  config: pytest.Config, ps: Any) -> None:
+    ch = _check_result(config, request.node.nodeid)
+    if ch is not None:
+        ch.name = f"{prop.title}〔{policy}〕"
+        ch.feature = "属性 properties"
+        ch.feature_file = _relative(prop.source)
+        ch.line = prop.line
+        ch.extra.update({"property": prop.id, "seed": ps.seed_label, "profile": ps.profile})
+        if prop.assumptions:
+            ch.extra["assumptions"] = list(prop.assumptions)
+    _region_gaps(config, policy, ch)
+    for op in prop.needs:
+        adapter.require(op)  # NotApplicable → 'not applicable', before any example
+    if prop.differential and is_reference(adapter):
+        pytest.skip("差分属性只对参考实现以外的被测系统有意义 differential: the system under test is the reference itself")
+    budget = Budget(ps.shrink_seconds)
+    ctx = Context(GuardedAdapter(adapter, budget), policy, prop, budget)  # type: ignore[arg-type]
+    batch = ps.batch if in_process(adapter) else 1
+    count = _Tried(ch)
+    deadline = ps.begin_property()
+    current = {"seed": ps.seed, "n": None}
+    started = time.monotonic()
+    if deadline is not None:
+        _announce_start(config, prop, policy, ps, deadline)
+    try:
+        if deadline is None:
+            _run_once(prop, ctx, ps, count, ps.seed, None, batch)
+        else:
+            last = [started]
+
+            def one_round(k: int, n: int) -> int:
+                before = count[0]
+                current["seed"], current["n"] = _round_seed(ps.seed, k), n
+                _run_once(prop, ctx, ps, count, current["seed"], n, batch)
+                return count[0] - before
+
+            def progress(r: Rounds) -> None:
+                if time.monotonic() - last[0] >= PROGRESS_EVERY:
+                    last[0] = time.monotonic()
+                    announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried{count.note()}, "
+                                     f"{r.rounds} 轮 rounds, {format_duration(time.monotonic() - started)}")
+
+            Rounds(deadline, ps.clock).run(one_round, progress)
+    except PropertyViolation as e:
+        reproduce = ([f"（单独重现此属性 reproduce this property alone: --conform-seed {current['seed']} "
+                      f"--conform-examples {current['n']}{' --thorough' if ps.profile == 'thorough' else ''}）"]
+                     if deadline is not None else [])
+        raise _reported(e, prop, policy, budget, ch, extra=reproduce) from None
+    except FlakyFailure as e:
+        inner = _sut_error(e)
+        if inner is not None:
+            raise inner from None  # a system fault, not a flaky property
+        found = _violation(e) or budget.best
+        if found is not None:
+            # A slow system made the replay differ (the shrinking budget ran out between runs): the
+            # failure is still real, and the smallest one seen is reported with its counterexample.
+            raise _reported(found, prop, policy, budget, ch, replay=True) from None
+        raise
+    except Exception:
+        if budget.best is not None and budget.fault is None:
+            raise _reported(budget.best, prop, policy, budget, ch, replay=True) from None
+        raise
+    finally:
+        if budget.first is not None:
+            ps.shrink_spent += min(time.monotonic() - budget.first, budget.seconds)
+        ps.examples[request.node.nodeid] = count[0]
+        ps.items[request.node.nodeid] = count.items or count[0]  # one item an example unless batched
+        if ch is not None:
+            ch.extra["examples"] = count[0]
+            _undecided_note(ctx, ch)
+        if deadline is not None:
+            took = time.monotonic() - started
+            if ch is not None:
+                ch.extra["budget_share_s"] = round(deadline - started, 3)
+            announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried{count.note()} "
+                             f"in {format_duration(took)}; "
+                             f"预算剩余 budget left {format_duration(ps.budget_left() or 0.0)}")
+        collector = getattr(config, "conform_collector", None)
+        if collector is not None and isinstance(collector.run.examples, dict):
+            collector.run.examples["total"] = sum(ps.examples.values())
+            items = sum(ps.items.values())
+            if items != collector.run.examples["total"]:  # examples carried batches: what was checked
+                collector.run.examples["items"] = items
+
+
+def _undecided_note(ctx: Context, ch: Any) -> None:
+    """Say on the check which answers the system gave where the text decides nothing, or allows a use only on a
+    condition the request cannot show (南昌 备案的商业补充医疗保险, 浙江 本省): not judged."""
+    seen = ctx.notes.get("undetermined_uses")
+    if not seen:
+        return
+    ch.extra["undetermined_uses"] = dict(seen)
+    said = "、".join(f"{ANSWERS_ZH.get(k, k)} {n} 次" for k, n in sorted(seen.items()))
+    note = (f"文件未作规定、或只在请求无法表明的条件下允许的使用不作判定 uses the text does not decide, or allows only "
+            f"on a condition the request cannot show, were not judged; 被测系统答复：{said}")
+    ch.message = f"{ch.message}\n{note}" if ch.message else note
+
+
+ANSWERS_ZH = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作规定"}
+
+
+def region_gaps_note(policy: str) -> str:
+    """What the properties of a policy left out: example regions lacking a parameter a draw may need
+    (generators.setting_gaps). Empty when they draw from every example region."""
+    skipped = skipped_settings(policy)
+    if not skipped:
+        return ""
+    parts = "；".join(f"{s.region or '（无地区 no region）'}{''.join(f' {k}={v}' for k, v in s.params)}："
+                     f"{'、'.join(gaps)}" for s, gaps in skipped)
+    from conform.reference.policy import load_policy
+
+    return (f"属性检查未使用以下{load_policy(policy).short}地区配置（缺少必须由地区提供的参数，是地区配置的缺口，不是被测系统的问题）"
+            f"properties skipped these {policy} regions, which lack a parameter a draw may need "
+            f"(the region's gap, not the system's): {parts}")
+
+
+def _region_gaps(config: pytest.Config, policy: str, ch: Any) -> None:
+    """Say on the check and once for the run which regions the properties skipped; with none left to
+    draw from, the property is not applicable to the policy (a refusal for a parameter the region does
+    not supply would only blame the system for the region's gap)."""
+    note = region_gaps_note(policy)
+    if note:
+        if ch is not None:
+            ch.message = note
+        collector = getattr(config, "conform_collector", None)
+        if collector is not None and note not in collector.run.notes:
+            collector.run.notes.append(note)
+    if not settings_for(policy):
+        pytest.skip(f"{NOT_APPLICABLE_PREFIX} {policy} 没有参数齐全的示例地区配置 no complete example region "
+                    f"(conform/fixtures/regions/, example: true) to draw from. {note}".rstrip())
+
+
+def _violation(exc: BaseException) -> PropertyViolation | None:
+    """The smallest property violation inside Hypothesis's exception group, if any."""
+    found = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, PropertyViolation)]
+    for e in getattr(exc, "exceptions", ()):
+        inner = _violation(e)
+        if inner is not None:
+            found.append(inner)
+    return min(found, key=lambda v: sum(len(s.ops) for s in v.stories), default=None)
+
+
+def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget, ch: Any,
+              replay: bool = False, extra: list[str] | tuple[str, ...] = ()) -> PropertyViolation:
+    """The violation as reported: its counterexample attached, the articles it found broken recorded."""
+    from ..counterexample import render_violation
+
+    notes = []
+    if budget.first is not None and time.monotonic() - budget.first > budget.seconds:
+        notes.append(f"（缩减反例在 {budget.seconds:g} 秒后停止，以下为找到的最小反例）"
+                     f"(shrinking stopped after {budget.seconds:g} s; this is the smallest failure found)")
+    if replay:
+        notes.append("（被测系统重放结果不一致，以下为找到的最小反例）(the replay differed; smallest failure found)")
+    notes.extend(extra)
+    if notes:
+        e.__notes__ = notes
+    tagged = [f"{policy}-{a}" for a in prop.clauses.get(policy, ())]
+    # The check's own blame (the field's or the route's articles, or a reading where no article
+    # governs), within its tags …
+    own = [f"{policy}-{a}" for a in (e.articles or prop.clauses.get(policy, ()))]
+    # … narrowed or corrected by what the reference's trace cites for the failing figure: within the tags where
+    # they meet, else the clauses of that figure — for a refused visit, its benefit as its working cites it, and
+    # the validity article only where the property checks validity (traced_blame: shrinking puts every refused
+    # visit on the first day in force) — else the readings alone it rests on.
+    tags, named, trace = traced_blame(e, policy, tagged)
+    if tags:
+        failed = [t for t in tags if t in tagged] or tags
+    elif named and not any(t in tagged for t in own):
+        failed = [f"{policy}-{a}" for a in named]
+    else:
+        failed = own
+    if not e.counterexample:  # tagged with what it blames, so the regression scenario runs under those articles
+        e.attach(render_violation(e, prop, policy, [t.removeprefix(f"{policy}-") for t in failed]))
+    if ch is not None:
+        ch.message = "\n".join([e.summary(), *notes])  # never an exception class name
+        ch.failed_articles = failed
+        rests_on = list(dict.fromkeys([*named, *(t.removeprefix(f"{policy}-") for t in failed
+                                                 if t.startswith(f"{policy}-A-"))]))
+        if rests_on:
+            ch.extra["rests_on"] = rests_on  # the failing figure's readings (the gate and the causes name them)
+        relied = [*ch.extra.get("assumptions", ()), *rests_on]
+        if relied:
+            ch.extra["assumptions"] = list(dict.fromkeys(relied))
+    if trace and not e.trace:
+        e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
+    return e
+
+
+class _Tried(list):
+    """The examples tried so far, as `count[0]`, and the items they carried (`items`: more than the
+    examples when they come in batches, settings.BATCH); kept current in the check's extra so the
+    progress lines of a long property (--thorough) can say how far it has got."""
+
+    def __init__(self, check: Any):
+        super().__init__([0])
+        self._check = check
+        self.items = 0
+
+    def note(self) -> str:
+        """'（共 N 项 items）' when the examples carried batches of items, else nothing."""
+        return f"（共 {self.items} 项 items）" if self.items and self.items != self[0] else ""
+
+    def item_tried(self) -> None:
+        self.items += 1
+        if self._check is not None:
+            self._check.extra["items"] = self.items
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        if self._check is not None:
+            self._check.extra["examples"] = value
+
+
+def _round_seed(seed: int | None, k: int) -> int:
+    """Round k's seed: the session's seed + k (from 0 when the profile is derandomized)."""
+    return ((seed or 0) + k) % 2**32
+
+
+def _announce_start(config: pytest.Config, prop: Property, policy: str, ps: Any, deadline: float) -> None:
+    announce(config, f"属性 property {ps.done + 1}/{ps.planned or '?'} {prop.id}〔{policy}〕 {prop.title}: "
+                     f"限时 share {format_duration(deadline - ps.clock())} "
+                     f"(预算剩余 budget left {format_duration(ps.budget_left() or 0.0)})")
+
+
+def _run_once(prop: Property, ctx: Context, ps: Any, count: _Tried, seed_: int | None, n: int | None,
+              batch: int = 1) -> None:
+    """One Hypothesis run: the profile's settings, or n examples with derandomizing off (a round's seed)."""
+    hyp = ps.hypothesis if n is None else settings(ps.hypothesis, max_examples=n, derandomize=False)
+    if prop.kind == "stateful":
+        _run_machine(prop, ctx, hyp, seed_, count)
+    else:
+        _run_examples(prop, ctx, hyp, seed_, count, batch)
+
+
+def batched(strategy: st.SearchStrategy, size: int) -> st.SearchStrategy:
+    """1 to `size` items of `strategy` per Hypothesis example (settings.BATCH), or the strategy itself.
+
+    The number of items is drawn first (evenly), then exactly that many: a list of fixed length
+    costs Hypothesis no "one more?" decision per item. A failure shrinks to the one failing item:
+    the check stops at the first item that fails, so its counterexample is that item's alone, and
+    the shrinker lowers the number (dropping the items after it) and simplifies the items before
+    it to the plainest ones. Declared unique (by identity, which every drawn item has): Hypothesis's
+    mutator leaves the spans inside a unique collection alone, and would otherwise spend examples
+    copying one item over another."""
+    if size <= 1:
+        return strategy
+    lists: dict[int, st.SearchStrategy] = {}
+
+    def exactly(n: int) -> st.SearchStrategy:
+        if n not in lists:
+            lists[n] = st.lists(strategy, min_size=n, max_size=n, unique_by=id)
+        return lists[n]
+    return st.integers(1, size).flatmap(exactly)
+
+
+def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: _Tried,
+                  batch: int = 1) -> None:
+    assert prop.check is not None and prop.strategy is not None
+    check = prop.check
+
+    def example(ex: Any) -> None:
+        ctx.begin_example()  # ends the search once the budget is spent: such runs are not counted
+        count[0] += 1
+        if batch <= 1:
+            check(ctx, ex)
+            return
+        for item in ex:
+            ctx.begin_item()
+            count.item_tried()
+            check(ctx, item)
+
+    if batch > 1 and prop.batches is not None:
+        strategy = prop.batches(ctx.policy, batch)
+    else:
+        strategy = batched(prop.strategy(ctx.policy), batch)
+    test = given(strategy)(example)
+    for ex in reversed(prop.examples(ctx.policy) if prop.examples else []):
+        test = hyp_example([ex] if batch > 1 else ex)(test)  # explicit: tried first, whatever the seed
+    test = hyp(test)
+    if seed_ is not None:
+        test = seed(seed_)(test)
+    test()
+
+
+def _run_machine(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int]) -> None:
+    from hypothesis.stateful import get_state_machine_test
+
+    assert prop.machine is not None
+    machine = prop.machine(ctx)
+    machine.counter = count  # the machine counts its runs
+    test = get_state_machine_test(machine, settings=hyp)
+    if seed_ is not None:
+        test = seed(seed_)(test)
+    test()

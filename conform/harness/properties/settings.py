@@ -1,0 +1,357 @@
+"""Hypothesis profiles for the properties, the seed, and the counterexample printout (a pytest plugin).
+
+Profiles (harness-owned names; they apply to the properties only, never to other tests):
+  conform   quick default for local runs (`uv run pytest`): a few dozen examples per property
+  ci        derandomized, so a CI job sees the same examples every run; chosen when CI=true
+  thorough  certification runs (`conform run --thorough` / `pytest --thorough`): as many examples as a
+            time budget allows (below)
+CONFORM_PROFILE=<name> picks one explicitly.
+
+Time budget: `--conform-budget 10m` (`conform run --budget 10m`; s, m or h, e.g. 90s, 1.5h, 1h30m)
+is the time the session may take, counted from its start: the scenarios run first, then the
+properties share what is left. Each property in turn gets an equal share of what is left
+(remaining budget / properties not yet run, so time a quick property leaves unused goes to the
+later ones), and its examples grow in rounds until that share is spent
+(conform/harness/properties/runner.py). `--thorough` without a budget gets THOROUGH_BUDGET (10 minutes);
+a fixed `--conform-examples N` runs exactly N examples per property and no budget. Every property
+runs at least one example, so a tiny budget can be overrun by one round of examples per property.
+`conform run` runs in one process. Under pytest-xdist (`uv run pytest --thorough`) each worker
+spends the budget on its part of the properties, reckoned as an equal part of those collected.
+
+The seed comes from `--conform-seed N` (or Hypothesis's own `--hypothesis-seed N`); without one a
+random seed is drawn (under pytest-xdist by the controller, for every worker), and either way it is
+recorded in the RunResult together with the number of examples, so `--conform-seed N` reproduces a run.
+Loaded by conform/harness/plugin.py (`pytest_plugins`).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+# No `explain` phase: it replays the failure many times to annotate Python source, which a
+# system over HTTP pays for in requests; the counterexample is rendered as Gherkin instead.
+COMMON = dict(deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
+              phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+PROFILES = {
+    # derandomize stated for each: under CI=true Hypothesis loads its own derandomized default profile,
+    # which register_profile would otherwise pass on to ours.
+    "conform": dict(max_examples=20, stateful_step_count=12, derandomize=False),
+    "ci": dict(max_examples=30, stateful_step_count=15, derandomize=True),
+    "thorough": dict(max_examples=2000, stateful_step_count=30, derandomize=False),
+}
+for _name, _values in PROFILES.items():
+    settings.register_profile(_name, **COMMON, **_values)
+# Items per Hypothesis example (conform/harness/properties/runner.batched): in certification runs against a
+# system in this process (the reference, or a python plugin with `in_process = True`), one example
+# carries a batch of 1 to BATCH items (person-years, for most properties; about 24 on average),
+# each drawn by Hypothesis and checked on its own, because Hypothesis's own cost per example (a
+# few hundred microseconds) is larger than generating and settling a person-year. A failure's
+# counterexample shows only the failing item. Over a network, and in the quick profiles, an
+# example is one item: there a batch would not be faster.
+BATCH = {"conform": 1, "ci": 1, "thorough": 48}
+# Seconds a failed property may spend shrinking (conform/harness/properties/runner.Budget), and all failed
+# properties of a session together: bounded so a slow or badly broken system under test cannot
+# stall a run (once the pool is spent a failure is reported as first found); generous in
+# certification runs.
+SHRINK_SECONDS = {"conform": 2.0, "ci": 4.0, "thorough": 120.0}
+SHRINK_POOL = {"conform": 20.0, "ci": 40.0, "thorough": 1800.0}
+THOROUGH_BUDGET = "10m"  # --thorough without --conform-budget / --budget
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms]?)", re.IGNORECASE)
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as 90, 90s, 10m, 1.5h or 1h30m (a bare number is seconds)."""
+    raw = str(text).strip()
+    parts = list(_DURATION_PART.finditer(raw))
+    if not raw or not parts or "".join(p.group(0) for p in parts).replace(" ", "") != raw.replace(" ", "") \
+            or (len(parts) > 1 and any(not p.group(2) for p in parts)):
+        raise ValueError(f"{text!r} is not a duration: expected a number with s, m or h, e.g. 90s, 10m, 1h30m")
+    seconds = sum(float(p.group(1)) * _UNIT_SECONDS[p.group(2).lower()] for p in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r}: a time budget must be more than 0 seconds")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m // 60}h{m % 60:02d}m{s:02d}s" if m >= 60 else f"{m}m{s:02d}s"
+
+
+@dataclass
+class PropertySettings:
+    """The profile and seed this session's properties run with, and what they ran."""
+
+    profile: str
+    seed: int | None
+    max_examples: int | None = None
+    shrink: float | None = None
+    examples: dict[str, int] = field(default_factory=dict)
+    items: dict[str, int] = field(default_factory=dict)   # the items the examples carried (BATCH)
+    shrink_spent: float = 0.0
+    budget: float | None = None           # seconds for all properties together (None: fixed counts)
+    planned: int = 0                      # properties collected in this session
+    done: int = 0                         # properties finished (passed, failed, skipped alike)
+    budget_start: float | None = None     # when the session began (else: when the first property did)
+    clock: Callable[[], float] = time.monotonic
+
+    def budget_left(self) -> float | None:
+        """Seconds of the budget not yet spent (None without a budget)."""
+        if self.budget is None:
+            return None
+        if self.budget_start is None:
+            return self.budget
+        return self.budget - (self.clock() - self.budget_start)
+
+    def begin_property(self) -> float | None:
+        """This property's deadline on `clock`: an equal share of what is left of the budget among
+        the properties not yet run (None without a budget)."""
+        if self.budget is None:
+            return None
+        now = self.clock()
+        if self.budget_start is None:
+            self.budget_start = now
+        left = max(0.0, self.budget_left() or 0.0)
+        return now + left / max(1, self.planned - self.done)
+
+    def end_property(self) -> None:
+        self.done += 1
+
+    @property
+    def hypothesis(self) -> settings:
+        base = settings.get_profile(self.profile)
+        return settings(base, max_examples=self.max_examples) if self.max_examples else base
+
+    @property
+    def batch(self) -> int:
+        """Most items one Hypothesis example carries (BATCH)."""
+        return BATCH.get(self.profile, 1)
+
+    @property
+    def shrink_seconds(self) -> float:
+        """This property's shrinking time: its own allowance, within what is left of the session's pool."""
+        if self.shrink is not None:
+            return self.shrink
+        left = SHRINK_POOL.get(self.profile, 20.0) - self.shrink_spent
+        allowance = max(0.0, min(SHRINK_SECONDS.get(self.profile, 2.0), left))
+        budget_left = self.budget_left()
+        if budget_left is not None:  # shrinking is spent from the budget too, but always gets a moment
+            allowance = min(allowance, max(SHRINK_SECONDS["conform"], budget_left))
+        return allowance
+
+    @property
+    def seed_label(self) -> str:
+        return str(self.seed) if self.seed is not None else "derandomize"
+
+
+KEY = pytest.StashKey[PropertySettings]()
+UNPLANNED = pytest.StashKey[bool]()  # a property test left out of the budget's shares (it will skip)
+
+
+def choose_profile(thorough: bool = False, environ: dict | None = None) -> str:
+    env = os.environ if environ is None else environ
+    if thorough:
+        return "thorough"
+    name = env.get("CONFORM_PROFILE", "").strip()
+    if name:
+        if name not in PROFILES:
+            raise pytest.UsageError(f"CONFORM_PROFILE={name!r}: unknown profile; known: {', '.join(PROFILES)}")
+        return name
+    if env.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        return "ci"
+    return "conform"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("conform", "conformance harness")
+    g.addoption("--thorough", action="store_true", default=False,
+                help="certification run: thousands of examples per property (Hypothesis profile 'thorough')")
+    g.addoption("--conform-seed", default=None, help="seed for the properties' examples (reproduces a run)")
+    g.addoption("--conform-examples", type=int, default=None,
+                help="examples per property, overriding the profile (a quick smoke run, or more)")
+    g.addoption("--conform-shrink-seconds", type=float, default=None,
+                help="seconds a failed property may spend shrinking its counterexample (default by profile)")
+    g.addoption("--conform-budget", default=None, metavar="DURATION",
+                help=f"time the run may take, e.g. 90s, 10m, 1h: after the scenarios each property gets an equal "
+                     f"share of what is left and as many examples as fit (default with --thorough: {THOROUGH_BUDGET})")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    profile = choose_profile(bool(config.getoption("--thorough", False)))
+    raw = config.getoption("--conform-seed", None)
+    if raw is None:
+        try:
+            raw = config.getoption("hypothesis_seed")
+        except ValueError:
+            raw = None
+    if raw is not None:
+        try:
+            seed: int | None = int(str(raw))
+        except ValueError:
+            raise pytest.UsageError(f"--conform-seed {raw!r}: expected an integer") from None
+    elif PROFILES[profile].get("derandomize"):
+        seed = None
+    else:
+        seed = random.SystemRandom().getrandbits(32)
+    n = config.getoption("--conform-examples", None)
+    if n is not None and n < 1:
+        raise pytest.UsageError(f"--conform-examples {n}: must be at least 1")
+    shrink = config.getoption("--conform-shrink-seconds", None)
+    if shrink is not None and shrink < 0:
+        raise pytest.UsageError(f"--conform-shrink-seconds {shrink}: must not be negative")
+    raw_budget = config.getoption("--conform-budget", None)
+    if raw_budget is not None and n is not None:
+        raise pytest.UsageError("--conform-budget and --conform-examples: choose one (a time budget, or a fixed "
+                                "number of examples per property)")
+    if raw_budget is None and profile == "thorough" and n is None:
+        raw_budget = THOROUGH_BUDGET
+    try:
+        budget = parse_duration(raw_budget) if raw_budget is not None else None
+    except ValueError as e:
+        raise pytest.UsageError(f"--conform-budget {e}") from None
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
+        seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
+    ps = PropertySettings(profile, seed, n, shrink, budget=budget)
+    if budget:
+        ps.budget_start = ps.clock()  # the whole run's budget: scenarios first, properties share the rest
+    config.stash[KEY] = ps
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_SeedToWorkers(), "conform-seed-to-workers")
+    collector = getattr(config, "conform_collector", None)
+    if collector is not None:
+        run = collector.run
+        run.seed = ps.seed_label
+        run.examples = {"profile": profile, "max_examples": None if budget else ps.hypothesis.max_examples,
+                        "stateful_step_count": ps.hypothesis.stateful_step_count, "total": 0}
+        if budget:
+            run.examples["budget_seconds"] = budget
+
+
+class _SeedToWorkers:
+    """Registered where pytest-xdist is: hands the workers this session's seed."""
+
+    def pytest_configure_node(self, node) -> None:
+        ps = node.config.stash.get(KEY, None)
+        if ps is not None:
+            node.workerinput["conform_seed"] = ps.seed
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    ps = config.stash.get(KEY, None)
+    if ps is None:
+        return
+    # The budget is shared out among the properties selected that will run: against the reference
+    # itself the differential ones skip at once, and a share reckoned for them would go unused.
+    on_reference = config.getoption("--adapter", None) in (None, "reference") and \
+        config.getoption("--adapter-config", None) is None
+    differential: set[str] = set()
+    if on_reference:
+        from . import load
+
+        differential = {pid for pid, prop in load().items() if prop.differential}
+    planned = 0
+    for item in items:
+        mark = item.get_closest_marker("conform_property")
+        if mark is None:
+            continue
+        if mark.args and mark.args[0] in differential:
+            item.stash[UNPLANNED] = True
+        else:
+            planned += 1
+    workers = getattr(config, "workerinput", {}).get("workercount", 1) or 1
+    ps.planned = -(-planned // workers)  # an xdist worker runs about its equal part of them
+
+
+def announce(config: pytest.Config, text: str) -> None:
+    """A progress line on the terminal while a property runs, past pytest's capture and `conform run`'s
+    redirection (on a terminal it first clears the progress bar's line, which redraws below)."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    stream = sys.__stderr__
+    if stream is None:
+        return
+    with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+        try:
+            prefix = "\r\x1b[2K" if stream.isatty() else ""
+            stream.write(prefix + text + "\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def property_settings(config: pytest.Config) -> PropertySettings:
+    ps = config.stash.get(KEY, None)
+    if ps is None:  # plugin not configured (a bare call): the quick profile, derandomized-free
+        ps = config.stash[KEY] = PropertySettings(choose_profile(), random.SystemRandom().getrandbits(32))
+    return ps
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    ps = config.stash.get(KEY, None)
+    if ps is None:
+        return None
+    return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with --conform-seed)"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    # A shrunk counterexample also travels on the report, so a pytest-xdist controller (which has no
+    # checks of its own) can print it too.
+    if call.excinfo is not None and getattr(call.excinfo.value, "counterexample", ""):
+        item.user_properties.append(("conform_counterexample", call.excinfo.value.counterexample))
+    yield
+
+
+@dataclass
+class _Failed:
+    name: str
+    nodeid: str
+    counterexample: str
+
+
+def _failed_properties(terminalreporter, config: pytest.Config) -> list:
+    collector = getattr(config, "conform_collector", None)
+    failed = [c for c in (collector.run.checks if collector else []) if c.kind == "property" and c.counterexample]
+    if failed:
+        return failed
+    out = []
+    for rep in terminalreporter.stats.get("failed", []):
+        for key, value in getattr(rep, "user_properties", ()):
+            if key == "conform_counterexample" and value:
+                out.append(_Failed(rep.nodeid.rsplit("::", 1)[-1], rep.nodeid, value))
+    return out
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Print every failed property's counterexample as Gherkin, ready to paste into features/."""
+    failed = _failed_properties(terminalreporter, config)
+    if not failed:
+        return
+    ps = config.stash.get(KEY, None)
+    head = (f"属性反例 Property counterexamples (seed {ps.seed_label if ps else '?'}; "
+            f"reproduce with --conform-seed {ps.seed_label if ps else '?'})")
+    text = [head]
+    for c in failed:
+        text += ["", f"# {c.name}  ({c.nodeid})", c.counterexample]
+    out = "\n".join(text)
+    terminalreporter.write_sep("=", "属性反例 counterexamples")
+    terminalreporter.write_line(out)
+    # `conform run` hands pytest a captured stdout; the counterexample still belongs on the terminal.
+    if isinstance(getattr(terminalreporter._tw, "_file", None), io.StringIO):
+        sys.stderr.write(out + "\n")

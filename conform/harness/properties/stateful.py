@@ -1,0 +1,228 @@
+"""Stateful: one person's ledger driven by random operations, the invariants checked after every step.
+
+Rules: settle a visit, reverse a standing settlement (2208), move into the next natural year,
+credit a month to the personal account, use the account. After every step the year-to-date
+totals equal the sum of what the settlements still standing added — a reversal takes away
+exactly its own settlement's contribution and later settlements are not recomputed
+(A-REVERSAL) — stay within the deductible and the cap, and the balance is what the credits,
+account payments and allowed uses make it. When every reversal took back the latest standing
+settlement of its year, the standing settlements replayed on a fresh person give the same
+figures: settle A, reverse A, settle B ≡ settle B.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from conform.reference.case import PSN_TYPES, PURPOSES, RELATIONS, Settlement
+
+from ..adapters import SettlementRefused, Subject
+from ..generators import (BALANCES, FIRST_YEAR, LAST_YEAR, SEEDS, amounts, credit_requests, decode_person,
+                          decode_settlement, settings_strategy)
+from . import figures as fig
+from .base import (FUND_FIELDS, Context, Credit, D, Reverse, Settle, Story, Use, execute,
+                   missing_figures, mismatch, register_machine)
+from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE, ORDINARY, merge
+from .settlement import fund_differences
+
+ZERO = Decimal("0.00")
+# What an idle step (after the runner ended the search) records instead of an answer.
+IDLE = {"act_pay_dedc": "0.00", "hifp_pay": "0.00", "acct_pay": "0.00"}
+CLAUSES = merge(ORDINARY, ACCOUNT_CREDIT, ACCOUNT_USE)
+
+
+def ordinary_med_types(policy_routes: dict) -> tuple[str, ...]:
+    """Visits that go to ordinary pooling under the policy (the YTD sums are about ordinary pooling)."""
+    out = ["11", "41"]
+    for med, key in (("13", "emergency"), ("28", "day_surgery")):
+        if policy_routes.get(key, {}).get("route") != "inpatient":
+            out.append(med)
+    return tuple(out)
+
+
+def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
+    """A state machine class bound to the session's adapter and one policy."""
+    adapter, policy = ctx.adapter, ctx.policy
+    can_credit = "credit_month" in adapter.supports
+    can_use = "check_account_use" in adapter.supports
+
+    class LedgerMachine(RuleBasedStateMachine):
+        counter = [0]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.ready = False
+            self.failed = False
+            self.idle = False
+
+        @initialize(setting=settings_strategy(policy), psn_type=st.sampled_from(sorted(PSN_TYPES)), traits=SEEDS,
+                    balance=BALANCES, year=st.integers(FIRST_YEAR, LAST_YEAR - 1), day=st.integers(0, 360))
+        def start(self, setting, psn_type, traits, balance, year, day) -> None:
+            # Once the runner ends the search, steps still draw their data (Hypothesis requires the
+            # same draws) but touch nothing; teardown then ends the example with the best failure.
+            self.idle = ctx.search_over()
+            if not self.idle:
+                ctx.begin_example()
+                self.counter[0] += 1
+            self.setting = setting
+            self.rules = setting.rules
+            person = decode_person(setting, year, psn_type, traits, balance)
+            self.person = replace(person, diseases=())
+            self.med_types = ordinary_med_types(self.rules.policy.routes)
+            self.psn = ctx.psn_no()
+            if not self.idle:
+                adapter.prepare_person(Subject(setting.policy, replace(self.person, psn_no=self.psn), setting.region,
+                                               setting.param_dict))
+            self.story = Story(setting, self.person, [], "结算、撤销、跨年、计入与使用")
+            self.standing: dict[str, tuple[Settlement, dict]] = {}
+            self.touched: set[int] = set()
+            self.date = dt.date(year, 1, 1) + dt.timedelta(days=day)
+            self.balance: Decimal | None = self.person.acct_balance
+            self.lifo = True
+            self.reversals = 0
+            self.n = 0
+            self.ready = True
+
+        # ------------------------------------------------------------------ rules
+        def fail(self, headline: str, mismatches: list, *extra: Story) -> None:
+            self.failed = True
+            ctx.fail(headline, mismatches, self.story, *extra)
+
+        @rule(seed=SEEDS)
+        def settle(self, seed: int) -> None:
+            fields, gap = decode_settlement(self.setting, self.person, seed, med_types=self.med_types)
+            self.date = min(self.date + dt.timedelta(days=gap), dt.date(self.date.year, 12, 31))
+            self.n += 1
+            s = Settlement(id=f"V{self.n}", date=self.date, **fields)
+            self.story.ops.append(Settle(s))
+            try:
+                out = IDLE if self.idle else adapter.settle(self.psn, s)
+            except SettlementRefused as e:
+                self.fail("被测系统拒绝了规则可以确定的结算", [mismatch("infcode", "0（结算成功）", f"拒绝：{e.message}", s.id)])
+            if not self.idle and (missing := missing_figures(out, ctx.optional, s.id)):
+                self.fail("被测系统的结算结果缺少必填字段 a settlement answer leaves out a required figure", missing)
+            self.standing[s.id] = (s, out)
+            self.touched.add(s.date.year)
+            if self.balance is not None:
+                self.balance -= D(out["acct_pay"])
+
+        @precondition(lambda self: bool(self.standing))
+        @rule(data=st.data())
+        def reverse(self, data: st.DataObject) -> None:
+            sid = data.draw(st.sampled_from(list(self.standing)), label="reverse")
+            s, out = self.standing[sid]
+            same_year = [k for k, (x, _) in self.standing.items() if x.date.year == s.date.year]
+            if sid != same_year[-1]:
+                self.lifo = False
+            self.story.ops.append(Reverse(sid))
+            try:
+                rev = IDLE if self.idle else adapter.reverse(self.psn, sid)
+            except SettlementRefused as e:
+                self.fail("被测系统拒绝撤销一笔有效结算", [mismatch("infcode", "0（撤销成功）", f"拒绝：{e.message}", sid)])
+            bad = [mismatch(f, -D(out[f]), rev[f], f"{sid} 撤销") for f in ("act_pay_dedc", "hifp_pay", "acct_pay")
+                   if not self.idle and rev.get(f) is not None and not ctx.unreported(out, f) and D(rev[f]) != -D(out[f])]
+            if bad:
+                self.fail("撤销冲销的金额不等于原结算的金额（A-REVERSAL）", bad)
+            del self.standing[sid]
+            self.reversals += 1
+            if self.balance is not None:
+                self.balance += D(out["acct_pay"])
+
+        @precondition(lambda self: self.date.year < LAST_YEAR)
+        @rule(days=st.integers(0, 40))
+        def new_year(self, days: int) -> None:
+            self.date = dt.date(self.date.year + 1, 1, 1) + dt.timedelta(days=days)
+
+        @precondition(lambda self: can_credit and "account_credit" in self.rules.policy.covers)
+        @rule(data=st.data())
+        def credit(self, data: st.DataObject) -> None:
+            req = data.draw(credit_requests(self.rules, self.person, f"{self.date:%Y-%m}"), label="credit")
+            self.story.ops.append(Credit(req))
+            try:
+                out = {"amount": "0.00"} if self.idle else adapter.credit_month(self.psn, req)
+            except SettlementRefused as e:
+                self.fail("被测系统拒绝了个人账户计入", [mismatch("amount", "计入", f"拒绝：{e.message}", req.month)])
+            self.balance = (self.balance or ZERO) + D(out["amount"])
+
+        @precondition(lambda self: can_use)
+        @rule(relation=st.sampled_from(sorted(RELATIONS)), purpose=st.sampled_from(sorted(PURPOSES)),
+              amount=st.one_of(st.none(), amounts(2_000_00)))
+        def use(self, relation: str, purpose: str, amount: Decimal | None) -> None:
+            from conform.reference.case import UseRequest
+
+            req = UseRequest(f"U{len(self.story.ops)}", relation, purpose, amount)
+            self.story.ops.append(Use(req))
+            try:
+                out = {} if self.idle else adapter.check_account_use(self.psn, relation, purpose,
+                                                                     str(amount) if amount is not None else None)
+            except SettlementRefused as e:
+                self.fail("被测系统拒绝回答个人账户使用校验", [mismatch("decision", "allowed/refused/undetermined",
+                                                                   e.message, relation)])
+            if out.get("decision") == "allowed" and amount is not None and self.balance is not None:
+                self.balance -= amount
+
+        # ------------------------------------------------------------------ invariants
+        @invariant()
+        def totals_are_the_standing_settlements(self) -> None:
+            if not self.ready or self.idle:
+                return
+            for year in sorted(self.touched):
+                ytd = adapter.query_ytd(self.psn, year)
+                mine = [(s, o) for s, o in self.standing.values() if s.date.year == year]
+                # None: a standing settlement does not report its deductible, so their sum is not known
+                dedc = (None if any(ctx.unreported(o, "act_pay_dedc") for _, o in mine)
+                        else sum((D(o["act_pay_dedc"]) for _, o in mine), ZERO))
+                paid = sum((D(o["hifp_pay"]) for _, o in mine), ZERO)
+                bad = []
+                if dedc is not None and D(ytd["ordinary_dedc"]) != dedc:
+                    bad.append(mismatch("ordinary_dedc", dedc, ytd["ordinary_dedc"], f"{year}年度累计"))
+                if D(ytd["ordinary_pay"]) != paid:
+                    bad.append(mismatch("ordinary_pay", paid, ytd["ordinary_pay"], f"{year}年度累计",
+                                        "年度累计普通门诊统筹支付"))
+                if bad:
+                    self.fail("年度累计不等于仍然有效的各笔结算之和（撤销应恰好冲销该笔结算，A-REVERSAL）", bad)
+                roles = {fig.role_on(self.person, d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
+                limit_d = max(fig.deductible(self.rules, r) for r in roles)
+                limit_c = max(fig.cap(self.rules, r) for r in roles)
+                over = [m for m, bad in ((mismatch("ordinary_dedc", f"≤ 起付标准 {limit_d}", ytd["ordinary_dedc"],
+                                                    f"{year}年度累计"), D(ytd["ordinary_dedc"]) > limit_d),
+                                         (mismatch("ordinary_pay", f"≤ 年度限额 {limit_c}", ytd["ordinary_pay"],
+                                                    f"{year}年度累计", "年度累计普通门诊统筹支付"),
+                                          D(ytd["ordinary_pay"]) > limit_c)) if bad]
+                if over:  # only the figure that is over
+                    self.fail("年度累计超过起付标准或年度限额", over)
+                got = ytd.get("acct_balance")
+                if got is not None and self.balance is not None and D(got) != self.balance:
+                    self.fail("个人账户余额与计入、账户支付和使用不符",
+                              [mismatch("acct_balance", self.balance, got, f"{year}年度累计")])
+                if got is not None and D(got) < 0:
+                    self.fail("个人账户余额为负", [mismatch("acct_balance", "≥ 0", got, f"{year}年度累计")])
+
+        def teardown(self) -> None:
+            if getattr(self, "idle", False):
+                ctx.begin_example()  # raises the runner's best failure (or the system's fault)
+                return
+            if self.failed or not self.ready or not self.reversals or not self.lifo or not self.standing:
+                return
+            # Every reversal took back its year's latest settlement: replaying only what stands must agree.
+            kept = [s for s, _ in self.standing.values()]
+            twin = Story.of(self.setting, self.person, kept, "只结算仍然有效的各笔")
+            replay = execute(adapter, twin, psn_no=ctx.psn_no())
+            bad = []
+            for s, out in self.standing.values():
+                if s.id in replay.refused:
+                    bad.append(mismatch("infcode", "0（结算成功）", f"拒绝：{replay.refused[s.id]}", s.id))
+                    continue
+                bad += fund_differences(replay.settled[s.id], out, s.id, FUND_FIELDS, ctx.optional)
+            if bad:
+                self.fail("先结算再撤销后的结算结果与只结算仍然有效各笔的结果不同（撤销后应恢复年度累计）", bad, twin)
+
+    return LedgerMachine
+
+
+register_machine("stateful_ledger", "结算、撤销、跨年、计入和使用后，年度累计始终等于仍然有效的各笔结算之和", CLAUSES,
+                 ("prepare_person", "settle", "reverse", "query_ytd"), ledger_machine, __doc__ or "")

@@ -1,0 +1,204 @@
+"""The pytest11 entry point: a vendor runs the conformance suite inside their own pytest.
+
+    pytest --conform-adapter http://127.0.0.1:8080/ [--conform-config conform.toml]
+           [--conform-report reports/] [-m "panzhihua-7"]
+
+Installed with the wheel, so pytest loads it in every run; it stays inert unless
+--conform-adapter is given (no option of the vendor's is shadowed: everything
+it adds is --conform-…). With it, it loads the internal collector
+(conform/harness/plugin.py) and the step library, adds the scenarios and properties
+(conform/harness/conformance) to what pytest collects, marks them by policy
+(`-m panzhihua`) and article (`-m panzhihua-7`), and with --conform-report writes
+the same four reports `conform run` writes.
+
+It judges as `conform run` does, through the same hook and gate (conform/harness/run.py): an interrupted
+or cut-short session is 未完成 incomplete, a session in which no check reached the system gives no
+verdict, the config's [system] name and version go into the certification record, and the session's
+exit status becomes the gate's code (docs/ci.md), whatever pytest itself would have said.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CONFORMANCE = Path(__file__).resolve().parent / "conformance"
+OPTION = "--conform-adapter"
+HOOK, GUARD = "conform-session-hook", "conform-interrupt-guard"
+
+
+def _wanted(args: list[str]) -> bool:
+    return any(a == OPTION or a.startswith(OPTION + "=") for a in args)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("conform", "conformance harness (职工医保门诊共济)")
+    g.addoption(OPTION, default=None, metavar="ADAPTER",
+                help="run the conformance suite against this system: http(s)://URL, python:module:Class or reference")
+    g.addoption("--conform-config", default=None, metavar="TOML", help="adapter settings (conform.toml)")
+    g.addoption("--conform-report", default=None, metavar="DIR",
+                help="write report.html, report.xlsx, junit.xml and results.json into DIR")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Before the options are parsed: load the harness so its own options and markers exist."""
+    if not _wanted(args):
+        return
+    pm = early_config.pluginmanager
+    for name in ("conform.harness.plugin", "conform.harness.steps.library"):
+        if not pm.has_plugin(name):
+            pm.import_plugin(name)
+
+
+def _active(config: pytest.Config) -> bool:
+    """The suite runs here: --conform-adapter given, and not a pytest-xdist worker (the controller reports)."""
+    return bool(config.getoption(OPTION, None)) and not hasattr(config, "workerinput")
+
+
+def _session_hook() -> Any:
+    """`conform run`'s hook (conform/harness/run.py): planned checks, which checks reached the system, interrupts,
+    a check that failed without asking the system made a feature error. Planned counts only the suite's
+    own items: the vendor's tests in the same session are not conformance checks. (Imported here, not at
+    the top: every pytest run of the vendor loads this module, and without the option it stays light.)"""
+    from .run import _Hook
+
+    class SessionHook(_Hook):
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            self.suite = {item.nodeid: stable for item in session.items if (stable := _suite_nodeid(item))}
+            self.collector.run.planned = len(self.suite)
+
+    return SessionHook()
+
+
+def _suite_nodeid(item: pytest.Item) -> str | None:
+    """The item's nodeid as `conform run` names it (conform/harness/conformance/test_features.py::…), or None for
+    an item not of the suite. pytest names the suite's files relative to the vendor's rootdir, which can
+    be anything; the report keys checks by nodeid (a --baseline compares them), so they are made the same."""
+    try:
+        rel = Path(item.path).resolve().relative_to(CONFORMANCE).as_posix()
+    except (OSError, ValueError):
+        return None
+    _, sep, rest = item.nodeid.partition("::")
+    return f"conform/harness/conformance/{rel}{sep}{rest}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    spec = config.getoption(OPTION, None)
+    if not spec:
+        return
+    config.option.adapter = spec
+    pm = config.pluginmanager
+    from .resources import source_root
+
+    if source_root() is not None and hasattr(pm, "_confcutdir"):
+        # Run from a clone, the repository's own conftest.py sits above the suite and would be read as a
+        # non-root conftest; the plugins it names are loaded above already. (Installed, there is none.)
+        pm._confcutdir = CONFORMANCE  # noqa: SLF001 - pytest has no public way to set this after parsing
+    if config.getoption("--conform-config", None):
+        config.option.adapter_config = str(Path(config.getoption("--conform-config")).resolve())
+    if str(CONFORMANCE) not in config.args:
+        config.args.append(str(CONFORMANCE))
+    if not _active(config) or pm.has_plugin(HOOK):
+        return
+    # Registered before conform.harness.plugin's own pytest_configure makes a bare collector: this one is used.
+    pm.register(_session_hook(), HOOK)
+    # SIGTERM (a cancelled CI job) stops the checks like Ctrl-C, and a second signal no longer cuts the
+    # report short: the same guard `conform run` has. Restored when the session ends.
+    from .run import _Interrupts
+
+    guard = _Interrupts()
+    pm.register(guard, GUARD)
+    guard.__enter__()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    guard = config.pluginmanager.get_plugin(GUARD)
+    if guard is not None:
+        guard.__exit__()
+
+
+def _selection(config: pytest.Config) -> dict:
+    """What -m and -k chose, in `conform run`'s terms: a single document or article tag is recorded as
+    --policy / --article would be, any other mark expression as --tag, and -k beside it."""
+    from conform.reference.policy import POLICY_IDS
+
+    expr = " ".join(str(config.getoption("markexpr", "") or "").split())
+    policies: list[str] = []
+    articles: list[str] = []
+    tag: str | None = None
+    if expr in POLICY_IDS:
+        policies = [expr]
+    elif re.fullmatch(r"[a-z]+-[0-9A-Za-z.]+", expr) and expr.partition("-")[0] in POLICY_IDS:
+        articles = [expr]
+    elif expr:
+        tag = expr
+    out: dict = {"policies": policies, "articles": articles, "tag": tag}
+    keyword = " ".join(str(config.getoption("keyword", "") or "").split())
+    if keyword:
+        out["keyword"] = keyword[:500]
+    return out
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
+    """The gate of `conform run` over the suite's checks: the same verdict, record and exit code
+    (session.exitstatus becomes the gate's), and with --conform-report the same reports."""
+    config = session.config
+    hook = config.pluginmanager.get_plugin(HOOK)
+    if hook is None or not _active(config) or config.getoption("collectonly", False):
+        return
+    from .evidence import mask
+    from .run import EXIT_HARNESS, EXIT_USAGE, _run_id, conclude, gate
+
+    spec = config.getoption(OPTION)
+    suite = getattr(hook, "suite", {})
+    run = hook.collector.run
+    # only the suite's checks are judged (a vendor's own pytest-bdd scenarios are not), by conform run's names
+    run.checks = [c for c in run.checks if c.nodeid in suite]
+    for c in run.checks:
+        c.nodeid = suite[c.nodeid]
+    ex = conclude(hook, int(exitstatus), spec, getattr(config.option, "adapter_config", None), _selection(config))
+    run = ex.run
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+
+    if reporter is not None:
+        reporter.line("")  # after the progress dots, on a line of its own
+
+    def say(text: str) -> None:
+        if reporter is not None:
+            reporter.write_line(mask(text))
+        else:
+            sys.stderr.write(mask(text) + "\n")
+
+    usage = ex.usage_error
+    if not usage and not ex.interrupted and not run.checks and not run.planned:
+        usage = "no conformance check matches the selection (-m / -k); nothing was judged"
+    if usage:  # as `conform run`: named, exit 2, no report
+        say(f"conform: error: {usage.removeprefix('conform: error: ')}")
+        session.exitstatus = EXIT_USAGE
+        return
+    code, reason = gate(run, ex.pytest_code)
+    out = config.getoption("--conform-report", None)
+    run.run_id = _run_id(run, Path(out) if out else Path("."))
+    written: dict = {}
+    if out:
+        from .report import ReportsNotWritten, write_reports
+
+        try:
+            written = write_reports(run, out, gate={"exit_code": code, "reason": reason})
+        except OSError as e:
+            say(f"conform: error: cannot write the reports into {out}: {e}")
+            session.exitstatus = EXIT_USAGE
+            return
+        except ReportsNotWritten as e:  # the others are written; as conform run, a harness error
+            written = e.written
+            say(f"conform: error: 测试工具内部错误 harness error — {e} (results.json names the missing report)")
+            code, reason = EXIT_HARNESS, e.gate["reason"]  # as the written reports say
+    where = f" — 报告 reports: {', '.join(str(p) for p in written.values())}" if written else ""
+    say(f"conform: {run.verdict}{where}")
+    say(f"conform: 退出码 exit code {code}: {reason}")
+    session.exitstatus = code

@@ -1,0 +1,364 @@
+"""Causes before symptoms: failures grouped by the first field that differs, at the reference trace's step.
+
+One wrong deductible makes the fund payment, the person's part and the cash
+payment wrong too, in every scenario that crosses it. A regulator should read
+"起付线 act_pay_dedc 在 87 个场景、4 个场景文件中不符" once, not 87 × 4 lines. For
+each failed check the *root* mismatch is the field computed earliest (a
+deductible before the fund payment it changes; then the earliest settlement),
+named by the step of the reference's trace that computes it; checks are
+grouped by that (field, step). Checks that failed without a field (an error, a refusal) are
+grouped by status and their first message line with its figures and ids taken out (`normalised`).
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+# Where no trace step shows the expected figure: the step of the computation the field comes from,
+# in the order the computation runs (earlier fields cause later ones).
+FIELD_STEPS: dict[str, str] = {
+    "infcode": "结算受理", "err_msg": "拒绝原因", "amount": "个人账户计入", "decision": "个人账户使用",
+    "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "起付线", "pool_prop_selfpay": "支付比例",
+    "hifp_pay": "统筹基金支付", "ordinary_pay": "普通门诊统筹支付", "chronic_pay": "慢特病支付",
+    "inpatient_pay": "住院统筹支付", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担",
+    "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付", "ordinary_dedc": "年度累计起付线",
+    "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额", "balc": "个人账户余额",
+}
+FIELD_ORDER = {f: i for i, f in enumerate(FIELD_STEPS)}
+NO_FIELD = {"error": "被测系统出错", "harness_error": "测试框架出错", "feature_error": "场景文件出错",
+            "failed": "未逐字段比较的失败"}
+
+
+# Words in a trace step's name that say it computes this field: a field whose figure several steps share
+# (a deductible of 200 that the ratio step also happens to give) is put at its own step.
+FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "inscp_scp_amt": ("政策范围",), "act_pay_dedc": ("起付线",), "amount": ("计入", "定额", "灵活就业", "在职"),
+    "decision": ("个人账户使用",), "acct_pay": ("个人账户支付",),
+}
+
+
+ZEROS = ("", "0.00", "0.0000")
+# The figures a settlement answers that the reference's trace computes before the payment it changes, in
+# the order it computes them: where the system's figure and the reference's first differ, the two part.
+PARTING = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay")
+PARTING_WORDS = {"inscp_scp_amt": ("政策范围",), "act_pay_dedc": ("起付线",), "pool_prop_selfpay": ("支付比例",)}
+MAX_EVIDENCE = 500   # entries of one check's evidence read for its figures (a system's evidence is untrusted)
+MAX_FIGURE_CHARS = 32
+
+
+def _named(t: dict, words: tuple[str, ...]) -> bool:
+    return any(w in str(t.get("step", "")) for w in words)
+
+
+def _at(t: dict) -> tuple[str, str]:
+    return str(t.get("step", "")), str(t.get("clause", ""))
+
+
+def _figure(value: Any) -> Decimal | None:
+    """A figure of an answer as a Decimal, or None (not a short finite number: masked, hostile, absent)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(value).strip()
+    if not text or len(text) > MAX_FIGURE_CHARS:
+        return None
+    try:
+        d = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return d if d.is_finite() else None
+
+
+def _dig(obj: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(k)
+    return obj
+
+
+def figures(evidence: Any, item: str) -> tuple[dict, dict]:
+    """(the system's, the reference's) answered figures of settlement `item` (V2), from a check's evidence:
+    the system's 2207 (else 2206) answer whose mdtrt_id is the item (the HTTP profile's envelope), and the
+    reference's own settlement of it (operation settle, request {psn_no, id}). Either is {} when the
+    evidence does not hold it (another adapter, a refusal, evidence cut short)."""
+    system: dict = {}
+    reference: dict = {}
+    if not item or not isinstance(evidence, list):
+        return system, reference
+    for e in evidence[:MAX_EVIDENCE]:
+        if not isinstance(e, dict):
+            continue
+        req, resp = e.get("request"), e.get("response")
+        if isinstance(req, dict) and set(req) == {"psn_no", "id"} and req.get("id") == item:
+            if e.get("operation") == "settle" or (e.get("operation") == "presettle" and not reference):
+                reference = resp if isinstance(resp, dict) else {}
+            continue
+        infno = _dig(req, "infno")
+        if infno not in ("2206", "2207") or _dig(req, "input", "data", "mdtrt_id") != item:
+            continue
+        info = _dig(resp, "output", "setlinfo")
+        if isinstance(info, dict) and (infno == "2207" or not system):
+            system = info
+    return system, reference
+
+
+def _parting(m: dict, trace: list[dict], evidence: Any) -> dict | None:
+    """The trace's step at which the system's answered figures and the reference's first part, among
+    those computed before `m`'s field; None when they agree or are not both known. A field is put at the
+    last step named for it (a visit's deductible is the sum of its deductible steps: 慢特病起付线 then
+    起付线 for a chronic visit paid as ordinary)."""
+    system, reference = figures(evidence, str(m.get("item", "")))
+    if not system or not reference:
+        return None
+    for field in PARTING:
+        if FIELD_ORDER[field] >= FIELD_ORDER.get(m["field"], len(FIELD_ORDER)):
+            break
+        mine, theirs = _figure(system.get(field)), _figure(reference.get(field))
+        if mine is not None and theirs is not None and mine != theirs:
+            steps = [t for t in trace if _named(t, PARTING_WORDS[field])]
+            if steps:
+                return steps[-1]
+    return None
+
+
+def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
+    """(step, clause) of the reference's trace at which the system's figure departs from it.
+
+    A step whose name says it computes this field and shows the expected figure. Else the first step at
+    which the system's answered figures (`evidence`) and the reference's part: a fund payment paid short
+    because the deductible was charged again (起付线 200.00 vs 0.00) is the deductible's, not the ratio's
+    or the cap's, though the table compares the payment only. Else the last step showing the expected
+    figure, other than a step of the base or the deductible (a deductible of 200.00 beside a payment of
+    200.00): when the cap is not reached the ratio and the cap step both show it, and the system that
+    answered the base, the deductible and the ratio alike (no parting above) left the reference at the
+    cap (a cap not reset on 1 January pays short exactly so). Else the last step whose name says what the
+    field is, the one that settles what the field reports: a chronic visit overflowing to ordinary pooling
+    answers in act_pay_dedc the sum of its 慢特病起付线 and the 起付线 charged on the overflow after it
+    (conform.reference.benefits.ordinary_pooling adds to out.dedc), and in pool_prop_selfpay the ratio its
+    结算支付比例 step records, not the 支付比例 of the ordinary part; a deductible charged again on the
+    overflow (expected 0.00, so no step shows the figure) is the ordinary 起付线's. Else the field's usual
+    step."""
+    usual = FIELD_STEPS.get(m["field"], "")
+    expected = str(m["expected"])
+    same = [t for t in trace if expected not in ZEROS and str(t.get("value", "")) == expected]
+    own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
+    if own:
+        return _at(own[0])
+    parted = _parting(m, trace, evidence) if evidence else None
+    if parted is not None:
+        return _at(parted)
+    others = tuple(w for f in ("inscp_scp_amt", "act_pay_dedc") if f != m["field"] for w in PARTING_WORDS[f])
+    candidates = [t for t in same if not _named(t, others)]
+    if candidates:
+        return _at(candidates[-1])
+    if usual:
+        for t in reversed(trace):
+            if usual in str(t.get("step", "")):
+                return _at(t)
+    return usual or m.get("label") or m["field"], ""
+
+
+def _root(check: dict) -> tuple[str, str, str]:
+    """(field, step, clause) of the root mismatch (`root_mismatch`), at its step of the reference's trace."""
+    root = root_mismatch(check.get("mismatches") or [])
+    if root is None:
+        return "", "", ""
+    step, clause = _step(root, check.get("trace") or [], check.get("evidence"))
+    return root["field"], step, clause
+
+
+def root_mismatch(mismatches: list[dict]) -> dict | None:
+    """The mismatch that comes first in the reference's computation: the earliest field in the order the
+    figures are computed (a deductible before the fund payment it changes), then the earliest settlement."""
+    if not mismatches:
+        return None
+    items: list[str] = []
+    for m in mismatches:
+        if m.get("item", "") not in items:
+            items.append(m.get("item", ""))
+    return min(mismatches, key=lambda m: (FIELD_ORDER.get(m["field"], len(FIELD_ORDER)),
+                                          items.index(m.get("item", ""))))
+
+
+A_ID = re.compile(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
+@lru_cache(maxsize=None)
+def _cites(policy: str) -> dict[str, str]:
+    """A document's citations as traces write them (攀枝花 第七条) → article tags (panzhihua-7)."""
+    from conform.reference.policy import POLICY_IDS, load_policy
+
+    if policy not in POLICY_IDS:
+        return {}
+    p = load_policy(policy)
+    return {p.cite(a): f"{policy}-{a}" for a in p.articles}
+
+
+def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
+    """(article tags, assumption ids) a trace step's clause cites, each once: "攀枝花 第七条；A-PZH-UNRATED"
+    → ([panzhihua-7], [A-PZH-UNRATED]). Another document's article or a platform convention is neither."""
+    tags: list[str] = []
+    named: list[str] = []
+    cites = _cites(policy)
+    for part in (clause or "").split("；"):
+        part = part.strip()
+        tag = cites.get(part)
+        if tag and tag not in tags:
+            tags.append(tag)
+        for a in A_ID.findall(part):
+            if a not in named:
+                named.append(a)
+    return tags, named
+
+
+def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
+          evidence: Any = None) -> tuple[list[str], list[str]]:
+    """(article tags, assumption ids) that the failing figure rests on, from the reference's trace: the
+    clause of the step computing the root field (the first computed of those that differ), at every
+    settlement where that field differs. A refusal (infcode) of a settlement the rules pay blames
+    every article of that settlement's trace (the readings it uses are not what was refused). `traces` maps a mismatch's item (its settlement) to the
+    trace, "" to the check's own. `evidence`: the check's, read as `_step` reads it for the cause, so that the
+    articles a check fails (matrix, JUnit) are the ones its cause's step cites. Nothing known: ([], [])."""
+    root = root_mismatch(mismatches)
+    if root is None:
+        return [], []
+    tags: list[str] = []
+    named: list[str] = []
+    for m in mismatches:
+        if m["field"] != root["field"]:
+            continue
+        trace = traces.get(m.get("item", "")) or traces.get("") or []
+        if m["field"] == "infcode":
+            clauses = [str(t.get("clause", "")) for t in trace]
+        else:
+            clauses = [_step(m, trace, evidence)[1]] if trace else []
+        for clause in clauses:
+            a, n = cited(clause, policy)
+            tags += [t for t in a if t not in tags]
+            if m["field"] != "infcode":  # a refusal is of the whole settlement, not of each reading it uses
+                named += [x for x in n if x not in named]
+    return tags, named
+
+
+def normalised(message: str) -> str:
+    """A message with its figures and ids taken out, so one defect's refusals group as one cause
+    ("本次统筹支付60.00元超过…" and "…55.00元…" alike)."""
+    text = re.sub(r"[A-Za-z_-]*\d[A-Za-z0-9_.,-]*", "#", message)
+    return re.sub(r"#(?:\s*#)+", "#", text)
+
+
+def clause_text(clauses: list[dict]) -> str:
+    """One line of the clauses per document: a cause spanning documents computes its step under each
+    document's own article (攀枝花 第七条, 吉林 二（二）), so no one document's clause stands for all.
+    A document whose clause does not name it (an assumption alone) is named before it."""
+    if len(clauses) == 1:
+        return clauses[0]["clause"]
+    shown = []
+    for c in clauses:
+        short = c["document"].split("（")[0]
+        shown.append(c["clause"] if not short or c["clause"].startswith(short) else f"{c['document']}：{c['clause']}")
+    return " / ".join(shown)
+
+
+def _shared(doc: dict) -> list[str]:
+    """A document's clause parts in a cause: every article its checks' step cites, and an assumption (A-…)
+    only when all of them cite it — a reading one check's trace names is that check's, not the cause's."""
+    return [part for part, n in doc["parts"].items() if n == doc["checks"] or not A_ID.fullmatch(part.strip())]
+
+
+def _extent(cause: dict) -> str:
+    """"95 项检查、12 个场景文件": scenario files (a policy document is a 文件 everywhere else in the
+    reports), and the checks that are properties, which have none."""
+    text = f"{cause['count']} 项检查"
+    props = cause["property_checks"]
+    if props:
+        text += "（均为属性检查）" if props == cause["count"] else f"（其中 {props} 项为属性检查）"
+    if cause["files"]:
+        text += f"、{len(cause['files'])} 个场景文件"
+    return text
+
+
+def _resting(cause: dict) -> str:
+    """The readings its checks rest on: of all of them (所依据的假设), or of some (其中 1 项依据假设 …)."""
+    counts = cause["assumption_counts"]
+    if not counts:
+        return ""
+    everyone = [a for a, n in counts.items() if n == cause["count"]]
+    some = [f"{n} 项依据假设 {a}" for a, n in counts.items() if n != cause["count"]]
+    parts = []
+    if everyone:
+        parts.append(f"所依据的假设 rests on: {'、'.join(everyone)}")
+    if some:
+        parts.append(f"其中 {'、'.join(some)}")
+    return f"（{'；'.join(parts)}）"
+
+
+def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
+    """The causes, largest first: {field, label, step, clause, clauses, articles, assumptions,
+    assumption_counts, checks, count, files, property_checks, documents, representative, headline}.
+    `assumptions`: the named readings (A-…) some of its checks' failing figures rest on, and
+    `assumption_counts` how many checks rest on each: one check's reading is not the cause's (the headline
+    says 其中 1 项依据假设 …). `clauses` lists the step's clause per document ([{document, clause}], the
+    clauses of its checks, each once, an assumption only when every check of that document cites it);
+    `clause` is them in one line. `files`: its scenario files (.feature); `property_checks`: how many of
+    its checks are properties (no scenario file). `labels` maps an article tag to its Chinese name."""
+    causes: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for c in checks:
+        if c["status"] in ("passed", "not_applicable", "skipped"):
+            continue
+        field, step, clause = _root(c)
+        first = ""
+        if not field:
+            first = (c.get("message") or "").splitlines()[0][:120] if c.get("message") else ""
+            step = NO_FIELD.get(c["status"], c.get("status_label", c["status"]))
+            # one defect's messages differ by their figures and ids: grouped without them, one example kept
+            key = (c["status"], "", step + (f"\0{normalised(first)}" if c["status"] != "failed" else ""))
+        else:
+            key = ("failed", field, step)
+        cause = causes.get(key)
+        if cause is None:
+            label = next((m.get("label") for m in c["mismatches"] if m["field"] == field and m.get("label")), "")
+            cause = causes[key] = {"field": field, "label": label or "", "step": step, "clause": "",
+                                   "clauses": [], "message": first,
+                                   "status": key[0], "articles": [], "checks": [], "files": [], "documents": [],
+                                   "representative": c["id"], "_by_doc": {}, "assumption_counts": {},
+                                   "property_checks": 0}
+        cause["checks"].append(c["id"])
+        relied = (c.get("extra") or {}).get("rests_on") or ()
+        for a in dict.fromkeys(relied):  # the named readings of a silent text this check's failing figure rests on
+            cause["assumption_counts"][a] = cause["assumption_counts"].get(a, 0) + 1
+        doc = cause["_by_doc"].setdefault(c.get("document") or "", {"checks": 0, "parts": {}})
+        doc["checks"] += 1
+        for part in dict.fromkeys(clause.split("；") if clause else ()):
+            if part:  # how many of this document's checks cite it: an assumption must be cited by all
+                doc["parts"][part] = doc["parts"].get(part, 0) + 1
+        for tag in c.get("failed_articles") or c["articles"]:
+            if tag not in cause["articles"]:
+                cause["articles"].append(tag)
+        where = c.get("path") or ""
+        if c.get("kind") == "property":
+            cause["property_checks"] += 1
+        elif where.endswith(".feature") and where not in cause["files"]:
+            cause["files"].append(where)
+        if c.get("document") and c["document"] not in cause["documents"]:
+            cause["documents"].append(c["document"])
+    out = []
+    for cause in causes.values():
+        cause["clauses"] = [{"document": name, "clause": "；".join(_shared(doc))}
+                            for name, doc in cause.pop("_by_doc").items() if _shared(doc)]
+        cause["clause"] = clause_text(cause["clauses"])
+        cause["count"] = len(cause["checks"])
+        cause["assumptions"] = list(cause["assumption_counts"])
+        cause["article_labels"] = [labels.get(t, t) for t in cause["articles"]]
+        what = (f"{cause['label'] or cause['field']}（{cause['field']}）" if cause["field"]
+                else cause["message"] if cause["message"].startswith(cause["step"])
+                else cause["step"] + (f"（{cause['message']}）" if cause["message"] else ""))
+        at = f"在“{cause['step']}”一步不符" if cause["field"] else ""
+        cause["headline"] = f"{what}{at}：{_extent(cause)}{_resting(cause)}"
+        out.append(cause)
+    out.sort(key=lambda c: (not c["field"], c["status"] != "failed", -c["count"], c["field"], c["step"]))
+    for i, cause in enumerate(out, 1):
+        cause["id"] = f"cause-{i}"
+    return out

@@ -1,0 +1,412 @@
+"""The report's view of a run: one masked, JSON-ready dict that every writer renders.
+
+Built once from a `RunResult` (conform/harness/results.py, the single data model) plus
+the policy texts (every article of every document), the coverage list
+(conform/harness/coverage.py: tested / untestable with a reason / pending) and the
+assumptions in the policy files. Every string is passed through
+`evidence.mask` so no registered secret reaches a report.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .. import evidence
+from ..results import SCHEMA_VERSION, STATUSES, RunResult, decide
+from .baseline import SCHEMA_NAME
+
+STATUS_LABELS = {
+    "passed": ("通过", "passed"),
+    "failed": ("失败", "failed"),
+    "error": ("错误", "error"),
+    "not_applicable": ("不适用", "not applicable"),
+    "skipped": ("跳过", "skipped"),
+    "untestable": ("不可测试", "untestable"),
+    "not_run": ("未运行", "not run"),
+    "partial": ("部分运行", "partly run"),
+    "pending": ("待定", "pending"),
+    "missing": ("未列入", "not listed"),
+    "harness_error": ("测试框架错误", "harness error"),
+    "feature_error": ("场景文件错误", "feature error"),
+}
+KIND_LABELS = {"scenario": ("场景", "scenario"), "property": ("属性", "property"), "unit": ("单元", "unit")}
+SUT_ERROR_KINDS = {"timeout": "超时", "connection": "连接失败", "http_status": "HTTP 状态异常", "malformed": "应答格式错误",
+                   "infcode": "业务返回错误", "missing_field": "缺少字段", "wrong_type": "字段类型错误", "internal": "内部错误",
+                   "too_large": "应答过大"}
+DRAFT_MARK = "征求意见稿"
+NO_NUMBER = "无文号"  # a document published without a 文号: said so, never its title in the number's place
+ERROR_STATUSES = ("error", "harness_error", "feature_error")  # the latter two: the harness's own faults
+FAILING = ("failed", *ERROR_STATUSES)
+COVERAGE_LABELS = {
+    "tested": ("已测试", "tested"),
+    "untestable": ("不可测试", "untestable"),
+    "pending": ("待定", "pending"),
+    "missing": ("未列入", "not listed"),
+    "unknown": ("未知", "unknown"),
+}
+VERDICT_EN = {"合格": "conformant", "不合格": "non-conformant", "未测试": "not tested", "无法判定": "no verdict"}
+BASELINE_LABELS = {"regression": ("新增失败", "regression"), "known": ("已知失败", "known failure"),
+                   "fixed": ("已修复", "fixed")}
+RATIO_FIELD = re.compile(r"prop|ratio|rate|比例")
+NUMBER = re.compile(r"^-?\d+\.\d+$")  # a figure as the platform writes it: always with decimals
+# What an XML report (junit.xml, the worksheets inside report.xlsx) cannot hold: anything outside XML 1.0's
+# Char — control characters, lone surrogates, U+FFFE and U+FFFF. One definition for every XML writer, so
+# they cannot disagree (lxml, under openpyxl, refused the U+FFFF a hostile err_msg carried).
+XML_UNSAFE = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: object) -> str:
+    """Text an XML report can hold: each character XML 1.0 cannot carry becomes U+FFFD."""
+    return XML_UNSAFE.sub("\ufffd", "" if text is None else str(text))
+
+
+def status_label(status: str) -> str:
+    zh, en = STATUS_LABELS.get(status, (status, status))
+    return f"{zh} {en}"
+
+
+def kind_label(kind: str) -> str:
+    zh, en = KIND_LABELS.get(kind, (kind, kind))
+    return f"{zh} {en}"
+
+
+def zh_message(message: str) -> str:
+    """A check's message with Chinese first: the harness's own English phrasings are translated;
+    anything else (a system's own err_msg, a property's Chinese headline) is kept as it came."""
+    if not message:
+        return ""
+    m = re.match(r"system under test error \((\w+)\): (.*)", message, re.S)
+    if m:
+        return f"被测系统出错（{SUT_ERROR_KINDS.get(m[1], m[1])}）：{m[2]}"
+    m = re.match(r"not applicable: adapter '?([^' ]+)'? does not support (\w+) ?(?:\((.*)\))?", message, re.S)
+    if m:
+        return f"不适用：适配器 {m[1]} 不支持操作 {m[2]}" + (f"（{m[3]}）" if m[3] else "")
+    return re.sub(r": expected (.*?), got (.*?)(?=; |$)", r"：应为 \1，实际 \2", message)
+
+
+def doc_label(policy: Any) -> str:
+    """The document's Chinese name as every sheet writes it; a consultation draft says so."""
+    title = f"{getattr(policy, 'title', '')} {getattr(policy, 'number', '')}"
+    return f"{policy.short}（{DRAFT_MARK}）" if DRAFT_MARK in title else policy.short
+
+
+def selection_words(selection: dict | None, names: dict[str, str]) -> str:
+    """What the run was asked to cover, in words, as the HTML header's 选择 row writes it."""
+    sel = selection or {}
+    parts = ["、".join(names.get(p, p) for p in sel.get("policies") or [])]
+    if sel.get("articles"):
+        parts.append("条款 articles " + ", ".join(map(str, sel["articles"])))
+    if sel.get("tag"):
+        parts.append(f"标签表达式 tag expression {sel['tag']}")
+    if sel.get("keyword"):  # pytest -k in a vendor's own run (the pytest plugin)
+        parts.append(f"名称表达式 keyword expression (-k) {sel['keyword']}")
+    return " · ".join(p for p in parts if p) or "全部文件的全部条款 every article of every document"
+
+
+def is_subset(selection: dict | None) -> bool:
+    """Whether the run was narrowed to some articles, a tag expression or a -k keyword expression (not whole
+    documents)."""
+    sel = selection or {}
+    return bool(sel.get("articles") or sel.get("tag") or sel.get("keyword"))
+
+
+def shown_path(c: Any) -> str:
+    """The check's file relative to the repository root (features/… for scenarios, harness/… for properties)."""
+    path = (c.get("feature_file") if isinstance(c, dict) else c.feature_file) or ""
+    kind = c.get("kind") if isinstance(c, dict) else c.kind
+    if kind == "scenario" and path and not path.startswith(("features/", "/")) and path.endswith(".feature"):
+        return "features/" + path
+    return path
+
+
+def as_number(text: Any) -> Decimal | None:
+    """A figure written as a plain decimal (an amount or a ratio), else None."""
+    if isinstance(text, Decimal):
+        return text
+    if not isinstance(text, str) or not NUMBER.match(text.strip()):
+        return None
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        return None
+
+
+def is_ratio(field_name: str, label: str = "") -> bool:
+    return bool(RATIO_FIELD.search(field_name) or RATIO_FIELD.search(label))
+
+
+@lru_cache(maxsize=None)
+def _article_order(policy: str) -> dict[str, int]:
+    """{tag: position} of a document's articles as the document numbers them (第七条 before 第十条)."""
+    from conform.reference.policy import POLICY_IDS, load_policy
+
+    if policy not in POLICY_IDS:
+        return {}
+    return {f"{policy}-{a}": i for i, a in enumerate(load_policy(policy).articles)}
+
+
+def in_document_order(tags: list[str]) -> list[str]:
+    """Article tags in their document's order, not string order ('panzhihua-10' < 'panzhihua-7' as text):
+    a check's first article, its JUnit classname, is then the same whether it passes or fails. A tag no
+    document knows keeps its place after the known ones."""
+    def key(item: tuple[int, str]) -> tuple[int, int]:
+        i, tag = item
+        pos = _article_order(tag.partition("-")[0]).get(tag)
+        return (0, pos) if pos is not None else (1, i)
+
+    return [t for _, t in sorted(enumerate(tags), key=key)]
+
+
+def _documents_for(run: RunResult) -> list[str]:
+    from conform.reference.policy import POLICY_IDS
+
+    sel = run.selection or {}
+    wanted: list[str] = list(sel.get("policies") or [])
+    if not wanted and sel.get("articles"):
+        wanted = [a.partition("-")[0] for a in sel["articles"]]
+    if not wanted and sel.get("tag"):  # a tag expression: the documents it reached
+        wanted = [c.policy for c in run.checks if c.policy]
+    if not wanted:
+        wanted = list(POLICY_IDS)
+    wanted += [p for p in run.policies if p]
+    wanted += [c.policy for c in run.checks if c.policy]
+    seen: list[str] = []
+    for p in wanted:
+        if p in POLICY_IDS and p not in seen:
+            seen.append(p)
+    return seen
+
+
+def _coverage() -> dict[str, dict[str, Any]]:
+    """The coverage list per policy and article (conform.harness.coverage), or {} while it cannot be read."""
+    try:
+        from ..coverage import article_index
+    except ImportError:
+        return {}
+    try:
+        return article_index()
+    except Exception:  # noqa: BLE001 - a broken coverage list must not cost the report; the matrix falls back
+        return {}
+
+
+@lru_cache(maxsize=1)
+def _assumption_reasons() -> dict[str, str]:
+    """Chinese for the assumptions' reasons (assumptions_zh.yaml beside this module)."""
+    import yaml
+
+    from conform.reference.loading import UniqueSafeLoader
+
+    path = Path(__file__).resolve().parent / "assumptions_zh.yaml"
+    try:
+        data = (yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+                or {})
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
+    if counts["failed"] or props["failed"]:
+        return "failed"
+    if any(counts[s] or props[s] for s in ERROR_STATUSES):
+        return "error"
+    if counts["feature_error"]:
+        return "feature_error"
+    if counts["passed"] or props["passed"]:
+        return "passed"
+    if counts["not_applicable"] or props["not_applicable"]:
+        return "not_applicable"
+    if counts["skipped"] or props["skipped"]:
+        return "skipped"
+    if coverage == "untestable":
+        return "untestable"
+    if coverage in ("pending", "missing"):
+        return "pending"
+    return "not_run"
+
+
+def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[str, str]) -> dict:
+    from .worked import working
+
+    c = run.checks[index]
+    d = asdict(c)
+    d["id"] = f"c{index + 1:04d}"
+    d["status_label"] = status_label(c.status)
+    d["kind_label"] = kind_label(c.kind)
+    d["document"] = docs.get(c.policy or "", "通用 general")
+    d["message"] = zh_message(re.sub(r"^[\w.]*(MismatchError|PropertyViolation): ", "", c.message))
+    d["path"] = shown_path(c)
+    d["where"] = f"{d['path']}:{c.line}" if d["path"] and c.line else d["path"] or c.nodeid
+    failed = getattr(c, "failed_articles", None) or (c.extra or {}).get("failed_articles")
+    d["failed_articles"] = in_document_order([str(t) for t in failed] if isinstance(failed, (list, tuple)) else [])
+    d["articles"] = in_document_order([str(t) for t in c.articles])
+    relied = (c.extra or {}).get("assumptions")  # the readings of a silent text this check depends on (issue 10)
+    d["assumptions"] = [str(a) for a in relied] if isinstance(relied, (list, tuple)) else []
+    d["worked"] = working(d["path"], c.line) if c.kind == "scenario" and c.status not in ("passed",) else []
+    for m in d["mismatches"]:
+        exp, act = as_number(m["expected"]), as_number(m["actual"])
+        m["ratio"] = is_ratio(m["field"], m.get("label", ""))
+        m["difference"] = str(act - exp) if exp is not None and act is not None else ""
+    d["baseline"] = marks.get(c.nodeid, "")
+    return d
+
+
+def build(run: RunResult, gate: dict | None = None) -> dict:
+    """The whole report as plain data (str, int, float, bool, list, dict), secrets masked."""
+    from conform.reference.policy import load_policy
+
+    base = run.baseline or {}
+    marks = {n: key for key, field_name in (("fixed", "fixed"), ("known", "known"), ("regression", "regressions"))
+             for n in base.get(field_name, ())}
+    from conform.reference.policy import POLICY_IDS
+
+    docs = {pid: doc_label(load_policy(pid)) for pid in POLICY_IDS}
+    checks = [_check_dict(run, i, marks, docs) for i in range(len(run.checks))]
+    coverage = _coverage()
+    documents, matrix, assumptions = [], [], {}
+    for pid in _documents_for(run):
+        policy = load_policy(pid)
+        cov = coverage.get(pid, {})
+        doc_checks = [c for c in checks if c["policy"] == pid]
+        by_tag: dict[str, list[dict]] = {}
+        for c in doc_checks:
+            tags = c["articles"] or [f"{pid}-?"]
+            if c["status"] == "failed" and c.get("failed_articles"):
+                # A failed check blames only the articles whose rule it found broken (issue 10): a property
+                # by its field or route, a scenario by the reference trace's clause of the failing figure.
+                tags = c["failed_articles"]
+            for tag in tags:
+                by_tag.setdefault(tag, []).append(c)
+        rows = []
+        articles = list(policy.articles.values())
+        known_tags = {f"{pid}-{a.id}" for a in articles}
+        for art in articles:
+            tag = f"{pid}-{art.id}"
+            entry = cov.get(art.id)
+            cov_status = getattr(entry, "status", None) or ("unknown" if not cov else "missing")
+            present = sum(1 for c in checks if c["kind"] == "scenario" and tag in (c.get("tags") or c["articles"]))
+            rows.append(_row(pid, docs[pid], tag, art.id, art.label, art.heading, cov_status,
+                             getattr(entry, "reason", "") or "", by_tag.get(tag, []), art.text,
+                             planned=getattr(entry, "cases", 0) or 0, present=present))
+        for tag in sorted(set(by_tag) - known_tags):  # checks whose tag names no article: never lost
+            art_id = tag.partition("-")[2]
+            if art_id.startswith("A-"):  # a failure resting on a reading of a silent text, no article broken
+                rows.append(_row(pid, docs[pid], tag, art_id, art_id,
+                                 "文件未作规定，依据假设 a named reading where the text is silent", "unknown", "",
+                                 by_tag[tag]))
+                continue
+            rows.append(_row(pid, docs[pid], tag, art_id, "（未标注条款）" if tag.endswith("-?") else tag,
+                             "未标注或未知条款 untagged / unknown article", "unknown", "", by_tag[tag]))
+        matrix += rows
+        counts = Counter(c["status"] for c in doc_checks)
+        # as the run's (results.decide): a feature or harness error, or checks none of which reached the
+        # system, give no verdict (无法判定), never 不合格
+        # an interrupted run certifies no document either: its passes so far are no 合格 (results.decide)
+        verdict = (decide(((c["status"], c.get("exercised")) for c in doc_checks), run.incomplete)
+                   if doc_checks else "未测试")
+        cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
+        documents.append({
+            "id": pid, "title": policy.title, "short": policy.short, "label": docs[pid],
+            "draft": DRAFT_MARK in docs[pid], "issuer": policy.issuer, "kind": policy.kind,
+            "number": policy.number or NO_NUMBER, "verdict": verdict, "verdict_en": VERDICT_EN[verdict],
+            "counts": {s: counts[s] for s in STATUSES}, "checks": len(doc_checks),
+            "scenarios": sum(1 for c in doc_checks if c["kind"] == "scenario"),
+            "properties": sum(1 for c in doc_checks if c["kind"] == "property"),
+            "articles": len(articles), "articles_tested": cov_counts["tested"],
+            "articles_untestable": cov_counts["untestable"],
+            "articles_pending": cov_counts["pending"] + cov_counts["missing"],
+            "articles_failing": sum(1 for r in rows if r["result"] in FAILING),
+        })
+        for a in policy.assumptions.values():
+            zh = _assumption_reasons().get(a.id)
+            why = f"{zh}\n{a.why}" if zh else f"（理由暂无中文译文，英文原文如下）\n{a.why}"
+            entry = assumptions.setdefault(a.id, {"id": a.id, "text": a.text, "why": why, "why_zh": zh or "",
+                                                  "why_en": a.why, "policies": []})
+            entry["policies"].append(docs[pid])
+    other = [c for c in checks if not c["policy"]]
+    if other:
+        counts = Counter(c["status"] for c in other)
+        other_verdict = decide(((c["status"], c.get("exercised")) for c in other), run.incomplete)
+        documents.append({"id": "", "title": "跨文件检查 Checks not tied to one document", "short": "通用",
+                          "label": "通用 general", "draft": False,
+                          "issuer": "", "number": "", "verdict": other_verdict,
+                          "verdict_en": VERDICT_EN[other_verdict],
+                          "counts": {s: counts[s] for s in STATUSES}, "checks": len(other),
+                          "scenarios": sum(1 for c in other if c["kind"] == "scenario"),
+                          "properties": sum(1 for c in other if c["kind"] == "property"),
+                          "articles": 0, "articles_tested": 0, "articles_untestable": 0, "articles_pending": 0,
+                          "articles_failing": 0})
+    counts = run.counts()
+    verdict = run.verdict
+    props = [c for c in checks if c["kind"] == "property"]
+    from . import causes as causes_mod, certify
+
+    # "吉林 一", as citations write it (Policy.article_label): not the numbering's "一、"
+    tag_labels = {r["tag"]: f"{r['document']} {r['label'].rstrip('、. ')}" for r in matrix}
+    run_view = {"adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
+                "harness_version": run.harness_version, "seed": run.seed, "started": run.started,
+                "finished": run.finished}
+    data = {
+        "schema": SCHEMA_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "run": {
+            "run_id": run.run_id, "started": run.started, "finished": run.finished,
+            "adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
+            "policies": run.policies, "documents": [d["id"] for d in documents if d["id"]],
+            "selection": run.selection, "harness_version": run.harness_version,
+            "reference_version": run.reference_version, "seed": run.seed, "examples": run.examples,
+            "planned": run.planned, "completed": len(run.checks), "incomplete": run.incomplete,
+            "unreachable": run.unreachable, "notes": run.notes,
+        },
+        "verdict": verdict,
+        "verdict_en": VERDICT_EN[verdict],
+        "gate": gate or {},
+        "counts": counts,
+        "totals": {"checks": len(checks), "scenarios": sum(1 for c in checks if c["kind"] == "scenario"),
+                   "properties": len(props),
+                   "properties_failed": sum(1 for c in props if c["status"] in FAILING)},
+        "documents": documents,
+        "matrix": matrix,
+        "checks": checks,
+        "causes": causes_mod.group(checks, tag_labels),
+        "certification": certify.record(run_view, run.examples, checks, documents),
+        "manifest": [],
+        "baseline": run.baseline or {},
+        "assumptions": sorted(assumptions.values(), key=lambda a: a["id"]),
+    }
+    return evidence.mask(data)
+
+
+def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, coverage: str, reason: str,
+         row_checks: list[dict], text: str = "", planned: int = 0, present: int = 0) -> dict:
+    """One article's row. `planned`: its scenarios in features/ (outline rows counted); `present`: how many of
+    them this run holds. An article whose scenarios did not all run is never 通过 on what did: a subset run
+    (--article, --tag) or a cut-short one reads 部分运行 (partly run), or 未运行 when nothing of it passed."""
+    def status(c: dict) -> str:  # a check that names the articles it violated fails only on those
+        if c["status"] == "failed" and c.get("failed_articles") and tag not in c["failed_articles"]:
+            return "passed"
+        return c["status"]
+
+    scen = Counter(status(c) for c in row_checks if c["kind"] != "property")
+    props = Counter(status(c) for c in row_checks if c["kind"] == "property")
+    result = _row_result(scen, props, coverage)
+    if planned and present < planned and result in ("passed", "not_applicable", "skipped"):
+        held = scen["passed"] + props["passed"] + scen["not_applicable"] + props["not_applicable"]
+        result = "partial" if held else "not_run"
+        reason = (f"本次运行只包含该条款 {planned} 个场景中的 {present} 个，结果不能作为该条款通过的依据 "
+                  f"only {present} of its {planned} scenarios were in this run" + (f"\n{reason}" if reason else ""))
+    return {
+        "policy": pid, "document": short, "draft": DRAFT_MARK in short, "tag": tag, "article": art_id,
+        "label": label, "heading": heading, "text": text,
+        "coverage": coverage, "coverage_label": " ".join(COVERAGE_LABELS.get(coverage, (coverage, coverage))),
+        "reason": reason, "result": result, "result_label": status_label(result),
+        "counts": {s: scen[s] for s in STATUSES},
+        "properties": {s: props[s] for s in STATUSES},
+        "checks": [c["id"] for c in sorted(row_checks, key=lambda c: status(c) not in FAILING)],
+        "scenarios_planned": planned, "scenarios_run": present,
+    }

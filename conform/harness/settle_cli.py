@@ -1,0 +1,354 @@
+"""`conform settle`: cases in, the reference's figures out, case by case in bounded memory.
+
+Input is recognised by its first character: `[` a JSON array of cases, `{` one case or
+JSON lines (one case per line), anything else YAML (one case or a list). JSON is read
+and settled one case at a time, so memory stays flat however long the input; YAML is
+read whole and so is bounded by `--max-case-mb`, as is each single JSON case.
+
+Output: one case as indented JSON; a list as a JSON array with one case per line; with
+`--jsonl`, JSON lines. The trace (each figure's steps and clause) is printed for a
+single case, and for a list or JSON lines only with `--trace`; `--no-trace` leaves it
+out everywhere. Output is held back until 1 MiB has accumulated, so a bad case early
+in the input leaves stdout empty; a bad case later ends the output unterminated and
+the error says how many cases were written.
+
+Errors say where: malformed JSON its line and column (in JSON lines, a record that is no
+whole value on its own line is named on that line, not where the decoder gave up further
+on); a case's data error the file and, for JSON, the line the case starts on.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import orjson
+
+from conform.reference.case import CaseError, parse_case
+from conform.reference.loading import InputError, check_text, decode_json, has_surrogate_escape, load_yaml
+from conform.reference.policy import PolicyError
+
+CHUNK = 1 << 20
+HOLD_BACK = 1 << 20  # bytes of output kept back before streaming starts
+YAML_NOTICE = 1 << 20  # characters of YAML above which stderr says it is being read
+PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+class SettleError(Exception):
+    """A located refusal: printed as one `conform: error:` line, exit 2."""
+
+
+# --------------------------------------------------------------------------- input
+
+
+class TextStream:
+    """UTF-8 text from a binary stream, a chunk at a time, with line numbers for errors."""
+
+    def __init__(self, raw: IO[bytes], source: str):
+        self.raw, self.source = raw, source
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.buf = ""
+        self.pos = 0
+        self.line0 = 0  # newlines in the text dropped from the front of buf
+        self.bytes_read = 0
+        self.eof = False
+        self.first = True
+        self._cpos = self._cline = 0  # a cache for line_at: newlines in buf[:_cpos]
+
+    def fill(self) -> bool:
+        """Read one more chunk; False at the end."""
+        if self.eof:
+            return False
+        data = self.raw.read(CHUNK)
+        final = not data
+        try:
+            text = self.decoder.decode(data, final)
+        except UnicodeDecodeError as e:
+            line = self.line0 + self.buf.count("\n") + data.count(b"\n", 0, max(e.start, 0)) + 1
+            raise SettleError(f"{self.source}: invalid UTF-8 at byte {self.bytes_read + max(e.start, 0)} "
+                              f"(line {line})") from None
+        self.bytes_read += len(data)
+        if self.first and text:
+            self.first = False
+            if text.startswith("\ufeff"):
+                text = text[1:]
+        if self.pos > CHUNK:
+            dropped = self.buf.count("\n", 0, self.pos)
+            self.line0 += dropped
+            if self._cpos >= self.pos:
+                self._cpos, self._cline = self._cpos - self.pos, self._cline - dropped
+            else:
+                self._cpos = self._cline = 0
+            self.buf = self.buf[self.pos:]
+            self.pos = 0
+        self.buf += text
+        self.eof = final
+        return not final
+
+    def skip_ws(self) -> str:
+        """Skip blanks; the next character, or '' at the end."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return ""
+
+    def line_at(self, pos: int) -> int:
+        """The line number of buf[pos], counting on from the last one asked (cases come in order)."""
+        if pos < self._cpos:
+            self._cpos = self._cline = 0
+        self._cline += self.buf.count("\n", self._cpos, pos)
+        self._cpos = pos
+        return self.line0 + self._cline + 1
+
+    def where(self) -> str:
+        line = self.line0 + self.buf.count("\n", 0, self.pos) + 1
+        col = self.pos - (self.buf.rfind("\n", 0, self.pos) + 1) + 1
+        return f"line {line} column {col}"
+
+    def value(self, limit: int, label: str, lines: bool = False) -> tuple[Any, str, int]:
+        """Decode the JSON value at the current position, reading more as needed; (value, its text, where
+        it starts in buf: `line_at` it until the next call). `lines`: JSON lines, where a case that fails
+        is located on its own line."""
+        while True:
+            start = self.pos
+            try:
+                value, end = decode_json(self.buf, start, self.line0)
+                if end < len(self.buf) or self.eof:
+                    break
+            except InputError as e:
+                if self.eof:
+                    message = str(e)
+                    own = self._own_line(start, label) if lines else None
+                    if own and own[0] != message:  # the decoder gave up past the case's line: name that line
+                        message = own[0] + own[1]
+                    raise SettleError(f"case {self.source}: {message}") from None
+            if len(self.buf) - start > limit:
+                own = self._own_line(start, label) if lines else None
+                if own:
+                    raise SettleError(f"case {self.source}: {own[0]}{own[1]}; read on as one case it passes "
+                                      f"{limit >> 20} MB, the limit for one case (--max-case-mb)") from None
+                raise SettleError(f"case {self.source}: {label} is larger than {limit >> 20} MB, the limit for one "
+                                  "case; raise it with --max-case-mb") from None
+            self.fill()  # may drop text before self.pos (== start) and renumber
+        self.pos = end
+        return value, self.buf[start:end], start
+
+    def _own_line(self, start: int, label: str) -> tuple[str, str] | None:
+        """For JSON lines: when the case starting at `start` is no whole JSON value on its own line (a record
+        cut off, and the next one read on as its continuation), that line's own error and a note, so the
+        message names the broken record's line rather than where the decoder gave up; else None."""
+        eol = self.buf.find("\n", start)
+        if eol < 0:
+            return None
+        bol = self.buf.rfind("\n", 0, start) + 1
+        line = self.line_at(start)
+        try:
+            decode_json(self.buf[bol:eol], start - bol, line - 1)
+        except InputError as e:
+            return str(e), (f" ({label}, on line {line}, is not a whole JSON value on its line: with --jsonl "
+                             "each case is one line)")
+        return None
+
+
+def _values(ts: TextStream, limit: int, lines: bool = False) -> Iterator[tuple[Any, str, int]]:
+    """The cases of a JSON array (positioned at '[') or of JSON lines (`lines`), one at a time, each with
+    where it starts (TextStream.value)."""
+    c = ts.skip_ws()
+    if c == "[":
+        ts.pos += 1
+        n = 0
+        while True:
+            c = ts.skip_ws()
+            if c == "]":
+                ts.pos += 1
+                if ts.skip_ws():
+                    raise SettleError(f"case {ts.source}: malformed JSON at {ts.where()}: extra data after the array")
+                return
+            if n:
+                if c != ",":
+                    raise SettleError(f"case {ts.source}: malformed JSON at {ts.where()}: expected ',' or ']' "
+                                      f"after case {n - 1}" if c else
+                                      f"{ts.source}: malformed JSON: the array is not closed (']' missing)")
+                ts.pos += 1
+                c = ts.skip_ws()
+            if not c:
+                raise SettleError(f"case {ts.source}: malformed JSON: the array is not closed (']' missing)")
+            yield ts.value(limit, f"case {n}")
+            n += 1
+    n = 0
+    while c:
+        yield ts.value(limit, f"case {n}", lines)
+        n += 1
+        c = ts.skip_ws()
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Output:
+    """Holds output back until HOLD_BACK bytes, then streams; knows whether anything went out."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.held: list[bytes] = []
+        self.size = 0
+        self.streaming = False
+
+    def write(self, b: bytes) -> None:
+        if self.streaming:
+            self.stream.write(b)
+            return
+        self.held.append(b)
+        self.size += len(b)
+        if self.size > HOLD_BACK:
+            self.stream.write(b"".join(self.held))
+            self.held.clear()
+            self.streaming = True
+
+    def close(self) -> None:
+        if self.held:
+            self.stream.write(b"".join(self.held))
+            self.held.clear()
+        self.stream.flush()
+
+
+class Progress:
+    """A line on stderr every few seconds (every second, rewritten in place, on a terminal)."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.every = 1.0 if self.tty else PROGRESS_EVERY
+        self.t0 = time.monotonic()
+        self.next = self.t0 + max(self.every, 2.0)
+        self.shown = False
+
+    def tick(self, cases: int, settlements: int) -> None:
+        now = time.monotonic()
+        if now < self.next:
+            return
+        self.next = now + self.every
+        rate = settlements / (now - self.t0)
+        msg = f"conform: settled {cases:,} cases, {settlements:,} settlements ({rate:,.0f}/s)"
+        self.stream.write(f"\r{msg}" if self.tty else f"{msg}\n")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown and self.tty:
+            self.stream.write("\n")
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _open(case: str) -> tuple[IO[bytes], str]:
+    if case == "-":
+        return sys.stdin.buffer, "<stdin>"
+    path = Path(case)
+    if len(case) > 4096:
+        raise SettleError(f"{case[:60]}…: the path is longer than 4096 characters")
+    try:
+        if path.is_dir():
+            raise SettleError(f"{case}: is a directory, not a case file")
+        if not path.exists():
+            raise SettleError(f"{case}: no such file")
+        return path.open("rb"), case
+    except OSError as e:
+        raise SettleError(f"{case}: cannot read: {e.strerror or e}") from None
+
+
+def _read_all(ts: TextStream, limit: int, what: str) -> str:
+    while ts.fill():
+        if len(ts.buf) > limit:
+            raise SettleError(f"{ts.source}: {what} is larger than {limit >> 20} MB (it is read whole); raise the "
+                              "limit with --max-case-mb, or give JSON lines (--jsonl), which stream case by case")
+    return ts.buf
+
+
+def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
+        stdout: IO[bytes], stderr: IO[str], stdin: IO[bytes] | None = None) -> None:
+    """Settle every case of `case` (`-`: `stdin`, default sys.stdin) and write the output; SettleError for bad input."""
+    from conform.reference.engine import compute_case
+
+    limit = max_case_mb << 20
+    raw, source = (stdin, "<stdin>") if case == "-" and stdin is not None else _open(case)
+    out = Output(stdout)
+    progress = Progress(stderr)
+    written = 0
+    try:
+        ts = TextStream(raw, source)
+        first = ts.skip_ws()
+        if not first:
+            raise SettleError(f"case {source}: empty input")
+        items: Iterator[tuple[Any, str | None, int | None]]
+        if first in "[{":
+            single = first == "{" and not jsonl
+            items = _values(ts, limit, lines=first == "{" and jsonl)
+        else:
+            text = _read_all(ts, limit, "YAML input")
+            if len(text) > YAML_NOTICE:
+                stderr.write(f"conform: reading {len(text) / 1e6:.1f} MB of YAML whole (JSON lines stream faster)\n")
+            data = load_yaml_cases(text, source)
+            single = not isinstance(data, list)
+            items = ((c, None, None) for c in (data if isinstance(data, list) else [data]))
+        with_trace = trace if trace is not None else single
+        indent = orjson.OPT_INDENT_2 if single else 0
+        n_setl = 0
+        for i, (data, text, start) in enumerate(items):
+            if single and i:
+                raise SettleError(f"{source}: more than one JSON value at {ts.where()}; for several cases give a "
+                                  "JSON array or JSON lines with --jsonl")
+            try:
+                if text is not None and "\\u" in text and has_surrogate_escape(text):  # `in` first: a fast scan
+                    try:
+                        check_text(data)
+                    except InputError as e:
+                        raise CaseError(str(e), case=str(i)) from None
+                c = parse_case(data, str(i))
+                try:
+                    result = compute_case(c, with_trace=with_trace)
+                except PolicyError as e:
+                    raise CaseError(str(e), case=c.name) from None
+            except (CaseError, PolicyError) as e:  # located: the file, and the line the case starts on (JSON)
+                raise SettleError(f"{source}{f' line {ts.line_at(start)}' if start is not None else ''}: {e}") from None
+            b = orjson.dumps(result, option=indent)
+            if single:
+                out.write(b + b"\n")
+            elif jsonl:
+                out.write(b + b"\n")
+            else:
+                out.write((b",\n" if i else b"[\n") + b)
+            written += 1
+            n_setl += len(c.items)
+            progress.tick(written, n_setl)
+        if not single and not jsonl:
+            out.write(b"\n]\n" if written else b"[]\n")
+        if single and not written:
+            raise SettleError(f"case {source}: empty input")
+    except (CaseError, PolicyError, SettleError) as e:
+        progress.done()
+        if out.streaming:
+            raise SettleError(f"{e} (output stopped after {written} case(s): it is incomplete)") from None
+        raise SettleError(str(e)) from None
+    finally:
+        if case != "-":
+            raw.close()
+    progress.done()
+    out.close()
+
+
+def load_yaml_cases(text: str, source: str) -> Any:
+    try:
+        data = load_yaml(text)
+    except InputError as e:
+        raise CaseError(str(e), case=source) from None
+    if data is None:
+        raise SettleError(f"case {source}: empty input")
+    return data

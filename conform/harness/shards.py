@@ -1,0 +1,191 @@
+"""`concurrency` made real for an HTTP system: the checks split over worker processes, run at once.
+
+pytest runs one check at a time, and its fixtures and hooks are not thread-safe, so checks cannot
+run concurrently inside one session. With `concurrency = N > 1` and an http adapter, `conform run`
+starts N worker processes (`python -m conform.harness.shards`); worker i runs the checks whose collection
+index is i modulo N (scenarios and property tests alike), each against the same system, with its own
+connection, its own evidence per check and its own test persons: every psn_no it sends carries the
+prefix `W<i>-` (CONFORM_PSN_PREFIX), so two workers never touch the same person. Each worker writes
+its RunResult as JSON; the parent merges them in collection order, so the reports are those of one
+run. The seed of the properties is drawn once and given to every worker, so a rerun with the same
+seed tries the same examples at any concurrency.
+
+Signals: a worker stops like a single run (its report part marked incomplete); the parent forwards
+its first SIGINT/SIGTERM to the workers, waits for their parts and merges what they gathered.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .results import RunResult
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository root: conform/harness/ is two below
+PSN_PREFIX_ENV = "CONFORM_PSN_PREFIX"
+
+
+class ShardSelect:
+    """pytest plugin of a worker: keep the items whose index is `index` modulo `count`."""
+
+    def __init__(self, index: int, count: int):
+        self.index, self.count = index, count
+        self.order: dict[str, int] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        keep, drop = [], []
+        for i, item in enumerate(items):
+            self.order[item.nodeid] = i
+            (keep if i % self.count == self.index else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _seed_args(extra_args: tuple[str, ...]) -> tuple[str, ...]:
+    """The same property seed for every worker: the caller's, or one drawn here (unless derandomized)."""
+    if "--conform-seed" in extra_args or any(a.startswith("--hypothesis-seed") for a in extra_args):
+        return ()
+    from .properties.settings import PROFILES, choose_profile
+
+    try:
+        profile = choose_profile("--thorough" in extra_args)
+    except pytest.UsageError:
+        return ()
+    if PROFILES[profile].get("derandomize"):
+        return ()
+    return ("--conform-seed", str(random.SystemRandom().getrandbits(32)))
+
+
+def execute_sharded(workers: int, adapter: str | None, config: str | None, policies: tuple[str, ...],
+                    articles: tuple[str, ...], tag: str | None, extra_args: tuple[str, ...] = (),
+                    guard: Any = None) -> Any:
+    """Run the selection split over `workers` processes at once; return one merged `Execution`."""
+    extra = tuple(extra_args) + _seed_args(tuple(extra_args))
+    with tempfile.TemporaryDirectory(prefix="conform-shards-") as tmp:
+        procs: list[subprocess.Popen] = []
+        logs = []
+        forwarded = False
+
+        def forward() -> None:
+            for q in procs:
+                if q.poll() is None:
+                    q.send_signal(signal.SIGINT)
+
+        try:
+            for i in range(workers):
+                cmd = [sys.executable, "-m", "conform.harness.shards", f"{i}/{workers}", str(Path(tmp) / f"{i}.json"),
+                       json.dumps({"adapter": adapter, "config": os.path.abspath(config) if config else None,
+                                   "policies": list(policies), "articles": list(articles), "tag": tag,
+                                   "extra_args": list(extra)})]
+                env = {**os.environ, PSN_PREFIX_ENV: f"W{i}-"}
+                logs.append(open(Path(tmp) / f"{i}.log", "w+b"))  # noqa: SIM115 - closed below
+                procs.append(subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=logs[-1]))
+        except KeyboardInterrupt:
+            forwarded = True
+            forward()
+        for p in procs:
+            while p.poll() is None:
+                try:
+                    p.wait()
+                except KeyboardInterrupt:  # the first signal: pass it on, then wait for the parts
+                    if not forwarded:
+                        forwarded = True
+                        forward()
+        if guard is not None:
+            guard.finishing()
+        stderr = []
+        for log in logs:
+            log.seek(0)
+            stderr.append(log.read()[-4000:])
+            log.close()
+        parts = []
+        for i in range(workers):
+            f = Path(tmp) / f"{i}.json"
+            if f.is_file():
+                parts.append(json.loads(f.read_text(encoding="utf-8")))
+    if not parts:
+        text = b"".join(stderr).decode("utf-8", "replace").strip()
+        raise RuntimeError(f"no worker of the concurrent run reported: {text[-2000:]}")
+    ex = merge(parts)
+    if forwarded or (guard is not None and guard.received):
+        ex.interrupted = True
+    if len(parts) < workers or ex.interrupted:
+        run = ex.run
+        run.incomplete = True
+        if not any(n.startswith("未完成") for n in run.notes):
+            run.notes.append(f"未完成 incomplete run (interrupted): {len(run.checks)} of {run.planned} checks finished")
+    return ex
+
+
+def merge(parts: list[dict]) -> Any:
+    """One Execution from the workers' parts: checks in collection order, counts and notes combined."""
+    from .run import Execution
+
+    runs = [RunResult.from_dict(p["run"]) for p in parts]
+    order: dict[str, int] = {}
+    for p in parts:
+        order.update(p["order"])
+    run = runs[0]
+    run.checks = sorted((c for r in runs for c in r.checks), key=lambda c: order.get(c.nodeid, 1 << 30))
+    run.planned = sum(r.planned for r in runs)
+    run.unreachable = any(r.unreachable for r in runs)
+    run.incomplete = any(r.incomplete for r in runs)
+    run.notes = list(dict.fromkeys(n for r in runs for n in r.notes if not n.startswith("未完成")))
+    if run.incomplete:
+        run.notes.append(f"未完成 incomplete run: {len(run.checks)} of {run.planned} checks finished")
+    total = sum(int((r.examples or {}).get("total", 0) or 0) for r in runs)
+    if run.examples:
+        run.examples["total"] = total
+    run.started = min(r.started for r in runs)
+    run.finished = max(r.finished for r in runs)
+    run.adapter = {**run.adapter, "workers": len(parts)}
+    codes = [int(p["pytest_code"]) for p in parts]
+    usage = next((p["usage_error"] for p in parts if p["usage_error"]), None)
+    collect_errors = list(dict.fromkeys(e for p in parts for e in p["collect_errors"]))
+    E = pytest.ExitCode
+    if usage:
+        code = E.USAGE_ERROR
+    elif E.INTERNAL_ERROR in codes:
+        code = E.INTERNAL_ERROR
+    elif E.INTERRUPTED in codes:
+        code = E.INTERRUPTED
+    elif E.TESTS_FAILED in codes:
+        code = E.TESTS_FAILED
+    elif all(c == E.NO_TESTS_COLLECTED for c in codes):
+        code = E.NO_TESTS_COLLECTED
+    else:
+        code = E.OK
+    return Execution(run, int(code), usage, any(p["interrupted"] for p in parts), collect_errors)
+
+
+def _worker(shard: str, out: str, spec: str) -> int:
+    """One worker: run its share of the checks and write them (even when interrupted)."""
+    from .run import _Interrupts, execute_detailed
+
+    index, count = (int(x) for x in shard.split("/"))
+    args = json.loads(spec)
+    select = ShardSelect(index, count)
+    with _Interrupts() as guard:
+        ex = execute_detailed(args["adapter"], args["config"], tuple(args["policies"]), tuple(args["articles"]),
+                              args["tag"], tuple(args["extra_args"]), plugins=(select, guard))
+        guard.finishing()
+        data = {"run": ex.run.to_dict(), "pytest_code": ex.pytest_code, "usage_error": ex.usage_error,
+                "interrupted": ex.interrupted, "collect_errors": ex.collect_errors, "order": select.order}
+        tmp = Path(out + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+        os.replace(tmp, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_worker(*sys.argv[1:4]))

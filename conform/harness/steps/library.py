@@ -1,0 +1,404 @@
+"""Every step phrase of the zh-CN features, one phrase per concept.
+
+Loaded as a pytest plugin (`pytest_plugins = ["conform.harness.steps.library"]`). Amounts
+are parsed to Decimal; Chinese words map to platform codes in `vocabulary`.
+docs/steps.md lists the phrases with an example each.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from conform.reference.money import fmt
+from conform.reference.policy import PolicyError, bind, load_policy
+
+from ..plugin import MismatchError, note
+from ..results import Mismatch
+from .vocabulary import (DECISION_NAMES, DISEASE_KIND_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES,
+                         PERSON_TYPES, POLICY_NAMES, PURPOSE_NAMES, RELATION_NAMES, SETTLEMENT_FIELDS,
+                         VISIT_COLUMNS, YTD_FIELDS, amount, lookup, ratio)
+from .world import ScenarioError, World
+
+AMT = r"-?\d+(?:\.\d{1,2})?"
+
+
+@pytest.fixture
+def world(adapter) -> World:
+    return World(adapter)
+
+
+# =========================================================================== 假如: rules and person
+
+
+@given(parsers.parse('适用政策 "{name}"'))
+def given_policy(world: World, name: str) -> None:
+    world.policy = lookup(POLICY_NAMES, name, "policy")
+
+
+@given(parsers.parse('地区配置 "{region}"'))
+def given_region(world: World, region: str) -> None:
+    world.region = region
+
+
+@given(parsers.parse('地区参数 "{key}" 为 "{value}"'))
+def given_param(world: World, key: str, value: str) -> None:
+    world.params[key] = value
+
+
+@given(parsers.parse('参保人 "{psn_no}" 为 "{kind}"'))
+def given_person(world: World, psn_no: str, kind: str) -> None:
+    world.set_person(psn_no=psn_no, psn_type=lookup(PERSON_TYPES, kind, "person type"))
+
+
+@given(parsers.parse('参保人出生日期为 "{date}"'))
+def given_birth(world: World, date: str) -> None:
+    world.set_person(birth_date=date)
+
+
+@given(parsers.re(r'参保人为 "(?P<tier>一档|二档)" 灵活就业人员'))
+def given_flex_tier(world: World, tier: str) -> None:
+    world.set_person(flex_tier=1 if tier == "一档" else 2)
+
+
+@given("参保人未建立个人账户")
+def given_no_account(world: World) -> None:
+    world.set_person(has_account=False)
+
+
+@given(parsers.parse('参保人于 "{date}" 退休'))
+def given_retired(world: World, date: str) -> None:
+    world.set_person(retire_date=date)
+
+
+@given(parsers.parse('参保人待遇享受期为 "{begin}" 至 "{end}"'))
+def given_benefit_period(world: World, begin: str, end: str) -> None:
+    world.set_person(benefit_period={"begin": begin, "end": end})
+
+
+@given("参保人已办理异地备案")
+def given_remote_filing(world: World) -> None:
+    world.set_person(remote_filing=True)
+
+
+@given(parsers.re(rf"参保人个人账户余额为 (?P<amt>{AMT}) 元"))
+def given_balance(world: World, amt: str) -> None:
+    world.set_person(acct_balance=fmt(amount(amt)))
+
+
+@given(parsers.re(r'参保人登记(?P<kind>慢性病|门诊慢特病|慢特病|特殊疾病|门诊特殊疾病|两病)病种 "(?P<code>[^"]+)"'))
+def given_disease(world: World, kind: str, code: str) -> None:
+    world.add_to_person_list("chronic_diseases", {"dise_codg": code, "kind": DISEASE_KIND_NAMES[kind]})
+
+
+@given(parsers.parse('参保人于 "{begin}" 至 "{end}" 住院'))
+def given_hospital_stay(world: World, begin: str, end: str) -> None:
+    world.add_to_person_list("hospital_stays", {"begin": begin, "end": end})
+
+
+@given(parsers.re(rf"参保人 (?P<year>\d{{4}}) 年度此前已累计(?P<label>{'|'.join(YTD_FIELDS)}) (?P<amt>{AMT}) 元"))
+def given_ytd(world: World, year: str, label: str, amt: str) -> None:
+    ytd = dict(world.person.get("ytd") or {"year": int(year)})
+    if int(ytd["year"]) != int(year):
+        raise ScenarioError(f"year-to-date totals for one year only; already given for {ytd['year']}")
+    ytd[YTD_FIELDS[label]] = fmt(amount(amt))
+    world.set_person(ytd=ytd)
+
+
+# =========================================================================== 当: settlements
+
+_VISIT = re.compile(
+    rf'参保人于 "(?P<date>[^"]+)" 在 "(?P<facility>[^"]+)" (?P<med>{"|".join(MED_TYPE_NAMES)})'
+    rf'(?:（病种 "(?P<dise>[^"]+)"）)?(?P<mode>预结算|结算)医疗费用 (?P<total>{AMT}) 元'
+    rf"(?:，其中(?P<parts>[^（]*?))?(?:（(?P<flags>[^）]+)）)?$"
+)
+_PART = re.compile(rf"(?P<label>全自费|超限价|先行自付) (?P<amt>{AMT}) 元")
+
+
+def _visit_fields(m: dict) -> dict:
+    fields: dict = {"date": m["date"], "facility": lookup(FACILITY_NAMES, m["facility"], "facility"),
+                    "med_type": MED_TYPE_NAMES[m["med"]], "medfee_sumamt": fmt(amount(m["total"]))}
+    if m.get("dise"):
+        fields["dise_codg"] = m["dise"]
+    if m.get("parts"):
+        found = {p["label"]: p["amt"] for p in _PART.finditer(m["parts"])}
+        if not found:
+            raise ScenarioError(f"cannot read the parts {m['parts']!r}; write e.g. 全自费 50.00 元、超限价 0.00 元、先行自付 20.00 元")
+        names = {"全自费": "fulamt_ownpay_amt", "超限价": "overlmt_selfpay", "先行自付": "preselfpay_amt"}
+        for label, amt in found.items():
+            fields[names[label]] = fmt(amount(amt))
+    for flag in filter(None, re.split(r"[，、,]", m.get("flags") or "")):
+        flag = flag.strip()
+        if flag == "异地就医":
+            fields["remote"] = True
+        elif flag == "不使用个人账户":
+            fields["acct_used_flag"] = False
+        else:
+            fields["exclusion"] = lookup(EXCLUSION_NAMES, flag, "flag (异地就医, 不使用个人账户, or an exclusion)", codes=False)
+    return fields
+
+
+@when(parsers.re(_VISIT.pattern))
+def when_visit(world: World, date: str, facility: str, med: str, dise: str | None, mode: str, total: str,
+               parts: str | None, flags: str | None) -> None:
+    m = {"date": date, "facility": facility, "med": med, "dise": dise, "total": total, "parts": parts, "flags": flags}
+    world.settle(_visit_fields(m), presettle=mode == "预结算")
+
+
+@when(parsers.re(_VISIT.pattern.replace("(?P<mode>预结算|结算)", "(?P<mode>结算)").replace("参保人于", "参保人尝试于")))
+def when_visit_may_be_refused(world: World, date: str, facility: str, med: str, dise: str | None, mode: str,
+                              total: str, parts: str | None, flags: str | None) -> None:
+    """A settlement the scenario expects may be refused (then 那么 结算被拒绝)."""
+    m = {"date": date, "facility": facility, "med": med, "dise": dise, "total": total, "parts": parts, "flags": flags}
+    world.settle(_visit_fields(m), expect_refusal=True)
+
+
+def _table(datatable: list[list[str]], columns: dict[str, str]) -> list[dict[str, str]]:
+    header = [h.strip() for h in datatable[0]]
+    unknown = [h for h in header if h not in columns]
+    if unknown:
+        raise ScenarioError(f"unknown column(s) {', '.join(unknown)}; known: {', '.join(columns)}")
+    return [{columns[h]: c.strip() for h, c in zip(header, row) if c.strip() != ""} for row in datatable[1:]]
+
+
+@when("依次结算以下就诊：")
+def when_visits(world: World, datatable: list[list[str]]) -> None:
+    for row in _table(datatable, VISIT_COLUMNS):
+        op = row.pop("op", "结算")
+        if op == "撤销":
+            world.reverse(row["id"])
+            continue
+        fields: dict = {"date": row["date"], "facility": lookup(FACILITY_NAMES, row["facility"], "facility"),
+                        "med_type": lookup(MED_TYPE_NAMES, row.get("med_type", "普通门诊"), "med_type"),
+                        "medfee_sumamt": fmt(amount(row["medfee_sumamt"]))}
+        if "id" in row:
+            fields["id"] = row["id"]
+            world.counter += 1
+        for k in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"):
+            if k in row:
+                fields[k] = fmt(amount(row[k]))
+        if "dise_codg" in row:
+            fields["dise_codg"] = row["dise_codg"]
+        if row.get("remote") in ("是", "异地"):
+            fields["remote"] = True
+        if "exclusion" in row:
+            fields["exclusion"] = lookup(EXCLUSION_NAMES, row["exclusion"], "exclusion", codes=False)
+        world.settle(fields, presettle=op == "预结算")
+
+
+@when(parsers.parse('撤销结算 "{setl_id}"'))
+def when_reverse(world: World, setl_id: str) -> None:
+    world.reverse(setl_id)
+
+
+# =========================================================================== 那么: settlement figures
+
+_FIELD_RE = "|".join(k for k in SETTLEMENT_FIELDS if k != "支付比例")
+
+
+@then(parsers.re(rf'(?:结算 "(?P<sid>[^"]+)" 的)?(?P<label>{_FIELD_RE})为 (?P<amt>{AMT}) 元'))
+def then_field(world: World, label: str, amt: str, sid: str | None = None) -> None:
+    world.expect_fields(sid, {SETTLEMENT_FIELDS[label]: amount(amt)})
+
+
+@then(parsers.re(r'(?:结算 "(?P<sid>[^"]+)" 的)?支付比例为 (?P<pct>\d+(?:\.\d+)?%)'))
+def then_ratio(world: World, pct: str, sid: str | None = None) -> None:
+    world.expect_fields(sid, {"pool_prop_selfpay": ratio(pct)})
+
+
+@then("各次结算结果为：")
+def then_table(world: World, datatable: list[list[str]]) -> None:
+    columns = {"编号": "id", **SETTLEMENT_FIELDS}
+    errors: list[Mismatch] = []
+    trace: list[dict] = []
+    traces: dict[str, list[dict]] = {}  # each settlement's own trace: a failing row is blamed on its own clause
+    for row in _table(datatable, columns):
+        sid = row.pop("id", None)
+        if sid is None:
+            raise ScenarioError("the results table needs a 编号 column")
+        expected = {k: (ratio(v) if k == "pool_prop_selfpay" else amount(v)) for k, v in row.items()}
+        try:
+            world.expect_fields(sid, expected)
+        except MismatchError as e:
+            errors.extend(e.mismatches)
+            trace = trace or e.trace
+            for m in e.mismatches:
+                traces.setdefault(m.item, e.trace)
+    if errors:
+        raise MismatchError(errors, trace, traces)
+
+
+@then(parsers.re(r'结算被拒绝(?:，原因包含 "(?P<reason>[^"]+)")?'))
+def then_refused(world: World, reason: str | None = None) -> None:
+    if world.refusal is None:
+        got = world.results.get(world.last_id or "", {})
+        raise MismatchError([Mismatch("infcode", "拒绝结算", f"结算成功（统筹基金支付 {got.get('hifp_pay', '?')}）",
+                                      world.last_id or "")])
+    if reason and reason not in world.refusal.message:
+        raise MismatchError([Mismatch("err_msg", f"包含“{reason}”", world.refusal.message, world.last_id or "")])
+
+
+@then(parsers.re(rf"(?P<year>\d{{4}}) 年度累计(?P<label>{'|'.join(YTD_FIELDS)})为 (?P<amt>{AMT}) 元"))
+def then_ytd(world: World, year: str, label: str, amt: str) -> None:
+    out = world.ytd(int(year))
+    name = YTD_FIELDS[label]
+    want = amount(amt)
+    got = out.get(name)
+    if got is None or Decimal(str(got)) != want:
+        raise MismatchError([Mismatch(name, fmt(want), str(got), f"{year}年度累计", label)])
+
+
+# =========================================================================== personal accounts
+
+
+@when(parsers.re(rf'为 "(?P<month>\d{{4}}-\d{{2}})" 计入个人账户(?:（(?P<what>缴费基数|个人缴费) (?P<amt>{AMT}) 元）)?'))
+def when_credit(world: World, month: str, what: str | None = None, amt: str | None = None) -> None:
+    base = amount(amt) if what == "缴费基数" else None
+    contribution = amount(amt) if what == "个人缴费" else None
+    world.credit(month, base, contribution, expect_refusal=True)
+
+
+@then(parsers.re(rf'(?:"(?P<month>\d{{4}}-\d{{2}})" )?个人账户计入 (?P<amt>{AMT}) 元'))
+def then_credit(world: World, amt: str, month: str | None = None) -> None:
+    month = month or world.last_credit
+    if month is None or month not in world.credits:
+        if world.refusal is not None:
+            raise MismatchError([Mismatch("amount", fmt(amount(amt)), f"拒绝：{world.refusal.message}", month or "")],
+                                list((world.oracle_credits.get(month or "") or {}).get("trace", [])))
+        raise ScenarioError(f"no account credit for {month!r}")
+    got = world.credits[month]["amount"]
+    if Decimal(str(got)) != amount(amt):
+        # the reference's trace (the system's own, when the reference is the system under test)
+        oracle = world.oracle_credits.get(month) if world.oracle is not None else world.credits[month]
+        raise MismatchError([Mismatch("amount", fmt(amount(amt)), str(got), month, "个人账户计入")],
+                            list((oracle or {}).get("trace", [])))
+
+
+@then(parsers.re(r'个人账户计入被拒绝(?:，原因包含 "(?P<reason>[^"]+)")?'))
+def then_credit_refused(world: World, reason: str | None = None) -> None:
+    if world.refusal is None:
+        raise MismatchError([Mismatch("infcode", "拒绝计入", "计入成功", world.last_credit or "")])
+    if reason and reason not in world.refusal.message:
+        raise MismatchError([Mismatch("err_msg", f"包含“{reason}”", world.refusal.message)])
+
+
+@when(parsers.re(rf'个人账户为 "(?P<relation>[^"]+)" 支付 "(?P<purpose>[^"]+)"(?: (?P<amt>{AMT}) 元)?'))
+def when_use(world: World, relation: str, purpose: str, amt: str | None = None) -> None:
+    world.ensure_person()
+    world.adapter.require("check_account_use")
+    world.last_use = world.adapter.check_account_use(
+        world.psn_no, lookup(RELATION_NAMES, relation, "relation"), lookup(PURPOSE_NAMES, purpose, "purpose"),
+        fmt(amount(amt)) if amt else None)
+
+
+ANSWERS = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作规定"}
+
+
+@then(parsers.re(r'个人账户使用(?P<decision>被允许|被拒绝|未作规定|有条件允许)(?:，依据 "(?P<clause>[^"]+)")?'
+                 r'(?:，限 "(?P<condition>[^"]+)")?'))
+def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause: str | None = None,
+             condition: str | None = None) -> None:
+    """The decision the text makes. Where it makes none (未作规定), a settlement system can only allow or
+    refuse: any of the three answers is accepted (anything else fails), and the check says that the text
+    does not decide it and what the system answered — a pass of "a permissible answer", not of "the right one".
+
+    `有条件允许，依据 "…"，限 "…"`: the cited clause allows the use on a condition the request cannot carry
+    (南昌 四（三）2 备案的商业补充医疗保险, 浙江 二（四）本省, 北京（四）相衔接的本市产品). The text is not
+    silent, but whether the condition holds is beyond the request (T003 has the relation, the purpose and the
+    amount only): allowing (it holds) and refusing (it cannot be confirmed) are both within the text, so any
+    of the three answers passes and the check's note says so. A clause the answer carries must be the cited
+    one, as on the other branches: the use is the cited article's either way, the allowance and the refusal
+    for want of the condition alike. An answer without a clause is not failed for it (the other branches
+    fail it): a system refusing for want of what the request cannot say may well cite nothing, and the note
+    says that none was given."""
+    if world.last_use is None:
+        raise ScenarioError("no account use checked yet")
+    conditional = decision == "有条件允许"
+    if conditional and not (clause and condition):
+        raise ScenarioError('个人账户使用有条件允许 needs the clause allowing the use and its condition: '
+                            '有条件允许，依据 "…"，限 "…"')
+    if condition and not conditional:
+        raise ScenarioError(f'，限 "{condition}" names the condition of a use the text allows on it: write '
+                            f'个人账户使用有条件允许，依据 "…"，限 "{condition}" (未作规定 is for a text that is silent)')
+    want = "undetermined" if conditional else DECISION_NAMES[decision]
+    got = world.last_use.get("decision")
+    if want == "undetermined":
+        if got not in ANSWERS:
+            raise MismatchError([Mismatch("decision", "allowed、refused 或 undetermined", str(got), "个人账户使用",
+                                          "使用决定")])
+        if conditional:
+            cited = world.last_use.get("clause")
+            if cited not in (None, "") and clause not in str(cited):
+                raise MismatchError([Mismatch("clause", clause, str(cited), "个人账户使用", "依据条款")])
+            note(request, f"依据 {clause} 在满足“{condition}”的条件下可以使用；请求无法表明是否满足，任何答复均接受："
+                          f"被测系统答复“{ANSWERS[got]}”（{got}）"
+                          + (f"，依据“{cited}”" if cited not in (None, "") else "，未给出依据条款")
+                          + f" — the text ({clause}) allows this use on a condition the request cannot show; "
+                          "any answer is accepted")
+        else:
+            note(request, f"文件未作规定，不作判定 the text does not decide this use: 被测系统答复“{ANSWERS[got]}”"
+                          f"（{got}），文件既未列入可用范围也未明令禁止，允许或拒绝均不违反文件")
+        return
+    errors = []
+    if got != want:
+        errors.append(Mismatch("decision", want, str(got), "个人账户使用", "使用决定"))
+    if clause and clause not in str(world.last_use.get("clause", "")):
+        errors.append(Mismatch("clause", clause, str(world.last_use.get("clause")), "个人账户使用", "依据条款"))
+    if errors:
+        raise MismatchError(errors)
+
+
+@then(parsers.re(rf"个人账户余额为 (?P<amt>{AMT}) 元(?:（使用被拒绝），或为 (?P<alt>{AMT}) 元（以余额为限支付）)?"))
+def then_balance(world: World, request: pytest.FixtureRequest, amt: str, alt: str | None = None) -> None:
+    """The balance. With an alternative, the last use asked more than the balance and the text is silent on
+    such a use: a refusal that leaves `amt`, or a payment up to the balance that leaves `alt`, is accepted;
+    any other answer (an overdraft among them) fails."""
+    out = world.ytd(int(world.person.get("ytd", {}).get("year", 2023)))
+    got = out.get("acct_balance")
+    want = amount(amt)
+    if alt is not None:
+        if world.last_use is None:
+            raise ScenarioError("no account use checked yet")
+        decision = world.last_use.get("decision")
+        if decision not in ("allowed", "refused"):
+            raise MismatchError([Mismatch("decision", "refused 或 allowed（以余额为限）", str(decision), "个人账户使用",
+                                          "使用决定")])
+        if decision == "allowed":
+            want = amount(alt)
+        if got is not None and Decimal(str(got)) == want:
+            note(request, f"文件未规定超过余额的使用，不作判定 the text is silent on a use over the balance: 被测系统"
+                          f"{'拒绝，余额不变' if decision == 'refused' else '以余额为限支付'}，余额 {fmt(want)} 元，未透支")
+    if got is None or Decimal(str(got)) != want:
+        raise MismatchError([Mismatch("acct_balance", fmt(want), str(got), "个人账户", "个人账户余额")])
+
+
+# =========================================================================== region configurations
+
+
+@when("校验地区配置")
+def when_validate_region(world: World) -> None:
+    """Check the scenario's region file and parameters against the framework (harness-side)."""
+    if world.policy is None:
+        raise ScenarioError("no policy")
+    try:
+        bind(world.policy, world.region, world.params)
+        world.region_error = None
+    except PolicyError as e:
+        world.region_error = str(e)
+
+
+@then(parsers.re(r'地区配置被拒绝，原因引用 "(?P<clause>[^"]+)"'))
+def then_region_refused(world: World, clause: str) -> None:
+    if world.region_error is None:
+        raise MismatchError([Mismatch("region", f"拒绝（{clause}）", "配置有效")])
+    label = load_policy(world.policy or "").short
+    if clause not in world.region_error:
+        raise MismatchError([Mismatch("region", f"引用 {label} {clause}", world.region_error)])
+
+
+@then("地区配置有效")
+def then_region_valid(world: World) -> None:
+    if world.region_error is not None:
+        raise MismatchError([Mismatch("region", "配置有效", world.region_error)])

@@ -1,0 +1,242 @@
+"""The state of one scenario: rules, test person, what the system under test answered.
+
+Steps talk only to the adapter. Alongside it runs the reference (the oracle)
+so a failing scenario can show the reference's trace with its clauses.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from conform.reference.case import CaseError, CreditRequest, Settlement, parse_person, parse_settlement
+from conform.reference.money import fmt, fmt_ratio
+from conform.reference.policy import bind_cached
+
+from ..adapters import Adapter, SettlementRefused, Subject
+from ..adapters.reference import ReferenceAdapter
+from ..plugin import MismatchError
+from ..results import Mismatch
+from .vocabulary import LABELS
+
+
+class ScenarioError(ValueError):
+    """A scenario written in a way the steps cannot use (not a failure of the system under test)."""
+
+
+@dataclass
+class World:
+    adapter: Adapter
+    policy: str | None = None
+    region: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    person: dict[str, Any] = field(default_factory=dict)
+    prepared: bool = False
+    results: dict[str, dict] = field(default_factory=dict)
+    oracle_results: dict[str, dict] = field(default_factory=dict)
+    oracle_credits: dict[str, dict] = field(default_factory=dict)
+    last_id: str | None = None
+    refusal: SettlementRefused | None = None
+    credits: dict[str, dict] = field(default_factory=dict)
+    last_credit: str | None = None
+    last_use: dict | None = None
+    region_error: str | None = None
+    counter: int = 0
+    oracle: ReferenceAdapter | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.adapter, ReferenceAdapter):
+            self.oracle = ReferenceAdapter()
+
+    # ----------------------------------------------------------- person
+    @property
+    def psn_no(self) -> str:
+        return str(self.person.get("psn_no", "T0001"))
+
+    def set_person(self, **fields: Any) -> None:
+        if self.prepared:
+            raise ScenarioError("the person is already prepared; state person facts before the first settlement")
+        self.person.update(fields)
+
+    def add_to_person_list(self, name: str, value: Any) -> None:
+        self.set_person(**{name: [*self.person.get(name, []), value]})
+
+    def subject(self) -> Subject:
+        if self.policy is None:
+            raise ScenarioError("no policy: start with 假如 适用政策 \"…\"")
+        try:
+            person = parse_person({"psn_type": "1101", "psn_no": "T0001", **self.person}, "scenario")
+        except CaseError as e:
+            raise ScenarioError(str(e)) from None
+        return Subject(self.policy, person, self.region, dict(self.params))
+
+    def ensure_person(self) -> None:
+        if not self.prepared:
+            subj = self.subject()
+            self.adapter.require("prepare_person")
+            self.adapter.prepare_person(subj)
+            if self.oracle is not None:
+                try:
+                    self.oracle.prepare_person(subj)
+                except SettlementRefused:
+                    pass
+            self.prepared = True
+
+    # ----------------------------------------------------------- settlements
+    def next_id(self) -> str:
+        self.counter += 1
+        return f"V{self.counter}"
+
+    def build_settlement(self, fields: dict[str, Any]) -> Settlement:
+        subj = self.subject()
+        try:
+            s = parse_settlement(fields, "scenario", self.counter, subj.person)
+        except CaseError as e:
+            raise ScenarioError(str(e)) from None
+        assert isinstance(s, Settlement)
+        return s
+
+    def settle(self, fields: dict[str, Any], presettle: bool = False, expect_refusal: bool = False) -> dict | None:
+        self.ensure_person()
+        fields.setdefault("id", self.next_id())
+        s = self.build_settlement(fields)
+        op = "presettle" if presettle else "settle"
+        self.adapter.require(op)
+        self.refusal = None
+        try:
+            out = (self.adapter.presettle if presettle else self.adapter.settle)(self.psn_no, s)
+        except SettlementRefused as e:
+            self.refusal = e
+            out = None
+        oracle_refused = False
+        if self.oracle is not None:
+            try:
+                o = (self.oracle.presettle if presettle else self.oracle.settle)(self.psn_no, s)
+                self.oracle_results[s.id] = o
+            except SettlementRefused:
+                oracle_refused = True
+        if out is not None:
+            self.results[s.id] = out
+        self.last_id = s.id
+        if self.refusal is not None and not expect_refusal:
+            if oracle_refused:
+                raise ScenarioError(f"the rules refuse settlement {s.id} too ({self.refusal.message}); a scenario "
+                                    "that expects a refusal says 参保人尝试于 … and 那么 结算被拒绝")
+            # A well-formed refusal of a settlement the rules pay is the system's non-conformance (exit 1),
+            # as in the properties, not an error of a broken system (exit 3).
+            raise MismatchError([Mismatch("infcode", "0（结算成功）", f"拒绝：{self.refusal.message}", s.id, "结算结果")],
+                                self.refusal_trace(s))
+        return out
+
+    def refusal_trace(self, s: Settlement) -> list[dict]:
+        """What a refused settlement the rules pay rests on: on the first or last day the rules are in force
+        (or the day either side) the article that puts them in force (攀枝花 第十九条); else every step of
+        the reference's settlement."""
+        try:
+            rules = bind_cached(self.subject().policy, self.region, self.params or None)
+        except Exception:  # noqa: BLE001 - a region the rules cannot bind: the trace alone
+            rules = None
+        if rules is not None:
+            day = dt.timedelta(days=1)
+            for edge in (rules.valid_from, rules.valid_to):
+                if edge is not None and edge - day <= s.date <= edge + day:
+                    return [{"step": "施行日期", "detail": f"{edge} 起/止施行", "clause": rules.validity_cite}]
+        return self.trace_for(s.id)
+
+    def reverse(self, setl_id: str) -> dict:
+        self.ensure_person()
+        self.adapter.require("reverse")
+        refusal = None
+        try:
+            out = self.adapter.reverse(self.psn_no, setl_id)
+        except SettlementRefused as e:
+            refusal, out = e, {}
+        oracle_refused = False
+        if self.oracle is not None:
+            try:
+                self.oracle.reverse(self.psn_no, setl_id)
+            except SettlementRefused:
+                oracle_refused = True
+        if refusal is not None:
+            if oracle_refused:
+                raise ScenarioError(f"the rules refuse the reversal of {setl_id} too ({refusal.message})")
+            # a well-formed refusal of a reversal the rules make: non-conformance, not a broken system
+            raise MismatchError([Mismatch("infcode", "0（撤销成功）", f"拒绝：{refusal.message}", f"{setl_id}-撤销",
+                                          "结算结果")], self.trace_for(setl_id))
+        self.results[f"{setl_id}-撤销"] = out
+        self.last_id = f"{setl_id}-撤销"
+        return out
+
+    def result(self, sid: str | None = None) -> tuple[str, dict]:
+        sid = sid or self.last_id
+        if sid is None:
+            raise ScenarioError("no settlement yet: a 当 step must settle first")
+        if sid not in self.results:
+            if self.refusal is not None and sid == self.last_id:
+                raise MismatchError([Mismatch("infcode", "0（结算成功）", f"拒绝：{self.refusal.message}", sid)])
+            raise ScenarioError(f"no settlement {sid!r}; settled so far: {', '.join(self.results) or 'none'}")
+        return sid, self.results[sid]
+
+    def trace_for(self, sid: str) -> list[dict]:
+        src = self.oracle_results.get(sid) if self.oracle is not None else self.results.get(sid)
+        return list((src or {}).get("trace", []))
+
+    # ----------------------------------------------------------- comparisons
+    def expect_fields(self, sid: str | None, expected: dict[str, Decimal]) -> None:
+        """Compare settlement fields to the hand-worked figures; all differences reported at once.
+
+        A figure the adapter in use lists as optional (`Adapter.optional_figures`: the platform adapter's
+        act_pay_dedc / psn_part_amt) that the system does not report is not compared, as the properties
+        skip it; the step's other figures still are. Any other absent figure is "(missing)" — for every
+        adapter but the platform's, act_pay_dedc and psn_part_amt are required."""
+        sid, out = self.result(sid)
+        mismatches = []
+        optional = frozenset(getattr(self.adapter, "optional_figures", None) or ())
+        for name, want in expected.items():
+            got = out.get(name)
+            want_s = fmt_ratio(want) if name == "pool_prop_selfpay" else fmt(want)
+            if got is None and name in optional:
+                continue
+            if got is None:
+                mismatches.append(Mismatch(name, want_s, "(missing)", sid, LABELS.get(name, name)))
+                continue
+            try:
+                ok = Decimal(str(got)) == want
+            except ArithmeticError:
+                ok = False
+            if not ok:
+                mismatches.append(Mismatch(name, want_s, str(got), sid, LABELS.get(name, name)))
+        if mismatches:
+            raise MismatchError(mismatches, self.trace_for(sid))
+
+    def ytd(self, year: int) -> dict:
+        self.ensure_person()
+        self.adapter.require("query_ytd")
+        return self.adapter.query_ytd(self.psn_no, year)
+
+    def credit(self, month: str, base: Decimal | None, contribution: Decimal | None,
+               expect_refusal: bool = False) -> dict | None:
+        self.ensure_person()
+        self.adapter.require("credit_month")
+        try:
+            dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise ScenarioError(f"not a month (YYYY-MM): {month!r}") from None
+        req = CreditRequest(month, base, contribution)
+        self.refusal = None
+        if self.oracle is not None:  # the reference's trace of the credit: what a wrong amount rests on
+            try:
+                self.oracle_credits[month] = self.oracle.credit_month(self.psn_no, req)
+            except SettlementRefused:
+                pass
+        try:
+            out = self.adapter.credit_month(self.psn_no, req)
+        except SettlementRefused as e:
+            if not expect_refusal:
+                raise
+            self.refusal = e
+            return None
+        self.credits[month] = out
+        self.last_credit = month
+        return out

@@ -1,0 +1,743 @@
+"""How one settlement's fund payment is computed, benefit by benefit.
+
+Order (攀枝花 第九–十一条, 吉林 二（三）–（六）、六（三））:
+validity → exclusions and eligibility → hospital stay → route by med_type:
+chronic/special diseases first under their own policy (overflowing to ordinary
+pooling where the text says so), emergency/day surgery/special diseases along
+inpatient rules where the text says so, everything else ordinary pooling.
+Each function adds its steps to the trace with the clause it applies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .case import FACILITIES, MED_TYPES, Person, Settlement
+from .ledger import Contribution, YearState
+from .money import ZERO, fmt, round_fen
+from .policy import MissingParameter, Parameter, Policy, PolicyError, Requirement, Rules
+from .trace import Pct, Trace, join_cites
+
+ONE = Decimal("1")
+# The visits a document's `before_validity: {ordinary: none}` settles before it takes effect: those its
+# text names (南昌 一: 个人账户用于参保人员普通门诊及定点零售药店就医购药医疗费用支出), 普通门诊 and 药店购药.
+# Every other visit before the start is refused (A-BEFORE-VALIDITY); `conform audit`'s plan reads this too.
+BEFORE_VALIDITY_STATED = ("11", "41")
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The fund's side of one settlement, before the personal account is applied."""
+
+    inscp: Decimal
+    dedc: Decimal = ZERO
+    ratio: Decimal = ZERO
+    ordinary_pay: Decimal = ZERO
+    chronic_pay: Decimal = ZERO
+    inpatient_pay: Decimal = ZERO
+    benefit: str = "ordinary"
+    ratio_cite: str = ""  # the clause of `ratio` where a chronic visit's overflow records the chronic one
+
+    @property
+    def hifp_pay(self) -> Decimal:
+        return self.ordinary_pay + self.chronic_pay + self.inpatient_pay
+
+
+class Refusal(PolicyError):
+    """A settlement the engine will not compute, with its reason in Chinese too (`zh`): `conform audit`
+    shows it in its Chinese reports, where the English message alone would be out of place."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
+
+    def __reduce__(self):  # both texts across a process boundary (args holds the English one only)
+        return type(self), (str(self), self.zh)
+
+
+class NotCovered(Refusal):
+    """The document does not say how to settle this (e.g. chronic diseases in 北京)."""
+
+
+# Refusals by kind, so that `conform audit` names a row's reason alike whichever route settled it.
+class OutsideValidity(Refusal):
+    """The settlement date is outside the document's validity (and the text says nothing of that time)."""
+
+
+class UnknownExclusion(NotCovered):
+    """An exclusion code the document does not list."""
+
+
+class FlexTierNeeded(Refusal):
+    """A flexible worker's tier is needed (it decides whether there is an account) and not given."""
+
+
+def route_cite(policy: Policy, kind: str) -> str:
+    """The article that sends `kind` (special, emergency, day_surgery) along inpatient rules, e.g. 吉林 二（五）."""
+    article = policy.routes.get(kind, {}).get("article")
+    return policy.cite(str(article)) if article else policy.short
+
+
+_KIND_ZH = {"special": "门诊特殊疾病", "emergency": "急诊", "day_surgery": "日间手术"}
+
+
+def _level(facility: str) -> str:
+    """Inpatient parameters exist per level; an unrated facility counts as 一级 (A-JL-INPATIENT-LEVEL)."""
+    return "primary" if facility == "unrated" else facility
+
+
+# --------------------------------------------------------------------------- ordinary pooling
+
+
+def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str] | None:
+    """The ratio for a person type at a facility, with its citation; None if the facility is not covered."""
+    key = ("ratio", role, facility)
+    cached = rules._cache.get(key)  # type: ignore[arg-type]
+    if cached is not None or key in rules._cache:
+        return cached  # type: ignore[return-value]
+    own = rules.find(f"ordinary.ratio.{role}.{facility}")
+    result: tuple[Decimal, str] | None
+    if own is not None:
+        result = (own.value, own.cite)
+    else:
+        base = rules.find(f"ordinary.ratio.in_service.{facility}") or rules.find(f"ordinary.ratio.{facility}")
+        if base is None:
+            req = rules.policy.requirement_for(f"ordinary.ratio.{facility}") or rules.policy.requirement_for(
+                f"ordinary.ratio.{role}.{facility}")
+            if facility == "pharmacy" and req is not None and req.optional:
+                result = None
+            else:
+                raise MissingParameter(f"ordinary.ratio.{role}.{facility}" if req is None or req.pattern.count(".") > 2
+                                       else f"ordinary.ratio.{facility}", req, rules.policy)
+        elif role == "retiree":
+            bonus = rules.get("ordinary.retiree_ratio_bonus")
+            # the tilt lifting the ratio above 100% pays 100%: the document's named reading says so
+            capped = base.value + bonus.value > ONE
+            result = (min(ONE, base.value + bonus.value),
+                      join_cites(base.cite, bonus.cite, _ratio_cap(rules.policy) if capped else None))
+        else:
+            result = (base.value, base.cite)
+    rules._cache[key] = result  # type: ignore[index]
+    return result
+
+
+def _ratio_cap(policy) -> str | None:
+    """The document's assumption capping a retiree's tilted ratio at 100% (A-ZJ-RETIREE-RATIO-CAP, A-JL-RETIREE-RATIO-CAP)."""
+    return next((a for a in policy.assumptions if a.endswith("-RETIREE-RATIO-CAP")), None)
+
+
+def own_account(policy, person: Person) -> bool | None:
+    """Whether the person has a personal account of their own: as stated (`has_account`), else every person
+    has one, except a flexible worker of tier 2 where the document makes the account a condition (攀枝花 第四条
+    credits them none: A-PZH-FLEX-TIER2). None: such a document, a flexible worker, and no tier given."""
+    if person.has_account is not None:
+        return person.has_account
+    if "requires_account" not in policy.eligibility or not person.is_flexible:
+        return True
+    return None if person.flex_tier is None else person.flex_tier != 2
+
+
+def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
+    """The ordinary deductible and cap for a person type (role-specific before generic), once per rules."""
+    key = ("ordinary_dedc_cap", role)
+    found = rules._cache.get(key)  # type: ignore[call-overload]
+    if found is None:
+        # Looked up in the same order as ever, so a missing one is reported the same way; only a
+        # complete pair is kept (rules are immutable once bound, and the cache lives on them).
+        found = (rules.first(f"ordinary.deductible.{role}", "ordinary.deductible"),
+                 rules.first(f"ordinary.cap.{role}", "ordinary.cap"))
+        rules._cache[key] = found  # type: ignore[index]
+    return found  # type: ignore[return-value]
+
+
+def pharmacy_not_taken_in(rules: Rules) -> Requirement | None:
+    """Where pharmacy cover is the region's choice (吉林 一 有条件的统筹区可探索…纳入门诊保障范围) and the
+    region has not taken it up (no pharmacy ratio supplied): the requirement that leaves it open; else None."""
+    key = ("pharmacy_not_taken_in",)
+    if key in rules._cache:  # type: ignore[operator]
+        return rules._cache[key]  # type: ignore[index, return-value]
+    req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
+    result = None
+    if req is not None and req.optional and not any(
+            rules.find(k) for k in ("ordinary.ratio.pharmacy", "ordinary.ratio.in_service.pharmacy",
+                                    "ordinary.ratio.retiree.pharmacy")):
+        result = req
+    rules._cache[key] = result  # type: ignore[index]
+    return result
+
+
+def _no_pharmacy_cover(rules: Rules, trace: Trace, out: Outcome) -> None:
+    """A purchase at a pharmacy the region has not taken in: the fund pays nothing and no deductible counts.
+    吉林 一 takes pharmacies into 门诊保障范围 for ordinary and chronic/special prescriptions alike, so the same
+    words and status for both."""
+    req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
+    trace.add("定点零售药店", "本统筹区未将定点零售药店纳入门诊保障范围（地区配置未提供药店比例），药店购药统筹基金不予支付",
+              (), req.cite if req else rules.policy.short)
+    if out.benefit == "ordinary":  # nothing else pays it: the fund may not pay this purchase at all
+        out.benefit = "none"
+
+
+def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
+                     trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None) -> None:
+    """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap."""
+    if ratio_override is not None:
+        ratio, ratio_cite = ratio_override.value, ratio_override.cite
+    else:
+        r = ordinary_ratio(rules, role, facility)
+        if r is None:
+            _no_pharmacy_cover(rules, trace, out)
+            return
+        ratio, ratio_cite = r
+    dp, cp = _deductible_and_cap(rules, role)
+    deductible, cap = dp.value, cp.value
+    used = ys.ordinary_dedc
+    left = deductible - used
+    if left < ZERO:  # against ZERO, not 0: a Decimal compares with a Decimal twice as fast
+        left = ZERO
+    dedc = base if base < left else left
+    raw = round_fen((base - dedc) * ratio)
+    paid = ys.ordinary_pay
+    cap_left = cap - paid
+    if cap_left < ZERO:
+        cap_left = ZERO
+    pay = raw if raw < cap_left else cap_left
+    if trace.keeps:
+        trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
+                  (deductible, used, left, base, left, dedc), dp.cite, dedc)
+        trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
+                  (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
+                  ratio_cite, raw)
+        trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
+                  (cap, paid, cap_left, raw, cap_left, pay), cp.cite, pay)
+    c.ordinary_dedc += dedc
+    c.ordinary_pay += pay
+    out.dedc += dedc
+    out.ordinary_pay += pay
+    if out.benefit == "ordinary" or out.ratio == ZERO or out.chronic_pay == ZERO:
+        # The settlement's ratio is the one applied to it: a chronic visit that its cap, used up before
+        # it, no longer covered at all is paid by ordinary pooling alone (攀枝花 第十一条, 吉林 六（三））.
+        out.ratio = ratio
+    else:
+        trace.add("结算支付比例", "本次就诊部分由慢特病待遇支付、其余按普通门诊统筹支付（比例{}）：结算的支付比例记慢特病比例{}",
+                  (Pct(ratio), Pct(out.ratio)), join_cites(out.ratio_cite, "A-CHRONIC-OVERFLOW-RATIO"))
+    # Keep the year's state current for any later benefit in the same settlement.
+    ys.ordinary_dedc = used + dedc
+    ys.ordinary_pay = paid + pay
+
+
+# --------------------------------------------------------------------------- chronic diseases
+
+
+SHARED = "*"  # the year-to-date key of the chronic cap the diseases without a cap of their own share (吉林 二（三））
+OPENING_READING = "A-JL-CHRONIC-YTD-BUCKET"
+
+
+def cap_bucket(rules: Rules, code: str) -> str:
+    """The year-to-date key a disease's chronic payments count under: its own code where the region caps it
+    apart or the document keeps every disease apart (攀枝花 第十条, 南昌 四（二）2), else SHARED, the cap the
+    other diseases share where the deductible is shared too (吉林 二（三）, A-JL-CHRONIC-CAP-PER-DISEASE)."""
+    if rules.find(f"chronic.{code}.cap") is not None or not rules.flag("chronic.shares_ordinary_deductible"):
+        return code
+    return SHARED
+
+
+class OpeningRefused(Refusal):
+    """Opening year-to-date totals (the person's `ytd`) with a key no settlement under this document reads:
+    refused, never dropped as if nothing had been paid. `field` names it, e.g. chronic_pay.M1."""
+
+    def __init__(self, message: str, zh: str, field: str):
+        super().__init__(message, zh)
+        self.field = field
+
+    def __reduce__(self):
+        return type(self), (str(self), self.zh, self.field)
+
+
+def _opening_refused(policy: Policy, person: Person, name: str, key: str, amount: Decimal,
+                     why: str, why_zh: str) -> OpeningRefused:
+    return OpeningRefused(f"person {person.psn_no}: ytd.{name} key {key!r} ({fmt(amount)}) is read by no settlement "
+                          f"under {policy.short}: {why}",
+                          f"参保人 {person.psn_no} 的期初年度累计 ytd.{name} 中的键 “{key}”（{fmt(amount)}元）在{policy.short}下"
+                          f"没有任何结算读取：{why_zh}", f"{name}.{key}")
+
+
+def _unregistered(policy: Policy, person: Person, name: str, key: str, amount: Decimal) -> OpeningRefused:
+    """A disease-code key naming none of the person's registered diseases: a typo (M3900 for M03900) read as
+    0 would pay the registered disease as if its cap or deductible were untouched."""
+    listed = ", ".join(d.dise_codg for d in person.diseases)
+    return _opening_refused(policy, person, name, key, amount,
+                            f"{key} is not among the diseases registered for the person ({listed}), and a settlement "
+                            "of an unregistered disease is refused; give the total under the registered disease's "
+                            "dise_codg, or register the disease in chronic_diseases",
+                            f"{key} 不在为该参保人登记的病种（{'、'.join(d.dise_codg for d in person.diseases)}）中，"
+                            "未登记病种的结算不予受理；请按登记病种的编码（dise_codg）填写，或在 chronic_diseases 中登记该病种")
+
+
+def opening_year(rules: Rules, person: Person) -> YearState | None:
+    """The person's opening year-to-date totals as the engine keeps them: each chronic payment under the
+    cap it counts against (cap_bucket: in 吉林 a disease without a cap of its own under the shared one,
+    A-JL-CHRONIC-YTD-BUCKET). A key no settlement would read is refused (OpeningRefused), not dropped: among
+    them, where the person's chronic_diseases are given, a disease code registered for none of them (a
+    settlement of an unregistered disease is refused, conform.reference.case), unless its payments count against a cap
+    a registered disease's settlements read (吉林's shared cap). Without chronic_diseases every code is kept:
+    `conform audit` then settles the ledger's codes as registered (its own reading, docs/audit.md)."""
+    ytd = person.ytd
+    if ytd is None:
+        return None
+    opened = ytd.clone()
+    if not ytd.chronic_dedc and not ytd.chronic_pay:
+        return opened
+    policy = rules.policy
+    covered = "chronic" in policy.covers
+    shares = covered and rules.flag("chronic.shares_ordinary_deductible")
+    for key, amount in ytd.chronic_dedc.items():
+        if not amount:  # nothing counted: no reading decides anything
+            continue
+        if not covered:
+            raise _opening_refused(policy, person, "chronic_dedc", key, amount,
+                                   "the document fixes no chronic-disease benefit",
+                                   "该文件未规定门诊慢特病待遇")
+        if shares:
+            p = rules.get("chronic.shares_ordinary_deductible")
+            raise _opening_refused(policy, person, "chronic_dedc", key, amount,
+                                   f"the chronic deductible is counted together with the ordinary one ({p.cite}: "
+                                   f"“{p.quote}”); give the deductible already counted this year in ytd.ordinary_dedc",
+                                   f"门诊慢性病与普通门诊统筹起付标准合并计算（{p.cite}：“{p.quote}”），本年度已累计的起付线"
+                                   "请填在 ytd.ordinary_dedc 中")
+        if key == SHARED:
+            raise _opening_refused(policy, person, "chronic_dedc", key, amount,
+                                   "each disease's deductible is counted apart (chronic.<disease>.deductible); "
+                                   "give it under the disease's dise_codg",
+                                   "各病种的起付线分别计算（chronic.<病种>.deductible），请按病种编码（dise_codg）填写")
+        if person.diseases and person.disease(key) is None:  # each disease's own deductible: read by its settlements alone
+            raise _unregistered(policy, person, "chronic_dedc", key, amount)
+    buckets: dict[str, Decimal] = {}
+    by_code: dict[str, list[str]] = {}  # the disease codes whose opening payments went to the shared cap
+    for key, amount in ytd.chronic_pay.items():
+        if not amount:
+            buckets[key] = buckets.get(key, ZERO) + amount
+            continue
+        if not covered:
+            raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                   "the document fixes no chronic-disease benefit",
+                                   "该文件未规定门诊慢特病待遇")
+        if key == SHARED:
+            if not shares:
+                raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                       "each disease has a cap of its own (chronic.<disease>.cap) and no cap is "
+                                       "shared; give each disease's payments under its dise_codg",
+                                       "各病种分别设定年度最高支付限额（chronic.<病种>.cap），没有共用的限额，"
+                                       "请按病种编码（dise_codg）分别填写")
+            own = [d for d in person.diseases if d.kind != "special" or "special" not in policy.covers]
+            if person.diseases and all(cap_bucket(rules, d.dise_codg) != SHARED for d in own):
+                listed = "、".join(d.dise_codg for d in own) or "（无）"
+                raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                       "the shared chronic cap counts the diseases without a cap of their own, and "
+                                       f"each chronic disease registered for the person ({listed}) has one "
+                                       "(chronic.<disease>.cap; A-JL-CHRONIC-CAP-PER-DISEASE); give the payments "
+                                       "under the disease's dise_codg",
+                                       "共用的慢性病年度限额只计未单设限额的病种，而为该参保人登记的门诊慢性病"
+                                       f"（{listed}）都单设了限额（chronic.<病种>.cap；A-JL-CHRONIC-CAP-PER-DISEASE），"
+                                       "请按病种编码（dise_codg）填写")
+            bucket = SHARED
+        else:
+            d = person.disease(key)
+            if d is not None and d.kind == "special" and "special" in policy.covers:
+                raise _opening_refused(policy, person, "chronic_pay", key, amount,
+                                       f"{key} is registered as 门诊特殊疾病, paid along inpatient rules against "
+                                       f"the inpatient cap ({route_cite(policy, 'special')}); give its payments in "
+                                       "ytd.inpatient_pay",
+                                       f"{key} 登记为门诊特殊疾病，参照住院待遇、计入住院年度限额（"
+                                       f"{route_cite(policy, 'special')}），其统筹支付请填在 ytd.inpatient_pay 中")
+            bucket = cap_bucket(rules, key)
+            if d is None and person.diseases and bucket not in {
+                    cap_bucket(rules, o.dise_codg) for o in person.diseases
+                    if o.kind != "special" or "special" not in policy.covers}:
+                raise _unregistered(policy, person, "chronic_pay", key, amount)
+            if bucket == SHARED:
+                by_code.setdefault(SHARED, []).append(key)
+        buckets[bucket] = buckets.get(bucket, ZERO) + amount
+    if by_code and ytd.chronic_pay.get(SHARED):
+        codes = "、".join(by_code[SHARED])
+        raise _opening_refused(policy, person, "chronic_pay", SHARED, ytd.chronic_pay[SHARED],
+                               f"the payments given under {', '.join(by_code[SHARED])} count against the same "
+                               "shared cap, and whether the total given under '*' includes them is not said; give "
+                               f"the shared cap's payments either under '*' or by dise_codg, not both "
+                               f"({OPENING_READING})",
+                               f"按病种 {codes} 填写的支付额计入同一个共用限额，无法判断“*”下的合计是否已包含它们；"
+                               f"共用限额的已支付额请只按“*”或只按病种编码填写，不要两者同时填写（{OPENING_READING}）")
+    opened.chronic_pay = buckets
+    return opened
+
+
+def _opening_cite(person: Person, rules: Rules, year: int, bucket: str) -> str | None:
+    """A-JL-CHRONIC-YTD-BUCKET where the shared cap's opening total was given by disease code."""
+    ytd = person.ytd
+    if ytd is None or bucket != SHARED or ytd.year != year or not ytd.chronic_pay:
+        return None
+    return OPENING_READING if any(v and k != SHARED and cap_bucket(rules, k) == SHARED
+                                  for k, v in ytd.chronic_pay.items()) else None
+
+
+def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: Settlement, base: Decimal,
+                    trace: Trace, c: Contribution, out: Outcome) -> Decimal:
+    """门诊慢特病 first under its own parameters; returns the part of the base left for ordinary pooling."""
+    code = s.dise_codg or ""
+    out.benefit = "chronic"
+    shares = rules.flag("chronic.shares_ordinary_deductible")
+    per_disease_cap = rules.find(f"chronic.{code}.cap")
+    cp = per_disease_cap or rules.first(f"chronic.{code}.cap", "chronic.cap")
+    bucket = cap_bucket(rules, code)
+    rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
+    ratio = rp.value
+    if shares:
+        dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
+        used = ys.ordinary_dedc
+    else:
+        dp = rules.first(f"chronic.{code}.deductible", "chronic.deductible")
+        used = ys.chronic_dedc.get(code, ZERO)
+    left = dp.value - used
+    if left < ZERO:
+        left = ZERO
+    dedc = base if base < left else left
+    trace.add("慢特病起付线", "病种{}：起付线{}元，此前已累计{}元，本次计入{}元" + ("（与普通门诊起付线合并计算）" if shares else ""),
+              (code, dp.value, used, dedc), dp.cite, dedc)
+    after = base - dedc
+    raw = round_fen(after * ratio)
+    paid_before = ys.chronic_pay.get(bucket, ZERO)
+    if trace.keeps and (cb := rules.policy.doc.get("chronic_cap_buckets")) is not None:
+        # 吉林 二（三）: a disease with a cap of its own counts against it alone, the others share one
+        # (A-JL-CHRONIC-CAP-PER-DISEASE).
+        trace.add("慢特病限额", "病种{}按病种设定年度限额{}元，单独计算" if bucket != "*" else
+                  "病种{}未按病种设定限额，与其他未单设限额的病种共用慢性病年度限额{}元",
+                  (code, cp.value), join_cites(cp.cite, cb["assumption"]))
+    cap_left = cp.value - paid_before
+    if cap_left < ZERO:
+        cap_left = ZERO
+    pay = raw if raw < cap_left else cap_left
+    opening = _opening_cite(person, rules, s.date.year, bucket) if person.ytd is not None else None
+    trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元" +
+              ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
+              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), join_cites(rp.cite, cp.cite, opening), pay)
+    c.disease = bucket
+    if shares:
+        c.ordinary_dedc += dedc
+        ys.ordinary_dedc += dedc
+    else:
+        c.chronic_dedc += dedc
+        ys.chronic_dedc[code] = used + dedc
+    c.chronic_pay += pay
+    ys.chronic_pay[bucket] = paid_before + pay
+    out.dedc += dedc
+    out.chronic_pay += pay
+    out.ratio = ratio
+    out.ratio_cite = rp.cite
+    if pay == raw or not rules.flag("chronic.overflow_to_ordinary"):
+        if pay < raw:
+            trace.add("超出慢特病限额", "超出慢特病年度限额的部分不转入普通门诊统筹", (),
+                      rules.get("chronic.overflow_to_ordinary").cite if rules.find("chronic.overflow_to_ordinary") else rules.policy.short)
+        return ZERO
+    covered = round_fen(pay / ratio) if ratio > 0 else ZERO
+    if covered > after:
+        covered = after
+    rest = after - covered
+    ov = rules.get("chronic.overflow_to_ordinary")
+    trace.add("转入普通门诊统筹", "慢特病限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
+              (pay, Pct(ratio), covered, after, covered, rest), ov.cite, rest)
+    return rest
+
+
+# --------------------------------------------------------------------------- inpatient-like routes
+
+
+def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind: str, base: Decimal,
+                    trace: Trace, c: Contribution, out: Outcome) -> None:
+    """Special diseases, emergency and day surgery along inpatient rules, against the inpatient cap (吉林 二（四）–（六））."""
+    if s.facility == "pharmacy":
+        # 吉林 一 lets a region send special-disease prescriptions to pharmacies, but 二（四）pays them at the
+        # inpatient deductible and ratio of the institution's level, and a pharmacy has none: which applies is open.
+        taken_in = "" if kind != "special" or "pharmacy_chronic" not in rules.policy.doc else (
+            f"{rules.policy.cite(str(rules.policy.doc['pharmacy_chronic']['article']))}允许统筹区将门诊特殊疾病处方配药纳入"
+            "定点零售药店，但")
+        raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy follow inpatient rules by the "
+                         "institution's level, which a pharmacy has not: the text does not say which level applies",
+                         f"结算 {s.id}：{taken_in}{rules.policy.short}的{_KIND_ZH[kind]}参照同级定点医疗机构住院待遇（"
+                         f"{route_cite(rules.policy, kind)}），定点零售药店没有医疗机构等级，文件未规定按哪一级的起付线和比例支付，"
+                         "无法计算")
+    out.benefit = "inpatient"
+    level = _level(s.facility)
+    # Each step cites the article sending this kind along inpatient rules (二（四）/（五）/（六）) first, then
+    # the article the region's inpatient figure is required under (二（四）), each once.
+    cite = route_cite(rules.policy, kind)
+    dp = rules.get(f"inpatient.deductible.{level}")
+    if kind == "special":
+        # Once per natural year, topped up when treated at a higher level.
+        left = dp.value - ys.special_dedc
+        if left < ZERO:
+            left = ZERO
+        dedc = base if base < left else left
+        trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
+                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), join_cites(cite, dp.cite), dedc)
+        c.special_dedc += dedc
+        ys.special_dedc += dedc
+    elif kind == "day_surgery" and rules.flag("day_surgery.waive_deductible"):
+        dedc = ZERO
+        trace.add("日间手术起付线", "统筹区对日间手术不设起付线", (),
+                  join_cites(cite, rules.get("day_surgery.waive_deductible").cite), dedc)
+    else:
+        dedc = base if base < dp.value else dp.value
+        trace.add("起付线（参照住院）", "{}住院起付标准{}元，按一次住院计算，本次计入{}元",
+                  (FACILITIES[s.facility], dp.value, dedc), join_cites(cite, dp.cite, "A-JL-EMERGENCY-DEDUCTIBLE"), dedc)
+    rp = rules.get(f"inpatient.ratio.{level}")
+    ratio = rp.value
+    bonus_cite = ""
+    if role == "retiree":
+        bonus = rules.get("inpatient.retiree_ratio_bonus")
+        ratio = min(ONE, ratio + bonus.value)
+        bonus_cite = join_cites(bonus.cite, "A-JL-SPECIAL-RETIREE")
+    raw = round_fen((base - dedc) * ratio)
+    cap = rules.get("inpatient.cap")
+    cap_left = cap.value - ys.inpatient_pay
+    if cap_left < ZERO:
+        cap_left = ZERO
+    pay = raw if raw < cap_left else cap_left
+    trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
+              (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
+              join_cites(cite, rp.cite, bonus_cite, cap.cite), pay)
+    c.inpatient_pay += pay
+    ys.inpatient_pay += pay
+    out.dedc += dedc
+    out.inpatient_pay += pay
+    out.ratio = ratio
+
+
+# --------------------------------------------------------------------------- one settlement
+
+
+def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: Trace) -> tuple[Outcome, Contribution]:
+    """The fund payment of one settlement given the year's state; updates `ys` in place."""
+    policy = rules.policy
+    inscp = s.inscp_scp_amt
+    out = Outcome(inscp)
+    no_ordinary = ""  # set when the person keeps other benefits but not ordinary pooling
+    day = s.date
+    c = Contribution(day.year)
+    if trace.keeps:
+        trace.add("政策范围内费用", "{} − 全自费{} − 超限价{} − 先行自付{} = {}元",
+                  (s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, inscp),
+                  "国家医保平台结算口径", inscp)
+    if rules.valid_from is not None and day < rules.valid_from:
+        before = policy.doc.get("before_validity") or {}
+        if before.get("ordinary") != "none" or s.med_type not in BEFORE_VALIDITY_STATED:
+            # Only a text that says what applied before (南昌 一) lets the engine answer, and only for what it
+            # names; otherwise the earlier rules are not in the harness and guessing 0 would certify a guess.
+            unnamed, unnamed_zh = "", ""
+            if before.get("ordinary") == "none" and s.med_type != "14":
+                # 南昌 一 names 普通门诊 and 定点零售药店 only: whether an emergency or a day surgery then counted
+                # as ordinary outpatient or along inpatient rules it does not say (吉林 二（五）（六）route them
+                # to inpatient rules), and A-EMERGENCY-ORDINARY reads the document in force, not the earlier rules.
+                art = policy.cite(str(before.get("article", "")))
+                unnamed = (f"; {art} names only ordinary outpatient visits and designated pharmacies, "
+                           f"not how {MED_TYPES[s.med_type]} was settled")
+                unnamed_zh = f"；{art}只写明普通门诊和定点零售药店购药由个人账户支付，未写明{MED_TYPES[s.med_type]}如何结算"
+            raise OutsideValidity(f"settlement {s.id}: date {s.date} is before {policy.short} takes effect on "
+                              f"{rules.valid_from} ({rules.validity_cite}); med_type {s.med_type} "
+                              f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold"
+                              f"{unnamed} (A-BEFORE-VALIDITY)",
+                              f"结算 {s.id}：结算日期 {s.date} 早于{policy.short}的施行日期 {rules.valid_from}"
+                              f"（{rules.validity_cite}）；此前的{MED_TYPES[s.med_type]}（med_type {s.med_type}）"
+                              f"适用原有规定，本工具未收录，无法计算{unnamed_zh}（A-BEFORE-VALIDITY）")
+        out.benefit = "none"
+        trace.add("施行日期", "结算日期{}早于施行日期{}，此前{}费用由个人账户支付，统筹基金支付0元",
+                  (s.date, rules.valid_from, MED_TYPES[s.med_type]),
+                  join_cites(policy.cite(str(before.get('article', ''))), policy.validity_cite, "A-BEFORE-VALIDITY"), ZERO)
+        return out, c
+    if rules.valid_to is not None and day > rules.valid_to:
+        raise OutsideValidity(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
+                          f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
+                          "the successor rules are not known (A-BEFORE-VALIDITY)",
+                          f"结算 {s.id}：结算日期 {s.date} 晚于{policy.short}的有效期截止日 {rules.valid_to}"
+                          f"（{policy.validity_cite}：“{policy.validity_quote}”）；其后的规定未知，无法计算（A-BEFORE-VALIDITY）")
+    role = person.role_on(day)
+    chronic_visit = s.med_type == "14"
+    if s.exclusion is not None:
+        ex = policy.exclusions.get(s.exclusion)
+        if ex is None:
+            raise UnknownExclusion(f"settlement {s.id}: {policy.short} lists no exclusion {s.exclusion!r}; "
+                             f"exclusions are defined only where a document lists them",
+                             f"结算 {s.id}：{policy.short}未列明除外类别 {s.exclusion!r}；统筹基金不予支付的费用只按文件列明的类别认定")
+        out.benefit = "none"
+        if chronic_visit and ex.get("chronic_assumption"):
+            # 攀枝花 第八条 is headed 普通门诊统筹基金: that its items bar chronic benefits too is a reading (A-PZH-EXCLUSION-CHRONIC)
+            trace.add("不予支付", "{}：统筹基金不予支付，门诊慢特病（含“两病”）费用同样不予支付", (ex["quote"],),
+                      join_cites(policy.cite(str(ex["article"])), ex["chronic_assumption"]), ZERO)
+        else:
+            trace.add("不予支付", "{}：统筹基金不予支付", (ex["quote"],), policy.cite(str(ex["article"])), ZERO)
+        return out, c
+    tier_unknown = False  # a flexible worker of no stated tier on a chronic visit: asked for only if it matters
+    if "requires_account" in policy.eligibility:
+        el = policy.eligibility["requires_account"]
+        has_account = own_account(policy, person)
+        if has_account is None:
+            if not chronic_visit:
+                raise _flex_tier_needed(policy, person, s, el)
+            # 第七条 conditions ordinary pooling only (A-PZH-NO-ACCOUNT-CHRONIC): the tier decides nothing unless
+            # part of this chronic visit goes on to ordinary pooling (第十一条); asked for then.
+            tier_unknown = True
+        elif not has_account and not chronic_visit:
+            out.benefit = "none"
+            if person.has_account is False:  # so stated: the article alone decides
+                trace.add("享受条件", "参保人未建立个人账户（人员信息所述），不享受普通门诊统筹", (),
+                          policy.cite(str(el['article'])), ZERO)
+            else:
+                trace.add("享受条件", "参保人未建立个人账户（二档灵活就业人员不建账户），不享受普通门诊统筹", (),
+                          f"{policy.cite(str(el['article']))}；A-PZH-FLEX-TIER2", ZERO)
+            return out, c
+        elif not has_account:
+            # 第七条 conditions ordinary pooling only; 第九、十条 do not ask for an account (A-PZH-NO-ACCOUNT-CHRONIC).
+            # Why there is no account is cited as for an ordinary visit: stated, or the tier-2 reading (A-PZH-FLEX-TIER2).
+            no_ordinary = join_cites(policy.cite(str(el['article'])),
+                                     None if person.has_account is False else "A-PZH-FLEX-TIER2",
+                                     "A-PZH-NO-ACCOUNT-CHRONIC")
+    bp_rule = policy.eligibility.get("benefit_period")
+    if bp_rule is not None and person.benefit_period is not None and s.date not in person.benefit_period:
+        out.benefit = "none"
+        bp = person.benefit_period
+        if chronic_visit and bp_rule.get("chronic_assumption"):
+            # 第七条 names the period where it defines ordinary pooling; that it bars every benefit of the
+            # scheme, chronic ones included, is a reading (A-PZH-BENEFIT-PERIOD-ALL).
+            trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受职工医保门诊共济保障待遇（普通门诊统筹及“两病”、"
+                      "门诊慢特病待遇），统筹基金不予支付", (s.date, bp.begin, bp.end),
+                      join_cites(policy.cite(str(bp_rule["article"])), bp_rule["chronic_assumption"]), ZERO)
+        else:
+            trace.add("待遇享受期", "结算日期{}不在待遇享受期{}至{}内，不享受普通门诊统筹，统筹基金不予支付",
+                      (s.date, bp.begin, bp.end), policy.cite(str(bp_rule["article"])), ZERO)
+        return out, c
+    # Cheap tests first: most persons have no stay, and the flag can neither fail nor change.
+    if person.hospital_stays and s.med_type in ("11", "14", "41") and rules.flag("hospital_stay.no_outpatient_benefit"):
+        for stay in person.hospital_stays:
+            if s.date in stay:
+                out.benefit = "none"
+                trace.add("住院期间", "结算日期{}在住院期间（{}至{}），不再享受普通门诊和门诊慢特病待遇",
+                          (s.date, stay.begin, stay.end),
+                          f"{rules.get('hospital_stay.no_outpatient_benefit').cite}；A-JL-HOSPITAL-STAY", ZERO)
+                return out, c
+    unfiled = False  # outside the city without the filing the text ties the local standard to (攀枝花 第七条)
+    if s.remote:
+        if "remote_filing" in policy.eligibility:
+            rf = policy.eligibility["remote_filing"]
+            if person.remote_filing:
+                trace.add("异地备案", "异地备案人员在备案地或返回参保地就医，按市内居住参保人员待遇标准执行", (),
+                          policy.cite(str(rf["article"])))
+            else:
+                unfiled = True  # its ratio is asked for where ordinary pooling is reached (_unfiled_ratio)
+        elif (rs := policy.doc.get("remote_settlement")) is not None:
+            # 吉林 三: filing decides whether the bills are settled online; an unfiled person settles them with
+            # the 参保地 agency on receipts. Neither is given a standard of its own (A-REMOTE-SAME).
+            rs_cite = join_cites(policy.cite(str(rs["article"])), rs.get("assumption"))
+            if person.remote_filing:
+                trace.add("异地就医", "已办理异地备案，到统筹区外定点医疗机构门诊就医联网结算；文件未对异地就医另定待遇标准，"
+                          "按参保地标准结算", (), rs_cite)
+            else:
+                trace.add("异地就医", "未办理异地备案，不能联网结算：凭医疗保障凭证、医疗费用收据（发票）、病历等材料到参保地"
+                          "医保经办机构办理结算；文件未对其另定待遇标准，按参保地标准结算", (), rs_cite)
+        else:
+            trace.add("异地就医", "本文件未对异地就医单独规定待遇标准，按参保地标准结算", (), "A-REMOTE-SAME")
+    if s.med_type in ("11", "41"):  # 普通门诊 and 药店购药: ordinary pooling whatever the document, the usual case
+        ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out,
+                         _unfiled_ratio(rules, trace) if unfiled else None)
+        return out, c
+    kind = "ordinary"
+    if chronic_visit:
+        if s.facility == "pharmacy" and pharmacy_not_taken_in(rules) is not None:
+            # 吉林 一: the region's choice takes pharmacies in for ordinary and chronic/special prescriptions
+            # alike; not taken, a chronic purchase there is paid by no benefit and counts no deductible.
+            _no_pharmacy_cover(rules, trace, out)
+            return out, c
+        d = person.disease(s.dise_codg or "")
+        if d is None and "special" in policy.covers and "chronic" in policy.covers:
+            # 吉林 二（三）门诊慢性病 and 二（四）门诊特殊疾病 pay differently, and which one a code is follows the
+            # province's disease list (二（一）“具体病种另行制定”, not in the text) and the person's 认定 — data
+            # the harness is given only as the person's registered diseases. Settling it as either would be a guess.
+            chronic_req = policy.requirement_for("chronic.ratio")
+            chronic_cite = chronic_req.cite if chronic_req else policy.short
+            raise Refusal(
+                f"settlement {s.id}: disease {s.dise_codg or '(none)'} is not registered for person {person.psn_no}; "
+                f"{policy.short} settles med_type 14 as 门诊慢性病 ({chronic_cite}) "
+                "or 门诊特殊疾病 "
+                f"({route_cite(policy, 'special')}, along inpatient rules) according to the person's registration, "
+                "so the disease must be registered with its kind (chronic or special) in chronic_diseases "
+                "of the case's person or of the persons file",
+                f"结算 {s.id}：病种 {s.dise_codg or '（空）'} 未为参保人 {person.psn_no} 登记；{policy.short}的门诊慢特病"
+                f"按登记的类别分别按门诊慢性病（{chronic_cite}）或门诊特殊疾病（{route_cite(policy, 'special')}，参照住院）"
+                "支付，须在人员信息的 chronic_diseases 中登记该病种及其类别（chronic 或 special）")
+        kind = "special" if (d is not None and d.kind == "special" and "special" in policy.covers) else "chronic"
+    elif s.med_type == "13":
+        kind = "emergency" if policy.routes.get("emergency", {}).get("route") == "inpatient" else "ordinary"
+    elif s.med_type == "28":
+        kind = "day_surgery" if policy.routes.get("day_surgery", {}).get("route") == "inpatient" else "ordinary"
+    if kind in ("emergency", "day_surgery", "special"):
+        trace.add("待遇路径", "{}参照住院待遇政策，计入住院年度最高支付限额，不占普通门诊统筹限额", (MED_TYPES[s.med_type],),
+                  route_cite(policy, kind))
+        inpatient_route(rules, ys, role, s, kind, inscp, trace, c, out)
+        return out, c
+    if kind == "chronic":
+        if "chronic" not in policy.covers:
+            raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
+                             "med_type 14 cannot be settled under it",
+                             f"结算 {s.id}：{policy.short}未规定门诊慢特病待遇，门诊慢特病（med_type 14）无法按该文件结算")
+        if s.facility == "pharmacy":
+            pc = policy.doc.get("pharmacy_chronic")
+            if pc is not None:  # 吉林 一 takes the region's pharmacies in for chronic prescriptions too
+                trace.add("药店配药", "本统筹区已将定点零售药店纳入门诊保障范围：门诊慢性病处方到定点零售药店配药，按门诊慢性病待遇"
+                          "（起付线、比例、限额）支付", (), join_cites(policy.cite(str(pc["article"])), pc["assumption"]))
+            else:
+                trace.add("药店配药", "文件未对门诊慢特病在定点零售药店购药单独规定，按该病种的门诊慢特病待遇支付", (),
+                          "A-CHRONIC-PHARMACY")
+        if unfiled:
+            trace.add("异地未备案", "未办理异地备案、在市外就医：第七条以备案为条件的是普通门诊医疗费，门诊慢特病按其病种参数支付；"
+                      "超过其限额转入普通门诊统筹的部分才按地区配置的未备案比例支付", (),
+                      join_cites(policy.cite(str(policy.eligibility["remote_filing"]["article"])), "A-PZH-REMOTE-UNFILED"))
+        rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
+        if rest > ZERO and no_ordinary:
+            trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户{}，不享受普通门诊统筹，统筹基金不再支付",
+                      (rest, "（人员信息所述）" if person.has_account is False else "（二档灵活就业人员不建账户）"),
+                      no_ordinary, ZERO)
+        elif rest > ZERO:
+            if tier_unknown:  # only now does the account (第七条) decide anything
+                raise _flex_tier_needed(policy, person, s, policy.eligibility["requires_account"], rest)
+            ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out,
+                             _unfiled_ratio(rules, trace) if unfiled else None)
+        return out, c
+    if s.med_type == "13":
+        trace.add("急诊", "本文件未对急诊单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
+    elif s.med_type == "28":
+        trace.add("日间手术", "本文件未对日间手术单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
+    ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, _unfiled_ratio(rules, trace) if unfiled else None)
+    return out, c
+
+
+def _unfiled_ratio(rules: Rules, trace: Trace) -> Parameter:
+    """The region's ratio for an unfiled visit outside the city (攀枝花 第七条 fixes none: A-PZH-REMOTE-UNFILED),
+    asked for only where ordinary pooling is reached."""
+    p = rules.get("ordinary.ratio.remote_unfiled")
+    trace.add("异地未备案", "未办理异地备案、在市外就医：文件未规定其待遇，按地区配置的比例{}支付",
+              (Pct(p.value),), p.cite)
+    return p
+
+
+def _flex_tier_needed(policy: Policy, person: Person, s: Settlement, el: dict,
+                      overflow: Decimal | None = None) -> FlexTierNeeded:
+    """A flexible worker of no stated tier where the account decides ordinary pooling (攀枝花 第七条)."""
+    where = f"{policy.cite(str(el['article']))}: “{el['quote']}”; A-PZH-FLEX-TIER2"
+    where_zh = f"{policy.cite(str(el['article']))}：“{el['quote']}”；A-PZH-FLEX-TIER2"
+    part = part_zh = ""
+    if overflow is not None:
+        part = (f"; {fmt(overflow)} of this chronic-disease visit is above its cap and goes on to ordinary pooling "
+                "(A-PZH-OVERFLOW-SPLIT)")
+        part_zh = f"；本次门诊慢特病费用中超过其限额的{fmt(overflow)}元转入普通门诊统筹（A-PZH-OVERFLOW-SPLIT）"
+    return FlexTierNeeded(
+        f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
+        f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling ({where}){part}",
+        f"结算 {s.id}：灵活就业人员（人员类别 {person.psn_type}）须在人员信息中给出缴费档次 flex_tier（1 一档、2 二档）："
+        f"只有建立了个人账户的参保人享受普通门诊统筹（{where_zh}）{part_zh}")

@@ -1,0 +1,580 @@
+"""The five documents as cited data, and region configurations bound to them.
+
+A `Policy` is one document: its parameters (each with article, quoted phrase,
+unit and validity), the values it leaves to someone else (`Requirement`), and
+the assumptions the engine makes where it is silent. `Rules` binds a policy to
+a region configuration and is what the engine asks for values: a value the text
+leaves open and nobody supplied raises `MissingParameter`, naming the article.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from .loading import DuplicateKeyError, InputError, UniqueSafeLoader, decode_utf8, duplicate_key_message, load_yaml
+from .money import AmountError, parse_amount, parse_ratio, pct
+from .trace import join_cites
+
+POLICY_DIR = Path(__file__).parent / "policies"  # packaged with reference/, in a clone or a wheel
+POLICY_IDS = ("panzhihua", "nanchang", "jilin", "beijing", "zhejiang")
+
+
+class PolicyError(ValueError):
+    """A problem with a policy, a region configuration or a value they should supply."""
+
+
+class MissingParameter(PolicyError):
+    """A value the text leaves to another authority, needed now and not supplied."""
+
+    def __init__(self, key: str, requirement: "Requirement | None", policy: "Policy"):
+        self.key = key
+        where = requirement.cite if requirement else policy.short
+        quote = f"“{requirement.quote}”" if requirement else ""
+        self.source = f"{where}{quote}"  # the article that leaves the value to a region, with its words
+        super().__init__(
+            f"parameter {key} must be supplied by a region configuration ({where}{quote}); "
+            f"add it under `values:` in the region file or the case's `params`"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    label: str
+    heading: str
+    text: str
+    chapter: str = ""
+
+
+# How a report cites an assumption of common.yaml: a decision none of the five documents makes.
+COMMON_CITE = "通用（各文件均未另作规定；conform/reference/policies/common.yaml）"
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    id: str
+    text: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One figure with its provenance; `source` says who fixed it (document, region, derived)."""
+
+    key: str
+    value: Any
+    unit: str
+    article: str
+    quote: str
+    cite: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    source: str = "document"
+    assumption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """A value the document leaves to a region; `constraint` is the ceiling or rule it must meet."""
+
+    pattern: str
+    unit: str
+    article: str
+    quote: str
+    why: str
+    cite: str
+    constraint: dict = field(default_factory=dict)
+    optional: bool = False
+    assumption: str | None = None  # the assumption that says why the region must supply it, if any
+
+    def matches(self, key: str) -> bool:
+        return _pattern_re(self.pattern).fullmatch(key) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUseRule:
+    purpose: str
+    decision: str  # allowed | refused | undetermined
+    relations: tuple[str, ...]
+    article: str
+    quote: str
+    cite: str
+    why: str = ""
+    condition: str = ""
+    assumption: str | None = None
+
+
+@lru_cache(maxsize=None)
+def _pattern_re(pattern: str) -> re.Pattern:
+    """A requirement's key pattern: `<facility>` is one of the five facility codes (a region's
+    ordinary.ratio.in_service.tertairy would otherwise be taken and never used); `<disease>` any code."""
+    from .case import FACILITIES
+
+    slots = {"facility": "(?:" + "|".join(FACILITIES) + ")"}
+    escaped = re.escape(pattern).replace(r"\<", "<").replace(r"\>", ">")
+    return re.compile(re.sub(r"<([a-z_]+)>", lambda m: slots.get(m.group(1), "[^.]+"), escaped))
+
+
+def _date(v: Any) -> dt.date | None:
+    if v is None or isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v))
+
+
+def _value(raw: Any, unit: str) -> Any:
+    """Turn a YAML string into the typed value its unit calls for; never via float."""
+    text = str(raw)
+    if unit == "flag":
+        if text not in ("true", "false", "True", "False"):
+            raise PolicyError(f"flag must be true or false, got {raw!r}")
+        return text.lower() == "true"
+    if unit == "date":
+        if raw is None or isinstance(raw, dt.date):  # the project's own policy files (YAML's date type)
+            return _date(raw)
+        from .case import parse_date  # region and case values: text, read strictly
+
+        return parse_date(raw)
+    if unit == "rounding":
+        return text
+    if unit.startswith("ratio"):
+        return parse_ratio(text)
+    if isinstance(raw, float):
+        raise PolicyError(f"amount {raw!r} must be written as a string")
+    return parse_amount(text)
+
+
+class Policy:
+    """One document: parameters, requirements, assumptions, account uses, articles."""
+
+    def __init__(self, data: dict, common: dict, texts: dict | None):
+        doc = data["document"]
+        self.id: str = doc["id"]
+        self.doc = doc
+        self.title: str = doc["title"]
+        self.short: str = doc["short"]
+        self.issuer: str = doc["issuer"]
+        self.number: str = doc.get("number") or ""
+        self.kind: str = doc["kind"]
+        self.valid_from: dt.date | None = _date(doc.get("valid_from"))
+        self.valid_to: dt.date | None = _date(doc.get("valid_to"))
+        self.covers: frozenset[str] = frozenset(doc.get("covers", ()))
+        self.articles: dict[str, Article] = {}
+        if texts:
+            for a in texts.get("articles", []):
+                art = Article(str(a["id"]), a["label"], a.get("heading", ""), a.get("text", ""), a.get("chapter", ""))
+                self.articles[art.id] = art
+        v = doc.get("validity") or {}
+        self.validity_cite = self.cite(str(v.get("article", "")))
+        self.validity_quote = v.get("quote", "")
+        self.params: dict[str, Parameter] = {}
+        for key, p in (data.get("parameters") or {}).items():
+            self.params[key] = Parameter(
+                key=key,
+                value=_value(p["value"], p["unit"]),
+                unit=p["unit"],
+                article=str(p["article"]),
+                quote=p["quote"],
+                # a figure the text does not state outright is cited with the assumption that reads it
+                cite=join_cites(self.cite(str(p["article"])), p.get("assumption")),
+                valid_from=_date(p.get("valid_from", self.valid_from)),
+                valid_to=_date(p.get("valid_to", self.valid_to)),
+                assumption=p.get("assumption"),
+            )
+        self.requirements: list[Requirement] = [
+            Requirement(
+                pattern=key,
+                unit=r["unit"],
+                article=str(r["article"]),
+                quote=r["quote"],
+                why=r.get("why", ""),
+                cite=self.cite(str(r["article"])),
+                constraint=r.get("constraint") or {},
+                optional=bool(r.get("optional", False)),
+                assumption=r.get("assumption"),
+            )
+            for key, r in (data.get("required") or {}).items()
+        ]
+        self.derived: dict[str, dict] = dict(data.get("derived") or {})
+        self.exclusions: dict[str, dict] = dict(data.get("exclusions") or {})
+        self.eligibility: dict[str, dict] = dict(data.get("eligibility") or {})
+        self.routes: dict[str, dict] = {k: data[k] for k in ("emergency", "day_surgery", "special") if k in data}
+        self.account_uses: dict[str, AccountUseRule] = {
+            purpose: AccountUseRule(
+                purpose=purpose,
+                decision=u["decision"],
+                relations=tuple(u.get("relations", ())),
+                article=str(u["article"]),
+                quote=u["quote"],
+                cite=self.cite(str(u["article"])),
+                why=u.get("why", ""),
+                condition=u.get("condition", ""),
+                assumption=u.get("assumption"),
+            )
+            for purpose, u in (data.get("account_uses") or {}).items()
+        }
+        # What decides a settlement's account payment: the document's article on paying 个人负担, and the
+        # assumption on how much of it the account pays (which no document says).
+        use = self.account_uses.get("medical_selfpay")
+        self.account_pay_cite = f"{use.cite}；A-ACCOUNT-SELFPAY" if use else "A-ACCOUNT-SELFPAY"
+        self.assumptions: dict[str, Assumption] = {}
+        for a in list(common.get("assumptions", [])) + list(data.get("assumptions") or []):
+            self.assumptions[a["id"]] = Assumption(a["id"], a["text"], a["why"])
+        # The decisions no document makes (common.yaml), unless this document's own replaces one: a report
+        # cites them as common (COMMON_CITE), not as this document's.
+        own = {a["id"] for a in data.get("assumptions") or []}
+        self.common_assumption_ids = frozenset(a["id"] for a in common.get("assumptions", []) if a["id"] not in own)
+
+    def article_label(self, article_id: str) -> str:
+        art = self.articles.get(article_id)
+        return art.label.rstrip("、. ") if art else article_id
+
+    def cite(self, article_id: str) -> str:
+        """Short citation such as “攀枝花 第七条”, the form traces and reports use."""
+        return f"{self.short} {self.article_label(article_id)}"
+
+    def requirement_for(self, key: str) -> Requirement | None:
+        for r in self.requirements:
+            if r.matches(key):
+                return r
+        return None
+
+    def __repr__(self) -> str:
+        return f"Policy({self.id})"
+
+
+# yaml.safe_load's loader (libyaml when present: same types, 10× faster) refusing a key given twice: a
+# second `cap:` pasted under a clause would otherwise replace the first without a word.
+_SAFE_LOADER = UniqueSafeLoader
+
+
+def _load_yaml(path: Path) -> Any:
+    """The project's own policy files (trusted, shipped): YAML's safe types, as the model was written for."""
+    with path.open(encoding="utf-8") as f:
+        try:
+            return yaml.load(f, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+        except DuplicateKeyError as e:
+            raise PolicyError(f"policy file {path}: {duplicate_key_message(e)}") from None
+
+
+@lru_cache(maxsize=None)
+def load_policy(policy_id: str) -> Policy:
+    """Load one document's data; unknown ids are refused with the list of known ones."""
+    if policy_id not in POLICY_IDS:
+        raise PolicyError(f"unknown policy {policy_id!r}; known policies: {', '.join(POLICY_IDS)}")
+    common = _load_yaml(POLICY_DIR / "common.yaml")
+    texts_path = POLICY_DIR / "texts" / f"{policy_id}.yaml"
+    texts = _load_yaml(texts_path) if texts_path.exists() else None
+    return Policy(_load_yaml(POLICY_DIR / f"{policy_id}.yaml"), common, texts)
+
+
+def all_policies() -> list[Policy]:
+    return [load_policy(p) for p in POLICY_IDS]
+
+
+# --------------------------------------------------------------------------- rules
+
+
+class Rules:
+    """A policy bound to the values a region supplies: what the engine asks for figures."""
+
+    def __init__(self, policy: Policy, supplied: dict[str, Parameter], region_name: str | None = None,
+                 region_example: bool = False):
+        self.policy = policy
+        self.supplied = supplied
+        self.region_name = region_name
+        # an example region's values are invented (conform/fixtures/regions): a report on a real ledger must say so
+        self.region_example = region_example
+        self._cache: dict[str, Parameter | None] = {}
+        vf = supplied.get("valid_from")
+        self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
+        # A region that sets its own start cites the clause letting it do so, not the document's start.
+        self.validity_cite: str = vf.cite if vf else policy.validity_cite
+        self.valid_to: dt.date | None = policy.valid_to
+
+    @property
+    def id(self) -> str:
+        return self.policy.id
+
+    def find(self, key: str) -> Parameter | None:
+        """The parameter for `key`, from the document, the region, or a derivation; None if absent."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        p = self.policy.params.get(key) or self.supplied.get(key)
+        if p is None and key in self.policy.derived:
+            p = self._derive(key, self.policy.derived[key])
+        self._cache[key] = p
+        return p
+
+    def _derive(self, key: str, d: dict) -> Parameter | None:
+        """A figure the text fixes from another: the same value (`same_as`), or a product (`product_of`: 浙江
+        退休人员起付线减半执行 = the in-service deductible × 0.5), to the fen half up (`rounding`: the assumption
+        that says so, cited only where the half fen was rounded)."""
+        cite = self.policy.cite(str(d["article"]))
+        if "same_as" in d:
+            src = self.find(d["same_as"])
+            return None if src is None else Parameter(key, src.value, src.unit, str(d["article"]), d["quote"], cite,
+                                                      src.valid_from, src.valid_to, source="derived")
+        found = [self.find(k) for k in d["product_of"]]
+        if any(f is None for f in found):
+            return None
+        exact = found[0].value * found[1].value
+        value = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if value != exact:
+            cite = join_cites(cite, d.get("rounding"))
+        return Parameter(key, value, found[0].unit, str(d["article"]), d["quote"], cite, found[0].valid_from,
+                         found[0].valid_to, source="derived")
+
+    def get(self, key: str) -> Parameter:
+        """The parameter for `key`, or MissingParameter naming its article."""
+        p = self.find(key)
+        if p is None:
+            raise MissingParameter(key, self.policy.requirement_for(key), self.policy)
+        return p
+
+    def first(self, *keys: str) -> Parameter:
+        """The first of several keys that is defined (role-specific before generic)."""
+        for k in keys:
+            p = self.find(k)
+            if p is not None:
+                return p
+        # Name the most specific key that a requirement describes, else the first.
+        for k in keys:
+            if self.policy.requirement_for(k):
+                raise MissingParameter(k, self.policy.requirement_for(k), self.policy)
+        raise MissingParameter(keys[0], None, self.policy)
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        p = self.find(key)
+        return bool(p.value) if p is not None else default
+
+
+def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
+    req = policy.requirement_for(key)
+    if req is None:
+        known = ", ".join(r.pattern for r in policy.requirements) or "none"
+        if key in policy.params:
+            raise PolicyError(
+                f"{source}: {key} is fixed by {policy.params[key].cite} "
+                f"(“{policy.params[key].quote}”) and cannot be set by a region"
+            )
+        parts = key.split(".")
+        general = ".".join([parts[0], *parts[2:]]) if len(parts) > 2 else None  # chronic.M03900.deductible
+        if general in policy.params:  # a figure the text fixes for every disease is fixed for each one
+            fixed = policy.params[general]
+            raise PolicyError(
+                f"{source}: {key}: {general} is fixed for every disease by {fixed.cite} (“{fixed.quote}”) "
+                f"and cannot be set by a region, for one disease or all"
+            )
+        if key in policy.derived:
+            d = policy.derived[key]
+            raise PolicyError(
+                f"{source}: {key} is the same as {d['same_as']} by {policy.cite(str(d['article']))} "
+                f"(“{d['quote']}”) and cannot be set separately; set {d['same_as']}"
+            )
+        loose = [r.pattern for r in policy.requirements if "<facility>" in r.pattern and re.fullmatch(
+            re.escape(r.pattern).replace("<facility>", "[^.]+"), key)]
+        if loose:
+            from .case import FACILITIES
+
+            raise PolicyError(f"{source}: {key}: {key.split('.')[loose[0].split('.').index('<facility>')]!r} is "
+                              f"not a facility ({', '.join(FACILITIES)}) in {loose[0]}")
+        raise PolicyError(f"{source}: {key} is not a value {policy.short} leaves to a region (known: {known})")
+    try:
+        value = _value(raw, req.unit)
+    except (AmountError, PolicyError, ValueError) as e:
+        raise PolicyError(f"{source}: {key}: {e}") from None
+    # Where the text is silent on the figure, the assumption saying why the region supplies it is cited with the article.
+    return Parameter(key, value, req.unit, req.article, req.quote, join_cites(req.cite, req.assumption),
+                     policy.valid_from, policy.valid_to, source="region", assumption=req.assumption)
+
+
+def _fmt_value(v: Any, unit: str) -> str:
+    return pct(v) if unit.startswith("ratio") and isinstance(v, Decimal) else str(v)
+
+
+def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of: Callable[[str], str]) -> None:
+    """Refuse a region value that breaks the framework's rule, citing the clause and where the value came from."""
+    for key, p in supplied.items():
+        req = policy.requirement_for(key)
+        c = req.constraint if req else {}
+        if not c:
+            continue
+        v = p.value
+        shown = _fmt_value(v, p.unit)
+        # a bound the parameter's own quote does not state carries its own article and quote
+        why = f"{policy.cite(str(c['article']))}: “{c['quote']}”" if "quote" in c else f"{req.cite}: “{req.quote}”"
+        if "assumption" in c:  # the bound rests on a named reading of the quoted words
+            why += f"; {c['assumption']}"
+        if "max" in c and v > _value(c["max"], p.unit):
+            raise PolicyError(f"{source_of(key)}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
+        if "min" in c and v < _value(c["min"], p.unit):
+            raise PolicyError(f"{source_of(key)}: {key} = {shown} is below the floor {_fmt_value(_value(c['min'], p.unit), p.unit)} ({why})")
+        if "one_of" in c and v not in [_value(x, p.unit) for x in c["one_of"]]:
+            allowed = " or ".join(_fmt_value(_value(x, p.unit), p.unit) for x in c["one_of"])
+            raise PolicyError(f"{source_of(key)}: {key} = {shown} must be {allowed} ({why})")
+        if "half_of" in c:
+            other = supplied.get(c["half_of"]) or policy.params.get(c["half_of"])
+            # half of an odd number of fen is written half up (277.775 -> 277.78: A-ZJ-HALF-FEN)
+            half = (other.value / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if other is not None else None
+            if half is not None and v != half:
+                other_from = source_of(c["half_of"]) if c["half_of"] in supplied else policy.short
+                also = f" (given in {other_from})" if other_from != source_of(key) else ""
+                raise PolicyError(
+                    f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}{also}, which is "
+                    f"{half} (half up to the fen: A-ZJ-HALF-FEN) ({why})")
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    """A region configuration file: which framework it implements and the values it supplies."""
+
+    name: str
+    label: str
+    policy: str
+    values: dict
+    path: str | None = None
+    example: bool = False
+
+
+REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"  # fixtures/ is packaged too
+# A name is looked up in REGION_DIR, then in fixtures/regions/ of the working folder: with the wheel
+# installed, REGION_DIR holds only the shipped examples, and README's own region sits beside the user.
+LOCAL_REGION_DIR = Path("fixtures") / "regions"
+
+
+REGION_KEYS = frozenset({"name", "label", "policy", "values", "example"})
+MAX_REGION_REF = 1024  # characters of a region name or path
+MAX_REGION_BYTES = 1 << 20  # a region file is a few dozen lines
+_REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}){0,3}")  # no ".."
+
+
+def _region_path(ref: str) -> Path:
+    """A region name in conform/fixtures/regions/, or a path to a file; anything else a PolicyError."""
+    if not isinstance(ref, str) or not ref:
+        raise PolicyError(f"region: expected a region name or a file path, got {ref!r}")
+    if len(ref) > MAX_REGION_REF:
+        raise PolicyError(f"region {ref[:40]!r}…: longer than {MAX_REGION_REF} characters, neither a region name "
+                          "nor a usable path")
+    if "\0" in ref:
+        raise PolicyError(f"region {ref[:40]!r}: a NUL character is not allowed in a name or path")
+    try:
+        if _REGION_NAME.fullmatch(ref) and not ref.endswith((".yaml", ".yml")):
+            for folder in (REGION_DIR, LOCAL_REGION_DIR):
+                candidate = folder / f"{ref}.yaml"
+                if candidate.is_file():
+                    return candidate
+        path = Path(ref)
+        if path.is_dir():
+            raise PolicyError(f"region {ref!r}: is a directory, not a region file")
+        if path.exists():
+            return path
+    except OSError as e:  # a name too long for the file system, a path through a file, …
+        raise PolicyError(f"region {ref[:80]!r}: cannot be opened: {e.strerror or e}") from None
+    known = ", ".join(sorted({p.stem for d in (REGION_DIR, LOCAL_REGION_DIR) if d.is_dir() for p in d.glob("*.yaml")}))
+    raise PolicyError(f"region {ref!r}: no such file, nor a region of that name (known: {known})")
+
+
+def _read_region(path: Path) -> Any:
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_REGION_BYTES + 1)
+    except OSError as e:
+        raise PolicyError(f"region file {path}: cannot read: {e.strerror or e}") from None
+    if len(data) > MAX_REGION_BYTES:
+        raise PolicyError(f"region file {path}: larger than {MAX_REGION_BYTES >> 20} MB; a region file is a few "
+                          "dozen lines")
+    try:
+        text = decode_utf8(data, f"region file {path}")
+    except InputError as e:
+        raise PolicyError(str(e)) from None
+    try:
+        return load_yaml(text)
+    except InputError as e:
+        raise PolicyError(f"region file {path}: {e}") from None
+
+
+def load_region_file(ref: str) -> RegionConfig:
+    """Read a region file given by name in conform/fixtures/regions/ (conform's own) or fixtures/regions/ (the working folder's) or by path.
+
+    Read with the strict loader (every scalar text, no aliases, bounded depth and size) and checked
+    key by key, so a misspelt top-level key (`exmaple:`) is an error rather than ignored.
+    """
+    path = _region_path(ref)
+    data = _read_region(path)
+    if not isinstance(data, dict):
+        raise PolicyError(f"region file {path}: expected a mapping with policy, name and values")
+    unknown = sorted(str(k) for k in data if k not in REGION_KEYS)
+    if unknown:
+        raise PolicyError(f"region file {path}: unknown key(s) {', '.join(unknown)}; "
+                          f"allowed: {', '.join(sorted(REGION_KEYS))}")
+    for req in ("policy", "name", "values"):
+        if data.get(req) is None:
+            raise PolicyError(f"region file {path}: missing `{req}`")
+    for key in ("policy", "name", "label"):
+        if key in data and not isinstance(data[key], str):
+            raise PolicyError(f"region file {path}: `{key}` must be text, not {type(data[key]).__name__}")
+    if not isinstance(data["values"], dict):
+        raise PolicyError(f"region file {path}: `values` must be a mapping of parameter to value")
+    for k, v in data["values"].items():
+        if not isinstance(k, str):
+            raise PolicyError(f"region file {path}: values: {k!r} is not a parameter name")
+        if not isinstance(v, str):
+            raise PolicyError(f"region file {path}: values: {k}: expected a value, not "
+                              f"{'nothing' if v is None else type(v).__name__}")
+    example = data.get("example", "false")
+    if example not in ("true", "false", "True", "False"):
+        raise PolicyError(f"region file {path}: `example` must be true or false, got {example!r}")
+    return RegionConfig(
+        name=data["name"],
+        label=data.get("label") or data["name"],
+        policy=data["policy"],
+        values=dict(data["values"]),
+        path=str(path),
+        example=example.lower() == "true",
+    )
+
+
+def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict | None = None) -> Rules:
+    """Bind a policy to a region file and/or inline parameters, validating both."""
+    policy = load_policy(policy_id)
+    values: dict[str, Any] = {}
+    name = None
+    example = False
+    if isinstance(region, str):
+        region = load_region_file(region)
+    if region is not None:
+        if region.policy != policy_id:
+            raise PolicyError(f"region {region.name!r} implements {region.policy!r}, not {policy_id!r}")
+        values.update(region.values)
+        name, example = region.name, region.example
+    if params:
+        values.update(params)
+
+    def source_of(key: str) -> str:
+        """Where a value came from, for a message: the case's (or command's) params, else the region file."""
+        return "params" if params and key in params or name is None else f"region {name}"
+
+    supplied = {key: _region_param(policy, str(key), raw, source_of(str(key))) for key, raw in values.items()}
+    _check_constraints(policy, supplied, source_of)
+    return Rules(policy, supplied, name, example)
+
+
+@lru_cache(maxsize=256)
+def _bind_cached(policy_id: str, region: str | None, params_key: tuple) -> Rules:
+    return bind(policy_id, region, dict(params_key) if params_key else None)
+
+
+def bind_cached(policy_id: str, region: str | None = None, params: dict | None = None) -> Rules:
+    """`bind` with memoisation, for callers that bind the same rules many times."""
+    key = tuple(sorted((str(k), str(v)) for k, v in params.items())) if params else ()
+    return _bind_cached(policy_id, region, key)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
@@ -49,3 +50,20 @@ def test_one_policy_and_a_bad_one():
     assert rows and {r["policy"] for r in rows} == {"jilin"}
     result = CliRunner().invoke(cli, ["list", "articles", "--policy", "atlantis"])
     assert result.exit_code == 2 and "unknown policy atlantis" in result.output
+
+
+def test_regions_include_the_working_folders_own_as_settle_finds_them(tmp_path, monkeypatch):
+    """`conform settle` and `conform audit` find a region by name in ./fixtures/regions/ too (README, Adding a
+    region): `conform list regions` shows it there, marked with its path; a file named like a shipped example
+    is not the one that name means, so it is not listed as such."""
+    own = tmp_path / "fixtures" / "regions"
+    own.mkdir(parents=True)
+    (own / "my-city.yaml").write_text("name: my-city\nlabel: 某市（虚构）\npolicy: jilin\nexample: true\n"
+                                      "values:\n  ordinary.deductible: \"200\"\n", encoding="utf-8")
+    (own / "jilin-example.yaml").write_text("name: jilin-example\nlabel: 冒名\npolicy: jilin\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    rows = json.loads(listed("regions", "--policy", "jilin", "--json"))
+    mine = [r for r in rows if r["name"] == "my-city"]
+    assert len(mine) == 1 and mine[0]["file"] == str(Path("fixtures") / "regions" / "my-city.yaml")
+    assert [r["label"] for r in rows if r["name"] == "jilin-example"] != ["冒名"]
+    assert "my-city" in listed("regions")

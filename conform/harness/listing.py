@@ -57,14 +57,23 @@ def articles(policy: str | None = None) -> list[dict]:
 
 
 def regions(policy: str | None = None) -> list[dict]:
+    """conform's own example regions, then the working folder's fixtures/regions/ (where `conform settle` and
+    `conform audit` also find a region by name); a working-folder file whose name an example already has is
+    never the one a name means, so it is left out here too."""
     import yaml
 
     from conform.reference.loading import UniqueSafeLoader
+    from conform.reference.policy import LOCAL_REGION_DIR
 
     from .resources import regions_dir
 
     out = []
-    for path in sorted(regions_dir().glob("*.yaml")):
+    own = sorted(regions_dir().glob("*.yaml"))
+    names = {p.stem for p in own}
+    local = []
+    if LOCAL_REGION_DIR.is_dir() and LOCAL_REGION_DIR.resolve() != regions_dir().resolve():
+        local = [p for p in sorted(LOCAL_REGION_DIR.glob("*.yaml")) if p.stem not in names]
+    for path in own + local:
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
         except (OSError, yaml.YAMLError) as e:
@@ -74,7 +83,8 @@ def regions(policy: str | None = None) -> list[dict]:
             continue
         out.append({"name": str(data.get("name") or path.stem), "policy": data.get("policy", ""),
                     "label": data.get("label", ""), "example": bool(data.get("example")),
-                    "values": {str(k): str(v) for k, v in (data.get("values") or {}).items()}, "file": path.name})
+                    "values": {str(k): str(v) for k, v in (data.get("values") or {}).items()},
+                    "file": path.name if path in own else str(path)})
     return out
 
 
@@ -155,13 +165,14 @@ def render(subject: str, rows: list[dict]) -> str:
             lines.append(f"  {r['tag']:<16} {r['document']} {r['label']} {r['heading']}  [{r['status_zh']} {r['status']}]"
                          f"{n}{reason}")
     elif subject == "regions":
-        lines.append("地区配置 Regions (\"region\": NAME; conform/fixtures/regions/)")
+        lines.append("地区配置 Regions (\"region\": NAME; conform/fixtures/regions/, then ./fixtures/regions/)")
         for r in rows:
             if "error" in r:
                 lines.append(f"  {r['name']:<20} 无法读取 unreadable: {r['error']}")
                 continue
             tag = "（示例）" if r["example"] else ""
-            lines.append(f"  {r['name']:<20} {r['policy']:<10} {r['label']}{tag}")
+            where = f"  [{r['file']}]" if "/" in r["file"] else ""  # the working folder's own
+            lines.append(f"  {r['name']:<20} {r['policy']:<10} {r['label']}{tag}{where}")
             for k, v in r["values"].items():
                 lines.append(f"      {k} = {v}")
     elif subject == "params":

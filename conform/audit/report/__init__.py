@@ -217,13 +217,42 @@ def check_out_dir(out_dir: Path) -> bool:
     inside = _check_writable(out_dir)
     if not out_dir.exists():
         return inside
-    others = sorted(p.name for p in out_dir.iterdir() if p.name not in FILES and not _ours(p))
+    why = (f"or a subfolder such as {out_dir / 'audit'} (an audit report's folder holds the report alone)"
+           if inside else "(an audit report replaces its folder whole)")
+    entries = [p for p in out_dir.iterdir() if not _ours(p)]
+    others = sorted(p.name for p in entries if p.name not in FILES)
     if others:
-        shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
-        why = (f"or a subfolder such as {out_dir / 'audit'} (an audit report's folder holds the report alone)"
-               if inside else "(an audit report replaces its folder whole)")
+        shown = ", ".join(repr(n) for n in others[:5]) + (" …" if len(others) > 5 else "")
         raise AuditInputError(f"output folder {out_dir} holds other files ({shown}); choose a new or empty folder {why}")
+    # Named like the report's files is not enough: each must be a plain file, and summary.json this tool's.
+    for p in sorted(entries):
+        if p.is_symlink() or not p.is_file():
+            kind = "a symbolic link" if p.is_symlink() else "a folder" if p.is_dir() else "not a regular file"
+            raise AuditInputError(f"output folder {out_dir} holds {p.name}, which is {kind}, not a file of an audit "
+                                  f"report; choose a new or empty folder {why}")
+    if entries and not _our_summary(out_dir / "summary.json"):
+        names = ", ".join(sorted(p.name for p in entries))
+        raise AuditInputError(f"output folder {out_dir} holds {names} but no summary.json written by conform audit, "
+                              f"so they are not taken for an earlier report; choose a new or empty folder {why}")
     return inside
+
+
+# summary.json is a few kilobytes (its notes are clipped); a larger file is not one this tool wrote.
+MAX_SUMMARY_BYTES = 16 << 20
+_SUMMARY_KEYS = {"verdict": str, "exit_code": int, "discrepancies_by_field": dict, "policy": str, "rows_read": int}
+
+
+def _our_summary(path: Path) -> bool:
+    """Is `path` a summary.json this tool wrote? The sign: a JSON object with the verdict, exit code and
+    counts every report's summary carries (summary_json), the verdict one of ours."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SUMMARY_BYTES:
+            return False
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return (isinstance(data, dict) and all(isinstance(data.get(k), t) for k, t in _SUMMARY_KEYS.items())
+            and data["verdict"] in TITLES)
 
 
 def _symlink_message(out_dir: Path) -> str:

@@ -270,6 +270,21 @@ def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
     return [(i + 1, d) for i, d in enumerate(data)], "record"
 
 
+def _field_path(e: CaseError) -> str | None:
+    """Where in the record parse_person found the fault, as one path: its item ('person hospital_stays[1]',
+    'person ytd') and field ('end') become 'hospital_stays[1].end', 'ytd.ordinary_dedc', or 'ytd' alone for
+    a value that is not the mapping it should be (`conform settle` names the same item and field)."""
+    inner = (e.item or "").removeprefix("person").strip()
+    parts = [x for x in (inner, e.field) if x]
+    return _printable(".".join(parts)) or None
+
+
+def _printable(name: str) -> str:
+    """A field path for a message: a key from the file (a disease code under ytd.chronic_pay) may hold control
+    characters, shown escaped (\\x1b) as repr does, never raw on a terminal."""
+    return name if name.isprintable() else repr(name)[1:-1]
+
+
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
          policy: Policy | None = None, rules: Rules | None = None,
          refused: dict[str, AuditInputError] | None = None) -> dict[str, Person]:
@@ -320,7 +335,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
             try:
                 p = parse_person(rec, f"{no}")
             except CaseError as e:
-                raise AuditInputError(e.detail, file=path, row=no, column=e.field, unit=unit) from None
+                raise AuditInputError(e.detail, file=path, row=no, column=_field_path(e), unit=unit) from None
             if policy is not None and p.acct_balance is not None and own_account(policy, p) is False:
                 raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "
                                       "so no balance: leave acct_balance out, or say has_account", file=path, row=no,
@@ -329,7 +344,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
                 try:
                     opening_year(rules, p)
                 except OpeningRefused as e:
-                    err = AuditInputError(str(e), file=path, row=no, column=f"ytd.{e.field}", unit=unit)
+                    err = AuditInputError(str(e), file=path, row=no, column=_printable(f"ytd.{e.field}"), unit=unit)
                     if refused is None:
                         raise err from None
                     refused[p.psn_no] = err

@@ -68,9 +68,21 @@ def _fund_line(summary: dict) -> str:
 MIN_RATE_SECONDS = 0.5
 
 
+# An identifier from an input file on the console is cut as the page cuts it (report/html.py MAX_IDENT).
+MAX_SHOWN = 60
+
+
+def _shown(v: object) -> str:
+    """A value from an input file (a psn_no, a skipped code) as the console prints it: a control character
+    (an ESC starting a terminal sequence) escaped as repr writes it, never raw; a long value cut (…)."""
+    s = "" if v is None else str(v)
+    s = s if len(s) <= MAX_SHOWN else s[: MAX_SHOWN - 1] + "…"
+    return s if s.isprintable() else repr(s)
+
+
 def _left_out(summary: dict) -> str:
     """The rows left out unassessed, by reason: 'med_type=51 3; vali_flag=0 2' (--map [skip], void records)."""
-    return "; ".join(f"{k['skip']} {k['rows']}" for k in summary["skipped_by_code"])
+    return "; ".join(f"{_shown(k['skip'])} {k['rows']}" for k in summary["skipped_by_code"])
 
 
 def _console(summary: dict) -> list[str]:
@@ -88,7 +100,7 @@ def _console(summary: dict) -> list[str]:
     from .report.text import ytd_unused_text  # imported by the run already
 
     u = (summary.get("persons_file") or {}).get("ytd_unused")
-    note = [f"注意 note: {ytd_unused_text(u)}"] if u else []
+    note = [f"注意 note: {ytd_unused_text(u, _shown)}"] if u else []
     return [chinese, english, *note]
 
 

@@ -226,13 +226,23 @@ def _other_format(path: Path) -> AuditInputError | None:
                            file=str(path))
 
 
+def _kind(path: Path) -> str:
+    import stat
+
+    mode = path.stat().st_mode
+    return ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+
+
 def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
     """The file's records, each with its line (JSON lines, CSV) or its number (JSON, YAML), and which of the
     two it is ('line' or 'record'): a .txt may hold either."""
     if path.is_dir():
         raise AuditInputError(f"is a folder, not a persons file: give the file itself ({_TAKES})", file=str(path))
-    if not path.is_file():
-        raise AuditInputError("no such persons file", file=str(path))
+    if not path.is_file():  # a FIFO or a device is never opened: reading one could wait for ever
+        said = "no such persons file" if not path.exists() else \
+            f"not a regular file ({_kind(path)}); give the persons file itself ({_TAKES})"
+        raise AuditInputError(said, file=str(path))
     if path.stat().st_size > MAX_BYTES:
         raise AuditInputError("persons file larger than 2 GB", file=str(path))
     refused = _other_format(path)

@@ -42,6 +42,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,11 +114,13 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
                            and not f.name.endswith((".planted.parquet", ".persons.jsonl")))
         elif p.is_file():
             found = [p]
-        elif any(ch in spec for ch in "*?["):
+        elif any(ch in spec for ch in "*?[") and not os.path.lexists(spec):
             found = sorted(Path(f) for f in glob.glob(spec, recursive=True)
-                           if Path(f).is_file() and not _audit_report(Path(f).parent))
+                           if _ledger_file(Path(f)) and not _audit_report(Path(f).parent))
         elif p.is_symlink():  # the link is there, what it points to is not (or it points, through links, at itself)
             raise AuditInputError(_dangling(p), file=spec)
+        elif os.path.lexists(spec):  # a named pipe, a device, a socket: stat only, so a FIFO is never opened
+            raise AuditInputError(_not_regular(p), file=spec)
         else:
             raise AuditInputError("no such file or folder", file=spec)
         if not found:
@@ -171,10 +174,33 @@ def _walk(top: Path) -> Iterator[Path]:
         dirs[:] = sorted(x for x in dirs if not _audit_report(Path(d, x)))
         for f in files:
             path = Path(d, f)
-            if path.is_file():
+            if _ledger_file(path):
                 yield path
-            elif path.suffix.lower() in SUFFIXES and path.is_symlink():  # a month's link to a file now gone
-                raise AuditInputError(_dangling(path), file=str(path))
+
+
+def _ledger_file(path: Path) -> bool:
+    """Whether `path` is a regular file to read (through links); a file named as a ledger (.csv, …) that is
+    none is refused, not left out unsaid: a link to a file now gone, or a pipe or device."""
+    if path.is_file():
+        return True
+    if path.suffix.lower() not in SUFFIXES:
+        return False
+    if path.is_symlink():
+        raise AuditInputError(_dangling(path), file=str(path))
+    raise AuditInputError(_not_regular(path), file=str(path))
+
+
+def _not_regular(path: Path) -> str:
+    """What a path that is there but no regular file is (os.stat only: a named pipe is never opened, which
+    would wait for a writer for ever)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = 0
+    what = ("a named pipe, FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "neither a file nor a folder")
+    return (f"not a regular file ({what}): the audit reads ledger files (a pipe or device has no end to "
+            "read to, nor a size to bound); save the export to a file and give that")
 
 
 def _dangling(link: Path) -> str:
@@ -186,6 +212,9 @@ def _dangling(link: Path) -> str:
     except OSError as e:
         if e.errno == errno.ELOOP:
             return "a symbolic link that leads back to itself (a loop of links): link it to the export file"
+    else:
+        if not link.is_file():  # it leads somewhere: a device (/dev/zero), a pipe
+            return f"a link to {link.resolve()}, which is " + _not_regular(link)
     return "a link to a file that does not exist (a moved or deleted export?)"
 
 

@@ -19,7 +19,7 @@ from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
 from .trace import NO_TRACE, NoTrace, Trace
 
-__all__ = ["LazyTraceOutput", "PersonLedger", "SettlementResult", "UseResult", "compute_case", "rules_for", "PolicyError"]
+__all__ = ["LazyTraceOutput", "PersonLedger", "SettlementResult", "UseResult", "case_events", "compute_case", "rules_for", "PolicyError"]
 
 
 @dataclass(slots=True)
@@ -176,8 +176,11 @@ AFTER_FUND_STEPS = frozenset({"其他基金支付", "医院负担", "个人账�
 class PersonLedger:
     """One insured person's settlements and year-to-date state under one set of rules."""
 
-    def __init__(self, rules: Rules, person: Person, *, keep_trace: bool = True):
+    def __init__(self, rules: Rules, person: Person, *, keep_trace: bool = True, credit_opens: bool = True):
         self.rules = rules
+        # Whether a credit to an unknown balance makes it known (opens the account at 0.00): the harness's
+        # persons are new accounts; `conform settle` passes False (its person's opening balance is not given).
+        self.credit_opens = credit_opens
         self.trace_type = Trace if keep_trace else NoTrace  # NoTrace: output that will never show the steps
         self.no_trace = None if keep_trace else NO_TRACE  # NoTrace keeps nothing, so one serves every settlement
         self.person = person
@@ -289,40 +292,69 @@ class PersonLedger:
         return result.negated(rid or f"{setl_id}-R", date or result.date)
 
     def credit(self, req: CreditRequest) -> Credit:
-        """Monthly account credit; adds to the tracked balance."""
+        """Monthly account credit; adds to the tracked balance. Without a known balance, `credit_opens`
+        decides: the harness's new person has an account the credit opens at 0.00; a case's person whose
+        opening balance is not given keeps an unknown balance (a credit added to a balance nobody gave is
+        not a balance; `conform audit` reads a missing opening balance alike)."""
         cr = credit_month(self.rules, self.person, req)
-        self.balance = (self.balance or ZERO) + cr.amount
+        if self.balance is not None:
+            self.balance += cr.amount
+        elif self.credit_opens:
+            self.balance = cr.amount
+        elif self.person.has_account is False:  # no account holds nothing: its balance is known, 0.00
+            self.balance = ZERO
         return cr
 
     def use_account(self, req: UseRequest) -> UseResult:
-        """Check one account use; an allowed use with an amount debits the balance, a refused one never does."""
+        """Check one account use; an allowed use with an amount debits a known balance, a refused one never
+        does. With the balance unknown an allowed use stays allowed and nothing is debited (the reason says so)."""
         d = check_use(self.rules, req.relation, req.purpose, self.person, req.date)
-        if d.decision == "allowed" and req.amount is not None and self.balance is not None:
-            if req.amount > self.balance:
+        if d.decision == "allowed" and req.amount is not None:
+            if self.balance is None:
+                d = UseDecision("allowed", d.clause, f"{d.reason}（个人账户期初余额未知：不核对余额，不扣减）", d.quote)
+            elif req.amount > self.balance:
                 d = UseDecision("refused", d.clause, f"账户余额{fmt(self.balance)}元不足支付{fmt(req.amount)}元", d.quote)
             else:
                 self.balance -= req.amount
         return UseResult(req.id, req.relation, req.purpose, d, req.amount, self.balance)
 
 
+def case_events(case: Case) -> list[tuple[int, int]]:
+    """The order `compute_case` runs a case in: (kind, index) with kind 0 credit, 1 settlement or reversal,
+    2 use, index into its list. One date order (A-ACCOUNT-EVENT-ORDER): a month's credit on the first day
+    of its month, before everything dated that month; on one day settlements and reversals, then uses,
+    each in the order listed; undated uses last, in the order listed."""
+    keyed = [(cr.first_day, 0, i) for i, cr in enumerate(case.credits)]
+    keyed += [(it.date, 1, i) for i, it in enumerate(case.items)]
+    keyed += [(u.date if u.date is not None else dt.date.max, 2, i) for i, u in enumerate(case.uses)]
+    keyed.sort()
+    return [(kind, i) for _, kind, i in keyed]
+
+
 def compute_case(case: Case, with_trace: bool = True) -> dict:
-    """Run one case end to end: settlements and reversals in order, then credits and uses."""
+    """Run one case end to end: settlements, reversals, credits and uses in one date order (`case_events`),
+    each list reported in the order given."""
     rules = rules_for(case.policy, case.region, case.params)
-    ledger = PersonLedger(rules, case.person, keep_trace=with_trace)
+    ledger = PersonLedger(rules, case.person, keep_trace=with_trace, credit_opens=False)
     if ledger.opening_refused is not None:  # bad input, located as the case reader locates it
         raise CaseError(str(ledger.opening_refused), case=case.name, item="person ytd",
                         field=ledger.opening_refused.field)
-    settlements = []
-    for it in case.items:
-        if type(it) is Reversal:
-            settlements.append(ledger.reverse(it.reverses, it.id, it.date).to_output(with_trace))
+    settlements: list = [None] * len(case.items)
+    credits: list = [None] * len(case.credits)
+    uses: list = [None] * len(case.uses)
+    for kind, i in case_events(case):
+        if kind == 1:
+            it = case.items[i]
+            if type(it) is Reversal:
+                settlements[i] = ledger.reverse(it.reverses, it.id, it.date).to_output(with_trace)
+            else:
+                settlements[i] = ledger.settle(it).to_output(with_trace)
+        elif kind == 0:
+            c = ledger.credit(case.credits[i])
+            credits[i] = {"month": c.month, "amount": fmt(c.amount),
+                          **({"trace": c.trace.render()} if with_trace else {})}
         else:
-            settlements.append(ledger.settle(it).to_output(with_trace))
-    credits = []
-    for cr in case.credits:
-        c = ledger.credit(cr)
-        credits.append({"month": c.month, "amount": fmt(c.amount), **({"trace": c.trace.render()} if with_trace else {})})
-    uses = [ledger.use_account(u).to_output() for u in case.uses]
+            uses[i] = ledger.use_account(case.uses[i]).to_output()
     out: dict = {"policy": case.policy}
     if rules.region_name:
         out["region"] = rules.region_name

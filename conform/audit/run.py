@@ -24,7 +24,8 @@ from . import fallback, institutions, ledger, params, persons, plan, sources
 from .engines import get as get_engine
 from .errors import AuditInputError
 from .mapping import load_mapping
-from .report.rollups import discrepancies_sql
+from .report import MAX_NOTE
+from .report.rollups import _clip, discrepancies_sql
 from .verdict import UNASSESSED_REASONS, verdict
 
 AUDIT_ASSUMPTIONS = [
@@ -244,7 +245,8 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
                 SELECT status, note, n, ex, count(*) OVER (PARTITION BY status), sum(n) OVER (PARTITION BY status)
                 FROM r QUALIFY row_number() OVER (PARTITION BY status ORDER BY n DESC, note) <= 5
                 ORDER BY status, n DESC, note""").fetchall():
-            details.setdefault(st, []).append({"note": note, "rows": int(n), "example_setl_id": ex})
+            # the note repeats what the ledger wrote (a dise_codg of any length): cut as every report cuts it
+            details.setdefault(st, []).append({"note": _clip(note, MAX_NOTE), "rows": int(n), "example_setl_id": ex})
             noted[st] = int(kinds), int(rows)
     # Without a recorded hifp_pay there is nothing the fund's totals could be compared with: None, not 0.00.
     hifp = "hifp_pay" in info.fields_audited

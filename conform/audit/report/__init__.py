@@ -35,7 +35,7 @@ from ..verdict import TITLES, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
-from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, ytd_unused_text, yuan
+from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, visible_sql, ytd_unused_text, yuan
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -129,7 +129,9 @@ def _csv(con: Any, path: Path) -> None:
     """discrepancies.csv: amounts as two-decimal strings (pool_prop_selfpay four); text guarded against formulas."""
     def guarded(c: str) -> str:
         # A spreadsheet opening the CSV must not run '=cmd()' from a ledger's setl_id: quote-prefix it (OWASP).
-        return (f"CASE WHEN regexp_matches(coalesce({c}, ''), '^[=+\\-@\\t\\r]') THEN '''' || {c} ELSE {c} END AS {c}")
+        # A control character (a NUL) is written \x00, as audit.xlsx and audit.html write it.
+        v = visible_sql(c)
+        return (f"CASE WHEN regexp_matches(coalesce({c}, ''), '^[=+\\-@\\t\\r]') THEN '''' || ({v}) ELSE {v} END AS {c}")
 
     def amount(c: str) -> str:
         return (f"CASE WHEN field = 'pool_prop_selfpay' THEN CAST(CAST({c} AS DECIMAL(18,4)) AS VARCHAR) "

@@ -14,12 +14,13 @@ from typing import Any
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from conform.harness.report.html import text_width
 
 from .. import interrupt
 from . import rollups as R
-from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
+from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, visible, yuan_grouped
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
@@ -28,9 +29,15 @@ MAX_TEXT = 2000
 MAX_IDENT = 60  # as an institution's name (rollups.collect)
 
 
+def _shown(v: Any) -> Any:
+    """Every value the page prints, before autoescaping: a control character from the ledger (a NUL in a
+    fixmedins_name) written as \\x00, as audit.xlsx and discrepancies.csv write it, never raw."""
+    return visible(v) if isinstance(v, str) and not isinstance(v, Markup) else v
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_shown)
     env.filters["yuan"] = yuan_grouped
     env.filters["field"] = field_label
     env.filters["ident"] = ident

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from conform.reference.case import FACILITIES
+from conform.reference.case import FACILITIES, MAX_TEXT
 
 from . import sources
 from .errors import AuditInputError
@@ -86,14 +86,23 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
         raise AuditInputError(f"cannot read the institutions table: {e}", file=where) from None
     finally:
         drop_view(con, rel)
+    # a code or name longer than any real one (as the ledger's: ledger.TEXT) would reach the reports whole
+    long = " OR ".join(f"(strlen({c}) > {MAX_TEXT} AND length({c}) > {MAX_TEXT})" for c in ("fixmedins_code", "fixmedins_name"))
     bad = con.execute(f"""SELECT src_row, CASE WHEN fixmedins_code IS NULL THEN 'code'
+                                              WHEN length(fixmedins_code) > {MAX_TEXT} THEN 'long fixmedins_code'
+                                              WHEN length(fixmedins_name) > {MAX_TEXT} THEN 'long fixmedins_name'
                                               WHEN facility IS NULL THEN 'missing'
                                               ELSE 'unknown' END, raw
-        FROM _institutions_rows WHERE fixmedins_code IS NULL OR facility IS NULL OR facility NOT IN {allowed}
+        FROM _institutions_rows WHERE fixmedins_code IS NULL OR facility IS NULL OR facility NOT IN {allowed} OR {long}
         ORDER BY src_row LIMIT 1""").fetchall()
     if bad:
         row, why, raw = bad[0]
         row = line(row)
+        if why.startswith("long "):
+            col = why.split(" ")[1]
+            raise AuditInputError(f"longer than {MAX_TEXT} characters, which no institution's code or name is (a "
+                                  "column shifted, or a note exported into it?)",
+                                  file=where, row=row, column=names.get(col, col), unit=unit)
         if why == "code":
             raise AuditInputError("missing", file=where, row=row, column="fixmedins_code", unit=unit)
         if why == "missing":

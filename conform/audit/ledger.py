@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from conform.reference.case import MAX_TEXT
+
 from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
@@ -30,6 +32,8 @@ from .mapping import CODED, Mapping, ledger_columns, listing
 from .sqltext import coded, ident, q, text_value
 from .tables import drop_view
 
+# The ledger's codes, IDs and names; none is longer than MAX_TEXT characters (as in case files): a longer value
+# is refused as it is read, not carried into the reports and summary.json.
 TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "fixmedins_name", "dise_codg",
         "insuplc_admdvs", "init_setl_id", "exclusion")
 # The platform's two division codes in every message (参保地医保区划, 就医地医保区划): where a ledger has
@@ -295,6 +299,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
+        if src:  # strlen is the stored length (no scan); length counts characters only where bytes exceed it
+            raw = f"CAST({src} AS VARCHAR)"
+            bad.append((f"(strlen({raw}) > {MAX_TEXT} AND length({raw}) > {MAX_TEXT})", c,
+                        f"longer than {MAX_TEXT} characters, which no code, ID or name is (a column shifted, or "
+                        "a note exported into it?)", f"left({raw}, 40) || '…'"))
     for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS + AS_RECORDED]
                          + [("pool_prop_selfpay", 4, RATIO_RE)]):
         src, typ = names.get(c, (None, None))

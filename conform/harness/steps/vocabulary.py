@@ -33,6 +33,11 @@ SETTLEMENT_FIELDS = {
 }
 YTD_FIELDS = {"起付线": "ordinary_dedc", "普通门诊统筹支付": "ordinary_pay", "住院统筹支付": "inpatient_pay",
               "特殊疾病起付线": "special_dedc"}
+# Opening year-to-date totals kept per disease code (person ytd.chronic_dedc / ytd.chronic_pay, each a
+# mapping dise_codg → amount): stated with the code, 已累计慢特病统筹支付（病种 "M00100"） 2700.00 元. Where the
+# payments count is the engine's reading (吉林: a disease without a cap of its own under the shared cap,
+# A-JL-CHRONIC-YTD-BUCKET), not the scenario's.
+YTD_DISEASE_FIELDS = {"慢特病统筹支付": "chronic_pay", "慢特病起付线": "chronic_dedc"}
 # Columns of the 依次结算以下就诊 table.
 VISIT_COLUMNS = {"编号": "id", "日期": "date", "机构": "facility", "类别": "med_type", "医疗费用": "medfee_sumamt",
                  "全自费": "fulamt_ownpay_amt", "超限价": "overlmt_selfpay", "先行自付": "preselfpay_amt",

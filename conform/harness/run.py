@@ -640,12 +640,13 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         (("--conform-seed", str(seed)) if seed is not None else ()) + \
         (("--conform-budget", budget) if budget is not None else ())
     # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.
+    progress = "heartbeat" if no_progress else "auto"  # a concurrent run's parent shows its workers' progress
     if workers > 1:
         from .shards import execute_sharded
 
-        ex = execute_sharded(workers, adapter, config, policies, articles, tag, prop_args, guard)
+        ex = execute_sharded(workers, adapter, config, policies, articles, tag, prop_args, guard, progress=progress)
     else:
-        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress="heartbeat" if no_progress else "auto",
+        ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=progress,
                               plugins=(guard,))
     guard.finishing()
     run, code = ex.run, ex.pytest_code

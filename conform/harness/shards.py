@@ -10,6 +10,12 @@ its RunResult as JSON; the parent merges them in collection order, so the report
 run. The seed of the properties is drawn once and given to every worker, so a rerun with the same
 seed tries the same examples at any concurrency.
 
+Progress: each worker writes its progress (checks done, passed / failed / errors, the current check,
+its time left) to `<i>.progress.json` in the run's temporary folder; the parent reads those files and
+shows one bar, or one heartbeat every 30 s or 50 checks, for the whole run (conform/harness/progress.py).
+The parent's timer does not wait on any worker: a worker stuck in one check only stops moving its
+own figures.
+
 Signals: a worker stops like a single run (its report part marked incomplete); the parent forwards
 its first SIGINT/SIGTERM to the workers, waits for their parts and merges what they gathered.
 """
@@ -68,13 +74,36 @@ def _seed_args(extra_args: tuple[str, ...]) -> tuple[str, ...]:
 
 def execute_sharded(workers: int, adapter: str | None, config: str | None, policies: tuple[str, ...],
                     articles: tuple[str, ...], tag: str | None, extra_args: tuple[str, ...] = (),
-                    guard: Any = None) -> Any:
-    """Run the selection split over `workers` processes at once; return one merged `Execution`."""
+                    guard: Any = None, progress: bool | str = False) -> Any:
+    """Run the selection split over `workers` processes at once; return one merged `Execution`.
+
+    progress: as execute_detailed's (False silent; True / "auto" a bar on a terminal, heartbeats
+    otherwise; "heartbeat"), shown by this process from what the workers report."""
+    from .progress import Progress
+
+    ticker = Progress(sys.stderr, "auto" if progress is True else str(progress)) if progress else None
+    try:
+        ex = _execute(workers, adapter, config, policies, articles, tag, extra_args, guard, ticker)
+        if ticker is not None:
+            ticker.finish(ex.run)  # the last line: the merged run's own figures
+        return ex
+    finally:
+        if ticker is not None:
+            ticker.stop()
+
+
+def _execute(workers: int, adapter: str | None, config: str | None, policies: tuple[str, ...],
+             articles: tuple[str, ...], tag: str | None, extra_args: tuple[str, ...], guard: Any,
+             ticker: Any) -> Any:
     extra = tuple(extra_args) + _seed_args(tuple(extra_args))
     with tempfile.TemporaryDirectory(prefix="conform-shards-") as tmp:
         procs: list[subprocess.Popen] = []
         logs = []
         forwarded = False
+        states = [Path(tmp) / f"{i}.progress.json" for i in range(workers)]
+        if ticker is not None:
+            # a worker not started yet is still to come; one that has exited is over, whatever it last wrote
+            ticker.follow(states, lambda i: i >= len(procs) or procs[i].poll() is None)
 
         def forward() -> None:
             for q in procs:
@@ -86,7 +115,8 @@ def execute_sharded(workers: int, adapter: str | None, config: str | None, polic
                 cmd = [sys.executable, "-m", "conform.harness.shards", f"{i}/{workers}", str(Path(tmp) / f"{i}.json"),
                        json.dumps({"adapter": adapter, "config": os.path.abspath(config) if config else None,
                                    "policies": list(policies), "articles": list(articles), "tag": tag,
-                                   "extra_args": list(extra)})]
+                                   "extra_args": list(extra),
+                                   "progress": str(states[i]) if ticker is not None else None})]
                 env = {**os.environ, PSN_PREFIX_ENV: f"W{i}-"}
                 logs.append(open(Path(tmp) / f"{i}.log", "w+b"))  # noqa: SIM115 - closed below
                 procs.append(subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=logs[-1]))
@@ -170,14 +200,17 @@ def merge(parts: list[dict]) -> Any:
 
 def _worker(shard: str, out: str, spec: str) -> int:
     """One worker: run its share of the checks and write them (even when interrupted)."""
+    from .progress import Progress
     from .run import _Interrupts, execute_detailed
 
     index, count = (int(x) for x in shard.split("/"))
     args = json.loads(spec)
     select = ShardSelect(index, count)
+    # what it has done, for the parent's bar or heartbeat
+    report = (Progress(mode="file", state=args["progress"]),) if args.get("progress") else ()
     with _Interrupts() as guard:
         ex = execute_detailed(args["adapter"], args["config"], tuple(args["policies"]), tuple(args["articles"]),
-                              args["tag"], tuple(args["extra_args"]), plugins=(select, guard))
+                              args["tag"], tuple(args["extra_args"]), plugins=(select, guard, *report))
         guard.finishing()
         data = {"run": ex.run.to_dict(), "pytest_code": ex.pytest_code, "usage_error": ex.usage_error,
                 "interrupted": ex.interrupted, "collect_errors": ex.collect_errors, "order": select.order}

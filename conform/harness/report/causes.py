@@ -78,23 +78,57 @@ def _dig(obj: Any, *keys: str) -> Any:
     return obj
 
 
+def _settled(e: Any, item: str) -> bool:
+    """Whether evidence entry `e` is a settlement of `item` in the reference adapter's own shape (operation
+    settle or presettle, request {psn_no, id})."""
+    req = e.get("request") if isinstance(e, dict) else None
+    return (isinstance(req, dict) and set(req) == {"psn_no", "id"} and req.get("id") == item
+            and e.get("operation") in ("settle", "presettle"))
+
+
+def _answer(entries: list[tuple[str, Any]]) -> dict:
+    """Of a side's answers to one settlement ([(operation, response)]), the settle's (the last), else the
+    first presettle's; {} when that is not a dict."""
+    settled = [r for op, r in entries if op == "settle"]
+    chosen = settled[-1] if settled else entries[0][1] if entries else {}
+    return chosen if isinstance(chosen, dict) else {}
+
+
 def figures(evidence: Any, item: str) -> tuple[dict, dict]:
     """(the system's, the reference's) answered figures of settlement `item` (V2), from a check's evidence:
     the system's 2207 (else 2206) answer whose mdtrt_id is the item (the HTTP profile's envelope), and the
-    reference's own settlement of it (operation settle, request {psn_no, id}). Either is {} when the
-    evidence does not hold it (another adapter, a refusal, evidence cut short)."""
+    reference's own settlement of it (operation settle, request {psn_no, id}). An in-process (python:) system
+    whose adapter records its answers as the reference adapter does (a copy of it) is read too: a scenario
+    asks the system and then the reference (conform.harness.steps.world), so of two such entries in a row
+    with the same operation, person and id the first is the system's and the second the reference's; an
+    entry alone is the reference's. Either is {} when the evidence does not hold it (an adapter recording
+    nothing, a refusal, evidence cut short)."""
     system: dict = {}
     reference: dict = {}
     if not item or not isinstance(evidence, list):
         return system, reference
-    for e in evidence[:MAX_EVIDENCE]:
+    entries = evidence[:MAX_EVIDENCE]
+    mine: list[tuple[str, Any]] = []
+    theirs: list[tuple[str, Any]] = []
+    i = 0
+    while i < len(entries):
+        e = entries[i]
+        if not _settled(e, item):
+            i += 1
+            continue
+        after = entries[i + 1] if i + 1 < len(entries) else None
+        if (_settled(after, item) and after.get("operation") == e.get("operation")
+                and after.get("request") == e.get("request")):
+            mine.append((e["operation"], e.get("response")))  # the system's answer, then the reference's
+            e = after
+            i += 1
+        theirs.append((e["operation"], e.get("response")))
+        i += 1
+    system, reference = _answer(mine), _answer(theirs)
+    for e in entries:
         if not isinstance(e, dict):
             continue
         req, resp = e.get("request"), e.get("response")
-        if isinstance(req, dict) and set(req) == {"psn_no", "id"} and req.get("id") == item:
-            if e.get("operation") == "settle" or (e.get("operation") == "presettle" and not reference):
-                reference = resp if isinstance(resp, dict) else {}
-            continue
         infno = _dig(req, "infno")
         if infno not in ("2206", "2207") or _dig(req, "input", "data", "mdtrt_id") != item:
             continue
@@ -139,8 +173,11 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
     (conform.reference.benefits.ordinary_pooling adds to out.dedc), and in pool_prop_selfpay the ratio its
     结算支付比例 step records, not the 支付比例 of the ordinary part; a deductible charged again on the
     overflow (expected 0.00, so no step shows the figure) is the ordinary 起付线's. Else the field's usual
-    step."""
-    usual = FIELD_STEPS.get(m["field"], "")
+    step, with the clauses of the item's whole trace (`_whole`): a figure the reference settled without
+    reaching that step (a chronic purchase at a pharmacy the region has not taken in, 吉林 一; a visit on a
+    day in hospital, 吉林 六（三）；A-JL-HOSPITAL-STAY: expected 0.00, no deductible step) rests on the
+    steps that stopped it, not on nothing. A refusal (infcode) is put at what was refused (`_refused`)."""
+    usual = _refused(m) if m["field"] == "infcode" else FIELD_STEPS.get(m["field"], "")
     expected = str(m["expected"])
     same = [t for t in trace if expected not in ZEROS and str(t.get("value", "")) == expected]
     own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
@@ -157,7 +194,38 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
         for t in reversed(trace):
             if usual in str(t.get("step", "")):
                 return _at(t)
-    return usual or m.get("label") or m["field"], ""
+    whole = _whole(m, trace) if m["field"] not in ("infcode", "err_msg") else ""
+    return usual or m.get("label") or m["field"], whole
+
+
+def _whole(m: dict, trace: list[dict]) -> str:
+    """The clauses of every step of an item's trace, each part once (one clause line, as a step's), the base's
+    (政策范围内费用, the platform's 口径) only for the base itself: what a figure no one step shows rests on."""
+    base = PARTING_WORDS["inscp_scp_amt"]
+    parts: list[str] = []
+    for t in trace:
+        if not isinstance(t, dict) or (m["field"] != "inscp_scp_amt" and _named(t, base)):
+            continue
+        for part in str(t.get("clause", "") or "").split("；"):
+            part = part.strip()
+            if part and part not in parts:
+                parts.append(part)
+    return "；".join(parts)
+
+
+MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def _refused(m: dict) -> str:
+    """The step a refusal (infcode) is of: a month's credit (item "2024-03", 拒绝计入) is 个人账户计入, an
+    account use (item "个人账户使用" or "关系·用途") 个人账户使用, anything else the settlement's 结算受理. Read from the item
+    and the expected answer only: the system's refusal message is its own text."""
+    item, said = str(m.get("item", "")), str(m.get("expected", ""))  # (a refusal's own message says anything)
+    if MONTH.fullmatch(item) or "计入" in said:
+        return FIELD_STEPS["amount"]
+    if item == FIELD_STEPS["decision"] or "·" in item or "使用" in said:
+        return FIELD_STEPS["decision"]
+    return FIELD_STEPS["infcode"]
 
 
 def _root(check: dict) -> tuple[str, str, str]:
@@ -216,8 +284,11 @@ def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
 def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
           evidence: Any = None) -> tuple[list[str], list[str]]:
     """(article tags, assumption ids) that the failing figure rests on, from the reference's trace: the
-    clause of the step computing the root field (the first computed of those that differ), at every
-    settlement where that field differs. A refusal (infcode) of a settlement the rules pay blames
+    clause of the step computing the root field (the first computed of those that differ), at the root
+    settlement only (the earliest where that field differs, as the cause reads it): a later visit's figure
+    that differs because the root's did (a deductible not counted on V1 is charged on V2) is no article of
+    its own. Where no step of the root's trace computes the figure, the clauses of its whole trace (`_step`).
+    A refusal (infcode) of a settlement the rules pay blames
     every article of that settlement's trace (the readings it uses are not what was refused). `traces` maps a mismatch's item (its settlement) to the
     trace, "" to the check's own. `evidence`: the check's, read as `_step` reads it for the cause, so that the
     articles a check fails (matrix, JUnit) are the ones its cause's step cites. Nothing known: ([], [])."""
@@ -227,7 +298,7 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
     tags: list[str] = []
     named: list[str] = []
     for m in mismatches:
-        if m["field"] != root["field"]:
+        if m["field"] != root["field"] or m.get("item", "") != root.get("item", ""):
             continue
         trace = traces.get(m.get("item", "")) or traces.get("") or []
         if m["field"] == "infcode":

@@ -1,10 +1,11 @@
 """Adapters to systems under test, chosen by name or URL (`conform run --adapter`)."""
 from __future__ import annotations
 
-from .base import Adapter, NotApplicable, SettlementRefused, Subject, SutError, SystemUnreachable, for_each_person
+from .base import (Adapter, NotApplicable, SettlementRefused, Subject, SutError, SystemUnreachable, for_each_person,
+                   takes_use_date)
 
 __all__ = ["Adapter", "AdapterSpecError", "NotApplicable", "SettlementRefused", "SutError", "Subject",
-           "SystemUnreachable", "for_each_person", "make_adapter"]
+           "SystemUnreachable", "for_each_person", "make_adapter", "takes_use_date"]
 
 
 class AdapterSpecError(ValueError):

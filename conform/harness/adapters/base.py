@@ -10,6 +10,8 @@ distinct from a failed expectation).
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
+import inspect
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
@@ -121,8 +123,36 @@ class Adapter:
     def credit_month(self, psn_no: str, request: CreditRequest) -> dict:
         raise NotApplicable(self.name, "credit_month")
 
-    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
+    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None,
+                          date: dt.date | None = None) -> dict:
+        """May the account pay `amount` for `purpose` on behalf of `relation`? `date` is the day of the use,
+        when the scenario gives one: a use outside the rules' validity is refused as a credit of that month
+        is. An adapter written before the date existed (no `date` parameter) still works for undated uses;
+        a dated one is 'not applicable' to it (`takes_use_date`)."""
         raise NotApplicable(self.name, "check_account_use")
+
+
+def takes_use_date(adapter: Adapter) -> bool:
+    """Whether the adapter's `check_account_use` accepts the use's `date` (a parameter of that name or
+    **kwargs). Read from the class: the run wraps the instance's operations to count them."""
+    fn = getattr(type(adapter), "check_account_use", None)
+    if fn is None:
+        return False
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "date" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) or p.kind == p.VAR_KEYWORD
+               for p in params)
+
+
+class UseDateNotApplicable(NotApplicable):
+    """A dated account use for an adapter whose `check_account_use` takes no date."""
+
+    def __init__(self, adapter: str):
+        self.adapter, self.operation = adapter, "check_account_use"
+        Exception.__init__(self, f"not applicable: adapter {adapter!r} cannot date an account use (its check_account_use "
+                     "takes no `date` parameter; add `date: datetime.date | None = None` to check dated uses)")
 
 
 T = TypeVar("T")

@@ -563,7 +563,8 @@ class HttpAdapter(Adapter):
         out = self.call("T002", wire.credit_to_wire(psn_no, request), psn_no)
         return self._checked("T002", out, wire.read_credit)
 
-    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
+    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None,
+                          date: dt.date | None = None) -> dict:
         self.require("check_account_use")
-        out = self.call("T003", wire.use_to_wire(psn_no, relation, purpose, amount), psn_no)
+        out = self.call("T003", wire.use_to_wire(psn_no, relation, purpose, amount, date), psn_no)
         return self._checked("T003", out, wire.read_use)

@@ -1,6 +1,7 @@
 """The built-in reference, in process: the default system under test and the oracle."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from conform.reference.case import CreditRequest, Settlement, UseRequest
@@ -69,10 +70,11 @@ class ReferenceAdapter(Adapter):
             raise SettlementRefused(str(e)) from None
         return LazyTraceOutput({"month": c.month, "amount": fmt(c.amount)}, c.trace)
 
-    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
+    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None,
+                          date: dt.date | None = None) -> dict:
         ledger = self._ledger(psn_no)
         try:
-            r = ledger.use_account(UseRequest("use", relation, purpose, Decimal(amount) if amount else None))
+            r = ledger.use_account(UseRequest("use", relation, purpose, Decimal(amount) if amount else None, date))
         except PolicyError as e:
             raise SettlementRefused(str(e)) from None
         return r.to_output()

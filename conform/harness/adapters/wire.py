@@ -133,9 +133,10 @@ def credit_to_wire(psn_no: str, req: CreditRequest) -> dict:
                        "contribution": fmt(req.contribution) if req.contribution is not None else None})
 
 
-def use_to_wire(psn_no: str, relation: str, purpose: str, amount: str | None) -> dict:
-    """T003 input `data`."""
-    return _drop_none({"psn_no": psn_no, "relation": relation, "purpose": purpose, "amount": amount})
+def use_to_wire(psn_no: str, relation: str, purpose: str, amount: str | None, date: dt.date | None = None) -> dict:
+    """T003 input `data`; `date` (the day of the use) only when the scenario gives one."""
+    return _drop_none({"psn_no": psn_no, "relation": relation, "purpose": purpose, "amount": amount,
+                       "date": _date(date)})
 
 
 # --------------------------------------------------------------------------- requests (server side)
@@ -202,6 +203,19 @@ def _amount_in(data: dict, name: str, where: str) -> Decimal | None:
         raise CaseError(str(e), case=where, field=name) from None
 
 
+def _date_in(data: dict, name: str, where: str) -> dt.date | None:
+    """An optional YYYY-MM-DD date; absent (or null) is None, anything else not a date raises CaseError."""
+    from conform.reference.case import CaseError, parse_date
+
+    v = data.get(name)
+    if v is None:
+        return None
+    try:
+        return parse_date(v)
+    except ValueError as e:
+        raise CaseError(str(e), case=where, field=name) from None
+
+
 def credit_from_wire(data: Any) -> CreditRequest:
     """Read T002 input `data`; bad input raises CaseError naming the field."""
     from conform.reference.case import CaseError
@@ -225,7 +239,7 @@ def use_from_wire(data: Any) -> UseRequest:
     where = "T003 input.data"
     data = _mapping(data, where)
     return UseRequest("use", _text_in(data, "relation", where, RELATIONS), _text_in(data, "purpose", where, PURPOSES),
-                      _amount_in(data, "amount", where))
+                      _amount_in(data, "amount", where), _date_in(data, "date", where))
 
 
 # --------------------------------------------------------------------------- answers (server side)

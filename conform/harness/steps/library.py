@@ -12,9 +12,12 @@ from decimal import Decimal
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from conform.reference.case import parse_date
 from conform.reference.money import fmt
 from conform.reference.policy import PolicyError, bind, load_policy
 
+from ..adapters import SettlementRefused, takes_use_date
+from ..adapters.base import UseDateNotApplicable
 from ..plugin import MismatchError, note
 from ..results import Mismatch
 from .vocabulary import (DECISION_NAMES, DISEASE_KIND_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES,
@@ -284,13 +287,37 @@ def then_credit_refused(world: World, reason: str | None = None) -> None:
         raise MismatchError([Mismatch("err_msg", f"包含“{reason}”", world.refusal.message)])
 
 
-@when(parsers.re(rf'个人账户为 "(?P<relation>[^"]+)" 支付 "(?P<purpose>[^"]+)"(?: (?P<amt>{AMT}) 元)?'))
-def when_use(world: World, relation: str, purpose: str, amt: str | None = None) -> None:
+@when(parsers.re(rf'个人账户(?:于 "(?P<day>[^"]*)" )?为 "(?P<relation>[^"]+)" 支付 "(?P<purpose>[^"]+)"'
+                 rf'(?: (?P<amt>{AMT}) 元)?'))
+def when_use(world: World, relation: str, purpose: str, amt: str | None = None, day: str | None = None) -> None:
+    """One account use, undated or (`个人账户于 "2028-01-01" 为 …`) on the day given. A use outside the
+    rules' validity is refused as a credit of that month is; the reference (and so the sample system)
+    refuses it as a request (infcode ≠ 0). A refused request is recorded as the decision `refused` with
+    its err_msg: `个人账户使用被拒绝` accepts either form, `被允许` fails on it naming the reason."""
+    kwargs = {}
+    if day is not None:
+        try:
+            kwargs["date"] = parse_date(day)
+        except ValueError as e:
+            raise ScenarioError(f'个人账户于 "{day}": {e}') from None
+    relation_code = lookup(RELATION_NAMES, relation, "relation")
+    purpose_code = lookup(PURPOSE_NAMES, purpose, "purpose")
     world.ensure_person()
     world.adapter.require("check_account_use")
-    world.last_use = world.adapter.check_account_use(
-        world.psn_no, lookup(RELATION_NAMES, relation, "relation"), lookup(PURPOSE_NAMES, purpose, "purpose"),
-        fmt(amount(amt)) if amt else None)
+    if kwargs and not takes_use_date(world.adapter):
+        raise UseDateNotApplicable(world.adapter.name)
+    try:
+        world.last_use = world.adapter.check_account_use(world.psn_no, relation_code, purpose_code,
+                                                         fmt(amount(amt)) if amt else None, **kwargs)
+    except SettlementRefused as e:
+        world.last_use = {"decision": "refused", "clause": None, "err_msg": e.message}
+
+
+def _use_answer(use: dict) -> str:
+    """The system's answer as a mismatch shows it: the decision, or the refused request and its reason."""
+    if "err_msg" in use:
+        return f"拒绝（infcode ≠ 0）：{use['err_msg']}"
+    return str(use.get("decision"))
 
 
 ANSWERS = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作规定"}
@@ -343,8 +370,12 @@ def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause
         return
     errors = []
     if got != want:
-        errors.append(Mismatch("decision", want, str(got), "个人账户使用", "使用决定"))
-    if clause and clause not in str(world.last_use.get("clause", "")):
+        errors.append(Mismatch("decision", want, _use_answer(world.last_use), "个人账户使用", "使用决定"))
+    if "err_msg" in world.last_use:  # a refused request: the clause is looked for in its reason
+        if clause and clause not in str(world.last_use["err_msg"]) and got == want:
+            errors.append(Mismatch("err_msg", f"包含“{clause}”", str(world.last_use["err_msg"]), "个人账户使用",
+                                   "依据条款"))
+    elif clause and clause not in str(world.last_use.get("clause", "")):
         errors.append(Mismatch("clause", clause, str(world.last_use.get("clause")), "个人账户使用", "依据条款"))
     if errors:
         raise MismatchError(errors)

@@ -448,10 +448,11 @@ class PlatformAdapter(Adapter):
         out, entry = self.exchange("T002", {"data": wire.credit_to_wire(st.system_psn, request)}, st.insuplc)
         return self._read("T002", entry, wire.read_credit, _strings(out))
 
-    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None) -> dict:
+    def check_account_use(self, psn_no: str, relation: str, purpose: str, amount: str | None = None,
+                          date: dt.date | None = None) -> dict:
         self.require("check_account_use")
         st = self._scenario(psn_no)
-        out, entry = self.exchange("T003", {"data": wire.use_to_wire(st.system_psn, relation, purpose, amount)},
+        out, entry = self.exchange("T003", {"data": wire.use_to_wire(st.system_psn, relation, purpose, amount, date)},
                                    st.insuplc)
         return self._read("T003", entry, wire.read_use, _strings(out))
 

@@ -86,11 +86,10 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
         raise AuditInputError(f"cannot read the institutions table: {e}", file=where) from None
     finally:
         drop_view(con, rel)
-    # a code or name longer than any real one (as the ledger's: ledger.TEXT) would reach the reports whole
-    long = " OR ".join(f"(strlen({c}) > {MAX_TEXT} AND length({c}) > {MAX_TEXT})" for c in ("fixmedins_code", "fixmedins_name"))
+    # a code longer than any real one (as the ledger's: ledger.CODES) would reach the reports whole
+    long = f"(strlen(fixmedins_code) > {MAX_TEXT} AND length(fixmedins_code) > {MAX_TEXT})"
     bad = con.execute(f"""SELECT src_row, CASE WHEN fixmedins_code IS NULL THEN 'code'
-                                              WHEN length(fixmedins_code) > {MAX_TEXT} THEN 'long fixmedins_code'
-                                              WHEN length(fixmedins_name) > {MAX_TEXT} THEN 'long fixmedins_name'
+                                              WHEN {long} THEN 'long'
                                               WHEN facility IS NULL THEN 'missing'
                                               ELSE 'unknown' END, raw
         FROM _institutions_rows WHERE fixmedins_code IS NULL OR facility IS NULL OR facility NOT IN {allowed} OR {long}
@@ -98,11 +97,10 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
     if bad:
         row, why, raw = bad[0]
         row = line(row)
-        if why.startswith("long "):
-            col = why.split(" ")[1]
-            raise AuditInputError(f"longer than {MAX_TEXT} characters, which no institution's code or name is (a "
-                                  "column shifted, or a note exported into it?)",
-                                  file=where, row=row, column=names.get(col, col), unit=unit)
+        if why == "long":
+            raise AuditInputError(f"longer than {MAX_TEXT} characters, which no institution's code is (a column "
+                                  "shifted, or a note exported into it?)",
+                                  file=where, row=row, column=names["fixmedins_code"], unit=unit)
         if why == "code":
             raise AuditInputError("missing", file=where, row=row, column="fixmedins_code", unit=unit)
         if why == "missing":

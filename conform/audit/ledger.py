@@ -32,10 +32,11 @@ from .mapping import CODED, Mapping, ledger_columns, listing
 from .sqltext import coded, ident, q, text_value
 from .tables import drop_view
 
-# The ledger's codes, IDs and names; none is longer than MAX_TEXT characters (as in case files): a longer value
-# is refused as it is read, not carried into the reports and summary.json.
 TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "fixmedins_name", "dise_codg",
         "insuplc_admdvs", "init_setl_id", "exclusion")
+# The ledger's codes and IDs; none is longer than MAX_TEXT characters (as in case files): a longer value is
+# refused as it is read, not carried into the reports and summary.json. (A name, fixmedins_name, is not bounded.)
+CODES = tuple(c for c in TEXT if c != "fixmedins_name")
 # The platform's two division codes in every message (参保地医保区划, 就医地医保区划): where a ledger has
 # no `remote` flag, a visit is outside the city when their city parts differ (A-AUDIT-REMOTE-ADMDVS).
 ADMDVS = ("insuplc_admdvs", "mdtrtarea_admvs")
@@ -299,11 +300,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
-        if src:  # strlen is the stored length (no scan); length counts characters only where bytes exceed it
+        if src and c in CODES:  # strlen is the stored length (no scan); length counts characters only where bytes exceed it
             raw = f"CAST({src} AS VARCHAR)"
             bad.append((f"(strlen({raw}) > {MAX_TEXT} AND length({raw}) > {MAX_TEXT})", c,
-                        f"longer than {MAX_TEXT} characters, which no code, ID or name is (a column shifted, or "
-                        "a note exported into it?)", f"left({raw}, 40) || '…'"))
+                        f"longer than {MAX_TEXT} characters, which no code or ID is (a column shifted, or a note "
+                        "exported into it?)", f"left({raw}, 40) || '…'"))
     for c, scale, rx in ([(a, 2, AMOUNT_RE) for a in INPUT_AMOUNTS + RECORDED_AMOUNTS + OTHER_FUNDS + AS_RECORDED]
                          + [("pool_prop_selfpay", 4, RATIO_RE)]):
         src, typ = names.get(c, (None, None))

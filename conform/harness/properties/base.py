@@ -336,7 +336,8 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
     """The reference's trace of each item of the stories (a settlement's id, "<id>-撤销", a credit's month,
     a use as "关系·用途"): what each figure rests on, the clauses and the readings (A-…) it cites. A
     refused settlement at the edge of the rules' validity (the first or last day in force, or the day
-    either side) rests on the article putting the rules in force (攀枝花 第十九条)."""
+    either side) rests on the article putting the rules in force (攀枝花 第十九条): "<id>\0edge", its step
+    saying which edge ("edge": "start" or "end")."""
     import datetime as dt
 
     from conform.reference.case import RELATIONS
@@ -356,7 +357,8 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
             edge = next((e for e in (rules.valid_from, rules.valid_to)
                          if e is not None and e - day <= s.date <= e + day), None)
             if edge is not None:
-                out.setdefault(f"{s.id}\0edge", [{"step": "施行日期", "detail": f"{edge}", "clause": rules.validity_cite}])
+                out.setdefault(f"{s.id}\0edge", [{"step": "施行日期", "detail": f"{edge}", "clause": rules.validity_cite,
+                                                  "edge": "start" if edge == rules.valid_from else "end"}])
         for sid, o in obs.settled.items():
             out.setdefault(sid, list(o.get("trace") or []))
         for sid, o in obs.reversals.items():
@@ -378,7 +380,10 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
     the benefit of that visit (the property's route, `e.articles`) as far as the visit's working cites it
     (a chronic visit of a non-两病 disease does not blame 第九条); the validity article only where the
     property is about validity (`tagged` holds it) — shrinking moves every refused visit to the first day
-    in force, where any refusal would otherwise read as a fault of the dates."""
+    in force, where any refusal would otherwise read as a fault of the dates. Not so at the end of validity
+    (the last day in force or the day either side): shrinking moves no visit there, so a refusal of the last
+    day in force (a `>=` for a `>`), or a payment the day after, is the validity article's whatever the
+    property checks, and that article alone."""
     from dataclasses import asdict
 
     from ..report.causes import blame, root_mismatch
@@ -390,12 +395,15 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
         if m.field == "infcode" and f"{m.item}\0edge" in traces:
             edged[m.item] = traces[f"{m.item}\0edge"]
     tags, named = blame(found, edged, policy)
-    if edged == traces or not set(tags) & set(tagged):  # no edge, or an edge article the property does not check
+    root = root_mismatch(found)
+    closing = root is not None and root["field"] == "infcode" and any(
+        t.get("edge") == "end" for t in traces.get(f"{root['item']}\0edge", ()))
+    # no edge, or an edge article the property does not check at the first day in force (where shrinking puts it)
+    if edged == traces or not ((closing and tags) or set(tags) & set(tagged)):
         tags, named = blame(found, traces, policy)
         if e.articles:  # the trace narrows the property's own blame (its visit's benefit, its field), never widens it
             route = [f"{policy}-{a}" for a in e.articles]
             tags = [t for t in route if t in tags] or route
-    root = root_mismatch(found)
     return tags, named, list(traces.get(root["item"], []) if root else [])
 
 

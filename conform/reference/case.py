@@ -213,6 +213,7 @@ class Case:
 # --------------------------------------------------------------------------- loading
 
 MAX_TEXT = 200  # ids, codes and names: far beyond any real one
+MAX_LISTED = 5  # unknown field names an error lists before "and N more"
 YEAR_RANGE = (1900, 2100)  # dates and months outside are refused before any date arithmetic
 _DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -222,6 +223,13 @@ _DATES: dict[str, dt.date] = {}
 def _show(v: Any) -> str:
     """A value for an error message: short, whatever its size or depth."""
     return _REPR.repr(v)
+
+
+def shown(text: str) -> str:
+    """Input text for a message as it is when every character prints (the usual ids and codes, Chinese
+    included), else its repr: a control character (an ESC sequence retitling the terminal, a newline
+    forging a second line) never reaches the terminal or a report raw."""
+    return text if text.isprintable() else repr(text)
 
 
 _REPR = reprlib.Repr()
@@ -290,8 +298,11 @@ class _Reader:
         if type(data) is not dict:
             raise CaseError(f"expected a mapping, got {type(data).__name__}", case=case, item=item)
         if not data.keys() <= allowed:
-            unknown = sorted(_show(k) if not isinstance(k, str) else _show(k)[1:-1] for k in data if k not in allowed)
-            raise CaseError(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
+            # the first few only: a mapping of 200,000 stray keys must not become a 1.7 M-character line
+            unknown = [k for k in data if k not in allowed]
+            listed = sorted(_show(k) if not isinstance(k, str) else _show(k)[1:-1] for k in unknown[:MAX_LISTED])
+            more = f" and {len(unknown) - MAX_LISTED} more" if len(unknown) > MAX_LISTED else ""
+            raise CaseError(f"unknown field(s) {', '.join(listed)}{more}; allowed: {', '.join(sorted(allowed))}",
                             case=case, item=item)
         self.data = data
 
@@ -458,10 +469,16 @@ def _parse_person(data: Any, case: str) -> Person:
             raise r.fail("flex_tier", f"only flexible workers (1103, 1203) have a tier; psn_type is {psn_type}")
         tier = int(tier)
     diseases = []
+    kinds: dict[str, str] = {}
     for i, d in enumerate(r.items("chronic_diseases")):
         dr = _Reader(d, case, f"person chronic_diseases[{i}]", DISEASE_FIELDS)
-        diseases.append(Disease(dr.text("dise_codg", True), dr.text("kind", True, DISEASE_KINDS),
-                                dr.text("name") or ""))
+        code, kind = dr.text("dise_codg", True), dr.text("kind", True, DISEASE_KINDS)
+        # Settlements look a code up once (Person.disease): under two kinds the first would win silently, and
+        # 吉林's figures would change with the order (门诊慢性病 or 门诊特殊疾病 along inpatient rules).
+        if kinds.setdefault(code, kind) != kind:
+            raise dr.fail("kind", f"{_show(code)} is registered as {kind} here and as {kinds[code]} before; "
+                                  "a disease has one kind: give it once")
+        diseases.append(Disease(code, kind, dr.text("name") or ""))
     stays = tuple(_period(r, f"hospital_stays[{i}]", s) for i, s in enumerate(r.items("hospital_stays")))
     bp = r.raw("benefit_period")
     ytd = None
@@ -496,13 +513,17 @@ def _parse_person(data: Any, case: str) -> Person:
     # A person without an account has no balance to pay from: the record contradicts itself.
     if balance is not None and has_account is False:
         raise r.fail("acct_balance", "has_account is false: a person without a personal account has no balance")
+    birth, retire = r.date("birth_date"), r.date("retire_date")
+    # role_on would count such a person retired on every visit: the record contradicts itself.
+    if birth is not None and retire is not None and retire < birth:
+        raise r.fail("retire_date", f"{retire} is before birth_date {birth}")
     return Person(
         psn_no=psn_no,
         psn_type=psn_type,
-        birth_date=r.date("birth_date"),
+        birth_date=birth,
         flex_tier=tier,
         has_account=has_account,
-        retire_date=r.date("retire_date"),
+        retire_date=retire,
         benefit_period=_period(r, "benefit_period", bp) if bp is not None else None,
         remote_filing=r.flag("remote_filing", False),
         acct_balance=balance,
@@ -640,7 +661,7 @@ def _parse_settlement(data: Any, case: str, index: int, person: Person) -> Settl
     if type(data) is dict:
         sid0 = data.get("id")
         if sid0 is not None:
-            label = sid0 if type(sid0) is str and len(sid0) <= MAX_TEXT else _show(sid0)
+            label = shown(sid0) if type(sid0) is str and len(sid0) <= MAX_TEXT else _show(sid0)
     item = f"settlement {label}"
     if type(data) is dict and "reverses" in data:
         r = _Reader(data, case, item, REVERSAL_FIELDS)
@@ -658,14 +679,14 @@ def _parse_settlement(data: Any, case: str, index: int, person: Person) -> Settl
     total = r.amount("medfee_sumamt", True)
     parts = {n: r.amount(n, default=ZERO) for n in _PARTS}
     if sum(parts.values()) > total:
-        shown = " + ".join(f"{n} {v}" for n, v in parts.items())
-        raise r.fail("medfee_sumamt", f"parts exceed the total: {shown} > medfee_sumamt {total}")
+        listed = " + ".join(f"{n} {v}" for n, v in parts.items())
+        raise r.fail("medfee_sumamt", f"parts exceed the total: {listed} > medfee_sumamt {total}")
     dise = r.text("dise_codg")
     if med_type == "14":
         if dise is None:
             raise r.fail("dise_codg", "med_type 14 (门诊慢特病) needs the registered disease code")
         if person.disease(dise) is None:
-            known = ", ".join(d.dise_codg for d in person.diseases) or "none"
+            known = ", ".join(shown(d.dise_codg) for d in person.diseases) or "none"
             raise r.fail("dise_codg", f"{_show(dise)} is not among the person's registered diseases ({known})")
     return Settlement(
         id=sid,
@@ -700,7 +721,7 @@ def parse_case(data: Any, name: str = "0") -> Case:
     if type(data) is dict and type(data.get("person")) is dict:
         psn_no = data["person"].get("psn_no")
         if psn_no:
-            case_label = f"{name} ({psn_no if type(psn_no) is str and len(psn_no) <= MAX_TEXT else _show(psn_no)})"
+            case_label = f"{name} ({shown(psn_no) if type(psn_no) is str and len(psn_no) <= MAX_TEXT else _show(psn_no)})"
     r = _Reader(data, case_label, None, CASE_FIELDS)
     policy = r.text("policy", True)
     if policy not in _policy_ids():
@@ -729,13 +750,13 @@ def parse_case(data: Any, name: str = "0") -> Case:
             it = _parse_settlement(s, case_label, i, person)
         sid, day = it.id, it.date
         if sid in seen:
-            raise CaseError(f"duplicate id {_show(sid)}", case=case_label, item=f"settlement {sid}", field="id")
+            raise CaseError(f"duplicate id {_show(sid)}", case=case_label, item=f"settlement {shown(sid)}", field="id")
         if type(it) is Reversal and it.reverses not in seen:
             raise CaseError(f"reverses {_show(it.reverses)}, which is not an earlier settlement of this case",
-                            case=case_label, item=f"settlement {sid}", field="reverses")
+                            case=case_label, item=f"settlement {shown(sid)}", field="reverses")
         if last is not None and day < last:
             raise CaseError(f"date {day} is before the previous item's date {last}; settlements must be in date order",
-                            case=case_label, item=f"settlement {sid}", field="date")
+                            case=case_label, item=f"settlement {shown(sid)}", field="date")
         add(sid)
         last = day
         append(it)

@@ -54,3 +54,9 @@ def test_section_8_6_is_what_print_config_prints():
         return [tuple(ln for ln in chunk.strip().splitlines() if ln) for chunk in text.split(pool)[1:]]
     assert set(entries(doc[cut_doc:])) <= set(entries(printed[cut_printed:]))   # the pool persons shown exist
     assert "样例三级医院" in sample_config("http://x/") and "样例tertiary" not in sample_config("http://x/")
+
+
+def test_the_validity_table_says_a_dated_use_is_refused_as_a_credit_is():
+    validity = section("### Validity", "### Rounding")
+    assert "dated account use" in validity and "T003 `date`" in validity
+    assert "2023年起开始实施改革" in validity and "valid_from` is earlier" in validity

@@ -53,7 +53,12 @@ def _retired_on(rows: list[tuple]):
 def person_for(psn_no: str, rows: list[tuple], known: Person | None) -> Person:
     """The person as the reference needs it: the persons file's record, else what the ledger says
     (also the type, when the record leaves psn_type out). A record with a retiree type and no retire
-    date (a personnel export gives the type of today) retires where the ledger's type changes."""
+    date (a personnel export gives the type of today) retires where the ledger's type changes. Opening totals
+    (ytd) of a year none of the rows falls in are left out: no settlement here reads them, so a key in them that
+    none would read (refused for a person settled in that year) must not refuse the other years' rows."""
+    if known is not None and known.ytd is not None and not any(
+            r[3] is not None and r[3].year == known.ytd.year for r in rows):
+        known = dataclasses.replace(known, ytd=None)
     if known is not None and known.psn_type is not None:
         if known.retire_date is None and PSN_TYPES[known.psn_type][0] == "retiree":
             retire = _retired_on(rows)

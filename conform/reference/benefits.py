@@ -9,10 +9,10 @@ Each function adds its steps to the trace with the clause it applies.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .case import FACILITIES, MED_TYPES, Person, Settlement
+from .case import FACILITIES, MED_TYPES, Person, Settlement, shown
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, round_fen
 from .policy import MissingParameter, Parameter, Policy, PolicyError, Requirement, Rules
@@ -253,24 +253,66 @@ class OpeningRefused(Refusal):
         return type(self), (str(self), self.zh, self.field)
 
 
-def _opening_refused(policy: Policy, person: Person, name: str, key: str, amount: Decimal,
-                     why: str, why_zh: str) -> OpeningRefused:
-    return OpeningRefused(f"person {person.psn_no}: ytd.{name} key {key!r} ({fmt(amount)}) is read by no settlement "
-                          f"under {policy.short}: {why}",
-                          f"参保人 {person.psn_no} 的期初年度累计 ytd.{name} 中的键 “{key}”（{fmt(amount)}元）在{policy.short}下"
-                          f"没有任何结算读取：{why_zh}", f"{name}.{key}")
+def _opening_refused(policy: Policy, person: Person, name: str, key: str | None, amount: Decimal,
+                     why: str, why_zh: str, unread: bool = True) -> OpeningRefused:
+    """`unread`: the key is read by no settlement; else it is read, and `why` says what keeps it from being."""
+    what = f"ytd.{name}" if key is None else f"ytd.{name} key {key!r}"
+    what_zh = f"ytd.{name}" if key is None else f"ytd.{name} 中的键 “{shown(key)}”"
+    head = f"is read by no settlement under {policy.short}" if unread else f"cannot be read under {policy.short}"
+    head_zh = f"在{policy.short}下没有任何结算读取" if unread else f"在{policy.short}下无法读取"
+    return OpeningRefused(f"person {shown(person.psn_no)}: {what} ({fmt(amount)}) {head}: {why}",
+                          f"参保人 {shown(person.psn_no)} 的期初年度累计 {what_zh}（{fmt(amount)}元）{head_zh}：{why_zh}",
+                          name if key is None else f"{name}.{shown(key)}")
 
 
 def _unregistered(policy: Policy, person: Person, name: str, key: str, amount: Decimal) -> OpeningRefused:
     """A disease-code key naming none of the person's registered diseases: a typo (M3900 for M03900) read as
     0 would pay the registered disease as if its cap or deductible were untouched."""
-    listed = ", ".join(d.dise_codg for d in person.diseases)
+    codes = [d.dise_codg for d in person.diseases]
     return _opening_refused(policy, person, name, key, amount,
-                            f"{key} is not among the diseases registered for the person ({listed}), and a settlement "
-                            "of an unregistered disease is refused; give the total under the registered disease's "
-                            "dise_codg, or register the disease in chronic_diseases",
-                            f"{key} 不在为该参保人登记的病种（{'、'.join(d.dise_codg for d in person.diseases)}）中，"
+                            f"{shown(key)} is not among the diseases registered for the person ({_listing(codes)}), and a "
+                            "settlement of an unregistered disease is refused; give the total under the registered "
+                            "disease's dise_codg, or register the disease in chronic_diseases",
+                            f"{shown(key)} 不在为该参保人登记的病种（{_listing(codes, '、', zh=True)}）中，"
                             "未登记病种的结算不予受理；请按登记病种的编码（dise_codg）填写，或在 chronic_diseases 中登记该病种")
+
+
+def _settles(rules: Rules, code: str, shares: bool) -> bool:
+    """Whether the region has what chronic_pooling asks for to settle `code` (its deductible unless shared
+    with the ordinary one, a ratio for some person type, a cap): else every settlement of it is refused."""
+    f = rules.find
+    return bool((shares or f(f"chronic.{code}.deductible") or f("chronic.deductible"))
+                and (f(f"chronic.{code}.ratio") or f("chronic.ratio") or f(f"chronic.{code}.ratio.in_service")
+                     or f(f"chronic.{code}.ratio.retiree"))
+                and (f(f"chronic.{code}.cap") or f("chronic.cap")))
+
+
+MAX_CODES_LISTED = 10
+
+
+def _listing(codes, sep: str = ", ", zh: bool = False) -> str:
+    """Codes from input for a message: escaped, and the first few only (a ytd may hold thousands of keys)."""
+    codes = list(codes)
+    head = sep.join(shown(c) for c in codes[:MAX_CODES_LISTED])
+    if len(codes) <= MAX_CODES_LISTED:
+        return head
+    return f"{head}等{len(codes)}个" if zh else f"{head} and {len(codes) - MAX_CODES_LISTED} more"
+
+
+def _unsettled(rules: Rules, person: Person, name: str, key: str, amount: Decimal) -> OpeningRefused:
+    """A disease-code key (no chronic_diseases given) naming a disease the region has no figures for: no
+    settlement of it is computed, so a typo (M3900 for M03900) read as 0 would leave the cap of the disease
+    settled untouched, and a right settlement would be called 少付."""
+    policy = rules.policy
+    codes = sorted({k.split(".")[1] for k in rules.supplied if k.startswith("chronic.") and k.count(".") >= 2})
+    listed, listed_zh = _listing(codes), _listing(codes, "、", zh=True)
+    return _opening_refused(policy, person, name, key, amount,
+                            f"the region configuration gives no chronic-disease figures for {shown(key)} (chronic.<disease>."
+                            f"deductible, ratio and cap), so every settlement of it is refused; the diseases it gives "
+                            f"figures for: {listed or 'none'}. Give the total under the dise_codg the ledger settles",
+                            f"地区配置未给出病种 {shown(key)} 的门诊慢特病参数（chronic.<病种>.deductible、ratio、cap），"
+                            f"该病种的结算均不予计算；地区配置给出参数的病种：{listed_zh or '无'}。请按结算所用的病种编码"
+                            "（dise_codg）填写")
 
 
 def opening_year(rules: Rules, person: Person) -> YearState | None:
@@ -279,15 +321,29 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
     A-JL-CHRONIC-YTD-BUCKET). A key no settlement would read is refused (OpeningRefused), not dropped: among
     them, where the person's chronic_diseases are given, a disease code registered for none of them (a
     settlement of an unregistered disease is refused, conform.reference.case), unless its payments count against a cap
-    a registered disease's settlements read (吉林's shared cap). Without chronic_diseases every code is kept:
-    `conform audit` then settles the ledger's codes as registered (its own reading, docs/audit.md)."""
+    a registered disease's settlements read (吉林's shared cap). Without chronic_diseases a code is kept where the
+    region can settle it (`conform audit` then settles the ledger's codes as registered: its own reading,
+    docs/audit.md), and refused where it has no figures for it; so are inpatient_pay and special_dedc where no
+    settlement goes along inpatient rules (only 吉林 sends any there)."""
     ytd = person.ytd
     if ytd is None:
         return None
+    policy = rules.policy
+    special = "special" in policy.covers
+    if ytd.inpatient_pay and not special and not any(
+            policy.routes.get(k, {}).get("route") == "inpatient" for k in ("emergency", "day_surgery")):
+        raise _opening_refused(policy, person, "inpatient_pay", None, ytd.inpatient_pay,
+                               "the document sends no outpatient settlement (special disease, emergency, day "
+                               "surgery) along inpatient rules, so none counts against an inpatient cap",
+                               "该文件未规定门诊特殊疾病、急诊或日间手术参照住院待遇结算，没有结算计入住院年度限额")
+    if ytd.special_dedc and not special:
+        raise _opening_refused(policy, person, "special_dedc", None, ytd.special_dedc,
+                               "the document fixes no special-disease (门诊特殊疾病) benefit paid along inpatient "
+                               "rules, whose deductible this is",
+                               "该文件未规定参照住院待遇支付的门诊特殊疾病待遇，没有结算读取其起付线")
     opened = ytd.clone()
     if not ytd.chronic_dedc and not ytd.chronic_pay:
         return opened
-    policy = rules.policy
     covered = "chronic" in policy.covers
     shares = covered and rules.flag("chronic.shares_ordinary_deductible")
     for key, amount in ytd.chronic_dedc.items():
@@ -311,6 +367,8 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                    "各病种的起付线分别计算（chronic.<病种>.deductible），请按病种编码（dise_codg）填写")
         if person.diseases and person.disease(key) is None:  # each disease's own deductible: read by its settlements alone
             raise _unregistered(policy, person, "chronic_dedc", key, amount)
+        if not person.diseases and not _settles(rules, key, shares):
+            raise _unsettled(rules, person, "chronic_dedc", key, amount)
     buckets: dict[str, Decimal] = {}
     by_code: dict[str, list[str]] = {}  # the disease codes whose opening payments went to the shared cap
     for key, amount in ytd.chronic_pay.items():
@@ -330,7 +388,7 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                        "请按病种编码（dise_codg）分别填写")
             own = [d for d in person.diseases if d.kind != "special" or "special" not in policy.covers]
             if person.diseases and all(cap_bucket(rules, d.dise_codg) != SHARED for d in own):
-                listed = "、".join(d.dise_codg for d in own) or "（无）"
+                listed = _listing([d.dise_codg for d in own], "、", zh=True) or "（无）"
                 raise _opening_refused(policy, person, "chronic_pay", key, amount,
                                        "the shared chronic cap counts the diseases without a cap of their own, and "
                                        f"each chronic disease registered for the person ({listed}) has one "
@@ -344,28 +402,31 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
             d = person.disease(key)
             if d is not None and d.kind == "special" and "special" in policy.covers:
                 raise _opening_refused(policy, person, "chronic_pay", key, amount,
-                                       f"{key} is registered as 门诊特殊疾病, paid along inpatient rules against "
+                                       f"{shown(key)} is registered as 门诊特殊疾病, paid along inpatient rules against "
                                        f"the inpatient cap ({route_cite(policy, 'special')}); give its payments in "
                                        "ytd.inpatient_pay",
-                                       f"{key} 登记为门诊特殊疾病，参照住院待遇、计入住院年度限额（"
+                                       f"{shown(key)} 登记为门诊特殊疾病，参照住院待遇、计入住院年度限额（"
                                        f"{route_cite(policy, 'special')}），其统筹支付请填在 ytd.inpatient_pay 中")
             bucket = cap_bucket(rules, key)
             if d is None and person.diseases and bucket not in {
                     cap_bucket(rules, o.dise_codg) for o in person.diseases
                     if o.kind != "special" or "special" not in policy.covers}:
                 raise _unregistered(policy, person, "chronic_pay", key, amount)
+            if not person.diseases and bucket == key and not _settles(rules, key, shares):
+                raise _unsettled(rules, person, "chronic_pay", key, amount)
             if bucket == SHARED:
                 by_code.setdefault(SHARED, []).append(key)
         buckets[bucket] = buckets.get(bucket, ZERO) + amount
     if by_code and ytd.chronic_pay.get(SHARED):
-        codes = "、".join(by_code[SHARED])
+        # '*' is read (the shared cap): what cannot be read is whether it already holds the per-code amounts
+        codes = by_code[SHARED]
         raise _opening_refused(policy, person, "chronic_pay", SHARED, ytd.chronic_pay[SHARED],
-                               f"the payments given under {', '.join(by_code[SHARED])} count against the same "
-                               "shared cap, and whether the total given under '*' includes them is not said; give "
-                               f"the shared cap's payments either under '*' or by dise_codg, not both "
-                               f"({OPENING_READING})",
-                               f"按病种 {codes} 填写的支付额计入同一个共用限额，无法判断“*”下的合计是否已包含它们；"
-                               f"共用限额的已支付额请只按“*”或只按病种编码填写，不要两者同时填写（{OPENING_READING}）")
+                               f"the payments given under {_listing(codes)} count against the same shared cap, and "
+                               "whether the total given under '*' includes them is not said; give the shared cap's "
+                               f"payments either under '*' or by dise_codg, not both ({OPENING_READING})",
+                               f"按病种 {_listing(codes, '、', zh=True)} 填写的支付额计入同一个共用限额，无法判断“*”下的"
+                               "合计是否已包含它们；共用限额的已支付额请只按“*”或只按病种编码填写，不要两者同时填写"
+                               f"（{OPENING_READING}）", unread=False)
     opened.chronic_pay = buckets
     return opened
 
@@ -379,29 +440,58 @@ def _opening_cite(person: Person, rules: Rules, year: int, bucket: str) -> str |
                                   for k, v in ytd.chronic_pay.items()) else None
 
 
+def _two_disease(policy: Policy, person: Person, code: str) -> dict | None:
+    """The document's 两病 clause (攀枝花 第九条) where `code` is registered as a two-disease one, else None."""
+    td = policy.doc.get("two_disease")
+    if td is None:
+        return None
+    d = person.disease(code)
+    return td if d is not None and d.kind == "two_disease" else None
+
+
+def _two_disease_cite(policy: Policy, person: Person, td: dict) -> str:
+    """第九条, and the reading that a person also registered for a 门诊慢特病 disease keeps the 两病 benefit
+    (A-PZH-TWO-DISEASE-REGISTERED) where they are: only then does the figure rest on it."""
+    also_chronic = any(d.kind != "two_disease" for d in person.diseases)
+    return join_cites(policy.cite(str(td["article"])), td.get("assumption") if also_chronic else None)
+
+
 def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: Settlement, base: Decimal,
                     trace: Trace, c: Contribution, out: Outcome) -> Decimal:
-    """门诊慢特病 first under its own parameters; returns the part of the base left for ordinary pooling."""
+    """门诊慢特病 (or 两病) first under its own parameters; returns the part of the base left for ordinary pooling."""
     code = s.dise_codg or ""
     out.benefit = "chronic"
     shares = rules.flag("chronic.shares_ordinary_deductible")
-    per_disease_cap = rules.find(f"chronic.{code}.cap")
-    cp = per_disease_cap or rules.first(f"chronic.{code}.cap", "chronic.cap")
+    td = _two_disease(rules.policy, person, code)
+    try:
+        per_disease_cap = rules.find(f"chronic.{code}.cap")
+        cp = per_disease_cap or rules.first(f"chronic.{code}.cap", "chronic.cap")
+        rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
+        if shares:
+            dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
+        else:
+            dp = rules.first(f"chronic.{code}.deductible", "chronic.deductible")
+    except MissingParameter as e:
+        req = rules.policy.requirement_for(e.key)
+        if td is None or req is None:
+            raise
+        # a 两病 figure is left to the region by 第九条 (与城乡居民“两病”门诊用药保持一致), not 第十条
+        raise MissingParameter(e.key, replace(req, article=str(td["article"]), quote=td["quote"],
+                                              cite=rules.policy.cite(str(td["article"]))), rules.policy) from None
+    word = "慢特病"
+    if td is not None:
+        # the region's per-disease figures are the 两病 ones here: cited to 第九条, not 第十条's 门诊慢特病
+        word, cite = "“两病”", _two_disease_cite(rules.policy, person, td)
+        cp, rp, dp = (replace(p, cite=cite) if p.source == "region" else p for p in (cp, rp, dp))
     bucket = cap_bucket(rules, code)
-    rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
     ratio = rp.value
-    if shares:
-        dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
-        used = ys.ordinary_dedc
-    else:
-        dp = rules.first(f"chronic.{code}.deductible", "chronic.deductible")
-        used = ys.chronic_dedc.get(code, ZERO)
+    used = ys.ordinary_dedc if shares else ys.chronic_dedc.get(code, ZERO)
     left = dp.value - used
     if left < ZERO:
         left = ZERO
     dedc = base if base < left else left
-    trace.add("慢特病起付线", "病种{}：起付线{}元，此前已累计{}元，本次计入{}元" + ("（与普通门诊起付线合并计算）" if shares else ""),
-              (code, dp.value, used, dedc), dp.cite, dedc)
+    trace.add("慢特病起付线", ("“两病”病种{}" if td is not None else "病种{}") + "：起付线{}元，此前已累计{}元，本次计入{}元"
+              + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dp.cite, dedc)
     after = base - dedc
     raw = round_fen(after * ratio)
     paid_before = ys.chronic_pay.get(bucket, ZERO)
@@ -416,7 +506,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     opening = _opening_cite(person, rules, s.date.year, bucket) if person.ytd is not None else None
-    trace.add("慢特病支付", "({} − {}) × {} = {}元；慢特病年度限额{}元，此前已支付{}元" +
+    trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), join_cites(rp.cite, cp.cite, opening), pay)
     c.disease = bucket
@@ -434,7 +524,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     out.ratio_cite = rp.cite
     if pay == raw or not rules.flag("chronic.overflow_to_ordinary"):
         if pay < raw:
-            trace.add("超出慢特病限额", "超出慢特病年度限额的部分不转入普通门诊统筹", (),
+            trace.add("超出慢特病限额", "超出" + word + "年度限额的部分不转入普通门诊统筹", (),
                       rules.get("chronic.overflow_to_ordinary").cite if rules.find("chronic.overflow_to_ordinary") else rules.policy.short)
         return ZERO
     covered = round_fen(pay / ratio) if ratio > 0 else ZERO
@@ -442,7 +532,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         covered = after
     rest = after - covered
     ov = rules.get("chronic.overflow_to_ordinary")
-    trace.add("转入普通门诊统筹", "慢特病限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
+    trace.add("转入普通门诊统筹", word + "限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
               (pay, Pct(ratio), covered, after, covered, rest), ov.cite, rest)
     return rest
 
@@ -461,7 +551,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
             "定点零售药店，但")
         raise NotCovered(f"{rules.policy.short}: {kind} settlements at a pharmacy follow inpatient rules by the "
                          "institution's level, which a pharmacy has not: the text does not say which level applies",
-                         f"结算 {s.id}：{taken_in}{rules.policy.short}的{_KIND_ZH[kind]}参照同级定点医疗机构住院待遇（"
+                         f"结算 {shown(s.id)}：{taken_in}{rules.policy.short}的{_KIND_ZH[kind]}参照同级定点医疗机构住院待遇（"
                          f"{route_cite(rules.policy, kind)}），定点零售药店没有医疗机构等级，文件未规定按哪一级的起付线和比例支付，"
                          "无法计算")
     out.benefit = "inpatient"
@@ -540,11 +630,11 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                 unnamed = (f"; {art} names only ordinary outpatient visits and designated pharmacies, "
                            f"not how {MED_TYPES[s.med_type]} was settled")
                 unnamed_zh = f"；{art}只写明普通门诊和定点零售药店购药由个人账户支付，未写明{MED_TYPES[s.med_type]}如何结算"
-            raise OutsideValidity(f"settlement {s.id}: date {s.date} is before {policy.short} takes effect on "
+            raise OutsideValidity(f"settlement {shown(s.id)}: date {s.date} is before {policy.short} takes effect on "
                               f"{rules.valid_from} ({rules.validity_cite}); med_type {s.med_type} "
                               f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold"
                               f"{unnamed} (A-BEFORE-VALIDITY)",
-                              f"结算 {s.id}：结算日期 {s.date} 早于{policy.short}的施行日期 {rules.valid_from}"
+                              f"结算 {shown(s.id)}：结算日期 {s.date} 早于{policy.short}的施行日期 {rules.valid_from}"
                               f"（{rules.validity_cite}）；此前的{MED_TYPES[s.med_type]}（med_type {s.med_type}）"
                               f"适用原有规定，本工具未收录，无法计算{unnamed_zh}（A-BEFORE-VALIDITY）")
         out.benefit = "none"
@@ -553,19 +643,19 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                   join_cites(policy.cite(str(before.get('article', ''))), policy.validity_cite, "A-BEFORE-VALIDITY"), ZERO)
         return out, c
     if rules.valid_to is not None and day > rules.valid_to:
-        raise OutsideValidity(f"settlement {s.id}: date {s.date} is after {policy.short}'s validity ends on "
+        raise OutsideValidity(f"settlement {shown(s.id)}: date {s.date} is after {policy.short}'s validity ends on "
                           f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
                           "the successor rules are not known (A-BEFORE-VALIDITY)",
-                          f"结算 {s.id}：结算日期 {s.date} 晚于{policy.short}的有效期截止日 {rules.valid_to}"
+                          f"结算 {shown(s.id)}：结算日期 {s.date} 晚于{policy.short}的有效期截止日 {rules.valid_to}"
                           f"（{policy.validity_cite}：“{policy.validity_quote}”）；其后的规定未知，无法计算（A-BEFORE-VALIDITY）")
     role = person.role_on(day)
     chronic_visit = s.med_type == "14"
     if s.exclusion is not None:
         ex = policy.exclusions.get(s.exclusion)
         if ex is None:
-            raise UnknownExclusion(f"settlement {s.id}: {policy.short} lists no exclusion {s.exclusion!r}; "
+            raise UnknownExclusion(f"settlement {shown(s.id)}: {policy.short} lists no exclusion {s.exclusion!r}; "
                              f"exclusions are defined only where a document lists them",
-                             f"结算 {s.id}：{policy.short}未列明除外类别 {s.exclusion!r}；统筹基金不予支付的费用只按文件列明的类别认定")
+                             f"结算 {shown(s.id)}：{policy.short}未列明除外类别 {s.exclusion!r}；统筹基金不予支付的费用只按文件列明的类别认定")
         out.benefit = "none"
         if chronic_visit and ex.get("chronic_assumption"):
             # 攀枝花 第八条 is headed 普通门诊统筹基金: that its items bar chronic benefits too is a reading (A-PZH-EXCLUSION-CHRONIC)
@@ -662,13 +752,13 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             chronic_req = policy.requirement_for("chronic.ratio")
             chronic_cite = chronic_req.cite if chronic_req else policy.short
             raise Refusal(
-                f"settlement {s.id}: disease {s.dise_codg or '(none)'} is not registered for person {person.psn_no}; "
+                f"settlement {shown(s.id)}: disease {shown(s.dise_codg or '(none)')} is not registered for person {shown(person.psn_no)}; "
                 f"{policy.short} settles med_type 14 as 门诊慢性病 ({chronic_cite}) "
                 "or 门诊特殊疾病 "
                 f"({route_cite(policy, 'special')}, along inpatient rules) according to the person's registration, "
                 "so the disease must be registered with its kind (chronic or special) in chronic_diseases "
                 "of the case's person or of the persons file",
-                f"结算 {s.id}：病种 {s.dise_codg or '（空）'} 未为参保人 {person.psn_no} 登记；{policy.short}的门诊慢特病"
+                f"结算 {shown(s.id)}：病种 {shown(s.dise_codg or '（空）')} 未为参保人 {shown(person.psn_no)} 登记；{policy.short}的门诊慢特病"
                 f"按登记的类别分别按门诊慢性病（{chronic_cite}）或门诊特殊疾病（{route_cite(policy, 'special')}，参照住院）"
                 "支付，须在人员信息的 chronic_diseases 中登记该病种及其类别（chronic 或 special）")
         kind = "special" if (d is not None and d.kind == "special" and "special" in policy.covers) else "chronic"
@@ -683,9 +773,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         return out, c
     if kind == "chronic":
         if "chronic" not in policy.covers:
-            raise NotCovered(f"settlement {s.id}: {policy.short} does not fix chronic/special-disease benefits; "
+            raise NotCovered(f"settlement {shown(s.id)}: {policy.short} does not fix chronic/special-disease benefits; "
                              "med_type 14 cannot be settled under it",
-                             f"结算 {s.id}：{policy.short}未规定门诊慢特病待遇，门诊慢特病（med_type 14）无法按该文件结算")
+                             f"结算 {shown(s.id)}：{policy.short}未规定门诊慢特病待遇，门诊慢特病（med_type 14）无法按该文件结算")
         if s.facility == "pharmacy":
             pc = policy.doc.get("pharmacy_chronic")
             if pc is not None:  # 吉林 一 takes the region's pharmacies in for chronic prescriptions too
@@ -737,7 +827,7 @@ def _flex_tier_needed(policy: Policy, person: Person, s: Settlement, el: dict,
                 "(A-PZH-OVERFLOW-SPLIT)")
         part_zh = f"；本次门诊慢特病费用中超过其限额的{fmt(overflow)}元转入普通门诊统筹（A-PZH-OVERFLOW-SPLIT）"
     return FlexTierNeeded(
-        f"settlement {s.id}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
+        f"settlement {shown(s.id)}: person field flex_tier (1 一档 or 2 二档) is needed for a flexible worker "
         f"(psn_type {person.psn_type}): only an account holder gets ordinary pooling ({where}){part}",
-        f"结算 {s.id}：灵活就业人员（人员类别 {person.psn_type}）须在人员信息中给出缴费档次 flex_tier（1 一档、2 二档）："
+        f"结算 {shown(s.id)}：灵活就业人员（人员类别 {person.psn_type}）须在人员信息中给出缴费档次 flex_tier（1 一档、2 二档）："
         f"只有建立了个人账户的参保人享受普通门诊统筹（{where_zh}）{part_zh}")

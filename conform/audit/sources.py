@@ -657,10 +657,15 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
                               block_size=BLOCK)
     keep = _narrowed(layout.header, wanted, path, row=at + 1)
     read = [header[i] for i in keep]
+    multiline = _quoted_line_break(path, enc)
+    # where a quote may span lines, the last column is read too (if it is not already), to tell a quote
+    # left open at the end of the file (_quotes_closed); it is dropped after
+    last = [header[-1]] if multiline and header[-1] not in read else []
     # exactly NULL_TEXT reads as null (an empty cell stays '', made NULL by the ledger's text_value)
-    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in read}, null_values=list(NULL_TEXT),
-                                 strings_can_be_null=True, quoted_strings_can_be_null=True, include_columns=read)
-    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted_line_break(path, enc))
+    copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in read + last}, null_values=list(NULL_TEXT),
+                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                 include_columns=read + last)
+    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=multiline)
     def refused(e: Exception) -> AuditInputError:
         # a byte past those detect_encoding looked at: pyarrow's UTF-8 check, or the codec transcoding
         if isinstance(e, UnicodeDecodeError) or "invalid UTF8" in str(e):
@@ -673,7 +678,7 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
         raise refused(e) from None
     except OSError as e:
         raise AuditInputError(f"cannot read CSV: {e}", file=str(path)) from None
-    schema = reader.schema.append(pa.field("src_row", pa.int64()))
+    schema = pa.schema([reader.schema.field(h) for h in read] + [pa.field("src_row", pa.int64())])
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
@@ -683,8 +688,91 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
 
     raw = [layout.raw[i] for i in keep]
     idcols = [(j, read[j]) for j in range(len(read)) if read[j] in ids]
-    return pa.RecordBatchReader.from_batches(schema, _screened(_with_rows(batches(), at + 2), path, layout, raw,
-                                                               idcols))
+    rows = _with_rows(batches(), at + 2)
+    if multiline:
+        label = {h: layout.raw[i] if i < len(layout.raw) and layout.raw[i] else f"no. {i + 1} (no header name)"
+                 for i, h in enumerate(header)}
+        rows = _quotes_closed(rows, path, layout, label, header[-1], drop=bool(last))
+    return pa.RecordBatchReader.from_batches(schema, _screened(rows, path, layout, raw, idcols))
+
+
+def _quotes_closed(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout, label: dict[str, str],
+                   last: str, drop: bool) -> Iterator[pa.RecordBatch]:
+    """The records of a CSV whose quotes may span lines, refused where a quote (") was left open: a field
+    holding a line break after which a line has as many delimiters as a whole row (at least the header's
+    columns less one, and two): an unclosed quote that swallowed the rows below it, which the audit would
+    silently not read; or the file's last field open at its end (its bytes end with the delimiter, the quote
+    and the field as read, no closing quote). A quoted line break elsewhere (an address on two lines) is
+    CSV and read. Only the values holding a line break are looked at in Python (found in C, per batch); the
+    last field's test reads the file's last bytes. `drop`: the last column was read for that test only."""
+    import pyarrow.compute as pc
+
+    delim = layout.delimiter
+    whole = max(len(layout.header) - 1, 2)
+    prev = None
+    for b in batches:
+        for j, c in enumerate(b.schema.names[:-1]):
+            broken = pc.fill_null(pc.match_substring(b.column(j), "\n"), False)
+            if not pc.any(broken).as_py():
+                continue
+            for i in pc.indices_nonzero(broken).to_pylist():
+                v = b.column(j)[i].as_py()
+                rest = v.split("\n")[1:]
+                k = next((n for n, t in enumerate(rest, 1) if t.count(delim) >= whole), None)
+                if k is not None:
+                    opens = _opening_line(path, layout, b, i, j)
+                    raise _pending(AuditInputError(
+                        f"a quote (\") opens here and its field runs on to line {opens + len(rest)}; line {opens + k} "
+                        "inside it has a whole row's fields: an unclosed quote, which makes the rows below it one "
+                        "field (they would not be read). "
+                        "Close the quote (or double a quote inside a quoted field: \"\"); if the text really is one "
+                        "field, take its line breaks out", file=str(path), row=opens, column=label[c]))
+        if b.num_rows:
+            prev = b
+        yield b.drop_columns([last]) if drop else b
+    if prev is not None:
+        j = prev.schema.names.index(last)
+        v = prev.column(j)[prev.num_rows - 1].as_py() or ""
+        if _ends_open(path, layout, delim if len(layout.header) > 1 else "\n", v):
+            raise _pending(AuditInputError(
+                "a quote (\") opens here and is never closed: the rest of the file would be read as one field. "
+                "Close the quote (or double a quote inside a quoted field: \"\")", file=str(path),
+                row=_line_breaks(path, layout.encoding) - v.count("\n") + 1, column=label[last]))
+
+
+def _line_breaks(path: Path, encoding: str) -> int:
+    """The file's line breaks (LF), counted in its bytes where an LF byte is always one (the error path)."""
+    n = 0
+    dec = None if codecs.lookup(encoding).name in _BYTE_SCANNABLE else codecs.getincrementaldecoder(encoding)("replace")
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            n += chunk.count(b"\n") if dec is None else dec.decode(chunk).count("\n")
+    return n
+
+
+def _opening_line(path: Path, layout: _CsvLayout, b: pa.RecordBatch, i: int, j: int) -> int:
+    """The line on which record `i` of `b`'s field `j` starts: the record's line and the line breaks of the
+    fields read before it (the error path only)."""
+    start = _physical_line(path, layout, b.column(b.num_columns - 1)[i].as_py())
+    return start + sum((b.column(k)[i].as_py() or "").count("\n") for k in range(j))
+
+
+def _ends_open(path: Path, layout: _CsvLayout, sep: str, value: str) -> bool:
+    """Whether the file ends inside a quoted field: its bytes end with `sep`, a quote and `value` as written in
+    a quoted field (quotes doubled) — a closed field would end with one more quote (or a line break after it),
+    an unquoted one has no quote before it. Delimiter and quote are never part of a multibyte character in
+    the encodings read (_BYTE_SCANNABLE; UTF-16 by its code units), so the bytes match only there."""
+    enc = layout.encoding
+    if codecs.lookup(enc).name.startswith("utf-16"):
+        with path.open("rb") as f:
+            enc = "utf-16-be" if f.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+    want = (sep + '"' + value.replace('"', '""')).encode(enc)
+    size = path.stat().st_size
+    if size < len(want):
+        return False
+    with path.open("rb") as f:
+        f.seek(size - len(want))
+        return f.read() == want
 
 
 def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,

@@ -101,8 +101,9 @@ def test_the_plugins_blame_reads_the_checks_evidence_as_the_cause_does():
 
 def test_a_wrong_ratio_on_an_overflow_visit_blames_the_chronic_article_not_the_reading_alone():
     """The settlement records the chronic ratio (A-CHRONIC-OVERFLOW-RATIO); a wrong figure there (0.4000 for
-    攀枝花's 两病 50%) breaks 第十条's ratio, not only the reading (the step cited the reading alone, so the
-    check read as resting on a silent text and 第十条 passed). The engine's own trace is used."""
+    攀枝花's 两病 50%) breaks the article that sets that ratio — 第九条 for a disease registered as 两病 — not only
+    the reading (the step cited the reading alone, so the check read as resting on a silent text and the article
+    passed). The engine's own trace is used."""
     from conform.reference.case import parse_case
     from conform.reference.engine import compute_case
 
@@ -113,4 +114,4 @@ def test_a_wrong_ratio_on_an_overflow_visit_blames_the_chronic_article_not_the_r
                                         "dise_codg": "M03900", "medfee_sumamt": "1000.00"}]})
     trace = compute_case(case)["settlements"][0]["trace"]
     wrong = {"field": "pool_prop_selfpay", "expected": "0.5000", "actual": "0.4000", "item": "V1", "label": "支付比例"}
-    assert blame([wrong], {"V1": trace}, "panzhihua") == (["panzhihua-10"], ["A-CHRONIC-OVERFLOW-RATIO"])
+    assert blame([wrong], {"V1": trace}, "panzhihua") == (["panzhihua-9"], ["A-CHRONIC-OVERFLOW-RATIO"])

@@ -99,6 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
         # Run from a clone, the repository's own conftest.py sits above the suite and would be read as a
         # non-root conftest; the plugins it names are loaded above already. (Installed, there is none.)
         pm._confcutdir = CONFORMANCE  # noqa: SLF001 - pytest has no public way to set this after parsing
+    else:
+        _no_foreign_conftests(pm)  # installed: no conftest.py in the folders above the suite is the suite's
     if config.getoption("--conform-config", None):
         config.option.adapter_config = str(Path(config.getoption("--conform-config")).resolve())
     if str(CONFORMANCE) not in config.args:
@@ -114,6 +116,37 @@ def pytest_configure(config: pytest.Config) -> None:
     guard = _Interrupts()
     pm.register(guard, GUARD)
     guard.__enter__()
+
+
+def _no_foreign_conftests(pm: pytest.PytestPluginManager) -> None:
+    """The suite's folder lies in site-packages, inside a virtual environment that may itself sit in any
+    folder: collecting it, pytest reads every conftest.py in the folders above it, up to the vendor's
+    confcutdir (their rootdir), and outside the vendor's tree that stops nowhere. A conftest.py of the
+    folder holding the venv (a monorepo's root, run from a subproject) was then loaded into the session
+    and, if it named pytest_plugins, ended it with exit 4 ("Defining 'pytest_plugins' in a non-top-level
+    conftest…"). So the folders from the suite's up, outside the vendor's tree, are given the conftests
+    already loaded (the vendor's own, found from their arguments as always) and no others: pytest finds
+    them known and reads nothing more there. The vendor's tree keeps pytest's own rules, and every folder
+    of it collected for the vendor's tests loads its conftests as usual. (pytest has no public way to say
+    this; without its private table, nothing changes, and run.conclude names the cause if it fails.)"""
+    known = getattr(pm, "_dirpath2confmods", None)
+    loaded = getattr(pm, "_conftest_plugins", None)
+    if not isinstance(known, dict) or loaded is None or getattr(pm, "_noconftest", False):
+        return
+    cut = getattr(pm, "_confcutdir", None)
+    where = []
+    for mod in loaded:
+        try:
+            where.append((Path(mod.__file__).parent, mod))
+        except (AttributeError, TypeError):
+            continue
+    where.sort(key=lambda pair: len(pair[0].parts))  # from the root down, as pytest lists them
+    for folder in (CONFORMANCE, *CONFORMANCE.parents):
+        if folder in known:
+            continue
+        if cut is not None and (folder == cut or cut in folder.parents):
+            continue  # the vendor's own tree (a venv inside it): pytest's rules, their conftests
+        known[folder] = [mod for d, mod in where if d == folder or d in folder.parents]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

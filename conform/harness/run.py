@@ -278,6 +278,13 @@ def conclude(hook: _Hook, code: int, adapter: str | None, config: str | None, se
         sys.stderr.write(stderr_text)
     if hook.collect_errors and not usage:
         usage = "cannot load the checks: " + "; ".join(hook.collect_errors)
+        if any("non-top-level conftest" in e for e in hook.collect_errors):
+            # pytest_plugin.py keeps the conftest.py files above the installed package out; should a pytest
+            # without the table it uses read one anyway, say what to do rather than only pytest's words
+            usage += (" — a conftest.py in a folder above the installed conform package (the folder holding the "
+                      "virtual environment) names pytest_plugins, and pytest read it while collecting the "
+                      "conformance checks: put the virtual environment outside that folder, or move "
+                      "pytest_plugins into the rootdir's conftest.py, or run `conform run` instead")
     interrupted = hook.interrupted or (code == pytest.ExitCode.INTERRUPTED and not usage and not hook.stopped)
     if interrupted or run.unreachable or (run.planned and len(run.checks) < run.planned and not usage):
         run.incomplete = True

@@ -22,7 +22,7 @@ from ..plugin import MismatchError, note
 from ..results import Mismatch
 from .vocabulary import (DECISION_NAMES, DISEASE_KIND_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES,
                          PERSON_TYPES, POLICY_NAMES, PURPOSE_NAMES, RELATION_NAMES, SETTLEMENT_FIELDS,
-                         VISIT_COLUMNS, YTD_FIELDS, amount, lookup, ratio)
+                         VISIT_COLUMNS, YTD_DISEASE_FIELDS, YTD_FIELDS, amount, lookup, ratio)
 from .world import ScenarioError, World
 
 AMT = r"-?\d+(?:\.\d{1,2})?"
@@ -101,12 +101,23 @@ def given_hospital_stay(world: World, begin: str, end: str) -> None:
     world.add_to_person_list("hospital_stays", {"begin": begin, "end": end})
 
 
-@given(parsers.re(rf"参保人 (?P<year>\d{{4}}) 年度此前已累计(?P<label>{'|'.join(YTD_FIELDS)}) (?P<amt>{AMT}) 元"))
-def given_ytd(world: World, year: str, label: str, amt: str) -> None:
+@given(parsers.re(rf"参保人 (?P<year>\d{{4}}) 年度此前已累计(?P<label>{'|'.join([*YTD_FIELDS, *YTD_DISEASE_FIELDS])})"
+                  rf'(?:（病种 "(?P<dise>[^"]+)"）)? (?P<amt>{AMT}) 元'))
+def given_ytd(world: World, year: str, label: str, amt: str, dise: str | None = None) -> None:
+    """An opening year-to-date total; a chronic one (YTD_DISEASE_FIELDS) names its disease code:
+    参保人 2023 年度此前已累计慢特病统筹支付（病种 "M00100"） 2700.00 元 → ytd.chronic_pay {"M00100": "2700.00"}."""
     ytd = dict(world.person.get("ytd") or {"year": int(year)})
     if int(ytd["year"]) != int(year):
         raise ScenarioError(f"year-to-date totals for one year only; already given for {ytd['year']}")
-    ytd[YTD_FIELDS[label]] = fmt(amount(amt))
+    if label in YTD_DISEASE_FIELDS:
+        if not dise:
+            raise ScenarioError(f'{label} is counted per disease: write 已累计{label}（病种 "…"） … 元')
+        name = YTD_DISEASE_FIELDS[label]
+        ytd[name] = {**ytd.get(name, {}), dise: fmt(amount(amt))}
+    elif dise:
+        raise ScenarioError(f"{label} is not counted per disease: drop （病种 \"{dise}\"）")
+    else:
+        ytd[YTD_FIELDS[label]] = fmt(amount(amt))
     world.set_person(ytd=ytd)
 
 

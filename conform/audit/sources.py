@@ -942,6 +942,8 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
         keep, header = [keep[i] for i in narrow], [named[i] for i in narrow]
         # a time left as Excel's day number (45195.36996528) may lie a hair off two decimals: not an amount
         checked = [(k, h in ids, h in wanted and h not in times) for k, h in zip(keep, header)]
+        # only the columns the audit reads: a merged 备注 is no fault
+        unsaved, merged = _xlsx_unread(ws, [k for k, h in zip(keep, header) if not wanted or h in wanted])
         rows, src = [], []
         for i, r in enumerate(it, start=at + 2):
             if i > EXCEL_ROWS:
@@ -952,6 +954,19 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
             if keep and all(k < len(r) and isinstance(r[k], str) and _fold(r[k]) == _fold(names[k]) for k in keep):
                 raise AuditInputError("the header is repeated here (two exports pasted together?): delete this row",
                                       file=str(path), row=i, unit="row")
+            if unsaved or merged:
+                for k, h in zip(keep, header):
+                    if (k < len(r) and r[k] is not None) or (wanted and h not in wanted):
+                        continue
+                    span = _merged_at(merged, i, k)
+                    if (i, k) not in unsaved and span is None:
+                        continue
+                    why = ("a formula with no saved value (the workbook was written by a program, not saved in "
+                           "Excel, so the figure was never computed)" if (i, k) in unsaved else
+                           f"part of the merged range {span}, read as empty (only its first cell holds the value)")
+                    raise AuditInputError(f"{why}: open and save the workbook in Excel (or unmerge the cells and fill "
+                                          "each row), or paste the column as values", file=str(path), row=i, column=h,
+                                          unit="row")
             vals = [_xlsx_cell(path, i, h, r[k] if k < len(r) else None, is_id, read)
                     for (k, is_id, read), h in zip(checked, header)]
             rows.append(vals)
@@ -959,6 +974,69 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
     finally:
         wb.close()
     return _table_from_rows(header, rows, src)
+
+
+_XLSX_MARK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|mergeCell)[\s/>]")
+
+
+def _xlsx_unread(ws, columns: list[int]) -> tuple[set[tuple[int, int]], dict[int, list[tuple[int, int, str]]]]:
+    """The cells of `columns` (0-based) a read-only, values-only load reads as empty though they are not:
+    (row, column index) of a formula with no saved value (a workbook a program wrote, never saved in Excel),
+    and by column index the merged ranges' rows below their first (first row, last row, range; a range's
+    first cell holds its value). The sheet's XML is searched for a formula or a merge first (in C: most
+    sheets have neither), and only then parsed for where they are."""
+    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+    from openpyxl.xml.functions import iterparse
+
+    archive, member = ws.parent._archive, ws._worksheet_path
+    with archive.open(member) as f:
+        tail, found = b"", False
+        while chunk := f.read(CHUNK):
+            if _XLSX_MARK.search(tail + chunk):
+                found = True
+                break
+            tail = chunk[-64:]
+    if not found:
+        return set(), {}
+    wanted = set(columns)
+    unsaved: set[tuple[int, int]] = set()
+    merged: dict[int, list[tuple[int, int, str]]] = {}
+    row = col = 0
+    with archive.open(member) as f:
+        for event, el in iterparse(f, events=("start", "end")):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    row, col = (int(el.get("r")) if el.get("r") else row + 1), 0
+                continue
+            if tag == "c":
+                ref = el.get("r")
+                row, col = coordinate_to_tuple(ref) if ref else (row, col + 1)
+                kids = {k.tag.rsplit("}", 1)[-1]: k for k in el}
+                if col - 1 in wanted and "f" in kids and not (kids.get("v") is not None and kids["v"].text):
+                    unsaved.add((row, col - 1))
+                el.clear()
+            elif tag == "row":
+                el.clear()
+            elif tag == "mergeCell" and el.get("ref"):
+                c1, r1, c2, r2 = range_boundaries(el.get("ref"))
+                for c in wanted & set(range(c1 - 1, c2)):
+                    # the first row's cells right of the first are merged too
+                    merged.setdefault(c, []).append((r1 if c > c1 - 1 else r1 + 1, r2, el.get("ref")))
+    for spans in merged.values():
+        spans.sort()
+    return unsaved, merged
+
+
+def _merged_at(merged: dict[int, list[tuple[int, int, str]]], row: int, column: int) -> str | None:
+    """The merged range whose non-first cell (row, column) is (Excel's ranges never overlap), or None."""
+    import bisect
+
+    spans = merged.get(column)
+    if not spans:
+        return None
+    at = bisect.bisect_right(spans, (row, EXCEL_ROWS + 1, "")) - 1
+    return spans[at][2] if at >= 0 and spans[at][0] <= row <= spans[at][1] else None
 
 
 def _lines(path: Path, f) -> Iterator[tuple[int, str]]:

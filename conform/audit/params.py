@@ -15,6 +15,7 @@ from decimal import Decimal
 import duckdb
 import pyarrow as pa
 
+from conform.reference.account import account_reform
 from conform.reference.benefits import ordinary_ratio
 from conform.reference.case import FACILITIES, PSN_TYPES
 from conform.reference.money import fmt_ratio
@@ -91,6 +92,9 @@ def settings_row(rules: Rules) -> dict:
         "hospital_flag": rules.flag("hospital_stay.no_outpatient_benefit"),
         "pharm_cite": None,
         "acct_pay_cite": policy.account_pay_cite,
+        # the document's own date for its account reform (浙江 二（三）), NULL where one date serves all rules:
+        # before it the account's part of a settlement is not assessed (as the reference engine leaves it)
+        "acct_reform": (account_reform(rules) or (None,))[0],
     }
     req = policy.requirement_for("ordinary.ratio.pharmacy")
     s["pharm_cite"] = req.cite if req else policy.short
@@ -115,7 +119,7 @@ SETTINGS_SCHEMA = pa.schema([("valid_from", pa.date32()), ("valid_to", pa.date32
                              ("remote_elig", pa.bool_()), ("remote_num", pa.int64()), ("remote_den", pa.int64()),
                              ("remote_e4", pa.int64()), ("remote_cite", pa.string()), ("remote_err", pa.string()),
                              ("hospital_flag", pa.bool_()), ("pharm_cite", pa.string()),
-                             ("acct_pay_cite", pa.string())])
+                             ("acct_pay_cite", pa.string()), ("acct_reform", pa.date32())])
 
 
 def tables(rules: Rules) -> dict[str, pa.Table]:

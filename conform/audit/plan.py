@@ -15,7 +15,8 @@ they reverse), exactly as conform/reference/benefits.py + conform/reference/engi
   fund_pay_sumamt = fund + oth (other funds as recorded: 公务员医疗补助, 大额, 医疗救助…; no document
   here governs them); psn_part = medfee - fund - oth - hosp (医院负担, as recorded); acct = min(Bal, A_i)
   - min(Bal, A_{i-1}) over prefix sums A of the person's part, less mulaid (a relative's account, as
-  recorded), where the account pays; + mulaid; psn_cash_pay = psn_part - acct. Where A_i > Bal the
+  recorded), where the account pays; + mulaid; psn_cash_pay = psn_part - acct (neither for a settlement
+  before the document's own account reform, 浙江 二（三）, after which Bal is unknown). Where A_i > Bal the
   opening balance falls short and the month's credits (in no file) decide: acct as recorded but not
   below that min-difference (A-AUDIT-ACCT-CREDITS); a reversal gives back what its settlement paid.
   After a settlement the plan cannot assess (status >= REFUSED) and that is still standing, the rest of
@@ -126,7 +127,7 @@ def _cols(prefix: str, names: str) -> str:
 
 # What goes through the sorts: numbers and short codes only (no ids, no text), and at each pass only
 # what that pass and the later ones need. KEEP: carried to the end, for the output.
-_KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, acct_balance, no_account"
+_KEEP = "pid, o_rid, is_rev, status, pr_id, unfiled, net, oth, mulaid, inscp, acct_balance, no_account, pre_reform"
 # A row's status goes through the sorts as a small number, not text (every byte carried through the
 # three sorts costs: 24 bytes more a row made the expected stage 20% slower at 10M rows). Codes from
 # REFUSED on are the statuses under which the plan cannot assess the row.
@@ -164,7 +165,9 @@ _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acc
 # is taken to have paid.
 _SHORT = "(a.acct_base > 0 AND a.a_incl - a.own_acct + a.acct_base > a.acct_balance)"
 _REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN l.init_acct_pay ELSE l.acct_pay END, 0)"
-_ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
+# Before the document's account reform (浙江 二（三）) the account's part is not the document's: not assessed
+# (A-BEFORE-VALIDITY, as the reference engine's acct_undetermined), nor psn_cash_pay, which follows from it.
+_ACCT = (f"(CASE WHEN a.status >= {REFUSED} OR a.pre_reform THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
          f" * (CASE WHEN a.acct_balance IS NULL THEN LEAST({_REC_ACCT}, a.acct_base + a.mulaid)"
          f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
          f" ELSE {_OWN} END) END)")
@@ -174,6 +177,11 @@ _ACCT = (f"(CASE WHEN a.status >= {REFUSED} THEN NULL ELSE (CASE WHEN a.is_rev T
 ACCT_BASIS = {"balance": 0, "unknown": 1, "credits": 2, "no_account": 3}
 _ACCT_CLAUSE = ("CASE d.acct_basis WHEN 1 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-UNKNOWN')"
                 " WHEN 2 THEN CONCAT(st.acct_pay_cite, '；A-AUDIT-ACCT-CREDITS') ELSE st.acct_pay_cite END")
+# `settled` carries the opening balance on as unknown after a payment the account may have made before the
+# reform (A-AUDIT-ACCT-UNKNOWN from then on); whether later rows are refused after an unassessed one still
+# turns on the opening balance given (A-AUDIT-AFTER-UNASSESSED), as the reference route decides it.
+_SETTLED_KEEP = _cols("a.", _KEEP.replace(" net,", "").replace(" status,", "")).replace(
+    "a.acct_balance", "CASE WHEN a.pre_p > 0 THEN NULL ELSE a.acct_balance END AS acct_balance")
 # The med_types a document's stated pre-reform treatment covers (conform/reference/benefits.py), as SQL literals.
 _PRE_STATED = ", ".join(f"'{m}'" for m in BEFORE_VALIDITY_STATED)
 EXPECTED_ROWS = f"""
@@ -201,6 +209,8 @@ gated AS (
     -- 药店购药, the fund paying nothing); any other (an emergency, a day surgery) is refused (A-BEFORE-VALIDITY)
     g.med_type IN ({_PRE_STATED}) AS pre_stated,
     g.acct_used_flag, p.acct_balance, p.bp_begin, p.bp_end,
+    -- the settlement (a reversal: the one it reverses) is dated before the document's account reform
+    COALESCE(g.setl_date < st.acct_reform, FALSE) AS pre_reform,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_dedc ELSE 0 END AS open_dedc,
     CASE WHEN p.ytd_year = EXTRACT(YEAR FROM g.setl_date) THEN p.ytd_pay ELSE 0 END AS open_pay,
     CASE WHEN p.retire_date IS NOT NULL AND g.setl_date >= p.retire_date THEN 'retiree' ELSE pt.pt_role END AS role,
@@ -310,13 +320,15 @@ parts AS (
 acct AS (
   SELECT p.*, CASE WHEN p.is_rev THEN 0 ELSE p.acct_base END AS own_acct,
     SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON_SQ}) AS a_incl,
-    SUM(p.ref_src) OVER ({W_PERSON_SQ}) AS ref_p
+    SUM(p.ref_src) OVER ({W_PERSON_SQ}) AS ref_p,
+    -- the own account may have paid before the reform, by rules not in the text: what it holds is unknown from then on
+    SUM(CASE WHEN p.pre_reform AND p.acct_base > 0 THEN 1 ELSE 0 END) OVER ({W_PERSON_SQ}) AS pre_p
   FROM parts p
 ),
 settled AS (
   -- A known opening balance runs on across the years: after a settlement that cannot be assessed,
   -- what the account holds is unknown, in later years too.
-  SELECT {_cols("a.", _KEEP.replace(" net,", "").replace(" status,", ""))}, a.dedc_fen, a.fund_fen, a.capped, a.part,
+  SELECT {_SETTLED_KEEP}, a.dedc_fen, a.fund_fen, a.capped, a.part,
     a.acct_base, a.own_acct, a.a_incl,
     CASE WHEN a.status < {REFUSED} AND a.acct_balance IS NOT NULL AND a.ref_p > 0 THEN {_st('refused_after')}
          ELSE a.status END AS status
@@ -333,7 +345,7 @@ SELECT 'plan' AS route,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)},
-  CAST(CASE WHEN a.status >= {REFUSED} THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
+  CAST(CASE WHEN a.status >= {REFUSED} OR a.pre_reform THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
             WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
             WHEN {_SHORT} THEN {ACCT_BASIS['credits']} ELSE {ACCT_BASIS['balance']} END AS TINYINT) AS acct_basis
 FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from .account import Credit, UseDecision, check_use, credit_month
+from .account import Credit, UseDecision, account_reform, check_use, credit_month
 from .benefits import OpeningRefused, Outcome, compute, opening_year
 from .case import Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
@@ -43,6 +43,10 @@ class SettlementResult:
     benefit: str = "ordinary"
     trace: Trace = field(default_factory=Trace)
     reverses: str | None = None
+    # Why the account's payment is not this document's to compute (a settlement before its account reform,
+    # 浙江 二（三）): acct_pay and psn_cash_pay are then given as unknown (null), the figures kept here being
+    # only what was recorded (a relative's account) and what that leaves.
+    acct_undetermined: str | None = None
 
     AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
                "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay")
@@ -74,6 +78,9 @@ class SettlementResult:
             "inpatient_pay": fund_s if inpatient == fund else fmt(inpatient),
             "benefit": self.benefit,
         }
+        if self.acct_undetermined is not None:
+            out["acct_pay"] = out["psn_cash_pay"] = None
+            out["acct_undetermined"] = self.acct_undetermined
         if self.reverses is not None:  # after setl_id; the rest keep their places
             out = {"id": sid, "setl_id": sid, "reverses": self.reverses, **out}
         if with_trace:
@@ -90,13 +97,13 @@ class SettlementResult:
         t.add("结算撤销", "撤销结算{}：冲销其起付线{}元、统筹支付{}元、个人账户支付{}元，年度累计恢复",
               (self.id, self.act_pay_dedc, self.hifp_pay, self.acct_pay), "A-REVERSAL")
         return SettlementResult(id=rid, date=date, pool_prop_selfpay=self.pool_prop_selfpay, benefit=self.benefit,
-                                trace=t, reverses=self.id, **neg)
+                                trace=t, reverses=self.id, acct_undetermined=self.acct_undetermined, **neg)
 
 
 assert [f.name for f in fields(SettlementResult)] == [
     "id", "date", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
     "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay",
-    "benefit", "trace", "reverses"], "keep PersonLedger.settle's positional SettlementResult(...) in field order"
+    "benefit", "trace", "reverses", "acct_undetermined"], "keep PersonLedger.settle's positional SettlementResult(...) in field order"
 
 _ISO: dict[dt.date, str] = {}  # date → YYYY-MM-DD: a batch repeats the year's few hundred days
 
@@ -189,6 +196,9 @@ class PersonLedger:
         self.reversed: set[str] = set()
         self.balance: Decimal | None = person.acct_balance
         self.last_date: dt.date | None = None
+        # The date the document gives its account reform apart from its other rules (浙江 二（三）), if any:
+        # before it the account's payments follow rules not in the text.
+        self.acct_reform = account_reform(rules)
         # Opening totals with a key no settlement reads refuse every settlement of the person (their figures
         # would rest on a silent 0); kept here so that a batch (`conform audit`) refuses this person's rows alone.
         self.opening_refused: OpeningRefused | None = None
@@ -250,7 +260,19 @@ class PersonLedger:
         # leaves this person's balance alone: the own account pays what it leaves of 个人负担.
         mulaid = s.acct_mulaid_pay
         own_part = psn_part - mulaid if mulaid else psn_part
-        if s.acct_used_flag and balance is not None and balance > ZERO and own_part > ZERO:
+        undetermined = None
+        reform = self.acct_reform
+        if reform is not None and day < reform[0]:
+            # As a use dated before the reform is refused (check_use), the account's part of a settlement
+            # before it is not computed by this document; what the account then held is unknown after it.
+            start, cite, quote = reform
+            undetermined = (f"结算日期{iso_date(day)}在{self.rules.policy.short}个人账户改革施行（{iso_date(start)}）之前"
+                            f"（{cite}：“{quote}”）：改革前的个人账户使用规则不在本文件中，个人账户支付及个人现金支付"
+                            "不按本文件计算" + ("，此后账户余额未知" if s.acct_used_flag and own_part > ZERO else "")
+                            + "（A-BEFORE-VALIDITY）")
+            if trace.keeps:
+                trace.add("个人账户支付", "{}", (undetermined,), f"{cite}；A-BEFORE-VALIDITY")
+        elif s.acct_used_flag and balance is not None and balance > ZERO and own_part > ZERO:
             own = own_part if own_part < balance else balance
             if trace.keeps:
                 trace.add("个人账户支付", "个人负担{}元{}，账户余额{}元，账户支付{}元",
@@ -267,10 +289,14 @@ class PersonLedger:
         result = SettlementResult(sid, day, total, out.inscp, out.dedc, fund, out.ratio, fund_sum, psn_part, acct,
                                   psn_part - acct, out.ordinary_pay, out.chronic_pay, out.inpatient_pay, out.benefit,
                                   trace)
+        if undetermined is not None:
+            result.acct_undetermined = undetermined
         if commit:
             self.years[day.year] = ys
             if own:
                 self.balance = balance - own  # type: ignore[operator]
+            elif undetermined is not None and s.acct_used_flag and own_part > ZERO:
+                self.balance = None  # the account may have paid by the earlier rules: how much is unknown
             self.settled[sid] = (result, c)
             self.last_date = day
         return result

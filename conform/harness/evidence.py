@@ -107,6 +107,12 @@ def record(operation: str, request: Any, response: Any, **extra: Any) -> None:
         _target().append(entry)
 
 
+def recorded() -> int:
+    """How many entries the current check's evidence holds (so a wrapper can tell whether a call recorded any)."""
+    with _lock:
+        return len(_target())
+
+
 def begin() -> None:
     """Start a new check's evidence in this context (and as the fallback for context-less threads)."""
     global _entries

@@ -14,6 +14,7 @@ whose `options` table is free-form), else `Class()`.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import os
@@ -50,7 +51,32 @@ def _build(cls: object, where: str, config: AdapterConfig) -> Adapter:
         raise PluginError(f"{where}: building the adapter failed: {type(e).__name__}: {e}") from None
     if not adapter.supports:
         raise PluginError(f"{where}: the adapter declares no supported operations (`supports` is empty)")
+    for op in ("presettle", "settle"):
+        setattr(adapter, op, _recorded(op, getattr(adapter, op)))
     return adapter
+
+
+def _recorded(op: str, method):
+    """A plugin's (pre)settlement, its answer kept as evidence as the reference adapter keeps its own
+    ({psn_no, id} → the figures, or {"refused": …}): the report then sees where the system's figures and the
+    reference's part (the causes' step), as it does from an HTTP system's envelopes. Only when the call
+    recorded nothing itself (a plugin speaking HTTP records its envelopes; one wrapping the reference adapter,
+    its own entry)."""
+    @functools.wraps(method)
+    def call(psn_no, settlement, *args, **kwargs):
+        request = {"psn_no": psn_no, "id": getattr(settlement, "id", None)}
+        before = evidence.recorded()
+        try:
+            out = method(psn_no, settlement, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - recorded, then raised as it was
+            if evidence.recorded() == before:
+                evidence.record(op, request, {"refused": evidence.shorten(str(e), 1000)})
+            raise
+        if evidence.recorded() == before:
+            evidence.record(op, request, dict(out) if isinstance(out, dict)
+                            else {"answer": evidence.shorten(repr(out), 1000)})
+        return out
+    return call
 
 
 def load_python(spec: str, config: AdapterConfig) -> Adapter:

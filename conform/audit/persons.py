@@ -9,12 +9,12 @@ left out (p_psn_type NULL): the ledger's rows say it.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import dataclasses
 import datetime as dt
-import io
+import itertools
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -97,30 +97,6 @@ def _json_line(line: str, path: Path, no: int) -> object:
         raise AuditInputError(str(e), file=str(path), row=no) from None
 
 
-def _decoded(path: Path) -> str:
-    """The file's text, read once: UTF-16 where it starts with its byte-order mark, else UTF-8, else
-    GBK/GB18030 (as Chinese systems export); --encoding names
-    the ledger files' encoding, not this file's (a UTF-8 persons file beside a GBK ledger is common). Only a file that does not decode is scanned again, by the ledger's detection, for the line."""
-    raw = path.read_bytes()
-    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode 文本", as for the ledger
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            detect_encoding(path, None)  # raises, naming the line
-    # A UTF-8 byte-order mark says UTF-8: GBK behind one would decode as GB18030 with its first key lost
-    # to mojibake (锘); the ledger's detection then names the mark and the line instead.
-    for enc in ("utf-8",) if raw[:3] == codecs.BOM_UTF8 else ("utf-8", "gb18030"):
-        try:
-            return raw.decode("utf-8-sig" if enc == "utf-8" else enc)
-        except UnicodeDecodeError:
-            continue
-    try:
-        detect_encoding(path, None)  # raises, naming the line (or the unknown encoding)
-    except AuditInputError as e:
-        raise own_encoding(e) from None
-    raise AuditInputError("unreadable encoding", file=str(path))  # not reached: the detection found it
-
-
 def _iso(v: object) -> object:
     """A date as the ledger may write it (2023/07/01, 20230701, a midnight datetime) in the case
     format's ISO form; anything else as it is, for parse_person to accept or name."""
@@ -172,34 +148,33 @@ def _cell(k: str, v: str, path: Path, no: int) -> object:
     return v
 
 
-def _csv_records(text: str, path: Path) -> list[tuple[int, dict]]:
+def _csv_records(path: Path, enc: str) -> Iterator[tuple[int, dict]]:
     """The records of a persons CSV, each with the line it starts on: a quoted cell may span lines (JSON
     text, a name with a line break), and is read whole, its line breaks kept."""
-    # split as the ledger's CSV is: by commas, or by the tabs of Excel's "Unicode 文本" (or | or ;)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text.partition("\n")[0]))
-    header: list[str] | None = None
-    out: list[tuple[int, dict]] = []
-    end = 0  # the lines read so far: a record starts on the line after the previous one ended
-    try:
-        for record in reader:
-            start, end = end + 1, reader.line_num
-            if not record:  # a blank line is no record
-                continue
-            if header is None:
-                header = [h.strip() for h in record]
-                twice = sorted({h for h in header if h and header.count(h) > 1})
-                if twice:  # zip() into a dict would keep the last cell of the two silently
-                    raise AuditInputError(f"header names a column twice: {', '.join(twice)}", file=str(path),
-                                          row=start, column=twice[0])
-                continue
-            if len(record) > len(header):
-                raise AuditInputError(f"{len(record)} fields where the header has {len(header)}",
-                                      file=str(path), row=start)
-            rec = {k: _cell(k, v, path, start) for k, v in zip(header, record) if v != ""}
-            out.append((start, rec))
-    except csv.Error as e:
-        raise AuditInputError(f"malformed CSV: {e}", file=str(path), row=end + 1) from None
-    return out
+    with path.open(encoding=enc, newline="") as f:
+        first = f.readline()
+        # split as the ledger's CSV is: by commas, or by the tabs of Excel's "Unicode 文本" (or | or ;)
+        reader = csv.reader(itertools.chain([first], f), delimiter=delimiter_of(first.partition("\n")[0]))
+        header: list[str] | None = None
+        end = 0  # the lines read so far: a record starts on the line after the previous one ended
+        try:
+            for record in reader:
+                start, end = end + 1, reader.line_num
+                if not record:  # a blank line is no record
+                    continue
+                if header is None:
+                    header = [h.strip() for h in record]
+                    twice = sorted({h for h in header if h and header.count(h) > 1})
+                    if twice:  # zip() into a dict would keep the last cell of the two silently
+                        raise AuditInputError(f"header names a column twice: {', '.join(twice)}", file=str(path),
+                                              row=start, column=twice[0])
+                    continue
+                if len(record) > len(header):
+                    raise AuditInputError(f"{len(record)} fields where the header has {len(header)}",
+                                          file=str(path), row=start)
+                yield start, {k: _cell(k, v, path, start) for k, v in zip(header, record) if v != ""}
+        except csv.Error as e:
+            raise AuditInputError(f"malformed CSV: {e}", file=str(path), row=end + 1) from None
 
 
 # Formats a persons file does not take, by suffix and by their first bytes, with how to convert them.
@@ -235,41 +210,56 @@ def _kind(path: Path) -> str:
 
 
 def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
+    """_stream's records as a list (for tests: every error raised at once)."""
+    records, unit = _stream(path)
+    return list(records), unit
+
+
+# JSON lines and CSV are read a line at a time, keeping only the persons parsed from them. A JSON or YAML file
+# is one document, parsed whole: it takes about 13 times its size in memory, so it is held to 256 MB.
+MAX_WHOLE_BYTES = 256 << 20
+
+
+def _stream(path: Path) -> tuple[Iterator[tuple[int, object]], str]:
     """The file's records, each with its line (JSON lines, CSV) or its number (JSON, YAML), and which of the
-    two it is ('line' or 'record'): a .txt may hold either."""
+    two it is ('line' or 'record'): a .txt may hold either. JSON lines and CSV records are read as iterated."""
     if path.is_dir():
         raise AuditInputError(f"is a folder, not a persons file: give the file itself ({_TAKES})", file=str(path))
     if not path.is_file():  # a FIFO or a device is never opened: reading one could wait for ever
         said = "no such persons file" if not path.exists() else \
             f"not a regular file ({_kind(path)}); give the persons file itself ({_TAKES})"
         raise AuditInputError(said, file=str(path))
-    if path.stat().st_size > MAX_BYTES:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
         raise AuditInputError("persons file larger than 2 GB", file=str(path))
     refused = _other_format(path)
     if refused is not None:
         raise refused
     suffix = path.suffix.lower()
-    text = _decoded(path)
-    if not text.strip():  # --persons was given on purpose: an empty file is a wrong or failed export
-        what = "the file is empty (0 bytes)" if path.stat().st_size == 0 else "the file holds blank lines only"
+    enc = _encoding(path)
+    head = _first_text(path, enc)
+    if not head:  # --persons was given on purpose: an empty file is a wrong or failed export
+        what = "the file is empty (0 bytes)" if size == 0 else "the file holds blank lines only"
         raise AuditInputError(f"no persons: {what}; give the persons file the export should have written, "
                               "or leave --persons out", file=str(path))
-    head = text.lstrip("\ufeff \t\r\n")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
     if suffix in (".txt", ".tsv") and head[:1] in "[{-":
         # a .txt holding JSON, JSON lines or a YAML list (read so before .txt was also CSV); a CSV header
         # starts with a column name
-        suffix = ".jsonl" if head[:1] == "{" and len(lines) > 1 and all(
-            ln.lstrip().startswith("{") for ln in lines) else ".json"
+        suffix = ".jsonl" if head[:1] == "{" and _lines_are_objects(path, enc) else ".json"
     if suffix in (".jsonl", ".ndjson"):
-        return [(no, _json_line(line, path, no)) for no, line in enumerate(text.splitlines(), start=1)
-                if line.strip()], "line"
+        return _json_lines(path, enc), "line"
     if suffix in (".csv", ".txt", ".tsv"):  # as for the ledger: Excel's "Unicode 文本" is a .txt
-        return _csv_records(text, path), "line"
+        return _csv_records(path, enc), "line"
+    if size > MAX_WHOLE_BYTES:
+        raise AuditInputError("a JSON or YAML persons file is read whole, and this one is larger than 256 MB: "
+                              "write it as JSON lines (.jsonl, one person a line) or CSV, which are read a line "
+                              "at a time (up to 2 GB)", file=str(path))
+    text = path.read_text(encoding=enc)
     try:
         data = load_text(text, str(path))
     except CaseError as e:
         raise AuditInputError(e.detail, file=str(path)) from None
+    del text
     if isinstance(data, dict):
         data = [data]
     if data is None or data == []:
@@ -277,7 +267,48 @@ def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
                               "file the export should have written, or leave --persons out", file=str(path))
     if not isinstance(data, list):
         raise AuditInputError("expected a list of persons", file=str(path))
-    return [(i + 1, d) for i, d in enumerate(data)], "record"
+    return ((i + 1, d) for i, d in enumerate(data)), "record"
+
+
+def _encoding(path: Path) -> str:
+    """The file's encoding, checked over the whole file without holding it: UTF-16 where it starts with its
+    byte-order mark, else UTF-8 (a byte-order mark dropped), else GBK/GB18030 (as Chinese systems export);
+    --encoding names the ledger files' encoding, not this file's (a UTF-8 persons file beside a GBK ledger is
+    common). A UTF-8 byte-order mark says UTF-8: GBK behind one would be read with its first key lost to
+    mojibake (锘); an undecodable file is named with its line."""
+    try:
+        enc = detect_encoding(path, None)
+    except AuditInputError as e:
+        raise own_encoding(e) from None
+    return "utf-8-sig" if enc == "utf-8" else enc
+
+
+def _first_text(path: Path, enc: str) -> str:
+    """The file's text from its first non-blank character on, up to the line's end ('' for a blank file)."""
+    with path.open(encoding=enc, newline=None) as f:
+        for line in f:
+            if line.strip():
+                return line.lstrip("\ufeff \t\r\n")
+    return ""
+
+
+def _lines_are_objects(path: Path, enc: str) -> bool:
+    """Does the file hold more than one non-blank line, each starting with '{' (JSON lines, not one JSON)?"""
+    n = 0
+    with path.open(encoding=enc, newline=None) as f:
+        for line in f:
+            if line.strip():
+                if not line.lstrip().startswith("{"):
+                    return False
+                n += 1
+    return n > 1
+
+
+def _json_lines(path: Path, enc: str) -> Iterator[tuple[int, object]]:
+    with path.open(encoding=enc, newline=None) as f:
+        for no, line in enumerate(f, start=1):
+            if line.strip():
+                yield no, _json_line(line.rstrip("\n"), path, no)
 
 
 def _field_path(e: CaseError) -> str | None:
@@ -300,7 +331,8 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
          refused: dict[str, AuditInputError] | None = None) -> dict[str, Person]:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
 
-    Its encoding is detected (_decoded): --encoding names the ledger files'.
+    Its encoding is detected (_encoding): --encoding names the ledger files'. JSON lines and CSV are read a line
+    at a time: only the parsed persons are kept.
     The ledger's --map applies to a person's psn_type too: its [codes.psn_type] maps the code, and a
     person whose type [skip] leaves out is left out here as well (as the ledger's rows are).
     With `policy`, a record of a person without an account (conform.reference.benefits.own_account: 攀枝花's tier 2)
@@ -314,11 +346,10 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
     skipped = set(mapping.skip.get("psn_type", ())) if mapping else set()
     if path:
-        records, unit = _records(Path(path))
-        if not records:  # a CSV header alone
-            raise AuditInputError("no persons: the file holds a header only; give the persons file the export "
-                                  "should have written, or leave --persons out", file=path)
+        records, unit = _stream(Path(path))
+        read = 0
         for no, rec in records:
+            read += 1
             sid = rec.get("psn_no") if isinstance(rec, dict) else None
             if isinstance(sid, str) and _SCI_ID(sid):  # as the ledger's IDs: Excel lost its last digits
                 raise _excel_id(Path(path), no, "psn_no", repr(sid), unit=unit)
@@ -363,6 +394,9 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
             if p.psn_no in people:
                 raise AuditInputError(f"psn_no {p.psn_no!r} given twice", file=path, row=no, column="psn_no", unit=unit)
             people[p.psn_no] = p
+        if not read:  # a CSV header alone
+            raise AuditInputError("no persons: the file holds a header only; give the persons file the export "
+                                  "should have written, or leave --persons out", file=path)
     ps = list(people.values())
     tbl = pa.table({
         "psn_no": pa.array([p.psn_no for p in ps], pa.string()),

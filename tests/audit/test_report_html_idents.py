@@ -13,9 +13,10 @@ import io
 import pyarrow.parquet as pq
 
 from conform.audit.run import audit
+from conform.reference.case import MAX_TEXT
 from test_sources_input import EXAMPLE
 
-N = 5_000
+N = MAX_TEXT  # the longest code or ID the ledger reader takes; the page clips at 60
 
 
 def test_long_identifiers_are_clipped_on_the_page_and_whole_in_the_files(tmp_path):

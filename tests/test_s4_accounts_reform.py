@@ -69,3 +69,15 @@ def test_nanchang_states_the_account_pays_before_its_reform():
     (s,) = out["settlements"]
     assert (s["hifp_pay"], s["acct_pay"], s["psn_cash_pay"]) == ("0.00", "300.00", "200.00")
     assert "acct_undetermined" not in s and out["acct_balance"] == "0.00"
+
+
+def test_a_caller_that_needs_a_number_gets_one_with_the_reason_not_to_trust_it():
+    """The sample system answers 2207 from to_output: an amount string on its wire, never 'None'."""
+    from conform.reference.engine import PersonLedger, rules_for
+
+    case = parse_case({"policy": "zhejiang", "person": {"psn_no": "Z1", "psn_type": "1101", "acct_balance": "500.00"},
+                       "settlements": [V1]})
+    led = PersonLedger(rules_for("zhejiang", "zhejiang-example", {"valid_from": "2022-07-01"}), case.person)
+    out = led.settle(case.items[0]).to_output(with_trace=False)
+    assert (out["acct_pay"], out["psn_cash_pay"]) == ("0.00", "800.00") and "二（三）" in out["acct_undetermined"]
+    assert led.balance is None

@@ -44,15 +44,18 @@ class SettlementResult:
     trace: Trace = field(default_factory=Trace)
     reverses: str | None = None
     # Why the account's payment is not this document's to compute (a settlement before its account reform,
-    # 浙江 二（三）): acct_pay and psn_cash_pay are then given as unknown (null), the figures kept here being
-    # only what was recorded (a relative's account) and what that leaves.
+    # 浙江 二（三））: `conform settle` then gives acct_pay and psn_cash_pay as unknown (null); the figures
+    # kept here are only what was recorded (a relative's account) and what that leaves, for the callers
+    # that need a number on their wire (the sample system), which the reason tells not to trust.
     acct_undetermined: str | None = None
 
     AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
                "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay")
 
-    def to_output(self, with_trace: bool = True) -> dict:
-        """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise)."""
+    def to_output(self, with_trace: bool = True, undetermined_as_null: bool = False) -> dict:
+        """The JSON-ready figures; the trace is rendered only when asked for (it is half the cost otherwise).
+        With `acct_undetermined` the reason is given, and with `undetermined_as_null` acct_pay and
+        psn_cash_pay are null (`conform settle`: no figure the document does not decide)."""
         # fmt does the work (zero, plain two decimals, else quantize); a figure equal to one already
         # formatted reuses its text, since fmt depends on the value alone.
         sid = self.id
@@ -79,7 +82,8 @@ class SettlementResult:
             "benefit": self.benefit,
         }
         if self.acct_undetermined is not None:
-            out["acct_pay"] = out["psn_cash_pay"] = None
+            if undetermined_as_null:
+                out["acct_pay"] = out["psn_cash_pay"] = None
             out["acct_undetermined"] = self.acct_undetermined
         if self.reverses is not None:  # after setl_id; the rest keep their places
             out = {"id": sid, "setl_id": sid, "reverses": self.reverses, **out}
@@ -372,9 +376,9 @@ def compute_case(case: Case, with_trace: bool = True) -> dict:
         if kind == 1:
             it = case.items[i]
             if type(it) is Reversal:
-                settlements[i] = ledger.reverse(it.reverses, it.id, it.date).to_output(with_trace)
+                settlements[i] = ledger.reverse(it.reverses, it.id, it.date).to_output(with_trace, True)
             else:
-                settlements[i] = ledger.settle(it).to_output(with_trace)
+                settlements[i] = ledger.settle(it).to_output(with_trace, True)
         elif kind == 0:
             c = ledger.credit(case.credits[i])
             credits[i] = {"month": c.month, "amount": fmt(c.amount),

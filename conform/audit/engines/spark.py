@@ -429,6 +429,8 @@ class SparkEngine:
     def __init__(self, master: str | None = None, spark=None, **_: object):
         self.master = master or "local[*]"
         self._spark = spark
+        if spark is None:  # without pyspark, refused here, before the ledger is read (the CLI says how to install it)
+            import pyspark  # noqa: F401
         problem = master_problem(self.master) if spark is None else None  # before any work and any JVM
         if problem is not None:
             raise AuditInputError(f"--spark-master {redacted(self.master)!r} "

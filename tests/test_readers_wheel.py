@@ -3,47 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-UV = shutil.which("uv")
-
-
-def _clean_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "UV_PROJECT"))}
-    env["NO_COLOR"] = "1"
-    return env
+from wheel_env import ROOT, clean_env, installed_wheel
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    assert UV, "uv is needed to build the wheel (pip install uv)"
     base = tmp_path_factory.mktemp("wheel")
     assert ROOT not in base.parents
-    dist = base / "dist"
-    subprocess.run([UV, "build", "--wheel", "-o", str(dist), str(ROOT)], check=True, capture_output=True,
-                   timeout=300, env=_clean_env())
-    wheel = next(dist.glob("conform-*.whl"))
-    venv = base / "venv"
-    subprocess.run([UV, "venv", "-q", str(venv)], check=True, capture_output=True, timeout=120, env=_clean_env())
-    python = venv / "bin" / "python"
-    install = [UV, "pip", "install", "-q", "--python", str(python), str(wheel)]
-    # offline from uv's cache where it holds every dependency; otherwise let uv revalidate
-    done = subprocess.run([*install, "--offline"], capture_output=True, timeout=300, env=_clean_env())
-    if done.returncode != 0:
-        subprocess.run(install, check=True, capture_output=True, timeout=600, env=_clean_env())
+    bindir = installed_wheel(base, base / "venv")
     work = base / "work"  # a folder with nothing of the repository in it
     work.mkdir()
-    return venv / "bin", work
+    return bindir, work
 
 
 def run(bindir: Path, work: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(bindir / args[0]), *args[1:]], cwd=work, env=_clean_env(), input=stdin,
+    return subprocess.run([str(bindir / args[0]), *args[1:]], cwd=work, env=clean_env(), input=stdin,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -58,6 +36,8 @@ def test_the_wheel_carries_features_policies_regions_and_the_sample_system(insta
     shipped = {p.name for p in (site / "conform" / "fixtures" / "regions" / "invalid").glob("*.yaml")}
     assert shipped == {p.name for p in (ROOT / "conform" / "fixtures" / "regions" / "invalid").glob("*.yaml")}
     assert not (site / "features").exists()  # nothing dropped loose into site-packages
+    # one top-level package: no generic names beside other packages (PyPI's `fixtures` was overwritten)
+    assert not [n for n in ("reference", "harness", "fixtures", "audit") if (site / n).exists()]
 
 
 def test_conform_run_from_the_wheel(installed):

@@ -6,49 +6,28 @@ The suite's folders now load no conftest.py above the package; the vendor's own 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from sample_server import SampleServer
-
-ROOT = Path(__file__).resolve().parent.parent
-UV = shutil.which("uv")
+from wheel_env import clean_env, installed_wheel
 
 FOREIGN = '''\
-from pathlib import Path
 
 Path(__file__).with_name("IMPORTED").write_text("the foreign conftest was imported")
 pytest_plugins = []
 '''
 
 
-def _clean_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "UV_PROJECT"))}
-    env["NO_COLOR"] = "1"
-    return env
-
-
 @pytest.fixture(scope="module")
 def monorepo(tmp_path_factory):
     """base/x/conftest.py (pytest_plugins), base/x/v the venv with the wheel, base/y the vendor's project."""
-    assert UV, "uv is needed to build the wheel (pip install uv)"
     base = tmp_path_factory.mktemp("foreign")
-    dist = base / "dist"
-    subprocess.run([UV, "build", "--wheel", "-o", str(dist), str(ROOT)], check=True, capture_output=True,
-                   timeout=300, env=_clean_env())
-    wheel = next(dist.glob("conform-*.whl"))
     outer = base / "x"
     outer.mkdir()
     (outer / "conftest.py").write_text(FOREIGN, encoding="utf-8")
     venv = outer / "v"
-    subprocess.run([UV, "venv", "-q", str(venv)], check=True, capture_output=True, timeout=120, env=_clean_env())
-    install = [UV, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(wheel)]
-    done = subprocess.run([*install, "--offline"], capture_output=True, timeout=300, env=_clean_env())
-    if done.returncode != 0:
-        subprocess.run(install, check=True, capture_output=True, timeout=600, env=_clean_env())
+    installed_wheel(base, venv)
     vendor = base / "y"
     (vendor / "tests" / "deep").mkdir(parents=True)
     # the vendor's own conftests: a top-level one naming pytest_plugins (allowed there) and one further down
@@ -71,7 +50,7 @@ def test_a_conftest_above_the_venv_is_not_loaded_and_the_vendors_own_are(monorep
         done = subprocess.run([str(bindir / "pytest"), "--conform-adapter", server.url, "-m",
                                "panzhihua-7 and not conform_property or own", "--conform-report", "reports/",
                                "-p", "no:cacheprovider", "-rA", "tests/"],
-                              cwd=vendor, env=_clean_env(), capture_output=True, text=True, timeout=600)
+                              cwd=vendor, env=clean_env(), capture_output=True, text=True, timeout=600)
     out = done.stdout[-3000:] + done.stderr[-2000:]
     assert "non-top-level conftest" not in out, out
     assert not (outer / "IMPORTED").exists(), out

@@ -219,6 +219,9 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
     # No own account to pay from (as the plan's `no_account`)
     no_account = own_account(rules.policy, person) is False
+    # What the own account holds is unknown: no opening balance given, or (浙江 二（三）) the account may have
+    # paid by the rules before the document's account reform, not in the text (as the plan's `pre_p`)
+    unknown = person.acct_balance is None
     by_kind = "special" in rules.policy.covers  # 吉林: the registration says which chronic benefit pays
 
     def refuse(setl_id: str, psn_no: str, status: str, note: str, reason: str) -> None:
@@ -290,9 +293,22 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             most[setl_id] = (max(own_part, 0) if acct_flag is not False and not no_account else 0) + (mulaid or 0)
             # A-AUDIT-ACCT-CREDITS: the own account paid less than its share of 个人负担 — the opening balance ran
             # short, and the credits since (not in the ledger) decide what it held
-            if person.acct_balance is not None and acct_flag is not False and own_part > 0 \
+            if not unknown and res.acct_undetermined is None and acct_flag is not False and own_part > 0 \
                     and acct - (mulaid or 0) < own_part:
                 short.add(setl_id)
+        if res.acct_undetermined is not None:
+            # Before the document's account reform (浙江 二（三）; a reversal: its settlement's) the account's part is
+            # not the document's: acct_pay, psn_cash_pay and what decided them are not assessed (NULL, as the plan
+            # leaves them), and where the own account may have paid, what it holds is unknown from then on.
+            if init is None and acct_flag is not False and not no_account and own_part > 0:
+                unknown = True
+            if trace_for == setl_id:
+                return res, None
+            if init is None:
+                recorded_acct[setl_id] = rec_acct or 0
+                cited[setl_id] = _clauses(res)
+            out.append(_row(setl_id, psn_no, status, res, part, None, cited, init, None))
+            continue
         # The account payment a settlement is taken to have made (a reversal gives back exactly that):
         # A-AUDIT-ACCT-UNKNOWN as recorded; A-AUDIT-ACCT-CREDITS as recorded but at least what the
         # opening balance certainly held; either at most what the accounts can pay; else the engine's.
@@ -300,29 +316,37 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         if init is None:
             recorded_acct[setl_id] = rec_acct or 0
         key = init if init is not None else setl_id
-        if person.acct_balance is None:
+        if unknown:
             acct = sign * min(own_rec, most[key])
         elif key in short:
             acct = sign * min(max(own_rec, sign * acct), most[key])
         if trace_for == setl_id:
-            return _as_audited(res, person, acct, most[key] if key in short or person.acct_balance is None else None,
-                               no_account), None
+            return _as_audited(res, person, acct, most[key] if key in short or unknown else None,
+                               no_account, unknown), None
         if init is None:
-            dedc_c, fund_c, ratio_c = cited[setl_id] = _clauses(res)
-        else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
-            dedc_c, fund_c, ratio_c = (f"{c}；A-REVERSAL" if c else "A-REVERSAL" for c in cited.get(init, (None,) * 3))
-        out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
-                    "inscp_scp_amt": _fen(res.inscp_scp_amt),
-                    "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),
-                    "pool_prop_selfpay": int(Decimal(fmt_ratio(res.pool_prop_selfpay)) * 10000),
-                    "fund_pay_sumamt": _fen(res.fund_pay_sumamt), "psn_part_amt": part, "acct_pay": acct,
-                    "psn_cash_pay": part - acct, "clause_dedc": dedc_c, "clause_fund": fund_c,
-                    "clause_ratio": ratio_c, "note": None,
-                    # what decided acct_pay (plan.ACCT_BASIS): the balance, none given, or the credits past it
-                    "acct_basis": 3 if no_account else 1 if person.acct_balance is None else 2 if key in short else 0})
+            cited[setl_id] = _clauses(res)
+        # what decided acct_pay (plan.ACCT_BASIS): the balance, an unknown one, or the credits past it
+        out.append(_row(setl_id, psn_no, status, res, part, acct, cited, init,
+                        3 if no_account else 1 if unknown else 2 if key in short else 0))
     if trace_for is not None:
         return None, f"settlement {trace_for} not found"
     return out
+
+
+def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: int, acct: int | None,
+         cited: dict[str, tuple], init: str | None, basis: int | None) -> dict:
+    """An expected row in fen: acct None (with its basis) where the account's part is not assessed."""
+    if init is None:
+        dedc_c, fund_c, ratio_c = cited[setl_id]
+    else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
+        dedc_c, fund_c, ratio_c = (f"{c}；A-REVERSAL" if c else "A-REVERSAL" for c in cited.get(init, (None,) * 3))
+    return {"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
+            "inscp_scp_amt": _fen(res.inscp_scp_amt),
+            "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),
+            "pool_prop_selfpay": int(Decimal(fmt_ratio(res.pool_prop_selfpay)) * 10000),
+            "fund_pay_sumamt": _fen(res.fund_pay_sumamt), "psn_part_amt": part, "acct_pay": acct,
+            "psn_cash_pay": None if acct is None else part - acct, "clause_dedc": dedc_c, "clause_fund": fund_c,
+            "clause_ratio": ratio_c, "note": None, "acct_basis": basis}
 
 
 def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, trace_for: str | None = None):
@@ -332,17 +356,20 @@ def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, tr
 
 
 def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None,
-                no_account: bool = False) -> SettlementResult:
+                no_account: bool = False, unknown: bool = False) -> SettlementResult:
     """The traced settlement with the account payment the audit expects, and the step that says why
-    (the worked example must agree with the discrepancy table)."""
+    (the worked example must agree with the discrepancy table). `unknown`: what the account holds is
+    unknown (no opening balance given, or an account payment before the account reform since)."""
     if acct == _fen(res.acct_pay):
         return res
     if no_account:
         res.trace.add("个人账户（稽核）", "本人没有个人账户：个人账户支付只能是亲属账户的共济支付（按清单记录），不多于{}元，为{}元",
                       (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-MULAID", _yuan(acct))
-    elif person.acct_balance is None:
-        res.trace.add("个人账户（稽核）", "未提供个人账户期初余额：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元，"
-                      "为{}元", (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
+    elif unknown:
+        why = ("未提供个人账户期初余额" if person.acct_balance is None else
+               "此前个人账户改革施行之前的结算中个人账户可能已按改革前的规则支付，账户余额未知")
+        res.trace.add("个人账户（稽核）", "{}：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元，为{}元",
+                      (why, _yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
     elif most is not None:
         res.trace.add("个人账户（稽核）", "期初余额不足以支付本人账户应付部分，其间按月计入的金额不在清单中：个人账户支付额"
                       "按清单记录取值，但不少于期初余额确定可付的{}元、不多于个人账户可付的{}元，为{}元",

@@ -187,11 +187,8 @@ AFTER_FUND_STEPS = frozenset({"其他基金支付", "医院负担", "个人账�
 class PersonLedger:
     """One insured person's settlements and year-to-date state under one set of rules."""
 
-    def __init__(self, rules: Rules, person: Person, *, keep_trace: bool = True, credit_opens: bool = True):
+    def __init__(self, rules: Rules, person: Person, *, keep_trace: bool = True):
         self.rules = rules
-        # Whether a credit to an unknown balance makes it known (opens the account at 0.00): the harness's
-        # persons are new accounts; `conform settle` passes False (its person's opening balance is not given).
-        self.credit_opens = credit_opens
         self.trace_type = Trace if keep_trace else NoTrace  # NoTrace: output that will never show the steps
         self.no_trace = None if keep_trace else NO_TRACE  # NoTrace keeps nothing, so one serves every settlement
         self.person = person
@@ -322,15 +319,12 @@ class PersonLedger:
         return result.negated(rid or f"{setl_id}-R", date or result.date)
 
     def credit(self, req: CreditRequest) -> Credit:
-        """Monthly account credit; adds to the tracked balance. Without a known balance, `credit_opens`
-        decides: the harness's new person has an account the credit opens at 0.00; a case's person whose
-        opening balance is not given keeps an unknown balance (a credit added to a balance nobody gave is
-        not a balance; `conform audit` reads a missing opening balance alike)."""
+        """Monthly account credit; adds to the tracked balance. A person whose opening balance is not given
+        keeps an unknown balance (a credit added to a balance nobody gave is not a balance; `conform audit`
+        reads a missing opening balance alike): a scenario or case of a new account states its 0.00."""
         cr = credit_month(self.rules, self.person, req)
         if self.balance is not None:
             self.balance += cr.amount
-        elif self.credit_opens:
-            self.balance = cr.amount
         elif self.person.has_account is False:  # no account holds nothing: its balance is known, 0.00
             self.balance = ZERO
         return cr
@@ -365,7 +359,7 @@ def compute_case(case: Case, with_trace: bool = True) -> dict:
     """Run one case end to end: settlements, reversals, credits and uses in one date order (`case_events`),
     each list reported in the order given."""
     rules = rules_for(case.policy, case.region, case.params)
-    ledger = PersonLedger(rules, case.person, keep_trace=with_trace, credit_opens=False)
+    ledger = PersonLedger(rules, case.person, keep_trace=with_trace)
     if ledger.opening_refused is not None:  # bad input, located as the case reader locates it
         raise CaseError(str(ledger.opening_refused), case=case.name, item="person ytd",
                         field=ledger.opening_refused.field)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from conform.reference.case import RELATIONS, CreditRequest, Person, UseRequest
 from conform.reference.policy import Rules
 
-from ..generators import (Setting, account_uses, with_account, amounts, credit_requests, months, persons,
-                          settings_strategy)
+from ..generators import (Setting, account_uses, amounts, credit_requests, holds_account, months, persons,
+                          settings_strategy, with_account)
 from . import figures as fig
 from .base import Context, Credit, D, Story, Use, conform_property, mismatch
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE
@@ -83,6 +83,10 @@ def credit_years(draw: Any, policy: str) -> AccountYear:
     person = draw(persons(setting, int(first[:4])))
     if person.has_account is False:  # stated to have no account: nothing to credit to, so not drawn here
         person = replace(person, has_account=None)
+    if person.acct_balance is None and holds_account(setting, person.has_account, person.is_flexible, person.flex_tier):
+        # The balance after a credit is the opening balance plus the credit: the opening is stated (0.00 too),
+        # as a credit does not open an account whose balance nobody gave at 0.00 (the reference keeps it unknown).
+        person = replace(person, acct_balance=draw(amounts(5_000_00, 0)))
     y, m = int(first[:4]), int(first[5:7])
     out = []
     for _ in range(draw(st.integers(1, 12))):
@@ -101,7 +105,7 @@ def account_credit(ctx: Context, ex: AccountYear) -> None:
     story = Story(ex.setting, ex.person, [Credit(c) for c in ex.credits], "个人账户计入")
     obs = ctx.run(story, years=[])
     rules = ex.setting.rules
-    balance = ex.person.acct_balance or Decimal("0.00")
+    balance = ex.person.acct_balance or ZERO  # None only without an account (攀枝花 tier 2): it holds nothing
     for req, got in obs.credits:
         want = document_credit(rules, ex.person, req)
         if isinstance(got, str):

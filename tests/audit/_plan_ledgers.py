@@ -6,7 +6,10 @@ Drawn: year ends crossed (Nov–Feb), every facility and pharmacies, amounts big
 deductible and the cap within one visit, parts left out of the policy scope, exclusions (where the
 document lists them), remote visits (filed or not), accounts switched off, opening year-to-date
 totals and account balances from --persons, flexible workers with or without a personal account,
-visits before the document took effect, and reversals. Some persons are drawn so that the plan
+visits before the document took effect, and reversals. A 浙江 ledger is sometimes settled under a city
+that pools from 2022-07-01 (inline `valid_from`), before the account reform 二（三）dates at 2023-01-01:
+its visits from the autumn of 2022 on are pooled while their account part is not assessed, and the
+balance after an account payment then is unknown. Some persons are drawn so that the plan
 must hand them to the reference engine (med_type 14, 吉林 emergencies along inpatient rules, a
 reversal followed by a later settlement, a mid-year retirement, a stay in hospital in 吉林); others have a
 stay where the document has no rule for one, or are mostly seen out of town (攀枝花, unfiled or not).
@@ -32,6 +35,8 @@ REGION = {p: f"{p}-example" for p in POLICIES}
 # 攀枝花 第七条 leaves the unfiled out-of-town ratio to the region; a fictitious value so remote
 # visits can be settled (same value the harness's generators use, A-PZH-REMOTE-UNFILED).
 PARAMS = {"panzhihua": {"ordinary.ratio.remote_unfiled": "0.30"}}
+# 浙江 三（二）lets a city start its pooling before the account reform (二（三）, 2023-01-01): drawn for some ledgers.
+EARLY_ZHEJIANG = {"valid_from": "2022-07-01"}
 FACILITIES = ("tertiary", "secondary", "primary", "unrated", "pharmacy")
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
             "psn_part_amt", "acct_pay", "psn_cash_pay")
@@ -46,6 +51,16 @@ class Drawn:
     people: list[Person] = field(default_factory=list)
     events: list[list[Settlement | Reversal]] = field(default_factory=list)
     fallback: set[str] = field(default_factory=set)            # persons the plan must hand over
+    params: dict | None = None                                 # inline region values (PARAMS unless drawn)
+
+    def __post_init__(self) -> None:
+        if self.params is None:
+            self.params = PARAMS.get(self.policy)
+
+    @property
+    def pre_reform(self) -> bool:
+        """Settled under a city that pools before its document's account reform (EARLY_ZHEJIANG)."""
+        return self.params is EARLY_ZHEJIANG
 
 
 def _yuan(fen: int) -> Decimal:
@@ -53,7 +68,7 @@ def _yuan(fen: int) -> Decimal:
 
 
 @st.composite
-def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
+def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: bool = False):
     psn_type = draw(st.sampled_from(("1101", "1201", "1103", "1203")))
     rec: dict = {"psn_no": psn_no, "psn_type": psn_type}
     flexible = psn_type in ("1103", "1203")
@@ -85,7 +100,9 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
     if fb_kind == "retire" and psn_type in ("1101", "1103"):
         rec["retire_date"] = "2024-01-01" if draw(st.booleans()) else "2023-12-15"
     n = draw(st.integers(1, 9))
-    start = dt.date(2023, 11, 1) if draw(st.integers(0, 7)) else dt.date(2022, 12, 20)
+    # (a city pooling from 2022-07-01: every other person starts before the account reform, visits crossing it)
+    start = (dt.date(2023, 11, 1) if draw(st.integers(0, 1 if early else 7))
+             else dt.date(2022, 11, 1) if early else dt.date(2022, 12, 20))
     day = start
     events: list = []
     for i in range(n):
@@ -151,9 +168,9 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool):
 def ledgers(draw, policy: str, min_persons: int = 1, max_persons: int = 6, allow_fallback: bool = True) -> Drawn:
     from conform.reference.case import parse_person
 
-    d = Drawn(policy)
+    d = Drawn(policy, params=EARLY_ZHEJIANG if policy == "zhejiang" and draw(st.booleans()) else None)
     for k in range(draw(st.integers(min_persons, max_persons))):
-        rec, events, fb = draw(person_events(policy, f"P{k:04d}", allow_fallback))
+        rec, events, fb = draw(person_events(policy, f"P{k:04d}", allow_fallback, d.pre_reform))
         if fb:
             d.fallback.add(rec["psn_no"])
         d.persons.append(rec)
@@ -163,8 +180,11 @@ def ledgers(draw, policy: str, min_persons: int = 1, max_persons: int = 6, allow
 
 
 def reference_rows(d: Drawn) -> dict[str, dict]:
-    """setl_id -> the reference engine's figures in fen (or {'refused': reason})."""
-    rules = rules_for(d.policy, REGION[d.policy], PARAMS.get(d.policy))
+    """setl_id -> the reference engine's figures in fen (or {'refused': reason}); with them
+    `acct_undetermined` (the account's part is not the document's: before 浙江's account reform) and
+    `acct_unknown` (what the account held before the row is unknown: no opening balance given, or an
+    account payment before the reform since), which decide what the audit makes of the account payment."""
+    rules = rules_for(d.policy, REGION[d.policy], d.params)
     out: dict[str, dict] = {}
     for person, events in zip(d.people, d.events):
         led = PersonLedger(rules, person)
@@ -178,6 +198,7 @@ def reference_rows(d: Drawn) -> dict[str, dict]:
                 out[e.id] = {"refused": "after an unassessed settlement"}
                 unknown[e.id] = e.date.year
                 continue
+            unknown_before = led.balance is None
             try:
                 res = led.reverse(e.reverses, e.id, e.date) if isinstance(e, Reversal) else led.settle(e)
             except PolicyError as err:
@@ -188,6 +209,8 @@ def reference_rows(d: Drawn) -> dict[str, dict]:
             o = res.to_output(with_trace=False)
             out[e.id] = {f: int(Decimal(o[f]) * (10000 if f == "pool_prop_selfpay" else 100)) for f in
                          ("medfee_sumamt",) + RECORDED}
+            out[e.id]["acct_undetermined"] = res.acct_undetermined is not None
+            out[e.id]["acct_unknown"] = unknown_before
     return out
 
 
@@ -215,7 +238,9 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
         with the opening balance known the account pays exactly the reference's figure (the balance covers
         it) or at least it (what the balance certainly held; credits only add), so both fields are found;
         without a balance it is taken as recorded (A-AUDIT-ACCT-UNKNOWN): nothing found, and the audit
-        expects the recorded figure and the cash that leaves of 个人负担."""
+        expects the recorded figure and the cash that leaves of 个人负担. So too once the balance is unknown
+        after an account payment before 浙江's account reform; a row before it (or its reversal) records the
+        engine's figures, and the audit expects no account payment nor cash (not assessed), finding none."""
     recorded = {k: dict(v) for k, v in ref.items()}
     expected = {k: dict(v) for k, v in ref.items()}
     found: dict[tuple[str, str], int] = {}
@@ -225,6 +250,8 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
             r = ref[e.id]
             if "refused" in r:
                 continue
+            if r["acct_undetermined"]:
+                expected[e.id]["acct_pay"] = expected[e.id]["psn_cash_pay"] = None
             kind = draw(st.integers(0, 5))
             if kind == 0:
                 f = draw(st.sampled_from(EXACT))
@@ -235,7 +262,9 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
                 delta = draw(st.integers(1, r["acct_pay"]))
                 recorded[e.id]["acct_pay"] -= delta
                 recorded[e.id]["psn_cash_pay"] += delta
-                if "acct_balance" in rec:
+                if r["acct_undetermined"]:
+                    pass  # not assessed: nothing found, nothing expected
+                elif "acct_balance" in rec and not r["acct_unknown"]:
                     found[(e.id, "acct_pay")], found[(e.id, "psn_cash_pay")] = -delta, delta
                 else:
                     expected[e.id]["acct_pay"] -= delta

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from conform.audit.run import audit
 
-from _plan_ledgers import PARAMS, POLICIES, RECORDED, REGION, Drawn, ledgers, planted, reference_rows, write
+from _plan_ledgers import POLICIES, RECORDED, REGION, Drawn, ledgers, planted, reference_rows, write
 from conform.reference.case import Reversal, Settlement
 
 E_FIELDS = ", ".join(f"e.{f}" for f in RECORDED)
@@ -30,7 +30,7 @@ def _run(d, folder, recorded=None, **kw):
     ref = reference_rows(d)
     ledger_path, persons_path = write(d, folder, ref if recorded is None else recorded)
     code, s = audit([str(ledger_path)], d.policy, REGION[d.policy], str(persons_path),
-                    params_inline=PARAMS.get(d.policy), write=False, keep_connection=True, **kw)
+                    params_inline=d.params, write=False, keep_connection=True, **kw)
     return ref, code, s
 
 

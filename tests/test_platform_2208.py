@@ -39,7 +39,7 @@ def test_a_reversal_goes_under_the_institution_and_area_that_settled():
     assert back["hifp_pay"] == "-180.00"
     settled, reversed_ = env_of(sent, "2207"), env_of(sent, "2208")
     keys = ("fixmedins_code", "fixmedins_name", "mdtrtarea_admvs", "insuplc_admdvs")
-    assert [reversed_[k] for k in keys] == [settled[k] for k in keys] == ["H00000000001", "样例primary", "990000",
+    assert [reversed_[k] for k in keys] == [settled[k] for k in keys] == ["H00000000001", "样例一级医院", "990000",
                                                                            "510400"]
 
 

@@ -90,3 +90,28 @@ def test_a_reversal_of_a_settlement_before_the_reform_is_not_assessed_either(tmp
                     "S2": ("reference", "ordinary", 0, 10000, 0, 10000, 1),
                     "R1": ("reference", "reversal", -20000, -80000, None, None, None)}
     assert {f: n for f, n in s["discrepancies_by_field"].items() if n} == {"hifp_pay": 2}
+
+
+def test_the_worked_example_of_a_pre_reform_settlement_shows_its_account_part_as_not_assessed(tmp_path, monkeypatch):
+    """S1's hifp_pay differs (201.00 recorded, 200.00 due), so it is a worked example; its acct_pay and
+    psn_cash_pay are not this document's before the reform: the example's expected figures leave them empty, as
+    the audit does, rather than show the engine's placeholder."""
+    from conform.audit import fallback
+
+    seen = {}
+    real = fallback.explain_settlement
+
+    def keep(ctx, sid):
+        seen[sid] = out = real(ctx, sid)
+        return out
+
+    monkeypatch.setattr(fallback, "explain_settlement", keep)
+    folder = tmp_path / "w"
+    folder.mkdir()
+    ledger, region, persons = _files(folder)
+    persons.write_text(json.dumps({"psn_no": "Z", "acct_balance": "2000.00"}) + "\n", encoding="utf-8")
+    code, _ = audit([str(ledger)], "zhejiang", str(region), str(persons), out=tmp_path / "out")
+    assert code == 1 and "S1" in seen, seen
+    expected = seen["S1"]["expected"]
+    assert expected["hifp_pay"] == "200.00"
+    assert expected["acct_pay"] is None and expected["psn_cash_pay"] is None, expected

@@ -83,7 +83,7 @@ def credit_years(draw: Any, policy: str) -> AccountYear:
     person = draw(persons(setting, int(first[:4])))
     if person.has_account is False:  # stated to have no account: nothing to credit to, so not drawn here
         person = replace(person, has_account=None)
-    if person.acct_balance is None and holds_account(setting, person.has_account, person.is_flexible, person.flex_tier):
+    if person.acct_balance is None and holds_account(setting, person.has_account, fig.is_flexible(person), person.flex_tier):
         # The balance after a credit is the opening balance plus the credit: the opening is stated (0.00 too),
         # as a credit does not open an account whose balance nobody gave at 0.00 (the reference keeps it unknown).
         person = replace(person, acct_balance=draw(amounts(5_000_00, 0)))

@@ -167,7 +167,8 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
     figure, other than a step of the base or the deductible (a deductible of 200.00 beside a payment of
     200.00): when the cap is not reached the ratio and the cap step both show it, and the system that
     answered the base, the deductible and the ratio alike (no parting above) left the reference at the
-    cap (a cap not reset on 1 January pays short exactly so). Else the last step whose name says what the
+    cap (a cap not reset on 1 January pays short exactly so), unless the figure is one fen off and an
+    earlier such step rounds it: then that step's rounding (`_rounding`). Else the last step whose name says what the
     field is, the one that settles what the field reports: a chronic visit overflowing to ordinary pooling
     answers in act_pay_dedc the sum of its 慢特病起付线 and the 起付线 charged on the overflow after it
     (conform.reference.benefits.ordinary_pooling adds to out.dedc), and in pool_prop_selfpay the ratio its
@@ -188,6 +189,9 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
         return _at(parted)
     others = tuple(w for f in ("inscp_scp_amt", "act_pay_dedc") if f != m["field"] for w in PARTING_WORDS[f])
     candidates = [t for t in same if not _named(t, others)]
+    rounded = _rounding(m, candidates)
+    if rounded is not None:
+        return rounded
     if candidates:
         return _at(candidates[-1])
     if usual:
@@ -196,6 +200,30 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
                 return _at(t)
     whole = _whole(m, trace) if m["field"] not in ("infcode", "err_msg") else ""
     return usual or m.get("label") or m["field"], whole
+
+
+ROUNDING_WORDS = ("四舍五入",)
+FEN = Decimal("0.01")
+
+
+def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
+    """A figure one fen off the reference's, where a step that shows it rounds to the fen: the rounding of
+    that step (the first such, where the figure is produced), not a later step that passes it on. A ratio
+    step's (200.01 − 200.00) × 50% = 0.005 → 0.01 answered 0.00 (银行家舍入) is the ratio step's rounding; the
+    cap step after it shows 0.01 too (min(0.01, 1000.00)), but the cap, 1000.00 of it left, decided nothing.
+    No text states the rounding of a settlement's figures: the clause names the reading, A-ROUND-FEN (a
+    step citing a rounding reading of its own keeps it). A cap not reset on 1 January pays short by more
+    than a fen, and stays at the cap (`_step`)."""
+    expected, actual = _figure(m.get("expected")), _figure(m.get("actual"))
+    if expected is None or actual is None or abs(expected - actual) != FEN or m.get("field") == "amount":
+        return None
+    for t in candidates:
+        if any(w in str(t.get("detail", "")) for w in ROUNDING_WORDS):
+            step, clause = _at(t)
+            if not any("ROUND" in a or "HALF" in a for a in A_ID.findall(clause)):
+                clause = f"{clause}；A-ROUND-FEN" if clause else "A-ROUND-FEN"
+            return step, clause
+    return None
 
 
 def _whole(m: dict, trace: list[dict]) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -62,6 +63,7 @@ def clock(seconds: float) -> str:
 
 
 KINDS = ("scenario", "property")
+_ELAPSED = re.compile(r" · 已用 elapsed [\d:]+")
 
 
 class Pace:
@@ -150,6 +152,7 @@ class Progress:
         self.started = time.monotonic()
         self._last_line = self.started
         self._last_done = 0
+        self._last_key: str | None = None  # the last heartbeat line written, without its elapsed time
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -207,11 +210,19 @@ class Progress:
         tried = self._tried()
         return f"（已试样例 examples tried {tried}）" if isinstance(tried, int) and tried else ""
 
-    def _emit(self) -> None:
+    def _emit(self, final: bool = False) -> None:
+        """One heartbeat line. The final one (`stop`) is left out when the last line written already gave the
+        same figures: a concurrent run's last read of its workers (`gather`), or the line `finish` begins with,
+        has printed it, and the same line twice reads as two ends."""
         with self._lock:
             self._last_line, self._last_done = time.monotonic(), self.done
+            text = self.line()
+            key = _ELAPSED.sub("", text)
+            if final and key == self._last_key:
+                return
+            self._last_key = key
             try:
-                self.stream.write(self.line() + "\n")
+                self.stream.write(text + "\n")
                 self.stream.flush()
             except (OSError, ValueError):  # a closed pipe must not cost the run
                 pass
@@ -431,7 +442,7 @@ class Progress:
             self._thread.join(timeout=2)
             self._thread = None
             self.current = ""
-            self._emit()
+            self._emit(final=True)
         if self._bar is not None:
             self.current = ""
             self._bar.update(self._task, description=self._describe())

@@ -761,12 +761,17 @@ def parse_case(data: Any, name: str = "0") -> Case:
         last = day
         append(it)
     credits = []
+    credited: dict[str, int] = {}  # month → the index of its credit
     for i, c in enumerate(r.items("account_credits")):
         cr = _Reader(c, case_label, f"account_credits[{i}]", CREDIT_FIELDS)
         try:
             month = parse_month(cr.raw("month", True))
         except ValueError as e:
             raise cr.fail("month", str(e)) from None
+        if month in credited:  # a second credit of a month would be added twice
+            raise cr.fail("month", f"month {month} is already credited at account_credits[{credited[month]}]; "
+                                   "an account is credited once a month (A-ACCOUNT-MONTH: 个人账户按自然月计入，每月一笔)")
+        credited[month] = i
         credits.append(CreditRequest(month, cr.amount("base"), cr.amount("contribution")))
     uses = []
     for i, u in enumerate(r.items("account_uses")):

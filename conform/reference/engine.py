@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .account import Credit, UseDecision, account_reform, check_use, credit_month
 from .benefits import OpeningRefused, Outcome, compute, opening_year
-from .case import Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest
+from .case import Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest, shown
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
@@ -48,6 +48,11 @@ class SettlementResult:
     # kept here are only what was recorded (a relative's account) and what that leaves, for the callers
     # that need a number on their wire (the sample system), which the reason tells not to trust.
     acct_undetermined: str | None = None
+    # Why the account's part could not be computed although the document decides it: the balance became
+    # unknown at an earlier settlement (one before the account reform that may have paid by the earlier
+    # rules). `conform settle` gives it as acct_undetermined too (null figures); kept apart because
+    # `conform audit` assesses such a settlement as recorded (A-AUDIT-ACCT-UNKNOWN), not as not its own.
+    acct_unknown: str | None = None
 
     AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
                "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay")
@@ -81,10 +86,11 @@ class SettlementResult:
             "inpatient_pay": fund_s if inpatient == fund else fmt(inpatient),
             "benefit": self.benefit,
         }
-        if self.acct_undetermined is not None:
+        why = self.acct_undetermined if self.acct_undetermined is not None else self.acct_unknown
+        if why is not None:
             if undetermined_as_null:
                 out["acct_pay"] = out["psn_cash_pay"] = None
-            out["acct_undetermined"] = self.acct_undetermined
+            out["acct_undetermined"] = why
         if self.reverses is not None:  # after setl_id; the rest keep their places
             out = {"id": sid, "setl_id": sid, "reverses": self.reverses, **out}
         if with_trace:
@@ -101,13 +107,14 @@ class SettlementResult:
         t.add("结算撤销", "撤销结算{}：冲销其起付线{}元、统筹支付{}元、个人账户支付{}元，年度累计恢复",
               (self.id, self.act_pay_dedc, self.hifp_pay, self.acct_pay), "A-REVERSAL")
         return SettlementResult(id=rid, date=date, pool_prop_selfpay=self.pool_prop_selfpay, benefit=self.benefit,
-                                trace=t, reverses=self.id, acct_undetermined=self.acct_undetermined, **neg)
+                                trace=t, reverses=self.id, acct_undetermined=self.acct_undetermined,
+                                acct_unknown=self.acct_unknown, **neg)
 
 
 assert [f.name for f in fields(SettlementResult)] == [
     "id", "date", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
     "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "ordinary_pay", "chronic_pay", "inpatient_pay",
-    "benefit", "trace", "reverses", "acct_undetermined"], "keep PersonLedger.settle's positional SettlementResult(...) in field order"
+    "benefit", "trace", "reverses", "acct_undetermined", "acct_unknown"], "keep PersonLedger.settle's positional SettlementResult(...) in field order"
 
 _ISO: dict[dt.date, str] = {}  # date → YYYY-MM-DD: a batch repeats the year's few hundred days
 
@@ -200,6 +207,9 @@ class PersonLedger:
         # The date the document gives its account reform apart from its other rules (浙江 二（三）), if any:
         # before it the account's payments follow rules not in the text.
         self.acct_reform = account_reform(rules)
+        # The settlement (id, date) before that reform which made a known balance unknown: the account's part
+        # of a later settlement, and the balance a later use is checked against, then rest on it.
+        self.unknown_since: tuple[str, dt.date] | None = None
         # Opening totals with a key no settlement reads refuse every settlement of the person (their figures
         # would rest on a silent 0); kept here so that a batch (`conform audit`) refuses this person's rows alone.
         self.opening_refused: OpeningRefused | None = None
@@ -261,7 +271,7 @@ class PersonLedger:
         # leaves this person's balance alone: the own account pays what it leaves of 个人负担.
         mulaid = s.acct_mulaid_pay
         own_part = psn_part - mulaid if mulaid else psn_part
-        undetermined = None
+        undetermined = unknown = None
         reform = self.acct_reform
         if reform is not None and day < reform[0]:
             # As a use dated before the reform is refused (check_use), the account's part of a settlement
@@ -273,6 +283,12 @@ class PersonLedger:
                             + "（A-BEFORE-VALIDITY）")
             if trace.keeps:
                 trace.add("个人账户支付", "{}", (undetermined,), f"{cite}；A-BEFORE-VALIDITY")
+        elif balance is None and self.unknown_since is not None and s.acct_used_flag and own_part > ZERO:
+            # The account was asked to pay, but what it holds has been unknown since an earlier settlement:
+            # 0.00 would read as "the account paid nothing" (kept only as the placeholder to_output gives).
+            unknown = f"{self.balance_unknown_why()}：本次个人账户支付及个人现金支付无从按本文件计算"
+            if trace.keeps:
+                trace.add("个人账户支付", "{}", (unknown,), f"{reform[1]}；A-BEFORE-VALIDITY")  # type: ignore[index]
         elif s.acct_used_flag and balance is not None and balance > ZERO and own_part > ZERO:
             own = own_part if own_part < balance else balance
             if trace.keeps:
@@ -292,15 +308,28 @@ class PersonLedger:
                                   trace)
         if undetermined is not None:
             result.acct_undetermined = undetermined
+        elif unknown is not None:
+            result.acct_unknown = unknown
         if commit:
             self.years[day.year] = ys
             if own:
                 self.balance = balance - own  # type: ignore[operator]
             elif undetermined is not None and s.acct_used_flag and own_part > ZERO:
+                if balance is not None and self.person.has_account is not False:
+                    self.unknown_since = (sid, day)  # a known balance became unknown here
                 self.balance = None  # the account may have paid by the earlier rules: how much is unknown
             self.settled[sid] = (result, c)
             self.last_date = day
         return result
+
+    def balance_unknown_why(self) -> str:
+        """Why the balance is unknown although an opening one was given: the settlement before the account
+        reform that made it so (`unknown_since`), and the reading it rests on."""
+        sid, day = self.unknown_since  # type: ignore[misc]
+        start, cite, quote = self.acct_reform  # type: ignore[misc]
+        return (f"个人账户余额自结算{sid}（{iso_date(day)}）起未知：{sid}在{self.rules.policy.short}个人账户改革施行"
+                f"（{iso_date(start)}）之前使用个人账户，账户按改革前的规则支付了多少不在本文件中"
+                f"（{cite}：“{quote}”；A-BEFORE-VALIDITY）")
 
     def presettle(self, s: Settlement) -> SettlementResult:
         return self.settle(s, commit=False)
@@ -335,7 +364,8 @@ class PersonLedger:
         d = check_use(self.rules, req.relation, req.purpose, self.person, req.date)
         if d.decision == "allowed" and req.amount is not None:
             if self.balance is None:
-                d = UseDecision("allowed", d.clause, f"{d.reason}（个人账户期初余额未知：不核对余额，不扣减）", d.quote)
+                why = self.balance_unknown_why() if self.unknown_since is not None else "个人账户期初余额未知"
+                d = UseDecision("allowed", d.clause, f"{d.reason}（{why}：不核对余额，不扣减）", d.quote)
             elif req.amount > self.balance:
                 d = UseDecision("refused", d.clause, f"账户余额{fmt(self.balance)}元不足支付{fmt(req.amount)}元", d.quote)
             else:
@@ -378,7 +408,14 @@ def compute_case(case: Case, with_trace: bool = True) -> dict:
             credits[i] = {"month": c.month, "amount": fmt(c.amount),
                           **({"trace": c.trace.render()} if with_trace else {})}
         else:
-            uses[i] = ledger.use_account(case.uses[i]).to_output()
+            u = case.uses[i]
+            try:
+                uses[i] = ledger.use_account(u).to_output()
+            except PolicyError as e:
+                # A date outside the rules: name the use, its id and index, as a settlement or credit is named.
+                msg, named = str(e), f"account use {shown(u.id)} (account_uses[{i}])"
+                e.args = (named + msg[len("account use"):] if msg.startswith("account use ") else f"{named}: {msg}",)
+                raise
     out: dict = {"policy": case.policy}
     if rules.region_name:
         out["region"] = rules.region_name

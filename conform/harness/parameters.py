@@ -7,6 +7,7 @@ docs/parameters.md; tests/test_power_parameters.py fails when the page is out of
 """
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -84,17 +85,42 @@ def render() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog="python -m conform.harness.parameters",
+        description="A maintainer's tool for a clone of the conform repository: rewrites docs/parameters.md, "
+                    "the catalogue of every region parameter, from the `required:` entries of "
+                    "conform/reference/policies/*.yaml and the example region files in conform/fixtures/regions/. "
+                    "With --check, writes nothing and exits 1 when the page is out of date. An installed conform "
+                    "has no docs/ to write: the same catalogue is the page docs/parameters.md of the repository.")
+
+
+def in_clone(root: Path | None = None) -> bool:
+    """Whether the package sits in a clone of its repository (docs/ and pyproject.toml beside it), not in an
+    installed wheel's site-packages, where writing `docs/parameters.md` would write into site-packages."""
+    root = ROOT if root is None else root
+    return (root / "docs").is_dir() and (root / "pyproject.toml").is_file()
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    p = _parser()
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when docs/parameters.md is out of date")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    if not in_clone():
+        print(f"python -m conform.harness.parameters: not in a clone of the conform repository (no docs/ and "
+              f"pyproject.toml in {ROOT}): this maintainer's tool rewrites the repository's docs/parameters.md "
+              "and does not write into an installed package", file=sys.stderr)
+        return 2
+    page = ROOT / "docs" / "parameters.md"
     text = render()
-    if args == ["--check"]:
-        current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else ""
+    if args.check:
+        current = page.read_text(encoding="utf-8") if page.exists() else ""
         if current != text:
-            print(f"{PAGE.relative_to(ROOT)} is out of date: run `uv run python -m conform.harness.parameters`", file=sys.stderr)
+            print(f"{page.relative_to(ROOT)} is out of date: run `uv run python -m conform.harness.parameters`", file=sys.stderr)
             return 1
         return 0
-    PAGE.write_text(text, encoding="utf-8")
-    print(f"wrote {PAGE.relative_to(ROOT)}")
+    page.write_text(text, encoding="utf-8")
+    print(f"wrote {page.relative_to(ROOT)}")
     return 0
 
 

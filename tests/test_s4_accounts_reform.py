@@ -33,10 +33,13 @@ def test_a_settlement_before_the_account_reform_leaves_the_account_part_undeterm
     assert "acct_balance" not in out  # the account may have paid by the earlier rules: unknown after
 
 
-def test_after_the_reform_an_unknown_balance_pays_nothing_and_stays_unknown():
+def test_after_the_reform_a_balance_made_unknown_leaves_the_account_part_undetermined_naming_why():
+    """V1 (before the reform) may have been paid from the account: V2's account part is not computed from a
+    balance nobody knows, and says which settlement made it unknown (f4b2247; it read as 0.00 paid)."""
     out = _zj([V1, V2])
     v2 = out["settlements"][1]
-    assert (v2["acct_pay"], v2["psn_cash_pay"]) == ("0.00", "100.00") and "acct_undetermined" not in v2
+    assert (v2["acct_pay"], v2["psn_cash_pay"]) == (None, None)
+    assert "V1" in v2["acct_undetermined"] and "A-BEFORE-VALIDITY" in v2["acct_undetermined"]
     assert "acct_balance" not in out
 
 

@@ -101,6 +101,9 @@ def _console(summary: dict) -> list[str]:
 
     u = (summary.get("persons_file") or {}).get("ytd_unused")
     note = [f"注意 note: {ytd_unused_text(u, _shown)}"] if u else []
+    # recorded figures of otherwise assessed rows that the audit did not check (浙江 before its account reform)
+    note += [f"未审核 not assessed: {'、'.join(x['fields'])} — {x['rows']} 行 rows（例如 setl_id "
+             f"{_shown(x['example_setl_id'])}）：{x['reason']}" for x in summary.get("fields_not_assessed") or []]
     return [chinese, english, *note]
 
 
@@ -217,8 +220,8 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     """Recompute every settlement of LEDGER (files, folders or globs) to the fen and report the differences.
 
     Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration (including an output
-    folder that cannot be written or a memory limit too small), or rows that could not be assessed (verdict
-    incomplete); 3 internal error (please report it); 130 interrupted, 143 terminated.
+    folder that cannot be written or a memory limit too small), or rows that could not be assessed or recorded
+    figures left unchecked, with no discrepancy (verdict incomplete); 3 internal error (please report it); 130 interrupted, 143 terminated.
     """
     # A CI job's timeout or `kill` sends SIGTERM, a user Ctrl-C: DuckDB stops the query in progress and
     # reports it as its own error ('Query interrupted'), which the signal noted in `interrupt` names.

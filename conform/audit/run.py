@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from conform.reference.account import account_reform
 from conform.reference.policy import COMMON_CITE, REGION_DIR, MissingParameter, PolicyError, bind_cached, load_region_file
 
 from . import fallback, institutions, ledger, params, persons, plan, sources
@@ -26,7 +27,7 @@ from .errors import AuditInputError
 from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
-from .verdict import UNASSESSED_REASONS, verdict
+from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 
 AUDIT_ASSUMPTIONS = [
     {"id": "A-AUDIT-ORDER", "cite": "conform audit",
@@ -218,8 +219,38 @@ def _ask_region(e: MissingParameter, policy: str, region: str | None) -> str:
     examples = _example_regions(policy)
     if not examples:  # pragma: no cover - every framework has its example
         return f"{said}: give --region, a region file for {policy} with its figures under `values:`"
-    return (f"{said}: give --region, a region file for {policy} with its figures under `values:`; an example "
-            f"(made-up figures): " + ", ".join(f"--region {n} (conform/fixtures/regions/{n}.yaml)" for n in examples))
+    # named as --region takes a shipped region, not by a path in the source tree (absent from an installed wheel)
+    return (f"{said}: give --region, a region file for {policy} with its figures under `values:`; "
+            + ("an example" if len(examples) == 1 else "examples") + " (made-up figures): "
+            + ", ".join(f"--region {n}" for n in examples)
+            + " (the shipped examples: conform list regions)")
+
+
+# The recorded figures of an assessed row the audit does not check (plan.ACCT_UNCHECKED): before the document's
+# own account reform (浙江 二（三）) the account's part is not the document's (A-BEFORE-VALIDITY).
+ACCT_FIELDS = ("acct_pay", "psn_cash_pay")
+
+
+def _acct_not_assessed_reason(rules) -> str:
+    reform = account_reform(rules)
+    day, cite = (reform[0].isoformat(), reform[1]) if reform else ("—", rules.policy.short)
+    return (f"结算日期在{rules.policy.short}个人账户改革施行（{day}）之前（{cite}）：改革前的个人账户使用规则不在本文件中，"
+            "个人账户支付 acct_pay 和个人现金支付 psn_cash_pay 按记录取值、不审核（A-BEFORE-VALIDITY）；"
+            "此后该人账户余额未知（A-AUDIT-ACCT-UNKNOWN）")
+
+
+def fields_not_assessed(con, info, rules, totals) -> list[dict]:
+    """The audited fields left unchecked on rows otherwise assessed, each kind with its reason, rows and an
+    example: summary["fields_not_assessed"]. A recorded figure nobody checked is said, and keeps the verdict
+    from `clean` (verdict.verdict's `unchecked`)."""
+    n = int(totals.get("acct_unchecked") or 0)
+    fields = [f for f in ACCT_FIELDS if f in info.fields_audited]
+    if not n or not fields:
+        return []
+    rid = totals.get("acct_unchecked_rid")
+    example = con.execute("SELECT setl_id FROM ledger WHERE rid = ?", [int(rid)]).fetchall() if rid is not None else []
+    return [{"fields": fields, "reason": _acct_not_assessed_reason(rules), "rows": n,
+             "example_setl_id": example[0][0] if example else None}]
 
 
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
@@ -276,6 +307,9 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
                                   "example_setl_id": ex, "details": details.get(st, []),
                                   "details_kinds": noted.get(st, (0, 0))[0], "details_rows": noted.get(st, (0, 0))[1]}
                                  for st, n, ex in sorted(totals["unassessed_by_status"])],
+        # Rows assessed but for recorded figures the audit did not check (the account before 浙江's reform):
+        # which fields, why, how many rows, an example; they too keep the verdict from "clean".
+        "fields_not_assessed": fields_not_assessed(con, info, rules, totals),
         "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),
         "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,
@@ -417,7 +451,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
         summary["admdvs"] = admdvs  # the region's own insured persons only, when given
-        code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"])[2]
+        code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"],
+                       unchecked_rows(summary))[2]
         if write:
             from .report import write_reports
 

@@ -1,7 +1,8 @@
 """The audit's verdict and exit code, decided once: for `audit()` (run.py), the reports and the CLI.
 
 Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuration, including rows the
-audit could not assess (a ledger without discrepancies is then `incomplete`, never `clean`).
+audit could not assess, or recorded figures it left unchecked (a ledger without discrepancies is then
+`incomplete`, never `clean`).
 """
 from __future__ import annotations
 
@@ -25,13 +26,24 @@ UNASSESSED_REASONS = {
 TITLES = {"clean": "未发现差异", "discrepancies": "发现差异", "incomplete": "未能全部审核"}
 
 
-def verdict(discrepancies: int, settlements: int, unassessed: int) -> tuple[str, str, int]:
+def verdict(discrepancies: int, settlements: int, unassessed: int, unchecked: int = 0) -> tuple[str, str, int]:
     """(verdict, its Chinese wording, exit code) from the counts of differing fields, of settlements
-    with one, and of rows not assessed."""
+    with one, of rows not assessed, and of rows assessed but for some recorded figures (`unchecked`: the
+    account fields before 浙江's account reform, summary["fields_not_assessed"]). A recorded figure left
+    unchecked is never `clean`: without a discrepancy the verdict is `incomplete`, as for a row not assessed."""
+    left = "、".join(([f"{unassessed} 行未能审核"] if unassessed else [])
+                    + ([f"{unchecked} 行的部分记录字段未审核"] if unchecked else []))
     if discrepancies:
-        also = f"；另有 {unassessed} 行未能审核" if unassessed else ""
+        also = f"；另有 {left}" if left else ""
         return ("discrepancies", f"{TITLES['discrepancies']}：{settlements} 笔结算、{discrepancies} 个字段{also}",
                 EXIT_FOUND)
-    if unassessed:
-        return "incomplete", f"{TITLES['incomplete']}：{unassessed} 行无法审核，其余未发现差异", EXIT_BAD
+    if unassessed or unchecked:
+        said = "、".join(([f"{unassessed} 行无法审核"] if unassessed else [])
+                        + ([f"{unchecked} 行的部分记录字段未审核"] if unchecked else []))
+        return "incomplete", f"{TITLES['incomplete']}：{said}，其余未发现差异", EXIT_BAD
     return "clean", TITLES["clean"], EXIT_OK
+
+
+def unchecked_rows(summary: dict) -> int:
+    """Rows with a recorded figure left unchecked (summary["fields_not_assessed"]), for the verdict."""
+    return sum(int(x.get("rows") or 0) for x in summary.get("fields_not_assessed") or [])

@@ -31,7 +31,7 @@ from conform.harness.report.atomic import point_latest
 from .. import interrupt
 from ..errors import AuditInputError
 from ..report_files import FILES, INSIDE_PREFIX
-from ..verdict import TITLES, verdict
+from ..verdict import TITLES, unchecked_rows, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
@@ -81,7 +81,7 @@ def unassessed(summary: dict) -> list[dict]:
 
 
 def _verdict(summary: dict, totals: dict) -> tuple[str, str, int]:
-    return verdict(totals["rows"], totals["settlements"], int(summary.get("unassessed") or 0))
+    return verdict(totals["rows"], totals["settlements"], int(summary.get("unassessed") or 0), unchecked_rows(summary))
 
 
 def _verdict_text(summary: dict, totals: dict) -> str:
@@ -200,6 +200,10 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
         ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),
         *((f"未能审核 unassessed：{u['reason']}", f"{u['rows']} 行，例如 setl_id {ident(u['example_setl_id'])}")
           for u in summary.get("unassessed_by_reason") or []),
+        # recorded figures of rows otherwise assessed that the audit did not check (浙江 before its account reform)
+        *((f"部分字段未审核 not assessed：{'、'.join(x['fields'])}",
+           f"{x['rows']} 行，例如 setl_id {ident(x['example_setl_id'])}：{x['reason']}")
+          for x in summary.get("fields_not_assessed") or []),
         ("计算引擎 engine", summary.get("engine")),
         ("速度 rows/s", summary.get("rows_per_s")),
     ]

@@ -961,12 +961,13 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
                     span = _merged_at(merged, i, k)
                     if (i, k) not in unsaved and span is None:
                         continue
-                    why = ("a formula with no saved value (the workbook was written by a program, not saved in "
-                           "Excel, so the figure was never computed)" if (i, k) in unsaved else
-                           f"part of the merged range {span}, read as empty (only its first cell holds the value)")
-                    raise AuditInputError(f"{why}: open and save the workbook in Excel (or unmerge the cells and fill "
-                                          "each row), or paste the column as values", file=str(path), row=i, column=h,
-                                          unit="row")
+                    # each its own remedy: saving in Excel computes a formula but never unmerges a range
+                    said = ("a formula with no saved value (the workbook was written by a program, not saved in "
+                            "Excel, so the figure was never computed): open and save the workbook in Excel, or paste "
+                            "the column as values" if (i, k) in unsaved else
+                            f"part of the merged range {span}, read as empty (only its first cell holds the value): "
+                            "unmerge the cells and fill each row of the range with its value")
+                    raise AuditInputError(said, file=str(path), row=i, column=h, unit="row")
             vals = [_xlsx_cell(path, i, h, r[k] if k < len(r) else None, is_id, read)
                     for (k, is_id, read), h in zip(checked, header)]
             rows.append(vals)

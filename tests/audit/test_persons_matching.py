@@ -174,7 +174,7 @@ def test_a_folder_given_as_persons_file_or_map_is_called_a_folder(tmp_path):
 def test_a_framework_without_region_asks_for_region_and_names_the_example(tmp_path):
     r = _run(_ledger(tmp_path), "--policy", "zhejiang", "--out", tmp_path / "out")
     _refused(r, "must be supplied by a region configuration", "give --region",
-             "--region zhejiang-example (conform/fixtures/regions/zhejiang-example.yaml)")
+             "--region zhejiang-example (the shipped examples: conform list regions)")
     assert "params" not in r.output
 
 

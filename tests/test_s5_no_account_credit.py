@@ -1,10 +1,10 @@
-"""攀枝花 第四条 and a person stated to have no personal account: the 0.00 credit is a named reading.
+"""攀枝花 第四条 and a person stated to have no personal account: nothing is credited, 0.00 or a refusal.
 
 Closing review (s5): the scenario 未建立个人账户的参保人不计入个人账户 required 个人账户计入 0.00 元, though 第四条
 says nothing of a person without an account and no reading was named (0.00 appeared only in a comment). A
 system refusing such a credit by infcode failed it as if the text required 0.00. The scenario now names the
-reading (A-PZH-NO-ACCOUNT-CREDIT, with its Chinese for the reports), so that failure is shown as one on a
-reading; crediting where there is no account still fails it.
+reading (A-PZH-NO-ACCOUNT-CREDIT) and accepts either answer (个人账户计入 0.00 元，或被拒绝); crediting where there
+is no account still fails it.
 """
 from __future__ import annotations
 
@@ -45,13 +45,32 @@ def test_the_reading_is_in_the_policy_and_in_chinese():
     assert "第四条" in zh[AID]
 
 
-def test_a_system_refusing_the_credit_fails_only_the_scenario_naming_the_reading():
+def test_a_system_refusing_the_credit_passes():
     checks = _checks(f"python:{__name__}:RefusingAdapter")
-    failed = [c for c in checks if c.status != "passed"]
-    assert failed and all(OUTLINE in c.name for c in failed), [(c.name, c.status) for c in failed]
-    for c in failed:
-        assert AID in c.name and AID in c.extra.get("assumptions", ()), (c.name, c.extra)
-    assert [c for c in checks if c.status == "passed"]
+    ran = [c for c in checks if OUTLINE in c.name]
+    assert len(ran) == 2 and all(c.status == "passed" for c in ran), [(c.name, c.status) for c in ran]
+    assert all(c.status in ("passed", "not_applicable", "skipped") for c in checks), \
+        [(c.name, c.status) for c in checks if c.status not in ("passed", "not_applicable", "skipped")]
+
+
+class CreditingAdapter(ReferenceAdapter):
+    """The reference, but a person stated to have no account is credited as if they had one."""
+
+    name = "credits-without-account"
+
+    def credit_month(self, psn_no, request):
+        from dataclasses import replace
+
+        ledger = self._ledger(psn_no)
+        if ledger.person.has_account is False:
+            ledger.person = replace(ledger.person, has_account=None)
+        return super().credit_month(psn_no, request)
+
+
+def test_a_system_crediting_where_there_is_no_account_fails_the_scenario():
+    failed = [c for c in _checks(f"python:{__name__}:CreditingAdapter") if c.status == "failed"]
+    assert {c.name for c in failed} and all(OUTLINE in c.name for c in failed), [c.name for c in failed]
+    assert len(failed) == 2
 
 
 def test_the_scenario_passes_the_reference():

@@ -94,8 +94,8 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
                           "the successor rules are not known (A-BEFORE-VALIDITY)")
     if person.has_account is False:
         # Stated to have no personal account: nothing is credited (as for 攀枝花's tier 2, A-PZH-FLEX-TIER2).
-        t.add("无个人账户", "参保人未建立个人账户（人员信息所述，has_account: false），不计入个人账户", (),
-              _credit_article(rules), ZERO)
+        cite = _credit_article(rules) + ("；A-PZH-NO-ACCOUNT-CREDIT" if rules.policy.id == "panzhihua" else "")
+        t.add("无个人账户", "参保人未建立个人账户（人员信息所述，has_account: false），不计入个人账户", (), cite, ZERO)
         return Credit(req.month, ZERO, t)
     role = person.role_on(day)
     pid = policy.id

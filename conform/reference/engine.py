@@ -51,7 +51,7 @@ class SettlementResult:
     # Why the account's part could not be computed although the document decides it: the balance became
     # unknown at an earlier settlement (one before the account reform that may have paid by the earlier
     # rules). `conform settle` gives it as acct_undetermined too (null figures); kept apart because
-    # `conform audit` assesses such a settlement as recorded (A-AUDIT-ACCT-UNKNOWN), not as not its own.
+    # `conform audit` assesses such a settlement as recorded (docs/audit.md, the unknown balance), not as not its own.
     acct_unknown: str | None = None
 
     AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",

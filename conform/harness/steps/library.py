@@ -290,6 +290,15 @@ def then_credit(world: World, amt: str, month: str | None = None) -> None:
                             list((oracle or {}).get("trace", [])))
 
 
+@then(parsers.re(rf'(?:"(?P<month>\d{{4}}-\d{{2}})" )?个人账户计入 (?P<amt>{AMT}) 元，或被拒绝'))
+def then_credit_or_refused(world: World, amt: str, month: str | None = None) -> None:
+    """Either answer a text leaves open: the amount, or the credit refused (攀枝花 第四条 and a person with no
+    account: nothing to credit to, A-PZH-NO-ACCOUNT-CREDIT). Any other amount still fails."""
+    if world.refusal is not None and (month or world.last_credit) not in world.credits:
+        return
+    then_credit(world, amt, month)
+
+
 @then(parsers.re(r'个人账户计入被拒绝(?:，原因包含 "(?P<reason>[^"]+)")?'))
 def then_credit_refused(world: World, reason: str | None = None) -> None:
     if world.refusal is None:

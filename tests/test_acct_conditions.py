@@ -43,7 +43,8 @@ def ledger(policy, person, params=None):
         # without has_account false: 8000.00 × 2% = 160.00 (浙江 zhejiang-example); stated: no account, 0.00
         ("zhejiang", {"psn_type": "1101"}, CreditRequest("2023-03", base=D("8000.00")), "浙江 二（三）"),
         # without it: 个人缴费 160.00 全部计入 (攀枝花 第四条（一）)
-        ("panzhihua", {"psn_type": "1101"}, CreditRequest("2023-03", contribution=D("160.00")), "攀枝花 第四条"),
+        ("panzhihua", {"psn_type": "1101"}, CreditRequest("2023-03", contribution=D("160.00")),
+         "攀枝花 第四条；A-PZH-NO-ACCOUNT-CREDIT"),
         # without it: 2987.50 × 2.5% = 74.69 (南昌 四（三）1, nanchang-example)
         ("nanchang", {"psn_type": "1201"}, CreditRequest("2023-03"), "南昌 四（三）1"),
         # without it: 100元/月 (北京（三）, under 70)

@@ -115,3 +115,22 @@ def test_a_signal_after_the_run_decided_does_not_change_its_exit_code(tmp_path):
         "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)\n", encoding="utf-8")
     out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "True", out.stderr
+
+
+def test_an_interrupt_wrapped_by_a_class_statement_is_still_an_interrupt(monkeypatch):
+    """A signal landing while a module's class is made (a dataclass field's __set_name__) reaches run_command as
+    RuntimeError caused by the KeyboardInterrupt: still 'interrupted', exit 130, never a harness error (exit 4)."""
+    from click.testing import CliRunner
+
+    from conform.harness import run as run_module
+    from conform.harness.cli import main as cli
+
+    def wrapped(*a, **k):
+        try:
+            raise KeyboardInterrupt("signal 2")
+        except KeyboardInterrupt as e:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance 'headers' in 'AdapterConfig'") from e
+
+    monkeypatch.setattr(run_module, "_run", wrapped)
+    r = CliRunner().invoke(cli, ["run", "--policy", "panzhihua"])
+    assert r.exit_code == 130 and "interrupted" in r.output and "harness error" not in r.output, r.output

@@ -588,7 +588,10 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
         except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
             click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except Exception:  # noqa: BLE001 - a bug of the harness outside the checks: never exit 1 (non-conformance)
+        except Exception as e:  # noqa: BLE001 - a bug of the harness outside the checks: never exit 1 (non-conformance)
+            if _interrupted(e):  # the signal landed inside a class being made (an import): Python wraps it
+                click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
+                sys.exit(EXIT_INTERRUPTED)
             import traceback
 
             from .evidence import mask
@@ -596,6 +599,18 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
             click.echo("conform: 测试工具内部错误 harness error (a bug in conform, not in the system under test):\n"
                        + mask(traceback.format_exc()), err=True)
             sys.exit(EXIT_HARNESS)
+
+
+def _interrupted(e: BaseException) -> bool:
+    """Whether `e` is the interrupt itself, wrapped: a KeyboardInterrupt raised by the signal handler while a
+    module's class statement runs comes out of type.__new__ as RuntimeError("Error calling __set_name__ …")."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],

@@ -15,7 +15,6 @@ The systems here are the reference engine itself, patched only while the system 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from typing import Any, Callable
 from unittest import mock
 

@@ -45,7 +45,7 @@ def test_a_control_character_is_escaped_alike_in_page_csv_and_workbook(tmp_path)
     for text in (page, csv):
         assert "\x00" not in text and "\x1b" not in text and "\x07" not in text
     assert SHOWN in page and "S\\x001" in page
-    assert f'"S\\x001","P1",' in csv and f'"{SHOWN}"' in csv
+    assert '"S\\x001","P1",' in csv and f'"{SHOWN}"' in csv
     assert "\"'=1+1\\x00\"" in csv  # still guarded against a formula
     wb = load_workbook(out / "audit.xlsx")
     rows = list(wb["差异明细"].iter_rows(min_row=2, values_only=True))

@@ -17,6 +17,8 @@ Why it is set up the way it is (measured on a 2-core machine, see benchmarks/ben
 """
 from __future__ import annotations
 
+import importlib
+
 import contextlib
 import os
 import re
@@ -430,7 +432,7 @@ class SparkEngine:
         self.master = master or "local[*]"
         self._spark = spark
         if spark is None:  # without pyspark, refused here, before the ledger is read (the CLI says how to install it)
-            import pyspark  # noqa: F401
+            importlib.import_module("pyspark")
         problem = master_problem(self.master) if spark is None else None  # before any work and any JVM
         if problem is not None:
             raise AuditInputError(f"--spark-master {redacted(self.master)!r} "

@@ -17,9 +17,8 @@ Why it is set up the way it is (measured on a 2-core machine, see benchmarks/ben
 """
 from __future__ import annotations
 
-import importlib
-
 import contextlib
+import importlib
 import os
 import re
 import shutil

@@ -47,6 +47,17 @@ def test_unit_more_than_a_fen_off_stays_at_the_cap():
     assert (cause["step"], cause["clause"]) == ("年度最高支付限额", "攀枝花 第七条"), cause["headline"]
 
 
+def test_unit_a_fen_off_an_exact_product_is_no_rounding():
+    """(300.00 − 200.00) × 50% = 50.00 exactly: no rounding gives 49.99, so the fen is not the rounding's; the
+    ratio step's text says 四舍五入到分 whatever the figure (closing review s6)."""
+    exact = [dict(t, value="50.00", detail="三级定点医疗机构（在职）支付比例50%：(300.00 − 200.00) × 50% = 50.00元（四舍五入到分）")
+             if t["step"] == "支付比例" else dict(t, value="50.00") if t["step"] == "年度最高支付限额" else t
+             for t in PZH_TRACE]
+    [cause] = group([check("49.99", "50.00", exact)], {})
+    assert "A-ROUND-FEN" not in cause["clause"], cause["clause"]
+    assert cause["step"] == "年度最高支付限额", cause["headline"]
+
+
 def test_unit_a_rounding_reading_the_step_cites_is_kept():
     trace = [dict(t, clause="浙江 二（一）；A-ZJ-HALF-FEN") if t["step"] == "支付比例" else t for t in PZH_TRACE]
     [cause] = group([check("0.00", trace=trace)], {})

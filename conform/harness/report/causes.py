@@ -218,12 +218,29 @@ def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
     if expected is None or actual is None or abs(expected - actual) != FEN or m.get("field") == "amount":
         return None
     for t in candidates:
-        if any(w in str(t.get("detail", "")) for w in ROUNDING_WORDS):
+        detail = str(t.get("detail", ""))
+        if any(w in detail for w in ROUNDING_WORDS) and not _exact_product(detail):
             step, clause = _at(t)
             if not any("ROUND" in a or "HALF" in a for a in A_ID.findall(clause)):
                 clause = f"{clause}；A-ROUND-FEN" if clause else "A-ROUND-FEN"
             return step, clause
     return None
+
+
+PRODUCT = re.compile(r"\((-?[\d.]+) − (-?[\d.]+)\) × ([\d.]+)% = ")
+
+
+def _exact_product(detail: str) -> bool:
+    """Whether a ratio step's product, (base − deductible) × ratio, is a whole number of fen: then nothing was
+    rounded there (its text says 四舍五入到分 whatever the figure), and a fen off is no rounding's fault."""
+    found = PRODUCT.search(detail)
+    if found is None:
+        return False
+    try:
+        product = (Decimal(found[1]) - Decimal(found[2])) * Decimal(found[3]) / 100
+    except ArithmeticError:
+        return False
+    return product == product.quantize(FEN)
 
 
 def _whole(m: dict, trace: list[dict]) -> str:

@@ -225,6 +225,8 @@ class World:
             raise ScenarioError(f"not a month (YYYY-MM): {month!r}") from None
         req = CreditRequest(month, base, contribution)
         self.refusal = None
+        self.credits.pop(month, None)
+        self.last_credit = month  # the month asked for, refused or not: the checks that follow judge this one
         if self.oracle is not None:  # the reference's trace of the credit: what a wrong amount rests on
             try:
                 self.oracle_credits[month] = self.oracle.credit_month(self.psn_no, req)
@@ -238,5 +240,4 @@ class World:
             self.refusal = e
             return None
         self.credits[month] = out
-        self.last_credit = month
         return out

@@ -33,7 +33,8 @@ AUDIT_ASSUMPTIONS = [
     {"id": "A-AUDIT-ORDER", "cite": "conform audit",
      "text": "同一参保人的结算按结算时间（无时间时按结算日期）排序，同一时间按导出文件及行的顺序。"},
     {"id": "A-AUDIT-ACCT-UNKNOWN", "cite": "conform audit",
-     "text": "人员信息未提供个人账户期初余额的，个人账户支付额按导出记录取值，只审核它不多于个人负担（个人账户支付不能超过"
+     "text": "人员信息未提供个人账户期初余额的，或余额因此前一笔结算而未知的（浙江个人账户改革前的结算、本人账户可能已支付），"
+             "个人账户支付额按导出记录取值，只审核它不多于个人负担（个人账户支付不能超过"
              "个人负担；清单记录未使用个人账户的，只计共济支付），现金支付额按“个人负担 − 个人账户支付”审核。"},
     {"id": "A-AUDIT-PSN-TYPE-CHANGE", "cite": "conform audit",
      "text": "人员信息未提供退休日期（未提供人员类别，或所给类别为退休）而清单中人员类别由在职变为退休的，自首笔退休类别结算之日起"
@@ -236,7 +237,7 @@ def _acct_not_assessed_reason(rules) -> str:
     day, cite = (reform[0].isoformat(), reform[1]) if reform else ("—", rules.policy.short)
     return (f"结算日期在{rules.policy.short}个人账户改革施行（{day}）之前（{cite}）：改革前的个人账户使用规则不在本文件中，"
             "个人账户支付 acct_pay 和个人现金支付 psn_cash_pay 按记录取值、不审核（A-BEFORE-VALIDITY）；"
-            "此后该人账户余额未知（A-AUDIT-ACCT-UNKNOWN）")
+            "本人账户可能已支付的（记录使用个人账户），此后该人账户余额未知（A-AUDIT-ACCT-UNKNOWN）")
 
 
 def fields_not_assessed(con, info, rules, totals) -> list[dict]:

@@ -115,3 +115,30 @@ def test_the_worked_example_of_a_pre_reform_settlement_shows_its_account_part_as
     expected = seen["S1"]["expected"]
     assert expected["hifp_pay"] == "200.00"
     assert expected["acct_pay"] is None and expected["psn_cash_pay"] is None, expected
+
+
+def test_the_worked_example_of_a_later_settlement_keeps_its_account_figures(tmp_path, monkeypatch):
+    """S2 (after the reform, the balance unknown since S1) is assessed as recorded (A-AUDIT-ACCT-UNKNOWN): made a
+    worked example by a wrong hifp_pay, its expected acct_pay/psn_cash_pay are figures, not left empty as S1's are
+    (closing review s6: every undetermined-or-unknown row was nulled)."""
+    from conform.audit import fallback
+
+    seen = {}
+    real = fallback.explain_settlement
+
+    def keep(ctx, sid):
+        seen[sid] = out = real(ctx, sid)
+        return out
+
+    monkeypatch.setattr(fallback, "explain_settlement", keep)
+    folder = tmp_path / "w"
+    folder.mkdir()
+    ledger, region, persons = _files(folder)
+    text = ledger.read_text(encoding="utf-8").replace("2022-09-01,11,tertiary,1000.00,201.00,", "2022-09-01,11,tertiary,1000.00,200.00,")
+    ledger.write_text(text.replace("S2,Z,1101,2023-02-01,11,tertiary,100.00,0.00,",
+                                   "S2,Z,1101,2023-02-01,11,tertiary,100.00,1.00,"), encoding="utf-8")
+    code, _ = audit([str(ledger)], "zhejiang", str(region), str(persons), out=tmp_path / "out")
+    assert code == 1 and "S2" in seen, seen
+    expected = seen["S2"]["expected"]
+    assert expected["hifp_pay"] == "0.00"
+    assert expected["acct_pay"] is not None and expected["psn_cash_pay"] is not None, expected

@@ -203,6 +203,7 @@ class PersonLedger:
         self.settled: dict[str, tuple[SettlementResult, Contribution]] = {}
         self.reversed: set[str] = set()
         self.balance: Decimal | None = person.acct_balance
+        self.credited: set[str] = set()  # months credited (A-ACCOUNT-MONTH: one credit a month)
         self.last_date: dt.date | None = None
         # The date the document gives its account reform apart from its other rules (浙江 二（三）), if any:
         # before it the account's payments follow rules not in the text.
@@ -351,7 +352,11 @@ class PersonLedger:
         """Monthly account credit; adds to the tracked balance. A person whose opening balance is not given
         keeps an unknown balance (a credit added to a balance nobody gave is not a balance; `conform audit`
         reads a missing opening balance alike): a scenario or case of a new account states its 0.00."""
+        if req.month in self.credited:  # as conform settle refuses a case listing a month twice
+            raise PolicyError(f"account credit {req.month}: that month is credited already; an account is credited "
+                              "once a month (A-ACCOUNT-MONTH: 个人账户按自然月计入，每月一笔)")
         cr = credit_month(self.rules, self.person, req)
+        self.credited.add(req.month)
         if self.balance is not None:
             self.balance += cr.amount
         elif self.person.has_account is False:  # no account holds nothing: its balance is known, 0.00

@@ -82,6 +82,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.touched: set[int] = set()
             self.date = dt.date(year, 1, 1) + dt.timedelta(days=day)
             self.balance: Decimal | None = self.person.acct_balance
+            self.credited: set[str] = set()  # one credit a month (A-ACCOUNT-MONTH): a second is not drawn
             self.lifo = True
             self.reversals = 0
             self.n = 0
@@ -137,10 +138,12 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
         def new_year(self, days: int) -> None:
             self.date = dt.date(self.date.year + 1, 1, 1) + dt.timedelta(days=days)
 
-        @precondition(lambda self: can_credit and "account_credit" in self.rules.policy.covers)
+        @precondition(lambda self: can_credit and "account_credit" in self.rules.policy.covers
+                      and f"{self.date:%Y-%m}" not in self.credited)
         @rule(data=st.data())
         def credit(self, data: st.DataObject) -> None:
             req = data.draw(credit_requests(self.rules, self.person, f"{self.date:%Y-%m}"), label="credit")
+            self.credited.add(req.month)
             self.story.ops.append(Credit(req))
             try:
                 out = {"amount": "0.00"} if self.idle else adapter.credit_month(self.psn, req)

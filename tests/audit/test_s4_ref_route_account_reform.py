@@ -92,10 +92,8 @@ def test_a_reversal_of_a_settlement_before_the_reform_is_not_assessed_either(tmp
     assert {f: n for f, n in s["discrepancies_by_field"].items() if n} == {"hifp_pay": 2}
 
 
-def test_the_worked_example_of_a_pre_reform_settlement_shows_its_account_part_as_not_assessed(tmp_path, monkeypatch):
-    """S1's hifp_pay differs (201.00 recorded, 200.00 due), so it is a worked example; its acct_pay and
-    psn_cash_pay are not this document's before the reform: the example's expected figures leave them empty, as
-    the audit does, rather than show the engine's placeholder."""
+def _worked_examples(tmp_path: Path, monkeypatch, edit=lambda text: text) -> dict:
+    """Audit the ledger (rewritten by `edit`) writing the reports; the worked examples the page explained, by setl_id."""
     from conform.audit import fallback
 
     seen = {}
@@ -109,9 +107,18 @@ def test_the_worked_example_of_a_pre_reform_settlement_shows_its_account_part_as
     folder = tmp_path / "w"
     folder.mkdir()
     ledger, region, persons = _files(folder)
-    persons.write_text(json.dumps({"psn_no": "Z", "acct_balance": "2000.00"}) + "\n", encoding="utf-8")
+    ledger.write_text(edit(ledger.read_text(encoding="utf-8")), encoding="utf-8")
     code, _ = audit([str(ledger)], "zhejiang", str(region), str(persons), out=tmp_path / "out")
-    assert code == 1 and "S1" in seen, seen
+    assert code == 1, code
+    return seen
+
+
+def test_the_worked_example_of_a_pre_reform_settlement_shows_its_account_part_as_not_assessed(tmp_path, monkeypatch):
+    """S1's hifp_pay differs (201.00 recorded, 200.00 due), so it is a worked example; its acct_pay and
+    psn_cash_pay are not this document's before the reform: the example's expected figures leave them empty, as
+    the audit does, rather than show the engine's placeholder."""
+    seen = _worked_examples(tmp_path, monkeypatch)
+    assert "S1" in seen, seen
     expected = seen["S1"]["expected"]
     assert expected["hifp_pay"] == "200.00"
     assert expected["acct_pay"] is None and expected["psn_cash_pay"] is None, expected
@@ -119,26 +126,15 @@ def test_the_worked_example_of_a_pre_reform_settlement_shows_its_account_part_as
 
 def test_the_worked_example_of_a_later_settlement_keeps_its_account_figures(tmp_path, monkeypatch):
     """S2 (after the reform, the balance unknown since S1) is assessed as recorded (A-AUDIT-ACCT-UNKNOWN): made a
-    worked example by a wrong hifp_pay, its expected acct_pay/psn_cash_pay are figures, not left empty as S1's are
-    (closing review s6: every undetermined-or-unknown row was nulled)."""
-    from conform.audit import fallback
+    worked example by a wrong hifp_pay (S1 corrected to 200.00, S2 recorded 1.00 where 0.00 is due), its expected
+    acct_pay/psn_cash_pay are figures, not left empty as S1's are (closing review s6: every undetermined-or-unknown
+    row was nulled)."""
+    def edit(text: str) -> str:
+        text = text.replace("2022-09-01,11,tertiary,1000.00,201.00,", "2022-09-01,11,tertiary,1000.00,200.00,")
+        return text.replace("S2,Z,1101,2023-02-01,11,tertiary,100.00,0.00,", "S2,Z,1101,2023-02-01,11,tertiary,100.00,1.00,")
 
-    seen = {}
-    real = fallback.explain_settlement
-
-    def keep(ctx, sid):
-        seen[sid] = out = real(ctx, sid)
-        return out
-
-    monkeypatch.setattr(fallback, "explain_settlement", keep)
-    folder = tmp_path / "w"
-    folder.mkdir()
-    ledger, region, persons = _files(folder)
-    text = ledger.read_text(encoding="utf-8").replace("2022-09-01,11,tertiary,1000.00,201.00,", "2022-09-01,11,tertiary,1000.00,200.00,")
-    ledger.write_text(text.replace("S2,Z,1101,2023-02-01,11,tertiary,100.00,0.00,",
-                                   "S2,Z,1101,2023-02-01,11,tertiary,100.00,1.00,"), encoding="utf-8")
-    code, _ = audit([str(ledger)], "zhejiang", str(region), str(persons), out=tmp_path / "out")
-    assert code == 1 and "S2" in seen, seen
+    seen = _worked_examples(tmp_path, monkeypatch, edit)
+    assert "S2" in seen, seen
     expected = seen["S2"]["expected"]
     assert expected["hifp_pay"] == "0.00"
     assert expected["acct_pay"] is not None and expected["psn_cash_pay"] is not None, expected

@@ -7,7 +7,6 @@ amounts become numbers formatted 0.00 (ratios 0.00%), and text is never a formul
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -20,9 +19,9 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from conform.harness.report.model import as_number
-from conform.harness.report.xlsx import _ILLEGAL, FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
+from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
-from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited
+from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited, visible
 
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_COLUMNS = [
@@ -48,11 +47,6 @@ class _Row:
 
     def values(self, n: int) -> list:
         return [self.cells.get(j) or WriteOnlyCell(self.ws) for j in range(1, n + 1)]
-
-
-def _escaped(m: re.Match) -> str:
-    """A control character as Python writes it in a string (\\x07): visible, and searchable."""
-    return f"\\x{ord(m.group()):02x}"
 
 
 class _FastRows:
@@ -91,8 +85,7 @@ class _FastRows:
                 out.append(v)
                 continue
             text = ("是" if v else "否") if isinstance(v, bool) else str(v)
-            if _ILLEGAL.search(text):  # a control character Excel cannot hold, written as \x07 (not U+FFFD),
-                text = _ILLEGAL.sub(_escaped, text)  # so that a setl_id can still be found in the ledger
+            text = visible(text)  # a control character Excel cannot hold, written as \x07 (not U+FFFD): findable
             if text.startswith(FORMULA_START) or len(text) > MAX_CELL:
                 slow = slow or _Row(self.ws)
                 _put(slow, 1, j, text)  # type: ignore[arg-type]

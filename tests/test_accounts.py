@@ -288,12 +288,16 @@ def test_account_use_decision_and_clause(policy, purpose, relation, decision, cl
 
 @pytest.mark.parametrize(
     "relation, decision",
-    [("self", "allowed"), ("spouse", "refused"), ("parent", "refused"), ("child", "refused"), ("other", "refused")],
+    [("self", "allowed"), ("spouse", "undetermined"), ("parent", "undetermined"), ("child", "undetermined"),
+     ("other", "undetermined")],
 )
-def test_beijing_commercial_insurance_is_for_the_insured_only(relation, decision):
-    """北京 (四) 支持用于购买与基本医疗保险相衔接的本市商业健康保险产品 (no relatives named; A-BJ-COMMERCIAL-SELF)."""
+def test_beijing_commercial_insurance_names_no_one_so_a_relatives_purchase_is_open(relation, decision):
+    """北京 (四) 支持用于购买与基本医疗保险相衔接的本市商业健康保险产品: for whom, it does not say. The insured's
+    own purchase is allowed (on the product condition); anyone else's is the text's silence, not a refusal the
+    text makes, and the decision names the reading that draws that line (A-BJ-COMMERCIAL-FOR-WHOM)."""
     d = check_use(bind("beijing", "beijing-example"), relation, "commercial_insurance")
-    assert (d.decision, d.clause) == (decision, "北京 (四)")
+    assert (d.decision, d.clause) == (decision, "北京 (四)；A-BJ-COMMERCIAL-FOR-WHOM")
+    assert "仅限" not in d.reason
 
 
 @pytest.mark.parametrize("purpose", sorted(PURPOSES))

@@ -138,9 +138,11 @@ def test_a_conditional_use_says_its_condition_and_the_property_accepts_either_an
 
 
 def test_a_condition_does_not_open_a_use_to_relatives_the_text_leaves_out():
-    """北京（四）A-BJ-COMMERCIAL-SELF; 浙江 二（四）直系亲属 only: those stay refused."""
-    assert document_decision(bind("beijing", "beijing-example"), "spouse", "commercial_insurance") == "refused"
+    """浙江 二（四）直系亲属 only: anyone else stays refused. 北京（四）names no one for the commercial insurance
+    purchase (A-BJ-COMMERCIAL-FOR-WHOM): a relative's purchase is open, either answer passes, not refused."""
     assert document_decision(bind("zhejiang", "zhejiang-example"), "other", "resident_insurance_contribution") == "refused"
+    for relation in ("spouse", "parent", "child", "other"):
+        assert document_decision(bind("beijing", "beijing-example"), relation, "commercial_insurance") == "undetermined"
 
 
 # --------------------------------------------------------------------------- the account_use property

@@ -172,7 +172,8 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
     refused, naming has_account. With the use's date, one before the account reform the document dates
     (浙江 二（三）) or before the rules start is refused as a credit is (A-BEFORE-VALIDITY). Where the
     text allows the use only under a condition the request cannot carry (`condition`: 南昌 四（三）2 备案的
-    商业补充医疗保险, 浙江 二（四）本省), the answer is allowed on that condition and the reason says so."""
+    商业补充医疗保险, 浙江 二（四）本省), the answer is allowed on that condition and the reason says so. Where
+    it names no one (北京（四）商业健康保险, `others: undetermined`), a relation it does not list is undetermined."""
     policy = rules.policy
     if relation not in RELATIONS:
         raise PolicyError(f"unknown relation {relation!r}; expected one of {', '.join(RELATIONS)}")
@@ -196,16 +197,20 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
                            rule.quote if rule else "")
     if rule is None:
         return UseDecision("undetermined", policy.short, f"{policy.short} does not address personal-account uses")
+    cite = join_cites(rule.cite, rule.assumption)  # a decision resting on a named reading names it
     if rule.decision == "allowed":
         if relation in rule.relations:
             cond = (f"（限{rule.condition}：请求未载明是否符合，符合时可用，无从确认时拒绝亦不违反文件）"
                     if rule.condition else "")
-            return UseDecision("allowed", rule.cite, f"{RELATIONS[relation]}：{PURPOSES[purpose]}可以使用个人账户{cond}", rule.quote)
+            return UseDecision("allowed", cite, f"{RELATIONS[relation]}：{PURPOSES[purpose]}可以使用个人账户{cond}", rule.quote)
         names = "、".join(RELATIONS[r] for r in rule.relations)
-        return UseDecision("refused", rule.cite, f"该用途仅限{names}，不包括{RELATIONS[relation]}", rule.quote)
+        if rule.others == "undetermined":  # the text names no one: only the listed relations are its own case
+            return UseDecision("undetermined", cite, f"文件未写明{PURPOSES[purpose]}可否为{RELATIONS[relation]}使用个人账户，"
+                               f"允许或拒绝均不违反文件（{rule.why}）", rule.quote)
+        return UseDecision("refused", cite, f"该用途仅限{names}，不包括{RELATIONS[relation]}", rule.quote)
     if rule.decision == "refused":
-        return UseDecision("refused", rule.cite, f"个人账户不得用于{PURPOSES[purpose]}", rule.quote)
-    return UseDecision("undetermined", rule.cite, rule.why or "文件未作规定", rule.quote)
+        return UseDecision("refused", cite, f"个人账户不得用于{PURPOSES[purpose]}", rule.quote)
+    return UseDecision("undetermined", cite, rule.why or "文件未作规定", rule.quote)
 
 
 __all__ = ["Credit", "UseDecision", "account_reform", "credit_month", "check_use", "MissingParameter", "age_in_month"]

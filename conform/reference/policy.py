@@ -109,7 +109,10 @@ class AccountUseRule:
     cite: str
     why: str = ""
     condition: str = ""
-    assumption: str | None = None
+    assumption: str | None = None  # the named reading the rule rests on: cited with every decision it gives
+    # The decision for a relation `relations` does not list: refused where the text names whom the use is
+    # for; undetermined where it names no one (北京（四）购买商业健康保险产品), `why` saying so.
+    others: str = "refused"
 
 
 @lru_cache(maxsize=None)
@@ -217,6 +220,7 @@ class Policy:
                 why=u.get("why", ""),
                 condition=u.get("condition", ""),
                 assumption=u.get("assumption"),
+                others=u.get("others", "refused"),
             )
             for purpose, u in (data.get("account_uses") or {}).items()
         }

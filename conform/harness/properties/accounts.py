@@ -139,7 +139,7 @@ def document_decision(rules: Rules, relation: str, purpose: str) -> str:
         return "undetermined"
     if rule.decision == "allowed":
         if relation not in rule.relations:
-            return "refused"
+            return rule.others  # refused, or undetermined where the text names no one (北京（四）商业健康保险)
         return "conditional" if rule.condition else "allowed"
     return rule.decision
 

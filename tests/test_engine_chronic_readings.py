@@ -265,7 +265,7 @@ def test_jilin_retiree_deductible_and_cap_are_a_named_reading():
     a = load_policy("jilin").assumptions["A-JL-RETIREE-DEDUCTIBLE"]
     assert "二（二）" in a.why and "倾斜" in a.why
     for key in ("ordinary.deductible.retiree", "ordinary.cap.retiree"):
-        with pytest.raises(PolicyError, match="not a value 吉林 leaves to a region"):
+        with pytest.raises(PolicyError, match=r"not configurable: this tool reads 吉林 二（二） .*A-JL-RETIREE-DEDUCTIBLE"):
             bind("jilin", "jilin-example", {key: "100"})
     # retiree, 二级: the in-service deductible 200; (1000 − 200) × (55% + 5%) = 480.00
     _, (r,) = run("jilin", [visit("V1", "2023-03-01", "1000")], {"psn_type": "1201"})

@@ -37,6 +37,9 @@ class Outcome:
     inpatient_pay: Decimal = ZERO
     benefit: str = "ordinary"
     ratio_cite: str = ""  # the clause of `ratio` where a chronic visit's overflow records the chronic one
+    # A retiree who retired this year after 1 January: what the year has counted may be in-service amounts,
+    # carried on into the retiree's deductible and cap by a reading (A-MIDYEAR-RETIREMENT), which cites it.
+    midyear: bool = False
 
     @property
     def hifp_pay(self) -> Decimal:
@@ -137,6 +140,15 @@ def own_account(policy, person: Person) -> bool | None:
     return None if person.flex_tier is None else person.flex_tier != 2
 
 
+def _role_figure(rules: Rules, role: str, name: str) -> Parameter:
+    """The ordinary `name` (deductible, cap) for a person type, role-specific before generic. A retiree
+    taking the one figure the text gives without naming a retiree one does so by a named reading (吉林
+    A-JL-RETIREE-DEDUCTIBLE, 浙江 A-ZJ-RETIREE-CAP: the policy's `retiree_same`), cited beside the article."""
+    p = rules.first(f"ordinary.{name}.{role}", f"ordinary.{name}")
+    reading = (rules.policy.doc.get("retiree_same") or {}).get(p.key) if role == "retiree" else None
+    return replace(p, cite=join_cites(p.cite, reading)) if reading else p
+
+
 def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
     """The ordinary deductible and cap for a person type (role-specific before generic), once per rules."""
     key = ("ordinary_dedc_cap", role)
@@ -144,10 +156,21 @@ def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
     if found is None:
         # Looked up in the same order as ever, so a missing one is reported the same way; only a
         # complete pair is kept (rules are immutable once bound, and the cache lives on them).
-        found = (rules.first(f"ordinary.deductible.{role}", "ordinary.deductible"),
-                 rules.first(f"ordinary.cap.{role}", "ordinary.cap"))
+        found = (_role_figure(rules, role, "deductible"), _role_figure(rules, role, "cap"))
         rules._cache[key] = found  # type: ignore[index]
     return found  # type: ignore[return-value]
+
+
+def _rounding(exact: Decimal, rounded: Decimal) -> str | None:
+    """A-ROUND-FEN where rounding a fund payment to the fen changed the figure (no text states it, and only
+    then does the figure rest on it), for its step's clause; else None."""
+    return None if rounded == exact else "A-ROUND-FEN"
+
+
+def _carried(cite: str, out: Outcome, counted: Decimal) -> str:
+    """A deductible or cap step's clause, with A-MIDYEAR-RETIREMENT where a retiree who retired this year finds
+    something already counted: no text says the in-service count carries on into the retiree figures."""
+    return join_cites(cite, "A-MIDYEAR-RETIREMENT") if out.midyear and counted > ZERO else cite
 
 
 def pharmacy_not_taken_in(rules: Rules) -> Requirement | None:
@@ -195,7 +218,8 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if left < ZERO:  # against ZERO, not 0: a Decimal compares with a Decimal twice as fast
         left = ZERO
     dedc = base if base < left else left
-    raw = round_fen((base - dedc) * ratio)
+    exact = (base - dedc) * ratio
+    raw = round_fen(exact)
     paid = ys.ordinary_pay
     cap_left = cap - paid
     if cap_left < ZERO:
@@ -203,12 +227,12 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     pay = raw if raw < cap_left else cap_left
     if trace.keeps:
         trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
-                  (deductible, used, left, base, left, dedc), dp.cite, dedc)
+                  (deductible, used, left, base, left, dedc), _carried(dp.cite, out, used), dedc)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-                  ratio_cite, raw)
+                  join_cites(ratio_cite, _rounding(exact, raw)), raw)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
-                  (cap, paid, cap_left, raw, cap_left, pay), cp.cite, pay)
+                  (cap, paid, cap_left, raw, cap_left, pay), _carried(cp.cite, out, paid), pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
     out.dedc += dedc
@@ -468,7 +492,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         cp = per_disease_cap or rules.first(f"chronic.{code}.cap", "chronic.cap")
         rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
         if shares:
-            dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
+            dp = _role_figure(rules, role, "deductible")
         else:
             dp = rules.first(f"chronic.{code}.deductible", "chronic.deductible")
     except MissingParameter as e:
@@ -490,10 +514,14 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     if left < ZERO:
         left = ZERO
     dedc = base if base < left else left
+    # shared with the ordinary deductible: the article merging them (吉林 二(三)) before the one fixing it (二（二））
+    dedc_cite = join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used)) \
+        if shares else dp.cite
     trace.add("慢特病起付线", ("“两病”病种{}" if td is not None else "病种{}") + "：起付线{}元，此前已累计{}元，本次计入{}元"
-              + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dp.cite, dedc)
+              + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dedc_cite, dedc)
     after = base - dedc
-    raw = round_fen(after * ratio)
+    exact = after * ratio
+    raw = round_fen(exact)
     paid_before = ys.chronic_pay.get(bucket, ZERO)
     if trace.keeps and (cb := rules.policy.doc.get("chronic_cap_buckets")) is not None:
         # 吉林 二（三）: a disease with a cap of its own counts against it alone, the others share one
@@ -508,7 +536,8 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     opening = _opening_cite(person, rules, s.date.year, bucket) if person.ytd is not None else None
     trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
-              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay), join_cites(rp.cite, cp.cite, opening), pay)
+              (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay),
+              join_cites(rp.cite, cp.cite, opening, _rounding(exact, raw)), pay)
     c.disease = bucket
     if shares:
         c.ordinary_dedc += dedc
@@ -556,9 +585,14 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
                          "无法计算")
     out.benefit = "inpatient"
     level = _level(s.facility)
-    # Each step cites the article sending this kind along inpatient rules (二（四）/（五）/（六）) first, then
-    # the article the region's inpatient figure is required under (二（四）), each once.
+    # Each step cites the article sending this kind along inpatient rules (二（四）/（五）/（六）): that article
+    # itself refers to the region's inpatient figures. The policy declares them under 二（四）, which speaks of
+    # special diseases only, so an emergency or a day surgery does not cite it (nor does 二（四） cite it twice).
     cite = route_cite(rules.policy, kind)
+
+    def own(p: Parameter) -> str | None:
+        return p.cite if kind == "special" else p.assumption
+
     dp = rules.get(f"inpatient.deductible.{level}")
     if kind == "special":
         # Once per natural year, topped up when treated at a higher level.
@@ -567,7 +601,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
             left = ZERO
         dedc = base if base < left else left
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
-                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), join_cites(cite, dp.cite), dedc)
+                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), join_cites(cite, own(dp)), dedc)
         c.special_dedc += dedc
         ys.special_dedc += dedc
     elif kind == "day_surgery" and rules.flag("day_surgery.waive_deductible"):
@@ -577,7 +611,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     else:
         dedc = base if base < dp.value else dp.value
         trace.add("起付线（参照住院）", "{}住院起付标准{}元，按一次住院计算，本次计入{}元",
-                  (FACILITIES[s.facility], dp.value, dedc), join_cites(cite, dp.cite, "A-JL-EMERGENCY-DEDUCTIBLE"), dedc)
+                  (FACILITIES[s.facility], dp.value, dedc), join_cites(cite, own(dp), "A-JL-EMERGENCY-DEDUCTIBLE"), dedc)
     rp = rules.get(f"inpatient.ratio.{level}")
     ratio = rp.value
     bonus_cite = ""
@@ -585,7 +619,8 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
         bonus = rules.get("inpatient.retiree_ratio_bonus")
         ratio = min(ONE, ratio + bonus.value)
         bonus_cite = join_cites(bonus.cite, "A-JL-SPECIAL-RETIREE")
-    raw = round_fen((base - dedc) * ratio)
+    exact = (base - dedc) * ratio
+    raw = round_fen(exact)
     cap = rules.get("inpatient.cap")
     cap_left = cap.value - ys.inpatient_pay
     if cap_left < ZERO:
@@ -593,7 +628,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     pay = raw if raw < cap_left else cap_left
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
-              join_cites(cite, rp.cite, bonus_cite, cap.cite), pay)
+              join_cites(cite, own(rp), bonus_cite, own(cap), _rounding(exact, raw)), pay)
     c.inpatient_pay += pay
     ys.inpatient_pay += pay
     out.dedc += dedc
@@ -649,6 +684,8 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                           f"结算 {shown(s.id)}：结算日期 {s.date} 晚于{policy.short}的有效期截止日 {rules.valid_to}"
                           f"（{policy.validity_cite}：“{policy.validity_quote}”）；其后的规定未知，无法计算（A-BEFORE-VALIDITY）")
     role = person.role_on(day)
+    out.midyear = role == "retiree" and person.retire_date is not None \
+        and person.retire_date > day.replace(month=1, day=1)  # retired this year, after 1 January
     chronic_visit = s.med_type == "14"
     if s.exclusion is not None:
         ex = policy.exclusions.get(s.exclusion)
@@ -767,7 +804,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     elif s.med_type == "28":
         kind = "day_surgery" if policy.routes.get("day_surgery", {}).get("route") == "inpatient" else "ordinary"
     if kind in ("emergency", "day_surgery", "special"):
-        trace.add("待遇路径", "{}参照住院待遇政策，计入住院年度最高支付限额，不占普通门诊统筹限额", (MED_TYPES[s.med_type],),
+        # the kind, not the med_type: 门诊慢特病 (14) is 门诊慢性病 and 特殊疾病 together, and only the latter
+        # follows inpatient rules (吉林 二(四); 门诊慢性病 二(三))
+        trace.add("待遇路径", "{}参照住院待遇政策，计入住院年度最高支付限额，不占普通门诊统筹限额", (_KIND_ZH[kind],),
                   route_cite(policy, kind))
         inpatient_route(rules, ys, role, s, kind, inscp, trace, c, out)
         return out, c

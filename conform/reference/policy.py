@@ -392,6 +392,13 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
 
             raise PolicyError(f"{source}: {key}: {key.split('.')[loose[0].split('.').index('<facility>')]!r} is "
                               f"not a facility ({', '.join(FACILITIES)}) in {loose[0]}")
+        stem, _, role = key.rpartition(".")
+        same = (policy.doc.get("retiree_same") or {}).get(stem) if role in ("in_service", "retiree") else None
+        if same is not None:  # one figure for both person types: the tool's reading, not the text's own limit
+            req_of = policy.requirement_for(stem)
+            raise PolicyError(f"{source}: {key} is not configurable: this tool reads "
+                              f"{req_of.cite if req_of else policy.short} as one {stem} for in-service staff and "
+                              f"retirees alike ({same}); set {stem}")
         raise PolicyError(f"{source}: {key} is not a value {policy.short} leaves to a region (known: {known})")
     try:
         value = _value(raw, req.unit)

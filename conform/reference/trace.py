@@ -15,8 +15,9 @@ CITE_SEP = "；"
 
 def join_cites(*parts: str | None) -> str:
     """Citations joined with “；”, each once, in their first order: a route's article and a parameter's own,
-    or a ratio and its bonus, are often one article."""
-    return CITE_SEP.join(dict.fromkeys(p for p in parts if p))
+    or a ratio and its bonus, are often one article, and a part may itself be joined (“南昌 四（二）1；A-NC-UNRATED”
+    and the bonus's “南昌 四（二）1” cite the article once)."""
+    return CITE_SEP.join(dict.fromkeys(c for p in parts if p for c in p.split(CITE_SEP) if c))
 
 
 class Pct:

@@ -83,6 +83,9 @@ FLAGS = {"remote": "FALSE", "acct_used_flag": "TRUE"}
 # with vali_flag = 1 only. A void record is no settlement: left out like a [skip] row ('vali_flag=0'),
 # counted, never assessed (unless the mapping's own [skip] says otherwise for vali_flag).
 VOID_FLAG, VOID = "vali_flag", "0"
+# How a settlement left out with its left-out reversal is counted: by the reversal's reason, marked, as its own
+# code was not left out ('其撤销行被排除的结算（insuplc_admdvs=510100）'; _skip_rows).
+PAIRED_WITH = ("其撤销行被排除的结算（", "）")
 REQUIRED = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "medfee_sumamt")
 # Significant digits before the point: an amount under a hundred trillion yuan, a ratio under a million
 # (it is at most 1). Larger is no settlement's figure (an id mapped onto an amount, a pasted-in total), and
@@ -137,7 +140,8 @@ class LedgerInfo:
     remote_from: frozenset[str] = frozenset()
     lacking: frozenset[str] = frozenset()
     # Rows left out by --map [skip], void (vali_flag 0) or of persons insured elsewhere (--admdvs), by reason
-    # ('med_type=51', 'vali_flag=0', 'insuplc_admdvs=510100'), with the reversals of such settlements.
+    # ('med_type=51', 'vali_flag=0', 'insuplc_admdvs=510100'), with the reversals of such settlements, and the
+    # settlements of such reversals under PAIRED_WITH.
     skipped: tuple[tuple[str, int], ...] = ()
     recording: frozenset[str] = frozenset()
     # Recorded figures the export has but the audit cannot compare (psn_cash_pay without acct_pay).
@@ -290,7 +294,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     if VOID_FLAG in names and VOID_FLAG not in mapping.skip:  # read as an exact number: 0, 0.0, '0', false
         flag = text_value(names[VOID_FLAG][0])
         number = f"TRY_CAST(CASE lower({flag}) WHEN 'false' THEN '0' WHEN 'true' THEN '1' ELSE {flag} END AS DECIMAL(18, 4))"
-        skips.append(f"WHEN {number} = 0 THEN {q(f'{VOID_FLAG}={VOID}')}")
+        # first: a void record is left out as void whatever else it is, so a void reversal never takes its
+        # settlement with it (_skip_rows)
+        skips.insert(0, f"WHEN {number} = 0 THEN {q(f'{VOID_FLAG}={VOID}')}")
         bad.append((f"({flag} IS NOT NULL AND COALESCE({number} NOT IN (0, 1), TRUE))", VOID_FLAG,
                     "not a validity flag (有效标志): expected 1 (valid) or 0 (void)", flag))
     insured = text_value(names["insuplc_admdvs"][0]) if "insuplc_admdvs" in names else None
@@ -660,12 +666,22 @@ def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encodin
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
-    """Take the rows --map [skip] leaves out, the void ones (VOID_FLAG) and the reversals of those settlements
-    out of `ledger`;
-    return how many, by reason."""
-    # the join's hash table holds the skipped settlements only, not every setl_id of the ledger
+    """Take the rows --map [skip] leaves out, the void ones (VOID_FLAG) and the other half of each such
+    settlement-reversal pair out of `ledger`; return how many, by reason.
+
+    A reversal (2208) is part of its settlement's history: kept alone, a reversal of a left-out settlement would
+    give back what was never counted, and a settlement kept without its left-out reversal would be audited as
+    never reversed (its deductible used up, a correct re-settlement read as underpaid). So the pair goes together:
+    a left-out settlement's reversals under its reason, a left-out reversal's settlement under PAIRED_WITH (its
+    own code was not left out, and the count says so). A void reversal (vali_flag 0) is no reversal: it never
+    happened, and its settlement stands."""
+    # the joins' hash tables hold the skipped rows only, not every setl_id of the ledger
     con.execute("""UPDATE ledger SET _skip = s._skip FROM (SELECT setl_id, _skip FROM ledger WHERE _skip IS NOT NULL) s
                    WHERE ledger.init_setl_id = s.setl_id AND ledger._skip IS NULL""")
+    con.execute(f"""UPDATE ledger SET _skip = {q(PAIRED_WITH[0])} || s._skip || {q(PAIRED_WITH[1])}
+                    FROM (SELECT init_setl_id, _skip FROM ledger WHERE _skip IS NOT NULL AND init_setl_id IS NOT NULL
+                          AND NOT starts_with(_skip, {q(VOID_FLAG + '=')})) s
+                    WHERE ledger.setl_id = s.init_setl_id AND ledger._skip IS NULL""")
     counts = con.execute("SELECT _skip, count(*) FROM ledger WHERE _skip IS NOT NULL GROUP BY _skip ORDER BY _skip").fetchall()
     if counts:
         con.execute("DELETE FROM ledger WHERE _skip IS NOT NULL")

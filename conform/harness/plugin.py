@@ -25,11 +25,14 @@ class MismatchError(AssertionError):
     """A Then-step's expectation not met: carries the field-by-field differences."""
 
     def __init__(self, mismatches: list[Mismatch], trace: list[dict] | None = None,
-                 traces: dict[str, list[dict]] | None = None):
+                 traces: dict[str, list[dict]] | None = None, readings: list[str] | tuple[str, ...] = ()):
         self.mismatches = mismatches
         self.trace = trace or []
         # the reference's trace of each settlement (by the mismatch's item) when they are several
         self.traces = traces or {}
+        # named readings (A-…) the expectation itself rests on, whatever the trace cites: a refusal the
+        # reference gives for want of the earlier rules (A-BEFORE-VALIDITY), a use rule's own reading
+        self.readings = list(dict.fromkeys(readings))
         lines = [f"{m.item + ' ' if m.item else ''}{m.label or m.field} ({m.field}): expected {m.expected}, got {m.actual}"
                  for m in mismatches]
         super().__init__("; ".join(lines))
@@ -199,10 +202,21 @@ def note(request: Any, text: str) -> None:
     request.node.user_properties.append((NOTE_PROPERTY, text))
 
 
+def run_note(request: Any, text: str) -> None:
+    """Say something once for the whole run (the reports' banner and the terminal), as the properties say
+    which regions they skipped: what several passing checks' notes share."""
+    collector = getattr(getattr(request, "config", None), "conform_collector", None)
+    if collector is not None and text not in collector.run.notes:
+        collector.run.notes.append(text)
+
+
 def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
     """A failed scenario blames the article(s) whose figure failed, as the reference's trace cites them for
     the failing field, not every article it is tagged with (its tags only when no clause is known); and
-    lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7).
+    lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7), and
+    those the expectation rests on (`MismatchError.readings`: a refusal the reference gives only by a reading,
+    A-BEFORE-VALIDITY, is expected on that reading, not on an article; with no article cited, the reading is
+    what fails).
     The step is found as the report's cause finds it, from the check's evidence too (causes._step: where the
     system's and the reference's answered figures part), so the matrix and JUnit name the cause's article:
     the evidence gathered so far is moved onto the check now (teardown adds what comes after)."""
@@ -213,6 +227,7 @@ def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
     ch.evidence.extend(evidence.take())
     traces = {"": exc.trace, **exc.traces}
     tags, named = blame([asdict(m) for m in exc.mismatches], traces, ch.policy or "", ch.evidence)
+    named = list(dict.fromkeys([*named, *getattr(exc, "readings", ())]))
     if tags:
         ch.failed_articles = tags
     elif named and ch.policy:  # the figure rests on a reading alone: no article of the text is broken

@@ -144,6 +144,19 @@ def document_decision(rules: Rules, relation: str, purpose: str) -> str:
     return rule.decision
 
 
+def use_clause(rules: Rules, purpose: str, clause: str, has_account: Any = None) -> str:
+    """The reference's clause for a use decision with the reading the use's rule rests on (its `assumption:`
+    in the policy file: 北京（四）购买商业健康保险产品, A-BJ-COMMERCIAL-FOR-WHOM), each part
+    once: a system deciding the use otherwise disagrees with that reading, not with the bare article, and the
+    report says so (the check's rests_on, the cause, the exit line). Not for a person stated to have no account
+    (has_account false): that use is refused for want of an account, whatever the rule reads."""
+    rule = rules.policy.account_uses.get(purpose)
+    parts = [p.strip() for p in (clause or "").split("；") if p.strip()]
+    if rule is not None and rule.assumption and has_account is not False:
+        parts.append(rule.assumption)
+    return "；".join(dict.fromkeys(parts))
+
+
 def undecided_seen(ctx: Context, decision: Any) -> None:
     """Count, on the check, the uses the text does not decide (or allows only on a condition the request
     cannot carry) and what the system answered (not judged)."""

@@ -343,6 +343,7 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
     from conform.reference.case import RELATIONS
 
     from ..adapters.reference import ReferenceAdapter
+    from .accounts import use_clause
 
     out: dict[str, list[dict]] = {}
     for story in stories:
@@ -367,9 +368,10 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
             if isinstance(o, dict):
                 out.setdefault(req.month, list(o.get("trace") or []))
         for u, o in obs.uses:
-            if isinstance(o, dict):
+            if isinstance(o, dict):  # with the reading the use's rule rests on (accounts.use_clause)
+                clause = use_clause(rules, u.purpose, str(o.get("clause", "")), story.person.has_account)
                 out.setdefault(f"{RELATIONS[u.relation]}·{u.purpose}",
-                               [{"step": "个人账户使用", "clause": str(o.get("clause", "")), "value": str(o.get("decision", ""))}])
+                               [{"step": "个人账户使用", "clause": clause, "value": str(o.get("decision", ""))}])
     return out
 
 

@@ -17,6 +17,7 @@ from conform.reference.policy import bind_cached
 from ..adapters import Adapter, SettlementRefused, Subject
 from ..adapters.reference import ReferenceAdapter
 from ..plugin import MismatchError
+from ..report.causes import A_ID
 from ..results import Mismatch
 from .vocabulary import LABELS
 
@@ -36,11 +37,15 @@ class World:
     results: dict[str, dict] = field(default_factory=dict)
     oracle_results: dict[str, dict] = field(default_factory=dict)
     oracle_credits: dict[str, dict] = field(default_factory=dict)
+    # the reference's own refusal of an item (a settlement's id, a credit's month, "个人账户使用"): its reason
+    oracle_refusals: dict[str, str] = field(default_factory=dict)
     last_id: str | None = None
     refusal: SettlementRefused | None = None
     credits: dict[str, dict] = field(default_factory=dict)
     last_credit: str | None = None
     last_use: dict | None = None
+    oracle_use: dict | None = None  # the reference's answer to the last use (a refusal as last_use records one)
+    use_purpose: str | None = None  # the last use's purpose code
     region_error: str | None = None
     counter: int = 0
     oracle: ReferenceAdapter | None = None
@@ -114,8 +119,9 @@ class World:
             try:
                 o = (self.oracle.presettle if presettle else self.oracle.settle)(self.psn_no, s)
                 self.oracle_results[s.id] = o
-            except SettlementRefused:
+            except SettlementRefused as e:
                 oracle_refused = True
+                self.oracle_refusals[s.id] = e.message
         if out is not None:
             self.results[s.id] = out
         self.last_id = s.id
@@ -178,6 +184,19 @@ class World:
             raise ScenarioError(f"no settlement {sid!r}; settled so far: {', '.join(self.results) or 'none'}")
         return sid, self.results[sid]
 
+    def refusal_readings(self, item: str, step: str) -> tuple[list[str], list[dict]]:
+        """(the named readings, a trace) of the reference's own refusal of `item`, for a system that did not
+        refuse it: the readings (A-…) the reference's reason gives. A refusal the reference gives for want
+        of the earlier or later rules (A-BEFORE-VALIDITY) is no command of the text (攀枝花 第十九条 says when
+        it starts, not that a 2022 visit be refused), so a check expecting it rests on that reading. The
+        trace is one step, `step` (结算受理, 个人账户计入), showing the reason; nothing known: ([], [])."""
+        reason = self.oracle_refusals.get(item)
+        if reason is None:
+            return [], []
+        named = list(dict.fromkeys(A_ID.findall(reason)))
+        return named, [{"step": step, "detail": f"参考实现拒绝 the reference refuses: {reason}",
+                        "clause": "；".join(named)}]
+
     def trace_for(self, sid: str) -> list[dict]:
         src = self.oracle_results.get(sid) if self.oracle is not None else self.results.get(sid)
         return list((src or {}).get("trace", []))
@@ -226,12 +245,13 @@ class World:
         req = CreditRequest(month, base, contribution)
         self.refusal = None
         self.credits.pop(month, None)
+        self.oracle_refusals.pop(month, None)
         self.last_credit = month  # the month asked for, refused or not: the checks that follow judge this one
         if self.oracle is not None:  # the reference's trace of the credit: what a wrong amount rests on
             try:
                 self.oracle_credits[month] = self.oracle.credit_month(self.psn_no, req)
-            except SettlementRefused:
-                pass
+            except SettlementRefused as e:
+                self.oracle_refusals[month] = e.message
         try:
             out = self.adapter.credit_month(self.psn_no, req)
         except SettlementRefused as e:

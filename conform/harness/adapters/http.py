@@ -43,7 +43,7 @@ EVIDENCE_BODY_LIMIT = 64 * 1024  # bytes of an answer kept as evidence; the full
 BODY_LIMIT = EVIDENCE_BODY_LIMIT  # (former name)
 ERR_MSG_LIMIT = 500            # characters of err_msg quoted in a refusal's message
 MAX_JSON_DEPTH = 32            # a settlement answer is 3 levels deep; deeper is refused, never recursed into
-MAX_INT_DIGITS = 30            # longer JSON integers stay text (and are then the wrong type), never int()
+MAX_INT_DIGITS = 30            # longer JSON integers stay text (wire.BigNumber: the wrong type), never int()
 INFCODE = re.compile(r"-?[0-9]{1,9}")   # ASCII digits only: "²" or "１" is not an infcode
 ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
@@ -203,12 +203,12 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict:
 
 
 def _int(text: str) -> int | str:
-    return int(text) if len(text) <= MAX_INT_DIGITS else text
+    return int(text) if len(text) <= MAX_INT_DIGITS else wire.BigNumber(text)
 
 
 def _float(text: str) -> float | str:
     f = float(text)
-    return f if math.isfinite(f) else text
+    return f if math.isfinite(f) else wire.BigNumber(text)
 
 
 def _constant(name: str) -> Any:
@@ -258,8 +258,7 @@ def envelope_output(infno: str, answer: Any) -> dict:
     ok = ((isinstance(code, int) and not isinstance(code, bool) and abs(code) < 10**9)
           or (isinstance(code, str) and INFCODE.fullmatch(code) is not None))
     if not ok:
-        raise AnswerError("wrong_type", f"{infno}: infcode: expected an integer, got {type(code).__name__} "
-                                        f"{evidence.quote(code if isinstance(code, str) else str(code), 50)}")
+        raise AnswerError("wrong_type", f"{infno}: infcode: expected an integer, got {wire.got(code)}")
     if int(code) != 0:
         err = answer.get("err_msg")
         err = evidence.shorten(err, ERR_MSG_LIMIT) if isinstance(err, str) else "(no err_msg)"

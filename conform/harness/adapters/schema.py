@@ -10,10 +10,11 @@ from what the reader expects (`undescribed_reads`).
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from conform.reference.loading import UniqueSafeLoader
 
@@ -39,11 +40,27 @@ def description() -> dict:
 
 
 @functools.lru_cache(maxsize=64)
+def _ecma(pattern: str) -> re.Pattern[str]:
+    """A pattern as ECMA-262 (JSON Schema's regex dialect) reads it: `$` is the end of the text (Python's
+    `$` also matches before a final newline, so "115.00\\n" would pass) and `\\d` is ASCII only."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern), re.ASCII)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
+    if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
+        yield ValidationError(f"{evidence.quote(instance, 100)} does not match {pattern!r}")
+
+
+# jsonschema checks `pattern` with Python's re.search; this one reads it as the description's readers do.
+Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+@functools.lru_cache(maxsize=64)
 def validator(component: str) -> Draft202012Validator:
     doc = description()
     if component not in doc["components"]["schemas"]:
         raise KeyError(f"docs/openapi.yaml has no component {component!r}")
-    return Draft202012Validator({"$ref": f"#/components/schemas/{component}", "components": doc["components"]})
+    return Validator({"$ref": f"#/components/schemas/{component}", "components": doc["components"]})
 
 
 def validate(component: str, instance: Any) -> tuple[str, str, str] | None:

@@ -276,6 +276,38 @@ def _short(v: Any) -> str:
     return evidence.quote(v, 100)
 
 
+class BigNumber(str):
+    """A JSON number too long (more digits than http.MAX_INT_DIGITS) or too large (1e999) for an answer to
+    mean, kept as its text so nothing unbounded reaches int() or arithmetic; a message calls it a number,
+    not the text it is held as."""
+
+    def describe(self) -> str:
+        digits = self.lstrip("-")
+        if digits.isdigit():
+            return f"a JSON number of {len(digits)} digits"
+        return f"a JSON number too large to read ({_short(str(self))})"
+
+
+def _digits(n: int) -> int:
+    """The decimal digits of a Python int without str() (which refuses ints past 4300 digits)."""
+    n = abs(n)
+    d = max(1, int((n.bit_length() - 1) * 0.30102999566398120) + 1)
+    return d + 1 if n >= 10 ** d else d
+
+
+def got(v: Any) -> str:
+    """What a wrong value was, as a message says it: its type and its (masked, bounded) value; a number too
+    long to print by its count of digits. Never raises: the value may come from a plugin's own objects."""
+    if isinstance(v, BigNumber):
+        return v.describe()
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 330:
+        return f"an int of {_digits(v)} digits"
+    try:
+        return f"{type(v).__name__} {_short(v)}"
+    except Exception:  # noqa: BLE001 - a plugin object whose repr fails is still named
+        return f"{type(v).__name__} (whose repr fails)"
+
+
 def _obj(parent: dict, name: str, path: str, required: bool = True) -> dict | None:
     v = parent.get(name)
     if v is None:
@@ -283,7 +315,7 @@ def _obj(parent: dict, name: str, path: str, required: bool = True) -> dict | No
             raise WireError("missing_field", f"{path}.{name}", "missing")
         return None
     if not isinstance(v, dict):
-        raise WireError("wrong_type", f"{path}.{name}", f"expected an object, got {type(v).__name__} {_short(v)}")
+        raise WireError("wrong_type", f"{path}.{name}", f"expected an object, got {got(v)}")
     return v
 
 
@@ -296,7 +328,7 @@ def _amount_field(obj: dict, name: str, path: str, required: bool) -> None:
     if not _is_amount(v):
         raise WireError("wrong_type", f"{path}.{name}",
                         f"expected an amount string with at most two decimals such as \"115.00\", "
-                        f"got {type(v).__name__} {_short(v)}")
+                        f"got {got(v)}")
 
 
 def _ratio_field(obj: dict, name: str, path: str) -> None:
@@ -311,7 +343,7 @@ def _ratio_field(obj: dict, name: str, path: str) -> None:
             ok = False
     if not ok:
         raise WireError("wrong_type", f"{path}.{name}",
-                        f"expected a ratio string between 0 and 1 such as \"0.5000\", got {type(v).__name__} {_short(v)}")
+                        f"expected a ratio string between 0 and 1 such as \"0.5000\", got {got(v)}")
 
 
 def _text_field(obj: dict, name: str, path: str, required: bool = True) -> None:
@@ -320,10 +352,9 @@ def _text_field(obj: dict, name: str, path: str, required: bool = True) -> None:
         if required:
             raise WireError("missing_field", f"{path}.{name}", "missing")
         return
-    if not isinstance(v, str) or not v or len(v) > TEXT_LIMIT:
+    if not isinstance(v, str) or isinstance(v, BigNumber) or not v or len(v) > TEXT_LIMIT:
         raise WireError("wrong_type", f"{path}.{name}",
-                        f"expected non-empty text of at most {TEXT_LIMIT} characters, got {type(v).__name__} "
-                        f"{_short(v)}")
+                        f"expected non-empty text of at most {TEXT_LIMIT} characters, got {got(v)}")
 
 
 def read_setlinfo(output: dict, infno: str) -> dict:
@@ -378,7 +409,7 @@ def read_use(output: dict) -> dict:
     if v is None:
         raise WireError("missing_field", "output.decision", "missing")
     if v not in USE_DECISIONS:
-        raise WireError("wrong_type", "output.decision", f"expected one of {', '.join(USE_DECISIONS)}, got {_short(v)}")
+        raise WireError("wrong_type", "output.decision", f"expected one of {', '.join(USE_DECISIONS)}, got {got(v)}")
     _text_field(output, "clause", "output", required=False)
     _amount_field(output, "acct_balance", "output", False)
     return dict(output)

@@ -185,7 +185,8 @@ class PlatformAdapter(Adapter):
         try:
             output = amounts.decode(raw or b"{}").get("output")
         except (ValueError, RecursionError) as e:   # the http transport accepted it; exact decoding did not
-            raise SutError("malformed", f"{infno}: the answer cannot be read exactly ({type(e).__name__})", entry) from None
+            raise SutError("malformed", evidence.shorten(f"{infno}: the answer cannot be read exactly "
+                                                         f"({type(e).__name__}: {e})", 300), entry) from None
         component = schema.output_component("platform", infno)
         bad = schema.validate(component, output) if component else None
         if bad is not None:

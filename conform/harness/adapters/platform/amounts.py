@@ -4,6 +4,8 @@ Real platform answers carry amounts as JSON numbers (`"hifp_pay": 115.5`) or
 as strings. The body is decoded with `json.loads(parse_float=Decimal)`, so a
 number's digits become a Decimal directly and never pass through binary
 floating point; an amount may then have at most two decimals (a ratio, four).
+Numeric text is ASCII digits only, as in the http profile: "１１５.００", "١١٥" or
+"115.00\\n" (which Decimal() and Python's `\\d` and `$` accept) is not an amount.
 """
 from __future__ import annotations
 
@@ -12,12 +14,22 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..http import MAX_INT_DIGITS
+from ..wire import BigNumber
+
 FEN = Decimal("0.01")
+NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")   # numeric text: ASCII digits, no sign but -, no exponent, no spaces
+
+
+def _int(text: str) -> int | BigNumber:
+    """An integer of at most MAX_INT_DIGITS digits; a longer one stays text (int() refuses past 4300 digits,
+    and the message then names the field and says "a JSON number of N digits")."""
+    return int(text) if len(text) <= MAX_INT_DIGITS else BigNumber(text)
 
 
 def decode(body: bytes | str) -> Any:
     """The JSON body with every non-integer number as an exact Decimal (integers stay int)."""
-    return json.loads(body, parse_float=Decimal)
+    return json.loads(body, parse_float=Decimal, parse_int=_int)
 
 
 def exact(v: Any) -> Decimal | None:
@@ -26,11 +38,8 @@ def exact(v: Any) -> Decimal | None:
         return None
     if isinstance(v, (int, Decimal)):
         d = Decimal(v)
-    elif isinstance(v, str):
-        try:
-            d = Decimal(v.strip())
-        except InvalidOperation:
-            return None
+    elif isinstance(v, str) and not isinstance(v, BigNumber) and NUMBER.fullmatch(v):
+        d = Decimal(v)
     else:
         return None
     return d if d.is_finite() else None

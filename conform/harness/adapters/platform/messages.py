@@ -17,7 +17,7 @@ from typing import Any
 from conform.reference.case import Settlement
 
 from ... import evidence
-from ..wire import WireError
+from ..wire import WireError, got
 from . import amounts
 from .config import PlatformConfig
 from .fees import FeeLine
@@ -171,7 +171,7 @@ def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal |
     if d is None:
         raise WireError("wrong_type", f"{path}.{name}",
                         f"expected an amount (a JSON number or numeric text) with at most two decimals, "
-                        f"got {type(v).__name__} {evidence.quote(v, 80)}")
+                        f"got {got(v)}")
     return d
 
 
@@ -254,7 +254,7 @@ def _ratio(obj: dict, name: str, path: str) -> Decimal:
     ratio = amounts.exact(v)
     if ratio is None or not 0 <= ratio <= 1 or ratio != ratio.quantize(RATIO):
         raise WireError("wrong_type", f"{path}.{name}",
-                        f"expected a ratio between 0 and 1 with at most four decimals, got {evidence.quote(v, 120)}")
+                        f"expected a ratio between 0 and 1 with at most four decimals, got {got(v)}")
     return ratio
 
 

@@ -185,6 +185,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     if hook is None or not _active(config) or config.getoption("collectonly", False):
         return
     from .evidence import mask
+    from .report.model import shown
     from .run import EXIT_HARNESS, EXIT_USAGE, _run_id, conclude, gate
 
     spec = config.getoption(OPTION)
@@ -203,9 +204,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
 
     def say(text: str) -> None:
         if reporter is not None:
-            reporter.write_line(mask(text))
+            reporter.write_line(shown(mask(text)))
         else:
-            sys.stderr.write(mask(text) + "\n")
+            sys.stderr.write(shown(mask(text)) + "\n")
 
     usage = ex.usage_error
     if not usage and not ex.interrupted and not run.checks and not run.planned:

@@ -385,7 +385,7 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     from rich.table import Table
 
     from .evidence import mask
-    from .report.model import status_label
+    from .report.model import one_line, shown, status_label
     from .report.terminal import article_label, cause_lines, counts_columns, counts_row, document_label, verdict_sentence
 
     console = Console(stderr=False)
@@ -416,21 +416,21 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     if reasons:
         console.print("原因 Causes:", markup=False, highlight=False)
         for line in reasons:
-            console.print(mask(f"  · {line}"), markup=False, highlight=False)
+            console.print(one_line(mask(f"  · {line}")), markup=False, highlight=False)
         console.print("逐项 Failures:", markup=False, highlight=False)
     for c in bad[:SUMMARY_FAILURES]:
         mark = " [yellow](已知 known)[/yellow]" if c.nodeid in known else ""
         console.print(f"[red]{status_label(c.status)}[/red]{mark} ", end="", markup=True, highlight=False)
         # a property names the articles it found broken (as JUnit and the matrix do), not all it covers
         blamed = c.failed_articles or (c.extra or {}).get("failed_articles") or c.articles
-        console.print(mask(f"{c.feature_file}:{c.line or ''} {c.name} {'、'.join(map(article_label, blamed))}"),
+        console.print(one_line(mask(f"{c.feature_file}:{c.line or ''} {c.name} {'、'.join(map(article_label, blamed))}")),
                       markup=False,
                       highlight=False)
         for m in c.mismatches:
-            console.print(mask(f"    {m.item} {m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}"),
+            console.print(one_line(mask(f"    {m.item} {m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}")),
                           markup=False, highlight=False)
         if not c.mismatches and c.message:
-            console.print(mask(f"    {c.message}"), markup=False, highlight=False)
+            console.print(one_line(mask(f"    {c.message}")), markup=False, highlight=False)
     if len(bad) > SUMMARY_FAILURES:
         console.print(f"… 另有 {len(bad) - SUMMARY_FAILURES} 项失败或错误，见报告 ({len(bad) - SUMMARY_FAILURES} more in the "
                       f"report)", markup=False, highlight=False)
@@ -438,7 +438,7 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         console.print(f"[red]系统不可达 System unreachable[/red] — 提前停止，已收集的 {len(run.checks)} 项结果均已保留", markup=True,
                       highlight=False)
     for note in run.notes:
-        console.print(mask(f"    {note}"), markup=False, highlight=False)
+        console.print(shown(mask(f"    {note}")), markup=False, highlight=False)
     if base:
         console.print(f"基线 Baseline {base.get('file', '')}: 新增失败 regressions {len(base.get('regressions', []))}, "
                       f"已知失败 known {len(base.get('known', []))}, 已修复 fixed {len(base.get('fixed', []))}",

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import atomic
-from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, status_label
+from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, shown, status_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
@@ -34,11 +34,17 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
+def _finalize(value: Any) -> Any:
+    """Every text the page prints, control characters made visible (model.shown): a system's answer
+    carrying ESC, NUL or U+202E shows them as escapes. Markup (the page's own safe HTML) is left alone."""
+    return shown(value) if type(value) is str else value
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     """One environment a process: it keeps the compiled template (reloaded if the file changes)."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
     env.filters["pretty"] = _pretty
     from ..adapters.base import OPERATIONS
 

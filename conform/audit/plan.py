@@ -438,6 +438,19 @@ def differing_sql(fields: tuple[str, ...]) -> str:
     return f"SELECT * FROM expected AS e WHERE e.rid IS NOT NULL AND ({differs})"
 
 
+# `fen_rounded` (the report's class 分位舍入不符): the expected pool payment is the product (inscp − dedc) × ratio
+# with a part below the fen, rounded half-up (A-ROUND-FEN), and the recorded one is that product rounded to its
+# other whole fen (truncated, or rounded up). Not where the product was a whole number of fen (no rounding to
+# get wrong) or something else cut it (the cap: the expected figure is no rounding of it). In 1/10000 fen and
+# DECIMAL(38, 0), without division: P = the product, H = the expected, R = the recorded pool payment (from
+# fund_pay_sumamt less the other funds where the ledger has no hifp_pay); a reversal's figures by magnitude.
+_P = "(CAST(ABS(e.inscp_scp_amt) - ABS(e.act_pay_dedc) AS DECIMAL(38, 0)) * e.pool_prop_selfpay)"
+_H = "CAST(ABS(e.hifp_pay) AS DECIMAL(38, 0))"
+_R = "CAST(ABS(COALESCE(e.rec_hifp_pay, e.rec_fund_pay_sumamt - e.fund_pay_sumamt + e.hifp_pay)) AS DECIMAL(38, 0))"
+FEN_ROUNDED = (f"COALESCE({_R} <> {_H} AND 2 * {_P} - 20000 * {_H} >= -10000 AND 2 * {_P} - 20000 * {_H} < 10000"
+               f" AND ABS(10000 * {_R} - {_P}) < 10000, FALSE)")
+
+
 def compare_sql(fields: tuple[str, ...]) -> str:
     """Discrepancies (columns: docs/audit.md §5, discrepancies.parquet): one row per settlement and audited field that differs.
 
@@ -475,7 +488,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"
             f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
             f" e.fixmedins_code, e.fixmedins_name, e.med_type, f.field, {recorded} AS recorded, {expected} AS expected, {diff} AS diff,"
-            f" {clause} AS clause, e.route, e.init_setl_id, e.status\n"
+            f" {clause} AS clause, e.route, e.init_setl_id, e.status, {FEN_ROUNDED} AS fen_rounded\n"
             f"FROM dd AS e CROSS JOIN (VALUES {listed}) AS f(field)\nWHERE {differs_f}")
 
 

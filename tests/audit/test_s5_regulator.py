@@ -8,8 +8,14 @@ Y1 would use up the deductible and Y2 read 0.00 / 300.00, a false 100.00 underpa
 """
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import pyarrow.parquet as pq
+from openpyxl import load_workbook
+
+from conform.audit.report import rollups
+from conform.audit.run import audit
 from _kept import kept_audit
 
 HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,facility,fixmedins_code,medfee_sumamt,inscp_scp_amt,"
@@ -66,3 +72,59 @@ def test_a_void_reversal_leaves_its_settlement_standing(tmp_path):
         code, s, rows = _run([_csv(tmp_path, rows_in)], mapping=mapping)
         assert (code, rows) == (1, [("Y1", 20000, 20000), ("Y2", 0, 30000)])
         assert s["skipped_by_code"] == [{"skip": "vali_flag=0", "rows": 1}]
+
+
+# D2: a fen off is classed a rounding only where a fraction of a fen was rounded. 攀枝花 第七条, retiree (起付线
+# 150, 一级 65%): F1 101.10 all deductible; F2 101.10, deductible left 150 − 101.10 = 48.90, pool
+# (101.10 − 48.90) × 65% = 52.20 × 0.65 = 33.93 exactly — a recorded 33.94 is no rounding's. G2 101.11:
+# 52.21 × 0.65 = 33.9365 → 33.94 half-up; a recorded 33.93 is that product truncated: the rounding. CF2 (在职,
+# 三级 50%, cap 1000 a year used up by CF1's 2200.00: (2200 − 200) × 50% = 1000.00): 10.00 pays 0.00; a recorded
+# 0.01 is the cap not applied, 统筹基金多付.
+FEN_ROWS = [
+    "F1,P7,1201,2024-05-03 10:00:00,11,primary,H4,101.10,101.10,101.10,0.00,0.6500,0.00,101.10,",
+    "F2,P7,1201,2024-05-04 10:00:00,11,primary,H4,101.10,101.10,48.90,33.94,0.6500,33.94,67.16,",
+    "G1,P8,1201,2024-05-03 10:00:00,11,primary,H4,101.10,101.10,101.10,0.00,0.6500,0.00,101.10,",
+    "G2,P8,1201,2024-05-04 10:00:00,11,primary,H4,101.11,101.11,48.90,33.93,0.6500,33.93,67.18,",
+    "CF2,W10,1101,2024-06-05 10:00:00,11,tertiary,H1,10.00,10.00,0.00,0.01,0.5000,0.01,9.99,",
+    "CF1,W10,1101,2024-06-01 10:00:00,11,tertiary,H1,2200.00,2200.00,200.00,1000.00,0.5000,1000.00,1200.00,",
+    # the reference engine's route (the ledger's type changes: A-AUDIT-PSN-TYPE-CHANGE): R1 retires after T1's
+    # 100.00 in service; T2 at 二级 65%, deductible left 150 − 100 = 50: (500.01 − 50) × 65% = 292.5065 → 292.51,
+    # recorded 292.50: the rounding
+    "T2,R1,1201,2024-03-10 10:00:00,11,secondary,H2,500.01,500.01,50.00,292.50,0.6500,292.50,207.51,",
+    "T1,R1,1101,2024-01-10 10:00:00,11,tertiary,H2,100.00,100.00,100.00,0.00,0.5000,0.00,100.00,",
+]
+
+
+def test_a_fen_off_is_a_rounding_only_where_a_fraction_of_a_fen_was_rounded(tmp_path):
+    out = tmp_path / "out"
+    code, s = audit([str(_csv(tmp_path, [HEADER, *FEN_ROWS]))], "panzhihua", "panzhihua-example", out=out)
+    assert (code, s["discrepancies_by_field"]["hifp_pay"], s["persons_reference"]) == (1, 4, 1)
+    con = rollups.connect(out / "discrepancies.parquet")
+    try:
+        rounded = dict(con.execute("SELECT setl_id, bool_and(fen_rounded) FROM d GROUP BY setl_id").fetchall())
+        classes = {c["cls"]: (c["settlements"], c["overpaid"], c["underpaid"]) for c in rollups.collect(con)["classes"]}
+    finally:
+        con.close()
+    assert rounded == {"F2": False, "G2": True, "CF2": False, "T2": True}
+    assert classes == {"over": (2, 2, 0), "fen": (2, 0, 2)}
+    sheet = {r[0]: r[1] for r in load_workbook(out / "audit.xlsx")["按差异类型"].iter_rows(min_row=2, values_only=True)}
+    assert "未按四舍五入到分（A-ROUND-FEN）" in sheet["分位舍入不符（差一分）"]
+    assert sheet.keys() == {"分位舍入不符（差一分）", "统筹基金多付（如未控制年度最高支付限额）"}
+
+
+# Readings: the two engines' discrepancies.parquet of the same ledger are the same file, byte for byte (rows in
+# discrepancies.csv's order, the same columns marked required), so they can be compared by checksum.
+def test_both_engines_write_the_same_discrepancies_parquet_in_the_csvs_order(tmp_path, spark):
+    ledger = _csv(tmp_path, [HEADER, *FEN_ROWS])
+    files = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / engine
+        code, _ = audit([str(ledger)], "panzhihua", "panzhihua-example", out=out, engine=engine, spark=spark)
+        assert code == 1
+        files[engine] = (out / "discrepancies.parquet").read_bytes()
+    assert files["duckdb"] == files["spark"]
+    table = pq.read_table(tmp_path / "duckdb" / "discrepancies.parquet")
+    with open(tmp_path / "duckdb" / "discrepancies.csv", encoding="utf-8", newline="") as f:
+        shown = [(r["setl_id"], r["field"]) for r in csv.DictReader(f)]
+    assert list(zip(table["setl_id"].to_pylist(), table["field"].to_pylist())) == shown
+    assert shown[0] == ("T2", "fund_pay_sumamt") and table["fen_rounded"].to_pylist().count(True) == 6

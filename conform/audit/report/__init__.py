@@ -111,18 +111,20 @@ def summary_json(summary: dict, totals: dict) -> dict:
     return out
 
 
+# The order of the discrepancy files' rows (both the same): by date, then settlement and field.
+ROW_ORDER = "setl_date, setl_id, field"
+
+
 def _parquet(con: Any, source: Path, path: Path) -> None:
-    """discrepancies.parquet: the plan's file as it is, unless a clause names an article twice (the
-    reference engine joins a ratio's and a cap's article even when they are one): then rewritten, row
-    for row and type for type, with each clause as the other reports show it (unique_clauses)."""
+    """discrepancies.parquet: the plan's rows, each clause as the other reports show it (unique_clauses: the
+    reference engine joins a ratio's and a cap's article even when they are one), in discrepancies.csv's order.
+    Always rewritten by this one writer: each engine writes its rows in its own order and marks columns
+    required or optional its own way, so two engines' files of the same rows differed byte for byte; written
+    here, the same rows give the same file (the order is total: one row per setl_id and field)."""
     src = str(source).replace("'", "''")
-    dedup = unique_clauses_sql("clause")
-    twice = con.execute(f"SELECT count(*) FROM read_parquet('{src}') WHERE clause IS DISTINCT FROM {dedup}").fetchall()[0][0]
-    if not twice:
-        shutil.copyfile(source, path)
-        return
     target = str(path).replace("'", "''")
-    con.execute(f"COPY (SELECT * REPLACE ({dedup} AS clause) FROM read_parquet('{src}')) TO '{target}' (FORMAT PARQUET)")
+    con.execute(f"COPY (SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause) FROM read_parquet('{src}') "
+                f"ORDER BY {ROW_ORDER}) TO '{target}' (FORMAT PARQUET)")
 
 
 def _csv(con: Any, path: Path) -> None:
@@ -143,7 +145,7 @@ def _csv(con: Any, path: Path) -> None:
             amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route"),
             guarded("init_setl_id"), guarded("status")]
     target = str(path).replace("'", "''")
-    con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY setl_date, setl_id, field) "
+    con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY {ROW_ORDER}) "
                 f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")
 
 

@@ -29,6 +29,9 @@ from .text import unique_clauses, unique_clauses_sql
 # engine's none: an exclusion, outside the validity or the benefit period, no account, a hospital stay, a
 # pharmacy outside pooling…) whose record pays is classed by that first: its ratio (0 expected), deductible
 # and scope are beside the point. The status is the discrepancy file's `status` column (STATUS_COLUMN).
+# A fen off is a rounding only where the file's `fen_rounded` (ROUNDED_COLUMN, the plan's compare) says the
+# expected figure was rounded from a part below the fen and the recorded one is the same product rounded the
+# other way; a fen off an exact product, or after the cap is used up, is 多付/少付 like any other amount.
 CLASSES: dict[str, tuple[str, str]] = {
     "barred": ("统筹基金不予支付却支付", "按规定统筹基金不予支付（不予支付的费用、不在施行期或待遇享受期内、未建立个人账户、"
                "住院期间、定点零售药店未纳入统筹等），清单记录却由统筹基金支付（hifp_pay，清单无此字段时为 fund_pay_sumamt）"),
@@ -41,7 +44,8 @@ CLASSES: dict[str, tuple[str, str]] = {
     "dedc_high": ("起付线多计（如起付线按次计算）", "act_pay_dedc 多于年度起付线尚余部分：起付线应按自然年度累计"),
     "dedc_low": ("起付线少计（如跨年度未重置、撤销后未冲回）", "act_pay_dedc 少于应计：年度累计有误（也可能是此前不予支付的结算"
                  "计入了起付线，见“统筹基金不予支付却计入起付线”）"),
-    "fen": ("分位舍入不符（差一分）", "hifp_pay（清单无此字段时为 fund_pay_sumamt）相差0.01元：未按四舍五入到分（A-ROUND-FEN）"),
+    "fen": ("分位舍入不符（差一分）", "hifp_pay（清单无此字段时为 fund_pay_sumamt）相差0.01元：应付额由不足一分的部分四舍五入到分而来，"
+            "记录的是同一乘积舍入到另一侧的整分，未按四舍五入到分（A-ROUND-FEN）"),
     "over": ("统筹基金多付（如未控制年度最高支付限额）", "hifp_pay（清单无此字段时为 fund_pay_sumamt）多于应付，且起付线与比例相符"),
     "under": ("统筹基金少付", "hifp_pay（清单无此字段时为 fund_pay_sumamt）少于应付，且起付线与比例相符"),
     "fund_total": ("基金支付总额不符", "hifp_pay 相符，fund_pay_sumamt 与统筹基金支付加其他基金支付（按清单记录）之和不符"),
@@ -57,7 +61,7 @@ CASE
   WHEN ratio_diff < 0 THEN 'ratio_low'
   WHEN dedc_diff > 0 THEN 'dedc_high'
   WHEN dedc_diff < 0 THEN 'dedc_low'
-  WHEN abs(hifp_diff) = 0.01 THEN 'fen'
+  WHEN abs(hifp_diff) = 0.01 AND fen_rounded THEN 'fen'
   WHEN hifp_diff > 0 THEN 'over'
   WHEN hifp_diff < 0 THEN 'under'
   WHEN total_wrong THEN 'fund_total'
@@ -123,14 +127,20 @@ def fen(x: Any) -> int:
 # The expected status of a discrepancy's settlement (for a reversal, of the settlement it reverses): the
 # plan's STATUSES names or the reference engine's benefit; 'none…' where the fund may not pay at all.
 STATUS_COLUMN = "status"
+# Whether a fen off is the rounding's (plan.FEN_ROUNDED); a file written before the column has it NULL, and its
+# fen differences are classed as they were then (分位舍入不符).
+ROUNDED_COLUMN = "fen_rounded"
 
 
 def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
     """View `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses),
-    and `status` (NULL in a discrepancy file without it: no settlement is then classed as barred)."""
+    and `status` (NULL in a discrepancy file without it: no settlement is then classed as barred), and `fen_rounded`
+    (NULL in a file without it: a fen off is classed a rounding, as before the column)."""
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
     names = {r[0] for r in con.execute("SELECT name FROM parquet_schema(?)", [str(discrepancies)]).fetchall()}
     status = "" if STATUS_COLUMN in names else f", CAST(NULL AS VARCHAR) AS {STATUS_COLUMN}"
+    if ROUNDED_COLUMN not in names:
+        status += f", CAST(NULL AS BOOLEAN) AS {ROUNDED_COLUMN}"
     con.execute(f"CREATE VIEW d AS SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause){status} "
                 f"FROM ({discrepancies_sql(discrepancies)})")
     return con
@@ -203,6 +213,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
                  -- settlement does not differ) is classed by that money, so 多付/少付 agree with the amounts
                  sum(CASE WHEN pair_net IS NOT NULL THEN diff ELSE {own} END) FILTER (WHERE field = '{fund_field}')
                    AS hifp_diff,
+                 coalesce(bool_or({ROUNDED_COLUMN}) FILTER (WHERE field = '{fund_field}'), true) AS fen_rounded,
                  bool_or(field = 'fund_pay_sumamt') AS total_wrong,
                  sum(pair_net) AS money,
                  string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,

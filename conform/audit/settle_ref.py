@@ -82,10 +82,22 @@ _RATIO_STEPS = ("支付比例", "慢特病支付", "住院比例和限额")
 _KEPT_RATIO_STEP = "结算支付比例"
 
 
-def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]:
+# A retiree's deductible and cap counting what was counted in service this year: a reading (the deductible or
+# cap step cites it), on which the pool payment rests too (it pays what the deductible left); where the ledger's
+# types, not the persons file, date the retirement, the audit's own reading that dates it (TYPE_CHANGE).
+MIDYEAR, TYPE_CHANGE = "A-MIDYEAR-RETIREMENT", "A-AUDIT-PSN-TYPE-CHANGE"
+
+
+def _cites(clause: str | None, reading: str) -> bool:
+    return clause is not None and reading in clause.split(CITE_SEP)
+
+
+def _clauses(res: SettlementResult, retired_by_ledger: bool = False) -> tuple[str | None, str | None, str | None]:
     """(deductible, fund, ratio) articles of a settlement, from its trace: the same articles the plan
     cites for the rows it settles, and for the rest every benefit that paid (a chronic visit's overflow
-    into ordinary pooling cites both); the ratio's, that of the ratio the settlement records."""
+    into ordinary pooling cites both); the ratio's, that of the ratio the settlement records. A deductible
+    carried over a mid-year retirement (MIDYEAR) is cited on the fund's figure too, and where the ledger's
+    types date the retirement (`retired_by_ledger`) TYPE_CHANGE beside it."""
     # (label, template, args, clause, value); the steps after the fund's figure decide no clause
     steps = [s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS]
     paid: list[str] = []
@@ -103,6 +115,10 @@ def _clauses(res: SettlementResult) -> tuple[str | None, str | None, str | None]
                 counted += [overflow, clause] if overflow else [clause]
     fund = join_cites(*paid) or (steps[-1][3] if steps else None)
     dedc = join_cites(*counted) if counted else (deductibles[0] if deductibles else fund)
+    if fund is not None and any(_cites(c, MIDYEAR) for c in deductibles):
+        fund = join_cites(*fund.split(CITE_SEP), MIDYEAR)
+    if retired_by_ledger:
+        dedc, fund = (join_cites(*c.split(CITE_SEP), TYPE_CHANGE) if _cites(c, MIDYEAR) else c for c in (dedc, fund))
     # The settlement's ratio is the last one applied (a chronic visit its cap no longer covered at all is paid,
     # and its ratio set, by ordinary pooling alone), unless the engine kept the chronic ratio for a visit
     # that crossed the cap: then that ratio's article and the assumption that keeps it.
@@ -203,6 +219,8 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     `typed_by_ledger`: the person's type comes from the ledger's rows (person_for), which are then
     each checked against it; `retire_given`: the persons file dates the retirement (the role is then its)."""
     ledger = PersonLedger(rules, person)
+    # the retirement dated by the ledger's types (person_for), not by the persons file
+    retired_by_ledger = person.retire_date is not None and not retire_given
     out = []
     refused: dict[str, tuple[str, str, str]] = {}  # each refused settlement's (status, note, reason): its reversal's too
     role_by_ledger = typed_by_ledger and not retire_given
@@ -306,7 +324,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                 return res, None
             if init is None:
                 recorded_acct[setl_id] = rec_acct or 0
-                cited[setl_id] = _clauses(res)
+                cited[setl_id] = _clauses(res, retired_by_ledger)
             out.append(_row(setl_id, psn_no, status, res, part, None, cited, init, None))
             continue
         # The account payment a settlement is taken to have made (a reversal gives back exactly that):
@@ -324,7 +342,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             return _as_audited(res, person, acct, most[key] if key in short or unknown else None,
                                no_account, unknown), None
         if init is None:
-            cited[setl_id] = _clauses(res)
+            cited[setl_id] = _clauses(res, retired_by_ledger)
         # what decided acct_pay (plan.ACCT_BASIS): the balance, an unknown one, or the credits past it
         out.append(_row(setl_id, psn_no, status, res, part, acct, cited, init,
                         3 if no_account else 1 if unknown else 2 if key in short else 0))

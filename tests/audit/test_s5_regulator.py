@@ -128,3 +128,33 @@ def test_both_engines_write_the_same_discrepancies_parquet_in_the_csvs_order(tmp
         shown = [(r["setl_id"], r["field"]) for r in csv.DictReader(f)]
     assert list(zip(table["setl_id"].to_pylist(), table["field"].to_pylist())) == shown
     assert shown[0] == ("T2", "fund_pay_sumamt") and table["fen_rounded"].to_pylist().count(True) == 6
+
+
+# D3: after a mid-year retirement the retiree's deductible counts the in-service 100.00 (150 − 100 = 50.00 left),
+# and T2's pool payment (500 − 50) × 65% = 292.50 rests on that reading (A-MIDYEAR-RETIREMENT), not on 第七条's
+# words alone ("退休人员：一个统筹年度内起付线为150元"); the system restarted the deductible (150.00 / 227.50).
+# Dated by the ledger's types, the audit's own reading dates the retirement (A-AUDIT-PSN-TYPE-CHANGE); dated
+# by the persons file, it does not. 2025's U1 (in a later year: nothing carried) cites the article alone.
+RET_ROWS = ["T1,R1,1101,2024-01-10 10:00:00,11,tertiary,H2,100.00,100.00,100.00,0.00,0.5000,0.00,100.00,",
+            "T2,R1,1201,2024-03-10 10:00:00,11,secondary,H2,500.00,500.00,150.00,227.50,0.6500,227.50,272.50,",
+            "U1,R1,1201,2025-03-10 10:00:00,11,secondary,H2,500.00,500.00,150.00,227.50,0.6500,237.50,262.50,"]
+
+
+def _clauses(tmp_path, persons_file=None) -> dict[tuple[str, str], str]:
+    out = tmp_path / ("file" if persons_file else "ledger")
+    code, _ = audit([str(_csv(tmp_path, [HEADER, *RET_ROWS]))], "panzhihua", "panzhihua-example", persons_file, out=out)
+    assert code == 1
+    with open(out / "discrepancies.csv", encoding="utf-8", newline="") as f:
+        return {(r["setl_id"], r["field"]): r["clause"] for r in csv.DictReader(f)}
+
+
+def test_a_deductible_carried_over_a_mid_year_retirement_cites_the_reading_on_the_pool_payment_too(tmp_path):
+    ledger_dated = _clauses(tmp_path)
+    both = "攀枝花 第七条；A-MIDYEAR-RETIREMENT；A-AUDIT-PSN-TYPE-CHANGE"
+    assert {k: v for k, v in ledger_dated.items() if k[0] == "T2"} == {
+        ("T2", f): both for f in ("act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt")}
+    assert ledger_dated[("U1", "fund_pay_sumamt")] == "攀枝花 第七条"
+    persons = tmp_path / "p.jsonl"
+    persons.write_text('{"psn_no": "R1", "retire_date": "2024-03-01"}\n', encoding="utf-8")
+    file_dated = _clauses(tmp_path, str(persons))
+    assert file_dated[("T2", "hifp_pay")] == file_dated[("T2", "act_pay_dedc")] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"

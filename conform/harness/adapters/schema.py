@@ -48,7 +48,7 @@ def _ecma(pattern: str) -> re.Pattern[str]:
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
     if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
-        yield ValidationError(f"{evidence.quote(instance, 100)} does not match {pattern!r}")
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")   # as jsonschema's; `validate` masks, then cuts
 
 
 # jsonschema checks `pattern` with Python's re.search; this one reads it as the description's readers do.

@@ -11,21 +11,47 @@ and runs `conform run --adapter acme`. The module is imported from the installed
 packages or the current directory. The class is built as `Class(config)` when
 its constructor takes an argument (the checked `AdapterConfig` of the TOML file,
 whose `options` table is free-form), else `Class()`.
+
+A plugin is the system under test, held to what an HTTP system is: an exception
+escaping one of its operations that the interface does not document (anything
+but SutError, SettlementRefused, NotApplicable) is the system's error,
+`plugin_exception`, with its last frames as evidence; each answer is read by
+the http adapter's readers (conform.harness.adapters.wire), so None, a list, a
+missing figure or a float amount is `missing_field` / `wrong_type`; and each
+call is bounded by `[adapter] timeout` where Python can (`_bounded`).
 """
 from __future__ import annotations
 
 import functools
 import importlib
 import inspect
+import math
 import os
+import signal
 import sys
+import threading
+import traceback
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Callable
 
 from .. import evidence
 from ..config import AdapterConfig
-from .base import Adapter
+from . import wire
+from .base import OPERATIONS, Adapter, NotApplicable, SettlementRefused, SutError, SystemUnreachable
 
 GROUP = "conform.adapters"
+TRACEBACK_FRAMES = 8        # the last frames of a plugin's exception kept as evidence
+MESSAGE_LIMIT = 300         # characters of a plugin exception's own message quoted
+# How each operation's answer is checked: by the http adapter's readers of the same answer (conform.harness
+# .adapters.wire), so a plugin is held to what an HTTP system is. prepare_person answers nothing.
+READERS: dict[str, Callable[[dict, tuple, Adapter], Any]] = {
+    "presettle": lambda out, args, a: wire.read_setlinfo({"setlinfo": out}, "2206", a.optional_figures),
+    "settle": lambda out, args, a: wire.read_setlinfo({"setlinfo": out}, "2207", a.optional_figures),
+    "reverse": lambda out, args, a: wire.read_setlinfo({"setlinfo": out}, "2208", a.optional_figures),
+    "query_ytd": lambda out, args, a: wire.read_cuminfo({"cuminfo": out}, args[1] if len(args) > 1 else 0),
+    "credit_month": lambda out, args, a: wire.read_credit(out),
+    "check_account_use": lambda out, args, a: wire.read_use(out),
+}
 
 
 class PluginError(ValueError):
@@ -51,32 +77,234 @@ def _build(cls: object, where: str, config: AdapterConfig) -> Adapter:
         raise PluginError(f"{where}: building the adapter failed: {type(e).__name__}: {e}") from None
     if not adapter.supports:
         raise PluginError(f"{where}: the adapter declares no supported operations (`supports` is empty)")
-    for op in ("presettle", "settle"):
-        setattr(adapter, op, _recorded(op, getattr(adapter, op)))
+    guard = _Guard(adapter, config)
+    for op in ("start", *OPERATIONS):
+        setattr(adapter, op, _guarded(op, getattr(adapter, op), guard))
     return adapter
 
 
-def _recorded(op: str, method):
-    """A plugin's (pre)settlement, its answer kept as evidence as the reference adapter keeps its own
-    ({psn_no, id} → the figures, or {"refused": …}): the report then sees where the system's figures and the
-    reference's part (the causes' step), as it does from an HTTP system's envelopes. Only when the call
-    recorded nothing itself (a plugin speaking HTTP records its envelopes; one wrapping the reference adapter,
-    its own entry)."""
-    @functools.wraps(method)
-    def call(psn_no, settlement, *args, **kwargs):
-        request = {"psn_no": psn_no, "id": getattr(settlement, "id", None)}
-        before = evidence.recorded()
+class _Overdue(BaseException):
+    """Raised into a plugin call that outlived the timeout: not an Exception, so a plugin's own
+    `except Exception` (a retry loop) cannot swallow it."""
+
+
+class PluginTimeout(SutError):
+    """A plugin call that gave no answer within the configured timeout."""
+
+    def __init__(self, message: str):
+        super().__init__("timeout", message)
+
+
+def _bounded(op: str, seconds: float, method: Callable, args: tuple, kwargs: dict) -> Any:
+    """`method(*args, **kwargs)`, interrupted after `seconds` by SIGALRM (setitimer) when this is the main
+    thread and no other alarm is set (an outer call of the same plugin's, or pytest-timeout's, bounds it
+    then). The alarm repeats every second until the call returns, in case the plugin swallows the first.
+    It cannot stop code that never returns to the interpreter (a C extension looping or blocked with the
+    GIL held), nor calls in other threads (`concurrency` > 1 runs persons in threads)."""
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        return method(*args, **kwargs)
+    inside = [True]
+
+    def overdue(signum: int, frame: Any) -> None:
+        if inside[0]:
+            raise _Overdue
+
+    previous = signal.signal(signal.SIGALRM, overdue)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
         try:
-            out = method(psn_no, settlement, *args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - recorded, then raised as it was
-            if evidence.recorded() == before:
-                evidence.record(op, request, {"refused": evidence.shorten(str(e), 1000)})
+            return method(*args, **kwargs)
+        finally:
+            inside[0] = False
+    except _Overdue:
+        inside[0] = False
+        raise PluginTimeout(f"{op}: no answer within {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+class _Guard:
+    """What every call of one plugin shares: its name for messages, the timeout, and the count of calls in
+    a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is)."""
+
+    def __init__(self, adapter: Adapter, config: AdapterConfig):
+        cls = type(adapter)
+        self.adapter = adapter
+        self.plugin = f"{cls.__module__}.{cls.__qualname__}"
+        self.timeout = float(config.timeout)
+        self.max_failures = max(1, int(config.consecutive_failures))
+        self._lock = threading.Lock()
+        self._timeouts = 0
+        self.unreachable: str | None = None
+
+    def call(self, op: str, method: Callable, args: tuple, kwargs: dict) -> Any:
+        if self.unreachable is not None:
+            raise SystemUnreachable(self.unreachable)
+        try:
+            out = _bounded(op, self.timeout, method, args, kwargs)
+        except PluginTimeout as e:
+            with self._lock:
+                self._timeouts += 1
+                if self._timeouts >= self.max_failures and self.unreachable is None:
+                    self.unreachable = (f"system unreachable: {self._timeouts} plugin calls in a row gave no answer "
+                                        f"within {self.timeout:g} s (last: {e.message}) in {self.plugin}")
+            if self.unreachable is not None:
+                raise SystemUnreachable(self.unreachable) from None
             raise
-        if evidence.recorded() == before:
-            evidence.record(op, request, dict(out) if isinstance(out, dict)
-                            else {"answer": evidence.shorten(repr(out), 1000)})
+        except BaseException:
+            with self._lock:
+                self._timeouts = 0
+            raise
+        with self._lock:
+            self._timeouts = 0
+        return out
+
+    def check(self, op: str, out: Any, args: tuple) -> None:
+        """The answer held to the http adapter's rules for the same answer; SutError naming the field."""
+        read = READERS.get(op)
+        if read is None:
+            return
+        if out is None:
+            raise SutError("missing_field", f"{op}: no answer ({self.plugin}.{op} returned None; return a dict in "
+                                            "the platform's field names)")
+        if not isinstance(out, dict):
+            raise SutError("wrong_type", f"{op}: expected a dict in the platform's field names, got {wire.got(out)}")
+        try:
+            read(out, args, self.adapter)
+        except wire.WireError as e:
+            field = e.path
+            for prefix in ("output.setlinfo.", "output.cuminfo.", "output."):
+                if field.startswith(prefix):
+                    field = field[len(prefix):]
+                    break
+            said = str(e)[len(e.path) + 2:]
+            raise SutError(e.kind, evidence.shorten(f"{op}: {field}: {said}", 500)) from None
+
+
+def _text_of(e: BaseException) -> str:
+    """An exception's own message, bounded; never raises (a plugin's __str__ may)."""
+    if isinstance(e, SystemExit):
+        code = e.code
+        small = code is None or isinstance(code, int) and code.bit_length() < 64
+        return f"sys.exit({repr(code) if small else evidence.quote(code, 100) if isinstance(code, str) else wire.got(code)})"
+    try:
+        text = str(e)
+    except Exception:  # noqa: BLE001 - a plugin's exception whose str() fails is still named
+        text = "(its message cannot be shown)"
+    return evidence.shorten(text, MESSAGE_LIMIT, "…")
+
+
+def _frames(e: BaseException) -> list[str]:
+    """The last TRACEBACK_FRAMES frames of the exception's traceback (the plugin's: not this module's
+    wrappers), each line cut to 300 characters."""
+    try:
+        frames = [f for f in traceback.extract_tb(e.__traceback__, limit=-TRACEBACK_FRAMES - 3)
+                  if f.filename != __file__][-TRACEBACK_FRAMES:]
+        return [evidence.shorten(line.rstrip(), 300, "…") for line in traceback.format_list(frames)]
+    except Exception:  # noqa: BLE001 - evidence only
+        return []
+
+
+def _plain(v: Any, depth: int = 0) -> Any:
+    """A plugin's answer as JSON-ready evidence, bounded: what JSON cannot hold (a Decimal, a float amount
+    stays a float, an object) is shown by type and repr, never str()'d whole."""
+    if v is None or isinstance(v, (bool, str)):
+        return evidence.shorten(v, 1000, "…") if isinstance(v, str) else v
+    if isinstance(v, int) and v.bit_length() <= 64 or isinstance(v, float) and math.isfinite(v):
+        return v
+    if isinstance(v, (dict, list, tuple)) and depth < 6:
+        items = list(v.items())[:200] if isinstance(v, dict) else list(enumerate(v))[:200]
+        if isinstance(v, dict):
+            return {(k if isinstance(k, str) else wire.got(k))[:100]: _plain(x, depth + 1) for k, x in items}
+        return [_plain(x, depth + 1) for _, x in items]
+    return f"<{wire.got(v)}>"
+
+
+def _request(op: str, args: tuple, kwargs: dict) -> dict:
+    """What was asked, as evidence: the person and the visit, year, month or use."""
+    first = args[0] if args else None
+    if op == "prepare_person":
+        person = getattr(first, "person", None)
+        return {"psn_no": getattr(person, "psn_no", None), "policy": getattr(first, "policy", None)}
+    request: dict[str, Any] = {"psn_no": first if isinstance(first, str) else None}
+    second = args[1] if len(args) > 1 else None
+    if op in ("presettle", "settle"):
+        request["id"] = getattr(second, "id", None)
+    elif op == "reverse":
+        request["setl_id"] = second
+    elif op == "query_ytd":
+        request["year"] = second
+    elif op == "credit_month":
+        request["month"] = getattr(second, "month", None)
+    elif op == "check_account_use":
+        names = ("relation", "purpose", "amount", "date")
+        request.update({n: _plain(str(a) if n == "date" and a is not None else a) for n, a in zip(names, args[1:])})
+        request.update({n: _plain(str(kwargs[n]) if n == "date" and kwargs[n] is not None else kwargs[n])
+                        for n in names if n in kwargs})
+    if op in ("presettle", "settle"):
+        return request
+    return {k: v for k, v in request.items() if v is not None}
+
+
+def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable:
+    """A plugin operation as the run calls it. An exception the adapter interface does not document
+    (anything but SutError, SettlementRefused and NotApplicable; SystemExit too) is the system's error,
+    `plugin_exception`, never a bug of conform's; an answer is checked as an HTTP system's is; a call is
+    bounded by the timeout (`_bounded`). KeyboardInterrupt stays an interrupt.
+
+    Each call is kept as evidence as the reference adapter keeps its own ({psn_no, id} → the figures,
+    {"refused": …}, {"error": …} or {"exception": …, "traceback": […]}): the report then sees where the
+    system's figures and the reference's part (the causes' step), as it does from an HTTP system's
+    envelopes. Only when the call recorded nothing itself (a plugin speaking HTTP records its envelopes;
+    one wrapping the reference adapter, its own entry). Answers are kept for (pre)settlements and errors."""
+    plugin = guard.plugin if guard is not None else getattr(method, "__qualname__", "plugin").rsplit(".", 1)[0]
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        request = _request(op, args, kwargs)
+        before = evidence.recorded()
+
+        def keep(response: Any) -> None:
+            if op != "start" and evidence.recorded() == before:
+                evidence.record(op, request, response)
+
+        try:
+            out = guard.call(op, method, args, kwargs) if guard is not None else method(*args, **kwargs)
+        except SettlementRefused as e:
+            keep({"refused": evidence.shorten(str(e), 1000)})
+            raise
+        except SutError as e:
+            keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000)})
+            raise
+        except (NotApplicable, KeyboardInterrupt, _Overdue):
+            raise   # _Overdue: an outer call's alarm, which that call turns into its timeout
+        except BaseException as e:  # noqa: BLE001 - the plugin's own failure: the system's error, with its name
+            text = _text_of(e)
+            message = evidence.shorten(f"{op}: {plugin}.{op} raised {type(e).__name__}: {text}", 600)
+            entry = {"exception": f"{type(e).__name__}: {text}", "traceback": _frames(e)}
+            keep(entry)
+            raise SutError("plugin_exception", message, evidence.mask({"operation": op, "request": request,
+                                                                       "response": entry})) from None
+        if guard is not None:
+            try:
+                guard.check(op, out, args)
+            except SutError as e:
+                keep({"answer": _plain(out), "error": f"{e.kind}: {e.message}"})
+                raise
+        if op in ("presettle", "settle"):
+            keep(_plain(dict(out)) if isinstance(out, dict) else {"answer": evidence.shorten(repr(out), 1000)})
         return out
     return call
+
+
+def _recorded(op: str, method: Callable) -> Callable:
+    """A plugin's operation with its answer or failure kept as evidence (`_guarded` without a timeout or
+    checks of the answer)."""
+    return _guarded(op, method)
 
 
 def load_python(spec: str, config: AdapterConfig) -> Adapter:

@@ -357,14 +357,17 @@ def _text_field(obj: dict, name: str, path: str, required: bool = True) -> None:
                         f"expected non-empty text of at most {TEXT_LIMIT} characters, got {got(v)}")
 
 
-def read_setlinfo(output: dict, infno: str) -> dict:
-    """Check a 2206/2207/2208 output and return its `setlinfo` (amounts stay strings)."""
+def read_setlinfo(output: dict, infno: str, optional: frozenset[str] = frozenset()) -> dict:
+    """Check a 2206/2207/2208 output and return its `setlinfo` (amounts stay strings). `optional`: the
+    figures an adapter may leave out (`Adapter.optional_figures`; a plugin's answers are read here too)."""
     info = _obj(output, "setlinfo", "output")
     assert info is not None
     path = "output.setlinfo"
     if infno != "2206":
         _text_field(info, "setl_id", path)
     for name in SETLINFO_FIELDS:
+        if name in optional and info.get(name) is None:
+            continue
         if name == "pool_prop_selfpay":
             _ratio_field(info, name, path)
         else:

@@ -12,7 +12,10 @@ import csv
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from openpyxl import load_workbook
+
+from conform.audit.errors import AuditInputError
 
 from conform.audit.report import rollups
 from conform.audit.run import audit
@@ -158,3 +161,46 @@ def test_a_deductible_carried_over_a_mid_year_retirement_cites_the_reading_on_th
     persons.write_text('{"psn_no": "R1", "retire_date": "2024-03-01"}\n', encoding="utf-8")
     file_dated = _clauses(tmp_path, str(persons))
     assert file_dated[("T2", "hifp_pay")] == file_dated[("T2", "act_pay_dedc")] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
+
+
+# D4: without setl_time a re-settlement X1b exported before the reversal X1R of the earlier X1 (both 03-02) would
+# be audited with X1 standing (deductible used up: 0.00 / 300.00, a false 100.00 underpaid); the ledger cannot say
+# which came first that day, so it is refused like the reversal listed before its own settlement. Listed after
+# the reversal it is audited (clean); with setl_time the times decide.
+DATE_HEADER = HEADER.replace("setl_time", "setl_date")
+X1 = "X1,W1,1101,2024-03-01,11,tertiary,H1,600.00,600.00,200.00,200.00,0.5000,200.00,400.00,"
+X1R = "X1R,W1,1101,2024-03-02,11,tertiary,H1,-600.00,-600.00,-200.00,-200.00,0.5000,-200.00,-400.00,X1"
+X1B = "X1b,W1,1101,2024-03-02,11,tertiary,H1,600.00,600.00,200.00,200.00,0.5000,200.00,400.00,"
+
+
+def test_a_same_day_resettlement_exported_before_the_reversal_is_refused_without_setl_time(tmp_path):
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 4, column init_setl_id: reverses 'X1', but the export "
+                                              r"lists 'X1b', a settlement of the same person on the same date, before it;"
+                                              r".*\(A-AUDIT-ORDER\).*export setl_time"):
+        _run([_csv(tmp_path, [DATE_HEADER, X1, X1B, X1R])])
+    both = [("X1", 20000, 20000), ("X1R", -20000, -20000), ("X1b", 20000, 20000)]
+    code, s, rows = _run([_csv(tmp_path, [DATE_HEADER, X1, X1R, X1B], name="ordered.csv")])
+    assert (code, rows) == (0, both)
+    # only a settlement between the reversed one and its reversal is in doubt: X0, exported before X1 on X1's own
+    # date (03-02 all three), came before X1 (A-AUDIT-ORDER) whichever way the reversal went
+    same = [r.replace("2024-03-01", "2024-03-02") for r in (X1B.replace("X1b", "X0"), X1, X1R)]
+    code, s, rows = _run([_csv(tmp_path, [DATE_HEADER, *same], name="before.csv")])
+    assert [r[0] for r in rows] == ["X0", "X1", "X1R"]
+    # with times the order is known: X1b at 11:00, after the reversal at 10:00, whatever the export's order
+    timed = [HEADER, X1.replace("2024-03-01", "2024-03-01 09:00:00"), X1B.replace("2024-03-02", "2024-03-02 11:00:00"),
+             X1R.replace("2024-03-02", "2024-03-02 10:00:00")]
+    code, s, rows = _run([_csv(tmp_path, timed, name="timed.csv")])
+    assert (code, rows) == (0, both)
+
+
+def test_a_reversal_with_its_settlements_time_in_an_earlier_file_says_the_times_are_equal(tmp_path):
+    t = "2024-03-01 10:00:00"
+    a = _csv(tmp_path, [HEADER, X1R.replace("2024-03-02", t)], name="a.csv")
+    b = _csv(tmp_path, [HEADER, X1.replace("2024-03-01", t)], name="b.csv")
+    with pytest.raises(AuditInputError, match=r"a\.csv, line 2, column init_setl_id: reverses 'X1', whose setl_time is the "
+                                              r"same \(2024-03-01 10:00:00\) but which the export lists after it \(.*b\.csv "
+                                              r"line 2\); at equal times.*\(A-AUDIT-ORDER\): list the settlement first "
+                                              r"\(give its file first\)"):
+        _run([a, b])
+    code, _, rows = _run([b, a])
+    assert (code, [r[0] for r in rows]) == (0, ["X1", "X1R"])

@@ -16,7 +16,6 @@ import pytest
 from openpyxl import load_workbook
 
 from conform.audit.errors import AuditInputError
-
 from conform.audit.report import rollups
 from conform.audit.run import audit
 from _kept import kept_audit
@@ -88,6 +87,9 @@ FEN_ROWS = [
     "F2,P7,1201,2024-05-04 10:00:00,11,primary,H4,101.10,101.10,48.90,33.94,0.6500,33.94,67.16,",
     "G1,P8,1201,2024-05-03 10:00:00,11,primary,H4,101.10,101.10,101.10,0.00,0.6500,0.00,101.10,",
     "G2,P8,1201,2024-05-04 10:00:00,11,primary,H4,101.11,101.11,48.90,33.93,0.6500,33.93,67.18,",
+    # H2: the same 33.9365, recorded 33.95: a fen off the expected 33.94, but no rounding of 33.9365 gives it
+    "H1,P9,1201,2024-05-03 10:00:00,11,primary,H4,101.10,101.10,101.10,0.00,0.6500,0.00,101.10,",
+    "H2,P9,1201,2024-05-04 10:00:00,11,primary,H4,101.11,101.11,48.90,33.95,0.6500,33.95,67.16,",
     "CF2,W10,1101,2024-06-05 10:00:00,11,tertiary,H1,10.00,10.00,0.00,0.01,0.5000,0.01,9.99,",
     "CF1,W10,1101,2024-06-01 10:00:00,11,tertiary,H1,2200.00,2200.00,200.00,1000.00,0.5000,1000.00,1200.00,",
     # the reference engine's route (the ledger's type changes: A-AUDIT-PSN-TYPE-CHANGE): R1 retires after T1's
@@ -101,15 +103,15 @@ FEN_ROWS = [
 def test_a_fen_off_is_a_rounding_only_where_a_fraction_of_a_fen_was_rounded(tmp_path):
     out = tmp_path / "out"
     code, s = audit([str(_csv(tmp_path, [HEADER, *FEN_ROWS]))], "panzhihua", "panzhihua-example", out=out)
-    assert (code, s["discrepancies_by_field"]["hifp_pay"], s["persons_reference"]) == (1, 4, 1)
+    assert (code, s["discrepancies_by_field"]["hifp_pay"], s["persons_reference"]) == (1, 5, 1)
     con = rollups.connect(out / "discrepancies.parquet")
     try:
         rounded = dict(con.execute("SELECT setl_id, bool_and(fen_rounded) FROM d GROUP BY setl_id").fetchall())
         classes = {c["cls"]: (c["settlements"], c["overpaid"], c["underpaid"]) for c in rollups.collect(con)["classes"]}
     finally:
         con.close()
-    assert rounded == {"F2": False, "G2": True, "CF2": False, "T2": True}
-    assert classes == {"over": (2, 2, 0), "fen": (2, 0, 2)}
+    assert rounded == {"F2": False, "G2": True, "H2": False, "CF2": False, "T2": True}
+    assert classes == {"over": (3, 3, 0), "fen": (2, 0, 2)}
     sheet = {r[0]: r[1] for r in load_workbook(out / "audit.xlsx")["按差异类型"].iter_rows(min_row=2, values_only=True)}
     assert "未按四舍五入到分（A-ROUND-FEN）" in sheet["分位舍入不符（差一分）"]
     assert sheet.keys() == {"分位舍入不符（差一分）", "统筹基金多付（如未控制年度最高支付限额）"}

@@ -753,37 +753,3 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
                    "must negate them")
         raise AuditInputError(msg, file=file, row=sources.line_of(paths[idx], row, encoding, wanted),
                               column="medfee_sumamt" if why == "sign" else "init_setl_id", unit=unit)
-    _check_resettled_first(con, paths, encoding, wanted)
-
-
-def _check_resettled_first(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,
-                           wanted: frozenset[str]) -> None:
-    """Refuse a reversal without setl_time that the export lists after another settlement of the person on the
-    same date, itself after the reversed one (a re-settlement exported before the reversal): the export's order
-    then decides (A-AUDIT-ORDER) whether that settlement counted the reversed one's deductible and cap — a
-    100.00 finding either way, which the ledger cannot support."""
-    # On the reversal's date, a row without a time comes before it only if it has none either (NULLS FIRST), in
-    # export order: the last settlement listed before the reversal that day is one in doubt unless it is the
-    # reversed settlement itself (then any before it came before that settlement too). One window over the days
-    # with such a reversal only (10M rows: 0.3 s; a join of the reversals to the ledger twice took 2 s).
-    bad = con.execute(f"""
-        WITH w AS (
-          SELECT rid, init_setl_id, setl_time,
-            arg_max(CASE WHEN init_setl_id IS NULL THEN setl_id END, CASE WHEN init_setl_id IS NULL THEN rid END)
-              OVER (PARTITION BY psn_no, setl_date ORDER BY setl_time NULLS FIRST, rid
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_id
-          FROM ledger
-          WHERE (psn_no, setl_date) IN (SELECT psn_no, setl_date FROM ledger
-                                        WHERE init_setl_id IS NOT NULL AND setl_time IS NULL))
-        SELECT rid // {RID_STEP}, rid % {RID_STEP}, init_setl_id, before_id FROM w
-        WHERE init_setl_id IS NOT NULL AND setl_time IS NULL AND before_id <> init_setl_id
-        ORDER BY rid LIMIT 1""").fetchall()
-    if bad:
-        idx, row, init, other = bad[0]
-        raise AuditInputError(
-            f"reverses {init!r}, but the export lists {other!r}, a settlement of the same person on the same date, "
-            f"before it; without setl_time the export's order decides (A-AUDIT-ORDER) whether {other!r} came before "
-            f"the reversal (counting the deductible and cap of {init!r}) or after it: export setl_time, or, if the reversal "
-            f"came first, list it before {other!r}",
-            file=str(paths[idx]), row=sources.line_of(paths[idx], row, encoding, wanted), column="init_setl_id",
-            unit=_unit(paths[idx]))

@@ -444,11 +444,18 @@ def differing_sql(fields: tuple[str, ...]) -> str:
 # get wrong) or something else cut it (the cap: the expected figure is no rounding of it). In 1/10000 fen and
 # DECIMAL(38, 0), without division: P = the product, H = the expected, R = the recorded pool payment (from
 # fund_pay_sumamt less the other funds where the ledger has no hifp_pay); a reversal's figures by magnitude.
-_P = "(CAST(ABS(e.inscp_scp_amt) - ABS(e.act_pay_dedc) AS DECIMAL(38, 0)) * e.pool_prop_selfpay)"
-_H = "CAST(ABS(e.hifp_pay) AS DECIMAL(38, 0))"
+def _product(p: str) -> str:
+    return f"(CAST(ABS({p}inscp_scp_amt) - ABS({p}act_pay_dedc) AS DECIMAL(38, 0)) * {p}pool_prop_selfpay)"
+
+
+_P, _H = _product("e."), "CAST(ABS(e.hifp_pay) AS DECIMAL(38, 0))"
 _R = "CAST(ABS(COALESCE(e.rec_hifp_pay, e.rec_fund_pay_sumamt - e.fund_pay_sumamt + e.hifp_pay)) AS DECIMAL(38, 0))"
 FEN_ROUNDED = (f"COALESCE({_R} <> {_H} AND 2 * {_P} - 20000 * {_H} >= -10000 AND 2 * {_P} - 20000 * {_H} < 10000"
                f" AND ABS(10000 * {_R} - {_P}) < 10000, FALSE)")
+# The pool payment's clause names A-ROUND-FEN where rounding to the fen changed the figure (the product, not
+# cut by the cap, was no whole number of fen), as the reference engine's ratio step does (benefits._rounding).
+_ROUND_CITE = (f"(CASE WHEN d.base_status = 'ordinary' AND NOT d.capped AND 10000 * CAST(ABS(d.hifp_pay) AS DECIMAL(38, 0))"
+               f" <> {_product('d.')} THEN '；A-ROUND-FEN' ELSE '' END)")
 
 
 def compare_sql(fields: tuple[str, ...]) -> str:
@@ -457,8 +464,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     Only the rows that differ (`differing`) meet the ledger again (descriptive columns) and the clause tables."""
     fields = _audited(fields)
     clauses = ",\n    ".join(
-        f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}) || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END"
-        f" AS {c}" for c, e in _CLAUSES.items())
+        f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}){' || ' + _ROUND_CITE if c == 'clause_fund' else ''}"
+        f" || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END AS {c}" for c, e in _CLAUSES.items())
     # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}"
                      for c in ("psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type"))

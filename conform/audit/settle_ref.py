@@ -17,7 +17,14 @@ from conform.reference.trace import CITE_SEP, join_cites
 
 ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility", "dise_codg", "exclusion",
                "remote", "acct_used_flag", "init_setl_id", "medfee_sumamt", "fulamt_ownpay_amt",
-               "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt", "acct_mulaid_pay", "acct_pay")
+               "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt", "acct_mulaid_pay", "acct_pay",
+               # last, and optional in a row (ORDER_DOUBT): the rest are unpacked by place
+               "setl_time")
+# Without setl_time the export's order places a reversal among the settlements of its day (A-AUDIT-ORDER): a
+# settlement of the reversal's day listed before it, after the reversed one, counted the reversed one's deductible
+# and cap only if it came first, which the ledger cannot tell; its clauses, and those of the person's later
+# settlements of that year (their running totals follow from it), cite the assumption (_order_doubts).
+ORDER_DOUBT = "A-AUDIT-ORDER"
 
 
 @dataclass(frozen=True)
@@ -249,7 +256,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         out.append({"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status, "note": reason})
     for r in rows:
         (setl_id, psn_no, _t, date, med_type, facility, dise, excl, remote, acct_flag, init,
-         medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r
+         medfee, ful, over, pre, other, hosp, mulaid, rec_acct) = r[:19]
         try:
             if init is not None:
                 if init in refused:
@@ -348,7 +355,33 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                         3 if no_account else 1 if unknown else 2 if key in short else 0))
     if trace_for is not None:
         return None, f"settlement {trace_for} not found"
+    doubted = _order_doubts(rows)
+    for d in out:
+        if d["setl_id"] in doubted:
+            for c in ("clause_dedc", "clause_fund", "clause_ratio"):
+                if d.get(c):
+                    d[c] = join_cites(*d[c].split(CITE_SEP), ORDER_DOUBT)
     return out
+
+
+def _order_doubts(rows: list[tuple]) -> set[str]:
+    """The settlements whose figures rest on the export's order (ORDER_DOUBT): from the first settlement listed,
+    on the day of a reversal without setl_time, between the reversed settlement and that reversal, every later
+    settlement of the person that year, and their reversals. Rows in settlement order; a reference-route person
+    only (such a reversal is not right after its settlement)."""
+    at: dict[str, int] = {}
+    first: dict[int, int] = {}  # year -> the first row in doubt
+    for i, r in enumerate(rows):
+        at[r[0]] = i
+        init, date = r[10], r[3]
+        if init is None or init not in at or (len(r) > 19 and r[19] is not None):
+            continue
+        j = next((k for k in range(at[init] + 1, i) if rows[k][10] is None and rows[k][3] == date), None)
+        if j is not None:
+            first[date.year] = min(first.get(date.year, j), j)
+    doubted = {r[0] for k, r in enumerate(rows) if r[10] is None and r[3] is not None
+               and k >= first.get(r[3].year, len(rows))}
+    return doubted | {r[0] for r in rows if r[10] in doubted}
 
 
 def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: int, acct: int | None,

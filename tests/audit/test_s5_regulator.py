@@ -165,34 +165,44 @@ def test_a_deductible_carried_over_a_mid_year_retirement_cites_the_reading_on_th
     assert file_dated[("T2", "hifp_pay")] == file_dated[("T2", "act_pay_dedc")] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
 
 
-# D4: without setl_time a re-settlement X1b exported before the reversal X1R of the earlier X1 (both 03-02) would
-# be audited with X1 standing (deductible used up: 0.00 / 300.00, a false 100.00 underpaid); the ledger cannot say
-# which came first that day, so it is refused like the reversal listed before its own settlement. Listed after
-# the reversal it is audited (clean); with setl_time the times decide.
+# D4: without setl_time a re-settlement X1b exported before the reversal X1R of the earlier X1 (both 03-02) is
+# audited with X1 standing (deductible used up: 0.00 / 300.00, 100.00 underpaid) — as A-AUDIT-ORDER says, and
+# right if the export's order is the order of the day (a chronological export: X1b settled before X1 was
+# reversed), but the ledger cannot tell: the findings of X1b and of the person's later settlements that year
+# (X2: its deductible follows from X1b's) cite A-AUDIT-ORDER. Listed after the reversal, or with setl_time,
+# the order is the ledger's own, and nothing cites it.
 DATE_HEADER = HEADER.replace("setl_time", "setl_date")
 X1 = "X1,W1,1101,2024-03-01,11,tertiary,H1,600.00,600.00,200.00,200.00,0.5000,200.00,400.00,"
 X1R = "X1R,W1,1101,2024-03-02,11,tertiary,H1,-600.00,-600.00,-200.00,-200.00,0.5000,-200.00,-400.00,X1"
 X1B = "X1b,W1,1101,2024-03-02,11,tertiary,H1,600.00,600.00,200.00,200.00,0.5000,200.00,400.00,"
+X2 = "X2,W1,1101,2024-04-01,11,tertiary,H1,100.00,100.00,0.00,60.00,0.5000,60.00,40.00,"
 
 
-def test_a_same_day_resettlement_exported_before_the_reversal_is_refused_without_setl_time(tmp_path):
-    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 4, column init_setl_id: reverses 'X1', but the export "
-                                              r"lists 'X1b', a settlement of the same person on the same date, before it;"
-                                              r".*\(A-AUDIT-ORDER\).*export setl_time"):
-        _run([_csv(tmp_path, [DATE_HEADER, X1, X1B, X1R])])
-    both = [("X1", 20000, 20000), ("X1R", -20000, -20000), ("X1b", 20000, 20000)]
-    code, s, rows = _run([_csv(tmp_path, [DATE_HEADER, X1, X1R, X1B], name="ordered.csv")])
-    assert (code, rows) == (0, both)
-    # only a settlement between the reversed one and its reversal is in doubt: X0, exported before X1 on X1's own
-    # date (03-02 all three), came before X1 (A-AUDIT-ORDER) whichever way the reversal went
-    same = [r.replace("2024-03-01", "2024-03-02") for r in (X1B.replace("X1b", "X0"), X1, X1R)]
-    code, s, rows = _run([_csv(tmp_path, [DATE_HEADER, *same], name="before.csv")])
-    assert [r[0] for r in rows] == ["X0", "X1", "X1R"]
-    # with times the order is known: X1b at 11:00, after the reversal at 10:00, whatever the export's order
-    timed = [HEADER, X1.replace("2024-03-01", "2024-03-01 09:00:00"), X1B.replace("2024-03-02", "2024-03-02 11:00:00"),
+def _found(tmp_path, header, rows, name):
+    out = tmp_path / name
+    code, _ = audit([str(_csv(tmp_path, [header, *rows], name=f"{name}.csv"))], "panzhihua", "panzhihua-example", out=out)
+    with open(out / "discrepancies.csv", encoding="utf-8", newline="") as f:
+        return code, {(r["setl_id"], r["field"]): (r["diff"], r["clause"]) for r in csv.DictReader(f)}
+
+
+def test_a_same_day_resettlement_exported_before_the_reversal_cites_the_export_order(tmp_path):
+    # X2 (04-01, 100.00): with X1b counting no deductible, 200.00 is left: deductible 100.00, pool 0.00 — recorded
+    # 0.00 / 60.00, so X2 differs too, and rests on the same order
+    code, found = _found(tmp_path, DATE_HEADER, [X1, X1B, X1R, X2], "listed")
+    cited = "攀枝花 第七条；A-AUDIT-ORDER"
+    assert code == 1
+    assert found[("X1b", "hifp_pay")] == ("-100.00", cited) and found[("X1b", "act_pay_dedc")] == ("200.00", cited)
+    assert found[("X2", "hifp_pay")] == ("60.00", cited) and found[("X2", "act_pay_dedc")] == ("-100.00", cited)
+    # listed after the reversal: X1b takes the deductible (200.00 / 200.00, as recorded); X2's 100.00 is all pool
+    # at 50% = 50.00 (recorded 60.00): a finding of the ledger's own order, citing the article alone
+    code, found = _found(tmp_path, DATE_HEADER, [X1, X1R, X1B, X2], "ordered")
+    assert (code, found) == (1, {("X2", f): (d, "攀枝花 第七条") for f, d in
+                                 (("hifp_pay", "10.00"), ("fund_pay_sumamt", "10.00"), ("psn_part_amt", "-10.00"))})
+    # with times the order is known: X1b at 09:00 came before the reversal at 10:00 — no assumption
+    timed = [X1.replace("2024-03-01", "2024-03-01 09:00:00"), X1B.replace("2024-03-02", "2024-03-02 09:00:00"),
              X1R.replace("2024-03-02", "2024-03-02 10:00:00")]
-    code, s, rows = _run([_csv(tmp_path, timed, name="timed.csv")])
-    assert (code, rows) == (0, both)
+    code, found = _found(tmp_path, HEADER, timed, "timed")
+    assert code == 1 and found[("X1b", "hifp_pay")] == ("-100.00", "攀枝花 第七条")
 
 
 def test_a_reversal_with_its_settlements_time_in_an_earlier_file_says_the_times_are_equal(tmp_path):
@@ -206,3 +216,21 @@ def test_a_reversal_with_its_settlements_time_in_an_earlier_file_says_the_times_
         _run([a, b])
     code, _, rows = _run([b, a])
     assert (code, [r[0] for r in rows]) == (0, ["X1", "X1R"])
+
+
+# The pool payment's clause names A-ROUND-FEN where rounding to the fen changed the figure, on the plan's route as
+# on the reference engine's (its ratio step cites it): G2's 33.9365 → 33.94 rests on it, F2's exact 33.93 does not.
+# G3/G4/G3R (a reversal not right after its settlement) send P8 to the reference engine.
+def test_the_plan_and_the_reference_cite_the_rounding_alike(tmp_path):
+    g_rows = [r for r in FEN_ROWS if r[0] in "FG"]
+    later = ["G3,P8,1201,2024-06-01 10:00:00,11,primary,H4,50.00,50.00,0.00,32.50,0.6500,32.50,17.50,",
+             "G4,P8,1201,2024-06-02 10:00:00,11,primary,H4,50.00,50.00,0.00,32.50,0.6500,32.50,17.50,",
+             "G3R,P8,1201,2024-06-03 10:00:00,11,primary,H4,-50.00,-50.00,0.00,-32.50,0.6500,-32.50,-17.50,G3"]
+    cited = {}
+    for name, rows in (("plan", g_rows), ("reference", g_rows + later)):
+        out = tmp_path / name
+        audit([str(_csv(tmp_path, [HEADER, *rows], name=f"{name}.csv"))], "panzhihua", "panzhihua-example", out=out)
+        with open(out / "discrepancies.csv", encoding="utf-8", newline="") as f:
+            cited[name] = {(r["setl_id"], r["route"]): r["clause"] for r in csv.DictReader(f) if r["field"] == "hifp_pay"}
+    assert cited["plan"] == {("F2", "plan"): "攀枝花 第七条", ("G2", "plan"): "攀枝花 第七条；A-ROUND-FEN"}
+    assert cited["reference"] == {("F2", "plan"): "攀枝花 第七条", ("G2", "reference"): "攀枝花 第七条；A-ROUND-FEN"}

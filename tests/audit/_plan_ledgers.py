@@ -13,6 +13,14 @@ balance after an account payment then is unknown. Some persons are drawn so that
 must hand them to the reference engine (med_type 14, 吉林 emergencies along inpatient rules, a
 reversal followed by a later settlement, a mid-year retirement, a stay in hospital in 吉林); others have a
 stay where the document has no rule for one, or are mostly seen out of town (攀枝花, unfiled or not).
+
+A step of 0–40 days seldom lands on the one day where a rule starts or ends, and a mutant that moves such a bound
+by a day (`<` for `<=`) changes no other figure: so some persons ("on the bounds") see their visits put on those
+days (`bounds`) — the document's first and last valid day and the days around them, 浙江's account reform
+(2023-01-01), the person's benefit period's first and last day, a retirement, 31 Dec / 1 Jan — and a reversal
+that directly follows its settlement is sometimes dated in the next year (31 Dec, reversed on 1 Jan or later,
+then a visit of the new year), whose figures still belong to its settlement's year. The export has setl_date,
+and setl_time only on the days the audit cannot order without it (`timed_dates`).
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ import pyarrow.parquet as pq
 from hypothesis import strategies as st
 
 from conform.reference.case import Person, Reversal, Settlement
+from conform.reference.account import account_reform
 from conform.reference.engine import PersonLedger, rules_for
 from conform.reference.policy import PolicyError
 
@@ -67,6 +76,26 @@ def _yuan(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
+def bounds(policy: str, early: bool, rec: dict) -> list[dt.date]:
+    """The days where a rule starts or ends for this person, each with the day on its other side: the document's
+    validity (from the city's valid_from for EARLY_ZHEJIANG), the account reform, the benefit period, a retirement
+    and the natural years' ends around the drawn dates."""
+    rules = rules_for(policy, REGION[policy], EARLY_ZHEJIANG if early else PARAMS.get(policy))
+    day = dt.timedelta(days=1)
+    out = {dt.date(y, 12, 31) for y in (2022, 2023)} | {dt.date(y, 1, 1) for y in (2023, 2024)}
+    firsts = [rules.valid_from, (account_reform(rules) or (None,))[0], rec.get("benefit_period", {}).get("begin"),
+              rec.get("retire_date")]
+    for b in firsts:  # the first day a rule holds, and the day before
+        if b is not None:
+            b = dt.date.fromisoformat(b) if isinstance(b, str) else b
+            out |= {b - day, b}
+    for b in (rules.valid_to, rec.get("benefit_period", {}).get("end")):  # the last day, and the day after
+        if b is not None:
+            b = dt.date.fromisoformat(b) if isinstance(b, str) else b
+            out |= {b, b + day}
+    return sorted(out)
+
+
 @st.composite
 def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: bool = False):
     psn_type = draw(st.sampled_from(("1101", "1201", "1103", "1203")))
@@ -82,9 +111,11 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: b
     # Some persons are mostly seen out of town (攀枝花 第七条: filed or not), so that unfiled visits reach every
     # facility and both roles past the deductible and under the cap, where only the region's ratio is right.
     away = policy == "panzhihua" and draw(st.integers(0, 3)) == 0
-    if policy == "panzhihua" and draw(st.integers(0, 5)) == 0:
+    # A person on the bounds (`bounds`): visits put on the days where a rule starts or ends (see below).
+    on_bounds = draw(st.integers(0, 2)) == 0
+    if policy == "panzhihua" and draw(st.integers(0, 1 if on_bounds else 5)) == 0:
         rec["benefit_period"] = {"begin": "2023-12-01", "end": "2024-01-15"}
-    if draw(st.integers(0, 7)) == 0:
+    if draw(st.integers(0, 7)) == 7:  # (not 0: the simplest person, on the bounds, then has an account)
         rec["has_account"] = False  # no account of one's own: only a relative's pays (no balance to give)
     elif rec.get("flex_tier") != 2 and draw(st.booleans()):  # tier 2 has no account (A-PZH-FLEX-TIER2)
         # (a floor, as for the amounts below: else most balances would be a few fen, and the account pay nothing)
@@ -94,7 +125,7 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: b
                       "ordinary_pay": str(_yuan(draw(st.integers(0, 250000))))}
     fb_kind = draw(st.sampled_from(("none", "none", "none", "chronic", "emergency", "reversal", "late_reversal",
                                     "retire", "stay"))) \
-        if allow_fallback else "none"
+        if allow_fallback and not (on_bounds and draw(st.booleans())) else "none"  # half those on the bounds: the plan's
     if fb_kind == "chronic" and policy in DISEASE:
         rec["chronic_diseases"] = [{"dise_codg": DISEASE[policy], "kind": "chronic"}]
     if fb_kind == "retire" and psn_type in ("1101", "1103"):
@@ -103,10 +134,24 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: b
     # (a city pooling from 2022-07-01: every other person starts before the account reform, visits crossing it)
     start = (dt.date(2023, 11, 1) if draw(st.integers(0, 1 if early else 7))
              else dt.date(2022, 11, 1) if early else dt.date(2022, 12, 20))
+    # On the bounds, the person starts on or just before one of them (some far from the usual dates: 攀枝花's last
+    # day 2027-12-31, 北京's first 2022-03-06; their own benefit period's and 浙江's account reform more often than
+    # the rest), and half the visits land on one of the next two bounds within 60 days (a step or two's reach).
+    edges = bounds(policy, early, rec) if on_bounds else []
+    if edges:
+        period = rec.get("benefit_period")
+        own = [dt.date.fromisoformat(period[k]) for k in ("begin", "end")] if period else []
+        if policy == "zhejiang":
+            own.append((account_reform(rules_for(policy, REGION[policy])) or (None,))[0])
+        start = draw(st.sampled_from(edges + own * 3)) - dt.timedelta(days=draw(st.integers(0, 1)))
     day = start
     events: list = []
     for i in range(n):
-        day = day + dt.timedelta(days=draw(st.integers(0, 40)))
+        ahead = [b for b in edges if day <= b <= day + dt.timedelta(days=60)][:2]
+        if ahead and draw(st.booleans()):
+            day = draw(st.sampled_from(ahead))
+        else:
+            day = day + dt.timedelta(days=draw(st.integers(0, 40)))
         fac = draw(st.sampled_from(FACILITIES))
         med = "41" if fac == "pharmacy" else draw(st.sampled_from(("11", "11", "11", "13", "28")))
         if fb_kind == "chronic" and policy in DISEASE and i == n - 1:
@@ -139,13 +184,21 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: b
                                  other_funds_pay=_yuan(other), hosp_part_amt=_yuan(hosp),
                                  acct_mulaid_pay=_yuan(mulaid)))
     apart = False
-    if draw(st.integers(0, 2)) == 0 or fb_kind in ("reversal", "late_reversal"):
+    # on the bounds: the last visit of a year followed by one of the next, when there is one, is reversed more often
+    crossing = [i for i in range(len(events) - 1) if edges and events[i].date.year < events[i + 1].date.year]
+    if draw(st.integers(0, 1 if crossing else 2)) == 0 or fb_kind in ("reversal", "late_reversal"):
         target = draw(st.integers(0, len(events) - 1))
+        if crossing and draw(st.booleans()):
+            target = draw(st.sampled_from(crossing))
         rev = Reversal(id=f"{psn_no}-R", date=events[-1].date, reverses=events[target].id)
         if (fb_kind == "reversal" or (fb_kind != "late_reversal" and draw(st.booleans()))) and target < len(events) - 1:
             # Reverse and re-settle: right after its settlement, later visits follow (the plan's `annulled`);
-            # drawn for persons the plan settles too, so that a later visit sees the balance given back.
-            events.insert(target + 1, Reversal(id=f"{psn_no}-R", date=events[target].date, reverses=events[target].id))
+            # drawn for persons the plan settles too, so that a later visit sees the balance given back. The
+            # reversal is dated on its settlement's day, or later up to the next visit's: 1 Jan after a visit of
+            # 31 Dec, or the next visit's day in the new year (its figures are still its settlement's year's).
+            when, nxt = events[target].date, events[target + 1].date
+            when = draw(st.sampled_from(sorted({when, max(when, dt.date(nxt.year, 1, 1)), nxt})))
+            events.insert(target + 1, Reversal(id=f"{psn_no}-R", date=when, reverses=events[target].id))
         elif fb_kind == "late_reversal" and target < len(events) - 2:
             # Reversed after another visit, then more visits: only the reference engine can replay it.
             events.insert(target + 2, Reversal(id=f"{psn_no}-R", date=events[target + 1].date, reverses=events[target].id))
@@ -272,22 +325,41 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
     return Planted(recorded, expected, found)
 
 
+def timed_dates(events: list[Settlement | Reversal]) -> set[dt.date]:
+    """The dates on which a reversal follows another settlement of the person than the one it reverses (a visit
+    between them, on the reversal's day): without setl_time the audit refuses that order, which the export's
+    order alone would decide (A-AUDIT-ORDER; conform/audit/ledger.py `_check_resettled_first`). The export gives
+    such a date's rows a time, in their order; the other rows have none."""
+    out: set[dt.date] = set()
+    last: dict[dt.date, str] = {}  # the last settlement listed on each date so far
+    for e in events:
+        if isinstance(e, Reversal):
+            if last.get(e.date, e.reverses) != e.reverses:
+                out.add(e.date)
+        else:
+            last[e.date] = e.id
+    return out
+
+
 def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path]:
     """The export (Parquet, amounts as text as a CSV export would carry them) and the persons file."""
-    cols: dict[str, list] = {c: [] for c in ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facility",
-                                             "dise_codg", "init_setl_id", "exclusion", "remote", "acct_used_flag",
-                                             "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-                                             "cvlserv_pay", "maf_pay", "hosp_part_amt", "acct_mulaid_pay")
+    cols: dict[str, list] = {c: [] for c in ("setl_id", "psn_no", "psn_type", "setl_date", "setl_time", "med_type",
+                                             "facility", "dise_codg", "init_setl_id", "exclusion", "remote",
+                                             "acct_used_flag", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
+                                             "preselfpay_amt", "cvlserv_pay", "maf_pay", "hosp_part_amt",
+                                             "acct_mulaid_pay")
                              + RECORDED}
     for rec, events in zip(d.persons, d.events):
         by_id = {e.id: e for e in events if isinstance(e, Settlement)}
-        for e in events:
+        timed = timed_dates(events)
+        for k, e in enumerate(events):
             src = by_id[e.reverses] if isinstance(e, Reversal) else e
             sign = -1 if isinstance(e, Reversal) else 1
             cols["setl_id"].append(e.id)
             cols["psn_no"].append(rec["psn_no"])
             cols["psn_type"].append(rec["psn_type"])
             cols["setl_date"].append(e.date.isoformat())
+            cols["setl_time"].append(f"{e.date.isoformat()} 08:{k:02d}:00" if e.date in timed else None)
             cols["med_type"].append(src.med_type)
             cols["facility"].append(src.facility)
             cols["dise_codg"].append(src.dise_codg)

@@ -19,8 +19,7 @@ by a day (`<` for `<=`) changes no other figure: so some persons ("on the bounds
 days (`bounds`) — the document's first and last valid day and the days around them, 浙江's account reform
 (2023-01-01), the person's benefit period's first and last day, a retirement, 31 Dec / 1 Jan — and a reversal
 that directly follows its settlement is sometimes dated in the next year (31 Dec, reversed on 1 Jan or later,
-then a visit of the new year), whose figures still belong to its settlement's year. The export has setl_date,
-and setl_time only on the days the audit cannot order without it (`timed_dates`).
+then a visit of the new year), whose figures still belong to its settlement's year.
 """
 from __future__ import annotations
 
@@ -325,25 +324,9 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
     return Planted(recorded, expected, found)
 
 
-def timed_dates(events: list[Settlement | Reversal]) -> set[dt.date]:
-    """The dates on which a reversal follows another settlement of the person than the one it reverses (a visit
-    between them, on the reversal's day): without setl_time the audit refuses that order, which the export's
-    order alone would decide (A-AUDIT-ORDER; conform/audit/ledger.py `_check_resettled_first`). The export gives
-    such a date's rows a time, in their order; the other rows have none."""
-    out: set[dt.date] = set()
-    last: dict[dt.date, str] = {}  # the last settlement listed on each date so far
-    for e in events:
-        if isinstance(e, Reversal):
-            if last.get(e.date, e.reverses) != e.reverses:
-                out.add(e.date)
-        else:
-            last[e.date] = e.id
-    return out
-
-
 def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path]:
     """The export (Parquet, amounts as text as a CSV export would carry them) and the persons file."""
-    cols: dict[str, list] = {c: [] for c in ("setl_id", "psn_no", "psn_type", "setl_date", "setl_time", "med_type",
+    cols: dict[str, list] = {c: [] for c in ("setl_id", "psn_no", "psn_type", "setl_date", "med_type",
                                              "facility", "dise_codg", "init_setl_id", "exclusion", "remote",
                                              "acct_used_flag", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
                                              "preselfpay_amt", "cvlserv_pay", "maf_pay", "hosp_part_amt",
@@ -351,15 +334,13 @@ def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path
                              + RECORDED}
     for rec, events in zip(d.persons, d.events):
         by_id = {e.id: e for e in events if isinstance(e, Settlement)}
-        timed = timed_dates(events)
-        for k, e in enumerate(events):
+        for e in events:
             src = by_id[e.reverses] if isinstance(e, Reversal) else e
             sign = -1 if isinstance(e, Reversal) else 1
             cols["setl_id"].append(e.id)
             cols["psn_no"].append(rec["psn_no"])
             cols["psn_type"].append(rec["psn_type"])
             cols["setl_date"].append(e.date.isoformat())
-            cols["setl_time"].append(f"{e.date.isoformat()} 08:{k:02d}:00" if e.date in timed else None)
             cols["med_type"].append(src.med_type)
             cols["facility"].append(src.facility)
             cols["dise_codg"].append(src.dise_codg)

@@ -56,3 +56,45 @@ def test_a_refusals_control_characters_reach_neither_console_nor_page_raw(tmp_pa
     assert "\\x1b[2J" in page
     for raw in ("\x1b", "\x00", "\u202e", "\x07", "\x9b"):
         assert raw not in page, repr(raw)
+
+
+# rclose7 D5: the system's own name is its text too — a plugin's `name` (the table's title, and the verdict
+# sentence's system when no [system] name is configured) and the config's [system] name (the verdict sentence's)
+EVIL_NAME = "evil\x1b]0;pwned\x07\x1b[2J\u202e\n结论：合格 — forged"
+NAMED = textwrap.dedent('''
+    from conform.fixtures.sample_plugin import SampleSystemPlugin
+
+    class Evil(SampleSystemPlugin):
+        name = %r
+        description = %r
+''' % (EVIL_NAME, EVIL_NAME + " description"))
+
+
+def _run_named(tmp_path: Path, *extra: str) -> str:
+    (tmp_path / "evilname.py").write_text(NAMED, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "400"}  # no line wrapped by the console's width
+    done = subprocess.run([sys.executable, "-m", "conform.harness.cli", "run", "--adapter", "python:evilname:Evil",
+                           "--article", "panzhihua-19", "--tag", "not conform_property", "--no-progress",
+                           "--out", str(tmp_path / "out"), *extra], capture_output=True, env=env, timeout=600)
+    console = done.stdout.decode("utf-8")
+    assert done.returncode == 0, console[-2000:]  # the sample plugin settles as the reference does
+    for raw in ("\x1b", "\x07", "\u202e"):
+        assert raw not in console, repr(raw)
+    # the name's newline is shown as \n: no line of the system's own starts with its forged 结论
+    assert not any(ln.strip().startswith("结论：合格 — forged") for ln in console.splitlines())
+    return console
+
+
+def test_a_plugins_name_neither_drives_the_terminal_nor_forges_a_verdict_line(tmp_path: Path):
+    console = _run_named(tmp_path)
+    escaped = "evil\\x1b]0;pwned\\x07\\x1b[2J\\u202e\\n结论：合格 — forged"
+    title = console[console.index("Conformance results —"):].split("\n", 2)
+    assert escaped in " ".join(title[:2])  # the table's title (wrapped to the table's width)
+    assert f"结论：合格 — {escaped} description 在" in console
+
+
+def test_the_configs_system_name_is_escaped_too(tmp_path: Path):
+    (tmp_path / "conform.toml").write_text('[system]\nname = "cfg\\u001b[2J\\n结论：合格 — forged"\n'
+                                           'version = "1.0\\u001b]0;v\\u0007"\n', encoding="utf-8")
+    console = _run_named(tmp_path, "--config", str(tmp_path / "conform.toml"))
+    assert "结论：合格 — cfg\\x1b[2J\\n结论：合格 — forged 在" in console

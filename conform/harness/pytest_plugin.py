@@ -185,7 +185,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     if hook is None or not _active(config) or config.getoption("collectonly", False):
         return
     from .evidence import mask
-    from .report.model import shown
+    from .report.model import one_line
     from .run import EXIT_HARNESS, EXIT_USAGE, _run_id, conclude, gate
 
     spec = config.getoption(OPTION)
@@ -202,11 +202,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     if reporter is not None:
         reporter.line("")  # after the progress dots, on a line of its own
 
-    def say(text: str) -> None:
+    def say(text: str) -> None:  # one line each: a system's newline (in a reason it is quoted in) forges none
         if reporter is not None:
-            reporter.write_line(shown(mask(text)))
+            reporter.write_line(one_line(mask(text)))
         else:
-            sys.stderr.write(shown(mask(text)) + "\n")
+            sys.stderr.write(one_line(mask(text)) + "\n")
 
     usage = ex.usage_error
     if not usage and not ex.interrupted and not run.checks and not run.planned:

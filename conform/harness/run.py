@@ -389,7 +389,9 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     from .report.terminal import article_label, cause_lines, counts_columns, counts_row, document_label, verdict_sentence
 
     console = Console(stderr=False)
-    table = Table(title=f"一致性测试结果 Conformance results — {run.adapter.get('adapter', '')}")
+    # the adapter's name is the system's text (a plugin's `name`): escaped for the terminal, and for rich's markup
+    table = Table(title=f"一致性测试结果 Conformance results — "
+                        f"{escape(one_line(mask(str(run.adapter.get('adapter', '')))))}")
     statuses = ["passed", "failed", "error", "not_applicable", "skipped"]
     titles = ["通过\npassed", "失败\nfailed", "错误\nerror", "不适用\nn/a", "跳过\nskipped"]
     # The harness's own faults get a column only when they happened (the reports always show them).
@@ -454,7 +456,9 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     console.print(totals)
     console.print(f"[{colour}]{escape(verdict_sentence(run))}[/{colour}]")
     if gate_result is not None:
-        console.print(f"退出码 Exit code {gate_result[0]}: {gate_result[1]}", markup=False, highlight=False)
+        # the reason can quote a system's words (nothing_reached: why its checks were not applicable)
+        console.print(one_line(mask(f"退出码 Exit code {gate_result[0]}: {gate_result[1]}")), markup=False,
+                      highlight=False)
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -40,12 +40,17 @@ def article_label(tag: str) -> str:
 
 
 def verdict_sentence(run: RunResult) -> str:
+    from .model import one_line
+
     counts = run.counts()
     total = len(run.checks)
     failed = counts.get("failed", 0)
     errors = sum(counts.get(s, 0) for s in ERRORS)
     docs = "、".join(document_label(p) for p in sorted({c.policy for c in run.checks if c.policy})) or "所选文件"
-    system = run.adapter.get("system_name") or run.adapter.get("system") or run.adapter.get("adapter", "被测系统")
+    # the system's own name (its adapter's, or the config's [system] name): escaped like any text it supplies, so
+    # ESC sequences cannot clear the terminal nor a newline forge a 结论 line of its own (model.one_line)
+    system = one_line(str(run.adapter.get("system_name") or run.adapter.get("system")
+                          or run.adapter.get("adapter", "被测系统")))
     if run.verdict == "合格":
         # skipped: e.g. an account use the text leaves open (any answer accepted); each says why in the report
         skipped = counts.get("skipped", 0)

@@ -30,6 +30,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Callable
@@ -89,36 +90,47 @@ class _Overdue(BaseException):
 
 
 class PluginTimeout(SutError):
-    """A plugin call that gave no answer within the configured timeout."""
+    """A plugin call that gave no answer within the configured timeout. `late` holds, as (answer,), the answer
+    of a call that caught every alarm and returned after the timeout all the same: evidence, not an answer."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, late: tuple = ()):
         super().__init__("timeout", message)
+        self.late = late
 
 
 def _bounded(op: str, seconds: float, method: Callable, args: tuple, kwargs: dict) -> Any:
     """`method(*args, **kwargs)`, interrupted after `seconds` by SIGALRM (setitimer) when this is the main
     thread and no other alarm is set (an outer call of the same plugin's, or pytest-timeout's, bounds it
-    then). The alarm repeats every second until the call returns, in case the plugin swallows the first.
-    It cannot stop code that never returns to the interpreter (a C extension looping or blocked with the
-    GIL held), nor calls in other threads (`concurrency` > 1 runs persons in threads)."""
+    then). The alarm repeats every second until the call returns, in case the plugin swallows the first; a
+    call that swallows every one (a bare `except:` in a retry loop) and then answers is a timeout all the
+    same — it was still running when the time was up — its late answer kept in the error. It cannot stop
+    code that never returns to the interpreter (a C extension looping or blocked with the GIL held), nor
+    calls in other threads (`concurrency` > 1 runs persons in threads)."""
     usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
               and threading.current_thread() is threading.main_thread()
               and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
     if not usable:
         return method(*args, **kwargs)
-    inside = [True]
+    inside, alarms = [True], [0]
 
     def overdue(signum: int, frame: Any) -> None:
         if inside[0]:
+            alarms[0] += 1
             raise _Overdue
 
     previous = signal.signal(signal.SIGALRM, overdue)
+    started = time.monotonic()
     try:
         signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
         try:
-            return method(*args, **kwargs)
+            out = method(*args, **kwargs)
         finally:
             inside[0] = False
+        if alarms[0]:  # the call caught every alarm raised into it and answered late: not an answer in time
+            raise PluginTimeout(f"{op}: no answer within {seconds:g} s (it answered after "
+                                f"{time.monotonic() - started:.1f} s, having caught the timeout's "
+                                f"{alarms[0]} alarm(s))", late=(out,))
+        return out
     except _Overdue:
         inside[0] = False
         raise PluginTimeout(f"{op}: no answer within {seconds:g} s") from None
@@ -278,7 +290,8 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
             keep({"refused": evidence.shorten(str(e), 1000)})
             raise
         except SutError as e:
-            keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000)})
+            late = {"late_answer": _plain(e.late[0])} if isinstance(e, PluginTimeout) and e.late else {}
+            keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000), **late})
             raise
         except (NotApplicable, KeyboardInterrupt, _Overdue):
             raise   # _Overdue: an outer call's alarm, which that call turns into its timeout

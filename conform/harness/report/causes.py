@@ -157,7 +157,23 @@ def _parting(m: dict, trace: list[dict], evidence: Any) -> dict | None:
     return None
 
 
+# Readings of a step that decide another of its figures, never this field: the ratio step (支付比例, also
+# 慢特病支付, 住院比例和限额) cites A-ROUND-FEN where rounding the payment to the fen changed it (benefits.
+# _rounding), but rounding decides at most the payment's last fen, never the ratio (rclose7 D1).
+NOT_OF_FIELD: dict[str, tuple[str, ...]] = {"pool_prop_selfpay": ("A-ROUND-FEN",)}
+
+
 def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
+    """(step, clause) of `_step_of`, without the readings of that step that cannot decide the field
+    (`NOT_OF_FIELD`: a wrong ratio on a 1000.01 visit does not rest on rounding the payment)."""
+    step, clause = _step_of(m, trace, evidence)
+    drop = NOT_OF_FIELD.get(m.get("field", ""))
+    if drop and clause:
+        clause = "；".join(p for p in clause.split("；") if p.strip() not in drop)
+    return step, clause
+
+
+def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
     """(step, clause) of the reference's trace at which the system's figure departs from it.
 
     A step whose name says it computes this field and shows the expected figure. Else the first step at

@@ -144,8 +144,12 @@ def _request() -> SimpleNamespace:
 def test_a_refusal_in_the_systems_own_words_passes_and_the_check_says_what_the_reference_mentions():
     # 攀枝花 第十九条 (settlements and credits before 2023 and after 2027, 原因包含 "第十九条") and 南昌 四（六）
     # (原因包含 "四（六）"): refused where the reference refuses, in other words
+    # in other words; an account use's 依据 is judged though (rclose7 D4, tests/test_s5_blame_mends.py): the
+    # uses refused without naming 第十九条 fail on that clause, and only they
     run, report, (code, why) = _run(OwnWords, articles=("panzhihua-19", "nanchang-4.6"))
-    assert code == 0, (why, [(c.name, c.message) for c in run.checks if c.status != "passed"])
+    bad = [c for c in run.checks if c.status != "passed"]
+    assert code == 1 and bad and all(c.status == "failed" and [(m.field, m.item) for m in c.mismatches] == [("clause", "个人账户使用")]
+                       for c in bad), (why, [(c.name, c.message) for c in bad])
     noted = [c for c in run.checks if "不作判定" in (c.message or "")]
     mentioned = {w for c in noted for w in ("“第十九条”", "“四（六）”") if w in c.message}
     assert mentioned == {"“第十九条”", "“四（六）”"}, [c.message for c in noted]
@@ -153,15 +157,19 @@ def test_a_refusal_in_the_systems_own_words_passes_and_the_check_says_what_the_r
     assert WORDING_NOTE in run.notes  # once for the run: the reports' banner and the terminal
 
 
-def test_a_use_refused_as_a_request_in_its_own_words_passes_with_the_note():
+def test_a_use_refused_as_a_request_in_its_own_words_must_still_name_the_cited_clause():
+    # the use's 依据 tells the reasons apart, as an answer's clause does (rclose7 D4): own words naming it pass
     w = World(OwnWords())
     w.policy = "panzhihua"
     w.set_person(psn_no="W1", psn_type="1101")
     when_use(w, "本人", "就医个人负担医疗费", day="2028-01-01")
+    with pytest.raises(MismatchError) as e:
+        then_use(w, _request(), "被拒绝", "第十九条")
+    assert [(m.field, m.expected) for m in e.value.mismatches] == [("clause", "第十九条")]
+    w.last_use = {"decision": "refused", "clause": None, "err_msg": f"{OWN_WORDS}（第十九条）"}
     req = _request()
     then_use(w, req, "被拒绝", "第十九条")
-    (key, said), = req.node.user_properties
-    assert key == "conform_note" and "“第十九条”" in said and OWN_WORDS in said
+    assert req.node.user_properties == []
 
 
 # --------------------------------------------------------------------------- D2/D3: validity rests on a reading

@@ -132,10 +132,9 @@ def test_a_dated_use_refused_by_the_system_is_the_refusal_the_step_expects():
     when_use(w, "本人", "就医个人负担医疗费", day="2028-01-01")
     assert w.last_use["decision"] == "refused" and "第十九条" in w.last_use["err_msg"]
     then_use(w, request(), "被拒绝", "第十九条")
-    req = request()  # a reason not naming the clause still passes: the wording is noted, not judged (rtext D1)
-    then_use(w, req, "被拒绝", "第五条")
-    (key, said), = req.node.user_properties
-    assert key == "conform_note" and "“第五条”" in said and "不作判定" in said
+    with pytest.raises(MismatchError) as e:  # the use's 依据 is looked for in the reason, as in a clause (rclose7 D4)
+        then_use(w, request(), "被拒绝", "第五条")
+    assert (e.value.mismatches[0].field, e.value.mismatches[0].expected) == ("clause", "第五条")
     with pytest.raises(MismatchError) as e:  # and a refusal where the text allows fails, naming the reason
         then_use(w, request(), "被允许")
     assert "第十九条" in e.value.mismatches[0].actual

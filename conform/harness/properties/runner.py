@@ -160,7 +160,9 @@ def _relative(path: str) -> str:
 
 
 def is_reference(adapter: Adapter) -> bool:
-    return isinstance(adapter, ReferenceAdapter)
+    """The built-in reference itself, not a plugin subclassing it to change a behaviour (a system under test
+    like any other, whose differential properties run: rclose7 D8)."""
+    return type(adapter) is ReferenceAdapter
 
 
 def in_process(adapter: Adapter) -> bool:
@@ -168,7 +170,7 @@ def in_process(adapter: Adapter) -> bool:
     True`): only there do examples carry batches (settings.BATCH). Over a network a person-year's
     requests cost far more than Hypothesis's own work per example, so a batch would not be faster,
     and a failure's shrinking would re-run the items before the failing one on every attempt."""
-    return is_reference(adapter) or getattr(adapter, "in_process", False) is True
+    return isinstance(adapter, ReferenceAdapter) or getattr(adapter, "in_process", False) is True
 
 
 def marks_for(prop: Property, policy: str) -> list:

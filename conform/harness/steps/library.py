@@ -19,12 +19,12 @@ from conform.reference.policy import PolicyError, bind, bind_cached, load_policy
 from ..adapters import SettlementRefused, takes_use_date
 from ..adapters.base import UseDateNotApplicable
 from ..plugin import MismatchError, note, run_note
-from ..report.causes import A_ID, FIELD_STEPS
+from ..report.causes import A_ID, FIELD_STEPS, _cites
 from ..results import Mismatch
 from .vocabulary import (DECISION_NAMES, DISEASE_KIND_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES,
                          PERSON_TYPES, POLICY_NAMES, PURPOSE_NAMES, RELATION_NAMES, SETTLEMENT_FIELDS,
                          VISIT_COLUMNS, YTD_DISEASE_FIELDS, YTD_FIELDS, amount, lookup, ratio)
-from .world import ScenarioError, World
+from .world import ScenarioError, World, validity_refusal
 
 AMT = r"-?\d+(?:\.\d{1,2})?"
 
@@ -366,7 +366,8 @@ def when_use(world: World, relation: str, purpose: str, amt: str | None = None, 
         try:
             world.oracle_use = world.oracle.check_account_use(*args, **kwargs)
         except SettlementRefused as e:
-            world.oracle_use = {"decision": "refused", "clause": None, "err_msg": e.message}
+            world.oracle_use = {"decision": "refused", "clause": None, "err_msg": e.message,
+                                "by_reading": validity_refusal(e)}
     world.use_purpose = purpose_code
 
 
@@ -380,8 +381,10 @@ def _use_basis(world: World) -> tuple[list[dict], list[str]]:
     ref = world.oracle_use if world.oracle is not None else world.last_use
     if not ref:
         return [], []
-    if "err_msg" in ref:  # refused as a request: the readings its reason gives
-        clause = "；".join(dict.fromkeys(A_ID.findall(str(ref["err_msg"]))))
+    if "err_msg" in ref:  # refused as a request: outside the validity its reading, else the articles it cites
+        said = str(ref["err_msg"])
+        clause = ("A-BEFORE-VALIDITY" if ref.get("by_reading")
+                  else "；".join(c for c in _cites(world.policy or "") if c in said))
         detail = f"参考实现拒绝 the reference refuses: {ref['err_msg']}"
     else:
         try:
@@ -424,9 +427,11 @@ def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause
     fail it): a system refusing for want of what the request cannot say may well cite nothing, and the note
     says that none was given.
 
-    A use refused as a request (infcode ≠ 0) is the refusal `被拒绝` expects; a cited clause its err_msg
-    does not mention is noted, not judged, as a refusal's wording (`_wording`). A wrong decision rests on
-    the reading the reference's decision rests on (`_use_basis`)."""
+    A use refused as a request (infcode ≠ 0) is the refusal `被拒绝` expects, and its err_msg must name the
+    cited clause, as an answer's `clause` must: the scenario's `依据` tells the reasons apart (浙江 二（三）
+    before the account reform, 二（四）out of scope), so a refusal for the wrong one fails in either form
+    (rclose7 D4). This is the use's 依据, not a refusal's `原因包含` wording, which stays a note (`_wording`).
+    A wrong decision rests on the reading the reference's decision rests on (`_use_basis`)."""
     if world.last_use is None:
         raise ScenarioError("no account use checked yet")
     conditional = decision == "有条件允许"
@@ -458,9 +463,10 @@ def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause
     errors = []
     if got != want:
         errors.append(Mismatch("decision", want, _use_answer(world.last_use), "个人账户使用", "使用决定"))
-    if "err_msg" in world.last_use:  # a refused request: its reason's wording is advisory, as a refusal's
-        if got == want:
-            _wording(request, clause, str(world.last_use["err_msg"]), "个人账户使用")
+    if "err_msg" in world.last_use:  # a refused request: its err_msg must name the 依据, as an answer's clause
+        said = str(world.last_use["err_msg"])
+        if got == want and clause and clause not in said:
+            errors.append(Mismatch("clause", clause, f"拒绝：{' '.join(said.split())[:120]}", "个人账户使用", "依据条款"))
     elif clause and clause not in str(world.last_use.get("clause", "")):
         errors.append(Mismatch("clause", clause, str(world.last_use.get("clause")), "个人账户使用", "依据条款"))
     if errors:

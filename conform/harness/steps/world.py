@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from conform.reference.benefits import OutsideValidity
 from conform.reference.case import CaseError, CreditRequest, Settlement, parse_person, parse_settlement
 from conform.reference.money import fmt, fmt_ratio
-from conform.reference.policy import bind_cached
+from conform.reference.policy import PolicyError, bind_cached
 
 from ..adapters import Adapter, SettlementRefused, Subject
 from ..adapters.reference import ReferenceAdapter
 from ..plugin import MismatchError
-from ..report.causes import A_ID
+from ..report.causes import _cites
 from ..results import Mismatch
 from .vocabulary import LABELS
 
@@ -39,6 +40,8 @@ class World:
     oracle_credits: dict[str, dict] = field(default_factory=dict)
     # the reference's own refusal of an item (a settlement's id, a credit's month, "个人账户使用"): its reason
     oracle_refusals: dict[str, str] = field(default_factory=dict)
+    # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
+    oracle_by_reading: set[str] = field(default_factory=set)
     last_id: str | None = None
     refusal: SettlementRefused | None = None
     credits: dict[str, dict] = field(default_factory=dict)
@@ -51,8 +54,17 @@ class World:
     oracle: ReferenceAdapter | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.adapter, ReferenceAdapter):
+        # Only the built-in reference itself goes without an oracle: a system subclassing ReferenceAdapter
+        # (a vendor's plugin changing one behaviour) is a system under test like any other (rclose7 D8).
+        if type(self.adapter) is not ReferenceAdapter:
             self.oracle = ReferenceAdapter()
+
+    def _oracle_refused(self, item: str, e: SettlementRefused) -> None:
+        self.oracle_refusals[item] = e.message
+        if validity_refusal(e):
+            self.oracle_by_reading.add(item)
+        else:
+            self.oracle_by_reading.discard(item)
 
     # ----------------------------------------------------------- person
     @property
@@ -121,7 +133,7 @@ class World:
                 self.oracle_results[s.id] = o
             except SettlementRefused as e:
                 oracle_refused = True
-                self.oracle_refusals[s.id] = e.message
+                self._oracle_refused(s.id, e)
         if out is not None:
             self.results[s.id] = out
         self.last_id = s.id
@@ -186,16 +198,26 @@ class World:
 
     def refusal_readings(self, item: str, step: str) -> tuple[list[str], list[dict]]:
         """(the named readings, a trace) of the reference's own refusal of `item`, for a system that did not
-        refuse it: the readings (A-…) the reference's reason gives. A refusal the reference gives for want
-        of the earlier or later rules (A-BEFORE-VALIDITY) is no command of the text (攀枝花 第十九条 says when
-        it starts, not that a 2022 visit be refused), so a check expecting it rests on that reading. The
-        trace is one step, `step` (结算受理, 个人账户计入), showing the reason; nothing known: ([], [])."""
+        refuse it. A refusal the reference gives for want of the earlier or later rules (outside the
+        document's validity, `validity_refusal`) is no command of the text (攀枝花 第十九条 says when it
+        starts, not that a 2022 visit be refused), so a check expecting it rests on that reading,
+        A-BEFORE-VALIDITY. Any other refusal (an input the tool asks for, a missing parameter) is the
+        articles its reason cites, not the readings it mentions on the way (攀枝花 flex_tier's reason names
+        第七条 with A-PZH-FLEX-TIER2 and A-PZH-OVERFLOW-SPLIT: the system is not disagreeing with those): no
+        readings, and the trace's clause is those articles (none: the scenario's tags are blamed). The trace
+        is one step, `step` (结算受理, 个人账户计入), showing the reason; nothing known: ([], [])."""
         reason = self.oracle_refusals.get(item)
         if reason is None:
             return [], []
-        named = list(dict.fromkeys(A_ID.findall(reason)))
-        return named, [{"step": step, "detail": f"参考实现拒绝 the reference refuses: {reason}",
-                        "clause": "；".join(named)}]
+        if item in self.oracle_by_reading:
+            named = ["A-BEFORE-VALIDITY"]
+            clause = "A-BEFORE-VALIDITY"
+        else:
+            named = []
+            clause = "；".join(c for c in _cites(self.policy or "") if c in reason)
+            if not clause:
+                return [], []
+        return named, [{"step": step, "detail": f"参考实现拒绝 the reference refuses: {reason}", "clause": clause}]
 
     def trace_for(self, sid: str) -> list[dict]:
         src = self.oracle_results.get(sid) if self.oracle is not None else self.results.get(sid)
@@ -251,7 +273,7 @@ class World:
             try:
                 self.oracle_credits[month] = self.oracle.credit_month(self.psn_no, req)
             except SettlementRefused as e:
-                self.oracle_refusals[month] = e.message
+                self._oracle_refused(month, e)
         try:
             out = self.adapter.credit_month(self.psn_no, req)
         except SettlementRefused as e:
@@ -261,3 +283,15 @@ class World:
             return None
         self.credits[month] = out
         return out
+
+
+def validity_refusal(e: SettlementRefused) -> bool:
+    """Whether the reference's refusal `e` is one outside the document's validity (the earlier or later rules
+    are not in the text, A-BEFORE-VALIDITY): a settlement's OutsideValidity, or a credit's or use's month or
+    day before the rules (or the account reform) take effect or after they expire, which account.py raises
+    as a plain PolicyError naming the reading. The reference adapter raises SettlementRefused from the
+    engine's error, so its type is the exception's context."""
+    cause = e.__cause__ or e.__context__
+    if isinstance(cause, OutsideValidity):
+        return True
+    return type(cause) is PolicyError and "(A-BEFORE-VALIDITY)" in str(cause)

@@ -367,14 +367,17 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
 def _order_doubts(rows: list[tuple]) -> set[str]:
     """The settlements whose figures rest on the export's order (ORDER_DOUBT): from the first settlement listed,
     on the day of a reversal without setl_time, between the reversed settlement and that reversal, every later
-    settlement of the person that year, and their reversals. Rows in settlement order; a reference-route person
+    settlement of the person that year, and their reversals. Only where the reversed settlement is of that
+    natural year too: the reversal of an earlier year's gives back to that year (A-REVERSAL), so no settlement
+    of the reversal's year depends on whether it came first. Rows in settlement order; a reference-route person
     only (such a reversal is not right after its settlement)."""
     at: dict[str, int] = {}
     first: dict[int, int] = {}  # year -> the first row in doubt
     for i, r in enumerate(rows):
         at[r[0]] = i
         init, date = r[10], r[3]
-        if init is None or init not in at or (len(r) > 19 and r[19] is not None):
+        if (init is None or init not in at or (len(r) > 19 and r[19] is not None)
+                or rows[at[init]][3] is None or date is None or rows[at[init]][3].year != date.year):
             continue
         j = next((k for k in range(at[init] + 1, i) if rows[k][10] is None and rows[k][3] == date), None)
         if j is not None:

@@ -93,6 +93,14 @@ _KEPT_RATIO_STEP = "结算支付比例"
 # cap step cites it), on which the pool payment rests too (it pays what the deductible left); where the ledger's
 # types, not the persons file, date the retirement, the audit's own reading that dates it (TYPE_CHANGE).
 MIDYEAR, TYPE_CHANGE = "A-MIDYEAR-RETIREMENT", "A-AUDIT-PSN-TYPE-CHANGE"
+# Rounding the pool payment to the fen (the ratio step cites it where it changed the figure: benefits._rounding)
+# decides that payment and the figures that follow from it (the fund's clause), never the ratio nor the
+# deductible: their clauses leave it out, as the plan's (conform/audit/plan.py: only clause_fund names it).
+ROUNDING = "A-ROUND-FEN"
+
+
+def _unrounded(clause: str | None) -> str | None:
+    return join_cites(*(c for c in clause.split(CITE_SEP) if c != ROUNDING)) or None if clause else clause
 
 
 def _cites(clause: str | None, reading: str) -> bool:
@@ -102,7 +110,8 @@ def _cites(clause: str | None, reading: str) -> bool:
 def _clauses(res: SettlementResult, retired_by_ledger: bool = False) -> tuple[str | None, str | None, str | None]:
     """(deductible, fund, ratio) articles of a settlement, from its trace: the same articles the plan
     cites for the rows it settles, and for the rest every benefit that paid (a chronic visit's overflow
-    into ordinary pooling cites both); the ratio's, that of the ratio the settlement records. A deductible
+    into ordinary pooling cites both); the ratio's, that of the ratio the settlement records, without A-ROUND-FEN
+    (ROUNDING: the fund's figure rests on it, the ratio and the deductible never do). A deductible
     carried over a mid-year retirement (MIDYEAR) is cited on the fund's figure too, and where the ledger's
     types date the retirement (`retired_by_ledger`) TYPE_CHANGE beside it."""
     # (label, template, args, clause, value); the steps after the fund's figure decide no clause
@@ -136,7 +145,7 @@ def _clauses(res: SettlementResult, retired_by_ledger: bool = False) -> tuple[st
         ratio = join_cites(*chronic.split(CITE_SEP), *kept.split(CITE_SEP))  # each article once
     else:
         ratio = ratio_steps[-1][3] if ratio_steps else fund
-    return dedc, fund, ratio
+    return _unrounded(dedc), fund, _unrounded(ratio)
 
 
 class AuditRefusal(PolicyError):

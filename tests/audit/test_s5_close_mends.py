@@ -49,3 +49,26 @@ def test_the_reversal_of_a_same_year_settlement_still_cites_the_export_order(tmp
     assert found[("X1b", "hifp_pay")] == ("-90.00", "攀枝花 第七条；A-AUDIT-ORDER", "reference")
     assert found[("X2", "act_pay_dedc")][1] == "攀枝花 第七条；A-AUDIT-ORDER"
 
+
+# D1 (rclose7 ratio/plan.csv, ref.csv): G1 uses up P8's 二级-and-below deductible but 48.90; G2 101.11 元 pays
+# (101.11 − 48.90) × 65% = 33.9365 → 33.94, a figure rounding decided (A-ROUND-FEN). G2 records a ratio of 0.6000,
+# 33.93 (truncated), a deductible of 48.00. The ratio and the deductible never rest on rounding: the same
+# clauses on the plan route and on the reference route (G3/G4/G3R: a reversal not right after its settlement).
+G_ROWS = ["G1,P8,1201,2024-05-03 10:00:00,11,primary,H4,101.10,101.10,101.10,0.00,0.6500,0.00,101.10,",
+          "G2,P8,1201,2024-05-04 10:00:00,11,primary,H4,101.11,101.11,48.00,33.93,0.6000,33.93,67.18,"]
+LATER = ["G3,P8,1201,2024-06-01 10:00:00,11,primary,H4,50.00,50.00,0.00,32.50,0.6500,32.50,17.50,",
+         "G4,P8,1201,2024-06-02 10:00:00,11,primary,H4,50.00,50.00,0.00,32.50,0.6500,32.50,17.50,",
+         "G3R,P8,1201,2024-06-03 10:00:00,11,primary,H4,-50.00,-50.00,0.00,-32.50,0.6500,-32.50,-17.50,G3"]
+
+
+def test_a_ratio_found_wrong_where_rounding_changed_the_pool_payment_cites_the_article_on_both_routes(tmp_path):
+    _, plan = _found(tmp_path, TIME_HEADER, G_ROWS, "plan")
+    _, ref = _found(tmp_path, TIME_HEADER, G_ROWS + LATER, "ref")
+    expected = {"pool_prop_selfpay": ("-0.0500", "攀枝花 第七条"), "act_pay_dedc": ("-0.90", "攀枝花 第七条"),
+                "hifp_pay": ("-0.01", "攀枝花 第七条；A-ROUND-FEN"),
+                "fund_pay_sumamt": ("-0.01", "攀枝花 第七条；A-ROUND-FEN"),
+                "psn_part_amt": ("0.01", "攀枝花 第七条；A-ROUND-FEN")}
+    for route, found in (("plan", plan), ("reference", ref)):
+        g2 = {f: v for (s, f), v in found.items() if s == "G2"}
+        assert {f: v[:2] for f, v in g2.items()} == expected, route
+        assert {v[2] for v in g2.values()} == {route}

@@ -1,9 +1,10 @@
-"""Today's blame changes mended (closing review rclose7, D1 harness half, D2, D4, D8).
+"""Today's blame changes mended (closing review rclose7, D1 harness half, D2, D3, D4, D8).
 
 D2: a refusal the reference gives for want of an input (攀枝花 flex_tier) mentions readings on the way
 (A-PZH-FLEX-TIER2, A-PZH-OVERFLOW-SPLIT) but is no reading: a system settling it fails on the articles,
 not "resting on a named reading"; only a refusal outside the validity is one (A-BEFORE-VALIDITY).
 D1: the ratio step cites A-ROUND-FEN where rounding changed the payment; a wrong ratio does not rest on it.
+D3: a system applying the document's own figures outside its validity breaches 第十九条, not a reading.
 D4: a use refused for the wrong reason (二（四） where the scenario says 依据 "二（三）") fails in both forms,
 a `decision` answer and a refusal as a request. D8: a plugin subclassing ReferenceAdapter is a system under
 test: it gets the oracle, so the reading-based blame applies to it.
@@ -176,8 +177,40 @@ def test_a_refusal_for_a_missing_input_is_not_blamed_on_the_readings_its_message
     assert "panzhihua-7" in ch.failed_articles  # the article the refusal cites, kept
 
 
-def test_a_visit_outside_the_validity_settled_still_rests_on_a_before_validity():
+class OtherRules(_Wrapped):
+    """Settles a visit outside 攀枝花's validity with figures of its own (not the document's): 10.00 paid."""
+
+    name = "other-rules"
+
+    def _s(self, op, psn_no, s):
+        try:
+            return super()._s(op, psn_no, s)
+        except SettlementRefused as e:
+            if "A-BEFORE-VALIDITY" not in e.message:
+                raise
+            return {**super()._s(op, psn_no, dataclasses.replace(s, date=dt.date(2023, 1, 1))), "hifp_pay": "10.00"}
+
+
+@pytest.mark.parametrize("day", ["2022-12-31", "2028-01-01"])
+def test_applying_the_documents_own_figures_outside_its_validity_breaches_its_validity_article(day):
+    # rclose7 D3: (1000 − 200) × 50% = 400.00 on 2022-12-31 is 第七条's figure on a day 第十九条 says the
+    # document is not yet in force: no earlier rules, whatever they were, so not a mere reading
     w = World(EarlyRules())
+    w.policy = "panzhihua"
+    w.set_person(psn_no="P1", psn_type="1101")
+    w.settle(_visit(day, "1000.00"), expect_refusal=True)
+    assert w.results["V1"]["hifp_pay"] == "400.00"
+    with pytest.raises(MismatchError) as e:
+        then_refused(w, _request())
+    assert e.value.readings == []
+    ch = _blamed(e.value, "panzhihua", ["panzhihua-19"])
+    assert "rests_on" not in ch.extra
+    assert ch.failed_articles[:2] == ["panzhihua-19", "panzhihua-7"], ch.failed_articles
+    assert "400.00" in e.value.trace[0]["detail"]
+
+
+def test_other_figures_outside_the_validity_still_rest_on_a_before_validity():
+    w = World(OtherRules())
     w.policy = "panzhihua"
     w.set_person(psn_no="P1", psn_type="1101")
     w.settle(_visit("2022-12-31", "1000.00"), expect_refusal=True)
@@ -268,5 +301,5 @@ def test_a_plugin_subclassing_the_reference_gets_the_oracle_and_its_validity_bla
     w.settle(_visit("2022-12-31", "1000.00"), expect_refusal=True)
     with pytest.raises(MismatchError) as e:
         then_refused(w, _request())
-    ch = _blamed(e.value, "panzhihua", ["panzhihua-19"])
-    assert ch.extra["rests_on"] == ["A-BEFORE-VALIDITY"], ch.extra
+    ch = _blamed(e.value, "panzhihua", ["panzhihua-19"])  # judged as the composed EarlyRules is (D3)
+    assert "rests_on" not in ch.extra and ch.failed_articles[:2] == ["panzhihua-19", "panzhihua-7"], ch.failed_articles

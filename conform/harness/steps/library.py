@@ -271,11 +271,13 @@ def then_refused(world: World, request: pytest.FixtureRequest, reason: str | Non
     """The settlement refused (infcode ≠ 0); the reason's wording is advisory (`_wording`). A system that
     settles it fails on infcode, and where the reference refuses it only by a named reading (a visit before
     the document takes effect or after it expires: the earlier or later rules are not in the text,
-    A-BEFORE-VALIDITY) the failure rests on that reading, not on an article (`World.refusal_readings`)."""
+    A-BEFORE-VALIDITY) the failure rests on that reading, not on an article (`World.refusal_readings`) —
+    unless the system paid it exactly as this document pays on its first (last) day in force: then it
+    applied the document outside its validity, and fails on that article (`World.document_figures`)."""
     if world.refusal is None:
         sid = world.last_id or ""
         got = world.results.get(sid, {})
-        named, trace = world.refusal_readings(sid, FIELD_STEPS["infcode"])
+        named, trace = world.refusal_readings(sid, FIELD_STEPS["infcode"], got)
         raise MismatchError([Mismatch("infcode", "拒绝结算", f"结算成功（统筹基金支付 {got.get('hifp_pay', '?')}）",
                                       sid)], trace, readings=named)
     _wording(request, reason, world.refusal.message, "结算")

@@ -5,6 +5,7 @@ so a failing scenario can show the reference's trace with its clauses.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +19,7 @@ from conform.reference.policy import PolicyError, bind_cached
 from ..adapters import Adapter, SettlementRefused, Subject
 from ..adapters.reference import ReferenceAdapter
 from ..plugin import MismatchError
-from ..report.causes import _cites
+from ..report.causes import FIELD_STEPS, _cites
 from ..results import Mismatch
 from .vocabulary import LABELS
 
@@ -42,6 +43,7 @@ class World:
     oracle_refusals: dict[str, str] = field(default_factory=dict)
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
     oracle_by_reading: set[str] = field(default_factory=set)
+    settlements: dict[str, Settlement] = field(default_factory=dict)  # each settlement asked, by its id
     last_id: str | None = None
     refusal: SettlementRefused | None = None
     credits: dict[str, dict] = field(default_factory=dict)
@@ -118,6 +120,7 @@ class World:
         self.ensure_person()
         fields.setdefault("id", self.next_id())
         s = self.build_settlement(fields)
+        self.settlements[s.id] = s
         op = "presettle" if presettle else "settle"
         self.adapter.require(op)
         self.refusal = None
@@ -196,7 +199,7 @@ class World:
             raise ScenarioError(f"no settlement {sid!r}; settled so far: {', '.join(self.results) or 'none'}")
         return sid, self.results[sid]
 
-    def refusal_readings(self, item: str, step: str) -> tuple[list[str], list[dict]]:
+    def refusal_readings(self, item: str, step: str, got: dict | None = None) -> tuple[list[str], list[dict]]:
         """(the named readings, a trace) of the reference's own refusal of `item`, for a system that did not
         refuse it. A refusal the reference gives for want of the earlier or later rules (outside the
         document's validity, `validity_refusal`) is no command of the text (攀枝花 第十九条 says when it
@@ -205,10 +208,18 @@ class World:
         articles its reason cites, not the readings it mentions on the way (攀枝花 flex_tier's reason names
         第七条 with A-PZH-FLEX-TIER2 and A-PZH-OVERFLOW-SPLIT: the system is not disagreeing with those): no
         readings, and the trace's clause is those articles (none: the scenario's tags are blamed). The trace
-        is one step, `step` (结算受理, 个人账户计入), showing the reason; nothing known: ([], [])."""
+        is one step, `step` (结算受理, 个人账户计入), showing the reason; nothing known: ([], []).
+
+        A settlement the system paid (`got`, its answer) exactly as this document pays it on its first (last)
+        day in force is no other rules: it applied this document on a day 第十九条 says it is not (yet) in
+        force, and fails on that article and the steps that computed its figure, not on the reading
+        (`document_figures`, rclose7 D3)."""
         reason = self.oracle_refusals.get(item)
         if reason is None:
             return [], []
+        own = self.document_figures(item, got) if got is not None and item in self.oracle_by_reading else None
+        if own is not None:
+            return [], own
         if item in self.oracle_by_reading:
             named = ["A-BEFORE-VALIDITY"]
             clause = "A-BEFORE-VALIDITY"
@@ -218,6 +229,40 @@ class World:
             if not clause:
                 return [], []
         return named, [{"step": step, "detail": f"参考实现拒绝 the reference refuses: {reason}", "clause": clause}]
+
+    def document_figures(self, sid: str, got: dict) -> list[dict] | None:
+        """The trace of settlement `sid`, refused outside the validity, settled by the reference as dated on the
+        document's first (last) day in force, when the system's fund payment equals that one's and is not
+        0.00 (the earlier rules may well pay nothing): its validity step, then the steps. Else None. The
+        copy is computed on the oracle's ledger without committing it or recording evidence."""
+        s = self.settlements.get(sid)
+        if s is None or self.oracle is None:
+            return None
+        try:
+            rules = bind_cached(self.subject().policy, self.region, self.params or None)
+            paid = Decimal(str(got.get("hifp_pay")))
+        except Exception:  # noqa: BLE001 - rules that do not bind, a figure that is no number: unknown
+            return None
+        if rules.valid_from is not None and s.date < rules.valid_from:
+            day = rules.valid_from
+        elif rules.valid_to is not None and s.date > rules.valid_to:
+            day = rules.valid_to
+        else:
+            return None
+        ledger = self.oracle.ledgers.get(self.psn_no)
+        if ledger is None:
+            return None
+        try:
+            out = ledger.settle(dataclasses.replace(s, date=day), commit=False).to_output()
+        except PolicyError:
+            return None
+        if paid == 0 or Decimal(str(out.get("hifp_pay"))) != paid:
+            return None
+        return [{"step": FIELD_STEPS["infcode"], "clause": rules.validity_cite,
+                 "detail": f"被测系统按本文件结算了施行期外的 {s.date}：统筹基金支付 {fmt(paid)} 元，与本文件在 {day} 的结算"
+                           f"相同（{rules.validity_cite}：该日不在施行期内）the system applied this document's own figures "
+                           f"on a day outside its validity, as on {day}"},
+                *out.get("trace", [])]
 
     def trace_for(self, sid: str) -> list[dict]:
         src = self.oracle_results.get(sid) if self.oracle is not None else self.results.get(sid)

@@ -28,7 +28,7 @@ from conform.harness.adapters.reference import ReferenceAdapter
 from conform.harness.plugin import MismatchError, _blame_scenario
 from conform.harness.properties.runner import is_reference
 from conform.harness.results import CheckResult
-from conform.harness.steps.library import then_refused, then_use, when_use
+from conform.harness.steps.library import then_credit_refused, then_refused, then_use, when_use
 from conform.harness.steps.world import World
 
 
@@ -207,6 +207,36 @@ def test_applying_the_documents_own_figures_outside_its_validity_breaches_its_va
     assert "rests_on" not in ch.extra
     assert ch.failed_articles[:2] == ["panzhihua-19", "panzhihua-7"], ch.failed_articles
     assert "400.00" in e.value.trace[0]["detail"]
+
+
+class EarlyCredits(_Wrapped):
+    """Credits a month outside 攀枝花's validity at the document's own rate, as its first (last) month."""
+
+    name = "early-credits"
+
+    def credit_month(self, psn_no, req):
+        try:
+            return _plain(self.ref.credit_month(psn_no, req))
+        except SettlementRefused as e:
+            if "A-BEFORE-VALIDITY" not in e.message:
+                raise
+            month = "2023-01" if req.month < "2023-01" else "2027-12"
+            return {**_plain(self.ref.credit_month(psn_no, dataclasses.replace(req, month=month))), "month": req.month}
+
+
+@pytest.mark.parametrize("month", ["2022-12", "2028-01"])
+def test_crediting_the_documents_own_amount_outside_its_validity_breaches_its_validity_article(month):
+    w = World(EarlyCredits())
+    w.policy = "panzhihua"
+    w.set_person(psn_no="P1", psn_type="1101", acct_balance="0.00")
+    w.credit(month, None, Decimal("200.00"), expect_refusal=True)
+    assert Decimal(w.credits[month]["amount"]) > 0
+    with pytest.raises(MismatchError) as e:
+        then_credit_refused(w, _request())
+    assert e.value.readings == []
+    ch = _blamed(e.value, "panzhihua", ["panzhihua-19"])
+    assert "rests_on" not in ch.extra
+    assert "panzhihua-19" in ch.failed_articles and "panzhihua-4" in ch.failed_articles, ch.failed_articles
 
 
 def test_other_figures_outside_the_validity_still_rest_on_a_before_validity():

@@ -331,10 +331,11 @@ def then_credit_or_refused(world: World, amt: str, month: str | None = None) -> 
 @then(parsers.re(r'个人账户计入被拒绝(?:，原因包含 "(?P<reason>[^"]+)")?'))
 def then_credit_refused(world: World, request: pytest.FixtureRequest, reason: str | None = None) -> None:
     """The month's credit refused, as `then_refused`: the wording advisory, a credit the reference refuses
-    only by a named reading (a month before the document takes effect, A-BEFORE-VALIDITY) resting on it."""
+    only by a named reading (a month before the document takes effect, A-BEFORE-VALIDITY) resting on it, but
+    one credited as the document credits its first (last) month in force failing on the validity article."""
     if world.refusal is None:
         month = world.last_credit or ""
-        named, trace = world.refusal_readings(month, FIELD_STEPS["amount"])
+        named, trace = world.refusal_readings(month, FIELD_STEPS["amount"], world.credits.get(month))
         raise MismatchError([Mismatch("infcode", "拒绝计入", "计入成功", month)], trace, readings=named)
     _wording(request, reason, world.refusal.message, "个人账户计入")
 

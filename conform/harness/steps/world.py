@@ -44,6 +44,7 @@ class World:
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
     oracle_by_reading: set[str] = field(default_factory=set)
     settlements: dict[str, Settlement] = field(default_factory=dict)  # each settlement asked, by its id
+    credit_requests: dict[str, CreditRequest] = field(default_factory=dict)  # each credit asked, by its month
     last_id: str | None = None
     refusal: SettlementRefused | None = None
     credits: dict[str, dict] = field(default_factory=dict)
@@ -235,6 +236,8 @@ class World:
         document's first (last) day in force, when the system's fund payment equals that one's and is not
         0.00 (the earlier rules may well pay nothing): its validity step, then the steps. Else None. The
         copy is computed on the oracle's ledger without committing it or recording evidence."""
+        if sid in self.credits:
+            return self._document_credit(sid, got)
         s = self.settlements.get(sid)
         if s is None or self.oracle is None:
             return None
@@ -263,6 +266,41 @@ class World:
                            f"相同（{rules.validity_cite}：该日不在施行期内）the system applied this document's own figures "
                            f"on a day outside its validity, as on {day}"},
                 *out.get("trace", [])]
+
+    def _document_credit(self, month: str, got: dict) -> list[dict] | None:
+        """`document_figures` of a credit: the month credited, not 0.00, as the document credits the first
+        (last) month it is in force (the account reform's, where the document dates one)."""
+        from conform.reference.account import account_reform, credit_month
+
+        req = self.credit_requests.get(month)
+        ledger = self.oracle.ledgers.get(self.psn_no) if self.oracle is not None else None
+        if req is None or ledger is None:
+            return None
+        try:
+            paid = Decimal(str(got.get("amount")))
+            rules = ledger.rules
+            first = max(d for d in (rules.valid_from, (account_reform(rules) or (None,))[0]) if d is not None)
+        except Exception:  # noqa: BLE001 - no figure, no start date: unknown
+            return None
+        if req.first_day < first:
+            day = first
+        elif rules.valid_to is not None and req.first_day > rules.valid_to:
+            day = rules.valid_to
+        else:
+            return None
+        moved = dataclasses.replace(req, month=f"{day:%Y-%m}")
+        try:
+            c = credit_month(rules, ledger.person, moved)
+        except PolicyError:
+            return None
+        if paid == 0 or c.amount != paid:
+            return None
+        cite = rules.validity_cite
+        return [{"step": FIELD_STEPS["amount"], "clause": cite,
+                 "detail": f"被测系统按本文件计入了施行期外的 {month}：{fmt(paid)} 元，与本文件 {moved.month} 的计入相同"
+                           f"（{cite}：该月不在施行期内）the system credited this document's own amount for a month "
+                           f"outside its validity, as for {moved.month}"},
+                *c.trace.render()]
 
     def trace_for(self, sid: str) -> list[dict]:
         src = self.oracle_results.get(sid) if self.oracle is not None else self.results.get(sid)
@@ -310,6 +348,7 @@ class World:
         except ValueError:
             raise ScenarioError(f"not a month (YYYY-MM): {month!r}") from None
         req = CreditRequest(month, base, contribution)
+        self.credit_requests[month] = req
         self.refusal = None
         self.credits.pop(month, None)
         self.oracle_refusals.pop(month, None)

@@ -98,3 +98,20 @@ def test_the_configs_system_name_is_escaped_too(tmp_path: Path):
                                            'version = "1.0\\u001b]0;v\\u0007"\n', encoding="utf-8")
     console = _run_named(tmp_path, "--config", str(tmp_path / "conform.toml"))
     assert "结论：合格 — cfg\\x1b[2J\\n结论：合格 — forged 在" in console
+
+
+def test_a_plugin_subclassing_the_reference_is_not_named_the_built_in_reference():
+    from conform.harness.adapters.reference import ReferenceAdapter
+
+    class Vendor(ReferenceAdapter):
+        name = "acme"
+
+    assert ReferenceAdapter().describe()["system"] == "内置参考实现 (reference engine)"
+    said = Vendor().describe()["system"]
+    assert said.startswith("acme") and "内置参考实现" not in said
+
+    class Described(ReferenceAdapter):
+        name = "acme"
+        description = "Acme 结算系统"
+
+    assert Described().describe()["system"] == "Acme 结算系统"

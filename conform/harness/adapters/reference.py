@@ -21,6 +21,14 @@ class ReferenceAdapter(Adapter):
     def __init__(self) -> None:
         self.ledgers: dict[str, PersonLedger] = {}
 
+    def describe(self) -> dict:
+        """A vendor's plugin built on this class is not the built-in reference: without a description of its
+        own, the reports name it by its `name`, never as 内置参考实现 (a certificate would read as the tool's)."""
+        said = super().describe()
+        if type(self) is not ReferenceAdapter and self.description == ReferenceAdapter.description:
+            said["system"] = f"{self.name}（基于参考实现的插件 a plugin built on the reference engine）"
+        return said
+
     def _ledger(self, psn_no: str) -> PersonLedger:
         try:
             return self.ledgers[psn_no]

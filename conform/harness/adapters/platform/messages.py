@@ -316,9 +316,9 @@ def read_cuminfo(output: dict, year: int, cfg: PlatformConfig) -> dict:
                            "special_dedc": "0.00", "chronic_dedc": {}, "chronic_pay": {}}
     for code, target in cfg.cum_type_code.items():
         if code.endswith("*"):   # a family of codes: the rest of each code is the dise_codg
-            for got, value in sorted(values.items()):
-                if got.startswith(code[:-1]) and len(got) > len(code) - 1:
-                    out[target][got[len(code) - 1:]] = amounts.text(value)
+            for found, value in sorted(values.items()):
+                if found.startswith(code[:-1]) and len(found) > len(code) - 1:
+                    out[target][found[len(code) - 1:]] = amounts.text(value)
             continue
         v = amounts.text(values.get(code, Decimal("0.00")))
         if ":" in target:

@@ -325,6 +325,11 @@ def _cites(policy: str) -> dict[str, str]:
     return {p.cite(a): f"{policy}-{a}" for a in p.articles}
 
 
+def articles_in(text: str, policy: str) -> str:
+    """The document's articles a free text (a refusal's reason) mentions, as one clause: "攀枝花 第七条；…"."""
+    return "；".join(c for c in _cites(policy) if c in text)
+
+
 def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
     """(article tags, assumption ids) a trace step's clause cites, each once: "攀枝花 第七条；A-PZH-UNRATED"
     → ([panzhihua-7], [A-PZH-UNRATED]). Another document's article or a platform convention is neither."""

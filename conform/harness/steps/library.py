@@ -19,7 +19,7 @@ from conform.reference.policy import PolicyError, bind, bind_cached, load_policy
 from ..adapters import SettlementRefused, takes_use_date
 from ..adapters.base import UseDateNotApplicable
 from ..plugin import MismatchError, note, run_note
-from ..report.causes import A_ID, FIELD_STEPS, _cites
+from ..report.causes import A_ID, FIELD_STEPS, articles_in
 from ..results import Mismatch
 from .vocabulary import (DECISION_NAMES, DISEASE_KIND_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES,
                          PERSON_TYPES, POLICY_NAMES, PURPOSE_NAMES, RELATION_NAMES, SETTLEMENT_FIELDS,
@@ -387,7 +387,7 @@ def _use_basis(world: World) -> tuple[list[dict], list[str]]:
     if "err_msg" in ref:  # refused as a request: outside the validity its reading, else the articles it cites
         said = str(ref["err_msg"])
         clause = ("A-BEFORE-VALIDITY" if ref.get("by_reading")
-                  else "；".join(c for c in _cites(world.policy or "") if c in said))
+                  else articles_in(said, world.policy or ""))
         detail = f"参考实现拒绝 the reference refuses: {ref['err_msg']}"
     else:
         try:

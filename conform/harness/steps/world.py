@@ -19,7 +19,7 @@ from conform.reference.policy import PolicyError, bind_cached
 from ..adapters import Adapter, SettlementRefused, Subject
 from ..adapters.reference import ReferenceAdapter
 from ..plugin import MismatchError
-from ..report.causes import FIELD_STEPS, _cites
+from ..report.causes import FIELD_STEPS, articles_in
 from ..results import Mismatch
 from .vocabulary import LABELS
 
@@ -226,7 +226,7 @@ class World:
             clause = "A-BEFORE-VALIDITY"
         else:
             named = []
-            clause = "；".join(c for c in _cites(self.policy or "") if c in reason)
+            clause = articles_in(reason, self.policy or "")
             if not clause:
                 return [], []
         return named, [{"step": step, "detail": f"参考实现拒绝 the reference refuses: {reason}", "clause": clause}]

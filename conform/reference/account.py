@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .benefits import OutsideValidity
 from .case import PURPOSES, RELATIONS, CreditRequest, Person
 from .money import ZERO, round_fen, round_yuan
 from .policy import MissingParameter, PolicyError, Rules
@@ -49,16 +50,18 @@ def account_reform(rules: Rules) -> tuple[dt.date, str, str] | None:
     return start, rules.policy.cite(str(ar["article"])), str(ar["quote"])
 
 
-def _before_account_reform(rules: Rules, last_day: dt.date, what: str) -> PolicyError | None:
+def _before_account_reform(rules: Rules, last_day: dt.date, what: str, what_zh: str) -> OutsideValidity | None:
     """The refusal for a month or day before the account reform the document dates, whatever date the
     region gives its own rules (A-BEFORE-VALIDITY); None from the reform on."""
     reform = account_reform(rules)
     if reform is None or last_day >= reform[0]:
         return None
     start, cite, quote = reform
-    return PolicyError(f"{what} before {rules.policy.short}'s personal-account reform takes effect on {start} "
-                       f"({cite}: “{quote}”), whatever date the region's own rules start on; the account rules "
-                       "before it are not in the text (A-BEFORE-VALIDITY)")
+    return OutsideValidity(f"{what} before {rules.policy.short}'s personal-account reform takes effect on {start} "
+                           f"({cite}: “{quote}”), whatever date the region's own rules start on; the account rules "
+                           "before it are not in the text (A-BEFORE-VALIDITY)",
+                           f"{what_zh}早于{rules.policy.short}个人账户改革的施行日期 {start}（{cite}：“{quote}”），"
+                           "不因地区规定的施行日期而改变；改革前的个人账户规定不在本文件中，无法计算（A-BEFORE-VALIDITY）")
 
 
 def _credit_article(rules: Rules) -> str:
@@ -80,18 +83,23 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         raise PolicyError(f"{policy.short} ({policy.number}) does not fix personal-account crediting")
     t = Trace()
     day = req.first_day
-    refused = _before_account_reform(rules, _month_end(day), f"account credit {req.month}: the month ends")
+    refused = _before_account_reform(rules, _month_end(day), f"account credit {req.month}: the month ends",
+                                     f"个人账户计入 {req.month}：该月末")
     if refused is not None:
         raise refused
     if rules.valid_from is not None and _month_end(day) < rules.valid_from:
         # Accounts were credited before the reform too (南昌 一: 2.9% / 3.5%), under rules not in the text.
-        raise PolicyError(f"account credit {req.month}: the month ends before {policy.short}'s crediting takes "
-                          f"effect on {rules.valid_from} ({rules.validity_cite}); earlier months follow earlier "
-                          "rules the harness does not hold (A-BEFORE-VALIDITY)")
+        raise OutsideValidity(f"account credit {req.month}: the month ends before {policy.short}'s crediting takes "
+                              f"effect on {rules.valid_from} ({rules.validity_cite}); earlier months follow earlier "
+                              "rules the harness does not hold (A-BEFORE-VALIDITY)",
+                              f"个人账户计入 {req.month}：该月末早于{policy.short}的施行日期 {rules.valid_from}"
+                              f"（{rules.validity_cite}）；此前月份适用原有计入办法，本工具未收录，无法计算（A-BEFORE-VALIDITY）")
     if rules.valid_to is not None and day > rules.valid_to:
-        raise PolicyError(f"account credit {req.month}: the month begins after {policy.short}'s validity ends on "
-                          f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
-                          "the successor rules are not known (A-BEFORE-VALIDITY)")
+        raise OutsideValidity(f"account credit {req.month}: the month begins after {policy.short}'s validity ends on "
+                              f"{rules.valid_to} ({policy.validity_cite}: “{policy.validity_quote}”); "
+                              "the successor rules are not known (A-BEFORE-VALIDITY)",
+                              f"个人账户计入 {req.month}：该月初晚于{policy.short}的有效期截止日 {rules.valid_to}"
+                              f"（{policy.validity_cite}：“{policy.validity_quote}”）；其后的规定未知，无法计算（A-BEFORE-VALIDITY）")
     if person.has_account is False:
         # Stated to have no personal account: nothing is credited (as for 攀枝花's tier 2, A-PZH-FLEX-TIER2).
         cite = _credit_article(rules) + ("；A-PZH-NO-ACCOUNT-CREDIT" if rules.policy.id == "panzhihua" else "")
@@ -180,16 +188,20 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
     if purpose not in PURPOSES:
         raise PolicyError(f"unknown purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
     if day is not None:
-        refused = _before_account_reform(rules, day, f"account use on {day}: the day is")
+        refused = _before_account_reform(rules, day, f"account use on {day}: the day is", f"个人账户使用 {day}：该日")
         if refused is not None:
             raise refused
         if rules.valid_from is not None and day < rules.valid_from:
-            raise PolicyError(f"account use on {day}: before {policy.short}'s rules take effect on {rules.valid_from} "
-                              f"({rules.validity_cite}); earlier rules are not in the text (A-BEFORE-VALIDITY)")
+            raise OutsideValidity(f"account use on {day}: before {policy.short}'s rules take effect on {rules.valid_from} "
+                                  f"({rules.validity_cite}); earlier rules are not in the text (A-BEFORE-VALIDITY)",
+                                  f"个人账户使用 {day}：早于{policy.short}的施行日期 {rules.valid_from}"
+                                  f"（{rules.validity_cite}）；此前的规定不在本文件中，无法计算（A-BEFORE-VALIDITY）")
         if rules.valid_to is not None and day > rules.valid_to:  # as a credit of that month is
-            raise PolicyError(f"account use on {day}: after {policy.short}'s validity ends on {rules.valid_to} "
-                              f"({policy.validity_cite}: “{policy.validity_quote}”); the successor rules are not "
-                              "known (A-BEFORE-VALIDITY)")
+            raise OutsideValidity(f"account use on {day}: after {policy.short}'s validity ends on {rules.valid_to} "
+                                  f"({policy.validity_cite}: “{policy.validity_quote}”); the successor rules are not "
+                                  "known (A-BEFORE-VALIDITY)",
+                                  f"个人账户使用 {day}：晚于{policy.short}的有效期截止日 {rules.valid_to}"
+                                  f"（{policy.validity_cite}：“{policy.validity_quote}”）；其后的规定未知，无法计算（A-BEFORE-VALIDITY）")
     rule = policy.account_uses.get(purpose)
     if person is not None and person.has_account is False:
         return UseDecision("refused", rule.cite if rule else policy.short,

@@ -64,7 +64,9 @@ class NotCovered(Refusal):
 
 # Refusals by kind, so that `conform audit` names a row's reason alike whichever route settled it.
 class OutsideValidity(Refusal):
-    """The settlement date is outside the document's validity (and the text says nothing of that time)."""
+    """A settlement's date, a credit's month or an account use's day outside the document's validity (or
+    before the account reform it dates), of which the text says nothing (A-BEFORE-VALIDITY): the harness
+    knows such a refusal by this class, never by its wording."""
 
 
 class UnknownExclusion(NotCovered):

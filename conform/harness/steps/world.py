@@ -371,11 +371,9 @@ class World:
 
 def validity_refusal(e: SettlementRefused) -> bool:
     """Whether the reference's refusal `e` is one outside the document's validity (the earlier or later rules
-    are not in the text, A-BEFORE-VALIDITY): a settlement's OutsideValidity, or a credit's or use's month or
-    day before the rules (or the account reform) take effect or after they expire, which account.py raises
-    as a plain PolicyError naming the reading. The reference adapter raises SettlementRefused from the
-    engine's error, so its type is the exception's context."""
-    cause = e.__cause__ or e.__context__
-    if isinstance(cause, OutsideValidity):
-        return True
-    return type(cause) is PolicyError and "(A-BEFORE-VALIDITY)" in str(cause)
+    are not in the text, A-BEFORE-VALIDITY): the engine's OutsideValidity, which a settlement's date, a
+    credit's month and a use's day before the rules (or the account reform) take effect or after they
+    expire all raise. Known by that class alone, never by the message's words: a reworded reason must not
+    move the blame, nor a reason naming the reading in passing. The reference adapter raises
+    SettlementRefused from the engine's error, so its type is the exception's context."""
+    return isinstance(e.__cause__ or e.__context__, OutsideValidity)

@@ -1,0 +1,100 @@
+"""Untrusted text made safe to show: the one definition of the characters no reader is shown raw.
+
+A system under test's answers (an err_msg, a field) and an input file's values (a ledger's setl_id or
+fixmedins_name, a case's psn_no) reach a terminal, report.html, audit.html, an audit.xlsx cell or an error
+message. Some characters must never reach a reader raw:
+
+- C0 controls but tab and line breaks, DEL and the C1 controls: an ESC sequence retitles or clears a terminal
+  (the CI log), a NUL or a bell is what XML, and so a worksheet, cannot hold;
+- the Unicode bidi controls (U+061C, U+200E/U+200F, U+202A–U+202E, U+2066–U+2069): U+202E turns the rest of
+  a line around, so a hostile id could reorder what a reader sees (Trojan Source, CVE-2021-42574);
+- lone surrogates, U+FFFE and U+FFFF: not characters; neither UTF-8 nor XML holds them.
+
+Each is written as Python writes it in a string (\\x1b, \\u202e, \\n): visible, and searchable in the input.
+The escape is for the eye, not a reversible encoding: a backslash already in the text stays as it is.
+Everything else — Chinese, fullwidth digits, the ideographic space — is shown as it is.
+
+This module depends on nothing of the project, so the reference engine, the harness and the audit all use it.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["Unshown", "UNWRITABLE", "UNSHOWN", "UNSHOWN_ONE_LINE", "shown", "one_line", "quoted"]
+
+_SURROGATES = (0xD800, 0xDFFF)
+
+
+def _escape(ch: str) -> str:
+    return repr(ch)[1:-1]  # '\x1b', '\u202e', '\n' — never a quote, for no character of these sets is one
+
+
+def _escaped(m: re.Match) -> str:
+    return _escape(m.group())
+
+
+class Unshown:
+    """A set of characters some output escapes, as ranges of code points. Its Python form (`escape`) and its
+    SQL form (`sql`) are built from the same ranges, so they escape the same characters the same way."""
+
+    def __init__(self, *ranges: tuple[int, int]):
+        self.ranges = tuple(sorted(ranges))
+        self.pattern = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in self.ranges) + "]")
+
+    def __add__(self, other: Unshown) -> Unshown:
+        return Unshown(*self.ranges, *other.ranges)
+
+    def escape(self, text: str) -> str:
+        """`text` with each character of the set written as its escape (\\x07, \\u202e)."""
+        return self.pattern.sub(_escaped, text) if self.pattern.search(text) else text
+
+    def sql(self, column: str) -> str:
+        """`escape` as a SQL expression over `column` (a NULL stays NULL). Only replace, chr and regexp_matches
+        (RE2's \\x{…}), as DuckDB has them; the rows that hold none of the characters (all but a few) pay only
+        for the match. Surrogates are left out: no UTF-8 string, and so no SQL value, holds one."""
+        codes = [c for a, b in self.ranges for c in range(a, b + 1) if not _SURROGATES[0] <= c <= _SURROGATES[1]]
+        inner = column
+        for c in codes:
+            inner = f"replace({inner}, chr({c}), '{_escape(chr(c))}')"
+        cls = "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in self._utf8_ranges())
+        return f"CASE WHEN regexp_matches({column}, '[{cls}]') THEN {inner} ELSE {column} END"
+
+    def _utf8_ranges(self) -> list[tuple[int, int]]:
+        lo, hi = _SURROGATES
+        out = []
+        for a, b in self.ranges:
+            if b < lo or a > hi:
+                out.append((a, b))
+            else:
+                out += [r for r in ((a, lo - 1), (hi + 1, b)) if r[0] <= r[1]]
+        return out
+
+
+# What no file this tool writes holds raw: outside XML 1.0's Char (so a worksheet's cells, junit.xml) — the C0
+# controls but tab, LF and CR, lone surrogates, U+FFFE and U+FFFF. discrepancies.csv escapes these and only these:
+# it is data, its other values are the ledger's own.
+UNWRITABLE = Unshown((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), _SURROGATES, (0xFFFE, 0xFFFF))
+# What no reader is shown raw (pages, cells, messages): also DEL, the C1 controls and the bidi controls.
+UNSHOWN = UNWRITABLE + Unshown((0x7F, 0x9F), (0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
+# ... and on a line of its own (a console line, a message): the line breaks too — tab, LF, CR (VT, FF and NEL
+# are controls already), U+2028 and U+2029.
+UNSHOWN_ONE_LINE = UNSHOWN + Unshown((0x09, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029))
+
+
+def shown(text: str) -> str:
+    """Text as a page or a cell shows it (report.html, audit.html, audit.xlsx): each character in UNSHOWN
+    escaped, line breaks kept (a trace's lines, a note's)."""
+    return UNSHOWN.escape(text)
+
+
+def one_line(text: str) -> str:
+    """shown(), line breaks escaped too: for a console line, where a system's \\n would forge a line of its own
+    (a second 结论) below the one it sits in."""
+    return UNSHOWN_ONE_LINE.escape(text)
+
+
+def quoted(text: str) -> str:
+    """A value a message names (an id, a code): as it is when nothing in it is escaped, else its one_line form
+    in quotes ('\\x1b]0;X'), so a reader sees that it was escaped and where it ends."""
+    line = one_line(text)
+    return text if line == text else f"'{line}'"

@@ -1,0 +1,78 @@
+"""conform.display: one definition of the characters no reader is shown raw, for the reference engine's
+messages, the harness's console and report.html, and the audit's reports.
+
+Each expected string below is written by hand: a character of the set becomes what Python's repr writes for it
+(\\x07, \\u202e, \\n), anything else stays. The SQL form (discrepancies.csv) must escape exactly as the Python
+form does, which DuckDB shows here on every code point a SQL string can hold.
+"""
+from __future__ import annotations
+
+import sys
+
+import duckdb
+import pytest
+
+from conform.display import UNSHOWN, UNSHOWN_ONE_LINE, UNWRITABLE, one_line, quoted, shown
+from conform.reference.case import CaseError, parse_case
+
+# (what, text, shown (pages, cells), one_line (console), UNWRITABLE.escape (discrepancies.csv))
+CASES = [
+    ("C0: NUL, bell, ESC", "a\x00b\x07c\x1b[2J", "a\\x00b\\x07c\\x1b[2J", "a\\x00b\\x07c\\x1b[2J", "a\\x00b\\x07c\\x1b[2J"),
+    ("C0: VT and FF are controls on a page too", "a\x0bb\x0cc", "a\\x0bb\\x0cc", "a\\x0bb\\x0cc", "a\\x0bb\\x0cc"),
+    ("DEL", "a\x7fb", "a\\x7fb", "a\\x7fb", "a\x7fb"),
+    ("C1: CSI, NEL", "\x9b1m\x85x\x80", "\\x9b1m\\x85x\\x80", "\\x9b1m\\x85x\\x80", "\x9b1m\x85x\x80"),
+    ("bidi embeddings and overrides", "S\u202a\u202b\u202c\u202d\u202e1", "S\\u202a\\u202b\\u202c\\u202d\\u202e1",
+     "S\\u202a\\u202b\\u202c\\u202d\\u202e1", "S\u202a\u202b\u202c\u202d\u202e1"),
+    ("bidi isolates", "\u2066\u2067\u2068x\u2069", "\\u2066\\u2067\\u2068x\\u2069", "\\u2066\\u2067\\u2068x\\u2069",
+     "\u2066\u2067\u2068x\u2069"),
+    ("bidi marks", "\u200e\u200f\u061c", "\\u200e\\u200f\\u061c", "\\u200e\\u200f\\u061c", "\u200e\u200f\u061c"),
+    ("a Trojan-Source id: 医院 then 1.00 turned around", "医院\u202e00.1", "医院\\u202e00.1", "医院\\u202e00.1",
+     "医院\u202e00.1"),
+    ("line breaks: kept on a page, escaped on a line", "a\nb\tc\rd\u2028e\u2029f", "a\nb\tc\rd\u2028e\u2029f",
+     "a\\nb\\tc\\rd\\u2028e\\u2029f", "a\nb\tc\rd\u2028e\u2029f"),
+    ("noncharacters and a lone surrogate", "\ufffe\uffff\ud800", "\\ufffe\\uffff\\ud800", "\\ufffe\\uffff\\ud800",
+     "\\ufffe\\uffff\\ud800"),
+    ("Chinese untouched", "攀枝花市中心医院 第七条（一）：起付线", "攀枝花市中心医院 第七条（一）：起付线",
+     "攀枝花市中心医院 第七条（一）：起付线", "攀枝花市中心医院 第七条（一）：起付线"),
+    ("fullwidth digits and the ideographic space untouched", "２０２３\u3000１２", "２０２３\u3000１２", "２０２３\u3000１２",
+     "２０２３\u3000１２"),
+    ("a backslash already there stays", "C:\\x07 \\u202e", "C:\\x07 \\u202e", "C:\\x07 \\u202e", "C:\\x07 \\u202e"),
+    ("emoji (astral) untouched", "A😀", "A😀", "A😀", "A😀"),
+]
+
+
+@pytest.mark.parametrize("what, text, page, line, data", CASES, ids=[c[0] for c in CASES])
+def test_each_class_of_character(what, text, page, line, data):
+    assert shown(text) == page
+    assert one_line(text) == line
+    assert UNWRITABLE.escape(text) == data
+    assert quoted(text) == (text if line == text else f"'{line}'")
+
+
+def test_quoted_marks_an_escaped_value_and_leaves_an_ordinary_one():
+    assert quoted("P1") == "P1"
+    assert quoted("\x1b]0;PWNED\x07Z") == "'\\x1b]0;PWNED\\x07Z'"
+    assert quoted("P\u202e1") == "'P\\u202e1'"
+    assert quoted("a\nb") == "'a\\nb'"
+
+
+def _all_sql_strings(size: int = 512) -> list[str]:
+    """Every code point a SQL string can hold (all but the surrogates), in strings of `size` characters."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    return ["".join(chars[i:i + size]) for i in range(0, len(chars), size)]
+
+
+@pytest.mark.parametrize("unshown", [UNWRITABLE, UNSHOWN, UNSHOWN_ONE_LINE], ids=["unwritable", "unshown", "one_line"])
+def test_the_sql_form_escapes_as_the_python_form_on_every_code_point(unshown):
+    texts = [*_all_sql_strings(), *(c[1] for c in CASES if "\ud800" not in c[1]), "", None]
+    con = duckdb.connect()
+    got = [r[0] for r in con.execute(f"SELECT {unshown.sql('v')} FROM (SELECT unnest(?) AS v, "
+                                     "generate_subscripts(?, 1) AS i) ORDER BY i", [texts, texts]).fetchall()]
+    want = [None if t is None else unshown.escape(t) for t in texts]
+    assert got == want
+
+
+def test_a_reference_message_names_a_bidi_override_in_a_psn_no_escaped():
+    with pytest.raises(CaseError) as e:
+        parse_case({"policy": "jilin", "person": {"psn_no": "B\u202eX", "psn_type": "9999"}})
+    assert "\u202e" not in str(e.value) and "'B\\u202eX'" in str(e.value)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from conform.reference.case import shown
+from conform.display import quoted
 from conform.reference.policy import POLICY_IDS
 
 from . import interrupt
@@ -75,9 +75,10 @@ MAX_SHOWN = 60
 
 def _shown(v: object) -> str:
     """A value from an input file (a psn_no, a skipped code) as the console prints it: a control character
-    (an ESC starting a terminal sequence) escaped as repr writes it, never raw; a long value cut (…)."""
+    (an ESC starting a terminal sequence) or a bidi override escaped and the value quoted (conform.display.quoted),
+    never raw; a long value cut (…)."""
     s = "" if v is None else str(v)
-    return shown(s if len(s) <= MAX_SHOWN else s[: MAX_SHOWN - 1] + "…")
+    return quoted(s if len(s) <= MAX_SHOWN else s[: MAX_SHOWN - 1] + "…")
 
 
 def _left_out(summary: dict) -> str:

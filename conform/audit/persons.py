@@ -22,6 +22,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from conform.display import one_line
 from conform.reference.benefits import OpeningRefused, opening_year, own_account
 from conform.reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
 from conform.reference.loading import InputError, check_depth, load_json
@@ -322,8 +323,8 @@ def _field_path(e: CaseError) -> str | None:
 
 def _printable(name: str) -> str:
     """A field path for a message: a key from the file (a disease code under ytd.chronic_pay) may hold control
-    characters, shown escaped (\\x1b) as repr does, never raw on a terminal."""
-    return name if name.isprintable() else repr(name)[1:-1]
+    characters or a bidi override, shown escaped (\\x1b, \\u202e: conform.display.one_line), never raw."""
+    return one_line(name)
 
 
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,

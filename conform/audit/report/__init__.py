@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conform.display import UNWRITABLE
 from conform.harness.report.atomic import point_latest
 
 from .. import interrupt
@@ -35,7 +36,7 @@ from ..verdict import TITLES, unchecked_rows, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
-from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, visible_sql, ytd_unused_text, yuan
+from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, ytd_unused_text, yuan
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -131,8 +132,9 @@ def _csv(con: Any, path: Path) -> None:
     """discrepancies.csv: amounts as two-decimal strings (pool_prop_selfpay four); text guarded against formulas."""
     def guarded(c: str) -> str:
         # A spreadsheet opening the CSV must not run '=cmd()' from a ledger's setl_id: quote-prefix it (OWASP).
-        # A control character (a NUL) is written \x00, as audit.xlsx and audit.html write it.
-        v = visible_sql(c)
+        # A character no file holds (a NUL, a bell) is written \x00; the file is data, so nothing else is escaped
+        # (a bidi override stays: audit.xlsx and audit.html, which a person reads, show it as \u202e).
+        v = UNWRITABLE.sql(c)
         return (f"CASE WHEN regexp_matches(coalesce({c}, ''), '^[=+\\-@\\t\\r]') THEN '''' || ({v}) ELSE {v} END AS {c}")
 
     def amount(c: str) -> str:

@@ -16,11 +16,12 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from conform.display import shown
 from conform.harness.report.html import text_width
 
 from .. import interrupt
 from . import rollups as R
-from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, visible, yuan_grouped
+from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
@@ -30,9 +31,10 @@ MAX_IDENT = 60  # as an institution's name (rollups.collect)
 
 
 def _shown(v: Any) -> Any:
-    """Every value the page prints, before autoescaping: a control character from the ledger (a NUL in a
-    fixmedins_name) written as \\x00, as audit.xlsx and discrepancies.csv write it, never raw."""
-    return visible(v) if isinstance(v, str) and not isinstance(v, Markup) else v
+    """Every value the page prints, before autoescaping (conform.display.shown): a control character from the
+    ledger (a NUL in a fixmedins_name) written as \\x00, a bidi override that would turn the line around as
+    \\u202e, as audit.xlsx writes them, never raw."""
+    return shown(v) if isinstance(v, str) and not isinstance(v, Markup) else v
 
 
 def _environment() -> Environment:

@@ -1,13 +1,11 @@
 """Labels and money formatting shared by the audit's reports (Chinese first)."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from conform.reference.case import FACILITIES, PSN_TYPES
-from conform.harness.report.model import XML_UNSAFE
 from conform.reference.trace import CITE_SEP, join_cites
 
 PSN_LABEL = {k: f"{k} {v[2]}" for k, v in PSN_TYPES.items()}
@@ -90,27 +88,3 @@ def ytd_unused_text(u: dict, ident: Callable[[Any], Any] = lambda v: v) -> str:
     """The note for persons whose opening year-to-date totals (ytd) are of a year none of their settlements is in."""
     return (f"{u['persons']} 人的年初累计（ytd）所属年度在清单中没有其结算，未计入（例如 psn_no {ident(u['example_psn_no'])}，"
             f"ytd 年度 {u['year']}）：年初累计只用于其所属年度，请核对人员信息文件与清单的年度")
-
-
-# The characters no report shows raw (a NUL, ESC, the other C0 controls but tab and line breaks, U+FFFE/FFFF):
-# what a worksheet cannot hold (XML), escaped alike in audit.xlsx, audit.html and discrepancies.csv.
-_UNSHOWN_SQL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
-_UNSHOWN_CODES = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]
-
-
-def escaped_char(m: re.Match) -> str:
-    """A control character as Python writes it in a string (\\x07): visible, and searchable in the ledger."""
-    return f"\\x{ord(m.group()):02x}"
-
-
-def visible(text: str) -> str:
-    """`text` with each character a report does not show raw written as \\x00 (as audit.xlsx writes it)."""
-    return XML_UNSAFE.sub(escaped_char, text) if XML_UNSAFE.search(text) else text
-
-
-def visible_sql(column: str) -> str:
-    """visible() in DuckDB SQL, for discrepancies.csv (the few rows holding such a character pay for it)."""
-    inner = column
-    for code in _UNSHOWN_CODES:
-        inner = f"replace({inner}, chr({code}), '\\x{code:02x}')"
-    return f"CASE WHEN regexp_matches({column}, '{_UNSHOWN_SQL}') THEN {inner} ELSE {column} END"

@@ -18,10 +18,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from conform.display import shown
 from conform.harness.report.model import as_number
 from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
-from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited, visible
+from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited
 
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_COLUMNS = [
@@ -56,7 +57,8 @@ class _FastRows:
     the number format (a write-only sheet writes a row out when it is appended, so the cell is free
     again), and text that cannot be read as a formula is passed as is (openpyxl stores it as a string).
     A control character Excel refuses is written escaped (\\x07), where `_put` would put U+FFFD: the
-    setl_id can still be found in the ledger. Text starting with = + - @, or too long for a cell, goes
+    setl_id can still be found in the ledger; so is a bidi override (\\u202e), which would reorder the cell
+    (conform.display.shown). Text starting with = + - @, or too long for a cell, goes
     through `_put`, the conformance report's guard, unchanged.
     """
 
@@ -85,7 +87,7 @@ class _FastRows:
                 out.append(v)
                 continue
             text = ("是" if v else "否") if isinstance(v, bool) else str(v)
-            text = visible(text)  # a control character Excel cannot hold, written as \x07 (not U+FFFD): findable
+            text = shown(text)  # a control character as \x07 (not U+FFFD: findable), a bidi override as \u202e
             if text.startswith(FORMULA_START) or len(text) > MAX_CELL:
                 slow = slow or _Row(self.ws)
                 _put(slow, 1, j, text)  # type: ignore[arg-type]

@@ -38,31 +38,44 @@ def _show(v: object) -> str:
 
 
 class Trace:
-    __slots__ = ("_steps",)
+    __slots__ = ("_steps", "_rounded")
     keeps = True  # False for NoTrace: hot paths skip building a step's arguments nobody will read
 
     def __init__(self) -> None:
-        self._steps: list[tuple] = []
+        self._steps: list[tuple] = []  # (label, template, args, clause, value): conform.audit.settle_ref reads this shape
+        self._rounded: dict[int, bool] = {}  # a rounding step's index in _steps → whether rounding changed its figure
 
-    def add(self, label: str, template: str, args: tuple, clause: str, value: object = None) -> None:
+    def add(self, label: str, template: str, args: tuple, clause: str, value: object = None,
+            rounded: bool | None = None) -> None:
+        """One step. `rounded`, on a step that rounds its figure to the fen: whether rounding changed it (a part
+        below the fen was rounded off), so that a reader knows it without reading the wording of `detail`."""
+        if rounded is not None:
+            self._rounded[len(self._steps)] = rounded
         self._steps.append((label, template, args, clause, value))
 
     def extend(self, other: "Trace") -> None:
+        at = len(self._steps)
+        self._rounded.update((at + i, r) for i, r in other._rounded.items())
         self._steps.extend(other._steps)
 
     def __len__(self) -> int:
         return len(self._steps)
 
     def render(self) -> list[dict]:
-        """The steps as dicts: 步骤 label, detail with the figures, clause, value."""
+        """The steps as dicts: 步骤 label, detail with the figures, clause, value, and on a step that rounds
+        to the fen `rounded` (true or false); a step that does not round has no `rounded`."""
         out = []
-        for label, template, args, clause, value in self._steps:
-            out.append({
+        for i, (label, template, args, clause, value) in enumerate(self._steps):
+            step = {
                 "step": label,
                 "detail": template.format(*(_show(a) for a in args)),
                 "clause": clause,
                 **({"value": _show(value)} if value is not None else {}),
-            })
+            }
+            rounded = self._rounded.get(i)
+            if rounded is not None:
+                step["rounded"] = rounded
+            out.append(step)
         return out
 
     def text(self) -> str:
@@ -75,7 +88,8 @@ class NoTrace(Trace):
     __slots__ = ()
     keeps = False
 
-    def add(self, label: str, template: str, args: tuple, clause: str, value: object = None) -> None:
+    def add(self, label: str, template: str, args: tuple, clause: str, value: object = None,
+            rounded: bool | None = None) -> None:
         return None
 
     def extend(self, other: "Trace") -> None:

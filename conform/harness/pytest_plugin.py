@@ -185,7 +185,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     if hook is None or not _active(config) or config.getoption("collectonly", False):
         return
     from .evidence import mask
-    from .report.model import one_line
+    from conform.display import one_line
     from .run import EXIT_HARNESS, EXIT_USAGE, _run_id, conclude, gate
 
     spec = config.getoption(OPTION)

@@ -18,8 +18,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from conform.display import shown
+
 from . import atomic
-from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, shown, status_label
+from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, status_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
@@ -35,7 +37,7 @@ def _pretty(value: Any) -> str:
 
 
 def _finalize(value: Any) -> Any:
-    """Every text the page prints, control characters made visible (model.shown): a system's answer
+    """Every text the page prints, control characters made visible (conform.display.shown): a system's answer
     carrying ESC, NUL or U+202E shows them as escapes. Markup (the page's own safe HTML) is left alone."""
     return shown(value) if type(value) is str else value
 

@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from conform import display
+
 from .. import evidence
 from ..results import SCHEMA_VERSION, STATUSES, RunResult, decide
 from .baseline import SCHEMA_NAME
@@ -55,32 +57,12 @@ BASELINE_LABELS = {"regression": ("新增失败", "regression"), "known": ("已�
 RATIO_FIELD = re.compile(r"prop|ratio|rate|比例")
 NUMBER = re.compile(r"^-?\d+\.\d+$")  # a figure as the platform writes it: always with decimals
 # What an XML report (junit.xml, the worksheets inside report.xlsx) cannot hold: anything outside XML 1.0's
-# Char — control characters, lone surrogates, U+FFFE and U+FFFF. One definition for every XML writer, so
-# they cannot disagree (lxml, under openpyxl, refused the U+FFFF a hostile err_msg carried).
-XML_UNSAFE = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-# What no report or terminal shows raw: C0 controls but tab and line breaks, DEL and the C1 controls (ESC
-# sequences retitle or clear a terminal), the bidi overrides and isolates (U+202E turns a line around), U+FFFE/FFFF.
-UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
-_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
-
-
-def _escaped(m: re.Match) -> str:
-    return repr(m.group())[1:-1]  # as Python writes it in a string: \x1b, \u202e — visible and searchable
-
-
-def shown(text: str) -> str:
-    """Text a system under test supplied (an err_msg, a field's value), as a report page shows it: each
-    character in UNSHOWN written as its escape, so an answer can neither drive a reader's terminal nor
-    reorder what the page says; everything else (Chinese, line breaks in a trace) as it is."""
-    return UNSHOWN.sub(_escaped, text) if UNSHOWN.search(text) else text
-
-
-def one_line(text: str) -> str:
-    """shown(), and line breaks escaped too: for a console line, where a system's \n would forge a line of
-    its own (a second 结论) below the one it sits in."""
-    return _LINE_BREAKS.sub(_escaped, shown(text))
+# Char — control characters, lone surrogates, U+FFFE and U+FFFF (conform.display.UNWRITABLE). One definition for
+# every XML writer, so they cannot disagree (lxml, under openpyxl, refused the U+FFFF a hostile err_msg carried).
+XML_UNSAFE = display.UNWRITABLE.pattern
+# shown (a page: report.html) and one_line (a console line) are conform.display's, named here too: run.py and
+# older tests import them from here.
+shown, one_line = display.shown, display.one_line
 
 
 def xml_safe(text: object) -> str:

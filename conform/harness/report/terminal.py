@@ -40,7 +40,7 @@ def article_label(tag: str) -> str:
 
 
 def verdict_sentence(run: RunResult) -> str:
-    from .model import one_line
+    from conform.display import one_line
 
     counts = run.counts()
     total = len(run.checks)
@@ -48,7 +48,7 @@ def verdict_sentence(run: RunResult) -> str:
     errors = sum(counts.get(s, 0) for s in ERRORS)
     docs = "、".join(document_label(p) for p in sorted({c.policy for c in run.checks if c.policy})) or "所选文件"
     # the system's own name (its adapter's, or the config's [system] name): escaped like any text it supplies, so
-    # ESC sequences cannot clear the terminal nor a newline forge a 结论 line of its own (model.one_line)
+    # ESC sequences cannot clear the terminal nor a newline forge a 结论 line of its own (conform.display.one_line)
     system = one_line(str(run.adapter.get("system_name") or run.adapter.get("system")
                           or run.adapter.get("adapter", "被测系统")))
     if run.verdict == "合格":

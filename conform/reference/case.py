@@ -16,6 +16,8 @@ from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import Any
 
+from conform.display import quoted
+
 from .ledger import YearState
 from .loading import InputError, check_depth, load_json, load_yaml
 from .money import _READ, ZERO, AmountError, parse_amount
@@ -225,11 +227,10 @@ def _show(v: Any) -> str:
     return _REPR.repr(v)
 
 
-def shown(text: str) -> str:
-    """Input text for a message as it is when every character prints (the usual ids and codes, Chinese
-    included), else its repr: a control character (an ESC sequence retitling the terminal, a newline
-    forging a second line) never reaches the terminal or a report raw."""
-    return text if text.isprintable() else repr(text)
+# Input text named in a message (an id, a code): as it is, else escaped and quoted (conform.display.quoted) — an
+# ESC sequence retitling the terminal, a newline forging a second line, a bidi override turning it around never
+# reach a terminal or a report raw. `shown` is the name benefits.py imports it by.
+shown = quoted
 
 
 _REPR = reprlib.Repr()
@@ -661,7 +662,7 @@ def _parse_settlement(data: Any, case: str, index: int, person: Person) -> Settl
     if type(data) is dict:
         sid0 = data.get("id")
         if sid0 is not None:
-            label = shown(sid0) if type(sid0) is str and len(sid0) <= MAX_TEXT else _show(sid0)
+            label = quoted(sid0) if type(sid0) is str and len(sid0) <= MAX_TEXT else _show(sid0)
     item = f"settlement {label}"
     if type(data) is dict and "reverses" in data:
         r = _Reader(data, case, item, REVERSAL_FIELDS)
@@ -686,7 +687,7 @@ def _parse_settlement(data: Any, case: str, index: int, person: Person) -> Settl
         if dise is None:
             raise r.fail("dise_codg", "med_type 14 (门诊慢特病) needs the registered disease code")
         if person.disease(dise) is None:
-            known = ", ".join(shown(d.dise_codg) for d in person.diseases) or "none"
+            known = ", ".join(quoted(d.dise_codg) for d in person.diseases) or "none"
             raise r.fail("dise_codg", f"{_show(dise)} is not among the person's registered diseases ({known})")
     return Settlement(
         id=sid,
@@ -721,7 +722,7 @@ def parse_case(data: Any, name: str = "0") -> Case:
     if type(data) is dict and type(data.get("person")) is dict:
         psn_no = data["person"].get("psn_no")
         if psn_no:
-            case_label = f"{name} ({shown(psn_no) if type(psn_no) is str and len(psn_no) <= MAX_TEXT else _show(psn_no)})"
+            case_label = f"{name} ({quoted(psn_no) if type(psn_no) is str and len(psn_no) <= MAX_TEXT else _show(psn_no)})"
     r = _Reader(data, case_label, None, CASE_FIELDS)
     policy = r.text("policy", True)
     if policy not in _policy_ids():
@@ -750,13 +751,13 @@ def parse_case(data: Any, name: str = "0") -> Case:
             it = _parse_settlement(s, case_label, i, person)
         sid, day = it.id, it.date
         if sid in seen:
-            raise CaseError(f"duplicate id {_show(sid)}", case=case_label, item=f"settlement {shown(sid)}", field="id")
+            raise CaseError(f"duplicate id {_show(sid)}", case=case_label, item=f"settlement {quoted(sid)}", field="id")
         if type(it) is Reversal and it.reverses not in seen:
             raise CaseError(f"reverses {_show(it.reverses)}, which is not an earlier settlement of this case",
-                            case=case_label, item=f"settlement {shown(sid)}", field="reverses")
+                            case=case_label, item=f"settlement {quoted(sid)}", field="reverses")
         if last is not None and day < last:
             raise CaseError(f"date {day} is before the previous item's date {last}; settlements must be in date order",
-                            case=case_label, item=f"settlement {shown(sid)}", field="date")
+                            case=case_label, item=f"settlement {quoted(sid)}", field="date")
         add(sid)
         last = day
         append(it)

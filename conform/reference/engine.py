@@ -11,9 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from conform.display import quoted
+
 from .account import Credit, UseDecision, account_reform, check_use, credit_month
 from .benefits import OpeningRefused, Outcome, compute, opening_year
-from .case import Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest, shown
+from .case import Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
@@ -418,7 +420,7 @@ def compute_case(case: Case, with_trace: bool = True) -> dict:
                 uses[i] = ledger.use_account(u).to_output()
             except PolicyError as e:
                 # A date outside the rules: name the use, its id and index, as a settlement or credit is named.
-                msg, named = str(e), f"account use {shown(u.id)} (account_uses[{i}])"
+                msg, named = str(e), f"account use {quoted(u.id)} (account_uses[{i}])"
                 e.args = (named + msg[len("account use"):] if msg.startswith("account use ") else f"{named}: {msg}",)
                 raise
     out: dict = {"policy": case.policy}

@@ -163,10 +163,20 @@ def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
     return found  # type: ignore[return-value]
 
 
-def _rounding(exact: Decimal, rounded: Decimal) -> str | None:
-    """A-ROUND-FEN where rounding a fund payment to the fen changed the figure (no text states it, and only
-    then does the figure rest on it), for its step's clause; else None."""
-    return None if rounded == exact else "A-ROUND-FEN"
+ROUND_FEN = "A-ROUND-FEN"
+
+
+def _rounded(exact: Decimal, raw: Decimal, figure: Decimal) -> bool:
+    """Whether rounding a fund payment to the fen changed its step's `figure`: the product `exact` had a part
+    below the fen, and the figure is its rounding `raw` (not the cap's remainder, which no rounding decides).
+    The step records it (`rounded`), and only then does its figure rest on A-ROUND-FEN (no text states the
+    rounding), which its clause then cites (`_rounding`)."""
+    return raw != exact and figure == raw
+
+
+def _rounding(rounded: bool) -> str | None:
+    """A-ROUND-FEN for the clause of a step whose figure rounding changed (`_rounded`); else None."""
+    return ROUND_FEN if rounded else None
 
 
 def _carried(cite: str, out: Outcome, counted: Decimal) -> str:
@@ -230,9 +240,10 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if trace.keeps:
         trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
                   (deductible, used, left, base, left, dedc), _carried(dp.cite, out, used), dedc)
+        rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-                  join_cites(ratio_cite, _rounding(exact, raw)), raw)
+                  join_cites(ratio_cite, _rounding(rounded)), raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay), _carried(cp.cite, out, paid), pay)
     c.ordinary_dedc += dedc
@@ -536,10 +547,11 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     opening = _opening_cite(person, rules, s.date.year, bucket) if person.ytd is not None else None
+    rounded = _rounded(exact, raw, pay)
     trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay),
-              join_cites(rp.cite, cp.cite, opening, _rounding(exact, raw)), pay)
+              join_cites(rp.cite, cp.cite, opening, _rounding(rounded)), pay, rounded)
     c.disease = bucket
     if shares:
         c.ordinary_dedc += dedc
@@ -628,9 +640,10 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
+    rounded = _rounded(exact, raw, pay)
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
-              join_cites(cite, own(rp), bonus_cite, own(cap), _rounding(exact, raw)), pay)
+              join_cites(cite, own(rp), bonus_cite, own(cap), _rounding(rounded)), pay, rounded)
     c.inpatient_pay += pay
     ys.inpatient_pay += pay
     out.dedc += dedc

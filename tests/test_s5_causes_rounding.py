@@ -17,7 +17,7 @@ PZH_TRACE = [
      "detail": "200.01 − 全自费0.00 − 超限价0.00 − 先行自付0.00 = 200.01元"},
     {"step": "起付线", "clause": "攀枝花 第七条", "value": "200.00",
      "detail": "本年度起付线200.00元，此前已累计0.00元，尚余200.00元；本次计入起付线 min(200.01, 200.00) = 200.00元"},
-    {"step": "支付比例", "clause": "攀枝花 第七条", "value": "0.01",
+    {"step": "支付比例", "clause": "攀枝花 第七条", "value": "0.01", "rounded": True,  # 0.005 → 0.01: a half fen rounded
      "detail": "三级定点医疗机构（在职）支付比例50%：(200.01 − 200.00) × 50% = 0.01元（四舍五入到分）"},
     {"step": "年度最高支付限额", "clause": "攀枝花 第七条", "value": "0.01",
      "detail": "年度限额1000.00元，此前已支付0.00元，尚余1000.00元；本次统筹支付 min(0.01, 1000.00) = 0.01元"}]
@@ -49,8 +49,9 @@ def test_unit_more_than_a_fen_off_stays_at_the_cap():
 
 def test_unit_a_fen_off_an_exact_product_is_no_rounding():
     """(300.00 − 200.00) × 50% = 50.00 exactly: no rounding gives 49.99, so the fen is not the rounding's; the
-    ratio step's text says 四舍五入到分 whatever the figure (closing review s6)."""
-    exact = [dict(t, value="50.00", detail="三级定点医疗机构（在职）支付比例50%：(300.00 − 200.00) × 50% = 50.00元（四舍五入到分）")
+    ratio step's text says 四舍五入到分 whatever the figure (closing review s6): the trace records rounded false."""
+    exact = [dict(t, value="50.00", rounded=False,
+                  detail="三级定点医疗机构（在职）支付比例50%：(300.00 − 200.00) × 50% = 50.00元（四舍五入到分）")
              if t["step"] == "支付比例" else dict(t, value="50.00") if t["step"] == "年度最高支付限额" else t
              for t in PZH_TRACE]
     [cause] = group([check("49.99", "50.00", exact)], {})

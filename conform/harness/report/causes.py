@@ -218,45 +218,29 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     return usual or m.get("label") or m["field"], whole
 
 
-ROUNDING_WORDS = ("四舍五入",)
 FEN = Decimal("0.01")
 
 
 def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
-    """A figure one fen off the reference's, where a step that shows it rounds to the fen: the rounding of
+    """A figure one fen off the reference's, where a step that shows it rounded it to the fen: the rounding of
     that step (the first such, where the figure is produced), not a later step that passes it on. A ratio
     step's (200.01 − 200.00) × 50% = 0.005 → 0.01 answered 0.00 (银行家舍入) is the ratio step's rounding; the
     cap step after it shows 0.01 too (min(0.01, 1000.00)), but the cap, 1000.00 of it left, decided nothing.
-    No text states the rounding of a settlement's figures: the clause names the reading, A-ROUND-FEN (a
-    step citing a rounding reading of its own keeps it). A cap not reset on 1 January pays short by more
-    than a fen, and stays at the cap (`_step`)."""
+    Whether a step rounded is what the reference's trace records (`rounded`: true where rounding to the fen
+    changed its figure, conform.reference.benefits._rounded), never the wording of its text: an exact product
+    (300.00 − 200.00) × 50% = 50.00 answered 49.99 is no rounding's fault. No text states the rounding of a
+    settlement's figures: the clause names the reading, A-ROUND-FEN (a step citing a rounding reading of its
+    own keeps it). A cap not reset on 1 January pays short by more than a fen, and stays at the cap (`_step`)."""
     expected, actual = _figure(m.get("expected")), _figure(m.get("actual"))
     if expected is None or actual is None or abs(expected - actual) != FEN or m.get("field") == "amount":
         return None
     for t in candidates:
-        detail = str(t.get("detail", ""))
-        if any(w in detail for w in ROUNDING_WORDS) and not _exact_product(detail):
+        if t.get("rounded") is True:
             step, clause = _at(t)
             if not any("ROUND" in a or "HALF" in a for a in A_ID.findall(clause)):
                 clause = f"{clause}；A-ROUND-FEN" if clause else "A-ROUND-FEN"
             return step, clause
     return None
-
-
-PRODUCT = re.compile(r"\((-?[\d.]+) − (-?[\d.]+)\) × ([\d.]+)% = ")
-
-
-def _exact_product(detail: str) -> bool:
-    """Whether a ratio step's product, (base − deductible) × ratio, is a whole number of fen: then nothing was
-    rounded there (its text says 四舍五入到分 whatever the figure), and a fen off is no rounding's fault."""
-    found = PRODUCT.search(detail)
-    if found is None:
-        return False
-    try:
-        product = (Decimal(found[1]) - Decimal(found[2])) * Decimal(found[3]) / 100
-    except ArithmeticError:
-        return False
-    return product == product.quantize(FEN)
 
 
 def _whole(m: dict, trace: list[dict]) -> str:

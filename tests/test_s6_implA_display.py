@@ -76,3 +76,19 @@ def test_a_reference_message_names_a_bidi_override_in_a_psn_no_escaped():
     with pytest.raises(CaseError) as e:
         parse_case({"policy": "jilin", "person": {"psn_no": "B\u202eX", "psn_type": "9999"}})
     assert "\u202e" not in str(e.value) and "'B\\u202eX'" in str(e.value)
+
+
+def test_the_conformance_workbook_escapes_a_bidi_override_and_keeps_its_replacement_character(tmp_path):
+    """report.xlsx wrote a system's U+202E raw (only what XML cannot hold became U+FFFD, as before): the cell
+    could read backwards. Now it reads \\u202e as report.html and the console write it."""
+    from openpyxl import load_workbook
+    from report_samples import sample_run
+
+    from conform.harness.report import model, xlsx
+
+    run = sample_run()
+    run.checks[1].message = "bad\x00\u202e\x9btext"
+    path = xlsx.write(model.build(run), tmp_path / "r.xlsx")
+    values = [c.value for ws in load_workbook(path).worksheets for r in ws.iter_rows() for c in r]
+    assert "bad\ufffd\\u202e\\x9btext" in values
+    assert not any(isinstance(v, str) and ("\u202e" in v or "\x9b" in v) for v in values)

@@ -21,6 +21,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from conform.display import shown
+
 from . import atomic
 from .model import BASELINE_LABELS, FAILING, XML_UNSAFE, as_number, is_subset, selection_words, status_label
 
@@ -65,7 +67,9 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         cell.value = value
         return
-    text = _ILLEGAL.sub("\ufffd", str(value))[:MAX_CELL]
+    # what XML cannot hold becomes U+FFFD (as in junit.xml); then what no reader sees raw, a bidi override that
+    # would turn the cell around or a C1 control, is escaped (\u202e) as report.html escapes it
+    text = shown(_ILLEGAL.sub("\ufffd", str(value)))[:MAX_CELL]
     cell.value = text
     cell.data_type = "s"  # never 'f': openpyxl would otherwise store '=…' as a formula
     if text.startswith(FORMULA_START):

@@ -1,11 +1,13 @@
-"""docs/ci.md's gate for a Python plugin requires the report as well as exit 0 (rplatform D3).
+"""docs/ci.md's gate for a Python plugin (rplatform D3; s6: the plugin runs in a process of its own).
 
-A plugin runs inside conform's process: one that calls os._exit(0) ends `conform run` with status 0 and no
-report, so a gate on the exit code alone goes green with nothing checked. The documented snippet, run as
-written (its adapter swapped for such a plugin), must fail the job; the same snippet passes a sound plugin.
+A plugin that called os._exit(0) inside conform's process ended `conform run` with status 0 and no report,
+so the page gated on results.json as well. The plugin now runs in a process of its own: the documented
+command, run as written (its adapter swapped for such a plugin), fails the job with exit 3 and writes the
+report; the same command passes a sound plugin.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -27,7 +29,7 @@ PLUGIN = textwrap.dedent('''
 
 def snippet() -> str:
     text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    part = text.split("### Gating on the report too", 1)[1]
+    part = text.split("### A Python plugin cannot end the run", 1)[1]
     return re.search(r"```sh\n(.*?)```", part, re.S).group(1)
 
 
@@ -42,9 +44,10 @@ def gate(tmp_path: Path, adapter: str) -> subprocess.CompletedProcess:
 
 def test_a_plugin_ending_the_process_with_0_fails_the_documented_gate(tmp_path: Path):
     done = gate(tmp_path, "python:quits:Quits")
-    assert done.returncode == 1, (done.stdout[-1500:], done.stderr[-1500:])
-    assert "exit 0 without a finished report" in done.stdout
-    assert not (tmp_path / "conform-report" / "results.json").exists()
+    assert done.returncode == 3, (done.stdout[-1500:], done.stderr[-1500:])
+    assert "exited with status 0 during settle" in " ".join(done.stdout.split())
+    report = json.loads((tmp_path / "conform-report" / "results.json").read_text(encoding="utf-8"))
+    assert report["gate"]["exit_code"] == 3
 
 
 def test_a_sound_plugin_passes_the_documented_gate(tmp_path: Path):

@@ -301,13 +301,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def adapter(pytestconfig: pytest.Config):
-    """The system under test for this session (the reference unless --adapter says otherwise)."""
+    """The system under test for this session (the reference unless --adapter says otherwise). A python:
+    plugin runs in a process of its own (conform.harness.adapters.plugin_process): nothing it does can end
+    or stall the run, or pass for the user's Ctrl-C."""
     from .adapters import AdapterSpecError
     from .config import ConfigError, load_adapter_config
 
     try:
         cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"))
-        a = make_adapter(pytestconfig.getoption("--adapter"), cfg)
+        a = make_adapter(pytestconfig.getoption("--adapter"), cfg, contained=True)
     except (ConfigError, AdapterSpecError) as e:
         pytest.exit(f"conform: error: {e}", returncode=pytest.ExitCode.USAGE_ERROR)
     a.start()

@@ -633,14 +633,18 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     from .adapters import AdapterSpecError, make_adapter
     from .config import ConfigError, load_adapter_config
 
-    try:  # a bad config or adapter is a usage error, named before anything runs
-        chosen = make_adapter(adapter, load_adapter_config(config))
+    try:  # a bad config or adapter is a usage error, named before anything runs (a plugin, in its own process)
+        chosen = make_adapter(adapter, load_adapter_config(config), contained=True)
     except (ConfigError, AdapterSpecError) as e:
         _fail(str(e))
     from .adapters.http import HttpAdapter
 
     # concurrency > 1 against an http system: the checks split over that many worker processes
     workers = chosen.concurrency if isinstance(chosen, HttpAdapter) and chosen.concurrency > 1 else 1
+    from .adapters.plugin_process import ContainedPlugin
+
+    if isinstance(chosen, ContainedPlugin):  # a plugin's process, built only to be checked: the run builds its own
+        chosen.close()
     loaded_baseline = None
     if baseline:
         try:

@@ -12,11 +12,12 @@ class AdapterSpecError(ValueError):
     """An --adapter value or adapter config that cannot be used."""
 
 
-def make_adapter(spec: str | None = None, config=None) -> Adapter:
+def make_adapter(spec: str | None = None, config=None, contained: bool = False) -> Adapter:
     """`reference` (default), an http(s):// URL, `python:package.module:Class`, or an entry-point name.
 
     `config` is an `AdapterConfig` (conform.harness.config) or None; its url/name is used when spec is None.
-    Nothing is contacted here: the adapter connects in `start()`."""
+    Nothing is contacted here: the adapter connects in `start()`. `contained`: a plugin runs in a process of
+    its own (conform.harness.adapters.plugin_process), as `conform run` runs it; else in this one."""
     from ..config import AdapterConfig
     from .python_plugin import PluginError, load_entry_point, load_python, registered
 
@@ -55,8 +56,8 @@ def make_adapter(spec: str | None = None, config=None) -> Adapter:
         return HttpAdapter(spec, cfg)
     try:
         if spec.startswith("python:"):
-            return load_python(spec, cfg)
-        found = load_entry_point(spec, cfg)
+            return load_python(spec, cfg, contained)
+        found = load_entry_point(spec, cfg, contained)
     except PluginError as e:
         raise AdapterSpecError(str(e)) from None
     if found is not None:

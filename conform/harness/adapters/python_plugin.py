@@ -1,4 +1,4 @@
-"""In-process plugins: `python:package.module:Class`, or a name in the `conform.adapters` entry-point group.
+"""Python plugins: `python:package.module:Class`, or a name in the `conform.adapters` entry-point group.
 
 A vendor with a Python client for their system subclasses `conform.harness.adapters.Adapter`
 and either names it on the command line (`--adapter python:acme_conform:AcmeAdapter`)
@@ -18,7 +18,13 @@ but SutError, SettlementRefused, NotApplicable) is the system's error,
 `plugin_exception`, with its last frames as evidence; each answer is read by
 the http adapter's readers (conform.harness.adapters.wire), so None, a list, a
 missing figure or a float amount is `missing_field` / `wrong_type`; and each
-call is bounded by `[adapter] timeout` where Python can (`_bounded`).
+call is bounded by `[adapter] timeout`.
+
+`conform run` builds the plugin with `contained=True`: in a process of its own
+(conform.harness.adapters.plugin_process, Linux), where the wall clock bounds each
+call and the plugin's end, crash or KeyboardInterrupt is its error. Built here
+(`make_adapter` by default, and elsewhere than Linux) the plugin runs in this
+process, its calls bounded by SIGALRM where Python can (`_bounded`).
 """
 from __future__ import annotations
 
@@ -65,6 +71,16 @@ def registered() -> dict[str, EntryPoint]:
 
 
 def _build(cls: object, where: str, config: AdapterConfig) -> Adapter:
+    """The plugin built (`_construct`) with each operation guarded (`_guarded`): the plugin in this process."""
+    adapter = _construct(cls, where, config)
+    guard = _Guard(adapter, config)
+    for op in ("start", *OPERATIONS):
+        setattr(adapter, op, _guarded(op, getattr(adapter, op), guard))
+    return adapter
+
+
+def _construct(cls: object, where: str, config: AdapterConfig) -> Adapter:
+    """`Class(config)` or `Class()`, checked to be an adapter supporting something; PluginError if not."""
     if not (inspect.isclass(cls) and issubclass(cls, Adapter)):
         raise PluginError(f"{where} is not a subclass of conform.harness.adapters.Adapter (got {cls!r})")
     try:
@@ -78,9 +94,6 @@ def _build(cls: object, where: str, config: AdapterConfig) -> Adapter:
         raise PluginError(f"{where}: building the adapter failed: {type(e).__name__}: {e}") from None
     if not adapter.supports:
         raise PluginError(f"{where}: the adapter declares no supported operations (`supports` is empty)")
-    guard = _Guard(adapter, config)
-    for op in ("start", *OPERATIONS):
-        setattr(adapter, op, _guarded(op, getattr(adapter, op), guard))
     return adapter
 
 
@@ -96,6 +109,24 @@ class PluginTimeout(SutError):
     def __init__(self, message: str, late: tuple = ()):
         super().__init__("timeout", message)
         self.late = late
+
+
+class PluginDied(SutError):
+    """A plugin's process that ended, or had to be stopped, without answering a call (the plugin runs in a
+    process of its own: conform.harness.adapters.plugin_process). `output` is the end of what it printed."""
+
+    def __init__(self, message: str, output: str = ""):
+        super().__init__("plugin_exception", message)
+        self.output = output
+
+
+class PluginRaised(Exception):
+    """An exception of the plugin's own, raised in its process and described across the pipe: its type's
+    name, its bounded message and its last frames, as `_guarded` reports one raised here."""
+
+    def __init__(self, name: str, text: str, frames: list[str]):
+        super().__init__(f"{name}: {text}")
+        self.name, self.text, self.frames = name, text, frames
 
 
 def _bounded(op: str, seconds: float, method: Callable, args: tuple, kwargs: dict) -> Any:
@@ -143,10 +174,11 @@ class _Guard:
     """What every call of one plugin shares: its name for messages, the timeout, and the count of calls in
     a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is)."""
 
-    def __init__(self, adapter: Adapter, config: AdapterConfig):
+    def __init__(self, adapter: Adapter, config: AdapterConfig, plugin: str | None = None, alarm: bool = True):
         cls = type(adapter)
         self.adapter = adapter
-        self.plugin = f"{cls.__module__}.{cls.__qualname__}"
+        self.plugin = plugin or f"{cls.__module__}.{cls.__qualname__}"
+        self.alarm = alarm  # False: the call bounds itself (a plugin in its own process, by the wall clock)
         self.timeout = float(config.timeout)
         self.max_failures = max(1, int(config.consecutive_failures))
         self._lock = threading.Lock()
@@ -157,13 +189,14 @@ class _Guard:
         if self.unreachable is not None:
             raise SystemUnreachable(self.unreachable)
         try:
-            out = _bounded(op, self.timeout, method, args, kwargs)
-        except PluginTimeout as e:
+            out = _bounded(op, self.timeout, method, args, kwargs) if self.alarm else method(*args, **kwargs)
+        except (PluginTimeout, PluginDied) as e:
+            how = f"gave no answer within {self.timeout:g} s" if isinstance(e, PluginTimeout) else "ended without an answer"
             with self._lock:
                 self._timeouts += 1
                 if self._timeouts >= self.max_failures and self.unreachable is None:
-                    self.unreachable = (f"system unreachable: {self._timeouts} plugin calls in a row gave no answer "
-                                        f"within {self.timeout:g} s (last: {e.message}) in {self.plugin}")
+                    self.unreachable = (f"system unreachable: {self._timeouts} plugin calls in a row {how} "
+                                        f"(last: {e.message}) in {self.plugin}")
             if self.unreachable is not None:
                 raise SystemUnreachable(self.unreachable) from None
             raise
@@ -221,18 +254,19 @@ def _frames(e: BaseException) -> list[str]:
         return []
 
 
-def _plain(v: Any, depth: int = 0) -> Any:
+def _plain(v: Any, depth: int = 0, text: int = 1000) -> Any:
     """A plugin's answer as JSON-ready evidence, bounded: what JSON cannot hold (a Decimal, a float amount
-    stays a float, an object) is shown by type and repr, never str()'d whole."""
+    stays a float, an object) is shown by type and repr, never str()'d whole. `text`: characters kept of
+    a string (more for the evidence a plugin recorded itself, which may hold an HTTP body)."""
     if v is None or isinstance(v, (bool, str)):
-        return evidence.shorten(v, 1000, "…") if isinstance(v, str) else v
+        return evidence.shorten(v, text, "…") if isinstance(v, str) else v
     if isinstance(v, int) and v.bit_length() <= 64 or isinstance(v, float) and math.isfinite(v):
         return v
     if isinstance(v, (dict, list, tuple)) and depth < 6:
         items = list(v.items())[:200] if isinstance(v, dict) else list(enumerate(v))[:200]
         if isinstance(v, dict):
-            return {(k if isinstance(k, str) else wire.got(k))[:100]: _plain(x, depth + 1) for k, x in items}
-        return [_plain(x, depth + 1) for _, x in items]
+            return {(k if isinstance(k, str) else wire.got(k))[:100]: _plain(x, depth + 1, text) for k, x in items}
+        return [_plain(x, depth + 1, text) for _, x in items]
     return f"<{wire.got(v)}>"
 
 
@@ -266,7 +300,9 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
     """A plugin operation as the run calls it. An exception the adapter interface does not document
     (anything but SutError, SettlementRefused and NotApplicable; SystemExit too) is the system's error,
     `plugin_exception`, never a bug of conform's; an answer is checked as an HTTP system's is; a call is
-    bounded by the timeout (`_bounded`). KeyboardInterrupt stays an interrupt.
+    bounded by the timeout (`_bounded`, or by the plugin's own process: `PluginRaised`, `PluginDied`).
+    KeyboardInterrupt stays an interrupt: in this process it cannot be told from the user's Ctrl-C (a
+    contained plugin's own comes back as PluginRaised).
 
     Each call is kept as evidence as the reference adapter keeps its own ({psn_no, id} → the figures,
     {"refused": …}, {"error": …} or {"exception": …, "traceback": […]}): the report then sees where the
@@ -291,14 +327,19 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
             raise
         except SutError as e:
             late = {"late_answer": _plain(e.late[0])} if isinstance(e, PluginTimeout) and e.late else {}
+            if isinstance(e, PluginDied) and e.output:
+                late = {"output": e.output}   # what the plugin's process printed last (a fatal error's report)
             keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000), **late})
             raise
         except (NotApplicable, KeyboardInterrupt, _Overdue):
             raise   # _Overdue: an outer call's alarm, which that call turns into its timeout
         except BaseException as e:  # noqa: BLE001 - the plugin's own failure: the system's error, with its name
-            text = _text_of(e)
-            message = evidence.shorten(f"{op}: {plugin}.{op} raised {type(e).__name__}: {text}", 600)
-            entry = {"exception": f"{type(e).__name__}: {text}", "traceback": _frames(e)}
+            if isinstance(e, PluginRaised):  # raised in the plugin's own process (KeyboardInterrupt too)
+                name, text, frames = e.name, e.text, e.frames
+            else:
+                name, text, frames = type(e).__name__, _text_of(e), _frames(e)
+            message = evidence.shorten(f"{op}: {plugin}.{op} raised {name}: {text}", 600)
+            entry = {"exception": f"{name}: {text}", "traceback": frames}
             keep(entry)
             raise SutError("plugin_exception", message, evidence.mask({"operation": op, "request": request,
                                                                        "response": entry})) from None
@@ -320,8 +361,8 @@ def _recorded(op: str, method: Callable) -> Callable:
     return _guarded(op, method)
 
 
-def load_python(spec: str, config: AdapterConfig) -> Adapter:
-    """`python:package.module:Class` → an adapter instance."""
+def _find_python(spec: str) -> tuple[object, str]:
+    """`python:package.module:Class` → (the class, how messages name it), importing the module."""
     target = spec.removeprefix("python:")
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
@@ -344,17 +385,48 @@ def load_python(spec: str, config: AdapterConfig) -> Adapter:
         if not hasattr(obj, part):
             raise PluginError(f"adapter {spec!r}: module {module_name!r} has no {attr!r}")
         obj = getattr(obj, part)
-    return _build(obj, f"adapter {spec!r}", config)
+    return obj, f"adapter {spec!r}"
 
 
-def load_entry_point(name: str, config: AdapterConfig) -> Adapter | None:
-    """The adapter an installed package registered under `name`, or None if none did."""
-    ep = registered().get(name)
-    if ep is None:
-        return None
+def _find_entry_point(name: str, ep: EntryPoint) -> tuple[object, str]:
     try:
         cls = ep.load()
     except (Exception, SystemExit) as e:  # noqa: BLE001 - reported with the entry point's name
         raise PluginError(f"adapter {name!r} (entry point {ep.value!r} in group {GROUP}): cannot load: "
                           f"{type(e).__name__}: {e}") from None
-    return _build(cls, f"adapter {name!r} (entry point {ep.value!r})", config)
+    return cls, f"adapter {name!r} (entry point {ep.value!r})"
+
+
+def load_python(spec: str, config: AdapterConfig, contained: bool = False) -> Adapter:
+    """`python:package.module:Class` → an adapter instance; `contained`: the plugin in a process of its own
+    (conform.harness.adapters.plugin_process), where the platform allows, and a stand-in for it here."""
+    if contained:
+        from . import plugin_process
+
+        if plugin_process.AVAILABLE:
+            target = spec.removeprefix("python:")
+            if ":" not in target or target.startswith(":") or target.endswith(":"):
+                raise PluginError(f"adapter {spec!r}: write python:package.module:Class")
+            return plugin_process.contain(lambda: _construct_found(_find_python(spec), config),
+                                          f"adapter {spec!r}", target.replace(":", "."), config)
+    return _construct_found(_find_python(spec), config, guarded=True)
+
+
+def _construct_found(found: tuple[object, str], config: AdapterConfig, guarded: bool = False) -> Adapter:
+    cls, where = found
+    return _build(cls, where, config) if guarded else _construct(cls, where, config)
+
+
+def load_entry_point(name: str, config: AdapterConfig, contained: bool = False) -> Adapter | None:
+    """The adapter an installed package registered under `name`, or None if none did."""
+    ep = registered().get(name)
+    if ep is None:
+        return None
+    if contained:
+        from . import plugin_process
+
+        if plugin_process.AVAILABLE:
+            return plugin_process.contain(lambda: _construct_found(_find_entry_point(name, ep), config),
+                                          f"adapter {name!r} (entry point {ep.value!r})",
+                                          str(ep.value).replace(":", "."), config)
+    return _construct_found(_find_entry_point(name, ep), config, guarded=True)

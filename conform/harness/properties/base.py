@@ -196,10 +196,11 @@ class PropertyViolation(MismatchError):
     zh-CN Gherkin feature (the collector attaches it to the check's result)."""
 
     def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story],
-                 articles: tuple[str, ...] = ()):
+                 articles: tuple[str, ...] = (), departure: str = ""):
         self.headline = headline
         self.stories = stories
         self.articles = articles  # the articles whose rule this check found broken (ids, as in clauses.py)
+        self.departure = departure  # the item the system first departs at; "" when every mismatch counts
         self.counterexample = ""
         super().__init__(mismatches)
         self.args = (self._text(),)
@@ -287,10 +288,12 @@ class Context:
             self.fail("被测系统的结算结果缺少必填字段 a settlement answer leaves out a required figure", bad, *stories)
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
-             clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None) -> NoReturn:
+             clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None, departure: str = "") -> NoReturn:
         """Fail the example. `clauses` names the rule this check found broken (a clause map as in
         clauses.py, or this policy's article ids): only those articles are blamed in the report;
-        without it, every article the property is tagged with."""
+        without it, every article the property is tagged with. `departure`: the item (a settlement's id)
+        where the system first departs, when the other mismatches follow from it (`traced_blame` reads
+        that item's alone); "" to read them all."""
         tagged = self.prop.clauses.get(self.policy, ())
         if clauses is None:
             from .clauses import blamed
@@ -302,7 +305,7 @@ class Context:
             articles = tuple(clauses.get(self.policy, ())) or tagged
         else:
             articles = tuple(clauses)
-        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles)
+        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles, departure)
         try:
             raise e
         except PropertyViolation:
@@ -385,27 +388,35 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
     in force, where any refusal would otherwise read as a fault of the dates. Not so at the end of validity
     (the last day in force or the day either side): shrinking moves no visit there, so a refusal of the last
     day in force (a `>=` for a `>`), or a payment the day after, is the validity article's whatever the
-    property checks, and that article alone."""
+    property checks, and that article alone.
+    Where the violation names its departure (`PropertyViolation.departure`: the differential's first differing
+    settlement), only that item's mismatches are read: a later visit's differences follow from it. A figure's
+    step that cites none of the property's own blame (a pharmacy's ratio, 吉林 一, beside the ordinary route
+    二（二）) is blamed on what that step cites, as a scenario blames it, not on the route it missed."""
     from dataclasses import asdict
 
     from ..report.causes import blame, root_mismatch
 
     traces = reference_traces(e.stories)
-    found = [asdict(m) for m in e.mismatches]
+    departure = getattr(e, "departure", "")
+    mismatches = [m for m in e.mismatches if m.item == departure] if departure else list(e.mismatches)
+    found = [asdict(m) for m in mismatches]
     edged = dict(traces)
-    for m in e.mismatches:
+    for m in mismatches:
         if m.field == "infcode" and f"{m.item}\0edge" in traces:
             edged[m.item] = traces[f"{m.item}\0edge"]
     tags, named = blame(found, edged, policy)
     root = root_mismatch(found)
-    closing = root is not None and root["field"] == "infcode" and any(
-        t.get("edge") == "end" for t in traces.get(f"{root['item']}\0edge", ()))
+    refused = root is not None and root["field"] == "infcode"
+    closing = refused and any(t.get("edge") == "end" for t in traces.get(f"{root['item']}\0edge", ()))
     # no edge, or an edge article the property does not check at the first day in force (where shrinking puts it)
     if edged == traces or not ((closing and tags) or set(tags) & set(tagged)):
         tags, named = blame(found, traces, policy)
-        if e.articles:  # the trace narrows the property's own blame (its visit's benefit, its field), never widens it
+        if e.articles:  # the trace narrows the property's own blame (its visit's benefit, its field) where they meet
             route = [f"{policy}-{a}" for a in e.articles]
-            tags = [t for t in route if t in tags] or route
+            # … and a refusal's trace (every article the visit's working cites) is no better than the route where
+            # they do not meet; a figure's step is: it names the rule that computed the figure
+            tags = [t for t in route if t in tags] or (tags if tags and not refused else route)
     return tags, named, list(traces.get(root["item"], []) if root else [])
 
 

@@ -59,19 +59,30 @@ def differential(ctx: Context, py: PersonYear) -> None:
             if name in g and wd != gd:
                 bad.append(mismatch(name, wd, gd, f"{year}年度累计"))
     if bad:
-        ctx.fail("被测系统与参考实现的结算结果不一致", bad, story, clauses=_blame(story, bad))
+        first = departure(story, bad)
+        ctx.fail("被测系统与参考实现的结算结果不一致", bad, story, clauses=_blame(story, bad, first), departure=first)
 
 
-def _blame(story: Story, bad: list) -> dict[str, tuple[str, ...]] | None:
-    """Settlement differences blame their visit's benefit; the year's totals only when no settlement
-    differs (they follow from the settlements). The account articles are blamed for what the account
-    decides: acct_pay and the balance (balc, acct_balance), and the cash payment of a visit whose
+def departure(story: Story, bad: list) -> str:
+    """The earliest settlement (in the order the year is settled) at which the system's answer differs:
+    where it first departs from the reference. A later visit's figures may differ only because the year's
+    totals carry that first difference (a pharmacy paid at 60% leaves less of the cap to the next visit), so
+    they are symptoms, not rules of their own. "" when no settlement differs (the year's totals alone)."""
+    differing = {m.item for m in bad}
+    return next((s.id for s in story.settlements if s.id in differing), "")
+
+
+def _blame(story: Story, bad: list, first: str = "") -> dict[str, tuple[str, ...]] | None:
+    """The first differing visit's benefit (`first`, `departure`): not the union of every differing visit's
+    route, which would blame a later chronic visit's articles for a pharmacy's ratio; the year's totals only
+    when no settlement differs (they follow from the settlements). The account articles are blamed for what
+    the account decides: acct_pay and the balance (balc, acct_balance), and the cash payment of a visit whose
     acct_pay or balance differs too. A cash payment that differs with the account part right follows
     from the benefit (psn_cash_pay = psn_part_amt − acct_pay): a wrong ratio is not an account fault."""
     from .clauses import ACCOUNT_BLAME, FIELD_CLAUSES, merge
 
     account = ("acct_pay", "balc", "acct_balance")
-    per_visit = [m for m in bad if not m.item.endswith("年度累计")]
+    per_visit = [m for m in bad if not m.item.endswith("年度累计") and (not first or m.item == first)]
     account_visits = {m.item for m in per_visit if m.field in account}
     maps = []
     for m in per_visit or bad:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .benefits import OutsideValidity
 from .case import PURPOSES, RELATIONS, CreditRequest, Person
-from .money import ZERO, round_fen, round_yuan
+from .money import ZERO, fmt, round_fen, round_yuan
 from .policy import MissingParameter, PolicyError, Rules
 from .trace import Pct, Trace, join_cites
 
@@ -62,6 +62,12 @@ def _before_account_reform(rules: Rules, last_day: dt.date, what: str, what_zh: 
                            "before it are not in the text (A-BEFORE-VALIDITY)",
                            f"{what_zh}早于{rules.policy.short}个人账户改革的施行日期 {start}（{cite}：“{quote}”），"
                            "不因地区规定的施行日期而改变；改革前的个人账户规定不在本文件中，无法计算（A-BEFORE-VALIDITY）")
+
+
+def _unrounded(d: Decimal) -> str:
+    """An exact product as it is, to the fen at least (56.50, 56.4998): shown held to the fen, 2824.99 × 2% =
+    56.4998 would read 56.50 and its rounding to the yuan (56) would look wrong."""
+    return fmt(d) if d == round_fen(d) else format(d.normalize(), "f")
 
 
 def _credit_article(rules: Rules) -> str:
@@ -162,9 +168,14 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     exact = avg.value * rate.value
     rounding = rules.find("account.retiree.rounding")
     if rounding is not None and rounding.value == "yuan":
+        # Two steps, as the text has two rules: the product rests on the rate and on the average's source
+        # (攀枝花 第四条（二）, 第十二条), the rounding to the yuan on 第四条（二） alone — a credit answered to the
+        # fen with the right average is the rounding's fault, not the average's (rmut4 D6).
         amt = round_yuan(exact)
-        t.add("退休人员定额", "平均养老金{} × {} = {}，以元为单位四舍五入 = {}元", (avg.value, Pct(rate.value), exact, amt),
-              join_cites(rate.cite, avg.cite), amt)
+        shown = _unrounded(exact)
+        t.add("平均养老金 × 比例", "平均养老金{}元 × {} = {}元", (avg.value, Pct(rate.value), shown),
+              join_cites(rate.cite, avg.cite), shown)
+        t.add("退休人员定额", "{}元以“元”为单位四舍五入 = {}元", (shown, amt), rounding.cite, amt)
     else:
         amt = round_fen(exact)
         t.add("退休人员定额", "平均养老金{} × {} = {}元（四舍五入到分）", (avg.value, Pct(rate.value), amt),

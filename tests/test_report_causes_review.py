@@ -18,13 +18,15 @@ ZJ_TRACE = [{"step": "政策范围内费用", "clause": "国家医保平台结�
 
 
 def zhejiang(i: int, rests_on: bool) -> dict:
+    # 浙江 退休人员起付线减半: 155.55 ÷ 2 = 77.775 → 77.78 half up (A-ZJ-HALF-FEN); the system answers 77.77, a fen
+    # off — a reading that decides a last fen is what no figure further off rests on (rmut4 D1)
     trace = [dict(t) for t in ZJ_TRACE]
     if rests_on:  # the odd-fen half deductible: this check's step cites the reading
         trace[1]["clause"] = "浙江 二（一）；A-ZJ-HALF-FEN"
     return {"id": f"c{i}", "status": "failed", "kind": "scenario", "document": "浙江", "articles": ["zhejiang-2.1"],
             "path": "features/zhejiang/x.feature", "trace": trace, "message": "",
             "extra": {"rests_on": ["A-ZJ-HALF-FEN"]} if rests_on else {},
-            "mismatches": [{"field": "act_pay_dedc", "expected": "77.78", "actual": "100.00", "item": "V2",
+            "mismatches": [{"field": "act_pay_dedc", "expected": "77.78", "actual": "77.77", "item": "V2",
                             "label": "本次起付线"}]}
 
 
@@ -122,7 +124,7 @@ def test_the_terminal_line_says_scenario_files_and_which_checks_rest_on_a_readin
     for i, rests in enumerate((True, False)):
         ch = CheckResult(nodeid=f"t.py::t{i}", kind="scenario", name=f"s{i}", policy="zhejiang",
                          articles=["zhejiang-2.1"], status="failed", feature_file=f"features/zhejiang/{i}.feature",
-                         line=3, mismatches=[Mismatch("act_pay_dedc", "77.78", "100.00", "V2", "本次起付线")],
+                         line=3, mismatches=[Mismatch("act_pay_dedc", "77.78", "77.77", "V2", "本次起付线")],
                          trace=zhejiang(i, rests)["trace"])
         if rests:
             ch.extra["rests_on"] = ["A-ZJ-HALF-FEN"]

@@ -40,6 +40,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 
 
 ZEROS = ("", "0.00", "0.0000")
+FEN = Decimal("0.01")
 # The figures a settlement answers that the reference's trace computes before the payment it changes, in
 # the order it computes them: where the system's figure and the reference's first differ, the two part.
 PARTING = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay")
@@ -163,12 +164,60 @@ def _parting(m: dict, trace: list[dict], evidence: Any) -> dict | None:
 NOT_OF_FIELD: dict[str, tuple[str, ...]] = {"pool_prop_selfpay": ("A-ROUND-FEN",)}
 
 
+@lru_cache(maxsize=None)
+def fen_readings() -> frozenset[str]:
+    """The named readings that decide no more than a figure's last fen: rounding a payment to the fen
+    (A-ROUND-FEN, conform.reference.benefits.ROUND_FEN) and each document's rounding of a figure it derives
+    from another (the policy file's `derived: … rounding:`, 浙江's A-ZJ-HALF-FEN: half of an odd-fen deductible)."""
+    from conform.reference.benefits import ROUND_FEN
+    from conform.reference.policy import POLICY_IDS, load_policy
+
+    found = {ROUND_FEN}
+    for policy in POLICY_IDS:
+        found |= {str(d["rounding"]) for d in load_policy(policy).derived.values() if d.get("rounding")}
+    return frozenset(found)
+
+
+NOTE = re.compile(r"（[^（）]*）")
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _expected_figure(text: Any) -> Decimal | None:
+    """The figure an expectation states: the figure itself, or a bound's or a working's result, the number
+    after its last "=" or "→" ("≤ (836.17 − 600.00) × 0.5 = 118.085" → 118.085), else its last number
+    ("≤ 1000.00", "≥ 0"); a note in full-width brackets is no figure ("0.00（本年起付线600…）" → 0.00)."""
+    figure = _figure(text)
+    if figure is not None or not isinstance(text, str):
+        return figure
+    bare = NOTE.sub("", text[:200])
+    at = max(bare.rfind("="), bare.rfind("→"))
+    numbers = NUMBER.findall(bare[at + 1:] if at >= 0 else bare)
+    if not numbers:
+        return None
+    return _figure(numbers[0] if at >= 0 else numbers[-1])
+
+
+def _within_a_fen(m: dict) -> bool:
+    """Whether the system's figure is known to be no more than a fen from the expected one (a bound's
+    figure for a bound): only then can a rounding have decided the difference."""
+    expected, actual = _expected_figure(m.get("expected")), _figure(m.get("actual"))
+    return expected is not None and actual is not None and abs(expected - actual) <= FEN
+
+
 def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
     """(step, clause) of `_step_of`, without the readings of that step that cannot decide the field
-    (`NOT_OF_FIELD`: a wrong ratio on a 1000.01 visit does not rest on rounding the payment)."""
+    (`NOT_OF_FIELD`: a wrong ratio on a 1000.01 visit does not rest on rounding the payment), nor a rounding
+    reading (`fen_readings`) where the figure is more than a fen off or the difference is not known: a
+    rounding decides at most the last fen, so a payment 11.80 over its bound, which no step shows (its
+    clause that of the whole trace), or a missing figure, does not rest on A-ROUND-FEN because the ratio
+    step happened to round (rmut4 D1). Such a step's articles stay."""
     step, clause = _step_of(m, trace, evidence)
-    drop = NOT_OF_FIELD.get(m.get("field", ""))
-    if drop and clause:
+    if not clause:
+        return step, clause
+    drop = set(NOT_OF_FIELD.get(m.get("field", ""), ()))
+    if not _within_a_fen(m):
+        drop |= fen_readings()
+    if drop:
         clause = "；".join(p for p in clause.split("；") if p.strip() not in drop)
     return step, clause
 
@@ -218,8 +267,6 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     return usual or m.get("label") or m["field"], whole
 
 
-FEN = Decimal("0.01")
-
 
 def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
     """A figure one fen off the reference's, where a step that shows it rounded it to the fen: the rounding of
@@ -237,7 +284,7 @@ def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
     for t in candidates:
         if t.get("rounded") is True:
             step, clause = _at(t)
-            if not any("ROUND" in a or "HALF" in a for a in A_ID.findall(clause)):
+            if not fen_readings() & set(A_ID.findall(clause)):
                 clause = f"{clause}；A-ROUND-FEN" if clause else "A-ROUND-FEN"
             return step, clause
     return None

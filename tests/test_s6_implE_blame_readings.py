@@ -1,0 +1,89 @@
+"""What a failing figure rests on, where the reviewer rmut4 found the blame saying more than the trace shows.
+
+D1: a rounding reading (A-ROUND-FEN, 浙江's A-ZJ-HALF-FEN) decides at most a figure's last fen, so a figure more
+than a fen off never rests on it, though the step at which it is put (or the whole trace, where no step shows a
+bound) cites it. D2: a visit split between chronic and ordinary benefit is blamed at its differing part, not on
+every article of its trace. D3/D4: a year-to-date total is checked against the reference's working of that
+total, so that one a reversal decided rests on A-REVERSAL, and its cause has a clause (依据).
+
+Figures are worked by hand from the texts: 南昌 四（二）1 "起付线600元", 四（四） 定点零售药店 50%; 攀枝花 第七条
+"起付线为200元 … 二级及以下60%", 第十条/第十一条 with the feature's example chronic figures (M001: 起付线 100,
+80%, 限额 800); rounding to the fen half up is A-ROUND-FEN (no text states it); reversals are A-REVERSAL.
+"""
+from __future__ import annotations
+
+from conform.harness.report import causes
+from conform.harness.report.causes import blame, group
+from conform.reference.case import parse_case
+from conform.reference.engine import compute_case
+
+M001 = {"chronic.M001.deductible": "100", "chronic.M001.ratio": "0.80", "chronic.M001.cap": "800"}
+
+
+def traces(policy: str, person: dict, visits: list[dict], **case) -> dict[str, list[dict]]:
+    """The reference engine's own trace of each settlement, by its id."""
+    out = compute_case(parse_case({"policy": policy, "person": person, "settlements": visits, **case}))
+    return {s["id"]: s["trace"] for s in out["settlements"]}
+
+
+def nc_pharmacy() -> list[dict]:
+    # 南昌 在职 定点零售药店 836.17: 起付线 600.00; (836.17 − 600.00) × 50% = 118.085 → 118.09 (half up: the ratio
+    # step rounded, so it cites A-ROUND-FEN beside 四（四） and A-NC-PHARMACY)
+    return traces("nanchang", {"psn_no": "N1", "psn_type": "1101"},
+                  [{"id": "V1", "date": "2023-03-01", "facility": "pharmacy", "med_type": "41",
+                    "medfee_sumamt": "836.17"}])["V1"]
+
+
+# ------------------------------------------------------------------------------------------------- D1
+
+def test_the_rounding_readings_are_those_the_policy_files_name():
+    # A-ROUND-FEN (common.yaml: 统筹基金支付额按四舍五入保留到分) and the one derived figure's rounding, 浙江's
+    # retiree deductible (zhejiang.yaml derived … rounding: A-ZJ-HALF-FEN); no other reading only rounds
+    assert causes.fen_readings() == {"A-ROUND-FEN", "A-ZJ-HALF-FEN"}
+
+
+def test_a_payment_far_over_its_bound_does_not_rest_on_rounding():
+    # the property "每笔统筹支付不超过（政策范围内费用 − 本次起付线）× 支付比例": the system paid 55%,
+    # (836.17 − 600.00) × 55% = 129.8935 → 129.89, against the bound 118.085: 11.805 over. No step shows a bound,
+    # so the figure rests on the whole trace: its articles and A-NC-PHARMACY, not the ratio step's rounding
+    trace = nc_pharmacy()
+    assert any("A-ROUND-FEN" in t["clause"] for t in trace)  # the premise: the trace cites the rounding
+    m = {"field": "hifp_pay", "expected": "≤ (836.17 − 600.00) × 0.5 = 118.085", "actual": "129.89", "item": "V1"}
+    assert blame([m], {"V1": trace}, "nanchang") == (["nanchang-4.2.1", "nanchang-4.4"], ["A-NC-PHARMACY"])
+    check = {"id": "c1", "status": "failed", "kind": "property", "document": "南昌", "policy": "nanchang",
+             "articles": ["nanchang-4.4"], "path": "", "trace": trace, "message": "", "extra": {}, "mismatches": [m]}
+    [cause] = group([check], {})
+    assert "A-ROUND-FEN" not in cause["clause"], cause["clause"]
+
+
+def test_a_payment_within_a_fen_of_its_bound_may_rest_on_rounding():
+    # 118.09 against the bound 118.085 is 0.005 over: exactly what rounding the half fen up gives
+    m = {"field": "hifp_pay", "expected": "≤ (836.17 − 600.00) × 0.5 = 118.085", "actual": "118.09", "item": "V1"}
+    assert blame([m], {"V1": nc_pharmacy()}, "nanchang")[1] == ["A-NC-PHARMACY", "A-ROUND-FEN"]
+
+
+def test_a_fen_off_at_the_rounding_step_rests_on_rounding_and_more_does_not():
+    # 攀枝花 M001 二级 1049.53: 慢特病起付线 100; (1049.53 − 100.00) × 80% = 759.624 → 759.62, rounded at the
+    # 慢特病支付 step, the last step showing 759.62 (第十条；A-ROUND-FEN)
+    trace = traces("panzhihua", {"psn_no": "P1", "psn_type": "1101",
+                                 "chronic_diseases": [{"dise_codg": "M001", "kind": "chronic"}]},
+                   [{"id": "V1", "date": "2023-02-01", "facility": "secondary", "med_type": "14",
+                     "dise_codg": "M001", "medfee_sumamt": "1049.53"}],
+                   region="panzhihua-example", params=M001)["V1"]
+    fen = {"field": "chronic_pay", "expected": "759.62", "actual": "759.63", "item": "V1"}
+    assert blame([fen], {"V1": trace}, "panzhihua") == (["panzhihua-10"], ["A-ROUND-FEN"])
+    # paid at 70%: (1049.53 − 100.00) × 70% = 664.671 → 664.67, 94.95 short — the ratio's, not the rounding's
+    far = {**fen, "actual": "664.67"}
+    assert blame([far], {"V1": trace}, "panzhihua") == (["panzhihua-10"], [])
+    # a figure the system did not give is no fen off either
+    assert blame([{**fen, "actual": "(missing)"}], {"V1": trace}, "panzhihua") == (["panzhihua-10"], [])
+
+
+def test_a_deductible_far_from_its_half_does_not_rest_on_the_half_fen_reading():
+    # 浙江 二（一）退休人员起付线减半执行: an in-service 555.55 halves to 277.775 → 277.78 (A-ZJ-HALF-FEN). A system
+    # charging the in-service 555.55 is 277.77 off: the article's, not the half fen's; 277.77 is a fen off
+    trace = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "1000.00"},
+             {"step": "起付线", "clause": "浙江 二（一）；A-ZJ-HALF-FEN", "value": "277.78"}]
+    m = {"field": "act_pay_dedc", "expected": "277.78", "actual": "555.55", "item": "V1"}
+    assert blame([m], {"V1": trace}, "zhejiang") == (["zhejiang-2.1"], [])
+    assert blame([{**m, "actual": "277.77"}], {"V1": trace}, "zhejiang") == (["zhejiang-2.1"], ["A-ZJ-HALF-FEN"])

@@ -87,3 +87,58 @@ def test_a_deductible_far_from_its_half_does_not_rest_on_the_half_fen_reading():
     m = {"field": "act_pay_dedc", "expected": "277.78", "actual": "555.55", "item": "V1"}
     assert blame([m], {"V1": trace}, "zhejiang") == (["zhejiang-2.1"], [])
     assert blame([{**m, "actual": "277.77"}], {"V1": trace}, "zhejiang") == (["zhejiang-2.1"], ["A-ZJ-HALF-FEN"])
+
+
+# ------------------------------------------------------------------------------------------------- D2
+
+def pzh_split() -> list[dict]:
+    # 攀枝花 第11条 feature (慢特病限额余额所对应的费用四舍五入到分): V1 二级 1049.53 pays 759.62 of the 800 cap;
+    # V2 二级 1000.00: 1000 × 80% = 800 > 40.38 left → 慢特病 40.38; covered 40.38 / 80% = 50.475 → 50.48;
+    # 1000 − 50.48 = 949.52 to ordinary pooling: 起付线 200, (949.52 − 200) × 60% = 449.712 → 449.71 (rounded);
+    # 统筹 40.38 + 449.71 = 490.09
+    return traces("panzhihua", {"psn_no": "P2", "psn_type": "1101",
+                                "chronic_diseases": [{"dise_codg": "M001", "kind": "chronic"}]},
+                  [{"id": "V1", "date": "2023-02-01", "facility": "secondary", "med_type": "14", "dise_codg": "M001",
+                    "medfee_sumamt": "1049.53"},
+                   {"id": "V2", "date": "2023-03-01", "facility": "secondary", "med_type": "14", "dise_codg": "M001",
+                    "medfee_sumamt": "1000.00"}],
+                  region="panzhihua-example", params=M001)["V2"]
+
+
+# a system rounding the split's half fen down: 50.47 covered, 949.53 ordinary, (949.53 − 200) × 60% = 449.718 → 449.72
+SPLIT_MISMATCHES = [{"field": "ordinary_pay", "expected": "449.71", "actual": "449.72", "item": "V2"},
+                    {"field": "hifp_pay", "expected": "490.09", "actual": "490.10", "item": "V2"}]
+
+
+def test_a_split_visits_payment_is_put_at_its_differing_part_not_its_whole_trace():
+    trace = pzh_split()
+    assert causes.root_mismatch(SPLIT_MISMATCHES)["field"] == "ordinary_pay"  # the parts come before their sum
+    # the ordinary part's ratio step rounded 449.712 → 449.71: 第七条 and A-ROUND-FEN; not the chronic article
+    # 第十条 (40.38 answered right) nor A-CHRONIC-OVERFLOW-RATIO (the recorded ratio, answered right)
+    assert blame(SPLIT_MISMATCHES, {"V2": trace}, "panzhihua") == (["panzhihua-7"], ["A-ROUND-FEN"])
+    check = {"id": "c1", "status": "failed", "kind": "scenario", "document": "攀枝花", "policy": "panzhihua",
+             "articles": ["panzhihua-11"], "path": "features/panzhihua/x.feature", "trace": trace, "message": "",
+             "extra": {}, "mismatches": SPLIT_MISMATCHES}
+    [cause] = group([check], {})
+    assert (cause["field"], cause["step"], cause["clause"]) == ("ordinary_pay", "支付比例", "攀枝花 第七条；A-ROUND-FEN")
+
+
+def test_a_split_visits_total_alone_is_put_at_the_part_its_evidence_shows_differing():
+    # only 统筹基金支付 compared (统筹基金支付为 490.09 元): the system's answer (2207) and the reference's own
+    # settlement show the chronic parts alike (40.38) and the ordinary parts not (449.72 / 449.71)
+    reference = {"id": "V2", "hifp_pay": "490.09", "ordinary_pay": "449.71", "chronic_pay": "40.38",
+                 "inpatient_pay": "0.00"}
+    evidence = [{"operation": "2207 门诊结算", "request": {"infno": "2207", "input": {"data": {"mdtrt_id": "V2"}}},
+                 "response": {"infcode": 0, "output": {"setlinfo": {**reference, "mdtrt_id": "V2", "hifp_pay": "490.10",
+                                                                    "ordinary_pay": "449.72"}}}},
+                {"operation": "settle", "request": {"psn_no": "P2", "id": "V2"}, "response": reference}]
+    assert blame(SPLIT_MISMATCHES[1:], {"V2": pzh_split()}, "panzhihua", evidence) == (["panzhihua-7"], ["A-ROUND-FEN"])
+
+
+def test_a_split_visits_total_with_no_evidence_does_not_rest_on_the_recorded_ratio():
+    # a property comparing the total alone, 9.91 over: the whole trace, less the step recording the settlement's
+    # ratio (结算支付比例: A-CHRONIC-OVERFLOW-RATIO decides the ratio, no amount) and the rounding (more than a fen)
+    m = {"field": "hifp_pay", "expected": "490.09", "actual": "500.00", "item": "V2"}
+    tags, named = blame([m], {"V2": pzh_split()}, "panzhihua")
+    assert named == ["A-PZH-OVERFLOW-SPLIT"], named
+    assert set(tags) == {"panzhihua-7", "panzhihua-10", "panzhihua-11"}, tags

@@ -17,12 +17,14 @@ from functools import lru_cache
 from typing import Any
 
 # Where no trace step shows the expected figure: the step of the computation the field comes from,
-# in the order the computation runs (earlier fields cause later ones).
+# in the order the computation runs (earlier fields cause later ones). The fund payment is the sum of its
+# parts (conform.reference.benefits.Outcome.hifp_pay), so they come first: a visit split between chronic
+# and ordinary benefit whose ordinary part is a fen off is that part's (rmut4 D2).
 FIELD_STEPS: dict[str, str] = {
     "infcode": "结算受理", "err_msg": "拒绝原因", "amount": "个人账户计入", "decision": "个人账户使用",
     "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "起付线", "pool_prop_selfpay": "支付比例",
-    "hifp_pay": "统筹基金支付", "ordinary_pay": "普通门诊统筹支付", "chronic_pay": "慢特病支付",
-    "inpatient_pay": "住院统筹支付", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担",
+    "ordinary_pay": "普通门诊统筹支付", "chronic_pay": "慢特病支付", "inpatient_pay": "住院统筹支付",
+    "hifp_pay": "统筹基金支付", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担",
     "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付", "ordinary_dedc": "年度累计起付线",
     "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额", "balc": "个人账户余额",
 }
@@ -238,8 +240,9 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     answers in act_pay_dedc the sum of its 慢特病起付线 and the 起付线 charged on the overflow after it
     (conform.reference.benefits.ordinary_pooling adds to out.dedc), and in pool_prop_selfpay the ratio its
     结算支付比例 step records, not the 支付比例 of the ordinary part; a deductible charged again on the
-    overflow (expected 0.00, so no step shows the figure) is the ordinary 起付线's. Else the field's usual
-    step, with the clauses of the item's whole trace (`_whole`): a figure the reference settled without
+    overflow (expected 0.00, so no step shows the figure) is the ordinary 起付线's. A sum no step shows (the
+    fund payment of a split visit) is put where its first differing part is (`_differing_part`, from the
+    evidence). Else the field's usual step, with the clauses of the item's whole trace (`_whole`): a figure the reference settled without
     reaching that step (a chronic purchase at a pharmacy the region has not taken in, 吉林 一; a visit on a
     day in hospital, 吉林 六（三）；A-JL-HOSPITAL-STAY: expected 0.00, no deductible step) rests on the
     steps that stopped it, not on nothing. A refusal (infcode) is put at what was refused (`_refused`)."""
@@ -259,6 +262,9 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
         return rounded
     if candidates:
         return _at(candidates[-1])
+    part = _differing_part(m, evidence) if evidence else None
+    if part is not None:
+        return _step_of(part, trace, evidence)
     if usual:
         for t in reversed(trace):
             if usual in str(t.get("step", "")):
@@ -290,13 +296,40 @@ def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
     return None
 
 
+# A sum's parts, in the order FIELD_STEPS computes them: where no step shows the sum, its differing part's step.
+SUM_PARTS = {"hifp_pay": ("ordinary_pay", "chronic_pay", "inpatient_pay")}
+
+
+def _differing_part(m: dict, evidence: Any) -> dict | None:
+    """For a sum no step shows (a visit split between chronic and ordinary benefit pays 40.38 + 449.71), the
+    first of its parts that the system's answered figures and the reference's give otherwise (`figures`), as a
+    mismatch of that part; None when the evidence does not hold both or the parts agree."""
+    parts = SUM_PARTS.get(m.get("field", ""))
+    if not parts:
+        return None
+    system, reference = figures(evidence, str(m.get("item", "")))
+    for field in parts:
+        mine, theirs = _figure(system.get(field)), _figure(reference.get(field))
+        if mine is not None and theirs is not None and mine != theirs:
+            return {**m, "field": field, "expected": str(reference.get(field)), "actual": str(system.get(field))}
+    return None
+
+
+# Steps that record the settlement's ratio and decide no amount (A-CHRONIC-OVERFLOW-RATIO: which ratio a split
+# visit records): what the whole trace of an amount rests on leaves them out.
+RATIO_ONLY = ("结算支付比例",)
+
+
 def _whole(m: dict, trace: list[dict]) -> str:
     """The clauses of every step of an item's trace, each part once (one clause line, as a step's), the base's
-    (政策范围内费用, the platform's 口径) only for the base itself: what a figure no one step shows rests on."""
+    (政策范围内费用, the platform's 口径) only for the base itself, a step recording the ratio (`RATIO_ONLY`) only
+    for the ratio: what a figure no one step shows rests on."""
     base = PARTING_WORDS["inscp_scp_amt"]
     parts: list[str] = []
     for t in trace:
         if not isinstance(t, dict) or (m["field"] != "inscp_scp_amt" and _named(t, base)):
+            continue
+        if m["field"] != "pool_prop_selfpay" and str(t.get("step", "")) in RATIO_ONLY:
             continue
         for part in str(t.get("clause", "") or "").split("；"):
             part = part.strip()

@@ -12,8 +12,17 @@ Figures are worked by hand from the texts: 南昌 四（二）1 "起付线600元
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
+
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.plugin import MismatchError, _blame_scenario
 from conform.harness.report import causes
 from conform.harness.report.causes import blame, group
+from conform.harness.results import CheckResult
+from conform.harness.steps.library import then_field, then_ytd
+from conform.harness.steps.world import World
 from conform.reference.case import parse_case
 from conform.reference.engine import compute_case
 
@@ -142,3 +151,138 @@ def test_a_split_visits_total_with_no_evidence_does_not_rest_on_the_recorded_rat
     tags, named = blame([m], {"V2": pzh_split()}, "panzhihua")
     assert named == ["A-PZH-OVERFLOW-SPLIT"], named
     assert set(tags) == {"panzhihua-7", "panzhihua-10", "panzhihua-11"}, tags
+
+
+# ------------------------------------------------------------------------------------------------- D3, D4
+
+class KeepsReversedDeductible(ReferenceAdapter):
+    """Reverses, but its year total still counts the reversed settlement's deductible (`kept`)."""
+
+    def __init__(self, kept: str = "600.00") -> None:
+        super().__init__()
+        self.kept = kept
+
+    def query_ytd(self, psn_no, year):
+        return {**super().query_ytd(psn_no, year), "ordinary_dedc": self.kept}
+
+
+def nanchang(adapter: ReferenceAdapter, psn: str = "NC-R") -> World:
+    w = World(adapter)
+    w.policy = "nanchang"
+    w.set_person(psn_no=psn, psn_type="1101")
+    return w
+
+
+def visit(w: World, day: str, total: str = "1000.00", facility: str = "tertiary") -> None:
+    w.settle({"date": day, "facility": facility, "med_type": "11", "medfee_sumamt": total})
+
+
+def failed_ytd(w: World, label: str, amt: str) -> CheckResult:
+    with pytest.raises(MismatchError) as e:
+        then_ytd(w, "2023", label, amt)
+    ch = CheckResult("f::s", "scenario", "s", policy="nanchang", articles=["nanchang-4.2.1"], status="failed",
+                     feature_file="features/nanchang/x.feature", mismatches=e.value.mismatches, trace=e.value.trace)
+    _blame_scenario(ch, e.value)
+    return ch
+
+
+def test_a_year_total_a_reversal_emptied_rests_on_the_reversal_alone():
+    # 南昌 feature:278: V1 三级 1000 → 起付线 600, (1000 − 600) × 50% = 200; 撤销 V1 → the year's deductible 0.00.
+    # No text speaks of reversals: a system keeping 600.00 disagrees with A-REVERSAL, not with "起付线600元"
+    w = nanchang(KeepsReversedDeductible())
+    visit(w, "2023-03-01")
+    w.reverse("V1")
+    ch = failed_ytd(w, "起付线", "0.00")
+    assert ch.extra["rests_on"] == ["A-REVERSAL"] and ch.failed_articles == ["nanchang-A-REVERSAL"]
+    total = ch.trace[-1]
+    assert (total["step"], total["value"], total["clause"]) == ("年度累计起付线", "0.00", "A-REVERSAL")
+    assert [t["step"] for t in ch.trace] == ["结算撤销", "年度累计起付线"]  # V1's own steps no longer count
+    # the cause says where and on what (依据 was blank: the check carried no trace)
+    check = {"id": "c1", "status": "failed", "kind": "scenario", "document": "南昌", "policy": "nanchang",
+             "articles": ch.articles, "failed_articles": ch.failed_articles, "path": ch.feature_file,
+             "trace": ch.trace, "message": "", "extra": ch.extra,
+             "mismatches": [vars(m) for m in ch.mismatches]}
+    [cause] = group([check], {})
+    assert (cause["step"], cause["clause"]) == ("年度累计起付线", "A-REVERSAL"), cause["headline"]
+
+
+def test_a_year_total_after_a_reversal_and_a_new_visit_rests_on_both():
+    # V1 600 reversed, then V2 三级 1000 charges the whole 600 again (此前已累计 0.00): the year's 600.00 is V2's
+    # deductible (四（二）1) counted once the reversal took V1's out (A-REVERSAL); a system keeping V1's says 1200.00
+    w = nanchang(KeepsReversedDeductible("1200.00"))
+    visit(w, "2023-03-01")
+    w.reverse("V1")
+    visit(w, "2023-04-01")
+    ch = failed_ytd(w, "起付线", "600.00")
+    assert ch.failed_articles == ["nanchang-4.2.1"] and ch.extra["rests_on"] == ["A-REVERSAL"]
+    assert ch.trace[-1]["clause"] == "南昌 四（二）1；A-REVERSAL"
+
+
+class CountsDeductibleTwice(ReferenceAdapter):
+    def query_ytd(self, psn_no, year):
+        out = super().query_ytd(psn_no, year)
+        return {**out, "ordinary_dedc": str(2 * Decimal(out["ordinary_dedc"]))}
+
+
+def test_a_year_total_no_reversal_changed_rests_on_the_articles():
+    # V1 三级 1000 → 600; V2 三级 1000 → 0 (600 already counted), (1000 − 0) × 50% = 500; 撤销 V2 takes out its
+    # payment 500 but no deductible: the year's 600.00 is V1's. A system saying 1200.00 is 四（二）1's alone
+    w = nanchang(CountsDeductibleTwice())
+    visit(w, "2023-03-01")
+    visit(w, "2023-04-01")
+    w.reverse("V2")
+    ch = failed_ytd(w, "起付线", "600.00")
+    assert ch.failed_articles == ["nanchang-4.2.1"] and "rests_on" not in ch.extra
+    assert ch.trace[-1]["clause"] == "南昌 四（二）1"
+
+
+def test_a_reversal_answered_short_rests_on_the_reversal():
+    # 攀枝花 feature:273: V1 三级 600.00 → (600 − 200) × 50% = 200.00; its reversal gives back −200.00 (A-REVERSAL:
+    # 冲销该笔结算本身计入的…基金支付额). A system giving back −150.00 disagrees with that reading
+    class ShortReversal(ReferenceAdapter):
+        def reverse(self, psn_no, setl_id):
+            return {**super().reverse(psn_no, setl_id), "hifp_pay": "-150.00"}
+
+    w = World(ShortReversal())
+    w.policy = "panzhihua"
+    w.set_person(psn_no="P3", psn_type="1101")
+    visit(w, "2023-03-01", "600.00")
+    w.reverse("V1")
+    with pytest.raises(MismatchError) as e:
+        then_field(w, "统筹基金支付", "-200.00", "V1-撤销")
+    ch = CheckResult("f::s", "scenario", "s", policy="panzhihua", articles=["panzhihua-7"], status="failed")
+    _blame_scenario(ch, e.value)
+    assert ch.failed_articles == ["panzhihua-A-REVERSAL"] and ch.extra["rests_on"] == ["A-REVERSAL"]
+
+
+def test_a_year_total_that_is_not_a_figure_fails_showing_it():
+    # the system's answer is untrusted: "abc" is a mismatch, not a harness error
+    class Junk(ReferenceAdapter):
+        def query_ytd(self, psn_no, year):
+            return {**super().query_ytd(psn_no, year), "ordinary_dedc": "abc"}
+
+    w = nanchang(Junk())
+    visit(w, "2023-03-01")
+    with pytest.raises(MismatchError) as e:
+        then_ytd(w, "2023", "起付线", "600.00")
+    assert [(m.field, m.expected, m.actual) for m in e.value.mismatches] == [("ordinary_dedc", "600.00", "abc")]
+
+
+def test_the_sample_twin_keeping_the_year_totals_fails_its_reversal_totals_on_the_reversal():
+    """conform.fixtures.sample_system's reversal_keeps_ytd over HTTP, 南昌 四（二）1's scenarios: the year totals
+    after 撤销 (feature:278 and :450, both expect 0.00 where the twin keeps 600.00) rest on A-REVERSAL."""
+    from sample_server import SampleServer
+
+    from conform.harness.report.model import build
+    from conform.harness.run import execute
+
+    with SampleServer(defect="reversal_keeps_ytd") as twin:
+        run, _ = execute(adapter=twin.url, articles=("nanchang-4.2.1",), tag="not conform_property")
+    totals = [c for c in run.checks if c.status == "failed" and c.mismatches
+              and all(m.item == "2023年度累计" for m in c.mismatches)]
+    assert len(totals) == 2, [(c.name, c.status) for c in run.checks if c.status != "passed"]
+    for c in totals:
+        assert c.failed_articles == ["nanchang-A-REVERSAL"] and c.extra["rests_on"] == ["A-REVERSAL"], c.name
+    report = build(run)
+    [cause] = [k for k in report["causes"] if k["field"] == "ordinary_dedc"]
+    assert cause["clause"].endswith("A-REVERSAL") and cause["assumption_counts"] == {"A-REVERSAL": 2}, cause

@@ -21,7 +21,7 @@ from ..adapters.reference import ReferenceAdapter
 from ..plugin import MismatchError
 from ..report.causes import FIELD_STEPS, articles_in
 from ..results import Mismatch
-from .vocabulary import LABELS
+from .vocabulary import LABELS, YTD_FIELDS
 
 
 class ScenarioError(ValueError):
@@ -55,6 +55,9 @@ class World:
     region_error: str | None = None
     counter: int = 0
     oracle: ReferenceAdapter | None = None
+    # what each settlement and reversal the reference made changed in its year's totals, in the order made:
+    # (item, year, {ytd field: change}, the id a reversal reverses or None) — the working of a year's total
+    ytd_changes: list[tuple[str, int, dict[str, Decimal], str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Only the built-in reference itself goes without an oracle: a system subclassing ReferenceAdapter
@@ -125,6 +128,7 @@ class World:
         op = "presettle" if presettle else "settle"
         self.adapter.require(op)
         self.refusal = None
+        before = None if presettle else self._reference_totals(s.date.year)
         try:
             out = (self.adapter.presettle if presettle else self.adapter.settle)(self.psn_no, s)
         except SettlementRefused as e:
@@ -140,6 +144,7 @@ class World:
                 self._oracle_refused(s.id, e)
         if out is not None:
             self.results[s.id] = out
+        self._changed(s.id, s.date.year, before, None)
         self.last_id = s.id
         if self.refusal is not None and not expect_refusal:
             if oracle_refused:
@@ -170,14 +175,17 @@ class World:
         self.ensure_person()
         self.adapter.require("reverse")
         refusal = None
+        reversed_ = self.settlements.get(setl_id)
+        year = reversed_.date.year if reversed_ is not None else None
+        before = self._reference_totals(year) if year is not None else None
         try:
             out = self.adapter.reverse(self.psn_no, setl_id)
         except SettlementRefused as e:
             refusal, out = e, {}
         oracle_refused = False
         if self.oracle is not None:
-            try:
-                self.oracle.reverse(self.psn_no, setl_id)
+            try:  # its trace (结算撤销, A-REVERSAL) is what the reversal's figures and the year's totals rest on
+                self.oracle_results[f"{setl_id}-撤销"] = self.oracle.reverse(self.psn_no, setl_id)
             except SettlementRefused:
                 oracle_refused = True
         if refusal is not None:
@@ -187,6 +195,8 @@ class World:
             raise MismatchError([Mismatch("infcode", "0（撤销成功）", f"拒绝：{refusal.message}", f"{setl_id}-撤销",
                                           "结算结果")], self.trace_for(setl_id))
         self.results[f"{setl_id}-撤销"] = out
+        if year is not None:
+            self._changed(f"{setl_id}-撤销", year, before, setl_id)
         self.last_id = f"{setl_id}-撤销"
         return out
 
@@ -339,6 +349,78 @@ class World:
         self.adapter.require("query_ytd")
         return self.adapter.query_ytd(self.psn_no, year)
 
+    # ----------------------------------------------------------- the reference's year-to-date working
+    def _reference(self) -> ReferenceAdapter | None:
+        """The reference's ledger of this person: the oracle, or the built-in reference when it is the system."""
+        if self.oracle is not None:
+            return self.oracle
+        return self.adapter if isinstance(self.adapter, ReferenceAdapter) else None
+
+    def _reference_totals(self, year: int) -> dict[str, Decimal] | None:
+        """The reference's totals of `year` (YTD_FIELDS), through its query_ytd; None where it has none."""
+        ref = self._reference()
+        if ref is None:
+            return None
+        try:
+            out = ref.query_ytd(self.psn_no, year)
+        except SettlementRefused:  # a person the reference could not prepare
+            return None
+        return {name: Decimal(str(out.get(name) or "0")) for name in YTD_FIELDS.values()}
+
+    def _changed(self, item: str, year: int, before: dict[str, Decimal] | None, reverses: str | None) -> None:
+        """Record what `item` (a settlement, or a reversal of `reverses`) changed in the reference's `year`."""
+        made = self.oracle_results if self.oracle is not None else self.results
+        after = self._reference_totals(year) if before is not None and item in made else None
+        if before is None or after is None:
+            return  # nothing the reference made (refused by it, or no ledger)
+        self.ytd_changes.append((item, year, {k: after[k] - before[k] for k in after}, reverses))
+
+    def ytd_trace(self, year: int, name: str, label: str) -> list[dict]:
+        """The reference's working of a year's total (`then_ytd`): of each settlement still counting in it, the
+        steps that computed what it added (`YTD_STEPS`), its reversals that took a part out (their 结算撤销
+        step, citing A-REVERSAL), and the total itself, 年度累计{label}, whose clause is theirs together: a
+        year's deductible rests on the articles that charged it, and on A-REVERSAL only where a reversal
+        changed it — a system keeping a reversed settlement's deductible disagrees with that reading, not with
+        "起付线600元" (rmut4 D3). An opening total the scenario gives rests on nothing of the text."""
+        names = YTD_STEPS.get(name, ())
+        if name == "ordinary_dedc" and self._shares_deductible():
+            names += ("慢特病起付线",)  # 吉林 二（三）: the chronic deductible is the ordinary one
+        gone = {rev for _, _, _, rev in self.ytd_changes if rev is not None}
+        steps: list[dict] = []
+        terms: list[str] = []
+        opening = self.person.get("ytd") or {}
+        if str(opening.get("year", "")) == str(year) and opening.get(name) is not None:
+            terms.append(f"期初（场景给定）{opening[name]}")
+        for item, y, changes, reverses in self.ytd_changes:
+            change = changes.get(name, Decimal(0))
+            if y != year or (reverses is not None and not change):
+                continue
+            terms.append(f"{item} {fmt(change)}")
+            if item in gone:
+                continue  # its part was taken out: the reversal's step says so
+            own = self.trace_for(item)
+            if reverses is None:
+                own = [t for t in own if isinstance(t, dict) and t.get("step") in names]
+            steps += [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in own if isinstance(t, dict)]
+        parts: list[str] = []
+        for t in steps:
+            for part in str(t.get("clause") or "").split("；"):
+                if part.strip() and part.strip() not in parts:
+                    parts.append(part.strip())
+        parts.sort(key=lambda part: part.startswith("A-"))  # the articles, then the readings, as a step cites them
+        totals = self._reference_totals(year) or {}
+        total = fmt(totals[name]) if name in totals else None
+        steps.append({"step": f"年度累计{label}", "clause": "；".join(parts), "value": total,
+                      "detail": f"{year}年度累计{label}：{' + '.join(terms) or '0.00'} = {total}元"})
+        return steps
+
+    def _shares_deductible(self) -> bool:
+        try:
+            rules = bind_cached(self.subject().policy, self.region, self.params or None)
+        except Exception:  # noqa: BLE001 - rules that do not bind: the ordinary deductible's own step alone
+            return False
+        return rules.flag("chronic.shares_ordinary_deductible")
+
     def credit(self, month: str, base: Decimal | None, contribution: Decimal | None,
                expect_refusal: bool = False) -> dict | None:
         self.ensure_person()
@@ -367,6 +449,14 @@ class World:
             return None
         self.credits[month] = out
         return out
+
+
+# The steps of a settlement's trace that compute what it adds to each year-to-date total
+# (conform.reference.benefits: Contribution), by the total.
+YTD_STEPS: dict[str, tuple[str, ...]] = {
+    "ordinary_dedc": ("起付线",), "ordinary_pay": ("支付比例", "年度最高支付限额"),
+    "inpatient_pay": ("住院比例和限额",), "special_dedc": ("特殊疾病起付线",),
+}
 
 
 def validity_refusal(e: SettlementRefused) -> bool:

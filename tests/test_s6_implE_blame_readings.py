@@ -268,6 +268,22 @@ def test_a_year_total_that_is_not_a_figure_fails_showing_it():
     assert [(m.field, m.expected, m.actual) for m in e.value.mismatches] == [("ordinary_dedc", "600.00", "abc")]
 
 
+def test_a_cause_of_year_totals_properties_included_has_a_clause():
+    # a property's year total carries no trace (it is blamed by its field: 南昌 四（二）1); with a scenario's
+    # resting on A-REVERSAL under the same cause, the 依据 names the article all of them fail, not nothing
+    ytd = {"field": "ordinary_dedc", "expected": "0.00", "actual": "600.00", "item": "2023年度累计", "label": "起付线"}
+    scenario = {"id": "c1", "status": "failed", "kind": "scenario", "document": "南昌", "policy": "nanchang",
+                "articles": ["nanchang-4.2.1"], "failed_articles": ["nanchang-A-REVERSAL"],
+                "path": "features/nanchang/x.feature", "message": "", "extra": {"rests_on": ["A-REVERSAL"]},
+                "trace": [{"step": "年度累计起付线", "clause": "A-REVERSAL", "value": "0.00"}], "mismatches": [ytd]}
+    prop = {**scenario, "id": "c2", "kind": "property", "path": "", "trace": [], "extra": {},
+            "failed_articles": ["nanchang-4.2.1"]}
+    [cause] = group([scenario, prop], {})
+    assert cause["clause"] == "南昌 四（二）1", cause["clause"]
+    [cause] = group([prop], {})
+    assert cause["clause"] == "南昌 四（二）1", cause["clause"]
+
+
 def test_the_sample_twin_keeping_the_year_totals_fails_its_reversal_totals_on_the_reversal():
     """conform.fixtures.sample_system's reversal_keeps_ytd over HTTP, 南昌 四（二）1's scenarios: the year totals
     after 撤销 (feature:278 and :450, both expect 0.00 where the twin keeps 600.00) rest on A-REVERSAL."""

@@ -394,6 +394,16 @@ def articles_in(text: str, policy: str) -> str:
     return "；".join(c for c in _cites(policy) if c in text)
 
 
+def failed_clause(tags: list[str], policy: str) -> str:
+    """The articles a check fails as one clause (panzhihua-7, panzhihua-A-REVERSAL → "攀枝花 第七条；A-REVERSAL"): a
+    cause's 依据 where the reference's trace holds no step of the failing figure (a property's year-to-date
+    total, which it blames by its field), so that its clause is what its checks fail, not blank (rmut4 D4)."""
+    back = {tag: cite for cite, tag in _cites(policy).items()}
+    parts = [back.get(t) or t.removeprefix(f"{policy}-") for t in tags
+             if t in back or A_ID.fullmatch(t.removeprefix(f"{policy}-"))]
+    return "；".join(dict.fromkeys(parts))
+
+
 def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
     """(article tags, assumption ids) a trace step's clause cites, each once: "攀枝花 第七条；A-PZH-UNRATED"
     → ([panzhihua-7], [A-PZH-UNRATED]). Another document's article or a platform convention is neither."""
@@ -510,6 +520,8 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         if c["status"] in ("passed", "not_applicable", "skipped"):
             continue
         field, step, clause = _root(c)
+        if field and not clause and field not in ("infcode", "err_msg"):
+            clause = failed_clause(c.get("failed_articles") or [], str(c.get("policy") or ""))
         first = ""
         if not field:
             first = (c.get("message") or "").splitlines()[0][:120] if c.get("message") else ""

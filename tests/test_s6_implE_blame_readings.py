@@ -71,6 +71,16 @@ def test_a_payment_within_a_fen_of_its_bound_may_rest_on_rounding():
     assert blame([m], {"V1": nc_pharmacy()}, "nanchang")[1] == ["A-NC-PHARMACY", "A-ROUND-FEN"]
 
 
+def test_a_ratio_half_a_point_off_does_not_rest_on_rounding_the_payment():
+    # a ratio is no amount of fen: 0.4950 recorded for 南昌's pharmacy 50% (四（四）, A-NC-PHARMACY) is 0.005 off,
+    # "within a fen" as a number, but rounding the payment (200.005 → 200.01 on 1000.01) never decides the ratio
+    trace = traces("nanchang", {"psn_no": "N2", "psn_type": "1101"},
+                   [{"id": "V1", "date": "2023-03-01", "facility": "pharmacy", "med_type": "41",
+                     "medfee_sumamt": "1000.01"}])["V1"]
+    m = {"field": "pool_prop_selfpay", "expected": "0.5000", "actual": "0.4950", "item": "V1"}
+    assert blame([m], {"V1": trace}, "nanchang") == (["nanchang-4.4"], ["A-NC-PHARMACY"])
+
+
 def test_a_fen_off_at_the_rounding_step_rests_on_rounding_and_more_does_not():
     # 攀枝花 M001 二级 1049.53: 慢特病起付线 100; (1049.53 − 100.00) × 80% = 759.624 → 759.62, rounded at the
     # 慢特病支付 step, the last step showing 759.62 (第十条；A-ROUND-FEN)

@@ -12,6 +12,7 @@ a thread started without the context falls back to the latest check's list.
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 from typing import Any
 
@@ -23,6 +24,19 @@ _order: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())  # the secret
 # Shorter values are not registered: masking every "1" or "ab" would garble the reports (amounts, field
 # names) and hide nothing a guess would not find. The same rule as credential-like query values.
 MIN_SECRET_CHARS = 3
+
+
+def _fresh_lock() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+# A process forked while another thread holds _lock (a plugin's process, forked on a restart while a pool
+# thread records evidence) would find it held forever: the fork waits for it (so the lists are whole), and
+# the child starts with a lock of its own. Looked up at each fork, never bound: a child's child forks too.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=lambda: _lock.acquire(), after_in_parent=lambda: _lock.release(),
+                        after_in_child=_fresh_lock)
 
 
 def register_secret(value: str | None) -> None:

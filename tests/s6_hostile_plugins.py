@@ -100,3 +100,20 @@ class WaitsInSettle(SampleSystemPlugin):
             os.replace(marker + ".tmp", marker)
         time.sleep(60)
         return super().settle(psn_no, settlement)
+
+
+class SpawnsThenEnds(SampleSystemPlugin):
+    """settle starts a helper that sleeps a minute (subprocess's default: in the plugin's process group),
+    writes the helper's process id to the file named by S6_IMPLG_MARKER, then ends its own process."""
+
+    def settle(self, psn_no, settlement):
+        import subprocess
+        import sys
+
+        helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        marker = os.environ.get("S6_IMPLG_MARKER")
+        if marker:
+            with open(marker + ".tmp", "w", encoding="utf-8") as f:
+                f.write(str(helper.pid))
+            os.replace(marker + ".tmp", marker)
+        os._exit(1)

@@ -11,7 +11,8 @@ each operation over a pipe:
   afresh, a new instance whose `start()` is called again (what it kept in memory is gone);
 - a child that ends during a call (`os._exit(0)`, a segfault in a C extension, the OOM killer) is the
   error `plugin_exception` naming the plugin, the operation and how it ended ("exited with status 0",
-  "was killed by signal 11 (SIGSEGV)"), the end of what it printed kept as evidence; calls timing out
+  "was killed by signal 11 (SIGSEGV)"), the end of what it printed kept as evidence, what it started in
+  its process group killed before it is reaped (`_Child.ended`), as on a timeout; calls timing out
   or ending so in a row count toward `consecutive_failures`, as an HTTP system's connection failures do;
 - an exception the plugin raises, KeyboardInterrupt included, comes back as its type's name, message and
   last frames: `plugin_exception`, never the user's Ctrl-C, which only this process receives (the child
@@ -493,12 +494,15 @@ class _Child:
         return _parse(_recv(self.resp, limit, time.monotonic() + seconds))
 
     def ended(self, wait: float = 0.0) -> int | None:
-        """Its exit code once it has ended (negative: the signal that killed it), waiting up to `wait` s."""
+        """Its exit code once it has ended (negative: the signal that killed it), waiting up to `wait` s.
+        What it started in its process group is killed before it is reaped (`_end_group`)."""
         if self.code is not None:
             return self.code
         until = time.monotonic() + wait
         while True:
             try:
+                if os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                    self._end_group()
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
             except ChildProcessError:  # reaped elsewhere: ended, how is not known
                 self.code = 0x7FFF
@@ -510,16 +514,24 @@ class _Child:
                 return None
             time.sleep(0.005)
 
+    def _end_group(self) -> None:
+        """SIGKILL to its process group: what the plugin started (a helper it Popen'ed) ends with it. Only while
+        it is not reaped: its pid, the group's id, is its own until then, never another process's."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:   # no such group (it ended before setsid; its helpers are then in conform's)
+            pass
+
     def kill(self) -> None:
         """SIGKILL to its process group (what the plugin started too), then reaped."""
         if os.getpid() != self.parent:   # a copy of this object in another child: not its to kill
             return
         if self.code is None:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(self.pid, signal.SIGKILL)
-                except OSError:
-                    pass
+            self._end_group()
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
             self.ended(5.0)
         self._close()
 
@@ -569,9 +581,6 @@ def _open(load: Callable[[], Adapter], where: str, config: AdapterConfig) -> tup
     seconds = max(START_SECONDS, float(config.timeout))
     try:
         reply = child.hello(seconds, max(int(config.max_response_bytes), 1 << 20))
-    except (KeyboardInterrupt, SystemExit):
-        child.kill()
-        raise
     except _Late:
         child.kill()
         raise PluginError(f"{where}: importing and building the adapter gave no answer within {seconds:g} s") from None
@@ -586,6 +595,9 @@ def _open(load: Callable[[], Adapter], where: str, config: AdapterConfig) -> tup
         child.kill()
         raise PluginError(f"{where}: the plugin's process wrote what conform cannot read ({type(e).__name__})") \
             from None
+    except BaseException:   # the user's Ctrl-C while it starts
+        child.kill()
+        raise
     if "error" in reply:
         child.quit()
         raise PluginError(_text(reply["error"]))
@@ -710,6 +722,9 @@ class ContainedPlugin(Adapter):
                 raise PluginDied(f"{op}: the plugin {self.plugin} could not be started again after {self._lost}: "
                                  f"its start() " + ("gave no answer in time" if isinstance(e, _Late)
                                                     else how_it_ended(code)), child.output()) from None
+            except BaseException:   # the user's Ctrl-C: the new process is in no box yet, so nothing else ends it
+                child.kill()
+                raise
             if "answer" not in reply:
                 self._drop(child, self._lost)
                 raise PluginDied(f"{op}: the plugin {self.plugin} could not be started again after {self._lost}: "

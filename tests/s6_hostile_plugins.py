@@ -117,3 +117,39 @@ class SpawnsThenEnds(SampleSystemPlugin):
                 f.write(str(helper.pid))
             os.replace(marker + ".tmp", marker)
         os._exit(1)
+
+
+class AnswersInChinese(SampleSystemPlugin):
+    """settle's figures are sound, with a note of `chars` times 中 (3 bytes each in UTF-8) beside them."""
+
+    chars = 300_000
+
+    def settle(self, psn_no, settlement):
+        return {**super().settle(psn_no, settlement), "note": "中" * self.chars}
+
+
+class AnswersOfSize(SampleSystemPlugin):
+    """settle's figures are sound, with a note of x's making the answer's JSON (compact, UTF-8) `size` bytes."""
+
+    size = 1 << 20
+
+    def settle(self, psn_no, settlement):
+        import json
+
+        out = super().settle(psn_no, settlement)
+        base = len(json.dumps({**out, "note": ""}, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        return {**out, "note": "x" * (self.size - base)}
+
+
+class RecordsMuchEvidence(SampleSystemPlugin):
+    """settle records `entries` entries of evidence (its HTTP bodies: 20 000 Chinese characters, 60 000 bytes,
+    each way) before a small, sound answer."""
+
+    entries = 100
+
+    def settle(self, psn_no, settlement):
+        from conform.harness import evidence
+
+        for i in range(self.entries):
+            evidence.record("settle", {"n": i, "body": "请" * 20_000}, {"body": "答" * 20_000})
+        return super().settle(psn_no, settlement)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -124,3 +123,89 @@ def test_ctrl_c_while_a_restarted_plugin_starts_leaves_no_process(monkeypatch):
         evidence.take()
         for child in children:
             child.kill()
+
+
+# ---------------------------------------------------------------------------- D1: the answer, as an HTTP body
+def _settle_once(plugin: str, monkeypatch, **attrs):
+    """The plugin's settle of one visit, run contained with max_response_bytes `limit`; (answer or SutError,
+    the evidence). Class attributes are set before its process is forked, so it has them."""
+    from conform.harness.adapters import SutError, make_adapter
+    import s6_hostile_plugins as hostile
+
+    limit = attrs.pop("limit")
+    for name, value in attrs.items():
+        monkeypatch.setattr(getattr(hostile, plugin), name, value)
+    subject, visit = _person_and_visit()
+    evidence.begin()
+    a = make_adapter(f"python:s6_hostile_plugins:{plugin}", AdapterConfig(max_response_bytes=limit), contained=True)
+    try:
+        a.prepare_person(subject)
+        evidence.take()
+        try:
+            out: object = a.settle("S6G0001", visit)
+        except SutError as e:
+            out = e
+        return out, evidence.take()
+    finally:
+        a.stop()
+
+
+def test_chinese_in_an_answer_counts_its_utf8_bytes_as_an_http_body_does(monkeypatch):
+    # 300 000 × 中 (U+4E2D, in U+0800–U+FFFF: 3 bytes in UTF-8) = 900 000 bytes, plus a few hundred of figures:
+    # under 1 000 000. As \u4e2d escapes (6 bytes each) it was 1 800 000 bytes, and too_large.
+    out, _ = _settle_once("AnswersInChinese", monkeypatch, chars=300_000, limit=1_000_000)
+    assert isinstance(out, dict) and out["note"] == "中" * 300_000, out
+
+
+@pytest.mark.parametrize("size, passes", [(1 << 20, True), ((1 << 20) + 1, False)])
+def test_an_answer_of_exactly_the_limit_passes_and_one_byte_more_is_too_large(monkeypatch, size, passes):
+    # http.read_body refuses a body only when its size > limit: 1 048 576 bytes pass a 1 MiB limit, 1 048 577 do
+    # not. The answer's JSON alone is measured, not the reply around it (its seq, its evidence).
+    out, _ = _settle_once("AnswersOfSize", monkeypatch, size=size, limit=1 << 20)
+    if passes:
+        assert isinstance(out, dict) and out["hifp_pay"], out
+    else:
+        assert getattr(out, "kind", None) == "too_large", out
+        assert out.message == ("settle: the answer is larger than 1048576 bytes (max_response_bytes; its JSON is "
+                               "1048577 bytes)")
+
+
+def test_much_recorded_evidence_is_kept_in_part_and_never_makes_a_small_answer_too_large(monkeypatch):
+    # 200 entries of 2 × 20 000 × 3 = 120 000 bytes of bodies each: 24 000 000 bytes, past EVIDENCE_BYTES
+    # (8 MiB = 8 388 608). An entry is its two bodies and 73 bytes of JSON around them (`{"operation":"settle",
+    # "request":{"n":12,"body":"…"},"response":{"body":"…"}}`): 120 073; 69 × 120 073 = 8 285 037 fit, 70 do not:
+    # 69 entries kept, then a note of the 131 left out.
+    # The answer (a few hundred bytes) is judged under a 1 MiB limit as it stands.
+    out, kept = _settle_once("RecordsMuchEvidence", monkeypatch, entries=200, limit=1 << 20)
+    assert isinstance(out, dict) and out["hifp_pay"], out
+    bodies = [e for e in kept if e["request"] and "body" in e["request"]]
+    assert len(bodies) == 69 and bodies[-1]["request"]["n"] == 68
+    assert bodies[0]["response"]["body"] == "答" * 20_000   # whole: within EVIDENCE_TEXT characters
+    (note,) = [e for e in kept if "not_kept" in e]
+    assert note["not_kept"] == "131 more entries of evidence: the 8388608 bytes kept of one call's are full"
+
+
+def test_a_reply_too_large_beside_its_answer_is_named_as_such_not_as_the_answer(monkeypatch):
+    # What the parent accepts beside an answer (BESIDE_LIMIT) lowered after the plugin's process was forked:
+    # its 100 entries (~12 MB, cut to 8 MiB there) are then more than this process reads. The message says
+    # what was too large; the answer was a few hundred bytes.
+    from conform.harness.adapters import SutError, make_adapter
+    import s6_hostile_plugins as hostile
+
+    monkeypatch.setattr(hostile.RecordsMuchEvidence, "entries", 100)
+    subject, visit = _person_and_visit()
+    evidence.begin()
+    a = make_adapter("python:s6_hostile_plugins:RecordsMuchEvidence", AdapterConfig(max_response_bytes=1 << 20),
+                     contained=True)
+    try:
+        a.prepare_person(subject)
+        monkeypatch.setattr(plugin_process, "BESIDE_LIMIT", 1_000_000, raising=False)
+        with pytest.raises(SutError) as e:
+            a.settle("S6G0001", visit)
+        assert e.value.kind == "too_large"
+        assert e.value.message.startswith("settle: what the plugin's process sent beside the answer (the evidence "
+                                          "it recorded, a refusal's or error's details) is larger than 1000000 bytes")
+        assert "the answer is larger" not in e.value.message
+    finally:
+        a.stop()
+        evidence.take()

@@ -17,10 +17,13 @@ each operation over a pipe:
 - an exception the plugin raises, KeyboardInterrupt included, comes back as its type's name, message and
   last frames: `plugin_exception`, never the user's Ctrl-C, which only this process receives (the child
   has a session of its own, so a terminal's or a process group's signals do not reach it);
-- an answer crosses as JSON of at most `[adapter] max_response_bytes` (`too_large` past it, as an HTTP
-  body) and is read here by the http adapter's readers (`python_plugin._Guard.check`); what JSON cannot
-  hold (a Decimal, a tuple, an object) arrives as a stand-in with the type's name and repr, so messages
-  name it as they do for a plugin in process (`got Decimal Decimal('115.00')`).
+- an answer crosses as JSON (compact, UTF-8) of at most `[adapter] max_response_bytes` bytes, `too_large`
+  past it as an HTTP body is (exactly the limit passes), and is read here by the http adapter's readers
+  (`python_plugin._Guard.check`); what JSON cannot hold (a Decimal, a tuple, an object) arrives as a
+  stand-in with the type's name and repr, so messages name it as they do for a plugin in process
+  (`got Decimal Decimal('115.00')`). The evidence the plugin recorded in the call crosses beside it, apart
+  from the limit: kept in the plugin's process as this one keeps it (EVIDENCE_TEXT characters of a string,
+  EVIDENCE_ENTRIES entries) up to EVIDENCE_BYTES, the entries past that dropped with a note saying so.
 
 Requests go to the child pickled (this process is the trusted side); nothing the child sends is
 unpickled. The child is forked, not spawned: it starts in milliseconds with the modules already imported.
@@ -55,6 +58,7 @@ AVAILABLE = sys.platform.startswith("linux") and hasattr(os, "fork")
 START_SECONDS = 60.0      # importing and building the plugin in its process (or `timeout`, if longer)
 QUIT_SECONDS = 2.0        # a child asked to end that has not, is killed
 HEADER = struct.Struct(">Q")
+REPLY_HEADER = struct.Struct(">QQ")   # a reply: its answer's bytes, then the bytes of the rest
 TAG = "\x00conform"       # the one key of an object standing for what JSON cannot hold
 ENCODE_DEPTH = 32         # deeper parts of an answer cross as a stand-in (the http adapter's MAX_JSON_DEPTH)
 DECODE_DEPTH = 128        # JSON nesting accepted from the child (a tagged level takes up to three)
@@ -63,6 +67,9 @@ HUGE_INT_DIGITS = 100_000
 OUTPUT_TAIL = 16384       # bytes of what the child printed last, kept for a death's evidence
 EVIDENCE_ENTRIES = 200    # evidence entries one call may bring back
 EVIDENCE_TEXT = 64 * 1024  # characters of one string of them (an HTTP body the plugin recorded)
+EVIDENCE_BYTES = 8 << 20  # bytes of them (as JSON): the entries past it are dropped, a note says how many
+DETAIL_BYTES = 1 << 20    # bytes of a refusal's or error's evidence, of describe(): past it, a note
+BESIDE_LIMIT = EVIDENCE_BYTES + 4 * DETAIL_BYTES   # what a reply or hello may hold beside an answer
 TEXT_LIMIT = 4000         # characters of a refusal's or error's message
 _parent_fds: set[int] = set()   # this process's ends of every child's pipes: a new child closes them
 _kept: list = []                # (in a child) the parent's standard streams, never released
@@ -77,7 +84,7 @@ class _Gone(Exception):
 
 
 class _TooLarge(Exception):
-    """A frame longer than the limit."""
+    """A frame longer than the limit: (its size, "answer" or "beside" for a reply's part)."""
 
 
 class _Garbled(Exception):
@@ -131,8 +138,29 @@ def _send(fd: int, payload: bytes, deadline: float | None = None) -> None:
 def _recv(fd: int, limit: int, deadline: float | None = None) -> bytes:
     (size,) = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
     if size > limit:
-        raise _TooLarge(size)
+        raise _TooLarge(size, "beside")
     return _read_exact(fd, size, deadline)
+
+
+def _send_reply(fd: int, answer: bytes, rest: bytes) -> None:
+    _write_all(fd, REPLY_HEADER.pack(len(answer), len(rest)) + answer + rest, None)
+
+
+def _recv_reply(fd: int, limit: int, deadline: float | None) -> dict:
+    """A reply: its answer (JSON bytes, at most `limit`, as an HTTP body: exactly the limit passes) and the rest
+    (the outcome, the evidence: at most BESIDE_LIMIT), both sizes checked before either is read."""
+    answer_size, rest_size = REPLY_HEADER.unpack(_read_exact(fd, REPLY_HEADER.size, deadline))
+    if answer_size > limit:
+        raise _TooLarge(answer_size, "answer")
+    if rest_size > BESIDE_LIMIT:
+        raise _TooLarge(rest_size, "beside")
+    answer = _read_exact(fd, answer_size, deadline)
+    reply = _parse(_read_exact(fd, rest_size, deadline))
+    if "answer" in reply:
+        raise _Garbled("an answer out of its place")
+    if answer:
+        reply["answer"] = _loads(answer)
+    return reply
 
 
 # ---------------------------------------------------------------------------- values across the pipe
@@ -248,24 +276,54 @@ def _small_int(text: str) -> int:
     return int(text)
 
 
-def _parse(body: bytes) -> dict:
+def _loads(body: bytes) -> Any:
     try:
-        value = json.loads(body.decode("ascii"), parse_int=_small_int)
+        value = json.loads(body.decode("utf-8", "surrogatepass"), parse_int=_small_int)
     except (ValueError, RecursionError):
         raise _Garbled("a frame that is not conform's JSON") from None
-    if not isinstance(value, dict):
-        raise _Garbled("a frame of the wrong shape")
     try:
-        decoded = _decode(value)
+        return _decode(value)
     except RecursionError:
         raise _Garbled("values nested too deep") from None
+
+
+def _parse(body: bytes) -> dict:
+    decoded = _loads(body)
     if not isinstance(decoded, dict):
         raise _Garbled("a frame of the wrong shape")
     return decoded
 
 
 def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=True, allow_nan=True, separators=(",", ":")).encode("ascii")
+    """JSON as an HTTP body holds it: UTF-8 (a Chinese character is 3 bytes, not a 6-byte \\u escape); a lone
+    surrogate, which UTF-8 cannot hold, as its 3 bytes all the same (`_loads` reads them back)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+def _within(value: Any, budget: int, what: str) -> Any:
+    """`value` encoded, or a note in its place if its JSON is more than `budget` bytes."""
+    encoded = _encode(value)
+    size = len(_dumps(encoded))
+    return encoded if size <= budget else {"not_kept": f"{what}: {size} bytes as JSON, more than the {budget} kept"}
+
+
+def _evidence_kept(op: str, entries: list) -> list:
+    """The evidence a call recorded, as the parent keeps it (`ContainedPlugin._outcome`: EVIDENCE_TEXT characters
+    of a string, EVIDENCE_ENTRIES entries), up to EVIDENCE_BYTES of JSON; past that, a note of what was dropped."""
+    kept: list = []
+    used = 0
+    for n, entry in enumerate(entries[:EVIDENCE_ENTRIES]):
+        if isinstance(entry, dict):
+            entry = {k: _plain(v, text=EVIDENCE_TEXT) for k, v in list(entry.items())[:20]}
+        encoded = _encode(entry)
+        used += len(_dumps(encoded))
+        if used > EVIDENCE_BYTES:
+            kept.append({"operation": op, "request": None, "response": None,
+                         "not_kept": f"{len(entries) - n} more entries of evidence: the {EVIDENCE_BYTES} bytes "
+                                     f"kept of one call's are full"})
+            break
+        kept.append(encoded)
+    return kept
 
 
 # ---------------------------------------------------------------------------- the child
@@ -307,7 +365,7 @@ def _hello(adapter: Adapter) -> dict:
             "optional_figures": sorted(map(str, getattr(adapter, "optional_figures", ()) or ())),
             # as conform.harness.properties.runner.in_process reads it: batches of examples
             "in_process": isinstance(adapter, ReferenceAdapter) or getattr(adapter, "in_process", False) is True,
-            "takes_date": takes_use_date(adapter), "describe": _describe_of(adapter)}
+            "takes_date": takes_use_date(adapter), "describe": _within(_describe_of(adapter), DETAIL_BYTES, "describe()")}
 
 
 def _text(v: Any) -> str:
@@ -325,9 +383,10 @@ def _serve(adapter: Adapter, op: str, args: tuple, kwargs: dict) -> dict:
             raise ValueError(f"unknown operation {op!r}")
         reply: dict = {"answer": _encode(getattr(adapter, op)(*args, **kwargs))}
     except SettlementRefused as e:
-        reply = {"refused": [_text(e.message), _encode(e.evidence)]}
+        reply = {"refused": [_text(e.message), _within(e.evidence, DETAIL_BYTES, "the refusal's evidence")]}
     except SutError as e:
-        reply = {"sut_error": [_text(e.kind)[:50], _text(e.message), _encode(e.evidence),
+        reply = {"sut_error": [_text(e.kind)[:50], _text(e.message),
+                               _within(e.evidence, DETAIL_BYTES, "the error's evidence"),
                                isinstance(e, SystemUnreachable)]}
     except NotApplicable as e:
         reply = {"not_applicable": [_text(getattr(e, "adapter", adapter.name)), _text(getattr(e, "operation", op))]}
@@ -335,9 +394,9 @@ def _serve(adapter: Adapter, op: str, args: tuple, kwargs: dict) -> dict:
         tb = e.__traceback__
         e.__traceback__ = tb.tb_next if tb is not None else None   # this function's frame is not the plugin's
         reply = {"exception": [type(e).__name__[:100], _text_of(e), _frames(e)]}
-    reply["evidence"] = [_encode(x) for x in evidence.take()[:EVIDENCE_ENTRIES]]
+    reply["evidence"] = _evidence_kept(op, evidence.take())
     if op == "start":
-        reply["describe"] = _encode(_describe_of(adapter))
+        reply["describe"] = _within(_describe_of(adapter), DETAIL_BYTES, "describe()")
     return reply
 
 
@@ -399,12 +458,13 @@ def _child(load: Callable[[], Adapter], where: str, req: int, resp: int, out: in
             return
         reply = _serve(adapter, op, args, kwargs)
         reply["seq"] = seq
-        try:
-            payload = _dumps(reply)
+        try:   # the answer apart: max_response_bytes bounds it alone
+            answer = _dumps(reply.pop("answer")) if "answer" in reply else b""
+            rest = _dumps(reply)
         except Exception as e:  # noqa: BLE001 - cannot happen for encoded values; said rather than hung
-            payload = _dumps({"seq": seq, "exception": ["EncodeError", _text(e), []], "evidence": []})
+            answer, rest = b"", _dumps({"seq": seq, "exception": ["EncodeError", _text(e), []], "evidence": []})
         try:
-            _send(resp, payload)
+            _send_reply(resp, answer, rest)
         except _Gone:
             return
 
@@ -485,7 +545,7 @@ class _Child:
         self.seq += 1
         deadline = time.monotonic() + seconds
         _send(self.req, pickle.dumps((self.seq, op, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL), deadline)
-        reply = _parse(_recv(self.resp, limit, deadline))
+        reply = _recv_reply(self.resp, limit, deadline)
         if reply.get("seq") != self.seq:
             raise _Garbled("an answer out of turn")
         return reply
@@ -580,7 +640,7 @@ def _open(load: Callable[[], Adapter], where: str, config: AdapterConfig) -> tup
     child = _Child(load, where)
     seconds = max(START_SECONDS, float(config.timeout))
     try:
-        reply = child.hello(seconds, max(int(config.max_response_bytes), 1 << 20))
+        reply = child.hello(seconds, BESIDE_LIMIT)
     except _Late:
         child.kill()
         raise PluginError(f"{where}: importing and building the adapter gave no answer within {seconds:g} s") from None
@@ -751,9 +811,14 @@ class ContainedPlugin(Adapter):
                 raise PluginDied(f"{op}: the plugin {self.plugin}'s process {said} {when} {op}, giving no answer",
                                  child.output()) from None
             except _TooLarge as e:
-                self._drop(child, f"its answer to {op} was too large")
-                raise SutError("too_large", f"{op}: the answer is larger than {self._limit} bytes "
-                                            f"(max_response_bytes; {e.args[0]} bytes)") from None
+                size, part = e.args
+                self._drop(child, f"its {'answer' if part == 'answer' else 'reply'} to {op} was too large")
+                if part == "answer":
+                    raise SutError("too_large", f"{op}: the answer is larger than {self._limit} bytes "
+                                                f"(max_response_bytes; its JSON is {size} bytes)") from None
+                raise SutError("too_large", f"{op}: what the plugin's process sent beside the answer (the evidence "
+                                            f"it recorded, a refusal's or error's details) is larger than "
+                                            f"{BESIDE_LIMIT} bytes ({size} bytes)") from None
             except _Garbled as e:
                 self._drop(child, f"it wrote {e} in {op}")
                 raise SutError("malformed", f"{op}: the plugin's process wrote {e} on conform's pipe") from None

@@ -153,3 +153,17 @@ class RecordsMuchEvidence(SampleSystemPlugin):
         for i in range(self.entries):
             evidence.record("settle", {"n": i, "body": "请" * 20_000}, {"body": "答" * 20_000})
         return super().settle(psn_no, settlement)
+
+
+class SlowFirstSettle(SampleSystemPlugin):
+    """The first settle in each of its processes waits SLOW_SECONDS (a lazy login, a cache filled on first
+    use); prepare_person answers at once. Contained, each timeout starts a new process: every settle is a first."""
+
+    SLOW_SECONDS = 5.0
+    slowed = False
+
+    def settle(self, psn_no, settlement):
+        if not SlowFirstSettle.slowed:
+            SlowFirstSettle.slowed = True
+            time.sleep(self.SLOW_SECONDS)
+        return super().settle(psn_no, settlement)

@@ -209,3 +209,18 @@ def test_a_reply_too_large_beside_its_answer_is_named_as_such_not_as_the_answer(
     finally:
         a.stop()
         evidence.take()
+
+
+# ---------------------------------------------------------------------------- D5: timeouts between answers
+def test_a_plugin_timing_out_in_every_settle_stops_the_run_as_unreachable(tmp_path):
+    # Every check prepares its person (answered at once by the plugin's new process), then settles (the first
+    # settle in that process: 5 s, past the 0.5 s timeout). The calls in a row that failed were never more than
+    # one, so the run went on check after check at `timeout` each; settle's own count reaches 3 at the third.
+    run, code = execute(adapter="python:s6_hostile_plugins:SlowFirstSettle",
+                        config=config(tmp_path, timeout=0.5, consecutive_failures=3),
+                        articles=("panzhihua-7",), tag="not conform_property")
+    assert run.unreachable, [c.message for c in run.checks]
+    timed_out = [c for c in run.checks if "(timeout): settle: no answer within 0.5 s" in c.message]
+    assert len(timed_out) == 2
+    said = [c.message for c in run.checks if "system unreachable: 3 settle calls in a row gave no answer" in c.message]
+    assert said and "other operations answering between them" in said[0]

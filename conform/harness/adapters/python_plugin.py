@@ -172,7 +172,11 @@ def _bounded(op: str, seconds: float, method: Callable, args: tuple, kwargs: dic
 
 class _Guard:
     """What every call of one plugin shares: its name for messages, the timeout, and the count of calls in
-    a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is)."""
+    a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is). Also
+    each operation's own count, which another operation's answer does not reset: a plugin in a process of
+    its own is started afresh after each timeout, so one whose first settle in a process is slow (a lazy
+    login) times out in every check while each check's prepare_person answers — stopped, not run to the end
+    at `timeout` seconds a check."""
 
     def __init__(self, adapter: Adapter, config: AdapterConfig, plugin: str | None = None, alarm: bool = True):
         cls = type(adapter)
@@ -183,6 +187,7 @@ class _Guard:
         self.max_failures = max(1, int(config.consecutive_failures))
         self._lock = threading.Lock()
         self._timeouts = 0
+        self._failing: dict[str, int] = {}   # an operation's calls in a row that timed out or ended
         self.unreachable: str | None = None
 
     def call(self, op: str, method: Callable, args: tuple, kwargs: dict) -> Any:
@@ -194,19 +199,27 @@ class _Guard:
             how = f"gave no answer within {self.timeout:g} s" if isinstance(e, PluginTimeout) else "ended without an answer"
             with self._lock:
                 self._timeouts += 1
-                if self._timeouts >= self.max_failures and self.unreachable is None:
+                self._failing[op] = self._failing.get(op, 0) + 1
+                if self.unreachable is None and self._timeouts >= self.max_failures:
                     self.unreachable = (f"system unreachable: {self._timeouts} plugin calls in a row {how} "
                                         f"(last: {e.message}) in {self.plugin}")
+                elif self.unreachable is None and self._failing[op] >= self.max_failures:
+                    self.unreachable = (f"system unreachable: {self._failing[op]} {op} calls in a row {how}, "
+                                        f"other operations answering between them (last: {e.message}) in "
+                                        f"{self.plugin}")
             if self.unreachable is not None:
                 raise SystemUnreachable(self.unreachable) from None
             raise
         except BaseException:
-            with self._lock:
-                self._timeouts = 0
+            self._answered(op)
             raise
+        self._answered(op)
+        return out
+
+    def _answered(self, op: str) -> None:
         with self._lock:
             self._timeouts = 0
-        return out
+            self._failing.pop(op, None)
 
     def check(self, op: str, out: Any, args: tuple) -> None:
         """The answer held to the http adapter's rules for the same answer; SutError naming the field."""

@@ -172,11 +172,12 @@ def _bounded(op: str, seconds: float, method: Callable, args: tuple, kwargs: dic
 
 class _Guard:
     """What every call of one plugin shares: its name for messages, the timeout, and the count of calls in
-    a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is). Also
-    each operation's own count, which another operation's answer does not reset: a plugin in a process of
-    its own is started afresh after each timeout, so one whose first settle in a process is slow (a lazy
-    login) times out in every check while each check's prepare_person answers — stopped, not run to the end
-    at `timeout` seconds a check."""
+    a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is). For a
+    plugin in a process of its own (`alarm` False), also each operation's own count, which another
+    operation's answer does not reset: it is started afresh after each timeout, so one whose first settle in
+    a process is slow (a lazy login) times out in every check while each check's prepare_person answers —
+    stopped, not run to the end at `timeout` seconds a check. (In process a timeout loses nothing: an answer
+    of any operation resets the count, as before.)"""
 
     def __init__(self, adapter: Adapter, config: AdapterConfig, plugin: str | None = None, alarm: bool = True):
         cls = type(adapter)
@@ -203,7 +204,7 @@ class _Guard:
                 if self.unreachable is None and self._timeouts >= self.max_failures:
                     self.unreachable = (f"system unreachable: {self._timeouts} plugin calls in a row {how} "
                                         f"(last: {e.message}) in {self.plugin}")
-                elif self.unreachable is None and self._failing[op] >= self.max_failures:
+                elif self.unreachable is None and not self.alarm and self._failing[op] >= self.max_failures:
                     self.unreachable = (f"system unreachable: {self._failing[op]} {op} calls in a row {how}, "
                                         f"other operations answering between them (last: {e.message}) in "
                                         f"{self.plugin}")

@@ -8,11 +8,17 @@ message. Some characters must never reach a reader raw:
   (the CI log), a NUL or a bell is what XML, and so a worksheet, cannot hold;
 - the Unicode bidi controls (U+061C, U+200E/U+200F, U+202A–U+202E, U+2066–U+2069): U+202E turns the rest of
   a line around, so a hostile id could reorder what a reader sees (Trojan Source, CVE-2021-42574);
+- the other format characters (Unicode's category Cf), which show nothing or next to nothing: the zero-width
+  space and joiners (U+200B–U+200D), the word joiner and invisible operators (U+2060–U+2064), the BOM
+  (U+FEFF), the soft hyphen (U+00AD), the tag characters (U+E0000–U+E007F) and the rest: 'S1' and 'S1\u200b'
+  are two ids, and a name with a ZWJ in it is not the name without, so a reader must see them differ (as
+  Python's repr, which the reference's messages used before, shows them);
 - lone surrogates, U+FFFE and U+FFFF: not characters; neither UTF-8 nor XML holds them.
 
 Each is written as Python writes it in a string (\\x1b, \\u202e, \\n): visible, and searchable in the input.
 The escape is for the eye, not a reversible encoding: a backslash already in the text stays as it is.
-Everything else — Chinese, fullwidth digits, the ideographic space — is shown as it is.
+Everything else — Chinese, fullwidth digits, the ideographic space and the no-break space, which read as the
+spaces they are, private-use characters (a system's rare 汉字) — is shown as it is.
 
 This module depends on nothing of the project, so the reference engine, the harness and the audit all use it.
 """
@@ -74,8 +80,14 @@ class Unshown:
 # controls but tab, LF and CR, lone surrogates, U+FFFE and U+FFFF. discrepancies.csv escapes these and only these:
 # it is data, its other values are the ledger's own.
 UNWRITABLE = Unshown((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), _SURROGATES, (0xFFFE, 0xFFFF))
-# What no reader is shown raw (pages, cells, messages): also DEL, the C1 controls and the bidi controls.
-UNSHOWN = UNWRITABLE + Unshown((0x7F, 0x9F), (0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
+# What no reader is shown raw (pages, cells, messages): also DEL, the C1 controls, the bidi controls (U+061C,
+# U+200E/F, U+202A–E, U+2066–9) and every other format character (Cf, Unicode 15; the blocks of U+13430–U+1343F
+# and of the tags whole). The bidi controls are Cf too: the ranges below hold them all.
+FORMAT = Unshown((0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+                 (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+                 (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+                 (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE007F))
+UNSHOWN = UNWRITABLE + Unshown((0x7F, 0x9F)) + FORMAT
 # ... and on a line of its own (a console line, a message): the line breaks too — tab, LF, CR (VT, FF and NEL
 # are controls already), U+2028 and U+2029.
 UNSHOWN_ONE_LINE = UNSHOWN + Unshown((0x09, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029))
@@ -95,6 +107,9 @@ def one_line(text: str) -> str:
 
 def quoted(text: str) -> str:
     """A value a message names (an id, a code): as it is when nothing in it is escaped, else its one_line form
-    in quotes ('\\x1b]0;X'), so a reader sees that it was escaped and where it ends."""
+    in quotes ('\\x1b]0;X'), so a reader sees that it was escaped and where it ends: in double quotes if it holds
+    a ' and no " (as repr chooses), else with each ' written \\'."""
     line = one_line(text)
-    return text if line == text else f"'{line}'"
+    if line == text:
+        return text
+    return f'"{line}"' if "'" in line and '"' not in line else "'" + line.replace("'", "\\'") + "'"

@@ -1,7 +1,9 @@
 """A ledger's setl_id and fixmedins_name carrying U+202E (RIGHT-TO-LEFT OVERRIDE) cannot reorder what a
 regulator reads: audit.html and audit.xlsx show it as \\u202e (conform.display), while discrepancies.csv and
 discrepancies.parquet, which are data, keep the ledger's value as it is (the CSV escapes only what no file
-holds, a NUL or a bell, as before).
+holds, a NUL or a bell, as before). So with the characters that show nothing (a zero-width space in the id, a
+BOM in the person's number, a zero-width joiner and a soft hyphen in the name): the reader sees \\u200b,
+\\ufeff, \\u200d, \\xad where they are, the data keeps them.
 
 By hand (攀枝花 第七条, retiree 1201 at a 二级 facility: 65%, deductible 150): 400.00 in scope;
 (400 − 150) × 65% = 162.50 is the fund's share; recorded 250.00, so hifp_pay differs by +87.50 (overpaid) and
@@ -22,9 +24,10 @@ from conform.harness.cli import main
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,fixmedins_code,fixmedins_name,medfee_sumamt,"
           "fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,hifp_pay,psn_part_amt")
 RLO = "\u202e"
-SETL_ID = f"T{RLO}1"
-NAME = f"市中心医院{RLO}元00.05付多"  # reversed on screen it would read 多付50.00元
-PSN_NO = "P\u20669\u2069"  # an isolate pair: escaped alike
+SETL_ID = f"T{RLO}1\u200b"   # and a zero-width space: with and without it, two ids
+NAME = f"市中心\u200d医院{RLO}元00.05付多\xad"  # reversed on screen it would read 多付50.00元; a ZWJ, a soft hyphen
+PSN_NO = "P\u20669\u2069\ufeff"  # an isolate pair: escaped alike; a BOM
+INVISIBLE = (RLO, "\u2066", "\u2069", "\u200b", "\u200d", "\xad", "\ufeff")
 
 
 def _audit(tmp_path, *extra: str):
@@ -40,7 +43,7 @@ def _audit(tmp_path, *extra: str):
 
 
 def _no_bidi(text: str) -> bool:
-    return not any(c in text for c in (RLO, "\u2066", "\u2069"))
+    return not any(c in text for c in INVISIBLE)
 
 
 def _read(out):
@@ -57,8 +60,9 @@ def test_a_bidi_override_is_shown_escaped_in_the_page_and_workbook_and_kept_raw_
     out, console = _audit(tmp_path)
     page, cells, detail, rows = _read(out)
     assert _no_bidi(page) and all(_no_bidi(c) for c in cells) and _no_bidi(console)
-    assert "T\\u202e1" in page and "市中心医院\\u202e元00.05付多" in page
-    assert {(r[0], r[1], r[7]) for r in detail} == {("T\\u202e1", "P\\u20669\\u2069", "市中心医院\\u202e元00.05付多")}
+    assert "T\\u202e1\\u200b" in page and "市中心\\u200d医院\\u202e元00.05付多\\xad" in page
+    assert {(r[0], r[1], r[7]) for r in detail} == {("T\\u202e1\\u200b", "P\\u20669\\u2069\\ufeff",
+                                                    "市中心\\u200d医院\\u202e元00.05付多\\xad")}
     # the data: as the ledger wrote it
     assert [(r["setl_id"], r["psn_no"], r["fixmedins_name"], r["field"], r["diff"]) for r in rows] == [
         (SETL_ID, PSN_NO, NAME, "hifp_pay", "87.50"), (SETL_ID, PSN_NO, NAME, "psn_part_amt", "-87.50")]

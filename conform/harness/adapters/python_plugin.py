@@ -102,6 +102,11 @@ class _Overdue(BaseException):
     `except Exception` (a retry loop) cannot swallow it."""
 
 
+class Unsendable(Exception):
+    """conform could not send a request to a plugin's process (its arguments do not pickle): conform's own
+    failure, never blamed on the plugin."""
+
+
 class PluginTimeout(SutError):
     """A plugin call that gave no answer within the configured timeout. `late` holds, as (answer,), the answer
     of a call that caught every alarm and returned after the timeout all the same: evidence, not an answer."""
@@ -173,11 +178,12 @@ def _bounded(op: str, seconds: float, method: Callable, args: tuple, kwargs: dic
 class _Guard:
     """What every call of one plugin shares: its name for messages, the timeout, and the count of calls in
     a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is). For a
-    plugin in a process of its own (`alarm` False), also each operation's own count, which another
-    operation's answer does not reset: it is started afresh after each timeout, so one whose first settle in
-    a process is slow (a lazy login) times out in every check while each check's prepare_person answers —
-    stopped, not run to the end at `timeout` seconds a check. (In process a timeout loses nothing: an answer
-    of any operation resets the count, as before.)"""
+    plugin in a process of its own (`alarm` False), also each operation's own count of timeouts, which
+    another operation's answer does not reset: it is started afresh after each timeout, so one whose first
+    settle in a process is slow (a lazy login) times out in every check while each check's prepare_person
+    answers — stopped, not run to the end at `timeout` seconds a check. (A process that ends costs no wait:
+    the run goes on, each check reported. In process a timeout loses nothing: an answer of any operation
+    resets the count, as before.)"""
 
     def __init__(self, adapter: Adapter, config: AdapterConfig, plugin: str | None = None, alarm: bool = True):
         cls = type(adapter)
@@ -188,7 +194,7 @@ class _Guard:
         self.max_failures = max(1, int(config.consecutive_failures))
         self._lock = threading.Lock()
         self._timeouts = 0
-        self._failing: dict[str, int] = {}   # an operation's calls in a row that timed out or ended
+        self._failing: dict[str, int] = {}   # an operation's calls in a row that timed out (contained)
         self.unreachable: str | None = None
 
     def call(self, op: str, method: Callable, args: tuple, kwargs: dict) -> Any:
@@ -200,11 +206,13 @@ class _Guard:
             how = f"gave no answer within {self.timeout:g} s" if isinstance(e, PluginTimeout) else "ended without an answer"
             with self._lock:
                 self._timeouts += 1
-                self._failing[op] = self._failing.get(op, 0) + 1
+                if isinstance(e, PluginTimeout):
+                    self._failing[op] = self._failing.get(op, 0) + 1
                 if self.unreachable is None and self._timeouts >= self.max_failures:
                     self.unreachable = (f"system unreachable: {self._timeouts} plugin calls in a row {how} "
                                         f"(last: {e.message}) in {self.plugin}")
-                elif self.unreachable is None and not self.alarm and self._failing[op] >= self.max_failures:
+                elif (self.unreachable is None and not self.alarm
+                      and self._failing.get(op, 0) >= self.max_failures):
                     self.unreachable = (f"system unreachable: {self._failing[op]} {op} calls in a row {how}, "
                                         f"other operations answering between them (last: {e.message}) in "
                                         f"{self.plugin}")
@@ -345,7 +353,7 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
                 late = {"output": e.output}   # what the plugin's process printed last (a fatal error's report)
             keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000), **late})
             raise
-        except (NotApplicable, KeyboardInterrupt, _Overdue):
+        except (NotApplicable, KeyboardInterrupt, _Overdue, Unsendable):
             raise   # _Overdue: an outer call's alarm, which that call turns into its timeout
         except BaseException as e:  # noqa: BLE001 - the plugin's own failure: the system's error, with its name
             if isinstance(e, PluginRaised):  # raised in the plugin's own process (KeyboardInterrupt too)

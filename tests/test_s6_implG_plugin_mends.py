@@ -224,3 +224,25 @@ def test_a_plugin_timing_out_in_every_settle_stops_the_run_as_unreachable(tmp_pa
     assert len(timed_out) == 2
     said = [c.message for c in run.checks if "system unreachable: 3 settle calls in a row gave no answer" in c.message]
     assert said and "other operations answering between them" in said[0]
+
+
+# ---------------------------------------------------------------------------- D7: conform's own failure
+def test_a_request_conform_cannot_send_is_conforms_failure_not_the_plugins():
+    # An argument that does not pickle (none of conform's does today) was reported as "plugin raised
+    # PicklingError" (plugin_exception); it is conform's own, and the plugin's process, sent nothing, still answers.
+    from conform.harness.adapters import SutError, make_adapter
+    from conform.harness.adapters.python_plugin import Unsendable
+
+    subject, visit = _person_and_visit()
+    evidence.begin()
+    a = make_adapter(SOUND, AdapterConfig(), contained=True)
+    try:
+        a.prepare_person(subject)
+        with pytest.raises(Unsendable, match="settle: conform cannot send its request to the plugin's process"):
+            a.settle("S6G0001", lambda: None)
+        assert a.presettle("S6G0001", visit)["hifp_pay"]
+    except SutError as e:
+        pytest.fail(f"blamed on the plugin: {e}")
+    finally:
+        a.stop()
+        evidence.take()

@@ -52,7 +52,7 @@ from .. import evidence
 from ..config import AdapterConfig
 from .base import OPERATIONS, SETLINFO_FIELDS, Adapter, NotApplicable, SettlementRefused, SutError, SystemUnreachable
 from .python_plugin import (MESSAGE_LIMIT, TRACEBACK_FRAMES, PluginDied, PluginError, PluginRaised, PluginTimeout,
-                            _frames, _Guard, _guarded, _plain, _text_of)
+                            Unsendable, _frames, _Guard, _guarded, _plain, _text_of)
 
 AVAILABLE = sys.platform.startswith("linux") and hasattr(os, "fork")
 START_SECONDS = 60.0      # importing and building the plugin in its process (or `timeout`, if longer)
@@ -542,9 +542,14 @@ class _Child:
         return evidence.shorten(text[fatal:] if fatal >= 0 else text[-2000:], 2000, "…")
 
     def ask(self, op: str, args: tuple, kwargs: dict, seconds: float, limit: int) -> dict:
+        try:
+            request = pickle.dumps((self.seq + 1, op, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:  # noqa: BLE001 - conform's arguments: its own failure, nothing was sent
+            raise Unsendable(f"{op}: conform cannot send its request to the plugin's process: "
+                             f"{type(e).__name__}: {evidence.shorten(str(e), 300, '…')}") from e
         self.seq += 1
         deadline = time.monotonic() + seconds
-        _send(self.req, pickle.dumps((self.seq, op, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL), deadline)
+        _send(self.req, request, deadline)
         reply = _recv_reply(self.resp, limit, deadline)
         if reply.get("seq") != self.seq:
             raise _Garbled("an answer out of turn")
@@ -822,6 +827,8 @@ class ContainedPlugin(Adapter):
             except _Garbled as e:
                 self._drop(child, f"it wrote {e} in {op}")
                 raise SutError("malformed", f"{op}: the plugin's process wrote {e} on conform's pipe") from None
+            except Unsendable:   # nothing was sent: the process is as it was
+                raise
             except BaseException:  # the user's Ctrl-C while waiting: the call is abandoned, its process too
                 self._drop(child, f"an interrupt in {op}")
                 raise

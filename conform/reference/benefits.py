@@ -570,13 +570,17 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
             trace.add("超出慢特病限额", "超出" + word + "年度限额的部分不转入普通门诊统筹", (),
                       rules.get("chronic.overflow_to_ordinary").cite if rules.find("chronic.overflow_to_ordinary") else rules.policy.short)
         return ZERO
-    covered = round_fen(pay / ratio) if ratio > 0 else ZERO
+    exact_covered = pay / ratio if ratio > 0 else ZERO
+    covered = round_fen(exact_covered)
     if covered > after:
         covered = after
     rest = after - covered
     ov = rules.get("chronic.overflow_to_ordinary")
+    # whether rounding the covered part to the fen (A-PZH-OVERFLOW-SPLIT) changed it, and with it the ordinary
+    # base after it (40.38 / 80% = 50.475 → 50.48): a fen off at the ordinary part may be this rounding's
     trace.add("转入普通门诊统筹", word + "限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
-              (pay, Pct(ratio), covered, after, covered, rest), ov.cite, rest)
+              (pay, Pct(ratio), covered, after, covered, rest), ov.cite, rest,
+              _rounded(exact_covered, round_fen(exact_covered), covered))
     return rest
 
 

@@ -257,7 +257,7 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
         return _at(parted)
     others = tuple(w for f in ("inscp_scp_amt", "act_pay_dedc") if f != m["field"] for w in PARTING_WORDS[f])
     candidates = [t for t in same if not _named(t, others)]
-    rounded = _rounding(m, candidates)
+    rounded = _rounding(m, candidates, trace)
     if rounded is not None:
         return rounded
     if candidates:
@@ -274,7 +274,7 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
 
 
 
-def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
+def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) -> tuple[str, str] | None:
     """A figure one fen off the reference's, where a step that shows it rounded it to the fen: the rounding of
     that step (the first such, where the figure is produced), not a later step that passes it on. A ratio
     step's (200.01 − 200.00) × 50% = 0.005 → 0.01 answered 0.00 (银行家舍入) is the ratio step's rounding; the
@@ -287,13 +287,41 @@ def _rounding(m: dict, candidates: list[dict]) -> tuple[str, str] | None:
     expected, actual = _figure(m.get("expected")), _figure(m.get("actual"))
     if expected is None or actual is None or abs(expected - actual) != FEN or m.get("field") == "amount":
         return None
-    for t in candidates:
-        if t.get("rounded") is True:
-            step, clause = _at(t)
-            if not fen_readings() & set(A_ID.findall(clause)):
-                clause = f"{clause}；A-ROUND-FEN" if clause else "A-ROUND-FEN"
-            return step, clause
-    return None
+    at = next((t for t in candidates if t.get("rounded") is True), None)
+    shown = at or (candidates[0] if candidates else None)
+    upstream = _carried_roundings(trace or [], shown) if shown is not None else []
+    if at is None and not upstream:
+        return None
+    # an earlier rounding of a figure the system does not answer (a split visit's covered part, 40.38 / 80% =
+    # 50.475 → 50.48) moves the figure shown after it by a fen as well (949.52 → (949.52 − 200) × 60% = 449.71,
+    # 949.53 → 449.718 → 449.72 under any rounding): it is named beside the step's own rounding, and alone where
+    # the step showing the figure rounded nothing (rclose9 D1)
+    named = upstream + ([at] if at is not None else [])
+    step = _at(at if at is not None else upstream[-1])[0]
+    parts = [p.strip() for t in named for p in _at(t)[1].split("；") if p.strip()]
+    clause = "；".join(dict.fromkeys(parts))
+    if not fen_readings() & set(A_ID.findall(clause)):
+        clause = f"{clause}；A-ROUND-FEN" if clause else "A-ROUND-FEN"
+    return step, clause
+
+
+# The steps that round a figure of their own that the system answers (their figure is a field's): an earlier
+# rounding of any other step (转入普通门诊统筹's covered part) is carried, unanswered, into the figures after it.
+ROUNDING_STEPS = ("支付比例", "慢特病支付", "住院比例和限额")
+
+
+def _carried_roundings(trace: list[dict], shown: dict) -> list[dict]:
+    """The steps before `shown` in the trace that rounded (`rounded` true) a figure the system does not answer
+    (no field's step, no ratio step): a fen off at `shown` may have begun there, where no answered figure
+    parts (`_parting` cannot see it)."""
+    answered = set(FIELD_STEPS.values()) | set(ROUNDING_STEPS)
+    out = []
+    for t in trace:
+        if t is shown:
+            break
+        if isinstance(t, dict) and t.get("rounded") is True and str(t.get("step", "")) not in answered:
+            out.append(t)
+    return out if any(t is shown for t in trace) else []
 
 
 # A sum's parts, in the order FIELD_STEPS computes them: where no step shows the sum, its differing part's step.

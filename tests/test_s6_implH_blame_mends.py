@@ -1,0 +1,76 @@
+"""What a failing figure rests on, where the closing reviewer rclose9 found the blame of s6 narrowing wrongly.
+
+D1: a visit crossing 攀枝花's chronic cap is split (第十一条；A-PZH-OVERFLOW-SPLIT: the covered part is the cap's
+payment ÷ the chronic ratio, rounded to the fen); a fen off at the ordinary part may have begun at that rounding,
+which no answered figure shows, so it is named beside (or, where the ratio step rounded nothing, instead of) the
+ratio step's. D2: 攀枝花's retiree credit (第四条（二） 2% of the average pension 第十二条 supplies, rounded to the
+yuan) answered from another average is the product's, not the rounding's alone. D4: one defect at one step is one
+cause, whether a scenario compares the fund payment or its ordinary part.
+
+Figures are worked by hand from the texts: 攀枝花 第七条 "起付线为200元 … 二级及以下60%", the feature's example
+chronic disease M001 (起付线 100, 80%, 限额 800), the example region's average pension 2825.00.
+"""
+from __future__ import annotations
+
+from test_s6_implE_blame_readings import M001, SPLIT_MISMATCHES, pzh_split, traces
+
+from conform.harness.report.causes import _step, blame
+
+
+def pzh_overflow(first: str, second: str) -> list[dict]:
+    """V2's trace: 攀枝花 在职 M001 二级, V1 `first` then V2 `second` crossing the chronic cap."""
+    return traces("panzhihua", {"psn_no": "P2", "psn_type": "1101",
+                                "chronic_diseases": [{"dise_codg": "M001", "kind": "chronic"}]},
+                  [{"id": "V1", "date": "2023-02-01", "facility": "secondary", "med_type": "14", "dise_codg": "M001",
+                    "medfee_sumamt": first},
+                   {"id": "V2", "date": "2023-03-01", "facility": "secondary", "med_type": "14", "dise_codg": "M001",
+                    "medfee_sumamt": second}],
+                  region="panzhihua-example", params=M001)["V2"]
+
+
+def _split(trace: list[dict]) -> dict:
+    [t] = [t for t in trace if t["step"] == "转入普通门诊统筹"]
+    return t
+
+
+# ------------------------------------------------------------------------------------------------- D1
+
+def test_the_split_step_records_whether_its_rounding_changed_the_covered_part():
+    # V1 1049.53: (1049.53 − 100) × 80% = 759.624 → 759.62, 40.38 of the cap left; V2 1000.00 covers
+    # 40.38 / 80% = 50.475 → 50.48: rounded; 1000 − 50.48 = 949.52 to ordinary pooling
+    split = _split(pzh_split())
+    assert (split["value"], split["rounded"]) == ("949.52", True)
+    # V1 1049.50: (1049.50 − 100) × 80% = 759.60, 40.40 left; 40.40 / 80% = 50.50 exactly: nothing rounded
+    split = _split(pzh_overflow("1049.50", "1000.00"))
+    assert (split["value"], split["rounded"]) == ("949.50", False)
+
+
+def test_a_split_rounded_otherwise_is_blamed_on_the_split_too():
+    # rclose9 D1 (feature 第11条:92, twin round_half_down): the system rounds 50.475 down to 50.47, so its ordinary
+    # base is 1000 − 50.47 = 949.53 and (949.53 − 200) × 60% = 449.718 → 449.72 (any rounding rule gives it);
+    # the reference's 949.52 gives (949.52 − 200) × 60% = 449.712 → 449.71. Both roundings could have made the
+    # fen (449.712 rounded up is 449.72 too): the split (第十一条；A-PZH-OVERFLOW-SPLIT) is named beside the
+    # ratio step (第七条；A-ROUND-FEN); 第十一条 was lost before
+    tags, named = blame(SPLIT_MISMATCHES, {"V2": pzh_split()}, "panzhihua")
+    assert tags == ["panzhihua-11", "panzhihua-7"] and named == ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"], (tags, named)
+    assert _step(SPLIT_MISMATCHES[0], pzh_split()) == (
+        "支付比例", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；攀枝花 第七条；A-ROUND-FEN")
+
+
+def test_a_fen_off_after_an_exact_ratio_product_is_the_splits_alone():
+    # V2 1000.03: covered 50.475 → 50.48, base 1000.03 − 50.48 = 949.55, (949.55 − 200) × 60% = 449.73 exactly
+    # (the ratio step rounded nothing). Rounded down, 50.47: 949.56, (949.56 − 200) × 60% = 449.736 → 449.74:
+    # only the split's rounding can have made that fen
+    trace = pzh_overflow("1049.53", "1000.03")
+    ratio = next(t for t in trace if t["step"] == "支付比例")
+    assert (ratio["value"], ratio["rounded"]) == ("449.73", False)
+    m = {"field": "ordinary_pay", "expected": "449.73", "actual": "449.74", "item": "V2"}
+    assert _step(m, trace) == ("转入普通门诊统筹", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；A-ROUND-FEN")
+    assert blame([m], {"V2": trace}, "panzhihua") == (["panzhihua-11"], ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"])
+
+
+def test_a_split_that_rounded_nothing_is_not_named_for_a_fen():
+    # V1 1049.50, V2 1000.00: 40.40 / 80% = 50.50 exactly, (949.50 − 200) × 60% = 449.70 exactly; 449.71
+    # answered is no rounding's: the figure's step (the cap's, 第七条), neither 第十一条 nor a rounding reading
+    m = {"field": "ordinary_pay", "expected": "449.70", "actual": "449.71", "item": "V2"}
+    assert blame([m], {"V2": pzh_overflow("1049.50", "1000.00")}, "panzhihua") == (["panzhihua-7"], [])

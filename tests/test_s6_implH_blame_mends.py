@@ -74,3 +74,37 @@ def test_a_split_that_rounded_nothing_is_not_named_for_a_fen():
     # answered is no rounding's: the figure's step (the cap's, 第七条), neither 第十一条 nor a rounding reading
     m = {"field": "ordinary_pay", "expected": "449.70", "actual": "449.71", "item": "V2"}
     assert blame([m], {"V2": pzh_overflow("1049.50", "1000.00")}, "panzhihua") == (["panzhihua-7"], [])
+
+
+# ------------------------------------------------------------------------------------------------- D2
+
+def _credit(average: str) -> list[dict]:
+    from conform.reference.account import credit_month
+    from conform.reference.case import CreditRequest, parse_person
+    from conform.reference.engine import rules_for
+
+    rules = rules_for("panzhihua", "panzhihua-example", {"account.retiree.average_pension": average})
+    return credit_month(rules, parse_person({"psn_no": "R", "psn_type": "1201"}, "implH"),
+                        CreditRequest("2023-03")).trace.render()
+
+
+def _credit_blame(actual: str, average: str = "2825.00") -> tuple[list[str], list[str]]:
+    wrong = [{"field": "amount", "expected": "57.00", "actual": actual, "item": "2023-03", "label": "个人账户计入"}]
+    return blame(wrong, {"2023-03": _credit(average)}, "panzhihua")
+
+
+def test_a_credit_from_another_average_is_blamed_on_the_averages_source_too():
+    # 第四条（二）: 2825.00 × 2% = 56.50 → 以“元”为单位四舍五入 57.00. A system using 3000.00 answers 3000 × 2% = 60.00 →
+    # 60.00: 3.50 from the product, no rounding of it; the product (第四条；第十二条, the average's source) differs
+    assert _credit_blame("60.00") == (["panzhihua-4", "panzhihua-12"], [])
+    # 58.00 (an average of 2900.00): 1.50 from 56.50, no rounding of it either
+    assert _credit_blame("58.00") == (["panzhihua-4", "panzhihua-12"], [])
+
+
+def test_a_credit_that_is_a_rounding_of_the_right_product_stays_at_the_rounding():
+    # 56.50 (the product kept to the fen) and 56.00 (56.50 rounded down) are within a yuan of 56.50: the average
+    # was right, the rounding to the yuan 第四条（二） requires was not (implF's reading, kept)
+    assert _credit_blame("56.50") == (["panzhihua-4"], [])
+    assert _credit_blame("56.00") == (["panzhihua-4"], [])
+    # a product already whole, 2850.00 × 2% = 57.00: 57.50 is half a yuan off it, still the rounding's
+    assert _credit_blame("57.50", "2850.00") == (["panzhihua-4"], [])

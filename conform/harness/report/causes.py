@@ -227,7 +227,8 @@ def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
 def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
     """(step, clause) of the reference's trace at which the system's figure departs from it.
 
-    A step whose name says it computes this field and shows the expected figure. Else the first step at
+    A step whose name says it computes this field and shows the expected figure, or the step whose figure it
+    rounds where the system's is no rounding of that (`_rounded_from`). Else the first step at
     which the system's answered figures (`evidence`) and the reference's part: a fund payment paid short
     because the deductible was charged again (起付线 200.00 vs 0.00) is the deductible's, not the ratio's
     or the cap's, though the table compares the payment only. Else the last step showing the expected
@@ -251,7 +252,7 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     same = [t for t in trace if expected not in ZEROS and str(t.get("value", "")) == expected]
     own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
     if own:
-        return _at(own[0])
+        return _at(_rounded_from(m, own[0], trace) or own[0])
     parted = _parting(m, trace, evidence) if evidence else None
     if parted is not None:
         return _at(parted)
@@ -272,6 +273,26 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     whole = _whole(m, trace) if m["field"] not in ("infcode", "err_msg") else ""
     return usual or m.get("label") or m["field"], whole
 
+
+
+# A step that only rounds the figure of the step before it, that step's name and the unit it rounds to: 攀枝花
+# 第四条（二）'s retiree credit, 平均养老金 × 2% (第四条；第十二条, the average's source) 以“元”为单位四舍五入 (第四条).
+ROUNDED_FROM: dict[str, tuple[str, Decimal]] = {"退休人员定额": ("平均养老金 × 比例", Decimal("1"))}
+
+
+def _rounded_from(m: dict, own: dict, trace: list[dict]) -> dict | None:
+    """The step whose figure `own` rounds (`ROUNDED_FROM`), where the system's figure is no rounding of it (a
+    unit or more away): then the difference began there, not at the rounding. A credit answered 60.00 from an
+    average of 3000.00 (for 2825.00 × 2% = 56.50 → 57.00) is the product's (第十二条 too, rclose9 D2); 56.50 or
+    56.00, within a yuan of the product, is the rounding's (第四条 alone). None otherwise (a figure unknown)."""
+    source, unit = ROUNDED_FROM.get(str(own.get("step", "")), ("", FEN))
+    at = next((i for i, t in enumerate(trace) if t is own), 0)
+    if not source or at == 0 or str(trace[at - 1].get("step", "")) != source:
+        return None
+    product, actual = _figure(trace[at - 1].get("value")), _figure(m.get("actual"))
+    if product is None or actual is None or abs(actual - product) < unit:
+        return None
+    return trace[at - 1]
 
 
 def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) -> tuple[str, str] | None:

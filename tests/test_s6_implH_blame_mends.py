@@ -108,3 +108,35 @@ def test_a_credit_that_is_a_rounding_of_the_right_product_stays_at_the_rounding(
     assert _credit_blame("56.00") == (["panzhihua-4"], [])
     # a product already whole, 2850.00 × 2% = 57.00: 57.50 is half a yuan off it, still the rounding's
     assert _credit_blame("57.50", "2850.00") == (["panzhihua-4"], [])
+
+
+# ------------------------------------------------------------------------------------------------- D4
+
+def test_a_fen_off_at_the_ratio_step_is_one_cause_whether_the_part_or_the_sum_is_compared():
+    # a system rounding half to even (rclose9 D4, twin rounding_half_even), 北京's example region 在职 二级
+    # (起付线 1800, 70%) 1800.15: (1800.15 − 1800) × 70% = 0.105 → 0.11 half up, 0.10 half to even: a fen off at
+    # 支付比例 (a trace made by hand in that shape). One scenario compares 普通门诊统筹支付 (ordinary_pay, the part,
+    # computed first) and 统筹基金支付, two others 统筹基金支付 alone (hifp_pay): one defect, one step, one cause
+    from conform.harness.report.causes import group
+
+    trace = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "1800.15"},
+             {"step": "起付线", "clause": "北京 二", "value": "1800.00"},
+             {"step": "支付比例", "clause": "北京 二；A-ROUND-FEN", "value": "0.11", "rounded": True},
+             {"step": "年度最高支付限额", "clause": "北京 二", "value": "0.11"}]
+
+    def check(cid: str, mismatches: list[dict]) -> dict:
+        return {"id": cid, "status": "failed", "kind": "scenario", "document": "北京", "policy": "beijing",
+                "articles": [], "path": f"features/beijing/{cid}.feature", "trace": trace, "message": "",
+                "extra": {}, "mismatches": mismatches}
+
+    part = {"field": "ordinary_pay", "expected": "0.11", "actual": "0.10", "item": "V1", "label": "普通门诊统筹支付"}
+    total = {"field": "hifp_pay", "expected": "0.11", "actual": "0.10", "item": "V1", "label": "统筹基金支付"}
+    causes_ = group([check("a", [part, total]), check("b", [total]), check("c", [total])], {})
+    assert len(causes_) == 1, [(k["field"], k["step"], k["count"]) for k in causes_]
+    [cause] = causes_
+    assert (cause["step"], cause["count"], cause["clause"]) == ("支付比例", 3, "北京 二；A-ROUND-FEN")
+    assert cause["field"] == "hifp_pay" and cause["fields"] == ["ordinary_pay", "hifp_pay"]
+    assert cause["headline"].startswith("统筹基金支付（hifp_pay）在“支付比例”一步不符：3 项检查"), cause["headline"]
+    # a part alone stays the part's cause, as before
+    [alone] = group([check("a", [part])], {})
+    assert (alone["field"], alone["fields"], alone["label"]) == ("ordinary_pay", ["ordinary_pay"], "普通门诊统筹支付")

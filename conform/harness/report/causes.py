@@ -347,6 +347,7 @@ def _carried_roundings(trace: list[dict], shown: dict) -> list[dict]:
 
 # A sum's parts, in the order FIELD_STEPS computes them: where no step shows the sum, its differing part's step.
 SUM_PARTS = {"hifp_pay": ("ordinary_pay", "chronic_pay", "inpatient_pay")}
+SUM_OF = {part: total for total, parts in SUM_PARTS.items() for part in parts}
 
 
 def _differing_part(m: dict, evidence: Any) -> dict | None:
@@ -556,8 +557,10 @@ def _resting(cause: dict) -> str:
 
 
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
-    """The causes, largest first: {field, label, step, clause, clauses, articles, assumptions,
+    """The causes, largest first: {field, fields, label, step, clause, clauses, articles, assumptions,
     assumption_counts, checks, count, files, property_checks, documents, representative, headline}.
+    Checks are grouped by their root field and its step, a part of a sum (ordinary_pay) with the sum
+    (hifp_pay, `SUM_OF`): `fields` lists the root fields of its checks, `field` is the sum where they differ.
     `assumptions`: the named readings (A-…) some of its checks' failing figures rest on, and
     `assumption_counts` how many checks rest on each: one check's reading is not the cause's (the headline
     says 其中 1 项依据假设 …). `clauses` lists the step's clause per document ([{document, clause}], the
@@ -578,15 +581,19 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
             # one defect's messages differ by their figures and ids: grouped without them, one example kept
             key = (c["status"], "", step + (f"\0{normalised(first)}" if c["status"] != "failed" else ""))
         else:
-            key = ("failed", field, step)
+            # a part of a sum and the sum at one step are one defect: a scenario comparing 普通门诊统筹支付 and one
+            # comparing 统筹基金支付 alone, both a fen off at 支付比例, are one cause (rclose9 D4)
+            key = ("failed", SUM_OF.get(field, field), step)
+        label = next((m.get("label") for m in c["mismatches"] if m["field"] == field and m.get("label")), "")
         cause = causes.get(key)
         if cause is None:
-            label = next((m.get("label") for m in c["mismatches"] if m["field"] == field and m.get("label")), "")
             cause = causes[key] = {"field": field, "label": label or "", "step": step, "clause": "",
                                    "clauses": [], "message": first,
                                    "status": key[0], "articles": [], "checks": [], "files": [], "documents": [],
                                    "representative": c["id"], "_by_doc": {}, "assumption_counts": {},
-                                   "property_checks": 0}
+                                   "property_checks": 0, "_fields": {}}
+        if field and (field not in cause["_fields"] or not cause["_fields"][field]):
+            cause["_fields"][field] = label or ""
         cause["checks"].append(c["id"])
         relied = (c.get("extra") or {}).get("rests_on") or ()
         for a in dict.fromkeys(relied):  # the named readings of a silent text this check's failing figure rests on
@@ -607,7 +614,12 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         if c.get("document") and c["document"] not in cause["documents"]:
             cause["documents"].append(c["document"])
     out = []
-    for cause in causes.values():
+    for key, cause in causes.items():
+        fields = cause.pop("_fields")
+        cause["fields"] = list(fields)
+        if len(fields) > 1:  # the sum and its parts: the cause is the sum's (its parts are in `fields`)
+            cause["field"] = key[1]
+            cause["label"] = fields.get(key[1]) or cause["label"]
         cause["clauses"] = [{"document": name, "clause": "；".join(_shared(doc))}
                             for name, doc in cause.pop("_by_doc").items() if _shared(doc)]
         cause["clause"] = clause_text(cause["clauses"])

@@ -2,5 +2,6 @@
 
 One top-level package so an installed wheel adds a single name to site-packages: reference/ (the rules
 as cited data and the reference engine), harness/ (`conform run`, adapters, reports), audit/ (`conform
-audit`) and fixtures/ (example regions, the sample system) are its subpackages.
+audit`) and fixtures/ (example regions, the sample system) are its subpackages; display.py, which all of them use,
+is the one definition of the characters no reader is shown raw.
 """

@@ -43,7 +43,8 @@ class NotApplicable(Exception):
 class SutError(Exception):
     """The system under test failed to answer properly: kind is timeout, connection, http_status,
     malformed, infcode, missing_field, wrong_type, too_large, plugin_exception (an exception a python:
-    plugin raised that the interface does not document) or internal."""
+    plugin raised that the interface does not document, its own KeyboardInterrupt, or its process ending during a
+    call: exited, killed by a signal) or internal."""
 
     def __init__(self, kind: str, message: str, evidence: dict | None = None):
         self.kind, self.message, self.evidence = kind, message, evidence or {}

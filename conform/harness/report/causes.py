@@ -310,7 +310,10 @@ def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) 
         return None
     at = next((t for t in candidates if t.get("rounded") is True), None)
     shown = at or (candidates[0] if candidates else None)
-    upstream = _carried_roundings(trace or [], shown) if shown is not None else []
+    # only a ratio step's figure follows from an earlier rounding: a capped figure is the cap's remainder, which
+    # no rounding before it moves (a split's 50.475 → 50.48 beside an ordinary part capped at 400.00; rclose10 D1)
+    upstream = (_carried_roundings(trace or [], shown)
+                if shown is not None and str(shown.get("step", "")) in ROUNDING_STEPS else [])
     if at is None and not upstream:
         return None
     # an earlier rounding of a figure the system does not answer (a split visit's covered part, 40.38 / 80% =

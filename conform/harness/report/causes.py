@@ -622,7 +622,8 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         cause["fields"] = list(fields)
         if len(fields) > 1:  # the sum and its parts: the cause is the sum's (its parts are in `fields`)
             cause["field"] = key[1]
-            cause["label"] = fields.get(key[1]) or cause["label"]
+            # two parts without the sum (both put at a parting step): the sum's own name, not the first part's
+            cause["label"] = fields.get(key[1]) or FIELD_STEPS.get(key[1]) or cause["label"]
         cause["clauses"] = [{"document": name, "clause": "；".join(_shared(doc))}
                             for name, doc in cause.pop("_by_doc").items() if _shared(doc)]
         cause["clause"] = clause_text(cause["clauses"])

@@ -214,7 +214,11 @@ def render(data: dict) -> Workbook:
         checks = {c["id"]: c for c in data["checks"]}
         for k in data.get("causes") or []:
             rep = checks.get(k["representative"], {})
-            m = next((m for m in rep.get("mismatches", []) if m["field"] == k["field"]), None) if k["field"] else None
+            # the cause's field, else another of its checks' root fields: a cause merged across a sum and its part
+            # (hifp_pay, `fields`) whose representative compared only the part (ordinary_pay) shows that figure
+            mms = rep.get("mismatches", [])
+            m = next((m for f in [k["field"], *(k.get("fields") or [])] for m in mms if m["field"] == f),
+                     None) if k["field"] else None
             ratio = bool(m and m.get("ratio"))
             yield [k["id"], k["headline"], k["field"], k["label"], k["step"], k["clause"], "、".join(k["documents"]),
                    "、".join(k["article_labels"]), k["count"], len(k["files"]), rep.get("name", ""),

@@ -58,10 +58,11 @@ def test_a_credit_kept_to_the_fen_is_blamed_on_article_4_alone():
     _, trace = _credit("2825.00")
     wrong = [{"field": "amount", "expected": "57.00", "actual": "56.50", "item": "2023-03", "label": "个人账户计入"}]
     assert blame(wrong, {"2023-03": trace}, "panzhihua") == (["panzhihua-4"], [])
-    # a product already whole (2850.00 × 2% = 57.00) shows 57.00 at both steps: still the credit's step, 第四条
+    # a product already whole (2850.00 × 2% = 57.00) shows 57.00 at both steps: 57.50 is no rounding of it (rclose10
+    # D3: neither the product nor a whole yuan less than a yuan from it), so the product's, 第四条；第十二条
     _, whole = _credit("2850.00")
     wrong = [{"field": "amount", "expected": "57.00", "actual": "57.50", "item": "2023-03", "label": "个人账户计入"}]
-    assert blame(wrong, {"2023-03": whole}, "panzhihua") == (["panzhihua-4"], [])
+    assert blame(wrong, {"2023-03": whole}, "panzhihua") == (["panzhihua-4", "panzhihua-12"], [])
 
 
 # --------------------------------------------------------------------------- a system answering the unrounded credit

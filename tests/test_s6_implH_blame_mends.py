@@ -106,8 +106,9 @@ def test_a_credit_that_is_a_rounding_of_the_right_product_stays_at_the_rounding(
     # was right, the rounding to the yuan 第四条（二） requires was not (implF's reading, kept)
     assert _credit_blame("56.50") == (["panzhihua-4"], [])
     assert _credit_blame("56.00") == (["panzhihua-4"], [])
-    # a product already whole, 2850.00 × 2% = 57.00: 57.50 is half a yuan off it, still the rounding's
-    assert _credit_blame("57.50", "2850.00") == (["panzhihua-4"], [])
+    # a product already whole, 2850.00 × 2% = 57.00: 57.50 is half a yuan off it but neither it nor a whole yuan,
+    # no rounding of it (rclose10 D3): the product's
+    assert _credit_blame("57.50", "2850.00") == (["panzhihua-4", "panzhihua-12"], [])
 
 
 # ------------------------------------------------------------------------------------------------- D4

@@ -67,3 +67,46 @@ def test_a_cause_of_two_parts_without_the_sum_is_named_as_the_sum():
     assert cause["fields"] == ["ordinary_pay", "chronic_pay"] and cause["field"] == "hifp_pay"
     assert cause["label"] == "统筹基金支付"
     assert cause["headline"].startswith("统筹基金支付（hifp_pay）"), cause["headline"]
+
+
+# ------------------------------------------------------------------------------------------------- D3
+
+def _credit_blame(actual: str, average: str = "2825.00") -> tuple[list[str], list[str]]:
+    from conform.harness.report.causes import blame
+    from conform.reference.account import credit_month
+    from conform.reference.case import CreditRequest, parse_person
+    from conform.reference.engine import rules_for
+
+    rules = rules_for("panzhihua", "panzhihua-example", {"account.retiree.average_pension": average})
+    trace = credit_month(rules, parse_person({"psn_no": "R", "psn_type": "1201"}, "implI"),
+                         CreditRequest("2023-03")).trace.render()
+    expected = str(credit_month(rules, parse_person({"psn_no": "R", "psn_type": "1201"}, "implI"),
+                                CreditRequest("2023-03")).amount)
+    wrong = [{"field": "amount", "expected": expected, "actual": actual, "item": "2023-03", "label": "个人账户计入"}]
+    return blame(wrong, {"2023-03": trace}, "panzhihua")
+
+
+PRODUCT_STEP = (["panzhihua-4", "panzhihua-12"], [])  # 平均养老金 × 比例: 第四条；第十二条 (the average's source)
+ROUNDING_STEP = (["panzhihua-4"], [])  # 退休人员定额: 第四条（二） 以“元”为单位四舍五入 alone
+
+
+@pytest.mark.parametrize("actual", ["56.37", "55.51", "57.49", "60.00"])
+def test_a_credit_within_a_yuan_that_is_no_rounding_of_the_product_began_at_the_product(actual):
+    # 攀枝花 example region: 2825.00 × 2% = 56.50 → 以“元”为单位四舍五入 57.00 (第四条（二）). 56.37 (an average of 2818.50),
+    # 55.51, 57.49 are within a yuan of 56.50 but neither 56.50 nor a whole yuan: no rounding of it; 60.00 (3000.00)
+    # is a whole yuan 3.50 away
+    assert _credit_blame(actual) == PRODUCT_STEP
+
+
+@pytest.mark.parametrize("actual", ["56.50", "56.00"])
+def test_a_credit_that_rounds_the_product_otherwise_stays_at_the_rounding(actual):
+    # 56.50: the product kept to the fen; 56.00: 56.50 rounded down to the yuan. The average was right
+    assert _credit_blame(actual) == ROUNDING_STEP
+
+
+def test_a_credit_kept_to_the_fen_of_a_longer_product_stays_at_the_rounding():
+    # 2824.99 × 2% = 56.4998 → 四舍 56.00; a system keeping the fen answers 56.50 (56.4998 to the fen): a rounding of
+    # the product, not the product's (rmut4's twin pzh_credit_not_yuan, implF)
+    assert _credit_blame("56.50", "2824.99") == ROUNDING_STEP
+    # 2850.00 × 2% = 57.00, whole: 57.50 is half a yuan from it, neither it nor another whole yuan
+    assert _credit_blame("57.50", "2850.00") == PRODUCT_STEP

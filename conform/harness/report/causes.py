@@ -281,16 +281,18 @@ ROUNDED_FROM: dict[str, tuple[str, Decimal]] = {"退休人员定额": ("平均�
 
 
 def _rounded_from(m: dict, own: dict, trace: list[dict]) -> dict | None:
-    """The step whose figure `own` rounds (`ROUNDED_FROM`), where the system's figure is no rounding of it (a
-    unit or more away): then the difference began there, not at the rounding. A credit answered 60.00 from an
-    average of 3000.00 (for 2825.00 × 2% = 56.50 → 57.00) is the product's (第十二条 too, rclose9 D2); 56.50 or
-    56.00, within a yuan of the product, is the rounding's (第四条 alone). None otherwise (a figure unknown)."""
+    """The step whose figure `own` rounds (`ROUNDED_FROM`), where the system's figure is no rounding of it: then
+    the difference began there, not at the rounding. A rounding of the product is a whole multiple of the fen or
+    of the step's unit less than that unit from it: for 2825.00 × 2% = 56.50 → 57.00, 56.50 (kept to the fen),
+    56.00 (rounded down) are the rounding's (第四条 alone); 60.00 (an average of 3000.00), 56.37 (of 2818.50),
+    57.50 for a whole product 57.00 are no rounding of it: the product's (第四条；第十二条, rclose9 D2, rclose10 D3).
+    None otherwise (a figure unknown)."""
     source, unit = ROUNDED_FROM.get(str(own.get("step", "")), ("", FEN))
     at = next((i for i, t in enumerate(trace) if t is own), 0)
     if not source or at == 0 or str(trace[at - 1].get("step", "")) != source:
         return None
     product, actual = _figure(trace[at - 1].get("value")), _figure(m.get("actual"))
-    if product is None or actual is None or abs(actual - product) < unit:
+    if product is None or actual is None or any(abs(actual - product) < u and actual % u == 0 for u in (FEN, unit)):
         return None
     return trace[at - 1]
 

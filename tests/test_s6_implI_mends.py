@@ -3,6 +3,7 @@ only roundings of the product, a plugin's reply beside its answer is bounded bef
 lock's at-fork hook releases only what it took, and UNSHOWN escapes every Cf of the running Python."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 import unicodedata
@@ -110,3 +111,103 @@ def test_a_credit_kept_to_the_fen_of_a_longer_product_stays_at_the_rounding():
     assert _credit_blame("56.50", "2824.99") == ROUNDING_STEP
     # 2850.00 × 2% = 57.00, whole: 57.50 is half a yuan from it, neither it nor another whole yuan
     assert _credit_blame("57.50", "2850.00") == PRODUCT_STEP
+
+
+# ------------------------------------------------------------------------------------------------- D4
+
+from conform.fixtures.sample_plugin import SampleSystemPlugin  # noqa: E402
+
+
+class SendsManyObjects(SampleSystemPlugin):
+    """settle's reply, written by the plugin on conform's pipe itself: beside an empty answer, rclose10's amplify.py
+    rest, `{"seq":…,"evidence":[{},{},…]}` of BESIDE_LIMIT bytes (4.19 M empty objects)."""
+
+    def settle(self, psn_no, settlement):
+        import json
+
+        from conform.harness.adapters import plugin_process as pp
+
+        real = pp._send_reply
+
+        def send(fd, answer, rest):
+            pp._send_reply = real
+            head = b'{"seq":%d,"evidence":[' % json.loads(rest)["seq"]
+            tail = b'],"exception":["E","m",[]]}'
+            n = (pp.BESIDE_LIMIT - len(head) - len(tail) + 1) // 3
+            real(fd, b"", head + b",".join([b"{}"] * n) + tail)
+
+        pp._send_reply = send
+        return super().settle(psn_no, settlement)
+
+
+class RecordsManyObjects(SampleSystemPlugin):
+    """settle records 200 entries whose response is 5 lists of 200 empty objects before a sound answer."""
+
+    def settle(self, psn_no, settlement):
+        from conform.harness import evidence
+
+        for i in range(200):
+            evidence.record("settle", {"n": i}, [[{} for _ in range(200)] for _ in range(5)])
+        return super().settle(psn_no, settlement)
+
+
+def _contained_settle(plugin: str):
+    from conform.harness import evidence
+    from conform.harness.adapters import SutError, make_adapter
+    from conform.harness.config import AdapterConfig
+    from test_s6_implG_plugin_mends import _person_and_visit
+
+    subject, visit = _person_and_visit()
+    evidence.begin()
+    a = make_adapter(f"python:test_s6_implI_mends:{plugin}", AdapterConfig(max_response_bytes=1 << 20),
+                     contained=True)
+    try:
+        a.prepare_person(subject)
+        evidence.take()
+        try:
+            out: object = a.settle("S6G0001", visit)
+        except SutError as e:
+            out = e
+        return out, evidence.take()
+    finally:
+        a.stop()
+
+
+def _contained() -> bool:
+    from conform.harness.adapters import plugin_process
+    return bool(os.environ.get("CI")) or plugin_process.AVAILABLE
+
+
+def test_a_reply_opening_millions_of_objects_beside_its_answer_is_refused_before_it_is_parsed():
+    from conform.harness.adapters import plugin_process as pp
+
+    # the rest alone: 12 MiB of `{},` is 4.19 M objects, more than BESIDE_CONTAINERS; refused before json.loads
+    n = (pp.BESIDE_LIMIT - 60) // 3
+    body = b'{"seq":1,"evidence":[' + b",".join([b"{}"] * n) + b'],"exception":["E","m",[]]}'
+    assert len(body) <= pp.BESIDE_LIMIT
+    t = time.monotonic()
+    with pytest.raises(pp._TooLarge) as e:
+        pp._parse(body)
+    # n objects, the reply's own object, the evidence list, the exception list and its frames: n + 4
+    assert e.value.args == (n + 4, "containers") and time.monotonic() - t < 3
+    if not _contained():
+        return
+    # the whole call, the plugin writing that rest on conform's pipe: too_large, named as beside the answer
+    t = time.monotonic()
+    out, _ = _contained_settle("SendsManyObjects")
+    assert getattr(out, "kind", None) == "too_large", out
+    assert "beside the answer" in out.message and "objects and arrays" in out.message, out.message
+    assert time.monotonic() - t < 10
+
+
+def test_evidence_opening_many_objects_is_kept_in_part_and_the_answer_stands():
+    # an entry: itself, its request, its response list, 5 lists, 1000 objects = 1008 objects and arrays;
+    # 99 × 1008 = 99 792 fit EVIDENCE_CONTAINERS (100 000), the 100th makes 100 800: 99 kept, a note of the 101 left
+    if not _contained():
+        return
+    out, kept = _contained_settle("RecordsManyObjects")
+    assert isinstance(out, dict) and out["hifp_pay"], out
+    recorded = [e for e in kept if isinstance(e.get("request"), dict) and "n" in e["request"]]
+    assert len(recorded) == 99 and recorded[-1]["request"]["n"] == 98
+    (note,) = [e for e in kept if "not_kept" in e]
+    assert note["not_kept"] == "101 more entries of evidence: the 100000 objects and arrays kept of one call's are full"

@@ -70,6 +70,12 @@ EVIDENCE_TEXT = 64 * 1024  # characters of one string of them (an HTTP body the 
 EVIDENCE_BYTES = 8 << 20  # bytes of them (as JSON): the entries past it are dropped, a note says how many
 DETAIL_BYTES = 1 << 20    # bytes of a refusal's or error's evidence, of describe(): past it, a note
 BESIDE_LIMIT = EVIDENCE_BYTES + 4 * DETAIL_BYTES   # what a reply or hello may hold beside an answer
+# Objects and arrays (bytes `{` and `[`, in strings too) of the evidence kept, of one detail, of what a reply or
+# hello holds beside an answer: parsing costs by them (12 MiB of `{},` is 4 M dicts, 240 MB and seconds outside
+# the call's deadline, rclose10 D4), so the parent counts them before json.loads and the child keeps within them
+EVIDENCE_CONTAINERS = 100_000
+DETAIL_CONTAINERS = 10_000
+BESIDE_CONTAINERS = EVIDENCE_CONTAINERS + 4 * DETAIL_CONTAINERS + 64 * 1024  # + the texts and frames beside
 TEXT_LIMIT = 4000         # characters of a refusal's or error's message
 _parent_fds: set[int] = set()   # this process's ends of every child's pipes: a new child closes them
 _kept: list = []                # (in a child) the parent's standard streams, never released
@@ -287,7 +293,15 @@ def _loads(body: bytes) -> Any:
         raise _Garbled("values nested too deep") from None
 
 
+def _containers(body: bytes) -> int:
+    return body.count(b"{") + body.count(b"[")
+
+
 def _parse(body: bytes) -> dict:
+    """What a reply or hello holds beside an answer; _TooLarge before parsing where it opens more objects and
+    arrays than a sound child sends (BESIDE_CONTAINERS)."""
+    if (n := _containers(body)) > BESIDE_CONTAINERS:
+        raise _TooLarge(n, "containers")
     decoded = _loads(body)
     if not isinstance(decoded, dict):
         raise _Garbled("a frame of the wrong shape")
@@ -301,25 +315,34 @@ def _dumps(obj: Any) -> bytes:
 
 
 def _within(value: Any, budget: int, what: str) -> Any:
-    """`value` encoded, or a note in its place if its JSON is more than `budget` bytes."""
+    """`value` encoded, or a note in its place if its JSON is more than `budget` bytes or opens more than
+    DETAIL_CONTAINERS objects and arrays."""
     encoded = _encode(value)
-    size = len(_dumps(encoded))
-    return encoded if size <= budget else {"not_kept": f"{what}: {size} bytes as JSON, more than the {budget} kept"}
+    body = _dumps(encoded)
+    if len(body) > budget:
+        return {"not_kept": f"{what}: {len(body)} bytes as JSON, more than the {budget} kept"}
+    if (n := _containers(body)) > DETAIL_CONTAINERS:
+        return {"not_kept": f"{what}: {n} objects and arrays, more than the {DETAIL_CONTAINERS} kept"}
+    return encoded
 
 
 def _evidence_kept(op: str, entries: list) -> list:
     """The evidence a call recorded, as the parent keeps it (`ContainedPlugin._outcome`: EVIDENCE_TEXT characters
     of a string, EVIDENCE_ENTRIES entries), up to EVIDENCE_BYTES of JSON; past that, a note of what was dropped."""
     kept: list = []
-    used = 0
+    used = opened = 0
     for n, entry in enumerate(entries[:EVIDENCE_ENTRIES]):
         if isinstance(entry, dict):
             entry = {k: _plain(v, text=EVIDENCE_TEXT) for k, v in list(entry.items())[:20]}
         encoded = _encode(entry)
-        used += len(_dumps(encoded))
-        if used > EVIDENCE_BYTES:
+        body = _dumps(encoded)
+        used += len(body)
+        opened += _containers(body)
+        if used > EVIDENCE_BYTES or opened > EVIDENCE_CONTAINERS:
+            full = (f"the {EVIDENCE_BYTES} bytes" if used > EVIDENCE_BYTES
+                    else f"the {EVIDENCE_CONTAINERS} objects and arrays")
             kept.append({"operation": op, "request": None, "response": None,
-                         "not_kept": f"{len(entries) - n} more entries of evidence: the {EVIDENCE_BYTES} bytes "
+                         "not_kept": f"{len(entries) - n} more entries of evidence: {full} "
                                      f"kept of one call's are full"})
             break
         kept.append(encoded)
@@ -821,6 +844,10 @@ class ContainedPlugin(Adapter):
                 if part == "answer":
                     raise SutError("too_large", f"{op}: the answer is larger than {self._limit} bytes "
                                                 f"(max_response_bytes; its JSON is {size} bytes)") from None
+                if part == "containers":
+                    raise SutError("too_large", f"{op}: what the plugin's process sent beside the answer (the "
+                                                f"evidence it recorded, a refusal's or error's details) opens more "
+                                                f"than {BESIDE_CONTAINERS} objects and arrays ({size})") from None
                 raise SutError("too_large", f"{op}: what the plugin's process sent beside the answer (the evidence "
                                             f"it recorded, a refusal's or error's details) is larger than "
                                             f"{BESIDE_LIMIT} bytes ({size} bytes)") from None

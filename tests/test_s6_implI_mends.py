@@ -211,3 +211,49 @@ def test_evidence_opening_many_objects_is_kept_in_part_and_the_answer_stands():
     assert len(recorded) == 99 and recorded[-1]["request"]["n"] == 98
     (note,) = [e for e in kept if "not_kept" in e]
     assert note["not_kept"] == "101 more entries of evidence: the 100000 objects and arrays kept of one call's are full"
+
+
+# ------------------------------------------------------------------------------------------------- D5
+
+def test_an_interrupted_wait_at_a_fork_never_releases_another_threads_evidence_lock(monkeypatch):
+    import threading
+
+    from conform.harness import evidence
+
+    held, done = threading.Event(), threading.Event()
+    real = threading.Lock()
+
+    def holder():
+        with real:
+            held.set()
+            done.wait(10)
+
+    class Interrupted:
+        """The lock as the forking thread sees it when a Ctrl-C interrupts its wait in the before-hook."""
+
+        def acquire(self, *a):
+            raise KeyboardInterrupt
+
+        def release(self):
+            real.release()
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(10)
+        monkeypatch.setattr(evidence, "_lock", Interrupted())
+        with pytest.raises(KeyboardInterrupt):
+            evidence._before_fork()
+        evidence._after_fork_in_parent()   # CPython forks on and runs it all the same
+        assert real.locked()               # the other thread's lock, still its own
+    finally:
+        done.set()
+        t.join(10)
+    assert not real.locked()               # released by its holder, not twice
+    # an undisturbed fork: taken before, released after, once
+    monkeypatch.setattr(evidence, "_lock", real)
+    evidence._before_fork()
+    assert real.locked()
+    evidence._after_fork_in_parent()
+    evidence._after_fork_in_parent()
+    assert not real.locked()

@@ -34,9 +34,26 @@ def _fresh_lock() -> None:
 # A process forked while another thread holds _lock (a plugin's process, forked on a restart while a pool
 # thread records evidence) would find it held forever: the fork waits for it (so the lists are whole), and
 # the child starts with a lock of its own. Looked up at each fork, never bound: a child's child forks too.
+_forking = threading.local()
+
+
+def _before_fork() -> None:
+    """Wait for the lock; a Ctrl-C while waiting (CPython reports it as unraisable and forks on) leaves it
+    unheld by this thread, so the parent's hook must not release it (rclose10 D5): a flag, set once held."""
+    _forking.held = False
+    _lock.acquire()
+    _forking.held = True
+
+
+def _after_fork_in_parent() -> None:
+    """Release the lock only where `_before_fork` took it: never another thread's."""
+    if getattr(_forking, "held", False):
+        _forking.held = False
+        _lock.release()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=lambda: _lock.acquire(), after_in_parent=lambda: _lock.release(),
-                        after_in_child=_fresh_lock)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_fresh_lock)
 
 
 def register_secret(value: str | None) -> None:

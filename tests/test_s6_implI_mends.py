@@ -257,3 +257,15 @@ def test_an_interrupted_wait_at_a_fork_never_releases_another_threads_evidence_l
     evidence._after_fork_in_parent()
     evidence._after_fork_in_parent()
     assert not real.locked()
+
+
+# ------------------------------------------------------------------------------------------------- display's Cf
+
+def test_unshown_escapes_every_format_character_this_python_knows():
+    # Cf (format: bidi controls, zero-width joiners, tag characters) show nothing yet change what is read; a newer
+    # Python's Unicode (3.14: Unicode 16) may add some: this fails there until display.FORMAT lists them
+    from conform import display
+
+    cf = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    missed = [f"U+{c:04X} {unicodedata.name(chr(c), '?')}" for c in cf if not display.UNSHOWN.pattern.match(chr(c))]
+    assert cf and not missed, (unicodedata.unidata_version, missed)

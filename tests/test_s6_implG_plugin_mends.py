@@ -129,15 +129,22 @@ def test_ctrl_c_while_a_restarted_plugin_starts_leaves_no_process(monkeypatch):
 def _settle_once(plugin: str, monkeypatch, **attrs):
     """The plugin's settle of one visit, run contained with max_response_bytes `limit`; (answer or SutError,
     the evidence). Class attributes are set before its process is forked, so it has them."""
-    from conform.harness.adapters import SutError, make_adapter
     import s6_hostile_plugins as hostile
 
     limit = attrs.pop("limit")
     for name, value in attrs.items():
         monkeypatch.setattr(getattr(hostile, plugin), name, value)
+    return settle_contained(f"python:s6_hostile_plugins:{plugin}", limit)
+
+
+def settle_contained(spec: str, limit: int):
+    """One visit settled by the plugin `spec` in a process of its own, with max_response_bytes `limit`: (answer
+    or SutError, the evidence of the call)."""
+    from conform.harness.adapters import SutError, make_adapter
+
     subject, visit = _person_and_visit()
     evidence.begin()
-    a = make_adapter(f"python:s6_hostile_plugins:{plugin}", AdapterConfig(max_response_bytes=limit), contained=True)
+    a = make_adapter(spec, AdapterConfig(max_response_bytes=limit), contained=True)
     try:
         a.prepare_person(subject)
         evidence.take()

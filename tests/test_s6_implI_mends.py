@@ -152,25 +152,9 @@ class RecordsManyObjects(SampleSystemPlugin):
 
 
 def _contained_settle(plugin: str):
-    from conform.harness import evidence
-    from conform.harness.adapters import SutError, make_adapter
-    from conform.harness.config import AdapterConfig
-    from test_s6_implG_plugin_mends import _person_and_visit
+    from test_s6_implG_plugin_mends import settle_contained
 
-    subject, visit = _person_and_visit()
-    evidence.begin()
-    a = make_adapter(f"python:test_s6_implI_mends:{plugin}", AdapterConfig(max_response_bytes=1 << 20),
-                     contained=True)
-    try:
-        a.prepare_person(subject)
-        evidence.take()
-        try:
-            out: object = a.settle("S6G0001", visit)
-        except SutError as e:
-            out = e
-        return out, evidence.take()
-    finally:
-        a.stop()
+    return settle_contained(f"python:test_s6_implI_mends:{plugin}", 1 << 20)
 
 
 def _contained() -> bool:

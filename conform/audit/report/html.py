@@ -21,7 +21,7 @@ from conform.harness.report.html import text_width
 
 from .. import interrupt
 from . import rollups as R
-from .text import FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
+from .text import CLAUSE_SEP, FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
@@ -112,16 +112,83 @@ def reversal_note(fields: list[dict]) -> dict | None:
     return note
 
 
-def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callable[[str], dict] | None) -> dict:
-    """A class's representative settlement: its differing fields and, when available, the reference trace."""
+# The audit's own readings (A-AUDIT-…): where the texts are silent on what a ledger leaves out, how the audit reads
+# it. The engine's trace never states them (at most an id), so a worked example names each one its expected figures
+# rest on, with its text: those its clauses cite, and those the run states for the whole ledger (run.LEDGER_ASSUMPTIONS)
+# that bear on a field that differs.
+AUDIT_READING = "A-AUDIT-"
+MAX_READINGS = 30
+_BENEFIT_FIELDS = frozenset({"act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
+                             "acct_pay", "psn_cash_pay"})
+_ALL_FIELDS = _BENEFIT_FIELDS | {"inscp_scp_amt"}
+# A ledger-wide reading: (the fields whose expected figure reads it, the med_type it is about or None). Whether a visit
+# is outside the city, an exclusion, a registered disease decide the benefit, not 政策范围内费用; the amounts read as
+# 0 or as recorded decide what follows them (run.RECORDED_AMOUNT_ASSUMPTIONS, added in _ledger_wide); the unit of
+# an integer column and the day of an INT96 time, every figure. A-AUDIT-ACCT-CREDITS and the four every run states
+# (run.AUDIT_ASSUMPTIONS) are cited by the clause exactly where a figure rests on them; A-AUDIT-CASH-NO-ACCT is
+# about a field left unaudited, which never differs.
+_LEDGER_WIDE = {"A-AUDIT-REMOTE-ADMDVS": (_BENEFIT_FIELDS, None), "A-AUDIT-REMOTE-ABSENT": (_BENEFIT_FIELDS, None),
+                "A-AUDIT-CHRONIC-REGISTERED": (_BENEFIT_FIELDS, "14"),
+                "A-AUDIT-EXCLUSION-ABSENT": (_BENEFIT_FIELDS, None), "A-AUDIT-OWNPAY-ABSENT": (_ALL_FIELDS, None),
+                "A-AUDIT-ACCT-USED": (frozenset({"acct_pay", "psn_cash_pay"}), None),
+                "A-AUDIT-INTEGER-YUAN": (_ALL_FIELDS, None), "A-AUDIT-INT96-UTC": (_ALL_FIELDS, None)}
+
+
+def _ledger_wide() -> dict[str, tuple[frozenset, str | None]]:
+    from ..run import RECORDED_AMOUNT_ASSUMPTIONS  # here: run imports this package
+
+    out = dict(_LEDGER_WIDE)
+    for aid, _column, fields, _needs_balance in RECORDED_AMOUNT_ASSUMPTIONS:
+        out[aid] = out[f"{aid}-ABSENT"] = (frozenset(fields), None)
+    return out
+
+
+def _reading_texts() -> dict[str, str]:
+    """The audit readings' texts as run.py states them: for one a clause cites that the run's list leaves out."""
+    from ..run import AUDIT_ASSUMPTIONS, CHRONIC_KIND_REGISTERED, LEDGER_ASSUMPTIONS
+
+    texts = {k: v for k, v in LEDGER_ASSUMPTIONS.items() if "{" not in v}
+    texts["A-AUDIT-CHRONIC-REGISTERED"] = CHRONIC_KIND_REGISTERED
+    texts.update({a["id"]: a["text"] for a in AUDIT_ASSUMPTIONS})
+    return texts
+
+
+def _cited(clause: Any) -> list[str]:
+    return [c.strip() for c in str(clause or "").split(CLAUSE_SEP) if c.strip().startswith(AUDIT_READING)]
+
+
+def audit_readings(fields: list[dict], clauses: list[Any], stated: dict[str, str]) -> list[dict]:
+    """The audit readings a worked example's expected figures rest on, each once with its text: those cited by its
+    fields' clauses and the trace's `clauses`, then the run's ledger-wide ones (`stated`: id -> text, the run's
+    assumptions) that bear on a differing field of this settlement."""
+    ids = [c for f in fields for c in _cited(f.get("clause"))] + [c for cl in clauses for c in _cited(cl)]
+    differing = {f.get("field") for f in fields}
+    med = fields[0].get("med_type") if fields else None
+    wide = _ledger_wide()
+    ids += [aid for aid in stated if aid in wide and wide[aid][0] & differing and wide[aid][1] in (None, med)]
+    known = _reading_texts()
+    out = []
+    for aid in dict.fromkeys(ids):
+        text = stated.get(aid) or known.get(aid)
+        out.append({"id": _clip(aid, 100), "text": _clip(text) if text else "（未收录其文字，见 summary.json 的 assumptions）"})
+    return out[:MAX_READINGS]
+
+
+def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callable[[str], dict] | None,
+                   stated: dict[str, str] | None = None) -> dict:
+    """A class's representative settlement: its differing fields, when available the reference trace, and the
+    audit readings its expected figures rest on (`stated`: the run's assumptions, id -> text)."""
     fields = R.settlement_rows(con, setl_id)
     ex: dict[str, Any] = {"setl_id": setl_id, "fields": fields, "trace": [], "expected": {}, "error": None,
-                          "reversal": reversal_note(fields)}
+                          "reversal": reversal_note(fields), "readings": []}
     if explain is None:
         ex["error"] = "未提供计算过程（本次稽核未启用 explain）"
+        ex["readings"] = audit_readings(fields, [], stated or {})
         return ex
+    traced: list[Any] = []
     try:
         got = explain(setl_id) or {}
+        traced = [step.get("clause") for step in (got.get("trace") or [])]
         for step in (got.get("trace") or [])[:MAX_TRACE_STEPS]:
             ex["trace"].append({"step": _clip(step.get("step"), 100),
                                 "text": _clip(step.get("text", step.get("detail"))),
@@ -132,14 +199,16 @@ def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callab
         if interrupt.received() is not None:  # a Ctrl-C that DuckDB turned into its error: the run stops
             raise
         ex["error"] = _clip(f"计算过程不可用：{type(e).__name__}: {e}", 500)
+    ex["readings"] = audit_readings(fields, traced, stated or {})
     return ex
 
 
 def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: list[tuple[str, Any]],
            explain: Callable[[str], dict] | None, files: list[str]) -> str:
+    stated = {str(a.get("id")): str(a.get("text") or "") for a in summary.get("assumptions") or [] if a.get("id")}
     classes = []
     for c in data["classes"]:
-        classes.append({**c, "worked": worked_example(con, c["example"], explain)})
+        classes.append({**c, "worked": worked_example(con, c["example"], explain, stated)})
     # Without hifp_pay in the ledger there is no over- or underpayment to draw: no bars of ¥0.00.
     fund = summary.get("fund_audited", True)
     month_chart = bar_chart(data["by_month"] if fund else [], "month", recent=True, kind="月", unit="个",

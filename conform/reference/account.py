@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .benefits import OutsideValidity
 from .case import PURPOSES, RELATIONS, CreditRequest, Person
-from .money import ZERO, fmt, round_fen, round_yuan
+from .money import YUAN, ZERO, fmt, round_fen, round_yuan
 from .policy import MissingParameter, PolicyError, Rules
 from .trace import Pct, Trace, join_cites
 
@@ -128,19 +128,24 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
                 return Credit(req.month, ZERO, t)
             p = rules.get("account.flexible_tier1.rate_of_base")
             base = need(req.base, "base")
-            amt = round_fen(base * p.value)
-            t.add("一档灵活就业", "缴费基数{} × {} = {}元", (base, Pct(p.value), amt), p.cite, amt)
+            exact = base * p.value
+            amt = round_fen(exact)
+            t.add("一档灵活就业", "缴费基数{} × {} = {}元", (base, Pct(p.value), amt), p.cite, amt,
+                  amt != exact, rounded_from=exact)
             return Credit(req.month, amt, t)
         share = rules.find("account.in_service.share_of_contribution")
         if share is not None:
             contrib = need(req.contribution, "contribution")
-            amt = round_fen(contrib * share.value)
-            t.add("在职职工", "个人缴费{}元全部计入个人账户", (contrib,), share.cite, amt)
+            exact = contrib * share.value
+            amt = round_fen(exact)
+            t.add("在职职工", "个人缴费{}元全部计入个人账户", (contrib,), share.cite, amt, amt != exact, rounded_from=exact)
             return Credit(req.month, amt, t)
         p = rules.get("account.in_service.rate_of_base")
         base = need(req.base, "base")
-        amt = round_fen(base * p.value)
-        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), f"{p.cite}；A-ACCOUNT-MONTH", amt)
+        exact = base * p.value
+        amt = round_fen(exact)
+        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), f"{p.cite}；A-ACCOUNT-MONTH", amt,
+              amt != exact, rounded_from=exact)
         return Credit(req.month, amt, t)
     # retirees
     if pid == "panzhihua" and person.is_flexible and person.flex_tier is None:
@@ -170,16 +175,19 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     if rounding is not None and rounding.value == "yuan":
         # Two steps, as the text has two rules: the product rests on the rate and on the average's source
         # (攀枝花 第四条（二）, 第十二条), the rounding to the yuan on 第四条（二） alone — a credit answered to the
-        # fen with the right average is the rounding's fault, not the average's (rmut4 D6).
+        # fen with the right average is the rounding's fault, not the average's (rmut4 D6). The rounding step
+        # records its unit and the exact product it rounds, so that causes tells a rounding of the product from
+        # another figure by these facts, not by the steps' names.
         amt = round_yuan(exact)
         shown = _unrounded(exact)
         t.add("平均养老金 × 比例", "平均养老金{}元 × {} = {}元", (avg.value, Pct(rate.value), shown),
               join_cites(rate.cite, avg.cite), shown)
-        t.add("退休人员定额", "{}元以“元”为单位四舍五入 = {}元", (shown, amt), rounding.cite, amt)
+        t.add("退休人员定额", "{}元以“元”为单位四舍五入 = {}元", (shown, amt), rounding.cite, amt,
+              amt != exact, unit=YUAN, rounded_from=exact)
     else:
         amt = round_fen(exact)
         t.add("退休人员定额", "平均养老金{} × {} = {}元（四舍五入到分）", (avg.value, Pct(rate.value), amt),
-              join_cites(rate.cite, avg.cite, "A-ACCOUNT-MONTH"), amt)
+              join_cites(rate.cite, avg.cite, "A-ACCOUNT-MONTH"), amt, amt != exact, rounded_from=exact)
     return Credit(req.month, amt, t)
 
 

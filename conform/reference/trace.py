@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .money import fmt, pct
+from .money import FEN, fmt, pct
 
 
 CITE_SEP = "；"
@@ -37,25 +37,37 @@ def _show(v: object) -> str:
     return str(v)
 
 
+def plain(d: Decimal) -> str:
+    """An unrounded figure as it is, in plain notation with no trailing zeros (56.4998, 56.5, 57): what a
+    rounding step records as `rounded_from`, never held to the fen (56.4998 would read 56.50)."""
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
 class Trace:
-    __slots__ = ("_steps", "_rounded")
+    __slots__ = ("_steps", "_roundings")
     keeps = True  # False for NoTrace: hot paths skip building a step's arguments nobody will read
 
     def __init__(self) -> None:
         self._steps: list[tuple] = []  # (label, template, args, clause, value): conform.audit.settle_ref reads this shape
-        self._rounded: dict[int, bool] = {}  # a rounding step's index in _steps → whether rounding changed its figure
+        # a rounding step's index in _steps → (whether rounding changed its figure, the unit it rounds to, the
+        # unrounded figure its own figure is the rounding of, or None where the step does not say)
+        self._roundings: dict[int, tuple[bool, Decimal, Decimal | None]] = {}
 
     def add(self, label: str, template: str, args: tuple, clause: str, value: object = None,
-            rounded: bool | None = None) -> None:
-        """One step. `rounded`, on a step that rounds its figure to the fen: whether rounding changed it (a part
-        below the fen was rounded off), so that a reader knows it without reading the wording of `detail`."""
+            rounded: bool | None = None, unit: Decimal = FEN, rounded_from: Decimal | None = None) -> None:
+        """One step. `rounded`, on a step that rounds its figure: whether rounding changed it (a part below the
+        unit was rounded off), so that a reader knows it without reading the wording of `detail`. `unit`: what it
+        rounds to (the fen unless the text says otherwise: 攀枝花 第四条（二）以“元”为单位). `rounded_from`: the
+        exact figure whose rounding the step's figure is (2825.00 × 2% = 56.5 → 57), so that a reader can tell
+        whether another figure is a rounding of it without finding, by name, the step that computed it."""
         if rounded is not None:
-            self._rounded[len(self._steps)] = rounded
+            self._roundings[len(self._steps)] = (rounded, unit, rounded_from)
         self._steps.append((label, template, args, clause, value))
 
     def extend(self, other: "Trace") -> None:
         at = len(self._steps)
-        self._rounded.update((at + i, r) for i, r in other._rounded.items())
+        self._roundings.update((at + i, r) for i, r in other._roundings.items())
         self._steps.extend(other._steps)
 
     def __len__(self) -> int:
@@ -63,7 +75,9 @@ class Trace:
 
     def render(self) -> list[dict]:
         """The steps as dicts: 步骤 label, detail with the figures, clause, value, and on a step that rounds
-        to the fen `rounded` (true or false); a step that does not round has no `rounded`."""
+        its figure `rounded` (true or false), `rounding_unit` ("0.01" the fen, "1" the yuan) and, where the step
+        gives it, `rounded_from` (the exact figure it rounded, "56.4998"); a step that does not round has none of
+        them. Traces written before `rounding_unit` existed round to the fen and name no source."""
         out = []
         for i, (label, template, args, clause, value) in enumerate(self._steps):
             step = {
@@ -72,9 +86,13 @@ class Trace:
                 "clause": clause,
                 **({"value": _show(value)} if value is not None else {}),
             }
-            rounded = self._rounded.get(i)
-            if rounded is not None:
+            rounding = self._roundings.get(i)
+            if rounding is not None:
+                rounded, unit, source = rounding
                 step["rounded"] = rounded
+                step["rounding_unit"] = plain(unit)
+                if source is not None:
+                    step["rounded_from"] = plain(source)
             out.append(step)
         return out
 
@@ -89,7 +107,7 @@ class NoTrace(Trace):
     keeps = False
 
     def add(self, label: str, template: str, args: tuple, clause: str, value: object = None,
-            rounded: bool | None = None) -> None:
+            rounded: bool | None = None, unit: Decimal = FEN, rounded_from: Decimal | None = None) -> None:
         return None
 
     def extend(self, other: "Trace") -> None:

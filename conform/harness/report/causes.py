@@ -275,26 +275,65 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
 
 
 
-# A step that only rounds the figure of the step before it, that step's name and the unit it rounds to: 攀枝花
-# 第四条（二）'s retiree credit, 平均养老金 × 2% (第四条；第十二条, the average's source) 以“元”为单位四舍五入 (第四条).
-ROUNDED_FROM: dict[str, tuple[str, Decimal]] = {"退休人员定额": ("平均养老金 × 比例", Decimal("1"))}
+def _unit(t: dict) -> Decimal | None:
+    """The unit step `t` rounds its figure to (its `rounding_unit`: 0.01 the fen, 1 the yuan), the fen for a step
+    written before that key existed (a `rounded` step then rounded to the fen); None where it rounds nothing or
+    the unit is no positive figure."""
+    if not isinstance(t, dict) or not isinstance(t.get("rounded"), bool):
+        return None
+    unit = _figure(t.get("rounding_unit", "0.01"))
+    return unit if unit is not None and unit > 0 else None
+
+
+def _rounds_to_fen(t: Any) -> bool:
+    """Whether step `t` rounds its figure to the fen, as its trace records (`rounded`, `rounding_unit`)."""
+    return _unit(t) == FEN
+
+
+# LEGACY (results.json written before the trace recorded `rounding_unit` and `rounded_from`): the one step that
+# rounded the figure of the step before it, that step's name and the unit. 攀枝花 第四条（二）'s retiree credit,
+# 平均养老金 × 2% (第四条；第十二条, the average's source) 以“元”为单位四舍五入 (第四条). Read only for a step without
+# `rounding_unit`; a trace written since says it itself.
+LEGACY_ROUNDED_FROM: dict[str, tuple[str, Decimal]] = {"退休人员定额": ("平均养老金 × 比例", Decimal("1"))}
+
+
+def _rounding_source(own: dict, trace: list[dict]) -> tuple[Decimal, Decimal, dict | None] | None:
+    """(the exact figure `own`'s figure is the rounding of, the unit, the step just before it where that step
+    shows that figure, else None): from the step's own `rounded_from` and `rounding_unit`, whatever the steps
+    are called; None where it records no such figure (a step that rounds nothing, or a part of its figure)."""
+    at = next((i for i, t in enumerate(trace) if t is own), None)
+    if at is None:
+        return None
+    before = trace[at - 1] if at > 0 and isinstance(trace[at - 1], dict) else None
+    if "rounding_unit" in own:
+        unit, exact = _unit(own), _figure(own.get("rounded_from"))
+        if unit is None or exact is None:
+            return None
+        return exact, unit, before if before is not None and _figure(before.get("value")) == exact else None
+    source, unit = LEGACY_ROUNDED_FROM.get(str(own.get("step", "")), ("", FEN))  # LEGACY: by the steps' names
+    if not source or before is None or str(before.get("step", "")) != source:
+        return None
+    exact = _figure(before.get("value"))
+    return (exact, unit, before) if exact is not None else None
 
 
 def _rounded_from(m: dict, own: dict, trace: list[dict]) -> dict | None:
-    """The step whose figure `own` rounds (`ROUNDED_FROM`), where the system's figure is no rounding of it: then
-    the difference began there, not at the rounding. A rounding of the product is a whole multiple of the fen or
-    of the step's unit less than that unit from it: for 2825.00 × 2% = 56.50 → 57.00, 56.50 (kept to the fen),
-    56.00 (rounded down) are the rounding's (第四条 alone); 60.00 (an average of 3000.00), 56.37 (of 2818.50),
-    57.50 for a whole product 57.00 are no rounding of it: the product's (第四条；第十二条, rclose9 D2, rclose10 D3).
-    None otherwise (a figure unknown)."""
-    source, unit = ROUNDED_FROM.get(str(own.get("step", "")), ("", FEN))
-    at = next((i for i, t in enumerate(trace) if t is own), 0)
-    if not source or at == 0 or str(trace[at - 1].get("step", "")) != source:
+    """The step whose figure `own` rounds, where the system's figure is no rounding of it: then the difference
+    began there, not at the rounding. What `own` rounds and to what unit is what the trace records on it
+    (`rounded_from`, `rounding_unit`: `_rounding_source`), and the step computing that figure is the one before it
+    showing it. A rounding of the exact figure is a whole multiple of the fen or of the step's unit less than
+    that unit from it: for 2825.00 × 2% = 56.5 → 57.00, 56.50 (kept to the fen), 56.00 (rounded down) are the
+    rounding's (第四条 alone); 60.00 (an average of 3000.00), 56.37 (of 2818.50), 57.50 for a whole product 57.00
+    are no rounding of it: the product's (第四条；第十二条, rclose9 D2, rclose10 D3). None otherwise (a figure
+    unknown, a step rounding a figure it computes itself: the difference is then its own)."""
+    found = _rounding_source(own, trace)
+    actual = _figure(m.get("actual"))
+    if found is None or found[2] is None or actual is None:
         return None
-    product, actual = _figure(trace[at - 1].get("value")), _figure(m.get("actual"))
-    if product is None or actual is None or any(abs(actual - product) < u and actual % u == 0 for u in (FEN, unit)):
+    exact, unit, source = found
+    if any(abs(actual - exact) < u and actual % u == 0 for u in (FEN, unit)):
         return None
-    return trace[at - 1]
+    return source
 
 
 def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) -> tuple[str, str] | None:
@@ -312,10 +351,10 @@ def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) 
         return None
     at = next((t for t in candidates if t.get("rounded") is True), None)
     shown = at or (candidates[0] if candidates else None)
-    # only a ratio step's figure follows from an earlier rounding: a capped figure is the cap's remainder, which
-    # no rounding before it moves (a split's 50.475 → 50.48 beside an ordinary part capped at 400.00; rclose10 D1)
-    upstream = (_carried_roundings(trace or [], shown)
-                if shown is not None and str(shown.get("step", "")) in ROUNDING_STEPS else [])
+    # only the figure of a step that rounds to the fen (a ratio step: its trace records `rounded`) follows from an
+    # earlier rounding: a capped figure is the cap's remainder, which no rounding before it moves (a split's
+    # 50.475 → 50.48 beside an ordinary part capped at 400.00; rclose10 D1)
+    upstream = _carried_roundings(trace or [], shown) if _rounds_to_fen(shown) else []
     if at is None and not upstream:
         return None
     # an earlier rounding of a figure the system does not answer (a split visit's covered part, 40.38 / 80% =
@@ -331,21 +370,19 @@ def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) 
     return step, clause
 
 
-# The steps that round a figure of their own that the system answers (their figure is a field's): an earlier
-# rounding of any other step (转入普通门诊统筹's covered part) is carried, unanswered, into the figures after it.
-ROUNDING_STEPS = ("支付比例", "慢特病支付", "住院比例和限额")
-
-
 def _carried_roundings(trace: list[dict], shown: dict) -> list[dict]:
-    """The steps before `shown` in the trace that rounded (`rounded` true) a figure the system does not answer
-    (no field's step, no ratio step): a fen off at `shown` may have begun there, where no answered figure
-    parts (`_parting` cannot see it)."""
-    answered = set(FIELD_STEPS.values()) | set(ROUNDING_STEPS)
+    """The steps before `shown` in the trace that rounded to the fen (`rounded` true) a figure the system does not
+    answer (no field's step, `FIELD_STEPS`): a fen off at `shown` may have begun there, where no answered figure
+    parts (`_parting` cannot see it). 转入普通门诊统筹 rounds the covered part (40.38 / 80% = 50.475 → 50.48);
+    a chronic payment before it rounds a figure the system answers (chronic_pay: 慢特病支付), and is in any case
+    capped where a visit is split, so it rounded nothing. An inpatient route's payment step is its settlement's
+    only payment step, so none comes before another."""
+    answered = set(FIELD_STEPS.values())
     out = []
     for t in trace:
         if t is shown:
             break
-        if isinstance(t, dict) and t.get("rounded") is True and str(t.get("step", "")) not in answered:
+        if _rounds_to_fen(t) and t.get("rounded") is True and str(t.get("step", "")) not in answered:
             out.append(t)
     return out if any(t is shown for t in trace) else []
 

@@ -6,6 +6,7 @@ read, so the engine pays for explanation text only when someone asks for it.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from .money import FEN, fmt, pct
 
@@ -13,10 +14,12 @@ from .money import FEN, fmt, pct
 CITE_SEP = "；"
 
 
+@lru_cache(maxsize=4096)
 def join_cites(*parts: str | None) -> str:
     """Citations joined with “；”, each once, in their first order: a route's article and a parameter's own,
     or a ratio and its bonus, are often one article, and a part may itself be joined (“南昌 四（二）1；A-NC-UNRATED”
-    and the bonus's “南昌 四（二）1” cite the article once)."""
+    and the bonus's “南昌 四（二）1” cite the article once). Cached: a run joins the same few clauses for every
+    settlement (the audit's reference stage, 160 000 rows: 850 000 calls)."""
     return CITE_SEP.join(dict.fromkeys(c for p in parts if p for c in p.split(CITE_SEP) if c))
 
 

@@ -316,12 +316,18 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
         return "utf-8"
     if marked:
         raise AuditInputError("unreadable: not UTF-8" + _UTF8_BOM_NOTE, file=str(path), row=bad_utf8)
-    if bad_line("gb18030") is None:
+    bad_gb = bad_line("gb18030")
+    if bad_gb is None:
         return "gb18030"
-    raise AuditInputError(UNREADABLE + " (give --encoding)", file=str(path), row=bad_utf8)
+    # The line to mend is where the encoding the file reads further in breaks: a GBK export with one stray byte
+    # (Windows 936's € 0x80, no GB18030) is not UTF-8 from its first Chinese line, yet sound GBK up to that byte.
+    which, line = ("GBK/GB18030", bad_gb) if bad_gb > bad_utf8 else ("UTF-8", bad_utf8)
+    raise AuditInputError(f"{UNREADABLE}: it reads as {which} up to this line, where a byte sequence does not decode"
+                          + LEDGER_ADVICE, file=str(path), row=line)
 
 
 UNREADABLE = "unreadable encoding: neither UTF-8 nor GBK/GB18030"
+LEDGER_ADVICE = " (mend that byte, or give --encoding if the file is in another encoding)"
 # For the persons file and the institutions table, whose encoding is always detected
 NOT_THE_LEDGERS = (" (save it as UTF-8 or GBK; --encoding names the ledger files' encoding, not this file's)")
 
@@ -330,7 +336,8 @@ def own_encoding(e: AuditInputError) -> AuditInputError:
     """`e` as said of a file --encoding does not apply to (persons, institutions): not "give --encoding"."""
     if not e.detail.startswith(UNREADABLE):
         return e
-    return AuditInputError(UNREADABLE + NOT_THE_LEDGERS, file=e.file, row=e.row, column=e.column, unit=e.unit)
+    said = e.detail.removesuffix(LEDGER_ADVICE)
+    return AuditInputError(said + NOT_THE_LEDGERS, file=e.file, row=e.row, column=e.column, unit=e.unit)
 
 
 def _utf8_bom(path: Path) -> bool:

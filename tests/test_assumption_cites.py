@@ -6,6 +6,7 @@ checks the cited article alone would find neither figure there.
 """
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 
 from conform.audit.run import audit
@@ -48,6 +49,7 @@ def test_the_audits_clause_for_a_pharmacy_ratio_names_the_assumption(tmp_path):
         rows = s["_connection"].execute(f"SELECT field, clause FROM '{s['_discrepancies']}'").fetchall()
     finally:
         s["_connection"].close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert code == 1 and rows == [("hifp_pay", "南昌 四（四）；A-NC-PHARMACY")]
 
 

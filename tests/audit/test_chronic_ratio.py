@@ -9,6 +9,7 @@ ledgers (revA item 2) audit clean.
 from __future__ import annotations
 
 import json
+import shutil
 
 from conform.audit.run import audit
 
@@ -51,6 +52,7 @@ def _audit(tmp_path, policy: str, rows: list[str], persons: list[dict] | None = 
             f"FROM '{s['_discrepancies']}' ORDER BY setl_id, field").fetchall()
     finally:
         s["_connection"].close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
     return code, rows
 
 

@@ -14,6 +14,7 @@ which covers S2's 100.00 — a recorded 0.00 for S2 would then be a discrepancy.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,7 @@ def _check(tmp_path: Path, **kw) -> None:
     finally:
         if "_connection" in s and hasattr(s["_connection"], "close"):
             s["_connection"].close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert s["persons_reference"] == 0  # the plan settled the person
     # the pooling is audited before the reform (200.00 expected, 201.00 recorded); the account is not,
     # and S2's 0.00 from an account whose balance is unknown after S1 is taken as recorded

@@ -8,6 +8,7 @@ is called 少付; a 两病 payment's clause is 攀枝花 第九条.
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -86,6 +87,7 @@ def test_a_two_disease_payments_clause_is_article_nine_with_the_reading(tmp_path
             f"SELECT field, expected, clause FROM '{s['_discrepancies']}' WHERE field = 'hifp_pay'").fetchall()
     finally:
         s["_connection"].close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert code == 1
     assert [(f, c) for f, _, c in rows] == [("hifp_pay", "攀枝花 第九条；A-PZH-TWO-DISEASE-REGISTERED")], rows
 

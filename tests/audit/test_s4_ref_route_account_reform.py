@@ -16,6 +16,7 @@ balance, 2000.00 covering 100.00: acct_pay and psn_cash_pay found on S2.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from conform.audit.run import audit
@@ -43,6 +44,7 @@ def _audit(folder: Path, retire: str | None, **kw):
                 "FROM expected_rows e JOIN ledger l ON l.rid = e.rid").fetchall()}
     finally:
         con.close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
     return code, s, rows
 
 
@@ -86,6 +88,7 @@ def test_a_reversal_of_a_settlement_before_the_reform_is_not_assessed_either(tmp
             "FROM expected_rows e JOIN ledger l ON l.rid = e.rid").fetchall()}
     finally:
         s["_connection"].close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert rows == {"S1": ("reference", "ordinary", 20000, 80000, None, None, None),
                     "S2": ("reference", "ordinary", 0, 10000, 0, 10000, 1),
                     "R1": ("reference", "reversal", -20000, -80000, None, None, None)}

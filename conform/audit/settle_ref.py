@@ -37,12 +37,29 @@ class RulesSpec:
         return rules_for(self.policy, self.region, dict(self.params) or None)
 
 
+_NO_YUAN = Decimal("0.00")
+
+
 def _yuan(fen: int | None) -> Decimal:
-    return (Decimal(fen or 0) / 100).quantize(Decimal("0.01"))
+    """Integer fen as yuan with two places, exactly (a shift of the exponent: no division, no float)."""
+    return Decimal(fen).scaleb(-2) if fen else _NO_YUAN
 
 
 def _fen(d: Decimal) -> int:
-    return int(d * 100)
+    return int(d.scaleb(2))
+
+
+# pool_prop_selfpay in ten-thousandths, by ratio: a settlement's ratio is one of the document's few
+_RATIO_E4: dict[Decimal, int] = {}
+
+
+def _ratio_e4(d: Decimal) -> int:
+    e4 = _RATIO_E4.get(d)
+    if e4 is None:
+        e4 = int(Decimal(fmt_ratio(d)) * 10000)
+        if len(_RATIO_E4) < 1024:
+            _RATIO_E4[d] = e4
+    return e4
 
 
 def _retired_on(rows: list[tuple]):
@@ -113,9 +130,39 @@ def _clauses(res: SettlementResult, retired_by_ledger: bool = False) -> tuple[st
     into ordinary pooling cites both); the ratio's, that of the ratio the settlement records, without A-ROUND-FEN
     (ROUNDING: the fund's figure rests on it, the ratio and the deductible never do). A deductible
     carried over a mid-year retirement (MIDYEAR) is cited on the fund's figure too, and where the ledger's
-    types date the retirement (`retired_by_ledger`) TYPE_CHANGE beside it."""
+    types date the retirement (`retired_by_ledger`) TYPE_CHANGE beside it.
+
+    Memoized (_CITED): what decides them is each step's label and clause, and of its value only what _cited
+    reads (whether a deductible took part, whether the cap cut the ratio's figure), which a few shapes repeat
+    across a ledger."""
     # (label, template, args, clause, value); the steps after the fund's figure decide no clause
-    steps = [s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS]
+    key: list = [retired_by_ledger]
+    prev_label = prev_value = None
+    for label, _tpl, _args, clause, value in res.trace._steps:
+        if label in AFTER_FUND_STEPS:
+            continue
+        if label == "年度最高支付限额":  # as _cited reads it: did the cap cut the ratio's figure just before
+            key += (label, clause, prev_label == "支付比例" and value < prev_value)
+        elif "起付线" in label:  # did the deductible take part of this settlement
+            key += (label, clause, bool(value))
+        else:
+            key += (label, clause, None)
+        prev_label, prev_value = label, value
+    key = tuple(key)
+    got = _CITED.get(key)
+    if got is None:
+        got = _cited([s for s in res.trace._steps if s[0] not in AFTER_FUND_STEPS], retired_by_ledger)
+        if len(_CITED) >= 4096:  # a bound, never reached by one document's few shapes
+            _CITED.clear()
+        _CITED[key] = got
+    return got
+
+
+_CITED: dict[tuple, tuple[str | None, str | None, str | None]] = {}
+
+
+def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str | None, str | None]:
+    """_clauses, computed: `steps` the trace's up to the fund's figure."""
     paid: list[str] = []
     deductibles, counted, overflow = [], [], None
     for i, (label, _tpl, _args, clause, value) in enumerate(steps):
@@ -404,10 +451,11 @@ def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: in
     else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
         dedc_c, fund_c, ratio_c = (f"{c}；A-REVERSAL" if c else "A-REVERSAL" for c in cited.get(init, (None,) * 3))
     return {"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
-            "inscp_scp_amt": _fen(res.inscp_scp_amt),
-            "act_pay_dedc": _fen(res.act_pay_dedc), "hifp_pay": _fen(res.hifp_pay),
-            "pool_prop_selfpay": int(Decimal(fmt_ratio(res.pool_prop_selfpay)) * 10000),
-            "fund_pay_sumamt": _fen(res.fund_pay_sumamt), "psn_part_amt": part, "acct_pay": acct,
+            # _fen, inlined: six figures a row
+            "inscp_scp_amt": int(res.inscp_scp_amt.scaleb(2)),
+            "act_pay_dedc": int(res.act_pay_dedc.scaleb(2)), "hifp_pay": int(res.hifp_pay.scaleb(2)),
+            "pool_prop_selfpay": _ratio_e4(res.pool_prop_selfpay),
+            "fund_pay_sumamt": int(res.fund_pay_sumamt.scaleb(2)), "psn_part_amt": part, "acct_pay": acct,
             "psn_cash_pay": None if acct is None else part - acct, "clause_dedc": dedc_c, "clause_fund": fund_c,
             "clause_ratio": ratio_c, "note": None, "acct_basis": basis}
 

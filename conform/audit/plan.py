@@ -322,7 +322,11 @@ acct AS (
     SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON_SQ}) AS a_incl,
     SUM(p.ref_src) OVER ({W_PERSON_SQ}) AS ref_p,
     -- the own account may have paid before the reform, by rules not in the text: what it holds is unknown from then on
-    SUM(CASE WHEN p.pre_reform AND p.acct_base > 0 THEN 1 ELSE 0 END) OVER ({W_PERSON_SQ}) AS pre_p
+    SUM(CASE WHEN p.pre_reform AND p.acct_base > 0 THEN 1 ELSE 0 END) OVER ({W_PERSON_SQ}) AS pre_p,
+    -- the latest year (so far, in the order yr, sq) of a reversal row that gave back a deductible, a payment: equal to
+    -- the row's own year where one did earlier that year (in the same sort as the sums above, no sort of its own)
+    MAX(CASE WHEN p.is_rev AND p.dedc_fen <> 0 THEN p.yr END) OVER ({W_PERSON_SQ}) AS rv_dedc_yr,
+    MAX(CASE WHEN p.is_rev AND p.fund_fen <> 0 THEN p.yr END) OVER ({W_PERSON_SQ}) AS rv_pay_yr
   FROM parts p
 ),
 settled AS (
@@ -330,6 +334,11 @@ settled AS (
   -- what the account holds is unknown, in later years too.
   SELECT {_SETTLED_KEEP}, a.dedc_fen, a.fund_fen, a.capped, a.part,
     a.acct_base, a.own_acct, a.a_incl,
+    -- a reversal earlier in the row's natural year gave back a deductible (bit 1), a payment (bit 2): what is left of
+    -- the deductible (the cap) rests on A-REVERSAL, as the reference engine's deductible (cap) step cites it
+    -- (benefits._reversed); one small number, as `status`, not two columns through the rest
+    CAST((CASE WHEN a.rv_dedc_yr = a.yr THEN 1 ELSE 0 END) + (CASE WHEN a.rv_pay_yr = a.yr THEN 2 ELSE 0 END) AS TINYINT)
+      AS rev_totals,
     CASE WHEN a.status < {REFUSED} AND a.acct_balance IS NOT NULL AND a.ref_p > 0 THEN {_st('refused_after')}
          ELSE a.status END AS status
   FROM acct a
@@ -343,21 +352,21 @@ SELECT 'plan' AS route,
     AS pool_prop_selfpay,
   {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
   CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
-  a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev,
+  a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev, a.rev_totals,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)},
   CAST(CASE WHEN a.status >= {REFUSED} OR a.pre_reform THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
             WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
             WHEN {_SHORT} THEN {ACCT_BASIS['credits']} ELSE {ACCT_BASIS['balance']} END AS TINYINT) AS acct_basis
 FROM settled a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st
 UNION ALL
-SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, {", ".join(f"l.{f}" for f in RECORDED)},
+SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, CAST(0 AS TINYINT), {", ".join(f"l.{f}" for f in RECORDED)},
   CAST(x.acct_basis AS TINYINT)
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
 # `expected_rows`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
 # recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
 # clauses are looked up in `compare`, for the rows that differ only.
-_ROW_COLUMNS = (("route", "status") + FIGURES + ("base_status", "pr_id", "unfiled", "capped", "is_rev")
+_ROW_COLUMNS = (("route", "status") + FIGURES + ("base_status", "pr_id", "unfiled", "capped", "is_rev", "rev_totals")
                 + tuple(f"rec_{f}" for f in RECORDED) + ("acct_basis",))
 # A row kept as it is: a recorded figure differs (any of them: `differing` narrows to the audited ones) or
 # the row could not be assessed.
@@ -419,6 +428,14 @@ _CLAUSES = {
                     f" {_NONE_CITES} END"),
     "clause_ratio": f"CASE d.base_status WHEN 'ordinary' THEN {_RATIO_CITE} {_NONE_CITES} END",
 }
+# Where a plan row's clause names A-REVERSAL: a reversal row always (its settlement's articles, marked so); a settlement
+# row where a reversal earlier in its natural year gave back part of the total its figure reads — the deductible's
+# (rev_totals bit 1), the fund's only where the cap decided it (bit 2; else the ratio did, which reads no total) — as the
+# reference engine's deductible and cap steps cite it (benefits._reversed). A settlement reversed right after it is
+# settled (the only reversals the plan takes) leaves the totals as they were, yet what is left of them after it is
+# still the reading's: a system keeping the reversed deductible charges none on the next visit.
+_REVERSED = {"clause_dedc": "d.base_status = 'ordinary' AND d.rev_totals IN (1, 3)",
+             "clause_fund": "d.base_status = 'ordinary' AND d.capped AND d.rev_totals >= 2", "clause_ratio": "FALSE"}
 
 
 def _dec(expr: str, scale: int) -> str:
@@ -465,7 +482,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     fields = _audited(fields)
     clauses = ",\n    ".join(
         f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}){' || ' + _ROUND_CITE if c == 'clause_fund' else ''}"
-        f" || (CASE WHEN d.is_rev THEN '；A-REVERSAL' ELSE '' END) END AS {c}" for c, e in _CLAUSES.items())
+        f" || (CASE WHEN d.is_rev OR ({_REVERSED[c]}) THEN '；A-REVERSAL' ELSE '' END) END AS {c}"
+        for c, e in _CLAUSES.items())
     # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}"
                      for c in ("psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type"))

@@ -185,6 +185,18 @@ def _carried(cite: str, out: Outcome, counted: Decimal) -> str:
     return join_cites(cite, "A-MIDYEAR-RETIREMENT") if out.midyear and counted > ZERO else cite
 
 
+REVERSAL = "A-REVERSAL"
+
+
+def _reversed(cite: str, ys: YearState, total: str) -> str:
+    """A deductible or cap step's clause, with A-REVERSAL where a reversal (2208) earlier this year gave back a part
+    of the total the step reads (YearState.reversed_totals): no text says a reversal gives back what its settlement
+    counted, so what is left of the deductible or the cap after one rests on that reading — a system keeping a
+    reversed settlement's deductible charges none on the next visit, and disagrees with the reading, not with
+    "起付线600元" (rmut4 D3)."""
+    return join_cites(cite, REVERSAL) if ys.reversed_totals and total in ys.reversed_totals else cite
+
+
 def pharmacy_not_taken_in(rules: Rules) -> Requirement | None:
     """Where pharmacy cover is the region's choice (吉林 一 有条件的统筹区可探索…纳入门诊保障范围) and the
     region has not taken it up (no pharmacy ratio supplied): the requirement that leaves it open; else None."""
@@ -239,13 +251,15 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     pay = raw if raw < cap_left else cap_left
     if trace.keeps:
         trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
-                  (deductible, used, left, base, left, dedc), _carried(dp.cite, out, used), dedc)
+                  (deductible, used, left, base, left, dedc),
+                  _reversed(_carried(dp.cite, out, used), ys, "ordinary_dedc"), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
                   join_cites(ratio_cite, _rounding(rounded)), raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
-                  (cap, paid, cap_left, raw, cap_left, pay), _carried(cp.cite, out, paid), pay)
+                  (cap, paid, cap_left, raw, cap_left, pay), _reversed(_carried(cp.cite, out, paid), ys, "ordinary_pay"),
+                  pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
     out.dedc += dedc
@@ -528,8 +542,8 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         left = ZERO
     dedc = base if base < left else left
     # shared with the ordinary deductible: the article merging them (吉林 二(三)) before the one fixing it (二（二））
-    dedc_cite = join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used)) \
-        if shares else dp.cite
+    dedc_cite = _reversed(join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used)),
+                          ys, "ordinary_dedc") if shares else _reversed(dp.cite, ys, f"chronic_dedc.{code}")
     trace.add("慢特病起付线", ("“两病”病种{}" if td is not None else "病种{}") + "：起付线{}元，此前已累计{}元，本次计入{}元"
               + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dedc_cite, dedc)
     after = base - dedc
@@ -551,7 +565,8 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay),
-              join_cites(rp.cite, cp.cite, opening, _rounding(rounded)), pay, rounded)
+              join_cites(_reversed(join_cites(rp.cite, cp.cite), ys, f"chronic_pay.{bucket}"), opening, _rounding(rounded)),
+              pay, rounded)
     c.disease = bucket
     if shares:
         c.ordinary_dedc += dedc
@@ -619,7 +634,8 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
             left = ZERO
         dedc = base if base < left else left
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
-                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc), join_cites(cite, own(dp)), dedc)
+                  (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc),
+                  _reversed(join_cites(cite, own(dp)), ys, "special_dedc"), dedc)
         c.special_dedc += dedc
         ys.special_dedc += dedc
     elif kind == "day_surgery" and rules.flag("day_surgery.waive_deductible"):
@@ -647,7 +663,8 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     rounded = _rounded(exact, raw, pay)
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
-              join_cites(cite, own(rp), bonus_cite, own(cap), _rounding(rounded)), pay, rounded)
+              join_cites(_reversed(join_cites(cite, own(rp), bonus_cite, own(cap)), ys, "inpatient_pay"),
+                         _rounding(rounded)), pay, rounded)
     c.inpatient_pay += pay
     ys.inpatient_pay += pay
     out.dedc += dedc

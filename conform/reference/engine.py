@@ -344,7 +344,7 @@ class PersonLedger:
         if setl_id not in self.settled:
             raise PolicyError(f"no settlement {setl_id} to reverse for person {self.person.psn_no}")
         result, c = self.settled.pop(setl_id)
-        self.years[c.year].apply(c, -1)
+        self.years[c.year].take_back(c)
         if c.acct_pay and self.balance is not None:
             self.balance += c.acct_pay
         self.reversed.add(setl_id)

@@ -2,7 +2,9 @@
 
 Totals are kept per natural year (A-YEAR-BY-SETTLEMENT-DATE), so 1 January
 starts afresh. A reversal (2208) subtracts exactly what its settlement added
-(A-REVERSAL), which restores the totals to what they were before it.
+(A-REVERSAL), which restores the totals to what they were before it; the year
+remembers which totals a reversal changed, since what is left of them after it
+rests on that reading.
 """
 from __future__ import annotations
 
@@ -21,10 +23,14 @@ class YearState:
     special_dedc: Decimal = ZERO
     chronic_dedc: dict[str, Decimal] = field(default_factory=dict)
     chronic_pay: dict[str, Decimal] = field(default_factory=dict)
+    # The totals a reversal gave back a part of this year (`take_back`): ordinary_dedc, ordinary_pay,
+    # inpatient_pay, special_dedc, chronic_dedc.<disease>, chronic_pay.<cap bucket>. No text speaks of reversals:
+    # a deductible or cap step reading one of them cites A-REVERSAL (conform.reference.benefits._reversed).
+    reversed_totals: frozenset[str] = frozenset()
 
     def clone(self) -> "YearState":
         return YearState(self.year, self.ordinary_dedc, self.ordinary_pay, self.inpatient_pay, self.special_dedc,
-                         dict(self.chronic_dedc), dict(self.chronic_pay))
+                         dict(self.chronic_dedc), dict(self.chronic_pay), self.reversed_totals)
 
     def apply(self, c: "Contribution", sign: int = 1) -> None:
         self.ordinary_dedc += sign * c.ordinary_dedc
@@ -35,6 +41,17 @@ class YearState:
             d = c.disease
             self.chronic_dedc[d] = self.chronic_dedc.get(d, ZERO) + sign * c.chronic_dedc
             self.chronic_pay[d] = self.chronic_pay.get(d, ZERO) + sign * c.chronic_pay
+
+    def take_back(self, c: "Contribution") -> None:
+        """A reversal (2208) of the settlement that added `c` (A-REVERSAL): subtract it, and remember each total
+        it changed — only a non-zero part changes one (a settlement that counted no deductible gives none back)."""
+        self.apply(c, -1)
+        changed = {name for name, part in (("ordinary_dedc", c.ordinary_dedc), ("ordinary_pay", c.ordinary_pay),
+                                           ("inpatient_pay", c.inpatient_pay), ("special_dedc", c.special_dedc),
+                                           (f"chronic_dedc.{c.disease}", c.chronic_dedc),
+                                           (f"chronic_pay.{c.disease}", c.chronic_pay)) if part}
+        if changed:
+            self.reversed_totals = self.reversed_totals | changed
 
     def as_dict(self) -> dict:
         return {

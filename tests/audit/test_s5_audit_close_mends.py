@@ -45,9 +45,10 @@ def test_the_reversal_of_a_same_year_settlement_still_cites_the_export_order(tmp
     same = [r.replace("2023-12-30", "2024-03-01").replace("2024-01-02", "2024-03-02") for r in (X1, X1B, X1R, X2)]
     code, found = _found(tmp_path, DATE_HEADER, [same[0], same[1], same[2], same[3]], "sameyear")
     assert code == 1
-    # X1 standing: X1b pays (600 − 0) × 50% = 300.00 (recorded 210.00); X2 counts the 200.00 deductible
+    # X1 standing: X1b pays (600 − 0) × 50% = 300.00 (recorded 210.00); X2 counts the 200.00 deductible that X1R
+    # gave back (A-REVERSAL)
     assert found[("X1b", "hifp_pay")] == ("-90.00", "攀枝花 第七条；A-AUDIT-ORDER", "reference")
-    assert found[("X2", "act_pay_dedc")][1] == "攀枝花 第七条；A-AUDIT-ORDER"
+    assert found[("X2", "act_pay_dedc")][1] == "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER"
 
 
 # D1 (rclose7 ratio/plan.csv, ref.csv): G1 uses up P8's 二级-and-below deductible but 48.90; G2 101.11 元 pays

@@ -192,7 +192,10 @@ def test_a_same_day_resettlement_exported_before_the_reversal_cites_the_export_o
     cited = "攀枝花 第七条；A-AUDIT-ORDER"
     assert code == 1
     assert found[("X1b", "hifp_pay")] == ("-100.00", cited) and found[("X1b", "act_pay_dedc")] == ("200.00", cited)
-    assert found[("X2", "hifp_pay")] == ("60.00", cited) and found[("X2", "act_pay_dedc")] == ("-100.00", cited)
+    # X2's deductible is what is left after X1R gave back X1's 200.00: it rests on A-REVERSAL too (its pool payment,
+    # decided by the ratio, reads no total)
+    assert found[("X2", "hifp_pay")] == ("60.00", cited)
+    assert found[("X2", "act_pay_dedc")] == ("-100.00", "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER")
     # listed after the reversal: X1b takes the deductible (200.00 / 200.00, as recorded); X2's 100.00 is all pool
     # at 50% = 50.00 (recorded 60.00): a finding of the ledger's own order, citing the article alone
     code, found = _found(tmp_path, DATE_HEADER, [X1, X1R, X1B, X2], "ordered")

@@ -196,13 +196,14 @@ class PropertyViolation(MismatchError):
     zh-CN Gherkin feature (the collector attaches it to the check's result)."""
 
     def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story],
-                 articles: tuple[str, ...] = (), departure: str = ""):
+                 articles: tuple[str, ...] = (), departure: str = "", readings: tuple[str, ...] = ()):
         self.headline = headline
         self.stories = stories
         self.articles = articles  # the articles whose rule this check found broken (ids, as in clauses.py)
         self.departure = departure  # the item the system first departs at; "" when every mismatch counts
         self.counterexample = ""
-        super().__init__(mismatches)
+        # `readings`: those of the property's declared readings its failing expectation itself rests on (Context.fail)
+        super().__init__(mismatches, readings=readings)
         self.args = (self._text(),)
 
     def summary(self) -> str:
@@ -288,12 +289,21 @@ class Context:
             self.fail("被测系统的结算结果缺少必填字段 a settlement answer leaves out a required figure", bad, *stories)
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
-             clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None, departure: str = "") -> NoReturn:
+             clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None, departure: str = "",
+             readings: tuple[str, ...] = ()) -> NoReturn:
         """Fail the example. `clauses` names the rule this check found broken (a clause map as in
         clauses.py, or this policy's article ids): only those articles are blamed in the report;
         without it, every article the property is tagged with. `departure`: the item (a settlement's id)
         where the system first departs, when the other mismatches follow from it (`traced_blame` reads
-        that item's alone); "" to read them all."""
+        that item's alone); "" to read them all. `readings`: the property's declared readings (its
+        `assumptions`) the failing expectation itself rests on, where no reference trace says so — a year's
+        total after a reversal took a part of it back is the sum of what stands by A-REVERSAL
+        (`reversal_readings`); the check's rests_on names them. A reading the property does not declare is
+        a fault of the property, refused."""
+        undeclared = [a for a in readings if a not in self.prop.assumptions]
+        if undeclared:
+            raise ValueError(f"property {self.prop.id}: {', '.join(undeclared)} is not among its declared assumptions "
+                             f"({', '.join(self.prop.assumptions) or 'none'})")
         tagged = self.prop.clauses.get(self.policy, ())
         if clauses is None:
             from .clauses import blamed
@@ -305,13 +315,32 @@ class Context:
             articles = tuple(clauses.get(self.policy, ())) or tagged
         else:
             articles = tuple(clauses)
-        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles, departure)
+        e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles, departure,
+                              tuple(readings))
         try:
             raise e
         except PropertyViolation:
             if self.budget is not None:
                 self.budget.failed(e)  # with its traceback, to re-raise it unchanged later
             raise
+
+
+REVERSAL = "A-REVERSAL"
+
+
+def reversal_readings(mismatches: list[Mismatch], given_back: dict[str, Decimal]) -> tuple[str, ...]:
+    """(A-REVERSAL,) where the failing year total — the root mismatch's field, the one the blame reads — is expected
+    without a non-zero part that a reversal (2208) took back from that year: `given_back` maps a total
+    (ordinary_dedc, ordinary_pay) to what the reversed settlements had answered for it. That their part is out of
+    the total is the reading's (no text speaks of reversals), as the reference's working of a scenario's total
+    cites it (World.ytd_trace); a total no reversal changed, or one only a part of which a reversal changed (the
+    deductible, where the reversal gave back a payment alone), rests on the articles alone. Else ()."""
+    from dataclasses import asdict
+
+    from ..report.causes import root_mismatch
+
+    root = root_mismatch([asdict(m) for m in mismatches])
+    return (REVERSAL,) if root is not None and given_back.get(root["field"]) else ()
 
 
 def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
@@ -472,11 +501,12 @@ def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *
 
 
 def register_machine(id: str, title: str, clauses: dict[str, tuple[str, ...]], needs: tuple[str, ...],
-                     factory: Callable[[Context], type], doc: str = "") -> None:
+                     factory: Callable[[Context], type], doc: str = "", assumptions: tuple[str, ...] = ()) -> None:
     """Register a stateful property: `factory(ctx)` returns a RuleBasedStateMachine class."""
     src = inspect.getsourcefile(factory) or ""
     PROPERTIES[id] = Property(id, title, dict(clauses), None, None, tuple(needs), doc, kind="stateful",
-                              machine=factory, source=src, line=inspect.getsourcelines(factory)[1])
+                              machine=factory, source=src, line=inspect.getsourcelines(factory)[1],
+                              assumptions=tuple(assumptions))
 
 
 def clear_evidence() -> None:

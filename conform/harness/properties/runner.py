@@ -372,6 +372,9 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     # the validity article only where the property checks validity (traced_blame: shrinking puts every refused
     # visit on the first day in force) — else the readings alone it rests on.
     tags, named, trace = traced_blame(e, policy, tagged)
+    # … and the property's declared readings its expectation itself rests on (Context.fail's `readings`: a year's
+    # total after a reversal, which no settlement's trace computes)
+    named = list(dict.fromkeys([*named, *e.readings]))
     if tags:
         failed = [t for t in tags if t in tagged] or tags
     elif named and not any(t in tagged for t in own):

@@ -18,7 +18,8 @@ from conform.reference.policy import load_policy
 from ..generators import (FIRST_YEAR, LAST_YEAR, LOW_INPATIENT_CAP, PersonYear, fen_edge_person_year, fen_edge_years,
                           person_years, settings_for)
 from . import figures as fig
-from .base import FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch, unreported
+from .base import (FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch, reversal_readings,
+                   unreported)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY, merge
 
 ZERO = Decimal("0")
@@ -533,6 +534,7 @@ def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
     story = Story.of_year(py, "跨年撤销")
     story.ops.append(Reverse(ex.reverses))
     obs = ctx.run(story)
+    gone = next(s for s in py.settlements if s.id == ex.reverses)
     for year in py.years:
         standing = [s for s in py.settlements if s.date.year == year and s.id != ex.reverses]
         # None: some standing settlement does not report its deductible, so their sum is not known
@@ -550,5 +552,16 @@ def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
             bad.append(mismatch("ordinary_pay", f"{year}年仍有效各笔的统筹基金支付之和 {paid}", ytd["ordinary_pay"],
                                 f"{year}年度累计", "年度累计普通门诊统筹支付"))
         if bad:
+            # the reversed settlement's year is expected without its part (A-REVERSAL); the new year, which no
+            # reversal changed, is the sum of its own settlements by the articles alone (as the scenarios' totals)
+            given_back = {} if gone.date.year != year else _answered_parts(obs.settled[gone.id], ctx)
             ctx.fail(f"撤销{ex.reverses}后，{year}年度累计不等于该年仍然有效的各笔结算之和（撤销只冲回原结算所在年度，A-REVERSAL）",
-                     bad, story, clauses=ORDINARY)
+                     bad, story, clauses=ORDINARY, readings=reversal_readings(bad, given_back))
+
+
+def _answered_parts(out: dict, ctx: Context) -> dict[str, Decimal]:
+    """What a settlement answered for the year's totals it counts in: its deductible (where reported) and payment."""
+    parts = {"ordinary_pay": abs(D(out["hifp_pay"]))}
+    if not ctx.unreported(out, "act_pay_dedc"):
+        parts["ordinary_dedc"] = abs(D(out["act_pay_dedc"]))
+    return parts

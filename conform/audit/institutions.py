@@ -23,7 +23,7 @@ from conform.reference.case import FACILITIES, MAX_TEXT
 
 from . import sources
 from .errors import AuditInputError
-from .mapping import Mapping
+from .mapping import Mapping, unknown_hosp_lv
 from .sqltext import coded, ident, q, text_value
 from .tables import drop_view
 
@@ -105,9 +105,11 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
             raise AuditInputError("missing", file=where, row=row, column="fixmedins_code", unit=unit)
         if why == "missing":
             raise AuditInputError("missing", file=where, row=row, column=raw_col, unit=unit)
-        raise AuditInputError(f"unknown level {raw!r}; expected one of {listing}"
-                              + (" (map hosp_lv codes with [codes.hosp_lv] in --map)" if raw_col == "hosp_lv" else ""),
-                              file=where, row=row, column=raw_col, unit=unit)
+        if raw_col == "hosp_lv":  # as the ledger says it: the codes the map gives, and a leading zero lost
+            raise AuditInputError(f"{unknown_hosp_lv(mapping, skip=False)}: {raw!r}", file=where, row=row,
+                                  column=raw_col, unit=unit)
+        raise AuditInputError(f"unknown level {raw!r}; expected one of {listing}", file=where, row=row,
+                              column=raw_col, unit=unit)
     clash = con.execute("""SELECT fixmedins_code, min(src_row), max(src_row), min(facility), max(facility)
         FROM _institutions_rows GROUP BY fixmedins_code HAVING count(DISTINCT facility) > 1
         ORDER BY min(src_row) LIMIT 1""").fetchall()

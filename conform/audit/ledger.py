@@ -28,7 +28,7 @@ from conform.reference.case import MAX_TEXT
 from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
-from .mapping import CODED, Mapping, ledger_columns, listing
+from .mapping import CODED, Mapping, ledger_columns, listing, unknown_hosp_lv
 from .sqltext import coded, ident, q, text_value
 from .tables import drop_view
 
@@ -394,7 +394,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                     "|| ' in Beijing time'"))
     for c, known in CODED.items():
         if c == "facility" and level_from == "hosp_lv":
-            bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", "hosp_lv", _unknown_hosp_lv(mapping), c))
+            bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", "hosp_lv", unknown_hosp_lv(mapping), c))
             continue
         bad.append((f"{c} IS NOT NULL AND {c} NOT IN {_in(list(known))}", c,
                     f"unknown code; expected one of {listing(c)} (map a code to one of them with --map [codes.{c}], "
@@ -463,18 +463,6 @@ def _stored(c: str) -> str:
     if c in CODED:
         return f"TRY_CAST({c} AS ENUM({', '.join(q(k) for k in CODED[c])})) AS {c}"
     return c
-
-
-def _unknown_hosp_lv(mapping: Mapping) -> str:
-    """The message for a hosp_lv code [codes.hosp_lv] does not map: the column and the section it is mapped in
-    (the level is read from hosp_lv, so [codes.facility] would do nothing), and the codes the section has, in
-    which a code that lost its leading zero (01 exported as the number 1) shows."""
-    codes = mapping.codes.get("hosp_lv", {})
-    zero = any(k[:1] == "0" for k in codes)
-    return (f"unknown hosp_lv code: [codes.hosp_lv] in --map maps {', '.join(f'{k} ({v})' for k, v in codes.items())}; "
-            "give this code a level there, or leave out the rows this document does not govern with [skip]"
-            + ("; where a leading zero was lost (01 read as 1: the column was a number in Excel), export hosp_lv as "
-               "text" if zero else ""))
 
 
 def _raise_row(row: tuple, message: str | None = None) -> None:

@@ -79,6 +79,20 @@ def _unknown(name: str, known: frozenset[str]) -> str:
             f"the ledger's columns (docs/audit.md §1): {', '.join(sorted(known))}"))
 
 
+def unknown_hosp_lv(mapping: Mapping, skip: bool = True) -> str:
+    """The message for a hosp_lv code [codes.hosp_lv] does not map, in the ledger and in the institutions table
+    alike: the section it is mapped in (the level is read from hosp_lv, so [codes.facility] would do nothing), and
+    the codes the section has, in which a code that lost its leading zero (01 exported as the number 1) shows.
+    `skip`: offer [skip], which leaves out ledger rows (the institutions table has none to leave out)."""
+    codes = mapping.codes.get("hosp_lv", {})
+    zero = any(k[:1] == "0" for k in codes)
+    return (f"unknown hosp_lv code: [codes.hosp_lv] in --map maps {', '.join(f'{k} ({v})' for k, v in codes.items())}; "
+            "give this code a level there"
+            + (", or leave out the rows this document does not govern with [skip]" if skip else "")
+            + ("; where a leading zero was lost (01 read as 1: the column was a number in Excel), export hosp_lv as "
+               "text" if zero else ""))
+
+
 def listing(column: str) -> str:
     """`1101 (职工在职), 1103 (灵活就业在职), …`: the codes a column accepts."""
     return ", ".join(f"{k} ({v})" for k, v in CODE_NAMES[column].items())

@@ -108,6 +108,25 @@ def _console(summary: dict) -> list[str]:
     return [chinese, english, *note]
 
 
+# At most this many files with no rows are named on the console (summary.json and 概要 name them all).
+MAX_WARNED = 10
+
+
+def _empty_files(summary: dict) -> list[str]:
+    """A warning for each file with no rows to read (0 bytes, blank lines: a failed export): the run goes on
+    with the others, and says so, rather than pass over a month never audited."""
+    from conform.display import one_line
+
+    from .sources import no_rows_said
+
+    empty = [f for f in summary.get("files") or () if f.get("empty")]
+    lines = [f"conform: warning: {one_line(no_rows_said(f['path'], f['empty']))}; a failed export? the settlements it "
+             "should hold are not audited" for f in empty[:MAX_WARNED]]
+    if len(empty) > MAX_WARNED:
+        lines.append(f"conform: warning: {len(empty) - MAX_WARNED} more files with no rows read (summary.json files)")
+    return lines
+
+
 def _out_of_memory(e: BaseException) -> BaseException | None:
     """DuckDB's OutOfMemoryException, raised as such or kept as the context of a located input error."""
     import duckdb
@@ -246,6 +265,8 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
                                   admdvs=admdvs,
                                   progress=lambda line: click.echo(f"  {line}", err=True))
             # printed under the run's own handlers: a late signal is noted, and the verdict still printed
+            for line in _empty_files(summary):
+                click.echo(line, err=True)
             for line in _console(summary):
                 click.echo(line)
         except BaseException:  # whatever a signal became on its way out (DuckDB: 'Query interrupted')

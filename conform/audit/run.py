@@ -289,7 +289,10 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         return int(fen) if hifp else None
 
     return {
-        "ledger": info.files, "policy": rules.id, "region": region, "region_example": rules.region_example,
+        "ledger": info.files,
+        # every file given with its rows; `empty`: a file without even a header (0 bytes, blank lines only)
+        "files": [{"path": f, "rows": n, "empty": why} for f, n, why in info.file_rows],
+        "policy": rules.id, "region": region, "region_example": rules.region_example,
         "engine": engine_name,
         "rows_read": info.rows_read, "settlements": info.settlements, "reversals": info.reversals,
         # Rows the document does not govern (--map [skip]) and void records (vali_flag 0): counted, never assessed.

@@ -21,8 +21,9 @@ an xlsx number of 1e15 or more (Excel holds 15 significant digits), or text in s
 Hive's default) is stored UTC-normalised: it is read as UTC (TIMESTAMP WITH TIME ZONE), and so dated in
 Beijing time as any time zone-aware time is.
 
-A 0-byte CSV or JSON-lines file (an empty month in a folder) holds no rows and is left out; a 0-byte
-Parquet or xlsx is a damaged file and is refused.
+A CSV or JSON-lines file of 0 bytes or of blank lines only (a month whose export failed, in a folder of
+months) has no rows to read: it is listed with its reason (`listed`), not read, and the audit names it;
+a 0-byte Parquet or xlsx is a damaged file and is refused.
 
 Encodings: CSV is read as UTF-16 where it starts with its byte-order mark (Excel's "Unicode 文本"), else
 as UTF-8 unless it is not valid UTF-8, then as GB18030 (a superset of GBK, what Chinese exports usually
@@ -104,7 +105,14 @@ def _excel_id(path: Path, row: int | None, column: str, value: object, unit: str
 
 
 def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
-    """Files, folders (every ledger file below them) and globs, in a stable order (the export order)."""
+    """The files to read of `specs` (listed): all but those with no rows to read."""
+    return [f for f, why in listed(specs) if why is None]
+
+
+def listed(specs: list[str] | tuple[str, ...]) -> list[tuple[Path, str | None]]:
+    """Files, folders (every ledger file below them) and globs, in a stable order (the export order), each
+    with why it has no rows to read (no_rows) or None. All of them empty is no ledger at all: refused where
+    all are 0 bytes; a file of blank lines is then read, and refused by its reader (no header, no records)."""
     out: list[Path] = []
     for spec in specs:
         p = Path(spec)
@@ -133,13 +141,47 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
                                       + ", ".join(sorted(SUFFIXES)), file=str(f))
             if f not in out:
                 out.append(f)
-    # An empty month: a 0-byte CSV or JSON-lines file has no rows to read (a 0-byte Parquet or xlsx is
-    # a damaged file, refused when it is read). All of them empty is no ledger at all.
-    kept = [f for f in out if not (kind_of(f) in ("csv", "jsonl") and f.stat().st_size == 0)]
-    if out and not kept:
-        raise AuditInputError(f"{'every file is' if len(out) > 1 else 'the file is'} empty (0 bytes): "
-                              "nothing to read", file=", ".join(map(str, specs)))
-    return kept
+    # An empty month: a 0-byte or blank CSV or JSON-lines file has no rows to read (a 0-byte Parquet or xlsx
+    # is a damaged file, refused when it is read).
+    why = [no_rows(f) for f in out]
+    if out and all(why):
+        if all(w == ZERO_BYTES for w in why):
+            raise AuditInputError(f"{'every file is' if len(out) > 1 else 'the file is'} empty (0 bytes): "
+                                  "nothing to read", file=", ".join(map(str, specs)))
+        why = [w if w == ZERO_BYTES else None for w in why]
+    return list(zip(out, why))
+
+
+ZERO_BYTES, BLANK_LINES = "0 bytes", "blank lines only"
+NO_ROWS_ZH = {ZERO_BYTES: "0 字节", BLANK_LINES: "只有空行"}
+
+
+def no_rows_said(path: str, why: str) -> str:
+    """A file with no rows to read, as the console's warning and the report's 概要 name it."""
+    return f"{path}: {why}, no rows read（{NO_ROWS_ZH.get(why, why)}，未读到任何行）"
+
+
+def no_rows(path: Path) -> str | None:
+    """Why a CSV or JSON-lines file has no rows to read, not even a header (ZERO_BYTES, BLANK_LINES: a failed
+    export; a month without rows still has its header), or None. The bytes are read up to the first that is
+    not blank: the first, in any export."""
+    if kind_of(path) not in ("csv", "jsonl"):
+        return None
+    if path.stat().st_size == 0:
+        return ZERO_BYTES
+    with path.open("rb") as f:
+        head = f.read(4)
+        utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        dec = codecs.getincrementaldecoder("utf-16")("replace") if utf16 else None
+        chunk = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+        while chunk:
+            text = dec.decode(chunk) if dec else chunk
+            if text.strip(" \t\r\n" if dec else b" \t\r\n"):
+                return None
+            chunk = f.read(CHUNK)
+    if dec and dec.decode(b"", final=True).strip(" \t\r\n"):
+        return None
+    return BLANK_LINES
 
 
 def _audit_report(folder: Path) -> bool:

@@ -32,6 +32,7 @@ from conform.harness.report.atomic import point_latest
 from .. import interrupt
 from ..errors import AuditInputError
 from ..report_files import FILES, INSIDE_PREFIX
+from ..sources import no_rows_said
 from ..verdict import TITLES, unchecked_rows, verdict
 
 from . import html as html_report
@@ -182,12 +183,19 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
     if summary.get("admdvs"):  # whose insured persons were audited: said even when no row was left out
         skipped.append(("本地区医保区划 --admdvs", f"{summary['admdvs']}：只审核参保地在本地区的人员；参保地在其他地市的结算"
                                                   "不按本文件审核，排除并计数"))
+    files = summary.get("files")  # every file with its rows; a file with none to read (0 bytes) said below
+    ledger = ("；".join(f"{f['path']}（{f['rows']:,} 行）" for f in files) if files
+              else "；".join(str(x) for x in summary.get("ledger") or []))
+    empty = [f for f in files or () if f.get("empty")]
+    empty_rows = [("注意 空文件 files with no rows", "；".join(no_rows_said(f["path"], f["empty"]) for f in empty)
+                   + "：导出失败？其中应有的结算未经稽核 (a failed export? what it should hold is not audited)")] if empty else []
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict_text(summary, totals)),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
         ("地区配置 region", (summary.get("region") or "—") + (
             "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）" if summary.get("region_example") else "")),
-        ("结算清单 ledger", "；".join(str(x) for x in summary.get("ledger") or [])),
+        ("结算清单 ledger", ledger),
+        *empty_rows,
         ("期间 period", f"{period.get('from', '—')} 至 {period.get('to', '—')}"),
         ("读取行数 rows read", summary.get("rows_read")),
         ("结算笔数 settlements", summary.get("settlements")),

@@ -6,9 +6,16 @@ reached or errored; 4 the harness itself failed (status harness_error, a bug in
 conform); 130 `conform run` interrupted (Ctrl-C or SIGTERM) before any check
 finished; other commands 130 on Ctrl-C, 143 on SIGTERM. These hold from this module's
 first line on, before any command has its own handling.
+
+A closed output pipe (`conform audit … 2>&1 | head`, a log collector that died) never
+ends a run: what is written to that stream afterwards is dropped, and the run finishes
+with its own code (_PipeTolerant). A command that stops because its output's reader went
+away (`conform settle cases.jsonl --jsonl | head`) exits 141 (128 + SIGPIPE, as a shell
+says it), never 1.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -19,6 +26,7 @@ except ImportError:  # pragma: no cover - not CPython
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130   # 128 + SIGINT; `conform run` says it for SIGTERM too (docs/ci.md)
+EXIT_PIPE = 141   # 128 + SIGPIPE: the command stopped because the reader of its output went away
 
 
 # --------------------------------------------------------------------------- signals from the first instant
@@ -99,6 +107,69 @@ if _started_as_conform():
 import click  # noqa: E402 - after the handler: importing click is a tenth of a second a signal may land in
 
 
+# --------------------------------------------------------------------------- closed output pipes
+# Python ignores SIGPIPE, so a write to a pipe whose reader has gone raises BrokenPipeError: from a progress
+# line, the audit's run ended with exit 1 ("discrepancies found") and no report; from `conform run`'s last
+# lines, a conformant run exited 1. And a flush that fails at exit makes the exit code 120.
+
+
+def _closed_pipe(e: BaseException) -> bool:
+    return isinstance(e, OSError) and e.errno == errno.EPIPE
+
+
+class _PipeTolerant:
+    """sys.stdout or sys.stderr of the process started as `conform`: once a write finds the pipe closed, the
+    stream's file descriptor is pointed at os.devnull, so this and every later write (click's, rich's, a
+    progress line, the flush at exit) succeed unseen and the command goes on to its own end and exit code."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.pipe_closed = False
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except OSError as e:
+            if not _closed_pipe(e):
+                raise
+            self._to_devnull()
+            return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as e:
+            if not _closed_pipe(e):
+                raise
+            self._to_devnull()
+
+    def _to_devnull(self) -> None:
+        self.pipe_closed = True
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, self._stream.fileno())
+        finally:
+            os.close(null)
+        try:  # what the closed pipe refused, still in the stream's buffer, goes there too
+            self._stream.flush()
+        except OSError:
+            pass
+
+    def __getattr__(self, name):  # encoding, isatty, fileno, buffer, …: the stream's own
+        return getattr(self._stream, name)
+
+
+def _tolerate_closed_pipes() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, _PipeTolerant):
+            setattr(sys, name, _PipeTolerant(stream))
+
+
 def _die(message: str) -> None:
     click.echo(f"conform: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
@@ -114,6 +185,8 @@ class _LazyGroup(click.Group):
 
     def main(self, *args, **kwargs):  # type: ignore[override]
         """click's main, where a signal before the command's own handling exits with the documented code."""
+        if _started_as_conform():
+            _tolerate_closed_pipes()
         if not _started_as_conform() or signal.getsignal(signal.SIGINT) is not _early_signal:
             return super().main(*args, **kwargs)
         _PHASE[0] = "running"
@@ -124,6 +197,20 @@ class _LazyGroup(click.Group):
             sys.exit(interrupted_code(e.signum))
         finally:
             _PHASE[0] = "over"
+
+    def invoke(self, ctx: click.Context):
+        """The command, where one stopped by a closed output pipe exits 141 (click would say 1)."""
+        try:
+            return super().invoke(ctx)
+        except OSError as e:
+            if not _closed_pipe(e):
+                raise
+            for stream in (sys.stdout, sys.stderr):  # its buffer still holds what the pipe refused
+                try:
+                    stream.flush()
+                except OSError:
+                    pass
+            sys.exit(EXIT_PIPE)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

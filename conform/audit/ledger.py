@@ -10,7 +10,8 @@ A text time with a UTC offset ('2023-01-02T10:39:12+08:00', '...Z') is dated in 
 
 Every bad row is refused with its file, line/row and column (exit 2): a missing column, an
 unknown code, a non-numeric amount or one with three decimals, parts exceeding the total, a
-duplicate setl_id, a reversal of an unknown (or another person's, or later) settlement.
+duplicate setl_id, a reversal of an unknown (or another person's, or later) settlement, an ID or code cell
+holding pandas' text for a missing value ('nan', 'None': PANDAS_MISSING).
 Rows need not be sorted: the plan orders them by setl_date, setl_time, then export order.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +125,25 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d%H%M%S", "%Y-%m-%d
                 "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f")
 
 OFFSET_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+# What pandas writes for a missing value once a frame has gone through astype(str) (NaN, None, NaT, pd.NA):
+# in an ID or code cell it is no ID or code. An init_setl_id 'nan' made a settlement a reversal of an unknown
+# settlement; a psn_no 'nan' would make one person of every row that lost its psn_no. No platform ID or code is
+# one of these words.
+PANDAS_MISSING = ("nan", "NaN", "None", "NaT", "<NA>")
+# The ID and code columns stored as text, whose 'nan' no other check refuses (checked on the table: _missing_text).
+# The coded columns (psn_type, …) and the division codes refuse it as an unknown code; their message says why.
+MISSING_TEXT_CHECKED = ("setl_id", "psn_no", "init_setl_id", "fixmedins_code", "dise_codg")
+
+
+def missing_as_text(column: str) -> str:
+    """The refusal of a cell holding pandas' text for a missing value ({value}: the cell, put in by _raise_row)."""
+    tail = {"init_setl_id": "; a settlement's init_setl_id is empty, a reversal's names the settlement it reverses",
+            "setl_id": "; setl_id is required, so the export lost this row's own",
+            "psn_no": "; psn_no is required, so the export lost this row's own (the rows that lost theirs would "
+                      "read as one person)"}.get(column, "")
+    return ("a missing value written as text ({value}: pandas astype(str)?): write it as an empty cell (to_csv "
+            f"without astype(str), or fillna('') first){tail}")
 
 
 @dataclass(frozen=True)
@@ -376,6 +397,13 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     # insured cities needs --admdvs (_one_insured_city).
     sel["_insured"] = (f"TRY_CAST({city_part(insured)} AS SMALLINT)" if insured is not None
                        else "CAST(NULL AS SMALLINT)")
+    if errors:  # first, so a missing value pandas wrote is named as such, not as an unknown code (no cost: the
+        # fast pass refuses these cells as unknown codes or not divisions, or _missing_text finds them)
+        said = [(c, sel[c]) for c in CODES if c in names]
+        if "mdtrtarea_admvs" in names and "remote" not in names:  # read for `remote` only without the flag
+            said.append(("mdtrtarea_admvs", text_value(names["mdtrtarea_admvs"][0])))
+        said = [("hosp_lv" if c == "facility" and level_from == "hosp_lv" else c, e) for c, e in said]
+        bad[:0] = [(f"COALESCE({e} IN {_in(PANDAS_MISSING)}, FALSE)", c, missing_as_text(c), e) for c, e in said]
     conv_bad, bad = bad, []
     # Row-level rules, on the converted values.
     rev = "(init_setl_id IS NOT NULL)"
@@ -472,6 +500,8 @@ def _raise_row(row: tuple, message: str | None = None) -> None:
     file, r, unit, err = row
     col, msg, raw = (err.split("\x1f") + ["", "", ""])[:3] if err else ("", message or "", "")
     shown = f": {raw!r}" if raw else ""
+    if "{value}" in msg:  # the message names the cell itself
+        msg, shown = msg.replace("{value}", repr(raw)), ""
     raise AuditInputError(f"{msg}{shown}", file=file, row=r, column=col or None, unit=unit)
 
 
@@ -504,11 +534,18 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
-         encoding: str | None = None, institutions: frozenset[str] = frozenset(), home: str | None = None) -> LedgerInfo:
+         encoding: str | None = None, institutions: frozenset[str] = frozenset(), home: str | None = None,
+         others: tuple[tuple[str, str], ...] = (), note: Callable[[str], None] | None = None) -> LedgerInfo:
     """Create table `ledger` from the files; raise AuditInputError naming the first bad row. `home`: the
     region's division code (--admdvs); the rows of persons insured in another city are left out.
-    `institutions`: the institutions table's columns (--institutions), empty without one."""
-    every = sources.listed(specs)
+    `institutions`: the institutions table's columns (--institutions), empty without one. `others`: the
+    persons file, institutions table and mapping files (sources.other_inputs), left out of a ledger folder
+    and said so to `note`."""
+    aside: list[tuple[Path, str]] = []
+    every = sources.listed(specs, others, aside)
+    for f, opt in aside:
+        if note is not None:
+            note("注意 note: " + sources.not_a_ledger_said(f, opt))
     paths = [p for p, why in every if why is None]
     selects = []
     headers: set[str] = set()  # every file's columns as written (mapped or not)
@@ -574,6 +611,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions, home)
     if home is None:
         _one_insured_city(con, paths, encoding, _wanted(mapping))
+    _missing_text(con, paths, encoding, _wanted(mapping))
     _check_ids(con, paths, encoding, _wanted(mapping))
     _init_acct_pay(con, "acct_pay" in present)
     info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
@@ -689,6 +727,25 @@ def _yuan(fen: int) -> str:
     return f"{decimal.Decimal(fen).scaleb(-2):.2f}"
 
 
+def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,
+                  wanted: frozenset[str] = frozenset()) -> None:
+    """Refuse the first ID or code cell (MISSING_TEXT_CHECKED) holding pandas' text for a missing value, by
+    file, line and column. One filtered scan a column, on the table: a row group whose values all sort outside
+    the words (IDs in digits, codes from P on) is skipped by its min/max (2M rows: 1-2 ms a column, 13 ms for
+    codes H… to P…, which are scanned). The same test in canonical_select's pass compared every cell: ~0.3 s
+    on two threads for three columns of 10M rows."""
+    per_column = " UNION ALL ".join(f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE {c} IN "
+                                    f"{_in(PANDAS_MISSING)}" for c in MISSING_TEXT_CHECKED)
+    hit = con.execute(f"SELECT col, rid FROM ({per_column}) WHERE rid IS NOT NULL ORDER BY rid, col LIMIT 1").fetchall()
+    if not hit:
+        return
+    col, rid = hit[0]
+    value = con.execute(f"SELECT {ident(col)} FROM ledger WHERE rid = {int(rid)}").fetchall()[0][0]
+    path = paths[rid // RID_STEP]
+    _raise_row((str(path), sources.line_of(path, rid % RID_STEP, encoding, wanted), _unit(path),
+                f"{col}\x1f{missing_as_text(col)}\x1f{value}"))
+
+
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,
                wanted: frozenset[str] = frozenset()) -> None:
     # A cheap test first, on 64-bit hashes (grouping integers, not ten million strings: 10M rows 1.2 s less
@@ -730,7 +787,13 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
         idx, row, init, why, other, rev_total, set_total, s_rid, s_time = bad[0]
         file, unit = str(paths[idx]), _unit(paths[idx])
         msg = {"unknown": f"reversal of unknown setl_id {init!r}: its settlement may be in an earlier export; "
-                          "audit that month's file together with this one",
+                          "audit that month's file together with this one"
+                          if rev_total is None or rev_total <= 0 else
+                          # a row with positive amounts is a settlement: its init_setl_id holds something else
+                          f"init_setl_id {init!r} names no settlement of the ledger, and the row's amounts are "
+                          f"positive (medfee_sumamt {_yuan(rev_total)}): a row with positive amounts is a "
+                          "settlement (2207), whose init_setl_id is empty; a reversal (2208) names its settlement "
+                          "and carries its amounts negated",
                "reversal": f"reverses {init!r}, which is itself a reversal",
                "person": f"reverses {init!r}, a settlement of another person ({other})",
                "later": f"reverses {init!r}, which comes later in settlement order",

@@ -425,7 +425,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy, rules, refused_openings)
-                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=admdvs)
+                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=admdvs,
+                                   others=sources.other_inputs(persons_file, institutions_file, mapping), note=progress)
                 people = parsed.result()
         finally:
             cur.close()

@@ -109,10 +109,42 @@ def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
     return [f for f, why in listed(specs) if why is None]
 
 
-def listed(specs: list[str] | tuple[str, ...]) -> list[tuple[Path, str | None]]:
+def other_inputs(persons_file: str | None, institutions_file: str | None,
+                 map_specs: list[str] | tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """The audit's input files that are no ledger, as (option, path): --persons, --institutions and each --map
+    file (a `src=dst` pair is none). `listed` leaves them out of a ledger folder or glob."""
+    given = [("--persons", persons_file), ("--institutions", institutions_file)]
+    given += [("--map", m) for m in map_specs if Path(m).is_file()]
+    return tuple((opt, str(f)) for opt, f in given if f)
+
+
+def _resolved(path: Path | str) -> Path:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a loop of links: compared as written
+        return Path(os.path.abspath(path))
+
+
+def not_a_ledger_said(path: Path | str, option: str) -> str:
+    """The note for a file in a ledger folder (or glob) that the command line gives as `option`."""
+    zh = {"--persons": "人员信息文件", "--institutions": "定点机构表", "--map": "映射文件"}.get(option, option)
+    return (f"{path} is the {option} file: not read as a ledger（该文件是 {option} 所给的{zh}，"
+            "不作为结算清单读取）")
+
+
+def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ...] = (),
+           aside: list[tuple[Path, str]] | None = None) -> list[tuple[Path, str | None]]:
     """Files, folders (every ledger file below them) and globs, in a stable order (the export order), each
     with why it has no rows to read (no_rows) or None. All of them empty is no ledger at all: refused where
-    all are 0 bytes; a file of blank lines is then read, and refused by its reader (no header, no records)."""
+    all are 0 bytes; a file of blank lines is then read, and refused by its reader (no header, no records).
+
+    `others` (other_inputs): the persons file, institutions table and mapping files given as such. One
+    kept in the ledger's folder beside the months (what a first-time user does) is no ledger: it is left out
+    of a folder's or glob's files, compared by resolved path, and appended to `aside` as (path, option) for
+    the caller to say so; a LEDGER argument naming one of them is refused, naming both."""
+    given = {}
+    for opt, f in others:
+        given.setdefault(_resolved(f), (opt, f))
     out: list[Path] = []
     for spec in specs:
         p = Path(spec)
@@ -131,8 +163,19 @@ def listed(specs: list[str] | tuple[str, ...]) -> list[tuple[Path, str | None]]:
             raise AuditInputError(_not_regular(p), file=spec)
         else:
             raise AuditInputError("no such file or folder", file=spec)
+        if given and p.is_file() and _resolved(p) in given:
+            opt, as_given = given[_resolved(p)]
+            raise AuditInputError(f"given both as a ledger (LEDGER) and as {opt} {as_given}: a file is one or "
+                                  f"the other; leave it out of the ledger arguments", file=spec)
+        left = [f for f in found if _resolved(f) in given] if given else []
+        if left:
+            found = [f for f in found if f not in left]
+            for f in left:  # said once, though two folders or globs find it
+                if aside is not None and _resolved(f) not in {_resolved(a) for a, _ in aside}:
+                    aside.append((f, given[_resolved(f)][0]))
         if not found:
-            raise AuditInputError("no ledger files found (.csv, .parquet, .xlsx, .jsonl)", file=spec)
+            besides = "".join(f" besides {f} (the {given[_resolved(f)][0]} file)" for f in left)
+            raise AuditInputError(f"no ledger files found (.csv, .parquet, .xlsx, .jsonl){besides}", file=spec)
         for f in found:
             if f.suffix.lower() not in SUFFIXES:
                 legacy = (" (an old Excel or WPS workbook: save it as .xlsx or CSV)"

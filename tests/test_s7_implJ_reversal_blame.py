@@ -41,7 +41,9 @@ def _visit(sid: str, date: str, amount: str, facility: str = "tertiary", **more)
 def test_the_visit_after_a_reversal_cites_it_at_its_deductible_and_cap():
     # 南昌 在职 三级: V1 1000.00 counts 600.00 to the deductible and is paid (1000 − 600) × 50% = 200.00; reversed,
     # the year's deductible and payment are back to 0.00. V2 1000.00: 600.00 again (what is left after the
-    # reversal gave V1's back: A-REVERSAL), 200.00 by the ratio (no total read), 1800.00 of the cap left (A-REVERSAL)
+    # reversal gave V1's back: A-REVERSAL), 200.00 by the ratio (no total read); 1800.00 of the cap left, and
+    # 1600.00 had V1's 200.00 stayed counted: 200.00 either way, so the cap step rests on the article alone
+    # (rclose11 D1)
     steps = _steps("nanchang", {"psn_no": "N1", "psn_type": "1101"},
                    [_visit("V1", "2023-03-01", "1000.00"), {"id": "R1", "date": "2023-03-01", "reverses": "V1"},
                     _visit("V2", "2023-03-10", "1000.00")])
@@ -49,16 +51,25 @@ def test_the_visit_after_a_reversal_cites_it_at_its_deductible_and_cap():
     assert (v1["起付线"]["clause"], v1["年度最高支付限额"]["clause"]) == (NC, NC)  # nothing reversed before it
     assert (v2["起付线"]["value"], v2["起付线"]["clause"]) == ("600.00", f"{NC}；A-REVERSAL")
     assert (v2["支付比例"]["value"], v2["支付比例"]["clause"]) == ("200.00", NC)
-    assert (v2["年度最高支付限额"]["value"], v2["年度最高支付限额"]["clause"]) == ("200.00", f"{NC}；A-REVERSAL")
+    assert (v2["年度最高支付限额"]["value"], v2["年度最高支付限额"]["clause"]) == ("200.00", NC)
+
+
+def test_a_payment_that_needed_the_cap_a_reversal_gave_back_cites_it():
+    # 南昌 在职 三级, 限额 1800: V1 4200.00: 600.00 to the deductible, (4200 − 600) × 50% = 1800.00 fills the cap;
+    # reversed. V2 the same: 1800.00 of the cap left — none had V1's 1800.00 stayed counted: A-REVERSAL at the cap
+    steps = _steps("nanchang", {"psn_no": "N3", "psn_type": "1101"},
+                   [_visit("V1", "2023-03-01", "4200.00"), {"id": "R1", "date": "2023-03-01", "reverses": "V1"},
+                    _visit("V2", "2023-03-10", "4200.00")])
+    assert (steps["V2"]["年度最高支付限额"]["value"], steps["V2"]["年度最高支付限额"]["clause"]) == ("1800.00", f"{NC}；A-REVERSAL")
 
 
 def test_only_a_total_the_reversal_changed_is_cited():
-    # 南昌 在职 三级: V1 600.00 fills the deductible (600.00, paid 0.00); V2 1000.00 counts none and is paid
-    # 1000 × 50% = 500.00; V2 reversed gives back 500.00 of payment and no deductible. V3 1000.00: the deductible
-    # is met still (V1's 600.00: no reversal changed it, the article alone), paid 500.00 of the 1800.00 the
-    # reversal left free (A-REVERSAL at the cap)
+    # 南昌 在职 三级: V1 600.00 fills the deductible (600.00, paid 0.00); V2 4000.00 counts none and is paid
+    # min(4000 × 50% = 2000.00, 1800.00) = 1800.00; V2 reversed gives back 1800.00 of payment and no deductible.
+    # V3 1000.00: the deductible is met still (V1's 600.00: no reversal changed it, the article alone), paid 500.00
+    # of the 1800.00 the reversal left free — none left had V2 stayed counted (A-REVERSAL at the cap)
     steps = _steps("nanchang", {"psn_no": "N2", "psn_type": "1101"},
-                   [_visit("V1", "2023-03-01", "600.00"), _visit("V2", "2023-03-05", "1000.00"),
+                   [_visit("V1", "2023-03-01", "600.00"), _visit("V2", "2023-03-05", "4000.00"),
                     {"id": "R2", "date": "2023-03-05", "reverses": "V2"}, _visit("V3", "2023-04-01", "1000.00")])
     v3 = steps["V3"]
     assert (v3["起付线"]["value"], v3["起付线"]["clause"]) == ("0.00", NC)
@@ -94,6 +105,23 @@ def test_a_chronic_visit_after_a_reversal_cites_it_at_its_shared_deductible_and_
     assert v2["慢特病起付线"]["clause"] == "吉林 二(三)；吉林 二（二）；A-REVERSAL"
     assert v2["慢特病支付"]["value"] == "2400.00"
     assert v2["慢特病支付"]["clause"].split("；")[-1] == "A-REVERSAL", v2["慢特病支付"]["clause"]
+
+
+def test_a_chronic_payment_the_cap_never_reached_rests_on_its_article_alone():
+    # rclose11 D1, 吉林 二（三） with jilin-example (慢性病限额 3000) and chronic.ratio 0.60: V1 二级 1200.00 M00100:
+    # 起付线 200, (1200 − 200) × 60% = 600.00; reversed. V2 the same: 200.00 again (A-REVERSAL: kept, it would be
+    # 0.00), (1200 − 200) × 60% = 600.00 with 3000.00 of the cap left — 2400.00 had V1 stayed counted: the cap
+    # decides nothing, the payment rests on the article alone
+    steps = _steps("jilin", {"psn_no": "J2", "psn_type": "1101",
+                             "chronic_diseases": [{"dise_codg": "M00100", "kind": "chronic"}]},
+                   [_visit("V1", "2023-03-01", "1200.00", "secondary", med_type="14", dise_codg="M00100"),
+                    {"id": "R1", "date": "2023-03-01", "reverses": "V1"},
+                    _visit("V2", "2023-06-01", "1200.00", "secondary", med_type="14", dise_codg="M00100")],
+                   region="jilin-example", params={"chronic.ratio": "0.60"})
+    v2 = steps["V2"]
+    assert v2["慢特病起付线"]["clause"].endswith("；A-REVERSAL")
+    assert v2["慢特病支付"]["value"] == "600.00"
+    assert "A-REVERSAL" not in v2["慢特病支付"]["clause"], v2["慢特病支付"]["clause"]
 
 
 # ------------------------------------------------------------------------------------------------- the twin

@@ -197,6 +197,15 @@ def _reversed(cite: str, ys: YearState, total: str) -> str:
     return join_cites(cite, REVERSAL) if ys.reversed_totals and total in ys.reversed_totals else cite
 
 
+def _reversed_cap(cite: str, ys: YearState, total: str, pay: Decimal, cap_left: Decimal) -> str:
+    """A payment step's clause, with A-REVERSAL where the payment needed part of what a reversal earlier this year
+    gave back of the cap total it reads: had the reversed payment stayed counted, less than `pay` would be left.
+    A payment the cap's remainder never reached rests on the ratio's article alone (rclose11 D1: 吉林, 1200.00 at
+    60% = 600.00 with 3000.00 left, 2400.00 even without the reversal, cites no reading)."""
+    back = ys.reversed_totals.get(total) if ys.reversed_totals else None
+    return join_cites(cite, REVERSAL) if back and pay > max(cap_left - back, ZERO) else cite
+
+
 def pharmacy_not_taken_in(rules: Rules) -> Requirement | None:
     """Where pharmacy cover is the region's choice (吉林 一 有条件的统筹区可探索…纳入门诊保障范围) and the
     region has not taken it up (no pharmacy ratio supplied): the requirement that leaves it open; else None."""
@@ -258,7 +267,8 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
                   join_cites(ratio_cite, _rounding(rounded)), raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
-                  (cap, paid, cap_left, raw, cap_left, pay), _reversed(_carried(cp.cite, out, paid), ys, "ordinary_pay"),
+                  (cap, paid, cap_left, raw, cap_left, pay),
+                  _reversed_cap(_carried(cp.cite, out, paid), ys, "ordinary_pay", pay, cap_left),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
@@ -565,7 +575,8 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay),
-              join_cites(_reversed(join_cites(rp.cite, cp.cite), ys, f"chronic_pay.{bucket}"), opening, _rounding(rounded)),
+              join_cites(_reversed_cap(join_cites(rp.cite, cp.cite), ys, f"chronic_pay.{bucket}", pay, cap_left), opening,
+                         _rounding(rounded)),
               pay, rounded)
     c.disease = bucket
     if shares:
@@ -663,7 +674,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     rounded = _rounded(exact, raw, pay)
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
-              join_cites(_reversed(join_cites(cite, own(rp), bonus_cite, own(cap)), ys, "inpatient_pay"),
+              join_cites(_reversed_cap(join_cites(cite, own(rp), bonus_cite, own(cap)), ys, "inpatient_pay", pay, cap_left),
                          _rounding(rounded)), pay, rounded)
     c.inpatient_pay += pay
     ys.inpatient_pay += pay

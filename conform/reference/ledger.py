@@ -23,10 +23,11 @@ class YearState:
     special_dedc: Decimal = ZERO
     chronic_dedc: dict[str, Decimal] = field(default_factory=dict)
     chronic_pay: dict[str, Decimal] = field(default_factory=dict)
-    # The totals a reversal gave back a part of this year (`take_back`): ordinary_dedc, ordinary_pay,
-    # inpatient_pay, special_dedc, chronic_dedc.<disease>, chronic_pay.<cap bucket>. No text speaks of reversals:
-    # a deductible or cap step reading one of them cites A-REVERSAL (conform.reference.benefits._reversed).
-    reversed_totals: frozenset[str] = frozenset()
+    # What reversals gave back this year, by total (`take_back`): ordinary_dedc, ordinary_pay, inpatient_pay,
+    # special_dedc, chronic_dedc.<disease>, chronic_pay.<cap bucket>. No text speaks of reversals: a deductible
+    # step reading one of them, and a payment that needed what was given back of its cap, cite A-REVERSAL
+    # (conform.reference.benefits._reversed, _reversed_cap). Replaced, never changed in place: clones share it.
+    reversed_totals: dict[str, Decimal] = field(default_factory=dict)
 
     def clone(self) -> "YearState":
         return YearState(self.year, self.ordinary_dedc, self.ordinary_pay, self.inpatient_pay, self.special_dedc,
@@ -44,14 +45,18 @@ class YearState:
 
     def take_back(self, c: "Contribution") -> None:
         """A reversal (2208) of the settlement that added `c` (A-REVERSAL): subtract it, and remember each total
-        it changed — only a non-zero part changes one (a settlement that counted no deductible gives none back)."""
+        it changed and by how much — only a non-zero part changes one (a settlement that counted no deductible gives
+        none back)."""
         self.apply(c, -1)
-        changed = {name for name, part in (("ordinary_dedc", c.ordinary_dedc), ("ordinary_pay", c.ordinary_pay),
-                                           ("inpatient_pay", c.inpatient_pay), ("special_dedc", c.special_dedc),
-                                           (f"chronic_dedc.{c.disease}", c.chronic_dedc),
-                                           (f"chronic_pay.{c.disease}", c.chronic_pay)) if part}
+        changed = {name: part for name, part in (("ordinary_dedc", c.ordinary_dedc), ("ordinary_pay", c.ordinary_pay),
+                                                 ("inpatient_pay", c.inpatient_pay), ("special_dedc", c.special_dedc),
+                                                 (f"chronic_dedc.{c.disease}", c.chronic_dedc),
+                                                 (f"chronic_pay.{c.disease}", c.chronic_pay)) if part}
         if changed:
-            self.reversed_totals = self.reversed_totals | changed
+            back = dict(self.reversed_totals)
+            for name, part in changed.items():
+                back[name] = back.get(name, ZERO) + part
+            self.reversed_totals = back
 
     def as_dict(self) -> dict:
         return {

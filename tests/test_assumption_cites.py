@@ -50,7 +50,8 @@ def test_the_audits_clause_for_a_pharmacy_ratio_names_the_assumption(tmp_path):
     finally:
         s["_connection"].close()
         shutil.rmtree(s["_workdir"], ignore_errors=True)
-    assert code == 1 and rows == [("hifp_pay", "南昌 四（四）；A-NC-PHARMACY")]
+    # (the ledger holds 2023 from 05-01 without P1's ytd: the deductible left rests on A-AUDIT-YTD-FROM-LEDGER)
+    assert code == 1 and rows == [("hifp_pay", "南昌 四（四）；A-NC-PHARMACY；A-AUDIT-YTD-FROM-LEDGER")]
 
 
 def test_an_assumption_already_in_a_parameters_cite_is_not_cited_twice():

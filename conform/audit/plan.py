@@ -43,8 +43,10 @@ import sqlglot
 from conform.reference.benefits import BEFORE_VALIDITY_STATED
 from conform.reference.case import PSN_TYPES
 
-# A person's settlement order (A-AUDIT-ORDER): time, else date, then the place in the export (rid).
+# A person's settlement order (A-AUDIT-ORDER): time, else date, then the place in the export (rid); a row
+# without a time (no setl_time column, or a blank cell) comes before the timed rows of its day.
 ORDER = "setl_date, setl_time NULLS FIRST, rid"
+ORDER_READING = "A-AUDIT-ORDER"
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
 # Settlement order within a person (rid = the row's place in the export: file, then line); `pid` is
@@ -114,6 +116,14 @@ CROSS JOIN settings st
 LEFT JOIN persons p ON p.psn_no = a.psn_no
 LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
 """
+
+# The natural years the ledger does not hold from their start (A-AUDIT-YTD-FROM-LEDGER): the first setl_date of
+# the rows audited in year Y falls after January of Y (a ledger of one month, say March). Its persons' totals
+# before that date are the persons file's `ytd` for Y, else taken as 0; a year whose first row is in January
+# (the 3rd, after the holiday) is held from its start. A hash aggregate over one column; its few rows are read
+# by `compare` (which cites the reading) and by run.py (the warning, the reference route's citing).
+LEDGER_YEARS = ("SELECT CAST(EXTRACT(YEAR FROM setl_date) AS SMALLINT) AS yr, MIN(setl_date) AS held_from FROM ledger"
+                " GROUP BY 1 HAVING EXTRACT(MONTH FROM MIN(setl_date)) > 1")
 
 # ---------------------------------------------------------------------------------------------- expected
 _IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
@@ -398,11 +408,11 @@ BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + FIGURES + ("clause_ded
                                                                      "acct_basis")
 # The statements every engine materialises, in order (`differing` depends on the audited fields).
 # ROUTING come first: the reference fallback needs `routed` before the plan's `expected`.
-ROUTING = ("reversals", "routed")
-STAGES = ROUTING + ("expected", "differing")
+ROUTING = ("reversals", "routed", "ledger_years")
+STAGES = ROUTING + ("expected", "differing", "ord_persons")
 # Stages that only filter an earlier one. Spark writes them like any stage (to learn their size);
 # DuckDB keeps them as views, planned into the statement that reads them (0.4 s less at 10M rows).
-FILTERS = ("differing",)
+FILTERS = ("differing", "ord_persons")
 FALLBACK_PERSONS = "SELECT psn_no FROM routed WHERE fallback"
 
 # Which field is decided by which clause column; money fields in fen, the ratio in 1/10000.
@@ -436,6 +446,54 @@ _CLAUSES = {
 # still the reading's: a system keeping the reversed deductible charges none on the next visit.
 _REVERSED = {"clause_dedc": "d.base_status = 'ordinary' AND d.rev_totals IN (1, 3)",
              "clause_fund": "d.base_status = 'ordinary' AND d.capped AND d.rev_totals >= 2", "clause_ratio": "FALSE"}
+# Readings on which every running total of a row's person-year rests, so its deductible and (through it, or the cap)
+# its pool payment too, never its ratio; only where the running totals settled the row ('ordinary': none_* pays
+# nothing whatever came before), as settle_ref cites them on the reference route:
+# - A-AUDIT-ORDER (`od`, ORDER_TIES): the row is at or after one that starts a tie in its person-year;
+# - A-AUDIT-YTD-FROM-LEDGER: the ledger does not hold the row's natural year from its start (`ledger_years`) and the
+#   persons file gives the person no opening totals (ytd) for it: those before the ledger's first day are taken as 0.
+#   The year is the settlement's (a reversal's: the one it reverses, `ls`).
+YTD_FROM_LEDGER = "A-AUDIT-YTD-FROM-LEDGER"
+_TOTALS_READINGS = (f"(CASE WHEN d.base_status = 'ordinary' AND od.rid IS NOT NULL THEN '；{ORDER_READING}' ELSE '' END)"
+                    f" || (CASE WHEN d.base_status = 'ordinary' AND ly.yr IS NOT NULL"
+                    f" AND (p.ytd_year IS NULL OR p.ytd_year <> ly.yr) THEN '；{YTD_FROM_LEDGER}' ELSE '' END)")
+
+
+def _undecided(k: int) -> str:
+    """Row `o` and the k-th after it share a day and no setl_time orders them: either has none, or both the same."""
+    return (f"(o.d{k} = o.setl_date AND (o.setl_time IS NULL OR o.t{k} IS NULL OR o.t{k} = o.setl_time))")
+
+
+# A-AUDIT-ORDER, for the rows of the plan's persons that differ: the ledger rows at or after the first one in their
+# person-year that starts a tie — it and the next row share a day whose order no setl_time decides, so that either
+# could have come first; where the next row is its own reversal (whose place right after it is the ledger's order),
+# the one after that. A row's year is its settlement's (a reversal's: the one it reverses). Only the persons with a
+# differing row are read again (a few in a hundred; their rows sorted here, the plan's own sorts untouched: the same
+# LEAD and MIN in the plan's first and fund windows cost 5–6% of `expected` at 2M rows, docs/audit.md); as
+# settle_ref._order_doubts on the reference route, row for row.
+_W_TIE = "PARTITION BY o.psn_no, o.fy ORDER BY o.setl_date, o.setl_time NULLS FIRST, o.rid"
+# The persons whose rows these are: a stage of its own, so that on Spark the lookup of their rows in the ledger meets
+# a table of known (small) size, broadcast, and no shuffle of the ledger.
+ORD_PERSONS = "SELECT DISTINCT l.psn_no FROM differing d JOIN ledger l ON l.rid = d.rid WHERE d.route = 'plan'"
+ORDER_TIES = f"""
+  ord_rows AS (
+    SELECT l.rid, l.psn_no, l.setl_id, l.init_setl_id, l.setl_date, l.setl_time,
+      EXTRACT(YEAR FROM COALESCE(s.setl_date, l.setl_date)) AS fy
+    FROM ledger l LEFT JOIN {REVERSED_SETTLEMENTS} s ON s.setl_id = l.init_setl_id
+    WHERE l.psn_no IN (SELECT psn_no FROM ord_persons)),
+  ord_next AS (
+    SELECT o.rid, o.psn_no, o.fy, o.setl_id, o.setl_date, o.setl_time, ROW_NUMBER() OVER ({_W_TIE}) AS pos,
+      LEAD(o.init_setl_id, 1) OVER ({_W_TIE}) AS i1,
+      {", ".join(f"LEAD(o.setl_date, {k}) OVER ({_W_TIE}) AS d{k}, LEAD(o.setl_time, {k}) OVER ({_W_TIE}) AS t{k}" for k in (1, 2))}
+    FROM ord_rows o),
+  ord_starts AS (
+    SELECT o.rid, o.pos, o.psn_no, o.fy,
+      CASE WHEN (o.i1 IS DISTINCT FROM o.setl_id AND {_undecided(1)}) OR (o.i1 = o.setl_id AND {_undecided(2)})
+           THEN o.pos END AS start
+    FROM ord_next o),
+  ordered AS (
+    SELECT o.rid FROM (SELECT o.rid, o.pos, MIN(o.start) OVER (PARTITION BY o.psn_no, o.fy) AS first FROM ord_starts o) o
+    WHERE o.pos >= o.first),"""
 
 
 def _dec(expr: str, scale: int) -> str:
@@ -482,7 +540,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     fields = _audited(fields)
     clauses = ",\n    ".join(
         f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}){' || ' + _ROUND_CITE if c == 'clause_fund' else ''}"
-        f" || (CASE WHEN d.is_rev OR ({_REVERSED[c]}) THEN '；A-REVERSAL' ELSE '' END) END AS {c}"
+        f" || (CASE WHEN d.is_rev OR ({_REVERSED[c]}) THEN '；A-REVERSAL' ELSE '' END)"
+        f"{' || ' + _TOTALS_READINGS if c != 'clause_ratio' else ''} END AS {c}"
         for c, e in _CLAUSES.items())
     # A reversal row may leave its descriptive columns empty: they are the reversed settlement's.
     desc = ", ".join(f"COALESCE(l.{c}, ls.{c}) AS {c}"
@@ -503,13 +562,17 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     expected = per_field(lambda f: _dec("e." + f, FIELDS[f][1]))
     diff = per_field(lambda f: _dec("e.rec_" + f + " - e." + f, FIELDS[f][1]))
     clause = per_field(lambda f: FIELDS[f][0])
-    return (f"WITH dd AS (\n  SELECT {cols}, {desc},\n    {clauses},\n    {_ACCT_CLAUSE} AS clause_acct\n"
+    return (f"WITH{ORDER_TIES}\ndd AS (\n  SELECT {cols}, {desc},\n    {clauses},\n    {_ACCT_CLAUSE} AS clause_acct\n"
             "  FROM differing d JOIN ledger l ON l.rid = d.rid\n"
             # the reversed settlements only: a hash table of the few reversed ids, not of every setl_id
             f"  LEFT JOIN {REVERSED_SETTLEMENTS} ls ON ls.setl_id = l.init_setl_id\n"
             "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
             "  LEFT JOIN expected_ref xr ON d.route = 'reference' AND xr.setl_id = l.init_setl_id\n"
             "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
+            # the years not held from their start (a few rows), the person's opening totals' year, the rows whose
+            # figures rest on the export's order
+            "  LEFT JOIN ledger_years ly ON ly.yr = EXTRACT(YEAR FROM COALESCE(ls.setl_date, l.setl_date))\n"
+            "  LEFT JOIN routed p ON p.psn_no = l.psn_no\n  LEFT JOIN ordered od ON od.rid = d.rid\n"
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"
             f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"
             f" e.fixmedins_code, e.fixmedins_name, e.med_type, f.field, {recorded} AS recorded, {expected} AS expected, {diff} AS diff,"
@@ -533,7 +596,7 @@ FROM expected e JOIN ledger l ON l.rid = e.rid
 WHERE e.rid IS NOT NULL AND e.status LIKE 'refused%'
 GROUP BY e.status"""
 
-NAMED = {"reversals": REVERSALS, "routed": ROUTED.strip(), "expected": EXPECTED, "expected_rows": EXPECTED_ROWS, "fallback_persons": FALLBACK_PERSONS,
+NAMED = {"reversals": REVERSALS, "routed": ROUTED.strip(), "ledger_years": LEDGER_YEARS, "ord_persons": ORD_PERSONS, "expected": EXPECTED, "expected_rows": EXPECTED_ROWS, "fallback_persons": FALLBACK_PERSONS,
          "totals": TOTALS, "unassessed": UNASSESSED}
 
 

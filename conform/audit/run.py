@@ -27,13 +27,17 @@ from .errors import AuditInputError
 from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
+from .settle_ref import YTD_FROM_LEDGER
 from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 
 AUDIT_ASSUMPTIONS = [
     {"id": "A-AUDIT-ORDER", "cite": "conform audit",
-     "text": "同一参保人的结算按结算时间（无时间时按结算日期）排序，同一时间按导出文件及行的顺序。这一顺序使撤销行排在它撤销的"
-             "结算之前的，拒绝运行。没有结算时间、同日另一笔结算列在撤销行之前而在原结算之后的，按导出顺序认定它在撤销之前结算"
-             "（计入原结算的起付线和限额），清单无从核实：该笔及该参保人同一年度其后结算的条款附本假设。"},
+     "text": "同一参保人的结算按结算时间排序：清单没有结算时间列的按结算日期；结算时间为空的行排在同一日期有时间的结算之前；"
+             "同一日期而先后不能由结算时间确定的（没有时间、时间为空或时间相同，如另存时只保留到分钟），按导出文件及行的顺序。"
+             "这一顺序使撤销行排在它撤销的结算之前的，拒绝运行。起付线和年度最高支付限额按先后累计：同一参保人同一自然年度"
+             "（撤销行计入它撤销的结算的年度）中某一行与下一行（下一行是紧随其后撤销它的撤销行的，看再下一行）同一日期而"
+             "先后不能由结算时间确定的，另一种先后可能改变应付额（例如同日两笔结算中哪一笔计入起付线），清单无从核实："
+             "该参保人该年度自该行起各行的起付线和统筹基金支付所附条款注明本假设。"},
     {"id": "A-AUDIT-ACCT-UNKNOWN", "cite": "conform audit",
      "text": "人员信息未提供个人账户期初余额的，或余额因此前一笔结算而未知的（浙江个人账户改革前的结算、本人账户可能已支付），"
              "个人账户支付额按导出记录取值，只审核它不多于个人负担（个人账户支付不能超过"
@@ -152,6 +156,12 @@ LEDGER_ASSUMPTIONS = {
                          "16 时以后的结算会被计入次日。",
     "A-AUDIT-ACCT-USED": "清单没有个人账户使用标志 acct_used_flag：已提供期初余额的人员，按每笔结算都使用个人账户"
                          "（余额足够时支付个人负担部分）审核。",
+    YTD_FROM_LEDGER: "清单中某一自然年度的首笔结算（全部审核的行中结算日期最早的）在该年 1 月之后（例如只含 3 月的月度清单），"
+                     "即清单不是自年初起的全年：该年度此前的结算不在清单中。人员信息未给出该人该年度年初累计（ytd）的，"
+                     "此前已计入的起付线和统筹基金支付按 0 计，即按该人该年度自清单首日起才有结算审核；该人该年度结算的"
+                     "起付线和统筹基金支付所附条款注明本假设。若此前已有结算，按 0 计会再次计入已付的起付线、少计已用的"
+                     "限额，正确的结算也会显示为差异：审核一个月的清单，请同时给出该年度此前各月的清单，或在人员信息中给出"
+                     "每人的 ytd。首笔结算在 1 月的（如元旦假期后 1 月 3 日）按自年初起的全年审核。",
 }
 
 
@@ -163,7 +173,7 @@ RECORDED_AMOUNT_ASSUMPTIONS = (("A-AUDIT-OTHER-FUNDS", "oth_fund_pay", {"fund_pa
                                ("A-AUDIT-ACCT-MULAID", "acct_mulaid_pay", {"acct_pay", "psn_cash_pay"}, True))
 
 
-def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
+def _assumptions(rules, info: ledger.LedgerInfo, balances: bool, ytd_from_ledger: bool = False) -> list[dict]:
     common = rules.policy.common_assumption_ids
     out = [{"id": a.id, "text": a.text, "cite": COMMON_CITE if a.id in common else rules.policy.short}
            for a in rules.policy.assumptions.values()]
@@ -194,6 +204,8 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool) -> list[dict]:
         applies.append("A-AUDIT-ACCT-USED")
     if info.integer_yuan:
         applies.append("A-AUDIT-INTEGER-YUAN")
+    if ytd_from_ledger:  # a year not held from its start, with persons given no opening totals for it
+        applies.append(YTD_FROM_LEDGER)
     if any(sources.int96_columns(Path(f)) for f in info.files):  # read as UTC instants (sources._parquet_view)
         applies.append("A-AUDIT-INT96-UTC")
     return out + AUDIT_ASSUMPTIONS + chronic + [
@@ -257,7 +269,7 @@ def fields_not_assessed(con, info, rules, totals) -> list[dict]:
 
 
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
-             balances: bool) -> dict:
+             balances: bool, years: list[dict] | None = None) -> dict:
     lit = str(disc).replace("'", "''")
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
     # In fen, as integers: `pair_net` is an exact DECIMAL in yuan with two decimals, so ×100 is whole. A
@@ -299,6 +311,10 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "rows_skipped": info.rows_read - info.audited,
         "skipped_by_code": [{"skip": k, "rows": n} for k, n in info.skipped],
         "persons": info.persons, "period": {"from": info.period[0], "to": info.period[1]},
+        # the natural years the ledger holds from a day after January (_years_from_ledger), with their persons
+        "years_from_ledger": years or [],
+        # what the report and the console say before every figure (a year not held from its start)
+        "warnings": [year_from_ledger_text(y) for y in years or () if y["persons_without_ytd"]],
         "fields_audited": info.fields_audited,
         "discrepancies_by_field": {f: int(by_field.get(f, 0)) for f in info.fields_audited},
         "recorded_hifp_pay_fen": fund(totals["recorded_hifp_pay_fen"]),
@@ -319,8 +335,32 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),
         "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,
-        "assumptions": _assumptions(rules, info, balances),
+        "assumptions": _assumptions(rules, info, balances, any(y["persons_without_ytd"] for y in years or ())),
     }
+
+
+def _years_from_ledger(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The natural years the ledger does not hold from their start (plan.LEDGER_YEARS: its first day in the year is
+    after January), each with its first day, the persons with a settlement in it and how many of them the persons
+    file gives no opening totals (ytd) for it: their totals before that day are taken as 0 (YTD_FROM_LEDGER)."""
+    rows = con.execute("SELECT yr, held_from FROM ledger_years ORDER BY yr").fetchall()
+    if not rows:  # a ledger held from January: no scan
+        return []
+    counts = {int(y): (int(n), int(k)) for y, n, k in con.execute("""
+        SELECT ly.yr, count(DISTINCT l.psn_no), count(DISTINCT CASE WHEN r.ytd_year IS DISTINCT FROM ly.yr THEN l.psn_no END)
+        FROM ledger l JOIN ledger_years ly ON ly.yr = year(l.setl_date) JOIN routed r ON r.psn_no = l.psn_no
+        WHERE l.init_setl_id IS NULL GROUP BY ly.yr""").fetchall()}
+    return [{"year": int(y), "held_from": d.isoformat(), "persons": counts.get(int(y), (0, 0))[0],
+             "persons_without_ytd": counts.get(int(y), (0, 0))[1]} for y, d in rows]
+
+
+def year_from_ledger_text(y: dict) -> str:
+    """The warning for a year the ledger holds from a day after January, with persons given no ytd for it."""
+    return (f"清单 {y['year']} 年的结算自 {y['held_from']} 起，此前的结算不在清单中：{y['persons_without_ytd']:,} 人"
+            f"（共 {y['persons']:,} 人）未在人员信息中给出 {y['year']} 年的年初累计 ytd，其此前的起付线和统筹支付累计按 0 计"
+            f"（{YTD_FROM_LEDGER}）；若此前已有结算，其差异可能并不存在。请一并给出该年度此前各月的清单，或在 --persons 中给出"
+            f"每人的 ytd (the ledger holds {y['year']} from {y['held_from']}; {y['persons_without_ytd']:,} persons without "
+            f"ytd for it are taken to have no earlier totals)")
 
 
 def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int, ytd: bool) -> dict:
@@ -444,8 +484,13 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name))
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
         info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
+        years = _years_from_ledger(con)
         lap("route", f"按人员分组 grouped: {info.persons:,} 人 persons")
-        spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())))
+        for y in years:
+            if y["persons_without_ytd"] and progress is not None:
+                progress("注意 note: " + year_from_ledger_text(y))
+        spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())),
+                                  years_from_ledger=tuple(y["year"] for y in years))
         n_ref = fallback.settle(con, spec, people, workers)
         lap("reference", f"参考实现逐人结算 reference engine: {n_ref:,} 人 persons")
         disc = workdir / "discrepancies.parquet"
@@ -454,7 +499,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.audited} rows")
         lap("plan", f"重算并比对 recomputed and compared ({engine})")
         balances = any(p.acct_balance is not None for p in people.values())
-        summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances)
+        summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances,
+                           years)
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
         summary["admdvs"] = admdvs  # the region's own insured persons only, when given

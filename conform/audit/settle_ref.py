@@ -20,11 +20,14 @@ ROW_COLUMNS = ("setl_id", "psn_no", "psn_type", "setl_date", "med_type", "facili
                "overlmt_selfpay", "preselfpay_amt", "oth_fund_pay", "hosp_part_amt", "acct_mulaid_pay", "acct_pay",
                # last, and optional in a row (ORDER_DOUBT): the rest are unpacked by place
                "setl_time")
-# Without setl_time the export's order places a reversal among the settlements of its day (A-AUDIT-ORDER): a
-# settlement of the reversal's day listed before it, after the reversed one, counted the reversed one's deductible
-# and cap only if it came first, which the ledger cannot tell; its clauses, and those of the person's later
-# settlements of that year (their running totals follow from it), cite the assumption (_order_doubts).
+# Where no setl_time decides the order of a person's settlements on a day (no setl_time column, a blank cell, equal
+# times), they are taken in the export's order (A-AUDIT-ORDER), and the running deductible and cap of the person's
+# year from the first of such rows on rest on it: those rows' deductible and fund clauses cite it (_order_doubts), as
+# the plan's.
 ORDER_DOUBT = "A-AUDIT-ORDER"
+# A natural year the ledger does not hold from its start (plan.LEDGER_YEARS): a person without opening totals (ytd)
+# for it is taken to have none before the ledger's first day; their rows of that year cite it, as the plan's.
+YTD_FROM_LEDGER = "A-AUDIT-YTD-FROM-LEDGER"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class RulesSpec:
     policy: str
     region: str | None = None
     params: tuple[tuple[str, str], ...] = ()
+    # the natural years the ledger does not hold from their start (plan.LEDGER_YEARS), for YTD_FROM_LEDGER
+    years_from_ledger: tuple[int, ...] = ()
 
     def bind(self):
         return rules_for(self.policy, self.region, dict(self.params) or None)
@@ -277,10 +282,11 @@ def by_ledger(known: Person | None) -> bool:
 
 
 def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | None = None,
-                  typed_by_ledger: bool = False, retire_given: bool = False):
+                  typed_by_ledger: bool = False, retire_given: bool = False, ytd_unknown: frozenset[int] = frozenset()):
     """Expected rows (dicts in EXPECTED_COLUMNS) for one person; or the trace of `trace_for`.
     `typed_by_ledger`: the person's type comes from the ledger's rows (person_for), which are then
-    each checked against it; `retire_given`: the persons file dates the retirement (the role is then its)."""
+    each checked against it; `retire_given`: the persons file dates the retirement (the role is then its);
+    `ytd_unknown`: the years whose totals before the ledger's first day are taken as 0 (YTD_FROM_LEDGER)."""
     ledger = PersonLedger(rules, person)
     # the retirement dated by the ledger's types (person_for), not by the persons file
     retired_by_ledger = person.retire_date is not None and not retire_given
@@ -411,36 +417,64 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                         3 if no_account else 1 if unknown else 2 if key in short else 0))
     if trace_for is not None:
         return None, f"settlement {trace_for} not found"
+    # The readings every running total of a settlement's year rests on (the plan's _TOTALS_READINGS): on its
+    # deductible and fund clauses, where the running totals settled it (a benefit paid by them, not `none`), and
+    # on its reversal's, whose figures are its.
     doubted = _order_doubts(rows)
-    for d in out:
-        if d["setl_id"] in doubted:
-            for c in ("clause_dedc", "clause_fund", "clause_ratio"):
-                if d.get(c):
-                    d[c] = join_cites(*d[c].split(CITE_SEP), ORDER_DOUBT)
+    if doubted or ytd_unknown:
+        _cite_totals_readings(out, rows, doubted, ytd_unknown)
     return out
 
 
-def _order_doubts(rows: list[tuple]) -> set[str]:
-    """The settlements whose figures rest on the export's order (ORDER_DOUBT): from the first settlement listed,
-    on the day of a reversal without setl_time, between the reversed settlement and that reversal, every later
-    settlement of the person that year, and their reversals. Only where the reversed settlement is of that
-    natural year too: the reversal of an earlier year's gives back to that year (A-REVERSAL), so no settlement
-    of the reversal's year depends on whether it came first. Rows in settlement order; a reference-route person
-    only (such a reversal is not right after its settlement)."""
-    at: dict[str, int] = {}
-    first: dict[int, int] = {}  # year -> the first row in doubt
-    for i, r in enumerate(rows):
-        at[r[0]] = i
-        init, date = r[10], r[3]
-        if (init is None or init not in at or (len(r) > 19 and r[19] is not None)
-                or rows[at[init]][3] is None or date is None or rows[at[init]][3].year != date.year):
+def _cite_totals_readings(out: list[dict], rows: list[tuple], doubted: set[str], ytd_unknown: frozenset[int]) -> None:
+    """Add ORDER_DOUBT (rows in `doubted`) and YTD_FROM_LEDGER (settlements of a year in `ytd_unknown`, and their
+    reversals) to the deductible and fund clauses of the rows the running totals settled — a benefit, not `none`
+    nor refused; a reversal, where its settlement was — as the plan's _TOTALS_READINGS (its `ordinary` rows)."""
+    year = {r[0]: r[3].year for r in rows if r[10] is None and r[3] is not None}
+    init_of = {r[0]: r[10] for r in rows if r[10] is not None}
+    by_totals = {d["setl_id"] for d in out
+                 if d["status"] not in ("reversal", "none") and not d["status"].startswith("refused")}
+    for d in out:
+        sid = d["setl_id"]
+        settlement = init_of[sid] if d["status"] == "reversal" else sid
+        if settlement not in by_totals:
             continue
-        j = next((k for k in range(at[init] + 1, i) if rows[k][10] is None and rows[k][3] == date), None)
-        if j is not None:
-            first[date.year] = min(first.get(date.year, j), j)
-    doubted = {r[0] for k, r in enumerate(rows) if r[10] is None and r[3] is not None
-               and k >= first.get(r[3].year, len(rows))}
-    return doubted | {r[0] for r in rows if r[10] in doubted}
+        got = ((ORDER_DOUBT,) if sid in doubted else ()) + ((YTD_FROM_LEDGER,) if year.get(settlement) in ytd_unknown else ())
+        if got:
+            for c in ("clause_dedc", "clause_fund"):
+                if d.get(c):
+                    d[c] = join_cites(*d[c].split(CITE_SEP), *got)
+
+
+def _order_doubts(rows: list[tuple]) -> set[str]:
+    """The rows whose figures rest on the export's order (ORDER_DOUBT): in each person-year, those from the first row
+    that starts a tie on — it and a later row share a day whose order no setl_time decides (either has none, or both
+    the same): the next row of the year, unless that is its own reversal (whose place right after it is the ledger's
+    order), then the one after. A row's year is its settlement's (a reversal's: the one it reverses; the reversal of
+    an earlier year's gives back to that year, A-REVERSAL, so no settlement of its own year depends on where it
+    came). Rows in settlement order (plan.ORDER): the plan's ORDER_TIES, row for row."""
+    date_of = {r[0]: r[3] for r in rows if r[10] is None}
+    years: dict[int, list[tuple]] = {}
+    for r in rows:
+        own = date_of.get(r[10]) if r[10] is not None else r[3]
+        if own is not None and r[3] is not None:
+            years.setdefault(own.year, []).append(r)
+    doubted: set[str] = set()
+    for year_rows in years.values():
+        for k, r in enumerate(year_rows):
+            nxt = k + 1
+            if nxt < len(year_rows) and year_rows[nxt][10] == r[0]:  # its own reversal, right after it
+                nxt += 1
+            if nxt < len(year_rows) and _undecided(r, year_rows[nxt]):
+                doubted.update(x[0] for x in year_rows[k:])
+                break
+    return doubted
+
+
+def _undecided(a: tuple, b: tuple) -> bool:
+    """Rows a and b share a day and no setl_time orders them (either has none, or both the same)."""
+    ta, tb = (a[19] if len(a) > 19 else None), (b[19] if len(b) > 19 else None)
+    return a[3] == b[3] and (ta is None or tb is None or ta == tb)
 
 
 def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: int, acct: int | None,
@@ -460,10 +494,14 @@ def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: in
             "clause_ratio": ratio_c, "note": None, "acct_basis": basis}
 
 
-def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, trace_for: str | None = None):
-    """settle_person for a person as the ledger and the persons file (`known`, or None) describe them."""
+def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, trace_for: str | None = None,
+                 years_from_ledger: tuple[int, ...] = ()):
+    """settle_person for a person as the ledger and the persons file (`known`, or None) describe them;
+    `years_from_ledger`: the years the ledger does not hold from their start (RulesSpec)."""
+    given = known.ytd.year if known is not None and known.ytd is not None else None
     return settle_person(rules, person_for(psn_no, rows, known), rows, trace_for, typed_by_ledger=by_ledger(known),
-                         retire_given=known is not None and known.retire_date is not None)
+                         retire_given=known is not None and known.retire_date is not None,
+                         ytd_unknown=frozenset(y for y in years_from_ledger if y != given))
 
 
 def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None,
@@ -498,7 +536,7 @@ def _work(spec: RulesSpec, batch: list[tuple[str, Person | None, list[tuple]]],
     rules = spec.bind()
     out: list[dict] = []
     for psn_no, known, rows in batch:
-        out.extend(settle_known(rules, psn_no, rows, known))
+        out.extend(settle_known(rules, psn_no, rows, known, years_from_ledger=spec.years_from_ledger))
     return _columns(out, names)
 
 

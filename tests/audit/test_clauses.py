@@ -39,7 +39,8 @@ def test_a_ratio_error_cites_the_ratio_not_the_cap_on_either_route(tmp_path, rou
                    [{"psn_no": "O", "psn_type": "1201", **JILIN_ROUTES[route]}])
     diff, clause, settled_by = got[("O2", "hifp_pay")]
     assert (diff, settled_by) == ("80.00", route)
-    assert clause == "吉林 一；吉林 二（二）"
+    # the ledger holds 2023 from 02-05 (no ytd for O): the deductible left, and so the payment, rest on the reading
+    assert clause == "吉林 一；吉林 二（二）；A-AUDIT-YTD-FROM-LEDGER"
 
 
 def test_a_chronic_overflow_cites_the_chronic_the_overflow_and_the_ordinary_articles(tmp_path):
@@ -59,7 +60,8 @@ def test_a_chronic_overflow_cites_the_chronic_the_overflow_and_the_ordinary_arti
     diff, dedc, _ = got[("Q2", "act_pay_dedc")]
     assert diff == "-200.00"
     # the 200.00 is the ordinary deductible on the overflow: 第七条, reached through 第十一条 (not 第十条's)
-    assert dedc.split("；")[0] == "攀枝花 第十一条" and dedc.split("；")[-1] == "攀枝花 第七条", dedc
+    # (and, the ledger holding 2023 from 03-01 without Q's ytd, A-AUDIT-YTD-FROM-LEDGER last)
+    assert dedc.split("；")[0] == "攀枝花 第十一条" and dedc.split("；")[-2:] == ["攀枝花 第七条", "A-AUDIT-YTD-FROM-LEDGER"], dedc
     assert "第十条" not in dedc
 
 

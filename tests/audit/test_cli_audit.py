@@ -53,8 +53,10 @@ def test_overpayment_exits_1(tmp_path):
     rows = duckdb.connect().execute(
         f"SELECT field, CAST(recorded AS VARCHAR), CAST(expected AS VARCHAR), CAST(diff AS VARCHAR), clause "
         f"FROM read_parquet('{out / 'discrepancies.parquet'}') ORDER BY field").fetchall()
-    assert rows == [("hifp_pay", "250.0000", "162.5000", "87.5000", "攀枝花 第七条"),
-                    ("psn_part_amt", "150.0000", "237.5000", "-87.5000", "攀枝花 第七条")]
+    # the ledger holds 2023 from 05-04 and P9 has no ytd: the deductible left rests on A-AUDIT-YTD-FROM-LEDGER
+    cited = "攀枝花 第七条；A-AUDIT-YTD-FROM-LEDGER"
+    assert rows == [("hifp_pay", "250.0000", "162.5000", "87.5000", cited),
+                    ("psn_part_amt", "150.0000", "237.5000", "-87.5000", cited)]
 
 
 def test_bad_input_exits_2_with_a_located_message(tmp_path):
@@ -206,7 +208,9 @@ def test_the_command_tells_each_stage_as_it_finishes(tmp_path):
     # 攀枝花 第七条: (400 − 200) × 50% = 100.00, as recorded
     assert r.exit_code == 0, r.output
     said = r.stderr.splitlines()
-    assert [line.split()[0] for line in said] == ["读取并校验清单", "按人员分组", "参考实现逐人结算", "重算并比对", "报告"]
+    # the ledger holds 2023 from 03-01 only: said before the figures (A-AUDIT-YTD-FROM-LEDGER)
+    assert [line.split()[0] for line in said] == ["读取并校验清单", "按人员分组", "注意", "参考实现逐人结算", "重算并比对", "报告"]
+    assert "清单 2023 年的结算自 2023-03-01 起" in said[2]
     assert "1 行 rows" in said[0] and str(tmp_path / "out") in said[-1]
     assert "读取" not in r.stdout
 

@@ -89,7 +89,10 @@ def test_a_two_disease_payments_clause_is_article_nine_with_the_reading(tmp_path
         s["_connection"].close()
         shutil.rmtree(s["_workdir"], ignore_errors=True)
     assert code == 1
-    assert [(f, c) for f, _, c in rows] == [("hifp_pay", "攀枝花 第九条；A-PZH-TWO-DISEASE-REGISTERED")], rows
+    # (the ledger holds 2023 from 07-01 without X2's ytd: the 两病 deductible and cap used before rest on
+    # A-AUDIT-YTD-FROM-LEDGER)
+    assert [(f, c) for f, _, c in rows] == [
+        ("hifp_pay", "攀枝花 第九条；A-PZH-TWO-DISEASE-REGISTERED；A-AUDIT-YTD-FROM-LEDGER")], rows
 
 
 def test_a_retire_date_before_birth_is_refused_at_its_line(tmp_path):

@@ -46,9 +46,9 @@ def test_the_reversal_of_a_same_year_settlement_still_cites_the_export_order(tmp
     code, found = _found(tmp_path, DATE_HEADER, [same[0], same[1], same[2], same[3]], "sameyear")
     assert code == 1
     # X1 standing: X1b pays (600 − 0) × 50% = 300.00 (recorded 210.00); X2 counts the 200.00 deductible that X1R
-    # gave back (A-REVERSAL)
-    assert found[("X1b", "hifp_pay")] == ("-90.00", "攀枝花 第七条；A-AUDIT-ORDER", "reference")
-    assert found[("X2", "act_pay_dedc")][1] == "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER"
+    # gave back (A-REVERSAL); the ledger holds 2024 from 03-01 without W1's ytd: A-AUDIT-YTD-FROM-LEDGER on both
+    assert found[("X1b", "hifp_pay")] == ("-90.00", "攀枝花 第七条；A-AUDIT-ORDER；A-AUDIT-YTD-FROM-LEDGER", "reference")
+    assert found[("X2", "act_pay_dedc")][1] == "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER；A-AUDIT-YTD-FROM-LEDGER"
 
 
 # D1 (rclose7 ratio/plan.csv, ref.csv): G1 uses up P8's 二级-and-below deductible but 48.90; G2 101.11 元 pays
@@ -65,10 +65,13 @@ LATER = ["G3,P8,1201,2024-06-01 10:00:00,11,primary,H4,50.00,50.00,0.00,32.50,0.
 def test_a_ratio_found_wrong_where_rounding_changed_the_pool_payment_cites_the_article_on_both_routes(tmp_path):
     _, plan = _found(tmp_path, TIME_HEADER, G_ROWS, "plan")
     _, ref = _found(tmp_path, TIME_HEADER, G_ROWS + LATER, "ref")
-    expected = {"pool_prop_selfpay": ("-0.0500", "攀枝花 第七条"), "act_pay_dedc": ("-0.90", "攀枝花 第七条"),
-                "hifp_pay": ("-0.01", "攀枝花 第七条；A-ROUND-FEN"),
-                "fund_pay_sumamt": ("-0.01", "攀枝花 第七条；A-ROUND-FEN"),
-                "psn_part_amt": ("0.01", "攀枝花 第七条；A-ROUND-FEN")}
+    # (the ledger holds 2024 from 05-03 without P8's ytd: the deductible and payments, never the ratio, rest on
+    # A-AUDIT-YTD-FROM-LEDGER too)
+    ytd = "；A-AUDIT-YTD-FROM-LEDGER"
+    expected = {"pool_prop_selfpay": ("-0.0500", "攀枝花 第七条"), "act_pay_dedc": ("-0.90", "攀枝花 第七条" + ytd),
+                "hifp_pay": ("-0.01", "攀枝花 第七条；A-ROUND-FEN" + ytd),
+                "fund_pay_sumamt": ("-0.01", "攀枝花 第七条；A-ROUND-FEN" + ytd),
+                "psn_part_amt": ("0.01", "攀枝花 第七条；A-ROUND-FEN" + ytd)}
     for route, found in (("plan", plan), ("reference", ref)):
         g2 = {f: v for (s, f), v in found.items() if s == "G2"}
         assert {f: v[:2] for f, v in g2.items()} == expected, route

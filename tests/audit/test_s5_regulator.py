@@ -158,7 +158,8 @@ def test_a_deductible_carried_over_a_mid_year_retirement_cites_the_reading_on_th
     both = "攀枝花 第七条；A-MIDYEAR-RETIREMENT；A-AUDIT-PSN-TYPE-CHANGE"
     assert {k: v for k, v in ledger_dated.items() if k[0] == "T2"} == {
         ("T2", f): both for f in ("act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt")}
-    assert ledger_dated[("U1", "fund_pay_sumamt")] == "攀枝花 第七条"
+    # (the ledger holds 2025 from 03-10 only, without R1's ytd: A-AUDIT-YTD-FROM-LEDGER)
+    assert ledger_dated[("U1", "fund_pay_sumamt")] == "攀枝花 第七条；A-AUDIT-YTD-FROM-LEDGER"
     persons = tmp_path / "p.jsonl"
     persons.write_text('{"psn_no": "R1", "retire_date": "2024-03-01"}\n', encoding="utf-8")
     file_dated = _clauses(tmp_path, str(persons))
@@ -189,23 +190,27 @@ def test_a_same_day_resettlement_exported_before_the_reversal_cites_the_export_o
     # X2 (04-01, 100.00): with X1b counting no deductible, 200.00 is left: deductible 100.00, pool 0.00 — recorded
     # 0.00 / 60.00, so X2 differs too, and rests on the same order
     code, found = _found(tmp_path, DATE_HEADER, [X1, X1B, X1R, X2], "listed")
-    cited = "攀枝花 第七条；A-AUDIT-ORDER"
+    # (the ledger holds 2024 from 03-01 without W1's ytd: every figure rests on A-AUDIT-YTD-FROM-LEDGER too)
+    ytd = "；A-AUDIT-YTD-FROM-LEDGER"
+    cited = "攀枝花 第七条；A-AUDIT-ORDER" + ytd
     assert code == 1
     assert found[("X1b", "hifp_pay")] == ("-100.00", cited) and found[("X1b", "act_pay_dedc")] == ("200.00", cited)
     # X2's deductible is what is left after X1R gave back X1's 200.00: it rests on A-REVERSAL too (its pool payment,
     # decided by the ratio, reads no total)
     assert found[("X2", "hifp_pay")] == ("60.00", cited)
-    assert found[("X2", "act_pay_dedc")] == ("-100.00", "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER")
+    assert found[("X2", "act_pay_dedc")] == ("-100.00", "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER" + ytd)
     # listed after the reversal: X1b takes the deductible (200.00 / 200.00, as recorded); X2's 100.00 is all pool
-    # at 50% = 50.00 (recorded 60.00): a finding of the ledger's own order, citing the article alone
+    # at 50% = 50.00 (recorded 60.00). X1R and X1b share 03-02 with no time either: had X1b come before X1R (X1
+    # standing, the deductible used up), X2 would owe 100.00 of deductible and 0.00 from the pool — so X2's figures
+    # rest on the export's order too (A-AUDIT-ORDER; raudit4 D4: a tie on a day at or before the row's)
     code, found = _found(tmp_path, DATE_HEADER, [X1, X1R, X1B, X2], "ordered")
-    assert (code, found) == (1, {("X2", f): (d, "攀枝花 第七条") for f, d in
+    assert (code, found) == (1, {("X2", f): (d, "攀枝花 第七条；A-AUDIT-ORDER" + ytd) for f, d in
                                  (("hifp_pay", "10.00"), ("fund_pay_sumamt", "10.00"), ("psn_part_amt", "-10.00"))})
     # with times the order is known: X1b at 09:00 came before the reversal at 10:00 — no assumption
     timed = [X1.replace("2024-03-01", "2024-03-01 09:00:00"), X1B.replace("2024-03-02", "2024-03-02 09:00:00"),
              X1R.replace("2024-03-02", "2024-03-02 10:00:00")]
     code, found = _found(tmp_path, HEADER, timed, "timed")
-    assert code == 1 and found[("X1b", "hifp_pay")] == ("-100.00", "攀枝花 第七条")
+    assert code == 1 and found[("X1b", "hifp_pay")] == ("-100.00", "攀枝花 第七条" + ytd)
 
 
 def test_a_reversal_with_its_settlements_time_in_an_earlier_file_says_the_times_are_equal(tmp_path):
@@ -235,5 +240,7 @@ def test_the_plan_and_the_reference_cite_the_rounding_alike(tmp_path):
         audit([str(_csv(tmp_path, [HEADER, *rows], name=f"{name}.csv"))], "panzhihua", "panzhihua-example", out=out)
         with open(out / "discrepancies.csv", encoding="utf-8", newline="") as f:
             cited[name] = {(r["setl_id"], r["route"]): r["clause"] for r in csv.DictReader(f) if r["field"] == "hifp_pay"}
-    assert cited["plan"] == {("F2", "plan"): "攀枝花 第七条", ("G2", "plan"): "攀枝花 第七条；A-ROUND-FEN"}
-    assert cited["reference"] == {("F2", "plan"): "攀枝花 第七条", ("G2", "reference"): "攀枝花 第七条；A-ROUND-FEN"}
+    # (the ledger holds 2024 from May, without ytd: A-AUDIT-YTD-FROM-LEDGER on both routes alike)
+    ytd = "；A-AUDIT-YTD-FROM-LEDGER"
+    assert cited["plan"] == {("F2", "plan"): "攀枝花 第七条" + ytd, ("G2", "plan"): "攀枝花 第七条；A-ROUND-FEN" + ytd}
+    assert cited["reference"] == {("F2", "plan"): "攀枝花 第七条" + ytd, ("G2", "reference"): "攀枝花 第七条；A-ROUND-FEN" + ytd}

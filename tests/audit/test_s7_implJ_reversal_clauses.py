@@ -53,7 +53,9 @@ def _discrepancies(tmp_path, route: str, **engine) -> dict[tuple[str, str], tupl
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
     persons = tmp_path / "persons.jsonl"
-    persons.write_text("".join(json.dumps({"psn_no": p, **ROUTES[route]}) + "\n" for p in "KML"), encoding="utf-8")
+    # opening totals of 0 for 2023 given (the ledger holds 2023 from 03-01): no figure rests on A-AUDIT-YTD-FROM-LEDGER
+    persons.write_text("".join(json.dumps({"psn_no": p, "ytd": {"year": 2023}, **ROUTES[route]}) + "\n" for p in "KML"),
+                       encoding="utf-8")
     out = tmp_path / "out"
     audit([str(ledger)], "panzhihua", "panzhihua-example", str(persons), out=out, **engine)
     got = duckdb.sql(f"SELECT setl_id, field, CAST(CAST(diff AS DECIMAL(18, 2)) AS VARCHAR), clause, route "

@@ -54,8 +54,9 @@ def test_an_account_payment_taken_as_recorded_shows_that_reading_with_its_text(t
 def test_a_ledger_wide_reading_is_shown_only_where_it_bears_on_a_differing_field(tmp_path):
     # S1: 400.00 from the fund as above; the ledger records 基金支付总额 450.00. Without the other funds' columns
     # fund_pay_sumamt = hifp_pay + 0 = 400.00 (A-AUDIT-OTHER-FUNDS-ABSENT); 医院负担 (A-AUDIT-HOSP-PART-ABSENT) comes
-    # after the fund's total and decides only 个人负担 and what follows it, not this figure.
-    section, stated = _worked(tmp_path, ["S1,A,1101,2023-03-01,11,tertiary,false,,1000.00,0,0,0,"
+    # after the fund's total and decides only 个人负担 and what follows it, not this figure. (In January: the ledger
+    # holds 2023 from its start, so the year's totals rest on no A-AUDIT-YTD-FROM-LEDGER.)
+    section, stated = _worked(tmp_path, ["S1,A,1101,2023-01-05,11,tertiary,false,,1000.00,0,0,0,"
                                          "400.00,450.00,600.00,0.00,600.00"], "S1")
     assert "A-AUDIT-HOSP-PART-ABSENT" in stated
     assert _readings(section) == ["A-AUDIT-OTHER-FUNDS-ABSENT"]
@@ -65,7 +66,8 @@ def test_a_ledger_wide_reading_is_shown_only_where_it_bears_on_a_differing_field
 def test_a_settlement_that_rests_on_no_audit_reading_shows_none(tmp_path):
     # S1: 400.00 from the fund, recorded 450.00; the pool payment reads only 第七条 (the deductible, the ratio) and
     # every column it needs is in the ledger: no audit reading, although the run states four for other figures.
-    section, stated = _worked(tmp_path, ["S1,A,1101,2023-03-01,11,tertiary,false,,1000.00,0,0,0,"
+    # (In January: a ledger from March would rest the deductible left on A-AUDIT-YTD-FROM-LEDGER.)
+    section, stated = _worked(tmp_path, ["S1,A,1101,2023-01-05,11,tertiary,false,,1000.00,0,0,0,"
                                          "450.00,400.00,600.00,0.00,600.00"], "S1")
     assert {"A-AUDIT-ACCT-UNKNOWN", "A-AUDIT-OTHER-FUNDS-ABSENT", "A-AUDIT-HOSP-PART-ABSENT"} <= stated
     assert "统筹基金支付 hifp_pay" in section and "A-AUDIT-" not in section

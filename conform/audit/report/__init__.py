@@ -197,6 +197,8 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
         ("结算清单 ledger", ledger),
         *empty_rows,
         ("期间 period", f"{period.get('from', '—')} 至 {period.get('to', '—')}"),
+        # what the figures rest on before any of them: a year the ledger holds from after January (run.py)
+        *(("注意 note", w) for w in summary.get("warnings") or ()),
         ("读取行数 rows read", summary.get("rows_read")),
         ("结算笔数 settlements", summary.get("settlements")),
         ("撤销笔数 reversals", summary.get("reversals")),

@@ -217,3 +217,26 @@ def test_the_properties_year_totals_after_a_kept_reversal_rest_on_the_reversal()
         assert c.status == "failed", (pid, c.status, c.message[:300])
         assert c.extra.get("rests_on") == ["A-REVERSAL"], (pid, c.failed_articles, c.extra, c.message[:300])
         assert "nanchang-4.2.1" in c.failed_articles, (pid, c.failed_articles)
+
+
+def test_the_audits_ratio_clause_never_names_the_reversal():
+    # rclose11 D1, the audit's reference route: 吉林 (jilin-example, chronic.ratio 0.60, 慢性病限额 3000) V1 二级
+    # 4200.00 M00100: 起付线 200, (4200 − 200) × 60% = 2400.00; reversed. V2 the same: 2400.00 of the 3000.00 left —
+    # 600.00 had V1 stayed counted: the deductible and the payment rest on A-REVERSAL, the ratio 60% never does
+    from conform.audit import settle_ref
+    from conform.reference.engine import PersonLedger, rules_for
+
+    person = {"psn_no": "J3", "psn_type": "1101", "chronic_diseases": [{"dise_codg": "M00100", "kind": "chronic"}]}
+    case = parse_case({"policy": "jilin", "region": "jilin-example", "params": {"chronic.ratio": "0.60"}, "person": person,
+                       "settlements": [_visit("V1", "2023-03-01", "4200.00", "secondary", med_type="14", dise_codg="M00100"),
+                                       {"id": "R1", "date": "2023-03-01", "reverses": "V1"},
+                                       _visit("V2", "2023-06-01", "4200.00", "secondary", med_type="14",
+                                              dise_codg="M00100")]})
+    ledger = PersonLedger(rules_for("jilin", "jilin-example", {"chronic.ratio": "0.60"}), case.person)
+    out = {}
+    for item in case.items:
+        out[item.id] = (ledger.reverse(item.reverses, item.id, item.date) if getattr(item, "reverses", None)
+                        else ledger.settle(item))
+    dedc, fund, ratio = settle_ref._clauses(out["V2"])
+    assert dedc.endswith("A-REVERSAL") and "A-REVERSAL" in fund.split("；")
+    assert "A-REVERSAL" not in ratio.split("；"), ratio

@@ -121,8 +121,14 @@ MIDYEAR, TYPE_CHANGE = "A-MIDYEAR-RETIREMENT", "A-AUDIT-PSN-TYPE-CHANGE"
 ROUNDING = "A-ROUND-FEN"
 
 
-def _unrounded(clause: str | None) -> str | None:
-    return join_cites(*(c for c in clause.split(CITE_SEP) if c != ROUNDING)) or None if clause else clause
+def _unrounded(clause: str | None, also: str | None = None) -> str | None:
+    return join_cites(*(c for c in clause.split(CITE_SEP) if c not in (ROUNDING, also))) or None if clause else clause
+
+
+# A ratio reads no year total: a payment step that is ratio and cap in one (慢特病支付, 住院比例和限额) cites A-REVERSAL
+# for its cap's remainder (benefits._reversed_cap), which the settlement's ratio never rests on (rclose11 D1), as the
+# plan's clause_ratio never names it.
+REVERSAL = "A-REVERSAL"
 
 
 def _cites(clause: str | None, reading: str) -> bool:
@@ -197,7 +203,7 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
         ratio = join_cites(*chronic.split(CITE_SEP), *kept.split(CITE_SEP))  # each article once
     else:
         ratio = ratio_steps[-1][3] if ratio_steps else fund
-    return _unrounded(dedc), fund, _unrounded(ratio)
+    return _unrounded(dedc), fund, _unrounded(ratio, REVERSAL)
 
 
 class AuditRefusal(PolicyError):

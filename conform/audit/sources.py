@@ -393,8 +393,8 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
             raise AuditInputError(f"not readable in encoding {encoding}" + _UTF8_BOM_NOTE, file=str(path), row=bad)
         bad = bad_line(encoding)
         if bad is not None:
-            raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode",
-                                  file=str(path), row=bad)
+            raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode"
+                                  + narrow_gb(encoding), file=str(path), row=bad)
         return encoding
     bad_utf8 = bad_line("utf-8")
     if bad_utf8 is None:
@@ -409,6 +409,25 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
     which, line = ("GBK/GB18030", bad_gb) if bad_gb > bad_utf8 else ("UTF-8", bad_utf8)
     raise AuditInputError(f"{UNREADABLE}: it reads as {which} up to this line, where a byte sequence does not decode"
                           + LEDGER_ADVICE, file=str(path), row=line)
+
+
+# GB2312 (1980) holds 6,763 characters: not 镕, 喆, 堃, 赟, many a surname's or a given name's character, nor the
+# traditional forms, all of which GBK and GB18030 (its supersets, what Chinese systems write) encode. An export
+# said to be GB2312 that a name breaks is almost surely GBK: the user is told to read it so.
+GB2312 = "gb2312"
+
+
+def narrow_gb(encoding: str) -> str:
+    """The hint for a byte that does not decode in `encoding` when it is GB2312 (any of its names: gb2312,
+    euc-cn, chinese): '' otherwise."""
+    try:
+        if codecs.lookup(encoding).name != GB2312:
+            return ""
+    except LookupError:
+        return ""
+    return ("; GB2312 lacks many characters real exports hold (镕, 喆, rare surnames, traditional forms), which "
+            "GBK and GB18030, its supersets, encode: give --encoding gb18030 (or gbk), or leave --encoding out "
+            "(GBK/GB18030 is recognised by itself)")
 
 
 UNREADABLE = "unreadable encoding: neither UTF-8 nor GBK/GB18030"
@@ -440,8 +459,8 @@ _UTF8_BOM_NOTE = (" (the file starts with a UTF-8 byte-order mark, EF BB BF, but
 def _undecodable(path: Path, encoding: str) -> AuditInputError:
     """The located error for a byte past the first ones that does not decode in `encoding`."""
     return AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode (the file's first "
-                           "lines did; two exports in different encodings joined?)", file=str(path),
-                           row=_check_decodes(path, encoding))
+                           "lines did; two exports in different encodings joined?)" + narrow_gb(encoding),
+                           file=str(path), row=_check_decodes(path, encoding))
 
 
 # --------------------------------------------------------------------------- header names

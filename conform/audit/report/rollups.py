@@ -7,6 +7,7 @@ fund and a negative one an underpayment.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,33 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
     return {"totals": totals, "by_field": by_field, "by_institution": by_institution, "by_facility": by_facility,
             "by_month": by_month, "by_psn_type": by_psn_type, "classes": classes, "top_persons": top_persons,
             "top_institutions": [r for r in by_institution if r["overpaid"] > 0][:top]}
+
+
+def _first_of_month(day: Any) -> tuple[int, int] | None:
+    """(year, month) of a period bound as summary.json writes it (YYYY-MM-DD); None for anything else."""
+    try:
+        d = dt.date.fromisoformat(str(day))
+    except ValueError:
+        return None
+    return d.year, d.month
+
+
+def every_month(by_month: list[dict], period: dict | None) -> list[dict]:
+    """`by_month` (collect: only the months with a discrepancy) with every month of the audited period
+    (summary.json's period, first to last setl_date) in it, a month without a discrepancy as zeros: a
+    regulator reads a month missing from 按月份 as a month not audited. A period that is not two dates
+    (a summary written without one) leaves the rows as they are."""
+    first, last = (_first_of_month((period or {}).get(k)) for k in ("from", "to"))
+    if first is None or last is None:
+        return by_month
+    have = {r["month"]: r for r in by_month}
+    months = set(have)
+    y, m = first
+    while (y, m) <= last:
+        months.add(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    zero = {"settlements": 0, "persons": 0, "overpaid": 0, "underpaid": 0, "net": 0}
+    return [have.get(k) or {"month": k, **zero} for k in sorted(months)]
 
 
 def shown(x: Any, field: str) -> str:

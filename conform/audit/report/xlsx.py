@@ -3,10 +3,12 @@
 Written in openpyxl's write-only (streaming) mode so a million detail rows never sit
 in memory; the detail rows stream from DuckDB in Arrow batches. Every cell goes
 through the conformance report's own cell writer (`harness.report.xlsx._put`):
-amounts become numbers formatted 0.00 (ratios 0.00%), and text is never a formula.
+amounts become numbers formatted 0.00 (ratios 0.00%), dates date cells formatted yyyy-mm-dd, and text is
+never a formula.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +27,10 @@ from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT,
 from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited
 
 EXCEL_MAX_ROWS = 1_048_576
+# A date is written as a date cell (a serial number shown yyyy-mm-dd), so a regulator can filter and sort by it;
+# one before 1900-03-01, where Excel's day numbers are off by its 1900 leap-year error, is written as text.
+DATE_FORMAT = "yyyy-mm-dd"
+FIRST_EXCEL_DATE = dt.date(1900, 3, 1)
 DETAIL_COLUMNS = [
     ("setl_id", "结算ID setl_id"), ("psn_no", "人员编号 psn_no"), ("setl_date", "结算日期"), ("month", "月份"),
     ("psn_type", "人员类别"), ("facility", "机构等级"), ("fixmedins_code", "定点机构编码"), ("fixmedins_name", "定点机构名称"),
@@ -73,10 +79,21 @@ class _FastRows:
         c.value = value
         return c
 
+    def _date(self, j: int, value: dt.date) -> Any:
+        c = self.num.get((j, "date"))
+        if c is None:
+            c = self.num[(j, "date")] = WriteOnlyCell(self.ws)
+            c.number_format = DATE_FORMAT
+        c.value = value
+        return c
+
     def append(self, values: list[Any]) -> None:
         out: list[Any] = []
         slow = None
         for j, v in enumerate(values, 1):
+            if type(v) is dt.date:  # a real date cell (a datetime is a date too, but none is written here)
+                out.append(self._date(j, v) if v >= FIRST_EXCEL_DATE else v.isoformat())
+                continue
             if isinstance(v, Amount):
                 n = as_number(v.value)
                 if n is not None:

@@ -62,10 +62,14 @@ def summary_for(discrepancies: Path, **extra) -> dict:
                    GROUP BY coalesce(init_setl_id, setl_id))
         SELECT coalesce(sum(net) FILTER (WHERE net > 0), 0), coalesce(-sum(net) FILTER (WHERE net < 0), 0) FROM p""").fetchone()
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{discrepancies}') GROUP BY 1 ORDER BY 1").fetchall())
+    # a run's period is its ledger's first and last setl_date, so it spans every discrepancy (the reports list
+    # each of its months, zeros included); a file without rows keeps two whole years
+    first, last = con.execute(f"SELECT CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) "
+                              f"FROM read_parquet('{discrepancies}')").fetchone()
     con.close()
     base = {"ledger": ["ledger.parquet"], "policy": "panzhihua", "region": "panzhihua-example", "engine": "duckdb",
             "rows_read": 1000, "settlements": 990, "reversals": 10, "persons": 120,
-            "period": {"from": "2023-01-01", "to": "2024-12-31"}, "fields_audited": ["hifp_pay", "act_pay_dedc"],
+            "period": {"from": first or "2023-01-01", "to": last or "2024-12-31"}, "fields_audited": ["hifp_pay", "act_pay_dedc"],
             "discrepancies_by_field": by_field, "recorded_hifp_pay_fen": 10_000_00, "expected_hifp_pay_fen":
             10_000_00 - int(over * 100) + int(under * 100), "overpaid_fen": int(over * 100),
             "underpaid_fen": int(under * 100), "persons_reference": 3, "elapsed_s": 0.5, "rows_per_s": 2000,

@@ -11,7 +11,8 @@ A text time with a UTC offset ('2023-01-02T10:39:12+08:00', '...Z') is dated in 
 Every bad row is refused with its file, line/row and column (exit 2): a missing column, an
 unknown code, a non-numeric amount or one with three decimals, parts exceeding the total, a
 duplicate setl_id, a reversal of an unknown (or another person's, or later) settlement, an ID or code cell
-holding pandas' text for a missing value ('nan', 'None': PANDAS_MISSING).
+holding pandas' or R's text for a missing value ('nan', 'None', 'NA': MISSING_WORDS; in an amount, date or flag
+cell, which is refused anyway, the message names it so).
 Rows need not be sorted: the plan orders them by setl_date, setl_time, then export order.
 """
 from __future__ import annotations
@@ -131,19 +132,52 @@ OFFSET_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-
 # settlement; a psn_no 'nan' would make one person of every row that lost its psn_no. No platform ID or code is
 # one of these words.
 PANDAS_MISSING = ("nan", "NaN", "None", "NaT", "<NA>")
+# What R writes for a missing value of any type (write.csv's and readr's write_csv's default na = "NA"). It belongs
+# with pandas' words in an ID or code cell too: setl_id, psn_no and init_setl_id are the platform's digits,
+# fixmedins_code a letter and digits (H51040200001), dise_codg a disease code (M03900, J45.900), the coded columns'
+# codes digits or the harness's words; none is the two letters NA. A vendor's 'NA' for "not applicable" holds no
+# code either: an empty cell says that. (A --map [codes.<column>] entry for 'NA' is the user's reading and stands.)
+# 'NA' sorts between '<NA>' and 'nan', so _missing_text's min/max skipping of row groups is unchanged.
+R_MISSING = ("NA",)
+MISSING_WORDS = PANDAS_MISSING + R_MISSING
 # The ID and code columns stored as text, whose 'nan' no other check refuses (checked on the table: _missing_text).
 # The coded columns (psn_type, …) and the division codes refuse it as an unknown code; their message says why.
 MISSING_TEXT_CHECKED = ("setl_id", "psn_no", "init_setl_id", "fixmedins_code", "dise_codg")
+# What an empty cell means where a word stood: the refusal of an amount, date or flag written as 'nan' says it (the
+# recorded figures cannot be blank either; an optional amount's empty cell is 0.00; a flag's, its default).
+_EMPTY_MEANS = {"medfee_sumamt": "; medfee_sumamt is required on a settlement, so the export lost this row's own",
+                "setl_date": "; every row needs its date (setl_date, or the date of setl_time)",
+                "setl_time": "; every row needs its date (setl_date, or the date of setl_time)",
+                "remote": "; an empty remote reads as 0 (in the city)",
+                "acct_used_flag": "; an empty acct_used_flag reads as 1 (the account is used)",
+                "vali_flag": "; an empty vali_flag reads as valid"}
 
 
-def missing_as_text(column: str) -> str:
-    """The refusal of a cell holding pandas' text for a missing value ({value}: the cell, put in by _raise_row)."""
+def missing_as_text(column: str, writer: str = "pandas") -> str:
+    """The refusal of a cell holding pandas' (or, writer "R", R's) text for a missing value ({value}: the cell, put
+    in by _raise_row)."""
     tail = {"init_setl_id": "; a settlement's init_setl_id is empty, a reversal's names the settlement it reverses",
             "setl_id": "; setl_id is required, so the export lost this row's own",
             "psn_no": "; psn_no is required, so the export lost this row's own (the rows that lost theirs would "
-                      "read as one person)"}.get(column, "")
+                      "read as one person)"}.get(column) or _EMPTY_MEANS.get(column, "")
+    if column in RECORDED:
+        tail = ("; a recorded figure is never blank either (the platform records 0.00 where nothing was paid): "
+                "export the figure, or leave the column out of the export to not audit it")
+    elif column in INPUT_AMOUNTS + OTHER_FUNDS + AS_RECORDED and not tail:
+        tail = f"; an empty {column} reads as 0.00"
+    if writer == "R":
+        return ("a missing value written as text ({value}: R's write.csv?): write it as an empty cell "
+                f"(write.csv(..., na = \"\")){tail}")
     return ("a missing value written as text ({value}: pandas astype(str)?): write it as an empty cell (to_csv "
             f"without astype(str), or fillna('') first){tail}")
+
+
+def _missing_words(column: str, value: str, cond: str = "TRUE") -> list[tuple[str, str, str, str]]:
+    """canonical_select's (condition, column, message, raw) entries refusing a cell `value` (SQL text) that holds
+    pandas' or R's word for a missing value where `cond` says the cell is bad: the errors pass only, so a clean
+    ledger pays nothing for them."""
+    return [(f"COALESCE(({cond}) AND {value} IN {_in(words)}, FALSE)", column, missing_as_text(column, writer), value)
+            for words, writer in ((PANDAS_MISSING, "pandas"), (R_MISSING, "R"))]
 
 
 @dataclass(frozen=True)
@@ -321,6 +355,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         # first: a void record is left out as void whatever else it is, so a void reversal never takes its
         # settlement with it (_skip_rows)
         skips.insert(0, f"WHEN {number} = 0 THEN {q(f'{VOID_FLAG}={VOID}')}")
+        if errors:
+            bad.extend(_missing_words(VOID_FLAG, flag))
         bad.append((f"({flag} IS NOT NULL AND COALESCE({number} NOT IN (0, 1), TRUE))", VOID_FLAG,
                     "not a validity flag (有效标志): expected 1 (valid) or 0 (void)", flag))
     insured = text_value(names["insuplc_admdvs"][0]) if "insuplc_admdvs" in names else None
@@ -355,6 +391,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             bad.append((f"({b} AND regexp_full_match(trim({text_value(src)}), '-[0-9]*\\.?[0-9]+'))", c,
                         "negative, which no payment ratio is (a reversal row keeps its settlement's ratio)",
                         text_value(src)))
+        if b and errors:  # 'nan', 'NA': a missing value as pandas or R writes it, named so
+            bad.extend(_missing_words(c, text_value(src), b))
         if b:
             what = "not an amount in yuan with at most two decimals" if scale == 2 else \
                 "not a ratio with at most four decimals"
@@ -370,6 +408,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         if not cond:
             continue
         raw = text_value(names[col][0])
+        if errors:  # 'NaT', 'NA': a missing value as pandas or R writes it
+            bad.extend(_missing_words(col, raw, cond))
         if errors:  # why it is no date, where a vendor's column (renamed by --map) holds Excel's day numbers
             bad.append((f"({cond} AND regexp_full_match({raw}, {q(EXCEL_SERIAL)}))", col,
                         "not a date: an Excel date number (the cell was not formatted as a date): format the column "
@@ -390,6 +430,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             continue
         t = text_value(src)
         sel[f] = f"CASE WHEN {t} IN {_in(TRUE_TEXT)} THEN TRUE WHEN {t} IN {_in(FALSE_TEXT)} THEN FALSE ELSE {default} END"
+        if errors:
+            bad.extend(_missing_words(f, t))
         bad.append((f"({t} IS NOT NULL AND {t} NOT IN {_in(TRUE_TEXT + FALSE_TEXT)})", f, "expected 1/0 or true/false", t))
     if insured is not None:  # read for whose insured person a row is, `remote` given or not
         bad.append((not_division(insured), "insuplc_admdvs", "not a six-digit division code (医保区划)", insured))
@@ -403,7 +445,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         if "mdtrtarea_admvs" in names and "remote" not in names:  # read for `remote` only without the flag
             said.append(("mdtrtarea_admvs", text_value(names["mdtrtarea_admvs"][0])))
         said = [("hosp_lv" if c == "facility" and level_from == "hosp_lv" else c, e) for c, e in said]
-        bad[:0] = [(f"COALESCE({e} IN {_in(PANDAS_MISSING)}, FALSE)", c, missing_as_text(c), e) for c, e in said]
+        bad[:0] = [w for c, e in said for w in _missing_words(c, e)]
     conv_bad, bad = bad, []
     # Row-level rules, on the converted values.
     rev = "(init_setl_id IS NOT NULL)"
@@ -735,7 +777,7 @@ def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: s
     codes H… to P…, which are scanned). The same test in canonical_select's pass compared every cell: ~0.3 s
     on two threads for three columns of 10M rows."""
     per_column = " UNION ALL ".join(f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE {c} IN "
-                                    f"{_in(PANDAS_MISSING)}" for c in MISSING_TEXT_CHECKED)
+                                    f"{_in(MISSING_WORDS)}" for c in MISSING_TEXT_CHECKED)
     hit = con.execute(f"SELECT col, rid FROM ({per_column}) WHERE rid IS NOT NULL ORDER BY rid, col LIMIT 1").fetchall()
     if not hit:
         return
@@ -743,7 +785,7 @@ def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: s
     value = con.execute(f"SELECT {ident(col)} FROM ledger WHERE rid = {int(rid)}").fetchall()[0][0]
     path = paths[rid // RID_STEP]
     _raise_row((str(path), sources.line_of(path, rid % RID_STEP, encoding, wanted), _unit(path),
-                f"{col}\x1f{missing_as_text(col)}\x1f{value}"))
+                f"{col}\x1f{missing_as_text(col, 'R' if value in R_MISSING else 'pandas')}\x1f{value}"))
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,

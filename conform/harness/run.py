@@ -576,10 +576,13 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
               help="time the run may take, e.g. 90s, 10m, 1h (implies --thorough; default with --thorough: 10m): "
                    "after the scenarios, each property gets an equal share of what is left")
 @click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
+@click.option("--examples", type=click.IntRange(min=1), default=None, metavar="N",
+              help="exactly N examples per property and no time budget (reproduces a counterexample a --thorough "
+                   "run printed, with its --seed)")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
                 tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,
                 no_progress: bool, thorough: bool = False, seed: int | None = None,
-                budget: str | None = None) -> None:
+                budget: str | None = None, examples: int | None = None) -> None:
     """Run the conformance suite against a system under test and write the reports.
 
     Exit codes: 0 conformant; 1 non-conformance found; 2 usage or configuration error;
@@ -588,7 +591,7 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
     with _Interrupts(final=True) as guard:
         try:
             _run(guard, adapter, config, policies, articles, tag, formats, out, baseline, no_progress, thorough,
-                 seed, budget)
+                 seed, budget, examples)
         except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
             click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -620,7 +623,7 @@ def _interrupted(e: BaseException) -> bool:
 def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],
          articles: tuple[str, ...], tag: str | None, formats: tuple[str, ...], out: str | None,
          baseline: str | None, no_progress: bool, thorough: bool, seed: int | None,
-         budget: str | None = None) -> None:
+         budget: str | None = None, examples: int | None = None) -> None:
     from conform.reference.policy import POLICY_IDS
 
     from .report import ReportsNotWritten, write_reports
@@ -666,9 +669,13 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
             parse_duration(budget)
         except ValueError as e:
             _fail(f"--budget {e}")
+    if budget is not None and examples is not None:
+        _fail("--budget and --examples: choose one (a time budget, or exactly N examples per property)")
     prop_args = (("--thorough",) if thorough or budget is not None else ()) + \
         (("--conform-seed", str(seed)) if seed is not None else ()) + \
-        (("--conform-budget", budget) if budget is not None else ())
+        (("--conform-budget", budget) if budget is not None else ()) + \
+        (("--conform-examples", str(examples)) if examples is not None else ()) + \
+        ("--conform-front-end", "run")  # its hints name `conform run`'s options, not pytest's
     # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.
     progress = "heartbeat" if no_progress else "auto"  # a concurrent run's parent shows its workers' progress
     if workers > 1:

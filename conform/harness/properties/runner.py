@@ -28,7 +28,7 @@ from ..adapters.reference import ReferenceAdapter
 from ..generators import settings_for, skipped_settings
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence, traced_blame
-from .settings import UNPLANNED, announce, format_duration, property_settings
+from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce
 
 
 class Budget:
@@ -251,10 +251,12 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
 
             Rounds(deadline, ps.clock).run(one_round, progress)
     except PropertyViolation as e:
-        reproduce = ([f"（单独重现此属性 reproduce this property alone: --conform-seed {current['seed']} "
-                      f"--conform-examples {current['n']}{' --thorough' if ps.profile == 'thorough' else ''}）"]
-                     if deadline is not None else [])
-        raise _reported(e, prop, policy, budget, ch, extra=reproduce) from None
+        # `conform run` selects by document, not by property: its hint narrows to this one's (--policy)
+        narrow = f" --policy {policy}" if ps.front_end == "run" else ""
+        again = ([f"（单独重现此属性 reproduce this property alone: "
+                  f"{reproduce(ps, current['seed'], current['n'], ps.profile == 'thorough')}{narrow}）"]
+                 if deadline is not None else [])
+        raise _reported(e, prop, policy, budget, ch, extra=again) from None
     except FlakyFailure as e:
         inner = _sut_error(e)
         if inner is not None:

@@ -67,6 +67,20 @@ BATCH = {"conform": 1, "ci": 1, "thorough": 48}
 SHRINK_SECONDS = {"conform": 2.0, "ci": 4.0, "thorough": 120.0}
 SHRINK_POOL = {"conform": 20.0, "ci": 40.0, "thorough": 1800.0}
 THOROUGH_BUDGET = "10m"  # --thorough without --conform-budget / --budget
+# The commands that run the suite: pytest (this plugin's --conform-* options) and `conform run` (its own --seed,
+# --examples, --thorough). A reproduce hint names the options of the one in use: `conform run` refuses
+# --conform-seed (rvendor8 D1).
+FRONT_ENDS = ("pytest", "run")
+
+
+def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorough: bool = False) -> str:
+    """The options that rerun with `seed` (and `n` examples per property, the thorough profile) in the command
+    that ran this session."""
+    if ps.front_end == "run":
+        return (f"conform run --seed {seed}" + (f" --examples {n}" if n is not None else "")
+                + (" --thorough" if thorough else ""))
+    return f"--conform-seed {seed}" + (f" --conform-examples {n}" if n is not None else "") + \
+        (" --thorough" if thorough else "")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms]?)", re.IGNORECASE)
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
 
@@ -107,6 +121,7 @@ class PropertySettings:
     planned: int = 0                      # properties collected in this session
     done: int = 0                         # properties finished (passed, failed, skipped alike)
     budget_start: float | None = None     # when the session began (else: when the first property did)
+    front_end: str = "pytest"             # FRONT_ENDS: whose options a reproduce hint names
     clock: Callable[[], float] = time.monotonic
 
     def budget_left(self) -> float | None:
@@ -188,6 +203,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--conform-budget", default=None, metavar="DURATION",
                 help=f"time the run may take, e.g. 90s, 10m, 1h: after the scenarios each property gets an equal "
                      f"share of what is left and as many examples as fit (default with --thorough: {THOROUGH_BUDGET})")
+    g.addoption("--conform-front-end", choices=FRONT_ENDS, default="pytest",
+                help="the command running the suite (`conform run` passes run): its options are the ones a "
+                     "reproduce hint names")
 
 
 @pytest.hookimpl(trylast=True)
@@ -227,7 +245,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
         seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
-    ps = PropertySettings(profile, seed, n, shrink, budget=budget)
+    ps = PropertySettings(profile, seed, n, shrink, budget=budget,
+                          front_end=str(config.getoption("--conform-front-end", "pytest") or "pytest"))
     if budget:
         ps.budget_start = ps.clock()  # the whole run's budget: scenarios first, properties share the rest
     config.stash[KEY] = ps
@@ -306,7 +325,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     ps = config.stash.get(KEY, None)
     if ps is None:
         return None
-    return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with --conform-seed)"
+    return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with {reproduce(ps, ps.seed_label)})"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -345,7 +364,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     ps = config.stash.get(KEY, None)
     head = (f"属性反例 Property counterexamples (seed {ps.seed_label if ps else '?'}; "
-            f"reproduce with --conform-seed {ps.seed_label if ps else '?'})")
+            f"reproduce with {reproduce(ps, ps.seed_label) if ps else '--conform-seed ?'})")
     text = [head]
     for c in failed:
         text += ["", f"# {c.name}  ({c.nodeid})", c.counterexample]

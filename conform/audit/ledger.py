@@ -609,6 +609,9 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                 raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column, unit=e.unit) from None
             raise
         headers |= set(cols) - {"src_row"}
+        person_fields = sources.persons_shaped({mapping.rename(c) for c in cols if c != "src_row"})
+        if person_fields:
+            raise AuditInputError(_persons_said(p, person_fields, others), file=str(p))
         if institutions:  # the level by fixmedins_code where the file has no facility/hosp_lv
             rel, cols = inst.attach(con, rel, cols, mapping, p)
         here = {mapping.rename(c) for c in cols}
@@ -675,6 +678,22 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                       frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording),
                       tuple(f for f in RECORDED if f in present and f not in audited),
                       tuple(sorted(integer_yuan)), file_rows)
+
+
+def _persons_said(path: Path, fields: list[str], others: tuple[tuple[str, str], ...]) -> str:
+    """The refusal of a persons file met among the ledgers (sources.persons_shaped): what it looks like and what to
+    do. Not skipped: the audit would settle its persons without their balances, tiers or registrations, and
+    report that as the truth."""
+    given = [f for opt, f in others if opt == "--persons"]
+    shown = ", ".join(fields[:4]) + (", …" if len(fields) > 4 else "")
+    said = (f"this looks like a persons file, not a ledger (psn_no with a person's {shown}; no setl_id, setl_time or "
+            "setl_date, med_type, medfee_sumamt): ")
+    if given:
+        return said + (f"--persons gives another file ({given[0]}); move this one out of the ledger folder, or give "
+                       "it as --persons instead if it is this audit's")
+    return said + (f"give it as --persons {path} (it may then stay in the folder), or move it out of the ledger folder "
+                   "if it is not this audit's; it is not skipped, as an audit without its persons would settle them "
+                   "wrongly")
 
 
 def _map_sources_found(mapping: Mapping, headers: set[str], present: set[str], paths: list[Path]) -> None:

@@ -54,6 +54,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from conform.reference.case import PERSON_FIELDS
 from conform.reference.loading import DuplicateJSONKey, unique_object
 
 from .errors import AuditInputError
@@ -88,6 +89,22 @@ BOM = "\ufeff"  # a UTF-8 byte-order mark as read (Excel's "CSV UTF-8", Notepad'
 # An error raised inside a stream DuckDB is scanning reaches the caller wrapped in a duckdb.Error;
 # the located original is kept here so the caller can raise it instead.
 PENDING: list[AuditInputError] = []
+
+
+# A persons file (the case format's `person`: docs/audit.md §3) has psn_no, often psn_type, and fields no ledger row
+# has; a ledger file has a settlement's columns. One lying in a ledger folder (or glob) and not given as --persons
+# would be read as a ledger and refused for its missing columns, the message sending the user to --map.
+PERSON_ONLY = PERSON_FIELDS - {"psn_no", "psn_type"}
+SETTLEMENT_COLUMNS = ("setl_id", "setl_time", "setl_date", "med_type", "medfee_sumamt", "init_setl_id", "facility",
+                      "hosp_lv", "fixmedins_code")
+
+
+def persons_shaped(names: set[str]) -> list[str]:
+    """The person-only fields (PERSON_ONLY, case aside) of a file with psn_no and no settlement column: [] for any
+    other."""
+    if "psn_no" not in names or not names.isdisjoint(SETTLEMENT_COLUMNS):
+        return []
+    return sorted(n for n in names if n.strip().casefold() in PERSON_ONLY)
 
 
 def _pending(e: AuditInputError) -> AuditInputError:
@@ -1205,7 +1222,8 @@ def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, 
         for no, line in _lines(path, f):
             if first is None and line.lstrip().startswith("["):
                 raise AuditInputError("a JSON array, not JSON lines: give one object per line "
-                                      "(e.g. jq -c '.[]' file.json > file.jsonl)", file=str(path), row=no)
+                                      "(e.g. jq -c '.[]' file.json > file.jsonl)" + _persons_list(path, enc),
+                                      file=str(path), row=no)
             obj = _json_line(path, no, line)
             if not isinstance(obj, dict):
                 raise AuditInputError("each line must be a JSON object", file=str(path), row=no)
@@ -1230,6 +1248,21 @@ def _json_keys(path: Path, enc: str, wanted: frozenset[str]) -> tuple[dict[str, 
             raise AuditInputError(f"none of the lines' more than {MAX_ALL_COLUMNS:,} fields is a ledger column "
                                   "(setl_id, psn_no, …): rename the fields with --map", file=str(path), row=first)
     return keys, first
+
+
+_JSON_KEY = re.compile(r'"([^"\\]{1,64})"\s*:')
+
+
+def _persons_list(path: Path, enc: str) -> str:
+    """Said of a JSON array in a ledger folder whose first 64 KB name psn_no and a person's fields, and no
+    settlement's (persons_shaped): a persons file, which may be a JSON list, met as a ledger. '' for another."""
+    with path.open("r", encoding=enc, errors="replace") as f:
+        head = f.read(1 << 16)
+    fields = persons_shaped(set(_JSON_KEY.findall(head)))
+    if not fields:
+        return ""
+    return (f"; it names psn_no and a person's {', '.join(fields[:4])}, and no settlement's field: a persons file? "
+            "Give it as --persons (a JSON list is one of its formats), or move it out of the ledger folder")
 
 
 def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = frozenset(),

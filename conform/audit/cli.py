@@ -127,6 +127,22 @@ def _empty_files(summary: dict) -> list[str]:
     return lines
 
 
+def _short_files(summary: dict) -> list[str]:
+    """A warning for each file with far fewer rows than the others (report.text.short_files: a partly failed
+    export?), as a file with none is warned."""
+    from conform.display import one_line
+
+    from .report.text import short_file_said, short_files
+
+    short = short_files(summary.get("files"))
+    lines = [f"conform: warning: {one_line(short_file_said(f))}; a partly failed export? the settlements missing "
+             "from it are not audited" for f in short[:MAX_WARNED]]
+    if len(short) > MAX_WARNED:
+        lines.append(f"conform: warning: {len(short) - MAX_WARNED} more files with far fewer rows than the others "
+                     "(summary.json files)")
+    return lines
+
+
 def _out_of_memory(e: BaseException) -> BaseException | None:
     """DuckDB's OutOfMemoryException, raised as such or kept as the context of a located input error."""
     import duckdb
@@ -265,7 +281,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
                                   admdvs=admdvs,
                                   progress=lambda line: click.echo(f"  {line}", err=True))
             # printed under the run's own handlers: a late signal is noted, and the verdict still printed
-            for line in _empty_files(summary):
+            for line in _empty_files(summary) + _short_files(summary):
                 click.echo(line, err=True)
             for line in _console(summary):
                 click.echo(line)

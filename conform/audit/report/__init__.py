@@ -37,7 +37,8 @@ from ..verdict import TITLES, unchecked_rows, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
-from .text import FUND_NOT_AUDITED, fund_audited, fund_fen, unique_clauses_sql, ytd_unused_text, yuan
+from .text import (FUND_NOT_AUDITED, SHORT_FILE_NOTE, fund_audited, fund_fen, short_file_said, short_files,
+                   unique_clauses_sql, ytd_unused_text, yuan)
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -187,15 +188,19 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
     ledger = ("；".join(f"{f['path']}（{f['rows']:,} 行）" for f in files) if files
               else "；".join(str(x) for x in summary.get("ledger") or []))
     empty = [f for f in files or () if f.get("empty")]
-    empty_rows = [("注意 空文件 files with no rows", "；".join(no_rows_said(f["path"], f["empty"]) for f in empty)
+    file_notes = [("注意 空文件 files with no rows", "；".join(no_rows_said(f["path"], f["empty"]) for f in empty)
                    + "：导出失败？其中应有的结算未经稽核 (a failed export? what it should hold is not audited)")] if empty else []
+    short = short_files(files)  # a month far shorter than the others: a partly failed export?
+    if short:
+        file_notes.append(("注意 行数过少的文件 files with far fewer rows",
+                           "；".join(short_file_said(f) for f in short) + "：" + SHORT_FILE_NOTE))
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict_text(summary, totals)),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
         ("地区配置 region", (summary.get("region") or "—") + (
             "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）" if summary.get("region_example") else "")),
         ("结算清单 ledger", ledger),
-        *empty_rows,
+        *file_notes,
         ("期间 period", f"{period.get('from', '—')} 至 {period.get('to', '—')}"),
         # what the figures rest on before any of them: a year the ledger holds from after January (run.py)
         *(("注意 note", w) for w in summary.get("warnings") or ()),

@@ -88,3 +88,37 @@ def ytd_unused_text(u: dict, ident: Callable[[Any], Any] = lambda v: v) -> str:
     """The note for persons whose opening year-to-date totals (ytd) are of a year none of their settlements is in."""
     return (f"{u['persons']} 人的年初累计（ytd）所属年度在清单中没有其结算，未计入（例如 psn_no {ident(u['example_psn_no'])}，"
             f"ytd 年度 {u['year']}）：年初累计只用于其所属年度，请核对人员信息文件与清单的年度")
+
+
+# A file of a ledger given as several (one a month, say) that holds far fewer rows than the others: a partly
+# failed export (a job that timed out, a full disk) leaves a fraction of a month. The bar is a tenth of the
+# median of the files' rows: a month's settlements vary with the season and holidays (a Spring Festival February
+# holds perhaps half of another month), never tenfold; the median, not the mean, so neither one very large nor
+# one failed file moves it. It takes three files with rows: of two, neither is known to be the short one. The files
+# with none are not counted: a 0-byte or blank one is warned already, and one with its header alone was written by an
+# export that ran (a month without settlements: listed, unwarned). A file of one institution or one district may be
+# small and right, which the warning says.
+SHORT_FILES_MIN = 3
+SHORT_FRACTION = 10
+
+
+def short_files(files: list[dict] | None) -> list[dict]:
+    """The files with fewer than a tenth of the median of the files' rows (`median` added, as shown)."""
+    counted = [f for f in files or () if int(f.get("rows") or 0) > 0]
+    if len(counted) < SHORT_FILES_MIN:
+        return []
+    rows = sorted(int(f["rows"]) for f in counted)
+    n = len(rows)
+    twice = 2 * rows[n // 2] if n % 2 else rows[n // 2 - 1] + rows[n // 2]  # twice the median: integers only
+    median = f"{twice // 2:,}" + (".5" if twice % 2 else "")
+    return [{**f, "median": median} for f in counted if 2 * SHORT_FRACTION * int(f["rows"]) < twice]
+
+
+def short_file_said(f: dict) -> str:
+    """A short file as the console's warning and the report's 概要 name it."""
+    return (f"{f['path']}: {int(f['rows']):,} rows, fewer than a tenth of the median of the files' rows, {f['median']}"
+            f"（{int(f['rows']):,} 行，不到各文件行数中位数 {f['median']} 行的十分之一）")
+
+
+SHORT_FILE_NOTE = ("导出不完整？缺少的结算未经稽核；按机构或地区分的文件行数少可能属实 (a partly failed export? the "
+                   "settlements missing from it are not audited; a file of one institution or district may be small)")

@@ -98,10 +98,15 @@ def _console(summary: dict) -> list[str]:
     english = (f"audit: {summary['rows_read']} rows"
                + (f" ({summary['rows_skipped']} left out: {_left_out(summary)})" if summary["rows_skipped"] else "")
                + f", {n} discrepancies, {elapsed:.1f} s{speed} ({summary['engine']})")
+    from conform.display import one_line
+
     from .report.text import ytd_unused_text  # imported by the run already
 
+    # what the report says before every figure (a year the ledger holds from after January, run.py's `warnings`):
+    # said again here, under the figures, as the progress line said it, for whoever reads only the end
+    note = [f"注意 note: {one_line(w)}" for w in summary.get("warnings") or ()]
     u = (summary.get("persons_file") or {}).get("ytd_unused")
-    note = [f"注意 note: {ytd_unused_text(u, _shown)}"] if u else []
+    note += [f"注意 note: {ytd_unused_text(u, _shown)}"] if u else []
     # recorded figures of otherwise assessed rows that the audit did not check (浙江 before its account reform)
     note += [f"未审核 not assessed: {'、'.join(x['fields'])} — {x['rows']} 行 rows（例如 setl_id "
              f"{_shown(x['example_setl_id'])}）：{x['reason']}" for x in summary.get("fields_not_assessed") or []]

@@ -653,6 +653,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     skipped = _skip_rows(con) if mapping.skip or void_flagged or home is not None else ()
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
+        _negated_twin(con, row[0][0] * RID_STEP + row[0][1], paths, encoding, _wanted(mapping))
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions, home)
     if home is None:
         _one_insured_city(con, paths, encoding, _wanted(mapping))
@@ -807,6 +808,50 @@ def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: s
                 f"{col}\x1f{missing_as_text(col, 'R' if value in R_MISSING else 'pandas')}\x1f{value}"))
 
 
+def _duplicate_id(paths: list[Path], sid: str, lo: int, hi: int, why: str, encoding: str | None,
+                  wanted: frozenset[str]) -> AuditInputError:
+    """The refusal of setl_id `sid` given twice, at its second row `hi` (rids), and `why` it most likely is."""
+    first, second = paths[lo // RID_STEP], paths[hi // RID_STEP]
+    return AuditInputError(f"duplicate setl_id {sid!r} (first at {first} {_unit(first)} "
+                           f"{sources.line_of(first, lo % RID_STEP, encoding, wanted)}){why}", file=str(second),
+                           row=sources.line_of(second, hi % RID_STEP, encoding, wanted), column="setl_id",
+                           unit=_unit(second))
+
+
+def _negated_twin(con: duckdb.DuckDBPyConnection, rid: int, paths: list[Path], encoding: str | None,
+                  wanted: frozenset[str]) -> None:
+    """Where the first bad row (`rid`) is one of a settlement and its reversal exported under one setl_id without
+    init_setl_id (_reversal_under_own_id), raise that: its negative amounts would read as "negative amount in a
+    settlement (2207) row", true but no help. The error path only."""
+    got = con.execute("SELECT setl_id FROM ledger WHERE rid = ? AND init_setl_id IS NULL AND medfee_sumamt < 0 "
+                      "AND setl_id IS NOT NULL", [rid]).fetchall()
+    pair = _reversal_under_own_id(con, got[0][0]) if got else None
+    if pair is not None and rid in pair[:2]:
+        raise _duplicate_id(paths, got[0][0], pair[0], pair[1], pair[2], encoding, wanted)
+
+
+def _reversal_under_own_id(con: duckdb.DuckDBPyConnection, sid: str) -> tuple[int, int, str] | None:
+    """(first rid, second rid, what to add to the message) where the first two rows of a duplicate setl_id are one
+    person's settlement and its reversal exported under the settlement's own id (2208 rows of some vendors carry
+    it, with the reversal's own id elsewhere or not at all): the second's medfee_sumamt is the first's negated
+    (not zero) and neither names another settlement in init_setl_id. None otherwise: then it is a duplicate, and
+    said so alone. The error path only (one setl_id's rows)."""
+    rows = con.execute("SELECT rid, psn_no, init_setl_id, medfee_sumamt FROM ledger WHERE setl_id = ? ORDER BY rid "
+                       "LIMIT 2", [sid]).fetchall()
+    if len(rows) < 2:
+        return None
+    (r1, p1, i1, m1), (r2, p2, i2, m2) = rows
+    if p1 != p2 or m1 is None or m2 is None or m1 == 0 or m2 != -m1 or any(i not in (None, sid) for i in (i1, i2)):
+        return None
+    neg, pos = (_yuan(m2), _yuan(m1)) if m2 < 0 else (_yuan(m1), _yuan(m2))
+    return r1, r2, (f": its medfee_sumamt is that row's negated ({_yuan(m1)}, {_yuan(m2)}), and neither names "
+                    f"another settlement in init_setl_id, so the two are most likely a settlement ({pos}) and its "
+                    f"reversal (2208, {neg}) exported under one setl_id; export the reversal's own setl_id, with the "
+                    "settlement's in its init_setl_id (docs/audit.md §1), or, where the vendor's export holds them "
+                    "in columns of its own, map those with --map (e.g. --map <the reversal's id>=setl_id --map <the "
+                    "settlement's id>=init_setl_id)")
+
+
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,
                wanted: frozenset[str] = frozenset()) -> None:
     # A cheap test first, on 64-bit hashes (grouping integers, not ten million strings: 10M rows 1.2 s less
@@ -818,12 +863,10 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
             ORDER BY min(rid) LIMIT 1""").fetchall()
     if dup_ids:
         sid, lo, hi = dup_ids[0]
-        dup = (sid, lo // RID_STEP, lo % RID_STEP, hi // RID_STEP, hi % RID_STEP)
-        first, second = paths[dup[1]], paths[dup[3]]
-        raise AuditInputError(f"duplicate setl_id {dup[0]!r} (first at {first} {_unit(first)} "
-                              f"{sources.line_of(first, dup[2], encoding, wanted)})", file=str(second),
-                              row=sources.line_of(second, dup[4], encoding, wanted), column="setl_id",
-                              unit=_unit(second))
+        pair = _reversal_under_own_id(con, sid)
+        if pair is not None:
+            hi = pair[1]  # the row that negates the first (the second of the two)
+        raise _duplicate_id(paths, sid, lo, hi, pair[2] if pair else "", encoding, wanted)
     bad = con.execute(f"""
         WITH r AS (SELECT * FROM ledger WHERE init_setl_id IS NOT NULL)
         SELECT r.rid // {RID_STEP}, r.rid % {RID_STEP}, r.init_setl_id,

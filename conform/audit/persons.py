@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from conform.display import one_line
 from conform.reference.benefits import OpeningRefused, opening_year, own_account
-from conform.reference.case import PSN_TYPES, CaseError, Person, load_text, parse_person
+from conform.reference.case import PERSON_FIELDS, PSN_TYPES, CaseError, Person, load_text, parse_person
 from conform.reference.loading import InputError, check_depth, load_json
 from conform.reference.policy import Policy, Rules
 
@@ -327,6 +327,30 @@ def _printable(name: str) -> str:
     return one_line(name)
 
 
+# A persons file's fields are the case format's `person` fields by name (the same record `conform settle` reads):
+# --map [columns] renames the ledger's columns and the institutions table's, which are platform exports; its targets
+# are ledger columns, of which a person has only psn_no and psn_type, so renaming those two alone would leave
+# 账户余额 unrenamable beside 人员编号 renamed. Its [codes.psn_type] and [skip] do apply (values, not names).
+NAMES_BY_DESIGN = ("; a persons file's fields are the case format's, by name (docs/audit.md §3): --map renames the "
+                   "ledger's columns and the institutions table's, not these")
+
+
+def _unknown_field(detail: str, rec: dict, mapping: Mapping | None) -> tuple[str, str | None]:
+    """The refusal of a record with a field the case format has not (parse_person's "unknown field(s) …"), at the
+    first such field, saying that --map does not rename it and, where --map renames it in the ledger, what to call
+    it here. The error path only."""
+    first = next((k for k in rec if k not in PERSON_FIELDS), None)
+    if not isinstance(first, str):
+        return detail, None
+    said = detail + NAMES_BY_DESIGN
+    target = mapping.columns.get(first) if mapping else None
+    if target in PERSON_FIELDS:
+        said += f"; --map renames {first} to {target} in the ledger: name this column {target} here"
+    elif target is not None:
+        said += f"; --map renames {first} to {target} in the ledger, which is no person's field: leave it out here"
+    return said, _printable(first)
+
+
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
          policy: Policy | None = None, rules: Rules | None = None,
          refused: dict[str, AuditInputError] | None = None) -> dict[str, Person]:
@@ -377,6 +401,9 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
             try:
                 p = parse_person(rec, f"{no}")
             except CaseError as e:
+                if e.item == "person" and e.detail.startswith("unknown field") and isinstance(rec, dict):
+                    detail, column = _unknown_field(e.detail, rec, mapping)
+                    raise AuditInputError(detail, file=path, row=no, column=column, unit=unit) from None
                 raise AuditInputError(e.detail, file=path, row=no, column=_field_path(e), unit=unit) from None
             if policy is not None and p.acct_balance is not None and own_account(policy, p) is False:
                 raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "

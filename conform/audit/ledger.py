@@ -11,8 +11,8 @@ A text time with a UTC offset ('2023-01-02T10:39:12+08:00', '...Z') is dated in 
 Every bad row is refused with its file, line/row and column (exit 2): a missing column, an
 unknown code, a non-numeric amount or one with three decimals, parts exceeding the total, a
 duplicate setl_id, a reversal of an unknown (or another person's, or later) settlement, an ID or code cell
-holding pandas' or R's text for a missing value ('nan', 'None', 'NA': MISSING_WORDS; in an amount, date or flag
-cell, which is refused anyway, the message names it so).
+holding pandas' text for a missing value ('nan', 'None': PANDAS_MISSING; in an amount, date, flag or listed code's
+cell, which is refused anyway, pandas' or R's 'NA' is named so).
 Rows need not be sorted: the plan orders them by setl_date, setl_time, then export order.
 """
 from __future__ import annotations
@@ -132,14 +132,14 @@ OFFSET_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-
 # settlement; a psn_no 'nan' would make one person of every row that lost its psn_no. No platform ID or code is
 # one of these words.
 PANDAS_MISSING = ("nan", "NaN", "None", "NaT", "<NA>")
-# What R writes for a missing value of any type (write.csv's and readr's write_csv's default na = "NA"). It belongs
-# with pandas' words in an ID or code cell too: setl_id, psn_no and init_setl_id are the platform's digits,
-# fixmedins_code a letter and digits (H51040200001), dise_codg a disease code (M03900, J45.900), the coded columns'
-# codes digits or the harness's words; none is the two letters NA. A vendor's 'NA' for "not applicable" holds no
-# code either: an empty cell says that. (A --map [codes.<column>] entry for 'NA' is the user's reading and stands.)
-# 'NA' sorts between '<NA>' and 'nan', so _missing_text's min/max skipping of row groups is unchanged.
+# What R writes for a missing value of any type (write.csv's and readr's write_csv's default na = "NA"). Named as
+# such only where the cell is refused anyway: an amount, a date, a flag, a code from a fixed list (psn_type,
+# med_type, facility, exclusion, hosp_lv) or a division code. NOT in the ID cells (setl_id, psn_no, init_setl_id) nor
+# in fixmedins_code or dise_codg: a platform ID is digits, but a de-identified ledger (what a regulator is often
+# given) or a hand-made one may carry any short text as an ID, and two letters are a plausible pseudonym (this
+# project's own tests use psn_no "NA"); refused, such an ID could never be audited, as no --map entry makes it
+# another. pandas' words are type names no pseudonym scheme writes, and stay refused there (implO).
 R_MISSING = ("NA",)
-MISSING_WORDS = PANDAS_MISSING + R_MISSING
 # The ID and code columns stored as text, whose 'nan' no other check refuses (checked on the table: _missing_text).
 # The coded columns (psn_type, …) and the division codes refuse it as an unknown code; their message says why.
 MISSING_TEXT_CHECKED = ("setl_id", "psn_no", "init_setl_id", "fixmedins_code", "dise_codg")
@@ -172,12 +172,13 @@ def missing_as_text(column: str, writer: str = "pandas") -> str:
             f"without astype(str), or fillna('') first){tail}")
 
 
-def _missing_words(column: str, value: str, cond: str = "TRUE") -> list[tuple[str, str, str, str]]:
+def _missing_words(column: str, value: str, cond: str = "TRUE", r: bool = True) -> list[tuple[str, str, str, str]]:
     """canonical_select's (condition, column, message, raw) entries refusing a cell `value` (SQL text) that holds
-    pandas' or R's word for a missing value where `cond` says the cell is bad: the errors pass only, so a clean
-    ledger pays nothing for them."""
+    pandas' word for a missing value, or (`r`) R's, where `cond` says the cell is bad: the errors pass only, so a
+    clean ledger pays nothing for them."""
+    writers = ((PANDAS_MISSING, "pandas"), (R_MISSING, "R")) if r else ((PANDAS_MISSING, "pandas"),)
     return [(f"COALESCE(({cond}) AND {value} IN {_in(words)}, FALSE)", column, missing_as_text(column, writer), value)
-            for words, writer in ((PANDAS_MISSING, "pandas"), (R_MISSING, "R"))]
+            for words, writer in writers]
 
 
 @dataclass(frozen=True)
@@ -445,7 +446,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         if "mdtrtarea_admvs" in names and "remote" not in names:  # read for `remote` only without the flag
             said.append(("mdtrtarea_admvs", text_value(names["mdtrtarea_admvs"][0])))
         said = [("hosp_lv" if c == "facility" and level_from == "hosp_lv" else c, e) for c, e in said]
-        bad[:0] = [w for c, e in said for w in _missing_words(c, e)]
+        # R's NA only where the cell is refused anyway (R_MISSING): a coded column's or a division code's
+        bad[:0] = [w for c, e in said for w in _missing_words(c, e, r=c in CODED or c == "hosp_lv" or c in ADMDVS)]
     conv_bad, bad = bad, []
     # Row-level rules, on the converted values.
     rev = "(init_setl_id IS NOT NULL)"
@@ -797,7 +799,7 @@ def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: s
     codes H… to P…, which are scanned). The same test in canonical_select's pass compared every cell: ~0.3 s
     on two threads for three columns of 10M rows."""
     per_column = " UNION ALL ".join(f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE {c} IN "
-                                    f"{_in(MISSING_WORDS)}" for c in MISSING_TEXT_CHECKED)
+                                    f"{_in(PANDAS_MISSING)}" for c in MISSING_TEXT_CHECKED)
     hit = con.execute(f"SELECT col, rid FROM ({per_column}) WHERE rid IS NOT NULL ORDER BY rid, col LIMIT 1").fetchall()
     if not hit:
         return
@@ -805,7 +807,7 @@ def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: s
     value = con.execute(f"SELECT {ident(col)} FROM ledger WHERE rid = {int(rid)}").fetchall()[0][0]
     path = paths[rid // RID_STEP]
     _raise_row((str(path), sources.line_of(path, rid % RID_STEP, encoding, wanted), _unit(path),
-                f"{col}\x1f{missing_as_text(col, 'R' if value in R_MISSING else 'pandas')}\x1f{value}"))
+                f"{col}\x1f{missing_as_text(col)}\x1f{value}"))
 
 
 def _duplicate_id(paths: list[Path], sid: str, lo: int, hi: int, why: str, encoding: str | None,

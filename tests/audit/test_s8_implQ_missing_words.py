@@ -6,8 +6,9 @@ refused before only as "not an amount in yuan …", "not a time …", "expected 
 line and column) names the writer and says what an empty cell would mean there. The located message is built only
 for the first bad row (the errors pass of canonical_select); the fast pass over every row is unchanged.
 
-R's 'NA' is refused in the ID and code cells as pandas' words are: no platform ID or code is the two letters NA
-(ledger.R_MISSING says why); a --map [codes.<column>] entry for it stands.
+R's 'NA' is named so only where the cell is refused anyway (a listed code's: psn_type, med_type, …); in an ID cell
+(setl_id, psn_no, fixmedins_code, dise_codg) it is read as an ID: a de-identified ledger may use it as a pseudonym
+(ledger.R_MISSING says why). A --map [codes.<column>] entry for it stands.
 
 Figures by hand, 攀枝花 第七条 (panzhihua-example: in-service, deductible 200.00 a natural year; 三级 50%):
   A S1 600.00 in scope: 200.00 to the deductible, (600.00 − 200.00) × 50% = 200.00 from the fund.
@@ -94,24 +95,31 @@ def test_another_bad_amount_keeps_its_own_message(tmp_path):
     assert e.detail == "not an amount in yuan with at most two decimals: 'n/a'"
 
 
-@pytest.mark.parametrize("column", ["setl_id", "psn_no", "init_setl_id", "fixmedins_code", "dise_codg", "psn_type"])
-def test_rs_na_in_an_id_or_code_cell_is_refused_naming_r(tmp_path, column):
-    """Before, psn_no 'NA' on both rows read as one person (S2 then the second visit of a year whose deductible
-    S1 had met: 300.00 × 50% = 150.00 expected, a false 少付 of 100.00); fixmedins_code 'NA' an institution."""
-    cols = COLUMNS + ("init_setl_id",)
-    path = tmp_path / "l.csv"
-    rows = [S1 + ("",), S2 + ("NA",)] if column == "init_setl_id" else \
-        [_with(S1, **{column: "NA"}) + ("",), _with(S2, **{column: "NA"}) + ("",)]
-    path.write_text("\n".join([",".join(cols)] + [",".join(r) for r in rows]) + "\n", encoding="utf-8")
-    e = _refused(path)
-    assert e.column == column and e.row == (3 if column == "init_setl_id" else 2)
-    assert e.detail.startswith(R.format("NA")) and "pandas" not in e.detail
+@pytest.mark.parametrize("column", ["psn_type", "med_type", "facility"])
+def test_rs_na_in_a_listed_codes_cell_is_named_as_rs(tmp_path, column):
+    # refused anyway, as an unknown code: now said to be R's missing value
+    e = _refused(_csv(tmp_path, [S1, _with(S2, **{column: "NA"})]))
+    assert (e.row, e.column) == (3, column) and e.detail.startswith(R.format("NA")) and "pandas" not in e.detail
+
+
+@pytest.mark.parametrize("column", ["psn_no", "fixmedins_code", "dise_codg"])
+def test_na_in_an_id_cell_is_an_id(tmp_path, column):
+    """'NA' may be a de-identified ledger's pseudonym (ledger.R_MISSING): read as the ID it is. B as NA, or H1 as NA,
+    or a dise_codg NA on a med_type 11 row (not read), leaves the figures worked above: clean."""
+    code, s = audit([str(_csv(tmp_path, [S1, _with(S2, **{column: "NA"})]))], "panzhihua", "panzhihua-example",
+                    write=False, workers=1)
+    assert code == 0 and s["rows_read"] == 2
+
+
+def test_a_row_bad_for_another_reason_is_refused_for_it_beside_an_id_na(tmp_path):
+    e = _refused(_csv(tmp_path, [S1, _with(S2, psn_no="NA", hifp_pay="n/a")]))
+    assert (e.row, e.column) == (3, "hifp_pay") and e.detail == "not an amount in yuan with at most two decimals: 'n/a'"
 
 
 def test_rs_na_that_the_users_map_gives_a_code_stands(tmp_path):
     m = tmp_path / "m.toml"
-    m.write_text('[codes.dise_codg]\n"NA" = "M00500"\n', encoding="utf-8")
-    code, s = audit([str(_csv(tmp_path, [_with(S1, dise_codg="NA"), S2]))], "panzhihua", "panzhihua-example",
+    m.write_text('[codes.psn_type]\n"NA" = "1101"\n', encoding="utf-8")
+    code, s = audit([str(_csv(tmp_path, [_with(S1, psn_type="NA"), S2]))], "panzhihua", "panzhihua-example",
                     mapping=(str(m),), write=False, workers=1)
     assert code == 0 and s["rows_read"] == 2
 

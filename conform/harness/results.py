@@ -8,17 +8,19 @@ unknown step or word, an impossible date, a settlement it never made — never t
 harness_error (the harness itself raised an unexpected exception: a bug in conform, never counted as
 the system's non-conformance; the traceback is in the check's evidence).
 
-Verdicts: 合格 conformant, 不合格 non-conformant (the system failed, erred or could not be reached),
-and 无法判定 "no verdict" when the run cannot decide: it was interrupted or stopped before every check
-ran, and nothing the system got wrong among those that did (passes so far certify nothing, and a
-stop is no fault of the system); a feature or harness error and nothing the system got wrong; or no
-check that passed or failed ever asked the system under test anything (a platform profile without
-test persons, an adapter that supports none of what was selected, a selection of only the
-harness-side region checks).
+Verdicts: 合格 conformant, 不合格 non-conformant (the system failed, erred, or stopped answering after it
+had answered), and 无法判定 "no verdict" when the run cannot decide: the system never answered any
+request of the run (refused, name not resolved, TLS failed, timed out: a wrong address is no finding
+about the system; see `decide`); it was interrupted or stopped before every check ran, and nothing the
+system got wrong among those that did (passes so far certify nothing, and a stop is no fault of the
+system); a feature or harness error and nothing the system got wrong; or no check that passed or failed
+ever asked the system under test anything (a platform profile without test persons, an adapter that
+supports none of what was selected, a selection of only the harness-side region checks).
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable
 
@@ -28,15 +30,80 @@ CONFORMANT, NON_CONFORMANT, NO_VERDICT = "合格", "不合格", "无法判定"
 DECIDING = ("passed", "failed", "error")   # the statuses of a check that judged the system
 
 
-def decide(checks: Iterable[tuple[str, bool | None]], incomplete: bool = False, unreachable: bool = False) -> str:
+# The SutError kinds of an exchange that got no answer at all: those the adapters count toward declaring
+# the system unreachable (http: refused, name not resolved, TLS failed, dropped, timed out; a plugin: timed out).
+NO_ANSWER = re.compile(r"system under test error \((?:connection|timeout)\)")
+
+
+def exchange_answered(entry: Any) -> bool | None:
+    """Whether one evidence entry is an exchange the system answered: False for one that got no answer (the
+    http adapter marks them `answered: False`; a plugin's call keeps {"error": "timeout: …"}), True for any
+    answer (an HTTP status, a refusal, figures, a malformed body: the consecutive-failure count restarts at
+    each), None when the entry cannot tell (no response kept: the harness's own entries, an older run's)."""
+    if not isinstance(entry, dict):
+        return None
+    if "answered" in entry:
+        return bool(entry["answered"])
+    if "http_status" in entry:
+        return True
+    response = entry.get("response")
+    if response is None:
+        return None
+    error = response.get("error") if isinstance(response, dict) else None
+    if isinstance(error, str) and error.startswith(("timeout:", "connection:")):
+        return False
+    return True
+
+
+def check_answered(status: str, exercised: bool | None, evidence: Iterable[Any] = (), message: str = "") -> bool | None:
+    """Whether the system answered this check: True when it answered any of the check's requests, False when
+    the check asked it and no request got an answer, None when the check asked nothing (exercised False,
+    not applicable) or cannot tell.
+
+    A check that passed or failed judged the system's answers; otherwise its evidence says, exchange by
+    exchange; without any, an error of a no-answer kind (NO_ANSWER) got none, any other error is the
+    system's (as it always was)."""
+    if exercised is False or status == "not_applicable":
+        return None
+    if status in ("passed", "failed"):
+        return True
+    seen = [exchange_answered(e) for e in evidence]
+    if True in seen:
+        return True
+    if False in seen:
+        return False
+    if status == "error":
+        return not NO_ANSWER.match(message or "")
+    return None
+
+
+def any_answered(answers: Iterable[bool | None]) -> bool | None:
+    """True when some check got an answer, False when some asked and none got one, None when none asked."""
+    seen = set(answers)
+    return True if True in seen else False if False in seen else None
+
+
+def decide(checks: Iterable[tuple[str, bool | None]], incomplete: bool = False, unreachable: bool = False,
+           answered: bool | None = None) -> str:
     """The verdict over (status, exercised) pairs: the run's, or one document's.
 
-    不合格 when the system failed or erred or could not be reached; otherwise 无法判定 when the run is
+    `answered` is whether the system under test answered anything in the run (RunResult.answered): an
+    exchange answered is one that got an HTTP answer, any status or body, a refusal included (a plugin:
+    any return or exception but a timeout) — what restarts the adapters' count of consecutive connection
+    failures, which at `consecutive_failures` declares the system unreachable. False (checks asked it, none
+    got an answer: connection refused, name not resolved, TLS failed, timed out) gives 无法判定 whatever
+    else: a wrong address or a test instance that is down is no finding about the system, and its errors
+    and `unreachable` (exit code 3 all the same) certify nothing. A document's verdict takes the run's, so
+    a system that answered and then stopped (or erred) fails the documents it did not answer too.
+
+    Else 不合格 when the system failed or erred or could not be reached; otherwise 无法判定 when the run is
     incomplete (an interrupt or an early stop is not the system's failure, and the passes so far are no
     certificate: a regulator must never read 合格 or 不合格 off a run that did not finish), when a check
     could not decide because the feature or the harness was wrong, or when no check that passed or failed
     asked the system anything (exercised is tracked, and False for every one of them: nothing certifies a
     system no check reached); otherwise 合格."""
+    if answered is False:
+        return NO_VERDICT
     pairs = list(checks)
     statuses = {status for status, _ in pairs}
     if unreachable or {"failed", "error"} & statuses:
@@ -122,9 +189,16 @@ class RunResult:
     @property
     def verdict(self) -> str:
         """合格 only when nothing failed or errored, the run completed and some check reached the system;
-        无法判定 (no verdict) when it did not complete, the features or the harness were at fault, or no
-        check reached it."""
-        return decide(((c.status, c.exercised) for c in self.checks), self.incomplete, self.unreachable)
+        无法判定 (no verdict) when the system answered nothing, the run did not complete, the features or
+        the harness were at fault, or no check reached it (results.decide)."""
+        return decide(((c.status, c.exercised) for c in self.checks), self.incomplete, self.unreachable,
+                      self.answered())
+
+    def answered(self) -> bool | None:
+        """Whether the system under test answered any request of the run: False when checks asked it and
+        not one request got an answer (a wrong URL, a system not started, TLS refused), None when no check
+        asked it anything (check_answered)."""
+        return any_answered(check_answered(c.status, c.exercised, c.evidence, c.message) for c in self.checks)
 
     def exercised_nothing(self) -> bool:
         """True when the run tracked it and no check that passed or failed asked the system anything."""

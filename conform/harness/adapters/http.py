@@ -23,6 +23,7 @@ import ssl
 import threading
 import time
 import zlib
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -33,6 +34,7 @@ from conform.reference.case import CreditRequest, Settlement
 
 from .. import evidence
 from ..config import AdapterConfig
+from ..report.model import cut_words
 from . import schema, wire
 from .base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError, SystemUnreachable
 
@@ -126,21 +128,98 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-@functools.lru_cache(maxsize=1)
-def tls_context() -> ssl.SSLContext:
-    """httpx's default TLS context (certificate checks on), built once a process and shared by every
-    transport: building it loads the CA bundle, about 25 ms, which was paid at every adapter start."""
-    return httpx.create_ssl_context()
+TLS_OPTIONS = ("ca_file", "client_cert", "client_key")   # [adapter] keys: trust a test CA, mutual TLS
 
 
-def http_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """httpx's own transport, with the process's shared TLS context."""
-    return httpx.HTTPTransport(limits=limits, verify=tls_context())
+class TlsFileError(ValueError):
+    """A TLS file ([adapter] ca_file, client_cert, client_key) that cannot be used: `option` names the key.
+    The message names the file and why, never anything read from it."""
+
+    def __init__(self, option: str, message: str):
+        self.option, self.message = option, message
+        super().__init__(f"{option}: {message}")
 
 
-def deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+def _no_passphrase() -> bytes:
+    # without a callback OpenSSL would prompt on the terminal and hang a CI job
+    raise TlsFileError("client_key", "is encrypted with a passphrase: give an unencrypted key file (readable by "
+                                     "the CI job only)")
+
+
+def _readable(option: str, path: str) -> None:
+    p = Path(path)
+    if p.is_dir():
+        raise TlsFileError(option, f"{path}: is a folder, not a PEM file")
+    if not p.is_file():
+        raise TlsFileError(option, f"{path}: no such file")
+    try:
+        with p.open("rb"):
+            pass
+    except OSError as e:
+        raise TlsFileError(option, f"{path}: cannot read: {e.strerror or e}") from None
+
+
+@functools.lru_cache(maxsize=8)
+def tls_context(ca_file: str | None = None, client_cert: str | None = None,
+                client_key: str | None = None) -> ssl.SSLContext:
+    """httpx's default TLS context (certificate checks on), built once a process for each set of files and
+    shared by every transport (building it loads the CA bundle, about 25 ms, which was paid at every adapter
+    start). `ca_file`: a test environment's own CA, trusted besides the public bundle (not instead, as
+    SSL_CERT_FILE does); `client_cert` and `client_key` (PEM): this side's certificate for mutual TLS.
+    TlsFileError naming the option for a file that is missing, unreadable or not what it should be."""
+    ctx = httpx.create_ssl_context()
+    for option, path in (("ca_file", ca_file), ("client_cert", client_cert), ("client_key", client_key)):
+        if path:
+            _readable(option, path)
+    if client_key and not client_cert:
+        raise TlsFileError("client_key", "is given without client_cert (the certificate it belongs to)")
+    if ca_file:
+        try:
+            ctx.load_verify_locations(cafile=ca_file)
+        except (ssl.SSLError, ValueError) as e:
+            raise TlsFileError("ca_file", f"{ca_file}: holds no PEM certificate ({_tls_reason(e)})") from None
+    if client_cert:
+        try:   # the certificate alone first, so a broken one is not blamed on the key
+            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=client_cert)
+        except (ssl.SSLError, ValueError) as e:
+            raise TlsFileError("client_cert", f"{client_cert}: holds no PEM certificate ({_tls_reason(e)})") from None
+        try:
+            ctx.load_cert_chain(client_cert, client_key or None, password=_no_passphrase)
+        except ssl.SSLError as e:
+            option, path = ("client_key", client_key) if client_key else ("client_cert", client_cert)
+            raise TlsFileError(option, f"{path}: no private key for client_cert can be read from it, or it does "
+                                       f"not match the certificate ({_tls_reason(e)})") from None
+    return ctx
+
+
+def tls_for(config: AdapterConfig) -> ssl.SSLContext:
+    """The TLS context for an adapter's configuration ([adapter] ca_file, client_cert, client_key); a file
+    that cannot be used is a ConfigError naming the file and the key (exit 2), before any request."""
+    from ..config import ConfigError
+
+    files = tuple(getattr(config, option, None) or None for option in TLS_OPTIONS)
+    try:
+        return tls_context(*files)
+    except TlsFileError as e:
+        raise ConfigError(f"{config.source or 'conform.toml'}: key adapter.{e.option}: {e.message}") from None
+
+
+def tls_described(config: AdapterConfig) -> dict:
+    """The TLS files a run used, for its reports: the CA's and certificate's paths, that a key was given;
+    nothing read from them."""
+    ca, cert, key = (getattr(config, option, None) for option in TLS_OPTIONS)
+    shown = {"ca_file": ca, "client_cert": cert, "client_key": "(given)" if key else None}
+    return {"tls": {k: v for k, v in shown.items() if v}} if any(shown.values()) else {}
+
+
+def http_transport(limits: httpx.Limits, verify: ssl.SSLContext | None = None) -> httpx.HTTPTransport:
+    """httpx's own transport, with the process's shared TLS context (or `verify`: tls_for's)."""
+    return httpx.HTTPTransport(limits=limits, verify=verify or tls_context())
+
+
+def deadline_transport(limits: httpx.Limits, verify: ssl.SSLContext | None = None) -> httpx.HTTPTransport:
     """http_transport with every socket operation bounded by the request's `deadline`."""
-    transport = http_transport(limits)
+    transport = http_transport(limits, verify)
     # httpx does not expose httpcore's network_backend; the pool builds each connection from this attribute.
     pool = transport._pool
     pool._network_backend = _DeadlineBackend(pool._network_backend)
@@ -343,6 +422,77 @@ def redirect_target(url: str, location: str) -> str:
     return shown if len(shown) <= 300 else shown[:300] + "…"
 
 
+def _where(url: str) -> str:
+    """host:port of the configured URL, as a connection message names it (no path, no credentials)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "?", parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "(invalid URL)"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _os_error(e: BaseException) -> OSError | None:
+    """The operating system's (or TLS library's) error under httpx's and httpcore's wrappers, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = e
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _tls_reason(e: ssl.SSLError) -> str:
+    """OpenSSL's words without its code and source line: "[SSL: WRONG_VERSION_NUMBER] wrong version number
+    (_ssl.c:1006)" → "wrong version number"; a certificate's own verify message when there is one."""
+    if isinstance(e, ssl.SSLCertVerificationError) and e.verify_message:
+        return str(e.verify_message)
+    m = re.match(r"\[[A-Z0-9_]+: ?[A-Z0-9_]*\] (.*?)(?: \(_ssl\.c:\d+\))?$", str(e), re.S)
+    return m[1] if m else str(e.reason or e)
+
+
+TLS_HELP = "docs/connect-your-system.md §4 (TLS)"
+
+
+def connection_failure(e: httpx.TransportError, url: str) -> str:
+    """Why an exchange got no HTTP answer, in the words that send a vendor to the right place: the
+    connection refused (nothing listens: the system is not started, or the port is wrong), the host name
+    not resolved (DNS), the TLS certificate not trusted (a test environment's own CA) or the TLS handshake
+    failed (https to a plain-HTTP port, a client certificate required), another network error, or the
+    connection dropped once made. The reason comes first and whole (cut at a word if at all); httpx's own
+    words follow for whoever supports it."""
+    at = _where(url)
+    root = _os_error(e)
+    raw = cut_words(f"{type(e).__name__}: {e}", 200)
+    if isinstance(root, ssl.SSLCertVerificationError):
+        return (f"TLS certificate not trusted ({cut_words(_tls_reason(root), 100)}) at {at}: a test "
+                f"environment's own CA must be trusted, see {TLS_HELP} [{raw}]")
+    if isinstance(root, ssl.SSLError):
+        reason = _tls_reason(root)
+        hint = ""
+        if "WRONG_VERSION_NUMBER" in str(root) or "HTTP_REQUEST" in str(root):
+            hint = ": the port may speak plain HTTP (try http://)"
+        elif re.search(r"CERTIFICATE_REQUIRED|BAD_CERTIFICATE|HANDSHAKE_FAILURE|UNKNOWN_CA|ACCESS_DENIED",
+                       str(root)):
+            hint = f": the server may require a client certificate (mutual TLS), see {TLS_HELP}"
+        return f"TLS handshake failed ({cut_words(reason, 100)}) with {at}{hint} [{raw}]"
+    if isinstance(e, httpx.ConnectError):
+        import socket
+
+        if isinstance(root, socket.gaierror):
+            host = at.rpartition(":")[0]
+            return (f"host name not resolved ({cut_words(root.strerror or str(root), 100)}): {host}: check the "
+                    f"URL's host name and this machine's DNS [{raw}]")
+        if isinstance(root, ConnectionRefusedError):
+            return (f"connection refused: nothing listens at {at} (is the system started, is the port "
+                    f"right?) [{raw}]")
+        reason = (root.strerror if root is not None and root.strerror else None) or str(e) or type(e).__name__
+        return f"could not connect to {at} ({cut_words(reason, 100)}) [{raw}]"
+    return f"connection dropped by {at} before a whole answer came [{raw}]"
+
+
 class _Client(httpx.Client):
     """httpx's client, without building the request a 3xx would lead to: conform never follows one, and
     httpx builds it even with redirects off, raising InvalidURL (a `javascript:` Location) or a dropped
@@ -370,6 +520,8 @@ class HttpAdapter(Adapter):
         # share a test person in the system under test.
         self.psn_prefix = os.environ.get("CONFORM_PSN_PREFIX", "")
         self.supports = cfg.supports if cfg.supports is not None else frozenset(OPERATIONS)
+        # checked here, before any request: a missing or unreadable ca_file/client_cert/client_key is exit 2
+        self._tls = tls_for(cfg) if transport is None else None
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         self._failures = 0
@@ -384,7 +536,8 @@ class HttpAdapter(Adapter):
             if self._client is None:
                 limits = httpx.Limits(max_connections=max(self.concurrency, 1) * 2,
                                       max_keepalive_connections=max(self.concurrency, 1) * 2)
-                transport = self._transport if self._transport is not None else deadline_transport(limits)
+                transport = (self._transport if self._transport is not None
+                             else deadline_transport(limits, self._tls))
                 # Only the encodings read_body can bound (not br/zstd); the config's headers cannot override
                 # the framing ones (conform.harness.config refuses them).
                 self._client = _Client(timeout=self.timeout, limits=limits, transport=transport,
@@ -401,7 +554,8 @@ class HttpAdapter(Adapter):
         return {"adapter": self.name, "system": public_url(self.url), "supports": sorted(self.supports),
                 "timeout_s": self.timeout, "concurrency": self.concurrency,
                 "max_response_bytes": self.max_bytes,
-                "consecutive_failures": self.max_failures, "headers": sorted(self.config.headers)}
+                "consecutive_failures": self.max_failures, "headers": sorted(self.config.headers),
+                **tls_described(self.config)}
 
     @property
     def unreachable(self) -> str | None:
@@ -419,8 +573,8 @@ class HttpAdapter(Adapter):
             self._failures += 1
             count = self._failures
             if count >= self.max_failures and self._unreachable is None:
-                self._unreachable = (f"system unreachable: {count} consecutive connection failures "
-                                     f"(last: {message}) at {public_url(self.url)}")
+                # the reason first, whole: a cause line cut at ~120 characters must still say it
+                self._unreachable = f"system unreachable: {count} consecutive connection failures; last: {message}"
         if self._unreachable is not None:
             return SystemUnreachable(self._unreachable, entry)
         return SutError(kind, message, entry)
@@ -444,6 +598,8 @@ class HttpAdapter(Adapter):
         started = time.perf_counter()
         base = {"url": public_url(self.url), "infno": infno}
 
+        # evidence: `answered` False for an exchange that got no answer (counted toward unreachable), True
+        # for one whose answer was not kept; results.exchange_answered reads it for the verdict
         def keep(response: Any, **extra: Any) -> dict:
             meta = {**base, "elapsed_ms": round((time.perf_counter() - started) * 1000, 1), **extra}
             evidence.record(op, envelope, response, **meta)
@@ -458,20 +614,22 @@ class HttpAdapter(Adapter):
                 body = read_body(resp, self.max_bytes, ends)
         except httpx.TimeoutException as e:
             kind = "connection" if isinstance(e, httpx.ConnectTimeout) else "timeout"
-            msg = (f"{infno}: no answer within {self.timeout:g} s ({type(e).__name__})" if kind == "timeout"
-                   else f"{infno}: could not connect within {self.timeout:g} s")
-            raise self._connection_failed(kind, msg, keep(None, error=msg)) from None
+            msg = (f"{infno}: no answer within {self.timeout:g} s from {_where(self.url)} ({type(e).__name__})"
+                   if kind == "timeout"
+                   else f"{infno}: could not connect to {_where(self.url)} within {self.timeout:g} s (a wrong "
+                        f"host, a firewall dropping the connection, or a system not started)")
+            raise self._connection_failed(kind, msg, keep(None, error=msg, answered=False)) from None
         except AnswerError as e:
-            msg = f"{infno}: {e.message}" if e.kind != "timeout" else f"{infno}: no answer within {self.timeout:g} s"
+            msg = (f"{infno}: {e.message}" if e.kind != "timeout"
+                   else f"{infno}: no answer within {self.timeout:g} s from {_where(self.url)}")
             if e.kind == "timeout":  # a dripping system is as good as none: it counts toward unreachable
-                raise self._connection_failed("timeout", msg, keep(None, error=msg)) from None
+                raise self._connection_failed("timeout", msg, keep(None, error=msg, answered=False)) from None
             with self._lock:
                 self._failures = 0
-            raise SutError(e.kind, msg, keep(None, error=msg)) from None
+            raise SutError(e.kind, msg, keep(None, error=msg, answered=True)) from None
         except httpx.TransportError as e:
-            what = "connection refused" if isinstance(e, httpx.ConnectError) else "connection dropped"
-            msg = evidence.mask(f"{infno}: {what} ({type(e).__name__}: {evidence.shorten(str(e), 300)})")
-            raise self._connection_failed("connection", msg, keep(None, error=msg)) from None
+            msg = evidence.mask(f"{infno}: {connection_failure(e, self.url)}")
+            raise self._connection_failed("connection", msg, keep(None, error=msg, answered=False)) from None
         except httpx.HTTPError as e:  # anything else httpx refuses in the answer (e.g. a broken encoding)
             msg = evidence.mask(f"{infno}: unusable HTTP answer ({type(e).__name__}: {evidence.shorten(str(e), 300)})")
             raise SutError("malformed", msg, keep(None, error=msg)) from None

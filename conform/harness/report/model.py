@@ -65,6 +65,37 @@ XML_UNSAFE = display.UNWRITABLE.pattern
 shown, one_line = display.shown, display.one_line
 
 
+def cut_words(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters: cut at a word boundary and marked …, never mid-word
+    (a reason cut to "self-si" says nothing)."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    space = head.rfind(" ")
+    if space > limit // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:(") + "…"
+
+
+CAUSE_MESSAGE = 120   # characters of a message a cause's headline quotes (conform/harness/report/causes.py)
+NEVER_ANSWERED = ("无法判定：被测系统没有应答本次运行的任何请求（连接被拒绝、主机名无法解析、TLS 握手失败或超时），"
+                  "这不是对被测系统的结论，请检查地址和测试环境 no verdict: the system under test answered no request "
+                  "of this run (refused, name not resolved, TLS failed or timed out) — no finding about the "
+                  "system; check the URL and the test environment")
+
+
+def cause_view(checks: list[dict]) -> list[dict]:
+    """The checks as the causes read them: each message's first line cut at a word, not mid-word, to what a
+    headline quotes (a reason cut to "self-si" says nothing)."""
+    out = []
+    for c in checks:
+        message = c.get("message") or ""
+        first = message.splitlines()[0] if message else ""
+        out.append({**c, "message": cut_words(first, CAUSE_MESSAGE)} if len(first) > CAUSE_MESSAGE else c)
+    return out
+
+
 def xml_safe(text: object) -> str:
     """Text an XML report can hold: each character XML 1.0 cannot carry becomes U+FFFD."""
     return XML_UNSAFE.sub("\ufffd", "" if text is None else str(text))
@@ -273,6 +304,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     docs = {pid: doc_label(load_policy(pid)) for pid in POLICY_IDS}
     checks = [_check_dict(run, i, marks, docs) for i in range(len(run.checks))]
     coverage = _coverage()
+    answered = run.answered()
     documents, matrix, assumptions = [], [], {}
     for pid in _documents_for(run):
         policy = load_policy(pid)
@@ -312,8 +344,9 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         # as the run's (results.decide): a feature or harness error, or checks none of which reached the
         # system, give no verdict (无法判定), never 不合格
         # an interrupted run certifies no document either: its passes so far are no 合格 (results.decide)
-        verdict = (decide(((c["status"], c.get("exercised")) for c in doc_checks), run.incomplete)
-                   if doc_checks else "未测试")
+        # and a system that answered nothing in the run gives no document a verdict (results.decide)
+        verdict = (decide(((c["status"], c.get("exercised")) for c in doc_checks), run.incomplete,
+                          answered=answered) if doc_checks else "未测试")
         cov_counts = Counter(r["coverage"] for r in rows if r["label"] != "（未标注条款）")
         documents.append({
             "id": pid, "title": policy.title, "short": policy.short, "label": docs[pid],
@@ -336,7 +369,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     other = [c for c in checks if not c["policy"]]
     if other:
         counts = Counter(c["status"] for c in other)
-        other_verdict = decide(((c["status"], c.get("exercised")) for c in other), run.incomplete)
+        other_verdict = decide(((c["status"], c.get("exercised")) for c in other), run.incomplete, answered=answered)
         documents.append({"id": "", "title": "跨文件检查 Checks not tied to one document", "short": "通用",
                           "label": "通用 general", "draft": False,
                           "issuer": "", "number": "", "verdict": other_verdict,
@@ -366,7 +399,8 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             "selection": run.selection, "harness_version": run.harness_version,
             "reference_version": run.reference_version, "seed": run.seed, "examples": run.examples,
             "planned": run.planned, "completed": len(run.checks), "incomplete": run.incomplete,
-            "unreachable": run.unreachable, "notes": run.notes,
+            "unreachable": run.unreachable, "notes": run.notes + ([NEVER_ANSWERED] if answered is False else []),
+            "answered": answered,
         },
         "verdict": verdict,
         "verdict_en": VERDICT_EN[verdict],
@@ -378,7 +412,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         "documents": documents,
         "matrix": matrix,
         "checks": checks,
-        "causes": causes_mod.group(checks, tag_labels),
+        "causes": causes_mod.group(cause_view(checks), tag_labels),
         "certification": certify.record(run_view, run.examples, checks, documents),
         "manifest": [],
         "baseline": run.baseline or {},

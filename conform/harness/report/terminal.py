@@ -57,8 +57,11 @@ def verdict_sentence(run: RunResult) -> str:
         if skipped:
             return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过、不适用或跳过（跳过 {skipped} 项，原因见报告）。"
         return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过或不适用。"
-    if run.verdict == "无法判定":   # the features or the harness were at fault, or nothing reached the system
+    if run.verdict == "无法判定":   # no answer, the features or the harness at fault, or nothing reached the system
         parts = []
+        if run.answered() is False:  # a wrong URL, a test instance down, TLS refused: no finding about the system
+            parts.append(f"被测系统没有应答任何请求（{counts.get('error', 0)} 项出错：连接被拒绝、主机名无法解析、"
+                         f"TLS 握手失败或超时{'，被测系统不可达' if run.unreachable else ''}），请检查地址和测试环境")
         if counts.get("feature_error"):
             parts.append(f"{counts['feature_error']} 项场景文件错误（不是被测系统的问题）")
         if counts.get("harness_error"):
@@ -102,7 +105,7 @@ def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
     from dataclasses import asdict
 
     from . import causes
-    from .model import shown_path, status_label, zh_message
+    from .model import cause_view, shown_path, status_label, zh_message
 
     checks = []
     for i, c in enumerate(run.checks):
@@ -114,7 +117,7 @@ def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
                  status_label=status_label(c.status), failed_articles=list(failed or []),
                  message=zh_message(c.message), assumptions=list((c.extra or {}).get("assumptions") or []))
         checks.append(d)
-    found = causes.group(checks, {})
+    found = causes.group(cause_view(checks), {})
     lines = [f"{k['headline']}（{'、'.join(article_label(t) for t in k['articles'][:4])}"
              f"{' 等' if len(k['articles']) > 4 else ''}）" for k in found[:limit]]
     if len(found) > limit:

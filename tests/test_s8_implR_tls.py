@@ -40,9 +40,12 @@ def openssl(*args: str, cwd: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> dict[str, Path]:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def make_pki(d: Path) -> dict[str, Path]:
     """A test CA, a server certificate for 127.0.0.1 and a client certificate it signed, a self-signed
-    server certificate, and an encrypted copy of the client key (EC P-256: quick to make)."""
-    d = tmp_path_factory.mktemp("pki")
+    server certificate, and an encrypted copy of the client key (EC P-256: quick to make), in `d`."""
     curve = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
     openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
             "-subj", "/CN=conform test CA", "-addext", "basicConstraints=critical,CA:TRUE",

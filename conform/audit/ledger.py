@@ -834,8 +834,8 @@ def _negated_twin(con: duckdb.DuckDBPyConnection, rid: int, paths: list[Path], e
 
 def _reversal_under_own_id(con: duckdb.DuckDBPyConnection, sid: str) -> tuple[int, int, str] | None:
     """(first rid, second rid, what to add to the message) where the first two rows of a duplicate setl_id are one
-    person's settlement and its reversal exported under the settlement's own id (2208 rows of some vendors carry
-    it, with the reversal's own id elsewhere or not at all): the second's medfee_sumamt is the first's negated
+    person's settlement and its reversal exported under the settlement's own id (an export that writes a 2208 row
+    under the id it reverses): the second's medfee_sumamt is the first's negated
     (not zero) and neither names another settlement in init_setl_id. None otherwise: then it is a duplicate, and
     said so alone. The error path only (one setl_id's rows)."""
     rows = con.execute("SELECT rid, psn_no, init_setl_id, medfee_sumamt FROM ledger WHERE setl_id = ? ORDER BY rid "

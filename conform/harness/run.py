@@ -228,8 +228,12 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
         args += ["-m", expr]
     args += list(extra_args)
     sink, err_sink = io.StringIO(), io.StringIO()
+    from .adapters import python_plugin
+
     cwd = os.getcwd()
+    invoked_from = python_plugin.INVOKED_FROM
     try:
+        python_plugin.INVOKED_FROM = invoked_from or cwd  # a python: adapter's module imports from where we began
         os.chdir(ROOT)
         with contextlib.ExitStack() as stack:
             if quiet:
@@ -244,6 +248,7 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
         if ticker is not None:
             ticker.stop()
         os.chdir(cwd)
+        python_plugin.INVOKED_FROM = invoked_from
     return conclude(hook, int(code), adapter, config,
                     {"policies": list(policies), "articles": list(articles), "tag": tag}, err_sink.getvalue(),
                     echo_stderr=not quiet)

@@ -383,15 +383,22 @@ def _recorded(op: str, method: Callable) -> Callable:
     return _guarded(op, method)
 
 
+# The directory `conform run` was started in: it runs pytest from the project's own folder (run.execute_detailed
+# changes into it), so the current directory no longer says where the vendor's module lies. None: the current one.
+INVOKED_FROM: str | None = None
+
+
 def _find_python(spec: str) -> tuple[object, str]:
     """`python:package.module:Class` → (the class, how messages name it), importing the module."""
     target = spec.removeprefix("python:")
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
         raise PluginError(f"adapter {spec!r}: write python:package.module:Class")
-    cwd = os.getcwd()
-    if cwd not in sys.path:  # like `python -m` and uvicorn's --app-dir: modules in the current directory import
-        sys.path.append(cwd)
+    # like `python -m` and uvicorn's --app-dir: modules in the current directory import — the directory the
+    # command was started in, not the one `conform run` runs pytest from (INVOKED_FROM; rvendor8 D6)
+    here = INVOKED_FROM or os.getcwd()
+    if here not in sys.path:
+        sys.path.append(here)
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:

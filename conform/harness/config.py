@@ -8,6 +8,9 @@
     consecutive_failures = 5    # connection failures in a row before the run stops as unreachable
     insuplc_admdvs = "510400"   # optional: override the envelope's 参保地医保区划
     supports = ["prepare_person", "settle", …]   # optional: only these operations
+    ca_file = "test-ca.pem"     # optional: a test environment's own CA (PEM), trusted besides the public bundle
+    client_cert = "client.pem"  # optional: mutual TLS, this side's certificate (PEM) …
+    client_key = "client.key"   # … and its unencrypted private key (PEM); paths relative to this file
     [adapter.headers]
     X-Api-Key = { env = "CONFORM_API_KEY" }     # secret, read from the environment
     X-Vendor = "acme"
@@ -45,6 +48,8 @@ ADAPTER_KEYS = {"url", "name", "timeout", "concurrency", "consecutive_failures",
                 "headers", "options", "max_response_bytes"}
 TOP_LEVEL_KEYS = {"adapter", "system"}  # [system] name / version: read by conform/harness/report/certify.py
 ADAPTER_KEYS |= {"profile", "platform"}  # the national-platform wire profile (conform/harness/adapters/platform)
+TLS_KEYS = ("ca_file", "client_cert", "client_key")   # conform/harness/adapters/http.py tls_context
+ADAPTER_KEYS |= set(TLS_KEYS)
 SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|sign", re.IGNORECASE)
 # An auth scheme and its credential ("Bearer tok", "Basic dXNlcjpwdw=="): the credential alone is a secret too.
 AUTH_SCHEME = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+(\S.*)$")
@@ -84,6 +89,9 @@ class AdapterConfig:
     options: dict[str, Any] = field(default_factory=dict)
     profile: str = "http"          # "platform": speak the national platform as it is ([adapter.platform])
     platform: Any = None           # conform.harness.adapters.platform.config.PlatformConfig when profile is platform
+    ca_file: str | None = None      # TLS files (PEM), checked readable and usable when the config is read
+    client_cert: str | None = None
+    client_key: str | None = None
 
     def public_headers(self) -> dict[str, str]:
         """Headers as they may be shown: secret values replaced by ***."""
@@ -208,6 +216,7 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
             cfg.platform = parse_platform(table.get("platform", {}))
         except PlatformConfigError as e:
             raise fail(f"adapter.platform.{e.key}".rstrip("."), str(e)) from None
+    _tls_files(table, cfg, src, fail)
     headers = table.get("headers", {})
     if not isinstance(headers, dict):
         raise fail("adapter.headers", "must be a table ([adapter.headers])")
@@ -251,6 +260,27 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
             raise fail("adapter.url", problem)
         register_url_secrets(cfg.spec)
     return cfg
+
+
+def _tls_files(table: dict, cfg: AdapterConfig, src: str, fail) -> None:
+    """[adapter] ca_file, client_cert, client_key: paths (relative to the config file's folder) to PEM files
+    that must exist, be readable and hold what their key says; a problem names the key and the file, never
+    anything read from it (a key's material)."""
+    from .adapters.http import TlsFileError, tls_context
+
+    base = Path(src).parent if Path(src).is_file() else Path.cwd()
+    for key in TLS_KEYS:
+        if key in table:
+            v = table[key]
+            if not isinstance(v, str) or not v.strip() or any(not c.isprintable() for c in v):
+                raise fail(f"adapter.{key}", f"must be the path of a PEM file, as text, got {v!r}"[:200])
+            path = Path(v.strip()).expanduser()
+            setattr(cfg, key, str(path if path.is_absolute() else base / path))
+    if cfg.ca_file or cfg.client_cert or cfg.client_key:
+        try:
+            tls_context(cfg.ca_file, cfg.client_cert, cfg.client_key)
+        except TlsFileError as e:
+            raise fail(f"adapter.{e.option}", e.message) from None
 
 
 SYSTEM_KEYS = ("name", "version")

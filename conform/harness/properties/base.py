@@ -343,6 +343,14 @@ def reversal_readings(mismatches: list[Mismatch], given_back: dict[str, Decimal]
     return (REVERSAL,) if root is not None and given_back.get(root["field"]) else ()
 
 
+def exercised(readings: tuple[str, ...] | list[str], stories: list[Story]) -> list[str]:
+    """Of a property's declared readings, those its failing example can rest on: A-REVERSAL only where the
+    example reverses a settlement (a ledger whose balance is off after one visit and no reversal does not rest
+    on how reversals are read, rvendor8 D7); the others as declared."""
+    reversed_any = any(isinstance(op, Reverse) for story in stories for op in story.ops)
+    return [a for a in readings if a != REVERSAL or reversed_any]
+
+
 def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
     """The articles of the benefit a settlement is paid under: a refused or wrong chronic visit is
     blamed on the chronic articles, not on ordinary pooling (None: unknown, blame every tagged one)."""

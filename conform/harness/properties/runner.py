@@ -27,7 +27,8 @@ from ..adapters import Adapter, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
 from ..generators import settings_for, skipped_settings
 from ..plugin import NOT_APPLICABLE_PREFIX
-from .base import Context, Property, PropertyViolation, restore_evidence, snapshot_evidence, traced_blame
+from .base import (Context, Property, PropertyViolation, exercised, restore_evidence, snapshot_evidence,
+                   traced_blame)
 from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce
 
 
@@ -357,9 +358,14 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     from ..counterexample import render_violation
 
     notes = []
-    if budget.first is not None and time.monotonic() - budget.first > budget.seconds:
-        notes.append(f"（缩减反例在 {budget.seconds:g} 秒后停止，以下为找到的最小反例）"
-                     f"(shrinking stopped after {budget.seconds:g} s; this is the smallest failure found)")
+    unshrunk = budget.first is not None and time.monotonic() - budget.first > budget.seconds
+    if unshrunk:
+        # not fully shrunk: it may hold what the failure does not need (a remote visit, an emergency), and the
+        # readings named for such a detail are not what differs (rvendor8 D2)
+        notes.append(f"（缩减反例在 {budget.seconds:g} 秒后停止，反例未完全缩减：以下为找到的最小反例，其中可能仍有与不符无关的"
+                     f"情形及其依据假设）(shrinking stopped after {budget.seconds:g} s: the example is not fully shrunk; "
+                     f"this is the smallest failure found, and it may still hold details — and readings named for "
+                     f"them — that the failure does not need)")
     if replay:
         notes.append("（被测系统重放结果不一致，以下为找到的最小反例）(the replay differed; smallest failure found)")
     notes.extend(extra)
@@ -392,9 +398,14 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
                                                  if t.startswith(f"{policy}-A-"))]))
         if rests_on:
             ch.extra["rests_on"] = rests_on  # the failing figure's readings (the gate and the causes name them)
-        relied = [*ch.extra.get("assumptions", ()), *rests_on]
+        if unshrunk:
+            ch.extra["shrunk"] = False
+        # the declared readings its example can rest on (no A-REVERSAL without a reversal), and what the figure rests on
+        relied = [*exercised(prop.assumptions, e.stories), *rests_on]
         if relied:
             ch.extra["assumptions"] = list(dict.fromkeys(relied))
+        else:
+            ch.extra.pop("assumptions", None)
     if trace and not e.trace:
         e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
     return e

@@ -413,21 +413,91 @@ def deductible(ctx: Context, py: PersonYear) -> None:
 # --------------------------------------------------------------------------- identities
 
 
+class Oracle:
+    """The reference's answers to a property's story, asked for the first time an identity fails (a consistency
+    check passes without it). An identity of the system's own figures (acct_pay + psn_cash_pay = psn_part_amt)
+    that does not hold says some figure in it is wrong, not which: the one the reference gives otherwise is named,
+    with the reference's figure — never an "expected" amount worked from the others, which are the system's and
+    may be the wrong ones (an acct_pay ×100 made the right cash payment "应为 -62162.61", rvendor8 D7)."""
+
+    def __init__(self, story: Story):
+        self.story = story
+        self._obs: Any = None
+        self._asked = False
+
+    @property
+    def observed(self) -> Any:
+        if not self._asked:
+            self._asked = True
+            from ..adapters.reference import ReferenceAdapter
+            from .base import execute, no_evidence
+
+            try:
+                with no_evidence():
+                    self._obs = execute(ReferenceAdapter(), self.story)
+            except Exception:  # noqa: BLE001 - no figure to name: the identity itself is stated
+                self._obs = None
+        return self._obs
+
+    def figure(self, item: str, f: str) -> str | None:
+        """The reference's figure `f` of settlement `item`, or None: not settled there, not given, or a placeholder
+        (acct_pay and psn_cash_pay where the account's part is not the document's to decide: acct_undetermined)."""
+        obs = self.observed
+        out = obs.settled.get(item) if obs is not None else None
+        if out is None or out.get(f) is None:
+            return None
+        if f in ("acct_pay", "psn_cash_pay") and out.get("acct_undetermined") is not None:
+            return None
+        return str(out[f])
+
+    def ytd(self, year: int, f: str) -> str | None:
+        obs = self.observed
+        got = (obs.ytd.get(year) or {}).get(f) if obs is not None else None
+        return None if got is None else str(got)
+
+
+def breakers(oracle: Oracle, out: dict, item: str, fields: tuple[str, ...], relation: str, shown: str,
+             optional: frozenset[str] = frozenset()) -> list:
+    """The fields of a broken identity that the reference gives otherwise, each with the reference's figure; where it
+    gives none otherwise (it refused the visit, or leaves the account's part undetermined), the identity itself on
+    its last field: `relation` (in words, no figure) and `shown` (the system's figures, in a note), never an amount
+    worked from figures that may be the wrong ones."""
+    named = []
+    for f in fields:
+        if out.get(f) is None or unreported(out, f, optional):
+            continue
+        want = oracle.figure(item, f)
+        if want is not None and D(want) != D(out[f]):
+            named.append(mismatch(f, want, out[f], item))
+    if named:
+        return named
+    last = fields[-1]
+    return [mismatch(last, f"{relation}（{shown}，勾稽关系不成立）", out.get(last, "(missing)"), item)]
+
+
 @conform_property("money_identities", "金额勾稽关系精确到分", merge(ORDINARY, ACCOUNT_USE))
 def money_identities(ctx: Context, py: PersonYear) -> None:
     """To the fen: medfee_sumamt = fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt;
     fund_pay_sumamt = hifp_pay (no other fund takes part here); psn_part_amt = medfee_sumamt −
     fund_pay_sumamt; acct_pay + psn_cash_pay = psn_part_amt; the account pays only when asked, never more
     than its balance, and the balance never goes negative. A system that does not report psn_part_amt
-    (an optional figure) has acct_pay + psn_cash_pay = medfee_sumamt − fund_pay_sumamt checked instead."""
+    (an optional figure) has acct_pay + psn_cash_pay = medfee_sumamt − fund_pay_sumamt checked instead.
+    An identity that fails names the figures in it that the reference gives otherwise (`breakers`)."""
     story = Story.of_year(py, "金额勾稽")
     obs = ctx.run(story)
+    oracle = Oracle(story)
     balance = py.person.acct_balance
     for s in py.settlements:
         out = obs.settled[s.id]
         v = {f: D(out[f]) for f in ("medfee_sumamt", "inscp_scp_amt", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
                                     "acct_pay", "psn_cash_pay") if not ctx.unreported(out, f)}
         bad = []
+
+        def broken(fields: tuple[str, ...], relation: str, shown: str) -> None:
+            for m in breakers(oracle, out, s.id, fields, relation, shown, ctx.optional):
+                if not any((b.field, b.item) == (m.field, m.item) for b in bad):
+                    bad.append(m)
+
         if v["medfee_sumamt"] != s.medfee_sumamt:
             bad.append(mismatch("medfee_sumamt", s.medfee_sumamt, out["medfee_sumamt"], s.id))
         scope = fig.policy_scope(s)
@@ -435,35 +505,67 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
             bad.append(mismatch("inscp_scp_amt", f"{s.medfee_sumamt} − 全自费{s.fulamt_ownpay_amt} − 超限价"
                                 f"{s.overlmt_selfpay} − 先行自付{s.preselfpay_amt} = {scope}", out["inscp_scp_amt"], s.id))
         if v["fund_pay_sumamt"] != v["hifp_pay"]:
-            bad.append(mismatch("fund_pay_sumamt", f"= 统筹基金支付 {out['hifp_pay']}", out["fund_pay_sumamt"], s.id))
+            broken(("hifp_pay", "fund_pay_sumamt"), "基金支付总额 = 统筹基金支付",
+                   f"{out['fund_pay_sumamt']} ≠ {out['hifp_pay']}")
         part = v["medfee_sumamt"] - v["fund_pay_sumamt"]
         if "psn_part_amt" in v:
             if v["psn_part_amt"] != part:
-                bad.append(mismatch("psn_part_amt", part, out["psn_part_amt"], s.id))
+                broken(("medfee_sumamt", "fund_pay_sumamt", "psn_part_amt"), "个人负担 = 医疗费用总额 − 基金支付总额",
+                       f"{out['psn_part_amt']} ≠ {out['medfee_sumamt']} − {out['fund_pay_sumamt']}")
             if v["acct_pay"] + v["psn_cash_pay"] != v["psn_part_amt"]:
-                bad.append(mismatch("psn_cash_pay", v["psn_part_amt"] - v["acct_pay"], out["psn_cash_pay"], s.id))
+                broken(("psn_part_amt", "acct_pay", "psn_cash_pay"), "个人账户支付 + 现金支付 = 个人负担",
+                       f"{out['acct_pay']} + {out['psn_cash_pay']} ≠ {out['psn_part_amt']}")
         elif v["acct_pay"] + v["psn_cash_pay"] != part:
             # psn_part_amt not reported: the cash part is still what the fund and the account leave
-            bad.append(mismatch("psn_cash_pay", f"医疗费用总额 − 基金支付总额 − 个人账户支付 = {part - v['acct_pay']}",
-                                out["psn_cash_pay"], s.id))
+            broken(("medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"),
+                   "个人账户支付 + 现金支付 = 医疗费用总额 − 基金支付总额",
+                   f"{out['acct_pay']} + {out['psn_cash_pay']} ≠ {out['medfee_sumamt']} − {out['fund_pay_sumamt']}")
         if all(out.get(f) is not None for f in SPLIT_FIELDS):
             total = sum((D(out[f]) for f in SPLIT_FIELDS), ZERO)
             if total != v["hifp_pay"]:
-                bad.append(mismatch("hifp_pay", f"普通门诊 + 慢特病 + 住院 = {total}", out["hifp_pay"], s.id))
+                broken((*SPLIT_FIELDS, "hifp_pay"), "统筹基金支付 = 普通门诊 + 慢特病 + 住院",
+                       f"{out['hifp_pay']} ≠ {' + '.join(str(out[f]) for f in SPLIT_FIELDS)}")
         available = balance if balance is not None else ZERO
         if v["acct_pay"] > available or (not s.acct_used_flag and v["acct_pay"] != 0):
-            bad.append(mismatch("acct_pay", f"≤ 账户余额 {available}" if s.acct_used_flag else "0.00（不使用个人账户）",
-                                out["acct_pay"], s.id))
+            # the reference's figure where it has one, else the bound (the balance the system's own answers leave)
+            want = oracle.figure(s.id, "acct_pay")
+            broken_bound = (mismatch("acct_pay", want, out["acct_pay"], s.id) if want is not None
+                            and D(want) != v["acct_pay"] else
+                            mismatch("acct_pay", f"≤ 账户余额 {available}" if s.acct_used_flag else "0.00（不使用个人账户）",
+                                     out["acct_pay"], s.id))
+            if not any((b.field, b.item) == ("acct_pay", s.id) for b in bad):
+                bad.append(broken_bound)
         if balance is not None:
-            balance -= v["acct_pay"]
+            before, balance = balance, balance - v["acct_pay"]
             if out.get("balc") is not None and D(out["balc"]) != balance:
-                bad.append(mismatch("balc", balance, out["balc"], s.id))
+                broken(("acct_pay", "balc"), "个人账户余额 = 结算前余额 − 个人账户支付",
+                       f"{out['balc']} ≠ {before} − {out['acct_pay']}")
         if bad:
             ctx.fail("结算金额勾稽关系不成立", bad, story)
     for year, ytd in obs.ytd.items():
         if balance is not None and ytd.get("acct_balance") is not None and D(ytd["acct_balance"]) != balance:
-            ctx.fail("个人账户余额与各次账户支付不符",
-                     [mismatch("acct_balance", balance, ytd["acct_balance"], f"{year}年度累计")], story)
+            ctx.fail("个人账户余额与各次账户支付不符", _balance_breakers(oracle, py, obs, year, ytd, ctx.optional), story)
+
+
+def _balance_breakers(oracle: Oracle, py: PersonYear, obs: Any, year: int, ytd: dict,
+                      optional: frozenset[str]) -> list:
+    """The year's balance does not follow from the opening balance and the account payments: the reference's balance
+    where it differs from the system's; else the account payments the reference gives otherwise (the balance is
+    right, a payment is not); else the relation itself, without a figure worked from the system's answers."""
+    want = oracle.ytd(year, "acct_balance")
+    if want is not None and D(want) != D(ytd["acct_balance"]):
+        return [mismatch("acct_balance", want, ytd["acct_balance"], f"{year}年度累计")]
+    paid = []
+    for s in py.settlements:
+        out = obs.settled.get(s.id) or {}
+        ref = oracle.figure(s.id, "acct_pay")
+        if out.get("acct_pay") is not None and ref is not None and D(ref) != D(out["acct_pay"]):
+            paid.append(mismatch("acct_pay", ref, out["acct_pay"], s.id))
+    if paid:
+        return paid
+    opening = py.person.acct_balance
+    return [mismatch("acct_balance", f"期初余额 − 各次个人账户支付（期初 {opening}，勾稽关系不成立）", ytd["acct_balance"],
+                     f"{year}年度累计")]
 
 
 def fund_differences(expected: dict, actual: dict, item: str, fields: tuple[str, ...] = FUND_FIELDS,

@@ -454,7 +454,50 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
             # … and a refusal's trace (every article the visit's working cites) is no better than the route where
             # they do not meet; a figure's step is: it names the rule that computed the figure
             tags = [t for t in route if t in tags] or (tags if tags and not refused else route)
+    named = place_readings_that_bear(named, root, e.stories, traces)
     return tags, named, list(traces.get(root["item"], []) if root else [])
+
+
+def place_readings_that_bear(named: list[str], root: dict | None, stories: list[Story],
+                             traces: dict[str, list[dict]]) -> list[str]:
+    """`named` without the readings that only the steps about where the visit was made cite (异地就医, 异地备案:
+    A-REMOTE-SAME, 本文件未对异地就医单独规定待遇标准，按参保地标准结算), where they do not change the failing figure:
+    the reference settles the same visit made locally to the same figure. A remote visit left in an example that
+    was not fully shrunk is then no reading the difference rests on (a pharmacy deductible skipped everywhere,
+    rvendor8 D2); a reading that does change it stays (攀枝花's unfiled remote ratio, A-PZH-REMOTE-UNFILED, which
+    the ratio step cites too)."""
+    from ..adapters.reference import ReferenceAdapter
+    from ..report.causes import A_ID
+
+    if not named or root is None:
+        return named
+    trace = traces.get(root.get("item", ""), [])
+    place: set[str] = set()
+    elsewhere: set[str] = set()
+    for t in trace:
+        found = set(A_ID.findall(str(t.get("clause", "") or ""))) if isinstance(t, dict) else set()
+        (place if "异地" in str(t.get("step", "")) else elsewhere).update(found)
+    suspect = [a for a in named if a in place and a not in elsewhere]
+    holding = [(story, op) for story in stories for op in story.ops
+               if isinstance(op, Settle) and op.settlement.id == root.get("item")]
+    if not suspect or len(holding) != 1 or not holding[0][1].settlement.remote:
+        return named
+    story, op = holding[0]
+    local = Story(story.setting, story.person, [Settle(replace(op.settlement, remote=False)) if x is op else x
+                                                for x in story.ops], story.title)
+    field_name = root.get("field", "")
+    figures = []
+    for version in (story, local):
+        try:
+            with no_evidence():
+                out = execute(ReferenceAdapter(), version).settled.get(op.settlement.id) or {}
+        except Exception:  # noqa: BLE001 - no figure to compare: the readings stand
+            return named
+        figures.append(out.get(field_name))
+    if figures[0] is None or figures[0] != figures[1]:
+        return named
+    return [a for a in named if a not in suspect]
+
 
 
 # --------------------------------------------------------------------------- properties

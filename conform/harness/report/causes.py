@@ -206,19 +206,27 @@ def _within_a_fen(m: dict) -> bool:
     return expected is not None and actual is not None and abs(expected - actual) <= FEN
 
 
-def _step(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
+def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dict] | None = None) -> tuple[str, str]:
     """(step, clause) of `_step_of`, without the readings of that step that cannot decide the field
     (`NOT_OF_FIELD`: a wrong ratio on a 1000.01 visit does not rest on rounding the payment), nor a rounding
     reading (`fen_readings`) where the figure is more than a fen off or the difference is not known: a
     rounding decides at most the last fen, so a payment 11.80 over its bound, which no step shows (its
     clause that of the whole trace), or a missing figure, does not rest on A-ROUND-FEN because the ratio
-    step happened to round (rmut4 D1). Such a step's articles stay."""
+    step happened to round (rmut4 D1). Nor, for a part of the fund payment filed under another benefit (`_moved`:
+    the amount is right, its fund is not), any reading that computes an amount: only those deciding which benefit
+    pays the visit (`_route_readings`) bear on it — a fen paid as ordinary_pay where inpatient_pay has it does
+    not rest on A-ROUND-FEN, nor a chronic payment reported as ordinary on the chronic deductible's or cap's
+    readings (rvendor8 D2). `mismatches`: the check's, to tell a move from a wrong amount. Such a step's articles
+    stay."""
     step, clause = _step_of(m, trace, evidence)
     if not clause:
         return step, clause
     drop = set(NOT_OF_FIELD.get(m.get("field", ""), ()))
     if not _within_a_fen(m):
         drop |= fen_readings()
+    if m.get("field") in SUM_OF and _moved(m, mismatches or [], evidence):
+        route = _route_readings(trace)
+        drop |= {a for a in A_ID.findall(clause) if a not in route}
     if drop:
         clause = "；".join(p for p in clause.split("；") if p.strip() not in drop)
     return step, clause
@@ -407,6 +415,66 @@ def _differing_part(m: dict, evidence: Any) -> dict | None:
     return None
 
 
+def _moved(m: dict, mismatches: list[dict], evidence: Any = None) -> bool:
+    """Whether part `m` of the fund payment (ordinary_pay, chronic_pay, inpatient_pay) differs only because the
+    amount was filed under another benefit: the sum (hifp_pay) is not among the differences, and either the
+    differing parts of that settlement add up to no difference (ordinary_pay 1022.17 where chronic_pay should
+    have it), or its evidence shows the system's hifp_pay equal to the reference's (a part compared alone)."""
+    item = m.get("item", "")
+    total = SUM_OF.get(m.get("field", ""))
+    same = [x for x in mismatches if isinstance(x, dict) and x.get("item", "") == item]
+    if total is None or any(x.get("field") == total for x in same):
+        return False
+    moved = Decimal(0)
+    parts = [x for x in same if x.get("field") in SUM_OF]
+    for x in parts:
+        expected, actual = _figure(x.get("expected")), _figure(x.get("actual"))
+        if expected is None or actual is None:
+            break
+        moved += actual - expected
+    else:
+        if len(parts) > 1 and moved == 0:
+            return True
+    if evidence:
+        system, reference = figures(evidence, str(item))
+        if not system:
+            system = _only_settlement(evidence, str(item))
+        mine, theirs = _figure(system.get(total)), _figure(reference.get(total))
+        return mine is not None and theirs is not None and mine == theirs
+    return False
+
+
+def _only_settlement(evidence: Any, item: str) -> dict:
+    """The system's 2207 answer (setlinfo) where the evidence holds one only and the reference settled `item` alone:
+    the platform profile's 2207 names the system's own mdtrt_id, not the item, so `figures` cannot match it by id,
+    but a single visit's is that visit's. {} otherwise."""
+    if not isinstance(evidence, list):
+        return {}
+    entries = [e for e in evidence[:MAX_EVIDENCE] if isinstance(e, dict)]
+    answers = [_dig(e.get("response"), "output", "setlinfo") for e in entries if _dig(e.get("request"), "infno") == "2207"]
+    settled = {_dig(e.get("request"), "id") for e in entries if e.get("operation") in ("settle", "presettle")
+               and isinstance(e.get("request"), dict) and set(e["request"]) == {"psn_no", "id"}}
+    if len(answers) == 1 and isinstance(answers[0], dict) and settled == {item}:
+        return answers[0]
+    return {}
+
+
+# The steps that decide which benefit pays a visit (not how much): the route to inpatient rules (待遇路径), an
+# emergency or day surgery settled as ordinary pooling (A-EMERGENCY-ORDINARY), a chronic purchase at a pharmacy
+# (A-CHRONIC-PHARMACY, 吉林 一's A-JL-PHARMACY-CHRONIC), and a chronic visit's part past its cap going on to
+# ordinary pooling or not (转入普通门诊统筹, 超出慢特病限额).
+ROUTE_STEPS = ("待遇路径", "急诊", "日间手术", "药店配药", "转入普通门诊统筹", "超出慢特病限额")
+
+
+def _route_readings(trace: list[dict]) -> set[str]:
+    """The readings the steps of a trace deciding which benefit pays the visit cite (`ROUTE_STEPS`)."""
+    out: set[str] = set()
+    for t in trace:
+        if isinstance(t, dict) and str(t.get("step", "")) in ROUTE_STEPS:
+            out |= set(A_ID.findall(str(t.get("clause", "") or "")))
+    return out
+
+
 # Steps that record the settlement's ratio and decide no amount (A-CHRONIC-OVERFLOW-RATIO: which ratio a split
 # visit records): what the whole trace of an amount rests on leaves them out.
 RATIO_ONLY = ("结算支付比例",)
@@ -450,7 +518,7 @@ def _root(check: dict) -> tuple[str, str, str]:
     root = root_mismatch(check.get("mismatches") or [])
     if root is None:
         return "", "", ""
-    step, clause = _step(root, check.get("trace") or [], check.get("evidence"))
+    step, clause = _step(root, check.get("trace") or [], check.get("evidence"), check.get("mismatches") or [])
     return root["field"], step, clause
 
 
@@ -536,7 +604,7 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
         if m["field"] == "infcode":
             clauses = [str(t.get("clause", "")) for t in trace]
         else:
-            clauses = [_step(m, trace, evidence)[1]] if trace else []
+            clauses = [_step(m, trace, evidence, mismatches)[1]] if trace else []
         for clause in clauses:
             a, n = cited(clause, policy)
             tags += [t for t in a if t not in tags]

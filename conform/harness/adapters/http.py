@@ -6,7 +6,10 @@ to the configured URL and expects {infcode, err_msg, output}. Transactions:
 (create/reset a test person), T002 (monthly account credit), T003 (account-use
 check). Whatever goes wrong becomes a `SutError` of a named kind with the
 request and response kept as evidence; after `consecutive_failures` calls in a
-row that got no HTTP answer at all the adapter declares the system unreachable.
+row that got no HTTP answer at all the adapter declares the system unreachable,
+and so it does after that many calls *of one transaction* in a row that got no
+answer within `timeout` while other transactions answered between them (a 2207
+that always hangs or drips: stopped, not waited for check after check).
 One client with a connection pool serves all threads (`concurrency`).
 """
 from __future__ import annotations
@@ -525,6 +528,7 @@ class HttpAdapter(Adapter):
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         self._failures = 0
+        self._timeouts: dict[str, int] = {}   # infno → its calls in a row that got no answer within `timeout`
         self._unreachable: str | None = None
         self._msg_seq = itertools.count(1)
         self._setl_ids: dict[tuple[str, str], str] = {}   # (psn_no, mdtrt_id) → the system's setl_id
@@ -568,16 +572,37 @@ class HttpAdapter(Adapter):
         n = next(self._msg_seq) % 10000
         return f"{prefix}{dt.datetime.now():%Y%m%d%H%M%S}{n:04d}"
 
-    def _connection_failed(self, kind: str, message: str, entry: dict) -> SutError:
+    def _connection_failed(self, kind: str, message: str, entry: dict, infno: str = "",
+                           timed_out: bool = False) -> SutError:
+        """An exchange that got no answer. It counts toward `consecutive_failures` in a row of any transaction;
+        one that got none within `timeout` (a hang, a drip, a connect that never completes) also toward its
+        own transaction's count, which another transaction's answer does not reset: a system whose 2207
+        always hangs while its T001 answers is declared unreachable, naming 2207, rather than waited for
+        at `timeout` seconds in every check (as a python: plugin's operation is, python_plugin._Guard)."""
         with self._lock:
             self._failures += 1
             count = self._failures
-            if count >= self.max_failures and self._unreachable is None:
+            same = 0
+            if timed_out:
+                same = self._timeouts[infno] = self._timeouts.get(infno, 0) + 1
+            if self._unreachable is None:
                 # the reason first, whole: a cause line cut at ~120 characters must still say it
-                self._unreachable = f"system unreachable: {count} consecutive connection failures; last: {message}"
+                if count >= self.max_failures:
+                    self._unreachable = f"system unreachable: {count} consecutive connection failures; last: {message}"
+                elif same >= self.max_failures:
+                    op = f"{infno} {wire.TRANSACTIONS.get(infno, '')}".strip()
+                    self._unreachable = (f"system unreachable: {same} {op} calls in a row gave no answer within "
+                                         f"{self.timeout:g} s, other transactions answering between them "
+                                         f"(consecutive_failures = {self.max_failures}); last: {message}")
         if self._unreachable is not None:
             return SystemUnreachable(self._unreachable, entry)
         return SutError(kind, message, entry)
+
+    def _answered(self, infno: str) -> None:
+        """An HTTP answer (any status or body): both counts of exchanges without one start again."""
+        with self._lock:
+            self._failures = 0
+            self._timeouts.pop(infno, None)
 
     def call(self, infno: str, data: dict, psn_no: str | None = None,
              msgid_prefix: str = MSGID_PREFIX) -> tuple[dict, dict]:
@@ -618,14 +643,15 @@ class HttpAdapter(Adapter):
                    if kind == "timeout"
                    else f"{infno}: could not connect to {_where(self.url)} within {self.timeout:g} s (a wrong "
                         f"host, a firewall dropping the connection, or a system not started)")
-            raise self._connection_failed(kind, msg, keep(None, error=msg, answered=False)) from None
+            raise self._connection_failed(kind, msg, keep(None, error=msg, answered=False), infno,
+                                          timed_out=True) from None
         except AnswerError as e:
             msg = (f"{infno}: {e.message}" if e.kind != "timeout"
                    else f"{infno}: no answer within {self.timeout:g} s from {_where(self.url)}")
             if e.kind == "timeout":  # a dripping system is as good as none: it counts toward unreachable
-                raise self._connection_failed("timeout", msg, keep(None, error=msg, answered=False)) from None
-            with self._lock:
-                self._failures = 0
+                raise self._connection_failed("timeout", msg, keep(None, error=msg, answered=False), infno,
+                                              timed_out=True) from None
+            self._answered(infno)
             raise SutError(e.kind, msg, keep(None, error=msg, answered=True)) from None
         except httpx.TransportError as e:
             msg = evidence.mask(f"{infno}: {connection_failure(e, self.url)}")
@@ -633,8 +659,7 @@ class HttpAdapter(Adapter):
         except httpx.HTTPError as e:  # anything else httpx refuses in the answer (e.g. a broken encoding)
             msg = evidence.mask(f"{infno}: unusable HTTP answer ({type(e).__name__}: {evidence.shorten(str(e), 300)})")
             raise SutError("malformed", msg, keep(None, error=msg)) from None
-        with self._lock:
-            self._failures = 0
+        self._answered(infno)
         size = {"response_bytes": len(body)}
         if status != 200:
             moved = {}

@@ -27,7 +27,7 @@ from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
 from ..base import Adapter, SettlementRefused, Subject, SutError
-from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, http_transport, parse_json, public_url, tls_for
+from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, deadline_transport, parse_json, public_url, tls_for
 from .. import schema
 from . import amounts, messages
 from .config import PlatformConfig
@@ -86,7 +86,9 @@ class PlatformAdapter(Adapter):
         self.config = cfg
         self.pc: PlatformConfig = cfg.platform if isinstance(cfg.platform, PlatformConfig) else PlatformConfig()
         limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
-        self.transport = PlatformTransport(inner or http_transport(limits, tls_for(cfg)))   # [adapter] ca_file …
+        # every socket read and write bounded by the exchange's deadline (HttpAdapter.call): httpx's own
+        # timeout is per read, so an answer dripped a byte at a time would never time out; [adapter] ca_file …
+        self.transport = PlatformTransport(inner or deadline_transport(limits, tls_for(cfg)))
         self.http = HttpAdapter(url, cfg, transport=self.transport)
         self.url = url
         self.concurrency = 1   # pool persons, sign-in and evidence are per run, not per thread

@@ -17,6 +17,9 @@ from .adapters import NotApplicable, SutError, SystemUnreachable, make_adapter
 from .results import CheckResult, Mismatch, RunResult, StepResult
 
 NOT_APPLICABLE_PREFIX = "not applicable:"
+# pytest-timeout's pytest.fail text ("Timeout (>1.0s) from pytest-timeout.", before 2.2 "Timeout >1.0s"): its
+# signal method raises it wherever the check is when the limit passes
+PLUGIN_TIMEOUT = re.compile(r"Timeout \(?>\s*[0-9.]+\s*s\)?(?: from pytest-timeout\.?)?")
 # Hypothesis profiles, seed and counterexample printout for the properties (conform/harness/properties/).
 pytest_plugins = ["conform.harness.properties.settings"]
 
@@ -51,6 +54,9 @@ class Collector:
         self.run = RunResult()
         self._current: dict[str, CheckResult] = {}
         self._started: dict[str, float] = {}
+        # pytest-rerunfailures: a check's discarded attempts (nodeid → what each said); the last attempt counts
+        self._attempts: dict[str, list[str]] = {}
+        self._rerun_note: str | None = None
 
     # -- helpers
     def _check_for(self, item: pytest.Item) -> CheckResult:
@@ -127,6 +133,21 @@ class Collector:
         if ch is None or call.excinfo is None:
             return
         exc = call.excinfo.value
+        stopped = _plugin_timeout(exc) if report.failed else None
+        if stopped is not None:
+            # Another plugin's time limit ended the check wherever it was: nothing the system answered was
+            # judged wrong, so never 'failed' (which would accuse it and blame no article), nor 'error' (the
+            # system's); an error of the run: no verdict, exit 4 (the gate's harness errors).
+            report.conform_status = "harness_error"
+            shared = (" (a fixture shared by the checks, such as the adapter's start, stopped so fails each later "
+                      "check alike)" if call.when == "setup" else "")
+            ch.message = (f"运行被其他插件中止 stopped by another pytest plugin's time limit ({stopped}): pytest-timeout "
+                          f"ended this check's {call.when} before it finished{shared}. Not a finding about the system "
+                          f"under test (conform bounds each of its calls by [adapter] timeout): raise --timeout above "
+                          f"what a check takes, or leave it off for the conformance checks (docs/ci.md)")
+            ch.evidence.append(evidence.mask({"operation": "harness_error", "request": None, "response": None,
+                                              "error": _traceback(call.excinfo)}))
+            return
         if isinstance(exc, MismatchError):
             ch.mismatches.extend(exc.mismatches)
             ch.trace = exc.trace
@@ -165,6 +186,15 @@ class Collector:
         ch = self._current.get(report.nodeid)
         if ch is None:
             return
+        if report.outcome == "rerun":
+            # pytest-rerunfailures runs the check again: this attempt is set aside (its result is no check of
+            # its own, and has no status), the next starts afresh; its teardown, if reported, is ignored
+            said = ch.message or "; ".join(f"{m.field}: expected {m.expected}, got {m.actual}"
+                                          for m in ch.mismatches) or _short(report)
+            self._attempts.setdefault(report.nodeid, []).append(evidence.mask(" ".join(str(said).split())[:300]))
+            evidence.take()
+            self._current.pop(report.nodeid, None)
+            return
         status = getattr(report, "conform_status", None)
         if report.when == "call" or (report.when == "setup" and not report.passed):
             if status is None:
@@ -185,12 +215,59 @@ class Collector:
                 ch.message = _short(report)
             if status == "not_applicable" and not ch.message and report.longrepr:
                 ch.message = str(report.longrepr)[-300:]
+            self._note_attempts(ch)
         if report.when == "teardown":
             ch.evidence.extend(evidence.take())
             ch.duration = time.perf_counter() - self._started.get(report.nodeid, time.perf_counter())
             if ch.kind in ("scenario", "property"):
                 self.run.checks.append(ch)
             self._current.pop(report.nodeid, None)
+
+    def _note_attempts(self, ch: CheckResult) -> None:
+        """A check pytest-rerunfailures ran more than once: the last attempt is its result, and it says how many
+        there were and what the earlier ones found (a figure wrong once is worth knowing), as does the run."""
+        earlier = self._attempts.pop(ch.nodeid, None)
+        if not earlier:
+            return
+        n = len(earlier) + 1
+        ch.extra["attempts"] = n
+        ch.extra["earlier_attempts"] = earlier
+        told = list(dict.fromkeys(earlier))
+        which = ("attempt 1" if n == 2 else f"attempts 1–{n - 1}") if len(told) == 1 else "earlier attempts"
+        said = (f"第 {n} 次尝试的结果 the result of attempt {n} of {n} (pytest-rerunfailures ran it again; the last "
+                f"attempt counts); {which}: {' | '.join(told)[:600]}")
+        ch.message = f"{ch.message}；{said}" if ch.message else said
+        rerun = sum(1 for c in [*self.run.checks, ch] if c.extra.get("attempts"))
+        note = (f"pytest-rerunfailures ran {rerun} check(s) again: each counts once, by its last attempt (the "
+                f"attempts are noted on the check)")
+        if self._rerun_note in self.run.notes:
+            self.run.notes[self.run.notes.index(self._rerun_note)] = note
+        else:
+            self.run.notes.append(note)
+        self._rerun_note = note
+
+    def pytest_internalerror(self, excrepr: Any, excinfo: pytest.ExceptionInfo) -> None:
+        """pytest itself broke off the session (INTERNALERROR: an exception inside its own hooks, such as
+        pytest-timeout's alarm going off while a report was being made): the check in flight did not finish.
+        It is kept as a harness error, so the run gives no verdict and the gate exit 4, never a verdict on
+        the checks that happened to run before."""
+        exc = excinfo.value
+        stopped = _plugin_timeout(exc)
+        why = (f"pytest-timeout's time limit ({stopped}) went off inside pytest's own hooks" if stopped
+               else f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+        for nodeid, ch in list(self._current.items()):
+            ch.status = "harness_error"
+            ch.message = evidence.mask(f"测试工具内部错误 harness error: pytest stopped with an internal error while this "
+                                       f"check ran ({why}); the checks after it did not run")
+            ch.evidence.extend(evidence.take())
+            ch.evidence.append(evidence.mask({"operation": "harness_error", "request": None, "response": None,
+                                              "error": _traceback(excinfo)}))
+            if ch.kind in ("scenario", "property"):
+                self.run.checks.append(ch)
+            self._current.pop(nodeid, None)
+        note = f"pytest stopped with an internal error (INTERNALERROR: {why})"
+        if note not in self.run.notes:
+            self.run.notes.append(evidence.mask(note))
 
 
 # A step's note for a check that passes (pytest's user_properties carry it to the report): `note(request, text)`.
@@ -267,6 +344,21 @@ def _is_failure(exc: BaseException) -> bool:
     if isinstance(exc, BaseExceptionGroup) and group:
         return all(_is_failure(e) or isinstance(e, SutError) for e in group)
     return False
+
+
+def _plugin_timeout(exc: BaseException) -> str | None:
+    """pytest-timeout's words when `exc` is its Failed (or one raised while handling it, or a group holding it)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo and len(seen) < 50:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, pytest.fail.Exception) and PLUGIN_TIMEOUT.fullmatch(str(e.msg).strip()):
+            return str(e.msg).strip()
+        todo += [e.__cause__, e.__context__, *(e.exceptions if isinstance(e, BaseExceptionGroup) else ())]
+    return None
 
 
 def _traceback(excinfo: pytest.ExceptionInfo, limit: int = 20_000) -> str:

@@ -94,7 +94,8 @@ def decide(checks: Iterable[tuple[str, bool | None]], incomplete: bool = False, 
     got an answer: connection refused, name not resolved, TLS failed, timed out) gives 无法判定 whatever
     else: a wrong address or a test instance that is down is no finding about the system, and its errors
     and `unreachable` (exit code 3 all the same) certify nothing. A document's verdict takes the run's, so
-    a system that answered and then stopped (or erred) fails the documents it did not answer too.
+    a system that answered and then stopped (or erred) fails the documents it did not answer too; and so
+    does one whose every 2207 hangs while its T001 answers (stopped as unreachable naming 2207): it answered.
 
     Else 不合格 when the system failed or erred or could not be reached; otherwise 无法判定 when the run is
     incomplete (an interrupt or an early stop is not the system's failure, and the passes so far are no

@@ -595,7 +595,10 @@ class HttpAdapter(Adapter):
                                          f"{self.timeout:g} s, other transactions answering between them "
                                          f"(consecutive_failures = {self.max_failures}); last: {message}")
         if self._unreachable is not None:
-            return SystemUnreachable(self._unreachable, entry)
+            stopped = SystemUnreachable(self._unreachable, entry)
+            if timed_out:   # the last exchange connected and waited: "(timeout)", not "(connection)", on the check
+                stopped.kind, stopped.args = "timeout", (f"timeout: {stopped.message}",)
+            return stopped
         return SutError(kind, message, entry)
 
     def _answered(self, infno: str) -> None:

@@ -215,11 +215,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
         say(f"conform: error: {usage.removeprefix('conform: error: ')}")
         session.exitstatus = EXIT_USAGE
         return
-    code, reason = gate(run, ex.pytest_code)
-    if ex.pytest_code == pytest.ExitCode.INTERNAL_ERROR and code != EXIT_HARNESS and not ex.interrupted:
-        # pytest broke off the session (INTERNALERROR above) between checks: whatever ran is no verdict
-        code, reason = EXIT_HARNESS, (f"测试工具内部错误 harness error: pytest stopped with an internal error after "
-                                      f"{len(run.checks)} of {run.planned} checks (INTERNALERROR above); no verdict")
+    code, reason = gate(run, ex.pytest_code, interrupted=ex.interrupted)
     out = config.getoption("--conform-report", None)
     run.run_id = _run_id(run, Path(out) if out else Path("."))
     written: dict = {}

@@ -307,11 +307,13 @@ def execute(adapter: str | None = None, config: str | None = None, policies: tup
     return ex.run, ex.pytest_code
 
 
-def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
+def gate(run: RunResult, pytest_code: int, interrupted: bool | None = None) -> tuple[int, str]:
     """The exit code and why: 0 conformant, 1 non-conformance, 2 usage/configuration (a feature error, or no
     check reached the system: no verdict), 3 unreachable/erroring.
 
-    With a baseline in `run.baseline`, only regressions count; known failures do not fail the gate."""
+    With a baseline in `run.baseline`, only regressions count; known failures do not fail the gate.
+    `interrupted`: whether a signal stopped the run (an interrupt can cause pytest's INTERNALERROR too); None
+    when unknown, then an incomplete run is taken for interrupted."""
     from .report.baseline import regressions
 
     bad = regressions(run)
@@ -320,10 +322,13 @@ def gate(run: RunResult, pytest_code: int) -> tuple[int, str]:
     new = "新增 new " if run.baseline else ""
     broken = [c for c in run.checks if c.status == "harness_error"]
     if broken:
-        return EXIT_HARNESS, (f"测试工具内部错误 harness error in {len(broken)} check(s): a bug in conform, "
-                              "not a verdict on the system (traceback in the report's evidence)")
-    if pytest_code == pytest.ExitCode.INTERNAL_ERROR and not run.incomplete:  # an interrupt can cause it too
-        return EXIT_HARNESS, "测试工具内部错误 harness error: pytest stopped with an internal error"
+        return EXIT_HARNESS, (f"测试工具内部错误 harness error in {len(broken)} check(s): a bug in conform, or "
+                              "another pytest plugin stopping a check (pytest-timeout); not a verdict on the system "
+                              "(the check's message and the report's evidence say which)")
+    if pytest_code == pytest.ExitCode.INTERNAL_ERROR and not (run.incomplete if interrupted is None else interrupted):
+        # pytest broke off the session between checks (a plugin's INTERNALERROR): what ran is no verdict
+        return EXIT_HARNESS, (f"测试工具内部错误 harness error: pytest stopped with an internal error after "
+                              f"{len(run.checks)} of {run.planned} checks; no verdict")
     if run.unreachable:
         return EXIT_UNREACHABLE, "被测系统不可达 system under test unreachable"
     bad_features = [c for c in run.checks if c.status == "feature_error"]
@@ -704,7 +709,7 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         _fail("the run could not start (check --adapter, --config and the selection)")
     if loaded_baseline is not None:
         run.baseline = compare(run, loaded_baseline)
-    result = gate(run, code)
+    result = gate(run, code, interrupted=ex.interrupted)
     run.run_id = _run_id(run, base)
     target = base if out else base / run.run_id
     broken = None

@@ -24,7 +24,8 @@ import pyarrow as pa
 
 from conform.display import one_line
 from conform.reference.benefits import OpeningRefused, opening_year, own_account
-from conform.reference.case import PERSON_FIELDS, PSN_TYPES, CaseError, Person, load_text, parse_person
+from conform.reference.case import (PERSON_FIELDS, PSN_TYPES, CaseError, Person, _fast_person, load_text,
+                                    parse_person)
 from conform.reference.loading import InputError, check_depth, load_json
 from conform.reference.policy import Policy, Rules
 
@@ -82,7 +83,7 @@ def _json_line(line: str, path: Path, no: int) -> object:
     except orjson.JSONDecodeError:
         pass
     else:
-        if type(rec) is dict and all(type(v) in _FLAT for v in rec.values()):
+        if type(rec) is dict and _FLAT.issuperset(map(type, rec.values())):
             if line.count(":") == len(rec):
                 return rec  # the common line: one level of text, whole numbers, flags (no float, no depth)
         elif not _has_float(rec):
@@ -98,9 +99,14 @@ def _json_line(line: str, path: Path, no: int) -> object:
         raise AuditInputError(str(e), file=str(path), row=no) from None
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
+
+
 def _iso(v: object) -> object:
     """A date as the ledger may write it (2023/07/01, 20230701, a midnight datetime) in the case
     format's ISO form; anything else as it is, for parse_person to accept or name."""
+    if type(v) is str and _ISO_DATE(v):  # what strptime('%Y-%m-%d') would give back, or refuse for parse_person to name
+        return v
     if isinstance(v, str):
         for fmt in DATE_FORMATS:
             try:
@@ -306,8 +312,20 @@ def _lines_are_objects(path: Path, enc: str) -> bool:
 
 
 def _json_lines(path: Path, enc: str) -> Iterator[tuple[int, object]]:
+    """The lines' records; _json_line's common case (one level of text, whole numbers, flags, each key once)
+    taken here without a call per line, anything else (a blank line, a fraction, nesting, a colon inside a value,
+    bad JSON) by _json_line itself. orjson reads the line with its newline as without (JSON whitespace)."""
+    loads, flat = orjson.loads, _FLAT.issuperset
     with path.open(encoding=enc, newline=None) as f:
         for no, line in enumerate(f, start=1):
+            try:
+                rec = loads(line)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                if type(rec) is dict and flat(map(type, rec.values())) and line.count(":") == len(rec):
+                    yield no, rec
+                    continue
             if line.strip():
                 yield no, _json_line(line.rstrip("\n"), path, no)
 
@@ -351,6 +369,43 @@ def _unknown_field(detail: str, rec: dict, mapping: Mapping | None) -> tuple[str
     return said, _printable(first)
 
 
+def _general(rec: object, no: int, path: str, unit: str, mapping: Mapping | None, codes: dict,
+             skipped: set) -> tuple[Person | None, bool]:
+    """One record by every check: its type code mapped (--map), its dates in ISO form, parsed by parse_person, each
+    fault raised located; the Person (None for a type [skip] leaves out) and whether it gave no psn_type."""
+    sid = rec.get("psn_no") if isinstance(rec, dict) else None
+    if isinstance(sid, str) and _SCI_ID(sid):  # as the ledger's IDs: Excel lost its last digits
+        raise _excel_id(Path(path), no, "psn_no", repr(sid), unit=unit)
+    if isinstance(rec, dict) and isinstance(rec.get("psn_type"), str | int) and not isinstance(rec["psn_type"], bool):
+        typ = str(rec["psn_type"]).strip()
+        if typ in skipped:
+            return None, False
+        if typ in codes:
+            rec = {**rec, "psn_type": codes[typ]}
+        elif typ in PSN_TYPES:  # as the ledger reads its codes: spaces around a code are no code
+            rec = {**rec, "psn_type": typ}
+        else:  # named here: the case reader lists its codes as tuples
+            raise AuditInputError(
+                f"unknown code {str(rec['psn_type'])!r}; expected one of {listing('psn_type')} (map a code to "
+                "one of them with --map [codes.psn_type], or leave out these persons with [skip])",
+                file=path, row=no, column="psn_type", unit=unit)
+    # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
+    # take it from there). Parsed with a stand-in type only so the other fields are checked.
+    if isinstance(rec, dict) and not _DATE_KEYS.isdisjoint(rec):  # most records carry no date
+        rec = _iso_dates(rec)
+    untyped = isinstance(rec, dict) and "psn_type" not in rec
+    if untyped:
+        rec = {**rec, "psn_type": "1103" if "flex_tier" in rec else "1101"}
+    try:
+        p = parse_person(rec, f"{no}")
+    except CaseError as e:
+        if e.item == "person" and e.detail.startswith("unknown field") and isinstance(rec, dict):
+            detail, column = _unknown_field(e.detail, rec, mapping)
+            raise AuditInputError(detail, file=path, row=no, column=column, unit=unit) from None
+        raise AuditInputError(e.detail, file=path, row=no, column=_field_path(e), unit=unit) from None
+    return p, untyped
+
+
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
          policy: Policy | None = None, rules: Rules | None = None,
          refused: dict[str, AuditInputError] | None = None) -> dict[str, Person]:
@@ -373,38 +428,19 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
     if path:
         records, unit = _stream(Path(path))
         read = 0
+        # The common record (a psn_no, a type given as one of the codes, a balance, perhaps a date) by parse_person's
+        # fast path (case._fast_person) straight away: a code --map maps or skips, a psn_no Excel mangled, a date in
+        # another form, a field it does not read, or any fault goes the general way below, which names it.
+        quick_types = frozenset(t for t in PSN_TYPES if t not in codes and t not in skipped)
         for no, rec in records:
             read += 1
-            sid = rec.get("psn_no") if isinstance(rec, dict) else None
-            if isinstance(sid, str) and _SCI_ID(sid):  # as the ledger's IDs: Excel lost its last digits
-                raise _excel_id(Path(path), no, "psn_no", repr(sid), unit=unit)
-            if isinstance(rec, dict) and isinstance(rec.get("psn_type"), str | int) and not isinstance(rec["psn_type"], bool):
-                typ = str(rec["psn_type"]).strip()
-                if typ in skipped:
+            if type(rec) is dict and type(sid := rec.get("psn_no")) is str and type(typ := rec.get("psn_type")) is str \
+                    and typ in quick_types and not _SCI_ID(sid) and (p := _fast_person(rec)) is not None:
+                untyped = False
+            else:
+                p, untyped = _general(rec, no, path, unit, mapping, codes, skipped)
+                if p is None:
                     continue
-                if typ in codes:
-                    rec = {**rec, "psn_type": codes[typ]}
-                elif typ in PSN_TYPES:  # as the ledger reads its codes: spaces around a code are no code
-                    rec = {**rec, "psn_type": typ}
-                else:  # named here: the case reader lists its codes as tuples
-                    raise AuditInputError(
-                        f"unknown code {str(rec['psn_type'])!r}; expected one of {listing('psn_type')} (map a code to "
-                        "one of them with --map [codes.psn_type], or leave out these persons with [skip])",
-                        file=path, row=no, column="psn_type", unit=unit)
-            # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
-            # take it from there). Parsed with a stand-in type only so the other fields are checked.
-            if isinstance(rec, dict) and not _DATE_KEYS.isdisjoint(rec):  # most records carry no date
-                rec = _iso_dates(rec)
-            untyped = isinstance(rec, dict) and "psn_type" not in rec
-            if untyped:
-                rec = {**rec, "psn_type": "1103" if "flex_tier" in rec else "1101"}
-            try:
-                p = parse_person(rec, f"{no}")
-            except CaseError as e:
-                if e.item == "person" and e.detail.startswith("unknown field") and isinstance(rec, dict):
-                    detail, column = _unknown_field(e.detail, rec, mapping)
-                    raise AuditInputError(detail, file=path, row=no, column=column, unit=unit) from None
-                raise AuditInputError(e.detail, file=path, row=no, column=_field_path(e), unit=unit) from None
             if policy is not None and p.acct_balance is not None and own_account(policy, p) is False:
                 raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "
                                       "so no balance: leave acct_balance out, or say has_account", file=path, row=no,

@@ -20,7 +20,7 @@ from conform.display import quoted
 
 from .ledger import YearState
 from .loading import InputError, check_depth, load_json, load_yaml
-from .money import _READ, ZERO, AmountError, parse_amount
+from .money import _READ, MAX_YUAN_DIGITS, ZERO, AmountError, parse_amount
 
 PSN_TYPES = {
     "1101": ("in_service", False, "职工在职"),
@@ -413,43 +413,60 @@ def _fast_person(data: Any) -> Person | None:
     """The common person (no diseases, stays, periods or year-to-date totals) without per-field calls.
 
     Returns None for anything else, and parse_person's general path then decides and names the problem;
-    for what it accepts it builds exactly what that path would.
+    for what it accepts it builds exactly what that path would. A retirement date is common too (a persons
+    file of a city: one record in twelve), so it is read here as well.
     """
     if type(data) is not dict:
         return None
-    try:
-        psn_no, psn_type = data["psn_no"], data["psn_type"]
-    except KeyError:
-        return None
+    get = data.get
+    psn_no, psn_type = get("psn_no"), get("psn_type")
     if type(psn_no) is not str or len(psn_no) > MAX_TEXT or type(psn_type) is not str or psn_type not in PSN_TYPES:
         return None
-    get = data.get
-    birth, tier, remote, balance = get("birth_date"), get("flex_tier"), get("remote_filing"), get("acct_balance")
+    birth, tier, remote, balance, retire = (get("birth_date"), get("flex_tier"), get("remote_filing"),
+                                            get("acct_balance"), get("retire_date"))
     # Every key read that holds a value, counted: any other key (or an explicit null) goes the general way.
-    if len(data) != 2 + (birth is not None) + (tier is not None) + (remote is not None) + (balance is not None):
+    if len(data) != 2 + (birth is not None) + (tier is not None) + (remote is not None) + (balance is not None) + (
+            retire is not None):
         return None
     if tier is not None:
         if type(tier) not in (str, int) or str(tier) not in ("1", "2") or not PSN_TYPES[psn_type][1]:
             return None
         tier = int(tier)
     if birth is not None:
-        d = _DATES.get(birth) if type(birth) is str else None
-        if d is None:
-            try:
-                d = parse_date(birth)
-            except ValueError:
-                return None
-        birth = d
+        birth = _fast_date(birth)
+        if birth is None:
+            return None
+    if retire is not None:
+        retire = _fast_date(retire)
+        if retire is None or (birth is not None and retire < birth):
+            return None
     if remote is None:
         remote = False
     elif type(remote) not in _FLAG_TYPES or (remote := _FLAGS.get(remote)) is None:
         return None
     if balance is not None:
+        # A balance is mostly read once (one a person): parse_amount's usual form, yuan.fen (at most MAX_YUAN_DIGITS
+        # ASCII digits of yuan, exactly two decimals), read here as it reads it, without keeping it in its table.
+        if (type(balance) is str and 3 < len(balance) <= MAX_YUAN_DIGITS + 3 and balance[-3] == "."
+                and balance.isascii() and balance[:-3].isdigit() and balance[-2:].isdigit()):
+            balance = Decimal(balance) or ZERO
+        else:
+            try:
+                balance = parse_amount(balance)
+            except AmountError:
+                return None
+    return _build_person(psn_no, psn_type, birth, tier, None, retire, None, remote, balance, (), (), None)
+
+
+def _fast_date(v: Any) -> dt.date | None:
+    """parse_date's date, or None where it refuses (the general path then names why)."""
+    d = _DATES.get(v) if type(v) is str else None
+    if d is None:
         try:
-            balance = parse_amount(balance)
-        except AmountError:
+            d = parse_date(v)
+        except ValueError:
             return None
-    return _build_person(psn_no, psn_type, birth, tier, None, None, None, remote, balance, (), (), None)
+    return d
 
 
 def parse_person(data: Any, case: str) -> Person:

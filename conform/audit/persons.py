@@ -430,12 +430,14 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
         read = 0
         # The common record (a psn_no, a type given as one of the codes, a balance, perhaps a date) by parse_person's
         # fast path (case._fast_person) straight away: a code --map maps or skips, a psn_no Excel mangled, a date in
-        # another form, a field it does not read, or any fault goes the general way below, which names it.
+        # another form, a field it does not read, or any fault goes the general way below, which names it. (Digits
+        # alone are no Excel number: SCI_ID needs its E.)
         quick_types = frozenset(t for t in PSN_TYPES if t not in codes and t not in skipped)
         for no, rec in records:
             read += 1
             if type(rec) is dict and type(sid := rec.get("psn_no")) is str and type(typ := rec.get("psn_type")) is str \
-                    and typ in quick_types and not _SCI_ID(sid) and (p := _fast_person(rec)) is not None:
+                    and typ in quick_types and (sid.isdigit() or not _SCI_ID(sid)) \
+                    and (p := _fast_person(rec)) is not None:
                 untyped = False
             else:
                 p, untyped = _general(rec, no, path, unit, mapping, codes, skipped)

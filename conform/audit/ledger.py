@@ -312,9 +312,11 @@ def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None
 
 
 def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mapping, src_idx: int,
-                     errors: bool = False, home: str | None = None) -> str:
+                     errors: bool = False, home: str | None = None, constants: dict[str, str] | None = None) -> str:
     """The SELECT turning one file's relation into canonical columns plus `_bad` (any problem), or with
-    errors=True plus `_err` (the first problem found: column, message, raw value)."""
+    errors=True plus `_err` (the first problem found: column, message, raw value). `constants`, when given,
+    is filled with the canonical columns that are one constant in this file (it lacks their source), by
+    expression (load stores no column that is one constant in every file: _ledger_view)."""
     names: dict[str, tuple[str, str]] = {}  # canonical -> (source expression, type)
     for c, typ in cols.items():
         if c == "src_row":
@@ -502,6 +504,10 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     bad.append((f"NOT {rev} AND med_type = '14' AND dise_codg IS NULL", "dise_codg",
                 "med_type 14 (门诊慢特病) needs the registered disease code", "''"))
     sel["_skip"] = f"CASE {' '.join(skips)} END" if skips else "CAST(NULL AS VARCHAR)"
+    if constants is not None:
+        constants.update({c: e for c, e in sel.items() if e in CONSTANTS})
+        if all(sel[f] == "CAST(NULL AS BIGINT)" for f in OTHER_FUNDS):
+            constants["oth_fund_pay"] = "CAST(0 AS BIGINT)"
     inner = ",\n  ".join(f"{e} AS {c}" for c, e in sel.items())
     tail = f"{src_idx} AS src_idx, src_row, {src_idx} * {RID_STEP} + src_row AS rid"
     if not errors:
@@ -530,6 +536,31 @@ COLUMNS = ([c for c in TEXT if c not in ADMDVS] + ["setl_time", "setl_date"] + l
 # Codes from a fixed list are kept as ENUM (one byte, not a 16-byte string): the table is about a fifth
 # smaller, so a large ledger leaves the plan's sorts more memory. A code not in the list is a bad row
 # (`_bad`), refused before anything reads the table.
+
+
+# The expressions canonical_select gives a column a file lacks (remote and acct_used_flag: FLAGS' defaults).
+CONSTANTS = frozenset({"CAST(NULL AS VARCHAR)", "CAST(NULL AS BIGINT)", "CAST(NULL AS TIMESTAMP)", "CAST(NULL AS DATE)",
+                       "CAST(NULL AS SMALLINT)", "FALSE", "TRUE"})
+# The table the rows are stored in; `ledger` is a view of it that adds the columns no file has, as constants.
+# A column stored (10M rows: 80 MB of BIGINT before compression) only to be found constant by CHECKPOINT cost
+# the CTAS and the CHECKPOINT about 0.6 s of CPU per 2M rows for the zhejiang ledger's absent columns
+# (fixmedins_name, exclusion, the other funds, hosp_part_amt, acct_mulaid_pay, remote, acct_used_flag, _skip).
+STORED = "ledger_rows"
+
+
+def _view_column(c: str, constant: str | None) -> str:
+    """A column of the view `ledger`: stored, or the constant every file gives it (as _stored would store it)."""
+    if constant is None:
+        return c
+    if c in CODED:
+        return f"CAST({constant} AS ENUM({', '.join(q(k) for k in CODED[c])})) AS {c}"
+    return f"{constant} AS {c}"
+
+
+def _ledger_view(con: duckdb.DuckDBPyConnection, constant: dict[str, str], extra: tuple[str, ...] = ()) -> None:
+    """(Re)create the view `ledger` over STORED: COLUMNS in order, then `extra` (stored columns added later)."""
+    cols = [_view_column(c, constant.get(c)) for c in COLUMNS] + list(extra)
+    con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT {', '.join(cols)} FROM {STORED}")
 
 
 def _stored(c: str) -> str:
@@ -592,6 +623,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             note("注意 note: " + sources.not_a_ledger_said(f, opt))
     paths = [p for p, why in every if why is None]
     selects = []
+    constants: list[dict[str, str]] = []  # per file: its columns that are one constant (canonical_select)
     headers: set[str] = set()  # every file's columns as written (mapped or not)
     present: set[str] = set()
     remote_from: set[str] = set()
@@ -629,16 +661,25 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             (recording if c in here else lacking).add(c)
         if "hosp_lv" in present:
             present.add("facility")
-        sel = canonical_select(p, rel, cols, mapping, i, home=home)
-        selects.append(f"SELECT {', '.join(_stored(c) for c in COLUMNS)} FROM ({sel})")
+        constants.append({})
+        selects.append(canonical_select(p, rel, cols, mapping, i, home=home, constants=constants[-1]))
     if home is not None and "insuplc_admdvs" not in present:
         raise AuditInputError(f"--admdvs {home}: no ledger file has insuplc_admdvs (参保地医保区划), so persons insured "
                               "elsewhere cannot be told apart: export that column, or leave --admdvs out")
     _same_recorded(recorded_in)
     _map_sources_found(mapping, headers | institutions, present, paths)
+    # A column one constant in every file (the same one) is not stored: the view `ledger` gives it (_ledger_view).
+    # init_setl_id is always stored (_init_acct_pay and _skip_rows update STORED joining on it), _skip wherever
+    # _skip_rows updates it.
+    constant = {c: e for c, e in (constants[0] if constants else {}).items()
+                if c in COLUMNS and c != "init_setl_id" and all(k.get(c) == e for k in constants[1:])}
+    if mapping.skip or void_flagged or home is not None:
+        constant.pop("_skip", None)
+    stored = [c for c in COLUMNS if c not in constant]
+    selects = [f"SELECT {', '.join(_stored(c) for c in stored)} FROM ({sel})" for sel in selects]
     sources.PENDING.clear()
     try:
-        con.execute("CREATE OR REPLACE TABLE ledger AS\n" + "\nUNION ALL\n".join(selects))
+        con.execute(f"CREATE OR REPLACE TABLE {STORED} AS\n" + "\nUNION ALL\n".join(selects))
     except duckdb.OutOfMemoryException:
         raise  # the command names the memory limit; this is no fault of the ledger
     except duckdb.Error as e:
@@ -648,6 +689,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     finally:
         for i in range(len(paths)):
             drop_view(con, f"_src{i}")
+    _ledger_view(con, constant)
     # each file's rows as read, those --map [skip] leaves out included (10M rows: 0.04 s)
     counts = dict(con.execute(f"SELECT rid // {RID_STEP}, count(*) FROM ledger GROUP BY ALL").fetchall())
     by_path = {p: int(counts.get(i, 0)) for i, p in enumerate(paths)}
@@ -661,7 +703,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         _one_insured_city(con, paths, encoding, _wanted(mapping))
     _missing_text(con, paths, encoding, _wanted(mapping))
     _check_ids(con, paths, encoding, _wanted(mapping))
-    _init_acct_pay(con, "acct_pay" in present)
+    _init_acct_pay(con, "acct_pay" in present, constant)
     info = con.execute("""SELECT count(*), count(*) FILTER (WHERE init_setl_id IS NULL),
         count(*) FILTER (WHERE init_setl_id IS NOT NULL),
         CAST(min(setl_date) AS VARCHAR), CAST(max(setl_date) AS VARCHAR) FROM ledger""").fetchall()[0]
@@ -727,14 +769,15 @@ def _same_recorded(recorded_in: list[tuple[Path, set[str]]]) -> None:
                                   "separately)", file=str(path))
 
 
-def _init_acct_pay(con: duckdb.DuckDBPyConnection, recorded: bool) -> None:
+def _init_acct_pay(con: duckdb.DuckDBPyConnection, recorded: bool, constant: dict[str, str]) -> None:
     """Column `init_acct_pay` on a reversal row: the recorded acct_pay of the settlement it reverses. A
     reversal must give back exactly what its settlement is taken to have paid from the account (A-REVERSAL),
     which without a sufficient balance is that settlement's recorded figure; set here, for the few
     reversals, so the plan need not join the reversed settlements back at ten million rows."""
-    con.execute("ALTER TABLE ledger ADD COLUMN init_acct_pay BIGINT")
+    con.execute(f"ALTER TABLE {STORED} ADD COLUMN init_acct_pay BIGINT")
+    _ledger_view(con, constant, ("init_acct_pay",))
     if recorded:
-        con.execute("""UPDATE ledger SET init_acct_pay = s.acct_pay
+        con.execute(f"""UPDATE {STORED} AS ledger SET init_acct_pay = s.acct_pay
                        FROM (SELECT setl_id, acct_pay FROM ledger
                              WHERE setl_id IN (SELECT init_setl_id FROM ledger WHERE init_setl_id IS NOT NULL)) s
                        WHERE ledger.init_setl_id = s.setl_id""")
@@ -774,15 +817,15 @@ def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
     own code was not left out, and the count says so). A void reversal (vali_flag 0) is no reversal: it never
     happened, and its settlement stands."""
     # the joins' hash tables hold the skipped rows only, not every setl_id of the ledger
-    con.execute("""UPDATE ledger SET _skip = s._skip FROM (SELECT setl_id, _skip FROM ledger WHERE _skip IS NOT NULL) s
+    con.execute(f"""UPDATE {STORED} AS ledger SET _skip = s._skip FROM (SELECT setl_id, _skip FROM ledger WHERE _skip IS NOT NULL) s
                    WHERE ledger.init_setl_id = s.setl_id AND ledger._skip IS NULL""")
-    con.execute(f"""UPDATE ledger SET _skip = {q(PAIRED_WITH[0])} || s._skip || {q(PAIRED_WITH[1])}
+    con.execute(f"""UPDATE {STORED} AS ledger SET _skip = {q(PAIRED_WITH[0])} || s._skip || {q(PAIRED_WITH[1])}
                     FROM (SELECT init_setl_id, _skip FROM ledger WHERE _skip IS NOT NULL AND init_setl_id IS NOT NULL
                           AND NOT starts_with(_skip, {q(VOID_FLAG + '=')})) s
                     WHERE ledger.setl_id = s.init_setl_id AND ledger._skip IS NULL""")
     counts = con.execute("SELECT _skip, count(*) FROM ledger WHERE _skip IS NOT NULL GROUP BY _skip ORDER BY _skip").fetchall()
     if counts:
-        con.execute("DELETE FROM ledger WHERE _skip IS NOT NULL")
+        con.execute(f"DELETE FROM {STORED} WHERE _skip IS NOT NULL")
     return tuple((str(k), int(n)) for k, n in counts)
 
 

@@ -422,12 +422,15 @@ def _fast_person(data: Any) -> Person | None:
     psn_no, psn_type = get("psn_no"), get("psn_type")
     if type(psn_no) is not str or len(psn_no) > MAX_TEXT or type(psn_type) is not str or psn_type not in PSN_TYPES:
         return None
-    birth, tier, remote, balance, retire = (get("birth_date"), get("flex_tier"), get("remote_filing"),
-                                            get("acct_balance"), get("retire_date"))
-    # Every key read that holds a value, counted: any other key (or an explicit null) goes the general way.
-    if len(data) != 2 + (birth is not None) + (tier is not None) + (remote is not None) + (balance is not None) + (
-            retire is not None):
-        return None
+    balance = get("acct_balance")
+    if balance is not None and len(data) == 3:  # the most common person of all: psn_no, psn_type, acct_balance
+        birth = tier = remote = retire = None
+    else:
+        birth, tier, remote, retire = get("birth_date"), get("flex_tier"), get("remote_filing"), get("retire_date")
+        # Every key read that holds a value, counted: any other key (or an explicit null) goes the general way.
+        if len(data) != 2 + (birth is not None) + (tier is not None) + (remote is not None) + (balance is not None) + (
+                retire is not None):
+            return None
     if tier is not None:
         if type(tier) not in (str, int) or str(tier) not in ("1", "2") or not PSN_TYPES[psn_type][1]:
             return None

@@ -42,7 +42,7 @@ def write_reports(run: RunResult, out_dir: str | Path, formats: tuple[str, ...] 
             except OSError:  # the folder or the disk: the caller says so, as for any other file
                 raise
             except Exception as e:  # noqa: BLE001 - one writer's fault must not lose the reports after it
-                failed[fmt] = f"{type(e).__name__}: {e}"[:500]
+                failed[fmt] = model.cut(f"{type(e).__name__}: {e}", 500)
                 (out / FORMATS[fmt]).unlink(missing_ok=True)  # an earlier run's file must not pass for this run's
         return written
 

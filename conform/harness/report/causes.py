@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from .model import cause_message
+
 # Where no trace step shows the expected figure: the step of the computation the field comes from,
 # in the order the computation runs (earlier fields cause later ones). The fund payment is the sum of its
 # parts (conform.reference.benefits.Outcome.hifp_pay), so they come first: a visit split between chronic
@@ -686,7 +688,7 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
             clause = failed_clause(c.get("failed_articles") or [], str(c.get("policy") or ""))
         first = ""
         if not field:
-            first = (c.get("message") or "").splitlines()[0][:120] if c.get("message") else ""
+            first = cause_message(c.get("message") or "")  # cut at a word or figure, never "655.36" → "655."
             step = NO_FIELD.get(c["status"], c.get("status_label", c["status"]))
             # one defect's messages differ by their figures and ids: grouped without them, one example kept
             key = (c["status"], "", step + (f"\0{normalised(first)}" if c["status"] != "failed" else ""))

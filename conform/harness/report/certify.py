@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import resources
+from .model import cut
 
 MAX_CONFIG = 1_000_000
 PROFILE_WORDS = {
@@ -45,7 +46,7 @@ def system_identity(config: str | None) -> dict[str, str]:
     for key in ("name", "version"):
         value = table.get(key)
         if isinstance(value, (str, int, float)) and str(value).strip():
-            out[f"system_{key}"] = str(value).strip()[:200]
+            out[f"system_{key}"] = cut(str(value).strip(), 200)
     return out
 
 

@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from . import atomic
-from .model import BASELINE_LABELS, STATUS_LABELS, xml_safe
+from .model import BASELINE_LABELS, STATUS_LABELS, cut, xml_safe
 
 clean = xml_safe  # the one definition of what XML cannot hold, shared with report.xlsx
 
@@ -101,13 +101,13 @@ def render(data: dict) -> bytes:
                         time=f"{c['duration']:.3f}")
             prefix = f"[{' '.join(BASELINE_LABELS[c['baseline']])}] " if c["baseline"] in ("known", "regression") else ""
             if c["status"] == "failed":
-                _sub(case, "failure", _details(c, labels), message=prefix + (c["message"] or "不符合 non-conformance")[:1000],
+                _sub(case, "failure", _details(c, labels), message=prefix + cut(c["message"] or "不符合 non-conformance", 1000),
                      type="non-conformance")
             elif c["status"] in ERROR_STATUSES:
                 kind = {"error": "system-under-test-error"}.get(c["status"], c["status"].replace("_", "-"))
-                _sub(case, "error", _details(c, labels), message=prefix + (c["message"] or c["status_label"])[:1000], type=kind)
+                _sub(case, "error", _details(c, labels), message=prefix + cut(c["message"] or c["status_label"], 1000), type=kind)
             elif c["status"] in ("not_applicable", "skipped"):
-                _sub(case, "skipped", message=(c["message"] or c["status_label"])[:1000])
+                _sub(case, "skipped", message=cut(c["message"] or c["status_label"], 1000))
             out = [_location(c), f"类型 kind: {c['kind_label']}",
                    "条款 articles: " + ("、".join(labels.get(t, t) for t in c["articles"]) or "—")]
             if c.get("failed_articles"):

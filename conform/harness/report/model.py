@@ -65,17 +65,37 @@ XML_UNSAFE = display.UNWRITABLE.pattern
 shown, one_line = display.shown, display.one_line
 
 
-def cut_words(text: str, limit: int) -> str:
-    """`text` on one line, at most `limit` characters: cut at a word boundary and marked …, never mid-word
-    (a reason cut to "self-si" says nothing)."""
-    text = " ".join(str(text).split())
+# A figure, an id or an ASCII word, with the marks inside it (655.36, 2023-03-01, self-signed, 1,000.00): a cut
+# never falls inside one, where "655.36" cut to "655." would read as another figure.
+_TOKEN = re.compile(r"-?[A-Za-z0-9]+(?:[.,:/_+\-][A-Za-z0-9]+)*")
+# what a cut is best made after: a pause in Chinese or English text (Chinese has no spaces between words)
+_PAUSE = frozenset("，；。、：！？）」』】,;:!?)")
+_TRAILING = " \t\r\n,;:(，；：、（「『【"  # stripped before the … : "超过限额，…" reads "超过限额…"
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` if at most `limit` characters, else its head marked …, at most `limit` in all: one rule for every
+    text a report cuts. The cut is after a pause (，；。、： or a space) in the later half if there is one,
+    else at any place in it not inside a figure, id or ASCII word (never "655.36" → "655."); only one such run
+    longer than half the limit is cut inside."""
+    text = str(text)
     if len(text) <= limit:
         return text
-    head = text[:limit - 1]
-    space = head.rfind(" ")
-    if space > limit // 2:
-        head = head[:space]
-    return head.rstrip(" ,;:(") + "…"
+    room = max(limit - 1, 0)
+    inside = set()  # the places a cut would split a run (seen whole: one character past its last mark)
+    for m in _TOKEN.finditer(text, 0, min(len(text), room + 2)):
+        if m.end() > limit // 2:
+            inside.update(range(m.start() + 1, m.end()))
+    safe = [p for p in range(room, limit // 2, -1) if p not in inside]
+    pause = next((p for p in safe if text[p - 1] in _PAUSE or text[p - 1].isspace() or text[p].isspace()), 0)
+    head = text[:pause or (safe[0] if safe else room)]
+    return (head.rstrip(_TRAILING) or head) + "…"
+
+
+def cut_words(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, cut as `cut` cuts (a reason cut to "self-si" says
+    nothing)."""
+    return cut(" ".join(str(text).split()), limit)
 
 
 CAUSE_MESSAGE = 120   # characters of a message a cause's headline quotes (conform/harness/report/causes.py)
@@ -85,6 +105,12 @@ NEVER_ANSWERED = ("无法判定：被测系统没有应答本次运行的任何�
                   "system; check the URL and the test environment")
 
 
+def cause_message(message: str) -> str:
+    """A message's first line as a cause's headline quotes it: cut (`cut_words`) to CAUSE_MESSAGE characters."""
+    first = message.splitlines()[0] if message else ""
+    return cut_words(first, CAUSE_MESSAGE) if len(first) > CAUSE_MESSAGE else first
+
+
 def cause_view(checks: list[dict]) -> list[dict]:
     """The checks as the causes read them: each message's first line cut at a word, not mid-word, to what a
     headline quotes (a reason cut to "self-si" says nothing)."""
@@ -92,7 +118,7 @@ def cause_view(checks: list[dict]) -> list[dict]:
     for c in checks:
         message = c.get("message") or ""
         first = message.splitlines()[0] if message else ""
-        out.append({**c, "message": cut_words(first, CAUSE_MESSAGE)} if len(first) > CAUSE_MESSAGE else c)
+        out.append({**c, "message": cause_message(first)} if len(first) > CAUSE_MESSAGE else c)
     return out
 
 

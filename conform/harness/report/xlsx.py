@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from conform.display import shown
 
 from . import atomic
-from .model import BASELINE_LABELS, FAILING, XML_UNSAFE, as_number, is_subset, selection_words, status_label
+from .model import BASELINE_LABELS, FAILING, XML_UNSAFE, as_number, cut, is_subset, selection_words, status_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = XML_UNSAFE  # a worksheet is XML: what junit.xml cannot hold, a cell cannot either (U+FFFF, a lone
@@ -69,7 +69,7 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
         return
     # what XML cannot hold becomes U+FFFD (as in junit.xml); then what no reader sees raw, a bidi override that
     # would turn the cell around or a C1 control, is escaped (\u202e) as report.html escapes it
-    text = shown(_ILLEGAL.sub("\ufffd", str(value)))[:MAX_CELL]
+    text = cut(shown(_ILLEGAL.sub("\ufffd", str(value))), MAX_CELL)
     cell.value = text
     cell.data_type = "s"  # never 'f': openpyxl would otherwise store '=…' as a formula
     if text.startswith(FORMULA_START):

@@ -196,11 +196,14 @@ class PropertyViolation(MismatchError):
     zh-CN Gherkin feature (the collector attaches it to the check's result)."""
 
     def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story],
-                 articles: tuple[str, ...] = (), departure: str = "", readings: tuple[str, ...] = ()):
+                 articles: tuple[str, ...] = (), departure: str = "", readings: tuple[str, ...] = (),
+                 bound: tuple[str, ...] = ()):
         self.headline = headline
         self.stories = stories
         self.articles = articles  # the articles whose rule this check found broken (ids, as in clauses.py)
         self.departure = departure  # the item the system first departs at; "" when every mismatch counts
+        # the steps of the failing settlement's reference trace that set the bound it broke (Context.fail)
+        self.bound = bound
         self.counterexample = ""
         # `readings`: those of the property's declared readings its failing expectation itself rests on (Context.fail)
         super().__init__(mismatches, readings=readings)
@@ -290,7 +293,7 @@ class Context:
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
              clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None, departure: str = "",
-             readings: tuple[str, ...] = ()) -> NoReturn:
+             readings: tuple[str, ...] = (), bound: tuple[str, ...] = ()) -> NoReturn:
         """Fail the example. `clauses` names the rule this check found broken (a clause map as in
         clauses.py, or this policy's article ids): only those articles are blamed in the report;
         without it, every article the property is tagged with. `departure`: the item (a settlement's id)
@@ -299,7 +302,9 @@ class Context:
         `assumptions`) the failing expectation itself rests on, where no reference trace says so — a year's
         total after a reversal took a part of it back is the sum of what stands by A-REVERSAL
         (`reversal_readings`); the check's rests_on names them. A reading the property does not declare is
-        a fault of the property, refused."""
+        a fault of the property, refused. `bound`: the steps of the failing settlement's reference trace that set
+        the bound its figure broke (a year's cap: 年度最高支付限额): the failure rests on what those steps cite, not on
+        the steps that computed the payment (`traced_blame`)."""
         undeclared = [a for a in readings if a not in self.prop.assumptions]
         if undeclared:
             raise ValueError(f"property {self.prop.id}: {', '.join(undeclared)} is not among its declared assumptions "
@@ -316,7 +321,7 @@ class Context:
         else:
             articles = tuple(clauses)
         e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles, departure,
-                              tuple(readings))
+                              tuple(readings), tuple(bound))
         try:
             raise e
         except PropertyViolation:
@@ -434,7 +439,7 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
 
     from ..report.causes import blame, root_mismatch
 
-    traces = reference_traces(e.stories)
+    traces = bound_traces(reference_traces(e.stories), e)
     departure = getattr(e, "departure", "")
     mismatches = [m for m in e.mismatches if m.item == departure] if departure else list(e.mismatches)
     found = [asdict(m) for m in mismatches]
@@ -456,6 +461,34 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
             tags = [t for t in route if t in tags] or (tags if tags and not refused else route)
     named = place_readings_that_bear(named, root, e.stories, traces)
     return tags, named, list(traces.get(root["item"], []) if root else [])
+
+
+def bound_traces(traces: dict[str, list[dict]], e: PropertyViolation) -> dict[str, list[dict]]:
+    """`traces` with each failing settlement's working cut to the steps that set the bound it broke
+    (`PropertyViolation.bound`), their rounding readings (`fen_readings`) left out: a year's payments over the cap
+    rest on what fixes the cap (its article; a retiree's reading of the one figure, A-JL-RETIREE-DEDUCTIBLE; one who
+    retired this year, A-MIDYEAR-RETIREMENT), not on the ratio's or the chronic overflow's readings, which decide how
+    much a visit was paid (A-PZH-UNRATED at an unrated hospital, A-JL-CHRONIC-OVERFLOW for a person with no chronic
+    disease at all), nor on a rounding (no rounding passes a cap). Unchanged where the violation names no bound."""
+    bound = tuple(getattr(e, "bound", ()) or ())
+    if not bound:
+        return traces
+    from ..report.causes import fen_readings
+
+    fen = fen_readings()
+    out = dict(traces)
+    for item in {m.item for m in e.mismatches}:
+        steps = [t for t in traces.get(item, ()) if isinstance(t, dict) and str(t.get("step", "")) in bound]
+        if not steps:
+            out[item] = []
+            continue
+        # one step, named by the first and citing what they all cite: a cap the working fixes over two steps (吉林's
+        # shared chronic cap, 慢特病限额, and its remainder, 慢特病支付) is one bound, not the payment's own step
+        parts = [p.strip() for t in steps for p in str(t.get("clause", "") or "").split("；")]
+        out[item] = [{"step": str(steps[0].get("step", "")),
+                      "detail": "；".join(str(t.get("detail", "")) for t in steps if t.get("detail")),
+                      "clause": "；".join(dict.fromkeys(p for p in parts if p and p not in fen))}]
+    return out
 
 
 def place_readings_that_bear(named: list[str], root: dict | None, stories: list[Story],

@@ -76,6 +76,11 @@ def _annual_cap_examples(policy: str) -> list[PersonYear]:
     return out
 
 
+# The steps of the reference's working that fix a benefit's annual cap (conform.reference.benefits): a year's payments
+# over it rest on what they cite (base.bound_traces), not on the readings that decided how much each visit was paid.
+CAP_STEPS = {"ordinary": ("年度最高支付限额",), "chronic": ("慢特病限额", "慢特病支付"), "inpatient": ("住院比例和限额",)}
+
+
 @conform_property("annual_cap", "统筹基金在一个自然年度内的支付不超过年度最高支付限额", ALL_BENEFITS,
                   examples=_annual_cap_examples)
 def annual_cap(ctx: Context, py: PersonYear) -> None:
@@ -104,7 +109,7 @@ def annual_cap(ctx: Context, py: PersonYear) -> None:
             if known and r.kind != "none" and ordinary > max(caps_seen or [fig.cap(rules, r.role)]):
                 ctx.fail(f"{year}年普通门诊统筹累计支付超过年度限额",
                          [mismatch("ordinary_pay", f"≤ {max(caps_seen)}", ordinary, s.id, f"{year}年度累计普通门诊统筹支付")],
-                         story)
+                         story, bound=CAP_STEPS["ordinary"])
             if split["chronic"]:
                 bucket = r.bucket or s.dise_codg or ""
                 chronic[bucket] = chronic.get(bucket, ZERO) + split["chronic"]
@@ -112,11 +117,11 @@ def annual_cap(ctx: Context, py: PersonYear) -> None:
                 if chronic[bucket] > limit:
                     ctx.fail(f"{year}年慢特病统筹累计支付超过年度限额",
                              [mismatch("chronic_pay", f"≤ {limit}", chronic[bucket], s.id, f"{year}年度累计慢特病统筹支付")],
-                             story)
+                             story, bound=CAP_STEPS["chronic"])
             if split["inpatient"] and inpatient > fig.inpatient_cap(rules):
                 ctx.fail(f"{year}年住院统筹累计支付超过住院年度限额（合并计算）",
                          [mismatch("inpatient_pay", f"≤ {fig.inpatient_cap(rules)}", inpatient, s.id,
-                                   f"{year}年度累计住院统筹支付")], story)
+                                   f"{year}年度累计住院统筹支付")], story, bound=CAP_STEPS["inpatient"])
         ytd = obs.ytd.get(year)
         if ytd is None:
             continue

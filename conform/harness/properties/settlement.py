@@ -367,6 +367,7 @@ def deductible(ctx: Context, py: PersonYear) -> None:
     the year's deductible is used up. 吉林 二（三）: chronic visits share the ordinary deductible."""
     story = Story.of_year(py, "起付线")
     obs = ctx.run(story)
+    oracle = Oracle(story)  # asked only once a check fails: the reference's figures name what is wrong
     rules = py.setting.rules
     shares = fig.flag(rules, "chronic.shares_ordinary_deductible")
     for s in py.settlements:
@@ -379,6 +380,7 @@ def deductible(ctx: Context, py: PersonYear) -> None:
         used = ZERO
         known = True
         highest = ZERO
+        counted: list[Settlement] = []  # the year's settlements counting toward the ordinary deductible, so far
         for s in _year(py, year):
             out = obs.settled[s.id]
             r = fig.route(rules, py.person, s)
@@ -395,24 +397,86 @@ def deductible(ctx: Context, py: PersonYear) -> None:
             if ctx.unreported(out, "act_pay_dedc"):
                 known = False  # the year's sum of deductibles is not reported
                 continue
+            counted.append(s)
             used += D(out["act_pay_dedc"])
             if not known:
                 continue
             if used > highest:
+                first = _deductible_departure(oracle, obs, counted, ctx)
+                if first is not None:  # where the system first counts otherwise, with the reference's figure
+                    ctx.fail(f"{year}年累计起付线超过起付标准：{first.item} 的本次起付线与参考实现不符", [first], story,
+                             departure=first.item)
                 ctx.fail(f"{year}年累计起付线超过起付标准",
                          [mismatch("ordinary_dedc", f"≤ 起付标准 {highest}", used, f"{year}年截至{s.id}",
                                    "各次本次起付线之和（年度累计起付线）")], story)
             if r.kind == "ordinary" and D(out["hifp_pay"]) > 0 and used < limit:
-                ctx.fail("起付线尚未用完，统筹基金已经支付",
-                         [mismatch("hifp_pay", f"0.00（本年起付线{limit}，各次本次起付线累计仅{used}）",
-                                   out["hifp_pay"], s.id)], story, clauses=ORDINARY)
+                headline, bad, first_item = _unspent_deductible(oracle, obs, counted, s, limit, used, ctx)
+                ctx.fail(headline, bad, story, clauses=ORDINARY, departure=first_item)
         ytd = obs.ytd.get(year)
         if ytd is not None and highest and D(ytd["ordinary_dedc"]) > highest:
             ctx.fail(f"{year}年度累计起付线超过起付标准",
                      [mismatch("ordinary_dedc", f"≤ {highest}", ytd["ordinary_dedc"], f"{year}年度累计")], story)
         if ytd is not None and known and D(ytd["ordinary_dedc"]) != used:
-            ctx.fail(f"{year}年度累计起付线与各次结算的本次起付线之和不符",
-                     [mismatch("ordinary_dedc", used, ytd["ordinary_dedc"], f"{year}年度累计")], story)
+            bad, first_item = _year_deductible_breakers(oracle, obs, counted, year, ytd, used, ctx)
+            ctx.fail(f"{year}年度累计起付线与各次结算的本次起付线之和不符", bad, story, departure=first_item)
+
+
+def _deductible_departure(oracle: "Oracle", obs: Any, counted: list[Settlement], ctx: Context) -> Any:
+    """The first of `counted` (in order) whose act_pay_dedc the reference gives otherwise, as a mismatch with the
+    reference's figure; None where the reference agrees with each (or gives none)."""
+    for t in counted:
+        out = obs.settled.get(t.id) or {}
+        if out.get("act_pay_dedc") is None or ctx.unreported(out, "act_pay_dedc"):
+            continue
+        want = oracle.figure(t.id, "act_pay_dedc")
+        if want is not None and D(want) != D(out["act_pay_dedc"]):
+            return mismatch("act_pay_dedc", want, out["act_pay_dedc"], t.id)
+    return None
+
+
+def _unspent_deductible(oracle: "Oracle", obs: Any, counted: list[Settlement], s: Settlement, limit: Decimal,
+                        used: Decimal, ctx: Context) -> tuple[str, list, str]:
+    """(headline, mismatches, departure) for a fund payment at `s` while the system's own deductibles of the year
+    add up to less than the standard. That sum is the system's: a deductible under-counted on an earlier visit
+    makes a right payment at `s` look early. So the first visit whose deductible the reference gives otherwise is
+    named, with the reference's figure, and `s`'s payment only where the reference pays it otherwise too (with
+    the reference's figure); where the reference gives nothing else, the rule is stated, with no amount worked
+    from the system's figures ("应为 0.00" would be one)."""
+    out = obs.settled[s.id]
+    head = "起付线尚未用完，统筹基金已经支付"
+    first = _deductible_departure(oracle, obs, counted, ctx)
+    want = oracle.figure(s.id, "hifp_pay")
+    paid = ([mismatch("hifp_pay", want, out["hifp_pay"], s.id)]
+            if want is not None and D(want) != D(out["hifp_pay"]) else [])
+    if first is not None and first.item != s.id:
+        why = (f"：{first.item} 的本次起付线与参考实现不符，{s.id} 之前各次本次起付线累计 {used} 由此而来"
+               + ("" if paid else f"（{s.id} 的统筹基金支付与参考实现相同）"))
+        return head + why, [first, *paid], first.item
+    if first is not None:
+        return head + f"：{s.id} 的本次起付线与参考实现不符", [first, *paid], s.id
+    if paid:
+        return head, paid, s.id
+    return head, [mismatch("hifp_pay", f"起付线用完之前统筹基金不支付（本年起付线 {limit}，被测系统各次本次起付线累计 {used}）",
+                           out["hifp_pay"], s.id)], ""
+
+
+def _year_deductible_breakers(oracle: "Oracle", obs: Any, counted: list[Settlement], year: int, ytd: dict,
+                              used: Decimal, ctx: Context) -> tuple[list, str]:
+    """(mismatches, departure) for a year's deductible total that is not the sum of the settlements' own: some
+    figure in it is wrong, not which. The first settlement whose deductible the reference gives otherwise, and the
+    total where the reference's differs, each with the reference's figure; else the relation, no amount worked from
+    the system's figures (`breakers`, `_balance_breakers`)."""
+    item = f"{year}年度累计"
+    first = _deductible_departure(oracle, obs, counted, ctx)
+    want = oracle.ytd(year, "ordinary_dedc")
+    total = ([mismatch("ordinary_dedc", want, ytd["ordinary_dedc"], item)]
+             if want is not None and D(want) != D(ytd["ordinary_dedc"]) else [])
+    if first is not None:
+        return [first, *total], first.item
+    if total:
+        return total, ""
+    return [mismatch("ordinary_dedc", f"各次结算的本次起付线之和（按被测系统各次答复 {used}，勾稽关系不成立）", ytd["ordinary_dedc"],
+                     item)], ""
 
 
 # --------------------------------------------------------------------------- identities

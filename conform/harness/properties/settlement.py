@@ -143,6 +143,7 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
     (攀枝花 第十一条) the larger of the two ratios bounds it, with one more fen of rounding."""
     story = Story.of_year(py, "支付比例上限")
     obs = ctx.run(story, years=[])  # settlement figures only
+    oracle = Oracle(story)  # asked only where the bound fails: it rests on the system's own deductible
     rules = py.setting.rules
     for s in py.settlements:
         out = obs.settled[s.id]
@@ -159,6 +160,16 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
         if hifp > bound:
             blame = {"ordinary": ORDINARY, "inpatient": INPATIENT_ROUTES,
                      "chronic": merge(CHRONIC, ORDINARY) if r.overflow else CHRONIC}[r.kind]
+            want = None if ctx.unreported(out, "act_pay_dedc") else oracle.figure(s.id, "act_pay_dedc")
+            if want is not None and D(want) != dedc:
+                # the bound was worked from the system's deductible, which the reference counts otherwise: an
+                # over-counted deductible puts a right payment over it. Name the deductible, and the payment only
+                # where the reference pays otherwise too, each with the reference's figure (rvendor8 D7)
+                paid = oracle.figure(s.id, "hifp_pay")
+                ctx.fail("本次起付线与参考实现不符（按比例计算的上限由本次起付线而来）",
+                         [mismatch("act_pay_dedc", want, out["act_pay_dedc"], s.id),
+                          *([mismatch("hifp_pay", paid, out["hifp_pay"], s.id)] if paid is not None and D(paid) != hifp
+                            else [])], story, clauses=blame)
             ctx.fail("本次统筹支付超过按比例计算的上限",
                      [mismatch("hifp_pay", f"≤ ({inscp} − {dedc}) × {ratio.normalize():f} = "
                                f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}"
@@ -205,9 +216,11 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
     document's own parameters, so a remainder of a few fen (deductible or cap) is checked exactly."""
     story = Story.of_year(py, "逐笔精确")
     obs = ctx.run(story, years=[])
+    oracle = Oracle(story)  # a chronic visit's part in the year's ordinary figures is the reference's
     rules = py.setting.rules
     shares = fig.flag(rules, "chronic.shares_ordinary_deductible")
     years: dict[int, list] = {}
+    strays: dict[int, Any] = {}  # year → the first chronic visit whose part the system answers otherwise
     for s in py.settlements:
         out = obs.settled[s.id]
         r = fig.route(rules, py.person, s)
@@ -215,17 +228,24 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
         if r.kind in ("none", "inpatient"):
             continue
         if r.kind == "chronic":
-            split = _split(out, r)
-            if shares and ctx.unreported(out, "act_pay_dedc"):
-                y[2] = False  # the deductible it counted is not reported
-            elif shares:
-                y[0] += D(out["act_pay_dedc"])
-            elif r.overflow:
+            # What it counted toward the ordinary deductible (吉林 二（三）: shared) and paid by ordinary pooling (its
+            # overflow): the reference's figures, never the system's — an over-counted chronic deductible made the
+            # next ordinary visit's right one "应为" a figure worked from it. Where the system's differ, this visit is
+            # where it first departs (`strays`), named before a later visit's difference.
+            parts = (("act_pay_dedc", "shared"), ("ordinary_pay", "ordinary")) if shares else (("ordinary_pay", "ordinary"),)
+            if not shares and r.overflow:
                 y[2] = False  # its ordinary part's deductible is not told apart from the chronic one
-            if split is None:
-                y[2] = False
-            else:
-                y[1] += split["ordinary"]
+            split = _split(out, r)
+            for f, part in parts:
+                want = oracle.figure(s.id, f)
+                if want is None:
+                    y[2] = False  # the reference gives no figure (it refused the visit): nothing to follow
+                    continue
+                y[0 if part == "shared" else 1] += D(want)
+                mine = (None if ctx.unreported(out, f) else out.get(f)) if part == "shared" else \
+                    (None if split is None else split["ordinary"])
+                if mine is not None and D(mine) != D(want) and s.date.year not in strays:
+                    strays[s.date.year] = mismatch(f, want, mine, s.id)
             continue
         used, paid, known = y
         inscp = fig.policy_scope(s)
@@ -237,19 +257,32 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
         cap_left = max(cap - paid, ZERO)
         pay = min(raw, cap_left)
         if known:
+            stray = strays.get(s.date.year)
             if not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) != dedc:
-                ctx.fail("本次起付线与本年尚余起付线不符",
-                         [mismatch("act_pay_dedc", f"min(政策范围内费用 {inscp}, 本年起付线 {limit} − 此前已计 {used} "
-                                   f"= {left}) = {dedc}", out["act_pay_dedc"], s.id)], story, clauses=ORDINARY)
+                _exact_fail(ctx, story, "本次起付线与本年尚余起付线不符", stray,
+                            mismatch("act_pay_dedc", f"min(政策范围内费用 {inscp}, 本年起付线 {limit} − 此前已计 {used} "
+                                     f"= {left}) = {dedc}", out["act_pay_dedc"], s.id))
             if D(out["hifp_pay"]) != pay:
                 how = (f"({inscp} − {dedc}) × {fig_pct(ratio)} = {(ratio * (inscp - dedc)).normalize():f} → "
                        f"四舍五入到分 {raw}")
                 if pay < raw:
                     how += f"，超过本年限额余额 {cap} − 此前已支付 {paid} = {cap_left} → {pay}"
-                ctx.fail("本次统筹支付与逐笔计算不符（每笔各自四舍五入到分，限额用到时支付限额余额）",
-                         [mismatch("hifp_pay", how, out["hifp_pay"], s.id)], story, clauses=ORDINARY)
+                _exact_fail(ctx, story, "本次统筹支付与逐笔计算不符（每笔各自四舍五入到分，限额用到时支付限额余额）", stray,
+                            mismatch("hifp_pay", how, out["hifp_pay"], s.id))
         y[0] += dedc
         y[1] += pay
+
+
+def _exact_fail(ctx: Context, story: Story, headline: str, stray: Any, found: Any) -> None:
+    """Fail settlement_exact at `found`; where an earlier chronic visit of the year answered its part in the year's
+    ordinary figures otherwise than the reference (`stray`), that visit first, with the reference's figure: the
+    later difference may follow from it (the system counts on from its own figure), and is said to."""
+    if stray is None:
+        ctx.fail(headline, [found], story, clauses=ORDINARY)
+    from .base import route_clauses
+
+    ctx.fail(f"{headline}：{stray.item} 计入本年普通门诊的{stray.label}与参考实现不符，{found.item} 的不符可能由此而来",
+             [stray, found], story, clauses=route_clauses(story, stray.item) or ORDINARY, departure=stray.item)
 
 
 def fig_pct(ratio: Decimal) -> str:
@@ -715,19 +748,55 @@ def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
         ytd = obs.ytd.get(year)
         if ytd is None:
             continue
-        bad = []
-        if dedc is not None and D(ytd["ordinary_dedc"]) != dedc:
-            bad.append(mismatch("ordinary_dedc", f"{year}年仍有效各笔的本次起付线之和 {dedc}", ytd["ordinary_dedc"],
-                                f"{year}年度累计"))
-        if D(ytd["ordinary_pay"]) != paid:
-            bad.append(mismatch("ordinary_pay", f"{year}年仍有效各笔的统筹基金支付之和 {paid}", ytd["ordinary_pay"],
-                                f"{year}年度累计", "年度累计普通门诊统筹支付"))
-        if bad:
+        off = [f for f, total in (("ordinary_dedc", dedc), ("ordinary_pay", paid))
+               if total is not None and D(ytd[f]) != total]
+        if off:
+            bad, first = total_breakers(Oracle(story), [(s.id, obs.settled[s.id]) for s in standing], year, ytd, off,
+                                        {"ordinary_dedc": dedc, "ordinary_pay": paid}, ctx.optional)
             # the reversed settlement's year is expected without its part (A-REVERSAL); the new year, which no
             # reversal changed, is the sum of its own settlements by the articles alone (as the scenarios' totals)
             given_back = {} if gone.date.year != year else _answered_parts(obs.settled[gone.id], ctx)
             ctx.fail(f"撤销{ex.reverses}后，{year}年度累计不等于该年仍然有效的各笔结算之和（撤销只冲回原结算所在年度，A-REVERSAL）",
-                     bad, story, clauses=ORDINARY, readings=reversal_readings(bad, given_back))
+                     bad, story, clauses=ORDINARY, readings=reversal_readings(bad, given_back), departure=first)
+
+
+# A year's total and the settlement figure it adds up
+TOTAL_PARTS = {"ordinary_dedc": "act_pay_dedc", "ordinary_pay": "hifp_pay"}
+TOTAL_WORDS = {"ordinary_dedc": "本次起付线", "ordinary_pay": "统筹基金支付"}
+
+
+def total_breakers(oracle: "Oracle", standing: list[tuple[str, dict]], year: int, ytd: dict, fields: list[str],
+                   sums: dict[str, Decimal | None], optional: frozenset[str] = frozenset()) -> tuple[list, str]:
+    """(mismatches, departure) for year totals (`fields`: ordinary_dedc, ordinary_pay) that are not the sum of the
+    standing settlements' answers (`sums`): some figure in the relation is wrong, not which. For each, the first
+    standing settlement whose part the reference answers otherwise and the total where the reference's differs, each
+    with the reference's figure (departure: that settlement); where the reference gives nothing else (or refused an
+    operation the system did), the relation,
+    its sum in a note — never a bare "应为" worked from the system's answers, one of which may be the wrong one
+    (rvendor8 D7, as `breakers` and `_balance_breakers`)."""
+    item = f"{year}年度累计"
+    parts: list = []
+    totals: list = []
+    ref = oracle.observed
+    # the reference is followed only where it did what the system did: a visit or reversal it refused changes what stands
+    for f in (fields if ref is not None and not ref.refused else ()):
+        part = TOTAL_PARTS[f]
+        for sid, out in standing:
+            if out.get(part) is None or unreported(out, part, optional):
+                continue
+            want = oracle.figure(sid, part)
+            if want is not None and D(want) != D(out[part]):
+                if not any((m.field, m.item) == (part, sid) for m in parts):
+                    parts.append(mismatch(part, want, out[part], sid))
+                break
+        want = oracle.ytd(year, f)
+        if want is not None and D(want) != D(ytd[f]):
+            totals.append(mismatch(f, want, ytd[f], item, "年度累计普通门诊统筹支付" if f == "ordinary_pay" else None))
+    if parts or totals:
+        return [*parts, *totals], parts[0].item if parts else ""
+    # (no year in the words: the item says it, and a "2024" would read as the expected figure)
+    return [mismatch(f, f"仍有效各笔的{TOTAL_WORDS[f]}之和（按被测系统各次答复 {sums[f]}，勾稽关系不成立）", ytd[f], item,
+                     "年度累计普通门诊统筹支付" if f == "ordinary_pay" else None) for f in fields], ""
 
 
 def _answered_parts(out: dict, ctx: Context) -> dict[str, Decimal]:

@@ -27,7 +27,7 @@ from . import figures as fig
 from .base import (FUND_FIELDS, Context, Credit, D, Reverse, Settle, Story, Use, execute,
                    missing_figures, mismatch, register_machine, reversal_readings)
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE, ORDINARY, merge
-from .settlement import fund_differences
+from .settlement import Oracle, fund_differences, total_breakers
 
 ZERO = Decimal("0.00")
 # What an idle step (after the runner ended the search) records instead of an answer.
@@ -93,9 +93,10 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.ready = True
 
         # ------------------------------------------------------------------ rules
-        def fail(self, headline: str, mismatches: list, *extra: Story, readings: tuple[str, ...] = ()) -> None:
+        def fail(self, headline: str, mismatches: list, *extra: Story, readings: tuple[str, ...] = (),
+                 departure: str = "") -> None:
             self.failed = True
-            ctx.fail(headline, mismatches, self.story, *extra, readings=readings)
+            ctx.fail(headline, mismatches, self.story, *extra, readings=readings, departure=departure)
 
         @rule(seed=SEEDS)
         def settle(self, seed: int) -> None:
@@ -191,16 +192,15 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                 dedc = (None if any(ctx.unreported(o, "act_pay_dedc") for _, o in mine)
                         else sum((D(o["act_pay_dedc"]) for _, o in mine), ZERO))
                 paid = sum((D(o["hifp_pay"]) for _, o in mine), ZERO)
-                bad = []
-                if dedc is not None and D(ytd["ordinary_dedc"]) != dedc:
-                    bad.append(mismatch("ordinary_dedc", dedc, ytd["ordinary_dedc"], f"{year}年度累计"))
-                if D(ytd["ordinary_pay"]) != paid:
-                    bad.append(mismatch("ordinary_pay", paid, ytd["ordinary_pay"], f"{year}年度累计",
-                                        "年度累计普通门诊统筹支付"))
-                if bad:  # resting on A-REVERSAL where a reversal took a part of the failing total out
+                off = [f for f, total in (("ordinary_dedc", dedc), ("ordinary_pay", paid))
+                       if total is not None and D(ytd[f]) != total]
+                if off:  # resting on A-REVERSAL where a reversal took a part of the failing total out
+                    # named by the reference's figures (total_breakers), never a sum of the system's own answers
+                    bad, first = total_breakers(Oracle(self.story), [(s.id, o) for s, o in mine], year, ytd, off,
+                                                {"ordinary_dedc": dedc, "ordinary_pay": paid}, ctx.optional)
                     self.fail("年度累计不等于仍然有效的各笔结算之和" + ("（撤销应恰好冲销该笔结算，A-REVERSAL）" if self.reversals
                                                                   else ""), bad,
-                              readings=reversal_readings(bad, self.given_back.get(year, {})))
+                              readings=reversal_readings(bad, self.given_back.get(year, {})), departure=first)
                 roles = {fig.role_on(self.person, d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
                 limit_d = max(fig.deductible(self.rules, r) for r in roles)
                 limit_c = max(fig.cap(self.rules, r) for r in roles)

@@ -1,0 +1,60 @@
+"""settlement_ratio_bound works its bound from the system's own deductible: where the reference counts that deductible
+otherwise, the deductible is named with the reference's figure, not a right payment against a bound worked from the
+wrong deductible (rvendor8 D7).
+
+Figures by hand from 南昌 四（二）1 (在职: 起付线600元, 三级50%, 限额1800元): V1 2023-03-01 三级 1000.00: 起付线
+min(1000, 600) = 600.00, (1000 − 600) × 50% = 200.00.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.generators import PersonYear, Setting
+from conform.harness.properties import load
+from conform.harness.properties.base import PROPERTIES, Context, PropertyViolation
+from conform.reference.case import Person, Settlement
+
+PY = PersonYear(Setting("nanchang", "nanchang-example"), Person("B1", "1101", birth_date=dt.date(1980, 5, 1)),
+                (Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1000.00")),))
+
+
+class Answers(ReferenceAdapter):
+    """The reference, its own ledger right, but some of V1's answered figures replaced."""
+
+    def __init__(self, **told):
+        super().__init__()
+        self.told = told
+
+    def settle(self, psn_no, settlement):
+        return {**super().settle(psn_no, settlement), **self.told}
+
+
+def _found(adapter) -> list[tuple[str, str, str, str]]:
+    load()
+    prop = PROPERTIES["settlement_ratio_bound"]
+    with pytest.raises(PropertyViolation) as e:
+        prop.check(Context(adapter, "nanchang", prop), PY)
+    return [(m.field, m.expected, m.actual, m.item) for m in e.value.mismatches]
+
+
+def test_an_over_counted_deductible_is_named_not_the_right_payment():
+    # act_pay_dedc answered 700.00 (≤ its scope 1000), the payment right at 200.00: the bound worked from 700.00 is
+    # (1000 − 700) × 50% = 150.00, which the right 200.00 passes.
+    assert _found(Answers(act_pay_dedc="700.00")) == [("act_pay_dedc", "600.00", "700.00", "V1")]
+
+
+def test_a_payment_over_the_bound_too_is_named_with_the_references_figure():
+    # the same deductible and a payment of (1000 − 300) × 50% = 350.00: both, each against the reference
+    assert _found(Answers(act_pay_dedc="700.00", hifp_pay="350.00")) == [
+        ("act_pay_dedc", "600.00", "700.00", "V1"), ("hifp_pay", "200.00", "350.00", "V1")]
+
+
+def test_with_the_right_deductible_the_bound_is_stated_as_before():
+    # deductible right, payment 250.00 over (1000 − 600) × 50% = 200.00 (+ half a fen of rounding)
+    [(field, expected, actual, item)] = _found(Answers(hifp_pay="250.00"))
+    assert (field, actual, item) == ("hifp_pay", "250.00", "V1") and expected.startswith("≤ (1000.00 − 600.00) × 0.5"), \
+        expected

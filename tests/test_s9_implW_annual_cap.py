@@ -133,3 +133,35 @@ def test_without_a_bound_the_whole_working_is_read_as_before():
                                                   "detail": "共用慢性病年度限额3000.00元；本次支付3000.00元",
                                                   "clause": "吉林 二(三)；A-JL-CHRONIC-CAP-PER-DISEASE"}]}
     assert bound_traces({"V1": traces["V1"][:1]}, capped) == {"V1": []}
+
+
+class Answers(ReferenceAdapter):
+    """The reference, its own ledger right, but some answered figures replaced: {(id, field): figure}."""
+
+    def __init__(self, told: dict):
+        super().__init__()
+        self.told = told
+
+    def settle(self, psn_no, settlement):
+        out = dict(super().settle(psn_no, settlement))
+        out.update({f: v for (sid, f), v in self.told.items() if sid == settlement.id})
+        return out
+
+
+def test_a_cap_passed_after_an_earlier_overpayment_names_that_visit_first():
+    # 南昌 在职 三级 (起付线600元, 50%, 限额1800元): V1 2000.00: 600.00 to the deductible, (2000 − 600) × 50% = 700.00;
+    # V2 3000.00: 3000 × 50% = 1500.00 → 1800 − 700 = 1100.00 left: 1100.00. The system pays V1 1200.00 (within the
+    # cap alone) and V2 the right 1100.00: the year passes 1800.00 at V2 (2300.00), from V1's 500.00 too many.
+    load()
+    prop = PROPERTIES["annual_cap"]
+    person = Person("W5", "1101", birth_date=dt.date(1980, 5, 1))
+    py = PersonYear(Setting("nanchang", "nanchang-example"), person, (
+        Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("2000.00")),
+        Settlement("V2", dt.date(2023, 4, 1), "11", "tertiary", Decimal("3000.00"))))
+    twin = Answers({("V1", "hifp_pay"): "1200.00", ("V1", "ordinary_pay"): "1200.00",
+                    ("V1", "fund_pay_sumamt"): "1200.00"})
+    with pytest.raises(PropertyViolation) as e:
+        prop.check(Context(twin, "nanchang", prop), py)
+    assert _found(e.value) == [("ordinary_pay", "700.00", "1200.00", "V1"),
+                               ("ordinary_pay", "≤ 1800.00", "2300.00", "V2")], _found(e.value)
+    assert e.value.departure == "V1" and "V1 的普通门诊统筹支付与参考实现不符" in e.value.headline, e.value.headline

@@ -89,16 +89,30 @@ def annual_cap(ctx: Context, py: PersonYear) -> None:
     special diseases / emergency / day surgery against the inpatient cap (吉林 二（四）–（六））."""
     story = Story.of_year(py, "年度限额")
     obs = ctx.run(story)
+    oracle = Oracle(story)  # asked only once a cap is passed: which visit first pays otherwise
     rules = py.setting.rules
+
+    def over(kind: str, headline: str, bound: Any, so_far: list[Settlement], bucket: str | None = None) -> None:
+        """Fail at a cap the year's payments passed (`bound`, at the visit where they did); where an earlier visit
+        of the year answered its payment under that benefit otherwise than the reference, that visit first, with
+        the reference's figure: the sum passed the cap from there (rvendor8 D7)."""
+        first = _pay_departure(oracle, obs, rules, py.person, so_far, kind, bucket)
+        if first is not None and first.item != bound.item:
+            ctx.fail(f"{headline}：{first.item} 的{first.label}与参考实现不符，{bound.item} 时累计超过限额", [first, bound],
+                     story, departure=first.item)
+        ctx.fail(headline, [bound], story, bound=CAP_STEPS[kind])
+
     for year in py.years:
         ordinary = inpatient = ZERO
         chronic: dict[str, Decimal] = {}
         known = True
         caps_seen: list[Decimal] = []
+        so_far: list[Settlement] = []
         for s in _year(py, year):
             out = obs.settled[s.id]
             r = fig.route(rules, py.person, s)
             split = _split(out, r)
+            so_far.append(s)
             if r.kind in ("ordinary", "chronic"):
                 caps_seen.append(fig.cap(rules, r.role))
             if split is None:
@@ -107,21 +121,20 @@ def annual_cap(ctx: Context, py: PersonYear) -> None:
             ordinary += split["ordinary"]
             inpatient += split["inpatient"]
             if known and r.kind != "none" and ordinary > max(caps_seen or [fig.cap(rules, r.role)]):
-                ctx.fail(f"{year}年普通门诊统筹累计支付超过年度限额",
-                         [mismatch("ordinary_pay", f"≤ {max(caps_seen)}", ordinary, s.id, f"{year}年度累计普通门诊统筹支付")],
-                         story, bound=CAP_STEPS["ordinary"])
+                over("ordinary", f"{year}年普通门诊统筹累计支付超过年度限额",
+                     mismatch("ordinary_pay", f"≤ {max(caps_seen)}", ordinary, s.id, f"{year}年度累计普通门诊统筹支付"), so_far)
             if split["chronic"]:
                 bucket = r.bucket or s.dise_codg or ""
                 chronic[bucket] = chronic.get(bucket, ZERO) + split["chronic"]
                 limit = fig.chronic_cap(rules, s.dise_codg or "")
                 if chronic[bucket] > limit:
-                    ctx.fail(f"{year}年慢特病统筹累计支付超过年度限额",
-                             [mismatch("chronic_pay", f"≤ {limit}", chronic[bucket], s.id, f"{year}年度累计慢特病统筹支付")],
-                             story, bound=CAP_STEPS["chronic"])
+                    over("chronic", f"{year}年慢特病统筹累计支付超过年度限额",
+                         mismatch("chronic_pay", f"≤ {limit}", chronic[bucket], s.id, f"{year}年度累计慢特病统筹支付"),
+                         so_far, bucket)
             if split["inpatient"] and inpatient > fig.inpatient_cap(rules):
-                ctx.fail(f"{year}年住院统筹累计支付超过住院年度限额（合并计算）",
-                         [mismatch("inpatient_pay", f"≤ {fig.inpatient_cap(rules)}", inpatient, s.id,
-                                   f"{year}年度累计住院统筹支付")], story, bound=CAP_STEPS["inpatient"])
+                over("inpatient", f"{year}年住院统筹累计支付超过住院年度限额（合并计算）",
+                     mismatch("inpatient_pay", f"≤ {fig.inpatient_cap(rules)}", inpatient, s.id, f"{year}年度累计住院统筹支付"),
+                     so_far)
         ytd = obs.ytd.get(year)
         if ytd is None:
             continue
@@ -130,6 +143,23 @@ def annual_cap(ctx: Context, py: PersonYear) -> None:
         if D(ytd["ordinary_pay"]) > limit:
             ctx.fail(f"{year}年度累计普通门诊统筹支付超过年度限额",
                      [mismatch("ordinary_pay", f"≤ {limit}", ytd["ordinary_pay"], f"{year}年度累计")], story)
+
+
+def _pay_departure(oracle: "Oracle", obs: Any, rules: Any, person: Person, items: list[Settlement], kind: str,
+                   bucket: str | None = None) -> Any:
+    """The first of `items` whose payment under benefit `kind` (ordinary, chronic — of `bucket` only —, inpatient)
+    the reference answers otherwise, as a mismatch with the reference's figure; None where none does, or where the
+    system's part is not known (`_split`) or the reference gives none."""
+    f = f"{kind}_pay"
+    for t in items:
+        r = fig.route(rules, person, t)
+        if kind == "chronic" and (r.kind != "chronic" or (r.bucket or t.dise_codg or "") != bucket):
+            continue
+        split = _split(obs.settled[t.id], r)
+        want = oracle.figure(t.id, f)
+        if split is not None and want is not None and D(want) != split[kind]:
+            return mismatch(f, want, split[kind], t.id)
+    return None
 
 
 # --------------------------------------------------------------------------- per settlement

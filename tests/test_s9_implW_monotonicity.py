@@ -1,0 +1,94 @@
+"""A comparison between two runs of the system names the run the reference answers otherwise, not the other run by the
+wrong one's figure (rvendor8 D7 in the metamorphic properties).
+
+more_spending_never_lowers, lower_level_never_less, retiree_not_less and year_independent compare two runs of the
+system: a failure says one of them is wrong, not which. They used to state the second run's "应为" from the first
+run's figures, so a system overpaying the cheaper year had its right dearer year blamed "≥ <the overpayment>", and
+year_independent took the run without last year as the oracle. Now the settlement the reference answers otherwise is
+named, with the reference's figure and its run; without the reference, the relation with the other run's figure in a
+note.
+
+Figures by hand from 南昌 四（二）1 (在职: 起付线600元, 三级50%, 限额1800元).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from conform.harness.adapters.reference import ReferenceAdapter
+from conform.harness.generators import PersonYear, Setting, TwoYears
+from conform.harness.properties import load
+from conform.harness.properties.base import PROPERTIES, Context, PropertyViolation
+from conform.harness.report.causes import _expected_figure
+from conform.reference.case import Person, Settlement
+
+NC = Setting("nanchang", "nanchang-example")
+PERSON = Person("M1", "1101", birth_date=dt.date(1980, 5, 1))
+
+
+class OverpaysAThousand(ReferenceAdapter):
+    """The reference, but a visit of exactly 1000.00 is answered as paid 500.00 (its own ledger counts it right)."""
+
+    def settle(self, psn_no, settlement):
+        out = dict(super().settle(psn_no, settlement))
+        if settlement.medfee_sumamt == Decimal("1000.00"):
+            out.update(hifp_pay="500.00", ordinary_pay="500.00", fund_pay_sumamt="500.00")
+        return out
+
+
+class FirstVisitFree(ReferenceAdapter):
+    """The reference, but a person's first visit ever is answered with no deductible: 1000.00 at 三级 paid 500.00."""
+
+    def settle(self, psn_no, settlement):
+        first = not self._ledger(psn_no).settled
+        out = dict(super().settle(psn_no, settlement))
+        if first:
+            out.update(act_pay_dedc="0.00", hifp_pay="500.00", ordinary_pay="500.00", fund_pay_sumamt="500.00")
+        return out
+
+
+def _fail(pid: str, adapter, example) -> PropertyViolation:
+    load()
+    prop = PROPERTIES[pid]
+    with pytest.raises(PropertyViolation) as e:
+        prop.check(Context(adapter, "nanchang", prop), example)
+    return e.value
+
+
+def test_the_cheaper_run_overpaid_is_named_not_the_right_dearer_one():
+    # 原就诊 V1 三级 1000.00: 600.00 to the deductible, (1000 − 600) × 50% = 200.00 — answered 500.00.
+    # 多花费用 V1 三级 1500.00: (1500 − 600) × 50% = 450.00, answered right. The year's 450.00 < 500.00; worked
+    # from the cheaper run, the right dearer year would be "≥ 500.00".
+    base = PersonYear(NC, PERSON, (Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1000.00")),))
+    more = PersonYear(NC, PERSON, (Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1500.00")),))
+    e = _fail("more_spending_never_lowers", OverpaysAThousand(), (base, more))
+    found = [(m.field, m.expected, m.actual, m.item, m.label) for m in e.mismatches]
+    assert found == [("hifp_pay", "200.00", "500.00", "V1", "统筹基金支付（原就诊）")], found
+    assert e.departure == "V1" and e.stories[0].title == "原就诊", (e.departure, e.stories[0].title)
+
+
+def test_without_the_reference_the_relation_keeps_the_other_runs_figure_in_a_note(monkeypatch):
+    from conform.harness.properties import settlement
+
+    monkeypatch.setattr(settlement.Oracle, "observed", property(lambda self: None))
+    base = PersonYear(NC, PERSON, (Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1000.00")),))
+    more = PersonYear(NC, PERSON, (Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1500.00")),))
+    [m] = _fail("more_spending_never_lowers", OverpaysAThousand(), (base, more)).mismatches
+    assert (m.field, m.actual) == ("hifp_pay", "450.00") and "500.00" in m.expected, m
+    assert _expected_figure(m.expected) is None, m.expected
+
+
+def test_year_independent_names_the_run_the_reference_answers_otherwise_not_the_run_with_last_year():
+    # 上一年度有结算: V1 2022-06-01 三级 1000.00 (the first visit: answered 500.00, no deductible), V2 2023-03-01
+    # 三级 1000.00: a new year, 600.00 and (1000 − 600) × 50% = 200.00, answered right.
+    # 上一年度无结算: V2 alone is the person's first visit: answered 0.00 deductible and 500.00 — the wrong run.
+    # Taking the run without last year as the oracle, the right V2 would be "应为 0.00 / 500.00".
+    ex = TwoYears(NC, PERSON, (Settlement("V1", dt.date(2022, 6, 1), "11", "tertiary", Decimal("1000.00")),),
+                  (Settlement("V2", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1000.00")),))
+    e = _fail("year_independent", FirstVisitFree(), ex)
+    found = [(m.field, m.expected, m.actual, m.item) for m in e.mismatches]
+    assert ("act_pay_dedc", "600.00", "0.00", "V2") in found and ("hifp_pay", "200.00", "500.00", "V2") in found, found
+    assert all(m.label.endswith("（上一年度无结算）") for m in e.mismatches), [m.label for m in e.mismatches]
+    assert e.stories[0].title == "上一年度无结算"

@@ -62,10 +62,44 @@ class SettlementRefused(SutError):
 
 class SystemUnreachable(SutError):
     """N consecutive connection failures: the run stops early with a 'system unreachable' verdict,
-    keeping every result already gathered."""
+    keeping every result already gathered. `kind` is "timeout" when the call that stopped it connected and
+    waited (the check then says "(timeout)", not "(connection)")."""
 
-    def __init__(self, message: str, evidence: dict | None = None):
-        super().__init__("connection", message, evidence)
+    def __init__(self, message: str, evidence: dict | None = None, kind: str = "connection"):
+        super().__init__(kind, message, evidence)
+
+
+class NoAnswerCount:
+    """When calls that got no answer make the system unreachable: one rule for the http adapter (and the
+    platform profile through it) and python: plugins. `limit` (consecutive_failures) calls in a row of any
+    operation without an answer; or, counting `per_operation`, `limit` calls in a row of one operation that
+    timed out, other operations answering between them (a 2207 that always hangs while T001 answers): an
+    answer of that operation starts its count again, another's does not. Only timeouts count per operation:
+    they are what costs `timeout` seconds a check. The caller holds its lock around it."""
+
+    def __init__(self, limit: int, per_operation: bool = True):
+        self.limit = max(1, int(limit))
+        self.per_operation = per_operation
+        self._row = 0
+        self._timeouts: dict[str, int] = {}   # an operation's calls in a row that timed out
+
+    def no_answer(self, operation: str, timed_out: bool) -> tuple[str, int] | None:
+        """Count one call without an answer. ("any", n): n ≥ limit calls in a row of any operation got none;
+        ("one", n): n ≥ limit calls of `operation` in a row timed out; None: not (yet) unreachable."""
+        self._row += 1
+        same = 0
+        if timed_out and self.per_operation:
+            same = self._timeouts[operation] = self._timeouts.get(operation, 0) + 1
+        if self._row >= self.limit:
+            return "any", self._row
+        if same >= self.limit:
+            return "one", same
+        return None
+
+    def answered(self, operation: str) -> None:
+        """An answer of `operation` (any answer: an error, a refusal): both its counts start again."""
+        self._row = 0
+        self._timeouts.pop(operation, None)
 
 
 @dataclass(frozen=True)

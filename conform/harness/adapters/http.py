@@ -39,7 +39,7 @@ from .. import evidence
 from ..config import AdapterConfig
 from ..report.model import cut_words
 from . import schema, wire
-from .base import OPERATIONS, Adapter, SettlementRefused, Subject, SutError, SystemUnreachable
+from .base import OPERATIONS, Adapter, NoAnswerCount, SettlementRefused, Subject, SutError, SystemUnreachable
 
 OPERATION_INFNO = {"prepare_person": "T001", "presettle": "2206", "settle": "2207", "reverse": "2208",
                    "query_ytd": "5206", "credit_month": "T002", "check_account_use": "T003"}
@@ -527,8 +527,7 @@ class HttpAdapter(Adapter):
         self._tls = tls_for(cfg) if transport is None else None
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
-        self._failures = 0
-        self._timeouts: dict[str, int] = {}   # infno → its calls in a row that got no answer within `timeout`
+        self._no_answer = NoAnswerCount(self.max_failures)   # what makes the system unreachable (base.py)
         self._unreachable: str | None = None
         self._msg_seq = itertools.count(1)
         self._setl_ids: dict[tuple[str, str], str] = {}   # (psn_no, mdtrt_id) → the system's setl_id
@@ -578,34 +577,28 @@ class HttpAdapter(Adapter):
         one that got none within `timeout` (a hang, a drip, a connect that never completes) also toward its
         own transaction's count, which another transaction's answer does not reset: a system whose 2207
         always hangs while its T001 answers is declared unreachable, naming 2207, rather than waited for
-        at `timeout` seconds in every check (as a python: plugin's operation is, python_plugin._Guard)."""
+        at `timeout` seconds in every check (the rule is base.NoAnswerCount's, a python: plugin's too)."""
         with self._lock:
-            self._failures += 1
-            count = self._failures
-            same = 0
-            if timed_out:
-                same = self._timeouts[infno] = self._timeouts.get(infno, 0) + 1
-            if self._unreachable is None:
+            stop = self._no_answer.no_answer(infno, timed_out)
+            if self._unreachable is None and stop is not None:
                 # the reason first, whole: a cause line cut at ~120 characters must still say it
-                if count >= self.max_failures:
+                rule, count = stop
+                if rule == "any":
                     self._unreachable = f"system unreachable: {count} consecutive connection failures; last: {message}"
-                elif same >= self.max_failures:
+                else:
                     op = f"{infno} {wire.TRANSACTIONS.get(infno, '')}".strip()
-                    self._unreachable = (f"system unreachable: {same} {op} calls in a row gave no answer within "
+                    self._unreachable = (f"system unreachable: {count} {op} calls in a row gave no answer within "
                                          f"{self.timeout:g} s, other transactions answering between them "
                                          f"(consecutive_failures = {self.max_failures}); last: {message}")
         if self._unreachable is not None:
-            stopped = SystemUnreachable(self._unreachable, entry)
-            if timed_out:   # the last exchange connected and waited: "(timeout)", not "(connection)", on the check
-                stopped.kind, stopped.args = "timeout", (f"timeout: {stopped.message}",)
-            return stopped
+            # the last exchange connected and waited: "(timeout)", not "(connection)", on the check
+            return SystemUnreachable(self._unreachable, entry, "timeout" if timed_out else "connection")
         return SutError(kind, message, entry)
 
     def _answered(self, infno: str) -> None:
         """An HTTP answer (any status or body): both counts of exchanges without one start again."""
         with self._lock:
-            self._failures = 0
-            self._timeouts.pop(infno, None)
+            self._no_answer.answered(infno)
 
     def call(self, infno: str, data: dict, psn_no: str | None = None,
              msgid_prefix: str = MSGID_PREFIX) -> tuple[dict, dict]:

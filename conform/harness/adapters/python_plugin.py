@@ -44,7 +44,7 @@ from typing import Any, Callable
 from .. import evidence
 from ..config import AdapterConfig
 from . import wire
-from .base import OPERATIONS, Adapter, NotApplicable, SettlementRefused, SutError, SystemUnreachable
+from .base import OPERATIONS, Adapter, NoAnswerCount, NotApplicable, SettlementRefused, SutError, SystemUnreachable
 
 GROUP = "conform.adapters"
 TRACEBACK_FRAMES = 8        # the last frames of a plugin's exception kept as evidence
@@ -176,14 +176,17 @@ def _bounded(op: str, seconds: float, method: Callable, args: tuple, kwargs: dic
 
 
 class _Guard:
-    """What every call of one plugin shares: its name for messages, the timeout, and the count of calls in
-    a row that timed out (at `consecutive_failures` the system is unreachable, as an HTTP system is). For a
-    plugin in a process of its own (`alarm` False), also each operation's own count of timeouts, which
-    another operation's answer does not reset: it is started afresh after each timeout, so one whose first
-    settle in a process is slow (a lazy login) times out in every check while each check's prepare_person
-    answers — stopped, not run to the end at `timeout` seconds a check. (A process that ends costs no wait:
-    the run goes on, each check reported. In process a timeout loses nothing: an answer of any operation
-    resets the count, as before.)"""
+    """What every call of one plugin shares: its name for messages, the timeout, and the count of calls that
+    got no answer (base.NoAnswerCount, the http adapter's rule): `consecutive_failures` calls in a row that
+    timed out or whose process ended make the system unreachable, as an HTTP system's connection failures
+    do. For a plugin in a process of its own (`alarm` False), also each operation's own count of timeouts,
+    which another operation's answer does not reset: it is started afresh after each timeout, so one whose
+    first settle in a process is slow (a lazy login) times out in every check while each check's
+    prepare_person answers — stopped, naming the operation, not run to the end at `timeout` seconds a check.
+    (A process that ends costs no wait: the run goes on, each check reported. In process a timeout loses
+    nothing: an answer of any operation resets the count, as before.) A `start` that gives no answer stops
+    the run at once: it is called once, and every check would fail on it alike. A stop after a timeout is
+    the error `timeout` on its check, as the http adapter's is, else `connection`."""
 
     def __init__(self, adapter: Adapter, config: AdapterConfig, plugin: str | None = None, alarm: bool = True):
         cls = type(adapter)
@@ -191,10 +194,9 @@ class _Guard:
         self.plugin = plugin or f"{cls.__module__}.{cls.__qualname__}"
         self.alarm = alarm  # False: the call bounds itself (a plugin in its own process, by the wall clock)
         self.timeout = float(config.timeout)
-        self.max_failures = max(1, int(config.consecutive_failures))
         self._lock = threading.Lock()
-        self._timeouts = 0
-        self._failing: dict[str, int] = {}   # an operation's calls in a row that timed out (contained)
+        self._count = NoAnswerCount(config.consecutive_failures, per_operation=not alarm)
+        self.max_failures = self._count.limit
         self.unreachable: str | None = None
 
     def call(self, op: str, method: Callable, args: tuple, kwargs: dict) -> Any:
@@ -203,21 +205,24 @@ class _Guard:
         try:
             out = _bounded(op, self.timeout, method, args, kwargs) if self.alarm else method(*args, **kwargs)
         except (PluginTimeout, PluginDied) as e:
-            how = f"gave no answer within {self.timeout:g} s" if isinstance(e, PluginTimeout) else "ended without an answer"
+            timed_out = isinstance(e, PluginTimeout)
+            how = f"gave no answer within {self.timeout:g} s" if timed_out else "ended without an answer"
             with self._lock:
-                self._timeouts += 1
-                if isinstance(e, PluginTimeout):
-                    self._failing[op] = self._failing.get(op, 0) + 1
-                if self.unreachable is None and self._timeouts >= self.max_failures:
-                    self.unreachable = (f"system unreachable: {self._timeouts} plugin calls in a row {how} "
-                                        f"(last: {e.message}) in {self.plugin}")
-                elif (self.unreachable is None and not self.alarm
-                      and self._failing.get(op, 0) >= self.max_failures):
-                    self.unreachable = (f"system unreachable: {self._failing[op]} {op} calls in a row {how}, "
-                                        f"other operations answering between them (last: {e.message}) in "
-                                        f"{self.plugin}")
+                stop = self._count.no_answer(op, timed_out)
+                if self.unreachable is None and op == "start":
+                    self.unreachable = f"system unreachable: its start() {how} (last: {e.message}) in {self.plugin}"
+                elif self.unreachable is None and stop is not None:
+                    rule, count = stop
+                    if rule == "any":
+                        self.unreachable = (f"system unreachable: {count} plugin calls in a row {how} "
+                                            f"(last: {e.message}) in {self.plugin}")
+                    else:   # named by the plugin's own method, as the http adapter names its transaction
+                        self.unreachable = (f"system unreachable: {count} {op} calls in a row {how}, other "
+                                            f"operations answering between them (consecutive_failures = "
+                                            f"{self.max_failures}; last: {e.message}) in {self.plugin}")
             if self.unreachable is not None:
-                raise SystemUnreachable(self.unreachable) from None
+                # the last call waited and got nothing: "(timeout)", not "(connection)", as the http adapter says
+                raise SystemUnreachable(self.unreachable, kind="timeout" if timed_out else "connection") from None
             raise
         except BaseException:
             self._answered(op)
@@ -227,8 +232,7 @@ class _Guard:
 
     def _answered(self, op: str) -> None:
         with self._lock:
-            self._timeouts = 0
-            self._failing.pop(op, None)
+            self._count.answered(op)
 
     def check(self, op: str, out: Any, args: tuple) -> None:
         """The answer held to the http adapter's rules for the same answer; SutError naming the field."""
@@ -330,7 +334,13 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
     {"refused": …}, {"error": …} or {"exception": …, "traceback": […]}): the report then sees where the
     system's figures and the reference's part (the causes' step), as it does from an HTTP system's
     envelopes. Only when the call recorded nothing itself (a plugin speaking HTTP records its envelopes;
-    one wrapping the reference adapter, its own entry). Answers are kept for (pre)settlements and errors."""
+    one wrapping the reference adapter, its own entry). Answers are kept for (pre)settlements and errors.
+    A call that got no answer (a timeout, its process ended, the system already unreachable) is marked
+    `answered: False`, as the http adapter marks its exchanges: results.decide reads 无法判定 off a run the system
+    never answered, and an ended process is no answer. Another operation's answer, not kept, is marked
+    `answered: True` when it is the first of its check's evidence (a prepare_person before a settle whose
+    process ended), so the check still shows the system answered; `start`'s (called once, outside the checks)
+    only when it fails."""
     plugin = guard.plugin if guard is not None else getattr(method, "__qualname__", "plugin").rsplit(".", 1)[0]
 
     @functools.wraps(method)
@@ -338,9 +348,9 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
         request = _request(op, args, kwargs)
         before = evidence.recorded()
 
-        def keep(response: Any) -> None:
-            if op != "start" and evidence.recorded() == before:
-                evidence.record(op, request, response)
+        def keep(response: Any, **meta: Any) -> None:
+            if evidence.recorded() == before:
+                evidence.record(op, request, response, **meta)
 
         try:
             out = guard.call(op, method, args, kwargs) if guard is not None else method(*args, **kwargs)
@@ -351,7 +361,8 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
             late = {"late_answer": _plain(e.late[0])} if isinstance(e, PluginTimeout) and e.late else {}
             if isinstance(e, PluginDied) and e.output:
                 late = {"output": e.output}   # what the plugin's process printed last (a fatal error's report)
-            keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000), **late})
+            gone = {"answered": False} if isinstance(e, (PluginTimeout, PluginDied, SystemUnreachable)) else {}
+            keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000), **late}, **gone)
             raise
         except (NotApplicable, KeyboardInterrupt, _Overdue, Unsendable):
             raise   # _Overdue: an outer call's alarm, which that call turns into its timeout
@@ -373,6 +384,8 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
                 raise
         if op in ("presettle", "settle"):
             keep(_plain(dict(out)) if isinstance(out, dict) else {"answer": evidence.shorten(repr(out), 1000)})
+        elif op != "start" and before == 0:
+            keep(_plain(out), answered=True)
         return out
     return call
 

@@ -92,3 +92,41 @@ def test_year_independent_names_the_run_the_reference_answers_otherwise_not_the_
     assert ("act_pay_dedc", "600.00", "0.00", "V2") in found and ("hifp_pay", "200.00", "500.00", "V2") in found, found
     assert all(m.label.endswith("（上一年度无结算）") for m in e.mismatches), [m.label for m in e.mismatches]
     assert e.stories[0].title == "上一年度无结算"
+
+
+class LeaksDeductible(ReferenceAdapter):
+    """The reference, but every person after the first starts each year with the previous one's 600.00 of deductible
+    already counted (one person's totals leaking into the next)."""
+
+    prepared = 0
+
+    def prepare_person(self, subject):
+        super().prepare_person(subject)
+        self.prepared += 1
+        if self.prepared > 1:
+            ledger = self.ledgers[subject.person.psn_no]
+            for y in range(2020, 2031):
+                ledger.year(y).ordinary_dedc = Decimal("600.00")
+
+
+def test_the_ledgers_replay_is_no_oracle_the_reference_names_the_wrong_run():
+    # The stateful ledger, 南昌 在职: V1 and V2 the plainest visit, 0.01 at a 三级 hospital, all of it to the deductible
+    # (0.01 of 600), the fund pays 0.00; V2 reversed. Replaying V1 alone on a fresh person, the twin has 600.00
+    # counted already: 起付线 0.00, 0.01 × 50% = 0.005 → 0.01 (half up) — the replay is the wrong run. Taking it as
+    # the oracle, the right V1 would be "本次起付线 应为 0.00".
+    from types import SimpleNamespace
+
+    load()
+    ctx = Context(LeaksDeductible(), "nanchang", PROPERTIES["stateful_ledger"])
+    machine = PROPERTIES["stateful_ledger"].machine(ctx)()
+    machine.start(setting=NC, psn_type="1101", traits=0, balance=1, year=2023, day=0)
+    machine.settle(seed=0)
+    machine.settle(seed=0)
+    assert [v.medfee_sumamt for v in machine.story.settlements] == [Decimal("0.01"), Decimal("0.01")]
+    machine.reverse(SimpleNamespace(draw=lambda strategy, label=None: "V2"))
+    with pytest.raises(PropertyViolation) as e:
+        machine.teardown()
+    found = {(m.field, m.expected, m.actual, m.item) for m in e.value.mismatches}
+    assert {("act_pay_dedc", "0.01", "0.00", "V1"), ("hifp_pay", "0.00", "0.01", "V1")} <= found, found
+    assert all(m.label.endswith("（只结算仍然有效的各笔）") for m in e.value.mismatches), e.value.mismatches
+    assert e.value.stories[0].title == "只结算仍然有效的各笔"

@@ -280,7 +280,22 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                     continue
                 bad += fund_differences(replay.settled[s.id], out, s.id, FUND_FIELDS, ctx.optional)
             if bad:
-                self.fail("先结算再撤销后的结算结果与只结算仍然有效各笔的结果不同（撤销后应恢复年度累计）", bad, twin)
+                headline = "先结算再撤销后的结算结果与只结算仍然有效各笔的结果不同（撤销后应恢复年度累计）"
+                if not any(m.field == "infcode" for m in bad):
+                    # one of the two runs is wrong, not which: the replay is no oracle — name the settlement the
+                    # reference answers otherwise, with its figure and its run (rvendor8 D7)
+                    from types import SimpleNamespace
+
+                    from .monotonicity import departures
+
+                    mine = SimpleNamespace(settled={sid: out for sid, (_, out) in self.standing.items()})
+                    found, stories = departures(ctx, [(self.story, mine), (twin, replay)],
+                                                {s.id for s in kept}, FUND_FIELDS)
+                    if found:
+                        self.failed = True
+                        ctx.fail(f"{headline}：{stories[0].title}的 {found[0].item} 与参考实现不符", found, *stories,
+                                 departure=found[0].item)
+                self.fail(headline, bad, twin)
 
     return LedgerMachine
 

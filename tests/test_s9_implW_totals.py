@@ -89,3 +89,21 @@ def test_the_ledger_names_the_settlement_answered_otherwise_not_the_right_total(
         machine.totals_are_the_standing_settlements()
     assert _found(e.value) == [("act_pay_dedc", "0.01", "0.00", "V1")], _found(e.value)
     assert e.value.departure == "V1"
+
+
+def test_a_reversal_negating_what_was_counted_names_the_wrong_answer_not_the_reversal():
+    # The stateful ledger, 南昌 在职: V1 and V2 the plainest visit, 0.01 at a 三级 hospital, each all to the deductible
+    # (0.01, then 0.01 more of the 600), the fund pays 0.00. V2's deductible answered 0.00 (0.01 counted); reversed,
+    # the system takes back the 0.01 it counted: −0.01 is the reversal of the reference's 0.01. Taking the answer as
+    # given, the right reversal would be "应为 -0.00".
+    from types import SimpleNamespace
+
+    load()
+    ctx = Context(Answers({("V2", "act_pay_dedc"): "0.00"}), "nanchang", PROPERTIES["stateful_ledger"])
+    machine = PROPERTIES["stateful_ledger"].machine(ctx)()
+    machine.start(setting=NC, psn_type="1101", traits=0, balance=1, year=2023, day=0)
+    machine.settle(seed=0)
+    machine.settle(seed=0)
+    with pytest.raises(PropertyViolation) as e:
+        machine.reverse(SimpleNamespace(draw=lambda strategy, label=None: "V2"))
+    assert _found(e.value) == [("act_pay_dedc", "0.01", "0.00", "V2")], _found(e.value)

@@ -133,7 +133,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             bad = [mismatch(f, -D(out[f]), rev[f], f"{sid} 撤销") for f in ("act_pay_dedc", "hifp_pay", "acct_pay")
                    if not self.idle and rev.get(f) is not None and not ctx.unreported(out, f) and D(rev[f]) != -D(out[f])]
             if bad:
-                self.fail("撤销冲销的金额不等于原结算的金额（A-REVERSAL）", bad)
+                self.fail("撤销冲销的金额不等于原结算的金额（A-REVERSAL）", self.reversal_breakers(sid, out, rev, bad))
             del self.standing[sid]
             self.reversals += 1
             back = self.given_back.setdefault(s.date.year, {})
@@ -216,6 +216,24 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                     self.fail("个人账户余额与计入、账户支付和使用不符", self.balance_breakers(got, year))
                 if got is not None and D(got) < 0:
                     self.fail("个人账户余额为负", [mismatch("acct_balance", "≥ 0", got, f"{year}年度累计")])
+
+        def reversal_breakers(self, sid: str, out: dict, rev: dict, bad: list) -> list:
+            """A reversal that does not negate its settlement's answer: the answer may be the wrong one (a deductible
+            answered 0.00 that the system counted, and took back, as 0.01). Each figure of the settlement the reference
+            answers otherwise is named, with the reference's figure, and the reversal's only where it does not negate
+            that figure; a figure the reference answers alike (or gives none for) keeps the reversal against the
+            answer (rvendor8 D7)."""
+            oracle = Oracle(self.story)
+            named = []
+            for m in bad:
+                want = oracle.figure(sid, m.field)
+                if want is None or D(want) == D(out[m.field]):
+                    named.append(m)
+                    continue
+                named.append(mismatch(m.field, want, out[m.field], sid))
+                if D(rev[m.field]) != -D(want):
+                    named.append(mismatch(m.field, -D(want), rev[m.field], f"{sid} 撤销"))
+            return named
 
         def balance_breakers(self, got: object, year: int) -> list:
             """The balance does not follow from the opening balance and what the system answered since: name what

@@ -58,3 +58,57 @@ def test_with_the_right_deductible_the_bound_is_stated_as_before():
     [(field, expected, actual, item)] = _found(Answers(hifp_pay="250.00"))
     assert (field, actual, item) == ("hifp_pay", "250.00", "V1") and expected.startswith("≤ (1000.00 − 600.00) × 0.5"), \
         expected
+
+
+def _reported_for(policy: str, adapter, py: PersonYear):
+    from conform.harness.properties.runner import Budget, _reported
+    from conform.harness.results import CheckResult
+
+    load()
+    prop = PROPERTIES["settlement_ratio_bound"]
+    with pytest.raises(PropertyViolation) as e:
+        prop.check(Context(adapter, policy, prop), py)
+    ch = CheckResult(nodeid=f"p::settlement_ratio_bound[{policy}]", kind="property", name=prop.title, policy=policy)
+    _reported(e.value, prop, policy, Budget(600.0), ch)
+    return e.value, ch
+
+
+class PaysV2(ReferenceAdapter):
+    """The reference, but V2's fund payment answered as given."""
+
+    def __init__(self, paid: str):
+        super().__init__()
+        self.paid = paid
+
+    def settle(self, psn_no, settlement):
+        out = dict(super().settle(psn_no, settlement))
+        if settlement.id == "V2":
+            out.update(hifp_pay=self.paid, ordinary_pay=self.paid, fund_pay_sumamt=self.paid)
+        return out
+
+
+def test_a_ratio_bound_passed_rests_on_the_ratio_not_on_the_deductibles_or_caps_readings():
+    # 攀枝花 第七条 (在职 起付线200元, 三级50%, 限额1000元; 退休 起付线150元, 三级55%, 限额1500元), retiring 2023-06-01:
+    # V1 2023-03-01 三级 1000.00 in service: 200.00, (1000 − 200) × 50% = 400.00. V2 2023-07-01 三级 1000.00
+    # retired: the 200.00 counted already passes the retiree's 150 (A-MIDYEAR-RETIREMENT: nothing left), 1000 × 55%
+    # = 550.00 of the 1500 − 400 = 1100.00 left. Paid 700.00 (70%): over 550.00 — the ratio's fault; the carried
+    # deductible and cap (A-MIDYEAR-RETIREMENT) do not bear on the bound, which takes the system's own deductible.
+    person = Person("B2", "1101", birth_date=dt.date(1963, 5, 1), retire_date=dt.date(2023, 6, 1))
+    py = PersonYear(Setting("panzhihua", "panzhihua-example"), person, (
+        Settlement("V1", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1000.00")),
+        Settlement("V2", dt.date(2023, 7, 1), "11", "tertiary", Decimal("1000.00"))))
+    e, ch = _reported_for("panzhihua", PaysV2("700.00"), py)
+    assert [(m.field, m.actual, m.item) for m in e.mismatches] == [("hifp_pay", "700.00", "V2")]
+    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 0.00) × 0.55"), e.mismatches[0].expected
+    assert ch.failed_articles == ["panzhihua-7"]
+    assert "A-MIDYEAR-RETIREMENT" not in (ch.extra.get("rests_on") or []), ch.extra
+
+
+def test_a_ratio_reading_stays():
+    # 南昌 在职 药店 1000.00 (四（二）1; a pharmacy at no more than 50%, A-NC-PHARMACY): 600.00 to the deductible,
+    # (1000 − 600) × 50% = 200.00. Paid at 二级 55%: (1000 − 600) × 55% = 220.00 > 200.00.
+    py = PersonYear(Setting("nanchang", "nanchang-example"), Person("B3", "1101", birth_date=dt.date(1980, 5, 1)),
+                    (Settlement("V2", dt.date(2023, 3, 1), "41", "pharmacy", Decimal("1000.00")),))
+    e, ch = _reported_for("nanchang", PaysV2("220.00"), py)
+    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 600.00) × 0.5"), e.mismatches[0].expected
+    assert "A-NC-PHARMACY" in (ch.extra.get("rests_on") or []), ch.extra

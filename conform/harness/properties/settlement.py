@@ -205,7 +205,19 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
                                f"{(ratio * (inscp - dedc)).quantize(Decimal('0.001'))}"
                                + ("（系统未报告本次起付线，按 0 计）" if ctx.unreported(out, "act_pay_dedc") else ""),
                                hifp, s.id)], story,
-                     clauses=blame)
+                     clauses=blame, bound=_ratio_steps(r))
+
+
+def _ratio_steps(r: fig.Route) -> tuple[str, ...]:
+    """The steps of the reference's working that fix a visit's ratio bound (base.bound_traces): its ratio's (both, for
+    a chronic visit overflowing into ordinary pooling) and those deciding which benefit pays it (an emergency paid as
+    ordinary pooling, A-EMERGENCY-ORDINARY; the overflow, A-JL-CHRONIC-OVERFLOW) — not its deductible's or cap's
+    (A-MIDYEAR-RETIREMENT, A-REVERSAL): the bound takes the system's own deductible, and no cap raises it."""
+    from ..report.causes import ROUTE_STEPS
+
+    ratio = {"ordinary": ("支付比例",), "inpatient": ("住院比例和限额",),
+             "chronic": ("慢特病支付", "支付比例") if r.overflow else ("慢特病支付",)}[r.kind]
+    return (*ratio, *ROUTE_STEPS)
 
 
 def _fen_edge_examples(policy: str) -> list[PersonYear]:

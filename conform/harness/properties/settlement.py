@@ -524,7 +524,7 @@ def _unspent_deductible(oracle: "Oracle", obs: Any, counted: list[Settlement], s
     paid = ([mismatch("hifp_pay", want, out["hifp_pay"], s.id)]
             if want is not None and D(want) != D(out["hifp_pay"]) else [])
     if first is not None and first.item != s.id:
-        why = (f"：{first.item} 的本次起付线与参考实现不符，{s.id} 之前各次本次起付线累计 {used} 由此而来"
+        why = (f"：{first.item} 的本次起付线与参考实现不符，截至 {s.id} 各次本次起付线累计 {used} 由此而来"
                + ("" if paid else f"（{s.id} 的统筹基金支付与参考实现相同）"))
         return head + why, [first, *paid], first.item
     if first is not None:

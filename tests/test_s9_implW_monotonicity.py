@@ -130,3 +130,24 @@ def test_the_ledgers_replay_is_no_oracle_the_reference_names_the_wrong_run():
     assert {("act_pay_dedc", "0.01", "0.00", "V1"), ("hifp_pay", "0.00", "0.01", "V1")} <= found, found
     assert all(m.label.endswith("（只结算仍然有效的各笔）") for m in e.value.mismatches), e.value.mismatches
     assert e.value.stories[0].title == "只结算仍然有效的各笔"
+
+
+class ForgetsTheYearAlone(ReferenceAdapter):
+    """The reference, but a year's deductible total is answered 0.00 for a person with nothing settled the year before."""
+
+    def query_ytd(self, psn_no, year):
+        out = dict(super().query_ytd(psn_no, year))
+        if not any(entry[1].year == year - 1 for entry in self._ledger(psn_no).settled.values()):
+            out["ordinary_dedc"] = "0.00"
+        return out
+
+
+def test_year_independent_names_the_year_total_the_reference_gives_otherwise():
+    # 上一年度有结算: V1 2022-06-01 三级 1000.00, V2 2023-03-01 三级 1000.00: 2023's deductible total 600.00, answered
+    # right. 上一年度无结算: V2 alone, the same 600.00 — answered 0.00. Taking that run as the oracle, the right
+    # 600.00 would be "应为 0.00".
+    ex = TwoYears(NC, PERSON, (Settlement("V1", dt.date(2022, 6, 1), "11", "tertiary", Decimal("1000.00")),),
+                  (Settlement("V2", dt.date(2023, 3, 1), "11", "tertiary", Decimal("1000.00")),))
+    e = _fail("year_independent", ForgetsTheYearAlone(), ex)
+    found = [(m.field, m.expected, m.actual, m.item, m.label) for m in e.mismatches]
+    assert found == [("ordinary_dedc", "600.00", "0.00", "2023年度累计", "年度累计起付线（上一年度无结算）")], found

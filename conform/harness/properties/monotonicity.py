@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conform.reference.case import Settlement
 
 from ..generators import PersonYear, TwoYears, amounts, person_years, two_years, visits
-from .base import FUND_FIELDS, Context, D, Story, conform_property, mismatch
+from .base import FUND_FIELDS, LABELS, Context, D, Story, conform_property, mismatch
 from .clauses import ALL_BENEFITS, LEVEL_TILT, RETIREE_TILT
 from .settlement import Oracle, fund_differences
 
@@ -180,9 +180,16 @@ def year_independent(ctx: Context, ex: TwoYears) -> None:
     year = ex.year
     ya, yb = oa.ytd.get(year), ob.ytd.get(year)
     if ya is not None and yb is not None:
+        oracle = Oracle(alone)  # the year's totals by the reference, which either run's should be
         for f in ("ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc"):
-            if D(ya[f]) != D(yb[f]):
+            if D(ya[f]) == D(yb[f]):
+                continue
+            want = oracle.ytd(year, f)
+            if want is None:  # nothing to tell which run is wrong: the difference itself
                 bad.append(mismatch(f, ya[f], yb[f], f"{year}年度累计"))
+                continue
+            bad += [mismatch(f, want, got[f], f"{year}年度累计", f"{LABELS.get(f, f)}（{story.title}）")
+                    for story, got in ((both, yb), (alone, ya)) if D(got[f]) != D(want)]
     if bad:  # which run is wrong is the reference's to say: "上一年度无结算" is no oracle (rvendor8 D7)
         _compared(ctx, f"{year}年的结算结果因上一年度的结算而不同（应于1月1日重新计算）", bad, [(both, ob), (alone, oa)],
                   {s.id for s in ex.current}, FUND_FIELDS)

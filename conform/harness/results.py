@@ -37,9 +37,10 @@ NO_ANSWER = re.compile(r"system under test error \((?:connection|timeout)\)")
 
 def exchange_answered(entry: Any) -> bool | None:
     """Whether one evidence entry is an exchange the system answered: False for one that got no answer (the
-    http adapter marks them `answered: False`; a plugin's call keeps {"error": "timeout: …"}), True for any
-    answer (an HTTP status, a refusal, figures, a malformed body: the consecutive-failure count restarts at
-    each), None when the entry cannot tell (no response kept: the harness's own entries, an older run's)."""
+    http adapter marks them `answered: False`, and so does a python: plugin's call that timed out or whose
+    process ended), True for any answer (an HTTP status, a refusal, figures, a malformed body: the
+    consecutive-failure count restarts at each), None when the entry cannot tell (no response kept: the
+    harness's own entries, an older run's)."""
     if not isinstance(entry, dict):
         return None
     if "answered" in entry:
@@ -87,15 +88,15 @@ def decide(checks: Iterable[tuple[str, bool | None]], incomplete: bool = False, 
            answered: bool | None = None) -> str:
     """The verdict over (status, exercised) pairs: the run's, or one document's.
 
-    `answered` is whether the system under test answered anything in the run (RunResult.answered): an
-    exchange answered is one that got an HTTP answer, any status or body, a refusal included (a plugin:
-    any return or exception but a timeout) — what restarts the adapters' count of consecutive connection
-    failures, which at `consecutive_failures` declares the system unreachable. False (checks asked it, none
-    got an answer: connection refused, name not resolved, TLS failed, timed out) gives 无法判定 whatever
-    else: a wrong address or a test instance that is down is no finding about the system, and its errors
-    and `unreachable` (exit code 3 all the same) certify nothing. A document's verdict takes the run's, so
-    a system that answered and then stopped (or erred) fails the documents it did not answer too; and so
-    does one whose every 2207 hangs while its T001 answers (stopped as unreachable naming 2207): it answered.
+    `answered` is whether the system under test answered anything in the run (RunResult.answered): an exchange
+    answered is one that got an HTTP answer, any status or body, a refusal included (a plugin: any return or
+    exception of its own, not a timeout nor its process ending) — what restarts the adapters' count of consecutive
+    connection failures, which at `consecutive_failures` declares the system unreachable. False (checks asked it,
+    none got an answer: connection refused, name not resolved, TLS failed, timed out) gives 无法判定 whatever else: a
+    wrong address or a test instance that is down is no finding about the system, and its errors and `unreachable`
+    (exit code 3 all the same) certify nothing. A document's verdict takes the run's, so a system that answered and
+    then stopped (or erred) fails the documents it did not answer too; and so does one whose every 2207 hangs while
+    its T001 answers (stopped as unreachable naming 2207): it answered.
 
     Else 不合格 when the system failed or erred or could not be reached; otherwise 无法判定 when the run is
     incomplete (an interrupt or an early stop is not the system's failure, and the passes so far are no

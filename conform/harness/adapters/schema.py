@@ -55,12 +55,46 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
 Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
+_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+           "unevaluatedItems", "unevaluatedProperties")   # keywords whose value is a schema
+_SCHEMAS = ("allOf", "anyOf", "oneOf", "prefixItems")       # … a list of schemas
+_NAMED = ("properties", "patternProperties", "dependentSchemas", "$defs")   # … names → schemas
+
+
+def _inlined(schema: Any, schemas: dict, within: tuple[str, ...]) -> Any:
+    """`schema` with each `{"$ref": "#/components/schemas/X"}` (its description aside) replaced by X itself,
+    so validating looks up no reference: jsonschema resolves each `$ref` anew at every use, which made an
+    answer of a dozen amounts cost ~2 ms (PlatformSettleOutput), more than the rest of its exchange (rplat,
+    s9). A reference with other keywords beside it, or to a component being inlined (a cycle), is kept."""
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.removeprefix("#/components/schemas/")
+        if name != ref and name in schemas and name not in within and set(schema) <= {"$ref", "description"}:
+            return _inlined(schemas[name], schemas, within + (name,))
+        return schema
+    out = dict(schema)
+    for k in _SCHEMA:
+        if k in out:
+            out[k] = _inlined(out[k], schemas, within)
+    for k in _SCHEMAS:
+        if isinstance(out.get(k), list):
+            out[k] = [_inlined(v, schemas, within) for v in out[k]]
+    for k in _NAMED:
+        if isinstance(out.get(k), dict):
+            out[k] = {n: _inlined(v, schemas, within) for n, v in out[k].items()}
+    return out
+
+
 @functools.lru_cache(maxsize=64)
 def validator(component: str) -> Draft202012Validator:
     doc = description()
-    if component not in doc["components"]["schemas"]:
+    schemas = doc["components"]["schemas"]
+    if component not in schemas:
         raise KeyError(f"docs/openapi.yaml has no component {component!r}")
-    return Validator({"$ref": f"#/components/schemas/{component}", "components": doc["components"]})
+    # the components stay beside it for a reference that is kept
+    return Validator({**_inlined(schemas[component], schemas, (component,)), "components": doc["components"]})
 
 
 def validate(component: str, instance: Any) -> tuple[str, str, str] | None:

@@ -138,6 +138,17 @@ def record(operation: str, request: Any, response: Any, **extra: Any) -> None:
         _target().append(entry)
 
 
+def amend_last(**fields: Any) -> None:
+    """Replace fields of the current check's latest entry, masked, in place: an adapter that shows what its
+    transport really carried (the platform profile's envelope and exact answer) amends the entry the http
+    transport recorded, rather than taking the whole list and recording every entry again (O(entries) each)."""
+    masked = {k: mask(v) for k, v in fields.items()}
+    with _lock:
+        target = _target()
+        if target:
+            target[-1].update(masked)
+
+
 def recorded() -> int:
     """How many entries the current check's evidence holds (so a wrapper can tell whether a call recorded any)."""
     with _lock:

@@ -26,7 +26,7 @@ import yaml
 from hypothesis import strategies as st
 
 from conform.reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
-from conform.reference.loading import UniqueSafeLoader
+from conform.reference.loading import InputError, UniqueSafeLoader, decode_utf8
 from conform.reference.policy import POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached, load_policy, load_region_file
 
 FEN = Decimal("0.01")
@@ -84,9 +84,10 @@ def example_regions() -> dict[str, tuple[str, ...]]:
     found: dict[str, list[str]] = {p: [] for p in POLICY_IDS}
     if REGION_DIR.is_dir():
         for path in sorted(Path(REGION_DIR).glob("*.yaml")):
-            try:
-                data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
-            except (OSError, yaml.YAMLError):
+            try:  # a file saved in GBK is skipped like broken YAML, not a harness error in every policy's checks
+                text = decode_utf8(path.read_bytes(), f"region file {path}")
+                data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+            except (OSError, yaml.YAMLError, InputError):
                 continue
             if isinstance(data, dict) and data.get("example") and data.get("policy") in found:
                 found[data["policy"]].append(str(data.get("name") or path.stem))

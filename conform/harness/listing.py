@@ -62,7 +62,7 @@ def regions(policy: str | None = None) -> list[dict]:
     never the one a name means, so it is left out here too."""
     import yaml
 
-    from conform.reference.loading import UniqueSafeLoader
+    from conform.reference.loading import InputError, UniqueSafeLoader, decode_utf8
     from conform.reference.policy import LOCAL_REGION_DIR
 
     from .resources import regions_dir
@@ -75,7 +75,11 @@ def regions(policy: str | None = None) -> list[dict]:
         local = [p for p in sorted(LOCAL_REGION_DIR.glob("*.yaml")) if p.stem not in names]
     for path in own + local:
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+            text = decode_utf8(path.read_bytes(), path.name)
+            data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+        except InputError as e:  # e.g. saved in GBK by a Windows editor: listed as broken, not a traceback
+            out.append({"name": path.stem, "file": path.name, "error": f"{e}; save the file as UTF-8"})
+            continue
         except (OSError, yaml.YAMLError) as e:
             out.append({"name": path.stem, "file": path.name, "error": str(e).splitlines()[0]})
             continue

@@ -118,7 +118,8 @@ RAN = ("passed", "failed", "error")  # a property that drew examples (not skippe
 def regions_used(checks: list[dict]) -> list[dict]:
     """The region configurations the run settled under: each scenario's 地区配置 "…" step (and a
     counterexample's), and for every property that ran, the example regions its generators draw from
-    (conform.harness.generators.example_regions). Each with its label and whether it is a fictitious example."""
+    (conform.harness.generators.settings_for: a region left out for a gap or an invalid figure was not
+    drawn, so it is not named as certified). Each with its label and whether it is a fictitious example."""
     names: dict[str, None] = {}
     drawn: dict[str, None] = {}
     for c in checks:
@@ -130,9 +131,9 @@ def regions_used(checks: list[dict]) -> list[dict]:
             drawn.setdefault(str(c["policy"]))
     if drawn:
         try:
-            from ..generators import example_regions
+            from ..generators import settings_for
 
-            regions = example_regions()
+            regions = {pid: [st.region for st in settings_for(pid) if st.region] for pid in drawn}
         except Exception:  # noqa: BLE001 - the record names what it can; the run's results stand without it
             regions = {}
         for pid in drawn:

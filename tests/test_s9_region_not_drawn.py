@@ -1,0 +1,38 @@
+"""A region file left out of the draws (an invalid figure: ratio "75" for 75%) is not named in the
+certification record as a region the run used — a 合格 must not read as certifying figures no example was
+drawn under (rregion D1, s9)."""
+from __future__ import annotations
+
+import shutil
+
+import conform.harness.generators as generators
+from conform.harness.report.certify import regions_used
+from conform.reference.policy import REGION_DIR
+
+BAD = "s9-huzhou-typo"
+
+
+def _clear():
+    for f in (generators.example_regions, generators.setting_gaps, generators.skipped_settings):
+        f.cache_clear()
+
+
+def test_a_region_skipped_for_an_invalid_figure_is_not_listed_as_used(tmp_path, monkeypatch):
+    folder = tmp_path / "fixtures" / "regions"
+    shutil.copytree(REGION_DIR, folder)
+    good = (REGION_DIR / "zhejiang-example.yaml").read_text(encoding="utf-8")
+    assert 'ordinary.ratio.primary:' in good
+    lines = [f'name: {BAD}' if line.startswith("name:") else
+             ('  ordinary.ratio.primary: "75"' if line.strip().startswith("ordinary.ratio.primary:") else line)
+             for line in good.splitlines()]
+    (folder / f"{BAD}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # fixtures/regions/ of the working folder: where load_region_file finds it
+    monkeypatch.setattr(generators, "REGION_DIR", folder)
+    _clear()
+    try:
+        assert BAD in generators.example_regions()["zhejiang"]  # it is an example region of 浙江 …
+        assert any(s.region == BAD for s, _ in generators.skipped_settings("zhejiang"))  # … left out of the draws
+        used = [r["name"] for r in regions_used([{"kind": "property", "status": "passed", "policy": "zhejiang"}])]
+    finally:
+        _clear()
+    assert "zhejiang-example" in used and BAD not in used

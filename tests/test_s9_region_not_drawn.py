@@ -13,8 +13,11 @@ BAD = "s9-huzhou-typo"
 
 
 def _clear():
-    for f in (generators.example_regions, generators.setting_gaps, generators.skipped_settings):
-        f.cache_clear()
+    """Every cached look-up of the generators (regions, candidate settings, strategies): what this test reads
+    must not be left for the next test in this process, nor an earlier test's left for this one."""
+    for f in vars(generators).values():
+        if callable(getattr(f, "cache_clear", None)):
+            f.cache_clear()
 
 
 def test_a_region_skipped_for_an_invalid_figure_is_not_listed_as_used(tmp_path, monkeypatch):

@@ -367,13 +367,13 @@ def test_a_negative_figure_keeps_its_sign_and_a_ledger_without_hifp_pay_has_no_f
 def test_a_control_character_or_an_overlong_text_in_the_ledger_does_not_break_the_workbook(tmp_path):
     """openpyxl refuses \\x07 in a cell and Excel holds at most 32,767 characters: the bell is written escaped
     (\\x07, visible and searchable; it was U+FFFD) and a 40,000-character clause is cut to the guard's 32,000,
-    in the detail sheet as in the roll-ups."""
+    the last of them the "…" that marks the cut (report.model.cut), in the detail sheet as in the roll-ups."""
     rows = [{**ROWS[0], "fixmedins_name": "医院\x07", "clause": "条" * 40_000}]
     disc = write_discrepancies(tmp_path / "d.parquet", rows)
     assert write_reports(tmp_path / "audit-ctl", disc, summary_for(disc)) == 1
     wb = load_workbook(tmp_path / "audit-ctl" / "audit.xlsx")
     (detail,) = list(wb["差异明细"].iter_rows(min_row=2, values_only=True))
-    assert detail[7] == "医院\\x07" and detail[13] == "条" * 32_000
+    assert detail[7] == "医院\\x07" and detail[13] == "条" * 31_999 + "…"
     assert [r[1] for r in wb["按机构"].iter_rows(min_row=2, values_only=True)] == ["医院\\x07"]
 
 

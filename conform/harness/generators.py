@@ -82,16 +82,97 @@ class Setting:
 def example_regions() -> dict[str, tuple[str, ...]]:
     """Example region configurations in conform/fixtures/regions/ (`example: true`), by policy."""
     found: dict[str, list[str]] = {p: [] for p in POLICY_IDS}
+    for path, data, _problem in _region_files():
+        if isinstance(data, dict) and data.get("example") and data.get("policy") in found:
+            found[data["policy"]].append(str(data.get("name") or path.stem))
+    return {p: tuple(names) for p, names in found.items()}
+
+
+@lru_cache(maxsize=None)
+def _region_files() -> tuple[tuple[Path, Any, str], ...]:
+    """Each file of conform/fixtures/regions/ with its parsed YAML, or None and why it does not parse (a file
+    saved in GBK, broken YAML): such a file is skipped by the draws, and `conform run` refuses it (broken_regions)."""
+    out = []
     if REGION_DIR.is_dir():
         for path in sorted(Path(REGION_DIR).glob("*.yaml")):
-            try:  # a file saved in GBK is skipped like broken YAML, not a harness error in every policy's checks
+            try:
                 text = decode_utf8(path.read_bytes(), f"region file {path}")
                 data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
-            except (OSError, yaml.YAMLError, InputError):
+            except (OSError, yaml.YAMLError, InputError) as e:
+                out.append((path, None, " ".join(str(e).split())[:600] or type(e).__name__))
                 continue
-            if isinstance(data, dict) and data.get("example") and data.get("policy") in found:
-                found[data["policy"]].append(str(data.get("name") or path.stem))
-    return {p: tuple(names) for p, names in found.items()}
+            out.append((path, data, ""))
+    return tuple(out)
+
+
+def broken_regions(policies: tuple[str, ...] = ()) -> list[str]:
+    """Why example region files of conform/fixtures/regions/ cannot be used, one line each naming the file: a file
+    that does not parse (whatever policy it was meant for), a `policy:` that is no document's id, and for the
+    `policies` given (all when empty) an example whose figures do not bind (a ratio "75", a figure above the
+    framework's ceiling). The properties would skip such a file; `conform run` refuses to certify beside it
+    (exit 2), as a region that is silently left out would leave a 合格 resting on figures nobody checked."""
+    wanted = set(policies or POLICY_IDS)
+    out = []
+    for path, data, problem in _region_files():
+        if data is None:
+            try:  # the loader's own wording: line and column, or the byte that is not UTF-8
+                load_region_file(str(path))
+            except PolicyError as e:
+                problem = str(e)
+            out.append(problem if str(path) in problem else f"region file {path}: {problem}")
+            continue
+        if not isinstance(data, dict):
+            out.append(f"region file {path}: expected a mapping of name, label, policy, values, not "
+                       f"{type(data).__name__}")
+            continue
+        policy = data.get("policy")
+        if policy not in POLICY_IDS:
+            out.append(f"region file {path}: policy {policy!r} is not a document's id "
+                       f"(one of {', '.join(POLICY_IDS)})")
+            continue
+        if not data.get("example") or policy not in wanted or policy in _CHOSEN:
+            continue
+        try:
+            bind_cached(policy, str(path))
+        except PolicyError as e:
+            text = str(e)
+            out.append(text if str(path) in text else f"region file {path}: {text}")
+    return out
+
+
+# `conform run --region R`: policy → the region refs whose figures the properties draw under, alone (choose_regions).
+_CHOSEN: dict[str, tuple[str, ...]] = {}
+
+
+def choose_regions(refs: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ...]]:
+    """Draw the properties of each region's document under the given region files alone: the figures a real
+    统筹区 publishes and a system is certified against (`conform run --region`), not the fictitious examples nor
+    the variants derived from them (a derived half-fen deductible, an example without its pharmacy ratio).
+    Validates each file (load and bind: PolicyError naming the file, key and what is wrong). Returns policy → refs."""
+    chosen: dict[str, list[str]] = {}
+    for ref in refs:
+        region = load_region_file(ref)
+        bind_cached(region.policy, ref)
+        chosen.setdefault(region.policy, [])
+        if ref not in chosen[region.policy]:
+            chosen[region.policy].append(ref)
+    _CHOSEN.clear()
+    _CHOSEN.update({p: tuple(r) for p, r in chosen.items()})
+    clear_caches()
+    return dict(_CHOSEN)
+
+
+def chosen_regions() -> dict[str, tuple[str, ...]]:
+    """policy → the region refs `--region` chose (empty: the example regions)."""
+    return dict(_CHOSEN)
+
+
+def clear_caches() -> None:
+    """Forget every cached look-up of this module (settings, gaps, region files): after choose_regions, or in a
+    test that adds a region file."""
+    for value in list(globals().values()):
+        if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == __name__:
+            value.cache_clear()
 
 
 # Must-be-supplied parameters a draw never needs although the setting lacks them: the generators
@@ -99,6 +180,8 @@ def example_regions() -> dict[str, tuple[str, ...]]:
 # 攀枝花's ordinary.ratio.remote_unfiled is supplied; settleable_diseases: a registered disease only
 # with its chronic.<disease>.* figures).
 DRAWS_AVOID = frozenset({"ordinary.ratio.remote_unfiled"})
+# How setting_gaps marks a setting that does not bind at all (an invalid figure), apart from a missing one.
+INVALID_PREFIX = "配置无效 invalid: "
 # What a `<facility>` in a required parameter's name stands for: every facility a visit is drawn at.
 DRAWN_FACILITIES = HOSPITAL_LEVELS + ("pharmacy",)
 
@@ -113,11 +196,11 @@ def setting_gaps(setting: Setting) -> tuple[str, ...]:
     draw only from settings without gaps (settings_for) and say which they left out (skipped_settings)."""
     try:
         rules = setting.rules
-    except PolicyError as e:
-        return (str(e),)
+    except PolicyError as e:  # an invalid figure, not a missing one: `conform run` refuses it (broken_regions)
+        return (f"{INVALID_PREFIX}{e}",)
     gaps = []
     for req in rules.policy.requirements:
-        if req.optional or req.pattern in DRAWS_AVOID or "<disease>" in req.pattern:
+        if req.optional or req.pattern in DRAWS_AVOID or "<disease>" in req.pattern or _credit_only(req.pattern):
             continue
         keys = ([req.pattern.replace("<facility>", f) for f in DRAWN_FACILITIES] if "<facility>" in req.pattern
                 else [req.pattern])
@@ -128,10 +211,42 @@ def setting_gaps(setting: Setting) -> tuple[str, ...]:
     return tuple(gaps)
 
 
+def _credit_only(pattern: str) -> bool:
+    """A parameter only a monthly account credit reads (account.*): a region without it (浙江 A-ZJ-ACCOUNT-METHOD: a
+    city whose crediting method the configuration cannot express) still has its settlements drawn, not its credits."""
+    return pattern.startswith("account.")
+
+
+@lru_cache(maxsize=None)
+def credit_gaps(setting: Setting) -> tuple[str, ...]:
+    """The must-be-supplied account parameters `setting` lacks: no credit is drawn under it (credit_settings)."""
+    try:
+        rules = setting.rules
+    except PolicyError as e:
+        return (f"{INVALID_PREFIX}{e}",)
+    return tuple(req.pattern for req in rules.policy.requirements
+                 if _credit_only(req.pattern) and not req.optional and "<" not in req.pattern
+                 and rules.find(req.pattern) is None)
+
+
+@lru_cache(maxsize=None)
+def credit_settings(policy: str) -> tuple[Setting, ...]:
+    """The settings whose monthly credits the rules determine: settings_for less those lacking an account parameter."""
+    return tuple(s for s in settings_for(policy) if not credit_gaps(s))
+
+
+def credits_drawn(setting: Setting) -> bool:
+    """Whether a credit may be drawn under `setting` (the stateful ledger's credit step)."""
+    return not credit_gaps(setting)
+
+
 @lru_cache(maxsize=None)
 def _candidate_settings(policy: str) -> tuple[Setting, ...]:
+    if policy in _CHOSEN:  # conform run --region: exactly the region's published figures
+        return tuple(Setting(policy, r) for r in _CHOSEN[policy])
     regions = example_regions().get(policy) or (None,)
     out = [Setting(policy, r) for r in regions]
+    regions = tuple(r for r in regions if r is None or _binds(policy, r))  # nothing derived from an invalid file
     if policy == "panzhihua":
         out += [Setting(policy, r, (("ordinary.ratio.remote_unfiled", REMOTE_UNFILED_RATIO),)) for r in regions]
     pharmacy = load_policy(policy).requirement_for("ordinary.ratio.pharmacy")
@@ -146,6 +261,14 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
         # reach, so the cap shared by special diseases, emergency and day surgery (二（四）–（六）) is checked
         out += [Setting(policy, r, (("inpatient.cap", LOW_INPATIENT_CAP),)) for r in regions if r is not None]
     return tuple(out)
+
+
+def _binds(policy: str, region: str) -> bool:
+    try:
+        bind_cached(policy, region)
+    except PolicyError:
+        return False
+    return True
 
 
 # A jilin inpatient cap (元/年, fictitious) that generated emergency and special-disease visits reach.
@@ -194,7 +317,11 @@ def skipped_settings(policy: str) -> tuple[tuple[Setting, tuple[str, ...]], ...]
     return tuple((s, setting_gaps(s)) for s in _candidate_settings(policy) if setting_gaps(s))
 
 
-def settings_strategy(policy: str | None = None) -> st.SearchStrategy[Setting]:
+def settings_strategy(policy: str | None = None, credits: bool = False) -> st.SearchStrategy[Setting]:
+    """The settings drawn for `policy` (every policy when None); with `credits`, only those whose credits are
+    determined (credit_settings)."""
+    if credits:
+        return st.sampled_from([s for p in ((policy,) if policy else POLICY_IDS) for s in credit_settings(p)])
     return _settings_strategy(policy)
 
 
@@ -944,5 +1071,5 @@ __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_us
            "credit_input", "credit_requests", "decode_person", "decode_settlement", "decode_settlements",
            "example_regions", "med_type_options", "months", "person_year_batches", "person_years", "persons", "policies_with",
            "remote_allowed", "setting_gaps", "settings_for", "settings_strategy", "settleable_diseases", "settlements",
-           "skipped_settings", "two_years",
-           "visits"]
+           "skipped_settings", "two_years", "visits", "broken_regions", "choose_regions", "chosen_regions",
+           "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn"]

@@ -569,6 +569,10 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.option("--config", "config", default=None, type=click.Path(), help="TOML file with adapter settings")
 @click.option("--policy", "policies", multiple=True, help="only this document (repeatable): panzhihua, nanchang, …")
 @click.option("--article", "articles", multiple=True, help="only this article tag (repeatable), e.g. panzhihua-7")
+@click.option("--region", "regions", multiple=True, metavar="REGION",
+              help="certify against this region file (a name in fixtures/regions/ or a path; repeatable): the "
+                   "properties of its document draw under its figures alone, and the record pins them. Implies "
+                   "--policy of its document")
 @click.option("--tag", default=None, help="a pytest mark expression over the scenario tags")
 @click.option("--format", "formats", multiple=True, callback=_formats, metavar="FORMAT",
               help="reports to write: html, xlsx, junit, json or all (repeatable or comma-separated; default all)")
@@ -592,7 +596,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
                 tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,
                 no_progress: bool, thorough: bool = False, seed: int | None = None,
-                budget: str | None = None, examples: int | None = None) -> None:
+                budget: str | None = None, examples: int | None = None, regions: tuple[str, ...] = ()) -> None:
     """Run the conformance suite against a system under test and write the reports.
 
     Exit codes: 0 conformant; 1 non-conformance found; 2 usage or configuration error;
@@ -601,7 +605,7 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
     with _Interrupts(final=True) as guard:
         try:
             _run(guard, adapter, config, policies, articles, tag, formats, out, baseline, no_progress, thorough,
-                 seed, budget, examples)
+                 seed, budget, examples, regions)
         except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
             click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -616,6 +620,33 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
             click.echo("conform: 测试工具内部错误 harness error (a bug in conform, not in the system under test):\n"
                        + mask(traceback.format_exc()), err=True)
             sys.exit(EXIT_HARNESS)
+
+
+def _check_regions(regions: tuple[str, ...], policies: tuple[str, ...]) -> tuple[str, ...]:
+    """The documents to run, after the region files are checked: each `--region` must load and bind to its document
+    (which the run then covers, or --policy must name it), and no example region file in conform/fixtures/regions/
+    may be unusable — a region the draws silently left out would leave 合格 resting on figures nobody checked.
+    A bad file is a configuration error (exit 2) naming the file, the key and what is wrong."""
+    from conform.reference.policy import PolicyError
+
+    from .generators import broken_regions, choose_regions, chosen_regions
+
+    if regions or chosen_regions():
+        try:
+            chosen = choose_regions(regions)
+        except PolicyError as e:
+            _fail(f"--region: {e}")
+        if policies:
+            outside = [f"{ref} ({pid})" for pid, refs in chosen.items() for ref in refs if pid not in policies]
+            if outside:
+                _fail(f"--region {', '.join(outside)}: its document is not among --policy {', '.join(policies)}")
+        else:
+            policies = tuple(chosen)
+    broken = broken_regions(policies)
+    if broken:
+        _fail("region configuration not usable — fix it, or move it out of the regions folder "
+              "（地区配置无效，请改正或移出地区配置目录）:\n  " + "\n  ".join(broken))
+    return policies
 
 
 def _interrupted(e: BaseException) -> bool:
@@ -633,7 +664,7 @@ def _interrupted(e: BaseException) -> bool:
 def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],
          articles: tuple[str, ...], tag: str | None, formats: tuple[str, ...], out: str | None,
          baseline: str | None, no_progress: bool, thorough: bool, seed: int | None,
-         budget: str | None = None, examples: int | None = None) -> None:
+         budget: str | None = None, examples: int | None = None, regions: tuple[str, ...] = ()) -> None:
     from conform.reference.policy import POLICY_IDS
 
     from .report import ReportsNotWritten, write_reports
@@ -643,6 +674,7 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     bad = [p for p in policies if p not in POLICY_IDS]
     if bad:
         _fail(f"unknown policy {', '.join(bad)}; known: {', '.join(POLICY_IDS)}")
+    policies = _check_regions(regions, policies)
     from .adapters import AdapterSpecError, make_adapter
     from .config import ConfigError, load_adapter_config
 
@@ -681,7 +713,8 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
             _fail(f"--budget {e}")
     if budget is not None and examples is not None:
         _fail("--budget and --examples: choose one (a time budget, or exactly N examples per property)")
-    prop_args = (("--thorough",) if thorough or budget is not None else ()) + \
+    prop_args = tuple(a for r in regions for a in ("--conform-region", r)) + \
+        (("--thorough",) if thorough or budget is not None else ()) + \
         (("--conform-seed", str(seed)) if seed is not None else ()) + \
         (("--conform-budget", budget) if budget is not None else ()) + \
         (("--conform-examples", str(examples)) if examples is not None else ()) + \

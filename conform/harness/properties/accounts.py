@@ -78,7 +78,7 @@ def document_credit(rules: Rules, person: Person, req: CreditRequest) -> Decimal
 @st.composite
 def credit_years(draw: Any, policy: str) -> AccountYear:
     """A person (every type, tier and age) and 1–12 monthly credits in order."""
-    setting = draw(settings_strategy(policy))
+    setting = draw(settings_strategy(policy, credits=True))
     first = draw(months())
     person = draw(persons(setting, int(first[:4])))
     if person.has_account is False:  # stated to have no account: nothing to credit to, so not drawn here

@@ -25,7 +25,7 @@ from hypothesis.errors import FlakyFailure
 
 from ..adapters import Adapter, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
-from ..generators import settings_for, skipped_settings
+from ..generators import INVALID_PREFIX, credit_gaps, credit_settings, settings_for, skipped_settings
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import (Context, Property, PropertyViolation, exercised, restore_evidence, snapshot_evidence,
                    traced_blame)
@@ -218,7 +218,11 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         ch.extra.update({"property": prop.id, "seed": ps.seed_label, "profile": ps.profile})
         if prop.assumptions:
             ch.extra["assumptions"] = list(prop.assumptions)
+        # the region files its draws come from, for the certification record (report/certify.regions_used)
+        ch.extra["regions"] = list(dict.fromkeys(s.region for s in settings_for(policy) if s.region))
     _region_gaps(config, policy, ch)
+    if "credit_month" in prop.needs:
+        _credit_gaps(policy, ch)
     for op in prop.needs:
         adapter.require(op)  # NotApplicable → 'not applicable', before any example
     if prop.differential and is_reference(adapter):
@@ -317,13 +321,24 @@ def region_gaps_note(policy: str) -> str:
     skipped = skipped_settings(policy)
     if not skipped:
         return ""
-    parts = "；".join(f"{s.region or '（无地区 no region）'}{''.join(f' {k}={v}' for k, v in s.params)}："
-                     f"{'、'.join(gaps)}" for s, gaps in skipped)
     from conform.reference.policy import load_policy
 
-    return (f"属性检查未使用以下{load_policy(policy).short}地区配置（缺少必须由地区提供的参数，是地区配置的缺口，不是被测系统的问题）"
-            f"properties skipped these {policy} regions, which lack a parameter a draw may need "
-            f"(the region's gap, not the system's): {parts}")
+    def listed(pairs: list) -> str:
+        return "；".join(f"{s.region or '（无地区 no region）'}{''.join(f' {k}={v}' for k, v in s.params)}："
+                        f"{'、'.join(g.removeprefix(INVALID_PREFIX) for g in gaps)}" for s, gaps in pairs)
+
+    invalid = [(s, g) for s, g in skipped if any(x.startswith(INVALID_PREFIX) for x in g)]
+    missing = [(s, g) for s, g in skipped if (s, g) not in invalid]
+    short = load_policy(policy).short
+    notes = []
+    if invalid:  # `conform run` refuses these before any check (generators.broken_regions); a pytest run skips them
+        notes.append(f"属性检查未使用以下{short}地区配置（配置无效，须先改正）properties skipped these {policy} regions, "
+                     f"which are invalid (fix them first): {listed(invalid)}")
+    if missing:
+        notes.append(f"属性检查未使用以下{short}地区配置（缺少必须由地区提供的参数，是地区配置的缺口，不是被测系统的问题）"
+                     f"properties skipped these {policy} regions, which lack a parameter a draw may need "
+                     f"(the region's gap, not the system's): {listed(missing)}")
+    return " ".join(notes)
 
 
 def _region_gaps(config: pytest.Config, policy: str, ch: Any) -> None:
@@ -338,8 +353,24 @@ def _region_gaps(config: pytest.Config, policy: str, ch: Any) -> None:
         if collector is not None and note not in collector.run.notes:
             collector.run.notes.append(note)
     if not settings_for(policy):
-        pytest.skip(f"{NOT_APPLICABLE_PREFIX} {policy} 没有参数齐全的示例地区配置 no complete example region "
-                    f"(conform/fixtures/regions/, example: true) to draw from. {note}".rstrip())
+        pytest.skip(f"{NOT_APPLICABLE_PREFIX} {policy} 没有参数齐全的地区配置 no complete region configuration "
+                    f"(conform/fixtures/regions/ example: true, or --region) to draw from. {note}".rstrip())
+
+
+def _credit_gaps(policy: str, ch: Any) -> None:
+    """A property of monthly credits draws only under regions that give the account parameters; the others are
+    named on the check, and with none left the property is not applicable (浙江 A-ZJ-ACCOUNT-METHOD: a city whose
+    crediting method the configuration cannot express is not checked, rather than found wrong)."""
+    lacking = [(s, credit_gaps(s)) for s in settings_for(policy) if credit_gaps(s)]
+    if not lacking:
+        return
+    said = "；".join(f"{s.region or s.label()}：{'、'.join(g)}" for s, g in lacking)
+    note = (f"个人账户计入的检查未使用以下地区配置（未给出计入参数，不判定其计入）credits not drawn under these regions, "
+            f"which give no account parameter: {said}")
+    if ch is not None:
+        ch.message = f"{ch.message}\n{note}" if ch.message else note
+    if not credit_settings(policy):
+        pytest.skip(f"{NOT_APPLICABLE_PREFIX} {note}")
 
 
 def _violation(exc: BaseException) -> PropertyViolation | None:

@@ -203,6 +203,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--conform-budget", default=None, metavar="DURATION",
                 help=f"time the run may take, e.g. 90s, 10m, 1h: after the scenarios each property gets an equal "
                      f"share of what is left and as many examples as fit (default with --thorough: {THOROUGH_BUDGET})")
+    g.addoption("--conform-region", action="append", default=None, metavar="REGION",
+                help="draw the properties of the region's document under this region file (a name or a path) alone: "
+                     "a real 统筹区's published figures (repeatable; `conform run --region`)")
     g.addoption("--conform-front-end", choices=FRONT_ENDS, default="pytest",
                 help="the command running the suite (`conform run` passes run): its options are the ones a "
                      "reproduce hint names")
@@ -242,6 +245,16 @@ def pytest_configure(config: pytest.Config) -> None:
         budget = parse_duration(raw_budget) if raw_budget is not None else None
     except ValueError as e:
         raise pytest.UsageError(f"--conform-budget {e}") from None
+    regions = config.getoption("--conform-region", None)
+    from ..generators import choose_regions, chosen_regions
+
+    if regions or chosen_regions():  # an earlier run in this process chose regions: this one draws as it asks
+        from conform.reference.policy import PolicyError
+
+        try:
+            choose_regions(tuple(regions or ()))
+        except PolicyError as e:
+            raise pytest.UsageError(f"--conform-region: {e}") from None
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
         seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed

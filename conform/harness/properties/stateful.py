@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from conform.reference.case import PSN_TYPES, PURPOSES, RELATIONS, Settlement
 
 from ..adapters import SettlementRefused, Subject
-from ..generators import (BALANCES, FIRST_YEAR, LAST_YEAR, SEEDS, amounts, credit_requests, decode_person,
+from ..generators import (BALANCES, credits_drawn, FIRST_YEAR, LAST_YEAR, SEEDS, amounts, credit_requests, decode_person,
                           decode_settlement, settings_strategy)
 from . import figures as fig
 from .base import (FUND_FIELDS, Context, Credit, D, Reverse, Settle, Story, Use, execute,
@@ -149,7 +149,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.date = dt.date(self.date.year + 1, 1, 1) + dt.timedelta(days=days)
 
         @precondition(lambda self: can_credit and "account_credit" in self.rules.policy.covers
-                      and f"{self.date:%Y-%m}" not in self.credited)
+                      and credits_drawn(self.setting) and f"{self.date:%Y-%m}" not in self.credited)
         @rule(data=st.data())
         def credit(self, data: st.DataObject) -> None:
             req = data.draw(credit_requests(self.rules, self.person, f"{self.date:%Y-%m}"), label="credit")

@@ -1,0 +1,150 @@
+"""`conform run --region FILE`: a real 统筹区's published figures can be certified — the properties of its document
+draw under that file alone — and a region file that cannot be used is a configuration error (exit 2) naming the
+file, not a 合格 beside a note (rregion D1, D2, D7, D8; s10).
+
+The city below is a test city; its figures are chosen inside 浙江 二（一）'s limits: 基层 80% ≥ the 60% floor
+(“基层医疗机构政策范围内支付比例从60％起步”), every other figure the city's own choice."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+import conform.harness.generators as generators
+import conform.harness.run as run_module
+from conform.reference.policy import REGION_DIR
+
+CITY = """\
+name: s10-city
+label: 测试市（真实配置的形式，数值为测试用）
+policy: zhejiang
+values:
+  ordinary.deductible.in_service: "800"
+  ordinary.cap: "2500"
+  ordinary.ratio.primary: "0.80"
+  ordinary.ratio.unrated: "0.80"
+  ordinary.ratio.secondary: "0.65"
+  ordinary.ratio.tertiary: "0.55"
+  ordinary.ratio.pharmacy: "0.55"
+"""
+ACCOUNT = """\
+  account.in_service.rate_of_base: "0.015"
+  account.retiree.monthly: "120"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    """No region chosen and no cached setting before or after: a worker's later tests draw the examples again."""
+    generators.choose_regions(())
+    yield
+    generators.choose_regions(())
+
+
+def _run(args, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(run_module.run_command, [*args, "--examples", "3", "--format", "json",
+                                                         "--no-progress", "--out", str(out)])
+    data = json.loads((out / "results.json").read_text(encoding="utf-8")) if (out / "results.json").exists() else None
+    return result, data
+
+
+def _properties(data):
+    return {c["extra"]["property"]: c for c in data["checks"] if c.get("kind") == "property"}
+
+
+def test_the_properties_draw_under_the_given_region_alone(tmp_path):
+    city = tmp_path / "city.yaml"
+    city.write_text(CITY + ACCOUNT, encoding="utf-8")
+    result, data = _run(["--region", str(city)], tmp_path)
+    assert result.exit_code == 0, result.output
+    props = _properties(data)
+    # --region implies its document: only 浙江's checks ran
+    assert {c["policy"] for c in data["checks"]} == {"zhejiang"}
+    drew = {tuple(c["extra"]["regions"]) for c in props.values() if c["status"] == "passed"}
+    assert drew == {(str(city),)}  # not zhejiang-example, nor a variant derived from it
+    assert props["account_credit"]["status"] == "passed"
+
+
+def test_a_city_whose_credits_cannot_be_written_still_has_its_settlements_checked(tmp_path):
+    """浙江 A-ZJ-ACCOUNT-METHOD: a city crediting by another method gives no account.* figure; its credits are not
+    judged (not applicable), its 起付线/比例/限额 still are (they were all dropped before: rregion D7)."""
+    city = tmp_path / "city.yaml"
+    city.write_text(CITY, encoding="utf-8")
+    result, data = _run(["--region", str(city)], tmp_path)
+    assert result.exit_code == 0, result.output
+    props = _properties(data)
+    assert props["account_credit"]["status"] == "not_applicable"
+    assert "account.in_service.rate_of_base" in props["account_credit"]["message"]
+    for pid in ("deductible", "annual_cap", "settlement_exact"):
+        assert props[pid]["status"] == "passed", (pid, props[pid]["message"])
+        assert props[pid]["extra"]["regions"] == [str(city)]
+
+
+def test_an_invalid_figure_in_the_given_region_is_a_configuration_error(tmp_path):
+    city = tmp_path / "city.yaml"
+    city.write_text(CITY.replace('primary: "0.80"', 'primary: "80"') + ACCOUNT, encoding="utf-8")
+    result, data = _run(["--region", str(city)], tmp_path)
+    assert result.exit_code == 2
+    assert "ordinary.ratio.primary" in result.output and "'80'" in result.output
+    assert data is None  # nothing that looks like a report
+
+
+def test_a_region_of_another_document_than_policy_is_refused(tmp_path):
+    city = tmp_path / "city.yaml"
+    city.write_text(CITY + ACCOUNT, encoding="utf-8")
+    result, _ = _run(["--region", str(city), "--policy", "beijing"], tmp_path)
+    assert result.exit_code == 2
+    assert "zhejiang" in result.output and "beijing" in result.output
+
+
+def _regions_folder(tmp_path, monkeypatch, files: dict[str, str]):
+    folder = tmp_path / "regions"
+    shutil.copytree(REGION_DIR, folder)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(generators, "REGION_DIR", folder)
+    generators.clear_caches()
+    return folder
+
+
+def test_an_invalid_example_region_fails_the_run_naming_the_file(tmp_path, monkeypatch):
+    """A ratio "75" meant as 75% (rregion D1): exit 2 naming the file and the key, not 合格 with the region skipped."""
+    bad = CITY.replace("name: s10-city", "name: s10-typo\nexample: true").replace('primary: "0.80"', 'primary: "75"')
+    folder = _regions_folder(tmp_path, monkeypatch, {"s10-typo.yaml": bad + ACCOUNT})
+    try:
+        result, data = _run(["--policy", "zhejiang"], tmp_path)
+        assert result.exit_code == 2, result.output
+        assert str(folder / "s10-typo.yaml") in result.output and "ordinary.ratio.primary" in result.output
+        assert data is None
+        # another document's run is not held up by a 浙江 city's figure
+        assert generators.broken_regions(("beijing",)) == []
+    finally:
+        generators.clear_caches()
+
+
+def test_a_file_that_does_not_parse_or_names_no_document_fails_every_run(tmp_path, monkeypatch):
+    folder = _regions_folder(tmp_path, monkeypatch, {
+        "s10-broken.yaml": 'name: "s10-broken\n',                                    # an unclosed quote
+        "s10-policy.yaml": CITY.replace("policy: zhejiang", "policy: zhejian"),     # rregion D8
+    })
+    try:
+        broken = generators.broken_regions(("beijing",))
+        assert len(broken) == 2
+        assert any(str(folder / "s10-broken.yaml") in b and "line 2" in b for b in broken)
+        assert any(str(folder / "s10-policy.yaml") in b and "'zhejian'" in b and "zhejiang" in b for b in broken)
+        result, _ = _run(["--policy", "beijing"], tmp_path)
+        assert result.exit_code == 2 and "s10-broken.yaml" in result.output
+    finally:
+        generators.clear_caches()
+
+
+def test_a_later_run_without_region_draws_the_examples_again(tmp_path):
+    city = tmp_path / "city.yaml"
+    city.write_text(CITY + ACCOUNT, encoding="utf-8")
+    assert generators.choose_regions((str(city),)) == {"zhejiang": (str(city),)}
+    assert [s.region for s in generators.settings_for("zhejiang")] == [str(city)]
+    generators.choose_regions(())
+    assert "zhejiang-example" in [s.region for s in generators.settings_for("zhejiang")]

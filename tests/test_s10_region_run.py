@@ -148,3 +148,17 @@ def test_a_later_run_without_region_draws_the_examples_again(tmp_path):
     assert [s.region for s in generators.settings_for("zhejiang")] == [str(city)]
     generators.choose_regions(())
     assert "zhejiang-example" in [s.region for s in generators.settings_for("zhejiang")]
+
+
+def test_a_file_its_name_finds_is_drawn_under_its_name(tmp_path, monkeypatch):
+    """Requests carry `region` to the system under test: the city's name, not a path on the tester's machine, where
+    the name finds the same file (README: a region file in fixtures/regions/ of the working folder)."""
+    folder = tmp_path / "fixtures" / "regions"
+    folder.mkdir(parents=True)
+    (folder / "s10-city.yaml").write_text(CITY + ACCOUNT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert generators.choose_regions(("fixtures/regions/s10-city.yaml",)) == {"zhejiang": ("s10-city",)}
+    elsewhere = tmp_path / "other" / "s10-city.yaml"  # its name finds another file: the path is kept
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(CITY + ACCOUNT, encoding="utf-8")
+    assert generators.choose_regions((str(elsewhere),)) == {"zhejiang": (str(elsewhere),)}

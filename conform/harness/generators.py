@@ -152,6 +152,7 @@ def choose_regions(refs: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ..
     chosen: dict[str, list[str]] = {}
     for ref in refs:
         region = load_region_file(ref)
+        ref = _by_name(ref, region)
         bind_cached(region.policy, ref)
         chosen.setdefault(region.policy, [])
         if ref not in chosen[region.policy]:
@@ -160,6 +161,20 @@ def choose_regions(refs: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ..
     _CHOSEN.update({p: tuple(r) for p, r in chosen.items()})
     clear_caches()
     return dict(_CHOSEN)
+
+
+def _by_name(ref: str, region: Any) -> str:
+    """The region's name where the name finds the same file (fixtures/regions/ of the package or the working
+    folder): what requests carry as `region` to the system under test, rather than a local path."""
+    if ref == region.name or not region.path:
+        return ref
+    try:
+        same = load_region_file(region.name).path
+        if same and Path(same).resolve() == Path(region.path).resolve():
+            return region.name
+    except (PolicyError, OSError):
+        pass
+    return ref
 
 
 def chosen_regions() -> dict[str, tuple[str, ...]]:

@@ -16,6 +16,13 @@ from . import evidence, resources
 from .adapters import NotApplicable, SutError, SystemUnreachable, make_adapter
 from .results import CheckResult, Mismatch, RunResult, StepResult
 
+
+def _cut(text: str, limit: int) -> str:
+    """The reports' one cut rule (report.model.cut: at a pause, never inside a figure, marked …)."""
+    from .report.model import cut
+
+    return cut(text, limit)
+
 NOT_APPLICABLE_PREFIX = "not applicable:"
 # pytest-timeout's pytest.fail text ("Timeout (>1.0s) from pytest-timeout.", before 2.2 "Timeout >1.0s"): its
 # signal method raises it wherever the check is when the limit passes
@@ -178,7 +185,7 @@ class Collector:
             # Not the system's fault and not an expectation: the harness broke. Its own status, the traceback
             # kept for us, and never 'failed' (which would accuse the system).
             report.conform_status = "harness_error"
-            ch.message = evidence.mask(f"测试工具内部错误 harness error ({type(exc).__name__}): {exc}"[:1000])
+            ch.message = evidence.mask(_cut(f"测试工具内部错误 harness error ({type(exc).__name__}): {exc}", 1000))
             ch.evidence.append(evidence.mask({"operation": "harness_error", "request": None, "response": None,
                                               "error": _traceback(call.excinfo)}))
 
@@ -191,7 +198,7 @@ class Collector:
             # its own, and has no status), the next starts afresh; its teardown, if reported, is ignored
             said = ch.message or "; ".join(f"{m.field}: expected {m.expected}, got {m.actual}"
                                           for m in ch.mismatches) or _short(report)
-            self._attempts.setdefault(report.nodeid, []).append(evidence.mask(" ".join(str(said).split())[:300]))
+            self._attempts.setdefault(report.nodeid, []).append(evidence.mask(_cut(" ".join(str(said).split()), 300)))
             evidence.take()
             self._current.pop(report.nodeid, None)
             return
@@ -235,7 +242,7 @@ class Collector:
         told = list(dict.fromkeys(earlier))
         which = ("attempt 1" if n == 2 else f"attempts 1–{n - 1}") if len(told) == 1 else "earlier attempts"
         said = (f"第 {n} 次尝试的结果 the result of attempt {n} of {n} (pytest-rerunfailures ran it again; the last "
-                f"attempt counts); {which}: {' | '.join(told)[:600]}")
+                f"attempt counts); {which}: {_cut(' | '.join(told), 600)}")
         ch.message = f"{ch.message}；{said}" if ch.message else said
         rerun = sum(1 for c in [*self.run.checks, ch] if c.extra.get("attempts"))
         note = (f"pytest-rerunfailures ran {rerun} check(s) again: each counts once, by its last attempt (the "
@@ -254,7 +261,7 @@ class Collector:
         exc = excinfo.value
         stopped = _plugin_timeout(exc)
         why = (f"pytest-timeout's time limit ({stopped}) went off inside pytest's own hooks" if stopped
-               else f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+               else f"{type(exc).__name__}: {_cut(' '.join(str(exc).split()), 300)}")
         for nodeid, ch in list(self._current.items()):
             ch.status = "harness_error"
             ch.message = evidence.mask(f"测试工具内部错误 harness error: pytest stopped with an internal error while this "

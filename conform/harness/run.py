@@ -44,6 +44,7 @@ import click
 import pytest
 
 from . import resources
+from .report.model import cut, cut_words
 from .results import RunResult
 
 ROOT = resources.TOP  # the repository root, or site-packages for an installed wheel
@@ -140,11 +141,13 @@ class _Hook:
             if check.kind == "scenario":
                 check.status = "feature_error"
                 check.message = f"场景文件错误（不是被测系统的问题）feature error: 未访问被测系统 the scenario failed " \
-                                f"without asking the system under test anything: {why}"[:2000]
+                                f"without asking the system under test anything: {why}"
+                check.message = cut(check.message, 2000)
             else:
                 check.status = "harness_error"
                 check.message = f"测试工具内部错误 harness error: the check failed without asking the system under " \
-                                f"test anything: {why}"[:2000]
+                                f"test anything: {why}"
+                check.message = cut(check.message, 2000)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -333,7 +336,7 @@ def gate(run: RunResult, pytest_code: int, interrupted: bool | None = None) -> t
         return EXIT_UNREACHABLE, "被测系统不可达 system under test unreachable"
     bad_features = [c for c in run.checks if c.status == "feature_error"]
     if bad_features:  # the features themselves are invalid: no verdict on the system (issue 10)
-        return EXIT_USAGE, f"场景文件错误 feature error in {len(bad_features)} scenario(s): {bad_features[0].message[:200]}"
+        return EXIT_USAGE, f"场景文件错误 feature error in {len(bad_features)} scenario(s): {cut(bad_features[0].message, 200)}"
     if failed:
         reason = f"发现不符合 non-conformance: {len(failed)} {new}failing check(s)"
         # a failing figure that rests on a named reading of a silent text is said apart (docs §7)
@@ -366,7 +369,7 @@ def nothing_reached(run: RunResult) -> str:
 
     counts = run.counts()
     harness_side = sum(1 for c in run.checks if c.status == "passed" and not c.exercised)
-    reasons = Counter(" ".join(c.message.split())[:300] for c in run.checks if c.status == "not_applicable")
+    reasons = Counter(cut_words(c.message, 300) for c in run.checks if c.status == "not_applicable")
     said = [f"{harness_side} passed without asking it anything (the harness's own checks, e.g. region "
             f"configurations)"] if harness_side else []
     if counts["not_applicable"]:

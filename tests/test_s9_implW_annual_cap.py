@@ -27,6 +27,7 @@ from conform.harness.properties.base import PROPERTIES, Context, PropertyViolati
 from conform.harness.properties.runner import Budget, _reported
 from conform.harness.results import CheckResult
 from conform.reference.case import Disease, Person, Settlement
+from told_answers import Answers, found as _found
 
 CAP_KEYS = ("ordinary.cap", "ordinary.cap.in_service", "ordinary.cap.retiree", "chronic.cap")
 
@@ -55,10 +56,6 @@ def _report(policy: str, py: PersonYear) -> tuple[PropertyViolation, CheckResult
     ch = CheckResult(nodeid=f"p::annual_cap[{policy}]", kind="property", name=prop.title, policy=policy)
     _reported(e.value, prop, policy, Budget(600.0), ch)
     return e.value, ch
-
-
-def _found(e: PropertyViolation) -> list[tuple[str, str, str, str]]:
-    return [(m.field, m.expected, m.actual, m.item) for m in e.mismatches]
 
 
 def test_a_payment_past_the_cap_at_an_unrated_hospital_does_not_rest_on_its_ratio():
@@ -133,19 +130,6 @@ def test_without_a_bound_the_whole_working_is_read_as_before():
                                                   "detail": "共用慢性病年度限额3000.00元；本次支付3000.00元",
                                                   "clause": "吉林 二(三)；A-JL-CHRONIC-CAP-PER-DISEASE"}]}
     assert bound_traces({"V1": traces["V1"][:1]}, capped) == {"V1": []}
-
-
-class Answers(ReferenceAdapter):
-    """The reference, its own ledger right, but some answered figures replaced: {(id, field): figure}."""
-
-    def __init__(self, told: dict):
-        super().__init__()
-        self.told = told
-
-    def settle(self, psn_no, settlement):
-        out = dict(super().settle(psn_no, settlement))
-        out.update({f: v for (sid, f), v in self.told.items() if sid == settlement.id})
-        return out
 
 
 def test_a_cap_passed_after_an_earlier_overpayment_names_that_visit_first():

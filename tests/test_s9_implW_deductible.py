@@ -15,7 +15,6 @@ from decimal import Decimal
 
 import pytest
 
-from conform.harness.adapters.reference import ReferenceAdapter
 from conform.harness.generators import PersonYear, Setting
 from conform.harness.properties import load
 from conform.harness.properties.base import PROPERTIES, Context, PropertyViolation
@@ -23,28 +22,10 @@ from conform.harness.properties.runner import Budget, _reported
 from conform.harness.report.causes import _expected_figure
 from conform.harness.results import CheckResult
 from conform.reference.case import Person, Settlement
+from told_answers import Answers, found as _found
 
 NC = Setting("nanchang", "nanchang-example")
 PERSON = Person("D1", "1101", birth_date=dt.date(1980, 5, 1))
-
-
-class Answers(ReferenceAdapter):
-    """The reference, its own ledger right, but some answered figures replaced: {(id, field): figure} for a
-    settlement, {(year, field): figure} for the year's totals."""
-
-    def __init__(self, told: dict):
-        super().__init__()
-        self.told = told
-
-    def settle(self, psn_no, settlement):
-        out = dict(super().settle(psn_no, settlement))
-        out.update({f: v for (sid, f), v in self.told.items() if sid == settlement.id})
-        return out
-
-    def query_ytd(self, psn_no, year):
-        out = dict(super().query_ytd(psn_no, year))
-        out.update({f: v for (y, f), v in self.told.items() if y == year})
-        return out
 
 
 def _visit(sid: str, day: dt.date, amount: str) -> Settlement:
@@ -59,10 +40,6 @@ def _fail(adapter, *visits: Settlement) -> tuple[PropertyViolation, CheckResult]
     ch = CheckResult(nodeid="p::deductible[nanchang]", kind="property", name=prop.title, policy="nanchang")
     _reported(e.value, prop, "nanchang", Budget(600.0), ch)
     return e.value, ch
-
-
-def _found(e: PropertyViolation) -> list[tuple[str, str, str, str]]:
-    return [(m.field, m.expected, m.actual, m.item) for m in e.mismatches]
 
 
 # V1 2023-03-01 三级 400.00: 起付线 min(400, 600) = 400.00, the fund pays 0.00 (nothing above the deductible).

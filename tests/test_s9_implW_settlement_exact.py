@@ -23,24 +23,12 @@ from conform.harness.generators import PersonYear, Setting
 from conform.harness.properties import load
 from conform.harness.properties.base import PROPERTIES, Context, PropertyViolation
 from conform.reference.case import Disease, Person, Settlement
+from told_answers import Answers
 
 JL = Setting("jilin", "jilin-example")
 PERSON = Person("E1", "1101", birth_date=dt.date(1970, 5, 1), diseases=(Disease("M03900", "chronic"),))
 YEAR = (Settlement("V1", dt.date(2023, 3, 1), "14", "secondary", Decimal("150.00"), dise_codg="M03900"),
         Settlement("V2", dt.date(2023, 4, 1), "11", "secondary", Decimal("1000.00")))
-
-
-class Answers(ReferenceAdapter):
-    """The reference, its own ledger right, but some answered figures replaced: {(id, field): figure}."""
-
-    def __init__(self, told: dict):
-        super().__init__()
-        self.told = told
-
-    def settle(self, psn_no, settlement):
-        out = dict(super().settle(psn_no, settlement))
-        out.update({f: v for (sid, f), v in self.told.items() if sid == settlement.id})
-        return out
 
 
 def _check(adapter) -> None:

@@ -15,31 +15,14 @@ from decimal import Decimal
 
 import pytest
 
-from conform.harness.adapters.reference import ReferenceAdapter
 from conform.harness.generators import PersonYear, Setting
 from conform.harness.properties import load
 from conform.harness.properties.base import PROPERTIES, Context, PropertyViolation
 from conform.harness.report.causes import _expected_figure
 from conform.reference.case import Person, Settlement
+from told_answers import Answers, found as _found
 
 NC = Setting("nanchang", "nanchang-example")
-
-
-class Answers(ReferenceAdapter):
-    """The reference, its own ledger right, but some answered figures replaced: {(id, field): figure}."""
-
-    def __init__(self, told: dict):
-        super().__init__()
-        self.told = told
-
-    def settle(self, psn_no, settlement):
-        out = dict(super().settle(psn_no, settlement))
-        out.update({f: v for (sid, f), v in self.told.items() if sid == settlement.id})
-        return out
-
-
-def _found(e: PropertyViolation) -> list[tuple[str, str, str, str]]:
-    return [(m.field, m.expected, m.actual, m.item) for m in e.mismatches]
 
 
 def _reversal(adapter) -> PropertyViolation:

@@ -143,7 +143,10 @@ def parse_ratio(value: object) -> Decimal:
         raise AmountError(f"not a ratio: {_short(value)} (write 0.50 or 50%)")
     d = Decimal(text[:-1]) / 100 if m.group(3) else Decimal(text)
     if d < 0 or d > 1:
-        raise AmountError(f"ratio must lie between 0 and 1: {value!r}")
+        # "75" for 75%, "5" for 5 percentage points: say what was probably meant
+        hint = (f" (write {format((d / 100).normalize(), 'f')} or {text}%)" if not m.group(3) and d <= 100
+                else " (at most 100%)" if m.group(3) else "")
+        raise AmountError(f"ratio must lie between 0 and 1: {value!r}{hint}")
     return d
 
 

@@ -469,8 +469,33 @@ MAX_REGION_BYTES = 1 << 20  # a region file is a few dozen lines
 _REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}){0,3}")  # no ".."
 
 
+REGION_SUFFIXES = (".yaml", ".yml")  # a region name is looked up as NAME.yaml, then NAME.yml
+
+
+def shown_path(path: Path | str) -> str:
+    """A file as a message names it: relative to the working folder when inside it (conform/fixtures/regions/x.yaml),
+    else as it is."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+def region_folders() -> tuple[Path, ...]:
+    """Where a region name is looked up, in order: conform's own folder, then the working folder's."""
+    return (REGION_DIR, LOCAL_REGION_DIR)
+
+
+def _where_looked(ref: str) -> str:
+    own, local = region_folders()
+    return (f"looked for {ref}.yaml and {ref}.yml in conform's own {own}/ and then in {local}/ of the working "
+            f"folder ({Path.cwd()})")
+
+
 def _region_path(ref: str) -> Path:
-    """A region name in conform/fixtures/regions/, or a path to a file; anything else a PolicyError."""
+    """A region name in conform/fixtures/regions/ (then ./fixtures/regions/), or a path to a file; anything else a
+    PolicyError saying where it looked."""
     if not isinstance(ref, str) or not ref:
         raise PolicyError(f"region: expected a region name or a file path, got {ref!r}")
     if len(ref) > MAX_REGION_REF:
@@ -478,12 +503,17 @@ def _region_path(ref: str) -> Path:
                           "nor a usable path")
     if "\0" in ref:
         raise PolicyError(f"region {ref[:40]!r}: a NUL character is not allowed in a name or path")
+    is_name = _REGION_NAME.fullmatch(ref) is not None and not ref.endswith(REGION_SUFFIXES)
     try:
-        if _REGION_NAME.fullmatch(ref) and not ref.endswith((".yaml", ".yml")):
-            for folder in (REGION_DIR, LOCAL_REGION_DIR):
-                candidate = folder / f"{ref}.yaml"
-                if candidate.is_file():
-                    return candidate
+        if is_name:
+            for folder in region_folders():
+                found = [folder / f"{ref}{suffix}" for suffix in REGION_SUFFIXES]
+                found = [c for c in found if c.is_file()]
+                if len(found) > 1:  # which one would be meant is a guess: refuse rather than pick
+                    raise PolicyError(f"region {ref!r}: both {shown_path(found[0])} and {shown_path(found[1])} "
+                                      "exist; keep one of them")
+                if found:
+                    return found[0]
         path = Path(ref)
         if path.is_dir():
             raise PolicyError(f"region {ref!r}: is a directory, not a region file")
@@ -491,8 +521,12 @@ def _region_path(ref: str) -> Path:
             return path
     except OSError as e:  # a name too long for the file system, a path through a file, …
         raise PolicyError(f"region {ref[:80]!r}: cannot be opened: {e.strerror or e}") from None
-    known = ", ".join(sorted({p.stem for d in (REGION_DIR, LOCAL_REGION_DIR) if d.is_dir() for p in d.glob("*.yaml")}))
-    raise PolicyError(f"region {ref!r}: no such file, nor a region of that name (known: {known})")
+    if not is_name:
+        raise PolicyError(f"region {ref!r}: no such file")
+    known = ", ".join(sorted({p.stem for d in region_folders() if d.is_dir() for s in REGION_SUFFIXES
+                              for p in d.glob(f"*{s}")}))
+    raise PolicyError(f"region {ref!r}: no such file, nor a region of that name ({_where_looked(ref)}; "
+                      f"known: {known})")
 
 
 def _read_region(path: Path) -> Any:
@@ -565,15 +599,19 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
         region = load_region_file(region)
     if region is not None:
         if region.policy != policy_id:
-            raise PolicyError(f"region {region.name!r} implements {region.policy!r}, not {policy_id!r}")
+            raise PolicyError(f"region {region.name!r}{f' (file {region.path})' if region.path else ''} "
+                              f"implements {region.policy!r}, not {policy_id!r}")
         values.update(region.values)
         name, example = region.name, region.example
     if params:
         values.update(params)
 
+    # the region by name and by file: two files may say one name, and a message must tell which was read
+    where = f"region {name} (file {region.path})" if region is not None and region.path else f"region {name}"
+
     def source_of(key: str) -> str:
         """Where a value came from, for a message: the case's (or command's) params, else the region file."""
-        return "params" if params and key in params or name is None else f"region {name}"
+        return "params" if params and key in params or name is None else where
 
     supplied = {key: _region_param(policy, str(key), raw, source_of(str(key))) for key, raw in values.items()}
     _check_constraints(policy, supplied, source_of)

@@ -1,0 +1,84 @@
+"""Region files as a 医保局 engineer writes them (s9 review rregion D10, D8, D5, D9, Q5): every message about a
+region's value names the file as well as the region, a name is looked up as .yaml or .yml and a failed look-up
+says where it looked, and the usual slips (ratio "75" for 75%) get a hint."""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conform.reference import policy
+from conform.reference.policy import PolicyError, bind, load_region_file
+
+
+def _write(folder: Path, stem: str, body: str, suffix: str = ".yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}{suffix}"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _zj(name: str, values: str, policy_id: str = "zhejiang") -> str:
+    return f"name: {name}\nlabel: 湖州（测试）\npolicy: {policy_id}\nvalues:\n{values}"
+
+
+# ---------------------------------------------------------------- D10: the file, not only the name
+
+
+def test_a_value_error_names_the_file_and_the_region_and_hints_at_percent(tmp_path):
+    """`ordinary.ratio.primary: "75"` meant 75%: refused naming the region, its file and what to write."""
+    path = _write(tmp_path, "huzhou", _zj("huzhou", '  ordinary.ratio.primary: "75"\n'))
+    with pytest.raises(PolicyError) as e:
+        bind("zhejiang", str(path))
+    msg = str(e.value)
+    assert msg.startswith(f"region huzhou (file {path}): ordinary.ratio.primary: ratio must lie between 0 and 1"), msg
+    assert "(write 0.75 or 75%)" in msg  # 75 / 100 = 0.75
+
+
+def test_a_bonus_written_in_points_gets_the_same_hint(tmp_path):
+    """浙江 二（一）“报销比例提高5个百分点”: a bonus written "5" means 5 points = 0.05."""
+    path = _write(tmp_path, "huzhou", _zj("huzhou", '  ordinary.retiree_ratio_bonus: "5"\n'))
+    with pytest.raises(PolicyError, match=r"\(file .*huzhou\.yaml\): ordinary\.retiree_ratio_bonus: .*"
+                                          r"\(write 0\.05 or 5%\)"):
+        bind("zhejiang", str(path))
+
+
+def test_a_constraint_refusal_names_the_file_too(tmp_path):
+    """浙江 二（一）基层 from 60%: 0.55 is below the floor; the message says which file said 55%."""
+    path = _write(tmp_path, "huzhou", _zj("huzhou", '  ordinary.ratio.primary: "0.55"\n'))
+    with pytest.raises(PolicyError, match=rf"^region huzhou \(file {path}\): ordinary.ratio.primary = 55% is below"):
+        bind("zhejiang", str(path))
+
+
+def test_a_name_is_found_as_yml_in_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "fixtures" / "regions", "hz", _zj("hz", '  ordinary.ratio.primary: "0.75"\n'), ".yml")
+    region = load_region_file("hz")
+    assert region.path == str(Path("fixtures") / "regions" / "hz.yml")
+    assert bind("zhejiang", region).get("ordinary.ratio.primary").value == Decimal("0.75")
+
+
+def test_a_name_given_as_yaml_and_yml_in_one_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "fixtures" / "regions"
+    _write(folder, "hz", _zj("hz", '  ordinary.ratio.primary: "0.75"\n'), ".yml")
+    _write(folder, "hz", _zj("hz", '  ordinary.ratio.primary: "0.80"\n'), ".yaml")
+    with pytest.raises(PolicyError, match=r"region 'hz': both fixtures/regions/hz.yaml and fixtures/regions/hz.yml "
+                                          r"exist; keep one of them"):
+        load_region_file("hz")
+
+
+def test_an_unknown_name_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PolicyError) as e:
+        load_region_file("huzhou")
+    msg = str(e.value)
+    assert "looked for huzhou.yaml and huzhou.yml" in msg
+    assert f"{policy.REGION_DIR}/" in msg and f"fixtures/regions/ of the working folder ({tmp_path.resolve()})" in msg
+    assert "known: beijing-example" in msg
+
+
+def test_a_missing_path_is_said_to_be_missing(tmp_path):
+    with pytest.raises(PolicyError, match=r"^region '.*nothere\.yaml': no such file$"):
+        load_region_file(str(tmp_path / "nothere.yaml"))

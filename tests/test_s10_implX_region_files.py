@@ -82,3 +82,17 @@ def test_an_unknown_name_says_where_it_looked(tmp_path, monkeypatch):
 def test_a_missing_path_is_said_to_be_missing(tmp_path):
     with pytest.raises(PolicyError, match=r"^region '.*nothere\.yaml': no such file$"):
         load_region_file(str(tmp_path / "nothere.yaml"))
+
+
+# ---------------------------------------------------------------- D8: `policy:` must be a policy id
+
+
+@pytest.mark.parametrize("given, meant", [("zhejian", "zhejiang"), ("浙江", "zhejiang"), ("hubei", None)])
+def test_a_policy_that_is_no_id_is_refused_naming_file_value_and_the_five_ids(tmp_path, given, meant):
+    path = _write(tmp_path, "hz", _zj("hz", '  ordinary.ratio.primary: "0.75"\n', given))
+    with pytest.raises(PolicyError) as e:
+        load_region_file(str(path))
+    msg = str(e.value)
+    assert msg.startswith(f"region file {path}: policy {given!r} is not a policy id"), msg
+    assert ("write `policy: zhejiang` (浙江)" in msg) == (meant is not None)
+    assert msg.endswith("the ids: panzhihua (攀枝花), nanchang (南昌), jilin (吉林), beijing (北京), zhejiang (浙江)")

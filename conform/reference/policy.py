@@ -548,6 +548,20 @@ def _read_region(path: Path) -> Any:
         raise PolicyError(f"region file {path}: {e}") from None
 
 
+def _unknown_policy(given: str) -> str:
+    """Why `policy: given` names no document, with the id it probably means: a region whose policy is misspelt
+    (zhejian) or written as the province (浙江) would otherwise bind to nothing and be left out unsaid."""
+    import difflib
+
+    shorts = {pid: load_policy(pid).short for pid in POLICY_IDS}
+    by_short = {short: pid for pid, short in shorts.items()}
+    meant = by_short.get(given.strip()) or next(iter(difflib.get_close_matches(given.strip().lower(), POLICY_IDS,
+                                                                                n=1, cutoff=0.7)), None)
+    hint = f"; write `policy: {meant}` ({shorts[meant]})" if meant else ""
+    return (f"policy {given!r} is not a policy id{hint}; the ids: "
+            + ", ".join(f"{pid} ({short})" for pid, short in shorts.items()))
+
+
 def load_region_file(ref: str) -> RegionConfig:
     """Read a region file given by name in conform/fixtures/regions/ (conform's own) or fixtures/regions/ (the working folder's) or by path.
 
@@ -568,6 +582,8 @@ def load_region_file(ref: str) -> RegionConfig:
     for key in ("policy", "name", "label"):
         if key in data and not isinstance(data[key], str):
             raise PolicyError(f"region file {path}: `{key}` must be text, not {type(data[key]).__name__}")
+    if data["policy"] not in POLICY_IDS:
+        raise PolicyError(f"region file {path}: {_unknown_policy(data['policy'])}")
     if not isinstance(data["values"], dict):
         raise PolicyError(f"region file {path}: `values` must be a mapping of parameter to value")
     for k, v in data["values"].items():

@@ -96,3 +96,54 @@ def test_a_policy_that_is_no_id_is_refused_naming_file_value_and_the_five_ids(tm
     assert msg.startswith(f"region file {path}: policy {given!r} is not a policy id"), msg
     assert ("write `policy: zhejiang` (浙江)" in msg) == (meant is not None)
     assert msg.endswith("the ids: panzhihua (攀枝花), nanchang (南昌), jilin (吉林), beijing (北京), zhejiang (浙江)")
+
+
+# ---------------------------------------------------------------- D5: one identity, the file's name
+
+# 湖州 under the 浙江 opinions, as rregion wrote it (figures fictitious): retiree deductible 800 × 0.5 = 400
+# (二（一）减半执行), retiree 基层 ratio 75% + 5 points = 80%.
+HUZHOU = """  ordinary.deductible.in_service: "800"
+  ordinary.cap: "2500"
+  ordinary.ratio.primary: "0.75"
+  ordinary.ratio.unrated: "0.75"
+  ordinary.ratio.secondary: "0.65"
+  ordinary.ratio.tertiary: "0.55"
+  ordinary.ratio.pharmacy: "0.75"
+  ordinary.retiree_ratio_bonus: "0.05"
+  account.in_service.rate_of_base: "0.015"
+  account.retiree.monthly: "100"
+"""
+
+
+def test_a_working_folder_file_whose_name_is_not_its_file_name_is_refused(tmp_path, monkeypatch):
+    """hz2024.yaml saying `name: huzhou2024`: listed as huzhou2024, a name nothing finds (rregion D5)."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "fixtures" / "regions", "hz2024", _zj("huzhou2024", HUZHOU))
+    for ref in ("hz2024", "fixtures/regions/hz2024.yaml"):
+        with pytest.raises(PolicyError) as e:
+            load_region_file(ref)
+        assert str(e.value) == (
+            "region file fixtures/regions/hz2024.yaml: `name: huzhou2024` differs from the file's name 'hz2024'; "
+            "a region in fixtures/regions/ is found by its file name, so write `name: hz2024` or rename the file "
+            "to huzhou2024.yaml")
+
+
+def test_a_file_of_conforms_own_folder_cannot_take_the_examples_name(tmp_path, monkeypatch):
+    """huzhou-copy.yaml saying `name: zhejiang-example` settled under its own figures, reported as the example's."""
+    own = tmp_path / "own"
+    monkeypatch.setattr(policy, "REGION_DIR", own)
+    _write(own, "zhejiang-example", _zj("zhejiang-example", HUZHOU))
+    _write(own, "huzhou-copy", _zj("zhejiang-example", HUZHOU.replace('"2500"', '"9999"')))
+    assert load_region_file("zhejiang-example").values["ordinary.cap"] == "2500"
+    with pytest.raises(PolicyError, match=r"`name: zhejiang-example` differs from the file's name 'huzhou-copy'"):
+        load_region_file("huzhou-copy")
+
+
+def test_a_file_given_by_a_path_elsewhere_keeps_its_name_and_is_named_by_its_path(tmp_path):
+    """A path outside the region folders is its own identity: its `name:` may differ (a case's copy of a city's
+    file), and every message names the path."""
+    path = _write(tmp_path, "copy", _zj("huzhou", HUZHOU.replace('"0.75"\n  ordinary.ratio.unrated', '"0.55"\n'
+                                                                     '  ordinary.ratio.unrated')))
+    assert load_region_file(str(path)).name == "huzhou"
+    with pytest.raises(PolicyError, match=rf"^region huzhou \(file {path}\): ordinary.ratio.primary = 55%"):
+        bind("zhejiang", str(path))

@@ -548,6 +548,19 @@ def _read_region(path: Path) -> Any:
         raise PolicyError(f"region file {path}: {e}") from None
 
 
+def _region_folder_of(path: Path) -> Path | None:
+    """The region folder (conform's own, or the working folder's fixtures/regions/) holding `path`, at any depth;
+    None for a file given by a path elsewhere, whose identity is that path."""
+    try:
+        where = path.resolve()
+        for folder in region_folders():
+            if folder.is_dir() and where.is_relative_to(folder.resolve()):
+                return folder
+    except OSError:
+        pass
+    return None
+
+
 def _unknown_policy(given: str) -> str:
     """Why `policy: given` names no document, with the id it probably means: a region whose policy is misspelt
     (zhejian) or written as the province (浙江) would otherwise bind to nothing and be left out unsaid."""
@@ -582,6 +595,13 @@ def load_region_file(ref: str) -> RegionConfig:
     for key in ("policy", "name", "label"):
         if key in data and not isinstance(data[key], str):
             raise PolicyError(f"region file {path}: `{key}` must be text, not {type(data[key]).__name__}")
+    folder = _region_folder_of(path)
+    if folder is not None and data["name"] != path.stem:
+        # a name is looked up as the file's name: a `name:` that differs is a region nobody can ask for by its
+        # name, or one that claims another file's name (two `huzhou`s, the figures of one certified as the other)
+        raise PolicyError(f"region file {path}: `name: {data['name']}` differs from the file's name {path.stem!r}; "
+                          f"a region in {folder}/ is found by its file name, so write `name: {path.stem}` or "
+                          f"rename the file to {data['name']}{path.suffix}")
     if data["policy"] not in POLICY_IDS:
         raise PolicyError(f"region file {path}: {_unknown_policy(data['policy'])}")
     if not isinstance(data["values"], dict):

@@ -3,6 +3,7 @@ region's value names the file as well as the region, a name is looked up as .yam
 says where it looked, and the usual slips (ratio "75" for 75%) get a hint."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,3 +148,98 @@ def test_a_file_given_by_a_path_elsewhere_keeps_its_name_and_is_named_by_its_pat
     assert load_region_file(str(path)).name == "huzhou"
     with pytest.raises(PolicyError, match=rf"^region huzhou \(file {path}\): ordinary.ratio.primary = 55%"):
         bind("zhejiang", str(path))
+
+
+def test_a_working_folder_file_hidden_by_conforms_own_is_flagged(tmp_path, monkeypatch):
+    """README: a name the examples use always means the shipped file; the working folder's file of that name is
+    never read by name — said, not silently passed over."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "fixtures" / "regions", "zhejiang-example", _zj("zhejiang-example", HUZHOU))
+    check = policy.check_region("fixtures/regions/zhejiang-example.yaml")
+    assert check.ok and len(check.warnings) == 1
+    assert "the name 'zhejiang-example' means" in check.warnings[0]
+    assert str(policy.REGION_DIR / "zhejiang-example.yaml") in check.warnings[0]
+
+
+# ---------------------------------------------------------------- D9: a region file checked as a whole
+
+
+def test_check_region_lists_every_bad_value_with_its_clause(tmp_path):
+    path = _write(tmp_path, "huzhou", _zj("huzhou", HUZHOU.replace('primary: "0.75"', 'primary: "0.55"')
+                                          .replace('"2500"', '"2,500"')))
+    check = policy.check_region(str(path))
+    assert not check.ok and check.name == "huzhou" and check.policy == "zhejiang" and check.path == str(path)
+    cap, primary = sorted(check.errors)
+    assert cap.startswith(f"region huzhou (file {path}): ordinary.cap: not a number: '2,500'")
+    assert cap.endswith("(浙江 二（一）: “合理确定职工医保门诊起付标准、最高支付限额和基金支付比例。”)")
+    # 浙江 二（一）“基层医疗机构政策范围内支付比例从60％起步”: 55% < 60%
+    assert primary.startswith(f"region huzhou (file {path}): ordinary.ratio.primary = 55% is below the floor 60%")
+
+
+def test_check_region_lists_what_the_file_leaves_out(tmp_path):
+    """浙江's required list asks every city for the 未定级 ratio; the retiree deductible (800 × 0.5, 减半执行) and
+    valid_from are optional, and the former is given by the document."""
+    full = policy.check_region(str(_write(tmp_path, "huzhou", _zj("huzhou", HUZHOU))))
+    assert (full.ok, full.missing_required, full.missing_optional) == (True, (), ("valid_from",))
+    lacking = HUZHOU.replace('  ordinary.ratio.unrated: "0.75"\n', "")
+    gap = policy.check_region(str(_write(tmp_path, "huzhou", _zj("huzhou", lacking))))
+    assert (gap.ok, gap.missing_required) == (True, ("ordinary.ratio.unrated",))
+
+
+def test_check_region_of_a_file_that_does_not_load_gives_the_reason(tmp_path):
+    path = _write(tmp_path, "huzhou", _zj("huzhou", HUZHOU, "zhejian"))
+    check = policy.check_region(str(path))
+    assert check.errors == (f"region file {path}: policy 'zhejian' is not a policy id; write `policy: zhejiang` "
+                            "(浙江); the ids: panzhihua (攀枝花), nanchang (南昌), jilin (吉林), beijing (北京), "
+                            "zhejiang (浙江)",)
+    assert check.path == str(path) and check.name is None
+
+
+def test_per_disease_values_are_asked_for_each_disease_the_file_names():
+    """南昌 四（二）2 asks a ratio and a cap per disease: a file giving M03900's cap alone lacks its ratio."""
+    check = policy.check_region(str(policy.REGION_DIR / "invalid" / "nanchang-chronic-cap-3000.yaml"))
+    assert "chronic.M03900.ratio" in check.missing_required
+    assert check.errors and "chronic.M03900.cap = 3000.00 is below the floor 4000.00" in check.errors[0]
+
+
+def _listed(*args: str):
+    from click.testing import CliRunner
+
+    from conform.harness.cli import main as cli
+
+    return CliRunner().invoke(cli, ["list", "regions", *args])
+
+
+def test_list_regions_flags_a_bad_file_first_and_says_what_a_file_leaves_out(tmp_path, monkeypatch):
+    """rregion D9: huzhou-bad.yaml with ratio "75" was listed beside the good ones, unflagged; a file lacking the
+    required 未定级 ratio was listed without remark. Exit 0 (a listing), the flags unmissable."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "fixtures" / "regions"
+    _write(folder, "huzhou-bad", _zj("huzhou-bad", HUZHOU.replace('primary: "0.75"', 'primary: "75"')))
+    _write(folder, "huzhou", _zj("huzhou", HUZHOU.replace('  ordinary.ratio.unrated: "0.75"\n', "")))
+    result = _listed("--policy", "zhejiang")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == "  ✗ 1 个地区配置无效，不能使用 1 invalid region file(s), see ✗ below: huzhou-bad"
+    bad = lines.index(next(x for x in lines if x.startswith("  ✗ huzhou-bad")))
+    assert lines[bad + 1] == (
+        "      ✗ 无效 invalid: region huzhou-bad (file fixtures/regions/huzhou-bad.yaml): ordinary.ratio.primary: "
+        "ratio must lie between 0 and 1: '75' (write 0.75 or 75%) (浙江 二（一）: “基层医疗机构政策范围内支付比例从60％起步”)")
+    assert ("      缺少必需参数 missing required (a settlement needing one is refused): "
+            "ordinary.ratio.unrated（浙江 二（一））") in lines
+    rows = {r["name"]: r for r in json.loads(_listed("--policy", "zhejiang", "--json").output)}
+    assert rows["huzhou-bad"]["valid"] is False and rows["huzhou"]["valid"] is True
+    assert rows["huzhou"]["missing_required"] == ["ordinary.ratio.unrated"]
+    assert rows["huzhou"]["missing_optional"] == ["valid_from"]
+    assert rows["zhejiang-example"]["valid"] is True and rows["zhejiang-example"]["errors"] == []
+
+
+def test_list_regions_flags_a_misspelt_policy_and_a_hidden_file(tmp_path, monkeypatch):
+    """rregion D8: `policy: zhejian` was listed unflagged; a working-folder zhejiang-example.yaml was left out."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "fixtures" / "regions"
+    _write(folder, "huzhou", _zj("huzhou", HUZHOU, "zhejian"))
+    _write(folder, "zhejiang-example", _zj("zhejiang-example", HUZHOU))
+    out = _listed().output
+    assert "  ✗ huzhou" in out and "policy 'zhejian' is not a policy id; write `policy: zhejiang`" in out
+    assert "! 注意 note: region file fixtures/regions/zhejiang-example.yaml: the name 'zhejiang-example' means" in out

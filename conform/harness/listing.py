@@ -58,37 +58,37 @@ def articles(policy: str | None = None) -> list[dict]:
 
 def regions(policy: str | None = None) -> list[dict]:
     """conform's own example regions, then the working folder's fixtures/regions/ (where `conform settle` and
-    `conform audit` also find a region by name); a working-folder file whose name an example already has is
-    never the one a name means, so it is left out here too."""
-    import yaml
-
-    from conform.reference.loading import InputError, UniqueSafeLoader, decode_utf8
-    from conform.reference.policy import LOCAL_REGION_DIR
+    `conform audit` also find a region by name), each checked as a whole (policy.check_region): a file that does
+    not load, or whose values break its policy, carries `errors` (and `error`, the first); `missing_required` /
+    `missing_optional` are the keys its policy asks a region for that it leaves out. A working-folder file whose
+    name an example already has is listed with the warning that the name never finds it."""
+    from conform.reference.policy import LOCAL_REGION_DIR, REGION_SUFFIXES, check_region
 
     from .resources import regions_dir
 
-    out = []
-    own = sorted(regions_dir().glob("*.yaml"))
-    names = {p.stem for p in own}
+    def files(folder) -> list:
+        return sorted(p for s in REGION_SUFFIXES for p in folder.glob(f"*{s}"))
+
+    own = files(regions_dir())
     local = []
     if LOCAL_REGION_DIR.is_dir() and LOCAL_REGION_DIR.resolve() != regions_dir().resolve():
-        local = [p for p in sorted(LOCAL_REGION_DIR.glob("*.yaml")) if p.stem not in names]
+        local = files(LOCAL_REGION_DIR)
+    out = []
     for path in own + local:
-        try:
-            text = decode_utf8(path.read_bytes(), path.name)
-            data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
-        except InputError as e:  # e.g. saved in GBK by a Windows editor: listed as broken, not a traceback
-            out.append({"name": path.stem, "file": path.name, "error": f"{e}; save the file as UTF-8"})
+        check = check_region(str(path))
+        region = check.region
+        if policy and check.policy is not None and check.policy != policy:
             continue
-        except (OSError, yaml.YAMLError) as e:
-            out.append({"name": path.stem, "file": path.name, "error": str(e).splitlines()[0]})
-            continue
-        if not isinstance(data, dict) or (policy and data.get("policy") != policy):
-            continue
-        out.append({"name": str(data.get("name") or path.stem), "policy": data.get("policy", ""),
-                    "label": data.get("label", ""), "example": bool(data.get("example")),
-                    "values": {str(k): str(v) for k, v in (data.get("values") or {}).items()},
-                    "file": path.name if path in own else str(path)})
+        row = {"name": region.name if region else path.stem, "policy": check.policy or "",
+               "label": region.label if region else "", "example": bool(region and region.example),
+               "values": dict(region.values) if region else {},
+               "file": path.name if path in own else str(path), "valid": check.ok,
+               "errors": list(check.errors), "missing_required": list(check.missing_required),
+               "missing_optional": list(check.missing_optional), "warnings": list(check.warnings)}
+        if check.errors:
+            utf8 = " save the file as UTF-8" if "invalid UTF-8" in check.errors[0] else ""
+            row["error"] = check.errors[0] + (";" + utf8 if utf8 else "")
+        out.append(row)
     return out
 
 
@@ -154,6 +154,15 @@ def collect(subject: str, policy: str | None) -> Any:
     return defects()
 
 
+def _with_clause(policy_id: str, keys: list[str]) -> str:
+    """Keys with the clause that leaves each to a region: "ordinary.ratio.unrated（浙江 二（一））"."""
+    from conform.reference.policy import POLICY_IDS, load_policy
+
+    p = load_policy(policy_id) if policy_id in POLICY_IDS else None
+    reqs = [p.requirement_for(k) if p else None for k in keys]
+    return ", ".join(f"{k}（{r.cite}）" if r else k for k, r in zip(keys, reqs))
+
+
 def render(subject: str, rows: list[dict]) -> str:
     lines: list[str] = []
     if subject == "policies":
@@ -170,13 +179,24 @@ def render(subject: str, rows: list[dict]) -> str:
                          f"{n}{reason}")
     elif subject == "regions":
         lines.append("地区配置 Regions (\"region\": NAME; conform/fixtures/regions/, then ./fixtures/regions/)")
+        bad = [r["name"] for r in rows if r.get("errors")]
+        if bad:  # first, so that a long listing cannot hide it
+            lines.append(f"  ✗ {len(bad)} 个地区配置无效，不能使用 {len(bad)} invalid region file(s), see ✗ below: "
+                         + ", ".join(bad))
         for r in rows:
-            if "error" in r:
-                lines.append(f"  {r['name']:<20} 无法读取 unreadable: {r['error']}")
-                continue
             tag = "（示例）" if r["example"] else ""
             where = f"  [{r['file']}]" if "/" in r["file"] else ""  # the working folder's own
-            lines.append(f"  {r['name']:<20} {r['policy']:<10} {r['label']}{tag}{where}")
+            mark = "✗ " if r.get("errors") else ""
+            lines.append(f"  {mark}{r['name']:<20} {r['policy']:<10} {r['label']}{tag}{where}".rstrip())
+            for e in r.get("errors", ()):
+                lines.append(f"      ✗ 无效 invalid: {e}")
+            for w in r.get("warnings", ()):
+                lines.append(f"      ! 注意 note: {w}")
+            if r.get("missing_required"):
+                lines.append("      缺少必需参数 missing required (a settlement needing one is refused): "
+                             + _with_clause(r["policy"], r["missing_required"]))
+            if r.get("missing_optional"):
+                lines.append("      未给可选参数 optional, not given: " + ", ".join(r["missing_optional"]))
             for k, v in r["values"].items():
                 lines.append(f"      {k} = {v}")
     elif subject == "params":

@@ -415,6 +415,13 @@ def _fmt_value(v: Any, unit: str) -> str:
 
 def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of: Callable[[str], str]) -> None:
     """Refuse a region value that breaks the framework's rule, citing the clause and where the value came from."""
+    for problem in _constraint_errors(policy, supplied, source_of):
+        raise PolicyError(problem)
+
+
+def _constraint_errors(policy: Policy, supplied: dict[str, Parameter], source_of: Callable[[str], str]):
+    """Each supplied value breaking the framework's rule, as a message citing the clause (bind stops at the first;
+    check_region lists them all)."""
     for key, p in supplied.items():
         req = policy.requirement_for(key)
         c = req.constraint if req else {}
@@ -427,12 +434,12 @@ def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of
         if "assumption" in c:  # the bound rests on a named reading of the quoted words
             why += f"; {c['assumption']}"
         if "max" in c and v > _value(c["max"], p.unit):
-            raise PolicyError(f"{source_of(key)}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
+            yield (f"{source_of(key)}: {key} = {shown} exceeds the ceiling {_fmt_value(_value(c['max'], p.unit), p.unit)} ({why})")
         if "min" in c and v < _value(c["min"], p.unit):
-            raise PolicyError(f"{source_of(key)}: {key} = {shown} is below the floor {_fmt_value(_value(c['min'], p.unit), p.unit)} ({why})")
+            yield (f"{source_of(key)}: {key} = {shown} is below the floor {_fmt_value(_value(c['min'], p.unit), p.unit)} ({why})")
         if "one_of" in c and v not in [_value(x, p.unit) for x in c["one_of"]]:
             allowed = " or ".join(_fmt_value(_value(x, p.unit), p.unit) for x in c["one_of"])
-            raise PolicyError(f"{source_of(key)}: {key} = {shown} must be {allowed} ({why})")
+            yield (f"{source_of(key)}: {key} = {shown} must be {allowed} ({why})")
         if "half_of" in c:
             other = supplied.get(c["half_of"]) or policy.params.get(c["half_of"])
             # half of an odd number of fen is written half up (277.775 -> 277.78: A-ZJ-HALF-FEN)
@@ -440,7 +447,7 @@ def _check_constraints(policy: Policy, supplied: dict[str, Parameter], source_of
             if half is not None and v != half:
                 other_from = source_of(c["half_of"]) if c["half_of"] in supplied else policy.short
                 also = f" (given in {other_from})" if other_from != source_of(key) else ""
-                raise PolicyError(
+                yield (
                     f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}{also}, which is "
                     f"{half} (half up to the fen: A-ZJ-HALF-FEN) ({why})")
 
@@ -561,6 +568,19 @@ def _region_folder_of(path: Path) -> Path | None:
     return None
 
 
+def shadowed_by(path: Path | str) -> Path | None:
+    """The file a region name means instead of `path`: a file of the working folder's fixtures/regions/ whose name
+    conform's own folder also has is never the one that name finds (conform's own is searched first)."""
+    path = Path(path)
+    try:
+        if path.parent.resolve() != LOCAL_REGION_DIR.resolve() or REGION_DIR.resolve() == LOCAL_REGION_DIR.resolve():
+            return None
+        found = _region_path(path.stem)
+    except (OSError, PolicyError):
+        return None
+    return found if found.resolve() != path.resolve() else None
+
+
 def _unknown_policy(given: str) -> str:
     """Why `policy: given` names no document, with the id it probably means: a region whose policy is misspelt
     (zhejian) or written as the province (浙江) would otherwise bind to nothing and be left out unsaid."""
@@ -625,6 +645,12 @@ def load_region_file(ref: str) -> RegionConfig:
     )
 
 
+def _region_where(region: RegionConfig) -> str:
+    """The region by name and by file, as a message names it: two files may say one name (one given by path), and
+    a message must tell which was read."""
+    return f"region {region.name} (file {region.path})" if region.path else f"region {region.name}"
+
+
 def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict | None = None) -> Rules:
     """Bind a policy to a region file and/or inline parameters, validating both."""
     policy = load_policy(policy_id)
@@ -642,8 +668,7 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
     if params:
         values.update(params)
 
-    # the region by name and by file: two files may say one name, and a message must tell which was read
-    where = f"region {name} (file {region.path})" if region is not None and region.path else f"region {name}"
+    where = _region_where(region) if region is not None else f"region {name}"
 
     def source_of(key: str) -> str:
         """Where a value came from, for a message: the case's (or command's) params, else the region file."""
@@ -663,3 +688,97 @@ def bind_cached(policy_id: str, region: str | None = None, params: dict | None =
     """`bind` with memoisation, for callers that bind the same rules many times."""
     key = tuple(sorted((str(k), str(v)) for k, v in params.items())) if params else ()
     return _bind_cached(policy_id, region, key)
+
+
+@dataclass(frozen=True)
+class RegionCheck:
+    """A region file checked as a whole (`check_region`): every problem at once, not the first a settlement meets.
+
+    `errors`: why the file cannot be used — it does not load, names no policy id, its `name:` is not its file's
+    name, or a value is not one its policy leaves to a region, does not read, or breaks the framework's rule (each
+    message names the file, the key, what is wrong and the clause). `missing_required`: the keys its policy asks
+    a region for that it does not give (a settlement needing one is refused); `missing_optional`: those it may
+    leave out. `warnings`: what is not wrong but not what it seems (a working-folder file that conform's own
+    file of the same name hides)."""
+
+    ref: str
+    path: str | None = None
+    name: str | None = None
+    policy: str | None = None
+    errors: tuple[str, ...] = ()
+    missing_required: tuple[str, ...] = ()
+    missing_optional: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    region: RegionConfig | None = None  # the file as loaded (values, label, example), None where it does not load
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _expand(pattern: str, diseases: list[str]) -> list[str]:
+    """The keys a requirement's pattern asks for: each facility for `<facility>`, each disease the region names
+    for `<disease>` (the pattern itself where it names none)."""
+    from .case import FACILITIES
+
+    keys = [pattern.replace("<facility>", f) for f in FACILITIES] if "<facility>" in pattern else [pattern]
+    if "<disease>" not in pattern:
+        return keys
+    return [k.replace("<disease>", d) for k in keys for d in diseases] or keys
+
+
+def _diseases(policy: Policy, values: dict) -> list[str]:
+    """The disease codes a region's keys name (chronic.M03900.cap → M03900), in any per-disease parameter."""
+    found: dict[str, None] = {}
+    for req in policy.requirements:
+        if "<disease>" in req.pattern:
+            head, _, tail = req.pattern.partition("<disease>")
+            rx = re.compile(re.escape(head) + r"([^.]+)" + re.escape(tail))
+            for key in values:
+                m = rx.fullmatch(key)
+                if m:
+                    found[m.group(1)] = None
+    return list(found)
+
+
+def check_region(ref: str | Path) -> RegionCheck:
+    """Check a region file (a name, or a path) fully: load it, bind each value to its policy, apply every
+    constraint, and list what it leaves out. Never raises for a bad file: `conform list regions` flags it and
+    `conform run` refuses it (exit 2) on `errors`."""
+    ref = str(ref)
+    try:
+        path = _region_path(ref)
+    except PolicyError as e:
+        return RegionCheck(ref, errors=(str(e),))
+    warnings = []
+    hidden_by = shadowed_by(path)
+    if hidden_by is not None:
+        warnings.append(f"region file {path}: the name {path.stem!r} means {hidden_by} (conform's own folder is "
+                        f"searched first), never this file; rename this file and its `name:`")
+    try:
+        region = load_region_file(str(path))
+    except PolicyError as e:
+        return RegionCheck(ref, str(path), errors=(str(e),), warnings=tuple(warnings))
+    policy = load_policy(region.policy)
+    where = _region_where(region)
+    errors, supplied = [], {}
+    for key, raw in region.values.items():
+        try:
+            supplied[key] = _region_param(policy, key, raw, where)
+        except PolicyError as e:
+            req = policy.requirement_for(key)
+            text = str(e)
+            if req is not None and req.cite not in text:  # the clause that leaves this value to the region
+                text += f" ({req.cite}: “{req.quote}”)"
+            errors.append(text)
+    errors += _constraint_errors(policy, supplied, lambda _key: where)
+    rules = Rules(policy, supplied, region.name, region.example)
+    required, optional = [], []
+    diseases = _diseases(policy, region.values)
+    for req in policy.requirements:
+        for key in _expand(req.pattern, diseases):
+            if key in region.values or ("<" not in key and rules.find(key) is not None):
+                continue
+            (optional if req.optional else required).append(key)
+    return RegionCheck(ref, region.path, region.name, region.policy, tuple(errors), tuple(required),
+                       tuple(optional), tuple(warnings), region)

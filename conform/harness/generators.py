@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from conform.reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
 from conform.reference.loading import InputError, UniqueSafeLoader, decode_utf8
-from conform.reference.policy import POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached, load_policy, load_region_file
+from conform.reference.policy import (POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached, check_region, load_policy,
+                                     load_region_file)
 
 FEN = Decimal("0.01")
 PSN_TYPES = ("1101", "1201", "1103", "1203")
@@ -113,30 +114,12 @@ def broken_regions(policies: tuple[str, ...] = ()) -> list[str]:
     (exit 2), as a region that is silently left out would leave a 合格 resting on figures nobody checked."""
     wanted = set(policies or POLICY_IDS)
     out = []
-    for path, data, problem in _region_files():
-        if data is None:
-            try:  # the loader's own wording: line and column, or the byte that is not UTF-8
-                load_region_file(str(path))
-            except PolicyError as e:
-                problem = str(e)
-            out.append(problem if str(path) in problem else f"region file {path}: {problem}")
-            continue
-        if not isinstance(data, dict):
-            out.append(f"region file {path}: expected a mapping of name, label, policy, values, not "
-                       f"{type(data).__name__}")
-            continue
-        policy = data.get("policy")
-        if policy not in POLICY_IDS:
-            out.append(f"region file {path}: policy {policy!r} is not a document's id "
-                       f"(one of {', '.join(POLICY_IDS)})")
-            continue
-        if not data.get("example") or policy not in wanted or policy in _CHOSEN:
-            continue
-        try:
-            bind_cached(policy, str(path))
-        except PolicyError as e:
-            text = str(e)
-            out.append(text if str(path) in text else f"region file {path}: {text}")
+    for path, data, _problem in _region_files():
+        policy = data.get("policy") if isinstance(data, dict) else None
+        if policy in POLICY_IDS and (not data.get("example") or policy not in wanted or policy in _CHOSEN):
+            continue  # a usable policy id, and a file the draws do not read
+        # conform.reference.policy.check_region: every error of the file at once, each naming the file
+        out += [e if str(path) in e else f"region file {path}: {e}" for e in check_region(str(path)).errors]
     return out
 
 
@@ -151,6 +134,9 @@ def choose_regions(refs: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ..
     Validates each file (load and bind: PolicyError naming the file, key and what is wrong). Returns policy → refs."""
     chosen: dict[str, list[str]] = {}
     for ref in refs:
+        errors = check_region(ref).errors
+        if errors:  # every error of the file at once, each naming the file and the key
+            raise PolicyError("; ".join(errors))
         region = load_region_file(ref)
         ref = _by_name(ref, region)
         bind_cached(region.policy, ref)

@@ -7,9 +7,15 @@ files and the features used, the project's version and git commit), the seed
 and profile in words, and a manifest of SHA-256 digests of every report file
 (written beside them as manifest.sha256, checkable with `sha256sum -c`).
 It also names the documents, the dates and the region configurations the
-figures came from: the shipped ones (conform/fixtures/regions/*-example.yaml) are
+figures came from, each pinned: its file, the SHA-256 of its bytes and its
+figures as written, and the rule set's digest and the commit cover the region
+files used. The shipped ones (conform/fixtures/regions/*-example.yaml) are
 fictitious, so a 合格 against them, for a framework (吉林, 浙江) above all,
-certifies those example figures, not a real 统筹区, and the record says so.
+certifies those example figures, not a real 统筹区, and the record says so; a
+real region (no `example: true`, `conform run --region FILE`) is certified as
+the figures in its file, not as the region's published ones. The regions
+scenarios use only to see them refused (conform/fixtures/regions/invalid/) are
+listed apart: nothing was settled under them.
 """
 from __future__ import annotations
 
@@ -17,8 +23,10 @@ import hashlib
 import re
 import subprocess
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .. import resources
 from .model import cut
@@ -60,33 +68,71 @@ def _rule_files() -> list[tuple[str, Path]]:
 
 
 @lru_cache(maxsize=1)
-def ruleset_digest() -> tuple[str, int]:
-    """SHA-256 over every policy file and feature (path, NUL, bytes, NUL in path order) and how many files."""
+def _base_digest() -> tuple[Any, int]:
+    """The digest's state over every policy file and feature (path, NUL, bytes, NUL in path order), and how many."""
     h = hashlib.sha256()
     files = _rule_files()
     for shown, path in files:
         h.update(shown.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest(), len(files)
+    return h, len(files)
 
 
-@lru_cache(maxsize=1)
-def git_commit() -> str:
-    """The repository's commit (with '+修改' when the tree has uncommitted changes), or '' outside a clone."""
+def ruleset_digest(regions: Iterable[tuple[str, bytes]] = ()) -> tuple[str, int]:
+    """SHA-256 over every policy file and feature, then the region files the run used (shown path, NUL, bytes,
+    NUL; each part in path order), and how many files: the same figures in another region file are another
+    rule set. Without regions it is the digest of the policies and features alone."""
+    base, count = _base_digest()
+    h = base.copy()
+    files = sorted(set(regions))
+    for shown, data in files:
+        h.update(shown.encode("utf-8") + b"\0" + data + b"\0")
+    return h.hexdigest(), count + len(files)
+
+
+OUTSIDE = " +仓库外的地区配置 region files outside the repository（以各自的 SHA-256 为准 pinned by their SHA-256）"
+DIRTY = " +未提交修改 uncommitted changes"
+
+
+@lru_cache(maxsize=8)
+def git_commit(region_files: tuple[str, ...] = ()) -> str:
+    """The repository's commit (with '+未提交修改' when the tree has uncommitted changes, or a region file the
+    run used is untracked, ignored or changed; '+仓库外的地区配置' when one lies outside the clone), or ''
+    outside a clone."""
     root = resources.source_root()
     if root is None or not (root / ".git").exists():
-        return _built_from()
+        return _built_from(region_files)
+    inside, outside = _inside(root, region_files)
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
                                capture_output=True, text=True, timeout=5)
+        # a region file the run read: committed as it is, or the commit does not pin its figures
+        regions = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--ignored", "--", *inside],
+                                 cwd=root, capture_output=True, text=True, timeout=5) if inside else None
     except (OSError, subprocess.SubprocessError):
         return ""
     commit = head.stdout.strip() if head.returncode == 0 else ""
-    return commit + (" +未提交修改 uncommitted changes" if commit and dirty.stdout.strip() else "")
+    if not commit:
+        return ""
+    changed = dirty.stdout.strip() or (regions is not None and (regions.returncode != 0 or regions.stdout.strip()))
+    return commit + (DIRTY if changed else "") + (OUTSIDE if outside else "")
 
 
-def _built_from() -> str:
-    """The commit an installed wheel was built from (conform/harness/_data/build.json, written by hatch_build.py)."""
+def _inside(root: Path, files: tuple[str, ...]) -> tuple[list[str], bool]:
+    """The files under `root` (relative, posix) and whether any lies outside it."""
+    inside, outside = [], False
+    top = root.resolve()
+    for f in files:
+        try:
+            inside.append(Path(f).resolve().relative_to(top).as_posix())
+        except (ValueError, OSError):
+            outside = True
+    return inside, outside
+
+
+def _built_from(region_files: tuple[str, ...] = ()) -> str:
+    """The commit an installed wheel was built from (conform/harness/_data/build.json, written by hatch_build.py);
+    a region file the run used from outside the package's own regions is not pinned by it."""
     import json
 
     try:
@@ -94,7 +140,12 @@ def _built_from() -> str:
     except (OSError, ValueError):
         return ""
     commit = str(data.get("git_commit") or "")[:64] if isinstance(data, dict) else ""
-    return commit + (" +未提交修改 uncommitted changes" if commit and data.get("dirty") else "")
+    if not commit:
+        return ""
+    from conform.reference.policy import REGION_DIR
+
+    _, outside = _inside(REGION_DIR, region_files)
+    return commit + (DIRTY if data.get("dirty") else "") + (OUTSIDE if outside else "")
 
 
 def seed_words(seed: object) -> str:
@@ -112,97 +163,218 @@ def profile_words(profile: object) -> str:
 
 
 REGION_STEP = re.compile(r'地区配置\s*"([^"\n]{1,200})"')
-RAN = ("passed", "failed", "error")  # a property that drew examples (not skipped, not refused before it began)
+# 那么 地区配置被拒绝，原因引用 "…" (conform/harness/steps/library.py): the scenario's region is there to be refused
+REFUSED_STEP = "地区配置被拒绝"
+MAX_REGIONS = 100   # region files a record lists (a run uses a handful)
+MAX_VALUES = 200    # figures listed per region (a region file holds a few dozen)
+
+
+def region_refs(checks: list[dict]) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """The region refs (names or paths) the run's checks settled or drew under, each with how many scenarios and
+    properties used it: a scenario's 地区配置 "…" step (and a counterexample's), and each property's
+    extra["regions"], the region files its draws came from (conform/harness/properties/runner.py). And apart,
+    in order, the refs only scenarios that must see them refused named (conform/fixtures/regions/invalid/:
+    framework violations, no figures anything was settled under)."""
+    used: dict[str, dict[str, int]] = {}
+    refused: dict[str, None] = {}
+
+    def use(ref: object, kind: str) -> None:
+        if isinstance(ref, str) and ref and (ref in used or len(used) < MAX_REGIONS):
+            counts = used.setdefault(ref, {"scenarios": 0, "properties": 0})
+            counts[kind] += 1
+
+    for c in checks:
+        kind = "properties" if c.get("kind") == "property" else "scenarios"
+        texts = [str(s.get("text", "")) for s in c.get("steps") or [] if isinstance(s, dict)]
+        named = list(dict.fromkeys(ref for text in texts for ref in REGION_STEP.findall(text)))
+        if any(text.startswith(REFUSED_STEP) for text in texts):
+            for ref in named[:MAX_REGIONS]:
+                refused.setdefault(ref)
+        else:
+            for ref in named:
+                use(ref, kind)
+        for ref in dict.fromkeys(REGION_STEP.findall(str(c.get("counterexample") or ""))):
+            use(ref, kind)
+        extra = c.get("extra")
+        drawn = extra.get("regions") if isinstance(extra, dict) else None
+        if isinstance(drawn, (list, tuple)):
+            for ref in dict.fromkeys(r for r in drawn if isinstance(r, str)):
+                use(ref, "properties")
+    return used, [r for r in refused if r not in used][:MAX_REGIONS]
 
 
 def regions_used(checks: list[dict]) -> list[dict]:
-    """The region configurations the run settled under: each scenario's 地区配置 "…" step (and a
-    counterexample's), and for every property that ran, the example regions its generators draw from
-    (conform.harness.generators.settings_for: a region left out for a gap or an invalid figure was not
-    drawn, so it is not named as certified). Each with its label and whether it is a fictitious example."""
-    names: dict[str, None] = {}
-    drawn: dict[str, None] = {}
-    for c in checks:
-        texts = [str(s.get("text", "")) for s in c.get("steps") or [] if isinstance(s, dict)]
-        for text in [*texts, str(c.get("counterexample") or "")]:
-            for name in REGION_STEP.findall(text):
-                names.setdefault(name)
-        if c.get("kind") == "property" and c.get("status") in RAN and c.get("policy"):
-            drawn.setdefault(str(c["policy"]))
-    if drawn:
-        try:
-            from ..generators import settings_for
-
-            regions = {pid: [st.region for st in settings_for(pid) if st.region] for pid in drawn}
-        except Exception:  # noqa: BLE001 - the record names what it can; the run's results stand without it
-            regions = {}
-        for pid in drawn:
-            for name in regions.get(pid, ()):
-                names.setdefault(name)
-    return [_region(name) for name in names]
+    """The region configurations the run settled or drew under (region_refs), each as _region describes it."""
+    used, _ = region_refs(checks)
+    regions = _merged([_region(ref, counts) for ref, counts in used.items()])
+    _files(regions)
+    return regions
 
 
-def _region(name: str) -> dict:
-    from conform.reference.policy import PolicyError, load_region_file
+def _shown_path(path: Path) -> str:
+    """A region file's path for the record: conform/fixtures/regions/… for the shipped ones, relative to the
+    working folder for one beside the user (./fixtures/regions/), else as loaded."""
+    from conform.reference.policy import REGION_DIR
 
     try:
-        r = load_region_file(name)
-    except (PolicyError, OSError, ValueError):
-        return {"name": name, "label": "", "policy": "", "example": False, "fictitious": False}
+        full = path.resolve()
+    except OSError:
+        return str(path)
+    for base, prefix in ((REGION_DIR, "conform/fixtures/regions/"), (Path.cwd(), "")):
+        try:
+            return prefix + full.relative_to(base.resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return str(path)
+
+
+def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True) -> dict:
+    """One region file as the record pins it: the file as loaded, the SHA-256 of its bytes, example or real,
+    its label and its figures (key → value as written). A file that does not load, or whose figures the
+    framework refuses (`check`), carries `error`: listed as such, never as a row that looks fine.
+    `_file` (path, bytes) is for the rule set's digest and the commit's check, not for the reports."""
+    from conform.reference.policy import MAX_REGION_BYTES, PolicyError, _region_path, bind_cached, load_region_file
+
+    entry: dict = {"name": ref, "ref": ref, "label": "", "policy": "", "document": "", "example": False,
+                   "fictitious": False, "file": "", "sha256": "", "values": {}, "error": "", **(uses or {})}
+    try:
+        path = _region_path(ref)
+        entry["file"] = _shown_path(path)
+        with path.open("rb") as f:
+            data = f.read(MAX_REGION_BYTES + 1)
+        entry["sha256"] = hashlib.sha256(data).hexdigest()
+        entry["_file"] = (entry["file"], str(path), data)
+        r = load_region_file(ref)
+    except (PolicyError, OSError, ValueError) as e:
+        entry["error"] = cut(f"无法读取 failed to load: {e}", 500)
+        return entry
     label = str(r.label or "")
-    return {"name": r.name, "label": label, "policy": r.policy, "example": bool(r.example),
-            "fictitious": bool(r.example) or "虚构" in label}
+    entry.update(name=r.name, label=label, policy=r.policy, example=bool(r.example),
+                 fictitious=bool(r.example) or "虚构" in label,
+                 values={cut(str(k), 200): cut(str(v), 200) for k, v in list(r.values.items())[:MAX_VALUES]})
+    if check:
+        try:
+            bind_cached(r.policy, ref)
+        except (PolicyError, ValueError) as e:
+            entry["error"] = cut(f"数值无效 invalid: {e}", 500)
+    return entry
 
 
 def scope_note(documents: list[dict], regions: list[dict]) -> str:
-    """What a 合格 certifies when the figures came from fictitious example regions: for a framework
-    (吉林, 浙江: each 统筹区 or city sets its own figures) not any real 统筹区; for a city, not its
-    real parameters where the example supplied them."""
-    fictitious = [r for r in regions if r["fictitious"]]
-    if not fictitious:
-        return ""
-    frameworks = [d for d in documents if d.get("kind") == "framework" and d.get("checks")]
+    """What a 合格 certifies of the figures it was reached under. Fictitious example regions: for a framework
+    (吉林, 浙江: each 统筹区 or city sets its own figures) not any real 统筹区, unless the run also drew under a
+    real region of it; for a city, not its real parameters where the example supplied them. A real region
+    (no `example: true`, e.g. given with `conform run --region FILE`): the figures as in that file, pinned by
+    its SHA-256, not that they are the region's published ones. A region that failed to load or bind: nothing."""
     by_policy = {d["id"]: d.get("label") or d.get("short", d["id"]) for d in documents if d.get("id")}
-    names = "、".join(f"{r['name']}（{by_policy.get(r['policy'], r['policy'])}）" for r in fictitious)
-    note = (f"本次使用的地区配置 {names} 为示例配置，所有数值均为虚构，仅用于测试。"
-            "The region configurations used are fictitious examples. ")
-    if frameworks:
-        docs = "、".join(d.get("label") or d.get("short", "") for d in frameworks)
-        note += (f"{docs} 是框架性文件，具体数值由各统筹区（设区市）确定：本报告对其的“合格”只说明被测系统按上述虚构的"
-                 "示例数值计算时符合文件规定的结构和上限，不证明被测系统符合任何真实统筹区的参数；认证某一统筹区，须以该统筹区"
-                 "正式发布的数值作地区配置重新运行。For a framework document, 合格 certifies the fictitious example "
-                 "figures, not any real pooling region: rerun with the region's published figures to certify it.")
-    else:
-        note += ("“合格”只说明被测系统按这些示例数值计算正确，文件未规定、由示例补充的数值不代表当地现行标准。"
-                 "合格 certifies the example figures where the document leaves them open, not the local ones.")
-    return note
+
+    def named(rs: list[dict]) -> str:
+        return "、".join(f"{r['name']}（{by_policy.get(r['policy'], r['policy']) or '—'}）" for r in rs)
+
+    fictitious = [r for r in regions if r["fictitious"] and not r.get("error")]
+    real = [r for r in regions if not r["fictitious"] and not r.get("error")]
+    broken = [r for r in regions if r.get("error")]
+    note = ""
+    if fictitious:
+        note += (f"本次使用的地区配置 {named(fictitious)} 为示例配置，所有数值均为虚构，仅用于测试。"
+                 "The region configurations used are fictitious examples. ")
+        with_real = {r["policy"] for r in real}
+        frameworks = [d for d in documents if d.get("kind") == "framework" and d.get("checks")]
+        open_fw = [d for d in frameworks if d["id"] not in with_real]
+        real_fw = [d for d in frameworks if d["id"] in with_real]
+        if open_fw:
+            docs = "、".join(d.get("label") or d.get("short", "") for d in open_fw)
+            note += (f"{docs} 是框架性文件，具体数值由各统筹区（设区市）确定：本报告对其的“合格”只说明被测系统按上述虚构的"
+                     "示例数值计算时符合文件规定的结构和上限，不证明被测系统符合任何真实统筹区的参数；认证某一统筹区，须以该统筹区"
+                     "正式发布的数值作地区配置（conform run --region 文件）重新运行。For a framework document, 合格 certifies "
+                     "the fictitious example figures, not any real pooling region: rerun with the region's published "
+                     "figures (conform run --region FILE) to certify it. ")
+        if real_fw:
+            docs = "、".join(d.get("label") or d.get("short", "") for d in real_fw)
+            note += (f"{docs} 的场景按上述虚构的示例数值运行，只说明被测系统符合文件规定的结构和上限；真实统筹区的数值见下文。"
+                     f"For {docs} the scenarios ran under the fictitious examples; the real region's figures below. ")
+        fw_ids = {d["id"] for d in frameworks}
+        if any(r["policy"] not in fw_ids for r in fictitious):
+            note += ("对城市文件，“合格”只说明被测系统按这些示例数值计算正确，文件未规定、由示例补充的数值不代表当地现行标准。"
+                     "合格 certifies the example figures where the document leaves them open, not the local ones. ")
+    for r in real:
+        doc = by_policy.get(r["policy"], r["policy"]) or "—"
+        note += (f"地区配置 {r['name']}（{doc}）{r['label']} 不是示例配置：检查按该文件所列数值运行（文件 {r['file']}，"
+                 f"SHA-256 {r['sha256']}）。本报告对该地区的“合格”说明被测系统按这些数值（见认证记录所列数值）计算时符合"
+                 f"{doc}的规定；这些数值是否即该地区正式发布的数值，须对照该地区的文件核对，本工具不核对。"
+                 f"For region {r['name']} (not an example), 合格 certifies the system against the figures in that file "
+                 "as listed in this record (its SHA-256 above); that they are the region's published figures is to be "
+                 "checked against the region's own documents. ")
+    if broken:
+        note += (f"地区配置 {'、'.join(r['name'] for r in broken)} 无法读取或数值无效（原因见认证记录），本次运行不证明按其数值"
+                 "计算的任何结果。Region files that failed to load or were refused certify nothing in this run.")
+    return note.strip()
+
+
+def _files(regions: list[dict]) -> tuple[list[tuple[str, bytes]], tuple[str, ...]]:
+    """Take each region's (shown path, bytes) for the digest and its path for the commit check out of the entries."""
+    digest, paths = [], []
+    for r in regions:
+        shown, path, data = r.pop("_file", (None, None, None))
+        if shown is not None:
+            digest.append((shown, data))
+            paths.append(path)
+    return digest, tuple(sorted(set(paths)))
+
+
+def _merged(entries: list[dict]) -> list[dict]:
+    """One entry per file (a name and a path to the same file are one region), the uses summed."""
+    out: dict[str, dict] = {}
+    for e in entries:
+        key = e["_file"][1] if e.get("_file") else f"ref:{e['ref']}"
+        try:
+            key = str(Path(key).resolve()) if e.get("_file") else key
+        except OSError:
+            pass
+        if key in out:
+            for k in ("scenarios", "properties"):
+                if k in e:
+                    out[key][k] = out[key].get(k, 0) + e[k]
+        else:
+            out[key] = e
+    return list(out.values())
 
 
 def record(run: dict, examples: dict, checks: list[dict] | None = None, documents: list[dict] | None = None) -> dict:
     """The certification record for the report's `run` view: who, against which documents and region
-    configurations, when, by which build."""
-    digest, nfiles = ruleset_digest()
+    configurations (each with its file, SHA-256 and figures), when, by which build."""
     profile = (examples or {}).get("profile", "")
     adapter = run.get("adapter") or {}
-    regions = regions_used(checks or [])
+    used, refused_refs = region_refs(checks or [])
+    regions = _merged([_region(ref, counts) for ref, counts in used.items()])
+    refused = _merged([_region(ref) for ref in refused_refs])
+    digest_files, paths = _files(regions + refused)
+    digest, nfiles = ruleset_digest(digest_files)
     docs = [d for d in documents or [] if d.get("id")]
     names = {d["id"]: d.get("label") or d.get("short", "") for d in docs}
-    for r in regions:  # the document as every sheet names it (南昌 marked 征求意见稿)
+    for r in regions + refused:  # the document as every sheet names it (南昌 marked 征求意见稿)
         r["document"] = names.get(r["policy"], r["policy"])
+    nregions = len(digest_files)
     return {
         "documents": [{"id": d["id"], "label": d.get("label") or d.get("short", ""), "title": d.get("title", ""),
                        "number": d.get("number", ""), "kind": d.get("kind", "")} for d in docs],
         "started": run.get("started", ""),
         "finished": run.get("finished", ""),
         "regions": regions,
+        "regions_refused": refused,
         "scope_note": scope_note(docs, regions),
         "system_name": adapter.get("system_name") or "",
         "system_version": adapter.get("system_version") or "",
         "system_url": run.get("system", ""),
         "ruleset_sha256": digest,
         "ruleset_files": nfiles,
+        "ruleset_regions": nregions,
+        "ruleset_words": (f"{nfiles} 个文件：政策文件、场景文件" + (f"和本次使用的 {nregions} 个地区配置文件（含用于验证拒绝的）"
+                          if nregions else "（本次未使用地区配置文件）")
+                          + f" {nfiles} files: policies, features" + (f" and the {nregions} region files this run "
+                          "used (those refused on purpose included)" if nregions else "")),
         "project_version": run.get("harness_version", ""),
-        "git_commit": git_commit(),
+        "git_commit": git_commit(paths),
         "seed": run.get("seed"),
         "seed_words": seed_words(run.get("seed")),
         "profile": profile,

@@ -66,10 +66,26 @@ def _details(c: dict, labels: dict[str, str] | None = None) -> str:
     return "\n".join(line for line in lines if line is not None).strip()
 
 
+def _record_properties(cert: dict, pid: str) -> list[tuple[str, str]]:
+    """The rule set's digest, and each region file the document's checks ran under, by name and SHA-256 (a CI
+    server keeps these beside the verdict: which figures the suite's 合格 refers to). A region that failed to
+    load, naming no document, goes into every suite."""
+    out = []
+    if cert.get("ruleset_sha256"):
+        out.append(("ruleset_sha256", cert["ruleset_sha256"]))
+    for r in cert.get("regions") or []:
+        if r.get("policy") in (pid, "", None):
+            kind = "error" if r.get("error") else "example" if r.get("fictitious") else "real"
+            out.append((f"region:{r['name']}", f"sha256={r.get('sha256') or '-'} file={r.get('file') or r.get('ref', '')} "
+                                                f"{kind}"))
+    return out
+
+
 def render(data: dict) -> bytes:
     # 第七条: the suite already names the document; 一 as citations write it, not the numbering's 一、
     labels = {r["tag"]: r["label"].rstrip("、. ") for r in data["matrix"]}
     run = data["run"]
+    cert = data.get("certification") or {}
     total_time = sum(c["duration"] for c in data["checks"])
     counts = data["counts"]
     errors = sum(counts.get(s, 0) for s in ERROR_STATUSES)
@@ -92,6 +108,8 @@ def render(data: dict) -> bytes:
                             ("incomplete", str(run["incomplete"]).lower())):
             if value not in (None, ""):
                 _sub(props, "property", name=name, value=value)
+        for name, value in _record_properties(cert, pid):
+            _sub(props, "property", name=name, value=value)
         for c in checks:
             # a fixed function of the check, pass or fail (CI keys a test's history on classname + name):
             # its own first article in the document's order (model.in_document_order), never the blamed one

@@ -123,3 +123,27 @@ def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
     if len(found) > limit:
         lines.append(f"… 另有 {len(found) - limit} 个原因，见报告 ({len(found) - limit} more in the report)")
     return lines
+
+
+def region_lines(run: RunResult) -> list[str]:
+    """One line per region file the run settled or drew under: name, document, the first 12 hex digits of its
+    SHA-256 and whether its figures are a fictitious example, real, or did not load (certify.regions_used), so
+    a CI log says which figures a 合格 refers to; the regions scenarios use only to see refused, in one line."""
+    from dataclasses import asdict
+
+    from . import certify
+
+    checks = [{"kind": c.kind, "steps": [asdict(s) for s in c.steps], "counterexample": c.counterexample,
+               "extra": c.extra} for c in run.checks]
+    _, refused = certify.region_refs(checks)
+    lines = []
+    for r in certify.regions_used(checks):
+        doc = f"（{document_label(r['policy'])}）" if r.get("policy") else ""
+        kind = ("无法读取或数值无效 failed to load or refused" if r.get("error") else
+                "示例，数值虚构 fictitious example" if r.get("fictitious") else "非示例 real figures")
+        lines.append(f"地区配置 Region {r['name']}{doc} SHA-256 {(r.get('sha256') or '-')[:12]} {kind}"
+                     + (f"：{r['error']}" if r.get("error") else ""))
+    if refused:
+        lines.append(f"用于验证拒绝的地区配置 refused on purpose ({len(refused)})：" + "、".join(refused[:8])
+                     + (" …" if len(refused) > 8 else ""))
+    return lines

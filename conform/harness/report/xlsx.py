@@ -133,6 +133,26 @@ def _width(value: Any) -> int:
     return best
 
 
+def _region_kind(r: dict) -> str:
+    if r.get("error"):
+        return "（无法读取或数值无效 failed to load or refused）"
+    if r.get("fictitious"):
+        return "（示例，数值虚构 fictitious example）"
+    return "（非示例：按本文件数值认证 real figures, as in this file）"
+
+
+def _region_detail(r: dict) -> str:
+    """A region's file, SHA-256, uses and figures (key = value as written), one per line: what its 合格 refers to."""
+    lines = [f"文件 file: {r.get('file') or r.get('ref') or r['name']}", f"SHA-256: {r.get('sha256') or '—'}"]
+    if r.get("scenarios") or r.get("properties"):
+        lines.append(f"用于 {r.get('scenarios', 0)} 个场景、{r.get('properties', 0)} 个属性检查 used by "
+                     f"{r.get('scenarios', 0)} scenarios, {r.get('properties', 0)} property checks")
+    if r.get("error"):
+        lines.append(r["error"])
+    lines += [f"{k} = {v}" for k, v in (r.get("values") or {}).items()]
+    return "\n".join(lines)
+
+
 def render(data: dict) -> Workbook:
     run = data["run"]
     wb = Workbook()
@@ -154,13 +174,19 @@ def render(data: dict) -> Workbook:
         ["被测系统地址 System address", run["system"]],
         ["政策文件 Documents", "、".join(d.get("label") or d["short"] for d in data["documents"])],
         ["地区配置 Region configurations", "\n".join(
-            f"{r['name']}" + (f"（{r['document']}）" if r["document"] else " ") + r["label"] + ("（示例，数值虚构 fictitious example）" if r["fictitious"] else "")
+            f"{r['name']}" + (f"（{r['document']}）" if r["document"] else " ") + r["label"] + _region_kind(r)
             for r in cert.get("regions") or []) or "未使用地区配置 none"],
+        *[[f"地区配置 {r['name']} 文件与数值 file and figures", _region_detail(r)] for r in cert.get("regions") or []],
+        *([["用于验证拒绝的地区配置 Refused on purpose", "只出现在验证其被拒绝的场景中，没有任何结算按其数值计算 only scenarios "
+            "checking that they are refused name these; nothing was settled under them\n" + "\n".join(
+                f"{r['name']} {r['label']} {r.get('file') or r.get('ref', '')} SHA-256 {r.get('sha256') or '—'}"
+                for r in cert["regions_refused"])]] if cert.get("regions_refused") else []),
         *([["认证范围 What 合格 covers", cert["scope_note"]]] if cert.get("scope_note") else []),
         ["运行编号 Run id", run["run_id"]],
         ["开始 Started", run["started"]],
         ["结束 Finished", run["finished"]],
-        ["规则集摘要 Rule set SHA-256", f"{cert.get('ruleset_sha256', '')}（{cert.get('ruleset_files', 0)} 个文件 files）"],
+        ["规则集摘要 Rule set SHA-256", f"{cert.get('ruleset_sha256', '')}（"
+         f"{cert.get('ruleset_words') or str(cert.get('ruleset_files', 0)) + ' 个文件 files'}）"],
         ["项目版本 conform version", run["harness_version"]],
         ["代码提交 Commit", cert.get("git_commit") or "不可用 not available"],
         ["运行方式 Profile", cert.get("profile_words") or "—"],

@@ -243,3 +243,21 @@ def test_list_regions_flags_a_misspelt_policy_and_a_hidden_file(tmp_path, monkey
     out = _listed().output
     assert "  ✗ huzhou" in out and "policy 'zhejian' is not a policy id; write `policy: zhejiang`" in out
     assert "! 注意 note: region file fixtures/regions/zhejiang-example.yaml: the name 'zhejiang-example' means" in out
+
+
+# ---------------------------------------------------------------- Q5: the full-width percent sign
+
+
+def test_a_ratio_with_the_full_width_percent_sign_is_read_as_percent(tmp_path):
+    """浙江 二（一）writes “从60％起步”: a city copying “75％” means 75%. A retiree's 1000.00 at a 基层 institution:
+    deductible 800 × 0.5 = 400 (减半执行), ratio 75% + 5 points = 80%, pays (1000 − 400) × 80% = 480.00."""
+    from conform.reference.case import parse_case
+    from conform.reference.engine import compute_case
+
+    path = _write(tmp_path, "huzhou", _zj("huzhou", HUZHOU.replace('primary: "0.75"', 'primary: "75％"')))
+    assert bind("zhejiang", str(path)).get("ordinary.ratio.primary").value == Decimal("0.75")
+    case = parse_case({"policy": "zhejiang", "region": str(path), "person": {"psn_no": "R1", "psn_type": "1201"},
+                       "settlements": [{"id": "V1", "date": "2023-03-01", "facility": "primary", "med_type": "11",
+                                        "medfee_sumamt": "1000.00"}]})
+    out = compute_case(case, with_trace=False)["settlements"][0]
+    assert (out["act_pay_dedc"], out["hifp_pay"]) == ("400.00", "480.00")

@@ -134,10 +134,12 @@ _READ: dict[str, Decimal] = {}  # text → amount, for the amounts a batch repea
 
 
 def parse_ratio(value: object) -> Decimal:
-    """Read a ratio given as a fraction ("0.5") or a percentage ("50%"), ASCII digits only."""
+    """Read a ratio given as a fraction ("0.5") or a percentage ("50%" or "50％"), ASCII digits only."""
     if isinstance(value, (bool, float)):
         raise AmountError(f"ratio must be a string such as \"0.50\" or \"50%\", not {value!r}")
     text = str(value) if isinstance(value, (str, int, Decimal)) else None
+    if text is not None and text.endswith("％"):  # the full-width sign the texts themselves write (浙江 “从60％起步”)
+        text = text[:-1] + "%"
     m = _RATIO_RE.fullmatch(text) if text is not None and len(text) <= 16 else None
     if m is None:
         raise AmountError(f"not a ratio: {_short(value)} (write 0.50 or 50%)")

@@ -268,6 +268,31 @@ def fields_not_assessed(con, info, rules, totals) -> list[dict]:
              "example_setl_id": example[0][0] if example else None}]
 
 
+MAX_REGION_VALUES = 200  # figures a summary lists of its region (a region file holds a few dozen)
+
+
+def _region_identity(region: str | None) -> dict:
+    """The --region file the figures came from: its label, its path as loaded, the SHA-256 of its bytes and its
+    figures as written (key → value), for summary.json and the reports' 地区配置 row. Empty without --region."""
+    import hashlib
+
+    from conform.reference.policy import MAX_REGION_BYTES, _region_path
+
+    if not region:
+        return {"region_label": "", "region_file": "", "region_sha256": "", "region_values": {}}
+    try:
+        path = _region_path(region)
+        with path.open("rb") as f:
+            data = f.read(MAX_REGION_BYTES + 1)
+        r = load_region_file(region)
+    except (PolicyError, OSError) as e:  # read once already to bind the rules: gone or changed since
+        return {"region_label": "", "region_file": "", "region_sha256": "", "region_values": {},
+                "region_error": _clip(f"cannot read the region file again: {e}", MAX_NOTE)}
+    return {"region_label": r.label, "region_file": str(path), "region_sha256": hashlib.sha256(data).hexdigest(),
+            "region_values": {_clip(str(k), 200): _clip(str(v), 200)
+                              for k, v in list(r.values.items())[:MAX_REGION_VALUES]}}
+
+
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
              balances: bool, years: list[dict] | None = None) -> dict:
     lit = str(disc).replace("'", "''")
@@ -305,6 +330,8 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         # every file given with its rows; `empty`: a file without even a header (0 bytes, blank lines only)
         "files": [{"path": f, "rows": n, "empty": why} for f, n, why in info.file_rows],
         "policy": rules.id, "region": region, "region_example": rules.region_example,
+        # the --region file as read: what the figures rest on, pinned (a name may hold other figures tomorrow)
+        **_region_identity(region),
         "engine": engine_name,
         "rows_read": info.rows_read, "settlements": info.settlements, "reversals": info.reversals,
         # Rows the document does not govern (--map [skip]) and void records (vali_flag 0): counted, never assessed.

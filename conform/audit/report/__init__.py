@@ -164,6 +164,26 @@ def _persons_file_rows(pf: dict | None, ident: Callable[[Any], Any]) -> list[tup
     return rows
 
 
+def _region_text(summary: dict) -> str:
+    """The 地区配置 row: the --region given, its label, file and the SHA-256 of its bytes (which figures the
+    report rests on), and that an example's figures are invented."""
+    region = summary.get("region")
+    if not region:
+        return "—"
+    text = str(region)
+    if summary.get("region_label") and summary["region_label"] != region:
+        text += f" {summary['region_label']}"
+    if summary.get("region_file"):
+        text += f"；文件 file {summary['region_file']}"
+    if summary.get("region_sha256"):
+        text += f"；SHA-256 {summary['region_sha256']}"
+    if summary.get("region_error"):
+        text += f"；{summary['region_error']}"
+    if summary.get("region_example"):
+        text += "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）"
+    return text
+
+
 def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda v: v) -> list[tuple[str, Any]]:
     """The 概要 rows (the sheet, and the page's header); `ident`: how a ledger identifier is shown (the page
     clips it, html_report.ident)."""
@@ -197,8 +217,9 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict_text(summary, totals)),
         ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
-        ("地区配置 region", (summary.get("region") or "—") + (
-            "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）" if summary.get("region_example") else "")),
+        ("地区配置 region", _region_text(summary)),
+        *((("地区配置数值 region figures", "；".join(f"{k} = {v}" for k, v in summary["region_values"].items())),)
+          if summary.get("region_values") else ()),
         ("结算清单 ledger", ledger),
         *file_notes,
         ("期间 period", f"{period.get('from', '—')} 至 {period.get('to', '—')}"),

@@ -303,7 +303,7 @@ def scope_note(documents: list[dict], regions: list[dict]) -> str:
                  f"SHA-256 {r['sha256']}）。本报告对该地区的“合格”说明被测系统按这些数值（见认证记录所列数值）计算时符合"
                  f"{doc}的规定；这些数值是否即该地区正式发布的数值，须对照该地区的文件核对，本工具不核对。"
                  f"For region {r['name']} (not an example), 合格 certifies the system against the figures in that file "
-                 "as listed in this record (its SHA-256 above); that they are the region's published figures is to be "
+                 "as listed in this record (the SHA-256 given here); that they are the region's published figures is to be "
                  "checked against the region's own documents. ")
     if broken:
         note += (f"地区配置 {'、'.join(r['name'] for r in broken)} 无法读取或数值无效（原因见认证记录），本次运行不证明按其数值"

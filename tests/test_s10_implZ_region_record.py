@@ -192,3 +192,19 @@ def test_the_commit_is_marked_when_a_region_file_used_is_not_committed_as_it_is(
         assert certify.OUTSIDE in certify.git_commit((str(outside),))
     finally:
         certify.git_commit.cache_clear()
+
+
+def test_a_region_file_edited_during_the_run_is_not_pinned_as_checked(tmp_path):
+    """A property records the SHA-256 of the file it drew under (extra["region_sha256"]); the record is built at
+    the end: a file changed in between lists figures no check used, so it is marked, not shown as fine."""
+    city = _city(tmp_path)
+    before = certify.region_sha256(str(city))
+    assert before == hashlib.sha256(city.read_bytes()).hexdigest()
+    check = _property([str(city)])
+    check.extra["region_sha256"] = {str(city): before}
+    [same] = model.build(_run(check))["certification"]["regions"]
+    assert same["error"] == "" and same["sha256"] == before
+    _city(tmp_path, cap="3000")  # edited after the draws
+    [edited] = model.build(_run(check))["certification"]["regions"]
+    assert edited["error"].startswith("文件在运行中被修改") and before[:12] in edited["error"]
+    assert certify.region_sha256(str(tmp_path / "absent.yaml")) == ""

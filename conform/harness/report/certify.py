@@ -206,7 +206,8 @@ def region_refs(checks: list[dict]) -> tuple[dict[str, dict[str, int]], list[str
 def regions_used(checks: list[dict]) -> list[dict]:
     """The region configurations the run settled or drew under (region_refs), each as _region describes it."""
     used, _ = region_refs(checks)
-    regions = _merged([_region(ref, counts) for ref, counts in used.items()])
+    drawn = drawn_digests(checks)
+    regions = _merged([_region(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
     _files(regions)
     return regions
 
@@ -228,11 +229,39 @@ def _shown_path(path: Path) -> str:
     return str(path)
 
 
-def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True) -> dict:
+@lru_cache(maxsize=256)
+def region_sha256(ref: str) -> str:
+    """The SHA-256 of a region file's bytes as a property draws under it ('' when it cannot be read): a check
+    records it (extra["region_sha256"]), so the record can tell a file edited during the run (drawn_digests).
+    Read once a process, as the rules drawn under are bound once (policy.bind_cached): the bytes they came from."""
+    from conform.reference.policy import MAX_REGION_BYTES, PolicyError, _region_path
+
+    try:
+        with _region_path(ref).open("rb") as f:
+            return hashlib.sha256(f.read(MAX_REGION_BYTES + 1)).hexdigest()
+    except (PolicyError, OSError, ValueError):
+        return ""
+
+
+def drawn_digests(checks: list[dict]) -> dict[str, set[str]]:
+    """ref → the SHA-256s the checks recorded for it when they drew (extra["region_sha256"], region_sha256)."""
+    out: dict[str, set[str]] = {}
+    for c in checks:
+        extra = c.get("extra")
+        shas = extra.get("region_sha256") if isinstance(extra, dict) else None
+        if isinstance(shas, dict):
+            for ref, sha in list(shas.items())[:MAX_REGIONS]:
+                if isinstance(ref, str) and isinstance(sha, str) and sha:
+                    out.setdefault(ref, set()).add(sha)
+    return out
+
+
+def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True, drawn: set[str] | None = None) -> dict:
     """One region file as the record pins it: the file as loaded, the SHA-256 of its bytes, example or real,
     its label and its figures (key → value as written). A file that does not load, or whose figures the
-    framework refuses (`check`), carries `error`: listed as such, never as a row that looks fine.
-    `_file` (path, bytes) is for the rule set's digest and the commit's check, not for the reports."""
+    framework refuses (`check`), carries `error`: listed as such, never as a row that looks fine; so does one
+    whose bytes are not those the checks drew under (`drawn`: edited during the run, its figures now listed
+    may not be those checked). `_file` (path, bytes) is for the rule set's digest and the commit's check."""
     from conform.reference.policy import MAX_REGION_BYTES, PolicyError, _region_path, bind_cached, load_region_file
 
     entry: dict = {"name": ref, "ref": ref, "label": "", "policy": "", "document": "", "example": False,
@@ -257,6 +286,11 @@ def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True) ->
             bind_cached(r.policy, ref)
         except (PolicyError, ValueError) as e:
             entry["error"] = cut(f"数值无效 invalid: {e}", 500)
+    if drawn and entry["sha256"] not in drawn:
+        then = "、".join(sorted(d[:12] + "…" for d in drawn))
+        entry["error"] = (f"文件在运行中被修改 changed during the run: 抽样时 SHA-256 drawn under {then}，现为 now "
+                          f"{entry['sha256'][:12]}…；所列数值不一定是检查所用的 the figures listed may not be those checked"
+                          + (f"；{entry['error']}" if entry["error"] else ""))
     return entry
 
 
@@ -346,7 +380,8 @@ def record(run: dict, examples: dict, checks: list[dict] | None = None, document
     profile = (examples or {}).get("profile", "")
     adapter = run.get("adapter") or {}
     used, refused_refs = region_refs(checks or [])
-    regions = _merged([_region(ref, counts) for ref, counts in used.items()])
+    drawn = drawn_digests(checks or [])
+    regions = _merged([_region(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
     refused = _merged([_region(ref) for ref in refused_refs])
     digest_files, paths = _files(regions + refused)
     digest, nfiles = ruleset_digest(digest_files)

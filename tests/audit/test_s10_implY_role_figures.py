@@ -26,6 +26,9 @@ ROLE_FIGURES = {
     "jilin": {"ordinary.deductible.retiree": "120", "ordinary.cap.retiree": "1900"},
     # 浙江 二（一）: the city's one cap 2000 in zhejiang-example; a retiree cap of the city's own
     "zhejiang": {"ordinary.cap.retiree": "2600"},
+    # 攀枝花 第十条 / 南昌 四（二）2 (80%–98%): the drawn disease's ratio per person type (settled by the reference route)
+    "panzhihua": {"chronic.M00500.ratio.retiree": "0.90", "chronic.M03900.ratio.in_service": "0.55"},
+    "nanchang": {"chronic.M03900.ratio.retiree": "0.95", "chronic.M00500.ratio.in_service": "0.82"},
 }
 
 

@@ -62,6 +62,8 @@ def regions(policy: str | None = None) -> list[dict]:
     not load, or whose values break its policy, carries `errors` (and `error`, the first); `missing_required` /
     `missing_optional` are the keys its policy asks a region for that it leaves out. A working-folder file whose
     name an example already has is listed with the warning that the name never finds it."""
+    from dataclasses import asdict
+
     from conform.reference.policy import LOCAL_REGION_DIR, REGION_SUFFIXES, check_region
 
     from .resources import regions_dir
@@ -84,7 +86,10 @@ def regions(policy: str | None = None) -> list[dict]:
                "values": dict(region.values) if region else {},
                "file": path.name if path in own else str(path), "valid": check.ok,
                "errors": list(check.errors), "missing_required": list(check.missing_required),
-               "missing_optional": list(check.missing_optional), "warnings": list(check.warnings)}
+               "missing_optional": list(check.missing_optional), "warnings": list(check.warnings),
+               # the region's own document and, per figure, its article and quoted phrase (README: Adding a region)
+               "source": asdict(region.source) if region and region.source else None,
+               "citations": {k: asdict(c) for k, c in region.citations.items()} if region else {}}
         if check.errors:
             utf8 = " save the file as UTF-8" if "invalid UTF-8" in check.errors[0] else ""
             row["error"] = check.errors[0] + (";" + utf8 if utf8 else "")
@@ -197,8 +202,14 @@ def render(subject: str, rows: list[dict]) -> str:
                              + _with_clause(r["policy"], r["missing_required"]))
             if r.get("missing_optional"):
                 lines.append("      未给可选参数 optional, not given: " + ", ".join(r["missing_optional"]))
+            src = r.get("source")
+            if src:
+                lines.append("      出处 source: " + " ".join(src[k] for k in ("number", "document", "date", "url")
+                                                          if src.get(k)))
             for k, v in r["values"].items():
-                lines.append(f"      {k} = {v}")
+                c = r.get("citations", {}).get(k)
+                cited = " ".join(x for x in (c["article"], f"“{c['quote']}”" if c["quote"] else "") if x) if c else ""
+                lines.append(f"      {k} = {v}" + (f"  （{cited}）" if cited else ""))
     elif subject == "params":
         lines.append("地区参数 Region parameters (the `required:` entries a region or a case supplies)")
         for r in rows:

@@ -543,7 +543,8 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     if td is not None:
         # the region's per-disease figures are the 两病 ones here: cited to 第九条, not 第十条's 门诊慢特病
         word, cite = "“两病”", _two_disease_cite(rules.policy, person, td)
-        cp, rp, dp = (replace(p, cite=cite) if p.source == "region" else p for p in (cp, rp, dp))
+        cp, rp, dp = (replace(p, cite=join_cites(cite, p.region_cite)) if p.source == "region" else p
+                      for p in (cp, rp, dp))
     bucket = cap_bucket(rules, code)
     ratio = rp.value
     used = ys.ordinary_dedc if shares else ys.chronic_dedc.get(code, ZERO)
@@ -635,7 +636,8 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     cite = route_cite(rules.policy, kind)
 
     def own(p: Parameter) -> str | None:
-        return p.cite if kind == "special" else p.assumption
+        # the region's own citation of its inpatient figure stays beside the route's article
+        return p.cite if kind == "special" else join_cites(p.assumption, p.region_cite)
 
     dp = rules.get(f"inpatient.deductible.{level}")
     if kind == "special":

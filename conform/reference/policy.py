@@ -79,6 +79,9 @@ class Parameter:
     valid_to: dt.date | None
     source: str = "document"
     assumption: str | None = None
+    # A region figure's own citation ("地区配置 huzhou（湖医保发〔2022〕99号 第七条 “…”）"), also inside `cite`: kept apart
+    # for a step that cites another article for the figure and must still say where the number came from.
+    region_cite: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,8 +329,9 @@ class Rules:
         cite = self.policy.cite(str(d["article"]))
         if "same_as" in d:
             src = self.find(d["same_as"])
-            return None if src is None else Parameter(key, src.value, src.unit, str(d["article"]), d["quote"], cite,
-                                                      src.valid_from, src.valid_to, source="derived")
+            return None if src is None else Parameter(key, src.value, src.unit, str(d["article"]), d["quote"],
+                                                      join_cites(cite, src.region_cite), src.valid_from, src.valid_to,
+                                                      source="derived", region_cite=src.region_cite)
         found = [self.find(k) for k in d["product_of"]]
         if any(f is None for f in found):
             return None
@@ -335,8 +339,10 @@ class Rules:
         value = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if value != exact:
             cite = join_cites(cite, d.get("rounding"))
-        return Parameter(key, value, found[0].unit, str(d["article"]), d["quote"], cite, found[0].valid_from,
-                         found[0].valid_to, source="derived")
+        # a product of region figures (浙江 退休人员起付线 = the city's 800 × 0.5) names the region's citation too
+        region_cite = join_cites(*(f.region_cite for f in found))
+        return Parameter(key, value, found[0].unit, str(d["article"]), d["quote"], join_cites(cite, region_cite),
+                         found[0].valid_from, found[0].valid_to, source="derived", region_cite=region_cite)
 
     def get(self, key: str) -> Parameter:
         """The parameter for `key`, or MissingParameter naming its article."""
@@ -362,7 +368,7 @@ class Rules:
         return bool(p.value) if p is not None else default
 
 
-def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
+def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: str = "") -> Parameter:
     req = policy.requirement_for(key)
     if req is None:
         known = ", ".join(r.pattern for r in policy.requirements) or "none"
@@ -405,8 +411,9 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str) -> Parameter:
     except (AmountError, PolicyError, ValueError) as e:
         raise PolicyError(f"{source}: {key}: {e}") from None
     # Where the text is silent on the figure, the assumption saying why the region supplies it is cited with the article.
-    return Parameter(key, value, req.unit, req.article, req.quote, join_cites(req.cite, req.assumption),
-                     policy.valid_from, policy.valid_to, source="region", assumption=req.assumption)
+    return Parameter(key, value, req.unit, req.article, req.quote, join_cites(req.cite, req.assumption, region_cite),
+                     policy.valid_from, policy.valid_to, source="region", assumption=req.assumption,
+                     region_cite=region_cite)
 
 
 def _fmt_value(v: Any, unit: str) -> str:
@@ -453,8 +460,32 @@ def _constraint_errors(policy: Policy, supplied: dict[str, Parameter], source_of
 
 
 @dataclass(frozen=True)
+class RegionSource:
+    """The region's own document its figures come from (top-level `source:` of a region file)."""
+
+    document: str = ""  # title: 湖州市职工基本医疗保险门诊共济保障实施细则
+    number: str = ""  # 文号: 湖医保发〔2022〕99号
+    url: str = ""
+    date: str = ""  # YYYY-MM-DD, as the file writes it
+
+    def label(self) -> str:
+        """How a citation names the document: its 文号, else its title."""
+        return self.number or self.document
+
+
+@dataclass(frozen=True)
+class ValueCitation:
+    """Where in the region's document one figure is written (a value given as {value, article, quote})."""
+
+    article: str = ""
+    quote: str = ""
+
+
+@dataclass(frozen=True)
 class RegionConfig:
-    """A region configuration file: which framework it implements and the values it supplies."""
+    """A region configuration file: which framework it implements and the values it supplies, with the region's
+    own citations where the file gives them (`source`, and `citations` by key) — never required: the examples
+    and README's region have none."""
 
     name: str
     label: str
@@ -462,6 +493,21 @@ class RegionConfig:
     values: dict
     path: str | None = None
     example: bool = False
+    source: RegionSource | None = None
+    citations: dict = field(default_factory=dict)  # key → ValueCitation, for values given with article/quote
+
+    def cite(self, key: str) -> str:
+        """The region's citation for one figure, for a trace beside the framework clause:
+        "地区配置 huzhou（湖医保发〔2022〕99号 第七条 “起付标准为800元”）"; "" where the file cites nothing."""
+        c = self.citations.get(key)
+        if self.source is None and c is None:
+            return ""
+        quote = c.quote if c else ""
+        if "；" in quote:  # “；” separates the citations of a clause: the quote is cut there
+            quote = quote.split("；", 1)[0] + "…"
+        parts = [self.source.label() if self.source else "", c.article if c else "", f"“{quote}”" if quote else ""]
+        inner = " ".join(x for x in parts if x)
+        return f"地区配置 {self.name}（{inner}）" if inner else f"地区配置 {self.name}"
 
 
 REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"  # fixtures/ is packaged too
@@ -470,7 +516,10 @@ REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"  # 
 LOCAL_REGION_DIR = Path("fixtures") / "regions"
 
 
-REGION_KEYS = frozenset({"name", "label", "policy", "values", "example"})
+REGION_KEYS = frozenset({"name", "label", "policy", "values", "example", "source"})
+SOURCE_KEYS = ("document", "number", "url", "date")
+CITATION_KEYS = ("value", "article", "quote")
+MAX_CITE_CHARS = 500  # a title, an article or a quoted phrase; not the article's whole text
 MAX_REGION_REF = 1024  # characters of a region name or path
 MAX_REGION_BYTES = 1 << 20  # a region file is a few dozen lines
 _REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}){0,3}")  # no ".."
@@ -595,6 +644,51 @@ def _unknown_policy(given: str) -> str:
             + ", ".join(f"{pid} ({short})" for pid, short in shorts.items()))
 
 
+def _cite_text(path: Path, where: str, v: Any) -> str:
+    if not isinstance(v, str):
+        raise PolicyError(f"region file {path}: {where}: expected text, not {'nothing' if v is None else type(v).__name__}")
+    if len(v) > MAX_CITE_CHARS:
+        raise PolicyError(f"region file {path}: {where}: longer than {MAX_CITE_CHARS} characters; quote the phrase "
+                          "that states the figure, not the whole article")
+    return v.strip()
+
+
+def _cited_value(path: Path, key: str, given: dict) -> tuple[Any, ValueCitation | None]:
+    """A value written as {value, article, quote}: the figure and its citation (None if it cites nothing)."""
+    unknown = sorted(str(k) for k in given if k not in CITATION_KEYS)
+    if unknown:
+        raise PolicyError(f"region file {path}: values: {key}: unknown key(s) {', '.join(unknown)}; allowed: "
+                          f"{', '.join(CITATION_KEYS)}")
+    if given.get("value") is None:
+        raise PolicyError(f"region file {path}: values: {key}: missing `value` (the figure, e.g. value: \"800\")")
+    article, quote = (_cite_text(path, f"values: {key}: {k}", given[k]) if given.get(k) is not None else ""
+                      for k in ("article", "quote"))
+    return given["value"], (ValueCitation(article, quote) if article or quote else None)
+
+
+def _region_source(path: Path, given: Any) -> RegionSource:
+    """The top-level `source:`: the region's own document (title and/or 文号, optional url and date)."""
+    if not isinstance(given, dict):
+        raise PolicyError(f"region file {path}: `source` must be a mapping of {', '.join(SOURCE_KEYS)}, not "
+                          f"{type(given).__name__}")
+    unknown = sorted(str(k) for k in given if k not in SOURCE_KEYS)
+    if unknown:
+        raise PolicyError(f"region file {path}: source: unknown key(s) {', '.join(unknown)}; allowed: "
+                          f"{', '.join(SOURCE_KEYS)}")
+    got = {k: _cite_text(path, f"source: {k}", given[k]) for k in SOURCE_KEYS if given.get(k) is not None}
+    if not got.get("document") and not got.get("number"):
+        raise PolicyError(f"region file {path}: source: give the document's title (document:) or its number "
+                          "(number:, the 文号 such as 湖医保发〔2022〕99号)")
+    if got.get("url") and not re.match(r"https?://\S+$", got["url"]):
+        raise PolicyError(f"region file {path}: source: url: expected an http(s):// address, got {got['url']!r}")
+    if got.get("date"):
+        try:
+            dt.date.fromisoformat(got["date"])
+        except ValueError:
+            raise PolicyError(f"region file {path}: source: date: expected YYYY-MM-DD, got {got['date']!r}") from None
+    return RegionSource(**got)
+
+
 def load_region_file(ref: str) -> RegionConfig:
     """Read a region file given by name in conform/fixtures/regions/ (conform's own) or fixtures/regions/ (the working folder's) or by path.
 
@@ -626,12 +720,19 @@ def load_region_file(ref: str) -> RegionConfig:
         raise PolicyError(f"region file {path}: {_unknown_policy(data['policy'])}")
     if not isinstance(data["values"], dict):
         raise PolicyError(f"region file {path}: `values` must be a mapping of parameter to value")
+    values, citations = {}, {}
     for k, v in data["values"].items():
         if not isinstance(k, str):
             raise PolicyError(f"region file {path}: values: {k!r} is not a parameter name")
+        if isinstance(v, dict):  # {value, article, quote}: the figure with where the region's document says it
+            v, cited = _cited_value(path, k, v)
+            if cited is not None:
+                citations[k] = cited
         if not isinstance(v, str):
-            raise PolicyError(f"region file {path}: values: {k}: expected a value, not "
+            raise PolicyError(f"region file {path}: values: {k}: expected a value (or value, article, quote), not "
                               f"{'nothing' if v is None else type(v).__name__}")
+        values[k] = v
+    source = _region_source(path, data["source"]) if data.get("source") is not None else None
     example = data.get("example", "false")
     if example not in ("true", "false", "True", "False"):
         raise PolicyError(f"region file {path}: `example` must be true or false, got {example!r}")
@@ -639,9 +740,11 @@ def load_region_file(ref: str) -> RegionConfig:
         name=data["name"],
         label=data.get("label") or data["name"],
         policy=data["policy"],
-        values=dict(data["values"]),
+        values=values,
         path=str(path),
         example=example.lower() == "true",
+        source=source,
+        citations=citations,
     )
 
 
@@ -674,7 +777,12 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
         """Where a value came from, for a message: the case's (or command's) params, else the region file."""
         return "params" if params and key in params or name is None else where
 
-    supplied = {key: _region_param(policy, str(key), raw, source_of(str(key))) for key, raw in values.items()}
+    def region_cite(key: str) -> str:
+        """The region's own citation of a figure it supplies (not of one the case's params replaced)."""
+        return "" if region is None or params and key in params else region.cite(key)
+
+    supplied = {key: _region_param(policy, str(key), raw, source_of(str(key)), region_cite(str(key)))
+                for key, raw in values.items()}
     _check_constraints(policy, supplied, source_of)
     return Rules(policy, supplied, name, example)
 
@@ -764,7 +872,7 @@ def check_region(ref: str | Path) -> RegionCheck:
     errors, supplied = [], {}
     for key, raw in region.values.items():
         try:
-            supplied[key] = _region_param(policy, key, raw, where)
+            supplied[key] = _region_param(policy, key, raw, where, region.cite(key))
         except PolicyError as e:
             req = policy.requirement_for(key)
             text = str(e)

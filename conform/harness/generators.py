@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from conform.reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
 from conform.reference.loading import InputError, UniqueSafeLoader, decode_utf8
-from conform.reference.policy import (POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached, check_region, load_policy,
-                                     load_region_file)
+from conform.reference.policy import (MAX_REGION_BYTES, POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached,
+                                     check_region, load_policy, load_region_file)
 
 FEN = Decimal("0.01")
 PSN_TYPES = ("1101", "1201", "1103", "1203")
@@ -161,6 +161,21 @@ def _by_name(ref: str, region: Any) -> str:
     except (PolicyError, OSError):
         pass
     return ref
+
+
+@lru_cache(maxsize=256)
+def region_sha256(ref: str) -> str:
+    """The SHA-256 of a region file's bytes as the draws read it ('' when it cannot be read): each property check
+    records it (extra["region_sha256"]), so the certification record can tell a file edited during the run. Read
+    once a process, as the rules drawn under are bound once (policy.bind_cached)."""
+    import hashlib
+
+    try:
+        path = load_region_file(ref).path
+        with open(path or ref, "rb") as f:
+            return hashlib.sha256(f.read(MAX_REGION_BYTES + 1)).hexdigest()
+    except (PolicyError, OSError, ValueError):
+        return ""
 
 
 def chosen_regions() -> dict[str, tuple[str, ...]]:

@@ -399,7 +399,8 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
 
     from .evidence import mask
     from .report.model import one_line, shown, status_label
-    from .report.terminal import article_label, cause_lines, counts_columns, counts_row, document_label, verdict_sentence
+    from .report.terminal import (article_label, cause_lines, counts_columns, counts_row, document_label,
+                                  region_lines, verdict_sentence)
 
     console = Console(stderr=False)
     # the adapter's name is the system's text (a plugin's `name`): escaped for the terminal, and for rich's markup
@@ -458,6 +459,8 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         console.print(f"基线 Baseline {base.get('file', '')}: 新增失败 regressions {len(base.get('regressions', []))}, "
                       f"已知失败 known {len(base.get('known', []))}, 已修复 fixed {len(base.get('fixed', []))}",
                       markup=False, highlight=False)
+    for line in region_lines(run):  # which region figures the verdict refers to: name and SHA-256 (certify.py)
+        console.print(one_line(mask(line)), markup=False, highlight=False)
     for fmt, path in (written or {}).items():
         console.print(f"报告 Report ({fmt}): {path}", markup=False, highlight=False)
     verdict = run.verdict

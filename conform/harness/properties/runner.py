@@ -25,7 +25,7 @@ from hypothesis.errors import FlakyFailure
 
 from ..adapters import Adapter, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
-from ..generators import INVALID_PREFIX, credit_gaps, credit_settings, settings_for, skipped_settings
+from ..generators import INVALID_PREFIX, credit_gaps, credit_settings, region_sha256, settings_for, skipped_settings
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import (Context, Property, PropertyViolation, exercised, restore_evidence, snapshot_evidence,
                    traced_blame)
@@ -220,6 +220,8 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             ch.extra["assumptions"] = list(prop.assumptions)
         # the region files its draws come from, for the certification record (report/certify.regions_used)
         ch.extra["regions"] = list(dict.fromkeys(s.region for s in settings_for(policy) if s.region))
+        # and their bytes' SHA-256 as drawn: the record, built at the end, marks a file edited in between
+        ch.extra["region_sha256"] = {ref: region_sha256(ref) for ref in ch.extra["regions"]}
     _region_gaps(config, policy, ch)
     if "credit_month" in prop.needs:
         _credit_gaps(policy, ch)

@@ -229,18 +229,12 @@ def _shown_path(path: Path) -> str:
     return str(path)
 
 
-@lru_cache(maxsize=256)
 def region_sha256(ref: str) -> str:
-    """The SHA-256 of a region file's bytes as a property draws under it ('' when it cannot be read): a check
-    records it (extra["region_sha256"]), so the record can tell a file edited during the run (drawn_digests).
-    Read once a process, as the rules drawn under are bound once (policy.bind_cached): the bytes they came from."""
-    from conform.reference.policy import MAX_REGION_BYTES, PolicyError, _region_path
+    """The SHA-256 of a region file's bytes as a property drew under it (generators.region_sha256, which the
+    property runner records on each check as extra["region_sha256"]; '' when it cannot be read)."""
+    from ..generators import region_sha256 as drawn_sha256
 
-    try:
-        with _region_path(ref).open("rb") as f:
-            return hashlib.sha256(f.read(MAX_REGION_BYTES + 1)).hexdigest()
-    except (PolicyError, OSError, ValueError):
-        return ""
+    return drawn_sha256(ref)
 
 
 def drawn_digests(checks: list[dict]) -> dict[str, set[str]]:

@@ -262,3 +262,16 @@ def test_a_ratio_with_the_full_width_percent_sign_is_read_as_percent(tmp_path):
                                         "medfee_sumamt": "1000.00"}]})
     out = compute_case(case, with_trace=False)["settlements"][0]
     assert (out["act_pay_dedc"], out["hifp_pay"]) == ("400.00", "480.00")
+
+
+def test_a_value_missing_at_settlement_names_the_region_file(tmp_path):
+    """rregion D9's file without the 未定级 ratio settled a 基层 visit and was refused only at an unrated one: the
+    refusal says which file to add it to."""
+    from conform.reference.policy import MissingParameter
+
+    path = _write(tmp_path, "huzhou", _zj("huzhou", HUZHOU.replace('  ordinary.ratio.unrated: "0.75"\n', "")))
+    rules = bind("zhejiang", str(path))
+    assert rules.get("ordinary.ratio.primary").value == Decimal("0.75")
+    with pytest.raises(MissingParameter, match=rf"add it under `values:` in the region file {path} \(region huzhou\) "
+                                               r"or the case's `params`"):
+        rules.get("ordinary.ratio.unrated")

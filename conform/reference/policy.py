@@ -34,14 +34,16 @@ class PolicyError(ValueError):
 class MissingParameter(PolicyError):
     """A value the text leaves to another authority, needed now and not supplied."""
 
-    def __init__(self, key: str, requirement: "Requirement | None", policy: "Policy"):
+    def __init__(self, key: str, requirement: "Requirement | None", policy: "Policy", region_file: str | None = None):
         self.key = key
         where = requirement.cite if requirement else policy.short
         quote = f"“{requirement.quote}”" if requirement else ""
         self.source = f"{where}{quote}"  # the article that leaves the value to a region, with its words
+        # the file the value is missing from, where one was bound (two files may say one name)
+        in_file = f"the region file {region_file}" if region_file else "the region file"
         super().__init__(
             f"parameter {key} must be supplied by a region configuration ({where}{quote}); "
-            f"add it under `values:` in the region file or the case's `params`"
+            f"add it under `values:` in {in_file} or the case's `params`"
         )
 
 
@@ -293,10 +295,11 @@ class Rules:
     """A policy bound to the values a region supplies: what the engine asks for figures."""
 
     def __init__(self, policy: Policy, supplied: dict[str, Parameter], region_name: str | None = None,
-                 region_example: bool = False):
+                 region_example: bool = False, region_path: str | None = None):
         self.policy = policy
         self.supplied = supplied
         self.region_name = region_name
+        self.region_path = region_path  # the region file bound, for a message naming where a value is missing
         # an example region's values are invented (conform/fixtures/regions): a report on a real ledger must say so
         self.region_example = region_example
         self._cache: dict[str, Parameter | None] = {}
@@ -348,8 +351,11 @@ class Rules:
         """The parameter for `key`, or MissingParameter naming its article."""
         p = self.find(key)
         if p is None:
-            raise MissingParameter(key, self.policy.requirement_for(key), self.policy)
+            raise MissingParameter(key, self.policy.requirement_for(key), self.policy, self._region_file())
         return p
+
+    def _region_file(self) -> str | None:
+        return f"{self.region_path} (region {self.region_name})" if self.region_path else None
 
     def first(self, *keys: str) -> Parameter:
         """The first of several keys that is defined (role-specific before generic)."""
@@ -360,8 +366,8 @@ class Rules:
         # Name the most specific key that a requirement describes, else the first.
         for k in keys:
             if self.policy.requirement_for(k):
-                raise MissingParameter(k, self.policy.requirement_for(k), self.policy)
-        raise MissingParameter(keys[0], None, self.policy)
+                raise MissingParameter(k, self.policy.requirement_for(k), self.policy, self._region_file())
+        raise MissingParameter(keys[0], None, self.policy, self._region_file())
 
     def flag(self, key: str, default: bool = False) -> bool:
         p = self.find(key)
@@ -784,7 +790,7 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
     supplied = {key: _region_param(policy, str(key), raw, source_of(str(key)), region_cite(str(key)))
                 for key, raw in values.items()}
     _check_constraints(policy, supplied, source_of)
-    return Rules(policy, supplied, name, example)
+    return Rules(policy, supplied, name, example, region.path if region is not None else None)
 
 
 @lru_cache(maxsize=256)

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from conform.display import shown
 from conform.harness.report.html import text_width
+from conform.harness.report.model import cut
 
 from .. import interrupt
 from . import rollups as R
@@ -89,8 +90,9 @@ def ident(v: Any) -> str:
 
 
 def _clip(v: Any, n: int = MAX_TEXT) -> str:
-    s = "" if v is None else str(v)
-    return s if len(s) <= n else s[: n - 1] + "…"
+    """At most `n` characters, cut by the reports' one rule (conform.harness.report.model.cut: at a pause, never
+    inside a figure, marked …)."""
+    return cut("" if v is None else str(v), n)
 
 
 def reversal_note(fields: list[dict]) -> dict | None:

@@ -315,5 +315,7 @@ def settlement_rows(con: duckdb.DuckDBPyConnection, setl_id: str) -> list[dict]:
 
 
 def _clip(text: str | None, n: int) -> str:
-    text = text or ""
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """At most `n` characters, cut by the reports' one rule (conform.harness.report.model.cut)."""
+    from conform.harness.report.model import cut
+
+    return cut(text or "", n)

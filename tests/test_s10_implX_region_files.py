@@ -275,3 +275,25 @@ def test_a_value_missing_at_settlement_names_the_region_file(tmp_path):
     with pytest.raises(MissingParameter, match=rf"add it under `values:` in the region file {path} \(region huzhou\) "
                                                r"or the case's `params`"):
         rules.get("ordinary.ratio.unrated")
+
+
+def test_a_figure_given_for_each_person_type_is_not_asked_for_both(tmp_path):
+    """南昌 四（二）2: a disease's ratio may be each person type's own (80%–98% each). With M03900's in-service 85%
+    and retiree 90% the unsuffixed ratio is never used: in service 1000.00 × 85% = 850.00, retired × 90% = 900.00
+    (零起付线, within the cap 4000), so check_region does not list chronic.M03900.ratio as missing."""
+    from conform.reference.case import parse_case
+    from conform.reference.engine import compute_case
+
+    path = _write(tmp_path, "nc", "name: nc\npolicy: nanchang\nvalues:\n"
+                                  '  account.retiree.average_pension: "2987.50"\n'
+                                  '  chronic.M03900.ratio.in_service: "0.85"\n  chronic.M03900.ratio.retiree: "0.90"\n'
+                                  '  chronic.M03900.cap: "4000"\n')
+    check = policy.check_region(str(path))
+    assert (check.errors, check.missing_required) == ((), ())
+    for psn_type, paid in (("1101", "850.00"), ("1201", "900.00")):
+        case = parse_case({"policy": "nanchang", "region": str(path),
+                           "person": {"psn_no": "P1", "psn_type": psn_type,
+                                      "chronic_diseases": [{"dise_codg": "M03900", "kind": "chronic"}]},
+                           "settlements": [{"id": "V1", "date": "2023-03-01", "facility": "secondary",
+                                            "med_type": "14", "dise_codg": "M03900", "medfee_sumamt": "1000.00"}]})
+        assert compute_case(case, with_trace=False)["settlements"][0]["hifp_pay"] == paid

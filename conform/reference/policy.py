@@ -889,9 +889,14 @@ def check_region(ref: str | Path) -> RegionCheck:
     rules = Rules(policy, supplied, region.name, region.example)
     required, optional = [], []
     diseases = _diseases(policy, region.values)
+    def given(key: str) -> bool:
+        return key in region.values or ("<" not in key and rules.find(key) is not None)
+
     for req in policy.requirements:
         for key in _expand(req.pattern, diseases):
-            if key in region.values or ("<" not in key and rules.find(key) is not None):
+            # a figure given for each person type needs no figure for both (南昌 chronic.M03900.ratio.in_service
+            # and .retiree: the unsuffixed ratio serves only a person type without its own)
+            if given(key) or all(given(f"{key}.{role}") for role in ("in_service", "retiree")):
                 continue
             (optional if req.optional else required).append(key)
     return RegionCheck(ref, region.path, region.name, region.policy, tuple(errors), tuple(required),

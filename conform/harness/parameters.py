@@ -26,7 +26,9 @@ def _examples(policy_id: str) -> tuple[str, dict[str, str]]:
     for path in sorted(REGION_DIR.glob("*.yaml")):
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
         if isinstance(data, dict) and data.get("example") and data.get("policy") == policy_id:
-            return str(data.get("name") or path.stem), {str(k): str(v) for k, v in (data.get("values") or {}).items()}
+            # a value may be given with its citation ({value, article, quote}): the example shows the figure
+            return str(data.get("name") or path.stem), {str(k): str(v.get("value") if isinstance(v, dict) else v)
+                                                        for k, v in (data.get("values") or {}).items()}
     return "", {}
 
 
@@ -61,10 +63,16 @@ def render() -> str:
              "每个文件留给统筹区（或城市、地区配置）确定的数值都在这里：参数名、依据条文、原文、约束和示例值。",
              "参数写在地区配置文件（`conform/fixtures/regions/*.yaml` 的 `values:`）或案例的 `params` 中；缺少必需参数时，",
              "引擎拒绝计算并指明参数名和条文。示例值取自示例地区配置，均为虚构数据。",
+             "真实地区的数值可注明出处：顶层 `source:`（文件名称 document、文号 number，可选 url、date），",
+             "各数值可写作 `{value, article, quote}`（条款与原文）；`conform settle --trace` 在框架条文旁注明",
+             "“地区配置 名称（文号 条款 “原文”）”。`uv run conform list regions` 逐个校验地区配置文件。",
              "",
              "*Every value a document leaves to a region: name, article, quoted phrase, constraint and an example.",
              "`<disease>` stands for a registered disease code (`dise_codg`). Optional parameters switch a",
-             "benefit on or refine it; required ones must be supplied before that benefit can be settled.*", ""]
+             "benefit on or refine it; required ones must be supplied before that benefit can be settled.",
+             "A real region's figures may carry their citation: a top-level `source:` (document, number, url,",
+             "date) and per value `{value, article, quote}` (README, Adding a region); `conform list regions`",
+             "checks every region file.*", ""]
     for policy in all_policies():
         region, values = _examples(policy.id)
         lines += [f"## {policy.short} — {policy.title}", ""]

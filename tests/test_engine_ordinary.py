@@ -364,8 +364,6 @@ def test_validity_from_the_first_day(policy, date, amount, facility, pay):
         ("jilin", "2022-12-31", "2023-01-01", "430", "200.00", "115.00", "吉林 六（三）"),
         # 浙江 二（三）2023年起开始实施改革; then (1600 − 600) × 50% = 500.00
         ("zhejiang", "2022-12-31", "2023-01-01", "1600", "600.00", "500.00", "浙江 二（三）"),
-        # A-BJ-EFFECTIVE 2022-03-06; then (2800 − 1800) × 70% = 700.00
-        ("beijing", "2022-03-05", "2022-03-06", "2800", "1800.00", "700.00", "2022-03-06"),
     ],
 )
 def test_before_the_start_the_earlier_rules_are_unknown_so_the_settlement_is_refused(
@@ -381,6 +379,28 @@ def test_before_the_start_the_earlier_rules_are_unknown_so_the_settlement_is_ref
     assert ledger.ytd(int(before[:4])).ordinary_dedc == 0  # the refusal recorded nothing
     r = ledger.settle(late)  # the first day of the new rules: the deductible is counted in full
     assert (r.act_pay_dedc, r.hifp_pay) == (D(dedc), D(pay))
+
+
+def test_beijing_outpatient_figures_are_not_dated_by_the_measures():
+    """北京（五）: the outpatient figures 按基本医疗保险规定执行 — the measures change none of them, so a visit before
+    their issue date (2022-03-06) is settled by the region's figures (A-BJ-EFFECTIVE; rtext D5, s10)."""
+    # beijing-example 在职 三级 2800.00 on 2022-03-05: 起付线 1800, (2800 − 1800) × 70% = 700.00
+    _, (r,) = run("beijing", [visit("S1", "2022-03-05", "2800", "tertiary")])
+    assert (r.act_pay_dedc, r.hifp_pay) == (D("1800.00"), D("700.00"))
+
+
+def test_beijing_region_figures_dated_by_the_region_refuse_what_comes_before():
+    """A region whose basic-rule figures start on a date it gives (valid_from) refuses a visit before it: the
+    earlier figures are not in the region file (A-BEFORE-VALIDITY)."""
+    case = parse_case({"policy": "beijing", "person": {"psn_no": "P1", "psn_type": "1101"},
+                       "settlements": [visit("S1", "2022-12-31", "2800"), visit("S2", "2023-01-01", "2800")]})
+    ledger = PersonLedger(bind("beijing", "beijing-example", {"valid_from": "2023-01-01"}), case.person)
+    early, late = case.items
+    with pytest.raises(PolicyError, match="S1: date 2022-12-31 is before .*2023-01-01") as e:
+        ledger.settle(early)
+    assert "A-BEFORE-VALIDITY" in str(e.value)
+    # 2023-01-01 在职 三级: (2800 − 1800) × 70% = 700.00
+    assert ledger.settle(late).hifp_pay == D("700.00")
 
 
 @pytest.mark.parametrize(

@@ -280,13 +280,23 @@ def test_framework_ceilings_are_the_texts(policy_id, pattern, constraint):
         ("panzhihua", dt.date(2023, 1, 1), dt.date(2027, 12, 31)),  # 第十九条 自2023年1月1日起实施，有效期5年 → 2023–2027
         ("nanchang", dt.date(2023, 1, 1), None),                   # 四（六）自2023年1月1日起施行
         ("jilin", dt.date(2023, 1, 1), None),                      # 六（三）原有待遇执行至2022年年底
-        ("beijing", dt.date(2022, 3, 6), None),                    # A-BJ-EFFECTIVE: 印发日期2022年3月6日
+        # A-BJ-EFFECTIVE: outpatient figures （五）按基本医疗保险规定执行, not dated by the measures (the account is:
+        # test_beijing_account_starts_on_the_issue_date)
+        ("beijing", None, None),
         ("zhejiang", dt.date(2023, 1, 1), None),                   # 二（三）2023年起开始实施改革
     ],
 )
 def test_validity_periods(policy_id, valid_from, valid_to):
     p = load_policy(policy_id)
     assert (p.valid_from, p.valid_to) == (valid_from, valid_to)
+
+
+def test_beijing_account_starts_on_the_issue_date():
+    from conform.reference.account import account_reform
+    from conform.reference.policy import bind
+
+    start, cite, _quote = account_reform(bind("beijing", "beijing-example"))
+    assert start == dt.date(2022, 3, 6) and "A-BJ-EFFECTIVE" in cite  # 落款 2022年3月6日, no other date
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from conform.reference.policy import (MAX_REGION_BYTES, POLICY_IDS, REGION_DIR, 
 FEN = Decimal("0.01")
 PSN_TYPES = ("1101", "1201", "1103", "1203")
 HOSPITAL_LEVELS = ("tertiary", "secondary", "primary", "unrated")
-# First year drawn: every document is in force from 2023-01-01 (北京 from 2022-03-06), and
+# First year drawn: every document is in force from 2023-01-01 (北京's account from 2022-03-06), and
 # 攀枝花 第十九条 ends on 2027-12-31, so 2023–2027 is settled under every policy.
 FIRST_YEAR, LAST_YEAR = 2023, 2027
 MAX_SETTLEMENTS = 40

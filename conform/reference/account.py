@@ -47,7 +47,7 @@ def account_reform(rules: Rules) -> tuple[dt.date, str, str] | None:
         return None
     start = ar["valid_from"]
     start = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
-    return start, rules.policy.cite(str(ar["article"])), str(ar["quote"])
+    return start, join_cites(rules.policy.cite(str(ar["article"])), ar.get("assumption")), str(ar["quote"])
 
 
 def _before_account_reform(rules: Rules, last_day: dt.date, what: str, what_zh: str) -> OutsideValidity | None:

@@ -162,3 +162,13 @@ def test_a_file_its_name_finds_is_drawn_under_its_name(tmp_path, monkeypatch):
     elsewhere.parent.mkdir()
     elsewhere.write_text(CITY + ACCOUNT, encoding="utf-8")
     assert generators.choose_regions((str(elsewhere),)) == {"zhejiang": (str(elsewhere),)}
+
+
+def test_an_example_region_saved_as_yml_is_drawn(tmp_path, monkeypatch):
+    """A region name is found as NAME.yaml or NAME.yml (policy.py, implX D10): the draws read both."""
+    example = CITY.replace("name: s10-city", "name: s10-yml\nexample: true") + ACCOUNT
+    _regions_folder(tmp_path, monkeypatch, {"s10-yml.yml": example})
+    try:
+        assert "s10-yml" in generators.example_regions()["zhejiang"]
+    finally:
+        generators.clear_caches()

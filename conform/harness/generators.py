@@ -95,7 +95,7 @@ def _region_files() -> tuple[tuple[Path, Any, str], ...]:
     saved in GBK, broken YAML): such a file is skipped by the draws, and `conform run` refuses it (broken_regions)."""
     out = []
     if REGION_DIR.is_dir():
-        for path in sorted(Path(REGION_DIR).glob("*.yaml")):
+        for path in sorted([*Path(REGION_DIR).glob("*.yaml"), *Path(REGION_DIR).glob("*.yml")]):  # as policy looks up
             try:
                 text = decode_utf8(path.read_bytes(), f"region file {path}")
                 data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader

@@ -261,11 +261,15 @@ def test_jilin_every_chronic_cap_is_refused_above_6500(key):
 
 
 def test_jilin_retiree_deductible_and_cap_are_a_named_reading():
-    """二（二）tilts only the retiree ratio: A-JL-RETIREE-DEDUCTIBLE; no region may set a retiree figure."""
+    """二（二）tilts only the retiree ratio and names no retiree figure: a region's one deductible and cap apply to
+    retirees by A-JL-RETIREE-DEDUCTIBLE, unless the region gives retirees their own (s10 rtext D1); a second
+    in-service key is refused, naming the reading."""
     a = load_policy("jilin").assumptions["A-JL-RETIREE-DEDUCTIBLE"]
     assert "二（二）" in a.why and "倾斜" in a.why
     for key in ("ordinary.deductible.retiree", "ordinary.cap.retiree"):
-        with pytest.raises(PolicyError, match=r"not configurable: this tool reads 吉林 二（二） .*A-JL-RETIREE-DEDUCTIBLE"):
+        assert bind("jilin", "jilin-example", {key: "100"}).get(key).value == D("100")
+    for key in ("ordinary.deductible.in_service", "ordinary.cap.in_service"):
+        with pytest.raises(PolicyError, match=r"not a separate value: .* in-service figure \(吉林 二（二）\).*A-JL-RETIREE-DEDUCTIBLE"):
             bind("jilin", "jilin-example", {key: "100"})
     # retiree, 二级: the in-service deductible 200; (1000 − 200) × (55% + 5%) = 480.00
     _, (r,) = run("jilin", [visit("V1", "2023-03-01", "1000")], {"psn_type": "1201"})

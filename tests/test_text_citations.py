@@ -2,7 +2,8 @@
 
 - D4 北京（四）“支持用于购买与基本医疗保险相衔接的本市商业健康保险产品” names no one: the insured's own purchase is
   allowed, a relative's is the text's silence (undetermined, either answer passes), not a refusal the text makes.
-- D5 a region's retiree cap (浙江, 吉林) is refused on the tool's named reading, not as the document's own limit.
+- D5 a region's second in-service figure (浙江, 吉林) is refused on the tool's named reading, not as the document's own
+  limit (its own retiree figure is allowed since s10 rtext D1).
 - D6 吉林: a special-disease visit's route is 门诊特殊疾病's (not 门诊慢特病's); the chronic deductible merged with the
   ordinary one cites 二(三); emergency and day surgery cite 二(五) / 二(六), not the special-disease 二(四).
 - D7 a figure decided by a named reading cites it beside the article: mid-year retirement (A-MIDYEAR-RETIREMENT),
@@ -115,16 +116,18 @@ def test_the_beijing_scenarios_no_longer_demand_a_refusal_for_relatives():
 
 
 @pytest.mark.parametrize("policy, key, article, reading", [
-    ("zhejiang", "ordinary.cap.retiree", "浙江 二（一）", "A-ZJ-RETIREE-CAP"),
-    ("jilin", "ordinary.cap.retiree", "吉林 二（二）", "A-JL-RETIREE-DEDUCTIBLE"),
-    ("jilin", "ordinary.deductible.retiree", "吉林 二（二）", "A-JL-RETIREE-DEDUCTIBLE"),
+    ("zhejiang", "ordinary.cap.in_service", "浙江 二（一）", "A-ZJ-RETIREE-CAP"),
+    ("jilin", "ordinary.cap.in_service", "吉林 二（二）", "A-JL-RETIREE-DEDUCTIBLE"),
+    ("jilin", "ordinary.deductible.in_service", "吉林 二（二）", "A-JL-RETIREE-DEDUCTIBLE"),
 ])
-def test_a_regions_retiree_figure_is_refused_naming_the_reading_not_the_text(policy, key, article, reading):
+def test_a_second_in_service_figure_is_refused_naming_the_reading_not_the_text(policy, key, article, reading):
+    """A region may give retirees their own figure (s10 rtext D1), but the in-service one is the generic key: a
+    second key for it is refused on the tool's reading (one key, one figure), not as the document's own limit."""
     with pytest.raises(PolicyError) as e:
         bind(policy, f"{policy}-example", {key: "1800"})
     message = str(e.value)
     assert "leaves to a region" not in message
-    assert f"this tool reads {article}" in message and f"({reading})" in message
+    assert f"in-service figure ({article})" in message and f"({reading})" in message
 
 
 def test_an_unknown_key_keeps_the_plain_message():

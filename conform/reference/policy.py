@@ -408,6 +408,12 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: 
         same = (policy.doc.get("retiree_same") or {}).get(stem) if role in ("in_service", "retiree") else None
         if same is not None:  # one figure for both person types: the tool's reading, not the text's own limit
             req_of = policy.requirement_for(stem)
+            if policy.requirement_for(f"{stem}.retiree") is not None:
+                # retirees may have their own figure; the in-service one is the generic key, never a second one
+                # that could disagree with it
+                raise PolicyError(f"{source}: {key} is not a separate value: {stem} is the in-service figure "
+                                  f"({req_of.cite if req_of else policy.short}), and the retirees' too unless "
+                                  f"{stem}.retiree gives theirs ({same}); set {stem}")
             raise PolicyError(f"{source}: {key} is not configurable: this tool reads "
                               f"{req_of.cite if req_of else policy.short} as one {stem} for in-service staff and "
                               f"retirees alike ({same}); set {stem}")

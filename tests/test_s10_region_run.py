@@ -66,6 +66,18 @@ def test_the_properties_draw_under_the_given_region_alone(tmp_path):
     drew = {tuple(c["extra"]["regions"]) for c in props.values() if c["status"] == "passed"}
     assert drew == {(str(city),)}  # not zhejiang-example, nor a variant derived from it
     assert props["account_credit"]["status"] == "passed"
+    # the scenarios written under the example's figures are not applicable: a system bound to the city's figures
+    # neither takes nor should take them (rregion2 D1: they errored, 不合格, against a right single-city system)
+    scenarios = [c for c in data["checks"] if c["kind"] == "scenario"]
+    asked = [c for c in scenarios if c["exercised"]]
+    assert not asked, [c["name"] for c in asked]
+    na = [c for c in scenarios if c["status"] == "not_applicable"]
+    assert na and all("--region" in c["message"] for c in na)
+    assert any("zhejiang-example" in c["message"] for c in na)
+    # the record counts a region only for checks that ran: the example is not certified by n/a scenarios
+    regions = {r["name"]: r for r in data["certification"]["regions"]}
+    assert regions["s10-city"]["properties"] > 0 and not regions["s10-city"]["example"]
+    assert regions.get("zhejiang-example", {"scenarios": 0})["scenarios"] < len(na)
 
 
 def test_a_city_whose_credits_cannot_be_written_still_has_its_settlements_checked(tmp_path):

@@ -169,6 +169,9 @@ MAX_REGIONS = 100   # region files a record lists (a run uses a handful)
 MAX_VALUES = 200    # figures listed per region (a region file holds a few dozen)
 
 
+NOT_RUN = ("not_applicable", "skipped")
+
+
 def region_refs(checks: list[dict]) -> tuple[dict[str, dict[str, int]], list[str]]:
     """The region refs (names or paths) the run's checks settled or drew under, each with how many scenarios and
     properties used it: a scenario's 地区配置 "…" step (and a counterexample's), and each property's
@@ -184,6 +187,8 @@ def region_refs(checks: list[dict]) -> tuple[dict[str, dict[str, int]], list[str
             counts[kind] += 1
 
     for c in checks:
+        if c.get("status") in NOT_RUN:  # not applicable or skipped: nothing was settled under its region
+            continue
         kind = "properties" if c.get("kind") == "property" else "scenarios"
         texts = [str(s.get("text", "")) for s in c.get("steps") or [] if isinstance(s, dict)]
         named = list(dict.fromkeys(ref for text in texts for ref in REGION_STEP.findall(text)))

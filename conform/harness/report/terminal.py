@@ -133,8 +133,8 @@ def region_lines(run: RunResult) -> list[str]:
 
     from . import certify
 
-    checks = [{"kind": c.kind, "steps": [asdict(s) for s in c.steps], "counterexample": c.counterexample,
-               "extra": c.extra} for c in run.checks]
+    checks = [{"kind": c.kind, "status": c.status, "steps": [asdict(s) for s in c.steps],
+               "counterexample": c.counterexample, "extra": c.extra} for c in run.checks]
     _, refused = certify.region_refs(checks)
     lines = []
     for r in certify.regions_used(checks):

@@ -16,8 +16,9 @@ from conform.reference.case import CaseError, CreditRequest, Settlement, parse_p
 from conform.reference.money import fmt, fmt_ratio
 from conform.reference.policy import PolicyError, bind_cached
 
-from ..adapters import Adapter, SettlementRefused, Subject
+from ..adapters import Adapter, NotApplicable, SettlementRefused, Subject
 from ..adapters.reference import ReferenceAdapter
+from ..generators import chosen_regions
 from ..plugin import MismatchError
 from ..report.causes import FIELD_STEPS, articles_in
 from ..results import Mismatch
@@ -26,6 +27,20 @@ from .vocabulary import LABELS, YTD_FIELDS
 
 class ScenarioError(ValueError):
     """A scenario written in a way the steps cannot use (not a failure of the system under test)."""
+
+
+class OtherFigures(NotApplicable):
+    """A scenario written under other figures than the region a run certifies (`conform run --region`): its
+    figures are an example's (or a case's own parameters), which a system bound to its city's figures neither
+    takes nor should; the properties check the city's figures instead."""
+
+    def __init__(self, policy: str, region: str | None, params: dict, chosen: tuple[str, ...]):
+        self.adapter, self.operation = "", "scenario"
+        written = (f"地区配置 {region}" if region else "无地区配置 no region") + (
+            f"，地区参数 {', '.join(sorted(params))}" if params else "")
+        Exception.__init__(self, f"not applicable: 本次按 --region {'、'.join(chosen)} 认证{policy}的数值，此场景按"
+                                 f"{written}编写 the run certifies {', '.join(chosen)}; this scenario is written under "
+                                 "other figures (run without --region to check a system that takes them)")
 
 
 @dataclass
@@ -92,6 +107,9 @@ class World:
             person = parse_person({"psn_type": "1101", "psn_no": "T0001", **self.person}, "scenario")
         except CaseError as e:
             raise ScenarioError(str(e)) from None
+        chosen = chosen_regions().get(self.policy)
+        if chosen and (self.region not in chosen or self.params):
+            raise OtherFigures(self.policy, self.region, self.params, chosen)
         return Subject(self.policy, person, self.region, dict(self.params))
 
     def ensure_person(self) -> None:

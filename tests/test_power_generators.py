@@ -60,8 +60,8 @@ def test_a_facility_ratio_a_region_leaves_out_is_a_gap(tmp_path):
     path.write_text(beijing.replace('  ordinary.ratio.retiree.pharmacy: "0.85"\n', ""), encoding="utf-8")
     assert setting_gaps(Setting("beijing", str(path))) == ("ordinary.ratio.retiree.pharmacy",)
     unbound = tmp_path / "unbound.yaml"  # a region that does not bind: every draw would be refused
-    unbound.write_text(beijing + '  valid_from: "2024-01-01"\n', encoding="utf-8")
-    assert "valid_from is not a value 北京 leaves to a region" in setting_gaps(Setting("beijing", str(unbound)))[0]
+    unbound.write_text(beijing + '  ordinary.cap: "20000"\n', encoding="utf-8")  # 北京 gives a cap per person type
+    assert "ordinary.cap is not a value 北京 leaves to a region" in setting_gaps(Setting("beijing", str(unbound)))[0]
     later = tmp_path / "late.yaml"  # 吉林 六（一）: a region may start later than the first year drawn
     jilin = (REGION_DIR / "jilin-example.yaml").read_text(encoding="utf-8")
     later.write_text(jilin + '  valid_from: "2024-01-01"\n', encoding="utf-8")

@@ -276,7 +276,22 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
         # the example's inpatient cap (150000) is out of reach of a drawn year: also with a cap a few visits
         # reach, so the cap shared by special diseases, emergency and day surgery (二（四）–（六）) is checked
         out += [Setting(policy, r, (("inpatient.cap", LOW_INPATIENT_CAP),)) for r in regions if r is not None]
+    if policy in ROLE_FIGURES:
+        # figures a region may give each person type of its own (吉林 二（二）、二（三）; 浙江 二（一）; 攀枝花 第十条;
+        # 南昌 四（二）2): each example region also with a retiree's differing from an in-service person's
+        out += [Setting(policy, r, ROLE_FIGURES[policy]) for r in regions if r is not None]
     return tuple(out)
+
+
+# Fictitious person-type figures inside each article's bounds (s10 rtext D1, D2, D4): the example regions give one
+# figure for both person types; a region may give each its own. The per-disease ones name the example's diseases.
+ROLE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
+    "jilin": (("chronic.ratio.in_service", "0.60"), ("chronic.ratio.retiree", "0.70"),   # 二（三）60% / 70%
+              ("ordinary.cap.retiree", "1900"), ("ordinary.deductible.retiree", "120")),  # 二（二）≤ 2000 / ≤ 300
+    "zhejiang": (("ordinary.cap.retiree", "2600"),),                                      # 二（一）合理确定
+    "panzhihua": (("chronic.M00500.ratio.retiree", "0.90"), ("chronic.M03900.ratio.in_service", "0.55")),
+    "nanchang": (("chronic.M00500.ratio.in_service", "0.82"), ("chronic.M03900.ratio.retiree", "0.95")),  # 80%–98%
+}
 
 
 def _binds(policy: str, region: str) -> bool:
@@ -349,7 +364,10 @@ def settleable_diseases(setting: Setting) -> tuple[tuple[str, tuple[str, ...]], 
     kinds = DISEASE_KINDS.get(policy.id, ())
     if "chronic" not in policy.covers or not kinds:
         return ()
-    codes = sorted({k.split(".")[1] for k in rules.supplied if k.startswith("chronic.") and k.count(".") >= 2})
+    # the codes the region names in a per-disease key (chronic.M03900.cap), not a figure's own parts
+    # (吉林 chronic.ratio.retiree names no disease "ratio")
+    codes = sorted({k.split(".")[1] for k in rules.supplied if k.startswith("chronic.") and k.count(".") >= 2
+                    and "<disease>" in getattr(policy.requirement_for(k), "pattern", "")})
     generic = rules.find("chronic.ratio") is not None and rules.find("chronic.cap") is not None
     shares = rules.flag("chronic.shares_ordinary_deductible")
     if generic:

@@ -344,7 +344,7 @@ def _settles(rules: Rules, code: str, shares: bool) -> bool:
     f = rules.find
     return bool((shares or f(f"chronic.{code}.deductible") or f("chronic.deductible"))
                 and (f(f"chronic.{code}.ratio") or f("chronic.ratio") or f(f"chronic.{code}.ratio.in_service")
-                     or f(f"chronic.{code}.ratio.retiree"))
+                     or f(f"chronic.{code}.ratio.retiree") or f("chronic.ratio.in_service") or f("chronic.ratio.retiree"))
                 and (f(f"chronic.{code}.cap") or f("chronic.cap")))
 
 
@@ -527,7 +527,9 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     try:
         per_disease_cap = rules.find(f"chronic.{code}.cap")
         cp = per_disease_cap or rules.first(f"chronic.{code}.cap", "chronic.cap")
-        rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
+        # a person type's own figure before the one for all: per disease (攀枝花 第十条, 南昌 四（二）2), then the
+        # region's (吉林 二（三）chronic.ratio.<role>, A-JL-CHRONIC-BAND)
+        rp = rules.first(f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", f"chronic.ratio.{role}", "chronic.ratio")
         if shares:
             dp = _role_figure(rules, role, "deductible")
         else:

@@ -23,7 +23,8 @@ E_FIELDS = ", ".join(f"e.{f}" for f in RECORDED)
 # Fictitious figures, each inside its article's bounds, chosen so that a retiree's differ from an in-service one's.
 ROLE_FIGURES = {
     # 吉林 二（二）≤ 300 / ≤ 2000: jilin-example 200 / 1500 for in-service staff; 二（三）60% / 70% per person type
-    "jilin": {"ordinary.deductible.retiree": "120", "ordinary.cap.retiree": "1900"},
+    "jilin": {"ordinary.deductible.retiree": "120", "ordinary.cap.retiree": "1900",
+              "chronic.ratio.in_service": "0.60", "chronic.ratio.retiree": "0.70"},
     # 浙江 二（一）: the city's one cap 2000 in zhejiang-example; a retiree cap of the city's own
     "zhejiang": {"ordinary.cap.retiree": "2600"},
     # 攀枝花 第十条 / 南昌 四（二）2 (80%–98%): the drawn disease's ratio per person type (settled by the reference route)

@@ -208,7 +208,7 @@ def cap(rules: Rules, role: str) -> Decimal:
 
 
 def chronic_ratio(rules: Rules, code: str, role: str) -> Decimal:
-    return need(rules, f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", "chronic.ratio")
+    return need(rules, f"chronic.{code}.ratio.{role}", f"chronic.{code}.ratio", f"chronic.ratio.{role}", "chronic.ratio")
 
 
 def chronic_cap(rules: Rules, code: str) -> Decimal:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import conform.harness.generators as generators
 import conform.harness.run as run_module
-from conform.reference.policy import REGION_DIR
+from conform.reference.policy import REGION_DIR, PolicyError
 
 CITY = """\
 name: s10-city
@@ -64,7 +64,7 @@ def test_the_properties_draw_under_the_given_region_alone(tmp_path):
     # --region implies its document: only 浙江's checks ran
     assert {c["policy"] for c in data["checks"]} == {"zhejiang"}
     drew = {tuple(c["extra"]["regions"]) for c in props.values() if c["status"] == "passed"}
-    assert drew == {(str(city),)}  # not zhejiang-example, nor a variant derived from it
+    assert drew == {("s10-city",)}  # by its name (not a path), not zhejiang-example, nor a variant derived from it
     assert props["account_credit"]["status"] == "passed"
     # the scenarios written under the example's figures are not applicable: a system bound to the city's figures
     # neither takes nor should take them (rregion2 D1: they errored, 不合格, against a right single-city system)
@@ -92,7 +92,7 @@ def test_a_city_whose_credits_cannot_be_written_still_has_its_settlements_checke
     assert "account.in_service.rate_of_base" in props["account_credit"]["message"]
     for pid in ("deductible", "annual_cap", "settlement_exact"):
         assert props[pid]["status"] == "passed", (pid, props[pid]["message"])
-        assert props[pid]["extra"]["regions"] == [str(city)]
+        assert props[pid]["extra"]["regions"] == ["s10-city"]
 
 
 def test_an_invalid_figure_in_the_given_region_is_a_configuration_error(tmp_path):
@@ -156,24 +156,29 @@ def test_a_file_that_does_not_parse_or_names_no_document_fails_every_run(tmp_pat
 def test_a_later_run_without_region_draws_the_examples_again(tmp_path):
     city = tmp_path / "city.yaml"
     city.write_text(CITY + ACCOUNT, encoding="utf-8")
-    assert generators.choose_regions((str(city),)) == {"zhejiang": (str(city),)}
-    assert [s.region for s in generators.settings_for("zhejiang")] == [str(city)]
+    assert generators.choose_regions((str(city),)) == {"zhejiang": ("s10-city",)}
+    assert [s.region for s in generators.settings_for("zhejiang")] == ["s10-city"]
     generators.choose_regions(())
     assert "zhejiang-example" in [s.region for s in generators.settings_for("zhejiang")]
 
 
-def test_a_file_its_name_finds_is_drawn_under_its_name(tmp_path, monkeypatch):
-    """Requests carry `region` to the system under test: the city's name, not a path on the tester's machine, where
-    the name finds the same file (README: a region file in fixtures/regions/ of the working folder)."""
-    folder = tmp_path / "fixtures" / "regions"
+def test_the_given_file_is_drawn_and_asked_for_by_its_name(tmp_path, monkeypatch):
+    """Requests carry `region` to the system under test: the city's name, never a path on the tester's machine
+    (rregion2 D3: a file outside the region folders was sent as '/tmp/x/huzhou.yaml'). A name the folders already
+    give to another file is refused naming both: the system would be asked for one region, the record pin another."""
+    elsewhere = tmp_path / "elsewhere" / "s10-city.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(CITY + ACCOUNT, encoding="utf-8")
+    assert generators.choose_regions((str(elsewhere),)) == {"zhejiang": ("s10-city",)}
+    assert generators.settings_for("zhejiang")[0].rules.region_path.endswith("s10-city.yaml")
+    folder = tmp_path / "fixtures" / "regions"  # the working folder's regions: the name means this file now
     folder.mkdir(parents=True)
     (folder / "s10-city.yaml").write_text(CITY + ACCOUNT, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    generators.choose_regions(())
+    with pytest.raises(PolicyError, match="s10-city.*already.*fixtures/regions/s10-city.yaml"):
+        generators.choose_regions((str(elsewhere),))
     assert generators.choose_regions(("fixtures/regions/s10-city.yaml",)) == {"zhejiang": ("s10-city",)}
-    elsewhere = tmp_path / "other" / "s10-city.yaml"  # its name finds another file: the path is kept
-    elsewhere.parent.mkdir()
-    elsewhere.write_text(CITY + ACCOUNT, encoding="utf-8")
-    assert generators.choose_regions((str(elsewhere),)) == {"zhejiang": (str(elsewhere),)}
 
 
 def test_an_example_region_saved_as_yml_is_drawn(tmp_path, monkeypatch):

@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from conform.reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
 from conform.reference.loading import InputError, UniqueSafeLoader, decode_utf8
 from conform.reference.policy import (MAX_REGION_BYTES, POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached,
-                                     check_region, load_policy, load_region_file)
+                                     check_region, forget_named_region_files, load_policy, load_region_file,
+                                     name_region_file)
 
 FEN = Decimal("0.01")
 PSN_TYPES = ("1101", "1201", "1103", "1203")
@@ -133,12 +134,13 @@ def choose_regions(refs: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ..
     the variants derived from them (a derived half-fen deductible, an example without its pharmacy ratio).
     Validates each file (load and bind: PolicyError naming the file, key and what is wrong). Returns policy → refs."""
     chosen: dict[str, list[str]] = {}
+    forget_named_region_files()
     for ref in refs:
         errors = check_region(ref).errors
         if errors:  # every error of the file at once, each naming the file and the key
             raise PolicyError("; ".join(errors))
         region = load_region_file(ref)
-        ref = _by_name(ref, region)
+        ref = name_region_file(ref)  # requests carry the city's name, found again by it in this process
         bind_cached(region.policy, ref)
         chosen.setdefault(region.policy, [])
         if ref not in chosen[region.policy]:
@@ -147,20 +149,6 @@ def choose_regions(refs: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ..
     _CHOSEN.update({p: tuple(r) for p, r in chosen.items()})
     clear_caches()
     return dict(_CHOSEN)
-
-
-def _by_name(ref: str, region: Any) -> str:
-    """The region's name where the name finds the same file (fixtures/regions/ of the package or the working
-    folder): what requests carry as `region` to the system under test, rather than a local path."""
-    if ref == region.name or not region.path:
-        return ref
-    try:
-        same = load_region_file(region.name).path
-        if same and Path(same).resolve() == Path(region.path).resolve():
-            return region.name
-    except (PolicyError, OSError):
-        pass
-    return ref
 
 
 @lru_cache(maxsize=256)

@@ -572,6 +572,8 @@ def _region_path(ref: str) -> Path:
     if "\0" in ref:
         raise PolicyError(f"region {ref[:40]!r}: a NUL character is not allowed in a name or path")
     is_name = _REGION_NAME.fullmatch(ref) is not None and not ref.endswith(REGION_SUFFIXES)
+    if is_name and ref in _NAMED_FILES:  # a file `conform run --region PATH` made known by its name
+        return _NAMED_FILES[ref]
     try:
         if is_name:
             for folder in region_folders():
@@ -627,6 +629,37 @@ def _region_folder_of(path: Path) -> Path | None:
     except OSError:
         pass
     return None
+
+
+# Region files outside the region folders known by their `name:` in this process (name_region_file).
+_NAMED_FILES: dict[str, Path] = {}
+
+
+def name_region_file(ref: str) -> str:
+    """Make the region file `ref` (a name, or a path anywhere) found by its `name:` in this process, and return
+    that name: what a request carries as `region` to the system under test (`conform run --region PATH`) — a
+    city's name, never a path on the tester's machine. A name the folders already give to another file is
+    refused naming both: the system would be asked for one region and the record pin another."""
+    region = load_region_file(ref)
+    path = Path(region.path or ref).resolve()
+    try:
+        found = _region_path(region.name).resolve()
+    except PolicyError:
+        found = None
+    if found is not None and found != path:
+        raise PolicyError(f"region file {shown_path(path)}: its name {region.name!r} is already {shown_path(found)}'s "
+                          "(the name a request carries must mean one file); give this region a name of its own")
+    if _NAMED_FILES.get(region.name) != path:
+        _NAMED_FILES[region.name] = path
+        _bind_cached.cache_clear()  # rules bound under this name before came from another file
+    return region.name
+
+
+def forget_named_region_files() -> None:
+    """Undo name_region_file (a later run in this process, or a test)."""
+    if _NAMED_FILES:
+        _NAMED_FILES.clear()
+        _bind_cached.cache_clear()
 
 
 def shadowed_by(path: Path | str) -> Path | None:

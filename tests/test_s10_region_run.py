@@ -189,3 +189,14 @@ def test_an_example_region_saved_as_yml_is_drawn(tmp_path, monkeypatch):
         assert "s10-yml" in generators.example_regions()["zhejiang"]
     finally:
         generators.clear_caches()
+
+
+def test_the_reproduce_hint_repeats_the_region():
+    """A counterexample's hint must rerun under the same figures (rregion2 D8): without --region it drew the
+    examples' and reproduced nothing."""
+    from conform.harness.properties.settings import PropertySettings, reproduce
+
+    run = PropertySettings("conform", 7, front_end="run", regions=("fixtures/regions/my city.yaml",))
+    assert reproduce(run, 7, 20) == "conform run --seed 7 --examples 20 --region 'fixtures/regions/my city.yaml'"
+    plain = PropertySettings("conform", 7, regions=("huzhou",))
+    assert reproduce(plain, 7) == "--conform-seed 7 --conform-region huzhou"

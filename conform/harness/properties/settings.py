@@ -76,11 +76,13 @@ FRONT_ENDS = ("pytest", "run")
 def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorough: bool = False) -> str:
     """The options that rerun with `seed` (and `n` examples per property, the thorough profile) in the command
     that ran this session."""
+    import shlex
+
     if ps.front_end == "run":
         return (f"conform run --seed {seed}" + (f" --examples {n}" if n is not None else "")
-                + (" --thorough" if thorough else ""))
+                + (" --thorough" if thorough else "") + "".join(f" --region {shlex.quote(r)}" for r in ps.regions))
     return f"--conform-seed {seed}" + (f" --conform-examples {n}" if n is not None else "") + \
-        (" --thorough" if thorough else "")
+        (" --thorough" if thorough else "") + "".join(f" --conform-region {shlex.quote(r)}" for r in ps.regions)
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms]?)", re.IGNORECASE)
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
 
@@ -122,6 +124,7 @@ class PropertySettings:
     done: int = 0                         # properties finished (passed, failed, skipped alike)
     budget_start: float | None = None     # when the session began (else: when the first property did)
     front_end: str = "pytest"             # FRONT_ENDS: whose options a reproduce hint names
+    regions: tuple[str, ...] = ()         # --region / --conform-region as given: a reproduce hint repeats them
     clock: Callable[[], float] = time.monotonic
 
     def budget_left(self) -> float | None:
@@ -259,7 +262,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
         seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
     ps = PropertySettings(profile, seed, n, shrink, budget=budget,
-                          front_end=str(config.getoption("--conform-front-end", "pytest") or "pytest"))
+                          front_end=str(config.getoption("--conform-front-end", "pytest") or "pytest"),
+                          regions=tuple(regions or ()))
     if budget:
         ps.budget_start = ps.clock()  # the whole run's budget: scenarios first, properties share the rest
     config.stash[KEY] = ps

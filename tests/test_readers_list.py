@@ -60,7 +60,8 @@ def test_regions_include_the_working_folders_own_as_settle_finds_them(tmp_path, 
     own.mkdir(parents=True)
     (own / "my-city.yaml").write_text("name: my-city\nlabel: 某市（虚构）\npolicy: jilin\nexample: true\n"
                                       "values:\n  ordinary.deductible: \"200\"\n", encoding="utf-8")
-    (own / "jilin-example.yaml").write_text("name: jilin-example\nlabel: 冒名\npolicy: jilin\n", encoding="utf-8")
+    (own / "jilin-example.yaml").write_text("name: jilin-example\nlabel: 冒名\npolicy: jilin\n"
+                                            "values:\n  ordinary.deductible: \"200\"\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     rows = json.loads(listed("regions", "--policy", "jilin", "--json"))
     mine = [r for r in rows if r["name"] == "my-city"]

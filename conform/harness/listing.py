@@ -243,5 +243,8 @@ def list_command(subject: str, policy: str | None, as_json: bool) -> None:
     found = {s: collect(s, policy) for s in subjects}
     if as_json:
         click.echo(json.dumps(found if subject == "all" else found[subject], ensure_ascii=False, indent=2))
-        return
-    click.echo("\n\n".join(render(s, rows) for s, rows in found.items()))
+    else:
+        click.echo("\n\n".join(render(s, rows) for s, rows in found.items()))
+    if any(r.get("errors") for r in found.get("regions", ())):
+        # a region file marked ✗ fails `conform run` (exit 2): a CI step checking the files fails here too
+        sys.exit(2)

@@ -200,3 +200,23 @@ def test_the_reproduce_hint_repeats_the_region():
     assert reproduce(run, 7, 20) == "conform run --seed 7 --examples 20 --region 'fixtures/regions/my city.yaml'"
     plain = PropertySettings("conform", 7, regions=("huzhou",))
     assert reproduce(plain, 7) == "--conform-seed 7 --conform-region huzhou"
+
+
+def test_the_record_carries_the_regions_own_citations(tmp_path):
+    """A real region's record gives its document (source:) and each cited figure's article and phrase, beside the
+    figure (rregion2 D2: the file cited them, the record dropped them)."""
+    from conform.harness.report import certify
+    from conform.harness.report.xlsx import _region_detail
+
+    city = tmp_path / "s10-cited.yaml"
+    city.write_text(CITY.replace("name: s10-city", "name: s10-cited").replace(
+        "values:\n", "source:\n  document: 测试市实施细则\n  number: 测医保发〔2022〕1号\nvalues:\n").replace(
+        '  ordinary.cap: "2500"\n', '  ordinary.cap:\n    value: "2500"\n    article: 第八条\n'
+        '    quote: 年度最高支付限额为2500元\n') + ACCOUNT, encoding="utf-8")
+    entry = certify._region(str(city))
+    assert entry["error"] == "" and entry["values"]["ordinary.cap"] == "2500"
+    assert entry["source"] == {"document": "测试市实施细则", "number": "测医保发〔2022〕1号"}
+    assert entry["citations"] == {"ordinary.cap": {"article": "第八条", "quote": "年度最高支付限额为2500元"}}
+    detail = _region_detail(entry)
+    assert "出处 source: 测试市实施细则 测医保发〔2022〕1号" in detail
+    assert "ordinary.cap = 2500（第八条 “年度最高支付限额为2500元”）" in detail

@@ -264,7 +264,8 @@ def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True, dr
     from conform.reference.policy import MAX_REGION_BYTES, PolicyError, _region_path, bind_cached, load_region_file
 
     entry: dict = {"name": ref, "ref": ref, "label": "", "policy": "", "document": "", "example": False,
-                   "fictitious": False, "file": "", "sha256": "", "values": {}, "error": "", **(uses or {})}
+                   "fictitious": False, "file": "", "sha256": "", "values": {}, "source": {}, "citations": {},
+                   "error": "", **(uses or {})}
     try:
         path = _region_path(ref)
         entry["file"] = _shown_path(path)
@@ -279,7 +280,11 @@ def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True, dr
     label = str(r.label or "")
     entry.update(name=r.name, label=label, policy=r.policy, example=bool(r.example),
                  fictitious=bool(r.example) or "虚构" in label,
-                 values={cut(str(k), 200): cut(str(v), 200) for k, v in list(r.values.items())[:MAX_VALUES]})
+                 values={cut(str(k), 200): cut(str(v), 200) for k, v in list(r.values.items())[:MAX_VALUES]},
+                 # the region's own document and, per figure, its article and phrase, as the file cites them
+                 source={k: cut(str(v), 300) for k, v in vars(r.source).items() if v} if r.source else {},
+                 citations={cut(str(k), 200): {"article": cut(c.article, 100), "quote": cut(c.quote, 500)}
+                            for k, c in list(r.citations.items())[:MAX_VALUES]})
     if check:
         try:
             bind_cached(r.policy, ref)

@@ -147,9 +147,19 @@ def _region_detail(r: dict) -> str:
     if r.get("scenarios") or r.get("properties"):
         lines.append(f"用于 {r.get('scenarios', 0)} 个场景、{r.get('properties', 0)} 个属性检查 used by "
                      f"{r.get('scenarios', 0)} scenarios, {r.get('properties', 0)} property checks")
+    source = r.get("source") or {}
+    if source:
+        lines.append("出处 source: " + " ".join(str(source[k]) for k in ("document", "number", "date", "url")
+                                               if source.get(k)))
     if r.get("error"):
         lines.append(r["error"])
-    lines += [f"{k} = {v}" for k, v in (r.get("values") or {}).items()]
+    cites = r.get("citations") or {}
+
+    def cited(k: str) -> str:
+        c = cites.get(k) or {}
+        return (f"（{c.get('article', '')}" + (f" “{c['quote']}”" if c.get("quote") else "") + "）") if c else ""
+
+    lines += [f"{k} = {v}{cited(k)}" for k, v in (r.get("values") or {}).items()]
     return "\n".join(lines)
 
 

@@ -66,6 +66,7 @@ def test_the_properties_draw_under_the_given_region_alone(tmp_path):
     drew = {tuple(c["extra"]["regions"]) for c in props.values() if c["status"] == "passed"}
     assert drew == {("s10-city",)}  # by its name (not a path), not zhejiang-example, nor a variant derived from it
     assert props["account_credit"]["status"] == "passed"
+    assert data["run"]["selection"]["regions"] == ["s10-city"]  # what the run certified (rregion2 D9)
     # the scenarios written under the example's figures are not applicable: a system bound to the city's figures
     # neither takes nor should take them (rregion2 D1: they errored, 不合格, against a right single-city system)
     scenarios = [c for c in data["checks"] if c["kind"] == "scenario"]
@@ -220,3 +221,12 @@ def test_the_record_carries_the_regions_own_citations(tmp_path):
     detail = _region_detail(entry)
     assert "出处 source: 测试市实施细则 测医保发〔2022〕1号" in detail
     assert "ordinary.cap = 2500（第八条 “年度最高支付限额为2500元”）" in detail
+
+
+def test_the_reports_selection_names_the_region_certified():
+    """The report's first screen (选择 row of report.html and the xlsx 概要) says which city's figures were certified
+    (rregion2 D4)."""
+    from conform.harness.report.model import selection_words
+
+    said = selection_words({"policies": ["zhejiang"], "regions": ["huzhou"]}, {"zhejiang": "浙江"})
+    assert said.startswith("浙江 · 按地区配置认证 certified against region huzhou")

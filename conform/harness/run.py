@@ -268,7 +268,10 @@ def conclude(hook: _Hook, code: int, adapter: str | None, config: str | None, se
     run.finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     run.harness_version = version("conform")
     run.reference_version = version("conform")
-    run.selection = selection
+    from .generators import chosen_regions
+
+    regions = [ref for refs in chosen_regions().values() for ref in refs]  # --region: the figures certified
+    run.selection = {**selection, "regions": regions} if regions else selection
     run.policies = sorted({c.policy for c in run.checks if c.policy})
     if not run.adapter:
         run.adapter = {"adapter": adapter or "reference"}

@@ -167,6 +167,9 @@ def selection_words(selection: dict | None, names: dict[str, str]) -> str:
         parts.append(f"标签表达式 tag expression {sel['tag']}")
     if sel.get("keyword"):  # pytest -k in a vendor's own run (the pytest plugin)
         parts.append(f"名称表达式 keyword expression (-k) {sel['keyword']}")
+    if sel.get("regions"):  # conform run --region: the figures certified, on the report's first screen
+        parts.append("按地区配置认证 certified against region " + "、".join(str(r) for r in sel["regions"])
+                     + "（其他数值编写的场景不适用 scenarios under other figures not applicable）")
     return " · ".join(p for p in parts if p) or "全部文件的全部条款 every article of every document"
 
 

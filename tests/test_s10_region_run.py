@@ -230,3 +230,13 @@ def test_the_reports_selection_names_the_region_certified():
 
     said = selection_words({"policies": ["zhejiang"], "regions": ["huzhou"]}, {"zhejiang": "浙江"})
     assert said.startswith("浙江 · 按地区配置认证 certified against region huzhou")
+
+
+def test_a_region_file_saved_in_gbk_is_told_to_be_saved_as_utf8(tmp_path):
+    """The remedy, not only the byte (rregion2 D7): a Windows editor saves 湖州 as GBK."""
+    from conform.reference.policy import load_region_file
+
+    path = tmp_path / "s10-gbk.yaml"
+    path.write_bytes((CITY.replace("name: s10-city", "name: s10-gbk") + ACCOUNT).encode("gbk"))
+    with pytest.raises(PolicyError, match=r"invalid UTF-8 at byte \d+ \(line 2\): save the file as UTF-8.*GBK"):
+        load_region_file(str(path))

@@ -91,7 +91,8 @@ def regions(policy: str | None = None) -> list[dict]:
                "source": asdict(region.source) if region and region.source else None,
                "citations": {k: asdict(c) for k, c in region.citations.items()} if region else {}}
         if check.errors:
-            utf8 = " save the file as UTF-8" if "invalid UTF-8" in check.errors[0] else ""
+            utf8 = (" save the file as UTF-8" if "invalid UTF-8" in check.errors[0]
+                    and "save the file as UTF-8" not in check.errors[0] else "")
             row["error"] = check.errors[0] + (";" + utf8 if utf8 else "")
         out.append(row)
     return out

@@ -611,11 +611,21 @@ def _read_region(path: Path) -> Any:
     try:
         text = decode_utf8(data, f"region file {path}")
     except InputError as e:
-        raise PolicyError(str(e)) from None
+        gbk = _reads_as_gbk(data)
+        raise PolicyError(f"{e}: save the file as UTF-8" + ("（它看来是以 GBK 保存的 it reads as GBK）" if gbk else "")) from None
     try:
         return load_yaml(text)
     except InputError as e:
         raise PolicyError(f"region file {path}: {e}") from None
+
+
+def _reads_as_gbk(data: bytes) -> bool:
+    """Whether bytes that are not UTF-8 read as GB18030 (a Windows editor's default in China): the remedy to name."""
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _region_folder_of(path: Path) -> Path | None:

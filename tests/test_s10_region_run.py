@@ -240,3 +240,30 @@ def test_a_region_file_saved_in_gbk_is_told_to_be_saved_as_utf8(tmp_path):
     path.write_bytes((CITY.replace("name: s10-city", "name: s10-gbk") + ACCOUNT).encode("gbk"))
     with pytest.raises(PolicyError, match=r"invalid UTF-8 at byte \d+ \(line 2\): save the file as UTF-8.*GBK"):
         load_region_file(str(path))
+
+
+@pytest.mark.parametrize("value, quote, ok", [
+    ("2500", "年度最高支付限额为3000元", False),   # the quote contradicts the figure (rregion2 D5)
+    ("2500", "年度最高支付限额为2500元", True),
+    ("0.80", "基层医疗机构支付比例为80%", True),    # a ratio quoted in percent
+    ("80%", "支付比例为80%", True),
+    ("0.05", "报销比例提高5个百分点", True),        # in points
+    ("800", "在职职工800元、退休人员400元", True),  # one of the figures named
+    ("800", "起付标准为八百元", True),              # in words: nothing to compare
+    ("0.75", "支付比例为70%", False),
+])
+def test_a_cited_figures_quote_must_state_it(tmp_path, value, quote, ok):
+    from conform.reference.policy import load_region_file
+
+    path = tmp_path / "s10-quoted.yaml"
+    path.write_text(CITY.replace("name: s10-city", "name: s10-quoted").replace(
+        '  ordinary.cap: "2500"\n', f'  ordinary.cap:\n    value: "{value}"\n    article: 第八条\n    quote: {quote}\n')
+        if not value.startswith(("0.", "80%")) else CITY.replace("name: s10-city", "name: s10-quoted").replace(
+        '  ordinary.ratio.primary: "0.80"\n',
+        f'  ordinary.ratio.primary:\n    value: "{value}"\n    article: 第八条\n    quote: {quote}\n'),
+        encoding="utf-8")
+    if ok:
+        load_region_file(str(path))
+    else:
+        with pytest.raises(PolicyError, match="the quote names .* but the value is"):
+            load_region_file(str(path))

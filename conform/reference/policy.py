@@ -718,7 +718,32 @@ def _cited_value(path: Path, key: str, given: dict) -> tuple[Any, ValueCitation 
         raise PolicyError(f"region file {path}: values: {key}: missing `value` (the figure, e.g. value: \"800\")")
     article, quote = (_cite_text(path, f"values: {key}: {k}", given[k]) if given.get(k) is not None else ""
                       for k in ("article", "quote"))
+    named = _figures_in(quote)
+    if named and not _states(given["value"], named):
+        raise PolicyError(f"region file {path}: values: {key}: the quote names {'、'.join(sorted(map(str, named)))} "
+                          f"but the value is {given['value']!r}: cite the phrase that states this figure")
     return given["value"], (ValueCitation(article, quote) if article or quote else None)
+
+
+_QUOTED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.])")
+
+
+def _figures_in(quote: str) -> set[Decimal]:
+    """The figures a quoted phrase writes in digits (八百元 in words names none: nothing to compare)."""
+    return {Decimal(m) for m in _QUOTED_FIGURE.findall(quote)}
+
+
+def _states(value: Any, named: set[Decimal]) -> bool:
+    """Whether a quote naming `named` can state `value`: the same figure, or a ratio written as percent or points
+    (0.80 for “80%”, 0.05 for “5个百分点”). A value that is not a plain number (a date) is not compared."""
+    text = str(value).strip().rstrip("%％")
+    try:
+        v = Decimal(text)
+    except ArithmeticError:
+        return True
+    if str(value).strip().endswith(("%", "％")):
+        v = v / 100
+    return any(v == n or v * 100 == n for n in named)
 
 
 def _region_source(path: Path, given: Any) -> RegionSource:

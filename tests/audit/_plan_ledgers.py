@@ -371,3 +371,22 @@ def write(d: Drawn, folder: Path, recorded: dict[str, dict]) -> tuple[Path, Path
     persons = folder / f"{d.policy}.persons.jsonl"
     persons.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in d.persons), encoding="utf-8")
     return path, persons
+
+
+def assert_plan_rows(con, d: Drawn, ref: dict[str, dict], p: Planted) -> None:
+    """The audit's expected table equals the reference row by row: the same rows, a refused row unassessed, every
+    other row's recorded fields the reference's, and each person the plan can express settled by the plan; then
+    the planted errors are the discrepancies found, each by its amount (fen; pool_prop_selfpay in 1/10000)."""
+    fields = ", ".join(f"e.{f}" for f in RECORDED)
+    got = {r[0]: r for r in con.execute(f"SELECT l.setl_id, l.psn_no, e.route, e.status, {fields} "
+                                        "FROM expected_rows e JOIN ledger l ON l.rid = e.rid").fetchall()}
+    assert set(got) == set(ref)
+    for sid, want in p.expected.items():
+        row = got[sid]
+        if "refused" in want:
+            assert row[3].startswith("refused"), (sid, row, want)
+            continue
+        assert not row[3].startswith("refused"), (sid, row, want)
+        assert dict(zip(RECORDED, row[4:])) == {f: want[f] for f in RECORDED}, (sid, row[2], row[3])
+        if row[1] not in d.fallback:
+            assert row[2] == "plan", (sid, row)  # the plan, not the reference, settled this person

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from conform.audit.run import audit
 
-from _plan_ledgers import POLICIES, RECORDED, REGION, Drawn, ledgers, planted, reference_rows, write
+from _plan_ledgers import (POLICIES, RECORDED, REGION, Drawn, assert_plan_rows, ledgers, planted, reference_rows,
+                           write)
 from conform.reference.case import Reversal, Settlement
 
-E_FIELDS = ", ".join(f"e.{f}" for f in RECORDED)
 
 
 def _run(d, folder, recorded=None, **kw):
@@ -49,18 +49,7 @@ def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
     ref, code, s = _run(d, tmp_path_factory.mktemp("diff"), p.recorded)
     try:
         con = s["_connection"]
-        got = {r[0]: r for r in con.execute(f"SELECT l.setl_id, l.psn_no, e.route, e.status, {E_FIELDS} "
-                                            "FROM expected_rows e JOIN ledger l ON l.rid = e.rid").fetchall()}
-        assert set(got) == set(ref)
-        for sid, want in p.expected.items():
-            row = got[sid]
-            if "refused" in want:
-                assert row[3].startswith("refused"), (sid, row, want)
-                continue
-            assert not row[3].startswith("refused"), (sid, row, want)
-            assert dict(zip(RECORDED, row[4:])) == {f: want[f] for f in RECORDED}, (sid, row[2], row[3])
-            if row[1] not in d.fallback:
-                assert row[2] == "plan", (sid, row)  # the plan, not the reference, settled this person
+        assert_plan_rows(con, d, ref, p)
         refused = sum(1 for v in ref.values() if "refused" in v)
         assert s["unassessed"] == refused
         assert sum(r["rows"] for r in s["unassessed_by_reason"]) == refused

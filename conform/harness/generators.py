@@ -22,11 +22,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hypothesis import strategies as st
 
 from conform.reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
-from conform.reference.loading import InputError, UniqueSafeLoader, decode_utf8
 from conform.reference.policy import (MAX_REGION_BYTES, POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached,
                                      check_region, forget_named_region_files, load_policy, load_region_file,
                                      name_region_file)
@@ -84,43 +82,36 @@ class Setting:
 def example_regions() -> dict[str, tuple[str, ...]]:
     """Example region configurations in conform/fixtures/regions/ (`example: true`), by policy."""
     found: dict[str, list[str]] = {p: [] for p in POLICY_IDS}
-    for path, data, _problem in _region_files():
-        if isinstance(data, dict) and data.get("example") and data.get("policy") in found:
-            found[data["policy"]].append(str(data.get("name") or path.stem))
+    for _path, check in _region_checks():
+        if check.region is not None and check.region.example:
+            found[check.region.policy].append(check.region.name)
     return {p: tuple(names) for p, names in found.items()}
 
 
 @lru_cache(maxsize=None)
-def _region_files() -> tuple[tuple[Path, Any, str], ...]:
-    """Each file of conform/fixtures/regions/ with its parsed YAML, or None and why it does not parse (a file
-    saved in GBK, broken YAML): such a file is skipped by the draws, and `conform run` refuses it (broken_regions)."""
-    out = []
-    if REGION_DIR.is_dir():
-        for path in sorted([*Path(REGION_DIR).glob("*.yaml"), *Path(REGION_DIR).glob("*.yml")]):  # as policy looks up
-            try:
-                text = decode_utf8(path.read_bytes(), f"region file {path}")
-                data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
-            except (OSError, yaml.YAMLError, InputError) as e:
-                out.append((path, None, " ".join(str(e).split())[:600] or type(e).__name__))
-                continue
-            out.append((path, data, ""))
-    return tuple(out)
+def _region_checks() -> tuple[tuple[Path, Any], ...]:
+    """Each file of conform/fixtures/regions/ (.yaml and .yml, as a name is looked up) with its whole-file check
+    (conform.reference.policy.check_region): one that does not load (GBK, broken YAML, no policy id) has no
+    `region` and is never drawn; `conform run` refuses it (broken_regions)."""
+    if not REGION_DIR.is_dir():
+        return ()
+    paths = sorted([*Path(REGION_DIR).glob("*.yaml"), *Path(REGION_DIR).glob("*.yml")])
+    return tuple((path, check_region(str(path))) for path in paths)
 
 
 def broken_regions(policies: tuple[str, ...] = ()) -> list[str]:
     """Why example region files of conform/fixtures/regions/ cannot be used, one line each naming the file: a file
-    that does not parse (whatever policy it was meant for), a `policy:` that is no document's id, and for the
-    `policies` given (all when empty) an example whose figures do not bind (a ratio "75", a figure above the
-    framework's ceiling). The properties would skip such a file; `conform run` refuses to certify beside it
+    that does not load (whatever policy it was meant for: broken YAML, not UTF-8, a `policy:` that is no id), and
+    for the `policies` given (all when empty) an example whose figures do not bind (a ratio "75", a figure above
+    the framework's ceiling). The properties would skip such a file; `conform run` refuses to certify beside it
     (exit 2), as a region that is silently left out would leave a 合格 resting on figures nobody checked."""
     wanted = set(policies or POLICY_IDS)
     out = []
-    for path, data, _problem in _region_files():
-        policy = data.get("policy") if isinstance(data, dict) else None
-        if policy in POLICY_IDS and (not data.get("example") or policy not in wanted or policy in _CHOSEN):
-            continue  # a usable policy id, and a file the draws do not read
-        # conform.reference.policy.check_region: every error of the file at once, each naming the file
-        out += [e if str(path) in e else f"region file {path}: {e}" for e in check_region(str(path)).errors]
+    for path, check in _region_checks():
+        region = check.region
+        if region is not None and (not region.example or region.policy not in wanted or region.policy in _CHOSEN):
+            continue  # it loads, and the draws do not read it
+        out += [e if str(path) in e else f"region file {path}: {e}" for e in check.errors]
     return out
 
 
@@ -136,12 +127,11 @@ def choose_regions(refs: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ..
     chosen: dict[str, list[str]] = {}
     forget_named_region_files()
     for ref in refs:
-        errors = check_region(ref).errors
-        if errors:  # every error of the file at once, each naming the file and the key
-            raise PolicyError("; ".join(errors))
-        region = load_region_file(ref)
+        check = check_region(ref)  # loads and binds the file: every error at once, each naming file and key
+        if check.errors or check.region is None:
+            raise PolicyError("; ".join(check.errors))
+        region = check.region
         ref = name_region_file(ref)  # requests carry the city's name, found again by it in this process
-        bind_cached(region.policy, ref)
         chosen.setdefault(region.policy, [])
         if ref not in chosen[region.policy]:
             chosen[region.policy].append(ref)

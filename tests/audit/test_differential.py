@@ -25,7 +25,6 @@ from _plan_ledgers import (POLICIES, RECORDED, REGION, Drawn, assert_plan_rows, 
 from conform.reference.case import Reversal, Settlement
 
 
-
 def _run(d, folder, recorded=None, **kw):
     ref = reference_rows(d)
     ledger_path, persons_path = write(d, folder, ref if recorded is None else recorded)

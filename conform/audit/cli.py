@@ -237,7 +237,7 @@ def _internal(e: BaseException) -> str:
 @click.command("audit")
 @click.argument("ledger", nargs=-1, required=True)
 @click.option("--policy", required=True, type=click.Choice(POLICY_IDS), help="The document the ledger is settled under.")
-@click.option("--region", default=None, help="A region configuration: a name in conform/fixtures/regions/ or a path.")
+@click.option("--region", default=None, help="A region configuration: a name in conform/fixtures/regions/ or ./fixtures/regions/, or a path.")
 @click.option("--persons", "persons_file", default=None, help="Persons file (JSON lines, JSON, YAML or CSV; the case format's `person` fields).")
 @click.option("--institutions", "institutions_file", default=None,
               help="Institutions table (fixmedins_code + facility or hosp_lv) for ledgers that carry only fixmedins_code.")

@@ -30,7 +30,8 @@ MAX_ROWS = 100_000_000  # ten city-years; about 9 GB of Parquet, hours of refere
 @click.option("--rows", type=click.IntRange(1, MAX_ROWS), required=True,
               help="Rows to write (settlements and reversals), up to 100 million.")
 @click.option("--policy", type=click.Choice(POLICY_IDS), required=True, help="The document whose rules settle the rows.")
-@click.option("--region", default=None, help="Region configuration (name in conform/fixtures/regions/ or a path); "
+@click.option("--region", default=None, help="Region configuration (a name in conform/fixtures/regions/ or "
+                                              "./fixtures/regions/, or a path); "
                                               "default: the policy's example region.")
 @click.option("--defect-rate", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True, callback=_a_number,
               help="Share of persons whose recorded figures come from a defective system.")

@@ -579,7 +579,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.option("--policy", "policies", multiple=True, help="only this document (repeatable): panzhihua, nanchang, …")
 @click.option("--article", "articles", multiple=True, help="only this article tag (repeatable), e.g. panzhihua-7")
 @click.option("--region", "regions", multiple=True, metavar="REGION",
-              help="certify against this region file (a name in fixtures/regions/ or a path; repeatable): the "
+              help="certify against this region file (a name in conform/fixtures/regions/ or ./fixtures/regions/, or a path; repeatable): the "
                    "properties of its document draw under its figures alone, and the record pins them. Implies "
                    "--policy of its document")
 @click.option("--tag", default=None, help="a pytest mark expression over the scenario tags")

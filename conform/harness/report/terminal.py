@@ -141,7 +141,8 @@ def region_lines(run: RunResult) -> list[str]:
         doc = f"（{document_label(r['policy'])}）" if r.get("policy") else ""
         kind = ("无法读取或数值无效 failed to load or refused" if r.get("error") else
                 "示例，数值虚构 fictitious example" if r.get("fictitious") else "非示例 real figures")
-        lines.append(f"地区配置 Region {r['name']}{doc} SHA-256 {(r.get('sha256') or '-')[:12]} {kind}"
+        where = f" {r['file']}" if r.get("file") else ""
+        lines.append(f"地区配置 Region {r['name']}{doc}{where} SHA-256 {(r.get('sha256') or '-')[:12]} {kind}"
                      + (f"：{r['error']}" if r.get("error") else ""))
     if refused:
         lines.append(f"用于验证拒绝的地区配置 refused on purpose ({len(refused)})：" + "、".join(refused[:8])

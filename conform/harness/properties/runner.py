@@ -333,7 +333,7 @@ def region_gaps_note(policy: str) -> str:
     missing = [(s, g) for s, g in skipped if (s, g) not in invalid]
     short = load_policy(policy).short
     notes = []
-    if invalid:  # `conform run` refuses these before any check (generators.broken_regions); a pytest run skips them
+    if invalid:  # `conform run` and the vendors' plugin refuse these before any check (generators.broken_regions)
         notes.append(f"属性检查未使用以下{short}地区配置（配置无效，须先改正）properties skipped these {policy} regions, "
                      f"which are invalid (fix them first): {listed(invalid)}")
     if missing:

@@ -258,11 +258,19 @@ def pytest_configure(config: pytest.Config) -> None:
             choose_regions(tuple(regions or ()))
         except PolicyError as e:
             raise pytest.UsageError(f"--conform-region: {e}") from None
+    front_end = str(config.getoption("--conform-front-end", "pytest") or "pytest")
+    if front_end == "pytest":  # the vendors' plugin: `conform run` refused these already (run._regions)
+        from ..generators import broken_regions
+
+        broken = broken_regions(tuple(chosen_regions()))
+        if broken:
+            raise pytest.UsageError("region configuration not usable — fix it, or move it out of the regions folder "
+                                    "（地区配置无效，请改正或移出地区配置目录）:\n  " + "\n  ".join(broken))
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
         seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
     ps = PropertySettings(profile, seed, n, shrink, budget=budget,
-                          front_end=str(config.getoption("--conform-front-end", "pytest") or "pytest"),
+                          front_end=front_end,
                           regions=tuple(regions or ()))
     if budget:
         ps.budget_start = ps.clock()  # the whole run's budget: scenarios first, properties share the rest

@@ -261,7 +261,13 @@ CONSTRAINTS = [
     ("jilin", "chronic.cap", {"min": "0", "max": "6500"}),                   # 二（三）不超过6500元
     ("jilin", "chronic.<disease>.cap", {"min": "0", "max": "6500", "assumption": "A-JL-CHRONIC-CAP-PER-DISEASE"}),  # 二（三）按病种设定
     ("zhejiang", "ordinary.deductible.retiree", {"half_of": "ordinary.deductible.in_service"}),  # 二（一）减半
-    ("zhejiang", "ordinary.ratio.primary", {"min": "0.60", "assumption": "A-ZJ-PRIMARY-CARE"}),  # 二（一）从60％起步 (a floor, no ceiling)
+    # 二（一）基层医疗机构……从60％起步 (a floor, no ceiling) on the bands a city names as 基层, by default 一级 and
+    # 未定级 (A-ZJ-PRIMARY-CARE); 二级、三级 and pharmacies cannot be named
+    ("zhejiang", "ordinary.grassroots_bands", {
+        "floor_on": "ordinary.ratio.<facility>", "min": "0.60", "label": "基层", "default": ["primary", "unrated"],
+        "assumption": "A-ZJ-PRIMARY-CARE", "subset_of": ["primary", "unrated"],
+        "why_not": load_policy("zhejiang").requirement_for("ordinary.grassroots_bands").constraint["why_not"]}),
+    ("zhejiang", "ordinary.ratio.primary", {}),  # the floor is the band's, above: no constraint of its own
     ("zhejiang", "ordinary.retiree_ratio_bonus", {"one_of": ["0.05"]}),      # 二（一）提高5个百分点
     ("nanchang", "chronic.<disease>.ratio", {"min": "0.80", "max": "0.98"}),  # 四（二）2 80%-98%
     ("nanchang", "chronic.<disease>.cap", {"min": "4000", "max": "600000"}),  # 四（二）2 4000元到60万元

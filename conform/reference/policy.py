@@ -152,11 +152,39 @@ def _value(raw: Any, unit: str) -> Any:
         return parse_date(raw)
     if unit == "rounding":
         return text
+    if unit == "facilities":
+        return _facilities(raw)
     if unit.startswith("ratio"):
         return parse_ratio(text)
     if isinstance(raw, float):
         raise PolicyError(f"amount {raw!r} must be written as a string")
     return parse_amount(text)
+
+
+MAX_FACILITY_LIST = 200  # characters of a list of facility bands: five codes and their separators
+
+
+def _facilities(raw: Any) -> tuple[str, ...]:
+    """A list of facility bands (unit `facilities`: 浙江 ordinary.grassroots_bands), written as text — "primary,
+    unrated" (commas, 、 or spaces between) — or, in a region file, as a YAML list: the codes in the order given,
+    each a facility code once."""
+    from .case import FACILITIES
+
+    text = ", ".join(raw) if isinstance(raw, (list, tuple)) else str(raw)
+    if len(text) > MAX_FACILITY_LIST:
+        raise PolicyError(f"a list of facility bands, longer than {MAX_FACILITY_LIST} characters")
+    codes = [c for c in re.split(r"[\s,，、;；]+", text) if c]
+    if not codes:
+        raise PolicyError(f"names no facility band; write one or more of {', '.join(FACILITIES)} (e.g. \"primary, "
+                          "unrated\" or [primary, unrated])")
+    unknown = [c for c in codes if c not in FACILITIES]
+    if unknown:
+        raise PolicyError(f"{', '.join(repr(c) for c in unknown)} {'is' if len(unknown) == 1 else 'are'} not a "
+                          f"facility band ({', '.join(FACILITIES)})")
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        raise PolicyError(f"{', '.join(twice)} named twice")
+    return tuple(codes)
 
 
 class Policy:
@@ -429,6 +457,8 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: 
 
 
 def _fmt_value(v: Any, unit: str) -> str:
+    if isinstance(v, tuple):  # a list of facility bands
+        return ", ".join(v)
     return pct(v) if unit.startswith("ratio") and isinstance(v, Decimal) else str(v)
 
 
@@ -444,7 +474,7 @@ def _constraint_errors(policy: Policy, supplied: dict[str, Parameter], source_of
     for key, p in supplied.items():
         req = policy.requirement_for(key)
         c = req.constraint if req else {}
-        if not c:
+        if not c or "floor_on" in c:  # a floor on the bands a list names: _band_floor_errors, given or not
             continue
         v = p.value
         shown = _fmt_value(v, p.unit)
@@ -469,6 +499,42 @@ def _constraint_errors(policy: Policy, supplied: dict[str, Parameter], source_of
                 yield (
                     f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}{also}, which is "
                     f"{half} (half up to the fen: A-ZJ-HALF-FEN) ({why})")
+    yield from _band_floor_errors(policy, supplied, source_of)
+
+
+def _band_floor_errors(policy: Policy, supplied: dict[str, Parameter], source_of: Callable[[str], str]):
+    """A floor the text sets on a kind of institution the configuration knows only by facility band: 浙江 二（一）
+    “基层医疗机构政策范围内支付比例从60％起步”. The list requirement (constraint `floor_on`) names which bands the
+    region pays its 基层 institutions at; the floor binds the ratio (`floor_on` with the band for `<facility>`) of
+    those bands alone. A region that names none takes the constraint's `default`, cited with the `assumption`
+    that reads it; a band outside `subset_of` cannot be named (`why_not` says why)."""
+    for req in policy.requirements:
+        c = req.constraint
+        if "floor_on" not in c:
+            continue
+        quoted = f"{req.cite}: “{req.quote}”"
+        given = supplied.get(req.pattern)
+        if given is not None:
+            bad = [b for b in given.value if b not in c["subset_of"]]
+            if bad:
+                yield (f"{source_of(req.pattern)}: {req.pattern} = {_fmt_value(given.value, given.unit)}: "
+                       f"{', '.join(bad)} cannot be named here, only {', '.join(c['subset_of'])}: {c['why_not']} "
+                       f"({quoted})")
+            bands = [b for b in given.value if b in c["subset_of"]]
+            how, why = f"named in {req.pattern}", quoted
+        else:
+            bands = list(c["default"])
+            how = f"{req.pattern} not given: {', '.join(bands)} by default"
+            why = f"{quoted}; {c['assumption']}" if c.get("assumption") else quoted
+        for band in bands:
+            key = c["floor_on"].replace("<facility>", band)
+            p = supplied.get(key)
+            if p is None:
+                continue
+            floor = _value(c["min"], p.unit)
+            if p.value < floor:
+                yield (f"{source_of(key)}: {key} = {_fmt_value(p.value, p.unit)} is below the floor "
+                       f"{_fmt_value(floor, p.unit)} of a {c.get('label', 'named')} band ({how}) ({why})")
 
 
 @dataclass(frozen=True)
@@ -746,6 +812,20 @@ def _states(value: Any, named: set[Decimal]) -> bool:
     return any(v == n or v * 100 == n for n in named)
 
 
+def _listed_value(path: Path, key: str, given: list, req: Requirement | None) -> Any:
+    """A YAML list given for `key`: for a list parameter (unit `facilities`) its items as one text, "primary,
+    unrated", the form params and the record carry; for any other key the list itself, refused by the caller."""
+    if req is None or req.unit != "facilities":
+        return given
+    if not given:
+        raise PolicyError(f"region file {path}: values: {key}: an empty list names no facility band; leave the key "
+                          "out for the default, or name the bands")
+    if not all(isinstance(x, str) for x in given):
+        raise PolicyError(f"region file {path}: values: {key}: each item must be a facility code "
+                          f"(primary, unrated, …), not a list or mapping")
+    return ", ".join(x.strip() for x in given)
+
+
 def _region_source(path: Path, given: Any) -> RegionSource:
     """The top-level `source:`: the region's own document (title and/or 文号, optional url and date)."""
     if not isinstance(given, dict):
@@ -808,6 +888,8 @@ def load_region_file(ref: str) -> RegionConfig:
             v, cited = _cited_value(path, k, v)
             if cited is not None:
                 citations[k] = cited
+        if isinstance(v, list):  # a list is a value only where the key is one (unit `facilities`): kept as its text
+            v = _listed_value(path, k, v, load_policy(data["policy"]).requirement_for(k))
         if not isinstance(v, str):
             raise PolicyError(f"region file {path}: values: {k}: expected a value (or value, article, quote), not "
                               f"{'nothing' if v is None else type(v).__name__}")

@@ -17,7 +17,9 @@
     ordinary.ratio.secondary: "0.60"        二级 60%
     ordinary.ratio.tertiary: "0.50"         三级 50%
     ordinary.ratio.pharmacy: "0.50"         定点零售药店 50%
-  “基层医疗机构”按一级和未定级机构理解，两者的比例都不得低于 60%（A-ZJ-PRIMARY-CARE）。退休人员只有起付线减半和
+  “基层医疗机构”是机构类型而非等级：城市可写明以哪些等级支付其基层机构（ordinary.grassroots_bands，一级、未定级之一
+  或两者），60% 下限只约束写明的等级；未写明的（如示例配置），一级和未定级都按基层理解，比例都不得低于 60%
+  （A-ZJ-PRIMARY-CARE）。二级、三级和定点零售药店不能写作基层。退休人员只有起付线减半和
   比例提高两项倾斜；城市只定一个年度最高支付限额时，退休人员与在职相同（A-ZJ-RETIREE-CAP），城市也可另设退休人员
   限额（ordinary.cap.retiree），退休起付线仍减半。
   退休人员比例 = 在职比例 + 5 个百分点，不超过 100%（A-ZJ-RETIREE-RATIO-CAP）。起付线、限额按结算日期所在自然年度累计
@@ -274,20 +276,58 @@
 
   场景大纲: 违反减半、加5个百分点或基层60%起步的城市配置被拒绝，并引用二（一）
     # 退休起付线 350、299.99 ≠ 600 ÷ 2；退休加 4、6 个百分点 ≠ 5；
-    # 基层（一级、未定级：A-ZJ-PRIMARY-CARE）59%、30% < 60%（未定级 30% 若被接受，在职 1600.00 只付 (1600 − 600) × 30% = 300.00）
+    # 未写明基层等级时，一级、未定级都按基层（A-ZJ-PRIMARY-CARE）：59%、30% < 60%
+    # （未定级 30% 若被接受，在职 1600.00 只付 (1600 − 600) × 30% = 300.00）；
+    # 二级、三级、定点零售药店不能写作基层（二（一）把基层与分级诊疗的上级机构、把医疗机构与零售药店分开）
     假如 地区参数 "<参数>" 为 "<值>"
     当 校验地区配置
     那么 地区配置被拒绝，原因引用 "二（一）"
 
     例子:
-      | 参数                         | 值     |
-      | ordinary.deductible.retiree  | 350    |
-      | ordinary.deductible.retiree  | 299.99 |
-      | ordinary.retiree_ratio_bonus | 0.04   |
-      | ordinary.retiree_ratio_bonus | 0.06   |
-      | ordinary.ratio.primary       | 0.59   |
-      | ordinary.ratio.unrated       | 0.59   |
-      | ordinary.ratio.unrated       | 0.30   |
+      | 参数                         | 值                 |
+      | ordinary.deductible.retiree  | 350                |
+      | ordinary.deductible.retiree  | 299.99             |
+      | ordinary.retiree_ratio_bonus | 0.04               |
+      | ordinary.retiree_ratio_bonus | 0.06               |
+      | ordinary.ratio.primary       | 0.59               |
+      | ordinary.ratio.unrated       | 0.59               |
+      | ordinary.ratio.unrated       | 0.30               |
+      | ordinary.grassroots_bands    | primary, secondary |
+      | ordinary.grassroots_bands    | tertiary           |
+      | ordinary.grassroots_bands    | pharmacy           |
+
+  场景大纲: 城市写明的基层等级受60%下限约束，未写明的等级不受
+    # 城市写明基层等级（ordinary.grassroots_bands，虚构）：下限只约束写明的等级
+    # 只写一级：一级 59% < 60% 被拒绝；只写未定级：未定级 59% < 60% 被拒绝
+    假如 地区参数 "ordinary.grassroots_bands" 为 "<基层等级>"
+    并且 地区参数 "<参数>" 为 "<值>"
+    当 校验地区配置
+    那么 地区配置被拒绝，原因引用 "二（一）"
+
+    例子:
+      | 基层等级 | 参数                   | 值   |
+      | primary  | ordinary.ratio.primary | 0.59 |
+      | unrated  | ordinary.ratio.unrated | 0.59 |
+
+  场景大纲: 城市只把一级写作基层：未定级 55% 有效，按 55% 支付
+    # 二（一）“基层医疗机构政策范围内支付比例从60％起步”约束的是城市支付其基层机构的比例；城市写明其基层机构
+    # 都是一级（ordinary.grassroots_bands: primary，虚构），未定级 55%（虚构）不受下限约束，配置有效。
+    # 未定级 1600.00：在职 起付线 600，(1600 − 600) × 55% = 550.00，个人负担 1600 − 550 = 1050.00；
+    # 退休 起付线 600 × 0.5 = 300，比例 55% + 5 = 60%，(1600 − 300) × 60% = 780.00，个人负担 1600 − 780 = 820.00
+    假如 地区参数 "ordinary.grassroots_bands" 为 "primary"
+    并且 地区参数 "ordinary.ratio.unrated" 为 "0.55"
+    当 校验地区配置
+    那么 地区配置有效
+    假如 参保人 "ZJ-0201-P" 为 "<人员类别>"
+    当 参保人于 "2023-03-01" 在 "未定级医疗机构" 普通门诊结算医疗费用 1600.00 元
+    那么 本次起付线为 <起付线> 元
+    并且 统筹基金支付为 <统筹> 元
+    并且 个人负担为 <个人负担> 元
+
+    例子:
+      | 人员类别 | 起付线 | 统筹   | 个人负担 |
+      | 在职职工 | 600.00 | 550.00 | 1050.00  |
+      | 退休人员 | 300.00 | 780.00 | 820.00   |
 
   场景: 在职起付线调整而另行写明的退休起付线未随之减半的城市配置被拒绝
     # 在职改为 800（虚构），退休写为 300 ≠ 800 × 0.5 = 400
@@ -303,15 +343,29 @@
     那么 地区配置有效
 
   场景大纲: 符合减半、加5个百分点和基层60%起步的城市配置有效
-    # 二级、三级不是基层（A-ZJ-PRIMARY-CARE），文件不设下限：三级 40% 有效
+    # 二级、三级不是基层（A-ZJ-PRIMARY-CARE），文件不设下限：三级 40% 有效；
+    # 写明一级和未定级为基层（与默认相同）：示例的 70% ≥ 60%，有效
     假如 地区参数 "<参数>" 为 "<值>"
     当 校验地区配置
     那么 地区配置有效
 
     例子:
-      | 参数                         | 值   |
-      | ordinary.deductible.retiree  | 300  |
-      | ordinary.retiree_ratio_bonus | 0.05 |
-      | ordinary.ratio.primary       | 0.60 |
-      | ordinary.ratio.unrated       | 0.60 |
-      | ordinary.ratio.tertiary      | 0.40 |
+      | 参数                         | 值               |
+      | ordinary.deductible.retiree  | 300              |
+      | ordinary.retiree_ratio_bonus | 0.05             |
+      | ordinary.ratio.primary       | 0.60             |
+      | ordinary.ratio.unrated       | 0.60             |
+      | ordinary.ratio.tertiary      | 0.40             |
+      | ordinary.grassroots_bands    | primary, unrated |
+
+  场景大纲: 城市未写作基层的一级或未定级不受60%下限约束
+    # 只写未定级为基层（虚构）：一级 55% 有效；只写一级：未定级 30% 有效（示例的另一等级 70% ≥ 60%）
+    假如 地区参数 "ordinary.grassroots_bands" 为 "<基层等级>"
+    并且 地区参数 "<参数>" 为 "<值>"
+    当 校验地区配置
+    那么 地区配置有效
+
+    例子:
+      | 基层等级 | 参数                   | 值   |
+      | unrated  | ordinary.ratio.primary | 0.55 |
+      | primary  | ordinary.ratio.unrated | 0.30 |

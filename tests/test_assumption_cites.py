@@ -1,6 +1,6 @@
 """A figure the text does not state is cited with the assumption that reads it, not as the article's alone.
 
-南昌 四（四）only lets pharmacies settle; their 50% is A-NC-PHARMACY (the 三级 ratio). 攀枝花 第七条 fixes no
+南昌 四（四）only lets pharmacies settle; their ratio is the region's (A-NC-PHARMACY: nanchang-example 58%). 攀枝花 第七条 fixes no
 ratio for an unfiled visit outside the city; the region supplies it (A-PZH-REMOTE-UNFILED). A reader who
 checks the cited article alone would find neither figure there.
 """
@@ -23,10 +23,10 @@ def _steps(policy: str, region: str, settlement: dict, person: dict | None = Non
 
 
 def test_a_pharmacys_ratio_cites_the_assumption_that_sets_it():
-    # 南昌, in service, pharmacy, 1,000.00: deductible 600.00 (四（二）1), (1000 − 600) × 50% = 200.00
+    # 南昌, in service, pharmacy, 1,000.00: deductible 600.00 (四（二）1), (1000 − 600) × 58% = 232.00 (the example's ratio)
     r, steps = _steps("nanchang", "nanchang-example", {"id": "S1", "date": "2023-05-01", "med_type": "41",
                                                       "facility": "pharmacy", "medfee_sumamt": "1000.00"})
-    assert r.hifp_pay == Decimal("200.00")
+    assert r.hifp_pay == Decimal("232.00")
     assert steps["支付比例"] == "南昌 四（四）；A-NC-PHARMACY"
 
 
@@ -40,7 +40,7 @@ def test_an_unfiled_visit_outside_the_city_says_so_and_cites_the_regions_ratio()
 
 
 def test_the_audits_clause_for_a_pharmacy_ratio_names_the_assumption(tmp_path):
-    # the same 南昌 pharmacy visit recorded at 55% (the 二级 ratio): 220.00 against 200.00
+    # the same 南昌 pharmacy visit recorded at 55% (the 二级 ratio): 220.00 against 232.00 (58%)
     ledger = tmp_path / "l.csv"
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"
                       "S1,P1,1101,2023-05-01,41,pharmacy,1000.00,220.00\n", encoding="utf-8")

@@ -23,7 +23,8 @@ from conform.reference.engine import PersonLedger
 from conform.reference.policy import PolicyError, bind
 
 D = Decimal
-REGION = {"jilin": "jilin-example", "zhejiang": "zhejiang-example", "beijing": "beijing-example"}
+REGION = {"jilin": "jilin-example", "zhejiang": "zhejiang-example", "beijing": "beijing-example",
+          "nanchang": "nanchang-example"}  # 南昌: the pharmacy ratio is the region's (A-NC-PHARMACY)
 
 
 def visit(sid, date, amount, facility="tertiary", med_type=None, **kw):
@@ -202,12 +203,12 @@ TABLES = {
         ("in_service", "unrated"): ("600.00", "1000 × 60% A-NC-UNRATED"),
         ("in_service", "secondary"): ("550.00", "1000 × 55%"),
         ("in_service", "tertiary"): ("500.00", "1000 × 50%"),
-        ("in_service", "pharmacy"): ("500.00", "1000 × 50% A-NC-PHARMACY"),
+        ("in_service", "pharmacy"): ("580.00", "1000 × 58% (nanchang-example's pharmacy ratio, A-NC-PHARMACY)"),
         ("retiree", "primary"): ("650.00", "1000 × (60% + 5%)"),
         ("retiree", "unrated"): ("650.00", "1000 × (60% + 5%)"),
         ("retiree", "secondary"): ("600.00", "1000 × (55% + 5%)"),
         ("retiree", "tertiary"): ("550.00", "1000 × (50% + 5%)"),
-        ("retiree", "pharmacy"): ("550.00", "1000 × (50% + 5%)"),
+        ("retiree", "pharmacy"): ("630.00", "1000 × (58% + 5%)"),
     }),
     # 吉林 二（二）, example region, amount 1200: 1200 − 200 = 1000
     "jilin": ("1200", {

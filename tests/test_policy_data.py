@@ -207,7 +207,6 @@ DOCUMENT_FIGURES = [
     ("nanchang", "ordinary.ratio.in_service.unrated", D("0.60"), "一级及以下60%"),  # A-NC-UNRATED
     ("nanchang", "ordinary.ratio.in_service.secondary", D("0.55"), "二级55%"),
     ("nanchang", "ordinary.ratio.in_service.tertiary", D("0.50"), "三级50%"),
-    ("nanchang", "ordinary.ratio.in_service.pharmacy", D("0.50"), "定点零售药店结算"),  # A-NC-PHARMACY: as 三级
     ("nanchang", "ordinary.retiree_ratio_bonus", D("0.05"), "提高5个百分点"),
     ("nanchang", "ordinary.cap.in_service", D("1800"), "1800元"),
     ("nanchang", "ordinary.cap.retiree", D("2000"), "提高至2000元"),

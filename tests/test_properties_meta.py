@@ -44,8 +44,9 @@ CAUGHT_BY: dict[str, tuple[str, tuple[str, ...]]] = {
     "deductible_per_visit": ("nanchang", ("deductible", "differential")),
     # last year's pooling payments still count on 1 January: this year's figures depend on last year
     "cap_not_reset_on_new_year": ("nanchang", ("year_independent",)),
-    # pharmacy paid at 二级 55% > the 50% that bounds a pharmacy visit (A-NC-PHARMACY)
-    "pharmacy_at_secondary_rate": ("nanchang", ("settlement_ratio_bound",)),
+    # pharmacy paid at 二级 55%, not the region's pharmacy ratio (A-NC-PHARMACY: nanchang-example 58%, and 50% in
+    # the other setting drawn, where 55% is also above the bound): every pharmacy visit past the deductible differs
+    "pharmacy_at_secondary_rate": ("nanchang", ("differential",)),
     # in-service paid at 55% > their 50% at 三级 (四（二）1)
     "retiree_ratio_for_in_service": ("nanchang", ("settlement_ratio_bound",)),
     # x.xx5 rounded to even: one fen less than the reference's half-up

@@ -25,11 +25,11 @@ class Refusing(ReferenceAdapter):
 
 
 def test_a_refused_payable_settlement_fails_its_articles_and_rests_on_no_reading_it_uses():  # M04
-    # 南昌 在职 定点零售药店 1000.01: 起付线 600.00 (四（二）1); (1000.01 − 600.00) × 50% = 200.005 → 200.01 at the
-    # ratio step (四（四）；A-NC-PHARMACY；A-ROUND-FEN); cap 1800.00 (四（二）1). The system refused the whole
-    # settlement: every article of its trace, and none of the readings — it disagrees with no reading (blame())
+    # 南昌 在职 定点零售药店 1000.01 (nanchang-example: pharmacy 58%): 起付线 600.00 (四（二）1); (1000.01 − 600.00) × 58%
+    # = 232.0058 → 232.01 at the ratio step (四（四）；A-NC-PHARMACY；A-ROUND-FEN); cap 1800.00 (四（二）1). The system
+    # refused the whole settlement: every article of its trace, and none of the readings — it disagrees with no reading
     w = World(Refusing())
-    w.policy = "nanchang"
+    w.policy, w.region = "nanchang", "nanchang-example"
     w.set_person(psn_no="R1", psn_type="1101")
     with pytest.raises(MismatchError) as e:
         w.settle({"date": "2023-03-01", "facility": "pharmacy", "med_type": "41", "medfee_sumamt": "1000.01"})

@@ -6,7 +6,8 @@ bound) cites it. D2: a visit split between chronic and ordinary benefit is blame
 every article of its trace. D3/D4: a year-to-date total is checked against the reference's working of that
 total, so that one a reversal decided rests on A-REVERSAL, and its cause has a clause (依据).
 
-Figures are worked by hand from the texts: 南昌 四（二）1 "起付线600元", 四（四） 定点零售药店 50%; 攀枝花 第七条
+Figures are worked by hand from the texts: 南昌 四（二）1 "起付线600元", 四（四） 定点零售药店 at a region's 50%
+(the text gives no pharmacy ratio: A-NC-PHARMACY, `NC_PHARMACY`); 攀枝花 第七条
 "起付线为200元 … 二级及以下60%", 第十条/第十一条 with the feature's example chronic figures (M001: 起付线 100,
 80%, 限额 800); rounding to the fen half up is A-ROUND-FEN (no text states it); reversals are A-REVERSAL.
 """
@@ -27,6 +28,8 @@ from conform.reference.case import parse_case
 from conform.reference.engine import compute_case
 
 M001 = {"chronic.M001.deductible": "100", "chronic.M001.ratio": "0.80", "chronic.M001.cap": "800"}
+# 南昌 四（四）names no pharmacy ratio: the region's (A-NC-PHARMACY), here 50%
+NC_PHARMACY = {"ordinary.ratio.in_service.pharmacy": "0.50"}
 
 
 def traces(policy: str, person: dict, visits: list[dict], **case) -> dict[str, list[dict]]:
@@ -40,7 +43,7 @@ def nc_pharmacy() -> list[dict]:
     # step rounded, so it cites A-ROUND-FEN beside 四（四） and A-NC-PHARMACY)
     return traces("nanchang", {"psn_no": "N1", "psn_type": "1101"},
                   [{"id": "V1", "date": "2023-03-01", "facility": "pharmacy", "med_type": "41",
-                    "medfee_sumamt": "836.17"}])["V1"]
+                    "medfee_sumamt": "836.17"}], params=NC_PHARMACY)["V1"]
 
 
 # ------------------------------------------------------------------------------------------------- D1
@@ -76,7 +79,7 @@ def test_a_ratio_half_a_point_off_does_not_rest_on_rounding_the_payment():
     # "within a fen" as a number, but rounding the payment (200.005 → 200.01 on 1000.01) never decides the ratio
     trace = traces("nanchang", {"psn_no": "N2", "psn_type": "1101"},
                    [{"id": "V1", "date": "2023-03-01", "facility": "pharmacy", "med_type": "41",
-                     "medfee_sumamt": "1000.01"}])["V1"]
+                     "medfee_sumamt": "1000.01"}], params=NC_PHARMACY)["V1"]
     m = {"field": "pool_prop_selfpay", "expected": "0.5000", "actual": "0.4950", "item": "V1"}
     assert blame([m], {"V1": trace}, "nanchang") == (["nanchang-4.4"], ["A-NC-PHARMACY"])
 

@@ -105,10 +105,10 @@ def test_a_ratio_bound_passed_rests_on_the_ratio_not_on_the_deductibles_or_caps_
 
 
 def test_a_ratio_reading_stays():
-    # 南昌 在职 药店 1000.00 (四（二）1; a pharmacy at no more than 50%, A-NC-PHARMACY): 600.00 to the deductible,
-    # (1000 − 600) × 50% = 200.00. Paid at 二级 55%: (1000 − 600) × 55% = 220.00 > 200.00.
+    # 南昌 在职 药店 1000.00 (四（二）1; the region's pharmacy ratio, nanchang-example 58%, A-NC-PHARMACY): 600.00 to
+    # the deductible, (1000 − 600) × 58% = 232.00. Paid at 一级 60%: (1000 − 600) × 60% = 240.00 > 232.00.
     py = PersonYear(Setting("nanchang", "nanchang-example"), Person("B3", "1101", birth_date=dt.date(1980, 5, 1)),
                     (Settlement("V2", dt.date(2023, 3, 1), "41", "pharmacy", Decimal("1000.00")),))
-    e, ch = _reported_for("nanchang", PaysV2("220.00"), py)
-    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 600.00) × 0.5"), e.mismatches[0].expected
+    e, ch = _reported_for("nanchang", PaysV2("240.00"), py)
+    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 600.00) × 0.58"), e.mismatches[0].expected
     assert "A-NC-PHARMACY" in (ch.extra.get("rests_on") or []), ch.extra

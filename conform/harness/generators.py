@@ -193,16 +193,42 @@ def setting_gaps(setting: Setting) -> tuple[str, ...]:
     except PolicyError as e:  # an invalid figure, not a missing one: `conform run` refuses it (broken_regions)
         return (f"{INVALID_PREFIX}{e}",)
     gaps = []
+    no_pharmacy = pharmacy_open(setting) is not None
     for req in rules.policy.requirements:
         if req.optional or req.pattern in DRAWS_AVOID or "<disease>" in req.pattern or _credit_only(req.pattern):
             continue
         keys = ([req.pattern.replace("<facility>", f) for f in DRAWN_FACILITIES] if "<facility>" in req.pattern
                 else [req.pattern])
-        gaps += [k for k in keys if "<" not in k and rules.find(k) is None]
+        # no pharmacy ratio at all leaves pharmacy visits open, and the draws leave them out (pharmacy_open); one
+        # person type's without the other's is a gap
+        gaps += [k for k in keys if "<" not in k and rules.find(k) is None
+                 and not (no_pharmacy and k in PHARMACY_RATIO_KEYS)]
     start = dt.date(FIRST_YEAR, 1, 1)
     if rules.valid_from is not None and rules.valid_from > start:
         gaps.append(f"valid_from {rules.valid_from.isoformat()}（抽样自 draws from {start.isoformat()}）")
     return tuple(gaps)
+
+
+# The keys a visit at a pharmacy reads its ratio from (a retiree's may be the in-service one plus a tilt).
+PHARMACY_RATIO_KEYS = frozenset({"ordinary.ratio.pharmacy", "ordinary.ratio.in_service.pharmacy",
+                                 "ordinary.ratio.retiree.pharmacy"})
+
+
+@lru_cache(maxsize=None)
+def pharmacy_open(setting: Setting) -> str | None:
+    """The pharmacy ratio `setting`'s region must supply and does not (南昌 四（四）covers pharmacies and names no ratio:
+    A-NC-PHARMACY), or None. Where one is named, no visit at a pharmacy is drawn — ordinary or chronic (whose part
+    above a cap may go on to ordinary pooling there): the rules do not determine it, and a refusal would be the
+    region's gap, not a finding. A region that may leave pharmacies out (吉林 一, an optional ratio) has its
+    pharmacy visits drawn: there the rules say the fund pays nothing."""
+    rules = setting.rules
+    if any(rules.find(k) is not None for k in PHARMACY_RATIO_KEYS):
+        return None
+    for key in sorted(PHARMACY_RATIO_KEYS):
+        req = rules.policy.requirement_for(key)
+        if req is not None and not req.optional:
+            return key
+    return None
 
 
 def _credit_only(pattern: str) -> bool:
@@ -254,6 +280,10 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
         # the example's inpatient cap (150000) is out of reach of a drawn year: also with a cap a few visits
         # reach, so the cap shared by special diseases, emergency and day surgery (二（四）–（六）) is checked
         out += [Setting(policy, r, (("inpatient.cap", LOW_INPATIENT_CAP),)) for r in regions if r is not None]
+    if policy in OTHER_CHOICES:
+        # what the text leaves to the region and the example region answers one way (南昌 四（四）'s pharmacy ratio,
+        # A-NC-PHARMACY): each example region also answering it another way
+        out += [Setting(policy, r, OTHER_CHOICES[policy]) for r in regions if r is not None]
     if policy in ROLE_FIGURES:
         # figures a region may give each person type of its own (吉林 二（二）、二（三）; 浙江 二（一）; 攀枝花 第十条;
         # 南昌 四（二）2): each example region also with a retiree's differing from an in-service person's
@@ -269,6 +299,13 @@ ROLE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
     "zhejiang": (("ordinary.cap.retiree", "2600"),),                                      # 二（一）合理确定
     "panzhihua": (("chronic.M00500.ratio.retiree", "0.90"), ("chronic.M03900.ratio.in_service", "0.55")),
     "nanchang": (("chronic.M00500.ratio.in_service", "0.82"), ("chronic.M03900.ratio.retiree", "0.95")),  # 80%–98%
+}
+
+
+# Fictitious other answers to what a text leaves open and the example region answers one way (rtext Q1): 南昌's
+# pharmacy ratio 50% beside the example's 58% (退休 55% beside 63%).
+OTHER_CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "nanchang": (("ordinary.ratio.in_service.pharmacy", "0.50"),),
 }
 
 
@@ -568,8 +605,11 @@ class _VisitDecoder:
     def __init__(self, setting: Setting, person: Person, med_types: tuple[str, ...] | None, max_fen: int):
         self.options = med_type_options(person, med_types)
         covers_special = "special" in setting.rules.policy.covers if person.diseases else False
+        no_pharmacy = pharmacy_open(setting) is not None  # a pharmacy's ratio the region has not given
+        if no_pharmacy and "41" in self.options:
+            self.options = tuple(m for m in self.options if m != "41") or _weighted(("11",))
         # A special disease follows inpatient rules, which no document gives for pharmacies.
-        self.diseases = tuple((d.dise_codg, HOSPITAL_LEVELS if d.kind == "special" and covers_special
+        self.diseases = tuple((d.dise_codg, HOSPITAL_LEVELS if (d.kind == "special" and covers_special) or no_pharmacy
                                else HOSPITAL_LEVELS + ("pharmacy",)) for d in person.diseases)
         self.remote_ok = remote_allowed(setting, person)
         self.exclusions = _exclusions(setting.policy)
@@ -1084,4 +1124,4 @@ __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_us
            "example_regions", "med_type_options", "months", "person_year_batches", "person_years", "persons", "policies_with",
            "remote_allowed", "setting_gaps", "settings_for", "settings_strategy", "settleable_diseases", "settlements",
            "skipped_settings", "two_years", "visits", "broken_regions", "choose_regions", "chosen_regions",
-           "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn"]
+           "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn", "pharmacy_open"]

@@ -107,13 +107,16 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
     else:
         base = rules.find(f"ordinary.ratio.in_service.{facility}") or rules.find(f"ordinary.ratio.{facility}")
         if base is None:
-            req = rules.policy.requirement_for(f"ordinary.ratio.{facility}") or rules.policy.requirement_for(
-                f"ordinary.ratio.{role}.{facility}")
+            # the key a region would write: a retiree's ratio may be the in-service one plus the tilt (南昌 四（二）1:
+            # the region gives ordinary.ratio.in_service.pharmacy, A-NC-PHARMACY), never a retiree key it cannot set
+            keys = (f"ordinary.ratio.{facility}", f"ordinary.ratio.{role}.{facility}",
+                    f"ordinary.ratio.in_service.{facility}")
+            key, req = next(((k, r) for k in keys if (r := rules.policy.requirement_for(k)) is not None),
+                            (f"ordinary.ratio.{role}.{facility}", None))
             if facility == "pharmacy" and req is not None and req.optional:
                 result = None
             else:
-                raise MissingParameter(f"ordinary.ratio.{role}.{facility}" if req is None or req.pattern.count(".") > 2
-                                       else f"ordinary.ratio.{facility}", req, rules.policy)
+                raise MissingParameter(key, req, rules.policy, rules._region_file())
         elif role == "retiree":
             bonus = rules.get("ordinary.retiree_ratio_bonus")
             # the tilt lifting the ratio above 100% pays 100%: the document's named reading says so

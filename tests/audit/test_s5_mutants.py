@@ -146,16 +146,16 @@ def test_a_region_ratio_with_four_decimals_is_expected_to_the_last_decimal(tmp_p
 @pytest.mark.parametrize("route", ROUTES)
 def test_a_ratio_error_on_a_capped_pharmacy_row_cites_the_pharmacy_ratio_not_the_cap(tmp_path, route):
     """南昌 四（二）1: “普通门诊统筹的起付线为600元；……一级及以下60%、二级55%、三级50%；最高支付限额1800元”; 四（四）
-    lets pharmacies settle but gives them no ratio: A-NC-PHARMACY reads the tertiary 50%.
-      P1 in service at a pharmacy, 10000.00: deductible 600.00; (10000 − 600) × 50% = 4700.00, capped at 1800.00
-      (hifp_pay right); 个人负担 10000 − 1800 = 8200.00. The recorded ratio 0.6000 is 0.1000 above 0.5000, a figure
+    lets pharmacies settle but gives them no ratio: the region gives it (A-NC-PHARMACY; nanchang-example 58%).
+      P1 in service at a pharmacy, 10000.00: deductible 600.00; (10000 − 600) × 58% = 5452.00, capped at 1800.00
+      (hifp_pay right); 个人负担 10000 − 1800 = 8200.00. The recorded ratio 0.6000 is 0.0200 above 0.5800, a figure
       the pharmacy's article and its assumption decide (docs/audit.md §5: `南昌 四（四）；A-NC-PHARMACY`), not
       the cap that decided hifp_pay."""
     rows = ["P1,P,1101,2023-03-01,41,pharmacy,10000.00,600.00,1800.00,0.6000,8200.00"]
     code, s, exp, found = _run(tmp_path, "nanchang", RATIO_HEADER, rows, _persons(rows, route))
     assert s["persons_reference"] == (1 if route == "reference" else 0)
-    assert exp["P1"][1:5] == (60000, 180000, 5000, 820000)
-    assert found == {("P1", "pool_prop_selfpay"): ("0.1000", "南昌 四（四）；A-NC-PHARMACY")}
+    assert exp["P1"][1:5] == (60000, 180000, 5800, 820000)
+    assert found == {("P1", "pool_prop_selfpay"): ("0.0200", "南昌 四（四）；A-NC-PHARMACY")}
     assert code == 1
 
 

@@ -26,12 +26,12 @@ def _last(policy: str, psn: str, rows: list[tuple]) -> dict:
 
 
 # 南昌 (nanchang-example), 在职, a 定点零售药店 purchase (med_type 41): 起付线 600 元 and 年度最高支付限额 1800 元 (四（二）1),
-# 50% at a pharmacy (四（四）, A-NC-PHARMACY). A: 5000.00 → (5000 − 600) × 50% = 2200.00, cut to the cap 1800.00: the
-# fund's figure rests on the cap's article 四（二）1. B: 1000.00 → (1000 − 600) × 50% = 200.00, under the cap: on the
+# 58% at a pharmacy (四（四）, the region's ratio: A-NC-PHARMACY). A: 5000.00 → (5000 − 600) × 58% = 2552.00, cut to the
+# cap 1800.00: the fund's figure rests on the cap's article 四（二）1. B: 1000.00 → (1000 − 600) × 58% = 232.00, under the cap: on the
 # ratio's article 四（四）. The same steps citing the same articles; only whether the cap cut the figure differs.
 CAP, PHARMACY = "南昌 四（二）1", "南昌 四（四）；A-NC-PHARMACY"
 CAPPED = {"A": ([_row("A1", "A", "41", "pharmacy", 500000, dt.date(2023, 3, 1))], 180000, CAP),
-          "B": ([_row("B1", "B", "41", "pharmacy", 100000, dt.date(2023, 3, 1))], 20000, PHARMACY)}
+          "B": ([_row("B1", "B", "41", "pharmacy", 100000, dt.date(2023, 3, 1))], 23200, PHARMACY)}
 
 
 @pytest.mark.parametrize("order", [("A", "B"), ("B", "A")])
@@ -40,7 +40,7 @@ def test_a_cap_that_cut_the_figure_is_cited_whichever_came_first(order):
     for psn in order:
         rows, hifp, fund = CAPPED[psn]
         got = _last("nanchang", psn, rows)
-        assert (got["act_pay_dedc"], got["hifp_pay"], got["pool_prop_selfpay"]) == (60000, hifp, 5000)
+        assert (got["act_pay_dedc"], got["hifp_pay"], got["pool_prop_selfpay"]) == (60000, hifp, 5800)
         assert (got["clause_dedc"], got["clause_fund"], got["clause_ratio"]) == (CAP, fund, PHARMACY)
 
 

@@ -111,10 +111,13 @@ def test_zhejiang_a_later_city_start_still_holds_back_the_account():
     assert led.credit(CreditRequest("2023-03", base=D("8000.00"))).amount == D("160.00")
 
 
-def test_zhejiang_an_account_use_before_the_reform_is_refused_when_dated():
+def test_zhejiang_an_account_use_before_the_crediting_reform_is_undetermined_when_dated():
+    """二（三）dates the crediting reform; 二（四）'s uses carry no date (s11 implA, rtext D6): after a city's earlier
+    start, before 2023, the use is neither refused nor allowed by the text."""
     rules = bind("zhejiang", "zhejiang-example", {"valid_from": "2022-06-01"})
-    with pytest.raises(PolicyError, match=r"2022-07-01.*account reform.*浙江 二（三）"):
-        check_use(rules, "parent", "pharmacy_selfpay", day=dt.date(2022, 7, 1))
+    assert check_use(rules, "parent", "pharmacy_selfpay", day=dt.date(2022, 7, 1)).decision == "undetermined"
+    with pytest.raises(PolicyError, match=r"2022-05-31.*2022-06-01.*浙江 三（二）"):
+        check_use(rules, "parent", "pharmacy_selfpay", day=dt.date(2022, 5, 31))
     assert check_use(rules, "parent", "pharmacy_selfpay", day=dt.date(2023, 1, 1)).decision == "allowed"
 
 

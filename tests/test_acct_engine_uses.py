@@ -1,7 +1,7 @@
 """An account use through the engine (conform settle's account_uses, the harness's T003) is checked with the
 person and its date, as check_use allows: a person stated to have no account is refused naming has_account
-(not "balance too small"), and a 浙江 use dated before the 2023 account reform is refused as a credit of that
-month is (二（三）“2023年起开始实施改革”)."""
+(not "balance too small"), and a 浙江 use dated before the city's rules (by default 2023-01-01, A-ZJ-VALID-FROM)
+is refused as a credit of that month is."""
 from __future__ import annotations
 
 import pytest
@@ -26,7 +26,7 @@ def test_a_use_dated_before_the_account_reform_is_refused_and_one_after_is_not()
     person = {"psn_no": "Z1", "psn_type": "1101", "acct_balance": "500.00"}
     (u,) = _uses(person, [{"relation": "self", "purpose": "pharmacy_selfpay", "amount": "100.00", "date": "2023-01-01"}])
     assert (u["decision"], u["acct_balance"]) == ("allowed", "400.00")  # 500.00 − 100.00
-    with pytest.raises(PolicyError, match="before 浙江's personal-account reform takes effect on 2023-01-01"):
+    with pytest.raises(PolicyError, match="before 浙江's rules take effect on 2023-01-01"):
         _uses(person, [{"relation": "self", "purpose": "pharmacy_selfpay", "amount": "100.00", "date": "2022-12-31"}])
 
 

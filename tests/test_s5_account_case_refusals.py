@@ -43,7 +43,7 @@ def test_a_use_before_the_rules_is_named_by_id_and_index():
             "account_uses": USES}
     with pytest.raises(PolicyError) as e:
         compute_case(parse_case(case))
-    assert str(e.value).startswith("account use U1 (account_uses[1]) on 2022-12-31: the day is before 浙江's")
+    assert str(e.value).startswith("account use U1 (account_uses[1]) on 2022-12-31: before 浙江's rules")
 
 
 def test_conform_settle_names_the_use(tmp_path):
@@ -52,4 +52,4 @@ def test_conform_settle_names_the_use(tmp_path):
                                 "person": {"psn_no": "Z1", "psn_type": "1101"}, "account_uses": USES}))
     run = CliRunner().invoke(main, ["settle", str(p)])
     assert run.exit_code == 2
-    assert "case 0 (Z1): account use U1 (account_uses[1]) on 2022-12-31: the day is before" in run.output
+    assert "case 0 (Z1): account use U1 (account_uses[1]) on 2022-12-31: before 浙江's rules" in run.output

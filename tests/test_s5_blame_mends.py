@@ -293,19 +293,20 @@ def test_a_fen_short_payment_on_the_same_visit_still_rests_on_a_round_fen():
 
 @pytest.mark.parametrize("mode", ["answer", "infcode"])
 def test_a_use_refused_for_the_wrong_reason_fails_in_both_forms(mode):
-    # 浙江 二（三）: a 2022-12-31 use is refused before the account reform, not for 二（四）'s scope
+    # 浙江 三（二）: a 2022-05-31 use is refused before the city's rules (valid_from 2022-06-01), not for 二（四）'s
+    # scope (before s11 implA: a 2022-12-31 use, refused by 二（三）'s crediting reform, now undetermined)
     system = WrongReason()
     system.mode = mode
     w = World(system)
     w.policy, w.region = "zhejiang", "zhejiang-example"
     w.params = {"valid_from": "2022-06-01"}
     w.set_person(psn_no="ZJ-0203-J", psn_type="1101")
-    when_use(w, "本人", "就医个人负担医疗费", day="2022-12-31")
+    when_use(w, "本人", "就医个人负担医疗费", day="2022-05-31")
     assert w.last_use["decision"] == "refused"
     with pytest.raises(MismatchError) as e:
-        then_use(w, _request(), "被拒绝", "二（三）")
+        then_use(w, _request(), "被拒绝", "三（二）")
     (m,) = e.value.mismatches
-    assert (m.field, m.expected) == ("clause", "二（三）") and "二（四）" in m.actual
+    assert (m.field, m.expected) == ("clause", "三（二）") and "二（四）" in m.actual
 
 
 @pytest.mark.parametrize("system", [ReferenceAdapter, _Wrapped])
@@ -314,9 +315,9 @@ def test_a_use_refused_as_a_request_naming_the_cited_clause_passes(system):
     w.policy, w.region = "zhejiang", "zhejiang-example"
     w.params = {"valid_from": "2022-06-01"}
     w.set_person(psn_no="ZJ-0203-J", psn_type="1101")
-    when_use(w, "本人", "就医个人负担医疗费", day="2022-12-31")
-    assert "err_msg" in w.last_use  # refused as a request, its err_msg citing 二（三）
-    then_use(w, _request(), "被拒绝", "二（三）")
+    when_use(w, "本人", "就医个人负担医疗费", day="2022-05-31")
+    assert "err_msg" in w.last_use  # refused as a request, its err_msg citing the city's start (三（二）)
+    then_use(w, _request(), "被拒绝", "三（二）")
 
 
 # --------------------------------------------------------------------------- D8

@@ -11,8 +11,9 @@ Dates from the texts (conform/reference/policies/*.yaml quote them):
   南昌 四（六）“《实施细则》自2023年1月1日起施行”: from 2023-01-01, no end.
   北京 印发 2022年3月6日 (no date of effect is written: A-BJ-EFFECTIVE): from 2022-03-06, no end.
   吉林 六（三）“以自然年度计算的原有门诊保障待遇，执行至 2022 年年底”: from 2023-01-01; it fixes no crediting.
-  浙江 二（三）“2023年起开始实施改革”: the account reform from 2023-01-01, whatever date a city's
-  pooling starts on (三（二）lets a city set valid_from, not before 2022-03-15: A-ZJ-VALID-FROM).
+  浙江 二（三）“2023年起开始实施改革”: the crediting reform from 2023-01-01, whatever date a city's
+  rules start on (三（二）lets a city set valid_from, not before 2022-03-15: A-ZJ-VALID-FROM); a use is dated by
+  the city's rules alone (二（四）has no date; between an earlier city start and 2023 it is undetermined).
 A credit is refused when its month ends before the start (the whole month is earlier) or begins after the
 end; a use, when its day is before the start or after the end.
 """
@@ -104,8 +105,8 @@ USES_REFUSED = [
     ("nanchang", None, "2022-12-31"),    # 四（六）: before 2023-01-01
     ("beijing", None, "2022-03-05"),     # 2022年3月6日: the day before
     ("jilin", None, "2022-12-31"),       # 六（三）: the old benefits run to the end of 2022
-    ("zhejiang", None, "2022-12-31"),    # 二（三）: before the reform
-    ("zhejiang", ZJ_EARLY, "2022-12-31"),  # the city's earlier pooling does not move the reform
+    ("zhejiang", None, "2022-12-31"),    # before the city's rules, by default from 2023-01-01 (A-ZJ-VALID-FROM)
+    ("zhejiang", ZJ_EARLY, "2022-05-31"),  # 三（二）: before the city's earlier 2022-06-01
     ("zhejiang", ZJ_LATE, "2023-02-28"),   # 三（二）: before the city's 2023-03-01
 ]
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from .benefits import OutsideValidity
 from .case import PURPOSES, RELATIONS, CreditRequest, Person
 from .money import YUAN, ZERO, fmt, round_fen, round_yuan
-from .policy import MissingParameter, PolicyError, Rules
+from .policy import AccountUseRule, MissingParameter, PolicyError, Rules
 from .trace import Pct, Trace, join_cites
 
 
@@ -50,11 +50,29 @@ def account_reform(rules: Rules) -> tuple[dt.date, str, str] | None:
     return start, join_cites(rules.policy.cite(str(ar["article"])), ar.get("assumption")), str(ar["quote"])
 
 
-def _before_account_reform(rules: Rules, last_day: dt.date, what: str, what_zh: str) -> OutsideValidity | None:
+def reform_dates(rules: Rules, what: str) -> bool:
+    """Whether the document's account-reform date governs `what` (`account_credit` or `account_use`): the reform
+    block's `dates:`, both where it names none (北京: its （三）（四） start on the one date). 浙江 二（三）dates the
+    crediting reform only (“调整在职职工和退休人员个人账户，2023年起开始实施改革”); （四）'s use scope carries no date."""
+    ar = rules.policy.doc.get("account_reform") or {}
+    return what in ar.get("dates", ("account_credit", "account_use"))
+
+
+def _start_cite(rules: Rules) -> str:
+    """The citation of the day the rules start: the region's own valid_from clause, or the document's date with the
+    reading that gives it (浙江 A-ZJ-VALID-FROM: a city that names no date is read as starting on 2023-01-01)."""
+    if rules.supplied.get("valid_from") is not None:
+        return rules.validity_cite
+    return join_cites(rules.validity_cite, (rules.policy.doc.get("validity") or {}).get("assumption"))
+
+
+def _before_account_reform(rules: Rules, last_day: dt.date, what: str, what_zh: str,
+                           kind: str = "account_credit") -> OutsideValidity | None:
     """The refusal for a month or day before the account reform the document dates, whatever date the
-    region gives its own rules (A-BEFORE-VALIDITY); None from the reform on."""
+    region gives its own rules (A-BEFORE-VALIDITY); None from the reform on, or where the reform does not
+    date `kind` (check_use then decides: _use_before_reform)."""
     reform = account_reform(rules)
-    if reform is None or last_day >= reform[0]:
+    if reform is None or last_day >= reform[0] or not reform_dates(rules, kind):
         return None
     start, cite, quote = reform
     return OutsideValidity(f"{what} before {rules.policy.short}'s personal-account reform takes effect on {start} "
@@ -191,13 +209,35 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     return Credit(req.month, amt, t)
 
 
+def _use_before_reform(rules: Rules, day: dt.date | None, rule: AccountUseRule | None) -> UseDecision | None:
+    """A use dated on or after the rules' start but before an account reform that dates credits only (浙江: a city
+    starting its rules in 2022 under 三（二）, the crediting reform of 二（三）from 2023): undetermined. 二（四）
+    规范个人账户使用范围 names no date and 二（三）'s date is the crediting's, so the text neither refuses such a use
+    (as it would a use before any rules, A-BEFORE-VALIDITY) nor says the city's wider scope had begun with its
+    pooling: allowing and refusing both stay within it (A-ZJ-VALID-FROM). None where the text decides."""
+    reform = account_reform(rules)
+    if day is None or reform is None or day >= reform[0] or reform_dates(rules, "account_use"):
+        return None
+    policy = rules.policy
+    start, cite, quote = reform
+    reading = (policy.doc.get("validity") or {}).get("assumption")
+    what = rule.cite if rule is not None else policy.short
+    return UseDecision(
+        "undetermined", join_cites(what, cite, reading),
+        f"{day} 在城市施行日期 {rules.valid_from}（{rules.validity_cite}）之后、{policy.short}个人账户计入改革施行"
+        f"（{start}，{cite}：“{quote}”）之前：个人账户使用范围的规定（{what}）未写明施行日期，改革日期只针对个人账户计入；"
+        "城市此时是否已按其调整使用范围，文件未作规定，允许或拒绝均不违反文件",
+        quote)
+
+
 def check_use(rules: Rules, relation: str, purpose: str, person: Person | None = None,
               day: dt.date | None = None) -> UseDecision:
     """Whether the account may pay for `purpose` on behalf of `relation`, with the clause.
 
     With the person, one stated to have no account (`has_account: false`) has nothing to pay from:
-    refused, naming has_account. With the use's date, one before the account reform the document dates
-    (浙江 二（三）) or before the rules start is refused as a credit is (A-BEFORE-VALIDITY). Where the
+    refused, naming has_account. With the use's date, one before the rules start, or before an account reform
+    that dates uses too (北京), is refused as a credit is (A-BEFORE-VALIDITY); one between the rules' start and a
+    reform that dates credits only (浙江 二（三）) is undetermined (_use_before_reform). Where the
     text allows the use only under a condition the request cannot carry (`condition`: 南昌 四（三）2 备案的
     商业补充医疗保险, 浙江 二（四）本省), the answer is allowed on that condition and the reason says so. Where
     it names no one (北京（四）商业健康保险, `others: undetermined`), a relation it does not list is undetermined."""
@@ -207,14 +247,16 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
     if purpose not in PURPOSES:
         raise PolicyError(f"unknown purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
     if day is not None:
-        refused = _before_account_reform(rules, day, f"account use on {day}: the day is", f"个人账户使用 {day}：该日")
+        refused = _before_account_reform(rules, day, f"account use on {day}: the day is", f"个人账户使用 {day}：该日",
+                                         "account_use")
         if refused is not None:
             raise refused
         if rules.valid_from is not None and day < rules.valid_from:
+            start = _start_cite(rules)
             raise OutsideValidity(f"account use on {day}: before {policy.short}'s rules take effect on {rules.valid_from} "
-                                  f"({rules.validity_cite}); earlier rules are not in the text (A-BEFORE-VALIDITY)",
+                                  f"({start}); earlier rules are not in the text (A-BEFORE-VALIDITY)",
                                   f"个人账户使用 {day}：早于{policy.short}的施行日期 {rules.valid_from}"
-                                  f"（{rules.validity_cite}）；此前的规定不在本文件中，无法计算（A-BEFORE-VALIDITY）")
+                                  f"（{start}）；此前的规定不在本文件中，无法计算（A-BEFORE-VALIDITY）")
         if rules.valid_to is not None and day > rules.valid_to:  # as a credit of that month is
             raise OutsideValidity(f"account use on {day}: after {policy.short}'s validity ends on {rules.valid_to} "
                                   f"({policy.validity_cite}: “{policy.validity_quote}”); the successor rules are not "
@@ -226,6 +268,9 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
         return UseDecision("refused", rule.cite if rule else policy.short,
                            "人员信息写明参保人未建立个人账户（has_account: false），没有个人账户可以支付",
                            rule.quote if rule else "")
+    early = _use_before_reform(rules, day, rule)
+    if early is not None:
+        return early
     if rule is None:
         return UseDecision("undetermined", policy.short, f"{policy.short} does not address personal-account uses")
     cite = join_cites(rule.cite, rule.assumption)  # a decision resting on a named reading names it

@@ -4,7 +4,7 @@ Used by tests/test_power_text_only.py to show the suite does not demand more tha
 shares no code with reference/ (the figures are re-typed here on purpose, as a vendor would type
 them from the articles), and follows only the assumptions the docs publish (A-ROUND-FEN,
 A-MIDYEAR-RETIREMENT, A-REVERSAL, A-YEAR-BY-SETTLEMENT-DATE, A-PZH-UNRATED, A-NC-UNRATED,
-A-NC-PHARMACY, A-NC-RETIREE-DEDUCTIBLE, A-EMERGENCY-ORDINARY, A-PZH-FLEX-TIER2, A-BEFORE-VALIDITY).
+A-NC-PHARMACY (the region's pharmacy ratio, +5 points for retirees), A-NC-RETIREE-DEDUCTIBLE, A-EMERGENCY-ORDINARY, A-PZH-FLEX-TIER2, A-BEFORE-VALIDITY).
 
     conform run --adapter python:power_text_only:TextOnlySystem   (with tests/ on sys.path)
 """
@@ -30,10 +30,11 @@ TEXT = {
                                                  "primary": "0.60", "unrated": "0.60"}, Decimal(1000)),
                   "retiree": (Decimal(150), {"tertiary": "0.55", "pharmacy": "0.55", "secondary": "0.65",
                                              "primary": "0.65", "unrated": "0.65"}, Decimal(1500))},
+    # (南昌 四（四）: a pharmacy's ratio is not in the text; the region's, plus 5 points for retirees)
     "nanchang": {"in_service": (Decimal(600), {"primary": "0.60", "unrated": "0.60", "secondary": "0.55",
-                                                "tertiary": "0.50", "pharmacy": "0.50"}, Decimal(1800)),
+                                                "tertiary": "0.50"}, Decimal(1800)),
                  "retiree": (Decimal(600), {"primary": "0.65", "unrated": "0.65", "secondary": "0.60",
-                                            "tertiary": "0.55", "pharmacy": "0.55"}, Decimal(2000))},
+                                            "tertiary": "0.55"}, Decimal(2000))},
 }
 START = dt.date(2023, 1, 1)               # 攀枝花 第十九条；南昌 四（六）
 PZH_END = dt.date(2027, 12, 31)           # 攀枝花 第十九条：有效期5年
@@ -78,13 +79,16 @@ class TextOnlySystem(Adapter):
             years[p.ytd.year] = Year(p.ytd.ordinary_dedc, p.ytd.ordinary_pay)
         self.persons[p.psn_no] = Person(subject, years, {}, p.acct_balance)
 
-    def _remote_ratio(self, subject: Subject) -> Decimal | None:
+    def _region_value(self, subject: Subject, key: str) -> Decimal | None:
         values = dict(subject.params or {})
         if subject.region:
             data = yaml.safe_load((REGIONS / f"{subject.region}.yaml").read_text(encoding="utf-8"))
             values = {**{str(k): str(v) for k, v in (data.get("values") or {}).items()}, **values}
-        v = values.get("ordinary.ratio.remote_unfiled")
+        v = values.get(key)
         return Decimal(str(v)) if v is not None else None
+
+    def _remote_ratio(self, subject: Subject) -> Decimal | None:
+        return self._region_value(subject, "ordinary.ratio.remote_unfiled")
 
     def _compute(self, psn_no: str, s) -> tuple[dict, int, Decimal, Decimal, Decimal]:
         person = self.persons[psn_no]
@@ -98,7 +102,13 @@ class TextOnlySystem(Adapter):
         role = "retiree" if (p.psn_type in ("1201", "1203") or (p.retire_date and s.date >= p.retire_date)) \
             else "in_service"
         deductible, ratios, cap = TEXT[policy][role]
-        ratio = Decimal(ratios[s.facility])
+        if s.facility in ratios:
+            ratio = Decimal(ratios[s.facility])
+        else:  # 南昌 四（四）支持外配处方在定点零售药店结算: the ratio is the region's; 四（二）1 退休提高5个百分点
+            r = self._region_value(subj, "ordinary.ratio.in_service.pharmacy")
+            if r is None and s.date >= START:
+                raise SettlementRefused("定点零售药店的比例起草说明未规定，缺少地区参数 ordinary.ratio.in_service.pharmacy")
+            ratio = Z if r is None else r + (Decimal("0.05") if role == "retiree" else Z)
         paid = True
         if s.date < START:
             if policy == "nanchang":  # 南昌 一：此前普通门诊费用由个人账户支付

@@ -261,7 +261,7 @@ def test_nanchang_chronic_has_no_deductible(psn_type):
 
 
 def test_nanchang_chronic_over_its_cap_does_not_overflow():
-    """南昌 四（二）2; A-NC-CHRONIC-NO-OVERFLOW: cap 4000 − 3900 = 100 left; 1000 × 85% = 850 → 100.00 only."""
+    """南昌 四（二）2; no transfer (nanchang-example, A-NC-CHRONIC-OVERFLOW): cap 4000 − 3900 = 100 left; 1000 × 85% = 850 → 100.00 only."""
     ledger, (r,) = run("nanchang", [chronic("S1", "2023-06-01", "1000", "M03900", "tertiary")],
                        {"ytd": {"year": 2023, "chronic_pay": {"M03900": "3900"}}})
     assert (r.chronic_pay, r.ordinary_pay, r.hifp_pay) == (D("100.00"), D("0.00"), D("100.00"))

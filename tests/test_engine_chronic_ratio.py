@@ -11,7 +11,8 @@ Example regions (fictitious, conform/fixtures/regions/):
           ordinary (第七条) in service 200 / 60% at 二级, retiree 150 / 65%.
   吉林:   ordinary deductible 200 (shared with chronic, 二（三）) / 二级 55% / cap 1500;
           chronic 70%, M00500 cap 5000.
-  南昌:   M03900 85% / cap 4000, no transfer to ordinary (A-NC-CHRONIC-NO-OVERFLOW).
+  南昌:   M03900 85% / cap 4000, no transfer to ordinary (the example region's chronic.overflow_to_ordinary: false,
+          A-NC-CHRONIC-OVERFLOW: the text leaves it to the region).
 """
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def test_jilin_a_visit_after_the_chronic_cap_records_the_ordinary_ratio():
 
 
 def test_where_nothing_goes_on_to_ordinary_pooling_the_chronic_ratio_stays():
-    # 南昌 四（二）2 provides no transfer (A-NC-CHRONIC-NO-OVERFLOW): after the M03900 cap 4000 is used up
+    # 南昌 nanchang-example provides no transfer (A-NC-CHRONIC-OVERFLOW, the region's false): after the M03900 cap 4000 is used up
     # (S1 5000.00: no deductible, 5000 × 85% = 4250 > 4000 → 4000.00), S2 1000.00 pays 0.00 and no ordinary
     # ratio is applied: 0.8500 as before.
     _, s2 = _settle("nanchang", "M03900", [("S1", "2023-03-01", "5000.00"), ("S2", "2023-04-01", "1000.00")])

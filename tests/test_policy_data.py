@@ -210,9 +210,8 @@ DOCUMENT_FIGURES = [
     ("nanchang", "ordinary.retiree_ratio_bonus", D("0.05"), "提高5个百分点"),
     ("nanchang", "ordinary.cap.in_service", D("1800"), "1800元"),
     ("nanchang", "ordinary.cap.retiree", D("2000"), "提高至2000元"),
-    # 南昌 四（二）2 零起付线; A-NC-CHRONIC-NO-OVERFLOW
+    # 南昌 四（二）2 零起付线 (whether costs past a cap go on to ordinary pooling is the region's: A-NC-CHRONIC-OVERFLOW)
     ("nanchang", "chronic.deductible", D("0"), "零起付线"),
-    ("nanchang", "chronic.overflow_to_ordinary", False, "年度最高支付限额"),
     # 南昌 四（三）1 缴费基数的2%；全省基本养老金平均水平的2.5%
     ("nanchang", "account.in_service.rate_of_base", D("0.02"), "缴费基数的2%"),
     ("nanchang", "account.retiree.rate_of_average_pension", D("0.025"), "平均水平的2.5%"),

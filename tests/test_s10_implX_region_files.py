@@ -287,6 +287,7 @@ def test_a_figure_given_for_each_person_type_is_not_asked_for_both(tmp_path):
     path = _write(tmp_path, "nc", "name: nc\npolicy: nanchang\nvalues:\n"
                                   '  account.retiree.average_pension: "2987.50"\n'
                                   '  ordinary.ratio.in_service.pharmacy: "0.58"\n'  # 四（四）, A-NC-PHARMACY
+                                  '  chronic.overflow_to_ordinary: "false"\n'  # 四（二）2, A-NC-CHRONIC-OVERFLOW
                                   '  chronic.M03900.ratio.in_service: "0.85"\n  chronic.M03900.ratio.retiree: "0.90"\n'
                                   '  chronic.M03900.cap: "4000"\n')
     check = policy.check_region(str(path))

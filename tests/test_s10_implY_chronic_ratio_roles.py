@@ -72,7 +72,9 @@ def test_panzhihua_a_diseases_ratio_per_person_type(params, psn_type, code, kind
 
 def test_a_region_file_with_person_type_ratios_checks_clean(tmp_path):
     path = tmp_path / "nc-roles.yaml"
+    # (南昌 四（四）'s pharmacy ratio and 四（二）2's transfer past a cap are the region's too: A-NC-PHARMACY, A-NC-CHRONIC-OVERFLOW)
     path.write_text("name: nc-roles\npolicy: nanchang\nvalues:\n  account.retiree.average_pension: \"2987.50\"\n"
+                    "  ordinary.ratio.in_service.pharmacy: \"0.58\"\n  chronic.overflow_to_ordinary: \"false\"\n"
                     "  chronic.M03900.ratio: \"0.85\"\n  chronic.M03900.ratio.retiree: \"0.95\"\n"
                     "  chronic.M03900.cap: \"4000\"\n", encoding="utf-8")
     check = check_region(str(path))

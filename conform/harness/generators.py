@@ -173,7 +173,8 @@ def clear_caches() -> None:
 # leave out what they would settle (remote_allowed: an unfiled out-of-town visit only where
 # 攀枝花's ordinary.ratio.remote_unfiled is supplied; settleable_diseases: a registered disease only
 # with its chronic.<disease>.* figures).
-DRAWS_AVOID = frozenset({"ordinary.ratio.remote_unfiled"})
+# 南昌's chronic.overflow_to_ordinary likewise: without it no registered disease is drawn (chronic_open).
+DRAWS_AVOID = frozenset({"ordinary.ratio.remote_unfiled", "chronic.overflow_to_ordinary"})
 # How setting_gaps marks a setting that does not bind at all (an invalid figure), apart from a missing one.
 INVALID_PREFIX = "配置无效 invalid: "
 # What a `<facility>` in a required parameter's name stands for: every facility a visit is drawn at.
@@ -231,6 +232,17 @@ def pharmacy_open(setting: Setting) -> str | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def chronic_open(setting: Setting) -> str | None:
+    """The flag saying what follows a chronic cap that `setting`'s region must supply and does not (南昌 四（二）2 is
+    silent: A-NC-CHRONIC-OVERFLOW), or None. Where one is named no registered disease is drawn: a chronic visit's
+    payment the cap cuts would be refused for the region's gap, and which visit reaches the cap no draw knows."""
+    rules = setting.rules
+    key = "chronic.overflow_to_ordinary"
+    req = rules.policy.requirement_for(key)
+    return key if req is not None and not req.optional and rules.find(key) is None else None
+
+
 def _credit_only(pattern: str) -> bool:
     """A parameter only a monthly account credit reads (account.*): a region without it (浙江 A-ZJ-ACCOUNT-METHOD: a
     city whose crediting method the configuration cannot express) still has its settlements drawn, not its credits."""
@@ -282,7 +294,8 @@ def _candidate_settings(policy: str) -> tuple[Setting, ...]:
         out += [Setting(policy, r, (("inpatient.cap", LOW_INPATIENT_CAP),)) for r in regions if r is not None]
     if policy in OTHER_CHOICES:
         # what the text leaves to the region and the example region answers one way (南昌 四（四）'s pharmacy ratio,
-        # A-NC-PHARMACY): each example region also answering it another way
+        # A-NC-PHARMACY; 四（二）2's transfer past a chronic cap, A-NC-CHRONIC-OVERFLOW): each example region also
+        # answering it another way
         out += [Setting(policy, r, OTHER_CHOICES[policy]) for r in regions if r is not None]
     if policy in ROLE_FIGURES:
         # figures a region may give each person type of its own (吉林 二（二）、二（三）; 浙江 二（一）; 攀枝花 第十条;
@@ -302,10 +315,11 @@ ROLE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-# Fictitious other answers to what a text leaves open and the example region answers one way (rtext Q1): 南昌's
-# pharmacy ratio 50% beside the example's 58% (退休 55% beside 63%).
+# Fictitious other answers to what a text leaves open and the example region answers one way (rtext Q1, Q2): 南昌's
+# pharmacy ratio 50% beside the example's 58% (退休 55% beside 63%), and the costs past a chronic cap going on to
+# ordinary pooling beside the example's not (A-NC-CHRONIC-OVERFLOW): both values of the flag are drawn.
 OTHER_CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
-    "nanchang": (("ordinary.ratio.in_service.pharmacy", "0.50"),),
+    "nanchang": (("chronic.overflow_to_ordinary", "true"), ("ordinary.ratio.in_service.pharmacy", "0.50")),
 }
 
 
@@ -377,7 +391,7 @@ def settleable_diseases(setting: Setting) -> tuple[tuple[str, tuple[str, ...]], 
     rules = setting.rules
     policy = rules.policy
     kinds = DISEASE_KINDS.get(policy.id, ())
-    if "chronic" not in policy.covers or not kinds:
+    if "chronic" not in policy.covers or not kinds or chronic_open(setting) is not None:
         return ()
     # the codes the region names in a per-disease key (chronic.M03900.cap), not a figure's own parts
     # (吉林 chronic.ratio.retiree names no disease "ratio")
@@ -1124,4 +1138,4 @@ __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_us
            "example_regions", "med_type_options", "months", "person_year_batches", "person_years", "persons", "policies_with",
            "remote_allowed", "setting_gaps", "settings_for", "settings_strategy", "settleable_diseases", "settlements",
            "skipped_settings", "two_years", "visits", "broken_regions", "choose_regions", "chosen_regions",
-           "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn", "pharmacy_open"]
+           "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn", "pharmacy_open", "chronic_open"]

@@ -576,6 +576,15 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     if cap_left < ZERO:
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
+    # What follows the cap, asked for only where the cap cut this payment: a region-supplied flag (南昌 四（二）2 is
+    # silent, A-NC-CHRONIC-OVERFLOW) is refused here when absent, before anything is counted; a document that neither
+    # fixes nor leaves it to a region transfers nothing.
+    overflow = None
+    if pay < raw:
+        key = "chronic.overflow_to_ordinary"
+        overflow = rules.find(key)
+        if overflow is None and (req := rules.policy.requirement_for(key)) is not None and not req.optional:
+            overflow = rules.get(key)  # MissingParameter naming the key and the article
     opening = _opening_cite(person, rules, s.date.year, bucket) if person.ytd is not None else None
     rounded = _rounded(exact, raw, pay)
     trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
@@ -597,17 +606,19 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     out.chronic_pay += pay
     out.ratio = ratio
     out.ratio_cite = rp.cite
-    if pay == raw or not rules.flag("chronic.overflow_to_ordinary"):
-        if pay < raw:
-            trace.add("超出慢特病限额", "超出" + word + "年度限额的部分不转入普通门诊统筹", (),
-                      rules.get("chronic.overflow_to_ordinary").cite if rules.find("chronic.overflow_to_ordinary") else rules.policy.short)
+    if overflow is None or not overflow.value:
+        if overflow is not None:
+            trace.add("超出慢特病限额", "超出" + word + "年度限额的部分不转入普通门诊统筹" +
+                      ("（地区配置）" if overflow.source == "region" else ""), (), overflow.cite)
+        elif pay < raw:
+            trace.add("超出慢特病限额", "超出" + word + "年度限额的部分不转入普通门诊统筹", (), rules.policy.short)
         return ZERO
     exact_covered = pay / ratio if ratio > 0 else ZERO
     covered = round_fen(exact_covered)
     if covered > after:
         covered = after
     rest = after - covered
-    ov = rules.get("chronic.overflow_to_ordinary")
+    ov = overflow
     # whether rounding the covered part to the fen (A-PZH-OVERFLOW-SPLIT) changed it, and with it the ordinary
     # base after it (40.38 / 80% = 50.475 → 50.48): a fen off at the ordinary part may be this rounding's
     trace.add("转入普通门诊统筹", word + "限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",

@@ -39,6 +39,11 @@ def _pattern(p: str) -> re.Pattern[str]:
 def _constraint(c: dict, policy) -> str:
     if not c:
         return "—"
+    if "floor_on" in c:  # a floor on the ratios of the bands a list names (浙江 ordinary.grassroots_bands)
+        default = f"；未给出时 default {', '.join(c['default'])}" if c.get("default") else ""
+        reading = f"（{c['assumption']}）" if c.get("assumption") else ""
+        return (f"所列等级的 `{c['floor_on']}` ≥ {c['min']} the ratio of each band named ≥ {c['min']}"
+                f"；可列 only {' / '.join(c['subset_of'])}{default}{reading}")
     parts = []
     if "quote" in c:  # a bound with its own source (the parameter's quote does not state it)
         parts.append(f"（{policy.cite(str(c['article']))}：“{c['quote']}”）")

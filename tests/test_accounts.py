@@ -318,22 +318,26 @@ def test_unknown_relation_or_purpose_is_refused_as_input():
 
 
 def test_only_an_allowed_affordable_use_moves_the_balance():
-    """攀枝花 第五条: a refused or undetermined use never touches the balance."""
+    """攀枝花 第五条: a refused use never touches the balance; an undetermined one with an amount leaves it unknown
+    (had the system allowed it, the account paid it: a later balance check would blame it for the harness's guess)."""
     ledger = ledger_for("panzhihua", {"acct_balance": "500.00"})
     steps = [
         (UseRequest("U1", "self", "public_health", D("100")), "refused", "500.00"),      # 不得用于公共卫生费用
         (UseRequest("U2", "self", "medical_selfpay", D("100")), "allowed", "400.00"),    # 500 − 100
         (UseRequest("U3", "spouse", "medical_selfpay", D("500")), "refused", "400.00"),  # 500 > 400: insufficient
-        (UseRequest("U4", "self", "commercial_insurance", D("50")), "undetermined", "400.00"),
         (UseRequest("U5", "other", "medical_selfpay", D("50")), "refused", "400.00"),    # not 配偶、父母、子女
         (UseRequest("U6", "parent", "pharmacy_selfpay", D("400")), "allowed", "0.00"),   # 400 − 400
         (UseRequest("U7", "child", "fitness", D("0.01")), "refused", "0.00"),
+        (UseRequest("U4", "self", "commercial_insurance", None), "undetermined", "0.00"),  # no amount: nothing paid
+        (UseRequest("U8", "self", "commercial_insurance", D("50")), "undetermined", None),  # 0.00 or −50? unknown
+        (UseRequest("U9", "self", "medical_selfpay", D("10")), "allowed", None),           # not checked, not debited
     ]
     for req, decision, balance in steps:
         res = ledger.use_account(req)
         assert res.decision.decision == decision, req.id
-        assert ledger.balance == D(balance), req.id
-        assert res.to_output()["acct_balance"] == balance
+        assert ledger.balance == (None if balance is None else D(balance)), req.id
+        assert res.to_output().get("acct_balance") == balance
+    assert "U8起未知" in res.decision.reason
 
 
 def test_credits_and_uses_through_a_case():

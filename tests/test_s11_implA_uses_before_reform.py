@@ -70,13 +70,28 @@ def test_beijing_uses_keep_the_one_date_of_its_account_rules():
         check_use(bind("beijing", "beijing-example"), "self", "medical_selfpay", day=D("2022-03-05"))
 
 
-def test_an_undetermined_use_in_a_case_debits_nothing_and_says_why():
-    # opening balance 300.00; 2022-12-10 spouse pharmacy 100.00 under a city started 2022-06-01: undetermined, the
-    # reference debits nothing (balance 300.00); 2023-01-01 the same use: allowed, 300.00 − 100.00 = 200.00
+def test_an_undetermined_use_in_a_case_leaves_the_balance_unknown_and_says_why():
+    # opening balance 300.00; 2022-12-10 spouse pharmacy 100.00 under a city started 2022-06-01: undetermined — had
+    # the city allowed it the account holds 300.00 − 100.00 = 200.00, else 300.00: the balance is unknown from then
+    # on, and the 2023-01-01 use is allowed without a balance check (neither 200.00 nor 100.00 is demanded)
     case = parse_case({"policy": "zhejiang", "region": "zhejiang-example", "params": EARLY,
                        "person": {"psn_no": "Z1", "psn_type": "1101", "acct_balance": "300.00"},
-                       "account_uses": [{"relation": "spouse", "purpose": "pharmacy_selfpay", "amount": "100.00",
-                                         "date": d} for d in ("2022-12-10", "2023-01-01")]})
+                       "account_uses": [{"id": f"U{i}", "relation": "spouse", "purpose": "pharmacy_selfpay",
+                                         "amount": "100.00", "date": d}
+                                        for i, d in enumerate(("2022-12-10", "2023-01-01"), 1)]})
     early, late = compute_case(case, with_trace=False)["account_uses"]
-    assert (early["decision"], early["acct_balance"]) == ("undetermined", "300.00")
+    assert early["decision"] == "undetermined" and early.get("acct_balance") is None
+    assert late["decision"] == "allowed" and late.get("acct_balance") is None
+    assert "U1（2022-12-10）起未知" in late["reason"] and "100.00" in late["reason"]
+
+
+def test_an_undetermined_use_without_an_amount_keeps_the_balance():
+    # no amount: nothing the account may have paid; 2023-01-01 spouse pharmacy 100.00 allowed: 300.00 − 100.00 = 200.00
+    case = parse_case({"policy": "zhejiang", "region": "zhejiang-example", "params": EARLY,
+                       "person": {"psn_no": "Z1", "psn_type": "1101", "acct_balance": "300.00"},
+                       "account_uses": [{"relation": "spouse", "purpose": "pharmacy_selfpay", "date": "2022-12-10"},
+                                        {"relation": "spouse", "purpose": "pharmacy_selfpay", "amount": "100.00",
+                                         "date": "2023-01-01"}]})
+    early, late = compute_case(case, with_trace=False)["account_uses"]
+    assert early["decision"] == "undetermined"
     assert (late["decision"], late["acct_balance"]) == ("allowed", "200.00")

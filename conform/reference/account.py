@@ -286,7 +286,9 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
         return UseDecision("refused", cite, f"该用途仅限{names}，不包括{RELATIONS[relation]}", rule.quote)
     if rule.decision == "refused":
         return UseDecision("refused", cite, f"个人账户不得用于{PURPOSES[purpose]}", rule.quote)
-    return UseDecision("undetermined", cite, rule.why or "文件未作规定", rule.quote)
+    why = f"（{rule.why}）" if rule.why else ""  # the policy file's reading, in its words
+    return UseDecision("undetermined", cite, f"文件未写明{PURPOSES[purpose]}可否使用个人账户，允许或拒绝均不违反文件{why}",
+                       rule.quote)
 
 
 __all__ = ["Credit", "UseDecision", "account_reform", "credit_month", "check_use", "MissingParameter", "age_in_month"]

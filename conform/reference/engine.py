@@ -15,7 +15,7 @@ from conform.display import quoted
 
 from .account import Credit, UseDecision, account_reform, check_use, credit_month
 from .benefits import OpeningRefused, Outcome, compute, opening_year
-from .case import Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest
+from .case import PURPOSES, Case, CaseError, CreditRequest, Person, Reversal, Settlement, UseRequest
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, fmt_ratio
 from .policy import MissingParameter, PolicyError, Rules, bind_cached
@@ -213,6 +213,8 @@ class PersonLedger:
         # The settlement (id, date) before that reform which made a known balance unknown: the account's part
         # of a later settlement, and the balance a later use is checked against, then rest on it.
         self.unknown_since: tuple[str, dt.date] | None = None
+        self.unknown_use: str | None = None  # why, when an undetermined use (not a settlement) made it unknown
+        self.unknown_cite: str | None = None  # and the clause that use was undetermined under
         # Opening totals with a key no settlement reads refuse every settlement of the person (their figures
         # would rest on a silent 0); kept here so that a batch (`conform audit`) refuses this person's rows alone.
         self.opening_refused: OpeningRefused | None = None
@@ -277,8 +279,9 @@ class PersonLedger:
         undetermined = unknown = None
         reform = self.acct_reform
         if reform is not None and day < reform[0]:
-            # As a use dated before the reform is refused (check_use), the account's part of a settlement
-            # before it is not computed by this document; what the account then held is unknown after it.
+            # As a use dated before the reform is refused or, where the reform dates credits only (浙江), left
+            # undetermined (check_use), the account's part of a settlement before it is not computed by this
+            # document; what the account then held is unknown after it.
             start, cite, quote = reform
             undetermined = (f"结算日期{iso_date(day)}在{self.rules.policy.short}个人账户改革施行（{iso_date(start)}）之前"
                             f"（{cite}：“{quote}”）：改革前的个人账户使用规则不在本文件中，个人账户支付及个人现金支付"
@@ -291,7 +294,7 @@ class PersonLedger:
             # 0.00 would read as "the account paid nothing" (kept only as the placeholder to_output gives).
             unknown = f"{self.balance_unknown_why()}：本次个人账户支付及个人现金支付无从按本文件计算"
             if trace.keeps:
-                trace.add("个人账户支付", "{}", (unknown,), f"{reform[1]}；A-BEFORE-VALIDITY")  # type: ignore[index]
+                trace.add("个人账户支付", "{}", (unknown,), self.unknown_cite or f"{reform[1]}；A-BEFORE-VALIDITY")  # type: ignore[index]
         elif s.acct_used_flag and balance is not None and balance > ZERO and own_part > ZERO:
             own = own_part if own_part < balance else balance
             if trace.keeps:
@@ -329,6 +332,8 @@ class PersonLedger:
         """Why the balance is unknown although an opening one was given: the settlement before the account
         reform that made it so (`unknown_since`), and the reading it rests on."""
         sid, day = self.unknown_since  # type: ignore[misc]
+        if self.unknown_use is not None:
+            return f"个人账户余额自个人账户使用{sid}{f'（{iso_date(day)}）' if day else ''}起未知：{self.unknown_use}"
         start, cite, quote = self.acct_reform  # type: ignore[misc]
         return (f"个人账户余额自结算{sid}（{iso_date(day)}）起未知：{sid}在{self.rules.policy.short}个人账户改革施行"
                 f"（{iso_date(start)}）之前使用个人账户，账户按改革前的规则支付了多少不在本文件中"
@@ -377,6 +382,15 @@ class PersonLedger:
                 d = UseDecision("refused", d.clause, f"账户余额{fmt(self.balance)}元不足支付{fmt(req.amount)}元", d.quote)
             else:
                 self.balance -= req.amount
+        elif d.decision == "undetermined" and req.amount is not None and self.balance is not None \
+                and self.person.has_account is not False:
+            # Whether the account could pay it then is not this document's to say; had it paid, the balance is
+            # lower by the amount — either way later balance checks would blame a system for a guess.
+            self.unknown_since = (req.id, req.date)  # type: ignore[assignment]  # an undated use has no day
+            self.unknown_use = (f"{PURPOSES[req.purpose]}{fmt(req.amount)}元（{d.clause}）：{d.reason}；若被测系统允许，"
+                                f"账户已支付该金额，余额因此不能确定")
+            self.unknown_cite = d.clause
+            self.balance = None
         return UseResult(req.id, req.relation, req.purpose, d, req.amount, self.balance)
 
 

@@ -1011,6 +1011,32 @@ def _diseases(policy: Policy, values: dict) -> list[str]:
     return list(found)
 
 
+def _retiree_less_favoured(supplied: dict[str, Parameter], where: str) -> list[str]:
+    """A retiree figure less favourable than the in-service one beside it (a higher deductible, a lower ratio or
+    cap): not refused — no text binds it so — but marked, as the reform tilts benefits toward retirees (待遇适当向退休
+    人员倾斜) and a swapped pair of figures reads the same to every check."""
+    worse = {"deductible": lambda r, o: r > o, "ratio": lambda r, o: r < o, "cap": lambda r, o: r < o}
+    out = []
+    for key, p in supplied.items():
+        parts = key.split(".")
+        kind = next((k for k in worse if k in parts), None)
+        if "retiree" not in parts or kind is None:
+            continue
+        i = parts.index("retiree")
+        for other in (".".join(parts[:i] + ["in_service"] + parts[i + 1:]), ".".join(parts[:i] + parts[i + 1:])):
+            o = supplied.get(other)
+            if o is None:
+                continue
+            try:
+                if worse[kind](Decimal(str(p.value)), Decimal(str(o.value))):
+                    out.append(f"{where}: {key} = {p.value} is less favourable to retirees than {other} = {o.value} "
+                               "(退休人员的数值不如在职人员：改革要求待遇适当向退休人员倾斜，请核对是否写反)")
+            except (ArithmeticError, ValueError):
+                pass
+            break
+    return out
+
+
 def check_region(ref: str | Path) -> RegionCheck:
     """Check a region file (a name, or a path) fully: load it, bind each value to its policy, apply every
     constraint, and list what it leaves out. Never raises for a bad file: `conform list regions` flags it and
@@ -1042,6 +1068,7 @@ def check_region(ref: str | Path) -> RegionCheck:
                 text += f" ({req.cite}: “{req.quote}”)"
             errors.append(text)
     errors += _constraint_errors(policy, supplied, lambda _key: where)
+    warnings += _retiree_less_favoured(supplied, where)
     rules = Rules(policy, supplied, region.name, region.example)
     required, optional = [], []
     diseases = _diseases(policy, region.values)

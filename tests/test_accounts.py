@@ -379,3 +379,17 @@ def test_a_relatives_account_adds_to_the_account_payment_but_not_to_this_balance
     assert (s2.hifp_pay, s2.acct_pay, ledger.balance) == (D("50.00"), D("50.00"), D("270.00"))
     ledger.reverse("S1")
     assert ledger.balance == D("450.00")
+
+
+def test_an_undetermined_uses_reason_stands_alone():
+    """A use's reason reaches the reports on its own: never the policy file's back-reference to another entry."""
+    from conform.reference.case import PURPOSES
+    from conform.reference.policy import POLICY_IDS
+
+    for pid in POLICY_IDS:
+        rules = bind(pid, f"{pid}-example")
+        for purpose in PURPOSES:
+            d = check_use(rules, "self", purpose)
+            assert "above" not in d.reason.lower(), (pid, purpose, d.reason)
+            if d.decision == "undetermined" and rules.policy.account_uses.get(purpose):
+                assert d.reason.startswith("文件未写明"), (pid, purpose, d.reason)

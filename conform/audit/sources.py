@@ -64,6 +64,28 @@ from .sqltext import ident, q
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx",
             ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 UNITS = {"csv": "line", "jsonl": "line", "xlsx": "row", "parquet": "row"}
+# Spreadsheets and archives a ledger folder may hold that the audit cannot read as they are: a folder's file with
+# one of these suffixes is refused by name, as a glob's is (an .xls month left out unsaid was audited as a month
+# without rows, every later month of its persons then falsely wrong: raudit2 D8). Each with what to do.
+_RESAVE = "save it as .xlsx or CSV (UTF-8 or GBK) and give that"
+_UNPACK = "extract its files and give those"
+UNREADABLE_SUFFIXES = {
+    ".xls": f"an old Excel or WPS workbook (or an HTML table that a 导出Excel button named .xls): {_RESAVE}",
+    ".xlsm": f"an Excel workbook with macros: {_RESAVE}", ".xlsb": f"an Excel binary workbook: {_RESAVE}",
+    ".xltx": f"an Excel template: {_RESAVE}", ".xltm": f"an Excel template: {_RESAVE}",
+    ".et": f"a WPS workbook: {_RESAVE}", ".ett": f"a WPS template: {_RESAVE}",
+    ".ods": f"an OpenDocument (LibreOffice, WPS) spreadsheet: {_RESAVE}", ".numbers": f"a Numbers sheet: {_RESAVE}",
+    ".dbf": "a dBase table: export it as CSV and give that",
+    ".zip": f"a zip archive: {_UNPACK}", ".rar": f"a RAR archive: {_UNPACK}", ".7z": f"a 7-Zip archive: {_UNPACK}",
+    ".tar": f"a tar archive: {_UNPACK}", ".tgz": f"a compressed tar archive: {_UNPACK}",
+    ".gz": "a gzip-compressed file: decompress it (gunzip) and give the file inside",
+    ".bz2": "a bzip2-compressed file: decompress it and give the file inside",
+    ".xz": "an xz-compressed file: decompress it and give the file inside",
+    ".zst": "a zstd-compressed file: decompress it and give the file inside"}
+# Excel and WPS write `~$<name>.xlsx` beside a workbook while it is open: a few bytes naming who opened it, never a
+# ledger (raudit2 Q5). A folder or glob leaves it out and says so; named as a LEDGER argument it is refused.
+LOCK_PREFIX = "~$"
+LOCK = "lock"  # listed()'s `aside` option for a lock file (not_a_ledger_said)
 MAX_LINE = 1 << 20  # the longest JSON line, and the longest CSV header line
 MAX_XLSX_BYTES = 200 << 20
 # An xlsx is a zip of XML: bounded by what it inflates to, not only by its own size. Excel holds at most
@@ -143,7 +165,13 @@ def _resolved(path: Path | str) -> Path:
 
 
 def not_a_ledger_said(path: Path | str, option: str) -> str:
-    """The note for a file in a ledger folder (or glob) that the command line gives as `option`."""
+    """The note for a file in a ledger folder (or glob) that the command line gives as `option` (LOCK: an Excel
+    lock file)."""
+    if option == LOCK:
+        book = Path(path).with_name(Path(path).name[len(LOCK_PREFIX):])
+        return (f"{path} is an Excel/WPS lock file (~$…, written while {book.name} is open), no ledger: left out; "
+                f"{book.name} itself is read as last saved — save and close it first if you changed it"
+                f"（该文件是 Excel/WPS 打开工作簿时生成的锁定文件，不是结算清单，未读取；{book.name} 按最后保存的内容读取）")
     zh = {"--persons": "人员信息文件", "--institutions": "定点机构表", "--map": "映射文件"}.get(option, option)
     return (f"{path} is the {option} file: not read as a ledger（该文件是 {option} 所给的{zh}，"
             "不作为结算清单读取）")
@@ -167,9 +195,14 @@ def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ..
         p = Path(spec)
         # An existing path first: export[1].csv is a file's name, not a glob matching export1.csv.
         if p.is_dir():
-            found = sorted(f for f in _walk(p) if f.suffix.lower() in SUFFIXES
+            found = sorted(f for f in _walk(p) if (f.suffix.lower() in SUFFIXES or f.suffix.lower() in
+                                                   UNREADABLE_SUFFIXES)
                            and not f.name.endswith((".planted.parquet", ".persons.jsonl")))
         elif p.is_file():
+            if p.name.startswith(LOCK_PREFIX) and p.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".et", ".csv"):
+                raise AuditInputError(f"an Excel/WPS lock file (~$…, written while the workbook "
+                                      f"{p.name[len(LOCK_PREFIX):]} is open): it holds no rows; give the workbook "
+                                      "itself", file=spec)
             found = [p]
         elif any(ch in spec for ch in "*?[") and not os.path.lexists(spec):
             found = sorted(Path(f) for f in glob.glob(spec, recursive=True)
@@ -184,6 +217,11 @@ def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ..
             opt, as_given = given[_resolved(p)]
             raise AuditInputError(f"given both as a ledger (LEDGER) and as {opt} {as_given}: a file is one or "
                                   f"the other; leave it out of the ledger arguments", file=spec)
+        locks = [f for f in found if f.name.startswith(LOCK_PREFIX) and f != p]
+        for f in locks:
+            found.remove(f)
+            if aside is not None and f not in {a for a, _ in aside}:
+                aside.append((f, LOCK))
         left = [f for f in found if _resolved(f) in given] if given else []
         if left:
             found = [f for f in found if f not in left]
@@ -195,10 +233,11 @@ def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ..
             raise AuditInputError(f"no ledger files found (.csv, .parquet, .xlsx, .jsonl){besides}", file=spec)
         for f in found:
             if f.suffix.lower() not in SUFFIXES:
-                legacy = (" (an old Excel or WPS workbook: save it as .xlsx or CSV)"
-                          if f.suffix.lower() in (".xls", ".et", ".ett") else "")
-                raise AuditInputError(f"unknown ledger format {f.suffix!r}{legacy}; expected one of "
-                                      + ", ".join(sorted(SUFFIXES)), file=str(f))
+                what = UNREADABLE_SUFFIXES.get(f.suffix.lower())
+                raise AuditInputError(f"unknown ledger format {f.suffix!r}{f' ({what})' if what else ''}; expected "
+                                      "one of " + ", ".join(sorted(SUFFIXES))
+                                      + ("; a folder's files are each read or refused, never left out unsaid"
+                                         if p.is_dir() else ""), file=str(f))
             if f not in out:
                 out.append(f)
     # An empty month: a 0-byte or blank CSV or JSON-lines file has no rows to read (a 0-byte Parquet or xlsx

@@ -84,6 +84,7 @@ def regions(policy: str | None = None) -> list[dict]:
         row = {"name": region.name if region else path.stem, "policy": check.policy or "",
                "label": region.label if region else "", "example": bool(region and region.example),
                "values": dict(region.values) if region else {},
+               "admdvs": region.admdvs if region else None,
                "file": path.name if path in own else str(path), "valid": check.ok,
                "errors": list(check.errors), "missing_required": list(check.missing_required),
                "missing_optional": list(check.missing_optional), "warnings": list(check.warnings),
@@ -203,6 +204,8 @@ def render(subject: str, rows: list[dict]) -> str:
                              + _with_clause(r["policy"], r["missing_required"]))
             if r.get("missing_optional"):
                 lines.append("      未给可选参数 optional, not given: " + ", ".join(r["missing_optional"]))
+            if r.get("admdvs"):
+                lines.append(f"      医保区划 admdvs: {r['admdvs']}（请求的 insuplc_admdvs the envelope's code）")
             src = r.get("source")
             if src:
                 lines.append("      出处 source: " + " ".join(src[k] for k in ("number", "document", "date", "url")

@@ -197,6 +197,7 @@ class Policy:
         self.title: str = doc["title"]
         self.short: str = doc["short"]
         self.issuer: str = doc["issuer"]
+        self.admdvs: str = str(doc.get("admdvs") or "")  # the issuer's 医保区划: 330000 for 浙江, 510400 for 攀枝花
         self.number: str = doc.get("number") or ""
         self.kind: str = doc["kind"]
         self.valid_from: dt.date | None = _date(doc.get("valid_from"))
@@ -330,6 +331,8 @@ class Rules:
         self.region_path = region_path  # the region file bound, for a message naming where a value is missing
         # an example region's values are invented (conform/fixtures/regions): a report on a real ledger must say so
         self.region_example = region_example
+        # 参保地医保区划 a request names: the region's own code where its file gives one, else the document's
+        self.admdvs: str = policy.admdvs or ""
         self._cache: dict[str, Parameter | None] = {}
         vf = supplied.get("valid_from")
         self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
@@ -573,6 +576,7 @@ class RegionConfig:
     example: bool = False
     source: RegionSource | None = None
     citations: dict = field(default_factory=dict)  # key → ValueCitation, for values given with article/quote
+    admdvs: str | None = None  # the 统筹区's own 医保区划 (huzhou 330500): what a real system keys its figures on
 
     def cite(self, key: str) -> str:
         """The region's citation for one figure, for a trace beside the framework clause:
@@ -594,7 +598,7 @@ REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"  # 
 LOCAL_REGION_DIR = Path("fixtures") / "regions"
 
 
-REGION_KEYS = frozenset({"name", "label", "policy", "values", "example", "source"})
+REGION_KEYS = frozenset({"name", "label", "policy", "values", "example", "source", "admdvs"})
 SOURCE_KEYS = ("document", "number", "url", "date")
 CITATION_KEYS = ("value", "article", "quote")
 MAX_CITE_CHARS = 500  # a title, an article or a quoted phrase; not the article's whole text
@@ -898,7 +902,11 @@ def load_region_file(ref: str) -> RegionConfig:
     example = data.get("example", "false")
     if example not in ("true", "false", "True", "False"):
         raise PolicyError(f"region file {path}: `example` must be true or false, got {example!r}")
+    admdvs = data.get("admdvs")
+    if admdvs is not None:
+        _check_region_admdvs(path, admdvs, load_policy(data["policy"]))
     return RegionConfig(
+        admdvs=admdvs,
         name=data["name"],
         label=data.get("label") or data["name"],
         policy=data["policy"],
@@ -908,6 +916,20 @@ def load_region_file(ref: str) -> RegionConfig:
         source=source,
         citations=citations,
     )
+
+
+def _check_region_admdvs(path: Path, code: Any, policy: Policy) -> None:
+    """A region's 医保区划 is six digits inside the document's own area: a 浙江 city's starts with 33, a 攀枝花
+    one with 5104 (the document's code without its trailing 00 pairs)."""
+    if not isinstance(code, str) or not re.fullmatch(r"\d{6}", code):
+        raise PolicyError(f"region file {path}: admdvs: expected the region's six-digit 医保区划 code as text "
+                          f"(such as \"330500\"), got {str(code)[:40]!r}")
+    own = policy.admdvs
+    prefix = own.rstrip("0") if own else ""
+    prefix = prefix + "0" * (len(prefix) % 2)  # whole pairs: 510400 → 5104, 330000 → 33, 110000 → 11
+    if prefix and not code.startswith(prefix):
+        raise PolicyError(f"region file {path}: admdvs: {code} is not inside {policy.short} ({own}): a region of "
+                          f"{policy.short} has a code starting with {prefix}")
 
 
 def _region_where(region: RegionConfig) -> str:
@@ -946,7 +968,10 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
     supplied = {key: _region_param(policy, str(key), raw, source_of(str(key)), region_cite(str(key)))
                 for key, raw in values.items()}
     _check_constraints(policy, supplied, source_of)
-    return Rules(policy, supplied, name, example, region.path if region is not None else None)
+    rules = Rules(policy, supplied, name, example, region.path if region is not None else None)
+    if region is not None and region.admdvs:
+        rules.admdvs = region.admdvs
+    return rules
 
 
 @lru_cache(maxsize=256)

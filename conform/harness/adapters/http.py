@@ -701,7 +701,7 @@ class HttpAdapter(Adapter):
     def prepare_person(self, subject: Subject) -> None:
         self.require("prepare_person")
         psn_no = subject.person.psn_no
-        self._admdvs[psn_no] = wire.ADMDVS.get(subject.policy, "")
+        self._admdvs[psn_no] = wire.admdvs(subject.policy, subject.region, subject.params)
         with self._lock:
             for key in [k for k in self._setl_ids if k[0] == psn_no]:
                 del self._setl_ids[key]

@@ -23,9 +23,18 @@ from .. import evidence
 from .base import SETLINFO_FIELDS, Subject
 
 INSUTYPE_EMPLOYEE = "310"  # 职工基本医疗保险
-# 参保地医保区划 of each document, for the envelope's insuplc_admdvs.
-ADMDVS = {"panzhihua": "510400", "nanchang": "360100", "jilin": "220000", "beijing": "110000",
-          "zhejiang": "330000"}
+def admdvs(policy: str, region: str | None = None, params: dict | None = None) -> str:
+    """The envelope's insuplc_admdvs (参保地医保区划) for a test person: the region file's own code where it gives
+    one (湖州 330500 — what a real system keys its figures on), else the document's (浙江 330000)."""
+    from conform.reference.policy import PolicyError, bind_cached, load_policy
+
+    try:
+        return bind_cached(policy, region, params).admdvs
+    except PolicyError:  # the settlement will be refused with the reason; the envelope still names the document
+        try:
+            return load_policy(policy).admdvs
+        except PolicyError:
+            return ""
 
 # Test-only transactions: not national ones; a vendor exposes them on a test system only.
 TEST_ONLY = {"T001": "创建或重置测试参保人", "T002": "个人账户按月计入", "T003": "个人账户使用范围校验"}

@@ -278,7 +278,7 @@ def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True, dr
         entry["error"] = cut(f"无法读取 failed to load: {e}", 500)
         return entry
     label = str(r.label or "")
-    entry.update(name=r.name, label=label, policy=r.policy, example=bool(r.example),
+    entry.update(name=r.name, label=label, policy=r.policy, example=bool(r.example), admdvs=r.admdvs or "",
                  fictitious=bool(r.example) or "虚构" in label,
                  values={cut(str(k), 200): cut(str(v), 200) for k, v in list(r.values.items())[:MAX_VALUES]},
                  # the region's own document and, per figure, its article and phrase, as the file cites them

@@ -224,7 +224,7 @@ class PlatformAdapter(Adapter):
         if shift and dated_facts(person):
             raise self._na(f"参保人事实依赖日期 the scenario's person has {', '.join(dated_facts(person))}, which hold "
                            f"only at their dates; the system settles today without the settle_as_of test hook")
-        insuplc = self.config.insuplc_admdvs or wire.ADMDVS.get(subject.policy, "")
+        insuplc = self.config.insuplc_admdvs or wire.admdvs(subject.policy, subject.region, subject.params)
         if "person_reset" in self.pc.hooks:
             sent = subject
             if shift and person.ytd is not None:
@@ -249,7 +249,8 @@ class PlatformAdapter(Adapter):
             if occ.dirty is not None:
                 reasons.append(f"{occ.entry.psn_no}: {occ.dirty}")
                 continue
-            insuplc = occ.entry.insuplc_admdvs or self.config.insuplc_admdvs or wire.ADMDVS.get(subject.policy, "")
+            insuplc = (occ.entry.insuplc_admdvs or self.config.insuplc_admdvs
+                       or wire.admdvs(subject.policy, subject.region, subject.params))
             st = _Scenario(subject, occ.entry.psn_no, occ.entry.mdtrt_cert_no or occ.entry.psn_no, insuplc,
                            self.today(), occ, shift)
             opening = self._opening(occ, st)
@@ -299,7 +300,8 @@ class PlatformAdapter(Adapter):
 
     def _restore(self, occ: Occupant) -> None:
         """Reverse what the last scenario left settled on a pool person, then check 5206 is back to its opening."""
-        insuplc = occ.entry.insuplc_admdvs or self.config.insuplc_admdvs or wire.ADMDVS.get(occ.entry.policy, "")
+        insuplc = (occ.entry.insuplc_admdvs or self.config.insuplc_admdvs
+                   or wire.admdvs(occ.entry.policy, occ.entry.region, occ.entry.params))
         try:
             for done in list(occ.leftovers):   # each by the institution that settled it (本机构)
                 self.exchange("2208", messages.reverse(occ.entry.psn_no, done.setl_id, done.mdtrt_id),

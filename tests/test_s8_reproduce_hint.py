@@ -17,7 +17,7 @@ from conform.harness.run import CONFORMANCE, execute
 PROPS = (CONFORMANCE / "test_properties.py",)
 
 
-def _failed_deductible(front_end: str) -> str:
+def _failed_deductible(front_end: str) -> tuple[str, str]:
     # the twin charges 南昌's deductible (四（二）1: 起付线 600 a year) on every visit: the property fails
     with SampleServer(defect="deductible_per_visit") as twin:
         run, _ = execute(adapter=twin.url, policies=("nanchang",), tag="conform_property",
@@ -27,7 +27,7 @@ def _failed_deductible(front_end: str) -> str:
                          paths=PROPS)
     (c,) = run.checks
     assert c.status == "failed", c.message[:300]
-    return c.message
+    return c.message, twin.url
 
 
 @pytest.mark.parametrize("front_end, said, not_said", [
@@ -35,12 +35,14 @@ def _failed_deductible(front_end: str) -> str:
     ("pytest", "--conform-seed ", "conform run"),
 ])
 def test_the_hint_names_the_front_ends_options(front_end, said, not_said, capfd):
-    msg = _failed_deductible(front_end)
+    msg, url = _failed_deductible(front_end)
     hint = msg[msg.index("reproduce this property alone"):]
     out = capfd.readouterr()
     head = [line for line in (out.out + out.err).splitlines() if line.startswith("属性反例 Property counterexamples")]
-    assert head and all(f"reproduce with {said}3)" in line for line in head), head
-    assert said in hint and not_said not in hint, hint
+    # the system too (rvendor D4): without it the command reruns against the built-in reference and says 合格
+    adapter = "--adapter" if front_end == "run" else "--conform-adapter"
+    assert head and all(f"reproduce with {said}3 {adapter} {url})" in line for line in head), head
+    assert said in hint and not_said not in hint and f"{adapter} {url}" in hint, hint
     if front_end == "run":
         assert " --examples " in hint and " --thorough" in hint and "--policy nanchang" in hint, hint
     else:
@@ -74,3 +76,22 @@ def test_conform_run_examples_and_seed_reach_the_properties(monkeypatch, tmp_pat
 def test_conform_run_refuses_what_cannot_run(monkeypatch, tmp_path, options, said):
     result, args = _args(monkeypatch, tmp_path, *options)
     assert result.exit_code == 2 and said in result.output and args is None, result.output
+
+
+def test_the_hint_never_shows_credentials():
+    import argparse
+
+    from conform.harness.properties.settings import PropertySettings, _system, reproduce
+
+    class Config:
+        def __init__(self, **o):
+            self.option = argparse.Namespace(**o)
+
+        def getoption(self, name, default=None):
+            return getattr(self.option, name, default)
+
+    system = _system(Config(adapter="https://vendor:s3cret@sut.example/api?token=abc&x=1", adapter_config="c.toml"))
+    hint = reproduce(PropertySettings("ci", 5, front_end="run", system=system), 5)
+    assert "s3cret" not in hint and "abc" not in hint and "sut.example/api" in hint and "--config c.toml" in hint
+    assert reproduce(PropertySettings("ci", 5, front_end="run", system=_system(Config(adapter="reference"))), 5) \
+        == "conform run --seed 5"

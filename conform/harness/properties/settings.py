@@ -78,11 +78,18 @@ def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorou
     that ran this session."""
     import shlex
 
+    adapter, config = ps.system
     if ps.front_end == "run":
+        system = (f" --adapter {shlex.quote(adapter)}" if adapter else "") + \
+            (f" --config {shlex.quote(config)}" if config else "")
         return (f"conform run --seed {seed}" + (f" --examples {n}" if n is not None else "")
-                + (" --thorough" if thorough else "") + "".join(f" --region {shlex.quote(r)}" for r in ps.regions))
+                + (" --thorough" if thorough else "") + "".join(f" --region {shlex.quote(r)}" for r in ps.regions)
+                + system)
+    system = (f" --conform-adapter {shlex.quote(adapter)}" if adapter else "") + \
+        (f" --conform-config {shlex.quote(config)}" if config else "")
     return f"--conform-seed {seed}" + (f" --conform-examples {n}" if n is not None else "") + \
-        (" --thorough" if thorough else "") + "".join(f" --conform-region {shlex.quote(r)}" for r in ps.regions)
+        (" --thorough" if thorough else "") + "".join(f" --conform-region {shlex.quote(r)}" for r in ps.regions) + \
+        system
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms]?)", re.IGNORECASE)
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
 
@@ -125,6 +132,9 @@ class PropertySettings:
     budget_start: float | None = None     # when the session began (else: when the first property did)
     front_end: str = "pytest"             # FRONT_ENDS: whose options a reproduce hint names
     regions: tuple[str, ...] = ()         # --region / --conform-region as given: a reproduce hint repeats them
+    # the system under test as the session named it (adapter, config file): a reproduce hint that leaves them out
+    # reruns against the built-in reference and comes out 合格 (rvendor D4); the URL as shown (no credentials)
+    system: tuple[str | None, str | None] = (None, None)
     clock: Callable[[], float] = time.monotonic
 
     def budget_left(self) -> float | None:
@@ -271,7 +281,7 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
     ps = PropertySettings(profile, seed, n, shrink, budget=budget,
                           front_end=front_end,
-                          regions=tuple(regions or ()))
+                          regions=tuple(regions or ()), system=_system(config))
     if budget:
         ps.budget_start = ps.clock()  # the whole run's budget: scenarios first, properties share the rest
     config.stash[KEY] = ps
@@ -285,6 +295,20 @@ def pytest_configure(config: pytest.Config) -> None:
                         "stateful_step_count": ps.hypothesis.stateful_step_count, "total": 0}
         if budget:
             run.examples["budget_seconds"] = budget
+
+
+def _system(config: pytest.Config) -> tuple[str | None, str | None]:
+    """The adapter and adapter config this session settles with, as a reproduce hint may show them: the built-in
+    reference by default is named by nothing; an http(s) URL without user:password or credential-like query values."""
+    adapter = config.getoption("adapter", None)
+    if adapter in (None, "", "reference"):
+        adapter = None
+    elif str(adapter).lower().startswith(("http://", "https://")):
+        from ..adapters.http import public_url
+
+        adapter = public_url(str(adapter))
+    cfg = config.getoption("adapter_config", None)
+    return (str(adapter) if adapter else None), (str(cfg) if cfg else None)
 
 
 class _SeedToWorkers:

@@ -128,6 +128,10 @@ LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
 # by `compare` (which cites the reading) and by run.py (the warning, the reference route's citing).
 LEDGER_YEARS = ("SELECT CAST(EXTRACT(YEAR FROM setl_date) AS SMALLINT) AS yr, MIN(setl_date) AS held_from FROM ledger"
                 " GROUP BY 1 HAVING EXTRACT(MONTH FROM MIN(setl_date)) > 1")
+# A-AUDIT-MONTH-ABSENT: table `ledger_gaps` (yr, gap_mo), made by run.py (_months_absent) from the ledger's rows by
+# month and handed to each engine as an input: in each natural year, the first calendar month with no row between two
+# months with rows that hold enough to make an empty month no chance (a forgotten monthly file). The running deductible
+# and cap of every later row of that year take the month as settling nothing; `compare` cites it on those rows.
 
 # ---------------------------------------------------------------------------------------------- expected
 _IN = ("psn_no", "psn_type", "setl_date", "med_type", "facility", "exclusion", "remote", "acct_used_flag",
@@ -493,10 +497,15 @@ _REVERSED = {"clause_dedc": "d.base_status = 'ordinary' AND d.rev_totals IN (1, 
 # - A-AUDIT-YTD-FROM-LEDGER: the ledger does not hold the row's natural year from its start (`ledger_years`) and the
 #   persons file gives the person no opening totals (ytd) for it: those before the ledger's first day are taken as 0.
 #   The year is the settlement's (a reversal's: the one it reverses, `ls`).
+# - A-AUDIT-MONTH-ABSENT: the row's (its settlement's) month is after the first month of its year with no row in the
+#   ledger (`ledger_gaps`): the totals take that month as settling nothing.
 YTD_FROM_LEDGER = "A-AUDIT-YTD-FROM-LEDGER"
+MONTH_ABSENT = "A-AUDIT-MONTH-ABSENT"
 _TOTALS_READINGS = (f"(CASE WHEN d.base_status = 'ordinary' AND od.rid IS NOT NULL THEN '；{ORDER_READING}' ELSE '' END)"
                     f" || (CASE WHEN d.base_status = 'ordinary' AND ly.yr IS NOT NULL"
-                    f" AND (p.ytd_year IS NULL OR p.ytd_year <> ly.yr) THEN '；{YTD_FROM_LEDGER}' ELSE '' END)")
+                    f" AND (p.ytd_year IS NULL OR p.ytd_year <> ly.yr) THEN '；{YTD_FROM_LEDGER}' ELSE '' END)"
+                    f" || (CASE WHEN d.base_status = 'ordinary' AND lg.yr IS NOT NULL"
+                    f" AND EXTRACT(MONTH FROM COALESCE(ls.setl_date, l.setl_date)) > lg.gap_mo THEN '；{MONTH_ABSENT}' ELSE '' END)")
 
 
 def _undecided(k: int) -> str:
@@ -612,6 +621,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             # the years not held from their start (a few rows), the person's opening totals' year, the rows whose
             # figures rest on the export's order
             "  LEFT JOIN ledger_years ly ON ly.yr = EXTRACT(YEAR FROM COALESCE(ls.setl_date, l.setl_date))\n"
+            "  LEFT JOIN ledger_gaps lg ON lg.yr = EXTRACT(YEAR FROM COALESCE(ls.setl_date, l.setl_date))\n"
             "  LEFT JOIN routed p ON p.psn_no = l.psn_no\n  LEFT JOIN ordered od ON od.rid = d.rid\n"
             "  LEFT JOIN exclusions ex ON ex.ex_code = (CASE WHEN d.is_rev THEN ls.exclusion ELSE l.exclusion END)\n)\n"
             f"SELECT e.setl_id, e.psn_no, e.setl_date, STRFTIME(e.setl_date, '%Y-%m') AS month, e.psn_type, e.facility,"

@@ -27,7 +27,7 @@ from .errors import AuditInputError
 from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
-from .settle_ref import YTD_FROM_LEDGER
+from .settle_ref import MONTH_ABSENT, YTD_FROM_LEDGER
 from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 
 AUDIT_ASSUMPTIONS = [
@@ -162,6 +162,9 @@ LEDGER_ASSUMPTIONS = {
                      "起付线和统筹基金支付所附条款注明本假设。若此前已有结算，按 0 计会再次计入已付的起付线、少计已用的"
                      "限额，正确的结算也会显示为差异：审核一个月的清单，请同时给出该年度此前各月的清单，或在人员信息中给出"
                      "每人的 ytd。首笔结算在 1 月的（如元旦假期后 1 月 3 日）按自年初起的全年审核。",
+    MONTH_ABSENT: "清单期间内某一月份没有任何结算记录（例如漏给了一个月度文件，或该月导出失败）：该月若有结算，它们不在清单中。"
+                  "同一自然年度该月之后的结算，其起付线和年度最高支付限额的累计按该月没有结算计，所附条款注明本假设；"
+                  "若该月实有结算，此后正确的结算也会显示为多付或少付。请补齐该月的清单后重新稽核。",
 }
 
 
@@ -173,7 +176,8 @@ RECORDED_AMOUNT_ASSUMPTIONS = (("A-AUDIT-OTHER-FUNDS", "oth_fund_pay", {"fund_pa
                                ("A-AUDIT-ACCT-MULAID", "acct_mulaid_pay", {"acct_pay", "psn_cash_pay"}, True))
 
 
-def _assumptions(rules, info: ledger.LedgerInfo, balances: bool, ytd_from_ledger: bool = False) -> list[dict]:
+def _assumptions(rules, info: ledger.LedgerInfo, balances: bool, ytd_from_ledger: bool = False,
+                 month_absent: bool = False) -> list[dict]:
     common = rules.policy.common_assumption_ids
     out = [{"id": a.id, "text": a.text, "cite": COMMON_CITE if a.id in common else rules.policy.short}
            for a in rules.policy.assumptions.values()]
@@ -206,6 +210,8 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool, ytd_from_ledger
         applies.append("A-AUDIT-INTEGER-YUAN")
     if ytd_from_ledger:  # a year not held from its start, with persons given no opening totals for it
         applies.append(YTD_FROM_LEDGER)
+    if month_absent:  # a month of a year with no row, between months with rows (plan.LEDGER_GAPS)
+        applies.append(MONTH_ABSENT)
     if any(sources.int96_columns(Path(f)) for f in info.files):  # read as UTC instants (sources._parquet_view)
         applies.append("A-AUDIT-INT96-UTC")
     return out + AUDIT_ASSUMPTIONS + chronic + [
@@ -294,7 +300,8 @@ def _region_identity(region: str | None) -> dict:
 
 
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
-             balances: bool, years: list[dict] | None = None) -> dict:
+             balances: bool, years: list[dict] | None = None,
+             months: tuple[list[str], tuple[tuple[int, int], ...]] = ([], ())) -> dict:
     lit = str(disc).replace("'", "''")
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
     # In fen, as integers: `pair_net` is an exact DECIMAL in yuan with two decimals, so ×100 is whole. A
@@ -325,6 +332,15 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
     def fund(fen: int) -> int | None:
         return int(fen) if hifp else None
 
+    # What the warnings say before every figure: a year held from after January with persons given no ytd for it, a
+    # month of the period with no row, a file cut at an export's cap.
+    missing, gaps = months
+    readings = _readings_money(con, disc)
+    warnings = [year_from_ledger_text(y) for y in years or () if y["persons_without_ytd"]]
+    if missing:
+        warnings.append(months_absent_text(missing, info.period, readings["after_month_absent"] if hifp else None))
+    warnings += capped_files(info.file_rows)
+
     return {
         "ledger": info.files,
         # every file given with its rows; `empty`: a file without even a header (0 bytes, blank lines only)
@@ -340,13 +356,18 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "persons": info.persons, "period": {"from": info.period[0], "to": info.period[1]},
         # the natural years the ledger holds from a day after January (_years_from_ledger), with their persons
         "years_from_ledger": years or [],
-        # what the report and the console say before every figure (a year not held from its start)
-        "warnings": [year_from_ledger_text(y) for y in years or () if y["persons_without_ytd"]],
+        # the calendar months of the period with no row at all (a forgotten monthly file): 按月份 says so, not 0.00
+        "months_absent": missing,
+        # what the report and the console say before every figure (run.py's warnings above)
+        "warnings": warnings,
         "fields_audited": info.fields_audited,
         "discrepancies_by_field": {f: int(by_field.get(f, 0)) for f in info.fields_audited},
         "recorded_hifp_pay_fen": fund(totals["recorded_hifp_pay_fen"]),
         "expected_hifp_pay_fen": fund(totals["expected_hifp_pay_fen"]),
         "overpaid_fen": fund(over), "underpaid_fen": fund(under),
+        # of those, the part whose expected hifp_pay rests on a month of the year with no row before it (A-AUDIT-MONTH-ABSENT)
+        "overpaid_after_month_absent_fen": fund(readings["after_month_absent"]["overpaid"]),
+        "underpaid_after_month_absent_fen": fund(readings["after_month_absent"]["underpaid"]),
         "persons_reference": n_ref,
         "unassessed": int(totals["unassessed"]),
         # Rows the audit cannot assess (a document's validity, a missing tier or region parameter, an
@@ -362,7 +383,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),
         "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,
-        "assumptions": _assumptions(rules, info, balances, any(y["persons_without_ytd"] for y in years or ())),
+        "assumptions": _assumptions(rules, info, balances, any(y["persons_without_ytd"] for y in years or ()), bool(gaps)),
     }
 
 
@@ -388,6 +409,95 @@ def year_from_ledger_text(y: dict) -> str:
             f"（{YTD_FROM_LEDGER}）；若此前已有结算，其差异可能并不存在。请一并给出该年度此前各月的清单，或在 --persons 中给出"
             f"每人的 ytd (the ledger holds {y['year']} from {y['held_from']}; {y['persons_without_ytd']:,} persons without "
             f"ytd for it are taken to have no earlier totals)")
+
+
+# A month with no row is taken for a forgotten file only between months that each hold at least this many rows: a
+# month's settlements are many independent visits (about Poisson), so with 20 expected an empty month has a chance of
+# e^-20, about 2e-9 — where a small ledger (one clinic, a sample of persons, a hand-made case) may well have a month
+# with none, and is not told of it.
+MONTH_ROWS_EXPECTED = 20
+
+
+def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tuple[int, int], ...]]:
+    """The calendar months between the ledger's first and last with no row at all (YYYY-MM) whose nearest months with
+    rows on either side hold MONTH_ROWS_EXPECTED rows or more, and each year's first such month that rows of the same
+    year follow; the latter as table `ledger_gaps` (yr, gap_mo), which `compare` reads to cite MONTH_ABSENT on the later
+    rows of the year. A forgotten monthly file reads as a month that settled nothing: every later settlement of the year
+    is then reckoned without it. One hash aggregate over one column (a few dozen rows out)."""
+    rows = {(int(y), int(m)): int(n) for y, m, n in con.execute(
+        "SELECT year(setl_date), month(setl_date), count(*) FROM ledger GROUP BY ALL").fetchall()}
+    months = sorted(rows)
+    missing: list[str] = []
+    gaps: dict[int, int] = {}
+    for (y0, m0), (y1, m1) in zip(months, months[1:]):
+        if min(rows[(y0, m0)], rows[(y1, m1)]) < MONTH_ROWS_EXPECTED:
+            continue
+        y, m = (y0 + 1, 1) if m0 == 12 else (y0, m0 + 1)
+        while (y, m) < (y1, m1):
+            missing.append(f"{y:04d}-{m:02d}")
+            if y == y1 and y not in gaps and (y, m) > min(k for k in months if k[0] == y):
+                gaps[y] = m  # rows of its year before and after it: the later ones rest on it
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    con.execute("CREATE OR REPLACE TABLE ledger_gaps (yr SMALLINT, gap_mo SMALLINT)")
+    if gaps:
+        con.executemany("INSERT INTO ledger_gaps VALUES (?, ?)", sorted(gaps.items()))
+    return missing, tuple(sorted(gaps.items()))
+
+
+def months_absent_text(missing: list[str], period: tuple, money: dict | None = None) -> str:
+    """The warning for months of the period with no row: said before every figure, as a year held from after January."""
+    said = "、".join(missing)
+    rest = ""
+    if money and (money.get("overpaid") or money.get("underpaid")):
+        rest = (f"；多付中 {_yuan_text(money['overpaid'])} 元、少付中 {_yuan_text(money['underpaid'])} 元依据这一认定"
+                f"（{money['settlements']:,} 笔差异结算）")
+    return (f"清单期间 {period[0]} 至 {period[1]} 中 {said} 没有任何结算记录：漏给了该月的文件，或该月导出失败？该月若有结算，"
+            f"同一自然年度其后各月结算的起付线和年度最高支付限额累计缺少它们，正确的结算也会显示为多付或少付"
+            f"（{MONTH_ABSENT}）{rest}。请补齐该月的清单后重新稽核 (no settlement in {', '.join(missing)}: a monthly file "
+            f"left out? the later settlements of its year are reckoned as if it settled nothing)")
+
+
+def _yuan_text(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+# Row counts at which an export stops rather than ends: Excel's sheet limits (with or without the header row) for every
+# format, and a round thousand for the formats a web page's 导出 writes (CSV, xlsx, JSON lines): a page that exports
+# at most 1,000·n rows leaves the rest of the month out, silently. A file of a real month is a round thousand once in a
+# thousand; a Parquet file is a program's (a database job, synth-ledger --rows), which has no page size to stop at.
+EXCEL_CAPS = frozenset({65_535, 65_536, 1_048_575, 1_048_576})
+ROUND_CAP = 1000
+
+
+def capped_files(files: list[tuple]) -> list[str]:
+    """The files whose row count is an export's cap (EXCEL_CAPS; a round thousand outside Parquet)."""
+    out = []
+    for path, n, _why in files:
+        n = int(n or 0)
+        parquet = str(path).lower().endswith((".parquet", ".parq", ".pq"))
+        if n in EXCEL_CAPS or (n and n % ROUND_CAP == 0 and not parquet):
+            out.append(f"{path}: 恰好 {n:,} 行——导出工具的行数上限？若导出在此处截断，其后的结算未经稽核，同一自然年度此后结算的"
+                       f"起付线和限额累计也缺少它们：核对该文件是否完整，或分批导出后重新稽核 (exactly {n:,} rows, a round "
+                       f"number at which exports stop: check the file is complete)")
+    return out
+
+
+def _readings_money(con: duckdb.DuckDBPyConnection, disc: Path) -> dict[str, dict]:
+    """Of the over- and underpaid (a settlement netted with its reversals, discrepancies_sql), the part whose expected
+    hifp_pay rests on a reading of what the export does not say (its clause names it), and the settlements it touches."""
+    lit = str(disc)
+    out = {}
+    for key, reading in (("after_month_absent", MONTH_ABSENT),):
+        pat = f"%{reading}%"
+        over, under, n = con.execute(
+            f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 AND clause LIKE ? THEN pair_net END), 0) * 100 AS BIGINT),"
+            f" CAST(COALESCE(-SUM(CASE WHEN pair_net < 0 AND clause LIKE ? THEN pair_net END), 0) * 100 AS BIGINT),"
+            f" COUNT(DISTINCT CASE WHEN clause LIKE ? THEN COALESCE(init_setl_id, setl_id) END)"
+            f" FROM ({discrepancies_sql(lit)})", [pat, pat, pat]).fetchall()[0]
+        out[key] = {"overpaid": int(over), "underpaid": int(under), "settlements": int(n)}
+    return out
 
 
 def _persons_in_ledger(con: duckdb.DuckDBPyConnection, path: str, n: int, ytd: bool) -> dict:
@@ -512,12 +622,16 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
         info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
         years = _years_from_ledger(con)
+        months = _months_absent(con)
         lap("route", f"按人员分组 grouped: {info.persons:,} 人 persons")
-        for y in years:
-            if y["persons_without_ytd"] and progress is not None:
-                progress("注意 note: " + year_from_ledger_text(y))
+        if progress is not None:
+            for y in years:
+                if y["persons_without_ytd"]:
+                    progress("注意 note: " + year_from_ledger_text(y))
+            if months[0]:
+                progress("注意 note: " + months_absent_text(months[0], info.period))
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())),
-                                  years_from_ledger=tuple(y["year"] for y in years))
+                                  years_from_ledger=tuple(y["year"] for y in years), months_absent=months[1])
         n_ref = fallback.settle(con, spec, people, workers)
         lap("reference", f"参考实现逐人结算 reference engine: {n_ref:,} 人 persons")
         disc = workdir / "discrepancies.parquet"
@@ -527,7 +641,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         lap("plan", f"重算并比对 recomputed and compared ({engine})")
         balances = any(p.acct_balance is not None for p in people.values())
         summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances,
-                           years)
+                           years, months)
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
         summary["admdvs"] = admdvs  # the region's own insured persons only, when given

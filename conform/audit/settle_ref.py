@@ -28,6 +28,9 @@ ORDER_DOUBT = "A-AUDIT-ORDER"
 # A natural year the ledger does not hold from its start (plan.LEDGER_YEARS): a person without opening totals (ytd)
 # for it is taken to have none before the ledger's first day; their rows of that year cite it, as the plan's.
 YTD_FROM_LEDGER = "A-AUDIT-YTD-FROM-LEDGER"
+# A month of a natural year with no row in the ledger between months with rows (plan.LEDGER_GAPS): the running totals of
+# the year's later rows take it as settling nothing; their deductible and fund clauses cite it, as the plan's.
+MONTH_ABSENT = "A-AUDIT-MONTH-ABSENT"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class RulesSpec:
     params: tuple[tuple[str, str], ...] = ()
     # the natural years the ledger does not hold from their start (plan.LEDGER_YEARS), for YTD_FROM_LEDGER
     years_from_ledger: tuple[int, ...] = ()
+    # (year, the first month of it with no row between months with rows): plan.LEDGER_GAPS, for MONTH_ABSENT
+    months_absent: tuple[tuple[int, int], ...] = ()
 
     def bind(self):
         return rules_for(self.policy, self.region, dict(self.params) or None)
@@ -288,11 +293,13 @@ def by_ledger(known: Person | None) -> bool:
 
 
 def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | None = None,
-                  typed_by_ledger: bool = False, retire_given: bool = False, ytd_unknown: frozenset[int] = frozenset()):
+                  typed_by_ledger: bool = False, retire_given: bool = False, ytd_unknown: frozenset[int] = frozenset(),
+                  gaps: dict[int, int] | None = None):
     """Expected rows (dicts in EXPECTED_COLUMNS) for one person; or the trace of `trace_for`.
     `typed_by_ledger`: the person's type comes from the ledger's rows (person_for), which are then
     each checked against it; `retire_given`: the persons file dates the retirement (the role is then its);
-    `ytd_unknown`: the years whose totals before the ledger's first day are taken as 0 (YTD_FROM_LEDGER)."""
+    `ytd_unknown`: the years whose totals before the ledger's first day are taken as 0 (YTD_FROM_LEDGER); `gaps`: year ->
+    its first month with no row in the ledger, after which the totals take that month as settling nothing (MONTH_ABSENT)."""
     ledger = PersonLedger(rules, person)
     # the retirement dated by the ledger's types (person_for), not by the persons file
     retired_by_ledger = person.retire_date is not None and not retire_given
@@ -427,16 +434,19 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     # deductible and fund clauses, where the running totals settled it (a benefit paid by them, not `none`), and
     # on its reversal's, whose figures are its.
     doubted = _order_doubts(rows)
-    if doubted or ytd_unknown:
-        _cite_totals_readings(out, rows, doubted, ytd_unknown)
+    if doubted or ytd_unknown or gaps:
+        _cite_totals_readings(out, rows, doubted, ytd_unknown, gaps or {})
     return out
 
 
-def _cite_totals_readings(out: list[dict], rows: list[tuple], doubted: set[str], ytd_unknown: frozenset[int]) -> None:
-    """Add ORDER_DOUBT (rows in `doubted`) and YTD_FROM_LEDGER (settlements of a year in `ytd_unknown`, and their
+def _cite_totals_readings(out: list[dict], rows: list[tuple], doubted: set[str], ytd_unknown: frozenset[int],
+                          gaps: dict[int, int]) -> None:
+    """Add ORDER_DOUBT (rows in `doubted`), YTD_FROM_LEDGER (settlements of a year in `ytd_unknown`, and their
+    reversals) and MONTH_ABSENT (settlements dated after their year's first month with no row, `gaps`, and their
     reversals) to the deductible and fund clauses of the rows the running totals settled — a benefit, not `none`
     nor refused; a reversal, where its settlement was — as the plan's _TOTALS_READINGS (its `ordinary` rows)."""
-    year = {r[0]: r[3].year for r in rows if r[10] is None and r[3] is not None}
+    day = {r[0]: r[3] for r in rows if r[10] is None and r[3] is not None}
+    year = {k: d.year for k, d in day.items()}
     init_of = {r[0]: r[10] for r in rows if r[10] is not None}
     by_totals = {d["setl_id"] for d in out
                  if d["status"] not in ("reversal", "none") and not d["status"].startswith("refused")}
@@ -445,7 +455,10 @@ def _cite_totals_readings(out: list[dict], rows: list[tuple], doubted: set[str],
         settlement = init_of[sid] if d["status"] == "reversal" else sid
         if settlement not in by_totals:
             continue
-        got = ((ORDER_DOUBT,) if sid in doubted else ()) + ((YTD_FROM_LEDGER,) if year.get(settlement) in ytd_unknown else ())
+        when = day.get(settlement)
+        after_gap = when is not None and when.year in gaps and when.month > gaps[when.year]
+        got = (((ORDER_DOUBT,) if sid in doubted else ()) + ((YTD_FROM_LEDGER,) if year.get(settlement) in ytd_unknown else ())
+               + ((MONTH_ABSENT,) if after_gap else ()))
         if got:
             for c in ("clause_dedc", "clause_fund"):
                 if d.get(c):
@@ -501,13 +514,13 @@ def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: in
 
 
 def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, trace_for: str | None = None,
-                 years_from_ledger: tuple[int, ...] = ()):
+                 years_from_ledger: tuple[int, ...] = (), months_absent: tuple[tuple[int, int], ...] = ()):
     """settle_person for a person as the ledger and the persons file (`known`, or None) describe them;
-    `years_from_ledger`: the years the ledger does not hold from their start (RulesSpec)."""
+    `years_from_ledger`: the years the ledger does not hold from their start; `months_absent`: RulesSpec's."""
     given = known.ytd.year if known is not None and known.ytd is not None else None
     return settle_person(rules, person_for(psn_no, rows, known), rows, trace_for, typed_by_ledger=by_ledger(known),
                          retire_given=known is not None and known.retire_date is not None,
-                         ytd_unknown=frozenset(y for y in years_from_ledger if y != given))
+                         ytd_unknown=frozenset(y for y in years_from_ledger if y != given), gaps=dict(months_absent))
 
 
 def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None,
@@ -542,7 +555,8 @@ def _work(spec: RulesSpec, batch: list[tuple[str, Person | None, list[tuple]]],
     rules = spec.bind()
     out: list[dict] = []
     for psn_no, known, rows in batch:
-        out.extend(settle_known(rules, psn_no, rows, known, years_from_ledger=spec.years_from_ledger))
+        out.extend(settle_known(rules, psn_no, rows, known, years_from_ledger=spec.years_from_ledger,
+                                months_absent=spec.months_absent))
     return _columns(out, names)
 
 

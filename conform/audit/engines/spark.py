@@ -34,7 +34,8 @@ import duckdb
 from .. import plan
 from ..errors import AuditInputError
 
-INPUTS = ("ledger", "persons", "params", "settings", "exclusions", "psn_types", "expected_ref")
+# ledger_gaps: the months of a year with no row (run.py _months_absent), a few rows, for A-AUDIT-MONTH-ABSENT
+INPUTS = ("ledger", "persons", "params", "settings", "exclusions", "psn_types", "expected_ref", "ledger_gaps")
 _SESSIONS: dict[str, object] = {}
 SMALL_ROWS = 10_000          # tables up to this size go over in memory (Arrow), not as files
 ROWS_PER_PARTITION = 1_000_000

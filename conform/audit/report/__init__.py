@@ -44,7 +44,8 @@ __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", 
 
 DEFAULT_BASE = Path("reports")
 LATEST = "audit-latest"
-MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid")
+MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid", "overpaid_after_month_absent",
+              "underpaid_after_month_absent")
 TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type", "field",
                 "clause", "route")
 POLICY_LABELS = {"panzhihua": "攀枝花", "nanchang": "南昌", "jilin": "吉林", "beijing": "北京", "zhejiang": "浙江"}
@@ -477,7 +478,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             data = rollups.collect(con, fund_field="fund_pay_sumamt" if "fund_pay_sumamt" in audited
                                    and "hifp_pay" not in audited else "hifp_pay")
             totals = data["totals"]
-            data["by_month"] = rollups.every_month(data["by_month"], summary.get("period"))
+            data["by_month"] = rollups.every_month(data["by_month"], summary.get("period"), summary.get("months_absent"))
             kind, _, code = _verdict(summary, totals)
             _parquet(con, discrepancies, tmp / "discrepancies.parquet")
             _csv(con, tmp / "discrepancies.csv")

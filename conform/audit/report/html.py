@@ -215,6 +215,13 @@ def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: 
     fund = summary.get("fund_audited", True)
     month_chart = bar_chart(data["by_month"] if fund else [], "month", recent=True, kind="月", unit="个",
                             rest="见 audit.xlsx“按月份”")
+    absent = {r["month"] for r in data["by_month"] if r.get("absent")}
+    for b in month_chart["bars"]:  # a month with no row at all was not audited: never drawn as 0.00
+        if b["label"] in absent:
+            b["over"], b["under"] = R.NO_ROWS, ""
+    if absent:
+        month_chart["note"] = " ".join(x for x in (month_chart["note"], f"{'、'.join(sorted(absent))}：{R.NO_ROWS}，"
+                                                   "该月未经稽核（见上方“注意”）。") if x)
     facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]] if fund else [],
                                "label", kind="机构等级", unit="个", rest="（各机构见 audit.xlsx“按机构”）")
     return _environment().get_template("audit.html.j2").render(

@@ -278,11 +278,17 @@ def _first_of_month(day: Any) -> tuple[int, int] | None:
     return d.year, d.month
 
 
-def every_month(by_month: list[dict], period: dict | None) -> list[dict]:
+# A month of the audited period with no row at all (every_month's `absent`): not audited, never shown as 0.00.
+NO_ROWS = "无结算记录"
+
+
+def every_month(by_month: list[dict], period: dict | None, absent: list[str] | None = None) -> list[dict]:
     """`by_month` (collect: only the months with a discrepancy) with every month of the audited period
     (summary.json's period, first to last setl_date) in it, a month without a discrepancy as zeros: a
-    regulator reads a month missing from 按月份 as a month not audited. A period that is not two dates
-    (a summary written without one) leaves the rows as they are."""
+    regulator reads a month missing from 按月份 as a month not audited. A month of the period with no row at all
+    (`absent`, summary.json's months_absent: a forgotten monthly file) was not audited: `absent` True, which the
+    reports show as 无结算记录, never 0.00. A period that is not two dates (a summary written without one) leaves
+    the rows as they are."""
     first, last = (_first_of_month((period or {}).get(k)) for k in ("from", "to"))
     if first is None or last is None:
         return by_month
@@ -293,7 +299,8 @@ def every_month(by_month: list[dict], period: dict | None) -> list[dict]:
         months.add(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     zero = {"settlements": 0, "persons": 0, "overpaid": 0, "underpaid": 0, "net": 0}
-    return [have.get(k) or {"month": k, **zero} for k in sorted(months)]
+    gone = set(absent or ())
+    return [{**(have.get(k) or {"month": k, **zero}), "absent": k in gone} for k in sorted(months)]
 
 
 def shown(x: Any, field: str) -> str:

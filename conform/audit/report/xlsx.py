@@ -24,6 +24,7 @@ from conform.display import shown
 from conform.harness.report.model import as_number
 from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
+from .rollups import NO_ROWS
 from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -142,8 +143,12 @@ def _yuan(f: int | None) -> Amount | None:
 
 
 def _group_rows(rows: list[dict], keys: list[str], fund: bool = True) -> Iterable[list[Any]]:
-    """`fund` False: the ledger has no hifp_pay, so the over/underpaid columns stay empty."""
+    """`fund` False: the ledger has no hifp_pay, so the over/underpaid columns stay empty. A month with no row in
+    the ledger (`absent`) says so instead of its counts."""
     for r in rows:
+        if r.get("absent"):
+            yield [r[k] for k in keys] + [NO_ROWS, None, None, None, None]
+            continue
         money = [r["overpaid"], r["underpaid"], r["net"]] if fund else [None, None, None]
         yield [r[k] for k in keys] + [r["settlements"], r["persons"], *map(_yuan, money)]
 

@@ -426,8 +426,41 @@ def _uses_person_fact(setting: Setting, fact: str) -> bool:
     return True
 
 
+# Kinds of visit the system under test cannot be sent as it is configured (Adapter.unsendable: "remote", "exclusion"),
+# set by the property runner for the run of one property (leave_out): none of them is drawn. A property that drew one
+# was not applicable whole at that draw, and everything else it checks went unchecked (rvendor s11 D1: a platform
+# test environment without a remote 就医地 left 12 of 浙江's 14 properties not applicable, and the run said 合格).
+_LEFT_OUT: frozenset[str] = frozenset()
+
+
+class leave_out:
+    """`with leave_out({"remote", ...}):` draws no visit of those kinds inside (the digits they would read are still
+    read, so the rest of a drawn visit is the same); the kinds left out before are restored after."""
+
+    def __init__(self, kinds: Any):
+        self.kinds = frozenset(kinds)
+        self._before: frozenset[str] = frozenset()
+
+    def __enter__(self) -> frozenset[str]:
+        global _LEFT_OUT
+        self._before, _LEFT_OUT = _LEFT_OUT, self.kinds
+        return self.kinds
+
+    def __exit__(self, *exc: object) -> None:
+        global _LEFT_OUT
+        _LEFT_OUT = self._before
+
+
+def left_out() -> frozenset[str]:
+    """The kinds of visit not drawn now (leave_out)."""
+    return _LEFT_OUT
+
+
 def remote_allowed(setting: Setting, person: Person) -> bool:
-    """An out-of-town visit is determined unless the text needs a filing the person lacks (攀枝花 第七条)."""
+    """An out-of-town visit is determined unless the text needs a filing the person lacks (攀枝花 第七条), and drawn
+    unless the system under test cannot be sent one (leave_out)."""
+    if "remote" in _LEFT_OUT:
+        return False
     if "remote_filing" not in setting.rules.policy.eligibility:
         return True  # A-REMOTE-SAME
     return person.remote_filing or setting.rules.find("ordinary.ratio.remote_unfiled") is not None
@@ -626,7 +659,7 @@ class _VisitDecoder:
         self.diseases = tuple((d.dise_codg, HOSPITAL_LEVELS if (d.kind == "special" and covers_special) or no_pharmacy
                                else HOSPITAL_LEVELS + ("pharmacy",)) for d in person.diseases)
         self.remote_ok = remote_allowed(setting, person)
-        self.exclusions = _exclusions(setting.policy)
+        self.exclusions = () if "exclusion" in _LEFT_OUT else _exclusions(setting.policy)
         # An amount in fen: mostly up to 3,000 yuan (around deductibles and caps), sometimes up to
         # 200, to the maximum or to 20,000 yuan
         self.spans = tuple(min(span, max_fen) for span in (3_000_00, 200_00, max_fen, 20_000_00))
@@ -1138,4 +1171,5 @@ __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_us
            "example_regions", "med_type_options", "months", "person_year_batches", "person_years", "persons", "policies_with",
            "remote_allowed", "setting_gaps", "settings_for", "settings_strategy", "settleable_diseases", "settlements",
            "skipped_settings", "two_years", "visits", "broken_regions", "choose_regions", "chosen_regions",
-           "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn", "pharmacy_open", "chronic_open"]
+           "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn", "pharmacy_open", "chronic_open",
+           "leave_out", "left_out"]

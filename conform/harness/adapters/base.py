@@ -28,6 +28,10 @@ OPERATIONS = {
     "check_account_use": "个人账户使用范围校验",
 }
 
+# Kinds of visit an adapter may be unable to send (Adapter.unsendable): an out-of-town visit (异地就医), a visit the
+# fund does not pay by rule (不予支付情形, `exclusion`).
+UNSENDABLE_KINDS = {"remote": "异地就医 remote visit", "exclusion": "不予支付情形 exclusion"}
+
 SETLINFO_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
                    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay")
 
@@ -129,6 +133,13 @@ class Adapter:
     def require(self, operation: str) -> None:
         if operation not in self.supports:
             raise NotApplicable(self.name, operation)
+
+    def unsendable(self) -> dict[str, str]:
+        """The kinds of visit (UNSENDABLE_KINDS) this adapter cannot send as it is configured, each with why. The
+        properties draw none of them (conform/harness/generators.leave_out), as they draw only the operations in
+        `supports`: one drawn would make the whole property not applicable, leaving unchecked all it checks on the
+        visits the system can be sent. A scenario with such a visit is still not applicable, with the reason."""
+        return {}
 
     def start(self) -> None:
         """Open connections; called once before the run."""

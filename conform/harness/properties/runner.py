@@ -14,18 +14,21 @@ near the deadline. A failure names its round's seed and size, which reproduce it
 from __future__ import annotations
 
 import time
+import unittest
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import example as hyp_example
-from hypothesis import given, seed, settings
+from hypothesis import given, reject, seed, settings
 from hypothesis import strategies as st
-from hypothesis.errors import FlakyFailure
+from hypothesis.errors import FlakyFailure, Unsatisfiable
 
-from ..adapters import Adapter, SettlementRefused, SutError
+from ..adapters import Adapter, NotApplicable, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
-from ..generators import INVALID_PREFIX, credit_gaps, credit_settings, region_sha256, settings_for, skipped_settings
+from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_out, region_sha256, settings_for,
+                          skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import (Context, Property, PropertyViolation, exercised, restore_evidence, snapshot_evidence,
                    traced_blame)
@@ -119,18 +122,52 @@ class Rounds:
         return self.examples
 
 
+SKIP_LIMIT = 10   # examples in a row the system cannot be sent, none run before them: the property is not applicable
+
+
+class Skips:
+    """Examples the system under test cannot be sent as it is configured (a NotApplicable raised by one operation of
+    one example: a platform pool without a matching person, a facility level or a fee split the test catalogue lacks,
+    an exclusion without its hook): that example is left out (Hypothesis `reject`) and the search goes on — not the
+    whole property not applicable at the first such draw, throwing away what it had checked and would check (rvendor
+    s11 D1). Only when the first SKIP_LIMIT examples all could not be sent is the property not applicable, with the
+    reason, as before. Each reason is counted and said on the check."""
+
+    def __init__(self, count: "_Tried"):
+        self.count = count
+        self.reasons: Counter[str] = Counter()
+
+    def skip(self, e: NotApplicable) -> None:
+        self.reasons[str(e).removeprefix("not applicable: ")] += 1
+        self.count[0] = max(0, self.count[0] - 1)  # never reached its check: not an example tried
+        if self.count[0] == 0 and sum(self.reasons.values()) >= SKIP_LIMIT:
+            if isinstance(e, unittest.SkipTest):
+                raise e
+            pytest.skip(str(e))  # Hypothesis passes a skip through at once: the property is not applicable
+        reject()
+
+    def note(self) -> str:
+        """What the check says of the examples left out ('' when none was)."""
+        if not self.reasons:
+            return ""
+        said = "；".join(f"{why}（{n} 例）" for why, n in self.reasons.most_common(3))
+        more = f"；另有 {len(self.reasons) - 3} 种原因" if len(self.reasons) > 3 else ""
+        return (f"被测系统按其配置无法接收的 {sum(self.reasons.values())} 个示例未检查、已跳过 examples the system cannot "
+                f"be sent as configured were skipped: {said}{more}")
+
+
 class GuardedAdapter:
     """The session's adapter, noting a fault of the system so the search stops there.
 
     A refusal is a fault too, except of the operations whose refusals a story records (REFUSABLE):
     a refused 5206 or T001 propagates as the check's error, and unbudgeted Hypothesis shrank it for
-    minutes against a system refusing every 5206."""
+    minutes against a system refusing every 5206. An example the system cannot be sent is left out (Skips)."""
 
     OPERATIONS = ("prepare_person", "presettle", "settle", "reverse", "query_ytd", "credit_month", "check_account_use")
     REFUSABLE = frozenset({"presettle", "settle", "reverse", "credit_month", "check_account_use"})
 
-    def __init__(self, adapter: Adapter, budget: Budget):
-        self._adapter, self._budget = adapter, budget
+    def __init__(self, adapter: Adapter, budget: Budget, skips: Skips | None = None):
+        self._adapter, self._budget, self._skips = adapter, budget, skips
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._adapter, name)
@@ -145,6 +182,11 @@ class GuardedAdapter:
             except SutError as e:
                 if not (refusable and isinstance(e, SettlementRefused)):
                     self._budget.faulted(e)
+                raise
+            except NotApplicable as e:
+                if self._skips is None:
+                    raise
+                self._skips.skip(e)
                 raise
         self.__dict__[name] = call  # made once: later calls find it without __getattr__
         return call
@@ -201,10 +243,28 @@ def run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.
     config = request.config
     ps = property_settings(config)
     try:
-        _run_property(prop, policy, adapter, request, config, ps)
+        with leave_out(unsendable(adapter)):  # no visit the system cannot be sent is drawn (Adapter.unsendable)
+            _run_property(prop, policy, adapter, request, config, ps)
     finally:
         if not request.node.stash.get(UNPLANNED, False):
             ps.end_property()
+
+
+def unsendable(adapter: Adapter) -> dict[str, str]:
+    """The kinds of visit the adapter cannot send (Adapter.unsendable; {} for an object without it)."""
+    said = getattr(adapter, "unsendable", None)
+    return dict(said()) if callable(said) else {}
+
+
+def _unsendable_note(adapter: Adapter, prop: Property, ch: Any) -> None:
+    """Say on the check which kinds of visit were not drawn, and why: what the run did not check."""
+    kinds = unsendable(adapter)
+    if ch is None or not kinds or "settle" not in prop.needs:  # a property of credits or uses draws no visit
+        return
+    note = ("未抽取被测系统按其配置无法接收的就诊 visits the system cannot be sent as configured were not drawn: "
+            + "；".join(kinds.values()))
+    ch.extra["not_drawn"] = dict(kinds)
+    ch.message = f"{ch.message}\n{note}" if ch.message else note
 
 
 def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.FixtureRequest,
@@ -229,10 +289,12 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         adapter.require(op)  # NotApplicable → 'not applicable', before any example
     if prop.differential and is_reference(adapter):
         pytest.skip("差分属性只对参考实现以外的被测系统有意义 differential: the system under test is the reference itself")
+    _unsendable_note(adapter, prop, ch)
     budget = Budget(ps.shrink_seconds)
-    ctx = Context(GuardedAdapter(adapter, budget), policy, prop, budget)  # type: ignore[arg-type]
-    batch = ps.batch if in_process(adapter) else 1
     count = _Tried(ch)
+    skips = Skips(count)
+    ctx = Context(GuardedAdapter(adapter, budget, skips), policy, prop, budget)  # type: ignore[arg-type]
+    batch = ps.batch if in_process(adapter) else 1
     deadline = ps.begin_property()
     current = {"seed": ps.seed, "n": None}
     started = time.monotonic()
@@ -264,6 +326,9 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
                   f"{reproduce(ps, current['seed'], current['n'], ps.profile == 'thorough')}{narrow}）"]
                  if deadline is not None else [])
         raise _reported(e, prop, policy, budget, ch, extra=again) from None
+    except Unsatisfiable:
+        # Hypothesis found no example the system could be sent (Skips): not applicable, with the reasons
+        pytest.skip(f"{NOT_APPLICABLE_PREFIX} {skips.note() or 'no example could be sent to the system'}")
     except FlakyFailure as e:
         inner = _sut_error(e)
         if inner is not None:
@@ -286,6 +351,9 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         if ch is not None:
             ch.extra["examples"] = count[0]
             _undecided_note(ctx, ch)
+            if skips.reasons:
+                ch.extra["examples_skipped"] = dict(skips.reasons)
+                ch.message = f"{ch.message}\n{skips.note()}" if ch.message else skips.note()
         if deadline is not None:
             took = time.monotonic() - started
             if ch is not None:

@@ -131,6 +131,17 @@ class PlatformAdapter(Adapter):
                 "pool": len(self.pc.pool), "timeout_s": self.config.timeout, "sign_in": self.pc.sign_in,
                 "fixmedins_code": self.pc.fixmedins_code}
 
+    def unsendable(self) -> dict[str, str]:
+        """A remote visit without `remote_mdtrtarea_admvs` (no 就医地 to name), an exclusion without its test hook (the
+        platform's messages cannot say one): the properties draw neither (Adapter.unsendable)."""
+        out = {}
+        if not self.pc.remote_mdtrtarea_admvs:
+            out["remote"] = "异地就医 a remote visit needs remote_mdtrtarea_admvs in [adapter.platform]"
+        if "exclusion" not in self.pc.hooks:
+            out["exclusion"] = ("不予支付情形 a visit the fund does not pay by rule (exclusion) cannot be said in the "
+                                "platform's messages without the exclusion test hook")
+        return out
+
     @property
     def unreachable(self) -> str | None:
         return self.http.unreachable
@@ -321,15 +332,15 @@ class PlatformAdapter(Adapter):
         pc = self.pc
         if st.shift is not None:
             st.shift.settle(self.name, s, commit=infno == "2207")
-        if s.exclusion is not None and "exclusion" not in pc.hooks:
-            raise self._na(f"不予支付情形 the visit is marked {s.exclusion!r}, which the platform's messages cannot "
-                           f"say without the exclusion test hook")
+        unsendable = self.unsendable()
+        if s.exclusion is not None and "exclusion" in unsendable:
+            raise self._na(f"{unsendable['exclusion']} (the visit is marked {s.exclusion!r})")
         fixmedins = pc.facilities.get(s.facility)
         if fixmedins is None:
             raise self._na(f"没有配置该级别的定点机构 no fixmedins_code configured for facility level {s.facility!r} "
                            f"([adapter.platform.facilities])")
-        if s.remote and not pc.remote_mdtrtarea_admvs:
-            raise self._na("异地就医 a remote visit needs remote_mdtrtarea_admvs in [adapter.platform]")
+        if s.remote and "remote" in unsendable:
+            raise self._na(unsendable["remote"])
         med_type = pc.med_type.get(s.med_type, s.med_type)
         when = (dt.datetime.combine(s.date, dt.time(9, 0)) if "settle_as_of" in pc.hooks else dt.datetime.now())
         stamp = messages.now_text(when)

@@ -27,7 +27,7 @@ from .errors import AuditInputError
 from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
-from .settle_ref import MONTH_ABSENT, YTD_FROM_LEDGER
+from .settle_ref import MONTH_ABSENT, ORDER_DOUBT, YTD_FROM_LEDGER
 from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 
 AUDIT_ASSUMPTIONS = [
@@ -333,13 +333,15 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         return int(fen) if hifp else None
 
     # What the warnings say before every figure: a year held from after January with persons given no ytd for it, a
-    # month of the period with no row, a file cut at an export's cap.
+    # month of the period with no row, a file cut at an export's cap, figures resting on the export's order.
     missing, gaps = months
     readings = _readings_money(con, disc)
     warnings = [year_from_ledger_text(y) for y in years or () if y["persons_without_ytd"]]
     if missing:
         warnings.append(months_absent_text(missing, info.period, readings["after_month_absent"] if hifp else None))
     warnings += capped_files(info.file_rows)
+    if readings["order_dependent"]["settlements"]:
+        warnings.append(order_dependent_text(readings["order_dependent"], hifp))
 
     return {
         "ledger": info.files,
@@ -365,7 +367,10 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "recorded_hifp_pay_fen": fund(totals["recorded_hifp_pay_fen"]),
         "expected_hifp_pay_fen": fund(totals["expected_hifp_pay_fen"]),
         "overpaid_fen": fund(over), "underpaid_fen": fund(under),
-        # of those, the part whose expected hifp_pay rests on a month of the year with no row before it (A-AUDIT-MONTH-ABSENT)
+        # of those, the part whose expected hifp_pay rests on the export's order of same-day settlements (A-AUDIT-ORDER),
+        # and on a month of the year with no row before it (A-AUDIT-MONTH-ABSENT)
+        "overpaid_order_dependent_fen": fund(readings["order_dependent"]["overpaid"]),
+        "underpaid_order_dependent_fen": fund(readings["order_dependent"]["underpaid"]),
         "overpaid_after_month_absent_fen": fund(readings["after_month_absent"]["overpaid"]),
         "underpaid_after_month_absent_fen": fund(readings["after_month_absent"]["underpaid"]),
         "persons_reference": n_ref,
@@ -457,6 +462,17 @@ def months_absent_text(missing: list[str], period: tuple, money: dict | None = N
             f"left out? the later settlements of its year are reckoned as if it settled nothing)")
 
 
+def order_dependent_text(money: dict, fund: bool = True) -> str:
+    """The warning for discrepancies whose expected figures rest on the export's order of same-day settlements; `fund`:
+    hifp_pay was audited, so the over- and underpaid have a part that rests on it."""
+    part = (f"统筹基金多付中 {_yuan_text(money['overpaid'])} 元、少付中 {_yuan_text(money['underpaid'])} 元取决于这一顺序，"
+            if fund else "")
+    return (f"{money['settlements']:,} 笔差异结算的应为值取决于同日结算的先后：清单中没有能确定其先后的结算时间（没有 setl_time，"
+            f"或时间为空、相同），按导出顺序审核（{ORDER_DOUBT}）；{part}可能只是导出顺序所致，不一定是系统的差错。导出到秒的"
+            f"结算时间 setl_time 后重新稽核 ({money['settlements']:,} settlements' expected figures rest on the export's "
+            f"order of same-day settlements)")
+
+
 def _yuan_text(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
@@ -489,7 +505,7 @@ def _readings_money(con: duckdb.DuckDBPyConnection, disc: Path) -> dict[str, dic
     hifp_pay rests on a reading of what the export does not say (its clause names it), and the settlements it touches."""
     lit = str(disc)
     out = {}
-    for key, reading in (("after_month_absent", MONTH_ABSENT),):
+    for key, reading in (("order_dependent", ORDER_DOUBT), ("after_month_absent", MONTH_ABSENT)):
         pat = f"%{reading}%"
         over, under, n = con.execute(
             f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 AND clause LIKE ? THEN pair_net END), 0) * 100 AS BIGINT),"

@@ -44,8 +44,8 @@ __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", 
 
 DEFAULT_BASE = Path("reports")
 LATEST = "audit-latest"
-MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid", "overpaid_after_month_absent",
-              "underpaid_after_month_absent")
+MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid", "overpaid_order_dependent",
+              "underpaid_order_dependent", "overpaid_after_month_absent", "underpaid_after_month_absent")
 TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type", "field",
                 "clause", "route")
 POLICY_LABELS = {"panzhihua": "攀枝花", "nanchang": "南昌", "jilin": "吉林", "beijing": "北京", "zhejiang": "浙江"}
@@ -238,6 +238,10 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
         (f"按规定应支付 expected hifp_pay（元）{scope}", money("expected_hifp_pay_fen")),
         ("统筹基金多付 overpaid（元）", money("overpaid_fen")),
         ("统筹基金少付 underpaid（元）", money("underpaid_fen")),
+        # of which the export's order of same-day settlements decides (A-AUDIT-ORDER): said beside the headline
+        *((("其中取决于同日结算先后的多付 overpaid resting on the export's order（元）", money("overpaid_order_dependent_fen")),
+           ("其中取决于同日结算先后的少付 underpaid resting on the export's order（元）", money("underpaid_order_dependent_fen")))
+          if fund_fen(summary, "overpaid_order_dependent_fen") or fund_fen(summary, "underpaid_order_dependent_fen") else ()),
         ("由参考实现逐人结算的人数 persons via reference engine", summary.get("persons_reference")),
         *((f"未能审核 unassessed：{u['reason']}", f"{u['rows']} 行，例如 setl_id {ident(u['example_setl_id'])}")
           for u in summary.get("unassessed_by_reason") or []),

@@ -91,11 +91,18 @@ def _deciding_clause(fund_field: str) -> str:
     return "CASE cls {} ELSE clauses_all END".format(" ".join(
         f"WHEN '{c}' THEN clauses_{fund_field if f == 'hifp_pay' else f}" for c, f in DECIDING_FIELD.items()))
 
-# hifp_pay over/under as exact DECIMAL sums of `pair_net`; COALESCE so an empty group is 0, not NULL.
-_MONEY = """
+# The settlements whose expected hifp_pay rests on the export's order of same-day settlements (their clause names it).
+ORDER_READING = "A-AUDIT-ORDER"
+_BY_ORDER = f"clause LIKE '%{ORDER_READING}%'"
+# hifp_pay over/under as exact DECIMAL sums of `pair_net`; COALESCE so an empty group is 0, not NULL. `*_order`: the
+# part of them the export's order decides (A-AUDIT-ORDER), shown beside them where there is any.
+_MONEY = f"""
   coalesce(sum(pair_net) FILTER (WHERE pair_net > 0), 0) AS overpaid,
   coalesce(-sum(pair_net) FILTER (WHERE pair_net < 0), 0) AS underpaid,
-  coalesce(sum(pair_net), 0) AS net"""
+  coalesce(sum(pair_net), 0) AS net,
+  coalesce(sum(pair_net) FILTER (WHERE pair_net > 0 AND {_BY_ORDER}), 0) AS overpaid_order,
+  coalesce(-sum(pair_net) FILTER (WHERE pair_net < 0 AND {_BY_ORDER}), 0) AS underpaid_order"""
+MONEY_COLUMNS = ("overpaid", "underpaid", "net", "overpaid_order", "underpaid_order")
 
 
 def discrepancies_sql(path: Path | str) -> str:
@@ -153,7 +160,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     out = []
     for r in cur.fetchall():
         row = dict(zip(names, r))
-        for k in ("overpaid", "underpaid", "net"):
+        for k in MONEY_COLUMNS:
             if k in row:
                 row[k] = fen(row[k])
         out.append(row)
@@ -217,6 +224,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
                  coalesce(bool_or({ROUNDED_COLUMN}) FILTER (WHERE field = '{fund_field}'), true) AS fen_rounded,
                  bool_or(field = 'fund_pay_sumamt') AS total_wrong,
                  sum(pair_net) AS money,
+                 sum(pair_net) FILTER (WHERE {_BY_ORDER}) AS money_order,
                  string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,
                  {", ".join(f"string_agg(clause, '；' ORDER BY clause) FILTER (WHERE field = '{f}') AS clauses_{f}"
                             for f in deciding)},
@@ -245,6 +253,8 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
         SELECT cls, count(*) AS settlements, count(*) FILTER (WHERE reversal) AS reversals, count(DISTINCT psn_no) AS persons,
                coalesce(sum(money) FILTER (WHERE money > 0), 0) AS overpaid,
                coalesce(-sum(money) FILTER (WHERE money < 0), 0) AS underpaid,
+               coalesce(sum(money_order) FILTER (WHERE money_order > 0), 0) AS overpaid_order,
+               coalesce(-sum(money_order) FILTER (WHERE money_order < 0), 0) AS underpaid_order,
                any_value(example) AS example, any_value(clauses) AS clauses,
                string_agg(DISTINCT fields, ' | ' ORDER BY fields) AS field_sets
         FROM c JOIN example USING (cls) LEFT JOIN clauses USING (cls)
@@ -298,7 +308,8 @@ def every_month(by_month: list[dict], period: dict | None, absent: list[str] | N
     while (y, m) <= last:
         months.add(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    zero = {"settlements": 0, "persons": 0, "overpaid": 0, "underpaid": 0, "net": 0}
+    zero = {"settlements": 0, "persons": 0, "overpaid": 0, "underpaid": 0, "net": 0, "overpaid_order": 0,
+            "underpaid_order": 0}
     gone = set(absent or ())
     return [{**(have.get(k) or {"month": k, **zero}), "absent": k in gone} for k in sorted(months)]
 

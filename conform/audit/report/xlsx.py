@@ -142,20 +142,24 @@ def _yuan(f: int | None) -> Amount | None:
     return None if f is None else Amount(fen_to_yuan(f))
 
 
-def _group_rows(rows: list[dict], keys: list[str], fund: bool = True) -> Iterable[list[Any]]:
+def _group_rows(rows: list[dict], keys: list[str], fund: bool = True, order: bool = False) -> Iterable[list[Any]]:
     """`fund` False: the ledger has no hifp_pay, so the over/underpaid columns stay empty. A month with no row in
-    the ledger (`absent`) says so instead of its counts."""
+    the ledger (`absent`) says so instead of its counts. `order`: the part of 多付/少付 the export's order of same-day
+    settlements decides (ORDER_HEADERS) follows."""
     for r in rows:
         if r.get("absent"):
-            yield [r[k] for k in keys] + [NO_ROWS, None, None, None, None]
+            yield [r[k] for k in keys] + [NO_ROWS, None, None, None, None] + ([None, None] if order else [])
             continue
         money = [r["overpaid"], r["underpaid"], r["net"]] if fund else [None, None, None]
-        yield [r[k] for k in keys] + [r["settlements"], r["persons"], *map(_yuan, money)]
+        extra = [r.get("overpaid_order", 0), r.get("underpaid_order", 0)] if order and fund else [None, None] if order else []
+        yield [r[k] for k in keys] + [r["settlements"], r["persons"], *map(_yuan, money), *map(_yuan, extra)]
 
 
 # 差异结算和撤销数: a reversal (2208) that differs is a record of its own, not a settlement; 净额 = 多付 − 少付
 # (positive: the fund overpaid on balance).
 MONEY_HEADERS = ["差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "净额（多付−少付，元）"]
+# Where some figures rest on the export's order of same-day settlements (A-AUDIT-ORDER): how much of 多付/少付 does.
+ORDER_HEADERS = ["其中取决于同日结算先后的多付（元，A-AUDIT-ORDER）", "其中取决于同日结算先后的少付（元，A-AUDIT-ORDER）"]
 
 
 def _unassessed_rows(reasons: list[dict]) -> Iterable[list[Any]]:
@@ -213,17 +217,20 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
     n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
                widths=[22, 18, 12, 9, 16, 18, 16, 24, 8, 26, 14, 14, 16, 40, 10, 22])
     fund = fund_audited(summary)
-    _sheet(wb, "按机构", ["定点机构编码", "定点机构名称", "机构等级", *MONEY_HEADERS],
-           _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"], fund))
+    t = rollups["totals"]
+    order = fund and bool(t.get("overpaid_order") or t.get("underpaid_order"))
+    _sheet(wb, "按机构", ["定点机构编码", "定点机构名称", "机构等级", *MONEY_HEADERS, *(ORDER_HEADERS if order else ())],
+           _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"], fund, order))
     _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"], fund))
     _sheet(wb, "按人员类别", ["人员类别", "类别名称", *MONEY_HEADERS],
            _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"], fund))
     _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
-                          "示例结算ID"],
+                          "示例结算ID", *(ORDER_HEADERS if order else ())],
            ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"] if fund else None),
-             _yuan(c["underpaid"] if fund else None), c["field_sets"], c["clauses"], c["example"]]
+             _yuan(c["underpaid"] if fund else None), c["field_sets"], c["clauses"], c["example"],
+             *((_yuan(c["overpaid_order"]), _yuan(c["underpaid_order"])) if order else ())]
             for c in rollups["classes"]),
-           widths=[34, 50, 12, 10, 16, 16, 40, 40, 22])
+           widths=[34, 50, 12, 10, 16, 16, 40, 40, 22] + ([20, 20] if order else []))
     _sheet(wb, "假设", ["编号", "内容", "依据"],
            ([a.get("id"), a.get("text"), a.get("cite")] for a in summary.get("assumptions") or []), widths=[26, 90, 40])
     wb.save(path)

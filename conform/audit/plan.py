@@ -509,8 +509,16 @@ _TOTALS_READINGS = (f"(CASE WHEN d.base_status = 'ordinary' AND od.rid IS NOT NU
 
 
 def _undecided(k: int) -> str:
-    """Row `o` and the k-th after it share a day and no setl_time orders them: either has none, or both the same."""
-    return (f"(o.d{k} = o.setl_date AND (o.setl_time IS NULL OR o.t{k} IS NULL OR o.t{k} = o.setl_time))")
+    """Row `o` and the k-th after it share a day and no setl_time orders them: either has none (or a midnight one,
+    `ut`), or both the same."""
+    return (f"(o.d{k} = o.setl_date AND (o.ut IS NULL OR o.t{k} IS NULL OR o.t{k} = o.ut))")
+
+
+# A setl_time of exactly 00:00:00 is a lost time (a date cast to a datetime, a manual 补录), not midnight: for whether a
+# setl_time orders two rows of a day it counts as none (A-AUDIT-ORDER). Its place is unchanged — a midnight time sorts
+# before the day's other times as a blank one does (ORDER), so the ledger's reversal checks and the plan's sorts keep
+# the one order; only the doubt is said. As settle_ref._undecided.
+_UNTIMED = "CASE WHEN l.setl_time = DATE_TRUNC('day', l.setl_time) THEN NULL ELSE l.setl_time END"
 
 
 # A-AUDIT-ORDER, for the rows of the plan's persons that differ: the ledger rows at or after the first one in their
@@ -526,14 +534,14 @@ _W_TIE = "PARTITION BY o.psn_no, o.fy ORDER BY o.setl_date, o.setl_time NULLS FI
 ORD_PERSONS = "SELECT DISTINCT l.psn_no FROM differing d JOIN ledger l ON l.rid = d.rid WHERE d.route = 'plan'"
 ORDER_TIES = f"""
   ord_rows AS (
-    SELECT l.rid, l.psn_no, l.setl_id, l.init_setl_id, l.setl_date, l.setl_time,
+    SELECT l.rid, l.psn_no, l.setl_id, l.init_setl_id, l.setl_date, l.setl_time, {_UNTIMED} AS ut,
       EXTRACT(YEAR FROM COALESCE(s.setl_date, l.setl_date)) AS fy
     FROM ledger l LEFT JOIN {REVERSED_SETTLEMENTS} s ON s.setl_id = l.init_setl_id
     WHERE l.psn_no IN (SELECT psn_no FROM ord_persons)),
   ord_next AS (
-    SELECT o.rid, o.psn_no, o.fy, o.setl_id, o.setl_date, o.setl_time, ROW_NUMBER() OVER ({_W_TIE}) AS pos,
+    SELECT o.rid, o.psn_no, o.fy, o.setl_id, o.setl_date, o.ut, ROW_NUMBER() OVER ({_W_TIE}) AS pos,
       LEAD(o.init_setl_id, 1) OVER ({_W_TIE}) AS i1,
-      {", ".join(f"LEAD(o.setl_date, {k}) OVER ({_W_TIE}) AS d{k}, LEAD(o.setl_time, {k}) OVER ({_W_TIE}) AS t{k}" for k in (1, 2))}
+      {", ".join(f"LEAD(o.setl_date, {k}) OVER ({_W_TIE}) AS d{k}, LEAD(o.ut, {k}) OVER ({_W_TIE}) AS t{k}" for k in (1, 2))}
     FROM ord_rows o),
   ord_starts AS (
     SELECT o.rid, o.pos, o.psn_no, o.fy,

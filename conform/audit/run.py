@@ -33,7 +33,8 @@ from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 AUDIT_ASSUMPTIONS = [
     {"id": "A-AUDIT-ORDER", "cite": "conform audit",
      "text": "同一参保人的结算按结算时间排序：清单没有结算时间列的按结算日期；结算时间为空的行排在同一日期有时间的结算之前；"
-             "同一日期而先后不能由结算时间确定的（没有时间、时间为空或时间相同，如另存时只保留到分钟），按导出文件及行的顺序。"
+             "同一日期而先后不能由结算时间确定的（没有时间、时间为空或时间相同，如另存时只保留到分钟；时间恰为零点 00:00:00 的，"
+             "是丢失了时间的日期（日期转换为日期时间、手工补录），同样不能确定先后），按导出文件及行的顺序。"
              "这一顺序使撤销行排在它撤销的结算之前的，拒绝运行。起付线和年度最高支付限额按先后累计：同一参保人同一自然年度"
              "（撤销行计入它撤销的结算的年度）中某一行与下一行（下一行是紧随其后撤销它的撤销行的，看再下一行）同一日期而"
              "先后不能由结算时间确定的，另一种先后可能改变应付额（例如同日两笔结算中哪一笔计入起付线），清单无从核实："
@@ -468,7 +469,7 @@ def order_dependent_text(money: dict, fund: bool = True) -> str:
     part = (f"统筹基金多付中 {_yuan_text(money['overpaid'])} 元、少付中 {_yuan_text(money['underpaid'])} 元取决于这一顺序，"
             if fund else "")
     return (f"{money['settlements']:,} 笔差异结算的应为值取决于同日结算的先后：清单中没有能确定其先后的结算时间（没有 setl_time，"
-            f"或时间为空、相同），按导出顺序审核（{ORDER_DOUBT}）；{part}可能只是导出顺序所致，不一定是系统的差错。导出到秒的"
+            f"或时间为空、相同、恰为零点 00:00:00），按导出顺序审核（{ORDER_DOUBT}）；{part}可能只是导出顺序所致，不一定是系统的差错。导出到秒的"
             f"结算时间 setl_time 后重新稽核 ({money['settlements']:,} settlements' expected figures rest on the export's "
             f"order of same-day settlements)")
 

@@ -231,6 +231,8 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
         args += ["-m", expr]
     args += list(extra_args)
     sink, err_sink = io.StringIO(), io.StringIO()
+    from conform.reference.policy import working_folder_kept
+
     from .adapters import python_plugin
 
     cwd = os.getcwd()
@@ -239,6 +241,8 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
         python_plugin.INVOKED_FROM = invoked_from or cwd  # a python: adapter's module imports from where we began
         os.chdir(ROOT)
         with contextlib.ExitStack() as stack:
+            # a relative --region path, a ./fixtures/regions/ name: the user's folder, not the suite's (rvendor D8)
+            stack.enter_context(working_folder_kept(cwd))
             if quiet:
                 stack.enter_context(contextlib.redirect_stdout(sink))
                 stack.enter_context(contextlib.redirect_stderr(err_sink))
@@ -401,7 +405,7 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     from rich.table import Table
 
     from .evidence import mask
-    from .report.model import one_line, shown, status_label
+    from .report.model import one_line, properties_not_run, shown, status_label
     from .report.terminal import (article_label, cause_lines, counts_columns, counts_row, document_label,
                                   region_lines, verdict_sentence)
 
@@ -468,6 +472,8 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
         console.print(f"报告 Report ({fmt}): {path}", markup=False, highlight=False)
     verdict = run.verdict
     colour = {"合格": "green", "无法判定": "yellow"}.get(verdict, "red")
+    if verdict == "合格" and properties_not_run(run.checks):
+        colour = "yellow"  # a 合格 beside property checks that checked nothing is said, not shown green (rvendor s11 D1)
     totals = Table(show_edge=False)
     for _, title in counts_columns(run):
         totals.add_column(title, justify="right")

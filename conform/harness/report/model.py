@@ -111,6 +111,35 @@ def cause_message(message: str) -> str:
     return cut_words(first, CAUSE_MESSAGE) if len(first) > CAUSE_MESSAGE else first
 
 
+def properties_not_run(checks: list) -> str:
+    """A loud line when property checks were not applicable ('' when none was): how many of the run's property checks,
+    each reason with the properties it stopped. A property not applicable checked nothing, so a 合格 beside it does
+    not cover what it checks — a platform test environment without one optional setting once had 12 of 浙江's 14
+    properties not applicable and the run read 合格 with nothing said (rvendor s11 D1). The rule: any property not
+    applicable is named here (console verdict, report banner); more than half of them opens with 大多数属性检查未运行."""
+    def get(c: Any, key: str) -> Any:
+        return c.get(key) if isinstance(c, dict) else getattr(c, key, None)
+
+    props = [c for c in checks if get(c, "kind") == "property"]
+    na = [c for c in props if get(c, "status") == "not_applicable"]
+    if not na:
+        return ""
+    by_reason: dict[str, list[str]] = {}
+    for c in na:
+        first = (str(get(c, "message") or "").splitlines() or [""])[0]
+        why = cut_words(re.sub(r"^(not applicable|不适用)[:：]\s*", "", first), 160) or "未说明原因 no reason given"
+        name = str((get(c, "extra") or {}).get("property") or get(c, "name") or "")
+        policy = get(c, "policy") or ""
+        by_reason.setdefault(why, []).append(f"{name}〔{policy}〕" if policy and "〔" not in name else name)
+    reasons = sorted(by_reason.items(), key=lambda kv: -len(kv[1]))
+    said = "；".join(f"{why}（{len(names)} 项：{'、'.join(names[:4])}{' 等' if len(names) > 4 else ''}）"
+                    for why, names in reasons[:3])
+    more = f"；另有 {len(reasons) - 3} 种原因，见报告" if len(reasons) > 3 else ""
+    head = "大多数属性检查未运行 most property checks did not run — " if 2 * len(na) > len(props) else ""
+    return (f"{head}属性检查 {len(props)} 项中 {len(na)} 项不适用、未运行，结论不涵盖其所检查的规则 "
+            f"{len(na)} of {len(props)} property checks were not applicable and checked nothing: {said}{more}")
+
+
 def cause_view(checks: list[dict]) -> list[dict]:
     """The checks as the causes read them: each message's first line cut at a word, not mid-word, to what a
     headline quotes (a reason cut to "self-si" says nothing)."""
@@ -428,7 +457,9 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             "selection": run.selection, "harness_version": run.harness_version,
             "reference_version": run.reference_version, "seed": run.seed, "examples": run.examples,
             "planned": run.planned, "completed": len(run.checks), "incomplete": run.incomplete,
-            "unreachable": run.unreachable, "notes": run.notes + ([NEVER_ANSWERED] if answered is False else []),
+            "unreachable": run.unreachable,
+            "notes": run.notes + ([NEVER_ANSWERED] if answered is False else [])
+            + ([not_run] if (not_run := properties_not_run(checks)) else []),
             "answered": answered,
         },
         "verdict": verdict,
@@ -463,6 +494,11 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
     scen = Counter(status(c) for c in row_checks if c["kind"] != "property")
     props = Counter(status(c) for c in row_checks if c["kind"] == "property")
     result = _row_result(scen, props, coverage)
+    if result == "passed" and props["not_applicable"]:
+        # a property of the article checked nothing: what passed is no 通过 of the article (rvendor s11 D1)
+        result = "partial"
+        reason = (f"该条款的 {props['not_applicable']} 项属性检查不适用、未运行，结果不能作为该条款通过的依据 "
+                  f"{props['not_applicable']} of its property checks were not applicable" + (f"\n{reason}" if reason else ""))
     if planned and present < planned and result in ("passed", "not_applicable", "skipped"):
         held = scen["passed"] + props["passed"] + scen["not_applicable"] + props["not_applicable"]
         result = "partial" if held else "not_run"

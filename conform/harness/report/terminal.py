@@ -52,11 +52,18 @@ def verdict_sentence(run: RunResult) -> str:
     system = one_line(str(run.adapter.get("system_name") or run.adapter.get("system")
                           or run.adapter.get("adapter", "被测系统")))
     if run.verdict == "合格":
+        from ..evidence import mask
+        from .model import properties_not_run
+
+        # property checks not applicable checked nothing: said on the verdict line itself (rvendor s11 D1)
+        not_run = properties_not_run(run.checks)
+        not_run = f"但{one_line(mask(not_run))}。" if not_run else ""  # the reasons may quote a plugin's own words
         # skipped: e.g. an account use the text leaves open (any answer accepted); each says why in the report
         skipped = counts.get("skipped", 0)
         if skipped:
-            return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过、不适用或跳过（跳过 {skipped} 项，原因见报告）。"
-        return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过或不适用。"
+            return (f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过、不适用或跳过（跳过 {skipped} 项，原因见报告）。"
+                    + not_run)
+        return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过或不适用。" + not_run
     if run.verdict == "无法判定":   # no answer, the features or the harness at fault, or nothing reached the system
         parts = []
         if run.answered() is False:  # a wrong URL, a test instance down, TLS refused: no finding about the system

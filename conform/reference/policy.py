@@ -8,6 +8,7 @@ leaves open and nobody supplied raises `MissingParameter`, naming the article.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -596,6 +597,31 @@ REGION_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "regions"  # 
 # A name is looked up in REGION_DIR, then in fixtures/regions/ of the working folder: with the wheel
 # installed, REGION_DIR holds only the shipped examples, and README's own region sits beside the user.
 LOCAL_REGION_DIR = Path("fixtures") / "regions"
+# The folder the user ran conform from, where it differs from the process's: `conform run` moves into the suite's
+# folder to run pytest, and a relative --region path or a ./fixtures/regions/ name is the user's (rvendor D8).
+_WORKING_FOLDER: Path | None = None
+
+
+def working_folder() -> Path:
+    """The user's working folder: what a relative region path and ./fixtures/regions/ are relative to."""
+    return _WORKING_FOLDER if _WORKING_FOLDER is not None else Path.cwd()
+
+
+@contextlib.contextmanager
+def working_folder_kept(folder: str | Path):
+    """Keep `folder` as the user's working folder while the process works elsewhere (conform run's pytest)."""
+    global _WORKING_FOLDER
+    before = _WORKING_FOLDER
+    _WORKING_FOLDER = Path(folder).resolve()
+    try:
+        yield
+    finally:
+        _WORKING_FOLDER = before
+
+
+def local_region_dir() -> Path:
+    """./fixtures/regions/ of the user's working folder."""
+    return LOCAL_REGION_DIR if _WORKING_FOLDER is None else _WORKING_FOLDER / LOCAL_REGION_DIR
 
 
 REGION_KEYS = frozenset({"name", "label", "policy", "values", "example", "source", "admdvs"})
@@ -615,20 +641,20 @@ def shown_path(path: Path | str) -> str:
     else as it is."""
     p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(p.resolve().relative_to(working_folder().resolve()))
     except (ValueError, OSError):
         return str(p)
 
 
 def region_folders() -> tuple[Path, ...]:
     """Where a region name is looked up, in order: conform's own folder, then the working folder's."""
-    return (REGION_DIR, LOCAL_REGION_DIR)
+    return (REGION_DIR, local_region_dir())
 
 
 def _where_looked(ref: str) -> str:
     own, local = region_folders()
     return (f"looked for {ref}.yaml and {ref}.yml in conform's own {own}/ and then in {local}/ of the working "
-            f"folder ({Path.cwd()})")
+            f"folder ({working_folder()})")
 
 
 def _region_path(ref: str) -> Path:
@@ -655,6 +681,8 @@ def _region_path(ref: str) -> Path:
                 if found:
                     return found[0]
         path = Path(ref)
+        if not path.is_absolute() and _WORKING_FOLDER is not None:
+            path = _WORKING_FOLDER / path
         if path.is_dir():
             raise PolicyError(f"region {ref!r}: is a directory, not a region file")
         if path.exists():
@@ -747,7 +775,7 @@ def shadowed_by(path: Path | str) -> Path | None:
     conform's own folder also has is never the one that name finds (conform's own is searched first)."""
     path = Path(path)
     try:
-        if path.parent.resolve() != LOCAL_REGION_DIR.resolve() or REGION_DIR.resolve() == LOCAL_REGION_DIR.resolve():
+        if path.parent.resolve() != local_region_dir().resolve() or REGION_DIR.resolve() == local_region_dir().resolve():
             return None
         found = _region_path(path.stem)
     except (OSError, PolicyError):

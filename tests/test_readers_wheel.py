@@ -14,7 +14,12 @@ from wheel_env import ROOT, clean_env, installed_wheel
 def installed(tmp_path_factory):
     base = tmp_path_factory.mktemp("wheel")
     assert ROOT not in base.parents
-    bindir = installed_wheel(base, base / "venv")
+    # the venv inside a vendor's project, as uv lays it out (`uv venv` → ./.venv): pytest prunes .venv when it walks
+    # the project, and the installed suite lies inside it (test_the_plugin_collects_the_suite_from_the_projects_venv)
+    project = base / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_own.py").write_text("def test_own():\n    assert 1 + 1 == 2\n", encoding="utf-8")
+    bindir = installed_wheel(base, project / ".venv")
     work = base / "work"  # a folder with nothing of the repository in it
     work.mkdir()
     return bindir, work
@@ -103,3 +108,25 @@ def test_conform_settle_and_list_from_the_wheel(installed):
     assert any(a["status"] == "tested" for a in everything["articles"])
     sample = run(bindir, work, "python", "-m", "conform.fixtures.sample_system", "--list")
     assert sample.returncode == 0 and "deductible_per_visit" in sample.stdout
+
+
+def test_the_plugin_collects_the_suite_from_the_projects_venv(installed):
+    """`pytest --conform-adapter` run in a project whose venv is its own ./.venv (uv's default): pytest prunes
+    `.venv` (norecursedirs, venv detection) and the suite inside it was never collected — "no conformance check
+    matches the selection (-m / -k)" (rvendor s11 D5). The venv's other packages stay uncollected."""
+    bindir, _ = installed
+    project = bindir.parent.parent
+    done = subprocess.run([str(bindir / "pytest"), "--conform-adapter", "reference", "-m", "panzhihua-7",
+                           "-p", "no:cacheprovider", "--co", "-q"],
+                          cwd=project, env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    collected = [line for line in done.stdout.splitlines() if "::" in line]
+    assert collected and all("conform/harness/conformance/" in line for line in collected), done.stdout[-2000:]
+    assert not any("site-packages" in line and "conformance" not in line for line in collected)
+    everything = subprocess.run([str(bindir / "pytest"), "--conform-adapter", "reference", "-p", "no:cacheprovider",
+                                 "--co", "-q"], cwd=project, env=clean_env(), capture_output=True, text=True,
+                                timeout=300)
+    ids = [line for line in everything.stdout.splitlines() if "::" in line]
+    assert "tests/test_own.py::test_own" in ids  # the vendor's own test, beside the suite
+    assert all(i.startswith("tests/") or "conform/harness/conformance/" in i for i in ids), \
+        [i for i in ids if not i.startswith("tests/") and "conformance" not in i][:5]

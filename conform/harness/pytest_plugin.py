@@ -74,6 +74,50 @@ def _session_hook() -> Any:
     return SessionHook()
 
 
+def _venv_branch(config: pytest.Config) -> tuple[Path, ...]:
+    """The folders from the first one pytest would prune (a `.venv` inside the vendor's project: a virtual
+    environment, or a `norecursedirs` name) down to the suite, when the installed suite lies under the rootdir;
+    () otherwise. Collecting the suite walks from the rootdir, and that pruned folder hid it (rvendor s11 D5)."""
+    from _pytest.main import _in_venv
+    from _pytest.pathlib import fnmatch_ex
+
+    root = config.rootpath.resolve()
+    try:
+        parts = CONFORMANCE.relative_to(root).parts
+    except ValueError:
+        return ()
+    patterns = config.getini("norecursedirs")
+    chain = [root.joinpath(*parts[:i + 1]) for i in range(len(parts))]
+    for i, folder in enumerate(chain):
+        if _in_venv(folder) or any(fnmatch_ex(p, folder) for p in patterns):
+            return tuple(chain[i:])
+    return ()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Inside a pruned folder that holds the suite: walk only the way to the suite, ignore the rest of it (the
+    environment's other packages stay uncollected, as pytest would have left them)."""
+    if not config.getoption(OPTION, None):
+        return None
+    branch = config.stash.get(_BRANCH, None)
+    if branch is None:
+        branch = config.stash[_BRANCH] = _venv_branch(config)
+    if not branch:
+        return None
+    path = Path(collection_path).resolve()
+    if path in branch:
+        return False
+    if CONFORMANCE in path.parents:
+        return None
+    if branch[0] in path.parents:
+        return True
+    return None
+
+
+_BRANCH = pytest.StashKey[tuple]()
+
+
 def _suite_nodeid(item: pytest.Item) -> str | None:
     """The item's nodeid as `conform run` names it (conform/harness/conformance/test_features.py::…), or None for
     an item not of the suite. pytest names the suite's files relative to the vendor's rootdir, which can

@@ -59,7 +59,8 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
     names = {mapping.rename(c): c for c in cols if c != "src_row"}
     if "fixmedins_code" not in names:
         raise AuditInputError("the institutions table needs a fixmedins_code column (rename with --map)", file=where)
-    code = text_value(ident(names["fixmedins_code"]))
+    # a code in Excel's text-keeping form (="4201…", '4201…, a tab) is read bare, as in a ledger (sources.WRAPPED)
+    code = sources.id_text(ident(names["fixmedins_code"]))
     if "facility" in names:
         level, raw_col = text_value(ident(names["facility"])), "facility"
         known = mapping.codes.get("facility")
@@ -138,7 +139,8 @@ def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mappi
                               "(--institutions joins on fixmedins_code)", file=str(path))
     if rated and named:
         return rel, cols
-    code = text_value(f"s.{ident(renamed['fixmedins_code'])}")
+    raw_code = f"s.{ident(renamed['fixmedins_code'])}"  # as canonical_select reads it: a text file's bare (WRAPPED)
+    code = sources.id_text(raw_code) if sources.kind_of(path) != "parquet" else text_value(raw_code)
     added: dict[str, tuple[str, str]] = {}  # column -> (expression, type)
     if not rated:  # the level from the table, and a flag for codes it lacks
         added["facility"] = ("i.facility", "VARCHAR")

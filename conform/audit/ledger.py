@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from conform.reference.case import MAX_TEXT
 
@@ -366,9 +367,13 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     if insured is not None and home is not None:  # --admdvs: the region's own insured persons only
         skips.append(f"WHEN NOT {not_division(insured)} AND {city_part(insured)} <> {city_of(home)} "
                      f"THEN 'insuplc_admdvs=' || {insured}")
+    # IDs in Excel's text-keeping forms (="3301…", '3301…, a tab) are read bare from a text file (sources.WRAPPED);
+    # a Parquet file's are refused after the table is stored (_wrapped_ids), no cell tested on the way
+    text_file = sources.kind_of(path) != "parquet"
     for c in TEXT:
         src, typ = names.get(c, (None, None))
-        sel[c] = coded(text_value(src), mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
+        cell = sources.id_text(src) if src and text_file and c in sources.WRAPPED else text_value(src) if src else None
+        sel[c] = coded(cell, mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
         if src and c in CODES:  # strlen is the stored length (no scan); length counts characters only where bytes exceed it
             raw = f"CAST({src} AS VARCHAR)"
             bad.append((f"(strlen({raw}) > {MAX_TEXT} AND length({raw}) > {MAX_TEXT})", c,
@@ -571,13 +576,25 @@ def _stored(c: str) -> str:
     return c
 
 
-def _raise_row(row: tuple, message: str | None = None) -> None:
+def spelled(column: str, headers: dict[str, str] | None) -> str:
+    """A column as the file spells it where its header differs from the platform's name: '人员编号 (psn_no)'
+    (`headers`: platform name -> the file's header, spelled_headers); the platform's name alone otherwise."""
+    raw = (headers or {}).get(column)
+    return f"{raw} ({column})" if raw and raw != column else column
+
+
+def spelled_headers(cols: dict[str, str] | list[str], mapping: Mapping) -> dict[str, str]:
+    """Platform name -> the file's own header, for the headers --map renames (or whose case differs)."""
+    return {mapping.rename(c): c for c in cols if c != "src_row"}
+
+
+def _raise_row(row: tuple, message: str | None = None, headers: dict[str, str] | None = None) -> None:
     file, r, unit, err = row
     col, msg, raw = (err.split("\x1f") + ["", "", ""])[:3] if err else ("", message or "", "")
     shown = f": {raw!r}" if raw else ""
     if "{value}" in msg:  # the message names the cell itself
         msg, shown = msg.replace("{value}", repr(raw)), ""
-    raise AuditInputError(f"{msg}{shown}", file=file, row=r, column=col or None, unit=unit)
+    raise AuditInputError(f"{msg}{shown}", file=file, row=r, column=spelled(col, headers) if col else None, unit=unit)
 
 
 def _wanted(mapping: Mapping) -> frozenset[str]:
@@ -690,6 +707,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         for i in range(len(paths)):
             drop_view(con, f"_src{i}")
     _ledger_view(con, constant)
+    if any(sources.kind_of(p) == "parquet" for p in paths):
+        _wrapped_ids(con, paths, mapping)
     # each file's rows as read, those --map [skip] leaves out included (10M rows: 0.04 s)
     counts = dict(con.execute(f"SELECT rid // {RID_STEP}, count(*) FROM ledger GROUP BY ALL").fetchall())
     by_path = {p: int(counts.get(i, 0)) for i, p in enumerate(paths)}
@@ -827,6 +846,30 @@ def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
     if counts:
         con.execute(f"DELETE FROM {STORED} WHERE _skip IS NOT NULL")
     return tuple((str(k), int(n)) for k, n in counts)
+
+
+def _wrapped_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], mapping: Mapping) -> None:
+    """Refuse the first ID cell of a Parquet file still in Excel's text-keeping form (sources.WRAPPED: ="3301…",
+    '3301…, a tab), by file, row and column: a text file's are read bare, but a Parquet file is written by a program,
+    and testing its every cell cost the read stage 3-4 %; one filtered scan of the stored table a column costs
+    milliseconds (its range test skips row groups of digits by their min/max)."""
+    parquet = [i for i, p in enumerate(paths) if sources.kind_of(p) == "parquet"]
+    in_parquet = f"rid // {RID_STEP} IN ({', '.join(map(str, parquet))})"
+    per_column = " UNION ALL ".join(f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE {sources.wrapped_sql(c)} "
+                                    f"AND {in_parquet}" for c in sources.WRAPPED)
+    hit = con.execute(f"SELECT col, rid FROM ({per_column}) WHERE rid IS NOT NULL ORDER BY rid, col LIMIT 1").fetchall()
+    if not hit:
+        return
+    col, rid = hit[0]
+    value = con.execute(f"SELECT {ident(col)} FROM ledger WHERE rid = {int(rid)}").fetchall()[0][0]
+    path = paths[rid // RID_STEP]
+    headers = spelled_headers(pq.read_schema(path).names, mapping)
+    raise AuditInputError(f"an ID in Excel's text-keeping form ({value!r}: =\"…\", a leading apostrophe or a tab, which an "
+                          "export writes so that Excel keeps a long ID as text): the Parquet file was converted from such "
+                          "an export with the wrapper kept, and read verbatim the ID would be another person's or "
+                          f"settlement's; convert again with the bare ID ({sources.unwrap_id(value)!r}) — a CSV or xlsx "
+                          "export is read without the wrapper", file=str(path), row=rid % RID_STEP,
+                          column=spelled(col, headers), unit=_unit(path))
 
 
 def _yuan(fen: int) -> str:

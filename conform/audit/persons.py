@@ -32,7 +32,7 @@ from conform.reference.policy import Policy, Rules
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
 from .mapping import Mapping, listing
-from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding, own_encoding
+from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding, own_encoding, unwrap_id, wrapped_id
 from .tables import create_from_arrow
 
 MAX_BYTES = 2 << 30
@@ -435,6 +435,8 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
         quick_types = frozenset(t for t in PSN_TYPES if t not in codes and t not in skipped)
         for no, rec in records:
             read += 1
+            if type(rec) is dict and wrapped_id(sid := rec.get("psn_no")) and not _SCI_ID(sid):
+                rec = {**rec, "psn_no": unwrap_id(sid)}  # Excel's ="3301…", '3301…, a tab: as the ledger reads it
             if type(rec) is dict and type(sid := rec.get("psn_no")) is str and type(typ := rec.get("psn_type")) is str \
                     and typ in quick_types and (sid.isdigit() or not _SCI_ID(sid)) \
                     and (p := _fast_person(rec)) is not None:

@@ -103,7 +103,14 @@ IDS = frozenset({"setl_id", "psn_no", "init_setl_id"})
 # date), told as such by the ledger reader, never taken for an amount a hair off two decimals.
 TIMES = frozenset({"setl_time", "setl_date"})
 EXCEL_DIGITS = 10 ** 15
-SCI_ID = r"^ *[+-]?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+ *$"
+SCI_ID = r"^[ \t]*(=\"|')?[+-]?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+\"?[ \t]*$"  # bare or in an Excel wrapper (WRAPPED)
+# Excel's text-keeping forms of a long ID, which Chinese HIS and platform exports write so that Excel does not turn
+# it into a number: ="3301…" (a formula giving the text), a leading apostrophe ('3301…) and a tab before (or
+# after) it. Each is unambiguous, and read verbatim it made one person two (raudit2 D2: 1,041 persons read as
+# 1,339, 34 discrepancies as 1,331). In a text file (CSV, xlsx, JSON lines) the wrapper is taken off every ID and
+# code cell below (id_text); a Parquet file is written by a program, whose wrappers are refused by one scan of
+# the stored table (ledger._wrapped_ids) rather than tested on every cell (cost: docs/audit.md §7).
+WRAPPED = ("setl_id", "psn_no", "init_setl_id", "fixmedins_code", "dise_codg")
 # What database dumps write for NULL (MySQL's \N): read as an empty cell in CSV and JSON text.
 NULL_TEXT = ("NULL", "null", "\\N")
 UTC = "'UTC'"
@@ -127,6 +134,43 @@ def persons_shaped(names: set[str]) -> list[str]:
     if "psn_no" not in names or not names.isdisjoint(SETTLEMENT_COLUMNS):
         return []
     return sorted(n for n in names if n.strip().casefold() in PERSON_ONLY)
+
+
+def id_text(expr: str) -> str:
+    """SQL: an ID or code cell as trimmed text (sqltext.text_value) with Excel's text-keeping wrapper (WRAPPED) taken
+    off, an empty cell as NULL. One test of the first byte (and of the last, for a space or tab) sends the common
+    cell past the unwrapping."""
+    v = f"CAST({expr} AS VARCHAR)"
+    t = f"trim({v}, ' ' || chr(9))"
+    bare = (f"trim(CASE WHEN starts_with({t}, '=\"') AND ends_with({t}, '\"') AND length({t}) >= 3 "
+            f"THEN substr({t}, 3, length({t}) - 3) WHEN starts_with({t}, '''') THEN substr({t}, 2) ELSE {t} END, "
+            "' ' || chr(9))")
+    return (f"NULLIF(CASE WHEN ascii({v}) IN (32, 61, 39, 9) OR ends_with({v}, ' ') OR ends_with({v}, chr(9)) "
+            f"THEN {bare} ELSE {v} END, '')")
+
+
+def wrapped_sql(column: str) -> str:
+    """SQL: a stored ID cell that still carries Excel's wrapper (a Parquet file's: ledger._wrapped_ids). Ranges, not
+    starts_with, so a row group of digits-only IDs is skipped by its min/max: tab, space and the apostrophe sort
+    below '0', '=' between '9' and 'A'; then the wrapper itself (an ID like '#12' or '-1' is none)."""
+    return (f"(({column} < '0' OR ({column} >= '=' AND {column} < '>')) AND (starts_with({column}, '=\"') "
+            f"OR starts_with({column}, chr(39)) OR starts_with({column}, chr(9)) OR ends_with({column}, chr(9))))")
+
+
+def unwrap_id(value: str) -> str:
+    """id_text in Python, for the persons file's psn_no: the ID without Excel's wrapper (and surrounding spaces)."""
+    t = value.strip(" \t")
+    if t.startswith('="') and t.endswith('"') and len(t) >= 3:
+        t = t[2:-1]
+    elif t.startswith("'"):
+        t = t[1:]
+    return t.strip(" \t")
+
+
+def wrapped_id(value: object) -> bool:
+    """Whether an ID cell (Python) may carry Excel's wrapper: its first character is one of them, or it ends in a
+    tab (a first-character test, so the common ID costs one comparison)."""
+    return isinstance(value, str) and bool(value) and (value[0] in "='\t" or value[-1] == "\t")
 
 
 def _pending(e: AuditInputError) -> AuditInputError:

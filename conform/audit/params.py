@@ -22,6 +22,7 @@ from conform.reference.money import fmt_ratio
 from conform.reference.policy import MissingParameter, PolicyError, Rules
 from conform.reference.trace import join_cites
 
+from .settle_ref import _said
 from .tables import create_from_arrow
 
 ROLES = ("in_service", "retiree")
@@ -46,7 +47,7 @@ def params_rows(rules: Rules, errors: list[PolicyError] | None = None) -> list[d
         for fac in FACILITIES:
             r: dict = {"pr_id": len(rows), "role": role, "facility": fac, "covered": True, "ratio_num": None, "ratio_den": None,
                        "ratio_e4": None, "ratio_cite": None, "ratio_err": None, "dedc": None, "dedc_cite": None,
-                       "cap": None, "cap_cite": None, "dc_err": None}
+                       "cap": None, "cap_cite": None, "dc_err": None, "ratio_note": None, "dc_note": None}
             try:
                 got = ordinary_ratio(rules, role, fac)
                 if got is None:
@@ -56,7 +57,7 @@ def params_rows(rules: Rules, errors: list[PolicyError] | None = None) -> list[d
                     r["ratio_num"], r["ratio_den"] = _frac(ratio)
                     r["ratio_e4"], r["ratio_cite"] = _e4(ratio), cite  # a retiree's: ratio and bonus, each once
             except PolicyError as e:
-                r["ratio_err"] = str(e)
+                r["ratio_err"], r["ratio_note"] = str(e), _said(e)
                 if errors is not None:
                     errors.append(e)
             try:
@@ -64,7 +65,7 @@ def params_rows(rules: Rules, errors: list[PolicyError] | None = None) -> list[d
                 cp = rules.first(f"ordinary.cap.{role}", "ordinary.cap")
                 r.update(dedc=_fen(dp.value), dedc_cite=dp.cite, cap=_fen(cp.value), cap_cite=cp.cite)
             except MissingParameter as e:
-                r["dc_err"] = str(e)
+                r["dc_err"], r["dc_note"] = str(e), _said(e)
                 if errors is not None:
                     errors.append(e)
             rows.append(r)
@@ -89,6 +90,7 @@ def settings_row(rules: Rules) -> dict:
         "elig_cite": policy.cite(str(acct["article"])) if acct else None,
         "remote_elig": "remote_filing" in elig,
         "remote_num": None, "remote_den": None, "remote_e4": None, "remote_cite": None, "remote_err": None,
+        "remote_note": None,
         "hospital_flag": rules.flag("hospital_stay.no_outpatient_benefit"),
         "pharm_cite": None,
         "acct_pay_cite": policy.account_pay_cite,
@@ -104,7 +106,7 @@ def settings_row(rules: Rules) -> dict:
             s["remote_num"], s["remote_den"] = _frac(p.value)
             s["remote_e4"], s["remote_cite"] = _e4(p.value), p.cite
         except MissingParameter as e:
-            s["remote_err"] = str(e)
+            s["remote_err"], s["remote_note"] = str(e), _said(e)
     return s
 
 
@@ -112,14 +114,14 @@ PARAMS_SCHEMA = pa.schema([("pr_id", pa.int32()), ("role", pa.string()), ("facil
                            ("ratio_num", pa.int64()), ("ratio_den", pa.int64()), ("ratio_e4", pa.int64()),
                            ("ratio_cite", pa.string()), ("ratio_err", pa.string()), ("dedc", pa.int64()),
                            ("dedc_cite", pa.string()), ("cap", pa.int64()), ("cap_cite", pa.string()),
-                           ("dc_err", pa.string())])
+                           ("dc_err", pa.string()), ("ratio_note", pa.string()), ("dc_note", pa.string())])
 SETTINGS_SCHEMA = pa.schema([("valid_from", pa.date32()), ("valid_to", pa.date32()), ("pre_none", pa.bool_()),
                              ("pre_cite", pa.string()), ("em_inpatient", pa.bool_()), ("ds_inpatient", pa.bool_()),
                              ("requires_account", pa.bool_()), ("acct_cite", pa.string()), ("elig_cite", pa.string()),
                              ("remote_elig", pa.bool_()), ("remote_num", pa.int64()), ("remote_den", pa.int64()),
                              ("remote_e4", pa.int64()), ("remote_cite", pa.string()), ("remote_err", pa.string()),
                              ("hospital_flag", pa.bool_()), ("pharm_cite", pa.string()),
-                             ("acct_pay_cite", pa.string()), ("acct_reform", pa.date32())])
+                             ("acct_pay_cite", pa.string()), ("acct_reform", pa.date32()), ("remote_note", pa.string())])
 
 
 def tables(rules: Rules) -> dict[str, pa.Table]:

@@ -654,7 +654,17 @@ FROM expected e JOIN ledger l ON l.rid = e.rid
 WHERE e.rid IS NOT NULL AND e.status LIKE 'refused%'
 GROUP BY e.status"""
 
-NAMED = {"reversals": REVERSALS, "routed": ROUTED.strip(), "ledger_years": LEDGER_YEARS, "ord_persons": ORD_PERSONS, "expected": EXPECTED, "expected_rows": EXPECTED_ROWS, "fallback_persons": FALLBACK_PERSONS,
+# The notes of the rows the plan refused for a figure the region does not give: the refusal's own words, naming the key
+# (params.py `*_note`, worded as the reference route words it, settle_ref._said), by status and note, with an example;
+# asked only when some row was not assessed. As the rated stage decides: an unfiled remote visit reads the remote ratio,
+# then the deductible and cap; any other the ratio (a 南昌 pharmacy's), then the deductible and cap.
+UNASSESSED_NOTES = """SELECT e.status, CASE WHEN e.unfiled THEN COALESCE(st.remote_note, pr.dc_note)
+    ELSE COALESCE(pr.ratio_note, pr.dc_note) END AS note, COUNT(*) AS n_rows, MIN(l.setl_id) AS example
+FROM expected e JOIN ledger l ON l.rid = e.rid JOIN params pr ON pr.pr_id = e.pr_id CROSS JOIN settings st
+WHERE e.rid IS NOT NULL AND e.route = 'plan' AND e.status = 'refused_parameter'
+GROUP BY 1, 2"""
+
+NAMED = {"unassessed_notes": UNASSESSED_NOTES, "reversals": REVERSALS, "routed": ROUTED.strip(), "ledger_years": LEDGER_YEARS, "ord_persons": ORD_PERSONS, "expected": EXPECTED, "expected_rows": EXPECTED_ROWS, "fallback_persons": FALLBACK_PERSONS,
          "totals": TOTALS, "unassessed": UNASSESSED}
 
 

@@ -327,6 +327,24 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
             # the note repeats what the ledger wrote (a dise_codg of any length): cut as every report cuts it
             details.setdefault(st, []).append({"note": _clip(note, MAX_NOTE), "rows": int(n), "example_setl_id": ex})
             noted[st] = int(kinds), int(rows)
+    # The plan's own refusals for a figure the region lacks say which key (a 南昌 pharmacy ratio), as the reference's do:
+    # merged with its notes, the commonest five a status listed.
+    for st, note, n, ex in totals.get("unassessed_notes") or ():
+        if note is None:
+            continue
+        said = _clip(note, MAX_NOTE)
+        same = next((d for d in details.get(st, []) if d["note"] == said), None)
+        if same is not None:  # the same key missed on both routes: one reason
+            same["rows"] += int(n)
+            same["example_setl_id"] = min(same["example_setl_id"], ex)
+            kinds, rows = noted[st]
+            noted[st] = kinds, rows + int(n)
+        else:
+            details.setdefault(st, []).append({"note": said, "rows": int(n), "example_setl_id": ex})
+            kinds, rows = noted.get(st, (0, 0))
+            noted[st] = kinds + 1, rows + int(n)
+    for st in details:
+        details[st] = sorted(details[st], key=lambda d: (-d["rows"], d["note"]))[:5]
     # Without a recorded hifp_pay there is nothing the fund's totals could be compared with: None, not 0.00.
     hifp = "hifp_pay" in info.fields_audited
 

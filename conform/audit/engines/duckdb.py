@@ -37,4 +37,5 @@ class DuckDBEngine:
         totals = dict(zip(names, cur.fetchall()[0]))
         totals["unassessed_by_status"] = (con.execute(plan.sql("unassessed")).fetchall()
                                           if totals["unassessed"] else [])
+        totals["unassessed_notes"] = con.execute(plan.sql("unassessed_notes")).fetchall() if totals["unassessed"] else []
         return totals

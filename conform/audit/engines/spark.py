@@ -491,9 +491,12 @@ class SparkEngine:
         totals = spark.sql(plan.sql("totals", "spark")).collect()[0].asDict()
         unassessed = ([tuple(r) for r in spark.sql(plan.sql("unassessed", "spark")).collect()]
                       if totals["unassessed"] else [])
+        notes = ([tuple(r) for r in spark.sql(plan.sql("unassessed_notes", "spark")).collect()]
+                 if totals["unassessed"] else [])
         lap("totals")
         lit = str(out).replace("'", "''")
         d = str(disc_dir).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM read_parquet('{d}/*.parquet')) TO '{lit}' (FORMAT parquet)")
         lap("collect")
-        return {**{k: int(v) if v is not None else 0 for k, v in totals.items()}, "unassessed_by_status": unassessed}
+        return {**{k: int(v) if v is not None else 0 for k, v in totals.items()}, "unassessed_by_status": unassessed,
+                "unassessed_notes": notes}

@@ -42,10 +42,17 @@ class Budget:
     the system under test. Once `seconds` have passed since the first failure (or as soon as the
     system itself faulted), every further example ends at once with the smallest failure seen so far
     — a real one, with its exchanges — and Hypothesis finishes. Against the in-process reference a
-    shrink takes milliseconds and the budget is rarely reached."""
+    shrink takes milliseconds and the budget is rarely reached.
 
-    def __init__(self, seconds: float):
+    Under a time budget (`deadline`, the property's share) the search also ends there: a new example after the
+    deadline ends its round at once (RoundOver, the property has run one), and shrinking a failure found then
+    gets what is left of the share, at least MIN_SHRINK seconds — not the whole run's budget left, which let one
+    failing property take 9× its share and starve the rest to one example each (rvendor s11 D2)."""
+
+    def __init__(self, seconds: float, deadline: float | None = None, clock: Any = time.monotonic):
         self.seconds = seconds
+        self.deadline, self.clock = deadline, clock
+        self.started = 0   # examples begun in this property (every property runs at least one)
         self.first: float | None = None
         self.best: PropertyViolation | None = None
         self.best_size = float("inf")
@@ -57,7 +64,7 @@ class Budget:
     def over(self) -> bool:
         """True once the search should end: the system faulted, or the shrinking time is spent."""
         return self.fault is not None or (self.best is not None and self.first is not None
-                                          and time.monotonic() - self.first > self.seconds)
+                                          and self.clock() - self.first > self.seconds)
 
     def begin_example(self) -> None:
         # Re-raised with the traceback they first had: each raise would otherwise lengthen it.
@@ -67,10 +74,16 @@ class Budget:
             assert self.best is not None
             restore_evidence(self.best_evidence)
             raise self.best.with_traceback(self.best_tb)
+        if (self.deadline is not None and self.first is None and self.started
+                and self.clock() >= self.deadline):
+            raise RoundOver()  # the share is spent: no new example (a failure being shrunk is bounded above)
+        self.started += 1
 
     def failed(self, e: PropertyViolation) -> None:
         if self.first is None:
-            self.first = time.monotonic()
+            self.first = self.clock()
+            if self.deadline is not None:  # shrinking spends the share's rest, at least a moment
+                self.seconds = min(self.seconds, max(MIN_SHRINK, self.deadline - self.first))
         size = sum(len(s.ops) for s in e.stories)
         if size <= self.best_size:
             self.best, self.best_size, self.best_evidence = e, size, snapshot_evidence()
@@ -81,6 +94,12 @@ class Budget:
             self.fault, self.fault_tb = e, e.__traceback__
 
 
+class RoundOver(BaseException):
+    """A property's share of the budget is spent before a new example: its round ends there (Budget.begin_example).
+    A BaseException, so Hypothesis takes it for no failure of the property, and the runner catches it."""
+
+
+MIN_SHRINK = 2.0        # seconds a failure found at the end of its share may still shrink (settings.SHRINK_SECONDS)
 FIRST_ROUND = 1         # examples in a property's first round under a budget (its cost is unknown yet)
 GROWTH = 8              # a round at most this many times the one before
 FILL = 0.8              # aim each round at this fraction of the time left, so it ends before the deadline
@@ -290,12 +309,12 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
     if prop.differential and is_reference(adapter):
         pytest.skip("差分属性只对参考实现以外的被测系统有意义 differential: the system under test is the reference itself")
     _unsendable_note(adapter, prop, ch)
-    budget = Budget(ps.shrink_seconds)
+    deadline = ps.begin_property()
+    budget = Budget(ps.shrink_seconds, deadline, ps.clock)
     count = _Tried(ch)
     skips = Skips(count)
     ctx = Context(GuardedAdapter(adapter, budget, skips), policy, prop, budget)  # type: ignore[arg-type]
     batch = ps.batch if in_process(adapter) else 1
-    deadline = ps.begin_property()
     current = {"seed": ps.seed, "n": None}
     started = time.monotonic()
     if deadline is not None:
@@ -309,7 +328,10 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             def one_round(k: int, n: int) -> int:
                 before = count[0]
                 current["seed"], current["n"] = _round_seed(ps.seed, k), n
-                _run_once(prop, ctx, ps, count, current["seed"], n, batch)
+                try:
+                    _run_once(prop, ctx, ps, count, current["seed"], n, batch)
+                except RoundOver:
+                    return 0  # the share is spent: no further round (Rounds stops on a round that ran short)
                 return count[0] - before
 
             def progress(r: Rounds) -> None:
@@ -345,7 +367,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         raise
     finally:
         if budget.first is not None:
-            ps.shrink_spent += min(time.monotonic() - budget.first, budget.seconds)
+            ps.shrink_spent += min(budget.clock() - budget.first, budget.seconds)
         ps.examples[request.node.nodeid] = count[0]
         ps.items[request.node.nodeid] = count.items or count[0]  # one item an example unless batched
         if ch is not None:

@@ -172,10 +172,14 @@ def _region_text(summary: dict) -> str:
     if not region:
         return "—"
     text = str(region)
-    if summary.get("region_label") and summary["region_label"] != region:
+    file = summary.get("region_file")
+    by_path = bool(file) and _same_file(str(region), str(file))
+    if by_path:  # given by its path: the file is named once, after the region's own label
+        text = summary.get("region_label") or ""
+    elif summary.get("region_label") and summary["region_label"] != region:
         text += f" {summary['region_label']}"
-    if summary.get("region_file"):
-        text += f"；文件 file {summary['region_file']}"
+    if file:
+        text += f"{'；' if text else ''}文件 file {file}"
     if summary.get("region_sha256"):
         text += f"；SHA-256 {summary['region_sha256']}"
     if summary.get("region_error"):
@@ -183,6 +187,14 @@ def _region_text(summary: dict) -> str:
     if summary.get("region_example"):
         text += "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）"
     return text
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether --region `a` (a name or a path) is the file `b` the figures were read from."""
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda v: v) -> list[tuple[str, Any]]:

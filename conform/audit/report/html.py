@@ -145,6 +145,16 @@ def _ledger_wide() -> dict[str, tuple[frozenset, str | None]]:
     return out
 
 
+def _balance_only() -> frozenset[str]:
+    """The ledger-wide readings that by their own text bear only on a person with an opening balance (a relative's
+    account, the account-used flag): beside an example taken as recorded for want of one (A-AUDIT-ACCT-UNKNOWN) they
+    say nothing of it."""
+    from ..run import RECORDED_AMOUNT_ASSUMPTIONS
+
+    needs = {aid for aid, _c, _f, needs_balance in RECORDED_AMOUNT_ASSUMPTIONS if needs_balance}
+    return frozenset(needs | {f"{a}-ABSENT" for a in needs} | {"A-AUDIT-ACCT-USED"})
+
+
 def _reading_texts() -> dict[str, str]:
     """The audit readings' texts as run.py states them: for one a clause cites that the run's list leaves out."""
     from ..run import AUDIT_ASSUMPTIONS, CHRONIC_KIND_REGISTERED, LEDGER_ASSUMPTIONS
@@ -167,7 +177,9 @@ def audit_readings(fields: list[dict], clauses: list[Any], stated: dict[str, str
     differing = {f.get("field") for f in fields}
     med = fields[0].get("med_type") if fields else None
     wide = _ledger_wide()
-    ids += [aid for aid in stated if aid in wide and wide[aid][0] & differing and wide[aid][1] in (None, med)]
+    no_balance = "A-AUDIT-ACCT-UNKNOWN" in ids
+    ids += [aid for aid in stated if aid in wide and wide[aid][0] & differing and wide[aid][1] in (None, med)
+            and not (no_balance and aid in _balance_only())]
     known = _reading_texts()
     out = []
     for aid in dict.fromkeys(ids):
@@ -205,12 +217,31 @@ def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callab
     return ex
 
 
+def shared_readings(worked: list[dict]) -> list[dict]:
+    """The audit readings two or more worked examples rest on: listed once above the examples (raudit2 D7 — the same five
+    repeated under every example read as noise); each example then lists its own others and names these by id
+    (`shared_ids`). With one example nothing is hoisted."""
+    seen: dict[str, dict] = {}
+    count: dict[str, int] = {}
+    for w in worked:
+        for r in w["readings"]:
+            seen.setdefault(r["id"], r)
+            count[r["id"]] = count.get(r["id"], 0) + 1
+    shared = [seen[k] for k in seen if count[k] >= 2]
+    ids = {r["id"] for r in shared}
+    for w in worked:
+        w["shared_ids"] = [r["id"] for r in w["readings"] if r["id"] in ids]
+        w["readings"] = [r for r in w["readings"] if r["id"] not in ids]
+    return shared
+
+
 def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: list[tuple[str, Any]],
            explain: Callable[[str], dict] | None, files: list[str]) -> str:
     stated = {str(a.get("id")): str(a.get("text") or "") for a in summary.get("assumptions") or [] if a.get("id")}
     classes = []
     for c in data["classes"]:
         classes.append({**c, "worked": worked_example(con, c["example"], explain, stated)})
+    shared = shared_readings([c["worked"] for c in classes])
     # Without hifp_pay in the ledger there is no over- or underpayment to draw: no bars of ¥0.00.
     fund = summary.get("fund_audited", True)
     month_chart = bar_chart(data["by_month"] if fund else [], "month", recent=True, kind="月", unit="个",
@@ -225,7 +256,7 @@ def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: 
     facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]] if fund else [],
                                "label", kind="机构等级", unit="个", rest="（各机构见 audit.xlsx“按机构”）")
     return _environment().get_template("audit.html.j2").render(
-        s=summary, d=data, t=data["totals"], overview=overview, classes=classes, month_chart=month_chart,
+        s=summary, d=data, t=data["totals"], overview=overview, classes=classes, shared=shared, month_chart=month_chart,
         facility_chart=facility_chart, files=files)
 
 

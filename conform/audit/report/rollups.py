@@ -122,6 +122,16 @@ SELECT raw.*, CASE WHEN raw.setl_id = pairs.owner THEN pairs.net END AS pair_net
 FROM raw LEFT JOIN pairs ON raw.field = 'hifp_pay' AND pairs.pair = coalesce(raw.init_setl_id, raw.setl_id)"""
 
 
+def fields_union(field_sets: str | None) -> str:
+    """涉及字段 as a reader takes it: every field any of the class's settlements differs in, once, in the fields' order,
+    with its label ("起付线 act_pay_dedc、统筹基金支付 hifp_pay"), not the sets of fields joined by ' | '."""
+    from .text import field_label
+
+    names = {f.strip() for part in str(field_sets or "").split(" | ") for f in part.split(", ") if f.strip()}
+    order = {f: i for i, f in enumerate(_FIELD_ORDER)}
+    return "、".join(field_label(f) for f in sorted(names, key=lambda f: (order.get(f, len(order)), f)))
+
+
 def fen(x: Any) -> int:
     """An exact DECIMAL yuan figure as integer fen (the roll-ups' money unit)."""
     if x is None:
@@ -261,6 +271,7 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
         GROUP BY cls ORDER BY settlements DESC, cls""")
     for c in classes:
         c["name"], c["description"] = CLASSES[c["cls"]]
+        c["fields_union"] = fields_union(c["field_sets"])
         c["clauses"] = _clip(unique_clauses(c["clauses"]), 400)  # "A" and "A；A-REVERSAL" name A once
         c["field_sets"] = _clip(c["field_sets"], 400)
     # "多付最多": only those the fund overpaid (a person with other differences only is not a top overpayment)

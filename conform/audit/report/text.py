@@ -5,10 +5,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from conform.reference.case import FACILITIES, PSN_TYPES
+from conform.reference.case import FACILITIES, MED_TYPES, PSN_TYPES
 from conform.reference.trace import CITE_SEP, join_cites
 
 PSN_LABEL = {k: f"{k} {v[2]}" for k, v in PSN_TYPES.items()}
+MED_LABEL = {k: f"{k} {v}" for k, v in MED_TYPES.items()}
+# Who computed a row's expected figures (discrepancies' `route`), in the reports' words; ROUTE_NOTE says what each is.
+ROUTE_LABELS = {"plan": "稽核计划 plan", "reference": "参考实现 reference"}
+ROUTE_NOTE = ("差异明细的“计算途径”：稽核计划 plan＝按政策文件写成的 SQL 计划逐行重算（普通门诊统筹等能精确表达的人员）；"
+              "参考实现 reference＝参考实现逐人结算（慢特病、年中退休、撤销不紧接原结算等计划不能精确表达的人员）。"
+              "两者按同一政策文件和地区配置计算，结果逐行相同（差分测试）")
 FIELD_LABELS = {
     "inscp_scp_amt": "政策范围内费用",
     "act_pay_dedc": "本次计入起付线",

@@ -25,7 +25,8 @@ from conform.harness.report.model import as_number
 from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
 from .rollups import NO_ROWS
-from .text import FACILITY_LABELS, PSN_LABEL, fen_to_yuan, field_label, fund_audited
+from .text import (FACILITY_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, fen_to_yuan, field_label,
+                   fund_audited)
 
 EXCEL_MAX_ROWS = 1_048_576
 # A date is written as a date cell (a serial number shown yyyy-mm-dd), so a regulator can filter and sort by it;
@@ -195,6 +196,7 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
         at = max((i + 1 for i, (k, _) in enumerate(notes) if str(k).startswith("未能审核")), default=len(notes))
         notes.insert(at, ("未能审核的原因 reasons not assessed", "见“未能审核”工作表：每个原因的行数、示例 setl_id，"
                                                          "以及参考实现的说明（说明、行数、示例 setl_id）"))
+    notes.append(("计算途径 route", ROUTE_NOTE))  # the detail sheet's 计算途径 column, explained
     _sheet(wb, "概要", ["项目", "内容"], ([k, v] for k, v in notes), widths=[34, 90])
     if reasons:
         _sheet(wb, "未能审核", ["原因代码", "原因", "行数", "示例 setl_id", "参考实现的说明", "该说明的行数", "该说明的示例 setl_id"],
@@ -208,14 +210,14 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
                 ratio = r["field"] == "pool_prop_selfpay"
                 yield [r["setl_id"], r["psn_no"], r["setl_date"], r["month"],
                        PSN_LABEL.get(r["psn_type"], r["psn_type"]), FACILITY_LABELS.get(r["facility"], r["facility"]),
-                       r["fixmedins_code"], r["fixmedins_name"], r["med_type"],
+                       r["fixmedins_code"], r["fixmedins_name"], MED_LABEL.get(r["med_type"], r["med_type"]),
                        field_label(r["field"]), Amount(r["recorded"], ratio), Amount(r["expected"], ratio),
-                       Amount(r["diff"], ratio), r["clause"], r["route"], r["init_setl_id"]]
+                       Amount(r["diff"], ratio), r["clause"], ROUTE_LABELS.get(r["route"], r["route"]), r["init_setl_id"]]
         if capped:
             yield [f"仅列出前{cap}行，共{total}行；全部差异见 discrepancies.parquet"]
 
     n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
-               widths=[22, 18, 12, 9, 16, 18, 16, 24, 8, 26, 14, 14, 16, 40, 10, 22])
+               widths=[22, 18, 12, 9, 16, 18, 16, 24, 14, 26, 14, 14, 16, 40, 16, 22])
     fund = fund_audited(summary)
     t = rollups["totals"]
     order = fund and bool(t.get("overpaid_order") or t.get("underpaid_order"))
@@ -227,7 +229,7 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
     _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
                           "示例结算ID", *(ORDER_HEADERS if order else ())],
            ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"] if fund else None),
-             _yuan(c["underpaid"] if fund else None), c["field_sets"], c["clauses"], c["example"],
+             _yuan(c["underpaid"] if fund else None), c["fields_union"], c["clauses"], c["example"],
              *((_yuan(c["overpaid_order"]), _yuan(c["underpaid_order"])) if order else ())]
             for c in rollups["classes"]),
            widths=[34, 50, 12, 10, 16, 16, 40, 40, 22] + ([20, 20] if order else []))

@@ -301,6 +301,19 @@ class PersonLedger:
                 trace.add("个人账户支付", "个人负担{}元{}，账户余额{}元，账户支付{}元",
                           (psn_part, f"（共济支付{fmt(mulaid)}元以外{fmt(own_part)}元）" if mulaid else "", balance, own),
                           self.rules.policy.account_pay_cite, own)
+        elif trace.keeps:
+            # The account pays nothing, and the working says why under the rule that decides it: a system paying from
+            # it here then differs at this step, and is blamed on the account's rule — not, for want of a step, on
+            # every clause of the visit's working (its pooling article, readings on its kind of visit; rvendor s11 D3)
+            if not s.acct_used_flag:
+                why = "本次结算未使用个人账户（acct_used_flag 0）"
+            elif balance is None:
+                why = "个人账户余额未知（未给出期初余额或没有个人账户），不从账户支付"
+            elif balance <= ZERO:
+                why = f"个人账户余额{fmt(balance)}元"
+            else:
+                why = f"个人负担{fmt(own_part)}元，无须账户支付"
+            trace.add("个人账户支付", "{}，账户支付{}元", (why, ZERO), self.rules.policy.account_pay_cite, ZERO)
         acct = own + mulaid if mulaid else own
         if mulaid and trace.keeps:
             trace.add("个人账户共济支付", "共济账户（按清单记录）支付{}元，个人账户支出合计{}元", (mulaid, acct),

@@ -63,11 +63,15 @@ FIELD_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
 
 def blamed(fields: list[str], policy: str, tagged: tuple[str, ...]) -> tuple[str, ...]:
     """The tagged articles the compared fields belong to (all tagged ones when a field is unknown); a
-    reading (A-…) where no article of the document governs the field (ACCOUNT_READINGS)."""
+    reading (A-…) where no article of the document governs the field (ACCOUNT_READINGS). Where the fields' own
+    articles are none of the tagged ones, those articles: a wrong account payment found by a property of the pooling
+    articles is the account article's, never the pooling one's (docs/connect-your-system.md §7, rvendor s11 D3)."""
     out: list[str] = []
+    own: list[str] = []
     for f in fields:
         arts = FIELD_CLAUSES.get(f, {}).get(policy)
         if arts is None:
             return tagged
+        own += [a for a in arts if a not in own]
         out += [a for a in arts if (a in tagged or a.startswith("A-")) and a not in out]
-    return tuple(out) or tagged
+    return tuple(out) or tuple(own) or tagged

@@ -482,14 +482,27 @@ def _route_readings(trace: list[dict]) -> set[str]:
 RATIO_ONLY = ("结算支付比例",)
 
 
+# The steps of the account's part of a settlement (what it pays, what a relative's account pays), and the figures they
+# decide: the account's rules are blamed only where one of those differs (docs/connect-your-system.md §7).
+ACCOUNT_STEPS = ("个人账户支付", "个人账户共济支付")
+ACCOUNT_FIELDS = frozenset({"acct_pay", "balc", "acct_balance"})
+
+
 def _whole(m: dict, trace: list[dict]) -> str:
     """The clauses of every step of an item's trace, each part once (one clause line, as a step's), the base's
     (政策范围内费用, the platform's 口径) only for the base itself, a step recording the ratio (`RATIO_ONLY`) only
-    for the ratio: what a figure no one step shows rests on."""
+    for the ratio: what a figure no one step shows rests on. The account's steps (`ACCOUNT_STEPS`) only for an
+    account figure, and for a balance no step shows, those steps alone where there are any: a wrong balance is the
+    account's, not the visit's pooling (rvendor s11 D3)."""
     base = PARTING_WORDS["inscp_scp_amt"]
+    account = m["field"] in ACCOUNT_FIELDS
+    if account and any(isinstance(t, dict) and _named(t, ACCOUNT_STEPS) for t in trace):
+        trace = [t for t in trace if isinstance(t, dict) and _named(t, ACCOUNT_STEPS)]
     parts: list[str] = []
     for t in trace:
         if not isinstance(t, dict) or (m["field"] != "inscp_scp_amt" and _named(t, base)):
+            continue
+        if not account and _named(t, ACCOUNT_STEPS):
             continue
         if m["field"] != "pool_prop_selfpay" and str(t.get("step", "")) in RATIO_ONLY:
             continue
@@ -603,8 +616,8 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
         if m["field"] != root["field"] or m.get("item", "") != root.get("item", ""):
             continue
         trace = traces.get(m.get("item", "")) or traces.get("") or []
-        if m["field"] == "infcode":
-            clauses = [str(t.get("clause", "")) for t in trace]
+        if m["field"] == "infcode":  # the settlement's articles: its account's part follows from it, refused or not
+            clauses = [str(t.get("clause", "")) for t in trace if not _named(t, ACCOUNT_STEPS)]
         else:
             clauses = [_step(m, trace, evidence, mismatches)[1]] if trace else []
         for clause in clauses:

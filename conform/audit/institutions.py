@@ -23,8 +23,8 @@ from conform.reference.case import FACILITIES, MAX_TEXT
 
 from . import sources
 from .errors import AuditInputError
-from .mapping import Mapping, unknown_hosp_lv
-from .sqltext import coded, ident, q, text_value
+from .mapping import PHARMACY_LEVEL, Mapping, coded_or_empty, unknown_hosp_lv
+from .sqltext import ident, q, text_value
 from .tables import drop_view
 
 TABLE = "institutions"
@@ -61,6 +61,9 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
         raise AuditInputError("the institutions table needs a fixmedins_code column (rename with --map)", file=where)
     # a code in Excel's text-keeping form (="4201…", '4201…, a tab) is read bare, as in a ledger (sources.WRAPPED)
     code = sources.id_text(ident(names["fixmedins_code"]))
+
+    def _spelled(column: str) -> str:  # as the table's header spells it: 医院等级 (hosp_lv)
+        return f"{names[column]} ({column})" if names.get(column, column) != column else column
     if "facility" in names:
         level, raw_col = text_value(ident(names["facility"])), "facility"
         known = mapping.codes.get("facility")
@@ -74,7 +77,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
     else:
         raise AuditInputError("the institutions table needs a facility column (or hosp_lv with [codes.hosp_lv] in --map)",
                               file=where)
-    mapped = coded(level, known)
+    mapped = coded_or_empty(level, known)  # [codes.hosp_lv] "" = "pharmacy": a pharmacy's empty 医院等级
     listing = ", ".join(f"{k} ({v})" for k, v in FACILITIES.items())
     allowed = "(" + ", ".join(q(k) for k in FACILITIES) + ")"
     try:
@@ -103,14 +106,16 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
                                   "shifted, or a note exported into it?)",
                                   file=where, row=row, column=names["fixmedins_code"], unit=unit)
         if why == "code":
-            raise AuditInputError("missing", file=where, row=row, column="fixmedins_code", unit=unit)
+            raise AuditInputError("missing", file=where, row=row, column=_spelled("fixmedins_code"), unit=unit)
         if why == "missing":
-            raise AuditInputError("missing", file=where, row=row, column=raw_col, unit=unit)
+            said = "empty: " + PHARMACY_LEVEL if raw_col == "hosp_lv" else \
+                "missing: give the level (tertiary, secondary, primary, unrated or pharmacy)"
+            raise AuditInputError(said, file=where, row=row, column=_spelled(raw_col), unit=unit)
         if raw_col == "hosp_lv":  # as the ledger says it: the codes the map gives, and a leading zero lost
             raise AuditInputError(f"{unknown_hosp_lv(mapping, skip=False)}: {raw!r}", file=where, row=row,
-                                  column=raw_col, unit=unit)
+                                  column=_spelled(raw_col), unit=unit)
         raise AuditInputError(f"unknown level {raw!r}; expected one of {listing}", file=where, row=row,
-                              column=raw_col, unit=unit)
+                              column=_spelled(raw_col), unit=unit)
     clash = con.execute("""SELECT fixmedins_code, min(src_row), max(src_row), min(facility), max(facility)
         FROM _institutions_rows GROUP BY fixmedins_code HAVING count(DISTINCT facility) > 1
         ORDER BY min(src_row) LIMIT 1""").fetchall()

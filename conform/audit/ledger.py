@@ -32,8 +32,8 @@ from conform.reference.case import MAX_TEXT
 from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
-from .mapping import CODED, Mapping, ledger_columns, listing, unknown_hosp_lv
-from .sqltext import coded, ident, q, text_value
+from .mapping import CODED, PHARMACY_LEVEL, Mapping, coded_or_empty, ledger_columns, listing, unknown_hosp_lv
+from .sqltext import ident, q, text_value
 from .tables import drop_view
 
 TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "fixmedins_name", "dise_codg",
@@ -373,7 +373,7 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     for c in TEXT:
         src, typ = names.get(c, (None, None))
         cell = sources.id_text(src) if src and text_file and c in sources.WRAPPED else text_value(src) if src else None
-        sel[c] = coded(cell, mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
+        sel[c] = coded_or_empty(cell, mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
         if src and c in CODES:  # strlen is the stored length (no scan); length counts characters only where bytes exceed it
             raw = f"CAST({src} AS VARCHAR)"
             bad.append((f"(strlen({raw}) > {MAX_TEXT} AND length({raw}) > {MAX_TEXT})", c,
@@ -461,8 +461,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     for c in ("setl_id", "psn_no"):
         bad.append((f"{c} IS NULL", c, "missing", "''"))
     bad.append(("setl_date IS NULL", "setl_date" if "setl_date" in names else "setl_time", "missing", "''"))
-    for c in ("psn_type", "med_type", "facility", "medfee_sumamt"):
+    for c in ("psn_type", "med_type", "medfee_sumamt"):
         bad.append((f"NOT {rev} AND {c} IS NULL", c, "missing", "''"))
+    bad.append((f"NOT {rev} AND facility IS NULL", *_no_level(level_from, inst.MISSING in names), "''"))
     if "setl_time" in names and "setl_date" in names:
         # setl_date is COALESCE(the date given, setl_time's date): it differs from setl_time's date only where both
         # are given and disagree. The year (deductible, cap) comes from setl_date and the order from both
@@ -588,6 +589,17 @@ def spelled_headers(cols: dict[str, str] | list[str], mapping: Mapping) -> dict[
     return {mapping.rename(c): c for c in cols if c != "src_row"}
 
 
+def _no_level(level_from: str, by_institutions: bool) -> tuple[str, str]:
+    """(column, message) for a settlement without a facility level: named by where the level was to come from."""
+    if by_institutions:
+        return ("fixmedins_code", "missing: the level is looked up in the institutions table (--institutions) by "
+                "fixmedins_code, and this row has none")
+    if level_from == "hosp_lv":
+        return "hosp_lv", "empty: " + PHARMACY_LEVEL
+    return "facility", ("missing: give the level (tertiary, secondary, primary, unrated or pharmacy), or map the "
+                        "platform's hosp_lv codes with [codes.hosp_lv]")
+
+
 def _raise_row(row: tuple, message: str | None = None, headers: dict[str, str] | None = None) -> None:
     file, r, unit, err = row
     col, msg, raw = (err.split("\x1f") + ["", "", ""])[:3] if err else ("", message or "", "")
@@ -622,7 +634,7 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
     finally:
         drop_view(con, rel)
     line = sources.line_of(path, row, encoding, _wanted(mapping))  # a CSV record's own line (src_row counts records)
-    _raise_row((str(path), line, _unit(path), err[0][0] if err else None), "invalid row")
+    _raise_row((str(path), line, _unit(path), err[0][0] if err else None), "invalid row", spelled_headers(cols, mapping))
 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,

@@ -38,6 +38,7 @@ from conform.reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
 from conform.reference.loading import DuplicateKeyError, UniqueSafeLoader, check_yaml_events
 
 from .errors import AuditInputError
+from .sqltext import coded, q
 
 # The coded ledger columns and their codes: what a [codes.<column>] table may map to (hosp_lv fills facility).
 CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "exclusion": EXCLUSIONS}
@@ -93,6 +94,22 @@ def unknown_hosp_lv(mapping: Mapping, skip: bool = True) -> str:
                "text" if zero else ""))
 
 
+def coded_or_empty(expr: str, codes: dict[str, str] | None) -> str:
+    """sqltext.coded, and an empty cell (NULL) given the code of "" where the table has one: [codes.hosp_lv]
+    "" = "pharmacy", the platform's export of a 定点零售药店, which has no hospital grade (raudit2 D3; only the
+    level's tables may map "": _from_dict)."""
+    if not codes or "" not in codes:
+        return coded(expr, codes)
+    return f"COALESCE({coded(expr, {k: v for k, v in codes.items() if k != ''})}, {q(codes[''])})"
+
+
+# A pharmacy (定点零售药店) has no hospital grade: the platform exports its 医院等级 empty (raudit2 D3, Q1).
+PHARMACY_LEVEL = ("a pharmacy (定点零售药店) has no hospital grade (医院等级), and the platform exports it empty: map the "
+                  "empty cell to its level in --map, [codes.hosp_lv] \"\" = \"pharmacy\" (a settlement of med_type other "
+                  "than 41 or 14 at such a row is then refused, so a hospital left empty is not taken for a pharmacy), "
+                  "or export facility")
+
+
 def listing(column: str) -> str:
     """`1101 (职工在职), 1103 (灵活就业在职), …`: the codes a column accepts."""
     return ", ".join(f"{k} ({v})" for k, v in CODE_NAMES[column].items())
@@ -144,6 +161,11 @@ def _from_dict(data: object, source: str) -> Mapping:
         if column not in coded:
             raise AuditInputError(f"[codes.{column}]: the audit reads {column} as it is, no code of it is mapped; "
                                   f"[codes.<column>] maps the values of {', '.join(sorted(coded))}", file=source)
+    for column, table in codes.items():  # an empty cell is a code only of the level (coded_or_empty)
+        if "" in table and _CODE_TARGET.get(column) != "facility":
+            raise AuditInputError(f'[codes.{column}]: "" (an empty cell) is mapped only in [codes.hosp_lv] (a '
+                                  f"pharmacy's empty 医院等级); an empty {column} is a missing value, refused at its "
+                                  "row: export the code", file=source)
     for column, table in codes.items():  # a mistyped target would only surface when the data holds the code
         allowed = CODED.get(_CODE_TARGET.get(column, ""))
         wrong = sorted({v for v in table.values() if allowed is not None and v not in allowed})

@@ -113,5 +113,5 @@ def test_a_renamed_xlsx_time_left_as_a_day_number_is_told_as_a_date(tmp_path):
     ws.cell(3, 4, 45195.36996528)
     path = tmp_path / "serial.xlsx"
     wb.save(path)
-    with pytest.raises(AuditInputError, match=r"serial\.xlsx, row 3, column setl_time: not a date: an Excel date number"):
+    with pytest.raises(AuditInputError, match=r"serial\.xlsx, row 3, column 结算时间 \(setl_time\): not a date: an Excel date number"):
         _expected([path], mapping=(str(m),))

@@ -9,7 +9,8 @@ examples and the seed are recorded on the result and the run.
 With a time budget (settings.py) a property runs its examples in rounds until its share of the
 budget is spent: each round is one Hypothesis run of n examples with its own seed (the session's
 seed + the round's number), n grown from the rate of the rounds before so the next round ends
-near the deadline. A failure names its round's seed and size, which reproduce it alone.
+near the deadline; an example is not begun past the deadline (Budget: the round ends there), and a failure
+shrinks within what is left of the share. A failure names its round's seed and size, which reproduce it alone.
 """
 from __future__ import annotations
 

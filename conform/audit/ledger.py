@@ -110,6 +110,38 @@ RATIO_RE = _exact(MAX_DIGITS[4], 4, "")
 # pool_prop_selfpay in ten-thousandths: a ratio above 1 (100%) is none (checked in every format).
 RATIO_MAX = 10000
 PERCENT_RE = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+) *%$"
+# Export forms of an amount that are refused with what to do (raudit2 D4): Excel's 千位分隔符 ('2,370.31') and
+# full-width characters ('５８．９４', a Chinese input method's). Accepting them would cost every clean cell a second
+# test; refused, the errors pass alone looks at them.
+THOUSANDS_RE = r"^ *-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)? *$"
+FULL_WIDTH_RE = "[０-９．－，]"
+THOUSANDS_HINT = ("a thousands separator (','): Excel's 千位分隔符 number format; format the column as 数值 without "
+                  "使用千位分隔符 (or as 常规) and export again")
+FULL_WIDTH_HINT = ("full-width characters (全角数字, '０'-'９', '．'): write the amount in half-width (半角) digits, e.g. "
+                   "Excel's =ASC(cell), and export again")
+
+
+def amount_hint(value: object) -> str:
+    """What to do with an amount refused as no number (the persons file's, in Python): '' for another form."""
+    if not isinstance(value, str):
+        return ""
+    import re
+
+    if re.match(THOUSANDS_RE, value):
+        return "; " + THOUSANDS_HINT
+    if re.search(FULL_WIDTH_RE, value):
+        return "; " + FULL_WIDTH_HINT
+    return ""
+
+
+# A total row at the foot of a vendor's export (合计, 总计, 小计 in a cell of its own): no settlement (raudit2 D4).
+TOTAL_RE = r"^ *(合 *计|总 *计|小 *计|总 *合 *计)[:：]? *$"
+# The forms a date and a time are read in (DATE_FORMATS, TIME_FORMATS, OFFSET_TIME), for the refusal of another.
+TIME_FORMS = ("2023-03-01 10:00:00, 2023/3/1 10:00:00, 2023/3/1 10:00, 20230301100000, 2023-03-01T10:00:00, with "
+              "fractions of a second (.000) or a zone (+08:00, Z)")
+DATE_FORMS = "2023-03-01, 2023/3/1, 20230301, or a date-time at midnight (2023-03-01 00:00:00)"
+CHINESE_DATE_RE = "[年月日]"
+AM_PM_RE = "上午|下午|AM|PM|am|pm"
 PERCENT_HINT = "write the ratio as a decimal, 0.6000 for 60%"
 RATIO_ABOVE_1 = f"above 1, which no payment ratio is: a percentage? {PERCENT_HINT}"
 EXCEL_SERIAL = r"^\s*[1-9][0-9]{4}(\.[0-9]+)?\s*$"  # 10000-99999: 1927-2173 as Excel counts days
@@ -401,6 +433,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                         text_value(src)))
         if b and errors:  # 'nan', 'NA': a missing value as pandas or R writes it, named so
             bad.extend(_missing_words(c, text_value(src), b))
+        if b and errors:  # Excel's thousands separator, full-width digits: which, and what to do
+            bad.append((f"({b} AND regexp_full_match({text_value(src)}, {q(THOUSANDS_RE)}))", c,
+                        f"not an amount in yuan: {THOUSANDS_HINT}", text_value(src)))
+            bad.append((f"({b} AND regexp_matches({text_value(src)}, {q(FULL_WIDTH_RE)}))", c,
+                        f"not an amount in yuan: {FULL_WIDTH_HINT}", text_value(src)))
         if b:
             what = "not an amount in yuan with at most two decimals" if scale == 2 else \
                 "not a ratio with at most four decimals"
@@ -412,12 +449,22 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     if inst.MISSING in names:  # facility from --institutions: a code the table lacks is named as such
         bad.append((ident(inst.MISSING), "fixmedins_code", "not in the institutions table (--institutions)",
                     text_value(names["fixmedins_code"][0])))
-    for col, cond, what in (("setl_time", st_bad, "not a time (YYYY-MM-DD HH:MM:SS)"), ("setl_date", sd_bad, "not a date (YYYY-MM-DD)")):
+    for col, cond, what in (("setl_time", st_bad, f"not a time; the forms read: {TIME_FORMS}"),
+                             ("setl_date", sd_bad, f"not a date; the forms read: {DATE_FORMS}")):
         if not cond:
             continue
         raw = text_value(names[col][0])
         if errors:  # 'NaT', 'NA': a missing value as pandas or R writes it
             bad.extend(_missing_words(col, raw, cond))
+        if errors:  # Excel's Chinese display forms (2023年1月5日, 上午 8:04:09): which, and what to do
+            forms = TIME_FORMS if col == "setl_time" else DATE_FORMS
+            bad.append((f"({cond} AND regexp_matches({raw}, {q(CHINESE_DATE_RE)}))", col,
+                        "a date as Excel displays it in Chinese (年/月/日), not as a date cell or text in a form read: "
+                        f"format the column as yyyy-mm-dd hh:mm:ss (自定义) in Excel and export again; the forms read: "
+                        f"{forms}", raw))
+            bad.append((f"({cond} AND regexp_matches({raw}, {q(AM_PM_RE)}))", col,
+                        "a 12-hour time (上午/下午, AM/PM) as Excel displays it: format the column as yyyy-mm-dd "
+                        f"hh:mm:ss (24-hour, 自定义) in Excel and export again; the forms read: {forms}", raw))
         if errors:  # why it is no date, where a vendor's column (renamed by --map) holds Excel's day numbers
             bad.append((f"({cond} AND regexp_full_match({raw}, {q(EXCEL_SERIAL)}))", col,
                         "not a date: an Excel date number (the cell was not formatted as a date): format the column "
@@ -455,6 +502,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         said = [("hosp_lv" if c == "facility" and level_from == "hosp_lv" else c, e) for c, e in said]
         # R's NA only where the cell is refused anyway (R_MISSING): a coded column's or a division code's
         bad[:0] = [w for c, e in said for w in _missing_words(c, e, r=c in CODED or c == "hosp_lv" or c in ADMDVS)]
+        # before all: a total row at the foot (合计 in a cell of its own) is told as such, not as its first blank ID
+        totals = [(f"regexp_full_match({text_value(ident(c))}, {q(TOTAL_RE)})", mapping.rename(c),
+                   "a total row (合计/总计), no settlement: delete it (and any other summary row) from the export",
+                   text_value(ident(c))) for c, typ in cols.items() if c != "src_row" and (typ or "").upper() == "VARCHAR"]
+        bad[:0] = totals
     conv_bad, bad = bad, []
     # Row-level rules, on the converted values.
     rev = "(init_setl_id IS NOT NULL)"

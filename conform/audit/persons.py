@@ -30,7 +30,7 @@ from conform.reference.loading import InputError, check_depth, load_json
 from conform.reference.policy import Policy, Rules
 
 from .errors import AuditInputError
-from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT
+from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT, amount_hint
 from .mapping import Mapping, listing
 from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding, own_encoding, unwrap_id, wrapped_id
 from .tables import create_from_arrow
@@ -402,7 +402,8 @@ def _general(rec: object, no: int, path: str, unit: str, mapping: Mapping | None
         if e.item == "person" and e.detail.startswith("unknown field") and isinstance(rec, dict):
             detail, column = _unknown_field(e.detail, rec, mapping)
             raise AuditInputError(detail, file=path, row=no, column=column, unit=unit) from None
-        raise AuditInputError(e.detail, file=path, row=no, column=_field_path(e), unit=unit) from None
+        hint = amount_hint(rec.get(e.field)) if e.field and isinstance(rec, dict) else ""
+        raise AuditInputError(e.detail + hint, file=path, row=no, column=_field_path(e), unit=unit) from None
     return p, untyped
 
 

@@ -1459,6 +1459,9 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding:
     kind = kind_of(path)
     if kind == "parquet":
         return _parquet_view(con, path, name, wanted, ids)
+    disguised = _disguised(path, kind)
+    if disguised:
+        raise AuditInputError(disguised, file=str(path))
     if kind == "csv":
         obj: object = _csv_reader(path, encoding, wanted, ids)
     elif kind == "jsonl":
@@ -1468,6 +1471,41 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding:
     con.register(name, obj)
     schema = obj.schema  # type: ignore[attr-defined]
     return {f.name: ("BIGINT" if f.name == "src_row" else "VARCHAR") for f in schema}
+
+
+def _disguised(path: Path, kind: str) -> str | None:
+    """What a file really is where its first bytes say another format than its suffix (raudit2 D4), with what to
+    do: an xlsx renamed .csv read as "unreadable encoding", an HTML table saved as .xlsx (what many 导出Excel buttons
+    write) as "BadZipFile". None for a file that is what its suffix says (or too short to tell)."""
+    with path.open("rb") as f:
+        head = f.read(1024)
+    if not head:
+        return None
+    zipped, ole = head.startswith(b"PK\x03\x04"), head.startswith(b"\xd0\xcf\x11\xe0")
+    if kind in ("csv", "jsonl"):
+        if zipped:
+            return (f"an Excel workbook (.xlsx, a zip archive) named {path.suffix}: rename it .xlsx, or save it from "
+                    "Excel as CSV")
+        if ole:
+            return f"an old Excel workbook (.xls) named {path.suffix}: save it from Excel as .xlsx or CSV"
+        if head.startswith(b"PAR1"):
+            return f"a Parquet file named {path.suffix}: rename it .parquet"
+        return None
+    if kind != "xlsx" or zipped:
+        return None
+    if ole:
+        return ("an old Excel workbook (.xls) or a password-protected one, named .xlsx: open it in Excel (remove the "
+                "password) and save it as .xlsx (Excel 工作簿) or CSV")
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<html", b"<!doctype", b"<table", b"<meta", b"<head")) or b"<table" in text:
+        return ("an HTML table named .xlsx (what many 导出Excel buttons write), not a workbook: open it in Excel and save "
+                "it as .xlsx (Excel 工作簿) or CSV, or export CSV from the system")
+    if text.startswith(b"<?xml"):
+        return ("an XML file named .xlsx (Excel 2003 XML 表格?), not a workbook: open it in Excel and save it as .xlsx "
+                "(Excel 工作簿) or CSV")
+    if head[:64].isascii() or b"," in head:
+        return "a text file named .xlsx, not a workbook: if it is CSV, rename it .csv"
+    return None
 
 
 def id_columns(mapping) -> frozenset[str]:

@@ -32,7 +32,8 @@ from conform.reference.case import MAX_TEXT
 from . import institutions as inst
 from . import sources
 from .errors import AuditInputError
-from .mapping import CODED, PHARMACY_LEVEL, Mapping, coded_or_empty, ledger_columns, listing, unknown_hosp_lv
+from .mapping import (CODED, PHARMACY_LEVEL, PLATFORM_UNREAD, Mapping, coded_or_empty, ledger_columns, listing,
+                      unknown_hosp_lv)
 from .sqltext import ident, q, text_value
 from .tables import drop_view
 
@@ -748,7 +749,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         raise AuditInputError(f"--admdvs {home}: no ledger file has insuplc_admdvs (参保地医保区划), so persons insured "
                               "elsewhere cannot be told apart: export that column, or leave --admdvs out")
     _same_recorded(recorded_in)
-    _map_sources_found(mapping, headers | institutions, present, paths)
+    _map_sources_found(mapping, headers | institutions, present, paths, note)
     # A column one constant in every file (the same one) is not stored: the view `ledger` gives it (_ledger_view).
     # init_setl_id is always stored (_init_acct_pay and _skip_rows update STORED joining on it), _skip wherever
     # _skip_rows updates it.
@@ -824,19 +825,30 @@ def _persons_said(path: Path, fields: list[str], others: tuple[tuple[str, str], 
                    "wrongly")
 
 
-def _map_sources_found(mapping: Mapping, headers: set[str], present: set[str], paths: list[Path]) -> None:
+def _map_sources_found(mapping: Mapping, headers: set[str], present: set[str], paths: list[Path],
+                       note: Callable[[str], None] | None = None) -> None:
     """Refuse a --map column no file has whose target is missing too: a vendor's name mistyped in the map
     (XXZ for XXZF) would leave its amount absent, read as 0 (or a recorded figure unaudited), and every
     row it touches a false discrepancy. A source that is absent while its target is exported under the
-    platform's name is harmless (a vendor map reused on a platform export)."""
+    platform's name is harmless (a vendor map reused on a platform export), and so is one whose target the audit
+    does not read (PLATFORM_UNREAD). A time or date column mapped and absent while the other is read (one vendor
+    map for months exported with 结算时间 and months with 结算日期) is not refused: an absent time is said to `note`
+    (the date then orders a day's rows by the export's order, A-AUDIT-ORDER, as docs/audit.md §1 says)."""
+    where = str(paths[0]) + (f" (and {len(paths) - 1} more files)" if len(paths) > 1 else "")
     for src, dst in mapping.columns.items():
-        if src in headers or dst in present:
+        if src in headers or dst in present or dst in PLATFORM_UNREAD:
+            continue
+        other = {"setl_time": "setl_date", "setl_date": "setl_time"}.get(dst)
+        if other in present:
+            if note is not None and dst == "setl_time":  # (an absent date loses nothing: it is setl_time's)
+                note(f"注意 note: --map {src}={dst}: no ledger file has a column {src!r}; {other} is read instead"
+                     "（同一天内的先后按导出顺序，A-AUDIT-ORDER）")
             continue
         close = difflib.get_close_matches(src, sorted(headers - ledger_columns()), n=3, cutoff=0.6)
         said = (f"; did you mean {' or '.join(map(repr, close))}?" if close
                 else "; a mapping names a vendor's column exactly as the export's header spells it")
         raise AuditInputError(f"--map {src}={dst}: no ledger file has a column {src!r}, nor {dst!r}{said}",
-                              file=", ".join(str(p) for p in paths))
+                              file=where)
 
 
 def _same_recorded(recorded_in: list[tuple[Path, set[str]]]) -> None:

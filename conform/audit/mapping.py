@@ -19,8 +19,9 @@ document does not govern (another insurance, another fund): they are counted by 
 report, never assessed, and their reversals go with them. Nothing here is a policy figure: only
 names and codes.
 
-A [columns] target must be a ledger column (conform/audit/ledger.py's names), or a column [skip] names: a
-mistyped target would silently take a field out of the audit. A [codes.<column>] must name a text
+A [columns] target must be a ledger column (conform/audit/ledger.py's names), a column [skip] names, or a platform
+field the audit does not read (PLATFORM_UNREAD: accepted, not read): a mistyped target would silently take a field
+out of the audit. A [codes.<column>] must name a text
 column of the ledger (or hosp_lv). Targets, code tables and [skip] columns are matched to the ledger's
 names case and surrounding spaces aside (HIFP_PAY is hifp_pay).
 """
@@ -49,6 +50,19 @@ _CODE_TARGET = {**{c: c for c in CODED}, "hosp_lv": "facility"}
 CODE_NAMES = {c: {k: (v[-1] if isinstance(v, tuple) else v) for k, v in codes.items()} for c, codes in CODED.items()}
 
 
+# Fields of the platform's settlement output (2207 setlinfo) and settlement table (setl_d) that no rule of the audit
+# reads. A regulator's map is written once for the platform's export and names every column (险种类型 = insutype,
+# 姓名 = psn_name): such a target is accepted and the column not read (raudit2 D6; docs/audit.md §2) — [skip] may
+# still leave out rows by it. A name outside both lists is refused as a mistyped target.
+PLATFORM_UNREAD = frozenset({
+    "mdtrt_id", "psn_name", "psn_cert_type", "certno", "gend", "naty", "brdy", "age", "insutype", "cvlserv_flag",
+    "mdtrt_cert_type", "mdtrt_cert_no", "balc", "medins_setl_id", "clr_optins", "clr_way", "clr_type", "setl_type",
+    "begndate", "enddate", "dise_name", "emp_no", "emp_name", "emp_type", "fixmedins_type", "fix_blng_admdvs",
+    "insu_admdvs", "refd_setl_flag", "year", "psn_idet_type", "sp_psn_type", "ipt_otp_no", "matn_type",
+    "birctrl_type", "cash_payamt", "opter_id", "opter_name", "opt_time", "crte_time", "updt_time", "crter_id",
+    "crter_name", "memo"})
+
+
 def ledger_columns() -> frozenset[str]:
     """The columns a ledger file may hold under the platform's names: what a [columns] target may be."""
     from . import ledger  # ledger imports this module: read its names when asked, not at import
@@ -74,7 +88,8 @@ def _spelled(name: str, known: frozenset[str]) -> str:
 
 
 def _unknown(name: str, known: frozenset[str]) -> str:
-    """'not a ledger column; did you mean …' for a name not in `known`."""
+    """'not a ledger column; did you mean …' for a name not in `known` (nor, for a [columns] target, a platform field
+    the audit does not read: PLATFORM_UNREAD)."""
     close = difflib.get_close_matches(name.strip().casefold(), sorted(known), n=3, cutoff=0.6)
     return (f"{name!r} is not a ledger column; " + (f"did you mean {' or '.join(close)}?" if close else
             f"the ledger's columns (docs/audit.md §1): {', '.join(sorted(known))}"))
@@ -177,7 +192,7 @@ def _from_dict(data: object, source: str) -> Mapping:
     if not isinstance(skip, dict) or not all(isinstance(v, list) and v and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v)
                                              for v in skip.values()):
         raise AuditInputError('[skip] must give each column a list of codes, e.g. med_type = ["51", "52"]', file=source)
-    return Mapping({str(k): _spelled(str(v), known) for k, v in cols.items()}, codes,
+    return Mapping({str(k): _spelled(str(v), known | PLATFORM_UNREAD) for k, v in cols.items()}, codes,
                    {_spelled(str(c), known): tuple(dict.fromkeys(str(x) for x in v)) for c, v in skip.items()})
 
 
@@ -192,7 +207,7 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             src, dst = (s.strip() for s in spec.split("=", 1))
             if not src or not dst:
                 raise AuditInputError(f"--map {spec!r}: expected src=dst")
-            parts.append((spec, False, Mapping({src: _spelled(dst, ledger_columns())})))
+            parts.append((spec, False, Mapping({src: _spelled(dst, ledger_columns() | PLATFORM_UNREAD)})))
             m = m.merged(parts[-1][2])
             continue
         if path.is_dir():
@@ -232,9 +247,9 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
     known = ledger_columns()
     for spec, is_file, part in parts:
         for src, dst in part.columns.items():
-            if dst in known or dst in m.skip:
+            if dst in known or dst in m.skip or dst in PLATFORM_UNREAD:  # the last: accepted, not read
                 continue
             if is_file:
-                raise AuditInputError(f"[columns] {src} = {dst!r}: {_unknown(dst, known)}", file=spec)
-            raise AuditInputError(f"--map {src}={dst}: {_unknown(dst, known)}")
+                raise AuditInputError(f"[columns] {src} = {dst!r}: {_unknown(dst, known | PLATFORM_UNREAD)}", file=spec)
+            raise AuditInputError(f"--map {src}={dst}: {_unknown(dst, known | PLATFORM_UNREAD)}")
     return m

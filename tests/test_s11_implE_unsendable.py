@@ -132,3 +132,33 @@ def test_a_platform_environment_without_a_remote_area_still_runs_the_properties_
     # each settling property says it drew no remote visit, and why
     said = [c for c in drew if "remote" in (c.extra or {}).get("not_drawn", {})]
     assert said and all("remote_mdtrtarea_admvs" in c.extra["not_drawn"]["remote"] for c in said)
+
+
+def test_a_facility_level_without_a_test_institution_is_not_drawn(tmp_path):
+    """A test environment without a 定点药店 (or an 未定级 institution) among [adapter.platform.facilities]: its pharmacy
+    purchases were not applicable one by one, and a long year almost always holds one; now none is drawn."""
+    import random
+
+    from conform.harness.adapters import make_adapter
+    from conform.harness.config import load_adapter_config
+
+    text = sample_config("http://127.0.0.1:9/")
+    text = re.sub(r"(?m)^(pharmacy|unrated) = \{.*\n", "", text)
+    path = tmp_path / "no-pharmacy.toml"
+    path.write_text(text, encoding="utf-8")
+    kinds = make_adapter(config=load_adapter_config(str(path))).unsendable()
+    assert {"facility:pharmacy", "facility:unrated"} <= set(kinds) and "facility:tertiary" not in kinds
+    assert "pharmacy" in kinds["facility:pharmacy"] and "[adapter.platform.facilities]" in kinds["facility:pharmacy"]
+
+    setting = generators.settings_for("panzhihua")[0]
+    person = generators.decode_person(setting, 2024, "1101", 0, None)
+    rnd = random.Random(5)
+    seeds = [rnd.getrandbits(96) for _ in range(400)]
+    drawn = [generators.decode_settlement(setting, person, s)[0] for s in seeds]
+    assert {v["facility"] for v in drawn} == {"tertiary", "secondary", "primary", "unrated", "pharmacy"}
+    with generators.leave_out(kinds):
+        kept = [generators.decode_settlement(setting, person, s)[0] for s in seeds]
+    assert {v["facility"] for v in kept} == {"tertiary", "secondary", "primary"}
+    assert not any(v["med_type"] == "41" for v in kept)
+    # the default draw is what it was before any leave_out
+    assert [generators.decode_settlement(setting, person, s)[0] for s in seeds] == drawn

@@ -647,17 +647,22 @@ class _VisitDecoder:
     of each registered disease, the exclusions, whether an out-of-town visit is determined) is
     worked out once per year rather than once per visit; each seed is then read with plain divmod."""
 
-    __slots__ = ("options", "diseases", "remote_ok", "exclusions", "spans")
+    __slots__ = ("options", "levels", "diseases", "remote_ok", "exclusions", "spans")
 
     def __init__(self, setting: Setting, person: Person, med_types: tuple[str, ...] | None, max_fen: int):
         self.options = med_type_options(person, med_types)
         covers_special = "special" in setting.rules.policy.covers if person.diseases else False
+        # a facility level the system under test cannot be sent (leave_out "facility:<level>"): no visit there, unless
+        # no hospital level is left (then every example is skipped by the runner, and the property is not applicable)
+        levels = tuple(f for f in HOSPITAL_LEVELS if f"facility:{f}" not in _LEFT_OUT) or HOSPITAL_LEVELS
+        self.levels = levels
         no_pharmacy = pharmacy_open(setting) is not None  # a pharmacy's ratio the region has not given
+        no_pharmacy = no_pharmacy or "facility:pharmacy" in _LEFT_OUT
         if no_pharmacy and "41" in self.options:
             self.options = tuple(m for m in self.options if m != "41") or _weighted(("11",))
         # A special disease follows inpatient rules, which no document gives for pharmacies.
-        self.diseases = tuple((d.dise_codg, HOSPITAL_LEVELS if (d.kind == "special" and covers_special) or no_pharmacy
-                               else HOSPITAL_LEVELS + ("pharmacy",)) for d in person.diseases)
+        self.diseases = tuple((d.dise_codg, levels if (d.kind == "special" and covers_special) or no_pharmacy
+                               else levels + ("pharmacy",)) for d in person.diseases)
         self.remote_ok = remote_allowed(setting, person)
         self.exclusions = () if "exclusion" in _LEFT_OUT else _exclusions(setting.policy)
         # An amount in fen: mostly up to 3,000 yuan (around deductibles and caps), sometimes up to
@@ -684,7 +689,7 @@ class _VisitDecoder:
             dise, levels = self.diseases[which % len(self.diseases)]
             facility = levels[level % len(levels)]
         else:
-            facility = HOSPITAL_LEVELS[level % 4]
+            facility = self.levels[level % len(self.levels)]
         n, s0 = divmod(n, 1001)
         n, s1 = divmod(n, 1001)
         n, s2 = divmod(n, 1001)

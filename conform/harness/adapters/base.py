@@ -29,8 +29,10 @@ OPERATIONS = {
 }
 
 # Kinds of visit an adapter may be unable to send (Adapter.unsendable): an out-of-town visit (异地就医), a visit the
-# fund does not pay by rule (不予支付情形, `exclusion`).
-UNSENDABLE_KINDS = {"remote": "异地就医 remote visit", "exclusion": "不予支付情形 exclusion"}
+# fund does not pay by rule (不予支付情形, `exclusion`), a visit at a facility level ("facility:<level>": tertiary,
+# secondary, primary, unrated, pharmacy).
+UNSENDABLE_KINDS = {"remote": "异地就医 remote visit", "exclusion": "不予支付情形 exclusion",
+                    "facility:<level>": "该级别定点机构的就诊 a visit at that facility level"}
 
 SETLINFO_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
                    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay")

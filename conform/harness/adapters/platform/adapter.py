@@ -35,6 +35,7 @@ from .fees import CannotCompose, compose
 from .pool import Inapplicable, Occupant, Settled, Shift, dated_facts, describe_need, matches
 
 ZERO = Decimal("0.00")
+FACILITY_LEVELS = ("tertiary", "secondary", "primary", "unrated", "pharmacy")  # the levels a visit is drawn at
 
 
 def _plain(obj: Any) -> Any:
@@ -133,13 +134,18 @@ class PlatformAdapter(Adapter):
 
     def unsendable(self) -> dict[str, str]:
         """A remote visit without `remote_mdtrtarea_admvs` (no 就医地 to name), an exclusion without its test hook (the
-        platform's messages cannot say one): the properties draw neither (Adapter.unsendable)."""
+        platform's messages cannot say one), a facility level without a test institution: the properties draw none of
+        them (Adapter.unsendable)."""
         out = {}
         if not self.pc.remote_mdtrtarea_admvs:
             out["remote"] = "异地就医 a remote visit needs remote_mdtrtarea_admvs in [adapter.platform]"
         if "exclusion" not in self.pc.hooks:
             out["exclusion"] = ("不予支付情形 a visit the fund does not pay by rule (exclusion) cannot be said in the "
                                 "platform's messages without the exclusion test hook")
+        for level in FACILITY_LEVELS:
+            if level not in self.pc.facilities:
+                out[f"facility:{level}"] = (f"没有配置该级别的定点机构 no fixmedins_code configured for facility level "
+                                            f"{level!r} ([adapter.platform.facilities])")
         return out
 
     @property

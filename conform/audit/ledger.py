@@ -242,6 +242,9 @@ class LedgerInfo:
     # Every file given, in order: (path, rows read, why it had none to read: sources.no_rows, or None). A month
     # whose export failed (0 bytes) reads no row, and is named, not passed over.
     file_rows: tuple[tuple[str, int, str | None], ...] = ()
+    # Rows (audited) with no insuplc_admdvs where other rows have one: taken as the region's own insured persons
+    # (raudit2 Q2); 0 where no row has the code.
+    insured_blank: int = 0
 
     @property
     def audited(self) -> int:
@@ -783,8 +786,11 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     if row:
         _negated_twin(con, row[0][0] * RID_STEP + row[0][1], paths, encoding, _wanted(mapping))
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions, home)
+    blank = _insured_blank(con) if "insuplc_admdvs" in present else 0
     if home is None:
-        _one_insured_city(con, paths, encoding, _wanted(mapping))
+        _one_insured_city(con, paths, encoding, _wanted(mapping), blank)
+    if blank and note is not None:
+        note(f"注意 note: {insured_blank_said(blank)}")
     _missing_text(con, paths, encoding, _wanted(mapping))
     _check_ids(con, paths, encoding, _wanted(mapping))
     _init_acct_pay(con, "acct_pay" in present, constant)
@@ -806,7 +812,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                       (info[3], info[4]),
                       frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording),
                       tuple(f for f in RECORDED if f in present and f not in audited),
-                      tuple(sorted(integer_yuan)), file_rows)
+                      tuple(sorted(integer_yuan)), file_rows, blank)
 
 
 def _persons_said(path: Path, fields: list[str], others: tuple[tuple[str, str], ...]) -> str:
@@ -878,8 +884,23 @@ def _init_acct_pay(con: duckdb.DuckDBPyConnection, recorded: bool, constant: dic
                        WHERE ledger.init_setl_id = s.setl_id""")
 
 
+def _insured_blank(con: duckdb.DuckDBPyConnection) -> int:
+    """The rows without insuplc_admdvs where some row has one (a scan of the two-byte `_insured`: milliseconds);
+    0 where none has (the column is there but empty: nothing to tell them from)."""
+    blank, coded = con.execute("SELECT count(*) FILTER (WHERE _insured IS NULL), count(*) FILTER (WHERE _insured IS "
+                               "NOT NULL) FROM ledger").fetchall()[0]
+    return int(blank) if coded else 0
+
+
+def insured_blank_said(n: int) -> str:
+    """The note on rows without insuplc_admdvs among coded ones (raudit2 Q2), console and report alike."""
+    return (f"{n:,} row{'s' if n != 1 else ''} without insuplc_admdvs (参保地医保区划), taken as the region's own "
+            "insured persons (local)"
+            f"（{n:,} 行没有参保地医保区划，按本地参保人员审核）")
+
+
 def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,
-                      wanted: frozenset[str]) -> None:
+                      wanted: frozenset[str], blank: int = 0) -> None:
     """Refuse a ledger of persons insured in several cities unless --admdvs names the region's own: the
     document governs the region's insured persons; one insured elsewhere, treated at the region's institutions
     (异地就医), is settled by the rules of the place insured (A-REMOTE-SAME), not by this document."""
@@ -890,6 +911,7 @@ def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encodin
     code = lambda city: str(city).ljust(6, "0")  # noqa: E731 - 5104 -> 510400, 11 -> 110000
     shown = "; ".join(f"{code(c)}: {n:,} rows" for c, n, _ in cities[:5])
     more = f"; {len(cities) - 5} more" if len(cities) > 5 else ""
+    more += f"; {blank:,} row{'s' if blank != 1 else ''} without insuplc_admdvs, taken as local" if blank else ""
     rid = cities[1][2]
     path = paths[rid // RID_STEP]
     raise AuditInputError(

@@ -14,7 +14,9 @@ properties share what is left. Each property in turn gets an equal share of what
 later ones), and its examples grow in rounds until that share is spent
 (conform/harness/properties/runner.py). `--thorough` without a budget gets THOROUGH_BUDGET (10 minutes);
 a fixed `--conform-examples N` runs exactly N examples per property and no budget. Every property
-runs at least one example, so a tiny budget can be overrun by one round of examples per property.
+runs at least one example, and no new example starts after its share's deadline (runner.Budget: a failure
+found shrinks within what is left of the share, at least 2 s), so a tiny budget can be overrun by about
+one example per property.
 `conform run` runs in one process. Under pytest-xdist (`uv run pytest --thorough`) each worker
 spends the budget on its part of the properties, reckoned as an equal part of those collected.
 

@@ -1064,30 +1064,44 @@ def _diseases(policy: Policy, values: dict) -> list[str]:
     return list(found)
 
 
-def _retiree_less_favoured(supplied: dict[str, Parameter], where: str) -> list[str]:
-    """A retiree figure less favourable than the in-service one beside it (a higher deductible, a lower ratio or
-    cap): not refused — no text binds it so — but marked, as the reform tilts benefits toward retirees (待遇适当向退休
-    人员倾斜) and a swapped pair of figures reads the same to every check."""
+def retiree_less_favoured(supplied: dict[str, Parameter]) -> list[str]:
+    """Each figure by which a retiree fares worse than an in-service person under these values (a higher deductible,
+    a lower ratio or cap), as "key = v < other = o": the retiree's own figure (….retiree) against the in-service one
+    (….in_service, else the shared one), and an in-service figure of its own against the shared one a retiree then
+    takes. No text binds a region's figures so (a warning in `conform list regions`), and a property that assumes
+    the tilt (retiree_not_less) must not judge a system under them."""
     worse = {"deductible": lambda r, o: r > o, "ratio": lambda r, o: r < o, "cap": lambda r, o: r < o}
     out = []
     for key, p in supplied.items():
         parts = key.split(".")
         kind = next((k for k in worse if k in parts), None)
-        if "retiree" not in parts or kind is None:
+        if kind is None:
             continue
-        i = parts.index("retiree")
-        for other in (".".join(parts[:i] + ["in_service"] + parts[i + 1:]), ".".join(parts[:i] + parts[i + 1:])):
-            o = supplied.get(other)
-            if o is None:
-                continue
+        if "retiree" in parts:
+            i = parts.index("retiree")
+            others = (".".join(parts[:i] + ["in_service"] + parts[i + 1:]), ".".join(parts[:i] + parts[i + 1:]))
+            pairs = [(key, p, o) for o in others if o in supplied][:1]
+        elif "in_service" in parts:
+            i = parts.index("in_service")
+            mine, shared = ".".join(parts[:i] + ["retiree"] + parts[i + 1:]), ".".join(parts[:i] + parts[i + 1:])
+            pairs = [(shared, supplied[shared], key)] if mine not in supplied and shared in supplied else []
+        else:
+            continue
+        for rkey, r, okey in pairs:
+            o = supplied[okey]
             try:
-                if worse[kind](Decimal(str(p.value)), Decimal(str(o.value))):
-                    out.append(f"{where}: {key} = {p.value} is less favourable to retirees than {other} = {o.value} "
-                               "(退休人员的数值不如在职人员：改革要求待遇适当向退休人员倾斜，请核对是否写反)")
+                if worse[kind](Decimal(str(r.value)), Decimal(str(o.value))):
+                    out.append(f"{rkey} = {r.value} (retirees) vs {okey} = {o.value}")
             except (ArithmeticError, ValueError):
                 pass
-            break
     return out
+
+
+def _retiree_less_favoured(supplied: dict[str, Parameter], where: str) -> list[str]:
+    """retiree_less_favoured as `conform list regions` marks it: not refused, but the reform tilts benefits toward
+    retirees (待遇适当向退休人员倾斜) and a swapped pair of figures reads the same to every check."""
+    return [f"{where}: {w}: less favourable to retirees (退休人员的数值不如在职人员：改革要求待遇适当向退休人员倾斜，"
+            "请核对是否写反)" for w in retiree_less_favoured(supplied)]
 
 
 def check_region(ref: str | Path) -> RegionCheck:

@@ -68,6 +68,9 @@ BATCH = {"conform": 1, "ci": 1, "thorough": 48}
 # certification runs.
 SHRINK_SECONDS = {"conform": 2.0, "ci": 4.0, "thorough": 120.0}
 SHRINK_POOL = {"conform": 20.0, "ci": 40.0, "thorough": 1800.0}
+# Counterexamples printed in full at the end of a session; the rest are named (every one is in the reports): a run
+# with many failing properties printed ~400 lines of them before its causes (rvendor s11 Q2).
+SHOWN_COUNTEREXAMPLES = 3
 THOROUGH_BUDGET = "10m"  # --thorough without --conform-budget / --budget
 # The commands that run the suite: pytest (this plugin's --conform-* options) and `conform run` (its own --seed,
 # --examples, --thorough). A reproduce hint names the options of the one in use: `conform run` refuses
@@ -417,8 +420,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     head = (f"属性反例 Property counterexamples (seed {ps.seed_label if ps else '?'}; "
             f"reproduce with {reproduce(ps, ps.seed_label) if ps else '--conform-seed ?'})")
     text = [head]
-    for c in failed:
+    for c in failed[:SHOWN_COUNTEREXAMPLES]:
         text += ["", f"# {c.name}  ({c.nodeid})", c.counterexample]
+    if len(failed) > SHOWN_COUNTEREXAMPLES:
+        rest = failed[SHOWN_COUNTEREXAMPLES:]
+        text += ["", f"# 另有 {len(rest)} 个反例见报告 {len(rest)} more in the reports (report.html, results.json): "
+                     + "、".join(c.name for c in rest[:20]) + (" …" if len(rest) > 20 else "")]
     out = "\n".join(text)
     terminalreporter.write_sep("=", "属性反例 counterexamples")
     terminalreporter.write_line(out)

@@ -390,3 +390,31 @@ def assert_plan_rows(con, d: Drawn, ref: dict[str, dict], p: Planted) -> None:
         assert dict(zip(RECORDED, row[4:])) == {f: want[f] for f in RECORDED}, (sid, row[2], row[3])
         if row[1] not in d.fallback:
             assert row[2] == "plan", (sid, row)  # the plan, not the reference, settled this person
+
+
+def found_discrepancies(con, summary: dict) -> dict[tuple[str, str], int]:
+    """The audit's discrepancies as planted() states them: (setl_id, field) → amount in fen (pool_prop_selfpay in
+    1/10000)."""
+    return {(sid, f): int(diff * (10000 if f == "pool_prop_selfpay" else 100)) for sid, f, diff in con.execute(
+        f"SELECT setl_id, field, diff FROM read_parquet('{summary['_discrepancies']}')").fetchall()}
+
+
+def assert_audit_finds_planted(data, d: Drawn, folder: Path) -> None:
+    """Plant errors in `d`'s recorded figures, audit it on DuckDB with its params, and check that the plan equals the
+    reference row by row (assert_plan_rows) and finds exactly the planted errors, each by its amount."""
+    import shutil
+
+    from conform.audit.run import audit
+
+    ref = reference_rows(d)
+    p = data.draw(planted(d, ref))
+    ledger_path, persons_path = write(d, folder, p.recorded)
+    _, s = audit([str(ledger_path)], d.policy, REGION[d.policy], str(persons_path), params_inline=d.params,
+                 write=False, keep_connection=True)
+    con = s["_connection"]
+    try:
+        assert_plan_rows(con, d, ref, p)
+        assert found_discrepancies(con, s) == p.found
+    finally:
+        con.close()
+        shutil.rmtree(s["_workdir"], ignore_errors=True)

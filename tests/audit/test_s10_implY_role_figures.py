@@ -8,15 +8,13 @@ planted errors: the audit must agree with the reference row by row and find exac
 """
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conform.audit.run import audit
 
-from _plan_ledgers import REGION, assert_plan_rows, ledgers, planted, reference_rows, write
+from _plan_ledgers import assert_audit_finds_planted, ledgers
 from conform.harness.generators import ROLE_FIGURES as GENERATED_ROLE_FIGURES
 
 # Fictitious figures, each inside its article's bounds, chosen so that a retiree's differ from an in-service one's:
@@ -31,17 +29,4 @@ ROLE_FIGURES = {policy: dict(figures) for policy, figures in GENERATED_ROLE_FIGU
 def test_plan_equals_reference_with_role_figures(policy, data, tmp_path_factory):
     d = data.draw(ledgers(policy))
     d.params = {**(d.params or {}), **ROLE_FIGURES[policy]}
-    ref = reference_rows(d)
-    p = data.draw(planted(d, ref))
-    ledger_path, persons_path = write(d, tmp_path_factory.mktemp("roles"), p.recorded)
-    code, s = audit([str(ledger_path)], d.policy, REGION[d.policy], str(persons_path), params_inline=d.params,
-                    write=False, keep_connection=True)
-    try:
-        con = s["_connection"]
-        assert_plan_rows(con, d, ref, p)
-        found = {(sid, f): int(diff * (10000 if f == "pool_prop_selfpay" else 100)) for sid, f, diff in con.execute(
-            f"SELECT setl_id, field, diff FROM read_parquet('{s['_discrepancies']}')").fetchall()}
-        assert found == p.found
-    finally:
-        con.close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    assert_audit_finds_planted(data, d, tmp_path_factory.mktemp("roles"))

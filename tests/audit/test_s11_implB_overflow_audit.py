@@ -13,7 +13,6 @@ Hand-worked ledger (M03900 in nanchang-example: 85%, cap 4000, 零起付线; 三
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +21,7 @@ from hypothesis import strategies as st
 from conform.audit.run import audit
 from conform.reference.policy import REGION_DIR
 
-from _plan_ledgers import REGION, assert_plan_rows, ledgers, planted, reference_rows, write
+from _plan_ledgers import assert_audit_finds_planted, ledgers
 
 KEY = "chronic.overflow_to_ordinary"
 HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,hifp_pay"
@@ -35,20 +34,7 @@ HEADER = "setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_s
 def test_plan_equals_reference_with_either_answer(flag, data, tmp_path_factory):
     d = data.draw(ledgers("nanchang"))
     d.params = {**(d.params or {}), KEY: flag}
-    ref = reference_rows(d)
-    p = data.draw(planted(d, ref))
-    ledger_path, persons_path = write(d, tmp_path_factory.mktemp("overflow"), p.recorded)
-    code, s = audit([str(ledger_path)], d.policy, REGION[d.policy], str(persons_path), params_inline=d.params,
-                    write=False, keep_connection=True)
-    try:
-        con = s["_connection"]
-        assert_plan_rows(con, d, ref, p)
-        found = {(sid, f): int(diff * (10000 if f == "pool_prop_selfpay" else 100)) for sid, f, diff in con.execute(
-            f"SELECT setl_id, field, diff FROM read_parquet('{s['_discrepancies']}')").fetchall()}
-        assert found == p.found
-    finally:
-        con.close()
-        shutil.rmtree(s["_workdir"], ignore_errors=True)
+    assert_audit_finds_planted(data, d, tmp_path_factory.mktemp("overflow"))
 
 
 def _audit(tmp_path, s2_hifp: str, region: str = "nanchang-example", params: dict | None = None):

@@ -680,6 +680,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
         summary["admdvs"] = admdvs  # the region's own insured persons only, when given
+        # rows without insuplc_admdvs among coded ones, audited as local (raudit2 Q2; ledger.insured_blank_said)
+        summary["rows_without_insuplc_admdvs"] = info.insured_blank
         code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"],
                        unchecked_rows(summary))[2]
         if write:

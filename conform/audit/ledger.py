@@ -23,6 +23,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
@@ -955,11 +956,10 @@ def _wrapped_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], mapping: Map
     in_parquet = f"rid // {RID_STEP} IN ({', '.join(map(str, parquet))})"
     per_column = " UNION ALL ".join(f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE {sources.wrapped_sql(c)} "
                                     f"AND {in_parquet}" for c in sources.WRAPPED)
-    hit = con.execute(f"SELECT col, rid FROM ({per_column}) WHERE rid IS NOT NULL ORDER BY rid, col LIMIT 1").fetchall()
-    if not hit:
+    hit = _first_hit(con, per_column)
+    if hit is None:
         return
-    col, rid = hit[0]
-    value = con.execute(f"SELECT {ident(col)} FROM ledger WHERE rid = {int(rid)}").fetchall()[0][0]
+    col, rid, value = hit
     path = paths[rid // RID_STEP]
     headers = spelled_headers(pq.read_schema(path).names, mapping)
     raise AuditInputError(f"an ID in Excel's text-keeping form ({value!r}: =\"…\", a leading apostrophe or a tab, which an "
@@ -968,6 +968,16 @@ def _wrapped_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], mapping: Map
                           f"settlement's; convert again with the bare ID ({sources.unwrap_id(value)!r}) — a CSV or xlsx "
                           "export is read without the wrapper", file=str(path), row=rid % RID_STEP,
                           column=spelled(col, headers), unit=_unit(path))
+
+
+def _first_hit(con: duckdb.DuckDBPyConnection, per_column: str) -> tuple[str, int, Any] | None:
+    """The first row (by rid) a per-column scan (`SELECT 'col' AS col, min(rid) AS rid … UNION ALL …`) found, with
+    that column and its cell; None when no column found one."""
+    hit = con.execute(f"SELECT col, rid FROM ({per_column}) WHERE rid IS NOT NULL ORDER BY rid, col LIMIT 1").fetchall()
+    if not hit:
+        return None
+    col, rid = hit[0]
+    return col, rid, con.execute(f"SELECT {ident(col)} FROM ledger WHERE rid = {int(rid)}").fetchall()[0][0]
 
 
 def _yuan(fen: int) -> str:
@@ -984,11 +994,10 @@ def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: s
     on two threads for three columns of 10M rows."""
     per_column = " UNION ALL ".join(f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE {c} IN "
                                     f"{_in(PANDAS_MISSING)}" for c in MISSING_TEXT_CHECKED)
-    hit = con.execute(f"SELECT col, rid FROM ({per_column}) WHERE rid IS NOT NULL ORDER BY rid, col LIMIT 1").fetchall()
-    if not hit:
+    hit = _first_hit(con, per_column)
+    if hit is None:
         return
-    col, rid = hit[0]
-    value = con.execute(f"SELECT {ident(col)} FROM ledger WHERE rid = {int(rid)}").fetchall()[0][0]
+    col, rid, value = hit
     path = paths[rid // RID_STEP]
     _raise_row((str(path), sources.line_of(path, rid % RID_STEP, encoding, wanted), _unit(path),
                 f"{col}\x1f{missing_as_text(col)}\x1f{value}"))

@@ -8,6 +8,7 @@ scenario for each.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -143,7 +144,13 @@ def tilting_settings(policy: str) -> list[Setting]:
     """The settings under which the document's tilt holds: none of the region's figures leaves a retiree worse off
     than an in-service person (policy.retiree_less_favoured). A region may give such figures where the text leaves
     them to it (攀枝花 第十条's chronic ratios, 吉林's retiree deductible): the tilt is then not the text's to promise."""
-    return [s for s in settings_for(policy) if not retiree_less_favoured(s.rules.supplied)]
+    return list(_tilting(settings_for(policy)))
+
+
+@lru_cache(maxsize=32)
+def _tilting(settings: tuple[Setting, ...]) -> tuple[Setting, ...]:
+    """Bound once per set of settings, not at every draw (keyed by the settings, so a run's --region is its own)."""
+    return tuple(s for s in settings if not retiree_less_favoured(s.rules.supplied))
 
 
 @st.composite

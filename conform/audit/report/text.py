@@ -128,3 +128,51 @@ def short_file_said(f: dict) -> str:
 
 SHORT_FILE_NOTE = ("导出不完整？缺少的结算未经稽核；按机构或地区分的文件行数少可能属实 (a partly failed export? the "
                    "settlements missing from it are not audited; a file of one institution or district may be small)")
+
+
+# A month inside the period holding far fewer rows than the months beside it: an export cut short (a page's row cap, a
+# job that stopped) or one of several files of the month left out, where the files are not one a month (a yearly file,
+# files by institution) and short_files cannot see it. The bar is a third of the larger of its two neighbours (the
+# nearest months with rows before and after it): a season moves a month against the next far less — the Spring
+# Festival's January or February holds about 0.6 of a normal month, the year's end a little more — and a ledger of
+# person-years across two years ramps up and down by a quarter a month at most (synth-ledger's: February 2023 is 0.39
+# of the median of its year's other months, so a bar against the year's median would warn of it, but 0.74 of March);
+# a third is a loss no season explains. The larger neighbour, so that two cut months side by side are each seen, and
+# a period's part-month beside one does not hide it. The period's first and last months are not judged: an export's
+# dates may start or stop mid-month. A neighbour of at least THIN_NEIGHBOUR_MIN rows: a month's rows are many
+# independent visits (about Poisson), so below a third of 120 (mean 120) has a chance of about 7e-18, a festival
+# month (0.6: mean 72) about 1.5e-5 — a small ledger (a clinic, a few persons) is not judged. Warned only: the rows
+# present are audited as they are (not as an absent month: a thin month holds real settlements, and which are
+# missing the ledger cannot say).
+THIN_FRACTION = 3
+THIN_NEIGHBOUR_MIN = 120
+
+
+def months_thin(rows: dict[tuple[int, int], int]) -> list[dict]:
+    """The months (`rows`: (year, month) -> rows; months with none are months_absent's) under a third of the larger
+    of their neighbours: [{"month": "YYYY-MM", "rows": n, "neighbours": {"YYYY-MM": rows, "YYYY-MM": rows}}]."""
+    months = sorted(k for k, n in rows.items() if int(n) > 0)
+    out = []
+    for before, k, after in zip(months, months[1:], months[2:]):
+        near = max(int(rows[before]), int(rows[after]))
+        if near < THIN_NEIGHBOUR_MIN or THIN_FRACTION * int(rows[k]) >= near:
+            continue
+        out.append({"month": _ym(k), "rows": int(rows[k]),
+                    "neighbours": {_ym(before): int(rows[before]), _ym(after): int(rows[after])}})
+    return out
+
+
+def _ym(k: tuple[int, int]) -> str:
+    return f"{k[0]:04d}-{k[1]:02d}"
+
+
+def months_thin_text(thin: list[dict]) -> str:
+    """The warning for months far thinner than the months beside them (months_thin): said before every figure."""
+    said = "；".join(f"{t['month']} 只有 {t['rows']:,} 行，而 " + "、".join(f"{m} 有 {n:,} 行" for m, n in t["neighbours"].items())
+                    for t in thin)
+    english = "; ".join(f"{t['month']}: {t['rows']:,} rows, beside " + " and ".join(f"{n:,} in {m}" for m, n in
+                                                                                   t["neighbours"].items()) for t in thin)
+    return (f"{said}——不到前后月份中较多者的三分之一：导出在该月被截断（行数上限、导出中途失败），或该月的部分文件漏给了？缺少的结算"
+            f"未经稽核，同一自然年度其后结算的起付线和年度最高支付限额累计也缺少它们，正确的结算可能显示为多付或少付。该月已有的"
+            f"结算照常审核；核对该月的清单是否完整，补齐后重新稽核 ({english}: under a third — a cut or partly given export? "
+            f"the rows present are audited as they are)")

@@ -144,8 +144,9 @@ def attach(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], mappi
                               "(--institutions joins on fixmedins_code)", file=str(path))
     if rated and named:
         return rel, cols
-    raw_code = f"s.{ident(renamed['fixmedins_code'])}"  # as canonical_select reads it: a text file's bare (WRAPPED)
-    code = sources.id_text(raw_code) if sources.kind_of(path) != "parquet" else text_value(raw_code)
+    # as canonical_select reads it: a text file's bare (WRAPPED), a Parquet file's without a trailing tab
+    raw_code = f"s.{ident(renamed['fixmedins_code'])}"
+    code = sources.id_text(raw_code) if sources.kind_of(path) != "parquet" else sources.parquet_id_text(raw_code)
     added: dict[str, tuple[str, str]] = {}  # column -> (expression, type)
     if not rated:  # the level from the table, and a flag for codes it lacks
         added["facility"] = ("i.facility", "VARCHAR")

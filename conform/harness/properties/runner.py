@@ -317,14 +317,15 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
     ctx = Context(GuardedAdapter(adapter, budget, skips), policy, prop, budget)  # type: ignore[arg-type]
     batch = ps.batch if in_process(adapter) else 1
     current = {"seed": ps.seed, "n": None}
-    started = time.monotonic()
+    # the share is reckoned on the settings' clock (ps.clock, the deadline's): a test drives it without real time
+    started, wall = ps.clock(), time.monotonic()
     if deadline is not None:
         _announce_start(config, prop, policy, ps, deadline)
     try:
         if deadline is None:
             _run_once(prop, ctx, ps, count, ps.seed, None, batch)
         else:
-            last = [started]
+            last = [wall]
 
             def one_round(k: int, n: int) -> int:
                 before = count[0]
@@ -339,7 +340,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
                 if time.monotonic() - last[0] >= PROGRESS_EVERY:
                     last[0] = time.monotonic()
                     announce(config, f"  … {prop.id}〔{policy}〕 已试 {r.examples} 例 examples tried{count.note()}, "
-                                     f"{r.rounds} 轮 rounds, {format_duration(time.monotonic() - started)}")
+                                     f"{r.rounds} 轮 rounds, {format_duration(time.monotonic() - wall)}")
 
             Rounds(deadline, ps.clock).run(one_round, progress)
     except PropertyViolation as e:
@@ -378,7 +379,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
                 ch.extra["examples_skipped"] = dict(skips.reasons)
                 ch.message = f"{ch.message}\n{skips.note()}" if ch.message else skips.note()
         if deadline is not None:
-            took = time.monotonic() - started
+            took = ps.clock() - started
             if ch is not None:
                 ch.extra["budget_share_s"] = round(deadline - started, 3)
             announce(config, f"  {prop.id}〔{policy}〕 已试 {count[0]} 例 examples tried{count.note()} "
@@ -482,7 +483,7 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     from ..counterexample import render_violation
 
     notes = []
-    unshrunk = budget.first is not None and time.monotonic() - budget.first > budget.seconds
+    unshrunk = budget.first is not None and budget.clock() - budget.first > budget.seconds
     if unshrunk:
         # not fully shrunk: it may hold what the failure does not need (a remote visit, an emergency), and the
         # readings named for such a detail are not what differs (rvendor8 D2)
@@ -504,6 +505,7 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     # the validity article only where the property checks validity (traced_blame: shrinking puts every refused
     # visit on the first day in force) — else the readings alone it rests on.
     tags, named, trace = traced_blame(e, policy, tagged)
+    named = _placed_by_answers(e, policy, named, trace)
     # … and the property's declared readings its expectation itself rests on (Context.fail's `readings`: a year's
     # total after a reversal, which no settlement's trace computes)
     named = list(dict.fromkeys([*named, *e.readings]))
@@ -533,6 +535,33 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     if trace and not e.trace:
         e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
     return e
+
+
+def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trace: list[dict]) -> list[str]:
+    """The readings the failing figure rests on, at the step the system's answered figures (this example's exchanges)
+    part from the reference's working, as the report's cause finds it (causes._step with the check's evidence) and as
+    a scenario's blame does: the trace alone cannot tell a wrong ratio from a cap not reset (both leave the payment
+    short at a step showing the expected figure), and put a 二级 ratio of 55% at the cap step, resting on which cap a
+    retiree takes and on A-MIDYEAR-RETIREMENT (rvendor s11 D7, Q1). `named` as `traced_blame` found them where the
+    answers tell nothing more (a refusal, an account figure, no answer recorded for the item)."""
+    from dataclasses import asdict
+
+    from ..report.causes import PARTING, blame, figures, root_mismatch
+    from .base import place_readings_that_bear
+
+    found = [asdict(m) for m in (e.mismatches if not e.departure else
+                                 [m for m in e.mismatches if m.item == e.departure])]
+    root = root_mismatch(found)
+    if root is None or not trace or root["field"] in ("infcode", "amount", "decision", "acct_pay", "balc",
+                                                      "acct_balance", *PARTING):
+        return named
+    answers = snapshot_evidence()
+    if not figures(answers, str(root.get("item", "")))[0]:
+        return named
+    traces = {str(root.get("item", "")): trace}
+    _, placed = blame(found, traces, policy, answers)
+    placed = place_readings_that_bear(placed, root, e.stories, traces)
+    return placed
 
 
 class _Tried(list):

@@ -1,4 +1,4 @@
-"""Causes before symptoms: failures grouped by the first field that differs, at the reference trace's step.
+"""Causes before symptoms: failures grouped by the step of the reference's trace where their first field differs.
 
 One wrong deductible makes the fund payment, the person's part and the cash
 payment wrong too, in every scenario that crosses it. A regulator should read
@@ -6,7 +6,7 @@ payment wrong too, in every scenario that crosses it. A regulator should read
 each failed check the *root* mismatch is the field computed earliest (a
 deductible before the fund payment it changes; then the earliest settlement),
 named by the step of the reference's trace that computes it; checks are
-grouped by that (field, step). Checks that failed without a field (an error, a refusal) are
+grouped by that step, naming the fields that differ there. Checks that failed without a field (an error, a refusal) are
 grouped by status and their first message line with its figures and ids taken out (`normalised`).
 """
 from __future__ import annotations
@@ -15,6 +15,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
+
+from conform.reference.money import round_fen
 
 from .model import cause_message
 
@@ -149,6 +151,8 @@ def _parting(m: dict, trace: list[dict], evidence: Any) -> dict | None:
     last step named for it (a visit's deductible is the sum of its deductible steps: 慢特病起付线 then
     起付线 for a chronic visit paid as ordinary)."""
     system, reference = figures(evidence, str(m.get("item", "")))
+    if system and not reference:
+        return _traced_parting(m, trace, system)
     if not system or not reference:
         return None
     for field in PARTING:
@@ -159,6 +163,36 @@ def _parting(m: dict, trace: list[dict], evidence: Any) -> dict | None:
             steps = [t for t in trace if _named(t, PARTING_WORDS[field])]
             if steps:
                 return steps[-1]
+    return None
+
+
+def _traced_parting(m: dict, trace: list[dict], system: dict) -> dict | None:
+    """`_parting` where the evidence holds the system's answer but not the reference's (a property records the
+    system's exchanges only; the reference is its oracle): the trace's own figures stand for the reference's, for a
+    visit its trace settles in one pass (one step each of the base, the deductible and the ratio; a chronic or split
+    visit has more, and is left alone). The base and the deductible are the figures their steps show; the ratio, which
+    no step shows, by the figure it gives: the system's ratio on the step's base less its deductible, rounded half-up
+    to the fen, against the ratio step's figure — a 二级 ratio of 55% for 60% on 100.01 gives 55.01 where the step shows
+    60.01, and the payment parts there, as a scenario's does (rvendor s11 D7); a system whose ratio gives the step's
+    figure and pays otherwise left the reference later (a cap not reset), or rounded otherwise (`_rounding`)."""
+    steps = {f: [t for t in trace if isinstance(t, dict) and _named(t, PARTING_WORDS[f])] for f in PARTING}
+    if any(len(found) != 1 for found in steps.values()):
+        return None
+    base = _figure(steps["inscp_scp_amt"][0].get("value"))
+    dedc = _figure(steps["act_pay_dedc"][0].get("value"))
+    for field in PARTING:
+        if FIELD_ORDER[field] >= FIELD_ORDER.get(m["field"], len(FIELD_ORDER)):
+            break
+        step = steps[field][0]
+        mine, theirs = _figure(system.get(field)), _figure(step.get("value"))
+        if mine is None or theirs is None:
+            continue
+        if field == "pool_prop_selfpay":
+            if base is None or dedc is None or not 0 <= mine <= 1:
+                continue
+            mine = round_fen((base - dedc) * mine)  # half-up, as A-ROUND-FEN reads the payment
+        if mine != theirs:
+            return step
     return None
 
 
@@ -182,6 +216,37 @@ def fen_readings() -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=None)
+def figure_readings() -> frozenset[str]:
+    """The named readings that fix a region figure's value and nothing counted against it: which of the document's
+    figures a retiree takes where it names no retiree one (the policy file's `retiree_same`: 浙江 A-ZJ-RETIREE-CAP, 吉林
+    A-JL-RETIREE-DEDUCTIBLE) and how a derived figure is rounded (`fen_readings`: A-ZJ-HALF-FEN). Read from the
+    policy files, never listed here."""
+    from conform.reference.policy import POLICY_IDS, load_policy
+
+    found = set(fen_readings())
+    for policy in POLICY_IDS:
+        found |= {str(a) for a in ((load_policy(policy).doc.get("retiree_same") or {}).values()) if a}
+    return frozenset(found)
+
+
+BOUNDED = re.compile(r"min\((-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?)\) = (-?\d+(?:\.\d+)?)")
+
+
+def _bound_not_reached(trace: list[dict], step: str, clause: str) -> bool:
+    """Whether the trace's step (step, clause) — the last so named — bounds the figure handed to it and the bound was
+    not reached: its working "min(x, y) = z", the reference's own for a deductible or a cap (本次统筹支付 min(130.00,
+    2000.00) = 130.00), with z = x < y. Its figure is then the one handed on, whatever the bound's figure."""
+    found = [t for t in trace if isinstance(t, dict) and _at(t) == (step, clause)]
+    if not found:
+        return False
+    hit = BOUNDED.search(str(found[-1].get("detail", ""))[:500])
+    if hit is None:
+        return False
+    handed, bound, figure = (Decimal(g) for g in hit.groups())
+    return figure == handed < bound
+
+
 NOTE = re.compile(r"（[^（）]*）")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -199,6 +264,19 @@ def _expected_figure(text: Any) -> Decimal | None:
     if not numbers:
         return None
     return _figure(numbers[0] if at >= 0 else numbers[-1])
+
+
+def _worked(text: Any) -> Decimal | None:
+    """The figure an exact expectation states: the figure itself, or a working's result ("(100.01 − 0.00) × 60% =
+    60.006 → 四舍五入到分 60.01" → 60.01); None for a bound ("≤ 1000.00", "≥ 0": no step shows a bound as the expected
+    figure), a word ("计入") or anything else."""
+    figure = _figure(text)
+    if figure is not None or not isinstance(text, str):
+        return figure
+    bare = text.strip()
+    if not bare or bare[0] in "≤≥<>" or ("=" not in bare and "→" not in bare):
+        return None
+    return _expected_figure(bare)
 
 
 def _within_a_fen(m: dict) -> bool:
@@ -219,13 +297,19 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
     pays the visit (`_route_readings`) bear on it — a fen paid as ordinary_pay where inpatient_pay has it does
     not rest on A-ROUND-FEN, nor a chronic payment reported as ordinary on the chronic deductible's or cap's
     readings (rvendor8 D2). `mismatches`: the check's, to tell a move from a wrong amount. Such a step's articles
-    stay."""
+    stay. Nor, at a step bounding the figure handed to it where the bound was not reached (`_bound_not_reached`:
+    min(130.00, 2000.00) = 130.00), a reading that fixes the bound's figure (`figure_readings`): the payment is the one
+    handed on whatever the cap, so a cap not reset on 1 January does not rest on which cap a retiree takes
+    (A-ZJ-RETIREE-CAP, rvendor s11 Q1); a reading of what is counted against the bound (A-REVERSAL,
+    A-MIDYEAR-RETIREMENT) stays, as the reference cites it."""
     step, clause = _step_of(m, trace, evidence)
     if not clause:
         return step, clause
     drop = set(NOT_OF_FIELD.get(m.get("field", ""), ()))
     if not _within_a_fen(m):
         drop |= fen_readings()
+    if _bound_not_reached(trace, step, clause):
+        drop |= figure_readings()
     if m.get("field") in SUM_OF and _moved(m, mismatches or [], evidence):
         route = _route_readings(trace)
         drop |= {a for a in A_ID.findall(clause) if a not in route}
@@ -256,10 +340,19 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     evidence). Else the field's usual step, with the clauses of the item's whole trace (`_whole`): a figure the reference settled without
     reaching that step (a chronic purchase at a pharmacy the region has not taken in, 吉林 一; a visit on a
     day in hospital, 吉林 六（三）；A-JL-HOSPITAL-STAY: expected 0.00, no deductible step) rests on the
-    steps that stopped it, not on nothing. A refusal (infcode) is put at what was refused (`_refused`)."""
+    steps that stopped it, not on nothing. A refusal (infcode) is put at what was refused (`_refused`).
+    A property's expectation written as its working ("(100.01 − 0.00) × 60% = 60.006 → 四舍五入到分 60.01") is read
+    as its result (`_worked`), so that it is put at the step a scenario's 60.01 is (rvendor s11 D7), and a field
+    whose usual step the trace does not have is put at the last step named for it (`FIELD_WORDS`: a month's credit,
+    expected as "计入", at 退休人员定额 where a scenario's 150.00 is)."""
+    worked = _worked(m.get("expected"))
+    if worked is not None and _figure(m.get("expected")) is None:
+        m = {**m, "expected": str(worked)}  # a property's working: its result is the figure a step shows
     usual = _refused(m) if m["field"] == "infcode" else FIELD_STEPS.get(m["field"], "")
     expected = str(m["expected"])
-    same = [t for t in trace if expected not in ZEROS and str(t.get("value", "")) == expected]
+    shown = _figure(expected)
+    same = [t for t in trace if shown is not None and shown != 0 and isinstance(t, dict)
+            and _figure(t.get("value")) == shown]
     own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
     if own:
         return _at(_rounded_from(m, own[0], trace) or own[0])
@@ -279,6 +372,10 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     if usual:
         for t in reversed(trace):
             if usual in str(t.get("step", "")):
+                return _at(t)
+    if m["field"] != "infcode":  # a step named for what the field is (退休人员定额 for a month's credit, amount)
+        for t in reversed(trace):
+            if isinstance(t, dict) and _named(t, FIELD_WORDS.get(m["field"], ())):
                 return _at(t)
     whole = _whole(m, trace) if m["field"] not in ("infcode", "err_msg") else ""
     return usual or m.get("label") or m["field"], whole
@@ -654,6 +751,19 @@ def _shared(doc: dict) -> list[str]:
     return [part for part, n in doc["parts"].items() if n == doc["checks"] or not A_ID.fullmatch(part.strip())]
 
 
+@lru_cache(maxsize=None)
+def _labels() -> dict[str, str]:
+    from ..properties.base import LABELS
+
+    return dict(LABELS)
+
+
+def field_label(field: str) -> str:
+    """A field's Chinese name where its checks gave none (a scenario's month credit, `amount`: 个人账户计入), as the
+    properties name it, else its step's: a cause never reads "amount（amount）" (rvendor s11 D7)."""
+    return _labels().get(field) or FIELD_STEPS.get(field) or field
+
+
 def _extent(cause: dict) -> str:
     """"95 项检查、12 个场景文件": scenario files (a policy document is a 文件 everywhere else in the
     reports), and the checks that are properties, which have none."""
@@ -684,8 +794,10 @@ def _resting(cause: dict) -> str:
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
     """The causes, largest first: {field, fields, label, step, clause, clauses, articles, assumptions,
     assumption_counts, checks, count, files, property_checks, documents, representative, headline}.
-    Checks are grouped by their root field and its step, a part of a sum (ordinary_pay) with the sum
-    (hifp_pay, `SUM_OF`): `fields` lists the root fields of its checks, `field` is the sum where they differ.
+    Checks are grouped by the step of the working at which their root field differs, whatever that field (one
+    wrong ratio fails the ratio where a scenario compares it and the payment where one compares that alone):
+    `fields` lists the root fields of its checks, `field` is the first of them the working computes (a part of
+    the fund payment, ordinary_pay, counted as the sum, hifp_pay, `SUM_OF`), and the headline names each.
     `assumptions`: the named readings (A-…) some of its checks' failing figures rest on, and
     `assumption_counts` how many checks rest on each: one check's reading is not the cause's (the headline
     says 其中 1 项依据假设 …). `clauses` lists the step's clause per document ([{document, clause}], the
@@ -706,9 +818,10 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
             # one defect's messages differ by their figures and ids: grouped without them, one example kept
             key = (c["status"], "", step + (f"\0{normalised(first)}" if c["status"] != "failed" else ""))
         else:
-            # a part of a sum and the sum at one step are one defect: a scenario comparing 普通门诊统筹支付 and one
-            # comparing 统筹基金支付 alone, both a fen off at 支付比例, are one cause (rclose9 D4)
-            key = ("failed", SUM_OF.get(field, field), step)
+            # one step of the working, one cause, whatever field its checks compare there: a scenario comparing
+            # 支付比例 and one comparing 统筹基金支付 alone, both wrong at 支付比例 (a 二级 ratio of 55% for 60%), are one
+            # defect (rvendor s11 D7), as are a part of a sum and the sum (rclose9 D4)
+            key = ("failed", "", step)
         label = next((m.get("label") for m in c["mismatches"] if m["field"] == field and m.get("label")), "")
         cause = causes.get(key)
         if cause is None:
@@ -742,17 +855,23 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
     for key, cause in causes.items():
         fields = cause.pop("_fields")
         cause["fields"] = list(fields)
-        if len(fields) > 1:  # the sum and its parts: the cause is the sum's (its parts are in `fields`)
-            cause["field"] = key[1]
-            # two parts without the sum (both put at a parting step): the sum's own name, not the first part's
-            cause["label"] = fields.get(key[1]) or FIELD_STEPS.get(key[1]) or cause["label"]
+        # the fields that differ at its step, each once, in the order the working computes them: the fund payment
+        # and its parts as the sum (the parts are in `fields`; two parts without the sum read as the sum too), a part
+        # alone as itself (a year's ordinary_pay total is no settlement's hifp_pay)
+        family = [f for f in fields if f in SUM_OF or f in SUM_PARTS]
+        shown = sorted(dict.fromkeys(SUM_OF.get(f, f) if len(family) > 1 else f for f in fields),
+                       key=lambda f: FIELD_ORDER.get(f, len(FIELD_ORDER)))
+        names = {f: fields.get(f) or field_label(f) for f in shown}
+        if shown:
+            cause["field"] = shown[0]
+            cause["label"] = names[shown[0]]
         cause["clauses"] = [{"document": name, "clause": "；".join(_shared(doc))}
                             for name, doc in cause.pop("_by_doc").items() if _shared(doc)]
         cause["clause"] = clause_text(cause["clauses"])
         cause["count"] = len(cause["checks"])
         cause["assumptions"] = list(cause["assumption_counts"])
         cause["article_labels"] = [labels.get(t, t) for t in cause["articles"]]
-        what = (f"{cause['label'] or cause['field']}（{cause['field']}）" if cause["field"]
+        what = ("、".join(f"{names[f]}（{f}）" for f in shown) if cause["field"]
                 else cause["message"] if cause["message"].startswith(cause["step"])
                 else cause["step"] + (f"（{cause['message']}）" if cause["message"] else ""))
         at = f"在“{cause['step']}”一步不符" if cause["field"] else ""

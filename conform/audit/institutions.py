@@ -71,7 +71,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
         if "hosp_lv" not in mapping.codes:
             raise AuditInputError("the institutions table has hosp_lv but no facility: give [codes.hosp_lv] in --map "
                                   "(hosp_lv code -> tertiary/secondary/primary/unrated/pharmacy)",
-                                  file=where, column="hosp_lv")
+                                  file=where, column=_spelled("hosp_lv"))
         level, raw_col = text_value(ident(names["hosp_lv"])), "hosp_lv"
         known = mapping.codes["hosp_lv"]
     else:
@@ -104,7 +104,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
         if why == "long":
             raise AuditInputError(f"longer than {MAX_TEXT} characters, which no institution's code is (a column "
                                   "shifted, or a note exported into it?)",
-                                  file=where, row=row, column=names["fixmedins_code"], unit=unit)
+                                  file=where, row=row, column=_spelled("fixmedins_code"), unit=unit)
         if why == "code":
             raise AuditInputError("missing", file=where, row=row, column=_spelled("fixmedins_code"), unit=unit)
         if why == "missing":
@@ -122,7 +122,7 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
     if clash:
         c, first, second, a, b = clash[0]
         raise AuditInputError(f"fixmedins_code {c!r} is listed with two levels ({a}, {b}; first at {unit} {line(first)})",
-                              file=where, row=line(second), column="fixmedins_code", unit=unit)
+                              file=where, row=line(second), column=_spelled("fixmedins_code"), unit=unit)
     con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS SELECT fixmedins_code, any_value(facility) AS facility, "
                 "min(fixmedins_name) AS fixmedins_name FROM _institutions_rows GROUP BY fixmedins_code")
     con.execute("DROP TABLE _institutions_rows")

@@ -19,9 +19,10 @@ document does not govern (another insurance, another fund): they are counted by 
 report, never assessed, and their reversals go with them. Nothing here is a policy figure: only
 names and codes.
 
-A [columns] target must be a ledger column (conform/audit/ledger.py's names), a column [skip] names, or a platform
-field the audit does not read (PLATFORM_UNREAD: accepted, not read): a mistyped target would silently take a field
-out of the audit. A [codes.<column>] must name a text
+A [columns] target must be a ledger column (conform/audit/ledger.py's names), a column [skip] names, a platform
+field the audit does not read (PLATFORM_UNREAD: accepted, not read), or a field of the persons file (the case format's
+`person`: PERSON_ONLY, kept apart in `person_columns`, which the ledger never sees): a mistyped target would silently
+take a field out of the audit. A [codes.<column>] must name a text
 column of the ledger (or hosp_lv). Targets, code tables and [skip] columns are matched to the ledger's
 names case and surrounding spaces aside (HIFP_PAY is hifp_pay).
 """
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import yaml
 
-from conform.reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PSN_TYPES
+from conform.reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PERSON_FIELDS, PSN_TYPES
 from conform.reference.loading import DuplicateKeyError, UniqueSafeLoader, check_yaml_events
 
 from .errors import AuditInputError
@@ -61,6 +62,15 @@ PLATFORM_UNREAD = frozenset({
     "insu_admdvs", "refd_setl_flag", "year", "psn_idet_type", "sp_psn_type", "ipt_otp_no", "matn_type",
     "birctrl_type", "cash_payamt", "opter_id", "opter_name", "opt_time", "crte_time", "updt_time", "crter_id",
     "crter_name", "memo"})
+
+
+# The persons file's fields (the case format's `person`) that are no ledger column: a [columns] line naming one renames
+# the persons file's header (人员编号 and 人员类别 are psn_no and psn_type in both files; 账户余额 = "acct_balance" in
+# the persons file alone). Such lines are kept in Mapping.person_columns: the ledger and the institutions table
+# neither rename to them nor look for their source (a persons file's header is no ledger column).
+def person_only() -> frozenset[str]:
+    """The persons file's fields that are no ledger column (acct_balance, flex_tier, retire_date, ytd, …)."""
+    return PERSON_FIELDS - ledger_columns()
 
 
 def ledger_columns() -> frozenset[str]:
@@ -89,7 +99,7 @@ def _spelled(name: str, known: frozenset[str]) -> str:
 
 def _unknown(name: str, known: frozenset[str]) -> str:
     """'not a ledger column; did you mean …' for a name not in `known` (nor, for a [columns] target, a platform field
-    the audit does not read: PLATFORM_UNREAD)."""
+    the audit does not read, PLATFORM_UNREAD, or a persons file's field, person_only)."""
     close = difflib.get_close_matches(name.strip().casefold(), sorted(known), n=3, cutoff=0.6)
     return (f"{name!r} is not a ledger column; " + (f"did you mean {' or '.join(close)}?" if close else
             f"the ledger's columns (docs/audit.md §1): {', '.join(sorted(known))}"))
@@ -135,6 +145,8 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     skip: dict[str, tuple[str, ...]] = field(default_factory=dict)  # (renamed) column -> codes as exported
+    # [columns] lines whose target is a persons file's field and no ledger column (person_only): the persons file's
+    person_columns: dict[str, str] = field(default_factory=dict)
 
     def rename(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -146,7 +158,7 @@ class Mapping:
         skip = dict(self.skip)
         for k, v in other.skip.items():
             skip[k] = tuple(dict.fromkeys(skip.get(k, ()) + v))
-        return Mapping({**self.columns, **other.columns}, codes, skip)
+        return Mapping({**self.columns, **other.columns}, codes, skip, {**self.person_columns, **other.person_columns})
 
 
 def _from_dict(data: object, source: str) -> Mapping:
@@ -192,8 +204,15 @@ def _from_dict(data: object, source: str) -> Mapping:
     if not isinstance(skip, dict) or not all(isinstance(v, list) and v and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v)
                                              for v in skip.values()):
         raise AuditInputError('[skip] must give each column a list of codes, e.g. med_type = ["51", "52"]', file=source)
-    return Mapping({str(k): _spelled(str(v), known | PLATFORM_UNREAD) for k, v in cols.items()}, codes,
-                   {_spelled(str(c), known): tuple(dict.fromkeys(str(x) for x in v)) for c, v in skip.items()})
+    return _split(Mapping({str(k): _spelled(str(v), known | PLATFORM_UNREAD | person_only()) for k, v in cols.items()},
+                          codes, {_spelled(str(c), known): tuple(dict.fromkeys(str(x) for x in v)) for c, v in skip.items()}))
+
+
+def _split(m: Mapping) -> Mapping:
+    """`m` with its [columns] lines to a persons file's own field (person_only) moved to person_columns."""
+    persons = person_only()
+    return Mapping({k: v for k, v in m.columns.items() if v not in persons}, m.codes, m.skip,
+                   {**m.person_columns, **{k: v for k, v in m.columns.items() if v in persons}})
 
 
 def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
@@ -207,7 +226,8 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             src, dst = (s.strip() for s in spec.split("=", 1))
             if not src or not dst:
                 raise AuditInputError(f"--map {spec!r}: expected src=dst")
-            parts.append((spec, False, Mapping({src: _spelled(dst, ledger_columns() | PLATFORM_UNREAD)})))
+            parts.append((spec, False, _split(Mapping({src: _spelled(dst, ledger_columns() | PLATFORM_UNREAD
+                                                                     | person_only())}))))
             m = m.merged(parts[-1][2])
             continue
         if path.is_dir():
@@ -245,11 +265,12 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
         parts.append((spec, True, _from_dict(data, spec)))
         m = m.merged(parts[-1][2])
     known = ledger_columns()
+    targets = known | PLATFORM_UNREAD | person_only()
     for spec, is_file, part in parts:
         for src, dst in part.columns.items():
             if dst in known or dst in m.skip or dst in PLATFORM_UNREAD:  # the last: accepted, not read
                 continue
             if is_file:
-                raise AuditInputError(f"[columns] {src} = {dst!r}: {_unknown(dst, known | PLATFORM_UNREAD)}", file=spec)
-            raise AuditInputError(f"--map {src}={dst}: {_unknown(dst, known | PLATFORM_UNREAD)}")
+                raise AuditInputError(f"[columns] {src} = {dst!r}: {_unknown(dst, targets)}", file=spec)
+            raise AuditInputError(f"--map {src}={dst}: {_unknown(dst, targets)}")
     return m

@@ -31,7 +31,7 @@ from conform.reference.policy import Policy, Rules
 
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT, amount_hint
-from .mapping import Mapping, listing
+from .mapping import PLATFORM_UNREAD, Mapping, listing
 from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding, own_encoding, unwrap_id, wrapped_id
 from .tables import create_from_arrow
 
@@ -138,16 +138,84 @@ def _iso_dates(rec: dict) -> dict:
 
 # A person's yes/no fields, written in a CSV cell the ways the ledger's flags are (Excel writes TRUE/FALSE).
 FLAG_FIELDS = ("has_account", "remote_filing")
+# A platform's persons export in Chinese: the case format's field for each common header, named in the refusal of an
+# unknown header as the --map line to write (never applied unasked: the user's map renames, the audit does not guess).
+CHINESE_NAMES = {"人员编号": "psn_no", "人员类别": "psn_type", "出生日期": "birth_date", "退休日期": "retire_date",
+                 "账户余额": "acct_balance", "个人账户余额": "acct_balance", "灵活就业档次": "flex_tier",
+                 "异地备案": "remote_filing", "是否有个人账户": "has_account"}
+# Unknown headers a refusal names (the rest counted): every one a real export has, bounded for a hostile header.
+MAX_UNKNOWN_LISTED = 50
 
 
-def _cell(k: str, v: str, path: Path, no: int) -> object:
+class _Names:
+    """How the persons file's names become the case format's: --map [columns] lines whose target is a person's field
+    (人员编号 = "psn_no", 账户余额 = "acct_balance") rename a CSV header and a JSON record's keys; a line to a platform
+    field the audit does not read (姓名 = "psn_name") leaves that column out, as in the ledger. As read, it keeps each
+    renamed field's name in the file and a CSV header's names that are no field: a refusal names a column as the file
+    spells it (账户余额 (acct_balance)) and lists every unknown header, not only the first record's non-empty ones."""
+
+    def __init__(self, mapping: Mapping | None = None) -> None:
+        cols = {**mapping.columns, **mapping.person_columns} if mapping else {}
+        self.mapping = mapping
+        self.renames = {k: v for k, v in cols.items() if v in PERSON_FIELDS and k != v}
+        self.unread = frozenset(k for k, v in cols.items() if v in PLATFORM_UNREAD and k not in PERSON_FIELDS)
+        self.active = bool(self.renames or self.unread)
+        self.spelled: dict[str, str] = {}  # field -> the file's own name, for the fields renamed
+        self.unknown: list[str] | None = None  # a CSV header's names that are no field (None: no header read)
+
+    def said(self, column: str | None) -> str | None:
+        """A field (or a path in it: ytd.ordinary_dedc) as the file spells it: 账户余额 (acct_balance)."""
+        if not column:
+            return column
+        head = re.match(r"[^.\[]*", column).group(0)
+        own = self.spelled.get(head)
+        return f"{own}{column[len(head):]} ({column})" if own else column
+
+    def _renamed(self, keys: list, path: Path, no: int, unit: str, what: str) -> list:
+        """`keys` renamed (None for a column left out); a field given twice once renamed is refused."""
+        out: list = []
+        came: dict = {}
+        for k in keys:
+            if k in self.unread:
+                out.append(None)
+                continue
+            t = self.renames.get(k, k)
+            if t in came and t != "":
+                src = k if t != k else came[t]
+                raise AuditInputError(f"{what} {t} twice: as {came[t]} and as {k} (--map [columns] renames {src} to "
+                                      f"{t}); give it once", file=str(path), row=no, column=k if k == t else f"{k} ({t})",
+                                      unit=unit)
+            came[t] = k
+            if t != k:
+                self.spelled[t] = k
+            out.append(t)
+        return out
+
+    def header(self, header: list[str], path: Path, no: int) -> list[str | None]:
+        """A CSV header renamed; its names that are no field kept for the refusal."""
+        out = self._renamed(header, path, no, "line", "the header names") if self.active else header
+        self.unknown = [k for k in out if k and k not in PERSON_FIELDS]
+        return out
+
+    def records(self, records: Iterator[tuple[int, object]], path: Path, unit: str) -> Iterator[tuple[int, object]]:
+        """JSON records with their keys renamed (a record naming none of the map's sources as it is)."""
+        touched = set(self.renames) | self.unread
+        for no, rec in records:
+            if type(rec) is dict and not touched.isdisjoint(rec):
+                keys = self._renamed(list(rec), path, no, unit, "the record gives")
+                rec = {t: v for t, v in zip(keys, rec.values()) if t is not None}
+            yield no, rec
+
+
+def _cell(k: str, v: str, path: Path, no: int, names: _Names | None = None) -> object:
     """One CSV cell as the case format reads it: JSON text for nested fields (ytd, chronic_diseases,
     benefit_period), a flag as a boolean, anything else as text."""
     if v[:1] in "{[":
         try:
             return load_json(v)
         except InputError as e:
-            raise AuditInputError(f"in cell: {e}", file=str(path), row=no, column=k) from None
+            raise AuditInputError(f"in cell: {e}", file=str(path), row=no,
+                                  column=names.said(k) if names else k) from None
     if k in FLAG_FIELDS and v.strip() in TRUE_TEXT + FALSE_TEXT:
         return v.strip() in TRUE_TEXT
     if v in ("true", "false"):
@@ -155,9 +223,11 @@ def _cell(k: str, v: str, path: Path, no: int) -> object:
     return v
 
 
-def _csv_records(path: Path, enc: str) -> Iterator[tuple[int, dict]]:
+def _csv_records(path: Path, enc: str, names: _Names | None = None) -> Iterator[tuple[int, dict]]:
     """The records of a persons CSV, each with the line it starts on: a quoted cell may span lines (JSON
-    text, a name with a line break), and is read whole, its line breaks kept."""
+    text, a name with a line break), and is read whole, its line breaks kept. The header is renamed by --map
+    (`names`: 人员编号 -> psn_no), its columns to a platform field the audit does not read left out."""
+    names = names or _Names()
     with path.open(encoding=enc, newline="") as f:
         first = f.readline()
         # split as the ledger's CSV is: by commas, or by the tabs of Excel's "Unicode 文本" (or | or ;)
@@ -175,11 +245,13 @@ def _csv_records(path: Path, enc: str) -> Iterator[tuple[int, dict]]:
                     if twice:  # zip() into a dict would keep the last cell of the two silently
                         raise AuditInputError(f"header names a column twice: {', '.join(twice)}", file=str(path),
                                               row=start, column=twice[0])
+                    header = names.header(header, path, start)
                     continue
                 if len(record) > len(header):
                     raise AuditInputError(f"{len(record)} fields where the header has {len(header)}",
                                           file=str(path), row=start)
-                yield start, {k: _cell(k, v, path, start) for k, v in zip(header, record) if v != ""}
+                yield start, {k: _cell(k, v, path, start, names) for k, v in zip(header, record)
+                              if v != "" and k is not None}
         except csv.Error as e:
             raise AuditInputError(f"malformed CSV: {e}", file=str(path), row=end + 1) from None
 
@@ -227,9 +299,10 @@ def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
 MAX_WHOLE_BYTES = 256 << 20
 
 
-def _stream(path: Path) -> tuple[Iterator[tuple[int, object]], str]:
+def _stream(path: Path, names: _Names | None = None) -> tuple[Iterator[tuple[int, object]], str]:
     """The file's records, each with its line (JSON lines, CSV) or its number (JSON, YAML), and which of the
-    two it is ('line' or 'record'): a .txt may hold either. JSON lines and CSV records are read as iterated."""
+    two it is ('line' or 'record'): a .txt may hold either. JSON lines and CSV records are read as iterated. With
+    `names` (--map [columns]), a CSV's header and a JSON record's keys are renamed to the case format's."""
     if path.is_dir():
         raise AuditInputError(f"is a folder, not a persons file: give the file itself ({_TAKES})", file=str(path))
     if not path.is_file():  # a FIFO or a device is never opened: reading one could wait for ever
@@ -254,9 +327,10 @@ def _stream(path: Path) -> tuple[Iterator[tuple[int, object]], str]:
         # starts with a column name
         suffix = ".jsonl" if head[:1] == "{" and _lines_are_objects(path, enc) else ".json"
     if suffix in (".jsonl", ".ndjson"):
-        return _json_lines(path, enc), "line"
+        lines = _json_lines(path, enc)
+        return names.records(lines, path, "line") if names and names.active else lines, "line"
     if suffix in (".csv", ".txt", ".tsv"):  # as for the ledger: Excel's "Unicode 文本" is a .txt
-        return _csv_records(path, enc), "line"
+        return _csv_records(path, enc, names), "line"
     if size > MAX_WHOLE_BYTES:
         raise AuditInputError("a JSON or YAML persons file is read whole, and this one is larger than 256 MB: "
                               "write it as JSON lines (.jsonl, one person a line) or CSV, which are read a line "
@@ -274,7 +348,8 @@ def _stream(path: Path) -> tuple[Iterator[tuple[int, object]], str]:
                               "file the export should have written, or leave --persons out", file=str(path))
     if not isinstance(data, list):
         raise AuditInputError("expected a list of persons", file=str(path))
-    return ((i + 1, d) for i, d in enumerate(data)), "record"
+    records = ((i + 1, d) for i, d in enumerate(data))
+    return names.records(records, path, "record") if names and names.active else records, "record"
 
 
 def _encoding(path: Path) -> str:
@@ -345,37 +420,43 @@ def _printable(name: str) -> str:
     return one_line(name)
 
 
-# A persons file's fields are the case format's `person` fields by name (the same record `conform settle` reads):
-# --map [columns] renames the ledger's columns and the institutions table's, which are platform exports; its targets
-# are ledger columns, of which a person has only psn_no and psn_type, so renaming those two alone would leave
-# 账户余额 unrenamable beside 人员编号 renamed. Its [codes.psn_type] and [skip] do apply (values, not names).
-NAMES_BY_DESIGN = ("; a persons file's fields are the case format's, by name (docs/audit.md §3): --map renames the "
-                   "ledger's columns and the institutions table's, not these")
+# A persons file's fields are the case format's `person` fields (the same record `conform settle` reads); a platform's
+# export names them otherwise (人员编号, 账户余额), which --map [columns] renames as it renames the ledger's columns
+# (_Names). Its [codes.psn_type] and [skip] apply too (values, not names).
+NAMES_BY_DESIGN = ("; a persons file's fields are the case format's (docs/audit.md §3): name each column so, or rename "
+                   "it with a --map [columns] line")
 
 
-def _unknown_field(detail: str, rec: dict, mapping: Mapping | None) -> tuple[str, str | None]:
+def _unknown_field(detail: str, rec: dict, names: _Names) -> tuple[str, str | None]:
     """The refusal of a record with a field the case format has not (parse_person's "unknown field(s) …"), at the
-    first such field, saying that --map does not rename it and, where --map renames it in the ledger, what to call
-    it here. The error path only."""
+    first such field of the record, listing every one (a CSV's whole header: a column empty in this record is as
+    unknown), with the --map line to write for a platform's Chinese header, and, where --map renames the name in the
+    ledger to no person's field, that it is to be left out. The error path only."""
     first = next((k for k in rec if k not in PERSON_FIELDS), None)
     if not isinstance(first, str):
         return detail, None
-    said = detail + NAMES_BY_DESIGN
-    target = mapping.columns.get(first) if mapping else None
-    if target in PERSON_FIELDS:
-        said += f"; --map renames {first} to {target} in the ledger: name this column {target} here"
-    elif target is not None:
-        said += f"; --map renames {first} to {target} in the ledger, which is no person's field: leave it out here"
+    unknown = names.unknown if names.unknown else [k for k in rec if k not in PERSON_FIELDS]
+    listed = ", ".join(_printable(str(k)) for k in unknown[:MAX_UNKNOWN_LISTED])
+    more = f" and {len(unknown) - MAX_UNKNOWN_LISTED} more" if len(unknown) > MAX_UNKNOWN_LISTED else ""
+    said = f"unknown field(s) {listed}{more}; allowed: {', '.join(sorted(PERSON_FIELDS))}{NAMES_BY_DESIGN}"
+    lines = [f'"{_printable(k)}" = "{CHINESE_NAMES[k]}"' for k in unknown[:MAX_UNKNOWN_LISTED] if k in CHINESE_NAMES]
+    if lines:
+        said += f" ({'; '.join(lines)})"
+    columns = names.mapping.columns if names.mapping else {}
+    for k in unknown[:MAX_UNKNOWN_LISTED]:
+        if columns.get(k) is not None:
+            said += f"; --map renames {k} to {columns[k]} in the ledger, which is no person's field: leave it out here"
     return said, _printable(first)
 
 
-def _general(rec: object, no: int, path: str, unit: str, mapping: Mapping | None, codes: dict,
+def _general(rec: object, no: int, path: str, unit: str, names: _Names, codes: dict,
              skipped: set) -> tuple[Person | None, bool]:
     """One record by every check: its type code mapped (--map), its dates in ISO form, parsed by parse_person, each
-    fault raised located; the Person (None for a type [skip] leaves out) and whether it gave no psn_type."""
+    fault raised located (its column as the file spells it); the Person (None for a type [skip] leaves out) and
+    whether it gave no psn_type."""
     sid = rec.get("psn_no") if isinstance(rec, dict) else None
     if isinstance(sid, str) and _SCI_ID(sid):  # as the ledger's IDs: Excel lost its last digits
-        raise _excel_id(Path(path), no, "psn_no", repr(sid), unit=unit)
+        raise _excel_id(Path(path), no, names.said("psn_no"), repr(sid), unit=unit)
     if isinstance(rec, dict) and isinstance(rec.get("psn_type"), str | int) and not isinstance(rec["psn_type"], bool):
         typ = str(rec["psn_type"]).strip()
         if typ in skipped:
@@ -388,7 +469,7 @@ def _general(rec: object, no: int, path: str, unit: str, mapping: Mapping | None
             raise AuditInputError(
                 f"unknown code {str(rec['psn_type'])!r}; expected one of {listing('psn_type')} (map a code to "
                 "one of them with --map [codes.psn_type], or leave out these persons with [skip])",
-                file=path, row=no, column="psn_type", unit=unit)
+                file=path, row=no, column=names.said("psn_type"), unit=unit)
     # psn_type may be left out: every ledger row carries it (the plan and settle_ref.person_for
     # take it from there). Parsed with a stand-in type only so the other fields are checked.
     if isinstance(rec, dict) and not _DATE_KEYS.isdisjoint(rec):  # most records carry no date
@@ -400,10 +481,10 @@ def _general(rec: object, no: int, path: str, unit: str, mapping: Mapping | None
         p = parse_person(rec, f"{no}")
     except CaseError as e:
         if e.item == "person" and e.detail.startswith("unknown field") and isinstance(rec, dict):
-            detail, column = _unknown_field(e.detail, rec, mapping)
+            detail, column = _unknown_field(e.detail, rec, names)
             raise AuditInputError(detail, file=path, row=no, column=column, unit=unit) from None
         hint = amount_hint(rec.get(e.field)) if e.field and isinstance(rec, dict) else ""
-        raise AuditInputError(e.detail + hint, file=path, row=no, column=_field_path(e), unit=unit) from None
+        raise AuditInputError(e.detail + hint, file=path, row=no, column=names.said(_field_path(e)), unit=unit) from None
     return p, untyped
 
 
@@ -427,7 +508,8 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
     skipped = set(mapping.skip.get("psn_type", ())) if mapping else set()
     if path:
-        records, unit = _stream(Path(path))
+        names = _Names(mapping)  # --map [columns]: 人员编号 -> psn_no, 账户余额 -> acct_balance
+        records, unit = _stream(Path(path), names)
         read = 0
         # The common record (a psn_no, a type given as one of the codes, a balance, perhaps a date) by parse_person's
         # fast path (case._fast_person) straight away: a code --map maps or skips, a psn_no Excel mangled, a date in
@@ -443,25 +525,27 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
                     and (p := _fast_person(rec)) is not None:
                 untyped = False
             else:
-                p, untyped = _general(rec, no, path, unit, mapping, codes, skipped)
+                p, untyped = _general(rec, no, path, unit, names, codes, skipped)
                 if p is None:
                     continue
             if policy is not None and p.acct_balance is not None and own_account(policy, p) is False:
                 raise AuditInputError("a flexible worker of tier 2 has no personal account (攀枝花 第四条; A-PZH-FLEX-TIER2), "
                                       "so no balance: leave acct_balance out, or say has_account", file=path, row=no,
-                                      column="acct_balance", unit=unit)
+                                      column=names.said("acct_balance"), unit=unit)
             if rules is not None and p.ytd is not None:
                 try:
                     opening_year(rules, p)
                 except OpeningRefused as e:
-                    err = AuditInputError(str(e), file=path, row=no, column=_printable(f"ytd.{e.field}"), unit=unit)
+                    err = AuditInputError(str(e), file=path, row=no, column=names.said(_printable(f"ytd.{e.field}")),
+                                          unit=unit)
                     if refused is None:
                         raise err from None
                     refused[p.psn_no] = err
             if untyped:
                 p = dataclasses.replace(p, psn_type=None)
             if p.psn_no in people:
-                raise AuditInputError(f"psn_no {p.psn_no!r} given twice", file=path, row=no, column="psn_no", unit=unit)
+                raise AuditInputError(f"psn_no {p.psn_no!r} given twice", file=path, row=no, column=names.said("psn_no"),
+                                      unit=unit)
             people[p.psn_no] = p
         if not read:  # a CSV header alone
             raise AuditInputError("no persons: the file holds a header only; give the persons file the export "

@@ -250,7 +250,8 @@ def _internal(e: BaseException) -> str:
                    "byte-order mark). The persons file and the institutions table detect their own.")
 @click.option("--admdvs", default=None,
               help="The region's six-digit division code (医保区划, e.g. 510400): settlements of persons insured in "
-                   "another city (insuplc_admdvs) are left out and counted; needed when the ledger holds several.")
+                   "another city (insuplc_admdvs) are left out and counted; needed when the ledger holds several, "
+                   "unless the --region file gives its admdvs (then that code, said in a note).")
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
 @click.option("--memory-limit", default=None,
               help="DuckDB memory limit, e.g. 4GB (default: CONFORM_AUDIT_MEMORY, else 3GB; it spills to disk beyond).")

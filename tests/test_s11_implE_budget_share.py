@@ -149,7 +149,8 @@ def test_every_property_gets_its_share_against_a_slow_defective_system(monkeypat
     server = SampleServer(defect="rounding_truncate").start()
     try:
         run, _ = execute(adapter=server.url, policies=("zhejiang",), paths=(CONFORMANCE / "test_properties.py",),
-                         extra_args=("--conform-seed", "7", "--conform-budget", f"{BUDGET:g}s"), plugins=(clock,))
+                         extra_args=("--thorough", "--conform-seed", "7", "--conform-budget", f"{BUDGET:g}s"),
+                         plugins=(clock,))
     finally:
         server.stop()
     props = [c for c in run.checks if c.kind == "property"]
@@ -160,7 +161,7 @@ def test_every_property_gets_its_share_against_a_slow_defective_system(monkeypat
     assert clock.start is not None
     for i, (start, deadline) in enumerate(clock.shares):
         # each property is given an equal part of what is left, exactly: (budget − spent) / properties not yet run
-        assert deadline - start == pytest.approx((BUDGET - (start - clock.start)) / (n - i), abs=1e-9)
+        assert deadline - start == pytest.approx(max(0.0, BUDGET - (start - clock.start)) / (n - i), abs=1e-9)
         # … and the report says so (extra.budget_share_s, on the same clock)
         assert ran[i].extra["budget_share_s"] == round(deadline - start, 3)
     for i, ((start, deadline), end) in enumerate(zip(clock.shares, clock.ends)):
@@ -176,6 +177,12 @@ def test_every_property_gets_its_share_against_a_slow_defective_system(monkeypat
         # minimal example's final replay — each at most its longest example's cost
         longest = max([b - a for a, b in zip(begun_at, begun_at[1:])] + [end - begun_at[-1]])
         assert end <= max(limit, begun_at[0]) + 2 * longest + 1e-9, (ran[i].name, end, limit, longest)
-    # no property starved: the last is given about what the first was (before: 9 % of it)
+    # no property starved: each is given at least half what the first was (before: 9 % of it), but where a property
+    # before it failed near its deadline and overran by its shrinking moment (MIN_SHRINK), as designed: which properties
+    # come first depends on the order the suite registered them, so the run names no property
     shares = [d - s for s, d in clock.shares]
-    assert min(shares) >= 0.5 * shares[0], shares
+    shrank_over = [j for j, ((_, d), e) in enumerate(zip(clock.shares, clock.ends))
+                   if clock.failures[j] is not None and e > d]
+    starved = [i for i, share in enumerate(shares) if share < 0.5 * shares[0]]
+    assert all(any(j < i for j in shrank_over) for i in starved), (shares, shrank_over)
+    assert len(starved) <= 2 * len(shrank_over), (shares, shrank_over)

@@ -351,8 +351,9 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     usual = _refused(m) if m["field"] == "infcode" else FIELD_STEPS.get(m["field"], "")
     expected = str(m["expected"])
     shown = _figure(expected)
-    same = [t for t in trace if shown is not None and shown != 0 and isinstance(t, dict)
-            and _figure(t.get("value")) == shown]
+    same = [t for t in trace if isinstance(t, dict) and (
+        _figure(t.get("value")) == shown != 0 if shown is not None  # 60.01 shown as 60.01 (or 60.010)
+        else expected not in ZEROS and str(t.get("value", "")) == expected)]  # a word: a use's decision
     own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
     if own:
         return _at(_rounded_from(m, own[0], trace) or own[0])

@@ -405,11 +405,14 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         skips.append(f"WHEN NOT {not_division(insured)} AND {city_part(insured)} <> {city_of(home)} "
                      f"THEN 'insuplc_admdvs=' || {insured}")
     # IDs in Excel's text-keeping forms (="3301…", '3301…, a tab) are read bare from a text file (sources.WRAPPED);
-    # a Parquet file's are refused after the table is stored (_wrapped_ids), no cell tested on the way
+    # a Parquet file's are refused after the table is stored (_wrapped_ids), but for a trailing tab, which is padding
+    # read off as a trailing space is (sources.parquet_id_text)
     text_file = sources.kind_of(path) != "parquet"
     for c in TEXT:
         src, typ = names.get(c, (None, None))
-        cell = sources.id_text(src) if src and text_file and c in sources.WRAPPED else text_value(src) if src else None
+        wrapped = src and c in sources.WRAPPED
+        cell = ((sources.id_text(src) if text_file else sources.parquet_id_text(src)) if wrapped
+                else text_value(src) if src else None)
         sel[c] = coded_or_empty(cell, mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
         if src and c in CODES:  # strlen is the stored length (no scan); length counts characters only where bytes exceed it
             raw = f"CAST({src} AS VARCHAR)"
@@ -696,9 +699,11 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
          encoding: str | None = None, institutions: frozenset[str] = frozenset(), home: str | None = None,
-         others: tuple[tuple[str, str], ...] = (), note: Callable[[str], None] | None = None) -> LedgerInfo:
+         others: tuple[tuple[str, str], ...] = (), note: Callable[[str], None] | None = None,
+         home_from: str | None = None) -> LedgerInfo:
     """Create table `ledger` from the files; raise AuditInputError naming the first bad row. `home`: the
-    region's division code (--admdvs); the rows of persons insured in another city are left out.
+    region's division code (--admdvs); the rows of persons insured in another city are left out. `home_from`: the
+    region file `home` is the admdvs of, --admdvs not given (_region_city).
     `institutions`: the institutions table's columns (--institutions), empty without one. `others`: the
     persons file, institutions table and mapping files (sources.other_inputs), left out of a ledger folder
     and said so to `note`."""
@@ -749,6 +754,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
             present.add("facility")
         constants.append({})
         selects.append(canonical_select(p, rel, cols, mapping, i, home=home, constants=constants[-1]))
+    if home is not None and "insuplc_admdvs" not in present and home_from is not None:
+        home = None  # the region's code, and no city to tell apart: nothing to leave out
     if home is not None and "insuplc_admdvs" not in present:
         raise AuditInputError(f"--admdvs {home}: no ledger file has insuplc_admdvs (参保地医保区划), so persons insured "
                               "elsewhere cannot be told apart: export that column, or leave --admdvs out")
@@ -783,6 +790,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     by_path = {p: int(counts.get(i, 0)) for i, p in enumerate(paths)}
     file_rows = tuple((str(p), by_path.get(p, 0), why) for p, why in every)
     skipped = _skip_rows(con) if mapping.skip or void_flagged or home is not None else ()
+    if home_from is not None and home is not None:
+        _region_city(con, home, home_from, skipped, note)
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
     if row:
         _negated_twin(con, row[0][0] * RID_STEP + row[0][1], paths, encoding, _wanted(mapping))
@@ -898,6 +907,33 @@ def insured_blank_said(n: int) -> str:
     return (f"{n:,} row{'s' if n != 1 else ''} without insuplc_admdvs (参保地医保区划), taken as the region's own "
             "insured persons (local)"
             f"（{n:,} 行没有参保地医保区划，按本地参保人员审核）")
+
+
+def _region_city(con: duckdb.DuckDBPyConnection, home: str, home_from: str, skipped: tuple[tuple[str, int], ...],
+                 note: Callable[[str], None] | None) -> None:
+    """The region file's admdvs taken as --admdvs (not given): where the ledger holds persons insured in several cities
+    those of the others were left out, said to `note` (which code, from which file); a ledger with no coded row of the
+    region's city is refused — its persons are another city's, and auditing them by this region's figures (宁波's
+    ledger by 杭州's) would read every difference of the two cities' rules as the system's. --admdvs given overrides."""
+    elsewhere: dict[int, int] = {}
+    for k, n in skipped:
+        if k.startswith("insuplc_admdvs="):
+            city = city_of(k.partition("=")[2])
+            elsewhere[city] = elsewhere.get(city, 0) + int(n)
+    if not elsewhere:  # one city, the region's (or no code at all)
+        return
+    shown = "; ".join(f"{str(c).ljust(6, '0')}: {n:,} rows" for c, n in sorted(elsewhere.items(), key=lambda x: -x[1]))
+    if not con.execute("SELECT count(*) FROM ledger WHERE _insured IS NOT NULL").fetchall()[0][0]:
+        first = str(max(elsewhere, key=elsewhere.get)).ljust(6, "0")
+        raise AuditInputError(
+            f"the ledger's persons are insured in another city than the region's (insuplc_admdvs by city: {shown}; the "
+            f"region file {home_from} gives admdvs {home}): audited by this region's figures, another city's settlements "
+            f"would read as wrong; give that city's region file with --region, or --admdvs {first} to audit them by "
+            f"these figures on purpose（清单的参保人员都不在地区配置的医保区划 {home}：请给出其参保地的地区配置）")
+    if note is not None:
+        note(f"注意 note: --admdvs {home}, the admdvs of the region file {home_from}: the ledger holds persons insured in "
+             f"{len(elsewhere) + 1} cities; those insured elsewhere ({shown}) are left out and counted（按地区配置的医保区划 "
+             f"{home} 只审核本地参保人员，其他地市参保人员的结算排除并计数；另给 --admdvs 可改）")
 
 
 def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,

@@ -27,6 +27,7 @@ from .errors import AuditInputError
 from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
+from .report.text import months_thin, months_thin_text
 from .settle_ref import MONTH_ABSENT, ORDER_DOUBT, YTD_FROM_LEDGER
 from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 
@@ -353,11 +354,13 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
 
     # What the warnings say before every figure: a year held from after January with persons given no ytd for it, a
     # month of the period with no row, a file cut at an export's cap, figures resting on the export's order.
-    missing, gaps = months
+    missing, gaps, thin = months
     readings = _readings_money(con, disc)
     warnings = [year_from_ledger_text(y) for y in years or () if y["persons_without_ytd"]]
     if missing:
         warnings.append(months_absent_text(missing, info.period, readings["after_month_absent"] if hifp else None))
+    if thin:  # a month far thinner than the others of its year (report.text.months_thin): a cut export?
+        warnings.append(months_thin_text(thin))
     warnings += capped_files(info.file_rows)
     if readings["order_dependent"]["settlements"]:
         warnings.append(order_dependent_text(readings["order_dependent"], hifp))
@@ -379,6 +382,8 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "years_from_ledger": years or [],
         # the calendar months of the period with no row at all (a forgotten monthly file): 按月份 says so, not 0.00
         "months_absent": missing,
+        # the months under a third of the larger of their two neighbours (report.text.months_thin), with their rows
+        "months_thin": thin,
         # what the report and the console say before every figure (run.py's warnings above)
         "warnings": warnings,
         "fields_audited": info.fields_audited,
@@ -442,12 +447,13 @@ def year_from_ledger_text(y: dict) -> str:
 MONTH_ROWS_EXPECTED = 20
 
 
-def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tuple[int, int], ...]]:
+def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tuple[int, int], ...], list[dict]]:
     """The calendar months between the ledger's first and last with no row at all (YYYY-MM) whose nearest months with
     rows on either side hold MONTH_ROWS_EXPECTED rows or more, and each year's first such month that rows of the same
     year follow; the latter as table `ledger_gaps` (yr, gap_mo), which `compare` reads to cite MONTH_ABSENT on the later
-    rows of the year. A forgotten monthly file reads as a month that settled nothing: every later settlement of the year
-    is then reckoned without it. One hash aggregate over one column (a few dozen rows out)."""
+    rows of the year; and, from the same counts, the months far thinner than their year's others (months_thin). A
+    forgotten monthly file reads as a month that settled nothing: every later settlement of the year is then reckoned
+    without it. One hash aggregate over one column (a few dozen rows out)."""
     rows = {(int(y), int(m)): int(n) for y, m, n in con.execute(
         "SELECT year(setl_date), month(setl_date), count(*) FROM ledger GROUP BY ALL").fetchall()}
     months = sorted(rows)
@@ -465,7 +471,7 @@ def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tup
     con.execute("CREATE OR REPLACE TABLE ledger_gaps (yr SMALLINT, gap_mo SMALLINT)")
     if gaps:
         con.executemany("INSERT INTO ledger_gaps VALUES (?, ?)", sorted(gaps.items()))
-    return missing, tuple(sorted(gaps.items()))
+    return missing, tuple(sorted(gaps.items())), months_thin(rows)
 
 
 def months_absent_text(missing: list[str], period: tuple, money: dict | None = None) -> str:
@@ -608,6 +614,10 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     except PolicyError as e:
         raise AuditInputError(str(e)) from None
     m = load_mapping(tuple(mapping))
+    # --admdvs not given: the region file's own admdvs stands for it (ledger._region_city: several insured cities, or
+    # none of the region's); the example regions give none
+    home = load_region_file(region) if admdvs is None and region else None
+    home, home_from = (home.admdvs, home.path) if home is not None and home.admdvs else (admdvs, None)
     out_dir = None
     if write:  # an output folder the report cannot replace is refused before minutes of work, not after
         from .report import check_out_dir, default_out_dir
@@ -637,8 +647,9 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy, rules, refused_openings)
-                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=admdvs,
-                                   others=sources.other_inputs(persons_file, institutions_file, mapping), note=progress)
+                info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=home,
+                                   others=sources.other_inputs(persons_file, institutions_file, mapping), note=progress,
+                                   home_from=home_from)
                 people = parsed.result()
         finally:
             cur.close()
@@ -665,6 +676,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                     progress("注意 note: " + year_from_ledger_text(y))
             if months[0]:
                 progress("注意 note: " + months_absent_text(months[0], info.period))
+            if months[2]:
+                progress("注意 note: " + months_thin_text(months[2]))
         spec = fallback.RulesSpec(policy, region, tuple(sorted((str(k), str(v)) for k, v in (params_inline or {}).items())),
                                   years_from_ledger=tuple(y["year"] for y in years), months_absent=months[1])
         n_ref = fallback.settle(con, spec, people, workers)
@@ -679,7 +692,10 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                            years, months)
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
-        summary["admdvs"] = admdvs  # the region's own insured persons only, when given
+        # the region's own insured persons only: --admdvs, or the region file's admdvs where it left persons out
+        used = admdvs is not None or any(k.startswith("insuplc_admdvs=") for k, _ in info.skipped)
+        summary["admdvs"] = home if used else None
+        summary["admdvs_from"] = (home_from or "--admdvs") if used else None
         # rows without insuplc_admdvs among coded ones, audited as local (raudit2 Q2; ledger.insured_blank_said)
         summary["rows_without_insuplc_admdvs"] = info.insured_blank
         code = verdict(sum(summary["discrepancies_by_field"].values()), 0, summary["unassessed"],

@@ -285,3 +285,19 @@ def test_a_propertys_wrong_ratio_rests_on_no_reading_of_the_cap_or_the_retiremen
     assert not ch.extra.get("rests_on"), ch.extra
     # the trace says what the reference computed, and where: the ratio and the cap both show 65.01
     assert [t["value"] for t in e.trace if t["step"] in ("支付比例", "年度最高支付限额")] == ["65.01", "65.01"], e.trace
+
+
+def test_an_in_process_systems_property_answers_are_the_systems():
+    """A python: system whose adapter records its settlements as the reference adapter does (operation settle, request
+    {psn_no, id}): in a property's evidence they are the system's (the reference answers without evidence), so its
+    55% parts at the ratio step as over HTTP — (100.01 − 0.00) × 55% = 55.0055 → 55.01 where the step shows 60.01."""
+    working = "(100.01 − 0.00) × 60% = 60.006 → 四舍五入到分 60.01"
+    mine = {"operation": "settle", "request": {"psn_no": "P", "id": "V2"},
+            "response": {"inscp_scp_amt": "100.01", "act_pay_dedc": "0.00", "pool_prop_selfpay": "0.5500",
+                         "hifp_pay": "55.01"}}
+    exact = _check("c3", "property", [_mismatch("hifp_pay", working, "55.01", item="V2", label="统筹基金支付")],
+                   _trace("100.01", "0.00", "60%", "60.01", "2000.00"), [mine])
+    [cause] = causes.group(cause_view([exact]), {})
+    assert cause["step"] == "支付比例", cause["headline"]
+    # a scenario's such entry, followed by the reference's own, stays the system's then the reference's
+    assert causes.figures([mine, _reference("V2", pool_prop_selfpay="0.6000")], "V2")[1]["pool_prop_selfpay"] == "0.6000"

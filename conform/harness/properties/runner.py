@@ -546,7 +546,7 @@ def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trac
     answers tell nothing more (a refusal, an account figure, no answer recorded for the item)."""
     from dataclasses import asdict
 
-    from ..report.causes import PARTING, blame, figures, root_mismatch
+    from ..report.causes import PARTING, blame, figures, root_mismatch, system_evidence
     from .base import place_readings_that_bear
 
     found = [asdict(m) for m in (e.mismatches if not e.departure else
@@ -555,7 +555,7 @@ def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trac
     if root is None or not trace or root["field"] in ("infcode", "amount", "decision", "acct_pay", "balc",
                                                       "acct_balance", *PARTING):
         return named
-    answers = snapshot_evidence()
+    answers = system_evidence(snapshot_evidence())
     if not figures(answers, str(root.get("item", "")))[0]:
         return named
     traces = {str(root.get("item", "")): trace}

@@ -631,8 +631,28 @@ def _root(check: dict) -> tuple[str, str, str]:
     root = root_mismatch(check.get("mismatches") or [])
     if root is None:
         return "", "", ""
-    step, clause = _step(root, check.get("trace") or [], check.get("evidence"), check.get("mismatches") or [])
+    evidence = check.get("evidence")
+    if check.get("kind") == "property":
+        evidence = system_evidence(evidence)
+    step, clause = _step(root, check.get("trace") or [], evidence, check.get("mismatches") or [])
     return root["field"], step, clause
+
+
+def system_evidence(evidence: Any) -> Any:
+    """A property's evidence as `figures` reads it: all of it is the system's (the reference, its oracle, answers
+    without evidence: properties.base.no_evidence), so an in-process system's settlements recorded in the reference
+    adapter's own shape (settle, request {psn_no, id}) are read as the system's answers, which `figures` would
+    otherwise take for the reference's — leaving nothing to compare the working with (`_traced_parting`)."""
+    if not isinstance(evidence, list):
+        return evidence
+    out: list[Any] = []
+    for e in evidence[:MAX_EVIDENCE]:
+        req = e.get("request") if isinstance(e, dict) else None
+        if isinstance(req, dict) and set(req) == {"psn_no", "id"} and e.get("operation") == "settle":
+            e = {"operation": "2207", "request": {"infno": "2207", "input": {"data": {"mdtrt_id": req.get("id")}}},
+                 "response": {"output": {"setlinfo": e.get("response")}}}
+        out.append(e)
+    return out
 
 
 def root_mismatch(mismatches: list[dict]) -> dict | None:

@@ -140,6 +140,7 @@ def test_a_check_names_the_assumptions_it_relies_on_in_html_and_excel(tmp_path):
     run = sample_run(hostile=False)
     failing = next(c for c in run.checks if c.status == "failed" and c.kind == "scenario")
     failing.extra["assumptions"] = ["A-ROUND-FEN"]
+    failing.extra["rests_on"] = ["A-ROUND-FEN"]  # a failed check lists what its failing figure rests on (§7, s12)
     data = model.build(run)
     source = html.render(data)
     section = source[source.index(f'id="{next(c["id"] for c in data["checks"] if c["nodeid"] == failing.nodeid)}"'):]

@@ -215,7 +215,9 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
         by_code = "；".join(f"{k['skip']} {k['rows']} 行" for k in summary["skipped_by_code"])
         skipped.append(("排除、不审核（--map [skip]、无效记录、外地参保人员） left out", f"{summary['rows_skipped']} 行：{by_code}"))
     if summary.get("admdvs"):  # whose insured persons were audited: said even when no row was left out
-        skipped.append(("本地区医保区划 --admdvs", f"{summary['admdvs']}：只审核参保地在本地区的人员；参保地在其他地市的结算"
+        source = summary.get("admdvs_from")  # the --region file's admdvs stood for --admdvs not given (run.py)
+        given = f"（取自地区配置 {source} 的 admdvs，未给 --admdvs）" if source not in (None, "--admdvs") else ""
+        skipped.append(("本地区医保区划 --admdvs", f"{summary['admdvs']}{given}：只审核参保地在本地区的人员；参保地在其他地市的结算"
                                                   "不按本文件审核，排除并计数"))
     files = summary.get("files")  # every file with its rows; a file with none to read (0 bytes) said below
     ledger = ("；".join(f"{f['path']}（{f['rows']:,} 行）" for f in files) if files

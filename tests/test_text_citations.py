@@ -169,13 +169,27 @@ def test_jilin_emergency_and_day_surgery_do_not_cite_the_special_disease_article
 
 def test_midyear_retirement_is_cited_where_the_in_service_count_carries_on():
     # 攀枝花 example, 二级: in service 2023-03 (1200 − 200) × 60% = 600.00; retired 2023-07-01:
-    # 2023-08 retiree deductible 150, 200 already counted → 0; (1000 − 0) × 65% = 650.00 within 1500 − 600
-    r1, r2 = settle("panzhihua", [visit("V1", "2023-03-01", "1200", "secondary"),
-                                  visit("V2", "2023-08-01", "1000", "secondary")], {"retire_date": "2023-07-01"})
-    assert (r1.hifp_pay, r2.hifp_pay) == (D("600.00"), D("650.00"))
+    # 2023-08 retiree deductible 150, 200 already counted → 0 (counted afresh: 150); (1000 − 0) × 65% = 650.00
+    #   within 1500 − 600 = 900 left (afresh: 1500): the cap did not bind, so the figure is the same either way
+    # 2023-09 deductible 0 again (afresh: 150); (1000 − 0) × 65% = 650.00 > 1500 − 600 − 650 = 250 left → 250.00
+    #   (afresh: 1500 − 650 = 850 left → 650.00): the carried count bound both
+    r1, r2, r3 = settle("panzhihua", [visit("V1", "2023-03-01", "1200", "secondary"),
+                                      visit("V2", "2023-08-01", "1000", "secondary"),
+                                      visit("V3", "2023-09-01", "1000", "secondary")], {"retire_date": "2023-07-01"})
+    assert (r1.hifp_pay, r2.hifp_pay, r3.hifp_pay) == (D("600.00"), D("650.00"), D("250.00"))
     assert "A-MIDYEAR-RETIREMENT" not in " ".join(steps(r1).values())
-    assert steps(r2)["起付线"] == steps(r2)["年度最高支付限额"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
-    assert steps(r2)["支付比例"] == "攀枝花 第七条"
+    assert steps(r2)["起付线"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
+    assert steps(r2)["年度最高支付限额"] == steps(r2)["支付比例"] == "攀枝花 第七条"
+    assert steps(r3)["起付线"] == steps(r3)["年度最高支付限额"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
+
+
+def test_midyear_retirement_is_not_cited_where_the_deductible_left_covers_the_visit():
+    # 攀枝花 example: in service 2023-03, 100.00 in scope → 100 of 200 counted, nothing paid; retired 2023-07-01:
+    # 2023-08 retiree deductible 150, 100 counted → 50 left; a visit of 40.00 takes 40 (afresh: 150 left, 40 too)
+    r1, r2 = settle("panzhihua", [visit("V1", "2023-03-01", "100", "secondary"),
+                                  visit("V2", "2023-08-01", "40", "secondary")], {"retire_date": "2023-07-01"})
+    assert (r1.act_pay_dedc, r2.act_pay_dedc, r2.hifp_pay) == (D("100.00"), D("40.00"), D("0.00"))
+    assert "A-MIDYEAR-RETIREMENT" not in " ".join(steps(r2).values())
 
 
 def test_a_retiree_of_an_earlier_year_or_with_nothing_counted_cites_no_midyear_reading():

@@ -182,10 +182,12 @@ def _rounding(rounded: bool) -> str | None:
     return ROUND_FEN if rounded else None
 
 
-def _carried(cite: str, out: Outcome, counted: Decimal) -> str:
+def _carried(cite: str, out: Outcome, counted: Decimal, bound: bool) -> str:
     """A deductible or cap step's clause, with A-MIDYEAR-RETIREMENT where a retiree who retired this year finds
-    something already counted: no text says the in-service count carries on into the retiree figures."""
-    return join_cites(cite, "A-MIDYEAR-RETIREMENT") if out.midyear and counted > ZERO else cite
+    something already counted and the remainder bound the figure (`bound`: the deductible took less than the base,
+    the cap paid less than the ratio's figure): no text says the in-service count carries on into the retiree figures,
+    and counting afresh only leaves more, so a figure the remainder did not bind is the same either way."""
+    return join_cites(cite, "A-MIDYEAR-RETIREMENT") if out.midyear and counted > ZERO and bound else cite
 
 
 REVERSAL = "A-REVERSAL"
@@ -264,14 +266,14 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if trace.keeps:
         trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
                   (deductible, used, left, base, left, dedc),
-                  _reversed(_carried(dp.cite, out, used), ys, "ordinary_dedc"), dedc)
+                  _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc"), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
                   join_cites(ratio_cite, _rounding(rounded)), raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
-                  _reversed_cap(_carried(cp.cite, out, paid), ys, "ordinary_pay", pay, cap_left),
+                  _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
@@ -558,7 +560,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         left = ZERO
     dedc = base if base < left else left
     # shared with the ordinary deductible: the article merging them (吉林 二(三)) before the one fixing it (二（二））
-    dedc_cite = _reversed(join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used)),
+    dedc_cite = _reversed(join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used, dedc < base)),
                           ys, "ordinary_dedc") if shares else _reversed(dp.cite, ys, f"chronic_dedc.{code}")
     trace.add("慢特病起付线", ("“两病”病种{}" if td is not None else "病种{}") + "：起付线{}元，此前已累计{}元，本次计入{}元"
               + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dedc_cite, dedc)

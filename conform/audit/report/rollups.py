@@ -151,15 +151,20 @@ ROUNDED_COLUMN = "fen_rounded"
 
 
 def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
-    """View `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses),
+    """Table `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses),
     and `status` (NULL in a discrepancy file without it: no settlement is then classed as barred), and `fen_rounded`
     (NULL in a file without it: a fen off is classed a rounding, as before the column)."""
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+    # beside the discrepancies (the audit's own temp folder): a table of millions of rows spills there, not to the
+    # working folder
+    spill = Path(discrepancies).parent / "report-spill"
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB", "temp_directory": str(spill)})
     names = {r[0] for r in con.execute("SELECT name FROM parquet_schema(?)", [str(discrepancies)]).fetchall()}
     status = "" if STATUS_COLUMN in names else f", CAST(NULL AS VARCHAR) AS {STATUS_COLUMN}"
     if ROUNDED_COLUMN not in names:
         status += f", CAST(NULL AS BOOLEAN) AS {ROUNDED_COLUMN}"
-    con.execute(f"CREATE VIEW d AS SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause){status} "
+    # A table, not a view: every roll-up, the detail sheet, the CSV and the page read it, and as a view each of them
+    # read the Parquet file again, netted the pairs and split the clauses (1.5 million discrepancies: 36 s -> ?)
+    con.execute(f"CREATE TABLE d AS SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause){status} "
                 f"FROM ({discrepancies_sql(discrepancies)})")
     return con
 
@@ -235,10 +240,12 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
                  bool_or(field = 'fund_pay_sumamt') AS total_wrong,
                  sum(pair_net) AS money,
                  sum(pair_net) FILTER (WHERE {_BY_ORDER}) AS money_order,
-                 string_agg(DISTINCT field, ', ' ORDER BY field) AS fields,
-                 {", ".join(f"string_agg(clause, '；' ORDER BY clause) FILTER (WHERE field = '{f}') AS clauses_{f}"
-                            for f in deciding)},
-                 string_agg(clause, '；' ORDER BY {_FIELD_RANK}, field, clause) AS clauses_all
+                 -- sorted lists, not ordered aggregates: those sort each group's rows apart (1.5M rows: 7 s -> ?)
+                 array_to_string(list_sort(list(field)), ', ') AS fields,
+                 -- one row per settlement and field (the plan's compare): a field's clause is its one row's
+                 {", ".join(f"any_value(clause) FILTER (WHERE field = '{f}') AS clauses_{f}" for f in deciding)},
+                 array_to_string(list_transform(list_sort(list(struct_pack(r := {_FIELD_RANK}, f := field, c := clause))),
+                                                lambda x: x.c), '；') AS clauses_all
           FROM d GROUP BY setl_id),
         c AS (SELECT *, {_CLASS_SQL} AS cls FROM s),
         -- a worked example is a settlement where the class has one: a reversal's trace is only 结算撤销

@@ -1,10 +1,10 @@
 """audit.xlsx for the regulator: 概要, 未能审核 (only when rows were not assessed), 差异明细, 按机构, 按月份, 按人员类别, 按差异类型, 假设.
 
-Written in openpyxl's write-only (streaming) mode so a million detail rows never sit
-in memory; the detail rows stream from DuckDB in Arrow batches. Every cell goes
-through the conformance report's own cell writer (`harness.report.xlsx._put`):
-amounts become numbers formatted 0.00 (ratios 0.00%), dates date cells formatted yyyy-mm-dd, and text is
-never a formula.
+Written in openpyxl's write-only (streaming) mode. Every cell of the small sheets goes through the conformance
+report's own cell writer (`harness.report.xlsx._put`, or _FastRows's short path to the same cells): amounts
+become numbers formatted 0.00 (ratios 0.00%), dates date cells formatted yyyy-mm-dd, and text is never a
+formula. 差异明细's rows — up to Excel's million — are the same cells built by DuckDB as the sheet's XML
+(detail_sheet), so a million detail rows never pass through Python one cell at a time.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import duckdb
 from openpyxl import Workbook
@@ -24,11 +25,14 @@ from conform.display import shown
 from conform.harness.report.model import as_number
 from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
+from . import detail_sheet
+from .detail_sheet import labelled
 from .rollups import NO_ROWS
-from .text import (FACILITY_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, fen_to_yuan, field_label,
-                   fund_audited)
+from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, fen_to_yuan,
+                   field_label, fund_audited)
 
 EXCEL_MAX_ROWS = 1_048_576
+DETAIL_TITLE = "差异明细"
 # A date is written as a date cell (a serial number shown yyyy-mm-dd), so a regulator can filter and sort by it;
 # one before 1900-03-01, where Excel's day numbers are off by its 1900 leap-year error, is written as text.
 DATE_FORMAT = "yyyy-mm-dd"
@@ -116,7 +120,10 @@ class _FastRows:
         self.ws.append(out)
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None) -> int:
+def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None,
+           filter_rows: int | None = None) -> int:
+    """A sheet with a frozen, filtered header; `filter_rows`: the rows the filter spans, where they are written later
+    (detail_sheet)."""
     ws = wb.create_sheet(title)
     lengths = widths or [min(max(_width(h) + 2, 10), 60) for h in headers]
     for j, w in enumerate(lengths, 1):
@@ -133,7 +140,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
     for row in rows:
         fast.append(row)
         n += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{(n if filter_rows is None else filter_rows) + 1}"
     ws.print_title_rows = "1:1"
     return n
 
@@ -202,22 +209,10 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
         _sheet(wb, "未能审核", ["原因代码", "原因", "行数", "示例 setl_id", "参考实现的说明", "该说明的行数", "该说明的示例 setl_id"],
                _unassessed_rows(reasons), widths=[20, 50, 8, 20, 80, 12, 20])
 
-    def detail() -> Iterable[list[Any]]:
-        cols = ", ".join(c for c, _ in DETAIL_COLUMNS)
-        reader = con.sql(f"SELECT {cols} FROM d ORDER BY setl_date, setl_id, field LIMIT {cap}").to_arrow_reader(50_000)
-        for batch in reader:
-            for r in batch.to_pylist():
-                ratio = r["field"] == "pool_prop_selfpay"
-                yield [r["setl_id"], r["psn_no"], r["setl_date"], r["month"],
-                       PSN_LABEL.get(r["psn_type"], r["psn_type"]), FACILITY_LABELS.get(r["facility"], r["facility"]),
-                       r["fixmedins_code"], r["fixmedins_name"], MED_LABEL.get(r["med_type"], r["med_type"]),
-                       field_label(r["field"]), Amount(r["recorded"], ratio), Amount(r["expected"], ratio),
-                       Amount(r["diff"], ratio), r["clause"], ROUTE_LABELS.get(r["route"], r["route"]), r["init_setl_id"]]
-        if capped:
-            yield [f"仅列出前{cap}行，共{total}行；全部差异见 discrepancies.parquet"]
-
-    n = _sheet(wb, "差异明细", [h for _, h in DETAIL_COLUMNS], detail(),
-               widths=[22, 18, 12, 9, 16, 18, 16, 24, 14, 26, 14, 14, 16, 40, 16, 22])
+    shown_rows = min(total, cap) + (1 if capped else 0)
+    # the header and one prototype row of the styled kinds; the rows are spliced in after saving (detail_sheet)
+    _sheet(wb, DETAIL_TITLE, [h for _, h in DETAIL_COLUMNS], [detail_sheet.PROTOTYPE],
+           widths=[22, 18, 12, 9, 16, 18, 16, 24, 14, 26, 14, 14, 16, 40, 16, 22], filter_rows=shown_rows)
     fund = fund_audited(summary)
     t = rollups["totals"]
     order = fund and bool(t.get("overpaid_order") or t.get("underpaid_order"))
@@ -236,4 +231,26 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
     _sheet(wb, "假设", ["编号", "内容", "依据"],
            ([a.get("id"), a.get("text"), a.get("cite")] for a in summary.get("assumptions") or []), widths=[26, 90, 40])
     wb.save(path)
-    return n - (1 if capped else 0)
+    drop = detail_sheet.register_cut(con)
+    try:
+        detail_sheet.splice(path, DETAIL_TITLE, lambda styles: _detail_rows(con, styles, cap, total))
+    finally:
+        drop()
+    return min(total, cap)
+
+
+def _detail_rows(con: duckdb.DuckDBPyConnection, styles: dict[str, str], cap: int, total: int) -> Iterable[bytes]:
+    """差异明细's rows as XML (detail_sheet): the first `cap` discrepancies by date, settlement and field, then,
+    when there are more, a note that the Parquet file holds them all."""
+    select = (f"SELECT *, row_number() OVER (ORDER BY setl_date, setl_id, field) + 1 AS n FROM d "
+              f"ORDER BY n LIMIT {int(cap)}")
+    # each column of DETAIL_COLUMNS: its kind of cell and the words the reports use for its codes
+    kinds = {"setl_date": "date", "recorded": "amount", "expected": "amount", "diff": "amount"}
+    words = {"psn_type": PSN_LABEL, "facility": FACILITY_LABELS, "med_type": MED_LABEL, "route": ROUTE_LABELS,
+             "field": {f: field_label(f) for f in FIELD_LABELS}}
+    columns = [(kinds.get(c, "text"), labelled(c, words.get(c, {}))) for c, _ in DETAIL_COLUMNS]
+    yield from detail_sheet.row_chunks(con, select, columns, "field = 'pool_prop_selfpay'", styles, detail_sheet.CUT_FN)
+    if total > cap:
+        note = f"仅列出前{cap}行，共{total}行；全部差异见 discrepancies.parquet"
+        yield (f'<row r="{cap + 2}"><c r="A{cap + 2}" t="inlineStr"><is><t>{xml_escape(note)}</t></is></c></row>'
+               ).encode("utf-8")

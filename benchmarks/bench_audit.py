@@ -127,6 +127,31 @@ def run_child(args: dict) -> dict:
     return res
 
 
+def systematic(ledger: Path, rows: int, region: str, work: Path) -> tuple[Path, str]:
+    """A ledger whose system got the figures a little wrong everywhere: about `rows` rows (whole persons, by a hash of
+    psn_no), audited against the example region with its in-service deductible 100.00 lower and every ratio one
+    point higher — nearly every settlement differs, and 差异明细 fills to Excel's row limit. Returns the ledger and
+    the region file (made next to the reports, removed with them)."""
+    import duckdb
+    import yaml
+
+    total = pq.ParquetFile(ledger).metadata.num_rows
+    share = max(1, round(total / rows))
+    part = work / "systematic.parquet"
+    lit = str(ledger).replace("'", "''")
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{lit}') WHERE hash(psn_no) % {share} = 0) TO '{part}' (FORMAT parquet)")
+    doc = yaml.safe_load((ROOT / "conform" / "fixtures" / "regions" / f"{region}.yaml").read_text(encoding="utf-8"))
+    values = doc["values"]
+    for k in list(values):
+        if k.startswith("ordinary.ratio."):
+            values[k] = str(Decimal(values[k]) + Decimal("0.01"))
+        elif k == "ordinary.deductible.in_service":
+            values[k] = str(Decimal(values[k]) - 100)
+    path = work / f"{region}-off.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return part, str(path)
+
+
 def reference_rate(ledger: Path, policy: str, region: str | None, persons: int) -> tuple[int, float]:
     """Settlements/s of the reference engine on the first `persons` persons of the ledger (one core)."""
     pf = pq.ParquetFile(ledger)
@@ -249,6 +274,9 @@ def main() -> None:
     ap.add_argument("--spark-master", default="local[*]")
     ap.add_argument("--reference-persons", type=int, default=2000)
     ap.add_argument("--csv", action="store_true", help="also audit the ledger as CSV, UTF-8 and GB18030 (DuckDB)")
+    ap.add_argument("--systematic-rows", type=int, default=1_000_000,
+                    help="also audit this many rows (a tenth of the persons) against figures off by a little, so that "
+                         "nearly every settlement differs: the report at Excel's row limit (0: skip)")
     a = ap.parse_args()
     region = f"{a.policy}-example" if (ROOT / "conform" / "fixtures" / "regions" / f"{a.policy}-example.yaml").exists() else None
     ledger = make_ledger(a.rows, a.policy, a.seed, a.defect_rate, a.cache)
@@ -259,10 +287,14 @@ def main() -> None:
         engines = ["duckdb"] + ([] if a.skip_spark else ["spark"])
         runs = [(eng, eng, ledger) for eng in engines]
         runs += [(f"duckdb, {fmt}", "duckdb", path) for fmt, path in (csv_ledgers(ledger) if a.csv else [])]
-        for label, eng, path in runs:
+        runs = [(label, eng, path, region) for label, eng, path in runs]
+        if a.systematic_rows and region:
+            runs.append(("duckdb, systematic defect", "duckdb",
+                         *systematic(ledger, a.systematic_rows, region, out_root)))
+        for label, eng, path, region_used in runs:
             print(f"auditing with {label} …", flush=True)
             try:
-                r = run_child({"ledger": str(path), "policy": a.policy, "region": region, "engine": eng,
+                r = run_child({"ledger": str(path), "policy": a.policy, "region": region_used, "engine": eng,
                                "persons": str(persons) if persons.exists() else None,
                                "master": a.spark_master if eng == "spark" else None,
                                "out": str(out_root / label.replace(", ", "-").replace(" ", "_"))})
@@ -282,7 +314,7 @@ def main() -> None:
                             f"{s['persons_reference']:,} persons via reference; overpaid {_yuan(s.get('overpaid_fen'))}"))
         # Every run's discrepancies against the first's (Parquet on DuckDB): engines and formats must agree.
         done = [d for d in sorted(out_root.iterdir(), key=lambda d: d.name != "duckdb")
-                if (d / "discrepancies.parquet").exists()]
+                if (d / "discrepancies.parquet").exists() and "systematic" not in d.name]
         if done and done[0].name == "duckdb":
             import duckdb
 

@@ -121,3 +121,9 @@ def test_rows_out_of_order_are_refused_not_written(con, tmp_path):
     with pytest.raises(RuntimeError, match="order"):
         list(detail_sheet.row_chunks(con, select, [("text", "setl_id")], "false",
                                      {"quoted": "1", "amount": "2", "ratio": "3", "date": "4"}, "lower"))
+
+
+def test_no_progress_bar_on_the_report_connection(con):
+    """DuckDB draws a progress bar on stdout for a query over two seconds (差异明细 at a million rows takes longer):
+    on the audit's console between its own lines, and in a script reading its output."""
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0] is False

@@ -158,6 +158,7 @@ def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
     # working folder
     spill = Path(discrepancies).parent / "report-spill"
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB", "temp_directory": str(spill)})
+    con.execute("SET enable_progress_bar = false")  # a long query would draw DuckDB's bar on the audit's stdout
     names = {r[0] for r in con.execute("SELECT name FROM parquet_schema(?)", [str(discrepancies)]).fetchall()}
     status = "" if STATUS_COLUMN in names else f", CAST(NULL AS VARCHAR) AS {STATUS_COLUMN}"
     if ROUNDED_COLUMN not in names:

@@ -617,8 +617,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
     m = load_mapping(tuple(mapping))
     # --admdvs not given: the region file's own admdvs stands for it (ledger._region_city: several insured cities, or
     # none of the region's); the example regions give none
-    home = load_region_file(region) if admdvs is None and region else None
-    home, home_from = (home.admdvs, home.path) if home is not None and home.admdvs else (admdvs, None)
+    home, home_from = ((rules.region_admdvs, rules.region_path) if admdvs is None and rules.region_admdvs
+                       else (admdvs, None))
     out_dir = None
     if write:  # an output folder the report cannot replace is refused before minutes of work, not after
         from .report import check_out_dir, default_out_dir

@@ -334,6 +334,7 @@ class Rules:
         self.region_example = region_example
         # 参保地医保区划 a request names: the region's own code where its file gives one, else the document's
         self.admdvs: str = policy.admdvs or ""
+        self.region_admdvs: str | None = None  # the region file's own 医保区划, where it gives one (the audit's --admdvs)
         self._cache: dict[str, Parameter | None] = {}
         vf = supplied.get("valid_from")
         self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
@@ -998,7 +999,7 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
     _check_constraints(policy, supplied, source_of)
     rules = Rules(policy, supplied, name, example, region.path if region is not None else None)
     if region is not None and region.admdvs:
-        rules.admdvs = region.admdvs
+        rules.admdvs = rules.region_admdvs = region.admdvs
     return rules
 
 

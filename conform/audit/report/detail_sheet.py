@@ -40,7 +40,9 @@ from ..sqltext import q
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-FIRST_EXCEL_DATE = "1900-03-01"  # xlsx.FIRST_EXCEL_DATE: before it, Excel's day numbers are off by its 1900 leap year
+# A date is written as a date cell; one before 1900-03-01, where Excel's day numbers are off by its 1900 leap-year
+# error, as text (the general path, xlsx._FastRows, too)
+FIRST_EXCEL_DATE = dt.date(1900, 3, 1)
 EXCEL_EPOCH = "1899-12-30"  # day 0 of Excel's serial dates, as openpyxl counts them
 # The prototype row: one cell of each styled kind, in this order (A..D of row 2).
 KINDS = ("quoted", "amount", "ratio", "date")
@@ -53,13 +55,12 @@ def _esc(v: str) -> str:
     return f"replace(replace(replace(replace({v}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), chr(13), '&#13;')"
 
 
-# Every text keeps its edge spaces by xml:space="preserve" (openpyxl adds it only where the text has them: testing
-# each cell for that cost more than the bytes it saves, 1M rows 26 s against 22 s)
-
 
 def text_cell(col: str, v: str, quoted_style: str) -> str:
-    """The SQL of one text cell (none where `v` is NULL or empty). `v` is already as a cell shows it (row_chunks)."""
-    starts = ", ".join(q(c) for c in FORMULA_START if c != "\r") + ", chr(13)"
+    """The SQL of one text cell (none where `v` is NULL or empty). `v` is already as a cell shows it (row_chunks).
+    Every text keeps its edge spaces by xml:space="preserve" (openpyxl adds it only where the text has them: testing
+    each cell for that cost more than the bytes it saves, 1M rows 26 s against 22 s)."""
+    starts = ", ".join(q(c) for c in FORMULA_START)
     return (f"CASE WHEN {v} IS NULL OR {v} = '' THEN '' ELSE '<c r=\"{col}' || n || '\"' || "
             f"CASE WHEN left({v}, 1) IN ({starts}) THEN ' s=\"{quoted_style}\"' ELSE '' END || "
             f"' t=\"inlineStr\"><is><t xml:space=\"preserve\">' || {_esc(v)} || '</t></is></c>' END")
@@ -73,7 +74,7 @@ def number_cell(col: str, v: str, style: str) -> str:
 
 def date_cell(col: str, v: str, date_style: str, quoted_style: str) -> str:
     """A date as Excel's serial day (openpyxl's count from 1899-12-30); before 1900-03-01 as its ISO text."""
-    return (f"CASE WHEN {v} IS NULL THEN '' WHEN {v} >= DATE '{FIRST_EXCEL_DATE}' THEN '<c r=\"{col}' || n || "
+    return (f"CASE WHEN {v} IS NULL THEN '' WHEN {v} >= DATE '{FIRST_EXCEL_DATE.isoformat()}' THEN '<c r=\"{col}' || n || "
             f"'\" s=\"{date_style}\" t=\"n\"><v>' || CAST({v} - DATE '{EXCEL_EPOCH}' AS VARCHAR) || '</v></c>' "
             f"ELSE {text_cell(col, f'CAST({v} AS VARCHAR)', quoted_style)} END")
 

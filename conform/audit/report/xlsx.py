@@ -26,7 +26,7 @@ from conform.harness.report.model import as_number
 from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
 
 from . import detail_sheet
-from .detail_sheet import labelled
+from .detail_sheet import FIRST_EXCEL_DATE, labelled
 from .rollups import NO_ROWS
 from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, fen_to_yuan,
                    field_label, fund_audited)
@@ -34,9 +34,8 @@ from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LA
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_TITLE = "差异明细"
 # A date is written as a date cell (a serial number shown yyyy-mm-dd), so a regulator can filter and sort by it;
-# one before 1900-03-01, where Excel's day numbers are off by its 1900 leap-year error, is written as text.
+# one before FIRST_EXCEL_DATE as text.
 DATE_FORMAT = "yyyy-mm-dd"
-FIRST_EXCEL_DATE = dt.date(1900, 3, 1)
 DETAIL_COLUMNS = [
     ("setl_id", "结算ID setl_id"), ("psn_no", "人员编号 psn_no"), ("setl_date", "结算日期"), ("month", "月份"),
     ("psn_type", "人员类别"), ("facility", "机构等级"), ("fixmedins_code", "定点机构编码"), ("fixmedins_name", "定点机构名称"),

@@ -31,7 +31,7 @@ Integer division is DuckDB `//` = sqlglot IntDiv = Spark `DIV`; all operands are
 floor = truncation on both engines.
 
 Persons the plan cannot express (`routed.fallback`) are left out here and settled by the
-reference engine (conform/audit/fallback.py); their rows arrive as table `expected_ref`. docs/audit.md
+reference engine (conform/audit/fallback.py); their rows arrive as table `expected_ref`. docs/audit-engine.md
 ('How the plan runs') says what each stage does and where the time goes.
 """
 from __future__ import annotations
@@ -526,7 +526,7 @@ _UNTIMED = "CASE WHEN l.setl_time = DATE_TRUNC('day', l.setl_time) THEN NULL ELS
 # could have come first; where the next row is its own reversal (whose place right after it is the ledger's order),
 # the one after that. A row's year is its settlement's (a reversal's: the one it reverses). Only the persons with a
 # differing row are read again (a few in a hundred; their rows sorted here, the plan's own sorts untouched: the same
-# LEAD and MIN in the plan's first and fund windows cost 5–6% of `expected` at 2M rows, docs/audit.md); as
+# LEAD and MIN in the plan's first and fund windows cost 5–6% of `expected` at 2M rows, docs/audit-engine.md); as
 # settle_ref._order_doubts on the reference route, row for row.
 _W_TIE = "PARTITION BY o.psn_no, o.fy ORDER BY o.setl_date, o.setl_time NULLS FIRST, o.rid"
 # The persons whose rows these are: a stage of its own, so that on Spark the lookup of their rows in the ledger meets

@@ -109,7 +109,7 @@ SCI_ID = r"^[ \t]*(=\"|')?[+-]?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+\"?[ \t]*$"  # bar
 # after) it. Each is unambiguous, and read verbatim it made one person two (raudit2 D2: 1,041 persons read as
 # 1,339, 34 discrepancies as 1,331). In a text file (CSV, xlsx, JSON lines) the wrapper is taken off every ID and
 # code cell below (id_text); a Parquet file is written by a program, whose wrappers are refused by one scan of
-# the stored table (ledger._wrapped_ids) rather than tested on every cell (cost: docs/audit.md §7).
+# the stored table (ledger._wrapped_ids) rather than tested on every cell (cost: docs/audit-engine.md).
 WRAPPED = ("setl_id", "psn_no", "init_setl_id", "fixmedins_code", "dise_codg")
 # What database dumps write for NULL (MySQL's \N): read as an empty cell in CSV and JSON text.
 NULL_TEXT = ("NULL", "null", "\\N")

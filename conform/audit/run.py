@@ -705,7 +705,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             from .report import write_reports
 
             ctx = fallback.Context(con, spec, people)
-            code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid))
+            code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid),
+                                 memory_limit=memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY"))
             lap("report", f"报告 report: {out_dir}")
         summary["_discrepancies"] = str(disc) if keep_connection else None
         if keep_connection:  # for tests: the caller closes it and removes _workdir

@@ -38,7 +38,7 @@ from ..verdict import TITLES, unchecked_rows, verdict
 from . import html as html_report
 from . import rollups, xlsx
 from .text import (FUND_NOT_AUDITED, SHORT_FILE_NOTE, fund_audited, fund_fen, short_file_said, short_files,
-                   unique_clauses_sql, ytd_unused_text, yuan)
+                   ytd_unused_text, yuan)
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -116,19 +116,13 @@ def summary_json(summary: dict, totals: dict) -> dict:
 
 
 # The order of the discrepancy files' rows (both the same): by date, then settlement and field.
-ROW_ORDER = "setl_date, setl_id, field"
-
-
-def _parquet(con: Any, source: Path, path: Path) -> None:
+def _parquet(con: Any, path: Path) -> None:
     """discrepancies.parquet: the plan's rows, each clause as the other reports show it (unique_clauses: the
-    reference engine joins a ratio's and a cap's article even when they are one), in discrepancies.csv's order.
-    Always rewritten by this one writer: each engine writes its rows in its own order and marks columns
-    required or optional its own way, so two engines' files of the same rows differed byte for byte; written
-    here, the same rows give the same file (the order is total: one row per setl_id and field)."""
-    src = str(source).replace("'", "''")
-    target = str(path).replace("'", "''")
-    con.execute(f"COPY (SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause) FROM read_parquet('{src}') "
-                f"ORDER BY {ROW_ORDER}) TO '{target}' (FORMAT PARQUET)")
+    reference engine joins a ratio's and a cap's article even when they are one), in discrepancies.csv's order:
+    the file rollups.connect sorted them into. Always this one writer's: each engine writes its rows in its own
+    order and marks columns required or optional its own way, so two engines' files of the same rows differed byte
+    for byte; written here, the same rows give the same file (the order is total: one row per setl_id and field)."""
+    shutil.copyfile(rollups.prepared(con), path)
 
 
 def _csv(con: Any, path: Path) -> None:
@@ -150,7 +144,8 @@ def _csv(con: Any, path: Path) -> None:
             amount("recorded"), amount("expected"), amount("diff"), guarded("clause"), guarded("route"),
             guarded("init_setl_id"), guarded("status")]
     target = str(path).replace("'", "''")
-    con.execute(f"COPY (SELECT {', '.join(cols)} FROM d ORDER BY {ROW_ORDER}) "
+    # d_rows is the sorted file as read (insertion order kept): no second sort of millions of rows
+    con.execute(f"COPY (SELECT {', '.join(cols)} FROM d_rows) "
                 f"TO '{target}' (FORMAT CSV, HEADER, QUOTE '\"', FORCE_QUOTE *)")
 
 
@@ -474,11 +469,12 @@ def _point_latest(out_dir: Path) -> None:
 
 
 def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
-                  explain: Callable[[str], dict] | None = None, *, latest: bool | None = None) -> int:
+                  explain: Callable[[str], dict] | None = None, *, latest: bool | None = None,
+                  memory_limit: str | None = None) -> int:
     """Write the five files into `out_dir` atomically; return the exit code (0 clean, 1 discrepancies).
 
     `latest` points reports/audit-latest at the folder; by default only when the folder is the
-    default one (reports/audit-<id>)."""
+    default one (reports/audit-<id>). `memory_limit`: the audit's --memory-limit (else rollups.REPORT_MEMORY)."""
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
     inside = check_out_dir(out_dir)
@@ -490,7 +486,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     except OSError as e:
         raise AuditInputError(f"output folder {out_dir} cannot be made: {e.strerror or e}: {e.filename}") from None
     try:
-        con = rollups.connect(discrepancies)
+        con = rollups.connect(discrepancies, memory_limit)
         try:
             audited = summary.get("discrepancies_by_field") or {}
             data = rollups.collect(con, fund_field="fund_pay_sumamt" if "fund_pay_sumamt" in audited
@@ -498,7 +494,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             totals = data["totals"]
             data["by_month"] = rollups.every_month(data["by_month"], summary.get("period"), summary.get("months_absent"))
             kind, _, code = _verdict(summary, totals)
-            _parquet(con, discrepancies, tmp / "discrepancies.parquet")
+            _parquet(con, tmp / "discrepancies.parquet")
             _csv(con, tmp / "discrepancies.csv")
             overview = _overview(summary, totals)
             xlsx.write(tmp / "audit.xlsx", con, summary, data, overview, unassessed(summary))

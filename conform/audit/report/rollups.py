@@ -16,7 +16,7 @@ import duckdb
 
 from conform.reference.case import FACILITIES, PSN_TYPES
 
-from .text import unique_clauses, unique_clauses_sql
+from .text import CLAUSE_SEP, unique_clauses, unique_clauses_sql
 
 # Discrepancy classes: one per settlement, decided by which fields differ and in which direction.
 # Order matters: the first that applies names the settlement's class.
@@ -83,26 +83,36 @@ DECIDING_FIELD = {"barred": "hifp_pay", "barred_dedc": "act_pay_dedc", "scope": 
                   "under": "hifp_pay", "fund_total": "fund_pay_sumamt"}
 _FIELD_ORDER = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "fund_pay_sumamt", "psn_part_amt",
                 "acct_pay", "psn_cash_pay")
-_FIELD_RANK = "coalesce(list_position([{}], field), {})".format(
-    ", ".join(f"'{f}'" for f in _FIELD_ORDER), len(_FIELD_ORDER) + 1)
-
-
-def _deciding_clause(fund_field: str) -> str:
-    return "CASE cls {} ELSE clauses_all END".format(" ".join(
-        f"WHEN '{c}' THEN clauses_{fund_field if f == 'hifp_pay' else f}" for c, f in DECIDING_FIELD.items()))
-
 # The settlements whose expected hifp_pay rests on the export's order of same-day settlements (their clause names it).
 ORDER_READING = "A-AUDIT-ORDER"
 _BY_ORDER = f"clause LIKE '%{ORDER_READING}%'"
 # hifp_pay over/under as exact DECIMAL sums of `pair_net`; COALESCE so an empty group is 0, not NULL. `*_order`: the
 # part of them the export's order decides (A-AUDIT-ORDER), shown beside them where there is any.
-_MONEY = f"""
-  coalesce(sum(pair_net) FILTER (WHERE pair_net > 0), 0) AS overpaid,
-  coalesce(-sum(pair_net) FILTER (WHERE pair_net < 0), 0) AS underpaid,
-  coalesce(sum(pair_net), 0) AS net,
-  coalesce(sum(pair_net) FILTER (WHERE pair_net > 0 AND {_BY_ORDER}), 0) AS overpaid_order,
-  coalesce(-sum(pair_net) FILTER (WHERE pair_net < 0 AND {_BY_ORDER}), 0) AS underpaid_order"""
+_MONEY = """
+  coalesce(sum(money) FILTER (WHERE money > 0), 0) AS overpaid,
+  coalesce(-sum(money) FILTER (WHERE money < 0), 0) AS underpaid,
+  coalesce(sum(money), 0) AS net,
+  coalesce(sum(money_order) FILTER (WHERE money_order > 0), 0) AS overpaid_order,
+  coalesce(-sum(money_order) FILTER (WHERE money_order < 0), 0) AS underpaid_order"""
 MONEY_COLUMNS = ("overpaid", "underpaid", "net", "overpaid_order", "underpaid_order")
+
+
+def pairs_sql(rows: str) -> str:
+    """The pairs that hold a reversal (a few in a hundred), netted on hifp_pay: `pair` (the settlement's setl_id),
+    `net`, and `owner` (the row that shows the pair's money: the settlement's). A settlement no reversal row names
+    is its own pair, its pair_net its diff: no hash table of ten million settlements where every one differs."""
+    return f"""SELECT coalesce(init_setl_id, setl_id) AS pair, sum(diff) AS net,
+    arg_min(setl_id, init_setl_id IS NOT NULL) AS owner
+  FROM {rows} WHERE field = 'hifp_pay' AND (init_setl_id IS NOT NULL OR setl_id IN (
+    SELECT init_setl_id FROM {rows} WHERE field = 'hifp_pay' AND init_setl_id IS NOT NULL))
+  GROUP BY coalesce(init_setl_id, setl_id)"""
+
+
+def with_pair_net(rows: str, pairs: str) -> str:
+    """`rows` with `pair_net` (discrepancies_sql), from `pairs` (pairs_sql)."""
+    return f"""SELECT r.*, CASE WHEN r.field <> 'hifp_pay' THEN NULL WHEN p.pair IS NULL THEN r.diff
+                   WHEN r.setl_id = p.owner THEN p.net END AS pair_net
+FROM {rows} r LEFT JOIN {pairs} p ON r.field = 'hifp_pay' AND p.pair = coalesce(r.init_setl_id, r.setl_id)"""
 
 
 def discrepancies_sql(path: Path | str) -> str:
@@ -113,13 +123,7 @@ def discrepancies_sql(path: Path | str) -> str:
     rows that differ, +100.00 and −100.00, but no money lost: summed as they stand they would count
     100.00 overpaid and 100.00 underpaid. Every money figure of the summary and the reports reads this."""
     p = str(path).replace("'", "''")
-    return f"""WITH raw AS (SELECT * FROM read_parquet('{p}')),
-pairs AS (
-  SELECT coalesce(init_setl_id, setl_id) AS pair, sum(diff) AS net,
-    arg_min(setl_id, init_setl_id IS NOT NULL) AS owner
-  FROM raw WHERE field = 'hifp_pay' GROUP BY coalesce(init_setl_id, setl_id))
-SELECT raw.*, CASE WHEN raw.setl_id = pairs.owner THEN pairs.net END AS pair_net
-FROM raw LEFT JOIN pairs ON raw.field = 'hifp_pay' AND pairs.pair = coalesce(raw.init_setl_id, raw.setl_id)"""
+    return f"WITH raw AS (SELECT * FROM read_parquet('{p}')), pairs AS ({pairs_sql('raw')})\n{with_pair_net('raw', 'pairs')}"
 
 
 def fields_union(field_sets: str | None) -> str:
@@ -150,24 +154,52 @@ STATUS_COLUMN = "status"
 ROUNDED_COLUMN = "fen_rounded"
 
 
-def connect(discrepancies: Path) -> duckdb.DuckDBPyConnection:
-    """Table `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses),
+# The order of the discrepancy files' rows (discrepancies.parquet and .csv, 差异明细): total, one row per settlement and field.
+ROW_ORDER = "setl_date, setl_id, field"
+# Where a report connection may keep its memory when the audit gives no --memory-limit (the audit's own connection
+# stays open beside it, for the worked examples).
+REPORT_MEMORY = "2GB"
+PREPARED = "discrepancies.parquet"
+
+
+def connect(discrepancies: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """View `d`: the discrepancy rows with `pair_net`, each clause naming an article once (unique_clauses),
     and `status` (NULL in a discrepancy file without it: no settlement is then classed as barred), and `fen_rounded`
-    (NULL in a file without it: a fen off is classed a rounding, as before the column)."""
-    # beside the discrepancies (the audit's own temp folder): a table of millions of rows spills there, not to the
-    # working folder
+    (NULL in a file without it: a fen off is classed a rounding, as before the column); view `d_rows`: the same rows
+    without `pair_net`, in ROW_ORDER as read (the files are written from it without sorting again).
+
+    The rows are sorted once, into `prepared(con)` (the report's discrepancies.parquet as it is published), and read
+    from there: a table of them in memory was 13 GB of spill for a ledger where every settlement differs (37 million
+    discrepancies), and failed at the memory limit; each file written from it sorted them again."""
+    # beside the discrepancies (the audit's own temp folder): what spills goes there, not to the working folder
     spill = Path(discrepancies).parent / "report-spill"
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB", "temp_directory": str(spill)})
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"threads": 2, "memory_limit": memory_limit or REPORT_MEMORY,
+                                 "temp_directory": str(spill), "preserve_insertion_order": True})
     con.execute("SET enable_progress_bar = false")  # a long query would draw DuckDB's bar on the audit's stdout
     names = {r[0] for r in con.execute("SELECT name FROM parquet_schema(?)", [str(discrepancies)]).fetchall()}
     status = "" if STATUS_COLUMN in names else f", CAST(NULL AS VARCHAR) AS {STATUS_COLUMN}"
     if ROUNDED_COLUMN not in names:
         status += f", CAST(NULL AS BOOLEAN) AS {ROUNDED_COLUMN}"
-    # A table, not a view: every roll-up, the detail sheet, the CSV and the page read it, and as a view each of them
-    # read the Parquet file again, netted the pairs and split the clauses (1.5 million discrepancies: the roll-ups 36 -> 10 s)
-    con.execute(f"CREATE TABLE d AS SELECT * REPLACE ({unique_clauses_sql('clause')} AS clause){status} "
-                f"FROM ({discrepancies_sql(discrepancies)})")
+    src = str(discrepancies).replace("'", "''")
+    out = spill / PREPARED
+    lit = str(out).replace("'", "''")
+    # the few distinct clauses made unique once each, not every row's
+    con.execute(f"""COPY (
+        WITH raw AS (SELECT * FROM read_parquet('{src}')),
+        cl AS (SELECT clause AS raw_clause, {unique_clauses_sql('clause')} AS clause FROM (SELECT DISTINCT clause FROM raw))
+        SELECT raw.* REPLACE (cl.clause AS clause) FROM raw LEFT JOIN cl ON cl.raw_clause = raw.clause
+        ORDER BY {ROW_ORDER}) TO '{lit}' (FORMAT PARQUET)""")
+    con.execute(f"CREATE TEMP VIEW d_rows AS SELECT *{status} FROM read_parquet('{lit}')")
+    # the pairs with a reversal made once (a small table): each roll-up reads the rows and meets it
+    con.execute(f"CREATE TEMP TABLE pairs AS {pairs_sql('d_rows')}")
+    con.execute(f"CREATE TEMP VIEW d AS {with_pair_net('d_rows', 'pairs')}")
     return con
+
+
+def prepared(con: duckdb.DuckDBPyConnection) -> Path:
+    """The sorted discrepancy file `connect` made: the report's discrepancies.parquet, byte for byte."""
+    return Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]) / PREPARED
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -188,21 +220,30 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
     that says what the pooled fund paid, hifp_pay, or fund_pay_sumamt in an export without hifp_pay."""
     if fund_field not in ("hifp_pay", "fund_pay_sumamt"):
         raise ValueError(fund_field)
+    fields, clause_of = _settlements(con, fund_field)
+    # every roll-up but 按字段 reads `c`, one row per settlement (a settlement's rows share its date, person and
+    # institution): counts of rows, not distinct setl_id over every discrepancy
     totals = _rows(con, f"""
-        SELECT count(*) AS rows, count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons,
-               count(DISTINCT setl_id) FILTER (WHERE init_setl_id IS NOT NULL) AS reversals,
+        SELECT coalesce(sum(n), 0)::BIGINT AS rows, count(*) AS settlements, count(DISTINCT psn_no) AS persons,
+               count(*) FILTER (WHERE reversal) AS reversals,
                count(DISTINCT nullif(fixmedins_code, '')) AS institutions,
-               count(DISTINCT setl_id) FILTER (WHERE coalesce(fixmedins_code, '') = '') AS unnamed, {_MONEY}
-        FROM d""")[0]
+               count(*) FILTER (WHERE coalesce(fixmedins_code, '') = '') AS unnamed, {_MONEY}
+        FROM c""")[0]
     # By field, as the headline counts money: a settlement and its reversals (2208) first netted, per field
     # (coalesce(init_setl_id, setl_id)), so hifp_pay's 偏高/偏低 are exactly 多付/少付. A settlement overpaid
     # 50.00 and reversed as recorded (−50.00) is two rows (n) but nets to nothing: no 50.00 higher and 50.00
     # lower beside a headline of 0.00. The ratio is not negated on a reversal and a sum of ratio differences
     # means nothing: its pairs are counted by the direction of their rows, and it has no sums (None).
     by_field = _rows(con, f"""
-        WITH p AS (
+        WITH reversed AS (SELECT DISTINCT init_setl_id AS k FROM d_rows WHERE init_setl_id IS NOT NULL),
+        -- only a pair with a reversal in it is grouped; any other row is a pair of its own
+        p AS (
           SELECT field, count(*) AS n, sum(diff) AS net, bool_or(diff > 0) AS any_higher, bool_or(diff < 0) AS any_lower
-          FROM d GROUP BY field, coalesce(init_setl_id, setl_id))
+          FROM d_rows WHERE init_setl_id IS NOT NULL OR setl_id IN (SELECT k FROM reversed)
+          GROUP BY field, coalesce(init_setl_id, setl_id)
+          UNION ALL
+          SELECT field, 1, diff, diff > 0, diff < 0 FROM d_rows
+          WHERE init_setl_id IS NULL AND setl_id NOT IN (SELECT k FROM reversed))
         SELECT field, sum(n)::BIGINT AS n,
                CASE WHEN field = '{RATIO_FIELD}' THEN count(*) FILTER (WHERE any_higher)
                     ELSE count(*) FILTER (WHERE net > 0) END AS n_higher,
@@ -211,24 +252,69 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
                CASE WHEN field <> '{RATIO_FIELD}' THEN coalesce(sum(net) FILTER (WHERE net > 0), 0) END AS higher,
                CASE WHEN field <> '{RATIO_FIELD}' THEN coalesce(-sum(net) FILTER (WHERE net < 0), 0) END AS lower
         FROM p GROUP BY field ORDER BY n DESC, field""")
-    group = f"count(DISTINCT setl_id) AS settlements, count(DISTINCT psn_no) AS persons, {_MONEY}"
+    group = f"count(*) AS settlements, count(DISTINCT psn_no) AS persons, {_MONEY}"
     by_institution = _rows(con, f"""
         SELECT coalesce(fixmedins_code, '') AS fixmedins_code, facility, min(fixmedins_name) AS fixmedins_name, {group}
-        FROM d GROUP BY coalesce(fixmedins_code, ''), facility ORDER BY overpaid DESC, underpaid DESC, fixmedins_code""")
+        FROM c GROUP BY coalesce(fixmedins_code, ''), facility ORDER BY overpaid DESC, underpaid DESC, fixmedins_code""")
     for r in by_institution:  # a name is the ledger's text: bounded for the page and the sheet
         # the settlements with no code (the ledger has no fixmedins_code, or left it empty) are one row per
         # level: every such institution together, said so, never one institution's name for them all
         r["unnamed"] = not r["fixmedins_code"]
         r["fixmedins_name"] = UNNAMED if r["unnamed"] else _clip(r["fixmedins_name"], 60) if r["fixmedins_name"] else None
-    by_facility = _rows(con, f"SELECT facility, {group} FROM d GROUP BY facility ORDER BY facility")
-    by_month = _rows(con, f"SELECT month, {group} FROM d GROUP BY month ORDER BY month")
-    by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM d GROUP BY psn_type ORDER BY psn_type")
+    by_facility = _rows(con, f"SELECT facility, {group} FROM c GROUP BY facility ORDER BY facility")
+    by_month = _rows(con, f"SELECT month, {group} FROM c GROUP BY month ORDER BY month")
+    by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM c GROUP BY psn_type ORDER BY psn_type")
+    classes = _classes(con, fund_field, fields, clause_of)
+    for c in classes:
+        c["name"], c["description"] = CLASSES[c["cls"]]
+        c["fields_union"] = fields_union(c["field_sets"])
+        c["clauses"] = _clip(unique_clauses(c["clauses"]), 400)  # "A" and "A；A-REVERSAL" name A once
+        c["field_sets"] = _clip(c["field_sets"], 400)
+    # "多付最多": only those the fund overpaid (a person with other differences only is not a top overpayment)
+    top_persons = _rows(con, f"""
+        SELECT psn_no, any_value(psn_type) AS psn_type, {group}
+        FROM c GROUP BY psn_no HAVING sum(money) FILTER (WHERE money > 0) > 0
+        ORDER BY overpaid DESC, underpaid DESC, psn_no LIMIT {int(top)}""")
+    for r in by_psn_type + top_persons:
+        r["psn_type_label"] = PSN_TYPES.get(r["psn_type"], ("", False, r["psn_type"]))[2]
+    for r in by_facility + by_institution:
+        r["facility_label"] = FACILITIES.get(r["facility"], r["facility"])
+    for r in by_field:  # the ratio: counts only, no sum (None, shown as —)
+        r["higher"], r["lower"] = (None if r[k] is None else shown(r[k], r["field"]) for k in ("higher", "lower"))
+    return {"totals": totals, "by_field": by_field, "by_institution": by_institution, "by_facility": by_facility,
+            "by_month": by_month, "by_psn_type": by_psn_type, "classes": classes, "top_persons": top_persons,
+            "top_institutions": [r for r in by_institution if r["overpaid"] > 0][:top]}
+
+
+# Fields in a bitmask (a settlement's set of differing fields as one number, not a list per settlement): at most this many.
+_MASK_BITS = 62
+
+
+def _settlements(con: duckdb.DuckDBPyConnection, fund_field: str) -> tuple[list[str], dict[int, str]]:
+    """Table `c`: one row per settlement (a reversal its own), of fixed size — its person, date and institution, its
+    rows `n`, its money (`money`: its pair_net, the part the export's order decides `money_order`), what decides its
+    class (`cls`, _CLASS_SQL), a bitmask of its differing fields (`fmask`, bits by `fmap`) and each field's clause as
+    a number (c0, c1, …: `cmap`). Returns the fields in bit order and the clauses by number.
+
+    Grouped once; text (clauses, field sets) is made for the few distinct values only. A ledger where every settlement
+    differs (ten million, 37 million discrepancies) grouped lists of text per settlement, and every roll-up counted
+    distinct setl_id over every discrepancy: the report failed at the memory limit."""
+    con.execute("CREATE OR REPLACE TEMP TABLE fmap AS SELECT field, (row_number() OVER (ORDER BY field) - 1)::INTEGER AS bit "
+                "FROM (SELECT DISTINCT field FROM d WHERE field IS NOT NULL)")
+    con.execute("CREATE OR REPLACE TEMP TABLE cmap AS SELECT clause, row_number() OVER (ORDER BY clause)::INTEGER AS cid "
+                "FROM (SELECT DISTINCT clause FROM d WHERE clause IS NOT NULL)")
+    fields = [r[0] for r in con.execute("SELECT field FROM fmap ORDER BY bit").fetchall()]
+    if len(fields) > _MASK_BITS:
+        raise ValueError(f"{len(fields)} distinct fields in the discrepancies; at most {_MASK_BITS}")
+    clause_of = dict(con.execute("SELECT cid, clause FROM cmap").fetchall())
     # "own": a reversal's amounts negated (what it says of the settlement it reverses); see CLASSES.
     own = "(CASE WHEN init_setl_id IS NOT NULL THEN -diff ELSE diff END)"
-    deciding = sorted(set(DECIDING_FIELD.values()) | {fund_field})
-    classes = _rows(con, f"""
+    ids = [f"any_value(cid) FILTER (WHERE field = {_lit(f)}) AS c{i}" for i, f in enumerate(fields)]
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE c AS
         WITH s AS (
-          SELECT setl_id, any_value(psn_no) AS psn_no, bool_or(init_setl_id IS NOT NULL) AS reversal,
+          SELECT setl_id, min(psn_no) AS psn_no, min(psn_type) AS psn_type, min(facility) AS facility, min(month) AS month,
+                 min(fixmedins_code) AS fixmedins_code, min(fixmedins_name) AS fixmedins_name, count(*) AS n,
+                 bool_or(init_setl_id IS NOT NULL) AS reversal,
                  coalesce(bool_or({STATUS_COLUMN} LIKE 'none%'), false) AS barred,
                  bool_or(field = 'inscp_scp_amt') AS scope_wrong,
                  sum(diff) FILTER (WHERE field = 'pool_prop_selfpay') AS ratio_diff,
@@ -241,61 +327,73 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
                  bool_or(field = 'fund_pay_sumamt') AS total_wrong,
                  sum(pair_net) AS money,
                  sum(pair_net) FILTER (WHERE {_BY_ORDER}) AS money_order,
-                 -- sorted lists, not ordered aggregates: those sort each group's rows apart (1.5M rows: the query 7 -> 3.6 s)
-                 array_to_string(list_sort(list(field)), ', ') AS fields,
-                 -- one row per settlement and field (the plan's compare): a field's clause is its one row's
-                 {", ".join(f"any_value(clause) FILTER (WHERE field = '{f}') AS clauses_{f}" for f in deciding)},
-                 array_to_string(list_transform(list_sort(list(struct_pack(r := {_FIELD_RANK}, f := field, c := clause))),
-                                                lambda x: x.c), '；') AS clauses_all
-          FROM d GROUP BY setl_id),
-        c AS (SELECT *, {_CLASS_SQL} AS cls FROM s),
+                 coalesce(bit_or(1::BIGINT << bit), 0) AS fmask
+                 {"".join(", " + x for x in ids)}
+          FROM d LEFT JOIN fmap USING (field) LEFT JOIN cmap USING (clause) GROUP BY setl_id)
+        SELECT *, {_CLASS_SQL} AS cls FROM s""")
+    return fields, clause_of
+
+
+def _classes(con: duckdb.DuckDBPyConnection, fund_field: str, fields: list[str], clause_of: dict[int, str]) -> list[dict]:
+    """按差异类型 from `c` (_settlements): each class's settlements, persons and money, a typical example, the clauses
+    of the fields that decide it (the most cited first) and the sets of fields its settlements differ in."""
+    # a settlement's fields as one text, alphabetical: for the few distinct sets only
+    con.execute("""CREATE OR REPLACE TEMP TABLE ftext AS
+        SELECT m.fmask, coalesce(array_to_string(list_sort(list(f.field)), ', '), '') AS fields
+        FROM (SELECT DISTINCT fmask FROM c) m LEFT JOIN fmap f ON (m.fmask >> f.bit) & 1 = 1 GROUP BY m.fmask""")
+    rows = _rows(con, """
+        WITH cs AS (SELECT cls, bool_or(NOT reversal) AS any_settlement FROM c GROUP BY cls),
         -- a worked example is a settlement where the class has one: a reversal's trace is only 结算撤销
-        candidates AS (SELECT * FROM c QUALIFY NOT reversal OR bool_and(reversal) OVER (PARTITION BY cls)),
-        typical AS (
-          SELECT cls, coalesce(mode(fields) FILTER (WHERE hifp_diff IS NOT NULL), mode(fields)) AS typical_fields
-          FROM candidates GROUP BY cls),
+        candidates AS (SELECT c.*, t.fields FROM c JOIN cs USING (cls) JOIN ftext t USING (fmask)
+                       WHERE NOT reversal OR NOT any_settlement),
+        -- the class's most common set of differing fields, preferring ones that move hifp_pay; ties by the fields
+        counted AS (SELECT cls, fmask, any_value(fields) AS fields, count(*) FILTER (WHERE hifp_diff IS NOT NULL) AS nh,
+                           count(*) AS n FROM candidates GROUP BY cls, fmask),
+        typical AS (SELECT cls, CASE WHEN max(nh) > 0 THEN first(fmask ORDER BY nh DESC, fields)
+                                     ELSE first(fmask ORDER BY n DESC, fields) END AS typical_mask
+                    FROM counted GROUP BY cls),
         middle AS (
           SELECT cls, median(abs(coalesce(hifp_diff, 0))) AS mid FROM candidates JOIN typical USING (cls)
-          WHERE fields = typical_fields GROUP BY cls),
-        -- a typical example: the class's most common set of differing fields (preferring ones that move
-        -- hifp_pay) and, among those, the effect on hifp_pay closest to the median; ties by setl_id
+          WHERE fmask = typical_mask GROUP BY cls),
+        -- a typical example: among those, the effect on hifp_pay closest to the median; ties by setl_id
         example AS (
           SELECT cls, arg_min(setl_id, (abs(abs(coalesce(hifp_diff, 0)) - mid), setl_id)) AS example
           FROM candidates JOIN typical USING (cls) JOIN middle USING (cls)
-          WHERE fields = typical_fields GROUP BY cls),
-        -- the clauses of the fields that decide the class, the most cited first (each part once: unique_clauses)
-        cited AS (
-          SELECT cls, {_deciding_clause(fund_field)} AS clause, count(*) AS n FROM c GROUP BY ALL),
-        clauses AS (
-          SELECT cls, string_agg(clause, '；' ORDER BY n DESC, clause) AS clauses FROM cited GROUP BY cls)
+          WHERE fmask = typical_mask GROUP BY cls),
+        sets AS (SELECT cls, string_agg(fields, ' | ' ORDER BY fields) AS field_sets
+                 FROM (SELECT DISTINCT c.cls, t.fields FROM c JOIN ftext t USING (fmask)) GROUP BY cls)
         SELECT cls, count(*) AS settlements, count(*) FILTER (WHERE reversal) AS reversals, count(DISTINCT psn_no) AS persons,
                coalesce(sum(money) FILTER (WHERE money > 0), 0) AS overpaid,
                coalesce(-sum(money) FILTER (WHERE money < 0), 0) AS underpaid,
                coalesce(sum(money_order) FILTER (WHERE money_order > 0), 0) AS overpaid_order,
                coalesce(-sum(money_order) FILTER (WHERE money_order < 0), 0) AS underpaid_order,
-               any_value(example) AS example, any_value(clauses) AS clauses,
-               string_agg(DISTINCT fields, ' | ' ORDER BY fields) AS field_sets
-        FROM c JOIN example USING (cls) LEFT JOIN clauses USING (cls)
+               any_value(example) AS example, any_value(field_sets) AS field_sets
+        FROM c JOIN example USING (cls) LEFT JOIN sets USING (cls)
         GROUP BY cls ORDER BY settlements DESC, cls""")
-    for c in classes:
-        c["name"], c["description"] = CLASSES[c["cls"]]
-        c["fields_union"] = fields_union(c["field_sets"])
-        c["clauses"] = _clip(unique_clauses(c["clauses"]), 400)  # "A" and "A；A-REVERSAL" name A once
-        c["field_sets"] = _clip(c["field_sets"], 400)
-    # "多付最多": only those the fund overpaid (a person with other differences only is not a top overpayment)
-    top_persons = _rows(con, f"""
-        SELECT psn_no, any_value(psn_type) AS psn_type, {group}
-        FROM d GROUP BY psn_no HAVING sum(pair_net) FILTER (WHERE pair_net > 0) > 0
-        ORDER BY overpaid DESC, underpaid DESC, psn_no LIMIT {int(top)}""")
-    for r in by_psn_type + top_persons:
-        r["psn_type_label"] = PSN_TYPES.get(r["psn_type"], ("", False, r["psn_type"]))[2]
-    for r in by_facility + by_institution:
-        r["facility_label"] = FACILITIES.get(r["facility"], r["facility"])
-    for r in by_field:  # the ratio: counts only, no sum (None, shown as —)
-        r["higher"], r["lower"] = (None if r[k] is None else shown(r[k], r["field"]) for k in ("higher", "lower"))
-    return {"totals": totals, "by_field": by_field, "by_institution": by_institution, "by_facility": by_facility,
-            "by_month": by_month, "by_psn_type": by_psn_type, "classes": classes, "top_persons": top_persons,
-            "top_institutions": [r for r in by_institution if r["overpaid"] > 0][:top]}
+    # the clauses of the fields that decide the class ('other': every differing field's, in the fields' order),
+    # the most cited first, each from its few distinct combinations of clause numbers
+    cols = ", ".join(f"c{i}" for i in range(len(fields)))
+    combos = con.execute(f"SELECT cls{', ' + cols if cols else ''}, count(*) FROM c GROUP BY ALL").fetchall()
+    order = sorted(range(len(fields)), key=lambda i: (_FIELD_ORDER.index(fields[i]) if fields[i] in _FIELD_ORDER
+                                                       else len(_FIELD_ORDER), fields[i]))
+    cited: dict[str, dict[str, int]] = {}
+    for cls, *cids, n in combos:
+        by_field = dict(zip(fields, cids))
+        if cls in DECIDING_FIELD:
+            f = fund_field if DECIDING_FIELD[cls] == "hifp_pay" else DECIDING_FIELD[cls]
+            text = clause_of.get(by_field.get(f))
+        else:
+            text = CLAUSE_SEP.join(clause_of[cids[i]] for i in order if cids[i] is not None)
+        if text is not None:
+            cited.setdefault(cls, {})
+            cited[cls][text] = cited[cls].get(text, 0) + n
+    for r in rows:
+        r["clauses"] = CLAUSE_SEP.join(t for t, _ in sorted((cited.get(r["cls"]) or {}).items(), key=lambda x: (-x[1], x[0]))) or None
+    return rows
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _first_of_month(day: Any) -> tuple[int, int] | None:

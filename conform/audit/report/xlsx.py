@@ -27,7 +27,7 @@ from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT,
 
 from . import detail_sheet
 from .detail_sheet import FIRST_EXCEL_DATE, labelled
-from .rollups import NO_ROWS
+from .rollups import NO_ROWS, ROW_ORDER
 from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, fen_to_yuan,
                    field_label, fund_audited)
 
@@ -241,8 +241,9 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
 def _detail_rows(con: duckdb.DuckDBPyConnection, styles: dict[str, str], cap: int, total: int) -> Iterable[bytes]:
     """差异明细's rows as XML (detail_sheet): the first `cap` discrepancies by date, settlement and field, then,
     when there are more, a note that the Parquet file holds them all."""
-    select = (f"SELECT *, row_number() OVER (ORDER BY setl_date, setl_id, field) + 1 AS n FROM d "
-              f"ORDER BY n LIMIT {int(cap)}")
+    # the first `cap` by a top-N (a heap of `cap` rows), numbered among themselves: not a window over every row
+    select = (f"WITH top AS (SELECT * FROM d ORDER BY {ROW_ORDER} LIMIT {int(cap)}) "
+              f"SELECT *, row_number() OVER (ORDER BY {ROW_ORDER}) + 1 AS n FROM top ORDER BY n")
     # each column of DETAIL_COLUMNS: its kind of cell and the words the reports use for its codes
     kinds = {"setl_date": "date", "recorded": "amount", "expected": "amount", "diff": "amount"}
     words = {"psn_type": PSN_LABEL, "facility": FACILITY_LABELS, "med_type": MED_LABEL, "route": ROUTE_LABELS,

@@ -189,10 +189,14 @@ def _memory_message(e: BaseException, memory_limit: str | None) -> str:
         return (f"conform: error: the working folder {_workdir_named()} has no space left: DuckDB {first.rstrip('.')} "
                 "(it could not write its spill files there); free some space there, or set CONFORM_AUDIT_WORKDIR "
                 "to a folder on a disk with room (a larger --memory-limit also spills less)")
+    from .report.rollups import REPORT_MEMORY
+    from .run import DEFAULT_MEMORY
+
     env = os.environ.get("CONFORM_AUDIT_MEMORY")
-    limit = (f"{memory_limit} (--memory-limit)" if memory_limit else
-             f"{env} (CONFORM_AUDIT_MEMORY)" if env else "the default")
-    return (f"conform: error: the memory limit {limit} is too small for this ledger: DuckDB {first}; "
+    limit = (f"memory limit {memory_limit} (--memory-limit)" if memory_limit else
+             f"memory limit {env} (CONFORM_AUDIT_MEMORY)" if env else
+             f"default memory limit ({DEFAULT_MEMORY}; {REPORT_MEMORY} while the report is written)")
+    return (f"conform: error: the {limit} is too small for this ledger: DuckDB {first}; "
             "raise it with --memory-limit (e.g. --memory-limit 8GB) or the environment variable CONFORM_AUDIT_MEMORY "
             "(beyond the limit DuckDB spills to disk, but each step needs some memory of its own)")
 

@@ -58,6 +58,10 @@ AUDIT_ASSUMPTIONS = [
 _LIMIT_NUMBER = re.compile(r"\s*([+-]?)\s*([0-9]*\.?[0-9]*)")
 
 
+# The audit connection's memory limit when neither --memory-limit nor CONFORM_AUDIT_MEMORY gives one.
+DEFAULT_MEMORY = "3GB"
+
+
 def _check_limit(limit: str) -> None:
     sign, number = _LIMIT_NUMBER.match(limit).groups()
     try:
@@ -73,7 +77,7 @@ def _check_limit(limit: str) -> None:
 def _connect(workdir: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
     tmp = workdir / "duckdb-spill"
     tmp.mkdir(parents=True, exist_ok=True)
-    limit = memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY", "3GB")
+    limit = memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY", DEFAULT_MEMORY)
     _check_limit(limit)
     config = {"temp_directory": str(tmp), "preserve_insertion_order": "false", "memory_limit": limit}
     try:

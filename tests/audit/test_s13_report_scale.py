@@ -103,3 +103,23 @@ def test_roll_ups_per_settlement_and_the_files_in_order(tmp_path):
     assert [tuple(x.strip('"') for x in (ln.split(",")[0], ln.split(",")[9])) for ln in lines] == order
     # every row kept: +100 − 50 + 200 − 200 − 20 − 10 = 20.00
     assert Decimal(duckdb.sql(f"SELECT sum(diff) FROM read_parquet('{tmp_path / 'out.parquet'}')").fetchall()[0][0]) == Decimal("20")
+
+
+def test_out_of_memory_at_the_defaults_names_them(tmp_path, monkeypatch):
+    """Neither --memory-limit nor CONFORM_AUDIT_MEMORY given: the message names the limits that were in force (it read
+    "the memory limit the default is too small")."""
+    import duckdb as db
+
+    import conform.audit.run
+
+    def boom(*a, **k):
+        raise db.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB (1.8 GiB/1.8 GiB used)")
+
+    monkeypatch.delenv("CONFORM_AUDIT_MEMORY", raising=False)
+    monkeypatch.setattr(conform.audit.run, "audit", boom)
+    r = CliRunner().invoke(main, ["audit", str(_docs_ledger(tmp_path)), "--policy", "panzhihua", "--region",
+                                  "panzhihua-example", "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2, r.output
+    assert ("conform: error: the default memory limit (3GB; 2GB while the report is written) is too small for this "
+            "ledger: DuckDB failed to pin block of size 256.0 KiB (1.8 GiB/1.8 GiB used); raise it with --memory-limit"
+            ) in r.output, r.output

@@ -123,3 +123,21 @@ def test_out_of_memory_at_the_defaults_names_them(tmp_path, monkeypatch):
     assert ("conform: error: the default memory limit (3GB; 2GB while the report is written) is too small for this "
             "ledger: DuckDB failed to pin block of size 256.0 KiB (1.8 GiB/1.8 GiB used); raise it with --memory-limit"
             ) in r.output, r.output
+
+
+def test_clauses_made_unique_whether_coded_or_not(tmp_path, monkeypatch):
+    """The sort carries a clause as its number in the list of distinct clauses (a few dozen) and gives the text back
+    made unique; a file of more distinct clauses than _MAX_CODES is sorted with its text, made unique row by row.
+    Either way: 乙；乙 names 乙 once, a NULL clause stays NULL, and the rows come out in order."""
+    rows = [
+        ("S2", "P1", "2023-03-05", "H1", "hifp_pay", "300", "100", "乙；乙", None),
+        ("S1", "P1", "2023-02-01", "H1", "hifp_pay", "50", "100", "甲；A-ROUND-FEN；甲", None),
+        ("S3", "P2", "2023-03-01", "H2", "hifp_pay", "80", "100", None, None),
+    ]
+    want = [("S1", "甲；A-ROUND-FEN"), ("S3", None), ("S2", "乙")]
+    for limit in (rollups._MAX_CODES, 0):
+        monkeypatch.setattr(rollups, "_MAX_CODES", limit)
+        folder = tmp_path / str(limit)
+        folder.mkdir()
+        con = rollups.connect(_write(folder / "d.parquet", rows))
+        assert con.execute("SELECT setl_id, clause FROM d_rows").fetchall() == want, limit

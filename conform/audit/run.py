@@ -311,12 +311,8 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
              months: tuple[list[str], tuple[tuple[int, int], ...]] = ([], ())) -> dict:
     lit = str(disc).replace("'", "''")
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
-    # In fen, as integers: `pair_net` is an exact DECIMAL in yuan with two decimals, so ×100 is whole. A
-    # settlement and its reversal are netted (discrepancies_sql), as in every report.
-    over, under = con.execute(
-        f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 THEN pair_net END), 0) * 100 AS BIGINT),"
-        f" CAST(COALESCE(-SUM(CASE WHEN pair_net < 0 THEN pair_net END), 0) * 100 AS BIGINT)"
-        f" FROM ({discrepancies_sql(disc)})").fetchall()[0]
+    money = _money(con, disc)
+    over, under = money["all"]["overpaid"], money["all"]["underpaid"]
     # The reference engine says why it refused a settlement (expected_ref.note, without the settlement it
     # names): the most frequent reasons under each status, with a count and an example, so the report can
     # name them; and how many reasons and rows it gave in all (the rest of a status's rows the plan refused,
@@ -360,7 +356,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
     # What the warnings say before every figure: a year held from after January with persons given no ytd for it, a
     # month of the period with no row, a file cut at an export's cap, figures resting on the export's order.
     missing, gaps, thin = months
-    readings = _readings_money(con, disc)
+    readings = money
     warnings = [year_from_ledger_text(y) for y in years or () if y["persons_without_ytd"]]
     if missing:
         warnings.append(months_absent_text(missing, info.period, readings["after_month_absent"] if hifp else None))
@@ -530,18 +526,24 @@ def capped_files(files: list[tuple]) -> list[str]:
     return out
 
 
-def _readings_money(con: duckdb.DuckDBPyConnection, disc: Path) -> dict[str, dict]:
-    """Of the over- and underpaid (a settlement netted with its reversals, discrepancies_sql), the part whose expected
-    hifp_pay rests on a reading of what the export does not say (its clause names it), and the settlements it touches."""
-    lit = str(disc)
-    out = {}
-    for key, reading in (("order_dependent", ORDER_DOUBT), ("after_month_absent", MONTH_ABSENT)):
-        pat = f"%{reading}%"
-        over, under, n = con.execute(
-            f"SELECT CAST(COALESCE(SUM(CASE WHEN pair_net > 0 AND clause LIKE ? THEN pair_net END), 0) * 100 AS BIGINT),"
-            f" CAST(COALESCE(-SUM(CASE WHEN pair_net < 0 AND clause LIKE ? THEN pair_net END), 0) * 100 AS BIGINT),"
-            f" COUNT(DISTINCT CASE WHEN clause LIKE ? THEN COALESCE(init_setl_id, setl_id) END)"
-            f" FROM ({discrepancies_sql(lit)})", [pat, pat, pat]).fetchall()[0]
+def _money(con: duckdb.DuckDBPyConnection, disc: Path) -> dict[str, dict]:
+    """The over- and underpaid in fen (`all`; a settlement netted with its reversals, discrepancies_sql), and the part
+    whose expected hifp_pay rests on a reading of what the export does not say (its clause names it), with the
+    settlements it touches: one pass over the discrepancies (37 million where every settlement differs), not three.
+    In fen, as integers: `pair_net` is an exact DECIMAL in yuan with two decimals, so ×100 is whole."""
+    readings = (("order_dependent", ORDER_DOUBT), ("after_month_absent", MONTH_ABSENT))
+
+    def part(cond: str) -> str:
+        return (f"CAST(COALESCE(SUM(CASE WHEN pair_net > 0{cond} THEN pair_net END), 0) * 100 AS BIGINT), "
+                f"CAST(COALESCE(-SUM(CASE WHEN pair_net < 0{cond} THEN pair_net END), 0) * 100 AS BIGINT)")
+
+    cols = [part("")] + [f"{part(' AND clause LIKE ?')}, COUNT(DISTINCT CASE WHEN clause LIKE ? THEN "
+                         "COALESCE(init_setl_id, setl_id) END)" for _ in readings]
+    pats = [p for _, reading in readings for p in [f"%{reading}%"] * 3]
+    got = con.execute(f"SELECT {', '.join(cols)} FROM ({discrepancies_sql(disc)})", pats).fetchall()[0]
+    out = {"all": {"overpaid": int(got[0]), "underpaid": int(got[1])}}
+    for i, (key, _) in enumerate(readings):
+        over, under, n = got[2 + 3 * i: 5 + 3 * i]
         out[key] = {"overpaid": int(over), "underpaid": int(under), "settlements": int(n)}
     return out
 

@@ -14,6 +14,7 @@ from conform.reference.policy import POLICY_IDS
 
 from . import interrupt
 from .errors import AuditInputError
+from .limits import DEFAULT_MEMORY, REPORT_MEMORY
 
 # Exit codes (docs/audit.md): 1 means "discrepancies found" to a CI job, so no failure may ever exit 1.
 EXIT_INPUT, EXIT_INTERNAL = 2, 3
@@ -189,8 +190,6 @@ def _memory_message(e: BaseException, memory_limit: str | None) -> str:
         return (f"conform: error: the working folder {_workdir_named()} has no space left: DuckDB {first.rstrip('.')} "
                 "(it could not write its spill files there); free some space there, or set CONFORM_AUDIT_WORKDIR "
                 "to a folder on a disk with room (a larger --memory-limit also spills less)")
-    from .report.rollups import REPORT_MEMORY
-    from .run import DEFAULT_MEMORY
 
     env = os.environ.get("CONFORM_AUDIT_MEMORY")
     limit = (f"memory limit {memory_limit} (--memory-limit)" if memory_limit else
@@ -258,7 +257,8 @@ def _internal(e: BaseException) -> str:
                    "unless the --region file gives its admdvs (then that code, said in a note).")
 @click.option("--out", "out", default=None, help="Output folder (default reports/audit-<id>/ and reports/audit-latest).")
 @click.option("--memory-limit", default=None,
-              help="DuckDB memory limit, e.g. 4GB (default: CONFORM_AUDIT_MEMORY, else 3GB; it spills to disk beyond).")
+              help=f"DuckDB memory limit, e.g. 4GB (default: CONFORM_AUDIT_MEMORY, else {DEFAULT_MEMORY}, and "
+                   f"{REPORT_MEMORY} while the report is written; it spills to disk beyond).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes for persons settled by the reference engine (1-256; default: one per CPU).")
 def audit_command(ledger, policy, region, persons_file, institutions_file, mapping, engine, spark_master, encoding, admdvs,

@@ -24,6 +24,7 @@ from conform.reference.policy import COMMON_CITE, REGION_DIR, MissingParameter, 
 from . import fallback, institutions, ledger, params, persons, plan, sources
 from .engines import get as get_engine
 from .errors import AuditInputError
+from .limits import DEFAULT_MEMORY
 from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
@@ -58,8 +59,6 @@ AUDIT_ASSUMPTIONS = [
 _LIMIT_NUMBER = re.compile(r"\s*([+-]?)\s*([0-9]*\.?[0-9]*)")
 
 
-# The audit connection's memory limit when neither --memory-limit nor CONFORM_AUDIT_MEMORY gives one.
-DEFAULT_MEMORY = "3GB"
 
 
 def _check_limit(limit: str) -> None:

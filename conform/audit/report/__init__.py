@@ -474,7 +474,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     """Write the five files into `out_dir` atomically; return the exit code (0 clean, 1 discrepancies).
 
     `latest` points reports/audit-latest at the folder; by default only when the folder is the
-    default one (reports/audit-<id>). `memory_limit`: the audit's --memory-limit (else rollups.REPORT_MEMORY)."""
+    default one (reports/audit-<id>). `memory_limit`: the audit's --memory-limit (else limits.REPORT_MEMORY)."""
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
     inside = check_out_dir(out_dir)

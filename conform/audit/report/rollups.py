@@ -16,6 +16,7 @@ import duckdb
 
 from conform.reference.case import FACILITIES, PSN_TYPES
 
+from ..limits import REPORT_MEMORY
 from .text import CLAUSE_SEP, unique_clauses, unique_clauses_sql
 
 # Discrepancy classes: one per settlement, decided by which fields differ and in which direction.
@@ -156,9 +157,6 @@ ROUNDED_COLUMN = "fen_rounded"
 
 # The order of the discrepancy files' rows (discrepancies.parquet and .csv, 差异明细): total, one row per settlement and field.
 ROW_ORDER = "setl_date, setl_id, field"
-# Where a report connection may keep its memory when the audit gives no --memory-limit (the audit's own connection
-# stays open beside it, for the worked examples).
-REPORT_MEMORY = "2GB"
 PREPARED = "discrepancies.parquet"
 
 

@@ -1,0 +1,43 @@
+"""The memory limits in force when neither --memory-limit nor CONFORM_AUDIT_MEMORY gives one, as `conform audit --help`
+states them (s14: the help said "else 3GB" and nothing of the report's own 2 GB, and its figure was typed apart from
+the one the audit uses).
+
+DuckDB states a limit in binary units: 3 GB = 3,000,000,000 B = 2.7939 GiB, shown 2.7 GiB; 2 GB = 1.8626 GiB, 1.8 GiB."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from conform.audit import run
+from conform.audit.report import rollups
+from conform.harness.cli import main
+
+from test_s13_report_scale import _docs_ledger
+
+
+def test_help_states_both_defaults():
+    r = CliRunner().invoke(main, ["audit", "--help"], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "(default: CONFORM_AUDIT_MEMORY, else 3GB, and 2GB while the report is written;" in said, said
+
+
+def test_the_defaults_are_the_limits_in_force(tmp_path, monkeypatch):
+    monkeypatch.delenv("CONFORM_AUDIT_MEMORY", raising=False)
+    con = run._connect(tmp_path, None)
+    try:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "2.7 GiB"
+    finally:
+        con.close()
+    seen = []
+    real = rollups.connect
+
+    def spy(path, memory_limit=None):
+        c = real(path, memory_limit)
+        seen.append(c.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return c
+
+    monkeypatch.setattr(rollups, "connect", spy)
+    r = CliRunner().invoke(main, ["audit", str(_docs_ledger(tmp_path)), "--policy", "panzhihua", "--region",
+                                  "panzhihua-example", "--out", str(tmp_path / "a")])
+    assert r.exit_code == 1, r.output
+    assert seen and set(seen) == {"1.8 GiB"}, seen

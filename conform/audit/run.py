@@ -586,6 +586,16 @@ def _refuse_openings(con: duckdb.DuckDBPyConnection, refused: dict[str, AuditInp
         raise min(hit, key=lambda e: e.row or 0)
 
 
+def _release(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every table but the ledger's before the report: the report's own connection sorts and groups the
+    discrepancies beside this one (whose limit still holds), and the worked examples read only the ledger
+    (fallback.explain_settlement). Where every settlement differs, `expected` holds every row."""
+    names = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary "
+                        "AND table_name <> ?", [CATALOG, ledger.STORED]).fetchall()
+    for (name,) in names:
+        con.execute(f"DROP TABLE {CATALOG}.main.{name}")
+
+
 def _out_folder(out: Path | str) -> Path:
     """--out as an absolute path, `..` left for the system to resolve (past a symbolic link, as mkdir would).
     Refused: an empty one (an unset $OUT) and the current folder or one above it, which the report, swapped
@@ -709,6 +719,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         if write:
             from .report import write_reports
 
+            if not keep_connection:
+                _release(con)
             ctx = fallback.Context(con, spec, people)
             code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid),
                                  memory_limit=memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY"))

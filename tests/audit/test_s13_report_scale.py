@@ -26,7 +26,8 @@ def _docs_ledger(tmp_path: Path) -> Path:
     return ledger
 
 
-def test_the_report_connection_takes_the_audits_memory_limit(tmp_path, monkeypatch):
+def report_limits_seen(monkeypatch) -> list[str]:
+    """The memory limit of every report connection made from now on, as DuckDB states it."""
     seen = []
     real = rollups.connect
 
@@ -36,6 +37,11 @@ def test_the_report_connection_takes_the_audits_memory_limit(tmp_path, monkeypat
         return con
 
     monkeypatch.setattr(rollups, "connect", spy)
+    return seen
+
+
+def test_the_report_connection_takes_the_audits_memory_limit(tmp_path, monkeypatch):
+    seen = report_limits_seen(monkeypatch)
     r = CliRunner().invoke(main, ["audit", str(_docs_ledger(tmp_path)), "--policy", "panzhihua", "--region",
                                   "panzhihua-example", "--memory-limit", "700MB", "--out", str(tmp_path / "a")])
     assert r.exit_code == 1, r.output

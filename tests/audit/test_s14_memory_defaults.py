@@ -8,10 +8,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from conform.audit import run
-from conform.audit.report import rollups
 from conform.harness.cli import main
 
-from test_s13_report_scale import _docs_ledger
+from test_s13_report_scale import _docs_ledger, report_limits_seen
 
 
 def test_help_states_both_defaults():
@@ -28,15 +27,7 @@ def test_the_defaults_are_the_limits_in_force(tmp_path, monkeypatch):
         assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "2.7 GiB"
     finally:
         con.close()
-    seen = []
-    real = rollups.connect
-
-    def spy(path, memory_limit=None):
-        c = real(path, memory_limit)
-        seen.append(c.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return c
-
-    monkeypatch.setattr(rollups, "connect", spy)
+    seen = report_limits_seen(monkeypatch)
     r = CliRunner().invoke(main, ["audit", str(_docs_ledger(tmp_path)), "--policy", "panzhihua", "--region",
                                   "panzhihua-example", "--out", str(tmp_path / "a")])
     assert r.exit_code == 1, r.output

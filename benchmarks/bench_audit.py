@@ -298,11 +298,7 @@ def main() -> None:
                     help="run the audits with no compiled bytecode at all (every module compiled anew in every process, "
                          "as under PYTHONDONTWRITEBYTECODE with nothing compiled at install), instead of compiling it first")
     a = ap.parse_args()
-    out_root = Path(tempfile.mkdtemp(prefix="bench-audit-"))
-    child_env = None
     if a.cold_bytecode:
-        child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
-                     "PYTHONPYCACHEPREFIX": str(out_root / "no-bytecode")}
         print("bytecode: none (--cold-bytecode): every process of the audit compiles what it imports", flush=True)
     else:
         print(f"bytecode: compiled, as an installed package's is ({compile_bytecode():.1f} s)", flush=True)
@@ -310,6 +306,13 @@ def main() -> None:
     ledger = make_ledger(a.rows, a.policy, a.seed, a.defect_rate, a.cache)
     persons = ledger.with_name(ledger.name.removesuffix(".parquet") + ".persons.jsonl")
     results = []
+    # Made only once the ledger is there (a failure while building it leaves no empty folder behind), and
+    # removed in the finally below whatever happens after.
+    out_root = Path(tempfile.mkdtemp(prefix="bench-audit-"))
+    child_env = None
+    if a.cold_bytecode:
+        child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
+                     "PYTHONPYCACHEPREFIX": str(out_root / "no-bytecode")}
     try:
         engines = ["duckdb"] + ([] if a.skip_spark else ["spark"])
         runs = [(eng, eng, ledger) for eng in engines]

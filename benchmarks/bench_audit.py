@@ -309,10 +309,8 @@ def main() -> None:
     # Made only once the ledger is there (a failure while building it leaves no empty folder behind), and
     # removed in the finally below whatever happens after.
     out_root = Path(tempfile.mkdtemp(prefix="bench-audit-"))
-    child_env = None
-    if a.cold_bytecode:
-        child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
-                     "PYTHONPYCACHEPREFIX": str(out_root / "no-bytecode")}
+    child_env = ({**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(out_root / "no-bytecode")}
+                 if a.cold_bytecode else None)
     try:
         engines = ["duckdb"] + ([] if a.skip_spark else ["spark"])
         runs = [(eng, eng, ledger) for eng in engines]

@@ -27,7 +27,7 @@ from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT,
 
 from . import detail_sheet
 from .detail_sheet import FIRST_EXCEL_DATE, labelled
-from .rollups import NO_ROWS, ROW_ORDER
+from .rollups import NO_ROWS, prepared
 from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, fen_to_yuan,
                    field_label, fund_audited)
 
@@ -241,9 +241,12 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
 def _detail_rows(con: duckdb.DuckDBPyConnection, styles: dict[str, str], cap: int, total: int) -> Iterable[bytes]:
     """差异明细's rows as XML (detail_sheet): the first `cap` discrepancies by date, settlement and field, then,
     when there are more, a note that the Parquet file holds them all."""
-    # the first `cap` by a top-N (a heap of `cap` rows), numbered among themselves: not a window over every row
-    select = (f"WITH top AS (SELECT * FROM d ORDER BY {ROW_ORDER} LIMIT {int(cap)}) "
-              f"SELECT *, row_number() OVER (ORDER BY {ROW_ORDER}) + 1 AS n FROM top ORDER BY n")
+    # the first `cap` rows of the file rollups.connect sorted into ROW_ORDER, numbered by their place in it: not a
+    # top-N over every row (37 million) through the pairs' join. ORDER BY n sorts only those rows, already in order,
+    # so that no plan DuckDB picks for the cells can hand them over in another (row_chunks would refuse them)
+    src = str(prepared(con)).replace("'", "''")
+    select = (f"SELECT *, file_row_number + 2 AS n FROM read_parquet('{src}', file_row_number = true) "
+              f"WHERE file_row_number < {int(cap)} ORDER BY n")
     # each column of DETAIL_COLUMNS: its kind of cell and the words the reports use for its codes
     kinds = {"setl_date": "date", "recorded": "amount", "expected": "amount", "diff": "amount"}
     words = {"psn_type": PSN_LABEL, "facility": FACILITY_LABELS, "med_type": MED_LABEL, "route": ROUTE_LABELS,

@@ -90,6 +90,10 @@ def load(con: duckdb.DuckDBPyConnection, spec: str | None, mapping: Mapping) -> 
         raise AuditInputError(f"cannot read the institutions table: {e}", file=where) from None
     finally:
         drop_view(con, rel)
+    if not con.execute("SELECT count(*) FROM _institutions_rows").fetchall()[0][0]:
+        # else every ledger row would be refused as an institution not in the table, the table never named
+        raise AuditInputError("the institutions table has no rows (a header only?): export it with its institutions",
+                              file=where)
     # a code longer than any real one (as the ledger's: ledger.CODES) would reach the reports whole
     long = f"(strlen(fixmedins_code) > {MAX_TEXT} AND length(fixmedins_code) > {MAX_TEXT})"
     bad = con.execute(f"""SELECT src_row, CASE WHEN fixmedins_code IS NULL THEN 'code'

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,8 @@ def _exact(digits: int, decimals: int, sign: str) -> str:
 
 
 AMOUNT_RE = _exact(MAX_DIGITS[2], 2, "-?")
-RATIO_RE = _exact(MAX_DIGITS[4], 4, "")
+# A ratio has no sign, but a zero written negative ('-0.0000', as a reversal's negated figures may write it) is 0
+RATIO_RE = rf"^(-(0+(\.0*)?|\.0+)|{_exact(MAX_DIGITS[4], 4, '')[1:-1]})$"
 # pool_prop_selfpay in ten-thousandths: a ratio above 1 (100%) is none (checked in every format).
 RATIO_MAX = 10000
 PERCENT_RE = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+) *%$"
@@ -139,6 +141,8 @@ def amount_hint(value: object) -> str:
 # A total row at the foot of a vendor's export (合计, 总计, 小计 in a cell of its own): no settlement (raudit2 D4).
 TOTAL_RE = r"^ *(合 *计|总 *计|小 *计|总 *合 *计)[:：]? *$"
 # The forms a date and a time are read in (DATE_FORMATS, TIME_FORMATS, OFFSET_TIME), for the refusal of another.
+# The years a settlement date may have (the platform began in 2019; Excel's dates begin in 1900)
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 TIME_FORMS = ("2023-03-01 10:00:00, 2023/3/1 10:00:00, 2023/3/1 10:00, 20230301100000, 2023-03-01T10:00:00, with "
               "fractions of a second (.000) or a zone (+08:00, Z)")
 DATE_FORMS = "2023-03-01, 2023/3/1, 20230301, or a date-time at midnight (2023-03-01 00:00:00)"
@@ -520,7 +524,14 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     rev = "(init_setl_id IS NOT NULL)"
     for c in ("setl_id", "psn_no"):
         bad.append((f"{c} IS NULL", c, "missing", "''"))
-    bad.append(("setl_date IS NULL", "setl_date" if "setl_date" in names else "setl_time", "missing", "''"))
+    dated = "setl_date" if "setl_date" in names else "setl_time"
+    bad.append(("setl_date IS NULL", dated, "missing", "''"))
+    # A two-digit year ('23-01-08') parses as the year 23, and a placeholder (0001-01-01, 9999-12-31) as itself: no
+    # settlement's date, yet a valid one would be audited as outside the policy's validity (and 2,000 years of months).
+    bad.append((f"setl_date < DATE '{FIRST_YEAR}-01-01' OR setl_date > DATE '{LAST_YEAR}-12-31'", dated,
+                f"a year outside {FIRST_YEAR}–{LAST_YEAR}, which is no settlement's (a two-digit year such as 23-01-08 "
+                "is read as the year 23; 0001-01-01 and 9999-12-31 are placeholders): export the settlement's own date, its year in four digits",
+                "'read as ' || CAST(setl_date AS VARCHAR)"))
     for c in ("psn_type", "med_type", "medfee_sumamt"):
         bad.append((f"NOT {rev} AND {c} IS NULL", c, "missing", "''"))
     bad.append((f"NOT {rev} AND facility IS NULL", *_no_level(level_from, inst.MISSING in names), "''"))
@@ -985,19 +996,27 @@ def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:
 
 def _wrapped_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], mapping: Mapping) -> None:
     """Refuse the first ID cell of a Parquet file still in Excel's text-keeping form (sources.WRAPPED: ="3301…",
-    '3301…, a tab), by file, row and column: a text file's are read bare, but a Parquet file is written by a program,
+    '3301…, a tab), or a psn_no or init_setl_id written from a float (sources.FLOAT_ID), by file, row and column: a text file's are read bare, but a Parquet file is written by a program,
     and testing its every cell cost the read stage 3-4 %; one filtered scan of the stored table a column costs
     milliseconds (its range test skips row groups of digits by their min/max)."""
     parquet = [i for i, p in enumerate(paths) if sources.kind_of(p) == "parquet"]
     in_parquet = f"rid // {RID_STEP} IN ({', '.join(map(str, parquet))})"
     per_column = " UNION ALL ".join(f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE {sources.wrapped_sql(c)} "
                                     f"AND {in_parquet}" for c in sources.WRAPPED)
+    # A float's '.0' (sources.FLOAT_ID), sought where it does harm: psn_no (a person read as two) and init_setl_id
+    # (its settlement not found). psn_no repeats, so its dictionary makes the test cheap; a setl_id with '.0' only
+    # names itself, and testing every one cost 0.27 s on 10M rows.
+    per_column += " UNION ALL " + " UNION ALL ".join(
+        f"SELECT {q(c)} AS col, min(rid) AS rid FROM ledger WHERE ends_with({c}, '.0') AND "
+        f"regexp_full_match({c}, {q(sources.FLOAT_ID)}) AND {in_parquet}" for c in ("psn_no", "init_setl_id"))
     hit = _first_hit(con, per_column)
     if hit is None:
         return
     col, rid, value = hit
     path = paths[rid // RID_STEP]
     headers = spelled_headers(pq.read_schema(path).names, mapping)
+    if re.match(sources.FLOAT_ID, value):
+        raise sources.float_id(path, rid % RID_STEP, spelled(col, headers), repr(value), unit=_unit(path))
     raise AuditInputError(f"an ID in Excel's text-keeping form ({value!r}: =\"…\", a leading apostrophe or a tab, which an "
                           "export writes so that Excel keeps a long ID as text): the Parquet file was converted from such "
                           "an export with the wrapper kept, and read verbatim the ID would be another person's or "

@@ -231,7 +231,9 @@ def _csv_records(path: Path, enc: str, names: _Names | None = None) -> Iterator[
     with path.open(encoding=enc, newline="") as f:
         first = f.readline()
         # split as the ledger's CSV is: by commas, or by the tabs of Excel's "Unicode 文本" (or | or ;)
-        reader = csv.reader(itertools.chain([first], f), delimiter=delimiter_of(first.partition("\n")[0]))
+        # strict: a quote left open to the end of the file, or text after a closing quote, is refused, not read
+        # into the cell ('"1448.73' took the line break as part of the amount)
+        reader = csv.reader(itertools.chain([first], f), delimiter=delimiter_of(first.partition("\n")[0]), strict=True)
         header: list[str] | None = None
         end = 0  # the lines read so far: a record starts on the line after the previous one ended
         try:
@@ -253,7 +255,8 @@ def _csv_records(path: Path, enc: str, names: _Names | None = None) -> Iterator[
                 yield start, {k: _cell(k, v, path, start, names) for k, v in zip(header, record)
                               if v != "" and k is not None}
         except csv.Error as e:
-            raise AuditInputError(f"malformed CSV: {e}", file=str(path), row=end + 1) from None
+            hint = " (a quote (\") opened and never closed)" if "end of data" in str(e) else ""
+            raise AuditInputError(f"malformed CSV: {e}{hint}", file=str(path), row=end + 1) from None
 
 
 # Formats a persons file does not take, by suffix and by their first bytes, with how to convert them.

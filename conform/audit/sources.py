@@ -7,7 +7,8 @@ record's own line differs, and `line_of` finds it on the error path (only there)
 
 Header names: a name that matches a column the caller reads (`wanted`: the platform's names and the
 sources of --map) exactly is kept; one that matches only when case and surrounding spaces are ignored
-(an Oracle export's SETL_ID) is renamed to it; two names that fold to one such column are refused.
+(an Oracle export's SETL_ID) is renamed to it, as is one written in full-width letters or with an invisible
+character in it (a zero-width space); two names that fold to one such column are refused.
 A file wider than MAX_ALL_COLUMNS is read in the `wanted` columns only.
 
 A header name that is blank (Excel's empty columns) is left out, and so is a name given twice that the
@@ -17,7 +18,9 @@ Cells: in CSV and in JSON strings, exactly NULL, null and \\N (a database dump's
 line of JSON may leave out a field (Spark's ignoreNullFields, Jackson's NON_NULL): it is null there; the
 columns are the keys of all lines. An ID (IDS: setl_id, psn_no, init_setl_id) damaged by Excel is refused:
 an xlsx number of 1e15 or more (Excel holds 15 significant digits), or text in scientific notation
-(3.30100E+15); so is a Parquet ID column of binary floating point. A Parquet INT96 timestamp (Spark's and
+(3.30100E+15); so is a Parquet ID column of binary floating point, and an ID a program wrote from a float
+column (5104000000000230.0). A Parquet column the audit reads that is nested (a list, a struct) or a decimal
+of more than 38 digits (read only as DOUBLE) is refused by its name. A Parquet INT96 timestamp (Spark's and
 Hive's default) is stored UTC-normalised: it is read as UTC (TIMESTAMP WITH TIME ZONE), and so dated in
 Beijing time as any time zone-aware time is.
 
@@ -37,6 +40,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime as dt
 import errno
 import glob
 import io
@@ -44,6 +48,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +109,11 @@ IDS = frozenset({"setl_id", "psn_no", "init_setl_id"})
 TIMES = frozenset({"setl_time", "setl_date"})
 EXCEL_DIGITS = 10 ** 15
 SCI_ID = r"^[ \t]*(=\"|')?[+-]?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+\"?[ \t]*$"  # bare or in an Excel wrapper (WRAPPED)
+# An ID a program wrote from a column of binary floating point (pandas makes a column of digits one where a cell is
+# empty, and writes 5104000000000230.0): past about 16 digits its last ones are lost, and read as text it is not the
+# platform's ID — one person's rows with and without the '.0' were two persons (the deductible counted twice).
+FLOAT_ID = r"^[ \t]*[+-]?[0-9]+\.0+[ \t]*$"
+NUMBER_ID = f"({SCI_ID})|({FLOAT_ID})"  # either damage, told apart only for the message (_number_id)
 # Excel's text-keeping forms of a long ID, which Chinese HIS and platform exports write so that Excel does not turn
 # it into a number: ="3301…" (a formula giving the text), a leading apostrophe ('3301…) and a tab before (or
 # after) it. Each is unambiguous, and read verbatim it made one person two (raudit2 D2: 1,041 persons read as
@@ -200,6 +210,20 @@ def _excel_id(path: Path, row: int | None, column: str, value: object, unit: str
                            file=str(path), row=row, column=column, unit=unit)
 
 
+def float_id(path: Path, row: int | None, column: str, value: object, unit: str = "line") -> AuditInputError:
+    """The refusal of an ID written as a floating-point number (FLOAT_ID)."""
+    return AuditInputError(f"an ID written as a floating-point number ({value}): the program that wrote the file read "
+                           "the column as numbers (pandas does where one of its cells is empty), which keep about 16 "
+                           "significant digits, so a longer ID has lost its last ones, and with '.0' it is not the "
+                           "platform's ID (the same person's rows would read as two persons); write the ID columns as "
+                           "text (pandas: dtype=str) and export again", file=str(path), row=row, column=column, unit=unit)
+
+
+def _number_id(path: Path, row: int | None, column: str, value: str, unit: str = "line") -> AuditInputError:
+    """The refusal of an ID cell NUMBER_ID matched: Excel's scientific notation, or a float's '.0'."""
+    return (_excel_id if re.match(SCI_ID, value) else float_id)(path, row, column, repr(value), unit)
+
+
 def expand(specs: list[str] | tuple[str, ...]) -> list[Path]:
     """The files to read of `specs` (listed): all but those with no rows to read."""
     return [f for f, why in listed(specs) if why is None]
@@ -248,6 +272,7 @@ def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ..
     for opt, f in others:
         given.setdefault(_resolved(f), (opt, f))
     out: list[Path] = []
+    read: set[Path] = set()
     for spec in specs:
         p = Path(spec)
         # An existing path first: export[1].csv is a file's name, not a glob matching export1.csv.
@@ -295,7 +320,8 @@ def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ..
                                       "one of " + ", ".join(sorted(SUFFIXES))
                                       + ("; a folder's files are each read or refused, never left out unsaid"
                                          if p.is_dir() else ""), file=str(f))
-            if f not in out:
+            if _resolved(f) not in read:  # one file, though named twice or also by a link to it, is read once
+                read.add(_resolved(f))
                 out.append(f)
     # An empty month: a 0-byte or blank CSV or JSON-lines file has no rows to read (a 0-byte Parquet or xlsx
     # is a damaged file, refused when it is read).
@@ -463,6 +489,25 @@ def _utf16_bom(path: Path) -> bool:
         return f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+# The encodings whose decoder reads the byte order from the file's byte-order mark and refuses a file without one
+_BOM_READ = {"utf-16": ("utf-16-le", "utf-16-be", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)),
+             "utf-32": ("utf-32-le", "utf-32-be", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE))}
+
+
+def _check_bom_said(path: Path, encoding: str) -> None:
+    """--encoding utf-16 (or utf-32) on a file that does not start with the byte-order mark that encoding reads the
+    byte order from: said, with the encodings that name the order (Python's decoder stops with a bare UnicodeError)."""
+    said = _BOM_READ.get(codecs.lookup(encoding).name)
+    if said is None:
+        return
+    with path.open("rb") as f:
+        start = f.read(4)
+    if not any(start.startswith(b) for b in said[2]):
+        raise AuditInputError(f"--encoding {encoding} reads the byte order from the byte-order mark a file starts with, "
+                              f"and this file has none: give {said[0]} or {said[1]} (Windows writes little-endian, "
+                              "-le), or leave --encoding out if the file is UTF-8 or GBK", file=str(path))
+
+
 def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None) -> str:
     """`encoding` if the file decodes in it, else UTF-16 where a byte-order mark says so, else UTF-8 or
     GB18030, whichever it decodes in; raises
@@ -474,6 +519,13 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
             codecs.lookup(encoding)
         except LookupError:
             raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
+        try:  # a codec of bytes to bytes or text to text (base64, rot13) is no text encoding (b"" is not tested)
+            b"\n\n\n\n".decode(encoding)
+        except UnicodeError:
+            pass
+        except LookupError:
+            raise AuditInputError(f"{encoding!r} is no text encoding (try utf-8, gbk or gb18030)", file=str(path)) from None
+        _check_bom_said(path, encoding)
     if not encoding and _utf16_bom(path):  # Excel's "Unicode 文本" (UTF-16 LE), told by its byte-order mark
         bad = _check_decodes(path, "utf-16") if prefix is None else None  # else the caller's reader checks
         if bad is not None:
@@ -508,6 +560,13 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
         if bad is not None:
             raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode"
                                   + narrow_gb(encoding), file=str(path), row=bad)
+        with path.open("rb") as f:
+            start = f.read(1 << 16)
+        # UTF-8 read as UTF-16 decodes, every two bytes one character, into text with no line break at all
+        if b"\n" in start and "\n" not in start.decode(encoding, errors="replace"):
+            raise AuditInputError(f"read in encoding {encoding} the file has no line break, though its bytes have "
+                                  f"them: it is not {encoding}; leave --encoding out (UTF-8, GBK/GB18030 and UTF-16 "
+                                  "with its byte-order mark are told apart by themselves)", file=str(path))
         return encoding
     bad_utf8 = bad_line("utf-8")
     if bad_utf8 is None:
@@ -580,10 +639,12 @@ def _undecodable(path: Path, encoding: str) -> AuditInputError:
 
 
 def _fold(name: str) -> str:
-    """A header name as matched when nothing matches it exactly: case, surrounding spaces and a UTF-8
-    byte-order mark ignored (a BOM file read without utf-8-sig, by pandas say, names its first column
-    '\ufeffsetl_id'; str.strip() keeps U+FEFF)."""
-    return name.strip().lstrip(BOM).strip().casefold()
+    """A header name as matched when nothing matches it exactly: case, surrounding spaces, full-width letters
+    (ｈｉｆｐ＿ｐａｙ, a Chinese input method's: NFKC) and invisible format characters ignored — a UTF-8 byte-order mark (a
+    BOM file read without utf-8-sig, by pandas say, names its first column '\ufeffsetl_id'; str.strip() keeps
+    U+FEFF) or a zero-width space pasted into a name, which otherwise left the column unread without a word."""
+    name = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in name if unicodedata.category(ch) != "Cf").strip().casefold()
 
 
 def _unbom(cell: str) -> str:
@@ -1011,11 +1072,11 @@ def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
     head = _fold(raw[0])
     for b in batches:
         for j, name in idcols:
-            sci = pc.match_substring_regex(b.column(j), SCI_ID)
+            sci = pc.match_substring_regex(b.column(j), NUMBER_ID)
             if pc.any(sci).as_py():
                 i = pc.indices_nonzero(sci)[0].as_py()
                 row = b.column(b.num_columns - 1)[i].as_py()
-                raise _pending(_excel_id(path, _physical_line(path, layout, row), name, repr(b.column(j)[i].as_py())))
+                raise _pending(_number_id(path, _physical_line(path, layout, row), name, b.column(j)[i].as_py()))
         first = b.column(0)
         # a header written again, or one with its byte-order mark (a second "CSV UTF-8" export joined on)
         maybe = pc.or_(pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head), pc.starts_with(first, BOM))
@@ -1043,8 +1104,10 @@ def _scalar_text(v: object) -> str | None:
         return "true" if v else "false"
     if isinstance(v, float):
         return repr(v)  # shortest text that reads back as the cell's value; >2 decimals is then refused
-    if hasattr(v, "isoformat"):
-        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()  # type: ignore[call-arg]
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if hasattr(v, "isoformat"):  # a date, or an xlsx time of day (10:00:00), which the reader refuses as no date
+        return v.isoformat()
     return str(v)
 
 
@@ -1113,9 +1176,12 @@ def _xlsx_cell(path: Path, row: int, column: str, v: object, is_id: bool, wanted
     """A cell as text; refused: an ID Excel made a number it cannot hold (or shows in scientific notation),
     and where `wanted` (a column the audit reads, not a date or time: TIMES), a float a hair off two decimals
     (a computed value: 8434.529999999999)."""
-    if is_id and ((isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= EXCEL_DIGITS)
-                  or (isinstance(v, str) and re.match(SCI_ID, v))):
+    if is_id and isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= EXCEL_DIGITS:
         raise _excel_id(path, row, column, repr(v), unit="row")
+    if is_id and isinstance(v, str) and re.match(NUMBER_ID, v):
+        raise _number_id(path, row, column, v, unit="row")
+    if is_id and isinstance(v, float) and v.is_integer():  # a number cell: Excel keeps every number as a float
+        return str(int(v))
     text = _scalar_text(v)
     if wanted and isinstance(v, float) and "." in text and len(text.split(".")[1]) > 4 and "e" not in text \
             and abs(v - round(v, 2)) <= 1e-9 * max(1.0, abs(v)):
@@ -1398,8 +1464,11 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
                             "export wrote a broken \\u escape", file=str(path), row=no, column=k))
                     if isinstance(v, str) and v in NULL_TEXT:
                         v = None
-                    elif n in ids and isinstance(v, str) and re.match(SCI_ID, v):
-                        raise _pending(_excel_id(path, no, k, repr(v)))
+                    elif n in ids and isinstance(v, str) and re.match(NUMBER_ID, v):  # a JSON number is str here
+                        raise _pending(_number_id(path, no, k, v))
+                    elif n in ids and isinstance(v, bool):
+                        raise _pending(AuditInputError(f"not an ID: the JSON value {_scalar_text(v)}", file=str(path),
+                                                       row=no, column=k))
                     vals.append(_scalar_text(v))
                 rows.append(vals)
                 src.append(no)
@@ -1427,9 +1496,10 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted:
         raise AuditInputError("cannot read as Parquet: the file is empty (0 bytes), so damaged or cut short; "
                               "export it again", file=str(path))
     try:
-        raw = pq.read_schema(path).names
+        schema = pq.read_schema(path)
     except (pa.ArrowException, OSError) as e:
         raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
+    raw = schema.names
     renamed = {r: n for r, n in zip(raw, canonical_header(raw, wanted, path)) if n is not None and r != n}
     rename = f" RENAME ({', '.join(f'{ident(r)} AS {ident(n)}' for r, n in renamed.items())})" if renamed else ""
     utc = int96_columns(path)  # UTC instants: dated in Beijing time as any TIMESTAMP WITH TIME ZONE is
@@ -1441,7 +1511,15 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted:
         desc = con.execute(f"DESCRIBE {name}").fetchall()
     except duckdb.Error as e:
         raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
+    # DuckDB reads a decimal of more than 38 digits (Arrow's decimal256) as DOUBLE: said as what it is
+    wide = {renamed.get(n, n) for n, t in zip(raw, schema.types) if pa.types.is_decimal256(t)}
     for c, typ, *_ in desc:
+        if c in wanted and (typ.endswith("]") or typ.startswith(("STRUCT", "MAP", "UNION"))):
+            raise AuditInputError(f"a nested column ({typ}), not one value a row: export each settlement's {c} as a "
+                                  "single value", file=str(path), column=c)
+        if c in wanted and c in wide:
+            raise AuditInputError(f"a DECIMAL of more than 38 digits, which is read only as binary floating point "
+                                  f"({typ}); export it as DECIMAL(18, 2) (or text)", file=str(path), column=c)
         if c in ids and typ in ("DOUBLE", "FLOAT", "REAL"):
             raise AuditInputError(f"an ID column of binary floating point ({typ}): it holds about 15 significant "
                                   "digits, so a longer ID has lost its last ones; export it as text (or an integer)",

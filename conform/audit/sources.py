@@ -1072,7 +1072,10 @@ def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
     head = _fold(raw[0])
     for b in batches:
         for j, name in idcols:
-            sci = pc.match_substring_regex(b.column(j), NUMBER_ID)
+            # a float's '.0' is sought only in a batch where a cell ends so: the pattern's second branch scans every
+            # digit of every ID (10M rows: 0.4 s of CPU, the suffix test 0.08 s)
+            ended = pc.any(pc.ends_with(b.column(j), ".0")).as_py()
+            sci = pc.match_substring_regex(b.column(j), NUMBER_ID if ended else SCI_ID)
             if pc.any(sci).as_py():
                 i = pc.indices_nonzero(sci)[0].as_py()
                 row = b.column(b.num_columns - 1)[i].as_py()

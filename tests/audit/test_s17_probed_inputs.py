@@ -248,6 +248,17 @@ def test_an_institutions_table_with_a_header_only_is_named_not_the_ledger(tmp_pa
     assert code == 2 and "inst.csv: the institutions table has no rows" in out, out
 
 
+@pytest.mark.parametrize("column", ["fulamt_ownpay_amt", "hifp_pay"])
+def test_a_file_without_an_amount_column_another_file_has_is_refused_naming_both(tmp_path, column):
+    rows = _rows()
+    drop = rows[0].index(column)
+    first = _write_csv(tmp_path / "2023-03.csv", rows[:3])
+    second = _write_csv(tmp_path / "2023-05.csv", [[c for i, c in enumerate(r) if i != drop] for r in rows[:1] + rows[3:]])
+    code, out = _cli(tmp_path, first, second)
+    # read as 0.00 there, a settlement's 全自费 would count as spending within the policy's scope
+    assert code == 2 and f"2023-05.csv: has no {column}, which {first}" in out, out
+
+
 def test_a_link_to_a_ledger_in_its_own_folder_is_read_once(tmp_path):
     folder = tmp_path / "months"
     folder.mkdir()

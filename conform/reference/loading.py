@@ -247,7 +247,17 @@ def unique_object(pairs: list[tuple[str, Any]]) -> dict:
     return obj
 
 
-DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=unique_object)
+# Python converts at most 4,300 digits to an int (CVE-2020-10735's limit) and says so in its own words, with no
+# field; past 4,000 digits the number is kept exact as a Decimal, and the field's own check refuses it as too large.
+INT_DIGITS = 4000
+
+
+def _int(text: str) -> int | Decimal:
+    return Decimal(text) if len(text) > INT_DIGITS else int(text)
+
+
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_int, parse_constant=_refuse_constant,
+                           object_pairs_hook=unique_object)
 
 
 class _Found(Exception):

@@ -669,7 +669,7 @@ def _region_path(ref: str) -> Path:
     if "\0" in ref:
         raise PolicyError(f"region {ref[:40]!r}: a NUL character is not allowed in a name or path")
     is_name = _REGION_NAME.fullmatch(ref) is not None and not ref.endswith(REGION_SUFFIXES)
-    if is_name and ref in _NAMED_FILES:  # a file `conform run --region PATH` made known by its name
+    if ref in _NAMED_FILES:  # a file `conform run --region PATH` made known by its name, whatever it is (长春市)
         return _NAMED_FILES[ref]
     try:
         if is_name:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,8 @@ TOP_LEVEL_KEYS = {"adapter", "system"}  # [system] name / version: read by confo
 ADAPTER_KEYS |= {"profile", "platform"}  # the national-platform wire profile (conform/harness/adapters/platform)
 TLS_KEYS = ("ca_file", "client_cert", "client_key")   # conform/harness/adapters/http.py tls_context
 ADAPTER_KEYS |= set(TLS_KEYS)
-SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|sign", re.IGNORECASE)
+# Header names whose values are credentials: the query rule's words, and cookies (a session id).
+SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|pwd|sign|credential|session|cookie", re.IGNORECASE)
 # An auth scheme and its credential ("Bearer tok", "Basic dXNlcjpwdw=="): the credential alone is a secret too.
 AUTH_SCHEME = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+(\S.*)$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
@@ -60,8 +62,9 @@ HEADER_VALUE = re.compile(r"^(?:[\x21-\x7e](?:[\x20\x21-\x7e\t]*[\x21-\x7e])?)?$
 FORBIDDEN_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host", "keep-alive",
                                "proxy-connection", "te", "trailer", "upgrade", "expect", "content-encoding"})
 # Query parameters that carry credentials: their values are masked like secret headers.
-SECRET_QUERY = re.compile(r"^(?:.*[_-])?(?:token|key|sign|signature|secret|password|passwd|pwd|auth|"
-                          r"access_token|apikey|api_key|credential|session)$", re.IGNORECASE)
+# The word may follow a `_`/`-` or a camelCase boundary (appSecret, accessToken, appKey: common on platform APIs).
+SECRET_QUERY = re.compile(r"^(?:.*[_-]|.*[a-z0-9](?=[A-Z]))?(?i:token|key|sign|signature|secret|password|passwd|"
+                          r"pwd|auth|access_token|apikey|api_key|appkey|appsecret|accesstoken|credential|session)$")
 CONFIG_SIZE_LIMIT = 1 << 20     # bytes of conform.toml read; a real one is a few hundred
 MAX_TIMEOUT_S = 3600.0
 DEFAULT_MAX_RESPONSE = 4 << 20  # 4 MiB: a settlement answer is a few KB
@@ -98,16 +101,29 @@ class AdapterConfig:
         return {k: ("***" if k in self.secret_headers else v) for k, v in self.headers.items()}
 
 
-def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] | None = None) -> AdapterConfig:
-    """Read and check a config file (None → all defaults)."""
-    if not path:
-        return AdapterConfig()
-    env = os.environ if environ is None else environ
-    src = str(path)
+def special_file(path: str | os.PathLike) -> str | None:
+    """What `path` is when it exists but is neither a regular file nor a folder ("a pipe", "a device",
+    "a socket"), else None: such a file is not "missing", and reading a device (/dev/zero) never ends."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "a pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
+def read_config_bytes(path: str | os.PathLike, shown: str | None = None) -> bytes:
+    """The config file's bytes, at most CONFIG_SIZE_LIMIT: a regular file, or a pipe (`--config <(…)`,
+    to keep a key off disk), read once; a device or socket is refused. ConfigError naming the file."""
+    src = shown or str(path)
     p = Path(path)
     if p.is_dir():
         raise ConfigError(f"{src}: is a folder, not a config file: give the conform.toml in it")
-    if not p.is_file():
+    kind = special_file(p)
+    if kind and kind != "a pipe":
+        raise ConfigError(f"{src}: not a regular file ({kind}): give a conform.toml file")
+    if not kind and not p.is_file():
         raise ConfigError(f"{src}: no such config file")
     try:
         with p.open("rb") as f:
@@ -116,6 +132,43 @@ def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] 
         raise ConfigError(f"{src}: cannot read: {e.strerror or e}") from None
     if len(raw) > CONFIG_SIZE_LIMIT:
         raise ConfigError(f"{src}: larger than {CONFIG_SIZE_LIMIT} bytes; a conform.toml is a few lines")
+    return raw
+
+
+def spool_config(path: str | None) -> str | None:
+    """A config given as a pipe (`--config <(envsubst < conform.toml.in)`) copied once (at most
+    CONFIG_SIZE_LIMIT + 1 bytes) into a private temporary file, whose path is returned: the run reads its
+    config more than once (each worker, the certification record), and a pipe gives its text only to the
+    first reader. Other paths unchanged. Load the copy with `shown=path`."""
+    if not path or special_file(path) != "a pipe":
+        return path
+    import atexit
+    import shutil
+    import tempfile
+
+    try:  # bounded; what is wrong with it (too large, not TOML) the copy's reader says, naming `shown`
+        with open(path, "rb") as f:
+            raw = f.read(CONFIG_SIZE_LIMIT + 1)
+    except OSError:
+        return path
+    folder = tempfile.mkdtemp(prefix="conform-config-")
+    atexit.register(shutil.rmtree, folder, True)
+    copy = os.path.join(folder, "conform.toml")
+    fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it may hold a key
+    with os.fdopen(fd, "wb") as f:
+        f.write(raw)
+    return copy
+
+
+def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] | None = None,
+                        shown: str | None = None) -> AdapterConfig:
+    """Read and check a config file (None → all defaults); `shown`: the name messages give it (a pipe's,
+    when `path` is its spooled copy)."""
+    if not path:
+        return AdapterConfig()
+    env = os.environ if environ is None else environ
+    src = shown or str(path)
+    raw = read_config_bytes(path, src)
     try:
         text = raw.decode("utf-8-sig")  # Windows Notepad's "UTF-8" puts a byte-order mark first
     except UnicodeDecodeError as e:
@@ -253,7 +306,7 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
         cfg.headers[name] = value
     cfg.secret_headers = frozenset(secret)
     for name in secret:
-        register_header_secret(cfg.headers[name])
+        register_header_secret(cfg.headers[name], cookie=name.lower() == "cookie")
     if cfg.spec and cfg.spec.startswith(("http://", "https://")):
         problem = credential_conflict(cfg.spec, cfg.headers)
         if problem:
@@ -351,10 +404,15 @@ def register_url_secrets(url: str) -> None:
         evidence.register_secret(_basic(user, password))
 
 
-def register_header_secret(value: str) -> None:
+def register_header_secret(value: str, cookie: bool = False) -> None:
     """A secret header's value, and its credential in the forms a system could echo: the part after an
-    auth scheme ("Bearer X" → X too), and for Basic the decoded password (and user:password)."""
+    auth scheme ("Bearer X" → X too), for Basic the decoded password (and user:password), and for a
+    Cookie each cookie's value (a system may echo one cookie, not the whole header)."""
     evidence.register_secret(value)
+    if cookie:
+        for pair in value.split(";"):
+            evidence.register_secret(pair.strip().partition("=")[2].strip())
+        return
     m = AUTH_SCHEME.match(value)
     if not m:
         return

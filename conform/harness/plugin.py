@@ -407,7 +407,8 @@ def adapter(pytestconfig: pytest.Config):
     from .config import ConfigError, load_adapter_config
 
     try:
-        cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"))
+        cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"),
+                                  shown=getattr(pytestconfig.option, "adapter_config_shown", None))
         a = make_adapter(pytestconfig.getoption("--adapter"), cfg, contained=True)
     except (ConfigError, AdapterSpecError) as e:
         pytest.exit(f"conform: error: {e}", returncode=pytest.ExitCode.USAGE_ERROR)

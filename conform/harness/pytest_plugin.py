@@ -128,11 +128,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is None or not item.config.getoption(OPTION, None) or _suite_nodeid(item) is None:
         return
     from .evidence import mask
+    from .adapters import SutError
     from .plugin import MismatchError
-    from .report.model import one_line
+    from .report.model import one_line, zh_message
 
     exc = call.excinfo.value
     report = outcome.get_result()
+    if report.failed and isinstance(exc, SutError):
+        # the system's error (refused, malformed, timed out, HTTP 500…), not conform's: one line, as `conform
+        # run` says it; a traceback through fixtures and the adapter (~120 lines a check) reads as a bug in conform
+        said = zh_message(f"system under test error ({exc.kind}): {exc.message}")
+        report.longrepr = one_line(mask(said))  # the check is named by pytest's section header above it
+        return
     if not report.failed or not isinstance(exc, MismatchError):
         return
     lines = [f"不符 differs: {one_line(mask(str(m)))}" for m in str(exc).split("; ")]
@@ -176,7 +183,12 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         _no_foreign_conftests(pm)  # installed: no conftest.py in the folders above the suite is the suite's
     if config.getoption("--conform-config", None):
-        config.option.adapter_config = str(Path(config.getoption("--conform-config")).resolve())
+        from .config import spool_config
+
+        given = config.getoption("--conform-config")
+        spooled = spool_config(given)  # a pipe (--conform-config <(…)) is read once, kept for the session
+        config.option.adapter_config = str(Path(spooled).resolve())
+        config.option.adapter_config_shown = given if spooled != given else None
     if str(CONFORMANCE) not in config.args:
         config.args.append(str(CONFORMANCE))
     if not _active(config) or pm.has_plugin(HOOK):

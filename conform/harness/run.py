@@ -686,15 +686,20 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     from .report.atomic import point_latest
     from .report.baseline import BaselineError, compare, load_baseline
 
+    # `--adapter "$SUT_URL"` with the variable unset must not certify the built-in reference (exit 0)
+    for option, value in (("--adapter", adapter), ("--config", config), ("--out", out), ("--baseline", baseline)):
+        if value is not None and not value.strip():
+            _fail(f"{option}: empty value (e.g. an unset variable); leave the option out for its default")
     bad = [p for p in policies if p not in POLICY_IDS]
     if bad:
         _fail(f"unknown policy {', '.join(bad)}; known: {', '.join(POLICY_IDS)}")
     policies = _check_regions(regions, policies)
     from .adapters import AdapterSpecError, make_adapter
-    from .config import ConfigError, load_adapter_config
+    from .config import ConfigError, load_adapter_config, spool_config
 
+    shown_config, config = config, spool_config(config)  # a pipe (--config <(…)) is read once, kept for the run
     try:  # a bad config or adapter is a usage error, named before anything runs (a plugin, in its own process)
-        chosen = make_adapter(adapter, load_adapter_config(config), contained=True)
+        chosen = make_adapter(adapter, load_adapter_config(config, shown=shown_config), contained=True)
     except (ConfigError, AdapterSpecError) as e:
         _fail(str(e))
     from .adapters.http import HttpAdapter

@@ -88,6 +88,11 @@ def _remaining(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+class TlsHandshakeTimeout(httpcore.ConnectTimeout):
+    """The TCP connection was made, the TLS handshake got no answer in time (https:// to a plain-HTTP port
+    waiting for a request line): httpcore calls both a ConnectTimeout, the message must tell them apart."""
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """A socket stream whose every read/write waits at most until the request's deadline, so a server
     dripping one byte at a time cannot stretch a request beyond the configured timeout."""
@@ -106,8 +111,13 @@ class _DeadlineStream(httpcore.NetworkStream):
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
                   timeout: float | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
-                                                     _remaining(timeout, httpcore.ConnectTimeout)))
+        try:
+            return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
+                                                         _remaining(timeout, TlsHandshakeTimeout)))
+        except TlsHandshakeTimeout:
+            raise
+        except httpcore.ConnectTimeout as e:  # the TCP connection is made: the message must not blame it
+            raise TlsHandshakeTimeout(str(e)) from e
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -151,8 +161,13 @@ def _no_passphrase() -> bytes:
 
 def _readable(option: str, path: str) -> None:
     p = Path(path)
+    from ..config import special_file
+
     if p.is_dir():
         raise TlsFileError(option, f"{path}: is a folder, not a PEM file")
+    kind = special_file(p)
+    if kind:  # OpenSSL would read a device (/dev/zero) without end
+        raise TlsFileError(option, f"{path}: not a regular file ({kind}): give a PEM file")
     if not p.is_file():
         raise TlsFileError(option, f"{path}: no such file")
     try:
@@ -637,6 +652,9 @@ class HttpAdapter(Adapter):
             kind = "connection" if isinstance(e, httpx.ConnectTimeout) else "timeout"
             msg = (f"{infno}: no answer within {self.timeout:g} s from {_where(self.url)} ({type(e).__name__})"
                    if kind == "timeout"
+                   else f"{infno}: connected to {_where(self.url)}, but the TLS handshake got no answer within "
+                        f"{self.timeout:g} s (does this port speak TLS? for a plain-HTTP system try http://)"
+                   if isinstance(e.__cause__, TlsHandshakeTimeout)
                    else f"{infno}: could not connect to {_where(self.url)} within {self.timeout:g} s (a wrong "
                         f"host, a firewall dropping the connection, or a system not started)")
             raise self._connection_failed(kind, msg, keep(None, error=msg, answered=False), infno,

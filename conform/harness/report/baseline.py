@@ -30,8 +30,15 @@ class BaselineError(ValueError):
 
 def load_baseline(path: str | Path) -> dict:
     """The earlier run's statuses: {"file", "run_id", "started", "statuses": {nodeid: status}}."""
+    from ..config import special_file
+
     p = Path(path)
-    if not p.is_file():
+    kind = special_file(p)
+    if kind and kind != "a pipe":  # a pipe (--baseline <(…)) is read; a device (/dev/zero) never ends
+        raise BaselineError(f"{path}: not a regular file ({kind}); give the results.json of an earlier run")
+    if p.is_dir():
+        raise BaselineError(f"{path}: is a folder; give the results.json of an earlier run")
+    if not kind and not p.is_file():
         raise BaselineError(f"{path}: no such baseline file (give the results.json of an earlier run)")
     try:
         data = json.loads(p.read_text(encoding="utf-8"))

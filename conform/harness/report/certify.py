@@ -43,8 +43,13 @@ def system_identity(config: str | None) -> dict[str, str]:
     """{system_name, system_version} from the config's [system] table (absent keys are left out)."""
     if not config:
         return {}
+    from ..config import special_file
+
+    if special_file(config):  # a device (/dev/zero) is never read: the config check has refused it already
+        return {}
     try:
-        raw = Path(config).read_bytes()[:MAX_CONFIG]
+        with Path(config).open("rb") as f:
+            raw = f.read(MAX_CONFIG)
         table = tomllib.loads(raw.decode("utf-8-sig")).get("system", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}

@@ -519,12 +519,18 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
             codecs.lookup(encoding)
         except LookupError:
             raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
-        try:  # a codec of bytes to bytes or text to text (base64, rot13) is no text encoding (b"" is not tested)
-            b"\n\n\n\n".decode(encoding)
-        except UnicodeError:
-            pass
-        except LookupError:
-            raise AuditInputError(f"{encoding!r} is no text encoding (try utf-8, gbk or gb18030)", file=str(path)) from None
+        # A codec of bytes to bytes or text to text (base64, rot13) is no text encoding; one the readers cannot use
+        # (idna takes no 'replace', 'undefined' decodes nothing) is none for a ledger either. Tried on a line of
+        # ASCII as the readers decode (utf-16 and utf-32 need their byte-order mark first: _check_bom_said).
+        try:
+            if codecs.lookup(encoding).name not in _BOM_READ:
+                for errors in ("strict", "replace"):
+                    codecs.getincrementaldecoder(encoding)(errors).decode(b"a,b\n", final=True)
+            else:
+                b"\n\0\0\0".decode(codecs.lookup(encoding).name + "-le")
+        except (LookupError, UnicodeError, ValueError, TypeError):
+            raise AuditInputError(f"{encoding!r} is no text encoding a ledger can be read in (try utf-8, gbk or "
+                                  "gb18030)", file=str(path)) from None
         _check_bom_said(path, encoding)
     if not encoding and _utf16_bom(path):  # Excel's "Unicode 文本" (UTF-16 LE), told by its byte-order mark
         bad = _check_decodes(path, "utf-16") if prefix is None else None  # else the caller's reader checks

@@ -484,6 +484,9 @@ def synth_ledger(rows: int, policy: str, out: Path, region: str | None = None, d
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     planted_path, persons_path = sidecar(out, ".planted.parquet"), sidecar(out, ".persons.jsonl")
+    for p, what in ((out, "the ledger"), (planted_path, "its planted list"), (persons_path, "its persons file")):
+        if p.is_dir():  # found only at the end, it left a new planted list beside the old ledger
+            raise ValueError(f"{p}: is a folder, where synth-ledger writes {what}: move it, or give another --out")
     tmp = {p: p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in (out, planted_path, persons_path)}
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     n_planted = n_rows = 0
@@ -515,6 +518,8 @@ def synth_ledger(rows: int, policy: str, out: Path, region: str | None = None, d
             finally:
                 if pool is not None:
                     pool.terminate()
+        # An earlier ledger at `out` goes first: a failure below then leaves no ledger beside the new files
+        out.unlink(missing_ok=True)
         os.replace(tmp[planted_path], planted_path)
         if any_persons:
             os.replace(tmp[persons_path], persons_path)

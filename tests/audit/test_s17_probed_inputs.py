@@ -136,7 +136,9 @@ def test_utf16_without_its_byte_order_mark_names_the_encodings_that_read_it(tmp_
 
 
 @pytest.mark.parametrize("encoding, said", [("rot13", "'rot13' is no text encoding"),
-                                            ("base64", "'base64' is no text encoding"),
+                                            ("base64", "'base64' is no text encoding"), ("idna", "'idna' is no text encoding"),
+                                            ("punycode", "'punycode' is no text encoding"),
+                                            ("undefined", "'undefined' is no text encoding"),
                                             ("utf-16-le", "read in encoding utf-16-le the file has no line break")])
 def test_an_encoding_that_cannot_be_the_files_is_refused(tmp_path, encoding, said):
     path = _write_csv(tmp_path / "e.csv", _rows())

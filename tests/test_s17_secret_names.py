@@ -8,15 +8,9 @@ import pytest
 from conform.harness import evidence
 from conform.harness.adapters.http import public_url
 from conform.harness.config import SECRET_HEADER, SECRET_QUERY, load_adapter_config
+import test_secrets_echo
 
-
-@pytest.fixture
-def secrets():
-    saved = set(evidence._secrets)  # noqa: SLF001 - registered values must not mask other tests' evidence
-    evidence._secrets.clear()  # noqa: SLF001
-    yield evidence._secrets  # noqa: SLF001
-    evidence._secrets.clear()  # noqa: SLF001
-    evidence._secrets.update(saved)  # noqa: SLF001
+secrets = test_secrets_echo.secrets  # the fixture: the values a test registers do not mask other tests' evidence
 
 
 def test_camel_case_query_credentials_are_masked(secrets):

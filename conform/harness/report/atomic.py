@@ -48,12 +48,27 @@ def write_text(target: str | os.PathLike, text: str) -> Path:
     return write_bytes(target, text.encode("utf-8", "backslashreplace"))
 
 
+def _a_pointer(path: Path) -> bool:
+    """Whether the regular file `path` is a pointer point_latest writes where symlinks cannot be made: one line, a
+    folder's name. Anything else there is a user's file, kept as a user's folder of that name is."""
+    try:
+        if path.stat().st_size > 512:
+            return False
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return len(lines) == 1 and 0 < len(lines[0]) <= 255 and not any(c in lines[0] for c in "/\\")
+
+
 def point_latest(base: Path, run_dir: Path, name: str = "latest") -> Path:
     """Make `base/latest` lead to `run_dir`: a relative symlink swapped in atomically, or, where
     symlinks cannot be made, a small pointer file holding the run folder's name."""
     link = base / name
     if link.is_dir() and not link.is_symlink():
         raise OSError(f"{link} is a real directory; not replacing it with the pointer to {run_dir.name}")
+    if link.is_file() and not link.is_symlink() and not _a_pointer(link):
+        raise OSError(f"{link} is a file this tool did not write (no one-line pointer to a run folder); not replacing "
+                      f"it with the pointer to {run_dir.name}")
     tmp = base / f".{name}.{os.getpid()}.tmp"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()

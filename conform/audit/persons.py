@@ -23,6 +23,7 @@ import orjson
 import pyarrow as pa
 
 from conform.display import one_line
+from conform.files import special_kind
 from conform.reference.benefits import OpeningRefused, opening_year, own_account
 from conform.reference.case import (PERSON_FIELDS, PSN_TYPES, CaseError, Person, _fast_person, load_text,
                                     parse_person)
@@ -283,14 +284,6 @@ def _other_format(path: Path) -> AuditInputError | None:
                            file=str(path))
 
 
-def _kind(path: Path) -> str:
-    import stat
-
-    mode = path.stat().st_mode
-    return ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
-            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
-
-
 def _records(path: Path) -> tuple[list[tuple[int, object]], str]:
     """_stream's records as a list (for tests: every error raised at once)."""
     records, unit = _stream(path)
@@ -310,7 +303,7 @@ def _stream(path: Path, names: _Names | None = None) -> tuple[Iterator[tuple[int
         raise AuditInputError(f"is a folder, not a persons file: give the file itself ({_TAKES})", file=str(path))
     if not path.is_file():  # a FIFO or a device is never opened: reading one could wait for ever
         said = "no such persons file" if not path.exists() else \
-            f"not a regular file ({_kind(path)}); give the persons file itself ({_TAKES})"
+            f"not a regular file ({special_kind(path) or 'not a file'}); give the persons file itself ({_TAKES})"
         raise AuditInputError(said, file=str(path))
     size = path.stat().st_size
     if size > MAX_BYTES:

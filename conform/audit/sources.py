@@ -47,7 +47,6 @@ import io
 import json
 import os
 import re
-import stat
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -59,6 +58,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from conform.files import special_kind
 from conform.reference.case import PERSON_FIELDS
 from conform.reference.loading import DuplicateJSONKey, unique_object
 
@@ -417,12 +417,7 @@ def _ledger_file(path: Path) -> bool:
 def _not_regular(path: Path) -> str:
     """What a path that is there but no regular file is (os.stat only: a named pipe is never opened, which
     would wait for a writer for ever)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        mode = 0
-    what = ("a named pipe, FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "neither a file nor a folder")
+    what = special_kind(path) or "neither a file nor a folder"
     return (f"not a regular file ({what}): the audit reads ledger files (a pipe or device has no end to "
             "read to, nor a size to bound); save the export to a file and give that")
 
@@ -495,11 +490,9 @@ _BOM_READ = {"utf-16": ("utf-16-le", "utf-16-be", (codecs.BOM_UTF16_LE, codecs.B
 
 
 def _check_bom_said(path: Path, encoding: str) -> None:
-    """--encoding utf-16 (or utf-32) on a file that does not start with the byte-order mark that encoding reads the
-    byte order from: said, with the encodings that name the order (Python's decoder stops with a bare UnicodeError)."""
-    said = _BOM_READ.get(codecs.lookup(encoding).name)
-    if said is None:
-        return
+    """--encoding utf-16 (or utf-32: _BOM_READ) on a file that does not start with the byte-order mark that encoding
+    reads the byte order from: said, with the encodings that name the order (Python's decoder stops with a bare UnicodeError)."""
+    said = _BOM_READ[codecs.lookup(encoding).name]
     with path.open("rb") as f:
         start = f.read(4)
     if not any(start.startswith(b) for b in said[2]):
@@ -516,22 +509,21 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
     all ASCII and so tell UTF-8 from GBK by nothing: then the whole file is."""
     if encoding:
         try:
-            codecs.lookup(encoding)
+            name = codecs.lookup(encoding).name
         except LookupError:
             raise AuditInputError(f"unknown encoding {encoding!r} (try utf-8, gbk or gb18030)", file=str(path)) from None
         # A codec of bytes to bytes or text to text (base64, rot13) is no text encoding; one the readers cannot use
         # (idna takes no 'replace', 'undefined' decodes nothing) is none for a ledger either. Tried on a line of
-        # ASCII as the readers decode (utf-16 and utf-32 need their byte-order mark first: _check_bom_said).
-        try:
-            if codecs.lookup(encoding).name not in _BOM_READ:
+        # ASCII as the readers decode; utf-16 and utf-32 need their byte-order mark first (_check_bom_said).
+        if name in _BOM_READ:
+            _check_bom_said(path, encoding)
+        else:
+            try:
                 for errors in ("strict", "replace"):
                     codecs.getincrementaldecoder(encoding)(errors).decode(b"a,b\n", final=True)
-            else:
-                b"\n\0\0\0".decode(codecs.lookup(encoding).name + "-le")
-        except (LookupError, UnicodeError, ValueError, TypeError):
-            raise AuditInputError(f"{encoding!r} is no text encoding a ledger can be read in (try utf-8, gbk or "
-                                  "gb18030)", file=str(path)) from None
-        _check_bom_said(path, encoding)
+            except (LookupError, UnicodeError, ValueError, TypeError):
+                raise AuditInputError(f"{encoding!r} is no text encoding a ledger can be read in (try utf-8, gbk or "
+                                      "gb18030)", file=str(path)) from None
     if not encoding and _utf16_bom(path):  # Excel's "Unicode 文本" (UTF-16 LE), told by its byte-order mark
         bad = _check_decodes(path, "utf-16") if prefix is None else None  # else the caller's reader checks
         if bad is not None:
@@ -566,8 +558,7 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
         if bad is not None:
             raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode"
                                   + narrow_gb(encoding), file=str(path), row=bad)
-        with path.open("rb") as f:
-            start = f.read(1 << 16)
+        start = head[:1 << 16] if head is not None else _head(path, 1 << 16)
         # UTF-8 read as UTF-16 decodes, every two bytes one character, into text with no line break at all
         if b"\n" in start and "\n" not in start.decode(encoding, errors="replace"):
             raise AuditInputError(f"read in encoding {encoding} the file has no line break, though its bytes have "

@@ -37,11 +37,12 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from conform.files import PIPE, special_kind
 
 from . import evidence
 
@@ -101,18 +102,6 @@ class AdapterConfig:
         return {k: ("***" if k in self.secret_headers else v) for k, v in self.headers.items()}
 
 
-def special_file(path: str | os.PathLike) -> str | None:
-    """What `path` is when it exists but is neither a regular file nor a folder ("a pipe", "a device",
-    "a socket"), else None: such a file is not "missing", and reading a device (/dev/zero) never ends."""
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):
-        return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    return "a pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-
-
 def read_config_bytes(path: str | os.PathLike, shown: str | None = None) -> bytes:
     """The config file's bytes, at most CONFIG_SIZE_LIMIT: a regular file, or a pipe (`--config <(…)`,
     to keep a key off disk), read once; a device or socket is refused. ConfigError naming the file."""
@@ -120,8 +109,8 @@ def read_config_bytes(path: str | os.PathLike, shown: str | None = None) -> byte
     p = Path(path)
     if p.is_dir():
         raise ConfigError(f"{src}: is a folder, not a config file: give the conform.toml in it")
-    kind = special_file(p)
-    if kind and kind != "a pipe":
+    kind = special_kind(p)
+    if kind and kind != PIPE:
         raise ConfigError(f"{src}: not a regular file ({kind}): give a conform.toml file")
     if not kind and not p.is_file():
         raise ConfigError(f"{src}: no such config file")
@@ -140,7 +129,7 @@ def spool_config(path: str | None) -> str | None:
     CONFIG_SIZE_LIMIT + 1 bytes) into a private temporary file, whose path is returned: the run reads its
     config more than once (each worker, the certification record), and a pipe gives its text only to the
     first reader. Other paths unchanged. Load the copy with `shown=path`."""
-    if not path or special_file(path) != "a pipe":
+    if not path or special_kind(path) != PIPE:
         return path
     import atexit
     import shutil

@@ -161,11 +161,11 @@ def _no_passphrase() -> bytes:
 
 def _readable(option: str, path: str) -> None:
     p = Path(path)
-    from ..config import special_file
+    from conform.files import special_kind
 
     if p.is_dir():
         raise TlsFileError(option, f"{path}: is a folder, not a PEM file")
-    kind = special_file(p)
+    kind = special_kind(p)
     if kind:  # OpenSSL would read a device (/dev/zero) without end
         raise TlsFileError(option, f"{path}: not a regular file ({kind}): give a PEM file")
     if not p.is_file():

@@ -30,11 +30,11 @@ class BaselineError(ValueError):
 
 def load_baseline(path: str | Path) -> dict:
     """The earlier run's statuses: {"file", "run_id", "started", "statuses": {nodeid: status}}."""
-    from ..config import special_file
+    from conform.files import PIPE, special_kind
 
     p = Path(path)
-    kind = special_file(p)
-    if kind and kind != "a pipe":  # a pipe (--baseline <(…)) is read; a device (/dev/zero) never ends
+    kind = special_kind(p)
+    if kind and kind != PIPE:  # a pipe (--baseline <(…)) is read; a device (/dev/zero) never ends
         raise BaselineError(f"{path}: not a regular file ({kind}); give the results.json of an earlier run")
     if p.is_dir():
         raise BaselineError(f"{path}: is a folder; give the results.json of an earlier run")

@@ -43,9 +43,9 @@ def system_identity(config: str | None) -> dict[str, str]:
     """{system_name, system_version} from the config's [system] table (absent keys are left out)."""
     if not config:
         return {}
-    from ..config import special_file
+    from conform.files import special_kind
 
-    if special_file(config):  # a device (/dev/zero) is never read: the config check has refused it already
+    if special_kind(config):  # a device (/dev/zero) is never read: the config check has refused it already
         return {}
     try:
         with Path(config).open("rb") as f:

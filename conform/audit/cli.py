@@ -232,6 +232,19 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0][:500] if text else type(e).__name__
 
 
+def _empty_values(ledger, options: dict) -> list[str]:
+    """The arguments given empty or blank, as `"$LEDGER"` or `--persons "$PERSONS"` give them with the variable
+    unset. An empty path is the current folder to every file reader: the ledger reader would audit whatever
+    files the folder holds, and an empty --persons or --encoding would quietly mean none, auditing every
+    person without the facts the file was meant to give."""
+    said = [f"LEDGER argument {i}" for i, a in enumerate(ledger, 1) if not a.strip()]
+    for name, value in options.items():
+        values = value if isinstance(value, tuple) else (value,)
+        if any(v is not None and not v.strip() for v in values):
+            said.append(name)
+    return said
+
+
 def _internal(e: BaseException) -> str:
     return (f"conform: internal error: {type(e).__name__}: {_first_line(e)}\n"
             "please report it, with the command line and this message")
@@ -269,6 +282,13 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     folder that cannot be written or a memory limit too small), or rows that could not be assessed or recorded
     figures left unchecked, with no discrepancy (verdict incomplete); 3 internal error (please report it); 130 interrupted, 143 terminated.
     """
+    empty = _empty_values(ledger, {"--region": region, "--persons": persons_file, "--institutions": institutions_file,
+                                   "--map": mapping, "--spark-master": spark_master, "--encoding": encoding,
+                                   "--admdvs": admdvs, "--out": out, "--memory-limit": memory_limit})
+    if empty:
+        click.echo(f"conform: error: {', '.join(empty)}: empty value (e.g. an unset variable); give the value, or "
+                   "leave the option out for its default", err=True)
+        sys.exit(EXIT_INPUT)
     # A CI job's timeout or `kill` sends SIGTERM, a user Ctrl-C: DuckDB stops the query in progress and
     # reports it as its own error ('Query interrupted'), which the signal noted in `interrupt` names.
     main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only

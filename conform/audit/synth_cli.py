@@ -38,10 +38,10 @@ MAX_ROWS = 100_000_000  # ten city-years; about 9 GB of Parquet, hours of refere
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed writes the same ledger.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes, 1-256 (default: up to 2; never more than the chunks of 4,000 persons).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
               help="FILE.parquet; FILE.planted.parquet (and FILE.persons.jsonl when needed) are written beside it.")
 def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate: float, seed: int,
-                         workers: int | None, out: Path) -> None:
+                         workers: int | None, out: str) -> None:
     """Write a synthetic ledger (结算清单) for demos, docs and benchmarks.
 
     Recorded figures come from the reference engine; in a share of persons they come from a
@@ -49,6 +49,10 @@ def synth_ledger_command(rows: int, policy: str, region: str | None, defect_rate
     舍去分位以下而非四舍五入, 定点药店支付比例错误, 撤销结算未恢复年度累计, 跨年度未重置年度累计).
     FILE.planted.parquet lists exactly the (setl_id, field) pairs that differ from the correct figures.
     """
+    if not out.strip():  # an unset $OUT; as a Path it would be ".", "the current folder must end in .parquet"
+        click.echo("conform: error: synth-ledger: --out: empty value (e.g. an unset variable); give FILE.parquet", err=True)
+        sys.exit(2)
+    out = Path(out)
     if out.suffix.lower() != ".parquet":
         click.echo(f"conform: error: synth-ledger writes Parquet: --out {out} must end in .parquet", err=True)
         sys.exit(2)

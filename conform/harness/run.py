@@ -687,7 +687,10 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     from .report.baseline import BaselineError, compare, load_baseline
 
     # `--adapter "$SUT_URL"` with the variable unset must not certify the built-in reference (exit 0)
-    for option, value in (("--adapter", adapter), ("--config", config), ("--out", out), ("--baseline", baseline)):
+    # (an empty --article or --tag was pytest's "Wrong expression passed to '-m'", or a run of everything)
+    for option, value in (("--adapter", adapter), ("--config", config), ("--out", out), ("--baseline", baseline),
+                          ("--tag", tag), *(("--policy", p) for p in policies), *(("--article", a) for a in articles),
+                          *(("--region", r) for r in regions)):
         if value is not None and not value.strip():
             _fail(f"{option}: empty value (e.g. an unset variable); leave the option out for its default")
     bad = [p for p in policies if p not in POLICY_IDS]

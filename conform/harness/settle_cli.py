@@ -251,6 +251,8 @@ class Progress:
 def _open(case: str) -> tuple[IO[bytes], str]:
     if case == "-":
         return sys.stdin.buffer, "<stdin>"
+    if not case.strip():  # Path("") is the current folder: "is a directory" would not say what went wrong
+        raise SettleError("CASE: empty value (e.g. an unset variable); give the case file, or - for stdin")
     path = Path(case)
     if len(case) > 4096:
         raise SettleError(f"{case[:60]}…: the path is longer than 4096 characters")

@@ -278,7 +278,7 @@ def test_a_symbolic_link_as_out_is_named_as_one_with_what_to_give(tmp_path):
 
 @pytest.mark.parametrize("given, said", [
     (".", "the current folder or one above it"), ("..", "the current folder or one above it"),
-    ("", "--out is empty"), ("  ", "--out is empty")])
+    ("", "--out: empty value"), ("  ", "--out: empty value")])
 def test_out_as_the_current_folder_or_empty_is_refused_before_any_work(tmp_path, monkeypatch, given, said):
     """`--out .` was exit 3 after the whole audit (no name to build beside); swapped into place whole, the
     report would have pulled the folder from under the user's shell. `--out ""` (an unset $OUT) is no folder."""

@@ -1066,7 +1066,9 @@ def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
     a batch without such a row costs one comparison (and one regex test an ID column)."""
     import pyarrow.compute as pc
 
-    head = _fold(raw[0])
+    # the first name folded, and as written (lowered, trimmed: pyarrow's fold below), for a header in full-width
+    # letters (ｓｅｔｌ＿ｉｄ) written again, which no pyarrow function folds to NFKC
+    heads = pa.array(sorted({_fold(raw[0]), raw[0].strip().lower()}), pa.string())
     for b in batches:
         for j, name in idcols:
             # a float's '.0' is sought only in a batch where a cell ends so: the pattern's second branch scans every
@@ -1079,7 +1081,8 @@ def _screened(batches: Iterator[pa.RecordBatch], path: Path, layout: _CsvLayout,
                 raise _pending(_number_id(path, _physical_line(path, layout, row), name, b.column(j)[i].as_py()))
         first = b.column(0)
         # a header written again, or one with its byte-order mark (a second "CSV UTF-8" export joined on)
-        maybe = pc.or_(pc.equal(pc.utf8_lower(pc.utf8_trim_whitespace(first)), head), pc.starts_with(first, BOM))
+        maybe = pc.or_(pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(first)), value_set=heads),
+                       pc.starts_with(first, BOM))
         if pc.any(maybe).as_py():
             for i in pc.indices_nonzero(maybe).to_pylist():
                 cells = [b.column(j)[i].as_py() or "" for j in range(len(raw))]

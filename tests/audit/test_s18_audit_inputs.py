@@ -1,0 +1,29 @@
+"""Ledger inputs found mis-read in session s18."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from conform.harness.cli import main
+
+ROWS = "".join(f"T{i},P{i},1101,2023-05-04,11,tertiary,400.00,0.00\n" for i in range(3))
+
+
+@pytest.mark.parametrize("first, again", [
+    ("ｓｅｔｌ＿ｉｄ", "ｓｅｔｌ＿ｉｄ"),  # a header in full-width letters (a Chinese input method's) pasted in again
+    ("setl_id", " SETL_ID"),
+    ("ｓｅｔｌ＿ｉｄ", "setl_id"),
+])
+def test_a_header_written_again_is_named_at_its_line(tmp_path, first, again):
+    """The quick test for a repeated header compared the first cell, lowered by pyarrow, with the header's name
+    folded to NFKC: a full-width header written twice slipped past it and was refused later as 'not an
+    amount' in a column the reader had no reason to doubt. Line 5 is the second header (after the header and
+    three rows)."""
+    rest = "psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay\n"
+    path = tmp_path / "joined.csv"
+    path.write_text(f"{first},{rest}{ROWS}{again},{rest}{ROWS.replace('T', 'U')}", encoding="utf-8")
+    r = CliRunner().invoke(main, ["audit", str(path), "--policy", "zhejiang", "--region", "zhejiang-example",
+                                  "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2, r.output
+    assert "joined.csv, line 5: the header is repeated here" in r.output, r.output
+    assert not (tmp_path / "out").exists()

@@ -821,8 +821,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         if "remote_filing" in policy.eligibility:
             rf = policy.eligibility["remote_filing"]
             if person.remote_filing:
-                trace.add("异地备案", "异地备案人员在备案地或返回参保地就医，按市内居住参保人员待遇标准执行", (),
-                          policy.cite(str(rf["article"])))
+                # where outside the city the visit was, the case and the ledger do not say (A-PZH-REMOTE-FILED-PLACE)
+                trace.add("异地备案", "异地备案人员在市外就医，按在备案地就医，执行市内居住参保人员待遇标准", (),
+                          join_cites(policy.cite(str(rf["article"])), rf.get("assumption")))
             else:
                 unfiled = True  # its ratio is asked for where ordinary pooling is reached (_unfiled_ratio)
         elif (rs := policy.doc.get("remote_settlement")) is not None:

@@ -267,8 +267,11 @@ class Context:
         return f"HP-{self.prop.id}-{self.policy}-{self._persons}"
 
     def search_over(self) -> bool:
-        """Whether the runner has ended the search (a stateful machine then runs its steps idle)."""
-        return self.budget is not None and self.budget.over()
+        """Whether the runner has ended the search, or the property's share of the budget is spent: a stateful
+        machine then runs its steps idle and ends the example in teardown, after every draw. Ended in its first
+        step (RoundOver from begin_example), an example drew less than the same choices had drawn before, which
+        Hypothesis reports as FlakyStrategyDefinition — a harness error, exit 4, in a --budget run."""
+        return self.budget is not None and (self.budget.over() or self.budget.round_spent())
 
     def run(self, story: Story, *, require_settled: bool = True, years: list[int] | None = None,
             require_figures: bool = True) -> Observed:

@@ -75,10 +75,14 @@ class Budget:
             assert self.best is not None
             restore_evidence(self.best_evidence)
             raise self.best.with_traceback(self.best_tb)
-        if (self.deadline is not None and self.first is None and self.started
-                and self.clock() >= self.deadline):
+        if self.round_spent():
             raise RoundOver()  # the share is spent: no new example (a failure being shrunk is bounded above)
         self.started += 1
+
+    def round_spent(self) -> bool:
+        """The property's share of the budget is spent with no failure being shrunk (begin_example ends the round)."""
+        return bool(self.deadline is not None and self.first is None and self.started
+                    and self.clock() >= self.deadline)
 
     def failed(self, e: PropertyViolation) -> None:
         if self.first is None:

@@ -390,8 +390,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     skips = []
     for c, codes in mapping.skip.items():
         if c not in names:
+            # the columns as [skip] names them (after --map; with --institutions, its level and name too), never
+            # the reader's own (institutions.MISSING)
+            present = ", ".join(sorted(n for n in names if not n.startswith("__")))
             raise AuditInputError(f"[skip] leaves out rows by {c}, a column this file does not have "
-                                  f"(present: {', '.join(sorted(names))})", file=str(path), column=c)
+                                  f"(its columns, as --map names them: {present})", file=str(path), column=c)
         t = text_value(names[c][0])
         skips.append(f"WHEN {t} IN {_in(codes)} THEN {q(c + '=')} || {t}")
     if VOID_FLAG in names and VOID_FLAG not in mapping.skip:  # read as an exact number: 0, 0.0, '0', false

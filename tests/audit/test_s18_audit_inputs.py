@@ -27,3 +27,20 @@ def test_a_header_written_again_is_named_at_its_line(tmp_path, first, again):
     assert r.exit_code == 2, r.output
     assert "joined.csv, line 5: the header is repeated here" in r.output, r.output
     assert not (tmp_path / "out").exists()
+
+
+def test_skip_by_a_missing_column_lists_no_column_of_the_reader_own(tmp_path):
+    """A ledger with fixmedins_code only, levels from --institutions, and a [skip] by a column it lacks: the
+    refusal listed the reader's internal __fixmedins_unknown among the file's columns."""
+    ledger = tmp_path / "led.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,fixmedins_code,medfee_sumamt,hifp_pay\n"
+                      "T1,P1,1101,2023-05-04,11,H001,400.00,0.00\n", encoding="utf-8")
+    inst = tmp_path / "inst.csv"
+    inst.write_text("fixmedins_code,facility\nH001,tertiary\n", encoding="utf-8")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[skip]\ninsutype = ["390"]\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "zhejiang", "--region", "zhejiang-example",
+                                  "--institutions", str(inst), "--map", str(mapping), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2, r.output
+    assert "column insutype: [skip] leaves out rows by insutype, a column this file does not have" in r.output
+    assert "__fixmedins_unknown" not in r.output and "names them: facility, fixmedins_code, fixmedins_name, hifp_pay" in r.output, r.output

@@ -50,7 +50,8 @@ class SutError(Exception):
     """The system under test failed to answer properly: kind is timeout, connection, http_status,
     malformed, infcode, missing_field, wrong_type, too_large, plugin_exception (an exception a python:
     plugin raised that the interface does not document, its own KeyboardInterrupt, or its process ending during a
-    call: exited, killed by a signal) or internal."""
+    call: exited, killed by a signal), not_restored (the platform profile: reversals the system accepted left a
+    pool person's 5206 totals changed) or internal."""
 
     def __init__(self, kind: str, message: str, evidence: dict | None = None):
         self.kind, self.message, self.evidence = kind, message, evidence or {}

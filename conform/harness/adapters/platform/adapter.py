@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sys
 import threading
 from dataclasses import replace
 from decimal import Decimal
@@ -35,6 +36,7 @@ from .fees import CannotCompose, compose
 from .pool import Inapplicable, Occupant, Settled, Shift, dated_facts, describe_need, matches
 
 ZERO = Decimal("0.00")
+SIGN_IN_WORD = "签到"   # an err_msg naming it refuses a message for its sign-in (签到信息已失效，请重新签到)
 FACILITY_LEVELS = ("tertiary", "secondary", "primary", "unrated", "pharmacy")  # the levels a visit is drawn at
 
 
@@ -89,7 +91,8 @@ class PlatformAdapter(Adapter):
         limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
         # every socket read and write bounded by the exchange's deadline (HttpAdapter.call): httpx's own
         # timeout is per read, so an answer dripped a byte at a time would never time out; [adapter] ca_file …
-        self.transport = PlatformTransport(inner or deadline_transport(limits, tls_for(cfg)))
+        self.transport = PlatformTransport(inner or deadline_transport(limits, tls_for(cfg)),
+                                           limit=cfg.max_response_bytes)
         self.http = HttpAdapter(url, cfg, transport=self.transport)
         self.url = url
         self.concurrency = 1   # pool persons, sign-in and evidence are per run, not per thread
@@ -107,22 +110,36 @@ class PlatformAdapter(Adapter):
         self.supports = frozenset(ops)
         self._lock = threading.RLock()
         self._sign_no: str | None = None
+        self._sign_refused: SutError | None = None   # a refused sign-in: not tried again in this run
         self._seq = itertools.count(1)
         self._scenarios: dict[str, _Scenario] = {}
         self._occupants = {p.psn_no: Occupant(p) for p in self.pc.pool}
+        self.unrestored: dict[str, str] = {}   # pool persons stop() could not leave as found: psn_no → why
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         self.http.start()
 
     def stop(self) -> None:
+        """Leave the pool as it was found. No check is running any more, so a restore that fails here can be
+        no check's error: each pool person is tried on its own, nothing is raised, and what could not be
+        restored (a refused or failed 2208, totals not back) is kept in `unrestored` and said on stderr,
+        with the system's setl_ids still settled, for the operator to reverse by hand."""
         try:
-            for occ in self._occupants.values():   # leave the pool as it was found
-                if occ.leftovers and occ.dirty is None:
-                    try:
+            for occ in self._occupants.values():
+                try:
+                    if occ.leftovers and occ.dirty is None:
                         self._restore(occ)
-                    except SutError:
-                        pass
+                except Exception as e:  # noqa: BLE001 - a SutError, or anything else: the run is over either way
+                    why = e.message if isinstance(e, SutError) else f"{type(e).__name__}: {e}"
+                    occ.dirty = occ.dirty or f"restoring at the end of the run failed ({why})"
+                if occ.dirty is not None:
+                    left = ", ".join(d.setl_id for d in occ.leftovers) or "none"
+                    self.unrestored[occ.entry.psn_no] = evidence.mask(
+                        f"{occ.entry.psn_no}: {occ.dirty}; settlements still standing (setl_id): {left}")
+            if self.unrestored:
+                print(evidence.shorten("conform: warning: pool persons not restored to their opening totals: "
+                                       + "; ".join(self.unrestored.values()), 2000), file=sys.stderr)
         finally:
             self.http.stop()
 
@@ -189,9 +206,41 @@ class PlatformAdapter(Adapter):
 
     def exchange(self, infno: str, input_: dict, insuplc: str = "", remote: bool = False,
                  fixmedins: tuple[str, str] | None = None) -> tuple[dict, dict]:
-        """One platform exchange: its `output` (amounts as Decimal) and its evidence entry."""
-        if self.pc.sign_in and self._sign_no is None and infno != "9001":
-            self.sign_in()
+        """One platform exchange: its `output` (amounts as Decimal) and its evidence entry.
+
+        Sign-in (9001), when configured, opens the run. A refusal that says the sign-in lapsed (its err_msg
+        names 签到, e.g. "签到信息已失效，请重新签到") signs in again, once, and sends the message again; a
+        second such refusal right after a fresh sign-in, or a refused 9001, ends signing in for the run:
+        every later exchange is an error citing that refusal, unsent (a platform may lock an operator
+        account that keeps signing in and failing)."""
+        if self.pc.sign_in and infno != "9001":
+            if self._sign_refused is not None:
+                first = self._sign_refused
+                raise SutError(first.kind, f"{infno} not sent: signing in was refused earlier in the run and is not "
+                                           f"tried again — {first.message}", first.evidence)
+            if self._sign_no is None:
+                self.sign_in()
+        try:
+            return self._exchange(infno, input_, insuplc, remote, fixmedins)
+        except SettlementRefused as e:
+            if not (self.pc.sign_in and infno != "9001" and SIGN_IN_WORD in e.message):
+                raise
+            refused = e
+        with self._lock:
+            self._sign_no = None
+            self.sign_in()                      # raises, and ends signing in, if the platform refuses it
+        try:
+            return self._exchange(infno, input_, insuplc, remote, fixmedins)
+        except SettlementRefused as e:
+            if SIGN_IN_WORD not in e.message:
+                raise
+            self._sign_refused = SutError("infcode", evidence.mask(
+                f"{infno} refused for its sign-in right after a fresh 9001 签到 ({e.message}; before it: "
+                f"{refused.message})"), e.evidence)
+            raise self._sign_refused from None
+
+    def _exchange(self, infno: str, input_: dict, insuplc: str, remote: bool,
+                  fixmedins: tuple[str, str] | None) -> tuple[dict, dict]:
         header = self._header(insuplc, remote, fixmedins)
         self.transport.prepare(header, input_)
         try:   # msgid: 定点医药机构编号 + yyyyMMddHHmmss + sequence, the institution of this envelope
@@ -221,9 +270,14 @@ class PlatformAdapter(Adapter):
             raise SutError(e.kind, evidence.mask(f"{infno}: {e}"), entry) from None
 
     def sign_in(self) -> str:
-        """9001 签到: the sign_no every later envelope carries."""
+        """9001 签到: the sign_no every later envelope carries. A refused 9001 is the system's error (never a
+        SettlementRefused a scenario expecting a refusal could take for its own) and is not sent again."""
         with self._lock:
-            output, entry = self.exchange("9001", messages.sign_in(self.pc))
+            try:
+                output, entry = self.exchange("9001", messages.sign_in(self.pc))
+            except SettlementRefused as e:
+                self._sign_refused = SutError("infcode", evidence.mask(f"9001 签到 refused: {e.message}"), e.evidence)
+                raise self._sign_refused from None
             self._sign_no = self._read("9001", entry, messages.read_sign_no, output)
             return self._sign_no
 
@@ -263,8 +317,11 @@ class PlatformAdapter(Adapter):
         for occ in candidates:
             if occ.dirty is None and occ.leftovers:
                 self._restore(occ)
+                if occ.failure is not None:   # the check that saw the system fail the restore is its error
+                    raise occ.failure
             if occ.dirty is not None:
-                reasons.append(f"{occ.entry.psn_no}: {occ.dirty}")
+                if occ.failure is None:
+                    reasons.append(f"{occ.entry.psn_no}: {occ.dirty}")
                 continue
             insuplc = (occ.entry.insuplc_admdvs or self.config.insuplc_admdvs
                        or wire.admdvs(subject.policy, subject.region, subject.params))
@@ -281,6 +338,15 @@ class PlatformAdapter(Adapter):
                 reasons.append(f"{occ.entry.psn_no}: the scenario needs opening totals and 5206 is not available")
                 continue
             return st
+        failed = [occ.failure for occ in candidates if occ.failure is not None]
+        if failed:
+            # The system's own fault, not a limit of the pool: it refused a reversal, or a reversal it accepted
+            # did not undo the settlement. Every scenario left without a person by it is an error naming it.
+            first = failed[0]
+            raise SutError(first.kind, f"no pool person the scenario can use: the system failed to restore "
+                                       f"{', '.join(o.entry.psn_no for o in candidates if o.failure is not None)} "
+                                       f"earlier in the run — " + first.message
+                           + (f" (the other pool persons: {'; '.join(reasons)})" if reasons else ""), first.evidence)
         raise self._na("无法确立期初累计 cannot establish the opening totals without the person_reset test hook: "
                        + "; ".join(reasons))
 
@@ -319,18 +385,28 @@ class PlatformAdapter(Adapter):
         """Reverse what the last scenario left settled on a pool person, then check 5206 is back to its opening."""
         insuplc = (occ.entry.insuplc_admdvs or self.config.insuplc_admdvs
                    or wire.admdvs(occ.entry.policy, occ.entry.region, occ.entry.params))
-        try:
-            for done in list(occ.leftovers):   # each by the institution that settled it (本机构)
-                self.exchange("2208", messages.reverse(occ.entry.psn_no, done.setl_id, done.mdtrt_id),
-                              **done.envelope())
-                occ.leftovers.remove(done)
-        except SettlementRefused as e:
-            occ.dirty = f"2208 refused while restoring ({e.message})"
-            return
-        totals = occ.checked = self._totals(insuplc, occ.entry.psn_no)
+        psn = occ.entry.psn_no
+        for done in list(occ.leftovers):   # each by the institution that settled it (本机构)
+            try:
+                self.exchange("2208", messages.reverse(psn, done.setl_id, done.mdtrt_id), **done.envelope())
+            except SettlementRefused as e:
+                occ.dirty = f"2208 refused while restoring ({e.message})"
+                # an error of the system, as any refusal it was not asked for (kind infcode), never a reason to
+                # call the scenarios that would have used the person 'not applicable'
+                occ.failure = SutError("infcode", evidence.mask(
+                    f"2208 门诊结算撤销 refused: the system would not reverse settlement {done.setl_id} of pool person "
+                    f"{psn} (restoring the person before its next scenario): {e.message}"), e.evidence)
+                return
+            occ.leftovers.remove(done)
+        totals = occ.checked = self._totals(insuplc, psn)
         if totals is not None and occ.opening is not None and totals != occ.opening:
             occ.dirty = (f"after reversing its settlements 5206 gives {self._short(totals)}, "
                          f"not the opening {self._short(occ.opening)}")
+            found = ", ".join(f"{k}={v}" for k, v in totals.items())
+            opening = ", ".join(f"{k}={v}" for k, v in occ.opening.items())
+            occ.failure = SutError("not_restored", evidence.mask(
+                f"2208 门诊结算撤销 did not undo the settlement: after the system accepted the reversal of every "
+                f"settlement of pool person {psn}, 5206 gives {found}, not the opening {opening}"))
 
     # ------------------------------------------------------------------ visits
     def _visit(self, infno: str, psn_no: str, s: Settlement) -> dict:

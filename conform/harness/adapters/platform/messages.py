@@ -295,12 +295,19 @@ def read_cuminfo(output: dict, year: int, cfg: PlatformConfig) -> dict:
     cum_rows = "total": each row holds the year's total to its cum_ym (the latest cum_ym wins);
     "monthly": each row holds one month, and the year's rows are added up. A mapped code ending
     in * stands for a family: "MTB-PAY-*" = "chronic_pay" reads row MTB-PAY-M00500 as chronic_pay of
-    M00500 (and MTB-PAY-* itself, with dise_codg "*", as the cap all diseases share)."""
+    M00500 (and MTB-PAY-* itself, with dise_codg "*", as the cap all diseases share).
+
+    Only the 职工基本医疗保险 rows count (insutype 310, as read_balance reads 1101): a platform lists every
+    insurance type the person has, and a 320/390… row with the same cum_type_code is another fund's total.
+    A row without insutype (optional in docs/openapi.yaml) is read as before."""
     rows = _list(output, "cuminfo", "output")
     best: dict[str, tuple[str, Decimal]] = {}
     sums: dict[str, Decimal] = {}
     for i, row in enumerate(rows):
         path = f"output.cuminfo[{i}]"
+        insutype = row.get("insutype")
+        if insutype not in (None, "") and str(insutype) != INSUTYPE_EMPLOYEE:
+            continue
         code = _text(row, "cum_type_code", path)
         cum = _amount(row, "cum", path)
         assert cum is not None

@@ -21,7 +21,7 @@ from conform.reference.case import Person, Settlement, parse_person
 from conform.reference.engine import PersonLedger, rules_for
 from conform.reference.policy import PolicyError
 
-from ..base import NotApplicable, Subject
+from ..base import NotApplicable, Subject, SutError
 from .config import PoolPerson
 
 # Person facts a pool entry can declare; any other fact a scenario states needs the person_reset hook.
@@ -164,4 +164,5 @@ class Occupant:
     opening: dict | None = None          # 5206 totals when first taken (harness shape)
     leftovers: list[Settled] = field(default_factory=list)   # settlements not reversed yet
     dirty: str | None = None             # why it can no longer be used
+    failure: SutError | None = None      # the system's error behind `dirty`: a restore it failed
     checked: dict | None = None          # 5206 totals just read after a restore (saves asking twice)

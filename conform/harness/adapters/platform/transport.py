@@ -7,8 +7,11 @@ client and turns the harness envelope into the platform's: it keeps `infno`,
 `msgid` and `inf_time`, adds the fixed fields from the config (`infver`,
 `recer_sys_code`, operator, `fixmedins_*`, `mdtrtarea_admvs`, `sign_no`…) and
 puts the transaction's own `input` in place. It keeps the exact request and the
-raw answer (at most MAX_BODY bytes) for the adapter, which decodes amounts
-exactly (conform/harness/adapters/platform/amounts.py).
+answer for the adapter, which decodes amounts exactly
+(conform/harness/adapters/platform/amounts.py): read whole up to `[adapter]
+max_response_bytes` and decompressed (gzip/deflate, the client asks for them)
+under the same bound, as the http profile's read_body does; an answer beyond it
+is the error `too_large` naming the limit, never cut and then parsed.
 """
 from __future__ import annotations
 
@@ -18,14 +21,16 @@ from typing import Any
 
 import httpx
 
+from ...config import DEFAULT_MAX_RESPONSE
+from ..http import AnswerError, decompress
 from . import amounts
-
-MAX_BODY = 2_000_000  # bytes of an answer kept; a longer one is cut (and so no longer JSON)
 
 
 class PlatformTransport(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport):
+    def __init__(self, inner: httpx.BaseTransport, limit: int = DEFAULT_MAX_RESPONSE):
+        """`limit`: [adapter] max_response_bytes, the largest answer read, before and after decompression."""
         self.inner = inner
+        self.limit = limit
         self.local = threading.local()
 
     def prepare(self, header: dict, input_: dict) -> None:
@@ -51,13 +56,16 @@ class PlatformTransport(httpx.BaseTransport):
         chunks, size = [], 0
         try:
             for chunk in response.stream:  # type: ignore[union-attr]
-                chunks.append(chunk)
                 size += len(chunk)
-                if size > MAX_BODY:
-                    break
+                if size > self.limit:   # HttpAdapter.call makes it the exchange's error, as read_body's own
+                    raise AnswerError("too_large", f"the answer is larger than {self.limit} bytes "
+                                                   "(max_response_bytes)")
+                chunks.append(chunk)
         finally:
             response.close()
-        raw = b"".join(chunks)[:MAX_BODY]
+        # the body as sent, then decoded here: the headers handed on drop content-encoding, so nothing after this
+        # would (a gzip bomb is too_large, an unknown or broken encoding malformed, as in the http profile)
+        raw = decompress(b"".join(chunks), response.headers.get("content-encoding", ""), self.limit)
         self.local.raw = raw
         return httpx.Response(response.status_code, headers=[(k, v) for k, v in response.headers.raw
                                                              if k.lower() not in (b"content-length", b"content-encoding",

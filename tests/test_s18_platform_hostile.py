@@ -1,4 +1,4 @@
-"""Platform profile against vendors that misbehave in one way each (s18 probe B: D1, D2, D4, D5).
+"""Platform profile against vendors that misbehave in one way each (s18 probe B: D1–D6).
 
 Each vendor is tests/vendor_platform_server.py (the docs-conformant vendor) with one change, served by this
 file run as a script in its own process on a loopback port:
@@ -20,6 +20,8 @@ import tempfile
 import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -69,6 +71,10 @@ class Hostile(vb.Vendor):
             self.years.update(keep)
             return out
         out = super().answer(env)
+        if MODE == "wrong_total" and infno == "2207":
+            out["setlinfo"]["medfee_sumamt"] = "1.00"          # the answer of another total
+        if MODE == "wrong_psn" and infno in ("2206", "2207"):
+            out["setlinfo"]["psn_no"] = "OTHER-0001"            # the answer about another person
         if MODE == "cum_multi_insutype" and infno == "5206":
             # a real platform lists every insurance type the person has: 320 (公务员医疗补助) rows after the 310
             # ones, with the same cum_type_codes and other figures
@@ -177,7 +183,7 @@ def in_force() -> bool:
 def test_a_system_refusing_every_reversal_is_never_conformant():
     run, code = run_against("refuse_2208")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     errors = by_status(run, "error")
     assert code == 3 and run.verdict != "合格", (code, run.verdict, run.counts())
     # the restore's refusal is the system's error, naming 2208, the pool person and the system's own words
@@ -196,7 +202,7 @@ def test_a_system_refusing_every_reversal_is_never_conformant():
 def test_a_reversal_that_does_not_undo_the_settlement_is_an_error_naming_the_5206_figures():
     run, code = run_against("reverse_no_undo")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 3 and run.verdict != "合格", (code, run.verdict, run.counts())
     undone = [c for c in by_status(run, "error") if c.message.startswith("system under test error (not_restored)")]
     assert undone, [c.message for c in by_status(run, "error")][:5]
@@ -212,7 +218,7 @@ def test_a_reversal_that_does_not_undo_the_settlement_is_an_error_naming_the_520
 def test_the_conformant_vendor_stays_conformant_and_an_opening_mismatch_stays_not_applicable():
     run, code = run_against("none")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and run.verdict == "合格" and not by_status(run, "error"), run.counts()
     reasons = " ".join(c.message for c in by_status(run, "not_applicable"))
     assert "opening totals" in reasons
@@ -240,7 +246,7 @@ def settled_pool_person(config: Path):
 
 def test_a_restore_refused_at_the_end_of_the_run_is_kept_not_raised():
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     with vendor("refuse_2208") as (_, config):
         a, setl_id = settled_pool_person(config)
         a.stop()                                                       # no exception
@@ -250,7 +256,7 @@ def test_a_restore_refused_at_the_end_of_the_run_is_kept_not_raised():
 
 def test_a_system_gone_before_the_final_restore_does_not_crash_stop():
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     with vendor("none") as (proc, config):
         a, setl_id = settled_pool_person(config)
         proc.terminate()
@@ -261,7 +267,7 @@ def test_a_system_gone_before_the_final_restore_does_not_crash_stop():
 
 def test_the_final_restore_of_a_conformant_vendor_leaves_nothing():
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     with vendor("none") as (_, config):
         a, _ = settled_pool_person(config)
         a.stop()
@@ -272,7 +278,7 @@ def test_the_final_restore_of_a_conformant_vendor_leaves_nothing():
 def test_gzip_answers_are_decompressed():
     run, code = run_against("gzip_if_asked")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and not by_status(run, "error"), [c.message for c in by_status(run, "error")][:3]
     assert run.counts()["passed"] >= 25, run.counts()
 
@@ -280,7 +286,7 @@ def test_gzip_answers_are_decompressed():
 def test_a_gzip_bomb_is_too_large_not_read():
     run, code = run_against("gzip_bomb")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     big = [c for c in by_status(run, "error") if "(too_large)" in c.message]
     assert code == 3 and big, (code, [c.message for c in by_status(run, "error")][:3])
     assert "2207" in big[0].message and str(LIMIT) in big[0].message, big[0].message
@@ -290,7 +296,7 @@ def test_a_gzip_bomb_is_too_large_not_read():
 def test_5206_rows_of_other_insurance_types_are_not_read():
     run, code = run_against("cum_multi_insutype")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and run.counts()["passed"] >= 25, (code, run.counts())
 
 
@@ -322,7 +328,7 @@ def test_read_cuminfo_keeps_the_310_rows_whatever_follows_them():
 def test_an_answer_within_max_response_bytes_is_read_whole():
     run, code = run_against("big_3mb")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and not by_status(run, "error"), [c.message for c in by_status(run, "error")][:3]
     assert run.counts()["passed"] >= 25, run.counts()
 
@@ -330,7 +336,7 @@ def test_an_answer_within_max_response_bytes_is_read_whole():
 def test_an_answer_over_max_response_bytes_is_too_large_naming_the_limit():
     run, code = run_against("big_5mb")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     errors = by_status(run, "error")
     assert code == 3 and errors, (code, run.counts())
     big = [c for c in errors if c.message.startswith("system under test error (too_large): 2207")]
@@ -342,7 +348,7 @@ def test_an_answer_over_max_response_bytes_is_too_large_naming_the_limit():
 def test_the_limit_is_the_configured_max_response_bytes():
     run, code = run_against("big_3mb", "max_response_bytes = 2500000\n")
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     big = [c for c in by_status(run, "error") if c.message.startswith("system under test error (too_large): 2207")]
     assert code == 3 and big and "2500000" in big[0].message, (code, [c.message for c in by_status(run, "error")][:3])
 
@@ -353,7 +359,7 @@ def test_a_lapsed_sign_in_is_renewed():
     sign_ins: list = []
     run, code = run_against("sign_expire", sign_ins=sign_ins)
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and not by_status(run, "error"), (code, [c.message for c in by_status(run, "error")][:3])
     assert run.counts()["passed"] >= 25 and sign_ins[0] >= 2, (run.counts(), sign_ins)
 
@@ -372,7 +378,7 @@ def test_a_sign_in_that_never_holds_is_not_renewed_for_ever():
     sign_ins: list = []
     run, code = run_against("sign_expire_always", sign_ins=sign_ins)
     if not in_force():
-        return
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert sign_ins == [2], sign_ins                  # the first, and one renewal that did not help
     errors = by_status(run, "error")
     assert code == 3 and errors and all(EXPIRED in c.message for c in errors), [c.message for c in errors][:3]
@@ -380,3 +386,21 @@ def test_a_sign_in_that_never_holds_is_not_renewed_for_ever():
 
 if __name__ == "__main__":
     serve()
+
+
+# D3 ------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode, field, got", [("wrong_total", "medfee_sumamt", "1.00"),
+                                              ("wrong_psn", "psn_no", "OTHER-0001")])
+def test_an_answer_about_another_total_or_person_fails_its_check(mode, field, got):
+    """A 2207 (or 2206) answer whose setlinfo gives another medfee_sumamt than the visit sent, or another psn_no,
+    answers another question: its check fails on that field, the figure sent against the one answered. Before,
+    only the figures a scenario states were compared, and the run was 合格, exit 0."""
+    run, code = run_against(mode)
+    if not in_force():
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
+    failed = by_status(run, "failed")
+    assert code == 1 and run.verdict != "合格" and failed, (code, run.verdict, run.counts())
+    echoed = [m for c in failed for m in c.mismatches if m.field == field]
+    assert echoed and all(m.actual == got for m in echoed), [(m.field, m.actual) for c in failed for m in c.mismatches][:5]
+    if field == "psn_no":
+        assert all(m.expected in vb.PERSONS for m in echoed), [m.expected for m in echoed][:3]

@@ -456,7 +456,8 @@ class PlatformAdapter(Adapter):
             # composed lines' sums stand in for a figure the answer leaves out).
             out, entry = self.exchange("2206", messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
                                                                med_type, pc, setl_time), **call)
-            self._read("2206", entry, messages.read_settlement, out, "2206", med_type, pc)
+            pre = self._read("2206", entry, messages.read_settlement, out, "2206", med_type, pc)
+            self._check_echo("2206", s, pre, out, st.system_psn, mdtrt_id)
             parts = {**parts, **self._read("2206", entry, messages.read_parts, out)}
         out, entry = self.exchange(infno, messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
                                                           med_type, pc, setl_time,
@@ -466,8 +467,32 @@ class PlatformAdapter(Adapter):
             done = Settled(info["setl_id"], mdtrt_id, med_type, st.insuplc, s.remote, fixmedins)
             st.settled[s.id] = done
             if st.occupant is not None:
-                st.occupant.leftovers.append(done)
+                st.occupant.leftovers.append(done)   # settled whatever its answer says: reversed before reuse
+        self._check_echo(infno, s, info, out, st.system_psn, mdtrt_id)
         return info
+
+    @staticmethod
+    def _check_echo(infno: str, s: Settlement, info: dict, output: Any, psn: str, mdtrt_id: str) -> None:
+        """A 2206/2207 answer is about the visit sent: its medfee_sumamt is the total sent, and its setlinfo's
+        psn_no and mdtrt_id, where it gives them, are the ones sent. An answer about another total, person or
+        visit is no answer to this one, and its other figures are not compared as if it were (the 2204 result[]
+        is held to the lines sent alike: _check_fee_results)."""
+        from ...plugin import MismatchError
+        from ...results import Mismatch
+
+        item = f"{s.id} {infno}"
+        bad = []
+        got = info.get("medfee_sumamt")
+        if got is not None and Decimal(got) != s.medfee_sumamt:
+            bad.append(Mismatch("medfee_sumamt", amounts.text(s.medfee_sumamt), got, item, "医疗费总额（与所发送的不同）"))
+        setlinfo = output.get("setlinfo") if isinstance(output, dict) else None
+        if isinstance(setlinfo, dict):
+            for name, sent, label in (("psn_no", psn, "人员编号（与所发送的不同）"), ("mdtrt_id", mdtrt_id, "就诊ID（与所发送的不同）")):
+                v = setlinfo.get(name)
+                if v is not None and v != "" and str(v) != sent:
+                    bad.append(Mismatch(name, sent, evidence.shorten(str(v), 100), item, label))
+        if bad:
+            raise MismatchError(bad)
 
     @staticmethod
     def _check_fee_results(lines: list, got: dict, sid: str) -> None:

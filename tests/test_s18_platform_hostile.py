@@ -96,7 +96,14 @@ class Handler(vb.Handler):
             out = {"infcode": -1, "err_msg": str(e), **base}
         if env.get("infno") == "2207" and MODE in ("big_3mb", "big_5mb", "gzip_bomb"):
             out["padding"] = "x" * (PAD_3MB if MODE == "big_3mb" else PAD_5MB)
+        if env.get("infno") == "2207" and MODE == "amt_huge" and "output" in out:
+            out["output"]["setlinfo"]["hifp_pay"] = "9" * 40 + ".00"
+        status, charset = 200, "utf-8"
+        if env.get("infno") == "2207" and MODE == "http500_env":
+            status, out = 500, {"infcode": -1, "err_msg": "服务器内部错误：数据库连接超时", **base}
         data = vb.encode(out)
+        if env.get("infno") == "2207" and MODE == "gbk":
+            charset, data = "GBK", data.decode("utf-8").encode("gbk")
         headers = []
         asked = self.headers.get("Accept-Encoding") or ""
         if MODE in ("gzip_if_asked", "gzip_bomb") and "gzip" in asked:
@@ -104,8 +111,8 @@ class Handler(vb.Handler):
             headers.append(("Content-Encoding", "gzip"))
         if MODE == "gzip_if_asked" and "gzip" not in asked:
             headers.append(("X-Not-Compressed", "1"))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", f"application/json; charset={charset}")
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
@@ -404,3 +411,23 @@ def test_an_answer_about_another_total_or_person_fails_its_check(mode, field, go
     assert echoed and all(m.actual == got for m in echoed), [(m.field, m.actual) for c in failed for m in c.mismatches][:5]
     if field == "psn_no":
         assert all(m.expected in vb.PERSONS for m in echoed), [m.expected for m in echoed][:3]
+
+
+# D7 ------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode, said", [
+    # the system's own words on an error status, not only "HTTP 500 Internal Server Error"
+    ("http500_env", "2207: HTTP 500 Internal Server Error; its err_msg: 服务器内部错误：数据库连接超时"),
+    # the charset the answer declares, beside "not UTF-8"
+    ("gbk", "the answer is not UTF-8"),
+    # forty digits and two decimals: too large, not "with at most two decimals"
+    ("amt_huge", "output.setlinfo.hifp_pay: a number of 40 digits before the point, too large for an amount"),
+])
+def test_an_erring_answer_is_said_with_what_makes_it_wrong(mode, said):
+    run, code = run_against(mode)
+    if not in_force():
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
+    errors = [c.message for c in by_status(run, "error")]
+    assert code == 3 and errors, (code, run.counts())
+    assert any(said in m for m in errors), errors[:3]
+    if mode == "gbk":
+        assert any("(it declares charset=gbk; the answer must be utf-8)" in m.lower() for m in errors), errors[:3]

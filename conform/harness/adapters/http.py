@@ -312,6 +312,19 @@ def _constant(name: str) -> Any:
     raise AnswerError("malformed", f"{name} is not JSON")
 
 
+def _said_err_msg(body: bytes) -> str:
+    """The `err_msg` of an envelope sent with an error status, shown one line and bounded; "" when the body is
+    no such envelope (an HTML error page, nothing)."""
+    if not body or len(body) > EVIDENCE_BODY_LIMIT:
+        return ""
+    try:
+        value = parse_json(body)
+    except AnswerError:
+        return ""
+    said = value.get("err_msg") if isinstance(value, dict) else None
+    return evidence.shorten(" ".join(said.split()), 300) if isinstance(said, str) and said.strip() else ""
+
+
 def parse_json(body: bytes) -> Any:
     """An answer's JSON: duplicate keys, NaN, nesting deeper than MAX_JSON_DEPTH, lone surrogates and
     invalid UTF-8 are `malformed`; huge numbers stay text, so nothing unbounded reaches arithmetic."""
@@ -647,6 +660,7 @@ class HttpAdapter(Adapter):
                     "POST", self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8")) as resp:
                 status, reason = resp.status_code, evidence.shorten(resp.reason_phrase, 100)
                 location = resp.headers.get("location", "") if 300 <= status < 400 else ""
+                charset = resp.charset_encoding or ""   # as the answer declares it (Content-Type)
                 body = read_body(resp, self.max_bytes, ends)
         except httpx.TimeoutException as e:
             kind = "connection" if isinstance(e, httpx.ConnectTimeout) else "timeout"
@@ -686,11 +700,16 @@ class HttpAdapter(Adapter):
                 else:  # javascript:, mailto:, http://[::1 … : no URL the system could be reached at
                     kind = "malformed"
                     msg += f" → {moved['location']}: the Location is not an http(s) URL (a malformed redirect)"
+            said = _said_err_msg(body)
+            if said:  # an envelope on an error status (HTTP 500 with infcode -1): the system's own words
+                msg += evidence.mask(f"; its err_msg: {said}")
             raise SutError(kind, msg, keep(kept_body(body), http_status=status, error=msg, **moved, **size))
         try:
             answer = parse_json(body)
         except AnswerError as e:
             msg = f"{infno}: {e.message}"
+            if e.message.startswith("the answer is not UTF-8") and charset and charset.lower().replace("-", "") != "utf8":
+                msg += f" (it declares charset={evidence.shorten(charset, 40)}; the answer must be UTF-8)"
             raise SutError(e.kind, msg, keep(kept_body(body), http_status=200, error=msg, **size)) from None
         entry = keep(answer if len(body) <= EVIDENCE_BODY_LIMIT else kept_body(body), http_status=200, **size)
         try:

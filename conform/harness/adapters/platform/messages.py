@@ -169,6 +169,11 @@ def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal |
         return None
     d = amounts.amount(v)
     if d is None:
+        exact = amounts.exact(v)
+        if exact is not None and exact.adjusted() >= 14:  # its decimals are fine; no fen of it fits 数值型(16,2)
+            raise WireError("wrong_type", f"{path}.{name}",
+                            f"a number of {exact.adjusted() + 1} digits before the point, too large for an amount "
+                            f"(the platform's amounts are 数值型 16,2), got {got(v)}")
         raise WireError("wrong_type", f"{path}.{name}",
                         f"expected an amount (a JSON number or numeric text) with at most two decimals, "
                         f"got {got(v)}")

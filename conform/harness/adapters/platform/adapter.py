@@ -128,7 +128,7 @@ class PlatformAdapter(Adapter):
         try:
             for occ in self._occupants.values():
                 try:
-                    if occ.leftovers and occ.dirty is None:
+                    if (occ.leftovers or occ.unread is not None) and occ.dirty is None:
                         self._restore(occ)
                 except Exception as e:  # noqa: BLE001 - a SutError, or anything else: the run is over either way
                     why = e.message if isinstance(e, SutError) else f"{type(e).__name__}: {e}"
@@ -315,7 +315,7 @@ class PlatformAdapter(Adapter):
                            f"person_reset test hook the harness can only use [[adapter.platform.pool]] persons")
         reasons = []
         for occ in candidates:
-            if occ.dirty is None and occ.leftovers:
+            if occ.dirty is None and (occ.leftovers or occ.unread is not None):
                 self._restore(occ)
                 if occ.failure is not None:   # the check that saw the system fail the restore is its error
                     raise occ.failure
@@ -398,12 +398,19 @@ class PlatformAdapter(Adapter):
                     f"{psn} (restoring the person before its next scenario): {e.message}"), e.evidence)
                 return
             occ.leftovers.remove(done)
+        unread, occ.unread = occ.unread, None
         totals = occ.checked = self._totals(insuplc, psn)
         if totals is not None and occ.opening is not None and totals != occ.opening:
             occ.dirty = (f"after reversing its settlements 5206 gives {self._short(totals)}, "
                          f"not the opening {self._short(occ.opening)}")
             found = ", ".join(f"{k}={v}" for k, v in totals.items())
             opening = ", ".join(f"{k}={v}" for k, v in occ.opening.items())
+            if unread is not None:  # it settled a visit whose answer gave no setl_id to reverse it by
+                occ.failure = SutError(unread.kind, evidence.mask(
+                    f"pool person {psn} cannot be restored: 5206 gives {found}, not the opening {opening}, after a "
+                    f"2207 whose answer could not be read, so the system settled a visit without a setl_id to reverse "
+                    f"— {unread.message}"), unread.evidence)
+                return
             occ.failure = SutError("not_restored", evidence.mask(
                 f"2208 门诊结算撤销 did not undo the settlement: after the system accepted the reversal of every "
                 f"settlement of pool person {psn}, 5206 gives {found}, not the opening {opening}"))
@@ -459,10 +466,18 @@ class PlatformAdapter(Adapter):
             pre = self._read("2206", entry, messages.read_settlement, out, "2206", med_type, pc)
             self._check_echo("2206", s, pre, out, st.system_psn, mdtrt_id)
             parts = {**parts, **self._read("2206", entry, messages.read_parts, out)}
-        out, entry = self.exchange(infno, messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
-                                                          med_type, pc, setl_time,
-                                                          parts if infno == "2207" else None), **call)
-        info = self._read(infno, entry, messages.read_settlement, out, infno, med_type, pc)
+        try:
+            out, entry = self.exchange(infno, messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
+                                                              med_type, pc, setl_time,
+                                                              parts if infno == "2207" else None), **call)
+            info = self._read(infno, entry, messages.read_settlement, out, infno, med_type, pc)
+        except SettlementRefused:
+            raise   # refused: nothing was settled
+        except SutError as e:
+            if infno == "2207" and st.occupant is not None:
+                # settled or not, the answer gave no setl_id: the next restore asks 5206 (_restore)
+                st.occupant.unread = e
+            raise
         if infno == "2207":
             done = Settled(info["setl_id"], mdtrt_id, med_type, st.insuplc, s.remote, fixmedins)
             st.settled[s.id] = done

@@ -165,4 +165,5 @@ class Occupant:
     leftovers: list[Settled] = field(default_factory=list)   # settlements not reversed yet
     dirty: str | None = None             # why it can no longer be used
     failure: SutError | None = None      # the system's error behind `dirty`: a restore it failed
+    unread: SutError | None = None       # a 2207 whose answer could not be read: settled, perhaps, with no setl_id
     checked: dict | None = None          # 5206 totals just read after a restore (saves asking twice)

@@ -530,6 +530,11 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
             raise AuditInputError("unreadable in UTF-16 (the file starts with its byte-order mark): a byte sequence "
                                   "does not decode", file=str(path), row=bad)
         return "utf-16"
+    # NUL is valid UTF-8: a UTF-16 file without its mark would otherwise be read as text with a zero byte beside
+    # every character ('1 fields where the header has 8', headers ' s e t l _ i d')
+    hint = "" if encoding else _utf16_hint(path)
+    if hint:
+        raise AuditInputError(f"{UTF16_NO_BOM} {hint}", file=str(path))
     head = _head(path, prefix) if prefix is not None else None
     if head is not None and not encoding and head.isascii():
         head = None
@@ -580,6 +585,24 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
                           + LEDGER_ADVICE, file=str(path), row=line)
 
 
+def _utf16_hint(path: Path) -> str:
+    """The advice (after UTF16_NO_BOM) for a file that looks like UTF-16 without its byte-order mark (an export tool's "Unicode"): a
+    CSV's ASCII header then has a zero byte beside every character, after it little-endian (-le), before it
+    big-endian (-be). '' where it does not look so."""
+    start = _head(path, 4096)
+    if len(start) < 16:
+        return ""
+    odd, even = start[1::2].count(0), start[0::2].count(0)
+    half = len(start) // 2
+    if max(odd, even) < half * 0.3 or min(odd, even) > max(odd, even) * 0.1:
+        return ""
+    enc = "utf-16-le" if odd > even else "utf-16-be"
+    return f"give --encoding {enc}, or save the export as UTF-8"
+
+
+UTF16_NO_BOM = "unreadable encoding: every other byte of the file is zero, UTF-16 without its byte-order mark?"
+
+
 # GB2312 (1980) holds 6,763 characters: not 镕, 喆, 堃, 赟, many a surname's or a given name's character, nor the
 # traditional forms, all of which GBK and GB18030 (its supersets, what Chinese systems write) encode. An export
 # said to be GB2312 that a name breaks is almost surely GBK: the user is told to read it so.
@@ -607,6 +630,8 @@ NOT_THE_LEDGERS = (" (save it as UTF-8 or GBK; --encoding names the ledger files
 
 def own_encoding(e: AuditInputError) -> AuditInputError:
     """`e` as said of a file --encoding does not apply to (persons, institutions): not "give --encoding"."""
+    if e.detail.startswith(UTF16_NO_BOM):
+        return AuditInputError(UTF16_NO_BOM + NOT_THE_LEDGERS, file=e.file, row=e.row, column=e.column, unit=e.unit)
     if not e.detail.startswith(UNREADABLE):
         return e
     said = e.detail.removesuffix(LEDGER_ADVICE)

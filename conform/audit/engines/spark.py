@@ -27,6 +27,7 @@ import socket
 import subprocess
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -44,6 +45,7 @@ C1_ROWS = 2_000_000          # below this many, a local JVM started here compile
 BROADCAST_BYTES = 100 << 20  # and joins broadcast tables up to this size
 LOG4J2 = Path(__file__).with_name("log4j2.properties")  # the driver JVM's logging: errors only
 CONNECT_TIMEOUT_S = 10       # a Spark Connect endpoint must accept a connection within this
+CANCEL_WAIT_S = 2            # Ctrl-C waits at most this long for Spark to take the cancelling of its jobs
 # Per-stage wall times of the last run in this process (benchmarks/bench_audit.py prints them).
 LAST_TIMINGS: dict[str, float] = {}
 
@@ -150,14 +152,61 @@ def master_problem(master: str) -> str | None:
 
 
 def _reachable(url: str) -> None:
-    """Fail fast on a Spark Connect endpoint that does not answer: the client itself retries with
-    backoff for many minutes before giving up."""
+    """Fail fast on a Spark Connect endpoint that does not answer, or answers but not as a gRPC server (a web
+    server, the Spark UI): the client itself retries with backoff for many minutes before giving up."""
     from pyspark.sql.connect.client import DefaultChannelBuilder
 
     b = DefaultChannelBuilder(url)
     why = _no_answer(b.endpoint)
     if why is not None:
         raise ConnectionError(f"no Spark Connect server answers at {b.endpoint} ({why})")
+    # pyspark's channel: TLS when use_ssl or a token is given, but for a token to `localhost` (local credentials)
+    tls = b.secure and (b.use_ssl or b.host != "localhost")
+    why = _no_http2(b.endpoint, tls)
+    if why is not None:
+        raise ConnectionError(f"no Spark Connect server at {b.endpoint}: {why}")
+
+
+# HTTP/2's client connection preface and an empty SETTINGS frame: a gRPC server (Spark Connect) answers with
+# a SETTINGS frame of its own (RFC 9113 §3.4); an HTTP/1 server answers with text ("HTTP/1.1 400"), or not at all.
+_H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
+def _no_http2(endpoint: str, tls: bool = False) -> str | None:
+    """Why the server at `endpoint` does not speak gRPC's HTTP/2 (plain, or over TLS), in a phrase; None if it
+    answers the HTTP/2 preface with a SETTINGS frame. At most CONNECT_TIMEOUT_S."""
+    host, port = endpoint.rsplit(":", 1)
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S) as raw:
+            sock = raw
+            if tls:
+                import ssl
+
+                ctx = ssl.create_default_context()
+                ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE  # the channel verifies; this only asks
+                ctx.set_alpn_protocols(["h2"])
+                sock = ctx.wrap_socket(raw, server_hostname=host.strip("[]"))
+            sock.sendall(_H2_PREFACE)
+            head = b""
+            while len(head) < 9:
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
+                got = sock.recv(9 - len(head))
+                if not got:
+                    break
+                head += got
+    except TimeoutError:
+        return (f"it accepts connections but gave no HTTP/2 answer within {CONNECT_TIMEOUT_S} s "
+                "(is this the Spark Connect port, 15002 unless set otherwise?)")
+    except OSError as e:  # ssl.SSLError too: no TLS there
+        if tls:
+            return f"TLS failed ({e.strerror or e}; with use_ssl=true or a token the client speaks TLS)"
+        return f"the connection failed ({e.strerror or e})"
+    if len(head) == 9 and head[3] == 4 and not head[4] & 1:  # type SETTINGS, not an ACK
+        return None
+    said = head.split(b"\r", 1)[0].decode("ascii", "replace").strip()
+    return ("it does not answer as a gRPC (HTTP/2) server" + (f" (it said {said[:40]!r}" if said else " (it closed")
+            + "; is this the Spark Connect port, 15002 unless set otherwise, and not a web server's?)")
 
 
 def _no_answer(endpoint: str) -> str | None:
@@ -195,6 +244,14 @@ def session(master: str = "local[*]", small: bool = False):
     if master.startswith("sc://"):
         _reachable(master)
         s = SparkSession.builder.remote(master).getOrCreate()
+        _bounded(s.client)
+        try:  # one request: a gRPC server that is not Spark Connect fails here, as a start failure
+            s.version  # noqa: B018
+        except Exception as e:
+            if not _unanswered(e):
+                raise
+            raise ConnectionError(f"the server at {redacted(master)[len('sc://'):]} did not take a Spark Connect "
+                                  f"request ({_grpc_said(e)})") from None
     else:
         conf = {"spark.master": master, "spark.app.name": "conform-audit", "spark.ui.enabled": "false",
                 "spark.ui.showConsoleProgress": "false", "spark.sql.session.timeZone": "UTC"}
@@ -219,6 +276,40 @@ def session(master: str = "local[*]", small: bool = False):
             _keep_sigint(before, s.sparkContext)
     _SESSIONS[master] = s
     return s
+
+
+# The Spark Connect client's retries of a request the server did not take (UNAVAILABLE): pyspark's default policy
+# waits up to ten minutes per request (and a server may ask for up to ten minutes more); here at most about
+# CONNECT_RETRY_S in all, so a server that went away ends the run with its error instead of a silent wait.
+CONNECT_RETRIES = 6          # waits 0.05, 0.2, 0.8, 3.2, 8, 8 s (+ up to 0.5 s jitter each from 2 s on)
+CONNECT_RETRY_S = 22
+
+
+def _grpc_said(e: BaseException) -> str:
+    """A gRPC failure in a phrase: its status and details ('UNAVAILABLE: failed to connect …'), not the
+    client's multi-line dump of the call."""
+    code = getattr(e, "getGrpcStatusCode", None) or getattr(e, "code", None)
+    with contextlib.suppress(Exception):
+        code = code()
+    details = re.search(r'details = "(.*?)"\n', str(e))
+    text = details.group(1) if details else (str(e).strip().splitlines() or [type(e).__name__])[0]
+    return f"{code.name}: {text[:200]}" if hasattr(code, "name") else text[:200]
+
+
+def _bounded(client) -> None:
+    """Bound the Connect client's retries (CONNECT_RETRIES), and drop its exit callback: at interpreter exit it
+    asks the server to clear its ML cache (which this audit never fills), with the same retries, so an audit
+    stopped by Ctrl-C or SIGTERM, or a server gone, would keep the process alive for minutes after its last line."""
+    import atexit
+
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    client.set_retry_policies([DefaultPolicy(max_retries=CONNECT_RETRIES, max_backoff=8000,
+                                             max_server_retry_delay=8000)])
+    client._max_retry_exception_elapsed_time = CONNECT_RETRY_S  # a reattachable query's re-attempts
+    atexit.unregister(client._on_exit)
+    # it warns each time it gives up; the failure itself is what the audit reports
+    warnings.filterwarnings("ignore", message=r"\[RETRIES_EXCEEDED\]")
 
 
 class _JvmOutput:
@@ -256,6 +347,13 @@ class _JvmOutput:
                     sys.stderr.write(line)
                     sys.stderr.flush()
 
+    def mute(self) -> None:
+        """The run is being stopped: what the JVM says from now on (Spark logging the jobs it aborts, with their
+        stack traces) is not the user's concern, and is dropped."""
+        with self.lock:
+            self.live = False
+            self.lines = type(self.lines)(maxlen=1)
+
     def started(self) -> None:
         """The session runs: from now on the JVM's lines are shown, and those of its start-up now."""
         import sys
@@ -292,30 +390,131 @@ def _launch_gateway(conf: dict[str, str]) -> None:
 
     if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
         return
+    import pyspark.java_gateway as java_gateway
+
     read, write = os.pipe()
     _JVM = _JvmOutput(read)
+    # A stop (Ctrl-C, SIGTERM) while the JVM starts: pyspark's wait for it ends, and it removes the folder where the
+    # JVM would say its port, but leaves the JVM running (it ignores SIGINT, and with no Python at the other end
+    # of its port it never learns that it is not wanted). So the JVM starts in a process group of its own (a
+    # terminal's Ctrl-C went to this one's only), pyspark's Popen is noted here, and a launch that does not
+    # finish kills the group: spark-submit's shell, the launcher and the driver JVM.
+    started: list[subprocess.Popen] = []
+
+    class Noted(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            started.append(self)  # before the fork: a stop while Popen waits for the exec still finds its pid
+            super().__init__(*args, **kwargs)
+
+    popen = java_gateway.Popen
+    java_gateway.Popen = Noted
     try:
         gateway = launch_gateway(SparkConf().setAll(list(conf.items())),
-                                 popen_kwargs={"stdout": write, "stderr": write})
+                                 popen_kwargs={"stdout": write, "stderr": write, "process_group": 0})
+    except BaseException:
+        for proc in started:
+            _kill_group(proc)
+        raise
     finally:
+        java_gateway.Popen = popen
         os.close(write)  # the JVM holds its own copy: the pipe ends when the JVM does
     SparkContext._gateway = gateway
     SparkContext._jvm = gateway.jvm
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill `proc` and its process group (it leads it, once it has set it up, before its exec) and reap `proc`."""
+    pid = getattr(proc, "pid", None)
+    if pid is None:  # not forked
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        proc.wait(timeout=10)
 
 
 def _keep_sigint(before, context) -> None:
     """pyspark's SparkContext replaces the SIGINT handler with its own (cancel every job, then
     KeyboardInterrupt). Keep the one that was there — `conform audit`'s, which after the report is
     published only notes the signal (conform/audit/interrupt.py) — with Spark's jobs cancelled first."""
-    def handler(signum, frame):
+    def cancel():
         with contextlib.suppress(Exception):  # a stopped context has nothing to cancel
             context.cancelAllJobs()
+
+    def handler(signum, frame):
+        # The main thread may be inside a py4j call, reading the JVM's answer on its connection: calling the JVM
+        # from this handler (which runs in the main thread) would re-enter that connection (py4j logs "reentrant
+        # call inside <_io.BufferedReader>", then "KeyboardInterrupt while sending command", with tracebacks).
+        # A thread of its own has a connection of its own (pyspark pins one per thread).
+        _quiet_stop()
+        canceller = threading.Thread(target=cancel, name="conform-spark-cancel", daemon=True)
+        canceller.start()
+        canceller.join(CANCEL_WAIT_S)  # the jobs cancelled before the run unwinds, unless the JVM does not answer
         if callable(before):
             return before(signum, frame)
         if before != signal.SIG_IGN:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, handler)
+
+
+def _quiet_stop() -> None:
+    """Keep py4j's error logging, and the driver JVM's, off the terminal while a stop unwinds the run: a
+    KeyboardInterrupt inside a py4j call is logged by py4j, with its traceback, through the root logger
+    (logging.exception, which gives the root logger a stderr handler if it has none), and Spark logs each job
+    it aborts with a Java stack trace. The run says in a line that it stopped."""
+    import logging
+
+    if _JVM is not None:
+        _JVM.mute()
+
+    root = logging.getLogger()
+    if not any(isinstance(f, _NotPy4j) for f in root.filters):
+        root.addFilter(_NotPy4j())
+    logging.getLogger("py4j").setLevel(logging.CRITICAL + 1)
+
+
+class _NotPy4j:
+    """A logging filter: no record logged from py4j's own code."""
+
+    def filter(self, record) -> bool:
+        return f"{os.sep}py4j{os.sep}" not in (record.pathname or "")
+
+
+SETTLE_S = 5  # a stopped or failed run waits at most this long for Spark's tasks to end
+
+
+def _settle(spark, stopped: bool) -> None:
+    """The run stops (Ctrl-C, SIGTERM, a failure): cancel Spark's jobs and wait, at most SETTLE_S, until no task
+    runs. Cancelling only asks the tasks to stop; one still writing a stage into the working folder after
+    the run has removed it would leave the folder behind. A local JVM only (not a cluster's or Spark Connect's
+    executors, which write to their own shared filesystem); from a thread of its own, so the main thread's py4j
+    connection, which a KeyboardInterrupt may have cut in mid-call, is not used; a second Ctrl-C ends the wait.
+    `stopped`: by Ctrl-C or SIGTERM, so nothing Spark or py4j says of it is shown."""
+    try:
+        context = spark.sparkContext
+        if not context.master.startswith("local"):
+            return
+    except Exception:  # Spark Connect has no SparkContext; a stopped one has nothing to wait for
+        return
+
+    def wait() -> None:
+        with contextlib.suppress(Exception):
+            context.cancelAllJobs()
+            tracker = context._jsc.sc().statusTracker()
+            deadline = time.monotonic() + SETTLE_S
+            while time.monotonic() < deadline:
+                if not tracker.getActiveJobIds() and all(e.numRunningTasks() == 0 for e in tracker.getExecutorInfos()):
+                    return
+                time.sleep(0.05)
+
+    if stopped:  # a failure's own errors stay on the terminal
+        _quiet_stop()
+    waiter = threading.Thread(target=wait, name="conform-spark-settle", daemon=True)
+    waiter.start()
+    waiter.join(SETTLE_S + 2)
 
 
 def _tune(spark, rows: int) -> None:
@@ -346,8 +545,28 @@ def _tune(spark, rows: int) -> None:
     for k, v in conf.items():
         try:
             spark.conf.set(k, v)
-        except Exception:  # a setting a cluster or Connect server does not allow: keep its own
-            pass
+        except Exception as e:  # a setting a cluster or Connect server does not allow: keep its own
+            if _unanswered(e):  # but no answer at all ends the run (each try has waited its retries already)
+                raise
+
+
+def _unanswered(e: BaseException) -> bool:
+    """`e` says the server (Spark Connect) or the driver JVM did not answer, rather than that Spark refused what
+    it was asked: a gRPC failure that carries no Spark error (a bare SparkConnectGrpcException), a gRPC error
+    itself, py4j's network error."""
+    kinds: list[type] = [ConnectionError]
+    with contextlib.suppress(ImportError):
+        from py4j.protocol import Py4JNetworkError
+
+        kinds.append(Py4JNetworkError)
+    with contextlib.suppress(ImportError):
+        import grpc
+        from pyspark.errors.exceptions.connect import SparkConnectGrpcException
+
+        if type(e) is SparkConnectGrpcException:
+            return True
+        kinds.append(grpc.RpcError)
+    return isinstance(e, tuple(kinds))
 
 
 JAVA_MIN = 17
@@ -448,6 +667,13 @@ def start_failure(master: str, e: BaseException, said: list[str] | None = None) 
     return f"{where}: {cause}" + (f" ({hint})" if hint else "")
 
 
+def _literal(path) -> str:
+    """`path` for Spark to read as it is: Spark (Hadoop's globStatus) reads a path holding any of \\ { } [ ] * ?
+    as a pattern (a working folder under TMPDIR=/tmp/x[1] would match nothing); a backslash makes each
+    such character literal. Paths written to are taken as they are, and are not escaped."""
+    return re.sub(r"([\\{}\[\]*?])", r"\\\1", str(path))
+
+
 class SparkEngine:
     name = "spark"
 
@@ -472,6 +698,14 @@ class SparkEngine:
         return self._spark
 
     def run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:
+        try:
+            return self._run(con, fields, out, workdir)
+        except BaseException as e:
+            if self._spark is not None:
+                _settle(self._spark, stopped=isinstance(e, (KeyboardInterrupt, SystemExit)))
+            raise
+
+    def _run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:
         LAST_TIMINGS.clear()
         t0 = time.perf_counter()
 
@@ -501,12 +735,12 @@ class SparkEngine:
                 continue
             p = str(src / f"{t}.parquet").replace("'", "''")
             con.execute(f"COPY {t} TO '{p}' (FORMAT parquet)")
-            spark.read.parquet(str(src / f"{t}.parquet")).createOrReplaceTempView(t)
+            spark.read.parquet(_literal(src / f"{t}.parquet")).createOrReplaceTempView(t)
         lap("hand-over")
         for name in plan.STAGES:
             d = str(workdir / f"spark-{name}")
             spark.sql(plan.sql(name, "spark", fields)).write.mode("overwrite").parquet(d)
-            spark.read.parquet(d).createOrReplaceTempView(name)
+            spark.read.parquet(_literal(d)).createOrReplaceTempView(name)
             lap(name)
         disc_dir = workdir / "spark-discrepancies"
         spark.sql(plan.sql("compare", "spark", fields)).write.mode("overwrite").parquet(str(disc_dir))
@@ -518,8 +752,11 @@ class SparkEngine:
                  if totals["unassessed"] else [])
         lap("totals")
         lit = str(out).replace("'", "''")
-        d = str(disc_dir).replace("'", "''")
-        con.execute(f"COPY (SELECT * FROM read_parquet('{d}/*.parquet')) TO '{lit}' (FORMAT parquet)")
+        # the part files by name, in order, not a pattern: DuckDB would read '[', '{', '*', '?' in the folder's
+        # path as a pattern too (the files' own names hold none of them)
+        parts = sorted(str(p) for p in disc_dir.iterdir() if p.name.endswith(".parquet"))
+        files = ", ".join("'" + p.replace("'", "''") + "'" for p in parts) or "'" + str(disc_dir / "*.parquet").replace("'", "''") + "'"
+        con.execute(f"COPY (SELECT * FROM read_parquet([{files}])) TO '{lit}' (FORMAT parquet)")
         lap("collect")
         return {**{k: int(v) if v is not None else 0 for k, v in totals.items()}, "unassessed_by_status": unassessed,
                 "unassessed_notes": notes}

@@ -667,6 +667,28 @@ def start_failure(master: str, e: BaseException, said: list[str] | None = None) 
     return f"{where}: {cause}" + (f" ({hint})" if hint else "")
 
 
+# Spark's driver needs 1.5 × its 300 MB reserve (INVALID_DRIVER_MEMORY below it); far below, the JVM itself cannot
+# start and says only "A JNI error has occurred, please check your installation".
+DRIVER_MEMORY_MIN = 450 << 20
+_JVM_SIZE = re.compile(r"\s*(\d+)\s*([kmgt]?b?)\s*", re.IGNORECASE)
+# spark.driver.memory's units (a bare number is MiB to Spark)
+_UNITS = {"": 20, "b": 0, "k": 10, "kb": 10, "m": 20, "mb": 20, "g": 30, "gb": 30, "t": 40, "tb": 40}
+
+
+def driver_memory_problem() -> str | None:
+    """Why CONFORM_SPARK_DRIVER_MEMORY is too small for a local driver, in a line; None if it is unset, large enough,
+    or no size this reads (the JVM then says what it makes of it)."""
+    value = os.environ.get("CONFORM_SPARK_DRIVER_MEMORY")
+    m = _JVM_SIZE.fullmatch(value or "")
+    if m is None:
+        return None
+    size = int(m.group(1)) << _UNITS[m.group(2).lower()]
+    if size >= DRIVER_MEMORY_MIN:
+        return None
+    return (f"CONFORM_SPARK_DRIVER_MEMORY={value.strip()} is too small: Spark's local driver needs at least 450m "
+            "(the default is 3g; a 10-million-row ledger needs about that)")
+
+
 def _literal(path) -> str:
     """`path` for Spark to read as it is: Spark (Hadoop's globStatus) reads a path holding any of \\ { } [ ] * ?
     as a pattern (a working folder under TMPDIR=/tmp/x[1] would match nothing); a backslash makes each
@@ -686,6 +708,9 @@ class SparkEngine:
         if problem is not None:
             raise AuditInputError(f"--spark-master {redacted(self.master)!r} "
                                   + (problem if self.master == "yarn" else f"is not a Spark master URL: {problem}"))
+        small = driver_memory_problem() if spark is None and self.master.startswith("local") else None
+        if small is not None:
+            raise AuditInputError(small)
 
     def _session(self, rows: int):
         if self._spark is None:

@@ -165,7 +165,9 @@ def vendor(mode: str, adapter_extra: str = ""):
 
 
 def run_against(mode: str, adapter_extra: str = "", sign_ins: list | None = None) -> tuple:
-    """Run 攀枝花 第七条 against the vendor in MODE; (run, exit code). `sign_ins` gets how many 9001s it was sent."""
+    """Run 攀枝花 第七条 against the vendor in MODE; (run, exit code). `sign_ins` gets how many 9001s it was sent.
+    Skipped, before any server starts, once the document is no longer in force (skip_unless_in_force)."""
+    skip_unless_in_force()
     from conform.harness.run import CONFORMANCE, execute, exit_code
 
     with vendor(mode, adapter_extra) as (_, config):
@@ -189,11 +191,16 @@ def in_force() -> bool:
     return valid_to is None or dt.date.today() <= valid_to
 
 
+def skip_unless_in_force() -> None:
+    """A pool run settles today: once 攀枝花's document has expired every scenario is not applicable, and a test
+    of this file would assert nothing."""
+    if not in_force():
+        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
+
+
 # D1 ------------------------------------------------------------------------------------------------------------
 def test_a_system_refusing_every_reversal_is_never_conformant():
     run, code = run_against("refuse_2208")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     errors = by_status(run, "error")
     assert code == 3 and run.verdict != "合格", (code, run.verdict, run.counts())
     # the restore's refusal is the system's error, naming 2208, the pool person and the system's own words
@@ -211,8 +218,6 @@ def test_a_system_refusing_every_reversal_is_never_conformant():
 
 def test_a_reversal_that_does_not_undo_the_settlement_is_an_error_naming_the_5206_figures():
     run, code = run_against("reverse_no_undo")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 3 and run.verdict != "合格", (code, run.verdict, run.counts())
     undone = [c for c in by_status(run, "error") if c.message.startswith("system under test error (not_restored)")]
     assert undone, [c.message for c in by_status(run, "error")][:5]
@@ -227,8 +232,6 @@ def test_a_reversal_that_does_not_undo_the_settlement_is_an_error_naming_the_520
 
 def test_the_conformant_vendor_stays_conformant_and_an_opening_mismatch_stays_not_applicable():
     run, code = run_against("none")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and run.verdict == "合格" and not by_status(run, "error"), run.counts()
     reasons = " ".join(c.message for c in by_status(run, "not_applicable"))
     assert "opening totals" in reasons
@@ -255,8 +258,7 @@ def settled_pool_person(config: Path):
 
 
 def test_a_restore_refused_at_the_end_of_the_run_is_kept_not_raised():
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
+    skip_unless_in_force()
     with vendor("refuse_2208") as (_, config):
         a, setl_id = settled_pool_person(config)
         a.stop()                                                       # no exception
@@ -265,8 +267,7 @@ def test_a_restore_refused_at_the_end_of_the_run_is_kept_not_raised():
 
 
 def test_a_system_gone_before_the_final_restore_does_not_crash_stop():
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
+    skip_unless_in_force()
     with vendor("none") as (proc, config):
         a, setl_id = settled_pool_person(config)
         proc.terminate()
@@ -276,8 +277,7 @@ def test_a_system_gone_before_the_final_restore_does_not_crash_stop():
 
 
 def test_the_final_restore_of_a_conformant_vendor_leaves_nothing():
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
+    skip_unless_in_force()
     with vendor("none") as (_, config):
         a, _ = settled_pool_person(config)
         a.stop()
@@ -287,16 +287,12 @@ def test_the_final_restore_of_a_conformant_vendor_leaves_nothing():
 # D2 ------------------------------------------------------------------------------------------------------------
 def test_gzip_answers_are_decompressed():
     run, code = run_against("gzip_if_asked")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and not by_status(run, "error"), [c.message for c in by_status(run, "error")][:3]
     assert run.counts()["passed"] >= 25, run.counts()
 
 
 def test_a_gzip_bomb_is_too_large_not_read():
     run, code = run_against("gzip_bomb")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     big = [c for c in by_status(run, "error") if "(too_large)" in c.message]
     assert code == 3 and big, (code, [c.message for c in by_status(run, "error")][:3])
     assert "2207" in big[0].message and str(LIMIT) in big[0].message, big[0].message
@@ -305,8 +301,6 @@ def test_a_gzip_bomb_is_too_large_not_read():
 # D4 ------------------------------------------------------------------------------------------------------------
 def test_5206_rows_of_other_insurance_types_are_not_read():
     run, code = run_against("cum_multi_insutype")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and run.counts()["passed"] >= 25, (code, run.counts())
 
 
@@ -337,16 +331,12 @@ def test_read_cuminfo_keeps_the_310_rows_whatever_follows_them():
 # D5 ------------------------------------------------------------------------------------------------------------
 def test_an_answer_within_max_response_bytes_is_read_whole():
     run, code = run_against("big_3mb")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and not by_status(run, "error"), [c.message for c in by_status(run, "error")][:3]
     assert run.counts()["passed"] >= 25, run.counts()
 
 
 def test_an_answer_over_max_response_bytes_is_too_large_naming_the_limit():
     run, code = run_against("big_5mb")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     errors = by_status(run, "error")
     assert code == 3 and errors, (code, run.counts())
     big = [c for c in errors if c.message.startswith("system under test error (too_large): 2207")]
@@ -357,8 +347,6 @@ def test_an_answer_over_max_response_bytes_is_too_large_naming_the_limit():
 
 def test_the_limit_is_the_configured_max_response_bytes():
     run, code = run_against("big_3mb", "max_response_bytes = 2500000\n")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     big = [c for c in by_status(run, "error") if c.message.startswith("system under test error (too_large): 2207")]
     assert code == 3 and big and "2500000" in big[0].message, (code, [c.message for c in by_status(run, "error")][:3])
 
@@ -368,8 +356,6 @@ def test_the_limit_is_the_configured_max_response_bytes():
 def test_a_lapsed_sign_in_is_renewed():
     sign_ins: list = []
     run, code = run_against("sign_expire", sign_ins=sign_ins)
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert code == 0 and not by_status(run, "error"), (code, [c.message for c in by_status(run, "error")][:3])
     assert run.counts()["passed"] >= 25 and sign_ins[0] >= 2, (run.counts(), sign_ins)
 
@@ -387,8 +373,6 @@ def test_a_refused_sign_in_is_sent_once_and_every_check_cites_it():
 def test_a_sign_in_that_never_holds_is_not_renewed_for_ever():
     sign_ins: list = []
     run, code = run_against("sign_expire_always", sign_ins=sign_ins)
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     assert sign_ins == [2], sign_ins                  # the first, and one renewal that did not help
     errors = by_status(run, "error")
     assert code == 3 and errors and all(EXPIRED in c.message for c in errors), [c.message for c in errors][:3]
@@ -406,8 +390,6 @@ def test_an_answer_about_another_total_or_person_fails_its_check(mode, field, go
     answers another question: its check fails on that field, the figure sent against the one answered. Before,
     only the figures a scenario states were compared, and the run was 合格, exit 0."""
     run, code = run_against(mode)
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     failed = by_status(run, "failed")
     assert code == 1 and run.verdict != "合格" and failed, (code, run.verdict, run.counts())
     echoed = [m for c in failed for m in c.mismatches if m.field == field]
@@ -427,8 +409,6 @@ def test_an_answer_about_another_total_or_person_fails_its_check(mode, field, go
 ])
 def test_an_erring_answer_is_said_with_what_makes_it_wrong(mode, said):
     run, code = run_against(mode)
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     errors = [c.message for c in by_status(run, "error")]
     assert code == 3 and errors, (code, run.counts())
     assert any(said in m for m in errors), errors[:3]
@@ -441,8 +421,6 @@ def test_a_settlement_whose_answer_could_not_be_read_makes_its_person_an_error_n
     reverse it by. The next scenario wanting that pool person found 5206 off and was 'not applicable' (opening
     totals differ); the system's unreadable answer is the cause, so it is an error citing it."""
     run, code = run_against("first_2207_unread")
-    if not in_force():
-        pytest.skip("攀枝花's document is no longer in force: a pool run settles today, so every scenario is not applicable")
     errors = [c.message for c in by_status(run, "error")]
     assert code == 3, (code, run.counts())
     cannot = [m for m in errors if "cannot be restored" in m and "could not be read" in m]

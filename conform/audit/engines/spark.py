@@ -378,6 +378,7 @@ class _JvmOutput:
 
 
 _JVM: _JvmOutput | None = None
+_LAUNCHED: list[subprocess.Popen] = []  # the driver JVM's launch started here (its process group's leader)
 
 
 def _launch_gateway(conf: dict[str, str]) -> None:
@@ -418,6 +419,7 @@ def _launch_gateway(conf: dict[str, str]) -> None:
     finally:
         java_gateway.Popen = popen
         os.close(write)  # the JVM holds its own copy: the pipe ends when the JVM does
+    _LAUNCHED[:] = started
     SparkContext._gateway = gateway
     SparkContext._jvm = gateway.jvm
 
@@ -515,6 +517,20 @@ def _settle(spark, stopped: bool) -> None:
     waiter = threading.Thread(target=wait, name="conform-spark-settle", daemon=True)
     waiter.start()
     waiter.join(SETTLE_S + 2)
+
+
+def _end_local_jvm() -> None:
+    """The run was stopped (Ctrl-C, SIGTERM) and this process ends: end the local driver JVM started here, and
+    with it every task, before the working folder is removed. Cancelling is not enough: the JVM's thread that
+    serves the main thread's interrupted call (a stage being written) goes on, and may submit its job after
+    the cancel, with no job active when _settle looks, and write the stage into a folder already removed
+    (seen in CI: the working folder left behind after a Ctrl-C right after a stage began). A cluster's or
+    Spark Connect's executors are not this process's to end."""
+    for proc in _LAUNCHED:
+        _kill_group(proc)
+    _LAUNCHED.clear()
+    if _JVM is not None:
+        _JVM.mute()
 
 
 def _tune(spark, rows: int) -> None:
@@ -726,8 +742,11 @@ class SparkEngine:
         try:
             return self._run(con, fields, out, workdir)
         except BaseException as e:
-            if self._spark is not None:
-                _settle(self._spark, stopped=isinstance(e, (KeyboardInterrupt, SystemExit)))
+            stopped = isinstance(e, (KeyboardInterrupt, SystemExit))
+            if stopped and _LAUNCHED:
+                _end_local_jvm()
+            elif self._spark is not None:
+                _settle(self._spark, stopped=stopped)
             raise
 
     def _run(self, con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], out: Path, workdir: Path) -> dict:

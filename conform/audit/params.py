@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from conform.reference.account import account_reform
-from conform.reference.benefits import ordinary_ratio
+from conform.reference.benefits import deductible_and_cap, ordinary_ratio
 from conform.reference.case import FACILITIES, PSN_TYPES
 from conform.reference.money import fmt_ratio
 from conform.reference.policy import MissingParameter, PolicyError, Rules
@@ -61,8 +61,7 @@ def params_rows(rules: Rules, errors: list[PolicyError] | None = None) -> list[d
                 if errors is not None:
                     errors.append(e)
             try:
-                dp = rules.first(f"ordinary.deductible.{role}", "ordinary.deductible")
-                cp = rules.first(f"ordinary.cap.{role}", "ordinary.cap")
+                dp, cp = deductible_and_cap(rules, role)  # a retiree's by a named reading cites it (吉林, 浙江)
                 r.update(dedc=_fen(dp.value), dedc_cite=dp.cite, cap=_fen(cp.value), cap_cite=cp.cite)
             except MissingParameter as e:
                 r["dc_err"], r["dc_note"] = str(e), _said(e)

@@ -154,8 +154,9 @@ def _role_figure(rules: Rules, role: str, name: str) -> Parameter:
     return replace(p, cite=join_cites(p.cite, reading)) if reading else p
 
 
-def _deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
-    """The ordinary deductible and cap for a person type (role-specific before generic), once per rules."""
+def deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
+    """The ordinary deductible and cap for a person type (role-specific before generic), once per rules; the
+    audit's plan reads them here too (conform/audit/params.py), so both cite the same readings."""
     key = ("ordinary_dedc_cap", role)
     found = rules._cache.get(key)  # type: ignore[call-overload]
     if found is None:
@@ -249,7 +250,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
             _no_pharmacy_cover(rules, trace, out)
             return
         ratio, ratio_cite = r
-    dp, cp = _deductible_and_cap(rules, role)
+    dp, cp = deductible_and_cap(rules, role)
     deductible, cap = dp.value, cp.value
     used = ys.ordinary_dedc
     left = deductible - used

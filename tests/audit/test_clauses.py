@@ -13,9 +13,10 @@ HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_
           "psn_part_amt,acct_pay,psn_cash_pay")
 
 
-def _clauses(tmp_path, policy: str, rows: list[str], persons: list[dict]) -> dict[tuple[str, str], tuple[str, str, str]]:
+def _clauses(tmp_path, policy: str, rows: list[str], persons: list[dict],
+             header: str = HEADER) -> dict[tuple[str, str], tuple[str, str, str]]:
     ledger = tmp_path / "ledger.csv"
-    ledger.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    ledger.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     pfile = tmp_path / "persons.jsonl"
     pfile.write_text("".join(json.dumps(p) + "\n" for p in persons), encoding="utf-8")
     out = tmp_path / "out"
@@ -99,3 +100,37 @@ def test_an_account_errors_clause_names_what_decided_the_figure(tmp_path, route,
                    [person])
     got_diff, clause, settled_by = got[("K1", "acct_pay")]
     assert (got_diff, settled_by, clause) == (diff, route, "攀枝花 第五条；A-ACCOUNT-SELFPAY" + basis)
+
+
+# 浙江 has no stay rule: a reversal of the one before the settlement just before it, in 2024, sends the person to the
+# reference engine (the plan takes only a reversal of the row just before it) and changes nothing in 2023.
+ZHEJIANG_ROUTES = {"plan": [], "reference": [
+    "Z2,Z,1201,2024-02-01,11,primary,,10.00,10.00,0.00,10.00,0.00,10.00,",
+    "Z3,Z,1201,2024-02-02,11,primary,,10.00,10.00,0.00,10.00,0.00,10.00,",
+    "Z4,Z,1201,2024-02-03,11,primary,,-10.00,-10.00,0.00,-10.00,0.00,-10.00,Z2"]}
+
+
+@pytest.mark.parametrize("route", JILIN_ROUTES)
+def test_a_retirees_deductible_by_a_named_reading_cites_it_on_either_route(tmp_path, route):
+    # 吉林, a retiree (1201) at a 二级 hospital, first visit of 2023 (opening ytd given as 0): 吉林 二（二） gives one
+    # deductible and names none for retirees, so the region's 200.00 applies to them by A-JL-RETIREE-DEDUCTIBLE.
+    # Ratio 55% + 5 points = 60%: (300.00 − 200.00) × 60% = 60.00. Recorded: deductible 0.00, 300.00 × 60% = 180.00.
+    got = _clauses(tmp_path, "jilin", ["J1,J,1201,2023-03-01,11,secondary,,300.00,0.00,180.00,120.00,0.00,120.00"],
+                   [{"psn_no": "J", "psn_type": "1201", "ytd": {"year": 2023}, **JILIN_ROUTES[route]}])
+    diff, clause, settled_by = got[("J1", "act_pay_dedc")]
+    assert (diff, settled_by) == ("-200.00", route)
+    assert clause == "吉林 二（二）；A-JL-RETIREE-DEDUCTIBLE"
+
+
+@pytest.mark.parametrize("route", ZHEJIANG_ROUTES)
+def test_a_retirees_cap_by_a_named_reading_cites_it_on_either_route(tmp_path, route):
+    # 浙江 example city, a retiree (1201) at a 二级 hospital, opening ytd 0: deductible 600 × 0.5 = 300.00 (二（一）
+    # 减半), ratio 60% + 5 points = 65%: (3500.00 − 300.00) × 65% = 2080.00 > the cap 2000.00, which 二（一） gives
+    # once and a retiree takes by A-ZJ-RETIREE-CAP. Recorded 2080.00 (no cap): 80.00 overpaid, decided by the cap.
+    got = _clauses(tmp_path, "zhejiang",
+                   ["Z1,Z,1201,2023-01-05,11,secondary,,3500.00,300.00,2080.00,1420.00,0.00,1420.00,",
+                    *ZHEJIANG_ROUTES[route]],
+                   [{"psn_no": "Z", "psn_type": "1201", "ytd": {"year": 2023}}], header=HEADER + ",init_setl_id")
+    diff, clause, settled_by = got[("Z1", "hifp_pay")]
+    assert (diff, settled_by) == ("80.00", route)
+    assert clause == "浙江 二（一）；A-ZJ-RETIREE-CAP"

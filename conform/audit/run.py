@@ -307,7 +307,7 @@ def _region_identity(region: str | None) -> dict:
 
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
              balances: bool, years: list[dict] | None = None,
-             months: tuple[list[str], tuple[tuple[int, int], ...]] = ([], ())) -> dict:
+             months: tuple = ([], (), [], [])) -> dict:
     lit = str(disc).replace("'", "''")
     by_field = dict(con.execute(f"SELECT field, count(*) FROM read_parquet('{lit}') GROUP BY field ORDER BY field").fetchall())
     money = _money(con, disc)
@@ -354,7 +354,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
 
     # What the warnings say before every figure: a year held from after January with persons given no ytd for it, a
     # month of the period with no row, a file cut at an export's cap, figures resting on the export's order.
-    missing, gaps, thin = months
+    missing, gaps, thin, empty = months
     readings = money
     warnings = [year_from_ledger_text(y) for y in years or () if y["persons_without_ytd"]]
     if missing:
@@ -382,6 +382,8 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         "years_from_ledger": years or [],
         # the calendar months of the period with no row at all (a forgotten monthly file): 按月份 says so, not 0.00
         "months_absent": missing,
+        # every calendar month of the period with no row, a forgotten file or not (too few rows around it to say)
+        "months_without_rows": empty,
         # the months under a third of the larger of their two neighbours (report.text.months_thin), with their rows
         "months_thin": thin,
         # what the report and the console say before every figure (run.py's warnings above)
@@ -447,19 +449,26 @@ def year_from_ledger_text(y: dict) -> str:
 MONTH_ROWS_EXPECTED = 20
 
 
-def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tuple[int, int], ...], list[dict]]:
+def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tuple[int, int], ...], list[dict], list[str]]:
     """The calendar months between the ledger's first and last with no row at all (YYYY-MM) whose nearest months with
     rows on either side hold MONTH_ROWS_EXPECTED rows or more, and each year's first such month that rows of the same
     year follow; the latter as table `ledger_gaps` (yr, gap_mo), which `compare` reads to cite MONTH_ABSENT on the later
-    rows of the year; and, from the same counts, the months far thinner than their year's others (months_thin). A
-    forgotten monthly file reads as a month that settled nothing: every later settlement of the year is then reckoned
-    without it. One hash aggregate over one column (a few dozen rows out)."""
+    rows of the year; from the same counts, the months far thinner than their year's others (months_thin); and every
+    month between the first and the last with no row, however few rows its neighbours hold (按月份 shows it as
+    无结算记录, not 0.00: no settlement was audited there). A forgotten monthly file reads as a month that settled
+    nothing: every later settlement of the year is then reckoned without it. One hash aggregate over one column (a
+    few dozen rows out)."""
     rows = {(int(y), int(m)): int(n) for y, m, n in con.execute(
         "SELECT year(setl_date), month(setl_date), count(*) FROM ledger GROUP BY ALL").fetchall()}
     months = sorted(rows)
     missing: list[str] = []
+    empty: list[str] = []
     gaps: dict[int, int] = {}
     for (y0, m0), (y1, m1) in zip(months, months[1:]):
+        y, m = (y0 + 1, 1) if m0 == 12 else (y0, m0 + 1)
+        while (y, m) < (y1, m1):
+            empty.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         if min(rows[(y0, m0)], rows[(y1, m1)]) < MONTH_ROWS_EXPECTED:
             continue
         y, m = (y0 + 1, 1) if m0 == 12 else (y0, m0 + 1)
@@ -471,7 +480,7 @@ def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tup
     con.execute("CREATE OR REPLACE TABLE ledger_gaps (yr SMALLINT, gap_mo SMALLINT)")
     if gaps:
         con.executemany("INSERT INTO ledger_gaps VALUES (?, ?)", sorted(gaps.items()))
-    return missing, tuple(sorted(gaps.items())), months_thin(rows)
+    return missing, tuple(sorted(gaps.items())), months_thin(rows), empty
 
 
 def months_absent_text(missing: list[str], period: tuple, money: dict | None = None) -> str:

@@ -250,9 +250,11 @@ def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: 
     for b in month_chart["bars"]:  # a month with no row at all was not audited: never drawn as 0.00
         if b["label"] in absent:
             b["over"], b["under"] = R.NO_ROWS, ""
+    warned = absent & set(summary.get("months_absent") or ())  # a forgotten file? said in a warning above
+    said = [f"{'、'.join(sorted(warned))}：{R.NO_ROWS}，该月未经稽核（见上方“注意”）。" if warned else "",
+            f"{'、'.join(sorted(absent - warned))}：{R.NO_ROWS}，清单中该月没有结算，未经稽核。" if absent - warned else ""]
     if absent:
-        month_chart["note"] = " ".join(x for x in (month_chart["note"], f"{'、'.join(sorted(absent))}：{R.NO_ROWS}，"
-                                                   "该月未经稽核（见上方“注意”）。") if x)
+        month_chart["note"] = " ".join(x for x in (month_chart["note"], *said) if x)
     facility_chart = bar_chart([{**r, "label": r["facility_label"]} for r in data["by_facility"]] if fund else [],
                                "label", kind="机构等级", unit="个", rest="（各机构见 audit.xlsx“按机构”）")
     return _environment().get_template("audit.html.j2").render(

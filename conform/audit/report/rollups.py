@@ -436,8 +436,8 @@ def every_month(by_month: list[dict], period: dict | None, absent: list[str] | N
     """`by_month` (collect: only the months with a discrepancy) with every month of the audited period
     (summary.json's period, first to last setl_date) in it, a month without a discrepancy as zeros: a
     regulator reads a month missing from 按月份 as a month not audited. A month of the period with no row at all
-    (`absent`, summary.json's months_absent: a forgotten monthly file) was not audited: `absent` True, which the
-    reports show as 无结算记录, never 0.00. A period that is not two dates (a summary written without one) leaves
+    (`absent`: summary.json's months_absent, a forgotten monthly file, and months_without_rows, any such month) was
+    not audited: `absent` True, which the reports show as 无结算记录, never 0.00. A period that is not two dates (a summary written without one) leaves
     the rows as they are."""
     first, last = (_first_of_month((period or {}).get(k)) for k in ("from", "to"))
     if first is None or last is None:

@@ -476,6 +476,11 @@ _NONE_CITES = ("WHEN 'none_pre' THEN st.pre_cite WHEN 'none_exclusion' THEN ex.e
                " WHEN 'none_account_stated' THEN st.elig_cite WHEN 'none_period' THEN st.elig_cite"
                " WHEN 'none_pharmacy' THEN st.pharm_cite")
 _RATIO_CITE = "(CASE WHEN d.unfiled THEN st.remote_cite ELSE pr.ratio_cite END)"
+# An emergency (13) or a day surgery (28) the plan settles is ordinary pooling by a reading (A-EMERGENCY-ORDINARY: the
+# documents whose emergency or day surgery has a route of its own send the person to the reference engine); every
+# figure of it rests on it, as the reference's clauses cite it (settle_ref.ROUTED_AS_ORDINARY). A reversal: its settlement's.
+_ROUTED_AS_ORDINARY = ("(CASE WHEN d.base_status = 'ordinary' AND COALESCE(ls.med_type, l.med_type) IN ('13', '28')"
+                       " THEN '；A-EMERGENCY-ORDINARY' ELSE '' END)")
 _CLAUSES = {
     "clause_dedc": f"CASE d.base_status WHEN 'ordinary' THEN pr.dedc_cite {_NONE_CITES} END",
     "clause_fund": (f"CASE d.base_status WHEN 'ordinary' THEN (CASE WHEN d.capped THEN pr.cap_cite ELSE {_RATIO_CITE} END)"
@@ -597,6 +602,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     fields = _audited(fields)
     clauses = ",\n    ".join(
         f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}){' || ' + _ROUND_CITE if c == 'clause_fund' else ''}"
+        f" || {_ROUTED_AS_ORDINARY}"
         f" || (CASE WHEN d.is_rev OR ({_REVERSED[c]}) THEN '；A-REVERSAL' ELSE '' END)"
         f"{' || ' + _TOTALS_READINGS if c != 'clause_ratio' else ''} END AS {c}"
         for c, e in _CLAUSES.items())

@@ -114,6 +114,9 @@ _PAY_STEPS = frozenset({"支付比例", "慢特病支付", "住院比例和限�
 _RATIO_STEPS = ("支付比例", "慢特病支付", "住院比例和限额")
 # A visit that crossed the chronic cap records the chronic ratio (A-CHRONIC-OVERFLOW-RATIO): the engine says so.
 _KEPT_RATIO_STEP = "结算支付比例"
+# The steps saying a visit the document names no benefit for (an emergency, a day surgery) is settled as ordinary
+# pooling (benefits: A-EMERGENCY-ORDINARY).
+ROUTED_AS_ORDINARY = ("急诊", "日间手术")
 
 
 # A retiree's deductible and cap counting what was counted in service this year: a reading (the deductible or
@@ -208,6 +211,11 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
         ratio = join_cites(*chronic.split(CITE_SEP), *kept.split(CITE_SEP))  # each article once
     else:
         ratio = ratio_steps[-1][3] if ratio_steps else fund
+    # An emergency or a day surgery settled as ordinary pooling by a reading (A-EMERGENCY-ORDINARY: the document
+    # names neither): every figure of it rests on that reading, as the plan cites it (plan._ROUTED_AS_ORDINARY).
+    routed = [s[3] for s in steps if s[0] in ROUTED_AS_ORDINARY]
+    if routed:
+        dedc, fund, ratio = (join_cites(c, *routed) if c else c for c in (dedc, fund, ratio))
     return _unrounded(dedc), fund, _unrounded(ratio, REVERSAL)
 
 

@@ -134,3 +134,20 @@ def test_a_retirees_cap_by_a_named_reading_cites_it_on_either_route(tmp_path, ro
     diff, clause, settled_by = got[("Z1", "hifp_pay")]
     assert (diff, settled_by) == ("80.00", route)
     assert clause == "浙江 二（一）；A-ZJ-RETIREE-CAP"
+
+
+@pytest.mark.parametrize("route", ZHEJIANG_ROUTES)
+@pytest.mark.parametrize("med_type", ["13", "28"])
+def test_an_emergency_or_day_surgery_paid_as_ordinary_pooling_cites_the_reading(tmp_path, route, med_type):
+    # 攀枝花 names no emergency (13) nor day surgery (28) benefit: such a visit is settled as ordinary pooling by
+    # A-EMERGENCY-ORDINARY, which the worked example's steps cite, and so must its figures' clause. In service at a
+    # 三级 hospital (第七条): deductible 200.00, 50%: (1000.00 − 200.00) × 50% = 400.00; recorded 300.00 (−100.00).
+    # Its reversal E2 gives back −400.00, recorded −300.00 (+100.00): its settlement's articles, marked A-REVERSAL.
+    # The reference route: ZHEJIANG_ROUTES' 2024 rows (a reversal apart from its settlement), with 2024's own figures.
+    got = _clauses(tmp_path, "panzhihua",
+                   [f"E1,Z,1101,2023-03-01,{med_type},tertiary,,1000.00,200.00,300.00,700.00,0.00,700.00,",
+                    f"E2,Z,1101,2023-03-02,{med_type},tertiary,,-1000.00,-200.00,-300.00,-700.00,0.00,-700.00,E1",
+                    *(r.replace(",1201,", ",1101,") for r in ZHEJIANG_ROUTES[route])],
+                   [{"psn_no": "Z", "psn_type": "1101", "ytd": {"year": 2023}}], header=HEADER + ",init_setl_id")
+    assert got[("E1", "hifp_pay")] == ("-100.00", "攀枝花 第七条；A-EMERGENCY-ORDINARY", route)
+    assert got[("E2", "hifp_pay")] == ("100.00", "攀枝花 第七条；A-EMERGENCY-ORDINARY；A-REVERSAL", route)

@@ -644,6 +644,10 @@ def _ledger_view(con: duckdb.DuckDBPyConnection, constant: dict[str, str], extra
 
 
 def _stored(c: str) -> str:
+    if c == "setl_time":
+        # exactly 00:00:00 is a lost time (a date cast to a datetime, a manual 补录), not midnight: stored as none,
+        # it orders nothing, and such rows of a day go in the export's order with the blank ones (docs/audit.md §1)
+        return "CASE WHEN setl_time = DATE_TRUNC('day', setl_time) THEN NULL ELSE setl_time END AS setl_time"
     if c == "oth_fund_pay":
         return "(" + " + ".join(f"COALESCE({f}, 0)" for f in OTHER_FUNDS) + ") AS oth_fund_pay"
     if c in CODED:

@@ -520,9 +520,9 @@ def _undecided(k: int) -> str:
 
 
 # A setl_time of exactly 00:00:00 is a lost time (a date cast to a datetime, a manual 补录), not midnight: for whether a
-# setl_time orders two rows of a day it counts as none (A-AUDIT-ORDER). Its place is unchanged — a midnight time sorts
-# before the day's other times as a blank one does (ORDER), so the ledger's reversal checks and the plan's sorts keep
-# the one order; only the doubt is said. As settle_ref._undecided.
+# setl_time orders two rows of a day it counts as none (A-AUDIT-ORDER). The ledger stores it as none already
+# (ledger._stored: so it sorts with the day's blank ones, in the export's order, and the reversal checks agree); this
+# keeps the plan's reading of it whatever the table holds. As settle_ref._undecided.
 _UNTIMED = "CASE WHEN l.setl_time = DATE_TRUNC('day', l.setl_time) THEN NULL ELSE l.setl_time END"
 
 

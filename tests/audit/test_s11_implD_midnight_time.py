@@ -61,3 +61,29 @@ def test_a_time_a_second_after_midnight_is_a_time(tmp_path, route):
 def test_spark_takes_a_midnight_time_as_none_alike(tmp_path, spark):
     code, _, found = _run(tmp_path, [X, Y], engine="spark", spark=spark)
     assert (code, found) == (1, _four(f"{SEVENTH}；{ORDER}", "plan"))
+
+
+# A lost time and a blank one on the same person-day (s19 probe G): neither orders anything, so the two rows go in the
+# export's order (docs/audit.md §1). Before, a blank time sorted before a 00:00:00 one whatever the export said.
+BLANK_Y = "Y,B,1101,,2023-01-05,11,tertiary,H2,100.00,100.00,0.00,50.00,0.5000,"
+LOST_X = X.replace("09:00:00", "00:00:00")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_lost_time_and_a_blank_one_go_in_the_exports_order(tmp_path, route):
+    # X (lost time) listed first, as the platform settled it: X deductible 200.00, (300 − 200) × 50% = 50.00; Y then
+    # 100 × 50% = 50.00 — both as recorded. Had the blank Y gone first, four differences (see the module's docstring).
+    code, s, found = _run(tmp_path, [LOST_X, BLANK_Y], route)
+    assert (code, found) == (0, {})
+    # listed the other way round, Y first in the export: Y takes the deductible, and the four differences rest on the
+    # export's order (A-AUDIT-ORDER)
+    code, s, found = _run(tmp_path, [BLANK_Y, LOST_X], route)
+    assert (code, found) == (1, _four(f"{SEVENTH}；{ORDER}", route))
+
+
+def test_a_blank_time_reversal_after_its_lost_time_settlement_is_taken(tmp_path):
+    # X at a lost time, and R (blank time: another job wrote it) reversing it, listed after it: the export's order
+    # puts the reversal after its settlement, so it is audited, not refused. X: 50.00 as recorded; R gives back −50.00.
+    reversal = "R,B,1101,,2023-01-05,11,tertiary,H1,-300.00,-300.00,-200.00,-50.00,0.5000,X"
+    code, s, found = _run(tmp_path, [LOST_X, reversal])
+    assert (code, found, s["reversals"]) == (0, {}, 1)

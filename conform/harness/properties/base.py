@@ -22,14 +22,14 @@ from conform.reference.case import CreditRequest, Person, Settlement, UseRequest
 
 from .. import evidence
 from ..adapters import Adapter, SettlementRefused, Subject
-from ..adapters.base import SETLINFO_FIELDS
+from ..adapters.base import ROUTE_SPLIT, SETLINFO_FIELDS
 from ..generators import PersonYear, Setting, person_year_batches, person_years
 from ..plugin import MismatchError
 from ..results import Mismatch
 
 # Fund-side output fields (the account side depends on the balance, which the year carries).
 FUND_FIELDS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt")
-SPLIT_FIELDS = ("ordinary_pay", "chronic_pay", "inpatient_pay")
+SPLIT_FIELDS = ROUTE_SPLIT
 LABELS = {"medfee_sumamt": "医疗费用总额", "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "本次起付线",
           "hifp_pay": "统筹基金支付", "pool_prop_selfpay": "支付比例", "fund_pay_sumamt": "基金支付总额",
           "psn_part_amt": "个人负担", "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付",

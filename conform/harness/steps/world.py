@@ -17,6 +17,7 @@ from conform.reference.money import fmt, fmt_ratio
 from conform.reference.policy import PolicyError, bind_cached
 
 from ..adapters import Adapter, NotApplicable, SettlementRefused, Subject
+from ..adapters.base import ROUTE_SPLIT
 from ..adapters.reference import ReferenceAdapter
 from ..generators import chosen_regions
 from ..plugin import MismatchError
@@ -43,6 +44,18 @@ class OtherFigures(NotApplicable):
                                  "other figures (run without --region to check a system that takes them)")
 
 
+class UnreportedSplit(NotApplicable):
+    """A scenario naming a figure of the route split (ordinary_pay, chronic_pay, inpatient_pay: the harness's optional
+    extension, docs/connect-your-system.md) that the system under test does not report."""
+
+    def __init__(self, adapter: str, unreported: list[str]):
+        self.adapter, self.operation = adapter, "route_split"
+        said = "、".join(dict.fromkeys(unreported))
+        Exception.__init__(self, f"not applicable: 被测系统未报告此场景核对的按待遇路径拆分的统筹支付（{said}；本工具的可选扩展字段，"
+                                 f"国家平台报文没有），此场景无法完整核对 the system does not report the route split this "
+                                 f"scenario checks ({said}; an optional extension)")
+
+
 @dataclass
 class World:
     adapter: Adapter
@@ -56,6 +69,9 @@ class World:
     oracle_credits: dict[str, dict] = field(default_factory=dict)
     # the reference's own refusal of an item (a settlement's id, a credit's month, "个人账户使用"): its reason
     oracle_refusals: dict[str, str] = field(default_factory=dict)
+    # the route split's figures (ROUTE_SPLIT) a step named and the system did not report ("V1 ordinary_pay"): the
+    # scenario is not applicable at its end (`conclude`), unless it failed
+    unreported: list[str] = field(default_factory=list)
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
     oracle_by_reading: set[str] = field(default_factory=set)
     settlements: dict[str, Settlement] = field(default_factory=dict)  # each settlement asked, by its id
@@ -340,8 +356,10 @@ class World:
 
         A figure the adapter in use lists as optional (`Adapter.optional_figures`: the platform adapter's
         act_pay_dedc / psn_part_amt) that the system does not report is not compared, as the properties
-        skip it; the step's other figures still are. Any other absent figure is "(missing)" — for every
-        adapter but the platform's, act_pay_dedc and psn_part_amt are required."""
+        skip it; the step's other figures still are. A figure of the route split (ROUTE_SPLIT, the harness's
+        extension, which the properties compare only where reported) that the system does not report is noted
+        (`unreported`): the scenario, unless it fails, is not applicable at its end (`conclude`). Any other absent
+        figure is "(missing)" — for every adapter but the platform's, act_pay_dedc and psn_part_amt are required."""
         sid, out = self.result(sid)
         mismatches = []
         optional = frozenset(getattr(self.adapter, "optional_figures", None) or ())
@@ -349,6 +367,9 @@ class World:
             got = out.get(name)
             want_s = fmt_ratio(want) if name == "pool_prop_selfpay" else fmt(want)
             if got is None and name in optional:
+                continue
+            if got is None and name in ROUTE_SPLIT:
+                self.unreported.append(f"{sid} {name}")
                 continue
             if got is None:
                 mismatches.append(Mismatch(name, want_s, "(missing)", sid, LABELS.get(name, name)))
@@ -361,6 +382,13 @@ class World:
                 mismatches.append(Mismatch(name, want_s, str(got), sid, LABELS.get(name, name)))
         if mismatches:
             raise MismatchError(mismatches, self.trace_for(sid))
+
+    def conclude(self) -> None:
+        """The scenario's steps all passed: one that named a route-split figure the system does not report was not
+        checked in full, so it is not applicable (never 通过 on the figures it could check, never 不合格 for an
+        optional extension); the properties and the scenarios naming hifp_pay check the fund payment either way."""
+        if self.unreported:
+            raise UnreportedSplit(self.adapter.name, self.unreported)
 
     def ytd(self, year: int) -> dict:
         self.ensure_person()

@@ -240,7 +240,7 @@ def then_table(world: World, datatable: list[list[str]]) -> None:
             errors.extend(e.mismatches)
             trace = trace or e.trace
             for m in e.mismatches:
-                traces.setdefault(m.item, e.trace)
+                traces.setdefault(m.item, e.traces.get(m.item, e.trace))
     if errors:
         raise MismatchError(errors, trace, traces)
 

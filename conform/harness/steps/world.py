@@ -17,7 +17,7 @@ from conform.reference.money import fmt, fmt_ratio
 from conform.reference.policy import PolicyError, bind_cached
 
 from ..adapters import Adapter, NotApplicable, SettlementRefused, Subject
-from ..adapters.base import ROUTE_SPLIT
+from ..adapters.base import ROUTE_SPLIT, SETLINFO_FIELDS
 from ..adapters.reference import ReferenceAdapter
 from ..generators import chosen_regions
 from ..plugin import MismatchError
@@ -42,6 +42,10 @@ class OtherFigures(NotApplicable):
         Exception.__init__(self, f"not applicable: 本次按 --region {'、'.join(chosen)} 认证{policy}的数值，此场景按"
                                  f"{written}编写 the run certifies {', '.join(chosen)}; this scenario is written under "
                                  "other figures (run without --region to check a system that takes them)")
+
+
+# The amounts of an answer a reversal gives back (all but the ratio).
+SETLINFO_AMOUNTS = tuple(f for f in SETLINFO_FIELDS if f != "pool_prop_selfpay")
 
 
 class UnreportedSplit(NotApplicable):
@@ -381,7 +385,36 @@ class World:
             if not ok:
                 mismatches.append(Mismatch(name, want_s, str(got), sid, LABELS.get(name, name)))
         if mismatches:
+            mirrored = self._mirrored(sid, mismatches)
+            if mirrored:  # the departure is the reversed settlement's: blamed there, its trace first
+                orig = mirrored[0].item
+                raise MismatchError([*mirrored, *mismatches], self.trace_for(orig),
+                                    {orig: self.trace_for(orig), sid: self.trace_for(sid)})
             raise MismatchError(mismatches, self.trace_for(sid))
+
+    def _mirrored(self, sid: str, mismatches: list[Mismatch]) -> list[Mismatch]:
+        """A reversal's figures that differ only because the settlement it reverses did: the system gave back exactly
+        what it had paid (−its own figure), and that figure was not the rules' (a ratio error on V1, a scenario
+        checking only V1's reversal). Each as the reversed settlement's own difference (the reference's figure,
+        the system's), so the check is blamed where the system departed — the settlement's article — and not on
+        the reversal's reading (A-REVERSAL), which the system followed. None where the reversal is itself wrong."""
+        orig = sid.removesuffix("-撤销") if sid.endswith("-撤销") else None
+        if orig is None or self.oracle is None or orig not in self.results or orig not in self.oracle_results:
+            return []
+        got, want = self.results[orig], self.oracle_results[orig]
+        out = []
+        for m in mismatches:
+            g, w = got.get(m.field), want.get(m.field)
+            if m.field not in SETLINFO_AMOUNTS or g is None or w is None:
+                continue
+            try:
+                mirrors = Decimal(str(m.actual)) == -Decimal(str(g)) and Decimal(str(g)) != Decimal(str(w))
+            except ArithmeticError:
+                continue
+            if mirrors:
+                out.append(Mismatch(m.field, fmt(Decimal(str(w))), str(g), orig,
+                                    f"{LABELS.get(m.field, m.field)}（{sid} 照此冲回；此结算本身与规则不符）"))
+        return out
 
     def conclude(self) -> None:
         """The scenario's steps all passed: one that named a route-split figure the system does not report was not

@@ -718,10 +718,11 @@ def _raise_first_bad(con: duckdb.DuckDBPyConnection, path: Path, idx: int, row: 
 def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], mapping: Mapping,
          encoding: str | None = None, institutions: frozenset[str] = frozenset(), home: str | None = None,
          others: tuple[tuple[str, str], ...] = (), note: Callable[[str], None] | None = None,
-         home_from: str | None = None) -> LedgerInfo:
+         home_from: str | None = None, area: str | None = None) -> LedgerInfo:
     """Create table `ledger` from the files; raise AuditInputError naming the first bad row. `home`: the
     region's division code (--admdvs); the rows of persons insured in another city are left out. `home_from`: the
-    region file `home` is the admdvs of, --admdvs not given (_region_city).
+    region file `home` is the admdvs of, --admdvs not given (_region_city). `area`: the document's own division
+    code (its issuer's: a city's, or a province's), which a ledger of one insured city must be in (_in_area).
     `institutions`: the institutions table's columns (--institutions), empty without one. `others`: the
     persons file, institutions table and mapping files (sources.other_inputs), left out of a ledger folder
     and said so to `note`."""
@@ -817,6 +818,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     blank = _insured_blank(con) if "insuplc_admdvs" in present else 0
     if home is None:
         _one_insured_city(con, paths, encoding, _wanted(mapping), blank)
+        if area:
+            _in_area(con, area, paths, encoding, _wanted(mapping))
     if blank and note is not None:
         note(f"注意 note: {insured_blank_said(blank)}")
     _missing_text(con, paths, encoding, _wanted(mapping))
@@ -962,6 +965,31 @@ def _region_city(con: duckdb.DuckDBPyConnection, home: str, home_from: str, skip
         note(f"注意 note: --admdvs {home}, the admdvs of the region file {home_from}: the ledger holds persons insured in "
              f"{len(elsewhere) + 1} cities; those insured elsewhere ({shown}) are left out and counted（按地区配置的医保区划 "
              f"{home} 只审核本地参保人员，其他地市参保人员的结算排除并计数；另给 --admdvs 可改）")
+
+
+def _in_area(con: duckdb.DuckDBPyConnection, area: str, paths: list[Path], encoding: str | None,
+             wanted: frozenset[str]) -> None:
+    """Refuse a ledger whose persons (those with an insuplc_admdvs) are all insured outside the document's own area,
+    --admdvs not given: a city's document governs its own insured persons (攀枝花 第三条：适用于我市职工医保参保人员),
+    a province's those of its cities; persons insured elsewhere are settled by the rules of the place insured
+    (A-REMOTE-SAME), and audited by this document every difference of the two places' rules would read as the
+    system's. `area`: the document's six-digit code (510400 a city, 220000 a province, 110000 a municipality)."""
+    prefix = area[:2] if area[:2] in MUNICIPALITIES or area[2:] == "0000" else area[:4]
+    cities = con.execute("SELECT _insured, count(*), min(rid) FROM ledger WHERE _insured IS NOT NULL "
+                         "GROUP BY _insured").fetchall()
+    if len(cities) != 1 or str(cities[0][0]).startswith(prefix):
+        return
+    city, n, rid = cities[0]
+    code = str(city).ljust(6, "0")
+    path = paths[rid // RID_STEP]
+    raise AuditInputError(
+        f"the ledger's persons are insured in {code} ({n:,} row{'s' if n != 1 else ''}), outside the document's area ({area}): the document "
+        f"governs its own insured persons, and one insured elsewhere is settled by the rules of the place insured "
+        f"(A-REMOTE-SAME) — audited by this document, every difference of the two places' rules would read as the "
+        f"system's. Audit it under that place's document, or give --admdvs {code} to audit it by these rules on "
+        f"purpose（清单的参保人员都不在本文件的医保区划 {area} 内：请按其参保地的规定稽核）",
+        file=str(path), row=sources.line_of(path, rid % RID_STEP, encoding, wanted), column="insuplc_admdvs",
+        unit=_unit(path))
 
 
 def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,

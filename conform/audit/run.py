@@ -674,7 +674,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                 parsed = pool.submit(persons.load, cur, persons_file, m, rules.policy, rules, refused_openings)
                 info = ledger.load(con, list(ledgers), m, encoding, institutions=has_inst, home=home,
                                    others=sources.other_inputs(persons_file, institutions_file, mapping), note=progress,
-                                   home_from=home_from)
+                                   home_from=home_from, area=rules.policy.admdvs)
                 people = parsed.result()
         finally:
             cur.close()

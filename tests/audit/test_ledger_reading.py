@@ -631,11 +631,41 @@ def test_a_municipalitys_districts_are_one_city(tmp_path):
     # GB/T 2260: 110105 (朝阳区) is in 北京 (110000); a ledger of both codes is one insured city, and a visit
     # between them is not outside the city (under 攀枝花's rules here an unfiled remote visit would be refused
     # for want of remote_unfiled). S0: 100.50 in scope, all of it deductible, 0.00; S1: 430.00 in scope,
-    # deductible left 200 − 100.50 = 99.50: (430.00 − 99.50) × 50% = 165.25.
+    # deductible left 200 − 100.50 = 99.50: (430.00 − 99.50) × 50% = 165.25. (Persons insured in 北京 audited by
+    # 攀枝花's figures on purpose: --admdvs 110000, as a ledger wholly outside the document's 510400 is refused.)
     ledger = _csv(tmp_path, [ADMDVS_HEADER, S1 + ",110000,110105", S0 + ",110105,110000"])
-    code, s, rows = _expected([ledger])
+    code, s, rows = _expected([ledger], admdvs="110000")
     # (S1's row records 115.00: a discrepancy, exit 1 — but every row assessed, none refused as remote)
     assert ([r[:2] for r in rows], code, s["unassessed"], s["rows_skipped"]) == ([("S0", 0), ("S1", 16525)], 1, 0, 0)
+
+
+def test_a_ledger_insured_wholly_outside_the_documents_area_is_refused(tmp_path):
+    # 攀枝花 第三条 governs 我市职工医保参保人员 (510400); persons insured in 成都 (510100), treated anywhere, are settled by
+    # 成都's rules (A-REMOTE-SAME). Audited by 攀枝花's (probe s19 G), S1 was 'underpaid'. Refused, naming the first
+    # row; --admdvs 510100 audits them by these figures on purpose.
+    ledger = _csv(tmp_path, [ADMDVS_HEADER, S0 + ",510100,510100", S1 + ",510100,510100"])
+    with pytest.raises(AuditInputError, match=r"ledger\.csv, line 2, column insuplc_admdvs: the ledger's persons are "
+                                              r"insured in 510100 \(2 rows\), outside the document's area \(510400\)"
+                                              r".*--admdvs 510100"):
+        _expected([ledger])
+    code, s, rows = _expected([ledger], admdvs="510100")
+    assert ([r[:2] for r in rows], s["rows_skipped"]) == ([("S0", 0), ("S1", 16525)], 0)
+
+
+@pytest.mark.parametrize("policy, code, taken", [("zhejiang", "330200", True), ("jilin", "330200", False),
+                                                 ("beijing", "110105", True), ("nanchang", "360100", True),
+                                                 ("nanchang", "360200", False)])
+def test_a_provinces_document_takes_its_cities_and_a_citys_its_own(tmp_path, policy, code, taken):
+    # 浙江 and 吉林 are provinces (330000, 220000): 宁波 330200 is 浙江's, not 吉林's; 北京 110000 a municipality (its
+    # districts its own); 南昌 360100 a city (景德镇 360200 not its)
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,hifp_pay,insuplc_admdvs\n"
+                      f"A1,P1,1101,2023-06-01,11,tertiary,10.00,0.00,{code}\n", encoding="utf-8")
+    if taken:
+        assert audit([str(ledger)], policy, f"{policy}-example", write=False)[0] in (0, 1)
+    else:
+        with pytest.raises(AuditInputError, match=f"insured in {code} .*outside the document's area"):
+            audit([str(ledger)], policy, f"{policy}-example", write=False)
 
 
 # Other funds (公务员医疗补助 cvlserv_pay 30.00, 医疗救助 maf_pay 10.00) pay part of S1, as recorded

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
 import pyarrow.parquet as pq
@@ -722,7 +722,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     """Create table `ledger` from the files; raise AuditInputError naming the first bad row. `home`: the
     region's division code (--admdvs); the rows of persons insured in another city are left out. `home_from`: the
     region file `home` is the admdvs of, --admdvs not given (_region_city). `area`: the document's own division
-    code (its issuer's: a city's, or a province's), which a ledger of one insured city must be in (_in_area).
+    code (its issuer's: a city's, or a province's), which a ledger of one insured city must be in (_one_insured_city).
     `institutions`: the institutions table's columns (--institutions), empty without one. `others`: the
     persons file, institutions table and mapping files (sources.other_inputs), left out of a ledger folder
     and said so to `note`."""
@@ -817,9 +817,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
         _raise_first_bad(con, paths[row[0][0]], row[0][0], row[0][1], mapping, encoding, institutions, home)
     blank = _insured_blank(con) if "insuplc_admdvs" in present else 0
     if home is None:
-        _one_insured_city(con, paths, encoding, _wanted(mapping), blank)
-        if area:
-            _in_area(con, area, paths, encoding, _wanted(mapping))
+        _one_insured_city(con, paths, encoding, _wanted(mapping), blank, area)
     if blank and note is not None:
         note(f"注意 note: {insured_blank_said(blank)}")
     _missing_text(con, paths, encoding, _wanted(mapping))
@@ -967,53 +965,42 @@ def _region_city(con: duckdb.DuckDBPyConnection, home: str, home_from: str, skip
              f"{home} 只审核本地参保人员，其他地市参保人员的结算排除并计数；另给 --admdvs 可改）")
 
 
-def _in_area(con: duckdb.DuckDBPyConnection, area: str, paths: list[Path], encoding: str | None,
-             wanted: frozenset[str]) -> None:
-    """Refuse a ledger whose persons (those with an insuplc_admdvs) are all insured outside the document's own area,
-    --admdvs not given: a city's document governs its own insured persons (攀枝花 第三条：适用于我市职工医保参保人员),
-    a province's those of its cities; persons insured elsewhere are settled by the rules of the place insured
-    (A-REMOTE-SAME), and audited by this document every difference of the two places' rules would read as the
-    system's. `area`: the document's six-digit code (510400 a city, 220000 a province, 110000 a municipality)."""
-    prefix = area[:2] if area[:2] in MUNICIPALITIES or area[2:] == "0000" else area[:4]
-    cities = con.execute("SELECT _insured, count(*), min(rid) FROM ledger WHERE _insured IS NOT NULL "
-                         "GROUP BY _insured").fetchall()
-    if len(cities) != 1 or str(cities[0][0]).startswith(prefix):
-        return
-    city, n, rid = cities[0]
-    code = str(city).ljust(6, "0")
-    path = paths[rid // RID_STEP]
-    raise AuditInputError(
-        f"the ledger's persons are insured in {code} ({n:,} row{'s' if n != 1 else ''}), outside the document's area ({area}): the document "
-        f"governs its own insured persons, and one insured elsewhere is settled by the rules of the place insured "
-        f"(A-REMOTE-SAME) — audited by this document, every difference of the two places' rules would read as the "
-        f"system's. Audit it under that place's document, or give --admdvs {code} to audit it by these rules on "
-        f"purpose（清单的参保人员都不在本文件的医保区划 {area} 内：请按其参保地的规定稽核）",
-        file=str(path), row=sources.line_of(path, rid % RID_STEP, encoding, wanted), column="insuplc_admdvs",
-        unit=_unit(path))
-
-
 def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,
-                      wanted: frozenset[str], blank: int = 0) -> None:
+                      wanted: frozenset[str], blank: int = 0, area: str | None = None) -> None:
     """Refuse a ledger of persons insured in several cities unless --admdvs names the region's own: the
     document governs the region's insured persons; one insured elsewhere, treated at the region's institutions
-    (异地就医), is settled by the rules of the place insured (A-REMOTE-SAME), not by this document."""
+    (异地就医), is settled by the rules of the place insured (A-REMOTE-SAME), not by this document. So too a ledger
+    of one city outside `area`, the document's own six-digit code (510400 a city, 220000 a province: its cities,
+    110000 a municipality): a city's document governs its own insured persons (攀枝花 第三条：适用于我市职工医保参保
+    人员), and audited by it every difference of the two places' rules would read as the system's."""
     cities = con.execute("SELECT _insured, count(*), min(rid) FROM ledger WHERE _insured IS NOT NULL "
                          "GROUP BY _insured ORDER BY count(*) DESC, _insured").fetchall()
+    code = lambda city: str(city).ljust(6, "0")  # noqa: E731 - 5104 -> 510400, 11 -> 110000
+
+    def refuse(said: str, rid: int) -> NoReturn:
+        path = paths[rid // RID_STEP]
+        raise AuditInputError(said, file=str(path), row=sources.line_of(path, rid % RID_STEP, encoding, wanted),
+                              column="insuplc_admdvs", unit=_unit(path))
+
+    if len(cities) == 1 and area:
+        prefix = area[:2] if area[:2] in MUNICIPALITIES or area[2:] == "0000" else area[:4]
+        city, n, rid = cities[0]
+        if not str(city).startswith(prefix):
+            refuse(f"the ledger's persons are insured in {code(city)} ({n:,} row{'s' if n != 1 else ''}), outside the "
+                   f"document's area ({area}): the document governs its own insured persons, and one insured elsewhere "
+                   f"is settled by the rules of the place insured (A-REMOTE-SAME) — audited by this document, every "
+                   f"difference of the two places' rules would read as the system's. Audit it under that place's "
+                   f"document, or give --admdvs {code(city)} to audit it by these rules on purpose（清单的参保人员都不在"
+                   f"本文件的医保区划 {area} 内：请按其参保地的规定稽核）", rid)
     if len(cities) <= 1:
         return
-    code = lambda city: str(city).ljust(6, "0")  # noqa: E731 - 5104 -> 510400, 11 -> 110000
     shown = "; ".join(f"{code(c)}: {n:,} rows" for c, n, _ in cities[:5])
     more = f"; {len(cities) - 5} more" if len(cities) > 5 else ""
     more += f"; {blank:,} row{'s' if blank != 1 else ''} without insuplc_admdvs, taken as local" if blank else ""
-    rid = cities[1][2]
-    path = paths[rid // RID_STEP]
-    raise AuditInputError(
-        f"the ledger holds persons insured in {len(cities)} cities (insuplc_admdvs by city: {shown}{more}; the first "
-        f"row of the second is here); the audit settles the region's own insured persons by its rules, and a person "
-        f"insured elsewhere (异地就医) by the rules of the place insured: give the region's six-digit division code "
-        f"with --admdvs (e.g. --admdvs {code(cities[0][0])}), and the others are left out and counted",
-        file=str(path), row=sources.line_of(path, rid % RID_STEP, encoding, wanted), column="insuplc_admdvs",
-        unit=_unit(path))
+    refuse(f"the ledger holds persons insured in {len(cities)} cities (insuplc_admdvs by city: {shown}{more}; the first "
+           f"row of the second is here); the audit settles the region's own insured persons by its rules, and a person "
+           f"insured elsewhere (异地就医) by the rules of the place insured: give the region's six-digit division code "
+           f"with --admdvs (e.g. --admdvs {code(cities[0][0])}), and the others are left out and counted", cities[1][2])
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:

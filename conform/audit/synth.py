@@ -59,7 +59,8 @@ from conform.reference.money import FEN
 from conform.reference.policy import POLICY_IDS, Parameter, Rules
 
 POLICIES = POLICY_IDS
-# Insured-place division codes (行政区划代码) written as insuplc_admdvs and used in institution codes.
+# Insured-place division codes (行政区划代码) written as insuplc_admdvs and used in institution codes, where the region
+# file names none of its own (`admdvs:`, which `conform audit --region` takes for --admdvs: the ledger is that city's).
 ADMDVS = {"panzhihua": "510400", "nanchang": "360100", "jilin": "220100", "beijing": "110000", "zhejiang": "330100"}
 
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt",
@@ -297,7 +298,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
     rng = random.Random(f"{spec.seed}:chunk:{chunk}")
     rnd = rng.random
     rules = rules_for(spec.policy, spec.region)
-    admdvs = ADMDVS[spec.policy]
+    admdvs = rules.region_admdvs or ADMDVS[spec.policy]
     needs_tier = "requires_account" in rules.policy.eligibility
     psn_type_of = _chooser(rng, PSN_WEIGHTS)
     facility_of = _chooser(rng, FACILITY_WEIGHTS)

@@ -63,3 +63,27 @@ def test_a_clean_synthetic_ledger_audits_clean(tmp_path):
     ledger, out, result = _audit(tmp_path, "jilin", rows=800, seed=5, defect_rate=0.0)
     assert result.exit_code == 0, result.output
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["verdict"] == "clean"
+
+
+def test_a_regions_own_admdvs_is_the_synthetic_ledgers_insured_city(tmp_path):
+    """A region file naming its 医保区划 (`admdvs: 330500`, 湖州) makes synth-ledger write it as insuplc_admdvs, so that
+    `conform audit --region` of the same file (which takes it for --admdvs) audits the ledger as that city's and finds
+    the planted set — the code had been one per document (330100), and the audit refused the ledger as another
+    city's (probe s19 I)."""
+    values = (Path(__file__).resolve().parents[2] / "conform" / "fixtures" / "regions" / "zhejiang-example.yaml").read_text(
+        encoding="utf-8").split("values:", 1)[1]
+    region = tmp_path / "zj-huzhou.yaml"
+    region.write_text("name: zj-huzhou\nlabel: 浙江省某市（测试）\npolicy: zhejiang\nadmdvs: \"330500\"\nvalues:" + values,
+                      encoding="utf-8")
+    ledger = tmp_path / "zj.parquet"
+    synth_ledger(1200, "zhejiang", ledger, region=str(region), defect_rate=0.3, seed=5, workers=1)
+    con = duckdb.connect()
+    assert con.execute(f"SELECT DISTINCT insuplc_admdvs FROM read_parquet('{ledger}')").fetchall() == [("330500",)]
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "zhejiang", "--region", str(region), "--persons",
+                                       str(tmp_path / "zj.persons.jsonl"), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    planted, found = (f"read_parquet('{f}')" for f in (tmp_path / "zj.planted.parquet", out / "discrepancies.parquet"))
+    assert con.execute(f"SELECT count(*) FROM {planted}").fetchone()[0] > 20
+    assert con.execute(f"(SELECT setl_id, field FROM {planted} EXCEPT SELECT setl_id, field FROM {found}) UNION ALL "
+                       f"(SELECT setl_id, field FROM {found} EXCEPT SELECT setl_id, field FROM {planted})").fetchall() == []

@@ -177,13 +177,15 @@ MAX_VALUES = 200    # figures listed per region (a region file holds a few dozen
 NOT_RUN = ("not_applicable", "skipped")
 
 
-def region_refs(checks: list[dict]) -> tuple[dict[str, dict[str, int]], list[str]]:
+def region_refs(checks: list[dict], selected: Any = ()) -> tuple[dict[str, dict[str, int]], list[str]]:
     """The region refs (names or paths) the run's checks settled or drew under, each with how many scenarios and
     properties used it: a scenario's 地区配置 "…" step (and a counterexample's), and each property's
     extra["regions"], the region files its draws came from (conform/harness/properties/runner.py). And apart,
     in order, the refs only scenarios that must see them refused named (conform/fixtures/regions/invalid/:
-    framework violations, no figures anything was settled under)."""
-    used: dict[str, dict[str, int]] = {}
+    framework violations, no figures anything was settled under). `selected`: the run's --region files, first and
+    always (with no check, if none ran under them: a run certifying a city pins its file whatever ran)."""
+    used: dict[str, dict[str, int]] = {ref: {"scenarios": 0, "properties": 0}
+                                       for ref in list(selected or ())[:MAX_REGIONS] if isinstance(ref, str) and ref}
     refused: dict[str, None] = {}
 
     def use(ref: object, kind: str) -> None:
@@ -213,9 +215,10 @@ def region_refs(checks: list[dict]) -> tuple[dict[str, dict[str, int]], list[str
     return used, [r for r in refused if r not in used][:MAX_REGIONS]
 
 
-def regions_used(checks: list[dict]) -> list[dict]:
-    """The region configurations the run settled or drew under (region_refs), each as _region describes it."""
-    used, _ = region_refs(checks)
+def regions_used(checks: list[dict], selected: Any = ()) -> list[dict]:
+    """The region configurations the run settled or drew under, and its --region files (region_refs), each as
+    _region describes it."""
+    used, _ = region_refs(checks, selected)
     drawn = drawn_digests(checks)
     regions = _merged([_region(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
     _files(regions)
@@ -388,7 +391,7 @@ def record(run: dict, examples: dict, checks: list[dict] | None = None, document
     configurations (each with its file, SHA-256 and figures), when, by which build."""
     profile = (examples or {}).get("profile", "")
     adapter = run.get("adapter") or {}
-    used, refused_refs = region_refs(checks or [])
+    used, refused_refs = region_refs(checks or [], (run.get("selection") or {}).get("regions"))
     drawn = drawn_digests(checks or [])
     regions = _merged([_region(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
     refused = _merged([_region(ref) for ref in refused_refs])

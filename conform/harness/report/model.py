@@ -452,7 +452,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     tag_labels = {r["tag"]: f"{r['document']} {r['label'].rstrip('、. ')}" for r in matrix}
     run_view = {"adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
                 "harness_version": run.harness_version, "seed": run.seed, "started": run.started,
-                "finished": run.finished}
+                "finished": run.finished, "selection": run.selection}
     data = {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,

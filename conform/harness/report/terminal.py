@@ -142,9 +142,10 @@ def region_lines(run: RunResult) -> list[str]:
 
     checks = [{"kind": c.kind, "status": c.status, "steps": [asdict(s) for s in c.steps],
                "counterexample": c.counterexample, "extra": c.extra} for c in run.checks]
-    _, refused = certify.region_refs(checks)
+    selected = (run.selection or {}).get("regions")
+    _, refused = certify.region_refs(checks, selected)
     lines = []
-    for r in certify.regions_used(checks):
+    for r in certify.regions_used(checks, selected):
         doc = f"（{document_label(r['policy'])}）" if r.get("policy") else ""
         kind = ("无法读取或数值无效 failed to load or refused" if r.get("error") else
                 "示例，数值虚构 fictitious example" if r.get("fictitious") else "非示例 real figures")

@@ -531,6 +531,7 @@ def test_a_pharmacy_outside_pooling_is_a_settlement_the_fund_may_not_pay(tmp_pat
     example = Path(__file__).resolve().parents[1] / "conform" / "fixtures" / "regions" / "jilin-example.yaml"
     lines = example.read_text(encoding="utf-8").splitlines(keepends=True)
     region = tmp_path / "jilin-no-pharmacy.yaml"
-    region.write_text("".join(x for x in lines if not x.lstrip().startswith("ordinary.ratio.pharmacy:")), encoding="utf-8")
+    region.write_text("".join(x for x in lines if not x.lstrip().startswith("ordinary.ratio.pharmacy:"))
+                      .replace("name: jilin-example", "name: jilin-no-pharmacy"), encoding="utf-8")  # a name of its own
     _, (r,) = run("jilin", [visit("P1", "2023-02-01", "300.00", "pharmacy")], region=str(region))
     assert (r.hifp_pay, r.act_pay_dedc, r.pool_prop_selfpay, r.benefit) == (D("0.00"), D("0.00"), D("0"), "none")

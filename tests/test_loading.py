@@ -216,7 +216,8 @@ def test_region_misspelt_top_level_key(tmp_path):
 
 def test_region_implicit_date_is_read_strictly(tmp_path):
     f = tmp_path / "r.yaml"
-    f.write_text(REGION.read_text(encoding="utf-8") + "  valid_from: 2023-02-30\n", encoding="utf-8")
+    f.write_text(REGION.read_text(encoding="utf-8").replace("name: jilin-example", "name: r") + "  valid_from: 2023-02-30\n",
+                 encoding="utf-8")  # a name of its own: an example's name means the shipped file
     refused(settle(["-"], json.dumps(case(s(), policy="jilin", region=str(f)))), "valid_from", "not a date")
 
 

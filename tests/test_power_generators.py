@@ -57,14 +57,16 @@ def test_every_shipped_example_region_is_drawn_from():
 def test_a_facility_ratio_a_region_leaves_out_is_a_gap(tmp_path):
     beijing = (REGION_DIR / "beijing-example.yaml").read_text(encoding="utf-8")
     path = tmp_path / "bj.yaml"
-    path.write_text(beijing.replace('  ordinary.ratio.retiree.pharmacy: "0.85"\n', ""), encoding="utf-8")
+    path.write_text(beijing.replace('  ordinary.ratio.retiree.pharmacy: "0.85"\n', "").replace("name: beijing-example", "name: bj"),
+                    encoding="utf-8")  # each copy a name of its own: an example's name means the shipped file
     assert setting_gaps(Setting("beijing", str(path))) == ("ordinary.ratio.retiree.pharmacy",)
     unbound = tmp_path / "unbound.yaml"  # a region that does not bind: every draw would be refused
-    unbound.write_text(beijing + '  ordinary.cap: "20000"\n', encoding="utf-8")  # 北京 gives a cap per person type
+    unbound.write_text(beijing.replace("name: beijing-example", "name: unbound") + '  ordinary.cap: "20000"\n',
+                       encoding="utf-8")  # 北京 gives a cap per person type
     assert "ordinary.cap is not a value 北京 leaves to a region" in setting_gaps(Setting("beijing", str(unbound)))[0]
     later = tmp_path / "late.yaml"  # 吉林 六（一）: a region may start later than the first year drawn
     jilin = (REGION_DIR / "jilin-example.yaml").read_text(encoding="utf-8")
-    later.write_text(jilin + '  valid_from: "2024-01-01"\n', encoding="utf-8")
+    later.write_text(jilin.replace("name: jilin-example", "name: late") + '  valid_from: "2024-01-01"\n', encoding="utf-8")
     assert setting_gaps(Setting("jilin", str(later)))[0].startswith("valid_from 2024-01-01")
     assert setting_gaps(Setting("beijing", str(REGION_DIR / "beijing-example.yaml"))) == ()
 

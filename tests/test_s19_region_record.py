@@ -33,4 +33,4 @@ def test_the_certified_region_file_is_pinned_even_when_no_check_ran_under_it(tmp
     assert ours[0]["sha256"] == hashlib.sha256(region.read_bytes()).hexdigest()
     assert ours[0]["values"]["ordinary.deductible"] == "250" and not ours[0]["example"]
     assert (ours[0]["scenarios"], ours[0]["properties"]) == (0, 0)  # said as it is: nothing ran under it
-    assert f"地区配置 Region jl-tonghua（" in res.output and ours[0]["sha256"][:12] in res.output
+    assert "地区配置 Region jl-tonghua（" in res.output and ours[0]["sha256"][:12] in res.output

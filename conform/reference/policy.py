@@ -751,17 +751,26 @@ def name_region_file(ref: str) -> str:
     refused naming both: the system would be asked for one region and the record pin another."""
     region = load_region_file(ref)
     path = Path(region.path or ref).resolve()
-    try:
-        found = _region_path(region.name).resolve()
-    except PolicyError:
-        found = None
-    if found is not None and found != path:
-        raise PolicyError(f"region file {shown_path(path)}: its name {region.name!r} is already {shown_path(found)}'s "
-                          "(the name a request carries must mean one file); give this region a name of its own")
+    _check_name_free(path, region.name)
     if _NAMED_FILES.get(region.name) != path:
         _NAMED_FILES[region.name] = path
         _bind_cached.cache_clear()  # rules bound under this name before came from another file
     return region.name
+
+
+def _check_name_free(path: Path, name: str) -> None:
+    """Refuse a region file whose `name:` a region folder (or `conform run --region`) already gives to another
+    file: a shipped example's name always means the shipped file (README), and a report, a trace or a request
+    citing "地区配置 jilin-example" for another file's figures would attribute them to the wrong region. The one
+    check of `conform run`, `conform settle` and `conform audit` (load_region_file, name_region_file)."""
+    try:
+        found = _region_path(name).resolve()
+    except (PolicyError, OSError):
+        return
+    if found != path.resolve():
+        raise PolicyError(f"region file {shown_path(path)}: its name {name!r} is already {shown_path(found)}'s (a "
+                          "region's name must mean one file: requests, traces and reports name the region by it); "
+                          f"give this region a name of its own: change `name: {name}` in {shown_path(path)}")
 
 
 def forget_named_region_files() -> None:
@@ -782,6 +791,21 @@ def shadowed_by(path: Path | str) -> Path | None:
     except (OSError, PolicyError):
         return None
     return found if found.resolve() != path.resolve() else None
+
+
+def _suffix_twin(path: Path) -> Path | None:
+    """The same name's file with the other suffix beside a file of a region folder (fixtures/regions/X.yaml and
+    X.yml): a name finding both is refused by _region_path, so neither can be used by its name."""
+    if path.suffix not in REGION_SUFFIXES or _region_folder_of(path) is None:
+        return None
+    for suffix in REGION_SUFFIXES:
+        other = path.with_suffix(suffix)
+        try:
+            if suffix != path.suffix and other.is_file():
+                return other
+        except OSError:
+            pass
+    return None
 
 
 def _unknown_policy(given: str) -> str:
@@ -824,12 +848,25 @@ def _cited_value(path: Path, key: str, given: dict) -> tuple[Any, ValueCitation 
     return given["value"], (ValueCitation(article, quote) if article or quote else None)
 
 
-_QUOTED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.])")
+# A figure written in digits: whole digits, or groups of three joined by an ASCII comma (5,000), with any decimals,
+# and a 万 after it (60万元: 600000; not 万分之, a rate) multiplying it by 10000.
+_QUOTED_FIGURE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d.,])|\d+(?:\.\d+)?(?![\d.]))"
+                            r"(?:[ \u3000]?(万)(?!分之))?")
+_WAN = Decimal(10000)
 
 
 def _figures_in(quote: str) -> set[Decimal]:
-    """The figures a quoted phrase writes in digits (八百元 in words names none: nothing to compare)."""
-    return {Decimal(m) for m in _QUOTED_FIGURE.findall(quote)}
+    """The figures a quoted phrase writes in digits (八百元 in words names none: nothing to compare): 5,000 is one
+    figure, 5000; 60万 is 600000 and 1.5万 15000 (exact: Decimal, never a float)."""
+    found = set()
+    for digits, wan in _QUOTED_FIGURE.findall(quote):
+        n = Decimal(digits.replace(",", ""))
+        if wan:
+            n *= _WAN
+            if n == n.to_integral_value():  # 1.5万: 15000, not 15000.0, as the message names it
+                n = n.quantize(Decimal(1))
+        found.add(n)
+    return found
 
 
 def _states(value: Any, named: set[Decimal]) -> bool:
@@ -882,11 +919,13 @@ def _region_source(path: Path, given: Any) -> RegionSource:
     return RegionSource(**got)
 
 
-def load_region_file(ref: str) -> RegionConfig:
+def load_region_file(ref: str, check_name: bool = True) -> RegionConfig:
     """Read a region file given by name in conform/fixtures/regions/ (conform's own) or fixtures/regions/ (the working folder's) or by path.
 
     Read with the strict loader (every scalar text, no aliases, bounded depth and size) and checked
-    key by key, so a misspelt top-level key (`exmaple:`) is an error rather than ignored.
+    key by key, so a misspelt top-level key (`exmaple:`) is an error rather than ignored. A file given by its path
+    whose `name:` a region folder gives another file is refused (_check_name_free) unless `check_name` is False
+    (check_region, which checks the content alone).
     """
     path = _region_path(ref)
     data = _read_region(path)
@@ -911,18 +950,25 @@ def load_region_file(ref: str) -> RegionConfig:
                           f"rename the file to {data['name']}{path.suffix}")
     if data["policy"] not in POLICY_IDS:
         raise PolicyError(f"region file {path}: {_unknown_policy(data['policy'])}")
+    if folder is None and check_name:  # a file given by its path: its name must not be another file's
+        _check_name_free(path, data["name"])
     if not isinstance(data["values"], dict):
         raise PolicyError(f"region file {path}: `values` must be a mapping of parameter to value")
+    policy = load_policy(data["policy"])
     values, citations = {}, {}
     for k, v in data["values"].items():
         if not isinstance(k, str):
             raise PolicyError(f"region file {path}: values: {k!r} is not a parameter name")
+        if not isinstance(v, str) and policy.requirement_for(k) is None:
+            # a key the policy does not leave to a region is reported as such whatever its value's shape (a list,
+            # nothing, a cited figure): the message a text value gets from bind, naming region and file
+            _region_param(policy, k, v, f"region {data['name']} (file {path})")
         if isinstance(v, dict):  # {value, article, quote}: the figure with where the region's document says it
             v, cited = _cited_value(path, k, v)
             if cited is not None:
                 citations[k] = cited
         if isinstance(v, list):  # a list is a value only where the key is one (unit `facilities`): kept as its text
-            v = _listed_value(path, k, v, load_policy(data["policy"]).requirement_for(k))
+            v = _listed_value(path, k, v, policy.requirement_for(k))
         if not isinstance(v, str):
             raise PolicyError(f"region file {path}: values: {k}: expected a value (or value, article, quote), not "
                               f"{'nothing' if v is None else type(v).__name__}")
@@ -933,7 +979,7 @@ def load_region_file(ref: str) -> RegionConfig:
         raise PolicyError(f"region file {path}: `example` must be true or false, got {example!r}")
     admdvs = data.get("admdvs")
     if admdvs is not None:
-        _check_region_admdvs(path, admdvs, load_policy(data["policy"]))
+        _check_region_admdvs(path, admdvs, policy)
     return RegionConfig(
         admdvs=admdvs,
         name=data["name"],
@@ -1114,18 +1160,25 @@ def check_region(ref: str | Path) -> RegionCheck:
         path = _region_path(ref)
     except PolicyError as e:
         return RegionCheck(ref, errors=(str(e),))
+    twin = _suffix_twin(path)
+    # the name finds neither file of the pair: `conform settle` and `conform run` refuse it ("both … exist")
+    clash = [] if twin is None else [f"region file {shown_path(path)}: {shown_path(twin)} exists too, so the region "
+                                     f"name {path.stem!r} would mean either and is refused; keep one of them "
+                                     "(delete or rename the other)"]
     warnings = []
     hidden_by = shadowed_by(path)
     if hidden_by is not None:
         warnings.append(f"region file {path}: the name {path.stem!r} means {hidden_by} (conform's own folder is "
                         f"searched first), never this file; rename this file and its `name:`")
     try:
-        region = load_region_file(str(path))
+        # a file given by its path under another file's name is refused where the name is used (name_region_file,
+        # after this check in `conform run`; load_region_file in settle and audit), not for its content here
+        region = load_region_file(str(path), check_name=False)
     except PolicyError as e:
-        return RegionCheck(ref, str(path), errors=(str(e),), warnings=tuple(warnings))
+        return RegionCheck(ref, str(path), errors=(*clash, str(e)), warnings=tuple(warnings))
     policy = load_policy(region.policy)
     where = _region_where(region)
-    errors, supplied = [], {}
+    errors, supplied = clash, {}
     for key, raw in region.values.items():
         try:
             supplied[key] = _region_param(policy, key, raw, where, region.cite(key))

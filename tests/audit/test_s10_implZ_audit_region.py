@@ -25,7 +25,8 @@ def test_the_audit_summary_pins_its_region_file(tmp_path):
     ledger.write_text(f"{HEADER}\nT1,P9,1201,2023-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n", encoding="utf-8")
     city = tmp_path / "city.yaml"  # the example's figures as a city's own file (not an example)
     city.write_text((REGION_DIR / "panzhihua-example.yaml").read_text(encoding="utf-8")
-                    .replace("example: true", "example: false"), encoding="utf-8")
+                    .replace("example: true", "example: false").replace("name: panzhihua-example", "name: city"),
+                    encoding="utf-8")  # a name of its own: an example's name means the shipped file
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "panzhihua", "--region", str(city),
                                   "--out", str(out)])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 from openpyxl import load_workbook
 
@@ -39,7 +38,8 @@ def test_the_report_reads_once_what_its_examples_share(tmp_path):
     persons = tmp_path / "persons.jsonl"
     persons.write_text(json.dumps({"psn_no": "Q", "acct_balance": "500.00"}) + "\n", encoding="utf-8")
     region = tmp_path / "my-region.yaml"
-    shutil.copy(REGION_DIR / "panzhihua-example.yaml", region)
+    region.write_text((REGION_DIR / "panzhihua-example.yaml").read_text(encoding="utf-8")
+                      .replace("name: panzhihua-example", "name: my-region"), encoding="utf-8")
     out = tmp_path / "out"
     code, s = audit([str(ledger)], "panzhihua", str(region), str(persons), out=out)
     assert code == 1 and "A-AUDIT-ACCT-USED" in {a["id"] for a in s["assumptions"]}

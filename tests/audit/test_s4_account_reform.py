@@ -30,7 +30,8 @@ ROWS = ["S1,Z,1101,2022-09-01,11,tertiary,1000.00,201.00,800.00,0.00,800.00",  #
 def _files(tmp_path: Path) -> tuple[Path, Path, Path]:
     text = (REGIONS / "zhejiang-example.yaml").read_text(encoding="utf-8")
     region = tmp_path / "zhejiang-early.yaml"
-    region.write_text(text.replace("values:\n", 'values:\n  valid_from: "2022-07-01"\n', 1), encoding="utf-8")
+    region.write_text(text.replace("values:\n", 'values:\n  valid_from: "2022-07-01"\n', 1)
+                      .replace("name: zhejiang-example", "name: zhejiang-early"), encoding="utf-8")
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
     persons = tmp_path / "persons.jsonl"

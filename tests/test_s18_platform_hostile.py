@@ -78,6 +78,18 @@ class Hostile(vb.Vendor):
             out["setlinfo"]["medfee_sumamt"] = "1.00"          # the answer of another total
         if MODE == "wrong_psn" and infno in ("2206", "2207"):
             out["setlinfo"]["psn_no"] = "OTHER-0001"            # the answer about another person
+        if MODE == "optional_nulls":  # s19 probe H: unset optional fields given as JSON null, as real answers do
+            if infno == "9001":
+                out["signinoutb"]["sign_time"] = None
+            if infno in ("2206", "2207", "2208"):
+                out["setlinfo"].update(act_pay_dedc=None, psn_part_amt=None, balc=None, clr_optins=None)
+                for row in out.get("setldetail") or ():
+                    row["setl_proc_info"] = None
+                out["setldetail"] = [*(out.get("setldetail") or ()), {"fund_pay_type": "610100", "fund_payamt": "0.00",
+                                                                       "setl_proc_info": None}]
+            if infno == "5206":
+                out["cuminfo"] = [{**r, "insutype": None} if r.get("insutype") == "310" else r for r in out["cuminfo"]]
+                out["warn_msg"] = None
         if MODE == "cum_multi_insutype" and infno == "5206":
             # a real platform lists every insurance type the person has: 320 (公务员医疗补助) rows after the 310
             # ones, with the same cum_type_codes and other figures
@@ -199,6 +211,16 @@ def skip_unless_in_force() -> None:
 
 
 # D1 ------------------------------------------------------------------------------------------------------------
+def test_optional_fields_given_as_null_are_absent_not_wrong_types():
+    # every figure right; the unset optional fields of 9001, 2206/2207/2208 (act_pay_dedc, psn_part_amt, balc, an extra
+    # field, setldetail's setl_proc_info, a zero 医疗救助 row) and 5206 (insutype) given as null: before, 'wrong_type …
+    # None is not valid under any of the given schemas' on each, exit 3 (s19 probe H)
+    run, code = run_against("optional_nulls")
+    assert code == 0 and not by_status(run, "error") and not by_status(run, "failed"), \
+        [(c.name, c.message) for c in run.checks if c.status in ("error", "failed")][:3]
+    assert by_status(run, "passed")
+
+
 def test_a_system_refusing_every_reversal_is_never_conformant():
     run, code = run_against("refuse_2208")
     errors = by_status(run, "error")

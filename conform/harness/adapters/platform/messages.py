@@ -28,6 +28,18 @@ ZERO = Decimal("0.00")
 
 SETLINFO_AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
                     "psn_part_amt", "acct_pay", "psn_cash_pay")
+def nulls_absent(value: Any) -> Any:
+    """An answer's `output` with every field given as JSON null left out: the platform's answers give an unset field
+    as null as often as "" or not at all, and an optional one (act_pay_dedc, balc, a setldetail row's
+    setl_proc_info, a 5206 row's insutype) so given is absent, as "" is; a required one so given is then missing,
+    named as such. A null inside a list stays (it is no field). Depth is bounded by the decoder (amounts.decode)."""
+    if isinstance(value, dict):
+        return {k: nulls_absent(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [nulls_absent(v) for v in value]
+    return value
+
+
 # setlinfo figures the platform's own setlinfo leaves optional (实际支付起付线, 个人负担总金额: 是否必填 blank): an
 # answer without one is no error; the figure is left out of what the adapter reports, as `balc` and the route
 # split are when a system does not give them.

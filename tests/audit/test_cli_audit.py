@@ -384,7 +384,8 @@ def test_a_report_on_an_example_region_says_its_figures_are_invented(tmp_path):
     assert "数值为虚构" in (out / "audit.html").read_text(encoding="utf-8")
     real = tmp_path / "real.yaml"  # the same values, as a city's own file would give them
     real.write_text((REGION_DIR / "panzhihua-example.yaml").read_text(encoding="utf-8")
-                    .replace("example: true", "example: false"), encoding="utf-8")
+                    .replace("example: true", "example: false").replace("name: panzhihua-example", "name: real"),
+                    encoding="utf-8")  # a name of its own: an example's name means the shipped file
     r = _run(_ledger(tmp_path), "--policy", "panzhihua", "--region", real, "--out", tmp_path / "out2")
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "out2" / "summary.json").read_text(encoding="utf-8"))["region_example"] is False

@@ -122,7 +122,7 @@ def test_an_uncovered_pharmacy_purchase_is_not_pooled_and_counts_toward_no_deduc
     kept = [line for line in lines if not line.lstrip().startswith("ordinary.ratio.pharmacy:")]
     assert len(kept) == len(lines) - 1
     region = tmp_path / "jilin-no-pharmacy.yaml"
-    region.write_text("".join(kept), encoding="utf-8")
+    region.write_text("".join(kept).replace("name: jilin-example", "name: jilin-no-pharmacy"), encoding="utf-8")
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,act_pay_dedc,hifp_pay\n"
                       "P1,A,1101,2023-02-01,41,pharmacy,300.00,0.00,0.00\n"

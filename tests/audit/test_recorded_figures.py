@@ -87,15 +87,19 @@ def test_cash_without_the_account_payment_is_not_audited_and_says_so(tmp_path):
     assert "A-AUDIT-CASH-NO-ACCT" in {a["id"] for a in s["assumptions"]}
 
 
-def test_a_settlement_without_a_time_comes_before_its_reversal_at_midnight(tmp_path):
-    # S1 has no setl_time (it comes first on its date, A-AUDIT-ORDER); R1, listed before it, is stamped
-    # 00:00:00 the same day: the reversal follows its settlement, nothing is refused
+def test_a_reversal_at_midnight_listed_before_its_untimed_settlement_is_named_with_the_way_out(tmp_path):
+    # S1 has no setl_time; R1, listed before it, is stamped 00:00:00 the same day — a lost time, which orders nothing
+    # (docs/audit.md §1): the two go in the export's order, which puts the reversal first, refused as for two blank
+    # times (above). (Before s19 a blank time sorted before a 00:00:00 one whatever the export said: this was taken,
+    # and the export's own order, settlement at 00:00:00 then its blank-time reversal, refused — s19 probe G;
+    # test_s11_implD_midnight_time.py.)
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("setl_id,psn_no,psn_type,setl_date,setl_time,med_type,facility,medfee_sumamt,init_setl_id,hifp_pay\n"
                       "R1,A,1101,2023-03-01,2023-03-01 00:00:00,11,tertiary,-500.00,S1,-150.00\n"
                       "S1,A,1101,2023-03-01,,11,tertiary,500.00,,150.00\n", encoding="utf-8")
-    code, s = audit([str(ledger)], "panzhihua", "panzhihua-example", None, write=False)
-    assert (code, s["reversals"], s["discrepancies_by_field"]) == (0, 1, {"hifp_pay": 0})
+    with pytest.raises(AuditInputError, match=r"line 2, column init_setl_id: reverses 'S1', which the export lists "
+                                              r"after it on the same date; without setl_time .* export setl_time"):
+        audit([str(ledger)], "panzhihua", "panzhihua-example", None, write=False)
 
 
 def test_a_refused_amount_is_shown_as_written_in_yuan(tmp_path):

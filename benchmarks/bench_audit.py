@@ -138,6 +138,8 @@ def run_child(args: dict, env: dict[str, str] | None = None) -> dict:
     wall = time.perf_counter() - t
     if p.returncode not in (0, 1):
         raise RuntimeError(f"audit ({args['engine']}) exited {p.returncode}:\n{stderr[-3000:]}")
+    if not stdout.strip():  # an exception before the summary (exit 1 as a traceback): say it, not an IndexError
+        raise RuntimeError(f"audit ({args['engine']}) printed no summary, exit {p.returncode}:\n{stderr[-3000:]}")
     res = json.loads(stdout.strip().splitlines()[-1])
     res["wall_s"] = wall
     res["peak_rss_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
@@ -165,6 +167,7 @@ def systematic(ledger: Path, rows: int, region: str, work: Path) -> tuple[Path, 
         elif k == "ordinary.deductible.in_service":
             values[k] = str(Decimal(values[k]) - 100)
     path = work / f"{region}-off.yaml"
+    doc["name"] = path.stem  # a name of its own: an example's name means the shipped file (policy.py)
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     return part, str(path)
 

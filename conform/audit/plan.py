@@ -514,16 +514,9 @@ _TOTALS_READINGS = (f"(CASE WHEN d.base_status = 'ordinary' AND od.rid IS NOT NU
 
 
 def _undecided(k: int) -> str:
-    """Row `o` and the k-th after it share a day and no setl_time orders them: either has none (or a midnight one,
-    `ut`), or both the same."""
+    """Row `o` and the k-th after it share a day and no setl_time orders them: either has none (a blank one, or a lost
+    time of exactly 00:00:00, which ledger._stored keeps as none), or both the same."""
     return (f"(o.d{k} = o.setl_date AND (o.ut IS NULL OR o.t{k} IS NULL OR o.t{k} = o.ut))")
-
-
-# A setl_time of exactly 00:00:00 is a lost time (a date cast to a datetime, a manual 补录), not midnight: for whether a
-# setl_time orders two rows of a day it counts as none (A-AUDIT-ORDER). The ledger stores it as none already
-# (ledger._stored: so it sorts with the day's blank ones, in the export's order, and the reversal checks agree); this
-# keeps the plan's reading of it whatever the table holds. As settle_ref._undecided.
-_UNTIMED = "CASE WHEN l.setl_time = DATE_TRUNC('day', l.setl_time) THEN NULL ELSE l.setl_time END"
 
 
 # A-AUDIT-ORDER, for the rows of the plan's persons that differ: the ledger rows at or after the first one in their
@@ -539,7 +532,7 @@ _W_TIE = "PARTITION BY o.psn_no, o.fy ORDER BY o.setl_date, o.setl_time NULLS FI
 ORD_PERSONS = "SELECT DISTINCT l.psn_no FROM differing d JOIN ledger l ON l.rid = d.rid WHERE d.route = 'plan'"
 ORDER_TIES = f"""
   ord_rows AS (
-    SELECT l.rid, l.psn_no, l.setl_id, l.init_setl_id, l.setl_date, l.setl_time, {_UNTIMED} AS ut,
+    SELECT l.rid, l.psn_no, l.setl_id, l.init_setl_id, l.setl_date, l.setl_time, l.setl_time AS ut,
       EXTRACT(YEAR FROM COALESCE(s.setl_date, l.setl_date)) AS fy
     FROM ledger l LEFT JOIN {REVERSED_SETTLEMENTS} s ON s.setl_id = l.init_setl_id
     WHERE l.psn_no IN (SELECT psn_no FROM ord_persons)),

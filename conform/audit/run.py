@@ -465,18 +465,18 @@ def _months_absent(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[tup
     empty: list[str] = []
     gaps: dict[int, int] = {}
     for (y0, m0), (y1, m1) in zip(months, months[1:]):
+        between: list[tuple[int, int]] = []
         y, m = (y0 + 1, 1) if m0 == 12 else (y0, m0 + 1)
         while (y, m) < (y1, m1):
-            empty.append(f"{y:04d}-{m:02d}")
+            between.append((y, m))
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        empty += [f"{y:04d}-{m:02d}" for y, m in between]
         if min(rows[(y0, m0)], rows[(y1, m1)]) < MONTH_ROWS_EXPECTED:
             continue
-        y, m = (y0 + 1, 1) if m0 == 12 else (y0, m0 + 1)
-        while (y, m) < (y1, m1):
-            missing.append(f"{y:04d}-{m:02d}")
+        missing += [f"{y:04d}-{m:02d}" for y, m in between]
+        for y, m in between:
             if y == y1 and y not in gaps and (y, m) > min(k for k in months if k[0] == y):
                 gaps[y] = m  # rows of its year before and after it: the later ones rest on it
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     con.execute("CREATE OR REPLACE TABLE ledger_gaps (yr SMALLINT, gap_mo SMALLINT)")
     if gaps:
         con.executemany("INSERT INTO ledger_gaps VALUES (?, ?)", sorted(gaps.items()))

@@ -500,15 +500,14 @@ def _order_doubts(rows: list[tuple]) -> set[str]:
 
 def _undecided(a: tuple, b: tuple) -> bool:
     """Rows a and b share a day and no setl_time orders them (either has none, or both the same). A time of exactly
-    00:00:00 is a lost one (a date cast to a datetime), not midnight: it orders nothing (plan._UNTIMED)."""
+    00:00:00 is a lost one (a date cast to a datetime), not midnight: it orders nothing (ledger._stored keeps it as none)."""
     ta, tb = _timed(a), _timed(b)
     return a[3] == b[3] and (ta is None or tb is None or ta == tb)
 
 
 def _timed(r: tuple):
-    """Row r's setl_time, None where it has none or it is exactly 00:00:00."""
-    t = r[19] if len(r) > 19 else None
-    return None if t is None or (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0) else t
+    """Row r's setl_time, None where it has none (a lost time of exactly 00:00:00 is stored as none: ledger._stored)."""
+    return r[19] if len(r) > 19 else None
 
 
 def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: int, acct: int | None,

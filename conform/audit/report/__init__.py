@@ -511,9 +511,10 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             data = rollups.collect(con, fund_field="fund_pay_sumamt" if "fund_pay_sumamt" in audited
                                    and "hifp_pay" not in audited else "hifp_pay")
             totals = data["totals"]
+            # every month with no row (months_absent, the warned ones, is a part of it; a summary written before
+            # months_without_rows has those alone)
             data["by_month"] = rollups.every_month(data["by_month"], summary.get("period"),
-                                                   [*(summary.get("months_absent") or ()),
-                                                    *(summary.get("months_without_rows") or ())])
+                                                   summary.get("months_without_rows", summary.get("months_absent")))
             kind, _, code = _verdict(summary, totals)
             _parquet(con, tmp / "discrepancies.parquet")
             _csv(con, tmp / "discrepancies.csv")

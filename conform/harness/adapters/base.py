@@ -36,6 +36,7 @@ UNSENDABLE_KINDS = {"remote": "异地就医 remote visit", "exclusion": "不予�
 
 SETLINFO_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
                    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay")
+SETLINFO_AMOUNTS = tuple(f for f in SETLINFO_FIELDS if f != "pool_prop_selfpay")  # the amounts (all but the ratio)
 # The fund payment split by route (the harness's extension, docs/connect-your-system.md): a system may leave it out
 # (no platform message carries it); the scenarios and the properties compare it only where the system reports it,
 # and check hifp_pay, all routes together, either way.

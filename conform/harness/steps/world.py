@@ -17,7 +17,7 @@ from conform.reference.money import fmt, fmt_ratio
 from conform.reference.policy import PolicyError, bind_cached
 
 from ..adapters import Adapter, NotApplicable, SettlementRefused, Subject
-from ..adapters.base import ROUTE_SPLIT, SETLINFO_FIELDS
+from ..adapters.base import ROUTE_SPLIT, SETLINFO_AMOUNTS
 from ..adapters.reference import ReferenceAdapter
 from ..generators import chosen_regions
 from ..plugin import MismatchError
@@ -42,10 +42,6 @@ class OtherFigures(NotApplicable):
         Exception.__init__(self, f"not applicable: 本次按 --region {'、'.join(chosen)} 认证{policy}的数值，此场景按"
                                  f"{written}编写 the run certifies {', '.join(chosen)}; this scenario is written under "
                                  "other figures (run without --region to check a system that takes them)")
-
-
-# The amounts of an answer a reversal gives back (all but the ratio).
-SETLINFO_AMOUNTS = tuple(f for f in SETLINFO_FIELDS if f != "pool_prop_selfpay")
 
 
 class UnreportedSplit(NotApplicable):

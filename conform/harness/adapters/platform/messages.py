@@ -17,6 +17,7 @@ from typing import Any
 from conform.reference.case import Settlement
 
 from ... import evidence
+from ..base import SETLINFO_AMOUNTS
 from ..wire import WireError, got
 from . import amounts
 from .config import PlatformConfig
@@ -26,8 +27,7 @@ INSUTYPE_EMPLOYEE = "310"   # 职工基本医疗保险
 RATIO = Decimal("0.0001")
 ZERO = Decimal("0.00")
 
-SETLINFO_AMOUNTS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "fund_pay_sumamt",
-                    "psn_part_amt", "acct_pay", "psn_cash_pay")
+
 def nulls_absent(value: Any) -> Any:
     """An answer's `output` with every field given as JSON null left out: the platform's answers give an unset field
     as null as often as "" or not at all, and an optional one (act_pay_dedc, balc, a setldetail row's

@@ -136,7 +136,7 @@ def test_a_two_second_budget_stops_in_time_and_reports_the_examples_tried(capfd)
     examples per property, 10–70 s each, so finishing near 2 s shows the budget at work."""
     started = time.monotonic()
     ex = execute_detailed(policies=("beijing",), tag="conform_property", paths=(PROPERTY_TESTS,),
-                          extra_args=("--thorough", "--conform-budget", "2s", "--conform-seed", "11"))
+                          extra_args=("--conform-thorough", "--conform-budget", "2s", "--conform-seed", "11"))
     wall = time.monotonic() - started
     run = ex.run
     props = [c for c in run.checks if c.kind == "property"]
@@ -171,7 +171,7 @@ def test_conform_run_budget_implies_thorough_and_reaches_the_properties(monkeypa
     result = CliRunner().invoke(run_module.run_command, ["--budget", "90s", "--format", "json",
                                                          "--out", str(tmp_path / "out"), "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert "--thorough" in seen["args"]
+    assert "--conform-thorough" in seen["args"]
     i = seen["args"].index("--conform-budget")
     assert seen["args"][i + 1] == "90s"
 
@@ -197,7 +197,7 @@ def test_against_the_reference_the_differential_properties_get_no_share():
             seen["items"] = len(session.items)
 
     execute_detailed(policies=("beijing",), tag="conform_property", paths=(PROPERTY_TESTS,), plugins=(Peek(),),
-                     extra_args=("--thorough", "--conform-budget", "1s", "--collect-only"))
+                     extra_args=("--conform-thorough", "--conform-budget", "1s", "--collect-only"))
     differential = sum(1 for p in load().values() if p.differential and "beijing" in p.policies)
     assert differential >= 1 and seen["items"] > differential
     assert seen["planned"] == seen["items"] - differential

@@ -175,9 +175,9 @@ def test_each_defective_variant_is_caught(defect, defect_runs):
 def run_feature(path: Path, adapter: str | None) -> subprocess.CompletedProcess:
     """pytest-bdd over one pasted counterexample (instead of features/), in a fresh process."""
     cmd = [sys.executable, "-m", "pytest", str(CONFORMANCE / "test_features.py"), "-q", "-p", "no:randomly",
-           "-p", "no:cacheprovider", "--no-header", "-rN"]
+           "-p", "no:cacheprovider", "-p", "no:conform", "--no-header", "-rN"]  # the harness plugin alone, no gate
     if adapter:
-        cmd += ["--adapter", adapter]
+        cmd += ["--conform-adapter", adapter]
     env = {**os.environ, "CONFORM_FEATURES": str(path)}
     env.pop("CONFORM_EXTRA_FEATURES", None)
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -313,13 +313,13 @@ def test_conform_run_passes_thorough_and_seed_to_the_properties(monkeypatch, tmp
     monkeypatch.setattr(run_module, "execute_detailed", fake)
     result = CliRunner().invoke(run_module.run_command, ["--thorough", "--seed", "7", "--format", "json",
                                                          "--out", str(tmp_path / "out"), "--no-progress"])
-    assert "--thorough" in seen["args"], result.output
+    assert "--conform-thorough" in seen["args"], result.output
     i = seen["args"].index("--conform-seed")
     assert seen["args"][i + 1] == "7"
 
 
 def test_thorough_flag_selects_the_thorough_profile_and_is_recorded():
-    run = run_properties(None, ("beijing",), ("account_use",), "--thorough", "--conform-examples", "3")
+    run = run_properties(None, ("beijing",), ("account_use",), "--conform-thorough", "--conform-examples", "3")
     assert run.examples["profile"] == "thorough" and run.examples["max_examples"] == 3
     assert [c.extra["examples"] for c in run.checks] == [3]
 
@@ -351,7 +351,7 @@ def test_thorough_batches_in_process_and_shrink_to_one_minimal_year():
     failure still shrinks to one year of two visits of a few fen (the smallest the bug shows in)."""
     run, _ = execute(adapter="python:test_properties_meta:InProcessTwin", policies=("nanchang",),
                      tag="conform_property", paths=(PROPERTY_TESTS,),
-                     extra_args=("--thorough", "--conform-examples", "40", "--conform-seed", SEED, "-k", "test_deductible"))
+                     extra_args=("--conform-thorough", "--conform-examples", "40", "--conform-seed", SEED, "-k", "test_deductible"))
     (c,) = run.checks
     assert c.status == "failed", c.message[:300]
     assert c.extra["items"] > c.extra["examples"]  # batches: more person-years than Hypothesis examples

@@ -150,3 +150,53 @@ def test_the_plugin_collects_the_suite_from_the_projects_venv(installed):
     assert "tests/test_own.py::test_own" in ids  # the vendor's own test, beside the suite
     assert all(i.startswith("tests/") or "conform/harness/conformance/" in i for i in ids), \
         [i for i in ids if not i.startswith("tests/") and "conformance" not in i][:5]
+
+
+def test_the_default_build_carries_the_commit_through_the_sdist(installed):
+    """Plain `uv build` builds the wheel from the unpacked sdist, where there is no .git: the wheel recorded
+    {"git_commit": "", "dirty": false} — a certificate pinning no commit and claiming a clean tree (probe s20 L).
+    The sdist carries the build.json written from the checkout, and the wheel keeps it."""
+    import tarfile
+
+    bindir, work = installed
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    if not head:
+        pytest.skip("not a git checkout")
+    site = next((bindir.parent / "lib").glob("python3*/site-packages"))
+    built = json.loads((site / "conform" / "harness" / "_data" / "build.json").read_text(encoding="utf-8"))
+    assert built["git_commit"] == head and isinstance(built["dirty"], bool), built
+    (sdist,) = (work.parent / "dist").glob("conform-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("/conform/harness/_data/build.json"))
+        assert json.loads(tar.extractfile(member).read())["git_commit"] == head
+
+
+def test_a_build_where_no_commit_is_known_says_unknown_not_clean(installed, tmp_path, monkeypatch):
+    """A wheel built from a tree with neither .git nor a build.json: the commit is unknown, and so is whether the
+    tree was clean (dirty: null); the report then says 不可用 rather than pinning nothing as clean."""
+    import tarfile
+    import zipfile
+
+    from wheel_env import UV, clean_env
+
+    from conform.harness import resources
+    from conform.harness.report import certify
+
+    _, work = installed
+    (sdist,) = (work.parent / "dist").glob("conform-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        tar.extractall(tmp_path, filter="data")
+    (src,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    (src / "conform" / "harness" / "_data" / "build.json").unlink(missing_ok=True)
+    env = {**clean_env(), "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    subprocess.run([UV, "build", "--wheel", "-o", str(tmp_path / "dist"), str(src)], check=True,
+                   capture_output=True, timeout=300, env=env)
+    (wheel,) = (tmp_path / "dist").glob("conform-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        built = json.loads(z.read("conform/harness/_data/build.json"))
+    assert built == {"git_commit": "", "dirty": None}
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    (bundled / "build.json").write_text(json.dumps(built), encoding="utf-8")
+    monkeypatch.setattr(resources, "BUNDLED", bundled)
+    assert certify._built_from() == ""  # the xlsx and html then say 不可用 not available

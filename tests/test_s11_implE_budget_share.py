@@ -149,7 +149,7 @@ def test_every_property_gets_its_share_against_a_slow_defective_system(monkeypat
     server = SampleServer(defect="rounding_truncate").start()
     try:
         run, _ = execute(adapter=server.url, policies=("zhejiang",), paths=(CONFORMANCE / "test_properties.py",),
-                         extra_args=("--thorough", "--conform-seed", "7", "--conform-budget", f"{BUDGET:g}s"),
+                         extra_args=("--conform-thorough", "--conform-seed", "7", "--conform-budget", f"{BUDGET:g}s"),
                          plugins=(clock,))
     finally:
         server.stop()

@@ -57,7 +57,7 @@ def test_the_stateful_property_ends_its_budget_round_without_a_harness_error(mon
     # example is begun with the share spent, whatever examples Hypothesis draws in this process
     monkeypatch.setattr(runner, "FILL", 3.0)
     run, _ = execute(policies=("nanchang",), paths=(CONFORMANCE / "test_properties.py",), plugins=(clock,),
-                     extra_args=("--thorough", "--conform-seed", str(seed), "--conform-budget", "2s", "-k", "stateful"))
+                     extra_args=("--conform-thorough", "--conform-seed", str(seed), "--conform-budget", "2s", "-k", "stateful"))
     [check] = [c for c in run.checks if c.kind == "property"]
     assert check.status == "passed", (check.status, check.message)
     assert any(spent), "no example was begun past the round's deadline: the test did not reach what it tests"

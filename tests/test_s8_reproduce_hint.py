@@ -21,7 +21,7 @@ def _failed_deductible(front_end: str) -> tuple[str, str]:
     # the twin charges 南昌's deductible (四（二）1: 起付线 600 a year) on every visit: the property fails
     with SampleServer(defect="deductible_per_visit") as twin:
         run, _ = execute(adapter=twin.url, policies=("nanchang",), tag="conform_property",
-                         extra_args=("--thorough", "--conform-budget", "3s", "--conform-seed", "3",
+                         extra_args=("--conform-thorough", "--conform-budget", "3s", "--conform-seed", "3",
                                      "--conform-shrink-seconds", "0.1", "-k", "test_deductible",
                                      "--conform-front-end", front_end),
                          paths=PROPS)
@@ -90,8 +90,8 @@ def test_the_hint_never_shows_credentials():
         def getoption(self, name, default=None):
             return getattr(self.option, name, default)
 
-    system = _system(Config(adapter="https://vendor:s3cret@sut.example/api?token=abc&x=1", adapter_config="c.toml"))
+    system = _system(Config(conform_adapter="https://vendor:s3cret@sut.example/api?token=abc&x=1", conform_config="c.toml"))
     hint = reproduce(PropertySettings("ci", 5, front_end="run", system=system), 5)
     assert "s3cret" not in hint and "abc" not in hint and "sut.example/api" in hint and "--config c.toml" in hint
-    assert reproduce(PropertySettings("ci", 5, front_end="run", system=_system(Config(adapter="reference"))), 5) \
+    assert reproduce(PropertySettings("ci", 5, front_end="run", system=_system(Config(conform_adapter="reference"))), 5) \
         == "conform run --seed 5"

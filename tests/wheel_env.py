@@ -19,10 +19,12 @@ def clean_env() -> dict:
 
 
 def installed_wheel(base: Path, venv: Path) -> Path:
-    """Build the wheel under `base`/dist and install it into a new venv at `venv`; returns the venv's bin/."""
+    """Build the wheel under `base`/dist and install it into a new venv at `venv`; returns the venv's bin/.
+    Built as plain `uv build` builds it (the sdist, then the wheel from the unpacked sdist), the way a vendor's
+    release job does: the sdist is left beside the wheel."""
     assert UV, "uv is needed to build the wheel (pip install uv)"
     dist = base / "dist"
-    subprocess.run([UV, "build", "--wheel", "-o", str(dist), str(ROOT)], check=True, capture_output=True,
+    subprocess.run([UV, "build", "-o", str(dist), str(ROOT)], check=True, capture_output=True,
                    timeout=300, env=clean_env())
     wheel = next(dist.glob("conform-*.whl"))
     subprocess.run([UV, "venv", "-q", str(venv)], check=True, capture_output=True, timeout=120, env=clean_env())

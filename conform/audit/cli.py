@@ -250,6 +250,12 @@ def _internal(e: BaseException) -> str:
             "please report it, with the command line and this message")
 
 
+# How to get the Spark engine, said alike by --help, the error when pyspark is missing and docs/audit.md: the extra
+# is conform's own, on no package index (`pip install conform[spark]` finds nothing), so from a clone or the wheel file.
+SPARK_INSTALL = ("Java 17 and the spark extra: in a clone `uv sync --extra spark`; installed from the wheel, the "
+                 "wheel file with the extra, `pip install 'conform-<version>-py3-none-any.whl[spark]'`")
+
+
 @click.command("audit")
 @click.argument("ledger", nargs=-1, required=True)
 @click.option("--policy", required=True, type=click.Choice(POLICY_IDS), help="The document the ledger is settled under.")
@@ -259,7 +265,7 @@ def _internal(e: BaseException) -> str:
               help="Institutions table (fixmedins_code + facility or hosp_lv) for ledgers that carry only fixmedins_code.")
 @click.option("--map", "mapping", multiple=True, help="Column/code mapping: a TOML/YAML file or src=dst (repeatable).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
-              help="duckdb (embedded) or spark (`uv sync --extra spark`, Java 17).")
+              help=f"duckdb (embedded) or spark ({SPARK_INSTALL}).")
 @click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL, or sc://host:port (Spark Connect).")
 @click.option("--encoding", default=None,
               help="Encoding of CSV/JSON lines ledger files (default: UTF-8, else GBK/GB18030 detected; UTF-16 by its "
@@ -324,7 +330,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
         click.echo(_memory_message(oom, memory_limit) if oom is not None else f"conform: error: {e}", err=True)
         sys.exit(EXIT_INPUT)
     except ImportError as e:
-        click.echo(f"conform: error: {e} (the Spark engine needs `pip install conform[spark]` and Java 17)", err=True)
+        click.echo(f"conform: error: {e} (the Spark engine needs {SPARK_INSTALL})", err=True)
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:  # Ctrl-C outside our handler: click would exit 1, "discrepancies found"
         _stopped(signal.SIGINT)

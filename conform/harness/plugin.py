@@ -49,9 +49,12 @@ class MismatchError(AssertionError):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    g = parser.getgroup("conform", "conformance harness")
-    g.addoption("--adapter", default=None, help="system under test: reference (default), http(s)://URL, python:module:Class")
-    g.addoption("--adapter-config", default=None, help="TOML file configuring the adapter")
+    """The system under test: --conform-adapter, --conform-config (reference by default). This plugin is loaded into a
+    vendor's own pytest session too, so it adds only conform-prefixed options (never --adapter, which a vendor's
+    conftest may define: argparse ended the session on the clash); shared with the pytest11 entry point."""
+    from .pytest_plugin import add_system_options
+
+    add_system_options(parser)
 
 
 class Collector:
@@ -409,16 +412,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def adapter(pytestconfig: pytest.Config):
-    """The system under test for this session (the reference unless --adapter says otherwise). A python:
+    """The system under test for this session (the reference unless --conform-adapter says otherwise). A python:
     plugin runs in a process of its own (conform.harness.adapters.plugin_process): nothing it does can end
     or stall the run, or pass for the user's Ctrl-C."""
     from .adapters import AdapterSpecError
     from .config import ConfigError, load_adapter_config
 
     try:
-        cfg = load_adapter_config(pytestconfig.getoption("--adapter-config"),
-                                  shown=getattr(pytestconfig.option, "adapter_config_shown", None))
-        a = make_adapter(pytestconfig.getoption("--adapter"), cfg, contained=True)
+        cfg = load_adapter_config(pytestconfig.getoption("--conform-config"),
+                                  shown=getattr(pytestconfig.option, "conform_config_shown", None))
+        a = make_adapter(pytestconfig.getoption("--conform-adapter"), cfg, contained=True)
     except (ConfigError, AdapterSpecError) as e:
         pytest.exit(f"conform: error: {e}", returncode=pytest.ExitCode.USAGE_ERROR)
     a.start()

@@ -34,11 +34,23 @@ def _wanted(args: list[str]) -> bool:
     return any(a == OPTION or a.startswith(OPTION + "=") for a in args)
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def add_system_options(parser: pytest.Parser) -> None:
+    """--conform-adapter and --conform-config, the system under test: this entry point and the harness plugin
+    (conform/harness/plugin.py, which `conform run` loads without this one) both need them, so whichever comes
+    first adds them, once. conform-prefixed, with conform_* dests: a vendor's own --adapter never clashes."""
     g = parser.getgroup("conform", "conformance harness (职工医保门诊共济)")
-    g.addoption(OPTION, default=None, metavar="ADAPTER",
-                help="run the conformance suite against this system: http(s)://URL, python:module:Class or reference")
-    g.addoption("--conform-config", default=None, metavar="TOML", help="adapter settings (conform.toml)")
+    if any(OPTION in o.names() for o in g.options):
+        return
+    g.addoption(OPTION, dest="conform_adapter", default=None, metavar="ADAPTER",
+                help="run the conformance suite against this system: http(s)://URL, platform+URL, "
+                     "python:module:Class or reference")
+    g.addoption("--conform-config", dest="conform_config", default=None, metavar="TOML",
+                help="adapter settings (conform.toml)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_system_options(parser)
+    g = parser.getgroup("conform")
     g.addoption("--conform-report", default=None, metavar="DIR",
                 help="write report.html, report.xlsx, junit.xml and results.json into DIR")
 
@@ -172,7 +184,6 @@ def pytest_configure(config: pytest.Config) -> None:
     spec = config.getoption(OPTION, None)
     if not spec:
         return
-    config.option.adapter = spec
     pm = config.pluginmanager
     from .resources import source_root
 
@@ -182,13 +193,13 @@ def pytest_configure(config: pytest.Config) -> None:
         pm._confcutdir = CONFORMANCE  # noqa: SLF001 - pytest has no public way to set this after parsing
     else:
         _no_foreign_conftests(pm)  # installed: no conftest.py in the folders above the suite is the suite's
-    if config.getoption("--conform-config", None):
+    given = config.getoption("--conform-config", None)
+    if given:
         from .config import spool_config
 
-        given = config.getoption("--conform-config")
         spooled = spool_config(given)  # a pipe (--conform-config <(…)) is read once, kept for the session
-        config.option.adapter_config = str(Path(spooled).resolve())
-        config.option.adapter_config_shown = given if spooled != given else None
+        config.option.conform_config = str(Path(spooled).resolve())  # what the adapter fixture reads
+        config.option.conform_config_shown = given if spooled != given else None
     if str(CONFORMANCE) not in config.args:
         config.args.append(str(CONFORMANCE))
     if not _active(config) or pm.has_plugin(HOOK):
@@ -281,7 +292,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     run.checks = [c for c in run.checks if c.nodeid in suite]
     for c in run.checks:
         c.nodeid = suite[c.nodeid]
-    ex = conclude(hook, int(exitstatus), spec, getattr(config.option, "adapter_config", None), _selection(config))
+    ex = conclude(hook, int(exitstatus), spec, config.getoption("--conform-config", None), _selection(config))
     run = ex.run
     reporter = config.pluginmanager.get_plugin("terminalreporter")
 

@@ -222,10 +222,10 @@ def execute_detailed(adapter: str | None = None, config: str | None = None, poli
             "-p", "conform.harness.plugin", "-p", "conform.harness.steps.library", "--strict-markers", "-o", "testpaths="]
     if quiet:
         args += ["-q", "--no-header", "--tb=no"]
-    if adapter:
-        args += ["--adapter", adapter]
+    if adapter:  # the inner pytest's own names (conform/harness/plugin.py): conform-prefixed, as in a vendor's session
+        args += ["--conform-adapter", adapter]
     if config:
-        args += ["--adapter-config", config]
+        args += ["--conform-config", config]
     expr = _mark_expression(policies, articles, tag)
     if expr:
         args += ["-m", expr]
@@ -737,7 +737,7 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     if budget is not None and examples is not None:
         _fail("--budget and --examples: choose one (a time budget, or exactly N examples per property)")
     prop_args = tuple(a for r in regions for a in ("--conform-region", r)) + \
-        (("--thorough",) if thorough or budget is not None else ()) + \
+        (("--conform-thorough",) if thorough or budget is not None else ()) + \
         (("--conform-seed", str(seed)) if seed is not None else ()) + \
         (("--conform-budget", budget) if budget is not None else ()) + \
         (("--conform-examples", str(examples)) if examples is not None else ()) + \

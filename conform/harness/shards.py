@@ -64,7 +64,7 @@ def _seed_args(extra_args: tuple[str, ...]) -> tuple[str, ...]:
     from .properties.settings import PROFILES, choose_profile
 
     try:
-        profile = choose_profile("--thorough" in extra_args)
+        profile = choose_profile("--conform-thorough" in extra_args)
     except pytest.UsageError:
         return ()
     if PROFILES[profile].get("derandomize"):

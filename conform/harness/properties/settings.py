@@ -3,7 +3,7 @@
 Profiles (harness-owned names; they apply to the properties only, never to other tests):
   conform   quick default for local runs (`uv run pytest`): a few dozen examples per property
   ci        derandomized, so a CI job sees the same examples every run; chosen when CI=true
-  thorough  certification runs (`conform run --thorough` / `pytest --thorough`): as many examples as a
+  thorough  certification runs (`conform run --thorough` / `pytest --conform-thorough`): as many examples as a
             time budget allows (below)
 CONFORM_PROFILE=<name> picks one explicitly.
 
@@ -12,12 +12,13 @@ is the time the session may take, counted from its start: the scenarios run firs
 properties share what is left. Each property in turn gets an equal share of what is left
 (remaining budget / properties not yet run, so time a quick property leaves unused goes to the
 later ones), and its examples grow in rounds until that share is spent
-(conform/harness/properties/runner.py). `--thorough` without a budget gets THOROUGH_BUDGET (10 minutes);
+(conform/harness/properties/runner.py). `--conform-thorough` (`conform run --thorough`) without a budget gets
+THOROUGH_BUDGET (10 minutes);
 a fixed `--conform-examples N` runs exactly N examples per property and no budget. Every property
 runs at least one example, and no new example starts after its share's deadline (runner.Budget: a failure
 found shrinks within what is left of the share, at least 2 s), so a tiny budget can be overrun by about
 one example per property.
-`conform run` runs in one process. Under pytest-xdist (`uv run pytest --thorough`) each worker
+`conform run` runs in one process. Under pytest-xdist (`uv run pytest --conform-thorough`) each worker
 spends the budget on its part of the properties, reckoned as an equal part of those collected.
 
 The seed comes from `--conform-seed N` (or Hypothesis's own `--hypothesis-seed N`); without one a
@@ -71,7 +72,7 @@ SHRINK_POOL = {"conform": 20.0, "ci": 40.0, "thorough": 1800.0}
 # Counterexamples printed in full at the end of a session; the rest are named (every one is in the reports): a run
 # with many failing properties printed ~400 lines of them before its causes (rvendor s11 Q2).
 SHOWN_COUNTEREXAMPLES = 3
-THOROUGH_BUDGET = "10m"  # --thorough without --conform-budget / --budget
+THOROUGH_BUDGET = "10m"  # --conform-thorough (conform run --thorough) without --conform-budget / --budget
 # The commands that run the suite: pytest (this plugin's --conform-* options) and `conform run` (its own --seed,
 # --examples, --thorough). A reproduce hint names the options of the one in use: `conform run` refuses
 # --conform-seed (rvendor8 D1).
@@ -93,8 +94,8 @@ def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorou
     system = (f" --conform-adapter {shlex.quote(adapter)}" if adapter else "") + \
         (f" --conform-config {shlex.quote(config)}" if config else "")
     return f"--conform-seed {seed}" + (f" --conform-examples {n}" if n is not None else "") + \
-        (" --thorough" if thorough else "") + "".join(f" --conform-region {shlex.quote(r)}" for r in ps.regions) + \
-        system
+        (" --conform-thorough" if thorough else "") + \
+        "".join(f" --conform-region {shlex.quote(r)}" for r in ps.regions) + system
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms]?)", re.IGNORECASE)
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
 
@@ -210,17 +211,23 @@ def choose_profile(thorough: bool = False, environ: dict | None = None) -> str:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Every option conform-prefixed, with a conform_* dest: this plugin is loaded into a vendor's pytest session,
+    whose own conftest may define --thorough (argparse ended the session on the clash: "option dest 'thorough'
+    already used"). `conform run` passes its --thorough, --seed … as these."""
     g = parser.getgroup("conform", "conformance harness")
-    g.addoption("--thorough", action="store_true", default=False,
-                help="certification run: thousands of examples per property (Hypothesis profile 'thorough')")
-    g.addoption("--conform-seed", default=None, help="seed for the properties' examples (reproduces a run)")
-    g.addoption("--conform-examples", type=int, default=None,
+    g.addoption("--conform-thorough", dest="conform_thorough", action="store_true", default=False,
+                help="certification run: thousands of examples per property (Hypothesis profile 'thorough'; "
+                     "`conform run --thorough`)")
+    g.addoption("--conform-seed", default=None, metavar="N",
+                help="seed for the properties' examples (reproduces a run; `conform run --seed`)")
+    g.addoption("--conform-examples", type=int, default=None, metavar="N",
                 help="examples per property, overriding the profile (a quick smoke run, or more)")
-    g.addoption("--conform-shrink-seconds", type=float, default=None,
+    g.addoption("--conform-shrink-seconds", type=float, default=None, metavar="SECONDS",
                 help="seconds a failed property may spend shrinking its counterexample (default by profile)")
     g.addoption("--conform-budget", default=None, metavar="DURATION",
                 help=f"time the run may take, e.g. 90s, 10m, 1h: after the scenarios each property gets an equal "
-                     f"share of what is left and as many examples as fit (default with --thorough: {THOROUGH_BUDGET})")
+                     f"share of what is left and as many examples as fit (default with --conform-thorough: "
+                     f"{THOROUGH_BUDGET})")
     g.addoption("--conform-region", action="append", default=None, metavar="REGION",
                 help="draw the properties of the region's document under this region file (a name or a path) alone: "
                      "a real 统筹区's published figures (repeatable; `conform run --region`)")
@@ -231,7 +238,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    profile = choose_profile(bool(config.getoption("--thorough", False)))
+    profile = choose_profile(bool(config.getoption("--conform-thorough", False)))
     raw = config.getoption("--conform-seed", None)
     if raw is None:
         try:
@@ -297,7 +304,9 @@ def pytest_configure(config: pytest.Config) -> None:
         run = collector.run
         run.seed = ps.seed_label
         run.examples = {"profile": profile, "max_examples": None if budget else ps.hypothesis.max_examples,
-                        "stateful_step_count": ps.hypothesis.stateful_step_count, "total": 0}
+                        "stateful_step_count": ps.hypothesis.stateful_step_count, "total": 0,
+                        # the command that ran: the report's seed line names its option (certify.seed_words)
+                        "front_end": front_end}
         if budget:
             run.examples["budget_seconds"] = budget
 
@@ -305,14 +314,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def _system(config: pytest.Config) -> tuple[str | None, str | None]:
     """The adapter and adapter config this session settles with, as a reproduce hint may show them: the built-in
     reference by default is named by nothing; an http(s) URL without user:password or credential-like query values."""
-    adapter = config.getoption("adapter", None)
+    adapter = config.getoption("conform_adapter", None)
     if adapter in (None, "", "reference"):
         adapter = None
     elif str(adapter).lower().startswith(("http://", "https://")):
         from ..adapters.http import public_url
 
         adapter = public_url(str(adapter))
-    cfg = config.getoption("adapter_config", None)
+    cfg = config.getoption("conform_config", None)
     return (str(adapter) if adapter else None), (str(cfg) if cfg else None)
 
 
@@ -332,8 +341,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
         return
     # The budget is shared out among the properties selected that will run: against the reference
     # itself the differential ones skip at once, and a share reckoned for them would go unused.
-    on_reference = config.getoption("--adapter", None) in (None, "reference") and \
-        config.getoption("--adapter-config", None) is None
+    on_reference = config.getoption("--conform-adapter", None) in (None, "reference") and \
+        config.getoption("--conform-config", None) is None
     differential: set[str] = set()
     if on_reference:
         from . import load

@@ -96,6 +96,7 @@ def ruleset_digest(regions: Iterable[tuple[str, bytes]] = ()) -> tuple[str, int]
 
 OUTSIDE = " +仓库外的地区配置 region files outside the repository（以各自的 SHA-256 为准 pinned by their SHA-256）"
 DIRTY = " +未提交修改 uncommitted changes"
+DIRTY_UNKNOWN = " +是否有未提交修改未知 uncommitted changes unknown"
 
 
 @lru_cache(maxsize=8)
@@ -150,15 +151,20 @@ def _built_from(region_files: tuple[str, ...] = ()) -> str:
     from conform.reference.policy import REGION_DIR
 
     _, outside = _inside(REGION_DIR, region_files)
-    return commit + (DIRTY if data.get("dirty") else "") + (OUTSIDE if outside else "")
+    # dirty null: whether the tree was clean is not known (hatch_build.py), never read as clean
+    dirty = DIRTY if data.get("dirty") else DIRTY_UNKNOWN if data.get("dirty") is None else ""
+    return commit + dirty + (OUTSIDE if outside else "")
 
 
-def seed_words(seed: object) -> str:
+def seed_words(seed: object, front_end: object = "run") -> str:
+    """The seed and the option that reproduces it in the command that ran (examples["front_end"]): `conform run`
+    takes --seed, a vendor's pytest session --conform-seed (its --seed would be no option of conform's)."""
     if seed in (None, ""):
         return "本次运行没有属性测试，未使用随机种子 no property ran, no seed"
     if seed == "derandomize":
         return "固定样例（不随机），每次运行相同 fixed examples, the same every run"
-    return f"随机种子 {seed}：用 --seed {seed} 可重现同一批样例 reproduce with --seed {seed}"
+    how = f"pytest --conform-seed {seed}" if front_end == "pytest" else f"conform run --seed {seed}"
+    return f"随机种子 {seed}：用 {how} 可重现同一批样例 reproduce with {how}"
 
 
 def profile_words(profile: object) -> str:
@@ -423,7 +429,7 @@ def record(run: dict, examples: dict, checks: list[dict] | None = None, document
         "project_version": run.get("harness_version", ""),
         "git_commit": git_commit(paths),
         "seed": run.get("seed"),
-        "seed_words": seed_words(run.get("seed")),
+        "seed_words": seed_words(run.get("seed"), (examples or {}).get("front_end", "run")),
         "profile": profile,
         "profile_words": profile_words(profile),
     }

@@ -58,12 +58,12 @@ def reform_dates(rules: Rules, what: str) -> bool:
     return what in ar.get("dates", ("account_credit", "account_use"))
 
 
-def _start_cite(rules: Rules) -> str:
-    """The citation of the day the rules start: the region's own valid_from clause, or the document's date with the
-    reading that gives it (浙江 A-ZJ-VALID-FROM: a city that names no date is read as starting on 2023-01-01)."""
-    if rules.supplied.get("valid_from") is not None:
-        return rules.validity_cite
-    return join_cites(rules.validity_cite, (rules.policy.doc.get("validity") or {}).get("assumption"))
+def account_rules_start(rules: Rules) -> dt.date | None:
+    """The day the account rules start besides the reform's own date: the region's or the document's valid_from,
+    unless the reform block says its date is the account rules' only one (北京 `sole`: a region's valid_from dates
+    the outpatient figures （五）leaves to it, not the measures' own crediting and uses （三）（四））."""
+    ar = rules.policy.doc.get("account_reform") or {}
+    return None if ar.get("sole") else rules.valid_from
 
 
 def _before_account_reform(rules: Rules, last_day: dt.date, what: str, what_zh: str,
@@ -111,12 +111,13 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
                                      f"个人账户计入 {req.month}：该月末")
     if refused is not None:
         raise refused
-    if rules.valid_from is not None and _month_end(day) < rules.valid_from:
+    start = account_rules_start(rules)
+    if start is not None and _month_end(day) < start:
         # Accounts were credited before the reform too (南昌 一: 2.9% / 3.5%), under rules not in the text.
         raise OutsideValidity(f"account credit {req.month}: the month ends before {policy.short}'s crediting takes "
-                              f"effect on {rules.valid_from} ({rules.validity_cite}); earlier months follow earlier "
+                              f"effect on {start} ({rules.validity_cite}); earlier months follow earlier "
                               "rules the harness does not hold (A-BEFORE-VALIDITY)",
-                              f"个人账户计入 {req.month}：该月末早于{policy.short}的施行日期 {rules.valid_from}"
+                              f"个人账户计入 {req.month}：该月末早于{policy.short}的施行日期 {start}"
                               f"（{rules.validity_cite}）；此前月份适用原有计入办法，本工具未收录，无法计算（A-BEFORE-VALIDITY）")
     if rules.valid_to is not None and day > rules.valid_to:
         raise OutsideValidity(f"account credit {req.month}: the month begins after {policy.short}'s validity ends on "
@@ -131,6 +132,9 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         return Credit(req.month, ZERO, t)
     role = person.role_on(day)
     pid = policy.id
+    # retiring after the month's first day: the month is credited as in service (A-ACCOUNT-RETIRE-MONTH)
+    retiring = person.retire_date is not None and day < person.retire_date <= _month_end(day)
+    retire_month = "A-ACCOUNT-RETIRE-MONTH" if retiring else None
 
     def need(value: Decimal | None, name: str) -> Decimal:
         if value is None:
@@ -142,13 +146,13 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
             if person.flex_tier is None:
                 raise PolicyError(f"account credit {req.month}: person field flex_tier is needed for a flexible worker under {policy.short} 第四条")
             if person.flex_tier == 2:
-                t.add("二档灵活就业", "以二档标准参保的灵活就业人员不计入个人账户", (), f"{policy.cite('4')}；A-PZH-FLEX-TIER2", ZERO)
+                t.add("二档灵活就业", "以二档标准参保的灵活就业人员不计入个人账户", (), join_cites(f"{policy.cite('4')}；A-PZH-FLEX-TIER2", retire_month), ZERO)
                 return Credit(req.month, ZERO, t)
             p = rules.get("account.flexible_tier1.rate_of_base")
             base = need(req.base, "base")
             exact = base * p.value
             amt = round_fen(exact)
-            t.add("一档灵活就业", "缴费基数{} × {} = {}元", (base, Pct(p.value), amt), p.cite, amt,
+            t.add("一档灵活就业", "缴费基数{} × {} = {}元", (base, Pct(p.value), amt), join_cites(p.cite, retire_month), amt,
                   amt != exact, rounded_from=exact)
             return Credit(req.month, amt, t)
         share = rules.find("account.in_service.share_of_contribution")
@@ -156,13 +160,13 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
             contrib = need(req.contribution, "contribution")
             exact = contrib * share.value
             amt = round_fen(exact)
-            t.add("在职职工", "个人缴费{}元全部计入个人账户", (contrib,), share.cite, amt, amt != exact, rounded_from=exact)
+            t.add("在职职工", "个人缴费{}元全部计入个人账户", (contrib,), join_cites(share.cite, retire_month), amt, amt != exact, rounded_from=exact)
             return Credit(req.month, amt, t)
         p = rules.get("account.in_service.rate_of_base")
         base = need(req.base, "base")
         exact = base * p.value
         amt = round_fen(exact)
-        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), f"{p.cite}；A-ACCOUNT-MONTH", amt,
+        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), join_cites(p.cite, "A-ACCOUNT-MONTH", retire_month), amt,
               amt != exact, rounded_from=exact)
         return Credit(req.month, amt, t)
     # retirees
@@ -251,12 +255,12 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
                                          "account_use")
         if refused is not None:
             raise refused
-        if rules.valid_from is not None and day < rules.valid_from:
-            start = _start_cite(rules)
-            raise OutsideValidity(f"account use on {day}: before {policy.short}'s rules take effect on {rules.valid_from} "
-                                  f"({start}); earlier rules are not in the text (A-BEFORE-VALIDITY)",
-                                  f"个人账户使用 {day}：早于{policy.short}的施行日期 {rules.valid_from}"
-                                  f"（{start}）；此前的规定不在本文件中，无法计算（A-BEFORE-VALIDITY）")
+        start = account_rules_start(rules)
+        if start is not None and day < start:
+            raise OutsideValidity(f"account use on {day}: before {policy.short}'s rules take effect on {start} "
+                                  f"({rules.validity_cite}); earlier rules are not in the text (A-BEFORE-VALIDITY)",
+                                  f"个人账户使用 {day}：早于{policy.short}的施行日期 {start}"
+                                  f"（{rules.validity_cite}）；此前的规定不在本文件中，无法计算（A-BEFORE-VALIDITY）")
         if rules.valid_to is not None and day > rules.valid_to:  # as a credit of that month is
             raise OutsideValidity(f"account use on {day}: after {policy.short}'s validity ends on {rules.valid_to} "
                                   f"({policy.validity_cite}: “{policy.validity_quote}”); the successor rules are not "
@@ -291,4 +295,4 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
                        rule.quote)
 
 
-__all__ = ["Credit", "UseDecision", "account_reform", "credit_month", "check_use", "MissingParameter", "age_in_month"]
+__all__ = ["Credit", "UseDecision", "account_reform", "account_rules_start", "credit_month", "check_use", "MissingParameter", "age_in_month"]

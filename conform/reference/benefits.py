@@ -118,7 +118,14 @@ def ordinary_ratio(rules: Rules, role: str, facility: str) -> tuple[Decimal, str
             else:
                 raise MissingParameter(key, req, rules.policy, rules._region_file())
         elif role == "retiree":
-            bonus = rules.get("ordinary.retiree_ratio_bonus")
+            tilt = "ordinary.retiree_ratio_bonus"
+            policy = rules.policy
+            if tilt not in policy.params and tilt not in policy.derived and policy.requirement_for(tilt) is None:
+                # a document with no tilt of its own (北京（五）leaves every ratio to the region): the retiree's
+                # ratio is the key missing, under the article leaving it, not a tilt the text never names
+                key = f"ordinary.ratio.{role}.{facility}"
+                raise MissingParameter(key, policy.requirement_for(key), policy, rules._region_file())
+            bonus = rules.get(tilt)
             # the tilt lifting the ratio above 100% pays 100%: the document's named reading says so
             capped = base.value + bonus.value > ONE
             result = (min(ONE, base.value + bonus.value),
@@ -561,8 +568,14 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
         left = ZERO
     dedc = base if base < left else left
     # shared with the ordinary deductible: the article merging them (吉林 二(三)) before the one fixing it (二（二））
+    # 攀枝花: figures per disease are a reading (A-PZH-CHRONIC-PER-DISEASE), cited on a figure another disease's
+    # deductible or payment this year would have changed under one shared figure
+    per_disease = rules.policy.doc.get("chronic_per_disease")
+    other_dedc = per_disease if not shares and any(v > 0 for k, v in ys.chronic_dedc.items() if k != code) else None
+    other_pay = per_disease if any(v > 0 for k, v in ys.chronic_pay.items() if k != bucket) else None
     dedc_cite = _reversed(join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used, dedc < base)),
-                          ys, "ordinary_dedc") if shares else _reversed(dp.cite, ys, f"chronic_dedc.{code}")
+                          ys, "ordinary_dedc") if shares else join_cites(_reversed(dp.cite, ys, f"chronic_dedc.{code}"),
+                                                                         other_dedc)
     trace.add("慢特病起付线", ("“两病”病种{}" if td is not None else "病种{}") + "：起付线{}元，此前已累计{}元，本次计入{}元"
               + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dedc_cite, dedc)
     after = base - dedc
@@ -594,7 +607,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay),
               join_cites(_reversed_cap(join_cites(rp.cite, cp.cite), ys, f"chronic_pay.{bucket}", pay, cap_left), opening,
-                         _rounding(rounded)),
+                         other_pay, _rounding(rounded)),
               pay, rounded)
     c.disease = bucket
     if shares:
@@ -696,7 +709,8 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
               join_cites(_reversed_cap(join_cites(cite, own(rp), bonus_cite, own(cap)), ys, "inpatient_pay", pay, cap_left),
-                         _rounding(rounded)), pay, rounded)
+                         _rounding(rounded), "A-JL-SPECIAL-NO-OVERFLOW" if kind == "special" and pay < raw else None),
+              pay, rounded)
     c.inpatient_pay += pay
     ys.inpatient_pay += pay
     out.dedc += dedc

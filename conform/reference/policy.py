@@ -338,8 +338,11 @@ class Rules:
         self._cache: dict[str, Parameter | None] = {}
         vf = supplied.get("valid_from")
         self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
-        # A region that sets its own start cites the clause letting it do so, not the document's start.
-        self.validity_cite: str = vf.cite if vf else policy.validity_cite
+        # A region that sets its own start cites the clause letting it do so, not the document's start; the
+        # document's start cites the reading that gives it where one does (浙江 A-ZJ-VALID-FROM: a city naming no
+        # date starts on 2023-01-01), on every refusal that names it.
+        self.validity_cite: str = vf.cite if vf else join_cites(
+            policy.validity_cite, (policy.doc.get("validity") or {}).get("assumption"))
         self.valid_to: dt.date | None = policy.valid_to
 
     @property

@@ -314,7 +314,7 @@ class World:
     def _document_credit(self, month: str, got: dict) -> list[dict] | None:
         """`document_figures` of a credit: the month credited, not 0.00, as the document credits the first
         (last) month it is in force (the account reform's, where the document dates one)."""
-        from conform.reference.account import account_reform, credit_month
+        from conform.reference.account import account_reform, account_rules_start, credit_month
 
         req = self.credit_requests.get(month)
         ledger = self.oracle.ledgers.get(self.psn_no) if self.oracle is not None else None
@@ -323,7 +323,7 @@ class World:
         try:
             paid = Decimal(str(got.get("amount")))
             rules = ledger.rules
-            first = max(d for d in (rules.valid_from, (account_reform(rules) or (None,))[0]) if d is not None)
+            first = max(d for d in (account_rules_start(rules), (account_reform(rules) or (None,))[0]) if d is not None)
         except Exception:  # noqa: BLE001 - no figure, no start date: unknown
             return None
         if req.first_day < first:

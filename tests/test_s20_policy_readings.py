@@ -1,0 +1,137 @@
+"""Readings the texts leave open, named where the engine applies them, and dates a document does not give.
+
+Worked by hand from the articles:
+- 北京（三）: a retiree under 70 is credited 100 元/月; （四）lets the account pay a spouse's pharmacy costs. Both are
+  the measures' own rules, in force from the issue date 2022-03-06 (A-BJ-EFFECTIVE); a region's valid_from dates
+  the outpatient figures （五）leaves to it, not these. So with valid_from 2023-01-01, June 2022 is credited 100.00
+  and a 50.00 use on 2022-06-01 from a 500.00 balance leaves 450.00; February 2022 (before 2022-03-06) is refused.
+- 北京（五）leaves every ratio to the region; the measures have no retiree tilt. A region giving in-service ratios only
+  lacks the retiree ratio itself: ordinary.ratio.retiree.<facility>, under （五）.
+- A person retiring on 2023-07-15: July is credited as in service, 6000.00 × 2% = 120.00, citing
+  A-ACCOUNT-RETIRE-MONTH; August as a retiree, 100.00 (born 1960, under 70).
+- 南昌 四（二）1: a retiree's ratio is the in-service one + 5 points; a region pharmacy ratio of 97% gives 102%, paid
+  at 100% (A-NC-RETIREE-RATIO-CAP): 1600.00 − 600 deductible = 1000.00 × 100% = 1000.00 (cap 2000).
+- 攀枝花 第十条: the chronic deductible and cap are per disease (A-PZH-CHRONIC-PER-DISEASE), cited where another
+  disease counted first.
+- 吉林 二（四）: a special disease against a spent inpatient cap pays 0.00, and nothing passes to ordinary pooling
+  (A-JL-SPECIAL-NO-OVERFLOW).
+"""
+from __future__ import annotations
+
+import pytest
+
+from conform.reference.case import parse_case
+from conform.reference.engine import compute_case
+from conform.reference.policy import MissingParameter
+
+BJ_RETIREE = {"psn_no": "BJ1", "psn_type": "1201", "birth_date": "1960-01-01", "acct_balance": "500.00"}
+
+
+def _bj(**extra) -> dict:
+    case = {"policy": "beijing", "region": "beijing-example", "params": {"valid_from": "2023-01-01"},
+            "person": BJ_RETIREE, **extra}
+    return compute_case(parse_case(case))
+
+
+def test_a_beijing_region_start_does_not_date_the_measures_own_account_credit():
+    out = _bj(account_credits=[{"month": "2022-06"}])
+    (credit,) = out["account_credits"]
+    assert credit["amount"] == "100.00"
+    assert credit["trace"][-1]["clause"].startswith("北京 (三)")
+
+
+def test_a_beijing_region_start_does_not_date_the_measures_own_account_use():
+    out = _bj(account_uses=[{"id": "U1", "date": "2022-06-01", "relation": "spouse", "purpose": "pharmacy_selfpay",
+                             "amount": "50.00"}])
+    (use,) = out["account_uses"]
+    assert (use["decision"], use["acct_balance"]) == ("allowed", "450.00")
+
+
+def test_a_beijing_credit_before_the_measures_issue_date_is_still_refused():
+    with pytest.raises(Exception, match="2022-03-06"):
+        _bj(account_credits=[{"month": "2022-02"}])
+
+
+def test_a_beijing_settlement_before_the_region_start_is_still_refused():
+    with pytest.raises(Exception, match="2023-01-01"):
+        _bj(settlements=[{"id": "V1", "date": "2022-12-31", "med_type": "11", "facility": "tertiary",
+                          "medfee_sumamt": "2800.00"}])
+
+
+def test_a_beijing_region_without_retiree_ratios_is_told_the_retiree_ratio_under_article_5():
+    values = {"ordinary.deductible.in_service": "1800", "ordinary.deductible.retiree": "1300",
+              "ordinary.cap.in_service": "20000", "ordinary.cap.retiree": "20000",
+              "ordinary.ratio.in_service.tertiary": "0.70"}
+    case = {"policy": "beijing", "params": values, "person": {"psn_no": "BJ2", "psn_type": "1201"},
+            "settlements": [{"id": "V1", "date": "2023-03-05", "med_type": "11", "facility": "tertiary",
+                             "medfee_sumamt": "2800.00"}]}
+    with pytest.raises(MissingParameter) as e:
+        compute_case(parse_case(case))
+    assert e.value.key == "ordinary.ratio.retiree.tertiary"
+    assert "北京 (五)" in str(e.value) and "retiree_ratio_bonus" not in str(e.value)
+
+
+def test_a_zhejiang_settlement_before_the_default_start_names_the_reading_that_dates_it():
+    case = {"policy": "zhejiang", "region": "zhejiang-example", "person": {"psn_no": "Z1", "psn_type": "1101"},
+            "settlements": [{"id": "V1", "date": "2022-12-31", "med_type": "11", "facility": "tertiary",
+                             "medfee_sumamt": "1600.00"}]}
+    with pytest.raises(Exception, match="浙江 二（三）；A-ZJ-VALID-FROM"):
+        compute_case(parse_case(case))
+
+
+@pytest.mark.parametrize("retire_date, july, cites", [
+    ("2023-07-15", "120.00", True),   # in service on 1 July: 6000.00 × 2%
+    ("2023-07-01", "100.00", False),  # a retiree from 1 July: the month is a retiree's, no reading needed
+])
+def test_the_month_of_retirement_is_credited_by_the_type_on_its_first_day_naming_the_reading(retire_date, july, cites):
+    case = {"policy": "beijing", "person": {"psn_no": "BJ4", "psn_type": "1201", "birth_date": "1960-01-01",
+                                            "retire_date": retire_date},
+            "account_credits": [{"month": "2023-06", "base": "6000.00"}, {"month": "2023-07", "base": "6000.00"},
+                                {"month": "2023-08"}]}
+    june, jul, aug = compute_case(parse_case(case))["account_credits"]
+    assert (june["amount"], jul["amount"], aug["amount"]) == ("120.00", july, "100.00")
+    assert ("A-ACCOUNT-RETIRE-MONTH" in jul["trace"][-1]["clause"]) is cites
+    assert "A-ACCOUNT-RETIRE-MONTH" not in june["trace"][-1]["clause"] + aug["trace"][-1]["clause"]
+
+
+@pytest.mark.parametrize("ratio, pay, capped", [("0.97", "1000.00", True), ("0.90", "950.00", False)])
+def test_nanchang_retiree_ratio_above_100_percent_pays_100_percent_naming_the_reading(ratio, pay, capped):
+    # (1600.00 − 600) × min(100%, ratio + 5 points): 97% → 100% = 1000.00; 90% → 95% = 950.00
+    case = {"policy": "nanchang", "params": {"ordinary.ratio.in_service.pharmacy": ratio},
+            "person": {"psn_no": "N1", "psn_type": "1201"},
+            "settlements": [{"id": "V1", "date": "2023-03-01", "med_type": "41", "facility": "pharmacy",
+                             "medfee_sumamt": "1600.00"}]}
+    (s,) = compute_case(parse_case(case))["settlements"]
+    assert s["hifp_pay"] == pay
+    assert any("A-NC-RETIREE-RATIO-CAP" in t["clause"] for t in s["trace"]) is capped
+
+
+def test_panzhihua_per_disease_chronic_figures_name_the_reading_where_another_disease_counted():
+    # M001 and M002 each: deductible 300, 80%, cap 4000 (第十条 leaves them to 现行政策). V1 (M001) 1000.00:
+    # (1000 − 300) × 80% = 560.00. V2 (M002) 1000.00: its own deductible again, 560.00 — under one shared deductible
+    # it would be 1000 × 80% = 800.00, so V2's deductible and payment rest on the per-disease reading; V1's do not.
+    params = {f"chronic.{d}.{k}": v for d in ("M001", "M002")
+              for k, v in (("deductible", "300"), ("ratio", "0.80"), ("cap", "4000"))}
+    case = {"policy": "panzhihua", "params": params,
+            "person": {"psn_no": "P1", "psn_type": "1101",
+                       "chronic_diseases": [{"dise_codg": d, "kind": "chronic"} for d in ("M001", "M002")]},
+            "settlements": [{"id": f"V{i}", "date": f"2023-03-0{i}", "med_type": "14", "dise_codg": d,
+                             "facility": "secondary", "medfee_sumamt": "1000.00"} for i, d in ((1, "M001"), (2, "M002"))]}
+    v1, v2 = compute_case(parse_case(case))["settlements"]
+    assert (v1["hifp_pay"], v2["hifp_pay"]) == ("560.00", "560.00")
+    steps = {t["step"]: t["clause"] for t in v2["trace"]}
+    assert steps["慢特病起付线"] == steps["慢特病支付"] == "攀枝花 第十条；A-PZH-CHRONIC-PER-DISEASE"
+    assert not any("A-PZH-CHRONIC-PER-DISEASE" in t["clause"] for t in v1["trace"])
+
+
+@pytest.mark.parametrize("inpatient_ytd, pay, cites", [("150000.00", "0.00", True), ("0.00", "1275.00", False)])
+def test_jilin_special_disease_against_a_spent_inpatient_cap_names_the_no_overflow_reading(inpatient_ytd, pay, cites):
+    # jilin-example: 二级 inpatient deductible 500, ratio 85%, cap 150000: (2000 − 500) × 85% = 1275.00, or 0.00 when spent
+    case = {"policy": "jilin", "region": "jilin-example",
+            "person": {"psn_no": "J1", "psn_type": "1101", "chronic_diseases": [{"dise_codg": "S00100", "kind": "special"}],
+                       "ytd": {"year": 2023, "inpatient_pay": inpatient_ytd}},
+            "settlements": [{"id": "S1", "date": "2023-09-01", "med_type": "14", "dise_codg": "S00100",
+                             "facility": "secondary", "medfee_sumamt": "2000.00"}]}
+    (s,) = compute_case(parse_case(case))["settlements"]
+    assert s["hifp_pay"] == pay
+    assert any("A-JL-SPECIAL-NO-OVERFLOW" in t["clause"] for t in s["trace"]) is cites

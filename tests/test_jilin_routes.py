@@ -138,7 +138,7 @@ def _steps(r) -> dict[str, str]:
         # 二（五）: (1000 − 800) × 80% = 160.00
         (_visit("13", "1000"), None, "160.00", {
             "待遇路径": "吉林 二(五)",
-            "起付线（参照住院）": "吉林 二(五)；A-JL-EMERGENCY-DEDUCTIBLE",
+            "起付线（参照住院）": "吉林 二(五)",
             "住院比例和限额": "吉林 二(五)"}),
         # 二（六）可以不设起付线 (example waives it): 5000 × 80% = 4000.00
         (_visit("28", "5000"), None, "4000.00", {
@@ -148,7 +148,7 @@ def _steps(r) -> dict[str, str]:
         # 二（六）with a deductible (region's choice): (5000 − 800) × 80% = 3360.00
         (_visit("28", "5000"), {"day_surgery.waive_deductible": "false"}, "3360.00", {
             "待遇路径": "吉林 二(六)",
-            "起付线（参照住院）": "吉林 二(六)；A-JL-EMERGENCY-DEDUCTIBLE",
+            "起付线（参照住院）": "吉林 二(六)",
             "住院比例和限额": "吉林 二(六)"}),
         # 二（四）itself: (1000 − 800) × 80% = 160.00, cited once
         ({**_visit("14", "1000"), "dise_codg": "M00600"}, None, "160.00", {
@@ -158,6 +158,8 @@ def _steps(r) -> dict[str, str]:
     ],
 )
 def test_inpatient_route_steps_cite_their_own_article_once(settlement, params, pay, expected):
+    # a year's first visit along inpatient rules: its deductible is the whole 住院起付标准 by any reading, so the
+    # per-visit reading (A-JL-EMERGENCY-DEDUCTIBLE) is not cited (tests/test_s20_policy_readings.py: from the second)
     r = _settle(settlement, params=params)
     assert r.inpatient_pay == D(pay)
     steps = _steps(r)

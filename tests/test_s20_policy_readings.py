@@ -135,3 +135,68 @@ def test_jilin_special_disease_against_a_spent_inpatient_cap_names_the_no_overfl
     (s,) = compute_case(parse_case(case))["settlements"]
     assert s["hifp_pay"] == pay
     assert any("A-JL-SPECIAL-NO-OVERFLOW" in t["clause"] for t in s["trace"]) is cites
+
+
+# --------------------------------------------------------------------------- a reading is cited where it decides
+
+def _credits(birth: str, months: list[str]) -> list[dict]:
+    case = {"policy": "beijing", "person": {"psn_no": "BJ7", "psn_type": "1201", "birth_date": birth},
+            "account_credits": [{"month": m} for m in months]}
+    return compute_case(parse_case(case))["account_credits"]
+
+
+@pytest.mark.parametrize("birth, cited", [("1953-05-10", [False, True, False]), ("1953-05-01", [False, False, False])])
+def test_beijing_age_70_reading_is_cited_in_the_birthday_month_alone(birth, cited):
+    # 北京（三）: under 70 100 元/月, 70周岁(含)以上 110. Born 1953-05-10: April 2023 69 (100.00), May turns 70 — the
+    # month the reading decides (110.00), June 70 by any reading (110.00). Born on 1 May: 70 all May by any reading.
+    got = _credits(birth, ["2023-04", "2023-05", "2023-06"])
+    assert [c["amount"] for c in got] == ["100.00", "110.00", "110.00"]
+    assert [("A-BJ-AGE70" in c["trace"][-1]["clause"]) for c in got] == cited
+
+
+def _jilin(settlements: list[dict], **person) -> list[dict]:
+    case = {"policy": "jilin", "region": "jilin-example",
+            "person": {"psn_no": "J2", "psn_type": "1101", **person}, "settlements": settlements}
+    return compute_case(parse_case(case))["settlements"]
+
+
+def _cites(s: dict, label: str) -> str:
+    return next(t["clause"] for t in s["trace"] if t["step"] == label)
+
+
+def test_jilin_hospital_stay_reading_is_cited_on_the_admission_and_discharge_days_alone():
+    # 六（三）住院期间不再享受普通门诊待遇: a stay 05-10 to 05-20. The 15th is within it by any reading (0.00, article
+    # alone); the 10th and the 20th are, by A-JL-HOSPITAL-STAY, which counts both ends.
+    visits = [{"id": f"V{d}", "date": f"2023-05-{d}", "med_type": "11", "facility": "secondary",
+               "medfee_sumamt": "1000.00"} for d in (10, 15, 20)]
+    got = _jilin(visits, hospital_stays=[{"begin": "2023-05-10", "end": "2023-05-20"}])
+    assert [s["hifp_pay"] for s in got] == ["0.00", "0.00", "0.00"]
+    assert [("A-JL-HOSPITAL-STAY" in _cites(s, "住院期间")) for s in got] == [True, False, True]
+
+
+def test_jilin_emergency_per_visit_deductible_reading_is_cited_from_the_years_second_visit():
+    # 二（五）急诊抢救参照同级别住院待遇 (jilin-example 二级: 住院起付标准 500, 85%): E1 1000.00 takes 500 by any reading,
+    # (1000 − 500) × 85% = 425.00; E2 takes 500 again only by counting it per visit (A-JL-EMERGENCY-DEDUCTIBLE): 425.00.
+    visits = [{"id": f"E{i}", "date": f"2023-0{i}-01", "med_type": "13", "facility": "secondary",
+               "medfee_sumamt": "1000.00"} for i in (1, 2)]
+    e1, e2 = _jilin(visits)
+    assert (e1["hifp_pay"], e2["hifp_pay"]) == ("425.00", "425.00")
+    assert "A-JL-EMERGENCY-DEDUCTIBLE" not in _cites(e1, "起付线（参照住院）")
+    assert "A-JL-EMERGENCY-DEDUCTIBLE" in _cites(e2, "起付线（参照住院）")
+
+
+def test_the_ordinary_steps_of_a_chronic_overflow_cite_the_clause_sending_the_rest_there():
+    # 攀枝花 M001 (deductible 300, 80%, cap 400), in service, 二级 (第七条: deductible 200, 60%): V1 2000.00:
+    # (2000 − 300) × 80% = 1360 > 400 → 400.00, covering 400 / 80% = 500.00; the other 2000 − 300 − 500 = 1200.00 goes
+    # to ordinary pooling by 第十一条: deductible 200, (1200 − 200) × 60% = 600.00; hifp 1000.00. A system sending
+    # nothing on breaks 第十一条 first: its ordinary steps cite it before 第七条.
+    params = {"chronic.M001.deductible": "300", "chronic.M001.ratio": "0.80", "chronic.M001.cap": "400"}
+    case = {"policy": "panzhihua", "params": params,
+            "person": {"psn_no": "P9", "psn_type": "1101", "chronic_diseases": [{"dise_codg": "M001", "kind": "chronic"}]},
+            "settlements": [{"id": "V1", "date": "2023-03-01", "med_type": "14", "dise_codg": "M001",
+                             "facility": "secondary", "medfee_sumamt": "2000.00"}]}
+    (s,) = compute_case(parse_case(case))["settlements"]
+    assert s["hifp_pay"] == "1000.00"
+    for label in ("起付线", "支付比例", "年度最高支付限额"):
+        assert _cites(s, label).startswith("攀枝花 第十一条"), (label, _cites(s, label))
+        assert "攀枝花 第七条" in _cites(s, label)

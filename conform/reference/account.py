@@ -183,7 +183,10 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         threshold = int(rules.get("account.retiree.age_threshold").value)
         age = age_in_month(person.birth_date, day)
         p = rules.get("account.retiree.monthly_from_70") if age >= threshold else monthly_under
-        t.add("退休人员定额", "{}月年满{}周岁（生日所在月份按满周岁计），按{}元/月划入", (req.month, age, p.value), f"{p.cite}；A-BJ-AGE70", p.value)
+        # A-BJ-AGE70 decides the month of the 70th birthday alone (born on the 1st: 70 all month by any reading)
+        birthday_month = age == threshold and person.birth_date.month == day.month and person.birth_date.day > 1
+        t.add("退休人员定额", "{}月年满{}周岁（生日所在月份按满周岁计），按{}元/月划入", (req.month, age, p.value),
+              join_cites(p.cite, "A-BJ-AGE70" if birthday_month else None), p.value)
         return Credit(req.month, p.value, t)
     monthly = rules.find("account.retiree.monthly")
     if monthly is not None or policy.requirement_for("account.retiree.monthly"):

@@ -247,8 +247,11 @@ def _no_pharmacy_cover(rules: Rules, trace: Trace, out: Outcome) -> None:
 
 
 def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
-                     trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None) -> None:
-    """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap."""
+                     trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None,
+                     via: str | None = None) -> None:
+    """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap. `via`: the
+    clause sending this part here (攀枝花 第十一条: a chronic visit's part past its cap), cited first on each step —
+    a system that sends nothing on breaks that clause, not the ordinary one alone."""
     if ratio_override is not None:
         ratio, ratio_cite = ratio_override.value, ratio_override.cite
     else:
@@ -274,14 +277,14 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if trace.keeps:
         trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
                   (deductible, used, left, base, left, dedc),
-                  _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc"), dedc)
+                  join_cites(via, _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc")), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-                  join_cites(ratio_cite, _rounding(rounded)), raw, rounded)
+                  join_cites(via, ratio_cite, _rounding(rounded)), raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
-                  _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left),
+                  join_cites(via, _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left)),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
@@ -531,8 +534,9 @@ def _two_disease_cite(policy: Policy, person: Person, td: dict) -> str:
 
 
 def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: Settlement, base: Decimal,
-                    trace: Trace, c: Contribution, out: Outcome) -> Decimal:
-    """门诊慢特病 (or 两病) first under its own parameters; returns the part of the base left for ordinary pooling."""
+                    trace: Trace, c: Contribution, out: Outcome) -> tuple[Decimal, str | None]:
+    """门诊慢特病 (or 两病) first under its own parameters; returns the part of the base left for ordinary pooling
+    and the clause sending it there."""
     code = s.dise_codg or ""
     out.benefit = "chronic"
     shares = rules.flag("chronic.shares_ordinary_deductible")
@@ -628,7 +632,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
                       ("（地区配置）" if overflow.source == "region" else ""), (), overflow.cite)
         elif pay < raw:
             trace.add("超出慢特病限额", "超出" + word + "年度限额的部分不转入普通门诊统筹", (), rules.policy.short)
-        return ZERO
+        return ZERO, None
     exact_covered = pay / ratio if ratio > 0 else ZERO
     covered = round_fen(exact_covered)
     if covered > after:
@@ -638,9 +642,10 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     # whether rounding the covered part to the fen (A-PZH-OVERFLOW-SPLIT) changed it, and with it the ordinary
     # base after it (40.38 / 80% = 50.475 → 50.48): a fen off at the ordinary part may be this rounding's
     trace.add("转入普通门诊统筹", word + "限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
-              (pay, Pct(ratio), covered, after, covered, rest), ov.cite, rest,
+              (pay, Pct(ratio), covered, after, covered, rest),
+              join_cites(ov.cite, rules.policy.doc.get("chronic_overflow_split")), rest,
               _rounded(exact_covered, round_fen(exact_covered), covered))
-    return rest
+    return rest, ov.cite
 
 
 # --------------------------------------------------------------------------- inpatient-like routes
@@ -689,8 +694,14 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
                   join_cites(cite, rules.get("day_surgery.waive_deductible").cite), dedc)
     else:
         dedc = base if base < dp.value else dp.value
+        # counted per visit (A-JL-EMERGENCY-DEDUCTIBLE): a reading that decides this visit's deductible only after an
+        # earlier one this year along inpatient rules; a year's first takes the whole 住院起付标准 by any reading
+        earlier = ys.inpatient_dedc > ZERO or ys.special_dedc > ZERO or ys.inpatient_pay > ZERO
         trace.add("起付线（参照住院）", "{}住院起付标准{}元，按一次住院计算，本次计入{}元",
-                  (FACILITIES[s.facility], dp.value, dedc), join_cites(cite, own(dp), "A-JL-EMERGENCY-DEDUCTIBLE"), dedc)
+                  (FACILITIES[s.facility], dp.value, dedc),
+                  join_cites(cite, own(dp), "A-JL-EMERGENCY-DEDUCTIBLE" if earlier else None), dedc)
+        c.inpatient_dedc += dedc
+        ys.inpatient_dedc += dedc
     rp = rules.get(f"inpatient.ratio.{level}")
     ratio = rp.value
     bonus_cite = ""
@@ -827,9 +838,11 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         for stay in person.hospital_stays:
             if s.date in stay:
                 out.benefit = "none"
+                # A-JL-HOSPITAL-STAY decides the admission and discharge days only; a day between is 住院期间 by any reading
+                edge = "A-JL-HOSPITAL-STAY" if s.date in (stay.begin, stay.end) else None
                 trace.add("住院期间", "结算日期{}在住院期间（{}至{}），不再享受普通门诊和门诊慢特病待遇",
                           (s.date, stay.begin, stay.end),
-                          f"{rules.get('hospital_stay.no_outpatient_benefit').cite}；A-JL-HOSPITAL-STAY", ZERO)
+                          join_cites(rules.get("hospital_stay.no_outpatient_benefit").cite, edge), ZERO)
                 return out, c
     unfiled = False  # outside the city without the filing the text ties the local standard to (攀枝花 第七条)
     if s.remote:
@@ -910,7 +923,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             trace.add("异地未备案", "未办理异地备案、在市外就医：第七条以备案为条件的是普通门诊医疗费，门诊慢特病按其病种参数支付；"
                       "超过其限额转入普通门诊统筹的部分才按地区配置的未备案比例支付", (),
                       join_cites(policy.cite(str(policy.eligibility["remote_filing"]["article"])), "A-PZH-REMOTE-UNFILED"))
-        rest = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
+        rest, via = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
         if rest > ZERO and no_ordinary:
             trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户{}，不享受普通门诊统筹，统筹基金不再支付",
                       (rest, "（人员信息所述）" if person.has_account is False else "（二档灵活就业人员不建账户）"),
@@ -919,7 +932,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             if tier_unknown:  # only now does the account (第七条) decide anything
                 raise _flex_tier_needed(policy, person, s, policy.eligibility["requires_account"], rest)
             ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out,
-                             _unfiled_ratio(rules, trace) if unfiled else None)
+                             _unfiled_ratio(rules, trace) if unfiled else None, via=via)
         return out, c
     if s.med_type == "13":
         trace.add("急诊", "本文件未对急诊单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")

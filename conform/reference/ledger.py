@@ -28,16 +28,21 @@ class YearState:
     # step reading one of them, and a payment that needed what was given back of its cap, cite A-REVERSAL
     # (conform.reference.benefits._reversed, _reversed_cap). Replaced, never changed in place: clones share it.
     reversed_totals: dict[str, Decimal] = field(default_factory=dict)
+    # deductibles counted by visits settled along inpatient rules per visit (吉林 二（五）（六）emergency, day
+    # surgery): not a total any text or message names, kept so that a later such visit cites A-JL-EMERGENCY-DEDUCTIBLE
+    # only where an earlier one makes the per-visit reading decide its deductible
+    inpatient_dedc: Decimal = ZERO
 
     def clone(self) -> "YearState":
         return YearState(self.year, self.ordinary_dedc, self.ordinary_pay, self.inpatient_pay, self.special_dedc,
-                         dict(self.chronic_dedc), dict(self.chronic_pay), self.reversed_totals)
+                         dict(self.chronic_dedc), dict(self.chronic_pay), self.reversed_totals, self.inpatient_dedc)
 
     def apply(self, c: "Contribution", sign: int = 1) -> None:
         self.ordinary_dedc += sign * c.ordinary_dedc
         self.ordinary_pay += sign * c.ordinary_pay
         self.inpatient_pay += sign * c.inpatient_pay
         self.special_dedc += sign * c.special_dedc
+        self.inpatient_dedc += sign * c.inpatient_dedc
         if c.disease is not None:
             d = c.disease
             self.chronic_dedc[d] = self.chronic_dedc.get(d, ZERO) + sign * c.chronic_dedc
@@ -79,6 +84,7 @@ class Contribution:
     ordinary_pay: Decimal = ZERO
     inpatient_pay: Decimal = ZERO
     special_dedc: Decimal = ZERO
+    inpatient_dedc: Decimal = ZERO  # YearState.inpatient_dedc's part
     disease: str | None = None
     chronic_dedc: Decimal = ZERO
     chronic_pay: Decimal = ZERO

@@ -51,7 +51,7 @@ def test_panzhihua_a_visit_after_the_two_disease_cap_records_the_ordinary_ratio(
         D("0.00"), D("180.00"), D("200.00"), D("180.00"))
     assert j2.pool_prop_selfpay == D("0.60")
     steps = _steps(j2)
-    assert steps["支付比例"]["clause"] == "攀枝花 第十一条；攀枝花 第七条"  # sent on by 第十一条
+    assert steps["支付比例"]["clause"] == "攀枝花 第七条"
     assert "结算支付比例" not in steps  # nothing kept: the visit's only ratio is the one recorded
 
 

@@ -189,7 +189,7 @@ def test_the_ordinary_steps_of_a_chronic_overflow_cite_the_clause_sending_the_re
     # 攀枝花 M001 (deductible 300, 80%, cap 400), in service, 二级 (第七条: deductible 200, 60%): V1 2000.00:
     # (2000 − 300) × 80% = 1360 > 400 → 400.00, covering 400 / 80% = 500.00; the other 2000 − 300 − 500 = 1200.00 goes
     # to ordinary pooling by 第十一条: deductible 200, (1200 − 200) × 60% = 600.00; hifp 1000.00. A system sending
-    # nothing on breaks 第十一条 first: its ordinary steps cite it before 第七条.
+    # nothing on breaks 第十一条 first: the ordinary deductible step cites it before 第七条.
     params = {"chronic.M001.deductible": "300", "chronic.M001.ratio": "0.80", "chronic.M001.cap": "400"}
     case = {"policy": "panzhihua", "params": params,
             "person": {"psn_no": "P9", "psn_type": "1101", "chronic_diseases": [{"dise_codg": "M001", "kind": "chronic"}]},
@@ -197,6 +197,6 @@ def test_the_ordinary_steps_of_a_chronic_overflow_cite_the_clause_sending_the_re
                              "facility": "secondary", "medfee_sumamt": "2000.00"}]}
     (s,) = compute_case(parse_case(case))["settlements"]
     assert s["hifp_pay"] == "1000.00"
-    for label in ("起付线", "支付比例", "年度最高支付限额"):
-        assert _cites(s, label).startswith("攀枝花 第十一条"), (label, _cites(s, label))
-        assert "攀枝花 第七条" in _cites(s, label)
+    assert _cites(s, "起付线") == "攀枝花 第十一条；攀枝花 第七条"  # where the part enters ordinary pooling
+    # the ratio and the cap are 第七条's alone: a fen off there is not the overflow's
+    assert _cites(s, "支付比例") == _cites(s, "年度最高支付限额") == "攀枝花 第七条"

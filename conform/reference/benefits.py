@@ -250,8 +250,9 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                      trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None,
                      via: str | None = None) -> None:
     """普通门诊统筹: deductible over the natural year, ratio by level, clamp to what is left of the cap. `via`: the
-    clause sending this part here (攀枝花 第十一条: a chronic visit's part past its cap), cited first on each step —
-    a system that sends nothing on breaks that clause, not the ordinary one alone."""
+    clause sending this part here (攀枝花 第十一条: a chronic visit's part past its cap), cited first on the deductible
+    step, where that part enters ordinary pooling — a system that sends nothing on, or sends it on past the
+    deductible, breaks that clause, not the ordinary one alone; the ratio and the cap are the ordinary article's."""
     if ratio_override is not None:
         ratio, ratio_cite = ratio_override.value, ratio_override.cite
     else:
@@ -281,10 +282,10 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-                  join_cites(via, ratio_cite, _rounding(rounded)), raw, rounded)
+                  join_cites(ratio_cite, _rounding(rounded)), raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
-                  join_cites(via, _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left)),
+                  _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay

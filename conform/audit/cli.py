@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from conform.display import quoted
+from conform.display import one_line, quoted
 from conform.reference.policy import POLICY_IDS
 
 from . import interrupt
@@ -203,13 +203,14 @@ def _memory_message(e: BaseException, memory_limit: str | None) -> str:
 def _os_message(e: OSError, out: str | None) -> str:
     """An OSError names a path: the output folder (--out), the working folder, or another file."""
     reason = e.strerror or str(e) or type(e).__name__
-    path = e.filename if e.filename is not None else ""
+    path = str(e.filename) if e.filename is not None else ""  # escaped where said: a name may hold \n or U+202E
     if out is not None and path and _near(Path(path), Path(out)):
-        return f"conform: error: cannot write the report to output folder {out} (--out): {reason}: {path}"
+        return f"conform: error: cannot write the report to output folder {one_line(out)} (--out): {reason}: {one_line(path)}"
     work = os.environ.get("CONFORM_AUDIT_WORKDIR")
     if work and path and _near(Path(path), Path(work) / "x"):
-        return f"conform: error: cannot use the working folder CONFORM_AUDIT_WORKDIR={work}: {reason}: {path}"
-    return f"conform: error: {reason}" + (f": {path}" if path else "")
+        return (f"conform: error: cannot use the working folder CONFORM_AUDIT_WORKDIR={one_line(work)}: {reason}: "
+                f"{one_line(path)}")
+    return f"conform: error: {one_line(reason)}" + (f": {one_line(path)}" if path else "")
 
 
 def _near(path: Path, target: Path) -> bool:
@@ -228,8 +229,10 @@ def _io_message(e: BaseException) -> str | None:
 
 
 def _first_line(e: BaseException) -> str:
+    """The message's first line, escaped (conform.display.one_line): it may name a file, whose name may hold a bidi
+    override or a line break."""
     text = str(e).strip()
-    return text.splitlines()[0][:500] if text else type(e).__name__
+    return one_line(text.splitlines()[0][:500]) if text else type(e).__name__
 
 
 def _empty_values(ledger, options: dict) -> list[str]:
@@ -243,6 +246,22 @@ def _empty_values(ledger, options: dict) -> list[str]:
         if any(v is not None and not v.strip() for v in values):
             said.append(name)
     return said
+
+
+def _earlier_report(out: str | None) -> None:
+    """Said after a failed run whose --out already holds a report (its summary.json): the run wrote nothing there,
+    and the earlier run's complete report, read after this failure, would pass for this run's. It is not deleted
+    (it is the user's); a report being replaced is swapped in whole, summary.json last (report._publish)."""
+    if out is None or not str(out).strip():
+        return
+    try:
+        held = (Path(out) / "summary.json").is_file()
+    except OSError:
+        return
+    if held:
+        shown = one_line(str(out))
+        click.echo(f"conform: note: the files in {shown} are an earlier run's report, left unchanged: this run wrote "
+                   f"no report（{shown} 中的文件是此前一次稽核的报告，未改动：本次稽核没有写出报告）", err=True)
 
 
 def _internal(e: BaseException) -> str:
@@ -327,20 +346,26 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
             raise
     except AuditInputError as e:
         oom = _out_of_memory(e)  # the ledger's reader reports DuckDB's failures as input errors
-        click.echo(_memory_message(oom, memory_limit) if oom is not None else f"conform: error: {e}", err=True)
+        # escaped as the notes are (one_line): a file's name may hold a line break or a bidi override (U+202E)
+        click.echo(_memory_message(oom, memory_limit) if oom is not None else f"conform: error: {one_line(str(e))}",
+                   err=True)
+        _earlier_report(out)
         sys.exit(EXIT_INPUT)
     except ImportError as e:
-        click.echo(f"conform: error: {e} (the Spark engine needs {SPARK_INSTALL})", err=True)
+        click.echo(f"conform: error: {one_line(str(e))} (the Spark engine needs {SPARK_INSTALL})", err=True)
+        _earlier_report(out)
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:  # Ctrl-C outside our handler: click would exit 1, "discrepancies found"
         _stopped(signal.SIGINT)
     except OSError as e:  # the environment: an output folder that cannot be made, a full disk, a working folder
         click.echo(_os_message(e, out), err=True)
+        _earlier_report(out)
         sys.exit(EXIT_INPUT)
     except Exception as e:  # noqa: BLE001 - never a traceback, never exit 1 ("discrepancies found")
         oom = _out_of_memory(e)
         said = _memory_message(oom, memory_limit) if oom is not None else _io_message(e)
         click.echo(said or _internal(e), err=True)
+        _earlier_report(out)
         sys.exit(EXIT_INPUT if said else EXIT_INTERNAL)
     finally:
         for s, handler in previous.items():

@@ -1,6 +1,8 @@
 """Bad audit input, located: which file, which line or row, which column (exit 2)."""
 from __future__ import annotations
 
+from conform.display import one_line
+
 
 class AuditInputError(ValueError):
     """A ledger, mapping or persons file the audit cannot use; the message names where."""
@@ -8,8 +10,8 @@ class AuditInputError(ValueError):
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
                  column: str | None = None, unit: str = "line"):
         where = []
-        if file is not None:
-            where.append(str(file))
+        if file is not None:  # escaped as the notes are: a name holding U+202E or a line break forges what is said
+            where.append(one_line(str(file)))
         if row is not None:
             where.append(f"{unit} {row}")
         if column is not None:

@@ -421,6 +421,9 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         cell = ((sources.id_text(src) if text_file else sources.parquet_id_text(src)) if wrapped
                 else text_value(src) if src else None)
         sel[c] = coded_or_empty(cell, mapping.codes.get(c)) if src else "CAST(NULL AS VARCHAR)"
+        if wrapped:  # one RE2 scan of the trimmed cell (sources.ODD_ID_RE; a code's: ODD_CODE_RE)
+            odd = sources.ODD_ID_RE if c in sources.IDS else sources.ODD_CODE_RE
+            bad.append((f"regexp_matches({cell}, {q(odd)})", c, sources.ODD_ID_SAID, cell))
         if src and c in CODES:  # strlen is the stored length (no scan); length counts characters only where bytes exceed it
             raw = f"CAST({src} AS VARCHAR)"
             bad.append((f"(strlen({raw}) > {MAX_TEXT} AND length({raw}) > {MAX_TEXT})", c,
@@ -682,6 +685,8 @@ def _raise_row(row: tuple, message: str | None = None, headers: dict[str, str] |
     file, r, unit, err = row
     col, msg, raw = (err.split("\x1f") + ["", "", ""])[:3] if err else ("", message or "", "")
     shown = f": {raw!r}" if raw else ""
+    if "{char}" in msg:  # which character, by its code point and name (it may show as nothing)
+        msg = msg.replace("{char}", sources.odd_character(raw))
     if "{value}" in msg:  # the message names the cell itself
         msg, shown = msg.replace("{value}", repr(raw)), ""
     raise AuditInputError(f"{msg}{shown}", file=file, row=r, column=spelled(col, headers) if col else None, unit=unit)

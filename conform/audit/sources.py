@@ -146,6 +146,42 @@ def persons_shaped(names: set[str]) -> list[str]:
     return sorted(n for n in names if n.strip().casefold() in PERSON_ONLY)
 
 
+# Characters no ID or code holds, which make an ID another one that looks the same (a phantom person, a settlement
+# with no original): control characters (NUL, a line break, a tab inside it), Unicode spaces other than the ASCII
+# space and tab that are trimmed (a no-break space U+00A0, the ideographic space U+3000 of a Chinese input method)
+# and full-width forms (１００１). Invisible format characters (Cf: a zero-width space, a BOM) are not refused: the
+# reports show them escaped (\u200b), so two IDs that look alike can be told apart (docs/audit.md, the reports).
+# An RE2 class over the trimmed cell, in the same pass as the other checks (no Python per row).
+ODD_ID_RE = ("[\\x00-\\x1f\\x7f-\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}"
+             "\\x{3000}\\x{ff01}-\\x{ff5e}\\x{ffe0}-\\x{ffe6}]")
+# A code (fixmedins_code, dise_codg) names no person or settlement: a line break inside a quoted one is kept as read
+# (escaped \\n in the reports), as a CSV's quoted field holds it; every other character above is refused there too.
+ODD_CODE_RE = ODD_ID_RE.replace("\\x00-\\x1f", "\\x00-\\x09\\x0b\\x0c\\x0e-\\x1f")
+ODD_ID_SAID = ("an ID or code with {char} in it, which no ID holds: read as written it is another ID that looks the "
+               "same (a person or settlement that is not there); export the column as plain text without it "
+               "(编号中含有控制字符、非 ASCII 空格或全角字符：按原样读取会成为另一个看似相同的编号)")
+_ODD_ID = re.compile("[\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\uff01-\uff5e"
+                     "\uffe0-\uffe6]")
+_CONTROL_NAMES = {0: "NUL", 9: "a tab", 10: "a line feed", 13: "a carriage return", 0x1B: "ESC, a terminal escape",
+                  0x7F: "DEL"}
+
+
+def odd_character(value: str) -> str:
+    """The first character of ODD_ID_RE in `value` as a message says it: its code point and what it is."""
+    m = _ODD_ID.search(value or "")
+    if m is None:
+        return "an odd character"
+    ch = m.group()
+    cp = ord(ch)
+    if unicodedata.category(ch) == "Cc":
+        what = _CONTROL_NAMES.get(cp, "a control character")
+    elif 0xFF01 <= cp <= 0xFFE6:
+        what = f"{unicodedata.name(ch, 'a full-width form').lower()}, a full-width form of {unicodedata.normalize('NFKC', ch)!r}"
+    else:
+        what = f"{unicodedata.name(ch, 'a space').lower()}, not the ASCII space"
+    return f"U+{cp:04X} ({what})"
+
+
 def id_text(expr: str) -> str:
     """SQL: an ID or code cell as trimmed text (sqltext.text_value) with Excel's text-keeping wrapper (WRAPPED) taken
     off, an empty cell as NULL. One test of the first byte (and of the last, for a space or tab) sends the common
@@ -1188,16 +1224,26 @@ def _xlsx_inflated(path: Path) -> None:
                                   "or Parquet instead", file=str(path))
 
 
-def _ledger_names(rows: list[tuple], at: int | None, wanted: frozenset[str]) -> set[str]:
-    """The ledger columns a sheet's header row names (folded), its header found when `at` is None: a
-    sheet of the same export (another month) names all the first sheet's; a summary or pivot sheet
-    with a setl_id and a psn_no does not."""
-    if at is None:
-        at = _header_row(rows, wanted)
-        if at is None:
-            return set()
-    folded = {_fold(w) for w in wanted}
-    return {_fold(str(v)) for v in rows[at] if v is not None} & folded
+# Another sheet of the workbook is searched this far down for a header of ledger rows (the rest of the ledger under
+# a title of any length), in this many columns: bounded, as the first sheet's own search is (HEADER_SCAN_ROWS).
+OTHER_SHEET_ROWS = 1000
+
+
+def _ledger_like(ws, wanted: frozenset[str], ids: frozenset[str]) -> bool:
+    """Whether a sheet besides the one read holds ledger rows: one of its first OTHER_SHEET_ROWS rows names two ID
+    columns (setl_id and psn_no, or their --map sources: `ids`) and a third ledger column. Only the columns its header
+    shares with the first sheet's were once asked for, so a second sheet lacking an optional column (or with its header
+    below row 20) was left unread and the first sheet's part reported clean; a summary naming psn_no and setl_id beside
+    a total is no ledger."""
+    from itertools import islice
+
+    folded, id_folds = _folded(wanted), {_fold(i) for i in ids}
+    ws.reset_dimensions()  # a stale <dimension> would end the scan early (_xlsx_read)
+    for r in islice(ws.iter_rows(max_col=MAX_ALL_COLUMNS, values_only=True), OTHER_SHEET_ROWS):
+        names = {_fold(v) for v in r if isinstance(v, str)}
+        if len(names & id_folds) >= 2 and len(names & folded.keys()) >= 3:
+            return True
+    return False
 
 
 def _xlsx_cell(path: Path, row: int, column: str, v: object, is_id: bool, wanted: bool) -> str | None:
@@ -1208,8 +1254,16 @@ def _xlsx_cell(path: Path, row: int, column: str, v: object, is_id: bool, wanted
         raise _excel_id(path, row, column, repr(v), unit="row")
     if is_id and isinstance(v, str) and re.match(NUMBER_ID, v):
         raise _number_id(path, row, column, v, unit="row")
+    if is_id and isinstance(v, bool):  # as JSON's true: read as 'true' it was one more person
+        raise AuditInputError(f"not an ID: the cell holds the logical value {str(v).upper()} (a TRUE/FALSE cell, "
+                              "not the ID): export the ID column as text", file=str(path), row=row, column=column,
+                              unit="row")
     if is_id and isinstance(v, float) and v.is_integer():  # a number cell: Excel keeps every number as a float
         return str(int(v))
+    if is_id and isinstance(v, float):  # 1001.5: no ID has a fraction; read as text it was another person
+        raise AuditInputError(f"not an ID: the number cell {v!r} has a fraction, which no ID has (a column shifted, or "
+                              "a computed cell?): export the ID column as text", file=str(path), row=row,
+                              column=column, unit="row")
     text = _scalar_text(v)
     if wanted and isinstance(v, float) and "." in text and len(text.split(".")[1]) > 4 and "e" not in text \
             and abs(v - round(v, 2)) <= 1e-9 * max(1.0, abs(v)):
@@ -1228,18 +1282,21 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb.worksheets[0]
+        # read-only openpyxl trusts the sheet's <dimension>, which a program may write stale (A1, or the first 1,234
+        # rows): the rows past it were dropped without a word. Reset, the sheet reads as far as its cells go.
+        ws.reset_dimensions()
         top = list(islice(ws.iter_rows(values_only=True), HEADER_SCAN_ROWS))
         at = _header_row(top, wanted) if wanted else None
         if at is None and wanted:
             for other in wb.worksheets[1:]:
-                if _header_row(list(islice(other.iter_rows(values_only=True), HEADER_SCAN_ROWS)), wanted) is not None:
+                other.reset_dimensions()
+                rows = islice(other.iter_rows(max_col=MAX_ALL_COLUMNS, values_only=True), OTHER_SHEET_ROWS)
+                if _header_row(list(rows), wanted) is not None:
                     raise AuditInputError(f"the ledger's columns are on sheet {other.title!r}, not on the first sheet "
                                           f"{ws.title!r}: move that sheet first, or save it as a workbook of its own",
                                           file=str(path))
         elif wanted:  # one sheet a month: reading the first alone would look like a complete audit
-            mine = _ledger_names(top, at, wanted)
-            more = [o.title for o in wb.worksheets[1:]
-                    if mine <= _ledger_names(list(islice(o.iter_rows(values_only=True), HEADER_SCAN_ROWS)), None, wanted)]
+            more = [o.title for o in wb.worksheets[1:] if _ledger_like(o, wanted, ids)]
             if more:
                 raise AuditInputError(f"sheet{'s' if len(more) > 1 else ''} {', '.join(map(repr, more))} also "
                                       f"carr{'y' if len(more) > 1 else 'ies'} the ledger's header, but one sheet is "
@@ -1247,12 +1304,14 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
                                       "own and give them all (or a folder), or put the rows on one sheet",
                                       file=str(path))
         at = at or 0
-        it = ws.iter_rows(values_only=True)
-        for _ in range(at):
-            next(it)
-        header = next(it, None)
+        header = top[at] if at < len(top) else None
+        if header is not None:  # Excel's empty columns right of the header (to XFD) are no columns to read
+            header = header[:max((i + 1 for i, h in enumerate(header) if h is not None and str(h).strip()), default=0)]
         if not header:
             raise AuditInputError("empty sheet: no header row", file=str(path))
+        # the rows below, in the header's columns only: a cell far right (XFD) costs nothing, and a row is as
+        # wide as the header however wide the sheet claims to be
+        it = ws.iter_rows(min_row=at + 2, max_col=len(header), values_only=True)
         names = [str(h).strip() if h is not None else "" for h in header]
         keep = [i for i, n in enumerate(names) if n]
         named = canonical_header([names[i] for i in keep], wanted, path, row=at + 1, unit="row")
@@ -1267,7 +1326,7 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
             if i > EXCEL_ROWS:
                 raise AuditInputError(f"more rows than Excel's {EXCEL_ROWS:,}: not a sheet Excel wrote; export the "
                                       "ledger as CSV or Parquet instead", file=str(path), row=i, unit="row")
-            if all(v is None or v == "" for v in r[: len(names)]):
+            if r.count(None) + r.count("") == len(r):  # in C: a gap of empty rows (to row 1,048,576) is cheap
                 continue
             if keep and all(k < len(r) and isinstance(r[k], str) and _fold(r[k]) == _fold(names[k]) for k in keep):
                 raise AuditInputError("the header is repeated here (two exports pasted together?): delete this row",

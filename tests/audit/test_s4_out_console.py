@@ -12,7 +12,9 @@ HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,medfee_sumamt,ful
 EVIL = "\x1b]0;PWNED\x07Z"
 
 
-def test_a_psn_no_with_a_terminal_sequence_is_printed_escaped(tmp_path):
+def test_a_psn_no_with_a_terminal_sequence_is_refused_and_printed_escaped(tmp_path):
+    """A control character in an ID is refused (s20: read as written it is another person); the refusal names the
+    value escaped, never sending the terminal sequence itself."""
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(f"{HEADER}\nT1,{EVIL},1201,2023-05-04,11,secondary,400.00,0,0,0,162.50,237.50\n",
                       encoding="utf-8")
@@ -21,10 +23,10 @@ def test_a_psn_no_with_a_terminal_sequence_is_printed_escaped(tmp_path):
                       encoding="utf-8")
     r = CliRunner().invoke(main, ["audit", str(ledger), "--policy", "panzhihua", "--region", "panzhihua-example",
                                   "--persons", str(people), "--out", str(tmp_path / "out")])
-    assert r.exit_code == 0, r.output
-    assert "ytd 年度 2022" in r.output  # the note is printed
+    assert r.exit_code == 2, r.output
+    assert "line 2, column psn_no" in r.output and "U+001B" in r.output
     assert "\x1b" not in r.output and "\x07" not in r.output
-    assert "psn_no '\\x1b]0;PWNED\\x07Z'" in r.output
+    assert "'\\x1b]0;PWNED\\x07Z'" in r.output
 
 
 def _summary(**extra) -> dict:

@@ -20,7 +20,7 @@ from conform.reference.policy import load_policy
 
 from .adapters.reference import ReferenceAdapter
 from .generators import credit_input
-from .properties.base import Credit, Observed, Reverse, Settle, Story, Use, execute, no_evidence
+from .properties.base import Credit, Observed, Presettle, Reverse, Settle, Story, Use, execute, no_evidence
 from .steps.vocabulary import (DECISION_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES, POLICY_NAMES,
                                PURPOSE_NAMES, RELATION_NAMES)
 
@@ -90,10 +90,10 @@ def renumbered(story: Story) -> Story:
     ids: dict[str, str] = {}
     ops = []
     for op in story.ops:
-        if isinstance(op, Settle):
+        if isinstance(op, (Settle, Presettle)):  # a 预结算 takes a number too (World.next_id)
             new = f"V{len(ids) + 1}"
             ids[op.settlement.id] = new
-            ops.append(Settle(replace(op.settlement, id=new)))
+            ops.append(type(op)(replace(op.settlement, id=new)))
         elif isinstance(op, Reverse):
             ops.append(Reverse(ids.get(op.setl_id, op.setl_id)))
         else:
@@ -101,8 +101,8 @@ def renumbered(story: Story) -> Story:
     return Story(story.setting, story.person, ops, story.title)
 
 
-def visit_phrase(s: Settlement, refused: bool = False) -> str:
-    """One visit in the step library's words (参保人于 … 在 … 结算医疗费用 … 元，其中…（…））."""
+def visit_phrase(s: Settlement, refused: bool = False, presettle: bool = False) -> str:
+    """One visit in the step library's words (参保人于 … 在 … 结算医疗费用 … 元，其中…（…））; a 2206 预结算医疗费用."""
     dise = f"（病种 \"{s.dise_codg}\"）" if s.dise_codg else ""
     parts = [f"{label} {fmt(v)} 元" for label, v in (("全自费", s.fulamt_ownpay_amt), ("超限价", s.overlmt_selfpay),
                                                      ("先行自付", s.preselfpay_amt)) if v]
@@ -110,7 +110,7 @@ def visit_phrase(s: Settlement, refused: bool = False) -> str:
         ([EXCLUSION_WORD[s.exclusion]] if s.exclusion else [])
     who = "参保人尝试于" if refused else "参保人于"
     text = (f"{who} \"{s.date.isoformat()}\" 在 \"{FACILITY_WORD[s.facility]}\" {MED_WORD[s.med_type]}{dise}"
-            f"结算医疗费用 {fmt(s.medfee_sumamt)} 元")
+            f"{'预结算' if presettle else '结算'}医疗费用 {fmt(s.medfee_sumamt)} 元")
     if parts:
         text += "，其中" + "、".join(parts)
     if flags:
@@ -179,6 +179,13 @@ def render_scenario(story: Story, name: str, tags: list[str], psn_no: str = "CE-
             steps.add("when", visit_phrase(s, refused=s.id in ref.refused))
             if s.id in ref.refused:
                 steps.add("then", "结算被拒绝")
+        elif isinstance(op, Presettle):
+            s = op.settlement
+            out = ref.presettled.get(s.id)
+            if out is not None:
+                steps.comment("\n".join(f"{s.id}（预结算，不计入年度累计）{t['step']}：{t['detail']}（{t['clause']}）"
+                                        for t in out.get("trace", [])))
+            steps.add("when", visit_phrase(s, presettle=True))
         elif isinstance(op, Reverse):
             steps.add("when", f"撤销结算 \"{op.setl_id}\"")
         elif isinstance(op, Credit):

@@ -78,15 +78,18 @@ def _blame(story: Story, bad: list, first: str = "") -> dict[str, tuple[str, ...
     when no settlement differs (they follow from the settlements). The account articles are blamed for what
     the account decides: acct_pay and the balance (balc, acct_balance), and the cash payment of a visit whose
     acct_pay or balance differs too. A cash payment that differs with the account part right follows
-    from the benefit (psn_cash_pay = psn_part_amt − acct_pay): a wrong ratio is not an account fault."""
+    from the benefit (psn_cash_pay = psn_part_amt − acct_pay) where psn_part_amt differs too: a wrong ratio is not
+    an account fault; with psn_part_amt and acct_pay right, the split of the personal part is (the account article,
+    A-ACCOUNT-SELFPAY), as a scenario's cause says (causes.py)."""
     from .clauses import ACCOUNT_BLAME, FIELD_CLAUSES, merge
 
     account = ("acct_pay", "balc", "acct_balance")
     per_visit = [m for m in bad if not m.item.endswith("年度累计") and (not first or m.item == first)]
     account_visits = {m.item for m in per_visit if m.field in account}
+    part_visits = {m.item for m in per_visit if m.field == "psn_part_amt"}
     maps = []
     for m in per_visit or bad:
-        if m.field in account or (m.field == "psn_cash_pay" and m.item in account_visits):
+        if m.field in account or (m.field == "psn_cash_pay" and (m.item in account_visits or m.item not in part_visits)):
             maps.append(ACCOUNT_BLAME)  # 吉林: the reading, no article (ACCOUNT_READINGS)
         elif per_visit:
             maps.append(route_clauses(story, m.item))

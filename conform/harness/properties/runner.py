@@ -515,7 +515,7 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     named = list(dict.fromkeys([*named, *e.readings]))
     if tags:
         failed = [t for t in tags if t in tagged] or tags
-    elif named and not any(t in tagged for t in own):
+    elif named and (not any(t in tagged for t in own) or _reversal_root(e)):  # a 2208: no article speaks of it
         failed = [f"{policy}-{a}" for a in named]
     else:
         failed = own
@@ -539,6 +539,17 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     if trace and not e.trace:
         e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
     return e
+
+
+def _reversal_root(e: PropertyViolation) -> bool:
+    """Whether the violation's root mismatch is a 2208 answered against the rules (report.causes.is_reversal): it
+    rests on A-REVERSAL alone, whatever articles the property is tagged with."""
+    from dataclasses import asdict
+
+    from ..report.causes import is_reversal, root_mismatch
+
+    root = root_mismatch([asdict(m) for m in e.mismatches])
+    return root is not None and is_reversal(root)
 
 
 def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trace: list[dict]) -> list[str]:

@@ -456,10 +456,14 @@ def deductible(ctx: Context, py: PersonYear) -> None:
         known = True
         highest = ZERO
         counted: list[Settlement] = []  # the year's settlements counting toward the ordinary deductible, so far
+        elsewhere: list[tuple[Settlement, fig.Route]] = []  # routed to another benefit, answering a deductible
         for s in _year(py, year):
             out = obs.settled[s.id]
             r = fig.route(rules, py.person, s)
             counts = r.kind == "ordinary" or (r.kind == "chronic" and shares)
+            if r.kind in ("inpatient", "chronic") and not counts and not r.overflow \
+                    and not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) > 0:
+                elsewhere.append((s, r))
             if r.kind == "chronic" and not shares and r.overflow:
                 known = False  # its ordinary part's deductible is not told apart from the chronic one
             if counts or r.overflow:
@@ -492,8 +496,42 @@ def deductible(ctx: Context, py: PersonYear) -> None:
             ctx.fail(f"{year}年度累计起付线超过起付标准",
                      [mismatch("ordinary_dedc", f"≤ {highest}", ytd["ordinary_dedc"], f"{year}年度累计")], story)
         if ytd is not None and known and D(ytd["ordinary_dedc"]) != used:
+            extra = sum((D(obs.settled[s.id]["act_pay_dedc"]) for s, _ in elsewhere), ZERO)
+            if elsewhere and D(ytd["ordinary_dedc"]) == used + extra:
+                _counted_elsewhere(ctx, story, oracle, rules, elsewhere, year, ytd, used, obs)
             bad, first_item = _year_deductible_breakers(oracle, obs, counted, year, ytd, used, ctx)
             ctx.fail(f"{year}年度累计起付线与各次结算的本次起付线之和不符", bad, story, departure=first_item)
+
+
+# How a visit the rules route away from ordinary pooling is named, by the key of its route (policy.routes).
+ROUTE_WORDS = {"emergency": "急诊", "day_surgery": "日间手术", "special": "门诊特殊疾病"}
+
+
+def _counted_elsewhere(ctx: Context, story: Story, oracle: "Oracle", rules: Any, elsewhere: list, year: int,
+                       ytd: dict, used: Decimal, obs: Any) -> None:
+    """Fail a year's ordinary deductible that is the sum of the ordinary visits' own plus those of visits the rules
+    route elsewhere (an emergency 吉林 二（五）settles along inpatient rules, a day surgery 二（六）, a special disease
+    二（四）, a chronic visit with a deductible of its own): the system's per-visit deductibles add up, it counted those
+    visits into the ordinary one. Named as such, each visit with its route and article, and blamed on those articles
+    — not "应为 0.00" on the ordinary article as if its sum were wrong (JlEmergencyOrdinary, s20)."""
+    from .clauses import CHRONIC
+
+    policy = rules.policy
+    named: list[str] = []
+    articles: list[str] = []
+    for s, r in elsewhere:
+        key = {"13": "emergency", "28": "day_surgery"}.get(s.med_type) or ("special" if r.kind == "inpatient" else "")
+        own = [policy.routes.get(key, {}).get("article", "")] if key else list(CHRONIC.get(ctx.policy, ()))
+        own = [a for a in own if a]
+        articles += [a for a in own if a not in articles]
+        what = ROUTE_WORDS.get(key, "门诊慢特病")
+        cite = "、".join(policy.cite(a) for a in own)
+        named.append(f"{s.id}（{what}，{cite} {r.why or r.kind}）本次起付线 {obs.settled[s.id]['act_pay_dedc']}")
+    want = oracle.ytd(year, "ordinary_dedc")
+    ctx.fail(f"{year}年度累计起付线计入了按规则不走普通门诊统筹的就诊：{'；'.join(named)}（各次本次起付线之和 {used:.2f} 只计普通门诊的就诊）"
+             f" the year's ordinary deductible includes visits the rules route elsewhere",
+             [mismatch("ordinary_dedc", want if want is not None else used, ytd["ordinary_dedc"], f"{year}年度累计")],
+             story, clauses={ctx.policy: tuple(articles)} if articles else None)
 
 
 def _deductible_departure(oracle: "Oracle", obs: Any, counted: list[Settlement], ctx: Context) -> Any:

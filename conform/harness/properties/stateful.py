@@ -24,7 +24,7 @@ from ..adapters import SettlementRefused, Subject
 from ..generators import (BALANCES, credits_drawn, FIRST_YEAR, LAST_YEAR, SEEDS, amounts, credit_requests, decode_person,
                           decode_settlement, settings_strategy)
 from . import figures as fig
-from .base import (FUND_FIELDS, Context, Credit, D, Reverse, Settle, Story, Use, execute,
+from .base import (FUND_FIELDS, Context, Credit, D, Presettle, Reverse, Settle, Story, Use, execute,
                    missing_figures, mismatch, register_machine, reversal_readings)
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE, ORDINARY, merge
 from .settlement import Oracle, fund_differences, total_breakers
@@ -49,6 +49,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
     adapter, policy = ctx.adapter, ctx.policy
     can_credit = "credit_month" in adapter.supports
     can_use = "check_account_use" in adapter.supports
+    can_presettle = "presettle" in adapter.supports  # optional, as crediting and uses are: drawn where supported
 
     class LedgerMachine(RuleBasedStateMachine):
         counter = [0]
@@ -87,6 +88,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.reversals = 0
             # year → what the reversed settlements of that year had answered for its totals (A-REVERSAL takes it out)
             self.given_back: dict[int, dict[str, Decimal]] = {}
+            self.presettled: set[int] = set()  # the years a 2206 was asked in (it must move none of their totals)
             self.n = 0
             # what the system answered that moves the balance, op by op: (op index, what, item, figure or decision)
             self.moves: list[tuple[int, str, str, object]] = []
@@ -116,6 +118,28 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.touched.add(s.date.year)
             if self.balance is not None:
                 self.balance -= D(out["acct_pay"])
+
+        @precondition(lambda self: can_presettle)
+        @rule(seed=SEEDS)
+        def presettle(self, seed: int) -> None:
+            """A 2206 of a drawn visit: it records nothing, so the invariants after it (the year's totals are the
+            standing settlements', the balance what credits, account payments and uses make it) and every settlement
+            after it are as if it never happened. No property asked 2206 before: a system whose pre-settlement
+            counted the deductible and cap and debited the account passed 北京 and 浙江, which had no such scenario."""
+            fields, gap = decode_settlement(self.setting, self.person, seed, med_types=self.med_types)
+            self.date = min(self.date + dt.timedelta(days=gap), dt.date(self.date.year, 12, 31))
+            self.n += 1
+            s = Settlement(id=f"V{self.n}", date=self.date, **fields)
+            self.story.ops.append(Presettle(s))
+            self.presettled.add(s.date.year)
+            self.touched.add(s.date.year)  # its year's totals are checked, settled in or not
+            if self.idle:
+                return
+            try:
+                adapter.presettle(self.psn, s)
+            except SettlementRefused as e:
+                self.fail("被测系统拒绝了规则可以确定的预结算 the system refused a pre-settlement the rules determine",
+                          [mismatch("infcode", "0（预结算成功）", f"拒绝：{e.message}", s.id)])
 
         @precondition(lambda self: bool(self.standing))
         @rule(data=st.data())
@@ -199,7 +223,9 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                     bad, first = total_breakers(Oracle(self.story), [(s.id, o) for s, o in mine], year, ytd, off,
                                                 {"ordinary_dedc": dedc, "ordinary_pay": paid}, ctx.optional)
                     self.fail("年度累计不等于仍然有效的各笔结算之和" + ("（撤销应恰好冲销该笔结算，A-REVERSAL）" if self.reversals
-                                                                  else ""), bad,
+                                                                  else "")
+                              + ("（预结算 2206 不记账，不计入年度累计 a pre-settlement counts in no total）"
+                                 if year in self.presettled else ""), bad,
                               readings=reversal_readings(bad, self.given_back.get(year, {})), departure=first)
                 roles = {fig.role_on(self.person, d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31))}
                 limit_d = max(fig.deductible(self.rules, r) for r in roles)

@@ -345,6 +345,12 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     as its result (`_worked`), so that it is put at the step a scenario's 60.01 is (rvendor s11 D7), and a field
     whose usual step the trace does not have is put at the last step named for it (`FIELD_WORDS`: a month's credit,
     expected as "计入", at 退休人员定额 where a scenario's 150.00 is)."""
+    if is_reversal(m):
+        # no text speaks of reversals (common.yaml A-REVERSAL): a 2208 refused or accepted against the reference is
+        # that reading's, at the reference's 结算撤销 step where its trace has one — never the settlement's pooling
+        own = next((t for t in trace if isinstance(t, dict) and str(t.get("step", "")) == REVERSAL_STEP), None)
+        clause = str(own.get("clause", "")) if own is not None else ""
+        return REVERSAL_STEP, clause if REVERSAL in A_ID.findall(clause) else REVERSAL
     worked = _worked(m.get("expected"))
     if worked is not None and _figure(m.get("expected")) is None:
         m = {**m, "expected": str(worked)}  # a property's working: its result is the figure a step shows
@@ -370,6 +376,10 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     part = _differing_part(m, evidence) if evidence else None
     if part is not None:
         return _step_of(part, trace, evidence)
+    if _account_split(m, evidence):
+        acct = [t for t in trace if isinstance(t, dict) and _named(t, ACCOUNT_STEPS)]
+        if acct:
+            return str(acct[-1].get("step", "")), _whole({**m, "field": "acct_pay"}, trace)
     if usual:
         for t in reversed(trace):
             if usual in str(t.get("step", "")):
@@ -379,7 +389,26 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
             if isinstance(t, dict) and _named(t, FIELD_WORDS.get(m["field"], ())):
                 return _at(t)
     whole = _whole(m, trace) if m["field"] not in ("infcode", "err_msg") else ""
-    return usual or m.get("label") or m["field"], whole
+    stop = _stopped_at(trace) if m["field"] not in ("infcode", "err_msg") else None
+    return (stop or usual or m.get("label") or m["field"]), whole
+
+
+POOLING_WORDS = ("起付线", "支付比例", "限额", "统筹支付", "慢特病支付")  # steps a visit paid by pooling reaches
+
+
+def _stopped_at(trace: list[dict]) -> str | None:
+    """The step at which the reference's working stopped paying, where it never reached a pooling step (no deductible,
+    ratio or cap step): the last step other than the base's, the account's or a ratio record, paying 0.00 (攀枝花
+    第八条's 不予支付 for an excluded bill). A cause is headed by a step the reference has, never by 起付线 it did not
+    compute (s20); a visit worked through to a payment of 0.00 keeps the field's usual step. None otherwise."""
+    base = PARTING_WORDS["inscp_scp_amt"]
+    rest = [t for t in trace if isinstance(t, dict) and not _named(t, base) and not _named(t, ACCOUNT_STEPS)
+            and str(t.get("step", "")) not in RATIO_ONLY]
+    if any(_named(t, POOLING_WORDS) for t in rest):
+        return None
+    if rest and _figure(rest[-1].get("value")) == 0:
+        return str(rest[-1].get("step", "")) or None
+    return None
 
 
 
@@ -586,6 +615,19 @@ ACCOUNT_STEPS = ("个人账户支付", "个人账户共济支付")
 ACCOUNT_FIELDS = frozenset({"acct_pay", "balc", "acct_balance"})
 
 
+def _account_split(m: dict, evidence: Any) -> bool:
+    """Whether a cash payment (psn_cash_pay) that differs is the account's split of the person's part: psn_cash_pay =
+    psn_part_amt − acct_pay, so where the person's part is not known to differ (the evidence's two answers agree on it,
+    or do not both give it) the cash is off by what the account paid — 攀枝花 第五条, 南昌 四（三）2, 北京（四）, 浙江
+    二（四）and A-ACCOUNT-SELFPAY, as the reference's 个人账户支付 step cites them, not every pooling clause of the visit
+    (a system reporting the whole part as cash with acct_pay right was blamed on 第七条)."""
+    if m.get("field") != "psn_cash_pay":
+        return False
+    system, reference = figures(evidence, str(m.get("item", ""))) if evidence else ({}, {})
+    mine, theirs = _figure(system.get("psn_part_amt")), _figure(reference.get("psn_part_amt"))
+    return mine is None or theirs is None or mine == theirs
+
+
 def _whole(m: dict, trace: list[dict]) -> str:
     """The clauses of every step of an item's trace, each part once (one clause line, as a step's), the base's
     (政策范围内费用, the platform's 口径) only for the base itself, a step recording the ratio (`RATIO_ONLY`) only
@@ -612,6 +654,14 @@ def _whole(m: dict, trace: list[dict]) -> str:
 
 
 MONTH = re.compile(r"\d{4}-\d{2}")
+REVERSAL_STEP, REVERSAL = "结算撤销", "A-REVERSAL"
+
+
+def is_reversal(m: dict) -> bool:
+    """Whether an infcode mismatch is of a 2208 (refused, or accepted where the rules refuse it): its item is the
+    reversal's ("V1-撤销", "V1 撤销") or its expected answer speaks of one ("0（撤销成功）", "拒绝撤销")."""
+    item, said = str(m.get("item", "")), str(m.get("expected", ""))
+    return m.get("field") == "infcode" and (item.endswith("撤销") or "撤销" in said)
 
 
 def _refused(m: dict) -> str:
@@ -619,6 +669,8 @@ def _refused(m: dict) -> str:
     account use (item "个人账户使用" or "关系·用途") 个人账户使用, anything else the settlement's 结算受理. Read from the item
     and the expected answer only: the system's refusal message is its own text."""
     item, said = str(m.get("item", "")), str(m.get("expected", ""))  # (a refusal's own message says anything)
+    if is_reversal(m):
+        return REVERSAL_STEP
     if MONTH.fullmatch(item) or "计入" in said:
         return FIELD_STEPS["amount"]
     if item == FIELD_STEPS["decision"] or "·" in item or "使用" in said:
@@ -722,8 +774,9 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
     that differs because the root's did (a deductible not counted on V1 is charged on V2) is no article of
     its own. Where no step of the root's trace computes the figure, the clauses of its whole trace (`_step`).
     A refusal (infcode) of a settlement the rules pay blames
-    every article of that settlement's trace (the readings it uses are not what was refused). `traces` maps a mismatch's item (its settlement) to the
-    trace, "" to the check's own. `evidence`: the check's, read as `_step` reads it for the cause, so that the
+    every article of that settlement's trace (the readings it uses are not what was refused); a reversal's (2208,
+    `is_reversal`) rests on A-REVERSAL alone, the reading, no article speaking of reversals. `traces` maps a
+    mismatch's item (its settlement) to the trace, "" to the check's own. `evidence`: the check's, read as `_step` reads it for the cause, so that the
     articles a check fails (matrix, JUnit) are the ones its cause's step cites. Nothing known: ([], [])."""
     root = root_mismatch(mismatches)
     if root is None:
@@ -734,6 +787,9 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
         if m["field"] != root["field"] or m.get("item", "") != root.get("item", ""):
             continue
         trace = traces.get(m.get("item", "")) or traces.get("") or []
+        if is_reversal(m):  # no article speaks of a 2208: the reading alone (A-REVERSAL), as a figure's is named
+            named += [x for x in cited(_step(m, trace)[1], policy)[1] if x not in named]
+            continue
         if m["field"] == "infcode":  # the settlement's articles: its account's part follows from it, refused or not
             clauses = [str(t.get("clause", "")) for t in trace if not _named(t, ACCOUNT_STEPS)]
         else:

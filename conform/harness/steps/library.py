@@ -283,6 +283,10 @@ def then_refused(world: World, request: pytest.FixtureRequest, reason: str | Non
     _wording(request, reason, world.refusal.message, "结算")
 
 
+# A figure the system did not return, as a mismatch's actual: never the Python word "None".
+NOT_RETURNED = "(未返回 missing)"
+
+
 @then(parsers.re(rf"(?P<year>\d{{4}}) 年度累计(?P<label>{'|'.join(YTD_FIELDS)})为 (?P<amt>{AMT}) 元"))
 def then_ytd(world: World, year: str, label: str, amt: str) -> None:
     """A year-to-date total. A wrong one fails with the reference's working of that total (`World.ytd_trace`):
@@ -298,7 +302,8 @@ def then_ytd(world: World, year: str, label: str, amt: str) -> None:
     except ArithmeticError:  # not a figure (the system's answer is untrusted): a mismatch showing it
         same = False
     if not same:
-        raise MismatchError([Mismatch(name, fmt(want), str(got), f"{year}年度累计", label)],
+        shown = NOT_RETURNED if got is None else str(got)
+        raise MismatchError([Mismatch(name, fmt(want), shown, f"{year}年度累计", label)],
                             world.ytd_trace(int(year), name, label))
 
 
@@ -507,7 +512,8 @@ def then_balance(world: World, request: pytest.FixtureRequest, amt: str, alt: st
             note(request, f"文件未规定超过余额的使用，不作判定 the text is silent on a use over the balance: 被测系统"
                           f"{'拒绝，余额不变' if decision == 'refused' else '以余额为限支付'}，余额 {fmt(want)} 元，未透支")
     if got is None or Decimal(str(got)) != want:
-        raise MismatchError([Mismatch("acct_balance", fmt(want), str(got), "个人账户", "个人账户余额")])
+        raise MismatchError([Mismatch("acct_balance", fmt(want), NOT_RETURNED if got is None else str(got), "个人账户",
+                                      "个人账户余额")], world.balance_trace(want))
 
 
 # =========================================================================== region configurations

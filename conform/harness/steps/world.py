@@ -89,6 +89,8 @@ class World:
     # what each settlement and reversal the reference made changed in its year's totals, in the order made:
     # (item, year, {ytd field: change}, the id a reversal reverses or None) — the working of a year's total
     ytd_changes: list[tuple[str, int, dict[str, Decimal], str | None]] = field(default_factory=list)
+    # the pre-settlements (2206) asked, (item, year): they count in no total, and a total they moved is theirs
+    presettles: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Only the built-in reference itself goes without an oracle: a system subclassing ReferenceAdapter
@@ -178,6 +180,8 @@ class World:
                 self._oracle_refused(s.id, e)
         if out is not None:
             self.results[s.id] = out
+        if presettle:
+            self.presettles.append((s.id, s.date.year))
         self._changed(s.id, s.date.year, before, None)
         self.last_id = s.id
         if self.refusal is not None and not expect_refusal:
@@ -227,7 +231,7 @@ class World:
                 raise ScenarioError(f"the rules refuse the reversal of {setl_id} too ({refusal.message})")
             # a well-formed refusal of a reversal the rules make: non-conformance, not a broken system
             raise MismatchError([Mismatch("infcode", "0（撤销成功）", f"拒绝：{refusal.message}", f"{setl_id}-撤销",
-                                          "结算结果")], self.trace_for(setl_id))
+                                          "结算结果")], self.trace_for(f"{setl_id}-撤销") or self.trace_for(setl_id))
         self.results[f"{setl_id}-撤销"] = out
         if year is not None:
             self._changed(f"{setl_id}-撤销", year, before, setl_id)
@@ -477,6 +481,15 @@ class World:
             if reverses is None:
                 own = [t for t in own if isinstance(t, dict) and t.get("step") in names]
             steps += [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in own if isinstance(t, dict)]
+        for item, y in self.presettles:
+            # a pre-settlement adds nothing (2206 records nothing), yet a total it moved is moved at its steps: its
+            # deductible or cap counted as if settled is the article of that deductible or cap (南昌 四（二）1), not
+            # nothing — the total with no settlement standing otherwise cites no clause
+            if y != year:
+                continue
+            terms.append(f"{item}（预结算 2206，不计入）0.00")
+            steps += [{**t, "detail": f"{item}（预结算 2206，不计入年度累计 not counted）：{t.get('detail', '')}"}
+                      for t in self.trace_for(item) if isinstance(t, dict) and t.get("step") in names]
         parts: list[str] = []
         for t in steps:
             for part in str(t.get("clause") or "").split("；"):
@@ -487,6 +500,34 @@ class World:
         total = fmt(totals[name]) if name in totals else None
         steps.append({"step": f"年度累计{label}", "clause": "；".join(parts), "value": total,
                       "detail": f"{year}年度累计{label}：{' + '.join(terms) or '0.00'} = {total}元"})
+        return steps
+
+    def balance_trace(self, want: Decimal) -> list[dict]:
+        """The reference's working of the account balance (`then_balance`): the steps of its settlements' account
+        payments (个人账户支付, 个人账户共济支付), of its reversals (结算撤销) and of its credits, and the balance itself,
+        个人账户余额, whose clause is theirs together — a wrong or unanswered balance rests on the account's articles
+        (the credit's, the payment's), as a year's total does on the steps that made it, not on nothing (s20)."""
+        source = self.oracle_results if self.oracle is not None else self.results
+        pre = {item for item, _ in self.presettles}
+        steps: list[dict] = []
+        for item, out in source.items():
+            if item in pre or not isinstance(out, dict):
+                continue
+            steps += [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in list(out.get("trace") or [])
+                      if isinstance(t, dict) and t.get("step") in ("个人账户支付", "个人账户共济支付", "结算撤销")]
+        credits = self.oracle_credits if self.oracle is not None else self.credits
+        for month, out in credits.items():
+            if isinstance(out, dict):
+                steps += [{**t, "detail": f"{month}：{t.get('detail', '')}"} for t in list(out.get("trace") or [])
+                          if isinstance(t, dict)]
+        parts: list[str] = []
+        for t in steps:
+            for part in str(t.get("clause") or "").split("；"):
+                if part.strip() and part.strip() not in parts:
+                    parts.append(part.strip())
+        parts.sort(key=lambda part: part.startswith("A-"))
+        steps.append({"step": "个人账户余额", "clause": "；".join(parts), "value": fmt(want),
+                      "detail": f"个人账户余额 {fmt(want)} 元（期初余额、计入、个人账户支付与撤销退回）"})
         return steps
 
     def _shares_deductible(self) -> bool:

@@ -1,4 +1,4 @@
-"""A shrunk property failure as a ready-to-paste zh-CN Gherkin feature.
+"""A property failure as a ready-to-paste zh-CN Gherkin feature, saying whether it was shrunk.
 
 Each story (one test person and what was done for them) becomes one scenario
 written with the step library's existing phrases only (conform/harness/steps/library.py),
@@ -231,14 +231,75 @@ def render_scenario(story: Story, name: str, tags: list[str], psn_no: str = "CE-
     return lines + steps.lines
 
 
+# What a counterexample is, said in its feature's first line (and read back by the reports: `kind_of`). Only a
+# failure Hypothesis shrank to the end is "the minimal counterexample": shrinking stops after a time
+# (settings.SHRINK_SECONDS, `--conform-shrink-seconds` / `conform run --shrink-seconds`), and an explicit example
+# a property always tries first (e.g. properties/settlement._fen_edge_examples) is never shrunk at all.
+SHRUNK, UNSHRUNK, REPLAYED, EXPLICIT = "shrunk", "unshrunk", "replayed", "explicit"
+SMALLER = ("要得到更小的反例，请以同一种子加长缩减时间重跑（conform run --shrink-seconds 60，"
+           "或 pytest --conform-shrink-seconds 60；--thorough 时缩减可用 120 秒）")
+KIND_HEADER = {
+    SHRUNK: "由 conform 属性测试（Hypothesis）发现并缩小的最小反例",
+    UNSHRUNK: ("由 conform 属性测试（Hypothesis）发现、但未完全缩小的反例（缩减在时限内停止：其中可能仍有与不符无关的情形，"
+               f"同一种子再次运行也可能得到不同的反例；{SMALLER}）"),
+    REPLAYED: ("由 conform 属性测试（Hypothesis）发现、但未完全缩小的反例（被测系统重放结果不一致，以下为找到的最小反例，"
+               "同一种子再次运行可能得到不同的反例）"),
+    EXPLICIT: "属性每次运行都会先试的固定示例（显式示例，不经缩小），被测系统未通过",
+}
+
+
+def kind_of(gherkin: str) -> str:
+    """Which KIND_HEADER a rendered counterexample's feature opens with ('' for none: not rendered by this module,
+    or written before its kinds were told apart)."""
+    for line in (gherkin or "").splitlines()[:4]:
+        for kind, header in KIND_HEADER.items():
+            if line.strip().startswith(header):
+                return kind
+    return ""
+
+
+def violation_kind(e: "PropertyViolation", prop: "Property | None" = None, policy: str = "") -> str:
+    """What the violation's example is: one of the property's explicit examples (Hypothesis's note "Failing explicit
+    example", or — where the runner has replaced the notes — the stories equal to one the property lists), a
+    failure whose shrinking stopped (the runner's note "not fully shrunk"), one found again after a replay that
+    differed, or one shrunk to the end."""
+    notes = [str(n) for n in getattr(e, "__notes__", ()) or ()]
+    if any(n.startswith("Failing explicit example") for n in notes) or _is_explicit(e, prop, policy):
+        return EXPLICIT
+    if any("未完全缩减" in n or "not fully shrunk" in n for n in notes):
+        return UNSHRUNK
+    if any("replay differed" in n for n in notes):
+        return REPLAYED
+    return SHRUNK
+
+
+def _is_explicit(e: "PropertyViolation", prop: "Property | None", policy: str) -> bool:
+    examples = getattr(prop, "examples", None) if prop is not None else None
+    if not callable(examples) or len(e.stories) != 1:
+        return False
+    story = e.stories[0]
+    try:
+        listed = examples(policy)
+    except Exception:  # noqa: BLE001 - telling the kind must never lose the failure
+        return False
+    for ex in listed or ():
+        if isinstance(ex, (list, tuple)) and len(ex) == 1:
+            ex = ex[0]
+        if getattr(ex, "setting", None) == story.setting and getattr(ex, "person", None) == story.person \
+                and list(getattr(ex, "settlements", None) or ()) == story.settlements:
+            return True
+    return False
+
+
 def render_feature(stories: list[Story], *, policy: str, articles: list[str] | tuple[str, ...], title: str,
-                   headline: str = "", mismatches: list | None = None) -> str:
-    """A whole feature file: one scenario per story, tagged with the policy and the articles."""
+                   headline: str = "", mismatches: list | None = None, kind: str = SHRUNK) -> str:
+    """A whole feature file: one scenario per story, tagged with the policy and the articles; its first line says
+    what the example is (`kind`, KIND_HEADER)."""
     doc = load_policy(policy)
     tags = [policy, *(f"{policy}-{a}" for a in articles)]
     cited = "、".join(doc.cite(a) for a in articles)
     out = ["# language: zh-CN", f"功能: 属性反例回归 — {title}",
-           f"  由 conform 属性测试（Hypothesis）发现并缩小的最小反例；检查条款：{cited}。",
+           f"  {KIND_HEADER.get(kind, KIND_HEADER[SHRUNK])}；检查条款：{cited}。",
            "  期望值取自参考实现（reference），其计算过程和依据条款写在每次就诊上方的注释中；",
            "  加入 features/ 作为回归场景之前，请对照条文逐项手工复核。", ""]
     notes = []
@@ -261,6 +322,6 @@ def render_violation(e: "PropertyViolation", prop: "Property", policy: str,
     try:
         articles = blamed or getattr(e, "articles", ()) or prop.clauses.get(policy, ())
         return render_feature(e.stories, policy=policy, articles=articles, title=prop.title,
-                              headline=e.headline, mismatches=e.mismatches)
+                              headline=e.headline, mismatches=e.mismatches, kind=violation_kind(e, prop, policy))
     except Exception as exc:  # noqa: BLE001 - the failure itself must still be reported
         return f"# 反例无法写成 Gherkin（{exc}）；原始例子：{[s.ops for s in e.stories]!r}"

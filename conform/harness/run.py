@@ -608,10 +608,14 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.option("--examples", type=click.IntRange(min=1), default=None, metavar="N",
               help="exactly N examples per property and no time budget (reproduces a counterexample a --thorough "
                    "run printed, with its --seed)")
+@click.option("--shrink-seconds", "shrink_seconds", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="seconds a failed property may spend shrinking its counterexample (default 2, 120 with "
+                   "--thorough): more gives a smaller one where the report says it was not fully shrunk")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
                 tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,
                 no_progress: bool, thorough: bool = False, seed: int | None = None,
-                budget: str | None = None, examples: int | None = None, regions: tuple[str, ...] = ()) -> None:
+                budget: str | None = None, examples: int | None = None, regions: tuple[str, ...] = (),
+                shrink_seconds: float | None = None) -> None:
     """Run the conformance suite against a system under test and write the reports.
 
     Exit codes: 0 conformant; 1 non-conformance found; 2 usage or configuration error;
@@ -620,7 +624,7 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
     with _Interrupts(final=True) as guard:
         try:
             _run(guard, adapter, config, policies, articles, tag, formats, out, baseline, no_progress, thorough,
-                 seed, budget, examples, regions)
+                 seed, budget, examples, regions, shrink_seconds)
         except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
             click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -679,7 +683,8 @@ def _interrupted(e: BaseException) -> bool:
 def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],
          articles: tuple[str, ...], tag: str | None, formats: tuple[str, ...], out: str | None,
          baseline: str | None, no_progress: bool, thorough: bool, seed: int | None,
-         budget: str | None = None, examples: int | None = None, regions: tuple[str, ...] = ()) -> None:
+         budget: str | None = None, examples: int | None = None, regions: tuple[str, ...] = (),
+         shrink_seconds: float | None = None) -> None:
     from conform.reference.policy import POLICY_IDS
 
     from .report import ReportsNotWritten, write_reports
@@ -696,6 +701,9 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     bad = [p for p in policies if p not in POLICY_IDS]
     if bad:
         _fail(f"unknown policy {', '.join(bad)}; known: {', '.join(POLICY_IDS)}")
+    # the selection as given, for the properties' reproduce hints to repeat (--region is repeated on its own)
+    selection = tuple(w for p in policies for w in ("--policy", p)) + \
+        tuple(w for a in articles for w in ("--article", a)) + (("--tag", tag) if tag else ())
     policies = _check_regions(regions, policies)
     from .adapters import AdapterSpecError, make_adapter
     from .config import ConfigError, load_adapter_config, spool_config
@@ -741,6 +749,8 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         (("--conform-seed", str(seed)) if seed is not None else ()) + \
         (("--conform-budget", budget) if budget is not None else ()) + \
         (("--conform-examples", str(examples)) if examples is not None else ()) + \
+        (("--conform-shrink-seconds", f"{shrink_seconds:g}") if shrink_seconds is not None else ()) + \
+        tuple(f"--conform-select={w}" for w in selection) + \
         ("--conform-front-end", "run")  # its hints name `conform run`'s options, not pytest's
     # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.
     progress = "heartbeat" if no_progress else "auto"  # a concurrent run's parent shows its workers' progress

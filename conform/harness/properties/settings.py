@@ -33,6 +33,7 @@ import io
 import os
 import random
 import re
+import shlex
 import sys
 import time
 from dataclasses import dataclass, field
@@ -79,23 +80,60 @@ THOROUGH_BUDGET = "10m"  # --conform-thorough (conform run --thorough) without -
 FRONT_ENDS = ("pytest", "run")
 
 
-def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorough: bool = False) -> str:
-    """The options that rerun with `seed` (and `n` examples per property, the thorough profile) in the command
-    that ran this session."""
+def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorough: bool = False, *,
+              budget: str | None = None, shrink: float | None = None, selection: tuple[str, ...] = ()) -> str:
+    """The options that rerun with `seed` (and `n` examples per property, the thorough profile, a time `budget` as
+    given, `shrink` seconds of shrinking, the `selection` of `conform run` options) in the command that ran this
+    session. No seed (None: the derandomized ci profile) is said by naming the profile instead."""
     import shlex
 
     adapter, config = ps.system
+    env = f"CONFORM_PROFILE={ps.profile} " if ps.profile == "ci" and not thorough and not _seeded(seed) else ""
     if ps.front_end == "run":
         system = (f" --adapter {shlex.quote(adapter)}" if adapter else "") + \
             (f" --config {shlex.quote(config)}" if config else "")
-        return (f"conform run --seed {seed}" + (f" --examples {n}" if n is not None else "")
-                + (" --thorough" if thorough else "") + "".join(f" --region {shlex.quote(r)}" for r in ps.regions)
-                + system)
+        return (env + "conform run" + (f" --seed {seed}" if _seeded(seed) else "")
+                + (f" --examples {n}" if n is not None else "") + (" --thorough" if thorough else "")
+                + (f" --budget {shlex.quote(budget)}" if budget else "")
+                + (f" --shrink-seconds {shrink:g}" if shrink is not None else "")
+                + "".join(f" --region {shlex.quote(r)}" for r in ps.regions)
+                + "".join(f" {shlex.quote(w)}" for w in selection) + system)
     system = (f" --conform-adapter {shlex.quote(adapter)}" if adapter else "") + \
         (f" --conform-config {shlex.quote(config)}" if config else "")
-    return f"--conform-seed {seed}" + (f" --conform-examples {n}" if n is not None else "") + \
-        (" --conform-thorough" if thorough else "") + \
-        "".join(f" --conform-region {shlex.quote(r)}" for r in ps.regions) + system
+    return (env + (f"--conform-seed {seed}" if _seeded(seed) else "").lstrip()
+            + (f" --conform-examples {n}" if n is not None else "")
+            + (" --conform-thorough" if thorough else "") + (f" --conform-budget {shlex.quote(budget)}" if budget else "")
+            + (f" --conform-shrink-seconds {shrink:g}" if shrink is not None else "")
+            + "".join(f" --conform-region {shlex.quote(r)}" for r in ps.regions) + system).strip()
+
+
+def _seeded(seed: object) -> bool:
+    return seed is not None and str(seed) not in ("", "derandomize")
+
+
+def reproduce_session(ps: "PropertySettings") -> str:
+    """The options that rerun this session as it ran: its seed, profile, examples per property, time budget (as
+    given), shrinking time and — under `conform run` — its selection (--policy, --article, --tag), which decide how a
+    budget is shared and how much of the shrinking pool is left."""
+    thorough = ps.profile == "thorough"
+    # the ci profile (chosen by CI=true) draws other examples than a local run's default: named, seeded or not
+    env = "CONFORM_PROFILE=ci " if ps.profile == "ci" and ps.seed is not None else ""
+    return env + reproduce(ps, ps.seed_label if ps.seed is not None else None, ps.max_examples, thorough,
+                     budget=ps.budget_text if ps.budget is not None and (ps.budget_text != THOROUGH_BUDGET
+                                                                            or not thorough) else None,
+                     shrink=ps.shrink, selection=ps.selection)
+
+
+def budget_caveat(ps: "PropertySettings") -> str:
+    """Under a time budget the examples a property gets depend on how fast it ran: the session's options rerun the
+    run, not necessarily its examples; each counterexample's own hint (--examples N) reproduces that one."""
+    if ps.budget is None:
+        return ""
+    return ("时间预算下各属性的样例数取决于运行速度，同样的选项未必得到同样的样例；每个反例下方的重现命令（--examples N）可逐一重现 "
+            "under a time budget the examples depend on speed: each counterexample's own command (--examples N) "
+            "reproduces it")
+
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms]?)", re.IGNORECASE)
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
 
@@ -141,6 +179,8 @@ class PropertySettings:
     # the system under test as the session named it (adapter, config file): a reproduce hint that leaves them out
     # reruns against the built-in reference and comes out 合格 (rvendor D4); the URL as shown (no credentials)
     system: tuple[str | None, str | None] = (None, None)
+    budget_text: str | None = None        # the time budget as given (`--budget 90s`): a reproduce hint repeats it
+    selection: tuple[str, ...] = ()       # `conform run`'s --policy/--article/--tag as given (--conform-select)
     clock: Callable[[], float] = time.monotonic
 
     def budget_left(self) -> float | None:
@@ -231,6 +271,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--conform-region", action="append", default=None, metavar="REGION",
                 help="draw the properties of the region's document under this region file (a name or a path) alone: "
                      "a real 统筹区's published figures (repeatable; `conform run --region`)")
+    g.addoption("--conform-select", action="append", default=None, metavar="OPTION",
+                help="`conform run` passes its --policy, --article and --tag here, word by word, for the reproduce "
+                     "hints to repeat (they select nothing themselves)")
     g.addoption("--conform-front-end", choices=FRONT_ENDS, default="pytest",
                 help="the command running the suite (`conform run` passes run): its options are the ones a "
                      "reproduce hint names")
@@ -291,7 +334,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and raw is None and workerinput.get("conform_seed") is not None:
         seed = workerinput["conform_seed"]  # every xdist worker uses the seed the controller drew and printed
-    ps = PropertySettings(profile, seed, n, shrink, budget=budget,
+    ps = PropertySettings(profile, seed, n, shrink, budget=budget, budget_text=raw_budget,
+                          selection=tuple(config.getoption("--conform-select", None) or ()),
                           front_end=front_end,
                           regions=tuple(regions or ()), system=_system(config))
     if budget:
@@ -309,6 +353,9 @@ def pytest_configure(config: pytest.Config) -> None:
                         "front_end": front_end}
         if budget:
             run.examples["budget_seconds"] = budget
+        # the options that rerun this session as it ran (reproduce_session): the report's seed line and each failed
+        # property's hint (report/model.counterexample_status) repeat them, not a bare --seed
+        run.examples["reproduce"] = reproduce_session(ps)
 
 
 def _system(config: pytest.Config) -> tuple[str | None, str | None]:
@@ -388,7 +435,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     ps = config.stash.get(KEY, None)
     if ps is None:
         return None
-    return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with {reproduce(ps, ps.seed_label)})"
+    return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with {reproduce_session(ps)})"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -405,6 +452,9 @@ class _Failed:
     name: str
     nodeid: str
     counterexample: str
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+    policy: str = ""
 
 
 def _failed_properties(terminalreporter, config: pytest.Config) -> list:
@@ -420,17 +470,50 @@ def _failed_properties(terminalreporter, config: pytest.Config) -> list:
     return out
 
 
+def _policy_of(c) -> str:
+    """The check's document: its own, else the [policy] of its node id (test_deductible[panzhihua])."""
+    policy = getattr(c, "policy", "") or ""
+    if not policy:
+        m = re.search(r"\[([a-z]+)\]$", getattr(c, "nodeid", "") or "")
+        policy = m.group(1) if m else ""
+    return policy
+
+
+def counterexample_lines(c, ps: "PropertySettings | None") -> list[str]:
+    """What a printed counterexample is (shrunk to a minimum, not fully shrunk — and how to get a smaller one —, or a
+    fixed explicit example) and the command that reproduces it, as comment lines above its Gherkin. Under a time
+    budget the runner's own hint for the property (its round's seed and examples); else the session's options, with
+    `conform run` narrowed to the property's document (it has no option selecting one property: said so)."""
+    from ..report.model import counterexample_status
+
+    st = counterexample_status(c.counterexample, getattr(c, "extra", None) or {}, getattr(c, "message", "") or "",
+                               c.nodeid, ps.front_end if ps else "run", reproduce_session(ps) if ps else "",
+                               _policy_of(c))
+    if not st:
+        return []
+    # the advice in full is the Gherkin's own first lines (counterexample.KIND_HEADER), in Chinese
+    lines = [f"# 反例 counterexample: {st['label']}"]
+    if st.get("reproduce"):
+        lines.append(f"# 重现 reproduce: {st['reproduce']}" + (f"（{st['reruns']}）" if st.get("reruns") else ""))
+    if st.get("smaller"):
+        lines.append(f"# 更小的反例 for a smaller one: {st['smaller']}")
+    return lines
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    """Print every failed property's counterexample as Gherkin, ready to paste into features/."""
+    """Print every failed property's counterexample as Gherkin, ready to paste into features/, each with what it is
+    (shrunk or not, or a fixed example) and the command that reproduces it."""
     failed = _failed_properties(terminalreporter, config)
     if not failed:
         return
     ps = config.stash.get(KEY, None)
     head = (f"属性反例 Property counterexamples (seed {ps.seed_label if ps else '?'}; "
-            f"reproduce with {reproduce(ps, ps.seed_label) if ps else '--conform-seed ?'})")
+            f"reproduce with {reproduce_session(ps) if ps else '--conform-seed ?'})")
     text = [head]
+    if ps is not None and budget_caveat(ps):
+        text.append(f"（{budget_caveat(ps)}）")
     for c in failed[:SHOWN_COUNTEREXAMPLES]:
-        text += ["", f"# {c.name}  ({c.nodeid})", c.counterexample]
+        text += ["", f"# {c.name}  ({c.nodeid})", *counterexample_lines(c, ps), c.counterexample]
     if len(failed) > SHOWN_COUNTEREXAMPLES:
         rest = failed[SHOWN_COUNTEREXAMPLES:]
         text += ["", f"# 另有 {len(rest)} 个反例见报告 {len(rest)} more in the reports (report.html, results.json): "

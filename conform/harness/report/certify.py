@@ -156,14 +156,22 @@ def _built_from(region_files: tuple[str, ...] = ()) -> str:
     return commit + dirty + (OUTSIDE if outside else "")
 
 
-def seed_words(seed: object, front_end: object = "run") -> str:
+def seed_words(seed: object, front_end: object = "run", reproduce: object = None) -> str:
     """The seed and the option that reproduces it in the command that ran (examples["front_end"]): `conform run`
-    takes --seed, a vendor's pytest session --conform-seed (its --seed would be no option of conform's)."""
+    takes --seed, a vendor's pytest session --conform-seed (its --seed would be no option of conform's). With the
+    session's own options (examples["reproduce"], settings.reproduce_session) those: a --thorough run's seed alone
+    reran the 20-example profile."""
     if seed in (None, ""):
         return "本次运行没有属性测试，未使用随机种子 no property ran, no seed"
     if seed == "derandomize":
         return "固定样例（不随机），每次运行相同 fixed examples, the same every run"
-    how = f"pytest --conform-seed {seed}" if front_end == "pytest" else f"conform run --seed {seed}"
+    if isinstance(reproduce, str) and reproduce.strip():
+        how = f"pytest {reproduce.strip()}" if front_end == "pytest" else reproduce.strip()
+    else:
+        how = f"pytest --conform-seed {seed}" if front_end == "pytest" else f"conform run --seed {seed}"
+    if "budget" in how or ("thorough" in how and "examples" not in how):  # a time budget: examples follow speed
+        return (f"随机种子 {seed}：用 {how} 可按同样的选项重跑；时间预算下样例数取决于运行速度，各反例的重现命令见其下方 "
+                f"rerun with {how}; under a time budget the examples depend on speed: each counterexample names its own")
     return f"随机种子 {seed}：用 {how} 可重现同一批样例 reproduce with {how}"
 
 
@@ -429,7 +437,8 @@ def record(run: dict, examples: dict, checks: list[dict] | None = None, document
         "project_version": run.get("harness_version", ""),
         "git_commit": git_commit(paths),
         "seed": run.get("seed"),
-        "seed_words": seed_words(run.get("seed"), (examples or {}).get("front_end", "run")),
+        "seed_words": seed_words(run.get("seed"), (examples or {}).get("front_end", "run"),
+                                 (examples or {}).get("reproduce")),
         "profile": profile,
         "profile_words": profile_words(profile),
     }

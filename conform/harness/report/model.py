@@ -9,6 +9,7 @@ assumptions in the policy files. Every string is passed through
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
@@ -325,6 +326,84 @@ def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
     return "not_run"
 
 
+# The runner's per-property hint in a failed property's message (conform/harness/properties/runner.py, under a time
+# budget): "（单独重现此属性 reproduce this property alone: conform run --seed 12 --examples 8 … --policy X）".
+_ALONE = re.compile(r"reproduce this property alone: (.+?)）\s*$", re.M)
+CEX_LABELS = {
+    "shrunk": "已缩小到最小的反例 shrunk to a minimum",
+    "unshrunk": "找到但未完全缩小的反例 found, not fully shrunk",
+    "replayed": "找到但未完全缩小的反例（被测系统重放结果不一致）found, not fully shrunk (the replay differed)",
+    "explicit": "固定示例：属性每次都先试，不经缩小 a fixed example the property always tries first (never shrunk)",
+}
+CEX_ADVICE = {
+    "unshrunk": ("缩减在时限内停止：反例可能仍有与不符无关的情形（及据此列出的假设），同一种子再次运行也可能得到不同的反例；要得到更小的反例，"
+                 "请以同一种子加长缩减时间重跑（conform run --shrink-seconds 60，或 pytest --conform-shrink-seconds 60；"
+                 "--thorough 时缩减可用 120 秒） shrinking stopped at its time limit: the example may hold details the "
+                 "failure does not need (and readings named for them), and a rerun with the same seed may print another "
+                 "example; for a smaller one rerun the same seed with more time to shrink (conform run --shrink-seconds "
+                 "60, or pytest --conform-shrink-seconds 60; --thorough allows 120 s)"),
+    "replayed": ("被测系统重放同一例子时结果不一致，以下为找到的最小反例，同一种子再次运行可能得到不同的反例 the system answered a "
+                 "replay differently: this is the smallest failure found, and a rerun may print another example"),
+    "explicit": ("这是属性列出的固定例子（显式示例），任何种子都会先试，不经缩小；它本身就是要检查的边界情形 one of the property's "
+                 "listed edge cases, tried first whatever the seed and never shrunk"),
+}
+RERUNS_DOCUMENT = ("conform run 不能只选一个属性：此命令重跑该文件的全部场景和属性 conform run cannot select a single "
+                   "property: this reruns every scenario and property of the document")
+
+
+def counterexample_status(counterexample: str, extra: dict | None, message: str = "", nodeid: str = "",
+                          front_end: object = "run", session: str = "", policy: str = "") -> dict:
+    """What a failed property's counterexample is (counterexample.KIND_HEADER: shrunk to a minimum, not fully shrunk,
+    a fixed explicit example), what to do for a smaller one, and the command that reproduces this property (the
+    runner's under a time budget), with what that command reruns. {} for a check without a counterexample."""
+    if not counterexample:
+        return {}
+    from ..counterexample import kind_of
+
+    kind = kind_of(counterexample)
+    if (extra or {}).get("shrunk") is False and kind in ("", "shrunk"):
+        kind = "unshrunk"
+    kind = kind or "shrunk"
+    out = {"kind": kind, "label": CEX_LABELS[kind], "advice": CEX_ADVICE.get(kind, "")}
+    m = _ALONE.search(message or "")
+    if m:
+        cmd = m.group(1).strip()
+        if front_end == "pytest":
+            out["reproduce"] = f"pytest {shlex.quote(nodeid)} {cmd}" if nodeid else cmd
+            out["reruns"] = "只运行这一个属性 runs this property alone" if nodeid else ""
+        else:
+            out["reproduce"], out["reruns"] = cmd, RERUNS_DOCUMENT
+    elif session:  # without a time budget every property runs with the session's seed: its options, narrowed
+        if front_end == "pytest":
+            out["reproduce"] = f"pytest {shlex.quote(nodeid)} {session}" if nodeid else session
+            out["reruns"] = "只运行这一个属性 runs this property alone" if nodeid else ""
+        else:
+            narrowed = policy and f"--policy {policy}" not in session
+            out["reproduce"] = session + (f" --policy {policy}" if narrowed else "")
+            out["reruns"] = RERUNS_DOCUMENT if policy else "重跑整个运行 reruns the whole run"
+    if out.get("reproduce"):
+        cmd = out["reproduce"]
+        # a --thorough --examples N hint runs no budget: it shrinks as long as the thorough profile allows
+        if kind in ("unshrunk", "replayed") and "thorough" in cmd and "examples" in cmd:
+            out["reruns"] = "；".join(filter(None, (out["reruns"], SHRINKS_LONGER)))
+    return smaller(out, front_end)
+
+
+SHRINKS_LONGER = ("不受时间预算限制，缩减可用 120 秒，得到的反例可能更小 no time budget: it shrinks for up to 120 s, and the "
+                  "example may come out smaller")
+MORE_SHRINK = 60  # seconds a "for a smaller one" command allows shrinking (the quick profiles' default is 2)
+
+
+def smaller(status: dict, front_end: object = "run") -> dict:
+    """`status` with, for an example not fully shrunk, its reproduce command given more time to shrink."""
+    cmd = status.get("reproduce")
+    if cmd and status.get("kind") in ("unshrunk", "replayed") and "shrink-seconds" not in cmd \
+            and " --thorough" not in cmd and " --conform-thorough" not in cmd:
+        option = "--conform-shrink-seconds" if front_end == "pytest" else "--shrink-seconds"
+        status["smaller"] = f"{cmd} {option} {MORE_SHRINK}"
+    return status
+
+
 def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[str, str]) -> dict:
     from .worked import working
 
@@ -353,6 +432,11 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
         m["ratio"] = is_ratio(m["field"], m.get("label", ""))
         m["difference"] = str(act - exp) if exp is not None and act is not None else ""
     d["baseline"] = marks.get(c.nodeid, "")
+    d["counterexample_status"] = counterexample_status(
+        c.counterexample, c.extra, c.message, c.nodeid,
+        (run.examples or {}).get("front_end", "run") if isinstance(run.examples, dict) else "run",
+        str((run.examples or {}).get("reproduce") or "") if isinstance(run.examples, dict) else "", c.policy or "") \
+        if c.kind == "property" else {}
     return d
 
 

@@ -403,14 +403,82 @@ def settleable_diseases(setting: Setting) -> tuple[tuple[str, tuple[str, ...]], 
         for code in (GENERIC_DISEASE, SECOND_GENERIC_DISEASE) if shares else (GENERIC_DISEASE,):
             if code not in codes:
                 codes.append(code)
+    named = region_disease_kinds(setting.region) if setting.region else {}
+    # a kind paid along inpatient rules (吉林 二（四）特殊疾病) reads none of a disease's own chronic.<disease>.* figures
+    reading = tuple(k for k in kinds if not (k == "special" and "special" in policy.covers)) or kinds
     out = []
     for code in codes:
         ratio = rules.find(f"chronic.{code}.ratio") or rules.find("chronic.ratio")
         cap = rules.find(f"chronic.{code}.cap") or rules.find("chronic.cap")
         dedc = shares or rules.find(f"chronic.{code}.deductible") or rules.find("chronic.deductible")
         if ratio is not None and cap is not None and dedc:
-            out.append((code, kinds))
+            out.append((code, disease_kinds(code, kinds, reading, named, own=code in own_codes(rules))))
     return tuple(out)
+
+
+def own_codes(rules: Rules) -> frozenset[str]:
+    """The disease codes the bound rules name in a per-disease key of their own (chronic.M00500.cap)."""
+    policy = rules.policy
+    return frozenset(k.split(".")[1] for k in rules.supplied if k.startswith("chronic.") and k.count(".") >= 2
+                     and "<disease>" in getattr(policy.requirement_for(k), "pattern", ""))
+
+
+def disease_kinds(code: str, kinds: tuple[str, ...], reading: tuple[str, ...], named: dict[str, str], *,
+                  own: bool) -> tuple[str, ...]:
+    """The kinds a code is registered as in the draws: the one its region file names for it (`named`), where the
+    document provides for that kind; else, for a code with figures of its own, the kinds that read them (not a
+    special disease paid along inpatient rules); else (a generic code, no figure of its own) every kind."""
+    if named.get(code) in kinds:
+        return (named[code],)
+    return reading if own else kinds
+
+
+# The words a region file's comments name a registered disease's kind with: the step library's own
+# (steps/vocabulary.DISEASE_KIND_NAMES), longest first (“两病”门诊用药, 门诊慢特病, 门诊特殊疾病, 慢性病).
+KIND_WORDS = (("两病", "two_disease"), ("特殊疾病", "special"), ("慢特病", "chronic"), ("慢性病", "chronic"))
+
+
+def _kinds_named(text: str) -> set[str]:
+    return {kind for word, kind in KIND_WORDS if word in text}
+
+
+@lru_cache(maxsize=None)
+def region_disease_kinds(region: str) -> dict[str, str]:
+    """code → kind as a region file names it for its per-disease keys: the comment on a `chronic.<code>.…` line, else
+    the comment line heading its group under `values:` (攀枝花's example: "# “两病”门诊用药：M03900 高血压" heads M03900's
+    keys, "# 门诊慢特病：M00500" M00500's), where that comment names exactly one kind. A code the file names two kinds
+    for, or none, is left out (disease_kinds then draws it as every kind its figures serve). Empty where the file
+    cannot be read."""
+    import re
+
+    try:
+        path = load_region_file(region).path
+        with open(path or region, encoding="utf-8") as f:
+            lines = f.read(MAX_REGION_BYTES).splitlines()
+    except (PolicyError, OSError, ValueError, TypeError):
+        return {}
+    key = re.compile(r"\s*[\"']?chronic\.([^.\s\"':]+)\.[^:]*:\s*(.*)$")
+    found: dict[str, set[str]] = {}
+    heading: set[str] = set()
+    in_values = False
+    for line in lines:
+        stripped = line.strip()
+        if not in_values:
+            in_values = stripped.startswith("values:")
+            continue
+        if line[:1] not in (" ", "\t", "#", "") and not stripped.startswith("#"):
+            break  # the next top-level key: the values are over
+        if stripped.startswith("#"):
+            heading = _kinds_named(stripped)
+            continue
+        m = key.match(line)
+        if m is None:
+            continue
+        comment = m.group(2).partition("#")[2]
+        kinds = _kinds_named(comment) or heading
+        if len(kinds) == 1:
+            found.setdefault(m.group(1), set()).update(kinds)
+    return {code: next(iter(k)) for code, k in found.items() if len(k) == 1}
 
 
 @lru_cache(maxsize=None)
@@ -829,6 +897,9 @@ class PersonYear:
     setting: Setting
     person: Person
     settlements: tuple[Settlement, ...] = ()
+    # (reversed id, after id): a 2208 of the first settlement made right after the second is settled (the differential
+    # draws them, `with_reversals`); no other property's years carry any
+    reversals: tuple[tuple[str, str], ...] = ()
 
     @property
     def policy(self) -> str:
@@ -1178,3 +1249,48 @@ __all__ = ["BALANCES", "SEEDS", "PersonYear", "Setting", "TwoYears", "account_us
            "skipped_settings", "two_years", "visits", "broken_regions", "choose_regions", "chosen_regions",
            "clear_caches", "INVALID_PREFIX", "credit_gaps", "credit_settings", "credits_drawn", "pharmacy_open", "chronic_open",
            "leave_out", "left_out"]
+
+
+# --------------------------------------------------------------------------- reversals within a drawn year
+
+# A year's reversals (2208) for the differential: up to REVERSALS_DRAWN, each three bytes (whether, which visit, how many
+# visits later), drawn after the year. All-zero bytes are no reversal, so shrinking takes them away first.
+REVERSALS_DRAWN = 2
+_REVERSAL_BYTES = st.binary(min_size=3 * REVERSALS_DRAWN, max_size=3 * REVERSALS_DRAWN)
+
+
+def with_reversals(py: PersonYear, raw: bytes) -> PersonYear:
+    """`py` with the reversals `raw` reads (three bytes each): one time in four a visit is reversed, right after it
+    is settled or after one of the visits that follow it — then it is not the year's latest settlement, and every
+    later visit is settled with its part taken back (A-REVERSAL), which the reference computes and the differential
+    compares figure by figure. A visit is reversed once at most."""
+    n = len(py.settlements)
+    out: list[tuple[str, str]] = []
+    for k in range(0, len(raw) - 2, 3):
+        a, b, c = raw[k], raw[k + 1], raw[k + 2]
+        if not n or a % 4 != 3:
+            continue
+        i = b % (n - 1) if n > 1 else 0  # never the year's last visit where there are more: some come after it
+        j = i + c % (n - i)
+        sid = py.settlements[i].id
+        if all(sid != x for x, _ in out):
+            out.append((sid, py.settlements[j].id))
+    return replace(py, reversals=tuple(out)) if out else py
+
+
+@lru_cache(maxsize=None)
+def years_with_reversals(policy: str | None = None) -> st.SearchStrategy[PersonYear]:
+    """`person_years(policy)`, some of whose visits are reversed after later ones (`with_reversals`)."""
+    return st.tuples(person_years(policy), _REVERSAL_BYTES).map(lambda t: with_reversals(*t))
+
+
+@lru_cache(maxsize=None)
+def year_batches_with_reversals(policy: str | None, size: int) -> st.SearchStrategy[list[PersonYear]]:
+    """`person_year_batches(policy, size)` with reversals drawn for each year (`with_reversals`), in one block after
+    the years."""
+    def read(t: tuple[list[PersonYear], bytes]) -> list[PersonYear]:
+        years, raw = t
+        step = 3 * REVERSALS_DRAWN
+        return [with_reversals(py, raw[i * step:(i + 1) * step]) for i, py in enumerate(years)]
+    block = st.binary(min_size=3 * REVERSALS_DRAWN * size, max_size=3 * REVERSALS_DRAWN * size)
+    return st.tuples(person_year_batches(policy, size), block).map(read)

@@ -115,7 +115,17 @@ class Story:
 
     @classmethod
     def of_year(cls, py: PersonYear, title: str = "") -> "Story":
-        return cls.of(py.setting, py.person, py.settlements, title)
+        """The year's settlements in order, each of its reversals (PersonYear.reversals) right after the settlement
+        it follows."""
+        story = cls.of(py.setting, py.person, py.settlements, title)
+        reversals = getattr(py, "reversals", ())
+        if reversals:
+            ops: list[Op] = []
+            for op in story.ops:
+                ops.append(op)
+                ops += [Reverse(sid) for sid, after in reversals if after == op.settlement.id]
+            story.ops = ops
+        return story
 
     @property
     def settlements(self) -> list[Settlement]:
@@ -588,8 +598,10 @@ SETTLE_NEEDS = ("prepare_person", "settle", "query_ytd")
 def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *,
                      strategy: Callable[[str], st.SearchStrategy] | None = None,
                      needs: tuple[str, ...] = SETTLE_NEEDS, differential: bool = False,
-                     examples: Callable[[str], list] | None = None, assumptions: tuple[str, ...] = ()) -> Callable:
-    """Register a property: `check(ctx, example)` raises PropertyViolation via `ctx.fail` when it does not hold."""
+                     examples: Callable[[str], list] | None = None, assumptions: tuple[str, ...] = (),
+                     batches: Callable[[str, int], st.SearchStrategy] | None = None) -> Callable:
+    """Register a property: `check(ctx, example)` raises PropertyViolation via `ctx.fail` when it does not hold.
+    `batches`: with a `strategy` of its own, how 1 to n of its examples are drawn at a time (Property.batches)."""
     def register(check: Callable[[Context, Any], None]) -> Callable[[Context, Any], None]:
         if id in PROPERTIES:
             raise ValueError(f"property {id!r} registered twice")
@@ -598,7 +610,7 @@ def conform_property(id: str, title: str, clauses: dict[str, tuple[str, ...]], *
                                   tuple(needs), inspect.getdoc(check) or "", differential=differential,
                                   source=src, line=inspect.getsourcelines(check)[1], examples=examples,
                                   assumptions=tuple(assumptions),
-                                  batches=None if strategy else person_year_batches)
+                                  batches=batches if strategy else person_year_batches)
         return check
     return register
 

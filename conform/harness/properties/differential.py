@@ -1,14 +1,24 @@
 """Differential: every generated year is computed by the system under test and by the reference.
 
-Any difference in any output field — a settlement figure, a refusal, a year-to-date total, the
-account balance — is a failure. Only meaningful against a system other than the reference.
+Any difference in any output field — a settlement figure, a refusal, a reversal's answer, a year-to-date
+total, the account balance — is a failure. Some of the years drawn reverse a visit (2208) right after it
+or after later ones (`with_reversals`): a reversal that is not the year's latest settlement leaves every
+later visit to be settled with its part — deductible, ordinary, chronic or inpatient cap — taken back
+(A-REVERSAL), which the reference computes. Only meaningful against a system other than the reference.
 """
 from __future__ import annotations
 
+import datetime as dt
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from conform.reference.case import Disease, Settlement
+
 from ..adapters.base import SETLINFO_FIELDS
 from ..adapters.reference import ReferenceAdapter
-from ..generators import PersonYear
-from .base import SPLIT_FIELDS, Context, D, Story, conform_property, execute, mismatch, no_evidence, route_clauses
+from ..generators import (FIRST_YEAR, PersonYear, Setting, decode_person, settings_for, settleable_diseases,
+                          year_batches_with_reversals, years_with_reversals)
+from .base import (SPLIT_FIELDS, Context, D, Reverse, Settle, Story, conform_property, execute, mismatch, no_evidence,
+                   route_clauses)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, merge
 
 COMPARED = (*SETLINFO_FIELDS, *SPLIT_FIELDS)
@@ -16,11 +26,18 @@ YTD_FIELDS = ("ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc", 
 ACCOUNT_PART = ("acct_pay", "psn_cash_pay")  # not compared where the reference leaves them undetermined
 
 
-@conform_property("differential", "与参考实现逐字段一致（差分测试）", merge(ALL_BENEFITS, ACCOUNT_USE), differential=True)
+REVERSAL_FIELDS = ("act_pay_dedc", "hifp_pay", "acct_pay", *SPLIT_FIELDS)
+REVERSED = "-撤销"  # a reversal's item, as the reference's traces key it (base.reference_traces)
+
+
+@conform_property("differential", "与参考实现逐字段一致（差分测试）", merge(ALL_BENEFITS, ACCOUNT_USE), differential=True,
+                  strategy=years_with_reversals, batches=year_batches_with_reversals,
+                  examples=lambda policy: _differential_examples(policy), assumptions=("A-REVERSAL",))
 def differential(ctx: Context, py: PersonYear) -> None:
-    """The system under test and the reference settle the same year; every field must agree to the
-    fen (optional fields — the split, balc, an optional figure such as act_pay_dedc — only where the
-    system gives them)."""
+    """The system under test and the reference settle the same year, with its reversals (2208) where it has any;
+    every field must agree to the fen (optional fields — the split, balc, an optional figure such as act_pay_dedc —
+    only where the system gives them), and a reversal must be accepted or refused alike and take back what the
+    reference's takes back."""
     story = Story.of_year(py, "差分")
     got = ctx.run(story, require_settled=False, require_figures=False)  # absent figures: below
     with no_evidence():
@@ -46,6 +63,7 @@ def differential(ctx: Context, py: PersonYear) -> None:
                 continue
             if g.get(f) is None or D(g[f]) != D(w[f]):
                 bad.append(mismatch(f, w[f], g.get(f, "(missing)"), s.id))
+    bad += _reversal_differences(ctx, py, want, got)
     for year, w in want.ytd.items():
         g = got.ytd.get(year) or {}
         for f in YTD_FIELDS:
@@ -63,13 +81,37 @@ def differential(ctx: Context, py: PersonYear) -> None:
         ctx.fail("被测系统与参考实现的结算结果不一致", bad, story, clauses=_blame(story, bad, first), departure=first)
 
 
+def _reversal_differences(ctx: Context, py: PersonYear, want, got) -> list:
+    """Each reversal of the year accepted or refused otherwise than by the reference, or answering a figure the
+    reference's reversal answers otherwise (item "<id>-撤销")."""
+    bad = []
+    for sid, _after in getattr(py, "reversals", ()):
+        item = f"{sid}{REVERSED}"
+        if (item in want.refused) != (item in got.refused):
+            bad.append(mismatch("infcode", f"拒绝：{want.refused[item]}" if item in want.refused else "0（撤销成功）",
+                                f"拒绝：{got.refused[item]}" if item in got.refused else "0（撤销成功）", item))
+            continue
+        w, g = want.reversals.get(sid), got.reversals.get(sid)
+        if w is None or g is None:
+            continue
+        undetermined = ("acct_pay",) if (want.settled.get(sid) or {}).get("acct_undetermined") is not None else ()
+        for f in REVERSAL_FIELDS:
+            if f in undetermined or w.get(f) is None or g.get(f) is None or ctx.unreported(g, f):
+                continue  # a reversal answers what it takes back; a figure the system leaves out is not compared
+            if D(g[f]) != D(w[f]):
+                bad.append(mismatch(f, w[f], g[f], item))
+    return bad
+
+
 def departure(story: Story, bad: list) -> str:
-    """The earliest settlement (in the order the year is settled) at which the system's answer differs:
+    """The earliest settlement or reversal (in the order the year is settled) at which the system's answer differs:
     where it first departs from the reference. A later visit's figures may differ only because the year's
     totals carry that first difference (a pharmacy paid at 60% leaves less of the cap to the next visit), so
     they are symptoms, not rules of their own. "" when no settlement differs (the year's totals alone)."""
     differing = {m.item for m in bad}
-    return next((s.id for s in story.settlements if s.id in differing), "")
+    order = [op.settlement.id if isinstance(op, Settle) else f"{op.setl_id}{REVERSED}" for op in story.ops
+             if isinstance(op, (Settle, Reverse))]
+    return next((i for i in order if i in differing), "")
 
 
 def _blame(story: Story, bad: list, first: str = "") -> dict[str, tuple[str, ...]] | None:
@@ -91,10 +133,139 @@ def _blame(story: Story, bad: list, first: str = "") -> dict[str, tuple[str, ...
     for m in per_visit or bad:
         if m.field in account or (m.field == "psn_cash_pay" and (m.item in account_visits or m.item not in part_visits)):
             maps.append(ACCOUNT_BLAME)  # 吉林: the reading, no article (ACCOUNT_READINGS)
-        elif per_visit:
-            maps.append(route_clauses(story, m.item))
+        elif per_visit:  # a reversal: the benefit of the settlement it takes back
+            maps.append(route_clauses(story, m.item.removesuffix(REVERSED)))
         else:
             maps.append(FIELD_CLAUSES.get(m.field))
     if any(c is None for c in maps):
         return None
     return merge({story.setting.policy: ()}, *maps)
+
+
+# --------------------------------------------------------------------------- fixed examples, tried whatever the seed
+
+_FEN = Decimal("0.01")
+
+
+def _visit(sid: str, day: tuple[int, int], med: str, facility: str, amount: Decimal, code: str | None = None
+           ) -> Settlement:
+    return Settlement(sid, dt.date(FIRST_YEAR, *day), med, facility, amount.quantize(_FEN), dise_codg=code)
+
+
+def _reversed_before_next(setting: Setting, person, med: str, facility: str, amount: Decimal,
+                          code: str | None = None) -> PersonYear:
+    """V1 (the visit), V2 an ordinary 50.00, V1 reversed after V2 — no longer the year's latest settlement — then V3,
+    the same visit as V1: settled with all of V1's part given back (A-REVERSAL)."""
+    items = (_visit("V1", (3, 1), med, facility, amount, code), _visit("V2", (3, 2), "11", "secondary", Decimal(50)),
+             _visit("V3", (4, 1), med, facility, amount, code))
+    return PersonYear(setting, person, items, reversals=(("V1", "V2"),))
+
+
+def _chronic_codes(setting: Setting) -> list[str]:
+    """The setting's disease codes a person may be registered for as a 门诊慢特病 (kind "chronic")."""
+    return [code for code, kinds in settleable_diseases(setting) if "chronic" in kinds]
+
+
+def _differential_examples(policy: str) -> list[PersonYear]:
+    """Fixed years the differential always tries (each of which a defect passing every other property got wrong):
+    a reversal that is not the year's latest settlement, of an ordinary visit (the deductible it counted is due
+    again), of a 门诊慢特病 visit (its chronic cap given back) and of each visit paid along inpatient rules (吉林
+    二（四）–（六）: its inpatient-cap payment given back); and a 门诊慢特病 visit crossing its cap by a little after the
+    ordinary deductible is met, where the part the cap paid for (pay ÷ ratio) has half a fen (攀枝花 第十一条, rounded
+    half up, A-ROUND-FEN) and the rest goes on to ordinary pooling."""
+    from . import figures as fig
+
+    settings = settings_for(policy)
+    if not settings:
+        return []
+    out: list[PersonYear] = []
+    setting = settings[0]
+    person = decode_person(setting, FIRST_YEAR, "1101", 0, None)
+    rules = setting.rules
+    try:
+        dedc = fig.deductible(rules, "in_service")
+    except Exception:  # noqa: BLE001 - a setting without the figure: nothing fixed to try under it
+        return []
+    out.append(_reversed_before_next(setting, person, "11", "secondary", dedc + 100))
+    for code in _chronic_codes(setting)[:1]:
+        sick = Disease(code, "chronic")
+        cap = fig.chronic_cap(rules, code)
+        out.append(_reversed_before_next(setting, _with(person, sick), "14", "secondary",
+                                         fig.chronic_deductible(rules, code, "in_service") + cap, code))
+    # the inpatient routes (吉林 二（四）–（六）) under the setting whose inpatient cap a few visits reach
+    inpatient = [s for s in settings if _routes(s)]
+    if inpatient:
+        low = min(inpatient, key=lambda s: fig.inpatient_cap(s.rules))
+        r, cap = low.rules, fig.inpatient_cap(low.rules)
+        plain = decode_person(low, FIRST_YEAR, "1101", 0, None)
+        for med in sorted(m for m, route in _routes(low).items() if route == "inpatient"):
+            amount = cap + fig.need(r, "inpatient.deductible.tertiary")
+            out.append(_reversed_before_next(low, plain, med, "tertiary", amount))
+        special = [c for c, kinds in settleable_diseases(low) if "special" in kinds]
+        if special and "special" in r.policy.covers:
+            amount = cap + fig.need(r, "inpatient.deductible.tertiary")
+            out.append(_reversed_before_next(low, _with(plain, Disease(special[0], "special")), "14", "tertiary",
+                                             amount, special[0]))
+    for s in settings:
+        example = _overflow_half_fen(s)
+        if example is not None:
+            out.append(example)
+            break
+    return out
+
+
+def _with(person, disease: Disease):
+    from dataclasses import replace
+
+    return replace(person, diseases=(disease,))
+
+
+def _routes(setting: Setting) -> dict[str, str]:
+    """med_type → "inpatient" for the visits the setting's document pays along inpatient rules (吉林 急诊、日间手术)."""
+    routes = setting.rules.policy.routes
+    return {med: "inpatient" for med, key in (("13", "emergency"), ("28", "day_surgery"))
+            if routes.get(key, {}).get("route") == "inpatient"}
+
+
+def _overflow_half_fen(setting: Setting) -> PersonYear | None:
+    """V1 an ordinary visit meeting the ordinary deductible; V2 a 门诊慢特病 visit leaving of its cap an amount whose
+    quotient by the ratio has half a fen or more; V3 the same disease's visit crossing the cap by a little (its rest,
+    a yuan or two, paid by ordinary pooling at a ratio under which one fen more of it pays one fen more). None where the
+    setting sends nothing past a chronic cap to ordinary pooling, or no figure fits."""
+    from . import figures as fig
+
+    rules = setting.rules
+    # a region's choice whether the costs past a chronic cap go on to ordinary pooling (南昌 A-NC-CHRONIC-OVERFLOW)
+    if rules.policy.requirement_for("chronic.overflow_to_ordinary") is not None and not fig.flag(
+            rules, "chronic.overflow_to_ordinary"):
+        return None
+    person = decode_person(setting, FIRST_YEAR, "1101", 0, None)
+    for code in _chronic_codes(setting):
+        try:
+            ratio, cap = fig.chronic_ratio(rules, code, "in_service"), fig.chronic_cap(rules, code)
+            dedc = fig.chronic_deductible(rules, code, "in_service")
+            ordinary = fig.deductible(rules, "in_service")
+            o_ratio = fig.ordinary_ratio(rules, "in_service", "secondary")
+        except Exception:  # noqa: BLE001 - a figure the setting does not give
+            continue
+        if not ratio or not o_ratio:
+            continue
+        shares = fig.flag(rules, "chronic.shares_ordinary_deductible")
+        left = Decimal(0) if shares else dedc  # what V2 still counts to its own deductible
+        start = int(cap / 2 / ratio * 100)
+        for x in range(start, start + 400):
+            part = Decimal(x).scaleb(-2)
+            rest_of_cap = cap - (part * ratio).quantize(_FEN, ROUND_HALF_UP)
+            exact = rest_of_cap / ratio
+            if exact.quantize(_FEN, ROUND_HALF_UP) == exact.quantize(_FEN, ROUND_DOWN):
+                continue
+            over = next((Decimal(k).scaleb(-2) for k in range(100, 300)
+                         if (Decimal(k).scaleb(-2) * o_ratio).quantize(_FEN, ROUND_HALF_UP)
+                         != ((Decimal(k).scaleb(-2) + _FEN) * o_ratio).quantize(_FEN, ROUND_HALF_UP)), None)
+            if over is None:
+                break
+            items = (_visit("V1", (3, 1), "11", "secondary", ordinary + 100),
+                     _visit("V2", (3, 2), "14", "secondary", left + part, code),
+                     _visit("V3", (4, 1), "14", "secondary", exact.quantize(_FEN, ROUND_HALF_UP) + over, code))
+            return PersonYear(setting, _with(person, Disease(code, "chronic")), items)
+    return None

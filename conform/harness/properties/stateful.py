@@ -7,7 +7,8 @@ exactly its own settlement's contribution and later settlements are not recomput
 (A-REVERSAL) — stay within the deductible and the cap, and the balance is what the credits,
 account payments and allowed uses make it. When every reversal took back the latest standing
 settlement of its year, the standing settlements replayed on a fresh person give the same
-figures: settle A, reverse A, settle B ≡ settle B.
+figures: settle A, reverse A, settle B ≡ settle B. When one did not, every settlement made after
+it has the figures the reference gives the whole story (the reversed part given back, A-REVERSAL).
 """
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.balance: Decimal | None = self.person.acct_balance
             self.credited: set[str] = set()  # one credit a month (A-ACCOUNT-MONTH): a second is not drawn
             self.lifo = True
+            self.out_of_order = 0  # where the first reversal of a settlement not its year's latest was made
             self.reversals = 0
             # year → what the reversed settlements of that year had answered for its totals (A-REVERSAL takes it out)
             self.given_back: dict[int, dict[str, Decimal]] = {}
@@ -147,8 +149,9 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             sid = data.draw(st.sampled_from(list(self.standing)), label="reverse")
             s, out = self.standing[sid]
             same_year = [k for k, (x, _) in self.standing.items() if x.date.year == s.date.year]
-            if sid != same_year[-1]:
+            if sid != same_year[-1] and self.lifo:
                 self.lifo = False
+                self.out_of_order = len(self.story.ops)  # the settlements after this reversal: A-REVERSAL's to fix
             self.story.ops.append(Reverse(sid))
             try:
                 rev = IDLE if self.idle else adapter.reverse(self.psn, sid)
@@ -311,7 +314,10 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             if getattr(self, "idle", False):
                 ctx.begin_example()  # raises the runner's best failure (or the system's fault)
                 return
-            if self.failed or not self.ready or not self.reversals or not self.lifo or not self.standing:
+            if self.failed or not self.ready or not self.reversals or not self.standing:
+                return
+            if not self.lifo:
+                self.after_out_of_order()
                 return
             # Every reversal took back its year's latest settlement: replaying only what stands must agree.
             kept = [s for s, _ in self.standing.values()]
@@ -340,6 +346,27 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                         ctx.fail(f"{headline}：{stories[0].title}的 {found[0].item} 与参考实现不符", found, *stories,
                                  departure=found[0].item)
                 self.fail(headline, bad, twin)
+
+        def after_out_of_order(self) -> None:
+            """A reversal took back a settlement that was not its year's latest: replaying what stands would not
+            agree (the settlements made before it were settled with its part counted, and stand as answered,
+            A-REVERSAL), but each settlement made after it is settled with that part given back — its deductible
+            due again, its payment's room under the cap free — as the reference computes the whole story. The
+            first of them the reference answers otherwise is named, with the reference's figures."""
+            from types import SimpleNamespace
+
+            from .monotonicity import departures
+
+            later = {op.settlement.id for op in self.story.ops[self.out_of_order:] if isinstance(op, Settle)}
+            ids = later & set(self.standing)
+            if not ids:
+                return
+            mine = SimpleNamespace(settled={sid: out for sid, (_, out) in self.standing.items()})
+            found, stories = departures(ctx, [(self.story, mine)], ids, FUND_FIELDS)
+            if found:
+                self.failed = True
+                ctx.fail(f"撤销一笔并非当年最近的结算后，其后的结算 {found[0].item} 与参考实现不符（撤销应恰好冲回该笔结算的起付线和支付，"
+                         "其后的结算按冲回后的年度累计计算，A-REVERSAL）", found, *stories, departure=found[0].item)
 
     return LedgerMachine
 

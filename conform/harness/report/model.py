@@ -432,11 +432,12 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
         m["ratio"] = is_ratio(m["field"], m.get("label", ""))
         m["difference"] = str(act - exp) if exp is not None and act is not None else ""
     d["baseline"] = marks.get(c.nodeid, "")
+    # a run read back from an older results.json, or a caller's own, may carry no examples record
+    examples = getattr(run, "examples", None)
+    examples = examples if isinstance(examples, dict) else {}
     d["counterexample_status"] = counterexample_status(
-        c.counterexample, c.extra, c.message, c.nodeid,
-        (run.examples or {}).get("front_end", "run") if isinstance(run.examples, dict) else "run",
-        str((run.examples or {}).get("reproduce") or "") if isinstance(run.examples, dict) else "", c.policy or "") \
-        if c.kind == "property" else {}
+        c.counterexample, c.extra, c.message, c.nodeid, examples.get("front_end", "run"),
+        str(examples.get("reproduce") or ""), c.policy or "") if c.kind == "property" else {}
     return d
 
 

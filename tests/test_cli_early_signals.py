@@ -9,6 +9,7 @@ engine; a timed one (a few hundredths of a second after the start) besides."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -96,9 +97,14 @@ def test_conform_audit_signalled_while_starting_exits_with_its_documented_code(t
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_conform_run_signalled_by_the_clock_in_its_first_second_exits_130(tmp_path, sig, after):
     """From outside, as `timeout -s INT 0.5 conform run` does (the moment depends on the machine's speed:
-    any moment of the start must give 130)."""
+    any moment of the start must give 130). On an idle fast machine the first checks may already have finished
+    by 0.4 s (s20's CI: all 81): that run is the documented incomplete run, exit 1, never a traceback."""
     rc, said = _conform(tmp_path, _run_args(tmp_path), sig, after=after)
-    assert rc == 130, said
+    finished = re.search(r"\(interrupted\): (\d+) of \d+ checks finished", said)
+    if finished and int(finished.group(1)) > 0:  # a check finished before the signal (docs/ci.md: 130 is before any)
+        assert rc == 1 and "run incomplete" in said, said
+    else:
+        assert rc == 130, said
     assert "Aborted" not in said and "Traceback" not in said, said
 
 

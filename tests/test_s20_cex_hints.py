@@ -5,13 +5,11 @@ reruns its whole document (conform run has no option selecting one property), an
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
-from conform.harness import run as run_module
 from conform.harness.properties.settings import PropertySettings, reproduce_session
 from conform.harness.report.certify import seed_words
 from conform.harness.report.model import RERUNS_DOCUMENT, counterexample_status
-from conform.harness.results import RunResult
+from test_s8_reproduce_hint import _args  # the same stand-in for the run, shared
 
 SYSTEM = ("python:probe_corner:SameDayStaleInProc", None)
 
@@ -76,19 +74,6 @@ def test_the_report_seed_line_repeats_the_sessions_options():
     said = seed_words("11", "run", "conform run --seed 11 --thorough --adapter a")
     assert "conform run --seed 11 --thorough --adapter a" in said
     assert "conform run --seed 11" in seed_words("11", "run")  # an older results.json
-
-
-def _args(monkeypatch, tmp_path, *options: str):
-    seen = {}
-
-    def fake(adapter, config, policies, articles, tag, extra_args=(), *a, **kw):
-        seen["args"] = tuple(extra_args)
-        return run_module.Execution(RunResult(adapter={"adapter": "reference"}), 0)
-
-    monkeypatch.setattr(run_module, "execute_detailed", fake)
-    result = CliRunner().invoke(run_module.run_command, [*options, "--format", "json", "--out",
-                                                         str(tmp_path / "out"), "--no-progress"])
-    return result, seen.get("args")
 
 
 def test_conform_run_passes_shrink_seconds_and_its_selection(monkeypatch, tmp_path):

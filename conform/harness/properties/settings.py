@@ -85,8 +85,6 @@ def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorou
     """The options that rerun with `seed` (and `n` examples per property, the thorough profile, a time `budget` as
     given, `shrink` seconds of shrinking, the `selection` of `conform run` options) in the command that ran this
     session. No seed (None: the derandomized ci profile) is said by naming the profile instead."""
-    import shlex
-
     adapter, config = ps.system
     env = f"CONFORM_PROFILE={ps.profile} " if ps.profile == "ci" and not thorough and not _seeded(seed) else ""
     if ps.front_end == "run":

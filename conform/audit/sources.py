@@ -152,16 +152,16 @@ def persons_shaped(names: set[str]) -> list[str]:
 # and full-width forms (１００１). Invisible format characters (Cf: a zero-width space, a BOM) are not refused: the
 # reports show them escaped (\u200b), so two IDs that look alike can be told apart (docs/audit.md, the reports).
 # An RE2 class over the trimmed cell, in the same pass as the other checks (no Python per row).
-ODD_ID_RE = ("[\\x00-\\x1f\\x7f-\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}"
-             "\\x{3000}\\x{ff01}-\\x{ff5e}\\x{ffe0}-\\x{ffe6}]")
+_ODD_RANGES = ((0x00, 0x1F), (0x7F, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F),
+               (0x205F, 0x205F), (0x3000, 0x3000), (0xFF01, 0xFF5E), (0xFFE0, 0xFFE6))
+ODD_ID_RE = "[" + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b != a else "") for a, b in _ODD_RANGES) + "]"
 # A code (fixmedins_code, dise_codg) names no person or settlement: a line break inside a quoted one is kept as read
 # (escaped \\n in the reports), as a CSV's quoted field holds it; every other character above is refused there too.
-ODD_CODE_RE = ODD_ID_RE.replace("\\x00-\\x1f", "\\x00-\\x09\\x0b\\x0c\\x0e-\\x1f")
+ODD_CODE_RE = ODD_ID_RE.replace("\\x{0}-\\x{1f}", "\\x{0}-\\x{9}\\x{b}\\x{c}\\x{e}-\\x{1f}")
 ODD_ID_SAID = ("an ID or code with {char} in it, which no ID holds: read as written it is another ID that looks the "
                "same (a person or settlement that is not there); export the column as plain text without it "
                "(编号中含有控制字符、非 ASCII 空格或全角字符：按原样读取会成为另一个看似相同的编号)")
-_ODD_ID = re.compile("[\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\uff01-\uff5e"
-                     "\uffe0-\uffe6]")
+_ODD_ID = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _ODD_RANGES) + "]")  # in Python
 _CONTROL_NAMES = {0: "NUL", 9: "a tab", 10: "a line feed", 13: "a carriage return", 0x1B: "ESC, a terminal escape",
                   0x7F: "DEL"}
 

@@ -37,13 +37,23 @@ from pathlib import Path
 import yaml
 
 from conform.reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PERSON_FIELDS, PSN_TYPES
-from conform.reference.loading import DuplicateKeyError, UniqueSafeLoader, check_yaml_events
+from conform.reference.loading import DuplicateKeyError, StrictLoader, UniqueSafeLoader, check_yaml_events
 
 from .errors import AuditInputError
 from .sqltext import coded, q
 
 # The coded ledger columns and their codes: what a [codes.<column>] table may map to (hosp_lv fills facility).
 CODED = {"psn_type": PSN_TYPES, "med_type": MED_TYPES, "facility": FACILITIES, "exclusion": EXCLUSIONS}
+
+
+class _TextLoader(UniqueSafeLoader):  # type: ignore[misc,valid-type]
+    """A mapping as written: every value text (only null/~/empty is nothing), as the case and persons files are read
+    (StrictLoader). YAML 1.1's implicit types made a code `01:` the number 1 and `yes:` True, so `[codes.hosp_lv]`
+    mapped "1", not the ledger's "01", and the cell was refused as an unknown code. A key given twice is refused."""
+
+
+_TextLoader.yaml_implicit_resolvers = StrictLoader.yaml_implicit_resolvers
+
 # A line whose key starts bare with a character TOML's bare keys do not allow (a Chinese column name, unquoted)
 _BARE_NON_ASCII = re.compile(r"^[ \t]*[^\x00-\x7f]", re.M)
 _CODE_TARGET = {**{c: c for c in CODED}, "hosp_lv": "facility"}
@@ -175,12 +185,6 @@ def _from_dict(data: object, source: str) -> Mapping:
     if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
         raise AuditInputError("[codes] must hold one table per column: [codes.<column>]", file=source)
     known, coded = ledger_columns(), coded_columns()
-    for c, m in codes.items():  # YAML's 1: and "1": are two keys, one code once read as text
-        texts = [str(k) for k in m]
-        twice = sorted({t for t in texts if texts.count(t) > 1})
-        if twice:
-            raise AuditInputError(f"[codes.{c}]: code {twice[0]!r} given twice (once as a number, once as text); "
-                                  "give it once", file=source)
     codes = {_spelled(str(c), known): {str(k): str(v) for k, v in m.items()} for c, m in codes.items()}
     for column in codes:  # a table for a column the ledger has not, or whose values are not codes, maps nothing
         if column not in known:
@@ -243,12 +247,12 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             line = path.read_bytes()[:e.start].count(b"\n") + 1
             raise AuditInputError("not UTF-8: a mapping file (TOML or YAML) is UTF-8; save it so "
                                   "(Excel/记事本: “UTF-8”)", file=spec, row=line) from None
-        try:  # YAML as yaml.safe_load reads it, but a key given twice is refused (TOML refuses it itself)
+        try:  # YAML as written, all text (_TextLoader), a key given twice refused (TOML refuses it itself)
             if path.suffix.lower() == ".toml":
                 data = tomllib.loads(text)
             else:
                 check_yaml_events(text)  # no alias expansion ("billion laughs"), no nesting the parser would die in
-                data = yaml.load(text, Loader=UniqueSafeLoader)  # noqa: S506 - a safe loader
+                data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a safe loader, no implicit types
         except DuplicateKeyError as e:
             raise AuditInputError(str(e.problem), file=spec, row=e.problem_mark.line + 1) from None
         except yaml.composer.ComposerError as e:

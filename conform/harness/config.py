@@ -67,6 +67,8 @@ FORBIDDEN_HEADERS = frozenset({"content-length", "transfer-encoding", "connectio
 SECRET_QUERY = re.compile(r"^(?:.*[_-]|.*[a-z0-9](?=[A-Z]))?(?i:token|key|sign|signature|secret|password|passwd|"
                           r"pwd|auth|access_token|apikey|api_key|appkey|appsecret|accesstoken|credential|session)$")
 CONFIG_SIZE_LIMIT = 1 << 20     # bytes of conform.toml read; a real one is a few hundred
+# [adapter] timeout when the config leaves it out (the sample system's timeout fault sleeps longer by default)
+DEFAULT_TIMEOUT_S = 10.0
 MAX_TIMEOUT_S = 3600.0
 DEFAULT_MAX_RESPONSE = 4 << 20  # 4 MiB: a settlement answer is a few KB
 RESPONSE_LIMITS = (1024, 1 << 30)
@@ -82,7 +84,7 @@ class AdapterConfig:
 
     source: str = ""
     spec: str | None = None
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT_S
     max_response_bytes: int = DEFAULT_MAX_RESPONSE
     concurrency: int = 1
     consecutive_failures: int = 5

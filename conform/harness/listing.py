@@ -115,8 +115,13 @@ def params(policy: str | None = None) -> list[dict]:
 
 
 def adapters() -> list[dict]:
+    from .adapters import plugin_process
     from .adapters.base import OPERATIONS
     from .adapters.python_plugin import registered
+
+    # a python: plugin runs in a process of its own where it can be forked (Linux), else in conform's (plugin_process)
+    where = ("在独立进程中运行 a Python plugin, run in a process of its own" if plugin_process.AVAILABLE
+             else "在 conform 进程内运行 a Python plugin, run in conform's process")
 
     out = [{"name": "reference", "how": "--adapter reference", "what": "内置参考实现（默认） the built-in reference"},
            {"name": "http", "how": "--adapter http(s)://HOST:PORT/", "what": "按国家医保平台报文（2206/2207/2208）访问的被测系统 "
@@ -125,9 +130,9 @@ def adapters() -> list[dict]:
             "what": "原样使用国家医保平台接口（2201–2208、5206）的测试环境，--config 须给出测试人员池或 person_reset "
                     "a test environment speaking the national platform's own messages; its --config gives "
                     "[[adapter.platform.pool]] persons or hooks = [\"person_reset\"] (docs/connect-your-system.md §8)"},
-           {"name": "python", "how": "--adapter python:package.module:Class", "what": "进程内插件 an in-process plugin"},
+           {"name": "python", "how": "--adapter python:package.module:Class", "what": f"Python 插件，{where}"},
            {"name": "sample", "how": "--adapter python:conform.fixtures.sample_plugin:SampleSystemPlugin",
-            "what": "示例被测系统（进程内） the sample system, in process"}]
+            "what": "示例被测系统，Python 插件，不经 HTTP the sample system as a Python plugin, no HTTP"}]
     names = sorted(registered())
     out.append({"name": "plugin", "how": "--adapter NAME",
                 "what": "已安装插件的名称（conform.adapters 入口点） an installed plugin's name (entry point group "

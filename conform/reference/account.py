@@ -294,8 +294,8 @@ def check_use(rules: Rules, relation: str, purpose: str, person: Person | None =
     if rule.decision == "refused":
         return UseDecision("refused", cite, f"个人账户不得用于{PURPOSES[purpose]}", rule.quote)
     why = f"（{rule.why}）" if rule.why else ""  # the policy file's reading, in its words
-    return UseDecision("undetermined", cite, f"文件未写明{PURPOSES[purpose]}可否使用个人账户，允许或拒绝均不违反文件{why}",
-                       rule.quote)
+    said = rule.reason or f"文件未写明{PURPOSES[purpose]}可否使用个人账户"  # what the text says of it, where it does
+    return UseDecision("undetermined", cite, f"{said}，允许或拒绝均不违反文件{why}", rule.quote)
 
 
 __all__ = ["Credit", "UseDecision", "account_reform", "account_rules_start", "credit_month", "check_use", "MissingParameter", "age_in_month"]

@@ -119,6 +119,9 @@ class AccountUseRule:
     # The decision for a relation `relations` does not list: refused where the text names whom the use is
     # for; undetermined where it names no one (北京（四）购买商业健康保险产品), `why` saying so.
     others: str = "refused"
+    # An undetermined use's reason in Chinese, where the text says something about the use (北京（四）“探索”) and
+    # the generic "文件未写明…可否使用个人账户" would misstate it.
+    reason: str = ""
 
 
 @lru_cache(maxsize=None)
@@ -256,6 +259,7 @@ class Policy:
                 condition=u.get("condition", ""),
                 assumption=u.get("assumption"),
                 others=u.get("others", "refused"),
+                reason=u.get("reason", ""),
             )
             for purpose, u in (data.get("account_uses") or {}).items()
         }

@@ -254,14 +254,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     already used"). `conform run` passes its --thorough, --seed … as these."""
     g = parser.getgroup("conform", "conformance harness")
     g.addoption("--conform-thorough", dest="conform_thorough", action="store_true", default=False,
-                help="certification run: thousands of examples per property (Hypothesis profile 'thorough'; "
-                     "`conform run --thorough`)")
+                help=f"certification run: as many examples per property as the time budget allows ({THOROUGH_BUDGET} "
+                     "by default, --conform-budget; Hypothesis profile 'thorough'; `conform run --thorough`)")
     g.addoption("--conform-seed", default=None, metavar="N",
-                help="seed for the properties' examples (reproduces a run; `conform run --seed`)")
+                help="seed for the properties' examples (reproduces a run; `conform run --seed`); default: a random "
+                     "seed, or under CI=true (the ci profile) none: the same derandomized examples every run")
     g.addoption("--conform-examples", type=int, default=None, metavar="N",
-                help="examples per property, overriding the profile (a quick smoke run, or more)")
+                help="exactly N examples per property, no time budget (overriding the profile's: 20, 30 under "
+                     "CI=true, as many as the budget allows with --conform-thorough; `conform run --examples`)")
     g.addoption("--conform-shrink-seconds", type=float, default=None, metavar="SECONDS",
-                help="seconds a failed property may spend shrinking its counterexample (default by profile)")
+                help="seconds a failed property may spend shrinking its counterexample (default 2, 4 under CI=true, "
+                     "120 with --conform-thorough, out of a pool the session's failed properties share: 20 s, 40 s, "
+                     "1800 s, so a later one may get less; given, each gets SECONDS)")
     g.addoption("--conform-budget", default=None, metavar="DURATION",
                 help=f"time the run may take, e.g. 90s, 10m, 1h: after the scenarios each property gets an equal "
                      f"share of what is left and as many examples as fit (default with --conform-thorough: "

@@ -57,6 +57,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_system_options(parser)
 
 
+def check_of(item: pytest.Item) -> CheckResult:
+    """The check a collected item is, before it runs: kind, name (with its example row), document, articles, tags,
+    feature file and line (the Collector's record of it; conform run lists those of the planned checks that did not
+    run by it)."""
+    marks = [m.name for m in item.iter_markers()]
+    kind = "unit"
+    name = item.name
+    feature = feature_file = ""
+    line = None
+    scenario = _scenario_of(item)
+    if scenario is not None:
+        kind = "scenario"
+        name = scenario.name
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:
+            example = callspec.params.get("_pytest_bdd_example")
+            if example:
+                name += " [" + ", ".join(f"{k}={v}" for k, v in example.items()) + "]"
+        feature = scenario.feature.name
+        feature_file = resources.relative(scenario.feature.filename)  # features/…, like properties
+        line = scenario.line_number
+    elif item.get_closest_marker("conform_property") is not None:
+        kind = "property"
+    from conform.reference.policy import POLICY_IDS
+
+    policy = next((m for m in marks if m in POLICY_IDS), None)
+    articles = sorted({m for m in marks if policy and m.startswith(policy + "-")})
+    ch = CheckResult(nodeid=item.nodeid, kind=kind, name=name, policy=policy, articles=articles,
+                     tags=sorted(set(marks) - {"usefixtures", "parametrize"}), feature=feature,
+                     feature_file=feature_file, line=line)
+    named = sorted(set(re.findall(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*", name)))
+    if named:  # the readings of the text this scenario depends on, shown next to it (issue 10)
+        ch.extra["assumptions"] = named
+    return ch
+
+
 class Collector:
     """Turns pytest reports into CheckResults."""
 
@@ -72,35 +108,7 @@ class Collector:
     def _check_for(self, item: pytest.Item) -> CheckResult:
         ch = self._current.get(item.nodeid)
         if ch is None:
-            marks = [m.name for m in item.iter_markers()]
-            kind = "unit"
-            name = item.name
-            feature = feature_file = ""
-            line = None
-            scenario = _scenario_of(item)
-            if scenario is not None:
-                kind = "scenario"
-                name = scenario.name
-                callspec = getattr(item, "callspec", None)
-                if callspec is not None:
-                    example = callspec.params.get("_pytest_bdd_example")
-                    if example:
-                        name += " [" + ", ".join(f"{k}={v}" for k, v in example.items()) + "]"
-                feature = scenario.feature.name
-                feature_file = resources.relative(scenario.feature.filename)  # features/…, like properties
-                line = scenario.line_number
-            elif item.get_closest_marker("conform_property") is not None:
-                kind = "property"
-            from conform.reference.policy import POLICY_IDS
-
-            policy = next((m for m in marks if m in POLICY_IDS), None)
-            articles = sorted({m for m in marks if policy and m.startswith(policy + "-")})
-            ch = CheckResult(nodeid=item.nodeid, kind=kind, name=name, policy=policy, articles=articles,
-                             tags=sorted(set(marks) - {"usefixtures", "parametrize"}), feature=feature,
-                             feature_file=feature_file, line=line)
-            named = sorted(set(re.findall(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*", name)))
-            if named:  # the readings of the text this scenario depends on, shown next to it (issue 10)
-                ch.extra["assumptions"] = named
+            ch = check_of(item)
             self._current[item.nodeid] = ch
         return ch
 

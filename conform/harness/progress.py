@@ -267,8 +267,17 @@ class Progress:
             self._writer.start()
 
     # ------------------------------------------------------------------ pytest hooks
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> Any:
+        outcome = yield
+        # pytest calls pytest_collection_finish even when the selection was refused (an unknown tag in -m: a
+        # UsageError from this hook): no progress line may come before that refusal
+        self._selected = outcome.excinfo is None
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not getattr(self, "_selected", False):
+            return
         self.total = len(session.items)
         self._collector = getattr(session.config, "conform_collector", None)
         self.started = self._last_line = time.monotonic()

@@ -179,6 +179,9 @@ class RunResult:
     unreachable: bool = False
     notes: list[str] = field(default_factory=list)
     planned: int = 0              # checks collected; fewer finished means the run is incomplete
+    # the checks collected, each {nodeid, name, kind, policy, articles} (conform run): those of an incomplete run
+    # that did not run are listed as such (results.json run.not_run, junit.xml)
+    planned_checks: list[dict] = field(default_factory=list)
     baseline: dict = field(default_factory=dict)  # --baseline comparison: known failures, regressions, fixed
     schema_version: str = SCHEMA_VERSION
 

@@ -16,9 +16,15 @@ RunResult, writes the reports (reports/<run-id>/ and reports/latest, or
     3  the system under test could not be reached or errored
     4  the harness itself failed (a bug in conform, not in the system): at least
        one check ended in an unexpected exception, reported as 'harness_error'
-       with its traceback in the evidence; takes precedence over 1 and 3
+       with its traceback in the evidence; or a report file could not be written
+       after the checks ran (the others are, results.json names it); takes
+       precedence over 1 and 3
   130  interrupted (Ctrl-C, SIGTERM) before any check finished; nothing was judged
        (a report written once the checks had started says 无法判定, 0 checks)
+
+Each run has a folder of its own, reserved (an exclusive mkdir) as it starts; into --out DIR,
+an earlier run's reports are removed once the run starts (report.remove_earlier), never by a
+usage error, so no report there passes for this run's. A symbolic link as --out is refused.
 
 A second Ctrl-C or SIGTERM while the first is being handled (a terminal sends
 SIGINT to the whole process group, so `uv run` and Python both get it) does not
@@ -164,6 +170,7 @@ class _Hook:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collector.run.planned = len(session.items)
+        self.collector.run.planned_checks = [_planned(item) for item in session.items]
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
         exc = excinfo.value
@@ -173,6 +180,26 @@ class _Hook:
             self.stopped = str(exc)  # session.shouldstop, e.g. the system declared unreachable
         else:
             self.interrupted = True
+
+
+def _planned(item: pytest.Item) -> dict:
+    """A collected check as the reports name it, before it runs: so the checks an incomplete run did not run can be
+    listed by the name and document they have when they run (junit.xml keys a test's history on them)."""
+    from .plugin import check_of
+
+    try:
+        ch = check_of(item)
+    except Exception:  # noqa: BLE001 - an item the collector cannot describe: listed by pytest's name
+        return {"nodeid": item.nodeid, "name": item.name, "kind": "unit", "policy": None, "articles": []}
+    name = ch.name
+    if ch.kind == "property":  # named as conform/harness/properties/runner.py names it when it runs
+        prop = getattr(getattr(item, "module", None), "PROPERTIES", {}).get(
+            str(getattr(item, "originalname", "")).removeprefix("test_"))
+        callspec = getattr(item, "callspec", None)
+        policy = callspec.params.get("policy") if callspec is not None else None
+        if prop is not None and policy:
+            name = f"{prop.title}〔{policy}〕"
+    return {"nodeid": ch.nodeid, "name": name, "kind": ch.kind, "policy": ch.policy, "articles": list(ch.articles)}
 
 
 def _mark_expression(policies: tuple[str, ...], articles: tuple[str, ...], tag: str | None) -> str | None:
@@ -503,14 +530,37 @@ def _formats(ctx: click.Context, param: click.Parameter, value: tuple[str, ...])
     return tuple(dict.fromkeys(chosen))
 
 
+def _run_name(adapter_name: object) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(adapter_name or "run")).strip("-") or "run"
+
+
 def _run_id(run: RunResult, base: Path) -> str:
+    """A run id not yet taken in `base` (the pytest plugin's --conform-report names its run so; `conform run`
+    reserves its folder with _reserve_run_dir instead)."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(run.adapter.get("adapter", "run"))).strip("-") or "run"
+    name = _run_name(run.adapter.get("adapter", "run"))
     rid, n = f"{stamp}-{name}", 1
     while (base / rid).exists():
         n += 1
         rid = f"{stamp}-{name}-{n}"
     return rid
+
+
+def _reserve_run_dir(base: Path, adapter_name: object) -> Path:
+    """Make the run's own folder `base/<stamp>-<adapter>[-n]` as the run starts, with an exclusive mkdir: two runs
+    started in the same second (two CI jobs sharing a workspace) each get a folder of their own, never the same
+    one (the name was once chosen at the end by whether a folder of that name existed, which two runs finishing
+    together could both pass, the second then writing over the first's reports)."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    name = _run_name(adapter_name)
+    for n in range(1, 10_000):
+        folder = base / (f"{stamp}-{name}" if n == 1 else f"{stamp}-{name}-{n}")
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            continue
+        return folder
+    raise OSError(f"no free run folder name {stamp}-{name}-N in {base}")
 
 
 class _Interrupts:
@@ -604,13 +654,18 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.option("--budget", default=None, metavar="DURATION",
               help="time the run may take, e.g. 90s, 10m, 1h (implies --thorough; default with --thorough: 10m): "
                    "after the scenarios, each property gets an equal share of what is left")
-@click.option("--seed", type=int, default=None, help="seed for the properties' examples (reproduces an earlier run)")
+@click.option("--seed", type=int, default=None,
+              help="seed for the properties' examples (reproduces an earlier run; default: a random seed, or under "
+                   "CI=true, the ci profile, none: the same derandomized examples every run)")
 @click.option("--examples", type=click.IntRange(min=1), default=None, metavar="N",
               help="exactly N examples per property and no time budget (reproduces a counterexample a --thorough "
-                   "run printed, with its --seed)")
+                   "run printed, with its --seed); default 20, 30 under CI=true (the ci profile), as many as the "
+                   "budget allows with --thorough")
 @click.option("--shrink-seconds", "shrink_seconds", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              help="seconds a failed property may spend shrinking its counterexample (default 2, 120 with "
-                   "--thorough): more gives a smaller one where the report says it was not fully shrunk")
+              help="seconds a failed property may spend shrinking its counterexample (default 2, 4 under CI=true "
+                   "(the ci profile), 120 with --thorough, out of a pool the run's failed properties share: 20 s, "
+                   "40 s, 1800 s, so a later one may get less; given, each gets SECONDS): more gives a smaller one "
+                   "where the report says it was not fully shrunk")
 def run_command(adapter: str | None, config: str | None, policies: tuple[str, ...], articles: tuple[str, ...],
                 tag: str | None, formats: tuple[str, ...], out: str | None, baseline: str | None,
                 no_progress: bool, thorough: bool = False, seed: int | None = None,
@@ -626,12 +681,10 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
             _run(guard, adapter, config, policies, articles, tag, formats, out, baseline, no_progress, thorough,
                  seed, budget, examples, regions, shrink_seconds)
         except KeyboardInterrupt:  # before the checks started: nothing gathered, nothing to report
-            click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            _stopped_at_start(out)
         except Exception as e:  # noqa: BLE001 - a bug of the harness outside the checks: never exit 1 (non-conformance)
             if _interrupted(e):  # the signal landed inside a class being made (an import): Python wraps it
-                click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
-                sys.exit(EXIT_INTERRUPTED)
+                _stopped_at_start(out)
             import traceback
 
             from .evidence import mask
@@ -639,6 +692,18 @@ def run_command(adapter: str | None, config: str | None, policies: tuple[str, ..
             click.echo("conform: 测试工具内部错误 harness error (a bug in conform, not in the system under test):\n"
                        + mask(traceback.format_exc()), err=True)
             sys.exit(EXIT_HARNESS)
+
+
+def _stopped_at_start(out: str | None) -> None:
+    """Exit 130, a run stopped before any check ran: an earlier run's reports in --out are removed, as when a run
+    starts writing there, so that none is taken for this run's (its exit code says there is none)."""
+    if out and out.strip():
+        from .report import remove_earlier
+
+        with contextlib.suppress(OSError):
+            remove_earlier(Path(out))
+    click.echo("conform: 运行被中断 interrupted before any check ran", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _check_regions(regions: tuple[str, ...], policies: tuple[str, ...]) -> tuple[str, ...]:
@@ -687,9 +752,8 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
          shrink_seconds: float | None = None) -> None:
     from conform.reference.policy import POLICY_IDS
 
-    from .report import ReportsNotWritten, write_reports
-    from .report.atomic import point_latest
-    from .report.baseline import BaselineError, compare, load_baseline
+    from .report import blocked
+    from .report.baseline import BaselineError, load_baseline
 
     # `--adapter "$SUT_URL"` with the variable unset must not certify the built-in reference (exit 0)
     # (an empty --article or --tag was pytest's "Wrong expression passed to '-m'", or a run of everything)
@@ -719,6 +783,10 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     workers = chosen.concurrency if isinstance(chosen, HttpAdapter) and chosen.concurrency > 1 else 1
     from .adapters.plugin_process import ContainedPlugin
 
+    try:  # the run folder's name (reports/<stamp>-<adapter>), as the reports name the adapter
+        label = chosen.describe().get("adapter") or adapter or "reference"
+    except Exception:  # noqa: BLE001 - a plugin's describe() failing here is for the run to report, not the name
+        label = adapter or "reference"
     if isinstance(chosen, ContainedPlugin):  # a plugin's process, built only to be checked: the run builds its own
         chosen.close()
     loaded_baseline = None
@@ -728,12 +796,20 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         except BaselineError as e:
             _fail(str(e))
     base = Path(out) if out else DEFAULT_REPORTS
+    if out and base.is_symlink():  # reports/latest: the run would write over the earlier run it leads to
+        _fail(_symlink_out(base))
     try:
         base.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         _fail(f"cannot create the report folder {base}: {e}")
     if not os.access(base, os.W_OK):
         _fail(f"cannot write reports into {base}: permission denied")
+    if out:  # a folder where a report goes: known now, before anything runs, not after the checks
+        in_the_way = blocked(base, formats)
+        if in_the_way:
+            _fail(f"cannot write the reports into {base}: {', '.join(in_the_way)} "
+                  f"{'is a folder' if len(in_the_way) == 1 else 'are folders'} there; move "
+                  f"{'it' if len(in_the_way) == 1 else 'them'} away or choose another --out")
 
     if budget is not None:  # named here, before anything runs; the properties' plugin parses it again
         from .properties.settings import parse_duration
@@ -752,6 +828,60 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         (("--conform-shrink-seconds", f"{shrink_seconds:g}") if shrink_seconds is not None else ()) + \
         tuple(f"--conform-select={w}" for w in selection) + \
         ("--conform-front-end", "run")  # its hints name `conform run`'s options, not pytest's
+    # The run starts: its folder is reserved (reports/<run-id>/); into --out, an earlier run's reports are removed
+    # once pytest has taken the selection (_ClearEarlier), or when the run ends, unless it was refused as a usage
+    # error: no report there can pass for this run's, whatever stops it (docs/ci.md)
+    run_dir = None
+    if not out:
+        try:
+            run_dir = _reserve_run_dir(base, label)
+        except OSError as e:
+            _fail(f"cannot create the run's folder in {base}: {e}")
+    try:
+        _run_checks(guard, adapter, config, policies, articles, tag, formats, out, base, run_dir, loaded_baseline,
+                    no_progress, workers, prop_args)
+    finally:
+        if run_dir is not None:  # a run that wrote no report (refused, interrupted at start-up) leaves no folder
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()
+
+
+class _ClearEarlier:
+    """pytest plugin of a `conform run --out DIR`: once pytest has taken the selection (an unknown tag in --article
+    or --tag is a usage error, which leaves DIR as it was), an earlier run's reports in DIR are removed, before the
+    first check runs (report.remove_earlier)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> Any:
+        outcome = yield
+        if outcome.excinfo is None:
+            from .report import remove_earlier
+
+            remove_earlier(self.out)
+
+
+def _symlink_out(out: Path) -> str:
+    try:
+        target = os.readlink(out)
+    except OSError:
+        target = "?"
+    where = Path(os.path.realpath(out))
+    fix = f"give the folder it leads to (--out {where}) or a new path" if where.is_dir() else "give a folder or a new path"
+    return (f"--out {out} is a symbolic link (to {target}): the run would write its reports over whatever it leads "
+            f"to (reports/latest: the earlier run's archived reports); {fix}")
+
+
+def _run_checks(guard: _Interrupts, adapter: str | None, config: str | None, policies: tuple[str, ...],
+                articles: tuple[str, ...], tag: str | None, formats: tuple[str, ...], out: str | None, base: Path,
+                run_dir: Path | None, loaded_baseline: Any, no_progress: bool, workers: int,
+                prop_args: tuple[str, ...]) -> None:
+    from .report import ReportsNotWritten, remove_earlier, write_reports
+    from .report.atomic import point_latest
+    from .report.baseline import compare
+
     # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.
     progress = "heartbeat" if no_progress else "auto"  # a concurrent run's parent shows its workers' progress
     if workers > 1:
@@ -760,7 +890,7 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         ex = execute_sharded(workers, adapter, config, policies, articles, tag, prop_args, guard, progress=progress)
     else:
         ex = execute_detailed(adapter, config, policies, articles, tag, prop_args, progress=progress,
-                              plugins=(guard,))
+                              plugins=(guard, *([_ClearEarlier(base)] if out else [])))
     guard.finishing()
     run, code = ex.run, ex.pytest_code
     if guard.stopped_checks and not ex.interrupted:  # the signal landed between checks and pytest's handling
@@ -773,18 +903,23 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         _fail("no scenario matches the selection")
     if code == pytest.ExitCode.USAGE_ERROR and not run.checks:
         _fail("the run could not start (check --adapter, --config and the selection)")
+    if out:  # the run ran (a concurrent one's workers took the selection): nothing earlier may pass for its reports
+        remove_earlier(base)
     if loaded_baseline is not None:
         run.baseline = compare(run, loaded_baseline)
     result = gate(run, code, interrupted=ex.interrupted)
-    run.run_id = _run_id(run, base)
-    target = base if out else base / run.run_id
+    target = run_dir if run_dir is not None else base
+    run.run_id = run_dir.name if run_dir is not None else _run_id(run, base)
     broken = None
     try:
-        written = write_reports(run, target, formats, gate={"exit_code": result[0], "reason": result[1]})
-    except OSError as e:
+        written = write_reports(run, target, formats, gate={"exit_code": result[0], "reason": result[1]},
+                                keep_going=True)
+    except OSError as e:  # not even the folder: nothing written, after the checks ran — the harness's failure (4)
+        result = (EXIT_HARNESS, (f"测试工具内部错误 harness error: no report written into {target}: {e} "
+                                 f"（检查本身的结论 the checks' own gate: {result[0]} {result[1]}）"))
         print_summary(run, None, result)
-        _fail(f"cannot write the reports into {target}: {e}")
-    except ReportsNotWritten as e:  # a bug in a report writer: the other reports are written, the run says which is not
+        _fail(f"cannot write the reports into {target}: {e}", EXIT_HARNESS)
+    except ReportsNotWritten as e:  # a writer's bug, or a file the system refused: the others are written, naming it
         written, broken = e.written, e
         result = (EXIT_HARNESS, e.gate["reason"])  # as the written reports say
     if not out:
@@ -795,5 +930,6 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
     print_summary(run, written, result)
     if broken is not None:
         click.echo(f"conform: error: 测试工具内部错误 harness error — {broken} (the checks' verdict above stands; "
-                   "results.json names the missing report)", err=True)
+                   f"exit {EXIT_HARNESS}; {'results.json names the missing report' if 'json' in written else 'the reports written name it'})",
+                   err=True)
     sys.exit(result[0])

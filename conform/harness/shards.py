@@ -168,6 +168,8 @@ def merge(parts: list[dict]) -> Any:
     run = runs[0]
     run.checks = sorted((c for r in runs for c in r.checks), key=lambda c: order.get(c.nodeid, 1 << 30))
     run.planned = sum(r.planned for r in runs)
+    run.planned_checks = sorted((pc for r in runs for pc in r.planned_checks),
+                                key=lambda pc: order.get(pc.get("nodeid", ""), 1 << 30))
     run.unreachable = any(r.unreachable for r in runs)
     run.incomplete = any(r.incomplete for r in runs)
     run.notes = list(dict.fromkeys(n for r in runs for n in r.notes if not n.startswith("未完成")))

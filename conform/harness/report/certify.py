@@ -35,7 +35,8 @@ MAX_CONFIG = 1_000_000
 PROFILE_WORDS = {
     "conform": "日常运行：每个属性随机生成少量样例（快速检查） everyday run: a few random examples per property",
     "ci": "持续集成：每个属性固定生成同一批样例（每次结果可重现） CI run: the same examples every time",
-    "thorough": "认证运行：每个属性生成数千个样例 certification run: thousands of examples per property",
+    "thorough": "认证运行：每个属性在时间预算内生成尽可能多的样例（或 --examples 给定的个数） certification run: as many "
+                "examples per property as the time budget allows (or the number --examples gives)",
 }
 
 

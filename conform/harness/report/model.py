@@ -349,6 +349,25 @@ CEX_ADVICE = {
 }
 RERUNS_DOCUMENT = ("conform run 不能只选一个属性：此命令重跑该文件的全部场景和属性 conform run cannot select a single "
                    "property: this reruns every scenario and property of the document")
+# A command that repeats the run's --article: only those articles' scenarios and the properties covering them rerun.
+RERUNS_ARTICLES = ("conform run 不能只选一个属性：此命令重跑所选条款（--article）的场景及覆盖这些条款的属性 conform run cannot "
+                   "select a single property: this reruns the selected articles' scenarios (--article) and the "
+                   "properties covering them")
+RERUNS_TAGGED = "；其中只运行 --tag 选中的 only those --tag selects"
+
+
+def reruns_of(cmd: str) -> str:
+    """What a `conform run` reproduce command reruns, as its options select: the document's scenarios and
+    properties (--policy), or only the selected articles' (--article); a --tag narrows either."""
+    try:
+        words = shlex.split(cmd)
+    except ValueError:
+        words = cmd.split()
+
+    def given(option: str) -> bool:
+        return any(w == option or w.startswith(option + "=") for w in words)
+
+    return (RERUNS_ARTICLES if given("--article") else RERUNS_DOCUMENT) + (RERUNS_TAGGED if given("--tag") else "")
 
 
 def counterexample_status(counterexample: str, extra: dict | None, message: str = "", nodeid: str = "",
@@ -372,7 +391,7 @@ def counterexample_status(counterexample: str, extra: dict | None, message: str 
             out["reproduce"] = f"pytest {shlex.quote(nodeid)} {cmd}" if nodeid else cmd
             out["reruns"] = "只运行这一个属性 runs this property alone" if nodeid else ""
         else:
-            out["reproduce"], out["reruns"] = cmd, RERUNS_DOCUMENT
+            out["reproduce"], out["reruns"] = cmd, reruns_of(cmd)
     elif session:  # without a time budget every property runs with the session's seed: its options, narrowed
         if front_end == "pytest":
             out["reproduce"] = f"pytest {shlex.quote(nodeid)} {session}" if nodeid else session
@@ -380,7 +399,7 @@ def counterexample_status(counterexample: str, extra: dict | None, message: str 
         else:
             narrowed = policy and f"--policy {policy}" not in session
             out["reproduce"] = session + (f" --policy {policy}" if narrowed else "")
-            out["reruns"] = RERUNS_DOCUMENT if policy else "重跑整个运行 reruns the whole run"
+            out["reruns"] = reruns_of(out["reproduce"]) if policy else "重跑整个运行 reruns the whole run"
     if out.get("reproduce"):
         cmd = out["reproduce"]
         # a --thorough --examples N hint runs no budget: it shrinks as long as the thorough profile allows
@@ -552,6 +571,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             "notes": run.notes + ([NEVER_ANSWERED] if answered is False else [])
             + ([not_run] if (not_run := properties_not_run(checks)) else []),
             "answered": answered,
+            "not_run": _not_run(run, docs),
         },
         "verdict": verdict,
         "verdict_en": VERDICT_EN[verdict],
@@ -570,6 +590,18 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         "assumptions": sorted(assumptions.values(), key=lambda a: a["id"]),
     }
     return evidence.mask(data)
+
+
+def _not_run(run: RunResult, docs: dict[str, str]) -> list[dict]:
+    """The planned checks an incomplete run did not run: nodeid, name, kind, policy, document and articles, as its
+    checks[] name them (empty for a complete run, or where the planned checks are not known)."""
+    if not run.incomplete:
+        return []
+    done = {c.nodeid for c in run.checks}
+    return [{"nodeid": p.get("nodeid", ""), "name": p.get("name", ""), "kind": p.get("kind", ""),
+             "policy": p.get("policy") or "", "document": docs.get(p.get("policy") or "", "通用 general"),
+             "articles": in_document_order([str(t) for t in p.get("articles") or []])}
+            for p in run.planned_checks if p.get("nodeid") not in done]
 
 
 def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, coverage: str, reason: str,

@@ -34,7 +34,7 @@ def test_the_timeout_fault_sleeps_past_the_harness_default_timeout():
     # the page says the figures the code has
     page = (ROOT / "docs" / "connect-your-system.md").read_text(encoding="utf-8")
     said = " ".join(page[page.index("## 6. "):page.index("## 7. ")].split())
-    assert f"`--fault-sleep S`" in said and f"by default {DEFAULT_SLEEP_S:g} s" in said
+    assert "`--fault-sleep S`" in said and f"by default {DEFAULT_SLEEP_S:g} s" in said
     assert f"`[adapter] timeout` of {DEFAULT_TIMEOUT_S:g} s" in said and "`--host ADDR`" in said
 
 

@@ -1143,8 +1143,10 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
                wanted: frozenset[str] = frozenset()) -> None:
     # A cheap test first, on 64-bit hashes (grouping integers, not ten million strings: 10M rows 1.2 s less
     # CPU); where the duplicate is, exactly, only when a hash repeats (a collision finds none and goes on).
+    # As one count of distinct hashes, not a GROUP BY … HAVING: the same answer (every row has a setl_id here, and
+    # hash() is never NULL), about 0.3 s less CPU on 10M rows (s21: median 1.0 against 1.24 CPU s, alternated).
     dup_ids = []
-    if con.execute("SELECT 1 FROM ledger GROUP BY hash(setl_id) HAVING count(*) > 1 LIMIT 1").fetchall():
+    if con.execute("SELECT 1 FROM ledger HAVING count(DISTINCT hash(setl_id)) < count(*)").fetchall():
         dup_ids = con.execute("""
             SELECT setl_id, min(rid), max(rid) FROM ledger GROUP BY setl_id HAVING count(*) > 1
             ORDER BY min(rid) LIMIT 1""").fetchall()

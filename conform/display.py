@@ -25,8 +25,11 @@ This module depends on nothing of the project, so the reference engine, the harn
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-__all__ = ["Unshown", "UNWRITABLE", "UNSHOWN", "UNSHOWN_ONE_LINE", "shown", "one_line", "quoted"]
+__all__ = ["Unshown", "UNWRITABLE", "UNSHOWN", "UNSHOWN_ONE_LINE", "shown", "one_line", "quoted", "width", "cut", "cut_words",
+           "xml_safe", "as_number"]
 
 _SURROGATES = (0xD800, 0xDFFF)
 
@@ -113,3 +116,69 @@ def quoted(text: str) -> str:
     if line == text:
         return text
     return f'"{line}"' if "'" in line and '"' not in line else "'" + line.replace("'", "\\'") + "'"
+
+
+def width(text: str, wide: float = 2, narrow: float = 1) -> float:
+    """How wide `text` is shown, by the one rule every writer sizes text by: a CJK character (U+2E80 on) counts
+    `wide`, any other `narrow` (a terminal's or a worksheet's cells: 2 and 1; an SVG label: its font size and 0.6
+    of it)."""
+    return sum(wide if ord(ch) > 0x2E7F else narrow for ch in text)
+
+
+# The reports' text primitives (the conformance reports and the audit's alike): one cut rule, what XML holds, a
+# figure as written.
+NUMBER = re.compile(r"^-?\d+\.\d+$")  # a figure as the platform writes it: always with decimals
+# What an XML report (junit.xml, the worksheets inside report.xlsx) cannot hold: anything outside XML 1.0's
+# Char — control characters, lone surrogates, U+FFFE and U+FFFF (UNWRITABLE). One definition for
+# every XML writer, so they cannot disagree (lxml, under openpyxl, refused the U+FFFF a hostile err_msg carried).
+XML_UNSAFE = UNWRITABLE.pattern
+
+
+# A figure, an id or an ASCII word, with the marks inside it (655.36, 2023-03-01, self-signed, 1,000.00): a cut
+# never falls inside one, where "655.36" cut to "655." would read as another figure.
+_TOKEN = re.compile(r"-?[A-Za-z0-9]+(?:[.,:/_+\-][A-Za-z0-9]+)*")
+# what a cut is best made after: a pause in Chinese or English text (Chinese has no spaces between words)
+_PAUSE = frozenset("，；。、：！？）」』】,;:!?)")
+_TRAILING = " \t\r\n,;:(，；：、（「『【"  # stripped before the … : "超过限额，…" reads "超过限额…"
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` if at most `limit` characters, else its head marked …, at most `limit` in all: one rule for every
+    text a report cuts. The cut is after a pause (，；。、： or a space) in the later half if there is one,
+    else at any place in it not inside a figure, id or ASCII word (never "655.36" → "655."); only one such run
+    longer than half the limit is cut inside."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    room = max(limit - 1, 0)
+    inside = set()  # the places a cut would split a run (seen whole: one character past its last mark)
+    for m in _TOKEN.finditer(text, 0, min(len(text), room + 2)):
+        if m.end() > limit // 2:
+            inside.update(range(m.start() + 1, m.end()))
+    safe = [p for p in range(room, limit // 2, -1) if p not in inside]
+    pause = next((p for p in safe if text[p - 1] in _PAUSE or text[p - 1].isspace() or text[p].isspace()), 0)
+    head = text[:pause or (safe[0] if safe else room)]
+    return (head.rstrip(_TRAILING) or head) + "…"
+
+
+def cut_words(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, cut as `cut` cuts (a reason cut to "self-si" says
+    nothing)."""
+    return cut(" ".join(str(text).split()), limit)
+
+
+def xml_safe(text: object) -> str:
+    """Text an XML report can hold: each character XML 1.0 cannot carry becomes U+FFFD."""
+    return XML_UNSAFE.sub("\ufffd", "" if text is None else str(text))
+
+
+def as_number(text: Any) -> Decimal | None:
+    """A figure written as a plain decimal (an amount or a ratio), else None."""
+    if isinstance(text, Decimal):
+        return text
+    if not isinstance(text, str) or not NUMBER.match(text.strip()):
+        return None
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        return None

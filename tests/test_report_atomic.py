@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 from report_samples import sample_run
 
-from conform.harness.report import ReportsNotWritten, atomic, write_reports
+from conform import atomic
+from conform.harness.report import ReportsNotWritten, write_reports
 
 
 def leftovers(folder):

@@ -148,3 +148,36 @@ def test_audit_pages_header_keeps_its_values_readable_beside_long_labels(browser
     widths = page.eval_on_selector_all("dl.meta dd", "els => els.map(e => e.getBoundingClientRect().width)")
     assert min(widths) > 400, widths
     page.close()
+
+
+NARROW = """() => {
+  const width = document.documentElement.clientWidth;
+  const loose = [];
+  for (const t of document.querySelectorAll('table')) {
+    if (t.getClientRects().length === 0) continue;             // hidden (a collapsed detail row's table)
+    let box = t.parentElement, held = false;
+    while (box && box !== document.body) {
+      const s = getComputedStyle(box);
+      if (['auto', 'scroll'].includes(s.overflowX) && box.getBoundingClientRect().right <= width + 1) { held = true; break; }
+      box = box.parentElement;
+    }
+    if (!held && t.getBoundingClientRect().right > width + 1) loose.push(t.id || t.className || t.outerHTML.slice(0, 60));
+  }
+  const dds = [...document.querySelectorAll('dl.meta dd')].filter(d => d.textContent.trim().length > 12)
+    .filter(d => d.getBoundingClientRect().width < 120).map(d => d.textContent.slice(0, 40));
+  return {scroll: document.body.scrollWidth, width, loose, narrow: dds};
+}"""
+
+
+def test_at_375_px_no_table_widens_the_page(browser, failing_report):
+    # probe s21 X item 4: at 375 px the page was 920 wide, the Actual column cut, and the metadata grid broke URLs one
+    # character a line; a wide table now scrolls in its own box, and the grid falls to one column
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(failing_report.as_uri())
+    page.wait_for_selector("html[data-ready='1']", state="attached", timeout=10_000)
+    page.click("#a-panzhihua-7 button.toggle")  # an open detail row: its tables count too
+    found = page.evaluate(NARROW)
+    assert found["loose"] == [], found
+    assert found["scroll"] <= found["width"] + 1, found
+    assert found["narrow"] == [], found  # no metadata value squeezed to a sliver
+    page.close()

@@ -33,7 +33,7 @@ def zhejiang(i: int, rests_on: bool) -> dict:
 def test_one_checks_assumption_is_counted_not_put_on_the_whole_cause():
     [cause] = group([zhejiang(1, True), zhejiang(2, False), zhejiang(3, False)], {})
     assert cause["count"] == 3 and cause["step"] == "起付线"
-    assert "其中 1 项依据假设 A-ZJ-HALF-FEN" in cause["headline"], cause["headline"]
+    assert "其中 1 项检查依据假设 A-ZJ-HALF-FEN" in cause["headline"], cause["headline"]
     assert "所依据的假设" not in cause["headline"], cause["headline"]
     assert cause["assumption_counts"] == {"A-ZJ-HALF-FEN": 1}
     assert cause["clause"] == "浙江 二（一）" and cause["clauses"] == [{"document": "浙江", "clause": "浙江 二（一）"}]
@@ -116,7 +116,9 @@ def test_the_headline_counts_scenario_files_and_properties_not_modules():
     assert "5 项检查（其中 1 项为属性检查）、2 个场景文件" in cause["headline"], cause["headline"]
     assert "个文件" not in cause["headline"].replace("个场景文件", "")
     [cause] = group([{**zhejiang(6, False), "kind": "property", "path": "conform/harness/properties/settlement.py"}], {})
-    assert "1 项检查（均为属性检查）" in cause["headline"] and "文件" not in cause["headline"], cause["headline"]
+    # one property check is "1 项属性检查", not "1 项检查（均为属性检查）" (probe s21 X item 3)
+    assert "1 项属性检查" in cause["headline"] and "文件" not in cause["headline"], cause["headline"]
+    assert "均为" not in cause["headline"] and cause["headline_en"].endswith(": 1 property check"), cause
 
 
 def test_the_terminal_line_says_scenario_files_and_which_checks_rest_on_a_reading():
@@ -130,4 +132,7 @@ def test_the_terminal_line_says_scenario_files_and_which_checks_rest_on_a_readin
             ch.extra["rests_on"] = ["A-ZJ-HALF-FEN"]
         run.checks.append(ch)
     [line] = cause_lines(run)
-    assert "2 项检查、2 个场景文件（其中 1 项依据假设 A-ZJ-HALF-FEN）" in line, line
+    # the reading is of checks, said beside them, not after the files (probe s21 X item 3: "4 个场景文件（其中 1 项
+    # 依据假设 …）" read as of the files); the English beside it (item 2)
+    assert "2 项检查（其中 1 项检查依据假设 A-ZJ-HALF-FEN）、2 个场景文件" in line, line
+    assert "2 checks (1 rests on the reading A-ZJ-HALF-FEN), 2 scenario files" in line, line

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from conform import display
 from conform.harness.report import junit, model, xlsx
 from conform.harness.run import run_command
 
@@ -76,7 +77,7 @@ def test_one_definition_of_what_xml_cannot_hold(char, tmp_path):
     run = sample_run(hostile=False)
     run.checks[1].message = f"bad{char}text"
     data = model.build(run)
-    assert junit.clean(f"a{char}\ud800b") == "a\ufffd\ufffdb" == model.xml_safe(f"a{char}\ud800b")
+    assert junit.clean(f"a{char}\ud800b") == "a\ufffd\ufffdb" == display.xml_safe(f"a{char}\ud800b")
     path = xlsx.write(data, tmp_path / "r.xlsx")
     values = [c for r in load_workbook(path)["场景明细"].iter_rows(values_only=True) for c in r]
     assert "bad\ufffdtext" in values

@@ -1,4 +1,4 @@
-"""reports/latest and reports/audit-latest (conform/harness/report/atomic.py `point_latest`): a user's regular
+"""reports/latest and reports/audit-latest (conform/atomic.py `point_latest`): a user's regular
 file of that name was silently replaced, while a user's folder of that name is kept. A file is replaced only when
 it is the one-line pointer point_latest itself writes where symlinks cannot be made."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conform.harness.report import atomic
+from conform import atomic
 
 
 def test_a_users_file_at_latest_is_kept(tmp_path):

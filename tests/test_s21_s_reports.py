@@ -24,6 +24,7 @@ import xmlschema
 from click.testing import CliRunner
 from report_samples import sample_run
 
+from conform import display
 from conform.harness import run as run_mod
 from conform.harness.cli import main as cli
 from conform.harness.report import junit, model, write_reports
@@ -140,7 +141,7 @@ def test_a_report_the_system_refuses_after_the_checks_exits_4_with_the_others_wr
 
 
 def test_a_manifest_the_system_refuses_is_named_in_results_json(tmp_path, monkeypatch):
-    from conform.harness.report import atomic
+    from conform import atomic
 
     real = atomic.write_text
 
@@ -294,7 +295,7 @@ def test_junit_escapes_what_report_html_escapes(tmp_path, schema):
     assert "名称\\u202e" in text
     assert "\\u202e" in written["html"].read_text(encoding="utf-8")
     schema.validate(str(written["junit"]))
-    assert junit.clean("a\x01\ud800b") == model.xml_safe("a\x01\ud800b")  # what XML cannot hold: U+FFFD, as before
+    assert junit.clean("a\x01\ud800b") == display.xml_safe("a\x01\ud800b")  # what XML cannot hold: U+FFFD, as before
 
 
 # ---------------------------------------------------------------- 7. a symbolic link as --out

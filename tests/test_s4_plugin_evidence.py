@@ -46,7 +46,7 @@ def test_a_plugin_recording_nothing_has_its_wrong_ratio_put_at_the_ratio():
 
 
 def test_a_plugin_that_records_its_own_answer_is_not_recorded_twice():
-    from conform.harness.adapters.python_plugin import _recorded
+    from conform.harness.adapters.python_plugin import _guarded
 
     class Answer:
         id = "V1"
@@ -56,8 +56,8 @@ def test_a_plugin_that_records_its_own_answer_is_not_recorded_twice():
         return {"hifp_pay": "1.00"}
 
     evidence.begin()
-    _recorded("settle", own)("P1", Answer())
+    _guarded("settle", own)("P1", Answer())
     assert len(evidence.take()) == 1
-    _recorded("settle", lambda p, s: {"hifp_pay": "2.00"})("P1", Answer())
+    _guarded("settle", lambda p, s: {"hifp_pay": "2.00"})("P1", Answer())
     assert evidence.take() == [{"operation": "settle", "request": {"psn_no": "P1", "id": "V1"},
                                 "response": {"hifp_pay": "2.00"}}]

@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from conform.harness.report.model import one_line, shown
+from conform.display import one_line, shown
 
 EVIL = "拒绝\x1b[2J\x1b]0;title\x07\x00\u202eLTR\n结论：合格 conformant\x9b1m\u3000全角空格"
 

@@ -45,7 +45,9 @@ def test_a_merged_cause_whose_representative_compared_the_part_shows_its_figures
     assert [m["field"] for m in rep["mismatches"]] == ["ordinary_pay"]
     page = html.render(data)
     section = page[page.index('id="causes"'):page.index('id="documents"')]
-    assert '应为 <span class="exp">0.11</span>，实际 <span class="act">0.10</span>' in section
+    # the English beside 应为/实际 (probe s21 X item 2)
+    assert ('应为 <span class="en">expected</span> <span class="exp">0.11</span>，实际 <span class="en">actual</span> '
+            '<span class="act">0.10</span>') in section
     path = xlsx.write(data, tmp_path / "r.xlsx")
     ws = load_workbook(path)["原因汇总"]
     head = [c.value for c in next(ws.iter_rows(max_row=1))]

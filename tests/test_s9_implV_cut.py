@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 from conform.harness.report import junit, model
 from conform.harness.report.causes import group
-from conform.harness.report.model import CAUSE_MESSAGE, cut
+from conform.display import cut
+from conform.harness.report.model import CAUSE_MESSAGE
 from conform.harness.results import CheckResult, RunResult
 
 # 9 characters, then 107 without a pause: "655.36" starts at index 116, so the 120th character (index 119) is its

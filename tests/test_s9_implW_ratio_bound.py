@@ -56,7 +56,7 @@ def test_a_payment_over_the_bound_too_is_named_with_the_references_figure():
 def test_with_the_right_deductible_the_bound_is_stated_as_before():
     # deductible right, payment 250.00 over (1000 − 600) × 50% = 200.00 (+ half a fen of rounding)
     [(field, expected, actual, item)] = _found(Answers(hifp_pay="250.00"))
-    assert (field, actual, item) == ("hifp_pay", "250.00", "V1") and expected.startswith("≤ (1000.00 − 600.00) × 0.5"), \
+    assert (field, actual, item) == ("hifp_pay", "250.00", "V1") and expected.startswith("≤ (1000.00 − 600.00) × 50% = 200.00"), \
         expected
 
 
@@ -99,7 +99,7 @@ def test_a_ratio_bound_passed_rests_on_the_ratio_not_on_the_deductibles_or_caps_
         Settlement("V2", dt.date(2023, 7, 1), "11", "tertiary", Decimal("1000.00"))))
     e, ch = _reported_for("panzhihua", PaysV2("700.00"), py)
     assert [(m.field, m.actual, m.item) for m in e.mismatches] == [("hifp_pay", "700.00", "V2")]
-    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 0.00) × 0.55"), e.mismatches[0].expected
+    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 0.00) × 55% = 550.00"), e.mismatches[0].expected
     assert ch.failed_articles == ["panzhihua-7"]
     assert "A-MIDYEAR-RETIREMENT" not in (ch.extra.get("rests_on") or []), ch.extra
 
@@ -110,5 +110,5 @@ def test_a_ratio_reading_stays():
     py = PersonYear(Setting("nanchang", "nanchang-example"), Person("B3", "1101", birth_date=dt.date(1980, 5, 1)),
                     (Settlement("V2", dt.date(2023, 3, 1), "41", "pharmacy", Decimal("1000.00")),))
     e, ch = _reported_for("nanchang", PaysV2("240.00"), py)
-    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 600.00) × 0.58"), e.mismatches[0].expected
+    assert e.mismatches[0].expected.startswith("≤ (1000.00 − 600.00) × 58% = 232.00"), e.mismatches[0].expected
     assert "A-NC-PHARMACY" in (ch.extra.get("rests_on") or []), ch.extra

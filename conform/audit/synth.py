@@ -99,7 +99,6 @@ DISEASES = {
 }
 YEAR0 = 2023
 CHUNK_PERSONS = 4000
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)

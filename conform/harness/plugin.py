@@ -18,8 +18,8 @@ from .results import CheckResult, Mismatch, RunResult, StepResult
 
 
 def _cut(text: str, limit: int) -> str:
-    """The reports' one cut rule (report.model.cut: at a pause, never inside a figure, marked …)."""
-    from .report.model import cut
+    """The reports' one cut rule (conform.display.cut: at a pause, never inside a figure, marked …)."""
+    from ..display import cut
 
     return cut(text, limit)
 
@@ -330,7 +330,14 @@ def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
 
     ch.evidence.extend(evidence.take())
     traces = {"": exc.trace, **exc.traces}
-    tags, named = blame([asdict(m) for m in exc.mismatches], traces, ch.policy or "", ch.evidence)
+    found = [asdict(m) for m in exc.mismatches]
+    tags, named = blame(found, traces, ch.policy or "", ch.evidence)
+    if not tags and not named:
+        # the answers part at a step no article of the text decides (the platform's 政策范围内费用, 国家医保平台
+        # 结算口径): the figure that differs is the one the scenario compared, decided by the article its trace cites
+        # for that figure (a 第五条 scenario's fund payment is 第七条's), as a property's (traced_blame) — not the
+        # scenario's own article, which that figure leaves not judged (model._row: blocked)
+        tags, _ = blame(found, traces, ch.policy or "")
     named = list(dict.fromkeys([*named, *getattr(exc, "readings", ())]))
     if tags:
         ch.failed_articles = tags

@@ -41,6 +41,8 @@ from typing import Any, TextIO
 
 import pytest
 
+from .. import atomic, display
+
 DEFAULT_SECONDS = 30.0
 DEFAULT_CHECKS = 50
 STATE_SECONDS = 1.0   # how often a worker rewrites its progress file while a check runs
@@ -342,10 +344,9 @@ class Progress:
         if self._state is None:
             return
         with self._lock:
-            tmp = self._state.with_name(self._state.name + ".tmp")
-            try:
-                tmp.write_text(json.dumps(self.state(finished), ensure_ascii=False), encoding="utf-8")
-                os.replace(tmp, self._state)
+            try:  # rewritten every few seconds: atomic, without the fsync a report has
+                atomic.write_bytes(self._state, json.dumps(self.state(finished), ensure_ascii=False).encode("utf-8"),
+                                   fsync=False)
             except (OSError, ValueError, TypeError):  # progress must never cost the run
                 pass
 
@@ -476,8 +477,8 @@ def _own_stream(stream: TextIO) -> tuple[TextIO, bool]:
 
 
 def _width(text: str) -> int:
-    """Cells on a terminal: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    """Cells on a terminal: CJK characters take two (conform.display.width)."""
+    return display.width(text)
 
 
 def _fit(text: str, room: int) -> str:

@@ -142,7 +142,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     from .evidence import mask
     from .adapters import SutError
     from .plugin import MismatchError
-    from .report.model import one_line, zh_message
+    from ..display import one_line
+    from .report.model import zh_message
 
     exc = call.excinfo.value
     report = outcome.get_result()

@@ -49,8 +49,8 @@ from typing import Any
 import click
 import pytest
 
+from ..display import cut, cut_words
 from . import resources
-from .report.model import cut, cut_words
 from .results import RunResult
 
 ROOT = resources.TOP  # the repository root, or site-packages for an installed wheel
@@ -431,8 +431,9 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
     from rich.markup import escape
     from rich.table import Table
 
+    from ..display import one_line, shown
     from .evidence import mask
-    from .report.model import one_line, properties_not_run, shown, status_label
+    from .report.model import is_ratio, properties_not_run, ratio_shown, status_label
     from .report.terminal import (article_label, cause_lines, counts_columns, counts_row, document_label,
                                   region_lines, verdict_sentence)
 
@@ -477,7 +478,9 @@ def print_summary(run: RunResult, written: dict | None = None, gate_result: tupl
                       markup=False,
                       highlight=False)
         for m in c.mismatches:
-            console.print(one_line(mask(f"    {m.item} {m.label or m.field} ({m.field}): 应为 {m.expected}，实际 {m.actual}")),
+            exp, act = ((ratio_shown(m.expected), ratio_shown(m.actual)) if is_ratio(m.field, m.label or "")
+                        else (m.expected, m.actual))  # a ratio as the scenarios write it (50%)
+            console.print(one_line(mask(f"    {m.item} {m.label or m.field} ({m.field}): 应为 expected {exp}，实际 actual {act}")),
                           markup=False, highlight=False)
         if not c.mismatches and c.message:
             console.print(one_line(mask(f"    {c.message}")), markup=False, highlight=False)
@@ -879,7 +882,7 @@ def _run_checks(guard: _Interrupts, adapter: str | None, config: str | None, pol
                 run_dir: Path | None, loaded_baseline: Any, no_progress: bool, workers: int,
                 prop_args: tuple[str, ...]) -> None:
     from .report import ReportsNotWritten, remove_earlier, write_reports
-    from .report.atomic import point_latest
+    from ..atomic import point_latest
     from .report.baseline import compare
 
     # A cancelled CI job (SIGTERM) or Ctrl-C stops the checks; the report of what ran is still written.

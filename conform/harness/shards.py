@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from .. import atomic
 from .results import RunResult
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository root: conform/harness/ is two below
@@ -216,9 +217,7 @@ def _worker(shard: str, out: str, spec: str) -> int:
         guard.finishing()
         data = {"run": ex.run.to_dict(), "pytest_code": ex.pytest_code, "usage_error": ex.usage_error,
                 "interrupted": ex.interrupted, "collect_errors": ex.collect_errors, "order": select.order}
-        tmp = Path(out + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
-        os.replace(tmp, out)
+        atomic.write_bytes(out, json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"))
     return 0
 
 

@@ -20,10 +20,10 @@ class AmountError(ValueError):
     """An amount that is not a non-negative number of yuan with at most two decimals."""
 
 
-# The one accepted form of an amount, everywhere (case files, region values, SUT answers, ledgers):
-# ASCII digits, an optional minus, at most two decimals; no spaces, no exponent, no thousands separator.
-# A JSON or YAML number is read by the same rule from its exact text (never via float).
-AMOUNT_FORM = "-?[0-9]+(.[0-9]{1,2})?"
+# The form parse_amount accepts (where it is the reader: case files, region values, the answers it is given; the
+# audit's ledger columns are read by the audit's own rules): ASCII digits, an optional minus, at most two decimals;
+# no spaces, no exponent, no thousands separator. A JSON or YAML number is read by the same rule from its exact text
+# (never via float).
 _AMOUNT_RE = re.compile(r"(-?)([0-9]+)(?:\.([0-9]{1,2}))?")
 MAX_YUAN_DIGITS = 12  # up to 999,999,999,999.99 yuan: far beyond any settlement, far inside Decimal's precision
 _MAX_INT = 10 ** MAX_YUAN_DIGITS
@@ -66,7 +66,7 @@ def _diagnose(text: str, value: object) -> AmountError:
 
 
 def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
-    """Read an amount (form AMOUNT_FORM); refuse floats so no binary rounding sneaks in.
+    """Read an amount (digits, an optional minus, at most two decimals); refuse floats so no binary rounding sneaks in.
 
     Range is checked on the text, before any arithmetic: at most MAX_YUAN_DIGITS digits of yuan.
     "-0" is zero and prints as 0.00.

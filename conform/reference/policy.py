@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Callable
@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from .loading import DuplicateKeyError, InputError, UniqueSafeLoader, decode_utf8, duplicate_key_message, load_yaml
-from .money import AmountError, parse_amount, parse_ratio, pct
+from .money import AmountError, parse_amount, parse_ratio, pct, round_fen
 from .trace import join_cites
 
 POLICY_DIR = Path(__file__).parent / "policies"  # packaged with reference/, in a clone or a wheel
@@ -54,7 +54,6 @@ class Article:
     label: str
     heading: str
     text: str
-    chapter: str = ""
 
 
 # How a report cites an assumption of common.yaml: a decision none of the five documents makes.
@@ -210,7 +209,7 @@ class Policy:
         self.articles: dict[str, Article] = {}
         if texts:
             for a in texts.get("articles", []):
-                art = Article(str(a["id"]), a["label"], a.get("heading", ""), a.get("text", ""), a.get("chapter", ""))
+                art = Article(str(a["id"]), a["label"], a.get("heading", ""), a.get("text", ""))
                 self.articles[art.id] = art
         v = doc.get("validity") or {}
         self.validity_cite = self.cite(str(v.get("article", "")))
@@ -379,7 +378,7 @@ class Rules:
         if any(f is None for f in found):
             return None
         exact = found[0].value * found[1].value
-        value = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        value = round_fen(exact)
         if value != exact:
             cite = join_cites(cite, d.get("rounding"))
         # a product of region figures (浙江 退休人员起付线 = the city's 800 × 0.5) names the region's citation too
@@ -504,7 +503,7 @@ def _constraint_errors(policy: Policy, supplied: dict[str, Parameter], source_of
         if "half_of" in c:
             other = supplied.get(c["half_of"]) or policy.params.get(c["half_of"])
             # half of an odd number of fen is written half up (277.775 -> 277.78: A-ZJ-HALF-FEN)
-            half = (other.value / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if other is not None else None
+            half = round_fen(other.value / 2) if other is not None else None
             if half is not None and v != half:
                 other_from = source_of(c["half_of"]) if c["half_of"] in supplied else policy.short
                 also = f" (given in {other_from})" if other_from != source_of(key) else ""

@@ -1,5 +1,5 @@
 """差异明细 written by DuckDB as the sheet's XML (report/detail_sheet.py) holds, cell for cell, what the general
-path (xlsx._FastRows, the conformance report's `_put`) writes for the same rows: the value, its type, its number
+path (xlsx._FastRows, the conformance report's `put_cell`) writes for the same rows: the value, its type, its number
 format and the formula guard — on hostile text (formula starts, controls, bidi overrides, markup, edge spaces,
 an over-long name), every kind of figure, dates either side of Excel's 1900-03-01, NULLs and unknown codes."""
 from __future__ import annotations
@@ -15,9 +15,9 @@ from openpyxl import Workbook, load_workbook
 from conform.audit.report import detail_sheet, rollups
 from conform.audit.report import xlsx as audit_xlsx
 from conform.audit.report.text import FACILITY_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, field_label
-from conform.harness.report.xlsx import MAX_CELL, Amount
+from conform.sheets import MAX_CELL, Amount
 
-LONG = "某市第一人民医院" * 6000  # 48,000 characters: over MAX_CELL, cut as `_put` cuts
+LONG = "某市第一人民医院" * 6000  # 48,000 characters: over MAX_CELL, cut as `put_cell` cuts
 TEXTS = ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tlead tab", "\rlead cr", "bell\x07in", "esc\x1b[31m",
          "bidi\u202eevil", "a&b<c>d", " edge spaces ", "line\nbreak", "crlf\r\nx", "浙江 二（一）；A-ROUND-FEN", "",
          "zero\u200bwidth", "trail\t", LONG, "'quoted", "123"]

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from conform.display import UNWRITABLE
-from conform.harness.report.atomic import point_latest
-from conform.harness.report.xlsx import FORMULA_START
+from conform.atomic import point_latest
+from conform.sheets import FORMULA_START, formula_start_class
+from conform.reference.policy import POLICY_IDS, load_policy
 
 from .. import interrupt
 from ..errors import AuditInputError
@@ -47,9 +48,11 @@ DEFAULT_BASE = Path("reports")
 LATEST = "audit-latest"
 MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid", "overpaid_order_dependent",
               "underpaid_order_dependent", "overpaid_after_month_absent", "underpaid_after_month_absent")
-TEXT_COLUMNS = ("setl_id", "psn_no", "psn_type", "facility", "fixmedins_code", "fixmedins_name", "med_type", "field",
-                "clause", "route")
-POLICY_LABELS = {"panzhihua": "攀枝花", "nanchang": "南昌", "jilin": "吉林", "beijing": "北京", "zhejiang": "浙江"}
+
+
+def policy_label(policy: str) -> str:
+    """The policy's short name as its file gives it (`short:`, 攀枝花 for panzhihua); "" for an id that is none."""
+    return load_policy(policy).short if policy in POLICY_IDS else ""
 
 
 def default_out_dir(base: Path = DEFAULT_BASE, now: dt.datetime | None = None) -> Path:
@@ -151,7 +154,8 @@ def _csv(con: Any, path: Path) -> None:
             return c
         v = UNWRITABLE.sql(c)
         # a regular expression, not left(c, 1) IN (…): DuckDB plans an IN list as a join, and the join lost the rows' order
-        return (f"CASE WHEN regexp_matches(coalesce({c}, ''), '^[=+\\-@\\t\\r]') THEN '''' || ({v}) ELSE {v} END AS {c}")
+        return (f"CASE WHEN regexp_matches(coalesce({c}, ''), '^{formula_start_class()}') THEN '''' || ({v}) ELSE {v} "
+                f"END AS {c}")
 
     def amount(c: str) -> str:
         return (f"CASE WHEN field = 'pool_prop_selfpay' THEN CAST(CAST({c} AS DECIMAL(18,4)) AS VARCHAR) "
@@ -245,7 +249,7 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
                            "；".join(short_file_said(f) for f in short) + "：" + SHORT_FILE_NOTE))
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict_text(summary, totals)),
-        ("政策文件 policy", f"{POLICY_LABELS.get(summary.get('policy', ''), '')} {summary.get('policy', '')}".strip()),
+        ("政策文件 policy", f"{policy_label(summary.get('policy', ''))} {summary.get('policy', '')}".strip()),
         ("地区配置 region", _region_text(summary)),
         *((("地区配置数值 region figures", "；".join(f"{k} = {v}" for k, v in summary["region_values"].items())),)
           if summary.get("region_values") else ()),
@@ -523,7 +527,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             page_summary = {**summary, "assumptions": [
                 {"id": a.get("id", ""), "text": a.get("text", ""), "cite": a.get("cite", "")}
                 for a in summary.get("assumptions") or []],
-                "policy_label": POLICY_LABELS.get(summary.get("policy", ""), summary.get("policy", "")),
+                "policy_label": policy_label(summary.get("policy", "")) or summary.get("policy", ""),
                 "verdict": kind, "verdict_label": TITLES[kind]}
             page_summary["fund_audited"] = fund_audited(summary)
             page_summary["unassessed_by_reason"] = unassessed(summary)

@@ -8,10 +8,10 @@ with the header and one prototype row holding the four styled kinds (PROTOTYPE).
 style numbers are read back, DuckDB builds every detail row's XML with them in one vectorised query, and the
 rows replace the prototype in the saved file.
 
-Each cell is what the general path (xlsx._FastRows, and through it the conformance report's guard `_put`)
+Each cell is what the general path (xlsx._FastRows, and through it the conformance report's guard `put_cell`)
 writes for it, in openpyxl's own form (inline strings, `t="n"` numbers): text escaped as shown() escapes it
 (UNSHOWN.sql, built from the same ranges), cut at MAX_CELL by the same `cut`, never a formula (an inline
-string is text; one that starts like a formula is quote-prefixed, as `_put` does), amounts numbers formatted
+string is text; one that starts like a formula is quote-prefixed, as `put_cell` does), amounts numbers formatted
 0.00 (ratios 0.00%), dates date cells (text before 1900-03-01). tests/audit/test_s12_detail_sheet.py reads both
 back and compares them cell for cell.
 """
@@ -31,9 +31,8 @@ import pyarrow.compute as pc
 from lxml import etree
 from openpyxl.utils import get_column_letter
 
-from conform.display import UNSHOWN
-from conform.harness.report.model import cut
-from conform.harness.report.xlsx import FORMULA_START, MAX_CELL, Amount
+from conform.display import UNSHOWN, cut
+from conform.sheets import FORMULA_START, MAX_CELL, Amount
 
 from ..sqltext import q
 

@@ -16,9 +16,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from conform.display import shown
-from conform.harness.report.html import text_width
-from conform.harness.report.model import cut
+from conform.display import shown, width
 
 from .. import interrupt
 from . import rollups as R
@@ -71,7 +69,7 @@ def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40, *, recent: b
         scope = f"最近 {max_bars} {unit}{kind}" if left_out and recent else f"各{kind}"
         none, rows = f"{scope}均无统筹基金多付或少付。", []
     biggest = max([max(r["overpaid"], r["underpaid"]) for r in rows] + [1])
-    label_w = max([text_width(str(r[label_key])) for r in rows] + [60]) + 16
+    label_w = max([width(str(r[label_key]), 12.0, 12.0 * 0.6) for r in rows] + [60]) + 16
     bar_w, row_h = 460.0, 34
     bars = []
     for i, r in enumerate(rows):
@@ -86,13 +84,7 @@ def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40, *, recent: b
 def ident(v: Any) -> str:
     """A ledger identifier (setl_id, psn_no, fixmedins_code) as the page shows it: bounded like a name, the
     cut marked (…); the full value is in discrepancies.parquet and .csv."""
-    return _clip(v, MAX_IDENT)
-
-
-def _clip(v: Any, n: int = MAX_TEXT) -> str:
-    """At most `n` characters, cut by the reports' one rule (conform.harness.report.model.cut: at a pause, never
-    inside a figure, marked …)."""
-    return cut("" if v is None else str(v), n)
+    return R._clip(v, MAX_IDENT)
 
 
 def reversal_note(fields: list[dict]) -> dict | None:
@@ -184,7 +176,7 @@ def audit_readings(fields: list[dict], clauses: list[Any], stated: dict[str, str
     out = []
     for aid in dict.fromkeys(ids):
         text = stated.get(aid) or known.get(aid)
-        out.append({"id": _clip(aid, 100), "text": _clip(text) if text else "（未收录其文字，见 summary.json 的 assumptions）"})
+        out.append({"id": R._clip(aid, 100), "text": R._clip(text, MAX_TEXT) if text else "（未收录其文字，见 summary.json 的 assumptions）"})
     return out[:MAX_READINGS]
 
 
@@ -204,15 +196,15 @@ def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callab
         got = explain(setl_id) or {}
         traced = [step.get("clause") for step in (got.get("trace") or [])]
         for step in (got.get("trace") or [])[:MAX_TRACE_STEPS]:
-            ex["trace"].append({"step": _clip(step.get("step"), 100),
-                                "text": _clip(step.get("text", step.get("detail"))),
-                                "clause": _clip(unique_clauses(step.get("clause")), 400),
-                                "value": _clip(step.get("value"), 40) if step.get("value") is not None else ""})
-        ex["expected"] = {str(k): _clip(v, 40) for k, v in (got.get("expected") or {}).items()}
+            ex["trace"].append({"step": R._clip(step.get("step"), 100),
+                                "text": R._clip(step.get("text", step.get("detail")), MAX_TEXT),
+                                "clause": R._clip(unique_clauses(step.get("clause")), 400),
+                                "value": R._clip(step.get("value"), 40) if step.get("value") is not None else ""})
+        ex["expected"] = {str(k): R._clip(v, 40) for k, v in (got.get("expected") or {}).items()}
     except Exception as e:  # noqa: BLE001 - one example failing must not lose the whole report
         if interrupt.received() is not None:  # a Ctrl-C that DuckDB turned into its error: the run stops
             raise
-        ex["error"] = _clip(f"计算过程不可用：{type(e).__name__}: {e}", 500)
+        ex["error"] = R._clip(f"计算过程不可用：{type(e).__name__}: {e}", 500)
     ex["readings"] = audit_readings(fields, traced, stated or {})
     return ex
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from conform.display import cut
 from conform.reference.case import FACILITIES, PSN_TYPES
 
 from ..limits import REPORT_MEMORY
@@ -472,8 +473,8 @@ def settlement_rows(con: duckdb.DuckDBPyConnection, setl_id: str) -> list[dict]:
     return rows
 
 
-def _clip(text: str | None, n: int) -> str:
-    """At most `n` characters, cut by the reports' one rule (conform.harness.report.model.cut)."""
-    from conform.harness.report.model import cut
-
-    return cut(text or "", n)
+def _clip(v: Any, n: int) -> str:
+    """At most `n` characters of `v` as text (None is ""), cut by the reports' one rule
+    (conform.display.cut: at a pause, never inside a figure, marked …): the one the audit's page (html.py), its
+    rollups and its summary use."""
+    return cut("" if v is None else str(v), n)

@@ -1,7 +1,7 @@
 """audit.xlsx for the regulator: 概要, 未能审核 (only when rows were not assessed), 差异明细, 按机构, 按月份, 按人员类别, 按差异类型, 假设.
 
 Written in openpyxl's write-only (streaming) mode. Every cell of the small sheets goes through the conformance
-report's own cell writer (`harness.report.xlsx._put`, or _FastRows's short path to the same cells): amounts
+report's own cell writer (`conform.sheets.put_cell`, or _FastRows's short path to the same cells): amounts
 become numbers formatted 0.00 (ratios 0.00%), dates date cells formatted yyyy-mm-dd, and text is never a
 formula. 差异明细's rows — up to Excel's million — are the same cells built by DuckDB as the sheet's XML
 (detail_sheet), so a million detail rows never pass through Python one cell at a time.
@@ -21,9 +21,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from conform.display import shown
-from conform.harness.report.model import as_number
-from conform.harness.report.xlsx import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, _put, _width
+from conform.display import as_number, shown
+from conform.sheets import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, cell_width, put_cell
 
 from . import detail_sheet
 from .detail_sheet import FIRST_EXCEL_DATE, labelled
@@ -46,7 +45,7 @@ DETAIL_COLUMNS = [
 
 
 class _Row:
-    """Stands in for a worksheet in `_put`: hands out write-only cells for one row."""
+    """Stands in for a worksheet in `put_cell`: hands out write-only cells for one row."""
 
     def __init__(self, ws: Any):
         self.ws, self.cells = ws, {}
@@ -62,15 +61,15 @@ class _Row:
 
 
 class _FastRows:
-    """Appends rows to a write-only sheet with the same cells `_put` makes, at a fraction of the cost.
+    """Appends rows to a write-only sheet with the same cells `put_cell` makes, at a fraction of the cost.
 
     The common cells take a short path: a figure goes into one reused cell per column that carries
     the number format (a write-only sheet writes a row out when it is appended, so the cell is free
     again), and text that cannot be read as a formula is passed as is (openpyxl stores it as a string).
-    A control character Excel refuses is written escaped (\\x07), where `_put` would put U+FFFD: the
+    A control character Excel refuses is written escaped (\\x07), where `put_cell` would put U+FFFD: the
     setl_id can still be found in the ledger; so is a bidi override (\\u202e), which would reorder the cell
-    (conform.display.shown). Text starting with = + - @, or too long for a cell, goes
-    through `_put`, the conformance report's guard, unchanged.
+    (conform.display.shown). Text starting as a formula may (= + - @, tab or CR: FORMULA_START), or too long for a
+    cell, goes through `put_cell`, the conformance report's guard, unchanged.
     """
 
     def __init__(self, ws: Any):
@@ -112,7 +111,7 @@ class _FastRows:
             text = shown(text)  # a control character as \x07 (not U+FFFD: findable), a bidi override as \u202e
             if text.startswith(FORMULA_START) or len(text) > MAX_CELL:
                 slow = slow or _Row(self.ws)
-                _put(slow, 1, j, text)  # type: ignore[arg-type]
+                put_cell(slow, 1, j, text)  # type: ignore[arg-type]
                 out.append(slow.cells[j])
                 continue
             out.append(text)
@@ -124,7 +123,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
     """A sheet with a frozen, filtered header; `filter_rows`: the rows the filter spans, where they are written later
     (detail_sheet)."""
     ws = wb.create_sheet(title)
-    lengths = widths or [min(max(_width(h) + 2, 10), 60) for h in headers]
+    lengths = widths or [min(max(cell_width(h) + 2, 10), 60) for h in headers]
     for j, w in enumerate(lengths, 1):
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = "A2"

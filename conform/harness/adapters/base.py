@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import inspect
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
@@ -27,12 +28,6 @@ OPERATIONS = {
     "credit_month": "个人账户按月计入",
     "check_account_use": "个人账户使用范围校验",
 }
-
-# Kinds of visit an adapter may be unable to send (Adapter.unsendable): an out-of-town visit (异地就医), a visit the
-# fund does not pay by rule (不予支付情形, `exclusion`), a visit at a facility level ("facility:<level>": tertiary,
-# secondary, primary, unrated, pharmacy).
-UNSENDABLE_KINDS = {"remote": "异地就医 remote visit", "exclusion": "不予支付情形 exclusion",
-                    "facility:<level>": "该级别定点机构的就诊 a visit at that facility level"}
 
 SETLINFO_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
                    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay")
@@ -69,7 +64,16 @@ class SettlementRefused(SutError):
     A scenario that expects a refusal catches it; anywhere else it is an error."""
 
     def __init__(self, message: str, evidence: dict | None = None):
-        super().__init__("infcode", message, evidence)
+        super().__init__("infcode", _once(message), evidence)
+
+
+# "2207: infcode -1: 2207: 本次…": a system whose err_msg opens with the interface number the adapter already names
+_TWICE = re.compile(r"^(\d{4}): (infcode -?\d+): \1[:：]\s*")
+
+
+def _once(message: str) -> str:
+    """A refusal's message with the interface number said once (probe s21 X item 3)."""
+    return _TWICE.sub(r"\1: \2: ", message) if isinstance(message, str) else message
 
 
 class SystemUnreachable(SutError):
@@ -143,8 +147,9 @@ class Adapter:
             raise NotApplicable(self.name, operation)
 
     def unsendable(self) -> dict[str, str]:
-        """The kinds of visit (UNSENDABLE_KINDS) this adapter cannot send as it is configured, each with why. The
-        properties draw none of them (conform/harness/generators.leave_out), as they draw only the operations in
+        """The kinds of visit this adapter cannot send as it is configured, each with why: "remote" (异地就医, an
+        out-of-town visit), "exclusion" (不予支付情形, a visit the fund does not pay by rule), "facility:<level>" (a
+        visit at a facility of that level: tertiary, secondary, primary, unrated, pharmacy). The properties draw none of them (conform/harness/generators.leave_out), as they draw only the operations in
         `supports`: one drawn would make the whole property not applicable, leaving unchecked all it checks on the
         visits the system can be sent. A scenario with such a visit is still not applicable, with the reason."""
         return {}

@@ -26,6 +26,7 @@ import ssl
 import threading
 import time
 import zlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -35,17 +36,14 @@ import httpx
 
 from conform.reference.case import CreditRequest, Settlement
 
+from ...display import cut_words
 from .. import evidence
 from ..config import AdapterConfig
-from ..report.model import cut_words
 from . import schema, wire
 from .base import OPERATIONS, Adapter, NoAnswerCount, SettlementRefused, Subject, SutError, SystemUnreachable
 
-OPERATION_INFNO = {"prepare_person": "T001", "presettle": "2206", "settle": "2207", "reverse": "2208",
-                   "query_ytd": "5206", "credit_month": "T002", "check_account_use": "T003"}
 MSGID_PREFIX = "CONFORM00000"  # the http profile's stand-in where the national msgid has the 12-character 定点机构编号
 EVIDENCE_BODY_LIMIT = 64 * 1024  # bytes of an answer kept as evidence; the full size is noted beside it
-BODY_LIMIT = EVIDENCE_BODY_LIMIT  # (former name)
 ERR_MSG_LIMIT = 500            # characters of err_msg quoted in a refusal's message
 MAX_JSON_DEPTH = 32            # a settlement answer is 3 levels deep; deeper is refused, never recursed into
 MAX_INT_DIGITS = 30            # longer JSON integers stay text (wire.BigNumber: the wrong type), never int()
@@ -303,9 +301,22 @@ def _int(text: str) -> int | str:
     return int(text) if len(text) <= MAX_INT_DIGITS else wire.BigNumber(text)
 
 
-def _float(text: str) -> float | str:
-    f = float(text)
-    return f if math.isfinite(f) else wire.BigNumber(text)
+def _fraction(text: str) -> Decimal | str:
+    """A JSON number with a fraction or an exponent, exact (wire.JsonNumber); one past a float's range (1e999) stays
+    text (wire.BigNumber), as before, so nothing unbounded reaches arithmetic."""
+    return wire.JsonNumber(text) if math.isfinite(float(text)) else wire.BigNumber(text)
+
+
+def _as_evidence(v: Any) -> Any:
+    """An answer as evidence keeps it: a JSON number with a fraction as the float it has always been written as in
+    results.json and report.html (the check reads the exact number; a message quotes it as sent)."""
+    if isinstance(v, wire.JsonNumber):
+        return float(v)
+    if isinstance(v, dict):
+        return {k: _as_evidence(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_as_evidence(x) for x in v]
+    return v
 
 
 def _constant(name: str) -> Any:
@@ -333,7 +344,7 @@ def parse_json(body: bytes) -> Any:
     except UnicodeDecodeError as e:
         raise AnswerError("malformed", f"the answer is not UTF-8 (byte {e.start}: {e.reason})") from None
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float,
+        value = json.loads(text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_fraction,
                            parse_constant=_constant)
     except RecursionError:
         raise AnswerError("malformed", f"the answer is nested more than {MAX_JSON_DEPTH} levels deep") from None
@@ -711,7 +722,8 @@ class HttpAdapter(Adapter):
             if e.message.startswith("the answer is not UTF-8") and charset and charset.lower().replace("-", "") != "utf8":
                 msg += f" (it declares charset={evidence.shorten(charset, 40)}; the answer must be UTF-8)"
             raise SutError(e.kind, msg, keep(kept_body(body), http_status=200, error=msg, **size)) from None
-        entry = keep(answer if len(body) <= EVIDENCE_BODY_LIMIT else kept_body(body), http_status=200, **size)
+        entry = keep(_as_evidence(answer) if len(body) <= EVIDENCE_BODY_LIMIT else kept_body(body), http_status=200,
+                     **size)
         try:
             return envelope_output(infno, answer), entry
         except SettlementRefused as e:

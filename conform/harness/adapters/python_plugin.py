@@ -390,12 +390,6 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
     return call
 
 
-def _recorded(op: str, method: Callable) -> Callable:
-    """A plugin's operation with its answer or failure kept as evidence (`_guarded` without a timeout or
-    checks of the answer)."""
-    return _guarded(op, method)
-
-
 # The directory `conform run` was started in: it runs pytest from the project's own folder (run.execute_detailed
 # changes into it), so the current directory no longer says where the vendor's module lies. None: the current one.
 INVOKED_FROM: str | None = None

@@ -297,6 +297,21 @@ class BigNumber(str):
         return f"a JSON number too large to read ({_short(str(self))})"
 
 
+class JsonNumber(Decimal):
+    """A JSON number with a fraction or an exponent in an HTTP system's answer, read exactly (never through a binary
+    float): a message quotes it as it was sent (115.50, not 115.5), and calls it a number, not Python's Decimal."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> JsonNumber:
+        number = super().__new__(cls, text)
+        number.text = text  # as written: 1.5e3 stays 1.5e3 (Decimal writes it 1.5E+3)
+        return number
+
+    def describe(self) -> str:
+        return f"a JSON number {evidence.shorten(self.text, 100, '…')}"
+
+
 def _digits(n: int) -> int:
     """The decimal digits of a Python int without str() (which refuses ints past 4300 digits)."""
     n = abs(n)
@@ -307,7 +322,7 @@ def _digits(n: int) -> int:
 def got(v: Any) -> str:
     """What a wrong value was, as a message says it: its type and its (masked, bounded) value; a number too
     long to print by its count of digits. Never raises: the value may come from a plugin's own objects."""
-    if isinstance(v, BigNumber):
+    if isinstance(v, (BigNumber, JsonNumber)):
         return v.describe()
     if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 330:
         return f"an int of {_digits(v)} digits"

@@ -80,6 +80,13 @@ THOROUGH_BUDGET = "10m"  # --conform-thorough (conform run --thorough) without -
 FRONT_ENDS = ("pytest", "run")
 
 
+def conform_run() -> str:
+    """The command a reproduce hint starts with: `uv run conform run` when this run is itself under `uv run` (uv sets
+    UV_RUN_RECURSION_DEPTH in its child's environment), where a bare `conform`, pasted outside the project's virtual
+    environment, is not found (exit 127); else `conform run`, as installed."""
+    return "uv run conform run" if os.environ.get("UV_RUN_RECURSION_DEPTH") else "conform run"
+
+
 def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorough: bool = False, *,
               budget: str | None = None, shrink: float | None = None, selection: tuple[str, ...] = ()) -> str:
     """The options that rerun with `seed` (and `n` examples per property, the thorough profile, a time `budget` as
@@ -90,7 +97,7 @@ def reproduce(ps: "PropertySettings", seed: object, n: int | None = None, thorou
     if ps.front_end == "run":
         system = (f" --adapter {shlex.quote(adapter)}" if adapter else "") + \
             (f" --config {shlex.quote(config)}" if config else "")
-        return (env + "conform run" + (f" --seed {seed}" if _seeded(seed) else "")
+        return (env + conform_run() + (f" --seed {seed}" if _seeded(seed) else "")
                 + (f" --examples {n}" if n is not None else "") + (" --thorough" if thorough else "")
                 + (f" --budget {shlex.quote(budget)}" if budget else "")
                 + (f" --shrink-seconds {shrink:g}" if shrink is not None else "")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conform import display
+
 from ..results import RunResult
 from . import model
 
@@ -25,7 +27,9 @@ def write_reports(run: RunResult, out_dir: str | Path, formats: tuple[str, ...] 
     keep_going: a file the system refuses (OSError: a folder in its place, a full disk) is one report not
     written, as a writer's bug is: the others are still written, naming it (ReportsNotWritten), rather than
     the OSError ending the set halfway (`conform run`, whose checks have already run)."""
-    from . import atomic, certify, html, jsonout, junit, xlsx
+    from conform import atomic
+
+    from . import certify, html, jsonout, junit, xlsx
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -46,10 +50,10 @@ def write_reports(run: RunResult, out_dir: str | Path, formats: tuple[str, ...] 
             except OSError as e:  # the folder or the disk: the caller says so, as for any other file
                 if not keep_going:
                     raise
-                failed[fmt] = model.cut(f"{type(e).__name__}: {e}", 500)
+                failed[fmt] = display.cut(f"{type(e).__name__}: {e}", 500)
                 _remove_stale(out / FORMATS[fmt])
             except Exception as e:  # noqa: BLE001 - one writer's fault must not lose the reports after it
-                failed[fmt] = model.cut(f"{type(e).__name__}: {e}", 500)
+                failed[fmt] = display.cut(f"{type(e).__name__}: {e}", 500)
                 _remove_stale(out / FORMATS[fmt])  # an earlier run's file must not pass for this run's
         if "manifest" not in failed:  # written last, over the files written
             try:
@@ -58,7 +62,7 @@ def write_reports(run: RunResult, out_dir: str | Path, formats: tuple[str, ...] 
             except OSError as e:
                 if not keep_going:
                     raise
-                failed["manifest"] = model.cut(f"{type(e).__name__}: {e}", 500)
+                failed["manifest"] = display.cut(f"{type(e).__name__}: {e}", 500)
                 _remove_stale(out / MANIFEST)
         return written
 

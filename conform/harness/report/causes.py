@@ -35,6 +35,8 @@ FIELD_STEPS: dict[str, str] = {
 FIELD_ORDER = {f: i for i, f in enumerate(FIELD_STEPS)}
 NO_FIELD = {"error": "被测系统出错", "harness_error": "测试框架出错", "feature_error": "场景文件出错",
             "failed": "未逐字段比较的失败"}
+NO_FIELD_EN = {"error": "the system answered in error", "harness_error": "the harness failed",
+               "feature_error": "a scenario file is wrong", "failed": "failed without a field-by-field comparison"}
 
 
 # Words in a trace step's name that say it computes this field: a field whose figure several steps share
@@ -707,15 +709,26 @@ def system_evidence(evidence: Any) -> Any:
     return out
 
 
+# A year's totals in the order the reference counts them: a visit's deductible before its payment (FIELD_ORDER puts
+# the settlement's ordinary_pay, a part of hifp_pay, before the totals' deductibles, which come last there)
+TOTALS_ORDER = {f: i for i, f in enumerate(("ordinary_dedc", "special_dedc", "ordinary_pay", "chronic_pay",
+                                            "inpatient_pay"))}
+TOTALS_ITEM = "年度累计"  # a year's totals' item: "2023年度累计"
+
+
 def root_mismatch(mismatches: list[dict]) -> dict | None:
     """The mismatch that comes first in the reference's computation: the earliest field in the order the
-    figures are computed (a deductible before the fund payment it changes), then the earliest settlement."""
+    figures are computed (a deductible before the fund payment it changes), then the earliest settlement. Where only
+    years' totals differ, in the order they are counted (`TOTALS_ORDER`): a year's deductible total before its
+    payment total, as the report's rule says (grouped by the first field that differs; probe s21 X finding 1)."""
     if not mismatches:
         return None
     items: list[str] = []
     for m in mismatches:
         if m.get("item", "") not in items:
             items.append(m.get("item", ""))
+    if all(str(m.get("item", "")).endswith(TOTALS_ITEM) and m.get("field") in TOTALS_ORDER for m in mismatches):
+        return min(mismatches, key=lambda m: (TOTALS_ORDER[m["field"]], items.index(m.get("item", ""))))
     return min(mismatches, key=lambda m: (FIELD_ORDER.get(m["field"], len(FIELD_ORDER)),
                                           items.index(m.get("item", ""))))
 
@@ -843,29 +856,50 @@ def field_label(field: str) -> str:
 
 def _extent(cause: dict) -> str:
     """"95 项检查、12 个场景文件": scenario files (a policy document is a 文件 everywhere else in the
-    reports), and the checks that are properties, which have none."""
-    text = f"{cause['count']} 项检查"
+    reports), and the checks that are properties, which have none ("1 项属性检查" when they all are); the checks
+    some of which rest on a reading say so beside the checks, not after the files (其中 1 项检查依据假设 …)."""
     props = cause["property_checks"]
-    if props:
-        text += "（均为属性检查）" if props == cause["count"] else f"（其中 {props} 项为属性检查）"
+    some = [f"{n} 项检查依据假设 {a}" for a, n in cause["assumption_counts"].items() if n != cause["count"]]
+    if props and props == cause["count"]:
+        text = f"{cause['count']} 项属性检查"
+        inner = []
+    else:
+        text = f"{cause['count']} 项检查"
+        inner = [f"{props} 项为属性检查"] if props else []
+    inner += some
+    if inner:
+        text += f"（其中 {'，'.join(inner)}）"
     if cause["files"]:
         text += f"、{len(cause['files'])} 个场景文件"
     return text
 
 
 def _resting(cause: dict) -> str:
-    """The readings its checks rest on: of all of them (所依据的假设), or of some (其中 1 项依据假设 …)."""
-    counts = cause["assumption_counts"]
-    if not counts:
-        return ""
-    everyone = [a for a, n in counts.items() if n == cause["count"]]
-    some = [f"{n} 项依据假设 {a}" for a, n in counts.items() if n != cause["count"]]
-    parts = []
+    """The readings all its checks rest on (所依据的假设); those of some are in `_extent` (其中 1 项检查依据假设 …)."""
+    everyone = [a for a, n in cause["assumption_counts"].items() if n == cause["count"]]
+    return f"（所依据的假设 rests on: {'、'.join(everyone)}）" if everyone else ""
+
+
+def _headline_en(cause: dict, shown: list[str]) -> str:
+    """The headline in English, beside the Chinese one (terminal, HTML), as every other label of the reports."""
+    n, props, files = cause["count"], cause["property_checks"], len(cause["files"])
+    checks = f"{n} check{'s' if n != 1 else ''}"
+    if props and props == n:
+        checks = f"{n} property check{'s' if n != 1 else ''}"
+    inner = [f"{props} of them propert{'ies' if props != 1 else 'y'}"] if props and props != n else []
+    inner += [f"{k} rest{'s' if k == 1 else ''} on the reading {a}"
+              for a, k in cause["assumption_counts"].items() if k != n]
+    if inner:
+        checks += f" ({'; '.join(inner)})"
+    if files:
+        checks += f", {files} scenario file{'s' if files != 1 else ''}"
+    everyone = [a for a, k in cause["assumption_counts"].items() if k == n]
     if everyone:
-        parts.append(f"所依据的假设 rests on: {'、'.join(everyone)}")
-    if some:
-        parts.append(f"其中 {'、'.join(some)}")
-    return f"（{'；'.join(parts)}）"
+        checks += f" (resting on {', '.join(everyone)})"
+    if cause["field"]:
+        what = ", ".join(shown)
+        return f"{what} differ{'s' if len(shown) == 1 else ''} at the step “{cause['step']}”: {checks}"
+    return f"{NO_FIELD_EN.get(cause['status'], cause['status'])}: {checks}"
 
 
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
@@ -953,6 +987,7 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
                 else cause["step"] + (f"（{cause['message']}）" if cause["message"] else ""))
         at = f"在“{cause['step']}”一步不符" if cause["field"] else ""
         cause["headline"] = f"{what}{at}：{_extent(cause)}{_resting(cause)}"
+        cause["headline_en"] = _headline_en(cause, shown)
         out.append(cause)
     out.sort(key=lambda c: (not c["field"], c["status"] != "failed", -c["count"], c["field"], c["step"]))
     for i, cause in enumerate(out, 1):

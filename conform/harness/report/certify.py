@@ -28,8 +28,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from conform.display import cut
+
 from .. import resources
-from .model import cut
 
 MAX_CONFIG = 1_000_000
 PROFILE_WORDS = {

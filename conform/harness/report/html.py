@@ -18,9 +18,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from conform import atomic, display
 from conform.display import shown
 
-from . import atomic
 from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, status_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -82,8 +82,8 @@ def _chart(data: dict) -> dict:
 
 
 def text_width(text: str, size: float = 12.0) -> float:
-    """Rough width of SVG text: CJK characters are square, others about 0.6 em."""
-    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
+    """Rough width of SVG text: CJK characters are square, others about 0.6 em (conform.display.width)."""
+    return display.width(text, size, size * 0.6)
 
 
 def _legend(x: float) -> list[dict]:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import atomic
+from conform import atomic
 
 
 def _default(o: Any) -> Any:

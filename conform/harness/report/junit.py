@@ -32,14 +32,14 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conform.display import shown
+from conform import atomic
+from conform.display import cut, shown, xml_safe
 
-from . import atomic
-from .model import BASELINE_LABELS, STATUS_LABELS, cut, xml_safe
+from .model import BASELINE_LABELS, STATUS_LABELS
 
 
 def clean(text: object) -> str:
-    """What junit.xml holds of a text: XML's unwritable characters replaced (model.xml_safe, as report.xlsx does),
+    """What junit.xml holds of a text: XML's unwritable characters replaced (display.xml_safe, as report.xlsx does),
     then those no reader is shown raw escaped (conform.display.shown, as report.html and report.xlsx do)."""
     return shown(xml_safe(text))
 
@@ -67,8 +67,9 @@ def _details(c: dict, labels: dict[str, str] | None = None) -> str:
         lines += [f"  {w}" for w in c["worked"]]
     for m in c["mismatches"]:
         item = f"{m['item']} " if m.get("item") else ""
-        lines.append(f"{item}{m.get('label') or m['field']} ({m['field']}): 应为 expected {m['expected']}，"
-                     f"实际 actual {m['actual']}")
+        # a ratio as the scenarios write it (50%, model.ratio_shown), as the terminal and the HTML show it
+        lines.append(f"{item}{m.get('label') or m['field']} ({m['field']}): 应为 expected "
+                     f"{m.get('expected_shown') or m['expected']}，实际 actual {m.get('actual_shown') or m['actual']}")
     if c["trace"]:
         lines.append("参考计算 Reference trace:")
         for t in c["trace"]:

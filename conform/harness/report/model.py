@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from conform import display
+from conform.display import as_number, cut_words
 
 from .. import evidence
 from ..results import SCHEMA_VERSION, STATUSES, RunResult, decide
@@ -32,6 +32,7 @@ STATUS_LABELS = {
     "untestable": ("不可测试", "untestable"),
     "not_run": ("未运行", "not run"),
     "partial": ("部分运行", "partly run"),
+    "blocked": ("未判定（上游数值不符）", "not judged: blocked by an upstream figure"),
     "pending": ("待定", "pending"),
     "missing": ("未列入", "not listed"),
     "harness_error": ("测试框架错误", "harness error"),
@@ -57,48 +58,6 @@ VERDICT_EN = {"合格": "conformant", "不合格": "non-conformant", "未测试"
 BASELINE_LABELS = {"regression": ("新增失败", "regression"), "known": ("已知失败", "known failure"),
                    "fixed": ("已修复", "fixed")}
 RATIO_FIELD = re.compile(r"prop|ratio|rate|比例")
-NUMBER = re.compile(r"^-?\d+\.\d+$")  # a figure as the platform writes it: always with decimals
-# What an XML report (junit.xml, the worksheets inside report.xlsx) cannot hold: anything outside XML 1.0's
-# Char — control characters, lone surrogates, U+FFFE and U+FFFF (conform.display.UNWRITABLE). One definition for
-# every XML writer, so they cannot disagree (lxml, under openpyxl, refused the U+FFFF a hostile err_msg carried).
-XML_UNSAFE = display.UNWRITABLE.pattern
-# shown (a page: report.html) and one_line (a console line) are conform.display's, named here too: run.py and
-# older tests import them from here.
-shown, one_line = display.shown, display.one_line
-
-
-# A figure, an id or an ASCII word, with the marks inside it (655.36, 2023-03-01, self-signed, 1,000.00): a cut
-# never falls inside one, where "655.36" cut to "655." would read as another figure.
-_TOKEN = re.compile(r"-?[A-Za-z0-9]+(?:[.,:/_+\-][A-Za-z0-9]+)*")
-# what a cut is best made after: a pause in Chinese or English text (Chinese has no spaces between words)
-_PAUSE = frozenset("，；。、：！？）」』】,;:!?)")
-_TRAILING = " \t\r\n,;:(，；：、（「『【"  # stripped before the … : "超过限额，…" reads "超过限额…"
-
-
-def cut(text: str, limit: int) -> str:
-    """`text` if at most `limit` characters, else its head marked …, at most `limit` in all: one rule for every
-    text a report cuts. The cut is after a pause (，；。、： or a space) in the later half if there is one,
-    else at any place in it not inside a figure, id or ASCII word (never "655.36" → "655."); only one such run
-    longer than half the limit is cut inside."""
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    room = max(limit - 1, 0)
-    inside = set()  # the places a cut would split a run (seen whole: one character past its last mark)
-    for m in _TOKEN.finditer(text, 0, min(len(text), room + 2)):
-        if m.end() > limit // 2:
-            inside.update(range(m.start() + 1, m.end()))
-    safe = [p for p in range(room, limit // 2, -1) if p not in inside]
-    pause = next((p for p in safe if text[p - 1] in _PAUSE or text[p - 1].isspace() or text[p].isspace()), 0)
-    head = text[:pause or (safe[0] if safe else room)]
-    return (head.rstrip(_TRAILING) or head) + "…"
-
-
-def cut_words(text: str, limit: int) -> str:
-    """`text` on one line, at most `limit` characters, cut as `cut` cuts (a reason cut to "self-si" says
-    nothing)."""
-    return cut(" ".join(str(text).split()), limit)
-
 
 CAUSE_MESSAGE = 120   # characters of a message a cause's headline quotes (conform/harness/report/causes.py)
 NEVER_ANSWERED = ("无法判定：被测系统没有应答本次运行的任何请求（连接被拒绝、主机名无法解析、TLS 握手失败或超时），"
@@ -151,11 +110,6 @@ def cause_view(checks: list[dict]) -> list[dict]:
         first = message.splitlines()[0] if message else ""
         out.append({**c, "message": cause_message(first)} if len(first) > CAUSE_MESSAGE else c)
     return out
-
-
-def xml_safe(text: object) -> str:
-    """Text an XML report can hold: each character XML 1.0 cannot carry becomes U+FFFD."""
-    return XML_UNSAFE.sub("\ufffd", "" if text is None else str(text))
 
 
 def status_label(status: str) -> str:
@@ -220,20 +174,21 @@ def shown_path(c: Any) -> str:
     return path
 
 
-def as_number(text: Any) -> Decimal | None:
-    """A figure written as a plain decimal (an amount or a ratio), else None."""
-    if isinstance(text, Decimal):
-        return text
-    if not isinstance(text, str) or not NUMBER.match(text.strip()):
-        return None
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        return None
-
-
 def is_ratio(field_name: str, label: str = "") -> bool:
     return bool(RATIO_FIELD.search(field_name) or RATIO_FIELD.search(label))
+
+
+def ratio_shown(value: Any) -> str:
+    """A ratio as the scenarios write it ("0.5000" → "50%", "0.55" → "55%"), so that the reports' lines say one form;
+    anything that is no ratio between 0 and 1 (a bound's wording, "(missing)") as it came."""
+    text = str(value)
+    try:
+        d = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return text
+    if not d.is_finite() or not 0 <= d <= 1:
+        return text
+    return f"{(d * 100).normalize():f}%"
 
 
 @lru_cache(maxsize=None)
@@ -449,6 +404,9 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
     for m in d["mismatches"]:
         exp, act = as_number(m["expected"]), as_number(m["actual"])
         m["ratio"] = is_ratio(m["field"], m.get("label", ""))
+        # the lines a reader reads (HTML) show a ratio as the scenarios write it; the figures stay as answered
+        m["expected_shown"], m["actual_shown"] = ((ratio_shown(m["expected"]), ratio_shown(m["actual"])) if m["ratio"]
+                                                  else (m["expected"], m["actual"]))
         m["difference"] = str(act - exp) if exp is not None and act is not None else ""
     d["baseline"] = marks.get(c.nodeid, "")
     # a run read back from an older results.json, or a caller's own, may carry no examples record
@@ -485,6 +443,10 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
                 # A failed check blames only the articles whose rule it found broken (issue 10): a property
                 # by its field or route, a scenario by the reference trace's clause of the failing figure.
                 tags = c["failed_articles"]
+                if c.get("kind") == "scenario" and not set(tags) & set(c["articles"] or ()):
+                    # a scenario whose differing figures another article decides (a 第五条 scenario's fund payment,
+                    # 第七条's): its own article is not judged, blocked by that figure (_row), not failed nor passed
+                    tags = [*tags, *c["articles"]]
             for tag in tags:
                 by_tag.setdefault(tag, []).append(c)
         rows = []
@@ -553,7 +515,9 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     from . import causes as causes_mod, certify
 
     # "吉林 一", as citations write it (Policy.article_label): not the numbering's "一、"
-    tag_labels = {r["tag"]: f"{r['document']} {r['label'].rstrip('、. ')}" for r in matrix}
+    # … and a named reading (A-REVERSAL) as what it is, 假设 A-REVERSAL, not as an article of the document
+    tag_labels = {r["tag"]: (f"假设 {r['article']}" if str(r["article"]).startswith("A-")
+                             else f"{r['document']} {r['label'].rstrip('、. ')}") for r in matrix}
     run_view = {"adapter": run.adapter, "system": run.adapter.get("system") or run.adapter.get("adapter", ""),
                 "harness_version": run.harness_version, "seed": run.seed, "started": run.started,
                 "finished": run.finished, "selection": run.selection}
@@ -611,12 +575,23 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
     (--article, --tag) or a cut-short one reads 部分运行 (partly run), or 未运行 when nothing of it passed."""
     def status(c: dict) -> str:  # a check that names the articles it violated fails only on those
         if c["status"] == "failed" and c.get("failed_articles") and tag not in c["failed_articles"]:
-            return "passed"
+            # a scenario of this article failing on a figure another article decides: this one is not judged
+            return "blocked" if c.get("kind") == "scenario" and tag in (c.get("articles") or ()) else "passed"
         return c["status"]
 
     scen = Counter(status(c) for c in row_checks if c["kind"] != "property")
     props = Counter(status(c) for c in row_checks if c["kind"] == "property")
     result = _row_result(scen, props, coverage)
+    if scen["blocked"] and result not in FAILING:
+        upstream = in_document_order(list(dict.fromkeys(t for c in row_checks if status(c) == "blocked"
+                                                         for t in c["failed_articles"])))
+        from .causes import failed_clause
+
+        named = failed_clause(upstream, pid).replace("；", "、") or "、".join(upstream)
+        result = "blocked"
+        reason = (f"该条款的 {scen['blocked']} 个场景因上游数值（由 {named} 决定）不符而未能判定，不计为本条款失败 "
+                  f"{scen['blocked']} of its scenarios could not be judged: a figure decided by {named} differs "
+                  f"upstream (counted against that article, not this one)" + (f"\n{reason}" if reason else ""))
     if result == "passed" and props["not_applicable"]:
         # a property of the article checked nothing: what passed is no 通过 of the article (rvendor s11 D1)
         result = "partial"

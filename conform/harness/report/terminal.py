@@ -36,6 +36,8 @@ def article_label(tag: str) -> str:
     policy, _, art = tag.partition("-")
     if policy not in POLICY_IDS:
         return tag
+    if art.startswith("A-"):  # a named reading where the text is silent, not an article of the document
+        return f"假设 {art}"
     return f"{document_label(policy)} {load_policy(policy).article_label(art)}"  # 吉林 一, not 吉林 一、
 
 
@@ -77,7 +79,7 @@ def verdict_sentence(run: RunResult) -> str:
             parts.append("没有一项检查实际访问了被测系统")
         if run.incomplete:  # stopped early: the passes so far certify nothing
             parts.append(f"运行未完成（完成 {total}{f' / {run.planned}' if run.planned else ''} 项，其余未运行）")
-        return (f"结论：无法判定 no verdict — {system} 在 {docs} 的 {total} 项检查中"
+        return (f"结论：无法判定 no verdict — {system} 在 {docs} 的 {total} 项检查中 "
                 + "，".join(parts or ["无法作出结论"]) + "，不能作为合格或不合格的依据。")
     parts = []
     if failed:
@@ -90,7 +92,7 @@ def verdict_sentence(run: RunResult) -> str:
         parts.append("被测系统不可达")
     if run.incomplete:
         parts.append(f"运行未完成（完成 {total}{f' / {run.planned}' if run.planned else ''} 项）")
-    return f"结论：不合格 — {system} 在 {docs} 的 {total} 项检查中" + "，".join(parts or ["未通过"]) + "。"
+    return f"结论：不合格 — {system} 在 {docs} 的 {total} 项检查中 " + "，".join(parts or ["未通过"]) + "。"
 
 
 def counts_columns(run: RunResult) -> tuple[tuple[str, str], ...]:
@@ -126,7 +128,8 @@ def cause_lines(run: RunResult, limit: int = 8) -> list[str]:
         checks.append(d)
     found = causes.group(cause_view(checks), {})
     lines = [f"{k['headline']}（{'、'.join(article_label(t) for t in k['articles'][:4])}"
-             f"{' 等' if len(k['articles']) > 4 else ''}）" for k in found[:limit]]
+             f"{' 等' if len(k['articles']) > 4 else ''}）"
+             + (f" — {k['headline_en']}" if k.get("headline_en") else "") for k in found[:limit]]
     if len(found) > limit:
         lines.append(f"… 另有 {len(found) - limit} 个原因，见报告 ({len(found) - limit} more in the report)")
     return lines

@@ -21,59 +21,20 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from conform.display import shown
+from conform import atomic
+from conform.sheets import HEADER_FILL, HEADER_FONT, Amount, cell_width, put_cell
 
-from . import atomic
-from .model import BASELINE_LABELS, FAILING, XML_UNSAFE, as_number, cut, is_subset, selection_words, status_label
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL = XML_UNSAFE  # a worksheet is XML: what junit.xml cannot hold, a cell cannot either (U+FFFF, a lone
-# surrogate, a control character), and one string of a system must not cost the run its workbook
-MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
+from .model import BASELINE_LABELS, FAILING, is_subset, selection_words, status_label
 
 FILLS = {
     "passed": "C6EFCE", "failed": "FFC7CE", "error": "FFD8A8", "not_applicable": "E7E6E6", "skipped": "E7E6E6",
-    "untestable": "DDEBF7", "not_run": "F2F2F2", "partial": "FFF2CC", "pending": "FFF2CC", "harness_error": "FFD8A8",
+    "untestable": "DDEBF7", "not_run": "F2F2F2", "partial": "FFF2CC", "blocked": "FFF2CC", "pending": "FFF2CC", "harness_error": "FFD8A8",
     "feature_error": "FFD8A8",
     "合格": "C6EFCE", "不合格": "FFC7CE", "未测试": "F2F2F2", "无法判定": "FFF2CC",
 }
 _LABEL_KEYS = {**{status_label(k): k for k in FILLS}, "合格": "合格", "不合格": "不合格", "未测试": "未测试",
                "无法判定": "无法判定"}
-HEADER_FILL = PatternFill("solid", fgColor="1F3864")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-class Amount:
-    """A figure to store as a number: 0.00, or 0.00% for a ratio."""
-
-    def __init__(self, value: Any, ratio: bool = False):
-        self.value, self.ratio = value, ratio
-
-
-def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, Amount):
-        number = as_number(value.value)
-        if number is not None:
-            cell.value = number
-            cell.number_format = "0.00%" if value.ratio else "0.00"
-            return
-        value = value.value  # not a figure (e.g. “拒绝结算”): text, guarded below
-    if value is None:
-        return
-    if isinstance(value, bool):
-        value = "是" if value else "否"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.value = value
-        return
-    # what XML cannot hold becomes U+FFFD (as in junit.xml); then what no reader sees raw, a bidi override that
-    # would turn the cell around or a C1 control, is escaped (\u202e) as report.html escapes it
-    text = cut(shown(_ILLEGAL.sub("\ufffd", str(value))), MAX_CELL)
-    cell.value = text
-    cell.data_type = "s"  # never 'f': openpyxl would otherwise store '=…' as a formula
-    if text.startswith(FORMULA_START):
-        cell.quotePrefix = True
 
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]], widths: dict[int, int] | None = None,
@@ -81,18 +42,18 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
     for j, h in enumerate(headers, 1):
-        _put(ws, 1, j, h)
+        put_cell(ws, 1, j, h)
         c = ws.cell(row=1, column=j)
         c.fill, c.font = HEADER_FILL, HEADER_FONT
         c.alignment = Alignment(wrap_text=True, vertical="center")
-    lengths = [_width(h) for h in headers]
+    lengths = [cell_width(h) for h in headers]
     n = 1
     for i, row in enumerate(rows, 2):
         n = i
         for j, v in enumerate(row, 1):
-            _put(ws, i, j, v)
+            put_cell(ws, i, j, v)
             shown = v.value if isinstance(v, Amount) else v
-            lengths[j - 1] = max(lengths[j - 1], _width(shown))
+            lengths[j - 1] = max(lengths[j - 1], cell_width(shown))
             if j in wrap_cols:
                 ws.cell(row=i, column=j).alignment = WRAP
         if status_col:
@@ -120,17 +81,6 @@ def _print_setup(ws: Worksheet, title_rows: str) -> None:
 
 def _status_key(label: Any) -> str:
     return _LABEL_KEYS.get(str(label or ""), "")
-
-
-def _width(value: Any) -> int:
-    """Display width of the longest line: CJK characters count double."""
-    if value is None:
-        return 0
-    text = str(value)
-    best = 0
-    for line in text.splitlines() or [""]:
-        best = max(best, sum(2 if ord(ch) > 0x2E7F else 1 for ch in line[:200]))
-    return best
 
 
 def _region_kind(r: dict) -> str:
@@ -231,8 +181,8 @@ def render(data: dict) -> Workbook:
                 doc_rows, status_col=4, widths={2: 50, 3: 30}, wrap_cols=(2, 3), first=True)
     ws.insert_rows(1, amount=len(info) + 1)
     for i, (k, v) in enumerate(info, 1):
-        _put(ws, i, 1, k)
-        _put(ws, i, 2, v)
+        put_cell(ws, i, 1, k)
+        put_cell(ws, i, 2, v)
         if isinstance(v, str) and ("\n" in v or len(v) > 60):
             ws.cell(row=i, column=2).alignment = WRAP
         ws.cell(row=i, column=1).font = Font(bold=True)

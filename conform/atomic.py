@@ -15,10 +15,11 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike, fsync: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target`, on error it is removed.
 
-    For writers that want a file name (openpyxl's `save`)."""
+    For writers that want a file name (openpyxl's `save`). `fsync=False` skips making the bytes durable first, for a
+    file rewritten often whose loss in a crash costs nothing (the progress state): the swap is atomic all the same."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -26,8 +27,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        with open(tmp_path, "rb+") as f:  # make the bytes durable before the rename makes them visible
-            os.fsync(f.fileno())
+        if fsync:
+            with open(tmp_path, "rb+") as f:  # make the bytes durable before the rename makes them visible
+                os.fsync(f.fileno())
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, target)
     except BaseException:
@@ -36,16 +38,16 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
-    with atomic_path(target) as tmp:
+def write_bytes(target: str | os.PathLike, data: bytes, fsync: bool = True) -> Path:
+    with atomic_path(target, fsync) as tmp:
         tmp.write_bytes(data)
     return Path(target)
 
 
-def write_text(target: str | os.PathLike, text: str) -> Path:
+def write_text(target: str | os.PathLike, text: str, fsync: bool = True) -> Path:
     """UTF-8, with a lone surrogate (which UTF-8 cannot hold) written as its escape `\\udXXX`: one string
     from an in-process system under test must not cost the run its reports."""
-    return write_bytes(target, text.encode("utf-8", "backslashreplace"))
+    return write_bytes(target, text.encode("utf-8", "backslashreplace"), fsync)
 
 
 def _a_pointer(path: Path) -> bool:

@@ -9,6 +9,7 @@ left out (p_psn_type NULL): the ledger's rows say it.
 """
 from __future__ import annotations
 
+import array
 import csv
 import dataclasses
 import datetime as dt
@@ -24,20 +25,54 @@ import pyarrow as pa
 
 from conform.display import one_line
 from conform.files import special_kind
-from conform.reference.benefits import OpeningRefused, opening_year, own_account
+from conform.reference.benefits import OpeningRefused, deductible_and_cap, opening_year, own_account
 from conform.reference.case import (PERSON_FIELDS, PSN_TYPES, CaseError, Person, _fast_person, load_text,
                                     parse_person)
 from conform.reference.loading import InputError, check_depth, load_json
-from conform.reference.policy import Policy, Rules
+from conform.reference.policy import Policy, PolicyError, Rules
 
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT, amount_hint
 from .mapping import PLATFORM_UNREAD, Mapping, listing
-from .sources import SCI_ID, _excel_id, delimiter_of, detect_encoding, own_encoding, unwrap_id, wrapped_id
+from .sources import (_ODD_ID, NUMBER_ID, ODD_ID_SAID, SCI_ID, _excel_id, _number_id, delimiter_of, detect_encoding,
+                      odd_character, own_encoding, unwrap_id)
 from .tables import create_from_arrow
 
 MAX_BYTES = 2 << 30
 _SCI_ID = re.compile(SCI_ID).match  # an ID as Excel shows a long number (conform/audit/sources.py refuses it in the ledger)
+_NUMBER_ID = re.compile(NUMBER_ID).match  # that, or a float's '5104000000000230.0' (the ledger refuses both)
+
+
+def _own_psn_no(rec: dict, no: int, path: str, unit: str, names: _Names) -> dict:
+    """The record with its psn_no read exactly as the ledger reads its IDs (conform/audit/ledger.py, sources.id_text):
+    spaces and tabs around it trimmed, Excel's text-keeping wrapper (="…", '…) taken off (sources.unwrap_id); refused,
+    located, where the ledger refuses the cell: an ID Excel or a float column made a number (sources.NUMBER_ID), a
+    character no ID holds (sources.ODD_ID_SAID: a control character, U+3000 or another non-ASCII space, a full-width
+    digit), an empty one (as a record without psn_no is: the person could match no ledger row), and a JSON number —
+    which the ledger, all text, never holds: 5104000000000102 read as a number loses leading zeros, and digits past
+    15–17 significant ones. A CSV cell and a YAML scalar are text as written; only JSON gives a number. Any other
+    value (null, true) is left for parse_person to name."""
+    sid = rec.get("psn_no")
+    column = names.said("psn_no")
+    if type(sid) is str:
+        if _NUMBER_ID(sid):
+            raise _number_id(Path(path), no, column, sid, unit=unit)
+        t = unwrap_id(sid)
+        if not t:
+            raise AuditInputError(f"missing: psn_no is {'empty' if not sid else 'blank ' + repr(sid)}; every person "
+                                  "needs the psn_no the ledger's rows name them by", file=path, row=no, column=column,
+                                  unit=unit)
+        if _ODD_ID.search(t):
+            raise AuditInputError(f"{ODD_ID_SAID.replace('{char}', odd_character(t))}: {t!r}", file=path, row=no,
+                                  column=column, unit=unit)
+        return rec if t == sid else {**rec, "psn_no": t}
+    if type(sid) in (int, Decimal, float):
+        quoted = f' ("{sid}")' if type(sid) is int else ""
+        raise AuditInputError(f"psn_no written as a number ({sid}), not as text: write IDs as quoted text{quoted} — "
+                              "a number loses leading zeros and any digit past 15–17 significant ones, so it may no "
+                              "longer be the ledger's ID (人员编号请写成带引号的文本)", file=path, row=no, column=column,
+                              unit=unit)
+    return rec
 
 
 def _fen(d: Decimal | None) -> int | None:
@@ -484,9 +519,120 @@ def _general(rec: object, no: int, path: str, unit: str, names: _Names, codes: d
     return p, untyped
 
 
+_ROLE_SAID = {"in_service": "in service (在职)", "retiree": "retired (退休)"}
+
+
+def _roles_in(p: Person, year: int, untyped: bool) -> tuple[str, ...]:
+    """The roles (in service, retired) the person can hold in `year` as the audit settles them: by the retire date
+    where the record gives one (Person.role_on); else, for a record without psn_type (the ledger's rows type the
+    person) or with a retiree type (the ledger's change of type may date the retirement: settle_ref.person_for),
+    either; else the record's type's."""
+    if p.retire_date is not None:
+        return tuple(r for r, holds in (("in_service", p.retire_date > dt.date(year, 1, 1)),
+                                        ("retiree", p.retire_date <= dt.date(year, 12, 31))) if holds)
+    if untyped or PSN_TYPES[p.psn_type][0] == "retiree":
+        return ("in_service", "retiree")
+    return (PSN_TYPES[p.psn_type][0],)
+
+
+def _ytd_beyond(rules: Rules, p: Person, untyped: bool) -> tuple[str, str] | None:
+    """(field, why) where the opening year-to-date ordinary deductible or pooled payment (ytd.ordinary_dedc,
+    ytd.ordinary_pay) is more than the person can have counted that year: more than the largest ordinary deductible,
+    or annual cap, of the roles they can hold in it (_roles_in), as the engine reads them (benefits.deductible_and_cap:
+    the same figures and citations). Such a total leaves nothing for the ledger's settlements, which would all be
+    blamed. Where the rules give no such figure for a role they can hold (a parameter left to the region and not
+    given), or none in force in that year, nothing is said: the text sets no bound."""
+    year = p.ytd.year
+    if not (p.ytd.ordinary_dedc or p.ytd.ordinary_pay):
+        return None
+    figures = []
+    for role in _roles_in(p, year, untyped):
+        try:
+            dp, cp = deductible_and_cap(rules, role)
+        except PolicyError:
+            return None
+        for f in (dp, cp):
+            if (f.valid_from is not None and f.valid_from.year > year) or (f.valid_to is not None and f.valid_to.year < year):
+                return None
+        figures.append((role, dp, cp))
+    for field, i, what, what_zh in (("ordinary_dedc", 1, "ordinary pooling deductible", "普通门诊统筹起付线"),
+                                    ("ordinary_pay", 2, "ordinary pooling annual cap", "普通门诊统筹年度最高支付限额")):
+        given = getattr(p.ytd, field)
+        most = max((f[i].value for f in figures), default=None)
+        if most is not None and given > most:
+            listed = "; ".join(f"{_ROLE_SAID[f[0]]} {f[i].value} ({f[i].cite})" for f in figures)
+            return field, (f"{given} is more than the person can have counted in {year}: the {what} is at most "
+                           f"{most} for the roles they can hold that year ({listed}); check the figure (another "
+                           f"year's, or another benefit's?) (期初累计超过该年度的{what_zh})")
+    return None
+
+
+class People(dict):
+    """persons.load's persons by psn_no, with where each came from in the file, for ledger_checks (run after the
+    ledger is read): `lines` the line (or record) of each, in the dict's order; `unit` which of the two; `path` the
+    file; `names` its field names (a refusal names a column as the file spells it). A dict otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = array.array("q")
+        self.unit, self.path, self.names = "line", "", _Names()
+
+
+def ledger_checks(con: duckdb.DuckDBPyConnection, people: People) -> dict:
+    """What the persons file says against the ledger (table `ledger`, read), after both are loaded. Raises, located at
+    the person's line, for a person born after a row of theirs (a settlement or reversal dated before birth_date: as a
+    retire_date before birth_date, the record cannot be right). Returns the notes for summary.json's `persons_file`:
+    `not_in_ledger` (persons whom no ledger row names: how many, and the first by line) and `flex_tier_unused` (records
+    without psn_type giving a flex_tier for a person whose every ledger row types them as an employee, 1101/1201: the
+    tier is read by no settlement), each None where there is none."""
+    if not isinstance(people, People) or not people:
+        return {"not_in_ledger": None, "flex_tier_unused": None}
+    born = [(k, p.birth_date, people.lines[i]) for i, (k, p) in enumerate(people.items()) if p.birth_date is not None]
+    if born:
+        tbl = pa.table({"psn_no": pa.array([b[0] for b in born], pa.string()),
+                        "birth_date": pa.array([b[1] for b in born], pa.date32()),
+                        "line": pa.array([b[2] for b in born], pa.int64())})
+        con.register("_persons_born", tbl)
+        try:
+            hit = con.execute("""
+                SELECT b.line, b.birth_date, MIN(l.setl_date), arg_min(l.setl_id, l.setl_date)
+                FROM _persons_born b JOIN ledger l ON l.psn_no = b.psn_no
+                GROUP BY b.line, b.birth_date HAVING MIN(l.setl_date) < b.birth_date ORDER BY b.line LIMIT 1
+                """).fetchall()
+        finally:
+            con.unregister("_persons_born")
+        if hit:
+            line, birth, first, setl_id = hit[0]
+            raise AuditInputError(f"{birth} is after the person's settlement {one_line(str(setl_id))} in the ledger, "
+                                  f"dated {first}: no one is settled before they are born; check birth_date "
+                                  "(出生日期晚于该参保人在清单中的结算日期)", file=people.path, row=line,
+                                  column=people.names.said("birth_date"), unit=people.unit)
+    flex = [p.flex_tier is not None and p.psn_type is None for p in people.values()]
+    tbl = pa.table({"psn_no": pa.array(list(people), pa.string()), "line": pa.array(people.lines, pa.int64()),
+                    "flex": pa.array(flex, pa.bool_())})
+    con.register("_persons_lines", tbl)
+    try:
+        absent = con.execute("""
+            SELECT count(*), arg_min(p.psn_no, p.line), MIN(p.line) FROM _persons_lines p
+            WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no)""").fetchall()[0]
+        unused = (0, None, None)
+        if any(flex):
+            unused = con.execute("""
+                SELECT count(*), arg_min(p.psn_no, p.line), MIN(p.line) FROM _persons_lines p
+                WHERE p.flex AND EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no)
+                  AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.psn_no = p.psn_no
+                                  AND CAST(l.psn_type AS VARCHAR) IN ('1103', '1203'))""").fetchall()[0]
+    finally:
+        con.unregister("_persons_lines")
+
+    def note(row: tuple) -> dict | None:
+        return {"persons": int(row[0]), "example_psn_no": row[1], people.unit: int(row[2])} if row[0] else None
+    return {"not_in_ledger": note(absent), "flex_tier_unused": note(unused)}
+
+
 def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | None = None,
          policy: Policy | None = None, rules: Rules | None = None,
-         refused: dict[str, AuditInputError] | None = None) -> dict[str, Person]:
+         refused: dict[str, AuditInputError] | None = None) -> People:
     """Create table `persons` (possibly empty) and return the parsed persons by psn_no.
 
     Its encoding is detected (_encoding): --encoding names the ledger files'. JSON lines and CSV are read a line
@@ -498,14 +644,17 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
     With `rules`, opening year-to-date totals (ytd) under a key no settlement reads are refused at their line
     (conform.reference.benefits.opening_year), whichever route — plan or reference engine — settles the person; with
     `refused` too, the located error is put there by psn_no instead of raised, for the caller to raise only for a
-    person the ledger settles in the ytd's year (a city-wide file may hold anyone's lapsed registration)."""
-    people: dict[str, Person] = {}
+    person the ledger settles in the ytd's year (a city-wide file may hold anyone's lapsed registration); so are opening
+    ordinary totals more than the person can have counted that year (_ytd_beyond). The persons come with the line of
+    each (People), for ledger_checks once the ledger is read."""
+    people = People()
     unit = "line"
     codes = (mapping.codes.get("psn_type") or {}) if mapping else {}
     skipped = set(mapping.skip.get("psn_type", ())) if mapping else set()
     if path:
         names = _Names(mapping)  # --map [columns]: 人员编号 -> psn_no, 账户余额 -> acct_balance
         records, unit = _stream(Path(path), names)
+        people.unit, people.path, people.names = unit, path, names
         read = 0
         # The common record (a psn_no, a type given as one of the codes, a balance, perhaps a date) by parse_person's
         # fast path (case._fast_person) straight away: a code --map maps or skips, a psn_no Excel mangled, a date in
@@ -514,8 +663,9 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
         quick_types = frozenset(t for t in PSN_TYPES if t not in codes and t not in skipped)
         for no, rec in records:
             read += 1
-            if type(rec) is dict and wrapped_id(sid := rec.get("psn_no")) and not _SCI_ID(sid):
-                rec = {**rec, "psn_no": unwrap_id(sid)}  # Excel's ="3301…", '3301…, a tab: as the ledger reads it
+            # the common psn_no (ASCII letters and digits) as it is; any other read as the ledger reads its IDs
+            if type(rec) is dict and not (type(sid := rec.get("psn_no")) is str and sid.isalnum() and sid.isascii()):
+                rec = _own_psn_no(rec, no, path, unit, names)
             if type(rec) is dict and type(sid := rec.get("psn_no")) is str and type(typ := rec.get("psn_type")) is str \
                     and typ in quick_types and (sid.isdigit() or not _SCI_ID(sid)) \
                     and (p := _fast_person(rec)) is not None:
@@ -537,12 +687,21 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
                     if refused is None:
                         raise err from None
                     refused[p.psn_no] = err
+                else:
+                    beyond = _ytd_beyond(rules, p, untyped)
+                    if beyond is not None:
+                        err = AuditInputError(beyond[1], file=path, row=no, column=names.said(f"ytd.{beyond[0]}"),
+                                              unit=unit)
+                        if refused is None:
+                            raise err
+                        refused[p.psn_no] = err
             if untyped:
                 p = dataclasses.replace(p, psn_type=None)
             if p.psn_no in people:
                 raise AuditInputError(f"psn_no {p.psn_no!r} given twice", file=path, row=no, column=names.said("psn_no"),
                                       unit=unit)
             people[p.psn_no] = p
+            people.lines.append(no)
         if not read:  # a CSV header alone
             raise AuditInputError("no persons: the file holds a header only; give the persons file the export "
                                   "should have written, or leave --persons out", file=path)

@@ -129,9 +129,9 @@ LEDGER_ASSUMPTIONS = {
                              "mdtrtarea_admvs 判断：两者的地市（前四位；直辖市为前两位）不同的结算为市外就医；任一为空的结算按市内就医。",
     "A-AUDIT-REMOTE-ABSENT": "清单没有异地就医标志 remote，也没有参保地和就医地医保区划两列（insuplc_admdvs、mdtrtarea_admvs，"
                              "缺少其一即无从比较）：全部结算按市内就医审核，未备案人员的市外就医不能识别。",
-    "A-AUDIT-CHRONIC-REGISTERED": "门诊慢特病（med_type 14）结算的病种 dise_codg：人员信息未列出该参保人登记的慢特病"
-                                  "（chronic_diseases）的，按清单所记病种已经认定审核；列出了而结算的病种不在其中的，该结算"
-                                  "不审核——门诊慢特病待遇以病种认定为前提，稽核不推定它应按何种待遇支付。",
+    "A-AUDIT-CHRONIC-REGISTERED": "门诊慢特病（med_type 14）结算的病种 dise_codg：人员信息的记录没有 chronic_diseases 字段"
+                                  "（或没有该人的记录）的，按清单所记病种已经认定审核；给出了该字段（空列表 [] 即登记为无）而结算的"
+                                  "病种不在其中的，该结算不审核——门诊慢特病待遇以病种认定为前提，稽核不推定它应按何种待遇支付。",
     "A-AUDIT-EXCLUSION-ABSENT": "清单没有除外情形列 exclusion：全部结算按不属于政策规定的除外情形审核。",
     "A-AUDIT-OWNPAY-ABSENT": "清单缺少全自费 fulamt_ownpay_amt、超限价自费 overlmt_selfpay 或先行自付 preselfpay_amt "
                              "中的列：缺少的部分按 0 计，医疗费总额中其余部分都按政策范围内费用审核。",
@@ -681,6 +681,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         persons_count = (_persons_in_ledger(con, persons_file, len(people), any(p.ytd for p in people.values()))
                          if persons_file else None)
         _refuse_openings(con, refused_openings, people)
+        if persons_file:  # a birth after the person's first settlement is refused; the file's unused records are noted
+            persons_count.update(persons.ledger_checks(con, people))
         if not info.fields_audited:  # recomputing with nothing to compare would read as a clean ledger
             raise AuditInputError(
                 "the ledger has none of the recorded figures to audit (" + ", ".join(ledger.RECORDED) + "); "

@@ -228,6 +228,20 @@ class UnregisteredDisease(AuditRefusal):
     registers for the person (A-AUDIT-CHRONIC-REGISTERED)."""
 
 
+def _unregistered_said(setl_id: str, dise: str | None, person: Person) -> str:
+    """Why a chronic settlement is refused (UnregisteredDisease): its disease is not among those the persons file lists
+    for the person — naming them, or saying the list is empty (registered: none) — or, where the document pays by the
+    registered kind (吉林), the file lists none, so the kind is unknown."""
+    code = dise or "（空）"
+    registered = "、".join(d.dise_codg for d in person.diseases)
+    if person.diseases_given:
+        listed = f"（{registered}）" if registered else "（无：chronic_diseases 为空列表，未登记任何慢特病）"
+        return (f"结算 {setl_id}：病种 {code} 不在人员信息为该参保人登记的慢特病{listed}中；"
+                "门诊慢特病待遇以病种认定为前提，稽核不推定该结算应按何种待遇支付（A-AUDIT-CHRONIC-REGISTERED）")
+    return (f"结算 {setl_id}：人员信息未列出该参保人登记的慢特病；本文件按登记的类别（门诊慢性病或门诊特殊疾病）"
+            f"支付不同，病种 {code} 的类别无法确定（A-AUDIT-CHRONIC-REGISTERED）")
+
+
 class TypeChange(AuditRefusal):
     """A ledger psn_type the person cannot take on that date (A-AUDIT-PSN-TYPE-CHANGE)."""
 
@@ -357,14 +371,11 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
                     mismatch = _type_mismatch(person, _t, date, check_role=role_by_ledger)
                     if mismatch:
                         raise TypeChange(f"结算 {setl_id}：{mismatch}")
-                if med_type == "14" and (person.diseases or by_kind) and person.disease(dise or "") is None:
-                    registered = "、".join(d.dise_codg for d in person.diseases)
-                    raise UnregisteredDisease(
-                        f"结算 {setl_id}：病种 {dise or '（空）'} 不在人员信息为该参保人登记的慢特病（{registered}）中；"
-                        "门诊慢特病待遇以病种认定为前提，稽核不推定该结算应按何种待遇支付（A-AUDIT-CHRONIC-REGISTERED）"
-                        if registered else
-                        f"结算 {setl_id}：人员信息未列出该参保人登记的慢特病；本文件按登记的类别（门诊慢性病或门诊特殊疾病）"
-                        f"支付不同，病种 {dise or '（空）'} 的类别无法确定（A-AUDIT-CHRONIC-REGISTERED）")
+                # A persons record listing the person's diseases decides (an empty list: registered none); one that
+                # leaves chronic_diseases out takes the ledger's disease as certified, but where the kind decides
+                # the payment (吉林: by_kind)
+                if med_type == "14" and (person.diseases_given or by_kind) and person.disease(dise or "") is None:
+                    raise UnregisteredDisease(_unregistered_said(setl_id, dise, person))
                 s = Settlement(id=setl_id, date=date, med_type=med_type, facility=facility,
                                medfee_sumamt=_yuan(medfee), fulamt_ownpay_amt=_yuan(ful), overlmt_selfpay=_yuan(over),
                                preselfpay_amt=_yuan(pre), dise_codg=dise, remote=bool(remote), exclusion=excl,

@@ -17,7 +17,8 @@ UNASSESSED_REASONS = {
                          "或未备案人员市外就医的比例（ordinary.ratio.remote_unfiled）",
     "refused_after": "同一参保人此前有无法审核的结算（同一自然年度；已提供个人账户期初余额的，此前任何年度），"
                      "其后的起付线、年度最高支付限额或个人账户累计无法确定（A-AUDIT-AFTER-UNASSESSED）",
-    "refused_unregistered": "门诊慢特病结算的病种不在人员信息为该参保人登记的慢特病中（A-AUDIT-CHRONIC-REGISTERED）",
+    "refused_unregistered": "门诊慢特病结算的病种不在人员信息为该参保人登记的慢特病中（chronic_diseases 为空列表 [] 即登记为无；"
+                            "A-AUDIT-CHRONIC-REGISTERED）",
     "refused_reference": "参考实现拒绝结算（参考实现的说明见报告中未能审核的原因：audit.html“未能审核的结算”、"
                          "audit.xlsx“未能审核”工作表）",
 }

@@ -122,6 +122,10 @@ class Person:
     diseases: tuple[Disease, ...] = ()
     hospital_stays: tuple[Period, ...] = ()
     ytd: YearToDate | None = None
+    # Whether the record gave chronic_diseases at all: `[]` says "registered: none", which `conform audit` reads
+    # apart from a record that leaves the field out (the audit then takes the ledger's disease as certified, a
+    # reading docs/audit.md names). A case reads both alike: its settlements name only registered diseases.
+    diseases_given: bool = False
 
     @property
     def is_flexible(self) -> bool:
@@ -223,8 +227,17 @@ _DATES: dict[str, dt.date] = {}
 
 
 def _show(v: Any) -> str:
-    """A value for an error message: short, whatever its size or depth."""
+    """A value for an error message: short, whatever its size or depth. A JSON number with a fraction or an exponent
+    (read exactly, as a Decimal) is said as a number with its digits (`a number (1E+400)`), never as Python's
+    Decimal('1E+400')."""
+    if type(v) in (Decimal, float):
+        return f"a number ({_REPR.repr(str(v))[1:-1]})"
     return _REPR.repr(v)
+
+
+def _got(v: Any) -> str:
+    """What a field holds where another kind was expected: `a number (5.104000000000102E+15)`, `bool True`."""
+    return _show(v) if type(v) in (Decimal, float) else f"{type(v).__name__} {_show(v)}"
 
 
 # Input text named in a message (an id, a code): as it is, else escaped and quoted (conform.display.quoted) — an
@@ -330,7 +343,7 @@ class _Reader:
         elif type(v) is int:
             s = str(v)
         else:
-            raise self.fail(name, f"expected text, got {type(v).__name__} {_show(v)}")
+            raise self.fail(name, f"expected text, got {_got(v)}")
         if choices is not None:
             if s not in choices:
                 raise self.fail(name, f"unknown code {_show(s)}; expected one of " +
@@ -458,7 +471,7 @@ def _fast_person(data: Any) -> Person | None:
                 balance = parse_amount(balance)
             except AmountError:
                 return None
-    return _build_person(psn_no, psn_type, birth, tier, None, retire, None, remote, balance, (), (), None)
+    return _build_person(psn_no, psn_type, birth, tier, None, retire, None, remote, balance, (), (), None, False)
 
 
 def _fast_date(v: Any) -> dt.date | None:
@@ -551,6 +564,7 @@ def _parse_person(data: Any, case: str) -> Person:
         diseases=tuple(diseases),
         hospital_stays=stays,
         ytd=ytd,
+        diseases_given=r.has("chronic_diseases"),
     )
 
 
@@ -658,7 +672,7 @@ _build_settlement = _unfrozen_builder(Settlement, "id date med_type facility med
                                                   "overlmt_selfpay preselfpay_amt dise_codg remote exclusion acct_used_flag "
                                                   "other_funds_pay hosp_part_amt acct_mulaid_pay")
 _build_person = _unfrozen_builder(Person, "psn_no psn_type birth_date flex_tier has_account retire_date benefit_period "
-                                          "remote_filing acct_balance diseases hospital_stays ytd")
+                                          "remote_filing acct_balance diseases hospital_stays ytd diseases_given")
 _build_case = _unfrozen_builder(Case, "policy person items credits uses region params name")
 
 
@@ -799,8 +813,28 @@ def parse_case(data: Any, name: str = "0") -> Case:
         ur = _Reader(u, case_label, f"account_uses[{i}]", USE_FIELDS)
         uses.append(UseRequest(ur.text("id") or str(i), ur.text("relation", True, RELATIONS),
                                ur.text("purpose", True, PURPOSES), ur.amount("amount"), ur.date("date")))
+    if person.birth_date is not None:
+        _born_before(person.birth_date, items, credits, uses, case_label)
     return _build_case(policy, person, tuple(items), tuple(credits), tuple(uses), region, dict(params),
                        r.text("name") or case_label)
+
+
+def _born_before(birth: dt.date, items: list, credits: list, uses: list, case: str) -> None:
+    """Refuse a case whose person is born after one of its dates: a settlement (or reversal), an account use, or an
+    account credit for a month before the month of birth (a credit in the month of birth is age 0). The engine would
+    compute with a negative age (北京's credit read “年满-7周岁”); the record contradicts itself, as a retire_date
+    before birth_date does, so it is named at the person's birth_date."""
+    dated = [(it.date, f"settlement {quoted(it.id)}", "dated") for it in items]
+    dated += [(u.date, f"account_uses[{i}]", "dated") for i, u in enumerate(uses) if u.date is not None]
+    born_month = birth.replace(day=1)
+    dated += [(c.first_day, f"account_credits[{i}]", "for the month") for i, c in enumerate(credits)
+              if c.first_day < born_month]
+    early = [d for d in dated if d[0] < birth]
+    if early:
+        when, what, how = min(early, key=lambda d: d[0])
+        said = when.strftime("%Y-%m") if how == "for the month" else str(when)
+        raise CaseError(f"{birth} is after {what}, {how} {said}: no one is settled or credited before they are "
+                        "born; check birth_date (or the dates)", case=case, item="person", field="birth_date")
 
 
 def parse_cases(data: Any, source: str = "<input>") -> tuple[list[Case], bool]:

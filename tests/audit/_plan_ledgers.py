@@ -95,6 +95,17 @@ def bounds(policy: str, early: bool, rec: dict) -> list[dt.date]:
     return sorted(out)
 
 
+def _ytd_bounds(policy: str) -> tuple[int, int]:
+    """The most opening ordinary deductible and pooled payment (fen) any person under `policy`'s example region can have
+    counted (conform.audit.persons refuses more): the smaller of the in-service and retiree figures, which no role
+    a person can hold is below (benefits.deductible_and_cap: the engine's own)."""
+    from conform.reference.benefits import deductible_and_cap
+
+    rules = rules_for(policy, REGION[policy], PARAMS.get(policy))
+    figures = [deductible_and_cap(rules, role) for role in ("in_service", "retiree")]
+    return min(int(d.value * 100) for d, _ in figures), min(int(c.value * 100) for _, c in figures)
+
+
 @st.composite
 def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: bool = False):
     psn_type = draw(st.sampled_from(("1101", "1201", "1103", "1203")))
@@ -120,8 +131,9 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: b
         # (a floor, as for the amounts below: else most balances would be a few fen, and the account pay nothing)
         rec["acct_balance"] = str(_yuan(draw(st.sampled_from((0, 10000, 50000))) + draw(st.integers(0, 80000))))
     if draw(st.integers(0, 3)) == 0:
-        rec["ytd"] = {"year": 2023, "ordinary_dedc": str(_yuan(draw(st.integers(0, 90000)))),
-                      "ordinary_pay": str(_yuan(draw(st.integers(0, 250000))))}
+        dedc_most, pay_most = _ytd_bounds(policy)
+        rec["ytd"] = {"year": 2023, "ordinary_dedc": str(_yuan(draw(st.integers(0, min(90000, dedc_most))))),
+                      "ordinary_pay": str(_yuan(draw(st.integers(0, min(250000, pay_most)))))}
     fb_kind = draw(st.sampled_from(("none", "none", "none", "chronic", "emergency", "reversal", "late_reversal",
                                     "retire", "stay"))) \
         if allow_fallback and not (on_bounds and draw(st.booleans())) else "none"  # half those on the bounds: the plan's

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -78,11 +79,16 @@ def test_summary_counts_the_persons_of_the_file_and_those_in_the_ledger(tmp_path
     f.write_text(f'{{"psn_no": "{P}"}}\n{{"psn_no": "5104000000000999"}}\n{{"psn_no": "5104000000000998"}}\n',
                  encoding="utf-8")
     code, s = audit([str(_ledger(tmp_path))], "panzhihua", "panzhihua-example", str(f), write=False)
-    assert code == 0 and s["persons_file"] == {"persons": 3, "in_ledger": 1, "ytd_unused": None}
+    absent = {"persons": 2, "example_psn_no": "5104000000000999", "line": 2}  # the first, by line, of the two
+    assert code == 0 and s["persons_file"] == {"persons": 3, "in_ledger": 1, "ytd_unused": None,
+                                               "not_in_ledger": absent, "flex_tier_unused": None}
     out = tmp_path / "out"
     assert _run(_ledger(tmp_path), *PZH, "--persons", f, "--out", out).exit_code == 0
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["persons_file"] == {
-        "persons": 3, "in_ledger": 1, "ytd_unused": None}
+        "persons": 3, "in_ledger": 1, "ytd_unused": None, "not_in_ledger": absent, "flex_tier_unused": None}
+    sheet = openpyxl.load_workbook(out / "audit.xlsx", read_only=True)["概要"]
+    said = {r[0]: r[1] for r in sheet.iter_rows(values_only=True) if r and r[0]}
+    assert said["人员信息未用 persons not in the ledger"] == "2 人在清单中没有结算（例如第 2 行 psn_no 5104000000000999）"
     _, s = audit([str(_ledger(tmp_path))], "panzhihua", "panzhihua-example", write=False)
     assert s["persons_file"] is None
 
@@ -90,7 +96,6 @@ def test_summary_counts_the_persons_of_the_file_and_those_in_the_ledger(tmp_path
 def test_opening_totals_of_a_year_the_ledger_has_no_settlement_of_are_said_to_be_unused(tmp_path):
     """The ledger is of 2023. P's ytd is for 2022: it changes no figure, and the run says so (summary, 概要,
     console). Q's ytd of 2023 applies; R's of 2022 is of a person not in the ledger (counted as such already)."""
-    import openpyxl
 
     f = tmp_path / "p.jsonl"
     ytd = '"ytd": {{"year": {y}, "ordinary_dedc": "150.00"}}'
@@ -101,7 +106,9 @@ def test_opening_totals_of_a_year_the_ledger_has_no_settlement_of_are_said_to_be
     # Q's deductible already met in 2023: 400 × 65% = 260.00 recorded as 162.50 → a discrepancy (exit 1)
     assert r.exit_code == 1, r.output
     pf = json.loads((out / "summary.json").read_text(encoding="utf-8"))["persons_file"]
-    assert pf == {"persons": 3, "in_ledger": 2, "ytd_unused": {"persons": 1, "example_psn_no": P, "year": 2022}}
+    assert pf == {"persons": 3, "in_ledger": 2, "ytd_unused": {"persons": 1, "example_psn_no": P, "year": 2022},
+                  "not_in_ledger": {"persons": 1, "example_psn_no": "5104000000000999", "line": 3},
+                  "flex_tier_unused": None}
     assert f"1 人的年初累计（ytd）所属年度在清单中没有其结算，未计入（例如 psn_no {P}，ytd 年度 2022）" in r.output
     sheet = openpyxl.load_workbook(out / "audit.xlsx", read_only=True)["概要"]
     said = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}

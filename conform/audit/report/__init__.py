@@ -180,6 +180,16 @@ def _persons_file_rows(pf: dict | None, ident: Callable[[Any], Any]) -> list[tup
     u = pf.get("ytd_unused")
     if u:
         rows.append(("年初累计未使用 ytd not used", ytd_unused_text(u, ident)))
+    # persons.ledger_checks: records no ledger row names, and a flex_tier no settlement reads (the ledger types the
+    # person an employee throughout): neither changes a figure, but a regulator matching the two exports asks
+    n = pf.get("not_in_ledger")
+    if n:
+        rows.append(("人员信息未用 persons not in the ledger", f"{n['persons']} 人在清单中没有结算（例如第 "
+                     f"{n.get('line', '?')} 行 psn_no {ident(n['example_psn_no'])}）"))
+    f = pf.get("flex_tier_unused")
+    if f:
+        rows.append(("灵活就业档次未用 flex_tier not read", f"{f['persons']} 人给出了 flex_tier，但清单中其结算均为职工"
+                     f"（1101/1201），档次不影响任何结算（例如第 {f.get('line', '?')} 行 psn_no {ident(f['example_psn_no'])}）"))
     return rows
 
 

@@ -365,7 +365,10 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             continue
         canon = mapping.rename(c)
         if canon in names:
-            raise AuditInputError(f"two columns map to {canon}", file=str(path), column=c)
+            first = next(k for k in cols if k != "src_row" and mapping.rename(k) == canon)
+            how = " and ".join(f"--map renames {k} to {canon}" for k in (first, c) if k != canon)
+            raise AuditInputError(f"two columns map to {canon}: {first} and {c} ({how}); keep one, in the --map or "
+                                  "the export", file=str(path), column=c)
         names[canon] = (ident(c), typ)
     if "facility" not in names and "hosp_lv" in names:
         if "hosp_lv" not in mapping.codes:

@@ -226,12 +226,6 @@ def unwrap_id(value: str) -> str:
     return t.strip(" \t")
 
 
-def wrapped_id(value: object) -> bool:
-    """Whether an ID cell (Python) may carry Excel's wrapper: its first character is one of them, or it ends in a
-    tab (a first-character test, so the common ID costs one comparison)."""
-    return isinstance(value, str) and bool(value) and (value[0] in "='\t" or value[-1] == "\t")
-
-
 def _pending(e: AuditInputError) -> AuditInputError:
     PENDING.append(e)
     return e

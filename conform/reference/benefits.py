@@ -422,6 +422,8 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
     opened = ytd.clone()
     if not ytd.chronic_dedc and not ytd.chronic_pay:
         return opened
+    # chronic_diseases given, if only as [] (registered: none), rather than left out (case.Person.diseases_given)
+    registered = bool(person.diseases) or person.diseases_given
     covered = "chronic" in policy.covers
     shares = covered and rules.flag("chronic.shares_ordinary_deductible")
     for key, amount in ytd.chronic_dedc.items():
@@ -443,9 +445,9 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                    "each disease's deductible is counted apart (chronic.<disease>.deductible); "
                                    "give it under the disease's dise_codg",
                                    "各病种的起付线分别计算（chronic.<病种>.deductible），请按病种编码（dise_codg）填写")
-        if person.diseases and person.disease(key) is None:  # each disease's own deductible: read by its settlements alone
+        if registered and person.disease(key) is None:  # each disease's own deductible: read by its settlements alone
             raise _unregistered(policy, person, "chronic_dedc", key, amount)
-        if not person.diseases and not _settles(rules, key, shares):
+        if not registered and not _settles(rules, key, shares):
             raise _unsettled(rules, person, "chronic_dedc", key, amount)
     buckets: dict[str, Decimal] = {}
     by_code: dict[str, list[str]] = {}  # the disease codes whose opening payments went to the shared cap
@@ -465,7 +467,7 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                        "各病种分别设定年度最高支付限额（chronic.<病种>.cap），没有共用的限额，"
                                        "请按病种编码（dise_codg）分别填写")
             own = [d for d in person.diseases if d.kind != "special" or "special" not in policy.covers]
-            if person.diseases and all(cap_bucket(rules, d.dise_codg) != SHARED for d in own):
+            if registered and all(cap_bucket(rules, d.dise_codg) != SHARED for d in own):
                 listed = _listing([d.dise_codg for d in own], "、", zh=True) or "（无）"
                 raise _opening_refused(policy, person, "chronic_pay", key, amount,
                                        "the shared chronic cap counts the diseases without a cap of their own, and "
@@ -486,11 +488,11 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                        f"{shown(key)} 登记为门诊特殊疾病，参照住院待遇、计入住院年度限额（"
                                        f"{route_cite(policy, 'special')}），其统筹支付请填在 ytd.inpatient_pay 中")
             bucket = cap_bucket(rules, key)
-            if d is None and person.diseases and bucket not in {
+            if d is None and registered and bucket not in {
                     cap_bucket(rules, o.dise_codg) for o in person.diseases
                     if o.kind != "special" or "special" not in policy.covers}:
                 raise _unregistered(policy, person, "chronic_pay", key, amount)
-            if not person.diseases and bucket == key and not _settles(rules, key, shares):
+            if not registered and bucket == key and not _settles(rules, key, shares):
                 raise _unsettled(rules, person, "chronic_pay", key, amount)
             if bucket == SHARED:
                 by_code.setdefault(SHARED, []).append(key)

@@ -680,7 +680,6 @@ _FLAG_TYPES = (bool, str, int)
 # (med_type, facility) pairs parse_settlement accepts: 41 only at a pharmacy, a pharmacy only 41 or 14.
 _FAST_PAIRS = frozenset((m, f) for m in MED_TYPES for f in FACILITIES
                         if (m != "41" or f == "pharmacy") and (f != "pharmacy" or m in ("41", "14")))
-FACILITY_OF = {"41": "pharmacy"}  # med_type 41 is settled only at a pharmacy
 
 
 def parse_settlement(data: Any, case: str, index: int, person: Person) -> Settlement | Reversal:
@@ -835,12 +834,3 @@ def _born_before(birth: dt.date, items: list, credits: list, uses: list, case: s
         said = when.strftime("%Y-%m") if how == "for the month" else str(when)
         raise CaseError(f"{birth} is after {what}, {how} {said}: no one is settled or credited before they are "
                         "born; check birth_date (or the dates)", case=case, item="person", field="birth_date")
-
-
-def parse_cases(data: Any, source: str = "<input>") -> tuple[list[Case], bool]:
-    """One case or a list of cases; returns the cases and whether the input was a list."""
-    if isinstance(data, list):
-        return [parse_case(c, str(i)) for i, c in enumerate(data)], True
-    if data is None:
-        raise CaseError("empty input", case=source)
-    return [parse_case(data, "0")], False

@@ -41,16 +41,21 @@ def _found(adapter) -> list[tuple[str, str, str, str]]:
     return [(m.field, m.expected, m.actual, m.item) for m in e.value.mismatches]
 
 
+# the reference's 起付线 step: 600 − 0 = 600 left, min(1000, 600) = 600.00
+DEDC_WORKED = "本年度起付线600.00元，此前已累计0.00元，尚余600.00元；本次计入起付线 min(1000.00, 600.00) = 600.00元"
+
+
 def test_an_over_counted_deductible_is_named_not_the_right_payment():
     # act_pay_dedc answered 700.00 (≤ its scope 1000), the payment right at 200.00: the bound worked from 700.00 is
     # (1000 − 700) × 50% = 150.00, which the right 200.00 passes.
-    assert _found(Answers(act_pay_dedc="700.00")) == [("act_pay_dedc", "600.00", "700.00", "V1")]
+    # The reference's 600.00 comes with its working (s21 probeX item 2), ending on the figure.
+    assert _found(Answers(act_pay_dedc="700.00")) == [("act_pay_dedc", DEDC_WORKED, "700.00", "V1")]
 
 
 def test_a_payment_over_the_bound_too_is_named_with_the_references_figure():
     # the same deductible and a payment of (1000 − 300) × 50% = 350.00: both, each against the reference
     assert _found(Answers(act_pay_dedc="700.00", hifp_pay="350.00")) == [
-        ("act_pay_dedc", "600.00", "700.00", "V1"), ("hifp_pay", "200.00", "350.00", "V1")]
+        ("act_pay_dedc", DEDC_WORKED, "700.00", "V1"), ("hifp_pay", "200.00", "350.00", "V1")]
 
 
 def test_with_the_right_deductible_the_bound_is_stated_as_before():

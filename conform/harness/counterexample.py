@@ -239,7 +239,10 @@ SHRUNK, UNSHRUNK, REPLAYED, EXPLICIT = "shrunk", "unshrunk", "replayed", "explic
 SMALLER = ("要得到更小的反例，请以同一种子加长缩减时间重跑（conform run --shrink-seconds 60，"
            "或 pytest --conform-shrink-seconds 60；--thorough 时缩减可用 120 秒）")
 KIND_HEADER = {
-    SHRUNK: "由 conform 属性测试（Hypothesis）发现并缩小的最小反例",
+    # Not "最小反例": Hypothesis shrinks its choices (a visit's amount is decoded from the low digits of a seed,
+    # generators._VisitDecoder.decode), not the amounts; its end is where it finds nothing smaller that fails, which
+    # may hold a V1 of 19279.37 where any visit over the cap would do (s21 probeX item 5, cap_not_reset_on_new_year)
+    SHRUNK: "由 conform 属性测试（Hypothesis）发现并缩小的反例（Hypothesis 缩小后的反例，其中金额未必是最小的）",
     UNSHRUNK: ("由 conform 属性测试（Hypothesis）发现、但未完全缩小的反例（缩减在时限内停止：其中可能仍有与不符无关的情形，"
                f"同一种子再次运行也可能得到不同的反例；{SMALLER}）"),
     REPLAYED: ("由 conform 属性测试（Hypothesis）发现、但未完全缩小的反例（被测系统重放结果不一致，以下为找到的最小反例，"
@@ -248,11 +251,15 @@ KIND_HEADER = {
 }
 
 
+# The SHRUNK header before s21 (an older results.json's Gherkin), still read as SHRUNK.
+OLD_HEADERS = {SHRUNK: "由 conform 属性测试（Hypothesis）发现并缩小的最小反例"}
+
+
 def kind_of(gherkin: str) -> str:
     """Which KIND_HEADER a rendered counterexample's feature opens with ('' for none: not rendered by this module,
-    or written before its kinds were told apart)."""
+    or written before its kinds were told apart); an older header (OLD_HEADERS) as its kind."""
     for line in (gherkin or "").splitlines()[:4]:
-        for kind, header in KIND_HEADER.items():
+        for kind, header in (*KIND_HEADER.items(), *OLD_HEADERS.items()):
             if line.strip().startswith(header):
                 return kind
     return ""

@@ -165,6 +165,39 @@ def new_psn_no() -> str:
     return f"HP{next(_PSN):08d}"
 
 
+def _reference_settles(story: Story, sid: str) -> str:
+    """What the reference settles `sid` of `story` at, for a refusal's "应为 0（结算成功…）": "；参考实现统筹基金支付
+    130.00" and, where the cap decided it, its cap step ("年度限额20000.00元，此前已支付19870.00元，尚余130.00元；本次统筹支付
+    min(140.00, 130.00) = 130.00元": 北京 refuse_over_cap refused a visit whose 200 × 70% = 140 passes the 130 left,
+    probeX item 3). "" where the reference refuses it too or cannot say (then the bare 0（结算成功） stands)."""
+    from ..adapters.reference import ReferenceAdapter
+
+    try:
+        with no_evidence():
+            out = execute(ReferenceAdapter(), story).settled.get(sid)
+    except Exception:  # noqa: BLE001 - no figure to name: the refusal itself is stated
+        return ""
+    return settled_note(out)
+
+
+def settled_note(out: dict | None) -> str:
+    """The reference's settlement `out` as said after "0（结算成功": its fund payment and, where the cap decided
+    it, the cap step's working (`_reference_settles`); "" for none."""
+    if out is None or out.get("hifp_pay") is None:
+        return ""
+    cap = next((str(t.get("detail", "")) for t in out.get("trace") or () if isinstance(t, dict)
+                and t.get("step") == "年度最高支付限额" and "min(" in str(t.get("detail", ""))), None)
+    shown = f"；参考实现统筹基金支付 {out['hifp_pay']}"
+    if cap is not None:
+        raw, _, left = cap.rpartition("min(")[2].partition(")")[0].partition(", ")
+        try:
+            if Decimal(left) < Decimal(raw):  # the cap decided the payment: its working
+                shown += f"：{cap}"
+        except InvalidOperation:
+            pass
+    return shown
+
+
 def execute(adapter: Adapter, story: Story, *, psn_no: str | None = None, years: list[int] | None = None) -> Observed:
     """Run a story against an adapter: prepare the person, do each operation, query the years' totals.
 
@@ -305,6 +338,8 @@ class Context:
         if require_settled and obs.refused:
             sid, why = next(iter(obs.refused.items()))
             done = "撤销成功" if sid.endswith("-撤销") else "预结算成功" if sid.endswith("-预结算") else "结算成功"
+            if done == "结算成功":
+                done += _reference_settles(story, sid)
             self.fail("被测系统拒绝了规则可以确定的结算 the system refused a settlement the rules determine",
                       [mismatch("infcode", f"0（{done}）", f"拒绝：{why}", sid)], story,
                       clauses=route_clauses(story, sid))

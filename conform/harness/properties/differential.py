@@ -18,7 +18,7 @@ from ..adapters.reference import ReferenceAdapter
 from ..generators import (FIRST_YEAR, PersonYear, Setting, decode_person, settings_for, settleable_diseases,
                           year_batches_with_reversals, years_with_reversals)
 from .base import (SPLIT_FIELDS, Context, D, Reverse, Settle, Story, conform_property, execute, mismatch, no_evidence,
-                   route_clauses)
+                   route_clauses, settled_note)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, merge
 
 COMPARED = (*SETLINFO_FIELDS, *SPLIT_FIELDS)
@@ -45,7 +45,8 @@ def differential(ctx: Context, py: PersonYear) -> None:
     bad = []
     for s in py.settlements:
         if (s.id in want.refused) != (s.id in got.refused):
-            bad.append(mismatch("infcode", f"拒绝：{want.refused[s.id]}" if s.id in want.refused else "0（结算成功）",
+            bad.append(mismatch("infcode", f"拒绝：{want.refused[s.id]}" if s.id in want.refused
+                                else f"0（结算成功{settled_note(want.settled.get(s.id))}）",
                                 f"拒绝：{got.refused[s.id]}" if s.id in got.refused else "0（结算成功）", s.id))
             continue
         if s.id in want.refused:

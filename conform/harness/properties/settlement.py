@@ -198,7 +198,7 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
                 # where the reference pays otherwise too, each with the reference's figure (rvendor8 D7)
                 paid = oracle.figure(s.id, "hifp_pay")
                 ctx.fail("本次起付线与参考实现不符（按比例计算的上限由本次起付线而来）",
-                         [mismatch("act_pay_dedc", want, out["act_pay_dedc"], s.id),
+                         [mismatch("act_pay_dedc", oracle.worked(s.id, "起付线", want), out["act_pay_dedc"], s.id),
                           *([mismatch("hifp_pay", paid, out["hifp_pay"], s.id)] if paid is not None and D(paid) != hifp
                             else [])], story, clauses=blame)
             ctx.fail("本次统筹支付超过按比例计算的上限",
@@ -309,8 +309,12 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
                 # amounts to the fen (0.00, not 0); the product before rounding as it is, to show the rounding
                 how = (f"({fmt(inscp)} − {fmt(dedc)}) × {fig_pct(ratio)} = {_exact(ratio * (inscp - dedc))} → "
                        f"四舍五入到分 {fmt(raw)}")
-                if pay < raw:
-                    how += f"，超过本年限额余额 {fmt(cap)} − 此前已支付 {fmt(paid)} = {fmt(cap_left)} → {fmt(pay)}"
+                if pay < raw or (D(out["hifp_pay"]) < raw and cap_left < raw + 1):
+                    # the cap decides the payment, or its remainder is within a yuan of the ratio part and the system
+                    # paid less than that part (a remainder cut to the yuan, 吉林 cap_left_whole_yuan): the cap step
+                    # is shown, so the reader does not suspect the rounding (probeX item 1)
+                    how = (f"min({how}, 年度限额 {fmt(cap)} − 此前已支付 {fmt(paid)} = {fmt(cap_left)}) "
+                           f"= {fmt(pay)}")
                 _exact_fail(ctx, story, "本次统筹支付与逐笔计算不符（每笔各自四舍五入到分，限额用到时支付限额余额）", stray,
                             mismatch("hifp_pay", how, out["hifp_pay"], s.id))
         y[0] += dedc
@@ -552,8 +556,21 @@ def _deductible_departure(oracle: "Oracle", obs: Any, counted: list[Settlement],
             continue
         want = oracle.figure(t.id, "act_pay_dedc")
         if want is not None and D(want) != D(out["act_pay_dedc"]):
-            return mismatch("act_pay_dedc", want, out["act_pay_dedc"], t.id)
+            # where the standard is a drawn parameter (浙江 600.01), the reference's working and that parameter's
+            # key: a bare "应为 600.01" under "不超过起付标准" reads as a harness slip (s21 probeX item 4)
+            drawn = drawn_note(oracle.story.setting, "ordinary.deductible")
+            return mismatch("act_pay_dedc", oracle.worked(t.id, "起付线", want) + drawn if drawn else want,
+                            out["act_pay_dedc"], t.id)
     return None
+
+
+def drawn_note(setting: Any, prefix: str) -> str:
+    """Where the example's rules carry generated region parameters under `prefix` (a drawn 浙江 起付线 600.01 in
+    place of the region file's 600), a note naming them with their keys — "（本例抽取的地区参数 ordinary.deductible.in_service =
+    600.01）" — so that a figure worked from one is not read as a harness slip (s21 probeX item 4); "" for none. In
+    full-width brackets: a note, not the expected figure (report.causes.NOTE)."""
+    drawn = [f"{k} = {v}" for k, v in getattr(setting, "params", ()) if k.startswith(prefix)]
+    return f"（本例抽取的地区参数 {'，'.join(drawn)}）" if drawn else ""
 
 
 def _unspent_deductible(oracle: "Oracle", obs: Any, counted: list[Settlement], s: Settlement, limit: Decimal,
@@ -640,6 +657,20 @@ class Oracle:
         if f in ("acct_pay", "psn_cash_pay") and out.get("acct_undetermined") is not None:
             return None
         return str(out[f])
+
+    def worked(self, item: str, step: str, want: str) -> str:
+        """The reference's figure `want` of `item` with its working: the detail of its trace step `step` (起付线:
+        "本年度起付线200.00元，此前已累计150.00元，尚余50.00元；本次计入起付线 min(1000.00, 50.00) = 50.00元"), where that
+        step's figure is `want`; else `want` alone. The working ends on the figure, read as the expected one
+        (report.causes._expected_figure: the number after the last "=")."""
+        obs = self.observed
+        out = obs.settled.get(item) if obs is not None else None
+        trace = out.get("trace") if out is not None else None
+        for t in trace or ():
+            if isinstance(t, dict) and t.get("step") == step and t.get("value") is not None \
+                    and D(str(t["value"])) == D(want):
+                return str(t["detail"])
+        return want
 
     def ytd(self, year: int, f: str) -> str | None:
         obs = self.observed

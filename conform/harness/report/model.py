@@ -285,7 +285,8 @@ def _row_result(counts: Counter, props: Counter, coverage: str) -> str:
 # budget): "（单独重现此属性 reproduce this property alone: conform run --seed 12 --examples 8 … --policy X）".
 _ALONE = re.compile(r"reproduce this property alone: (.+?)）\s*$", re.M)
 CEX_LABELS = {
-    "shrunk": "已缩小到最小的反例 shrunk to a minimum",
+    # not "最小": Hypothesis's end, not the smallest amounts (counterexample.KIND_HEADER, s21 probeX item 5)
+    "shrunk": "Hypothesis 缩小后的反例（金额未必最小） shrunk by Hypothesis (its amounts not necessarily the smallest)",
     "unshrunk": "找到但未完全缩小的反例 found, not fully shrunk",
     "replayed": "找到但未完全缩小的反例（被测系统重放结果不一致）found, not fully shrunk (the replay differed)",
     "explicit": "固定示例：属性每次都先试，不经缩小 a fixed example the property always tries first (never shrunk)",

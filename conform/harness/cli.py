@@ -175,6 +175,40 @@ def _die(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
+EXIT_INTERNAL = 3  # a bug in conform, for the commands that judge nothing (as `conform audit` says it)
+# The commands that report their own internal errors: `run` (4, in its reports) and `audit` (3)
+_OWN_INTERNAL = frozenset({"run", "audit"})
+_PASSED_ON = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+
+
+def _said_internal(command: click.Command) -> click.Command:
+    """`command` whose unexpected exception (a bug in conform) ends in one line and exit 3, as `conform audit`'s
+    does, never Python's traceback and exit 1 — which a gate reading the exit code took for a finding."""
+    if getattr(command, "_internal_said", False):
+        return command
+    inner = command.invoke
+
+    def invoke(ctx: click.Context):
+        try:
+            return inner(ctx)
+        except _PASSED_ON:
+            raise
+        except Exception as e:  # noqa: BLE001 - said in one line; KeyboardInterrupt, SystemExit, signals pass
+            if _closed_pipe(e):
+                raise
+            from conform.display import one_line
+
+            text = str(e).strip()
+            first = one_line(text.splitlines()[0][:500]) if text else ""
+            click.echo(f"conform: internal error: {type(e).__name__}{': ' + first if first else ''}\n"
+                       "please report it, with the command line and this message", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    command.invoke = invoke  # type: ignore[method-assign]
+    command._internal_said = True  # type: ignore[attr-defined]
+    return command
+
+
 class _LazyGroup(click.Group):
     """Subcommands imported when they are run (click's lazy-loading recipe): `conform audit` need not import
     pytest for `conform run` (0.3 s at every start, in every reference worker the audit spawns, which
@@ -220,8 +254,10 @@ class _LazyGroup(click.Group):
             import importlib
 
             module, attr = self.LAZY[name].split(":")
-            return getattr(importlib.import_module(module), attr)
-        return super().get_command(ctx, name)
+            command = getattr(importlib.import_module(module), attr)
+        else:
+            command = super().get_command(ctx, name)
+        return command if command is None or name in _OWN_INTERNAL else _said_internal(command)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

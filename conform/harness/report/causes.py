@@ -178,13 +178,17 @@ def _traced_parting(m: dict, trace: list[dict], system: dict) -> dict | None:
     60.01, and the payment parts there, as a scenario's does (rvendor s11 D7); a system whose ratio gives the step's
     figure and pays otherwise left the reference later (a cap not reset), or rounded otherwise (`_rounding`)."""
     steps = {f: [t for t in trace if isinstance(t, dict) and _named(t, PARTING_WORDS[f])] for f in PARTING}
-    if any(len(found) != 1 for found in steps.values()):
-        return None
-    base = _figure(steps["inscp_scp_amt"][0].get("value"))
-    dedc = _figure(steps["act_pay_dedc"][0].get("value"))
+    # each figure is compared only as far as the trace shows it in one step: a chronic visit's base (政策范围内费用
+    # 12.86, where the system kept 先行自付 18.33 in it: 31.19) parts before its 慢特病起付线, though no 支付比例 step
+    # follows (probe s21 X, policy_scope_ignores_preselfpay); its ratio, which several steps may decide, is not read
+    first = steps["inscp_scp_amt"][0] if len(steps["inscp_scp_amt"]) == 1 else None
+    base = _figure(first.get("value")) if first is not None else None
+    dedc = _figure(steps["act_pay_dedc"][0].get("value")) if len(steps["act_pay_dedc"]) == 1 else None
     for field in PARTING:
         if FIELD_ORDER[field] >= FIELD_ORDER.get(m["field"], len(FIELD_ORDER)):
             break
+        if len(steps[field]) != 1:
+            return None
         step = steps[field][0]
         mine, theirs = _figure(system.get(field)), _figure(step.get("value"))
         if mine is None or theirs is None:
@@ -363,9 +367,15 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
         _figure(t.get("value")) == shown != 0 if shown is not None  # 60.01 shown as 60.01 (or 60.010)
         else expected not in ZEROS and str(t.get("value", "")) == expected)]  # a word: a use's decision
     own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
-    if own:
-        return _at(_rounded_from(m, own[0], trace) or own[0])
     parted = _parting(m, trace, evidence) if evidence else None
+    if own:
+        # a figure handed to the field's own step that parts before it decides it: a deductible min(base, left)
+        # shows the reference's 1.70 where the system counted the base as 2.57 (先行自付 kept in the base), so the
+        # deductible 2.57 for 1.70 is the base's (政策范围内费用), not the 起付线 step's (probe s21 X,
+        # policy_scope_ignores_preselfpay)
+        if parted is not None and _before(parted, own[0], trace):
+            return _at(parted)
+        return _at(_rounded_from(m, own[0], trace) or own[0])
     if parted is not None:
         return _at(parted)
     others = tuple(w for f in ("inscp_scp_amt", "act_pay_dedc") if f != m["field"] for w in PARTING_WORDS[f])
@@ -378,6 +388,9 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     part = _differing_part(m, evidence) if evidence else None
     if part is not None:
         return _step_of(part, trace, evidence)
+    bounded = _ratio_of_bound(m, trace, evidence) if evidence else None
+    if bounded is not None:
+        return _at(bounded)
     if _account_split(m, evidence):
         acct = [t for t in trace if isinstance(t, dict) and _named(t, ACCOUNT_STEPS)]
         if acct:
@@ -393,6 +406,41 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     whole = _whole(m, trace) if m["field"] not in ("infcode", "err_msg") else ""
     stop = _stopped_at(trace) if m["field"] not in ("infcode", "err_msg") else None
     return (stop or usual or m.get("label") or m["field"]), whole
+
+
+RATIO_BOUND = re.compile(r"≤\s*\((-?\d+(?:\.\d+)?) − (-?\d+(?:\.\d+)?)\) × (\d+(?:\.\d+)?)(%?) =")
+
+
+def _ratio_of_bound(m: dict, trace: list[dict], evidence: Any) -> dict | None:
+    """For a payment over a ratio bound no step shows ("≤ (604.16 − 200.00) × 0.5 = 202.080", settlement.py's
+    settlement_ratio_bound, whose trace is the bound's own steps: the ratio step, without a figure), the last ratio step
+    (支付比例) of the trace where the system's answered ratio (pool_prop_selfpay) is not the bound's: a pharmacy paid at
+    60% for 50% (242.50 = (604.16 − 200.00) × 60%, rounded) is over the bound because of its ratio, the cause of the
+    scenarios comparing 支付比例 (probe s21 X, pharmacy_at_secondary_rate). None otherwise (the ratio answered right,
+    or not known: the payment is then over its bound for another reason)."""
+    if m.get("field") not in ("hifp_pay", *SUM_OF):
+        return None
+    hit = RATIO_BOUND.search(str(m.get("expected", ""))[:200])
+    if hit is None:
+        return None
+    ratio = _figure(hit.group(3))
+    if ratio is None:
+        return None
+    if hit.group(4):
+        ratio /= 100
+    system, _ = figures(evidence, str(m.get("item", "")))
+    mine = _figure(system.get("pool_prop_selfpay"))
+    if mine is None or mine == ratio:
+        return None
+    steps = [t for t in trace if isinstance(t, dict) and _named(t, PARTING_WORDS["pool_prop_selfpay"])]
+    return steps[-1] if steps else None
+
+
+def _before(a: dict, b: dict, trace: list[dict]) -> bool:
+    """Whether trace step `a` comes before step `b` (each found by identity)."""
+    ia = next((i for i, t in enumerate(trace) if t is a), None)
+    ib = next((i for i, t in enumerate(trace) if t is b), None)
+    return ia is not None and ib is not None and ia < ib
 
 
 POOLING_WORDS = ("起付线", "支付比例", "限额", "统筹支付", "慢特病支付")  # steps a visit paid by pooling reaches
@@ -729,8 +777,13 @@ def root_mismatch(mismatches: list[dict]) -> dict | None:
             items.append(m.get("item", ""))
     if all(str(m.get("item", "")).endswith(TOTALS_ITEM) and m.get("field") in TOTALS_ORDER for m in mismatches):
         return min(mismatches, key=lambda m: (TOTALS_ORDER[m["field"]], items.index(m.get("item", ""))))
-    return min(mismatches, key=lambda m: (FIELD_ORDER.get(m["field"], len(FIELD_ORDER)),
-                                          items.index(m.get("item", ""))))
+    # a part of the fund payment (ordinary_pay, chronic_pay, inpatient_pay) is ordered as the sum it is part of
+    # (SUM_OF): it is the same settlement figure, so the earlier settlement's sum or part comes first, and within a
+    # settlement the part before the sum. A split visit V2 paying chronic_pay 2000.00 for 2000.01 (hifp_pay 2000.00
+    # for 2000.01) is the root, not V3's ordinary_pay 0.59 for 0.60 that follows from it (probe s21 X, rounding_truncate)
+    return min(mismatches, key=lambda m: (FIELD_ORDER.get(SUM_OF.get(m["field"], m["field"]), len(FIELD_ORDER)),
+                                          items.index(m.get("item", "")),
+                                          FIELD_ORDER.get(m["field"], len(FIELD_ORDER))))
 
 
 A_ID = re.compile(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*")

@@ -23,6 +23,7 @@ import pytest
 import xmlschema
 from click.testing import CliRunner
 from report_samples import sample_run
+from test_report_gate import StopAfter
 
 from conform import display
 from conform.harness import run as run_mod
@@ -175,21 +176,9 @@ def test_a_run_into_out_removes_the_earlier_runs_reports_and_nothing_else(tmp_pa
     assert (out / "manifest.sha256").read_text(encoding="utf-8").split()[1::2] == ["results.json"]
 
 
-def test_a_run_stopped_at_start_up_leaves_no_earlier_report_in_out(tmp_path, monkeypatch):
-    out = tmp_path / "ci-report"
-    out.mkdir()
-    earlier_reports(out)
-
-    def stopped(*a, **kw):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(run_mod, "execute_detailed", stopped)
-    result = invoke(*SMALL, "--out", str(out))
-    assert result.exit_code == 130, result.output
-    assert {p.name for p in out.iterdir()} == {"notes.txt", "keep"}
-
-
-def test_a_signal_while_conform_checks_its_arguments_leaves_no_earlier_report_either(tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["execute", "arguments"])
+def test_a_run_stopped_at_start_up_leaves_no_earlier_report_in_out(tmp_path, monkeypatch, where):
+    # stopped as the checks start (execute_detailed), or while conform checks its arguments (make_adapter)
     out = tmp_path / "ci-report"
     out.mkdir()
     earlier_reports(out)
@@ -198,7 +187,10 @@ def test_a_signal_while_conform_checks_its_arguments_leaves_no_earlier_report_ei
     def stopped(*a, **kw):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(adapters, "make_adapter", stopped)
+    if where == "execute":
+        monkeypatch.setattr(run_mod, "execute_detailed", stopped)
+    else:
+        monkeypatch.setattr(adapters, "make_adapter", stopped)
     result = invoke(*SMALL, "--out", str(out))
     assert result.exit_code == 130, result.output
     assert {p.name for p in out.iterdir()} == {"notes.txt", "keep"}
@@ -342,22 +334,10 @@ def test_junit_time_falls_back_to_the_checks_sum(tmp_path):
     assert root.get("time") == f"{1.5 * len(run.checks):.3f}"
 
 
-class _StopAfter:
-    """Presses Ctrl-C after n checks."""
-
-    def __init__(self, n: int):
-        self.n, self.seen = n, 0
-
-    def pytest_runtest_logfinish(self, nodeid, location):
-        self.seen += 1
-        if self.seen == self.n:
-            raise KeyboardInterrupt
-
-
 def test_an_interrupted_runs_junit_lists_every_check_that_did_not_run(tmp_path, schema):
     """The checks that did not run are skipped testcases named as they are when they run (scenarios with their example
     row, properties by title and document), beside the erring 运行未完成 testcase: the JUnit holds every planned check."""
-    ex = run_mod.execute_detailed(policies=("beijing",), plugins=(_StopAfter(3),))
+    ex = run_mod.execute_detailed(policies=("beijing",), plugins=(StopAfter(3),))
     run = ex.run
     assert ex.interrupted and run.incomplete and len(run.checks) == 3
     written = write_reports(run, tmp_path, ("junit", "json"), gate={"exit_code": 1, "reason": "运行未完成"})

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import duckdb
 
+from conform.display import one_line
+
 from .. import plan
 from ..errors import AuditInputError
 
@@ -268,6 +270,10 @@ def session(master: str = "local[*]", small: bool = False):
             _master_answers(master)
         main = threading.current_thread() is threading.main_thread()
         before = signal.getsignal(signal.SIGINT) if main else None
+        # From here until _keep_sigint a Ctrl-C meets pyspark's own handler (getOrCreate installs it), which calls
+        # the JVM from inside a py4j call and py4j logs each failure with its traceback (probe T, s21): py4j's
+        # logging is off for the session — what fails reaches the run as an exception, said in a line.
+        _py4j_quiet()
         _launch_gateway(conf)
         s = SparkSession.builder.config(map=conf).getOrCreate()
         if _JVM is not None:
@@ -467,10 +473,15 @@ def _quiet_stop() -> None:
     KeyboardInterrupt inside a py4j call is logged by py4j, with its traceback, through the root logger
     (logging.exception, which gives the root logger a stderr handler if it has none), and Spark logs each job
     it aborts with a Java stack trace. The run says in a line that it stopped."""
-    import logging
-
     if _JVM is not None:
         _JVM.mute()
+    _py4j_quiet()
+
+
+def _py4j_quiet() -> None:
+    """No record from py4j's own code on the terminal (py4j logs through the root logger, giving it a stderr
+    handler if it has none)."""
+    import logging
 
     root = logging.getLogger()
     if not any(isinstance(f, _NotPy4j) for f in root.filters):
@@ -555,15 +566,23 @@ def _tune(spark, rows: int) -> None:
     broadcast = str(BROADCAST_BYTES if rows < C1_ROWS else 10 << 20)
     conf["spark.sql.autoBroadcastJoinThreshold"] = broadcast
     conf["spark.sql.adaptive.autoBroadcastJoinThreshold"] = broadcast
+    asked = set()
     for k, v in os.environ.items():  # an override for a cluster or a profile: CONFORM_SPARK_CONF_spark.sql.x=value
         if k.startswith("CONFORM_SPARK_CONF_"):
             conf[k.removeprefix("CONFORM_SPARK_CONF_")] = v
+            asked.add(k.removeprefix("CONFORM_SPARK_CONF_"))
     for k, v in conf.items():
         try:
             spark.conf.set(k, v)
         except Exception as e:  # a setting a cluster or Connect server does not allow: keep its own
             if _unanswered(e):  # but no answer at all ends the run (each try has waited its retries already)
                 raise
+            if k in asked:  # what the user asked for is not silently dropped (probe T, s21)
+                said = one_line(str(e).strip().splitlines()[0][:300]) if str(e).strip() else type(e).__name__
+                raise AuditInputError(
+                    f"CONFORM_SPARK_CONF_{k}={one_line(v[:100])}: Spark refused the setting ({said}); a runtime SQL "
+                    "setting (spark.sql.*) is set here, while a static one such as spark.executor.memory is the "
+                    "cluster's or spark-submit's (--conf)") from None
 
 
 def _unanswered(e: BaseException) -> bool:

@@ -285,7 +285,8 @@ SPARK_INSTALL = ("Java 17 and the spark extra: in a clone `uv sync --extra spark
 @click.option("--map", "mapping", multiple=True, help="Column/code mapping: a TOML/YAML file or src=dst (repeatable).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
               help=f"duckdb (embedded) or spark ({SPARK_INSTALL}).")
-@click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL, or sc://host:port (Spark Connect).")
+@click.option("--spark-master", default=None, help="Spark master: local[*] (default), a cluster URL (spark://host:port, yarn, k8s://https://host:port), or "
+                   "sc://host:port (Spark Connect); see docs/audit.md.")
 @click.option("--encoding", default=None,
               help="Encoding of CSV/JSON lines ledger files (default: UTF-8, else GBK/GB18030 detected; UTF-16 by its "
                    "byte-order mark). The persons file and the institutions table detect their own.")

@@ -719,6 +719,10 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                            years, months)
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
+        if engine == "spark":  # which Spark ran it (a cluster's report from a local one's), never its credentials
+            from .engines.spark import redacted
+
+            summary["spark_master"] = redacted(getattr(eng, "master", None) or "local[*]")
         # the region's own insured persons only: --admdvs, or the region file's admdvs where it left persons out
         used = admdvs is not None or any(k.startswith("insuplc_admdvs=") for k, _ in info.skipped)
         summary["admdvs"] = home if used else None

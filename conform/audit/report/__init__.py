@@ -291,7 +291,8 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
         *((f"部分字段未审核 not assessed：{'、'.join(x['fields'])}",
            f"{x['rows']} 行，例如 setl_id {ident(x['example_setl_id'])}：{x['reason']}")
           for x in summary.get("fields_not_assessed") or []),
-        ("计算引擎 engine", summary.get("engine")),
+        ("计算引擎 engine", summary.get("engine") + (f"（{summary['spark_master']}）" if summary.get("spark_master") else "")
+         if summary.get("engine") else summary.get("engine")),
         ("速度 rows/s", summary.get("rows_per_s")),
     ]
     return rows

@@ -182,3 +182,18 @@ def as_number(text: Any) -> Decimal | None:
         return Decimal(text.strip())
     except InvalidOperation:
         return None
+
+
+def first_line(e: BaseException) -> str:
+    """An exception's message, first line only and escaped (one_line): it may name a file whose name holds a bidi
+    override or a line break; its type's name where it says nothing."""
+    text = str(e).strip()
+    return one_line(text.splitlines()[0][:500]) if text else type(e).__name__
+
+
+def internal_error(e: BaseException) -> str:
+    """What a command says of a bug in conform (exit 3 for `audit`, `settle`, `list`, `synth-ledger`): one line
+    and a request to report it, never Python's traceback."""
+    return (f"conform: internal error: {type(e).__name__}: {first_line(e)}\n"
+            "please report it, with the command line and this message")
+

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from conform.display import one_line, quoted
+from conform.display import first_line, internal_error, one_line, quoted
 from conform.reference.policy import POLICY_IDS
 
 from . import interrupt
@@ -185,7 +185,7 @@ def _workdir_named() -> str:
 
 def _memory_message(e: BaseException, memory_limit: str | None) -> str:
     # DuckDB's own advice (SET threads=..., SET memory_limit=...) is for its SQL shell: only its first line is kept.
-    first = _first_line(e).removeprefix("Out of Memory Error: ")
+    first = first_line(e).removeprefix("Out of Memory Error: ")
     if _spill_full(e):
         return (f"conform: error: the working folder {_workdir_named()} has no space left: DuckDB {first.rstrip('.')} "
                 "(it could not write its spill files there); free some space there, or set CONFORM_AUDIT_WORKDIR "
@@ -225,14 +225,7 @@ def _io_message(e: BaseException) -> str | None:
 
     if not isinstance(e, duckdb.IOException):
         return None
-    return f"conform: error: DuckDB could not read or write a file: {_first_line(e)}"
-
-
-def _first_line(e: BaseException) -> str:
-    """The message's first line, escaped (conform.display.one_line): it may name a file, whose name may hold a bidi
-    override or a line break."""
-    text = str(e).strip()
-    return one_line(text.splitlines()[0][:500]) if text else type(e).__name__
+    return f"conform: error: DuckDB could not read or write a file: {first_line(e)}"
 
 
 def _empty_values(ledger, options: dict) -> list[str]:
@@ -262,11 +255,6 @@ def _earlier_report(out: str | None) -> None:
         shown = one_line(str(out))
         click.echo(f"conform: note: the files in {shown} are an earlier run's report, left unchanged: this run wrote "
                    f"no report（{shown} 中的文件是此前一次稽核的报告，未改动：本次稽核没有写出报告）", err=True)
-
-
-def _internal(e: BaseException) -> str:
-    return (f"conform: internal error: {type(e).__name__}: {_first_line(e)}\n"
-            "please report it, with the command line and this message")
 
 
 # How to get the Spark engine, said alike by --help, the error when pyspark is missing and docs/audit.md: the extra
@@ -365,7 +353,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
     except Exception as e:  # noqa: BLE001 - never a traceback, never exit 1 ("discrepancies found")
         oom = _out_of_memory(e)
         said = _memory_message(oom, memory_limit) if oom is not None else _io_message(e)
-        click.echo(said or _internal(e), err=True)
+        click.echo(said or internal_error(e), err=True)
         _earlier_report(out)
         sys.exit(EXIT_INPUT if said else EXIT_INTERNAL)
     finally:

@@ -196,12 +196,9 @@ def _said_internal(command: click.Command) -> click.Command:
         except Exception as e:  # noqa: BLE001 - said in one line; KeyboardInterrupt, SystemExit, signals pass
             if _closed_pipe(e):
                 raise
-            from conform.display import one_line
+            from conform.display import internal_error
 
-            text = str(e).strip()
-            first = one_line(text.splitlines()[0][:500]) if text else ""
-            click.echo(f"conform: internal error: {type(e).__name__}{': ' + first if first else ''}\n"
-                       "please report it, with the command line and this message", err=True)
+            click.echo(internal_error(e), err=True)
             sys.exit(EXIT_INTERNAL)
 
     command.invoke = invoke  # type: ignore[method-assign]

@@ -198,7 +198,7 @@ def _planned(item: pytest.Item) -> dict:
         callspec = getattr(item, "callspec", None)
         policy = callspec.params.get("policy") if callspec is not None else None
         if prop is not None and policy:
-            name = f"{prop.title}〔{policy}〕"
+            name = prop.check_name(policy)
     return {"nodeid": ch.nodeid, "name": name, "kind": ch.kind, "policy": ch.policy, "articles": list(ch.articles)}
 
 

@@ -625,6 +625,10 @@ class Property:
     def policies(self) -> tuple[str, ...]:
         return tuple(self.clauses)
 
+    def check_name(self, policy: str) -> str:
+        """The name its check has in the reports (and junit.xml, which keys a test's history on it)."""
+        return f"{self.title}〔{policy}〕"
+
 
 PROPERTIES: dict[str, Property] = {}
 SETTLE_NEEDS = ("prepare_person", "settle", "query_ytd")

@@ -295,7 +295,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
                   config: pytest.Config, ps: Any) -> None:
     ch = _check_result(config, request.node.nodeid)
     if ch is not None:
-        ch.name = f"{prop.title}〔{policy}〕"
+        ch.name = prop.check_name(policy)
         ch.feature = "属性 properties"
         ch.feature_file = _relative(prop.source)
         ch.line = prop.line

@@ -123,10 +123,10 @@ def test_a_ratio_reads_as_the_scenarios_write_it(capsys):
 def test_the_exact_working_shows_amounts_to_the_fen():
     from decimal import Decimal
 
-    from conform.harness.properties.settlement import _exact, fig_pct
+    from conform.harness.properties.settlement import _exact, pct
 
     assert (_exact(Decimal("0")), _exact(Decimal("202.080")), _exact(Decimal("60.006"))) == ("0.00", "202.08", "60.006")
-    assert fig_pct(Decimal("0.5")) == "50%"
+    assert pct(Decimal("0.5")) == "50%"
 
 
 # --------------------------------------------------------------------------- item 5: a hint that runs where pasted

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conform.reference.case import Disease, Period, Person, Settlement
-from conform.reference.money import fmt
+from conform.reference.money import fmt, pct
 from conform.reference.policy import load_policy
 
 from ..generators import (FIRST_YEAR, LAST_YEAR, LOW_INPATIENT_CAP, PersonYear, fen_edge_person_year, fen_edge_years,
@@ -202,7 +202,7 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
                           *([mismatch("hifp_pay", paid, out["hifp_pay"], s.id)] if paid is not None and D(paid) != hifp
                             else [])], story, clauses=blame)
             ctx.fail("本次统筹支付超过按比例计算的上限",
-                     [mismatch("hifp_pay", f"≤ ({fmt(inscp)} − {fmt(dedc)}) × {fig_pct(ratio)} = "
+                     [mismatch("hifp_pay", f"≤ ({fmt(inscp)} − {fmt(dedc)}) × {pct(ratio)} = "
                                f"{_exact(ratio * (inscp - dedc))}"
                                + ("（系统未报告本次起付线，按 0 计）" if ctx.unreported(out, "act_pay_dedc") else ""),
                                hifp, s.id)], story,
@@ -307,7 +307,7 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
                                      f"{fmt(used)} = {fmt(left)}) = {fmt(dedc)}", out["act_pay_dedc"], s.id))
             if D(out["hifp_pay"]) != pay:
                 # amounts to the fen (0.00, not 0); the product before rounding as it is, to show the rounding
-                how = (f"({fmt(inscp)} − {fmt(dedc)}) × {fig_pct(ratio)} = {_exact(ratio * (inscp - dedc))} → "
+                how = (f"({fmt(inscp)} − {fmt(dedc)}) × {pct(ratio)} = {_exact(ratio * (inscp - dedc))} → "
                        f"四舍五入到分 {fmt(raw)}")
                 if pay < raw or (D(out["hifp_pay"]) < raw and cap_left < raw + 1):
                     # the cap decides the payment, or its remainder is within a yuan of the ratio part and the system
@@ -331,10 +331,6 @@ def _exact_fail(ctx: Context, story: Story, headline: str, stray: Any, found: An
 
     ctx.fail(f"{headline}：{stray.item} 计入本年普通门诊的{stray.label}与参考实现不符，{found.item} 的不符可能由此而来",
              [stray, found], story, clauses=route_clauses(story, stray.item) or ORDINARY, departure=stray.item)
-
-
-def fig_pct(ratio: Decimal) -> str:
-    return f"{(ratio * 100).normalize():f}%"
 
 
 def _exact(amount: Decimal) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from conform.display import as_number, cut_words
+from conform.reference.money import pct
 
 from .. import evidence
 from ..results import SCHEMA_VERSION, STATUSES, RunResult, decide
@@ -188,7 +189,7 @@ def ratio_shown(value: Any) -> str:
         return text
     if not d.is_finite() or not 0 <= d <= 1:
         return text
-    return f"{(d * 100).normalize():f}%"
+    return pct(d)
 
 
 @lru_cache(maxsize=None)

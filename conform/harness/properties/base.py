@@ -185,16 +185,14 @@ def settled_note(out: dict | None) -> str:
     it, the cap step's working (`_reference_settles`); "" for none."""
     if out is None or out.get("hifp_pay") is None:
         return ""
-    cap = next((str(t.get("detail", "")) for t in out.get("trace") or () if isinstance(t, dict)
-                and t.get("step") == "年度最高支付限额" and "min(" in str(t.get("detail", ""))), None)
+    steps = {t.get("step"): t for t in out.get("trace") or () if isinstance(t, dict)}
     shown = f"；参考实现统筹基金支付 {out['hifp_pay']}"
-    if cap is not None:
-        raw, _, left = cap.rpartition("min(")[2].partition(")")[0].partition(", ")
-        try:
-            if Decimal(left) < Decimal(raw):  # the cap decided the payment: its working
-                shown += f"：{cap}"
-        except InvalidOperation:
-            pass
+    cap, ratio = steps.get("年度最高支付限额"), steps.get("支付比例")
+    try:  # the cap decided the payment (its step's figure below the ratio step's): its working
+        if cap and ratio and Decimal(str(cap.get("value"))) < Decimal(str(ratio.get("value"))):
+            shown += f"：{cap['detail']}"
+    except InvalidOperation:
+        pass
     return shown
 
 

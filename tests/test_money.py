@@ -16,8 +16,11 @@ from conform.reference.money import (
     AmountError,
     fmt,
     fmt_ratio,
+    from_fen,
     parse_amount,
     parse_ratio,
+    ratio_e4,
+    to_fen,
     pct,
     round_fen,
     round_yuan,
@@ -195,3 +198,19 @@ def test_yaml_scalars_stay_text():
 def test_negative_zero_prints_as_zero():
     assert fmt(-D("0.00")) == "0.00" and fmt(D("-0.004")) == "0.00"
     assert fmt(D("-0.01")) == "-0.01"
+
+
+# --------------------------------------------------------------------------- fen as integers (the audit's unit)
+
+
+def test_fen_round_trip_is_exact_and_never_truncates():
+    assert to_fen(D("1203455.10")) == 120345510 and to_fen(D("-0.01")) == -1 and to_fen(D("800")) == 80000
+    assert from_fen(120345510) == D("1203455.10") and str(from_fen(-5)) == "-0.05" and str(from_fen(0)) == "0.00"
+    with pytest.raises(ValueError, match="not a whole number of fen"):
+        to_fen(D("0.015"))  # int(d * 100) would have said 1
+
+
+def test_ratio_rounds_half_up_to_four_places():
+    # pool_prop_selfpay is written to 0.0001, 四舍五入 as every other figure: 0.66665 -> 0.6667 (half-even says 0.6666)
+    assert fmt_ratio(D("0.66665")) == "0.6667" and ratio_e4(D("0.66665")) == 6667
+    assert ratio_e4(D("0.9")) == 9000 and ratio_e4(D("1")) == 10000 and ratio_e4(D("0")) == 0

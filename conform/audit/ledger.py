@@ -18,7 +18,6 @@ Rows need not be sorted: the plan orders them by setl_date, setl_time, then expo
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import difflib
 import re
 from collections.abc import Callable
@@ -30,6 +29,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from conform.reference.case import MAX_TEXT
+from conform.reference.money import from_fen
 
 from . import institutions as inst
 from . import sources
@@ -1077,7 +1077,7 @@ def _first_hit(con: duckdb.DuckDBPyConnection, per_column: str) -> tuple[str, in
 
 def _yuan(fen: int) -> str:
     """An amount kept in fen as the ledger writes it: -500.00."""
-    return f"{decimal.Decimal(fen).scaleb(-2):.2f}"
+    return str(from_fen(fen))
 
 
 def _missing_text(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,

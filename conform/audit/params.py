@@ -18,7 +18,7 @@ import pyarrow as pa
 from conform.reference.account import account_reform
 from conform.reference.benefits import deductible_and_cap, ordinary_ratio
 from conform.reference.case import FACILITIES, PSN_TYPES
-from conform.reference.money import fmt_ratio
+from conform.reference.money import ratio_e4, to_fen
 from conform.reference.policy import MissingParameter, PolicyError, Rules
 from conform.reference.trace import join_cites
 
@@ -26,14 +26,6 @@ from .settle_ref import _said
 from .tables import create_from_arrow
 
 ROLES = ("in_service", "retiree")
-
-
-def _fen(d: Decimal) -> int:
-    return int(d * 100)
-
-
-def _e4(d: Decimal) -> int:
-    return int(Decimal(fmt_ratio(d)) * 10000)
 
 
 def _frac(d: Decimal) -> tuple[int, int]:
@@ -55,14 +47,14 @@ def params_rows(rules: Rules, errors: list[PolicyError] | None = None) -> list[d
                 else:
                     ratio, cite = got
                     r["ratio_num"], r["ratio_den"] = _frac(ratio)
-                    r["ratio_e4"], r["ratio_cite"] = _e4(ratio), cite  # a retiree's: ratio and bonus, each once
+                    r["ratio_e4"], r["ratio_cite"] = ratio_e4(ratio), cite  # a retiree's: ratio and bonus, each once
             except PolicyError as e:
                 r["ratio_err"], r["ratio_note"] = str(e), _said(e)
                 if errors is not None:
                     errors.append(e)
             try:
                 dp, cp = deductible_and_cap(rules, role)  # a retiree's by a named reading cites it (吉林, 浙江)
-                r.update(dedc=_fen(dp.value), dedc_cite=dp.cite, cap=_fen(cp.value), cap_cite=cp.cite)
+                r.update(dedc=to_fen(dp.value), dedc_cite=dp.cite, cap=to_fen(cp.value), cap_cite=cp.cite)
             except MissingParameter as e:
                 r["dc_err"], r["dc_note"] = str(e), _said(e)
                 if errors is not None:
@@ -103,7 +95,7 @@ def settings_row(rules: Rules) -> dict:
         try:
             p = rules.get("ordinary.ratio.remote_unfiled")
             s["remote_num"], s["remote_den"] = _frac(p.value)
-            s["remote_e4"], s["remote_cite"] = _e4(p.value), p.cite
+            s["remote_e4"], s["remote_cite"] = ratio_e4(p.value), p.cite
         except MissingParameter as e:
             s["remote_err"], s["remote_note"] = str(e), _said(e)
     return s

@@ -29,6 +29,7 @@ from conform.reference.benefits import OpeningRefused, deductible_and_cap, openi
 from conform.reference.case import (PERSON_FIELDS, PSN_TYPES, CaseError, Person, _fast_person, load_text,
                                     parse_person)
 from conform.reference.loading import InputError, check_depth, load_json
+from conform.reference.money import to_fen
 from conform.reference.policy import Policy, PolicyError, Rules
 
 from .errors import AuditInputError
@@ -76,7 +77,7 @@ def _own_psn_no(rec: dict, no: int, path: str, unit: str, names: _Names) -> dict
 
 
 def _fen(d: Decimal | None) -> int | None:
-    return None if d is None else int(d * 100)
+    return None if d is None else to_fen(d)
 
 
 def _has_float(v: object) -> bool:

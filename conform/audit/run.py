@@ -28,7 +28,7 @@ from .limits import DEFAULT_MEMORY
 from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
-from .report.text import months_thin, months_thin_text
+from .report.text import months_thin, months_thin_text, yuan_grouped
 from .settle_ref import MONTH_ABSENT, ORDER_DOUBT, YTD_FROM_LEDGER
 from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 
@@ -488,7 +488,7 @@ def months_absent_text(missing: list[str], period: tuple, money: dict | None = N
     said = "、".join(missing)
     rest = ""
     if money and (money.get("overpaid") or money.get("underpaid")):
-        rest = (f"；多付中 {_yuan_text(money['overpaid'])} 元、少付中 {_yuan_text(money['underpaid'])} 元依据这一认定"
+        rest = (f"；多付中 {yuan_grouped(money['overpaid'], '')} 元、少付中 {yuan_grouped(money['underpaid'], '')} 元依据这一认定"
                 f"（{money['settlements']:,} 笔差异结算）")
     return (f"清单期间 {period[0]} 至 {period[1]} 中 {said} 没有任何结算记录：漏给了该月的文件，或该月导出失败？该月若有结算，"
             f"同一自然年度其后各月结算的起付线和年度最高支付限额累计缺少它们，正确的结算也会显示为多付或少付"
@@ -499,18 +499,12 @@ def months_absent_text(missing: list[str], period: tuple, money: dict | None = N
 def order_dependent_text(money: dict, fund: bool = True) -> str:
     """The warning for discrepancies whose expected figures rest on the export's order of same-day settlements; `fund`:
     hifp_pay was audited, so the over- and underpaid have a part that rests on it."""
-    part = (f"统筹基金多付中 {_yuan_text(money['overpaid'])} 元、少付中 {_yuan_text(money['underpaid'])} 元取决于这一顺序，"
+    part = (f"统筹基金多付中 {yuan_grouped(money['overpaid'], '')} 元、少付中 {yuan_grouped(money['underpaid'], '')} 元取决于这一顺序，"
             if fund else "")
     return (f"{money['settlements']:,} 笔差异结算的应为值取决于同日结算的先后：清单中没有能确定其先后的结算时间（没有 setl_time，"
             f"或时间为空、相同、恰为零点 00:00:00），按导出顺序审核（{ORDER_DOUBT}）；{part}可能只是导出顺序所致，不一定是系统的差错。导出到秒的"
             f"结算时间 setl_time 后重新稽核 ({money['settlements']:,} settlements' expected figures rest on the export's "
             f"order of same-day settlements)")
-
-
-def _yuan_text(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 # Row counts at which an export stops rather than ends: Excel's sheet limits (with or without the header row) for every

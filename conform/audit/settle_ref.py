@@ -11,7 +11,7 @@ from decimal import Decimal
 from conform.reference.case import PSN_TYPES, Person, Settlement
 from conform.reference.benefits import FlexTierNeeded, OutsideValidity, Refusal, UnknownExclusion, own_account
 from conform.reference.engine import AFTER_FUND_STEPS, PersonLedger, SettlementResult, rules_for
-from conform.reference.money import fmt_ratio
+from conform.reference.money import ratio_e4
 from conform.reference.policy import MissingParameter, PolicyError
 from conform.reference.trace import CITE_SEP, join_cites
 
@@ -56,6 +56,7 @@ def _yuan(fen: int | None) -> Decimal:
 
 
 def _fen(d: Decimal) -> int:
+    """money.to_fen without its check, on the hot path: the engine's figures are held to the fen (round_fen)."""
     return int(d.scaleb(2))
 
 
@@ -66,7 +67,7 @@ _RATIO_E4: dict[Decimal, int] = {}
 def _ratio_e4(d: Decimal) -> int:
     e4 = _RATIO_E4.get(d)
     if e4 is None:
-        e4 = int(Decimal(fmt_ratio(d)) * 10000)
+        e4 = ratio_e4(d)
         if len(_RATIO_E4) < 1024:
             _RATIO_E4[d] = e4
     return e4

@@ -55,7 +55,7 @@ import pyarrow.parquet as pq
 from conform.reference import benefits
 from conform.reference.case import Disease, Person, Reversal, Settlement
 from conform.reference.engine import PersonLedger, SettlementResult, rules_for
-from conform.reference.money import FEN
+from conform.reference.money import FEN, from_fen
 from conform.reference.policy import POLICY_IDS, Parameter, Rules
 
 POLICIES = POLICY_IDS
@@ -280,10 +280,6 @@ def _decimal_array(units: list[int], typ: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(typ, len(units), [None, pa.py_buffer(words.tobytes())])
 
 
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
-
-
 def _chooser(rng: random.Random, weighted: tuple) -> Callable[[], str]:
     items = [w[0] for w in weighted]
     total = sum(w[1] for w in weighted)
@@ -326,7 +322,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             record["flex_tier"] = flex_tier
         balance = None
         if rnd() < ACCOUNT_P and flex_tier != 2:  # an opening personal-account balance: the account pays the person's part
-            balance = _yuan(int(rnd() * 300_000))
+            balance = from_fen(int(rnd() * 300_000))
             record["acct_balance"] = str(balance)
         diseases: tuple[Disease, ...] = ()
         if diseases_here and rnd() < DISEASE_P:
@@ -378,7 +374,7 @@ def make_chunk(spec: Spec, chunk: int, first_person: int, counts: list[int]) -> 
             over = int(total * rnd() * 0.05) if rnd() < 0.05 else 0
             pre = int(total * rnd() * 0.10) if rnd() < 0.35 else 0
             code = f"{'P' if fac == 'pharmacy' else 'H'}{admdvs}{LEVEL_DIGIT[fac]}{int(rnd() * INSTITUTIONS[fac]):04d}"
-            events.append(Settlement(sid, date, mt, fac, _yuan(total), _yuan(full), _yuan(over), _yuan(pre), dise))
+            events.append(Settlement(sid, date, mt, fac, from_fen(total), from_fen(full), from_fen(over), from_fen(pre), dise))
             meta.append((mt, fac, code, None, (total, full, over, pre), dise))
             open_settlements.append(i)
         clean = settle_events(rules, person, events)

@@ -173,12 +173,30 @@ def fmt(d: Decimal) -> str:
     return str(q) if q else "0.00"
 
 
+def to_fen(d: Decimal) -> int:
+    """An amount held to the fen as integer fen, exactly: a figure with a part of a fen is a bug, never truncated."""
+    n = d.scaleb(2)
+    if n != n.to_integral_value():
+        raise ValueError(f"amount {d} is not a whole number of fen")
+    return int(n)
+
+
+def from_fen(n: int) -> Decimal:
+    """Integer fen as yuan with two places, exactly (a shift of the exponent: no division, no float)."""
+    return Decimal(int(n)).scaleb(-2)
+
+
+def ratio_e4(d: Decimal) -> int:
+    """A ratio in ten-thousandths, as fmt_ratio writes it (四舍五入 to 0.0001): the vectorised plan's integer form."""
+    return int(fmt_ratio(d).replace(".", ""))
+
+
 def fmt_ratio(d: Decimal) -> str:
-    """Four-decimal string, the output form of pool_prop_selfpay."""
+    """Four-decimal string, the output form of pool_prop_selfpay, 四舍五入 (ROUND_HALF_UP) to 0.0001."""
     s = _RATIOS.get(d)
     if s is not None and (d or not d.is_signed()):
         return s
-    s = str(d.quantize(RATIO_PLACES))
+    s = str(d.quantize(RATIO_PLACES, ROUND_HALF_UP))
     if d or not d.is_signed():  # -0 equals 0 but prints "-0.0000": it neither reads nor writes the table
         if len(_RATIOS) > 1024:
             _RATIOS.clear()

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from conform.reference.case import FACILITIES, MED_TYPES, PSN_TYPES
+from conform.reference.money import from_fen
 from conform.reference.trace import CITE_SEP, join_cites
 
 PSN_LABEL = {k: f"{k} {v[2]}" for k, v in PSN_TYPES.items()}
@@ -52,23 +52,18 @@ def field_label(field: str) -> str:
     return f"{label} {field}" if label else field
 
 
-def fen_to_yuan(fen: int) -> Decimal:
-    """Integer fen as exact yuan (Decimal with two places)."""
-    return Decimal(int(fen)).scaleb(-2)
-
-
 def yuan(fen: int) -> str:
     """Integer fen as a two-decimal yuan string: 120345510 -> '1203455.10'."""
-    return str(fen_to_yuan(fen))
+    return str(from_fen(fen))
 
 
-def yuan_grouped(fen: int | None) -> str:
+def yuan_grouped(fen: int | None, currency: str = "¥") -> str:
     """For reading: ¥1,203,455.10 (thousands separators; still exact, no float); None (not audited) is —."""
     if fen is None:
         return "—"
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
+    return f"{sign}{currency}{whole:,}.{cents:02d}"
 
 
 # A ledger without hifp_pay: the fund's totals (recorded, expected, over- and underpaid) are None, not 0.00.

@@ -22,13 +22,14 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from conform.display import as_number, shown
+from conform.reference.money import from_fen
 from conform.sheets import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Amount, cell_width, put_cell
 
 from . import detail_sheet
 from .detail_sheet import FIRST_EXCEL_DATE, labelled
 from .rollups import NO_ROWS, prepared
-from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, fen_to_yuan,
-                   field_label, fund_audited)
+from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, field_label,
+                   fund_audited)
 
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_TITLE = "差异明细"
@@ -145,7 +146,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
 
 def _yuan(f: int | None) -> Amount | None:
     """Integer fen as an amount cell; None (an empty cell, never 0.00) for a figure that was not audited."""
-    return None if f is None else Amount(fen_to_yuan(f))
+    return None if f is None else Amount(from_fen(f))
 
 
 def _group_rows(rows: list[dict], keys: list[str], fund: bool = True, order: bool = False) -> Iterable[list[Any]]:

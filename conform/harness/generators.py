@@ -25,6 +25,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conform.reference.case import CreditRequest, Disease, Period, Person, Settlement, UseRequest
+from conform.reference.money import from_fen as fen  # n fen as yuan, exactly (Decimal("0.01") for 1)
+from conform.reference.money import to_fen
 from conform.reference.policy import (MAX_REGION_BYTES, POLICY_IDS, REGION_DIR, PolicyError, Rules, bind_cached,
                                      check_region, forget_named_region_files, load_policy, load_region_file,
                                      name_region_file)
@@ -354,7 +356,7 @@ def _odd_fen_in_service(values: dict[str, str]) -> None:
     """An in-service deductible of an odd number of fen (600 → 600.01), so its half has half a fen to round."""
     in_service = values.get("ordinary.deductible.in_service")
     if in_service is not None:
-        fen_count = int(Decimal(in_service) * 100)
+        fen_count = to_fen(Decimal(in_service))
         values["ordinary.deductible.in_service"] = str(fen(fen_count if fen_count % 2 else fen_count + 1))
 
 
@@ -572,11 +574,6 @@ SEED_BYTES = 12
 # Hypothesis shrinks bytes left to right, i.e. the integer's most significant digits — the rare
 # features — first.
 _SEEDS = st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES).map(lambda b: int.from_bytes(b, "big"))
-
-
-def fen(n: int) -> Decimal:
-    """n fen as yuan, exactly (Decimal('0.01') for 1)."""
-    return Decimal(n).scaleb(-2)
 
 
 @lru_cache(maxsize=None)

@@ -607,18 +607,25 @@ def _unanswered(e: BaseException) -> bool:
 JAVA_MIN = 17
 
 
-def java_problem() -> str | None:
-    """What is wrong with the Java that Spark would start (JAVA_HOME's, else the PATH's), or None if it runs
-    and is recent enough. Asked only once Spark has failed to start: running `java -version` takes a moment."""
+def _java() -> tuple[str | None, str | None]:
+    """The java Spark would start (JAVA_HOME's, else the PATH's), or why there is none: a look, nothing run."""
     home = os.environ.get("JAVA_HOME")
     if home:
         java = os.path.join(home, "bin", "java")
         if not (os.path.isfile(java) and os.access(java, os.X_OK)):
-            return f"JAVA_HOME={home} has no bin/java"
-    else:
-        java = shutil.which("java")
-        if java is None:
-            return "no java on the PATH, and JAVA_HOME is not set"
+            return None, f"JAVA_HOME={home} has no bin/java"
+        return java, None
+    java = shutil.which("java")
+    return (java, None) if java else (None, "no java on the PATH, and JAVA_HOME is not set")
+
+
+def java_problem() -> str | None:
+    """What is wrong with the Java that Spark would start, or None if it runs and is recent enough. Asked only
+    once Spark has failed to start: running `java -version` takes a moment (a missing java is refused up front,
+    SparkEngine)."""
+    java, missing = _java()
+    if java is None:
+        return missing
     try:
         r = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as e:
@@ -746,6 +753,11 @@ class SparkEngine:
         small = driver_memory_problem() if spark is None and self.master.startswith("local") else None
         if small is not None:
             raise AuditInputError(small)
+        # the driver JVM runs here for every master but Spark Connect's: no java is said before the ledger is read
+        missing = _java()[1] if spark is None and not self.master.startswith("sc://") else None
+        if missing is not None:
+            raise AuditInputError(f"cannot start Spark at {redacted(self.master)}: the Spark engine needs Java "
+                                  f"{JAVA_MIN}: {missing}; see docs/audit.md")
 
     def _session(self, rows: int):
         if self._spark is None:

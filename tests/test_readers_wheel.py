@@ -44,6 +44,12 @@ def test_the_wheel_carries_features_policies_regions_and_the_sample_system(insta
     assert not (site / "features").exists()  # nothing dropped loose into site-packages
     # one top-level package: no generic names beside other packages (PyPI's `fixtures` was overwritten)
     assert not [n for n in ("reference", "harness", "fixtures", "audit") if (site / n).exists()]
+    # the project's own attacker on the harness (gzip bombs, 64 MB answers) is no vendor's business
+    assert (ROOT / "conform" / "fixtures" / "hostile_server").is_dir()
+    assert not (site / "conform" / "fixtures" / "hostile_server").exists()
+    # Apache-2.0 asks that recipients be given a copy of the licence
+    dist = next(site.glob("conform-*.dist-info"))
+    assert "Apache License" in (dist / "licenses" / "LICENSE").read_text(encoding="utf-8")
 
 
 def test_conform_run_from_the_wheel(installed):

@@ -202,8 +202,9 @@ def test_ceiling_boundaries(policy_id, key, value, ok):
 @pytest.mark.parametrize(
     "in_service, retiree, ok",
     [("600", "300", True), ("600", "301", False), ("600", "600", False), ("500", "250", True), ("300", "150.00", True),
-     # 555.55 / 2 = 277.775: half up to the fen 277.78 (A-ZJ-HALF-FEN); 277.77 is not it
-     ("555.55", "277.78", True), ("555.55", "277.77", False)],
+     # 555.55 / 2 = 277.775: 减半执行 fixes no rounding, so a stated 277.78 or 277.77 (either fen next to the exact
+     # half) is the half; 277.76 and 277.79 are not
+     ("555.55", "277.78", True), ("555.55", "277.77", True), ("555.55", "277.76", False), ("555.55", "277.79", False)],
 )
 def test_zhejiang_retiree_deductible_exactly_half(in_service, retiree, ok):
     """浙江 二（一）退休人员起付线减半执行."""

@@ -75,9 +75,10 @@ def test_the_trace_names_the_region_file_and_its_article_beside_the_framework_cl
     800 of its 第七条), ratio 75% + 5 points = 80%, pays (1000 − 400) × 80% = 480.00, within the cap 2500."""
     out = _trace(str(_file(tmp_path)), "1201", "primary", "1000.00")
     assert (out["act_pay_dedc"], out["hifp_pay"]) == ("400.00", "480.00")
-    assert out["steps"]["起付线"] == f"浙江 二（一）；{CITE_800}"
+    # 二（一）names no period for either yearly figure: the natural year is a reading (A-YEAR-BY-SETTLEMENT-DATE)
+    assert out["steps"]["起付线"] == f"浙江 二（一）；{CITE_800}；A-YEAR-BY-SETTLEMENT-DATE"
     assert out["steps"]["支付比例"] == "浙江 二（一）；地区配置 huzhou（湖医保发〔2022〕99号）"
-    assert out["steps"]["年度最高支付限额"] == f"浙江 二（一）；{CITE_2500}；A-ZJ-RETIREE-CAP"
+    assert out["steps"]["年度最高支付限额"] == f"浙江 二（一）；{CITE_2500}；A-ZJ-RETIREE-CAP；A-YEAR-BY-SETTLEMENT-DATE"
 
 
 def test_an_article_without_a_quote_is_cited_alone(tmp_path):
@@ -91,13 +92,13 @@ def test_a_value_the_case_replaces_is_not_cited_to_the_region(tmp_path):
     """params ordinary.deductible.in_service 600: the 300 (600 × 0.5) is the case's, not the city's 第七条."""
     out = _trace(str(_file(tmp_path)), "1201", "primary", "1000.00", {"ordinary.deductible.in_service": "600"})
     assert out["act_pay_dedc"] == "300.00"
-    assert out["steps"]["起付线"] == "浙江 二（一）"
+    assert out["steps"]["起付线"] == "浙江 二（一）；A-YEAR-BY-SETTLEMENT-DATE"
 
 
 def test_a_region_without_citations_keeps_the_framework_clause_alone():
     """zhejiang-example cites nothing (README's regions need not): its clauses are as before."""
     out = _trace("zhejiang-example", "1201", "primary", "1000.00")
-    assert out["steps"]["起付线"] == "浙江 二（一）"
+    assert out["steps"]["起付线"] == "浙江 二（一）；A-YEAR-BY-SETTLEMENT-DATE"
     assert not any("地区配置" in c for c in out["steps"].values())
 
 

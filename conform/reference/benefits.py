@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .case import FACILITIES, MED_TYPES, Person, Settlement, shown
+from .case import FACILITIES, MED_TYPES, PSN_TYPES, Person, Settlement, shown
 from .ledger import Contribution, YearState
 from .money import ZERO, fmt, round_fen
 from .policy import MissingParameter, Parameter, Policy, PolicyError, Requirement, Rules
@@ -86,9 +86,35 @@ def route_cite(policy: Policy, kind: str) -> str:
 _KIND_ZH = {"special": "门诊特殊疾病", "emergency": "急诊", "day_surgery": "日间手术"}
 
 
-def _level(facility: str) -> str:
-    """Inpatient parameters exist per level; an unrated facility counts as 一级 (A-JL-INPATIENT-LEVEL)."""
-    return "primary" if facility == "unrated" else facility
+INPATIENT_LEVELS = ("primary", "secondary", "tertiary")
+
+
+def _level(policy: Policy, facility: str) -> tuple[str, str | None]:
+    """The level whose inpatient figures a facility takes, and the reading it rests on (None: the text's own).
+    Inpatient figures exist per level; an unrated facility has none and takes the level the policy file names
+    (`inpatient_unrated`: 吉林 一级, A-JL-INPATIENT-LEVEL), whose steps then cite that reading."""
+    if facility != "unrated":
+        return facility, None
+    unrated = policy.doc.get("inpatient_unrated") or {}
+    return str(unrated.get("level", "primary")), unrated.get("assumption")
+
+
+def _special_top_up_reading(rules: Rules, ys: YearState, standard: Decimal) -> str | None:
+    """The policy's reading of a special-disease deductible topped up at a lower level (吉林
+    A-JL-SPECIAL-DEDUCTIBLE-LEVEL, from `special.deductible_once_per_year_with_top_up`), where it decides this
+    visit's figure: something was counted this year towards a higher level's standard that it has not met.
+    二（四）fixes the first count (同等级), a count at the same level (一个自然年度内计算一次) and the top-up going up
+    (前往上级…补差计算); how much a lower level tops up after an unmet higher standard it does not say. An opening
+    total of unknown level (`special_top` None) may have been counted at any level the region gives."""
+    reading = (rules.policy.routes.get("special", {}).get("deductible_once_per_year_with_top_up") or {}).get("assumption")
+    counted = ys.special_dedc
+    if reading is None or counted <= ZERO:
+        return None
+    top = ys.special_top
+    if top is None:
+        top = max((p.value for lvl in INPATIENT_LEVELS if (p := rules.find(f"inpatient.deductible.{lvl}")) is not None),
+                  default=ZERO)
+    return reading if standard < top and counted < top else None
 
 
 # --------------------------------------------------------------------------- ordinary pooling
@@ -158,7 +184,10 @@ def _role_figure(rules: Rules, role: str, name: str) -> Parameter:
     A-JL-RETIREE-DEDUCTIBLE, 浙江 A-ZJ-RETIREE-CAP: the policy's `retiree_same`), cited beside the article."""
     p = rules.first(f"ordinary.{name}.{role}", f"ordinary.{name}")
     reading = (rules.policy.doc.get("retiree_same") or {}).get(p.key) if role == "retiree" else None
-    return replace(p, cite=join_cites(p.cite, reading)) if reading else p
+    # a document naming no period for its deductible or cap (北京, 浙江): the natural year is the tool's reading
+    # (A-YEAR-BY-SETTLEMENT-DATE, the policy file's `year_reading`), on every figure counted against it
+    year = rules.policy.doc.get("year_reading")
+    return replace(p, cite=join_cites(p.cite, reading, year)) if reading or year else p
 
 
 def deductible_and_cap(rules: Rules, role: str) -> tuple[Parameter, Parameter]:
@@ -295,6 +324,9 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
         # The settlement's ratio is the one applied to it: a chronic visit that its cap, used up before
         # it, no longer covered at all is paid by ordinary pooling alone (攀枝花 第十一条, 吉林 六（三））.
         out.ratio = ratio
+        if out.benefit == "chronic" and out.chronic_pay == ZERO:
+            # and so is its benefit (A-CHRONIC-OVERFLOW-RATIO): `benefit` names what settled it, as the ratio does
+            out.benefit = "ordinary"
     else:
         trace.add("结算支付比例", "本次就诊部分由慢特病待遇支付、其余按普通门诊统筹支付（比例{}）：结算的支付比例记慢特病比例{}",
                   (Pct(ratio), Pct(out.ratio)), join_cites(out.ratio_cite, "A-CHRONIC-OVERFLOW-RATIO"))
@@ -420,6 +452,8 @@ def opening_year(rules: Rules, person: Person) -> YearState | None:
                                "rules, whose deductible this is",
                                "该文件未规定参照住院待遇支付的门诊特殊疾病待遇，没有结算读取其起付线")
     opened = ytd.clone()
+    if opened.special_dedc:  # counted before the first settlement, at a level no one says (_special_top_up_reading)
+        opened.special_top = None
     if not ytd.chronic_dedc and not ytd.chronic_pay:
         return opened
     # chronic_diseases given, if only as [] (registered: none), rather than left out (case.Person.diseases_given)
@@ -669,7 +703,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
                          f"{route_cite(rules.policy, kind)}），定点零售药店没有医疗机构等级，文件未规定按哪一级的起付线和比例支付，"
                          "无法计算")
     out.benefit = "inpatient"
-    level = _level(s.facility)
+    level, level_reading = _level(rules.policy, s.facility)
     # Each step cites the article sending this kind along inpatient rules (二（四）/（五）/（六）): that article
     # itself refers to the region's inpatient figures. The policy declares them under 二（四）, which speaks of
     # special diseases only, so an emergency or a day surgery does not cite it (nor does 二（四） cite it twice).
@@ -688,9 +722,12 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
         dedc = base if base < left else left
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
                   (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc),
-                  _reversed(join_cites(cite, own(dp)), ys, "special_dedc"), dedc)
+                  _reversed(join_cites(cite, own(dp), level_reading, _special_top_up_reading(rules, ys, dp.value)),
+                            ys, "special_dedc"), dedc)
         c.special_dedc += dedc
         ys.special_dedc += dedc
+        if dedc > ZERO and ys.special_top is not None and dp.value > ys.special_top:
+            ys.special_top = dp.value
     elif kind == "day_surgery" and rules.flag("day_surgery.waive_deductible"):
         dedc = ZERO
         trace.add("日间手术起付线", "统筹区对日间手术不设起付线", (),
@@ -702,7 +739,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
         earlier = ys.inpatient_dedc > ZERO or ys.special_dedc > ZERO or ys.inpatient_pay > ZERO
         trace.add("起付线（参照住院）", "{}住院起付标准{}元，按一次住院计算，本次计入{}元",
                   (FACILITIES[s.facility], dp.value, dedc),
-                  join_cites(cite, own(dp), "A-JL-EMERGENCY-DEDUCTIBLE" if earlier else None), dedc)
+                  join_cites(cite, own(dp), level_reading, "A-JL-EMERGENCY-DEDUCTIBLE" if earlier else None), dedc)
         c.inpatient_dedc += dedc
         ys.inpatient_dedc += dedc
     rp = rules.get(f"inpatient.ratio.{level}")
@@ -722,7 +759,8 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     rounded = _rounded(exact, raw, pay)
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
-              join_cites(_reversed_cap(join_cites(cite, own(rp), bonus_cite, own(cap)), ys, "inpatient_pay", pay, cap_left),
+              join_cites(_reversed_cap(join_cites(cite, own(rp), level_reading, bonus_cite, own(cap)), ys, "inpatient_pay",
+                                       pay, cap_left),
                          _rounding(rounded), "A-JL-SPECIAL-NO-OVERFLOW" if kind == "special" and pay < raw else None),
               pay, rounded)
     c.inpatient_pay += pay
@@ -869,6 +907,12 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                           "医保经办机构办理结算；文件未对其另定待遇标准，按参保地标准结算", (), rs_cite)
         else:
             trace.add("异地就医", "本文件未对异地就医单独规定待遇标准，按参保地标准结算", (), "A-REMOTE-SAME")
+    if person.retire_date is None and person.is_flexible and trace.keeps:
+        # the texts name 在职职工 and 退休人员 only: a flexible worker's type (1103, 1203) takes one of the two by a
+        # reading; the 职工 types are those words themselves. A retire date decides the role by itself (role_on).
+        trace.add("人员类别", "人员类别{}（{}）：文件只区分在职职工和退休人员，按{}人员待遇结算",
+                  (person.psn_type, PSN_TYPES[person.psn_type][2], "在职" if role == "in_service" else "退休"),
+                  "A-PERSON-TYPES")
     if s.med_type in ("11", "41"):  # 普通门诊 and 药店购药: ordinary pooling whatever the document, the usual case
         ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out,
                          _unfiled_ratio(rules, trace) if unfiled else None)

@@ -32,10 +32,16 @@ class YearState:
     # surgery): not a total any text or message names, kept so that a later such visit cites A-JL-EMERGENCY-DEDUCTIBLE
     # only where an earlier one makes the per-visit reading decide its deductible
     inpatient_dedc: Decimal = ZERO
+    # the highest 住院起付标准 a special-disease deductible was counted towards this year (吉林 二（四）), None where
+    # the opening total's level is not known: not a total any text names, kept so that a visit at a lower level
+    # cites A-JL-SPECIAL-DEDUCTIBLE-LEVEL only where an unmet higher standard makes that reading decide its top-up.
+    # A reversal leaves it (a maximum cannot be taken back), which can only add that citation, never drop it.
+    special_top: Decimal | None = ZERO
 
     def clone(self) -> "YearState":
         return YearState(self.year, self.ordinary_dedc, self.ordinary_pay, self.inpatient_pay, self.special_dedc,
-                         dict(self.chronic_dedc), dict(self.chronic_pay), self.reversed_totals, self.inpatient_dedc)
+                         dict(self.chronic_dedc), dict(self.chronic_pay), self.reversed_totals, self.inpatient_dedc,
+                         self.special_top)
 
     def apply(self, c: "Contribution", sign: int = 1) -> None:
         self.ordinary_dedc += sign * c.ordinary_dedc

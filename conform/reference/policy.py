@@ -467,6 +467,10 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: 
                      region_cite=region_cite)
 
 
+# How far a region's stated half (浙江 退休人员起付线减半执行) may be from the exact half: half a fen, so either fen next to it.
+HALF_FEN = Decimal("0.005")
+
+
 def _fmt_value(v: Any, unit: str) -> str:
     if isinstance(v, tuple):  # a list of facility bands
         return ", ".join(v)
@@ -502,14 +506,16 @@ def _constraint_errors(policy: Policy, supplied: dict[str, Parameter], source_of
             yield (f"{source_of(key)}: {key} = {shown} must be {allowed} ({why})")
         if "half_of" in c:
             other = supplied.get(c["half_of"]) or policy.params.get(c["half_of"])
-            # half of an odd number of fen is written half up (277.775 -> 277.78: A-ZJ-HALF-FEN)
-            half = round_fen(other.value / 2) if other is not None else None
-            if half is not None and v != half:
+            # 减半执行 fixes no rounding: a figure the region states may be either fen next to the exact half of an
+            # odd number of fen (277.77 or 277.78 for 555.55); only one it leaves out is derived half up (A-ZJ-HALF-FEN)
+            exact = other.value / 2 if other is not None else None
+            if exact is not None and abs(v - exact) > HALF_FEN:
                 other_from = source_of(c["half_of"]) if c["half_of"] in supplied else policy.short
                 also = f" (given in {other_from})" if other_from != source_of(key) else ""
-                yield (
-                    f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}{also}, which is "
-                    f"{half} (half up to the fen: A-ZJ-HALF-FEN) ({why})")
+                near = (f"{exact}, so {round_fen(exact - HALF_FEN)} or {round_fen(exact)} (either fen next to it)"
+                        if exact != round_fen(exact) else f"{round_fen(exact)}")
+                yield (f"{source_of(key)}: {key} = {shown} is not half of {c['half_of']} = {other.value}{also}, which "
+                       f"is {near} ({why})")
     yield from _band_floor_errors(policy, supplied, source_of)
 
 

@@ -133,7 +133,8 @@ def test_a_retirees_cap_by_a_named_reading_cites_it_on_either_route(tmp_path, ro
                    [{"psn_no": "Z", "psn_type": "1201", "ytd": {"year": 2023}}], header=HEADER + ",init_setl_id")
     diff, clause, settled_by = got[("Z1", "hifp_pay")]
     assert (diff, settled_by) == ("80.00", route)
-    assert clause == "浙江 二（一）；A-ZJ-RETIREE-CAP"
+    # 二（一）names no period for the cap: counting it by the natural year is a reading too (A-YEAR-BY-SETTLEMENT-DATE)
+    assert clause == "浙江 二（一）；A-ZJ-RETIREE-CAP；A-YEAR-BY-SETTLEMENT-DATE"
 
 
 @pytest.mark.parametrize("route", ZHEJIANG_ROUTES)

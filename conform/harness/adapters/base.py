@@ -36,6 +36,30 @@ SETLINFO_AMOUNTS = tuple(f for f in SETLINFO_FIELDS if f != "pool_prop_selfpay")
 # (no platform message carries it); the scenarios and the properties compare it only where the system reports it,
 # and check hifp_pay, all routes together, either way.
 ROUTE_SPLIT = ("ordinary_pay", "chronic_pay", "inpatient_pay")
+# The key of a settlement answer (as an adapter returns it) saying why its route split is not reported though the
+# system answered one (the platform profile: no setldetail, a setl_proc_info naming no configured route, …): the
+# checks treat the split as unreported and the not-applicable note says why.
+SPLIT_UNREPORTED = "route_split_unreported"
+
+
+# What an answer names that must be what the request named (the answer is about the request sent), by its label.
+ECHOED = {"psn_no": "人员编号（与所发送的不同）", "mdtrt_id": "就诊ID（与所发送的不同）"}
+
+
+def echo_mismatches(item: str, setlinfo: Any, sent: dict[str, str]) -> list:
+    """The fields of `sent` (psn_no, mdtrt_id) an answer's setlinfo gives otherwise than the request did, as
+    Mismatches (the figure sent, the one answered). A field the answer leaves out (or gives as "") is not compared:
+    the descriptions leave them optional. Both profiles hold their 2206/2207/2208 answers to this."""
+    from conform.harness import evidence
+    from conform.harness.results import Mismatch
+
+    bad = []
+    if isinstance(setlinfo, dict):
+        for name, want in sent.items():
+            v = setlinfo.get(name)
+            if v is not None and v != "" and str(v) != want:
+                bad.append(Mismatch(name, want, evidence.shorten(str(v), 100), item, ECHOED.get(name, name)))
+    return bad
 
 
 class NotApplicable(Exception):

@@ -40,7 +40,8 @@ from ...display import cut_words
 from .. import evidence
 from ..config import AdapterConfig
 from . import schema, wire
-from .base import OPERATIONS, Adapter, NoAnswerCount, SettlementRefused, Subject, SutError, SystemUnreachable
+from .base import (OPERATIONS, Adapter, NoAnswerCount, SettlementRefused, Subject, SutError, SystemUnreachable,
+                   echo_mismatches)
 
 MSGID_PREFIX = "CONFORM00000"  # the http profile's stand-in where the national msgid has the 12-character 定点机构编号
 EVIDENCE_BODY_LIMIT = 64 * 1024  # bytes of an answer kept as evidence; the full size is noted beside it
@@ -570,6 +571,9 @@ class HttpAdapter(Adapter):
         self._unreachable: str | None = None
         self._msg_seq = itertools.count(1)
         self._setl_ids: dict[tuple[str, str], str] = {}   # (psn_no, mdtrt_id) → the system's setl_id
+        # the answer's inf_refmsgid, where given, must be the request's msgid (§1); the platform profile's answers
+        # give the platform's own 接收方报文ID there, so its adapter turns this off
+        self.refmsgid_echo = True
         self._admdvs: dict[str, str] = {}                 # psn_no → 参保地医保区划
 
     # ------------------------------------------------------------------ lifecycle
@@ -725,11 +729,27 @@ class HttpAdapter(Adapter):
         entry = keep(_as_evidence(answer) if len(body) <= EVIDENCE_BODY_LIMIT else kept_body(body), http_status=200,
                      **size)
         try:
-            return envelope_output(infno, answer), entry
+            output = envelope_output(infno, answer)
         except SettlementRefused as e:
             raise SettlementRefused(e.message, entry) from None
         except AnswerError as e:
             raise SutError(e.kind, evidence.shorten(e.message, 300), entry) from None
+        if self.refmsgid_echo:
+            self._refmsgid(infno, envelope["msgid"], answer.get("inf_refmsgid"))
+        return output, entry
+
+    @staticmethod
+    def _refmsgid(infno: str, msgid: str, said: Any) -> None:
+        """The answer's inf_refmsgid, where it gives one, is the request's msgid (§1: optional, the request's
+        msgid): an answer citing another request is no answer to this one, and its check fails on that field."""
+        if said is None or said == "" or said == msgid:
+            return
+        from ..plugin import MismatchError
+        from ..results import Mismatch
+
+        shown = evidence.shorten(said, 100) if isinstance(said, str) else wire.got(said)
+        raise MismatchError([Mismatch("inf_refmsgid", msgid, shown, infno,
+                                      "应答所引用的请求报文ID（与所发送的 msgid 不同）")])
 
     @staticmethod
     def _checked(infno: str, answer: tuple[dict, dict], read: Any, *args: Any) -> dict:
@@ -738,13 +758,14 @@ class HttpAdapter(Adapter):
             value = read(output, *args)
         except wire.WireError as e:
             raise SutError(e.kind, evidence.mask(f"{infno}: {e}"), entry) from None
-        # Then the published description (docs/openapi.yaml), so it and this reader cannot drift apart.
+        # Then the published description (docs/openapi.yaml), so it and this reader cannot drift apart. An optional
+        # field given as JSON null counts as absent (§1 Types; the reader has said a required one so given is missing)
         component = schema.output_component("http", infno)
-        bad = schema.validate(component, output) if component else None
+        bad = schema.validate(component, wire.nulls_absent(output)) if component else None
         if bad is not None:
             kind, path, message = bad
             raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
-        return value
+        return wire.nulls_absent(value)
 
     # ------------------------------------------------------------------ operations
     def prepare_person(self, subject: Subject) -> None:
@@ -762,7 +783,25 @@ class HttpAdapter(Adapter):
         if infno == "2207":
             with self._lock:
                 self._setl_ids[(psn_no, s.id)] = info["setl_id"]
+        self._about(f"{s.id} {infno}", info, {"psn_no": self.psn_prefix + psn_no, "mdtrt_id": s.id})
         return info
+
+    @staticmethod
+    def _about(item: str, info: dict, sent: dict[str, str], reversed_id: str | None = None) -> None:
+        """A 2206/2207/2208 answer is about the request sent: its setlinfo's psn_no and mdtrt_id, where it gives
+        them, are the ones sent, and a 2208's setl_id is the reversal's own, not the one it reverses (§2). An answer
+        about another person or visit is no answer to this one: the check fails on that field, the figure sent
+        against the one answered (the platform profile's rule, base.echo_mismatches)."""
+        from ..plugin import MismatchError
+        from ..results import Mismatch
+
+        bad = echo_mismatches(item, info, sent)
+        if reversed_id is not None and info.get("setl_id") == reversed_id:
+            bad.append(Mismatch("setl_id", f"撤销自身的结算ID（不是所撤销的 {evidence.shorten(reversed_id, 100)}）",
+                                evidence.shorten(reversed_id, 100), item,
+                                "结算ID（撤销应答应给出撤销本身的 setl_id，而不是所撤销结算的）"))
+        if bad:
+            raise MismatchError(bad)
 
     def presettle(self, psn_no: str, settlement: Settlement) -> dict:
         self.require("presettle")
@@ -778,7 +817,9 @@ class HttpAdapter(Adapter):
         with self._lock:
             system_id = self._setl_ids.get((psn_no, setl_id), setl_id)
         out = self.call("2208", wire.reversal_to_wire(psn_no, system_id, setl_id), psn_no)
-        return self._checked("2208", out, wire.read_setlinfo, "2208")
+        info = self._checked("2208", out, wire.read_setlinfo, "2208")
+        self._about(f"{setl_id} 2208", info, {"psn_no": self.psn_prefix + psn_no, "mdtrt_id": setl_id}, system_id)
+        return info
 
     def query_ytd(self, psn_no: str, year: int) -> dict:
         self.require("query_ytd")

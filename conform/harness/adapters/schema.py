@@ -10,6 +10,7 @@ from what the reader expects (`undescribed_reads`).
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 
@@ -107,7 +108,38 @@ def validate(component: str, instance: Any) -> tuple[str, str, str] | None:
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else ""
         return "missing_field", f"{path}.{missing}" if missing else path, "missing"
-    return "wrong_type", path, evidence.shorten(f"does not match docs/openapi.yaml ({component}): {e.message}", 300)
+    said = e.message
+    if e.validator == "type":   # in JSON's words (null, true, an object), not Python's (None, True, dict)
+        wanted = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+        said = f"expected {' or '.join(JSON_TYPES.get(t, str(t)) for t in wanted)}, got {json_value(e.instance)}"
+    return "wrong_type", path, evidence.shorten(f"does not match docs/openapi.yaml ({component}): {said}", 300)
+
+
+JSON_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "object": "an object",
+              "array": "a list", "boolean": "true or false", "null": "null"}
+
+
+def json_value(v: Any) -> str:
+    """A value of an answer as JSON says it (null, true, "text", 12.5, an object), masked and bounded."""
+    from decimal import Decimal
+
+    from .wire import BigNumber, JsonNumber, got
+
+    if v is None:
+        return "null"
+    if isinstance(v, (BigNumber, JsonNumber)):
+        return v.describe()
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return "the string " + evidence.shorten(json.dumps(v, ensure_ascii=False), 100, "…")
+    if isinstance(v, dict):
+        return f"an object of {len(v)} fields"
+    if isinstance(v, list):
+        return f"a list of {len(v)}"
+    if isinstance(v, (int, float, Decimal)):
+        return "the number " + evidence.shorten(format(v, "f") if isinstance(v, Decimal) else str(v), 60, "…")
+    return got(v)
 
 
 def output_component(profile: str, infno: str) -> str | None:

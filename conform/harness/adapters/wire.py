@@ -332,11 +332,27 @@ def got(v: Any) -> str:
         return f"{type(v).__name__} (whose repr fails)"
 
 
+def nulls_absent(value: Any) -> Any:
+    """An answer with every field given as JSON null left out: an optional field given as null is absent (both
+    profiles, docs/connect-your-system.md §1 and §8.1); a required one so given is then missing. A null inside a list
+    stays (it is no field). Depth is bounded by the decoder (http.parse_json, amounts.decode)."""
+    if isinstance(value, dict):
+        return {k: nulls_absent(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [nulls_absent(v) for v in value]
+    return value
+
+
+def _missing(obj: dict, name: str) -> str:
+    """How a required field that has no value is said: left out, or given as JSON null."""
+    return "missing (given as null; a required field needs a value)" if name in obj else "missing"
+
+
 def _obj(parent: dict, name: str, path: str, required: bool = True) -> dict | None:
     v = parent.get(name)
     if v is None:
         if required:
-            raise WireError("missing_field", f"{path}.{name}", "missing")
+            raise WireError("missing_field", f"{path}.{name}", _missing(parent, name))
         return None
     if not isinstance(v, dict):
         raise WireError("wrong_type", f"{path}.{name}", f"expected an object, got {got(v)}")
@@ -347,7 +363,7 @@ def _amount_field(obj: dict, name: str, path: str, required: bool) -> None:
     v = obj.get(name)
     if v is None:
         if required:
-            raise WireError("missing_field", f"{path}.{name}", "missing")
+            raise WireError("missing_field", f"{path}.{name}", _missing(obj, name))
         return
     if not _is_amount(v):
         raise WireError("wrong_type", f"{path}.{name}",
@@ -358,7 +374,7 @@ def _amount_field(obj: dict, name: str, path: str, required: bool) -> None:
 def _ratio_field(obj: dict, name: str, path: str) -> None:
     v = obj.get(name)
     if v is None:
-        raise WireError("missing_field", f"{path}.{name}", "missing")
+        raise WireError("missing_field", f"{path}.{name}", _missing(obj, name))
     ok = isinstance(v, str) and RATIO.fullmatch(v) is not None
     if ok:
         try:
@@ -374,7 +390,7 @@ def _text_field(obj: dict, name: str, path: str, required: bool = True) -> None:
     v = obj.get(name)
     if v is None:
         if required:
-            raise WireError("missing_field", f"{path}.{name}", "missing")
+            raise WireError("missing_field", f"{path}.{name}", _missing(obj, name))
         return
     if not isinstance(v, str) or isinstance(v, BigNumber) or not v or len(v) > TEXT_LIMIT:
         raise WireError("wrong_type", f"{path}.{name}",
@@ -434,7 +450,7 @@ def read_use(output: dict) -> dict:
     """Check a T003 output: the decision, the clause it rests on, the balance after."""
     v = output.get("decision")
     if v is None:
-        raise WireError("missing_field", "output.decision", "missing")
+        raise WireError("missing_field", "output.decision", _missing(output, "decision"))
     if v not in USE_DECISIONS:
         raise WireError("wrong_type", "output.decision", f"expected one of {', '.join(USE_DECISIONS)}, got {got(v)}")
     _text_field(output, "clause", "output", required=False)

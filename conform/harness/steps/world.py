@@ -17,7 +17,7 @@ from conform.reference.money import fmt, fmt_ratio
 from conform.reference.policy import PolicyError, bind_cached
 
 from ..adapters import Adapter, NotApplicable, SettlementRefused, Subject
-from ..adapters.base import ROUTE_SPLIT, SETLINFO_AMOUNTS
+from ..adapters.base import ROUTE_SPLIT, SETLINFO_AMOUNTS, SPLIT_UNREPORTED
 from ..adapters.reference import ReferenceAdapter
 from ..generators import chosen_regions
 from ..plugin import MismatchError
@@ -48,9 +48,14 @@ class UnreportedSplit(NotApplicable):
     """A scenario naming a figure of the route split (ordinary_pay, chronic_pay, inpatient_pay: the harness's optional
     extension, docs/connect-your-system.md) that the system under test does not report."""
 
-    def __init__(self, adapter: str, unreported: list[str]):
+    def __init__(self, adapter: str, unreported: list[str], why: list[str] | tuple[str, ...] = ()):
         self.adapter, self.operation = adapter, "route_split"
         said = "、".join(dict.fromkeys(unreported))
+        if why:   # the system answered a split the adapter could not read (the platform profile's setldetail)
+            Exception.__init__(self, f"not applicable: 被测系统的应答未能确定此场景核对的按待遇路径拆分的统筹支付（{said}），"
+                                     f"此场景无法完整核对 the system's answer does not tell the route split this scenario "
+                                     f"checks ({said}): " + "; ".join(dict.fromkeys(why)))
+            return
         Exception.__init__(self, f"not applicable: 被测系统未报告此场景核对的按待遇路径拆分的统筹支付（{said}；本工具的可选扩展字段，"
                                  f"国家平台报文没有），此场景无法完整核对 the system does not report the route split this "
                                  f"scenario checks ({said}; an optional extension)")
@@ -72,6 +77,7 @@ class World:
     # the route split's figures (ROUTE_SPLIT) a step named and the system did not report ("V1 ordinary_pay"): the
     # scenario is not applicable at its end (`conclude`), unless it failed
     unreported: list[str] = field(default_factory=list)
+    unreported_why: list[str] = field(default_factory=list)   # why, where the adapter says (SPLIT_UNREPORTED)
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
     oracle_by_reading: set[str] = field(default_factory=set)
     settlements: dict[str, Settlement] = field(default_factory=dict)  # each settlement asked, by its id
@@ -374,6 +380,8 @@ class World:
                 continue
             if got is None and name in ROUTE_SPLIT:
                 self.unreported.append(f"{sid} {name}")
+                if out.get(SPLIT_UNREPORTED):   # the adapter's word on why (platform: no setldetail, …)
+                    self.unreported_why.append(f"{sid}: {out[SPLIT_UNREPORTED]}")
                 continue
             if got is None:
                 mismatches.append(Mismatch(name, want_s, "(missing)", sid, LABELS.get(name, name)))
@@ -421,7 +429,7 @@ class World:
         checked in full, so it is not applicable (never 通过 on the figures it could check, never 不合格 for an
         optional extension); the properties and the scenarios naming hifp_pay check the fund payment either way."""
         if self.unreported:
-            raise UnreportedSplit(self.adapter.name, self.unreported)
+            raise UnreportedSplit(self.adapter.name, self.unreported, self.unreported_why)
 
     def ytd(self, year: int) -> dict:
         self.ensure_person()

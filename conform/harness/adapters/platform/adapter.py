@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import sys
 import threading
 from dataclasses import replace
@@ -27,8 +28,9 @@ from conform.reference.case import CreditRequest, Settlement
 from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
-from ..base import Adapter, SettlementRefused, Subject, SutError
-from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, deadline_transport, parse_json, public_url, tls_for
+from ..base import Adapter, SettlementRefused, Subject, SutError, echo_mismatches
+from ..http import (EVIDENCE_BODY_LIMIT, MAX_INT_DIGITS, AnswerError, HttpAdapter, deadline_transport, parse_json,
+                    public_url, tls_for)
 from .. import schema
 from . import amounts, messages
 from .config import PlatformConfig
@@ -40,10 +42,23 @@ SIGN_IN_WORD = "签到"   # an err_msg naming it refuses a message for its sign-
 FACILITY_LEVELS = ("tertiary", "secondary", "primary", "unrated", "pharmacy")  # the levels a visit is drawn at
 
 
+def _number(d: Decimal) -> Any:
+    """A JSON number of a request or an answer as evidence: a number, as it went over the wire (never the text
+    "1000.00", which a vendor would take for what was sent): an int where it was written without a fraction, else
+    the float whose shortest form has its value (1000.00 → 1000.0, 115.5 → 115.5), as the http profile keeps an
+    answer's numbers (http._as_evidence). Digits no float holds exactly stay text, never rounded."""
+    if not d.is_finite():
+        return format(d, "f")
+    if d.as_tuple().exponent >= 0 and d.adjusted() < MAX_INT_DIGITS:   # 1, 1E+3: no fraction written
+        return int(d)
+    f = float(d)
+    return f if math.isfinite(f) and Decimal(repr(f)) == d else format(d, "f")
+
+
 def _plain(obj: Any) -> Any:
-    """JSON-ready evidence: Decimals as their exact digits."""
+    """JSON-ready evidence: Decimals as JSON numbers of their exact value (_number)."""
     if isinstance(obj, Decimal):
-        return format(obj, "f")
+        return _number(obj)
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -94,6 +109,7 @@ class PlatformAdapter(Adapter):
         self.transport = PlatformTransport(inner or deadline_transport(limits, tls_for(cfg)),
                                            limit=cfg.max_response_bytes)
         self.http = HttpAdapter(url, cfg, transport=self.transport)
+        self.http.refmsgid_echo = False   # the platform's inf_refmsgid is its own 接收方报文ID, not an echo of msgid
         self.url = url
         self.concurrency = 1   # pool persons, sign-in and evidence are per run, not per thread
         ops = {"prepare_person"}
@@ -502,11 +518,7 @@ class PlatformAdapter(Adapter):
         if got is not None and Decimal(got) != s.medfee_sumamt:
             bad.append(Mismatch("medfee_sumamt", amounts.text(s.medfee_sumamt), got, item, "医疗费总额（与所发送的不同）"))
         setlinfo = output.get("setlinfo") if isinstance(output, dict) else None
-        if isinstance(setlinfo, dict):
-            for name, sent, label in (("psn_no", psn, "人员编号（与所发送的不同）"), ("mdtrt_id", mdtrt_id, "就诊ID（与所发送的不同）")):
-                v = setlinfo.get(name)
-                if v is not None and v != "" and str(v) != sent:
-                    bad.append(Mismatch(name, sent, evidence.shorten(str(v), 100), item, label))
+        bad += echo_mismatches(item, setlinfo, {"psn_no": psn, "mdtrt_id": mdtrt_id})
         if bad:
             raise MismatchError(bad)
 

@@ -17,8 +17,8 @@ from typing import Any
 from conform.reference.case import Settlement
 
 from ... import evidence
-from ..base import SETLINFO_AMOUNTS
-from ..wire import WireError, got
+from ..base import ROUTE_SPLIT, SETLINFO_AMOUNTS, SPLIT_UNREPORTED
+from ..wire import WireError, got, nulls_absent  # noqa: F401 - nulls_absent: the adapter reads it here
 from . import amounts
 from .config import PlatformConfig
 from .fees import FeeLine
@@ -26,18 +26,6 @@ from .fees import FeeLine
 INSUTYPE_EMPLOYEE = "310"   # 职工基本医疗保险
 RATIO = Decimal("0.0001")
 ZERO = Decimal("0.00")
-
-
-def nulls_absent(value: Any) -> Any:
-    """An answer's `output` with every field given as JSON null left out: the platform's answers give an unset field
-    as null as often as "" or not at all, and an optional one (act_pay_dedc, balc, a setldetail row's
-    setl_proc_info, a 5206 row's insutype) so given is absent, as "" is; a required one so given is then missing,
-    named as such. A null inside a list stays (it is no field). Depth is bounded by the decoder (amounts.decode)."""
-    if isinstance(value, dict):
-        return {k: nulls_absent(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [nulls_absent(v) for v in value]
-    return value
 
 
 # setlinfo figures the platform's own setlinfo leaves optional (实际支付起付线, 个人负担总金额: 是否必填 blank): an
@@ -241,19 +229,33 @@ def read_fee_results(output: dict) -> dict[str, dict[str, Decimal]]:
     return out
 
 
-def _route(code: str, row: dict, med_type: str, cfg: PlatformConfig) -> str:
+def _route(code: str, row: dict, med_type: str, cfg: PlatformConfig, rpath: str) -> tuple[str | None, str]:
+    """The route `[adapter.platform.fund_pay_type]` gives a setldetail row, or None with why it cannot be told: a code
+    routed `by = "setl_proc_info"` whose row gives no setl_proc_info (optional, free text) or one containing none of
+    the listed words, or routed `by = "med_type"` whose map does not list the visit's med_type. A code not listed is
+    "other" (docs/connect-your-system.md §8.3)."""
     rule = cfg.fund_pay_type.get(code)
     if rule is None:
-        return "other"
+        return "other", ""
     if rule.route is not None:
-        return rule.route
-    key = str(row.get("setl_proc_info") or "") if rule.by == "setl_proc_info" else med_type
+        return rule.route, ""
+    key_ = f'[adapter.platform.fund_pay_type] "{evidence.shorten(code, 40)}"'
     if rule.by == "med_type":
-        return rule.table.get(key, "other")
+        if med_type in rule.table:
+            return rule.table[med_type], ""
+        return None, (f'{key_} routes by med_type, and its map does not list this visit\'s med_type '
+                      f'{evidence.quote(med_type, 20)}')
+    info = row.get("setl_proc_info")
+    words = "、".join(evidence.shorten(w, 40) for w in rule.table)
+    if info is None or (isinstance(info, str) and not info.strip()):
+        return None, (f"{rpath} gives no setl_proc_info (optional; {key_} routes by the words it contains: "
+                      f"{words})")
+    key = str(info)
     for word, route in rule.table.items():   # setl_proc_info: the first listed word it contains
         if word in key:
-            return route
-    return "other"
+            return route, ""
+    return None, (f"{rpath}.setl_proc_info {evidence.quote(key, 60)} contains none of the words {key_} routes by "
+                  f"({words})")
 
 
 def read_parts(output: dict) -> dict[str, Decimal]:
@@ -279,7 +281,8 @@ def read_settlement(output: dict, infno: str, med_type: str, cfg: PlatformConfig
     """2206/2207/2208 `setlinfo` + `setldetail` → the harness's settlement fields (amounts as text).
 
     ordinary_pay / chronic_pay / inpatient_pay are the setldetail rows' fund_payamt summed by the
-    route `[adapter.platform.fund_pay_type]` gives their fund_pay_type. A SETLINFO_OPTIONAL figure
+    route `[adapter.platform.fund_pay_type]` gives their fund_pay_type; where the answer does not tell them
+    (_route_split) they are left out, and SPLIT_UNREPORTED says why. A SETLINFO_OPTIONAL figure
     the answer leaves out (or gives as "") is left out here too: the checks get no figure for it."""
     info = _obj(output, "setlinfo", "output")
     path = "output.setlinfo"
@@ -294,16 +297,47 @@ def read_settlement(output: dict, infno: str, med_type: str, cfg: PlatformConfig
     balc = _amount(info, "balc", path, required=False)
     if balc is not None:
         out["balc"] = amounts.text(balc)
-    routes = {"ordinary_pay": Decimal("0.00"), "chronic_pay": Decimal("0.00"), "inpatient_pay": Decimal("0.00")}
-    for i, row in enumerate(_list(output, "setldetail", "output", required=False)):
+    out.update(_route_split(output, infno, med_type, cfg, _amount(info, "hifp_pay", path)))
+    return out
+
+
+def _route_split(output: dict, infno: str, med_type: str, cfg: PlatformConfig, hifp_pay: Decimal | None) -> dict:
+    """ordinary_pay / chronic_pay / inpatient_pay from the setldetail rows, or, where the answer does not tell them,
+    none of the three and SPLIT_UNREPORTED saying why (the checks then treat the split as not reported, as the http
+    profile's answer leaving it out: a scenario naming one is 不适用, never "实际 0.00"). Not told: no setldetail
+    (optional) while hifp_pay is not 0; a row with an amount whose route cannot be told (_route); or rows of codes
+    the configuration does not list holding an amount while the routed rows do not add up to hifp_pay (all routes
+    together), so the pooling may be in those rows."""
+    routes = {name: ZERO for name in ROUTE_SPLIT}
+    rows = _list(output, "setldetail", "output", required=False)
+    unknown, unmapped = [], []
+    for i, row in enumerate(rows):
         rpath = f"output.setldetail[{i}]"
         code = _text(row, "fund_pay_type", rpath)
         pay = _amount(row, "fund_payamt", rpath)
-        route = _route(code, row, med_type, cfg)
-        if route in routes:
-            routes[route] += pay  # type: ignore[operator]
-    out.update({k: amounts.text(v) for k, v in routes.items()})
-    return out
+        assert pay is not None
+        route, why = _route(code, row, med_type, cfg, rpath)
+        if route is None:
+            if pay != 0:
+                unknown.append(f"{why}, fund_payamt {amounts.text(pay)}")
+        elif route in routes:
+            routes[route] += pay
+        elif code not in cfg.fund_pay_type and pay != 0:
+            unmapped.append(f"fund_pay_type {evidence.quote(code, 40)} ({rpath}, fund_payamt {amounts.text(pay)})")
+    routed = sum(routes.values(), ZERO)
+    why = ""
+    if unknown:
+        why = "; ".join(unknown)
+    elif not rows and hifp_pay:
+        why = (f"the {infno} answer gives no setldetail rows (setldetail is optional), so its hifp_pay "
+               f"{amounts.text(hifp_pay)} cannot be split by route")
+    elif unmapped and hifp_pay is not None and routed != hifp_pay:
+        why = (f"{'; '.join(unmapped)} not in [adapter.platform.fund_pay_type] (a code not listed counts as other): "
+               f"the rows routed to the pooling add up to {amounts.text(routed)}, hifp_pay is "
+               f"{amounts.text(hifp_pay)}; list the code with its route")
+    if why:
+        return {SPLIT_UNREPORTED: evidence.shorten(why, 600, "…")}
+    return {k: amounts.text(v) for k, v in routes.items()}
 
 
 def read_cuminfo(output: dict, year: int, cfg: PlatformConfig) -> dict:

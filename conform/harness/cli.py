@@ -84,8 +84,58 @@ def _interrupted_message(signum: int, command: str = _COMMAND) -> str:
     return f"conform: {command} {said}; nothing written" if command == "audit" else f"conform: {said}"
 
 
+_PENDING: list[int] = []   # a signal while `conform run --out DIR` was importing, answered as `main` starts
+_RUN_FLAGS = frozenset({"--no-progress", "--thorough", "-h", "--help"})  # run's options that take no value
+
+
+def _run_out(argv: list[str]) -> str | None:
+    """The --out of a `conform run` command line as click reads it (the last one given), or None: read from argv, as
+    a signal may land before click (or the run command) is imported."""
+    args = argv[1:]
+    command = _command_name(argv)
+    if command != "run":
+        return None
+    rest = args[args.index(command) + 1:]
+    out, i = None, 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--":
+            break
+        if arg == "--out":
+            out = rest[i + 1] if i + 1 < len(rest) else None
+            i += 2
+        elif arg.startswith("--out="):
+            out, i = arg[len("--out="):], i + 1
+        elif arg.startswith("-") and "=" not in arg and arg not in _RUN_FLAGS:
+            i += 2  # an option and its value (a value may look like anything)
+        else:
+            i += 1
+    return out
+
+
+def _clear_earlier_out() -> None:
+    """`conform run --out DIR` stopped while starting (exit 130): an earlier run's reports in DIR are removed, as
+    when the run is stopped later in its start (run._stopped_at_start) or starts writing there (docs/ci.md), so that
+    none passes for this run's. Nothing else is touched (report.remove_earlier)."""
+    out = _run_out(sys.argv)
+    if not out or not out.strip():
+        return
+    try:
+        from conform.harness.report import remove_earlier
+
+        remove_earlier(out)
+    except Exception:  # noqa: BLE001 - the exit code (130) is decided; a folder that cannot be read keeps it
+        pass
+
+
 def _early_signal(signum: int, frame: object) -> None:
     if _PHASE[0] == "over":   # the command has ended with its own exit code: a late signal changes nothing
+        return
+    if _PHASE[0] == "starting" and _run_out(sys.argv) is not None:
+        # `conform run --out DIR` still importing: the earlier reports in DIR are to be removed, which needs
+        # conform's report code, not to be imported from inside the import this signal landed in; `main`,
+        # a moment later, answers it (_LazyGroup.main)
+        _PENDING.append(signum)
         return
     if _PHASE[0] == "starting":   # still importing: nothing done, nothing to unwind, no traceback
         try:
@@ -222,8 +272,13 @@ class _LazyGroup(click.Group):
             return super().main(*args, **kwargs)
         _PHASE[0] = "running"
         try:
+            if _PENDING:  # signalled while importing (_early_signal)
+                raise _Signalled(_PENDING[0])
             return super().main(*args, **kwargs)
         except _Signalled as e:
+            _PHASE[0] = "over"  # the exit code is decided: a further signal changes nothing
+            if _COMMAND == "run":
+                _clear_earlier_out()
             click.echo(_interrupted_message(e.signum), err=True)
             sys.exit(interrupted_code(e.signum))
         finally:

@@ -14,11 +14,18 @@ the same four reports `conform run` writes.
 It judges as `conform run` does, through the same hook and gate (conform/harness/run.py): an interrupted
 or cut-short session is 未完成 incomplete, a session in which no check reached the system gives no
 verdict, the config's [system] name and version go into the certification record, and the session's
-exit status becomes the gate's code (docs/ci.md), whatever pytest itself would have said.
+exit status becomes the gate's code (docs/ci.md), whatever pytest itself would have said. What `conform run` refuses
+before anything runs is refused here before the session starts (pytest_cmdline_main: an empty option, a bad config or
+adapter, a --conform-report that is a link or cannot take the reports, pytest-xdist's -n), and --conform-report is
+treated as `conform run --out` (an earlier run's reports removed once the session has its checks; a report that
+cannot be written after them: exit 4, the others written); a signal while the session starts exits 130 (_Starting).
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +34,9 @@ import pytest
 
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 OPTION = "--conform-adapter"
-HOOK, GUARD = "conform-session-hook", "conform-interrupt-guard"
+HOOK, GUARD, CLEAR = "conform-session-hook", "conform-interrupt-guard", "conform-clear-earlier"
+STARTING = "conform-starting-signals"
+EXIT_INTERRUPTED = 130  # as conform.harness.run says it (not imported: every pytest run of the vendor loads this module)
 
 
 def _wanted(args: list[str]) -> bool:
@@ -61,14 +70,181 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     if not _wanted(args):
         return
     pm = early_config.pluginmanager
+    if not pm.has_plugin(STARTING) and os.environ.get("PYTEST_XDIST_WORKER") is None:
+        starting = _Starting(getattr(early_config.known_args_namespace, "conform_report", None), pm)
+        pm.register(starting, STARTING)
+        starting.install()
     for name in ("conform.harness.plugin", "conform.harness.steps.library"):
         if not pm.has_plugin(name):
             pm.import_plugin(name)
 
 
+class _Starting:
+    """Ctrl-C and SIGTERM while the session starts, before `conform run`'s guard (run._Interrupts, registered in
+    pytest_configure) can stop it in order: as `conform run` says it, exit 130 with one line, and an earlier run's
+    reports in --conform-report removed (docs/ci.md: a run stopped while starting). SIGTERM killed the process
+    (143); a signal while pytest configured the session ended with pytest's own 2, no sessionfinish to replace it.
+
+    Installed once pytest has loaded the plugins (pytest_load_initial_conftests: before it, the signal is Python's
+    and pytest's), and only over the default handlers (a program running pytest.main with handlers of its own keeps
+    them). Until pytest_cmdline_main (options and conftests being read: nothing to unwind) the process ends at once;
+    from there a signal is an interrupt pytest handles, and a session it ended before conform judged it (before
+    pytest_sessionfinish) exits 130 here."""
+
+    MESSAGE = "conform: 运行被中断 interrupted before any check ran"
+
+    def __init__(self, out: str | None, pm: pytest.PytestPluginManager) -> None:
+        from .report import remove_earlier  # imported now: never inside a signal handler, mid-import
+
+        self._remove_earlier = remove_earlier
+        self.out = out
+        self.pm = pm
+        self.phase = "parsing"      # parsing → session (pytest_cmdline_main) → over (the exit code is decided)
+        self.received: list[int] = []
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        for sig in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)):
+            if sig is None or signal.getsignal(sig) not in (signal.SIG_DFL, signal.default_int_handler):
+                continue
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except (ValueError, OSError):  # not the main thread: signals are not ours to handle
+                return
+
+    def restore(self) -> None:
+        for sig, prev in self._previous.items():
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, prev)
+        self._previous.clear()
+
+    def clear(self) -> None:
+        if self.out is not None and self.out.strip():
+            with contextlib.suppress(Exception):
+                self._remove_earlier(self.out)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.phase == "over":
+            return
+        self.received.append(signum)
+        if self.phase == "parsing":
+            try:
+                self.clear()
+                capman = self.pm.get_plugin("capturemanager")  # pytest holds fd 1 and 2 while it starts
+                if capman is not None:
+                    capman.suspend_global_capture(in_=True)
+                    said, errors = capman.read_global_capture()
+                    os.write(1, said.encode(errors="replace"))
+                    os.write(2, errors.encode(errors="replace"))
+                os.write(2, (self.MESSAGE + "\n").encode())
+            finally:
+                os._exit(EXIT_INTERRUPTED)
+        if len(self.received) == 1:
+            raise KeyboardInterrupt(f"signal {signum}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_cmdline_main(self, config: pytest.Config) -> Any:
+        self.phase = "session"
+        try:
+            try:
+                code = yield
+            except KeyboardInterrupt:
+                if not self._signalled(config):
+                    raise
+                code = None
+            self.phase = "over"
+            if self._signalled(config) and not config.stash.get(_JUDGED, False):
+                self.clear()
+                sys.stderr.write(self.MESSAGE + "\n")
+                return EXIT_INTERRUPTED
+            return code
+        finally:
+            self.phase = "over"
+            self.restore()
+
+    def _signalled(self, config: pytest.Config) -> bool:
+        guard = config.pluginmanager.get_plugin(GUARD)
+        return bool(self.received or getattr(guard, "received", None))
+
+
 def _active(config: pytest.Config) -> bool:
-    """The suite runs here: --conform-adapter given, and not a pytest-xdist worker (the controller reports)."""
-    return bool(config.getoption(OPTION, None)) and not hasattr(config, "workerinput")
+    """The suite runs here: --conform-adapter given (an empty value is refused in pytest_cmdline_main), and not a
+    pytest-xdist worker (a distributed session is refused there too)."""
+    return config.getoption(OPTION, None) is not None and not hasattr(config, "workerinput")
+
+
+def _distributed(config: pytest.Config) -> str | None:
+    """The -n / --dist that would spread this session over pytest-xdist's workers, as xdist decides it (its own
+    pytest_cmdline_main may not have run yet), or None."""
+    if config.getoption("collectonly", False):  # xdist collects in the one process
+        return None
+    n = getattr(config.option, "numprocesses", None)
+    if n in ("auto", "logical") and getattr(config.option, "usepdb", False):
+        n = 0  # xdist: --pdb turns -n auto off
+    if n:
+        return f"-n {n}"
+    dist = getattr(config.option, "dist", "no")
+    return f"--dist {dist}" if dist not in (None, "no") else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """What `conform run` refuses before anything runs is refused here too, before pytest configures the session:
+    one line, exit 2 (docs/ci.md), no check run and nothing in the report folder touched. An empty option (an unset
+    variable: `--conform-adapter "$SUT_URL"`) is no "option not given": that silently ran only the vendor's own
+    tests, exit 0."""
+    if config.getoption(OPTION, None) is None or hasattr(config, "workerinput"):
+        return None  # not asked for: the plugin stays out of the way
+    if config.getoption("help", False) or config.getoption("version", False):
+        return None
+    problem = _refused(config)
+    if problem is None:
+        return None
+    from conform.display import one_line
+
+    sys.stderr.write(one_line(f"conform: error: {problem}") + "\n")
+    sys.stderr.flush()
+    from .run import EXIT_USAGE
+
+    return EXIT_USAGE
+
+
+LEFT_OUT = {OPTION: "to run without the conformance suite", "--conform-config": "to run without a config",
+            "--conform-report": "to write no report"}
+
+
+def _refused(config: pytest.Config) -> str | None:
+    """Why this session's conformance run is refused before it starts (as `conform run` refuses it), or None."""
+    for option in (OPTION, "--conform-config", "--conform-report"):
+        value = config.getoption(option, None)
+        if value is not None and not str(value).strip():
+            return f"{option}: empty value (e.g. an unset variable); leave the option out {LEFT_OUT[option]}"
+    spread = _distributed(config)
+    if spread:
+        return (f"the conformance suite does not run under pytest-xdist ({spread}): its checks share the test persons "
+                f"on your system, and no single process would judge them; run this session without it (-p no:xdist "
+                f"or -n 0), or run `conform run --adapter …` with `concurrency` in its config to spread the checks "
+                f"over worker processes against your system")
+    # a bad config or adapter: named now, as `conform run` names it, before the report folder is touched
+    from .adapters import AdapterSpecError, make_adapter
+    from .adapters.plugin_process import ContainedPlugin
+    from .config import ConfigError, load_adapter_config
+
+    _spool_config(config)
+    try:
+        chosen = make_adapter(config.getoption(OPTION), load_adapter_config(
+            config.option.conform_config, shown=getattr(config.option, "conform_config_shown", None)), contained=True)
+    except (ConfigError, AdapterSpecError) as e:
+        return str(e)
+    if isinstance(chosen, ContainedPlugin):  # a plugin's process, built only to be checked: the session builds its own
+        chosen.close()
+    out = config.getoption("--conform-report", None)
+    if out is not None and not config.getoption("collectonly", False):
+        from .report import FORMATS
+        from .run import report_folder_problem
+
+        return report_folder_problem(Path(out), tuple(FORMATS), "--conform-report")
+    return None
 
 
 def _session_hook() -> Any:
@@ -110,7 +286,7 @@ def _venv_branch(config: pytest.Config) -> tuple[Path, ...]:
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Inside a pruned folder that holds the suite: walk only the way to the suite, ignore the rest of it (the
     environment's other packages stay uncollected, as pytest would have left them)."""
-    if not config.getoption(OPTION, None):
+    if config.getoption(OPTION, None) is None:
         return None
     branch = config.stash.get(_BRANCH, None)
     if branch is None:
@@ -128,6 +304,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 _BRANCH = pytest.StashKey[tuple]()
+_JUDGED = pytest.StashKey[bool]()  # pytest_sessionfinish judged the session (its exit status is conform's)
 MAX_WORKED_LINES = 40  # steps of the reference's working shown under a failed check (a settlement has a dozen)
 
 
@@ -137,7 +314,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     differ, then the reference's working step by step with its clauses — not a traceback through the harness
     (rvendor s11 D6). Every other failure, and the vendor's own tests, keep pytest's report."""
     outcome = yield
-    if call.excinfo is None or not item.config.getoption(OPTION, None) or _suite_nodeid(item) is None:
+    if call.excinfo is None or item.config.getoption(OPTION, None) is None or _suite_nodeid(item) is None:
         return
     from .evidence import mask
     from .adapters import SutError
@@ -183,7 +360,7 @@ def _suite_nodeid(item: pytest.Item) -> str | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     spec = config.getoption(OPTION, None)
-    if not spec:
+    if spec is None:
         return
     pm = config.pluginmanager
     from .resources import source_root
@@ -194,19 +371,19 @@ def pytest_configure(config: pytest.Config) -> None:
         pm._confcutdir = CONFORMANCE  # noqa: SLF001 - pytest has no public way to set this after parsing
     else:
         _no_foreign_conftests(pm)  # installed: no conftest.py in the folders above the suite is the suite's
-    given = config.getoption("--conform-config", None)
-    if given:
-        from .config import spool_config
-
-        spooled = spool_config(given)  # a pipe (--conform-config <(…)) is read once, kept for the session
-        config.option.conform_config = str(Path(spooled).resolve())  # what the adapter fixture reads
-        config.option.conform_config_shown = given if spooled != given else None
+    _spool_config(config)
     if str(CONFORMANCE) not in config.args:
         config.args.append(str(CONFORMANCE))
     if not _active(config) or pm.has_plugin(HOOK):
         return
     # Registered before conform.harness.plugin's own pytest_configure makes a bare collector: this one is used.
     pm.register(_session_hook(), HOOK)
+    out = config.getoption("--conform-report", None)
+    if out is not None and not config.getoption("collectonly", False):
+        # as `conform run --out`: once the selection holds a conformance check, an earlier run's reports go
+        from .run import _ClearEarlier
+
+        pm.register(_ClearEarlier(Path(out), lambda items: any(_suite_nodeid(i) for i in items)), CLEAR)
     # SIGTERM (a cancelled CI job) stops the checks like Ctrl-C, and a second signal no longer cuts the
     # report short: the same guard `conform run` has. Restored when the session ends.
     from .run import _Interrupts
@@ -214,6 +391,20 @@ def pytest_configure(config: pytest.Config) -> None:
     guard = _Interrupts()
     pm.register(guard, GUARD)
     guard.__enter__()
+
+
+def _spool_config(config: pytest.Config) -> None:
+    """--conform-config as the session reads it: a pipe (--conform-config <(…)) read once, kept for the session (its
+    checks before it starts, the adapter fixture, the certification record). Once per session."""
+    given = config.getoption("--conform-config", None)
+    if given is None or getattr(config.option, "conform_config_spooled", False):
+        return
+    from .config import spool_config
+
+    spooled = spool_config(given)
+    config.option.conform_config = str(Path(spooled).resolve())  # what the adapter fixture reads
+    config.option.conform_config_shown = given if spooled != given else None
+    config.option.conform_config_spooled = True
 
 
 def _no_foreign_conftests(pm: pytest.PytestPluginManager) -> None:
@@ -251,6 +442,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     guard = config.pluginmanager.get_plugin(GUARD)
     if guard is not None:
         guard.__exit__()
+    starting = config.pluginmanager.get_plugin(STARTING)
+    if starting is not None:  # the session's exit code is decided: a late signal changes nothing
+        starting.phase = "over"
 
 
 def _selection(config: pytest.Config) -> dict:
@@ -282,6 +476,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     hook = config.pluginmanager.get_plugin(HOOK)
     if hook is None or not _active(config) or config.getoption("collectonly", False):
         return
+    config.stash[_JUDGED] = True
     from .evidence import mask
     from conform.display import one_line
     from .run import EXIT_HARNESS, EXIT_USAGE, _run_id, conclude, gate
@@ -315,16 +510,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
         return
     code, reason = gate(run, ex.pytest_code, interrupted=ex.interrupted)
     out = config.getoption("--conform-report", None)
-    run.run_id = _run_id(run, Path(out) if out else Path("."))
+    run.run_id = _run_id(run, Path(out) if out is not None else Path("."))
     written: dict = {}
-    if out:
-        from .report import ReportsNotWritten, write_reports
+    if out is not None:
+        from .report import ReportsNotWritten, remove_earlier, write_reports
 
+        # the session ran: nothing earlier in the folder may pass for its reports (as `conform run --out`)
+        with contextlib.suppress(OSError):
+            remove_earlier(out)
         try:
-            written = write_reports(run, out, gate={"exit_code": code, "reason": reason})
-        except OSError as e:
-            say(f"conform: error: cannot write the reports into {out}: {e}")
-            session.exitstatus = EXIT_USAGE
+            written = write_reports(run, out, gate={"exit_code": code, "reason": reason}, keep_going=True)
+        except OSError as e:  # not even the folder, after the checks ran: the harness's failure (4), as conform run
+            say(f"conform: error: cannot write the reports into {out}: {e} "
+                f"(the checks' own gate: {code} {reason})")
+            session.exitstatus = EXIT_HARNESS
             return
         except ReportsNotWritten as e:  # the others are written; as conform run, a harness error
             written = e.written

@@ -755,7 +755,6 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
          shrink_seconds: float | None = None) -> None:
     from conform.reference.policy import POLICY_IDS
 
-    from .report import blocked
     from .report.baseline import BaselineError, load_baseline
 
     # `--adapter "$SUT_URL"` with the variable unset must not certify the built-in reference (exit 0)
@@ -799,20 +798,9 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
         except BaselineError as e:
             _fail(str(e))
     base = Path(out) if out else DEFAULT_REPORTS
-    if out and base.is_symlink():  # reports/latest: the run would write over the earlier run it leads to
-        _fail(_symlink_out(base))
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        _fail(f"cannot create the report folder {base}: {e}")
-    if not os.access(base, os.W_OK):
-        _fail(f"cannot write reports into {base}: permission denied")
-    if out:  # a folder where a report goes: known now, before anything runs, not after the checks
-        in_the_way = blocked(base, formats)
-        if in_the_way:
-            _fail(f"cannot write the reports into {base}: {', '.join(in_the_way)} "
-                  f"{'is a folder' if len(in_the_way) == 1 else 'are folders'} there; move "
-                  f"{'it' if len(in_the_way) == 1 else 'them'} away or choose another --out")
+    problem = report_folder_problem(base, formats, "--out" if out else None)
+    if problem:
+        _fail(problem)
 
     if budget is not None:  # named here, before anything runs; the properties' plugin parses it again
         from .properties.settings import parse_duration
@@ -850,30 +838,57 @@ def _run(guard: _Interrupts, adapter: str | None, config: str | None, policies: 
 
 
 class _ClearEarlier:
-    """pytest plugin of a `conform run --out DIR`: once pytest has taken the selection (an unknown tag in --article
-    or --tag is a usage error, which leaves DIR as it was), an earlier run's reports in DIR are removed, before the
-    first check runs (report.remove_earlier)."""
+    """pytest plugin of a `conform run --out DIR` (and of `pytest --conform-report DIR`): once pytest has taken the
+    selection (an unknown tag in --article or --tag is a usage error, which leaves DIR as it was), an earlier run's
+    reports in DIR are removed, before the first check runs (report.remove_earlier). `wanted(items)`, when given,
+    says whether the selection holds what the run judges (the plugin: a conformance check); if not, the session is
+    a usage error and DIR is left as it was."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, wanted: Any = None) -> None:
         self.out = out
+        self.wanted = wanted
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> Any:
         outcome = yield
-        if outcome.excinfo is None:
+        if outcome.excinfo is None and (self.wanted is None or self.wanted(items)):
             from .report import remove_earlier
 
             remove_earlier(self.out)
 
 
-def _symlink_out(out: Path) -> str:
+def report_folder_problem(base: Path, formats: tuple[str, ...] | list[str], option: str | None) -> str | None:
+    """Why the reports cannot go into `base`, known before anything runs (a usage error, exit 2), or None; the folder
+    is made if it is missing. `option`: the option that named the folder (`--out`, or the pytest plugin's
+    `--conform-report`), which may not be a symbolic link nor hold a folder where a report file goes; None for
+    `conform run`'s own reports/ (each run writes into a new folder of its own there)."""
+    from .report import blocked
+
+    if option and base.is_symlink():  # reports/latest: the run would write over the earlier run it leads to
+        return _symlink_out(base, option)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"cannot create the report folder {base}: {e}"
+    if not os.access(base, os.W_OK):
+        return f"cannot write reports into {base}: permission denied"
+    if option:  # a folder where a report goes: known now, before anything runs, not after the checks
+        in_the_way = blocked(base, formats)
+        if in_the_way:
+            return (f"cannot write the reports into {base}: {', '.join(in_the_way)} "
+                    f"{'is a folder' if len(in_the_way) == 1 else 'are folders'} there; move "
+                    f"{'it' if len(in_the_way) == 1 else 'them'} away or choose another {option}")
+    return None
+
+
+def _symlink_out(out: Path, option: str = "--out") -> str:
     try:
         target = os.readlink(out)
     except OSError:
         target = "?"
     where = Path(os.path.realpath(out))
-    fix = f"give the folder it leads to (--out {where}) or a new path" if where.is_dir() else "give a folder or a new path"
-    return (f"--out {out} is a symbolic link (to {target}): the run would write its reports over whatever it leads "
+    fix = f"give the folder it leads to ({option} {where}) or a new path" if where.is_dir() else "give a folder or a new path"
+    return (f"{option} {out} is a symbolic link (to {target}): the run would write its reports over whatever it leads "
             f"to (reports/latest: the earlier run's archived reports); {fix}")
 
 

@@ -29,6 +29,7 @@ from conform.reference.case import Person
 from .ledger import CODED
 from .plan import BASE_COLUMNS, FIGURES
 from .plan import ORDER as SETTLEMENT_ORDER
+from .plan import order_time
 from .settle_ref import ROW_COLUMNS, RulesSpec, _work_table, person_for, settle_known, settle_person
 from .tables import create_from_arrow
 
@@ -43,11 +44,21 @@ SCHEMA = pa.schema([(c, pa.int64() if c in FIGURES or c == "acct_basis" else pa.
 
 # A person's rows as the reference engine takes them: ROW_COLUMNS (codes as text), in settlement order.
 _ROWS = ", ".join(f"CAST(l.{x} AS VARCHAR) AS {x}" if x in CODED else "l." + x for x in ROW_COLUMNS)
-_IN_ORDER = ", ".join("l." + x for x in ORDER.split(", "))
+# In settlement order (plan.ORDER), but a reversal without a time on its settlement's date right after it
+# (plan.order_time): `s`, the settlement a row reverses, one of the same person's rows (ledger._check_ids).
+_IN_ORDER = ", ".join("l." + x if x != "setl_time NULLS FIRST" else order_time("l", "s") + " NULLS FIRST"
+                      for x in ORDER.split(", "))
+
+
+# The fallback persons' rows, once: a reversal's settlement (order_time) is looked up among them (the same person's),
+# not in another scan of the whole ledger.
+_P_COLUMNS = ", ".join("l." + x for x in ROW_COLUMNS)
 
 
 def _person_rows(con: duckdb.DuckDBPyConnection, psn_no: str) -> list[tuple]:
-    return con.execute(f"SELECT {_ROWS} FROM ledger l WHERE l.psn_no = ? ORDER BY {_IN_ORDER}", [psn_no]).fetchall()
+    return con.execute(f"SELECT {_ROWS} FROM ledger l LEFT JOIN (SELECT setl_id, setl_date, setl_time FROM ledger "
+                       f"WHERE psn_no = ?) s ON s.setl_id = l.init_setl_id WHERE l.psn_no = ? ORDER BY {_IN_ORDER}",
+                       [psn_no, psn_no]).fetchall()
 
 
 def settle(con: duckdb.DuckDBPyConnection, spec: RulesSpec, people: dict[str, Person], workers: int | None = None) -> int:
@@ -58,8 +69,10 @@ def settle(con: duckdb.DuckDBPyConnection, spec: RulesSpec, people: dict[str, Pe
     tbl = con.sql(f"""
         WITH c AS (SELECT psn_no, (ROW_NUMBER() OVER (ORDER BY psn_no) - 1) // {int(CHUNK_PERSONS)} AS chunk
                    FROM fallback_persons)
-        SELECT c.chunk, {_ROWS} FROM ledger l JOIN c ON c.psn_no = l.psn_no
-        ORDER BY c.chunk, {_IN_ORDER}""").to_arrow_table()
+        , p AS (SELECT c.chunk, l.rid, {_P_COLUMNS} FROM ledger l JOIN c ON c.psn_no = l.psn_no)
+        SELECT l.chunk, {_ROWS} FROM p l LEFT JOIN (SELECT setl_id, setl_date, setl_time FROM p) s
+          ON s.setl_id = l.init_setl_id
+        ORDER BY l.chunk, {_IN_ORDER}""").to_arrow_table()
     if n <= INLINE_PERSONS or workers == 1:
         cols = _work_table(spec, tbl.drop_columns(["chunk"]), people, names)
     else:

@@ -38,6 +38,7 @@ from .mapping import (CODED, PHARMACY_LEVEL, PLATFORM_UNREAD, Mapping, coded_or_
                       unknown_hosp_lv)
 from .sqltext import ident, q, text_value
 from .tables import drop_view
+from .plan import order_time
 
 TEXT = ("setl_id", "psn_no", "psn_type", "med_type", "facility", "fixmedins_code", "fixmedins_name", "dise_codg",
         "insuplc_admdvs", "init_setl_id", "exclusion")
@@ -140,6 +141,11 @@ def amount_hint(value: object) -> str:
 
 # A total row at the foot of a vendor's export (合计, 总计, 小计 in a cell of its own): no settlement (raudit2 D4).
 TOTAL_RE = r"^ *(合 *计|总 *计|小 *计|总 *合 *计)[:：]? *$"
+# A note row at the foot (or head) of a vendor's export, its label and a colon in the first cell: 制表人：张三,
+# 打印日期：2024-01-05, 审核人：, 单位：元. No settlement, in an ID's cell (which no ID is): told as such, as a total row.
+NOTE_RE = (r"^ *(制 *表 *人?|制表(日期|时间)|打印(人|日期|时间)|审 *核 *人?|复 *核 *人?|经 *办 *人|填 *[报表] *人|填报(日期|单位)|"
+           r"负 *责 *人|(金额)?单 *位(名称)?|备 *注|说 *明|注|导出(人|日期|时间)|统计(日期|时间|区间|期间))"
+           r" *[:：].*$")
 # The forms a date and a time are read in (DATE_FORMATS, TIME_FORMATS, OFFSET_TIME), for the refusal of another.
 # The years a settlement date may have (the platform began in 2019; Excel's dates begin in 1900)
 FIRST_YEAR, LAST_YEAR = 1900, 2099
@@ -527,7 +533,12 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
         totals = [(f"regexp_full_match({text_value(ident(c))}, {q(TOTAL_RE)})", mapping.rename(c),
                    "a total row (合计/总计), no settlement: delete it (and any other summary row) from the export",
                    text_value(ident(c))) for c, typ in cols.items() if c != "src_row" and (typ or "").upper() == "VARCHAR"]
-        bad[:0] = totals
+        # and a note row (制表人：张三) in an ID's cell: as a total row, not as an ID with a full-width colon
+        notes = [(f"regexp_full_match({text_value(ident(c))}, {q(NOTE_RE)})", mapping.rename(c),
+                  "a note row (制表人/打印日期/审核人…), no settlement: delete it (and any other note or summary row) "
+                  "from the export", text_value(ident(c))) for c, typ in cols.items()
+                 if mapping.rename(c) in ("setl_id", "psn_no") and (typ or "").upper() == "VARCHAR"]
+        bad[:0] = totals + notes
     conv_bad, bad = bad, []
     # Row-level rules, on the converted values.
     rev = "(init_setl_id IS NOT NULL)"
@@ -805,6 +816,9 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     except duckdb.Error as e:
         if sources.PENDING:
             raise sources.PENDING.pop() from None
+        damaged = sources.damaged_parquet(con, paths)  # which file (the engine's message names none)
+        if damaged is not None:
+            raise damaged from None
         raise AuditInputError(f"cannot read the ledger: {sources.first_line(e)}") from None
     finally:
         for i in range(len(paths)):
@@ -1142,6 +1156,18 @@ def _reversal_under_own_id(con: duckdb.DuckDBPyConnection, sid: str) -> tuple[in
                     "settlement's id>=init_setl_id)")
 
 
+def _second_reversal(con: duckdb.DuckDBPyConnection, init: str, rid: int, paths: list[Path], encoding: str | None,
+                     wanted: frozenset[str]) -> str:
+    """Where the other reversal of `init` is (besides row `rid`), for the message "reversed more than once": with
+    monthly files the second one may be in any. The error path only."""
+    got = con.execute("SELECT rid FROM ledger WHERE init_setl_id = ? AND rid <> ? ORDER BY rid LIMIT 1",
+                      [init, rid]).fetchall()
+    if not got:
+        return ""
+    path = paths[got[0][0] // RID_STEP]
+    return f" (again at {path} {_unit(path)} {sources.line_of(path, got[0][0] % RID_STEP, encoding, wanted)})"
+
+
 def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None = None,
                wanted: frozenset[str] = frozenset()) -> None:
     # A cheap test first, on 64-bit hashes (grouping integers, not ten million strings: 10M rows 1.2 s less
@@ -1165,23 +1191,28 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
           CASE WHEN s.setl_id IS NULL THEN 'unknown'
                WHEN s.init_setl_id IS NOT NULL THEN 'reversal'
                WHEN s.psn_no <> r.psn_no THEN 'person'
-               WHEN s.setl_date = r.setl_date AND s.setl_time IS NULL AND r.setl_time IS NULL AND s.rid > r.rid
-                 THEN 'tied'
+               -- a reversal without a time on its settlement's date: no time orders the two, the export's does
+               WHEN s.setl_date = r.setl_date AND r.setl_time IS NULL AND s.rid > r.rid THEN 'tied'
                WHEN s.setl_time = r.setl_time AND s.rid > r.rid THEN 'same_time'
-               -- in the plan's order (A-AUDIT-ORDER): a row without a time comes first on its date (NULLS FIRST)
+               -- in the order of A-AUDIT-ORDER: a row without a time comes first on its date (NULLS FIRST), but a
+               -- reversal without one right after its settlement on that date (plan.order_time)
                WHEN (s.setl_date, COALESCE(s.setl_time, TIMESTAMP '0001-01-01 00:00:00'), s.rid)
-                  > (r.setl_date, COALESCE(r.setl_time, TIMESTAMP '0001-01-01 00:00:00'), r.rid)
+                  > (r.setl_date, COALESCE({order_time("r", "s")}, TIMESTAMP '0001-01-01 00:00:00'), r.rid)
                  THEN 'later'
                WHEN count(*) OVER (PARTITION BY r.init_setl_id) > 1 THEN 'twice'
                -- its amounts are its settlement's negated (docs §1): positive reversal amounts (the other sign
                -- convention) read as a second settlement's worth of overpayment
                WHEN r.medfee_sumamt <> -s.medfee_sumamt THEN 'sign' END AS why,
-          s.psn_no, r.medfee_sumamt, s.medfee_sumamt, s.rid, CAST(s.setl_time AS VARCHAR)
+          s.psn_no, r.medfee_sumamt, s.medfee_sumamt, s.rid, CAST(s.setl_time AS VARCHAR),
+          CAST(s.setl_date AS VARCHAR), CAST(r.setl_time AS VARCHAR), CAST(r.setl_date AS VARCHAR)
         FROM r LEFT JOIN ledger s ON s.setl_id = r.init_setl_id
         QUALIFY why IS NOT NULL ORDER BY r.rid LIMIT 1""").fetchall()
     if bad:
-        idx, row, init, why, other, rev_total, set_total, s_rid, s_time = bad[0]
+        idx, row, init, why, other, rev_total, set_total, s_rid, s_time, s_date, r_time, r_date = bad[0]
         file, unit = str(paths[idx]), _unit(paths[idx])
+        s_path = paths[s_rid // RID_STEP] if s_rid is not None else None
+        s_at = (f"{s_path} {_unit(s_path)} {sources.line_of(s_path, s_rid % RID_STEP, encoding, wanted)}"
+                if why in ("later", "tied") else None)
         msg = {"unknown": f"reversal of unknown setl_id {init!r}: its settlement may be in an earlier export; "
                           "audit that month's file together with this one"
                           if rev_total is None or rev_total <= 0 else
@@ -1192,12 +1223,21 @@ def _check_ids(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str 
                           "and carries its amounts negated",
                "reversal": f"reverses {init!r}, which is itself a reversal",
                "person": f"reverses {init!r}, a settlement of another person ({other})",
-               "later": f"reverses {init!r}, which comes later in settlement order",
+               "later": f"reverses {init!r}, which comes later in settlement order (settled "
+                        f"{s_time or s_date}{'' if s_time else ', no setl_time'}, at {s_at}; this reversal "
+                        f"{r_time or str(r_date) + ', no setl_time'}): a reversal comes after the settlement it "
+                        "reverses",
                "tied": f"reverses {init!r}, which the export lists after it on the same date; without setl_time "
-                       "the export's order decides (A-AUDIT-ORDER): list the settlement first, or export setl_time",
-               "twice": f"{init!r} is reversed more than once"}.get(why)
+                       "the export's order decides (A-AUDIT-ORDER): list the settlement first, or export setl_time"
+                       if s_time is None else
+                       f"reverses {init!r}, settled at {s_time} on the same date ({s_at}), which the export lists "
+                       f"after it; its setl_time is empty, so the export's order decides (A-AUDIT-ORDER) and it "
+                       "would come before its settlement: list the settlement first, or export the reversal's "
+                       "setl_time",
+               "twice": f"{init!r} is reversed more than once"
+                        + (_second_reversal(con, init, idx * RID_STEP + row, paths, encoding, wanted)
+                           if why == "twice" else "")}.get(why)
         if why == "same_time":
-            s_path = paths[s_rid // RID_STEP]
             msg = (f"reverses {init!r}, whose setl_time is the same ({s_time}) but which the export lists after it "
                    f"({s_path} {_unit(s_path)} {sources.line_of(s_path, s_rid % RID_STEP, encoding, wanted)}); at equal "
                    "times the export's order decides (A-AUDIT-ORDER): list the settlement first (give its file first)")

@@ -47,6 +47,17 @@ from conform.reference.case import PSN_TYPES
 # without a time (no setl_time column, or a blank cell) comes before the timed rows of its day.
 ORDER = "setl_date, setl_time NULLS FIRST, rid"
 ORDER_READING = "A-AUDIT-ORDER"
+# A reversal without a time (a blank cell) on the date of a settlement with one comes right after that settlement
+# (A-AUDIT-ORDER): a reversal cannot precede what it reverses, and no time orders the two, so the export's order
+# does (ledger._check_ids refuses one listed before it). Its time in the order is its settlement's: the sort key of
+# row `l`, `s` being the settlement it reverses (joined by setl_id = l.init_setl_id; NULL for a settlement). The
+# plan's ORDER leaves such a reversal first on its day, so not right after its settlement: `routed` gives its person
+# to the reference engine (rev_apart), which takes the rows in this order (fallback.py).
+def order_time(l: str, s: str) -> str:
+    return (f"COALESCE({l}.setl_time, CASE WHEN {l}.init_setl_id IS NOT NULL AND {s}.setl_date = {l}.setl_date"
+            f" THEN {s}.setl_time END)")
+
+
 RECORDED = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
             "acct_pay", "psn_cash_pay")
 # Settlement order within a person (rid = the row's place in the export: file, then line); `pid` is

@@ -307,9 +307,7 @@ def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ..
         p = Path(spec)
         # An existing path first: export[1].csv is a file's name, not a glob matching export1.csv.
         if p.is_dir():
-            found = sorted(f for f in _walk(p) if (f.suffix.lower() in SUFFIXES or f.suffix.lower() in
-                                                   UNREADABLE_SUFFIXES)
-                           and not f.name.endswith((".planted.parquet", ".persons.jsonl")))
+            found = _folder_files(p)
         elif p.is_file():
             if p.name.startswith(LOCK_PREFIX) and p.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".et", ".csv"):
                 raise AuditInputError(f"an Excel/WPS lock file (~$…, written while the workbook "
@@ -317,8 +315,12 @@ def listed(specs: list[str] | tuple[str, ...], others: tuple[tuple[str, str], ..
                                       "itself", file=spec)
             found = [p]
         elif any(ch in spec for ch in "*?[") and not os.path.lexists(spec):
-            found = sorted(Path(f) for f in glob.glob(spec, recursive=True)
-                           if _ledger_file(Path(f)) and not _audit_report(Path(f).parent))
+            matched = [Path(f) for f in glob.glob(spec, recursive=True)]
+            found = [f for f in matched if _ledger_file(f) and not _audit_report(f.parent)]
+            # a folder it matches is read as one given by name (exports/2023* for month folders; what the shell
+            # would pass for the glob unquoted); a file found twice (exports/** matches it and its folder) once
+            folders = [d for d in matched if d.is_dir() and not _audit_report(d)]
+            found = sorted(set(found).union(*(_folder_files(d) for d in folders)))
         elif p.is_symlink():  # the link is there, what it points to is not (or it points, through links, at itself)
             raise AuditInputError(_dangling(p), file=spec)
         elif os.path.lexists(spec):  # a named pipe, a device, a socket: stat only, so a FIFO is never opened
@@ -407,6 +409,12 @@ def _audit_report(folder: Path) -> bool:
     except OSError:
         return False
     return bool(names) and names <= set(FILES) and "discrepancies.parquet" in names
+
+
+def _folder_files(top: Path) -> list[Path]:
+    """The ledger files below folder `top` (and those named as ledgers it cannot read), sorted."""
+    return sorted(f for f in _walk(top) if (f.suffix.lower() in SUFFIXES or f.suffix.lower() in UNREADABLE_SUFFIXES)
+                  and not f.name.endswith((".planted.parquet", ".persons.jsonl")))
 
 
 def _walk(top: Path) -> Iterator[Path]:
@@ -589,11 +597,24 @@ def detect_encoding(path: Path, encoding: str | None, prefix: int | None = None)
                 raise AuditInputError(f"the file starts with a UTF-8 byte-order mark (EF BB BF) and is UTF-8 text, "
                                       f"not {encoding}: leave out --encoding", file=str(path))
             raise AuditInputError(f"not readable in encoding {encoding}" + _UTF8_BOM_NOTE, file=str(path), row=bad)
+        start = head[:1 << 16] if head is not None else _head(path, 1 << 16)
+        # UTF-8 Chinese read as GBK often decodes too, two bytes a character, into other characters (机构 as
+        # 鏈烘瀯): the report would name institutions that do not exist (and where it does not decode, the byte
+        # is no fault to mend). Where the start's non-ASCII bytes are all UTF-8 and hold Chinese (3-byte sequences:
+        # GBK text is that by chance almost never), it is UTF-8. The start only (64 KB), as for UTF-16 below.
+        if codecs.lookup(encoding).name in (GB2312, "gbk", "gb18030") and not start.isascii():
+            try:
+                utf8 = start.decode("utf-8")
+            except UnicodeDecodeError:
+                utf8 = ""
+            if re.search("[\u3000-\u9fff\uff00-\uffef]", utf8):
+                raise AuditInputError(f"the file reads as UTF-8 (its Chinese is UTF-8), not {encoding}: read as "
+                                      f"{encoding} its names would be garbled (机构 as 鏈烘瀯); leave --encoding out",
+                                      file=str(path))
         bad = bad_line(encoding)
         if bad is not None:
             raise AuditInputError(f"unreadable in encoding {encoding}: a byte sequence does not decode"
                                   + narrow_gb(encoding), file=str(path), row=bad)
-        start = head[:1 << 16] if head is not None else _head(path, 1 << 16)
         # UTF-8 read as UTF-16 decodes, every two bytes one character, into text with no line break at all
         if b"\n" in start and "\n" not in start.decode(encoding, errors="replace"):
             raise AuditInputError(f"read in encoding {encoding} the file has no line break, though its bytes have "
@@ -911,6 +932,12 @@ def _malformed(path: Path, layout: _CsvLayout, ropts: pacsv.ReadOptions, copts: 
         pass
     if rows and rows[0].number is not None and rows[0].number > 0:
         r = rows[0]
+        if r.actual_columns < r.expected_columns and (r.text or "").count('"') % 2:
+            # the quote took the rest of the file (or up to a stray quote) as one field: the count is no help
+            return AuditInputError(f"a quote (\") opens on this line and is never closed, so what follows it is "
+                                   f"read as one field ({r.actual_columns} fields where the header has "
+                                   f"{r.expected_columns}): close it, or remove it: {r.text[:120]!r}",
+                                   file=str(path), row=_physical_line(path, layout, r.number))
         return AuditInputError(f"{r.actual_columns} fields where the header has {r.expected_columns} "
                                f"(delimiter {popts.delimiter!r}): {r.text[:120]!r}", file=str(path),
                                row=_physical_line(path, layout, r.number))
@@ -1567,6 +1594,43 @@ def first_line(e: Exception) -> str:
     and without its class ('Invalid Input Error: ')."""
     lines = str(e).strip().splitlines()
     return re.sub(r"^[A-Za-z ]*(Error|Exception): ", "", lines[0]) if lines else type(e).__name__
+
+
+def damaged_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> AuditInputError | None:
+    """Which Parquet file of `paths` cannot be read, where reading them all in one statement failed: a damaged data
+    page (bit rot, a broken transfer) under an intact footer passes the footer's check (_parquet_view), and the
+    engine's message ("don't know what type: \\x0e", "Out of buffer") names no file. Each file read on its own, a
+    row group's column at a time (pyarrow); where pyarrow reads them all, a column at a time by DuckDB (which decodes
+    differently). The error path only. None where each reads (the failure was something else)."""
+    parquet = [p for p in paths if kind_of(p) == "parquet"]
+
+    def damaged(path: Path, where: str, e: Exception) -> AuditInputError:
+        return AuditInputError(f"cannot read as Parquet{where}: {first_line(e)}; the file is damaged: export it "
+                               "again", file=str(path))
+
+    for path in parquet:
+        try:
+            meta = pq.ParquetFile(path)
+            groups, columns = meta.metadata.num_row_groups, meta.metadata.num_columns
+            for rg in range(groups):
+                for i in range(columns):
+                    name = meta.metadata.schema.column(i).path
+                    try:
+                        meta.read_row_group(rg, columns=[name])
+                    except (pa.ArrowException, OSError, ValueError, IndexError) as e:
+                        return damaged(path, f" (row group {rg + 1} of {groups}, column {name})", e)
+        except (pa.ArrowException, OSError, ValueError) as e:
+            return damaged(path, "", e)
+    for path in parquet:
+        for name in pq.read_schema(path).names:  # a column at a time, so as to name it; in batches
+            try:
+                for _ in con.sql(f"SELECT {ident(name)} FROM read_parquet({q(str(path))})").to_arrow_reader():
+                    pass
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error as e:
+                return damaged(path, f" (column {name})", e)
+    return None
 
 
 def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted: frozenset[str],

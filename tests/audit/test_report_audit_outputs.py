@@ -327,8 +327,9 @@ def test_an_assumption_that_looks_like_a_formula_is_text(tmp_path):
     summary = summary_for(disc, assumptions=[{"id": "=HYPERLINK(\"http://x\")", "text": "+1", "cite": "-1"}])
     write_reports(tmp_path / "audit-a", disc, summary)
     (row,) = list(load_workbook(tmp_path / "audit-a" / "audit.xlsx")["假设"].iter_rows(min_row=2))
-    assert [c.value for c in row] == ['=HYPERLINK("http://x")', "+1", "-1"]
-    assert all(c.data_type == "s" and c.quotePrefix for c in row)
+    assert [c.value for c in row[:3]] == ['=HYPERLINK("http://x")', "+1", "-1"]
+    assert all(c.data_type == "s" and c.quotePrefix for c in row[:3])
+    assert row[3].data_type == "s" and row[3].value.startswith("文件的其他假设")  # 本次稽核 (s22): no discrepancy cites it
 
 
 def test_rows_left_out_by_skip_are_told_in_the_overview(tmp_path):

@@ -39,8 +39,8 @@ from ..verdict import TITLES, unchecked_rows, verdict
 
 from . import html as html_report
 from . import rollups, xlsx
-from .text import (FUND_NOT_AUDITED, SHORT_FILE_NOTE, fund_audited, fund_fen, short_file_said, short_files,
-                   ytd_unused_text, yuan)
+from .text import (FUND_NOT_AUDITED, SHORT_FILE_NOTE, assumption_use, fund_audited, fund_fen, short_file_said,
+                   short_files, ytd_unused_text, yuan)
 
 __all__ = ["write_reports", "check_out_dir", "default_out_dir", "DEFAULT_BASE", "FILES"]
 
@@ -502,6 +502,19 @@ def _point_latest(out_dir: Path) -> None:
               f"this run's report is in {out_dir}")
 
 
+def _ledger_wide_assumptions() -> frozenset[str]:
+    """The audit readings the run states only where this ledger's columns or period call for them
+    (run.LEDGER_ASSUMPTIONS): each stated one bears on every figure it is about. A-AUDIT-CHRONIC-REGISTERED is
+    stated by the document's rules alone (whether or not the ledger has a 门诊慢特病 row): used where cited, or where
+    a 门诊慢特病 (med_type 14) settlement differs."""
+    from ..run import LEDGER_ASSUMPTIONS  # here: run imports this package
+
+    return frozenset(LEDGER_ASSUMPTIONS) - {CHRONIC_REGISTERED}
+
+
+CHRONIC_REGISTERED = "A-AUDIT-CHRONIC-REGISTERED"
+
+
 def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
                   explain: Callable[[str], dict] | None = None, *, latest: bool | None = None,
                   memory_limit: str | None = None) -> int:
@@ -534,10 +547,14 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             _parquet(con, tmp / "discrepancies.parquet")
             _csv(con, tmp / "discrepancies.csv")
             overview = _overview(summary, totals)
-            xlsx.write(tmp / "audit.xlsx", con, summary, data, overview, unassessed(summary))
-            page_summary = {**summary, "assumptions": [
-                {"id": a.get("id", ""), "text": a.get("text", ""), "cite": a.get("cite", "")}
-                for a in summary.get("assumptions") or []],
+            # 假设: those this audit's figures rest on first, then the document's other readings (text.assumption_use)
+            chronic = rollups.med_type_rows(con, "14")  # the registration's reading bears on every 门诊慢特病 row
+            assumptions = assumption_use(summary, rollups.assumptions_cited(con), _ledger_wide_assumptions(), {
+                CHRONIC_REGISTERED: f"{chronic:,} 项门诊慢特病（med_type 14）差异依据它 {chronic:,} chronic-care discrepancies"}
+                if chronic else None)
+            xlsx.write(tmp / "audit.xlsx", con, {**summary, "assumptions": assumptions}, data, overview,
+                       unassessed(summary))
+            page_summary = {**summary, "assumptions": assumptions,
                 "policy_label": policy_label(summary.get("policy", "")) or summary.get("policy", ""),
                 "verdict": kind, "verdict_label": TITLES[kind]}
             page_summary["fund_audited"] = fund_audited(summary)

@@ -20,7 +20,8 @@ from conform.display import shown, width
 
 from .. import interrupt
 from . import rollups as R
-from .text import CLAUSE_SEP, FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, field_label, unique_clauses, yuan_grouped
+from .text import (CLAUSE_SEP, FIELD_LABELS, FUND_NOT_AUDITED, PSN_LABEL, UNUSED_HEAD, UNUSED_HEAD_EN, USED_HEAD,
+                   USED_HEAD_EN, field_label, reversed_net_text, unique_clauses, yuan_grouped)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
@@ -43,7 +44,8 @@ def _environment() -> Environment:
     env.filters["field"] = field_label
     env.filters["ident"] = ident
     env.globals.update(PSN_LABEL=PSN_LABEL, FIELD_LABELS=FIELD_LABELS, OVER=OVER, UNDER=UNDER,
-                       FUND_NOT_AUDITED=FUND_NOT_AUDITED)
+                       FUND_NOT_AUDITED=FUND_NOT_AUDITED, USED_HEAD=USED_HEAD, USED_HEAD_EN=USED_HEAD_EN,
+                       UNUSED_HEAD=UNUSED_HEAD, UNUSED_HEAD_EN=UNUSED_HEAD_EN)
     return env
 
 
@@ -74,7 +76,7 @@ def bar_chart(rows: list[dict], label_key: str, max_bars: int = 40, *, recent: b
     bars = []
     for i, r in enumerate(rows):
         y = 30 + i * row_h
-        bars.append({"label": str(r[label_key]), "y": y,
+        bars.append({"label": str(r[label_key]), "y": y, "absent": False,
                      "over_w": round(bar_w * r["overpaid"] / biggest, 1), "under_w": round(bar_w * r["underpaid"] / biggest, 1),
                      "over": yuan_grouped(r["overpaid"]), "under": yuan_grouped(r["underpaid"])})
     return {"bars": bars, "label_w": round(label_w, 1), "width": int(label_w + bar_w + 150),
@@ -232,15 +234,18 @@ def render(con: duckdb.DuckDBPyConnection, summary: dict, data: dict, overview: 
     stated = {str(a.get("id")): str(a.get("text") or "") for a in summary.get("assumptions") or [] if a.get("id")}
     classes = []
     for c in data["classes"]:
-        classes.append({**c, "worked": worked_example(con, c["example"], explain, stated)})
+        rd = c.get("example_reversed")  # an example a reversal cancelled: said at the example (rollups._classes)
+        rd = {**rd, "net_text": reversed_net_text(rd.get("net"))} if rd else None
+        classes.append({**c, "example_reversed": rd, "worked": worked_example(con, c["example"], explain, stated)})
     shared = shared_readings([c["worked"] for c in classes])
     # Without hifp_pay in the ledger there is no over- or underpayment to draw: no bars of ¥0.00.
     fund = summary.get("fund_audited", True)
     month_chart = bar_chart(data["by_month"] if fund else [], "month", recent=True, kind="月", unit="个",
                             rest="见 audit.xlsx“按月份”")
     absent = {r["month"] for r in data["by_month"] if r.get("absent")}
-    for b in month_chart["bars"]:  # a month with no row at all was not audited: never drawn as 0.00
-        if b["label"] in absent:
+    for b in month_chart["bars"]:  # a month with no row at all was not audited: never drawn as 0.00, and said in
+        b["absent"] = b["label"] in absent  # a neutral grey (.nodata), not the overpaid red
+        if b["absent"]:
             b["over"], b["under"] = R.NO_ROWS, ""
     warned = absent & set(summary.get("months_absent") or ())  # a forgotten file? said in a warning above
     said = [f"{'、'.join(sorted(warned))}：{R.NO_ROWS}，该月未经稽核（见上方“注意”）。" if warned else "",

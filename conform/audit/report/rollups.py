@@ -366,10 +366,15 @@ def _classes(con: duckdb.DuckDBPyConnection, fund_field: str, fields: list[str],
         SELECT m.fmask, coalesce(array_to_string(list_sort(list(f.field)), ', '), '') AS fields
         FROM (SELECT DISTINCT fmask FROM c) m LEFT JOIN fmap f ON (m.fmask >> f.bit) & 1 = 1 GROUP BY m.fmask""")
     rows = _rows(con, """
-        WITH cs AS (SELECT cls, bool_or(NOT reversal) AS any_settlement FROM c GROUP BY cls),
-        -- a worked example is a settlement where the class has one: a reversal's trace is only 结算撤销
-        candidates AS (SELECT c.*, t.fields FROM c JOIN cs USING (cls) JOIN ftext t USING (fmask)
-                       WHERE NOT reversal OR NOT any_settlement),
+        WITH rv AS (SELECT DISTINCT init_setl_id AS setl_id FROM d_rows WHERE init_setl_id IS NOT NULL),
+        cr AS (SELECT c.*, c.setl_id IN (SELECT setl_id FROM rv) AS reversed FROM c),
+        cs AS (SELECT cls, bool_or(NOT reversal) AS any_settlement, bool_or(NOT reversal AND NOT reversed) AS any_kept
+               FROM cr GROUP BY cls),
+        -- a worked example is a settlement where the class has one: a reversal's trace is only 结算撤销; and one no
+        -- reversal cancelled where the class has one: a reversed settlement's own difference is netted out of the
+        -- class's money (its example then says so, example_reversals)
+        candidates AS (SELECT cr.*, t.fields FROM cr JOIN cs USING (cls) JOIN ftext t USING (fmask)
+                       WHERE (NOT reversal OR NOT any_settlement) AND (NOT reversed OR NOT any_kept)),
         -- the class's most common set of differing fields, preferring ones that move hifp_pay; ties by the fields
         counted AS (SELECT cls, fmask, any_value(fields) AS fields, count(*) FILTER (WHERE hifp_diff IS NOT NULL) AS nh,
                            count(*) AS n FROM candidates GROUP BY cls, fmask),
@@ -413,7 +418,58 @@ def _classes(con: duckdb.DuckDBPyConnection, fund_field: str, fields: list[str],
             cited[cls][text] = cited[cls].get(text, 0) + n
     for r in rows:
         r["clauses"] = CLAUSE_SEP.join(t for t, _ in sorted((cited.get(r["cls"]) or {}).items(), key=lambda x: (-x[1], x[0]))) or None
+    reversed_by = example_reversals(con, [r["example"] for r in rows])
+    for r in rows:
+        r["example_reversed"] = reversed_by.get(r["example"])
     return rows
+
+
+MAX_REVERSALS = 5
+
+
+def example_reversals(con: duckdb.DuckDBPyConnection, examples: list[str]) -> dict[str, dict]:
+    """Of the settlements `examples` (the classes' worked examples), those a reversal (2208) among the discrepancies
+    cancels — a class's example is one only when every candidate of its class was: setl_id -> `by`, the reversals
+    (`setl_id`, `setl_date` as text; at most MAX_REVERSALS, `more` the rest), and `net`, the pair's hifp_pay
+    difference net of them in fen, what the class's money counts (None when the settlement's own hifp_pay does not
+    differ: the pair's money is then the reversal's)."""
+    if not examples:
+        return {}
+    got = con.execute("""SELECT init_setl_id, setl_id, min(setl_date) AS day FROM d_rows
+                         WHERE init_setl_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY init_setl_id, setl_id
+                         ORDER BY init_setl_id, day, setl_id""", [examples]).fetchall()
+    if not got:
+        return {}
+    out: dict[str, dict] = {}
+    for init, sid, day in got:
+        e = out.setdefault(init, {"by": [], "more": 0, "net": None})
+        if len(e["by"]) < MAX_REVERSALS:
+            e["by"].append({"setl_id": sid, "setl_date": "" if day is None else str(day)[:10]})
+        else:
+            e["more"] += 1
+    for sid, net in con.execute("""SELECT setl_id, pair_net FROM d WHERE field = 'hifp_pay' AND pair_net IS NOT NULL
+                                   AND setl_id IN (SELECT unnest(?::VARCHAR[]))""", [list(out)]).fetchall():
+        out[sid]["net"] = fen(net)
+    return out
+
+
+def assumptions_cited(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Each assumption (A-…) the discrepancies' clauses name, with how many discrepancy rows name it: grouped by the
+    few distinct clauses, then split."""
+    out: dict[str, int] = {}
+    for clause, n in con.execute("SELECT clause, count(*) FROM d_rows WHERE clause LIKE '%A-%' GROUP BY clause").fetchall():
+        for part in dict.fromkeys(p.strip() for p in str(clause).split(CLAUSE_SEP)):
+            if part.startswith("A-"):
+                out[part] = out.get(part, 0) + int(n)
+    return out
+
+
+def med_type_rows(con: duckdb.DuckDBPyConnection, med_type: str) -> int:
+    """How many discrepancy rows are of settlements of `med_type` (0 for a discrepancy file without the column)."""
+    names = {r[0] for r in con.execute("DESCRIBE d_rows").fetchall()}
+    if "med_type" not in names:
+        return 0
+    return int(con.execute("SELECT count(*) FROM d_rows WHERE med_type = ?", [med_type]).fetchall()[0][0])
 
 
 def _lit(text: str) -> str:

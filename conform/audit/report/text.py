@@ -171,3 +171,86 @@ def months_thin_text(thin: list[dict]) -> str:
             f"未经稽核，同一自然年度其后结算的起付线和年度最高支付限额累计也缺少它们，正确的结算可能显示为多付或少付。该月已有的"
             f"结算照常审核；核对该月的清单是否完整，补齐后重新稽核 ({english}: under a third — a cut or partly given export? "
             f"the rows present are audited as they are)")
+
+
+def reversed_net_text(net: int | None) -> str:
+    """What a reversed settlement and its reversals leave the fund (fen, hifp_pay), as the class's money counts it."""
+    if net is None:
+        return ""
+    if net == 0:
+        return "相抵后统筹基金无多付、少付（¥0.00）"
+    return f"相抵后统筹基金{'多付' if net > 0 else '少付'} {yuan_grouped(abs(net))}"
+
+
+def reversed_example_text(rd: dict | None, ident: Callable[[Any], Any] = lambda v: v) -> str:
+    """A worked example that a reversal (2208) cancelled (rollups.example_reversals), said plainly, as audit.xlsx's
+    按差异类型 writes it (audit.html says the same with its ids as code): by which reversal and when, and that its
+    own difference is netted out of the class's money. "" for an example no reversal cancelled."""
+    if not rd:
+        return ""
+    by = "、".join(f"{ident(r['setl_id'])}（{r['setl_date']}）" if r["setl_date"] else str(ident(r["setl_id"]))
+                  for r in rd["by"])
+    more = f"等 {len(rd['by']) + rd['more']} 笔" if rd.get("more") else ""
+    net = reversed_net_text(rd.get("net"))
+    first = rd["by"][0]
+    return (f"被撤销：本类型的结算均已被撤销，示例结算已由结算撤销（2208）{by}{more}撤销；示例所列是该笔结算本身的差额，"
+            f"{net + '，' if net else ''}本类型的多付、少付按相抵后的金额计。"
+            f"Reversed by {ident(first['setl_id'])}{' on ' + first['setl_date'] if first['setl_date'] else ''}: "
+            f"its difference is netted out of the totals.")
+
+
+# 假设: which of the run's assumptions this audit's figures rest on (used) and which are the document's other readings.
+USED_HEAD = "本次稽核的数字所依据的假设"
+USED_HEAD_EN = "Assumptions this audit's figures rest on"
+UNUSED_HEAD = "文件的其他假设：本清单的数字未用到"
+UNUSED_HEAD_EN = "The document's other readings, not used by this ledger's figures"
+
+
+def assumption_use(summary: dict, cited: dict[str, int], ledger_wide: set[str] | frozenset[str],
+                   bears: dict[str, str] | None = None) -> list[dict]:
+    """summary.json's assumptions, those this audit's figures rest on first (`used` True), each with `use`, why:
+    - cited by the discrepancies' clauses (`cited`: id -> discrepancy rows whose clause names it);
+    - stated by the run for this ledger's own columns or period (`ledger_wide`: ids the run states only where the
+      ledger calls for them, run.LEDGER_ASSUMPTIONS), read by every figure they bear on;
+    - named by a warning (注意) or a reason rows or fields were not assessed that applied to this run;
+    - `bears`: id -> why, one the discrepancies rest on by what they are (A-AUDIT-CHRONIC-REGISTERED: a 门诊慢特病 row's).
+    The others (the document's readings of cases this ledger has none of) follow, in their order, `used` False."""
+    said = []
+    for w in summary.get("warnings") or ():
+        said.append(("注意", str(w)))
+    for u in summary.get("unassessed_by_reason") or ():
+        said.append(("未能审核", " ".join([str(u.get("reason") or "")] + [str(x.get("note") or "") for x in u.get("details") or ()])))
+    for x in summary.get("fields_not_assessed") or ():
+        said.append(("部分字段未审核", str(x.get("reason") or "")))
+    used, other = [], []
+    for a in summary.get("assumptions") or ():
+        aid = str(a.get("id") or "")
+        why = []
+        if cited.get(aid):
+            why.append(f"{cited[aid]:,} 项差异引用 cited by {cited[aid]:,} discrepancies")
+        where = [k for k, text in said if _names(text, aid)]
+        if where:
+            why.append("见" + "、".join(f"“{k}”" for k in dict.fromkeys(where)) + " applies (note)")
+        if (bears or {}).get(aid) and not cited.get(aid):
+            why.append((bears or {})[aid])
+        if aid in ledger_wide and not cited.get(aid):
+            why.append("本清单适用（依清单的列或期间写入） applies to this ledger")
+        row = {"id": aid, "text": a.get("text", ""), "cite": a.get("cite", ""), "used": bool(why),
+               "use": "；".join(why) if why else "未用到 not used"}
+        (used if why else other).append(row)
+    return used + other
+
+
+def _names(text: str, aid: str) -> bool:
+    """Whether `text` names assumption `aid` itself (A-AUDIT-ORDER, not A-AUDIT-ORDER-X)."""
+    i = text.find(aid)
+    while i >= 0:
+        end = i + len(aid)
+        if (i == 0 or not _id_char(text[i - 1])) and (end == len(text) or not _id_char(text[end])):
+            return True
+        i = text.find(aid, end)
+    return False
+
+
+def _id_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "-")

@@ -28,8 +28,8 @@ from conform.sheets import FORMULA_START, HEADER_FILL, HEADER_FONT, MAX_CELL, Am
 from . import detail_sheet
 from .detail_sheet import FIRST_EXCEL_DATE, labelled
 from .rollups import NO_ROWS, prepared
-from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, field_label,
-                   fund_audited)
+from .text import (FACILITY_LABELS, FIELD_LABELS, MED_LABEL, PSN_LABEL, ROUTE_LABELS, ROUTE_NOTE, UNUSED_HEAD,
+                   UNUSED_HEAD_EN, USED_HEAD, field_label, fund_audited, reversed_example_text)
 
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_TITLE = "差异明细"
@@ -169,6 +169,18 @@ MONEY_HEADERS = ["差异结算和撤销数", "涉及人数", "统筹多付（元
 ORDER_HEADERS = ["其中取决于同日结算先后的多付（元，A-AUDIT-ORDER）", "其中取决于同日结算先后的少付（元，A-AUDIT-ORDER）"]
 
 
+PSN_TYPE_PERSONS = "涉及人数（期间内换过人员类别的人在各类别各计一次，相加可多于涉及的总人数）"
+EXAMPLE_NOTE = "示例结算说明 example note"
+ASSUMPTION_USE = f"本次稽核 this audit（先列{USED_HEAD}，后列{UNUSED_HEAD}）"
+
+
+def _use(a: dict) -> str | None:
+    """假设's 本次稽核 column: why this audit's figures rest on the assumption, or that they do not."""
+    if "used" not in a:  # a summary not passed through text.assumption_use
+        return None
+    return f"{USED_HEAD}：{a['use']}" if a["used"] else f"{UNUSED_HEAD} {UNUSED_HEAD_EN}"
+
+
 def _unassessed_rows(reasons: list[dict]) -> Iterable[list[Any]]:
     """One row per reason and note of the reference engine (a reason without notes: one row), the reason
     repeated on each so the sheet filters; the notes not listed, and the rows the plan refused (no note),
@@ -218,17 +230,26 @@ def write(path: Path, con: duckdb.DuckDBPyConnection, summary: dict, rollups: di
     _sheet(wb, "按机构", ["定点机构编码", "定点机构名称", "机构等级", *MONEY_HEADERS, *(ORDER_HEADERS if order else ())],
            _group_rows(rollups["by_institution"], ["fixmedins_code", "fixmedins_name", "facility_label"], fund, order))
     _sheet(wb, "按月份", ["月份", *MONEY_HEADERS], _group_rows(rollups["by_month"], ["month"], fund))
-    _sheet(wb, "按人员类别", ["人员类别", "类别名称", *MONEY_HEADERS],
-           _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"], fund))
+    # a person whose category changed in the period (在职 -> 退休) is one person in each category's 涉及人数
+    by_type = [*MONEY_HEADERS]
+    by_type[1] = PSN_TYPE_PERSONS
+    _sheet(wb, "按人员类别", ["人员类别", "类别名称", *by_type],
+           _group_rows(rollups["by_psn_type"], ["psn_type", "psn_type_label"], fund),
+           widths=[10, 16, 18, 24, 16, 16, 22])
+    # a worked example a reversal cancelled (every settlement of its class was): said in a column of its own, last
+    reversed_example = any(c.get("example_reversed") for c in rollups["classes"])
     _sheet(wb, "按差异类型", ["差异类型", "说明", "差异结算和撤销数", "涉及人数", "统筹多付（元）", "统筹少付（元）", "涉及字段", "依据条款",
-                          "示例结算ID", *(ORDER_HEADERS if order else ())],
+                          "示例结算ID", *(ORDER_HEADERS if order else ()), *((EXAMPLE_NOTE,) if reversed_example else ())],
            ([c["name"], c["description"], c["settlements"], c["persons"], _yuan(c["overpaid"] if fund else None),
              _yuan(c["underpaid"] if fund else None), c["fields_union"], c["clauses"], c["example"],
-             *((_yuan(c["overpaid_order"]), _yuan(c["underpaid_order"])) if order else ())]
+             *((_yuan(c["overpaid_order"]), _yuan(c["underpaid_order"])) if order else ()),
+             *((reversed_example_text(c.get("example_reversed")) or None,) if reversed_example else ())]
             for c in rollups["classes"]),
-           widths=[34, 50, 12, 10, 16, 16, 40, 40, 22] + ([20, 20] if order else []))
-    _sheet(wb, "假设", ["编号", "内容", "依据"],
-           ([a.get("id"), a.get("text"), a.get("cite")] for a in summary.get("assumptions") or []), widths=[26, 90, 40])
+           widths=[34, 50, 12, 10, 16, 16, 40, 40, 22] + ([20, 20] if order else []) + ([70] if reversed_example else []))
+    # those this audit's figures rest on first, then the document's others (text.assumption_use), each said in 本次稽核
+    _sheet(wb, "假设", ["编号", "内容", "依据", ASSUMPTION_USE],
+           ([a.get("id"), a.get("text"), a.get("cite"), _use(a)] for a in summary.get("assumptions") or []),
+           widths=[26, 90, 40, 44])
     wb.save(path)
     drop = detail_sheet.register_cut(con)
     try:

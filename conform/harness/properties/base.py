@@ -422,7 +422,8 @@ def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:
     from . import figures as fig
     from .clauses import CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY
 
-    s = next((x for x in story.settlements if x.id == sid), None)
+    s = next((op.settlement for op in story.ops                 # a 2206's visit is routed as a 2207's
+              if isinstance(op, (Settle, Presettle)) and op.settlement.id == sid), None)
     if s is None:
         return None
     try:
@@ -469,6 +470,8 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
             out.setdefault(sid, list(o.get("trace") or []))
         for sid, o in obs.reversals.items():
             out.setdefault(f"{sid}-撤销", list(o.get("trace") or []))
+        for sid, o in obs.presettled.items():  # a 2206's working: what its figures rest on, as a 2207's
+            out.setdefault(sid, list(o.get("trace") or []))
         for req, o in obs.credits:
             if isinstance(o, dict):
                 out.setdefault(req.month, list(o.get("trace") or []))

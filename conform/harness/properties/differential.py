@@ -4,11 +4,14 @@ Any difference in any output field — a settlement figure, a refusal, a reversa
 total, the account balance — is a failure. Some of the years drawn reverse a visit (2208) right after it
 or after later ones (`with_reversals`): a reversal that is not the year's latest settlement leaves every
 later visit to be settled with its part — deductible, ordinary, chronic or inpatient cap — taken back
-(A-REVERSAL), which the reference computes. Only meaningful against a system other than the reference.
+(A-REVERSAL), which the reference computes. Each year ends with a 2206 of its last visit: the pre-settlement must
+answer the reference's figures given all the year has counted, and record nothing. Only meaningful against a system
+other than the reference.
 """
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from conform.reference.case import Disease, Settlement
@@ -17,8 +20,8 @@ from ..adapters.base import SETLINFO_FIELDS
 from ..adapters.reference import ReferenceAdapter
 from ..generators import (FIRST_YEAR, PersonYear, Setting, decode_person, settings_for, settleable_diseases,
                           year_batches_with_reversals, years_with_reversals)
-from .base import (SPLIT_FIELDS, Context, D, Reverse, Settle, Story, conform_property, execute, mismatch, no_evidence,
-                   route_clauses, settled_note)
+from .base import (LABELS, SPLIT_FIELDS, Context, D, Presettle, Reverse, Settle, Story, conform_property, execute,
+                   mismatch, no_evidence, route_clauses, settled_note)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, merge
 
 COMPARED = (*SETLINFO_FIELDS, *SPLIT_FIELDS)
@@ -37,8 +40,10 @@ def differential(ctx: Context, py: PersonYear) -> None:
     """The system under test and the reference settle the same year, with its reversals (2208) where it has any;
     every field must agree to the fen (optional fields — the split, balc, an optional figure such as act_pay_dedc —
     only where the system gives them), and a reversal must be accepted or refused alike and take back what the
-    reference's takes back."""
+    reference's takes back. The year closes with a 2206 of its last visit (`_presettle_last`), whose answer must be
+    the reference's pre-settlement at that point, field by field."""
     story = Story.of_year(py, "差分")
+    presettle = _presettle_last(ctx, story)
     got = ctx.run(story, require_settled=False, require_figures=False)  # absent figures: below
     with no_evidence():
         want = execute(ReferenceAdapter(), story)  # a fresh oracle: nothing kept between examples
@@ -65,6 +70,8 @@ def differential(ctx: Context, py: PersonYear) -> None:
             if g.get(f) is None or D(g[f]) != D(w[f]):
                 bad.append(mismatch(f, w[f], g.get(f, "(missing)"), s.id))
     bad += _reversal_differences(ctx, py, want, got)
+    if presettle is not None:
+        bad += _presettle_differences(ctx, presettle, want, got)
     for year, w in want.ytd.items():
         g = got.ytd.get(year) or {}
         for f in YTD_FIELDS:
@@ -104,14 +111,52 @@ def _reversal_differences(ctx: Context, py: PersonYear, want, got) -> list:
     return bad
 
 
+PRESETTLED = "P"  # the id of the year's closing 2206 (`_presettle_last`): the last settlement's own id with this suffix
+
+
+def _presettle_last(ctx: Context, story: Story) -> Presettle | None:
+    """Close the year with a 2206 of its last visit (same day, same figures, id "<id>P"), after every settlement and
+    reversal of the year: it must answer what a 2207 would at that point — the deductible and cap the year has already
+    counted (and what its reversals gave back) taken into account — and record nothing (the year's totals queried after
+    it). A 2206 computed on an empty year (a pre-settlement service reading no year-to-date) gave every first-visit
+    scenario the right figures (probeE F0). None where the system offers no 2206 or the year has no visit."""
+    if "presettle" not in ctx.adapter.supports or not story.settlements:
+        return None
+    last = story.settlements[-1]
+    op = Presettle(replace(last, id=f"{last.id}{PRESETTLED}"))
+    story.ops.append(op)
+    return op
+
+
+def _presettle_differences(ctx: Context, op: Presettle, want, got) -> list:
+    """The closing 2206 (`_presettle_last`) accepted or refused otherwise than by the reference, or answering a figure
+    otherwise (item "<id>P"); optional figures the system leaves out are not compared, as for a settlement."""
+    sid, item = op.settlement.id, f"{op.settlement.id}-预结算"
+    if (item in want.refused) != (item in got.refused):
+        return [mismatch("infcode", f"拒绝：{want.refused[item]}" if item in want.refused
+                         else f"0（预结算成功{settled_note(want.presettled.get(sid))}）",
+                         f"拒绝：{got.refused[item]}" if item in got.refused else "0（预结算成功）", sid)]
+    w, g = want.presettled.get(sid), got.presettled.get(sid)
+    if w is None or g is None:
+        return []
+    undetermined = ACCOUNT_PART if w.get("acct_undetermined") is not None else ()
+    bad = []
+    for f in COMPARED:
+        if w.get(f) is None or (f in SPLIT_FIELDS and g.get(f) is None) or ctx.unreported(g, f) or f in undetermined:
+            continue
+        if g.get(f) is None or D(g[f]) != D(w[f]):
+            bad.append(mismatch(f, w[f], g.get(f, "(missing)"), sid, f"{LABELS.get(f, f)}（预结算）"))
+    return bad
+
+
 def departure(story: Story, bad: list) -> str:
     """The earliest settlement or reversal (in the order the year is settled) at which the system's answer differs:
     where it first departs from the reference. A later visit's figures may differ only because the year's
     totals carry that first difference (a pharmacy paid at 60% leaves less of the cap to the next visit), so
     they are symptoms, not rules of their own. "" when no settlement differs (the year's totals alone)."""
     differing = {m.item for m in bad}
-    order = [op.settlement.id if isinstance(op, Settle) else f"{op.setl_id}{REVERSED}" for op in story.ops
-             if isinstance(op, (Settle, Reverse))]
+    order = [op.settlement.id if isinstance(op, (Settle, Presettle)) else f"{op.setl_id}{REVERSED}" for op in story.ops
+             if isinstance(op, (Settle, Presettle, Reverse))]
     return next((i for i in order if i in differing), "")
 
 
@@ -187,6 +232,7 @@ def _differential_examples(policy: str) -> list[PersonYear]:
         dedc = fig.deductible(rules, "in_service")
     except Exception:  # noqa: BLE001 - a setting without the figure: nothing fixed to try under it
         return []
+    out += _still_working_at_64(setting, dedc)  # first: no reversal, so a failure here rests on no reading of one
     out.append(_reversed_before_next(setting, person, "11", "secondary", dedc + 100))
     for code in _chronic_codes(setting)[:1]:
         sick = Disease(code, "chronic")
@@ -212,6 +258,30 @@ def _differential_examples(policy: str) -> list[PersonYear]:
         if example is not None:
             out.append(example)
             break
+    return out
+
+
+def _still_working_at_64(setting: Setting, dedc: Decimal) -> list[PersonYear]:
+    """An in-service person (1101, and 1103) born 64 years before the year, no retirement date: the documents set
+    benefits by 在职/退休, never by age (A-PERSON-TYPES), so the visits — a 三级 one past the deductible, one past the
+    in-service cap, then a small one — are settled as in service. A system inferring retirement from age (probeE F1)
+    pays the retiree's deductible, ratio and cap; drawn persons reach that age too rarely for a derandomized run."""
+    from . import figures as fig
+
+    try:
+        cap = fig.cap(setting.rules, "in_service")
+    except Exception:  # noqa: BLE001 - a setting without the figure: nothing fixed to try under it
+        return []
+    born = dt.date(FIRST_YEAR - 64, 5, 1)
+    items = (_visit("V1", (3, 1), "11", "tertiary", dedc + 1000), _visit("V2", (4, 1), "11", "tertiary", cap * 3),
+             _visit("V3", (5, 1), "11", "secondary", Decimal(100)))
+    out = []
+    for psn_type in ("1101", "1103"):
+        try:
+            person = replace(decode_person(setting, FIRST_YEAR, psn_type, 0, None), birth_date=born, retire_date=None)
+        except Exception:  # noqa: BLE001 - a person type the setting does not take
+            continue
+        out.append(PersonYear(setting, person, items))
     return out
 
 

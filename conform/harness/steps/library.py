@@ -208,6 +208,13 @@ def when_reverse(world: World, setl_id: str) -> None:
     world.reverse(setl_id)
 
 
+@when(parsers.parse('尝试撤销结算 "{setl_id}"'))
+def when_reverse_may_be_refused(world: World, setl_id: str) -> None:
+    """A reversal the scenario expects refused (then 那么 结算被拒绝): a second 2208 of a settlement already
+    reversed. It moves nothing: the year's totals and the balance checked after it are those after the first."""
+    world.reverse(setl_id, expect_refusal=True)
+
+
 # =========================================================================== 那么: settlement figures
 
 _FIELD_RE = "|".join(k for k in SETTLEMENT_FIELDS if k != "支付比例")

@@ -30,6 +30,9 @@ SETTLEMENT_FIELDS = {
     "统筹基金支付": "hifp_pay", "基金支付总额": "fund_pay_sumamt", "个人负担": "psn_part_amt",
     "个人账户支付": "acct_pay", "现金支付": "psn_cash_pay", "普通门诊统筹支付": "ordinary_pay",
     "慢特病统筹支付": "chronic_pay", "住院统筹支付": "inpatient_pay", "支付比例": "pool_prop_selfpay",
+    # the account balance the settlement answer reports after its own debit (setlinfo.balc; optional on the wire,
+    # SETTLEMENT_OPTIONAL: compared where the system reports it, World.expect_fields)
+    "结算后个人账户余额": "balc",
 }
 YTD_FIELDS = {"起付线": "ordinary_dedc", "普通门诊统筹支付": "ordinary_pay", "住院统筹支付": "inpatient_pay",
               "特殊疾病起付线": "special_dedc"}

@@ -26,6 +26,12 @@ from ..results import Mismatch
 from .vocabulary import LABELS, YTD_FIELDS
 
 
+# A settlement figure the answer may leave out (wire.SETTLEMENT_OPTIONAL, not a route-split figure): the account
+# balance after the settlement. A step naming it compares it where the system reports it; the built-in reference
+# does not report it (its balance is the 5206 acct_balance, 个人账户余额为 … 元).
+OPTIONAL_ON_WIRE = frozenset({"balc"})
+
+
 class ScenarioError(ValueError):
     """A scenario written in a way the steps cannot use (not a failure of the system under test)."""
 
@@ -215,9 +221,14 @@ class World:
                     return [{"step": "施行日期", "detail": f"{edge} 起/止施行", "clause": rules.validity_cite}]
         return self.trace_for(s.id)
 
-    def reverse(self, setl_id: str) -> dict:
+    def reverse(self, setl_id: str, expect_refusal: bool = False) -> dict | None:
+        """2208 of `setl_id`. `expect_refusal` (尝试撤销结算): a reversal the scenario expects refused — a second
+        2208 of a settlement already reversed (docs/connect-your-system.md §2 2208, A-REVERSAL): its answer or refusal
+        is kept under "<id>-再次撤销" for 那么 结算被拒绝 (`refusal`, `last_id`), and the year's totals are untouched."""
         self.ensure_person()
         self.adapter.require("reverse")
+        if expect_refusal:
+            return self._reverse_again(setl_id)
         refusal = None
         reversed_ = self.settlements.get(setl_id)
         year = reversed_.date.year if reversed_ is not None else None
@@ -242,6 +253,30 @@ class World:
         if year is not None:
             self._changed(f"{setl_id}-撤销", year, before, setl_id)
         self.last_id = f"{setl_id}-撤销"
+        return out
+
+    def _reverse_again(self, setl_id: str) -> dict | None:
+        """A 2208 the scenario expects refused (`reverse`): the system's refusal is `self.refusal`; an answer it
+        gave instead is the result "<id>-再次撤销", which 那么 结算被拒绝 fails on. The reference must refuse it too
+        (else the scenario is wrong: ScenarioError)."""
+        item = f"{setl_id}-再次撤销"
+        self.refusal = None
+        out = None
+        try:
+            out = self.adapter.reverse(self.psn_no, setl_id)
+        except SettlementRefused as e:
+            self.refusal = e
+        if self.oracle is not None:
+            try:
+                self.oracle.reverse(self.psn_no, setl_id)
+            except SettlementRefused as e:
+                self._oracle_refused(item, e)
+            else:
+                raise ScenarioError(f"the rules do not refuse the reversal of {setl_id}: a scenario that reverses it "
+                                    "says 撤销结算")
+        if out is not None:
+            self.results[item] = out
+        self.last_id = item
         return out
 
     def result(self, sid: str | None = None) -> tuple[str, dict]:
@@ -376,8 +411,8 @@ class World:
         for name, want in expected.items():
             got = out.get(name)
             want_s = fmt_ratio(want) if name == "pool_prop_selfpay" else fmt(want)
-            if got is None and name in optional:
-                continue
+            if got is None and (name in optional or name in OPTIONAL_ON_WIRE):
+                continue   # balc: an optional figure of the answer (wire SETTLEMENT_OPTIONAL), held where reported
             if got is None and name in ROUTE_SPLIT:
                 self.unreported.append(f"{sid} {name}")
                 if out.get(SPLIT_UNREPORTED):   # the adapter's word on why (platform: no setldetail, …)

@@ -40,10 +40,14 @@ def test_a_part_of_the_fund_payment_is_ordered_as_the_sum_so_the_earlier_settlem
     assert (root["item"], root["field"]) == ("V2", "chronic_pay")  # the part, within V2, before the sum
 
 
-def test_a_deductible_still_comes_before_an_earlier_settlements_payment():
-    # the order of the working stays: V3's deductible 0.00 for 200.00 is computed before any payment it changes,
-    # whatever settlement paid first (a reversal not restoring the year's deductible, reversal_keeps_ytd)
+def test_the_earlier_settlements_payment_comes_before_a_later_settlements_deductible():
+    # the order of the working: the earliest settlement that differs, then its first-computed field (probe s22 E,
+    # F3). V3's deductible 0.00 for 200.00 cannot have moved V2's payment, settled before it; within one settlement
+    # the deductible still comes before the payment it changes
     ms = [{"field": "hifp_pay", "expected": "55.00", "actual": "165.00", "item": "V2"},
+          {"field": "act_pay_dedc", "expected": "200.00", "actual": "0.00", "item": "V3"}]
+    assert (causes.root_mismatch(ms)["item"], causes.root_mismatch(ms)["field"]) == ("V2", "hifp_pay")
+    ms = [{"field": "hifp_pay", "expected": "55.00", "actual": "165.00", "item": "V3"},
           {"field": "act_pay_dedc", "expected": "200.00", "actual": "0.00", "item": "V3"}]
     assert causes.root_mismatch(ms)["field"] == "act_pay_dedc"
 

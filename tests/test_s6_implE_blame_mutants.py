@@ -39,13 +39,13 @@ def test_a_refused_payable_settlement_fails_its_articles_and_rests_on_no_reading
     assert ch.failed_articles == ["nanchang-4.2.1", "nanchang-4.4"] and "rests_on" not in ch.extra
 
 
-def test_the_root_is_the_earliest_field_before_the_earliest_settlement():  # M05
-    # V1's payment and V2's deductible differ: the deductible is computed before any payment (root_mismatch),
-    # whichever settlement came first
+def test_the_root_is_the_earliest_settlement_then_its_earliest_field():  # M05
+    # V1's payment and V2's deductible differ: V2, settled after V1, cannot have moved V1's payment, so V1's is the
+    # root (probe s22 E, F3: the earliest settlement that differs, then the first-computed field within it)
     ms = [{"field": "hifp_pay", "expected": "100.00", "actual": "90.00", "item": "V1"},
           {"field": "act_pay_dedc", "expected": "200.00", "actual": "0.00", "item": "V2"}]
     root = causes.root_mismatch(ms)
-    assert (root["field"], root["item"]) == ("act_pay_dedc", "V2")
+    assert (root["field"], root["item"]) == ("hifp_pay", "V1")
 
 
 def test_a_persons_part_equal_to_the_deductible_is_not_put_at_the_deductible_step():  # M10

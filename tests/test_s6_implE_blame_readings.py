@@ -138,16 +138,17 @@ def test_a_split_visits_payment_is_put_at_its_differing_part_not_its_whole_trace
     # the ordinary part's ratio step rounded 449.712 → 449.71 (第七条, A-ROUND-FEN), and the split before it
     # 40.38 / 80% = 50.475 → 50.48 half up (第十一条, A-PZH-OVERFLOW-SPLIT): rounded down to 50.47 it gives
     # 1000 − 50.47 = 949.53 and (949.53 − 200) × 60% = 449.718 → 449.72, the system's figure, so the fen may have
-    # begun at either (rclose9 D1); not the chronic article 第十条 (40.38 answered right) nor
+    # begun at either (rclose9 D1) — but no usual rounding of 449.712 gives 449.72, so it began at the split alone
+    # (probe s22 E, F2); not the chronic article 第十条 (40.38 answered right) nor
     # A-CHRONIC-OVERFLOW-RATIO (the recorded ratio, answered right)
     assert blame(SPLIT_MISMATCHES, {"V2": trace}, "panzhihua") == (
-        ["panzhihua-11", "panzhihua-7"], ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"])
+        ["panzhihua-11"], ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"])
     check = {"id": "c1", "status": "failed", "kind": "scenario", "document": "攀枝花", "policy": "panzhihua",
              "articles": ["panzhihua-11"], "path": "features/panzhihua/x.feature", "trace": trace, "message": "",
              "extra": {}, "mismatches": SPLIT_MISMATCHES}
     [cause] = group([check], {})
     assert (cause["field"], cause["step"], cause["clause"]) == (
-        "ordinary_pay", "支付比例", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；攀枝花 第七条；A-ROUND-FEN")
+        "ordinary_pay", "转入普通门诊统筹", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；A-ROUND-FEN")
 
 
 def test_a_split_visits_total_alone_is_put_at_the_part_its_evidence_shows_differing():
@@ -159,9 +160,9 @@ def test_a_split_visits_total_alone_is_put_at_the_part_its_evidence_shows_differ
                  "response": {"infcode": 0, "output": {"setlinfo": {**reference, "mdtrt_id": "V2", "hifp_pay": "490.10",
                                                                     "ordinary_pay": "449.72"}}}},
                 {"operation": "settle", "request": {"psn_no": "P2", "id": "V2"}, "response": reference}]
-    # (the ordinary part's fen is the split's or the ratio step's rounding, as above)
+    # (the ordinary part's fen is the split's rounding, as above)
     assert blame(SPLIT_MISMATCHES[1:], {"V2": pzh_split()}, "panzhihua", evidence) == (
-        ["panzhihua-11", "panzhihua-7"], ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"])
+        ["panzhihua-11"], ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"])
 
 
 def test_a_split_visits_total_with_no_evidence_does_not_rest_on_the_recorded_ratio():

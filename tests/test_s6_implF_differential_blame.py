@@ -161,9 +161,9 @@ def test_the_departure_is_in_settlement_order_not_mismatch_order():
 
 
 def test_a_later_visits_earlier_field_does_not_take_the_blame_from_the_departure():
-    """traced_blame reads the departure's mismatches only. Without it the root is the earliest computed field
-    of any visit: a deductible differing on V13 (its 特殊疾病起付线 step, 吉林 二(四)) would be read before V3's
-    ratio, though V13 is settled after V3 and may differ because of it."""
+    """traced_blame reads the departure's mismatches only. Before probe s22 E (F3) the root without it was the
+    earliest computed field of any visit: a deductible differing on V13 (its 特殊疾病起付线 step, 吉林 二(四)) was read
+    before V3's ratio, though V13 is settled after V3 and may differ because of it; now the earliest settlement."""
     from conform.harness.properties.base import traced_blame
 
     story = Story.of_year(_year())
@@ -174,5 +174,7 @@ def test_a_later_visits_earlier_field_does_not_take_the_blame_from_the_departure
     tags, _, trace = traced_blame(e, "jilin", tagged)
     assert tags == ["jilin-1"]                       # V3's 支付比例 step: 吉林 一
     assert any(t["step"] == "支付比例" for t in trace) and not any("特殊疾病" in t["step"] for t in trace)
-    whole = PropertyViolation("差分", bad, [story], ("2.2",))  # no departure: every mismatch read
-    assert traced_blame(whole, "jilin", tagged)[0] == ["jilin-2.4"]
+    # no departure: every mismatch read, and the root is still V3's (the earliest settlement that differs, probe
+    # s22 E, F3), no longer V13's deductible for being an earlier-computed field
+    whole = PropertyViolation("差分", bad, [story], ("2.2",))
+    assert traced_blame(whole, "jilin", tagged)[0] == ["jilin-1"]

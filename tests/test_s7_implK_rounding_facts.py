@@ -126,11 +126,11 @@ def test_the_source_is_the_recorded_figure_not_the_step_before():
 def test_a_ratio_step_renamed_still_carries_the_splits_rounding():
     # V2 1000.00 after V1 1049.53 (M001): chronic pays the 40.38 left; covered 40.38 / 80% = 50.475 → 50.48;
     # ordinary (949.52 − 200) × 60% = 449.712 → 449.71. A system rounding 50.475 down answers 449.72: the fen may
-    # have begun at the split (第十一条；A-PZH-OVERFLOW-SPLIT) or at the ratio step's rounding (第七条；A-ROUND-FEN).
-    # The ratio step renamed: it rounds to the fen by what it records, so the split is still named beside it
+    # have begun only at the split (第十一条；A-PZH-OVERFLOW-SPLIT): no usual rounding of 449.712 gives 449.72 (probe
+    # s22 E, F2). The ratio step renamed: it rounds to the fen by what it records, so the split is still found
     trace = _renamed(pzh_split(), {"支付比例": "按比例支付", "转入普通门诊统筹": "超限部分转普通统筹"})
     assert _step(SPLIT_MISMATCHES[0], trace) == (
-        "按比例支付", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；攀枝花 第七条；A-ROUND-FEN")
+        "超限部分转普通统筹", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；A-ROUND-FEN")
 
 
 def test_a_step_rounding_to_the_yuan_is_not_a_fen_rounding_carried_into_a_payment():
@@ -158,6 +158,6 @@ def test_an_old_settlement_trace_with_rounded_alone_gives_the_blame_it_gave():
     # written when a step recorded `rounded` but no unit: a fen, as it was then
     trace = _old(pzh_split(), ("rounding_unit", "rounded_from"))
     assert _step(SPLIT_MISMATCHES[0], trace) == (
-        "支付比例", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；攀枝花 第七条；A-ROUND-FEN")
+        "转入普通门诊统筹", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；A-ROUND-FEN")
     assert blame(SPLIT_MISMATCHES, {"V2": trace}, "panzhihua") == (
-        ["panzhihua-11", "panzhihua-7"], ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"])
+        ["panzhihua-11"], ["A-PZH-OVERFLOW-SPLIT", "A-ROUND-FEN"])

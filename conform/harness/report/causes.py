@@ -3,8 +3,8 @@
 One wrong deductible makes the fund payment, the person's part and the cash
 payment wrong too, in every scenario that crosses it. A regulator should read
 "起付线 act_pay_dedc 在 87 个场景、4 个场景文件中不符" once, not 87 × 4 lines. For
-each failed check the *root* mismatch is the field computed earliest (a
-deductible before the fund payment it changes; then the earliest settlement),
+each failed check the *root* mismatch is at the earliest settlement that differs,
+the field computed first there (a deductible before the fund payment it changes),
 named by the step of the reference's trace that computes it; checks are
 grouped by that step, naming the fields that differ there. Checks that failed without a field (an error, a refusal) are
 grouped by status and their first message line with its figures and ids taken out (`normalised`).
@@ -12,7 +12,7 @@ grouped by status and their first message line with its figures and ids taken ou
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -23,11 +23,14 @@ from .model import cause_message
 # Where no trace step shows the expected figure: the step of the computation the field comes from,
 # in the order the computation runs (earlier fields cause later ones). The fund payment is the sum of its
 # parts (conform.reference.benefits.Outcome.hifp_pay), so they come first: a visit split between chronic
-# and ordinary benefit whose ordinary part is a fen off is that part's (rmut4 D2).
+# and ordinary benefit whose ordinary part is a fen off is that part's (rmut4 D2). A chronic visit's chronic
+# part comes before its ordinary part: the reference pays the chronic benefit first and sends only what its cap
+# leaves on to ordinary pooling (benefits.chronic_pooling, then ordinary_pooling `via` 攀枝花 第十一条 / 吉林
+# 六（三））, so a chronic cap or ratio that is wrong moves the ordinary part after it (probe s22 E, F3).
 FIELD_STEPS: dict[str, str] = {
     "infcode": "结算受理", "err_msg": "拒绝原因", "amount": "个人账户计入", "decision": "个人账户使用",
     "inscp_scp_amt": "政策范围内费用", "act_pay_dedc": "起付线", "pool_prop_selfpay": "支付比例",
-    "ordinary_pay": "普通门诊统筹支付", "chronic_pay": "慢特病支付", "inpatient_pay": "住院统筹支付",
+    "chronic_pay": "慢特病支付", "ordinary_pay": "普通门诊统筹支付", "inpatient_pay": "住院统筹支付",
     "hifp_pay": "统筹基金支付", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担",
     "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付", "ordinary_dedc": "年度累计起付线",
     "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额", "balc": "个人账户余额",
@@ -311,17 +314,92 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
     step, clause = _step_of(m, trace, evidence)
     if not clause:
         return step, clause
+    routed = _not_sent_on(m, trace, step, clause, mismatches or [], evidence)
+    if routed is not None:
+        return routed
     drop = set(NOT_OF_FIELD.get(m.get("field", ""), ()))
     if not _within_a_fen(m):
         drop |= fen_readings()
     if _bound_not_reached(trace, step, clause):
         drop |= figure_readings()
+    route: set[str] = set()
     if m.get("field") in SUM_OF and _moved(m, mismatches or [], evidence):
         route = _route_readings(trace)
         drop |= {a for a in A_ID.findall(clause) if a not in route}
     if drop:
         clause = "；".join(p for p in clause.split("；") if p.strip() not in drop)
+    if route:
+        # … and the route's readings are what the move rests on, wherever the part's step is: the chronic part
+        # (computed first, so the root of a chronic payment reported as ordinary) shows the amount at 慢特病支付,
+        # whose clause does not name the reading that sent the purchase there (A-JL-PHARMACY-CHRONIC)
+        clause = "；".join(dict.fromkeys([*(p for p in clause.split("；") if p.strip()),
+                                          *(a for t in trace if isinstance(t, dict)
+                                            and str(t.get("step", "")) in ROUTE_STEPS
+                                            for a in A_ID.findall(str(t.get("clause", "") or "")))]))
     return step, clause
+
+
+HANDOFF = "转入普通门诊统筹"   # a chronic visit's part past its cap sent on to ordinary pooling (攀枝花 第十一条, 吉林 六（三）)
+OVERFLOW_DEDUCTIBLE, OVERFLOW_CAP = "起付线", "年度最高支付限额"   # the ordinary steps that part goes through
+OVERFLOW_STEPS = (OVERFLOW_DEDUCTIBLE, "支付比例", OVERFLOW_CAP)
+
+
+def _not_sent_on(m: dict, trace: list[dict], step: str, clause: str, mismatches: list[dict],
+                 evidence: Any) -> tuple[str, str] | None:
+    """(step, clause) of a figure of a chronic visit's overflow that differs because the system did not send that part
+    on to ordinary pooling at all, or sent it on past the ordinary deductible: the article sending it on (the
+    handoff's, `HANDOFF`: 攀枝花 第十一条), not the ordinary article its steps after the handoff also cite (第七条),
+    whose deductible, ratio and cap the system never applied to it (probe s22 E, F2; benefits.ordinary_pooling's
+    `via`: "a system that sends nothing on, or sends it on past the deductible, breaks that clause"). Told from the
+    system's own figures of the settlement (its mismatches, else its answer in the evidence):
+    - a deductible (act_pay_dedc) that charged none of the overflow's ordinary deductible (no more than the chronic
+      deductible steps before the handoff charged) where the reference charges some: at the 起付线 step, citing what
+      the handoff cites of it (攀枝花 第十一条; 吉林 六（三）；A-JL-CHRONIC-OVERFLOW, the reading that sends it on);
+    - an ordinary part (ordinary_pay, or the fund payment it is part of) of 0.00 where the reference pays some on
+      the overflow, and no deductible charged on it either: at the handoff, as it cites it.
+    A figure the system did work out on the overflow and got otherwise (a deductible of another amount, a ratio, a
+    cap) stays the ordinary steps' (the ordinary ratio itself is 第七条's). None where the visit has no handoff, or
+    the figure is not one of the ordinary steps after it."""
+    at = next((i for i in range(len(trace) - 1, -1, -1) if isinstance(trace[i], dict)
+               and str(trace[i].get("step", "")) == HANDOFF and (_figure(trace[i].get("value")) or 0) > 0), None)
+    if at is None or step not in OVERFLOW_STEPS:
+        return None
+    after = [t for t in trace[at + 1:] if isinstance(t, dict)]
+    if not any(str(t.get("step", "")) == step for t in after):
+        return None
+    handoff = trace[at]
+    sending = [p.strip() for p in str(handoff.get("clause", "") or "").split("；") if p.strip()]
+    if not any(not A_ID.fullmatch(p) for p in sending):
+        return None
+    item = m.get("item", "")
+    mine: dict[str, Any] = {}
+    if evidence:
+        system = figures(evidence, str(item))[0] or _only_settlement(evidence, str(item))
+        mine.update(system if isinstance(system, dict) else {})
+    for x in [*mismatches, m]:
+        if isinstance(x, dict) and x.get("item", "") == item and x.get("field"):
+            mine[x["field"]] = x.get("actual")
+    chronic_dedc = sum((_figure(t.get("value")) or Decimal(0)) for t in trace[:at]
+                       if isinstance(t, dict) and "起付线" in str(t.get("step", "")))
+    ordinary_dedc = next((_figure(t.get("value")) for t in after if str(t.get("step", "")) == OVERFLOW_DEDUCTIBLE),
+                         None)
+    ordinary_paid = next((_figure(t.get("value")) for t in reversed(after) if str(t.get("step", "")) == OVERFLOW_CAP),
+                         None)
+    dedc = _figure(mine.get("act_pay_dedc"))
+    charged_none = dedc is not None and dedc <= chronic_dedc
+    if m.get("field") == "act_pay_dedc":
+        if step == OVERFLOW_DEDUCTIBLE and ordinary_dedc and ordinary_dedc > 0 and charged_none:
+            shared = [p for p in (q.strip() for q in clause.split("；")) if p in sending]
+            return step, "；".join(shared or sending)
+        return None
+    if m.get("field") not in SUM_PARTS and m.get("field") not in SUM_OF:
+        return None
+    paid = _figure(mine.get("ordinary_pay"))
+    if paid != 0 or not ordinary_paid or ordinary_paid <= 0:
+        return None
+    if ordinary_dedc and ordinary_dedc > 0 and not charged_none:
+        return None  # the system charged the overflow's deductible: it did send that part on
+    return _at(handoff)
 
 
 def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
@@ -395,6 +473,9 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
         acct = [t for t in trace if isinstance(t, dict) and _named(t, ACCOUNT_STEPS)]
         if acct:
             return str(acct[-1].get("step", "")), _whole({**m, "field": "acct_pay"}, trace)
+    capped = _bound_to_nothing(m, trace)
+    if capped is not None:
+        return _at(capped)
     if usual:
         for t in reversed(trace):
             if usual in str(t.get("step", "")):
@@ -409,6 +490,28 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
 
 
 RATIO_BOUND = re.compile(r"≤\s*\((-?\d+(?:\.\d+)?) − (-?\d+(?:\.\d+)?)\) × (\d+(?:\.\d+)?)(%?) =")
+
+
+def _bound_to_nothing(m: dict, trace: list[dict]) -> dict | None:
+    """For a payment the reference makes 0.00 (which no step "shows": a zero is every unpaid step's figure), the last
+    step of its trace that bounded a positive figure to a bound of nothing, "min(32.49, 0.00) = 0.00" (a cap used up
+    by earlier visits): that bound decided the 0.00, and the failure rests on what that step cites, not on every
+    reading of the visit's trace (`_whole`: an emergency settled as ordinary pooling, A-EMERGENCY-ORDINARY, left in a
+    counterexample not fully shrunk; probe s22 E, F4). None otherwise."""
+    if m.get("field") not in SUM_PARTS and m.get("field") not in SUM_OF:
+        return None
+    if _expected_figure(m.get("expected")) != 0:
+        return None
+    for t in reversed(trace):
+        if not isinstance(t, dict) or _named(t, (*PARTING_WORDS["inscp_scp_amt"], *PARTING_WORDS["act_pay_dedc"])):
+            continue  # a deductible used up (min(64.97, 0.00) = 0.00) charges nothing; it does not pay nothing
+        hit = BOUNDED.search(str(t.get("detail", ""))[:500])
+        if hit is None:
+            continue
+        handed, bound, figure = (Decimal(g) for g in hit.groups())
+        if figure == bound == 0 < handed:
+            return t
+    return None
 
 
 def _ratio_of_bound(m: dict, trace: list[dict], evidence: Any) -> dict | None:
@@ -548,6 +651,12 @@ def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) 
     # 50.475 → 50.48) moves the figure shown after it by a fen as well (949.52 → (949.52 − 200) × 60% = 449.71,
     # 949.53 → 449.718 → 449.72 under any rounding): it is named beside the step's own rounding, and alone where
     # the step showing the figure rounded nothing (rclose9 D1)
+    if at is not None and upstream and not _a_rounding_of(actual, at):
+        # … but where the system's figure is no usual rounding of the step's own product (449.72 for (949.52 − 200) ×
+        # 60% = 449.712: half-up, half-even and truncation all give 449.71), the step's rounding cannot have made
+        # it: the fen came in with the figure handed to it, the earlier rounding's alone (probe s22 E, F2: a split
+        # whose covered part is not rounded is 攀枝花 第十一条's and A-PZH-OVERFLOW-SPLIT's, not 第七条's ratio)
+        at = None
     named = upstream + ([at] if at is not None else [])
     step = _at(at if at is not None else upstream[-1])[0]
     parts = [p.strip() for t in named for p in _at(t)[1].split("；") if p.strip()]
@@ -555,6 +664,23 @@ def _rounding(m: dict, candidates: list[dict], trace: list[dict] | None = None) 
     if not fen_readings() & set(A_ID.findall(clause)):
         clause = f"{clause}；A-ROUND-FEN" if clause else "A-ROUND-FEN"
     return step, clause
+
+
+RATIO_WORKING = re.compile(r"\((-?\d+(?:\.\d+)?) − (-?\d+(?:\.\d+)?)\) × (\d+(?:\.\d+)?)%")
+
+
+def _a_rounding_of(actual: Decimal, t: dict) -> bool:
+    """Whether `actual` is the fen rounding of step `t`'s exact figure by a usual rule (half-up, half-even,
+    truncation): its `rounded_from`, else the product its working shows ((949.52 − 200.00) × 60% = 449.712). True
+    where the exact figure is not known: the step's rounding is then not ruled out."""
+    exact = _figure(t.get("rounded_from"))
+    if exact is None:
+        hit = RATIO_WORKING.search(str(t.get("detail", ""))[:500])
+        if hit is None:
+            return True
+        base, less, pct = (Decimal(g) for g in hit.groups())
+        exact = (base - less) * pct / 100
+    return actual in {exact.quantize(FEN, rounding=r) for r in (ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_DOWN)}
 
 
 def _carried_roundings(trace: list[dict], shown: dict) -> list[dict]:
@@ -575,7 +701,7 @@ def _carried_roundings(trace: list[dict], shown: dict) -> list[dict]:
 
 
 # A sum's parts, in the order FIELD_STEPS computes them: where no step shows the sum, its differing part's step.
-SUM_PARTS = {"hifp_pay": ("ordinary_pay", "chronic_pay", "inpatient_pay")}
+SUM_PARTS = {"hifp_pay": ("chronic_pay", "ordinary_pay", "inpatient_pay")}
 SUM_OF = {part: total for total, parts in SUM_PARTS.items() for part in parts}
 
 
@@ -765,10 +891,13 @@ TOTALS_ITEM = "年度累计"  # a year's totals' item: "2023年度累计"
 
 
 def root_mismatch(mismatches: list[dict]) -> dict | None:
-    """The mismatch that comes first in the reference's computation: the earliest field in the order the
-    figures are computed (a deductible before the fund payment it changes), then the earliest settlement. Where only
-    years' totals differ, in the order they are counted (`TOTALS_ORDER`): a year's deductible total before its
-    payment total, as the report's rule says (grouped by the first field that differs; probe s21 X finding 1)."""
+    """The mismatch that comes first in the reference's computation: the earliest settlement that differs, and
+    within it the first-computed field (`FIELD_ORDER`: a deductible before the fund payment it changes, a chronic
+    part before the ordinary part its cap leaves). A later visit's figure that differs because an earlier one's
+    did (a deductible not counted on V1 charged again on V2, a chronic cap paid short on V1 moving V2's overflow)
+    is no root of its own (probe s22 E, F3). A year's totals (item "2023年度累计") are counted from the settlements,
+    so they come after every settlement; where only they differ, in the order they are counted (`TOTALS_ORDER`): a
+    year's deductible total before its payment total, as the report's rule says (probe s21 X finding 1)."""
     if not mismatches:
         return None
     items: list[str] = []
@@ -777,13 +906,15 @@ def root_mismatch(mismatches: list[dict]) -> dict | None:
             items.append(m.get("item", ""))
     if all(str(m.get("item", "")).endswith(TOTALS_ITEM) and m.get("field") in TOTALS_ORDER for m in mismatches):
         return min(mismatches, key=lambda m: (TOTALS_ORDER[m["field"]], items.index(m.get("item", ""))))
-    # a part of the fund payment (ordinary_pay, chronic_pay, inpatient_pay) is ordered as the sum it is part of
-    # (SUM_OF): it is the same settlement figure, so the earlier settlement's sum or part comes first, and within a
-    # settlement the part before the sum. A split visit V2 paying chronic_pay 2000.00 for 2000.01 (hifp_pay 2000.00
-    # for 2000.01) is the root, not V3's ordinary_pay 0.59 for 0.60 that follows from it (probe s21 X, rounding_truncate)
-    return min(mismatches, key=lambda m: (FIELD_ORDER.get(SUM_OF.get(m["field"], m["field"]), len(FIELD_ORDER)),
-                                          items.index(m.get("item", "")),
-                                          FIELD_ORDER.get(m["field"], len(FIELD_ORDER))))
+
+    def when(m: dict) -> tuple[bool, int]:  # the settlements in the order they were made, a year's totals after
+        item = m.get("item", "")
+        return str(item).endswith(TOTALS_ITEM), items.index(item)
+
+    # within a settlement a part of the fund payment (ordinary_pay, chronic_pay, inpatient_pay) comes before the sum
+    # it is part of (FIELD_ORDER): a split visit V2 paying chronic_pay 2000.00 for 2000.01 (hifp_pay 2000.00 for
+    # 2000.01) is the root, not V3's ordinary_pay 0.59 for 0.60 that follows from it (probe s21 X, rounding_truncate)
+    return min(mismatches, key=lambda m: (*when(m), FIELD_ORDER.get(m["field"], len(FIELD_ORDER))))
 
 
 A_ID = re.compile(r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*")
@@ -832,11 +963,49 @@ def cited(clause: str, policy: str) -> tuple[list[str], list[str]]:
     return tags, named
 
 
+@lru_cache(maxsize=None)
+def _ordinary_cites(policy: str) -> tuple[str, frozenset[str]]:
+    """(the clause sending a chronic visit's rest on to ordinary pooling, where the document does: 攀枝花 第十一条,
+    吉林 六（三）；A-JL-CHRONIC-OVERFLOW; the articles of ordinary pooling's figures and of what a region must supply for
+    them: 攀枝花 第七条). From the policy file's parameters and requirements (keys chronic.overflow_to_ordinary,
+    ordinary.*), never listed here."""
+    from conform.reference.policy import POLICY_IDS, load_policy
+
+    if policy not in POLICY_IDS:
+        return "", frozenset()
+    p = load_policy(policy)
+    overflow = p.params.get("chronic.overflow_to_ordinary")
+    sending = overflow.cite if overflow is not None and overflow.value not in (False, "false", "0", 0, None) else ""
+    ordinary = {c.strip() for x in [*(v for k, v in p.params.items() if k.startswith("ordinary.")),
+                                    *(r for r in p.requirements if r.pattern.startswith("ordinary."))]
+                for c in str(x.cite).split("；") if c.strip() and not A_ID.fullmatch(c.strip())}
+    return sending, frozenset(ordinary)
+
+
+def _refused_only_past_the_cap(m: dict, clauses: list[str], policy: str, evidence: Any) -> str:
+    """The clause sending a chronic visit's rest on to ordinary pooling (`_ordinary_cites`), where the reference
+    refuses a settlement for what only ordinary pooling needs (its refusal cites ordinary pooling's articles alone: an
+    unfiled remote ratio, a flexible worker's tier, 攀枝花 第七条) and the system settled it as a chronic visit paying
+    nothing as ordinary pooling (its answer: chronic_pay above 0.00, ordinary_pay 0.00): the reference needed that
+    figure only for the part past the chronic cap, which the system never sent on — the overflow article's failure,
+    not ordinary pooling's, whose figure the system never reached (probe s22 E, F2). "" otherwise."""
+    if "拒绝" not in str(m.get("expected", "")) or "拒绝" in str(m.get("actual", "")) or not evidence:
+        return ""
+    sending, ordinary = _ordinary_cites(policy)
+    cited_articles = {c.strip() for cl in clauses for c in cl.split("；") if c.strip() and not A_ID.fullmatch(c.strip())}
+    if not sending or not ordinary or not cited_articles or not cited_articles <= ordinary:
+        return ""
+    item = str(m.get("item", ""))
+    system = figures(evidence, item)[0] or _only_settlement(evidence, item)
+    chronic, paid = _figure(system.get("chronic_pay")), _figure(system.get("ordinary_pay"))
+    return sending if chronic is not None and chronic > 0 and paid == 0 else ""
+
+
 def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
           evidence: Any = None) -> tuple[list[str], list[str]]:
     """(article tags, assumption ids) that the failing figure rests on, from the reference's trace: the
-    clause of the step computing the root field (the first computed of those that differ), at the root
-    settlement only (the earliest where that field differs, as the cause reads it): a later visit's figure
+    clause of the step computing the root field (`root_mismatch`: at the earliest settlement that differs, the
+    first computed of its fields that differ), at the root settlement only: a later visit's figure
     that differs because the root's did (a deductible not counted on V1 is charged on V2) is no article of
     its own. Where no step of the root's trace computes the figure, the clauses of its whole trace (`_step`).
     A refusal (infcode) of a settlement the rules pay blames
@@ -858,6 +1027,9 @@ def blame(mismatches: list[dict], traces: dict[str, list[dict]], policy: str,
             continue
         if m["field"] == "infcode":  # the settlement's articles: its account's part follows from it, refused or not
             clauses = [str(t.get("clause", "")) for t in trace if not _named(t, ACCOUNT_STEPS)]
+            unsent = _refused_only_past_the_cap(m, clauses, policy, evidence)
+            if unsent:
+                clauses = [unsent]
         else:
             clauses = [_step(m, trace, evidence, mismatches)[1]] if trace else []
         for clause in clauses:

@@ -402,6 +402,13 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
     rests = (c.extra or {}).get("rests_on")
     d["assumptions"] = ([str(a) for a in rests] if isinstance(rests, (list, tuple)) else []) \
         if c.status == "failed" else d["declared_assumptions"]
+    if c.kind == "property" and _reversed_total(c, d):
+        # no article speaks of reversals: a property whose root is a year's total expected without what a 2208 took
+        # back (its failing figure rests on A-REVERSAL) marks that reading's row beside the article it is tagged
+        # with, as a scenario's year total after a reversal does (its working cites A-REVERSAL alone, so the
+        # scenario blames the reading; the property keeps its article: runner.py's blame) — the same defect is
+        # filed under the same row whichever kind of check caught it (probe s22 E, F5)
+        d["failed_articles"] = in_document_order([*d["failed_articles"], f"{c.policy}-{REVERSAL_READING}"])
     d["worked"] = working(d["path"], c.line) if c.kind == "scenario" and c.status not in ("passed",) else []
     for m in d["mismatches"]:
         exp, act = as_number(m["expected"]), as_number(m["actual"])
@@ -418,6 +425,22 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
         c.counterexample, c.extra, c.message, c.nodeid, examples.get("front_end", "run"),
         str(examples.get("reproduce") or ""), c.policy or "") if c.kind == "property" else {}
     return d
+
+
+REVERSAL_READING = "A-REVERSAL"   # the reading a reversal (2208) rests on (conform/reference/common.yaml)
+
+
+def _reversed_total(c: Any, d: dict) -> bool:
+    """Whether failed check `c` (its dict `d` so far) has for its root mismatch (causes.root_mismatch) a year's total
+    ("2023年度累计") and its failing figure rests on A-REVERSAL, without that reading's row among its failed articles."""
+    from .causes import TOTALS_ITEM, root_mismatch
+
+    if c.status != "failed" or not c.policy or not d["failed_articles"] or REVERSAL_READING not in d["assumptions"]:
+        return False
+    if f"{c.policy}-{REVERSAL_READING}" in d["failed_articles"]:
+        return False
+    root = root_mismatch([m for m in d["mismatches"] if isinstance(m, dict)])
+    return root is not None and str(root.get("item", "")).endswith(TOTALS_ITEM)
 
 
 def build(run: RunResult, gate: dict | None = None) -> dict:

@@ -23,7 +23,10 @@ from conform.reference.policy import load_policy
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z]{3,}")
 # Text that is data, not a label: paths, identifiers, field names, digests, URLs, versions, ids.
-DATA = re.compile(r"^(?:[\w./:@+-]*[/_.:@\d][\w./:@+-]*|https?://\S+|[0-9a-f]{12,}…?|SHA-256|HTTP|JSON|conform)$")
+# identifiers, not labels: paths, URLs, digests, and a named reading's id (A-PERSON-TYPES: the 依据 of a trace step that
+# rests on the reading alone; the 假设 table explains it in Chinese)
+DATA = re.compile(r"^(?:[\w./:@+-]*[/_.:@\d][\w./:@+-]*|https?://\S+|[0-9a-f]{12,}…?|SHA-256|HTTP|JSON|conform|"
+                  r"A-[A-Z0-9]+(?:-[A-Z0-9]+)*)$")
 ENGLISH_ENUMS = {"passed", "failed", "error", "not_applicable", "skipped", "scenario", "property", "tested",
                  "untestable", "pending", "missing", "unknown", "not_run", "conformant", "non-conformant"}
 

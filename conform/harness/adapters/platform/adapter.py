@@ -271,7 +271,7 @@ class PlatformAdapter(Adapter):
         except (ValueError, RecursionError) as e:   # the http transport accepted it; exact decoding did not
             raise SutError("malformed", evidence.shorten(f"{infno}: the answer cannot be read exactly "
                                                          f"({type(e).__name__}: {e})", 300), entry) from None
-        output = messages.nulls_absent(output)
+        output = wire.nulls_absent(output)
         component = schema.output_component("platform", infno)
         bad = schema.validate(component, output) if component else None
         if bad is not None:

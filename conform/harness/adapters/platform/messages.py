@@ -18,7 +18,7 @@ from conform.reference.case import Settlement
 
 from ... import evidence
 from ..base import ROUTE_SPLIT, SETLINFO_AMOUNTS, SPLIT_UNREPORTED
-from ..wire import WireError, got, nulls_absent  # noqa: F401 - nulls_absent: the adapter reads it here
+from ..wire import WireError, got
 from . import amounts
 from .config import PlatformConfig
 from .fees import FeeLine

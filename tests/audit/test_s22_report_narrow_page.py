@@ -7,16 +7,10 @@ The ledger is probe F's tiny one, shortened: 攀枝花 第七条, 2023-01-05 to 
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from conform.audit.run import audit
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HEADER = ("setl_id,psn_no,psn_type,setl_time,med_type,facility,fixmedins_code,fixmedins_name,medfee_sumamt,"
           "fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,inscp_scp_amt,act_pay_dedc,hifp_pay,pool_prop_selfpay,"
           "fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay,init_setl_id")
@@ -58,19 +52,6 @@ NARROW = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        why = f"Debian's chromium is missing at {CHROMIUM} (apt-get install -y chromium; .ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

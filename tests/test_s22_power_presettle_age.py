@@ -94,3 +94,25 @@ def test_the_reference_passes_its_own_presettlement():
             story = Story.of_year(py)
             assert diff._presettle_last(ctx, story) is not None
             assert isinstance(story.ops[-1], Presettle) and story.ops[-1].settlement.id.endswith(diff.PRESETTLED)
+
+
+
+def test_the_counterexample_asserts_the_presettlement_it_failed_on():
+    """The rendered counterexample of a 2206 failure asserts the 2206's figures in its results table (it only commented
+    them: pasted into a feature, it passed against the very system the property had failed)."""
+    from conform.harness.counterexample import RESULT_COLUMNS, render_scenario, renumbered
+    from conform.harness.properties.base import execute, no_evidence
+
+    e = _first_failure(FreshYearPresettle(), "panzhihua")
+    story = renumbered(e.stories[0])  # as render_scenario numbers it
+    lines = render_scenario(story, "反例", ["panzhihua-7"])
+    rows = {cells[0]: cells[1:] for ln in lines if ln.strip().startswith("|")
+            for cells in [[c.strip() for c in ln.strip().strip("|").split("|")]]}
+    pre = next(op.settlement.id for op in story.ops if isinstance(op, Presettle))
+    assert pre in rows, rows
+    fields = [f for _, f in RESULT_COLUMNS if f != "pool_prop_selfpay"]  # amounts, in the table's order
+    with no_evidence():
+        want = execute(ReferenceAdapter(), story, psn_no="CE-0001").presettled[pre]
+        got = execute(FreshYearPresettle(), story, psn_no="CE-0001").presettled[pre]
+    assert rows[pre][:len(fields)] == [str(want[f]) for f in fields], (rows[pre], want)
+    assert any(str(want[f]) != str(got[f]) for f in fields), "the row must tell the reference from the defect"

@@ -47,7 +47,9 @@ def test_a_signal_while_the_plugin_session_starts_exits_130_and_clears_the_repor
     for name, text in EARLIER.items():
         (rep / name).write_text(text, encoding="utf-8")
     (rep / "my-notes.txt").write_text("the vendor's own", encoding="utf-8")
-    env = {**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}, "KILL_AT": at, "KILL_SIG": sig}
+    # a vendor's own pytest: none of this suite's PYTEST_* (under xdist, PYTEST_XDIST_WORKER would make the plugin
+    # take the child for a worker, which leaves signals to the controller)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "KILL_AT": at, "KILL_SIG": sig}
     with SampleServer() as server:
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
                                "--conform-adapter", server.url, "-m", "panzhihua-7", "--conform-report", "rep"],

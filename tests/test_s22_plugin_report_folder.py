@@ -46,7 +46,7 @@ EARLIER = {"report.html": "<html>合格</html>", "report.xlsx": "xlsx", "junit.x
 
 
 def _pytest(folder, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}  # a vendor's own pytest
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
                            "--tb=no", *args], cwd=folder, env={**base, **(env or {})}, capture_output=True,
                           text=True, timeout=600)

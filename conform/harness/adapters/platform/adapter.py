@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
 import sys
 import threading
 from dataclasses import replace
@@ -29,8 +28,7 @@ from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
 from ..base import Adapter, SettlementRefused, Subject, SutError, echo_mismatches
-from ..http import (EVIDENCE_BODY_LIMIT, MAX_INT_DIGITS, AnswerError, HttpAdapter, deadline_transport, parse_json,
-                    public_url, tls_for)
+from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, deadline_transport, parse_json, public_url, tls_for
 from .. import schema
 from . import amounts, messages
 from .config import PlatformConfig
@@ -42,23 +40,11 @@ SIGN_IN_WORD = "签到"   # an err_msg naming it refuses a message for its sign-
 FACILITY_LEVELS = ("tertiary", "secondary", "primary", "unrated", "pharmacy")  # the levels a visit is drawn at
 
 
-def _number(d: Decimal) -> Any:
-    """A JSON number of a request or an answer as evidence: a number, as it went over the wire (never the text
-    "1000.00", which a vendor would take for what was sent): an int where it was written without a fraction, else
-    the float whose shortest form has its value (1000.00 → 1000.0, 115.5 → 115.5), as the http profile keeps an
-    answer's numbers (http._as_evidence). Digits no float holds exactly stay text, never rounded."""
-    if not d.is_finite():
-        return format(d, "f")
-    if d.as_tuple().exponent >= 0 and d.adjusted() < MAX_INT_DIGITS:   # 1, 1E+3: no fraction written
-        return int(d)
-    f = float(d)
-    return f if math.isfinite(f) and Decimal(repr(f)) == d else format(d, "f")
-
-
 def _plain(obj: Any) -> Any:
-    """JSON-ready evidence: Decimals as JSON numbers of their exact value (_number)."""
+    """JSON-ready evidence: Decimals as their exact digits ("500.00": a JSON number in the report would read 500.0;
+    docs/connect-your-system.md §8.1 says the wire carries it as a number)."""
     if isinstance(obj, Decimal):
-        return _number(obj)
+        return format(obj, "f")
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -89,6 +75,7 @@ class _Scenario:
         if self.shift is not None:
             self.shift.begin(subject)
         self.settled: dict[str, Settled] = {}   # scenario id → its 2207
+        self.reversed: dict[str, Settled] = {}  # scenario id → its 2207, reversed (a second 2208 is sent again)
 
 
 class PlatformAdapter(Adapter):
@@ -562,13 +549,18 @@ class PlatformAdapter(Adapter):
         self.require("reverse")
         st = self._scenario(psn_no)
         known = st.settled.get(setl_id)
+        again = known is None and setl_id in st.reversed
+        if again:  # a second 2208 of the same settlement: sent as the first was, for the system to refuse (A-REVERSAL)
+            known = st.reversed[setl_id]
         if known is None:
             raise SutError("internal", f"no settlement {setl_id!r} of this scenario to reverse")
         # by the institution that settled it (本机构), in the visit's 就医地
         out, entry = self.exchange("2208", messages.reverse(st.system_psn, known.setl_id, known.mdtrt_id),
                                    **known.envelope())
         info = self._read("2208", entry, messages.read_settlement, out, "2208", known.med_type, self.pc)
-        del st.settled[setl_id]
+        if again:
+            return info
+        st.reversed[setl_id] = st.settled.pop(setl_id)
         if st.occupant is not None and known in st.occupant.leftovers:
             st.occupant.leftovers.remove(known)
         if st.shift is not None:

@@ -1316,6 +1316,13 @@ def _xlsx_read(path: Path, wanted: frozenset[str], ids: frozenset[str] = IDS,
                     raise AuditInputError(f"the ledger's columns are on sheet {other.title!r}, not on the first sheet "
                                           f"{ws.title!r}: move that sheet first, or save it as a workbook of its own",
                                           file=str(path))
+            # a header further down (a long 说明 above it) read as "missing column(s)": say where it is (error path)
+            below = _header_row(list(islice(ws.iter_rows(max_col=MAX_ALL_COLUMNS, values_only=True),
+                                            HEADER_SCAN_ROWS, OTHER_SHEET_ROWS)), wanted)
+            if below is not None:
+                raise AuditInputError(f"the ledger's header is row {HEADER_SCAN_ROWS + below + 1} of sheet {ws.title!r}, "
+                                      f"below the first {HEADER_SCAN_ROWS} rows where it is looked for: delete the rows "
+                                      "above it (a title or notes)", file=str(path))
         elif wanted:  # one sheet a month: reading the first alone would look like a complete audit
             more = [o.title for o in wb.worksheets[1:] if _ledger_like(o, wanted, ids)]
             if more:

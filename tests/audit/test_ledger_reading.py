@@ -242,6 +242,15 @@ def test_xlsx_with_a_title_above_its_header_and_rows_named_as_excel_shows_them(t
     with pytest.raises(AuditInputError, match=r"ledger\.xlsx: the ledger's columns are on sheet '结算清单', not on the "
                                               r"first sheet '说明'"):
         _expected([p])
+    # notes above the header past the 20 rows looked at: where the header is, not "missing column(s)" (s22 probe A)
+    del wb["说明"]
+    ws.insert_rows(1, 25)
+    for i in range(1, 26):
+        ws.cell(i, 1, f"说明第 {i} 行")
+    wb.save(p)
+    with pytest.raises(AuditInputError, match=r"ledger\.xlsx: the ledger's header is row 28 of sheet '结算清单', below "
+                                              r"the first 20 rows"):
+        _expected([p])
 
 
 def test_jsonl_ledger_numbers_read_exactly(tmp_path):

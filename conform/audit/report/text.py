@@ -1,6 +1,7 @@
 """Labels and money formatting shared by the audit's reports (Chinese first)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -243,14 +244,4 @@ def assumption_use(summary: dict, cited: dict[str, int], ledger_wide: set[str] |
 
 def _names(text: str, aid: str) -> bool:
     """Whether `text` names assumption `aid` itself (A-AUDIT-ORDER, not A-AUDIT-ORDER-X)."""
-    i = text.find(aid)
-    while i >= 0:
-        end = i + len(aid)
-        if (i == 0 or not _id_char(text[i - 1])) and (end == len(text) or not _id_char(text[end])):
-            return True
-        i = text.find(aid, end)
-    return False
-
-
-def _id_char(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch == "-")
+    return re.search(rf"(?<![A-Za-z0-9-]){re.escape(aid)}(?![A-Za-z0-9-])", text) is not None

@@ -314,14 +314,13 @@ def _route_split(output: dict, infno: str, med_type: str, cfg: PlatformConfig, h
     for i, row in enumerate(rows):
         rpath = f"output.setldetail[{i}]"
         code = _text(row, "fund_pay_type", rpath)
-        pay = _amount(row, "fund_payamt", rpath)
-        assert pay is not None
+        pay = _amount(row, "fund_payamt", rpath)  # required: a row without it is refused there, never None here
         route, why = _route(code, row, med_type, cfg, rpath)
         if route is None:
             if pay != 0:
                 unknown.append(f"{why}, fund_payamt {amounts.text(pay)}")
         elif route in routes:
-            routes[route] += pay
+            routes[route] += pay  # type: ignore[operator]
         elif code not in cfg.fund_pay_type and pay != 0:
             unmapped.append(f"fund_pay_type {evidence.quote(code, 40)} ({rpath}, fund_payamt {amounts.text(pay)})")
     routed = sum(routes.values(), ZERO)

@@ -52,7 +52,10 @@ def test_panzhihua_a_visit_after_the_two_disease_cap_records_the_ordinary_ratio(
     assert j2.pool_prop_selfpay == D("0.60")
     steps = _steps(j2)
     assert steps["支付比例"]["clause"] == "攀枝花 第七条"
-    assert "结算支付比例" not in steps  # nothing kept: the visit's only ratio is the one recorded
+    # the ordinary ratio is recorded by A-CHRONIC-OVERFLOW-RATIO's second sentence (a chronic visit its cap no longer
+    # covers): cited, so that a report counts the reading as used (probe s23-L F1)
+    assert steps["结算支付比例"]["clause"] == "攀枝花 第七条；A-CHRONIC-OVERFLOW-RATIO"
+    assert "60%" in steps["结算支付比例"]["detail"] and "50%" not in steps["结算支付比例"]["detail"]
 
 
 def test_panzhihua_a_retiree_after_the_cap_records_the_retiree_ordinary_ratio():
@@ -88,7 +91,7 @@ def test_jilin_a_visit_after_the_chronic_cap_records_the_ordinary_ratio():
     assert _steps(a1)["结算支付比例"]["clause"] == "吉林 二(三)；A-CHRONIC-OVERFLOW-RATIO"
     assert (a2.chronic_pay, a2.ordinary_pay, a2.act_pay_dedc, a2.pool_prop_selfpay) == (
         D("0.00"), D("550.00"), D("0.00"), D("0.55"))
-    assert "结算支付比例" not in _steps(a2)
+    assert _steps(a2)["结算支付比例"]["clause"] == "吉林 二（二）；A-CHRONIC-OVERFLOW-RATIO"
 
 
 def test_where_nothing_goes_on_to_ordinary_pooling_the_chronic_ratio_stays():

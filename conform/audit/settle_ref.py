@@ -208,8 +208,11 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
     ratio_steps = [s for s in steps if s[0] in _RATIO_STEPS]
     kept = next((s[3] for s in steps if s[0] == _KEPT_RATIO_STEP), None)
     if kept is not None:
-        chronic = next(s[3] for s in ratio_steps if s[0] == "慢特病支付")
-        ratio = join_cites(*chronic.split(CITE_SEP), *kept.split(CITE_SEP))  # each article once
+        # crossed the cap (the chronic benefit paid part): the chronic ratio's step; its cap spent before the visit
+        # (it paid nothing): the ordinary ratio's, the last applied
+        chronic = next((s for s in ratio_steps if s[0] == "慢特病支付"), None)
+        recorded = chronic if chronic is not None and chronic[4] else ratio_steps[-1]
+        ratio = join_cites(*recorded[3].split(CITE_SEP), *kept.split(CITE_SEP))  # each article once
     else:
         ratio = ratio_steps[-1][3] if ratio_steps else fund
     # An emergency or a day surgery settled as ordinary pooling by a reading (A-EMERGENCY-ORDINARY: the document

@@ -297,6 +297,10 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if left < ZERO:  # against ZERO, not 0: a Decimal compares with a Decimal twice as fast
         left = ZERO
     dedc = base if base < left else left
+    # A deductible charged on a chronic visit's part past its cap rests on how the document's reading splits that
+    # visit (攀枝花 A-PZH-OVERFLOW-SPLIT): another split sends another part on, or none (probe s23 G F3). None charged
+    # (the year's deductible met before) is the same under any split.
+    split = rules.policy.doc.get("chronic_overflow_split") if via is not None and dedc > ZERO else None
     exact = (base - dedc) * ratio
     raw = round_fen(exact)
     paid = ys.ordinary_pay
@@ -307,7 +311,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if trace.keeps:
         trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
                   (deductible, used, left, base, left, dedc),
-                  join_cites(via, _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc")), dedc)
+                  join_cites(via, split, _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc")), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
@@ -327,6 +331,10 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
         if out.benefit == "chronic" and out.chronic_pay == ZERO:
             # and so is its benefit (A-CHRONIC-OVERFLOW-RATIO): `benefit` names what settled it, as the ratio does
             out.benefit = "ordinary"
+            # The reading's second sentence decides which ratio the chronic visit records: cited, so that a report
+            # lists it among the readings the figure rests on (probe L F1).
+            trace.add("结算支付比例", "本次就诊前慢特病年度限额已用完，费用全部按普通门诊统筹支付：结算的支付比例记普通门诊统筹比例{}",
+                      (Pct(ratio),), join_cites(ratio_cite, "A-CHRONIC-OVERFLOW-RATIO"))
     else:
         trace.add("结算支付比例", "本次就诊部分由慢特病待遇支付、其余按普通门诊统筹支付（比例{}）：结算的支付比例记慢特病比例{}",
                   (Pct(ratio), Pct(out.ratio)), join_cites(out.ratio_cite, "A-CHRONIC-OVERFLOW-RATIO"))

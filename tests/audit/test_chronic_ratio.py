@@ -62,9 +62,11 @@ def test_panzhihua_a_two_disease_visit_after_its_cap_audits_clean_at_the_ordinar
 
 
 def test_panzhihua_the_chronic_ratio_after_the_cap_is_a_discrepancy_under_the_ordinary_article(tmp_path):
-    # J2 recorded at 两病's 50% (the figures as paid at 60%): expected 0.6000 under 第七条, not 第十条
+    # J2 recorded at 两病's 50% (the figures as paid at 60%): expected 0.6000 under 第七条, not 第十条 — and by the
+    # second sentence of A-CHRONIC-OVERFLOW-RATIO (a chronic visit its cap no longer covers records the ordinary ratio)
     code, rows = _audit(tmp_path, "panzhihua", [r.format(j1="0.5000", j2="0.5000") for r in PANZHIHUA])
-    assert (code, rows) == (1, [("J2", "pool_prop_selfpay", "0.5000", "0.6000", "攀枝花 第七条", "reference")])
+    assert (code, rows) == (1, [("J2", "pool_prop_selfpay", "0.5000", "0.6000", "攀枝花 第七条；A-CHRONIC-OVERFLOW-RATIO",
+                                 "reference")])
 
 
 def test_jilin_a_chronic_visit_after_its_cap_audits_clean_at_the_ordinary_ratio(tmp_path):
@@ -75,9 +77,9 @@ def test_jilin_a_chronic_visit_after_its_cap_audits_clean_at_the_ordinary_ratio(
 
 def test_jilin_the_ratio_clauses_after_and_across_the_cap(tmp_path):
     # A1 recorded at the ordinary 55%: it crossed the cap, the chronic 70% is kept (A-CHRONIC-OVERFLOW-RATIO);
-    # A2 recorded at the chronic 70%: the cap was used up before it, 55% under 二（二）.
+    # A2 recorded at the chronic 70%: the cap was used up before it, 55% under 二（二）, by the reading's second sentence.
     persons = [{"psn_no": "A", "chronic_diseases": [{"dise_codg": "M00500", "kind": "chronic"}]}]
     code, rows = _audit(tmp_path, "jilin", [r.format(a1="0.5500", a2="0.7000") for r in JILIN], persons)
     assert code == 1
     assert rows == [("A1", "pool_prop_selfpay", "0.5500", "0.7000", "吉林 二(三)；A-CHRONIC-OVERFLOW-RATIO", "reference"),
-                    ("A2", "pool_prop_selfpay", "0.7000", "0.5500", "吉林 二（二）", "reference")]
+                    ("A2", "pool_prop_selfpay", "0.7000", "0.5500", "吉林 二（二）；A-CHRONIC-OVERFLOW-RATIO", "reference")]

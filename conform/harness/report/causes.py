@@ -341,7 +341,9 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
 
 HANDOFF = "转入普通门诊统筹"   # a chronic visit's part past its cap sent on to ordinary pooling (攀枝花 第十一条, 吉林 六（三）)
 OVERFLOW_DEDUCTIBLE, OVERFLOW_CAP = "起付线", "年度最高支付限额"   # the ordinary steps that part goes through
-OVERFLOW_STEPS = (OVERFLOW_DEDUCTIBLE, "支付比例", OVERFLOW_CAP)
+# … and the ratio the settlement records where the chronic benefit paid none of it (结算支付比例, the ordinary one by
+# A-CHRONIC-OVERFLOW-RATIO): a system that sent nothing on records the chronic ratio, parting there
+OVERFLOW_STEPS = (OVERFLOW_DEDUCTIBLE, "支付比例", OVERFLOW_CAP, "结算支付比例")
 
 
 def _not_sent_on(m: dict, trace: list[dict], step: str, clause: str, mismatches: list[dict],

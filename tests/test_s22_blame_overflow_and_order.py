@@ -86,8 +86,10 @@ def test_an_overflow_not_sent_on_is_the_overflow_articles_not_the_ordinary_ones(
     skipped = [{"field": "act_pay_dedc", "expected": "200.00", "actual": "0.00", "item": "V2"},
                {"field": "ordinary_pay", "expected": "180.00", "actual": "0.00", "item": "V3"},
                {"field": "hifp_pay", "expected": "180.00", "actual": "0.00", "item": "V3"}]
-    assert blame(skipped, traces, "panzhihua") == (["panzhihua-11"], [])
-    assert causes._step(skipped[0], traces["V2"], None, skipped) == ("起付线", "攀枝花 第十一条")
+    # V2 crosses the cap: that nothing of it is sent on is also what a system reading the split otherwise does (the
+    # costs "超过…限额后" as the later visits only), so the deductible's difference rests on A-PZH-OVERFLOW-SPLIT
+    assert blame(skipped, traces, "panzhihua") == (["panzhihua-11"], ["A-PZH-OVERFLOW-SPLIT"])
+    assert causes._step(skipped[0], traces["V2"], None, skipped) == ("起付线", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT")
     # V3 alone (the deductible already met): nothing paid as ordinary pooling is the handoff's
     alone = skipped[1:]
     assert causes._step(alone[0], traces["V3"], None, alone) == ("转入普通门诊统筹", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT")

@@ -325,8 +325,9 @@ def main() -> None:
                    "JSON lines.")
 @click.option("--jsonl", is_flag=True, help="JSON lines: read one case per line (a JSON array is read as well) and "
                                             "write one result per line.")
-@click.option("--max-case-mb", type=click.IntRange(1, 4096), default=16, show_default=True,
-              help="Largest single case, and largest YAML input (YAML is read whole; JSON streams case by case).")
+@click.option("--max-case-mb", type=click.IntRange(1, 4096), default=4, show_default=True,
+              help="Largest single case, and largest YAML input (YAML is read whole; JSON streams case by case). "
+                   "Settling a case takes up to about 100 times its size in memory (40 times with --no-trace).")
 def settle(case: str, trace: bool | None, jsonl: bool, max_case_mb: int) -> None:
     """Compute CASE (a JSON, JSON lines or YAML file, or - for stdin) with the reference engine and print JSON.
 
@@ -336,11 +337,22 @@ def settle(case: str, trace: bool | None, jsonl: bool, max_case_mb: int) -> None
     """
     from conform.harness.settle_cli import SettleError, run
 
-    sys.stdout.flush()
+    if sys.stdout is None:  # descriptor 1 closed (`conform settle case.json >&-`): the environment, not a bug
+        _die("writing the output: standard output is closed (nothing was written)")
     try:
+        sys.stdout.flush()
         run(case, trace, jsonl, max_case_mb, sys.stdout.buffer, sys.stderr)
     except SettleError as e:
         _die(str(e))
+    except OSError as e:
+        if _closed_pipe(e):
+            raise
+        _die(f"writing the output: {e.strerror or e} (nothing was written)")  # the flush before anything was written
+    except _Signalled as e:  # SIGINT/SIGTERM: the documented code, and what stdout holds (JSON lines look whole)
+        _PHASE[0] = "over"
+        said = getattr(e, "settle_output", None)
+        click.echo(_interrupted_message(e.signum) + (f"; {said}" if said else ""), err=True)
+        sys.exit(interrupted_code(e.signum))
 
 
 if __name__ == "__main__":

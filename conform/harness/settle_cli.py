@@ -10,7 +10,15 @@ Output: one case as indented JSON; a list as a JSON array with one case per line
 single case, and for a list or JSON lines only with `--trace`; `--no-trace` leaves it
 out everywhere. Output is held back until 1 MiB has accumulated, so a bad case early
 in the input leaves stdout empty; a bad case later ends the output unterminated and
-the error says how many cases were written.
+the error says how many cases were written. So do a read or write error (a full disk, a
+closed stream: the user's environment, exit 2 like bad input, not an internal error) and
+SIGINT/SIGTERM (exit 130/143): with JSON lines every line written is whole, so only the
+message tells a cut-short output from a finished one. Past the hold-back, output goes out
+in blocks of whole cases, so the count said is what the stream took.
+
+A `ytd` whose year no settlement of the case is in counts for nothing; it is not refused
+(a person file of another year is no malformed input, and `conform audit` warns of the
+same), but stderr says so, naming the case and the year.
 
 Errors say where: malformed JSON its line and column (in JSON lines, a record that is no
 whole value on its own line is named on that line, not where the decoder gave up further
@@ -19,20 +27,26 @@ on); a case's data error the file and, for JSON, the line the case starts on.
 from __future__ import annotations
 
 import codecs
+import errno
+import os
 import re
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 import orjson
 
-from conform.reference.case import CaseError, parse_case
+from conform.display import quoted
+from conform.reference.case import CaseError, Settlement, parse_case
 from conform.reference.loading import InputError, check_text, decode_json, has_surrogate_escape, load_yaml
 from conform.reference.policy import PolicyError
 
 CHUNK = 1 << 20
 HOLD_BACK = 1 << 20  # bytes of output kept back before streaming starts
+SEND_EVERY = 1 << 16  # once streaming, bytes of whole cases gathered before each write (and flush)
+WARN_AT_MOST = 10  # warnings of one kind said case by case; the rest are counted at the end
 YAML_NOTICE = 1 << 20  # characters of YAML above which stderr says it is being read
 PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 _WS = re.compile(r"[ \t\r\n]*")
@@ -40,6 +54,11 @@ _WS = re.compile(r"[ \t\r\n]*")
 
 class SettleError(Exception):
     """A located refusal: printed as one `conform: error:` line, exit 2."""
+
+
+def _os_error(e: OSError) -> str:
+    """An OSError in the user's words ("No space left on device"), without Python's "[Errno 28]"."""
+    return e.strerror or str(e) or type(e).__name__
 
 
 # --------------------------------------------------------------------------- input
@@ -63,7 +82,10 @@ class TextStream:
         """Read one more chunk; False at the end."""
         if self.eof:
             return False
-        data = self.raw.read(CHUNK)
+        try:
+            data = self.raw.read(CHUNK)
+        except OSError as e:  # EIO, a stale network file: the environment, not a bug in conform
+            raise SettleError(f"{self.source}: cannot read: {_os_error(e)} (at byte {self.bytes_read})") from None
         final = not data
         try:
             text = self.decoder.decode(data, final)
@@ -191,31 +213,97 @@ def _values(ts: TextStream, limit: int, lines: bool = False) -> Iterator[tuple[A
 # --------------------------------------------------------------------------- output
 
 
+class OutputError(SettleError):
+    """The output could not be written (a full disk, a closed stdout): said with how many cases it holds."""
+
+
 class Output:
-    """Holds output back until HOLD_BACK bytes, then streams; knows whether anything went out."""
+    """Holds output back until HOLD_BACK bytes, then streams in blocks of whole cases (SEND_EVERY). A block goes to
+    the file descriptor itself, bytes counted: Python's buffered writer reports a block a full disk cut short as
+    written (the rest left in its buffer), so `cases_out` would not be what the output holds. It is: the cases whose
+    last byte was written, whatever stopped the run (a write error, a signal in the middle of a block)."""
 
     def __init__(self, stream: IO[bytes]):
         self.stream = stream
+        try:
+            self.fd: int | None = stream.fileno()
+        except (OSError, ValueError, AttributeError):  # a test's BytesIO: written through the stream
+            self.fd = None
         self.held: list[bytes] = []
+        self.ends: list[int] = []  # the offset in the held bytes where each held case ends
         self.size = 0
+        self.cases_out = 0
         self.streaming = False
 
-    def write(self, b: bytes) -> None:
-        if self.streaming:
-            self.stream.write(b)
-            return
+    def write(self, b: bytes, cases: int = 0) -> None:
+        """`b` ends a case (`cases` 1) or is none (0: an opening or closing bracket)."""
         self.held.append(b)
         self.size += len(b)
-        if self.size > HOLD_BACK:
-            self.stream.write(b"".join(self.held))
-            self.held.clear()
+        if cases:
+            self.ends.append(self.size)
+        if self.size > (SEND_EVERY if self.streaming else HOLD_BACK):
             self.streaming = True
+            self.send()
+
+    def send(self) -> None:
+        """Write what is held; OutputError (a closed pipe's BrokenPipeError passes: exit 141). What is held is let go
+        first: a block a signal or an error cut in the middle is never written again."""
+        data, ends = b"".join(self.held), self.ends
+        self.held, self.ends, self.size = [], [], 0
+        done = 0
+        try:
+            self.stream.flush()  # anything written before through the stream goes first
+            if self.fd is None:
+                self.stream.write(data)
+                self.stream.flush()
+                done = len(data)
+            else:
+                view = memoryview(data)
+                while done < len(data):
+                    done += os.write(self.fd, view[done:])
+        except OSError as e:
+            if e.errno == errno.EPIPE:
+                raise
+            _discard(self.stream)
+            raise OutputError(f"writing the output: {_os_error(e)} (output stopped after "
+                              f"{self.cases_out + _cases_within(ends, done)} case(s): it is incomplete)") from None
+        finally:
+            self.cases_out += _cases_within(ends, done)
+
+    def stop(self) -> str:
+        """The run stops early (bad input, a signal): once streaming, the whole cases held go out too; what the
+        output then holds, for the message."""
+        if not self.streaming:
+            return "nothing written"
+        try:
+            self.send()
+        except (OutputError, OSError):  # the count stays what the stream took
+            pass
+        return f"output stopped after {self.cases_out} case(s): it is incomplete"
 
     def close(self) -> None:
-        if self.held:
-            self.stream.write(b"".join(self.held))
-            self.held.clear()
-        self.stream.flush()
+        self.send()
+
+
+def _cases_within(ends: list[int], done: int) -> int:
+    """How many of the cases ending at `ends` lie whole within the first `done` bytes."""
+    import bisect
+
+    return bisect.bisect_right(ends, done)
+
+
+def _discard(stream: IO[bytes]) -> None:
+    """After a failed write, point the stream's descriptor at os.devnull, so that the flush at exit does not fail
+    again (Python then prints an "Exception ignored" traceback and exits 120)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+        stream.flush()
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's BytesIO): nothing flushes it at exit
+        pass
 
 
 class Progress:
@@ -250,6 +338,8 @@ class Progress:
 
 def _open(case: str) -> tuple[IO[bytes], str]:
     if case == "-":
+        if sys.stdin is None:  # descriptor 0 closed (`conform settle - <&-`)
+            raise SettleError("<stdin>: cannot read: standard input is closed; give the case file, or pipe it in")
         return sys.stdin.buffer, "<stdin>"
     if not case.strip():  # Path("") is the current folder: "is a directory" would not say what went wrong
         raise SettleError("CASE: empty value (e.g. an unset variable); give the case file, or - for stdin")
@@ -276,13 +366,15 @@ def _read_all(ts: TextStream, limit: int, what: str) -> str:
 
 def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
         stdout: IO[bytes], stderr: IO[str], stdin: IO[bytes] | None = None) -> None:
-    """Settle every case of `case` (`-`: `stdin`, default sys.stdin) and write the output; SettleError for bad input."""
+    """Settle every case of `case` (`-`: `stdin`, default sys.stdin) and write the output; SettleError for bad input
+    or an I/O error. Any other way out (SIGINT/SIGTERM, a bug) carries `settle_output`: what stdout then holds."""
     from conform.reference.engine import compute_case
 
     limit = max_case_mb << 20
     raw, source = (stdin, "<stdin>") if case == "-" and stdin is not None else _open(case)
     out = Output(stdout)
     progress = Progress(stderr)
+    ytd_unread = YtdUnread(stderr)
     written = 0
     try:
         ts = TextStream(raw, source)
@@ -290,14 +382,15 @@ def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
         if not first:
             raise SettleError(f"case {source}: empty input")
         items: Iterator[tuple[Any, str | None, int | None]]
+        yaml_text = None
         if first in "[{":
             single = first == "{" and not jsonl
             items = _values(ts, limit, lines=first == "{" and jsonl)
         else:
-            text = _read_all(ts, limit, "YAML input")
-            if len(text) > YAML_NOTICE:
-                stderr.write(f"conform: reading {len(text) / 1e6:.1f} MB of YAML whole (JSON lines stream faster)\n")
-            data = load_yaml_cases(text, source)
+            yaml_text = _read_all(ts, limit, "YAML input")
+            if len(yaml_text) > YAML_NOTICE:
+                stderr.write(f"conform: reading {len(yaml_text) / 1e6:.1f} MB of YAML whole (JSON lines stream faster)\n")
+            data = load_yaml_cases(yaml_text, source)
             single = not isinstance(data, list)
             items = ((c, None, None) for c in (data if isinstance(data, list) else [data]))
         with_trace = trace if trace is not None else single
@@ -308,6 +401,10 @@ def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
                 raise SettleError(f"{source}: more than one JSON value at {ts.where()}; for several cases give a "
                                   "JSON array or JSON lines with --jsonl")
             try:
+                if type(data) is not dict:  # named in the input's words, not Python's (str, NoneType)
+                    kind = _yaml_kind(yaml_text, None if single else i) if yaml_text is not None else _json_kind(data)
+                    raise CaseError(f"expected a case (a mapping of policy, person and settlements), got {kind}",
+                                    case=str(i))
                 if text is not None and "\\u" in text and has_surrogate_escape(text):  # `in` first: a fast scan
                     try:
                         check_text(data)
@@ -320,13 +417,13 @@ def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
                     raise CaseError(str(e), case=c.name) from None
             except (CaseError, PolicyError) as e:  # located: the file, and the line the case starts on (JSON)
                 raise SettleError(f"{source}{f' line {ts.line_at(start)}' if start is not None else ''}: {e}") from None
+            if c.person.ytd is not None:
+                ytd_unread.check(c, i, f"{source}{f' line {ts.line_at(start)}' if start is not None else ''}")
             b = orjson.dumps(result, option=indent)
-            if single:
-                out.write(b + b"\n")
-            elif jsonl:
-                out.write(b + b"\n")
+            if single or jsonl:
+                out.write(b + b"\n", 1)
             else:
-                out.write((b",\n" if i else b"[\n") + b)
+                out.write((b",\n" if i else b"[\n") + b, 1)
             written += 1
             n_setl += len(c.items)
             progress.tick(written, n_setl)
@@ -334,16 +431,106 @@ def run(case: str, trace: bool | None, jsonl: bool, max_case_mb: int,
             out.write(b"\n]\n" if written else b"[]\n")
         if single and not written:
             raise SettleError(f"case {source}: empty input")
+    except OutputError:
+        progress.done()
+        raise
     except (CaseError, PolicyError, SettleError) as e:
         progress.done()
         if out.streaming:
-            raise SettleError(f"{e} (output stopped after {written} case(s): it is incomplete)") from None
+            raise SettleError(f"{e} ({out.stop()})") from None
         raise SettleError(str(e)) from None
+    except BaseException as e:  # SIGINT/SIGTERM (cli says it), a closed pipe, a bug: the whole cases held go out
+        progress.done()
+        if not (isinstance(e, OSError) and e.errno == errno.EPIPE):
+            try:
+                e.settle_output = out.stop()  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - an exception that takes no attribute: said without the count
+                pass
+        raise
     finally:
+        ytd_unread.done()
         if case != "-":
             raw.close()
     progress.done()
     out.close()
+
+
+class YtdUnread:
+    """Warns of a case whose person `ytd` is of a year none of its settlements is in: it counts for nothing (a person
+    file of last year, a typo in `year`). `conform audit` warns of the same (persons_file.ytd_unused)."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.cases = 0
+        self.example = ""
+
+    def check(self, c: Any, i: int, where: str) -> None:
+        year = c.person.ytd.year
+        if any(type(it) is Settlement and it.date.year == year for it in c.items):
+            return
+        self.cases += 1
+        if self.cases <= WARN_AT_MOST:
+            self.stream.write(f"conform: warning: {where}: case {i} ({quoted(c.person.psn_no)}), person ytd, field year: "
+                              f"{year}, but no settlement of the case is in {year}: its totals count for nothing "
+                              "(ytd is what was counted in its year before the case's first settlement)\n")
+
+    def done(self) -> None:
+        if self.cases > WARN_AT_MOST:
+            self.stream.write(f"conform: warning: {self.cases - WARN_AT_MOST} more case(s) whose ytd year no settlement "
+                              f"of theirs is in ({self.cases} in all)\n")
+        self.cases = 0
+
+
+def _json_kind(value: Any) -> str:
+    """A decoded JSON value's type in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else type(value).__name__
+
+
+def _yaml_kind(text: str, index: int | None) -> str:
+    """The YAML type of the top-level value (index None) or of the index-th item of the top-level list, in YAML's
+    words. The loader reads every scalar as text, so the event stream says whether it was quoted or a plain 42."""
+    import yaml
+
+    depth, n = 0, -1
+    for ev in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(ev, (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent, yaml.StreamEndEvent)):
+            continue
+        if isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+            continue
+        if index is None and depth == 0 or index is not None and depth == 1 and (n := n + 1) == index:
+            if isinstance(ev, yaml.SequenceStartEvent):
+                return "a list"
+            if isinstance(ev, yaml.MappingStartEvent):
+                return "a mapping"
+            if isinstance(ev, yaml.ScalarEvent):
+                plain = not ev.style  # None from the Python parser, "" from libyaml's
+                if index is None and plain and ev.value == "":
+                    return "no value"  # an empty document (`---` alone): empty input
+                return _plain_kind(ev.value) if plain else "a string"
+        if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+    return "no value"
+
+
+def _plain_kind(value: str) -> str:
+    """A plain (unquoted) YAML scalar's type as a YAML reader would take it: null, a number, a boolean or a string."""
+    if value in ("", "~") or value.lower() == "null":
+        return "null"
+    if value.lower() in ("true", "false"):
+        return "a boolean"
+    return "a number" if _NUMBER.fullmatch(value) else "a string"
+
+
+_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 
 
 def load_yaml_cases(text: str, source: str) -> Any:
@@ -352,5 +539,9 @@ def load_yaml_cases(text: str, source: str) -> Any:
     except InputError as e:
         raise CaseError(str(e), case=source) from None
     if data is None:
+        kind = _yaml_kind(text, None)
+        if kind == "null":  # `null` or `~` is a value, not an empty file (an empty document reads as null too)
+            raise SettleError(f"{source}: case 0: expected a case (a mapping of policy, person and settlements), "
+                              "got null")
         raise SettleError(f"case {source}: empty input")
     return data

@@ -251,8 +251,8 @@ def test_a_propertys_wrong_ratio_rests_on_no_reading_of_the_cap_or_the_retiremen
          0.00, (100.01 − 0.00) × 65% = 65.0065 → 65.01; cap 2000.00 − 240.00 = 1760.00 left, min(65.01, 1760.00) = 65.01.
     The system answers 0.6000 and 100.01 × 60% = 60.006 → 60.01. The trace alone shows 65.01 at the ratio and at the cap
     step (which cites A-ZJ-RETIREE-CAP and A-MIDYEAR-RETIREMENT); the system's answered ratio parts at the ratio step,
-    which cites no reading a 5-fen difference can rest on. Before, the check rested on A-MIDYEAR-RETIREMENT (and
-    A-ZJ-RETIREE-CAP), and the exit line said so."""
+    which cites the reading the retiree's ratio by the settlement's date rests on (A-MIDYEAR-RETIREMENT, s23) and none
+    of the cap's. Before s12, the check rested on A-ZJ-RETIREE-CAP as well."""
     import datetime as dt
 
     from conform.harness import evidence
@@ -282,7 +282,9 @@ def test_a_propertys_wrong_ratio_rests_on_no_reading_of_the_cap_or_the_retiremen
     finally:
         evidence.take()
     assert ch.failed_articles == ["zhejiang-2.1"]
-    assert not ch.extra.get("rests_on"), ch.extra
+    # the ratio step's 65% rests on the retiree type by the settlement's date (A-MIDYEAR-RETIREMENT: a system taking the
+    # type at the start of the year answers this 60%, probe s23 K F4); still on no reading of the cap
+    assert ch.extra.get("rests_on") == ["A-MIDYEAR-RETIREMENT"], ch.extra
     # the trace says what the reference computed, and where: the ratio and the cap both show 65.01
     assert [t["value"] for t in e.trace if t["step"] in ("支付比例", "年度最高支付限额")] == ["65.01", "65.01"], e.trace
 

@@ -179,7 +179,9 @@ def test_midyear_retirement_is_cited_where_the_in_service_count_carries_on():
     assert (r1.hifp_pay, r2.hifp_pay, r3.hifp_pay) == (D("600.00"), D("650.00"), D("250.00"))
     assert "A-MIDYEAR-RETIREMENT" not in " ".join(steps(r1).values())
     assert steps(r2)["起付线"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
-    assert steps(r2)["年度最高支付限额"] == steps(r2)["支付比例"] == "攀枝花 第七条"
+    assert steps(r2)["年度最高支付限额"] == "攀枝花 第七条"
+    # the retiree's 65% (not the in-service 60%) is the type on the settlement's date: the reading's too (probe s23 K F4)
+    assert steps(r2)["支付比例"] == steps(r3)["支付比例"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
     assert steps(r3)["起付线"] == steps(r3)["年度最高支付限额"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
 
 
@@ -196,9 +198,13 @@ def test_a_retiree_of_an_earlier_year_or_with_nothing_counted_cites_no_midyear_r
     # retired 2022: 2023 is a retiree's year from 1 January; (1000 − 150) × 65% = 552.50
     (r,) = settle("panzhihua", [visit("V1", "2023-08-01", "1000", "secondary")], {"retire_date": "2022-07-01"})
     assert r.hifp_pay == D("552.50") and "A-MIDYEAR-RETIREMENT" not in " ".join(steps(r).values())
-    # retired 2023-07-01, first visit after: nothing counted, nothing carried
+    # retired 2023-07-01, first visit after: nothing counted, nothing carried — but the retiree's 65% rather than the
+    # in-service 60% is the type on the settlement's date, by the reading (a system taking the type at the start of
+    # the year pays (1000 − 200) × 60% = 480.00, not (1000 − 150) × 65% = 552.50)
     (r,) = settle("panzhihua", [visit("V1", "2023-08-01", "1000", "secondary")], {"retire_date": "2023-07-01"})
-    assert "A-MIDYEAR-RETIREMENT" not in " ".join(steps(r).values())
+    assert r.hifp_pay == D("552.50")
+    assert "A-MIDYEAR-RETIREMENT" not in steps(r)["起付线"] + steps(r)["年度最高支付限额"]
+    assert steps(r)["支付比例"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
 
 
 def test_rounding_is_cited_only_where_it_changed_the_figure():

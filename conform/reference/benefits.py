@@ -227,6 +227,18 @@ def _carried(cite: str, out: Outcome, counted: Decimal, bound: bool) -> str:
     return join_cites(cite, "A-MIDYEAR-RETIREMENT") if out.midyear and counted > ZERO and bound else cite
 
 
+def _midyear_ratio(rules: Rules, out: Outcome, facility: str, ratio: Decimal, override: Parameter | None,
+                   figure: Decimal) -> str | None:
+    """A-MIDYEAR-RETIREMENT for the ratio step of a retiree who retired this year, where the retiree's ratio is not the
+    in-service one: no text says which person type a year of both settles under, and a system taking the type at the
+    start of the year pays this visit at the in-service ratio (probe s23 K F4). A ratio both types share, or one that
+    pays nothing (the deductible took it all), gives the same figure under any reading."""
+    if not out.midyear or override is not None or figure <= ZERO:
+        return None
+    own = ordinary_ratio(rules, "in_service", facility)
+    return "A-MIDYEAR-RETIREMENT" if own is not None and own[0] != ratio else None
+
+
 REVERSAL = "A-REVERSAL"
 
 
@@ -315,7 +327,9 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-                  join_cites(ratio_cite, _rounding(rounded)), raw, rounded)
+                  join_cites(ratio_cite, _midyear_ratio(rules, out, facility, ratio, ratio_override, raw),
+                             _rounding(rounded)),
+                  raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
                   _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left),

@@ -10,7 +10,8 @@ Jenkins xUnit plugin's constraints; tests/test_readers_junit.py validates it):
 name, classname, time, with skipped / failure / error and system-out inside. So
 a check's file and line (relative to the repository root: features/… for
 scenarios, harness/… for properties) and its articles go into its system-out
-and its failure text. One <testsuite> per document, named in Chinese as on
+and its failure text; the named readings (A-…) a failure rests on are said as such, as report.html says them
+(所依据的假设), never listed among the articles violated. One <testsuite> per document, named in Chinese as on
 every sheet of the workbook (南昌 marked 征求意见稿).
 
 Built with xml.etree (never by string concatenation) so anything a system
@@ -58,10 +59,44 @@ def _location(c: dict) -> str:
     return f"位置 location: {c['where']}"
 
 
+def _is_reading(tag: str) -> bool:
+    """A tag of a named reading where the text is silent (panzhihua-A-BEFORE-VALIDITY), not of an article."""
+    return tag.partition("-")[2].startswith("A-")
+
+
+def _blame(c: dict, labels: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """(the articles a failing check violated, the named readings A-… it rests on), as report.html says them: its
+    所依据的假设 (model: a failure's rests_on, an error's declared readings), plus a reading its blame was filed
+    under (a failure resting on the reading alone, A-BEFORE-VALIDITY), which is no article violated."""
+    tags = c.get("failed_articles") or []
+    articles = [(labels or {}).get(t, t) for t in tags if not _is_reading(t)]
+    readings = [*(c.get("assumptions") or []), *(t.partition("-")[2] for t in tags if _is_reading(t))]
+    return articles, list(dict.fromkeys(readings))
+
+
+def _blame_lines(c: dict, labels: dict[str, str] | None = None) -> list[str]:
+    articles, readings = _blame(c, labels)
+    lines = ["违反的条款 articles violated: " + "、".join(articles)] if articles else []
+    if readings:
+        lines.append("所依据的假设 assumptions relied on (named readings where the text is silent): " + "、".join(readings)
+                     + ("" if articles or not c.get("failed_articles") else
+                        "（仅依据假设，未违反条文 no article violated: the failure rests on this reading alone）"))
+    return lines
+
+
+def _reading_prefix(c: dict, labels: dict[str, str]) -> str:
+    """What a failure's message says first of the readings it rests on (a CI view shows the message alone)."""
+    articles, readings = _blame(c, labels)
+    if c["status"] != "failed" or not readings:
+        return ""
+    alone = "" if articles or not c.get("failed_articles") else "，未违反条文 no article violated"
+    return f"[依据假设 rests on {'、'.join(readings)}{alone}] "
+
+
 def _details(c: dict, labels: dict[str, str] | None = None) -> str:
     lines = [_location(c), c.get("message") or ""]
-    if c.get("failed_articles"):  # the classname keeps the check's own first article; the blame is here
-        lines.append("违反的条款 articles violated: " + "、".join((labels or {}).get(t, t) for t in c["failed_articles"]))
+    # the classname keeps the check's own first article; the blame is here, a named reading said as one (report.html)
+    lines += _blame_lines(c, labels)
     if c.get("worked"):
         lines.append("按条文手工计算 Worked by hand from the article:")
         lines += [f"  {w}" for w in c["worked"]]
@@ -191,6 +226,7 @@ def render(data: dict) -> bytes:
                 _sub(case, "system-out", f"未运行 not run: {c['nodeid']}")
                 continue
             prefix = f"[{' '.join(BASELINE_LABELS[c['baseline']])}] " if c["baseline"] in ("known", "regression") else ""
+            prefix += _reading_prefix(c, labels)
             if outcome == "failure":
                 _sub(case, "failure", _details(c, labels), message=prefix + cut(c["message"] or "不符合 non-conformance", 1000),
                      type="non-conformance")
@@ -205,8 +241,8 @@ def render(data: dict) -> bytes:
                 _sub(case, "skipped", message=cut(c["message"] or c["status_label"], 1000))
             out = [_location(c), f"类型 kind: {c['kind_label']}",
                    "条款 articles: " + ("、".join(labels.get(t, t) for t in c["articles"]) or "—")]
-            if c.get("failed_articles"):
-                out.append("违反的条款 articles violated: " + "、".join(labels.get(t, t) for t in c["failed_articles"]))
+            if c["status"] == "failed" or c["status"] in ERROR_STATUSES:
+                out += _blame_lines(c, labels)
             if c["baseline"]:
                 out.append("基线 baseline: " + " ".join(BASELINE_LABELS[c["baseline"]]))
             _sub(case, "system-out", "\n".join(out))

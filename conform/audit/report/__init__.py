@@ -193,27 +193,59 @@ def _persons_file_rows(pf: dict | None, ident: Callable[[Any], Any]) -> list[tup
     return rows
 
 
+def region_record(summary: dict) -> dict:
+    """What the conformance run's certification record says of the --region file (certify._region, reused so
+    the two never disagree): its `name`, whether its figures are fictitious (`example: true`, or 虚构 in its
+    label) and its own document (`source:`, e.g. 长医保发〔2022〕15号). Kept only while the file's bytes are
+    those the audit read (`region_sha256`); {} without --region, or when the file no longer is what was read."""
+    region, sha = summary.get("region"), summary.get("region_sha256")
+    if not region or not sha:
+        return {}
+    from conform.harness.report.certify import _region
+
+    r = _region(str(region), check=False)  # the figures were bound already; here only what the file says of itself
+    if r.get("error") or r.get("sha256") != sha:
+        return {}
+    return {"region_name": r["name"], "region_fictitious": bool(r["fictitious"]), "region_source": r["source"]}
+
+
+REGION_EXAMPLE_NOTE = "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）"
+# a file not marked `example: true` whose label says 虚构: fictitious in the certification record too
+REGION_FICTITIOUS_NOTE = "（示例，数值虚构 fictitious example：标签注明“虚构”，其数值不是真实地区的数值；真实清单请用本地区的地区配置）"
+REGION_REAL_NOTE = "（非示例：按本文件数值审核 real figures, as in this file）"
+
+
 def _region_text(summary: dict) -> str:
-    """The 地区配置 row: the --region given, its label, file and the SHA-256 of its bytes (which figures the
-    report rests on), and that an example's figures are invented."""
+    """The 地区配置 row: the --region given, the region's name and label, whether its figures are real or a
+    fictitious example (as the certification record decides, region_record), its own document, file and the
+    SHA-256 of its bytes (which figures the report rests on)."""
     region = summary.get("region")
     if not region:
         return "—"
-    text = str(region)
     file = summary.get("region_file")
+    name, label = summary.get("region_name") or "", summary.get("region_label") or ""
     by_path = bool(file) and _same_file(str(region), str(file))
-    if by_path:  # given by its path: the file is named once, after the region's own label
-        text = summary.get("region_label") or ""
-    elif summary.get("region_label") and summary["region_label"] != region:
-        text += f" {summary['region_label']}"
+    # given by its path: the file is named once, after the region's own name and label
+    said = [] if by_path else [str(region)]
+    for part in (name, label):
+        if part and part not in said:
+            said.append(part)
+    text = " ".join(said)
+    fictitious = summary.get("region_fictitious")  # None: not known (no record), so never said to be real
+    if not summary.get("region_error"):
+        text += (REGION_EXAMPLE_NOTE if summary.get("region_example") else REGION_FICTITIOUS_NOTE if fictitious
+                 else REGION_REAL_NOTE if fictitious is False else "")
+    source = summary.get("region_source") or {}
+    if source:  # the region's own document, as report.html's record says it: title（文号） date url
+        doc, number = source.get("document", ""), source.get("number", "")
+        text += ("；出处 source " + (f"{doc}（{number}）" if doc and number else doc or number)
+                 + "".join(f" {source[k]}" for k in ("date", "url") if source.get(k)))
     if file:
         text += f"{'；' if text else ''}文件 file {file}"
     if summary.get("region_sha256"):
         text += f"；SHA-256 {summary['region_sha256']}"
     if summary.get("region_error"):
         text += f"；{summary['region_error']}"
-    if summary.get("region_example"):
-        text += "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）"
     return text
 
 
@@ -525,6 +557,7 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
     inside = check_out_dir(out_dir)
+    summary = {**summary, **region_record(summary)}  # the region as the conformance run's record says it
     try:
         tmp = _inside_tmp(out_dir) if inside else out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
         out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -225,7 +225,7 @@ def test_list_regions_flags_a_bad_file_first_and_says_what_a_file_leaves_out(tmp
     bad = lines.index(next(x for x in lines if x.startswith("  ✗ huzhou-bad")))
     assert lines[bad + 1] == (
         "      ✗ 无效 invalid: region huzhou-bad (file fixtures/regions/huzhou-bad.yaml): ordinary.ratio.primary: "
-        "ratio must lie between 0 and 1: '75' (write 0.75 or 75%) (浙江 二（一）: “合理确定职工医保门诊起付标准、最高支付限额和基金支付比例。”)")
+        "ratio must lie between 0 and 1: '75' (write 0.75 or 75%) (line 7 of the file) (浙江 二（一）: “合理确定职工医保门诊起付标准、最高支付限额和基金支付比例。”)")
     assert ("      缺少必需参数 missing required (a settlement needing one is refused): "
             "ordinary.ratio.unrated（浙江 二（一））") in lines
     rows = {r["name"]: r for r in json.loads(_listed("--policy", "zhejiang", "--json").output)}

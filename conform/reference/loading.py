@@ -220,6 +220,21 @@ def load_yaml(text: str) -> Any:
         raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
 
 
+def key_lines(text: str, under: str) -> dict[str, int]:
+    """The line (from 1) of each key of the mapping under the top-level key `under` (a region file's `values:`),
+    for a message about one value: one more parse, of text load_yaml has accepted. {} where there is none."""
+    try:
+        root = yaml.compose(text, Loader=yaml.CBaseLoader if StrictCLoader is not None else yaml.BaseLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == under and isinstance(value, yaml.MappingNode):
+            return {k.value: k.start_mark.line + 1 for k, _ in value.value if isinstance(k, yaml.ScalarNode)}
+    return {}
+
+
 # --------------------------------------------------------------------------- JSON
 
 

@@ -20,7 +20,15 @@ from typing import Any
 
 import yaml
 
-from .loading import DuplicateKeyError, InputError, UniqueSafeLoader, decode_utf8, duplicate_key_message, load_yaml
+from .loading import (
+    DuplicateKeyError,
+    InputError,
+    UniqueSafeLoader,
+    decode_utf8,
+    duplicate_key_message,
+    key_lines,
+    load_yaml,
+)
 from .money import AmountError, parse_amount, parse_ratio, pct, round_fen
 from .trace import join_cites
 
@@ -37,15 +45,21 @@ class MissingParameter(PolicyError):
 
     def __init__(self, key: str, requirement: "Requirement | None", policy: "Policy", region_file: str | None = None):
         self.key = key
-        where = requirement.cite if requirement else policy.short
-        quote = f"“{requirement.quote}”" if requirement else ""
-        self.source = f"{where}{quote}"  # the article that leaves the value to a region, with its words
+        self.source = leaves_to_region(requirement, policy)  # the article that leaves the value to a region
         # the file the value is missing from, where one was bound (two files may say one name)
         in_file = f"the region file {region_file}" if region_file else "the region file"
         super().__init__(
-            f"parameter {key} must be supplied by a region configuration ({where}{quote}); "
+            f"parameter {key} must be supplied by a region configuration ({self.source}); "
             f"add it under `values:` in {in_file} or the case's `params`"
         )
+
+
+def leaves_to_region(requirement: "Requirement | None", policy: "Policy") -> str:
+    """The clause that leaves a value to a region, with its words (浙江 二（一）“…”): how every refusal for a
+    missing value names it (MissingParameter in settle and audit, missing_required_message in run)."""
+    if requirement is None:
+        return policy.short
+    return f"{requirement.cite}“{requirement.quote}”"
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +427,10 @@ class Rules:
         return bool(p.value) if p is not None else default
 
 
-def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: str = "") -> Parameter:
+def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: str = "",
+                  line: int | None = None) -> Parameter:
+    """One supplied value bound to the requirement that asks for it; PolicyError naming `source` (and the key's
+    `line` in its region file, where known) for a key no requirement asks for or a value that does not read."""
     req = policy.requirement_for(key)
     if req is None:
         known = ", ".join(r.pattern for r in policy.requirements) or "none"
@@ -460,7 +477,14 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: 
     try:
         value = _value(raw, req.unit)
     except (AmountError, PolicyError, ValueError) as e:
-        raise PolicyError(f"{source}: {key}: {e}") from None
+        # the same words in run, settle and audit: where (file, line), the key, what is wrong, and the clause
+        # that leaves the value to a region
+        text = f"{source}: {key}: {e}"
+        if line is not None:
+            text += f" (line {line} of the file)"
+        if req.cite not in text:
+            text += f" ({req.cite}: “{req.quote}”)"
+        raise PolicyError(text) from None
     # Where the text is silent on the figure, the assumption saying why the region supplies it is cited with the article.
     return Parameter(key, value, req.unit, req.article, req.quote, join_cites(req.cite, req.assumption, region_cite),
                      policy.valid_from, policy.valid_to, source="region", assumption=req.assumption,
@@ -591,6 +615,7 @@ class RegionConfig:
     source: RegionSource | None = None
     citations: dict = field(default_factory=dict)  # key → ValueCitation, for values given with article/quote
     admdvs: str | None = None  # the 统筹区's own 医保区划 (huzhou 330500): what a real system keys its figures on
+    lines: dict = field(default_factory=dict, compare=False)  # key of `values:` → its line in the file, for messages
 
     def cite(self, key: str) -> str:
         """The region's citation for one figure, for a trace beside the framework clause:
@@ -670,6 +695,25 @@ def _where_looked(ref: str) -> str:
             f"folder ({working_folder()})")
 
 
+def _path_hint(ref: str) -> str:
+    """For a region path that names no file: what it was relative to, and the file of that name a region folder
+    holds (README's `conform/fixtures/regions/my-city.yaml` given as `fixtures/regions/my-city.yaml`)."""
+    path = Path(ref)
+    parts = [] if path.is_absolute() else [f"a path is relative to the working folder {working_folder()}"]
+    stem = path.stem if path.suffix in REGION_SUFFIXES else ""
+    found = []
+    if _REGION_NAME.fullmatch(stem or "-") is not None:
+        with contextlib.suppress(OSError):
+            found = [folder / f"{stem}{suffix}" for folder in region_folders() for suffix in REGION_SUFFIXES
+                     if (folder / f"{stem}{suffix}").is_file()]
+    if found:
+        parts.append(f"the region {stem!r} is {shown_path(found[0])}: give its name ({stem}) or that path")
+    elif parts:
+        own, local = region_folders()
+        parts.append(f"a name, without .yaml, is looked up in {shown_path(own)}/ and then in {local}/")
+    return " (" + "; ".join(parts) + ")" if parts else ""
+
+
 def _region_path(ref: str) -> Path:
     """A region name in conform/fixtures/regions/ (then ./fixtures/regions/), or a path to a file; anything else a
     PolicyError saying where it looked."""
@@ -703,14 +747,15 @@ def _region_path(ref: str) -> Path:
     except OSError as e:  # a name too long for the file system, a path through a file, …
         raise PolicyError(f"region {ref[:80]!r}: cannot be opened: {e.strerror or e}") from None
     if not is_name:
-        raise PolicyError(f"region {ref!r}: no such file")
+        raise PolicyError(f"region {ref!r}: no such file{_path_hint(ref)}")
     known = ", ".join(sorted({p.stem for d in region_folders() if d.is_dir() for s in REGION_SUFFIXES
                               for p in d.glob(f"*{s}")}))
     raise PolicyError(f"region {ref!r}: no such file, nor a region of that name ({_where_looked(ref)}; "
                       f"known: {known})")
 
 
-def _read_region(path: Path) -> Any:
+def _read_region(path: Path) -> tuple[Any, str]:
+    """The region file's data, and its text (for the line of a key)."""
     try:
         with path.open("rb") as f:
             data = f.read(MAX_REGION_BYTES + 1)
@@ -725,7 +770,7 @@ def _read_region(path: Path) -> Any:
         gbk = _reads_as_gbk(data)
         raise PolicyError(f"{e}: save the file as UTF-8" + ("（它看来是以 GBK 保存的 it reads as GBK）" if gbk else "")) from None
     try:
-        return load_yaml(text)
+        return load_yaml(text), text
     except InputError as e:
         raise PolicyError(f"region file {path}: {e}") from None
 
@@ -940,7 +985,7 @@ def load_region_file(ref: str, check_name: bool = True) -> RegionConfig:
     (check_region, which checks the content alone).
     """
     path = _region_path(ref)
-    data = _read_region(path)
+    data, text = _read_region(path)
     if not isinstance(data, dict):
         raise PolicyError(f"region file {path}: expected a mapping with policy, name and values")
     unknown = sorted(str(k) for k in data if k not in REGION_KEYS)
@@ -1002,6 +1047,7 @@ def load_region_file(ref: str, check_name: bool = True) -> RegionConfig:
         example=example.lower() == "true",
         source=source,
         citations=citations,
+        lines=key_lines(text, "values"),
     )
 
 
@@ -1052,7 +1098,12 @@ def bind(policy_id: str, region: RegionConfig | str | None = None, params: dict 
         """The region's own citation of a figure it supplies (not of one the case's params replaced)."""
         return "" if region is None or params and key in params else region.cite(key)
 
-    supplied = {key: _region_param(policy, str(key), raw, source_of(str(key)), region_cite(str(key)))
+    def line_of(key: str) -> int | None:
+        """The line of a value the region file gives (not of one the case's params replaced)."""
+        return None if region is None or params and key in params else region.lines.get(key)
+
+    supplied = {key: _region_param(policy, str(key), raw, source_of(str(key)), region_cite(str(key)),
+                                   line_of(str(key)))
                 for key, raw in values.items()}
     _check_constraints(policy, supplied, source_of)
     rules = Rules(policy, supplied, name, example, region.path if region is not None else None)
@@ -1193,13 +1244,9 @@ def check_region(ref: str | Path) -> RegionCheck:
     errors, supplied = clash, {}
     for key, raw in region.values.items():
         try:
-            supplied[key] = _region_param(policy, key, raw, where, region.cite(key))
-        except PolicyError as e:
-            req = policy.requirement_for(key)
-            text = str(e)
-            if req is not None and req.cite not in text:  # the clause that leaves this value to the region
-                text += f" ({req.cite}: “{req.quote}”)"
-            errors.append(text)
+            supplied[key] = _region_param(policy, key, raw, where, region.cite(key), region.lines.get(key))
+        except PolicyError as e:  # its message names the line and the clause, as bind's does in settle and audit
+            errors.append(str(e))
     errors += _constraint_errors(policy, supplied, lambda _key: where)
     warnings += _retiree_less_favoured(supplied, where)
     rules = Rules(policy, supplied, region.name, region.example)
@@ -1217,3 +1264,23 @@ def check_region(ref: str | Path) -> RegionCheck:
             (optional if req.optional else required).append(key)
     return RegionCheck(ref, region.path, region.name, region.policy, tuple(errors), tuple(required),
                        tuple(optional), tuple(warnings), region)
+
+
+def missing_required_message(check: RegionCheck, keys: list[str] | tuple[str, ...] | None = None) -> str | None:
+    """One line refusing a region file that leaves out values its document requires of a region (`keys`, by default
+    all of its `missing_required`; never an optional one), naming the file and each key with the clause that leaves
+    it to the region — the words MissingParameter gives where a settlement needs one. None when there is none (or
+    the file does not load: `errors` say why)."""
+    keys = check.missing_required if keys is None else tuple(keys)
+    if not keys or check.region is None:
+        return None
+    policy = load_policy(check.policy)
+    def named_one(key: str) -> str:
+        req = policy.requirement_for(key)
+        # where the text is silent on the figure, the reading that makes it the region's is named too
+        reading = f", {req.assumption}" if req is not None and req.assumption else ""
+        return f"{key} ({leaves_to_region(req, policy)}{reading})"
+
+    named = "; ".join(named_one(key) for key in keys)
+    return (f"region file {shown_path(check.path)} (region {check.name}) lacks required value(s) ({len(keys)}) "
+            f"that {policy.short} leaves to a region: {named}; add each under `values:` (缺少必需参数)")

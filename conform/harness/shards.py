@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -153,9 +154,28 @@ def _execute(workers: int, adapter: str | None, config: str | None, policies: tu
     if len(parts) < workers or ex.interrupted:
         run = ex.run
         run.incomplete = True
-        if not any(n.startswith("未完成") for n in run.notes):
-            run.notes.append(f"未完成 incomplete run (interrupted): {len(run.checks)} of {run.planned} checks finished")
+        why = [*incomplete_reasons(run.notes), *(["interrupted"] if ex.interrupted else []),
+               *([f"{workers - len(parts)} of {workers} workers did not report"] if len(parts) < workers else [])]
+        run.notes = [n for n in run.notes if not n.startswith(INCOMPLETE)]
+        run.notes.append(incomplete_note(why, len(run.checks), run.planned))
     return ex
+
+
+INCOMPLETE = "未完成"
+_REASONS = re.compile(r"未完成 incomplete run \((.*)\): \d+ of \d+ checks finished")
+
+
+def incomplete_reasons(notes: list[str]) -> list[str]:
+    """Why the runs these notes are of did not finish ("interrupted", "stopped early: system unreachable"), each once:
+    the merged run says them all, so a CI reader tells a cancel from a worker that stopped (probe s23 K F6)."""
+    found = (m.group(1) for n in notes if (m := _REASONS.fullmatch(n)))
+    return list(dict.fromkeys(r for one in found for r in one.split("；")))
+
+
+def incomplete_note(why: list[str], finished: int, planned: int) -> str:
+    reasons = list(dict.fromkeys(why))
+    said = f" ({'；'.join(reasons)})" if reasons else ""
+    return f"未完成 incomplete run{said}: {finished} of {planned} checks finished"
 
 
 def merge(parts: list[dict]) -> Any:
@@ -173,9 +193,10 @@ def merge(parts: list[dict]) -> Any:
                                 key=lambda pc: order.get(pc.get("nodeid", ""), 1 << 30))
     run.unreachable = any(r.unreachable for r in runs)
     run.incomplete = any(r.incomplete for r in runs)
-    run.notes = list(dict.fromkeys(n for r in runs for n in r.notes if not n.startswith("未完成")))
+    why = incomplete_reasons([n for r in runs for n in r.notes])  # each worker's (interrupted, unreachable)
+    run.notes = list(dict.fromkeys(n for r in runs for n in r.notes if not n.startswith(INCOMPLETE)))
     if run.incomplete:
-        run.notes.append(f"未完成 incomplete run: {len(run.checks)} of {run.planned} checks finished")
+        run.notes.append(incomplete_note(why, len(run.checks), run.planned))
     total = sum(int((r.examples or {}).get("total", 0) or 0) for r in runs)
     if run.examples:
         run.examples["total"] = total

@@ -1208,7 +1208,11 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         cause["clause"] = clause_text(cause["clauses"])
         cause["count"] = len(cause["checks"])
         cause["assumptions"] = list(cause["assumption_counts"])
-        cause["article_labels"] = [labels.get(t, t) for t in cause["articles"]]
+        # the articles, then each reading once: a reading every document names (A-REVERSAL) is one label, not one a
+        # document interleaved with the articles (probe s23 K F3)
+        said = [labels.get(t, t) for t in cause["articles"]]
+        read = {labels.get(t, t) for t in cause["articles"] if A_ID.search(t)}
+        cause["article_labels"] = list(dict.fromkeys([*(x for x in said if x not in read), *(x for x in said if x in read)]))
         what = ("、".join(f"{names[f]}（{f}）" for f in shown) if cause["field"]
                 else cause["message"] if cause["message"].startswith(cause["step"])
                 else cause["step"] + (f"（{cause['message']}）" if cause["message"] else ""))

@@ -56,6 +56,36 @@ PROFILES = {
 }
 for _name, _values in PROFILES.items():
     settings.register_profile(_name, **COMMON, **_values)
+
+
+@contextlib.contextmanager
+def seeded_draws_only():
+    """While the properties draw, Hypothesis draws from the seed alone. Since 6.131 it also mixes in the literals of
+    every "local" module the process has loaded (and stops reading them after 100 ms): which those are differs between
+    `conform run` at concurrency 1 and 2, a clone and an installed wheel, a busy machine and an idle one — so one
+    --seed drew other examples (probe s23 K F1), and `.hypothesis/constants/` was written wherever conform ran. The
+    provider's hook for them (a private function, pinned with hypothesis through uv.lock) answers none meanwhile;
+    the vendor's own Hypothesis tests, outside, keep it."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without providers has no such constants either
+        yield
+        return
+    hook = getattr(providers, "_get_local_constants", None)
+    if hook is None or not hasattr(providers, "Constants"):  # older (no such constants) or rewritten: leave it be
+        yield
+        return
+    none = providers.Constants()
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    providers._get_local_constants = lambda: none
+    if cache is not None:
+        cache.cache.clear()  # what was worked out with the modules' constants is not drawn from
+    try:
+        yield
+    finally:
+        providers._get_local_constants = hook
+        if cache is not None:
+            cache.cache.clear()
 # Items per Hypothesis example (conform/harness/properties/runner.batched): in certification runs against a
 # system in this process (the reference, or a python plugin with `in_process = True`), one example
 # carries a batch of 1 to BATCH items (person-years, for most properties; about 24 on average),

@@ -6,8 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from conform.harness.generators import (Setting, example_regions, fen_edge_person_year, holds_account, off_grid_amount,
-                                person_years, setting_gaps, settings_for, settleable_diseases, skipped_settings)
+from conform.harness.generators import (Setting, example_regions, fen_edge_person_year, first_year, holds_account,
+                                        off_grid_amount, person_years, setting_gaps, settings_for, settleable_diseases,
+                                        skipped_settings)
 from conform.harness.properties.accounts import use_years
 from conform.reference.policy import POLICY_IDS, REGION_DIR
 
@@ -67,7 +68,9 @@ def test_a_facility_ratio_a_region_leaves_out_is_a_gap(tmp_path):
     later = tmp_path / "late.yaml"  # 吉林 六（一）: a region may start later than the first year drawn
     jilin = (REGION_DIR / "jilin-example.yaml").read_text(encoding="utf-8")
     later.write_text(jilin.replace("name: jilin-example", "name: late") + '  valid_from: "2024-01-01"\n', encoding="utf-8")
-    assert setting_gaps(Setting("jilin", str(later)))[0].startswith("valid_from 2024-01-01")
+    # no gap: its draws start in its own first year (s23 probeM 2 — a later start the text allows is no gap)
+    assert setting_gaps(Setting("jilin", str(later))) == ()
+    assert first_year(Setting("jilin", str(later))) == 2024
     assert setting_gaps(Setting("beijing", str(REGION_DIR / "beijing-example.yaml"))) == ()
 
 

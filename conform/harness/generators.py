@@ -206,10 +206,64 @@ def setting_gaps(setting: Setting) -> tuple[str, ...]:
         # person type's without the other's is a gap
         gaps += [k for k in keys if "<" not in k and rules.find(k) is None
                  and not (no_pharmacy and k in PHARMACY_RATIO_KEYS)]
-    start = dt.date(FIRST_YEAR, 1, 1)
-    if rules.valid_from is not None and rules.valid_from > start:
-        gaps.append(f"valid_from {rules.valid_from.isoformat()}（抽样自 draws from {start.isoformat()}）")
+    # a later valid_from (吉林 六（一）, 浙江 三（二）let the region set it) moves the draws (year_offset); only figures
+    # ending before the moved years do is a gap
+    last = dt.date(LAST_YEAR + year_offset(setting), 12, 31)
+    if rules.valid_to is not None and rules.valid_to < last:
+        gaps.append(f"valid_from {rules.valid_from.isoformat() if rules.valid_from else '-'} – valid_to "
+                    f"{rules.valid_to.isoformat()}（抽样需要 draws need {LAST_YEAR - FIRST_YEAR + 1} 个完整自然年度 whole years）")
     return tuple(gaps)
+
+
+def year_offset(setting: Setting) -> int:
+    """Whole years the draws under `setting` move forward so that every drawn date falls within its figures'
+    validity: 0 for figures in force from FIRST_YEAR-01-01; for a region whose own valid_from is later (吉林 六（一）,
+    浙江 三（二）: docs/parameters.md), up to its first whole natural year. Drawn years, persons (born relative to the
+    year) and explicit examples (in_validity) all move alike, so a region starting on 2023-03-01 is drawn in
+    2024–2028."""
+    try:
+        start = setting.rules.valid_from
+    except PolicyError:
+        return 0
+    if start is None or start <= dt.date(FIRST_YEAR, 1, 1):
+        return 0
+    return start.year - FIRST_YEAR + (0 if (start.month, start.day) == (1, 1) else 1)
+
+
+def first_year(setting: Setting) -> int:
+    """The first natural year drawn under `setting` (year_offset)."""
+    return FIRST_YEAR + year_offset(setting)
+
+
+def last_year(setting: Setting) -> int:
+    """The last natural year drawn under `setting` (year_offset)."""
+    return LAST_YEAR + year_offset(setting)
+
+
+def _moved(d: dt.date | None, years: int) -> dt.date | None:
+    if d is None or not years:
+        return d
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February into a common year
+        return d.replace(year=d.year + years, day=28)
+
+
+def _moved_period(p: Any, years: int) -> Any:
+    return None if p is None else replace(p, begin=_moved(p.begin, years), end=_moved(p.end, years))
+
+
+def in_validity(py: "PersonYear") -> "PersonYear":
+    """An explicit example written for FIRST_YEAR moved by its setting's year_offset: every date (visits, birth,
+    retirement, benefit period, hospital stays) by the same whole years, so its working is unchanged."""
+    k = year_offset(py.setting)
+    if not k:
+        return py
+    p = py.person
+    person = replace(p, birth_date=_moved(p.birth_date, k), retire_date=_moved(p.retire_date, k),
+                     benefit_period=_moved_period(p.benefit_period, k),
+                     hospital_stays=tuple(_moved_period(h, k) for h in p.hospital_stays))
+    return replace(py, person=person, settlements=tuple(replace(s, date=_moved(s.date, k)) for s in py.settlements))
 
 
 # The keys a visit at a pharmacy reads its ratio from (a retiree's may be the in-service one plus a tilt).
@@ -840,7 +894,7 @@ def decode_settlements(setting: Setting, person: Person, year: int, frame: int, 
     f = Digits(frame)
     start_day = f.take(366)
     crossing = f.rare(6) if cross_year is None else cross_year
-    crossing = crossing and year < LAST_YEAR
+    crossing = crossing and year < last_year(setting)
     if crossing:  # from December across 1 January into the next natural year
         date = dt.date(year, 12, 1) + dt.timedelta(days=start_day % 31)
         last = dt.date(year + 1, 12, 31)
@@ -1031,7 +1085,9 @@ class _YearDecoder:
     def __call__(self, h: bytes, n: int) -> PersonYear:
         choices = _settings_list(self.policy)
         setting = self.setting or choices[h[0] % len(choices)]
+        # a year of FIRST_YEAR–LAST_YEAR, moved into the setting's validity (year_offset)
         y = self.year if self.year is not None else FIRST_YEAR + h[1] % (LAST_YEAR - FIRST_YEAR)
+        y += year_offset(setting)
         psn_type = self.psn_types[h[2] % len(self.psn_types)]
         traits = int.from_bytes(h[3:3 + SEED_BYTES], "big")
         frame = int.from_bytes(h[3 + SEED_BYTES:3 + SEED_BYTES + FRAME_BYTES], "big")
@@ -1144,7 +1200,7 @@ def fen_edge_years(draw: Any, policy: str | None = None) -> PersonYear:
     """A year shaped around fen boundaries (deductible, runs of off-grid payments, cap), drawn per policy."""
     choices = _settings_list(policy)
     setting = choices[draw(st.integers(0, len(choices) - 1))]
-    year = draw(st.integers(FIRST_YEAR, LAST_YEAR))
+    year = draw(st.integers(FIRST_YEAR, LAST_YEAR)) + year_offset(setting)
     psn_type = draw(st.sampled_from(("1101", "1201", "1103", "1203")))
     facility = draw(st.sampled_from(HOSPITAL_LEVELS + ("pharmacy",)))
     py = fen_edge_person_year(setting, year, psn_type, facility, short_fen=draw(st.integers(0, 150)),
@@ -1176,7 +1232,7 @@ class TwoYears:
 def two_years(draw: Any, policy: str | None = None, max_settlements: int = 20) -> TwoYears:
     """Year Y−1 then year Y for one person (dates never cross the boundary within a part)."""
     setting = draw(settings_strategy(policy))
-    y = draw(_LATER_YEARS)
+    y = draw(_LATER_YEARS) + year_offset(setting)
     person = draw(persons(setting, y - 1))
     prev = draw(settlements(setting, person, y - 1, max_size=max_settlements, cross_year=False))
     cur = draw(settlements(setting, person, y, min_size=1, max_size=max_settlements, cross_year=False,

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from conform.reference.case import RELATIONS, CreditRequest, Person, UseRequest
 from conform.reference.policy import Rules
 
-from ..generators import (Setting, account_uses, amounts, credit_requests, holds_account, months, persons,
-                          settings_strategy, with_account)
+from ..generators import (Setting, account_uses, amounts, credit_requests, holds_account, last_year, months, persons,
+                          settings_strategy, with_account, year_offset)
 from . import figures as fig
 from .base import Context, Credit, D, Story, Use, conform_property, mismatch
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE
@@ -80,6 +80,7 @@ def credit_years(draw: Any, policy: str) -> AccountYear:
     """A person (every type, tier and age) and 1–12 monthly credits in order."""
     setting = draw(settings_strategy(policy, credits=True))
     first = draw(months())
+    first = f"{int(first[:4]) + year_offset(setting):04d}{first[4:]}"  # into the setting's validity (year_offset)
     person = draw(persons(setting, int(first[:4])))
     if person.has_account is False:  # stated to have no account: nothing to credit to, so not drawn here
         person = replace(person, has_account=None)
@@ -92,7 +93,7 @@ def credit_years(draw: Any, policy: str) -> AccountYear:
     for _ in range(draw(st.integers(1, 12))):
         out.append(draw(credit_requests(setting.rules, person, f"{y:04d}-{m:02d}")))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        if y > 2027:
+        if y > last_year(setting):
             break
     return AccountYear(setting, person, tuple(out))
 

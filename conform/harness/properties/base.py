@@ -408,12 +408,70 @@ def reversal_readings(mismatches: list[Mismatch], given_back: dict[str, Decimal]
     return (REVERSAL,) if root is not None and given_back.get(root["field"]) else ()
 
 
+MIDYEAR = "A-MIDYEAR-RETIREMENT"
+FLEX_TIER2 = "A-PZH-FLEX-TIER2"
+YEAR_READING = "A-YEAR-BY-SETTLEMENT-DATE"
+# the declared readings a failing example names only where it has their shape (story_readings)
+SHAPED = frozenset({MIDYEAR, FLEX_TIER2, YEAR_READING})
+
+
+def year_reading(story: Story) -> str | None:
+    """The reading a year's fresh start on 1 January rests on where the story's document names no period for its
+    deductible or cap (北京（五）, 浙江 二（一）: the policy file's `year_reading`, A-YEAR-BY-SETTLEMENT-DATE), for a
+    story settling in more than one natural year (only there can a reset matter); else None (攀枝花 第七条, 吉林,
+    南昌 name the natural year themselves)."""
+    if len(story.years) < 2:
+        return None
+    return story.setting.rules.policy.doc.get("year_reading") or None
+
+
+def retires_midyear(person: Any, years: list[int] | tuple[int, ...]) -> bool:
+    """Whether `person` changes type inside one of `years` (retires after its 1 January): which standard and which
+    count then apply is A-MIDYEAR-RETIREMENT's, not a text's."""
+    d = getattr(person, "retire_date", None)
+    return d is not None and d.year in years and (d.month, d.day) != (1, 1)
+
+
+def tier2_flexible(story: Story) -> bool:
+    """A 攀枝花 tier-2 flexible worker whose account the case leaves unstated: that they have none and so no ordinary
+    pooling is A-PZH-FLEX-TIER2's (第四条 credits tier 1 only and says nothing of tier 2's account)."""
+    from . import figures as fig
+
+    p = story.person
+    return (story.setting.policy == "panzhihua" and p.has_account is None and fig.is_flexible(p)
+            and p.flex_tier == 2)
+
+
+def story_readings(story: Story) -> tuple[str, ...]:
+    """The person- and year-shaped readings a story's figures can rest on (year_reading, retires_midyear,
+    tier2_flexible), for a check whose expectation follows from them rather than from an article."""
+    out = [r for r in (year_reading(story),) if r]
+    if retires_midyear(story.person, story.years):
+        out.append(MIDYEAR)
+    if tier2_flexible(story):
+        out.append(FLEX_TIER2)
+    return tuple(out)
+
+
 def exercised(readings: tuple[str, ...] | list[str], stories: list[Story]) -> list[str]:
     """Of a property's declared readings, those its failing example can rest on: A-REVERSAL only where the
     example reverses a settlement (a ledger whose balance is off after one visit and no reversal does not rest
-    on how reversals are read, rvendor8 D7); the others as declared."""
+    on how reversals are read, rvendor8 D7); A-MIDYEAR-RETIREMENT, A-PZH-FLEX-TIER2 and a document's year
+    reading only where a story is of that shape (story_readings); the others as declared."""
     reversed_any = any(isinstance(op, Reverse) for story in stories for op in story.ops)
-    return [a for a in readings if a != REVERSAL or reversed_any]
+    shaped = {r for story in stories for r in story_readings(story)}
+    return [a for a in readings if (a != REVERSAL or reversed_any) and (a not in SHAPED or a in shaped)]
+
+
+def declared_for(readings: tuple[str, ...] | list[str], policy: str) -> list[str]:
+    """Of a property's declared readings, those a check under `policy` can rest on at all: those the document's
+    policy file (with common.yaml) records — another document's own (A-PZH-…) never — and a year reading only where
+    the document names it (`year_reading`)."""
+    from conform.reference.policy import load_policy
+
+    doc = load_policy(policy)
+    year = doc.doc.get("year_reading")
+    return [a for a in readings if (a != YEAR_READING or a == year) and a in doc.assumptions]
 
 
 def route_clauses(story: Story, sid: str) -> dict[str, tuple[str, ...]] | None:

@@ -18,8 +18,8 @@ from conform.reference.case import Disease, Settlement
 
 from ..adapters.base import SETLINFO_FIELDS
 from ..adapters.reference import ReferenceAdapter
-from ..generators import (FIRST_YEAR, PersonYear, Setting, decode_person, settings_for, settleable_diseases,
-                          year_batches_with_reversals, years_with_reversals)
+from ..generators import (FIRST_YEAR, PersonYear, Setting, decode_person, in_validity, settings_for,
+                          settleable_diseases, year_batches_with_reversals, years_with_reversals)
 from .base import (LABELS, SPLIT_FIELDS, Context, D, Presettle, Reverse, Settle, Story, conform_property, execute,
                    mismatch, no_evidence, route_clauses, settled_note)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, merge
@@ -258,7 +258,7 @@ def _differential_examples(policy: str) -> list[PersonYear]:
         if example is not None:
             out.append(example)
             break
-    return out
+    return [in_validity(py) for py in out]  # written for FIRST_YEAR: moved into a later-starting region's validity
 
 
 def _still_working_at_64(setting: Setting, dedc: Decimal) -> list[PersonYear]:

@@ -31,9 +31,9 @@ from ..adapters.reference import ReferenceAdapter
 from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_out, region_sha256, settings_for,
                           skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
-from .base import (Context, Property, PropertyViolation, exercised, restore_evidence, snapshot_evidence,
+from .base import (Context, Property, PropertyViolation, declared_for, exercised, restore_evidence, snapshot_evidence,
                    traced_blame)
-from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce
+from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce, seeded_draws_only
 
 
 class Budget:
@@ -300,8 +300,9 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         ch.feature_file = _relative(prop.source)
         ch.line = prop.line
         ch.extra.update({"property": prop.id, "seed": ps.seed_label, "profile": ps.profile})
-        if prop.assumptions:
-            ch.extra["assumptions"] = list(prop.assumptions)
+        declared = declared_for(prop.assumptions, policy)
+        if declared:
+            ch.extra["assumptions"] = declared
         # the region files its draws come from, for the certification record (report/certify.regions_used)
         ch.extra["regions"] = list(dict.fromkeys(s.region for s in settings_for(policy) if s.region))
         # and their bytes' SHA-256 as drawn: the record, built at the end, marks a file edited in between
@@ -672,7 +673,8 @@ def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, cou
     test = hyp(test)
     if seed_ is not None:
         test = seed(seed_)(test)
-    test()
+    with seeded_draws_only():
+        test()
 
 
 def _run_machine(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int]) -> None:
@@ -684,4 +686,5 @@ def _run_machine(prop: Property, ctx: Context, hyp: Any, seed_: int | None, coun
     test = get_state_machine_test(machine, settings=hyp)
     if seed_ is not None:
         test = seed(seed_)(test)
-    test()
+    with seeded_draws_only():
+        test()

@@ -17,10 +17,10 @@ from conform.reference.money import fmt, pct
 from conform.reference.policy import load_policy
 
 from ..generators import (FIRST_YEAR, LAST_YEAR, LOW_INPATIENT_CAP, PersonYear, fen_edge_person_year, fen_edge_years,
-                          person_years, settings_for)
+                          first_year, in_validity, last_year, person_years, settings_for, settleable_diseases)
 from . import figures as fig
-from .base import (FUND_FIELDS, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property, mismatch, reversal_readings,
-                   unreported)
+from .base import (FLEX_TIER2, FUND_FIELDS, MIDYEAR, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property,
+                   mismatch, retires_midyear, reversal_readings, tier2_flexible, unreported, year_reading)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY, merge
 
 ZERO = Decimal("0")
@@ -61,7 +61,10 @@ def _annual_cap_examples(policy: str) -> list[PersonYear]:
     day = dt.date(FIRST_YEAR, 3, 1)
     later = dt.date(FIRST_YEAR, 4, 1)
     out = []
-    plain = [s for s in settings_for(policy) if s.region and not s.params]
+    # only where both codes are the region's diseases of kind chronic (a region naming its own codes may not settle
+    # them: the reference's refusal would be the example's misfit, not the system's fault)
+    plain = [s for s in settings_for(policy) if s.region and not s.params
+             and {"M03900", "M03901"} <= {c for c, kinds in settleable_diseases(s) if "chronic" in kinds}]
     if plain:
         person = Person("EX-cap-shared", "1101", birth_date=dt.date(1970, 5, 1),
                         diseases=(Disease("M03900", "chronic"), Disease("M03901", "chronic")))
@@ -74,7 +77,7 @@ def _annual_cap_examples(policy: str) -> list[PersonYear]:
         out.append(PersonYear(low[0], person, (
             Settlement("V1", day, "13", "tertiary", Decimal("5000.00")),
             Settlement("V2", later, "13", "tertiary", Decimal("5000.00")))))
-    return out
+    return [in_validity(py) for py in out]
 
 
 # The steps of the reference's working that fix a benefit's annual cap (conform.reference.benefits): a year's payments
@@ -231,15 +234,16 @@ def _fen_edge_examples(policy: str) -> list[PersonYear]:
     for setting in settings_for(policy)[:1]:
         for facility, retire_at, straddle in (("tertiary", None, False), ("tertiary", 2, False),
                                               ("tertiary", None, True), ("pharmacy", None, False)):
-            py = fen_edge_person_year(setting, FIRST_YEAR, "1101", facility, retire_at=retire_at, straddle=straddle)
+            py = fen_edge_person_year(setting, first_year(setting), "1101", facility, retire_at=retire_at,
+                                      straddle=straddle)
             if py is not None:
                 out.append(py)
     for setting in settings_for(policy):
         if policy == "zhejiang" and setting.region is None and "ordinary.deductible.retiree" not in setting.param_dict:
             # 浙江: a retiree's derived half of an odd-fen deductible, half up (A-ZJ-HALF-FEN: 600.01 → 300.01)
             person = Person("EX-half-fen", "1201", birth_date=dt.date(1958, 5, 1))
-            out.append(PersonYear(setting, person, (
-                Settlement("V1", dt.date(FIRST_YEAR, 3, 1), "11", "tertiary", Decimal("1000.00")),)))
+            out.append(in_validity(PersonYear(setting, person, (
+                Settlement("V1", dt.date(FIRST_YEAR, 3, 1), "11", "tertiary", Decimal("1000.00")),))))
     return out
 
 
@@ -431,20 +435,32 @@ def _deductible_examples(policy: str) -> list[PersonYear]:
          (33799.69 − 300) × 80% = 26799.75 → cap 4000.00, which covers 4000 / 80% = 5000.00 of the cost;
          33499.69 − 5000.00 = 28499.69 goes on: deductible 200.00, (28499.69 − 200) × 50% = 14149.85 → cap 1000.00.
       V2 2023-10-14 三级 普通门诊 57018.89, retired: deductible left max(0, 150 − 200) = 0;
-         57018.89 × 55% = 31360.39 → cap left 1500 − 1000 = 500.00."""
+         57018.89 × 55% = 31360.39 → cap left 1500 − 1000 = 500.00.
+    M00500 is the example region's fictitious code: under a region that gives no figures for it (a city's own
+    file, `--region`) the same year is built on the region's own 两病 code — worked with the region's
+    figures, still a lawful year for every bound checked —, and none where the region has none (the reference's
+    refusal would be the example's misfit with the region, not the system's fault; probeM 1)."""
     if policy != "panzhihua":
         return []
-    setting = settings_for(policy)[0]
-    person = Person("EX-deductible-1", "1101", birth_date=dt.date(1969, 4, 16), retire_date=dt.date(2023, 10, 14),
-                    diseases=(Disease("M00500", "two_disease"),))
-    return [PersonYear(setting, person, (
-        Settlement("V1", dt.date(2023, 9, 9), "14", "pharmacy", Decimal("33799.69"), dise_codg="M00500"),
-        Settlement("V2", dt.date(2023, 10, 14), "11", "tertiary", Decimal("57018.89"))))]
+    from ..generators import pharmacy_open
+
+    for setting in settings_for(policy):
+        known = {c for c, _ in settleable_diseases(setting)}  # codes whose chronic.<code>.* figures the region gives
+        own = [c for c, kinds in settleable_diseases(setting) if "two_disease" in kinds]
+        if pharmacy_open(setting) is not None or not ("M00500" in known or own):
+            continue
+        code = "M00500" if "M00500" in known else own[0]
+        person = Person("EX-deductible-1", "1101", birth_date=dt.date(1969, 4, 16), retire_date=dt.date(2023, 10, 14),
+                        diseases=(Disease(code, "two_disease"),))
+        return [in_validity(PersonYear(setting, person, (
+            Settlement("V1", dt.date(2023, 9, 9), "14", "pharmacy", Decimal("33799.69"), dise_codg=code),
+            Settlement("V2", dt.date(2023, 10, 14), "11", "tertiary", Decimal("57018.89")))))]
+    return []
 
 
 @conform_property("deductible", "起付线按自然年度累计，不超过起付标准；起付线用完之前统筹基金不支付",
                   merge(ORDINARY, {"jilin": ("2.3",), "nanchang": ("4.2.2",), "panzhihua": ("10",)}),
-                  examples=_deductible_examples)
+                  examples=_deductible_examples, assumptions=(MIDYEAR, FLEX_TIER2))
 def deductible(ctx: Context, py: PersonYear) -> None:
     """The year's act_pay_dedc on ordinary pooling never exceeds the deductible (per person type on
     each date), counts only policy-scope costs, and the fund pays an ordinary visit nothing until
@@ -454,6 +470,10 @@ def deductible(ctx: Context, py: PersonYear) -> None:
     oracle = Oracle(story)  # asked only once a check fails: the reference's figures name what is wrong
     rules = py.setting.rules
     shares = fig.flag(rules, "chronic.shares_ordinary_deductible")
+    # which visits count, and under which standard, rest on a reading for a tier-2 flexible worker (no pooling,
+    # A-PZH-FLEX-TIER2); a bound across a mid-year retirement (the higher standard caps the year's count) only on
+    # A-MIDYEAR-RETIREMENT's carried count: a city counting the retiree's afresh is another reading (probeG F1, F2)
+    tier2 = (FLEX_TIER2,) if tier2_flexible(story) else ()
     for s in py.settlements:
         out = obs.settled[s.id]
         scope = fig.policy_scope(s)
@@ -461,6 +481,7 @@ def deductible(ctx: Context, py: PersonYear) -> None:
             ctx.fail("本次起付线超过政策范围内费用（起付线只由政策范围内费用累计）",
                      [mismatch("act_pay_dedc", f"≤ 政策范围内费用 {scope}", out["act_pay_dedc"], s.id)], story)
     for year in py.years:
+        bound_readings = ((MIDYEAR,) if retires_midyear(py.person, (year,)) else ()) + tier2
         used = ZERO
         known = True
         highest = ZERO
@@ -496,20 +517,22 @@ def deductible(ctx: Context, py: PersonYear) -> None:
                              departure=first.item)
                 ctx.fail(f"{year}年累计起付线超过起付标准",
                          [mismatch("ordinary_dedc", f"≤ 起付标准 {highest}", used, f"{year}年截至{s.id}",
-                                   "各次本次起付线之和（年度累计起付线）")], story)
+                                   "各次本次起付线之和（年度累计起付线）")], story, readings=bound_readings)
             if r.kind == "ordinary" and D(out["hifp_pay"]) > 0 and used < limit:
                 headline, bad, first_item = _unspent_deductible(oracle, obs, counted, s, limit, used, ctx)
                 ctx.fail(headline, bad, story, clauses=ORDINARY, departure=first_item)
         ytd = obs.ytd.get(year)
         if ytd is not None and highest and D(ytd["ordinary_dedc"]) > highest:
             ctx.fail(f"{year}年度累计起付线超过起付标准",
-                     [mismatch("ordinary_dedc", f"≤ {highest}", ytd["ordinary_dedc"], f"{year}年度累计")], story)
+                     [mismatch("ordinary_dedc", f"≤ {highest}", ytd["ordinary_dedc"], f"{year}年度累计")], story,
+                     readings=bound_readings)
         if ytd is not None and known and D(ytd["ordinary_dedc"]) != used:
             extra = sum((D(obs.settled[s.id]["act_pay_dedc"]) for s, _ in elsewhere), ZERO)
             if elsewhere and D(ytd["ordinary_dedc"]) == used + extra:
                 _counted_elsewhere(ctx, story, oracle, rules, elsewhere, year, ytd, used, obs)
             bad, first_item = _year_deductible_breakers(oracle, obs, counted, year, ytd, used, ctx)
-            ctx.fail(f"{year}年度累计起付线与各次结算的本次起付线之和不符", bad, story, departure=first_item)
+            ctx.fail(f"{year}年度累计起付线与各次结算的本次起付线之和不符", bad, story, departure=first_item,
+                     readings=tier2)
 
 
 # How a visit the rules route away from ordinary pooling is named, by the key of its route (policy.routes).
@@ -823,7 +846,7 @@ def reversals_across(draw: Any, policy: str) -> ReversalAcross:
                            year=draw(st.integers(FIRST_YEAR, LAST_YEAR - 1))))
     py = py.with_person(diseases=(), has_account=None, benefit_period=None, hospital_stays=())
     y0 = py.years[0]
-    if len(py.years) == 1 and y0 < LAST_YEAR:  # the defect shows only once the next year has begun
+    if len(py.years) == 1 and y0 < last_year(py.setting):  # the defect shows only once the next year has begun
         last = py.settlements[-1]
         nxt = replace(last, id=f"V{len(py.settlements) + 1}", date=dt.date(y0 + 1, 1, 1 + draw(st.integers(0, 30))))
         py = replace(py, settlements=py.settlements + (nxt,))
@@ -841,11 +864,12 @@ def _reversal_examples(policy: str) -> list[ReversalAcross]:
     amount = fig.deductible(setting.rules, "in_service") + Decimal("400.00")
     items = tuple(Settlement(id=f"V{i + 1}", date=d, med_type="11", facility="tertiary", medfee_sumamt=amount)
                   for i, d in enumerate((dt.date(FIRST_YEAR, 12, 20), dt.date(FIRST_YEAR + 1, 1, 5))))
-    return [ReversalAcross(PersonYear(setting, person, items), "V1")]
+    return [ReversalAcross(in_validity(PersonYear(setting, person, items)), "V1")]
 
 
 @conform_property("cross_year_reversal", "跨年撤销上年的结算，冲回原结算所在年度的累计，不影响新年度", ORDINARY,
-                  strategy=reversals_across, examples=_reversal_examples, assumptions=("A-REVERSAL",))
+                  strategy=reversals_across, examples=_reversal_examples,
+                  assumptions=("A-REVERSAL", "A-YEAR-BY-SETTLEMENT-DATE"))
 def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
     """A reversal (2208) made after the next year has begun takes back exactly its own settlement's
     deductible and payment from the year that settlement was in (A-REVERSAL; the year is the
@@ -881,6 +905,8 @@ def cross_year_reversal(ctx: Context, ex: ReversalAcross) -> None:
         bad = [m for _, b, _, _ in found for m in b]
         first = next((f for _, _, f, _ in found if f), "")
         readings = tuple(dict.fromkeys(r for _, b, _, g in found for r in reversal_readings(b, g)))
+        # that the new year starts afresh is 北京's and 浙江's reading (their texts name no period), not an article
+        readings += tuple(r for r in (year_reading(story),) if r and r not in readings)
         years = "、".join(str(y) for y, *_ in found)
         ctx.fail(f"撤销{ex.reverses}后，{years}年度累计不等于该年仍然有效的各笔结算之和（撤销只冲回原结算所在年度，A-REVERSAL）",
                  bad, story, clauses=ORDINARY, readings=readings, departure=first)

@@ -437,6 +437,9 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
         own = next((t for t in trace if isinstance(t, dict) and str(t.get("step", "")) == REVERSAL_STEP), None)
         clause = str(own.get("clause", "")) if own is not None else ""
         return REVERSAL_STEP, clause if REVERSAL in A_ID.findall(clause) else REVERSAL
+    counted = _year_cap(m, trace)
+    if counted is not None:
+        return counted
     worked = _worked(m.get("expected"))
     if worked is not None and _figure(m.get("expected")) is None:
         m = {**m, "expected": str(worked)}  # a property's working: its result is the figure a step shows
@@ -464,7 +467,7 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     if rounded is not None:
         return rounded
     if candidates:
-        return _at(candidates[-1])
+        return _at(_handed_on(m, candidates, evidence) or candidates[-1])
     part = _differing_part(m, evidence) if evidence else None
     if part is not None:
         return _step_of(part, trace, evidence)
@@ -489,6 +492,62 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
     whole = _whole(m, trace) if m["field"] not in ("infcode", "err_msg") else ""
     stop = _stopped_at(trace) if m["field"] not in ("infcode", "err_msg") else None
     return (stop or usual or m.get("label") or m["field"]), whole
+
+
+def _year_cap(m: dict, trace: list[dict]) -> tuple[str, str] | None:
+    """(step, clause) of a year's total of a payment (item "2024年度累计", ordinary_pay or inpatient_pay) that differs:
+    the step counting that total against the year's cap (the last of the steps the total adds, world.YTD_STEPS:
+    年度最高支付限额, whose working reads "此前已支付 …，尚余 …"), as a settlement paid short at a cap the reference did
+    not reach is put there — one defect (a total not reset on 1 January, or counting a reversed settlement) is one
+    cause, not a cause at the cap and another under the field's name, which no trace has (a property's total, traced by
+    nothing; probe s23 K, F5). Its clause is what the total rests on: its own step's (年度累计…, the clauses of the steps
+    that made it and A-REVERSAL where a reversal changed it), else the cap steps' in its trace, else "" (the check's
+    failed articles, `group`). None for any other figure (a year's deductible total keeps its own step)."""
+    from conform.harness.steps.world import YTD_STEPS
+
+    steps = YTD_STEPS.get(str(m.get("field", "")), ())
+    if not str(m.get("item", "")).endswith(TOTALS_ITEM) or m.get("field") not in SUM_OF or not steps:
+        return None
+    cap = steps[-1]
+    own = [t for t in trace if isinstance(t, dict) and str(t.get("step", "")).startswith(TOTALS_ITEM)]
+    caps = [t for t in trace if isinstance(t, dict) and str(t.get("step", "")) == cap]
+    parts = [str(t.get("clause", "") or "") for t in (own[-1:] or caps)]
+    return cap, "；".join(dict.fromkeys(p.strip() for c in parts for p in c.split("；") if p.strip()))
+
+
+def _handed_on(m: dict, candidates: list[dict], evidence: Any) -> dict | None:
+    """The ratio step handing its figure to the last step showing the expected figure, where that step is a bound the
+    reference did not reach (min(522.00, 1800.00) = 522.00: the figure is the ratio step's, whatever the bound) and the
+    system's figure is a ratio's, not a bound's: the fallback of `_step_of` puts a payment short at such a cap on the cap
+    only because a system answering the ratio alike has the ratio right. Where the ratio the system answered
+    (pool_prop_selfpay) is not this step's — a chronic visit's overflow records the chronic ratio (结算支付比例, A-CHRONIC-
+    OVERFLOW-RATIO), so the ordinary part's ratio was never compared — a figure above the step's (a bound not reached
+    only lowers it) or the step's own working at another whole percent above 0 ((1500.00 − 600.00) × 55% = 495.00 for 58%)
+    is the ratio's (probe s23 K, F2). None otherwise: the bound's, as before (a cap not reset on 1 January)."""
+    if len(candidates) < 2:
+        return None
+    last, ratio = candidates[-1], candidates[-2]
+    hit = BOUNDED.search(str(last.get("detail", ""))[:500])
+    if hit is None or not _named(ratio, PARTING_WORDS["pool_prop_selfpay"]):
+        return None
+    handed, bound, figure = (Decimal(g) for g in hit.groups())
+    worked = RATIO_WORKING.search(str(ratio.get("detail", ""))[:500])
+    actual = _figure(m.get("actual"))
+    if not figure == handed < bound or worked is None or actual is None or actual == figure:
+        return None
+    base, less, pct = (Decimal(g) for g in worked.groups())
+    if _figure(last.get("value")) != figure or _figure(ratio.get("value")) != round_fen((base - less) * pct / 100):
+        return None  # a working that is not of the figure the step shows: nothing to read from it
+    item = str(m.get("item", ""))
+    system = (figures(evidence, item)[0] or _only_settlement(evidence, item)) if evidence else {}
+    answered = _figure(system.get("pool_prop_selfpay"))
+    if answered is not None and answered * 100 == pct:
+        return None  # the ratio answered alike: the payment parted at the bound (its count of the year)
+    if actual > figure:
+        return ratio
+    # 0% is no ratio: a payment of 0.00 is what a spent cap pays (a cap not reset), not a ratio's
+    others = (round_fen((base - less) * q / 100) for q in range(1, 101) if q != pct)
+    return ratio if actual in others else None
 
 
 RATIO_BOUND = re.compile(r"≤\s*\((-?\d+(?:\.\d+)?) − (-?\d+(?:\.\d+)?)\) × (\d+(?:\.\d+)?)(%?) =")
@@ -554,14 +613,17 @@ POOLING_WORDS = ("起付线", "支付比例", "限额", "统筹支付", "慢特�
 def _stopped_at(trace: list[dict]) -> str | None:
     """The step at which the reference's working stopped paying, where it never reached a pooling step (no deductible,
     ratio or cap step): the last step other than the base's, the account's or a ratio record, paying 0.00 (攀枝花
-    第八条's 不予支付 for an excluded bill). A cause is headed by a step the reference has, never by 起付线 it did not
-    compute (s20); a visit worked through to a payment of 0.00 keeps the field's usual step. None otherwise."""
+    第八条's 不予支付 for an excluded bill) or computing no figure (吉林 一's 定点零售药店). A cause is headed by a step
+    the reference has, never by 起付线 it did not compute (s20); a visit worked through to a payment of 0.00 keeps the field's usual step. None otherwise."""
     base = PARTING_WORDS["inscp_scp_amt"]
     rest = [t for t in trace if isinstance(t, dict) and not _named(t, base) and not _named(t, ACCOUNT_STEPS)
             and str(t.get("step", "")) not in RATIO_ONLY]
     if any(_named(t, POOLING_WORDS) for t in rest):
         return None
-    if rest and _figure(rest[-1].get("value")) == 0:
+    # … or computing no figure at all: 吉林 一's 定点零售药店 (a pharmacy the region has not taken in, 不予支付) is where its
+    # working ends, so a deductible charged and a payment made there are one cause at that step, not one at 起付线 and
+    # one at 统筹基金支付, steps its trace does not have (probe s23 K, F2)
+    if rest and (_figure(rest[-1].get("value")) == 0 or rest[-1].get("value") in (None, "")):
         return str(rest[-1].get("step", "")) or None
     return None
 

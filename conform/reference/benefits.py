@@ -309,10 +309,12 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     if left < ZERO:  # against ZERO, not 0: a Decimal compares with a Decimal twice as fast
         left = ZERO
     dedc = base if base < left else left
-    # A deductible charged on a chronic visit's part past its cap rests on how the document's reading splits that
-    # visit (攀枝花 A-PZH-OVERFLOW-SPLIT): another split sends another part on, or none (probe s23 G F3). None charged
-    # (the year's deductible met before) is the same under any split.
-    split = rules.policy.doc.get("chronic_overflow_split") if via is not None and dedc > ZERO else None
+    # A deductible charged on the part past its cap of a chronic visit that crosses the cap rests on how the document's
+    # reading splits that visit (攀枝花 A-PZH-OVERFLOW-SPLIT): another split sends another part on, or none (probe s23
+    # G F3). None charged (the year's deductible met before), or a visit its cap no longer covered at all (the chronic
+    # benefit paid nothing: all of it goes on under any split, probe s23 N2), is the same under any reading.
+    crossed = via is not None and out.chronic_pay > ZERO
+    split = rules.policy.doc.get("chronic_overflow_split") if crossed and dedc > ZERO else None
     exact = (base - dedc) * ratio
     raw = round_fen(exact)
     paid = ys.ordinary_pay

@@ -227,14 +227,17 @@ def _ratio_steps(r: fig.Route) -> tuple[str, ...]:
 def _fen_edge_examples(policy: str) -> list[PersonYear]:
     """Explicit years tried first whatever the seed: per example setting, an in-service person at a
     tertiary hospital with the deductible left 0.01 short, a run of off-grid payments and the cap left
-    0.50 short; one who retires between the second and third visit (A-MIDYEAR-RETIREMENT); and one
-    whose second visit crosses the last 100 yuan of the deductible and the whole cap at once; and the
-    first year again at a pharmacy (where the region covers pharmacies)."""
+    0.50 short; the same year of a retiree of an earlier year; one who retires between the second and third
+    visit (A-MIDYEAR-RETIREMENT); and one whose second visit crosses the last 100 yuan of the deductible and
+    the whole cap at once; and the first year again at a pharmacy (where the region covers pharmacies).
+    The retiree comes before the mid-year retirement: a system paying every retiree the in-service ratio
+    fails first on a year no reading decides, not on one resting on A-MIDYEAR-RETIREMENT (probe s23 N1)."""
     out = []
     for setting in settings_for(policy)[:1]:
-        for facility, retire_at, straddle in (("tertiary", None, False), ("tertiary", 2, False),
-                                              ("tertiary", None, True), ("pharmacy", None, False)):
-            py = fen_edge_person_year(setting, first_year(setting), "1101", facility, retire_at=retire_at,
+        for psn_type, facility, retire_at, straddle in (
+                ("1101", "tertiary", None, False), ("1201", "tertiary", None, False), ("1101", "tertiary", 2, False),
+                ("1101", "tertiary", None, True), ("1101", "pharmacy", None, False)):
+            py = fen_edge_person_year(setting, first_year(setting), psn_type, facility, retire_at=retire_at,
                                       straddle=straddle)
             if py is not None:
                 out.append(py)

@@ -16,7 +16,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from conform.harness.cli import main as cli
-from conform.harness.run import _lacking_required
+from conform.harness.generators import lacking_required as _lacking_required
 from conform.reference.policy import REGION_DIR, leaves_to_region, load_policy
 
 PHARMACY = "ordinary.ratio.pharmacy"

@@ -1347,3 +1347,24 @@ def year_batches_with_reversals(policy: str | None, size: int) -> st.SearchStrat
         return [with_reversals(py, raw[i * step:(i + 1) * step]) for i, py in enumerate(years)]
     block = st.binary(min_size=3 * REVERSALS_DRAWN * size, max_size=3 * REVERSALS_DRAWN * size)
     return st.tuples(person_year_batches(policy, size), block).map(read)
+
+
+def lacking_required(regions: tuple[str, ...]) -> list[str]:
+    """Each real region file (not `example: true`) that leaves out a value its document requires of a region, one
+    line naming the file, the keys and their clauses: refused before any check (`conform run --region`, the
+    plugin's --conform-region). The draws leave out what such a value would settle (a pharmacy visit without ordinary.ratio.pharmacy), so the run would certify 合格 for less than the
+    text covers, or give no verdict after every check. An example region's gaps are the draws' own design (攀枝花's
+    unfiled out-of-town ratio, drawn only where supplied) and it runs as without --region. Account figures are not
+    demanded: without them the credits' checks say so and are not applicable, the settlements still checked
+    (浙江 A-ZJ-ACCOUNT-METHOD: a crediting method the configuration cannot write)."""
+    from conform.reference.policy import check_region, missing_required_message
+
+    out = []
+    for ref in dict.fromkeys(regions):
+        check = check_region(ref)
+        if check.region is None or check.region.example:
+            continue
+        message = missing_required_message(check, [k for k in check.missing_required if not _credit_only(k)])
+        if message:
+            out.append(message)
+    return out

@@ -225,6 +225,13 @@ def _refused(config: pytest.Config) -> str | None:
                 f"on your system, and no single process would judge them; run this session without it (-p no:xdist "
                 f"or -n 0), or run `conform run --adapter …` with `concurrency` in its config to spread the checks "
                 f"over worker processes against your system")
+    regions = tuple(config.getoption("--conform-region", None) or ())
+    if regions:  # a real region lacking a value its document requires, as `conform run --region` (probe s23 N3)
+        from .generators import lacking_required
+
+        lacking = lacking_required(regions)
+        if lacking:
+            return "--conform-region: " + "; ".join(lacking)
     # a bad config or adapter: named now, as `conform run` names it, before the report folder is touched
     from .adapters import AdapterSpecError, make_adapter
     from .adapters.plugin_process import ContainedPlugin

@@ -716,14 +716,14 @@ def _check_regions(regions: tuple[str, ...], policies: tuple[str, ...]) -> tuple
     A bad file is a configuration error (exit 2) naming the file, the key and what is wrong."""
     from conform.reference.policy import PolicyError
 
-    from .generators import broken_regions, choose_regions, chosen_regions
+    from .generators import broken_regions, choose_regions, chosen_regions, lacking_required
 
     if regions or chosen_regions():
         try:
             chosen = choose_regions(regions)
         except PolicyError as e:
             _fail(f"--region: {e}")
-        lacking = _lacking_required(regions)
+        lacking = lacking_required(regions)
         if lacking:
             _fail("--region: " + "\n  ".join(lacking))
         if policies:
@@ -737,29 +737,6 @@ def _check_regions(regions: tuple[str, ...], policies: tuple[str, ...]) -> tuple
         _fail("region configuration not usable — fix it, or move it out of the regions folder "
               "（地区配置无效，请改正或移出地区配置目录）:\n  " + "\n  ".join(broken))
     return policies
-
-
-def _lacking_required(regions: tuple[str, ...]) -> list[str]:
-    """Each real region file (not `example: true`) that leaves out a value its document requires of a region, one
-    line naming the file, the keys and their clauses: refused before any check. The draws leave out what such a value
-    would settle (a pharmacy visit without ordinary.ratio.pharmacy), so the run would certify 合格 for less than the
-    text covers, or give no verdict after every check. An example region's gaps are the draws' own design (攀枝花's
-    unfiled out-of-town ratio, drawn only where supplied) and it runs as without --region. Account figures are not
-    demanded: without them the credits' checks say so and are not applicable, the settlements still checked
-    (浙江 A-ZJ-ACCOUNT-METHOD: a crediting method the configuration cannot write)."""
-    from conform.reference.policy import check_region, missing_required_message
-
-    from .generators import _credit_only
-
-    out = []
-    for ref in dict.fromkeys(regions):
-        check = check_region(ref)
-        if check.region is None or check.region.example:
-            continue
-        message = missing_required_message(check, [k for k in check.missing_required if not _credit_only(k)])
-        if message:
-            out.append(message)
-    return out
 
 
 def _interrupted(e: BaseException) -> bool:

@@ -823,12 +823,11 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                 unnamed = (f"; {art} names only ordinary outpatient visits and designated pharmacies, "
                            f"not how {MED_TYPES[s.med_type]} was settled")
                 unnamed_zh = f"；{art}只写明普通门诊和定点零售药店购药由个人账户支付，未写明{MED_TYPES[s.med_type]}如何结算"
-            raise OutsideValidity(f"settlement {shown(s.id)}: date {s.date} is before {policy.short} takes effect on "
-                              f"{rules.valid_from} ({rules.validity_cite}); med_type {s.med_type} "
+            start, start_zh = rules.start_said()
+            raise OutsideValidity(f"settlement {shown(s.id)}: date {s.date} is before {start}; med_type {s.med_type} "
                               f"({MED_TYPES[s.med_type]}) then followed earlier rules the harness does not hold"
                               f"{unnamed} (A-BEFORE-VALIDITY)",
-                              f"结算 {shown(s.id)}：结算日期 {s.date} 早于{policy.short}的施行日期 {rules.valid_from}"
-                              f"（{rules.validity_cite}）；此前的{MED_TYPES[s.med_type]}（med_type {s.med_type}）"
+                              f"结算 {shown(s.id)}：结算日期 {s.date} 早于{start_zh}；此前的{MED_TYPES[s.med_type]}（med_type {s.med_type}）"
                               f"适用原有规定，本工具未收录，无法计算{unnamed_zh}（A-BEFORE-VALIDITY）")
         out.benefit = "none"
         trace.add("施行日期", "结算日期{}早于施行日期{}，此前{}费用由个人账户支付，统筹基金支付0元",

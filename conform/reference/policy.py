@@ -355,6 +355,7 @@ class Rules:
         self._cache: dict[str, Parameter | None] = {}
         vf = supplied.get("valid_from")
         self.valid_from: dt.date | None = vf.value if vf else policy.valid_from
+        self.region_start = vf is not None  # the start is the region file's own valid_from, not the document's
         # A region that sets its own start cites the clause letting it do so, not the document's start; the
         # document's start cites the reading that gives it where one does (浙江 A-ZJ-VALID-FROM: a city naming no
         # date starts on 2023-01-01), on every refusal that names it.
@@ -365,6 +366,17 @@ class Rules:
     @property
     def id(self) -> str:
         return self.policy.id
+
+    def start_said(self) -> tuple[str, str]:
+        """(English, Chinese) of what starts on valid_from: the document, or — where the region file sets its own
+        start (吉林 六（一）, 浙江 三（二）, 北京 (五) leave it to the city) — that region's figures, so that a date
+        the document does not contain is not read as the document's (probe s23 Q F3)."""
+        if self.region_start:
+            name = self.region_name or "?"
+            return (f"region {name}'s figures apply (its valid_from {self.valid_from}, {self.validity_cite})",
+                    f"地区配置 {name} 的起始日期 {self.valid_from}（该地区配置的 valid_from；{self.validity_cite}）")
+        return (f"{self.policy.short} takes effect on {self.valid_from} ({self.validity_cite})",
+                f"{self.policy.short}的施行日期 {self.valid_from}（{self.validity_cite}）")
 
     def find(self, key: str) -> Parameter | None:
         """The parameter for `key`, from the document, the region, or a derivation; None if absent."""

@@ -164,13 +164,29 @@ FALSE_TEXT = ("0", "false", "FALSE", "False", "N", "n", "否")
 # CSV) or carry fractions of a second (SQL Server's DATETIME, '2023-03-01 10:00:00.000').
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d 00:00:00", "%Y/%m/%d 00:00:00", "%Y-%m-%d 00:00:00.000",
                 "%Y/%m/%d 00:00:00.000", "%Y-%m-%dT00:00:00", "%Y-%m-%dT00:00:00.000",
+                "%Y-%m-%d 00:00:00.0000000", "%Y-%m-%dT00:00:00.0000000",  # SQL Server's datetime2
                 # midnight as Excel shows and saves it to CSV ('2023/3/1 0:00'), and without seconds
                 "%Y/%m/%d 0:00", "%Y-%m-%d 0:00", "%Y/%m/%d 00:00", "%Y-%m-%d 00:00")
 # (In the order tried within a separator: the platform's own first; with '/', Excel's CSV time without seconds.)
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f")
+                "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f",
+                # SQL Server's datetime2 (7 digits: '2023-03-01 10:00:00.0000000') and 8-9 digits (nanoseconds): read
+                # only where the digits beyond the microsecond are zeros (%f takes six, the literal 0s the rest), as a
+                # TIMESTAMP keeps microseconds; truncating others could tie or swap two settlements' order, so they
+                # are refused (FINER_THAN_MICROSECOND). Last, so the rows of the other formats never try them.
+                "%Y-%m-%d %H:%M:%S.%f0", "%Y-%m-%dT%H:%M:%S.%f0", "%Y-%m-%d %H:%M:%S.%f00", "%Y-%m-%dT%H:%M:%S.%f00",
+                "%Y-%m-%d %H:%M:%S.%f000", "%Y-%m-%dT%H:%M:%S.%f000")
 
-OFFSET_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+# A UTC offset of a real zone: -12:00 to +14:00, minutes 00-59 (DuckDB's cast takes any +HH:MM: '+25:00', '+99:99'
+# re-dated a settlement into another day or year). Fractions as TIME_FORMATS: zeros beyond the microsecond.
+UTC_OFFSET = r"(Z|\+(0[0-9]|1[0-3])(:?[0-5][0-9])?|\+14(:?00)?|-(0[0-9]|1[01])(:?[0-5][0-9])?|-12(:?00)?)"
+OFFSET_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6}0{0,3})?)?" + UTC_OFFSET + "$"
+# What looks like a time with an offset, whatever the offset: for the refusal of an offset no zone has.
+ANY_OFFSET_TIME = r"^ *[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?[+-][0-9]{2}(:?[0-9]{2})? *$"
+# Digits beyond the microsecond that are not zeros (error path only).
+FINER_THAN_MICROSECOND = r":[0-9]{2}\.[0-9]{6}[0-9]*[1-9]"
+# A date's year, month and day as written (dashes, slashes or none), for the refusal of a day that does not exist.
+DATE_PARTS = r"^ *([0-9]{4})(?:[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:[T ].*)?|([0-9]{2})([0-9]{2})(?:[0-9]{4,6})?) *$"
 
 # What pandas writes for a missing value once a frame has gone through astype(str) (NaN, None, NaT, pd.NA):
 # in an ID or code cell it is no ID or code. An init_setl_id 'nan' made a settlement a reversal of an unknown
@@ -359,6 +375,31 @@ def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None
     return expr, f"({txt} IS NOT NULL AND {parsed} IS NULL)"
 
 
+def _time_said(col: str, cond: str, raw: str) -> list[tuple[str, str, str, str]]:
+    """Why a date or time `raw` in a form read is none (error path only: `cond` says the cell is bad)."""
+    def part(i: int, j: int | None = None) -> str:
+        g = f"regexp_extract({raw}, {q(DATE_PARTS)}, {i})"
+        if j is not None:  # the compact form's group where the separated form's is empty
+            g = f"COALESCE(NULLIF({g}, ''), regexp_extract({raw}, {q(DATE_PARTS)}, {j}))"
+        return f"TRY_CAST({g} AS INTEGER)"
+    y, m, d = part(1), part(2, 4), part(3, 5)
+    shaped = f"({cond} AND regexp_full_match({raw}, {q(DATE_PARTS)}))"
+    last = f"CASE WHEN {m} BETWEEN 1 AND 12 THEN day(last_day(make_date({y}, {m}, 1))) END"
+    out = [(f"({shaped} AND NOT COALESCE({m} BETWEEN 1 AND 12, FALSE))",
+            "a date that does not exist (month must be in 1..12)"),
+           (f"({shaped} AND COALESCE({d} < 1 OR {d} > {last}, FALSE))",
+            "a date that does not exist (day is out of range for month)"),
+           (f"({cond} AND regexp_matches({raw}, {q(FINER_THAN_MICROSECOND)}))",
+            "fractions of a second beyond the microsecond that are not zeros: a time is kept to the microsecond, and "
+            "cutting the rest could tie or swap two settlements' order; export at most six digits (SQL Server: "
+            "CONVERT(datetime2(6), …)) or zeros beyond the sixth"),
+           (f"({cond} AND regexp_full_match({raw}, {q(ANY_OFFSET_TIME)}) "
+            f"AND NOT regexp_full_match(trim({raw}), {q(OFFSET_TIME)}))",
+            "a UTC offset outside -12:00 … +14:00 (minutes 00-59), which no time zone has, so the settlement cannot "
+            "be dated: export the time with its real offset, or in Beijing time without one")]
+    return [(c, col, msg, raw) for c, msg in out]
+
+
 def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mapping, src_idx: int,
                      errors: bool = False, home: str | None = None, constants: dict[str, str] | None = None) -> str:
     """The SELECT turning one file's relation into canonical columns plus `_bad` (any problem), or with
@@ -496,6 +537,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             bad.append((f"({cond} AND regexp_full_match({raw}, {q(EXCEL_SERIAL)}))", col,
                         "not a date: an Excel date number (the cell was not formatted as a date): format the column "
                         "as a date (yyyy-mm-dd) in Excel and save or export again", raw))
+        if errors:  # a form read, but no such day, digits finer than a microsecond, or an offset no zone has
+            bad.extend(_time_said(col, cond, raw))
         bad.append((cond, col, what, raw))
     sel["setl_time"] = st
     sel["setl_date"] = f"COALESCE({sd}, CAST({st} AS DATE))"

@@ -306,6 +306,14 @@ def _region_identity(region: str | None) -> dict:
                               for k, v in list(r.values.items())[:MAX_REGION_VALUES]}}
 
 
+def _policy_naming(p) -> dict:
+    """summary.json's policy_label, policy_title, policy_number and policy_draft, as results.json's documents[]."""
+    from conform.harness.report.model import DRAFT_MARK, NO_NUMBER, doc_label
+    label = doc_label(p)
+    return {"policy_label": label, "policy_title": p.title, "policy_number": p.number or NO_NUMBER,
+            "policy_draft": DRAFT_MARK in label}
+
+
 def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elapsed: float, region,
              balances: bool, years: list[dict] | None = None,
              months: tuple = ([], (), [], [])) -> dict:
@@ -371,6 +379,9 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
         # every file given with its rows; `empty`: a file without even a header (0 bytes, blank lines only)
         "files": [{"path": f, "rows": n, "empty": why} for f, n, why in info.file_rows],
         "policy": rules.id, "region": region, "region_example": rules.region_example,
+        # the document as `conform run`'s results.json names it (documents[]: label, title, draft): a consultation
+        # draft (南昌) says so wherever the audit's figures are reported
+        **_policy_naming(rules.policy),
         # the --region file as read: what the figures rest on, pinned (a name may hold other figures tomorrow)
         **_region_identity(region),
         "engine": engine_name,

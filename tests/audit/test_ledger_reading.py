@@ -292,7 +292,8 @@ BAD = [
     ("reversal of another person", [HEADER, S1, "R1,P2,1101,2023-03-02 10:00:00,,,,-500,,,,-115,S1"],
      r"line 3, column init_setl_id: reverses 'S1', a settlement of another person \(P1\)"),
     ("bad date", [HEADER, S1.replace("2023-03-01 10:00:00", "2023-13-01 10:00:00")],
-     r"line 2, column setl_time: not a time"),
+     # month 13 is in a form read: said to be no date (probeQ F5), not "not a time"
+     r"line 2, column setl_time: a date that does not exist \(month must be in 1\.\.12\)"),
     ("unknown person type", [HEADER, S1.replace(",1101,", ",1109,")],
      r"line 2, column psn_type: unknown code; expected one of 1101 \(职工在职\), 1103 \(灵活就业在职\), .*'1109'"),
     # a settlement's self-paid part below zero would add to the part in scope (500 + 50 − 20 = 530.00)

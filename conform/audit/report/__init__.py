@@ -51,8 +51,18 @@ MONEY_KEYS = ("recorded_hifp_pay", "expected_hifp_pay", "overpaid", "underpaid",
 
 
 def policy_label(policy: str) -> str:
-    """The policy's short name as its file gives it (`short:`, 攀枝花 for panzhihua); "" for an id that is none."""
-    return load_policy(policy).short if policy in POLICY_IDS else ""
+    """The document's name as `conform run`'s reports write it (harness doc_label: 攀枝花, 南昌（征求意见稿）, the draft
+    mark read from the policy file's title); "" for an id that is none."""
+    from conform.harness.report.model import doc_label
+    return doc_label(load_policy(policy)) if policy in POLICY_IDS else ""
+
+
+def _policy_text(summary: dict) -> str:
+    """The 政策文件 line: the name, the id, and for a consultation draft its title, so a reader is told the adopted
+    rules may differ from the figures audited."""
+    pid = summary.get("policy", "")
+    text = f"{policy_label(pid)} {pid}".strip()
+    return f"{text}：{summary['policy_title']}" if summary.get("policy_draft") and summary.get("policy_title") else text
 
 
 def default_out_dir(base: Path = DEFAULT_BASE, now: dt.datetime | None = None) -> Path:
@@ -291,7 +301,7 @@ def _overview(summary: dict, totals: dict, ident: Callable[[Any], Any] = lambda 
                            "；".join(short_file_said(f) for f in short) + "：" + SHORT_FILE_NOTE))
     rows: list[tuple[str, Any]] = [
         ("结论 verdict", _verdict_text(summary, totals)),
-        ("政策文件 policy", f"{policy_label(summary.get('policy', ''))} {summary.get('policy', '')}".strip()),
+        ("政策文件 policy", _policy_text(summary)),
         ("地区配置 region", _region_text(summary)),
         *((("地区配置数值 region figures", "；".join(f"{k} = {v}" for k, v in summary["region_values"].items())),)
           if summary.get("region_values") else ()),

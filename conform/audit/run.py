@@ -6,6 +6,7 @@ Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuratio
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 import shutil
@@ -19,7 +20,8 @@ from pathlib import Path
 import duckdb
 
 from conform.reference.account import account_reform
-from conform.reference.policy import COMMON_CITE, REGION_DIR, MissingParameter, PolicyError, bind_cached, load_region_file
+from conform.reference.policy import (COMMON_CITE, REGION_DIR, MissingParameter, PolicyError, Rules, bind_cached,
+                                     load_region_file)
 
 from . import fallback, institutions, ledger, params, persons, plan, sources
 from .engines import get as get_engine
@@ -430,11 +432,15 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
     }
 
 
-def _years_from_ledger(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def _years_from_ledger(con: duckdb.DuckDBPyConnection, rules: Rules | None = None) -> list[dict]:
     """The natural years the ledger does not hold from their start (plan.LEDGER_YEARS: its first day in the year is
     after January), each with its first day, the persons with a settlement in it and how many of them the persons
-    file gives no opening totals (ytd) for it: their totals before that day are taken as 0 (YTD_FROM_LEDGER)."""
+    file gives no opening totals (ytd) for it: their totals before that day are taken as 0 (YTD_FROM_LEDGER). Only
+    where the document (its region) was in force before that first day: a year it does not govern before then (攀枝花
+    or 南昌 in 2022: no deductible or cap to have counted) asks for no earlier files (probe s23 Q F4)."""
     rows = con.execute("SELECT yr, held_from FROM ledger_years ORDER BY yr").fetchall()
+    start, end = (rules.valid_from, rules.valid_to) if rules is not None else (None, None)
+    rows = [(y, d) for y, d in rows if (start is None or start < d) and (end is None or end >= dt.date(int(y), 1, 1))]
     if not rows:  # a ledger held from January: no scan
         return []
     counts = {int(y): (int(n), int(k)) for y, n, k in con.execute("""
@@ -700,7 +706,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
             con.execute(f"CREATE OR REPLACE TABLE {name} AS " + plan.sql(name))
         con.execute("CREATE OR REPLACE TABLE fallback_persons AS " + plan.sql("fallback_persons"))
         info = dataclasses.replace(info, persons=con.execute("SELECT count(*) FROM routed").fetchall()[0][0])
-        years = _years_from_ledger(con)
+        years = _years_from_ledger(con, rules)
         months = _months_absent(con)
         lap("route", f"按人员分组 grouped: {info.persons:,} 人 persons")
         if progress is not None:

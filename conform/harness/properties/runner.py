@@ -416,11 +416,23 @@ ANSWERS_ZH = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作�
 
 def region_gaps_note(policy: str) -> str:
     """What the properties of a policy left out: example regions lacking a parameter a draw may need
-    (generators.setting_gaps). Empty when they draw from every example region."""
+    (generators.setting_gaps), and the part year of a region starting after 1 January that the draws, moved to its
+    first whole natural year (generators.year_offset), never reach (probe s23 N6). Empty when they draw from every
+    example region, every year of it."""
+    from conform.reference.policy import load_policy
+
+    from ..generators import first_year, last_year, year_offset
+
+    moved = [s for s in settings_for(policy) if year_offset(s)]
+    late = ""
+    if moved:
+        late = ("属性检查自以下地区配置的首个完整自然年度起抽样，起始日所在年度的余下日期未抽样 properties drew these regions "
+                "from their first whole natural year; the rest of the year they start in was not drawn: "
+                + "；".join(f"{s.region or s.label()}（valid_from {s.rules.valid_from} → {first_year(s)}–{last_year(s)}）"
+                           for s in moved))
     skipped = skipped_settings(policy)
     if not skipped:
-        return ""
-    from conform.reference.policy import load_policy
+        return late
 
     def listed(pairs: list) -> str:
         return "；".join(f"{s.region or '（无地区 no region）'}{''.join(f' {k}={v}' for k, v in s.params)}："
@@ -437,7 +449,7 @@ def region_gaps_note(policy: str) -> str:
         notes.append(f"属性检查未使用以下{short}地区配置（缺少必须由地区提供的参数，是地区配置的缺口，不是被测系统的问题）"
                      f"properties skipped these {policy} regions, which lack a parameter a draw may need "
                      f"(the region's gap, not the system's): {listed(missing)}")
-    return " ".join(notes)
+    return " ".join([*notes, *([late] if late else [])])
 
 
 def _region_gaps(config: pytest.Config, policy: str, ch: Any) -> None:

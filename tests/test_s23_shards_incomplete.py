@@ -3,7 +3,8 @@ bare "未完成 incomplete run", so a CI reader could not tell a cancel (interru
 from __future__ import annotations
 
 from conform.harness.results import RunResult
-from conform.harness.shards import incomplete_note, incomplete_reasons, merge
+from conform.harness.results import incomplete_note, incomplete_reasons
+from conform.harness.shards import merge
 
 
 def _part(names: list[str], note: str | None) -> dict:

@@ -228,3 +228,20 @@ class RunResult:
             ch.mismatches = [Mismatch(**m) for m in c.get("mismatches", ())]
             run.checks.append(ch)
         return run
+
+
+INCOMPLETE = "未完成"
+_REASONS = re.compile(r"未完成 incomplete run \((.*)\): \d+ of \d+ checks finished")
+
+
+def incomplete_reasons(notes: list[str]) -> list[str]:
+    """Why the runs these notes are of did not finish ("interrupted", "stopped early: system unreachable"), each once:
+    a merged run (shards) says them all, so a CI reader tells a cancel from a worker that stopped (probe s23 K F6)."""
+    found = (m.group(1) for n in notes if (m := _REASONS.fullmatch(n)))
+    return list(dict.fromkeys(r for one in found for r in one.split("；")))
+
+
+def incomplete_note(why: list[str], finished: int, planned: int) -> str:
+    reasons = list(dict.fromkeys(why))
+    said = f" ({'；'.join(reasons)})" if reasons else ""
+    return f"未完成 incomplete run{said}: {finished} of {planned} checks finished"

@@ -51,7 +51,7 @@ import pytest
 
 from ..display import cut, cut_words
 from . import resources
-from .results import RunResult
+from .results import INCOMPLETE, RunResult, incomplete_note
 
 ROOT = resources.TOP  # the repository root, or site-packages for an installed wheel
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
@@ -332,7 +332,7 @@ def conclude(hook: _Hook, code: int, adapter: str | None, config: str | None, se
         run.incomplete = True
         why = ("interrupted" if interrupted else "stopped early: system unreachable" if run.unreachable
                else f"stopped early: {hook.stopped}" if hook.stopped else "stopped early")
-        run.notes.append(f"未完成 incomplete run ({why}): {len(run.checks)} of {run.planned} checks finished")
+        run.notes.append(incomplete_note([why], len(run.checks), run.planned))
     return Execution(run, int(code), usage, interrupted, hook.collect_errors)
 
 
@@ -916,8 +916,8 @@ def _run_checks(guard: _Interrupts, adapter: str | None, config: str | None, pol
     run, code = ex.run, ex.pytest_code
     if guard.stopped_checks and not ex.interrupted:  # the signal landed between checks and pytest's handling
         ex.interrupted = run.incomplete = True
-        if not any(n.startswith("未完成") for n in run.notes):
-            run.notes.append(f"未完成 incomplete run (interrupted): {len(run.checks)} of {run.planned} checks finished")
+        if not any(n.startswith(INCOMPLETE) for n in run.notes):
+            run.notes.append(incomplete_note(["interrupted"], len(run.checks), run.planned))
     if ex.usage_error:
         _fail(ex.usage_error.removeprefix("conform: error: "))
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:

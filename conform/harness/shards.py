@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from typing import Any
 import pytest
 
 from .. import atomic
-from .results import RunResult
+from .results import INCOMPLETE, RunResult, incomplete_note, incomplete_reasons
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository root: conform/harness/ is two below
 PSN_PREFIX_ENV = "CONFORM_PSN_PREFIX"
@@ -161,21 +160,6 @@ def _execute(workers: int, adapter: str | None, config: str | None, policies: tu
     return ex
 
 
-INCOMPLETE = "未完成"
-_REASONS = re.compile(r"未完成 incomplete run \((.*)\): \d+ of \d+ checks finished")
-
-
-def incomplete_reasons(notes: list[str]) -> list[str]:
-    """Why the runs these notes are of did not finish ("interrupted", "stopped early: system unreachable"), each once:
-    the merged run says them all, so a CI reader tells a cancel from a worker that stopped (probe s23 K F6)."""
-    found = (m.group(1) for n in notes if (m := _REASONS.fullmatch(n)))
-    return list(dict.fromkeys(r for one in found for r in one.split("；")))
-
-
-def incomplete_note(why: list[str], finished: int, planned: int) -> str:
-    reasons = list(dict.fromkeys(why))
-    said = f" ({'；'.join(reasons)})" if reasons else ""
-    return f"未完成 incomplete run{said}: {finished} of {planned} checks finished"
 
 
 def merge(parts: list[dict]) -> Any:

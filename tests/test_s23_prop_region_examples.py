@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 import conform.harness.generators as generators
 import conform.harness.run as run_module
 from conform.harness.properties import differential, settlement
+from conform.harness.properties.runner import region_gaps_note
 
 PZ_CITY = """\
 name: s23-pz-city
@@ -164,3 +165,16 @@ def test_a_region_starting_later_gets_a_verdict(tmp_path):
     props = _properties(data)
     assert props["deductible"]["status"] == "passed", props["deductible"]["message"][:500]
     assert result.exit_code == 0, result.output[-1500:]
+
+
+def test_the_run_says_a_later_region_is_drawn_from_its_first_whole_year(tmp_path):
+    # probe s23 N6: the record did not say the rest of the year the region starts in was never drawn
+    generators.choose_regions((_file(tmp_path, JL_CITY, "s23-jl-city"),))
+    note = region_gaps_note("jilin")
+    assert "s23-jl-city（valid_from 2023-03-01 → 2024–2028）" in note, note
+    assert "首个完整自然年度" in note and "not drawn" in note
+
+
+def test_the_example_regions_from_1_january_need_no_such_note():
+    assert "首个完整自然年度" not in region_gaps_note("jilin")
+    assert "首个完整自然年度" not in region_gaps_note("panzhihua")

@@ -287,25 +287,22 @@ MAX_REGION_VALUES = 200  # figures a summary lists of its region (a region file 
 
 
 def _region_identity(region: str | None) -> dict:
-    """The --region file the figures came from: its label, its path as loaded, the SHA-256 of its bytes and its
-    figures as written (key → value), for summary.json and the reports' 地区配置 row. Empty without --region."""
-    import hashlib
+    """The --region file the figures came from, as the conformance run's certification record reads it (certify._region,
+    so the two never disagree): its name, label, path as loaded, the SHA-256 of its bytes, its figures as written
+    (key → value), whether they are fictitious (`example: true`, or 虚构 in the label) and its own document
+    (`source:`), for summary.json and the reports' 地区配置 row. Empty without --region."""
+    from conform.harness.report.certify import _region
 
-    from conform.reference.policy import MAX_REGION_BYTES, _region_path
-
+    empty = {"region_label": "", "region_file": "", "region_sha256": "", "region_values": {}}
     if not region:
-        return {"region_label": "", "region_file": "", "region_sha256": "", "region_values": {}}
-    try:
-        path = _region_path(region)
-        with path.open("rb") as f:
-            data = f.read(MAX_REGION_BYTES + 1)
-        r = load_region_file(region)
-    except (PolicyError, OSError) as e:  # read once already to bind the rules: gone or changed since
-        return {"region_label": "", "region_file": "", "region_sha256": "", "region_values": {},
-                "region_error": _clip(f"cannot read the region file again: {e}", MAX_NOTE)}
-    return {"region_label": r.label, "region_file": str(path), "region_sha256": hashlib.sha256(data).hexdigest(),
+        return empty
+    r = _region(region, check=False)  # the figures were bound already; here what the file says of itself
+    if r["error"] or "_file" not in r:  # read once already to bind the rules: gone or changed since
+        return {**empty, "region_error": _clip(f"cannot read the region file again: {r['error']}", MAX_NOTE)}
+    return {"region_label": r["label"], "region_file": r["_file"][1], "region_sha256": r["sha256"],
             "region_values": {_clip(str(k), 200): _clip(str(v), 200)
-                              for k, v in list(r.values.items())[:MAX_REGION_VALUES]}}
+                              for k, v in list(r["values"].items())[:MAX_REGION_VALUES]},
+            "region_name": r["name"], "region_fictitious": bool(r["fictitious"]), "region_source": r["source"]}
 
 
 def _policy_naming(p) -> dict:

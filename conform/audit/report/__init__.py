@@ -203,22 +203,6 @@ def _persons_file_rows(pf: dict | None, ident: Callable[[Any], Any]) -> list[tup
     return rows
 
 
-def region_record(summary: dict) -> dict:
-    """What the conformance run's certification record says of the --region file (certify._region, reused so
-    the two never disagree): its `name`, whether its figures are fictitious (`example: true`, or 虚构 in its
-    label) and its own document (`source:`, e.g. 长医保发〔2022〕15号). Kept only while the file's bytes are
-    those the audit read (`region_sha256`); {} without --region, or when the file no longer is what was read."""
-    region, sha = summary.get("region"), summary.get("region_sha256")
-    if not region or not sha:
-        return {}
-    from conform.harness.report.certify import _region
-
-    r = _region(str(region), check=False)  # the figures were bound already; here only what the file says of itself
-    if r.get("error") or r.get("sha256") != sha:
-        return {}
-    return {"region_name": r["name"], "region_fictitious": bool(r["fictitious"]), "region_source": r["source"]}
-
-
 REGION_EXAMPLE_NOTE = "（示例配置：数值为虚构，只供试用；真实清单请用本地区的地区配置）"
 # a file not marked `example: true` whose label says 虚构: fictitious in the certification record too
 REGION_FICTITIOUS_NOTE = "（示例，数值虚构 fictitious example：标签注明“虚构”，其数值不是真实地区的数值；真实清单请用本地区的地区配置）"
@@ -227,7 +211,7 @@ REGION_REAL_NOTE = "（非示例：按本文件数值审核 real figures, as in 
 
 def _region_text(summary: dict) -> str:
     """The 地区配置 row: the --region given, the region's name and label, whether its figures are real or a
-    fictitious example (as the certification record decides, region_record), its own document, file and the
+    fictitious example (as the certification record decides: run._region_identity), its own document, file and the
     SHA-256 of its bytes (which figures the report rests on)."""
     region = summary.get("region")
     if not region:
@@ -567,7 +551,6 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
     inside = check_out_dir(out_dir)
-    summary = {**summary, **region_record(summary)}  # the region as the conformance run's record says it
     try:
         tmp = _inside_tmp(out_dir) if inside else out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
         out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ on); a case's data error the file and, for JSON, the line the case starts on.
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import errno
 import os
@@ -287,8 +288,6 @@ class Output:
 
 def _cases_within(ends: list[int], done: int) -> int:
     """How many of the cases ending at `ends` lie whole within the first `done` bytes."""
-    import bisect
-
     return bisect.bisect_right(ends, done)
 
 

@@ -214,7 +214,7 @@ def test_the_record_carries_the_regions_own_citations(tmp_path):
         "values:\n", "source:\n  document: 测试市实施细则\n  number: 测医保发〔2022〕1号\nvalues:\n").replace(
         '  ordinary.cap: "2500"\n', '  ordinary.cap:\n    value: "2500"\n    article: 第八条\n'
         '    quote: 年度最高支付限额为2500元\n') + ACCOUNT, encoding="utf-8")
-    entry = certify._region(str(city))
+    entry = certify.region_record(str(city))
     assert entry["error"] == "" and entry["values"]["ordinary.cap"] == "2500"
     assert entry["source"] == {"document": "测试市实施细则", "number": "测医保发〔2022〕1号"}
     assert entry["citations"] == {"ordinary.cap": {"article": "第八条", "quote": "年度最高支付限额为2500元"}}

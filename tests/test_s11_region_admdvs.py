@@ -59,7 +59,7 @@ def test_list_regions_and_the_record_show_the_code(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from conform.harness.listing import list_command
-    from conform.harness.report.certify import _region
+    from conform.harness.report.certify import region_record as _region
 
     folder = tmp_path / "fixtures" / "regions"
     folder.mkdir(parents=True)

@@ -141,7 +141,7 @@ def test_the_pytest_plugins_help_states_the_budget_and_exact_examples():
 
 @pytest.mark.parametrize("label, fictitious", [("某市（示例配置，虚构/非真实数据）", True), ("某市公布的参数", False)])
 def test_a_label_saying_xugou_is_fictitious_in_the_record_without_example(tmp_path, label, fictitious):
-    from conform.harness.report.certify import _region
+    from conform.harness.report.certify import region_record as _region
 
     text = (ROOT / "conform" / "fixtures" / "regions" / "panzhihua-example.yaml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^name: .*$", "name: s21-label-city", text)

@@ -287,16 +287,16 @@ MAX_REGION_VALUES = 200  # figures a summary lists of its region (a region file 
 
 
 def _region_identity(region: str | None) -> dict:
-    """The --region file the figures came from, as the conformance run's certification record reads it (certify._region,
-    so the two never disagree): its name, label, path as loaded, the SHA-256 of its bytes, its figures as written
+    """The --region file the figures came from, as the conformance run's certification record reads it
+    (certify.region_record, so the two never disagree): its name, label, path as loaded, the SHA-256 of its bytes, its figures as written
     (key → value), whether they are fictitious (`example: true`, or 虚构 in the label) and its own document
     (`source:`), for summary.json and the reports' 地区配置 row. Empty without --region."""
-    from conform.harness.report.certify import _region
+    from conform.harness.report.certify import region_record
 
     empty = {"region_label": "", "region_file": "", "region_sha256": "", "region_values": {}}
     if not region:
         return empty
-    r = _region(region, check=False)  # the figures were bound already; here what the file says of itself
+    r = region_record(region, check=False)  # the figures were bound already; here what the file says of itself
     if r["error"] or "_file" not in r:  # read once already to bind the rules: gone or changed since
         return {**empty, "region_error": _clip(f"cannot read the region file again: {r['error']}", MAX_NOTE)}
     return {"region_label": r["label"], "region_file": r["_file"][1], "region_sha256": r["sha256"],

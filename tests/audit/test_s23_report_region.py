@@ -1,5 +1,5 @@
 """The audit's 地区配置 row treats the --region file as the conformance run's certification record does
-(certify._region): a real region is said to be real, its own document (`source:`) and its name are shown, even
+(certify.region_record): a real region is said to be real, its own document (`source:`) and its name are shown, even
 given by path, and a label saying 虚构 makes it a fictitious example (probe s23 M, finding 5).
 
 Ledger by hand (攀枝花 第七条, retiree 1201 at 二级 65%, deductible 150): 400.00 in scope;
@@ -60,7 +60,7 @@ def test_a_real_region_given_by_path_is_named_said_real_and_cites_its_own_docume
 
 
 def test_a_label_saying_fictitious_makes_the_region_fictitious_as_in_the_certification_record(tmp_path):
-    from conform.harness.report.certify import _region
+    from conform.harness.report.certify import region_record as _region
 
     city = _city(tmp_path, "攀枝花市（虚构测试）")
     assert _region(city, check=False)["fictitious"] is True  # the conformance run's record

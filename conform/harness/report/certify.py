@@ -236,7 +236,7 @@ def regions_used(checks: list[dict], selected: Any = ()) -> list[dict]:
     _region describes it."""
     used, _ = region_refs(checks, selected)
     drawn = drawn_digests(checks)
-    regions = _merged([_region(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
+    regions = _merged([region_record(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
     _files(regions)
     return regions
 
@@ -279,7 +279,8 @@ def drawn_digests(checks: list[dict]) -> dict[str, set[str]]:
     return out
 
 
-def _region(ref: str, uses: dict[str, int] | None = None, check: bool = True, drawn: set[str] | None = None) -> dict:
+def region_record(ref: str, uses: dict[str, int] | None = None, check: bool = True,
+                  drawn: set[str] | None = None) -> dict:
     """One region file as the record pins it: the file as loaded, the SHA-256 of its bytes, example or real,
     its label and its figures (key → value as written). A file that does not load, or whose figures the
     framework refuses (`check`), carries `error`: listed as such, never as a row that looks fine; so does one
@@ -409,8 +410,8 @@ def record(run: dict, examples: dict, checks: list[dict] | None = None, document
     adapter = run.get("adapter") or {}
     used, refused_refs = region_refs(checks or [], (run.get("selection") or {}).get("regions"))
     drawn = drawn_digests(checks or [])
-    regions = _merged([_region(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
-    refused = _merged([_region(ref) for ref in refused_refs])
+    regions = _merged([region_record(ref, counts, drawn=drawn.get(ref)) for ref, counts in used.items()])
+    refused = _merged([region_record(ref) for ref in refused_refs])
     digest_files, paths = _files(regions + refused)
     digest, nfiles = ruleset_digest(digest_files)
     docs = [d for d in documents or [] if d.get("id")]

@@ -193,8 +193,9 @@ def test_settling_outside_validity_under_the_rules_then_in_force_rests_on_a_befo
 
 
 def test_a_refusal_the_reference_gives_without_a_reading_is_still_the_articles():
-    # 攀枝花 第七条 without the region's ratio for an unfiled remote visit: refused for the missing parameter,
-    # which names no reading; a system paying it fails on the article as before
+    # a refusal the reference's error gives no reading for (here a reason recorded by hand, no engine error behind
+    # it) is the articles its reason cites: a system paying it fails on the article. A missing value whose
+    # requirement names its reading (A-PZH-REMOTE-UNFILED) rests on it: tests/test_s24_required_reading.py
     w = World(_Wrapped())
     w.oracle_refusals["V1"] = "settlement V1: parameter ordinary.ratio.remote_unfiled is not set (攀枝花 第七条)"
     assert w.refusal_readings("V1", "结算受理")[0] == []

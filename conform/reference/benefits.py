@@ -915,7 +915,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             if person.remote_filing:
                 # where outside the city the visit was, the case and the ledger do not say (A-PZH-REMOTE-FILED-PLACE)
                 trace.add("异地备案", "异地备案人员在市外就医，按在备案地就医，执行市内居住参保人员待遇标准", (),
-                          join_cites(policy.cite(str(rf["article"])), rf.get("assumption")))
+                          join_cites(policy.cite(str(rf["article"])), rf.get("assumption")), decides=True)
             else:
                 unfiled = True  # its ratio is asked for where ordinary pooling is reached (_unfiled_ratio)
         elif (rs := policy.doc.get("remote_settlement")) is not None:
@@ -924,18 +924,18 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             rs_cite = join_cites(policy.cite(str(rs["article"])), rs.get("assumption"))
             if person.remote_filing:
                 trace.add("异地就医", "已办理异地备案，到统筹区外定点医疗机构门诊就医联网结算；文件未对异地就医另定待遇标准，"
-                          "按参保地标准结算", (), rs_cite)
+                          "按参保地标准结算", (), rs_cite, decides=True)
             else:
                 trace.add("异地就医", "未办理异地备案，不能联网结算：凭医疗保障凭证、医疗费用收据（发票）、病历等材料到参保地"
-                          "医保经办机构办理结算；文件未对其另定待遇标准，按参保地标准结算", (), rs_cite)
+                          "医保经办机构办理结算；文件未对其另定待遇标准，按参保地标准结算", (), rs_cite, decides=True)
         else:
-            trace.add("异地就医", "本文件未对异地就医单独规定待遇标准，按参保地标准结算", (), "A-REMOTE-SAME")
+            trace.add("异地就医", "本文件未对异地就医单独规定待遇标准，按参保地标准结算", (), "A-REMOTE-SAME", decides=True)
     if person.retire_date is None and person.is_flexible and trace.keeps:
         # the texts name 在职职工 and 退休人员 only: a flexible worker's type (1103, 1203) takes one of the two by a
         # reading; the 职工 types are those words themselves. A retire date decides the role by itself (role_on).
         trace.add("人员类别", "人员类别{}（{}）：文件只区分在职职工和退休人员，按{}人员待遇结算",
                   (person.psn_type, PSN_TYPES[person.psn_type][2], "在职" if role == "in_service" else "退休"),
-                  "A-PERSON-TYPES")
+                  "A-PERSON-TYPES", decides=True)
     if s.med_type in ("11", "41"):  # 普通门诊 and 药店购药: ordinary pooling whatever the document, the usual case
         ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out,
                          _unfiled_ratio(rules, trace) if unfiled else None)
@@ -973,7 +973,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         # the kind, not the med_type: 门诊慢特病 (14) is 门诊慢性病 and 特殊疾病 together, and only the latter
         # follows inpatient rules (吉林 二(四); 门诊慢性病 二(三))
         trace.add("待遇路径", "{}参照住院待遇政策，计入住院年度最高支付限额，不占普通门诊统筹限额", (_KIND_ZH[kind],),
-                  route_cite(policy, kind))
+                  route_cite(policy, kind), decides=True)
         inpatient_route(rules, ys, role, s, kind, inscp, trace, c, out)
         return out, c
     if kind == "chronic":
@@ -985,14 +985,16 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             pc = policy.doc.get("pharmacy_chronic")
             if pc is not None:  # 吉林 一 takes the region's pharmacies in for chronic prescriptions too
                 trace.add("药店配药", "本统筹区已将定点零售药店纳入门诊保障范围：门诊慢性病处方到定点零售药店配药，按门诊慢性病待遇"
-                          "（起付线、比例、限额）支付", (), join_cites(policy.cite(str(pc["article"])), pc["assumption"]))
+                          "（起付线、比例、限额）支付", (), join_cites(policy.cite(str(pc["article"])), pc["assumption"]),
+                          decides=True)
             else:
                 trace.add("药店配药", "文件未对门诊慢特病在定点零售药店购药单独规定，按该病种的门诊慢特病待遇支付", (),
-                          "A-CHRONIC-PHARMACY")
+                          "A-CHRONIC-PHARMACY", decides=True)
         if unfiled:
             trace.add("异地未备案", "未办理异地备案、在市外就医：第七条以备案为条件的是普通门诊医疗费，门诊慢特病按其病种参数支付；"
                       "超过其限额转入普通门诊统筹的部分才按地区配置的未备案比例支付", (),
-                      join_cites(policy.cite(str(policy.eligibility["remote_filing"]["article"])), "A-PZH-REMOTE-UNFILED"))
+                      join_cites(policy.cite(str(policy.eligibility["remote_filing"]["article"])), "A-PZH-REMOTE-UNFILED"),
+                      decides=True)
         rest, via = chronic_pooling(rules, ys, person, role, s, inscp, trace, c, out)
         if rest > ZERO and no_ordinary:
             trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户{}，不享受普通门诊统筹，统筹基金不再支付",
@@ -1005,9 +1007,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
                              _unfiled_ratio(rules, trace) if unfiled else None, via=via)
         return out, c
     if s.med_type == "13":
-        trace.add("急诊", "本文件未对急诊单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
+        trace.add("急诊", "本文件未对急诊单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY", decides=True)
     elif s.med_type == "28":
-        trace.add("日间手术", "本文件未对日间手术单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY")
+        trace.add("日间手术", "本文件未对日间手术单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY", decides=True)
     ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, _unfiled_ratio(rules, trace) if unfiled else None)
     return out, c
 

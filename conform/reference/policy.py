@@ -46,6 +46,10 @@ class MissingParameter(PolicyError):
     def __init__(self, key: str, requirement: "Requirement | None", policy: "Policy", region_file: str | None = None):
         self.key = key
         self.source = leaves_to_region(requirement, policy)  # the article that leaves the value to a region
+        # the reading that has the tool refuse rather than guess where the value is missing (攀枝花
+        # A-PZH-REMOTE-UNFILED: no ratio for an unfiled person outside the city), where the requirement names one:
+        # a check expecting the refusal rests on it (harness World.refusal_readings)
+        self.reading = requirement.assumption if requirement is not None else None
         # the file the value is missing from, where one was bound (two files may say one name)
         in_file = f"the region file {region_file}" if region_file else "the region file"
         super().__init__(

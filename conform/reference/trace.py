@@ -48,7 +48,7 @@ def plain(d: Decimal) -> str:
 
 
 class Trace:
-    __slots__ = ("_steps", "_roundings")
+    __slots__ = ("_steps", "_roundings", "_deciding")
     keeps = True  # False for NoTrace: hot paths skip building a step's arguments nobody will read
 
     def __init__(self) -> None:
@@ -56,21 +56,30 @@ class Trace:
         # a rounding step's index in _steps → (whether rounding changed its figure, the unit it rounds to, the
         # unrounded figure its own figure is the rounding of, or None where the step does not say)
         self._roundings: dict[int, tuple[bool, Decimal, Decimal | None]] = {}
+        # the steps that decide which standard pays the settlement and show no figure of their own (`decides`)
+        self._deciding: set[int] = set()
 
     def add(self, label: str, template: str, args: tuple, clause: str, value: object = None,
-            rounded: bool | None = None, unit: Decimal = FEN, rounded_from: Decimal | None = None) -> None:
-        """One step. `rounded`, on a step that rounds its figure: whether rounding changed it (a part below the
+            rounded: bool | None = None, unit: Decimal = FEN, rounded_from: Decimal | None = None,
+            decides: bool = False) -> None:
+        """One step. `decides`: the step decides which standard pays the settlement (a visit outside the city
+        by the local one, A-REMOTE-SAME; a chronic prescription at a pharmacy by the chronic one) and shows no
+        figure, so every figure after it rests on what it cites, though no figure's own step cites it: a
+        reader blaming a figure names its readings too (harness report.causes._deciding_readings). `rounded`, on a step that rounds its figure: whether rounding changed it (a part below the
         unit was rounded off), so that a reader knows it without reading the wording of `detail`. `unit`: what it
         rounds to (the fen unless the text says otherwise: 攀枝花 第四条（二）以“元”为单位). `rounded_from`: the
         exact figure whose rounding the step's figure is (2825.00 × 2% = 56.5 → 57), so that a reader can tell
         whether another figure is a rounding of it without finding, by name, the step that computed it."""
         if rounded is not None:
             self._roundings[len(self._steps)] = (rounded, unit, rounded_from)
+        if decides:
+            self._deciding.add(len(self._steps))
         self._steps.append((label, template, args, clause, value))
 
     def extend(self, other: "Trace") -> None:
         at = len(self._steps)
         self._roundings.update((at + i, r) for i, r in other._roundings.items())
+        self._deciding.update(at + i for i in other._deciding)
         self._steps.extend(other._steps)
 
     def __len__(self) -> int:
@@ -80,7 +89,8 @@ class Trace:
         """The steps as dicts: 步骤 label, detail with the figures, clause, value, and on a step that rounds
         its figure `rounded` (true or false), `rounding_unit` ("0.01" the fen, "1" the yuan) and, where the step
         gives it, `rounded_from` (the exact figure it rounded, "56.4998"); a step that does not round has none of
-        them. Traces written before `rounding_unit` existed round to the fen and name no source."""
+        them. Traces written before `rounding_unit` existed round to the fen and name no source. A step deciding
+        which standard pays (`add`'s `decides`) has `decides` true."""
         out = []
         for i, (label, template, args, clause, value) in enumerate(self._steps):
             step = {
@@ -96,6 +106,8 @@ class Trace:
                 step["rounding_unit"] = plain(unit)
                 if source is not None:
                     step["rounded_from"] = plain(source)
+            if i in self._deciding:
+                step["decides"] = True
             out.append(step)
         return out
 
@@ -110,7 +122,8 @@ class NoTrace(Trace):
     keeps = False
 
     def add(self, label: str, template: str, args: tuple, clause: str, value: object = None,
-            rounded: bool | None = None, unit: Decimal = FEN, rounded_from: Decimal | None = None) -> None:
+            rounded: bool | None = None, unit: Decimal = FEN, rounded_from: Decimal | None = None,
+            decides: bool = False) -> None:
         return None
 
     def extend(self, other: "Trace") -> None:

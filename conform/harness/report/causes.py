@@ -328,6 +328,9 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
         drop |= {a for a in A_ID.findall(clause) if a not in route}
     if drop:
         clause = "；".join(p for p in clause.split("；") if p.strip() not in drop)
+    deciding = _deciding_readings(m, trace, step)
+    if deciding:
+        clause = "；".join(dict.fromkeys([*(p for p in clause.split("；") if p.strip()), *deciding]))
     if route:
         # … and the route's readings are what the move rests on, wherever the part's step is: the chronic part
         # (computed first, so the root of a chronic payment reported as ordinary) shows the amount at 慢特病支付,
@@ -337,6 +340,21 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
                                             and str(t.get("step", "")) in ROUTE_STEPS
                                             for a in A_ID.findall(str(t.get("clause", "") or "")))]))
     return step, clause
+
+
+def _deciding_readings(m: dict, trace: list[dict], step: str) -> list[str]:
+    """The readings cited by the steps before `step` that decide which standard pays the settlement and show no
+    figure (the reference marks them `decides`: a visit outside the city paid by the local standard, A-REMOTE-SAME;
+    a chronic prescription at a pharmacy, A-JL-PHARMACY-CHRONIC; a flexible worker's type, A-PERSON-TYPES): every
+    figure after them rests on those readings though no figure's step cites them, so a check failing on one of
+    those figures says so (probe s24 R F1, F2). Not for a refusal (what was refused is the settlement, not a
+    reading it uses) nor a reversal (A-REVERSAL alone)."""
+    if m.get("field") == "infcode" or is_reversal(m):
+        return []
+    steps = [t for t in trace if isinstance(t, dict)]
+    end = next((i for i, t in enumerate(steps) if str(t.get("step", "")) == step), len(steps))
+    return list(dict.fromkeys(a for t in steps[:end] if t.get("decides")
+                              for a in A_ID.findall(str(t.get("clause", "") or ""))))
 
 
 HANDOFF = "转入普通门诊统筹"   # a chronic visit's part past its cap sent on to ordinary pooling (攀枝花 第十一条, 吉林 六（三）)

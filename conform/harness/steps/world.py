@@ -14,7 +14,7 @@ from typing import Any
 from conform.reference.benefits import OutsideValidity
 from conform.reference.case import CaseError, CreditRequest, Settlement, parse_person, parse_settlement
 from conform.reference.money import fmt, fmt_ratio
-from conform.reference.policy import PolicyError, bind_cached
+from conform.reference.policy import MissingParameter, PolicyError, bind_cached
 
 from ..adapters import Adapter, NotApplicable, SettlementRefused, Subject
 from ..adapters.base import ROUTE_SPLIT, SETLINFO_AMOUNTS, SPLIT_UNREPORTED
@@ -86,6 +86,9 @@ class World:
     unreported_why: list[str] = field(default_factory=list)   # why, where the adapter says (SPLIT_UNREPORTED)
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
     oracle_by_reading: set[str] = field(default_factory=set)
+    # the items the reference refuses for a missing value whose requirement names the reading that has it refuse
+    # (`required_reading`): item -> that reading (攀枝花 A-PZH-REMOTE-UNFILED)
+    oracle_required_reading: dict[str, str] = field(default_factory=dict)
     settlements: dict[str, Settlement] = field(default_factory=dict)  # each settlement asked, by its id
     credit_requests: dict[str, CreditRequest] = field(default_factory=dict)  # each credit asked, by its month
     last_id: str | None = None
@@ -116,6 +119,11 @@ class World:
             self.oracle_by_reading.add(item)
         else:
             self.oracle_by_reading.discard(item)
+        reading = required_reading(e)
+        if reading:
+            self.oracle_required_reading[item] = reading
+        else:
+            self.oracle_required_reading.pop(item, None)
 
     # ----------------------------------------------------------- person
     @property
@@ -314,8 +322,9 @@ class World:
             named = ["A-BEFORE-VALIDITY"]
             clause = "A-BEFORE-VALIDITY"
         else:
-            named = []
-            clause = articles_in(reason, self.policy or "")
+            # a missing value the tool refuses by a reading (A-PZH-REMOTE-UNFILED) rests on it (probe s24 R F2b)
+            named = [r for r in (self.oracle_required_reading.get(item),) if r]
+            clause = "；".join(c for c in (articles_in(reason, self.policy or ""), *named) if c)
             if not clause:
                 return [], []
         return named, [{"step": step, "detail": f"参考实现拒绝 the reference refuses: {reason}", "clause": clause}]
@@ -593,6 +602,7 @@ class World:
         self.refusal = None
         self.credits.pop(month, None)
         self.oracle_refusals.pop(month, None)
+        self.oracle_required_reading.pop(month, None)
         self.last_credit = month  # the month asked for, refused or not: the checks that follow judge this one
         if self.oracle is not None:  # the reference's trace of the credit: what a wrong amount rests on
             try:
@@ -616,6 +626,14 @@ YTD_STEPS: dict[str, tuple[str, ...]] = {
     "ordinary_dedc": ("起付线",), "ordinary_pay": ("支付比例", "年度最高支付限额"),
     "inpatient_pay": ("住院比例和限额",), "special_dedc": ("特殊疾病起付线",),
 }
+
+
+def required_reading(e: SettlementRefused) -> str | None:
+    """The reading the reference's refusal `e` rests on where it refused for a missing value whose requirement
+    names one (MissingParameter.reading: 攀枝花 A-PZH-REMOTE-UNFILED, "缺少时拒绝计算"); else None. Known from the
+    engine's error, the exception's context, as `validity_refusal` knows its own."""
+    cause = e.__cause__ or e.__context__
+    return cause.reading if isinstance(cause, MissingParameter) else None
 
 
 def validity_refusal(e: SettlementRefused) -> bool:

@@ -20,7 +20,8 @@ from ..generators import (FIRST_YEAR, LAST_YEAR, LOW_INPATIENT_CAP, PersonYear, 
                           first_year, in_validity, last_year, person_years, settings_for, settleable_diseases)
 from . import figures as fig
 from .base import (FLEX_TIER2, FUND_FIELDS, MIDYEAR, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property,
-                   mismatch, retires_midyear, reversal_readings, tier2_flexible, unreported, year_reading)
+                   mismatch, retires_midyear, reversal_readings, route_clauses, tier2_flexible, unreported,
+                   year_reading)
 from .clauses import ACCOUNT_USE, ALL_BENEFITS, CHRONIC, EXCLUSIONS, INPATIENT_ROUTES, ORDINARY, merge
 
 ZERO = Decimal("0")
@@ -334,7 +335,6 @@ def _exact_fail(ctx: Context, story: Story, headline: str, stray: Any, found: An
     later difference may follow from it (the system counts on from its own figure), and is said to."""
     if stray is None:
         ctx.fail(headline, [found], story, clauses=ORDINARY)
-    from .base import route_clauses
 
     ctx.fail(f"{headline}：{stray.item} 计入本年普通门诊的{stray.label}与参考实现不符，{found.item} 的不符可能由此而来",
              [stray, found], story, clauses=route_clauses(story, stray.item) or ORDINARY, departure=stray.item)
@@ -719,6 +719,9 @@ def breakers(oracle: Oracle, out: dict, item: str, fields: tuple[str, ...], rela
     return [mismatch(last, f"{relation}（{shown}，勾稽关系不成立）", out.get(last, "(missing)"), item)]
 
 
+ACCOUNT_FIGURES = frozenset({"acct_pay", "psn_cash_pay", "balc", "acct_balance"})
+
+
 @conform_property("money_identities", "金额勾稽关系精确到分", merge(ORDINARY, ACCOUNT_USE))
 def money_identities(ctx: Context, py: PersonYear) -> None:
     """To the fen: medfee_sumamt = fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt;
@@ -785,7 +788,11 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
                 broken(("acct_pay", "balc"), "个人账户余额 = 结算前余额 − 个人账户支付",
                        f"{out['balc']} ≠ {before} − {out['acct_pay']}")
         if bad:
-            ctx.fail("结算金额勾稽关系不成立", bad, story)
+            # an identity of the visit's own amounts (no account figure in it) is the rule its benefit is paid under:
+            # a 两病 visit's 政策范围内费用 is 第九条's, not ordinary pooling's, which the property is also tagged with (probe
+            # s24 R F6); one holding an account figure keeps the property's articles (the account's among them)
+            own = not any(m.field in ACCOUNT_FIGURES for m in bad)
+            ctx.fail("结算金额勾稽关系不成立", bad, story, clauses=route_clauses(story, s.id) if own else None)
     for year, ytd in obs.ytd.items():
         if balance is not None and ytd.get("acct_balance") is not None and D(ytd["acct_balance"]) != balance:
             ctx.fail("个人账户余额与各次账户支付不符", _balance_breakers(oracle, py, obs, year, ytd, ctx.optional), story)

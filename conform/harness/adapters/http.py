@@ -43,6 +43,7 @@ from . import schema, wire
 from .base import (OPERATIONS, Adapter, NoAnswerCount, SettlementRefused, Subject, SutError, SystemUnreachable,
                    echo_mismatches)
 
+MSGID_SEQUENCES = 10000  # the 4-digit sequence of a msgid
 MSGID_PREFIX = "CONFORM00000"  # the http profile's stand-in where the national msgid has the 12-character 定点机构编号
 EVIDENCE_BODY_LIMIT = 64 * 1024  # bytes of an answer kept as evidence; the full size is noted beside it
 ERR_MSG_LIMIT = 500            # characters of err_msg quoted in a refusal's message
@@ -423,6 +424,15 @@ def kept_body(body: bytes) -> str:
             + f"… [truncated: {len(body)} bytes in all, {EVIDENCE_BODY_LIMIT} kept]")
 
 
+def _worker_of(psn_prefix: str, concurrency: int) -> tuple[int, int]:
+    """(i, N) for worker i of a concurrent run's N (its CONFORM_PSN_PREFIX is "W<i>-", N its `concurrency`, as
+    conform.harness.shards starts them); (0, 1) for any other process."""
+    m = re.fullmatch(r"W(\d+)-", psn_prefix)
+    if m is None or concurrency <= 1 or int(m.group(1)) >= concurrency:
+        return 0, 1
+    return int(m.group(1)), min(concurrency, MSGID_SEQUENCES)
+
+
 def _prefixed(data: dict, prefix: str) -> dict:
     """`data` with its psn_no (and T001's person.psn_no) prefixed."""
     out = dict(data)
@@ -570,6 +580,14 @@ class HttpAdapter(Adapter):
         self._no_answer = NoAnswerCount(self.max_failures)   # what makes the system unreachable (base.py)
         self._unreachable: str | None = None
         self._msg_seq = itertools.count(1)
+        # 报文ID must be unique per request (connect-your-system.md §1) across a concurrent run's workers, each of
+        # which counts on its own: worker i of N (CONFORM_PSN_PREFIX "W<i>-", conform.harness.shards) takes the
+        # sequence numbers ≡ i mod N, at most `_msg_slots` of them per second (MSGID_SEQUENCES // N).
+        self._msg_worker, workers = _worker_of(self.psn_prefix, self.concurrency)
+        self._msg_workers = workers
+        self._msg_slots = MSGID_SEQUENCES // workers
+        self._msg_stamp, self._msg_used = "", 0
+        self._msg_lock = threading.Lock()
         self._setl_ids: dict[tuple[str, str], str] = {}   # (psn_no, mdtrt_id) → the system's setl_id
         # the answer's inf_refmsgid, where given, must be the request's msgid (§1); the platform profile's answers
         # give the platform's own 接收方报文ID there, so its adapter turns this off
@@ -610,9 +628,22 @@ class HttpAdapter(Adapter):
 
     # ------------------------------------------------------------------ transport
     def _msgid(self, prefix: str = MSGID_PREFIX) -> str:
-        """报文ID: `prefix` (the platform's 定点医药机构编号, 12 characters) + yyyyMMddHHmmss + a 4-digit sequence."""
-        n = next(self._msg_seq) % 10000
-        return f"{prefix}{dt.datetime.now():%Y%m%d%H%M%S}{n:04d}"
+        """报文ID: `prefix` (the platform's 定点医药机构编号, 12 characters) + yyyyMMddHHmmss + a 4-digit sequence.
+        Unique across the workers of a concurrent run (their sequences never meet: `_worker_of`) and within one
+        second (a worker that has spent its sequences of this second waits for the next: never in practice below
+        hundreds of requests a second per worker)."""
+        with self._msg_lock:
+            while True:
+                stamp = f"{dt.datetime.now():%Y%m%d%H%M%S}"
+                if stamp != self._msg_stamp:
+                    self._msg_stamp, self._msg_used = stamp, 0
+                if self._msg_used < self._msg_slots:
+                    break
+                time.sleep(0.01)
+            self._msg_used += 1
+            k = next(self._msg_seq) % self._msg_slots   # consecutive numbers: distinct within the second
+            n = self._msg_worker + k * self._msg_workers
+        return f"{prefix}{stamp}{n:04d}"
 
     def _connection_failed(self, kind: str, message: str, entry: dict, infno: str = "",
                            timed_out: bool = False) -> SutError:

@@ -418,7 +418,8 @@ def read_setlinfo(output: dict, infno: str, optional: frozenset[str] = frozenset
 
 
 def read_cuminfo(output: dict, year: int) -> dict:
-    """Check a 5206 output; return the year's totals in the reference's shape (year as int)."""
+    """Check a 5206 output; return the year's totals in the reference's shape (year as int). The optional
+    chronic_dedc / chronic_pay are in it only where the answer gives them (an object, `{}` included)."""
     cum = _obj(output, "cuminfo", "output")
     assert cum is not None
     path = "output.cuminfo"
@@ -429,7 +430,9 @@ def read_cuminfo(output: dict, year: int) -> dict:
     for name in CUMINFO_REQUIRED:
         out[name] = cum[name]
     for name in ("chronic_dedc", "chronic_pay"):
-        per = _obj(cum, name, path, required=False) or {}
+        per = _obj(cum, name, path, required=False)
+        if per is None:  # optional: left out or null is not reported, so not compared (a `{}` reports none)
+            continue
         for code in per:
             _amount_field(per, code, f"{path}.{name}", True)
         out[name] = dict(per)

@@ -68,6 +68,16 @@ class UnreportedSplit(NotApplicable):
                                  f"scenario checks ({said}; an optional extension)")
 
 
+class UnreportedClause(NotApplicable):
+    """A scenario whose account use names its 依据 (`依据 "…"`) answered without `clause` (optional in T003's answer)."""
+
+    def __init__(self, adapter: str, clause: str):
+        self.adapter, self.operation = adapter, "check_account_use"
+        Exception.__init__(self, f"not applicable: 被测系统的个人账户使用答复未给出依据条款（clause，可选字段），此场景核对的"
+                                 f"依据“{clause}”无法核对 the system's T003 answer gives no clause (optional), so the "
+                                 f"依据 this scenario checks ({clause}) cannot be checked")
+
+
 @dataclass
 class World:
     adapter: Adapter
@@ -85,6 +95,8 @@ class World:
     # scenario is not applicable at its end (`conclude`), unless it failed
     unreported: list[str] = field(default_factory=list)
     unreported_why: list[str] = field(default_factory=list)   # why, where the adapter says (SPLIT_UNREPORTED)
+    # the 依据 a use step named where the answer gave no clause: not applicable at the scenario's end (`conclude`)
+    unreported_clause: str | None = None
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
     oracle_by_reading: set[str] = field(default_factory=set)
     # the items the reference refuses for a missing value whose requirement names the reading that has it refuse
@@ -503,9 +515,12 @@ class World:
     def conclude(self) -> None:
         """The scenario's steps all passed: one that named a route-split figure the system does not report was not
         checked in full, so it is not applicable (never 通过 on the figures it could check, never 不合格 for an
-        optional extension); the properties and the scenarios naming hifp_pay check the fund payment either way."""
+        optional extension); the properties and the scenarios naming hifp_pay check the fund payment either way. So
+        is one whose account use named a 依据 the answer gave no clause for (UnreportedClause)."""
         if self.unreported:
             raise UnreportedSplit(self.adapter.name, self.unreported, self.unreported_why)
+        if self.unreported_clause is not None:
+            raise UnreportedClause(self.adapter.name, self.unreported_clause)
 
     def ytd(self, year: int) -> dict:
         self.ensure_person()

@@ -1209,6 +1209,32 @@ def _headline_en(cause: dict, shown: list[str]) -> str:
     return f"{NO_FIELD_EN.get(cause['status'], cause['status'])}: {checks}"
 
 
+def _article_links(tags: list[str], labels: dict[str, str], docs: dict[str, str]) -> list[dict]:
+    """A cause's article links, each {tag, label, documents}: the articles, then each reading (A-…) once
+    (probe s23 K F3). Each label names the row its tag is: a reading several documents name links each
+    document's row from `documents` ([{tag, document}]), its label then plain text (probe s24 S F1: the labels
+    were zipped by index with the tags and named other rows)."""
+    links: list[dict] = []
+    readings: dict[str, dict] = {}
+    for tag in tags:
+        label = labels.get(tag, tag)
+        if not A_ID.search(tag):
+            links.append({"tag": tag, "label": label, "documents": []})
+            continue
+        link = readings.setdefault(label, {"tag": tag, "label": label, "documents": []})
+        pid = tag.partition("-")[0]
+        link["documents"].append({"tag": tag, "document": docs.get(pid, pid)})
+    for link in readings.values():
+        if len(link["documents"]) == 1:
+            link["documents"] = []  # one document's reading: the label links its row
+        links.append(link)
+    return links
+
+
+# the one cause all of a run's connection-level errors are, when they differ (group): the first one said after it
+STOPPED = "被测系统出错（连接失败）：无法连接或停止应答 unreachable or stopped answering；首次 first: "
+
+
 def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
     """The causes, largest first: {field, fields, label, step, clause, clauses, articles, assumptions,
     assumption_counts, checks, count, files, property_checks, documents, representative, headline}.
@@ -1221,20 +1247,32 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
     says 其中 1 项依据假设 …). `clauses` lists the step's clause per document ([{document, clause}], the
     clauses of its checks, each once, an assumption only when every check of that document cites it);
     `clause` is them in one line. `files`: its scenario files (.feature); `property_checks`: how many of
-    its checks are properties (no scenario file). `labels` maps an article tag to its Chinese name."""
+    its checks are properties (no scenario file). `labels` maps an article tag to its Chinese name.
+    `article_links`: the links to the article matrix (_article_links); `article_labels` their labels, in order."""
     causes: dict[tuple[str, str, str], dict[str, Any]] = {}
+    connection = re.compile(r"被测系统出错（连接失败）：|system under test error \(connection\): ")
+    docs = {str(c["policy"]): str(c["document"]) for c in checks if c.get("policy") and c.get("document")}
     for c in checks:
         if c["status"] in ("passed", "not_applicable", "skipped"):
             continue
         field, step, clause = _root(c)
         if field and not clause and field not in ("infcode", "err_msg"):
             clause = failed_clause(c.get("failed_articles") or [], str(c.get("policy") or ""))
-        first = ""
+        first, said = "", None
         if not field:
             first = cause_message(c.get("message") or "")  # cut at a word or figure, never "655.36" → "655."
             step = NO_FIELD.get(c["status"], c.get("status_label", c["status"]))
             # one defect's messages differ by their figures and ids: grouped without them, one example kept
             key = (c["status"], "", step + (f"\0{normalised(first)}" if c["status"] != "failed" else ""))
+            said = connection.match(c.get("message") or "") if c["status"] == "error" else None
+            if said:
+                # refused, dropped mid-answer, unreachable: whatever the operation or socket error, one outage
+                # is one cause (probe s24 S F5); each check keeps its own message, the headline the first's
+                key = ("error", "", f"{step}\0connection")
+                seen = causes[key]["_said"] if key in causes else set()
+                seen.add(normalised(first))
+                if len(seen) > 1:
+                    first = cause_message(STOPPED + causes[key]["_first"])
         else:
             # one step of the working, one cause, whatever field its checks compare there: a scenario comparing
             # 支付比例 and one comparing 统筹基金支付 alone, both wrong at 支付比例 (a 二级 ratio of 55% for 60%), are one
@@ -1248,6 +1286,11 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
                                    "status": key[0], "articles": [], "checks": [], "files": [], "documents": [],
                                    "representative": c["id"], "_by_doc": {}, "assumption_counts": {},
                                    "property_checks": 0, "_fields": {}}
+        if said:
+            cause.setdefault("_said", seen)
+            cause.setdefault("_first", (c.get("message") or "")[said.end():])
+            if len(seen) > 1:
+                cause["message"] = first
         if field and (field not in cause["_fields"] or not cause["_fields"][field]):
             cause["_fields"][field] = label or ""
         cause["checks"].append(c["id"])
@@ -1271,6 +1314,8 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
             cause["documents"].append(c["document"])
     out = []
     for key, cause in causes.items():
+        cause.pop("_said", None)
+        cause.pop("_first", None)
         fields = cause.pop("_fields")
         cause["fields"] = list(fields)
         # the fields that differ at its step, each once, in the order the working computes them: the fund payment
@@ -1290,9 +1335,8 @@ def group(checks: list[dict], labels: dict[str, str]) -> list[dict]:
         cause["assumptions"] = list(cause["assumption_counts"])
         # the articles, then each reading once: a reading every document names (A-REVERSAL) is one label, not one a
         # document interleaved with the articles (probe s23 K F3)
-        said = [labels.get(t, t) for t in cause["articles"]]
-        read = {labels.get(t, t) for t in cause["articles"] if A_ID.search(t)}
-        cause["article_labels"] = list(dict.fromkeys([*(x for x in said if x not in read), *(x for x in said if x in read)]))
+        cause["article_links"] = _article_links(cause["articles"], labels, docs)
+        cause["article_labels"] = [link["label"] for link in cause["article_links"]]
         what = ("、".join(f"{names[f]}（{f}）" for f in shown) if cause["field"]
                 else cause["message"] if cause["message"].startswith(cause["step"])
                 else cause["step"] + (f"（{cause['message']}）" if cause["message"] else ""))

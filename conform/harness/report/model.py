@@ -246,6 +246,19 @@ def _coverage() -> dict[str, dict[str, Any]]:
         return {}
 
 
+def _properties_per_article() -> Counter[str]:
+    """How many property checks each article has (one per property and document it covers, as
+    conform/harness/conformance/test_properties.py binds them), or none while they cannot be loaded."""
+    try:
+        from ..properties import load
+
+        found = load()
+    except Exception:  # noqa: BLE001 - the report must not cost the run; rows then judge what ran
+        return Counter()
+    return Counter(f"{pid}-{a}" for prop in found.values() for pid, arts in prop.clauses.items()
+                   for a in dict.fromkeys(arts))
+
+
 @lru_cache(maxsize=1)
 def _assumption_reasons() -> dict[str, str]:
     """Chinese for the assumptions' reasons (assumptions_zh.yaml beside this module)."""
@@ -457,6 +470,9 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     coverage = _coverage()
     answered = run.answered()
     documents, matrix, assumptions = [], [], {}
+    prop_planned = _properties_per_article()
+    unrun = _not_run(run, docs)
+    props_not_run = Counter(t for p in unrun if p["kind"] == "property" for t in dict.fromkeys(p["articles"]))
     for pid in _documents_for(run):
         policy = load_policy(pid)
         cov = coverage.get(pid, {})
@@ -484,7 +500,10 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             present = sum(1 for c in checks if c["kind"] == "scenario" and tag in (c.get("tags") or c["articles"]))
             rows.append(_row(pid, docs[pid], tag, art.id, art.label, art.heading, cov_status,
                              getattr(entry, "reason", "") or "", by_tag.get(tag, []), art.text,
-                             planned=getattr(entry, "cases", 0) or 0, present=present))
+                             planned=getattr(entry, "cases", 0) or 0, present=present,
+                             props_planned=prop_planned.get(tag, 0),
+                             props_present=sum(1 for c in checks if c["kind"] == "property" and tag in c["articles"]),
+                             props_not_run=props_not_run.get(tag, 0)))
         for tag in sorted(set(by_tag) - known_tags):  # checks whose tag names no article: never lost
             art_id = tag.partition("-")[2]
             if art_id.startswith("A-"):  # a failure resting on a reading of a silent text, no article broken
@@ -560,7 +579,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
             "notes": run.notes + ([NEVER_ANSWERED] if answered is False else [])
             + ([not_run] if (not_run := properties_not_run(checks)) else []),
             "answered": answered,
-            "not_run": _not_run(run, docs),
+            "not_run": unrun,
         },
         "verdict": verdict,
         "verdict_en": VERDICT_EN[verdict],
@@ -594,10 +613,14 @@ def _not_run(run: RunResult, docs: dict[str, str]) -> list[dict]:
 
 
 def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, coverage: str, reason: str,
-         row_checks: list[dict], text: str = "", planned: int = 0, present: int = 0) -> dict:
+         row_checks: list[dict], text: str = "", planned: int = 0, present: int = 0, props_planned: int = 0,
+         props_present: int = 0, props_not_run: int = 0) -> dict:
     """One article's row. `planned`: its scenarios in features/ (outline rows counted); `present`: how many of
     them this run holds. An article whose scenarios did not all run is never 通过 on what did: a subset run
-    (--article, --tag) or a cut-short one reads 部分运行 (partly run), or 未运行 when nothing of it passed."""
+    (--article, --tag) or a cut-short one reads 部分运行 (partly run), or 未运行 when nothing of it passed.
+    The same for its property checks (`props_planned` bound, `props_present` in the run, `props_not_run` of
+    them planned but not run): an interrupted run or a selection leaving them out (--tag "not
+    conform_property") does not pass what they check (probe s24 S F2)."""
     def status(c: dict) -> str:  # a check that names the articles it violated fails only on those
         if c["status"] == "failed" and c.get("failed_articles") and tag not in c["failed_articles"]:
             # a scenario of this article failing on a figure another article decides: this one is not judged
@@ -622,11 +645,22 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
         result = "partial"
         reason = (f"该条款的 {props['not_applicable']} 项属性检查不适用、未运行，结果不能作为该条款通过的依据 "
                   f"{props['not_applicable']} of its property checks were not applicable" + (f"\n{reason}" if reason else ""))
-    if planned and present < planned and result in ("passed", "not_applicable", "skipped"):
+    missing = []
+    if planned and present < planned:
+        missing.append(f"本次运行只包含该条款 {planned} 个场景中的 {present} 个，结果不能作为该条款通过的依据 "
+                     f"only {present} of its {planned} scenarios were in this run")
+    stopped = min(props_not_run, max(props_planned - props_present, 0))
+    left_out = max(props_planned - props_present - stopped, 0)
+    if stopped:
+        missing.append(f"该条款 {props_planned} 项属性检查中的 {stopped} 项未运行（运行未完成），结果不能作为该条款通过的依据 "
+                     f"{stopped} of its {props_planned} property checks did not run (the run did not finish)")
+    if left_out:
+        missing.append(f"本次选择未包含该条款 {props_planned} 项属性检查中的 {left_out} 项，结果不能作为该条款通过的依据 "
+                     f"{left_out} of its {props_planned} property checks were not in this selection")
+    if missing and result in ("passed", "not_applicable", "skipped", "partial"):
         held = scen["passed"] + props["passed"] + scen["not_applicable"] + props["not_applicable"]
-        result = "partial" if held else "not_run"
-        reason = (f"本次运行只包含该条款 {planned} 个场景中的 {present} 个，结果不能作为该条款通过的依据 "
-                  f"only {present} of its {planned} scenarios were in this run" + (f"\n{reason}" if reason else ""))
+        result = "partial" if held or result == "partial" else "not_run"
+        reason = "\n".join(missing) + (f"\n{reason}" if reason else "")
     return {
         "policy": pid, "document": short, "draft": DRAFT_MARK in short, "tag": tag, "article": art_id,
         "label": label, "heading": heading, "text": text,

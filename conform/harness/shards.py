@@ -144,10 +144,15 @@ def _execute(workers: int, adapter: str | None, config: str | None, policies: tu
             f = Path(tmp) / f"{i}.json"
             if f.is_file():
                 parts.append(json.loads(f.read_text(encoding="utf-8")))
+    if not parts and (forwarded or (guard is not None and guard.received)):
+        # stopped before any worker got as far as writing its part (still importing): nothing gathered, as a
+        # single run stopped at its start (exit 130, no report), not a harness error
+        raise KeyboardInterrupt
     if not parts:
         text = b"".join(stderr).decode("utf-8", "replace").strip()
         raise RuntimeError(f"no worker of the concurrent run reported: {text[-2000:]}")
-    ex = merge(parts)
+    set_up = any(isinstance(p["run"].get("adapter"), dict) and p["run"]["adapter"].get("system") for p in parts)
+    ex = merge(parts, None if set_up else _described(adapter, config))
     if forwarded or (guard is not None and guard.received):
         ex.interrupted = True
     if len(parts) < workers or ex.interrupted:
@@ -162,8 +167,23 @@ def _execute(workers: int, adapter: str | None, config: str | None, policies: tu
 
 
 
-def merge(parts: list[dict]) -> Any:
-    """One Execution from the workers' parts: checks in collection order, counts and notes combined."""
+def _described(adapter: str | None, config: str | None) -> dict | None:
+    """The system under test as the parent's own --adapter and config describe it (nothing is contacted): what the
+    reports name when no worker got as far as setting its adapter up. None if it cannot be described."""
+    from .adapters import make_adapter
+    from .config import load_adapter_config
+
+    try:
+        return make_adapter(adapter, load_adapter_config(config)).describe()
+    except Exception:  # noqa: BLE001 - the run checked the config before it started; the reports then say less
+        return None
+
+
+def merge(parts: list[dict], described: dict | None = None) -> Any:
+    """One Execution from the workers' parts: checks in collection order, counts and notes combined.
+
+    `described`: the parent's description of the system under test (`_described`), for when no worker set its
+    adapter up (stopped first: its run names the default, "reference")."""
     from .run import Execution
 
     runs = [RunResult.from_dict(p["run"]) for p in parts]
@@ -171,10 +191,14 @@ def merge(parts: list[dict]) -> Any:
     for p in parts:
         order.update(p["order"])
     run = runs[0]
+    # a worker's adapter description has "system" once its adapter was set up; before, only the default's name
+    set_up = next((r.adapter for r in runs if r.adapter.get("system")), None)
+    run.adapter = set_up if set_up is not None else {**run.adapter, **(described or {})}
     run.checks = sorted((c for r in runs for c in r.checks), key=lambda c: order.get(c.nodeid, 1 << 30))
-    run.planned = sum(r.planned for r in runs)
-    run.planned_checks = sorted((pc for r in runs for pc in r.planned_checks),
-                                key=lambda pc: order.get(pc.get("nodeid", ""), 1 << 30))
+    # each planned check once: a worker stopped before it narrowed the collection to its shard planned them all
+    planned = {pc.get("nodeid", ""): pc for r in runs for pc in r.planned_checks}
+    run.planned_checks = sorted(planned.values(), key=lambda pc: order.get(pc.get("nodeid", ""), 1 << 30))
+    run.planned = len(planned) if planned else sum(r.planned for r in runs)
     run.unreachable = any(r.unreachable for r in runs)
     run.incomplete = any(r.incomplete for r in runs)
     why = incomplete_reasons([n for r in runs for n in r.notes])  # each worker's (interrupted, unreachable)

@@ -557,7 +557,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         rest = failed[SHOWN_COUNTEREXAMPLES:]
         text += ["", f"# 另有 {len(rest)} 个反例见报告 {len(rest)} more in the reports (report.html, results.json): "
                      + "、".join(c.name for c in rest[:20]) + (" …" if len(rest) > 20 else "")]
-    out = "\n".join(text)
+    # The Gherkin quotes the system's answers (an err_msg): each line is shown as every console line is
+    # (conform.display.one_line), so an ESC sequence, a bell or a bidi override never reaches the terminal raw
+    # nor a feature file it is pasted into; Chinese and the Gherkin's own line breaks stay as they are.
+    from ..evidence import mask
+    from conform.display import one_line
+
+    out = "\n".join(one_line(mask(line)) for block in text for line in block.split("\n"))
     terminalreporter.write_sep("=", "属性反例 counterexamples")
     terminalreporter.write_line(out)
     # `conform run` hands pytest a captured stdout; the counterexample still belongs on the terminal.

@@ -179,7 +179,7 @@ class Collector:
             ch.mismatches.extend(exc.mismatches)
             ch.trace = exc.trace
             if ch.kind == "scenario":
-                _blame_scenario(ch, exc)
+                _blame_scenario(ch, exc, _scenario_years(item))
         if getattr(exc, "counterexample", ""):  # a shrunk property failure rendered as Gherkin
             ch.counterexample = exc.counterexample
         if isinstance(exc, SutError):
@@ -314,7 +314,25 @@ def run_note(request: Any, text: str) -> None:
         collector.run.notes.append(text)
 
 
-def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
+def _scenario_years(item: pytest.Item) -> set[int] | None:
+    """The natural years a scenario's person settled in or was given opening totals for (its World), None where
+    the check has no World (not a scenario of the step library)."""
+    request = getattr(item, "funcargs", {}).get("request")
+    try:  # the scenario's steps asked for it: cached until teardown, which comes after this report
+        world = request.getfixturevalue("world") if request is not None else None
+    except Exception:  # noqa: BLE001 - no World (a check of another kind): no years known
+        return None
+    settlements = getattr(world, "settlements", None)
+    if settlements is None:
+        return None
+    years = {s.date.year for s in settlements.values()}
+    ytd = (getattr(world, "person", None) or {}).get("ytd")
+    if isinstance(ytd, dict) and str(ytd.get("year", "")).isdigit():
+        years.add(int(ytd["year"]))
+    return years
+
+
+def _blame_scenario(ch: CheckResult, exc: MismatchError, years: set[int] | None = None) -> None:
     """A failed scenario blames the article(s) whose figure failed, as the reference's trace cites them for
     the failing field, not every article it is tagged with (its tags only when no clause is known); and
     lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7), and
@@ -339,6 +357,15 @@ def _blame_scenario(ch: CheckResult, exc: MismatchError) -> None:
         # scenario's own article, which that figure leaves not judged (model._row: blocked)
         tags, _ = blame(found, traces, ch.policy or "")
     named = list(dict.fromkeys([*named, *getattr(exc, "readings", ())]))
+    if years is not None and len(years) < 2 and ch.policy:
+        # a document naming no period for its deductible or cap (北京, 浙江): the natural year is the tool's reading
+        # (its `year_reading`), which the working cites on every deductible and cap step, but a scenario settling in
+        # one natural year crosses no 1 January, where alone a fresh start can matter — as a property's story
+        # (properties.base.year_reading): its figures rest on the article, not on that reading (probe s24 R F7)
+        from conform.reference.policy import POLICY_IDS, load_policy
+
+        year = load_policy(ch.policy).doc.get("year_reading") if ch.policy in POLICY_IDS else None
+        named = [a for a in named if a != year]
     if tags:
         ch.failed_articles = tags
     elif named and ch.policy:  # the figure rests on a reading alone: no article of the text is broken

@@ -122,6 +122,13 @@ THOUSANDS_RE = r"^ *-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)? *$"
 FULL_WIDTH_RE = "[０-９．－，]"
 THOUSANDS_HINT = ("a thousands separator (','): Excel's 千位分隔符 number format; format the column as 数值 without "
                   "使用千位分隔符 (or as 常规) and export again")
+# A Unicode space (a Chinese input method's U+3000, a web page's U+00A0) or a control character in an amount, date or
+# time cell: read only with ASCII spaces around it (sqltext.text_value), so the cell is refused quoting it as written
+# and naming the character (sources.odd_character, as for an ID). Full-width digits have their own hint.
+ODD_SPACE_RE = "[" + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b != a else "")
+                             for a, b in sources._ODD_RANGES if a < 0xFF00) + "]"
+ODD_SPACE_SAID = ("{value} has {char} in it, which is no part of {what} (only ASCII spaces around it are read); "
+                  "delete it and export again")
 FULL_WIDTH_HINT = ("full-width characters (全角数字, '０'-'９', '．'): write the amount in half-width (半角) digits, e.g. "
                    "Excel's =ASC(cell), and export again")
 
@@ -492,6 +499,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             bad.append((f"COALESCE({_too_large(src, typ, scale)}, FALSE)", c, f"too large: more than "
                         f"{MAX_DIGITS[scale]} digits before the point, no settlement's figure (an id or a total in "
                         "this column? check --map)", text_value(src)))
+        if b and errors:  # ' 2000.00\u3000': the cell as written, and which character (not '2000.00')
+            whole = f"CAST({src} AS VARCHAR)"
+            bad.append((f"({b} AND regexp_matches({whole}, {q(ODD_SPACE_RE)}))", c,
+                        ("not an amount in yuan: " if scale == 2 else "not a ratio: ")
+                        + ODD_SPACE_SAID.replace("{what}", "an amount" if scale == 2 else "a ratio"), whole))
         if b and errors and scale == 4:  # '60%': the ratio as a percentage, which the cast does not read
             bad.append((f"({b} AND regexp_full_match({text_value(src)}, {q(PERCENT_RE)}))", c,
                         f"a percentage, not a ratio: {PERCENT_HINT}", text_value(src)))
@@ -539,6 +551,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                         "as a date (yyyy-mm-dd) in Excel and save or export again", raw))
         if errors:  # a form read, but no such day, digits finer than a microsecond, or an offset no zone has
             bad.extend(_time_said(col, cond, raw))
+        if errors:  # ' 2023-06-01\u3000': the cell as written, and which character
+            whole = f"CAST({names[col][0]} AS VARCHAR)"
+            thing = "time" if col == "setl_time" else "date"
+            bad.append((f"({cond} AND regexp_matches({whole}, {q(ODD_SPACE_RE)}))", col,
+                        f"not a {thing}: " + ODD_SPACE_SAID.replace("{what}", f"a {thing}"), whole))
         bad.append((cond, col, what, raw))
     sel["setl_time"] = st
     sel["setl_date"] = f"COALESCE({sd}, CAST({st} AS DATE))"

@@ -204,7 +204,7 @@ def parquet_id_text(expr: str) -> str:
     separate full scan for it cost 0.1 s). A leading wrapper (="…", ', a tab) is kept, and refused (ledger._wrapped_ids)."""
     v = f"CAST({expr} AS VARCHAR)"
     return (f"NULLIF(CASE WHEN starts_with({v}, ' ') OR ends_with({v}, ' ') OR ends_with({v}, chr(9)) "
-            f"THEN trim(rtrim({v}, ' ' || chr(9))) ELSE {v} END, '')")
+            f"THEN trim(rtrim({v}, ' ' || chr(9)), ' ') ELSE {v} END, '')")  # ASCII only: TRIM() strips U+3000 too
 
 
 def wrapped_sql(column: str) -> str:
@@ -1663,13 +1663,14 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, path: Path, name: str, wanted:
         desc = con.execute(f"DESCRIBE {name}").fetchall()
     except duckdb.Error as e:
         raise AuditInputError(f"cannot read as Parquet: {first_line(e)}", file=str(path)) from None
-    # DuckDB reads a decimal of more than 38 digits (Arrow's decimal256) as DOUBLE: said as what it is
-    wide = {renamed.get(n, n) for n, t in zip(raw, schema.types) if pa.types.is_decimal256(t)}
+    # DuckDB reads a decimal of more than 38 digits (Arrow's decimal256) as DOUBLE: said as what it is. A decimal256
+    # of 38 digits or fewer is an ordinary Parquet DECIMAL, read exactly (DECIMAL(20,2)), and goes on as any DECIMAL.
+    wide = {renamed.get(n, n) for n, t in zip(raw, schema.types) if pa.types.is_decimal256(t) and t.precision > 38}
     for c, typ, *_ in desc:
         if c in wanted and (typ.endswith("]") or typ.startswith(("STRUCT", "MAP", "UNION"))):
             raise AuditInputError(f"a nested column ({typ}), not one value a row: export each settlement's {c} as a "
                                   "single value", file=str(path), column=c)
-        if c in wanted and c in wide:
+        if c in wanted and c in wide and not typ.startswith("DECIMAL"):
             raise AuditInputError(f"a DECIMAL of more than 38 digits, which is read only as binary floating point "
                                   f"({typ}); export it as DECIMAL(18, 2) (or text)", file=str(path), column=c)
         if c in ids and typ in ("DOUBLE", "FLOAT", "REAL"):

@@ -5,7 +5,6 @@ and which no ordinary visit broke (probe s24 R F6)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from conform.harness.adapters.reference import ReferenceAdapter
 from conform.harness.run import execute

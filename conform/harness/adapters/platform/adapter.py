@@ -374,8 +374,9 @@ class PlatformAdapter(Adapter):
         if "query_ytd" not in self.supports:
             return None
         year = self.today().year
-        output, entry = self.exchange("5206", messages.cum_query(psn, f"{year}{self.today().month:02d}"), st_insuplc)
-        got = self._read("5206", entry, messages.read_cuminfo, output, year, self.pc)
+        cum_ym = f"{year}{self.today().month:02d}"
+        output, entry = self.exchange("5206", messages.cum_query(psn, cum_ym), st_insuplc)
+        got = self._read("5206", entry, messages.read_cuminfo, output, year, self.pc, cum_ym)
         return {k: got[k] for k in self._mapped_totals()}
 
     def _opening(self, occ: Occupant, st: _Scenario) -> dict | None:
@@ -450,7 +451,7 @@ class PlatformAdapter(Adapter):
                                                                  f"CF{n:08d}"), **call)
             mdtrt_id = self._read("2201", entry, messages.read_mdtrt_id, out)
             if "2203" in pc.transactions:
-                self.exchange("2203", messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg),
+                self.exchange("2203", messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg, pc),
                               **call)
             chrg_bchno = f"CB{n:08d}"
             out, entry = self.exchange("2204", messages.fee_details(lines, mdtrt_id, st.system_psn, chrg_bchno,
@@ -575,8 +576,9 @@ class PlatformAdapter(Adapter):
             st.shift.check_year(self.name, year, f"the year-to-date query for {year}")
             year = self.today().year
         month = 12 if year < self.today().year else self.today().month
-        output, entry = self.exchange("5206", messages.cum_query(st.system_psn, f"{year}{month:02d}"), st.insuplc)
-        got = self._read("5206", entry, messages.read_cuminfo, output, year, self.pc)
+        cum_ym = f"{year}{month:02d}"
+        output, entry = self.exchange("5206", messages.cum_query(st.system_psn, cum_ym), st.insuplc)
+        got = self._read("5206", entry, messages.read_cuminfo, output, year, self.pc, cum_ym)
         got["year"] = asked
         if "1101" in self.pc.transactions:   # the account balance is 1101's insuinfo.balc, not a 5206 total
             output, entry = self.exchange("1101", messages.person_info(st.cert_no, self.pc), st.insuplc)

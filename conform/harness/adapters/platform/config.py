@@ -30,7 +30,8 @@ FACILITIES = ("tertiary", "secondary", "primary", "unrated", "pharmacy")
 PLATFORM_KEYS = {"infver", "recer_sys_code", "fixmedins_code", "fixmedins_name", "opter_type", "opter", "opter_name",
                  "mdtrtarea_admvs", "remote_mdtrtarea_admvs", "dev_no", "signtype", "sign_in", "mac", "ip",
                  "transactions", "hooks", "mdtrt_cert_type", "psn_setlway", "cum_rows", "med_type", "facilities",
-                 "catalogue", "fund_pay_type", "cum_type_code", "pool"}
+                 "catalogue", "fund_pay_type", "cum_type_code", "pool", "diag_code", "diag_name", "dise_dor_no",
+                 "dise_dor_name", "dise_names"}
 POOL_KEYS = {"psn_no", "policy", "psn_type", "region", "params", "mdtrt_cert_no", "insuplc_admdvs",
              "chronic_diseases", "flex_tier", "has_account", "remote_filing", "birth_date"}
 DEFAULT_FUND_PAY_TYPE = {"310100": "ordinary_pay", "310200": "account"}
@@ -98,6 +99,13 @@ class PlatformConfig:
         default_factory=lambda: {k: FundRoute(route=v) for k, v in DEFAULT_FUND_PAY_TYPE.items()})
     cum_type_code: dict[str, str] = field(default_factory=dict)
     pool: tuple[PoolPerson, ...] = ()
+    # 2203's diagnosis (诊断代码/名称 and 诊断医生 are required by the platform): an ordinary visit's diagnosis,
+    # the doctor (None: opter/opter_name) and the names of the 门诊慢特病 diseases by dise_codg
+    diag_code: str = "Z00.000"
+    diag_name: str = "一般性医学检查"
+    dise_dor_no: str | None = None
+    dise_dor_name: str | None = None
+    dise_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def itemised(self) -> bool:
@@ -264,7 +272,8 @@ def parse_platform(table: Any) -> PlatformConfig:
         raise PlatformConfigError(unknown[0], f"unknown key; allowed: {', '.join(sorted(PLATFORM_KEYS))}")
     cfg = PlatformConfig()
     for key in ("infver", "recer_sys_code", "fixmedins_code", "fixmedins_name", "opter_type", "opter", "opter_name",
-                "mdtrt_cert_type", "psn_setlway", "mac", "ip"):
+                "mdtrt_cert_type", "psn_setlway", "mac", "ip", "diag_code", "diag_name", "dise_dor_no",
+                "dise_dor_name"):
         if key in table:
             setattr(cfg, key, _text(table[key], key))
     for key in ("dev_no", "signtype"):
@@ -316,4 +325,9 @@ def parse_platform(table: Any) -> PlatformConfig:
         cfg.cum_type_code = _cum_type_code(table["cum_type_code"])
     if "pool" in table:
         cfg.pool = _pool(table["pool"])
+    if "dise_names" in table:
+        v = table["dise_names"]
+        if not isinstance(v, dict) or not all(isinstance(x, str) and x.strip() for x in v.values()):
+            raise PlatformConfigError("dise_names", 'must be a table of dise_codg = "疾病名称" (non-empty text)')
+        cfg.dise_names = dict(v)
     return cfg

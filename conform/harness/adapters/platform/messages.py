@@ -81,12 +81,21 @@ def register(psn_no: str, cert_no: str, begntime: str, cfg: PlatformConfig, otp_
                      "caty": "A03"}}
 
 
-def visit_info(mdtrt_id: str, psn_no: str, med_type: str, begntime: str, dise_codg: str | None) -> dict:
-    """2203 就诊信息上传 input: medical type, the disease (for 门诊慢特病) and the diagnosis."""
+def visit_info(mdtrt_id: str, psn_no: str, med_type: str, begntime: str, dise_codg: str | None,
+               cfg: PlatformConfig | None = None) -> dict:
+    """2203 就诊信息上传 input: medical type, the disease (for 门诊慢特病) and the diagnosis.
+
+    The platform marks 诊断名称 and 诊断医生 required, so none goes empty: an ordinary visit is diagnosed
+    `diag_code`/`diag_name`, a 门诊慢特病 visit by its disease (its name from `[adapter.platform.dise_names]`, else
+    the code), and the doctor is `dise_dor_no`/`dise_dor_name` (default: opter/opter_name, as 2201 and 2204)."""
+    cfg = cfg or PlatformConfig()
+    code = dise_codg or cfg.diag_code
+    name = cfg.dise_names.get(dise_codg, dise_codg) if dise_codg else cfg.diag_name
     info: dict[str, Any] = {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": med_type, "begntime": begntime,
-                            "main_cond_dscr": "", "dise_codg": dise_codg or "", "dise_name": ""}
-    diag = {"diag_type": "1", "diag_srt_no": "1", "diag_code": dise_codg or "Z00.000", "diag_name": "",
-            "diag_dept": "内科", "dise_dor_no": "", "dise_dor_name": "", "diag_time": begntime, "vali_flag": "1"}
+                            "main_cond_dscr": "", "dise_codg": dise_codg or "", "dise_name": name if dise_codg else ""}
+    diag = {"diag_type": "1", "diag_srt_no": "1", "diag_code": code, "diag_name": name,
+            "diag_dept": "内科", "dise_dor_no": cfg.dise_dor_no or cfg.opter,
+            "dise_dor_name": cfg.dise_dor_name or cfg.opter_name, "diag_time": begntime, "vali_flag": "1"}
     return {"mdtrtinfo": info, "diseinfo": [diag]}
 
 
@@ -160,6 +169,14 @@ def cum_query(psn_no: str, cum_ym: str) -> dict:
 # --------------------------------------------------------------------------- answers
 
 
+def _got(v: Any) -> str:
+    """A wrong value as a message says it: a number (decoded as Decimal) by its exact digits, "the number -0.5000"
+    (wire.got would say "Decimal Decimal('-0.5000')"); anything else as wire.got says it."""
+    if isinstance(v, Decimal):
+        return "the number " + evidence.shorten(format(v, "f"), 60, "…")
+    return got(v)
+
+
 def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal | None:
     """An amount of the answer; an optional one that is absent or "" (how real answers leave an amount unset) is None."""
     v = obj.get(name)
@@ -173,10 +190,10 @@ def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal |
         if exact is not None and exact.adjusted() >= 14:  # its decimals are fine; no fen of it fits 数值型(16,2)
             raise WireError("wrong_type", f"{path}.{name}",
                             f"a number of {exact.adjusted() + 1} digits before the point, too large for an amount "
-                            f"(the platform's amounts are 数值型 16,2), got {got(v)}")
+                            f"(the platform's amounts are 数值型 16,2), got {_got(v)}")
         raise WireError("wrong_type", f"{path}.{name}",
                         f"expected an amount (a JSON number or numeric text) with at most two decimals, "
-                        f"got {got(v)}")
+                        f"got {_got(v)}")
     return d
 
 
@@ -217,15 +234,25 @@ def read_mdtrt_id(output: dict) -> str:
     return _text(_obj(output, "data", "output"), "mdtrt_id", "output.data")
 
 
-def read_fee_results(output: dict) -> dict[str, dict[str, Decimal]]:
-    """2204 `result[]` by feedetl_sn: the line's amount and the parts the system derived."""
+# 2204 result parts the platform leaves optional (数值型 16,2 without 必填; only det_item_fee_sumamt of the amounts is
+# required): a row that leaves one out (or gives it as "" or null) derived 0.00 of it, as a HIS reads it.
+FEE_PARTS_ZERO_IF_ABSENT = ("fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt")
+
+
+def read_fee_results(output: dict) -> dict[str, dict[str, Decimal | None]]:
+    """2204 `result[]` by feedetl_sn: the line's amount and the parts the system derived.
+
+    A FEE_PARTS_ZERO_IF_ABSENT part absent, null or "" is 0.00; inscp_scp_amt absent is None (not checked)."""
     out = {}
     for i, row in enumerate(_list(output, "result", "output")):
         path = f"output.result[{i}]"
         sn = _text(row, "feedetl_sn", path)
-        out[sn] = {name: (_amount(row, name, path, required=name != "inscp_scp_amt"))
-                   for name in ("det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt",
-                                "inscp_scp_amt")}
+        parts: dict[str, Decimal | None] = {"det_item_fee_sumamt": _amount(row, "det_item_fee_sumamt", path)}
+        for name in FEE_PARTS_ZERO_IF_ABSENT:
+            value = _amount(row, name, path, required=False)
+            parts[name] = ZERO if value is None else value
+        parts["inscp_scp_amt"] = _amount(row, "inscp_scp_amt", path, required=False)
+        out[sn] = parts
     return out
 
 
@@ -273,7 +300,7 @@ def _ratio(obj: dict, name: str, path: str) -> Decimal:
     ratio = amounts.exact(v)
     if ratio is None or not 0 <= ratio <= 1 or ratio != ratio.quantize(RATIO):
         raise WireError("wrong_type", f"{path}.{name}",
-                        f"expected a ratio between 0 and 1 with at most four decimals, got {got(v)}")
+                        f"expected a ratio between 0 and 1 with at most four decimals, got {_got(v)}")
     return ratio
 
 
@@ -339,7 +366,7 @@ def _route_split(output: dict, infno: str, med_type: str, cfg: PlatformConfig, h
     return {k: amounts.text(v) for k, v in routes.items()}
 
 
-def read_cuminfo(output: dict, year: int, cfg: PlatformConfig) -> dict:
+def read_cuminfo(output: dict, year: int, cfg: PlatformConfig, cum_ym: str | None = None) -> dict:
     """5206 `cuminfo[]` rows of the year → the harness's totals through `[adapter.platform.cum_type_code]`.
 
     cum_rows = "total": each row holds the year's total to its cum_ym (the latest cum_ym wins);
@@ -349,7 +376,13 @@ def read_cuminfo(output: dict, year: int, cfg: PlatformConfig) -> dict:
 
     Only the 职工基本医疗保险 rows count (insutype 310, as read_balance reads 1101): a platform lists every
     insurance type the person has, and a 320/390… row with the same cum_type_code is another fund's total.
-    A row without insutype (optional in docs/openapi.yaml) is read as before."""
+    A row without insutype (optional in docs/openapi.yaml) is read as before.
+
+    year and cum_ym are optional too (docs/openapi.yaml): the answer is to a query naming the month (`cum_ym`, the
+    query's; default December of `year`), so a row giving neither is of that query: of the year asked and, for
+    "total", its total up to the month asked (never dropped, which read a right total as 0.00). A row giving only
+    year counts as of the month asked when that is the year asked. Either may be text or a JSON number."""
+    asked_ym = cum_ym or f"{year}12"
     rows = _list(output, "cuminfo", "output")
     best: dict[str, tuple[str, Decimal]] = {}
     sums: dict[str, Decimal] = {}
@@ -362,9 +395,10 @@ def read_cuminfo(output: dict, year: int, cfg: PlatformConfig) -> dict:
         cum = _amount(row, "cum", path)
         assert cum is not None
         ym = str(row.get("cum_ym") or "")
-        row_year = str(row.get("year") or ym[:4])
+        row_year = str(row.get("year") or ym[:4] or year)
         if row_year != str(year):
             continue
+        ym = ym or asked_ym
         sums[code] = sums.get(code, Decimal("0.00")) + cum
         if code not in best or ym >= best[code][0]:
             best[code] = (ym, cum)

@@ -13,7 +13,6 @@ from typing import Any
 
 from conform.reference.benefits import OutsideValidity
 from conform.reference.case import CaseError, CreditRequest, Settlement, parse_person, parse_settlement
-from conform.reference.engine import PersonLedger
 from conform.reference.money import fmt, fmt_ratio
 from conform.reference.policy import MissingParameter, PolicyError, bind_cached
 
@@ -455,38 +454,7 @@ class World:
                 orig = mirrored[0].item
                 raise MismatchError([*mirrored, *mismatches], self.trace_for(orig),
                                     {orig: self.trace_for(orig), sid: self.trace_for(sid)})
-            edge = self.first_day_as_before(sid, mismatches, out)
-            if edge:  # blamed on the validity article (traces), the reference's working still shown after it
-                raise MismatchError(mismatches, [*edge, *self.trace_for(sid)], {sid: edge})
             raise MismatchError(mismatches, self.trace_for(sid))
-
-    def first_day_as_before(self, sid: str, mismatches: list[Mismatch], got: dict) -> list[dict] | None:
-        """A validity step, where the system settled a visit on the document's first day in force exactly as the
-        reference settles it the day before (南昌 四（六）: an ordinary visit before 2023-01-01 is paid 0.00, the account
-        paying): every figure that differs, and the fund payment in the system's answer `got`, is the day-before
-        figure, so the system took the first day in force for one before it — the validity article's failure, not
-        the deductible's the figures part at (probe s24 R F3).
-        None otherwise, or where the reference refuses the day before (then the system's figures are no earlier
-        rules' of the text). The day-before settlement is made on a fresh ledger: nothing is recorded."""
-        s = self.settlements.get(sid)
-        ledger = self.oracle.ledgers.get(self.psn_no) if self.oracle is not None else None
-        if s is None or ledger is None or ledger.rules.valid_from is None or s.date != ledger.rules.valid_from:
-            return None
-        day = s.date - dt.timedelta(days=1)
-        try:
-            before = PersonLedger(ledger.rules, ledger.person).settle(dataclasses.replace(s, date=day),
-                                                                     commit=False).to_output()
-            same = (all(Decimal(str(before.get(m.field))) == Decimal(str(m.actual)) for m in mismatches)
-                    and Decimal(str(before.get("hifp_pay"))) == Decimal(str(got.get("hifp_pay"))))
-        except (PolicyError, ArithmeticError):
-            return None
-        if not same:
-            return None
-        cite = ledger.rules.validity_cite
-        return [{"step": "施行日期", "clause": cite,
-                 "detail": f"被测系统把本文件施行首日 {s.date} 的结算按施行前（{day}）的规则结算，各项数值与参考实现在 {day} "
-                           f"的结算相同（{cite}：{s.date} 已在施行期内）the system settled the first day in force as "
-                           f"the day before"}]
 
     def _mirrored(self, sid: str, mismatches: list[Mismatch]) -> list[Mismatch]:
         """A reversal's figures that differ only because the settlement it reverses did: the system gave back exactly

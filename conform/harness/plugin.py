@@ -179,7 +179,7 @@ class Collector:
             ch.mismatches.extend(exc.mismatches)
             ch.trace = exc.trace
             if ch.kind == "scenario":
-                _blame_scenario(ch, exc, _scenario_years(item))
+                _blame_scenario(ch, exc, _fresh_settlements(item))
         if getattr(exc, "counterexample", ""):  # a shrunk property failure rendered as Gherkin
             ch.counterexample = exc.counterexample
         if isinstance(exc, SutError):
@@ -314,25 +314,24 @@ def run_note(request: Any, text: str) -> None:
         collector.run.notes.append(text)
 
 
-def _scenario_years(item: pytest.Item) -> set[int] | None:
-    """The natural years a scenario's person settled in or was given opening totals for (its World), None where
-    the check has no World (not a scenario of the step library)."""
+def _fresh_settlements(item: pytest.Item) -> set[str] | None:
+    """The settlements of a scenario that nothing was counted before in its person's history: the first one settled,
+    where the scenario gives no opening year-to-date totals (its World); None where the check has no World (not a
+    scenario of the step library)."""
     request = getattr(item, "funcargs", {}).get("request")
     try:  # the scenario's steps asked for it: cached until teardown, which comes after this report
         world = request.getfixturevalue("world") if request is not None else None
-    except Exception:  # noqa: BLE001 - no World (a check of another kind): no years known
+    except Exception:  # noqa: BLE001 - no World (a check of another kind): nothing known
         return None
     settlements = getattr(world, "settlements", None)
     if settlements is None:
         return None
-    years = {s.date.year for s in settlements.values()}
-    ytd = (getattr(world, "person", None) or {}).get("ytd")
-    if isinstance(ytd, dict) and str(ytd.get("year", "")).isdigit():
-        years.add(int(ytd["year"]))
-    return years
+    if (getattr(world, "person", None) or {}).get("ytd"):
+        return set()
+    return {next(iter(settlements))} if settlements else set()
 
 
-def _blame_scenario(ch: CheckResult, exc: MismatchError, years: set[int] | None = None) -> None:
+def _blame_scenario(ch: CheckResult, exc: MismatchError, fresh: set[str] | None = None) -> None:
     """A failed scenario blames the article(s) whose figure failed, as the reference's trace cites them for
     the failing field, not every article it is tagged with (its tags only when no clause is known); and
     lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7), and
@@ -344,7 +343,7 @@ def _blame_scenario(ch: CheckResult, exc: MismatchError, years: set[int] | None 
     the evidence gathered so far is moved onto the check now (teardown adds what comes after)."""
     from dataclasses import asdict
 
-    from .report.causes import blame
+    from .report.causes import blame, root_mismatch
 
     ch.evidence.extend(evidence.take())
     traces = {"": exc.trace, **exc.traces}
@@ -357,11 +356,12 @@ def _blame_scenario(ch: CheckResult, exc: MismatchError, years: set[int] | None 
         # scenario's own article, which that figure leaves not judged (model._row: blocked)
         tags, _ = blame(found, traces, ch.policy or "")
     named = list(dict.fromkeys([*named, *getattr(exc, "readings", ())]))
-    if years is not None and len(years) < 2 and ch.policy:
+    root = root_mismatch(found)
+    if fresh and root is not None and root.get("item") in fresh and ch.policy:
         # a document naming no period for its deductible or cap (北京, 浙江): the natural year is the tool's reading
-        # (its `year_reading`), which the working cites on every deductible and cap step, but a scenario settling in
-        # one natural year crosses no 1 January, where alone a fresh start can matter — as a property's story
-        # (properties.base.year_reading): its figures rest on the article, not on that reading (probe s24 R F7)
+        # (its `year_reading`), which the working cites on every deductible and cap step; it decides what was counted
+        # before a settlement, so a figure of the person's first settlement, nothing counted before it, is the
+        # article's under any period (600.00 charged in full): it does not rest on that reading (probe s24 R F7, X X2)
         from conform.reference.policy import POLICY_IDS, load_policy
 
         year = load_policy(ch.policy).doc.get("year_reading") if ch.policy in POLICY_IDS else None

@@ -70,3 +70,10 @@ def test_a_jilin_chronic_prescription_at_a_pharmacy_rests_on_the_reading_that_se
     m = {"field": "act_pay_dedc", "expected": dedc["value"], "actual": "0.00", "item": "V1"}
     tags, named = blame([m], {"V1": trace}, "jilin")
     assert tags and "jilin-1" not in tags and "A-JL-PHARMACY-CHRONIC" in named
+
+
+def test_a_fen_off_on_a_remote_visit_is_a_roundings_not_the_remote_readings():
+    # 840.00 expected, 840.01 answered: no other standard moves a payment by one fen (probe s24 X X1)
+    _, trace = _remote_beijing()
+    m = {"field": "hifp_pay", "expected": "840.00", "actual": "840.01", "item": "V1"}
+    assert "A-REMOTE-SAME" not in blame([m], {"V1": trace}, "beijing")[1]

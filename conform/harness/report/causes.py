@@ -348,8 +348,9 @@ def _deciding_readings(m: dict, trace: list[dict], step: str) -> list[str]:
     a chronic prescription at a pharmacy, A-JL-PHARMACY-CHRONIC; a flexible worker's type, A-PERSON-TYPES): every
     figure after them rests on those readings though no figure's step cites them, so a check failing on one of
     those figures says so (probe s24 R F1, F2). Not for a refusal (what was refused is the settlement, not a
-    reading it uses) nor a reversal (A-REVERSAL alone)."""
-    if m.get("field") == "infcode" or is_reversal(m):
+    reading it uses), a reversal (A-REVERSAL alone), nor a figure no more than a fen off: another standard moves a
+    figure by more than a rounding does, so a fen's difference is a rounding's (probe s24 X X1)."""
+    if m.get("field") == "infcode" or is_reversal(m) or _within_a_fen(m):
         return []
     steps = [t for t in trace if isinstance(t, dict)]
     end = next((i for i, t in enumerate(steps) if str(t.get("step", "")) == step), len(steps))

@@ -4,10 +4,7 @@ As in the WPT and OpenID conformance suites, checks that already failed in the
 baseline are *known failures*: still listed in every report, but not a reason
 to fail the gate. A check failing now that passed, was not applicable or did not
 exist in the baseline is a *regression*; one failing then and passing now is *fixed*.
-Checks are matched by their pytest node id (file, scenario and example row), and a failure by its root: a check
-failing now is a known failure only when the field it first differs on (`causes.root_mismatch`, the field
-原因汇总 keys a cause by) is one it differed on in the baseline. A broad property (the differential test) that
-failed then on a rounding and fails now on a ratio has found a new defect: a regression, not a known failure.
+Checks are matched by their pytest node id (file, scenario and example row).
 """
 from __future__ import annotations
 
@@ -59,44 +56,25 @@ def load_baseline(path: str | Path) -> dict:
     if not isinstance(checks, list):
         raise BaselineError(f"{path}: \"checks\" must be a list")
     statuses: dict[str, str] = {}
-    fields: dict[str, list[str]] = {}
     for i, c in enumerate(checks):
         if not isinstance(c, dict) or not isinstance(c.get("nodeid"), str) or not isinstance(c.get("status"), str):
             raise BaselineError(f"{path}: checks[{i}] needs a string \"nodeid\" and \"status\"")
         statuses[_current(c["nodeid"])] = c["status"]
-        mismatches = c.get("mismatches")
-        if c["status"] in BAD and isinstance(mismatches, list):  # (a file without them: known by check alone)
-            fields[_current(c["nodeid"])] = sorted({str(m.get("field", "")) for m in mismatches if isinstance(m, dict)})
     run = data.get("run") if isinstance(data.get("run"), dict) else {}
     return {"file": str(path), "run_id": run.get("run_id", ""), "started": run.get("started", ""),
-            "statuses": statuses, "fields": fields}
-
-
-def _same_root(c, was_fields: list[str] | None) -> bool:
-    """Whether failing check `c` fails for a root the baseline's failure of it already showed: the field it first
-    differs on now is among those it differed on then (a failure without mismatches — an error, a refusal
-    the check did not compare field by field — only matches one without them)."""
-    if was_fields is None:
-        return True
-    from .causes import root_mismatch
-
-    root = root_mismatch([{"item": m.item, "field": m.field} for m in c.mismatches])
-    if root is None:
-        return not was_fields
-    return root["field"] in was_fields
+            "statuses": statuses}
 
 
 def compare(run: RunResult, baseline: dict) -> dict:
     """Known failures, regressions and fixed checks of `run` against a loaded baseline."""
     before: dict[str, str] = baseline["statuses"]
-    fields: dict[str, list[str]] = baseline.get("fields", {})
     known, regressions, fixed = [], [], []
     seen = set()
     for c in run.checks:
         seen.add(c.nodeid)
         was = before.get(c.nodeid)
         if c.status in BAD:
-            (known if was in BAD and _same_root(c, fields.get(c.nodeid)) else regressions).append(c.nodeid)
+            (known if was in BAD else regressions).append(c.nodeid)
         elif was in BAD and c.status == "passed":
             fixed.append(c.nodeid)
     return {"file": baseline["file"], "run_id": baseline.get("run_id", ""), "started": baseline.get("started", ""),

@@ -1,9 +1,9 @@
-"""--baseline: a failure is known only when the same check fails for the same root (probe s24 S F6). The
-differential property failed in the baseline on a rounding (hifp_pay 425.59 vs 425.58) and now on a wrong ratio
-(pool_prop_selfpay 0.5000 vs 0.6000): keyed by the check alone the new defect read 已知失败 and passed the gate."""
+"""--baseline keys a known failure by the check alone (docs/ci.md "Known failures"). Matching it also by the
+field it first differs on (probe s24 S F6) was tried and undone: the same defect roots at another field under
+another seed (a 吉林 property failing on act_pay_dedc at seed 1 and on its year total ordinary_dedc at seed 2, probe
+s24 X X8), so an unchanged defect read as a regression and failed the gate. A check that failed before and fails
+now on other fields stays known; the note says what it failed on each time (its message)."""
 from __future__ import annotations
-
-import json
 
 from conform.harness.report import write_reports
 from conform.harness.report.baseline import compare, load_baseline
@@ -38,38 +38,20 @@ def _baseline(tmp_path, run: RunResult) -> dict:
     return load_baseline(tmp_path / "results.json")
 
 
-def test_a_broad_property_failing_on_another_root_is_a_regression(tmp_path):
+def test_the_same_check_failing_on_other_fields_stays_known(tmp_path):
     base = _baseline(tmp_path, _run(ROUNDING, ROUNDING))
-    now = _run(RATIO, ROUNDING)  # the differential test now roots at the ratio: a new defect
-    now.baseline = compare(now, base)
-    assert now.baseline["regressions"] == [DIFF]
-    assert now.baseline["known"] == [SCEN, ERR]
-    assert gate(now, 1)[0] == EXIT_FAIL
-
-
-def test_the_same_root_stays_known(tmp_path):
-    base = _baseline(tmp_path, _run(ROUNDING, ROUNDING))
-    # another example of the same rounding: it differs on the same root field, at another visit, fewer fields
-    now = _run([Mismatch("hifp_pay", "12.35", "12.34", "V2", "统筹基金支付")], ROUNDING)
+    now = _run(RATIO, ROUNDING)  # the differential test now roots at the ratio
     now.baseline = compare(now, base)
     assert now.baseline["known"] == [DIFF, SCEN, ERR] and now.baseline["regressions"] == []
     assert gate(now, 1)[0] == EXIT_OK
 
 
-def test_a_failure_on_figures_where_the_baseline_had_an_error_is_a_regression(tmp_path):
+def test_a_check_that_passed_in_the_baseline_and_fails_now_is_a_regression(tmp_path):
     base = _baseline(tmp_path, _run(ROUNDING, ROUNDING))
-    now = _run(ROUNDING, ROUNDING, err_status="failed")
-    now.checks[2].mismatches = [Mismatch("hifp_pay", "1.00", "0.99", "V1")]
+    now = _run(ROUNDING, ROUNDING)
+    later = CheckResult(nodeid=SCEN.replace("test_x[a]", "test_z[c]"), kind="scenario", name="新", policy="zhejiang",
+                        status="failed", message="不符", mismatches=list(RATIO))
+    now.checks.append(later)
     now.baseline = compare(now, base)
-    assert now.baseline["regressions"] == [ERR]
-
-
-def test_a_baseline_without_mismatches_keys_by_the_check_alone(tmp_path):
-    write_reports(_run(ROUNDING, ROUNDING), tmp_path, ("json",))
-    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    for c in data["checks"]:
-        c.pop("mismatches", None)  # a results.json that did not record them: nothing to compare the root with
-    (tmp_path / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    now = _run(RATIO, RATIO)
-    now.baseline = compare(now, load_baseline(tmp_path / "results.json"))
-    assert now.baseline["known"] == [DIFF, SCEN, ERR] and now.baseline["regressions"] == []
+    assert now.baseline["regressions"] == [later.nodeid]
+    assert gate(now, 1)[0] == EXIT_FAIL

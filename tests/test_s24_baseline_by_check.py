@@ -2,7 +2,7 @@
 field it first differs on (probe s24 S F6) was tried and undone: the same defect roots at another field under
 another seed (a 吉林 property failing on act_pay_dedc at seed 1 and on its year total ordinary_dedc at seed 2, probe
 s24 X X8), so an unchanged defect read as a regression and failed the gate. A check that failed before and fails
-now on other fields stays known; the note says what it failed on each time (its message)."""
+now on other fields stays known (its report shows what it fails on now)."""
 from __future__ import annotations
 
 from conform.harness.report import write_reports

@@ -14,7 +14,8 @@ whose `options` table is free-form), else `Class()`.
 
 A plugin is the system under test, held to what an HTTP system is: an exception
 escaping one of its operations that the interface does not document (anything
-but SutError, SettlementRefused, NotApplicable) is the system's error,
+but SutError, SettlementRefused, NotApplicable for an operation it does not declare in `supports`) is
+the system's error,
 `plugin_exception`, with its last frames as evidence; each answer is read by
 the http adapter's readers (conform.harness.adapters.wire), so None, a list, a
 missing figure or a float amount is `missing_field` / `wrong_type`; and each
@@ -44,7 +45,8 @@ from typing import Any, Callable
 from .. import evidence
 from ..config import AdapterConfig
 from . import wire
-from .base import OPERATIONS, Adapter, NoAnswerCount, NotApplicable, SettlementRefused, SutError, SystemUnreachable
+from .base import (OPERATIONS, Adapter, NoAnswerCount, NotApplicable, SettlementRefused, SutError, SystemUnreachable,
+                   declined_supported)
 
 GROUP = "conform.adapters"
 TRACEBACK_FRAMES = 8        # the last frames of a plugin's exception kept as evidence
@@ -76,6 +78,13 @@ def _build(cls: object, where: str, config: AdapterConfig) -> Adapter:
     guard = _Guard(adapter, config)
     for op in ("start", *OPERATIONS):
         setattr(adapter, op, _guarded(op, getattr(adapter, op), guard))
+
+    def require(operation: str) -> None:
+        """What the plugin declared when built: changing `supports` (or `require`) later cannot turn a declared
+        operation 不适用 call by call (base.declined_supported), as a plugin in its own process cannot."""
+        if operation not in guard.declared:
+            raise NotApplicable(adapter.name, operation)
+    adapter.require = require  # type: ignore[method-assign]
     return adapter
 
 
@@ -191,6 +200,9 @@ class _Guard:
     def __init__(self, adapter: Adapter, config: AdapterConfig, plugin: str | None = None, alarm: bool = True):
         cls = type(adapter)
         self.adapter = adapter
+        # the operations declared when the plugin was built: a NotApplicable from one is its error
+        # (base.declined_supported), however `supports` is changed later
+        self.declared = frozenset(op for op in adapter.supports if op in OPERATIONS)
         self.plugin = plugin or f"{cls.__module__}.{cls.__qualname__}"
         self.alarm = alarm  # False: the call bounds itself (a plugin in its own process, by the wall clock)
         self.timeout = float(config.timeout)
@@ -324,7 +336,8 @@ def _request(op: str, args: tuple, kwargs: dict) -> dict:
 
 def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable:
     """A plugin operation as the run calls it. An exception the adapter interface does not document
-    (anything but SutError, SettlementRefused and NotApplicable; SystemExit too) is the system's error,
+    (anything but SutError, SettlementRefused and NotApplicable; SystemExit too), and a NotApplicable for an operation
+    its `supports` declares (base.declined_supported), is the system's error,
     `plugin_exception`, never a bug of conform's; an answer is checked as an HTTP system's is; a call is
     bounded by the timeout (`_bounded`, or by the plugin's own process: `PluginRaised`, `PluginDied`).
     KeyboardInterrupt stays an interrupt: in this process it cannot be told from the user's Ctrl-C (a
@@ -364,7 +377,14 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
             gone = {"answered": False} if isinstance(e, (PluginTimeout, PluginDied, SystemUnreachable)) else {}
             keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000), **late}, **gone)
             raise
-        except (NotApplicable, KeyboardInterrupt, _Overdue, Unsendable):
+        except NotApplicable as e:
+            if guard is None or op not in guard.declared:
+                raise   # an operation the plugin does not declare: 不适用
+            error = declined_supported(plugin, op, e, request)   # a declared one declining a call: the system's error
+            error.evidence = evidence.mask(error.evidence)
+            keep({"error": evidence.shorten(f"{error.kind}: {error.message}", 1000)})
+            raise error from None
+        except (KeyboardInterrupt, _Overdue, Unsendable):
             raise   # _Overdue: an outer call's alarm, which that call turns into its timeout
         except BaseException as e:  # noqa: BLE001 - the plugin's own failure: the system's error, with its name
             if isinstance(e, PluginRaised):  # raised in the plugin's own process (KeyboardInterrupt too)

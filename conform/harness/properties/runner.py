@@ -155,7 +155,9 @@ class Skips:
     an exclusion without its hook): that example is left out (Hypothesis `reject`) and the search goes on — not the
     whole property not applicable at the first such draw, throwing away what it had checked and would check (rvendor
     s11 D1). Only when the first SKIP_LIMIT examples all could not be sent is the property not applicable, with the
-    reason, as before. Each reason is counted and said on the check."""
+    reason, as before. Each reason is counted and said on the check. A python: plugin's NotApplicable for an operation
+    it declares never comes here: it is the system's error (base.declined_supported), so a plugin cannot have the
+    examples it would answer wrongly skipped (probe s24 W F2)."""
 
     def __init__(self, count: "_Tried"):
         self.count = count

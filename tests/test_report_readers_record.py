@@ -48,5 +48,7 @@ def test_a_run_without_a_region_says_so():
     run = sample_run(hostile=False)
     run.checks = [c for c in run.checks if c.kind == "scenario"]   # no property: no example region drawn
     cert = model.build(run)["certification"]
-    assert cert["regions"] == [] and cert["scope_note"] == ""
+    # no region sentence; what is said is the sample's not-applicable scenario (probe s24 W F1)
+    assert cert["regions"] == [] and "地区配置" not in cert["scope_note"] and "示例" not in cert["scope_note"]
+    assert cert["scope_note"].startswith("“合格”不涵盖 1 项不适用的检查")
     assert "未使用地区配置" in html.render(model.build(run))

@@ -426,6 +426,11 @@ def read_cuminfo(output: dict, year: int) -> dict:
     for name in CUMINFO_REQUIRED:
         _amount_field(cum, name, path, True)
     _amount_field(cum, "acct_balance", path, False)
+    # an answer about another year is no answer to this query (as psn_no is held to the request): "2022" to a query for
+    # 2023 would be read as 2023's totals (probe s24 W); `year` stays optional, a number or its digits as text
+    if year and cum.get("year") is not None and str(cum["year"]).strip() != str(year):
+        raise WireError("wrong_type", f"{path}.year",
+                        f"the answer is about year {str(cum['year'])[:20]!r}, the query asked for {year}")
     out: dict[str, Any] = {"year": year}
     for name in CUMINFO_REQUIRED:
         out[name] = cum[name]

@@ -374,6 +374,32 @@ def scope_note(documents: list[dict], regions: list[dict]) -> str:
     return note.strip()
 
 
+def coverage_note(checks: list[dict], adapter: dict) -> str:
+    """What a 合格 does not cover of what it was run on: the checks not applicable (judged nothing), by reason, and
+    for the platform profile what the configuration leaves out, so the visits of those kinds were never sent (probe
+    s24 W F1/F3/F4/F5: each alone turned a defective system's 不合格 into a 合格 that said nothing of it)."""
+    from .model import not_applicable_reasons
+
+    note = ""
+    reasons = not_applicable_reasons(checks)
+    if reasons:
+        n = sum(k for _, k in reasons)
+        said = "；".join(f"{why}（{k} 项）" for why, k in reasons[:8])
+        more = f"；另有 {len(reasons) - 8} 种原因" if len(reasons) > 8 else ""
+        note += (f"“合格”不涵盖 {n} 项不适用的检查（未判定，其所核对的规则未经验证），按原因：{said}{more}。"
+                 f"合格 does not cover the {n} checks not applicable (they judged nothing), by reason as listed. ")
+    left = dict(adapter.get("not_sendable") or {})
+    missing = list(adapter.get("transactions_left_out") or [])
+    if left:
+        note += ("平台配置未涵盖以下情形，此类就诊从未发送给被测系统，“合格”不涵盖其适用的规则 the platform configuration "
+                 "leaves these out, so no such visit was ever sent and 合格 does not cover the rules they carry："
+                 + "；".join(str(v) for v in left.values()) + "。")
+    if missing:
+        note += (f"平台配置未列出的交易 {'、'.join(missing)} 从未发送给被测系统 transactions not in the platform "
+                 "configuration, never sent。")
+    return note.strip()
+
+
 def _files(regions: list[dict]) -> tuple[list[tuple[str, bytes]], tuple[str, ...]]:
     """Take each region's (shown path, bytes) for the digest and its path for the commit check out of the entries."""
     digest, paths = [], []
@@ -426,7 +452,7 @@ def record(run: dict, examples: dict, checks: list[dict] | None = None, document
         "finished": run.get("finished", ""),
         "regions": regions,
         "regions_refused": refused,
-        "scope_note": scope_note(docs, regions),
+        "scope_note": " ".join(n for n in (scope_note(docs, regions), coverage_note(checks or [], adapter)) if n),
         "system_name": adapter.get("system_name") or "",
         "system_version": adapter.get("system_version") or "",
         "system_url": run.get("system", ""),

@@ -102,6 +102,44 @@ def properties_not_run(checks: list) -> str:
             f"{len(na)} of {len(props)} property checks were not applicable and checked nothing: {said}{more}")
 
 
+_PAREN = re.compile(r"（[^（）]*）")
+_UNMAPPED = re.compile(r"fund_pay_type ('[^']{0,40}')")
+
+
+def _na_reason(c: Any) -> str:
+    """A not-applicable check's reason as the reports group it: the first line without its prefix, its parentheses
+    (which visit, which figure) and what follows the first comma left out, so one omission is one reason; a platform
+    fund_pay_type code the configuration does not map is named (probe s24 W F5: the split then goes unreported)."""
+    def get(key: str) -> Any:
+        return c.get(key) if isinstance(c, dict) else getattr(c, key, None)
+
+    message = str(get("message") or "")
+    first = re.sub(r"^(not applicable|不适用)[:：]\s*", "", (message.splitlines() or [""])[0])
+    while _PAREN.search(first):
+        first = _PAREN.sub("", first)
+    why = cut_words(first.split("，")[0].strip(), 120) or "未说明原因 no reason given"
+    if "not in [adapter.platform.fund_pay_type]" in message:
+        codes = "、".join(dict.fromkeys(_UNMAPPED.findall(message)))
+        why += f"（配置 [adapter.platform.fund_pay_type] 未映射的代码 unmapped codes：{codes}）" if codes else ""
+    return why
+
+
+def not_applicable_reasons(checks: list) -> list[tuple[str, int]]:
+    """The run's not-applicable checks grouped by reason (_na_reason), the most frequent first."""
+    def status(c: Any) -> Any:
+        return c.get("status") if isinstance(c, dict) else getattr(c, "status", None)
+
+    return Counter(_na_reason(c) for c in checks if status(c) == "not_applicable").most_common()
+
+
+def not_applicable_words(checks: list, limit: int = 3) -> str:
+    """'reason（N 项）；…' for the not-applicable checks, at most `limit` reasons and how many more ('' when none)."""
+    reasons = not_applicable_reasons(checks)
+    said = "；".join(f"{why}（{n} 项）" for why, n in reasons[:limit])
+    return said + (f"；另有 {len(reasons) - limit} 种原因，见报告 {len(reasons) - limit} more reasons in the report"
+                   if len(reasons) > limit else "")
+
+
 def cause_view(checks: list[dict]) -> list[dict]:
     """The checks as the causes read them: each message's first line cut at a word, not mid-word, to what a
     headline quotes (a reason cut to "self-si" says nothing)."""
@@ -557,6 +595,7 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
     verdict = run.verdict
     props = [c for c in checks if c["kind"] == "property"]
     from . import causes as causes_mod, certify
+    from .terminal import verdict_sentence
 
     # "吉林 一", as citations write it (Policy.article_label): not the numbering's "一、"
     # … and a named reading (A-REVERSAL) as what it is, 假设 A-REVERSAL, not as an article of the document
@@ -583,6 +622,8 @@ def build(run: RunResult, gate: dict | None = None) -> dict:
         },
         "verdict": verdict,
         "verdict_en": VERDICT_EN[verdict],
+        # the terminal's 结论 line, its counts of not applicable / skipped checks included (probe s24 W F1)
+        "verdict_line": verdict_sentence(run),
         "gate": gate or {},
         "counts": counts,
         "totals": {"checks": len(checks), "scenarios": sum(1 for c in checks if c["kind"] == "scenario"),
@@ -640,7 +681,19 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
         reason = (f"该条款的 {scen['blocked']} 个场景因上游数值（由 {named} 决定）不符而未能判定，不计为本条款失败 "
                   f"{scen['blocked']} of its scenarios could not be judged: a figure decided by {named} differs "
                   f"upstream (counted against that article, not this one)" + (f"\n{reason}" if reason else ""))
-    if result == "passed" and props["not_applicable"]:
+    if result == "passed" and scen["not_applicable"]:
+        # a scenario not applicable (a figure the system left out, a kind of visit it cannot be sent) judged nothing of
+        # the article: what passed is no 通过 of it (probe s24 W F1)
+        result = "partial"
+        said = not_applicable_words([c for c in row_checks if c["kind"] != "property"])
+        reason = (f"该条款的 {scen['not_applicable']} 个场景不适用、未判定（{said}），结果不能作为该条款通过的依据 "
+                  f"{scen['not_applicable']} of its scenarios were not applicable and judged nothing"
+                  + (f"\n{reason}" if reason else ""))
+    elif result == "not_applicable" and scen["not_applicable"]:
+        said = not_applicable_words([c for c in row_checks if c["kind"] != "property"])
+        reason = (f"该条款的 {scen['not_applicable']} 个场景不适用（{said}） {scen['not_applicable']} of its scenarios "
+                  "were not applicable" + (f"\n{reason}" if reason else ""))
+    if result in ("passed", "partial") and props["not_applicable"]:
         # a property of the article checked nothing: what passed is no 通过 of the article (rvendor s11 D1)
         result = "partial"
         reason = (f"该条款的 {props['not_applicable']} 项属性检查不适用、未运行，结果不能作为该条款通过的依据 "

@@ -62,10 +62,14 @@ def verdict_sentence(run: RunResult) -> str:
         not_run = f"但{one_line(mask(not_run))}。" if not_run else ""  # the reasons may quote a plugin's own words
         # skipped: e.g. an account use the text leaves open (any answer accepted); each says why in the report
         skipped = counts.get("skipped", 0)
+        # not applicable: judged nothing (a figure left out, a kind of visit not configured): counted like skipped, so
+        # the one line a CI log keeps says how much the 合格 leaves out (probe s24 W F1)
+        na = counts.get("not_applicable", 0)
+        told = "，".join(([f"不适用 {na} 项"] if na else []) + ([f"跳过 {skipped} 项"] if skipped else []))
+        told = f"（{told}，原因见报告）" if told else ""
         if skipped:
-            return (f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过、不适用或跳过（跳过 {skipped} 项，原因见报告）。"
-                    + not_run)
-        return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过或不适用。" + not_run
+            return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过、不适用或跳过{told}。" + not_run
+        return f"结论：合格 — {system} 在 {docs} 的 {total} 项检查中全部通过或不适用{told}。" + not_run
     if run.verdict == "无法判定":   # no answer, the features or the harness at fault, or nothing reached the system
         parts = []
         if run.answered() is False:  # a wrong URL, a test instance down, TLS refused: no finding about the system

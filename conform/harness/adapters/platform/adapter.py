@@ -31,7 +31,7 @@ from ..base import Adapter, SettlementRefused, Subject, SutError, echo_mismatche
 from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, deadline_transport, parse_json, public_url, tls_for
 from .. import schema
 from . import amounts, messages
-from .config import PlatformConfig
+from .config import TRANSACTIONS, PlatformConfig
 from .fees import CannotCompose, compose
 from .pool import Inapplicable, Occupant, Settled, Shift, dated_facts, describe_need, matches
 
@@ -150,7 +150,10 @@ class PlatformAdapter(Adapter):
         return {"adapter": self.name, "system": public_url(self.url), "supports": sorted(self.supports),
                 "profile": "platform", "transactions": sorted(self.pc.transactions), "hooks": sorted(self.pc.hooks),
                 "pool": len(self.pc.pool), "timeout_s": self.config.timeout, "sign_in": self.pc.sign_in,
-                "fixmedins_code": self.pc.fixmedins_code}
+                "fixmedins_code": self.pc.fixmedins_code,
+                # what the configuration leaves out: the certification record says a 合格 does not cover it
+                "not_sendable": self.unsendable(),
+                "transactions_left_out": sorted(set(TRANSACTIONS) - set(self.pc.transactions))}
 
     def unsendable(self) -> dict[str, str]:
         """A remote visit without `remote_mdtrtarea_admvs` (no 就医地 to name), an exclusion without its test hook (the

@@ -50,7 +50,9 @@ def _row(data: dict) -> dict:
 def test_an_article_with_a_scenario_not_applicable_reads_partly_run_with_the_reason():
     row = _row(model.build(_run(2)))
     assert row["result"] == "partial", row
-    assert "2 个场景不适用" in row["reason"] and "被测系统未报告此场景核对的按待遇路径拆分的统筹支付（2 项）" in row["reason"]
+    assert "2 个场景不适用" in row["reason"] and "被测系统未报告此场景核对的按待遇路径拆分的统筹支付" in row["reason"]
+    # the reason keeps its qualifier: an optional extension of the tool's, no omission of the system's (probe s24 Y F3)
+    assert "本工具的可选扩展字段" in row["reason"] and "（2 项）" in row["reason"]
 
 
 def test_an_article_with_every_scenario_run_and_passed_still_reads_passed():
@@ -71,7 +73,7 @@ def test_the_verdict_line_counts_the_checks_not_applicable():
 def test_the_certificate_scope_names_the_not_applicable_checks_by_reason():
     scope = model.build(_run(3))["certification"]["scope_note"]
     assert "不涵盖 3 项不适用的检查" in scope
-    assert "被测系统未报告此场景核对的按待遇路径拆分的统筹支付（3 项）" in scope
+    assert "被测系统未报告此场景核对的按待遇路径拆分的统筹支付" in scope and "本工具的可选扩展字段" in scope and "（3 项）" in scope
 
 
 def test_the_certificate_names_a_fund_pay_type_code_the_platform_config_does_not_map():
@@ -117,3 +119,14 @@ def test_a_5206_answer_about_another_year_is_refused_naming_it():
     with pytest.raises(wire.WireError) as e:
         wire.read_cuminfo({"cuminfo": {**figures, "year": "2022"}}, 2023)
     assert e.value.path == "output.cuminfo.year" and "'2022'" in str(e.value) and "2023" in str(e.value)
+
+
+def test_reasons_differing_only_by_a_predicate_or_an_id_are_one_reason():
+    # the platform pool's reason names its predicate in ASCII parentheses, and a split's its visit: one reason each
+    # (probe s24 Y F3: a scope note of "8 reasons; 38 more")
+    pool = [{"status": "not_applicable", "message": f"not applicable: no pool person matches (policy=panzhihua, "
+                                                    f"psn_type={t}, region=panzhihua-example)"} for t in ("1101", "1201")]
+    split = [{"status": "not_applicable", "message": SPLIT.replace("V1", v)} for v in ("V1", "V2", "V3")]
+    reasons = model.not_applicable_reasons([*pool, *split, {"status": "passed", "message": ""}])
+    assert [n for _, n in reasons] == [3, 2], reasons
+    assert reasons[1][0] == "no pool person matches"

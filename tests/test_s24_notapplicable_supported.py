@@ -152,3 +152,28 @@ def test_a_property_does_not_skip_the_examples_a_declared_operation_declines():
     assert declined and all(c.status == "error" for c in declined), [(c.name, c.status) for c in declined]
     assert not [c.name for c in props if c.status == "not_applicable" and "settle" in (c.message or "")]
     assert exit_code(run, code) == 3
+
+
+class FixedPersons(SampleSystemPlugin):
+    """A fixed test environment: it holds no retiree, and says so when asked to prepare one."""
+
+    name = "fixed-persons"
+
+    def prepare_person(self, subject):
+        if subject.person.psn_type == "1201":
+            raise NotApplicable(self.name, "prepare_person")
+        return super().prepare_person(subject)
+
+
+@pytest.mark.parametrize("contained", [False, True], ids=["in_process", "contained"])
+def test_a_person_the_environment_does_not_hold_stays_not_applicable(contained):
+    # declining a person comes before any figure is asked, so it hides no wrong answer (probe s24 Y F2): 不适用, as the
+    # platform profile's pool says of a person it has not
+    a = make_adapter(f"python:{__name__}:FixedPersons", AdapterConfig(), contained=contained)
+    try:
+        retiree = parse_person({"psn_no": "S24NA002", "psn_type": "1201"}, "t")
+        raised = _raised(a.prepare_person, Subject("panzhihua", retiree))
+        assert isinstance(raised, NotApplicable), repr(raised)
+        a.prepare_person(Subject("panzhihua", PERSON))   # one it holds is prepared
+    finally:
+        getattr(a, "close", a.stop)()

@@ -50,6 +50,10 @@ from .base import (OPERATIONS, Adapter, NoAnswerCount, NotApplicable, Settlement
 
 GROUP = "conform.adapters"
 TRACEBACK_FRAMES = 8        # the last frames of a plugin's exception kept as evidence
+# A declared operation a plugin may still decline call by call (NotApplicable, 不适用): preparing a person it cannot
+# hold (a fixed test environment without such a person, as the platform profile's pool), which comes before any
+# figure is asked, so it cannot hide a wrong answer the way declining a settlement could (probe s24 Y F2)
+DECLINABLE = frozenset({"prepare_person"})
 MESSAGE_LIMIT = 300         # characters of a plugin exception's own message quoted
 # How each operation's answer is checked: by the http adapter's readers of the same answer (conform.harness
 # .adapters.wire), so a plugin is held to what an HTTP system is. prepare_person answers nothing.
@@ -378,8 +382,8 @@ def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable
             keep({"error": evidence.shorten(f"{e.kind}: {e.message}", 1000), **late}, **gone)
             raise
         except NotApplicable as e:
-            if guard is None or op not in guard.declared:
-                raise   # an operation the plugin does not declare: 不适用
+            if guard is None or op not in guard.declared or op in DECLINABLE:
+                raise   # an operation the plugin does not declare, or a person it cannot hold: 不适用
             error = declined_supported(plugin, op, e, request)   # a declared one declining a call: the system's error
             error.evidence = evidence.mask(error.evidence)
             keep({"error": evidence.shorten(f"{error.kind}: {error.message}", 1000)})

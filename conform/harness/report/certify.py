@@ -385,7 +385,8 @@ def coverage_note(checks: list[dict], adapter: dict) -> str:
     if reasons:
         n = sum(k for _, k in reasons)
         said = "；".join(f"{why}（{k} 项）" for why, k in reasons[:8])
-        more = f"；另有 {len(reasons) - 8} 种原因" if len(reasons) > 8 else ""
+        more = (f"；另有 {len(reasons) - 8} 种原因，见各项不适用检查的说明 {len(reasons) - 8} more reasons: each "
+                "not-applicable check's message" if len(reasons) > 8 else "")
         note += (f"“合格”不涵盖 {n} 项不适用的检查（未判定，其所核对的规则未经验证），按原因：{said}{more}。"
                  f"合格 does not cover the {n} checks not applicable (they judged nothing), by reason as listed. ")
     left = dict(adapter.get("not_sendable") or {})

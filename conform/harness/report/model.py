@@ -102,34 +102,46 @@ def properties_not_run(checks: list) -> str:
             f"{len(na)} of {len(props)} property checks were not applicable and checked nothing: {said}{more}")
 
 
-_PAREN = re.compile(r"（[^（）]*）")
+_ASCII_PAREN = re.compile(r"\([^()]*\)")
 _UNMAPPED = re.compile(r"fund_pay_type ('[^']{0,40}')")
 
 
-def _na_reason(c: Any) -> str:
-    """A not-applicable check's reason as the reports group it: the first line without its prefix, its parentheses
-    (which visit, which figure) and what follows the first comma left out, so one omission is one reason; a platform
+def _na_reason(c: Any) -> tuple[str, str]:
+    """(grouping key, words) of a not-applicable check's reason: its first line without the prefix, an ASCII
+    parenthesis (a pool person's predicate, "(policy=…, psn_type=…)") left out, grouped without its figures and ids
+    (causes.normalised: one omission, V1 or V2, is one reason) and shown in its own words, its qualifiers kept ("本工具
+    的可选扩展字段，国家平台报文没有": an optional extension, no omission of the system's; probe s24 Y F3); a platform
     fund_pay_type code the configuration does not map is named (probe s24 W F5: the split then goes unreported)."""
-    def get(key: str) -> Any:
-        return c.get(key) if isinstance(c, dict) else getattr(c, key, None)
+    from .causes import normalised
 
-    message = str(get("message") or "")
+    message = str(c.get("message") if isinstance(c, dict) else getattr(c, "message", None) or "")
     first = re.sub(r"^(not applicable|不适用)[:：]\s*", "", (message.splitlines() or [""])[0])
-    while _PAREN.search(first):
-        first = _PAREN.sub("", first)
-    why = cut_words(first.split("，")[0].strip(), 120) or "未说明原因 no reason given"
+    while _ASCII_PAREN.search(first):
+        first = _ASCII_PAREN.sub("", first)
+    words = cut_words(" ".join(first.split()), 200) or "未说明原因 no reason given"
+    key = normalised(words)
     if "not in [adapter.platform.fund_pay_type]" in message:
         codes = "、".join(dict.fromkeys(_UNMAPPED.findall(message)))
-        why += f"（配置 [adapter.platform.fund_pay_type] 未映射的代码 unmapped codes：{codes}）" if codes else ""
-    return why
+        if codes:
+            extra = f"（配置 [adapter.platform.fund_pay_type] 未映射的代码 unmapped codes：{codes}）"
+            key, words = key + extra, words + extra
+    return key, words
 
 
 def not_applicable_reasons(checks: list) -> list[tuple[str, int]]:
-    """The run's not-applicable checks grouped by reason (_na_reason), the most frequent first."""
+    """The run's not-applicable checks grouped by reason (_na_reason), the most frequent first, each in the words of
+    its first check."""
     def status(c: Any) -> Any:
         return c.get("status") if isinstance(c, dict) else getattr(c, "status", None)
 
-    return Counter(_na_reason(c) for c in checks if status(c) == "not_applicable").most_common()
+    counts: Counter[str] = Counter()
+    said: dict[str, str] = {}
+    for c in checks:
+        if status(c) == "not_applicable":
+            key, words = _na_reason(c)
+            counts[key] += 1
+            said.setdefault(key, words)
+    return [(said[k], n) for k, n in counts.most_common()]
 
 
 def not_applicable_words(checks: list, limit: int = 3) -> str:

@@ -40,6 +40,9 @@ ROUTE_SPLIT = ("ordinary_pay", "chronic_pay", "inpatient_pay")
 # system answered one (the platform profile: no setldetail, a setl_proc_info naming no configured route, …): the
 # checks treat the split as unreported and the not-applicable note says why.
 SPLIT_UNREPORTED = "route_split_unreported"
+# A year-to-date answer without the account balance because the adapter never asks for it (the platform profile
+# without 1101 in its transactions): why, so that a scenario checking the balance is not applicable, never failed
+BALANCE_UNASKED = "acct_balance_unasked"
 
 
 # What an answer names that must be what the request named (the answer is about the request sent), by its label.

@@ -17,14 +17,14 @@ from conform.reference.money import fmt
 from conform.reference.policy import PolicyError, bind, bind_cached, load_policy
 
 from ..adapters import SettlementRefused, takes_use_date
-from ..adapters.base import UseDateNotApplicable
+from ..adapters.base import BALANCE_UNASKED, UseDateNotApplicable
 from ..plugin import MismatchError, note, run_note
 from ..report.causes import A_ID, FIELD_STEPS, articles_in
 from ..results import Mismatch
 from .vocabulary import (DECISION_NAMES, DISEASE_KIND_NAMES, EXCLUSION_NAMES, FACILITY_NAMES, MED_TYPE_NAMES,
                          PERSON_TYPES, POLICY_NAMES, PURPOSE_NAMES, RELATION_NAMES, SETTLEMENT_FIELDS,
                          VISIT_COLUMNS, YTD_DISEASE_FIELDS, YTD_FIELDS, amount, lookup, ratio)
-from .world import ScenarioError, World, validity_refusal
+from .world import ScenarioError, UnaskedBalance, World, validity_refusal
 
 AMT = r"-?\d+(?:\.\d{1,2})?"
 
@@ -524,6 +524,8 @@ def then_balance(world: World, request: pytest.FixtureRequest, amt: str, alt: st
         if got is not None and Decimal(str(got)) == want:
             note(request, f"文件未规定超过余额的使用，不作判定 the text is silent on a use over the balance: 被测系统"
                           f"{'拒绝，余额不变' if decision == 'refused' else '以余额为限支付'}，余额 {fmt(want)} 元，未透支")
+    if got is None and out.get(BALANCE_UNASKED):   # never asked (the platform profile without 1101): unjudged
+        raise UnaskedBalance(world.adapter.name, str(out[BALANCE_UNASKED]))
     if got is None or Decimal(str(got)) != want:
         raise MismatchError([Mismatch("acct_balance", fmt(want), NOT_RETURNED if got is None else str(got), "个人账户",
                                       "个人账户余额")], world.balance_trace(want))

@@ -67,6 +67,15 @@ class UnreportedSplit(NotApplicable):
                                  f"scenario checks ({said}; an optional extension)")
 
 
+class UnaskedBalance(NotApplicable):
+    """A scenario checking the account balance where the adapter never asks for one (BALANCE_UNASKED says why)."""
+
+    def __init__(self, adapter: str, why: str):
+        self.adapter, self.operation = adapter, "query_ytd"
+        Exception.__init__(self, f"not applicable: 此场景核对的个人账户余额未向被测系统查询，无法核对 the account balance this "
+                                 f"scenario checks was not asked of the system: {why}")
+
+
 class UnreportedClause(NotApplicable):
     """A scenario whose account use names its 依据 (`依据 "…"`) answered without `clause` (optional in T003's answer)."""
 

@@ -27,7 +27,7 @@ from conform.reference.case import CreditRequest, Settlement
 from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
-from ..base import Adapter, SettlementRefused, Subject, SutError, echo_mismatches
+from ..base import BALANCE_UNASKED, Adapter, SettlementRefused, Subject, SutError, echo_mismatches
 from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, deadline_transport, parse_json, public_url, tls_for
 from .. import schema
 from . import amounts, messages
@@ -588,6 +588,9 @@ class PlatformAdapter(Adapter):
             balc = self._read("1101", entry, messages.read_balance, output)
             if balc is not None:
                 got["acct_balance"] = amounts.text(balc)
+        else:   # 1101 is optional ("if declared"): a balance never asked is no balance missing (probe s24 Y F1)
+            got[BALANCE_UNASKED] = ("平台配置 [adapter.platform] transactions 未列出 1101，个人账户余额从未查询 1101 is not in "
+                                    "[adapter.platform] transactions, so the account balance was never asked")
         return got
 
     def credit_month(self, psn_no: str, request: CreditRequest) -> dict:

@@ -8,6 +8,8 @@ record's 认证范围 names them by reason and what the platform configuration l
 """
 from __future__ import annotations
 
+import pytest
+
 from conform.harness.coverage import article_index
 from conform.harness.properties import load
 from conform.harness.report import certify, model
@@ -130,3 +132,13 @@ def test_reasons_differing_only_by_a_predicate_or_an_id_are_one_reason():
     reasons = model.not_applicable_reasons([*pool, *split, {"status": "passed", "message": ""}])
     assert [n for _, n in reasons] == [3, 2], reasons
     assert reasons[1][0] == "no pool person matches"
+
+
+@pytest.mark.parametrize("given", [2023, "2023", " 2023", 2023.0, "", None])
+def test_a_5206_year_naming_the_year_asked_in_any_form_is_read(given):
+    from conform.harness.adapters.wire import read_cuminfo
+
+    cum = {"ordinary_dedc": "0.00", "ordinary_pay": "0.00", "inpatient_pay": "0.00", "special_dedc": "0.00"}
+    if given is not None:
+        cum["year"] = given
+    assert read_cuminfo({"cuminfo": cum}, 2023)["year"] == 2023

@@ -417,6 +417,14 @@ def read_setlinfo(output: dict, infno: str, optional: frozenset[str] = frozenset
     return dict(info)
 
 
+def _same_year(value: Any, year: int) -> bool:
+    """Whether an answer's `year` (2023, "2023", 2023.0) names `year`."""
+    try:
+        return Decimal(str(value).strip()) == year
+    except ArithmeticError:
+        return False
+
+
 def read_cuminfo(output: dict, year: int) -> dict:
     """Check a 5206 output; return the year's totals in the reference's shape (year as int). The optional
     chronic_dedc / chronic_pay are in it only where the answer gives them (an object, `{}` included)."""
@@ -428,7 +436,7 @@ def read_cuminfo(output: dict, year: int) -> dict:
     _amount_field(cum, "acct_balance", path, False)
     # an answer about another year is no answer to this query (as psn_no is held to the request): "2022" to a query for
     # 2023 would be read as 2023's totals (probe s24 W); `year` stays optional, a number or its digits as text
-    if year and cum.get("year") is not None and str(cum["year"]).strip() != str(year):
+    if year and cum.get("year") not in (None, "") and not _same_year(cum["year"], year):
         raise WireError("wrong_type", f"{path}.year",
                         f"the answer is about year {str(cum['year'])[:20]!r}, the query asked for {year}")
     out: dict[str, Any] = {"year": year}

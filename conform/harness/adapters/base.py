@@ -77,37 +77,13 @@ class SutError(Exception):
     """The system under test failed to answer properly: kind is timeout, connection, http_status,
     malformed, infcode, missing_field, wrong_type, too_large, plugin_exception (an exception a python:
     plugin raised that the interface does not document, a NotApplicable it raised for an operation its `supports`
-    declares (`declined_supported`), its own KeyboardInterrupt, or its process ending during a
+    declares (python_plugin.declined_supported), its own KeyboardInterrupt, or its process ending during a
     call: exited, killed by a signal), not_restored (the platform profile: reversals the system accepted left a
     pool person's 5206 totals changed) or internal."""
 
     def __init__(self, kind: str, message: str, evidence: dict | None = None):
         self.kind, self.message, self.evidence = kind, message, evidence or {}
         super().__init__(f"{kind}: {message}")
-
-
-def declined_supported(plugin: str, operation: str, exc: NotApplicable, request: Any = None) -> SutError:
-    """A python: plugin's NotApplicable for an operation its `supports` declares: the system's error, never 不适用.
-
-    NotApplicable means an operation the adapter does not support at all (the harness's `require` raises it before
-    any call); a declared operation that declines one call would let a system hide exactly the answers it gets wrong
-    (probe s24 W F2). The harness's own adapters (http, platform) are not plugins: their reasons stay 不适用."""
-    said = _said(exc).removeprefix("not applicable: ")
-    return SutError("plugin_exception",
-                    f"{operation}: {plugin}.{operation} raised NotApplicable ({said}), but the adapter declares "
-                    f"{operation} in `supports`: NotApplicable is only for an operation not supported at all "
-                    f"(leave it out of `supports`); a supported operation must answer, refuse (SettlementRefused) "
-                    f"or fail (SutError)",
-                    {"operation": operation, "request": request, "response": {"not_applicable": said}})
-
-
-def _said(exc: BaseException, limit: int = 300) -> str:
-    """An exception's message, bounded, for a message about it (never raising)."""
-    try:
-        text = " ".join(str(exc).split())
-    except Exception:  # noqa: BLE001 - a plugin's exception whose __str__ fails
-        return "(its message cannot be shown)"
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class SettlementRefused(SutError):

@@ -45,8 +45,7 @@ from typing import Any, Callable
 from .. import evidence
 from ..config import AdapterConfig
 from . import wire
-from .base import (OPERATIONS, Adapter, NoAnswerCount, NotApplicable, SettlementRefused, SutError, SystemUnreachable,
-                   declined_supported)
+from .base import OPERATIONS, Adapter, NoAnswerCount, NotApplicable, SettlementRefused, SutError, SystemUnreachable
 
 GROUP = "conform.adapters"
 TRACEBACK_FRAMES = 8        # the last frames of a plugin's exception kept as evidence
@@ -283,6 +282,21 @@ def _text_of(e: BaseException) -> str:
     except Exception:  # noqa: BLE001 - a plugin's exception whose str() fails is still named
         text = "(its message cannot be shown)"
     return evidence.shorten(text, MESSAGE_LIMIT, "…")
+
+
+def declined_supported(plugin: str, operation: str, exc: NotApplicable, request: Any = None) -> SutError:
+    """A plugin's NotApplicable for an operation its `supports` declares: the system's error, never 不适用.
+
+    NotApplicable means an operation the adapter does not support at all (the harness's `require` raises it before
+    any call); a declared operation that declines one call would let a system hide exactly the answers it gets wrong
+    (probe s24 W F2). The harness's own adapters (http, platform) are not plugins: their reasons stay 不适用."""
+    said = _text_of(exc).removeprefix("not applicable: ")
+    return SutError("plugin_exception",
+                    f"{operation}: {plugin}.{operation} raised NotApplicable ({said}), but the adapter declares "
+                    f"{operation} in `supports`: NotApplicable is only for an operation not supported at all "
+                    f"(leave it out of `supports`); a supported operation must answer, refuse (SettlementRefused) "
+                    f"or fail (SutError)",
+                    {"operation": operation, "request": request, "response": {"not_applicable": said}})
 
 
 def _frames(e: BaseException) -> list[str]:

@@ -894,7 +894,7 @@ class ContainedPlugin(Adapter):
                 raise SystemUnreachable(_text(said[1]), ev)
             raise SutError(_text(said[0])[:50], _text(said[1]), ev)
         if key == "not_applicable":   # _guarded judges it by the operation called, not by these strings: one the
-            # plugin declares in `supports` is its error (base.declined_supported), never 不适用
+            # plugin declares in `supports` is its error (python_plugin.declined_supported), never 不适用
             raise NotApplicable(_text(said[0])[:1000], _text(said[1])[:100])
         frames = [evidence.shorten(f, 300, "…") for f in said[2] if isinstance(f, str)][-TRACEBACK_FRAMES:] \
             if isinstance(said[2], list) else []

@@ -84,7 +84,7 @@ def _build(cls: object, where: str, config: AdapterConfig) -> Adapter:
 
     def require(operation: str) -> None:
         """What the plugin declared when built: changing `supports` (or `require`) later cannot turn a declared
-        operation 不适用 call by call (base.declined_supported), as a plugin in its own process cannot."""
+        operation 不适用 call by call (declined_supported), as a plugin in its own process cannot."""
         if operation not in guard.declared:
             raise NotApplicable(adapter.name, operation)
     adapter.require = require  # type: ignore[method-assign]
@@ -204,7 +204,7 @@ class _Guard:
         cls = type(adapter)
         self.adapter = adapter
         # the operations declared when the plugin was built: a NotApplicable from one is its error
-        # (base.declined_supported), however `supports` is changed later
+        # (declined_supported), however `supports` is changed later
         self.declared = frozenset(op for op in adapter.supports if op in OPERATIONS)
         self.plugin = plugin or f"{cls.__module__}.{cls.__qualname__}"
         self.alarm = alarm  # False: the call bounds itself (a plugin in its own process, by the wall clock)
@@ -355,7 +355,7 @@ def _request(op: str, args: tuple, kwargs: dict) -> dict:
 def _guarded(op: str, method: Callable, guard: _Guard | None = None) -> Callable:
     """A plugin operation as the run calls it. An exception the adapter interface does not document
     (anything but SutError, SettlementRefused and NotApplicable; SystemExit too), and a NotApplicable for an operation
-    its `supports` declares (base.declined_supported), is the system's error,
+    its `supports` declares (declined_supported), is the system's error,
     `plugin_exception`, never a bug of conform's; an answer is checked as an HTTP system's is; a call is
     bounded by the timeout (`_bounded`, or by the plugin's own process: `PluginRaised`, `PluginDied`).
     KeyboardInterrupt stays an interrupt: in this process it cannot be told from the user's Ctrl-C (a

@@ -156,7 +156,7 @@ class Skips:
     whole property not applicable at the first such draw, throwing away what it had checked and would check (rvendor
     s11 D1). Only when the first SKIP_LIMIT examples all could not be sent is the property not applicable, with the
     reason, as before. Each reason is counted and said on the check. A python: plugin's NotApplicable for an operation
-    it declares never comes here: it is the system's error (base.declined_supported), so a plugin cannot have the
+    it declares never comes here: it is the system's error (python_plugin.declined_supported), so a plugin cannot have the
     examples it would answer wrongly skipped (probe s24 W F2)."""
 
     def __init__(self, count: "_Tried"):

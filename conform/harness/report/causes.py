@@ -35,6 +35,12 @@ FIELD_STEPS: dict[str, str] = {
     "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付", "ordinary_dedc": "年度累计起付线",
     "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额", "balc": "个人账户余额",
 }
+# The steps of a settlement's trace that compute what it adds to each year-to-date total
+# (conform.reference.benefits: Contribution), by the total.
+YTD_STEPS: dict[str, tuple[str, ...]] = {
+    "ordinary_dedc": ("起付线",), "ordinary_pay": ("支付比例", "年度最高支付限额"),
+    "inpatient_pay": ("住院比例和限额",), "special_dedc": ("特殊疾病起付线",),
+}
 FIELD_ORDER = {f: i for i, f in enumerate(FIELD_STEPS)}
 NO_FIELD = {"error": "被测系统出错", "harness_error": "测试框架出错", "feature_error": "场景文件出错",
             "failed": "未逐字段比较的失败"}
@@ -515,15 +521,13 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
 
 def _year_cap(m: dict, trace: list[dict]) -> tuple[str, str] | None:
     """(step, clause) of a year's total of a payment (item "2024年度累计", ordinary_pay or inpatient_pay) that differs:
-    the step counting that total against the year's cap (the last of the steps the total adds, world.YTD_STEPS:
+    the step counting that total against the year's cap (the last of the steps the total adds, YTD_STEPS:
     年度最高支付限额, whose working reads "此前已支付 …，尚余 …"), as a settlement paid short at a cap the reference did
     not reach is put there — one defect (a total not reset on 1 January, or counting a reversed settlement) is one
     cause, not a cause at the cap and another under the field's name, which no trace has (a property's total, traced by
     nothing; probe s23 K, F5). Its clause is what the total rests on: its own step's (年度累计…, the clauses of the steps
     that made it and A-REVERSAL where a reversal changed it), else the cap steps' in its trace, else "" (the check's
     failed articles, `group`). None for any other figure (a year's deductible total keeps its own step)."""
-    from conform.harness.steps.world import YTD_STEPS
-
     steps = YTD_STEPS.get(str(m.get("field", "")), ())
     if not str(m.get("item", "")).endswith(TOTALS_ITEM) or m.get("field") not in SUM_OF or not steps:
         return None

@@ -21,7 +21,7 @@ from ..adapters.base import ROUTE_SPLIT, SETLINFO_AMOUNTS, SPLIT_UNREPORTED
 from ..adapters.reference import ReferenceAdapter
 from ..generators import chosen_regions
 from ..plugin import MismatchError
-from ..report.causes import FIELD_STEPS, articles_in
+from ..report.causes import FIELD_STEPS, YTD_STEPS, articles_in
 from ..results import Mismatch
 from .vocabulary import LABELS, YTD_FIELDS
 
@@ -642,14 +642,6 @@ class World:
             return None
         self.credits[month] = out
         return out
-
-
-# The steps of a settlement's trace that compute what it adds to each year-to-date total
-# (conform.reference.benefits: Contribution), by the total.
-YTD_STEPS: dict[str, tuple[str, ...]] = {
-    "ordinary_dedc": ("起付线",), "ordinary_pay": ("支付比例", "年度最高支付限额"),
-    "inpatient_pay": ("住院比例和限额",), "special_dedc": ("特殊疾病起付线",),
-}
 
 
 def required_reading(e: SettlementRefused) -> str | None:

@@ -710,6 +710,15 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
         result = "partial"
         reason = (f"该条款的 {props['not_applicable']} 项属性检查不适用、未运行，结果不能作为该条款通过的依据 "
                   f"{props['not_applicable']} of its property checks were not applicable" + (f"\n{reason}" if reason else ""))
+    # a property that passed drawing no visit of a kind the system cannot be sent as configured (a facility level or
+    # remote visits its platform config leaves out: extra.not_drawn) checked the article without them (probe s24 W F4)
+    narrowed = sorted({str(why) for c in row_checks if c["kind"] == "property" and status(c) == "passed"
+                       for why in ((c.get("extra") or {}).get("not_drawn") or {}).values()})
+    if result in ("passed", "partial") and narrowed:
+        result = "partial"
+        reason = (f"该条款的属性检查未抽取被测系统按其配置无法接收的就诊（{'；'.join(narrowed)}），结果不能作为该条款通过的依据 "
+                  "its property checks drew no visit of the kinds the system cannot be sent as configured"
+                  + (f"\n{reason}" if reason else ""))
     missing = []
     if planned and present < planned:
         missing.append(f"本次运行只包含该条款 {planned} 个场景中的 {present} 个，结果不能作为该条款通过的依据 "

@@ -132,6 +132,10 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         return Credit(req.month, ZERO, t)
     role = person.role_on(day)
     pid = policy.id
+    # The texts credit 在职职工 and 退休人员: a flexible worker (1103, 1203) takes one of the two by a reading, as its
+    # settlements do (benefits: 人员类别, A-PERSON-TYPES) — except under 攀枝花, whose 第四条 names 灵活就业人员 itself,
+    # and where a retire date decides the role by itself.
+    who = "A-PERSON-TYPES" if person.is_flexible and person.retire_date is None and pid != "panzhihua" else None
     # retiring after the month's first day: the month is credited as in service (A-ACCOUNT-RETIRE-MONTH)
     retiring = person.retire_date is not None and day < person.retire_date <= _month_end(day)
     retire_month = "A-ACCOUNT-RETIRE-MONTH" if retiring else None
@@ -152,21 +156,24 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
             base = need(req.base, "base")
             exact = base * p.value
             amt = round_fen(exact)
-            t.add("一档灵活就业", "缴费基数{} × {} = {}元", (base, Pct(p.value), amt), join_cites(p.cite, retire_month), amt,
-                  amt != exact, rounded_from=exact)
+            # 第四条（一） gives the 2% no rounding (its 以“元”为单位四舍五入 is （二）'s, for retirees): to the fen, half up,
+            # by A-ACCOUNT-MONTH, as the other documents' rates are
+            rounded = amt != exact
+            t.add("一档灵活就业", "缴费基数{} × {} = {}元" + ("（四舍五入到分）" if rounded else ""), (base, Pct(p.value), amt),
+                  join_cites(p.cite, "A-ACCOUNT-MONTH" if rounded else None, retire_month), amt, rounded, rounded_from=exact)
             return Credit(req.month, amt, t)
         share = rules.find("account.in_service.share_of_contribution")
         if share is not None:
             contrib = need(req.contribution, "contribution")
             exact = contrib * share.value
             amt = round_fen(exact)
-            t.add("在职职工", "个人缴费{}元全部计入个人账户", (contrib,), join_cites(share.cite, retire_month), amt, amt != exact, rounded_from=exact)
+            t.add("在职职工", "个人缴费{}元全部计入个人账户", (contrib,), join_cites(share.cite, who, retire_month), amt, amt != exact, rounded_from=exact)
             return Credit(req.month, amt, t)
         p = rules.get("account.in_service.rate_of_base")
         base = need(req.base, "base")
         exact = base * p.value
         amt = round_fen(exact)
-        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), join_cites(p.cite, "A-ACCOUNT-MONTH", retire_month), amt,
+        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), join_cites(p.cite, "A-ACCOUNT-MONTH", who, retire_month), amt,
               amt != exact, rounded_from=exact)
         return Credit(req.month, amt, t)
     # retirees
@@ -186,12 +193,12 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         # A-BJ-AGE70 decides the month of the 70th birthday alone (born on the 1st: 70 all month by any reading)
         birthday_month = age == threshold and person.birth_date.month == day.month and person.birth_date.day > 1
         t.add("退休人员定额", "{}月年满{}周岁（生日所在月份按满周岁计），按{}元/月划入", (req.month, age, p.value),
-              join_cites(p.cite, "A-BJ-AGE70" if birthday_month else None), p.value)
+              join_cites(p.cite, who, "A-BJ-AGE70" if birthday_month else None), p.value)
         return Credit(req.month, p.value, t)
     monthly = rules.find("account.retiree.monthly")
     if monthly is not None or policy.requirement_for("account.retiree.monthly"):
         p = rules.get("account.retiree.monthly")
-        t.add("退休人员定额", "按城市标准{}元/月划入", (p.value,), p.cite, p.value)
+        t.add("退休人员定额", "按城市标准{}元/月划入", (p.value,), join_cites(p.cite, who), p.value)
         return Credit(req.month, p.value, t)
     rate = rules.get("account.retiree.rate_of_average_pension")
     avg = rules.get("account.retiree.average_pension")
@@ -212,7 +219,7 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     else:
         amt = round_fen(exact)
         t.add("退休人员定额", "平均养老金{} × {} = {}元（四舍五入到分）", (avg.value, Pct(rate.value), amt),
-              join_cites(rate.cite, avg.cite, "A-ACCOUNT-MONTH"), amt, amt != exact, rounded_from=exact)
+              join_cites(rate.cite, avg.cite, "A-ACCOUNT-MONTH", who), amt, amt != exact, rounded_from=exact)
     return Credit(req.month, amt, t)
 
 

@@ -1,0 +1,58 @@
+"""A credit's working names the readings it rests on, as a settlement's does (probe s25 Z2, Z3).
+
+- A flexible worker (1103, 1203) is credited as 在职职工 or 退休人员 by a reading, A-PERSON-TYPES: 北京（三）and 南昌
+  四（三）1 credit only those two. 攀枝花 第四条 names 灵活就业人员 itself: no reading there.
+- 攀枝花's 一档 2% credit (第四条（一）) is rounded to the fen half up by A-ACCOUNT-MONTH (the text's only rounding,
+  以“元”为单位四舍五入, is （二）'s, for retirees): 4321.25 × 2% = 86.425 → 86.43, and the step says so.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from conform.reference.account import credit_month
+from conform.reference.case import CreditRequest, parse_person
+from conform.reference.engine import rules_for
+
+
+def _step(policy: str, person: dict, req: CreditRequest) -> dict:
+    rules = rules_for(policy, f"{policy}-example", {})
+    credit = credit_month(rules, parse_person(person, "s25"), req)
+    return {"amount": credit.amount, "step": credit.trace.render()[-1]}
+
+
+@pytest.mark.parametrize("policy, psn_type, req", [
+    ("beijing", "1103", CreditRequest("2023-03", base=Decimal("5000.00"))),    # 5000.00 × 2% = 100.00
+    ("nanchang", "1103", CreditRequest("2023-03", base=Decimal("5000.00"))),
+    ("nanchang", "1203", CreditRequest("2023-03")),
+])
+def test_a_flexible_workers_credit_rests_on_the_person_type_reading(policy, psn_type, req):
+    got = _step(policy, {"psn_no": "F", "psn_type": psn_type, "birth_date": "1960-05-05"}, req)
+    assert "A-PERSON-TYPES" in got["step"]["clause"]
+
+
+@pytest.mark.parametrize("policy, psn_type, req", [
+    ("beijing", "1101", CreditRequest("2023-03", base=Decimal("5000.00"))),
+    ("nanchang", "1201", CreditRequest("2023-03")),
+    ("panzhihua", "1103", CreditRequest("2023-03", base=Decimal("5000.00"))),   # 第四条 names 灵活就业人员
+])
+def test_an_employee_or_a_flexible_worker_the_text_names_needs_no_such_reading(policy, psn_type, req):
+    person = {"psn_no": "E", "psn_type": psn_type, "birth_date": "1960-05-05"}
+    if policy == "panzhihua":
+        person["flex_tier"] = 1
+    assert "A-PERSON-TYPES" not in _step(policy, person, req)["step"]["clause"]
+
+
+def test_panzhihua_tier1_credit_rounded_to_the_fen_names_the_rounding_reading():
+    got = _step("panzhihua", {"psn_no": "P", "psn_type": "1103", "flex_tier": 1},
+                CreditRequest("2023-03", base=Decimal("4321.25")))
+    assert got["amount"] == Decimal("86.43")   # 4321.25 × 2% = 86.425 → 86.43 (half up, not 86.42)
+    assert "A-ACCOUNT-MONTH" in got["step"]["clause"] and "四舍五入到分" in got["step"]["detail"]
+
+
+def test_panzhihua_tier1_credit_with_no_rounding_names_none():
+    got = _step("panzhihua", {"psn_no": "P", "psn_type": "1103", "flex_tier": 1},
+                CreditRequest("2023-03", base=Decimal("5000.00")))
+    assert got["amount"] == Decimal("100.00")   # 5000.00 × 2% = 100.00 exactly
+    assert "A-ACCOUNT-MONTH" not in got["step"]["clause"]

@@ -319,7 +319,8 @@ def test_unknown_relation_or_purpose_is_refused_as_input():
 
 def test_only_an_allowed_affordable_use_moves_the_balance():
     """攀枝花 第五条: a refused use never touches the balance; an undetermined one with an amount leaves it unknown
-    (had the system allowed it, the account paid it: a later balance check would blame it for the harness's guess)."""
+    (had the system allowed it, the account paid it: a later balance check would blame it for the harness's guess),
+    unless the account holds nothing it could pay."""
     ledger = ledger_for("panzhihua", {"acct_balance": "500.00"})
     steps = [
         (UseRequest("U1", "self", "public_health", D("100")), "refused", "500.00"),      # 不得用于公共卫生费用
@@ -329,15 +330,20 @@ def test_only_an_allowed_affordable_use_moves_the_balance():
         (UseRequest("U6", "parent", "pharmacy_selfpay", D("400")), "allowed", "0.00"),   # 400 − 400
         (UseRequest("U7", "child", "fitness", D("0.01")), "refused", "0.00"),
         (UseRequest("U4", "self", "commercial_insurance", None), "undetermined", "0.00"),  # no amount: nothing paid
-        (UseRequest("U8", "self", "commercial_insurance", D("50")), "undetermined", None),  # 0.00 or −50? unknown
-        (UseRequest("U9", "self", "medical_selfpay", D("10")), "allowed", None),           # not checked, not debited
+        # nothing in the account: allowed or refused, it pays nothing (at most up to the balance), 0.00 either way
+        (UseRequest("U8", "self", "commercial_insurance", D("50")), "undetermined", "0.00"),
+        (UseRequest("U9", "self", "medical_selfpay", D("10")), "refused", "0.00"),         # 10 > 0.00: insufficient
     ]
     for req, decision, balance in steps:
         res = ledger.use_account(req)
         assert res.decision.decision == decision, req.id
         assert ledger.balance == (None if balance is None else D(balance)), req.id
         assert res.to_output().get("acct_balance") == balance
-    assert "U8起未知" in res.decision.reason
+    # with something in the account an undetermined use leaves it unknown (500.00 or 450.00), and later uses unchecked
+    ledger = ledger_for("panzhihua", {"acct_balance": "500.00"})
+    assert ledger.use_account(UseRequest("U8", "self", "commercial_insurance", D("50"))).decision.decision == "undetermined"
+    res = ledger.use_account(UseRequest("U9", "self", "medical_selfpay", D("10")))
+    assert ledger.balance is None and res.decision.decision == "allowed" and "U8起未知" in res.decision.reason
 
 
 def test_credits_and_uses_through_a_case():

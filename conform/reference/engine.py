@@ -396,9 +396,11 @@ class PersonLedger:
             else:
                 self.balance -= req.amount
         elif d.decision == "undetermined" and req.amount is not None and self.balance is not None \
-                and self.person.has_account is not False:
+                and self.person.has_account is not False and min(req.amount, self.balance) > ZERO:
             # Whether the account could pay it then is not this document's to say; had it paid, the balance is
-            # lower by the amount — either way later balance checks would blame a system for a guess.
+            # lower by the amount — either way later balance checks would blame a system for a guess. Not where
+            # either answer leaves the balance as it was: nothing in the account (a use is paid at most up to the
+            # balance), or nothing asked (probe s25 Z5: an empty account's balance was dropped).
             self.unknown_since = (req.id, req.date)  # type: ignore[assignment]  # an undated use has no day
             self.unknown_use = (f"{PURPOSES[req.purpose]}{fmt(req.amount)}元（{d.clause}）：{d.reason}；若被测系统允许，"
                                 f"账户已支付该金额，余额因此不能确定")

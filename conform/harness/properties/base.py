@@ -541,8 +541,8 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
     return out
 
 
-def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | list[str] = ()
-                 ) -> tuple[list[str], list[str], list[dict]]:
+def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | list[str] = (),
+                 system: "Settles | None" = None) -> tuple[list[str], list[str], list[dict]]:
     """(article tags, readings, trace) the violation's failing figure rests on, by the reference's trace
     (report.causes.blame): its clause for the failing field. For a refusal of a settlement the rules pay:
     the benefit of that visit (the property's route, `e.articles`) as far as the visit's working cites it
@@ -555,7 +555,8 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
     Where the violation names its departure (`PropertyViolation.departure`: the differential's first differing
     settlement), only that item's mismatches are read: a later visit's differences follow from it. A figure's
     step that cites none of the property's own blame (a pharmacy's ratio, 吉林 一, beside the ordinary route
-    二（二）) is blamed on what that step cites, as a scenario blames it, not on the route it missed."""
+    二（二）) is blamed on what that step cites, as a scenario blames it, not on the route it missed.
+    `system`: how the system under test settles a story (place_readings_that_bear); None reads the reference alone."""
     from dataclasses import asdict
 
     from ..report.causes import blame, is_reversal, root_mismatch
@@ -582,7 +583,7 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
             # … and a refusal's trace (every article the visit's working cites) is no better than the route where
             # they do not meet; a figure's step is: it names the rule that computed the figure
             tags = [t for t in route if t in tags] or (tags if tags and not refused else route)
-    named = place_readings_that_bear(named, root, e.stories, traces)
+    named = place_readings_that_bear(named, root, e.stories, traces, system)
     return tags, named, list(traces.get(root["item"], []) if root else [])
 
 
@@ -614,14 +615,33 @@ def bound_traces(traces: dict[str, list[dict]], e: PropertyViolation) -> dict[st
     return out
 
 
+# (story, settlement id) → the system's answer for that settlement, or None where it cannot say (runner.system_settles)
+Settles = Callable[["Story", str], "dict | None"]
+
+
+def settled_on(adapter: Adapter, story: Story, sid: str) -> dict | None:
+    """What `adapter` settles `sid` of `story` at, run as an example runs it (a fresh person, prepare_person first) and
+    kept out of the check's evidence; None where it cannot be said (a refusal, an operation it cannot be sent, an
+    error of the system)."""
+    try:
+        with no_evidence():
+            return execute(adapter, story).settled.get(sid)
+    except Exception:  # noqa: BLE001 - no figure: the caller keeps what it had
+        return None
+
+
 def place_readings_that_bear(named: list[str], root: dict | None, stories: list[Story],
-                             traces: dict[str, list[dict]]) -> list[str]:
+                             traces: dict[str, list[dict]], system: Settles | None = None) -> list[str]:
     """`named` without the readings that only the steps about where the visit was made cite (异地就医, 异地备案:
-    A-REMOTE-SAME, 本文件未对异地就医单独规定待遇标准，按参保地标准结算), where they do not change the failing figure:
-    the reference settles the same visit made locally to the same figure. A remote visit left in an example that
-    was not fully shrunk is then no reading the difference rests on (a pharmacy deductible skipped everywhere,
-    rvendor8 D2); a reading that does change it stays (攀枝花's unfiled remote ratio, A-PZH-REMOTE-UNFILED, which
-    the ratio step cites too)."""
+    A-REMOTE-SAME, 本文件未对异地就医单独规定待遇标准，按参保地标准结算), where they do not change the failing figure.
+    With `system` (how the system under test settles a story, runner.system_settles) the system decides: the reading
+    bears on the failure exactly where the system settles the remote visit to another figure than the same visit made
+    locally (北京 remote visits paid at a lower ratio, probe s24 X3) — the reference, by A-REMOTE-SAME, never does, so
+    it cannot tell. Where the system gives no comparable figure for both, and without `system`, the reference
+    decides: it settles the same visit made locally to the same figure. A remote visit left in an example that was not
+    fully shrunk is then no reading the difference rests on (a pharmacy deductible skipped everywhere, rvendor8 D2); a
+    reading that does change it stays (攀枝花's unfiled remote ratio, A-PZH-REMOTE-UNFILED, which the ratio step cites
+    too)."""
     from ..adapters.reference import ReferenceAdapter
     from ..report.causes import A_ID
 
@@ -642,18 +662,26 @@ def place_readings_that_bear(named: list[str], root: dict | None, stories: list[
     local = Story(story.setting, story.person, [Settle(replace(op.settlement, remote=False)) if x is op else x
                                                 for x in story.ops], story.title)
     field_name = root.get("field", "")
+    if system is not None:
+        answered = [_number((system(version, op.settlement.id) or {}).get(field_name)) for version in (story, local)]
+        if None not in answered:
+            return named if answered[0] != answered[1] else [a for a in named if a not in suspect]
     figures = []
     for version in (story, local):
-        try:
-            with no_evidence():
-                out = execute(ReferenceAdapter(), version).settled.get(op.settlement.id) or {}
-        except Exception:  # noqa: BLE001 - no figure to compare: the readings stand
+        out = settled_on(ReferenceAdapter(), version, op.settlement.id)
+        if out is None:  # no figure to compare: the readings stand
             return named
         figures.append(out.get(field_name))
     if figures[0] is None or figures[0] != figures[1]:
         return named
     return [a for a in named if a not in suspect]
 
+
+def _number(value: Any) -> Decimal | None:
+    """A system's figure as a number (0.6 and 0.6000 are one ratio), or None where it is no number."""
+    from ..report.causes import _figure
+
+    return _figure(value)
 
 
 # --------------------------------------------------------------------------- properties

@@ -31,8 +31,8 @@ from ..adapters.reference import ReferenceAdapter
 from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_out, region_sha256, settings_for,
                           skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
-from .base import (Context, Property, PropertyViolation, declared_for, exercised, restore_evidence, snapshot_evidence,
-                   traced_blame)
+from .base import (Context, Property, PropertyViolation, Settles, Story, declared_for, exercised, restore_evidence,
+                   settled_on, snapshot_evidence, traced_blame)
 from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce, seeded_draws_only
 
 
@@ -356,7 +356,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         again = ([f"（单独重现此属性 reproduce this property alone: "
                   f"{reproduce(ps, current['seed'], current['n'], ps.profile == 'thorough')}{narrow}）"]
                  if deadline is not None else [])
-        raise _reported(e, prop, policy, budget, ch, extra=again) from None
+        raise _reported(e, prop, policy, budget, ch, extra=again, system=adapter) from None
     except Unsatisfiable:
         # Hypothesis found no example the system could be sent (Skips): not applicable, with the reasons
         pytest.skip(f"{NOT_APPLICABLE_PREFIX} {skips.note() or 'no example could be sent to the system'}")
@@ -368,11 +368,11 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         if found is not None:
             # A slow system made the replay differ (the shrinking budget ran out between runs): the
             # failure is still real, and the smallest one seen is reported with its counterexample.
-            raise _reported(found, prop, policy, budget, ch, replay=True) from None
+            raise _reported(found, prop, policy, budget, ch, replay=True, system=adapter) from None
         raise
     except Exception:
         if budget.best is not None and budget.fault is None:
-            raise _reported(budget.best, prop, policy, budget, ch, replay=True) from None
+            raise _reported(budget.best, prop, policy, budget, ch, replay=True, system=adapter) from None
         raise
     finally:
         if budget.first is not None:
@@ -497,8 +497,10 @@ def _violation(exc: BaseException) -> PropertyViolation | None:
 
 
 def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget, ch: Any,
-              replay: bool = False, extra: list[str] | tuple[str, ...] = ()) -> PropertyViolation:
-    """The violation as reported: its counterexample attached, the articles it found broken recorded."""
+              replay: bool = False, extra: list[str] | tuple[str, ...] = (),
+              system: Adapter | None = None) -> PropertyViolation:
+    """The violation as reported: its counterexample attached, the articles it found broken recorded. `system`: the
+    adapter the property ran against (its answers decide which readings bear: system_settles)."""
     from ..counterexample import render_violation
 
     notes = []
@@ -523,8 +525,9 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     # they meet, else the clauses of that figure — for a refused visit, its benefit as its working cites it, and
     # the validity article only where the property checks validity (traced_blame: shrinking puts every refused
     # visit on the first day in force) — else the readings alone it rests on.
-    tags, named, trace = traced_blame(e, policy, tagged)
-    named = _placed_by_answers(e, policy, named, trace)
+    settles = system_settles(system)
+    tags, named, trace = traced_blame(e, policy, tagged, settles)
+    named = _placed_by_answers(e, policy, named, trace, settles)
     # … and the property's declared readings its expectation itself rests on (Context.fail's `readings`: a year's
     # total after a reversal, which no settlement's trace computes)
     named = list(dict.fromkeys([*named, *e.readings]))
@@ -567,7 +570,27 @@ def _reversal_root(e: PropertyViolation) -> bool:
     return root is not None and is_reversal(root)
 
 
-def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trace: list[dict]) -> list[str]:
+def system_settles(adapter: Adapter | None) -> Settles | None:
+    """How the system under test settles a story, for place_readings_that_bear (whether a remote visit's reading bears
+    on the failure is for the system's figures to say, probe s24 X3): the story run again on the system as an example
+    runs it — a fresh person of its own, prepared first, so no person the report shows is touched — outside the check's
+    evidence; each story once. The remote visit is run again too rather than read from the example's exchanges: an
+    example may settle another story with the same ids, and both figures are then of one kind. None against the
+    reference itself (its figures are the reference's)."""
+    if adapter is None or is_reference(adapter):
+        return None
+    memo: dict[tuple[str, str], dict | None] = {}
+
+    def settles(story: Story, sid: str) -> dict | None:
+        key = (repr(story), sid)
+        if key not in memo:
+            memo[key] = settled_on(adapter, story, sid)
+        return memo[key]
+    return settles
+
+
+def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trace: list[dict],
+                       system: Settles | None = None) -> list[str]:
     """The readings the failing figure rests on, at the step the system's answered figures (this example's exchanges)
     part from the reference's working, as the report's cause finds it (causes._step with the check's evidence) and as
     a scenario's blame does: the trace alone cannot tell a wrong ratio from a cap not reset (both leave the payment
@@ -590,7 +613,7 @@ def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trac
         return named
     traces = {str(root.get("item", "")): trace}
     _, placed = blame(found, traces, policy, answers)
-    placed = place_readings_that_bear(placed, root, e.stories, traces)
+    placed = place_readings_that_bear(placed, root, e.stories, traces, system)
     return placed
 
 

@@ -370,6 +370,10 @@ def _blame_scenario(ch: CheckResult, exc: MismatchError, fresh: set[str] | None 
         ch.failed_articles = tags
     elif named and ch.policy:  # the figure rests on a reading alone: no article of the text is broken
         ch.failed_articles = [f"{ch.policy}-{a}" for a in named]
+    else:
+        # no step of the reference's working cites anything for the figure: the scenario's own articles, which it
+        # was written to check — a failed check naming no article is blamed on nothing (matrix, JUnit; probe s24 R F4)
+        ch.failed_articles = list(ch.articles)
     if named:
         ch.extra["rests_on"] = named  # the failing figure's readings (the gate and the causes name them)
         ch.extra["assumptions"] = sorted({*ch.extra.get("assumptions", ()), *named})

@@ -40,6 +40,8 @@ class Outcome:
     # A retiree who retired this year after 1 January: what the year has counted may be in-service amounts,
     # carried on into the retiree's deductible and cap by a reading (A-MIDYEAR-RETIREMENT), which cites it.
     midyear: bool = False
+    # The person settled, read only for trace text: which of their diseases is a "两病" one (`_chronic_apart`).
+    person: Person | None = None
 
     @property
     def hifp_pay(self) -> Decimal:
@@ -287,6 +289,37 @@ def _no_pharmacy_cover(rules: Rules, trace: Trace, out: Outcome) -> None:
         out.benefit = "none"
 
 
+def _chronic_apart(rules: Rules, ys: YearState, person: Person | None, left: Decimal, base: Decimal,
+                   dedc: Decimal) -> tuple[Decimal, str | None]:
+    """(the chronic deductibles counted this year, the articles keeping them apart) for the deductible step of an
+    ordinary visit: where a document keeps each disease's deductible apart from the ordinary one (not 吉林 二（三）'s
+    shared one) and counting them in would have changed this visit's deductible, the ordinary year-to-date it reads
+    rests on the articles fixing those deductibles under their own policy (攀枝花 第十条 门诊慢特病按现行政策执行, 第九条
+    for a "两病" disease), cited beside the ordinary article: a system counting them into the ordinary deductible
+    fails that article too, not 第七条 alone (probe s24 R F4). Not asked for a chronic visit's part past its cap,
+    whose deductible missing is the article sending it on (`via`, 第十一条; probe s22 E F2). Else (0, None)."""
+    if not ys.chronic_dedc or rules.flag("chronic.shares_ordinary_deductible"):
+        return ZERO, None
+    codes = [k for k, v in ys.chronic_dedc.items() if v > ZERO]
+    apart = sum((ys.chronic_dedc[k] for k in codes), ZERO)
+    merged = left - apart if left > apart else ZERO
+    if not codes or (base if base < merged else merged) == dedc:
+        return ZERO, None  # the ordinary deductible was met anyway: keeping them apart decides nothing here
+    policy = rules.policy
+    cites: list[str] = []
+    for code in codes:
+        td = _two_disease(policy, person, code) if person is not None else None
+        if td is not None:
+            cites.append(policy.cite(str(td["article"])))
+            continue
+        p = rules.find(f"chronic.{code}.deductible") or rules.find("chronic.deductible")
+        req = policy.requirement_for(f"chronic.{code}.deductible") if p is None else None
+        article = p.article if p is not None else (req.article if req is not None else None)
+        if article:
+            cites.append(policy.cite(str(article)))
+    return apart, join_cites(*cites) or None
+
+
 def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
                      trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None,
                      via: str | None = None) -> None:
@@ -323,9 +356,12 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
         cap_left = ZERO
     pay = raw if raw < cap_left else cap_left
     if trace.keeps:
-        trace.add("起付线", "本年度起付线{}元，此前已累计{}元，尚余{}元；本次计入起付线 min({}, {}) = {}元",
-                  (deductible, used, left, base, left, dedc),
-                  join_cites(via, split, _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc")), dedc)
+        apart, apart_cite = _chronic_apart(rules, ys, out.person, left, base, dedc) if via is None else (ZERO, None)
+        trace.add("起付线", "本年度起付线{}元，此前已累计{}元" + ("（本年度门诊慢特病起付线{}元单独计算，不计入）" if apart_cite else "")
+                  + "，尚余{}元；本次计入起付线 min({}, {}) = {}元",
+                  (deductible, used, *((apart,) if apart_cite else ()), left, base, left, dedc),
+                  join_cites(via, split, _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc"),
+                             apart_cite), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
@@ -801,7 +837,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     """The fund payment of one settlement given the year's state; updates `ys` in place."""
     policy = rules.policy
     inscp = s.inscp_scp_amt
-    out = Outcome(inscp)
+    out = Outcome(inscp, person=person)
     no_ordinary = ""  # set when the person keeps other benefits but not ordinary pooling
     day = s.date
     c = Contribution(day.year)

@@ -86,6 +86,17 @@ class UnreportedClause(NotApplicable):
                                  f"依据 this scenario checks ({clause}) cannot be checked")
 
 
+CHRONIC_DEDUCTIBLE = "慢特病起付线"  # the reference's step charging a disease's own deductible (benefits.chronic_pooling)
+
+
+def _positive(value: Any) -> bool:
+    """A trace step's figure above 0.00 (a deductible counted); a missing or unreadable one is not."""
+    try:
+        return Decimal(str(value)) > 0
+    except ArithmeticError:
+        return False
+
+
 @dataclass
 class World:
     adapter: Adapter
@@ -538,8 +549,16 @@ class World:
         changed it — a system keeping a reversed settlement's deductible disagrees with that reading, not with
         "起付线600元" (rmut4 D3). An opening total the scenario gives rests on nothing of the text."""
         names = YTD_STEPS.get(name, ())
-        if name == "ordinary_dedc" and self._shares_deductible():
-            names += ("慢特病起付线",)  # 吉林 二（三）: the chronic deductible is the ordinary one
+        # where each disease's deductible is kept apart from the ordinary one (攀枝花 第十条, 第九条), the year's ordinary
+        # deductible rests on their being left out of it too: a system counting them in fails that article, and a
+        # year whose ordinary visits charged none (all chronic, or no ordinary pooling) cites it rather than nothing
+        # (probe s24 R F4); their readings (A-REVERSAL of a chronic deductible given back) are the chronic figure's
+        apart: list[dict] | None = None
+        if name == "ordinary_dedc":
+            if self._shares_deductible():
+                names += (CHRONIC_DEDUCTIBLE,)  # 吉林 二（三）: the chronic deductible is the ordinary one
+            else:
+                apart = []
         gone = {rev for _, _, _, rev in self.ytd_changes if rev is not None}
         steps: list[dict] = []
         terms: list[str] = []
@@ -555,6 +574,9 @@ class World:
                 continue  # its part was taken out: the reversal's step says so
             own = self.trace_for(item)
             if reverses is None:
+                if apart is not None:
+                    apart += [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in own if isinstance(t, dict)
+                              and t.get("step") == CHRONIC_DEDUCTIBLE and _positive(t.get("value"))]
                 own = [t for t in own if isinstance(t, dict) and t.get("step") in names]
             steps += [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in own if isinstance(t, dict)]
         for item, y in self.presettles:
@@ -566,6 +588,12 @@ class World:
             terms.append(f"{item}（预结算 2206，不计入）0.00")
             steps += [{**t, "detail": f"{item}（预结算 2206，不计入年度累计 not counted）：{t.get('detail', '')}"}
                       for t in self.trace_for(item) if isinstance(t, dict) and t.get("step") in names]
+        if apart:
+            kept = list(dict.fromkeys(p.strip() for t in apart for p in str(t.get("clause") or "").split("；")
+                                      if p.strip() and not p.strip().startswith("A-")))
+            steps.append({"step": f"{CHRONIC_DEDUCTIBLE}单独计算", "clause": "；".join(kept),
+                          "detail": "门诊慢特病（含“两病”）起付线按病种单独计算，不计入普通门诊起付线累计："
+                                    + "；".join(str(t.get("detail", "")) for t in apart)})
         parts: list[str] = []
         for t in steps:
             for part in str(t.get("clause") or "").split("；"):

@@ -32,7 +32,7 @@ from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_ou
                           skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import (Context, Property, PropertyViolation, Settles, Story, declared_for, exercised, restore_evidence,
-                   settled_on, snapshot_evidence, traced_blame)
+                   settled_on, snapshot_evidence, traced_blame, without_other_funds)
 from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce, seeded_draws_only
 
 
@@ -538,7 +538,11 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     else:
         failed = own
     if not e.counterexample:  # tagged with what it blames, so the regression scenario runs under those articles
-        e.attach(render_violation(e, prop, policy, [t.removeprefix(f"{policy}-") for t in failed]))
+        stories, e.stories = e.stories, [without_other_funds(s) for s in e.stories]  # as a scenario: none
+        try:
+            e.attach(render_violation(e, prop, policy, [t.removeprefix(f"{policy}-") for t in failed]))
+        finally:
+            e.stories = stories
     if ch is not None:
         ch.message = "\n".join([e.summary(), *notes])  # never an exception class name
         ch.failed_articles = failed

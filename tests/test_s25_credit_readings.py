@@ -16,8 +16,8 @@ from conform.reference.case import CreditRequest, parse_person
 from conform.reference.engine import rules_for
 
 
-def _step(policy: str, person: dict, req: CreditRequest) -> dict:
-    rules = rules_for(policy, f"{policy}-example", {})
+def _step(policy: str, person: dict, req: CreditRequest, params: dict | None = None) -> dict:
+    rules = rules_for(policy, f"{policy}-example", params or {})
     credit = credit_month(rules, parse_person(person, "s25"), req)
     return {"amount": credit.amount, "step": credit.trace.render()[-1]}
 
@@ -56,3 +56,27 @@ def test_panzhihua_tier1_credit_with_no_rounding_names_none():
                 CreditRequest("2023-03", base=Decimal("5000.00")))
     assert got["amount"] == Decimal("100.00")   # 5000.00 × 2% = 100.00 exactly
     assert "A-ACCOUNT-MONTH" not in got["step"]["clause"]
+
+
+@pytest.mark.parametrize("policy, psn_type, req, amount, rounded", [
+    # 北京（三）在职 2%: 6000.00 × 2% = 120.00 exactly; 4321.25 × 2% = 86.425 → 86.43
+    ("beijing", "1101", CreditRequest("2023-03", base=Decimal("6000.00")), "120.00", False),
+    ("beijing", "1101", CreditRequest("2023-03", base=Decimal("4321.25")), "86.43", True),
+])
+def test_a_rate_credit_cites_the_rounding_reading_only_where_it_rounded(policy, psn_type, req, amount, rounded):
+    """A wrong rate is a breach of the article's written rate, not of the rounding reading (probe s25 Z3 F1)."""
+    got = _step(policy, {"psn_no": "E", "psn_type": psn_type}, req)
+    assert got["amount"] == Decimal(amount)
+    assert ("A-ACCOUNT-MONTH" in got["step"]["clause"]) is rounded
+    assert ("四舍五入到分" in got["step"]["detail"]) is rounded
+
+
+@pytest.mark.parametrize("average, amount, rounded", [
+    ("3000.00", "75.00", False),   # 南昌 四（三）1 退休 2.5%: 3000.00 × 2.5% = 75.00 exactly
+    ("2987.50", "74.69", True),    # 2987.50 × 2.5% = 74.6875 → 74.69
+])
+def test_nanchang_retiree_credit_names_the_rounding_reading_only_where_it_rounded(average, amount, rounded):
+    got = _step("nanchang", {"psn_no": "R", "psn_type": "1201"}, CreditRequest("2023-03"),
+                {"account.retiree.average_pension": average})
+    assert got["amount"] == Decimal(amount)
+    assert ("A-ACCOUNT-MONTH" in got["step"]["clause"]) is rounded

@@ -173,8 +173,11 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
         base = need(req.base, "base")
         exact = base * p.value
         amt = round_fen(exact)
-        t.add("在职职工", "缴费基数{} × {} = {}元（四舍五入到分）", (base, Pct(p.value), amt), join_cites(p.cite, "A-ACCOUNT-MONTH", who, retire_month), amt,
-              amt != exact, rounded_from=exact)
+        # the rounding to the fen is A-ACCOUNT-MONTH's, cited where it rounded: a rate the text writes (北京（三）2%) applied
+        # wrongly is a breach of the article, not of the reading (probe s25 Z3 F1)
+        rounded = amt != exact
+        t.add("在职职工", "缴费基数{} × {} = {}元" + ("（四舍五入到分）" if rounded else ""), (base, Pct(p.value), amt),
+              join_cites(p.cite, "A-ACCOUNT-MONTH" if rounded else None, who, retire_month), amt, rounded, rounded_from=exact)
         return Credit(req.month, amt, t)
     # retirees
     if pid == "panzhihua" and person.is_flexible and person.flex_tier is None:
@@ -218,8 +221,9 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
               amt != exact, unit=YUAN, rounded_from=exact)
     else:
         amt = round_fen(exact)
-        t.add("退休人员定额", "平均养老金{} × {} = {}元（四舍五入到分）", (avg.value, Pct(rate.value), amt),
-              join_cites(rate.cite, avg.cite, "A-ACCOUNT-MONTH", who), amt, amt != exact, rounded_from=exact)
+        rounded = amt != exact
+        t.add("退休人员定额", "平均养老金{} × {} = {}元" + ("（四舍五入到分）" if rounded else ""), (avg.value, Pct(rate.value), amt),
+              join_cites(rate.cite, avg.cite, "A-ACCOUNT-MONTH" if rounded else None, who), amt, rounded, rounded_from=exact)
     return Credit(req.month, amt, t)
 
 

@@ -50,8 +50,9 @@ def nc_pharmacy() -> list[dict]:
 
 def test_the_rounding_readings_are_those_the_policy_files_name():
     # A-ROUND-FEN (common.yaml: 统筹基金支付额按四舍五入保留到分) and the one derived figure's rounding, 浙江's
-    # retiree deductible (zhejiang.yaml derived … rounding: A-ZJ-HALF-FEN); no other reading only rounds
-    assert causes.fen_readings() == {"A-ROUND-FEN", "A-ZJ-HALF-FEN"}
+    # retiree deductible (zhejiang.yaml derived … rounding: A-ZJ-HALF-FEN), and a month's credit rounded to the fen
+    # (common.yaml A-ACCOUNT-MONTH, whose once-a-month half decides refusals only: probe s25 Z3 F1)
+    assert causes.fen_readings() == {"A-ROUND-FEN", "A-ZJ-HALF-FEN", "A-ACCOUNT-MONTH"}
 
 
 def test_a_payment_far_over_its_bound_does_not_rest_on_rounding():

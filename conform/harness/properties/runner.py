@@ -31,8 +31,8 @@ from ..adapters.reference import ReferenceAdapter
 from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_out, region_sha256, settings_for,
                           skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
-from .base import (Context, Property, PropertyViolation, Settles, Story, declared_for, exercised, restore_evidence,
-                   settled_on, snapshot_evidence, traced_blame, without_other_funds)
+from .base import (Context, Presettle, Property, PropertyViolation, Settle, Settles, Story, declared_for, exercised,
+                   restore_evidence, settled_on, snapshot_evidence, traced_blame, without_other_funds)
 from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce, seeded_draws_only
 
 
@@ -531,6 +531,7 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     # … and the property's declared readings its expectation itself rests on (Context.fail's `readings`: a year's
     # total after a reversal, which no settlement's trace computes)
     named = list(dict.fromkeys([*named, *e.readings]))
+    named = _without_fresh_year(e, policy, named)
     if tags:
         failed = [t for t in tags if t in tagged] or tags
     elif named and (not any(t in tagged for t in own) or _reversal_root(e)):  # a 2208: no article speaks of it
@@ -561,6 +562,28 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     if trace and not e.trace:
         e.trace = trace  # the reference's working of the failing figure, as a scenario shows it
     return e
+
+
+def _without_fresh_year(e: PropertyViolation, policy: str, named: list[str]) -> list[str]:
+    """`named` without the document's year reading (北京, 浙江: A-YEAR-BY-SETTLEMENT-DATE) where the root mismatch is of
+    its person's first settlement and the story gives no opening totals: nothing was counted before it, so its figure is
+    the article's under any period (600.00 charged in full), as a scenario's first settlement is (plugin._blame_scenario
+    `fresh`; probe s24 R F7, s25 Z3 F5)."""
+    from dataclasses import asdict
+
+    from conform.reference.policy import POLICY_IDS, load_policy
+
+    from ..report.causes import root_mismatch
+
+    year = load_policy(policy).doc.get("year_reading") if policy in POLICY_IDS else None
+    root = root_mismatch([asdict(m) for m in e.mismatches])
+    if not year or year not in named or root is None:
+        return named
+    for story in e.stories:
+        first = next((op.settlement.id for op in story.ops if isinstance(op, (Settle, Presettle))), None)
+        if first is not None and first == root.get("item") and getattr(story.person, "ytd", None) is None:
+            return [a for a in named if a != year]
+    return named
 
 
 def _reversal_root(e: PropertyViolation) -> bool:

@@ -93,6 +93,9 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.reversals = 0
             # year → what the reversed settlements of that year had answered for its totals (A-REVERSAL takes it out)
             self.given_back: dict[int, dict[str, Decimal]] = {}
+            # what reversals gave back to the account (their settlements' acct_pay): a balance expected with it rests on
+            # A-REVERSAL, no text saying a 2208 refunds the account (probe s25 Z3, F6)
+            self.refunded = ZERO
             self.presettled: set[int] = set()  # the years a 2206 was asked in (it must move none of their totals)
             self.n = 0
             # what the system answered that moves the balance, op by op: (op index, what, item, figure or decision)
@@ -176,6 +179,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                 back["ordinary_dedc"] = back.get("ordinary_dedc", ZERO) + abs(D(out["act_pay_dedc"]))
             if self.balance is not None:
                 self.balance += D(out["acct_pay"])
+                self.refunded += abs(D(out["acct_pay"]))
 
         @precondition(lambda self: self.date.year < LAST_YEAR)
         @rule(days=st.integers(0, 40))
@@ -255,7 +259,12 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                               readings=self.year_readings())
                 got = ytd.get("acct_balance")
                 if got is not None and self.balance is not None and D(got) != self.balance:
-                    self.fail("个人账户余额与计入、账户支付和使用不符", self.balance_breakers(got, year))
+                    bad = self.balance_breakers(got, year)
+                    # the balance itself (no movement answered otherwise) expected with a reversal's refund in it: that
+                    # refund is A-REVERSAL's, as a year's total a reversal took a part of is (reversal_readings)
+                    refund = reversal_readings(bad, {"acct_balance": self.refunded})
+                    self.fail("个人账户余额与计入、账户支付和使用不符" + ("（撤销退回个人账户支付，A-REVERSAL）" if refund else ""),
+                              bad, readings=refund)
                 if got is not None and D(got) < 0:
                     self.fail("个人账户余额为负", [mismatch("acct_balance", "≥ 0", got, f"{year}年度累计")])
 

@@ -217,15 +217,22 @@ def _traced_parting(m: dict, trace: list[dict], system: dict) -> dict | None:
 NOT_OF_FIELD: dict[str, tuple[str, ...]] = {"pool_prop_selfpay": ("A-ROUND-FEN",)}
 
 
+# A credit is rounded half up to the fen, and a month credited once (common.yaml A-ACCOUNT-MONTH): a credit many yuan
+# off (a wrong rate, 2% for 2.5%) does not rest on its rounding (probe s25 Z3, F1)
+ACCOUNT_MONTH = "A-ACCOUNT-MONTH"
+
+
 @lru_cache(maxsize=None)
 def fen_readings() -> frozenset[str]:
     """The named readings that decide no more than a figure's last fen: rounding a payment to the fen
-    (A-ROUND-FEN, conform.reference.benefits.ROUND_FEN) and each document's rounding of a figure it derives
+    (A-ROUND-FEN, conform.reference.benefits.ROUND_FEN), rounding a month's credit to the fen (A-ACCOUNT-MONTH, as
+    conform.reference.account cites it where the credit was rounded; its other half, one credit a month, decides a
+    refusal, never a figure: `_step` keeps it there) and each document's rounding of a figure it derives
     from another (the policy file's `derived: … rounding:`, 浙江's A-ZJ-HALF-FEN: half of an odd-fen deductible)."""
     from conform.reference.benefits import ROUND_FEN
     from conform.reference.policy import POLICY_IDS, load_policy
 
-    found = {ROUND_FEN}
+    found = {ROUND_FEN, ACCOUNT_MONTH}
     for policy in POLICY_IDS:
         found |= {str(d["rounding"]) for d in load_policy(policy).derived.values() if d.get("rounding")}
     return frozenset(found)
@@ -325,7 +332,8 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
         return routed
     drop = set(NOT_OF_FIELD.get(m.get("field", ""), ()))
     if not _within_a_fen(m):
-        drop |= fen_readings()
+        # … but a refusal keeps A-ACCOUNT-MONTH: a second credit in a month is refused by its once-a-month half
+        drop |= fen_readings() - ({ACCOUNT_MONTH} if m.get("field") == "infcode" else set())
     if _bound_not_reached(trace, step, clause):
         drop |= figure_readings()
     route: set[str] = set()
@@ -589,8 +597,17 @@ def _bound_to_nothing(m: dict, trace: list[dict]) -> dict | None:
     for t in reversed(trace):
         if not isinstance(t, dict) or _named(t, (*PARTING_WORDS["inscp_scp_amt"], *PARTING_WORDS["act_pay_dedc"])):
             continue  # a deductible used up (min(64.97, 0.00) = 0.00) charges nothing; it does not pay nothing
-        hit = BOUNDED.search(str(t.get("detail", ""))[:500])
+        detail = str(t.get("detail", ""))[:500]
+        hit = BOUNDED.search(detail)
         if hit is None:
+            # a step working its own payment and capping it in words, showing 0.00 for a positive product: 吉林's
+            # 住院比例和限额 "(2000.00 − 800.00) × 80% = 960.00元；…此前已支付150000.00元，本次支付0.00元" — the spent cap
+            # decided the 0.00, whatever the deductible before it (probe s25 Z3, F4)
+            worked = RATIO_WORKING.search(detail)
+            if worked is not None and _figure(t.get("value")) == 0:
+                base, less, pct = (Decimal(g) for g in worked.groups())
+                if (base - less) * pct > 0:
+                    return t
             continue
         handed, bound, figure = (Decimal(g) for g in hit.groups())
         if figure == bound == 0 < handed:

@@ -95,10 +95,11 @@ def test_a_field_the_clause_map_does_not_know_blames_every_tagged_article():  # 
 
 
 def test_every_reading_a_step_cites_is_named():  # M47
-    # 北京（三）70周岁(含)以上的按110元/月: the month of the 70th birthday (A-BJ-AGE70), a credit a month (A-ACCOUNT-MONTH)
-    trace = [{"step": "退休人员定额", "clause": "北京 (三)；A-BJ-AGE70；A-ACCOUNT-MONTH", "value": "110.00"}]
+    # 北京（三）70周岁(含)以上的按110元/月: the month of the 70th birthday (A-BJ-AGE70), a flexible worker's type
+    # (A-PERSON-TYPES); a rounding reading (A-ACCOUNT-MONTH) is named only within a fen (test_s25_causes_readings)
+    trace = [{"step": "退休人员定额", "clause": "北京 (三)；A-BJ-AGE70；A-PERSON-TYPES", "value": "110.00"}]
     m = {"field": "amount", "expected": "110.00", "actual": "100.00", "item": "2023-05"}
-    assert causes.blame([m], {"": trace}, "beijing") == (["beijing-3"], ["A-BJ-AGE70", "A-ACCOUNT-MONTH"])
+    assert causes.blame([m], {"": trace}, "beijing") == (["beijing-3"], ["A-BJ-AGE70", "A-PERSON-TYPES"])
 
 
 def _run_with_blame() -> RunResult:

@@ -314,6 +314,32 @@ def then_ytd(world: World, year: str, label: str, amt: str) -> None:
                             world.ytd_trace(int(year), name, label))
 
 
+@then(parsers.re(rf'(?P<year>\d{{4}}) 年度累计(?P<label>{"|".join(YTD_DISEASE_FIELDS)})（病种 "(?P<dise>[^"]+)"）'
+                 rf'为 (?P<amt>{AMT}) 元'))
+def then_ytd_disease(world: World, year: str, label: str, dise: str, amt: str) -> None:
+    """A disease's own year-to-date total (5206 chronic_dedc / chronic_pay, by dise_codg: 南昌 四（二）2 各病种分别设定
+    年度限额, 攀枝花 第十条). Optional on 5206: an answer leaving the object out (or null) is not compared, and the
+    scenario is not applicable at its end unless another step fails (World.conclude); an object given without the
+    disease has counted nothing for it (`{}`: docs/connect-your-system.md §2 5206), so it fails a total above 0.00.
+    A wrong total fails with the reference's working of it (`World.disease_ytd_trace`)."""
+    out = world.ytd(int(year))
+    name = YTD_DISEASE_FIELDS[label]
+    want = amount(amt)
+    per = out.get(name) if isinstance(out, dict) else None
+    if per is None:
+        world.unreported_totals.append(f"{year} {name}[{dise}]")
+        return
+    got = per.get(dise) if isinstance(per, dict) else per
+    try:
+        same = Decimal(str(got if got is not None else "0.00")) == want
+    except ArithmeticError:  # not a figure (the system's answer is untrusted): a mismatch showing it
+        same = False
+    if not same:
+        shown = NOT_RETURNED if got is None else str(got)
+        raise MismatchError([Mismatch(name, fmt(want), shown, f"{year}年度累计", f"{label}（病种 {dise}）")],
+                            world.disease_ytd_trace(int(year), name, dise, label))
+
+
 # =========================================================================== personal accounts
 
 
@@ -393,6 +419,10 @@ def when_use(world: World, relation: str, purpose: str, amt: str | None = None, 
             world.oracle_use = {"decision": "refused", "clause": None, "err_msg": e.message,
                                 "by_reading": validity_refusal(e)}
     world.use_purpose = purpose_code
+    # kept for the balance's working: a balance wrong because of this use is blamed on its clause (World.balance_trace)
+    world.record_use({"relation": relation, "purpose": purpose, "code": purpose_code, "amount": args[3],
+                      "date": kwargs.get("date")},
+                     world.last_use, world.oracle_use)
 
 
 def _use_basis(world: World) -> tuple[list[dict], list[str]]:

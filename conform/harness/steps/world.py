@@ -76,6 +76,18 @@ class UnaskedBalance(NotApplicable):
                                  f"scenario checks was not asked of the system: {why}")
 
 
+class UnreportedTotal(NotApplicable):
+    """A scenario checking a disease's own year-to-date total (5206 chronic_dedc / chronic_pay, optional on the
+    wire) that the system's 5206 answer leaves out."""
+
+    def __init__(self, adapter: str, unreported: list[str]):
+        self.adapter, self.operation = adapter, "query_ytd"
+        said = "、".join(dict.fromkeys(unreported))
+        Exception.__init__(self, f"not applicable: 被测系统的年度累计查询（5206）未返回此场景核对的按病种累计（{said}；可选字段），"
+                                 f"此场景无法完整核对 the system's 5206 answer leaves out the per-disease totals this "
+                                 f"scenario checks ({said}; optional)")
+
+
 class UnreportedClause(NotApplicable):
     """A scenario whose account use names its 依据 (`依据 "…"`) answered without `clause` (optional in T003's answer)."""
 
@@ -85,6 +97,13 @@ class UnreportedClause(NotApplicable):
                                  f"依据“{clause}”无法核对 the system's T003 answer gives no clause (optional), so the "
                                  f"依据 this scenario checks ({clause}) cannot be checked")
 
+
+# the settlement answer's figure that is a visit's whole part of a year total (a visit whose figure differs is where
+# the total parts); not the deductibles: act_pay_dedc mixes a visit's deductibles of several totals (慢特病, 急诊)
+YTD_ANSWERS = {"ordinary_pay": ("ordinary_pay",), "inpatient_pay": ("inpatient_pay",)}
+
+# a use's decision as the balance's working words it
+ANSWER_WORDS = {"allowed": "允许", "refused": "拒绝", "undetermined": "未作规定"}
 
 CHRONIC_DEDUCTIBLE = "慢特病起付线"  # the reference's step charging a disease's own deductible (benefits.chronic_pooling)
 
@@ -114,6 +133,8 @@ class World:
     # scenario is not applicable at its end (`conclude`), unless it failed
     unreported: list[str] = field(default_factory=list)
     unreported_why: list[str] = field(default_factory=list)   # why, where the adapter says (SPLIT_UNREPORTED)
+    # the per-disease year totals (5206 chronic_dedc / chronic_pay, optional) a step named and the 5206 left out
+    unreported_totals: list[str] = field(default_factory=list)
     # the 依据 a use step named where the answer gave no clause: not applicable at the scenario's end (`conclude`)
     unreported_clause: str | None = None
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
@@ -138,6 +159,11 @@ class World:
     ytd_changes: list[tuple[str, int, dict[str, Decimal], str | None]] = field(default_factory=list)
     # the pre-settlements (2206) asked, (item, year): they count in no total, and a total they moved is theirs
     presettles: list[tuple[str, int]] = field(default_factory=list)
+    # what moved the account balance, in the order asked: (kind, item) with kind settle (a settlement or a reversal,
+    # its result's item), credit (the month) or use (`record_use`) — the working of a balance (`balance_trace`)
+    account_events: list[tuple[str, str]] = field(default_factory=list)
+    # each account use asked (T003): item -> (the request, the system's answer, the reference's answer or None)
+    uses: dict[str, tuple[dict, dict, dict | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Only the built-in reference itself goes without an oracle: a system subclassing ReferenceAdapter
@@ -234,6 +260,8 @@ class World:
             self.results[s.id] = out
         if presettle:
             self.presettles.append((s.id, s.date.year))
+        else:
+            self.account_events.append(("settle", s.id))
         self._changed(s.id, s.date.year, before, None)
         self.last_id = s.id
         if self.refusal is not None and not expect_refusal:
@@ -290,6 +318,7 @@ class World:
             raise MismatchError([Mismatch("infcode", "0（撤销成功）", f"拒绝：{refusal.message}", f"{setl_id}-撤销",
                                           "结算结果")], self.trace_for(f"{setl_id}-撤销") or self.trace_for(setl_id))
         self.results[f"{setl_id}-撤销"] = out
+        self.account_events.append(("settle", f"{setl_id}-撤销"))
         if year is not None:
             self._changed(f"{setl_id}-撤销", year, before, setl_id)
         self.last_id = f"{setl_id}-撤销"
@@ -504,11 +533,14 @@ class World:
         """The scenario's steps all passed: one that named a route-split figure the system does not report was not
         checked in full, so it is not applicable (never 通过 on the figures it could check, never 不合格 for an
         optional extension); the properties and the scenarios naming hifp_pay check the fund payment either way. So
-        is one whose account use named a 依据 the answer gave no clause for (UnreportedClause)."""
+        is one whose account use named a 依据 the answer gave no clause for (UnreportedClause), and one whose
+        per-disease year total the 5206 answer left out (UnreportedTotal)."""
         if self.unreported:
             raise UnreportedSplit(self.adapter.name, self.unreported, self.unreported_why)
         if self.unreported_clause is not None:
             raise UnreportedClause(self.adapter.name, self.unreported_clause)
+        if self.unreported_totals:
+            raise UnreportedTotal(self.adapter.name, self.unreported_totals)
 
     def ytd(self, year: int) -> dict:
         self.ensure_person()
@@ -594,8 +626,13 @@ class World:
             steps.append({"step": f"{CHRONIC_DEDUCTIBLE}单独计算", "clause": "；".join(kept),
                           "detail": "门诊慢特病（含“两病”）起付线按病种单独计算，不计入普通门诊起付线累计："
                                     + "；".join(str(t.get("detail", "")) for t in apart)})
+        # where the system's own answers show which settlements' parts differ (their figure for this total), the total
+        # is theirs alone: the other visits' articles were answered right (probe s25 Z3, side note to F4)
+        apart = self._answered_apart([item for item, y, _, rev in self.ytd_changes if y == year and rev is None
+                                      and item not in gone], YTD_ANSWERS.get(name, ()))
+        blamed = [t for t in steps if str(t.get("detail", "")).split("：", 1)[0] in apart] if apart else []
         parts: list[str] = []
-        for t in steps:
+        for t in blamed or steps:
             for part in str(t.get("clause") or "").split("；"):
                 if part.strip() and part.strip() not in parts:
                     parts.append(part.strip())
@@ -606,32 +643,166 @@ class World:
                       "detail": f"{year}年度累计{label}：{' + '.join(terms) or '0.00'} = {total}元"})
         return steps
 
-    def balance_trace(self, want: Decimal) -> list[dict]:
-        """The reference's working of the account balance (`then_balance`): the steps of its settlements' account
-        payments (个人账户支付, 个人账户共济支付), of its reversals (结算撤销) and of its credits, and the balance itself,
-        个人账户余额, whose clause is theirs together — a wrong or unanswered balance rests on the account's articles
-        (the credit's, the payment's), as a year's total does on the steps that made it, not on nothing (s20)."""
-        source = self.oracle_results if self.oracle is not None else self.results
-        pre = {item for item, _ in self.presettles}
-        steps: list[dict] = []
-        for item, out in source.items():
-            if item in pre or not isinstance(out, dict):
+    def record_use(self, request: dict, answer: dict, reference: dict | None) -> str:
+        """Keep one account use (T003) for the balance's working: the request (relation, purpose, amount, day), the
+        system's answer and the reference's (its decision, clause and balance after). Returns its item."""
+        item = f"个人账户使用{len(self.uses) + 1}"
+        self.uses[item] = (request, answer, reference)
+        self.account_events.append(("use", item))
+        return item
+
+    def _use_steps(self, item: str) -> list[dict]:
+        """The working of use `item`: one 个人账户使用 step citing the reference's decision's clause (a refused request
+        the articles its reason names), showing what it took off the balance (0.00 unless allowed)."""
+        request, got, ref = self.uses[item]
+        if self.oracle is None:   # the built-in reference is the system: its own answer is the working
+            ref = got
+        if not isinstance(ref, dict):
+            return []
+        asked = request.get("amount")
+        if "err_msg" in ref:
+            clause = ("A-BEFORE-VALIDITY" if ref.get("by_reading")
+                      else articles_in(str(ref["err_msg"]), self.policy or ""))
+            said = f"拒绝（{ref['err_msg']}）"
+        else:
+            clause = str(ref.get("clause") or "")
+            try:  # with the reading the use's rule rests on, as the decision's own check cites it (`_use_basis`)
+                from ..properties.accounts import use_clause
+
+                rules = bind_cached(self.subject().policy, self.region, self.params or None)
+                clause = use_clause(rules, str(request.get("code") or ""), clause, self.person.get("has_account"))
+            except Exception:  # noqa: BLE001 - rules that do not bind: the answer's clause alone
+                pass
+            said = f"{ANSWER_WORDS.get(str(ref.get('decision')), ref.get('decision'))}（{ref.get('reason') or ''}）"
+        moved = ref.get("decision") == "allowed" and asked and ref.get("acct_balance") is not None
+        debited = asked if moved else "0.00"
+        after = f"，余额 {ref['acct_balance']} 元" if ref.get("acct_balance") is not None else ""
+        day = f"{request['date']} " if request.get("date") else ""
+        return [{"step": "个人账户使用", "clause": clause, "value": debited,
+                 "detail": f"{item}：{day}为{request.get('relation')}支付{request.get('purpose')}"
+                           f"{f' {asked} 元' if asked else ''}，{said}，扣减 {debited} 元{after}"}]
+
+    def _account_parted(self, kind: str, item: str) -> bool:
+        """Whether the system's answer to an account event already departs from the reference's on what moves the
+        balance: a settlement's (or reversal's) account payments, a credit's amount, a use's decision; any of them
+        and the balance after it where both answers report one. Unknown (an answer missing): not parted."""
+        if kind == "use":
+            _, got, ref = self.uses[item]
+            fields: tuple[str, ...] = ("decision", "acct_balance")
+        elif kind == "credit":
+            got, ref = self.credits.get(item), self.oracle_credits.get(item)
+            fields = ("amount", "acct_balance")
+        else:
+            got, ref = self.results.get(item), self.oracle_results.get(item)
+            fields = ("acct_pay", "balc")
+        if self.oracle is None or not isinstance(got, dict) or not isinstance(ref, dict):
+            return False
+        for name in fields:
+            g, w = got.get(name), ref.get(name)
+            if g is None or w is None:
                 continue
-            steps += [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in list(out.get("trace") or [])
-                      if isinstance(t, dict) and t.get("step") in ("个人账户支付", "个人账户共济支付", "结算撤销")]
+            if name == "decision":
+                if str(g) != str(w):
+                    return True
+                continue
+            try:
+                if Decimal(str(g)) != Decimal(str(w)):
+                    return True
+            except ArithmeticError:
+                return True   # not a figure: departs
+        return False
+
+    def _answered_apart(self, items: list[str], fields: tuple[str, ...]) -> set[str]:
+        """Of the settlements `items`, those whose system's answer differs from the reference's in any of `fields`
+        that both report (the evidence of which visits' parts a wrong year's total has wrong). Empty: none does, or
+        nothing is known (no oracle, an answer missing)."""
+        if self.oracle is None:
+            return set()
+        apart = set()
+        for item in items:
+            got, ref = self.results.get(item), self.oracle_results.get(item)
+            if not isinstance(got, dict) or not isinstance(ref, dict):
+                continue
+            for name in fields:
+                g, w = got.get(name), ref.get(name)
+                if g is None or w is None:
+                    continue
+                try:
+                    differs = Decimal(str(g)) != Decimal(str(w))
+                except ArithmeticError:
+                    differs = True
+                if differs:
+                    apart.add(item)
+        return apart
+
+    def disease_ytd_trace(self, year: int, name: str, dise: str, label: str) -> list[dict]:
+        """The reference's working of a disease's own year total (`then_ytd_disease`): of each settlement of that
+        disease still counting in `year`, its 慢特病起付线 (chronic_dedc) or 慢特病支付 (chronic_pay) step, and the total,
+        whose clause is theirs — only those the system answered differently (their 本次起付线 / 慢特病统筹支付) where
+        any is: the others' article was answered right. An opening total the scenario gives rests on nothing."""
+        step = CHRONIC_DEDUCTIBLE if name == "chronic_dedc" else "慢特病支付"
+        answer = "act_pay_dedc" if name == "chronic_dedc" else "chronic_pay"
+        gone = {rev for _, _, _, rev in self.ytd_changes if rev is not None}
+        counted = [item for item, y, _, rev in self.ytd_changes if y == year and rev is None and item not in gone
+                   and getattr(self.settlements.get(item), "dise_codg", None) == dise]
+        apart = self._answered_apart(counted, (answer,))
+        steps = [{**t, "detail": f"{item}：{t.get('detail', '')}"} for item in counted for t in self.trace_for(item)
+                 if isinstance(t, dict) and t.get("step") == step]
+        blamed = [t for t in steps if t["detail"].split("：", 1)[0] in apart] or steps
+        parts = list(dict.fromkeys(p.strip() for t in blamed for p in str(t.get("clause") or "").split("；")
+                                   if p.strip()))
+        parts.sort(key=lambda part: part.startswith("A-"))
+        ref = self._reference()
+        total = None
+        try:
+            per = ref.query_ytd(self.psn_no, year).get(name) if ref is not None else None
+            total = fmt(Decimal(str((per or {}).get(dise) or "0")))
+        except (SettlementRefused, ArithmeticError, AttributeError):
+            pass
+        steps.append({"step": f"年度累计{label}", "clause": "；".join(parts), "value": total,
+                      "detail": f"{year}年度累计{label}（病种 {dise}）："
+                                f"{' + '.join(t['detail'].split('：', 1)[0] for t in steps) or '无'} = {total}元"})
+        return steps
+
+    def balance_trace(self, want: Decimal) -> list[dict]:
+        """The reference's working of the account balance (`then_balance`): in the order made, the steps of its
+        settlements' account payments (个人账户支付, 个人账户共济支付), of its reversals (结算撤销), of its credits and of
+        the account uses (个人账户使用, the use's clause: 第五条), and the balance itself, 个人账户余额. Its clause is
+        that of the first event at which the system's own answer departs from the reference's (`_account_parted`: a
+        use answered allowed but not debited, a credit answered wrong) — a balance wrong because of a use is that
+        use's article, not the credit's that was answered right (probe s25 Z3 F2) — else theirs together: a wrong or
+        unanswered balance rests on the account's articles, as a year's total does on the steps that made it (s20)."""
+        source = self.oracle_results if self.oracle is not None else self.results
         credits = self.oracle_credits if self.oracle is not None else self.credits
-        for month, out in credits.items():
-            if isinstance(out, dict):
-                steps += [{**t, "detail": f"{month}：{t.get('detail', '')}"} for t in list(out.get("trace") or [])
-                          if isinstance(t, dict)]
+        pre = {item for item, _ in self.presettles}
+        events = list(dict.fromkeys([*self.account_events, *(("settle", i) for i in source),
+                                     *(("credit", m) for m in credits)]))
+        steps: list[dict] = []
+        parted: list[dict] | None = None
+        for kind, item in events:
+            if kind == "use":
+                own = self._use_steps(item)
+            elif kind == "credit":
+                out = credits.get(item)
+                own = [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in list(out.get("trace") or [])
+                       if isinstance(t, dict)] if isinstance(out, dict) else []
+            else:
+                out = source.get(item)
+                if item in pre or not isinstance(out, dict):
+                    continue
+                own = [{**t, "detail": f"{item}：{t.get('detail', '')}"} for t in list(out.get("trace") or [])
+                       if isinstance(t, dict) and t.get("step") in ("个人账户支付", "个人账户共济支付", "结算撤销")]
+            steps += own
+            if parted is None and own and self._account_parted(kind, item):
+                parted = own
         parts: list[str] = []
-        for t in steps:
+        for t in (parted if parted and any(t.get("clause") for t in parted) else steps):
             for part in str(t.get("clause") or "").split("；"):
                 if part.strip() and part.strip() not in parts:
                     parts.append(part.strip())
         parts.sort(key=lambda part: part.startswith("A-"))
         steps.append({"step": "个人账户余额", "clause": "；".join(parts), "value": fmt(want),
-                      "detail": f"个人账户余额 {fmt(want)} 元（期初余额、计入、个人账户支付与撤销退回）"})
+                      "detail": f"个人账户余额 {fmt(want)} 元（期初余额、计入、个人账户支付与撤销退回、个人账户使用）"})
         return steps
 
     def _shares_deductible(self) -> bool:
@@ -656,6 +827,7 @@ class World:
         self.oracle_refusals.pop(month, None)
         self.oracle_required_reading.pop(month, None)
         self.last_credit = month  # the month asked for, refused or not: the checks that follow judge this one
+        self.account_events.append(("credit", month))
         if self.oracle is not None:  # the reference's trace of the credit: what a wrong amount rests on
             try:
                 self.oracle_credits[month] = self.oracle.credit_month(self.psn_no, req)

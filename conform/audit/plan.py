@@ -137,8 +137,14 @@ LEFT JOIN rev_apart r ON r.psn_no = a.psn_no
 # before that date are the persons file's `ytd` for Y, else taken as 0; a year whose first row is in January
 # (the 3rd, after the holiday) is held from its start. A hash aggregate over one column; its few rows are read
 # by `compare` (which cites the reading) and by run.py (the warning, the reference route's citing).
-LEDGER_YEARS = ("SELECT CAST(EXTRACT(YEAR FROM setl_date) AS SMALLINT) AS yr, MIN(setl_date) AS held_from FROM ledger"
-                " GROUP BY 1 HAVING EXTRACT(MONTH FROM MIN(setl_date)) > 1")
+# Only where the document (its region) was in force before that first day and still in the year: a year it does not
+# govern before then (攀枝花 or 南昌 in 2022, 浙江 with its pooling from 2022-07-01) had no deductible or cap to count
+# (run.py _years_from_ledger, probe s23 Q F4): the plan, the reference route, the warning and summary.json read this
+# one table.
+LEDGER_YEARS = ("SELECT y.yr, y.held_from FROM (SELECT CAST(EXTRACT(YEAR FROM setl_date) AS SMALLINT) AS yr,"
+                " MIN(setl_date) AS held_from FROM ledger GROUP BY 1 HAVING EXTRACT(MONTH FROM MIN(setl_date)) > 1) AS y"
+                " CROSS JOIN settings st WHERE (st.valid_from IS NULL OR st.valid_from < y.held_from)"
+                " AND (st.valid_to IS NULL OR EXTRACT(YEAR FROM st.valid_to) >= y.yr)")
 # A-AUDIT-MONTH-ABSENT: table `ledger_gaps` (yr, gap_mo), made by run.py (_months_absent) from the ledger's rows by
 # month and handed to each engine as an input: in each natural year, the first calendar month with no row between two
 # months with rows that hold enough to make an empty month no chance (a forgotten monthly file). The running deductible
@@ -182,7 +188,8 @@ def _neg(expr: str) -> str:
 
 # A-AUDIT-ACCT-UNKNOWN: without an opening balance the settlement's recorded account payment is taken
 # as it stands — but never above 个人负担, the most any account can pay (acct_base, the own account's
-# share, plus a relative's as recorded) — and its reversal must give back exactly that (A-REVERSAL; `l.init_acct_pay` is the
+# share, plus a relative's as recorded), nor below a relative's as recorded (part of it; 0 where none: a settlement
+# never pays into the account) — and its reversal must give back exactly that (A-REVERSAL; `l.init_acct_pay` is the
 # reversed settlement's recorded figure, set by the reader). Otherwise the person's own account, then a relative's as recorded
 # (A-AUDIT-ACCT-MULAID: part of 个人账户支出, not of this balance).
 _OWN = "LEAST(a.acct_balance, a.a_incl - a.own_acct + a.acct_base) - LEAST(a.acct_balance, a.a_incl - a.own_acct) + a.mulaid"
@@ -197,7 +204,7 @@ _REC_ACCT = "COALESCE(CASE WHEN a.is_rev THEN l.init_acct_pay ELSE l.acct_pay EN
 # Before the document's account reform (浙江 二（三）) the account's part is not the document's: not assessed
 # (A-BEFORE-VALIDITY, as the reference engine's acct_undetermined), nor psn_cash_pay, which follows from it.
 _ACCT = (f"(CASE WHEN a.status >= {REFUSED} OR a.pre_reform THEN NULL ELSE (CASE WHEN a.is_rev THEN -1 ELSE 1 END)"
-         f" * (CASE WHEN a.acct_balance IS NULL THEN LEAST({_REC_ACCT}, a.acct_base + a.mulaid)"
+         f" * (CASE WHEN a.acct_balance IS NULL THEN GREATEST(LEAST({_REC_ACCT}, a.acct_base + a.mulaid), a.mulaid)"
          f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
          f" ELSE {_OWN} END) END)")
 # What decided the expected account payment, for its clause: the balance (exact), none given (taken as recorded,
@@ -232,8 +239,8 @@ def _acct_running(s: str) -> str:
 
 def _no_acct_running(s: str) -> str:
     """For a person without an opening balance and without a reversal nothing reads the third sort: `_ACCT` takes the
-    recorded figure (at most 个人负担) before it reads a_incl, `refused_after` from ref_p needs a balance, pre_p only
-    makes a known balance unknown, and the reversal years are NULL where there is no reversal row."""
+    recorded figure (at most 个人负担, at least the relative's part) before it reads a_incl, `refused_after` from ref_p
+    needs a balance, pre_p only makes a known balance unknown, and the reversal years are NULL where there is no reversal row."""
     return f"""acct{s} AS (
   SELECT p.*, 0 AS own_acct, 0 AS a_incl, 0 AS ref_p, 0 AS pre_p, CAST(NULL AS SMALLINT) AS rv_dedc_yr,
     CAST(NULL AS SMALLINT) AS rv_pay_yr
@@ -492,20 +499,52 @@ _RATIO_CITE = "(CASE WHEN d.unfiled THEN st.remote_cite ELSE pr.ratio_cite END)"
 # figure of it rests on it, as the reference's clauses cite it (settle_ref.ROUTED_AS_ORDINARY). A reversal: its settlement's.
 _ROUTED_AS_ORDINARY = ("(CASE WHEN d.base_status = 'ordinary' AND COALESCE(ls.med_type, l.med_type) IN ('13', '28')"
                        " THEN '；A-EMERGENCY-ORDINARY' ELSE '' END)")
+# A-MIDYEAR-RETIREMENT, where the reference engine cites it (benefits.Outcome.midyear, _carried, _midyear_ratio): a
+# retiree whose retire_date (persons file; the plan settles no row before it: `routed`) falls in the settlement's
+# natural year after 1 January. Read from the row's figures, in `compare` (differing rows only), not carried through
+# the windows: the deductible where the year's earlier count bound it (taken less than its base — where nothing was
+# counted it takes min(D, base), so less than both means something was); the cap where it cut the payment after an
+# earlier one (capped and below C); the ratio where the retiree's differs from the in-service one (`pi`) and pays
+# something (raw > 0: capped, or a payment), not for an unfiled remote visit (the region's own ratio).
+_MIDYEAR = "A-MIDYEAR-RETIREMENT"
+_MIDYEAR_ROW = ("(d.base_status = 'ordinary' AND pr.role = 'retiree' AND p.retire_date IS NOT NULL"
+                " AND EXTRACT(YEAR FROM p.retire_date) = EXTRACT(YEAR FROM COALESCE(ls.setl_date, l.setl_date))"
+                " AND (EXTRACT(MONTH FROM p.retire_date) > 1 OR EXTRACT(DAY FROM p.retire_date) > 1))")
+_MID_DEDC = (f"({_MIDYEAR_ROW} AND ABS(d.act_pay_dedc) < ABS(d.inscp_scp_amt) AND ABS(d.act_pay_dedc) < pr.dedc)")
+_MID_CAP = f"({_MIDYEAR_ROW} AND d.capped AND ABS(d.hifp_pay) < pr.cap)"
+_MID_RATIO = (f"({_MIDYEAR_ROW} AND NOT d.unfiled AND (d.capped OR d.hifp_pay <> 0)"
+              " AND pi.ratio_num * pr.ratio_den <> pr.ratio_num * pi.ratio_den)")
+
+
+def _cite_if(cond: str, reading: str) -> str:
+    return f"(CASE WHEN {cond} THEN '；{reading}' ELSE '' END)"
+
+
+# The reference's order (settle_ref._cited): the step's article, the reading of that step (MIDYEAR), A-ROUND-FEN (the
+# fund, `compare`), MIDYEAR carried from the deductible onto the fund where its own step did not cite it, then
+# A-EMERGENCY-ORDINARY, A-REVERSAL and the totals' readings (`compare`).
 _CLAUSES = {
-    "clause_dedc": f"CASE d.base_status WHEN 'ordinary' THEN pr.dedc_cite {_NONE_CITES} END",
-    "clause_fund": (f"CASE d.base_status WHEN 'ordinary' THEN (CASE WHEN d.capped THEN pr.cap_cite ELSE {_RATIO_CITE} END)"
-                    f" {_NONE_CITES} END"),
-    "clause_ratio": f"CASE d.base_status WHEN 'ordinary' THEN {_RATIO_CITE} {_NONE_CITES} END",
+    "clause_dedc": f"CASE d.base_status WHEN 'ordinary' THEN pr.dedc_cite || {_cite_if(_MID_DEDC, _MIDYEAR)}"
+                   f" {_NONE_CITES} END",
+    "clause_fund": (f"CASE d.base_status WHEN 'ordinary' THEN (CASE WHEN d.capped"
+                    f" THEN pr.cap_cite || {_cite_if(_MID_CAP, _MIDYEAR)}"
+                    f" ELSE {_RATIO_CITE} || {_cite_if(_MID_RATIO, _MIDYEAR)} END) {_NONE_CITES} END"),
+    "clause_ratio": f"CASE d.base_status WHEN 'ordinary' THEN {_RATIO_CITE} || {_cite_if(_MID_RATIO, _MIDYEAR)}"
+                    f" {_NONE_CITES} END",
 }
+# On the fund after A-ROUND-FEN: MIDYEAR where the deductible cited it and the fund's own step did not.
+_MID_FUND_AFTER = _cite_if(f"{_MID_DEDC} AND NOT (CASE WHEN d.capped THEN {_MID_CAP} ELSE {_MID_RATIO} END)", _MIDYEAR)
 # Where a plan row's clause names A-REVERSAL: a reversal row always (its settlement's articles, marked so); a settlement
 # row where a reversal earlier in its natural year gave back part of the total its figure reads — the deductible's
 # (rev_totals bit 1), the fund's only where the cap decided it (bit 2; else the ratio did, which reads no total) — as the
 # reference engine's deductible and cap steps cite it (benefits._reversed). A settlement reversed right after it is
 # settled (the only reversals the plan takes) leaves the totals as they were, yet what is left of them after it is
 # still the reading's: a system keeping the reversed deductible charges none on the next visit.
+# A capped payment of 0.00 (the cap spent) would be 0.00 whatever the reversal gave back: the ratio's article alone, as
+# benefits._reversed_cap cites only a payment above max(cap_left − back, 0) — for a capped row, any payment above 0.
 _REVERSED = {"clause_dedc": "d.base_status = 'ordinary' AND d.rev_totals IN (1, 3)",
-             "clause_fund": "d.base_status = 'ordinary' AND d.capped AND d.rev_totals >= 2", "clause_ratio": "FALSE"}
+             "clause_fund": "d.base_status = 'ordinary' AND d.capped AND d.rev_totals >= 2 AND d.hifp_pay <> 0",
+             "clause_ratio": "FALSE"}
 # Readings on which every running total of a row's person-year rests, so its deductible and (through it, or the cap)
 # its pool payment too, never its ratio; only where the running totals settled the row ('ordinary': none_* pays
 # nothing whatever came before), as settle_ref cites them on the reference route:
@@ -605,7 +644,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     Only the rows that differ (`differing`) meet the ledger again (descriptive columns) and the clause tables."""
     fields = _audited(fields)
     clauses = ",\n    ".join(
-        f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e}){' || ' + _ROUND_CITE if c == 'clause_fund' else ''}"
+        f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e})"
+        f"{' || ' + _ROUND_CITE + ' || ' + _MID_FUND_AFTER if c == 'clause_fund' else ''}"
         f" || {_ROUTED_AS_ORDINARY}"
         f" || (CASE WHEN d.is_rev OR ({_REVERSED[c]}) THEN '；A-REVERSAL' ELSE '' END)"
         f"{' || ' + _TOTALS_READINGS if c != 'clause_ratio' else ''} END AS {c}"
@@ -636,6 +676,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
             "  LEFT JOIN expected_ref x ON x.setl_id = l.setl_id\n"
             "  LEFT JOIN expected_ref xr ON d.route = 'reference' AND xr.setl_id = l.init_setl_id\n"
             "  CROSS JOIN settings st\n  LEFT JOIN params pr ON pr.pr_id = d.pr_id\n"
+            # the in-service ratio at the row's facility, for a mid-year retiree's ratio (_MID_RATIO)
+            "  LEFT JOIN params pi ON pi.role = 'in_service' AND pi.facility = pr.facility\n"
             # the years not held from their start (a few rows), the person's opening totals' year, the rows whose
             # figures rest on the export's order
             "  LEFT JOIN ledger_years ly ON ly.yr = EXTRACT(YEAR FROM COALESCE(ls.setl_date, l.setl_date))\n"

@@ -220,6 +220,10 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
     routed = [s[3] for s in steps if s[0] in ROUTED_AS_ORDINARY]
     if routed:
         dedc, fund, ratio = (join_cites(c, *routed) if c else c for c in (dedc, fund, ratio))
+    # A-REVERSAL last (before the totals' readings), as the plan writes it and a reversal row adds it: one reading set,
+    # one text on both routes (probe s25 Z1 F3)
+    dedc, fund = (join_cites(*(x for x in c.split(CITE_SEP) if x != REVERSAL), REVERSAL) if _cites(c, REVERSAL) else c
+                  for c in (dedc, fund))
     return _unrounded(dedc), fund, _unrounded(ratio, REVERSAL)
 
 
@@ -340,6 +344,9 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     # the most each settlement's accounts can have paid: the own account's share of 个人负担 (none where the
     # account was not used), a relative's account as recorded on top
     most: dict[str, int] = {}
+    # the least they can have paid where the balance is unknown: a relative's account as recorded (part of acct_pay),
+    # else 0 — a settlement never pays into the account (as the plan's _ACCT)
+    least: dict[str, int] = {}
     recorded_acct: dict[str, int] = {}  # each settlement's recorded acct_pay (fen), for its reversal
     after: set[str] = set()  # settlements refused only because an earlier one was (refused_after)
     cited: dict[str, tuple] = {}  # each settlement's clauses, for its reversal
@@ -414,6 +421,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         if init is None:
             own_part = part - (mulaid or 0)
             most[setl_id] = (max(own_part, 0) if acct_flag is not False and not no_account else 0) + (mulaid or 0)
+            least[setl_id] = mulaid or 0
             # A-AUDIT-ACCT-CREDITS: the own account paid less than its share of 个人负担 — the opening balance ran
             # short, and the credits since (not in the ledger) decide what it held
             if not unknown and res.acct_undetermined is None and acct_flag is not False and own_part > 0 \
@@ -440,12 +448,12 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             recorded_acct[setl_id] = rec_acct or 0
         key = init if init is not None else setl_id
         if unknown:
-            acct = sign * min(own_rec, most[key])
+            acct = sign * max(min(own_rec, most[key]), least[key])
         elif key in short:
             acct = sign * min(max(own_rec, sign * acct), most[key])
         if trace_for == setl_id:
             return _as_audited(res, person, acct, most[key] if key in short or unknown else None,
-                               no_account, unknown), None
+                               no_account, unknown, least.get(key, 0)), None
         if init is None:
             cited[setl_id] = _clauses(res, retired_by_ledger)
         # what decided acct_pay (plan.ACCT_BASIS): the balance, an unknown one, or the credits past it
@@ -531,7 +539,7 @@ def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: in
     if init is None:
         dedc_c, fund_c, ratio_c = cited[setl_id]
     else:  # a reversal: its settlement's articles, marked A-REVERSAL, as the plan cites them
-        dedc_c, fund_c, ratio_c = (f"{c}；A-REVERSAL" if c else "A-REVERSAL" for c in cited.get(init, (None,) * 3))
+        dedc_c, fund_c, ratio_c = (join_cites(c, REVERSAL) for c in cited.get(init, (None,) * 3))  # once
     return {"setl_id": setl_id, "psn_no": psn_no, "route": "reference", "status": status,
             # _fen, inlined: six figures a row
             "inscp_scp_amt": int(res.inscp_scp_amt.scaleb(2)),
@@ -553,7 +561,7 @@ def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, tr
 
 
 def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None,
-                no_account: bool = False, unknown: bool = False) -> SettlementResult:
+                no_account: bool = False, unknown: bool = False, least: int = 0) -> SettlementResult:
     """The traced settlement with the account payment the audit expects, and the step that says why
     (the worked example must agree with the discrepancy table). `unknown`: what the account holds is
     unknown (no opening balance given, or an account payment before the account reform since)."""
@@ -565,8 +573,9 @@ def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | No
     elif unknown:
         why = ("未提供个人账户期初余额" if person.acct_balance is None else
                "此前个人账户改革施行之前的结算中个人账户可能已按改革前的规则支付，账户余额未知")
-        res.trace.add("个人账户（稽核）", "{}：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元，为{}元",
-                      (why, _yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
+        res.trace.add("个人账户（稽核）", "{}：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元、不少于亲属账户"
+                      "共济支付的{}元（结算不会向账户存入），为{}元",
+                      (why, _yuan(abs(most or 0)), _yuan(abs(least)), _yuan(acct)), "A-AUDIT-ACCT-UNKNOWN", _yuan(acct))
     elif most is not None:
         res.trace.add("个人账户（稽核）", "期初余额不足以支付本人账户应付部分，其间按月计入的金额不在清单中：个人账户支付额"
                       "按清单记录取值，但不少于期初余额确定可付的{}元、不多于个人账户可付的{}元，为{}元",

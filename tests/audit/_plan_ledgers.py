@@ -302,7 +302,8 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
         with the opening balance known the account pays exactly the reference's figure (the balance covers
         it) or at least it (what the balance certainly held; credits only add), so both fields are found;
         without a balance it is taken as recorded (A-AUDIT-ACCT-UNKNOWN): nothing found, and the audit
-        expects the recorded figure and the cash that leaves of 个人负担. So too once the balance is unknown
+        expects the recorded figure and the cash that leaves of 个人负担 — unless it falls below the relative's part
+        (acct_mulaid_pay), the least acct_pay can be: then that, and both fields are found. So too once the balance is unknown
         after an account payment before 浙江's account reform; a row before it (or its reversal) records the
         engine's figures, and the audit expects no account payment nor cash (not assessed), finding none."""
     recorded = {k: dict(v) for k, v in ref.items()}
@@ -331,8 +332,15 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
                 elif "acct_balance" in rec and not r["acct_unknown"]:
                     found[(e.id, "acct_pay")], found[(e.id, "psn_cash_pay")] = -delta, delta
                 else:
-                    expected[e.id]["acct_pay"] -= delta
-                    expected[e.id]["psn_cash_pay"] += delta
+                    # taken as recorded, but never below the relative's part (acct_mulaid_pay, part of acct_pay;
+                    # A-AUDIT-ACCT-UNKNOWN): a figure below it is found, by what it falls short
+                    floor = int(e.acct_mulaid_pay.scaleb(2)) if e.acct_mulaid_pay else 0
+                    took = max(r["acct_pay"] - delta, floor)
+                    expected[e.id]["acct_pay"] = took
+                    expected[e.id]["psn_cash_pay"] += r["acct_pay"] - took
+                    if took > r["acct_pay"] - delta:
+                        short = r["acct_pay"] - delta - took
+                        found[(e.id, "acct_pay")], found[(e.id, "psn_cash_pay")] = short, -short
     return Planted(recorded, expected, found)
 
 

@@ -33,7 +33,11 @@ START_TIMEOUT_S = 20.0
 class SampleServer:
     def __init__(self, defect: str | None = None, fault: str | None = None, fault_infno: str | None = None,
                  fault_match: str | None = None, fault_sleep: float | None = None, latency_ms: float = 0,
-                 exit_after: int | None = None, api_key_env: str | None = None, env: dict | None = None):
+                 exit_after: int | None = None, api_key_env: str | None = None, env: dict | None = None,
+                 script: Path | str | None = None, script_args: tuple[str, ...] | list[str] = ()):
+        # `script`: a launcher that serves a twin the sample system does not carry (a test's own mutant, e.g.
+        # tests/_s25_chronic_mutant.py), run as `python script *script_args --port 0 --port-file F`
+        self.command = [str(script), *script_args] if script is not None else ["-m", "conform.fixtures.sample_system"]
         self.args = ["--port", "0"]
         self.env = env
         for flag, value in (("--defect", defect), ("--fault", fault), ("--fault-infno", fault_infno),
@@ -56,7 +60,7 @@ class SampleServer:
         self._dir = tempfile.TemporaryDirectory(prefix="conform-sample-")
         self._port_file = Path(self._dir.name) / "port"
         self._log = open(Path(self._dir.name) / "log", "w+b")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-m", "conform.fixtures.sample_system", *self.args,
+        self.proc = subprocess.Popen([sys.executable, *self.command, *self.args,
                                       "--port-file", str(self._port_file)],
                                      cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
         return self

@@ -5,14 +5,12 @@ a disease's own year total (5206 chronic_dedc / chronic_pay) can be stated and c
 Each defective system is a real HTTP server in its own process (tests/_s25_balance_use_mutant.py)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from sample_server import SampleServer
 
 from conform.harness.adapters import make_adapter
 from conform.harness.plugin import MismatchError, _blame_scenario
@@ -21,7 +19,6 @@ from conform.harness.run import CONFORMANCE, execute
 from conform.harness.steps.library import then_ytd
 from conform.harness.steps.world import World
 
-ROOT = Path(__file__).resolve().parent.parent
 MUTANT = Path(__file__).resolve().parent / "_s25_balance_use_mutant.py"
 DEBITED = "允许的支付从个人账户余额中扣除"
 LAST_DAY = "有效期末日的使用照常扣减余额，届满后的使用被拒绝且不扣减"
@@ -33,24 +30,8 @@ PZH_TOTALS = "门诊慢特病的起付线和支付按病种记入年度累计（
 @contextmanager
 def twin(name: str):
     """The URL of the sample system's twin with defect `name`, stopped at the end."""
-    with tempfile.TemporaryDirectory(prefix="conform-s25b-") as tmp:
-        port_file, log = Path(tmp) / "port", Path(tmp) / "log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, str(MUTANT), name, "--port", "0", "--port-file", str(port_file)],
-                                    cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-            try:
-                deadline = time.monotonic() + 20
-                while not port_file.exists() or not port_file.read_text().strip():
-                    assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")
-                    time.sleep(0.02)
-                yield f"http://127.0.0.1:{int(port_file.read_text())}/"
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+    with SampleServer(script=MUTANT, script_args=(name,)) as server:
+        yield server.url
 
 
 def _scenarios(defect: str, article: str) -> dict[str, CheckResult]:

@@ -11,13 +11,11 @@ failed check names no article.
 The defective system is a real HTTP server in its own process (tests/_s25_chronic_mutant.py)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
+
+from sample_server import SampleServer
 
 from conform.harness.adapters.reference import ReferenceAdapter
 from conform.harness.plugin import MismatchError, _blame_scenario
@@ -25,7 +23,6 @@ from conform.harness.results import CheckResult, Mismatch
 from conform.harness.run import CONFORMANCE, execute
 from conform.harness.steps.world import World
 
-ROOT = Path(__file__).resolve().parent.parent
 MUTANT = Path(__file__).resolve().parent / "_s25_chronic_mutant.py"
 FEATURE = "features/panzhihua/第10条_门诊慢特病保障.feature"
 SEPARATE = "慢特病起付线与普通门诊起付线分别计算"
@@ -34,24 +31,8 @@ SEPARATE = "慢特病起付线与普通门诊起付线分别计算"
 @pytest.fixture(scope="module")
 def chronic_into_ordinary():
     """The URL of the twin counting chronic deductibles into the ordinary one, stopped at the end."""
-    with tempfile.TemporaryDirectory(prefix="conform-s25-") as tmp:
-        port_file, log = Path(tmp) / "port", Path(tmp) / "log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, str(MUTANT), "--port", "0", "--port-file", str(port_file)],
-                                    cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-            try:
-                deadline = time.monotonic() + 20
-                while not port_file.exists():
-                    assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")
-                    time.sleep(0.02)
-                yield f"http://127.0.0.1:{int(port_file.read_text())}/"
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+    with SampleServer(script=MUTANT) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")

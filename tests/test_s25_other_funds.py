@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from sample_server import SampleServer
 
 from conform.harness.adapters.reference import ReferenceAdapter
 from conform.harness.generators import Setting
@@ -33,7 +32,6 @@ from conform.harness.run import CONFORMANCE
 from conform.harness.run import execute as run_suite
 from conform.reference.case import Person, Settlement
 
-ROOT = Path(__file__).resolve().parent.parent
 
 # A 大病-like fund (fictional figures): once the year's policy-scope costs pass 500.00, it pays half of the visit's
 # policy-scope personal part (inscp − hifp) above that line, rounded half up to the fen. `into_hifp` is the same system
@@ -86,26 +84,11 @@ if __name__ == "__main__":
 
 def _twin(name: str):
     with tempfile.TemporaryDirectory(prefix="conform-s25-z1-") as tmp:
-        script, port_file, log, paid = (Path(tmp) / n for n in ("twin.py", "port", "log", "paid"))
+        script, paid = Path(tmp) / "twin.py", Path(tmp) / "paid"
         script.write_text(LAUNCHER, encoding="utf-8")
         paid.write_text("", encoding="utf-8")
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, str(script), name, "--port", "0", "--port-file", str(port_file)],
-                                    cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                    env={**os.environ, "TWIN_LOG": str(paid)})
-            try:
-                deadline = time.monotonic() + 20
-                while not port_file.exists():
-                    assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")
-                    time.sleep(0.02)
-                yield f"http://127.0.0.1:{int(port_file.read_text())}/", paid
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+        with SampleServer(script=script, script_args=(name,), env={**os.environ, "TWIN_LOG": str(paid)}) as server:
+            yield server.url, paid
 
 
 @pytest.fixture(scope="module")

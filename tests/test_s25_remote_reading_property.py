@@ -10,10 +10,7 @@ failing visit was remote. Both systems are real HTTP servers in their own proces
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,9 +27,8 @@ from conform.harness.results import CheckResult
 from conform.harness.run import CONFORMANCE, execute
 from conform.reference.case import Person, Settlement
 
-from sample_server import shared
+from sample_server import SampleServer, shared
 
-ROOT = Path(__file__).resolve().parent.parent
 REMOTE = "A-REMOTE-SAME"
 
 # The twin the sample system does not have: its DEFECTS table gets one more entry, applied by its own --defect in the
@@ -75,24 +71,10 @@ if __name__ == "__main__":
 def remote_lower_ratio():
     """The URL of a sample system paying remote visits 10 points below the local ratio, stopped at the end."""
     with tempfile.TemporaryDirectory(prefix="conform-s25-") as tmp:
-        script, port_file, log = Path(tmp) / "twin.py", Path(tmp) / "port", Path(tmp) / "log"
+        script = Path(tmp) / "twin.py"
         script.write_text(LAUNCHER, encoding="utf-8")
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, str(script), "remote_lower_ratio", "--port", "0",
-                                     "--port-file", str(port_file)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-            try:
-                deadline = time.monotonic() + 20
-                while not port_file.exists():
-                    assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")
-                    time.sleep(0.02)
-                yield f"http://127.0.0.1:{int(port_file.read_text())}/"
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+        with SampleServer(script=script, script_args=("remote_lower_ratio",)) as server:
+            yield server.url
 
 
 @pytest.fixture(autouse=True)

@@ -10,17 +10,14 @@ properties off (`--tag "not conform_property"`), so a run on any seed, or under 
 Each defective system is a real HTTP server in its own process (tests/_s25_gap_mutants.py)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
+from sample_server import SampleServer
+
 from conform.harness.run import execute, gate
 
-ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = Path(__file__).resolve().parent / "_s25_gap_mutants.py"
 OVERDRAFT_NC = "为配偶支付超过账户余额时不得透支"
 OVERDRAFT_BJ = "为子女支付超过账户余额时不得透支"
@@ -44,35 +41,11 @@ CASES = {
 }
 
 
-def _serve(name: str, tmp: Path):
-    """Start the twin with defect `name`; return (process, URL)."""
-    port_file, log = tmp / "port", tmp / "log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(MUTANTS), name, "--port", "0", "--port-file", str(port_file)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while not (port_file.exists() and port_file.read_text().strip()):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(log.read_text("utf-8", "replace"))
-        time.sleep(0.02)
-    return proc, f"http://127.0.0.1:{int(port_file.read_text())}/"
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_scenarios_catch_the_twin_with_properties_off(name):
     articles, expected = CASES[name]
-    with tempfile.TemporaryDirectory(prefix="conform-s25-gap-") as tmp:
-        proc, url = _serve(name, Path(tmp))
-        try:
-            run, code = execute(adapter=url, articles=articles, tag="not conform_property")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+    with SampleServer(script=MUTANTS, script_args=(name,)) as server:
+        run, code = execute(adapter=server.url, articles=articles, tag="not conform_property")
     assert not [c for c in run.checks if c.kind == "property"]
     assert gate(run, code)[0] == 1, [(c.name, c.status, c.message) for c in run.checks if c.status != "passed"]
     failed = {(c.name, c.feature_file) for c in run.checks if c.status == "failed"}

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import duckdb
 import pytest
 
 from conform.audit import plan

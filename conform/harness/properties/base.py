@@ -157,85 +157,6 @@ class Observed:
                     if s.date.year == year and s.id in self.settled and s.id not in gone), Decimal("0"))
 
 
-# --------------------------------------------------------------------------- other funds (A-OTHER-FUNDS-AS-ANSWERED)
-
-OTHER_FUNDS = "A-OTHER-FUNDS-AS-ANSWERED"
-ZERO = Decimal("0")
-# The figures other funds change at their own settlement; and the account's, at every later item of the story (what
-# the account paid carries on in its balance).
-OTHER_FUND_FIGURES = frozenset({"fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc"})
-CARRIED_FIGURES = frozenset({"acct_pay", "psn_cash_pay", "balc", "acct_balance"})
-
-
-def other_funds(out: dict | None, s: Settlement) -> Decimal:
-    """What the system's answer `out` to settlement `s` says other funds paid (大病保险, 公务员医疗补助, 大额…, which no
-    document here governs: A-OTHER-FUNDS-AS-ANSWERED): fund_pay_sumamt − hifp_pay, where it is above 0 and no more than
-    the pooled fund leaves of the cost (medfee_sumamt − hifp_pay). Else 0: a negative difference, or one past the cost,
-    is no other fund's payment, so the expectation stays without one and the answer fails on it."""
-    if not out:
-        return ZERO
-    fund, pool = D(out.get("fund_pay_sumamt")), D(out.get("hifp_pay"))
-    if not (fund.is_finite() and pool.is_finite()):
-        return ZERO
-    paid = fund - pool
-    return paid if ZERO < paid <= s.medfee_sumamt - pool else ZERO
-
-
-def take_other_funds(story: Story, obs: "Observed") -> None:
-    """The central place where the system's other funds enter the expectation: each settlement (2207, and a 2206) of
-    `story` that the system answered with other funds (`other_funds`) carries what they paid as its
-    `other_funds_pay`, in place, so that the reference computes it — and every later operation of the story: the
-    account's balance carries on — after them (conform/reference/engine.py: 基金支付总额 = 统筹 + 其他基金, 个人负担
-    lowered before the account pays). 统筹基金支付, the deductible and the ratio are judged as before. A settlement
-    answered without them, or refused, carries 0."""
-    for i, op in enumerate(story.ops):
-        if isinstance(op, (Settle, Presettle)):
-            s = op.settlement
-            paid = other_funds((obs.settled if isinstance(op, Settle) else obs.presettled).get(s.id), s)
-            if paid != s.other_funds_pay:
-                story.ops[i] = type(op)(replace(s, other_funds_pay=paid))
-
-
-def without_other_funds(story: Story) -> Story:
-    """`story` as a scenario writes it: its test person has no other fund (docs/connect-your-system.md)."""
-    ops = [type(op)(replace(op.settlement, other_funds_pay=ZERO))
-           if isinstance(op, (Settle, Presettle)) and op.settlement.other_funds_pay else op for op in story.ops]
-    return Story(story.setting, story.person, ops, story.title)
-
-
-_LATE = 1 << 30  # the place of an item after every operation of a story
-
-
-def other_funds_bear(mismatches: list[Mismatch], stories: tuple["Story", ...] | list["Story"],
-                     departure: str = "") -> bool:
-    """Whether a failing figure rests on A-OTHER-FUNDS-AS-ANSWERED: a figure other funds change (OTHER_FUND_FIGURES)
-    of a settlement the system answered with them, or an account figure (CARRIED_FIGURES) of an item after it — a
-    later settlement, a reversal, a 2206 or a year's total. Only the departure's mismatches where one is named."""
-    paid_at: dict[str, int] = {}
-    order: dict[str, int] = {}
-    for story in stories:
-        for i, op in enumerate(story.ops):
-            if isinstance(op, (Settle, Presettle)):
-                order.setdefault(op.settlement.id, i)
-                if op.settlement.other_funds_pay > 0:
-                    paid_at.setdefault(op.settlement.id, i)
-            elif isinstance(op, Reverse):
-                order.setdefault(f"{op.setl_id}-撤销", i)
-    if not paid_at:
-        return False
-    first = min(paid_at.values())
-    for m in mismatches:
-        if departure and m.item != departure:
-            continue
-        if m.item in paid_at and m.field in OTHER_FUND_FIGURES:
-            return True
-        # a year's total (or an item no op names) comes after every settlement of the story
-        at = order.get(m.item, order.get(m.item.replace(" 撤销", "-撤销"), _LATE))
-        if m.field in CARRIED_FIGURES and at > first:
-            return True
-    return False
-
-
 _PSN = itertools.count(1)
 
 
@@ -280,17 +201,11 @@ def execute(adapter: Adapter, story: Story, *, psn_no: str | None = None, years:
 
     A refusal is recorded (the properties decide what it means); any other fault of the system
     (SutError) propagates and makes the check an error."""
-    from ..adapters.reference import ReferenceAdapter
-
     psn = psn_no or new_psn_no()
     s = story.setting
-    # other funds are an answer of the system (take_other_funds), never an input: only the reference is given them
-    oracle = type(adapter) is ReferenceAdapter
     adapter.prepare_person(Subject(s.policy, replace(story.person, psn_no=psn), s.region, s.param_dict))
     obs = Observed(psn)
     for op in story.ops:
-        if isinstance(op, (Settle, Presettle)) and op.settlement.other_funds_pay and not oracle:
-            op = type(op)(replace(op.settlement, other_funds_pay=ZERO))
         if isinstance(op, Settle):
             try:
                 obs.settled[op.settlement.id] = adapter.settle(psn, op.settlement)
@@ -418,7 +333,6 @@ class Context:
         answer without a required figure (one the adapter does not list in `optional_figures`) fails it
         with "(missing)" (a check comparing each figure itself, as differential, passes False)."""
         obs = execute(self.adapter, story, psn_no=self.psn_no(), years=years)
-        take_other_funds(story, obs)  # the reference's expectation for the story is then after the system's other funds
         if require_settled and obs.refused:
             sid, why = next(iter(obs.refused.items()))
             done = "撤销成功" if sid.endswith("-撤销") else "预结算成功" if sid.endswith("-预结算") else "结算成功"
@@ -451,9 +365,7 @@ class Context:
         a fault of the property, refused. `bound`: the steps of the failing settlement's reference trace that set
         the bound its figure broke (a year's cap: 年度最高支付限额): the failure rests on what those steps cite, not on
         the steps that computed the payment (`traced_blame`)."""
-        if OTHER_FUNDS not in readings and other_funds_bear(mismatches, stories, departure):
-            readings = (*readings, OTHER_FUNDS)  # the harness's reading: any property comparing such a figure rests on it
-        undeclared = [a for a in readings if a not in self.prop.assumptions and a != OTHER_FUNDS]
+        undeclared = [a for a in readings if a not in self.prop.assumptions]
         if undeclared:
             raise ValueError(f"property {self.prop.id}: {', '.join(undeclared)} is not among its declared assumptions "
                              f"({', '.join(self.prop.assumptions) or 'none'})")
@@ -613,11 +525,11 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
                 out.setdefault(f"{s.id}\0edge", [{"step": "施行日期", "detail": f"{edge}", "clause": rules.validity_cite,
                                                   "edge": "start" if edge == rules.valid_from else "end"}])
         for sid, o in obs.settled.items():
-            out.setdefault(sid, answered_other_funds(list(o.get("trace") or [])))
+            out.setdefault(sid, list(o.get("trace") or []))
         for sid, o in obs.reversals.items():
             out.setdefault(f"{sid}-撤销", list(o.get("trace") or []))
         for sid, o in obs.presettled.items():  # a 2206's working: what its figures rest on, as a 2207's
-            out.setdefault(sid, answered_other_funds(list(o.get("trace") or [])))
+            out.setdefault(sid, list(o.get("trace") or []))
         for req, o in obs.credits:
             if isinstance(o, dict):
                 out.setdefault(req.month, list(o.get("trace") or []))
@@ -627,16 +539,6 @@ def reference_traces(stories: list[Story]) -> dict[str, list[dict]]:
                 out.setdefault(f"{RELATIONS[u.relation]}·{u.purpose}",
                                [{"step": "个人账户使用", "clause": clause, "value": str(o.get("decision", ""))}])
     return out
-
-
-OTHER_FUNDS_STEP = "其他基金支付"
-
-
-def answered_other_funds(trace: list[dict]) -> list[dict]:
-    """A reference trace of a story run on a system with other funds (take_other_funds): its 其他基金支付 step is the
-    system's answer taken by A-OTHER-FUNDS-AS-ANSWERED, not a ledger's record (the engine's words, for `conform audit`)."""
-    return [{**t, "detail": str(t.get("detail", "")).replace("按清单记录", "按被测系统应答"), "clause": OTHER_FUNDS}
-            if isinstance(t, dict) and t.get("step") == OTHER_FUNDS_STEP else t for t in trace]
 
 
 def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | list[str] = (),

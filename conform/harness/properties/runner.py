@@ -32,7 +32,7 @@ from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_ou
                           skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import (Context, Presettle, Property, PropertyViolation, Settle, Settles, Story, declared_for, exercised,
-                   restore_evidence, settled_on, snapshot_evidence, traced_blame, without_other_funds)
+                   restore_evidence, settled_on, snapshot_evidence, traced_blame)
 from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce, seeded_draws_only
 
 
@@ -539,11 +539,7 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     else:
         failed = own
     if not e.counterexample:  # tagged with what it blames, so the regression scenario runs under those articles
-        stories, e.stories = e.stories, [without_other_funds(s) for s in e.stories]  # as a scenario: none
-        try:
-            e.attach(render_violation(e, prop, policy, [t.removeprefix(f"{policy}-") for t in failed]))
-        finally:
-            e.stories = stories
+        e.attach(render_violation(e, prop, policy, [t.removeprefix(f"{policy}-") for t in failed]))
     if ch is not None:
         ch.message = "\n".join([e.summary(), *notes])  # never an exception class name
         ch.failed_articles = failed

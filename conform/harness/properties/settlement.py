@@ -725,9 +725,8 @@ ACCOUNT_FIGURES = frozenset({"acct_pay", "psn_cash_pay", "balc", "acct_balance"}
 @conform_property("money_identities", "金额勾稽关系精确到分", merge(ORDINARY, ACCOUNT_USE))
 def money_identities(ctx: Context, py: PersonYear) -> None:
     """To the fen: medfee_sumamt = fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt;
-    hifp_pay ≤ fund_pay_sumamt ≤ medfee_sumamt (the difference is other funds — 大病保险, 公务员医疗补助, 大额… — which no
-    document here governs, taken as answered: A-OTHER-FUNDS-AS-ANSWERED, base.take_other_funds); psn_part_amt =
-    medfee_sumamt − fund_pay_sumamt; acct_pay + psn_cash_pay = psn_part_amt; the account pays only when asked, never more
+    fund_pay_sumamt = hifp_pay (no other fund takes part here); psn_part_amt = medfee_sumamt −
+    fund_pay_sumamt; acct_pay + psn_cash_pay = psn_part_amt; the account pays only when asked, never more
     than its balance, and the balance never goes negative. A system that does not report psn_part_amt
     (an optional figure) has acct_pay + psn_cash_pay = medfee_sumamt − fund_pay_sumamt checked instead.
     An identity that fails names the figures in it that the reference gives otherwise (`breakers`)."""
@@ -752,10 +751,9 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
         if v["inscp_scp_amt"] != scope:
             bad.append(mismatch("inscp_scp_amt", f"{s.medfee_sumamt} − 全自费{s.fulamt_ownpay_amt} − 超限价"
                                 f"{s.overlmt_selfpay} − 先行自付{s.preselfpay_amt} = {scope}", out["inscp_scp_amt"], s.id))
-        if not v["hifp_pay"] <= v["fund_pay_sumamt"] <= v["medfee_sumamt"]:
-            # 基金支付总额 holds 统筹基金支付 and what other funds paid (≥ 0, and no more than the cost the pool leaves)
-            broken(("hifp_pay", "fund_pay_sumamt"), "统筹基金支付 ≤ 基金支付总额 ≤ 医疗费用总额",
-                   f"{out['hifp_pay']} ≤ {out['fund_pay_sumamt']} ≤ {out['medfee_sumamt']}")
+        if v["fund_pay_sumamt"] != v["hifp_pay"]:
+            broken(("hifp_pay", "fund_pay_sumamt"), "基金支付总额 = 统筹基金支付",
+                   f"{out['fund_pay_sumamt']} ≠ {out['hifp_pay']}")
         part = v["medfee_sumamt"] - v["fund_pay_sumamt"]
         if "psn_part_amt" in v:
             if v["psn_part_amt"] != part:

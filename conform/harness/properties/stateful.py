@@ -26,7 +26,7 @@ from ..generators import (BALANCES, credits_drawn, FIRST_YEAR, LAST_YEAR, SEEDS,
                           decode_settlement, settings_strategy, year_offset)
 from . import figures as fig
 from .base import (FUND_FIELDS, Context, Credit, D, Presettle, Reverse, Settle, Story, Use, execute,
-                   missing_figures, mismatch, other_funds, register_machine, reversal_readings, year_reading)
+                   missing_figures, mismatch, register_machine, reversal_readings, year_reading)
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE, ORDINARY, merge
 from .settlement import Oracle, fund_differences, total_breakers
 
@@ -121,9 +121,6 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
                 self.fail("被测系统拒绝了规则可以确定的结算", [mismatch("infcode", "0（结算成功）", f"拒绝：{e.message}", s.id)])
             if not self.idle and (missing := missing_figures(out, ctx.optional, s.id)):
                 self.fail("被测系统的结算结果缺少必填字段 a settlement answer leaves out a required figure", missing)
-            if not self.idle and (paid := other_funds(out, s)):  # the reference's expectation after them (base.py)
-                s = replace(s, other_funds_pay=paid)
-                self.story.ops[-1] = Settle(s)
             self.standing[s.id] = (s, out)
             self.moves.append((len(self.story.ops) - 1, "settle", s.id, out.get("acct_pay")))
             self.touched.add(s.date.year)
@@ -147,8 +144,7 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             if self.idle:
                 return
             try:
-                if paid := other_funds(adapter.presettle(self.psn, s), s):  # as a settlement's (base.take_other_funds)
-                    self.story.ops[-1] = Presettle(replace(s, other_funds_pay=paid))
+                adapter.presettle(self.psn, s)
             except SettlementRefused as e:
                 self.fail("被测系统拒绝了规则可以确定的预结算 the system refused a pre-settlement the rules determine",
                           [mismatch("infcode", "0（预结算成功）", f"拒绝：{e.message}", s.id)])

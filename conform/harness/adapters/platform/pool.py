@@ -119,7 +119,8 @@ class Shift:
             diff = [k for k in a if k not in ("id", "setl_id", "date") and a[k] != b.get(k)]
             if not diff:
                 return
-            why = f"{diff[0]} {a[diff[0]]} at {s.date} but {b[diff[0]]} today"
+            # a key the answer today lacks (acct_undetermined at a date before the account rules) reads as absent
+            why = f"{diff[0]} {a[diff[0]]} at {s.date} but {b.get(diff[0], 'absent')} today"
         elif isinstance(a, str) and isinstance(b, str):
             return
         else:

@@ -18,4 +18,4 @@ def test_a_fixed_figure_set_by_a_region_is_refused_naming_where_an_adjustment_go
         rules_for(policy, f"{policy}-example", {key: value})
     said = str(e.value)
     assert f"{key} is fixed by" in said and "cannot be set by a region" in said
-    assert "new policy document in conform/reference/policies/" in said
+    assert "is a new document, for the tool to be extended with, never a region value" in said

@@ -453,8 +453,8 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: 
         if key in policy.params:
             raise PolicyError(
                 f"{source}: {key} is fixed by {policy.params[key].cite} "
-                f"(“{policy.params[key].quote}”) and cannot be set by a region (a figure the document fixes, adjusted "
-                "under its 动态调整 or 适时调整, is a new policy document in conform/reference/policies/)"
+                f"(“{policy.params[key].quote}”) and cannot be set by a region (a later adjustment of a figure the "
+                "document fixes is a new document, for the tool to be extended with, never a region value)"
             )
         parts = key.split(".")
         general = ".".join([parts[0], *parts[2:]]) if len(parts) > 2 else None  # chronic.M03900.deductible
@@ -462,8 +462,8 @@ def _region_param(policy: Policy, key: str, raw: Any, source: str, region_cite: 
             fixed = policy.params[general]
             raise PolicyError(
                 f"{source}: {key}: {general} is fixed for every disease by {fixed.cite} (“{fixed.quote}”) "
-                f"and cannot be set by a region, for one disease or all (a figure the document fixes, adjusted under its "
-                "动态调整 or 适时调整, is a new policy document in conform/reference/policies/)"
+                f"and cannot be set by a region, for one disease or all (a later adjustment of a figure the document "
+                "fixes is a new document, for the tool to be extended with, never a region value)"
             )
         if key in policy.derived:
             d = policy.derived[key]

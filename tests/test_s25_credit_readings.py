@@ -80,3 +80,21 @@ def test_nanchang_retiree_credit_names_the_rounding_reading_only_where_it_rounde
                 {"account.retiree.average_pension": average})
     assert got["amount"] == Decimal(amount)
     assert ("A-ACCOUNT-MONTH" in got["step"]["clause"]) is rounded
+
+
+def test_a_credit_rounded_to_the_yuan_rests_on_the_rounding_reading_however_many_fen_off():
+    """北京（三）2%: 5432.25 × 2% = 108.645 → 108.65 (A-ACCOUNT-MONTH); a system rounding to the yuan answers 109.00, 0.35
+    off — a rounding the texts leave open, as a 0.01-off one is (probe s25 ZR R3); 2% taken as 1.5% (81.48) is not."""
+    from conform.harness.report.causes import blame
+
+    step = _step("beijing", {"psn_no": "E", "psn_type": "1101"}, CreditRequest("2023-03", base=Decimal("5432.25")))
+    trace = [step["step"]]
+    assert step["amount"] == Decimal("108.65")
+
+    def blamed(actual: str) -> tuple[list[str], list[str]]:
+        m = {"field": "amount", "expected": "108.65", "actual": actual, "item": "2023-03", "label": "个人账户计入"}
+        return blame([m], {"": trace}, "beijing")
+
+    assert blamed("109.00") == (["beijing-3"], ["A-ACCOUNT-MONTH"])
+    assert blamed("108.64") == (["beijing-3"], ["A-ACCOUNT-MONTH"])
+    assert blamed("81.48") == (["beijing-3"], [])   # 5432.25 × 1.5% = 81.48375: a wrong rate, the article's

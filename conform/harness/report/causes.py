@@ -58,6 +58,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 
 ZEROS = ("", "0.00", "0.0000")
 FEN = Decimal("0.01")
+YUAN = Decimal("1")
 # The figures a settlement answers that the reference's trace computes before the payment it changes, in
 # the order it computes them: where the system's figure and the reference's first differ, the two part.
 PARTING = ("inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay")
@@ -308,6 +309,18 @@ def _within_a_fen(m: dict) -> bool:
     return expected is not None and actual is not None and abs(expected - actual) <= FEN
 
 
+def _a_rounding_of_the_credit(m: dict, trace: list[dict], step: str) -> bool:
+    """Whether the system's credit is within a yuan of the exact product its step rounded (`rounded_from`): then it is
+    some rounding of it — to the fen, the jiao or the yuan, up or down — which the texts leave open (but 攀枝花's), and
+    it rests on A-ACCOUNT-MONTH's half-up to the fen however many fen it is off; farther off, a rate or a base is wrong
+    and the article is breached (probe s25 ZR R3: one yuan-rounding system was blamed on the reading or the article as
+    its credits fell within a fen or not)."""
+    exact = next((t.get("rounded_from") for t in trace
+                  if isinstance(t, dict) and t.get("step") == step and t.get("rounded_from") is not None), None)
+    exact, actual = _figure(exact), _figure(m.get("actual"))
+    return exact is not None and actual is not None and abs(actual - exact) < YUAN
+
+
 def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dict] | None = None) -> tuple[str, str]:
     """(step, clause) of `_step_of`, without the readings of that step that cannot decide the field
     (`NOT_OF_FIELD`: a wrong ratio on a 1000.01 visit does not rest on rounding the payment), nor a rounding
@@ -332,8 +345,10 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
         return routed
     drop = set(NOT_OF_FIELD.get(m.get("field", ""), ()))
     if not _within_a_fen(m):
-        # … but a refusal keeps A-ACCOUNT-MONTH: a second credit in a month is refused by its once-a-month half
-        drop |= fen_readings() - ({ACCOUNT_MONTH} if m.get("field") == "infcode" else set())
+        # … but a refusal keeps A-ACCOUNT-MONTH: a second credit in a month is refused by its once-a-month half; and so
+        # does a credit that is another rounding of its exact product
+        keep = m.get("field") == "infcode" or _a_rounding_of_the_credit(m, trace, step)
+        drop |= fen_readings() - ({ACCOUNT_MONTH} if keep else set())
     if _bound_not_reached(trace, step, clause):
         drop |= figure_readings()
     route: set[str] = set()

@@ -68,9 +68,12 @@ def echo_mismatches(item: str, setlinfo: Any, sent: dict[str, str]) -> list:
 class NotApplicable(Exception):
     """The adapter does not support an operation the scenario needs."""
 
-    def __init__(self, adapter: str, operation: str):
+    def __init__(self, adapter: str, operation: str, said: str | None = None):
+        """`said`: why, where it is not that the adapter lacks `operation` (an optional figure left out, a balance
+        never asked: the scenario steps' subclasses)."""
         self.adapter, self.operation = adapter, operation
-        super().__init__(f"not applicable: adapter {adapter!r} does not support {operation} ({OPERATIONS.get(operation, '')})")
+        super().__init__(f"not applicable: {said}" if said is not None else
+                         f"not applicable: adapter {adapter!r} does not support {operation} ({OPERATIONS.get(operation, '')})")
 
 
 class SutError(Exception):

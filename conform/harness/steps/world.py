@@ -42,12 +42,11 @@ class OtherFigures(NotApplicable):
     takes nor should; the properties check the city's figures instead."""
 
     def __init__(self, policy: str, region: str | None, params: dict, chosen: tuple[str, ...]):
-        self.adapter, self.operation = "", "scenario"
         written = (f"地区配置 {region}" if region else "无地区配置 no region") + (
             f"，地区参数 {', '.join(sorted(params))}" if params else "")
-        Exception.__init__(self, f"not applicable: 本次按 --region {'、'.join(chosen)} 认证{policy}的数值，此场景按"
-                                 f"{written}编写 the run certifies {', '.join(chosen)}; this scenario is written under "
-                                 "other figures (run without --region to check a system that takes them)")
+        super().__init__("", "scenario", f"本次按 --region {'、'.join(chosen)} 认证{policy}的数值，此场景按{written}编写 "
+                         f"the run certifies {', '.join(chosen)}; this scenario is written under other figures (run "
+                         "without --region to check a system that takes them)")
 
 
 class UnreportedSplit(NotApplicable):
@@ -55,25 +54,23 @@ class UnreportedSplit(NotApplicable):
     extension, docs/connect-your-system.md) that the system under test does not report."""
 
     def __init__(self, adapter: str, unreported: list[str], why: list[str] | tuple[str, ...] = ()):
-        self.adapter, self.operation = adapter, "route_split"
         said = "、".join(dict.fromkeys(unreported))
         if why:   # the system answered a split the adapter could not read (the platform profile's setldetail)
-            Exception.__init__(self, f"not applicable: 被测系统的应答未能确定此场景核对的按待遇路径拆分的统筹支付（{said}），"
-                                     f"此场景无法完整核对 the system's answer does not tell the route split this scenario "
-                                     f"checks ({said}): " + "; ".join(dict.fromkeys(why)))
+            super().__init__(adapter, "route_split", f"被测系统的应答未能确定此场景核对的按待遇路径拆分的统筹支付（{said}），"
+                             f"此场景无法完整核对 the system's answer does not tell the route split this scenario checks "
+                             f"({said}): " + "; ".join(dict.fromkeys(why)))
             return
-        Exception.__init__(self, f"not applicable: 被测系统未报告此场景核对的按待遇路径拆分的统筹支付（{said}；本工具的可选扩展字段，"
-                                 f"国家平台报文没有），此场景无法完整核对 the system does not report the route split this "
-                                 f"scenario checks ({said}; an optional extension)")
+        super().__init__(adapter, "route_split", f"被测系统未报告此场景核对的按待遇路径拆分的统筹支付（{said}；本工具的可选"
+                         f"扩展字段，国家平台报文没有），此场景无法完整核对 the system does not report the route split this "
+                         f"scenario checks ({said}; an optional extension)")
 
 
 class UnaskedBalance(NotApplicable):
     """A scenario checking the account balance where the adapter never asks for one (BALANCE_UNASKED says why)."""
 
     def __init__(self, adapter: str, why: str):
-        self.adapter, self.operation = adapter, "query_ytd"
-        Exception.__init__(self, f"not applicable: 此场景核对的个人账户余额未向被测系统查询，无法核对 the account balance this "
-                                 f"scenario checks was not asked of the system: {why}")
+        super().__init__(adapter, "query_ytd", "此场景核对的个人账户余额未向被测系统查询，无法核对 the account balance "
+                         f"this scenario checks was not asked of the system: {why}")
 
 
 class UnreportedTotal(NotApplicable):
@@ -81,21 +78,19 @@ class UnreportedTotal(NotApplicable):
     wire) that the system's 5206 answer leaves out."""
 
     def __init__(self, adapter: str, unreported: list[str]):
-        self.adapter, self.operation = adapter, "query_ytd"
         said = "、".join(dict.fromkeys(unreported))
-        Exception.__init__(self, f"not applicable: 被测系统的年度累计查询（5206）未返回此场景核对的按病种累计（{said}；可选字段），"
-                                 f"此场景无法完整核对 the system's 5206 answer leaves out the per-disease totals this "
-                                 f"scenario checks ({said}; optional)")
+        super().__init__(adapter, "query_ytd", f"被测系统的年度累计查询（5206）未返回此场景核对的按病种累计（{said}；可选字段），"
+                         f"此场景无法完整核对 the system's 5206 answer leaves out the per-disease totals this scenario "
+                         f"checks ({said}; optional)")
 
 
 class UnreportedClause(NotApplicable):
     """A scenario whose account use names its 依据 (`依据 "…"`) answered without `clause` (optional in T003's answer)."""
 
     def __init__(self, adapter: str, clause: str):
-        self.adapter, self.operation = adapter, "check_account_use"
-        Exception.__init__(self, f"not applicable: 被测系统的个人账户使用答复未给出依据条款（clause，可选字段），此场景核对的"
-                                 f"依据“{clause}”无法核对 the system's T003 answer gives no clause (optional), so the "
-                                 f"依据 this scenario checks ({clause}) cannot be checked")
+        super().__init__(adapter, "check_account_use", "被测系统的个人账户使用答复未给出依据条款（clause，可选字段），"
+                         f"此场景核对的依据“{clause}”无法核对 the system's T003 answer gives no clause (optional), so "
+                         f"the 依据 this scenario checks ({clause}) cannot be checked")
 
 
 # the settlement answer's figure that is a visit's whole part of a year total (a visit whose figure differs is where

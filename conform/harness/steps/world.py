@@ -103,6 +103,27 @@ ANSWER_WORDS = {"allowed": "允许", "refused": "拒绝", "undetermined": "未�
 CHRONIC_DEDUCTIBLE = "慢特病起付线"  # the reference's step charging a disease's own deductible (benefits.chronic_pooling)
 
 
+def _departs(got: Any, ref: Any, fields: tuple[str, ...]) -> bool:
+    """Whether the system's answer `got` departs from the reference's `ref` in any of `fields` both report: a decision
+    by its text, a figure by its value (one that is no figure departs). Unknown (an answer missing): not."""
+    if not isinstance(got, dict) or not isinstance(ref, dict):
+        return False
+    for name in fields:
+        g, w = got.get(name), ref.get(name)
+        if g is None or w is None:
+            continue
+        if name == "decision":
+            if str(g) != str(w):
+                return True
+            continue
+        try:
+            if Decimal(str(g)) != Decimal(str(w)):
+                return True
+        except ArithmeticError:
+            return True
+    return False
+
+
 def _positive(value: Any) -> bool:
     """A trace step's figure above 0.00 (a deductible counted); a missing or unreadable one is not."""
     try:
@@ -690,22 +711,7 @@ class World:
         else:
             got, ref = self.results.get(item), self.oracle_results.get(item)
             fields = ("acct_pay", "balc")
-        if self.oracle is None or not isinstance(got, dict) or not isinstance(ref, dict):
-            return False
-        for name in fields:
-            g, w = got.get(name), ref.get(name)
-            if g is None or w is None:
-                continue
-            if name == "decision":
-                if str(g) != str(w):
-                    return True
-                continue
-            try:
-                if Decimal(str(g)) != Decimal(str(w)):
-                    return True
-            except ArithmeticError:
-                return True   # not a figure: departs
-        return False
+        return self.oracle is not None and _departs(got, ref, fields)
 
     def _answered_apart(self, items: list[str], fields: tuple[str, ...]) -> set[str]:
         """Of the settlements `items`, those whose system's answer differs from the reference's in any of `fields`
@@ -713,22 +719,7 @@ class World:
         nothing is known (no oracle, an answer missing)."""
         if self.oracle is None:
             return set()
-        apart = set()
-        for item in items:
-            got, ref = self.results.get(item), self.oracle_results.get(item)
-            if not isinstance(got, dict) or not isinstance(ref, dict):
-                continue
-            for name in fields:
-                g, w = got.get(name), ref.get(name)
-                if g is None or w is None:
-                    continue
-                try:
-                    differs = Decimal(str(g)) != Decimal(str(w))
-                except ArithmeticError:
-                    differs = True
-                if differs:
-                    apart.add(item)
-        return apart
+        return {item for item in items if _departs(self.results.get(item), self.oracle_results.get(item), fields)}
 
     def disease_ytd_trace(self, year: int, name: str, dise: str, label: str) -> list[dict]:
         """The reference's working of a disease's own year total (`then_ytd_disease`): of each settlement of that

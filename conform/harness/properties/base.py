@@ -643,7 +643,7 @@ def place_readings_that_bear(named: list[str], root: dict | None, stories: list[
     reading that does change it stays (攀枝花's unfiled remote ratio, A-PZH-REMOTE-UNFILED, which the ratio step cites
     too)."""
     from ..adapters.reference import ReferenceAdapter
-    from ..report.causes import A_ID
+    from ..report.causes import A_ID, _figure
 
     if not named or root is None:
         return named
@@ -663,7 +663,8 @@ def place_readings_that_bear(named: list[str], root: dict | None, stories: list[
                                                 for x in story.ops], story.title)
     field_name = root.get("field", "")
     if system is not None:
-        answered = [_number((system(version, op.settlement.id) or {}).get(field_name)) for version in (story, local)]
+        # as numbers: 0.6 and 0.6000 are one ratio
+        answered = [_figure((system(version, op.settlement.id) or {}).get(field_name)) for version in (story, local)]
         if None not in answered:
             return named if answered[0] != answered[1] else [a for a in named if a not in suspect]
     figures = []
@@ -675,13 +676,6 @@ def place_readings_that_bear(named: list[str], root: dict | None, stories: list[
     if figures[0] is None or figures[0] != figures[1]:
         return named
     return [a for a in named if a not in suspect]
-
-
-def _number(value: Any) -> Decimal | None:
-    """A system's figure as a number (0.6 and 0.6000 are one ratio), or None where it is no number."""
-    from ..report.causes import _figure
-
-    return _figure(value)
 
 
 # --------------------------------------------------------------------------- properties

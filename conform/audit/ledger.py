@@ -648,6 +648,16 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
                 f" > medfee_sumamt", "medfee_sumamt",
                 "parts exceed the total (fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt > medfee_sumamt)",
                 _yuan_text("medfee_sumamt")))
+    # The amounts taken as recorded (other funds, the hospital's part, a relative's account) are parts of the total
+    # beside the pooled fund (>= 0) and the person's own part (>= 0, of which the relative's account pays some): more
+    # than the total contradicts the platform's own identity, and would give expected figures below zero.
+    recorded_parts = [c for c in OTHER_FUNDS + AS_RECORDED if sel.get(c) != "CAST(NULL AS BIGINT)"]
+    if recorded_parts:
+        summed = " + ".join(f"COALESCE({c}, 0)" for c in recorded_parts)
+        bad.append((f"NOT {rev} AND {summed} > medfee_sumamt", "medfee_sumamt",
+                    f"parts taken as recorded exceed the total ({' + '.join(recorded_parts)} > medfee_sumamt; by the "
+                    "platform's identity 医疗费总额 = 基金支付总额 + 个人负担总金额 + 医院负担金额, and a relative's account pays "
+                    "within 个人负担)", _yuan_text("medfee_sumamt")))
     bad.append((f"NOT {rev} AND med_type = '41' AND facility <> 'pharmacy'", "facility",
                 "med_type 41 (定点药店购药) needs facility pharmacy", "facility"))
     bad.append((f"NOT {rev} AND facility = 'pharmacy' AND med_type NOT IN ('41', '14')", "med_type",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -204,13 +205,25 @@ def _os_message(e: OSError, out: str | None) -> str:
     """An OSError names a path: the output folder (--out), the working folder, or another file."""
     reason = e.strerror or str(e) or type(e).__name__
     path = str(e.filename) if e.filename is not None else ""  # escaped where said: a name may hold \n or U+202E
+    return (_folder_message(path, reason, out)
+            or f"conform: error: {one_line(reason)}" + (f": {one_line(path)}" if path else ""))
+
+
+def _folder_message(path: str, reason: str, out: str | None) -> str | None:
+    """A file that could not be written, said as the folder it is in: the output folder (--out: the report is built
+    beside it) or the working folder (CONFORM_AUDIT_WORKDIR); None for any other."""
     if out is not None and path and _near(Path(path), Path(out)):
         return f"conform: error: cannot write the report to output folder {one_line(out)} (--out): {reason}: {one_line(path)}"
+    from .report import DEFAULT_BASE, LATEST  # (the report package is imported by the run already)
+
+    if out is None and path and _near(Path(path), DEFAULT_BASE / LATEST):  # the default: reports/audit-<id>
+        return (f"conform: error: cannot write the report to output folder {DEFAULT_BASE}/ (the default --out): "
+                f"{reason}: {one_line(path)}")
     work = os.environ.get("CONFORM_AUDIT_WORKDIR")
     if work and path and _near(Path(path), Path(work) / "x"):
         return (f"conform: error: cannot use the working folder CONFORM_AUDIT_WORKDIR={one_line(work)}: {reason}: "
                 f"{one_line(path)}")
-    return f"conform: error: {one_line(reason)}" + (f": {one_line(path)}" if path else "")
+    return None
 
 
 def _near(path: Path, target: Path) -> bool:
@@ -219,12 +232,23 @@ def _near(path: Path, target: Path) -> bool:
     return p == t or p in t.parents[:-1] or t.parent in p.parents
 
 
-def _io_message(e: BaseException) -> str | None:
-    """DuckDB failing to read or write a file of its own (the spill folder on a full disk): the environment."""
+# DuckDB's IO errors name the file in quotes (inside a JSON text, escaped: \"…\"), and the system's reason after it.
+_DUCKDB_FILE = re.compile(r'file \\?"(?P<path>(?:[^"\\]|\\[^"])+)\\?": (?P<reason>[^"{}]+?)["}]?(?:,|$)')
+
+
+def _io_message(e: BaseException, out: str | None = None) -> str | None:
+    """DuckDB failing to read or write a file: one in the output folder (discrepancies.csv/.parquet, which DuckDB
+    writes) or the working folder said as that folder's, as Python's own writing is (_os_message; a full disk while
+    the report is written); any other (the spill folder on a full disk) as DuckDB says it."""
     import duckdb
 
     if not isinstance(e, duckdb.IOException):
         return None
+    m = _DUCKDB_FILE.search(str(e))
+    if m is not None:
+        said = _folder_message(m.group("path").replace("\\\\", "\\"), m.group("reason").strip(), out)
+        if said is not None:
+            return said
     return f"conform: error: DuckDB could not read or write a file: {first_line(e)}"
 
 
@@ -352,7 +376,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
         sys.exit(EXIT_INPUT)
     except Exception as e:  # noqa: BLE001 - never a traceback, never exit 1 ("discrepancies found")
         oom = _out_of_memory(e)
-        said = _memory_message(oom, memory_limit) if oom is not None else _io_message(e)
+        said = _memory_message(oom, memory_limit) if oom is not None else _io_message(e, out)
         click.echo(said or internal_error(e), err=True)
         _earlier_report(out)
         sys.exit(EXIT_INPUT if said else EXIT_INTERNAL)

@@ -353,7 +353,7 @@ class Context:
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
              clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None, departure: str = "",
-             readings: tuple[str, ...] = (), bound: tuple[str, ...] = ()) -> NoReturn:
+             readings: tuple[str, ...] = (), bound: tuple[str, ...] = (), cited: tuple[str, ...] = ()) -> NoReturn:
         """Fail the example. `clauses` names the rule this check found broken (a clause map as in
         clauses.py, or this policy's article ids): only those articles are blamed in the report;
         without it, every article the property is tagged with. `departure`: the item (a settlement's id)
@@ -364,7 +364,10 @@ class Context:
         (`reversal_readings`); the check's rests_on names them. A reading the property does not declare is
         a fault of the property, refused. `bound`: the steps of the failing settlement's reference trace that set
         the bound its figure broke (a year's cap: 年度最高支付限额): the failure rests on what those steps cite, not on
-        the steps that computed the payment (`traced_blame`)."""
+        the steps that computed the payment (`traced_blame`). `cited`: readings the reference's working of a story
+        cites for what the expectation rests on, where the failing figure has no trace of its own (a year's total
+        leaving out a visit whose route a reading decides, A-CHRONIC-PHARMACY): recorded as `readings` are, and,
+        like a trace's readings, not among the property's declared ones."""
         undeclared = [a for a in readings if a not in self.prop.assumptions]
         if undeclared:
             raise ValueError(f"property {self.prop.id}: {', '.join(undeclared)} is not among its declared assumptions "
@@ -381,7 +384,7 @@ class Context:
         else:
             articles = tuple(clauses)
         e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles, departure,
-                              tuple(readings), tuple(bound))
+                              tuple(dict.fromkeys([*readings, *cited])), tuple(bound))
         try:
             raise e
         except PropertyViolation:

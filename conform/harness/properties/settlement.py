@@ -548,25 +548,34 @@ def _counted_elsewhere(ctx: Context, story: Story, oracle: "Oracle", rules: Any,
     route elsewhere (an emergency 吉林 二（五）settles along inpatient rules, a day surgery 二（六）, a special disease
     二（四）, a chronic visit with a deductible of its own): the system's per-visit deductibles add up, it counted those
     visits into the ordinary one. Named as such, each visit with its route and article, and blamed on those articles
-    — not "应为 0.00" on the ordinary article as if its sum were wrong (JlEmergencyOrdinary, s20)."""
+    — not "应为 0.00" on the ordinary article as if its sum were wrong (JlEmergencyOrdinary, s20). Where a named
+    reading decides a visit's route (a chronic prescription at a pharmacy paid as chronic, A-CHRONIC-PHARMACY), the
+    failure rests on it: a system taking the other reading settles that visit as ordinary pooling (probe s26 probe2 F4)."""
+    from ..report.causes import _route_readings
     from .clauses import CHRONIC
 
     policy = rules.policy
     named: list[str] = []
     articles: list[str] = []
+    readings: list[str] = []
+    settled = oracle.observed.settled if oracle.observed is not None else {}
     for s, r in elsewhere:
         key = {"13": "emergency", "28": "day_surgery"}.get(s.med_type) or ("special" if r.kind == "inpatient" else "")
         own = [policy.routes.get(key, {}).get("article", "")] if key else list(CHRONIC.get(ctx.policy, ()))
         own = [a for a in own if a]
         articles += [a for a in own if a not in articles]
+        # the readings the reference's working of this visit cites on the steps routing it (ROUTE_STEPS), not every
+        # reading in its trace (its deductible's, its account's)
+        route = sorted(_route_readings(list((settled.get(s.id) or {}).get("trace") or ())))
+        readings += [a for a in route if a not in readings]
         what = ROUTE_WORDS.get(key, "门诊慢特病")
-        cite = "、".join(policy.cite(a) for a in own)
+        cite = "、".join([*(policy.cite(a) for a in own), *route])
         named.append(f"{s.id}（{what}，{cite} {r.why or r.kind}）本次起付线 {obs.settled[s.id]['act_pay_dedc']}")
     want = oracle.ytd(year, "ordinary_dedc")
     ctx.fail(f"{year}年度累计起付线计入了按规则不走普通门诊统筹的就诊：{'；'.join(named)}（各次本次起付线之和 {used:.2f} 只计普通门诊的就诊）"
              f" the year's ordinary deductible includes visits the rules route elsewhere",
              [mismatch("ordinary_dedc", want if want is not None else used, ytd["ordinary_dedc"], f"{year}年度累计")],
-             story, clauses={ctx.policy: tuple(articles)} if articles else None)
+             story, clauses={ctx.policy: tuple(articles)} if articles else None, cited=tuple(readings))
 
 
 def _deductible_departure(oracle: "Oracle", obs: Any, counted: list[Settlement], ctx: Context) -> Any:

@@ -25,7 +25,7 @@ from ..adapters import SettlementRefused, Subject
 from ..generators import (BALANCES, credits_drawn, FIRST_YEAR, LAST_YEAR, SEEDS, amounts, credit_requests, decode_person,
                           decode_settlement, settings_strategy, year_offset)
 from . import figures as fig
-from .base import (FUND_FIELDS, Context, Credit, D, Presettle, Reverse, Settle, Story, Use, execute,
+from .base import (FUND_FIELDS, REVERSAL, Context, Credit, D, Presettle, Reverse, Settle, Story, Use, execute,
                    missing_figures, mismatch, register_machine, reversal_readings, year_reading)
 from .clauses import ACCOUNT_CREDIT, ACCOUNT_USE, ORDINARY, merge
 from .settlement import Oracle, fund_differences, total_breakers
@@ -166,7 +166,12 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             bad = [mismatch(f, -D(out[f]), rev[f], f"{sid} 撤销") for f in ("act_pay_dedc", "hifp_pay", "acct_pay")
                    if not self.idle and rev.get(f) is not None and not ctx.unreported(out, f) and D(rev[f]) != -D(out[f])]
             if bad:
-                self.fail("撤销冲销的金额不等于原结算的金额（A-REVERSAL）", self.reversal_breakers(sid, out, rev, bad))
+                found = self.reversal_breakers(sid, out, rev, bad)
+                # that a 2208 answers its settlement's figures negated is A-REVERSAL's (no text speaks of reversals):
+                # a reversal's own figure rests on it; a figure of the settlement itself that the reference gives
+                # otherwise is where the system departs, the articles' (probe s26 probe2 F1)
+                self.fail("撤销冲销的金额不等于原结算的金额（A-REVERSAL）", found,
+                          readings=() if any(m.item == sid for m in found) else (REVERSAL,))
             del self.standing[sid]
             self.reversals += 1
             back = self.given_back.setdefault(s.date.year, {})

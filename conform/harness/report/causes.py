@@ -174,7 +174,10 @@ def _parting(m: dict, trace: list[dict], evidence: Any) -> dict | None:
         if mine is not None and theirs is not None and mine != theirs:
             steps = [t for t in trace if _named(t, PARTING_WORDS[field])]
             if steps:
-                return steps[-1]
+                # … but on a chronic visit sending its rest on, the step of the two deductibles (or of the chronic
+                # payment between them) the system's own figures depart from (`_split_departure`, probe s26 F2)
+                split = _split_departure(trace, system) if field == "act_pay_dedc" else None
+                return split if split is not None else steps[-1]
     return None
 
 
@@ -337,7 +340,7 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
     handed on whatever the cap, so a cap not reset on 1 January does not rest on which cap a retiree takes
     (A-ZJ-RETIREE-CAP, rvendor s11 Q1); a reading of what is counted against the bound (A-REVERSAL,
     A-MIDYEAR-RETIREMENT) stays, as the reference cites it."""
-    step, clause = _step_of(m, trace, evidence)
+    step, clause = _step_of(m, trace, evidence, mismatches)
     if not clause:
         return step, clause
     routed = _not_sent_on(m, trace, step, clause, mismatches or [], evidence)
@@ -379,7 +382,8 @@ def _deciding_readings(m: dict, trace: list[dict], step: str) -> list[str]:
     those figures says so (probe s24 R F1, F2). Not for a refusal (what was refused is the settlement, not a
     reading it uses), a reversal (A-REVERSAL alone), nor a figure no more than a fen off: another standard moves a
     figure by more than a rounding does, so a fen's difference is a rounding's (probe s24 X X1)."""
-    if m.get("field") == "infcode" or is_reversal(m) or _within_a_fen(m):
+    # … nor at an eligibility step: a benefit the person does not have (享受条件) pays none under any standard
+    if m.get("field") == "infcode" or is_reversal(m) or _within_a_fen(m) or step == ELIGIBILITY:
         return []
     steps = [t for t in trace if isinstance(t, dict)]
     end = next((i for i, t in enumerate(steps) if str(t.get("step", "")) == step), len(steps))
@@ -392,6 +396,90 @@ OVERFLOW_DEDUCTIBLE, OVERFLOW_CAP = "起付线", "年度最高支付限额"   # 
 # … and the ratio the settlement records where the chronic benefit paid none of it (结算支付比例, the ordinary one by
 # A-CHRONIC-OVERFLOW-RATIO): a system that sent nothing on records the chronic ratio, parting there
 OVERFLOW_STEPS = (OVERFLOW_DEDUCTIBLE, "支付比例", OVERFLOW_CAP, "结算支付比例")
+
+
+CHRONIC_PAY, ELIGIBILITY = "慢特病支付", "享受条件"   # the chronic payment; a benefit the person does not have (第七条)
+STANDARD = re.compile(r"起付(?:线|标准)(-?\d+(?:\.\d+)?)元")   # a deductible step's standard: "本年度起付线200.00元"
+
+
+def _system_figures(m: dict, evidence: Any, mismatches: list[dict] | None) -> dict:
+    """The system's answered figures of `m`'s settlement: its answer in the evidence (`figures`, else the one
+    settlement's, `_only_settlement`), and the actual figure of each of the check's mismatches of that item."""
+    item = str(m.get("item", ""))
+    mine: dict = {}
+    if evidence:
+        system = figures(evidence, item)[0] or _only_settlement(evidence, item)
+        mine.update(system if isinstance(system, dict) else {})
+    for x in [*(mismatches or []), m]:
+        if isinstance(x, dict) and str(x.get("item", "")) == item and x.get("field"):
+            mine[x["field"]] = x.get("actual")
+    return mine
+
+
+def _room(steps: list[dict], base: Decimal | None) -> Decimal | None:
+    """The most the deductible steps `steps` can charge between them: the sum of their standards (`STANDARD`), no more
+    than the base handed to the first (its working's min(x, …), else `base`); None where a step states no standard (an
+    eligibility step charging nothing: what the system charged instead is not bounded by it)."""
+    total = Decimal(0)
+    for t in steps:
+        hit = STANDARD.search(str(t.get("detail", ""))[:500])
+        figure = _figure(hit.group(1)) if hit else None
+        if figure is None:
+            return None
+        total += figure
+    handed = BOUNDED.search(str(steps[0].get("detail", ""))[:500]) if steps else None
+    bound = Decimal(handed.group(1)) if handed else base
+    return min(total, bound) if bound is not None else total
+
+
+def _split_departure(trace: list[dict], mine: dict) -> dict | None:
+    """For a chronic visit whose part past the chronic cap goes on (`HANDOFF`: 攀枝花 第十一条, 吉林 六（三）) and whose
+    deductible the system answered otherwise, the first step of the working whose own figure the system's answer
+    departs from. The visit's act_pay_dedc is the chronic deductible steps' sum (慢特病起付线: 第十条, 第九条) plus what
+    the part sent on is charged (its 起付线: 第七条; none at 享受条件 where the person has no ordinary pooling: 第七条 and
+    its readings, A-PZH-FLEX-TIER2). The chronic deductible departed where it alone can make the system's total (what
+    that total leaves after the reference's onward deductible is between 0 and the chronic standard) and the onward
+    step alone cannot, or both can and only the chronic part is what a year counted afresh charges (its full
+    standard) — a chronic deductible charged again each visit, 100.00 over 200.00, is 第十条's, not the overflow's
+    第七条, 第十一条 and A-PZH-OVERFLOW-SPLIT (probe s26 F2); a total neither alone makes (400.00 for 200.00 where the
+    chronic standard is 0.00) and a trace stating no chronic standard keep the onward step. A system paying ordinary
+    pooling (ordinary_pay above 0.00) where the reference's 享受条件 pays none left it there, whatever its chronic
+    deductible. Else, where the chronic payment the system answered (chronic_pay) is not
+    the reference's, that payment departed before the onward deductible (a 1 January visit counting last year's
+    chronic and ordinary totals: 第九条/第十条's year, not the overflow's split, F3); else the onward step, as before
+    (a deductible charged again on the overflow is 第七条's, rclose3 D4). None where the visit sends nothing on, its
+    deductible agrees or is not known."""
+    steps = [t for t in trace if isinstance(t, dict)]
+    at = next((i for i, t in enumerate(steps) if str(t.get("step", "")) == HANDOFF), None)
+    if at is None:
+        return None
+    chronic = [t for t in steps[:at] if _named(t, PARTING_WORDS["act_pay_dedc"])]
+    onward = [t for t in steps[at + 1:] if _named(t, PARTING_WORDS["act_pay_dedc"])
+              or str(t.get("step", "")) == ELIGIBILITY]
+    total = _figure(mine.get("act_pay_dedc"))
+    values = [_figure(t.get("value")) for t in chronic + onward]
+    if not chronic or not onward or total is None or None in values:
+        return None
+    c_ref, o_ref = sum(values[:len(chronic)], Decimal(0)), sum(values[len(chronic):], Decimal(0))
+    if total == c_ref + o_ref:
+        return None
+    base = next((_figure(t.get("value")) for t in steps if _named(t, PARTING_WORDS["inscp_scp_amt"])), None)
+    own_c, own_o = total - o_ref, total - c_ref
+    room_c, room_o = _room(chronic, base), _room(onward, None)
+    ordinary = _figure(mine.get("ordinary_pay"))
+    refused = any(str(t.get("step", "")) == ELIGIBILITY for t in onward)
+    paid_where_refused = refused and ordinary is not None and ordinary > 0
+    chronic_alone = room_c is not None and 0 <= own_c <= room_c and not paid_where_refused
+    onward_alone = own_o >= 0 and (room_o is None or own_o <= room_o)
+    if chronic_alone and onward_alone and room_o is not None:
+        chronic_alone = own_c == room_c or own_o != room_o  # only the onward step's is a year counted afresh
+    if chronic_alone:
+        return chronic[0]
+    paid = next((t for t in steps[:at] if str(t.get("step", "")) == CHRONIC_PAY), None)
+    mine_paid = _figure(mine.get("chronic_pay"))
+    if paid is not None and mine_paid is not None and _figure(paid.get("value")) not in (None, mine_paid):
+        return paid
+    return onward[0]
 
 
 def _not_sent_on(m: dict, trace: list[dict], step: str, clause: str, mismatches: list[dict],
@@ -452,7 +540,8 @@ def _not_sent_on(m: dict, trace: list[dict], step: str, clause: str, mismatches:
     return _at(handoff)
 
 
-def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str]:
+def _step_of(m: dict, trace: list[dict], evidence: Any = None,
+             mismatches: list[dict] | None = None) -> tuple[str, str]:
     """(step, clause) of the reference's trace at which the system's figure departs from it.
 
     A step whose name says it computes this field and shows the expected figure, or the step whose figure it
@@ -499,6 +588,12 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None) -> tuple[str, str
         else expected not in ZEROS and str(t.get("value", "")) == expected)]  # a word: a use's decision
     own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
     parted = _parting(m, trace, evidence) if evidence else None
+    if m["field"] == "act_pay_dedc":
+        # a chronic visit's deductible is two steps' sum: put at the one the system's answer departs from, not at the
+        # one that happens to show the expected figure or comes last (probe s26 F2, F3)
+        split = _split_departure(trace, _system_figures(m, evidence, mismatches))
+        if split is not None and (parted is None or not _before(parted, split, trace)):
+            return _at(split)
     if own:
         # a figure handed to the field's own step that parts before it decides it: a deductible min(base, left)
         # shows the reference's 1.70 where the system counted the base as 2.57 (先行自付 kept in the base), so the

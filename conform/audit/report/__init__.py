@@ -456,6 +456,39 @@ def _inside_tmp(out_dir: Path) -> Path:
     return out_dir / f"{INSIDE_PREFIX}{os.getpid()}.tmp"
 
 
+# The hidden folder a report is built in beside --out: .<name>.<pid>.tmp (report/_publish renames it into place).
+_BESIDE = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.tmp")
+
+
+def _sweep_beside(out_dir: Path) -> None:
+    """Remove the folders earlier runs, killed while writing (kill -9, a power cut), left beside `out_dir`: named as
+    this run's would be (.<--out's name>.<pid>.tmp; for the default folders any .audit-<id>.<pid>.tmp in reports/),
+    their process gone, and holding nothing but report files — a folder of the user's that happens to be named so is
+    left alone. At ten million rows such a folder is gigabytes, hidden from `ls` (probe s26 probe3 F2)."""
+    try:
+        entries = list(out_dir.parent.iterdir())
+    except OSError:
+        return
+    for p in entries:
+        m = _BESIDE.fullmatch(p.name)
+        if m is None or not (m.group("name") == out_dir.name
+                             or (_is_default(out_dir) and m.group("name").startswith("audit-"))):
+            continue
+        try:
+            if (not p.is_dir() or p.is_symlink() or _alive(int(m.group("pid")))
+                    or not all(_report_file(f) for f in p.iterdir())):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _report_file(f: Path) -> bool:
+    """A file a report's build writes: one of FILES, or one being written (DuckDB's tmp_<name>, the xlsx's <name>.part)."""
+    name = f.name.removeprefix("tmp_").removesuffix(".part")
+    return name in FILES and f.is_file() and not f.is_symlink()
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # our own from an earlier call in this process: made afresh
@@ -554,6 +587,8 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
     try:
         tmp = _inside_tmp(out_dir) if inside else out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
         out_dir.parent.mkdir(parents=True, exist_ok=True)
+        if not inside:
+            _sweep_beside(out_dir)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
     except OSError as e:

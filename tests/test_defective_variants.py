@@ -45,6 +45,14 @@ CAUGHT_BY: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     # 0.01 × 55% = 0.0055 → 0.01 half-up, 0.00 truncated
     "rounding_truncate": [(NC, "起付线600元的边界（低于、等于、刚超过），在职与退休相同",
                            {"人员类别": "退休人员", "费用": "600.01"})],
+    # s26 probe1 F1 — 2.01 × 50% = 1.005 (double 1.00499…) → 1.00 in binary floating point, 1.01 half-up; the
+    # 600.01 row's 0.005 (double 0.00500…01) rounds up either way, so it cannot tell this twin from the reference
+    "rounding_float": [(NC, "统筹支付恰为半分、其二进制浮点值略小于半分时，仍四舍五入进一分（A-ROUND-FEN）",
+                        {"人员类别": "在职职工", "费用": "602.01"}),
+                       (NC, "统筹支付恰为半分、其二进制浮点值略小于半分时，仍四舍五入进一分（A-ROUND-FEN）",
+                        {"人员类别": "退休人员", "费用": "601.90"}),
+                       (PZH, "统筹支付恰为半分、其二进制浮点值略小于半分时，仍四舍五入进一分（A-ROUND-FEN）",
+                        {"人员类别": "在职职工", "医疗费用": "369.29"})],
     # 700 total with 150 全自费: deductible counted 600 instead of the 550 policy-scope amount
     "deductible_on_total": [(NC, "医疗费用总额超过起付线但政策范围内费用未超过，分项自付也不计入起付线", {})],
     # V3 (cap used up) refused instead of paid 0

@@ -53,6 +53,9 @@ CAUGHT_BY: dict[str, tuple[str, tuple[str, ...]]] = {
     "rounding_half_even": ("nanchang", ("differential",)),
     # fractions of a fen dropped: one fen less than the reference's half-up
     "rounding_truncate": ("nanchang", ("differential",)),
+    # a half fen whose binary double lies below it rounded down (s26 probe1 F1): the explicit off-grid year of
+    # settlement._fen_edge_examples pays (100.05 × 50%) = 50.025 → 50.03 half-up, 50.02 in floating point
+    "rounding_float": ("nanchang", ("settlement_exact",)),
     # 全自费 fills the deductible: act_pay_dedc above the visit's policy-scope amount
     "deductible_on_total": ("nanchang", ("deductible",)),
     # a visit crossing the cap is refused instead of paid up to it

@@ -17,7 +17,8 @@ from conform.reference.money import fmt, pct
 from conform.reference.policy import load_policy
 
 from ..generators import (FIRST_YEAR, LAST_YEAR, LOW_INPATIENT_CAP, PersonYear, fen_edge_person_year, fen_edge_years,
-                          first_year, in_validity, last_year, person_years, settings_for, settleable_diseases)
+                          first_year, in_validity, last_year, off_grid_amount, person_years, settings_for,
+                          settleable_diseases)
 from . import figures as fig
 from .base import (FLEX_TIER2, FUND_FIELDS, MIDYEAR, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property,
                    mismatch, retires_midyear, reversal_readings, route_clauses, tier2_flexible, unreported,
@@ -230,7 +231,8 @@ def _fen_edge_examples(policy: str) -> list[PersonYear]:
     tertiary hospital with the deductible left 0.01 short, a run of off-grid payments and the cap left
     0.50 short; the same year of a retiree of an earlier year; one who retires between the second and third
     visit (A-MIDYEAR-RETIREMENT); and one whose second visit crosses the last 100 yuan of the deductible and
-    the whole cap at once; and the first year again at a pharmacy (where the region covers pharmacies).
+    the whole cap at once; and the first year again at a pharmacy (where the region covers pharmacies); then the
+    in-service tertiary year again with each off-grid payment a half fen whose binary double is below it (s26 F1).
     The retiree comes before the mid-year retirement: a system paying every retiree the in-service ratio
     fails first on a year no reading decides, not on one resting on A-MIDYEAR-RETIREMENT (probe s23 N1)."""
     out = []
@@ -242,6 +244,14 @@ def _fen_edge_examples(policy: str) -> list[PersonYear]:
                                       straddle=straddle)
             if py is not None:
                 out.append(py)
+    for setting in settings_for(policy)[:1]:
+        # each off-grid visit paid exactly a half fen whose binary double lies just below it (1.005, 84.645: 1.00499…):
+        # half up gives the fen above, a double rounded by round(x, 2) / toFixed the fen below (probe s26 F1)
+        pad = _float_half_pad(fig.ordinary_ratio(setting.rules, "in_service", "tertiary"))
+        py = None if pad is None else fen_edge_person_year(setting, first_year(setting), "1101", "tertiary",
+                                                           pad_fen=pad)
+        if py is not None:
+            out.append(py)
     for setting in settings_for(policy):
         if policy == "zhejiang" and setting.region is None and "ordinary.deductible.retiree" not in setting.param_dict:
             # 浙江: a retiree's derived half of an odd-fen deductible, half up (A-ZJ-HALF-FEN: 600.01 → 300.01)
@@ -249,6 +259,19 @@ def _fen_edge_examples(policy: str) -> list[PersonYear]:
             out.append(in_validity(PersonYear(setting, person, (
                 Settlement("V1", dt.date(FIRST_YEAR, 3, 1), "11", "tertiary", Decimal("1000.00")),))))
     return out
+
+
+def _float_half_pad(ratio: Decimal | None) -> int | None:
+    """The fen (0–99) added to off_grid_amount(ratio) that makes its payment an exact half fen whose double is below
+    the half — a visit binary floating point rounds down where half up (A-ROUND-FEN) rounds up; None if none."""
+    if not ratio:
+        return None
+    base = off_grid_amount(ratio)
+    for pad in range(100):
+        exact = (base + FEN * pad) * ratio
+        if (exact / HALF_FEN) % 2 == 1 and Decimal(float(exact)) < exact:
+            return pad
+    return None
 
 
 def _fen_edge_or_random(policy: str) -> st.SearchStrategy[PersonYear]:

@@ -186,7 +186,8 @@ def person_events(draw, policy: str, psn_no: str, allow_fallback: bool, early: b
         other = draw(st.integers(0, total)) if draw(st.integers(0, 4)) == 0 else 0
         # The hospital bears part of some (医院负担), and a relative's account pays on some (账户共济).
         hosp = draw(st.integers(0, total - other)) if draw(st.integers(0, 5)) == 0 else 0
-        mulaid = draw(st.integers(0, 30000)) if draw(st.integers(0, 5)) == 0 else 0
+        # (within what the other two leave of the total: more is a contradiction the reader refuses, ledger.py)
+        mulaid = draw(st.integers(0, min(30000, total - other - hosp))) if draw(st.integers(0, 5)) == 0 else 0
         events.append(Settlement(id=f"{psn_no}-S{i}", date=day, med_type=med, facility=fac,
                                  medfee_sumamt=_yuan(total), fulamt_ownpay_amt=_yuan(parts[0]),
                                  overlmt_selfpay=_yuan(parts[1]), preselfpay_amt=_yuan(parts[2]),

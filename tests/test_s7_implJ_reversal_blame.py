@@ -80,12 +80,14 @@ def test_a_reversal_of_last_years_settlement_changes_last_years_totals_only():
     # 南昌 在职 三级: V1 2023-12-20 1000.00 (600.00, 200.00); V2 2024-01-05 1000.00 (a new natural year: 600.00,
     # 200.00); V1 reversed in 2024 gives back to 2023 (A-REVERSAL; A-YEAR-BY-SETTLEMENT-DATE). V3 2024-02-01
     # 1000.00 reads 2024's totals, which no reversal changed: deductible met (0.00), 1000 × 50% = 500.00 of the
-    # 1800.00 − 200.00 = 1600.00 left — the article alone
+    # 1800.00 − 200.00 = 1600.00 left — the cap the article alone (600.00 more left would not change 500.00); the
+    # deductible met rests on the reversal going back to 2023, not to the year it was made in (A-REVERSAL: taken from
+    # 2024, 600.00 of it would be left; probe s26/probe2 F5)
     steps = _steps("nanchang", {"psn_no": "N3", "psn_type": "1101"},
                    [_visit("V1", "2023-12-20", "1000.00"), _visit("V2", "2024-01-05", "1000.00"),
                     {"id": "R1", "date": "2024-01-06", "reverses": "V1"}, _visit("V3", "2024-02-01", "1000.00")])
     v3 = steps["V3"]
-    assert (v3["起付线"]["value"], v3["起付线"]["clause"]) == ("0.00", NC)
+    assert (v3["起付线"]["value"], v3["起付线"]["clause"]) == ("0.00", f"{NC}；A-REVERSAL")
     assert (v3["年度最高支付限额"]["value"], v3["年度最高支付限额"]["clause"]) == ("500.00", NC)
 
 

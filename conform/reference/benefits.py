@@ -244,22 +244,32 @@ def _midyear_ratio(rules: Rules, out: Outcome, facility: str, ratio: Decimal, ov
 REVERSAL = "A-REVERSAL"
 
 
-def _reversed(cite: str, ys: YearState, total: str) -> str:
+def _reversed(cite: str, ys: YearState, total: str, bound: bool = False) -> str:
     """A deductible or cap step's clause, with A-REVERSAL where a reversal (2208) earlier this year gave back a part
     of the total the step reads (YearState.reversed_totals): no text says a reversal gives back what its settlement
     counted, so what is left of the deductible or the cap after one rests on that reading — a system keeping a
     reversed settlement's deductible charges none on the next visit, and disagrees with the reading, not with
-    "起付线600元" (rmut4 D3)."""
-    return join_cites(cite, REVERSAL) if ys.reversed_totals and total in ys.reversed_totals else cite
+    "起付线600元" (rmut4 D3). So too where a reversal made this year of an EARLIER year's settlement gave its part back
+    to that year, not this one (YearState.kept_totals), and the remainder bound the figure (`bound`: the deductible took
+    less than the base): taken from this year instead, more of it would be left (probe s26/probe2 F5)."""
+    if ys.reversed_totals and total in ys.reversed_totals:
+        return join_cites(cite, REVERSAL)
+    return join_cites(cite, REVERSAL) if bound and ys.kept_totals and total in ys.kept_totals else cite
 
 
-def _reversed_cap(cite: str, ys: YearState, total: str, pay: Decimal, cap_left: Decimal) -> str:
+def _reversed_cap(cite: str, ys: YearState, total: str, pay: Decimal, cap_left: Decimal,
+                  raw: Decimal | None = None) -> str:
     """A payment step's clause, with A-REVERSAL where the payment needed part of what a reversal earlier this year
     gave back of the cap total it reads: had the reversed payment stayed counted, less than `pay` would be left.
     A payment the cap's remainder never reached rests on the ratio's article alone (rclose11 D1: 吉林, 1200.00 at
-    60% = 600.00 with 3000.00 left, 2400.00 even without the reversal, cites no reading)."""
+    60% = 600.00 with 3000.00 left, 2400.00 even without the reversal, cites no reading). So too a payment the cap cut
+    (`raw`, the ratio's figure, above it) in a year where a reversal made this year of an EARLIER year's settlement
+    gave its part back to that year (YearState.kept_totals): taken from this year instead, more would be left."""
     back = ys.reversed_totals.get(total) if ys.reversed_totals else None
-    return join_cites(cite, REVERSAL) if back and pay > max(cap_left - back, ZERO) else cite
+    if back and pay > max(cap_left - back, ZERO):
+        return join_cites(cite, REVERSAL)
+    kept = ys.kept_totals.get(total) if ys.kept_totals else None
+    return join_cites(cite, REVERSAL) if kept and raw is not None and pay < raw else cite
 
 
 def pharmacy_not_taken_in(rules: Rules) -> Requirement | None:
@@ -360,7 +370,8 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
         trace.add("起付线", "本年度起付线{}元，此前已累计{}元" + ("（本年度门诊慢特病起付线{}元单独计算，不计入）" if apart_cite else "")
                   + "，尚余{}元；本次计入起付线 min({}, {}) = {}元",
                   (deductible, used, *((apart,) if apart_cite else ()), left, base, left, dedc),
-                  join_cites(via, split, _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc"),
+                  join_cites(via, split,
+                             _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc", dedc < base),
                              apart_cite), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
@@ -370,7 +381,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
-                  _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left),
+                  _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left, raw),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
@@ -674,9 +685,10 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     per_disease = rules.policy.doc.get("chronic_per_disease")
     other_dedc = per_disease if not shares and any(v > 0 for k, v in ys.chronic_dedc.items() if k != code) else None
     other_pay = per_disease if any(v > 0 for k, v in ys.chronic_pay.items() if k != bucket) else None
-    dedc_cite = _reversed(join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used, dedc < base)),
-                          ys, "ordinary_dedc") if shares else join_cites(_reversed(dp.cite, ys, f"chronic_dedc.{code}"),
-                                                                         other_dedc)
+    bound = dedc < base
+    dedc_cite = _reversed(join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used, bound)),
+                          ys, "ordinary_dedc", bound) if shares else join_cites(_reversed(dp.cite, ys, f"chronic_dedc.{code}",
+                                                                                          bound), other_dedc)
     trace.add("慢特病起付线", ("“两病”病种{}" if td is not None else "病种{}") + "：起付线{}元，此前已累计{}元，本次计入{}元"
               + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dedc_cite, dedc)
     after = base - dedc
@@ -707,7 +719,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay),
-              join_cites(_reversed_cap(join_cites(rp.cite, cp.cite), ys, f"chronic_pay.{bucket}", pay, cap_left), opening,
+              join_cites(_reversed_cap(join_cites(rp.cite, cp.cite), ys, f"chronic_pay.{bucket}", pay, cap_left, raw), opening,
                          other_pay, _rounding(rounded)),
               pay, rounded)
     c.disease = bucket
@@ -783,7 +795,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
                   (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc),
                   _reversed(join_cites(cite, own(dp), level_reading, _special_top_up_reading(rules, ys, dp.value)),
-                            ys, "special_dedc"), dedc)
+                            ys, "special_dedc", dedc < base), dedc)
         c.special_dedc += dedc
         ys.special_dedc += dedc
         if dedc > ZERO and ys.special_top is not None and dp.value > ys.special_top:
@@ -820,7 +832,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
     trace.add("住院比例和限额", "({} − {}) × {} = {}元；住院年度限额{}元（合并计算），此前已支付{}元，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cap.value, ys.inpatient_pay, pay),
               join_cites(_reversed_cap(join_cites(cite, own(rp), level_reading, bonus_cite, own(cap)), ys, "inpatient_pay",
-                                       pay, cap_left),
+                                       pay, cap_left, raw),
                          _rounding(rounded), "A-JL-SPECIAL-NO-OVERFLOW" if kind == "special" and pay < raw else None),
               pay, rounded)
     c.inpatient_pay += pay
@@ -1036,11 +1048,19 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             trace.add("享受条件", "超过慢特病限额的{}元按门诊统筹政策支付，但参保人未建立个人账户{}，不享受普通门诊统筹，统筹基金不再支付",
                       (rest, "（人员信息所述）" if person.has_account is False else "（二档灵活就业人员不建账户）"),
                       no_ordinary, ZERO)
+            # … so no ordinary deductible is charged on it either, by the same clause and readings: a system that
+            # charges one (it read tier 2 as having an account) parts from the reference here, at the step naming
+            # why (A-PZH-FLEX-TIER2), not at the chronic deductible before it (probe s26/probe2 F2)
+            trace.add("起付线", "未享受普通门诊统筹，转入部分不计普通门诊起付线，本次计入0.00元", (), no_ordinary, ZERO)
         elif rest > ZERO:
-            if tier_unknown:  # only now does the account (第七条) decide anything
-                raise _flex_tier_needed(policy, person, s, policy.eligibility["requires_account"], rest)
-            ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out,
-                             _unfiled_ratio(rules, trace) if unfiled else None, via=via)
+            try:
+                if tier_unknown:  # only now does the account (第七条) decide anything
+                    raise _flex_tier_needed(policy, person, s, policy.eligibility["requires_account"], rest)
+                ordinary_pooling(rules, ys, role, s.facility, rest, trace, c, out,
+                                 _unfiled_ratio(rules, trace) if unfiled else None, via=via)
+            except PolicyError as e:
+                _passed_on(e, policy, via, out)
+                raise
         return out, c
     if s.med_type == "13":
         trace.add("急诊", "本文件未对急诊单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY", decides=True)
@@ -1048,6 +1068,18 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
         trace.add("日间手术", "本文件未对日间手术单独规定，按普通门诊统筹结算", (), "A-EMERGENCY-ORDINARY", decides=True)
     ordinary_pooling(rules, ys, role, s.facility, inscp, trace, c, out, _unfiled_ratio(rules, trace) if unfiled else None)
     return out, c
+
+
+def _passed_on(e: PolicyError, policy: Policy, via: str | None, out: Outcome) -> None:
+    """`e`, a refusal for a value needed only for the part of a chronic visit sent on to ordinary pooling (a
+    flexible worker's tier, the unfiled ratio, an ordinary figure), with the named readings that sent that part on
+    in `e.readings`: those the handoff cites (吉林 A-JL-CHRONIC-OVERFLOW), and the split of a visit crossing the cap
+    (攀枝花 A-PZH-OVERFLOW-SPLIT) where this visit's chronic benefit paid part of it — under the other reading (only
+    later visits pass on) nothing of it is, and nothing is missing. A check expecting the refusal rests on them
+    (harness World.refusal_readings; probe s26/probe2 F3)."""
+    split = policy.doc.get("chronic_overflow_split") if out.chronic_pay > ZERO else None
+    sent = [p for p in (via or "").split("；") if p.startswith("A-")]
+    e.readings = tuple(dict.fromkeys([*getattr(e, "readings", ()), *sent, *([split] if split else [])]))  # type: ignore[attr-defined]
 
 
 def _unfiled_ratio(rules: Rules, trace: Trace) -> Parameter:

@@ -37,11 +37,16 @@ class YearState:
     # cites A-JL-SPECIAL-DEDUCTIBLE-LEVEL only where an unmet higher standard makes that reading decide its top-up.
     # A reversal leaves it (a maximum cannot be taken back), which can only add that citation, never drop it.
     special_top: Decimal | None = ZERO
+    # What reversals made in this year of an EARLIER year's settlements gave back to that year, by total (`keep`):
+    # these totals are what they are because A-REVERSAL restores the settlement's own year, not the year the reversal
+    # is made in, so a step reading them cites it as for `reversed_totals` (probe s26/probe2 F5). Replaced, never
+    # changed in place.
+    kept_totals: dict[str, Decimal] = field(default_factory=dict)
 
     def clone(self) -> "YearState":
         return YearState(self.year, self.ordinary_dedc, self.ordinary_pay, self.inpatient_pay, self.special_dedc,
                          dict(self.chronic_dedc), dict(self.chronic_pay), self.reversed_totals, self.inpatient_dedc,
-                         self.special_top)
+                         self.special_top, self.kept_totals)
 
     def apply(self, c: "Contribution", sign: int = 1) -> None:
         self.ordinary_dedc += sign * c.ordinary_dedc
@@ -59,15 +64,12 @@ class YearState:
         it changed and by how much — only a non-zero part changes one (a settlement that counted no deductible gives
         none back)."""
         self.apply(c, -1)
-        changed = {name: part for name, part in (("ordinary_dedc", c.ordinary_dedc), ("ordinary_pay", c.ordinary_pay),
-                                                 ("inpatient_pay", c.inpatient_pay), ("special_dedc", c.special_dedc),
-                                                 (f"chronic_dedc.{c.disease}", c.chronic_dedc),
-                                                 (f"chronic_pay.{c.disease}", c.chronic_pay)) if part}
-        if changed:
-            back = dict(self.reversed_totals)
-            for name, part in changed.items():
-                back[name] = back.get(name, ZERO) + part
-            self.reversed_totals = back
+        self.reversed_totals = _added(self.reversed_totals, c)
+
+    def keep(self, c: "Contribution") -> None:
+        """A reversal made in this year of an earlier year's settlement that added `c`: nothing of this year changes
+        (A-REVERSAL gives it back to its own year); remember each total it would have changed here."""
+        self.kept_totals = _added(self.kept_totals, c)
 
     def as_dict(self) -> dict:
         return {
@@ -79,6 +81,20 @@ class YearState:
             "chronic_dedc": {k: fmt(v) for k, v in sorted(self.chronic_dedc.items())} if self.chronic_dedc else {},
             "chronic_pay": {k: fmt(v) for k, v in sorted(self.chronic_pay.items())} if self.chronic_pay else {},
         }
+
+
+def _added(totals: dict[str, Decimal], c: "Contribution") -> dict[str, Decimal]:
+    """`totals` (by total name) with each non-zero part of `c` added: a new dict where one changes, else `totals`."""
+    changed = {name: part for name, part in (("ordinary_dedc", c.ordinary_dedc), ("ordinary_pay", c.ordinary_pay),
+                                             ("inpatient_pay", c.inpatient_pay), ("special_dedc", c.special_dedc),
+                                             (f"chronic_dedc.{c.disease}", c.chronic_dedc),
+                                             (f"chronic_pay.{c.disease}", c.chronic_pay)) if part}
+    if not changed:
+        return totals
+    out = dict(totals)
+    for name, part in changed.items():
+        out[name] = out.get(name, ZERO) + part
+    return out
 
 
 @dataclass(slots=True)

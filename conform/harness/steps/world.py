@@ -155,9 +155,10 @@ class World:
     unreported_clause: str | None = None
     # the items the reference refuses BY a reading (outside the document's validity, `validity_refusal`)
     oracle_by_reading: set[str] = field(default_factory=set)
-    # the items the reference refuses for a missing value whose requirement names the reading that has it refuse
-    # (`required_reading`): item -> that reading (攀枝花 A-PZH-REMOTE-UNFILED)
-    oracle_required_reading: dict[str, str] = field(default_factory=dict)
+    # the items the reference refuses for a missing value whose requirement names the reading that has it refuse,
+    # or needed only for a part a reading sent on (`required_readings`): item -> those readings (攀枝花
+    # A-PZH-REMOTE-UNFILED; A-PZH-OVERFLOW-SPLIT)
+    oracle_required_reading: dict[str, list[str]] = field(default_factory=dict)
     settlements: dict[str, Settlement] = field(default_factory=dict)  # each settlement asked, by its id
     credit_requests: dict[str, CreditRequest] = field(default_factory=dict)  # each credit asked, by its month
     last_id: str | None = None
@@ -193,9 +194,9 @@ class World:
             self.oracle_by_reading.add(item)
         else:
             self.oracle_by_reading.discard(item)
-        reading = required_reading(e)
-        if reading:
-            self.oracle_required_reading[item] = reading
+        readings = required_readings(e)
+        if readings:
+            self.oracle_required_reading[item] = readings
         else:
             self.oracle_required_reading.pop(item, None)
 
@@ -381,8 +382,11 @@ class World:
         starts, not that a 2022 visit be refused), so a check expecting it rests on that reading,
         A-BEFORE-VALIDITY. Any other refusal (an input the tool asks for, a missing parameter) is the
         articles its reason cites, not the readings it mentions on the way (攀枝花 flex_tier's reason names
-        第七条 with A-PZH-FLEX-TIER2 and A-PZH-OVERFLOW-SPLIT: the system is not disagreeing with those): no
-        readings, and the trace's clause is those articles (none: the scenario's tags are blamed). The trace
+        第七条 with A-PZH-FLEX-TIER2), with only the readings the engine's refusal rests on (`required_readings`:
+        a requirement refused by a reading, A-PZH-REMOTE-UNFILED; a value needed only for the part of a visit
+        crossing the chronic cap that A-PZH-OVERFLOW-SPLIT sends on to ordinary pooling — under the other reading
+        nothing of it is, and nothing is missing), and the trace's clause is those articles and readings (none:
+        the scenario's tags are blamed). The trace
         is one step, `step` (结算受理, 个人账户计入), showing the reason; nothing known: ([], []).
 
         A settlement the system paid (`got`, its answer) exactly as this document pays it on its first (last)
@@ -400,7 +404,7 @@ class World:
             clause = "A-BEFORE-VALIDITY"
         else:
             # a missing value the tool refuses by a reading (A-PZH-REMOTE-UNFILED) rests on it (probe s24 R F2b)
-            named = [r for r in (self.oracle_required_reading.get(item),) if r]
+            named = list(self.oracle_required_reading.get(item, ()))
             clause = "；".join(c for c in (articles_in(reason, self.policy or ""), *named) if c)
             if not clause:
                 return [], []
@@ -636,6 +640,15 @@ class World:
             terms.append(f"{item}（预结算 2206，不计入）0.00")
             steps += [{**t, "detail": f"{item}（预结算 2206，不计入年度累计 not counted）：{t.get('detail', '')}"}
                       for t in self.trace_for(item) if isinstance(t, dict) and t.get("step") in names]
+        if name == "ordinary_dedc" and self.oracle is not None:
+            # a visit that charged no ordinary deductible, answered so by the system, added nothing to a wrong total:
+            # its 0.00 step (a person without ordinary pooling: 第七条, A-PZH-FLEX-TIER2) is not why the total differs
+            # — a chronic deductible counted into it is (the step below, 第十条); where the system did charge one on
+            # that visit, the step stays and the total rests on it (probe s26 probe2 F2)
+            quiet = [t for t in steps if t.get("step") == "起付线" and not _positive(t.get("value"))
+                     and not self._answered_apart([str(t.get("detail", "")).split("：", 1)[0]], ("act_pay_dedc",))]
+            if quiet and (len(quiet) < len(steps) or apart):
+                steps = [t for t in steps if t not in quiet]
         if apart:
             kept = list(dict.fromkeys(p.strip() for t in apart for p in str(t.get("clause") or "").split("；")
                                       if p.strip() and not p.strip().startswith("A-")))
@@ -830,12 +843,15 @@ class World:
         return out
 
 
-def required_reading(e: SettlementRefused) -> str | None:
-    """The reading the reference's refusal `e` rests on where it refused for a missing value whose requirement
-    names one (MissingParameter.reading: 攀枝花 A-PZH-REMOTE-UNFILED, "缺少时拒绝计算"); else None. Known from the
-    engine's error, the exception's context, as `validity_refusal` knows its own."""
+def required_readings(e: SettlementRefused) -> list[str]:
+    """The readings the reference's refusal `e` rests on: where it refused for a missing value whose requirement
+    names one (MissingParameter.reading: 攀枝花 A-PZH-REMOTE-UNFILED, "缺少时拒绝计算"), and where the value was needed
+    only for the part of a chronic visit a reading sent on to ordinary pooling (the engine's `readings`:
+    A-PZH-OVERFLOW-SPLIT, benefits._passed_on; probe s26/probe2 F3); else []. Known from the engine's error, the
+    exception's context, as `validity_refusal` knows its own."""
     cause = e.__cause__ or e.__context__
-    return cause.reading if isinstance(cause, MissingParameter) else None
+    own = cause.reading if isinstance(cause, MissingParameter) else None
+    return list(dict.fromkeys([*([own] if own else []), *getattr(cause, "readings", ())]))
 
 
 def validity_refusal(e: SettlementRefused) -> bool:

@@ -180,6 +180,9 @@ class Collector:
             ch.trace = exc.trace
             if ch.kind == "scenario":
                 _blame_scenario(ch, exc, _fresh_settlements(item))
+                paid = _other_funds_paid(ch, exc.mismatches)
+                if paid:
+                    ch.extra["other_funds_paid"] = paid
         if getattr(exc, "counterexample", ""):  # a shrunk property failure rendered as Gherkin
             ch.counterexample = exc.counterexample
         if isinstance(exc, SutError):
@@ -240,6 +243,8 @@ class Collector:
                 ch.message = "；".join(said)
             if status in ("failed", "error") and not ch.message:
                 ch.message = _short(report)
+            if status == "failed" and ch.extra.get("other_funds_paid"):
+                ch.message = f"{ch.message}；{OTHER_FUNDS_NOTE.format(ch.extra['other_funds_paid'])}"
             if status == "not_applicable" and not ch.message and report.longrepr:
                 ch.message = str(report.longrepr)[-300:]
             self._note_attempts(ch)
@@ -329,6 +334,35 @@ def _fresh_settlements(item: pytest.Item) -> set[str] | None:
     if (getattr(world, "person", None) or {}).get("ytd"):
         return set()
     return {next(iter(settlements))} if settlements else set()
+
+
+# Said on a failing scenario whose system paid other funds: the scenarios expect none (docs/connect-your-system.md,
+# "Other funds"), so the personal figures after them differ whatever the system's ordinary pooling (probe s25 ZR R2).
+OTHER_FUNDS_NOTE = ("注意：被测系统另付了其他基金（{}；基金支付总额 − 统筹基金支付）。场景假定测试人员不享受其他基金（大病保险、公务员"
+                    "医疗补助、大额等：本工具所依的文件不规定其支付），个人负担、个人账户和现金支付随之不同；请在测试环境中为测试人员"
+                    "关闭其他基金 note: the system paid other funds, which the scenarios expect the test persons not to have "
+                    "(docs/connect-your-system.md, Other funds)")
+# the personal figures other funds change, besides 基金支付总额 itself
+AFTER_OTHER_FUNDS = frozenset({"fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc"})
+
+
+def _other_funds_paid(ch: CheckResult, mismatches: list[Mismatch]) -> str:
+    """"V1 450.00, V2 90.00": the settlements of a failing check whose answer (its evidence) gives 基金支付总额 above
+    统筹基金支付 — other funds paid — where a figure they change failed; "" where none did."""
+    from decimal import Decimal, InvalidOperation
+
+    from .report.causes import figures
+
+    out = []
+    for item in dict.fromkeys(m.item.split(" ", 1)[0] for m in mismatches if m.field in AFTER_OTHER_FUNDS and m.item):
+        mine = figures(ch.evidence, item)[0]
+        try:
+            more = Decimal(str(mine.get("fund_pay_sumamt"))) - Decimal(str(mine.get("hifp_pay")))
+        except (InvalidOperation, ValueError):
+            continue
+        if more > 0:
+            out.append(f"{item} {more:.2f}")
+    return "，".join(out)
 
 
 def _blame_scenario(ch: CheckResult, exc: MismatchError, fresh: set[str] | None = None) -> None:

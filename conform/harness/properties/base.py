@@ -408,7 +408,19 @@ def reversal_readings(mismatches: list[Mismatch], given_back: dict[str, Decimal]
     from ..report.causes import root_mismatch
 
     root = root_mismatch([asdict(m) for m in mismatches])
-    return (REVERSAL,) if root is not None and given_back.get(root["field"]) else ()
+    back = given_back.get(root["field"]) if root is not None else None
+    if not back:
+        return ()
+    # … and only where the other reading can give the system's figure: a 2208 that gives nothing back leaves the
+    # total higher by at most what was given back (the account's balance lower, the refund paid out in cash); a
+    # figure off the other way, or by more, is wrong under either reading (probe s26 probeR R3)
+    try:
+        off = Decimal(str(root["actual"])) - Decimal(str(root["expected"]))
+    except (ArithmeticError, ValueError, InvalidOperation):
+        return (REVERSAL,)   # no figure to compare (a bound, "≤ 200.00"): as the working cites it
+    if root["field"] == "acct_balance":
+        off = -off
+    return (REVERSAL,) if Decimal(0) < off <= abs(Decimal(str(back))) else ()
 
 
 MIDYEAR = "A-MIDYEAR-RETIREMENT"

@@ -400,6 +400,7 @@ OVERFLOW_STEPS = (OVERFLOW_DEDUCTIBLE, "支付比例", OVERFLOW_CAP, "结算支�
 
 CHRONIC_PAY, ELIGIBILITY = "慢特病支付", "享受条件"   # the chronic payment; a benefit the person does not have (第七条)
 STANDARD = re.compile(r"起付(?:线|标准)(-?\d+(?:\.\d+)?)元")   # a deductible step's standard: "本年度起付线200.00元"
+COUNTED = re.compile(r"此前已累计(-?\d+(?:\.\d+)?)元")   # what the year had counted of it before: "此前已累计100.00元"
 
 
 def _system_figures(m: dict, evidence: Any, mismatches: list[dict] | None) -> dict:
@@ -430,6 +431,20 @@ def _room(steps: list[dict], base: Decimal | None) -> Decimal | None:
     handed = BOUNDED.search(str(steps[0].get("detail", ""))[:500]) if steps else None
     bound = Decimal(handed.group(1)) if handed else base
     return min(total, bound) if bound is not None else total
+
+
+def _left_of(steps: list[dict]) -> Decimal | None:
+    """What the deductible steps `steps` had left to charge before this visit: each one's standard less what the year
+    had counted of it (`COUNTED`), at least 0; None where a step states either not."""
+    total = Decimal(0)
+    for t in steps:
+        detail = str(t.get("detail", ""))[:500]
+        standard, counted = STANDARD.search(detail), COUNTED.search(detail)
+        figures = (_figure(standard.group(1)), _figure(counted.group(1))) if standard and counted else (None, None)
+        if None in figures:
+            return None
+        total += max(figures[0] - figures[1], Decimal(0))
+    return total
 
 
 def _split_departure(trace: list[dict], mine: dict) -> dict | None:
@@ -469,7 +484,12 @@ def _split_departure(trace: list[dict], mine: dict) -> dict | None:
     ordinary = _figure(mine.get("ordinary_pay"))
     refused = any(str(t.get("step", "")) == ELIGIBILITY for t in onward)
     paid_where_refused = refused and ordinary is not None and ordinary > 0
-    chronic_alone = room_c is not None and 0 <= own_c <= room_c and not paid_where_refused
+    # the chronic part the system charged is its standard counted afresh (room_c), or within what was left of it (a
+    # chronic deductible already met leaves nothing to charge but a fresh count: 30.00 over is the onward step's,
+    # probe s26 probeR R1)
+    left_c = _left_of(chronic)
+    within = left_c is None or own_c <= (min(left_c, base) if base is not None else left_c)
+    chronic_alone = room_c is not None and 0 <= own_c <= room_c and (own_c == room_c or within) and not paid_where_refused
     onward_alone = own_o >= 0 and (room_o is None or own_o <= room_o)
     if chronic_alone and onward_alone and room_o is not None:
         chronic_alone = own_c == room_c or own_o != room_o  # only the onward step's is a year counted afresh

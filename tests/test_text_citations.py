@@ -170,7 +170,9 @@ def test_jilin_emergency_and_day_surgery_do_not_cite_the_special_disease_article
 def test_midyear_retirement_is_cited_where_the_in_service_count_carries_on():
     # 攀枝花 example, 二级: in service 2023-03 (1200 − 200) × 60% = 600.00; retired 2023-07-01:
     # 2023-08 retiree deductible 150, 200 already counted → 0 (counted afresh: 150); (1000 − 0) × 65% = 650.00
-    #   within 1500 − 600 = 900 left (afresh: 1500): the cap did not bind, so the figure is the same either way
+    #   within 1500 − 600 = 900 left (afresh: 1500): the cap did not bind, so counting afresh gives the same figure;
+    #   but the in-service cap the year began with, 1000 − 600 = 400, would cut it: which type's cap is the reading's
+    #   (probe s26/1 F5)
     # 2023-09 deductible 0 again (afresh: 150); (1000 − 0) × 65% = 650.00 > 1500 − 600 − 650 = 250 left → 250.00
     #   (afresh: 1500 − 650 = 850 left → 650.00): the carried count bound both
     r1, r2, r3 = settle("panzhihua", [visit("V1", "2023-03-01", "1200", "secondary"),
@@ -179,7 +181,7 @@ def test_midyear_retirement_is_cited_where_the_in_service_count_carries_on():
     assert (r1.hifp_pay, r2.hifp_pay, r3.hifp_pay) == (D("600.00"), D("650.00"), D("250.00"))
     assert "A-MIDYEAR-RETIREMENT" not in " ".join(steps(r1).values())
     assert steps(r2)["起付线"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
-    assert steps(r2)["年度最高支付限额"] == "攀枝花 第七条"
+    assert steps(r2)["年度最高支付限额"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
     # the retiree's 65% (not the in-service 60%) is the type on the settlement's date: the reading's too (probe s23 K F4)
     assert steps(r2)["支付比例"] == steps(r3)["支付比例"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"
     assert steps(r3)["起付线"] == steps(r3)["年度最高支付限额"] == "攀枝花 第七条；A-MIDYEAR-RETIREMENT"

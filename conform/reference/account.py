@@ -100,8 +100,33 @@ def _credit_article(rules: Rules) -> str:
     return policy.short
 
 
+def _reform_month_reading(rules: Rules, first: dt.date) -> str | None:
+    """The reading that dates the account reform (北京 A-BJ-EFFECTIVE), for the month it takes effect in after that
+    month's first day (2022-03, from 6 March): no text says whether that month is credited in full or by the day,
+    so its credit rests on the reading's “施行当月全月计入，不按日折算” — a system prorating it departs from the
+    reading, not from the article's rate (probe s26/1 F5). None for any other month, or a reform dated on a 1st."""
+    reform = account_reform(rules)
+    if reform is None or not reform_dates(rules, "account_credit") or not first < reform[0] <= _month_end(first):
+        return None
+    return (rules.policy.doc.get("account_reform") or {}).get("assumption")
+
+
 def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
-    """The monthly credit for one person type under one document (A-ACCOUNT-MONTH)."""
+    """The monthly credit for one person type under one document (A-ACCOUNT-MONTH); in the month the account
+    reform takes effect in, every step giving a figure other than 0.00 cites the reading that dates it
+    (_reform_month_reading): a 0.00 credit is 0.00 whether the month is prorated or not."""
+    c = _credit_month(rules, person, req)
+    reading = _reform_month_reading(rules, req.first_day)
+    if reading is not None and c.amount != ZERO:
+        steps = c.trace._steps
+        for i, (label, template, args, clause, value) in enumerate(steps):
+            if value is not None and value != ZERO:  # same index: the trace's rounding marks stay with their step
+                steps[i] = (label, template, args, join_cites(clause, reading), value)
+    return c
+
+
+def _credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
+    """credit_month, before the reform month's reading."""
     policy = rules.policy
     if "account_credit" not in policy.covers:
         raise PolicyError(f"{policy.short} ({policy.number}) does not fix personal-account crediting")

@@ -225,8 +225,29 @@ def _carried(cite: str, out: Outcome, counted: Decimal, bound: bool) -> str:
     """A deductible or cap step's clause, with A-MIDYEAR-RETIREMENT where a retiree who retired this year finds
     something already counted and the remainder bound the figure (`bound`: the deductible took less than the base,
     the cap paid less than the ratio's figure): no text says the in-service count carries on into the retiree figures,
-    and counting afresh only leaves more, so a figure the remainder did not bind is the same either way."""
+    and counting afresh only leaves more, so a figure the remainder did not bind is the same either way. `bound` is
+    also true where, with that count carried, the in-service deductible or cap would give another figure
+    (_in_service_would): which type's standard the rest of the year takes is the reading's too (probe s26/1 F5)."""
     return join_cites(cite, "A-MIDYEAR-RETIREMENT") if out.midyear and counted > ZERO and bound else cite
+
+
+def _in_service_would(rules: Rules, out: Outcome, counted: Decimal, asked: Decimal, figure: Decimal,
+                      which: int) -> bool:
+    """Whether the in-service deductible (`which` 0) or cap (1), with the year's `counted` carried, would give
+    another figure than `figure` for `asked` (the base, the ratio's figure), for a retiree who retired this year after
+    something was counted: a system keeping the standard of the type the year began with (the ratio following the
+    new one) pays otherwise, and departs from A-MIDYEAR-RETIREMENT, not from the article's figures. Nothing counted:
+    as the carried count's rule, no reading (the retiree's standard is the article's for a retiree)."""
+    if not out.midyear or counted <= ZERO:
+        return False
+    try:
+        own = deductible_and_cap(rules, "in_service")[which].value
+    except MissingParameter:  # no in-service figure to compare with: nothing to tell apart
+        return False
+    left = own - counted
+    if left < ZERO:
+        left = ZERO
+    return (asked if asked < left else left) != figure
 
 
 def _midyear_ratio(rules: Rules, out: Outcome, facility: str, ratio: Decimal, override: Parameter | None,
@@ -371,7 +392,9 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   + "，尚余{}元；本次计入起付线 min({}, {}) = {}元",
                   (deductible, used, *((apart,) if apart_cite else ()), left, base, left, dedc),
                   join_cites(via, split,
-                             _reversed(_carried(dp.cite, out, used, dedc < base), ys, "ordinary_dedc", dedc < base),
+                             _reversed(_carried(dp.cite, out, used, dedc < base
+                                                or _in_service_would(rules, out, used, base, dedc, 0)),
+                                       ys, "ordinary_dedc", dedc < base),
                              apart_cite), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
@@ -381,7 +404,9 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   raw, rounded)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
-                  _reversed_cap(_carried(cp.cite, out, paid, pay < raw), ys, "ordinary_pay", pay, cap_left, raw),
+                  _reversed_cap(_carried(cp.cite, out, paid,
+                                         pay < raw or _in_service_would(rules, out, paid, raw, pay, 1)),
+                                ys, "ordinary_pay", pay, cap_left, raw),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay

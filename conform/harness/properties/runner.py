@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 import unittest
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -737,6 +738,10 @@ def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, cou
         test()
 
 
+# changes the ci profile's stateful stories for every document at once (tests/test_s26_stateful_ci_seed.py)
+MACHINE_SALT = 2
+
+
 def _run_machine(prop: Property, ctx: Context, hyp: Any, seed_: int | None, count: list[int]) -> None:
     from hypothesis.stateful import get_state_machine_test
 
@@ -744,6 +749,12 @@ def _run_machine(prop: Property, ctx: Context, hyp: Any, seed_: int | None, coun
     machine = prop.machine(ctx)
     machine.counter = count  # the machine counts its runs
     test = get_state_machine_test(machine, settings=hyp)
+    if seed_ is None and getattr(hyp, "derandomize", False):
+        # the ci profile's "same examples every run": Hypothesis derives a derandomized machine's seed from a digest
+        # that moves with the source of the property's module and with what the process imported (s25 e66043e),
+        # so an edit to stateful.py changed which stories CI ran, and on 攀枝花 none with a reversal the check could
+        # catch (probe s26 probeR R4). A seed from the property and the document holds still.
+        seed_ = zlib.crc32(f"{prop.id}:{ctx.policy}:{MACHINE_SALT}".encode())
     if seed_ is not None:
         test = seed(seed_)(test)
     with seeded_draws_only():

@@ -212,6 +212,10 @@ def _os_message(e: OSError, out: str | None) -> str:
 def _folder_message(path: str, reason: str, out: str | None) -> str | None:
     """A file that could not be written, said as the folder it is in: the output folder (--out: the report is built
     beside it) or the working folder (CONFORM_AUDIT_WORKDIR); None for any other."""
+    return _out_message(path, reason, out) or _work_message(path, reason)
+
+
+def _out_message(path: str, reason: str, out: str | None) -> str | None:
     if out is not None and path and _near(Path(path), Path(out)):
         return f"conform: error: cannot write the report to output folder {one_line(out)} (--out): {reason}: {one_line(path)}"
     from .report import DEFAULT_BASE, LATEST  # (the report package is imported by the run already)
@@ -219,6 +223,10 @@ def _folder_message(path: str, reason: str, out: str | None) -> str | None:
     if out is None and path and _near(Path(path), DEFAULT_BASE / LATEST):  # the default: reports/audit-<id>
         return (f"conform: error: cannot write the report to output folder {DEFAULT_BASE}/ (the default --out): "
                 f"{reason}: {one_line(path)}")
+    return None
+
+
+def _work_message(path: str, reason: str) -> str | None:
     work = os.environ.get("CONFORM_AUDIT_WORKDIR")
     if work and path and _near(Path(path), Path(work) / "x"):
         return (f"conform: error: cannot use the working folder CONFORM_AUDIT_WORKDIR={one_line(work)}: {reason}: "
@@ -230,6 +238,22 @@ def _near(path: Path, target: Path) -> bool:
     """Is `path` the target, one of its parent folders, or in its parent folder (where the report is built)?"""
     p, t = path.absolute(), target.absolute()
     return p == t or p in t.parents[:-1] or t.parent in p.parents
+
+
+def _in_build(path: Path, out: str | None) -> bool:
+    """Is `path` in the folder the report is built in: .<--out's name>.<pid>.tmp beside --out (.audit-<id>.<pid>.tmp
+    in reports/ by default), or .conform-audit.<pid>.tmp inside an existing --out (report._inside_tmp)?"""
+    from .report import DEFAULT_BASE
+    from .report_files import INSIDE_PREFIX
+
+    folder = path.absolute().parent
+    name = folder.name
+    if name.startswith(INSIDE_PREFIX) and name.endswith(".tmp"):
+        return out is None or folder.parent == Path(out).absolute()
+    if out is not None:
+        target = Path(out).absolute()
+        return folder.parent == target.parent and re.fullmatch(rf"\.{re.escape(target.name)}\.\d+\.tmp", name) is not None
+    return folder.parent == DEFAULT_BASE.absolute() and re.fullmatch(r"\.audit-.+\.\d+\.tmp", name) is not None
 
 
 # DuckDB's IO errors name the file in quotes (inside a JSON text, escaped: \"…\"), and the system's reason after it.
@@ -245,10 +269,15 @@ def _io_message(e: BaseException, out: str | None = None) -> str | None:
     if not isinstance(e, duckdb.IOException):
         return None
     m = _DUCKDB_FILE.search(str(e))
-    if m is not None:
-        said = _folder_message(m.group("path").replace("\\\\", "\\"), m.group("reason").strip(), out)
-        if said is not None:
-            return said
+    path = m.group("path").replace("\\\\", "\\") if m is not None else ""
+    reason = one_line(m.group("reason").strip()) if m is not None else ""
+    if path and _in_build(Path(path), out):
+        # only a file of the report's build folder is the output folder's: a ledger beside --out that cannot be
+        # read, or a spill file of a working folder on the same disk, is not (probe s26 probeR R5)
+        return _out_message(path, reason, out)
+    said = _work_message(path, reason) if path else None
+    if said is not None:
+        return said
     return f"conform: error: DuckDB could not read or write a file: {first_line(e)}"
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from sample_server import SampleServer
 
 from conform.harness.adapters.reference import ReferenceAdapter

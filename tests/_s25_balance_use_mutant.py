@@ -86,5 +86,6 @@ def _chronic_left_out() -> None:
 
 
 if __name__ == "__main__":
-    from conform.fixtures.sample_system.__main__ import main
-    sys.exit(main(["--defect", sys.argv[1], *sys.argv[2:]]))
+    from sample_server import serve_twin
+
+    sys.exit(serve_twin(sys.argv[1:]))

@@ -30,5 +30,6 @@ def _into_ordinary() -> None:
 
 
 if __name__ == "__main__":
-    from conform.fixtures.sample_system.__main__ import main
-    sys.exit(main(["--defect", NAME, *sys.argv[1:]]))
+    from sample_server import serve_twin
+
+    sys.exit(serve_twin([NAME, *sys.argv[1:]]))

@@ -71,5 +71,6 @@ def _ytd_rev() -> None:
 
 
 if __name__ == "__main__":
-    from conform.fixtures.sample_system.__main__ import main
-    sys.exit(main(["--defect", *sys.argv[1:]]))
+    from sample_server import serve_twin
+
+    sys.exit(serve_twin(sys.argv[1:]))

@@ -53,6 +53,6 @@ def _jan1_role() -> None:
 
 
 if __name__ == "__main__":
-    from conform.fixtures.sample_system.__main__ import main
-    name, rest = sys.argv[1], sys.argv[2:]
-    sys.exit(main(["--defect", name, *rest]))
+    from sample_server import serve_twin
+
+    sys.exit(serve_twin(sys.argv[1:]))

@@ -27,6 +27,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def serve_twin(args: list[str]) -> int:
+    """A mutant launcher's `__main__` (tests/_s2*_mutant*.py): the sample system with the twin its module registered in
+    DEFECTS, `args` = [NAME, --port 0, --port-file F, …] as SampleServer(script=…, script_args=(NAME,)) runs it."""
+    from conform.fixtures.sample_system.__main__ import main
+
+    return main(["--defect", *args])
 START_TIMEOUT_S = 20.0
 
 

@@ -65,8 +65,9 @@ def _register() -> None:
 
 if __name__ == "__main__":
     _register()
-    from conform.fixtures.sample_system.__main__ import main
-    sys.exit(main(["--defect", sys.argv[1], *sys.argv[2:]]))
+    from sample_server import serve_twin
+
+    sys.exit(serve_twin(sys.argv[1:]))
 
 
 from conform.harness.results import CheckResult  # noqa: E402

@@ -118,10 +118,7 @@ def credit_month(rules: Rules, person: Person, req: CreditRequest) -> Credit:
     c = _credit_month(rules, person, req)
     reading = _reform_month_reading(rules, req.first_day)
     if reading is not None and c.amount != ZERO:
-        steps = c.trace._steps
-        for i, (label, template, args, clause, value) in enumerate(steps):
-            if value is not None and value != ZERO:  # same index: the trace's rounding marks stay with their step
-                steps[i] = (label, template, args, join_cites(clause, reading), value)
+        c.trace.cite_figures(reading)
     return c
 
 

@@ -82,6 +82,13 @@ class Trace:
         self._deciding.update(at + i for i in other._deciding)
         self._steps.extend(other._steps)
 
+    def cite_figures(self, reading: str) -> None:
+        """Add `reading` to the clause of every step showing a figure other than 0: a reading that decides the figures of
+        a whole working found after its steps are written (北京's reform month, account.credit_month)."""
+        self._steps = [(label, template, args, join_cites(clause, reading), value)
+                       if value is not None and value != 0 else (label, template, args, clause, value)
+                       for label, template, args, clause, value in self._steps]
+
     def __len__(self) -> int:
         return len(self._steps)
 

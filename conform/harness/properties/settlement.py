@@ -574,7 +574,7 @@ def _counted_elsewhere(ctx: Context, story: Story, oracle: "Oracle", rules: Any,
     — not "应为 0.00" on the ordinary article as if its sum were wrong (JlEmergencyOrdinary, s20). Where a named
     reading decides a visit's route (a chronic prescription at a pharmacy paid as chronic, A-CHRONIC-PHARMACY), the
     failure rests on it: a system taking the other reading settles that visit as ordinary pooling (probe s26 probe2 F4)."""
-    from ..report.causes import _route_readings
+    from ..report.causes import route_readings
     from .clauses import CHRONIC
 
     policy = rules.policy
@@ -589,7 +589,7 @@ def _counted_elsewhere(ctx: Context, story: Story, oracle: "Oracle", rules: Any,
         articles += [a for a in own if a not in articles]
         # the readings the reference's working of this visit cites on the steps routing it (ROUTE_STEPS), not every
         # reading in its trace (its deductible's, its account's)
-        route = sorted(_route_readings(list((settled.get(s.id) or {}).get("trace") or ())))
+        route = sorted(route_readings(list((settled.get(s.id) or {}).get("trace") or ())))
         readings += [a for a in route if a not in readings]
         what = ROUTE_WORDS.get(key, "门诊慢特病")
         cite = "、".join([*(policy.cite(a) for a in own), *route])

@@ -332,7 +332,7 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
     clause that of the whole trace), or a missing figure, does not rest on A-ROUND-FEN because the ratio
     step happened to round (rmut4 D1). Nor, for a part of the fund payment filed under another benefit (`_moved`:
     the amount is right, its fund is not), any reading that computes an amount: only those deciding which benefit
-    pays the visit (`_route_readings`) bear on it — a fen paid as ordinary_pay where inpatient_pay has it does
+    pays the visit (`route_readings`) bear on it — a fen paid as ordinary_pay where inpatient_pay has it does
     not rest on A-ROUND-FEN, nor a chronic payment reported as ordinary on the chronic deductible's or cap's
     readings (rvendor8 D2). `mismatches`: the check's, to tell a move from a wrong amount. Such a step's articles
     stay. Nor, at a step bounding the figure handed to it where the bound was not reached (`_bound_not_reached`:
@@ -356,7 +356,7 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
         drop |= figure_readings()
     route: set[str] = set()
     if m.get("field") in SUM_OF and _moved(m, mismatches or [], evidence):
-        route = _route_readings(trace)
+        route = route_readings(trace)
         drop |= {a for a in A_ID.findall(clause) if a not in route}
     if drop:
         clause = "；".join(p for p in clause.split("；") if p.strip() not in drop)
@@ -1005,7 +1005,7 @@ def _only_settlement(evidence: Any, item: str) -> dict:
 ROUTE_STEPS = ("待遇路径", "急诊", "日间手术", "药店配药", "转入普通门诊统筹", "超出慢特病限额")
 
 
-def _route_readings(trace: list[dict]) -> set[str]:
+def route_readings(trace: list[dict]) -> set[str]:
     """The readings the steps of a trace deciding which benefit pays the visit cite (`ROUTE_STEPS`)."""
     out: set[str] = set()
     for t in trace:

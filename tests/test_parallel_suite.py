@@ -97,7 +97,7 @@ def test_an_xdist_controller_prints_counterexamples_from_the_reports():
     from conform.harness.properties.settings import _failed_properties
 
     rep = SimpleNamespace(nodeid="conform/harness/conformance/test_properties.py::test_annual_cap[nanchang]",
-                          user_properties=[("conform_counterexample", "# language: zh-CN\n功能: 反例")])
+                          user_properties=[], conform_counterexample="# language: zh-CN\n功能: 反例")
     passed = SimpleNamespace(nodeid="x::y", user_properties=[])
     reporter = SimpleNamespace(stats={"failed": [rep], "passed": [passed]})
     config = SimpleNamespace()  # no conform_collector, as on a controller without one

@@ -477,13 +477,19 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with {reproduce_session(ps)})"
 
 
+# The report's attribute carrying a shrunk counterexample: an attribute of its own (pytest-xdist sends a report's
+# attributes to its controller), not one of pytest's user_properties, which `pytest --junitxml` writes as
+# <properties> inside <testcase> — invalid under the JUnit 10 schema strict consumers enforce (s27 probeU F1).
+COUNTEREXAMPLE = "conform_counterexample"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # A shrunk counterexample also travels on the report, so a pytest-xdist controller (which has no
     # checks of its own) can print it too.
+    outcome = yield
     if call.excinfo is not None and getattr(call.excinfo.value, "counterexample", ""):
-        item.user_properties.append(("conform_counterexample", call.excinfo.value.counterexample))
-    yield
+        setattr(outcome.get_result(), COUNTEREXAMPLE, call.excinfo.value.counterexample)
 
 
 @dataclass
@@ -503,9 +509,9 @@ def _failed_properties(terminalreporter, config: pytest.Config) -> list:
         return failed
     out = []
     for rep in terminalreporter.stats.get("failed", []):
-        for key, value in getattr(rep, "user_properties", ()):
-            if key == "conform_counterexample" and value:
-                out.append(_Failed(rep.nodeid.rsplit("::", 1)[-1], rep.nodeid, value))
+        value = getattr(rep, COUNTEREXAMPLE, "")
+        if value:
+            out.append(_Failed(rep.nodeid.rsplit("::", 1)[-1], rep.nodeid, value))
     return out
 
 

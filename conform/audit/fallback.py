@@ -30,7 +30,7 @@ from .ledger import CODED
 from .plan import BASE_COLUMNS, FIGURES
 from .plan import ORDER as SETTLEMENT_ORDER
 from .plan import order_time
-from .settle_ref import ROW_COLUMNS, RulesSpec, _work_table, person_for, settle_known, settle_person
+from .settle_ref import ROW_COLUMNS, RulesSpec, _work_table, parts_over, person_for, settle_known, settle_person
 from .tables import create_from_arrow
 
 __all__ = ["RulesSpec", "Context", "settle", "explain_settlement", "person_for", "settle_person"]
@@ -192,5 +192,7 @@ def explain_settlement(ctx: Context, setl_id: str) -> dict:
     out = res.to_output(with_trace=True, undetermined_as_null=res.acct_undetermined is not None)
     expected = {k: out[k] for k in ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
                                     "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay")}
+    if parts_over(res):  # A-AUDIT-PARTS-EXCEED: the personal fields are not assessed, as in the discrepancy table
+        expected.update(psn_part_amt=None, acct_pay=None, psn_cash_pay=None)
     trace = [{"step": s["step"], "text": s["detail"], "clause": s["clause"]} for s in out["trace"]]
     return {"setl_id": setl_id, "psn_no": psn_no, "expected": expected, "trace": trace}

@@ -207,6 +207,17 @@ _ACCT = (f"(CASE WHEN a.status >= {REFUSED} OR a.pre_reform THEN NULL ELSE (CASE
          f" * (CASE WHEN a.acct_balance IS NULL THEN GREATEST(LEAST({_REC_ACCT}, a.acct_base + a.mulaid), a.mulaid)"
          f" WHEN {_SHORT} THEN LEAST(GREATEST({_REC_ACCT}, {_OWN}), a.acct_base + a.mulaid)"
          f" ELSE {_OWN} END) END)")
+# A-AUDIT-PARTS-EXCEED: where the recorded other funds, hospital part and relative's account (each fitting the total,
+# ledger.py) exceed what the expected pooled fund leaves of it, any expected 个人负担 (or account, cash) would be below
+# zero, a figure no article gives: psn_part_amt, acct_pay and psn_cash_pay are not assessed (NULL; the fund's are),
+# as the reference route's settle_ref (PARTS_OVER), and the own account's balance is unknown after (`pre_p`).
+PARTS_OVER = "A-AUDIT-PARTS-EXCEED"
+
+
+def _personal(expr: str) -> str:
+    return f"(CASE WHEN a.over > 0 THEN NULL ELSE {expr} END)"
+
+
 # What decided the expected account payment, for its clause: the balance (exact), none given (taken as recorded,
 # at most 个人负担: A-AUDIT-ACCT-UNKNOWN), the credits past a short balance (A-AUDIT-ACCT-CREDITS), or no account
 # of one's own (nothing but a relative's: the account article alone; the row's fund clause says why there is none).
@@ -227,11 +238,11 @@ def _acct_running(s: str) -> str:
   SELECT p.*, CASE WHEN p.is_rev THEN 0 ELSE p.acct_base END AS own_acct,
     CAST(SUM(CASE WHEN p.is_rev THEN -p.acct_base ELSE p.acct_base END) OVER ({W_PERSON_SQ}) AS BIGINT) AS a_incl,
     SUM(p.ref_src) OVER ({W_PERSON_SQ}) AS ref_p,
-    -- the own account may have paid before the reform, by rules not in the text: what it holds is unknown from then on
-    SUM(CASE WHEN p.pre_reform AND p.acct_base > 0 THEN 1 ELSE 0 END) OVER ({W_PERSON_SQ}) AS pre_p,
-    -- the latest year (so far, in the order yr, sq) of a reversal row that gave back a deductible, a payment: equal to
-    -- the row's own year where one did earlier that year (in the same sort as the sums above, no sort of its own)
-    MAX(CASE WHEN p.is_rev AND p.dedc_fen <> 0 THEN p.yr END) OVER ({W_PERSON_SQ}) AS rv_dedc_yr,
+    -- the own account may have paid before the reform, by rules not in the text, or where the recorded parts exceed
+    -- what the expected fund leaves (A-AUDIT-PARTS-EXCEED): what it holds is unknown from then on
+    SUM(CASE WHEN (p.pre_reform AND p.acct_base > 0) OR p.over = 2 THEN 1 ELSE 0 END) OVER ({W_PERSON_SQ}) AS pre_p,
+    -- the latest year (so far, in the order yr, sq) of a reversal row that gave back a payment: equal to the row's
+    -- own year where one did earlier that year (in the same sort as the sums above, no sort of its own)
     MAX(CASE WHEN p.is_rev AND p.fund_fen <> 0 THEN p.yr END) OVER ({W_PERSON_SQ}) AS rv_pay_yr
   FROM parts{s} p
 ),"""
@@ -242,8 +253,7 @@ def _no_acct_running(s: str) -> str:
     recorded figure (at most 个人负担, at least the relative's part) before it reads a_incl, `refused_after` from ref_p
     needs a balance, pre_p only makes a known balance unknown, and the reversal years are NULL where there is no reversal row."""
     return f"""acct{s} AS (
-  SELECT p.*, 0 AS own_acct, 0 AS a_incl, 0 AS ref_p, 0 AS pre_p, CAST(NULL AS SMALLINT) AS rv_dedc_yr,
-    CAST(NULL AS SMALLINT) AS rv_pay_yr
+  SELECT p.*, 0 AS own_acct, 0 AS a_incl, 0 AS ref_p, 0 AS pre_p, CAST(NULL AS SMALLINT) AS rv_pay_yr
   FROM parts{s} p
 ),"""
 
@@ -365,21 +375,29 @@ dedc2{s} AS (
     CASE WHEN d.unfiled THEN st.remote_num ELSE pr.ratio_num END AS num,
     CASE WHEN d.unfiled THEN st.remote_den ELSE pr.ratio_den END AS den,
     CASE WHEN d.status = 0 THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
-                       - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen
+                       - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen,
+    -- what was left of the deductible before the row, less its base: for A-REVERSAL on the deductible (`rv_dedc`)
+    CASE WHEN d.status = 0 THEN pr.dedc - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) - d.cnt ELSE 0 END AS dl
   FROM dedc1{s} d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
 ),
 raw{s} AS (
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen, d.ref_src,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen, d.ref_src, d.dl,
     CASE WHEN d.status = 0 THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc2{s} d
 ),
 fund{s} AS (
   SELECT r.*, CASE WHEN r.is_rev THEN 0 ELSE r.raw_fen END AS own_raw,
-    CAST(SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR_SQ}) AS BIGINT) AS s_incl
+    CAST(SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR_SQ}) AS BIGINT) AS s_incl,
+    -- the deductible given back by the reversals of the row's natural year so far (in the same window: no sort of its own)
+    CAST(SUM(CASE WHEN r.is_rev THEN r.dedc_fen ELSE 0 END) OVER ({W_YEAR_SQ}) AS BIGINT) AS rv_back
   FROM raw{s} r
 ),
 fund2{s} AS (
   SELECT {_cols("f.", _KEEP)}, f.yr, f.sq, f.acct_ok, f.dedc_fen, f.raw_fen, f.ref_src,
+    -- A-REVERSAL on the deductible where the figure rests on what the reversals gave back (`rv_back`): had they given
+    -- nothing back, min(base, max(left − back, 0)) would be charged, other than the row's min(base, left) exactly
+    -- where it charged some and left − base < back, as benefits._reversed cites it (probe s26/probeR R2)
+    (f.rv_back > 0 AND f.dedc_fen > 0 AND f.dl < f.rv_back) AS rv_dedc,
     CASE WHEN f.status = 0 THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
                    - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
   FROM fund{s} f JOIN params pr ON pr.pr_id = f.pr_id
@@ -387,9 +405,14 @@ fund2{s} AS (
 parts{s} AS (
   -- 个人负担 once (`net` stops here), and whether the cap cut the fund (not the raw figure itself).
   SELECT {_cols("f.", _KEEP.replace(" net,", ""))}, f.yr, f.sq, f.dedc_fen, f.fund_fen, f.fund_fen < f.raw_fen AS capped,
+    f.rv_dedc,
     f.net - f.fund_fen AS part, f.ref_src,
     -- the person's own account pays what the relative's (as recorded) leaves of 个人负担
-    CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen - f.mulaid, 0) ELSE 0 END AS acct_base
+    CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen - f.mulaid, 0) ELSE 0 END AS acct_base,
+    -- A-AUDIT-PARTS-EXCEED (PARTS_OVER): the recorded parts leave less than the expected fund (1; 2 where the own
+    -- account may have paid, making what it holds unknown from then on)
+    CAST(CASE WHEN f.status < {REFUSED} AND f.net - f.fund_fen - f.mulaid < 0 THEN (CASE WHEN f.acct_ok THEN 2 ELSE 1 END)
+         ELSE 0 END AS TINYINT) AS over
   FROM fund2{s} f
 ),
 {_acct_running(s) if full else _no_acct_running(s)}
@@ -397,11 +420,11 @@ settled{s} AS (
   -- A known opening balance runs on across the years: after a settlement that cannot be assessed,
   -- what the account holds is unknown, in later years too.
   SELECT {_SETTLED_KEEP}, a.dedc_fen, a.fund_fen, a.capped, a.part,
-    a.acct_base, a.own_acct, a.a_incl,
-    -- a reversal earlier in the row's natural year gave back a deductible (bit 1), a payment (bit 2): what is left of
-    -- the deductible (the cap) rests on A-REVERSAL, as the reference engine's deductible (cap) step cites it
-    -- (benefits._reversed); one small number, as `status`, not two columns through the rest
-    CAST((CASE WHEN a.rv_dedc_yr = a.yr THEN 1 ELSE 0 END) + (CASE WHEN a.rv_pay_yr = a.yr THEN 2 ELSE 0 END) AS TINYINT)
+    a.acct_base, a.own_acct, a.a_incl, a.over,
+    -- the deductible charged rests on what a reversal earlier in the row's natural year gave back (bit 1: `rv_dedc`), a
+    -- reversal that year gave back a payment (bit 2): A-REVERSAL, as the reference engine's deductible (cap) step
+    -- cites it (benefits._reversed); one small number, as `status`, not two columns through the rest
+    CAST((CASE WHEN a.rv_dedc THEN 1 ELSE 0 END) + (CASE WHEN a.rv_pay_yr = a.yr THEN 2 ELSE 0 END) AS TINYINT)
       AS rev_totals,
     CASE WHEN a.status < {REFUSED} AND a.acct_balance IS NOT NULL AND a.ref_p > 0 THEN {_st('refused_after')}
          ELSE a.status END AS status
@@ -413,11 +436,11 @@ settled{s} AS (
   CAST(CASE WHEN a.status = 0 THEN (CASE WHEN a.unfiled THEN st.remote_e4 ELSE pr.ratio_e4 END)
     WHEN a.status >= {REFUSED} THEN NULL ELSE 0 END AS BIGINT)
     AS pool_prop_selfpay,
-  {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_neg("a.part")} AS psn_part_amt,
-  CAST({_ACCT} AS BIGINT) AS acct_pay, CAST({_neg("a.part")} - {_ACCT} AS BIGINT) AS psn_cash_pay,
+  {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_personal(_neg("a.part"))} AS psn_part_amt,
+  CAST({_personal(_ACCT)} AS BIGINT) AS acct_pay, CAST({_personal(_neg("a.part") + " - " + _ACCT)} AS BIGINT) AS psn_cash_pay,
   a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev, a.rev_totals,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)},
-  CAST(CASE WHEN a.status >= {REFUSED} OR a.pre_reform THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
+  CAST(CASE WHEN a.status >= {REFUSED} OR a.pre_reform OR a.over > 0 THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
             WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
             WHEN {_SHORT} THEN {ACCT_BASIS['credits']} ELSE {ACCT_BASIS['balance']} END AS TINYINT) AS acct_basis
 FROM settled{s} a JOIN ledger l ON l.rid = a.o_rid JOIN params pr ON pr.pr_id = a.pr_id CROSS JOIN settings st"""
@@ -452,8 +475,12 @@ _KEPT = " OR ".join([_differs(f) for f in RECORDED] + ["e.status LIKE 'refused%'
 # pre_reform, the reference route's acct_undetermined — the only ways a row not refused leaves both NULL) while
 # the ledger recorded one of them: a recorded figure nobody checked, counted for the report (run.py
 # ACCT_NOT_ASSESSED) with its first row in export order as the example.
-ACCT_UNCHECKED = ("(e.status NOT LIKE 'refused%' AND e.acct_pay IS NULL AND e.psn_cash_pay IS NULL"
-                  " AND (e.rec_acct_pay IS NOT NULL OR e.rec_psn_cash_pay IS NOT NULL))")
+ACCT_UNCHECKED = ("(e.status NOT LIKE 'refused%' AND e.psn_part_amt IS NOT NULL AND e.acct_pay IS NULL"
+                  " AND e.psn_cash_pay IS NULL AND (e.rec_acct_pay IS NOT NULL OR e.rec_psn_cash_pay IS NOT NULL))")
+# A row assessed whose personal fields were not (PARTS_OVER: the only way a row not refused leaves psn_part_amt NULL)
+# while the ledger recorded one of them: counted apart, with its own reason (run.py fields_not_assessed).
+PARTS_UNCHECKED = ("(e.status NOT LIKE 'refused%' AND e.psn_part_amt IS NULL AND (e.rec_psn_part_amt IS NOT NULL"
+                   " OR e.rec_acct_pay IS NOT NULL OR e.rec_psn_cash_pay IS NOT NULL))")
 # The stage `expected`: the rows kept one by one (`rid` set), and every other row summed into one row
 # (`rid` NULL) with what the totals need. Ten million rows written as a table only to be filtered and summed
 # cost ~2 s at 10M rows (the statement 13.9 -> 11.6-12.1 s); `expected_rows` stays the per-row definition
@@ -464,7 +491,9 @@ EXPECTED = (f"SELECT CASE WHEN {_KEPT} THEN e.rid END AS rid, "
             " SUM(CASE WHEN e.hifp_pay IS NOT NULL THEN e.rec_hifp_pay END) AS sum_rec_hifp_pay,"
             " COUNT(CASE WHEN e.status LIKE 'refused%' THEN 1 END) AS n_unassessed,"
             f" COUNT(CASE WHEN {ACCT_UNCHECKED} THEN 1 END) AS n_acct_unchecked,"
-            f" MIN(CASE WHEN {ACCT_UNCHECKED} THEN e.rid END) AS acct_unchecked_rid"
+            f" MIN(CASE WHEN {ACCT_UNCHECKED} THEN e.rid END) AS acct_unchecked_rid,"
+            f" COUNT(CASE WHEN {PARTS_UNCHECKED} THEN 1 END) AS n_parts_unchecked,"
+            f" MIN(CASE WHEN {PARTS_UNCHECKED} THEN e.rid END) AS parts_unchecked_rid"
             f"\nFROM ({EXPECTED_ROWS}) AS e\nGROUP BY 1")
 BASE_COLUMNS = ("setl_id", "psn_no", "route", "status") + FIGURES + ("clause_dedc", "clause_fund", "clause_ratio", "note",
                                                                      "acct_basis")
@@ -536,7 +565,7 @@ _CLAUSES = {
 _MID_FUND_AFTER = _cite_if(f"{_MID_DEDC} AND NOT (CASE WHEN d.capped THEN {_MID_CAP} ELSE {_MID_RATIO} END)", _MIDYEAR)
 # Where a plan row's clause names A-REVERSAL: a reversal row always (its settlement's articles, marked so); a settlement
 # row where a reversal earlier in its natural year gave back part of the total its figure reads — the deductible's
-# (rev_totals bit 1), the fund's only where the cap decided it (bit 2; else the ratio did, which reads no total) — as the
+# where the figure would differ had it given nothing back (rev_totals bit 1), the fund's only where the cap decided it (bit 2; else the ratio did, which reads no total) — as the
 # reference engine's deductible and cap steps cite it (benefits._reversed). A settlement reversed right after it is
 # settled (the only reversals the plan takes) leaves the totals as they were, yet what is left of them after it is
 # still the reading's: a system keeping the reversed deductible charges none on the next visit.
@@ -696,7 +725,9 @@ TOTALS = """SELECT COALESCE(SUM(e.sum_hifp_pay), 0) AS expected_hifp_pay_fen,
   (SELECT COUNT(DISTINCT x.psn_no) FROM expected_ref x) AS persons_reference,
   COALESCE(SUM(e.n_rows), 0) AS expected_rows,
   COALESCE(SUM(e.n_acct_unchecked), 0) AS acct_unchecked,
-  MIN(e.acct_unchecked_rid) AS acct_unchecked_rid
+  MIN(e.acct_unchecked_rid) AS acct_unchecked_rid,
+  COALESCE(SUM(e.n_parts_unchecked), 0) AS parts_unchecked,
+  MIN(e.parts_unchecked_rid) AS parts_unchecked_rid
 FROM expected e"""
 
 # The rows the audit could not assess, by reason (status), with one example each: asked only when

@@ -31,7 +31,7 @@ from .mapping import load_mapping
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
 from .report.text import months_thin, months_thin_text, yuan_grouped
-from .settle_ref import MONTH_ABSENT, ORDER_DOUBT, YTD_FROM_LEDGER
+from .settle_ref import MONTH_ABSENT, ORDER_DOUBT, PARTS_OVER, YTD_FROM_LEDGER
 from .verdict import UNASSESSED_REASONS, unchecked_rows, verdict
 
 AUDIT_ASSUMPTIONS = [
@@ -45,7 +45,8 @@ AUDIT_ASSUMPTIONS = [
              "先后不能由结算时间确定的，另一种先后可能改变应付额（例如同日两笔结算中哪一笔计入起付线），清单无从核实："
              "该参保人该年度自该行起各行的起付线和统筹基金支付所附条款注明本假设。"},
     {"id": "A-AUDIT-ACCT-UNKNOWN", "cite": "conform audit",
-     "text": "人员信息未提供个人账户期初余额的，或余额因此前一笔结算而未知的（浙江个人账户改革前的结算、本人账户可能已支付），"
+     "text": "人员信息未提供个人账户期初余额的，或余额因此前一笔结算而未知的（浙江个人账户改革前的结算、本人账户可能已支付；"
+             "记录的其他基金、医院负担和共济支付超过应付统筹基金后余额的结算，A-AUDIT-PARTS-EXCEED），"
              "个人账户支付额按导出记录取值，只审核它不多于个人负担（个人账户支付不能超过"
              "个人负担；清单记录未使用个人账户的，只计共济支付）、不少于记录的亲属账户共济支付（没有时不少于 0：结算不会向账户存入），现金支付额按“个人负担 − 个人账户支付”审核。"},
     {"id": "A-AUDIT-PSN-TYPE-CHANGE", "cite": "conform audit",
@@ -153,6 +154,11 @@ LEDGER_ASSUMPTIONS = {
                                   "本人个人账户支付审核。",
     "A-AUDIT-CASH-NO-ACCT": "清单有个人现金支付 psn_cash_pay 而没有个人账户支付 acct_pay：现金支付是个人负担减去个人账户支付，"
                             "账户支付未知时无法审核，psn_cash_pay 不审核（个人负担 psn_part_amt 照常审核）。",
+    PARTS_OVER: "清单记录的其他基金支付、医院负担 hosp_part_amt 和个人账户共济支付 acct_mulaid_pay 之和不超过医疗费总额，"
+                "但超过医疗费总额减按规定应付的统筹基金后的余额的结算：个人负担（及个人账户支付、现金支付）将小于零，没有条款"
+                "给出这样的数额，稽核不推定记录的哪一项有误：个人负担 psn_part_amt、个人账户支付 acct_pay 和个人现金支付 "
+                "psn_cash_pay 不审核，统筹基金支付和基金支付总额照常审核（其差异即所见的问题）；本人个人账户在该结算中支付多少"
+                "无从确定，已提供期初余额的人员此后账户余额未知，按没有期初余额审核（A-AUDIT-ACCT-UNKNOWN）。",
     "A-AUDIT-ACCT-CREDITS": "人员信息给出的个人账户余额是期初余额，其后按月计入的金额不在清单和人员信息中：期初余额（减去此前"
                             "应由本人账户支付的部分）足以支付本次应由本人账户支付的部分时，个人账户支付额照常审核（此后的计入"
                             "只会增加余额，不改变结果）；不足时，实际余额取决于其间的计入，个人账户支付额按记录取值，只审核它"
@@ -186,7 +192,7 @@ RECORDED_AMOUNT_ASSUMPTIONS = (("A-AUDIT-OTHER-FUNDS", "oth_fund_pay", {"fund_pa
 
 
 def _assumptions(rules, info: ledger.LedgerInfo, balances: bool, ytd_from_ledger: bool = False,
-                 month_absent: bool = False) -> list[dict]:
+                 month_absent: bool = False, parts_over: bool = False) -> list[dict]:
     common = rules.policy.common_assumption_ids
     out = [{"id": a.id, "text": a.text, "cite": COMMON_CITE if a.id in common else rules.policy.short}
            for a in rules.policy.assumptions.values()]
@@ -211,6 +217,8 @@ def _assumptions(rules, info: ledger.LedgerInfo, balances: bool, ytd_from_ledger
             applies += [f"{aid}-ABSENT"] if column in info.lacking else []
     if "psn_cash_pay" in info.not_audited:
         applies.append("A-AUDIT-CASH-NO-ACCT")
+    if parts_over:  # rows whose recorded personal fields were not assessed (PARTS_OVER)
+        applies.append(PARTS_OVER)
     if balances:  # a balance is the opening one: the month's credits after it are in no file
         applies.append("A-AUDIT-ACCT-CREDITS")
     if balances and "acct_used_flag" in info.lacking:
@@ -259,6 +267,12 @@ def _ask_region(e: MissingParameter, policy: str, region: str | None) -> str:
 # The recorded figures of an assessed row the audit does not check (plan.ACCT_UNCHECKED): before the document's
 # own account reform (浙江 二（三）) the account's part is not the document's (A-BEFORE-VALIDITY).
 ACCT_FIELDS = ("acct_pay", "psn_cash_pay")
+# ... and where the recorded other funds, hospital part and relative's account exceed what the expected fund leaves of
+# the total (plan.PARTS_UNCHECKED): 个人负担 would be below zero, which no article gives.
+PARTS_FIELDS = ("psn_part_amt", "acct_pay", "psn_cash_pay")
+PARTS_OVER_REASON = ("记录的其他基金支付、医院负担和个人账户共济支付之和超过医疗费总额减按规定应付统筹基金后的余额：个人负担将小于零，"
+                     "没有条款给出这样的数额，个人负担 psn_part_amt、个人账户支付 acct_pay 和个人现金支付 psn_cash_pay 不审核，"
+                     f"统筹基金支付照常审核；已提供期初余额的，此后该人账户余额未知（{PARTS_OVER}）")
 
 
 def _acct_not_assessed_reason(rules) -> str:
@@ -273,14 +287,18 @@ def fields_not_assessed(con, info, rules, totals) -> list[dict]:
     """The audited fields left unchecked on rows otherwise assessed, each kind with its reason, rows and an
     example: summary["fields_not_assessed"]. A recorded figure nobody checked is said, and keeps the verdict
     from `clean` (verdict.verdict's `unchecked`)."""
-    n = int(totals.get("acct_unchecked") or 0)
-    fields = [f for f in ACCT_FIELDS if f in info.fields_audited]
-    if not n or not fields:
-        return []
-    rid = totals.get("acct_unchecked_rid")
-    example = con.execute("SELECT setl_id FROM ledger WHERE rid = ?", [int(rid)]).fetchall() if rid is not None else []
-    return [{"fields": fields, "reason": _acct_not_assessed_reason(rules), "rows": n,
-             "example_setl_id": example[0][0] if example else None}]
+    out = []
+    for key, names, reason in (("acct", ACCT_FIELDS, _acct_not_assessed_reason),
+                               ("parts", PARTS_FIELDS, lambda _rules: PARTS_OVER_REASON)):
+        n = int(totals.get(f"{key}_unchecked") or 0)
+        fields = [f for f in names if f in info.fields_audited]
+        if not n or not fields:
+            continue
+        rid = totals.get(f"{key}_unchecked_rid")
+        example = con.execute("SELECT setl_id FROM ledger WHERE rid = ?", [int(rid)]).fetchall() if rid is not None else []
+        out.append({"fields": fields, "reason": reason(rules), "rows": n,
+                    "example_setl_id": example[0][0] if example else None})
+    return out
 
 
 MAX_REGION_VALUES = 200  # figures a summary lists of its region (a region file holds a few dozen)
@@ -419,13 +437,14 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
                                   "example_setl_id": ex, "details": details.get(st, []),
                                   "details_kinds": noted.get(st, (0, 0))[0], "details_rows": noted.get(st, (0, 0))[1]}
                                  for st, n, ex in sorted(totals["unassessed_by_status"])],
-        # Rows assessed but for recorded figures the audit did not check (the account before 浙江's reform):
-        # which fields, why, how many rows, an example; they too keep the verdict from "clean".
+        # Rows assessed but for recorded figures the audit did not check (the account before 浙江's reform; the personal
+        # fields where the recorded parts exceed what the fund leaves): which fields, why, how many rows, an example; they too keep the verdict from "clean".
         "fields_not_assessed": fields_not_assessed(con, info, rules, totals),
         "expected_rows": int(totals["expected_rows"]),
         "elapsed_s": round(elapsed, 3),
         "rows_per_s": int(info.rows_read / elapsed) if elapsed > 0 else 0,
-        "assumptions": _assumptions(rules, info, balances, any(y["persons_without_ytd"] for y in years or ()), bool(gaps)),
+        "assumptions": _assumptions(rules, info, balances, any(y["persons_without_ytd"] for y in years or ()), bool(gaps),
+                                    bool(int(totals.get("parts_unchecked") or 0))),
     }
 
 

@@ -355,6 +355,10 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
     # What the own account holds is unknown: no opening balance given, or (浙江 二（三）) the account may have
     # paid by the rules before the document's account reform, not in the text (as the plan's `pre_p`)
     unknown = person.acct_balance is None
+    # why it became unknown where a balance was given, for the trace (None: the account reform's, _as_audited)
+    unknown_why: str | None = None
+    # settlements whose recorded parts exceed what the expected fund leaves (PARTS_OVER): their reversal's too
+    exceeds: set[str] = set()
     by_kind = "special" in rules.policy.covers  # 吉林: the registration says which chronic benefit pays
 
     def refuse(setl_id: str, psn_no: str, status: str, note: str, reason: str) -> None:
@@ -420,6 +424,21 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
         part = _fen(res.psn_part_amt)
         if init is None:
             own_part = part - (mulaid or 0)
+            if own_part < 0:
+                exceeds.add(setl_id)
+        if (init if init is not None else setl_id) in exceeds:
+            # PARTS_OVER: 个人负担 (so the account's part and cash) would be below zero: not assessed, as the plan
+            # leaves them; where the own account may have paid, what it holds is unknown from then on
+            if init is None and acct_flag is not False and not no_account and not unknown:
+                unknown, unknown_why = True, _parts_over_said(setl_id)
+            if trace_for == setl_id:
+                return _parts_over_traced(res), None
+            if init is None:
+                recorded_acct[setl_id] = rec_acct or 0
+                cited[setl_id] = _clauses(res, retired_by_ledger)
+            out.append(_row(setl_id, psn_no, status, res, None, None, cited, init, None))
+            continue
+        if init is None:
             most[setl_id] = (max(own_part, 0) if acct_flag is not False and not no_account else 0) + (mulaid or 0)
             least[setl_id] = mulaid or 0
             # A-AUDIT-ACCT-CREDITS: the own account paid less than its share of 个人负担 — the opening balance ran
@@ -453,7 +472,7 @@ def settle_person(rules, person: Person, rows: list[tuple], trace_for: str | Non
             acct = sign * min(max(own_rec, sign * acct), most[key])
         if trace_for == setl_id:
             return _as_audited(res, person, acct, most[key] if key in short or unknown else None,
-                               no_account, unknown, least.get(key, 0)), None
+                               no_account, unknown, least.get(key, 0), unknown_why), None
         if init is None:
             cited[setl_id] = _clauses(res, retired_by_ledger)
         # what decided acct_pay (plan.ACCT_BASIS): the balance, an unknown one, or the credits past it
@@ -533,7 +552,34 @@ def _timed(r: tuple):
     return r[19] if len(r) > 19 else None
 
 
-def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: int, acct: int | None,
+# A-AUDIT-PARTS-EXCEED: the recorded other funds, hospital part and relative's account (each as recorded, together
+# within the total: ledger.py refuses more) exceed what the expected pooled fund leaves of the total. 个人负担 would be
+# below zero, a figure no article gives: psn_part_amt, acct_pay and psn_cash_pay are not assessed (the fund's figures
+# are: their difference is the finding), and the own account's balance is unknown after (plan.PARTS_OVER).
+PARTS_OVER = "A-AUDIT-PARTS-EXCEED"
+
+
+def _parts_over_said(setl_id: str) -> str:
+    """Why the balance is unknown after settlement `setl_id` (PARTS_OVER), for a later row's trace."""
+    return (f"结算{setl_id}记录的其他基金支付、医院负担和个人账户共济支付之和超过医疗费总额减按规定应付统筹基金后的余额，"
+            f"本人个人账户在该结算中支付多少无从按本文件确定，此后账户余额未知（{PARTS_OVER}）")
+
+
+def _parts_over_traced(res: SettlementResult) -> SettlementResult:
+    """The traced settlement whose personal part is not assessed (PARTS_OVER), with the step that says why."""
+    res.trace.add("个人负担（稽核）", "清单记录的其他基金支付、医院负担和个人账户共济支付之和超过医疗费总额{}元减按规定应付统筹"
+                  "基金{}元后的余额：个人负担将小于零，没有条款给出这样的数额，个人负担 psn_part_amt、个人账户支付 acct_pay"
+                  " 和个人现金支付 psn_cash_pay 不审核（统筹基金支付照常审核）", (res.medfee_sumamt, res.hifp_pay),
+                  PARTS_OVER, None)
+    return res
+
+
+def parts_over(res: SettlementResult) -> bool:
+    """Whether a traced settlement's personal fields are not assessed (PARTS_OVER: _parts_over_traced said so)."""
+    return any(step[3] == PARTS_OVER for step in res.trace._steps)
+
+
+def _row(setl_id: str, psn_no: str, status: str, res: SettlementResult, part: int | None, acct: int | None,
          cited: dict[str, tuple], init: str | None, basis: int | None) -> dict:
     """An expected row in fen: acct None (with its basis) where the account's part is not assessed."""
     if init is None:
@@ -561,7 +607,8 @@ def settle_known(rules, psn_no: str, rows: list[tuple], known: Person | None, tr
 
 
 def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | None,
-                no_account: bool = False, unknown: bool = False, least: int = 0) -> SettlementResult:
+                no_account: bool = False, unknown: bool = False, least: int = 0,
+                unknown_why: str | None = None) -> SettlementResult:
     """The traced settlement with the account payment the audit expects, and the step that says why
     (the worked example must agree with the discrepancy table). `unknown`: what the account holds is
     unknown (no opening balance given, or an account payment before the account reform since)."""
@@ -571,7 +618,7 @@ def _as_audited(res: SettlementResult, person: Person, acct: int, most: int | No
         res.trace.add("个人账户（稽核）", "本人没有个人账户：个人账户支付只能是亲属账户的共济支付（按清单记录），不多于{}元，为{}元",
                       (_yuan(abs(most or 0)), _yuan(acct)), "A-AUDIT-ACCT-MULAID", _yuan(acct))
     elif unknown:
-        why = ("未提供个人账户期初余额" if person.acct_balance is None else
+        why = ("未提供个人账户期初余额" if person.acct_balance is None else unknown_why or
                "此前个人账户改革施行之前的结算中个人账户可能已按改革前的规则支付，账户余额未知")
         res.trace.add("个人账户（稽核）", "{}：个人账户支付额按清单记录取值，但不多于个人账户可付的{}元、不少于亲属账户"
                       "共济支付的{}元（结算不会向账户存入），为{}元",

@@ -265,15 +265,21 @@ def _midyear_ratio(rules: Rules, out: Outcome, facility: str, ratio: Decimal, ov
 REVERSAL = "A-REVERSAL"
 
 
-def _reversed(cite: str, ys: YearState, total: str, bound: bool = False) -> str:
+def _reversed(cite: str, ys: YearState, total: str, bound: bool = False, base: Decimal | None = None,
+              left: Decimal | None = None) -> str:
     """A deductible or cap step's clause, with A-REVERSAL where a reversal (2208) earlier this year gave back a part
     of the total the step reads (YearState.reversed_totals): no text says a reversal gives back what its settlement
     counted, so what is left of the deductible or the cap after one rests on that reading — a system keeping a
     reversed settlement's deductible charges none on the next visit, and disagrees with the reading, not with
     "起付线600元" (rmut4 D3). So too where a reversal made this year of an EARLIER year's settlement gave its part back
     to that year, not this one (YearState.kept_totals), and the remainder bound the figure (`bound`: the deductible took
-    less than the base): taken from this year instead, more of it would be left (probe s26/probe2 F5)."""
-    if ys.reversed_totals and total in ys.reversed_totals:
+    less than the base): taken from this year instead, more of it would be left (probe s26/probe2 F5).
+    Given the step's `base` and what was `left` of the standard, only where the figure rests on what was given back:
+    had the reversal given nothing back, min(base, max(left − back, 0)) would be charged — cited where that differs
+    from min(base, left), as _reversed_cap cites a payment (probe s26/probeR R2: a deductible re-charged since, met
+    with or without the reversal, rests on no reading of it)."""
+    back = ys.reversed_totals.get(total) if ys.reversed_totals else None
+    if back and (base is None or left is None or min(base, max(left - back, ZERO)) != min(base, left)):
         return join_cites(cite, REVERSAL)
     return join_cites(cite, REVERSAL) if bound and ys.kept_totals and total in ys.kept_totals else cite
 
@@ -394,7 +400,7 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   join_cites(via, split,
                              _reversed(_carried(dp.cite, out, used, dedc < base
                                                 or _in_service_would(rules, out, used, base, dedc, 0)),
-                                       ys, "ordinary_dedc", dedc < base),
+                                       ys, "ordinary_dedc", dedc < base, base, left),
                              apart_cite), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
@@ -712,8 +718,8 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     other_pay = per_disease if any(v > 0 for k, v in ys.chronic_pay.items() if k != bucket) else None
     bound = dedc < base
     dedc_cite = _reversed(join_cites(rules.get("chronic.shares_ordinary_deductible").cite, _carried(dp.cite, out, used, bound)),
-                          ys, "ordinary_dedc", bound) if shares else join_cites(_reversed(dp.cite, ys, f"chronic_dedc.{code}",
-                                                                                          bound), other_dedc)
+                          ys, "ordinary_dedc", bound, base, left) if shares else join_cites(
+                              _reversed(dp.cite, ys, f"chronic_dedc.{code}", bound, base, left), other_dedc)
     trace.add("慢特病起付线", ("“两病”病种{}" if td is not None else "病种{}") + "：起付线{}元，此前已累计{}元，本次计入{}元"
               + ("（与普通门诊起付线合并计算）" if shares else ""), (code, dp.value, used, dedc), dedc_cite, dedc)
     after = base - dedc
@@ -820,7 +826,7 @@ def inpatient_route(rules: Rules, ys: YearState, role: str, s: Settlement, kind:
         trace.add("特殊疾病起付线", "{}住院起付标准{}元，本年度已计{}元，本次补计 min({}, {}) = {}元",
                   (FACILITIES[s.facility], dp.value, ys.special_dedc, base, left, dedc),
                   _reversed(join_cites(cite, own(dp), level_reading, _special_top_up_reading(rules, ys, dp.value)),
-                            ys, "special_dedc", dedc < base), dedc)
+                            ys, "special_dedc", dedc < base, base, left), dedc)
         c.special_dedc += dedc
         ys.special_dedc += dedc
         if dedc > ZERO and ys.special_top is not None and dp.value > ys.special_top:

@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from conform.reference.case import Person, Reversal, Settlement
 from conform.reference.account import account_reform
+from conform.reference.benefits import own_account
 from conform.reference.engine import PersonLedger, rules_for
 from conform.reference.policy import PolicyError
 
@@ -248,11 +249,18 @@ def reference_rows(d: Drawn) -> dict[str, dict]:
     """setl_id -> the reference engine's figures in fen (or {'refused': reason}); with them
     `acct_undetermined` (the account's part is not the document's: before 浙江's account reform) and
     `acct_unknown` (what the account held before the row is unknown: no opening balance given, or an
-    account payment before the reform since), which decide what the audit makes of the account payment."""
+    account payment before the reform since, or a settlement whose recorded parts exceed what the fund leaves), which
+    decide what the audit makes of the account payment; and `parts_over` (A-AUDIT-PARTS-EXCEED: the other funds, hospital
+    part and relative's account as recorded exceed what the expected pooled fund leaves of the total, so 个人负担 would
+    be below zero; a reversal: its settlement's): psn_part_amt, acct_pay and psn_cash_pay are then not assessed."""
     rules = rules_for(d.policy, REGION[d.policy], d.params)
     out: dict[str, dict] = {}
     for person, events in zip(d.people, d.events):
         led = PersonLedger(rules, person)
+        over: set[str] = set()
+        # the own account may have paid on such a settlement: what it holds is unknown after it
+        parts_unknown = False
+        no_account = own_account(rules.policy, person) is False
         # A-AUDIT-AFTER-UNASSESSED: after a refused settlement still standing, the rest of its year is
         # refused (the rest of the ledger, when the account's opening balance is known).
         unknown: dict[str, int] = {}
@@ -263,7 +271,7 @@ def reference_rows(d: Drawn) -> dict[str, dict]:
                 out[e.id] = {"refused": "after an unassessed settlement"}
                 unknown[e.id] = e.date.year
                 continue
-            unknown_before = led.balance is None
+            unknown_before = led.balance is None or parts_unknown
             try:
                 res = led.reverse(e.reverses, e.id, e.date) if isinstance(e, Reversal) else led.settle(e)
             except PolicyError as err:
@@ -276,6 +284,10 @@ def reference_rows(d: Drawn) -> dict[str, dict]:
                          ("medfee_sumamt",) + RECORDED}
             out[e.id]["acct_undetermined"] = res.acct_undetermined is not None
             out[e.id]["acct_unknown"] = unknown_before
+            if isinstance(e, Settlement) and res.psn_part_amt - e.acct_mulaid_pay < 0:
+                over.add(e.id)
+                parts_unknown = parts_unknown or (e.acct_used_flag and not no_account)
+            out[e.id]["parts_over"] = (e.reverses if isinstance(e, Reversal) else e.id) in over
     return out
 
 
@@ -318,9 +330,11 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
                 continue
             if r["acct_undetermined"]:
                 expected[e.id]["acct_pay"] = expected[e.id]["psn_cash_pay"] = None
+            if r["parts_over"]:  # A-AUDIT-PARTS-EXCEED: none of the personal fields is assessed
+                expected[e.id]["psn_part_amt"] = expected[e.id]["acct_pay"] = expected[e.id]["psn_cash_pay"] = None
             kind = draw(st.integers(0, 5))
             if kind == 0:
-                f = draw(st.sampled_from(EXACT))
+                f = draw(st.sampled_from(EXACT[:-1] if r["parts_over"] else EXACT))
                 delta = draw(st.sampled_from((1, -1))) if r[f] else 1
                 recorded[e.id][f] += delta
                 found[(e.id, f)] = delta
@@ -328,7 +342,7 @@ def planted(draw, d: Drawn, ref: dict[str, dict]) -> Planted:
                 delta = draw(st.integers(1, r["acct_pay"]))
                 recorded[e.id]["acct_pay"] -= delta
                 recorded[e.id]["psn_cash_pay"] += delta
-                if r["acct_undetermined"]:
+                if r["acct_undetermined"] or r["parts_over"]:
                     pass  # not assessed: nothing found, nothing expected
                 elif "acct_balance" in rec and not r["acct_unknown"]:
                     found[(e.id, "acct_pay")], found[(e.id, "psn_cash_pay")] = -delta, delta

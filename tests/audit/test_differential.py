@@ -57,8 +57,9 @@ def test_plan_equals_reference_on_duckdb(policy, data, tmp_path_factory):
             f"SELECT setl_id, field, diff FROM read_parquet('{s['_discrepancies']}')").fetchall()}
         assert found == p.found
         assert s["discrepancies_by_field"] == {f: sum(1 for _, g in p.found if g == f) for f in RECORDED}
-        # rows before 浙江's account reform: their recorded acct_pay/psn_cash_pay are not assessed, and counted
-        unchecked = sum(1 for v in ref.values() if v.get("acct_undetermined"))
+        # rows before 浙江's account reform (acct_pay, psn_cash_pay) or whose recorded parts exceed what the fund leaves
+        # (psn_part_amt too, A-AUDIT-PARTS-EXCEED): their recorded personal fields are not assessed, and counted
+        unchecked = sum(1 for v in ref.values() if v.get("acct_undetermined") or v.get("parts_over"))
         assert sum(x["rows"] for x in s["fields_not_assessed"]) == unchecked
         # discrepancies (1), else incomplete (2) where rows or recorded figures could not be assessed, else clean (0)
         assert code == (1 if p.found else 2 if refused or unchecked else 0)
@@ -84,7 +85,7 @@ def test_plan_equals_reference_on_spark(policy, data, tmp_path_factory, spark):
         # Recorded = reference on all eight fields but for the planted errors: any other plan figure that
         # differs would be reported too.
         assert s["fields_audited"] == list(RECORDED)
-        unchecked = sum(1 for v in settled if v.get("acct_undetermined"))
+        unchecked = sum(1 for v in settled if v.get("acct_undetermined") or v.get("parts_over"))
         assert sum(x["rows"] for x in s["fields_not_assessed"]) == unchecked
         assert (code, s["discrepancies_by_field"]) == (1 if p.found else 2 if s["unassessed"] or unchecked else 0,
                                                        {f: sum(1 for _, g in p.found if g == f) for f in RECORDED})

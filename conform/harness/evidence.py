@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 import threading
+import urllib.parse
 from typing import Any
 
 _lock = threading.Lock()
@@ -58,10 +60,14 @@ if hasattr(os, "register_at_fork"):
 
 def register_secret(value: str | None) -> None:
     """A value (an API key) that must never appear in evidence, reports or logs; values shorter than
-    MIN_SECRET_CHARS characters are not registered (see there)."""
+    MIN_SECRET_CHARS characters are not registered (see there). Its percent-encoded forms too (a system echoing
+    a query string or a logged URL: `sk/KEY+x==` as `sk%2FKEY%2Bx%3D%3D`, `%2f` in lower case as well), which
+    are as readable as the key itself (s27 probeU F4)."""
     if value and len(value) >= MIN_SECRET_CHARS:
+        encoded = {urllib.parse.quote(value, safe=""), urllib.parse.quote(value), urllib.parse.quote_plus(value)}
+        forms = {value, *encoded, *(re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), e) for e in encoded)}
         with _lock:
-            _secrets.add(value)
+            _secrets.update(forms)
 
 
 def _longest_first() -> tuple[str, ...]:

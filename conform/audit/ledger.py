@@ -529,7 +529,8 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     if inst.MISSING in names:  # facility from --institutions: a code the table lacks is named as such
         bad.append((ident(inst.MISSING), "fixmedins_code", "not in the institutions table (--institutions)",
                     text_value(names["fixmedins_code"][0])))
-    for col, cond, what in (("setl_time", st_bad, f"not a time; the forms read: {TIME_FORMS}"),
+    for col, cond, what in (("setl_time", st_bad, f"not a time; the forms read: {TIME_FORMS} (a date alone is a "
+                                                  "setl_date: export it so, or rename the column with --map setl_time=setl_date)"),
                              ("setl_date", sd_bad, f"not a date; the forms read: {DATE_FORMS}")):
         if not cond:
             continue
@@ -1093,6 +1094,31 @@ def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encodin
            f"row of the second is here); the audit settles the region's own insured persons by its rules, and a person "
            f"insured elsewhere (异地就医) by the rules of the place insured: give the region's six-digit division code "
            f"with --admdvs (e.g. --admdvs {code(cities[0][0])}), and the others are left out and counted", cities[1][2])
+
+
+# An engine's error that says its 64-bit integer arithmetic overflowed (DuckDB's OutOfRange / Conversion error, Spark's
+# ARITHMETIC_OVERFLOW / CAST_OVERFLOW under ANSI mode).
+OVERFLOW = re.compile(r"overflow|out of range", re.IGNORECASE)
+
+
+def too_large(con: duckdb.DuckDBPyConnection, info: LedgerInfo, mapping: Mapping, encoding: str | None,
+              said: str) -> AuditInputError:
+    """The located error for a ledger whose amounts, each within MAX_DIGITS, overflow the plan's integer fen: a
+    settlement's fen times its ratio's numerator, or a person's running year total, past 2^63 (s27 probeD F1: an
+    internal error, exit 3, before). Names the row with the largest medfee_sumamt and the person with the largest
+    total: such figures come from a damaged export (an id or a total mapped onto an amount), not from a settlement."""
+    rid, fen = con.execute("SELECT arg_max(rid, abs(medfee_sumamt)), max(abs(medfee_sumamt)) FROM ledger").fetchall()[0]
+    psn, total, n = con.execute("SELECT psn_no, sum(abs(medfee_sumamt)), count(*) FROM ledger GROUP BY psn_no "
+                                "ORDER BY 2 DESC LIMIT 1").fetchall()[0]
+    paths = [Path(f) for f in info.files]
+    path = paths[int(rid) // RID_STEP]
+    return AuditInputError(
+        f"amounts too large to settle exactly in fen ({said}): the largest medfee_sumamt is {_yuan(int(fen))} yuan, here; "
+        f"person {psn} totals {_yuan(int(total))} yuan over {n:,} row{'s' if n != 1 else ''}. The audit computes in 64-bit integer fen, so a "
+        "settlement's amount times its ratio (as a fraction) and a person's year total must stay below 9.2 × 10^18 fen; "
+        "no outpatient ledger comes near — an id or a total mapped onto an amount column? (金额过大：请检查金额列)",
+        file=str(path), row=sources.line_of(path, int(rid) % RID_STEP, encoding, _wanted(mapping)),
+        column="medfee_sumamt", unit=_unit(path))
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:

@@ -23,7 +23,7 @@ from conform.reference.account import account_reform
 from conform.reference.policy import (COMMON_CITE, REGION_DIR, MissingParameter, PolicyError, Rules, bind_cached,
                                      load_region_file)
 
-from . import fallback, institutions, ledger, params, persons, plan, sources
+from . import fallback, institutions, interrupt, ledger, params, persons, plan, sources
 from .engines import get as get_engine
 from .errors import AuditInputError
 from .limits import DEFAULT_MEMORY
@@ -738,7 +738,13 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         n_ref = fallback.settle(con, spec, people, workers)
         lap("reference", f"参考实现逐人结算 reference engine: {n_ref:,} 人 persons")
         disc = workdir / "discrepancies.parquet"
-        totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
+        try:
+            totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
+        except Exception as e:  # noqa: BLE001 - an engine's overflow is the ledger's, located; anything else is raised
+            said = (str(e).strip().splitlines() or [type(e).__name__])[0].split(". ")[0]  # not Spark's advice to turn ANSI off
+            if not ledger.OVERFLOW.search(str(e)[:2000]) or interrupt.received() is not None:
+                raise
+            raise ledger.too_large(con, info, m, encoding, said[:200]) from None
         if int(totals["expected_rows"]) != info.audited:  # every row settled once, by the plan or the reference
             raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.audited} rows")
         lap("plan", f"重算并比对 recomputed and compared ({engine})")

@@ -487,6 +487,13 @@ def _py4j_quiet() -> None:
     if not any(isinstance(f, _NotPy4j) for f in root.filters):
         root.addFilter(_NotPy4j())
     logging.getLogger("py4j").setLevel(logging.CRITICAL + 1)
+    # … nor pyspark's own record of a failed query (a JSON line with the Python stack): the failure reaches the run
+    # as the exception, said in a line (an overflow as the ledger's located error: ledger.too_large)
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # pyspark before 4 has no such logger
+        return
+    PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
 
 
 class _NotPy4j:

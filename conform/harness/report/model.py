@@ -205,7 +205,8 @@ def selection_words(selection: dict | None, names: dict[str, str]) -> str:
         parts.append(f"名称表达式 keyword expression (-k) {sel['keyword']}")
     if sel.get("regions"):  # conform run --region: the figures certified, on the report's first screen
         parts.append("按地区配置认证 certified against region " + "、".join(str(r) for r in sel["regions"])
-                     + "（其他数值编写的场景不适用 scenarios under other figures not applicable）")
+                     + "（其他数值编写的场景按该地区运行，数值不同者不适用 scenarios written under other figures run "
+                       "under it, not applicable where its figures differ）")
     return " · ".join(p for p in parts if p) or "全部文件的全部条款 every article of every document"
 
 

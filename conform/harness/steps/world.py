@@ -37,9 +37,9 @@ class ScenarioError(ValueError):
 
 
 class OtherFigures(NotApplicable):
-    """A scenario written under other figures than the region a run certifies (`conform run --region`): its
-    figures are an example's (or a case's own parameters), which a system bound to its city's figures neither
-    takes nor should; the properties check the city's figures instead."""
+    """A scenario with its own parameters (地区参数) in a run certifying a region (`conform run --region`): a system
+    bound to its city's figures cannot take per-person parameters; the properties check the city's figures instead.
+    (A scenario written under no region or an example region runs under the certified one: `World.standin`.)"""
 
     def __init__(self, policy: str, region: str | None, params: dict, chosen: tuple[str, ...]):
         written = (f"地区配置 {region}" if region else "无地区配置 no region") + (
@@ -47,6 +47,26 @@ class OtherFigures(NotApplicable):
         super().__init__("", "scenario", f"本次按 --region {'、'.join(chosen)} 认证{policy}的数值，此场景按{written}编写 "
                          f"the run certifies {', '.join(chosen)}; this scenario is written under other figures (run "
                          "without --region to check a system that takes them)")
+
+
+class RegionFigures(NotApplicable):
+    """A scenario run under the region a run certifies in place of its own (`World.standin`) that reaches a figure
+    (or a refusal) the built-in reference under that region does not give: from that step on it is written under
+    other figures, so it is not applicable there — never a failure of the system bound to the region's figures."""
+
+    def __init__(self, policy: str, written: str | None, standin: str, what: str):
+        said = f"地区配置 {written} " if written else "无地区配置（no region）"
+        super().__init__("", "scenario", f"此场景按{said}编写，其数值（{what}）与 --region {standin} 的数值不同，自此步起"
+                         f"不适用 this scenario is written under other figures: the reference under {standin} does not "
+                         f"give what it writes ({what}); run without --region to check a system that takes them")
+
+
+def _quiet_request() -> Any:
+    """What a step gets for the pytest request where it runs on the reference's answers (`World.judge`): its notes go
+    nowhere, the real step says them."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(node=SimpleNamespace(user_properties=[]), config=None)
 
 
 class UnreportedSplit(NotApplicable):
@@ -181,6 +201,14 @@ class World:
     account_events: list[tuple[str, str]] = field(default_factory=list)
     # each account use asked (T003): item -> (the request, the system's answer, the reference's answer or None)
     uses: dict[str, tuple[dict, dict, dict | None]] = field(default_factory=dict)
+    # `conform run --region R` and a scenario written under no region or an example one (no 地区参数): it runs under R
+    # (`standin`), the system asked with "region": R; the reference under R decides each written figure (`judge`)
+    standin: str | None = None
+    written_region: str | None = None
+    # the reference's refusal of the last settlement, reversal asked again or credit (None: it answered)
+    oracle_refusal: SettlementRefused | None = None
+    # this World is the reference's answers standing in for the system's (`as_reference`)
+    mirror: bool = False
 
     def __post_init__(self) -> None:
         # Only the built-in reference itself goes without an oracle: a system subclassing ReferenceAdapter
@@ -222,7 +250,11 @@ class World:
             raise ScenarioError(str(e)) from None
         chosen = chosen_regions().get(self.policy)
         if chosen and (self.region not in chosen or self.params):
-            raise OtherFigures(self.policy, self.region, self.params, chosen)
+            if self.params:
+                raise OtherFigures(self.policy, self.region, self.params, chosen)
+            # written under the document's own or an example's figures: run under the (first) certified region, whose
+            # reference decides figure by figure whether the scenario's figures are its figures too (`judge`)
+            self.written_region, self.standin, self.region = self.region, chosen[0], chosen[0]
         return Subject(self.policy, person, self.region, dict(self.params))
 
     def ensure_person(self) -> None:
@@ -266,13 +298,17 @@ class World:
             self.refusal = e
             out = None
         oracle_refused = False
+        self.oracle_refusal = None
         if self.oracle is not None:
             try:
                 o = (self.oracle.presettle if presettle else self.oracle.settle)(self.psn_no, s)
                 self.oracle_results[s.id] = o
             except SettlementRefused as e:
                 oracle_refused = True
+                self.oracle_refusal = e
                 self._oracle_refused(s.id, e)
+        else:   # the built-in reference is the system: its refusal is the reference's
+            self.oracle_refusal = self.refusal
         if out is not None:
             self.results[s.id] = out
         if presettle:
@@ -282,6 +318,8 @@ class World:
         self._changed(s.id, s.date.year, before, None)
         self.last_id = s.id
         if self.refusal is not None and not expect_refusal:
+            if (oracle_refused or self.oracle is None) and self.standin is not None:
+                self.written_elsewhere(f"{s.id} 按场景应结算成功，参考实现按此地区拒绝：{self.refusal.message}")
             if oracle_refused:
                 raise ScenarioError(f"the rules refuse settlement {s.id} too ({self.refusal.message}); a scenario "
                                     "that expects a refusal says 参保人尝试于 … and 那么 结算被拒绝")
@@ -329,6 +367,8 @@ class World:
             except SettlementRefused:
                 oracle_refused = True
         if refusal is not None:
+            if (oracle_refused or self.oracle is None) and self.standin is not None:
+                self.written_elsewhere(f"{setl_id} 按场景应撤销成功，参考实现按此地区拒绝：{refusal.message}")
             if oracle_refused:
                 raise ScenarioError(f"the rules refuse the reversal of {setl_id} too ({refusal.message})")
             # a well-formed refusal of a reversal the rules make: non-conformance, not a broken system
@@ -352,12 +392,16 @@ class World:
             out = self.adapter.reverse(self.psn_no, setl_id)
         except SettlementRefused as e:
             self.refusal = e
+        self.oracle_refusal = self.refusal if self.oracle is None else None
         if self.oracle is not None:
             try:
                 self.oracle.reverse(self.psn_no, setl_id)
             except SettlementRefused as e:
+                self.oracle_refusal = e
                 self._oracle_refused(item, e)
             else:
+                if self.standin is not None:
+                    self.written_elsewhere(f"{setl_id} 按场景应拒绝再次撤销，参考实现按此地区予以撤销")
                 raise ScenarioError(f"the rules do not refuse the reversal of {setl_id}: a scenario that reverses it "
                                     "says 撤销结算")
         if out is not None:
@@ -372,6 +416,8 @@ class World:
         if sid not in self.results:
             if self.refusal is not None and sid == self.last_id:
                 raise MismatchError([Mismatch("infcode", "0（结算成功）", f"拒绝：{self.refusal.message}", sid)])
+            if self.mirror and sid in self.oracle_refusals:   # the reference refused it earlier in the scenario
+                raise MismatchError([Mismatch("infcode", "0（结算成功）", f"拒绝：{self.oracle_refusals[sid]}", sid)])
             raise ScenarioError(f"no settlement {sid!r}; settled so far: {', '.join(self.results) or 'none'}")
         return sid, self.results[sid]
 
@@ -484,6 +530,42 @@ class World:
     def trace_for(self, sid: str) -> list[dict]:
         src = self.oracle_results.get(sid) if self.oracle is not None else self.results.get(sid)
         return list((src or {}).get("trace", []))
+
+    # ----------------------------------------------------------- a scenario run under the certified region
+    def written_elsewhere(self, what: str) -> None:
+        """The scenario runs under the certified region (`standin`) and the reference there departs from it at
+        `what`: not applicable from here (RegionFigures)."""
+        raise RegionFigures(self.policy or "", self.written_region, self.standin or "", what)
+
+    def as_reference(self) -> World:
+        """This scenario as the reference answered it (the oracle's settlements, credits, use and refusal in place of
+        the system's; the system's own where the built-in reference is the system), for a 那么 step to run on."""
+        own = self.oracle is None
+        return dataclasses.replace(
+            self, adapter=self.adapter if own else self.oracle, oracle=None, mirror=True,
+            results=dict(self.results if own else self.oracle_results),
+            credits=dict(self.credits if own else self.oracle_credits),
+            last_use=self.last_use if own else self.oracle_use, refusal=self.oracle_refusal,
+            unreported=[], unreported_why=[], unreported_totals=[], unreported_clause=None)
+
+    def judge(self, step: Any, kwargs: dict[str, Any]) -> None:
+        """Before a 那么 step compares the system's answer with the written figure: under a stand-in region, the same
+        step on the reference's answers (`as_reference`). Where the reference there gives another figure (or refuses
+        where the scenario expects payment, or the reverse), the scenario's figures are not that region's: not
+        applicable from this step (RegionFigures). Where it gives the written figure, the system must too (the step
+        then runs as always, a difference a real failure under the region's rules). Nothing else changes."""
+        if self.standin is None or self.mirror:
+            return
+        args = {**kwargs, "world": self.as_reference()}
+        if "request" in args:
+            args["request"] = _quiet_request()
+        try:
+            step(**args)
+        except MismatchError as e:
+            self.written_elsewhere("；".join(f"{(m.item + ' ') if m.item else ''}{m.label or m.field} 按场景为 "
+                                            f"{m.expected}，参考实现按此地区为 {m.actual}" for m in e.mismatches))
+        except ScenarioError:
+            return   # the step on the system's answers says what is wrong with the scenario
 
     # ----------------------------------------------------------- comparisons
     def expect_fields(self, sid: str | None, expected: dict[str, Decimal]) -> None:
@@ -827,10 +909,12 @@ class World:
         self.oracle_required_reading.pop(month, None)
         self.last_credit = month  # the month asked for, refused or not: the checks that follow judge this one
         self.account_events.append(("credit", month))
+        self.oracle_refusal = None
         if self.oracle is not None:  # the reference's trace of the credit: what a wrong amount rests on
             try:
                 self.oracle_credits[month] = self.oracle.credit_month(self.psn_no, req)
             except SettlementRefused as e:
+                self.oracle_refusal = e
                 self._oracle_refused(month, e)
         try:
             out = self.adapter.credit_month(self.psn_no, req)
@@ -838,6 +922,8 @@ class World:
             if not expect_refusal:
                 raise
             self.refusal = e
+            if self.oracle is None:
+                self.oracle_refusal = e
             return None
         self.credits[month] = out
         return out

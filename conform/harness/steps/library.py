@@ -608,3 +608,7 @@ def then_region_refused(world: World, clause: str) -> None:
 def then_region_valid(world: World) -> None:
     if world.region_error is not None:
         raise MismatchError([Mismatch("region", "配置有效", world.region_error)])
+
+
+# A repeated 2207 of a settled visit (A-SETTLE-ONCE): its steps and their fixtures join this plugin.
+from .repeat import *  # noqa: E402,F401,F403

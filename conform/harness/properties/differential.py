@@ -17,7 +17,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from conform.reference.case import Disease, Settlement
 from conform.reference.money import fmt
 
-from ..adapters.base import SETLINFO_FIELDS
+from ..adapters.base import SETLINFO_AMOUNTS, SETLINFO_FIELDS
 from ..adapters.reference import ReferenceAdapter
 from ..generators import (FIRST_YEAR, PersonYear, Setting, decode_person, in_validity, settings_for,
                           settleable_diseases, year_batches_with_reversals, years_with_reversals)
@@ -30,7 +30,9 @@ YTD_FIELDS = ("ordinary_dedc", "ordinary_pay", "inpatient_pay", "special_dedc", 
 ACCOUNT_PART = ("acct_pay", "psn_cash_pay")  # not compared where the reference leaves them undetermined
 
 
-REVERSAL_FIELDS = ("act_pay_dedc", "hifp_pay", "acct_pay", *SPLIT_FIELDS)
+# a 2208 answers every amount of its 2207 negated (docs/connect-your-system.md 2208; A-REVERSAL): the cash refund a HIS
+# pays back by (psn_cash_pay) and the fund total too, not only the deductible and the payments (probe s27 probeH F2)
+REVERSAL_FIELDS = (*SETLINFO_AMOUNTS, *SPLIT_FIELDS)
 REVERSED = "-撤销"  # a reversal's item, as the reference's traces key it (base.reference_traces)
 
 
@@ -70,7 +72,7 @@ def differential(ctx: Context, py: PersonYear) -> None:
                 continue
             if g.get(f) is None or D(g[f]) != D(w[f]):
                 bad.append(mismatch(f, w[f], g.get(f, "(missing)"), s.id))
-    bad += _reversal_differences(ctx, py, want, got)
+    bad += _reversal_differences(ctx, py, want, got, story)
     if presettle is not None:
         bad += _presettle_differences(ctx, presettle, want, got)
     for year, w in want.ytd.items():
@@ -143,10 +145,13 @@ def _per_disease(amounts: dict[str, Decimal]) -> str:
     return "；".join(f"{code} {fmt(v)}" for code, v in sorted(amounts.items())) or "0.00"
 
 
-def _reversal_differences(ctx: Context, py: PersonYear, want, got) -> list:
+def _reversal_differences(ctx: Context, py: PersonYear, want, got, story: Story | None = None) -> list:
     """Each reversal of the year accepted or refused otherwise than by the reference, or answering a figure the
-    reference's reversal answers otherwise (item "<id>-撤销")."""
+    reference's reversal answers otherwise (item "<id>-撤销"): every amount of its settlement, negated; and a balc,
+    where the system gives one, that is not the balance after the refund (`_reversal_balc`)."""
     bad = []
+    if story is not None:
+        bad += _reversal_balc(ctx, py, story, got)
     for sid, _after in getattr(py, "reversals", ()):
         item = f"{sid}{REVERSED}"
         if (item in want.refused) != (item in got.refused):
@@ -162,6 +167,32 @@ def _reversal_differences(ctx: Context, py: PersonYear, want, got) -> list:
                 continue  # a reversal answers what it takes back; a figure the system leaves out is not compared
             if D(g[f]) != D(w[f]):
                 bad.append(mismatch(f, w[f], g[f], item))
+    return bad
+
+
+def _reversal_balc(ctx: Context, py: PersonYear, story: Story, got) -> list:
+    """A 2208's balc (optional on the wire: only where given) held as a 2207's is (settlement.money_identities): the
+    balance before it less its own acct_pay, a negative one, so the balance after the refund. The balance is walked
+    through the system's own answers from the opening balance: a wrong acct_pay is its own mismatch, not the balc's.
+    That a 2208 gives the account back is A-REVERSAL's (the texts are silent), as every reversal figure here is."""
+    if py.person.acct_balance is None:
+        return []
+    balance, bad = D(py.person.acct_balance), []
+    for op in story.ops:
+        if isinstance(op, Settle):
+            out, refused = got.settled.get(op.settlement.id), op.settlement.id in got.refused
+        elif isinstance(op, Reverse):
+            out, refused = got.reversals.get(op.setl_id), f"{op.setl_id}{REVERSED}" in got.refused
+        else:
+            continue
+        if refused:
+            continue  # nothing paid from the account, nothing given back
+        if not isinstance(out, dict) or out.get("acct_pay") is None or ctx.unreported(out, "acct_pay"):
+            return bad  # the chain is broken: the balance from here on is not known from the answers
+        before, balance = balance, balance - D(out["acct_pay"])
+        if isinstance(op, Reverse) and out.get("balc") is not None and D(out["balc"]) != balance:
+            bad.append(mismatch("balc", f"{fmt(before)} − ({out['acct_pay']}) = {fmt(balance)}（撤销退回后的余额）",
+                                out["balc"], f"{op.setl_id}{REVERSED}"))
     return bad
 
 

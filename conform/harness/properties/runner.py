@@ -529,6 +529,7 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     settles = system_settles(system)
     tags, named, trace = traced_blame(e, policy, tagged, settles)
     named = _placed_by_answers(e, policy, named, trace, settles)
+    named = _routed_by_readings(e, named, trace, settles)
     # … and the property's declared readings its expectation itself rests on (Context.fail's `readings`: a year's
     # total after a reversal, which no settlement's trace computes)
     named = list(dict.fromkeys([*named, *e.readings]))
@@ -639,6 +640,33 @@ def _placed_by_answers(e: PropertyViolation, policy: str, named: list[str], trac
     _, placed = blame(found, traces, policy, answers)
     placed = place_readings_that_bear(placed, root, e.stories, traces, system)
     return placed
+
+
+def _routed_by_readings(e: PropertyViolation, named: list[str], trace: list[dict],
+                        system: Settles | None = None) -> list[str]:
+    """`named` with the readings that route the failing visit (the reference's `decides` steps: an emergency paid as
+    ordinary outpatient, A-EMERGENCY-ORDINARY) where the root figure is only a fen off — which alone names no such
+    reading, a fen being a rounding's (causes._deciding_readings) — but another figure of that visit is farther
+    off: a visit paid at 0% for 50% is no rounding, whichever of its fields differs first (probe s27 F8). Remote
+    readings stay only where they bear (place_readings_that_bear)."""
+    from dataclasses import asdict
+
+    from ..report.causes import _deciding_readings, _step, _within_a_fen, is_reversal, root_mismatch
+    from .base import place_readings_that_bear
+
+    found = [asdict(m) for m in (e.mismatches if not e.departure else
+                                 [m for m in e.mismatches if m.item == e.departure])]
+    root = root_mismatch(found)
+    if root is None or not trace or root["field"] == "infcode" or is_reversal(root) or not _within_a_fen(root):
+        return named
+    extra: list[str] = []
+    for m in found:
+        if m.get("item") == root.get("item") and not _within_a_fen(m):
+            extra += _deciding_readings(m, trace, _step(m, trace)[0])
+    extra = [a for a in dict.fromkeys(extra) if a not in named]
+    if not extra:
+        return named
+    return place_readings_that_bear([*named, *extra], root, e.stories, {str(root.get("item", "")): trace}, system)
 
 
 class _Tried(list):

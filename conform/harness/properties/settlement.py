@@ -295,10 +295,17 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
     shares = fig.flag(rules, "chronic.shares_ordinary_deductible")
     years: dict[int, list] = {}
     strays: dict[int, Any] = {}  # year → the first chronic visit whose part the system answers otherwise
+    unpaid: dict[str, str] = {}  # a stray routed to no benefit → why the rules give it none (figures.route)
     for s in py.settlements:
         out = obs.settled[s.id]
         r = fig.route(rules, py.person, s)
         y = years.setdefault(s.date.year, [ZERO, ZERO, True])  # deductible counted, ordinary paid, still known
+        if r.kind == "none" and s.date.year not in strays:
+            # a visit the rules give no benefit (吉林 六（三）, 攀枝花 第七条/第八条) that the system charges a deductible or
+            # pays: where it first departs, named before a later visit whose figures follow from it (probe s27 F3)
+            paid = unpaid_departure(ctx, oracle, out, s.id, ("act_pay_dedc", "hifp_pay"))
+            if paid is not None:
+                strays[s.date.year], unpaid[s.id] = paid, r.why
         if r.kind in ("none", "inpatient"):
             continue
         if r.kind == "chronic":
@@ -333,7 +340,7 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
         if known:
             stray = strays.get(s.date.year)
             if not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) != dedc:
-                _exact_fail(ctx, story, "本次起付线与本年尚余起付线不符", stray,
+                _exact_fail(ctx, story, "本次起付线与本年尚余起付线不符", stray, unpaid,
                             mismatch("act_pay_dedc", f"min(政策范围内费用 {fmt(inscp)}, 本年起付线 {fmt(limit)} − 此前已计 "
                                      f"{fmt(used)} = {fmt(left)}) = {fmt(dedc)}", out["act_pay_dedc"], s.id))
             if D(out["hifp_pay"]) != pay:
@@ -346,19 +353,35 @@ def settlement_exact(ctx: Context, py: PersonYear) -> None:
                     # is shown, so the reader does not suspect the rounding (probeX item 1)
                     how = (f"min({how}, 年度限额 {fmt(cap)} − 此前已支付 {fmt(paid)} = {fmt(cap_left)}) "
                            f"= {fmt(pay)}")
-                _exact_fail(ctx, story, "本次统筹支付与逐笔计算不符（每笔各自四舍五入到分，限额用到时支付限额余额）", stray,
+                _exact_fail(ctx, story, "本次统筹支付与逐笔计算不符（每笔各自四舍五入到分，限额用到时支付限额余额）", stray, unpaid,
                             mismatch("hifp_pay", how, out["hifp_pay"], s.id))
         y[0] += dedc
         y[1] += pay
 
 
-def _exact_fail(ctx: Context, story: Story, headline: str, stray: Any, found: Any) -> None:
+def unpaid_departure(ctx: Context, oracle: "Oracle", out: dict, sid: str, fields: tuple[str, ...]) -> Any:
+    """The first of `fields` that a visit the rules give no benefit answers otherwise than the reference (its 0.00),
+    as a mismatch with the reference's figure; None where it agrees (or the reference gives no figure)."""
+    for f in fields:
+        if out.get(f) is None or ctx.unreported(out, f):
+            continue
+        want = oracle.figure(sid, f)
+        if want is not None and D(want) != D(out[f]):
+            return mismatch(f, want, out[f], sid)
+    return None
+
+
+def _exact_fail(ctx: Context, story: Story, headline: str, stray: Any, unpaid: dict[str, str], found: Any) -> None:
     """Fail settlement_exact at `found`; where an earlier chronic visit of the year answered its part in the year's
-    ordinary figures otherwise than the reference (`stray`), that visit first, with the reference's figure: the
-    later difference may follow from it (the system counts on from its own figure), and is said to."""
+    ordinary figures otherwise than the reference, or a visit the rules give no benefit was charged or paid (`stray`;
+    `unpaid` says why it gets none), that visit first, with the reference's figure, blamed on its own rule: the later
+    difference may follow from it (the system counts on from its own figure), and is said to."""
     if stray is None:
         ctx.fail(headline, [found], story, clauses=ORDINARY)
-
+    if stray.item in unpaid:
+        ctx.fail(f"{headline}：{stray.item} 按规则不享受统筹待遇（{unpaid[stray.item]}），被测系统却答{stray.label} {stray.actual}，"
+                 f"{found.item} 的不符可能由此而来", [stray, found], story,
+                 clauses=route_clauses(story, stray.item) or ORDINARY, departure=stray.item)
     ctx.fail(f"{headline}：{stray.item} 计入本年普通门诊的{stray.label}与参考实现不符，{found.item} 的不符可能由此而来",
              [stray, found], story, clauses=route_clauses(story, stray.item) or ORDINARY, departure=stray.item)
 
@@ -513,9 +536,13 @@ def deductible(ctx: Context, py: PersonYear) -> None:
         highest = ZERO
         counted: list[Settlement] = []  # the year's settlements counting toward the ordinary deductible, so far
         elsewhere: list[tuple[Settlement, fig.Route]] = []  # routed to another benefit, answering a deductible
+        unpaid: tuple[Any, str] | None = None  # the year's first visit given no benefit yet charged a deductible
         for s in _year(py, year):
             out = obs.settled[s.id]
             r = fig.route(rules, py.person, s)
+            if r.kind == "none" and unpaid is None:
+                paid = unpaid_departure(ctx, oracle, out, s.id, ("act_pay_dedc",))
+                unpaid = (paid, r.why) if paid is not None else None
             counts = r.kind == "ordinary" or (r.kind == "chronic" and shares)
             if r.kind in ("inpatient", "chronic") and not counts and not r.overflow \
                     and not ctx.unreported(out, "act_pay_dedc") and D(out["act_pay_dedc"]) > 0:
@@ -545,6 +572,9 @@ def deductible(ctx: Context, py: PersonYear) -> None:
                          [mismatch("ordinary_dedc", f"≤ 起付标准 {highest}", used, f"{year}年截至{s.id}",
                                    "各次本次起付线之和（年度累计起付线）")], story, readings=bound_readings)
             if r.kind == "ordinary" and D(out["hifp_pay"]) > 0 and used < limit:
+                _unpaid_first(ctx, story, unpaid, "起付线尚未用完，统筹基金已经支付",
+                              mismatch("hifp_pay", f"0.00（本年起付线 {limit}，各次本次起付线累计仅 {used}）",
+                                       out["hifp_pay"], s.id))
                 headline, bad, first_item = _unspent_deductible(oracle, obs, counted, s, limit, used, ctx)
                 ctx.fail(headline, bad, story, clauses=ORDINARY, departure=first_item)
         ytd = obs.ytd.get(year)
@@ -553,12 +583,29 @@ def deductible(ctx: Context, py: PersonYear) -> None:
                      [mismatch("ordinary_dedc", f"≤ {highest}", ytd["ordinary_dedc"], f"{year}年度累计")], story,
                      readings=bound_readings)
         if ytd is not None and known and D(ytd["ordinary_dedc"]) != used:
+            want = oracle.ytd(year, "ordinary_dedc")
+            _unpaid_first(ctx, story, unpaid, f"{year}年度累计起付线与参考实现不符",
+                          mismatch("ordinary_dedc", want if want is not None else used, ytd["ordinary_dedc"],
+                                   f"{year}年度累计"))
             extra = sum((D(obs.settled[s.id]["act_pay_dedc"]) for s, _ in elsewhere), ZERO)
             if elsewhere and D(ytd["ordinary_dedc"]) == used + extra:
                 _counted_elsewhere(ctx, story, oracle, rules, elsewhere, year, ytd, used, obs)
             bad, first_item = _year_deductible_breakers(oracle, obs, counted, year, ytd, used, ctx)
             ctx.fail(f"{year}年度累计起付线与各次结算的本次起付线之和不符", bad, story, departure=first_item,
                      readings=tier2)
+
+
+def _unpaid_first(ctx: Context, story: Story, unpaid: tuple[Any, str] | None, headline: str, found: Any) -> None:
+    """Where a visit the rules give no benefit (吉林 六（三）, 攀枝花 第七条/第八条) answered a deductible the reference does
+    not charge (`unpaid`: that mismatch, and why the rules give it none), fail there first, blamed on that visit's own
+    rule: a later payment or the year's total that follows from it is no departure of its own (probe s27 F3). Else
+    nothing."""
+    if unpaid is None:
+        return
+    first, why = unpaid
+    ctx.fail(f"{headline}：{first.item} 按规则不享受统筹待遇（{why}），被测系统却计了{first.label} {first.actual}，"
+             f"{found.item} 的不符可能由此而来", [first, found], story,
+             clauses=route_clauses(story, first.item), departure=first.item)
 
 
 # How a visit the rules route away from ordinary pooling is named, by the key of its route (policy.routes).

@@ -1,0 +1,117 @@
+"""A 2208 answer is compared on every amount of its 2207, negated, and its balc on the balance after the refund
+(probe s27/probeH F2).
+
+docs/connect-your-system.md (2208): a reversal answers the 2207's figures negated, and its example gives `balc` after
+the account got its payment back. The differential compared only 本次起付线, 统筹基金支付 and 个人账户支付: a 2208
+answering psn_cash_pay and fund_pay_sumamt as 0.00 (the HIS refunds the patient's cash by that figure), or a balc
+before the refund, was certified 合格. Both are failures resting on A-REVERSAL (no text speaks of reversals), as a
+reversal's other figures are. Each defective system is a real HTTP server in its own process (the launcher below
+registers the twin in the sample system's DEFECTS and serves it); the correct sample system still passes."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conform.harness.results import CheckResult
+from conform.harness.run import CONFORMANCE, execute
+
+from sample_server import SampleServer, shared
+
+REVERSAL = "A-REVERSAL"
+
+LAUNCHER = '''
+import sys
+
+from conform.fixtures.sample_system import defects as D
+from conform.fixtures.sample_system import service as SV
+from conform.harness.adapters import wire
+from conform.reference.engine import SettlementResult
+from conform.reference.money import ZERO
+
+_negated = SettlementResult.negated
+
+
+@D.defect("rev_cash_zero", "2208 应答的现金支付和基金支付总额填 0.00", "A-REVERSAL")
+def _cash():
+    def negated(self, rid, date):
+        r = _negated(self, rid, date)
+        r.psn_cash_pay = ZERO
+        r.fund_pay_sumamt = ZERO
+        return r
+    SettlementResult.negated = negated
+
+
+@D.defect("rev_balc_before_refund", "2208 应答的 balc 为退回前的余额", "A-REVERSAL")
+def _balc():
+    def reverse(self, data):
+        p = self._person(data)
+        setl_id = data.get("setl_id")
+        with p.lock:
+            mdtrt_id = p.setl_ids.get(setl_id) if isinstance(setl_id, str) else None
+            if mdtrt_id is None:
+                raise SV.Refused(f"结算 {setl_id!r} 不存在")
+            before = p.ledger.balance
+            out = p.ledger.reverse(mdtrt_id).to_output(with_trace=False)
+            del p.setl_ids[setl_id]
+            return {"setlinfo": wire.setlinfo_from_output(out, self._setl_id(), p.ledger.person.psn_no, mdtrt_id,
+                                                          before)}
+    SV.SampleSystem.reverse = reverse
+
+
+if __name__ == "__main__":
+    from conform.fixtures.sample_system.__main__ import main
+    sys.exit(main(["--defect", sys.argv[1], *sys.argv[2:]]))
+'''
+
+
+@pytest.fixture(scope="module")
+def twin():
+    """name → the URL of a sample system with that 2208 defect, each stopped at the end."""
+    with tempfile.TemporaryDirectory(prefix="conform-s27-") as tmp:
+        script = Path(tmp) / "twin.py"
+        script.write_text(LAUNCHER, encoding="utf-8")
+        servers = {n: SampleServer(script=script, script_args=(n,)) for n in ("rev_cash_zero", "rev_balc_before_refund")}
+        for s in servers.values():
+            s.start()
+        try:
+            yield {n: s.url for n, s in servers.items()}
+        finally:
+            for s in servers.values():
+                s.stop()
+
+
+@pytest.fixture(autouse=True)
+def _seeded_profile(monkeypatch):
+    # --conform-seed draws the same examples everywhere: CI=true would pick the derandomized `ci` profile
+    monkeypatch.setenv("CONFORM_PROFILE", "conform")
+
+
+def _differential(url: str) -> CheckResult:
+    run, _ = execute(adapter=url, policies=("nanchang",), tag="conform_property",
+                     paths=(CONFORMANCE / "test_properties.py",),
+                     extra_args=("--conform-seed", "1", "--conform-examples", "30", "-k", "test_differential"))
+    [c] = [c for c in run.checks if c.extra.get("property") == "differential"]
+    return c
+
+
+def test_a_reversal_answering_no_cash_refund_fails_resting_on_a_reversal(twin):
+    c = _differential(twin["rev_cash_zero"])
+    assert c.status == "failed", (c.status, c.message[:400])
+    assert "-撤销 现金支付 (psn_cash_pay)" in c.message, c.message[:600]
+    assert "-撤销 基金支付总额 (fund_pay_sumamt)" in c.message, c.message[:600]
+    assert REVERSAL in (c.extra.get("rests_on") or []), c.extra
+
+
+def test_a_reversal_answering_the_balance_before_the_refund_fails_on_balc(twin):
+    c = _differential(twin["rev_balc_before_refund"])
+    assert c.status == "failed", (c.status, c.message[:400])
+    assert "-撤销 个人账户余额 (balc)" in c.message and "撤销退回后的余额" in c.message, c.message[:600]
+    assert REVERSAL in (c.extra.get("rests_on") or []), c.extra
+    assert c.failed_articles == ["nanchang-4.3.2"], c.failed_articles  # the account's article, not a benefit's
+
+
+def test_the_sample_system_answers_its_reversals_as_the_reference_does():
+    c = _differential(shared().url)
+    assert c.status == "passed", (c.status, c.message[:600])

@@ -381,6 +381,9 @@ def gate(run: RunResult, pytest_code: int, interrupted: bool | None = None) -> t
             named = sorted({a for c in read for a in c.extra["rests_on"]})
             reason += (f"; {len(read)} of them rest on a named reading where the text is silent 依据假设 "
                        f"({'、'.join(named[:6])}{' …' if len(named) > 6 else ''}; see the reports)")
+        if errored:  # failures decide the exit code (docs/ci.md); the errors are still said, not dropped
+            reason += (f"; {len(errored)} {new}check(s) could not be judged: the system answered with errors "
+                       f"被测系统出错")
         return EXIT_FAIL, reason
     if errored:
         return EXIT_UNREACHABLE, f"被测系统出错 system under test errored in {len(errored)} {new}check(s)"

@@ -383,8 +383,10 @@ def envelope_output(infno: str, answer: Any) -> dict:
     if not ok:
         raise AnswerError("wrong_type", f"{infno}: infcode: expected an integer, got {wire.got(code)}")
     if int(code) != 0:
+        # a refusal with no reason given (err_msg absent, blank or not text) is still a refusal: infcode says it
+        # (docs/ci.md exit codes; the schema makes err_msg optional)
         err = answer.get("err_msg")
-        err = evidence.shorten(err, ERR_MSG_LIMIT) if isinstance(err, str) else "(no err_msg)"
+        err = evidence.shorten(err, ERR_MSG_LIMIT) if isinstance(err, str) and err.strip() else "(no err_msg)"
         raise SettlementRefused(evidence.mask(f"{infno}: infcode {code}: {err}"))
     output = answer.get("output")
     if output is None:

@@ -38,6 +38,16 @@ from .pool import Inapplicable, Occupant, Settled, Shift, dated_facts, describe_
 ZERO = Decimal("0.00")
 SIGN_IN_WORD = "签到"   # an err_msg naming it refuses a message for its sign-in (签到信息已失效，请重新签到)
 FACILITY_LEVELS = ("tertiary", "secondary", "primary", "unrated", "pharmacy")  # the levels a visit is drawn at
+# Transactions that only prepare a visit (they settle nothing): a refusal of one is the test environment's or the
+# configuration's, never the settlement's refusal (docs/connect-your-system.md §8.1). What to check for each:
+PREPARATORY = {
+    "2201": "the person (the pool entry's psn_no / mdtrt_cert_no / insuplc_admdvs, or the person T001 made) and the "
+            "visit's institution ([adapter.platform.facilities] fixmedins_code) are known to the test environment",
+    "2203": "the visit's med_type ([adapter.platform] med_type) and diagnosis (diag_code, the scenario's dise_codg) "
+            "are accepted by the test environment",
+    "2204": "the [[adapter.platform.catalogue]] items sent (med_list_codg, medins_list_codg) are in the test "
+            "environment's catalogue and the person may be charged for them",
+}
 
 
 def _plain(obj: Any) -> Any:
@@ -269,6 +279,18 @@ class PlatformAdapter(Adapter):
             raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
         return output, entry
 
+    def _prepare(self, infno: str, input_: dict, **call: Any) -> tuple[dict, dict]:
+        """A preparatory exchange (2201/2203/2204). Its refusal settles nothing, so it is no refusal a step may
+        judge as the settlement's (a 不合格 naming the article, or the refusal a validity scenario expects): it
+        is the system's error (kind infcode, exit 3), as a refused 9001 is, saying what to check."""
+        try:
+            return self.exchange(infno, input_, **call)
+        except SettlementRefused as e:
+            raise SutError("infcode", evidence.mask(
+                f"{infno} {TRANSACTIONS[infno]}被拒绝 refused before any settlement was sent (a test environment or "
+                f"conform.toml mismatch, not a finding on the rules): {e.message} — check that {PREPARATORY[infno]} "
+                f"(docs/connect-your-system.md §8.1)"), e.evidence) from None
+
     @staticmethod
     def _read(infno: str, entry: dict, read: Any, *args: Any) -> Any:
         try:
@@ -450,14 +472,14 @@ class PlatformAdapter(Adapter):
                                 pc.catalogue)
             except CannotCompose as e:
                 raise self._na(f"无法用测试目录组成费用明细 cannot compose the fee lines: {e}") from None
-            out, entry = self.exchange("2201", messages.register(st.system_psn, st.cert_no, stamp, pc,
+            out, entry = self._prepare("2201", messages.register(st.system_psn, st.cert_no, stamp, pc,
                                                                  f"CF{n:08d}"), **call)
             mdtrt_id = self._read("2201", entry, messages.read_mdtrt_id, out)
             if "2203" in pc.transactions:
-                self.exchange("2203", messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg, pc),
+                self._prepare("2203", messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg, pc),
                               **call)
             chrg_bchno = f"CB{n:08d}"
-            out, entry = self.exchange("2204", messages.fee_details(lines, mdtrt_id, st.system_psn, chrg_bchno,
+            out, entry = self._prepare("2204", messages.fee_details(lines, mdtrt_id, st.system_psn, chrg_bchno,
                                                                     s.dise_codg, stamp, pc), **call)
             got = self._read("2204", entry, messages.read_fee_results, out)
             self._check_fee_results(lines, got, s.id)

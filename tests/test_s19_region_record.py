@@ -36,4 +36,8 @@ def test_the_certified_region_file_is_pinned_even_when_no_check_ran_under_it(tmp
     assert ours[0]["sha256"] == hashlib.sha256(region.read_bytes()).hexdigest()
     assert ours[0]["values"]["ordinary.deductible"] == "250" and not ours[0]["example"]
     assert ours[0]["properties"] == 0  # said as it is: no property ran under it
+    # the scenarios ran under the city, whatever region they were written under: counted under it, not the example's
+    example = [r for r in pinned if r["name"] == "jilin-example"]
+    assert ours[0]["scenarios"] > 10 and all(r.get("scenarios", 0) == 0 for r in example), \
+        [(r["name"], r.get("scenarios")) for r in pinned]
     assert "地区配置 Region jl-tonghua（" in res.output and ours[0]["sha256"][:12] in res.output

@@ -209,6 +209,7 @@ def region_refs(checks: list[dict], selected: Any = ()) -> tuple[dict[str, dict[
             counts = used.setdefault(ref, {"scenarios": 0, "properties": 0})
             counts[kind] += 1
 
+    standins = _standins(used)
     for c in checks:
         if c.get("status") in NOT_RUN:  # not applicable or skipped: nothing was settled under its region
             continue
@@ -218,6 +219,10 @@ def region_refs(checks: list[dict], selected: Any = ()) -> tuple[dict[str, dict[
         if any(text.startswith(REFUSED_STEP) for text in texts):
             for ref in named[:MAX_REGIONS]:
                 refused.setdefault(ref)
+        elif kind == "scenarios" and c.get("policy") in standins:
+            # a run certifying a region runs its document's scenarios under it, whatever region they were written
+            # under (steps.world.World.subject: those with their own 地区参数 are not applicable, so not here)
+            use(standins[str(c["policy"])], kind)
         else:
             for ref in named:
                 use(ref, kind)
@@ -229,6 +234,19 @@ def region_refs(checks: list[dict], selected: Any = ()) -> tuple[dict[str, dict[
             for ref in dict.fromkeys(r for r in drawn if isinstance(r, str)):
                 use(ref, "properties")
     return used, [r for r in refused if r not in used][:MAX_REGIONS]
+
+
+def _standins(selected: dict[str, dict[str, int]]) -> dict[str, str]:
+    """policy → the first --region file given for it: the region its scenarios ran under (World.subject)."""
+    from conform.reference.policy import PolicyError, load_region_file
+
+    out: dict[str, str] = {}
+    for ref in selected:
+        try:
+            out.setdefault(load_region_file(ref).policy, ref)
+        except (PolicyError, OSError, ValueError):
+            continue
+    return out
 
 
 def regions_used(checks: list[dict], selected: Any = ()) -> list[dict]:

@@ -20,10 +20,12 @@ with `SampleServer(...)`.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,22 @@ def serve_twin(args: list[str]) -> int:
     from conform.fixtures.sample_system.__main__ import main
 
     return main(["--defect", *args])
+
+
+@contextlib.contextmanager
+def twin_servers(script: Path | str, names: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    """name → the URL of the sample system serving that twin of `script` (a launcher calling serve_twin), all
+    started before the first is used and each stopped at the end."""
+    servers = {n: SampleServer(script=script, script_args=(n,)) for n in names}
+    try:
+        for server in servers.values():
+            server.start()
+        yield {n: server.url for n, server in servers.items()}
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
 START_TIMEOUT_S = 20.0
 
 

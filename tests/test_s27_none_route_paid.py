@@ -6,11 +6,10 @@ that gave none (probe s27/probeH F3).
 visit — "本次起付线与本年尚余起付线不符" under 吉林 二（二）, "此前已计 0.00" being the reference's count — or on the year's
 total "与各次结算的本次起付线之和不符", which the system's total did equal. Now that visit is named first, with the
 reference's 0.00, and the failure is blamed on its own rule. The defective systems are real HTTP servers in their
-own processes (the launcher below registers the twins in the sample system's DEFECTS)."""
+own processes (tests/_s27_property_twins.py registers the twins in the sample system's DEFECTS)."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,56 +24,16 @@ from conform.harness.properties.base import PROPERTIES, Context, PropertyViolati
 from conform.harness.results import CheckResult
 from conform.reference.case import Period, Person, Settlement
 
-from sample_server import SampleServer
+from sample_server import twin_servers
 
-LAUNCHER = '''
-import sys
-from dataclasses import replace
-
-from conform.fixtures.sample_system import defects as D
-from conform.reference import engine
-
-_compute = engine.compute
-
-
-@D.defect("stay_ignored", "吉林：住院期间的门诊结算照常支付", "吉林 六（三）")
-def _stay():
-    def compute(rules, person, s, ys, trace):
-        if person.hospital_stays:
-            person = replace(person, hospital_stays=())
-        return _compute(rules, person, s, ys, trace)
-    engine.compute = compute
-
-
-@D.defect("benefit_period_ignored", "攀枝花：待遇享受期之外的普通门诊照常支付", "攀枝花 第七条")
-def _period():
-    def compute(rules, person, s, ys, trace):
-        if person.benefit_period is not None and s.med_type != "14":
-            person = replace(person, benefit_period=None)
-        return _compute(rules, person, s, ys, trace)
-    engine.compute = compute
-
-
-if __name__ == "__main__":
-    from conform.fixtures.sample_system.__main__ import main
-    sys.exit(main(["--defect", sys.argv[1], *sys.argv[2:]]))
-'''
+TWINS = Path(__file__).with_name("_s27_property_twins.py")
 
 
 @pytest.fixture(scope="module")
 def twin():
     """name → the URL of a sample system with that defect, each stopped at the end."""
-    with tempfile.TemporaryDirectory(prefix="conform-s27-") as tmp:
-        script = Path(tmp) / "twin.py"
-        script.write_text(LAUNCHER, encoding="utf-8")
-        servers = {n: SampleServer(script=script, script_args=(n,)) for n in ("stay_ignored", "benefit_period_ignored")}
-        for s in servers.values():
-            s.start()
-        try:
-            yield {n: s.url for n, s in servers.items()}
-        finally:
-            for s in servers.values():
-                s.stop()
+    with twin_servers(TWINS, ("stay_ignored", "benefit_period_ignored")) as urls:
+        yield urls
 
 
 def _check(url: str, prop: str, py: PersonYear) -> CheckResult:

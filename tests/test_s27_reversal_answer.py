@@ -5,11 +5,10 @@ docs/connect-your-system.md (2208): a reversal answers the 2207's figures negate
 the account got its payment back. The differential compared only 本次起付线, 统筹基金支付 and 个人账户支付: a 2208
 answering psn_cash_pay and fund_pay_sumamt as 0.00 (the HIS refunds the patient's cash by that figure), or a balc
 before the refund, was certified 合格. Both are failures resting on A-REVERSAL (no text speaks of reversals), as a
-reversal's other figures are. Each defective system is a real HTTP server in its own process (the launcher below
+reversal's other figures are. Each defective system is a real HTTP server in its own process (tests/_s27_property_twins.py
 registers the twin in the sample system's DEFECTS and serves it); the correct sample system still passes."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,69 +16,18 @@ import pytest
 from conform.harness.results import CheckResult
 from conform.harness.run import CONFORMANCE, execute
 
-from sample_server import SampleServer, shared
+from sample_server import shared, twin_servers
 
 REVERSAL = "A-REVERSAL"
 
-LAUNCHER = '''
-import sys
-
-from conform.fixtures.sample_system import defects as D
-from conform.fixtures.sample_system import service as SV
-from conform.harness.adapters import wire
-from conform.reference.engine import SettlementResult
-from conform.reference.money import ZERO
-
-_negated = SettlementResult.negated
-
-
-@D.defect("rev_cash_zero", "2208 应答的现金支付和基金支付总额填 0.00", "A-REVERSAL")
-def _cash():
-    def negated(self, rid, date):
-        r = _negated(self, rid, date)
-        r.psn_cash_pay = ZERO
-        r.fund_pay_sumamt = ZERO
-        return r
-    SettlementResult.negated = negated
-
-
-@D.defect("rev_balc_before_refund", "2208 应答的 balc 为退回前的余额", "A-REVERSAL")
-def _balc():
-    def reverse(self, data):
-        p = self._person(data)
-        setl_id = data.get("setl_id")
-        with p.lock:
-            mdtrt_id = p.setl_ids.get(setl_id) if isinstance(setl_id, str) else None
-            if mdtrt_id is None:
-                raise SV.Refused(f"结算 {setl_id!r} 不存在")
-            before = p.ledger.balance
-            out = p.ledger.reverse(mdtrt_id).to_output(with_trace=False)
-            del p.setl_ids[setl_id]
-            return {"setlinfo": wire.setlinfo_from_output(out, self._setl_id(), p.ledger.person.psn_no, mdtrt_id,
-                                                          before)}
-    SV.SampleSystem.reverse = reverse
-
-
-if __name__ == "__main__":
-    from conform.fixtures.sample_system.__main__ import main
-    sys.exit(main(["--defect", sys.argv[1], *sys.argv[2:]]))
-'''
+TWINS = Path(__file__).with_name("_s27_property_twins.py")
 
 
 @pytest.fixture(scope="module")
 def twin():
     """name → the URL of a sample system with that 2208 defect, each stopped at the end."""
-    with tempfile.TemporaryDirectory(prefix="conform-s27-") as tmp:
-        script = Path(tmp) / "twin.py"
-        script.write_text(LAUNCHER, encoding="utf-8")
-        servers = {n: SampleServer(script=script, script_args=(n,)) for n in ("rev_cash_zero", "rev_balc_before_refund")}
-        for s in servers.values():
-            s.start()
-        try:
-            yield {n: s.url for n, s in servers.items()}
-        finally:
-            for s in servers.values():
-                s.stop()
+    with twin_servers(TWINS, ("rev_cash_zero", "rev_balc_before_refund")) as urls:
+        yield urls
 
 
 @pytest.fixture(autouse=True)

@@ -58,10 +58,7 @@ def drop(name):
 
 
 def bad_checks(run):
-    # but the repeated 2207 (A-SETTLE-ONCE), not applicable under the profile: it opens a new mdtrt_id for every visit
-    # it sends, so it cannot resend one (tests/test_platform_profile.py)
-    return [(c.name, c.status, c.message[:200]) for c in run.checks if c.status != "passed"
-            and not (c.status == "not_applicable" and "A-SETTLE-ONCE" in c.name)]
+    return [(c.name, c.status, c.message[:200]) for c in run.checks if c.status != "passed"]
 
 
 def test_only_the_platform_adapter_may_leave_the_optional_figures_out():

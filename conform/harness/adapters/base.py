@@ -205,6 +205,13 @@ class Adapter:
     def settle(self, psn_no: str, settlement: Settlement) -> dict:
         raise NotApplicable(self.name, "settle")
 
+    def settle_again(self, psn_no: str, settlement: Settlement) -> dict:
+        """Send the settled visit's 2207 again, the same request (same mdtrt_id), as a HIS retrying after a timeout
+        (A-SETTLE-ONCE). By default `settle` once more: right where the request is the settlement's own (the http
+        profile keys it by the settlement id). An adapter that makes each request anew (the platform profile's 2201
+        issues a new mdtrt_id) resends the one it sent instead."""
+        return self.settle(psn_no, settlement)
+
     def reverse(self, psn_no: str, setl_id: str) -> dict:
         raise NotApplicable(self.name, "reverse")
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pytest_bdd import parsers, then, when
 
-from ..adapters import NotApplicable, SettlementRefused
+from ..adapters import SettlementRefused
 from ..adapters.base import SETLINFO_FIELDS
 from ..plugin import MismatchError
 from ..results import Mismatch
@@ -43,17 +43,11 @@ def when_repeat_settle(world: World, repeat_state: dict[str, Any], sid: str) -> 
     if s is None or sid not in world.results:
         raise ScenarioError(f"no settlement {sid!r} to repeat; settled so far: {', '.join(world.results) or 'none'}")
     world.adapter.require("settle")
-    from ..adapters.platform.adapter import PlatformAdapter
-
-    if isinstance(world.adapter, PlatformAdapter):   # it registers (2201) or numbers every visit it sends anew
-        raise NotApplicable(world.adapter.name, "settle",
-                            "平台接口配置为每次结算新开就诊ID（2201 门诊挂号或新编 mdtrt_id），无法重发同一就诊的 2207，"
-                            "不检查重复结算 the platform profile issues a new mdtrt_id for every visit it sends, so it "
-                            "cannot send the same visit's 2207 again (A-SETTLE-ONCE not checked)")
     before = _totals(world, s.date.year)
     answer, refused = None, None
     try:
-        answer = world.adapter.settle(world.psn_no, s)
+        # the request sent before, unchanged (the platform profile resends its 2207; Adapter.settle_again)
+        answer = world.adapter.settle_again(world.psn_no, s)
     except SettlementRefused as e:
         refused = e.message
     if world.oracle is not None:  # the reference keeps to the reading: it refuses the repeat (engine.settle)

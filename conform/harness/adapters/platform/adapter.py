@@ -12,11 +12,12 @@ decoded exactly and validated against docs/openapi.yaml before they are read.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import sys
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -74,6 +75,16 @@ def _exact(raw: bytes | None) -> Any | None:
         return None
 
 
+@dataclass(frozen=True)
+class _Sent2207:
+    """A visit's last 2207 as it went: its input and envelope, to be sent again unchanged (settle_again)."""
+
+    input: dict
+    call: dict
+    med_type: str
+    mdtrt_id: str
+
+
 class _Scenario:
     """What the adapter knows of one scenario's person."""
 
@@ -86,6 +97,7 @@ class _Scenario:
             self.shift.begin(subject)
         self.settled: dict[str, Settled] = {}   # scenario id → its 2207
         self.reversed: dict[str, Settled] = {}  # scenario id → its 2207, reversed (a second 2208 is sent again)
+        self.sent: dict[str, _Sent2207] = {}    # scenario id → its last 2207 request (settle_again resends it)
 
 
 class PlatformAdapter(Adapter):
@@ -496,10 +508,12 @@ class PlatformAdapter(Adapter):
             pre = self._read("2206", entry, messages.read_settlement, out, "2206", med_type, pc)
             self._check_echo("2206", s, pre, out, st.system_psn, mdtrt_id)
             parts = {**parts, **self._read("2206", entry, messages.read_parts, out)}
+        input_ = messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno, med_type, pc, setl_time,
+                                 parts if infno == "2207" else None)
+        if infno == "2207":   # kept as sent, for a repeat of this very request (settle_again, A-SETTLE-ONCE)
+            st.sent[s.id] = _Sent2207(copy.deepcopy(input_), dict(call), med_type, mdtrt_id)
         try:
-            out, entry = self.exchange(infno, messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
-                                                              med_type, pc, setl_time,
-                                                              parts if infno == "2207" else None), **call)
+            out, entry = self.exchange(infno, input_, **call)
             info = self._read(infno, entry, messages.read_settlement, out, infno, med_type, pc)
         except SettlementRefused:
             raise   # refused: nothing was settled
@@ -569,6 +583,35 @@ class PlatformAdapter(Adapter):
     def settle(self, psn_no: str, settlement: Settlement) -> dict:
         self.require("settle")
         return self._visit("2207", psn_no, settlement)
+
+    def settle_again(self, psn_no: str, settlement: Settlement) -> dict:
+        """Send the visit's last 2207 again exactly as it went (same input: mdtrt_id, chrg_bchno, the figures; same
+        envelope; a fresh msgid as every message has), as a HIS retrying after a timeout (A-SETTLE-ONCE): no new
+        2201–2206, since `settle` registers a new visit each time. The answer is read as `settle` reads it; a new
+        setl_id (the system settled the visit again) is recorded, so the pool person is restored (2208) with the rest
+        and the next scenario finds its opening totals."""
+        self.require("settle")
+        st = self._scenario(psn_no)
+        last = st.sent.get(settlement.id)
+        if last is None:
+            raise SutError("internal", f"no 2207 of settlement {settlement.id!r} in this scenario to send again")
+        try:
+            out, entry = self.exchange("2207", copy.deepcopy(last.input), **last.call)
+            info = self._read("2207", entry, messages.read_settlement, out, "2207", last.med_type, self.pc)
+        except SettlementRefused:
+            raise   # refused: nothing was settled again
+        except SutError as e:
+            if st.occupant is not None:   # settled again or not, no setl_id to reverse by: the restore asks 5206
+                st.occupant.unread = e
+            raise
+        first = {d.setl_id for d in (st.settled.get(settlement.id), st.reversed.get(settlement.id)) if d is not None}
+        if info["setl_id"] not in first:   # a second settlement of the visit: reversed before the person's reuse
+            done = Settled(info["setl_id"], last.mdtrt_id, last.med_type, last.call["insuplc"], last.call["remote"],
+                           last.call["fixmedins"])
+            if st.occupant is not None and done not in st.occupant.leftovers:
+                st.occupant.leftovers.append(done)
+        self._check_echo("2207", settlement, info, out, st.system_psn, last.mdtrt_id)
+        return info
 
     def reverse(self, psn_no: str, setl_id: str) -> dict:
         """Reverse the scenario's settlement `setl_id` (its id, e.g. V1) by the system's own setl_id."""

@@ -29,6 +29,19 @@ def test_a_header_secret_echoed_percent_encoded_is_masked(secrets, echoed):
     assert said == {"err_msg": "key *** not allowed", "url": "/api?key=***&x=1"}
 
 
-def test_a_plain_key_has_no_other_forms_to_mask(secrets):
+ODD = "sk~SECRETKEY*a/b c"  # characters the encoders disagree on (s27 probeR F2)
+
+
+@pytest.mark.parametrize("echoed", ["sk~SECRETKEY%2Aa%2Fb%20c",   # Python quote(safe="")
+                                    "sk~SECRETKEY*a%2Fb%20c",     # JavaScript encodeURIComponent
+                                    "sk%7ESECRETKEY*a%2Fb+c",     # Java URLEncoder
+                                    "sk~SECRETKEY*a%2fb%20c",     # lower-case hex
+                                    "%73%6B~SECRETKEY*a/b c"])    # every character may be encoded
+def test_a_secret_is_masked_whichever_encoder_echoed_it(secrets, echoed):
+    register_header_secret(ODD)
+    assert evidence.mask(f"[{echoed}]") == "[***]"
+
+
+def test_encoded_text_that_is_not_the_secret_is_left_alone(secrets):
     register_header_secret("tok-9f8e7d6c")
-    assert evidence.mask("tok-9f8e7d6c / tok%2D9f8e7d6c") == "*** / tok%2D9f8e7d6c"  # '-' is never encoded
+    assert evidence.mask("tok-9f8e7d6d / tok%2D9f8e7d6c / tok-9f8e7d") == "tok-9f8e7d6d / *** / tok-9f8e7d"

@@ -15,14 +15,13 @@ import contextvars
 import os
 import re
 import threading
-import urllib.parse
 from typing import Any
 
 _lock = threading.Lock()
 _entries: list[dict] = []   # fallback: the list of the check begun last
 _current: contextvars.ContextVar[list[dict] | None] = contextvars.ContextVar("conform_evidence", default=None)
 _secrets: set[str] = set()
-_order: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())  # the secrets, and them longest first
+_order: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)  # the secrets, and their pattern
 # Shorter values are not registered: masking every "1" or "ab" would garble the reports (amounts, field
 # names) and hide nothing a guess would not find. The same rule as credential-like query values.
 MIN_SECRET_CHARS = 3
@@ -60,23 +59,32 @@ if hasattr(os, "register_at_fork"):
 
 def register_secret(value: str | None) -> None:
     """A value (an API key) that must never appear in evidence, reports or logs; values shorter than
-    MIN_SECRET_CHARS characters are not registered (see there). Its percent-encoded forms too (a system echoing
-    a query string or a logged URL: `sk/KEY+x==` as `sk%2FKEY%2Bx%3D%3D`, `%2f` in lower case as well), which
-    are as readable as the key itself (s27 probeU F4)."""
+    MIN_SECRET_CHARS characters are not registered (see there). It is masked percent-encoded too, by any encoder
+    (`_pattern`)."""
     if value and len(value) >= MIN_SECRET_CHARS:
-        encoded = {urllib.parse.quote(value, safe=""), urllib.parse.quote(value), urllib.parse.quote_plus(value)}
-        forms = {value, *encoded, *(re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), e) for e in encoded)}
         with _lock:
-            _secrets.update(forms)
+            _secrets.add(value)
 
 
-def _longest_first() -> tuple[str, ...]:
-    """The secrets, longest first, so a short secret inside a longer one never leaves part of it shown."""
+def _encodable(ch: str) -> str:
+    """One character of a secret as a system may echo it in a URL: as written, or percent-encoded (hex in either case;
+    a space also as '+'). Every encoder differs in what it leaves as written — Python's quote keeps '~', JavaScript's
+    encodeURIComponent '~*!'()', Java's URLEncoder '*' but not '~' — so each character may be either (s27 probeU F4,
+    probeR F2)."""
+    forms = [re.escape(ch), "".join(f"%(?i:{b:02x})" for b in ch.encode("utf-8"))] + ([r"\+"] if ch == " " else [])
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _pattern() -> re.Pattern[str] | None:
+    """The secrets, longest first (so a short secret inside a longer one never leaves part of it shown), each as
+    written or percent-encoded character by character: one pattern for all, compiled once per set of secrets."""
     global _order
     with _lock:
         if _order[0] != _secrets:  # (tests add and remove secrets by hand: compare, do not count)
             known = frozenset(_secrets)
-            _order = (known, tuple(sorted(known, key=lambda s: (-len(s), s))))
+            ordered = sorted(known, key=lambda s: (-len(s), s))
+            _order = (known, re.compile("|".join("".join(_encodable(c) for c in s) for s in ordered)) if ordered
+                      else None)
         return _order[1]
 
 
@@ -93,10 +101,10 @@ def mask(obj: Any) -> Any:
     """Replace every registered secret inside strings, dicts and lists by ***. Text is made `safe` too:
     what is masked is shown (terminal, reports), and one string of a system must not stop that."""
     if isinstance(obj, str):
-        return _mask(obj, _longest_first()) if _secrets else safe(obj)
+        return _mask(obj, _pattern()) if _secrets else safe(obj)
     # nested text is made safe whether or not a secret is registered: the reports must not read differently
     # by what other runs of the same process registered
-    return _mask(obj, _longest_first() if _secrets else ())
+    return _mask(obj, _pattern() if _secrets else None)
 
 
 def shorten(text: str, limit: int, more: str = "") -> str:
@@ -120,12 +128,10 @@ def quote(value: Any, limit: int = 100) -> str:
     return text[:limit] + ("…" if cut or len(text) > limit else "")
 
 
-def _mask(obj: Any, secrets: tuple[str, ...]) -> Any:
+def _mask(obj: Any, secrets: re.Pattern[str] | None) -> Any:
     if isinstance(obj, str):
         obj = safe(obj)
-        for s in secrets:
-            obj = obj.replace(s, "***")
-        return obj
+        return secrets.sub("***", obj) if secrets is not None else obj
     if isinstance(obj, dict):
         return {_mask(k, secrets): _mask(v, secrets) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -1096,29 +1096,37 @@ def _one_insured_city(con: duckdb.DuckDBPyConnection, paths: list[Path], encodin
            f"with --admdvs (e.g. --admdvs {code(cities[0][0])}), and the others are left out and counted", cities[1][2])
 
 
-# An engine's error that says its 64-bit integer arithmetic overflowed (DuckDB's OutOfRange / Conversion error, Spark's
-# ARITHMETIC_OVERFLOW / CAST_OVERFLOW under ANSI mode).
-OVERFLOW = re.compile(r"overflow|out of range", re.IGNORECASE)
+# An engine's error that says its 64-bit integer arithmetic overflowed (DuckDB's OutOfRange / Conversion error, or a
+# sum cast back to BIGINT: "Failed to cast decimal value … to type INT64"; Spark's ARITHMETIC_OVERFLOW / CAST_OVERFLOW
+# under ANSI mode).
+OVERFLOW = re.compile(r"overflow|out of range|to type INT64", re.IGNORECASE)
+# The amounts whose fen the plan and the summary compute with: the total, its parts and the recorded figures.
+FEN_AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", *RECORDED_AMOUNTS)
 
 
 def too_large(con: duckdb.DuckDBPyConnection, info: LedgerInfo, mapping: Mapping, encoding: str | None,
               said: str) -> AuditInputError:
-    """The located error for a ledger whose amounts, each within MAX_DIGITS, overflow the plan's integer fen: a
-    settlement's fen times its ratio's numerator, or a person's running year total, past 2^63 (s27 probeD F1: an
-    internal error, exit 3, before). Names the row with the largest medfee_sumamt and the person with the largest
-    total: such figures come from a damaged export (an id or a total mapped onto an amount), not from a settlement."""
-    rid, fen = con.execute("SELECT arg_max(rid, abs(medfee_sumamt)), max(abs(medfee_sumamt)) FROM ledger").fetchall()[0]
-    psn, total, n = con.execute("SELECT psn_no, sum(abs(medfee_sumamt)), count(*) FROM ledger GROUP BY psn_no "
+    """The located error for a ledger whose amounts, each within MAX_DIGITS, overflow the integer fen the plan and the
+    summary compute in: a settlement's fen times its ratio's numerator, a person's running year total, or the ledger's
+    recorded over- and underpayments summed, past 2^63 (s27 probeD F1, probeR F1: an internal error, exit 3, before).
+    Names the largest amount of any column and the person with the largest total of it: such figures come from a
+    damaged export (an id or a total mapped onto an amount), not from a settlement."""
+    tops = con.execute("SELECT " + ", ".join(f"max(abs({c})), arg_max(rid, abs({c}))" for c in FEN_AMOUNTS)
+                       + " FROM ledger").fetchall()[0]
+    fen, rid, column = max(((tops[2 * i], tops[2 * i + 1], c) for i, c in enumerate(FEN_AMOUNTS)
+                            if tops[2 * i] is not None), key=lambda t: t[0])
+    psn, total, n = con.execute(f"SELECT psn_no, sum(abs({column})), count(*) FROM ledger GROUP BY psn_no "
                                 "ORDER BY 2 DESC LIMIT 1").fetchall()[0]
     paths = [Path(f) for f in info.files]
     path = paths[int(rid) // RID_STEP]
     return AuditInputError(
-        f"amounts too large to settle exactly in fen ({said}): the largest medfee_sumamt is {_yuan(int(fen))} yuan, here; "
-        f"person {psn} totals {_yuan(int(total))} yuan over {n:,} row{'s' if n != 1 else ''}. The audit computes in 64-bit integer fen, so a "
-        "settlement's amount times its ratio (as a fraction) and a person's year total must stay below 9.2 × 10^18 fen; "
-        "no outpatient ledger comes near — an id or a total mapped onto an amount column? (金额过大：请检查金额列)",
+        f"amounts too large to settle exactly in fen ({said}): the largest {column} is {_yuan(int(fen))} yuan, here; "
+        f"person {psn} totals {_yuan(int(total))} yuan of it over {n:,} row{'s' if n != 1 else ''}. The audit computes "
+        "in 64-bit integer fen, so a settlement's amount times its ratio (as a fraction), a person's year total and the "
+        "ledger's totals must stay below 9.2 × 10^18 fen; no outpatient ledger comes near — an id or a total mapped "
+        "onto an amount column? (金额过大：请检查金额列)",
         file=str(path), row=sources.line_of(path, int(rid) % RID_STEP, encoding, _wanted(mapping)),
-        column="medfee_sumamt", unit=_unit(path))
+        column=column, unit=_unit(path))
 
 
 def _skip_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, int], ...]:

@@ -5,6 +5,7 @@ Exit codes: 0 no discrepancy, 1 discrepancies found, 2 bad input or configuratio
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -12,7 +13,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -646,6 +647,21 @@ def _out_folder(out: Path | str) -> Path:
     return folder
 
 
+@contextlib.contextmanager
+def _amounts_fit(con: duckdb.DuckDBPyConnection, info: ledger.LedgerInfo, m, encoding: str | None) -> Iterator[None]:
+    """An engine's 64-bit overflow while the plan settles the ledger or the summary totals it (the recorded figures'
+    over- and underpayments) is the ledger's, located (ledger.too_large, exit 2); anything else is raised as it is."""
+    try:
+        yield
+    except AuditInputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - only an overflow is taken; anything else is raised unchanged
+        said = (str(e).strip().splitlines() or [type(e).__name__])[0].split(". ")[0]  # not Spark's advice: ANSI off
+        if not ledger.OVERFLOW.search(str(e)[:2000]) or interrupt.received() is not None:
+            raise
+        raise ledger.too_large(con, info, m, encoding, said[:200]) from None
+
+
 def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None = None, persons_file: str | None = None,
           mapping: tuple[str, ...] | list[str] = (), engine: str = "duckdb", spark_master: str | None = None,
           encoding: str | None = None, out: Path | str | None = None, params_inline: dict | None = None,
@@ -738,19 +754,14 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
         n_ref = fallback.settle(con, spec, people, workers)
         lap("reference", f"参考实现逐人结算 reference engine: {n_ref:,} 人 persons")
         disc = workdir / "discrepancies.parquet"
-        try:
+        with _amounts_fit(con, info, m, encoding):
             totals = eng.run(con, tuple(info.fields_audited), disc, workdir)
-        except Exception as e:  # noqa: BLE001 - an engine's overflow is the ledger's, located; anything else is raised
-            said = (str(e).strip().splitlines() or [type(e).__name__])[0].split(". ")[0]  # not Spark's advice to turn ANSI off
-            if not ledger.OVERFLOW.search(str(e)[:2000]) or interrupt.received() is not None:
-                raise
-            raise ledger.too_large(con, info, m, encoding, said[:200]) from None
-        if int(totals["expected_rows"]) != info.audited:  # every row settled once, by the plan or the reference
-            raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.audited} rows")
-        lap("plan", f"重算并比对 recomputed and compared ({engine})")
-        balances = any(p.acct_balance is not None for p in people.values())
-        summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region, balances,
-                           years, months)
+            if int(totals["expected_rows"]) != info.audited:  # every row settled once, by the plan or the reference
+                raise RuntimeError(f"the plan settled {totals['expected_rows']} of {info.audited} rows")
+            lap("plan", f"重算并比对 recomputed and compared ({engine})")
+            balances = any(p.acct_balance is not None for p in people.values())
+            summary = _summary(con, info, rules, engine, totals, disc, n_ref, time.perf_counter() - t0, region,
+                               balances, years, months)
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
         if engine == "spark":  # which Spark ran it (a cluster's report from a local one's), never its credentials

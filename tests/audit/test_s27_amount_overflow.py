@@ -57,6 +57,19 @@ def test_a_persons_running_total_past_2_63_fen_is_located(tmp_path):
     assert "person X totals" in str(e.value) and "1,101 rows" not in str(e.value) and "1,100 rows" in str(e.value)
 
 
+def test_recorded_figures_summed_past_2_63_fen_are_located_at_the_recorded_column(tmp_path):
+    """The ledger's recorded over-payments are summed in the summary (s27 probeR F1): 1,200 settlements of 100.00 each
+    recording a hifp_pay of 99,999,999,999,999.99 sum past 2^63 fen; the place named is the recorded column's."""
+    path = tmp_path / "recorded.csv"
+    rows = [f"R{i},P{i % 7},1101,2023-02-01 10:{i // 60 % 60:02d}:{i % 60:02d},11,secondary,100.00,100.00,0,{HUGE},0.6000,"
+            f"{HUGE},0.00\n" for i in range(1200)]
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    with pytest.raises(AuditInputError) as e:
+        audit([str(path)], "zhejiang", region="zhejiang-example", write=False, workers=1)
+    assert (e.value.row, e.value.column) == (2, "hifp_pay"), str(e.value)
+    assert "amounts too large" in str(e.value)
+
+
 def test_on_spark_one_line_and_exit_2_without_javas_stack_traces(tmp_path):
     done = subprocess.run([sys.executable, "-m", "conform.harness.cli", "audit", str(_one_row(tmp_path)), "--policy",
                            "zhejiang", "--region", str(_region(tmp_path)), "--engine", "spark", "--spark-master",

@@ -68,3 +68,18 @@ def test_the_reading_is_registered_with_its_chinese_reason():
     assert "mdtrt_id" in text and "只结算一次" in text
     zh = yaml.safe_load((root / "harness" / "report" / "assumptions_zh.yaml").read_text(encoding="utf-8"))
     assert "2207" in zh["A-SETTLE-ONCE"]
+
+
+def test_a_repeat_settled_again_is_said_at_the_settlements_acceptance_not_a_figures_step():
+    """The cause is where the system went wrong, accepting the visit again (结算受理), not at 起付线 because the new
+    settlement's figures differ from the first's (s27 probeR F4): a new settlement's figures are not compared."""
+    from conform.harness.report import model
+
+    with SampleServer(script=MUTANT, script_args=("s27_repeat_settled_again",)) as server:
+        run, _ = execute(adapter=server.url, articles=("panzhihua-7",), paths=(CONFORMANCE / "test_features.py",),
+                         extra_args=("-k", "再次提交"))
+    [check] = [c for c in run.checks if c.name == REPEAT]
+    assert {m.field for m in check.mismatches} <= {"setl_id", "ordinary_dedc", "ordinary_pay", "acct_balance"}, \
+        check.mismatches
+    [cause] = model.build(run)["causes"]
+    assert cause["step"] == "结算受理" and cause["clause"] == "A-SETTLE-ONCE", cause

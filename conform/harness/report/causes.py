@@ -34,6 +34,8 @@ FIELD_STEPS: dict[str, str] = {
     "hifp_pay": "统筹基金支付", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担",
     "acct_pay": "个人账户支付", "psn_cash_pay": "现金支付", "ordinary_dedc": "年度累计起付线",
     "special_dedc": "年度累计特殊疾病起付线", "acct_balance": "个人账户余额", "balc": "个人账户余额",
+    # a settlement's id: which settlement the answer is (a repeated 2207 answered by a new one, A-SETTLE-ONCE)
+    "setl_id": "结算受理",
 }
 # The steps of a settlement's trace that compute what it adds to each year-to-date total
 # (conform.reference.benefits: Contribution), by the total.

@@ -78,10 +78,11 @@ def then_repeat_harmless(world: World, repeat_state: dict[str, Any]) -> None:
     first, again = world.results[sid], repeat_state["answer"]
     bad: list[Mismatch] = []
     if again is not None:
-        if first.get("setl_id") is None or again.get("setl_id") != first.get("setl_id"):
+        settled_again = first.get("setl_id") is None or again.get("setl_id") != first.get("setl_id")
+        if settled_again:  # its figures are another settlement's: that it settled again is the finding, not them
             bad.append(Mismatch("setl_id", f"拒绝，或原结算 {first.get('setl_id')}", f"新的结算 {again.get('setl_id')}",
                                 item, "结算ID（同一就诊只结算一次）"))
-        for name in SETLINFO_FIELDS:
+        for name in () if settled_again else SETLINFO_FIELDS:
             if first.get(name) is not None and not _same(first[name], again.get(name)):
                 bad.append(Mismatch(name, str(first[name]), str(again.get(name)), item,
                                     f"{LABELS.get(name, name)}（应与原结算相同）"))

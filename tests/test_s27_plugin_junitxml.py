@@ -24,7 +24,7 @@ def test_the_vendors_junitxml_validates_with_failures_and_notes(tmp_path):
     with SampleServer(defect="deductible_per_visit") as server:
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                                "--conform-adapter", server.url, "-m", "panzhihua-7 or beijing-4 or not conform",
-                               "--conform-report", "rep", "--junitxml", "vendor.xml"],
+                               "--conform-report", "rep", "--junitxml", "vendor.xml", "-rA"],
                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     out = done.stdout[-4000:] + done.stderr[-2000:]
     assert done.returncode == 1, out
@@ -39,3 +39,5 @@ def test_the_vendors_junitxml_validates_with_failures_and_notes(tmp_path):
     data = json.loads((tmp_path / "rep" / "results.json").read_text(encoding="utf-8"))
     notes = [c["message"] for c in data["checks"] if c["status"] == "passed" and "文件未作规定" in (c.get("message") or "")]
     assert notes, [c["message"] for c in data["checks"] if c["status"] == "passed"][:10]
+    # … and on the terminal where pytest shows a passing check's output (-rA), reports or not (s27 probeR F6)
+    assert "conform 检查说明 note" in done.stdout and "文件未作规定，不作判定" in done.stdout, out

@@ -305,6 +305,7 @@ class Collector:
 
 # A step's note for a check that passes (pytest's user_properties carry it to the report): `note(request, text)`.
 NOTE_PROPERTY = "conform_note"
+NOTE_SECTION = "conform 检查说明 note"
 
 
 def _own_notes(report: pytest.TestReport) -> None:
@@ -315,6 +316,8 @@ def _own_notes(report: pytest.TestReport) -> None:
     if notes:
         setattr(report, NOTE_PROPERTY, [*getattr(report, NOTE_PROPERTY, ()), *notes])
         report.user_properties = [(k, v) for k, v in report.user_properties if k != NOTE_PROPERTY]
+        if report.when == "call":  # and where pytest shows a check's own output (-rP / -rA), without --conform-report
+            report.sections.append((NOTE_SECTION, "\n".join(str(n) for n in notes)))
 
 
 def note(request: Any, text: str) -> None:

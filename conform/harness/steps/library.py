@@ -249,6 +249,13 @@ def then_ratio(world: World, pct: str, sid: str | None = None) -> None:
     world.expect_fields(sid, {"pool_prop_selfpay": ratio(pct)})
 
 
+@then(parsers.re(r'结算 "(?P<sid>[^"]+)" 的各项金额与其预结算（2206）答复相同'))
+def then_as_presettled(world: World, sid: str) -> None:
+    """The 2207 of a visit answers every figure its 2206 answered (`World.expect_as_presettled`): a pre-settlement
+    of the very same request, whatever the rules pay, so a failure here rests on no reading."""
+    world.expect_as_presettled(sid)
+
+
 @then("各次结算结果为：")
 def then_table(world: World, datatable: list[list[str]]) -> None:
     columns = {"编号": "id", **SETTLEMENT_FIELDS}
@@ -557,7 +564,14 @@ def then_use(world: World, request: pytest.FixtureRequest, decision: str, clause
 def then_balance(world: World, request: pytest.FixtureRequest, amt: str, alt: str | None = None) -> None:
     """The balance. With an alternative, the last use asked more than the balance and the text is silent on
     such a use: a refusal that leaves `amt`, or a payment up to the balance that leaves `alt`, is accepted;
-    any other answer (an overdraft among them) fails."""
+    any other answer (an overdraft among them) fails.
+
+    Straight after an account use, the use's own answer (T003 `acct_balance`, the balance after it; optional on the
+    wire) must give that balance too, where it gives one, as a settlement's `balc` is compared where given: a use
+    answering the balance before its debit fails here, on the use's working (`balance_trace`)."""
+    last = world.account_events[-1] if world.account_events else None
+    use_item = last[1] if last is not None and last[0] == "use" else None
+    said = world.last_use.get("acct_balance") if use_item is not None and world.last_use else None
     out = world.ytd(int(world.person.get("ytd", {}).get("year", 2023)))
     got = out.get("acct_balance")
     want = amount(amt)
@@ -573,11 +587,23 @@ def then_balance(world: World, request: pytest.FixtureRequest, amt: str, alt: st
         if got is not None and Decimal(str(got)) == want:
             note(request, f"文件未规定超过余额的使用，不作判定 the text is silent on a use over the balance: 被测系统"
                           f"{'拒绝，余额不变' if decision == 'refused' else '以余额为限支付'}，余额 {fmt(want)} 元，未透支")
-    if got is None and out.get(BALANCE_UNASKED):   # never asked (the platform profile without 1101): unjudged
+    errors = []
+    if said is not None and not _same_amount(said, want):
+        errors.append(Mismatch("acct_balance", fmt(want), str(said), use_item, "使用后个人账户余额（T003 应答）"))
+    if got is None and out.get(BALANCE_UNASKED) and not errors:   # never asked (platform without 1101): unjudged
         raise UnaskedBalance(world.adapter.name, str(out[BALANCE_UNASKED]))
-    if got is None or Decimal(str(got)) != want:
-        raise MismatchError([Mismatch("acct_balance", fmt(want), NOT_RETURNED if got is None else str(got), "个人账户",
-                                      "个人账户余额")], world.balance_trace(want))
+    if (got is None and not out.get(BALANCE_UNASKED)) or (got is not None and not _same_amount(got, want)):
+        errors.append(Mismatch("acct_balance", fmt(want), NOT_RETURNED if got is None else str(got), "个人账户",
+                               "个人账户余额"))
+    if errors:
+        raise MismatchError(errors, world.balance_trace(want))
+
+
+def _same_amount(got: object, want: Decimal) -> bool:
+    try:
+        return Decimal(str(got)) == want
+    except ArithmeticError:
+        return False
 
 
 # =========================================================================== region configurations

@@ -17,7 +17,7 @@ from conform.reference.money import fmt, fmt_ratio
 from conform.reference.policy import MissingParameter, PolicyError, bind_cached
 
 from ..adapters import Adapter, NotApplicable, SettlementRefused, Subject
-from ..adapters.base import ROUTE_SPLIT, SETLINFO_AMOUNTS, SPLIT_UNREPORTED
+from ..adapters.base import ROUTE_SPLIT, SETLINFO_AMOUNTS, SETLINFO_FIELDS, SPLIT_UNREPORTED
 from ..adapters.reference import ReferenceAdapter
 from ..generators import chosen_regions
 from ..plugin import MismatchError
@@ -196,6 +196,10 @@ class World:
     ytd_changes: list[tuple[str, int, dict[str, Decimal], str | None]] = field(default_factory=list)
     # the pre-settlements (2206) asked, (item, year): they count in no total, and a total they moved is theirs
     presettles: list[tuple[str, int]] = field(default_factory=list)
+    # each 2206 answer kept apart from the 2207 of the same visit, which replaces it in `results`: item -> (the
+    # request, the system's answer, the reference's answer or None, how many account events came before it) — a
+    # 2207 of the very same request, nothing moved between them, must answer the same (`expect_as_presettled`)
+    presettled: dict[str, tuple[Settlement, dict, dict | None, int]] = field(default_factory=dict)
     # what moved the account balance, in the order asked: (kind, item) with kind settle (a settlement or a reversal,
     # its result's item), credit (the month) or use (`record_use`) — the working of a balance (`balance_trace`)
     account_events: list[tuple[str, str]] = field(default_factory=list)
@@ -253,7 +257,7 @@ class World:
             if self.params:
                 raise OtherFigures(self.policy, self.region, self.params, chosen)
             # written under the document's own or an example's figures: run under the (first) certified region, whose
-            # reference decides figure by figure whether the scenario's figures are its figures too (`judge`)
+            # reference decides step by step whether the scenario's figures are its figures too (`judge`)
             self.written_region, self.standin, self.region = self.region, chosen[0], chosen[0]
         return Subject(self.policy, person, self.region, dict(self.params))
 
@@ -313,6 +317,9 @@ class World:
             self.results[s.id] = out
         if presettle:
             self.presettles.append((s.id, s.date.year))
+            if out is not None:
+                self.presettled[s.id] = (s, out, None if oracle_refused else self.oracle_results.get(s.id),
+                                         len(self.account_events))
         else:
             self.account_events.append(("settle", s.id))
         self._changed(s.id, s.date.year, before, None)
@@ -546,6 +553,8 @@ class World:
             results=dict(self.results if own else self.oracle_results),
             credits=dict(self.credits if own else self.oracle_credits),
             last_use=self.last_use if own else self.oracle_use, refusal=self.oracle_refusal,
+            presettled=self.presettled if own else {k: (s, ref, ref, n) for k, (s, _, ref, n) in self.presettled.items()
+                                                    if ref is not None},
             unreported=[], unreported_why=[], unreported_totals=[], unreported_clause=None)
 
     def judge(self, step: Any, kwargs: dict[str, Any]) -> None:
@@ -630,6 +639,42 @@ class World:
                 out.append(Mismatch(m.field, fmt(Decimal(str(w))), str(g), orig,
                                     f"{LABELS.get(m.field, m.field)}（{sid} 照此冲回；此结算本身与规则不符）"))
         return out
+
+    def expect_as_presettled(self, sid: str) -> None:
+        """The 2207 of visit `sid` answers what its 2206 answered (`presettled`). A 2206 is the pre-settlement of the
+        very same request: with nothing settled, reversed, credited or used between them, every figure both answers
+        give must be the same, whatever the rules pay — so a difference rests on no reading of how much they pay
+        (the hand-worked figures of the scenario do). The balance after (balc) is not compared: a 2206 debits
+        nothing. The trace names the 2206 and no clause: the scenario's own articles are blamed."""
+        sid, out = self.result(sid)
+        if sid not in self.presettled:
+            raise ScenarioError(f"no pre-settlement (预结算) of {sid!r}: settle it with 操作 预结算 first")
+        pre, before, _, events = self.presettled[sid]
+        if self.settlements.get(sid) != pre:
+            raise ScenarioError(f"the 结算 of {sid!r} is not the request its 预结算 was: compare the same visit")
+        if out is before:
+            raise ScenarioError(f"no 结算 (2207) of {sid!r} answered after its 预结算")
+        if self.account_events[events:events + 1] != [("settle", sid)]:
+            raise ScenarioError(f"something was settled, reversed, credited or used between the 预结算 and the 结算 of "
+                                f"{sid!r}: only a 结算 straight after its 预结算 must answer the same")
+        mismatches = []
+        for name in (*SETLINFO_FIELDS, *ROUTE_SPLIT):
+            was, now = before.get(name), out.get(name)
+            if was is None or now is None:
+                continue   # a figure one of the two answers leaves out (optional): nothing to compare
+            try:
+                same = Decimal(str(was)) == Decimal(str(now))
+            except ArithmeticError:
+                same = str(was) == str(now)
+            if not same:
+                mismatches.append(Mismatch(name, str(was), str(now), sid,
+                                           f"{LABELS.get(name, name)}（结算 2207 应与预结算 2206 答复相同）"))
+        if mismatches:
+            trace = [{"step": "预结算", "clause": "", "value": None,
+                      "detail": f"{sid} 的预结算（2206）与随后同一请求的结算（2207）答复不同：预结算按结算的规则计算而不记账，"
+                                "其间没有其他结算、撤销、计入或使用，两次答复的各项金额应相同（无论规则如何计算）"
+                                " the 2206 and the 2207 of the very same request disagree"}]
+            raise MismatchError(mismatches, trace, {sid: trace})
 
     def conclude(self) -> None:
         """The scenario's steps all passed: one that named a route-split figure the system does not report was not

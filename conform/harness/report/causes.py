@@ -458,7 +458,9 @@ def _split_departure(trace: list[dict], mine: dict) -> dict | None:
     that total leaves after the reference's onward deductible is between 0 and the chronic standard) and the onward
     step alone cannot, or both can and only the chronic part is what a year counted afresh charges (its full
     standard) — a chronic deductible charged again each visit, 100.00 over 200.00, is 第十条's, not the overflow's
-    第七条, 第十一条 and A-PZH-OVERFLOW-SPLIT (probe s26 F2); a total neither alone makes (400.00 for 200.00 where the
+    第七条, 第十一条 and A-PZH-OVERFLOW-SPLIT (probe s26 F2); where both can and the chronic part is not its full
+    standard, the onward step: a total equal to the chronic deductible (300.00 for 300.00 + 200.00) is the onward
+    deductible skipped, not 100.00 of 第十条's (probe s27 H2 F2); a total neither alone makes (400.00 for 200.00 where the
     chronic standard is 0.00) and a trace stating no chronic standard keep the onward step. A system paying ordinary
     pooling (ordinary_pay above 0.00) where the reference's 享受条件 pays none left it there, whatever its chronic
     deductible. Else, where the chronic payment the system answered (chronic_pay) is not
@@ -494,7 +496,9 @@ def _split_departure(trace: list[dict], mine: dict) -> dict | None:
     chronic_alone = room_c is not None and 0 <= own_c <= room_c and (own_c == room_c or within) and not paid_where_refused
     onward_alone = own_o >= 0 and (room_o is None or own_o <= room_o)
     if chronic_alone and onward_alone and room_o is not None:
-        chronic_alone = own_c == room_c or own_o != room_o  # only the onward step's is a year counted afresh
+        # both can: the chronic step only where its part is its standard counted afresh; else the onward step — a
+        # total equal to the chronic deductible is the onward one skipped (第十一条/第七条, not 第十条: probe s27 H2 F2)
+        chronic_alone = own_c == room_c
     if chronic_alone:
         return chronic[0]
     paid = next((t for t in steps[:at] if str(t.get("step", "")) == CHRONIC_PAY), None)

@@ -27,3 +27,11 @@ def test_the_differential_property_blames_2_4_for_the_year_total_alone():
 def test_no_other_document_maps_the_special_deductible():
     # special diseases along inpatient rules are 吉林's alone (other documents' special diseases are 慢特病)
     assert set(FIELD_CLAUSES["special_dedc"]) == {"jilin"}
+
+
+def test_a_wrong_chronic_deductible_total_does_not_blame_the_overflow_article():
+    # 攀枝花 第十一条 sends a visit's part past the cap on to ordinary pooling: no chronic deductible is counted there
+    # (fixB's note on probeH2 F4: a 5206 dropping a disease blamed 第九、十、十一条)
+    tagged = ALL_BENEFITS["panzhihua"]
+    assert blamed(["chronic_dedc"], "panzhihua", tagged) == ("9", "10")
+    assert "11" in blamed(["chronic_pay"], "panzhihua", tagged)  # the payment is capped there: 第十一条 still

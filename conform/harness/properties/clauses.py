@@ -24,6 +24,9 @@ INPATIENT_ROUTES = {"jilin": ("2.4", "2.5", "2.6")}   # 门诊特殊疾病、急
 # emergency or a day surgery counts a deductible per visit that no total reports (reference benefits.inpatient_route).
 # No other document has special diseases, so none other maps the field.
 SPECIAL_DEDC = {"jilin": ("2.4",)}
+# A disease's chronic deductible total is counted by the benefit that charges it (攀枝花 第九条 两病, 第十条 门诊慢特病);
+# 第十一条 sends a visit's part past the disease's cap on to ordinary pooling and counts no chronic deductible.
+CHRONIC_DEDC = {**CHRONIC, "panzhihua": ("9", "10")}
 EXCLUSIONS = {"panzhihua": ("7", "8"), "jilin": ("6.3",)}
 ACCOUNT_USE = {"panzhihua": ("5",), "nanchang": ("4.3.2",), "beijing": ("4",), "zhejiang": ("2.4",)}
 # 吉林 says nothing of the personal account (its policy lists no use): what the account does there rests
@@ -59,7 +62,7 @@ FIELD_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
     **{f: _FUND for f in ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
                           "fund_pay_sumamt", "psn_part_amt", "infcode")},
     **{f: ORDINARY for f in ("ordinary_pay", "ordinary_dedc")},
-    "chronic_pay": CHRONIC, "chronic_dedc": CHRONIC, "special_dedc": SPECIAL_DEDC, "inpatient_pay": INPATIENT_ROUTES,
+    "chronic_pay": CHRONIC, "chronic_dedc": CHRONIC_DEDC, "special_dedc": SPECIAL_DEDC, "inpatient_pay": INPATIENT_ROUTES,
     **{f: ACCOUNT_BLAME for f in ("acct_pay", "psn_cash_pay", "balc", "acct_balance", "decision")},
     "amount": ACCOUNT_CREDIT,
 }

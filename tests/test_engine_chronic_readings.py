@@ -72,10 +72,12 @@ def test_jilin_chronic_purchase_at_a_pharmacy_the_region_has_not_taken_in_pays_n
                                params=JL_NO_PHARMACY, region=None)
     assert (r2.hifp_pay, r2.act_pay_dedc, r2.chronic_pay, r2.benefit) == (D("0.00"), D("0.00"), D("0.00"), "none")
     assert r2.psn_part_amt == D("1000.00")
-    # the same status and the same words as the ordinary purchase, citing 吉林 一
+    # the same status and the same words as the ordinary purchase; the ordinary one cites 吉林 一, the chronic one
+    # the reading too (二（三）names no place of purchase: A-JL-PHARMACY-CHRONIC, probe s27 H2 F7)
     assert r1.benefit == "none"
-    assert steps(r2)["定点零售药店"] == steps(r1)["定点零售药店"]
-    assert steps(r2)["定点零售药店"]["clause"] == "吉林 一"
+    assert steps(r2)["定点零售药店"]["detail"] == steps(r1)["定点零售药店"]["detail"]
+    assert steps(r1)["定点零售药店"]["clause"] == "吉林 一"
+    assert steps(r2)["定点零售药店"]["clause"] == "吉林 一；A-JL-PHARMACY-CHRONIC"
     assert "门诊保障范围" in steps(r2)["定点零售药店"]["detail"]
     assert (r3.act_pay_dedc, r3.chronic_pay) == (D("200.00"), D("560.00"))
     assert ledger.ytd(2023).ordinary_dedc == D("200.00")
@@ -86,7 +88,7 @@ def test_jilin_special_disease_purchase_at_a_pharmacy_not_taken_in_pays_nothing(
     _, (r,) = run("jilin", [chronic("V1", "2023-03-01", "1000", "M00600", "pharmacy")],
                   params=JL_NO_PHARMACY, region=None)
     assert (r.hifp_pay, r.act_pay_dedc, r.benefit) == (D("0.00"), D("0.00"), "none")
-    assert steps(r)["定点零售药店"]["clause"] == "吉林 一"
+    assert steps(r)["定点零售药店"]["clause"] == "吉林 一；A-JL-PHARMACY-CHRONIC"
 
 
 @pytest.mark.parametrize("psn_type", ["1101", "1201"])

@@ -94,10 +94,11 @@ def test_a_paid_pharmacy_purchase_the_region_has_not_taken_in_fails_jilin_1_not_
             and any((m["item"], m["field"], m["expected"]) == ("V1", "act_pay_dedc", "0.00") for m in c["mismatches"])]
     assert paid, [(c["name"], c["status"]) for c in report["checks"]]
     for c in paid:
-        # the reference's V1 rests on 吉林 一 alone (定点零售药店 … 不予支付); V2 differs only because of V1
+        # the reference's V1 rests on 吉林 一 (定点零售药店 … 不予支付) and, being a chronic purchase, on the reading
+        # that 二（三）does not pay it there (A-JL-PHARMACY-CHRONIC, probe s27 H2 F7); V2 differs only because of V1
         assert c["failed_articles"] == ["jilin-1"], (c["name"], c["failed_articles"])
         cause = _cause_of(report, c["id"])
-        assert cause["articles"] == ["jilin-1"] and cause["clause"] == "吉林 一", cause["headline"]
+        assert cause["articles"] == ["jilin-1"] and cause["clause"] == "吉林 一；A-JL-PHARMACY-CHRONIC", cause["headline"]
 
 
 V1_TRACE = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "1000.00"},

@@ -315,13 +315,16 @@ def pharmacy_not_taken_in(rules: Rules) -> Requirement | None:
     return result
 
 
-def _no_pharmacy_cover(rules: Rules, trace: Trace, out: Outcome) -> None:
+def _no_pharmacy_cover(rules: Rules, trace: Trace, out: Outcome, chronic: bool = False) -> None:
     """A purchase at a pharmacy the region has not taken in: the fund pays nothing and no deductible counts.
     吉林 一 takes pharmacies into 门诊保障范围 for ordinary and chronic/special prescriptions alike, so the same
-    words and status for both."""
+    words and status for both. For an ordinary purchase that is 一's own; that a `chronic` one also loses the
+    benefit 二（三）sets without naming a place of purchase is the reading (A-JL-PHARMACY-CHRONIC), cited (s27 H2 F7)."""
     req = rules.policy.requirement_for("ordinary.ratio.pharmacy")
+    cite = req.cite if req else rules.policy.short
+    pc = rules.policy.doc.get("pharmacy_chronic") if chronic else None
     trace.add("定点零售药店", "本统筹区未将定点零售药店纳入门诊保障范围（地区配置未提供药店比例），药店购药统筹基金不予支付",
-              (), req.cite if req else rules.policy.short)
+              (), join_cites(cite, pc["assumption"]) if pc is not None else cite)
     if out.benefit == "ordinary":  # nothing else pays it: the fund may not pay this purchase at all
         out.benefit = "none"
 
@@ -1023,8 +1026,9 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     if chronic_visit:
         if s.facility == "pharmacy" and pharmacy_not_taken_in(rules) is not None:
             # 吉林 一: the region's choice takes pharmacies in for ordinary and chronic/special prescriptions
-            # alike; not taken, a chronic purchase there is paid by no benefit and counts no deductible.
-            _no_pharmacy_cover(rules, trace, out)
+            # alike; not taken, a chronic purchase there is paid by no benefit and counts no deductible (the
+            # chronic half a reading: 二（三）names no place of purchase, A-JL-PHARMACY-CHRONIC).
+            _no_pharmacy_cover(rules, trace, out, chronic=True)
             return out, c
         d = person.disease(s.dise_codg or "")
         if d is None and "special" in policy.covers and "chronic" in policy.covers:
@@ -1060,6 +1064,13 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
             raise NotCovered(f"settlement {shown(s.id)}: {policy.short} does not fix chronic/special-disease benefits; "
                              "med_type 14 cannot be settled under it",
                              f"结算 {shown(s.id)}：{policy.short}未规定门诊慢特病待遇，门诊慢特病（med_type 14）无法按该文件结算")
+        if no_ordinary:
+            # the other side of A-PZH-NO-ACCOUNT-CHRONIC: without an account the chronic benefit is still paid; a
+            # system withholding it parts here, so every figure after this step names the reading (probe s27 H2 F6)
+            trace.add("未建账户", "参保人未建立个人账户{}：只是不享受普通门诊统筹，“两病”、门诊慢特病待遇不以个人账户为条件，"
+                      "照常支付",
+                      ("（人员信息所述）" if person.has_account is False else "（二档灵活就业人员不建账户）",),
+                      no_ordinary, decides=True)
         if s.facility == "pharmacy":
             pc = policy.doc.get("pharmacy_chronic")
             if pc is not None:  # 吉林 一 takes the region's pharmacies in for chronic prescriptions too

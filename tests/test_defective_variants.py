@@ -124,5 +124,8 @@ def test_defective_variant_is_caught_by_named_scenarios(defect, defect_servers, 
             else:
                 assert c.status == "failed", f"{defect}: {c.name} was {c.status} {c.message}"
                 assert c.mismatches, c.name
-    # Whatever a defect breaks, it never makes the run itself break down.
-    assert run.counts()["passed"] > len(run.checks) // 2
+    # Whatever a defect breaks, it never makes the run itself break down: every check is judged (no error of the
+    # system or the harness) and those the defect does not touch still pass. (Not a share of them: a defect on every
+    # in-service ordinary visit fails half the scenarios of these articles, and more as scenarios are added.)
+    assert not [c.name for c in run.checks if c.status in ("error", "harness_error")]
+    assert run.counts()["passed"] > 0 and run.counts()["failed"] > 0

@@ -4,7 +4,8 @@ Used by tests/test_power_text_only.py to show the suite does not demand more tha
 shares no code with reference/ (the figures are re-typed here on purpose, as a vendor would type
 them from the articles), and follows only the assumptions the docs publish (A-ROUND-FEN,
 A-MIDYEAR-RETIREMENT, A-REVERSAL, A-YEAR-BY-SETTLEMENT-DATE, A-PZH-UNRATED, A-NC-UNRATED,
-A-NC-PHARMACY (the region's pharmacy ratio, +5 points for retirees), A-NC-RETIREE-DEDUCTIBLE, A-EMERGENCY-ORDINARY, A-PZH-FLEX-TIER2, A-BEFORE-VALIDITY).
+A-NC-PHARMACY (the region's pharmacy ratio, +5 points for retirees), A-NC-RETIREE-DEDUCTIBLE, A-EMERGENCY-ORDINARY, A-PZH-FLEX-TIER2, A-BEFORE-VALIDITY,
+A-SETTLE-ONCE).
 
     conform run --adapter python:power_text_only:TextOnlySystem   (with tests/ on sys.path)
 """
@@ -153,8 +154,10 @@ class TextOnlySystem(Adapter):
         return self._compute(psn_no, settlement)[0]
 
     def settle(self, psn_no: str, settlement) -> dict:
-        out, year, dedc, pay, acct = self._compute(psn_no, settlement)
         person = self.persons[psn_no]
+        if settlement.id in person.settled:  # A-SETTLE-ONCE: a repeated 2207 answers the settlement it already made
+            return person.settled[settlement.id][4]
+        out, year, dedc, pay, acct = self._compute(psn_no, settlement)
         ys = person.years.setdefault(year, Year())
         ys.dedc += dedc
         ys.pay += pay

@@ -24,9 +24,9 @@ from conform.harness.generators import Setting
 from conform.harness.properties import load
 from conform.harness.properties.base import PROPERTIES, PropertyViolation, Story, mismatch
 from conform.harness.results import CheckResult
-from conform.harness.run import CONFORMANCE, execute
 from conform.reference.case import Person, Settlement
 
+from property_runs import seeded_property
 from sample_server import SampleServer, shared
 
 REMOTE = "A-REMOTE-SAME"
@@ -77,17 +77,8 @@ def remote_lower_ratio():
             yield server.url
 
 
-@pytest.fixture(autouse=True)
-def _seeded_profile(monkeypatch):
-    # --conform-seed 1 draws the same examples everywhere: CI=true would pick the derandomized `ci` profile
-    monkeypatch.setenv("CONFORM_PROFILE", "conform")
-
-
 def _differential(url: str) -> CheckResult:
-    run, _ = execute(adapter=url, policies=("beijing",), tag="conform_property",
-                     paths=(CONFORMANCE / "test_properties.py",),
-                     extra_args=("--conform-seed", "1", "--conform-examples", "20", "-k", "test_differential"))
-    [c] = [c for c in run.checks if c.extra.get("property") == "differential"]
+    c = seeded_property(url, "beijing", "differential", 1, 20)
     assert c.status == "failed", (c.status, c.message[:400])
     return c
 

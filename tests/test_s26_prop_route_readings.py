@@ -18,8 +18,6 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import pytest
-
 HERE = Path(__file__).resolve()
 
 
@@ -71,23 +69,13 @@ if __name__ == "__main__":
 
 
 from conform.harness.results import CheckResult  # noqa: E402
-from conform.harness.run import CONFORMANCE, execute  # noqa: E402
+from property_runs import seeded_property  # noqa: E402
 from sample_server import SampleServer  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _seeded_profile(monkeypatch):
-    # --conform-seed draws the same examples everywhere: CI=true would pick the derandomized `ci` profile
-    monkeypatch.setenv("CONFORM_PROFILE", "conform")
 
 
 def _property(twin: str, policy: str, prop: str, seed: int, examples: int) -> CheckResult:
     with SampleServer(script=HERE, script_args=(twin,)) as server:
-        run, _ = execute(adapter=server.url, policies=(policy,), tag="conform_property",
-                         paths=(CONFORMANCE / "test_properties.py",),
-                         extra_args=("--conform-seed", str(seed), "--conform-examples", str(examples),
-                                     "-k", f"test_{prop}"))
-    [c] = [c for c in run.checks if c.extra.get("property") == prop]
+        c = seeded_property(server.url, policy, prop, seed, examples)
     assert c.status == "failed", (c.status, c.message[:400])
     return c
 

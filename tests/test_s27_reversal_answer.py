@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conform.harness.results import CheckResult
-from conform.harness.run import CONFORMANCE, execute
 
+from property_runs import seeded_property
 from sample_server import shared, twin_servers
 
 REVERSAL = "A-REVERSAL"
@@ -30,18 +30,8 @@ def twin():
         yield urls
 
 
-@pytest.fixture(autouse=True)
-def _seeded_profile(monkeypatch):
-    # --conform-seed draws the same examples everywhere: CI=true would pick the derandomized `ci` profile
-    monkeypatch.setenv("CONFORM_PROFILE", "conform")
-
-
 def _differential(url: str) -> CheckResult:
-    run, _ = execute(adapter=url, policies=("nanchang",), tag="conform_property",
-                     paths=(CONFORMANCE / "test_properties.py",),
-                     extra_args=("--conform-seed", "1", "--conform-examples", "30", "-k", "test_differential"))
-    [c] = [c for c in run.checks if c.extra.get("property") == "differential"]
-    return c
+    return seeded_property(url, "nanchang", "differential", 1, 30)
 
 
 def test_a_reversal_answering_no_cash_refund_fails_resting_on_a_reversal(twin):

@@ -283,9 +283,11 @@ def _documented_examples() -> list[tuple[str, str]]:
 
 def _library_steps() -> list:
     import conform.harness.steps.library  # noqa: F401  (registers the steps)
+    import conform.harness.steps.repeat  # noqa: F401  (its plugin: the repeated 2207's steps)
     from pytest_bdd.steps import step_function_context_registry
 
-    return [c for c in step_function_context_registry.values() if c.step_func.__module__ == "conform.harness.steps.library"]
+    modules = ("conform.harness.steps.library", "conform.harness.steps.repeat")
+    return [c for c in step_function_context_registry.values() if c.step_func.__module__ in modules]
 
 
 def test_every_documented_example_matches_exactly_one_step() -> None:

@@ -1,6 +1,6 @@
 """Every step phrase of the zh-CN features, one phrase per concept.
 
-Loaded as a pytest plugin (`pytest_plugins = ["conform.harness.steps.library"]`). Amounts
+Loaded as a pytest plugin (`-p conform.harness.steps.library`). Amounts
 are parsed to Decimal; Chinese words map to platform codes in `vocabulary`.
 docs/steps.md lists the phrases with an example each.
 """
@@ -28,6 +28,9 @@ from .vocabulary import (DECISION_NAMES, DISEASE_KIND_NAMES, EXCLUSION_NAMES, FA
                          PERSON_TYPES, POLICY_NAMES, PURPOSE_NAMES, RELATION_NAMES, SETTLEMENT_FIELDS,
                          VISIT_COLUMNS, YTD_DISEASE_FIELDS, YTD_FIELDS, amount, lookup, ratio)
 from .world import ScenarioError, UnaskedBalance, World, validity_refusal
+
+# A repeated 2207 of a settled visit (A-SETTLE-ONCE) has its steps in a plugin of its own, loaded with this one.
+pytest_plugins = ["conform.harness.steps.repeat"]
 
 AMT = r"-?\d+(?:\.\d{1,2})?"
 
@@ -635,6 +638,3 @@ def then_region_valid(world: World) -> None:
     if world.region_error is not None:
         raise MismatchError([Mismatch("region", "配置有效", world.region_error)])
 
-
-# A repeated 2207 of a settled visit (A-SETTLE-ONCE): its steps and their fixtures join this plugin.
-from .repeat import *  # noqa: E402,F401,F403

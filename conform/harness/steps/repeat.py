@@ -3,7 +3,7 @@
 No policy text speaks of it: the check rests on the reading A-SETTLE-ONCE (common.yaml) — one 就诊 is settled once,
 and the platform's 2207 is keyed by mdtrt_id. Both lawful answers pass: a refusal, or the same settlement again
 (same setl_id, same figures). Either way the year's totals and the balance (5206) must not move. A failure names
-the reading, never a benefit article. Imported by steps/library.py, whose plugin carries these step fixtures.
+the reading, never a benefit article. A plugin of its own, named by steps/library.py's `pytest_plugins`.
 """
 from __future__ import annotations
 
@@ -100,7 +100,3 @@ def then_repeat_harmless(world: World, repeat_state: dict[str, Any]) -> None:
                             "年度累计和个人账户余额不变（A-SETTLE-ONCE，文件未作规定）"}]
         raise MismatchError(bad, trace, {m.item: trace for m in bad}, readings=[SETTLE_ONCE])
 
-
-# What steps/library.py takes in (`from .repeat import *`): the fixtures pytest-bdd made of these steps, and the
-# state fixture — not this module's imports, which would rebind the library's own names (its `then`).
-__all__ = ["repeat_state", *(n for n in list(globals()) if n.startswith("pytestbdd_"))]

@@ -994,6 +994,17 @@ def _region_source(path: Path, given: Any) -> RegionSource:
     return RegionSource(**got)
 
 
+def _values_misplaced(keys: list[str], policy: Any) -> str:
+    """A hint for top-level keys that are parameters (`valid_from:` beside `policy:`): they belong under `values:`.
+    Parameters of the file's document where it names one, else of any document."""
+    pids = [policy] if policy in POLICY_IDS else list(POLICY_IDS)
+    params = [k for k in keys if any(load_policy(pid).requirement_for(k) is not None for pid in pids)]
+    if not params:
+        return ""
+    return (f"; {', '.join(f'`{k}`' for k in params)} {'is a value' if len(params) == 1 else 'are values'}: "
+            "write it under `values:`")
+
+
 def load_region_file(ref: str, check_name: bool = True) -> RegionConfig:
     """Read a region file given by name in conform/fixtures/regions/ (conform's own) or fixtures/regions/ (the working folder's) or by path.
 
@@ -1009,7 +1020,7 @@ def load_region_file(ref: str, check_name: bool = True) -> RegionConfig:
     unknown = sorted(str(k) for k in data if k not in REGION_KEYS)
     if unknown:
         raise PolicyError(f"region file {path}: unknown key(s) {', '.join(unknown)}; "
-                          f"allowed: {', '.join(sorted(REGION_KEYS))}")
+                          f"allowed: {', '.join(sorted(REGION_KEYS))}{_values_misplaced(unknown, data.get('policy'))}")
     for req in ("policy", "name", "values"):
         if data.get(req) is None:
             raise PolicyError(f"region file {path}: missing `{req}`")

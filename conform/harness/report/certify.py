@@ -186,6 +186,7 @@ def profile_words(profile: object) -> str:
 REGION_STEP = re.compile(r'地区配置\s*"([^"\n]{1,200})"')
 # 那么 地区配置被拒绝，原因引用 "…" (conform/harness/steps/library.py): the scenario's region is there to be refused
 REFUSED_STEP = "地区配置被拒绝"
+OVERRIDE_STEP = "地区参数"   # 假如 地区参数 "…" 为 "…": one figure of the scenario's region file overridden
 MAX_REGIONS = 100   # region files a record lists (a run uses a handful)
 MAX_VALUES = 200    # figures listed per region (a region file holds a few dozen)
 
@@ -217,8 +218,11 @@ def region_refs(checks: list[dict], selected: Any = ()) -> tuple[dict[str, dict[
         texts = [str(s.get("text", "")) for s in c.get("steps") or [] if isinstance(s, dict)]
         named = list(dict.fromkeys(ref for text in texts for ref in REGION_STEP.findall(text)))
         if any(text.startswith(REFUSED_STEP) for text in texts):
-            for ref in named[:MAX_REGIONS]:
-                refused.setdefault(ref)
+            # the file refused, not one whose figures a 地区参数 step overrides: there the override is what is
+            # refused, the file (a valid example) only its base — neither refused nor settled under
+            if not any(text.startswith(OVERRIDE_STEP) for text in texts):
+                for ref in named[:MAX_REGIONS]:
+                    refused.setdefault(ref)
         elif kind == "scenarios" and c.get("policy") in standins:
             # a run certifying a region runs its document's scenarios under it, whatever region they were written
             # under (steps.world.World.subject: those with their own 地区参数 are not applicable, so not here)

@@ -29,6 +29,7 @@ names case and surrounding spaces aside (HIFP_PAY is hifp_pay).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -219,6 +220,46 @@ def _split(m: Mapping) -> Mapping:
                    {**m.person_columns, **{k: v for k, v in m.columns.items() if v in persons}})
 
 
+def _said(spec: str, is_file: bool) -> str:
+    return f"--map {spec}" if is_file else f"--map {spec!r}"
+
+
+def _refuse_conflicts(parts: list[tuple[str, bool, Mapping]]) -> None:
+    """Two --map arguments giving one column, or one code of a column, two different meanings are refused, naming both,
+    as a key given twice in one file is: merged, the last would win silently (a city's map and a local override that
+    disagree on what hosp_lv "1" is decide every ratio; probe s28 A F1). The same meaning given twice is no conflict."""
+    seen: dict[tuple, tuple[str, str]] = {}   # (kind, key…) -> (meaning, where)
+    for spec, is_file, part in parts:
+        said = _said(spec, is_file)
+        pairs = [(("column", src), dst, f"[columns] {src} = {dst!r}") for src, dst in
+                 [*part.columns.items(), *part.person_columns.items()]]
+        pairs += [(("code", col, code), dst, f"[codes.{col}] {code!r} = {dst!r}")
+                  for col, table in part.codes.items() for code, dst in table.items()]
+        for key, meaning, line in pairs:
+            before = seen.setdefault(key, (meaning, f"{said}: {line}"))
+            if before[0] != meaning:
+                raise AuditInputError(f"{before[1]}, but {said}: {line}; two --map arguments give it two meanings and "
+                                      "the audit would take the last one silently: keep one of them")
+
+
+def mapping_record(specs: tuple[str, ...] | list[str], m: Mapping, limit: int = 500) -> dict:
+    """What the audit's columns and codes were mapped by, for summary.json: each --map as given (a file with the
+    SHA-256 of its bytes, as the region file is pinned) and the merged columns, codes and [skip] (at most `limit` lines
+    each), so a report can be traced to the mapping its levels and ratios rest on."""
+    given = []
+    for spec in list(specs)[:limit]:
+        path = Path(spec)
+        if "=" in spec and not path.exists():
+            given.append({"pair": spec[:200]})
+        else:
+            given.append({"file": spec[:500], "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
+    columns = {**m.columns, **m.person_columns}
+    return {"given": given,
+            "columns": {k[:200]: v for k, v in list(columns.items())[:limit]},
+            "codes": {c: {k[:200]: v for k, v in list(t.items())[:limit]} for c, t in m.codes.items()},
+            "skip": {c: [v[:200] for v in vs[:limit]] for c, vs in m.skip.items()}}
+
+
 def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
     """Each spec is a file (.toml, .yaml, .yml) or a `src=dst` column pair. A target must be a ledger
     column or one a [skip] of the mapping names (checked once all are read)."""
@@ -268,6 +309,7 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
             raise AuditInputError(f"malformed mapping: {e}{hint}", file=spec) from None
         parts.append((spec, True, _from_dict(data, spec)))
         m = m.merged(parts[-1][2])
+    _refuse_conflicts(parts)
     known = ledger_columns()
     targets = known | PLATFORM_UNREAD | person_only()
     for spec, is_file, part in parts:

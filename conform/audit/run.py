@@ -28,7 +28,7 @@ from . import fallback, institutions, interrupt, ledger, params, persons, plan, 
 from .engines import get as get_engine
 from .errors import AuditInputError
 from .limits import DEFAULT_MEMORY
-from .mapping import load_mapping
+from .mapping import load_mapping, mapping_record
 from .report import MAX_NOTE
 from .report.rollups import _clip, discrepancies_sql
 from .report.text import months_thin, months_thin_text, yuan_grouped
@@ -764,6 +764,7 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                                balances, years, months)
         summary["timings_s"] = timings
         summary["persons_file"] = persons_count
+        summary["mapping"] = mapping_record(tuple(mapping), m)  # the --map its levels, codes and skips rest on
         if engine == "spark":  # which Spark ran it (a cluster's report from a local one's), never its credentials
             from .engines.spark import redacted
 

@@ -28,10 +28,15 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import errno
 import os
 import re
+import select
+import signal
+import stat
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +51,7 @@ from conform.reference.policy import PolicyError
 
 CHUNK = 1 << 20
 HOLD_BACK = 1 << 20  # bytes of output kept back before streaming starts
+FINISH_WAIT = 2.0  # seconds a signal waits for the case it cut to be written whole (a reader that stopped: given up)
 SEND_EVERY = 1 << 16  # once streaming, bytes of whole cases gathered before each write (and flush)
 WARN_AT_MOST = 10  # warnings of one kind said case by case; the rest are counted at the end
 YAML_NOTICE = 1 << 20  # characters of YAML above which stderr says it is being read
@@ -248,28 +254,71 @@ class Output:
 
     def send(self) -> None:
         """Write what is held; OutputError (a closed pipe's BrokenPipeError passes: exit 141). What is held is let go
-        first: a block a signal or an error cut in the middle is never written again."""
+        first: a block a signal or an error cut in the middle is never written again — but the case it cut is
+        finished (a signal: `_finish_case`) or taken back (a write error to a file: `_cut_partial`), so every line
+        the output holds is whole (README, Limits)."""
         data, ends = b"".join(self.held), self.ends
         self.held, self.ends, self.size = [], [], 0
-        done = 0
+        done = [0]
         try:
             self.stream.flush()  # anything written before through the stream goes first
             if self.fd is None:
                 self.stream.write(data)
                 self.stream.flush()
-                done = len(data)
+                done[0] = len(data)
             else:
-                view = memoryview(data)
-                while done < len(data):
-                    done += os.write(self.fd, view[done:])
+                self._write(memoryview(data), done)
         except OSError as e:
             if e.errno == errno.EPIPE:
                 raise
+            if self.fd is not None:
+                self._cut_partial(ends, done[0])
             _discard(self.stream)
             raise OutputError(f"writing the output: {_os_error(e)} (output stopped after "
-                              f"{self.cases_out + _cases_within(ends, done)} case(s): it is incomplete)") from None
+                              f"{self.cases_out + _cases_within(ends, done[0])} case(s): it is incomplete)") from None
+        except BaseException:   # a signal (SIGINT, SIGTERM) in the middle of the block
+            if self.fd is not None:
+                self._finish_case(memoryview(data), ends, done)
+            raise
         finally:
-            self.cases_out += _cases_within(ends, done)
+            self.cases_out += _cases_within(ends, done[0])
+
+    def _write(self, view: memoryview, done: list[int], upto: int | None = None, wait: float | None = None) -> None:
+        """Write view[done:upto], `done` kept exact (a signal cannot fall between a write and its count). A pipe or
+        terminal is written PIPE_BUF at a time once select finds it writable (such a write does not block), within
+        `wait` seconds if given; a regular file in one write."""
+        upto = len(view) if upto is None else upto
+        regular = _regular_file(self.fd)
+        deadline = None if wait is None else time.monotonic() + wait
+        while done[0] < upto:
+            if not regular:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not select.select([], [self.fd], [], left)[1]:
+                    return   # not writable in time: given up
+            with _signals_deferred():
+                done[0] += os.write(self.fd, view[done[0]:upto if regular else min(upto, done[0] + select.PIPE_BUF)])
+
+    def _finish_case(self, view: memoryview, ends: list[int], done: list[int]) -> None:
+        """After a signal mid-block: the rest of the case it cut, so no line is left half written (a reader that
+        stopped reading gets FINISH_WAIT seconds, then the run stops as it is). A second signal stops at once."""
+        rest = next((e for e in ends if e > done[0]), None)
+        if rest is None or done[0] == 0 or done[0] in ends:
+            return
+        try:
+            self._write(view, done, rest, FINISH_WAIT)
+        except OSError:
+            pass
+
+    def _cut_partial(self, ends: list[int], done: int) -> None:
+        """After a write error (a full disk): a regular file is truncated back to the end of its last whole case, so
+        every line it holds is whole; a pipe cannot take bytes back."""
+        whole = max((e for e in ends if e <= done), default=0)
+        if done == whole or not _regular_file(self.fd):
+            return
+        try:
+            os.ftruncate(self.fd, os.lseek(self.fd, 0, os.SEEK_CUR) - (done - whole))
+        except OSError:
+            pass
 
     def stop(self) -> str:
         """The run stops early (bad input, a signal): once streaming, the whole cases held go out too; what the
@@ -284,6 +333,37 @@ class Output:
 
     def close(self) -> None:
         self.send()
+
+
+def _regular_file(fd: int) -> bool:
+    if os.name == "nt":   # no select on a pipe there: each block in one write, as before
+        return True
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM held until the block ends, then handled by the handlers they had: a handler raising right
+    after os.write returned, before its count was added, left `cases_out` a whole block short of what the output held
+    (probe s28 S F1). The block never waits: a regular file's write, or a PIPE_BUF one to a pipe select found
+    writable. In the main thread only (where handlers are set); elsewhere a no-op."""
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or any(signal.getsignal(g) is None for g in sigs):
+        yield   # not the main thread, or a handler not set from Python (which could not be put back)
+        return
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+                for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            signal.raise_signal(caught[0])   # now, to its own handler: the count is in
 
 
 def _cases_within(ends: list[int], done: int) -> int:

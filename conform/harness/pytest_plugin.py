@@ -16,9 +16,10 @@ or cut-short session is 未完成 incomplete, a session in which no check reache
 verdict, the config's [system] name and version go into the certification record, and the session's
 exit status becomes the gate's code (docs/ci.md), whatever pytest itself would have said. What `conform run` refuses
 before anything runs is refused here before the session starts (pytest_cmdline_main: an empty option, a bad config or
-adapter, a --conform-report that is a link or cannot take the reports, pytest-xdist's -n), and --conform-report is
-treated as `conform run --out` (an earlier run's reports removed once the session has its checks; a report that
-cannot be written after them: exit 4, the others written); a signal while the session starts exits 130 (_Starting).
+adapter, a bad --conform-region, a --conform-report that is a link or cannot take the reports, pytest-xdist's -n),
+and --conform-report is treated as `conform run --out` (an earlier run's reports removed once the session has its
+checks; a report that cannot be written after them: exit 4, the others written); a signal while the session starts
+exits 130 (_Starting).
 """
 from __future__ import annotations
 
@@ -226,12 +227,22 @@ def _refused(config: pytest.Config) -> str | None:
                 f"or -n 0), or run `conform run --adapter …` with `concurrency` in its config to spread the checks "
                 f"over worker processes against your system")
     regions = tuple(config.getoption("--conform-region", None) or ())
-    if regions:  # a real region lacking a value its document requires, as `conform run --region` (probe s23 N3)
-        from .generators import lacking_required
+    from .generators import broken_regions, choose_regions, chosen_regions, lacking_required
 
-        lacking = lacking_required(regions)
+    if regions:  # checked as `conform run --region` checks it (run._check_regions): a bad file is exit 2, not pytest's
+        from conform.reference.policy import PolicyError  # usage error 4 (probe s28 N F9)
+
+        try:
+            choose_regions(regions)  # an unknown name, broken YAML, an invalid figure: the file, key and clause
+        except PolicyError as e:
+            return f"--conform-region: {e}"
+        lacking = lacking_required(regions)  # a real region lacking a value its document requires (probe s23 N3)
         if lacking:
             return "--conform-region: " + "; ".join(lacking)
+    broken = broken_regions(tuple(chosen_regions()) if regions else ())  # an unusable example region in a folder
+    if broken:
+        return ("region configuration not usable — fix it, or move it out of the regions folder "
+                "（地区配置无效，请改正或移出地区配置目录）: " + "; ".join(broken))
     # a bad config or adapter: named now, as `conform run` names it, before the report folder is touched
     from .adapters import AdapterSpecError, make_adapter
     from .adapters.plugin_process import ContainedPlugin

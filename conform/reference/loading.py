@@ -9,6 +9,8 @@ before the parser's recursion can overflow. Explicit tags (`!!python/object`,
 `!!float`) have no constructor and are refused. A key given twice in one mapping is refused with
 both lines (`DuplicateKeyError`): YAML's parsers keep the last one silently, so a second
 `ordinary.cap:` pasted below the first would change every figure without a word.
+A parse error caused by a tab in the indent or a full-width colon from a Chinese input method names it, on the
+line it is on, with the fix (`named_mistake`).
 `UniqueSafeLoader` is PyYAML's safe loader (typed scalars, for the shipped policy files and the
 audit's maps) with the same refusal.
 
@@ -162,6 +164,72 @@ def _mark(e: yaml.YAMLError) -> str:
     return problem
 
 
+# Characters a Chinese input method or a copied-in tab puts where YAML's syntax needs an ASCII one. The parser
+# only says it "could not find expected ':'" (on the line after a full-width colon) or "found character that cannot
+# start any token" (a tab): named here with the line they are on and the fix (probe s28 N F6).
+_FULL_WIDTH = {"：": ("a full-width colon '：'", "use an ASCII colon ':' followed by a space"),
+               "，": ("a full-width comma '，'", "use an ASCII comma ','"),
+               "［": ("a full-width bracket '［'", "use an ASCII bracket '['"),
+               "］": ("a full-width bracket '］'", "use an ASCII bracket ']'"),
+               "｛": ("a full-width brace '｛'", "use an ASCII brace '{'"),
+               "｝": ("a full-width brace '｝'", "use an ASCII brace '}'")}
+_FULL_WIDTH_SPACE = "\u3000"
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the line breaks YAML's marks count
+# A key written with a full-width colon: `  ordinary.ratio.tertiary："0.50"`, `- date：…` (ASCII-led, so that a
+# line of Chinese prose continuing a quote, `参保人员：…`, is not taken for one).
+_KEY_FULL_WIDTH_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)*([A-Za-z_][\w.\-<>]*)[ \t]*：")
+
+
+def _line_mistake(line: str) -> tuple[int, str] | None:
+    """(column from 0, what is wrong and its fix) for a tab or full-width space in `line`'s indent, or a key followed
+    by a full-width colon; None otherwise."""
+    indent = len(line) - len(line.lstrip(" \t" + _FULL_WIDTH_SPACE))
+    if "\t" in line[:indent]:
+        return line.index("\t"), "a tab in the indent: indent with spaces, not a tab"
+    if _FULL_WIDTH_SPACE in line[:indent]:
+        return (line.index(_FULL_WIDTH_SPACE),
+                "a full-width space '\u3000' (U+3000) in the indent: indent with ASCII spaces")
+    m = _KEY_FULL_WIDTH_COLON.match(line)
+    if m:
+        what, fix = _FULL_WIDTH["："]
+        return m.end() - 1, f"{what} after {m[1]!r}: {fix}"
+    return None
+
+
+def named_mistake(text: str, e: yaml.YAMLError) -> str | None:
+    """'line 16 column 26: a full-width colon …: use an ASCII colon …' when the parse error `e` comes from a tab,
+    or full-width punctuation where YAML needs ASCII, at its mark or on the line the mark follows; None otherwise
+    (the parser's own message stands). Checked: the character at the mark, then the lines from the one before the
+    mark (the last non-blank one: a key is found missing its ':' only on the next line), or from the key the parser
+    was scanning, to the mark's."""
+    mark = getattr(e, "problem_mark", None)
+    if mark is None:
+        return None
+    lines = _YAML_BREAK.split(text)
+    if not 0 <= mark.line < len(lines):
+        return None
+    at = lines[mark.line][mark.column:mark.column + 1]
+    if at == "\t":
+        indent = not lines[mark.line][:mark.column].strip(" \t")
+        what = "in the indent: indent with spaces, not a tab" if indent else "where YAML needs a space: use a space"
+        return f"line {mark.line + 1} column {mark.column + 1}: a tab {what}"
+    if at in _FULL_WIDTH:
+        what, fix = _FULL_WIDTH[at]
+        return f"line {mark.line + 1} column {mark.column + 1}: {what} where YAML needs ASCII: {fix}"
+    first = mark.line - 1
+    while first > 0 and (not lines[first].strip() or lines[first].lstrip().startswith("#")):
+        first -= 1
+    context = getattr(e, "context_mark", None)  # a key's start, when it is the key that lacks its ':'
+    if context is not None and getattr(e, "context", None) == "while scanning a simple key" \
+            and 0 <= context.line < first:
+        first = context.line
+    for n in range(max(first, 0), mark.line + 1):
+        found = _line_mistake(lines[n])
+        if found is not None:
+            return f"line {n + 1} column {found[0] + 1}: {found[1]}"
+    return None
+
+
 if CParser is not None:
 
     class StrictCLoader(CParser, yaml.constructor.BaseConstructor, yaml.resolver.BaseResolver):  # type: ignore[misc]
@@ -215,7 +283,7 @@ def load_yaml(text: str) -> Any:
     except DuplicateKeyError as e:
         raise InputError(f"YAML at {duplicate_key_message(e)}") from None
     except yaml.YAMLError as e:
-        raise InputError(f"malformed YAML at {_mark(e)}") from None
+        raise InputError(f"malformed YAML at {named_mistake(text, e) or _mark(e)}") from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH comes first
         raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
 

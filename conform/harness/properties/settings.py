@@ -358,12 +358,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if regions or chosen_regions():  # an earlier run in this process chose regions: this one draws as it asks
         from conform.reference.policy import PolicyError
 
-        try:
+        try:  # `conform run` and the vendors' plugin (pytest_plugin._refused) refused a bad file already, exit 2
             choose_regions(tuple(regions or ()))
         except PolicyError as e:
             raise pytest.UsageError(f"--conform-region: {e}") from None
     front_end = str(config.getoption("--conform-front-end", "pytest") or "pytest")
-    if front_end == "pytest":  # the vendors' plugin: `conform run` refused these already (run._regions)
+    # `conform run` refused these already (run._check_regions), the vendors' plugin too (pytest_plugin._refused)
+    if front_end == "pytest":
         from ..generators import broken_regions
 
         broken = broken_regions(tuple(chosen_regions()))

@@ -67,11 +67,17 @@ def register_secret(value: str | None) -> None:
 
 
 def _encodable(ch: str) -> str:
-    """One character of a secret as a system may echo it in a URL: as written, or percent-encoded (hex in either case;
-    a space also as '+'). Every encoder differs in what it leaves as written — Python's quote keeps '~', JavaScript's
+    """One character of a secret as a system may echo it in a URL or a JSON body: as written, percent-encoded (hex in
+    either case; a space also as '+'), or JSON-escaped. Every encoder differs in what it leaves as written — Python's quote keeps '~', JavaScript's
     encodeURIComponent '~*!'()', Java's URLEncoder '*' but not '~' — so each character may be either (s27 probeU F4,
     probeR F2)."""
     forms = [re.escape(ch), "".join(f"%(?i:{b:02x})" for b in ch.encode("utf-8"))] + ([r"\+"] if ch == " " else [])
+    # … or JSON-escaped, as a raw answer body kept as evidence holds it: \uXXXX in either hex case (a surrogate pair
+    # beyond the BMP), and the short escapes \/ (PHP's json_encode writes every '/' so), \" and \\ (s28 probeS F5)
+    units = ch.encode("utf-16-be")
+    forms.append("".join(rf"\\u(?i:{units[i]:02x}{units[i + 1]:02x})" for i in range(0, len(units), 2)))
+    if ch in '/"\\':
+        forms.append(re.escape("\\" + ch))
     return "(?:" + "|".join(forms) + ")"
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+import h11   # httpcore's HTTP/1.1 parser: its error is the cause under httpcore's and httpx's wrappers
 import httpcore
 import httpx
 
@@ -548,6 +549,43 @@ def connection_failure(e: httpx.TransportError, url: str) -> str:
     return f"connection dropped by {at} before a whole answer came [{raw}]"
 
 
+# httpcore's bound on an answer's status line and headers (h11's max_incomplete_event_size): a longer block
+# is refused by the parser as "Receive buffer too long"
+HEADER_BLOCK_LIMIT: int = getattr(httpcore.HTTP11Connection, "MAX_INCOMPLETE_EVENT_SIZE", 100 * 1024)
+# h11's words for a connection closed before the answer was whole: a drop, not a malformed answer
+_H11_DROPPED = ("peer closed connection", "peer unexpectedly closed", "can't receive data when peer state is error")
+
+
+def malformed_answer(e: httpx.TransportError, url: str) -> tuple[str, str] | None:
+    """(kind, message) when the HTTP parser refused what the system sent (an illegal status or header line,
+    conflicting Content-Length, a header block longer than HEADER_BLOCK_LIMIT): the system answered, malformed
+    (§3 `malformed`, `too_large` past the bound), a judged error and no connection failure. None for anything
+    else, a connection dropped before a whole answer came among them."""
+    if not isinstance(e, httpx.RemoteProtocolError):
+        return None
+    seen: set[int] = set()
+    current: BaseException | None = e
+    parser: BaseException | None = None
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, h11.ProtocolError):
+            parser = current
+            break
+        current = current.__cause__ or current.__context__
+    if parser is None:   # httpcore's own "Server disconnected without sending a response."
+        return None
+    said = str(parser)
+    if said.lower().startswith(_H11_DROPPED):
+        return None
+    at, name = _where(url), type(e).__name__
+    if said.startswith("Receive buffer too long"):
+        return "too_large", (f"the answer from {at} has a header block (status line and headers) longer than "
+                             f"{HEADER_BLOCK_LIMIT} bytes, the bound of conform's HTTP parser [{name}: {said}]")
+    said = re.sub(r"bytearray\((b'.*')\)", r"\1", said)   # h11 quotes the offending line as bytearray(b'…')
+    hint = "; is this the system's HTTP port?" if re.search(r"status line|response line", said) else ""
+    return "malformed", f"malformed HTTP answer from {at}: {cut_words(said, 200)}{hint} [{name}]"
+
+
 class _Client(httpx.Client):
     """httpx's client, without building the request a 3xx would lead to: conform never follows one, and
     httpx builds it even with redirects off, raising InvalidURL (a `javascript:` Location) or a dropped
@@ -730,6 +768,12 @@ class HttpAdapter(Adapter):
             self._answered(infno)
             raise SutError(e.kind, msg, keep(None, error=msg, answered=True)) from None
         except httpx.TransportError as e:
+            malformed = malformed_answer(e, self.url)
+            if malformed is not None:   # the system answered, in what is not HTTP: its error, no connection failure
+                kind, why = malformed
+                msg = evidence.mask(f"{infno}: {why}")
+                self._answered(infno)
+                raise SutError(kind, msg, keep(None, error=msg, answered=True)) from None
             msg = evidence.mask(f"{infno}: {connection_failure(e, self.url)}")
             raise self._connection_failed("connection", msg, keep(None, error=msg, answered=False)) from None
         except httpx.HTTPError as e:  # anything else httpx refuses in the answer (e.g. a broken encoding)
@@ -740,6 +784,8 @@ class HttpAdapter(Adapter):
         if status != 200:
             moved = {}
             msg = evidence.mask(f"{infno}: HTTP {status} {reason}")
+            if status in (404, 405):   # the usual cause: the adapter URL's path is not the system's endpoint
+                msg += evidence.mask(f" from {public_url(self.url)} — is the adapter URL's path right?")
             kind = "http_status"
             if location:  # a redirect is never followed (a POST and its credentials): say where it points
                 moved = {"location": redirect_target(self.url, location)}
@@ -764,6 +810,10 @@ class HttpAdapter(Adapter):
         try:
             output = envelope_output(infno, answer)
         except SettlementRefused as e:
+            # a refusal citing another request's msgid refuses that request, not this one (§1, §3): its check
+            # fails on inf_refmsgid before a scenario expecting a refusal could take it for its own
+            if self.refmsgid_echo:
+                self._refmsgid(infno, envelope["msgid"], answer.get("inf_refmsgid"))
             raise SettlementRefused(e.message, entry) from None
         except AnswerError as e:
             raise SutError(e.kind, evidence.shorten(e.message, 300), entry) from None

@@ -187,7 +187,8 @@ def when_visit(world: World, date: str, facility: str, med: str, dise: str | Non
 @when(parsers.re(_VISIT.pattern.replace("(?P<mode>预结算|结算)", "(?P<mode>结算)").replace("参保人于", "参保人尝试于")))
 def when_visit_may_be_refused(world: World, date: str, facility: str, med: str, dise: str | None, mode: str,
                               total: str, parts: str | None, flags: str | None) -> None:
-    """A settlement the scenario expects may be refused (then 那么 结算被拒绝)."""
+    """A settlement the scenario expects may be refused (then 那么 结算被拒绝), or one a text lets the system
+    either refuse or settle (then 那么 结算 "V1" 被拒绝的／未被拒绝的，各次结算结果为：, `then_table_if`)."""
     m = {"date": date, "facility": facility, "med": med, "dise": dise, "total": total, "parts": parts, "flags": flags}
     world.settle(_visit_fields(m), expect_refusal=True)
 
@@ -281,6 +282,24 @@ def then_table(world: World, datatable: list[list[str]]) -> None:
         raise MismatchError(errors, trace, traces)
 
 
+@then(parsers.re(r'结算 "(?P<sid>[^"]+)" (?P<branch>被拒绝|未被拒绝)的，各次结算结果为：'))
+def then_table_if(world: World, request: pytest.FixtureRequest, sid: str, branch: str,
+                  datatable: list[list[str]]) -> None:
+    """Figures under one of two lawful answers to a settlement asked with 参保人尝试于 … (`World.refused`): the
+    table is judged only when the system gave that answer. For a text allowing both (吉林 三: an unfiled remote
+    visit 不能联网结算 and is settled by the 参保地 agency on receipts, which a 2207 cannot be told from), the
+    scenario writes each branch's figures; a refusal is noted, never failed for itself."""
+    if sid not in world.settlements:
+        raise ScenarioError(f"no settlement {sid!r}; a branch on its refusal follows 参保人尝试于 …")
+    refused = sid in world.refused
+    if refused and branch == "未被拒绝":
+        shown = " ".join(world.refused[sid].split())[:120]
+        note(request, f"被测系统拒绝了结算 {sid}（“{shown}”），场景允许拒绝，其结算金额不作判定 the system refused {sid}, "
+                      "which the scenario allows: the figures of a settlement are not judged")
+    if refused == (branch == "被拒绝"):
+        then_table(world, datatable)
+
+
 def _wording(request: pytest.FixtureRequest, reason: str | None, said: str, what: str) -> None:
     """`原因包含 "…"`: what the reference's refusal mentions (the article, the missing parameter, conform's own
     key such as chronic.M009). No text prescribes what a refusal says, so the refusal (infcode ≠ 0) is what is
@@ -308,8 +327,8 @@ def then_refused(world: World, request: pytest.FixtureRequest, reason: str | Non
     settles it fails on infcode, and where the reference refuses it only by a named reading (a visit before
     the document takes effect or after it expires: the earlier or later rules are not in the text,
     A-BEFORE-VALIDITY) the failure rests on that reading, not on an article (`World.refusal_readings`) —
-    unless the system paid it exactly as this document pays on its first (last) day in force: then it
-    applied the document outside its validity, and fails on that article (`World.document_figures`)."""
+    unless the system paid a visit before the start exactly as this document pays on its first day in force:
+    then it applied the document early, and fails on the validity article alone (`World.document_figures`)."""
     if world.refusal is None:
         sid = world.last_id or ""
         got = world.results.get(sid, {})
@@ -407,8 +426,8 @@ def then_credit_or_refused(world: World, amt: str, month: str | None = None) -> 
 @then(parsers.re(r'个人账户计入被拒绝(?:，原因包含 "(?P<reason>[^"]+)")?'))
 def then_credit_refused(world: World, request: pytest.FixtureRequest, reason: str | None = None) -> None:
     """The month's credit refused, as `then_refused`: the wording advisory, a credit the reference refuses
-    only by a named reading (a month before the document takes effect, A-BEFORE-VALIDITY) resting on it, but
-    one credited as the document credits its first (last) month in force failing on the validity article."""
+    only by a named reading (a month outside the document's validity, A-BEFORE-VALIDITY) resting on it, but
+    a month before the start credited as the document credits its first month failing on the validity article."""
     if world.refusal is None:
         month = world.last_credit or ""
         named, trace = world.refusal_readings(month, FIELD_STEPS["amount"], world.credits.get(month))

@@ -152,6 +152,19 @@ def _positive(value: Any) -> bool:
         return False
 
 
+def _as_evidence(trace: list[dict], day: Any) -> list[dict]:
+    """The reference's working of a visit (credit) as dated on `day`, the document's first day in force, shown
+    beside a validity failure: each step's articles go into its detail and its clause is left empty, so the
+    failure is blamed on the validity article alone — the system applied those articles exactly, on the
+    wrong day (probe s28 H3 F4)."""
+    out = []
+    for t in trace:
+        clause = str(t.get("clause") or "")
+        note = f"（按本文件 {day} 的规则：{clause}，仅作对照 as on {day}, for comparison）" if clause else ""
+        out.append({**t, "clause": "", "detail": f"{t.get('detail', '')}{note}"})
+    return out
+
+
 @dataclass
 class World:
     adapter: Adapter
@@ -165,6 +178,9 @@ class World:
     oracle_credits: dict[str, dict] = field(default_factory=dict)
     # the reference's own refusal of an item (a settlement's id, a credit's month, "个人账户使用"): its reason
     oracle_refusals: dict[str, str] = field(default_factory=dict)
+    # the system's refusal (err_msg) of each settlement, by id: a scenario accepting either
+    # lawful answer (结算 "V1" 被拒绝的／未被拒绝的，…) reads which one it gave
+    refused: dict[str, str] = field(default_factory=dict)
     # the route split's figures (ROUTE_SPLIT) a step named and the system did not report ("V1 ordinary_pay"): the
     # scenario is not applicable at its end (`conclude`), unless it failed
     unreported: list[str] = field(default_factory=list)
@@ -315,6 +331,8 @@ class World:
             self.oracle_refusal = self.refusal
         if out is not None:
             self.results[s.id] = out
+        if self.refusal is not None:
+            self.refused[s.id] = self.refusal.message
         if presettle:
             self.presettles.append((s.id, s.date.year))
             if out is not None:
@@ -442,10 +460,10 @@ class World:
         the scenario's tags are blamed). The trace
         is one step, `step` (结算受理, 个人账户计入), showing the reason; nothing known: ([], []).
 
-        A settlement the system paid (`got`, its answer) exactly as this document pays it on its first (last)
-        day in force is no other rules: it applied this document on a day 第十九条 says it is not (yet) in
-        force, and fails on that article and the steps that computed its figure, not on the reading
-        (`document_figures`, rclose7 D3)."""
+        A settlement the system paid (`got`, its answer) before the start exactly as this document pays it on
+        its first day in force is no earlier rules: it applied this document on a day 第十九条 says it is not yet
+        in force, and fails on that article alone, not on the reading (`document_figures`, rclose7 D3). After
+        the end date the same figures may be the successor rules' (延续执行): that rests on the reading."""
         reason = self.oracle_refusals.get(item)
         if reason is None:
             return [], []
@@ -464,10 +482,16 @@ class World:
         return named, [{"step": step, "detail": f"参考实现拒绝 the reference refuses: {reason}", "clause": clause}]
 
     def document_figures(self, sid: str, got: dict) -> list[dict] | None:
-        """The trace of settlement `sid`, refused outside the validity, settled by the reference as dated on the
-        document's first (last) day in force, when the system's fund payment equals that one's and is not
-        0.00 (the earlier rules may well pay nothing): its validity step, then the steps. Else None. The
-        copy is computed on the oracle's ledger without committing it or recording evidence."""
+        """The trace of settlement `sid`, refused before the document takes effect, settled by the reference as
+        dated on its first day in force, when the system's fund payment equals that one's and is not 0.00 (the
+        earlier rules may well pay nothing): its validity step, then the steps. Else None. The copy is computed
+        on the oracle's ledger without committing it or recording evidence.
+
+        Only the validity step is blamed: the system applied the benefit articles exactly (that is how its figure
+        matched), so the copy's steps are shown as evidence with their clauses in the detail (`_as_evidence`;
+        probe s28 H3 F4). Not after the end date: the text is silent on what follows its expiry, and successor
+        rules keeping the same figures (延续执行) are the rules then in force A-BEFORE-VALIDITY lets a system follow,
+        so such a failure rests on that reading (common.yaml A-BEFORE-VALIDITY)."""
         if sid in self.credits:
             return self._document_credit(sid, got)
         s = self.settlements.get(sid)
@@ -478,12 +502,9 @@ class World:
             paid = Decimal(str(got.get("hifp_pay")))
         except Exception:  # noqa: BLE001 - rules that do not bind, a figure that is no number: unknown
             return None
-        if rules.valid_from is not None and s.date < rules.valid_from:
-            day = rules.valid_from
-        elif rules.valid_to is not None and s.date > rules.valid_to:
-            day = rules.valid_to
-        else:
+        if rules.valid_from is None or s.date >= rules.valid_from:
             return None
+        day = rules.valid_from
         ledger = self.oracle.ledgers.get(self.psn_no)
         if ledger is None:
             return None
@@ -494,14 +515,15 @@ class World:
         if paid == 0 or Decimal(str(out.get("hifp_pay"))) != paid:
             return None
         return [{"step": FIELD_STEPS["infcode"], "clause": rules.validity_cite,
-                 "detail": f"被测系统按本文件结算了施行期外的 {s.date}：统筹基金支付 {fmt(paid)} 元，与本文件在 {day} 的结算"
-                           f"相同（{rules.validity_cite}：该日不在施行期内）the system applied this document's own figures "
-                           f"on a day outside its validity, as on {day}"},
-                *out.get("trace", [])]
+                 "detail": f"被测系统按本文件结算了施行前的 {s.date}：统筹基金支付 {fmt(paid)} 元，与本文件在 {day} 的结算"
+                           f"相同（{rules.validity_cite}：该日本文件尚未施行）the system applied this document's own figures "
+                           f"on a day before it takes effect, as on {day}"},
+                *_as_evidence(out.get("trace", []), day)]
 
     def _document_credit(self, month: str, got: dict) -> list[dict] | None:
-        """`document_figures` of a credit: the month credited, not 0.00, as the document credits the first
-        (last) month it is in force (the account reform's, where the document dates one)."""
+        """`document_figures` of a credit: the month before the start credited, not 0.00, as the document
+        credits the first month it is in force (the account reform's, where the document dates one); a month
+        after the end date rests on A-BEFORE-VALIDITY, as a settlement then does."""
         from conform.reference.account import account_reform, account_rules_start, credit_month
 
         req = self.credit_requests.get(month)
@@ -514,12 +536,9 @@ class World:
             first = max(d for d in (account_rules_start(rules), (account_reform(rules) or (None,))[0]) if d is not None)
         except Exception:  # noqa: BLE001 - no figure, no start date: unknown
             return None
-        if req.first_day < first:
-            day = first
-        elif rules.valid_to is not None and req.first_day > rules.valid_to:
-            day = rules.valid_to
-        else:
+        if req.first_day >= first:
             return None
+        day = first
         moved = dataclasses.replace(req, month=f"{day:%Y-%m}")
         try:
             c = credit_month(rules, ledger.person, moved)
@@ -529,10 +548,10 @@ class World:
             return None
         cite = rules.validity_cite
         return [{"step": FIELD_STEPS["amount"], "clause": cite,
-                 "detail": f"被测系统按本文件计入了施行期外的 {month}：{fmt(paid)} 元，与本文件 {moved.month} 的计入相同"
-                           f"（{cite}：该月不在施行期内）the system credited this document's own amount for a month "
-                           f"outside its validity, as for {moved.month}"},
-                *c.trace.render()]
+                 "detail": f"被测系统按本文件计入了施行前的 {month}：{fmt(paid)} 元，与本文件 {moved.month} 的计入相同"
+                           f"（{cite}：该月本文件尚未施行）the system credited this document's own amount for a month "
+                           f"before it takes effect, as for {moved.month}"},
+                *_as_evidence(c.trace.render(), moved.month)]
 
     def trace_for(self, sid: str) -> list[dict]:
         src = self.oracle_results.get(sid) if self.oracle is not None else self.results.get(sid)
@@ -553,6 +572,7 @@ class World:
             results=dict(self.results if own else self.oracle_results),
             credits=dict(self.credits if own else self.oracle_credits),
             last_use=self.last_use if own else self.oracle_use, refusal=self.oracle_refusal,
+            refused=dict(self.refused if own else self.oracle_refusals),
             presettled=self.presettled if own else {k: (s, ref, ref, n) for k, (s, _, ref, n) in self.presettled.items()
                                                     if ref is not None},
             unreported=[], unreported_why=[], unreported_totals=[], unreported_clause=None)

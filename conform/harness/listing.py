@@ -16,6 +16,8 @@ from typing import Any
 
 import click
 
+from conform.display import one_line
+
 SUBJECTS = ("policies", "articles", "regions", "params", "adapters", "defects")
 COVERAGE_ZH = {"tested": "已测试", "untestable": "不可测试", "pending": "待定", "missing": "未列入"}
 
@@ -191,19 +193,22 @@ def render(subject: str, rows: list[dict]) -> str:
                          f"{n}{reason}")
     elif subject == "regions":
         lines.append("地区配置 Regions (\"region\": NAME; conform/fixtures/regions/, then ./fixtures/regions/)")
-        bad = [r["name"] for r in rows if r.get("errors")]
+        bad = [one_line(str(r["name"])) for r in rows if r.get("errors")]
         if bad:  # first, so that a long listing cannot hide it
             lines.append(f"  ✗ {len(bad)} 个地区配置无效，不能使用 {len(bad)} invalid region file(s), see ✗ below: "
                          + ", ".join(bad))
         for r in rows:
+            # a region file of the working folder is input like any other: its text escaped (display.one_line),
+            # so an ESC sequence in a label cannot retitle or clear the terminal (probe s28 S F7)
             tag = "（示例）" if r["example"] else ""
-            where = f"  [{r['file']}]" if "/" in r["file"] else ""  # the working folder's own
+            where = f"  [{one_line(str(r['file']))}]" if "/" in r["file"] else ""  # the working folder's own
             mark = "✗ " if r.get("errors") else ""
-            lines.append(f"  {mark}{r['name']:<20} {r['policy']:<10} {r['label']}{tag}{where}".rstrip())
+            lines.append(f"  {mark}{one_line(str(r['name'])):<20} {one_line(str(r['policy'])):<10} "
+                         f"{one_line(str(r['label']))}{tag}{where}".rstrip())
             for e in r.get("errors", ()):
-                lines.append(f"      ✗ 无效 invalid: {e}")
+                lines.append(f"      ✗ 无效 invalid: {one_line(str(e))}")
             for w in r.get("warnings", ()):
-                lines.append(f"      ! 注意 note: {w}")
+                lines.append(f"      ! 注意 note: {one_line(str(w))}")
             if r.get("missing_required"):
                 lines.append("      缺少必需参数 missing required (a settlement needing one is refused): "
                              + _with_clause(r["policy"], r["missing_required"]))

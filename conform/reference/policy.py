@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from ..files import special_kind
 from .loading import (
     DuplicateKeyError,
     InputError,
@@ -773,7 +774,11 @@ def _region_path(ref: str) -> Path:
 
 
 def _read_region(path: Path) -> tuple[Any, str]:
-    """The region file's data, and its text (for the line of a key)."""
+    """The region file's data, and its text (for the line of a key). A pipe, device or socket is refused unopened:
+    opening a pipe waits for a writer for ever, and a case file naming one (untrusted input) would hang a batch."""
+    kind = special_kind(path)
+    if kind is not None:
+        raise PolicyError(f"region file {path}: not a regular file ({kind}); give the region's YAML file")
     try:
         with path.open("rb") as f:
             data = f.read(MAX_REGION_BYTES + 1)

@@ -6,7 +6,7 @@ profiles and the seed live in `settings` (a pytest plugin loaded by conform/harn
 """
 from __future__ import annotations
 
-MODULES = ("settlement", "monotonicity", "accounts", "stateful", "differential")
+MODULES = ("settlement", "monotonicity", "accounts", "stateful", "differential", "persons")
 
 
 def load() -> dict:

@@ -543,8 +543,8 @@ def _uses_person_fact(setting: Setting, fact: str) -> bool:
     policy = setting.rules.policy
     if fact in ("has_account", "benefit_period"):
         return "requires_account" in policy.eligibility          # 攀枝花 第七条
-    if fact == "remote_filing":
-        return "remote_filing" in policy.eligibility             # 攀枝花 第七条
+    if fact == "remote_filing":   # 攀枝花 第七条; 吉林 三 (filing decides whether the bills are settled online)
+        return "remote_filing" in policy.eligibility or policy.doc.get("remote_settlement") is not None
     if fact == "hospital_stays":
         return setting.rules.flag("hospital_stay.no_outpatient_benefit")  # 吉林 六（三）
     return True
@@ -582,12 +582,16 @@ def left_out() -> frozenset[str]:
 
 def remote_allowed(setting: Setting, person: Person) -> bool:
     """An out-of-town visit is determined unless the text needs a filing the person lacks (攀枝花 第七条), and drawn
-    unless the system under test cannot be sent one (leave_out)."""
+    unless the system under test cannot be sent one (leave_out). Under 吉林 三 an unfiled person's bills 不能联网结算:
+    a system may refuse their 2207 (the scenarios of 三 accept either answer), so only a filed person's is drawn."""
     if "remote" in _LEFT_OUT:
         return False
-    if "remote_filing" not in setting.rules.policy.eligibility:
-        return True  # A-REMOTE-SAME
-    return person.remote_filing or setting.rules.find("ordinary.ratio.remote_unfiled") is not None
+    policy = setting.rules.policy
+    if "remote_filing" in policy.eligibility:
+        return person.remote_filing or setting.rules.find("ordinary.ratio.remote_unfiled") is not None
+    if policy.doc.get("remote_settlement") is not None:
+        return person.remote_filing
+    return True  # A-REMOTE-SAME
 
 
 # --------------------------------------------------------------------------- small pieces

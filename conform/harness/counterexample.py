@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from conform.reference.case import Settlement
 from conform.reference.money import fmt, pct
 from conform.reference.policy import load_policy
+from conform.reference.trace import step_line
 
 from .adapters.reference import ReferenceAdapter
 from .generators import credit_input
@@ -175,7 +176,7 @@ def render_scenario(story: Story, name: str, tags: list[str], psn_no: str = "CE-
             s = op.settlement
             out = ref.settled.get(s.id)
             if out is not None:
-                steps.comment("\n".join(f"{s.id} {t['step']}：{t['detail']}（{t['clause']}）" for t in out.get("trace", [])))
+                steps.comment("\n".join(f"{s.id} {step_line(t)}" for t in out.get("trace", [])))
             steps.add("when", visit_phrase(s, refused=s.id in ref.refused))
             if s.id in ref.refused:
                 steps.add("then", "结算被拒绝")
@@ -183,7 +184,7 @@ def render_scenario(story: Story, name: str, tags: list[str], psn_no: str = "CE-
             s = op.settlement
             out = ref.presettled.get(s.id)
             if out is not None:
-                steps.comment("\n".join(f"{s.id}（预结算，不计入年度累计）{t['step']}：{t['detail']}（{t['clause']}）"
+                steps.comment("\n".join(f"{s.id}（预结算，不计入年度累计）{step_line(t)}"
                                         for t in out.get("trace", [])))
             steps.add("when", visit_phrase(s, presettle=True))
         elif isinstance(op, Reverse):

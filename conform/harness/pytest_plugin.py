@@ -338,6 +338,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     from .adapters import SutError
     from .plugin import MismatchError
     from ..display import one_line
+    from ..reference.trace import step_line
     from .report.model import zh_message
 
     exc = call.excinfo.value
@@ -357,7 +358,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         lines.append(f"参考实现{f'对 {first} ' if first else ''}的计算 worked by the reference"
                      f"{f' for {first}' if first else ''} (conform settle --trace):")
         for t in steps[:MAX_WORKED_LINES]:
-            lines.append(one_line(mask(f"  {t.get('step', '')}：{t.get('detail', '')}（{t.get('clause', '')}）")))
+            lines.append(one_line(mask(f"  {step_line(t)}")))
         if len(steps) > MAX_WORKED_LINES:
             lines.append(f"  … {len(steps) - MAX_WORKED_LINES} more steps in the report")
     report.longrepr = "\n".join(lines)

@@ -14,6 +14,13 @@ from .money import FEN, fmt, pct
 CITE_SEP = "；"
 
 
+def step_line(step: dict) -> str:
+    """One step of a working as a line: "起付线：…（攀枝花 第七条）"; a step citing nothing (a figure shown for
+    comparison only, as the document's own figures outside its validity are) without the empty "（）"."""
+    clause = step.get("clause") or ""
+    return f"{step.get('step', '')}：{step.get('detail', '')}" + (f"（{clause}）" if clause else "")
+
+
 @lru_cache(maxsize=4096)
 def join_cites(*parts: str | None) -> str:
     """Citations joined with “；”, each once, in their first order: a route's article and a parameter's own,
@@ -119,7 +126,7 @@ class Trace:
         return out
 
     def text(self) -> str:
-        return "\n".join(f"{s['step']}：{s['detail']}（{s['clause']}）" for s in self.render())
+        return "\n".join(step_line(s) for s in self.render())
 
 
 class NoTrace(Trace):

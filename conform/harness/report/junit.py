@@ -35,6 +35,7 @@ from pathlib import Path
 
 from conform import atomic
 from conform.display import cut, shown, xml_safe
+from conform.reference.trace import step_line
 
 from .model import BASELINE_LABELS, STATUS_LABELS
 
@@ -108,7 +109,7 @@ def _details(c: dict, labels: dict[str, str] | None = None) -> str:
     if c["trace"]:
         lines.append("参考计算 Reference trace:")
         for t in c["trace"]:
-            lines.append(f"  {t.get('step', '')}：{t.get('detail', '')}（{t.get('clause', '')}）")
+            lines.append(f"  {step_line(t)}")
     if c["steps"]:
         lines.append("步骤 Steps:")
         lines += [f"  [{STATUS_LABELS.get(s['status'], (s['status'],))[0]}] {s['keyword'].strip()} {s['text']}"

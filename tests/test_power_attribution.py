@@ -88,8 +88,9 @@ def test_differential_blames_the_account_only_when_the_account_part_differs():
     wrong_ratio = [(f, "V1") for f in ("hifp_pay", "pool_prop_selfpay", "fund_pay_sumamt", "psn_part_amt",
                                        "psn_cash_pay")] + [("ordinary_pay", "2023年度累计")]
     assert _blamed(wrong_ratio) == ("7",)
-    # cash alone, the personal part and the account part right: the split of the personal part (s20), not the benefit
-    assert _blamed([("psn_cash_pay", "V1")]) == ("5",)
+    # cash alone, the personal part and the account part right: the identity psn_cash_pay = psn_part_amt − acct_pay
+    # broken, which no account rule or reading decides — the visit's benefit (probe s28 H3 F2; s20 pinned 第五条 here)
+    assert _blamed([("psn_cash_pay", "V1")]) == ("7",)
     assert _blamed([("psn_part_amt", "V1"), ("psn_cash_pay", "V1")]) == ("7",)  # the personal part too: the benefit
     assert _blamed([("acct_pay", "V1"), ("psn_cash_pay", "V1")]) == ("5",)
     assert set(_blamed([("hifp_pay", "V1"), ("balc", "V1"), ("psn_cash_pay", "V1")])) == {"7", "5"}

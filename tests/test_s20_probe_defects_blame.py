@@ -4,7 +4,8 @@
   and only 攀枝花, 吉林 and 南昌 had a scenario. Now each of 北京（五）and 浙江 二（一）has one, the ledger machine
   pre-settles where the system supports it, and 南昌's scenario blames 四（二）1 (its total was blamed on nothing).
 - A cash payment reported as the whole personal part with acct_pay right was blamed on the pooling articles
-  (攀枝花 第七条), showing an unselected article as failing under --article panzhihua-5.
+  (攀枝花 第七条) by every clause of the visit. Since probe s28 H3 F2 it is the settlement identity's (国家医保平台结算口径):
+  the visit's benefit, 第七条, resting on no reading, no longer the account article and A-ACCOUNT-SELFPAY.
 - A refused 2208 was a cause "结算受理" with no clause, resting on nothing; a property expected "0（结算成功）".
 - An emergency counted into 吉林's ordinary deductible read "应为 0.00" on 二（二）.
 - A balance the system did not return read "实际 None", blamed on nothing; an excluded bill's cause was headed 起付线,
@@ -152,15 +153,20 @@ def test_nanchang_presettle_total_blames_the_ordinary_article(tmp_path, monkeypa
 
 # ---------------------------------------------------------------------------------------- 2. the account's split
 
-def test_cash_off_with_the_part_right_is_the_account_split(tmp_path, monkeypatch):
+def test_cash_off_with_the_part_and_the_account_right_is_the_identity(tmp_path, monkeypatch):
+    # acct_pay right, cash the whole part: psn_cash_pay = psn_part_amt − acct_pay is broken, the platform's 结算口径,
+    # which neither 第五条 nor A-ACCOUNT-SELFPAY decides (probe s28 H3 F2; this test first pinned 第五条 and that
+    # reading): the settlement's benefit fails, resting on no reading, and 第五条's scenarios are not judged (blocked)
     code, d = _run(tmp_path, monkeypatch, "CashIgnoresAccount", "--article", "panzhihua-5")
     failed = _failed(d)
     assert code == 1 and failed
-    assert all(c["failed_articles"] == ["panzhihua-5"] for c in failed), [(c["name"], c["failed_articles"])
+    assert all(c["failed_articles"] == ["panzhihua-7"] for c in failed), [(c["name"], c["failed_articles"])
                                                                           for c in failed]
+    assert not any("A-ACCOUNT-SELFPAY" in (c["extra"].get("rests_on") or []) for c in failed)
     broken = [r["tag"] for r in d["matrix"] if r["counts"]["failed"] or r["properties"]["failed"]]
-    assert broken == ["panzhihua-5"]
-    assert {z["clause"] for z in d["causes"]} == {"攀枝花 第五条；A-ACCOUNT-SELFPAY"}, d["causes"]
+    assert broken == ["panzhihua-7"]
+    assert {r["tag"]: r["result"] for r in d["matrix"]}["panzhihua-5"] == "blocked"
+    assert {z["clause"] for z in d["causes"]} == {"国家医保平台结算口径；攀枝花 第七条"}, d["causes"]
 
 
 def test_cash_off_because_the_part_is_off_is_not_the_account_split():

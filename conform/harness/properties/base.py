@@ -574,7 +574,8 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
     `system`: how the system under test settles a story (place_readings_that_bear); None reads the reference alone."""
     from dataclasses import asdict
 
-    from ..report.causes import blame, is_reversal, root_mismatch
+    from ..report.causes import blame, cash_identity, is_reversal, root_mismatch, system_evidence
+    from .clauses import held_for_validity
 
     traces = bound_traces(reference_traces(e.stories), e)
     departure = getattr(e, "departure", "")
@@ -588,10 +589,17 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
     root = root_mismatch(found)
     if root is not None and is_reversal(root):  # a 2208 answered against the rules: the reading, no article
         return [], named, list(traces.get(root["item"], []))
+    if root is not None and cash_identity(root, traces.get(root["item"], []), system_evidence(snapshot_evidence())):
+        # cash ≠ psn_part_amt − acct_pay with both right (the example's answers): the platform's identity, which no
+        # article or reading decides — as a figure parting at 国家医保平台结算口径 is, blamed on the check's own
+        # articles (the visit's benefit, runner._reported `own`), resting on no reading (probe s28 H3 F2)
+        return [], [], list(traces.get(root["item"], []))
     refused = root is not None and root["field"] == "infcode"
     closing = refused and any(t.get("edge") == "end" for t in traces.get(f"{root['item']}\0edge", ()))
-    # no edge, or an edge article the property does not check at the first day in force (where shrinking puts it)
-    if edged == traces or not ((closing and tags) or set(tags) & set(tagged)):
+    # no edge, or an edge article the property does not check at the first day in force (where shrinking puts it):
+    # checked only where the property holds it as the validity article, not as one of its benefits (吉林 六（三）is
+    # both), else any refusal on 1 January 2023, whatever its reason, would blame the dates (probe s28 H3 F3)
+    if edged == traces or not ((closing and tags) or set(tags) & set(held_for_validity(policy, tagged))):
         tags, named = blame(found, traces, policy)
         if e.articles:  # the trace narrows the property's own blame (its visit's benefit, its field) where they meet
             route = [f"{policy}-{a}" for a in e.articles]
@@ -600,6 +608,55 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
             tags = [t for t in route if t in tags] or (tags if tags and not refused else route)
     named = place_readings_that_bear(named, root, e.stories, traces, system)
     return tags, named, list(traces.get(root["item"], []) if root else [])
+
+
+REMOTE_SAME = "A-REMOTE-SAME"
+# The figures of a settlement that read the year's totals counted before it (deductible used, cap left), and the fund's
+# and the person's parts that follow from them: a total that left a remote visit out moves them
+TOTAL_READERS = frozenset({"act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
+                           "ordinary_pay", "chronic_pay", "inpatient_pay"})
+
+
+def remote_total_readings(e: PropertyViolation) -> list[str]:
+    """[A-REMOTE-SAME] where the failing figure is a year's total (a total's item, or a cap a settlement broke: the
+    total after it), or a settlement's figure reading the totals counted before it (`TOTAL_READERS`), and that total
+    counts a remote visit the reference settled by that reading (its 异地就医 step cites it, `decides`): that remote
+    and local visits share one deductible and one cap is what counts the remote visit in, as A-REVERSAL is named for
+    a total a reversal changed — a system keeping remote visits in a total of their own follows the other side of the
+    same silence (probe s28 H3 F7). [] otherwise; the failing visit's own remote step is the trace's
+    (place_readings_that_bear)."""
+    from dataclasses import asdict
+
+    from ..report.causes import root_mismatch
+
+    departure = getattr(e, "departure", "")
+    root = root_mismatch([asdict(m) for m in e.mismatches if not departure or m.item == departure])
+    if root is None:
+        return []
+    item, field_name = str(root.get("item", "")), str(root.get("field", ""))
+    total_year = item.removesuffix("年度累计")
+    remote: list[str] = []
+    for story in e.stories:
+        visits = [(op.settlement, isinstance(op, Settle)) for op in story.ops if isinstance(op, (Settle, Presettle))]
+        if total_year != item and total_year.isdigit():  # a year's total: every remote visit of that year
+            counted = [s for s, kept in visits if kept and s.remote and s.date.year == int(total_year)]
+        elif field_name in TOTAL_READERS:  # a settlement (or a 2206): the remote visits counted before it that year
+            at = next((i for i, (s, _) in enumerate(visits) if s.id == item), None)
+            if at is None:
+                continue
+            year = visits[at][0].date.year
+            # a bound broken (a year's cap: `PropertyViolation.bound`) is by the total after the visit, itself counted
+            upto = at + 1 if any("限额" in b for b in getattr(e, "bound", ()) or ()) else at
+            counted = [s for s, kept in visits[:upto] if kept and s.remote and s.date.year == year]
+        else:
+            continue
+        remote += [s.id for s in counted]
+    if not remote:
+        return []
+    traces = reference_traces(e.stories)
+    decided = any(isinstance(t, dict) and t.get("decides") and "异地" in str(t.get("step", ""))
+                  and REMOTE_SAME in str(t.get("clause", "") or "") for sid in remote for t in traces.get(sid, ()))
+    return [REMOTE_SAME] if decided else []
 
 
 def bound_traces(traces: dict[str, list[dict]], e: PropertyViolation) -> dict[str, list[dict]]:

@@ -82,3 +82,14 @@ def blamed(fields: list[str], policy: str, tagged: tuple[str, ...]) -> tuple[str
         own += [a for a in arts if a not in own]
         out += [a for a in arts if (a in tagged or a.startswith("A-")) and a not in out]
     return tuple(out) or tuple(own) or tagged
+
+
+def held_for_validity(policy: str, tagged: tuple[str, ...] | list[str]) -> list[str]:
+    """The tags (`policy-article`) among `tagged` that no benefit or account map here gives the property: what it can
+    hold only as the article putting the rules in force (攀枝花 第十九条). 吉林's validity article 六（三）is also a chronic
+    article (CHRONIC): a benefit-wide property holds it for that, which does not make a refusal on the first day in
+    force a fault of the dates (traced_blame; probe s28 H3 F3)."""
+    maps = (ALL_BENEFITS, CHRONIC_DEDC, SPECIAL_DEDC, EXCLUSIONS, ACCOUNT_BLAME, ACCOUNT_CREDIT, LEVEL_TILT,
+            RETIREE_TILT)
+    benefit = {f"{policy}-{a}" for m in maps for a in m.get(policy, ())}
+    return [t for t in tagged if t not in benefit]

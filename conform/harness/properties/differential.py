@@ -252,8 +252,9 @@ def _blame(story: Story, bad: list, first: str = "") -> dict[str, tuple[str, ...
     the account decides: acct_pay and the balance (balc, acct_balance), and the cash payment of a visit whose
     acct_pay or balance differs too. A cash payment that differs with the account part right follows
     from the benefit (psn_cash_pay = psn_part_amt − acct_pay) where psn_part_amt differs too: a wrong ratio is not
-    an account fault; with psn_part_amt and acct_pay right, the split of the personal part is (the account article,
-    A-ACCOUNT-SELFPAY), as a scenario's cause says (causes.py)."""
+    an account fault; with psn_part_amt and acct_pay right, it breaks that identity, the platform's 结算口径, which
+    neither the account article nor A-ACCOUNT-SELFPAY decides (the account paid right): the visit's benefit, as a
+    figure no article decides is blamed (causes.cash_identity; probe s28 H3 F2)."""
     from .clauses import ACCOUNT_BLAME, FIELD_CLAUSES, merge
 
     account = ("acct_pay", "balc", "acct_balance")
@@ -262,7 +263,7 @@ def _blame(story: Story, bad: list, first: str = "") -> dict[str, tuple[str, ...
     part_visits = {m.item for m in per_visit if m.field == "psn_part_amt"}
     maps = []
     for m in per_visit or bad:
-        if m.field in account or (m.field == "psn_cash_pay" and (m.item in account_visits or m.item not in part_visits)):
+        if m.field in account or (m.field == "psn_cash_pay" and m.item in account_visits):
             maps.append(ACCOUNT_BLAME)  # 吉林: the reading, no article (ACCOUNT_READINGS)
         elif per_visit:  # a reversal: the benefit of the settlement it takes back
             maps.append(route_clauses(story, m.item.removesuffix(REVERSED)))

@@ -33,7 +33,7 @@ from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_ou
                           skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import (Context, Presettle, Property, PropertyViolation, Settle, Settles, Story, declared_for, exercised,
-                   restore_evidence, settled_on, snapshot_evidence, traced_blame)
+                   remote_total_readings, restore_evidence, settled_on, snapshot_evidence, traced_blame)
 from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce, seeded_draws_only
 
 
@@ -531,8 +531,9 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     named = _placed_by_answers(e, policy, named, trace, settles)
     named = _routed_by_readings(e, named, trace, settles)
     # … and the property's declared readings its expectation itself rests on (Context.fail's `readings`: a year's
-    # total after a reversal, which no settlement's trace computes)
-    named = list(dict.fromkeys([*named, *e.readings]))
+    # total after a reversal, which no settlement's trace computes), and A-REMOTE-SAME where the failing total, or a
+    # figure reading it, counts a remote visit by that reading (remote_total_readings; probe s28 H3 F7)
+    named = list(dict.fromkeys([*named, *e.readings, *remote_total_readings(e)]))
     named = _without_fresh_year(e, policy, named)
     if tags:
         failed = [t for t in tags if t in tagged] or tags

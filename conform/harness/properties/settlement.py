@@ -869,8 +869,10 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
         if bad:
             # an identity of the visit's own amounts (no account figure in it) is the rule its benefit is paid under:
             # a 两病 visit's 政策范围内费用 is 第九条's, not ordinary pooling's, which the property is also tagged with (probe
-            # s24 R F6); one holding an account figure keeps the property's articles (the account's among them)
-            own = not any(m.field in ACCOUNT_FIGURES for m in bad)
+            # s24 R F6); one holding an account figure keeps the property's articles (the account's among them) — but
+            # not a cash payment alone, acct_pay right: psn_cash_pay = psn_part_amt − acct_pay is the platform's
+            # identity, no account rule's nor reading's, blamed as a figure no article decides (probe s28 H3 F2)
+            own = not any(m.field in ACCOUNT_FIGURES - {"psn_cash_pay"} for m in bad)
             ctx.fail("结算金额勾稽关系不成立", bad, story, clauses=route_clauses(story, s.id) if own else None)
     for year, ytd in obs.ytd.items():
         if balance is not None and ytd.get("acct_balance") is not None and D(ytd["acct_balance"]) != balance:

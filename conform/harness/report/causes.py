@@ -343,7 +343,8 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
     (A-ZJ-RETIREE-CAP, rvendor s11 Q1); a reading of what is counted against the bound (A-REVERSAL,
     A-MIDYEAR-RETIREMENT) stays, as the reference cites it."""
     step, clause = _step_of(m, trace, evidence, mismatches)
-    if not clause:
+    if not clause or (step == CASH_STEP and clause.startswith(CASH_CLAUSE)):
+        # … nor the identity of the cash (`cash_identity`): no standard the visit is paid by decides it
         return step, clause
     routed = _not_sent_on(m, trace, step, clause, mismatches or [], evidence)
     if routed is not None:
@@ -603,6 +604,8 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None,
     counted = _year_cap(m, trace)
     if counted is not None:
         return counted
+    if cash_identity(m, trace, evidence):  # no step of the working computes it: the identity, no article's
+        return CASH_STEP, cash_clause(m, trace)
     worked = _worked(m.get("expected"))
     if worked is not None and _figure(m.get("expected")) is None:
         m = {**m, "expected": str(worked)}  # a property's working: its result is the figure a step shows
@@ -1029,6 +1032,46 @@ RATIO_ONLY = ("结算支付比例",)
 # decide: the account's rules are blamed only where one of those differs (docs/connect-your-system.md §7).
 ACCOUNT_STEPS = ("个人账户支付", "个人账户共济支付")
 ACCOUNT_FIELDS = frozenset({"acct_pay", "balc", "acct_balance"})
+
+
+# A cash payment that breaks psn_cash_pay = psn_part_amt − acct_pay with both of those right: the platform's settlement
+# identity (国家医保平台结算口径, as the 政策范围内费用 step cites it), which no article and no reading decides — the
+# account's rule decided acct_pay, which is right, so neither it nor A-ACCOUNT-SELFPAY is what fails (probe s28 H3 F2).
+CASH_STEP, CASH_CLAUSE = "现金支付", "国家医保平台结算口径"
+
+
+def cash_clause(m: dict, trace: list[dict]) -> str:
+    """The clause of a cash payment breaking the identity (`cash_identity`): the platform's 口径 and the articles of the
+    settlement it is the identity of (its working's, account steps left out, `_whole`), none of their readings — as a
+    figure parting at that 口径 is blamed on the article deciding the figure compared, the check's own article then
+    not judged (plugin._blame_scenario, model._row "blocked"): a settlement's cash has no article but its benefit's."""
+    articles = [p for p in _whole(m, trace).split("；") if p and not A_ID.findall(p)]
+    return "；".join(dict.fromkeys([CASH_CLAUSE, *articles]))
+
+
+def cash_identity(m: dict, trace: list[dict], evidence: Any) -> bool:
+    """Whether a differing cash payment (psn_cash_pay) only breaks the identity psn_cash_pay = psn_part_amt − acct_pay:
+    the system's psn_part_amt and acct_pay (from `evidence`) both equal the reference's — from the evidence where it
+    holds the reference's answer (a scenario), else from its working (a property's evidence is the system's alone):
+    acct_pay what its account steps (`ACCOUNT_STEPS`) paid, psn_part_amt the expected cash plus that. False where any
+    of them is not known: the account's split may then be what differs (`_account_split`)."""
+    if m.get("field") != "psn_cash_pay" or not evidence:
+        return False
+    system, reference = figures(evidence, str(m.get("item", "")))
+    acct = _figure(reference.get("acct_pay"))
+    if acct is None:
+        paid = [_figure(t.get("value")) for t in trace if isinstance(t, dict) and _named(t, ACCOUNT_STEPS)]
+        if not paid or any(p is None for p in paid):
+            return False
+        acct = sum(paid, Decimal(0))  # type: ignore[arg-type]
+    part = _figure(reference.get("psn_part_amt"))
+    cash = _figure(m.get("expected"))
+    if part is None:
+        if cash is None:
+            return False
+        part = cash + acct
+    mine_acct, mine_part = _figure(system.get("acct_pay")), _figure(system.get("psn_part_amt"))
+    return mine_acct == acct and mine_part == part and (cash is None or cash == part - acct)
 
 
 def _account_split(m: dict, evidence: Any) -> bool:

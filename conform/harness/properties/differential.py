@@ -260,7 +260,6 @@ def _blame(story: Story, bad: list, first: str = "") -> dict[str, tuple[str, ...
     account = ("acct_pay", "balc", "acct_balance")
     per_visit = [m for m in bad if not m.item.endswith("年度累计") and (not first or m.item == first)]
     account_visits = {m.item for m in per_visit if m.field in account}
-    part_visits = {m.item for m in per_visit if m.field == "psn_part_amt"}
     maps = []
     for m in per_visit or bad:
         if m.field in account or (m.field == "psn_cash_pay" and m.item in account_visits):

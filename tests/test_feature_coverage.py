@@ -282,11 +282,14 @@ def _documented_examples() -> list[tuple[str, str]]:
 
 
 def _library_steps() -> list:
-    import conform.harness.steps.library  # noqa: F401  (registers the steps)
-    import conform.harness.steps.repeat  # noqa: F401  (its plugin: the repeated 2207's steps)
+    import importlib
+
     from pytest_bdd.steps import step_function_context_registry
 
+    # the step library and its plugin for the repeated 2207: imported, they register their steps
     modules = ("conform.harness.steps.library", "conform.harness.steps.repeat")
+    for name in modules:
+        importlib.import_module(name)
     return [c for c in step_function_context_registry.values() if c.step_func.__module__ in modules]
 
 

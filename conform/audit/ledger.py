@@ -279,6 +279,9 @@ class LedgerInfo:
     # Rows (audited) with no insuplc_admdvs where other rows have one: taken as the region's own insured persons
     # (raudit2 Q2); 0 where no row has the code.
     insured_blank: int = 0
+    # What the reading noticed and did not refuse (a [skip] code no row has, a header close to a figure not read):
+    # said on the console as it is read, and in summary.json's warnings.
+    notes: tuple[str, ...] = ()
 
     @property
     def audited(self) -> int:
@@ -382,6 +385,17 @@ def _date(src: str | None, typ: str | None, time: bool) -> tuple[str, str | None
     return expr, f"({txt} IS NOT NULL AND {parsed} IS NULL)"
 
 
+def skip_code(expr: str) -> str:
+    """SQL: a cell as a [skip] code is matched: trimmed, Excel's text shell taken off (sources.id_text: ="390", '390,
+    a tab) and a float's zero decimals (390.0, a column of numbers written by pandas); NULL for an empty cell. Tried
+    only where the cell as written matched no code (the common row pays the shell's first-byte test alone)."""
+    t = sources.id_text(expr)
+    return f"(CASE WHEN contains({t}, '.') THEN regexp_replace({t}, {_FLOAT_CODE}, {_FLOAT_CODE_TO}) ELSE {t} END)"
+
+
+_FLOAT_CODE, _FLOAT_CODE_TO = q(r"^([+-]?[0-9]+)[.]0+$"), q(r"\1")
+
+
 def _time_said(col: str, cond: str, raw: str) -> list[tuple[str, str, str, str]]:
     """Why a date or time `raw` in a form read is none (error path only: `cond` says the cell is bad)."""
     def part(i: int, j: int | None = None) -> str:
@@ -438,7 +452,11 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
     missing = [c for c in REQUIRED if c not in names]
     if "setl_date" not in names and "setl_time" not in names:
         missing.append("setl_time or setl_date")
-    if missing:
+    if missing:  # a --map source for a missing column that the file lacks: mistyped in the map (probe s28 A F3)
+        wanted = set(missing) | ({"setl_time", "setl_date"} if "setl_time or setl_date" in missing else set())
+        for src, dst in mapping.columns.items():
+            if dst in wanted and src not in cols:
+                raise map_source_absent(mapping, src, dst, set(cols) - {"src_row"}, str(path))
         raise AuditInputError(f"missing column(s) {', '.join(missing)} (present: {', '.join(sorted(names))}); "
                               "rename a vendor's columns with --map", file=str(path))
     sel: dict[str, str] = {}
@@ -453,7 +471,12 @@ def canonical_select(path: Path, rel: str, cols: dict[str, str], mapping: Mappin
             raise AuditInputError(f"[skip] leaves out rows by {c}, a column this file does not have "
                                   f"(its columns, as --map names them: {present})", file=str(path), column=c)
         t = text_value(names[c][0])
-        skips.append(f"WHEN {t} IN {_in(codes)} THEN {q(c + '=')} || {t}")
+        # as written, else without Excel's text shell (="390", '390) or a float's .0 (390.0): a column only [skip]
+        # reads (insutype) is not unwrapped on reading as the ID and code columns are, and a missed code audited a
+        # resident-insurance row by the employee rules without a word (probe s28 A F7). Counted by the listed code.
+        bare = skip_code(names[c][0])
+        skips.append(f"WHEN {t} IN {_in(codes)} THEN {q(c + '=')} || {t} "
+                     f"WHEN {bare} IN {_in(codes)} THEN {q(c + '=')} || {bare}")
     if VOID_FLAG in names and VOID_FLAG not in mapping.skip:  # read as an exact number: 0, 0.0, '0', false
         flag = text_value(names[VOID_FLAG][0])
         number = f"TRY_CAST(CASE lower({flag}) WHEN 'false' THEN '0' WHEN 'true' THEN '1' ELSE {flag} END AS DECIMAL(18, 4))"
@@ -817,6 +840,8 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     persons file, institutions table and mapping files (sources.other_inputs), left out of a ledger folder
     and said so to `note`."""
     aside: list[tuple[Path, str]] = []
+    notes: list[str] = []  # LedgerInfo.notes: said to `note` too, as they are found
+    near: list[tuple[str, str, Path]] = []  # (header not read, the figure it is close to, its file): _near_misses
     every = sources.listed(specs, others, aside)
     for f, opt in aside:
         if note is not None:
@@ -843,6 +868,7 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                 raise AuditInputError(e.detail, file=str(p), row=e.row, column=e.column, unit=e.unit) from None
             raise
         headers |= set(cols) - {"src_row"}
+        near.extend((h, f, p) for h, f in _near_misses(cols, mapping))
         person_fields = sources.persons_shaped({mapping.rename(c) for c in cols if c != "src_row"})
         if person_fields:
             raise AuditInputError(_persons_said(p, person_fields, others), file=str(p))
@@ -870,6 +896,14 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                               "elsewhere cannot be told apart: export that column, or leave --admdvs out")
     _same_recorded(recorded_in)
     _map_sources_found(mapping, headers | institutions, present, paths, note)
+    for h, f, p in dict(((h, f), (h, f, p)) for h, f, p in reversed(near)).values():
+        if f not in present:  # (the first file a header is in; a figure some file has under its name is read)
+            how = (f"--map {h}={f}" if h.isprintable() and "=" not in h else
+                   "rename it in the export (its name holds a character a command line cannot give)")
+            said = f"column {h!r} ({p}) is not read; did you mean {f}? {how}（列 {h!r} 未读取：如为 {f}，请改名）"
+            notes.append(said)
+            if note is not None:
+                note("注意 note: " + said)
     # A column one constant in every file (the same one) is not stored: the view `ledger` gives it (_ledger_view).
     # init_setl_id is always stored (_init_acct_pay and _skip_rows update STORED joining on it), _skip wherever
     # _skip_rows updates it.
@@ -902,6 +936,10 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
     by_path = {p: int(counts.get(i, 0)) for i, p in enumerate(paths)}
     file_rows = tuple((str(p), by_path.get(p, 0), why) for p, why in every)
     skipped = _skip_rows(con) if mapping.skip or void_flagged or home is not None else ()
+    for said in _skip_unmatched(mapping, skipped):
+        notes.append(said)
+        if note is not None:
+            note("注意 note: " + said)
     if home_from is not None and home is not None:
         _region_city(con, home, home_from, skipped, note)
     row = con.execute(f"SELECT rid // {RID_STEP}, rid % {RID_STEP} FROM ledger WHERE _bad ORDER BY rid LIMIT 1").fetchall()
@@ -934,7 +972,45 @@ def load(con: duckdb.DuckDBPyConnection, specs: list[str] | tuple[str, ...], map
                       (info[3], info[4]),
                       frozenset(remote_from), frozenset(lacking), skipped, frozenset(recording),
                       tuple(f for f in RECORDED if f in present and f not in audited),
-                      tuple(sorted(integer_yuan)), file_rows, blank)
+                      tuple(sorted(integer_yuan)), file_rows, blank, tuple(notes))
+
+
+# The figures whose column, absent, drops silently out of the audit (a recorded one is not audited, an amount one is
+# read as 0.00): a header spelled close to one of them (hifp-pay, hifppay) is most likely it (probe s28 A F6).
+NEAR_MISS_FIELDS = RECORDED + INPUT_AMOUNTS[1:]
+
+
+def _near_misses(cols: dict[str, str], mapping: Mapping) -> list[tuple[str, str]]:
+    """(header, field) for each header of a file that nothing reads (no ledger column, platform field, --map source or
+    [skip] column) spelled within a small edit distance of a figure the file lacks (NEAR_MISS_FIELDS; difflib, as the
+    --map hints): a note, not a refusal — the header may be another figure of the vendor's."""
+    here = {mapping.rename(c) for c in cols}
+    read = ledger_columns() | PLATFORM_UNREAD | set(mapping.skip) | {VOID_FLAG, "src_row"}
+    lacking = [f for f in NEAR_MISS_FIELDS if f not in here]
+    out = []
+    for h in cols:
+        if h in mapping.columns or mapping.rename(h) in read or not lacking:
+            continue
+        close = difflib.get_close_matches(h.strip().casefold(), lacking, n=1, cutoff=0.8)
+        if close:
+            out.append((h, close[0]))
+    return out
+
+
+def _skip_unmatched(mapping: Mapping, skipped: tuple[tuple[str, int], ...]) -> list[str]:
+    """A note per [skip] column with codes that left out no row: a shared vendor map may list codes an export lacks,
+    so not refused, but a mistyped code (39O for 390) or one written otherwise leaves its rows audited by rules that do
+    not govern them, and the report would not say so (probe s28 A F7)."""
+    hit = {k for k, _ in skipped}
+    out = []
+    for c, codes in mapping.skip.items():
+        none = [code for code in codes if f"{c}={code}" not in hit]
+        if none:
+            out.append(f"--map [skip] {c}: {', '.join(map(repr, none))} left out no row (no row another [skip] did not "
+                       f"leave out holds {'it' if len(none) == 1 else 'them'} in {c}, as written or without a text shell "
+                       "or '.0'): a code mistyped, or written otherwise in the export, leaves its rows audited（[skip] "
+                       "所列代码没有匹配任何行）")
+    return out
 
 
 def _persons_said(path: Path, fields: list[str], others: tuple[tuple[str, str], ...]) -> str:
@@ -972,11 +1048,17 @@ def _map_sources_found(mapping: Mapping, headers: set[str], present: set[str], p
                 note(f"注意 note: --map {src}={dst}: no ledger file has a column {src!r}; {other} is read instead"
                      "（同一天内的先后按导出顺序，A-AUDIT-ORDER）")
             continue
-        close = difflib.get_close_matches(src, sorted(headers - ledger_columns()), n=3, cutoff=0.6)
-        said = (f"; did you mean {' or '.join(map(repr, close))}?" if close
-                else "; a mapping names a vendor's column exactly as the export's header spells it")
-        raise AuditInputError(f"--map {src}={dst}: no ledger file has a column {src!r}, nor {dst!r}{said}",
-                              file=where)
+        raise map_source_absent(mapping, src, dst, headers, where, "no ledger file has a column")
+
+
+def map_source_absent(mapping: Mapping, src: str, dst: str, headers: set[str], where: str,
+                      has: str = "the file has no column") -> AuditInputError:
+    """The refusal of a --map source no file has whose target is missing too, naming the --map argument it came from
+    and the header's closest names (a mistyped vendor name: JSBHX for JSBH)."""
+    close = difflib.get_close_matches(src, sorted(headers - ledger_columns()), n=3, cutoff=0.6)
+    said = (f"; did you mean {' or '.join(map(repr, close))}?" if close
+            else "; a mapping names a vendor's column exactly as the export's header spells it")
+    return AuditInputError(f"{mapping.said(src, dst)}: {has} {src!r}, nor {dst!r}{said}", file=where)
 
 
 # The amounts a settlement's figures are worked from, besides medfee_sumamt (required): a file without one of them

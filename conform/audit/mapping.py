@@ -28,6 +28,7 @@ names case and surrounding spaces aside (HIFP_PAY is hifp_pay).
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import re
@@ -158,6 +159,17 @@ class Mapping:
     skip: dict[str, tuple[str, ...]] = field(default_factory=dict)  # (renamed) column -> codes as exported
     # [columns] lines whose target is a persons file's field and no ledger column (person_only): the persons file's
     person_columns: dict[str, str] = field(default_factory=dict)
+    # [columns] source -> the --map argument that gave it (`--map FILE` or `--map 'SRC=DST'`), for messages naming
+    # the map a mistyped source came from (load_mapping fills it once every argument is read)
+    origin: dict[str, str] = field(default_factory=dict)
+
+    def said(self, src: str, dst: str) -> str:
+        """`src` -> `dst` as the --map argument that gave it wrote it: "--map vendor.toml: [columns] JSBHX = 'setl_id'"
+        (or "--map JSBHX=setl_id" on the command line, or where unknown)."""
+        where = self.origin.get(src)
+        if where is None or not where.startswith("--map ") or where.startswith("--map '"):
+            return f"--map {src}={dst}"
+        return f"{where}: [columns] {src} = {dst!r}"
 
     def rename(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -310,6 +322,10 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
         parts.append((spec, True, _from_dict(data, spec)))
         m = m.merged(parts[-1][2])
     _refuse_conflicts(parts)
+    origin: dict[str, str] = {}
+    for spec, is_file, part in parts:
+        origin.update({src: _said(spec, is_file) for src in part.columns})
+    m = dataclasses.replace(m, origin=origin)
     known = ledger_columns()
     targets = known | PLATFORM_UNREAD | person_only()
     for spec, is_file, part in parts:

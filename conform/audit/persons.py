@@ -35,8 +35,8 @@ from conform.reference.policy import Policy, PolicyError, Rules
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT, amount_hint
 from .mapping import PLATFORM_UNREAD, Mapping, listing
-from .sources import (_ODD_ID, NUMBER_ID, ODD_ID_SAID, SCI_ID, _excel_id, _number_id, delimiter_of, detect_encoding,
-                      odd_character, own_encoding, unwrap_id)
+from .sources import (_ODD_ID, NUMBER_ID, ODD_ID_SAID, SCI_ID, _excel_id, _number_id, blank_like, delimiter_of,
+                      detect_encoding, odd_character, own_encoding, unwrap_id)
 from .tables import create_from_arrow
 
 MAX_BYTES = 2 << 30
@@ -270,13 +270,17 @@ def _csv_records(path: Path, enc: str, names: _Names | None = None) -> Iterator[
         # split as the ledger's CSV is: by commas, or by the tabs of Excel's "Unicode 文本" (or | or ;)
         # strict: a quote left open to the end of the file, or text after a closing quote, is refused, not read
         # into the cell ('"1448.73' took the line break as part of the amount)
-        reader = csv.reader(itertools.chain([first], f), delimiter=delimiter_of(first.partition("\n")[0]), strict=True)
+        delimiter = delimiter_of(first.partition("\n")[0])
+        reader = csv.reader(itertools.chain([first], f), delimiter=delimiter, strict=True)
         header: list[str] | None = None
         end = 0  # the lines read so far: a record starts on the line after the previous one ended
         try:
             for record in reader:
                 start, end = end + 1, reader.line_num
-                if not record:  # a blank line is no record
+                # a blank line is no record, nor one of only spaces, tabs or a DOS end-of-file mark (^Z): as the
+                # ledger's CSV (sources.blank_like; probe s28 A F2)
+                if not record or (header is not None and len(record) < len(header)
+                                  and blank_like(delimiter.join(record))):
                     continue
                 if header is None:
                     header = [h.strip() for h in record]

@@ -389,6 +389,7 @@ def _summary(con, info, rules, engine_name, totals, disc: Path, n_ref: int, elap
     if thin:  # a month far thinner than the others of its year (report.text.months_thin): a cut export?
         warnings.append(months_thin_text(thin))
     warnings += capped_files(info.file_rows)
+    warnings += list(info.notes)  # what the ledger's reading noticed (ledger.LedgerInfo.notes)
     if readings["order_dependent"]["settlements"]:
         warnings.append(order_dependent_text(readings["order_dependent"], hifp))
 

@@ -846,7 +846,8 @@ def _csv_layout(path: Path, encoding: str | None, wanted: frozenset[str]) -> _Cs
                 line = f.readline(MAX_LINE + 1)
                 if len(line) > MAX_LINE:
                     if not top:
-                        raise AuditInputError("header line longer than 1 MB", file=str(path), row=1)
+                        raise _nul_file(path) if _only_nul(path) else AuditInputError(
+                            "header line longer than 1 MB", file=str(path), row=1)
                     # no header is that long: the header is above it, and the record (up to a block) is
                     # left to the reader, which names its line if it is longer still (_too_long)
                     break
@@ -880,18 +881,49 @@ def _records(path: Path, layout: _CsvLayout) -> Iterator:
         yield csv.reader(f, delimiter=layout.delimiter)
 
 
-def _physical_line(path: Path, layout: _CsvLayout, row: int) -> int:
+def _only_nul(path: Path) -> bool:
+    """Whether the file is nothing but NUL bytes (a zero-filled file a failed copy leaves). The error path only."""
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            if chunk.count(0) != len(chunk):
+                return False
+    return path.stat().st_size > 0
+
+
+def _nul_file(path: Path) -> AuditInputError:
+    """The refusal of a file of NUL bytes only (_only_nul; probe s28 A F5)."""
+    return AuditInputError(f"the file holds only NUL bytes ({path.stat().st_size:,} zero bytes), no text: a failed "
+                           "copy or download leaves such a file; export it again (文件内容全为零字节：请重新导出)",
+                           file=str(path))
+
+
+def blank_like(text: str) -> bool:
+    """A line of only spaces, tabs or a DOS end-of-file mark (^Z, 0x1A, which old DOS/FoxPro exports append): no data,
+    skipped as a blank line is (an editor's trailing '   ', `echo " " >>`; probe s28 A F2)."""
+    return text != "" and text.strip(" \t\x1a\r\n") == ""
+
+
+def _skip_blank_like(row) -> str:
+    """pyarrow's invalid_row_handler: a record with too few fields that is blank_like is skipped, any other refused."""
+    return "skip" if blank_like(row.text or "") else "error"
+
+
+def _physical_line(path: Path, layout: _CsvLayout, row: int, parser_numbered: bool = False) -> int:
     """The line where the record numbered `row` starts: `row` counts the lines down to the header and
     then one per record (the fast parse skips blank lines, and a quoted field may hold line breaks).
+    A blank_like line with fewer fields than the header is no record (the parse skips it, so src_row does not count
+    it); `parser_numbered`: `row` is pyarrow's own number of a refused row, which counts such lines.
     The error path only: the file is read with the csv module down to that record."""
     first = layout.at + 2
     if row < first:
         return row
     n, start = first, first
+    width = len(layout.header)
     with _field_limit(), _records(path, layout) as reader:
         try:
             for record in reader:
-                if record:  # a blank line is no record
+                if record and (parser_numbered or len(record) >= width
+                               or not blank_like(layout.delimiter.join(record))):  # a blank line is no record
                     if n == row:
                         return start
                     n += 1
@@ -916,6 +948,8 @@ def _malformed(path: Path, layout: _CsvLayout, ropts: pacsv.ReadOptions, copts: 
     rows: list = []
 
     def first(row) -> str:
+        if _skip_blank_like(row) == "skip":  # as the fast parse does
+            return "skip"
         rows.append(row)
         return "error"
 
@@ -937,10 +971,10 @@ def _malformed(path: Path, layout: _CsvLayout, ropts: pacsv.ReadOptions, copts: 
             return AuditInputError(f"a quote (\") opens on this line and is never closed, so what follows it is "
                                    f"read as one field ({r.actual_columns} fields where the header has "
                                    f"{r.expected_columns}): close it, or remove it: {r.text[:120]!r}",
-                                   file=str(path), row=_physical_line(path, layout, r.number))
+                                   file=str(path), row=_physical_line(path, layout, r.number, True))
         return AuditInputError(f"{r.actual_columns} fields where the header has {r.expected_columns} "
                                f"(delimiter {popts.delimiter!r}): {r.text[:120]!r}", file=str(path),
-                               row=_physical_line(path, layout, r.number))
+                               row=_physical_line(path, layout, r.number, True))
     return AuditInputError(f"malformed CSV: {str(error)[:300]}", file=str(path))
 
 
@@ -1029,11 +1063,13 @@ def _csv_reader(path: Path, encoding: str | None, wanted: frozenset[str] = froze
     copts = pacsv.ConvertOptions(column_types={h: pa.string() for h in read + last}, null_values=list(NULL_TEXT),
                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
                                  include_columns=read + last)
-    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=multiline)
+    popts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=multiline, invalid_row_handler=_skip_blank_like)
     def refused(e: Exception) -> AuditInputError:
         # a byte past those detect_encoding looked at: pyarrow's UTF-8 check, or the codec transcoding
         if isinstance(e, UnicodeDecodeError) or "invalid UTF8" in str(e):
             return _undecodable(path, enc)
+        if _only_nul(path):  # the parser's own words ("Could not skip initial 1 rows") say nothing to act on
+            return _nul_file(path)
         return _malformed(path, layout, ropts, copts, popts, e)
 
     try:
@@ -1484,6 +1520,20 @@ def _json_line(path: Path, no: int, line: str, **kw) -> object:
         raise AuditInputError(f"malformed JSON: {str(e).split(';')[0]}", file=str(path), row=no) from None
 
 
+class _JsonConstant:
+    """A bare NaN, Infinity or -Infinity in a JSON line (json's parse_constant): no JSON value, but what Python's
+    json.dumps writes for a float NaN or infinity. Read as a float it was quoted 'nan' / 'inf', text the file does not
+    hold (probe s28 A F4)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def said(self) -> str:
+        what = "a float NaN so (pandas' missing value)" if self.text == "NaN" else "a float infinity so (a division by zero?)"
+        return (f"the bare literal {self.text} (not an amount, code or text: JSON has no such value; Python's "
+                f"json.dumps writes {what}): export the figure, or null where the value is really missing")
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate, which only a broken \u escape can write
 
 
@@ -1562,7 +1612,7 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
         with path.open("r", encoding=enc) as f:
             for no, line in _lines(path, f):
                 try:
-                    obj = _json_line(path, no, line, parse_float=str, parse_int=str)
+                    obj = _json_line(path, no, line, parse_float=str, parse_int=str, parse_constant=_JsonConstant)
                 except AuditInputError as e:
                     raise _pending(e) from None
                 if not isinstance(obj, dict):
@@ -1577,6 +1627,10 @@ def _jsonl_reader(path: Path, encoding: str | None, wanted: frozenset[str] = fro
                         raise _pending(AuditInputError(
                             "a lone UTF-16 surrogate escape (\\ud800–\\udfff without its pair) is no character: the "
                             "export wrote a broken \\u escape", file=str(path), row=no, column=k))
+                    if isinstance(v, _JsonConstant):  # NaN, Infinity: refused in a column read, as written
+                        if not wanted or n in wanted:
+                            raise _pending(AuditInputError(v.said(), file=str(path), row=no, column=k))
+                        v = float(v.text)  # an unread column's value, as before
                     if isinstance(v, str) and v in NULL_TEXT:
                         v = None
                     elif n in ids and isinstance(v, str) and re.match(NUMBER_ID, v):  # a JSON number is str here

@@ -39,7 +39,9 @@ from pathlib import Path
 import yaml
 
 from conform.reference.case import EXCLUSIONS, FACILITIES, MED_TYPES, PERSON_FIELDS, PSN_TYPES
-from conform.reference.loading import DuplicateKeyError, StrictLoader, UniqueSafeLoader, check_yaml_events
+from conform.files import special_kind
+from conform.reference.loading import (DuplicateKeyError, StrictLoader, UniqueSafeLoader, check_yaml_events,
+                                          named_mistake)
 
 from .errors import AuditInputError
 from .sqltext import coded, q
@@ -290,6 +292,9 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
         if path.is_dir():
             raise AuditInputError("is a folder, not a mapping file: give the TOML or YAML file in it (or src=dst pairs)",
                                   file=spec)
+        kind = special_kind(path)
+        if kind is not None:  # a pipe is never opened (it waits for a writer for ever), a device never read
+            raise AuditInputError(f"not a regular file ({kind}): give the TOML or YAML mapping file", file=spec)
         if not path.is_file():
             raise AuditInputError("no such mapping file (or give src=dst pairs)", file=spec)
         if path.stat().st_size > 1_000_000:
@@ -314,9 +319,12 @@ def load_mapping(specs: tuple[str, ...] | list[str]) -> Mapping:
         except RecursionError:  # TOML's parser recurses per nested table or array
             raise AuditInputError("malformed mapping: nested too deeply (a mapping is two levels deep)",
                                   file=spec) from None
-        except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
+        except yaml.YAMLError as e:   # a tab or a full-width colon named on its own line (loading.named_mistake)
+            said = named_mistake(text, e)
+            raise AuditInputError(f"malformed mapping: {said or e}", file=spec) from None
+        except tomllib.TOMLDecodeError as e:
             hint = ""
-            if isinstance(e, tomllib.TOMLDecodeError) and _BARE_NON_ASCII.search(text):
+            if _BARE_NON_ASCII.search(text):
                 hint = '; a key that is not plain ASCII, such as a Chinese column name, is quoted in TOML: "结算ID" = "setl_id"'
             raise AuditInputError(f"malformed mapping: {e}{hint}", file=spec) from None
         parts.append((spec, True, _from_dict(data, spec)))

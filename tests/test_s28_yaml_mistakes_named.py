@@ -107,3 +107,34 @@ def test_a_yaml_case_names_it_too():
     with pytest.raises(CaseError) as e:
         load_text('policy: zhejiang\nperson：\n  type: in_service\n', "case.yaml")
     assert "line 2 column 7: a full-width colon '：' after 'person'" in str(e.value), str(e.value)
+
+
+# The review's files (probe s28 R R2): a tab or `Remark：` that is the content of a block scalar or a quoted string is
+# lawful; the real error is the mis-indented key on the next line, which the parser's own message names.
+CASE_HEAD = 'policy: panzhihua\nperson:\n  psn_no: "P1"\n'
+CASE_TAIL = ' psn_type: "1101"\n'
+
+
+@pytest.mark.parametrize("scalar, line", [
+    ("  note: |\n    first\n    \tsecond (a tab inside a block scalar: lawful)\n", 7),          # review c7
+    ("  note: |\n    Remark：see the text\n", 6),                                                 # review c8
+    ("  note: >\n    Remark：folded\n    \tand tabbed\n", 7),
+    ('  note: "Remark\n    note：quoted, lawful"\n', 6),                                          # review c9
+    ("  note: 'Remark\n    \tnote：single-quoted, lawful'\n", 6),
+])
+def test_a_tab_or_full_width_colon_inside_a_scalar_is_not_blamed(parser, scalar, line):
+    said = refused(CASE_HEAD + scalar + CASE_TAIL)
+    assert "full-width" not in said and "tab" not in said, said
+    assert said.startswith(f"malformed YAML at line {line} column 2: "), said  # ' psn_type', the parser's line
+
+
+def test_the_lawful_scalar_loads_and_a_real_mistake_after_it_is_still_named(parser):
+    lawful = CASE_HEAD + "  note: |\n    Remark：see\n    \tthe text\n"
+    assert load_yaml(lawful)["person"]["note"] == "Remark：see\n\tthe text\n"
+    said = refused(CASE_HEAD + "  note: |\n    Remark：see\n  psn_type：\"1101\"\n  x: 1\n")
+    assert said.startswith("malformed YAML at line 6 column 11: a full-width colon '：' after 'psn_type'"), said
+
+
+def test_a_colon_inside_an_unterminated_quote_is_not_blamed(parser):
+    said = refused('policy: panzhihua\nlabel: "first\n  Remark：second\n')  # the quote never closes
+    assert "full-width" not in said, said

@@ -44,6 +44,7 @@ from conform.reference.loading import (DuplicateKeyError, StrictLoader, UniqueSa
                                           named_mistake)
 
 from .errors import AuditInputError
+from .sources import _fold
 from .sqltext import coded, q
 
 # The coded ledger columns and their codes: what a [codes.<column>] table may map to (hosp_lv fills facility).
@@ -241,19 +242,24 @@ def _said(spec: str, is_file: bool) -> str:
 def _refuse_conflicts(parts: list[tuple[str, bool, Mapping]]) -> None:
     """Two --map arguments giving one column, or one code of a column, two different meanings are refused, naming both,
     as a key given twice in one file is: merged, the last would win silently (a city's map and a local override that
-    disagree on what hosp_lv "1" is decide every ratio; probe s28 A F1). The same meaning given twice is no conflict."""
-    seen: dict[tuple, tuple[str, str]] = {}   # (kind, key…) -> (meaning, where)
-    for spec, is_file, part in parts:
+    disagree on what hosp_lv "1" is decide every ratio; probe s28 A F1). The same meaning given twice is no conflict.
+    A source column is keyed as the ledger matches headers (sources._fold: case, surrounding spaces, full-width forms
+    aside), so JSBH and jsbh are one column here too, in two arguments or in one file (probe s28 R R3)."""
+    seen: dict[tuple, tuple[str, str, int, str]] = {}   # (kind, key…) -> (meaning, where, which argument, as written)
+    for n, (spec, is_file, part) in enumerate(parts):
         said = _said(spec, is_file)
-        pairs = [(("column", src), dst, f"[columns] {src} = {dst!r}") for src, dst in
+        pairs = [(("column", _fold(src)), dst, f"[columns] {src} = {dst!r}", src) for src, dst in
                  [*part.columns.items(), *part.person_columns.items()]]
-        pairs += [(("code", col, code), dst, f"[codes.{col}] {code!r} = {dst!r}")
+        pairs += [(("code", col, code), dst, f"[codes.{col}] {code!r} = {dst!r}", code)
                   for col, table in part.codes.items() for code, dst in table.items()]
-        for key, meaning, line in pairs:
-            before = seen.setdefault(key, (meaning, f"{said}: {line}"))
+        for key, meaning, line, written in pairs:
+            before = seen.setdefault(key, (meaning, f"{said}: {line}", n, written))
             if before[0] != meaning:
-                raise AuditInputError(f"{before[1]}, but {said}: {line}; two --map arguments give it two meanings and "
-                                      "the audit would take the last one silently: keep one of them")
+                who = "one --map file gives" if before[2] == n else "two --map arguments give"
+                one = (f" ({before[3]!r} and {written!r} are one column: the audit matches a header case and "
+                       "surrounding spaces aside)" if before[3] != written else "")
+                raise AuditInputError(f"{before[1]}, but {said}: {line}{one}; {who} it two meanings and the audit "
+                                      "would apply only one of them, silently: keep one of them")
 
 
 def mapping_record(specs: tuple[str, ...] | list[str], m: Mapping, limit: int = 500) -> dict:

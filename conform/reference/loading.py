@@ -196,12 +196,33 @@ def _line_mistake(line: str) -> tuple[int, str] | None:
     return None
 
 
+def _inside_scalars(text: str, upto: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The (line, column) spans, half-open, of the block (`|`, `>`) and quoted scalars that start on or before line
+    `upto`: a tab or `Remark：` there is the scalar's content, lawful (probe s28 R R2). Read with PyYAML's scanner up
+    to its first error; a quoted scalar the scanner was inside when it failed counts to the error's mark."""
+    spans = []
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.line > upto:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("|", ">", '"', "'"):
+                spans.append(((token.start_mark.line, token.start_mark.column),
+                              (token.end_mark.line, token.end_mark.column)))
+    except yaml.YAMLError as err:
+        start, end = getattr(err, "context_mark", None), getattr(err, "problem_mark", None)
+        if start is not None and end is not None and getattr(err, "context", None) == "while scanning a quoted scalar":
+            # an unterminated quote: its content runs to where the scanner stopped
+            spans.append(((start.line, start.column), (end.line, end.column + 1)))
+    return spans
+
+
 def named_mistake(text: str, e: yaml.YAMLError) -> str | None:
     """'line 16 column 26: a full-width colon …: use an ASCII colon …' when the parse error `e` comes from a tab,
     or full-width punctuation where YAML needs ASCII, at its mark or on the line the mark follows; None otherwise
     (the parser's own message stands). Checked: the character at the mark, then the lines from the one before the
     mark (the last non-blank one: a key is found missing its ':' only on the next line), or from the key the parser
-    was scanning, to the mark's."""
+    was scanning, to the mark's — a tab or full-width colon inside a block or quoted scalar is its content, never
+    named (the parser's line stands)."""
     mark = getattr(e, "problem_mark", None)
     if mark is None:
         return None
@@ -223,10 +244,16 @@ def named_mistake(text: str, e: yaml.YAMLError) -> str | None:
     if context is not None and getattr(e, "context", None) == "while scanning a simple key" \
             and 0 <= context.line < first:
         first = context.line
+    spans: list | None = None
     for n in range(max(first, 0), mark.line + 1):
         found = _line_mistake(lines[n])
-        if found is not None:
-            return f"line {n + 1} column {found[0] + 1}: {found[1]}"
+        if found is None:
+            continue
+        if spans is None:  # scanned only when a line looks wrong: a plain parse error costs nothing more
+            spans = _inside_scalars(text, mark.line)
+        if any(start <= (n, found[0]) < end for start, end in spans):
+            continue
+        return f"line {n + 1} column {found[0] + 1}: {found[1]}"
     return None
 
 

@@ -58,3 +58,44 @@ def test_summary_records_the_mapping_with_each_file_pinned(tmp_path: Path) -> No
     written = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert written["mapping"] == rec
     assert mapping_record([], load_mapping([])) == {"given": [], "columns": {}, "codes": {}, "skip": {}}
+
+
+# probe s28 R R3: the audit matches a vendor's header case and surrounding spaces aside (`--map jsbh=setl_id` renames
+# the file's JSBH), so JSBH and jsbh are one column; two meanings given to it were merged and the second dropped
+# silently, while summary.json recorded both renames.
+@pytest.mark.parametrize("maps, where", [
+    (["JSBH=setl_id", "jsbh=psn_no"], ("--map 'JSBH=setl_id'", "--map 'jsbh=psn_no'")),
+    (["jsbh=psn_no", " JSBH =setl_id"], ("--map 'jsbh=psn_no'", "--map ' JSBH =setl_id'")),
+])
+def test_one_column_spelled_in_another_case_given_two_meanings_is_refused(maps, where) -> None:
+    with pytest.raises(AuditInputError) as e:
+        load_mapping(maps)
+    said = str(e.value)
+    assert all(w in said for w in where) and "are one column" in said and "two --map arguments" in said, said
+
+
+def test_two_files_or_one_file_spelling_one_column_two_ways_are_refused(tmp_path: Path) -> None:
+    m1 = _file(tmp_path, "m1.toml", '[columns]\nJSBH = "setl_id"\n')
+    m2 = _file(tmp_path, "m2.yaml", 'columns:\n  Jsbh: psn_no\n')
+    with pytest.raises(AuditInputError) as e:
+        load_mapping([m1, m2])
+    assert "m1.toml" in str(e.value) and "m2.yaml" in str(e.value) and "'psn_no'" in str(e.value), str(e.value)
+    m12 = _file(tmp_path, "m12.toml", '[columns]\nJSBH = "setl_id"\n" jsbh " = "psn_no"\n')
+    with pytest.raises(AuditInputError) as e:
+        load_mapping([m12])
+    said = str(e.value)
+    assert said.count("m12.toml") == 2 and "one --map file gives" in said and "'setl_id'" in said, said
+
+
+def test_the_audit_refuses_it_before_writing_a_summary(tmp_path: Path) -> None:
+    ledger = _file(tmp_path, "ledger.csv", LEDGER.replace("setl_id,", "JSBH,"))
+    levels = _file(tmp_path, "levels.toml", '[codes.hosp_lv]\n"1" = "tertiary"\n')
+    with pytest.raises(AuditInputError):
+        audit([ledger], "zhejiang", "zhejiang-example", mapping=[levels, "JSBH=setl_id", "jsbh=psn_no"],
+              out=tmp_path / "out")
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_one_column_in_two_cases_with_one_meaning_is_no_conflict() -> None:
+    m = load_mapping(["JSBH=setl_id", "jsbh=setl_id"])
+    assert set(m.columns.values()) == {"setl_id"}

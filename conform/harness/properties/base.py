@@ -619,15 +619,20 @@ TOTAL_READERS = frozenset({"act_pay_dedc", "hifp_pay", "fund_pay_sumamt", "psn_p
 
 def remote_total_readings(e: PropertyViolation) -> list[str]:
     """[A-REMOTE-SAME] where the failing figure is a year's total (a total's item, or a cap a settlement broke: the
-    total after it), or a settlement's figure reading the totals counted before it (`TOTAL_READERS`), and that total
-    counts a remote visit the reference settled by that reading (its 异地就医 step cites it, `decides`): that remote
-    and local visits share one deductible and one cap is what counts the remote visit in, as A-REVERSAL is named for
-    a total a reversal changed — a system keeping remote visits in a total of their own follows the other side of the
-    same silence (probe s28 H3 F7). [] otherwise; the failing visit's own remote step is the trace's
-    (place_readings_that_bear)."""
+    total after it), or a settlement's figure reading the totals counted before it (`TOTAL_READERS`), that total
+    counts a remote visit the reference settled by that reading (its 异地就医 step cites it, `decides`), and counting
+    it there is what the failure turns on: that remote and local visits share one deductible and one cap is the
+    reading that counts the remote visit in, as A-REVERSAL is named for a total a reversal changed — a system keeping
+    remote visits in a total of their own follows the other side of the same silence (probe s28 H3 F7).
+    It bears only where the reference, settling the story with remote and local visits in totals of their own
+    (`_kept_apart`), gives the failing figure otherwise than with one shared total; where the system's figure is known
+    (the mismatch's actual) the system decides, as place_readings_that_bear does: the reading bears exactly where the
+    system's figure is the kept-apart one. A remote visit that counted nothing (a bill wholly 全自费), or a later visit
+    paid at a wrong ratio, then names no reading (probe s28 R R5). [] otherwise; the failing visit's own remote step
+    is the trace's (place_readings_that_bear)."""
     from dataclasses import asdict
 
-    from ..report.causes import root_mismatch
+    from ..report.causes import _figure, root_mismatch
 
     departure = getattr(e, "departure", "")
     root = root_mismatch([asdict(m) for m in e.mismatches if not departure or m.item == departure])
@@ -635,28 +640,115 @@ def remote_total_readings(e: PropertyViolation) -> list[str]:
         return []
     item, field_name = str(root.get("item", "")), str(root.get("field", ""))
     total_year = item.removesuffix("年度累计")
+    capped = any("限额" in b for b in getattr(e, "bound", ()) or ())
     remote: list[str] = []
+    holding: list[tuple[Story, int]] = []  # the stories the failing figure is of, and its year
     for story in e.stories:
         visits = [(op.settlement, isinstance(op, Settle)) for op in story.ops if isinstance(op, (Settle, Presettle))]
         if total_year != item and total_year.isdigit():  # a year's total: every remote visit of that year
-            counted = [s for s, kept in visits if kept and s.remote and s.date.year == int(total_year)]
+            year = int(total_year)
+            counted = [s for s, kept in visits if kept and s.remote and s.date.year == year]
         elif field_name in TOTAL_READERS:  # a settlement (or a 2206): the remote visits counted before it that year
             at = next((i for i, (s, _) in enumerate(visits) if s.id == item), None)
             if at is None:
                 continue
             year = visits[at][0].date.year
             # a bound broken (a year's cap: `PropertyViolation.bound`) is by the total after the visit, itself counted
-            upto = at + 1 if any("限额" in b for b in getattr(e, "bound", ()) or ()) else at
+            upto = at + 1 if capped else at
             counted = [s for s, kept in visits[:upto] if kept and s.remote and s.date.year == year]
         else:
             continue
         remote += [s.id for s in counted]
+        if counted:
+            holding.append((story, year))
     if not remote:
         return []
     traces = reference_traces(e.stories)
     decided = any(isinstance(t, dict) and t.get("decides") and "异地" in str(t.get("step", ""))
                   and REMOTE_SAME in str(t.get("clause", "") or "") for sid in remote for t in traces.get(sid, ()))
-    return [REMOTE_SAME] if decided else []
+    if not decided:
+        return []
+    system = _figure(root.get("actual"))
+    for story, year in holding:
+        figures = _shared_and_apart(story, year, item, field_name, capped)
+        if figures is None:  # no figure to compare (a refusal, a per-disease total): the coarse decision stands
+            return [REMOTE_SAME]
+        shared, apart = figures
+        if apart is not None and (apart == system if system is not None else apart != shared):
+            return [REMOTE_SAME]
+    return []
+
+
+def _kept_apart(story: Story, year: int, remote: bool) -> Story:
+    """`story` with the visits of `year` on the other side of the place (remote visits for a local side, local ones
+    for a remote side) left out, with their 2208s: that side as a system keeping remote visits in totals of their own
+    settles it."""
+    gone: set[str] = set()
+    ops: list[Op] = []
+    for op in story.ops:
+        if isinstance(op, (Settle, Presettle)) and op.settlement.date.year == year and op.settlement.remote != remote:
+            gone.add(op.settlement.id)
+        elif not (isinstance(op, Reverse) and op.setl_id in gone):
+            ops.append(op)
+    return Story(story.setting, story.person, ops, story.title)
+
+
+def _shared_and_apart(story: Story, year: int, item: str, field_name: str,
+                      capped: bool) -> tuple[Decimal, Decimal | None] | None:
+    """The reference's failing figure with remote and local visits in one total, and with them in totals of their own
+    (None where that side cannot give it): a settlement's figure from its own side; a year's total from the local side
+    (the total without the remote visits); a cap's total after a settlement as both sides' totals up to it, added (the
+    fund paid both). None where the reference gives no figure to compare."""
+    from ..adapters.reference import ReferenceAdapter
+    from ..report.causes import _figure
+
+    def total(version: Story) -> Decimal | None:
+        try:
+            with no_evidence():
+                ytd = execute(ReferenceAdapter(), version, years=[year]).ytd.get(year) or {}
+        except Exception:  # noqa: BLE001 - no total to tell
+            return None
+        return _figure(ytd.get(field_name))
+
+    def paid(version: Story) -> Decimal | None:
+        try:
+            with no_evidence():
+                settled = execute(ReferenceAdapter(), version, years=[]).settled
+        except Exception:  # noqa: BLE001 - no sum to tell
+            return None
+        figures = [_figure(out.get(field_name)) for sid, out in settled.items()
+                   if any(s.id == sid and s.date.year == year for s in version.settlements)]
+        return None if None in figures else sum(figures, Decimal(0))
+
+    if item.endswith("年度累计"):
+        return None if (shared := total(story)) is None else (shared, total(_kept_apart(story, year, False)))
+    visit = next((op.settlement for op in story.ops if isinstance(op, (Settle, Presettle)) and op.settlement.id == item),
+                 None)
+    if visit is None:
+        return None
+    if capped:  # the sum of the year's payments up to the visit, as annual_cap adds them (opening totals aside)
+        upto = Story(story.setting, story.person, _upto(story, item), story.title)
+        shared = paid(upto)
+        sides = [paid(_kept_apart(upto, year, side)) for side in (False, True)]
+        if shared is None:
+            return None
+        return shared, None if None in sides else sum(sides, Decimal(0))
+    out = settled_on(ReferenceAdapter(), story, item)
+    shared = _figure((out or {}).get(field_name))
+    if shared is None:
+        return None
+    return shared, _figure((settled_on(ReferenceAdapter(), _kept_apart(story, year, visit.remote), item) or {})
+                           .get(field_name))
+
+
+def _upto(story: Story, sid: str) -> list[Op]:
+    """`story`'s operations up to and including the settlement `sid`."""
+    ops: list[Op] = []
+    for op in story.ops:
+        ops.append(op)
+        if isinstance(op, Settle) and op.settlement.id == sid:
+            break
+    return ops
 
 
 def bound_traces(traces: dict[str, list[dict]], e: PropertyViolation) -> dict[str, list[dict]]:

@@ -28,7 +28,8 @@ from conform.reference.case import CreditRequest, Settlement
 from ... import evidence
 from ...config import AdapterConfig
 from .. import wire
-from ..base import BALANCE_UNASKED, Adapter, SettlementRefused, Subject, SutError, echo_mismatches
+from ..base import (BALANCE_UNASKED, Adapter, SettlementRefused, Subject, SutError, SystemUnreachable,
+                    echo_mismatches)
 from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, deadline_transport, parse_json, public_url, tls_for
 from .. import schema
 from . import amounts, messages
@@ -49,6 +50,21 @@ PREPARATORY = {
     "2204": "the [[adapter.platform.catalogue]] items sent (med_list_codg, medins_list_codg) are in the test "
             "environment's catalogue and the person may be charged for them",
 }
+
+
+_STAMP_LOCK = threading.Lock()
+_last_stamp = [dt.datetime.min]
+
+
+def _run_stamp() -> str:
+    """The adapter's start to the millisecond, yyMMddHHmmssSSS (15 characters): "CF" + it + a 6-digit visit sequence
+    is 2201's ipt_otp_no (23 of the field's 30), so a second run against the same test environment registers no
+    门诊号 the first did (the sequence alone restarted at 1 each run). Two adapters of one process never share one."""
+    with _STAMP_LOCK:
+        now = max(dt.datetime.now(), _last_stamp[0] + dt.timedelta(milliseconds=1))
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        _last_stamp[0] = now
+    return f"{now:%y%m%d%H%M%S}{now.microsecond // 1000:03d}"
 
 
 def _plain(obj: Any) -> Any:
@@ -137,6 +153,7 @@ class PlatformAdapter(Adapter):
         self._sign_no: str | None = None
         self._sign_refused: SutError | None = None   # a refused sign-in: not tried again in this run
         self._seq = itertools.count(1)
+        self._run_stamp = _run_stamp()   # in each 2201's 门诊号 (ipt_otp_no), unique across runs
         self._scenarios: dict[str, _Scenario] = {}
         self._occupants = {p.psn_no: Occupant(p) for p in self.pc.pool}
         self.unrestored: dict[str, str] = {}   # pool persons stop() could not leave as found: psn_no → why
@@ -153,7 +170,7 @@ class PlatformAdapter(Adapter):
         try:
             for occ in self._occupants.values():
                 try:
-                    if (occ.leftovers or occ.unread is not None) and occ.dirty is None:
+                    if occ.pending() and occ.dirty is None:
                         self._restore(occ)
                 except Exception as e:  # noqa: BLE001 - a SutError, or anything else: the run is over either way
                     why = e.message if isinstance(e, SutError) else f"{type(e).__name__}: {e}"
@@ -247,7 +264,7 @@ class PlatformAdapter(Adapter):
                 raise SutError(first.kind, f"{infno} not sent: signing in was refused earlier in the run and is not "
                                            f"tried again — {first.message}", first.evidence)
             if self._sign_no is None:
-                self.sign_in()
+                self.sign_in(insuplc)
         try:
             return self._exchange(infno, input_, insuplc, remote, fixmedins)
         except SettlementRefused as e:
@@ -256,7 +273,7 @@ class PlatformAdapter(Adapter):
             refused = e
         with self._lock:
             self._sign_no = None
-            self.sign_in()                      # raises, and ends signing in, if the platform refuses it
+            self.sign_in(insuplc)               # raises, and ends signing in, if the platform refuses it
         try:
             return self._exchange(infno, input_, insuplc, remote, fixmedins)
         except SettlementRefused as e:
@@ -284,6 +301,12 @@ class PlatformAdapter(Adapter):
             raise SutError("malformed", evidence.shorten(f"{infno}: the answer cannot be read exactly "
                                                          f"({type(e).__name__}: {e})", 300), entry) from None
         output = wire.nulls_absent(output)
+        if infno in messages.OUTPUT_UNREAD and output in (None, ""):
+            output = {}   # the harness reads nothing from it: no output (2203 has none in the spec) is no error
+        try:
+            output = messages.spell_cash(infno, output)
+        except wire.WireError as e:
+            raise SutError(e.kind, evidence.mask(f"{infno}: {e}"), entry) from None
         component = schema.output_component("platform", infno)
         bad = schema.validate(component, output) if component else None
         if bad is not None:
@@ -303,6 +326,15 @@ class PlatformAdapter(Adapter):
                 f"conform.toml mismatch, not a finding on the rules): {e.message} — check that {PREPARATORY[infno]} "
                 f"(docs/connect-your-system.md §8.1)"), e.evidence) from None
 
+    def _reached(self, infno: str, input_: dict, e: SutError) -> bool:
+        """Whether a failed exchange may have been carried out: it went out (not held back by a refused sign-in) and
+        met no connection failure (nothing reached the system: SystemUnreachable, kind connection). An answer that
+        could not be read, or a timeout, may follow a reversal that was made."""
+        if isinstance(e, SystemUnreachable) or e.kind == "connection":
+            return False
+        sent, _ = self.transport.taken()
+        return isinstance(sent, dict) and sent.get("infno") == infno and sent.get("input") == input_
+
     @staticmethod
     def _read(infno: str, entry: dict, read: Any, *args: Any) -> Any:
         try:
@@ -310,12 +342,17 @@ class PlatformAdapter(Adapter):
         except wire.WireError as e:
             raise SutError(e.kind, evidence.mask(f"{infno}: {e}"), entry) from None
 
-    def sign_in(self) -> str:
+    def sign_in(self, insuplc: str = "") -> str:
         """9001 签到: the sign_no every later envelope carries. A refused 9001 is the system's error (never a
-        SettlementRefused a scenario expecting a refusal could take for its own) and is not sent again."""
+        SettlementRefused a scenario expecting a refusal could take for its own) and is not sent again.
+
+        `insuplc`: the 参保地 of the message that needs the sign-in; the 9001 envelope carries it and its 就医地
+        (mdtrtarea_admvs, default that 参保地) as that message's envelope does, never empty ones (the gateway routes
+        on 就医地). Without it: [adapter] insuplc_admdvs."""
         with self._lock:
             try:
-                output, entry = self.exchange("9001", messages.sign_in(self.pc))
+                output, entry = self.exchange("9001", messages.sign_in(self.pc),
+                                              insuplc or self.config.insuplc_admdvs or "")
             except SettlementRefused as e:
                 self._sign_refused = SutError("infcode", evidence.mask(f"9001 签到 refused: {e.message}"), e.evidence)
                 raise self._sign_refused from None
@@ -356,7 +393,7 @@ class PlatformAdapter(Adapter):
                            f"person_reset test hook the harness can only use [[adapter.platform.pool]] persons")
         reasons = []
         for occ in candidates:
-            if occ.dirty is None and (occ.leftovers or occ.unread is not None):
+            if occ.dirty is None and occ.pending():
                 self._restore(occ)
                 if occ.failure is not None:   # the check that saw the system fail the restore is its error
                     raise occ.failure
@@ -429,8 +466,9 @@ class PlatformAdapter(Adapter):
                    or wire.admdvs(occ.entry.policy, occ.entry.region, occ.entry.params))
         psn = occ.entry.psn_no
         for done in list(occ.leftovers):   # each by the institution that settled it (本机构)
+            input_ = messages.reverse(psn, done.setl_id, done.mdtrt_id)
             try:
-                self.exchange("2208", messages.reverse(psn, done.setl_id, done.mdtrt_id), **done.envelope())
+                self.exchange("2208", input_, **done.envelope())
             except SettlementRefused as e:
                 occ.dirty = f"2208 refused while restoring ({e.message})"
                 # an error of the system, as any refusal it was not asked for (kind infcode), never a reason to
@@ -439,8 +477,15 @@ class PlatformAdapter(Adapter):
                     f"2208 门诊结算撤销 refused: the system would not reverse settlement {done.setl_id} of pool person "
                     f"{psn} (restoring the person before its next scenario): {e.message}"), e.evidence)
                 return
+            except SutError as e:
+                if not self._reached("2208", input_, e):
+                    raise
+                # reversed or not, its answer could not be read: not sent again (the system would rightly refuse a
+                # second reversal of a reversed settlement); 5206 below tells whether it was made (as for a 2207)
+                occ.unread_reversals.append((done, e))
             occ.leftovers.remove(done)
         unread, occ.unread = occ.unread, None
+        unread_reversals, occ.unread_reversals = occ.unread_reversals, []
         totals = occ.checked = self._totals(insuplc, psn)
         if totals is not None and occ.opening is not None and totals != occ.opening:
             occ.dirty = (f"after reversing its settlements 5206 gives {self._short(totals)}, "
@@ -452,6 +497,14 @@ class PlatformAdapter(Adapter):
                     f"pool person {psn} cannot be restored: 5206 gives {found}, not the opening {opening}, after a "
                     f"2207 whose answer could not be read, so the system settled a visit without a setl_id to reverse "
                     f"— {unread.message}"), unread.evidence)
+                return
+            if unread_reversals:   # a 2208 it may not have made, its answer unreadable
+                ids = ", ".join(d.setl_id for d, _ in unread_reversals)
+                first = unread_reversals[0][1]
+                occ.failure = SutError(first.kind, evidence.mask(
+                    f"pool person {psn} cannot be restored: 5206 gives {found}, not the opening {opening}, after a "
+                    f"2208 门诊结算撤销 of settlement {ids} whose answer could not be read (not sent again: a second "
+                    f"2208 of a reversed settlement is refused) — {first.message}"), first.evidence)
                 return
             occ.failure = SutError("not_restored", evidence.mask(
                 f"2208 门诊结算撤销 did not undo the settlement: after the system accepted the reversal of every "
@@ -472,7 +525,9 @@ class PlatformAdapter(Adapter):
                            f"([adapter.platform.facilities])")
         if s.remote and "remote" in unsendable:
             raise self._na(unsendable["remote"])
-        med_type = pc.med_type.get(s.med_type, s.med_type)
+        # by the kind of the visit's disease where the table says one (慢病 / 特病 / 两病 may each have their own)
+        kind = next((d.kind for d in st.subject.person.diseases if s.dise_codg and d.dise_codg == s.dise_codg), None)
+        med_type = pc.med_type_code(s.med_type, kind)
         when = (dt.datetime.combine(s.date, dt.time(9, 0)) if "settle_as_of" in pc.hooks else dt.datetime.now())
         stamp = messages.now_text(when)
         n = next(self._seq)
@@ -485,7 +540,7 @@ class PlatformAdapter(Adapter):
             except CannotCompose as e:
                 raise self._na(f"无法用测试目录组成费用明细 cannot compose the fee lines: {e}") from None
             out, entry = self._prepare("2201", messages.register(st.system_psn, st.cert_no, stamp, pc,
-                                                                 f"CF{n:08d}"), **call)
+                                                                 f"CF{self._run_stamp}{n:06d}"), **call)
             mdtrt_id = self._read("2201", entry, messages.read_mdtrt_id, out)
             if "2203" in pc.transactions:
                 self._prepare("2203", messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg, pc),
@@ -624,9 +679,19 @@ class PlatformAdapter(Adapter):
         if known is None:
             raise SutError("internal", f"no settlement {setl_id!r} of this scenario to reverse")
         # by the institution that settled it (本机构), in the visit's 就医地
-        out, entry = self.exchange("2208", messages.reverse(st.system_psn, known.setl_id, known.mdtrt_id),
-                                   **known.envelope())
-        info = self._read("2208", entry, messages.read_settlement, out, "2208", known.med_type, self.pc)
+        input_ = messages.reverse(st.system_psn, known.setl_id, known.mdtrt_id)
+        try:
+            out, entry = self.exchange("2208", input_, **known.envelope())
+            info = self._read("2208", entry, messages.read_settlement, out, "2208", known.med_type, self.pc)
+        except SettlementRefused:
+            raise   # refused: nothing was reversed; the restore sends it (or says the system refused it)
+        except SutError as e:
+            occ = st.occupant
+            if not again and occ is not None and known in occ.leftovers and self._reached("2208", input_, e):
+                # reversed or not, the answer cannot be read: the restore asks 5206, never resends it (_restore)
+                occ.leftovers.remove(known)
+                occ.unread_reversals.append((known, e))
+            raise
         if again:
             return info
         st.reversed[setl_id] = st.settled.pop(setl_id)

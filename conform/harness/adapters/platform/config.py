@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+# The kinds of a registered disease (T001 chronic_diseases kind): a `[adapter.platform.med_type]` key "14:<kind>" gives
+# a 门诊慢特病 visit for a disease of that kind its own 医疗类别 (a region may split 慢病 / 特病 / 两病 by med_type).
+from conform.reference.case import DISEASE_KINDS
+
 # Transactions of the profile (the national platform's numbers).
 TRANSACTIONS = {"9001": "签到", "1101": "人员信息获取", "2201": "门诊挂号", "2203": "就诊信息上传", "2204": "门诊费用明细信息上传",
                 "2206": "门诊预结算", "2207": "门诊结算", "2208": "门诊结算撤销", "5206": "人员累计信息查询"}
@@ -111,6 +115,13 @@ class PlatformConfig:
     def itemised(self) -> bool:
         """True when the system takes visits as 2201→2203→2204 before settling (else 2207 carries the totals)."""
         return {"2201", "2204"} <= self.transactions
+
+    def med_type_code(self, code: str, kind: str | None = None) -> str:
+        """The 医疗类别 sent for a harness med_type: "code:kind" for a visit whose disease is of that kind, else
+        "code", else the national code itself (the table lists only the codes that differ)."""
+        if kind is not None and f"{code}:{kind}" in self.med_type:
+            return self.med_type[f"{code}:{kind}"]
+        return self.med_type.get(code, code)
 
 
 class PlatformConfigError(ValueError):
@@ -303,7 +314,14 @@ def parse_platform(table: Any) -> PlatformConfig:
     if "med_type" in table:
         v = table["med_type"]
         if not isinstance(v, dict) or not all(isinstance(x, str) and x for x in v.values()):
-            raise PlatformConfigError("med_type", 'must be a table of harness code = "your code" (e.g. "28" = "9903")')
+            raise PlatformConfigError("med_type", 'must be a table of harness code = "your code" (e.g. "28" = "9903", '
+                                                  'or by disease kind "14:two_disease" = "1404")')
+        for key in v:
+            code, sep, kind = key.partition(":")
+            if not code or (sep and kind not in DISEASE_KINDS):
+                raise PlatformConfigError(f"med_type.{key}",
+                                          f'a key is a harness code ("14") or a code and the kind of the visit\'s '
+                                          f'disease ("14:two_disease"); kinds: {", ".join(DISEASE_KINDS)}')
         cfg.med_type = dict(v)
     if "facilities" in table:
         v = table["facilities"]

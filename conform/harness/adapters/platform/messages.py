@@ -34,6 +34,10 @@ ZERO = Decimal("0.00")
 SETLINFO_OPTIONAL = ("act_pay_dedc", "psn_part_amt")
 # The visit's split 2207 carries (each 数值型 16,2, required), copied from the 2206 answer's setlinfo by a HIS.
 SETTLE_PARTS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
+# Answers whose `output` the harness reads nothing from (2203 就诊信息上传 has no 输出 in the national spec; T001 is a
+# test hook answering any object): infcode 0 with output null, "" or absent is read as `{}` (PlatformTransport
+# hands the http profile `{}` for them, which would call an absent output missing).
+OUTPUT_UNREAD = ("2203", "T001")
 # Every field the reader takes from an answer, by the description's component that must describe it.
 READS: dict[str, tuple[str, ...]] = {
     "PlatformSigninOutput.signinoutb": ("sign_no",),
@@ -197,6 +201,36 @@ def _amount(obj: dict, name: str, path: str, required: bool = True) -> Decimal |
     return d
 
 
+# The national spec's 2208 output (【2208】门诊结算撤销, 输出 setlinfo, field 26 个人现金支出) spells the field
+# pdn_cash_pay, and the platform's JSON carries that spelling (the HIS models docs/connect-your-system.md §8.7 cites:
+# openhis Output_2208.cs, TeaHZ/185 T2208.cs); 2206/2207 spell it psn_cash_pay. A 2208 may give either.
+CASH_2208 = "pdn_cash_pay"
+
+
+def spell_cash(infno: str, output: Any) -> Any:
+    """A 2208 answer's 个人现金支出 given as pdn_cash_pay, put where the reader and the description read it
+    (setlinfo.psn_cash_pay); both given, they must be the same amount. Neither given is missing, naming both."""
+    info = output.get("setlinfo") if isinstance(output, dict) else None
+    if infno != "2208" or not isinstance(info, dict):
+        return output
+    path = "output.setlinfo"
+    if CASH_2208 not in info:
+        if "psn_cash_pay" not in info:
+            raise WireError("missing_field", f"{path}.psn_cash_pay",
+                            f"missing (个人现金支出: 2208 may name it {CASH_2208}, as the national spec does, or "
+                            f"psn_cash_pay; the answer gives neither)")
+        return output
+    cash = _amount(info, CASH_2208, path)
+    if "psn_cash_pay" in info:
+        other = _amount(info, "psn_cash_pay", path)
+        if other != cash:
+            raise WireError("malformed", f"{path}.{CASH_2208}",
+                            f"the answer gives 个人现金支出 twice, different: {CASH_2208} {amounts.text(cash)} and "
+                            f"psn_cash_pay {amounts.text(other)}")
+        return output
+    return {**output, "setlinfo": {**info, "psn_cash_pay": info[CASH_2208]}}
+
+
 def _obj(parent: Any, name: str, path: str) -> dict:
     v = parent.get(name) if isinstance(parent, dict) else None
     if v is None:
@@ -259,7 +293,8 @@ def read_fee_results(output: dict) -> dict[str, dict[str, Decimal | None]]:
 def _route(code: str, row: dict, med_type: str, cfg: PlatformConfig, rpath: str) -> tuple[str | None, str]:
     """The route `[adapter.platform.fund_pay_type]` gives a setldetail row, or None with why it cannot be told: a code
     routed `by = "setl_proc_info"` whose row gives no setl_proc_info (optional, free text) or one containing none of
-    the listed words, or routed `by = "med_type"` whose map does not list the visit's med_type. A code not listed is
+    the listed words, or routed `by = "med_type"` whose map does not list the visit's med_type (the code sent, per
+    disease kind where [adapter.platform.med_type] gives one: PlatformConfig.med_type_code). A code not listed is
     "other" (docs/connect-your-system.md §8.3)."""
     rule = cfg.fund_pay_type.get(code)
     if rule is None:

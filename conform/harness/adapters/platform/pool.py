@@ -168,3 +168,10 @@ class Occupant:
     failure: SutError | None = None      # the system's error behind `dirty`: a restore it failed
     unread: SutError | None = None       # a 2207 whose answer could not be read: settled, perhaps, with no setl_id
     checked: dict | None = None          # 5206 totals just read after a restore (saves asking twice)
+    # 2208s whose answer could not be read: reversed, perhaps; never sent again (a second 2208 of a reversed
+    # settlement is rightly refused), 5206 tells at the next restore
+    unread_reversals: list[tuple[Settled, SutError]] = field(default_factory=list)
+
+    def pending(self) -> bool:
+        """Something of the last scenario still to undo or to check with 5206 before the person is used again."""
+        return bool(self.leftovers or self.unread is not None or self.unread_reversals)

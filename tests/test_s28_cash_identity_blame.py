@@ -22,15 +22,18 @@ from conform.reference.money import fmt
 _settle = SV.SampleSystem._settle
 
 
-@D.defect("s28_cash_round_jiao", "个人现金支付四舍五入到角（收费处抹分），其余字段不变", "金额到分")
-def _round_jiao() -> None:
-    def settle(self, data, commit):
-        out = _settle(self, data, commit)
-        si = out["setlinfo"]
-        si["psn_cash_pay"] = fmt(Decimal(si["psn_cash_pay"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
-                                 .quantize(Decimal("0.01")))
-        return out
-    SV.SampleSystem._settle = settle
+def _register() -> None:
+    """The twin, registered only in the server's process: registered at import, it joined DEFECTS in every test
+    process, and a test starting a server for each registered defect asked the plain sample system for it."""
+    @D.defect("s28_cash_round_jiao", "个人现金支付四舍五入到角（收费处抹分），其余字段不变", "金额到分")
+    def _round_jiao() -> None:
+        def settle(self, data, commit):
+            out = _settle(self, data, commit)
+            si = out["setlinfo"]
+            si["psn_cash_pay"] = fmt(Decimal(si["psn_cash_pay"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                                     .quantize(Decimal("0.01")))
+            return out
+        SV.SampleSystem._settle = settle
 
 
 TRACE = [{"step": "政策范围内费用", "clause": "国家医保平台结算口径", "value": "430.00"},
@@ -97,4 +100,5 @@ def test_a_cash_figure_rounded_to_the_jiao_blames_the_visit_s_benefit_resting_on
 if __name__ == "__main__":
     from sample_server import serve_twin
 
+    _register()
     sys.exit(serve_twin(sys.argv[1:]))

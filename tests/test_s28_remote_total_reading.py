@@ -30,34 +30,36 @@ _create = SV.SampleSystem.create_person
 REMOTE_TOTALS: dict = {}
 
 
-@D.defect("s28_remote_own_total", "异地就医另建一套年度累计（起付线、统筹支付单独累计）", "A-REMOTE-SAME")
-def _remote_own_total() -> None:
-    def settle(self, data, commit):
-        year = str(data.get("setl_date", ""))[:4]
-        if data.get("remote_flag") not in ("1", 1, True) or not year.isdigit():
-            return _settle(self, data, commit)
-        p, y = self._person(data), int(year)
-        key = (p.ledger.person.psn_no, y)
-        saved = p.ledger.years.get(y)
-        p.ledger.years[y] = REMOTE_TOTALS.get(key, YearState(y)).clone()
-        try:
-            out = _settle(self, data, commit)
-            if commit:
-                REMOTE_TOTALS[key] = p.ledger.years[y]
-        finally:
-            if saved is None:
-                p.ledger.years.pop(y, None)
-            else:
-                p.ledger.years[y] = saved
-        return out
+def _register() -> None:
+    """The twin, registered only in the server's process (at import it joined DEFECTS in every test process)."""
+    @D.defect("s28_remote_own_total", "异地就医另建一套年度累计（起付线、统筹支付单独累计）", "A-REMOTE-SAME")
+    def _remote_own_total() -> None:
+        def settle(self, data, commit):
+            year = str(data.get("setl_date", ""))[:4]
+            if data.get("remote_flag") not in ("1", 1, True) or not year.isdigit():
+                return _settle(self, data, commit)
+            p, y = self._person(data), int(year)
+            key = (p.ledger.person.psn_no, y)
+            saved = p.ledger.years.get(y)
+            p.ledger.years[y] = REMOTE_TOTALS.get(key, YearState(y)).clone()
+            try:
+                out = _settle(self, data, commit)
+                if commit:
+                    REMOTE_TOTALS[key] = p.ledger.years[y]
+            finally:
+                if saved is None:
+                    p.ledger.years.pop(y, None)
+                else:
+                    p.ledger.years[y] = saved
+            return out
 
-    def create(self, data):
-        out = _create(self, data)
-        for key in [k for k in REMOTE_TOTALS if k[0] == out["psn_no"]]:
-            del REMOTE_TOTALS[key]  # a test reset starts the remote totals afresh too
-        return out
-    SV.SampleSystem._settle = settle
-    SV.SampleSystem.create_person = create
+        def create(self, data):
+            out = _create(self, data)
+            for key in [k for k in REMOTE_TOTALS if k[0] == out["psn_no"]]:
+                del REMOTE_TOTALS[key]  # a test reset starts the remote totals afresh too
+            return out
+        SV.SampleSystem._settle = settle
+        SV.SampleSystem.create_person = create
 
 
 def _violation(policy: str, visits: list[dict], *bad) -> PropertyViolation:
@@ -181,4 +183,5 @@ def test_a_system_keeping_remote_visits_apart_fails_resting_on_the_reading(remot
 if __name__ == "__main__":
     from sample_server import serve_twin
 
+    _register()
     sys.exit(serve_twin(sys.argv[1:]))

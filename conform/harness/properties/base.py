@@ -594,6 +594,11 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
         # article or reading decides — as a figure parting at 国家医保平台结算口径 is, blamed on the check's own
         # articles (the visit's benefit, runner._reported `own`), resting on no reading (probe s28 H3 F2)
         return [], [], list(traces.get(root["item"], []))
+    if root is not None and platform_identity(e, system):
+        # the routes not adding up to a right hifp_pay: the split's own identity (Σ setldetail pooling rows = hifp_pay),
+        # which no cap, deductible or routing reading decides — the visit's benefit, no reading (probe s28 H4 F2); so
+        # is a person's part that is not medfee − fund with both right (acct_pay counted twice, F3)
+        return [], [], list(traces.get(root["item"], []))
     refused = root is not None and root["field"] == "infcode"
     closing = refused and any(t.get("edge") == "end" for t in traces.get(f"{root['item']}\0edge", ()))
     # no edge, or an edge article the property does not check at the first day in force (where shrinking puts it):
@@ -608,6 +613,45 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
             tags = [t for t in route if t in tags] or (tags if tags and not refused else route)
     named = place_readings_that_bear(named, root, e.stories, traces, system)
     return tags, named, list(traces.get(root["item"], []) if root else [])
+
+
+def platform_identity(e: PropertyViolation, system: Settles | None = None) -> str:
+    """The step of the platform's identity the violation's root figure breaks with the figures it is made of right,
+    "" where none: a route of the fund payment with hifp_pay right (causes.split_identity, SPLIT_STEP), a person's part
+    with medfee_sumamt and fund_pay_sumamt right (causes.part_identity, PART_STEP) — the reference's figures from
+    settling its stories, the system's from the example's answers, else from `system` settling the story again, as
+    place_readings_that_bear asks it. The runner then names no reading the system's answers would place
+    (runner._placed_by_answers)."""
+    from dataclasses import asdict
+
+    from ..adapters.reference import ReferenceAdapter
+    from ..report.causes import (PART_STEP, SPLIT_STEP, SUM_OF, part_identity, root_mismatch, split_identity,
+                                 system_evidence)
+
+    departure = getattr(e, "departure", "")
+    found = [asdict(m) for m in e.mismatches if not departure or m.item == departure]
+    root = root_mismatch(found)
+    if root is None or (root.get("field") not in SUM_OF and root.get("field") != "psn_part_amt"):
+        return ""
+    item = str(root.get("item", ""))
+    reference: dict = {}
+    for story in e.stories:
+        try:
+            with no_evidence():
+                obs = execute(ReferenceAdapter(), story)
+        except Exception:  # noqa: BLE001 - no reference figure: the identity is not known to be broken
+            continue
+        got = obs.settled.get(item) or obs.presettled.get(item)
+        if isinstance(got, dict):
+            reference = got
+            break
+    holding = next((s for s in e.stories if any(isinstance(op, (Settle, Presettle)) and op.settlement.id == item
+                                                for op in s.ops)), None)
+    asked = (lambda: system(holding, item)) if system is not None and holding is not None else None
+    answers = system_evidence(snapshot_evidence())
+    if split_identity(root, found, answers, reference, asked):
+        return SPLIT_STEP
+    return PART_STEP if part_identity(root, found, answers, reference, asked) else ""
 
 
 REMOTE_SAME = "A-REMOTE-SAME"
@@ -786,10 +830,11 @@ Settles = Callable[["Story", str], "dict | None"]
 def settled_on(adapter: Adapter, story: Story, sid: str) -> dict | None:
     """What `adapter` settles `sid` of `story` at, run as an example runs it (a fresh person, prepare_person first) and
     kept out of the check's evidence; None where it cannot be said (a refusal, an operation it cannot be sent, an
-    error of the system)."""
+    error of the system). A 2206's item (V1P) is read from the story's presettlements."""
     try:
         with no_evidence():
-            return execute(adapter, story).settled.get(sid)
+            obs = execute(adapter, story)
+        return obs.settled.get(sid) or obs.presettled.get(sid)
     except Exception:  # noqa: BLE001 - no figure: the caller keeps what it had
         return None
 

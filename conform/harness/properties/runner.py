@@ -33,7 +33,8 @@ from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_ou
                           skipped_settings)
 from ..plugin import NOT_APPLICABLE_PREFIX
 from .base import (Context, Presettle, Property, PropertyViolation, Settle, Settles, Story, declared_for, exercised,
-                   remote_total_readings, restore_evidence, settled_on, snapshot_evidence, traced_blame)
+                   platform_identity, remote_total_readings, restore_evidence, settled_on, snapshot_evidence,
+                   traced_blame)
 from .settings import UNPLANNED, announce, format_duration, property_settings, reproduce, seeded_draws_only
 
 
@@ -528,8 +529,10 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
     # visit on the first day in force) — else the readings alone it rests on.
     settles = system_settles(system)
     tags, named, trace = traced_blame(e, policy, tagged, settles)
-    named = _placed_by_answers(e, policy, named, trace, settles)
-    named = _routed_by_readings(e, named, trace, settles)
+    identity = platform_identity(e, settles)
+    if not identity:  # a platform identity broken with its figures right: no reading to place (probe s28 H4 F2, F3)
+        named = _placed_by_answers(e, policy, named, trace, settles)
+        named = _routed_by_readings(e, named, trace, settles)
     # … and the property's declared readings its expectation itself rests on (Context.fail's `readings`: a year's
     # total after a reversal, which no settlement's trace computes), and A-REMOTE-SAME where the failing total, or a
     # figure reading it, counts a remote visit by that reading (remote_total_readings; probe s28 H3 F7)
@@ -550,6 +553,8 @@ def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget,
                                                  if t.startswith(f"{policy}-A-"))]))
         if rests_on:
             ch.extra["rests_on"] = rests_on  # the failing figure's readings (the gate and the causes name them)
+        if identity:  # the report's cause puts it at that step too (causes._root), which its evidence may not show
+            ch.extra["identity"] = identity
         if unshrunk:
             ch.extra["shrunk"] = False
         # the declared readings its example can rest on (no A-REVERSAL without a reversal), and what the figure rests on

@@ -19,6 +19,7 @@ from conform.reference.policy import load_policy
 from ..generators import (FIRST_YEAR, LAST_YEAR, LOW_INPATIENT_CAP, PersonYear, fen_edge_person_year, fen_edge_years,
                           first_year, in_validity, last_year, off_grid_amount, person_years, settings_for,
                           settleable_diseases)
+from ..report.causes import BALANCE_RELATION
 from . import figures as fig
 from .base import (FLEX_TIER2, FUND_FIELDS, MIDYEAR, SPLIT_FIELDS, Context, D, Reverse, Story, conform_property,
                    mismatch, retires_midyear, reversal_readings, route_clauses, tier2_flexible, unreported,
@@ -864,7 +865,7 @@ def money_identities(ctx: Context, py: PersonYear) -> None:
         if balance is not None:
             before, balance = balance, balance - v["acct_pay"]
             if out.get("balc") is not None and D(out["balc"]) != balance:
-                broken(("acct_pay", "balc"), "个人账户余额 = 结算前余额 − 个人账户支付",
+                broken(("acct_pay", "balc"), BALANCE_RELATION,  # no reading decides it (causes.balance_identity)
                        f"{out['balc']} ≠ {before} − {out['acct_pay']}")
         if bad:
             # an identity of the visit's own amounts (no account figure in it) is the rule its benefit is paid under:

@@ -343,8 +343,9 @@ def _step(m: dict, trace: list[dict], evidence: Any = None, mismatches: list[dic
     (A-ZJ-RETIREE-CAP, rvendor s11 Q1); a reading of what is counted against the bound (A-REVERSAL,
     A-MIDYEAR-RETIREMENT) stays, as the reference cites it."""
     step, clause = _step_of(m, trace, evidence, mismatches)
-    if not clause or (step == CASH_STEP and clause.startswith(CASH_CLAUSE)):
-        # … nor the identity of the cash (`cash_identity`): no standard the visit is paid by decides it
+    if not clause or (step in (CASH_STEP, SPLIT_STEP, PART_STEP, BALANCE_STEP) and clause.startswith(CASH_CLAUSE)):
+        # … nor the identity of the cash (`cash_identity`), nor the platform's other identities (`split_identity`,
+        # `part_identity`, `balance_identity`): no standard the visit is paid by decides them
         return step, clause
     routed = _not_sent_on(m, trace, step, clause, mismatches or [], evidence)
     if routed is not None:
@@ -606,6 +607,12 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None,
         return counted
     if cash_identity(m, trace, evidence):  # no step of the working computes it: the identity, no article's
         return CASH_STEP, cash_clause(m, trace)
+    if split_identity(m, mismatches, evidence):  # the routes do not add up to a right hifp_pay: the split's own
+        return SPLIT_STEP, cash_clause(m, trace)
+    if part_identity(m, mismatches, evidence):  # the person's part not medfee − fund with both right
+        return PART_STEP, cash_clause(m, trace)
+    if balance_identity(m):  # a balance not the one before less a right acct_pay: no reading decides it
+        return BALANCE_STEP, balance_clause(m, trace)
     worked = _worked(m.get("expected"))
     if worked is not None and _figure(m.get("expected")) is None:
         m = {**m, "expected": str(worked)}  # a property's working: its result is the figure a step shows
@@ -615,6 +622,8 @@ def _step_of(m: dict, trace: list[dict], evidence: Any = None,
     same = [t for t in trace if isinstance(t, dict) and (
         _figure(t.get("value")) == shown != 0 if shown is not None  # 60.01 shown as 60.01 (or 60.010)
         else expected not in ZEROS and str(t.get("value", "")) == expected)]  # a word: a use's decision
+    if m["field"] in NO_ACCOUNT_FIGURE:  # an account step showing the same figure (the account paid the whole part)
+        same = [t for t in same if not _named(t, ACCOUNT_STEPS)]  # is not where it is computed (probe s28 H4 F3)
     own = [t for t in same if _named(t, FIELD_WORDS.get(m["field"], ()))]
     parted = _parting(m, trace, evidence) if evidence else None
     if m["field"] == "act_pay_dedc":
@@ -1049,6 +1058,95 @@ def cash_clause(m: dict, trace: list[dict]) -> str:
     return "；".join(dict.fromkeys([CASH_CLAUSE, *articles]))
 
 
+# The platform's other identities of one answer that no article or reading decides (probe s28 H4 F2, F3): the routes
+# of the fund payment (setldetail's pooling rows, read as ordinary_pay, chronic_pay, inpatient_pay) add up to hifp_pay;
+# the balance after a settlement is the balance before it less acct_pay. Broken with hifp_pay (or acct_pay) right, the
+# figure departs at the split (the balance) itself, not at a cap or deductible step nor on a routing reading.
+SPLIT_STEP, BALANCE_STEP = "统筹基金分项", "个人账户余额"
+BALANCE_RELATION = "个人账户余额 = 结算前余额 − 个人账户支付"   # money_identities' relation, no figure of the reference's
+
+
+# The figures of a settlement no account step computes: psn_part_amt = medfee_sumamt − fund_pay_sumamt and the fund's
+# own; one equal to what the account paid (the account paid the whole part) is not the account's for that.
+NO_ACCOUNT_FIGURE = frozenset({"psn_part_amt", "hifp_pay", "fund_pay_sumamt", "ordinary_pay", "chronic_pay",
+                               "inpatient_pay", "act_pay_dedc", "inscp_scp_amt"})
+
+
+def split_identity(m: dict, mismatches: list[dict] | None, evidence: Any, reference: dict | None = None,
+                   system: Any = None) -> bool:
+    """Whether a route of the fund payment that differs (ordinary_pay, chronic_pay, inpatient_pay) only breaks the
+    identity Σ routes = hifp_pay: the system's hifp_pay (its answer in the evidence, else `system()`, its figures of
+    the item) equals the reference's (`reference`, the reference's figures of the item, else its answer in the
+    evidence) and the differing routes of the item do not add up to no difference (that would be a move, `_moved`,
+    which a routing reading decides). False where either total is not known."""
+    total = SUM_OF.get(str(m.get("field", "")))
+    if total is None:
+        return False
+    item = str(m.get("item", ""))
+    same = [x for x in [m, *(mismatches or [])] if isinstance(x, dict) and str(x.get("item", "")) == item]
+    if any(x.get("field") == total for x in same):
+        return False
+    net, seen = Decimal(0), set()
+    for x in same:
+        f = x.get("field")
+        if f not in SUM_OF or f in seen:
+            continue
+        seen.add(f)
+        expected, actual = _figure(x.get("expected")), _figure(x.get("actual"))
+        if expected is None or actual is None:
+            return False
+        net += actual - expected
+    if net == 0:
+        return False
+    theirs = _figure((reference or {}).get(total))
+    if theirs is None and evidence:
+        theirs = _figure(figures(evidence, item)[1].get(total))
+    if theirs is None:
+        return False
+    mine = _figure(_system_figures(m, evidence, mismatches).get(total))
+    if mine is None and system is not None:  # the platform profile's 2207 names no item: ask how the system settles it
+        mine = _figure((system() or {}).get(total))
+    return mine is not None and mine == theirs
+
+
+PART_STEP = "个人负担"   # psn_part_amt = medfee_sumamt − fund_pay_sumamt, broken with both right
+
+
+def part_identity(m: dict, mismatches: list[dict] | None, evidence: Any, reference: dict | None = None,
+                  system: Any = None) -> bool:
+    """Whether a person's part (psn_part_amt) that differs only breaks psn_part_amt = medfee_sumamt − fund_pay_sumamt:
+    the system's medfee_sumamt and fund_pay_sumamt (its answer in the evidence, else `system()`) are the reference's
+    (`reference`, else its answer in the evidence) — a part counting acct_pay twice, which neither the account's rule,
+    nor a reading of it, nor a rounding decides (probe s28 H4 F3). False where any of them is not known."""
+    if m.get("field") != "psn_part_amt":
+        return False
+    item = str(m.get("item", ""))
+    theirs = reference or (figures(evidence, item)[1] if evidence else {})
+    mine = _system_figures(m, evidence, mismatches)
+    if (_figure(mine.get("medfee_sumamt")) is None or _figure(mine.get("fund_pay_sumamt")) is None) and system:
+        mine = {**(system() or {}), **{k: v for k, v in mine.items() if v is not None}}
+    got = [_figure(x.get(f)) for x in (mine, theirs) for f in ("medfee_sumamt", "fund_pay_sumamt")]
+    part = _figure(mine.get("psn_part_amt"))
+    if any(g is None for g in got) or part is None:
+        return False
+    medfee, fund, ref_medfee, ref_fund = got
+    return medfee == ref_medfee and fund == ref_fund and part != medfee - fund  # type: ignore[operator]
+
+
+def balance_identity(m: dict) -> bool:
+    """Whether a balance (balc) fails only as balc = balance before − acct_pay: the check names the relation, not a
+    figure of the reference's (settlement.breakers does so only where no figure of the identity, acct_pay among them,
+    differs from the reference's), so the account paid right and no reading of how much it pays decides the balance."""
+    return m.get("field") == "balc" and str(m.get("expected", "")).startswith(BALANCE_RELATION)
+
+
+def balance_clause(m: dict, trace: list[dict]) -> str:
+    """The clause of a balance breaking its identity: the platform's 口径 and the account's articles (its steps'),
+    none of their readings — the balance is the account's figure, what it paid is right."""
+    articles = [p for p in _whole({**m, "field": "acct_pay"}, trace).split("；") if p and not A_ID.findall(p)]
+    return "；".join(dict.fromkeys([CASH_CLAUSE, *articles]))
+
+
 def cash_identity(m: dict, trace: list[dict], evidence: Any) -> bool:
     """Whether a differing cash payment (psn_cash_pay) only breaks the identity psn_cash_pay = psn_part_amt − acct_pay:
     the system's psn_part_amt and acct_pay (from `evidence`) both equal the reference's — from the evidence where it
@@ -1145,6 +1243,13 @@ def _root(check: dict) -> tuple[str, str, str]:
     evidence = check.get("evidence")
     if check.get("kind") == "property":
         evidence = system_evidence(evidence)
+    identity = (check.get("extra") or {}).get("identity")
+    if (identity == SPLIT_STEP and root.get("field") in SUM_OF) or (identity == PART_STEP
+                                                                     and root.get("field") == "psn_part_amt"):
+        # the property found the routes not adding up to a right hifp_pay, or the part not medfee − fund with both
+        # right (properties.base.platform_identity), which its evidence alone may not show (a platform 2207 names no
+        # item)
+        return root["field"], identity, cash_clause(root, check.get("trace") or [])
     step, clause = _step(root, check.get("trace") or [], evidence, check.get("mismatches") or [])
     return root["field"], step, clause
 

@@ -372,6 +372,20 @@ def parse_json(body: bytes) -> Any:
     return value
 
 
+def about_mismatches(item: str, info: Any, sent: dict[str, str], reversed_id: str | None = None) -> list:
+    """What makes a 2206/2207/2208 answer one about another request (§2, §3): psn_no / mdtrt_id other than sent
+    (base.echo_mismatches) and, for a 2208, a setl_id that is the reversed settlement's, not the reversal's own.
+    Both profiles hold their answers to it (HttpAdapter._about; the platform adapter's reverse)."""
+    from ..results import Mismatch
+
+    bad = echo_mismatches(item, info, sent)
+    if reversed_id is not None and isinstance(info, dict) and info.get("setl_id") == reversed_id:
+        bad.append(Mismatch("setl_id", f"撤销自身的结算ID（不是所撤销的 {evidence.shorten(reversed_id, 100)}）",
+                            evidence.shorten(reversed_id, 100), item,
+                            "结算ID（撤销应答应给出撤销本身的 setl_id，而不是所撤销结算的）"))
+    return bad
+
+
 def envelope_output(infno: str, answer: Any) -> dict:
     """The `output` of a response envelope whose infcode is 0; SettlementRefused for another infcode."""
     if not isinstance(answer, dict):
@@ -391,7 +405,13 @@ def envelope_output(infno: str, answer: Any) -> dict:
         raise SettlementRefused(evidence.mask(f"{infno}: infcode {code}: {err}"))
     output = answer.get("output")
     if output is None:
-        raise AnswerError("missing_field", f"{infno}: output: missing")
+        # a refusal sent with infcode 0: its err_msg is the system's own reason, shown so the line does not read
+        # as a dropped field (s28 probeH4 F7)
+        err = answer.get("err_msg")
+        said = (f" — infcode 0 (success) but no output, and err_msg says "
+                f"{evidence.shorten(' '.join(err.split()), ERR_MSG_LIMIT)!r}: a refusal must have infcode ≠ 0"
+                if isinstance(err, str) and err.strip() else "")
+        raise AnswerError("missing_field", evidence.mask(f"{infno}: output: missing{said}"))
     if not isinstance(output, dict):
         raise AnswerError("wrong_type", f"{infno}: output: expected an object, got {type(output).__name__}")
     return output
@@ -876,13 +896,8 @@ class HttpAdapter(Adapter):
         about another person or visit is no answer to this one: the check fails on that field, the figure sent
         against the one answered (the platform profile's rule, base.echo_mismatches)."""
         from ..plugin import MismatchError
-        from ..results import Mismatch
 
-        bad = echo_mismatches(item, info, sent)
-        if reversed_id is not None and info.get("setl_id") == reversed_id:
-            bad.append(Mismatch("setl_id", f"撤销自身的结算ID（不是所撤销的 {evidence.shorten(reversed_id, 100)}）",
-                                evidence.shorten(reversed_id, 100), item,
-                                "结算ID（撤销应答应给出撤销本身的 setl_id，而不是所撤销结算的）"))
+        bad = about_mismatches(item, info, sent, reversed_id)
         if bad:
             raise MismatchError(bad)
 

@@ -30,7 +30,8 @@ from ...config import AdapterConfig
 from .. import wire
 from ..base import (BALANCE_UNASKED, Adapter, SettlementRefused, Subject, SutError, SystemUnreachable,
                     echo_mismatches)
-from ..http import EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, deadline_transport, parse_json, public_url, tls_for
+from ..http import (EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, about_mismatches, deadline_transport, parse_json,
+                    public_url, tls_for)
 from .. import schema
 from . import amounts, messages
 from .config import TRANSACTIONS, PlatformConfig
@@ -364,6 +365,8 @@ class PlatformAdapter(Adapter):
         st = self._scenarios.get(psn_no)
         if st is None:
             raise SutError("internal", f"person {psn_no!r} was not prepared")
+        if st.occupant is not None and st.occupant.held_by == psn_no:
+            st.occupant.held_by = None   # used: from now on it is restored (2208, 5206) before it is handed out again
         return st
 
     def prepare_person(self, subject: Subject) -> None:
@@ -384,7 +387,12 @@ class PlatformAdapter(Adapter):
             self._scenarios[person.psn_no] = _Scenario(subject, person.psn_no, person.psn_no, insuplc, self.today(),
                                                        None, shift)
             return
-        self._scenarios[person.psn_no] = self._take_from_pool(subject, shift)
+        for occ in self._occupants.values():   # this person prepared again: its earlier scenario is over
+            if occ.held_by == person.psn_no:
+                occ.held_by = None
+        st = self._take_from_pool(subject, shift)
+        st.occupant.held_by = person.psn_no   # type: ignore[union-attr] - a pool scenario always has one
+        self._scenarios[person.psn_no] = st
 
     def _take_from_pool(self, subject: Subject, shift: bool) -> _Scenario:
         candidates = [o for o in self._occupants.values() if matches(o.entry, subject)]
@@ -393,6 +401,12 @@ class PlatformAdapter(Adapter):
                            f"person_reset test hook the harness can only use [[adapter.platform.pool]] persons")
         reasons = []
         for occ in candidates:
+            if occ.held_by is not None:
+                # prepared for another person and not used yet: that person's scenario is still open (persons_apart
+                # prepares two before settling either), so handing it out again would make the two one person
+                reasons.append(f"{occ.entry.psn_no}: already taken by person {occ.held_by}, prepared before this "
+                               f"one and not used yet (two persons of one check cannot share one pool person)")
+                continue
             if occ.dirty is None and occ.pending():
                 self._restore(occ)
                 if occ.failure is not None:   # the check that saw the system fail the restore is its error
@@ -425,6 +439,10 @@ class PlatformAdapter(Adapter):
                                        f"{', '.join(o.entry.psn_no for o in candidates if o.failure is not None)} "
                                        f"earlier in the run — " + first.message
                            + (f" (the other pool persons: {'; '.join(reasons)})" if reasons else ""), first.evidence)
+        if all(occ.held_by is not None for occ in candidates):
+            raise self._na("测试人员池中没有另一名匹配的人员 no other pool person matches while the check's earlier person "
+                           "holds the matching one; without the person_reset test hook each person of a check needs a "
+                           "pool person of its own: " + "; ".join(reasons))
         raise self._na("无法确立期初累计 cannot establish the opening totals without the person_reset test hook: "
                        + "; ".join(reasons))
 
@@ -561,7 +579,7 @@ class PlatformAdapter(Adapter):
             out, entry = self.exchange("2206", messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno,
                                                                med_type, pc, setl_time), **call)
             pre = self._read("2206", entry, messages.read_settlement, out, "2206", med_type, pc)
-            self._check_echo("2206", s, pre, out, st.system_psn, mdtrt_id)
+            self._check_echo("2206", s, pre, out, st.system_psn, mdtrt_id, med_type, pc)
             parts = {**parts, **self._read("2206", entry, messages.read_parts, out)}
         input_ = messages.settle(s, st.system_psn, st.cert_no, mdtrt_id, chrg_bchno, med_type, pc, setl_time,
                                  parts if infno == "2207" else None)
@@ -582,13 +600,14 @@ class PlatformAdapter(Adapter):
             st.settled[s.id] = done
             if st.occupant is not None:
                 st.occupant.leftovers.append(done)   # settled whatever its answer says: reversed before reuse
-        self._check_echo(infno, s, info, out, st.system_psn, mdtrt_id)
+        self._check_echo(infno, s, info, out, st.system_psn, mdtrt_id, med_type, pc)
         return info
 
     @staticmethod
-    def _check_echo(infno: str, s: Settlement, info: dict, output: Any, psn: str, mdtrt_id: str) -> None:
+    def _check_echo(infno: str, s: Settlement, info: dict, output: Any, psn: str, mdtrt_id: str, med_type: str,
+                    pc: PlatformConfig) -> None:
         """A 2206/2207 answer is about the visit sent: its medfee_sumamt is the total sent, and its setlinfo's
-        psn_no and mdtrt_id, where it gives them, are the ones sent. An answer about another total, person or
+        psn_no, mdtrt_id and insutype, where it gives them, are the ones sent. An answer about another total, person or
         visit is no answer to this one, and its other figures are not compared as if it were (the 2204 result[]
         is held to the lines sent alike: _check_fee_results)."""
         from ...plugin import MismatchError
@@ -601,6 +620,7 @@ class PlatformAdapter(Adapter):
             bad.append(Mismatch("medfee_sumamt", amounts.text(s.medfee_sumamt), got, item, "医疗费总额（与所发送的不同）"))
         setlinfo = output.get("setlinfo") if isinstance(output, dict) else None
         bad += echo_mismatches(item, setlinfo, {"psn_no": psn, "mdtrt_id": mdtrt_id})
+        bad += _insutype_mismatches(item, setlinfo) + _fund_rows_mismatches(item, output, med_type, pc)
         if bad:
             raise MismatchError(bad)
 
@@ -665,7 +685,7 @@ class PlatformAdapter(Adapter):
                            last.call["fixmedins"])
             if st.occupant is not None and done not in st.occupant.leftovers:
                 st.occupant.leftovers.append(done)
-        self._check_echo("2207", settlement, info, out, st.system_psn, last.mdtrt_id)
+        self._check_echo("2207", settlement, info, out, st.system_psn, last.mdtrt_id, last.med_type, self.pc)
         return info
 
     def reverse(self, psn_no: str, setl_id: str) -> dict:
@@ -692,13 +712,21 @@ class PlatformAdapter(Adapter):
                 occ.leftovers.remove(known)
                 occ.unread_reversals.append((known, e))
             raise
-        if again:
-            return info
-        st.reversed[setl_id] = st.settled.pop(setl_id)
-        if st.occupant is not None and known in st.occupant.leftovers:
-            st.occupant.leftovers.remove(known)
-        if st.shift is not None:
-            st.shift.reverse(setl_id)
+        if not again:   # reversed whatever its answer says: recorded before the answer is held to the request
+            st.reversed[setl_id] = st.settled.pop(setl_id)
+            if st.occupant is not None and known in st.occupant.leftovers:
+                st.occupant.leftovers.remove(known)
+            if st.shift is not None:
+                st.shift.reverse(setl_id)
+        # about this reversal (docs/connect-your-system.md §2, §3): psn_no and mdtrt_id where given are the ones sent,
+        # and its setl_id is its own, not the reversed one's — the http profile's rule, one definition
+        setlinfo = out.get("setlinfo") if isinstance(out, dict) else None
+        bad = about_mismatches(f"{setl_id} 2208", setlinfo, {"psn_no": st.system_psn, "mdtrt_id": known.mdtrt_id},
+                               known.setl_id) + _insutype_mismatches(f"{setl_id} 2208", setlinfo)
+        bad += _fund_rows_mismatches(f"{setl_id} 2208", out, known.med_type, self.pc)
+        if bad:
+            from ...plugin import MismatchError
+            raise MismatchError(bad)
         return info
 
     def query_ytd(self, psn_no: str, year: int) -> dict:
@@ -736,6 +764,34 @@ class PlatformAdapter(Adapter):
         out, entry = self.exchange("T003", {"data": wire.use_to_wire(st.system_psn, relation, purpose, amount, date)},
                                    st.insuplc)
         return self._read("T003", entry, wire.read_use, _strings(out))
+
+
+def _insutype_mismatches(item: str, setlinfo: Any) -> list:
+    """A settlement answer's insutype, where given, is the 职工基本医疗保险 (310) every 2201/2206/2207 sends: an answer
+    settled under another 险种 (390 城乡居民…) is about another request (docs/connect-your-system.md §3), failed on
+    that field (s28 probeH4 F6). Absent or "" is not compared (optional, as psn_no and mdtrt_id)."""
+    from ...results import Mismatch
+
+    v = setlinfo.get("insutype") if isinstance(setlinfo, dict) else None
+    if v is None or v == "" or str(v) == messages.INSUTYPE_EMPLOYEE:
+        return []
+    return [Mismatch("insutype", messages.INSUTYPE_EMPLOYEE, evidence.shorten(str(v), 100), item,
+                     "险种类型（与所发送的 310 职工基本医疗保险不同）")]
+
+
+def _fund_rows_mismatches(item: str, output: Any, med_type: str, pc: PlatformConfig) -> list:
+    """The setldetail fund rows (every row but the account's, a code not listed included) add up to fund_pay_sumamt
+    where the answer gives both (messages.fund_rows_total): rows paying more or less than the fund's total say two
+    different settlements, failed on setldetail whichever figure is wrong (s28 probeH4 F4)."""
+    from ...results import Mismatch
+
+    got = messages.fund_rows_total(output, med_type, pc) if isinstance(output, dict) else None
+    if got is None or got[0] == got[1]:
+        return []
+    rows, total = got
+    return [Mismatch("setldetail", f"基金各行合计 = fund_pay_sumamt {amounts.text(total)}",
+                     f"{amounts.text(rows)}（个人账户以外各行 fund_payamt 之和）", item,
+                     "基金支付明细合计（setldetail 中个人账户以外各行之和应等于 fund_pay_sumamt）")]
 
 
 def _strings(output: dict) -> dict:

@@ -401,6 +401,27 @@ def _route_split(output: dict, infno: str, med_type: str, cfg: PlatformConfig, h
     return {k: amounts.text(v) for k, v in routes.items()}
 
 
+def fund_rows_total(output: dict, med_type: str, cfg: PlatformConfig) -> tuple[Decimal, Decimal] | None:
+    """(Σ fund_payamt of the setldetail rows that are no personal-account row, setlinfo.fund_pay_sumamt): the fund
+    rows must add up to the fund's total (基金支付总额 is every fund but the account), a row of a code not listed
+    (`other`) included — an `other` row is money a fund paid, not nothing (s28 probeH4 F4). None where the answer
+    gives no rows, or a row's route cannot be told (it may be the account's). Read after read_settlement, which
+    has refused a row or figure of the wrong shape."""
+    rows = output.get("setldetail") if isinstance(output, dict) else None
+    info = output.get("setlinfo") if isinstance(output, dict) else None
+    if not rows or not isinstance(info, dict):
+        return None
+    total = ZERO
+    for i, row in enumerate(rows):
+        route, _ = _route(_text(row, "fund_pay_type", f"output.setldetail[{i}]"), row, med_type, cfg,
+                          f"output.setldetail[{i}]")
+        if route is None:
+            return None
+        if route != "account":
+            total += _amount(row, "fund_payamt", f"output.setldetail[{i}]")  # type: ignore[operator]
+    return total, _amount(info, "fund_pay_sumamt", "output.setlinfo")  # type: ignore[return-value]
+
+
 def read_cuminfo(output: dict, year: int, cfg: PlatformConfig, cum_ym: str | None = None) -> dict:
     """5206 `cuminfo[]` rows of the year → the harness's totals through `[adapter.platform.cum_type_code]`.
 
@@ -421,6 +442,7 @@ def read_cuminfo(output: dict, year: int, cfg: PlatformConfig, cum_ym: str | Non
     rows = _list(output, "cuminfo", "output")
     best: dict[str, tuple[str, Decimal]] = {}
     sums: dict[str, Decimal] = {}
+    seen: dict[tuple[str, str], tuple[str, Decimal]] = {}   # (code, cum_ym) → its first row's path and cum
     for i, row in enumerate(rows):
         path = f"output.cuminfo[{i}]"
         insutype = row.get("insutype")
@@ -434,6 +456,15 @@ def read_cuminfo(output: dict, year: int, cfg: PlatformConfig, cum_ym: str | Non
         if row_year != str(year):
             continue
         ym = ym or asked_ym
+        # two rows of one code for one month: which holds the figure cannot be told (or, "monthly", it would be
+        # counted twice), so the answer is refused naming both rather than one picked silently (s28 probeH4 F5)
+        first = seen.get((code, ym))
+        if first is not None and (first[1] != cum or cfg.cum_rows == "monthly"):
+            raise WireError("malformed", f"{path}.cum_type_code",
+                            f"two rows of cum_type_code {evidence.quote(code, 40)} for cum_ym {evidence.quote(ym, 20)}: "
+                            f"{first[0]} cum {amounts.text(first[1])} and {path} cum {amounts.text(cum)} (one row per "
+                            f"code and month)")
+        seen.setdefault((code, ym), (path, cum))
         sums[code] = sums.get(code, Decimal("0.00")) + cum
         if code not in best or ym >= best[code][0]:
             best[code] = (ym, cum)

@@ -171,6 +171,9 @@ class Occupant:
     # 2208s whose answer could not be read: reversed, perhaps; never sent again (a second 2208 of a reversed
     # settlement is rightly refused), 5206 tells at the next restore
     unread_reversals: list[tuple[Settled, SutError]] = field(default_factory=list)
+    # the person (psn_no) it was last handed to, while that person has been prepared and not used by any operation:
+    # not handed out again meanwhile (a check preparing two persons first would get one pool person twice)
+    held_by: str | None = None
 
     def pending(self) -> bool:
         """Something of the last scenario still to undo or to check with 5206 before the person is used again."""

@@ -48,3 +48,16 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def yaml_parser(request, monkeypatch):
+    """The strict YAML loader (conform.reference.loading.load_yaml) on libyaml's parser, when PyYAML has it, and on
+    PyYAML's own: their messages and marks differ, and every YAML refusal must read the same on both."""
+    from conform.reference import loading
+
+    if request.param == "python":
+        monkeypatch.setattr(loading, "StrictCLoader", None)
+    elif loading.StrictCLoader is None:  # pragma: no cover - PyYAML without libyaml
+        pytest.skip("PyYAML built without libyaml")
+    return request.param

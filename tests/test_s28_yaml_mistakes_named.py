@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from conform.reference import loading
 from conform.reference.case import CaseError, load_text
 from conform.reference.loading import InputError, load_yaml
 from conform.reference.policy import REGION_DIR, PolicyError, load_region_file
@@ -18,15 +17,6 @@ ZHEJIANG = REGION_DIR / "zhejiang-example.yaml"
 COLON_FIX = "use an ASCII colon ':' followed by a space"
 TAB_FIX = "indent with spaces, not a tab"
 
-
-@pytest.fixture(params=["libyaml", "python"])
-def parser(request, monkeypatch):
-    """load_yaml on libyaml's parser (when PyYAML has it) and on PyYAML's own: their messages and marks differ."""
-    if request.param == "python":
-        monkeypatch.setattr(loading, "StrictCLoader", None)
-    elif loading.StrictCLoader is None:  # pragma: no cover - PyYAML without libyaml
-        pytest.skip("PyYAML built without libyaml")
-    return request.param
 
 
 def refused(text: str) -> str:
@@ -50,7 +40,7 @@ BASE = 'name: x\nvalues:\n  a.b: "1"\n{}\n  c.d: "2"\nsource:\n  date: "2023-01-
     ('\u3000 k.k: "0.50"', "line 4 column 1", "a full-width space '\u3000' (U+3000) in the indent"),
     ('  k.k: {value: "3"，article: x}', "line 4 column 19", "a full-width comma '，' where YAML needs ASCII"),
 ])
-def test_the_mistake_is_named_on_its_own_line_with_the_fix(parser, line4, where, what):
+def test_the_mistake_is_named_on_its_own_line_with_the_fix(yaml_parser, line4, where, what):
     said = refused(BASE.format(line4))
     assert said.startswith(f"malformed YAML at {where}: "), said
     assert what in said, said
@@ -61,13 +51,13 @@ def test_the_mistake_is_named_on_its_own_line_with_the_fix(parser, line4, where,
     ('name： x\nvalues:\n  a.b: "1"\n', "line 1 column 5"),  # parser: "mapping values are not allowed" on line 2
     ('name: x\nvalues:\n  a.b: "1"\n  c.d："2"\n', "line 4 column 6"),  # the last line: the parser said line 5
 ])
-def test_a_full_width_colon_anywhere_in_the_file(parser, text, where):
+def test_a_full_width_colon_anywhere_in_the_file(yaml_parser, text, where):
     said = refused(text)
     assert said.startswith(f"malformed YAML at {where}: a full-width colon '：'"), said
     assert said.endswith(COLON_FIX), said
 
 
-def test_a_full_width_colon_inside_a_value_is_no_mistake(parser):
+def test_a_full_width_colon_inside_a_value_is_no_mistake(yaml_parser):
     """Chinese prose in a quote keeps its own colons: accepted, and not blamed for another line's error."""
     ok = 'values:\n  k.k:\n    value: "3"\n    quote: 第六条：三千元\n'
     assert load_yaml(ok)["values"]["k.k"]["quote"] == "第六条：三千元"
@@ -75,7 +65,7 @@ def test_a_full_width_colon_inside_a_value_is_no_mistake(parser):
     assert "full-width" not in said and "tab" not in said, said
 
 
-def test_any_other_parse_error_keeps_the_parsers_message(parser):
+def test_any_other_parse_error_keeps_the_parsers_message(yaml_parser):
     said = refused("policy: [x\n")
     assert said.startswith("malformed YAML at line ") and "full-width" not in said and "tab" not in said, said
 
@@ -122,19 +112,19 @@ CASE_TAIL = ' psn_type: "1101"\n'
     ('  note: "Remark\n    note：quoted, lawful"\n', 6),                                          # review c9
     ("  note: 'Remark\n    \tnote：single-quoted, lawful'\n", 6),
 ])
-def test_a_tab_or_full_width_colon_inside_a_scalar_is_not_blamed(parser, scalar, line):
+def test_a_tab_or_full_width_colon_inside_a_scalar_is_not_blamed(yaml_parser, scalar, line):
     said = refused(CASE_HEAD + scalar + CASE_TAIL)
     assert "full-width" not in said and "tab" not in said, said
     assert said.startswith(f"malformed YAML at line {line} column 2: "), said  # ' psn_type', the parser's line
 
 
-def test_the_lawful_scalar_loads_and_a_real_mistake_after_it_is_still_named(parser):
+def test_the_lawful_scalar_loads_and_a_real_mistake_after_it_is_still_named(yaml_parser):
     lawful = CASE_HEAD + "  note: |\n    Remark：see\n    \tthe text\n"
     assert load_yaml(lawful)["person"]["note"] == "Remark：see\n\tthe text\n"
     said = refused(CASE_HEAD + "  note: |\n    Remark：see\n  psn_type：\"1101\"\n  x: 1\n")
     assert said.startswith("malformed YAML at line 6 column 11: a full-width colon '：' after 'psn_type'"), said
 
 
-def test_a_colon_inside_an_unterminated_quote_is_not_blamed(parser):
+def test_a_colon_inside_an_unterminated_quote_is_not_blamed(yaml_parser):
     said = refused('policy: panzhihua\nlabel: "first\n  Remark：second\n')  # the quote never closes
     assert "full-width" not in said, said

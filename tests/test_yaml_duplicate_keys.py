@@ -12,22 +12,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conform.reference import loading, policy
+from conform.reference import policy
 from conform.reference.case import CaseError, load_text
 from conform.reference.loading import InputError, UniqueSafeLoader, load_json, load_yaml
 from conform.reference.policy import POLICY_IDS, REGION_DIR, PolicyError, load_region_file
 
 ZHEJIANG = REGION_DIR / "zhejiang-example.yaml"
 
-
-@pytest.fixture(params=["libyaml", "python"])
-def parser(request, monkeypatch):
-    """load_yaml on libyaml's parser (when PyYAML has it) and on PyYAML's own."""
-    if request.param == "python":
-        monkeypatch.setattr(loading, "StrictCLoader", None)
-    elif loading.StrictCLoader is None:  # pragma: no cover - PyYAML without libyaml
-        pytest.skip("PyYAML built without libyaml")
-    return request.param
 
 
 @pytest.mark.parametrize("text, line, key", [
@@ -38,13 +29,13 @@ def parser(request, monkeypatch):
     ('"a": 1\na: 2\n', 2, "a"),  # quoting does not make it another key
     ("~: 1\nnull: 2\n", 2, None),
 ])
-def test_the_strict_loader_refuses_a_key_given_twice(parser, text, line, key):
+def test_the_strict_loader_refuses_a_key_given_twice(yaml_parser, text, line, key):
     with pytest.raises(InputError) as e:
         load_yaml(text)
     assert f"at line {line} column" in str(e.value) and f"key {key!r} given twice" in str(e.value), str(e.value)
 
 
-def test_equal_keys_in_different_mappings_are_not_duplicates(parser):
+def test_equal_keys_in_different_mappings_are_not_duplicates(yaml_parser):
     assert load_yaml("a:\n  x: 1\nb:\n  x: 2\n") == {"a": {"x": "1"}, "b": {"x": "2"}}
 
 

@@ -64,3 +64,25 @@ def test_another_fund_inside_fund_pay_sumamt_passes():
 def test_no_rows_nothing_to_compare():
     a = adapter({"2206", "2207"}, lambda output: output.pop("setldetail"))
     assert a.settle("T0001", V1)["fund_pay_sumamt"] == "115.00"
+
+
+def test_a_row_for_the_hospitals_share_beside_the_funds_passes():
+    """A platform listing 医院负担 (hosp_part_amt, no fund's money, beside fund_pay_sumamt) as a row of its own: the
+    rows add up to fund_pay_sumamt + hosp_part_amt, a whole answer (5.00 of the 115.00 part borne by the hospital)."""
+    def hospital_row(output):
+        output["setldetail"].append({"fund_pay_type": "999996", "fund_payamt": 5})
+        output["setlinfo"]["hosp_part_amt"] = 5
+        output["setlinfo"]["psn_part_amt"] -= 5
+        output["setlinfo"]["psn_cash_pay"] -= 5
+    a = adapter({"2206", "2207"}, hospital_row)
+    assert a.settle("T0001", V1)["fund_pay_sumamt"] == "115.00"
+
+
+def test_rows_past_the_funds_and_the_hospitals_share_still_fail():
+    def too_much(output):
+        output["setldetail"].append({"fund_pay_type": "999996", "fund_payamt": 7})
+        output["setlinfo"]["hosp_part_amt"] = 5
+    a = adapter({"2207"}, too_much)
+    with pytest.raises(MismatchError) as e:
+        a.settle("T0001", V1)
+    assert [m.field for m in e.value.mismatches] == ["setldetail"]

@@ -419,7 +419,13 @@ def fund_rows_total(output: dict, med_type: str, cfg: PlatformConfig) -> tuple[D
             return None
         if route != "account":
             total += _amount(row, "fund_payamt", f"output.setldetail[{i}]")  # type: ignore[operator]
-    return total, _amount(info, "fund_pay_sumamt", "output.setlinfo")  # type: ignore[return-value]
+    fund = _amount(info, "fund_pay_sumamt", "output.setlinfo")
+    # a platform listing the hospital's share (医院负担, hosp_part_amt: no fund's money, beside fund_pay_sumamt) as a row
+    # of its own adds up to both: the rows are then whole, not another settlement's
+    hosp = _amount(info, "hosp_part_amt", "output.setlinfo", required=False) if info.get("hosp_part_amt") else None
+    if hosp and total == fund + hosp:  # type: ignore[operator]
+        return total, total
+    return total, fund  # type: ignore[return-value]
 
 
 def read_cuminfo(output: dict, year: int, cfg: PlatformConfig, cum_ym: str | None = None) -> dict:

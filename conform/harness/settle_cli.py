@@ -236,6 +236,8 @@ class Output:
             self.fd: int | None = stream.fileno()
         except (OSError, ValueError, AttributeError):  # a test's BytesIO: written through the stream
             self.fd = None
+        # a regular file takes a block in one write and can be cut back; a pipe or terminal neither (fixed per stream)
+        self.regular = self.fd is not None and _regular_file(self.fd)
         self.held: list[bytes] = []
         self.ends: list[int] = []  # the offset in the held bytes where each held case ends
         self.size = 0
@@ -288,7 +290,7 @@ class Output:
         terminal is written PIPE_BUF at a time once select finds it writable (such a write does not block), within
         `wait` seconds if given; a regular file in one write."""
         upto = len(view) if upto is None else upto
-        regular = _regular_file(self.fd)
+        regular = self.regular
         deadline = None if wait is None else time.monotonic() + wait
         while done[0] < upto:
             if not regular:
@@ -313,7 +315,7 @@ class Output:
         """After a write error (a full disk): a regular file is truncated back to the end of its last whole case, so
         every line it holds is whole; a pipe cannot take bytes back."""
         whole = max((e for e in ends if e <= done), default=0)
-        if done == whole or not _regular_file(self.fd):
+        if done == whole or not self.regular:
             return
         try:
             os.ftruncate(self.fd, os.lseek(self.fd, 0, os.SEEK_CUR) - (done - whole))

@@ -188,19 +188,23 @@ def test_a_connection_closed_before_any_answer_is_still_a_dropped_connection():
     assert isinstance(errors[-1], SystemUnreachable)   # the third in a row: unreachable, as before
 
 
-def test_a_run_against_a_malformed_system_is_judged_not_stopped_as_unreachable(tmp_path):
-    """The probe's run: every answer with two Content-Lengths stopped after 5 as "unreachable", 无法判定."""
+def run_validity_checks(mode: str, out: Path) -> tuple[object, dict]:
+    """`conform run` of 攀枝花 第十九条's scenarios against a RawServer in `mode`: the CLI result and results.json."""
     from click.testing import CliRunner
 
     from conform.harness.run import run_command
 
-    out = tmp_path / "out"
-    with RawServer("two_cl") as server:
+    with RawServer(mode) as server:
         result = CliRunner().invoke(run_command, ["--adapter", server.url, "--policy", "panzhihua", "--article",
                                                   "panzhihua-19", "--tag", "not conform_property", "--out", str(out),
                                                   "--no-progress"])
+    return result, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def test_a_run_against_a_malformed_system_is_judged_not_stopped_as_unreachable(tmp_path):
+    """The probe's run: every answer with two Content-Lengths stopped after 5 as "unreachable", 无法判定."""
+    result, data = run_validity_checks("two_cl", tmp_path / "out")
     assert result.exit_code == 3, result.output[-2000:]
-    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["run"]["answered"] is True and not data["run"]["unreachable"]
     assert len(data["checks"]) > 5   # every check run, none stopped after 5 failures in a row
     for c in data["checks"]:

@@ -9,19 +9,16 @@ process on loopback (tests/test_s28_malformed_answer.py's raw server).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
-from test_s28_malformed_answer import RawServer
+from test_s28_malformed_answer import RawServer, run_validity_checks
 
 from conform.harness import evidence
 from conform.harness.adapters import SettlementRefused, Subject
 from conform.harness.adapters.http import HttpAdapter
 from conform.harness.config import AdapterConfig
 from conform.harness.plugin import MismatchError
-from conform.harness.run import run_command
 from conform.reference.case import Settlement, parse_person
 
 PERSON = parse_person({"psn_no": "H1", "psn_type": "1101"}, "t")
@@ -63,13 +60,9 @@ def test_a_refusal_citing_this_msgid_or_none_is_still_a_refusal(mode):
 def test_scenarios_expecting_a_refusal_do_not_pass_on_another_requests_refusal(tmp_path):
     """The probe's run: 攀枝花 第十九条's refusals (before the start, after the end) passed on refusals of other
     requests. Each must fail on inf_refmsgid now."""
-    out = tmp_path / "out"
-    with RawServer("refuse_other") as server:
-        result = CliRunner().invoke(run_command, ["--adapter", server.url, "--policy", "panzhihua", "--article",
-                                                  "panzhihua-19", "--tag", "not conform_property", "--out", str(out),
-                                                  "--no-progress"])
+    result, data = run_validity_checks("refuse_other", tmp_path / "out")
     assert result.exit_code == 1, result.output[-2000:]
-    checks = json.loads((out / "results.json").read_text(encoding="utf-8"))["checks"]
+    checks = data["checks"]
     refusals = [c for c in checks if "拒绝" in c["name"]]
     assert refusals and not [c["name"] for c in checks if c["status"] == "passed"]
     for c in refusals:

@@ -47,7 +47,9 @@ def test_a_failure_of_an_article_under_a_reading_names_both():
     failure = case.find("failure")
     assert failure.get("message").startswith("[依据假设 rests on A-ROUND-FEN] V1 ")
     for text in (failure.text, case.find("system-out").text):
-        assert "违反的条款 articles violated: 第七条\n" in text
+        # listed as violated under the reading, not as a plain breach (probe s29 H5 F2)
+        assert "违反的条款（在所依据的读法下） articles violated under the readings relied on: 第七条\n" in text
+        assert "违反的条款 articles violated:" not in text
         assert ("所依据的假设 assumptions relied on (named readings where the text is silent): A-ROUND-FEN\n" in text
                 or text.endswith("silent): A-ROUND-FEN"))
         assert "no article violated" not in text

@@ -21,7 +21,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from conform import atomic, display
 from conform.display import shown
 
-from .model import BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, status_label
+from .model import (BASELINE_LABELS, COVERAGE_LABELS, FAILING, STATUS_LABELS, selection_words, status_label,
+                    violated_tags, violation_words)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_STATUSES = ("passed", "failed", "error", "not_applicable", "skipped")
@@ -52,7 +53,8 @@ def _environment() -> Environment:
 
     env.globals.update(OPERATIONS=OPERATIONS, FAILING=FAILING, status_label=status_label,
                        STATUS_LABELS=STATUS_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
-                       BASELINE_LABELS=BASELINE_LABELS, selection_words=selection_words)
+                       BASELINE_LABELS=BASELINE_LABELS, selection_words=selection_words,
+                       violation_words=violation_words, violated_tags=violated_tags)
     return env
 
 
@@ -108,6 +110,7 @@ def render(data: dict) -> str:
         d=data, run=data["run"], checks=checks, failing=failing,
         properties=[c for c in data["checks"] if c["kind"] == "property"],
         chart=_chart(data), doc_names={d["id"]: d.get("label") or d["short"] for d in data["documents"]},
+        tag_labels={r["tag"]: f"{r['document']} {r['label']}" for r in data["matrix"]},
         script=script, style=style, script_hash=f"sha256-{digest}")
 
 

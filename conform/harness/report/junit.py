@@ -11,7 +11,8 @@ name, classname, time, with skipped / failure / error and system-out inside. So
 a check's file and line (relative to the repository root: features/… for
 scenarios, harness/… for properties) and its articles go into its system-out
 and its failure text; the named readings (A-…) a failure rests on are said as such, as report.html says them
-(所依据的假设), never listed among the articles violated. One <testsuite> per document, named in Chinese as on
+(所依据的假设), never listed among the articles violated; the articles of a failure resting on readings are listed
+as 违反的条款（在所依据的读法下）, not as a plain breach. One <testsuite> per document, named in Chinese as on
 every sheet of the workbook (南昌 marked 征求意见稿).
 
 Built with xml.etree (never by string concatenation) so anything a system
@@ -37,7 +38,7 @@ from conform import atomic
 from conform.display import cut, shown, xml_safe
 from conform.reference.trace import step_line
 
-from .model import BASELINE_LABELS, STATUS_LABELS
+from .model import BASELINE_LABELS, STATUS_LABELS, VIOLATED, VIOLATED_UNDER_READINGS, articles_under_readings
 
 
 def clean(text: object) -> str:
@@ -77,7 +78,9 @@ def _blame(c: dict, labels: dict[str, str] | None = None) -> tuple[list[str], li
 
 def _blame_lines(c: dict, labels: dict[str, str] | None = None) -> list[str]:
     articles, readings = _blame(c, labels)
-    lines = ["违反的条款 articles violated: " + "、".join(articles)] if articles else []
+    # a failure whose figure rests on named readings lists its articles as violated under them (model.violation_words)
+    said = VIOLATED_UNDER_READINGS if articles_under_readings(c) else VIOLATED
+    lines = [f"{said}: " + "、".join(articles)] if articles else []
     if readings:
         lines.append("所依据的假设 assumptions relied on (named readings where the text is silent): " + "、".join(readings)
                      + ("" if articles or not c.get("failed_articles") else

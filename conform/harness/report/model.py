@@ -473,6 +473,7 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
         # scenario blames the reading; the property keeps its article: runner.py's blame) — the same defect is
         # filed under the same row whichever kind of check caught it (probe s22 E, F5)
         d["failed_articles"] = in_document_order([*d["failed_articles"], f"{c.policy}-{REVERSAL_READING}"])
+    d["failed_articles_under_readings"] = articles_under_readings(d)
     d["worked"] = working(d["path"], c.line) if c.kind == "scenario" and c.status not in ("passed",) else []
     for m in d["mismatches"]:
         exp, act = as_number(m["expected"]), as_number(m["actual"])
@@ -492,6 +493,43 @@ def _check_dict(run: RunResult, index: int, marks: dict[str, str], docs: dict[st
 
 
 REVERSAL_READING = "A-REVERSAL"   # the reading a reversal (2208) rests on (conform/reference/common.yaml)
+
+
+def is_reading_tag(tag: str) -> bool:
+    """A failed-article tag naming a reading of a silent text (panzhihua-A-BEFORE-VALIDITY), not an article."""
+    return str(tag).partition("-")[2].startswith("A-")
+
+
+def articles_under_readings(c: dict) -> list[str]:
+    """The articles failed check `c` is listed as violating only under the named readings its failing figure rests
+    on (its `assumptions`, the run's rests_on): the blame stays (rests_on over-approximates: a step citing a reading
+    is no proof the failure vanishes under another), but a reader must tell it from a plain breach (probe s29 H5 F2).
+    Empty for a plain breach, for a failure on a reading alone (no article listed) and for any other status."""
+    if c.get("status") != "failed" or not c.get("assumptions"):
+        return []
+    return violated_tags(c)
+
+
+def violation_words(c: dict) -> str:
+    """How a failed check's articles are listed (JUnit, report.html, report.xlsx say it alike): a plain breach, a
+    breach under the readings relied on, or no article violated (the failure rests on a reading alone)."""
+    if c.get("status") != "failed" or not c.get("failed_articles"):
+        return ""
+    if articles_under_readings(c):
+        return VIOLATED_UNDER_READINGS
+    if not violated_tags(c):
+        return f"{NO_ARTICLE_VIOLATED}（仅依据假设 the failure rests on a reading alone）"
+    return VIOLATED
+
+
+def violated_tags(c: dict) -> list[str]:
+    """The articles among a failed check's failed_articles (a reading it rests on alone is no article)."""
+    return [t for t in c.get("failed_articles") or [] if not is_reading_tag(t)]
+
+
+VIOLATED = "违反的条款 articles violated"
+VIOLATED_UNDER_READINGS = "违反的条款（在所依据的读法下） articles violated under the readings relied on"
+NO_ARTICLE_VIOLATED = "未违反条文 no article violated"
 
 
 def _reversed_total(c: Any, d: dict) -> bool:
@@ -736,6 +774,19 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
         held = scen["passed"] + props["passed"] + scen["not_applicable"] + props["not_applicable"]
         result = "partial" if held or result == "partial" else "not_run"
         reason = "\n".join(missing) + (f"\n{reason}" if reason else "")
+    # a failure listing this article under the readings its figure rests on is said so, not as a plain breach
+    failing = [c for c in row_checks if status(c) == "failed"]
+    read = [c for c in failing if tag in (c.get("failed_articles_under_readings") or ())]
+    under = sorted({str(a) for c in read for a in c.get("assumptions") or ()})
+    if result == "failed" and read:
+        said = "、".join(under)
+        reason = ((f"该条款的 {len(read)} 项失败均在所依据的读法下（{said}）：条文未明确之处参考实现采用该读法，被测系统采用"
+                   f"另一读法的，不一定违反本条款 every failure of this article ({len(read)}) is under the readings relied "
+                   f"on ({said}): where the text is silent the reference takes that reading; a system taking another "
+                   "is not necessarily in breach") if len(read) == len(failing) else
+                  (f"该条款的 {len(failing)} 项失败中有 {len(read)} 项在所依据的读法下（{said}） {len(read)} of its "
+                   f"{len(failing)} failures are under the readings relied on ({said})")) \
+            + (f"\n{reason}" if reason else "")
     return {
         "policy": pid, "document": short, "draft": DRAFT_MARK in short, "tag": tag, "article": art_id,
         "label": label, "heading": heading, "text": text,
@@ -745,4 +796,7 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
         "properties": {s: props[s] for s in STATUSES},
         "checks": [c["id"] for c in sorted(row_checks, key=lambda c: status(c) not in FAILING)],
         "scenarios_planned": planned, "scenarios_run": present,
+        # of the failures listing this article, those under named readings (checks' failed_articles_under_readings)
+        "failed_under_readings": len(read), "under_readings": under,
+        "only_under_readings": bool(read) and len(read) == len(failing),
     }

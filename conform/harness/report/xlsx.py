@@ -2,7 +2,8 @@
 
 The 文件 column holds the same Chinese document name on every sheet (南昌 marked
 征求意见稿), and 条款 holds exactly one article per row (the one violated, else
-the first tagged; 全部条款 lists them all), so a filter on either is exact.
+the first tagged; 全部条款 lists them all), so a filter on either is exact; 违反情形
+says whether a failure violates it plainly or only under the readings it rests on.
 
 Every sheet has a frozen, bold header row, an auto-filter and widths fitted to
 the content; results are coloured. Amounts are stored as numbers formatted
@@ -24,7 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from conform import atomic
 from conform.sheets import HEADER_FILL, HEADER_FONT, Amount, cell_width, put_cell
 
-from .model import BASELINE_LABELS, FAILING, is_subset, selection_words, status_label
+from .model import (BASELINE_LABELS, FAILING, articles_under_readings, is_subset, selection_words, status_label,
+                    violation_words)
 
 FILLS = {
     "passed": "C6EFCE", "failed": "FFC7CE", "error": "FFD8A8", "not_applicable": "E7E6E6", "skipped": "E7E6E6",
@@ -126,6 +128,10 @@ def render(data: dict) -> Workbook:
     def all_articles(c: dict) -> str:
         return "、".join(short.get(t, t) for t in c["articles"])
 
+    def violation(c: dict) -> str:  # beside the 条款 column (kept one exact article for the filter): how it fails
+        said = violation_words(c)
+        return f"{said}（{'、'.join(c.get('assumptions') or [])}）" if articles_under_readings(c) else said
+
     # 概要 — the header facts, then one row per document
     info = [
         ["结论 Verdict", f"{data['verdict']} {data['verdict_en']}"],
@@ -222,11 +228,14 @@ def render(data: dict) -> Workbook:
     # 条款矩阵
     _sheet(wb, "条款矩阵", ["文件 Document", "条款编号 Id", "条款 Article", "标题 Heading", "覆盖 Coverage", "结果 Result",
                             "通过 Passed", "失败 Failed", "错误 Errors", "不适用 N/A", "跳过 Skipped", "属性通过 Props passed",
-                            "属性失败 Props failed", "说明 Reason", "场景 Scenarios", "条文 Text"],
+                            "属性失败 Props failed", "说明 Reason", "场景 Scenarios", "条文 Text",
+                            "依据读法的失败 Failures under readings"],
            ([r["document"], r["article"], r["label"], r["heading"], r["coverage_label"], r["result_label"],
              r["counts"]["passed"], r["counts"]["failed"], r["counts"]["error"], r["counts"]["not_applicable"],
              r["counts"]["skipped"], r["properties"]["passed"], r["properties"]["failed"] + r["properties"]["error"],
-             r["reason"], len(r["checks"]), r.get("text", "")] for r in data["matrix"]),
+             r["reason"], len(r["checks"]), r.get("text", ""),
+             f"{r['failed_under_readings']}（{'、'.join(r['under_readings'])}）" if r.get("failed_under_readings") else ""]
+            for r in data["matrix"]),
            status_col=6, widths={4: 30, 14: 60, 16: 80}, wrap_cols=(14, 16))
 
     # 场景明细
@@ -235,10 +244,10 @@ def render(data: dict) -> Workbook:
 
     _sheet(wb, "场景明细", ["编号 Id", "文件 Document", "条款 Article", "类型 Kind", "场景 Scenario", "结果 Result",
                             "基线 Baseline", "位置 Location", "耗时（秒）Seconds", "信息 Message", "全部条款 All articles",
-                            "所依据的假设 Assumptions"],
+                            "违反情形 Violation", "所依据的假设 Assumptions"],
            ([c["id"], c["document"], primary(c), c["kind_label"], c["name"],
              c["status_label"], baseline_label(c), c["where"], round(c["duration"], 3), c["message"], all_articles(c),
-             "、".join(c.get("assumptions") or [])]
+             violation(c), "、".join(c.get("assumptions") or [])]
             for c in data["checks"]),
            status_col=6, widths={5: 60, 10: 60}, wrap_cols=(5, 10))
 
@@ -250,25 +259,26 @@ def render(data: dict) -> Workbook:
             arts, worked = primary(c), "\n".join(c.get("worked") or [])
             if not c["mismatches"]:
                 yield [c["id"], c["document"], arts, c["name"], c["status_label"], "", "", "", "", "", "",
-                       c["message"], worked, c["where"], all_articles(c)]
+                       c["message"], worked, c["where"], all_articles(c), violation(c)]
             for m in c["mismatches"]:
                 ratio = m.get("ratio", False)
                 yield [c["id"], c["document"], arts, c["name"], c["status_label"], m.get("item", ""), m["field"],
                        m.get("label", ""), Amount(m["expected"], ratio), Amount(m["actual"], ratio),
                        Amount(m["difference"], ratio) if m.get("difference") else "", c["message"], worked,
-                       c["where"], all_articles(c)]
+                       c["where"], all_articles(c), violation(c)]
 
     _sheet(wb, "失败详情", ["编号 Id", "文件 Document", "条款 Article", "场景 Scenario", "结果 Result", "项目 Item",
                             "字段 Field", "字段名 Label", "应为 Expected", "实际 Actual", "差额 Difference",
-                            "信息 Message", "手工计算 Worked by hand", "位置 Location", "全部条款 All articles"],
+                            "信息 Message", "手工计算 Worked by hand", "位置 Location", "全部条款 All articles",
+                            "违反情形 Violation"],
            failure_rows(), status_col=5, widths={4: 50, 12: 60, 13: 60}, wrap_cols=(4, 12, 13))
 
     # 属性测试
     _sheet(wb, "属性测试", ["编号 Id", "文件 Document", "条款 Article", "属性 Property", "结果 Result", "种子 Seed",
-                            "样例数 Examples", "反例 Counterexample (Gherkin)", "信息 Message"],
+                            "样例数 Examples", "反例 Counterexample (Gherkin)", "信息 Message", "违反情形 Violation"],
            ([c["id"], c["document"], primary(c), c["name"],
              c["status_label"], _extra(c, "seed", run["seed"]), _extra(c, "examples", None),
-             c["counterexample"], c["message"]] for c in data["checks"] if c["kind"] == "property"),
+             c["counterexample"], c["message"], violation(c)] for c in data["checks"] if c["kind"] == "property"),
            status_col=5, widths={4: 50, 8: 80, 9: 60}, wrap_cols=(8, 9))
 
     # 假设

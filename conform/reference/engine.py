@@ -188,6 +188,9 @@ def rules_for(policy: str, region: str | None = None, params: dict | None = None
     return bind_cached(policy, region, params)
 
 
+# The reading that dates a month's credit on the 1st of its month, before that month's settlements and uses.
+EVENT_ORDER = "A-ACCOUNT-EVENT-ORDER"
+
 # The trace steps written after the pooled fund's figure (other funds, hospital part, the accounts):
 # the clause deciding hifp_pay is the one before them.
 AFTER_FUND_STEPS = frozenset({"其他基金支付", "医院负担", "个人账户支付", "个人账户共济支付"})
@@ -206,6 +209,9 @@ class PersonLedger:
         self.reversed: set[str] = set()
         self.balance: Decimal | None = person.acct_balance
         self.credited: set[str] = set()  # months credited (A-ACCOUNT-MONTH: one credit a month)
+        # month → the credit that month added to a known balance: counted from the 1st of its month (A-ACCOUNT-
+        # EVENT-ORDER), so a payment or use that month which only it makes possible rests on that reading
+        self.month_credits: dict[str, Decimal] = {}
         self.last_date: dt.date | None = None
         # The date the document gives its account reform apart from its other rules (浙江 二（三）), if any:
         # before it the account's payments follow rules not in the text.
@@ -298,8 +304,11 @@ class PersonLedger:
         elif s.acct_used_flag and balance is not None and balance > ZERO and own_part > ZERO:
             own = own_part if own_part < balance else balance
             if trace.keeps:
-                trace.add("个人账户支付", "个人负担{}元{}，账户余额{}元，账户支付{}元",
-                          (psn_part, f"（共济支付{fmt(mulaid)}元以外{fmt(own_part)}元）" if mulaid else "", balance, own),
+                early = self.early_credit(day, own_part, balance)
+                trace.add("个人账户支付", "个人负担{}元{}，账户余额{}元{}，账户支付{}元",
+                          (psn_part, f"（共济支付{fmt(mulaid)}元以外{fmt(own_part)}元）" if mulaid else "", balance,
+                           early[1] if early else "", own),
+                          f"{self.rules.policy.account_pay_cite}；{EVENT_ORDER}" if early else
                           self.rules.policy.account_pay_cite, own)
         elif trace.keeps:
             # The account pays nothing, and the working says why under the rule that decides it: a system paying from
@@ -340,6 +349,19 @@ class PersonLedger:
             self.settled[sid] = (result, c)
             self.last_date = day
         return result
+
+    def early_credit(self, day: dt.date | None, need: Decimal, balance: Decimal) -> tuple[str, str] | None:
+        """(month, note) when `need` (a payment's or use's amount) is more than the balance would hold without
+        the credit of `day`'s month already in it: that credit counts from the 1st of its month, before the
+        month's settlements and uses (A-ACCOUNT-EVENT-ORDER), and a system whose credit becomes spendable later
+        in the month pays or allows less. None otherwise (the figure is the same either way), or undated."""
+        if day is None or not self.month_credits:
+            return None
+        month = f"{day.year:04d}-{day.month:02d}"
+        c = self.month_credits.get(month)
+        if c is None or need <= max(balance - c, ZERO):
+            return None
+        return month, f"（含{month}计入{fmt(c)}元，按该月第一天计入，先于当月结算和使用）"
 
     def balance_unknown_why(self) -> str:
         """Why the balance is unknown although an opening one was given: the settlement before the account
@@ -385,6 +407,8 @@ class PersonLedger:
         self.credited.add(req.month)
         if self.balance is not None:
             self.balance += cr.amount
+            if cr.amount > ZERO:
+                self.month_credits[req.month] = cr.amount
         elif self.person.has_account is False:  # no account holds nothing: its balance is known, 0.00
             self.balance = ZERO
         return cr
@@ -400,6 +424,10 @@ class PersonLedger:
             elif req.amount > self.balance:
                 d = UseDecision("refused", d.clause, f"账户余额{fmt(self.balance)}元不足支付{fmt(req.amount)}元", d.quote)
             else:
+                early = self.early_credit(req.date, req.amount, self.balance)
+                if early is not None:  # allowed only because this month's credit is already in the balance
+                    d = UseDecision("allowed", f"{d.clause}；{EVENT_ORDER}",
+                                    f"{d.reason}（账户余额{fmt(self.balance)}元{early[1]}）", d.quote)
                 self.balance -= req.amount
         elif d.decision == "undetermined" and req.amount is not None and self.balance is not None \
                 and self.person.has_account is not False and min(req.amount, self.balance) > ZERO:

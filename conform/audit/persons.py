@@ -25,12 +25,14 @@ import pyarrow as pa
 
 from conform.display import one_line
 from conform.files import special_kind
-from conform.reference.benefits import OpeningRefused, deductible_and_cap, opening_year, own_account
+from conform.reference.benefits import (OPENING_READING, SHARED, OpeningRefused, cap_bucket, deductible_and_cap,
+                                        opening_year, own_account)
 from conform.reference.case import (PERSON_FIELDS, PSN_TYPES, CaseError, Person, _fast_person, load_text,
                                     parse_person)
 from conform.reference.loading import InputError, check_depth, load_json
 from conform.reference.money import to_fen
-from conform.reference.policy import Policy, PolicyError, Rules
+from conform.reference.policy import Parameter, Policy, PolicyError, Rules
+from conform.reference.trace import join_cites
 
 from .errors import AuditInputError
 from .ledger import DATE_FORMATS, FALSE_TEXT, TRUE_TEXT, amount_hint
@@ -540,25 +542,37 @@ def _roles_in(p: Person, year: int, untyped: bool) -> tuple[str, ...]:
     return (PSN_TYPES[p.psn_type][0],)
 
 
+def _beyond_said(given: object, year: int, what: str, most: Decimal, where: str, what_zh: str) -> str:
+    """The refusal of an opening total more than the person can have counted: one wording for every such total."""
+    return (f"{given} is more than the person can have counted in {year}: the {what} is at most {most} {where}; "
+            f"check the figure (another year's, or another benefit's?) (期初累计超过该年度的{what_zh})")
+
+
+def _in_force(year: int, *figures: Parameter) -> bool:
+    """Whether every figure is in force in `year` (else the rules give no bound for it)."""
+    return not any((f.valid_from is not None and f.valid_from.year > year)
+                   or (f.valid_to is not None and f.valid_to.year < year) for f in figures)
+
+
 def _ytd_beyond(rules: Rules, p: Person, untyped: bool) -> tuple[str, str] | None:
     """(field, why) where the opening year-to-date ordinary deductible or pooled payment (ytd.ordinary_dedc,
     ytd.ordinary_pay) is more than the person can have counted that year: more than the largest ordinary deductible,
     or annual cap, of the roles they can hold in it (_roles_in), as the engine reads them (benefits.deductible_and_cap:
     the same figures and citations). Such a total leaves nothing for the ledger's settlements, which would all be
     blamed. Where the rules give no such figure for a role they can hold (a parameter left to the region and not
-    given), or none in force in that year, nothing is said: the text sets no bound."""
+    given), or none in force in that year, nothing is said: the text sets no bound. Then the chronic totals
+    (_chronic_beyond)."""
     year = p.ytd.year
     if not (p.ytd.ordinary_dedc or p.ytd.ordinary_pay):
-        return None
+        return _chronic_beyond(rules, p)
     figures = []
     for role in _roles_in(p, year, untyped):
         try:
             dp, cp = deductible_and_cap(rules, role)
         except PolicyError:
-            return None
-        for f in (dp, cp):
-            if (f.valid_from is not None and f.valid_from.year > year) or (f.valid_to is not None and f.valid_to.year < year):
-                return None
+            return _chronic_beyond(rules, p)
+        if not _in_force(year, dp, cp):
+            return _chronic_beyond(rules, p)
         figures.append((role, dp, cp))
     for field, i, what, what_zh in (("ordinary_dedc", 1, "ordinary pooling deductible", "普通门诊统筹起付线"),
                                     ("ordinary_pay", 2, "ordinary pooling annual cap", "普通门诊统筹年度最高支付限额")):
@@ -566,9 +580,59 @@ def _ytd_beyond(rules: Rules, p: Person, untyped: bool) -> tuple[str, str] | Non
         most = max((f[i].value for f in figures), default=None)
         if most is not None and given > most:
             listed = "; ".join(f"{_ROLE_SAID[f[0]]} {f[i].value} ({f[i].cite})" for f in figures)
-            return field, (f"{given} is more than the person can have counted in {year}: the {what} is at most "
-                           f"{most} for the roles they can hold that year ({listed}); check the figure (another "
-                           f"year's, or another benefit's?) (期初累计超过该年度的{what_zh})")
+            return field, _beyond_said(given, year, what, most, f"for the roles they can hold that year ({listed})",
+                                       what_zh)
+    return _chronic_beyond(rules, p)
+
+
+def _chronic_beyond(rules: Rules, p: Person) -> tuple[str, str] | None:
+    """(field, why) where an opening chronic total is more than the person can have counted that year: a
+    ytd.chronic_dedc above the disease's deductible, or the ytd.chronic_pay counted against one cap (benefits.cap_bucket:
+    a disease's own, or 吉林's shared one) above that cap — the figures benefits.chronic_pooling settles with. Called
+    after benefits.opening_year accepted the totals (so the document pays chronic visits and the keys are read).
+    Where the figure is not known — the region gives none for the disease (a settlement of it is refused), the
+    deductible is the ordinary one (吉林 二（三）: opening_year refuses a chronic_dedc there), or it is not in force
+    that year — nothing is said: the text sets no bound. A 两病 disease's figures are cited to 攀枝花 第九条, as the
+    engine cites them."""
+    ytd, year = p.ytd, p.ytd.year
+    if not (ytd.chronic_dedc or ytd.chronic_pay) or "chronic" not in rules.policy.covers:
+        return None
+    td = rules.policy.doc.get("two_disease")
+
+    def said(code: str, f: Parameter, what: str, what_zh: str) -> tuple[str, str, str]:
+        d = p.disease(code) if code != SHARED else None
+        if td is not None and d is not None and d.kind == "two_disease":
+            cite = join_cites(rules.policy.cite(str(td["article"])), f.region_cite) if f.source == "region" else f.cite
+            return f"“两病” {what} of {_printable(code)}", cite, f"“两病”门诊用药{what_zh}"
+        if code == SHARED:
+            return (f"chronic-disease {what} shared by the diseases without one of their own", f.cite,
+                    f"门诊慢性病共用的{what_zh}")
+        return f"chronic-disease {what} of {_printable(code)}", f.cite, f"该病种的门诊慢特病{what_zh}"
+
+    if not rules.flag("chronic.shares_ordinary_deductible"):
+        for code, given in ytd.chronic_dedc.items():
+            f = rules.find(f"chronic.{code}.deductible") or rules.find("chronic.deductible")
+            if given and f is not None and _in_force(year, f) and given > f.value:
+                what, cite, what_zh = said(code, f, "deductible", "起付线")
+                return f"chronic_dedc.{_printable(code)}", _beyond_said(given, year, what, f.value, f"({cite})",
+                                                                        what_zh)
+    counted: dict[str, Decimal] = {}  # each cap's opening total so far, as opening_year buckets them
+    for code, given in ytd.chronic_pay.items():
+        bucket = SHARED if code == SHARED else cap_bucket(rules, code)
+        f = rules.find(f"chronic.{bucket}.cap") if bucket != SHARED else None
+        f = f or rules.find("chronic.cap")
+        counted[bucket] = total = counted.get(bucket, Decimal(0)) + given
+        if given and f is not None and _in_force(year, f) and total > f.value:
+            what, cite, what_zh = said(bucket, f, "annual cap", "年度最高支付限额")
+            # which cap a disease counts against, and codes' opening amounts summed under the shared one, are 吉林
+            # readings (A-JL-CHRONIC-CAP-PER-DISEASE, A-JL-CHRONIC-YTD-BUCKET): said where they decide the bound
+            cb = rules.policy.doc.get("chronic_cap_buckets")
+            cite = join_cites(cite, cb.get("assumption") if cb else None,
+                              OPENING_READING if bucket == SHARED and code != SHARED else None)
+            shown_total = given if total == given else (
+                f"{total} (with the other amounts given for the diseases sharing the cap)")
+            return f"chronic_pay.{_printable(code)}", _beyond_said(shown_total, year, what, f.value, f"({cite})",
+                                                                   what_zh)
     return None
 
 

@@ -785,7 +785,8 @@ def audit(ledgers: list[str] | tuple[str, ...], policy: str, region: str | None 
                 _release(con)
             ctx = fallback.Context(con, spec, people)
             code = write_reports(out_dir, disc, summary, explain=lambda sid: fallback.explain_settlement(ctx, sid),
-                                 memory_limit=memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY"))
+                                 memory_limit=memory_limit or os.environ.get("CONFORM_AUDIT_MEMORY"),
+                                 registered=[k for k, p in people.items() if p.diseases_given])
             lap("report", f"报告 report: {out_dir}")
         summary["_discrepancies"] = str(disc) if keep_connection else None
         if keep_connection:  # for tests: the caller closes it and removes _workdir

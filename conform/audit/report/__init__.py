@@ -22,7 +22,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -565,7 +565,8 @@ def _ledger_wide_assumptions() -> frozenset[str]:
     """The audit readings the run states only where this ledger's columns or period call for them
     (run.LEDGER_ASSUMPTIONS): each stated one bears on every figure it is about. A-AUDIT-CHRONIC-REGISTERED is
     stated by the document's rules alone (whether or not the ledger has a 门诊慢特病 row): used where cited, or where
-    a 门诊慢特病 (med_type 14) settlement differs."""
+    a 门诊慢特病 (med_type 14) settlement differs of a person whose record gives no chronic_diseases (under 吉林's rule
+    on the registered kind, of anyone: write_reports)."""
     from ..run import LEDGER_ASSUMPTIONS  # here: run imports this package
 
     return frozenset(LEDGER_ASSUMPTIONS) - {CHRONIC_REGISTERED}
@@ -574,13 +575,27 @@ def _ledger_wide_assumptions() -> frozenset[str]:
 CHRONIC_REGISTERED = "A-AUDIT-CHRONIC-REGISTERED"
 
 
+def _chronic_rule_on_every_row(summary: dict) -> bool:
+    """Whether A-AUDIT-CHRONIC-REGISTERED is stated as the document's rule on the registered kind (吉林:
+    run.CHRONIC_KIND_REGISTERED, every 门诊慢特病 figure follows the kind registered), not as the reading of a record
+    without chronic_diseases (which a person whose record gives them does not rest on)."""
+    from ..run import CHRONIC_KIND_REGISTERED  # here: run imports this package
+
+    return any(a.get("id") == CHRONIC_REGISTERED and a.get("text") == CHRONIC_KIND_REGISTERED
+               for a in summary.get("assumptions") or ())
+
+
 def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
                   explain: Callable[[str], dict] | None = None, *, latest: bool | None = None,
-                  memory_limit: str | None = None) -> int:
+                  memory_limit: str | None = None, registered: Iterable[str] | None = None) -> int:
     """Write the five files into `out_dir` atomically; return the exit code (0 clean, 1 discrepancies).
 
     `latest` points reports/audit-latest at the folder; by default only when the folder is the
-    default one (reports/audit-<id>). `memory_limit`: the audit's --memory-limit (else limits.REPORT_MEMORY)."""
+    default one (reports/audit-<id>). `memory_limit`: the audit's --memory-limit (else limits.REPORT_MEMORY).
+    `registered`: the psn_no of the persons whose --persons record gives chronic_diseases: their 门诊慢特病 figures
+    follow the registration, so A-AUDIT-CHRONIC-REGISTERED (the reading of a record without it) is neither counted
+    for their rows in 假设 nor cited in their worked examples — unless it is the document's rule on the registered
+    kind (吉林), which every row rests on."""
     out_dir = Path(out_dir)
     discrepancies = Path(discrepancies)
     inside = check_out_dir(out_dir)
@@ -609,7 +624,11 @@ def write_reports(out_dir: Path, discrepancies: Path, summary: dict,
             _csv(con, tmp / "discrepancies.csv")
             overview = _overview(summary, totals)
             # 假设: those this audit's figures rest on first, then the document's other readings (text.assumption_use)
-            chronic = rollups.med_type_rows(con, "14")  # the registration's reading bears on every 门诊慢特病 row
+            # the reading bears on the 门诊慢特病 rows of a person the persons file registers no diseases for (吉林's
+            # rule on the registered kind, on every one)
+            if registered is not None and not _chronic_rule_on_every_row(summary):
+                rollups.chronic_registered(con, registered)
+            chronic = rollups.med_type_rows(con, "14", read_apart=True)
             assumptions = assumption_use(summary, rollups.assumptions_cited(con), _ledger_wide_assumptions(), {
                 CHRONIC_REGISTERED: f"{chronic:,} 项门诊慢特病（med_type 14）差异依据它 {chronic:,} chronic-care discrepancies"}
                 if chronic else None)

@@ -27,7 +27,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 OVER, UNDER = "#c62828", "#1565c0"
 MAX_TRACE_STEPS = 80
 MAX_TEXT = 2000
-MAX_IDENT = 60  # as an institution's name (rollups.collect)
+MAX_IDENT = 60  # an institution's name too (the page only: audit.xlsx keeps it whole)
 
 
 def _shown(v: Any) -> Any:
@@ -163,17 +163,21 @@ def _cited(clause: Any) -> list[str]:
     return [c.strip() for c in str(clause or "").split(CLAUSE_SEP) if c.strip().startswith(AUDIT_READING)]
 
 
-def audit_readings(fields: list[dict], clauses: list[Any], stated: dict[str, str]) -> list[dict]:
+def audit_readings(fields: list[dict], clauses: list[Any], stated: dict[str, str],
+                   registered: bool = False) -> list[dict]:
     """The audit readings a worked example's expected figures rest on, each once with its text: those cited by its
     fields' clauses and the trace's `clauses`, then the run's ledger-wide ones (`stated`: id -> text, the run's
-    assumptions) that bear on a differing field of this settlement."""
+    assumptions) that bear on a differing field of this settlement. `registered`: the person's record gives
+    chronic_diseases (rollups.read_apart), so A-AUDIT-CHRONIC-REGISTERED's reading of a record without them does not
+    bear on it."""
     ids = [c for f in fields for c in _cited(f.get("clause"))] + [c for cl in clauses for c in _cited(cl)]
     differing = {f.get("field") for f in fields}
     med = fields[0].get("med_type") if fields else None
     wide = _ledger_wide()
     no_balance = "A-AUDIT-ACCT-UNKNOWN" in ids
     ids += [aid for aid in stated if aid in wide and wide[aid][0] & differing and wide[aid][1] in (None, med)
-            and not (no_balance and aid in _balance_only())]
+            and not (no_balance and aid in _balance_only())
+            and not (registered and aid == "A-AUDIT-CHRONIC-REGISTERED")]
     known = _reading_texts()
     out = []
     for aid in dict.fromkeys(ids):
@@ -189,9 +193,10 @@ def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callab
     fields = R.settlement_rows(con, setl_id)
     ex: dict[str, Any] = {"setl_id": setl_id, "fields": fields, "trace": [], "expected": {}, "error": None,
                           "reversal": reversal_note(fields), "readings": []}
+    registered = bool(fields) and fields[0].get("med_type") == "14" and R.read_apart(con, fields[0].get("psn_no"))
     if explain is None:
         ex["error"] = "未提供计算过程（本次稽核未启用 explain）"
-        ex["readings"] = audit_readings(fields, [], stated or {})
+        ex["readings"] = audit_readings(fields, [], stated or {}, registered)
         return ex
     traced: list[Any] = []
     try:
@@ -207,7 +212,7 @@ def worked_example(con: duckdb.DuckDBPyConnection, setl_id: str, explain: Callab
         if interrupt.received() is not None:  # a Ctrl-C that DuckDB turned into its error: the run stops
             raise
         ex["error"] = R._clip(f"计算过程不可用：{type(e).__name__}: {e}", 500)
-    ex["readings"] = audit_readings(fields, traced, stated or {})
+    ex["readings"] = audit_readings(fields, traced, stated or {}, registered)
     return ex
 
 

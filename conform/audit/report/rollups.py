@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from conform.display import cut
 from conform.reference.case import FACILITIES, PSN_TYPES
@@ -188,6 +189,7 @@ def connect(discrepancies: Path, memory_limit: str | None = None) -> duckdb.Duck
     # the pairs with a reversal made once (a small table): each roll-up reads the rows and meets it
     con.execute(f"CREATE TEMP TABLE pairs AS {pairs_sql('d_rows')}")
     con.execute(f"CREATE TEMP VIEW d AS {with_pair_net('d_rows', 'pairs')}")
+    con.execute(f"CREATE TEMP TABLE {CHRONIC_READ_APART} (psn_no VARCHAR)")  # filled by chronic_registered
     return con
 
 
@@ -280,11 +282,11 @@ def collect(con: duckdb.DuckDBPyConnection, top: int = 20, fund_field: str = "hi
     by_institution = _rows(con, f"""
         SELECT coalesce(fixmedins_code, '') AS fixmedins_code, facility, min(fixmedins_name) AS fixmedins_name, {group}
         FROM c GROUP BY coalesce(fixmedins_code, ''), facility ORDER BY overpaid DESC, underpaid DESC, fixmedins_code""")
-    for r in by_institution:  # a name is the ledger's text: bounded for the page and the sheet
+    for r in by_institution:  # a name is the ledger's text, whole: the page bounds it (html.ident), the sheet does not
         # the settlements with no code (the ledger has no fixmedins_code, or left it empty) are one row per
         # level: every such institution together, said so, never one institution's name for them all
         r["unnamed"] = not r["fixmedins_code"]
-        r["fixmedins_name"] = UNNAMED if r["unnamed"] else _clip(r["fixmedins_name"], 60) if r["fixmedins_name"] else None
+        r["fixmedins_name"] = UNNAMED if r["unnamed"] else r["fixmedins_name"] or None
     by_facility = _rows(con, f"SELECT facility, {group} FROM c GROUP BY facility ORDER BY facility")
     by_month = _rows(con, f"SELECT month, {group} FROM c GROUP BY month ORDER BY month")
     by_psn_type = _rows(con, f"SELECT psn_type, {group} FROM c GROUP BY psn_type ORDER BY psn_type")
@@ -464,12 +466,43 @@ def assumptions_cited(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return out
 
 
-def med_type_rows(con: duckdb.DuckDBPyConnection, med_type: str) -> int:
-    """How many discrepancy rows are of settlements of `med_type` (0 for a discrepancy file without the column)."""
+def med_type_rows(con: duckdb.DuckDBPyConnection, med_type: str, read_apart: bool = False) -> int:
+    """How many discrepancy rows are of settlements of `med_type` (0 for a discrepancy file without the column);
+    `read_apart`: less those of the persons in CHRONIC_READ_APART (chronic_registered)."""
     names = {r[0] for r in con.execute("DESCRIBE d_rows").fetchall()}
     if "med_type" not in names:
         return 0
-    return int(con.execute("SELECT count(*) FROM d_rows WHERE med_type = ?", [med_type]).fetchall()[0][0])
+    apart = (f" AND NOT EXISTS (SELECT 1 FROM {CHRONIC_READ_APART} r WHERE r.psn_no = d_rows.psn_no)"
+             if read_apart and "psn_no" in names else "")
+    return int(con.execute(f"SELECT count(*) FROM d_rows WHERE med_type = ?{apart}", [med_type]).fetchall()[0][0])
+
+
+# The persons whose 门诊慢特病 figures the persons file's registration decides (their record gives chronic_diseases),
+# not A-AUDIT-CHRONIC-REGISTERED's reading of a record without it (the ledger's code taken as registered): empty where
+# the document's rule on the registered kind (吉林: run.CHRONIC_KIND_REGISTERED) bears on every row.
+CHRONIC_READ_APART = "chronic_read_apart"
+
+
+def chronic_registered(con: duckdb.DuckDBPyConnection, psn_nos) -> None:
+    """Put the persons `psn_nos` (an iterable of psn_no) into CHRONIC_READ_APART."""
+    tbl = pa.table({"psn_no": pa.array(list(psn_nos), pa.string())})
+    if not tbl.num_rows:
+        return
+    con.register("_chronic_registered", tbl)
+    try:
+        con.execute(f"INSERT INTO {CHRONIC_READ_APART} SELECT psn_no FROM _chronic_registered")
+    finally:
+        con.unregister("_chronic_registered")
+
+
+def read_apart(con: duckdb.DuckDBPyConnection, psn_no: Any) -> bool:
+    """Whether person `psn_no` is in CHRONIC_READ_APART (False where the table was never made: a connection not
+    from connect)."""
+    try:
+        return bool(con.execute(f"SELECT 1 FROM {CHRONIC_READ_APART} WHERE psn_no = ? LIMIT 1",
+                                [None if psn_no is None else str(psn_no)]).fetchall())
+    except duckdb.CatalogException:
+        return False
 
 
 def _lit(text: str) -> str:

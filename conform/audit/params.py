@@ -88,6 +88,9 @@ def settings_row(rules: Rules) -> dict:
         # the document's own date for its account reform (浙江 二（三）), NULL where one date serves all rules:
         # before it the account's part of a settlement is not assessed (as the reference engine leaves it)
         "acct_reform": (account_reform(rules) or (None,))[0],
+        # the reading a deductible charged on a bill with 全自费/超限价/先行自付 rests on, where the document does not
+        # decide it itself (benefits._deductible_scope; 浙江 二（一）'s article is its deductible's own: nothing to add)
+        "dedc_scope": (policy.doc.get("deductible_scope") or {}).get("assumption"),
     }
     req = policy.requirement_for("ordinary.ratio.pharmacy")
     s["pharm_cite"] = req.cite if req else policy.short
@@ -112,7 +115,8 @@ SETTINGS_SCHEMA = pa.schema([("valid_from", pa.date32()), ("valid_to", pa.date32
                              ("remote_elig", pa.bool_()), ("remote_num", pa.int64()), ("remote_den", pa.int64()),
                              ("remote_e4", pa.int64()), ("remote_cite", pa.string()), ("remote_err", pa.string()),
                              ("hospital_flag", pa.bool_()), ("pharm_cite", pa.string()),
-                             ("acct_pay_cite", pa.string()), ("acct_reform", pa.date32()), ("remote_note", pa.string())])
+                             ("acct_pay_cite", pa.string()), ("acct_reform", pa.date32()), ("remote_note", pa.string()),
+                             ("dedc_scope", pa.string())])
 
 
 def tables(rules: Rules) -> dict[str, pa.Table]:

@@ -537,15 +537,15 @@ _ROUTED_AS_ORDINARY = ("(CASE WHEN d.base_status = 'ordinary' AND COALESCE(ls.me
 # natural year after 1 January. Read from the row's figures, in `compare` (differing rows only), not carried through
 # the windows: the deductible where the year's earlier count bound it (taken less than its base — where nothing was
 # counted it takes min(D, base), so less than both means something was); the cap where it cut the payment after an
-# earlier one (capped and below C); the ratio where the retiree's differs from the in-service one (`pi`) and pays
-# something (raw > 0: capped, or a payment), not for an unfiled remote visit (the region's own ratio).
+# earlier one (capped and below C); the ratio where the retiree's differs from the in-service one (`pi`), whatever it
+# pays (the row records the ratio itself), not for an unfiled remote visit (the region's own ratio).
 _MIDYEAR = "A-MIDYEAR-RETIREMENT"
 _MIDYEAR_ROW = ("(d.base_status = 'ordinary' AND pr.role = 'retiree' AND p.retire_date IS NOT NULL"
                 " AND EXTRACT(YEAR FROM p.retire_date) = EXTRACT(YEAR FROM COALESCE(ls.setl_date, l.setl_date))"
                 " AND (EXTRACT(MONTH FROM p.retire_date) > 1 OR EXTRACT(DAY FROM p.retire_date) > 1))")
 _MID_DEDC = (f"({_MIDYEAR_ROW} AND ABS(d.act_pay_dedc) < ABS(d.inscp_scp_amt) AND ABS(d.act_pay_dedc) < pr.dedc)")
 _MID_CAP = f"({_MIDYEAR_ROW} AND d.capped AND ABS(d.hifp_pay) < pr.cap)"
-_MID_RATIO = (f"({_MIDYEAR_ROW} AND NOT d.unfiled AND (d.capped OR d.hifp_pay <> 0)"
+_MID_RATIO = (f"({_MIDYEAR_ROW} AND NOT d.unfiled"
               " AND pi.ratio_num * pr.ratio_den <> pr.ratio_num * pi.ratio_den)")
 
 
@@ -553,12 +553,24 @@ def _cite_if(cond: str, reading: str) -> str:
     return f"(CASE WHEN {cond} THEN '；{reading}' ELSE '' END)"
 
 
+# What a deductible accumulates (A-DEDUCTIBLE-SCOPE, the document's `deductible_scope`: settings.dedc_scope), where the
+# reference engine's deductible step cites it (benefits._deductible_scope): the settlement (a reversal: the one it
+# reverses) has 全自费, 超限价 or 先行自付 and its deductible took part of it.
+_OUTSIDE = " + ".join(f"COALESCE(CASE WHEN d.is_rev THEN ls.{c} ELSE l.{c} END, 0)"
+                      for c in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"))
+_SCOPE_CITE = (f"(CASE WHEN st.dedc_scope IS NOT NULL AND d.act_pay_dedc <> 0 AND {_OUTSIDE} > 0"
+               " THEN '；' || st.dedc_scope ELSE '' END)")
+# … and on the pool payment the cap did not cut ((base − deductible) × ratio), after A-ROUND-FEN (settle_ref.SCOPE)
+_SCOPE_FUND = (f"(CASE WHEN d.base_status = 'ordinary' AND NOT d.capped AND st.dedc_scope IS NOT NULL"
+               f" AND d.act_pay_dedc <> 0 AND {_OUTSIDE} > 0 THEN '；' || st.dedc_scope ELSE '' END)")
+
+
 # The reference's order (settle_ref._cited): the step's article, the reading of that step (MIDYEAR), A-ROUND-FEN (the
 # fund, `compare`), MIDYEAR carried from the deductible onto the fund where its own step did not cite it, then
 # A-EMERGENCY-ORDINARY, A-REVERSAL and the totals' readings (`compare`).
 _CLAUSES = {
     "clause_dedc": f"CASE d.base_status WHEN 'ordinary' THEN pr.dedc_cite || {_cite_if(_MID_DEDC, _MIDYEAR)}"
-                   f" {_NONE_CITES} END",
+                   f" || {_SCOPE_CITE} {_NONE_CITES} END",
     "clause_fund": (f"CASE d.base_status WHEN 'ordinary' THEN (CASE WHEN d.capped"
                     f" THEN pr.cap_cite || {_cite_if(_MID_CAP, _MIDYEAR)}"
                     f" ELSE {_RATIO_CITE} || {_cite_if(_MID_RATIO, _MIDYEAR)} END) {_NONE_CITES} END"),
@@ -678,7 +690,7 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     fields = _audited(fields)
     clauses = ",\n    ".join(
         f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e})"
-        f"{' || ' + _ROUND_CITE + ' || ' + _MID_FUND_AFTER if c == 'clause_fund' else ''}"
+        f"{' || ' + _ROUND_CITE + ' || ' + _SCOPE_FUND + ' || ' + _MID_FUND_AFTER if c == 'clause_fund' else ''}"
         f" || {_ROUTED_AS_ORDINARY}"
         f" || (CASE WHEN d.is_rev OR ({_REVERSED[c]}) THEN '；A-REVERSAL' ELSE '' END)"
         f"{' || ' + _TOTALS_READINGS if c != 'clause_ratio' else ''} END AS {c}"

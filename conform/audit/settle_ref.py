@@ -140,6 +140,11 @@ def _unrounded(clause: str | None, also: str | None = None) -> str | None:
 REVERSAL = "A-REVERSAL"
 
 
+# What a deductible accumulates (benefits._deductible_scope): cited on the cap step of a payment the cap did not cut,
+# which the fund's clause then names after the ratio's, as the plan's clause_fund does (plan._SCOPE_FUND).
+SCOPE = "A-DEDUCTIBLE-SCOPE"
+
+
 def _cites(clause: str | None, reading: str) -> bool:
     return clause is not None and reading in clause.split(CITE_SEP)
 
@@ -189,6 +194,8 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
         if label == "年度最高支付限额":
             if i and steps[i - 1][0] == "支付比例" and value < steps[i - 1][4]:
                 paid[-1] = clause
+            elif paid and _cites(clause, SCOPE):  # not cut: the ratio's payment, on a deductible the scope decided
+                paid[-1] = join_cites(paid[-1], SCOPE)
         elif label in _PAY_STEPS:
             paid.append(clause)
             overflow = clause if label == "转入普通门诊统筹" else overflow

@@ -42,6 +42,8 @@ class Outcome:
     midyear: bool = False
     # The person settled, read only for trace text: which of their diseases is a "两病" one (`_chronic_apart`).
     person: Person | None = None
+    # 全自费 + 超限价 + 先行自付 of the bill: which of them a deductible accumulates is what `_deductible_scope` reads.
+    outside: Decimal = ZERO
 
     @property
     def hifp_pay(self) -> Decimal:
@@ -250,13 +252,13 @@ def _in_service_would(rules: Rules, out: Outcome, counted: Decimal, asked: Decim
     return (asked if asked < left else left) != figure
 
 
-def _midyear_ratio(rules: Rules, out: Outcome, facility: str, ratio: Decimal, override: Parameter | None,
-                   figure: Decimal) -> str | None:
+def _midyear_ratio(rules: Rules, out: Outcome, facility: str, ratio: Decimal, override: Parameter | None) -> str | None:
     """A-MIDYEAR-RETIREMENT for the ratio step of a retiree who retired this year, where the retiree's ratio is not the
     in-service one: no text says which person type a year of both settles under, and a system taking the type at the
-    start of the year pays this visit at the in-service ratio (probe s23 K F4). A ratio both types share, or one that
-    pays nothing (the deductible took it all), gives the same figure under any reading."""
-    if not out.midyear or override is not None or figure <= ZERO:
+    start of the year pays this visit at the in-service ratio (probe s23 K F4). A ratio both types share gives the same
+    figure under any reading. One that pays nothing (the deductible took it all) is still cited: the settlement records
+    the ratio itself (pool_prop_selfpay), which differs under the other reading (probe s29 H5 F4)."""
+    if not out.midyear or override is not None:
         return None
     own = ordinary_ratio(rules, "in_service", facility)
     return "A-MIDYEAR-RETIREMENT" if own is not None and own[0] != ratio else None
@@ -360,6 +362,22 @@ def _chronic_apart(rules: Rules, ys: YearState, person: Person | None, left: Dec
     return apart, join_cites(*cites) or None
 
 
+def _deductible_scope(rules: Rules, out: Outcome, dedc: Decimal) -> str | None:
+    """What decides that a deductible accumulates 政策范围内费用 only, not 全自费, 超限价 or 先行自付 (the document's
+    `deductible_scope`: 浙江 二（一）'s article “起付标准以上…政策范围内费用”, else the reading A-DEDUCTIBLE-SCOPE), cited
+    where it decides the figure: the bill has such costs and the deductible took part of this visit (something was left
+    of it) — counted from them, the deductible would take more of them and less of the 政策范围内费用 (probe s29 H5 F3);
+    so on the payment the cap did not cut too, (base − deductible) × ratio. Not cited: a bill wholly outside the scope
+    (base 0.00, deductible 0.00 however much was left), nor a later visit whose remainder an earlier bill's such costs
+    would have used up under the other reading (no total of them is kept)."""
+    if out.outside <= ZERO or dedc <= ZERO:
+        return None
+    scope = rules.policy.doc.get("deductible_scope")
+    if scope is None:
+        return None
+    return scope.get("assumption") or rules.policy.cite(str(scope["article"]))
+
+
 def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base: Decimal,
                      trace: Trace, c: Contribution, out: Outcome, ratio_override: Parameter | None = None,
                      via: str | None = None) -> None:
@@ -401,21 +419,25 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   + "，尚余{}元；本次计入起付线 min({}, {}) = {}元",
                   (deductible, used, *((apart,) if apart_cite else ()), left, base, left, dedc),
                   join_cites(via, split,
-                             _reversed(_carried(dp.cite, out, used, dedc < base
-                                                or _in_service_would(rules, out, used, base, dedc, 0)),
+                             _reversed(join_cites(_carried(dp.cite, out, used, dedc < base
+                                                           or _in_service_would(rules, out, used, base, dedc, 0)),
+                                                  _deductible_scope(rules, out, dedc) if via is None else None),
                                        ys, "ordinary_dedc", dedc < base, base, left),
                              apart_cite), dedc)
         rounded = _rounded(exact, raw, raw)
         trace.add("支付比例", "{}（{}）支付比例{}：({} − {}) × {} = {}元（四舍五入到分）",
                   (FACILITIES[facility], "退休" if role == "retiree" else "在职", Pct(ratio), base, dedc, Pct(ratio), raw),
-                  join_cites(ratio_cite, _midyear_ratio(rules, out, facility, ratio, ratio_override, raw),
+                  join_cites(ratio_cite, _midyear_ratio(rules, out, facility, ratio, ratio_override),
                              _rounding(rounded)),
                   raw, rounded)
+        # the payment the cap did not cut is (base − deductible) × ratio: a deductible taken partly from 全自费/超限价/
+        # 先行自付 would leave more of the base to pay, so the payment rests on what decides the deductible's scope too
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
-                  _reversed_cap(_carried(cp.cite, out, paid,
-                                         pay < raw or _in_service_would(rules, out, paid, raw, pay, 1)),
-                                ys, "ordinary_pay", pay, cap_left, raw),
+                  join_cites(_reversed_cap(_carried(cp.cite, out, paid,
+                                                    pay < raw or _in_service_would(rules, out, paid, raw, pay, 1)),
+                                           ys, "ordinary_pay", pay, cap_left, raw),
+                             _deductible_scope(rules, out, dedc) if via is None and pay == raw else None),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
@@ -454,6 +476,21 @@ def cap_bucket(rules: Rules, code: str) -> str:
     if rules.find(f"chronic.{code}.cap") is not None or not rules.flag("chronic.shares_ordinary_deductible"):
         return code
     return SHARED
+
+
+def _over_person_total(rules: Rules, ys: YearState, bucket: str, pay: Decimal) -> str | None:
+    """吉林 二（三）'s reading of “统筹基金年度最高支付限额不超过6500元” as the ceiling of every cap, not of one person's chronic
+    payments in total (A-JL-CHRONIC-CAP-PER-DISEASE): cited on a payment (and the part it sends on to ordinary pooling)
+    only where the other reading gives another figure — another cap bucket was paid this year and, with it, this
+    payment takes the person's chronic total past the ceiling (under that reading it would pay at most what the
+    ceiling leaves). With no other bucket paid, the bucket's own cap (≤ the ceiling) bounds the payment either way."""
+    cb = rules.policy.doc.get("chronic_cap_buckets")
+    if cb is None or pay <= ZERO or "ceiling" not in cb:
+        return None
+    if not any(v > ZERO for k, v in ys.chronic_pay.items() if k != bucket):
+        return None
+    total = sum(ys.chronic_pay.values(), ZERO)
+    return cb["assumption"] if total + pay > Decimal(str(cb["ceiling"])) else None
 
 
 class OpeningRefused(Refusal):
@@ -750,11 +787,12 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
             overflow = rules.get(key)  # MissingParameter naming the key and the article
     opening = _opening_cite(person, rules, s.date.year, bucket) if person.ytd is not None else None
     rounded = _rounded(exact, raw, pay)
+    total_read = _over_person_total(rules, ys, bucket, pay)
     trace.add("慢特病支付", "({} − {}) × {} = {}元；" + word + "年度限额{}元，此前已支付{}元" +
               ("（含期初按病种填写、计入共用限额的金额）" if opening else "") + "，本次支付{}元",
               (base, dedc, Pct(ratio), raw, cp.value, paid_before, pay),
               join_cites(_reversed_cap(join_cites(rp.cite, cp.cite), ys, f"chronic_pay.{bucket}", pay, cap_left, raw), opening,
-                         other_pay, _rounding(rounded)),
+                         other_pay, total_read, _rounding(rounded)),
               pay, rounded)
     c.disease = bucket
     if shares:
@@ -786,7 +824,7 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     # base after it (40.38 / 80% = 50.475 → 50.48): a fen off at the ordinary part may be this rounding's
     trace.add("转入普通门诊统筹", word + "限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
               (pay, Pct(ratio), covered, after, covered, rest),
-              join_cites(ov.cite, rules.policy.doc.get("chronic_overflow_split")), rest,
+              join_cites(ov.cite, rules.policy.doc.get("chronic_overflow_split"), total_read), rest,
               _rounded(exact_covered, round_fen(exact_covered), covered))
     return rest, ov.cite
 
@@ -883,7 +921,8 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     """The fund payment of one settlement given the year's state; updates `ys` in place."""
     policy = rules.policy
     inscp = s.inscp_scp_amt
-    out = Outcome(inscp, person=person)
+    out = Outcome(inscp, person=person,
+                  outside=(s.fulamt_ownpay_amt or ZERO) + (s.overlmt_selfpay or ZERO) + (s.preselfpay_amt or ZERO))
     no_ordinary = ""  # set when the person keeps other benefits but not ordinary pooling
     day = s.date
     c = Contribution(day.year)

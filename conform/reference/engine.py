@@ -209,8 +209,8 @@ class PersonLedger:
         self.reversed: set[str] = set()
         self.balance: Decimal | None = person.acct_balance
         self.credited: set[str] = set()  # months credited (A-ACCOUNT-MONTH: one credit a month)
-        # month → the credit that month added to a known balance: counted from the 1st of its month (A-ACCOUNT-
-        # EVENT-ORDER), so a payment or use that month which only it makes possible rests on that reading
+        # month → the credit that month added to a known balance: counted from the 1st of its month
+        # (EVENT_ORDER), so a payment or use that month which only it makes possible rests on that reading
         self.month_credits: dict[str, Decimal] = {}
         self.last_date: dt.date | None = None
         # The date the document gives its account reform apart from its other rules (浙江 二（三）), if any:

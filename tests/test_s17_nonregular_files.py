@@ -35,7 +35,7 @@ def _through_a_pipe(text: str) -> tuple[int, threading.Thread]:
 
 
 def test_conform_run_reads_a_config_given_as_a_pipe(tmp_path):
-    r, t = _through_a_pipe(CONFIG)
+    r, t = _through_a_pipe(CONFIG + 'name = "reference"\n')  # a file must name the system (probe s29 U2 F5)
     try:
         proc = subprocess.run([sys.executable, "-m", "conform.harness.cli", "run", "--config", f"/dev/fd/{r}",
                                "--article", "panzhihua-7", "--tag", "not conform_property", "--format", "json",

@@ -52,8 +52,11 @@ def _quiet_exit_once() -> None:
         _quiet_exit.append(True)
 
 
-def _stopped(signum: int) -> None:
+def _stopped(signum: int, out: str | None = None) -> None:
+    """Said when a signal ended the run before its report was published: nothing of this run is left, and an
+    earlier run's report in --out is noted as a failed run notes it (it would pass for this run's)."""
     click.echo(f"conform: audit {_SAID.get(signum, 'stopped')}; nothing written", err=True)
+    _earlier_report(out)
     sys.exit(128 + signum)
 
 
@@ -295,8 +298,8 @@ def _empty_values(ledger, options: dict) -> list[str]:
 
 
 def _earlier_report(out: str | None) -> None:
-    """Said after a failed run whose --out already holds a report (its summary.json): the run wrote nothing there,
-    and the earlier run's complete report, read after this failure, would pass for this run's. It is not deleted
+    """Said after a failed, interrupted or terminated run whose --out already holds a report (its summary.json): the
+    run wrote nothing there, and the earlier run's complete report, read after this run, would pass for its. Not deleted
     (it is the user's); a report being replaced is swapped in whole, summary.json last (report._publish)."""
     if out is None or not str(out).strip():
         return
@@ -384,7 +387,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
                 click.echo(line)
         except BaseException:  # whatever a signal became on its way out (DuckDB: 'Query interrupted')
             if interrupt.received() is not None:
-                _stopped(interrupt.received())
+                _stopped(interrupt.received(), out)
             raise
     except AuditInputError as e:
         oom = _out_of_memory(e)  # the ledger's reader reports DuckDB's failures as input errors
@@ -398,7 +401,7 @@ def audit_command(ledger, policy, region, persons_file, institutions_file, mappi
         _earlier_report(out)
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:  # Ctrl-C outside our handler: click would exit 1, "discrepancies found"
-        _stopped(signal.SIGINT)
+        _stopped(signal.SIGINT, out)
     except OSError as e:  # the environment: an output folder that cannot be made, a full disk, a working folder
         click.echo(_os_message(e, out), err=True)
         _earlier_report(out)

@@ -1,7 +1,8 @@
 """The optional TOML file configuring a run's adapter (endpoint, headers, timeouts, concurrency).
 
     [adapter]
-    url = "https://sut.example.com/fsi/api"   # or: name = "python:pkg.mod:Class" / an entry-point name
+    url = "https://sut.example.com/fsi/api"   # or: name = "python:pkg.mod:Class" / an entry-point name / "reference";
+                                # one is needed unless --adapter names the system (make_adapter refuses the file)
     timeout = 10                # seconds per request: the whole exchange, not each read
     max_response_bytes = 4194304  # largest answer accepted (after decompression); more is `too_large`
     concurrency = 8             # http: checks run at once in this many worker processes (conform.harness.shards)
@@ -98,6 +99,8 @@ class AdapterConfig:
     ca_file: str | None = None      # TLS files (PEM), checked readable and usable when the config is read
     client_cert: str | None = None
     client_key: str | None = None
+    # [adapter.headers] entries named like an [adapter] key (`url` written after the headers table): name, line
+    misplaced: tuple[tuple[str, int | None], ...] = ()
 
     def public_headers(self) -> dict[str, str]:
         """Headers as they may be shown: secret values replaced by ***."""
@@ -172,7 +175,41 @@ def load_adapter_config(path: str | os.PathLike | None, environ: dict[str, str] 
         raise ConfigError(f"{src}: malformed TOML: nested too deeply") from None
     except ValueError as e:  # e.g. an integer of thousands of digits (Python's int conversion limit)
         raise ConfigError(f"{src}: malformed TOML: {str(e)[:200]}") from None
-    return parse_adapter_config(data, src, env)
+    cfg = parse_adapter_config(data, src, env)
+    if cfg.misplaced:  # tomllib gives no positions: the lines are found in the text, for the message to point at
+        cfg.misplaced = tuple((name, _header_line(text, name)) for name, _ in cfg.misplaced)
+    return cfg
+
+
+# A TOML table header line ([adapter.headers], [ adapter . "headers" ]) and a key = … line (bare or quoted key).
+_TABLE_LINE = re.compile(r"""^\s*\[\s*([^\[\]#]*?)\s*\]\s*(?:#.*)?$""")
+_KEY_LINE = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+def _header_line(text: str, name: str) -> int | None:
+    """The line (1-based) of `name = …` in the [adapter.headers] table, or None (an inline table, a dotted key)."""
+    table = None
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _TABLE_LINE.match(line)
+        if m:
+            table = ".".join(part.strip().strip("\"'") for part in m[1].split("."))
+            continue
+        k = _KEY_LINE.match(line)
+        if table == "adapter.headers" and k and next(g for g in k.groups() if g is not None) == name:
+            return number
+    return None
+
+
+def missing_system(cfg: AdapterConfig) -> str:
+    """Why a config file that names no system (no [adapter] url or name) cannot run on its own: without one,
+    the built-in reference engine would be certified under the file's [system] name (probe s29 U2 F5)."""
+    said = (f"{cfg.source}: no [adapter] url or name: the system under test is not named; "
+            'name = "reference" for the built-in engine')
+    for name, line in cfg.misplaced:
+        where = f" (line {line})" if line else ""
+        said += (f"; adapter.headers.{name}{where} is a header named {name!r}, not the [adapter] key: "
+                 "write it above [adapter.headers]")
+    return said
 
 
 def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, str] | None = None) -> AdapterConfig:
@@ -295,6 +332,8 @@ def parse_adapter_config(data: dict, src: str = "<config>", environ: dict[str, s
             raise fail(key, f"{where} must be visible ASCII (spaces inside only), no control characters, "
                             "at most 8192 characters")
         cfg.headers[name] = value
+        if name.lower() in ADAPTER_KEYS:  # `url = …` written after [adapter.headers]: said if no system is named
+            cfg.misplaced += ((name, None),)
     cfg.secret_headers = frozenset(secret)
     for name in secret:
         register_header_secret(cfg.headers[name], cookie=name.lower() == "cookie")

@@ -15,13 +15,20 @@ class AdapterSpecError(ValueError):
 def make_adapter(spec: str | None = None, config=None, contained: bool = False) -> Adapter:
     """`reference` (default), an http(s):// URL, `python:package.module:Class`, or an entry-point name.
 
-    `config` is an `AdapterConfig` (conform.harness.config) or None; its url/name is used when spec is None.
+    `config` is an `AdapterConfig` (conform.harness.config) or None; its url/name is used when spec is None, and a
+    config read from a file (`source` set) with neither is refused: a file given must name the system.
     Nothing is contacted here: the adapter connects in `start()`. `contained`: a plugin runs in a process of
     its own (conform.harness.adapters.plugin_process), as `conform run` runs it; else in this one."""
     from ..config import AdapterConfig
     from .python_plugin import PluginError, load_entry_point, load_python, registered
 
     cfg = config if isinstance(config, AdapterConfig) else AdapterConfig()
+    if not spec and not cfg.spec and cfg.source:
+        # a config file given names the system under test: without url/name it would certify the reference engine
+        # under the file's [system] name; the reference is the default only when neither is given
+        from ..config import missing_system
+
+        raise AdapterSpecError(missing_system(cfg))
     spec = (spec or cfg.spec or "reference").strip()
     if spec == "reference":
         from .reference import ReferenceAdapter

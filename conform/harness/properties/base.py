@@ -251,13 +251,15 @@ class PropertyViolation(MismatchError):
 
     def __init__(self, headline: str, mismatches: list[Mismatch], stories: list[Story],
                  articles: tuple[str, ...] = (), departure: str = "", readings: tuple[str, ...] = (),
-                 bound: tuple[str, ...] = ()):
+                 bound: tuple[str, ...] = (), unread: tuple[str, ...] = ()):
         self.headline = headline
         self.stories = stories
         self.articles = articles  # the articles whose rule this check found broken (ids, as in clauses.py)
         self.departure = departure  # the item the system first departs at; "" when every mismatch counts
         # the steps of the failing settlement's reference trace that set the bound it broke (Context.fail)
         self.bound = bound
+        # readings the failing items' reference working cites that the failure does not rest on (Context.fail)
+        self.unread = unread
         self.counterexample = ""
         # `readings`: those of the property's declared readings its failing expectation itself rests on (Context.fail)
         super().__init__(mismatches, readings=readings)
@@ -353,7 +355,8 @@ class Context:
 
     def fail(self, headline: str, mismatches: list[Mismatch], *stories: Story,
              clauses: dict[str, tuple[str, ...]] | tuple[str, ...] | None = None, departure: str = "",
-             readings: tuple[str, ...] = (), bound: tuple[str, ...] = (), cited: tuple[str, ...] = ()) -> NoReturn:
+             readings: tuple[str, ...] = (), bound: tuple[str, ...] = (), cited: tuple[str, ...] = (),
+             unread: tuple[str, ...] = ()) -> NoReturn:
         """Fail the example. `clauses` names the rule this check found broken (a clause map as in
         clauses.py, or this policy's article ids): only those articles are blamed in the report;
         without it, every article the property is tagged with. `departure`: the item (a settlement's id)
@@ -367,7 +370,9 @@ class Context:
         the steps that computed the payment (`traced_blame`). `cited`: readings the reference's working of a story
         cites for what the expectation rests on, where the failing figure has no trace of its own (a year's total
         leaving out a visit whose route a reading decides, A-CHRONIC-PHARMACY): recorded as `readings` are, and,
-        like a trace's readings, not among the property's declared ones."""
+        like a trace's readings, not among the property's declared ones. `unread`: readings the reference's working of
+        the failing items cites that the failure does not rest on (a 2206 parting after the system's own right 2207 of
+        the same visit: no period reading, differential), left out of that working where the blame reads it."""
         undeclared = [a for a in readings if a not in self.prop.assumptions]
         if undeclared:
             raise ValueError(f"property {self.prop.id}: {', '.join(undeclared)} is not among its declared assumptions "
@@ -384,7 +389,7 @@ class Context:
         else:
             articles = tuple(clauses)
         e = PropertyViolation(f"{self.prop.title}：{headline}", mismatches, list(stories), articles, departure,
-                              tuple(dict.fromkeys([*readings, *cited])), tuple(bound))
+                              tuple(dict.fromkeys([*readings, *cited])), tuple(bound), tuple(unread))
         try:
             raise e
         except PropertyViolation:
@@ -577,7 +582,7 @@ def traced_blame(e: PropertyViolation, policy: str, tagged: tuple[str, ...] | li
     from ..report.causes import blame, cash_identity, is_reversal, root_mismatch, system_evidence
     from .clauses import held_for_validity
 
-    traces = bound_traces(reference_traces(e.stories), e)
+    traces = unread_traces(bound_traces(reference_traces(e.stories), e), e)
     departure = getattr(e, "departure", "")
     mismatches = [m for m in e.mismatches if m.item == departure] if departure else list(e.mismatches)
     found = [asdict(m) for m in mismatches]
@@ -820,6 +825,20 @@ def bound_traces(traces: dict[str, list[dict]], e: PropertyViolation) -> dict[st
         out[item] = [{"step": str(steps[0].get("step", "")),
                       "detail": "；".join(str(t.get("detail", "")) for t in steps if t.get("detail")),
                       "clause": "；".join(dict.fromkeys(p for p in parts if p and p not in fen))}]
+    return out
+
+
+def unread_traces(traces: dict[str, list[dict]], e: PropertyViolation) -> dict[str, list[dict]]:
+    """`traces` with the readings the violation does not rest on (`PropertyViolation.unread`) left out of the clauses
+    of its failing items' steps; unchanged where it names none."""
+    unread = set(getattr(e, "unread", ()) or ())
+    if not unread:
+        return traces
+    out = dict(traces)
+    for item in {m.item for m in e.mismatches} & set(traces):
+        out[item] = [{**t, "clause": "；".join(p for p in str(t.get("clause", "") or "").split("；")
+                                               if p.strip() not in unread)} if isinstance(t, dict) else t
+                     for t in traces.get(item, ())]
     return out
 
 

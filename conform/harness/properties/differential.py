@@ -98,7 +98,7 @@ def differential(ctx: Context, py: PersonYear) -> None:
         # reversed settlement's 600.00 deductible was blamed on 南昌 四（二）1 as a plain breach)
         given_back = {"acct_balance": refunded, **(_reversed_parts(py, want).get(_total_year(bad), {}))}
         ctx.fail("被测系统与参考实现的结算结果不一致", bad, story, clauses=_blame(story, bad, first), departure=first,
-                 readings=reversal_readings(bad, given_back))
+                 readings=reversal_readings(bad, given_back), unread=_unread_period(story, presettle, bad, first, got))
 
 
 # a year's total → the field of a settlement's answer that counts in it (a payment total counts the fund payment's part)
@@ -232,6 +232,21 @@ def _presettle_differences(ctx: Context, op: Presettle, want, got) -> list:
         if g.get(f) is None or D(g[f]) != D(w[f]):
             bad.append(mismatch(f, w[f], g.get(f, "(missing)"), sid, f"{LABELS.get(f, f)}（预结算）"))
     return bad
+
+
+def _unread_period(story: Story, op: Presettle | None, bad: list, first: str, got) -> tuple[str, ...]:
+    """(the document's period reading,) — 北京, 浙江: A-YEAR-BY-SETTLEMENT-DATE, its `year_reading` — where the system
+    first departs at the closing 2206 (`first`) and its own 2207 of the same visit, settled just before on the same
+    totals, answered as the reference's: whatever period it counts by, it counted the reference's here, so the 2206's
+    difference rests on no reading of the period, though the working of its deductible and cap cites one (probe s29 H5
+    F6). Else ()."""
+    if op is None or first != op.settlement.id:
+        return ()
+    visit = op.settlement.id.removesuffix(PRESETTLED)
+    if visit not in got.settled or any(m.item == visit for m in bad):
+        return ()
+    year = story.setting.rules.policy.doc.get("year_reading")
+    return (year,) if year else ()
 
 
 def departure(story: Story, bad: list) -> str:

@@ -207,12 +207,36 @@ def settlement_ratio_bound(ctx: Context, py: PersonYear) -> None:
                          [mismatch("act_pay_dedc", oracle.worked(s.id, "起付线", want), out["act_pay_dedc"], s.id),
                           *([mismatch("hifp_pay", paid, out["hifp_pay"], s.id)] if paid is not None and D(paid) != hifp
                             else [])], story, clauses=blame)
+            told = None if ctx.unreported(out, "pool_prop_selfpay") else out.get("pool_prop_selfpay")
+            scope = _scope_reading(rules, r, s, dedc, ratio, hifp, slack, None if told is None else D(told))
             ctx.fail("本次统筹支付超过按比例计算的上限",
                      [mismatch("hifp_pay", f"≤ ({fmt(inscp)} − {fmt(dedc)}) × {pct(ratio)} = "
                                f"{_exact(ratio * (inscp - dedc))}"
-                               + ("（系统未报告本次起付线，按 0 计）" if ctx.unreported(out, "act_pay_dedc") else ""),
+                               + ("（系统未报告本次起付线，按 0 计）" if ctx.unreported(out, "act_pay_dedc") else "")
+                               + (f"（起付线只由政策范围内费用累计，{scope[0]}）" if scope else ""),
                                hifp, s.id)], story,
-                     clauses=blame, bound=_ratio_steps(r))
+                     clauses=blame, bound=_ratio_steps(r), cited=scope)
+
+
+def _scope_reading(rules: Any, r: fig.Route, s: Settlement, dedc: Decimal, ratio: Decimal, hifp: Decimal,
+                   slack: Decimal, told: Decimal | None = None) -> tuple[str, ...]:
+    """(the document's reading of what a deductible accumulates,) where a payment over the ratio bound is over it by
+    that reading alone (`deductible_scope`: A-DEDUCTIBLE-SCOPE; 浙江 二（一）'s article decides it, the ordinary article
+    the check blames already): the bound takes the system's deductible as counted from 政策范围内费用 only, but where
+    the bill has 全自费/超限价/先行自付 a system counting them toward the deductible (probe s29 H5 F3) may have taken up
+    to that much of its deductible from them, leaving (政策范围内费用 − (deductible − those costs)) × ratio to pay. A
+    payment over even that is wrong under either reading: (); so is one the system says it paid at another ratio
+    (`told`, its pool_prop_selfpay): the ratio, not the deductible, is where it parts. Ordinary pooling only, as the
+    reference cites it (benefits._deductible_scope: not on a chronic visit's overflow)."""
+    if r.kind != "ordinary" or r.overflow or dedc <= ZERO or (told is not None and told != ratio):
+        return ()
+    outside = s.fulamt_ownpay_amt + s.overlmt_selfpay + s.preselfpay_amt
+    if outside <= ZERO:
+        return ()
+    reading = (rules.policy.doc.get("deductible_scope") or {}).get("assumption")
+    if not reading or hifp > ratio * (fig.policy_scope(s) - max(dedc - outside, ZERO)) + slack:
+        return ()
+    return (reading,)
 
 
 def _ratio_steps(r: fig.Route) -> tuple[str, ...]:

@@ -2,12 +2,14 @@
 
     pytest --conform-adapter http://127.0.0.1:8080/ [--conform-config conform.toml]
            [--conform-report reports/] [-m "panzhihua-7"]
+    pytest --conform-config conform.toml …     # [adapter] url or name names the system, as in conform run --config
 
 Installed with the wheel, so pytest loads it in every run; it stays inert unless
---conform-adapter is given (no option of the vendor's is shadowed: everything
-it adds is --conform-…). With it, it loads the internal collector
+--conform-adapter, --conform-config or --conform-report is given (no option of the vendor's is shadowed:
+everything it adds is --conform-…; a session naming no system is refused). With them, it loads the internal collector
 (conform/harness/plugin.py) and the step library, adds the scenarios and properties
-(conform/harness/conformance) to what pytest collects, marks them by policy
+(conform/harness/conformance) to what pytest collects (by pytest's default rules, whatever the vendor's ini
+says of their own tests; a suite nodeid as the reports print it narrows the run to that check), marks them by policy
 (`-m panzhihua`) and article (`-m panzhihua-7`), and with --conform-report writes
 the same four reports `conform run` writes.
 
@@ -40,8 +42,21 @@ STARTING = "conform-starting-signals"
 EXIT_INTERRUPTED = 130  # as conform.harness.run says it (not imported: every pytest run of the vendor loads this module)
 
 
+# Any of these names the suite's run: --conform-config can name the system itself ([adapter] url or name, as
+# `conform run --config` takes it), and --conform-report without a system is refused, never ignored (probe s29 U2 F3).
+OPTIONS = (OPTION, "--conform-config", "--conform-report")
+# The suite's nodeids as the reports print them (`conform run`'s names, relative to a clone): a reproduce command
+# naming one is mapped onto the installed suite and runs that check alone (probe s29 U2 F1).
+SUITE_PREFIX = "conform/harness/conformance"
+
+
 def _wanted(args: list[str]) -> bool:
-    return any(a == OPTION or a.startswith(OPTION + "=") for a in args)
+    return any(a == o or a.startswith(o + "=") for a in args for o in OPTIONS)
+
+
+def _given(config: pytest.Config) -> bool:
+    """One of the plugin's options was given: the suite runs (or the session is refused); else it stays inert."""
+    return any(config.getoption(o, None) is not None for o in OPTIONS)
 
 
 def add_system_options(parser: pytest.Parser) -> None:
@@ -171,7 +186,7 @@ class _Starting:
 def _active(config: pytest.Config) -> bool:
     """The suite runs here: --conform-adapter given (an empty value is refused in pytest_cmdline_main), and not a
     pytest-xdist worker (a distributed session is refused there too)."""
-    return config.getoption(OPTION, None) is not None and not hasattr(config, "workerinput")
+    return _given(config) and not hasattr(config, "workerinput")
 
 
 def _distributed(config: pytest.Config) -> str | None:
@@ -194,7 +209,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     one line, exit 2 (docs/ci.md), no check run and nothing in the report folder touched. An empty option (an unset
     variable: `--conform-adapter "$SUT_URL"`) is no "option not given": that silently ran only the vendor's own
     tests, exit 0."""
-    if config.getoption(OPTION, None) is None or hasattr(config, "workerinput"):
+    if not _given(config) or hasattr(config, "workerinput"):
         return None  # not asked for: the plugin stays out of the way
     if config.getoption("help", False) or config.getoption("version", False):
         return None
@@ -220,6 +235,10 @@ def _refused(config: pytest.Config) -> str | None:
         value = config.getoption(option, None)
         if value is not None and not str(value).strip():
             return f"{option}: empty value (e.g. an unset variable); leave the option out {LEFT_OUT[option]}"
+    if config.getoption(OPTION, None) is None and config.getoption("--conform-config", None) is None:
+        # --conform-report alone: no system to run the suite against (it ran only the vendor's tests, exit 0)
+        return ("--conform-report: no system under test named: give --conform-adapter URL, or --conform-config "
+                "with [adapter] url or name; leave --conform-report out to run without the conformance suite")
     spread = _distributed(config)
     if spread:
         return (f"the conformance suite does not run under pytest-xdist ({spread}): its checks share the test persons "
@@ -250,12 +269,14 @@ def _refused(config: pytest.Config) -> str | None:
 
     _spool_config(config)
     try:
-        chosen = make_adapter(config.getoption(OPTION), load_adapter_config(
-            config.option.conform_config, shown=getattr(config.option, "conform_config_shown", None)), contained=True)
+        cfg = load_adapter_config(config.option.conform_config,
+                                  shown=getattr(config.option, "conform_config_shown", None))
+        chosen = make_adapter(config.getoption(OPTION), cfg, contained=True)
     except (ConfigError, AdapterSpecError) as e:
         return str(e)
     if isinstance(chosen, ContainedPlugin):  # a plugin's process, built only to be checked: the session builds its own
         chosen.close()
+    config.stash[_SPEC] = config.getoption(OPTION, None) or cfg.spec
     out = config.getoption("--conform-report", None)
     if out is not None and not config.getoption("collectonly", False):
         from .report import FORMATS
@@ -304,7 +325,7 @@ def _venv_branch(config: pytest.Config) -> tuple[Path, ...]:
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Inside a pruned folder that holds the suite: walk only the way to the suite, ignore the rest of it (the
     environment's other packages stay uncollected, as pytest would have left them)."""
-    if config.getoption(OPTION, None) is None:
+    if not _given(config):
         return None
     branch = config.stash.get(_BRANCH, None)
     if branch is None:
@@ -321,7 +342,71 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+# The vendor's ini names the vendor's tests (python_files, python_functions, python_classes, collect_imported_tests):
+# the suite is collected by pytest's defaults whatever it says (probe s29 U2 F8); and its examples keep readable ids
+# (pytest escapes non-ASCII in ids unless this ini says not to: `-k 退休人员` missed every such example, F6).
+SUITE_FILES = "test_*.py"
+READABLE_IDS = "disable_test_id_escaping_and_forfeit_all_rights_to_community_support"
+SUITE_INI = {READABLE_IDS: True, "collect_imported_tests": True}
+
+
+def _in_suite(path: Path) -> bool:
+    try:
+        return CONFORMANCE in Path(path).resolve().parents
+    except OSError:
+        return False
+
+
+class _SuiteModule(pytest.Module):
+    """One of the suite's modules, collected by pytest's default rules and given readable example ids. Only while
+    it collects itself: the vendor's own modules keep their ini's rules and pytest's escaped ids."""
+
+    def funcnamefilter(self, name: str) -> bool:
+        return name.startswith("test")
+
+    def classnamefilter(self, name: str) -> bool:
+        return name.startswith("Test")
+
+    def collect(self) -> list:
+        config = self.config
+        previous = config.__dict__.get("getini")
+        getini = previous or type(config).getini.__get__(config)
+
+        def suite_getini(name: str) -> Any:
+            return SUITE_INI[name] if name in SUITE_INI else getini(name)
+
+        config.getini = suite_getini  # type: ignore[method-assign]  # ids are made while the module collects
+        try:
+            return list(super().collect())
+        finally:
+            if previous is None:
+                with contextlib.suppress(AttributeError):
+                    del config.getini
+            else:
+                config.getini = previous  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> pytest.Module | None:
+    if _given(parent.config) and _in_suite(module_path):
+        return _SuiteModule.from_parent(parent, path=Path(module_path))
+    return None
+
+
+def pytest_collect_file(file_path: Path, parent: Any) -> pytest.Module | None:
+    """A suite file the vendor's python_files leaves out (pytest's own hook collects the others)."""
+    if not _given(parent.config) or file_path.suffix != ".py" or not _in_suite(file_path):
+        return None
+    from _pytest.pathlib import fnmatch_ex
+
+    if not fnmatch_ex(SUITE_FILES, file_path) or parent.session.isinitpath(file_path) \
+            or any(fnmatch_ex(p, file_path) for p in parent.config.getini("python_files")):
+        return None
+    return _SuiteModule.from_parent(parent, path=Path(file_path))
+
+
 _BRANCH = pytest.StashKey[tuple]()
+_SPEC = pytest.StashKey[str]()  # the system under test as named: --conform-adapter, else the config's url or name
 _JUDGED = pytest.StashKey[bool]()  # pytest_sessionfinish judged the session (its exit status is conform's)
 MAX_WORKED_LINES = 40  # steps of the reference's working shown under a failed check (a settlement has a dozen)
 
@@ -332,7 +417,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     differ, then the reference's working step by step with its clauses — not a traceback through the harness
     (rvendor s11 D6). Every other failure, and the vendor's own tests, keep pytest's report."""
     outcome = yield
-    if call.excinfo is None or item.config.getoption(OPTION, None) is None or _suite_nodeid(item) is None:
+    if call.excinfo is None or not _given(item.config) or _suite_nodeid(item) is None:
         return
     from .evidence import mask
     from .adapters import SutError
@@ -351,7 +436,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return
     if not report.failed or not isinstance(exc, MismatchError):
         return
-    lines = [f"不符 differs: {one_line(mask(str(m)))}" for m in str(exc).split("; ")]
+    lines = _differs(exc)
     first = exc.mismatches[0].item if exc.mismatches else ""
     steps = exc.traces.get(first) or exc.trace
     if steps:
@@ -364,6 +449,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report.longrepr = "\n".join(lines)
 
 
+def _differs(exc: Any) -> list[str]:
+    """A check's differences, a line each. A property's message spans lines (its headline, the figures, the Gherkin
+    counterexample to paste): kept as lines, not one line of literal \\n (probe s29 U2 F2). Each line is still made
+    one line, and a system's own value holding a line break is escaped first: it forges no line of its own."""
+    from ..display import one_line
+    from .evidence import mask
+
+    text = mask(str(exc))
+    if "\n" not in text:  # a scenario's differences: "; "-joined, one line each
+        return [f"不符 differs: {one_line(part)}" for part in text.split("; ")]
+    for m in getattr(exc, "mismatches", None) or ():
+        said = mask(str(m.actual))
+        if said and one_line(said) != said:
+            text = text.replace(said, one_line(said))
+    lines = [one_line(line) for line in text.split("\n")]
+    return [f"不符 differs: {lines[0]}", *lines[1:]]
+
+
 def _suite_nodeid(item: pytest.Item) -> str | None:
     """The item's nodeid as `conform run` names it (conform/harness/conformance/test_features.py::…), or None for
     an item not of the suite. pytest names the suite's files relative to the vendor's rootdir, which can
@@ -373,13 +476,19 @@ def _suite_nodeid(item: pytest.Item) -> str | None:
     except (OSError, ValueError):
         return None
     _, sep, rest = item.nodeid.partition("::")
-    return f"conform/harness/conformance/{rel}{sep}{rest}"
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and rest.endswith(f"[{callspec.id}]"):
+        # the example's readable id (_SuiteModule) as `conform run` names it, escaped by pytest there: one nodeid
+        # for a check whichever front end ran it (a --baseline compares them)
+        from _pytest.compat import ascii_escaped
+
+        rest = f"{rest[:len(rest) - len(callspec.id) - 2]}[{ascii_escaped(callspec.id)}]"
+    return f"{SUITE_PREFIX}/{rel}{sep}{rest}"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    spec = config.getoption(OPTION, None)
-    if spec is None:
+    if not _given(config):
         return
     pm = config.pluginmanager
     from .resources import source_root
@@ -391,7 +500,7 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         _no_foreign_conftests(pm)  # installed: no conftest.py in the folders above the suite is the suite's
     _spool_config(config)
-    if str(CONFORMANCE) not in config.args:
+    if not _narrowed(config) and str(CONFORMANCE) not in config.args:
         config.args.append(str(CONFORMANCE))
     if not _active(config) or pm.has_plugin(HOOK):
         return
@@ -410,6 +519,66 @@ def pytest_configure(config: pytest.Config) -> None:
     guard = _Interrupts()
     pm.register(guard, GUARD)
     guard.__enter__()
+
+
+_WANTED = pytest.StashKey[tuple]()  # the suite's parts the arguments named: (path in the suite, rest of the nodeid)
+
+
+def _narrowed(config: pytest.Config) -> bool:
+    """Whether arguments name parts of the suite: a suite nodeid as the reports print it (conform/harness/
+    conformance/…::…, the reproduce command under a failed property; relative to a clone, absent from a vendor's
+    project: exit 4), or a path into the installed suite. Those arguments give way to the suite's folder, and only
+    the checks they name are kept (pytest_collection_modifyitems): that check runs alone, named as in any other
+    session, not the whole suite beside it (probe s29 U2 F1)."""
+    wanted: list[tuple[str, str]] = []
+    kept: list[str] = []
+    here = config.invocation_params.dir
+    for arg in config.args:
+        path, _, rest = str(arg).partition("::")
+        posix = path.replace("\\", "/").removeprefix("./")
+        if posix == SUITE_PREFIX or posix.startswith(SUITE_PREFIX + "/"):
+            rel = posix[len(SUITE_PREFIX):]
+        else:
+            try:
+                rel = (here / path).resolve().relative_to(CONFORMANCE).as_posix()
+            except (OSError, ValueError):
+                kept.append(arg)
+                continue
+        wanted.append(("/".join(p for p in rel.split("/") if p not in ("", ".")), rest))
+    if not wanted:
+        return False
+    config.stash[_WANTED] = tuple(wanted)
+    config.args[:] = [*kept, str(CONFORMANCE)]
+    return True
+
+
+def _named_by(item: pytest.Item, wanted: tuple) -> bool:
+    """Whether `item` is a check the arguments named, as pytest matches a nodeid: a folder or file of the suite,
+    a test function (all its examples) or one example (its id readable or escaped, as `conform run` prints it)."""
+    stable = _suite_nodeid(item)
+    if stable is None:
+        return True  # the vendor's own test: their arguments chose it
+    path, _, rest = stable.removeprefix(SUITE_PREFIX + "/").partition("::")
+    names = {rest, item.nodeid.partition("::")[2]}
+    for where, want in wanted:
+        if where and path != where and not path.startswith(where + "/"):
+            continue
+        if not want or any(n == want or n.startswith((want + "::", want + "[")) for n in names):
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    wanted = config.stash.get(_WANTED, None)
+    if not wanted or not _given(config):
+        return
+    keep, drop = [], []
+    for i in items:
+        (keep if _named_by(i, wanted) else drop).append(i)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _spool_config(config: pytest.Config) -> None:
@@ -500,7 +669,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: Any) -> None:
     from conform.display import one_line
     from .run import EXIT_HARNESS, EXIT_USAGE, _run_id, conclude, gate
 
-    spec = config.getoption(OPTION)
+    spec = config.getoption(OPTION, None) or config.stash.get(_SPEC, None)
     suite = getattr(hook, "suite", {})
     run = hook.collector.run
     # only the suite's checks are judged (a vendor's own pytest-bdd scenarios are not), by conform run's names

@@ -29,7 +29,8 @@ def _system_answer() -> list[dict]:  # the system's 2207, as the HTTP profile re
 
 def _failed_check() -> CheckResult:
     trace = _trace()
-    assert [t["clause"] for t in trace][:2] == ["国家医保平台结算口径", "攀枝花 第七条"]
+    # the deductible took 200.00 of a bill with 全自费 and 先行自付: what it accumulates is A-DEDUCTIBLE-SCOPE's (s29)
+    assert [t["clause"] for t in trace][:2] == ["国家医保平台结算口径", "攀枝花 第七条；A-DEDUCTIBLE-SCOPE"]
     ch = CheckResult("n", "scenario", "门诊结算中个人负担部分由个人账户支付", policy="panzhihua",
                      articles=["panzhihua-5"], status="failed")
     ch.evidence.extend(_system_answer())

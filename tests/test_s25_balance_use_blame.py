@@ -60,7 +60,9 @@ def test_a_use_not_debited_is_blamed_on_the_use_article_not_the_credit():
     # was: 第四条 (the 2027-12 credit, answered right: 150.00); the use on 2027-12-31 is 第五条's
     assert "expected 50.00, got 150.00" in last_day.message, last_day.message
     assert last_day.failed_articles == ["panzhihua-5"], last_day.failed_articles
-    assert _balance_clause(last_day) == "攀枝花 第五条", last_day.trace
+    # the last day's use is allowed only by December's own credit, counted from the 1st (s29: A-ACCOUNT-EVENT-ORDER):
+    # under a credit arriving at the month's end it would be refused and 150.00 left, so the balance cites the reading
+    assert _balance_clause(last_day) == "攀枝花 第五条；A-ACCOUNT-EVENT-ORDER", last_day.trace
 
 
 def test_an_overdraft_is_blamed_on_the_use_article():

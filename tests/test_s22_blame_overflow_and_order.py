@@ -90,9 +90,10 @@ def test_an_overflow_not_sent_on_is_the_overflow_articles_not_the_ordinary_ones(
     # costs "超过…限额后" as the later visits only), so the deductible's difference rests on A-PZH-OVERFLOW-SPLIT
     assert blame(skipped, traces, "panzhihua") == (["panzhihua-11"], ["A-PZH-OVERFLOW-SPLIT"])
     assert causes._step(skipped[0], traces["V2"], None, skipped) == ("起付线", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT")
-    # V3 alone (the deductible already met): nothing paid as ordinary pooling is the handoff's
+    # V3 alone (the deductible already met): nothing paid as ordinary pooling is the handoff's. V2 spent the cap, so
+    # all of V3 goes on under any split: the handoff cites 第十一条 alone (probe s29 A2 F4; it used to cite the split)
     alone = skipped[1:]
-    assert causes._step(alone[0], traces["V3"], None, alone) == ("转入普通门诊统筹", "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT")
+    assert causes._step(alone[0], traces["V3"], None, alone) == ("转入普通门诊统筹", "攀枝花 第十一条")
     assert blame(alone, traces, "panzhihua")[0] == ["panzhihua-11"]
     # … but a figure the system did work out on the overflow and got otherwise stays the ordinary article's: a
     # ratio of 50% for 60% on V3 (150.00 for 180.00), a deductible charged twice on V2 (400.00 for 200.00)

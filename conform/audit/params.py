@@ -91,6 +91,10 @@ def settings_row(rules: Rules) -> dict:
         # the reading a deductible charged on a bill with 全自费/超限价/先行自付 rests on, where the document does not
         # decide it itself (benefits._deductible_scope; 浙江 二（一）'s article is its deductible's own: nothing to add)
         "dedc_scope": (policy.doc.get("deductible_scope") or {}).get("assumption"),
+        # the readings plan.compare cites on a payment (the year its deductible counts over) and on a remote-filed
+        # visit (the place filed for), as the reference's trace does (probe s29 A2 F1, F2)
+        "year_reading": policy.doc.get("year_reading"),
+        "remote_filed": (elig.get("remote_filing") or {}).get("assumption"),
     }
     req = policy.requirement_for("ordinary.ratio.pharmacy")
     s["pharm_cite"] = req.cite if req else policy.short
@@ -116,7 +120,7 @@ SETTINGS_SCHEMA = pa.schema([("valid_from", pa.date32()), ("valid_to", pa.date32
                              ("remote_e4", pa.int64()), ("remote_cite", pa.string()), ("remote_err", pa.string()),
                              ("hospital_flag", pa.bool_()), ("pharm_cite", pa.string()),
                              ("acct_pay_cite", pa.string()), ("acct_reform", pa.date32()), ("remote_note", pa.string()),
-                             ("dedc_scope", pa.string())])
+                             ("dedc_scope", pa.string()), ("year_reading", pa.string()), ("remote_filed", pa.string())])
 
 
 def tables(rules: Rules) -> dict[str, pa.Table]:

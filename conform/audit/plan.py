@@ -240,10 +240,7 @@ def _acct_running(s: str) -> str:
     SUM(p.ref_src) OVER ({W_PERSON_SQ}) AS ref_p,
     -- the own account may have paid before the reform, by rules not in the text, or where the recorded parts exceed
     -- what the expected fund leaves (A-AUDIT-PARTS-EXCEED): what it holds is unknown from then on
-    SUM(CASE WHEN (p.pre_reform AND p.acct_base > 0) OR p.over = 2 THEN 1 ELSE 0 END) OVER ({W_PERSON_SQ}) AS pre_p,
-    -- the latest year (so far, in the order yr, sq) of a reversal row that gave back a payment: equal to the row's
-    -- own year where one did earlier that year (in the same sort as the sums above, no sort of its own)
-    MAX(CASE WHEN p.is_rev AND p.fund_fen <> 0 THEN p.yr END) OVER ({W_PERSON_SQ}) AS rv_pay_yr
+    SUM(CASE WHEN (p.pre_reform AND p.acct_base > 0) OR p.over = 2 THEN 1 ELSE 0 END) OVER ({W_PERSON_SQ}) AS pre_p
   FROM parts{s} p
 ),"""
 
@@ -251,9 +248,9 @@ def _acct_running(s: str) -> str:
 def _no_acct_running(s: str) -> str:
     """For a person without an opening balance and without a reversal nothing reads the third sort: `_ACCT` takes the
     recorded figure (at most 个人负担, at least the relative's part) before it reads a_incl, `refused_after` from ref_p
-    needs a balance, pre_p only makes a known balance unknown, and the reversal years are NULL where there is no reversal row."""
+    needs a balance, and pre_p only makes a known balance unknown."""
     return f"""acct{s} AS (
-  SELECT p.*, 0 AS own_acct, 0 AS a_incl, 0 AS ref_p, 0 AS pre_p, CAST(NULL AS SMALLINT) AS rv_pay_yr
+  SELECT p.*, 0 AS own_acct, 0 AS a_incl, 0 AS ref_p, 0 AS pre_p
   FROM parts{s} p
 ),"""
 
@@ -389,7 +386,9 @@ fund{s} AS (
   SELECT r.*, CASE WHEN r.is_rev THEN 0 ELSE r.raw_fen END AS own_raw,
     CAST(SUM(CASE WHEN r.is_rev THEN -r.raw_fen ELSE r.raw_fen END) OVER ({W_YEAR_SQ}) AS BIGINT) AS s_incl,
     -- the deductible given back by the reversals of the row's natural year so far (in the same window: no sort of its own)
-    CAST(SUM(CASE WHEN r.is_rev THEN r.dedc_fen ELSE 0 END) OVER ({W_YEAR_SQ}) AS BIGINT) AS rv_back
+    CAST(SUM(CASE WHEN r.is_rev THEN r.dedc_fen ELSE 0 END) OVER ({W_YEAR_SQ}) AS BIGINT) AS rv_back,
+    -- … and the ratio's figures they took out of the cap total (`rv_fund`)
+    CAST(SUM(CASE WHEN r.is_rev THEN r.raw_fen ELSE 0 END) OVER ({W_YEAR_SQ}) AS BIGINT) AS rv_raw
   FROM raw{s} r
 ),
 fund2{s} AS (
@@ -398,6 +397,13 @@ fund2{s} AS (
     -- nothing back, min(base, max(left − back, 0)) would be charged, other than the row's min(base, left) exactly
     -- where it charged some and left − base < back, as benefits._reversed cites it (probe s26/probeR R2)
     (f.rv_back > 0 AND f.dedc_fen > 0 AND f.dl < f.rv_back) AS rv_dedc,
+    -- A-REVERSAL on the payment where it used cap room the reversals gave back: had they given nothing back, what
+    -- was left of the cap would be max(cap − total before the row − their figures, 0), and the payment above it, as
+    -- benefits._reversed_cap cites it (pay > max(cap_left − back, 0); equal, since a reversed settlement the cap cut
+    -- leaves both 0). A capped payment above 0 always; an uncapped one where it needed that room (probe s29 A2 F1).
+    (f.status = 0 AND f.rv_raw > 0 AND LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
+       - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw)
+       > GREATEST(pr.cap - f.open_pay - f.s_incl + f.own_raw - f.rv_raw, 0)) AS rv_fund,
     CASE WHEN f.status = 0 THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
                    - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
   FROM fund{s} f JOIN params pr ON pr.pr_id = f.pr_id
@@ -405,7 +411,7 @@ fund2{s} AS (
 parts{s} AS (
   -- 个人负担 once (`net` stops here), and whether the cap cut the fund (not the raw figure itself).
   SELECT {_cols("f.", _KEEP.replace(" net,", ""))}, f.yr, f.sq, f.dedc_fen, f.fund_fen, f.fund_fen < f.raw_fen AS capped,
-    f.rv_dedc,
+    f.rv_dedc, f.rv_fund,
     f.net - f.fund_fen AS part, f.ref_src,
     -- the person's own account pays what the relative's (as recorded) leaves of 个人负担
     CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen - f.mulaid, 0) ELSE 0 END AS acct_base,
@@ -421,10 +427,10 @@ settled{s} AS (
   -- what the account holds is unknown, in later years too.
   SELECT {_SETTLED_KEEP}, a.dedc_fen, a.fund_fen, a.capped, a.part,
     a.acct_base, a.own_acct, a.a_incl, a.over,
-    -- the deductible charged rests on what a reversal earlier in the row's natural year gave back (bit 1: `rv_dedc`), a
-    -- reversal that year gave back a payment (bit 2): A-REVERSAL, as the reference engine's deductible (cap) step
-    -- cites it (benefits._reversed); one small number, as `status`, not two columns through the rest
-    CAST((CASE WHEN a.rv_dedc THEN 1 ELSE 0 END) + (CASE WHEN a.rv_pay_yr = a.yr THEN 2 ELSE 0 END) AS TINYINT)
+    -- the deductible charged rests on what a reversal earlier in the row's natural year gave back (bit 1: `rv_dedc`), the
+    -- payment on cap room one gave back (bit 2: `rv_fund`): A-REVERSAL, as the reference engine's deductible (cap) step
+    -- cites it (benefits._reversed, _reversed_cap); one small number, as `status`, not two columns through the rest
+    CAST((CASE WHEN a.rv_dedc THEN 1 ELSE 0 END) + (CASE WHEN a.rv_fund THEN 2 ELSE 0 END) AS TINYINT)
       AS rev_totals,
     CASE WHEN a.status < {REFUSED} AND a.acct_balance IS NOT NULL AND a.ref_p > 0 THEN {_st('refused_after')}
          ELSE a.status END AS status
@@ -581,15 +587,28 @@ _CLAUSES = {
 _MID_FUND_AFTER = _cite_if(f"{_MID_DEDC} AND NOT (CASE WHEN d.capped THEN {_MID_CAP} ELSE {_MID_RATIO} END)", _MIDYEAR)
 # Where a plan row's clause names A-REVERSAL: a reversal row always (its settlement's articles, marked so); a settlement
 # row where a reversal earlier in its natural year gave back part of the total its figure reads — the deductible's
-# where the figure would differ had it given nothing back (rev_totals bit 1), the fund's only where the cap decided it (bit 2; else the ratio did, which reads no total) — as the
-# reference engine's deductible and cap steps cite it (benefits._reversed). A settlement reversed right after it is
-# settled (the only reversals the plan takes) leaves the totals as they were, yet what is left of them after it is
-# still the reading's: a system keeping the reversed deductible charges none on the next visit.
-# A capped payment of 0.00 (the cap spent) would be 0.00 whatever the reversal gave back: the ratio's article alone, as
-# benefits._reversed_cap cites only a payment above max(cap_left − back, 0) — for a capped row, any payment above 0.
+# where the figure would differ had it given nothing back (rev_totals bit 1); the fund's where the payment used cap
+# room one gave back (bit 2: above max(cap_left − back, 0)), or where the cap did not cut it and its deductible rests on
+# the reading (bit 1: the payment is (base − that deductible) × ratio, so it differs with it; a cut payment is the cap's
+# remainder whatever the deductible) — as the reference engine's deductible and cap steps cite it (benefits._reversed,
+# _reversed_cap) and settle_ref carries the deductible's onto the payment (probe s29 A2 F1). A settlement reversed
+# right after it is settled (the only reversals the plan takes) leaves the totals as they were, yet what is left of
+# them after it is still the reading's: a system keeping the reversed deductible charges none on the next visit.
+# A capped payment of 0.00 (the cap spent) would be 0.00 whatever the reversal gave back: the ratio's article alone.
 _REVERSED = {"clause_dedc": "d.base_status = 'ordinary' AND d.rev_totals IN (1, 3)",
-             "clause_fund": "d.base_status = 'ordinary' AND d.capped AND d.rev_totals >= 2 AND d.hifp_pay <> 0",
+             "clause_fund": "d.base_status = 'ordinary' AND (d.rev_totals >= 2 OR (d.rev_totals = 1 AND NOT d.capped))",
              "clause_ratio": "FALSE"}
+# The document's reading of the year its deductible and cap count over (北京, 浙江: A-YEAR-BY-SETTLEMENT-DATE, the
+# settings' `year_reading`), in pr.dedc_cite and pr.cap_cite already: carried onto a payment the cap did not cut, which
+# (base − deductible) × ratio computes from the deductible, as MIDYEAR is (settle_ref: probe s29 A2 F1).
+_YEAR_FUND_AFTER = ("(CASE WHEN d.base_status = 'ordinary' AND NOT d.capped AND st.year_reading IS NOT NULL"
+                    " THEN '；' || st.year_reading ELSE '' END)")
+# A remote-filed person's visit outside the city, settled as at the place filed for, which no ledger says (攀枝花 第七条:
+# the settings' `remote_filed`, A-PZH-REMOTE-FILED-PLACE): every figure of it rests on that reading, as the reference
+# cites it (settle_ref.REMOTE_FILED; probe s29 A2 F2). A reversal: its settlement's.
+_REMOTE_FILED = ("(CASE WHEN d.base_status = 'ordinary' AND st.remote_filed IS NOT NULL"
+                 " AND COALESCE(CASE WHEN d.is_rev THEN ls.remote ELSE l.remote END, FALSE)"
+                 " AND COALESCE(p.remote_filing, FALSE) THEN '；' || st.remote_filed ELSE '' END)")
 # Readings on which every running total of a row's person-year rests, so its deductible and (through it, or the cap)
 # its pool payment too, never its ratio; only where the running totals settled the row ('ordinary': none_* pays
 # nothing whatever came before), as settle_ref cites them on the reference route:
@@ -690,8 +709,8 @@ def compare_sql(fields: tuple[str, ...]) -> str:
     fields = _audited(fields)
     clauses = ",\n    ".join(
         f"CASE WHEN d.route = 'reference' THEN x.{c} ELSE ({e})"
-        f"{' || ' + _ROUND_CITE + ' || ' + _SCOPE_FUND + ' || ' + _MID_FUND_AFTER if c == 'clause_fund' else ''}"
-        f" || {_ROUTED_AS_ORDINARY}"
+        f"{' || ' + _ROUND_CITE + ' || ' + _SCOPE_FUND + ' || ' + _MID_FUND_AFTER + ' || ' + _YEAR_FUND_AFTER if c == 'clause_fund' else ''}"
+        f" || {_ROUTED_AS_ORDINARY} || {_REMOTE_FILED}"
         f" || (CASE WHEN d.is_rev OR ({_REVERSED[c]}) THEN '；A-REVERSAL' ELSE '' END)"
         f"{' || ' + _TOTALS_READINGS if c != 'clause_ratio' else ''} END AS {c}"
         for c, e in _CLAUSES.items())

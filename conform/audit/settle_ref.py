@@ -140,6 +140,13 @@ def _unrounded(clause: str | None, also: str | None = None) -> str | None:
 REVERSAL = "A-REVERSAL"
 
 
+# The document's reading of the year its deductible and cap count over, where it names no period (北京（五）, 浙江
+# 二（一）: the policy file's `year_reading`, which benefits._role_figure cites on every deductible and cap step).
+YEAR_READING = "A-YEAR-BY-SETTLEMENT-DATE"
+# The step saying a remote-filed person's visit outside the city is settled as at the place filed for (benefits).
+REMOTE_FILED = "异地备案"
+
+
 # What a deductible accumulates (benefits._deductible_scope): cited on the cap step of a payment the cap did not cut,
 # which the fund's clause then names after the ratio's, as the plan's clause_fund does (plan._SCOPE_FUND).
 SCOPE = "A-DEDUCTIBLE-SCOPE"
@@ -190,12 +197,18 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
     """_clauses, computed: `steps` the trace's up to the fund's figure."""
     paid: list[str] = []
     deductibles, counted, overflow = [], [], None
+    cut = room_given_back = False
     for i, (label, _tpl, _args, clause, value) in enumerate(steps):
         if label == "年度最高支付限额":
-            if i and steps[i - 1][0] == "支付比例" and value < steps[i - 1][4]:
+            cut = bool(i and steps[i - 1][0] == "支付比例" and value < steps[i - 1][4])
+            if cut:
                 paid[-1] = clause
-            elif paid and _cites(clause, SCOPE):  # not cut: the ratio's payment, on a deductible the scope decided
-                paid[-1] = join_cites(paid[-1], SCOPE)
+            else:
+                if paid and _cites(clause, SCOPE):  # not cut: the ratio's payment, on a deductible the scope decided
+                    paid[-1] = join_cites(paid[-1], SCOPE)
+                # not cut, yet the cap step cites A-REVERSAL (benefits._reversed_cap): the payment needed cap room a
+                # reversal gave back; had it given nothing back, less (or nothing) would be paid (probe s29 A2 F1)
+                room_given_back = _cites(clause, REVERSAL)
         elif label in _PAY_STEPS:
             paid.append(clause)
             overflow = clause if label == "转入普通门诊统筹" else overflow
@@ -204,9 +217,20 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
             if value:  # a deductible that took part of this settlement (the overflow's: through its article)
                 counted += [overflow, clause] if overflow else [clause]
     fund = join_cites(*paid) or (steps[-1][3] if steps else None)
-    dedc = join_cites(*counted) if counted else (deductibles[0] if deductibles else fund)
+    # Nothing counted (0.00 expected): the step that decides the 0.00 is the last deductible step — a chronic visit over
+    # its cap: the ordinary one its rest meets (met already, or none for a worker without ordinary pooling), not the
+    # chronic article's before it (probe s29 A2 F5)
+    dedc = join_cites(*counted) if counted else (deductibles[-1] if deductibles else fund)
     if fund is not None and any(_cites(c, MIDYEAR) for c in deductibles):
         fund = join_cites(*fund.split(CITE_SEP), MIDYEAR)
+    # The document's year reading (北京, 浙江: A-YEAR-BY-SETTLEMENT-DATE) decides the deductible, so the payment
+    # computed from it too, as MIDYEAR is carried (plan._YEAR_FUND_AFTER; probe s29 A2 F1)
+    if fund is not None and any(_cites(c, YEAR_READING) for c in deductibles):
+        fund = join_cites(*fund.split(CITE_SEP), YEAR_READING)
+    # A-REVERSAL on the payment: the deductible it was computed from rests on it and the cap did not cut the payment
+    # (a cut one is the cap's remainder whatever the deductible), or the payment used cap room a reversal gave back
+    if fund is not None and ((not cut and _cites(dedc, REVERSAL)) or room_given_back):
+        fund = join_cites(*fund.split(CITE_SEP), REVERSAL)
     if retired_by_ledger:
         dedc, fund = (join_cites(*c.split(CITE_SEP), TYPE_CHANGE) if _cites(c, MIDYEAR) else c for c in (dedc, fund))
     # The settlement's ratio is the last one applied (a chronic visit its cap no longer covered at all is paid,
@@ -225,6 +249,11 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
     # An emergency or a day surgery settled as ordinary pooling by a reading (A-EMERGENCY-ORDINARY: the document
     # names neither): every figure of it rests on that reading, as the plan cites it (plan._ROUTED_AS_ORDINARY).
     routed = [s[3] for s in steps if s[0] in ROUTED_AS_ORDINARY]
+    # A remote-filed person's visit outside the city settled as at the place filed for (攀枝花 第七条), which no ledger
+    # says (A-PZH-REMOTE-FILED-PLACE): every figure a benefit computed rests on it, as the plan cites it
+    # (plan._REMOTE_FILED; probe s29 A2 F2); a visit nothing paid for by its rules (an exclusion, no account) does not.
+    if ratio_steps:
+        routed += [s[3] for s in steps if s[0] == REMOTE_FILED]
     if routed:
         dedc, fund, ratio = (join_cites(c, *routed) if c else c for c in (dedc, fund, ratio))
     # A-REVERSAL last (before the totals' readings), as the plan writes it and a reversal row adds it: one reading set,

@@ -821,10 +821,13 @@ def chronic_pooling(rules: Rules, ys: YearState, person: Person, role: str, s: S
     rest = after - covered
     ov = overflow
     # whether rounding the covered part to the fen (A-PZH-OVERFLOW-SPLIT) changed it, and with it the ordinary
-    # base after it (40.38 / 80% = 50.475 → 50.48): a fen off at the ordinary part may be this rounding's
+    # base after it (40.38 / 80% = 50.475 → 50.48): a fen off at the ordinary part may be this rounding's.
+    # The split is the reading only where it can move the figure: this visit's chronic benefit paid part of it and a
+    # rest goes on; a cap spent before the visit (0.00 / ratio) sends all of it on under any split (probe s29 A2 F4).
+    split = rules.policy.doc.get("chronic_overflow_split") if pay > ZERO and rest > ZERO else None
     trace.add("转入普通门诊统筹", word + "限额内对应费用{} / {} = {}元；超过限额后的费用{} − {} = {}元按普通门诊统筹政策支付",
               (pay, Pct(ratio), covered, after, covered, rest),
-              join_cites(ov.cite, rules.policy.doc.get("chronic_overflow_split"), total_read), rest,
+              join_cites(ov.cite, split, total_read), rest,
               _rounded(exact_covered, round_fen(exact_covered), covered))
     return rest, ov.cite
 

@@ -166,6 +166,9 @@ def test_a_reference_settled_row_cites_the_article_not_the_recorded_other_funds(
            200000, 0, 0, 0, 5000, 2000, 1000, None)
     out = settle_person(rules_for("zhejiang", "zhejiang-example"), person_for("P1", [row], None), [row])[0]
     assert (out["act_pay_dedc"], out["hifp_pay"], out["fund_pay_sumamt"], out["psn_part_amt"]) == (60000, 70000, 75000, 123000)
-    assert out["clause_fund"] == out["clause_ratio"] == "浙江 二（一）"
+    # the payment is (2000 − the deductible) × 50%, and the deductible counts over the year of the settlement date
+    # (A-YEAR-BY-SETTLEMENT-DATE, cited on it): carried onto the payment, never onto the ratio (probe s29 A2 F1)
+    assert out["clause_fund"] == "浙江 二（一）；A-YEAR-BY-SETTLEMENT-DATE"
+    assert out["clause_ratio"] == "浙江 二（一）"
     # 二（一）names no period for the deductible: the natural year is a reading (A-YEAR-BY-SETTLEMENT-DATE)
     assert out["clause_dedc"] == "浙江 二（一）；A-YEAR-BY-SETTLEMENT-DATE"

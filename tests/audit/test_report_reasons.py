@@ -146,8 +146,10 @@ def test_a_retirees_ratio_cites_its_article_once(tmp_path, policy, cite):
     assert audit([str(ledger)], policy, f"{policy}-example", out=out)[0] == 1
     got = duckdb.sql(f"SELECT DISTINCT clause FROM read_parquet('{out}/discrepancies.parquet')").fetchall()
     # the ratio's clause; the payment's adds the reading its deductible left rests on (the ledger holds 2023 from
-    # 06-01 without R's ytd: A-AUDIT-YTD-FROM-LEDGER), the article still once
-    assert sorted(got) == [(cite,), (f"{cite}；A-AUDIT-YTD-FROM-LEDGER",)]
+    # 06-01 without R's ytd: A-AUDIT-YTD-FROM-LEDGER; 浙江's deductible also counts over the year of the settlement date,
+    # A-YEAR-BY-SETTLEMENT-DATE, carried onto the payment: probe s29 A2 F1), the article still once
+    year = "；A-YEAR-BY-SETTLEMENT-DATE" if policy == "zhejiang" else ""
+    assert sorted(got) == [(cite,), (f"{cite}{year}；A-AUDIT-YTD-FROM-LEDGER",)]
 
 
 def test_the_reports_name_each_article_of_a_clause_once(tmp_path):

@@ -195,9 +195,9 @@ def test_a_same_day_resettlement_exported_before_the_reversal_cites_the_export_o
     cited = "攀枝花 第七条；A-AUDIT-ORDER" + ytd
     assert code == 1
     assert found[("X1b", "hifp_pay")] == ("-100.00", cited) and found[("X1b", "act_pay_dedc")] == ("200.00", cited)
-    # X2's deductible is what is left after X1R gave back X1's 200.00: it rests on A-REVERSAL too (its pool payment,
-    # decided by the ratio, reads no total)
-    assert found[("X2", "hifp_pay")] == ("60.00", cited)
+    # X2's deductible is what is left after X1R gave back X1's 200.00: it rests on A-REVERSAL too, and so does its pool
+    # payment, (100 − that deductible) × 60% (probe s29 A2 F1: no longer "decided by the ratio, reads no total")
+    assert found[("X2", "hifp_pay")] == ("60.00", "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER" + ytd)
     assert found[("X2", "act_pay_dedc")] == ("-100.00", "攀枝花 第七条；A-REVERSAL；A-AUDIT-ORDER" + ytd)
     # listed after the reversal: X1b takes the deductible (200.00 / 200.00, as recorded); X2's 100.00 is all pool
     # at 50% = 50.00 (recorded 60.00). X1R and X1b share 03-02 with no time either: had X1b come before X1R (X1

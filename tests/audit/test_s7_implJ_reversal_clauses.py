@@ -80,8 +80,10 @@ def _check(got: dict, route: str) -> None:
                         ("L2R", "act_pay_dedc")}, sorted(got)
     # K2's deductible is what is left after K1R gave back 200.00: the reading's
     assert got[("K2", "act_pay_dedc")][:2] == ("-200.00", f"{SEVENTH}；A-REVERSAL")
-    # K2's payment was decided by the ratio, which reads no total: the article alone
-    assert got[("K2", "hifp_pay")][:2] == ("120.00", SEVENTH)
+    # K2's payment is (500 − its deductible) × 60%, and that deductible is the reading's (the old premise "the ratio
+    # reads no total" missed it); it also used cap room K1R gave back (kept counted, the cap is spent: 0.00). So it
+    # rests on A-REVERSAL too (probe s29 A2 F1): the reading is cited on the payment as on the deductible.
+    assert got[("K2", "hifp_pay")][:2] == ("120.00", f"{SEVENTH}；A-REVERSAL")
     # K3's payment is the cap's remainder after K1R gave back 1000.00: the reading's
     assert got[("K3", "hifp_pay")][:2] == ("-120.00", f"{SEVENTH}；A-REVERSAL")
     # M2R gave back a payment, no deductible: M3's deductible rests on the article alone, its (uncapped) payment too

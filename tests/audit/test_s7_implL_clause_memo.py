@@ -49,11 +49,13 @@ def test_a_cap_that_cut_the_figure_is_cited_whichever_came_first(order):
 # X1, 1000.00: 1000 × 50% = 500 → 300.00 under 第十条, which pays for 300 / 50% = 600.00; the other 400.00 overflows, the deductible takes
 # 200.00 of it (counted through 第十一条) and (400 − 200) × 50% = 100.00: hifp 400.00, act_pay_dedc 200.00.
 # Y0, 500.00 ordinary: (500 − 200) × 50% = 150.00 uses up the deductible; Y1 as X1 but the deductible takes nothing:
-# 300.00 + 400 × 50% = 500.00, act_pay_dedc 0.00, the deductible's clause the chronic one's (第十条).
+# 300.00 + 400 × 50% = 500.00, act_pay_dedc 0.00. That 0.00 is decided by the ordinary deductible the overflow meets
+# (第七条's 200 元, met by Y0; reached through 第十一条), not by the chronic article before it (the old pin, 第十条, was
+# the defect of probe s29 A2 F5); no split is cited on it (none charged: the same under any split).
 OVERFLOW = "攀枝花 第十一条；A-PZH-OVERFLOW-SPLIT；攀枝花 第七条"
 DEDUCTED = {"X": ([_row("X1", "X", "14", "tertiary", 100000, dt.date(2023, 3, 1), "M03900")], 40000, 20000, OVERFLOW),
             "Y": ([_row("Y0", "Y", "11", "tertiary", 50000, dt.date(2023, 2, 1)),
-                   _row("Y1", "Y", "14", "tertiary", 100000, dt.date(2023, 3, 1), "M03900")], 50000, 0, "攀枝花 第十条")}
+                   _row("Y1", "Y", "14", "tertiary", 100000, dt.date(2023, 3, 1), "M03900")], 50000, 0, "攀枝花 第十一条；攀枝花 第七条")}
 
 
 @pytest.mark.parametrize("order", [("X", "Y"), ("Y", "X")])

@@ -176,18 +176,21 @@ def test_a_settlement_and_its_own_reversal_are_no_tie(tmp_path, route):
     persons = [{"psn_no": "C", **ROUTES[route]}]
     code, _, found = _run(tmp_path, "pair", [S1, S1R, S2], persons)
     dedc = f"{SEVENTH}；A-REVERSAL"
+    # S2's payment is (300 − that deductible) × 50%: it rests on A-REVERSAL as its deductible does (probe s29 A2 F1;
+    # it used to cite the article alone, on the wrong premise that a ratio-decided payment reads no total)
     assert (code, found) == (1, {("S2", "act_pay_dedc"): ("-200.00", dedc, route),
-                                 ("S2", "hifp_pay"): ("100.00", SEVENTH, route)})
+                                 ("S2", "hifp_pay"): ("100.00", dedc, route)})
     # S3 after the pair on the same day: S1R gave back S1's 200.00, so S3 (100.00) counts 100.00 to the deductible and
     # pays (100 − 100) × 50% = 0.00 (recorded 0.00 / 50.00: −100.00 / +50.00); S2 then the other 100.00 and
     # (300 − 100) × 50% = 100.00 (recorded 0.00 / 150.00: −100.00 / +50.00). The deductibles read what S1R gave back
     # (A-REVERSAL), and every figure from S1 on cites the export's order.
     code, _, found = _run(tmp_path, "tied", [S1, S1R, S3, S2], persons)
     cited, reversal = f"{SEVENTH}；{ORDER}", f"{SEVENTH}；A-REVERSAL；{ORDER}"
+    # the payments are computed from those deductibles: A-REVERSAL on them too (probe s29 A2 F1)
     assert (code, found) == (1, {("S3", "act_pay_dedc"): ("-100.00", reversal, route),
-                                 ("S3", "hifp_pay"): ("50.00", cited, route),
+                                 ("S3", "hifp_pay"): ("50.00", reversal, route),
                                  ("S2", "act_pay_dedc"): ("-100.00", reversal, route),
-                                 ("S2", "hifp_pay"): ("50.00", cited, route)})
+                                 ("S2", "hifp_pay"): ("50.00", reversal, route)})
 
 
 def test_the_reading_texts_say_how_a_row_without_a_time_is_ordered():

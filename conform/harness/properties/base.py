@@ -300,6 +300,9 @@ class Context:
         self._persons = 0
         self.optional = optional_figures(adapter)
         self.notes: dict[str, Any] = {}  # what the check saw but does not judge (uses the text leaves open)
+        # psn_no → the story being sent for it in this item: an answer about another request (the adapter's echo
+        # checks, MismatchError) fails the example with that story as its counterexample (runner.GuardedAdapter)
+        self.stories: dict[str, Story] = {}
 
     def unreported(self, out: dict, f: str) -> bool:
         """Whether `f` is an optional figure of the adapter in use that `out` does not report."""
@@ -315,6 +318,7 @@ class Context:
         """Called before each item of a batched example (runner.batched): its own evidence and persons."""
         clear_evidence()
         self._persons = 0
+        self.stories = {}
 
     def psn_no(self) -> str:
         """The next test person of this example. Every example re-uses the same few ids, which
@@ -334,7 +338,9 @@ class Context:
         """Run a story. `require_settled`: a refusal fails the example. `require_figures`: a settlement
         answer without a required figure (one the adapter does not list in `optional_figures`) fails it
         with "(missing)" (a check comparing each figure itself, as differential, passes False)."""
-        obs = execute(self.adapter, story, psn_no=self.psn_no(), years=years)
+        psn = self.psn_no()
+        self.stories[psn] = story
+        obs = execute(self.adapter, story, psn_no=psn, years=years)
         if require_settled and obs.refused:
             sid, why = next(iter(obs.refused.items()))
             done = "撤销成功" if sid.endswith("-撤销") else "预结算成功" if sid.endswith("-预结算") else "结算成功"

@@ -19,19 +19,19 @@ import unittest
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import example as hyp_example
 from hypothesis import given, reject, seed, settings
 from hypothesis import strategies as st
-from hypothesis.errors import FlakyFailure, Unsatisfiable
+from hypothesis.errors import FlakyFailure, HypothesisException, Unsatisfiable
 
 from ..adapters import Adapter, NotApplicable, SettlementRefused, SutError
 from ..adapters.reference import ReferenceAdapter
-from ..generators import (INVALID_PREFIX, credit_gaps, credit_settings, leave_out, region_sha256, settings_for,
-                          skipped_settings)
-from ..plugin import NOT_APPLICABLE_PREFIX
+from ..generators import (INVALID_PREFIX, PersonYear, credit_gaps, credit_settings, leave_out, region_sha256,
+                          settings_for, skipped_settings)
+from ..plugin import NOT_APPLICABLE_PREFIX, MismatchError
 from .base import (Context, Presettle, Property, PropertyViolation, Settle, Settles, Story, declared_for, exercised,
                    platform_identity, remote_total_readings, restore_evidence, settled_on, snapshot_evidence,
                    traced_blame)
@@ -70,13 +70,15 @@ class Budget:
                                           and self.clock() - self.first > self.seconds)
 
     def begin_example(self) -> None:
-        # Re-raised with the traceback they first had: each raise would otherwise lengthen it.
-        if self.fault is not None:
-            raise self.fault.with_traceback(self.fault_tb)
+        # Re-raised with the traceback they first had: each raise would otherwise lengthen it. A failure already
+        # found comes before a fault of the system while shrinking it: the search ends with that failure (probe s29
+        # C F7), the fault noted on it by the runner; with none found the fault ends it, the check's error.
         if self.over():
-            assert self.best is not None
-            restore_evidence(self.best_evidence)
-            raise self.best.with_traceback(self.best_tb)
+            if self.best is not None:
+                restore_evidence(self.best_evidence)
+                raise self.best.with_traceback(self.best_tb)
+            assert self.fault is not None
+            raise self.fault.with_traceback(self.fault_tb)
         if self.round_spent():
             raise RoundOver()  # the share is spent: no new example (a failure being shrunk is bounded above)
         self.started += 1
@@ -196,6 +198,8 @@ class GuardedAdapter:
 
     def __init__(self, adapter: Adapter, budget: Budget, skips: Skips | None = None):
         self._adapter, self._budget, self._skips = adapter, budget, skips
+        self.ctx: Context | None = None  # the property's context (set once made): an echo mismatch fails through it
+        self.drawn: Any = None  # the example being checked: its stories where none was registered (_about_another)
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._adapter, name)
@@ -216,8 +220,35 @@ class GuardedAdapter:
                     raise
                 self._skips.skip(e)
                 raise
+            except MismatchError as e:
+                if isinstance(e, PropertyViolation) or self.ctx is None:
+                    raise
+                self._about_another(name, args, e)
         self.__dict__[name] = call  # made once: later calls find it without __getattr__
         return call
+
+    def _about_another(self, name: str, args: tuple, e: MismatchError) -> NoReturn:
+        """An answer about another request (the adapter's echo checks: inf_refmsgid, psn_no, mdtrt_id sent vs
+        answered, connect-your-system.md §3) fails the example as a property violation: the fields listed, the story
+        sent for that person as its counterexample (Context.stories; else the drawn example's person-years), blamed
+        on the property's own articles — not a bare exception whose message is Hypothesis's repr of the drawn data
+        (probe s29 C F1)."""
+        assert self.ctx is not None
+        ctx = self.ctx
+        psn = getattr(getattr(args[0], "person", None), "psn_no", None) if name == "prepare_person" and args else (
+            args[0] if args else None)
+        story = ctx.stories.get(psn) if isinstance(psn, str) else None
+        stories = [story] if story is not None else (list(ctx.stories.values()) or _drawn_stories(self.drawn))
+        ctx.fail("被测系统的应答不是对本次请求的应答（所引用的请求或人员、就诊与所发送的不同）"
+                 "the system answered about another request (a field echoing the request differs from what was sent)",
+                 list(e.mismatches), *stories, clauses=tuple(ctx.prop.clauses.get(ctx.policy, ())))
+
+
+def _drawn_stories(drawn: Any) -> list[Story]:
+    """The person-years of a drawn example (one, or a tuple or list of them) as stories, for a counterexample where
+    the check registered none ([] for anything else)."""
+    items = drawn if isinstance(drawn, (list, tuple)) else [drawn]
+    return [Story.of_year(py) for py in items if isinstance(py, PersonYear)]
 
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository root, or site-packages
@@ -323,7 +354,9 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
     budget = Budget(ps.shrink_seconds, deadline, ps.clock)
     count = _Tried(ch)
     skips = Skips(count)
-    ctx = Context(GuardedAdapter(adapter, budget, skips), policy, prop, budget)  # type: ignore[arg-type]
+    guarded = GuardedAdapter(adapter, budget, skips)
+    ctx = Context(guarded, policy, prop, budget)  # type: ignore[arg-type]
+    guarded.ctx = ctx
     batch = ps.batch if in_process(adapter) else 1
     current = {"seed": ps.seed, "n": None}
     # the share is reckoned on the settings' clock (ps.clock, the deadline's): a test drives it without real time
@@ -358,23 +391,27 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
         again = ([f"（单独重现此属性 reproduce this property alone: "
                   f"{reproduce(ps, current['seed'], current['n'], ps.profile == 'thorough')}{narrow}）"]
                  if deadline is not None else [])
-        raise _reported(e, prop, policy, budget, ch, extra=again, system=adapter) from None
+        raise _reported(e, prop, policy, budget, ch, extra=again, system=adapter, fault=budget.fault) from None
     except Unsatisfiable:
         # Hypothesis found no example the system could be sent (Skips): not applicable, with the reasons
         pytest.skip(f"{NOT_APPLICABLE_PREFIX} {skips.note() or 'no example could be sent to the system'}")
-    except FlakyFailure as e:
-        inner = _sut_error(e)
-        if inner is not None:
-            raise inner from None  # a system fault, not a flaky property
-        found = _violation(e) or budget.best
+    except Exception as e:
+        # A failure found is never lost to what came after it (probe s29 C F7): a fault of the system while it was
+        # being shrunk (a timeout, no answer, a malformed one) ends the search, and Hypothesis may then end it
+        # with the fault, a FlakyFailure holding it, or — the stateful machine's example cut short in its first
+        # step — FlakyStrategyDefinition. The smallest failure found is reported, not fully shrunk, the fault noted;
+        # with none found the fault is the check's error (the system's, exit 3), never a harness error.
+        found = (_violation(e) if isinstance(e, FlakyFailure) else None) or budget.best
         if found is not None:
-            # A slow system made the replay differ (the shrinking budget ran out between runs): the
-            # failure is still real, and the smallest one seen is reported with its counterexample.
-            raise _reported(found, prop, policy, budget, ch, replay=True, system=adapter) from None
-        raise
-    except Exception:
-        if budget.best is not None and budget.fault is None:
-            raise _reported(budget.best, prop, policy, budget, ch, replay=True, system=adapter) from None
+            # Without a fault: a slow system made the replay differ (the shrinking budget ran out between runs);
+            # the failure is still real, and the smallest one seen is reported with its counterexample.
+            raise _reported(found, prop, policy, budget, ch, replay=budget.fault is None, system=adapter,
+                            fault=budget.fault) from None
+        inner = _sut_error(e) if isinstance(e, FlakyFailure) else None
+        if inner is None and budget.fault is not None and isinstance(e, HypothesisException):
+            inner = budget.fault
+        if inner is not None and inner is not e:
+            raise inner from None  # a system fault, not a flaky property
         raise
     finally:
         if budget.first is not None:
@@ -500,14 +537,20 @@ def _violation(exc: BaseException) -> PropertyViolation | None:
 
 def _reported(e: PropertyViolation, prop: Property, policy: str, budget: Budget, ch: Any,
               replay: bool = False, extra: list[str] | tuple[str, ...] = (),
-              system: Adapter | None = None) -> PropertyViolation:
+              system: Adapter | None = None, fault: SutError | None = None) -> PropertyViolation:
     """The violation as reported: its counterexample attached, the articles it found broken recorded. `system`: the
-    adapter the property ran against (its answers decide which readings bear: system_settles)."""
+    adapter the property ran against (its answers decide which readings bear: system_settles). `fault`: the system's
+    fault that ended the search after this failure was found (its shrinking stopped there)."""
     from ..counterexample import render_violation
 
     notes = []
     unshrunk = budget.first is not None and budget.clock() - budget.first > budget.seconds
-    if unshrunk:
+    if fault is not None:
+        unshrunk = True
+        notes.append(f"（缩减反例时被测系统出错（{fault.kind}：{fault.message}），缩减在此停止，反例未完全缩减：以下为此前找到的最小反例）"
+                     f"(the system failed while the failure was being shrunk ({fault.kind}: {fault.message}): shrinking "
+                     f"stopped there; the example is not fully shrunk — this is the smallest failure found before it)")
+    elif unshrunk:
         # not fully shrunk: it may hold what the failure does not need (a remote visit, an emergency), and the
         # readings named for such a detail are not what differs (rvendor8 D2)
         notes.append(f"（缩减反例在 {budget.seconds:g} 秒后停止，反例未完全缩减：以下为找到的最小反例，其中可能仍有与不符无关的"
@@ -749,12 +792,16 @@ def _run_examples(prop: Property, ctx: Context, hyp: Any, seed_: int | None, cou
 
     def example(ex: Any) -> None:
         ctx.begin_example()  # ends the search once the budget is spent: such runs are not counted
+        if isinstance(ctx.adapter, GuardedAdapter):
+            ctx.adapter.drawn = ex
         count[0] += 1
         if batch <= 1:
             check(ctx, ex)
             return
         for item in ex:
             ctx.begin_item()
+            if isinstance(ctx.adapter, GuardedAdapter):
+                ctx.adapter.drawn = item
             count.item_tried()
             check(ctx, item)
 

@@ -79,10 +79,11 @@ def ledger_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.person = replace(person, diseases=())
             self.med_types = ordinary_med_types(self.rules.policy.routes)
             self.psn = ctx.psn_no()
+            self.story = Story(setting, self.person, [], "结算、撤销、跨年、计入与使用")
+            ctx.stories[self.psn] = self.story  # an answer about another request fails with this story (runner)
             if not self.idle:
                 adapter.prepare_person(Subject(setting.policy, replace(self.person, psn_no=self.psn), setting.region,
                                                setting.param_dict))
-            self.story = Story(setting, self.person, [], "结算、撤销、跨年、计入与使用")
             self.standing: dict[str, tuple[Settlement, dict]] = {}
             self.touched: set[int] = set()
             self.date = dt.date(year, 1, 1) + dt.timedelta(days=day)

@@ -103,6 +103,7 @@ class Collector:
         # pytest-rerunfailures: a check's discarded attempts (nodeid → what each said); the last attempt counts
         self._attempts: dict[str, list[str]] = {}
         self._rerun_note: str | None = None
+        self._failed_step: dict[str, Any] = {}   # nodeid → the function of the step that raised (STEP_READINGS)
 
     # -- helpers
     def _check_for(self, item: pytest.Item) -> CheckResult:
@@ -142,6 +143,7 @@ class Collector:
     def pytest_bdd_step_error(self, request: Any, feature: Any, scenario: Any, step: Any, step_func: Any,
                               step_func_args: Any, exception: BaseException) -> None:
         ch = self._current.get(request.node.nodeid)
+        self._failed_step[request.node.nodeid] = step_func
         if ch is not None and ch.steps:
             ch.steps[-1].status = ("failed" if isinstance(exception, AssertionError)
                                    else "skipped" if isinstance(exception, pytest.skip.Exception) else "error")
@@ -180,7 +182,8 @@ class Collector:
             ch.mismatches.extend(exc.mismatches)
             ch.trace = exc.trace
             if ch.kind == "scenario":
-                _blame_scenario(ch, exc, _fresh_settlements(item))
+                _blame_scenario(ch, exc, _fresh_settlements(item),
+                                _step_reading(self._failed_step.pop(item.nodeid, None)))
                 paid = _other_funds_paid(ch, exc.mismatches)
                 if paid:
                     ch.extra["other_funds_paid"] = paid
@@ -250,6 +253,7 @@ class Collector:
                 ch.message = str(report.longrepr)[-300:]
             self._note_attempts(ch)
         if report.when == "teardown":
+            self._failed_step.pop(report.nodeid, None)
             ch.evidence.extend(evidence.take())
             ch.duration = time.perf_counter() - self._started.get(report.nodeid, time.perf_counter())
             if ch.kind in ("scenario", "property"):
@@ -379,7 +383,19 @@ def _other_funds_paid(ch: CheckResult, mismatches: list[Mismatch]) -> str:
     return "，".join(out)
 
 
-def _blame_scenario(ch: CheckResult, exc: MismatchError, fresh: set[str] | None = None) -> None:
+# steps whose whole exchange rests on a named reading, no article deciding it (their module → the reading): a figure
+# failing there that no step of the reference's working cites (an answer about another request, §3) is that
+# reading's, not the scenario's tag — the repeated 2207 of steps/repeat.py (A-SETTLE-ONCE, probe s29 C F5)
+STEP_READINGS = {"conform.harness.steps.repeat": "A-SETTLE-ONCE"}
+
+
+def _step_reading(step_func: Any) -> str | None:
+    """The reading a failed step rests on as a whole (STEP_READINGS), if any."""
+    return STEP_READINGS.get(getattr(step_func, "__module__", None) or "")
+
+
+def _blame_scenario(ch: CheckResult, exc: MismatchError, fresh: set[str] | None = None,
+                    step_reading: str | None = None) -> None:
     """A failed scenario blames the article(s) whose figure failed, as the reference's trace cites them for
     the failing field, not every article it is tagged with (its tags only when no clause is known); and
     lists the named readings (A-…) that figure rests on next to the check (connect-your-system.md §7), and
@@ -404,6 +420,8 @@ def _blame_scenario(ch: CheckResult, exc: MismatchError, fresh: set[str] | None 
         # scenario's own article, which that figure leaves not judged (model._row: blocked)
         tags, _ = blame(found, traces, ch.policy or "")
     named = list(dict.fromkeys([*named, *getattr(exc, "readings", ())]))
+    if not tags and step_reading:   # the failing step's exchange rests on a reading alone (STEP_READINGS)
+        named = list(dict.fromkeys([*named, step_reading]))
     root = root_mismatch(found)
     if fresh and root is not None and root.get("item") in fresh and ch.policy:
         # a document naming no period for its deductible or cap (北京, 浙江): the natural year is the tool's reading

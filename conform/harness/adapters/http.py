@@ -615,6 +615,16 @@ class _Client(httpx.Client):
         return request
 
 
+# The exchanges after which a connection is closed, the next request going on a new one: a person's T001 (created or
+# reset), and the person's first 2207 after it. A system keeping persons, or their year's totals, per TCP connection
+# (a session cache) then loses them as it would on every HIS reconnect, and fails (probe s29 C F2); one connection
+# carrying a whole story hid that. Two closes a story, not one per exchange: a handshake costs (TLS more).
+CLOSE_AFTER = frozenset({"T001", "2207"})
+# prefix of a test person's psn_no sent again after an exchange about it was abandoned (`R1-`, `R2-`, … after a
+# worker's `W<i>-`): the system may still commit the abandoned request, into the next check (probe s29 C F4)
+RENAMED_PREFIX = "R{}-"
+
+
 class HttpAdapter(Adapter):
     name = "http"
     description = "外部结算系统（HTTP，国家医保平台报文风格）"
@@ -653,6 +663,13 @@ class HttpAdapter(Adapter):
         # give the platform's own 接收方报文ID there, so its adapter turns this off
         self.refmsgid_echo = True
         self._admdvs: dict[str, str] = {}                 # psn_no → 参保地医保区划
+        # psn_no → the msgid of the visit's first 2207 (a resend may be answered by that request's stored answer)
+        self._settle_msgids: dict[tuple[str, str], str] = {}
+        # psn_nos an exchange was abandoned about (sent, no answer read: the system may still commit it), and how
+        # often each was renamed since: the next T001 of such a person sends it under a new name (RENAMED_PREFIX)
+        self._abandoned: set[str] = set()
+        self._settled_once: set[str] = set()  # psn_nos whose first 2207 since their T001 went out (_closes)
+        self._renamed: dict[str, int] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -735,20 +752,25 @@ class HttpAdapter(Adapter):
             self._no_answer.answered(infno)
 
     def call(self, infno: str, data: dict, psn_no: str | None = None,
-             msgid_prefix: str = MSGID_PREFIX) -> tuple[dict, dict]:
+             msgid_prefix: str = MSGID_PREFIX, resent_of: str | None = None) -> tuple[dict, dict]:
         """One exchange; returns `output` (a dict) and its evidence, or raises SutError / SettlementRefused.
 
-        `msgid_prefix`: the platform profile gives the envelope's fixmedins_code (the national msgid format)."""
+        `msgid_prefix`: the platform profile gives the envelope's fixmedins_code (the national msgid format).
+        `resent_of`: a 2207 sent again, the msgid of the visit's first 2207 (its answer may cite that one)."""
         if self._unreachable is not None:
             raise SystemUnreachable(self._unreachable)
         if self._client is None:
             self.start()
         assert self._client is not None
-        if self.psn_prefix:
-            data = _prefixed(data, self.psn_prefix)
+        prefix = self._prefix_of(psn_no)
+        if prefix:
+            data = _prefixed(data, prefix)
         envelope = {"infno": infno, "msgid": self._msgid(msgid_prefix),
                     "insuplc_admdvs": self.config.insuplc_admdvs or self._admdvs.get(psn_no or "", ""),
                     "inf_time": f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}", "input": {"data": data}}
+        if infno == "2207" and psn_no is not None and resent_of is None:
+            with self._lock:
+                self._settle_msgids[(psn_no, str(data.get("mdtrt_id")))] = envelope["msgid"]
         op = f"{infno} {wire.TRANSACTIONS.get(infno, '')}".strip()
         started = time.perf_counter()
         base = {"url": public_url(self.url), "infno": infno}
@@ -762,14 +784,20 @@ class HttpAdapter(Adapter):
 
         ends = time.monotonic() + self.timeout
         try:
+            # an exchange changing a test person is the last on its connection (CLOSE_AFTER); the platform profile
+            # (no psn_no here: its pool persons are real ones) keeps its one connection
+            last = {"Connection": "close"} if psn_no is not None and self._closes(infno, psn_no) else None
             with deadline(self.timeout), self._client.stream(
-                    "POST", self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8")) as resp:
+                    "POST", self.url, content=json.dumps(envelope, ensure_ascii=False).encode("utf-8"),
+                    headers=last) as resp:
                 status, reason = resp.status_code, evidence.shorten(resp.reason_phrase, 100)
                 location = resp.headers.get("location", "") if 300 <= status < 400 else ""
                 charset = resp.charset_encoding or ""   # as the answer declares it (Content-Type)
                 body = read_body(resp, self.max_bytes, ends)
         except httpx.TimeoutException as e:
             kind = "connection" if isinstance(e, httpx.ConnectTimeout) else "timeout"
+            if not isinstance(e, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+                self._abandon(psn_no)
             msg = (f"{infno}: no answer within {self.timeout:g} s from {_where(self.url)} ({type(e).__name__})"
                    if kind == "timeout"
                    else f"{infno}: connected to {_where(self.url)}, but the TLS handshake got no answer within "
@@ -783,6 +811,7 @@ class HttpAdapter(Adapter):
             msg = (f"{infno}: {e.message}" if e.kind != "timeout"
                    else f"{infno}: no answer within {self.timeout:g} s from {_where(self.url)}")
             if e.kind == "timeout":  # a dripping system is as good as none: it counts toward unreachable
+                self._abandon(psn_no)
                 raise self._connection_failed("timeout", msg, keep(None, error=msg, answered=False), infno,
                                               timed_out=True) from None
             self._answered(infno)
@@ -794,6 +823,8 @@ class HttpAdapter(Adapter):
                 msg = evidence.mask(f"{infno}: {why}")
                 self._answered(infno)
                 raise SutError(kind, msg, keep(None, error=msg, answered=True)) from None
+            if not isinstance(e, httpx.ConnectError):   # sent, then dropped: it may have been committed
+                self._abandon(psn_no)
             msg = evidence.mask(f"{infno}: {connection_failure(e, self.url)}")
             raise self._connection_failed("connection", msg, keep(None, error=msg, answered=False)) from None
         except httpx.HTTPError as e:  # anything else httpx refuses in the answer (e.g. a broken encoding)
@@ -833,25 +864,39 @@ class HttpAdapter(Adapter):
             # a refusal citing another request's msgid refuses that request, not this one (§1, §3): its check
             # fails on inf_refmsgid before a scenario expecting a refusal could take it for its own
             if self.refmsgid_echo:
-                self._refmsgid(infno, envelope["msgid"], answer.get("inf_refmsgid"))
+                self._refmsgid(infno, envelope["msgid"], answer.get("inf_refmsgid"), resent_of)
             raise SettlementRefused(e.message, entry) from None
         except AnswerError as e:
             raise SutError(e.kind, evidence.shorten(e.message, 300), entry) from None
         if self.refmsgid_echo:
-            self._refmsgid(infno, envelope["msgid"], answer.get("inf_refmsgid"))
+            self._refmsgid(infno, envelope["msgid"], answer.get("inf_refmsgid"), resent_of)
         return output, entry
 
+    def _prefix_of(self, psn_no: str | None) -> str:
+        """What the psn_no `psn_no` is sent with: the worker's prefix, then RENAMED_PREFIX once it was renamed."""
+        n = self._renamed.get(psn_no, 0) if psn_no else 0
+        return self.psn_prefix + (RENAMED_PREFIX.format(n) if n else "")
+
+    def _abandon(self, psn_no: str | None) -> None:
+        """An exchange about `psn_no` was sent and its answer not read (timed out, dropped): the system may still
+        commit it, after this check, so no later check of this run sends this psn_no again (prepare_person)."""
+        if psn_no:
+            with self._lock:
+                self._abandoned.add(psn_no)
+
     @staticmethod
-    def _refmsgid(infno: str, msgid: str, said: Any) -> None:
+    def _refmsgid(infno: str, msgid: str, said: Any, first: str | None = None) -> None:
         """The answer's inf_refmsgid, where it gives one, is the request's msgid (§1: optional, the request's
-        msgid): an answer citing another request is no answer to this one, and its check fails on that field."""
-        if said is None or said == "" or said == msgid:
+        msgid): an answer citing another request is no answer to this one, and its check fails on that field.
+        `first`: a resent 2207's visit's first msgid, which a stored-answer replay of it cites (§3, A-SETTLE-ONCE)."""
+        if said is None or said == "" or said == msgid or (first and said == first):
             return
         from ..plugin import MismatchError
         from ..results import Mismatch
 
         shown = evidence.shorten(said, 100) if isinstance(said, str) else wire.got(said)
-        raise MismatchError([Mismatch("inf_refmsgid", msgid, shown, infno,
+        sent = f"{msgid}（或首次提交的 {first}）" if first else msgid
+        raise MismatchError([Mismatch("inf_refmsgid", sent, shown, infno,
                                       "应答所引用的请求报文ID（与所发送的 msgid 不同）")])
 
     @staticmethod
@@ -870,23 +915,41 @@ class HttpAdapter(Adapter):
             raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
         return wire.nulls_absent(value)
 
+    def _closes(self, infno: str, psn_no: str) -> bool:
+        """Whether this exchange is the last on its connection (CLOSE_AFTER): a T001, or the person's first 2207 since."""
+        if infno == "T001":
+            return True
+        if infno != "2207":
+            return False
+        with self._lock:
+            first = psn_no not in self._settled_once
+            self._settled_once.add(psn_no)
+        return first
+
     # ------------------------------------------------------------------ operations
     def prepare_person(self, subject: Subject) -> None:
         self.require("prepare_person")
         psn_no = subject.person.psn_no
         self._admdvs[psn_no] = wire.admdvs(subject.policy, subject.region, subject.params)
         with self._lock:
-            for key in [k for k in self._setl_ids if k[0] == psn_no]:
-                del self._setl_ids[key]
+            for known in (self._setl_ids, self._settle_msgids):
+                for key in [k for k in known if k[0] == psn_no]:
+                    del known[key]
+            self._settled_once.discard(psn_no)  # the next 2207 is the first of this story: it closes (CLOSE_AFTER)
+            if psn_no in self._abandoned:
+                # an exchange about this person got no answer (timeout, drop): the system may still commit it, into
+                # this check if the psn_no were the same (probe s29 C F4): a new name, never used before in this run
+                self._abandoned.discard(psn_no)
+                self._renamed[psn_no] = self._renamed.get(psn_no, 0) + 1
         self.call("T001", wire.person_to_wire(subject), psn_no)
 
-    def _settle(self, infno: str, psn_no: str, s: Settlement) -> dict:
-        out = self.call(infno, wire.settlement_to_wire(psn_no, s), psn_no)
+    def _settle(self, infno: str, psn_no: str, s: Settlement, resent_of: str | None = None) -> dict:
+        out = self.call(infno, wire.settlement_to_wire(psn_no, s), psn_no, resent_of=resent_of)
         info = self._checked(infno, out, wire.read_setlinfo, infno)
         if infno == "2207":
             with self._lock:
                 self._setl_ids[(psn_no, s.id)] = info["setl_id"]
-        self._about(f"{s.id} {infno}", info, {"psn_no": self.psn_prefix + psn_no, "mdtrt_id": s.id})
+        self._about(f"{s.id} {infno}", info, {"psn_no": self._prefix_of(psn_no) + psn_no, "mdtrt_id": s.id})
         return info
 
     @staticmethod
@@ -909,6 +972,15 @@ class HttpAdapter(Adapter):
         self.require("settle")
         return self._settle("2207", psn_no, settlement)
 
+    def settle_again(self, psn_no: str, settlement: Settlement) -> dict:
+        """The visit's 2207 again (A-SETTLE-ONCE, §3), a fresh msgid as every request has. Its answer may cite this
+        msgid or the first 2207's: a system replaying its stored answer to the first (same setl_id, same figures),
+        the usual way to answer a resend once, gives that request's inf_refmsgid (probe s29 C F5)."""
+        self.require("settle")
+        with self._lock:
+            first = self._settle_msgids.get((psn_no, settlement.id))
+        return self._settle("2207", psn_no, settlement, resent_of=first or "")
+
     def reverse(self, psn_no: str, setl_id: str) -> dict:
         """Reverse the settlement the scenario calls `setl_id` (its mdtrt_id) by the system's own setl_id."""
         self.require("reverse")
@@ -916,7 +988,8 @@ class HttpAdapter(Adapter):
             system_id = self._setl_ids.get((psn_no, setl_id), setl_id)
         out = self.call("2208", wire.reversal_to_wire(psn_no, system_id, setl_id), psn_no)
         info = self._checked("2208", out, wire.read_setlinfo, "2208")
-        self._about(f"{setl_id} 2208", info, {"psn_no": self.psn_prefix + psn_no, "mdtrt_id": setl_id}, system_id)
+        self._about(f"{setl_id} 2208", info, {"psn_no": self._prefix_of(psn_no) + psn_no, "mdtrt_id": setl_id},
+                    system_id)
         return info
 
     def query_ytd(self, psn_no: str, year: int) -> dict:

@@ -501,10 +501,11 @@ def is_reading_tag(tag: str) -> bool:
 
 
 def articles_under_readings(c: dict) -> list[str]:
-    """The articles failed check `c` is listed as violating only under the named readings its failing figure rests
-    on (its `assumptions`, the run's rests_on): the blame stays (rests_on over-approximates: a step citing a reading
-    is no proof the failure vanishes under another), but a reader must tell it from a plain breach (probe s29 H5 F2).
-    Empty for a plain breach, for a failure on a reading alone (no article listed) and for any other status."""
+    """The articles failed check `c` is listed as violating as read with the named readings its failing steps cite
+    (its `assumptions`, the run's rests_on), so that a system taking another reading knows where to look (probe s29
+    H5 F2). rests_on over-approximates — a step citing a reading is no proof the failure comes from it — so this says
+    where a reading is involved, never that the article may hold. Empty where the failing steps cite no reading, for
+    a failure on a reading alone (no article listed) and for any other status."""
     if c.get("status") != "failed" or not c.get("assumptions"):
         return []
     return violated_tags(c)
@@ -780,12 +781,16 @@ def _row(pid: str, short: str, tag: str, art_id: str, label: str, heading: str, 
     under = sorted({str(a) for c in read for a in c.get("assumptions") or ()})
     if result == "failed" and read:
         said = "、".join(under)
-        reason = ((f"该条款的 {len(read)} 项失败均在所依据的读法下（{said}）：条文未明确之处参考实现采用该读法，被测系统采用"
-                   f"另一读法的，不一定违反本条款 every failure of this article ({len(read)}) is under the readings relied "
-                   f"on ({said}): where the text is silent the reference takes that reading; a system taking another "
-                   "is not necessarily in breach") if len(read) == len(failing) else
-                  (f"该条款的 {len(failing)} 项失败中有 {len(read)} 项在所依据的读法下（{said}） {len(read)} of its "
-                   f"{len(failing)} failures are under the readings relied on ({said})")) \
+        # rests_on over-approximates (a step citing a reading is no proof the failure comes from it: 北京's and 浙江's
+        # every deductible and cap step cites their year reading): the row says where to look, never that the article
+        # may hold (probe s29 R R2: a per-visit deductible, a plain breach, read "not necessarily in breach")
+        reason = ((f"该条款的 {len(read)} 项失败均在引用了读法的步骤上（{said}）：被测系统若有意采用其中某一读法的另一种理解，"
+                   f"请核对失败是否只因这一读法；引用读法并不表示失败由它造成，其余情形即违反本条款 every failure of this "
+                   f"article ({len(read)}) is at a step citing readings ({said}): if your system deliberately takes another "
+                   "reading of one of them, check whether the failure comes from that alone; a reading cited does not "
+                   "mean the failure comes from it, and otherwise the article is violated") if len(read) == len(failing)
+                  else (f"该条款的 {len(failing)} 项失败中有 {len(read)} 项在引用了读法的步骤上（{said}） {len(read)} of its "
+                        f"{len(failing)} failures are at steps citing readings ({said})")) \
             + (f"\n{reason}" if reason else "")
     return {
         "policy": pid, "document": short, "draft": DRAFT_MARK in short, "tag": tag, "article": art_id,

@@ -17,8 +17,8 @@ from sample_server import SampleServer
 PROPERTY = "conform/harness/conformance/test_properties.py::test_settlement_exact[panzhihua]"
 
 
-def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+def _pytest(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}, **(env or {})}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
                            "-p", "no:xdist", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=600)
 
@@ -39,11 +39,16 @@ def test_a_failed_property_reads_in_lines_and_its_printed_command_reruns_it_alon
         text = (failure.text or "") + (failure.get("message") or "")
         assert "\n# language: zh-CN\n" in text and "\\n" not in text, text[:2000]
         # F1: the command as printed, run from the vendor's project
-        said = re.search(r"# 重现 reproduce: (pytest .+?)（只运行这一个属性 runs this property alone）", done.stdout)
+        said = re.search(r"# 重现 reproduce: ((?:[A-Z_]+=\S+ )*pytest .+?)（只运行这一个属性 runs this property alone）",
+                         done.stdout)
         assert said, out[-3000:]
         words = shlex.split(said.group(1))
-        assert words[0] == "pytest" and PROPERTY in words, words
-        again = _pytest(tmp_path, "-q", "-rf", *words[1:])
+        # under CI=true the ci profile is named before the command (CONFORM_PROFILE=ci pytest …), never among its
+        # arguments, where pytest took it for a test path (exit 4: the s29 canary)
+        env = dict(w.split("=", 1) for w in words[:words.index("pytest")])
+        words = words[words.index("pytest"):]
+        assert PROPERTY in words and not any("=" in w and w.split("=")[0].isupper() for w in words), words
+        again = _pytest(tmp_path, "-q", "-rf", *words[1:], env=env)
     out = again.stdout + again.stderr
     assert again.returncode == 1, out[-3000:]  # it found the same failure, not pytest's "file not found" (4)
     assert re.search(r"^1 failed(, \d+ deselected)? in ", again.stdout, re.M), out[-3000:]  # that property alone: no other check ran

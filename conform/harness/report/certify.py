@@ -168,7 +168,9 @@ def seed_words(seed: object, front_end: object = "run", reproduce: object = None
     if seed == "derandomize":
         return "固定样例（不随机），每次运行相同 fixed examples, the same every run"
     if isinstance(reproduce, str) and reproduce.strip():
-        how = f"pytest {reproduce.strip()}" if front_end == "pytest" else reproduce.strip()
+        from .model import pytest_command
+
+        how = pytest_command(reproduce.strip()) if front_end == "pytest" else reproduce.strip()
     else:
         how = f"pytest --conform-seed {seed}" if front_end == "pytest" else f"conform run --seed {seed}"
     if "budget" in how or ("thorough" in how and "examples" not in how):  # a time budget: examples follow speed

@@ -391,6 +391,20 @@ def reruns_of(cmd: str) -> str:
     return (RERUNS_ARTICLES if given("--article") else RERUNS_DOCUMENT) + (RERUNS_TAGGED if given("--tag") else "")
 
 
+# A leading environment assignment of a command's options (CONFORM_PROFILE=ci under the ci profile): it goes before
+# `pytest`, not among its arguments, where pytest reads it as a test path (exit 4).
+_ENV_WORD = re.compile(r"[A-Z_][A-Z0-9_]*=\S*")
+
+
+def pytest_command(options: str, nodeid: str | None = None) -> str:
+    """`pytest [nodeid] options` as a shell line, the options' leading VAR=value words before `pytest`."""
+    words = options.split(" ")
+    env = []
+    while words and _ENV_WORD.fullmatch(words[0]):
+        env.append(words.pop(0))
+    return " ".join([*env, "pytest", *([shlex.quote(nodeid)] if nodeid else []), *[w for w in words if w]])
+
+
 def counterexample_status(counterexample: str, extra: dict | None, message: str = "", nodeid: str = "",
                           front_end: object = "run", session: str = "", policy: str = "") -> dict:
     """What a failed property's counterexample is (counterexample.KIND_HEADER: shrunk to a minimum, not fully shrunk,
@@ -409,13 +423,13 @@ def counterexample_status(counterexample: str, extra: dict | None, message: str 
     if m:
         cmd = m.group(1).strip()
         if front_end == "pytest":
-            out["reproduce"] = f"pytest {shlex.quote(nodeid)} {cmd}" if nodeid else cmd
+            out["reproduce"] = pytest_command(cmd, nodeid) if nodeid else cmd
             out["reruns"] = "只运行这一个属性 runs this property alone" if nodeid else ""
         else:
             out["reproduce"], out["reruns"] = cmd, reruns_of(cmd)
     elif session:  # without a time budget every property runs with the session's seed: its options, narrowed
         if front_end == "pytest":
-            out["reproduce"] = f"pytest {shlex.quote(nodeid)} {session}" if nodeid else session
+            out["reproduce"] = pytest_command(session, nodeid) if nodeid else session
             out["reruns"] = "只运行这一个属性 runs this property alone" if nodeid else ""
         else:
             narrowed = policy and f"--policy {policy}" not in session

@@ -69,4 +69,10 @@ def test_a_later_settlement_within_the_year_rests_on_the_year_reading():
     failed = _failed(DeductibleAgain)
     later = [c for c in failed if _root_item(c) != "V1"]
     assert later, [(c.name, [m.item for m in c.mismatches]) for c in failed]
-    assert all(YEAR in (c.extra.get("rests_on") or []) for c in later), [(c.name, c.extra) for c in later]
+    # a 2207 answering otherwise than its own 2206 on the same totals fails the comparison first, which rests on no
+    # reading of the period (s29: whatever the year counted, the two answers of one visit agree)
+    same_visit = [c for c in later if c.name.endswith("随后同一就诊的结算答复相同")]
+    assert same_visit and all(YEAR not in (c.extra.get("rests_on") or []) for c in same_visit), \
+        [(c.name, c.extra) for c in same_visit]
+    later = [c for c in later if c not in same_visit]
+    assert later and all(YEAR in (c.extra.get("rests_on") or []) for c in later), [(c.name, c.extra) for c in later]

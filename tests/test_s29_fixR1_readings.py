@@ -83,11 +83,13 @@ VISITS = [Settlement("V1", dt.date(2023, 3, 1), "11", "secondary", Decimal("300.
 
 def test_f3_beijing_deductible_on_a_bill_with_preselfpay_rests_on_the_scope_reading():
     # beijing-example 在职 起付线 1800: V1 政策范围内 300 − 100 = 200.00 all to the deductible; counting the 100.00
-    # 先行自付 too (the lawful twin) charges 300.00. V2 has no such costs: nothing to read.
+    # 先行自付 too (the lawful twin) charges 300.00. V2 has no such costs, but V1's 先行自付 came before the deductible
+    # was met: the twin has 1500.00 left, not 1600.00, so V2's deductible rests on the reading too (probe s29 R R1; here
+    # both give 300.00 — the year keeps whether, not how much, so a later visit is cited wherever it counts something)
     got = _settle("beijing", "beijing-example", BJ_PERSON, VISITS)
     assert got["V1"].act_pay_dedc == Decimal("200.00")
     assert SCOPE in _clause(got["V1"], "起付线")[0].split("；")
-    assert SCOPE not in _clause(got["V2"], "起付线")[0].split("；")
+    assert SCOPE in _clause(got["V2"], "起付线")[0].split("；")
     tags, named = blame([{"field": "act_pay_dedc", "expected": "200.00", "actual": "300.00", "item": "V1"}],
                         {"V1": _steps(got["V1"])}, "beijing")
     assert SCOPE in named, (tags, named)
@@ -195,5 +197,6 @@ def test_f3_audit_cites_the_scope_reading_on_the_payment_on_either_route(tmp_pat
                  [{"psn_no": "B", "psn_type": "1101", "ytd": {"year": 2023}}])
     clause, settled_by = got[("B1", "hifp_pay")]
     assert settled_by == route
-    assert clause == "北京 (五)；A-DEDUCTIBLE-SCOPE", clause
+    # the year reading too: the payment is computed from the deductible, which rests on it (086c2a4, probe s29 A2 F1)
+    assert clause == "北京 (五)；A-DEDUCTIBLE-SCOPE；A-YEAR-BY-SETTLEMENT-DATE", clause
     assert ("B1", "act_pay_dedc") not in got

@@ -2,8 +2,8 @@
 deductible as counted from 政策范围内费用 only — A-DEDUCTIBLE-SCOPE where the text is silent (北京（五）), 浙江 二（一）'s
 article where it decides. A lawful system counting 先行自付 toward the 北京 deductible (probe s29 H5 F3) failed this
 property as a plain breach of 北京（五）, no reading named. Now the failure rests on the reading where it decides: the
-bill has 全自费/超限价/先行自付, the system counted a deductible, and the payment is within the bound those costs
-could have taken the deductible from; a payment over even that rests on none, nor does 浙江's (its article decides).
+bill has 先行自付 (全自费/超限价 are outside the fund's scope by the article: probe s29 R R3), the system counted a
+deductible, and the payment is within the bound that 先行自付 could have taken the deductible from; a payment over even that rests on none, nor does 浙江's (its article decides).
 
 The twin (tests/_s29_fixSR_mutant.py s29_preselfpay_counts_dedc) is a real HTTP server in its own process. Figures by
 hand, beijing-example 在职 (起付线 1800.00, 一级 90%, 三级 70%):

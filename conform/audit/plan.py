@@ -287,6 +287,8 @@ gated{s} AS (
     CAST(EXTRACT(YEAR FROM g.setl_date) AS SMALLINT) AS yr,
     g.medfee_sumamt - COALESCE(g.fulamt_ownpay_amt, 0) - COALESCE(g.overlmt_selfpay, 0)
       - COALESCE(g.preselfpay_amt, 0) AS inscp,
+    -- 乙类先行自付, read once after the first sort to say where A-DEDUCTIBLE-SCOPE decides a figure (`sc`), then dropped
+    COALESCE(g.preselfpay_amt, 0) AS pre,
     -- before the document takes effect only the visits its text names are settled (南昌 一: 普通门诊 and
     -- 药店购药, the fund paying nothing); any other (an emergency, a day surgery) is refused (A-BEFORE-VALIDITY)
     g.med_type IN ({_PRE_STATED}) AS pre_stated,
@@ -345,7 +347,7 @@ base{s} AS (
   FROM rated{s} r
 ),
 win{s} AS (
-  SELECT {_KEEP}, o_date, o_time, yr, cnt, open_dedc, open_pay, acct_ok, ref_src FROM base{s}
+  SELECT {_KEEP}, o_date, o_time, yr, cnt, open_dedc, open_pay, acct_ok, ref_src, pre FROM base{s}
 ),
 -- The running totals are clamped prefix sums. A reversal row adds the negative of its settlement:
 -- right after that settlement (reverse and re-settle) the sums are back to what they were before it,
@@ -362,7 +364,7 @@ dedc{s} AS (
 dedc1{s} AS (
   -- After a settlement of the year that cannot be assessed, the running deductible and cap are unknown.
   SELECT {_cols("d.", _KEEP.replace(" status,", ""))}, d.yr, d.sq, d.cnt, d.open_dedc, d.open_pay, d.acct_ok, d.b_incl,
-    d.own_cnt, d.ref_src,
+    d.own_cnt, d.ref_src, d.pre,
     CASE WHEN d.status < {REFUSED} AND d.ref_y > 0 THEN {_st('refused_after')} ELSE d.status END AS status
   FROM dedc{s} d
 ),
@@ -374,11 +376,17 @@ dedc2{s} AS (
     CASE WHEN d.status = 0 THEN LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt + d.cnt)
                        - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) ELSE 0 END AS dedc_fen,
     -- what was left of the deductible before the row, less its base: for A-REVERSAL on the deductible (`rv_dedc`)
-    CASE WHEN d.status = 0 THEN pr.dedc - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) - d.cnt ELSE 0 END AS dl
+    CASE WHEN d.status = 0 THEN pr.dedc - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt) - d.cnt ELSE 0 END AS dl,
+    -- Where this bill's 先行自付 (p) makes the deductible's scope decide a figure (benefits._deductible_scope), with
+    -- L = the deductible left before the row: bit 1 the deductible (p > 0, L > 0: also "先行自付 while the deductible
+    -- was not met", which the fund window counts for the later rows), bit 2 the payment (also base > 0, L < base + p)
+    CAST(CASE WHEN d.status = 0 AND d.pre > 0 AND pr.dedc > LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt)
+         THEN 1 + (CASE WHEN d.cnt > 0 AND pr.dedc - LEAST(pr.dedc, d.open_dedc + d.b_incl - d.own_cnt)
+                              < d.cnt + d.pre THEN 2 ELSE 0 END) ELSE 0 END AS TINYINT) AS sc
   FROM dedc1{s} d CROSS JOIN settings st JOIN params pr ON pr.pr_id = d.pr_id
 ),
 raw{s} AS (
-  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen, d.ref_src, d.dl,
+  SELECT {_cols("d.", _KEEP)}, d.yr, d.sq, d.open_pay, d.acct_ok, d.dedc_fen, d.ref_src, d.dl, d.sc,
     CASE WHEN d.status = 0 THEN ((d.cnt - d.dedc_fen) * d.num * 2 + d.den) // (2 * d.den) ELSE 0 END AS raw_fen
   FROM dedc2{s} d
 ),
@@ -388,7 +396,10 @@ fund{s} AS (
     -- the deductible given back by the reversals of the row's natural year so far (in the same window: no sort of its own)
     CAST(SUM(CASE WHEN r.is_rev THEN r.dedc_fen ELSE 0 END) OVER ({W_YEAR_SQ}) AS BIGINT) AS rv_back,
     -- … and the ratio's figures they took out of the cap total (`rv_fund`)
-    CAST(SUM(CASE WHEN r.is_rev THEN r.raw_fen ELSE 0 END) OVER ({W_YEAR_SQ}) AS BIGINT) AS rv_raw
+    CAST(SUM(CASE WHEN r.is_rev THEN r.raw_fen ELSE 0 END) OVER ({W_YEAR_SQ}) AS BIGINT) AS rv_raw,
+    -- … and the rows of the year so far with 先行自付 while the deductible was not met (`sc` bit 1; a reversal takes
+    -- its settlement's back, as YearState.scope_pre)
+    SUM(CASE WHEN r.sc IN (1, 3) THEN (CASE WHEN r.is_rev THEN -1 ELSE 1 END) ELSE 0 END) OVER ({W_YEAR_SQ}) AS sp_incl
   FROM raw{s} r
 ),
 fund2{s} AS (
@@ -405,13 +416,19 @@ fund2{s} AS (
        - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw)
        > GREATEST(pr.cap - f.open_pay - f.s_incl + f.own_raw - f.rv_raw, 0)) AS rv_fund,
     CASE WHEN f.status = 0 THEN LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw + f.raw_fen)
-                   - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen
+                   - LEAST(pr.cap, f.open_pay + f.s_incl - f.own_raw) ELSE 0 END AS fund_fen,
+    -- A-DEDUCTIBLE-SCOPE (plan._SCOPE_CITE, _SCOPE_FUND): this bill's `sc`, and both bits where an earlier row of the
+    -- year had 先行自付 while the deductible was not met (`sp_incl` less the row's own; a reversal row's settlement,
+    -- right before it, is already taken back) and this row's deductible counted something (probe s29 R R1)
+    CAST(CASE WHEN f.status = 0 AND f.dedc_fen > 0
+                   AND f.sp_incl - (CASE WHEN NOT f.is_rev AND f.sc IN (1, 3) THEN 1 ELSE 0 END) > 0 THEN 3
+              ELSE f.sc END AS TINYINT) AS scope
   FROM fund{s} f JOIN params pr ON pr.pr_id = f.pr_id
 ),
 parts{s} AS (
   -- 个人负担 once (`net` stops here), and whether the cap cut the fund (not the raw figure itself).
   SELECT {_cols("f.", _KEEP.replace(" net,", ""))}, f.yr, f.sq, f.dedc_fen, f.fund_fen, f.fund_fen < f.raw_fen AS capped,
-    f.rv_dedc, f.rv_fund,
+    f.rv_dedc, f.rv_fund, f.scope,
     f.net - f.fund_fen AS part, f.ref_src,
     -- the person's own account pays what the relative's (as recorded) leaves of 个人负担
     CASE WHEN f.acct_ok AND f.status < {REFUSED} THEN GREATEST(f.net - f.fund_fen - f.mulaid, 0) ELSE 0 END AS acct_base,
@@ -431,7 +448,7 @@ settled{s} AS (
     -- payment on cap room one gave back (bit 2: `rv_fund`): A-REVERSAL, as the reference engine's deductible (cap) step
     -- cites it (benefits._reversed, _reversed_cap); one small number, as `status`, not two columns through the rest
     CAST((CASE WHEN a.rv_dedc THEN 1 ELSE 0 END) + (CASE WHEN a.rv_fund THEN 2 ELSE 0 END) AS TINYINT)
-      AS rev_totals,
+      AS rev_totals, a.scope,
     CASE WHEN a.status < {REFUSED} AND a.acct_balance IS NOT NULL AND a.ref_p > 0 THEN {_st('refused_after')}
          ELSE a.status END AS status
   FROM acct{s} a
@@ -444,7 +461,7 @@ settled{s} AS (
     AS pool_prop_selfpay,
   {_neg("a.fund_fen + a.oth")} AS fund_pay_sumamt, {_personal(_neg("a.part"))} AS psn_part_amt,
   CAST({_personal(_ACCT)} AS BIGINT) AS acct_pay, CAST({_personal(_neg("a.part") + " - " + _ACCT)} AS BIGINT) AS psn_cash_pay,
-  a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev, a.rev_totals,
+  a.o_rid AS rid, {_STATUS_TEXT} AS base_status, a.pr_id, a.unfiled, a.capped, a.is_rev, a.rev_totals, a.scope,
   {", ".join(f"l.{f} AS rec_{f}" for f in RECORDED)},
   CAST(CASE WHEN a.status >= {REFUSED} OR a.pre_reform OR a.over > 0 THEN NULL WHEN a.no_account THEN {ACCT_BASIS['no_account']}
             WHEN a.acct_balance IS NULL THEN {ACCT_BASIS['unknown']}
@@ -460,14 +477,15 @@ WITH {_ROWS_N[0]},
 UNION ALL
 {_ROWS_B[1]}
 UNION ALL
-SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, CAST(0 AS TINYINT), {", ".join(f"l.{f}" for f in RECORDED)},
+SELECT x.route, x.status, {", ".join("x." + c for c in FIGURES)}, l.rid, x.status, CAST(NULL AS INTEGER), CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), FALSE, CAST(0 AS TINYINT), CAST(0 AS TINYINT), {", ".join(f"l.{f}" for f in RECORDED)},
   CAST(x.acct_basis AS TINYINT)
 FROM expected_ref x JOIN ledger l ON l.setl_id = x.setl_id
 """.strip()
 # `expected_rows`: one row per ledger row (`rid`): route, status, the figures, the clause keys and the
 # recorded figures. The reference engine's rows keep their clause texts in expected_ref; the plan's
 # clauses are looked up in `compare`, for the rows that differ only.
-_ROW_COLUMNS = (("route", "status") + FIGURES + ("base_status", "pr_id", "unfiled", "capped", "is_rev", "rev_totals")
+_ROW_COLUMNS = (("route", "status") + FIGURES + ("base_status", "pr_id", "unfiled", "capped", "is_rev", "rev_totals",
+                                                 "scope")
                 + tuple(f"rec_{f}" for f in RECORDED) + ("acct_basis",))
 # A row kept as it is: a recorded figure differs (any of them: `differing` narrows to the audited ones) or
 # the row could not be assessed.
@@ -553,6 +571,9 @@ _MID_DEDC = (f"({_MIDYEAR_ROW} AND ABS(d.act_pay_dedc) < ABS(d.inscp_scp_amt) AN
 _MID_CAP = f"({_MIDYEAR_ROW} AND d.capped AND ABS(d.hifp_pay) < pr.cap)"
 _MID_RATIO = (f"({_MIDYEAR_ROW} AND NOT d.unfiled"
               " AND pi.ratio_num * pr.ratio_den <> pr.ratio_num * pi.ratio_den)")
+# … on the fund's figure only where the ratio paid something (a 0.00 the deductible left is 0.00 at any ratio), as
+# settle_ref drops it from a 支付比例 step of 0.00 (probe s29 R R6; the ratio's own clause keeps it)
+_MID_RATIO_PAID = f"({_MID_RATIO} AND d.hifp_pay <> 0)"
 
 
 def _cite_if(cond: str, reading: str) -> str:
@@ -560,15 +581,15 @@ def _cite_if(cond: str, reading: str) -> str:
 
 
 # What a deductible accumulates (A-DEDUCTIBLE-SCOPE, the document's `deductible_scope`: settings.dedc_scope), where the
-# reference engine's deductible step cites it (benefits._deductible_scope): the settlement (a reversal: the one it
-# reverses) has 全自费, 超限价 or 先行自付 and its deductible took part of it.
-_OUTSIDE = " + ".join(f"COALESCE(CASE WHEN d.is_rev THEN ls.{c} ELSE l.{c} END, 0)"
-                      for c in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"))
-_SCOPE_CITE = (f"(CASE WHEN st.dedc_scope IS NOT NULL AND d.act_pay_dedc <> 0 AND {_OUTSIDE} > 0"
-               " THEN '；' || st.dedc_scope ELSE '' END)")
-# … and on the pool payment the cap did not cut ((base − deductible) × ratio), after A-ROUND-FEN (settle_ref.SCOPE)
-_SCOPE_FUND = (f"(CASE WHEN d.base_status = 'ordinary' AND NOT d.capped AND st.dedc_scope IS NOT NULL"
-               f" AND d.act_pay_dedc <> 0 AND {_OUTSIDE} > 0 THEN '；' || st.dedc_scope ELSE '' END)")
+# reference engine's deductible step cites it (benefits._deductible_scope): the row's `scope` bit 1 — this bill (a
+# reversal: the one it reverses) has 先行自付 and something was left of the deductible, or an earlier visit of the year
+# had 先行自付 while the deductible was not met and this one counted something. 全自费 and 超限价 never (probe s29 R R3).
+_SCOPE_CITE = "(CASE WHEN st.dedc_scope IS NOT NULL AND d.scope IN (1, 3) THEN '；' || st.dedc_scope ELSE '' END)"
+# … and on the pool payment the cap did not cut ((base − deductible) × ratio), after A-ROUND-FEN (settle_ref.SCOPE),
+# where the other way of counting gives another payment (bit 2: base > 0 and left < base + 先行自付; or the earlier
+# visits', as bit 1; probe s29 R R7)
+_SCOPE_FUND = ("(CASE WHEN d.base_status = 'ordinary' AND NOT d.capped AND st.dedc_scope IS NOT NULL"
+               " AND d.scope >= 2 THEN '；' || st.dedc_scope ELSE '' END)")
 
 
 # The reference's order (settle_ref._cited): the step's article, the reading of that step (MIDYEAR), A-ROUND-FEN (the
@@ -579,12 +600,13 @@ _CLAUSES = {
                    f" || {_SCOPE_CITE} {_NONE_CITES} END",
     "clause_fund": (f"CASE d.base_status WHEN 'ordinary' THEN (CASE WHEN d.capped"
                     f" THEN pr.cap_cite || {_cite_if(_MID_CAP, _MIDYEAR)}"
-                    f" ELSE {_RATIO_CITE} || {_cite_if(_MID_RATIO, _MIDYEAR)} END) {_NONE_CITES} END"),
+                    f" ELSE {_RATIO_CITE} || {_cite_if(_MID_RATIO_PAID, _MIDYEAR)} END) {_NONE_CITES} END"),
     "clause_ratio": f"CASE d.base_status WHEN 'ordinary' THEN {_RATIO_CITE} || {_cite_if(_MID_RATIO, _MIDYEAR)}"
                     f" {_NONE_CITES} END",
 }
 # On the fund after A-ROUND-FEN: MIDYEAR where the deductible cited it and the fund's own step did not.
-_MID_FUND_AFTER = _cite_if(f"{_MID_DEDC} AND NOT (CASE WHEN d.capped THEN {_MID_CAP} ELSE {_MID_RATIO} END)", _MIDYEAR)
+_MID_FUND_AFTER = _cite_if(f"{_MID_DEDC} AND NOT (CASE WHEN d.capped THEN {_MID_CAP} ELSE {_MID_RATIO_PAID} END)",
+                           _MIDYEAR)
 # Where a plan row's clause names A-REVERSAL: a reversal row always (its settlement's articles, marked so); a settlement
 # row where a reversal earlier in its natural year gave back part of the total its figure reads — the deductible's
 # where the figure would differ had it given nothing back (rev_totals bit 1); the fund's where the payment used cap

@@ -147,8 +147,9 @@ YEAR_READING = "A-YEAR-BY-SETTLEMENT-DATE"
 REMOTE_FILED = "异地备案"
 
 
-# What a deductible accumulates (benefits._deductible_scope): cited on the cap step of a payment the cap did not cut,
-# which the fund's clause then names after the ratio's, as the plan's clause_fund does (plan._SCOPE_FUND).
+# What a deductible accumulates (benefits._deductible_scope): cited on the cap step of a payment the cap did not cut
+# where the other way of counting 先行自付 gives another payment, which the fund's clause then names after the ratio's,
+# as the plan's clause_fund does (plan._SCOPE_FUND).
 SCOPE = "A-DEDUCTIBLE-SCOPE"
 
 
@@ -175,7 +176,7 @@ def _clauses(res: SettlementResult, retired_by_ledger: bool = False) -> tuple[st
             continue
         if label == "年度最高支付限额":  # as _cited reads it: did the cap cut the ratio's figure just before
             key += (label, clause, prev_label == "支付比例" and value < prev_value)
-        elif "起付线" in label:  # did the deductible take part of this settlement
+        elif "起付线" in label or label == "支付比例":  # did the deductible take part of it; did the ratio pay anything
             key += (label, clause, bool(value))
         else:
             key += (label, clause, None)
@@ -209,6 +210,10 @@ def _cited(steps: list[tuple], retired_by_ledger: bool) -> tuple[str | None, str
                 # not cut, yet the cap step cites A-REVERSAL (benefits._reversed_cap): the payment needed cap room a
                 # reversal gave back; had it given nothing back, less (or nothing) would be paid (probe s29 A2 F1)
                 room_given_back = _cites(clause, REVERSAL)
+        elif label == "支付比例" and not value and _cites(clause, MIDYEAR):
+            # the ratio paid nothing (the deductible took the base): A-MIDYEAR-RETIREMENT decides the recorded ratio
+            # (clause_ratio keeps it), never this 0.00, as the plan's clause_fund (probe s29 R R6)
+            paid.append(join_cites(*(c for c in clause.split(CITE_SEP) if c != MIDYEAR)))
         elif label in _PAY_STEPS:
             paid.append(clause)
             overflow = clause if label == "转入普通门诊统筹" else overflow

@@ -42,8 +42,9 @@ class Outcome:
     midyear: bool = False
     # The person settled, read only for trace text: which of their diseases is a "两病" one (`_chronic_apart`).
     person: Person | None = None
-    # 全自费 + 超限价 + 先行自付 of the bill: which of them a deductible accumulates is what `_deductible_scope` reads.
-    outside: Decimal = ZERO
+    # 乙类先行自付 of the bill: whether a deductible accumulates it is what `_deductible_scope` reads (全自费 and 超限价
+    # are outside the fund's scope by the articles themselves: probe s29 R R3).
+    pre: Decimal = ZERO
 
     @property
     def hifp_pay(self) -> Decimal:
@@ -257,7 +258,8 @@ def _midyear_ratio(rules: Rules, out: Outcome, facility: str, ratio: Decimal, ov
     in-service one: no text says which person type a year of both settles under, and a system taking the type at the
     start of the year pays this visit at the in-service ratio (probe s23 K F4). A ratio both types share gives the same
     figure under any reading. One that pays nothing (the deductible took it all) is still cited: the settlement records
-    the ratio itself (pool_prop_selfpay), which differs under the other reading (probe s29 H5 F4)."""
+    the ratio itself (pool_prop_selfpay), which differs under the other reading (probe s29 H5 F4); the 0.00 payment
+    does not, and the audit's fund clause drops it there (settle_ref._cited, plan._MID_RATIO_PAID: probe s29 R R6)."""
     if not out.midyear or override is not None:
         return None
     own = ordinary_ratio(rules, "in_service", facility)
@@ -362,18 +364,26 @@ def _chronic_apart(rules: Rules, ys: YearState, person: Person | None, left: Dec
     return apart, join_cites(*cites) or None
 
 
-def _deductible_scope(rules: Rules, out: Outcome, dedc: Decimal) -> str | None:
-    """What decides that a deductible accumulates 政策范围内费用 only, not 全自费, 超限价 or 先行自付 (the document's
-    `deductible_scope`: 浙江 二（一）'s article “起付标准以上…政策范围内费用”, else the reading A-DEDUCTIBLE-SCOPE), cited
-    where it decides the figure: the bill has such costs and the deductible took part of this visit (something was left
-    of it) — counted from them, the deductible would take more of them and less of the 政策范围内费用 (probe s29 H5 F3);
-    so on the payment the cap did not cut too, (base − deductible) × ratio. Not cited: a bill wholly outside the scope
-    (base 0.00, deductible 0.00 however much was left), nor a later visit whose remainder an earlier bill's such costs
-    would have used up under the other reading (no total of them is kept)."""
-    if out.outside <= ZERO or dedc <= ZERO:
-        return None
+def _deductible_scope(rules: Rules, ys: YearState, out: Outcome, left: Decimal, base: Decimal, dedc: Decimal,
+                      pay: bool = False) -> str | None:
+    """What decides that a deductible accumulates 政策范围内费用 and not 乙类先行自付 (the document's `deductible_scope`:
+    浙江 二（一）'s article “起付标准以上…政策范围内费用”, else the reading A-DEDUCTIBLE-SCOPE), cited only where the other
+    way of counting gives another figure (probe s29 H5 F3, R R1, R7). With p = this bill's 先行自付 and L = the deductible
+    left before it, a system counting p records min(L, base + p) as the deductible and takes max(L − p, 0) of the base:
+    - the deductible (`pay` False): p > 0 and L > 0 — min(L, base) is below one of the two, whatever the base (a bill
+      wholly 先行自付, base 0.00: 0.00 here, min(L, p) there; the articles other than 浙江's do not say, so the 0.00 rests
+      on the reading too);
+    - the payment the cap did not cut (`pay` True), (base − deductible) × ratio: p > 0, base > 0 and 0 < L < base + p
+      (from L ≥ base + p the base goes to the deductible whole either way);
+    - both, on a later visit whose deductible counted something, after a visit of the year with 先行自付 while the
+      deductible was not yet met (ys.scope_pre): counted there, less of it is left here.
+    全自费 and 超限价 are outside the fund's scope under every article (A-DEDUCTIBLE-SCOPE's text); never cited for them."""
     scope = rules.policy.doc.get("deductible_scope")
     if scope is None:
+        return None
+    p = out.pre
+    here = p > ZERO and left > ZERO and (not pay or (base > ZERO and left < base + p))
+    if not here and not (ys.scope_pre > 0 and dedc > ZERO):
         return None
     return scope.get("assumption") or rules.policy.cite(str(scope["article"]))
 
@@ -421,7 +431,8 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   join_cites(via, split,
                              _reversed(join_cites(_carried(dp.cite, out, used, dedc < base
                                                            or _in_service_would(rules, out, used, base, dedc, 0)),
-                                                  _deductible_scope(rules, out, dedc) if via is None else None),
+                                                  _deductible_scope(rules, ys, out, left, base, dedc)
+                                                  if via is None else None),
                                        ys, "ordinary_dedc", dedc < base, base, left),
                              apart_cite), dedc)
         rounded = _rounded(exact, raw, raw)
@@ -430,14 +441,16 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
                   join_cites(ratio_cite, _midyear_ratio(rules, out, facility, ratio, ratio_override),
                              _rounding(rounded)),
                   raw, rounded)
-        # the payment the cap did not cut is (base − deductible) × ratio: a deductible taken partly from 全自费/超限价/
-        # 先行自付 would leave more of the base to pay, so the payment rests on what decides the deductible's scope too
+        # the payment the cap did not cut is (base − deductible) × ratio: a deductible taken partly from 先行自付 would
+        # leave more of the base to pay, so the payment rests on what decides the deductible's scope too, where it
+        # reaches the end of the deductible under one way of counting (_deductible_scope)
         trace.add("年度最高支付限额", "年度限额{}元，此前已支付{}元，尚余{}元；本次统筹支付 min({}, {}) = {}元",
                   (cap, paid, cap_left, raw, cap_left, pay),
                   join_cites(_reversed_cap(_carried(cp.cite, out, paid,
                                                     pay < raw or _in_service_would(rules, out, paid, raw, pay, 1)),
                                            ys, "ordinary_pay", pay, cap_left, raw),
-                             _deductible_scope(rules, out, dedc) if via is None and pay == raw else None),
+                             _deductible_scope(rules, ys, out, left, base, dedc, pay=True)
+                             if via is None and pay == raw else None),
                   pay)
     c.ordinary_dedc += dedc
     c.ordinary_pay += pay
@@ -457,6 +470,9 @@ def ordinary_pooling(rules: Rules, ys: YearState, role: str, facility: str, base
     else:
         trace.add("结算支付比例", "本次就诊部分由慢特病待遇支付、其余按普通门诊统筹支付（比例{}）：结算的支付比例记慢特病比例{}",
                   (Pct(ratio), Pct(out.ratio)), join_cites(out.ratio_cite, "A-CHRONIC-OVERFLOW-RATIO"))
+    if via is None and out.pre > ZERO and left > ZERO:  # 先行自付 before the deductible was met (_deductible_scope)
+        c.scope_pre += 1
+        ys.scope_pre += 1
     # Keep the year's state current for any later benefit in the same settlement.
     ys.ordinary_dedc = used + dedc
     ys.ordinary_pay = paid + pay
@@ -925,7 +941,7 @@ def compute(rules: Rules, person: Person, s: Settlement, ys: YearState, trace: T
     policy = rules.policy
     inscp = s.inscp_scp_amt
     out = Outcome(inscp, person=person,
-                  outside=(s.fulamt_ownpay_amt or ZERO) + (s.overlmt_selfpay or ZERO) + (s.preselfpay_amt or ZERO))
+                  pre=s.preselfpay_amt or ZERO)
     no_ordinary = ""  # set when the person keeps other benefits but not ordinary pooling
     day = s.date
     c = Contribution(day.year)

@@ -42,11 +42,16 @@ class YearState:
     # is made in, so a step reading them cites it as for `reversed_totals` (probe s26/probe2 F5). Replaced, never
     # changed in place.
     kept_totals: dict[str, Decimal] = field(default_factory=dict)
+    # ordinary-pooling visits this year that had 乙类先行自付 while the deductible was not yet met: a system counting
+    # 先行自付 toward the deductible (the other reading of A-DEDUCTIBLE-SCOPE) has less of it left for every later
+    # visit, so a later deductible step that counts something rests on that reading too (benefits._deductible_scope,
+    # probe s29 R R1). A count, not an amount: only whether any is left after reversals matters.
+    scope_pre: int = 0
 
     def clone(self) -> "YearState":
         return YearState(self.year, self.ordinary_dedc, self.ordinary_pay, self.inpatient_pay, self.special_dedc,
                          dict(self.chronic_dedc), dict(self.chronic_pay), self.reversed_totals, self.inpatient_dedc,
-                         self.special_top, self.kept_totals)
+                         self.special_top, self.kept_totals, self.scope_pre)
 
     def apply(self, c: "Contribution", sign: int = 1) -> None:
         self.ordinary_dedc += sign * c.ordinary_dedc
@@ -54,6 +59,7 @@ class YearState:
         self.inpatient_pay += sign * c.inpatient_pay
         self.special_dedc += sign * c.special_dedc
         self.inpatient_dedc += sign * c.inpatient_dedc
+        self.scope_pre += sign * c.scope_pre
         if c.disease is not None:
             d = c.disease
             self.chronic_dedc[d] = self.chronic_dedc.get(d, ZERO) + sign * c.chronic_dedc
@@ -111,3 +117,4 @@ class Contribution:
     chronic_dedc: Decimal = ZERO
     chronic_pay: Decimal = ZERO
     acct_pay: Decimal = ZERO
+    scope_pre: int = 0  # YearState.scope_pre's part (1: this visit had 先行自付 before the deductible was met)

@@ -223,14 +223,15 @@ def _scope_reading(rules: Any, r: fig.Route, s: Settlement, dedc: Decimal, ratio
     """(the document's reading of what a deductible accumulates,) where a payment over the ratio bound is over it by
     that reading alone (`deductible_scope`: A-DEDUCTIBLE-SCOPE; 浙江 二（一）'s article decides it, the ordinary article
     the check blames already): the bound takes the system's deductible as counted from 政策范围内费用 only, but where
-    the bill has 全自费/超限价/先行自付 a system counting them toward the deductible (probe s29 H5 F3) may have taken up
-    to that much of its deductible from them, leaving (政策范围内费用 − (deductible − those costs)) × ratio to pay. A
+    the bill has 乙类先行自付 a system counting it toward the deductible (probe s29 H5 F3) may have taken up to that
+    much of its deductible from it, leaving (政策范围内费用 − (deductible − 先行自付)) × ratio to pay (全自费 and 超限价
+    are outside the fund's scope under every article: counting them is a breach, probe s29 R R3). A
     payment over even that is wrong under either reading: (); so is one the system says it paid at another ratio
     (`told`, its pool_prop_selfpay): the ratio, not the deductible, is where it parts. Ordinary pooling only, as the
     reference cites it (benefits._deductible_scope: not on a chronic visit's overflow)."""
     if r.kind != "ordinary" or r.overflow or dedc <= ZERO or (told is not None and told != ratio):
         return ()
-    outside = s.fulamt_ownpay_amt + s.overlmt_selfpay + s.preselfpay_amt
+    outside = s.preselfpay_amt
     if outside <= ZERO:
         return ()
     reading = (rules.policy.doc.get("deductible_scope") or {}).get("assumption")

@@ -3,7 +3,6 @@ in its own server process, served by SampleServer(script=this file, script_args=
 import json
 import sys
 import threading
-import time
 
 from conform.fixtures.sample_system import defects as D
 from conform.fixtures.sample_system import server as SRV

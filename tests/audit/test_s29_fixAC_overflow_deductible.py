@@ -10,12 +10,9 @@ deductible 600.00 a year (四（二）1).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import duckdb
-
-from conform.audit.run import audit
+from _hand_audit import discrepancies
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,dise_codg,medfee_sumamt,act_pay_dedc,hifp_pay,"
           "fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay")
@@ -23,16 +20,7 @@ REGIONS = Path(__file__).resolve().parents[2] / "conform" / "fixtures" / "region
 
 
 def _run(tmp_path, rows: list[str], persons: list[dict], policy: str, region: str) -> dict:
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    pf = tmp_path / "persons.jsonl"
-    pf.write_text("".join(json.dumps(p) + "\n" for p in persons), encoding="utf-8")
-    out = tmp_path / "out"
-    audit([str(ledger)], policy, region, str(pf), out=out)
-    got = duckdb.sql("SELECT setl_id, field, CAST(CAST(expected AS DECIMAL(18, 2)) AS VARCHAR),"
-                     " CAST(CAST(diff AS DECIMAL(18, 2)) AS VARCHAR), clause, route"
-                     f" FROM read_parquet('{out}/discrepancies.parquet')").fetchall()
-    return {(s, f): (e, d, c, r) for s, f, e, d, c, r in got}
+    return discrepancies(tmp_path, HEADER, rows, persons, policy, region)
 
 
 TWO = [{"dise_codg": "M03900", "kind": "two_disease"}]

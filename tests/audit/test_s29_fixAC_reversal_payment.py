@@ -10,12 +10,9 @@ The reference route's persons are sent there by a retirement date years later (i
 """
 from __future__ import annotations
 
-import json
-
-import duckdb
 import pytest
 
-from conform.audit.run import audit
+from _hand_audit import discrepancies
 
 HEADER = ("setl_id,psn_no,psn_type,setl_date,med_type,facility,init_setl_id,medfee_sumamt,act_pay_dedc,hifp_pay,"
           "fund_pay_sumamt,psn_part_amt,acct_pay,psn_cash_pay")
@@ -26,16 +23,7 @@ PAY_FIELDS = ("hifp_pay", "fund_pay_sumamt", "psn_part_amt")
 
 
 def _run(tmp_path, rows: list[str], persons: list[dict], policy: str, region: str) -> dict:
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    pf = tmp_path / "persons.jsonl"
-    pf.write_text("".join(json.dumps(p) + "\n" for p in persons), encoding="utf-8")
-    out = tmp_path / "out"
-    audit([str(ledger)], policy, region, str(pf), out=out)
-    got = duckdb.sql("SELECT setl_id, field, CAST(CAST(expected AS DECIMAL(18, 2)) AS VARCHAR),"
-                     " CAST(CAST(diff AS DECIMAL(18, 2)) AS VARCHAR), clause, route"
-                     f" FROM read_parquet('{out}/discrepancies.parquet')").fetchall()
-    return {(s, f): (e, d, c, r) for s, f, e, d, c, r in got}
+    return discrepancies(tmp_path, HEADER, rows, persons, policy, region)
 
 
 # A1 600.00 at 三级: deductible 200.00, (600 − 200) × 50% = 200.00; reversed right after (recorded right). A2 400.00:

@@ -185,7 +185,7 @@ def test_a_settlement_and_its_own_reversal_are_no_tie(tmp_path, route):
     # (300 − 100) × 50% = 100.00 (recorded 0.00 / 150.00: −100.00 / +50.00). The deductibles read what S1R gave back
     # (A-REVERSAL), and every figure from S1 on cites the export's order.
     code, _, found = _run(tmp_path, "tied", [S1, S1R, S3, S2], persons)
-    cited, reversal = f"{SEVENTH}；{ORDER}", f"{SEVENTH}；A-REVERSAL；{ORDER}"
+    reversal = f"{SEVENTH}；A-REVERSAL；{ORDER}"
     # the payments are computed from those deductibles: A-REVERSAL on them too (probe s29 A2 F1)
     assert (code, found) == (1, {("S3", "act_pay_dedc"): ("-100.00", reversal, route),
                                  ("S3", "hifp_pay"): ("50.00", reversal, route),

@@ -32,8 +32,10 @@ def test_a_second_person_prepared_before_the_first_is_used_gets_no_shared_pool_p
 
 
 def test_with_a_second_matching_pool_person_each_gets_its_own():
-    extra = {"psn_no": "PPANE1101", "policy": "panzhihua", "psn_type": "1101"}   # declared as a second such person
-    a, _ = in_process(hooks=False, pool=[{"psn_no": "PPANN1101", "policy": "panzhihua", "psn_type": "1101"}, extra])
+    extra = {"psn_no": "PPANE1101", "policy": "panzhihua", "psn_type": "1101",   # declared as a second such person
+             "mdtrt_cert_no": "990000199001010005"}
+    a, _ = in_process(hooks=False, pool=[{"psn_no": "PPANN1101", "policy": "panzhihua", "psn_type": "1101",
+                                          "mdtrt_cert_no": "990000199001010001"}, extra])
     prepare(a, Subject("panzhihua", person("HP-1A")))
     prepare(a, Subject("panzhihua", person("HP-1B")))
     assert {a._scenarios[p].system_psn for p in ("HP-1A", "HP-1B")} == {"PPANN1101", "PPANE1101"}

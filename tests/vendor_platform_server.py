@@ -261,16 +261,19 @@ selfpay_prop = "1"
 psn_no = "V1101A"
 policy = "panzhihua"
 psn_type = "1101"
+mdtrt_cert_no = "IDV1101A"
 
 [[adapter.platform.pool]]
 psn_no = "V1101B"
 policy = "panzhihua"
 psn_type = "1101"
+mdtrt_cert_no = "IDV1101B"
 
 [[adapter.platform.pool]]
 psn_no = "V1201A"
 policy = "panzhihua"
 psn_type = "1201"
+mdtrt_cert_no = "IDV1201A"
 """
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import re
 import sys
 import threading
 from dataclasses import dataclass, replace
@@ -34,11 +35,13 @@ from ..http import (EVIDENCE_BODY_LIMIT, AnswerError, HttpAdapter, about_mismatc
                     public_url, tls_for)
 from .. import schema
 from . import amounts, messages
-from .config import TRANSACTIONS, PlatformConfig
+from .config import TRANSACTIONS, VISIT_INFO, PlatformConfig
 from .fees import CannotCompose, compose
 from .pool import Inapplicable, Occupant, Settled, Shift, dated_facts, describe_need, matches
 
 ZERO = Decimal("0.00")
+# what a gateway's own JSON (no infcode) says for itself, quoted in its error (s29 probeP2 F5)
+GATEWAY_WORDS = ("code", "status", "msg", "message", "error", "err_msg", "success")
 SIGN_IN_WORD = "签到"   # an err_msg naming it refuses a message for its sign-in (签到信息已失效，请重新签到)
 FACILITY_LEVELS = ("tertiary", "secondary", "primary", "unrated", "pharmacy")  # the levels a visit is drawn at
 # Transactions that only prepare a visit (they settle nothing): a refusal of one is the test environment's or the
@@ -48,6 +51,8 @@ PREPARATORY = {
             "visit's institution ([adapter.platform.facilities] fixmedins_code) are known to the test environment",
     "2203": "the visit's med_type ([adapter.platform] med_type) and diagnosis (diag_code, the scenario's dise_codg) "
             "are accepted by the test environment",
+    "2203A": "the visit's med_type ([adapter.platform] med_type) and diagnosis (diag_code, the scenario's dise_codg) "
+             "are accepted by the test environment",
     "2204": "the [[adapter.platform.catalogue]] items sent (med_list_codg, medins_list_codg) are in the test "
             "environment's catalogue and the person may be charged for them",
 }
@@ -193,7 +198,8 @@ class PlatformAdapter(Adapter):
                 "fixmedins_code": self.pc.fixmedins_code,
                 # what the configuration leaves out: the certification record says a 合格 does not cover it
                 "not_sendable": self.unsendable(),
-                "transactions_left_out": sorted(set(TRANSACTIONS) - set(self.pc.transactions))}
+                "transactions_left_out": sorted(t for t in set(TRANSACTIONS) - set(self.pc.transactions)
+                                                if not (t in VISIT_INFO and self.pc.visit_info is not None))}
 
     def unsendable(self) -> dict[str, str]:
         """A remote visit without `remote_mdtrtarea_admvs` (no 就医地 to name), an exclusion without its test hook (the
@@ -293,6 +299,9 @@ class PlatformAdapter(Adapter):
             _, entry = self.http.call(infno, {}, msgid_prefix=header["fixmedins_code"])
         except SutError as e:
             self._patch_evidence(e.evidence)
+            said = self._what_arrived(infno, e) if type(e) is SutError else None
+            if said is not None:
+                raise SutError(e.kind, evidence.mask(said), e.evidence) from None
             raise
         self._patch_evidence(entry)
         _, raw = self.transport.taken()
@@ -314,6 +323,47 @@ class PlatformAdapter(Adapter):
             kind, path, message = bad
             raise SutError(kind, evidence.shorten(f"{infno}: {path}: {message}", 300), entry)
         return output, entry
+
+    def _what_arrived(self, infno: str, e: SutError) -> str | None:
+        """A clearer line for an answer that is not the platform's envelope, saying what arrived (s29 probeP2 F5): an
+        HTML page (a gateway's error page sent with HTTP 200), a JSON answer without infcode (a gateway's own
+        envelope, its words quoted), `output` sent as JSON text (encoded twice). None: the http profile's line
+        stands."""
+        _, raw = self.transport.taken()
+        if not raw:
+            return None
+        if e.message.startswith(f"{infno}: the answer is not JSON"):
+            head = raw[:2048].lstrip().lower()
+            ctype = self.transport.content_type()
+            if not (head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<title"))
+                    or b"<html" in head or "html" in ctype.lower()):
+                return None
+            text = raw[:4096].decode("utf-8", "replace")
+            title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+            title_said = f", titled {evidence.quote(' '.join(title.group(1).split()), 100)}" if title else ""
+            return (f"{infno}: an HTML page, not the platform's JSON: a gateway's error page? (Content-Type "
+                    f"{evidence.quote(ctype or '(none)', 60)}{title_said}; first bytes "
+                    f"{evidence.quote(' '.join(text[:120].split()), 160)})")
+        answer = _exact(raw)
+        if not isinstance(answer, dict):
+            return None
+        if e.message == f"{infno}: infcode: missing":
+            words = [f"{k} {evidence.quote(answer[k], 100) if isinstance(answer[k], str) else _plain(answer[k])}"
+                     for k in GATEWAY_WORDS if isinstance(answer.get(k), (str, int, Decimal))]
+            keys = ", ".join(evidence.shorten(str(k), 30) for k in list(answer)[:8]) or "none"
+            return (f"{infno}: infcode: missing — the answer is JSON but not the platform's envelope (a gateway's own "
+                    f"answer?): its keys {keys}" + (f"; it says {', '.join(words)}" if words else ""))
+        output = answer.get("output")
+        if e.message.startswith(f"{infno}: output: expected an object") and isinstance(output, str):
+            try:
+                inner = parse_json(output.encode("utf-8"))
+            except (AnswerError, UnicodeEncodeError):
+                inner = None
+            if isinstance(inner, dict):
+                return (f"{infno}: output is JSON text holding an object, not the object (some gateways encode it "
+                        f"twice): send the object itself (docs/connect-your-system.md §8.1)")
+            return f"{infno}: output: expected an object, got text {evidence.quote(output, 80)}"
+        return None
 
     def _prepare(self, infno: str, input_: dict, **call: Any) -> tuple[dict, dict]:
         """A preparatory exchange (2201/2203/2204). Its refusal settles nothing, so it is no refusal a step may
@@ -560,9 +610,9 @@ class PlatformAdapter(Adapter):
             out, entry = self._prepare("2201", messages.register(st.system_psn, st.cert_no, stamp, pc,
                                                                  f"CF{self._run_stamp}{n:06d}"), **call)
             mdtrt_id = self._read("2201", entry, messages.read_mdtrt_id, out)
-            if "2203" in pc.transactions:
-                self._prepare("2203", messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg, pc),
-                              **call)
+            if pc.visit_info is not None:   # 2203 or 2203A, whichever the system declares
+                self._prepare(pc.visit_info,
+                              messages.visit_info(mdtrt_id, st.system_psn, med_type, stamp, s.dise_codg, pc), **call)
             chrg_bchno = f"CB{n:08d}"
             out, entry = self._prepare("2204", messages.fee_details(lines, mdtrt_id, st.system_psn, chrg_bchno,
                                                                     s.dise_codg, stamp, pc), **call)
@@ -591,9 +641,14 @@ class PlatformAdapter(Adapter):
         except SettlementRefused:
             raise   # refused: nothing was settled
         except SutError as e:
-            if infno == "2207" and st.occupant is not None:
+            if infno != "2207":
+                raise
+            named = self._unread_2207(e, st.system_psn, mdtrt_id)
+            if st.occupant is not None:
                 # settled or not, the answer gave no setl_id: the next restore asks 5206 (_restore)
-                st.occupant.unread = e
+                st.occupant.unread = named
+            if type(e) is SutError:
+                raise named from None
             raise
         if infno == "2207":
             done = Settled(info["setl_id"], mdtrt_id, med_type, st.insuplc, s.remote, fixmedins)
@@ -602,6 +657,16 @@ class PlatformAdapter(Adapter):
                 st.occupant.leftovers.append(done)   # settled whatever its answer says: reversed before reuse
         self._check_echo(infno, s, info, out, st.system_psn, mdtrt_id, med_type, pc)
         return info
+
+    def _unread_2207(self, e: SutError, psn: str, mdtrt_id: str) -> SutError:
+        """A 2207 whose answer could not be read, its error naming what a person needs to clean the test environment
+        by hand (its msgid for the platform's 2601 冲正交易, which the harness does not send; the visit's mdtrt_id and
+        psn_no): the system may have settled it, and no setl_id came back to reverse it by."""
+        sent, _ = self.transport.taken()
+        msgid = sent.get("msgid") if isinstance(sent, dict) and sent.get("infno") == "2207" else None
+        note = (f" [the 2207 that may have settled: msgid {msgid or '(not sent)'}, mdtrt_id {mdtrt_id}, psn_no {psn}; "
+                f"no setl_id came back: to undo it by hand, 2601 冲正 by that msgid (omsgid, oinfno 2207)]")
+        return SutError(e.kind, evidence.mask(e.message + note), e.evidence)
 
     @staticmethod
     def _check_echo(infno: str, s: Settlement, info: dict, output: Any, psn: str, mdtrt_id: str, med_type: str,
@@ -676,8 +741,11 @@ class PlatformAdapter(Adapter):
         except SettlementRefused:
             raise   # refused: nothing was settled again
         except SutError as e:
+            named = self._unread_2207(e, st.system_psn, last.mdtrt_id)
             if st.occupant is not None:   # settled again or not, no setl_id to reverse by: the restore asks 5206
-                st.occupant.unread = e
+                st.occupant.unread = named
+            if type(e) is SutError:
+                raise named from None
             raise
         first = {d.setl_id for d in (st.settled.get(settlement.id), st.reversed.get(settlement.id)) if d is not None}
         if info["setl_id"] not in first:   # a second settlement of the visit: reversed before the person's reuse
@@ -743,7 +811,15 @@ class PlatformAdapter(Adapter):
         got["year"] = asked
         if "1101" in self.pc.transactions:   # the account balance is 1101's insuinfo.balc, not a 5206 total
             output, entry = self.exchange("1101", messages.person_info(st.cert_no, self.pc), st.insuplc)
-            balc = self._read("1101", entry, messages.read_balance, output)
+            # an answer about another person (baseinfo.psn_no, where given) is no answer to this query (§3, as the
+            # 2206/2207 echo): failed on that field, its balance never compared as this person's
+            bad = echo_mismatches(f"{psn_no} 1101", {"psn_no": messages.read_person_no(output)},
+                                  {"psn_no": st.system_psn})
+            if bad:
+                from ...plugin import MismatchError
+                raise MismatchError(bad)
+            balc = self._read("1101", entry, messages.read_balance, output, st.insuplc,
+                              f"person {st.system_psn} (mdtrt_cert_no {st.cert_no})")
             if balc is not None:
                 got["acct_balance"] = amounts.text(balc)
         else:   # 1101 is optional ("if declared"): a balance never asked is no balance missing (probe s24 Y F1)

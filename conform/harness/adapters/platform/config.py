@@ -20,8 +20,11 @@ from typing import Any
 from conform.reference.case import DISEASE_KINDS
 
 # Transactions of the profile (the national platform's numbers).
-TRANSACTIONS = {"9001": "签到", "1101": "人员信息获取", "2201": "门诊挂号", "2203": "就诊信息上传", "2204": "门诊费用明细信息上传",
+# 2203A (门诊就诊信息上传A, the newer 2203) takes the same input (mdtrtinfo + diseinfo[]); a system declares one of them.
+TRANSACTIONS = {"9001": "签到", "1101": "人员信息获取", "2201": "门诊挂号", "2203": "就诊信息上传",
+                "2203A": "门诊就诊信息上传A", "2204": "门诊费用明细信息上传",
                 "2206": "门诊预结算", "2207": "门诊结算", "2208": "门诊结算撤销", "5206": "人员累计信息查询"}
+VISIT_INFO = ("2203", "2203A")
 # Test hooks a test environment may offer (none is a national transaction).
 HOOKS = {"person_reset": "T001 创建或重置测试参保人", "settle_as_of": "按指定日期结算（setl_time）",
          "account_credit": "T002 个人账户按月计入", "account_use": "T003 个人账户使用范围校验",
@@ -91,7 +94,7 @@ class PlatformConfig:
     sign_in: bool = False
     mac: str = "00:00:00:00:00:00"
     ip: str = "127.0.0.1"
-    transactions: frozenset[str] = frozenset(TRANSACTIONS)
+    transactions: frozenset[str] = frozenset(TRANSACTIONS) - {"2203A"}
     hooks: frozenset[str] = frozenset()
     mdtrt_cert_type: str = "02"
     psn_setlway: str = "01"
@@ -110,6 +113,11 @@ class PlatformConfig:
     dise_dor_no: str | None = None
     dise_dor_name: str | None = None
     dise_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def visit_info(self) -> str | None:
+        """The 就诊信息上传 transaction declared (2203 or 2203A), or None: sent between 2201 and 2204."""
+        return next((t for t in VISIT_INFO if t in self.transactions), None)
 
     @property
     def itemised(self) -> bool:
@@ -256,6 +264,8 @@ def _pool(v: Any) -> tuple[PoolPerson, ...]:
         params = row.get("params", {})
         if not isinstance(params, dict) or not all(isinstance(x, str) for x in params.values()):
             raise PlatformConfigError(f"{key}.params", 'must be a table of parameter = "value" (text)')
+        if row.get("mdtrt_cert_no") is not None:
+            _text(row["mdtrt_cert_no"], f"{key}.mdtrt_cert_no")
         admdvs = row.get("insuplc_admdvs")
         if admdvs is not None:
             _text(admdvs, f"{key}.insuplc_admdvs", r"\d{6}", "a six-digit 医保区划 code as text")
@@ -272,6 +282,26 @@ def _pool(v: Any) -> tuple[PoolPerson, ...]:
             raise PlatformConfigError(key, str(e)) from None
         out.append(PoolPerson(psn_no, policy, psn_type, region, dict(params), row.get("mdtrt_cert_no"), admdvs, facts))
     return tuple(out)
+
+
+# 就诊凭证类型 of the national spec, each naming what 就诊凭证编号 carries ("就诊凭证类型为“01”时填写电子凭证令牌，为“02”时填写身份证号，
+# 为“03”时填写社会保障卡卡号", the 1101/2201/2207 field text the HIS models in docs/connect-your-system.md §8.7 carry). None
+# is the 人员编号: under these a pool person's psn_no is no 凭证 (s29 probeP2 F6).
+CERT_TYPES = {"01": "电子凭证令牌", "02": "居民身份证号", "03": "社会保障卡卡号"}
+
+
+def _certs_given(cfg: PlatformConfig) -> None:
+    """Under a national 就诊凭证类型 each pool entry names its 就诊凭证编号 (mdtrt_cert_no): the psn_no it would
+    otherwise send is no such number, and a test environment refuses the person (as not known) for it."""
+    what = CERT_TYPES.get(cfg.mdtrt_cert_type)
+    if what is None:   # an environment's own code (e.g. one taking the 人员编号): the psn_no may stand in
+        return
+    for i, p in enumerate(cfg.pool):
+        if not (isinstance(p.mdtrt_cert_no, str) and p.mdtrt_cert_no.strip()):
+            raise PlatformConfigError(
+                f"pool[{i}].mdtrt_cert_no",
+                f"missing for pool person {p.psn_no!r}: mdtrt_cert_type = {cfg.mdtrt_cert_type!r} sends the person's "
+                f"{what} as mdtrt_cert_no, and the psn_no is none (write the test person's {what})")
 
 
 def parse_platform(table: Any) -> PlatformConfig:
@@ -303,8 +333,12 @@ def parse_platform(table: Any) -> PlatformConfig:
         cfg.transactions = _codes(table["transactions"], "transactions", TRANSACTIONS)
         if "2207" not in cfg.transactions:
             raise PlatformConfigError("transactions", "must include 2207 (门诊结算)")
-        if bool({"2201", "2203", "2204"} & cfg.transactions) and not {"2201", "2204"} <= cfg.transactions:
-            raise PlatformConfigError("transactions", "an itemised visit needs both 2201 and 2204 (2203 is optional)")
+        if bool({"2201", "2204", *VISIT_INFO} & cfg.transactions) and not {"2201", "2204"} <= cfg.transactions:
+            raise PlatformConfigError("transactions", "an itemised visit needs both 2201 and 2204 (2203 or 2203A is "
+                                                      "optional)")
+        if set(VISIT_INFO) <= cfg.transactions:
+            raise PlatformConfigError("transactions", "declare 2203 or 2203A (the same 就诊信息上传, sent once a visit), "
+                                                      "not both")
     if "hooks" in table:
         cfg.hooks = _codes(table["hooks"], "hooks", HOOKS)
     if "cum_rows" in table:
@@ -343,6 +377,7 @@ def parse_platform(table: Any) -> PlatformConfig:
         cfg.cum_type_code = _cum_type_code(table["cum_type_code"])
     if "pool" in table:
         cfg.pool = _pool(table["pool"])
+        _certs_given(cfg)
     if "dise_names" in table:
         v = table["dise_names"]
         if not isinstance(v, dict) or not all(isinstance(x, str) and x.strip() for x in v.values()):

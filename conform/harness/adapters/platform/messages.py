@@ -37,12 +37,13 @@ SETTLE_PARTS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp
 # Answers whose `output` the harness reads nothing from (2203 就诊信息上传 has no 输出 in the national spec; T001 is a
 # test hook answering any object): infcode 0 with output null, "" or absent is read as `{}` (PlatformTransport
 # hands the http profile `{}` for them, which would call an absent output missing).
-OUTPUT_UNREAD = ("2203", "T001")
+OUTPUT_UNREAD = ("2203", "2203A", "T001")
 # Every field the reader takes from an answer, by the description's component that must describe it.
 READS: dict[str, tuple[str, ...]] = {
     "PlatformSigninOutput.signinoutb": ("sign_no",),
     "Platform2201Output.data": ("mdtrt_id",),
-    "Platform1101Output.insuinfo": ("insutype", "balc"),
+    "Platform1101Output.insuinfo": ("insutype", "balc", "psn_insu_stas", "insuplc_admdvs"),
+    "Platform1101Output.baseinfo": ("psn_no",),
     "Platform2204Result": ("feedetl_sn", "det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt",
                            "preselfpay_amt", "inscp_scp_amt"),
     "PlatformSetlinfo": ("setl_id", *SETLINFO_AMOUNTS, "pool_prop_selfpay", "balc", *SETTLE_PARTS),
@@ -69,12 +70,59 @@ def person_info(cert_no: str, cfg: PlatformConfig) -> dict:
                      "begntime": now_text(), "psn_cert_type": "", "certno": "", "psn_name": ""}}
 
 
-def read_balance(output: dict) -> Decimal | None:
-    """1101 `insuinfo[]`: the 职工医保 (insutype 310) row's balc, the personal account balance."""
-    for i, row in enumerate(_list(output, "insuinfo", "output")):
-        if str(row.get("insutype")) == INSUTYPE_EMPLOYEE:
-            return _amount(row, "balc", f"output.insuinfo[{i}]", required=False)
-    return None
+# 1101 insuinfo 人员参保状态 psn_insu_stas: 1 正常参保 (2 暂停, 4 终止). `insuinfo` lists a person's 参保关系, some of
+# them no longer in force (a 310 row ended by 转移接续 before the one in force: s29 probeP2 F1).
+INSU_ACTIVE = "1"
+
+
+def _row_said(row: dict) -> str:
+    parts = [f"insutype {evidence.quote(row.get('insutype'), 20)}"]
+    for name in ("psn_insu_stas", "insuplc_admdvs", "balc"):
+        v = row.get(name)
+        if v not in (None, ""):
+            parts.append(f"{name} {_got(v) if isinstance(v, Decimal) else evidence.quote(v, 20)}")
+    return " ".join(parts)
+
+
+def read_balance(output: dict, insuplc: str = "", who: str = "") -> Decimal | None:
+    """1101 `insuinfo[]`: the balc of the 职工医保 (insutype 310) 参保关系 in force — psn_insu_stas "1" where the row
+    gives one, of the run's 参保地 `insuplc` where the row gives one — the personal account balance.
+
+    None where that row leaves balc out. No such row is the exchange's error (`missing_field`, naming the rows that
+    arrived), never a balance missing; two such rows with different balc are `malformed` (which is the balance
+    cannot be told), as two 5206 rows of one code are."""
+    rows = _list(output, "insuinfo", "output")
+    usable = []
+    for i, row in enumerate(rows):
+        if str(row.get("insutype")) != INSUTYPE_EMPLOYEE:
+            continue
+        stas, place = row.get("psn_insu_stas"), row.get("insuplc_admdvs")
+        if stas not in (None, "") and str(stas) != INSU_ACTIVE:
+            continue
+        if insuplc and place not in (None, "") and str(place) != insuplc:
+            continue
+        usable.append((i, row))
+    if not usable:
+        listed = "; ".join(_row_said(r) for r in rows[:6]) or "no rows"
+        raise WireError("missing_field", "output.insuinfo",
+                        f"lists no 职工基本医疗保险 (insutype 310) 参保关系 in force (psn_insu_stas 1)"
+                        f"{' of 参保地 ' + insuplc if insuplc else ''}{' for ' + who if who else ''}, so there is no "
+                        f"account balance to read; rows given: {listed} — check the pool entry (mdtrt_cert_no, "
+                        f"insuplc_admdvs)")
+    found = [(i, _amount(row, "balc", f"output.insuinfo[{i}]", required=False)) for i, row in usable]
+    given = [(i, b) for i, b in found if b is not None]
+    if len({b for _, b in given}) > 1:
+        (i, a), (j, b) = given[0], next(x for x in given if x[1] != given[0][1])
+        raise WireError("malformed", "output.insuinfo",
+                        f"two 职工基本医疗保险 (310) 参保关系 in force give different balc: insuinfo[{i}] "
+                        f"{amounts.text(a)} and insuinfo[{j}] {amounts.text(b)} (which is the balance cannot be told)")
+    return given[0][1] if given else None
+
+
+def read_person_no(output: dict) -> Any:
+    """1101 `baseinfo.psn_no`, where the answer gives one (None otherwise): whom the answer is about."""
+    base = output.get("baseinfo") if isinstance(output, dict) else None
+    return base.get("psn_no") if isinstance(base, dict) else None
 
 
 def register(psn_no: str, cert_no: str, begntime: str, cfg: PlatformConfig, otp_no: str) -> dict:
@@ -87,7 +135,7 @@ def register(psn_no: str, cert_no: str, begntime: str, cfg: PlatformConfig, otp_
 
 def visit_info(mdtrt_id: str, psn_no: str, med_type: str, begntime: str, dise_codg: str | None,
                cfg: PlatformConfig | None = None) -> dict:
-    """2203 就诊信息上传 input: medical type, the disease (for 门诊慢特病) and the diagnosis.
+    """2203 / 2203A 就诊信息上传 input (the two take the same): medical type, the disease (for 门诊慢特病) and the diagnosis.
 
     The platform marks 诊断名称 and 诊断医生 required, so none goes empty: an ordinary visit is diagnosed
     `diag_code`/`diag_name`, a 门诊慢特病 visit by its disease (its name from `[adapter.platform.dise_names]`, else

@@ -11,7 +11,8 @@ answer for the adapter, which decodes amounts exactly
 (conform/harness/adapters/platform/amounts.py): read whole up to `[adapter]
 max_response_bytes` and decompressed (gzip/deflate, the client asks for them)
 under the same bound, as the http profile's read_body does; an answer beyond it
-is the error `too_large` naming the limit, never cut and then parsed.
+is the error `too_large` naming the limit, never cut and then parsed. A UTF-8 byte
+order mark before the JSON is dropped (RFC 8259 §8.1), nothing else.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from ..http import AnswerError, decompress, parse_json
 from . import amounts
 from .messages import OUTPUT_UNREAD
 
+BOM = b"\xef\xbb\xbf"
+
 
 class PlatformTransport(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport, limit: int = DEFAULT_MAX_RESPONSE):
@@ -40,6 +43,7 @@ class PlatformTransport(httpx.BaseTransport):
         self.local.pending = (header, input_)
         self.local.sent = None
         self.local.raw = None
+        self.local.content_type = ""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         pending = getattr(self.local, "pending", None)
@@ -70,13 +74,21 @@ class PlatformTransport(httpx.BaseTransport):
         # the body as sent, then decoded here: the headers handed on drop content-encoding, so nothing after this
         # would (a gzip bomb is too_large, an unknown or broken encoding malformed, as in the http profile)
         raw = decompress(b"".join(chunks), response.headers.get("content-encoding", ""), self.limit)
+        # a UTF-8 byte order mark before the JSON (a .NET/Java gateway's habit): RFC 8259 §8.1 lets a parser ignore it
+        # "in the interests of interoperability", and the audit reads JSON lines 可带 BOM alike; nothing else is dropped
+        raw = raw.removeprefix(BOM)
         self.local.raw = raw
+        self.local.content_type = response.headers.get("content-type", "")
         given = _no_output_as_empty(raw) if infno in OUTPUT_UNREAD else raw
         return httpx.Response(response.status_code, headers=[(k, v) for k, v in response.headers.raw
                                                              if k.lower() not in (b"content-length", b"content-encoding",
                                                                                   b"transfer-encoding")],
                               content=given, extensions={k: v for k, v in response.extensions.items()
                                                        if k == "reason_phrase"})
+
+    def content_type(self) -> str:
+        """The Content-Type this thread's last answer declared ("" when none)."""
+        return getattr(self.local, "content_type", "") or ""
 
     def taken(self) -> tuple[Any, bytes | None]:
         """The envelope really sent and the raw answer of this thread's last exchange."""

@@ -56,3 +56,30 @@ def test_an_answer_citing_another_request_fails_like_a_violation(url, prop):
     for text in (c.message, *(str(e.get("error") or "") for e in c.evidence)):
         assert not re.search(r"PersonYear\(|Setting\(|FlakyFailure|Failing test case|MismatchError", text), text[:400]
     assert "inf_refmsgid" in c.message and m.expected in c.message
+
+
+def test_an_answer_disagreeing_with_itself_is_not_called_an_answer_about_another_request():
+    """The platform profile's adapter checks the answer's own parts too (a 2204 fee line's 先行自付, the setldetail fund
+    rows against their total, insutype): such a mismatch is no answer about another request, and the headline must not
+    say so (review s29 R2 F1); an echo field (inf_refmsgid, psn_no, mdtrt_id) keeps that headline."""
+    from conform.harness.plugin import MismatchError
+    from conform.harness.properties.base import Context, PropertyViolation
+    from conform.harness.properties.runner import Budget, GuardedAdapter
+    from conform.harness.results import Mismatch
+
+    class Answers:
+        def __init__(self, mismatch: Mismatch):
+            self.mismatch = mismatch
+
+        def settle(self, psn_no, settlement):
+            raise MismatchError([self.mismatch], [])
+
+    heads = {}
+    for field, item in (("preselfpay_amt", "2204 feedetl_sn 1"), ("inf_refmsgid", "2207")):
+        guarded = GuardedAdapter(Answers(Mismatch(field, "20.00", "0.00", item, field)), Budget(60.0))
+        guarded.ctx = Context(guarded, "panzhihua", load()["money_identities"])
+        with pytest.raises(PropertyViolation) as e:
+            guarded.settle("P1", None)
+        heads[field] = e.value.headline
+    assert "another request" not in heads["preselfpay_amt"] and "its own other parts" in heads["preselfpay_amt"]
+    assert "answered about another request" in heads["inf_refmsgid"]

@@ -239,9 +239,19 @@ class GuardedAdapter:
             args[0] if args else None)
         story = ctx.stories.get(psn) if isinstance(psn, str) else None
         stories = [story] if story is not None else (list(ctx.stories.values()) or _drawn_stories(self.drawn))
+        echo = bool(e.mismatches) and all(m.field in ECHO_FIELDS for m in e.mismatches)
         ctx.fail("被测系统的应答不是对本次请求的应答（所引用的请求或人员、就诊与所发送的不同）"
-                 "the system answered about another request (a field echoing the request differs from what was sent)",
+                 "the system answered about another request (a field echoing the request differs from what was sent)"
+                 if echo else
+                 "被测系统的应答与所发送的请求或应答自身的其他部分不符（如费用明细、基金分项与合计、险种）"
+                 "the system's answer disagrees with the request sent or with its own other parts (fee details, the "
+                 "fund rows and their total, insutype)",
                  list(e.mismatches), *stories, clauses=tuple(ctx.prop.clauses.get(ctx.policy, ())))
+
+
+# The fields an answer echoes from its request (connect-your-system.md §3): an answer differing there is about another
+# request; the adapter's other checks (the platform's fee details, setldetail rows, insutype) are of the answer itself.
+ECHO_FIELDS = frozenset({"inf_refmsgid", "psn_no", "mdtrt_id"})
 
 
 def _drawn_stories(drawn: Any) -> list[Story]:
@@ -326,6 +336,17 @@ def _unsendable_note(adapter: Adapter, prop: Property, ch: Any) -> None:
     ch.message = f"{ch.message}\n{note}" if ch.message else note
 
 
+def _alone(ps: Any, policy: str, current: dict, deadline: Any) -> list[str]:
+    """Under a time budget, the line that reruns this property alone with the round's seed and examples (a failure
+    found, whether its shrinking ended by itself or by a fault of the system: probe s29 R2 F3); none without one."""
+    if deadline is None:
+        return []
+    # `conform run` selects by document, not by property: its hint narrows to this one's (--policy)
+    narrow = f" --policy {policy}" if ps.front_end == "run" else ""
+    return [f"（单独重现此属性 reproduce this property alone: "
+            f"{reproduce(ps, current['seed'], current['n'], ps.profile == 'thorough')}{narrow}）"]
+
+
 def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest.FixtureRequest,
                   config: pytest.Config, ps: Any) -> None:
     ch = _check_result(config, request.node.nodeid)
@@ -386,12 +407,8 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
 
             Rounds(deadline, ps.clock).run(one_round, progress)
     except PropertyViolation as e:
-        # `conform run` selects by document, not by property: its hint narrows to this one's (--policy)
-        narrow = f" --policy {policy}" if ps.front_end == "run" else ""
-        again = ([f"（单独重现此属性 reproduce this property alone: "
-                  f"{reproduce(ps, current['seed'], current['n'], ps.profile == 'thorough')}{narrow}）"]
-                 if deadline is not None else [])
-        raise _reported(e, prop, policy, budget, ch, extra=again, system=adapter, fault=budget.fault) from None
+        raise _reported(e, prop, policy, budget, ch, extra=_alone(ps, policy, current, deadline), system=adapter,
+                        fault=budget.fault) from None
     except Unsatisfiable:
         # Hypothesis found no example the system could be sent (Skips): not applicable, with the reasons
         pytest.skip(f"{NOT_APPLICABLE_PREFIX} {skips.note() or 'no example could be sent to the system'}")
@@ -406,7 +423,7 @@ def _run_property(prop: Property, policy: str, adapter: Adapter, request: pytest
             # Without a fault: a slow system made the replay differ (the shrinking budget ran out between runs);
             # the failure is still real, and the smallest one seen is reported with its counterexample.
             raise _reported(found, prop, policy, budget, ch, replay=budget.fault is None, system=adapter,
-                            fault=budget.fault) from None
+                            fault=budget.fault, extra=_alone(ps, policy, current, deadline)) from None
         inner = _sut_error(e) if isinstance(e, FlakyFailure) else None
         if inner is None and budget.fault is not None and isinstance(e, HypothesisException):
             inner = budget.fault

@@ -475,7 +475,18 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     ps = config.stash.get(KEY, None)
     if ps is None:
         return None
-    return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with {reproduce_session(ps)})"
+    return f"conform properties: profile {ps.profile}, seed {ps.seed_label} (reproduce with {_session_line(ps)})"
+
+
+def _session_line(ps: "PropertySettings") -> str:
+    """reproduce_session as a command line: in a pytest session `CONFORM_PROFILE=ci pytest …`, the profile's assignment
+    before pytest, not among its arguments, where pytest reads it as a test path (probe s29 R2 F5)."""
+    line = reproduce_session(ps)
+    if ps.front_end == "run":
+        return line
+    from ..report.model import pytest_command
+
+    return pytest_command(line)
 
 
 # The report's attribute carrying a shrunk counterexample: an attribute of its own (pytest-xdist sends a report's
@@ -554,7 +565,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     ps = config.stash.get(KEY, None)
     head = (f"属性反例 Property counterexamples (seed {ps.seed_label if ps else '?'}; "
-            f"reproduce with {reproduce_session(ps) if ps else '--conform-seed ?'})")
+            f"reproduce with {_session_line(ps) if ps else 'pytest --conform-seed ?'})")
     text = [head]
     if ps is not None and budget_caveat(ps):
         text.append(f"（{budget_caveat(ps)}）")

@@ -44,7 +44,9 @@ def test_the_hint_names_the_front_ends_options(front_end, said, not_said, capfd)
     # the run as it ran (s20): its profile, budget and shrinking time too, not a bare seed rerunning the quick profile
     thorough = "--thorough --budget 3s --shrink-seconds 0.1" if front_end == "run" else \
         "--conform-thorough --conform-budget 3s --conform-shrink-seconds 0.1"
-    assert head and all(f"reproduce with {said}3 {thorough} {adapter} {url})" in line for line in head), head
+    # in a pytest session the head's line is a whole command (s29: `pytest …`, a CONFORM_PROFILE=ci before it)
+    command = said if front_end == "run" else f"pytest {said}"
+    assert head and all(f"reproduce with {command}3 {thorough} {adapter} {url})" in line for line in head), head
     assert said in hint and not_said not in hint and f"{adapter} {url}" in hint, hint
     if front_end == "run":
         assert " --examples " in hint and " --thorough" in hint and "--policy nanchang" in hint, hint

@@ -12,7 +12,8 @@ from conform.audit.errors import AuditInputError
 from conform.audit.mapping import load_mapping
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+# CI runs on Linux, where named pipes exist: there the test never skips (a missing mkfifo fails it, loudly)
+@pytest.mark.skipif(not os.environ.get("CI") and not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 def test_a_pipe_is_refused_as_one(tmp_path: Path) -> None:
     fifo = tmp_path / "map.toml"
     os.mkfifo(fifo)

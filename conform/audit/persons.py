@@ -560,19 +560,19 @@ def _ytd_beyond(rules: Rules, p: Person, untyped: bool) -> tuple[str, str] | Non
     or annual cap, of the roles they can hold in it (_roles_in), as the engine reads them (benefits.deductible_and_cap:
     the same figures and citations). Such a total leaves nothing for the ledger's settlements, which would all be
     blamed. Where the rules give no such figure for a role they can hold (a parameter left to the region and not
-    given), or none in force in that year, nothing is said: the text sets no bound. Then the chronic totals
-    (_chronic_beyond)."""
+    given), or none in force in that year, nothing is said: the text sets no bound (the chronic totals:
+    _chronic_beyond)."""
     year = p.ytd.year
     if not (p.ytd.ordinary_dedc or p.ytd.ordinary_pay):
-        return _chronic_beyond(rules, p)
+        return None
     figures = []
     for role in _roles_in(p, year, untyped):
         try:
             dp, cp = deductible_and_cap(rules, role)
         except PolicyError:
-            return _chronic_beyond(rules, p)
+            return None
         if not _in_force(year, dp, cp):
-            return _chronic_beyond(rules, p)
+            return None
         figures.append((role, dp, cp))
     for field, i, what, what_zh in (("ordinary_dedc", 1, "ordinary pooling deductible", "普通门诊统筹起付线"),
                                     ("ordinary_pay", 2, "ordinary pooling annual cap", "普通门诊统筹年度最高支付限额")):
@@ -582,7 +582,7 @@ def _ytd_beyond(rules: Rules, p: Person, untyped: bool) -> tuple[str, str] | Non
             listed = "; ".join(f"{_ROLE_SAID[f[0]]} {f[i].value} ({f[i].cite})" for f in figures)
             return field, _beyond_said(given, year, what, most, f"for the roles they can hold that year ({listed})",
                                        what_zh)
-    return _chronic_beyond(rules, p)
+    return None
 
 
 def _chronic_beyond(rules: Rules, p: Person) -> tuple[str, str] | None:
@@ -757,7 +757,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | None, mapping: Mapping | No
                         raise err from None
                     refused[p.psn_no] = err
                 else:
-                    beyond = _ytd_beyond(rules, p, untyped)
+                    beyond = _ytd_beyond(rules, p, untyped) or _chronic_beyond(rules, p)
                     if beyond is not None:
                         err = AuditInputError(beyond[1], file=path, row=no, column=names.said(f"ytd.{beyond[0]}"),
                                               unit=unit)
